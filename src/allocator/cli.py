@@ -1,0 +1,142 @@
+"""Command line: thin typer commands that call the pipeline and map errors to exit codes.
+
+Exit codes: 0 solved, 1 infeasible or unbounded, 2 bad input or usage, 130 interrupted.
+Heavy modules (pyomo, highspy, pandas) are imported inside commands so `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from allocator.api import Run
+
+app = typer.Typer(
+    name="allocator",
+    help="Turn a national investment strategy into an optimal, explainable allocation.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+@app.callback()
+def _root() -> None:
+    """Turn a national investment strategy into an optimal, explainable allocation."""
+
+
+@contextmanager
+def exit_codes() -> Iterator[None]:
+    """One line on stderr and the right exit code for every error the user can act on."""
+    from allocator.errors import AllocatorError
+
+    try:
+        yield
+    except AllocatorError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err.print("interrupted: no run folder was written")
+        raise typer.Exit(130) from None
+
+
+def _weights(text: str) -> dict[str, float]:
+    from allocator.errors import UsageError
+
+    weights = {}
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        try:
+            weights[name.strip()] = float(value)
+        except ValueError:
+            raise UsageError(f"--weights '{text}' is not like jobs=0.5,exports=0.5. "
+                             "Fix: give name=number pairs") from None
+    if set(weights) - {"jobs", "exports"} or any(w < 0 for w in weights.values()):
+        raise UsageError("--weights takes jobs and exports with weights >= 0. "
+                         "Fix: e.g. --weights jobs=0.7,exports=0.3")
+    return weights
+
+
+@app.command()
+def solve(
+    inputs: Annotated[Path | None, typer.Option(help="Dataset folder (default: the bundled inputs/peru2040).")] = None,
+    objective: Annotated[str, typer.Option(help="jobs, exports or weighted.")] = "jobs",
+    weights: Annotated[str, typer.Option(help="Weights of the weighted objective.")] = "jobs=0.5,exports=0.5",
+    out: Annotated[Path | None, typer.Option(help="Run folder to write (default: a new folder under results/).")] = None,
+    force: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False,
+    write_model: Annotated[bool, typer.Option(help="Also write model.lp and model.mps.")] = False,
+) -> None:
+    """Solve the allocation LP and write a run folder of tables."""
+    with exit_codes():
+        from allocator.api import SolveOptions, default_inputs, run_solve
+
+        opts = SolveOptions(inputs=inputs or default_inputs(), objective=objective,
+                            weights=_weights(weights), out=out, force=force,
+                            write_model=write_model)
+        run = run_solve(opts)
+        show_run(run)
+
+
+def show_run(run: Run) -> None:
+    """The objective with its unit, allocation by sector and phase, the ten largest shadow prices."""
+    from rich.table import Table
+
+    from allocator import reports
+
+    sol, inp = run.solution, run.inputs
+    last = inp.last_milestone
+    out.print(f"[bold green]Optimal[/] ({run.inputs.folder}, objective {sol.objective}): "
+              f"[bold]{sol.objective_value:,.{_digits(sol.objective_value)}f}[/] "
+              f"{reports.objective_label(sol, last)}")
+    out.print(f"  jobs in {last}: {sol.totals.get('jobs', 0):,.0f} jobs; "
+              f"exports in {last}: {sol.totals.get('exports', 0):,.0f} US$ million")
+    table = Table(title="Investment by sector and phase (US$ million)", title_justify="left")
+    grid = reports.sector_by_phase(inp, sol)
+    table.add_column("sector")
+    for col in grid.columns:
+        table.add_column(str(col), justify="right")
+    for sector, row in grid.iterrows():
+        table.add_row(str(sector), *[f"{v:,.0f}" for v in row])
+    table.add_row("[bold]total[/]", *[f"[bold]{v:,.0f}[/]" for v in grid.sum(axis=0)])
+    out.print(table)
+    _show_prices(reports.top_shadow_prices(sol), sol)
+    if run.folder is not None:
+        out.print(f"Wrote [bold]{run.folder}[/]: " + ", ".join(
+            sorted(p.name for p in run.folder.iterdir())))
+
+
+def _show_prices(top: object, sol: object) -> None:
+    from rich.table import Table
+
+    table = Table(title="Largest shadow prices (binding constraints)", title_justify="left")
+    for col, just in (("constraint", "left"), ("in plain words", "left"),
+                      ("shadow price", "right"), ("unit", "left")):
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    unit = sol.objective_unit  # type: ignore[attr-defined]
+    for r in top.itertuples():  # type: ignore[attr-defined]
+        verb = "adds" if r.shadow_price > 0 else "costs"
+        words = f"{r.description}: 1 musd more {verb} {abs(r.shadow_price):,.4g} {unit}"
+        table.add_row(r.constraint, words, f"{r.shadow_price:,.4g}", r.unit)
+    out.print(table)
+
+
+def _digits(value: float) -> int:
+    return 0 if abs(value) >= 100 else 4
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(app())
+
+
+if __name__ == "__main__":
+    main()

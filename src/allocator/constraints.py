@@ -1,0 +1,260 @@
+"""One `add_<family>` function per constraint family of MODEL.md, its algebra in the docstring.
+
+Every row is built as a `LinearExpression` from pre-grouped index lists (no scans inside rules).
+`FAMILIES` says, for each family, what its index labels are called, the unit of its right-hand
+side and how to say it in plain words; the reports reuse it for every row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression
+
+from allocator.errors import InputError
+
+if TYPE_CHECKING:
+    from allocator.model import Sets
+
+
+@dataclass(frozen=True)
+class Family:
+    """How the reports label and explain the rows (or columns) of one family."""
+
+    dims: tuple[str, ...]
+    unit: str
+    words: str
+
+
+FAMILIES: dict[str, Family] = {
+    "budget": Family(("pool", "phase"), "musd", "budget of pool {pool} in {phase}"),
+    "program_cap": Family(("program",), "musd", "cap on program {program}"),
+    "program_floor": Family(("program",), "musd", "floor on program {program}"),
+    "ramp": Family(("program", "year"), "musd", "absorption limit of {program} in {year}"),
+    "group_max": Family(("dimension", "member", "phase"), "musd",
+                        "cap on {dimension} {member} ({phase})"),
+    "group_min": Family(("dimension", "member", "phase"), "musd",
+                        "floor on {dimension} {member} ({phase})"),
+    "group_share": Family(("dimension", "member", "phase"), "musd",
+                          "share cap on {dimension} {member} ({phase})"),
+    "risk_budget": Family(("risk",), "musd", "mitigation budget for {risk} risk"),
+    "risk_cover": Family(("risk", "year"), "musd", "cover of {risk} risk by {year}"),
+    "export_capacity": Family(("program", "year"), "musd",
+                              "export capacity of {program} in {year}"),
+    "export_market": Family(("dimension", "member", "year"), "musd",
+                            "export market of {dimension} {member} in {year}"),
+}
+
+VARIABLES: dict[str, Family] = {
+    "invest": Family(("program", "pool", "year"), "musd", "{pool} money into {program} in {year}"),
+    "carry": Family(("pool", "phase"), "musd", "{pool} budget carried from {phase} to the next"),
+    "mitigate": Family(("risk", "year"), "musd", "mitigation of {risk} risk in {year}"),
+    "exports": Family(("program", "year"), "musd", "exports of {program} in {year}"),
+}
+
+
+def lin(terms: Iterable[tuple[float, object]]) -> LinearExpression:
+    """A linear expression from (coefficient, variable) pairs."""
+    coefs, variables = [], []
+    for coef, var in terms:
+        coefs.append(coef)
+        variables.append(var)
+    return LinearExpression(linear_coefs=coefs, linear_vars=variables)
+
+
+def _add(m: pyo.ConcreteModel, name: str, rows: dict[tuple, tuple]) -> None:
+    """Attach a family of rows {index: (lower, body, upper)}; an empty family adds nothing."""
+    if rows:
+        setattr(m, name, pyo.Constraint(list(rows), rule=lambda _m, *i: rows[i]))
+
+
+def add_variables(m: pyo.ConcreteModel, s: Sets) -> None:
+    """invest[p,s,t], carry[s,f], mitigate[r,t], exports[p,y], all >= 0.
+
+    invest outside the program's window is bounded to (0, 0) (a timing window as fixed bounds).
+    """
+    def invest_bounds(_m: object, p: str, _s: str, t: int) -> tuple[float, float | None]:
+        prog = s.programs[p]
+        return (0.0, None) if prog.first_year <= t <= prog.last_year else (0.0, 0.0)
+
+    m.invest = pyo.Var(s.invest, bounds=invest_bounds, dense=True)
+    m.carry = pyo.Var(s.carry, bounds=(0.0, None), dense=True)
+    m.mitigate = pyo.Var(s.mitigate, bounds=(0.0, None), dense=True)
+    m.exports = pyo.Var(s.exports, bounds=(0.0, None), dense=True)
+
+
+def add_budget(m: pyo.ConcreteModel, s: Sets) -> None:
+    """budget[s,f]: sum_{p, t in f} invest[p,s,t] + carry[s,f] - carry[s,f-1] <= budget[s,f]."""
+    carried = set(s.carry)
+    rows = {}
+    for pool in s.inputs.pools:
+        key = (pool.pool, pool.phase)
+        terms = [(1.0, m.invest[k]) for k in s.by_pool_phase.get(key, [])]
+        if key in carried:
+            terms.append((1.0, m.carry[key]))
+        i = s.phases.index(pool.phase)
+        if i > 0 and (pool.pool, s.phases[i - 1]) in carried:
+            terms.append((-1.0, m.carry[pool.pool, s.phases[i - 1]]))
+        if terms:
+            rows[key] = (None, lin(terms), pool.budget_musd)
+    _add(m, "budget", rows)
+
+
+def add_program_cap(m: pyo.ConcreteModel, s: Sets) -> None:
+    """program_cap[p]: sum_{s,t} invest[p,s,t] <= cap[p]."""
+    rows = {
+        (p,): (None, lin((1.0, m.invest[k]) for k in keys), s.programs[p].cap_musd)
+        for p, keys in s.by_program.items()
+    }
+    _add(m, "program_cap", rows)
+
+
+def add_program_floor(m: pyo.ConcreteModel, s: Sets) -> None:
+    """program_floor[p]: sum_{s,t} invest[p,s,t] >= floor[p], for floors above zero."""
+    rows = {
+        (p,): (prog.floor_musd, lin((1.0, m.invest[k]) for k in s.by_program.get(p, [])), None)
+        for p, prog in s.programs.items()
+        if prog.floor_musd > 0
+    }
+    _add(m, "program_floor", rows)
+
+
+def add_ramp(m: pyo.ConcreteModel, s: Sets) -> None:
+    """ramp[p,t]: sum_s invest[p,s,t] <= max_annual_share[p] * cap[p], inside p's window."""
+    rows = {}
+    for p, keys in s.by_program.items():
+        prog = s.programs[p]
+        if prog.max_annual_share >= 1:
+            continue
+        per_year: dict[int, list] = {}
+        for k in keys:
+            if prog.first_year <= k[2] <= prog.last_year:
+                per_year.setdefault(k[2], []).append((1.0, m.invest[k]))
+        for t, terms in sorted(per_year.items()):
+            rows[(p, t)] = (None, lin(terms), prog.max_annual_share * prog.cap_musd)
+    _add(m, "ramp", rows)
+
+
+def _group_member(s: Sets, dimension: str, key: tuple[str, str, int]) -> str | None:
+    if dimension == "pool":
+        return key[1]
+    value = getattr(s.programs[key[0]], dimension)
+    return None if value is None else str(value)
+
+
+def add_groups(m: pyo.ConcreteModel, s: Sets) -> None:
+    """group_max/min[d,m,f]: spending of member m of dimension d in phase f (or all) <= / >= limit.
+
+    group_share[d,m,f]: that spending - max_share * (all spending in f) <= 0.
+    """
+    fams: dict[str, dict[tuple, tuple]] = {"group_max": {}, "group_min": {}, "group_share": {}}
+    for g in s.inputs.groups:
+        keys = s.invest if g.phase == "all" else s.by_phase.get(g.phase, [])
+        inside = [k for k in keys if _group_member(s, g.dimension, k) == g.member]
+        idx = (g.dimension, g.member, g.phase)
+        if g.max_musd is not None and inside:
+            fams["group_max"][idx] = (None, lin((1.0, m.invest[k]) for k in inside), g.max_musd)
+        if g.min_musd is not None and g.min_musd > 0 and not inside:
+            raise InputError(
+                f"no program of {g.dimension} {g.member} can receive money in {g.phase}",
+                file="groups.csv", row=g.line, column="min_musd",
+                fix="clear min_musd, or make a pool with a budget in that phase eligible",
+            )
+        if g.min_musd is not None and inside:
+            fams["group_min"][idx] = (g.min_musd, lin((1.0, m.invest[k]) for k in inside), None)
+        if g.max_share is not None and inside:
+            share = g.max_share
+            terms = [(1.0 - share, m.invest[k]) for k in inside]
+            member = set(inside)
+            terms += [(-share, m.invest[k]) for k in keys if k not in member]
+            fams["group_share"][idx] = (None, lin(terms), 0.0)
+    for name, rows in fams.items():
+        _add(m, name, rows)
+
+
+def add_risk_budget(m: pyo.ConcreteModel, s: Sets) -> None:
+    """risk_budget[r]: sum_t mitigate[r,t] <= budget[r]."""
+    rows = {
+        (r.risk,): (None, lin((1.0, m.mitigate[r.risk, t])
+                              for t in range(r.first_year, r.last_year + 1)), r.budget_musd)
+        for r in s.inputs.risks
+    }
+    _add(m, "risk_budget", rows)
+
+
+def add_risk_cover(m: pyo.ConcreteModel, s: Sets) -> None:
+    """risk_cover[r,t]: sum_p w[p,r] * invest[p,.,<=t] - coverage[r] * mitigate[r,<=t] <= 0.
+
+    Risk attaches when money is committed, so exposure counts investment (not productive capital)
+    up to year t; mitigation must have been spent by then. One row per year from the first year
+    any exposed money can be spent.
+    """
+    rows = {}
+    for r in s.inputs.risks:
+        exposed = sorted(
+            ((x.weight, k) for x in s.inputs.exposures if x.risk == r.risk and x.weight > 0
+             for k in s.by_program.get(x.program, [])),
+            key=lambda wk: wk[1][2],
+        )
+        if not exposed:
+            continue
+        mitig = [(t, m.mitigate[r.risk, t]) for t in range(r.first_year, r.last_year + 1)]
+        for t in s.years:
+            terms = [(w, m.invest[k]) for w, k in exposed if k[2] <= t]
+            if terms:
+                terms += [(-r.coverage, var) for tm, var in mitig if tm <= t]
+                rows[(r.risk, t)] = (None, lin(terms), 0.0)
+    _add(m, "risk_cover", rows)
+
+
+def add_export_capacity(m: pyo.ConcreteModel, s: Sets) -> None:
+    """export_capacity[p,y]: exports[p,y] - exports_per_musd[p] * capital[p,y] <= 0."""
+    rows = {}
+    for p, y in s.exports:
+        e = s.programs[p].exports_per_musd
+        terms = [(1.0, m.exports[p, y])] + [(-e, m.invest[k]) for k in s.capital_terms(p, y)]
+        rows[(p, y)] = (None, lin(terms), 0.0)
+    _add(m, "export_capacity", rows)
+
+
+def market_rows(s: Sets) -> dict[tuple[str, str, int], float]:
+    """{(dimension, member, milestone year): market_musd * max_share}, each row held until the next."""
+    limits: dict[tuple[str, str, int], float] = {}
+    for mk in sorted(s.inputs.markets, key=lambda r: (r.key, r.year)):
+        for y in s.milestones:
+            if y >= mk.year:
+                limits[(*mk.key, y)] = mk.market_musd * mk.max_share
+    return limits
+
+
+def add_export_market(m: pyo.ConcreteModel, s: Sets) -> None:
+    """export_market[d,m,y]: sum of exports[p,y] over programs p of member m <= market * share."""
+    exporters: dict[tuple[str, str], list[str]] = {}
+    for p, prog in s.programs.items():
+        if prog.exports_per_musd > 0:
+            exporters.setdefault(("program", p), []).append(p)
+            if prog.export_category:
+                exporters.setdefault(("export_category", prog.export_category), []).append(p)
+    rows = {}
+    for (dim, member, y), limit in market_rows(s).items():
+        ps = exporters.get((dim, member), [])
+        if ps:
+            rows[(dim, member, y)] = (None, lin((1.0, m.exports[p, y]) for p in ps), limit)
+    _add(m, "export_market", rows)
+
+
+def add_objectives(m: pyo.ConcreteModel, s: Sets) -> None:
+    """obj_jobs = sum_p jobs_per_musd[p] * capital[p, Y]; obj_exports = sum_p exports[p, Y].
+
+    Y is the last milestone year. Both are declared; the solver weighs them per run.
+    """
+    y = s.milestones[-1]
+    jobs = [(s.programs[p].jobs_per_musd, m.invest[k])
+            for p in s.programs for k in s.capital_terms(p, y) if s.programs[p].jobs_per_musd]
+    m.obj_jobs = pyo.Objective(expr=lin(jobs), sense=pyo.maximize)
+    m.obj_exports = pyo.Objective(
+        expr=lin((1.0, m.exports[p, yy]) for p, yy in s.exports if yy == y), sense=pyo.maximize
+    )

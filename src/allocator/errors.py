@@ -1,0 +1,56 @@
+"""The few errors allocator raises on purpose; the CLI maps each to a message and an exit code."""
+
+from __future__ import annotations
+
+
+class AllocatorError(Exception):
+    """Base class: a problem the user can act on. Its message is one line, shown as is."""
+
+    exit_code = 2
+
+
+class InputError(AllocatorError):
+    """Bad input data: names the file, row and column, and says what to do."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        fix: str | None = None,
+    ) -> None:
+        self.file, self.row, self.column, self.fix = file, row, column, fix
+        self.reason = message
+        super().__init__(self._compose())
+
+    def _compose(self) -> str:
+        place = []
+        if self.file:
+            place.append(self.file)
+        if self.row is not None:
+            place.append(f"row {self.row}")
+        if self.column:
+            place.append(f"column '{self.column}'")
+        where = ", ".join(place)
+        text = f"{where}: {self.reason}" if where else self.reason
+        return f"{text}. Fix: {self.fix}" if self.fix else text
+
+
+class UsageError(AllocatorError):
+    """A command-line option or output location that cannot be used."""
+
+
+class NotOptimalError(AllocatorError):
+    """The LP has no optimal solution (infeasible or unbounded)."""
+
+    exit_code = 1
+
+
+class InfeasibleError(NotOptimalError):
+    """No allocation satisfies every constraint."""
+
+
+class UnboundedError(NotOptimalError):
+    """The objective can grow without limit: a constraint is missing from the data."""

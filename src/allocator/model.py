@@ -1,0 +1,102 @@
+"""Build the allocation LP from validated `Inputs`: a table of contents of `add_<family>` calls.
+
+Variables are sparse: `invest[p, s, t]` exists only where pool s may fund program p and has a
+budget row for the phase of year t. Years outside the program's window keep the variable with
+bounds (0, 0), so its reduced cost says what opening the window a year earlier or later is worth.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
+
+from allocator import constraints as c
+from allocator.schema import Inputs, Program, eligible_pools
+
+OBJECTIVES = ("jobs", "exports", "weighted")
+
+
+@dataclass
+class Sets:
+    """Index sets and groupings derived once from `Inputs`, shared by every family."""
+
+    inputs: Inputs
+    years: list[int]
+    phase_of: dict[int, str]
+    phases: list[str]
+    milestones: list[int]
+    programs: dict[str, Program]
+    invest: list[tuple[str, str, int]]
+    carry: list[tuple[str, str]]
+    mitigate: list[tuple[str, int]]
+    exports: list[tuple[str, int]]
+    by_program: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
+    by_pool_phase: dict[tuple[str, str], list[tuple[str, str, int]]] = field(default_factory=dict)
+    by_phase: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
+
+    def capital_terms(self, program: str, year: int) -> list[tuple[str, str, int]]:
+        """Investments in `program` productive by `year` (spent no later than year - lag)."""
+        last = year - self.programs[program].lag_years
+        return [k for k in self.by_program.get(program, []) if k[2] <= last]
+
+    def next_phase(self, phase: str) -> str | None:
+        """The phase after `phase`, if any."""
+        i = self.phases.index(phase)
+        return self.phases[i + 1] if i + 1 < len(self.phases) else None
+
+
+def build_sets(inp: Inputs) -> Sets:
+    """Derive the sparse index sets of the LP."""
+    phase_of = inp.phase_of_year
+    budget_rows = {(p.pool, p.phase) for p in inp.pools}
+    eligible = eligible_pools(inp)
+    invest = [
+        (p.program, s, t)
+        for p in inp.programs
+        for s in eligible[p.program]
+        for t in inp.years
+        if (s, phase_of[t]) in budget_rows
+    ]
+    phases = [p.phase for p in inp.phases]
+    carry = [
+        (p.pool, p.phase) for p in inp.pools
+        if p.carry_over and phases.index(p.phase) + 1 < len(phases)
+    ]
+    mitigate = [(r.risk, t) for r in inp.risks for t in range(r.first_year, r.last_year + 1)]
+    milestones = [m.year for m in inp.milestones]
+    exports = [(p.program, y) for p in inp.programs if p.exports_per_musd > 0 for y in milestones]
+    sets = Sets(inp, inp.years, phase_of, phases, milestones, {p.program: p for p in inp.programs},
+                invest, carry, mitigate, exports)
+    by_program, by_pool_phase, by_phase = defaultdict(list), defaultdict(list), defaultdict(list)
+    for k in invest:
+        by_program[k[0]].append(k)
+        by_pool_phase[(k[1], phase_of[k[2]])].append(k)
+        by_phase[phase_of[k[2]]].append(k)
+    sets.by_program, sets.by_pool_phase, sets.by_phase = by_program, by_pool_phase, by_phase
+    return sets
+
+
+def build_model(inp: Inputs) -> tuple[pyo.ConcreteModel, Sets]:
+    """The LP with both objectives (`jobs`, `exports`) declared; the solver picks the blend.
+
+    Returns:
+        The Pyomo model and the index sets the reports use to label its rows and columns.
+    """
+    sets = build_sets(inp)
+    m = pyo.ConcreteModel(name="allocator")
+    with PauseGC():
+        c.add_variables(m, sets)
+        c.add_budget(m, sets)
+        c.add_program_cap(m, sets)
+        c.add_program_floor(m, sets)
+        c.add_ramp(m, sets)
+        c.add_groups(m, sets)
+        c.add_risk_budget(m, sets)
+        c.add_risk_cover(m, sets)
+        c.add_export_capacity(m, sets)
+        c.add_export_market(m, sets)
+        c.add_objectives(m, sets)
+    return m, sets

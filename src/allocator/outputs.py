@@ -1,0 +1,115 @@
+"""Write a run folder atomically: every file goes into a hidden temp folder beside the target,
+which is renamed into place only when complete. On any error or Ctrl-C the temp folder is removed;
+an existing run is replaced only with `force`, and only after the new one is complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from allocator.errors import UsageError
+from allocator.reports import UNITS
+
+FLOAT_FORMAT = "%.12g"
+
+
+def default_run_dir(results: Path, dataset: str, objective: str) -> Path:
+    """A new folder name under `results/`: dataset-objective-date-time, suffixed if taken."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    base = results / f"{dataset}-{objective}-{stamp}"
+    path, n = base, 2
+    while path.exists():
+        path, n = Path(f"{base}-{n}"), n + 1
+    return path
+
+
+def check_target(path: Path, force: bool) -> None:
+    """Refuse a target that exists (unless `force`) or that is a file; before any work is done."""
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"--out {path} is a file, not a folder. Fix: choose another --out")
+    if path.exists() and not force:
+        raise UsageError(f"run folder {path} already exists. Fix: pass --force to replace it, "
+                         "or choose another --out")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise UsageError(f"{path.parent} is a file, not a folder. Fix: choose another --out")
+
+
+@contextmanager
+def atomic_run_dir(path: Path, force: bool) -> Iterator[Path]:
+    """Yield a temp folder to write into; on success it becomes `path`, on failure it vanishes."""
+    check_target(path, force)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    try:
+        yield tmp
+        _replace(tmp, path, force)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _replace(tmp: Path, path: Path, force: bool) -> None:
+    if not path.exists():
+        os.rename(tmp, path)
+        return
+    check_target(path, force)
+    old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
+    os.rename(path, old / "run")
+    try:
+        os.rename(tmp, path)
+    except BaseException:
+        os.rename(old / "run", path)
+        raise
+    finally:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """CSV with LF line ends and 12 significant digits: stable bytes for the same numbers."""
+    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+
+
+def write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> None:
+    """One sheet per table; headers carry units; the header row is frozen."""
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        for name, frame in tables.items():
+            sheet = name[:31]
+            out = frame.copy()
+            out.columns = [_header(c) for c in frame.columns]
+            out.to_excel(xl, sheet_name=sheet, index=False)
+            ws = xl.sheets[sheet]
+            ws.freeze_panes = "A2"
+            for i, col in enumerate(out.columns, start=1):
+                width = max([len(str(col))] + [len(str(v)) for v in out.iloc[:200, i - 1]])
+                ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(60, width + 2)
+
+
+def _header(column: str) -> str:
+    unit = "US$ million" if column.endswith("_musd") else UNITS.get(column)
+    return f"{column} ({unit})" if unit else column
+
+
+def write_json(data: dict[str, Any], path: Path) -> None:
+    """Pretty, key-sorted JSON."""
+    path.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+
+
+def write_run(folder: Path, tables: dict[str, pd.DataFrame], run_info: dict[str, Any],
+              extra: Callable[[Path], object] | None = None) -> None:
+    """Write every table as CSV, the workbook, run.json and any extra files into `folder`."""
+    for name, frame in tables.items():
+        write_csv(frame, folder / f"{name}.csv")
+    write_workbook(tables, folder / "workbook.xlsx")
+    if extra is not None:
+        extra(folder)
+    write_json(run_info, folder / "run.json")

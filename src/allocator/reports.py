@@ -1,0 +1,204 @@
+"""Tables a planner reads, computed from a `Solution` and the `Inputs` (never from the Pyomo model).
+
+Every table has sorted rows and stable column names; column names end in their unit where they
+carry one (`_musd`), and `UNITS` gives the unit of every other numeric column for the workbook.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+
+from allocator.constraints import FAMILIES
+from allocator.schema import Inputs
+from allocator.solve import Solution
+
+BINDING_TOLERANCE = 1e-7
+
+UNITS = {
+    "invest_musd": "US$ million", "total_musd": "US$ million", "cap_musd": "US$ million",
+    "floor_musd": "US$ million", "share_of_cap": "share 0-1", "capital_musd": "US$ million",
+    "jobs": "jobs", "jobs_target": "jobs", "jobs_shortfall": "jobs",
+    "exports_musd": "US$ million per year", "exports_target_musd": "US$ million per year",
+    "exports_shortfall_musd": "US$ million per year", "year": "year",
+    "rhs": "family unit", "body": "family unit", "lower": "family unit", "upper": "family unit",
+    "slack": "family unit", "shadow_price": "see unit column", "value": "US$ million",
+    "reduced_cost": "see unit column", "objective_coefficient": "see unit column",
+}
+
+
+def objective_label(sol: Solution, last_year: int) -> str:
+    """The objective in words with its unit, e.g. `direct jobs in 2040`."""
+    return {
+        "jobs": f"direct jobs in {last_year}",
+        "exports": f"US$ million of exports in {last_year}",
+        "weighted": "weighted index (1 = best jobs and best exports)",
+    }[sol.objective]
+
+
+def price_unit(sol: Solution) -> str:
+    """Unit of a shadow price or reduced cost: objective unit per US$ million."""
+    return f"{sol.objective_unit} per musd"
+
+
+def allocation(inp: Inputs, sol: Solution) -> pd.DataFrame:
+    """One row per (program, pool, year) that receives money."""
+    cols = sol.columns
+    inv = cols[(cols["family"] == "invest") & (cols["value"] > 0)]
+    meta = _program_meta(inp)
+    phase_of = inp.phase_of_year
+    frame = pd.DataFrame({
+        "program": inv["program"].to_numpy(),
+        "pool": inv["pool"].to_numpy(),
+        "year": inv["year"].to_numpy(),
+    })
+    frame = frame.merge(meta, on="program", how="left")
+    frame["phase"] = [phase_of[int(y)] for y in frame["year"]]
+    frame["invest_musd"] = inv["value"].to_numpy()
+    order = ["program", "name", "sector", "export_category", "capital_group", "mineral",
+             "pool", "year", "phase", "invest_musd"]
+    return frame[order].sort_values(["program", "pool", "year"], ignore_index=True)
+
+
+def _program_meta(inp: Inputs) -> pd.DataFrame:
+    return pd.DataFrame([
+        {"program": p.program, "name": p.name, "sector": p.sector,
+         "export_category": p.export_category or "", "capital_group": p.capital_group or "",
+         "mineral": p.mineral or ""}
+        for p in inp.programs
+    ])
+
+
+def allocation_by_phase(inp: Inputs, sol: Solution) -> pd.DataFrame:
+    """Program x phase pivot (US$ million), every program, with its cap and how much of it is used."""
+    alloc = allocation(inp, sol)
+    phases = [p.phase for p in inp.phases]
+    pivot = alloc.pivot_table(index="program", columns="phase", values="invest_musd",
+                              aggfunc="sum", fill_value=0.0)
+    frame = _program_meta(inp)[["program", "name", "sector"]].set_index("program")
+    for ph in phases:
+        values = pivot[ph] if ph in pivot.columns else pd.Series(dtype=float)
+        frame[f"{ph}_musd"] = values.reindex(frame.index).fillna(0.0)
+    frame["total_musd"] = frame[[f"{ph}_musd" for ph in phases]].sum(axis=1)
+    caps = {p.program: p for p in inp.programs}
+    frame["floor_musd"] = [caps[p].floor_musd for p in frame.index]
+    frame["cap_musd"] = [caps[p].cap_musd for p in frame.index]
+    frame["share_of_cap"] = np.where(frame["cap_musd"] > 0,
+                                     frame["total_musd"] / frame["cap_musd"].where(frame["cap_musd"] > 0, 1), 0.0)
+    return frame.reset_index().sort_values("program", ignore_index=True)
+
+
+def capital_by_program(inp: Inputs, sol: Solution) -> dict[tuple[str, int], float]:
+    """Productive capital (US$ million) of each program at each milestone year."""
+    alloc = allocation(inp, sol)
+    lag = {p.program: p.lag_years for p in inp.programs}
+    capital: dict[tuple[str, int], float] = defaultdict(float)
+    for prog, year, value in alloc[["program", "year", "invest_musd"]].itertuples(index=False):
+        for m in inp.milestones:
+            if int(year) + lag[prog] <= m.year:
+                capital[(prog, m.year)] += float(value)
+    return capital
+
+
+def outcomes(inp: Inputs, sol: Solution) -> pd.DataFrame:
+    """Jobs and exports by sector, export category and in total at each milestone, with targets."""
+    capital = capital_by_program(inp, sol)
+    cols = sol.columns
+    exp = cols[cols["family"] == "exports"]
+    exports = {(p, int(y)): v for p, y, v in exp[["program", "year", "value"]].itertuples(index=False)}
+    targets = {(t.kind, t.dimension, t.member or "", t.year): t.value for t in inp.targets}
+    records = []
+    for dimension in ("sector", "export_category", "total"):
+        members: dict[str, list[str]] = defaultdict(list)
+        for p in inp.programs:
+            key = "" if dimension == "total" else getattr(p, dimension)
+            if key is not None:
+                members[key].append(p.program)
+        for t in inp.targets:
+            if t.dimension == dimension:
+                members.setdefault(t.member or "", [])
+        for member, progs in sorted(members.items()):
+            for m in inp.milestones:
+                records.append(_outcome_row(inp, dimension, member, progs, m.year,
+                                            capital, exports, targets))
+    return pd.DataFrame(records)
+
+
+def _outcome_row(inp: Inputs, dimension: str, member: str, progs: list[str], year: int,
+                 capital: dict[tuple[str, int], float], exports: dict[tuple[str, int], float],
+                 targets: dict[tuple[str, str, str, int], float]) -> dict[str, object]:
+    jobs_per = {p.program: p.jobs_per_musd for p in inp.programs}
+    cap = sum(capital.get((p, year), 0.0) for p in progs)
+    jobs = sum(jobs_per[p] * capital.get((p, year), 0.0) for p in progs)
+    exp = sum(exports.get((p, year), 0.0) for p in progs)
+    jt = targets.get(("jobs", dimension, member, year))
+    et = targets.get(("exports", dimension, member, year))
+    return {
+        "dimension": dimension, "member": member or "all", "year": year,
+        "capital_musd": cap, "jobs": jobs, "exports_musd": exp,
+        "jobs_target": jt, "jobs_shortfall": None if jt is None else max(0.0, jt - jobs),
+        "exports_target_musd": et,
+        "exports_shortfall_musd": None if et is None else max(0.0, et - exp),
+    }
+
+
+def shadow_prices(sol: Solution) -> pd.DataFrame:
+    """Every constraint row: its right-hand side, slack, shadow price with unit, binding flag."""
+    rows = sol.rows.copy()
+    upper_side = np.isfinite(rows["upper"].to_numpy())
+    rows["sense"] = np.where(upper_side, "<=", ">=")
+    rows["rhs"] = np.where(upper_side, rows["upper"], rows["lower"])
+    slack = np.where(upper_side, rows["upper"] - rows["body"], rows["body"] - rows["lower"])
+    rows["slack"] = np.where(np.abs(slack) < 1e-9, 0.0, slack) + 0.0
+    scale = np.maximum(1.0, np.abs(rows["rhs"].to_numpy()))
+    rows["binding"] = rows["slack"].to_numpy() <= BINDING_TOLERANCE * scale
+    rows["unit"] = price_unit(sol)
+    rows["description"] = [describe(f, r) for f, r in zip(rows["family"], rows.to_dict("records"), strict=True)]
+    labels = [c for c in rows.columns if c in ("dimension", "member", "program", "pool", "risk", "phase", "year")]
+    order = ["constraint", "family", *labels, "description", "sense", "rhs", "body", "lower",
+             "upper", "slack", "shadow_price", "unit", "binding"]
+    return rows[order]
+
+
+def describe(family: str, labels: dict[str, object]) -> str:
+    """A row in plain words, e.g. `budget of pool scaleup in phase2`."""
+    fam = FAMILIES[family]
+    return fam.words.format(**{d: labels.get(d) for d in fam.dims})
+
+
+def reduced_costs(sol: Solution) -> pd.DataFrame:
+    """Every variable: value, reduced cost (objective change per unit forced in), bounds, status."""
+    cols = sol.columns.copy()
+    value, lower, upper = cols["value"], cols["lower"], cols["upper"]
+    tol = 1e-9
+    cols["status"] = np.select(
+        [(upper - lower).abs() <= tol, (value - lower).abs() <= tol, (upper - value).abs() <= tol],
+        ["fixed", "at lower bound", "at upper bound"], default="between bounds",
+    )
+    cols["unit"] = price_unit(sol)
+    labels = [c for c in cols.columns if c in ("program", "pool", "risk", "phase", "year")]
+    order = ["variable", "family", *labels, "value", "reduced_cost", "objective_coefficient",
+             "lower", "upper", "status", "unit"]
+    return cols[order]
+
+
+def top_shadow_prices(sol: Solution, n: int = 10) -> pd.DataFrame:
+    """The n binding rows whose shadow prices are largest in magnitude."""
+    table = shadow_prices(sol)
+    table = table[table["shadow_price"] != 0].copy()
+    table["magnitude"] = table["shadow_price"].abs()
+    return table.sort_values(["magnitude", "constraint"], ascending=[False, True]).head(n)
+
+
+def sector_by_phase(inp: Inputs, sol: Solution) -> pd.DataFrame:
+    """Investment (US$ million) by sector x phase, with totals."""
+    alloc = allocation(inp, sol)
+    phases = [p.phase for p in inp.phases]
+    sectors = sorted({p.sector for p in inp.programs})
+    table = alloc.pivot_table(index="sector", columns="phase", values="invest_musd",
+                              aggfunc="sum", fill_value=0.0)
+    table = table.reindex(index=sectors, columns=phases, fill_value=0.0)
+    table["total"] = table.sum(axis=1)
+    return table

@@ -1,0 +1,467 @@
+"""Row models for every input table and the validated `Inputs` bundle.
+
+Each field's docstring is its entry in the data dictionary; `json_schema_extra["unit"]` tells the
+loader how to read the cell (`musd` money, `count`, `share`, `bool`). Cross-table rules (references,
+windows inside the horizon, floors that cannot fit) live in `check_references`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from allocator.errors import InputError
+
+Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$", max_length=64)]
+Year = Annotated[int, Field(ge=1900, le=2200)]
+
+
+def _unit(unit: str, **kwargs: Any) -> Any:
+    """A field whose cells the loader reads in `unit` (musd, count, share, bool)."""
+    return Field(json_schema_extra={"unit": unit}, **kwargs)
+
+
+class Row(BaseModel):
+    """Columns every table has: where the row comes from and how its numbers were obtained."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False
+    )
+
+    line: int = Field(default=0, exclude=True)
+    """Row number in the source file (header = 1); set by the loader, used in messages."""
+    source: str = Field(min_length=1)
+    """Seed file and table or section heading; `assumption` when no seed states the row."""
+    derivation: str = ""
+    """The arithmetic behind a computed number, on cited numbers."""
+    assumption: str = ""
+    """Columns of this row that no seed states, each with a one-line reason."""
+    note: str = ""
+    """Free text."""
+
+
+class Window(Row):
+    """A row with an inclusive year window."""
+
+    first_year: Year
+    """First year (inclusive)."""
+    last_year: Year
+    """Last year (inclusive)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.first_year > self.last_year:
+            raise ValueError("first_year is after last_year")
+        return self
+
+
+class Phase(Window):
+    """A phase of the strategy: a run of consecutive years with its own budgets."""
+
+    phase: Id
+    """Phase identifier, e.g. `phase1`."""
+    name: str = ""
+    """Display name."""
+
+
+class Milestone(Row):
+    """A year at which jobs and exports are measured; the last one is the objective's year."""
+
+    year: Year
+    """Milestone year, inside the horizon."""
+
+
+class Program(Window):
+    """An investment line that pools can fund."""
+
+    program: Id
+    """Program identifier."""
+    name: str = ""
+    """Display name."""
+    sector: Id
+    """Employment sector, for job outcomes and sector groups."""
+    export_category: Id | None = None
+    """Export category; empty when the program exports nothing."""
+    capital_group: Id | None = None
+    """Capital-investment group (e.g. processing_facilities)."""
+    mineral: Id | None = None
+    """Mineral processed, if any."""
+    cap_musd: float = _unit("musd", ge=0)
+    """Most the program may receive over the horizon (US$ million)."""
+    floor_musd: float = _unit("musd", default=0.0, ge=0)
+    """Least the program must receive over the horizon (US$ million)."""
+    max_annual_share: float = _unit("share", default=1.0, gt=0, le=1)
+    """Most of cap_musd it can absorb in one year (ramp); 1 = no ramp limit."""
+    lag_years: int = Field(ge=0, le=50)
+    """Years from investment until the capital is productive."""
+    jobs_per_musd: float = _unit("count", ge=0)
+    """Direct jobs per US$ million of productive capital."""
+    exports_per_musd: float = _unit("musd", default=0.0, ge=0)
+    """Annual export revenue (US$ million) per US$ million of productive capital."""
+
+    @model_validator(mode="after")
+    def _floor_within_cap(self) -> Program:
+        if self.floor_musd > self.cap_musd:
+            raise ValueError(
+                f"floor_musd {self.floor_musd:g} is above cap_musd {self.cap_musd:g}"
+            )
+        return self
+
+
+class Pool(Row):
+    """What one funding pool can spend in one phase."""
+
+    pool: Id
+    """Funding pool identifier, e.g. public, korea."""
+    phase: Id
+    """A phase of phases.csv."""
+    budget_musd: float = _unit("musd", ge=0)
+    """Budget of the pool in the phase (US$ million)."""
+    carry_over: bool = _unit("bool", default=False)
+    """Whether unspent budget may move to the pool's next phase."""
+
+
+class Eligibility(Row):
+    """A pool may fund a program, every program (`*`), or every program of a sector."""
+
+    pool: Id
+    """A pool of pools.csv."""
+    program: Id | Literal["*"] | None = None
+    """A program, or `*` for all programs."""
+    sector: Id | None = None
+    """Or a sector: all its programs."""
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Eligibility:
+        if (self.program is None) == (self.sector is None):
+            raise ValueError("set exactly one of program and sector")
+        return self
+
+
+Dimension = Literal["sector", "capital_group", "mineral", "export_category", "program", "pool"]
+
+
+class Group(Row):
+    """A cap, floor or share cap on the spending of a group of programs or of a pool."""
+
+    dimension: Dimension
+    """What kind of group: sector, capital_group, mineral, export_category, program or pool."""
+    member: Id
+    """Which sector, group, mineral, category, program or pool."""
+    phase: Id
+    """A phase, or `all` for the whole horizon."""
+    min_musd: float | None = _unit("musd", default=None, ge=0)
+    """Group spending at least this (US$ million)."""
+    max_musd: float | None = _unit("musd", default=None, ge=0)
+    """Group spending at most this (US$ million)."""
+    max_share: float | None = _unit("share", default=None, ge=0, le=1)
+    """Group spending at most this share of all spending in the same phase or horizon."""
+
+    @model_validator(mode="after")
+    def _some_limit(self) -> Group:
+        if self.min_musd is None and self.max_musd is None and self.max_share is None:
+            raise ValueError("set at least one of min_musd, max_musd, max_share")
+        if self.min_musd is not None and self.max_musd is not None:
+            if self.min_musd > self.max_musd:
+                raise ValueError(f"min_musd {self.min_musd:g} is above max_musd {self.max_musd:g}")
+        return self
+
+
+class Market(Row):
+    """An export market ceiling for a program or an export category."""
+
+    program: Id | None = None
+    """The program whose exports are limited."""
+    export_category: Id | None = None
+    """Or the export category whose exports are limited."""
+    year: Year
+    """Applies to milestone years from this year until the next row for the same key."""
+    market_musd: float = _unit("musd", ge=0)
+    """Size of the addressable market (US$ million per year)."""
+    max_share: float = _unit("share", default=1.0, ge=0, le=1)
+    """Reachable share of the market."""
+
+    @model_validator(mode="after")
+    def _one_key(self) -> Market:
+        if (self.program is None) == (self.export_category is None):
+            raise ValueError("set exactly one of program and export_category")
+        return self
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(`program` or `export_category`, its id)."""
+        if self.program is not None:
+            return ("program", self.program)
+        return ("export_category", str(self.export_category))
+
+
+class Risk(Window):
+    """A risk with a mitigation budget spent inside its years."""
+
+    risk: Id
+    """Risk identifier, e.g. technology."""
+    budget_musd: float = _unit("musd", ge=0)
+    """Mitigation budget (US$ million), separate from the funding pools."""
+    coverage: float = Field(gt=0)
+    """US$ million of exposed investment one US$ million of mitigation covers."""
+
+
+class Exposure(Row):
+    """How much of a program's investment is exposed to a risk."""
+
+    program: Id
+    """A program."""
+    risk: Id
+    """A risk of risks.csv."""
+    weight: float = _unit("share", ge=0, le=1)
+    """Share of the program's investment exposed to the risk."""
+
+
+class Target(Row):
+    """A milestone target for jobs or exports of a group."""
+
+    kind: Literal["jobs", "exports"]
+    """What is measured."""
+    dimension: Literal["sector", "export_category", "total"]
+    """The group the target is set for."""
+    member: Id | None = None
+    """The sector or category (empty for total)."""
+    year: Year
+    """A milestone year."""
+    value: float = _unit("count", ge=0)
+    """Jobs, or US$ million per year of exports."""
+
+
+class Inputs(BaseModel):
+    """A validated dataset: every table as a tuple of rows, plus where the files were."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    folder: str
+    phases: tuple[Phase, ...]
+    milestones: tuple[Milestone, ...]
+    programs: tuple[Program, ...]
+    pools: tuple[Pool, ...]
+    eligibility: tuple[Eligibility, ...]
+    groups: tuple[Group, ...] = ()
+    markets: tuple[Market, ...] = ()
+    risks: tuple[Risk, ...] = ()
+    exposures: tuple[Exposure, ...] = ()
+    targets: tuple[Target, ...] = ()
+    file_hashes: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def years(self) -> list[int]:
+        """Every year of the horizon, first to last."""
+        return list(range(self.phases[0].first_year, self.phases[-1].last_year + 1))
+
+    @property
+    def phase_of_year(self) -> dict[int, str]:
+        """The phase each year belongs to."""
+        return {t: p.phase for p in self.phases for t in range(p.first_year, p.last_year + 1)}
+
+    @property
+    def last_milestone(self) -> int:
+        """The objective's year."""
+        return max(m.year for m in self.milestones)
+
+
+# Which table each field of Inputs is read from, with the columns that make a row unique.
+TABLES: dict[str, tuple[str, type[Row], tuple[str, ...], bool]] = {
+    "phases": ("phases.csv", Phase, ("phase",), True),
+    "milestones": ("milestones.csv", Milestone, ("year",), True),
+    "programs": ("programs.csv", Program, ("program",), True),
+    "pools": ("pools.csv", Pool, ("pool", "phase"), True),
+    "eligibility": ("eligibility.csv", Eligibility, ("pool", "program", "sector"), True),
+    "groups": ("groups.csv", Group, ("dimension", "member", "phase"), False),
+    "markets": ("markets.csv", Market, ("program", "export_category", "year"), False),
+    "risks": ("risks.csv", Risk, ("risk",), False),
+    "exposures": ("exposures.csv", Exposure, ("program", "risk"), False),
+    "targets": ("targets.csv", Target, ("kind", "dimension", "member", "year"), False),
+}
+
+
+def check_duplicates(table: str, rows: tuple[Row, ...]) -> None:
+    """Raise on the first row whose key repeats an earlier row's."""
+    file, _, key, _ = TABLES[table]
+    seen: dict[tuple[Any, ...], int] = {}
+    for row in rows:
+        k = tuple(getattr(row, c) for c in key)
+        if k in seen:
+            shown = ", ".join(f"{c}={v}" for c, v in zip(key, k, strict=True) if v is not None)
+            raise InputError(
+                f"duplicate key ({shown}), already on row {seen[k]}",
+                file=file, row=row.line, column=key[0],
+                fix="merge the two rows or remove one",
+            )
+        seen[k] = row.line
+
+
+def _ref_error(file: str, row: Row, column: str, value: object, known: set[str], table: str) -> InputError:
+    listed = ", ".join(sorted(known)[:12]) or "none"
+    return InputError(
+        f"unknown {column} '{value}'", file=file, row=row.line, column=column,
+        fix=f"use one of {table} ({listed}) or add it there",
+    )
+
+
+def check_references(inp: Inputs) -> None:
+    """Cross-table rules; raises `InputError` on the first broken one."""
+    _check_phases(inp)
+    phases = {p.phase for p in inp.phases}
+    programs = {p.program for p in inp.programs}
+    sectors = {p.sector for p in inp.programs}
+    pools = {p.pool for p in inp.pools}
+    risks = {r.risk for r in inp.risks}
+    first, last = inp.years[0], inp.years[-1]
+
+    for m in inp.milestones:
+        if not first <= m.year <= last:
+            raise InputError(f"milestone {m.year} is outside the horizon {first}-{last}",
+                             file="milestones.csv", row=m.line, column="year",
+                             fix="use a year covered by phases.csv")
+    for p in inp.programs:
+        _check_window("programs.csv", p, first, last)
+    for r in inp.risks:
+        _check_window("risks.csv", r, first, last)
+    for pool in inp.pools:
+        if pool.phase not in phases:
+            raise _ref_error("pools.csv", pool, "phase", pool.phase, phases, "phases.csv")
+    _check_carry(inp)
+    for e in inp.eligibility:
+        if e.pool not in pools:
+            raise _ref_error("eligibility.csv", e, "pool", e.pool, pools, "pools.csv")
+        if e.program not in (None, "*") and e.program not in programs:
+            raise _ref_error("eligibility.csv", e, "program", e.program, programs, "programs.csv")
+        if e.sector is not None and e.sector not in sectors:
+            raise _ref_error("eligibility.csv", e, "sector", e.sector, sectors, "programs.csv")
+    _check_groups(inp, phases, pools)
+    _check_markets(inp, programs)
+    for x in inp.exposures:
+        if x.program not in programs:
+            raise _ref_error("exposures.csv", x, "program", x.program, programs, "programs.csv")
+        if x.risk not in risks:
+            raise _ref_error("exposures.csv", x, "risk", x.risk, risks, "risks.csv")
+    _check_targets(inp)
+    _check_floors_fit(inp)
+
+
+def _check_phases(inp: Inputs) -> None:
+    for prev, cur in zip(inp.phases, inp.phases[1:], strict=False):
+        if cur.first_year != prev.last_year + 1:
+            raise InputError(
+                f"phase {cur.phase} starts in {cur.first_year} but phase {prev.phase} "
+                f"ends in {prev.last_year}", file="phases.csv", row=cur.line, column="first_year",
+                fix="make phases consecutive, without gaps or overlaps, in year order",
+            )
+
+
+def _check_window(file: str, row: Window, first: int, last: int) -> None:
+    for column in ("first_year", "last_year"):
+        year = getattr(row, column)
+        if not first <= year <= last:
+            raise InputError(f"{column} {year} is outside the horizon {first}-{last}",
+                             file=file, row=row.line, column=column,
+                             fix="use a year covered by phases.csv")
+
+
+def _check_carry(inp: Inputs) -> None:
+    order = [p.phase for p in inp.phases]
+    have = {(p.pool, p.phase) for p in inp.pools}
+    for p in inp.pools:
+        if not p.carry_over:
+            continue
+        idx = order.index(p.phase)
+        if idx + 1 < len(order) and (p.pool, order[idx + 1]) not in have:
+            raise InputError(
+                f"carry_over is yes but pool {p.pool} has no row for phase {order[idx + 1]}",
+                file="pools.csv", row=p.line, column="carry_over",
+                fix=f"add a row for ({p.pool}, {order[idx + 1]}) with budget_musd 0, or set no",
+            )
+
+
+def _check_groups(inp: Inputs, phases: set[str], pools: set[str]) -> None:
+    members: dict[str, set[str]] = {
+        dim: {str(getattr(p, dim)) for p in inp.programs if getattr(p, dim) is not None}
+        for dim in ("sector", "capital_group", "mineral", "export_category", "program")
+    }
+    members["pool"] = pools
+    for g in inp.groups:
+        if g.phase != "all" and g.phase not in phases:
+            raise _ref_error("groups.csv", g, "phase", g.phase, phases | {"all"}, "phases.csv")
+        if g.member not in members[g.dimension]:
+            raise _ref_error("groups.csv", g, "member", g.member, members[g.dimension],
+                             f"the {g.dimension}s of the dataset")
+
+
+def _check_markets(inp: Inputs, programs: set[str]) -> None:
+    categories = {p.export_category for p in inp.programs if p.export_category}
+    for mk in inp.markets:
+        kind, name = mk.key
+        known = programs if kind == "program" else categories
+        if name not in known:
+            raise _ref_error("markets.csv", mk, kind, name, known, "programs.csv")
+
+
+def _check_targets(inp: Inputs) -> None:
+    milestones = {m.year for m in inp.milestones}
+    for t in inp.targets:
+        if t.year not in milestones:
+            raise InputError(f"year {t.year} is not a milestone", file="targets.csv",
+                             row=t.line, column="year",
+                             fix=f"use one of {sorted(milestones)} or add it to milestones.csv")
+        if t.dimension == "total":
+            continue
+        known = {str(getattr(p, t.dimension)) for p in inp.programs if getattr(p, t.dimension)}
+        if t.member not in known:
+            raise _ref_error("targets.csv", t, "member", t.member, known, "programs.csv")
+
+
+def _check_floors_fit(inp: Inputs) -> None:
+    """A floor must fit in what its eligible pools can give inside its window."""
+    eligible = eligible_pools(inp)
+    budget: Counter[tuple[str, str]] = Counter()
+    carry = {p.pool for p in inp.pools if p.carry_over}
+    for pool in inp.pools:
+        budget[(pool.pool, pool.phase)] += pool.budget_musd
+    phase_of = inp.phase_of_year
+    for p in inp.programs:
+        if p.floor_musd <= 0:
+            continue
+        if not eligible[p.program]:
+            raise InputError(f"program {p.program} has a floor but no pool may fund it",
+                             file="programs.csv", row=p.line, column="floor_musd",
+                             fix="add a row for it to eligibility.csv or clear the floor")
+        window = {phase_of[t] for t in range(p.first_year, p.last_year + 1)}
+        reach = sum(
+            v for (pool, ph), v in budget.items()
+            if pool in eligible[p.program] and (ph in window or pool in carry)
+        )
+        if p.floor_musd > reach + 1e-9:
+            raise InputError(
+                f"floor_musd {p.floor_musd:g} cannot fit: its eligible pools have only "
+                f"{reach:g} musd in its window {p.first_year}-{p.last_year}",
+                file="programs.csv", row=p.line, column="floor_musd",
+                fix="lower the floor, widen the window or make more pools eligible",
+            )
+
+
+def eligible_pools(inp: Inputs) -> dict[str, list[str]]:
+    """For each program, the pools that may fund it, in pools.csv order."""
+    order = list(dict.fromkeys(p.pool for p in inp.pools))
+    allowed: dict[str, set[str]] = {p.program: set() for p in inp.programs}
+    by_sector: dict[str, list[str]] = {}
+    for p in inp.programs:
+        by_sector.setdefault(p.sector, []).append(p.program)
+    for e in inp.eligibility:
+        if e.program == "*":
+            targets = list(allowed)
+        elif e.program is not None:
+            targets = [e.program]
+        else:
+            targets = by_sector.get(str(e.sector), [])
+        for prog in targets:
+            allowed[prog].add(e.pool)
+    return {prog: [s for s in order if s in pools] for prog, pools in allowed.items()}

@@ -1,0 +1,282 @@
+"""The only module that knows HiGHS: compile the Pyomo model, solve, and return a plain `Solution`.
+
+The model is compiled once by Pyomo's standard-form compiler into a sparse matrix with an explicit
+row and column order and handed to `highspy.Highs` in one call. Both objectives are rows of the
+cost matrix, so `jobs`, `exports`, `weighted` and the lexicographic tie-break are cost changes on
+the same HiGHS instance, not rebuilds. Duals are HiGHS's own: d(objective)/d(right-hand side),
+the sign convention of Excel Solver's "Shadow Price".
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import highspy
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+from allocator.errors import AllocatorError, InfeasibleError, UnboundedError
+
+INF = highspy.kHighsInf
+TIE_TOLERANCE = 1e-9  # relative slack on the primary objective while breaking ties
+OBJECTIVE_UNITS = {"jobs": "jobs", "exports": "musd", "weighted": "index"}
+
+
+@dataclass
+class CompiledLP:
+    """The LP as matrices, its names, and the HiGHS instance that holds it."""
+
+    highs: highspy.Highs
+    col_family: list[str]
+    col_index: list[tuple[Any, ...]]
+    row_family: list[str]
+    row_index: list[tuple[Any, ...]]
+    col_names: list[str]
+    row_names: list[str]
+    costs: dict[str, np.ndarray]
+    matrix: Any  # scipy.sparse.csc_array, rows x columns
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+
+
+@dataclass
+class Solution:
+    """What a solve produced, as plain tables: nothing downstream knows Pyomo or HiGHS."""
+
+    status: str
+    objective: str
+    objective_value: float
+    objective_unit: str
+    columns: pd.DataFrame
+    rows: pd.DataFrame
+    totals: dict[str, float]
+    solver: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)
+    weights: dict[str, float] = field(default_factory=dict)
+    lp: CompiledLP | None = field(default=None, repr=False)
+    """The solved LP, kept only to write model.lp/.mps; reports never read it."""
+
+
+def _index(data: Any) -> tuple[Any, ...]:
+    idx = data.index()
+    if idx is None:
+        return ()
+    return idx if isinstance(idx, tuple) else (idx,)
+
+
+def name_of(family: str, index: tuple[Any, ...]) -> str:
+    """The row or column name written to model.lp / model.mps, e.g. `budget(public,phase1)`."""
+    return f"{family}({','.join(str(i) for i in index)})" if index else family
+
+
+def compile_lp(m: pyo.ConcreteModel) -> CompiledLP:
+    """Compile the Pyomo model to standard form and pass it to a fresh HiGHS instance."""
+    order = [v for comp in m.component_objects(pyo.Var, descend_into=False) for v in comp.values()]
+    repn = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=None, column_order=order)
+    cols = list(repn.columns)
+    rows = [r.constraint for r in repn.rows]
+    if len({id(r) for r in rows}) != len(rows):
+        raise AllocatorError("internal: a ranged constraint was split in two rows")
+    sense = np.array([r.bound_type for r in repn.rows], dtype=float)
+    rhs = np.asarray(repn.rhs, dtype=float)
+    row_lower = np.where(sense >= 0, np.where(sense == 0, rhs, -INF), rhs)
+    row_upper = np.where(sense <= 0, np.where(sense == 0, rhs, INF), rhs)
+    col_lower = np.array([-INF if v.lb is None else v.lb for v in cols], dtype=float)
+    col_upper = np.array([INF if v.ub is None else v.ub for v in cols], dtype=float)
+    c = repn.c.toarray()
+    costs = {o.name.removeprefix("obj_"): c[i] for i, o in enumerate(repn.objectives)}
+    lp = CompiledLP(
+        highs=highspy.Highs(),
+        col_family=[v.parent_component().name for v in cols],
+        col_index=[_index(v) for v in cols],
+        row_family=[r.parent_component().name for r in rows],
+        row_index=[_index(r) for r in rows],
+        col_names=[], row_names=[], costs=costs, matrix=repn.A.tocsc(),
+        col_lower=col_lower, col_upper=col_upper, row_lower=row_lower, row_upper=row_upper,
+    )
+    lp.col_names = [name_of(f, i) for f, i in zip(lp.col_family, lp.col_index, strict=True)]
+    lp.row_names = [name_of(f, i) for f, i in zip(lp.row_family, lp.row_index, strict=True)]
+    _pass_model(lp)
+    return lp
+
+
+def _pass_model(lp: CompiledLP) -> None:
+    h = lp.highs
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("solver", "simplex")
+    h.setOptionValue("random_seed", 0)
+    model = highspy.HighsLp()
+    model.num_col_, model.num_row_ = len(lp.col_names), len(lp.row_names)
+    model.col_cost_ = np.zeros(model.num_col_)
+    model.col_lower_, model.col_upper_ = lp.col_lower, lp.col_upper
+    model.row_lower_, model.row_upper_ = lp.row_lower, lp.row_upper
+    a = lp.matrix
+    a.sort_indices()
+    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    model.a_matrix_.start_ = a.indptr.astype(np.int32)
+    model.a_matrix_.index_ = a.indices.astype(np.int32)
+    model.a_matrix_.value_ = a.data.astype(float)
+    model.sense_ = highspy.ObjSense.kMaximize
+    model.col_names_, model.row_names_ = lp.col_names, lp.row_names
+    if h.passModel(model) != highspy.HighsStatus.kOk:
+        raise AllocatorError("internal: HiGHS refused the model")
+
+
+def objective_costs(lp: CompiledLP, objective: str, weights: dict[str, float]) -> np.ndarray:
+    """The cost vector of `objective`; `weighted` is normalised by each single objective's best."""
+    if objective in lp.costs:
+        return lp.costs[objective]
+    total = np.zeros(len(lp.col_names))
+    for name, w in weights.items():
+        best = _run(lp, lp.costs[name])[0]
+        if w and best > 0:
+            total += (w / best) * lp.costs[name]
+    return total
+
+
+def _set_costs(lp: CompiledLP, cost: np.ndarray) -> None:
+    n = len(cost)
+    lp.highs.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(cost, dtype=float))
+
+
+def _run(lp: CompiledLP, cost: np.ndarray) -> tuple[float, highspy.HighsSolution]:
+    """Solve with `cost`; raise on anything but an optimum."""
+    h = lp.highs
+    _set_costs(lp, cost)
+    h.run()
+    status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
+        h.setOptionValue("presolve", "off")  # presolve cannot tell which; the simplex can
+        h.run()
+        h.setOptionValue("presolve", "choose")
+        status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kInfeasible:
+        raise InfeasibleError(
+            "the plan is infeasible: no allocation meets every floor, budget and cap at once. "
+            "Fix: lower a floor or a minimum, or raise a budget (allocator check lists the floors)"
+        )
+    if status == highspy.HighsModelStatus.kUnbounded:
+        raise UnboundedError(
+            "the plan is unbounded: the objective can grow without limit. "
+            "Fix: give every program a cap_musd and every pool a budget"
+        )
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise AllocatorError(f"HiGHS stopped without an optimum ({h.modelStatusToString(status)})")
+    return float(h.getInfo().objective_function_value), h.getSolution()
+
+
+def _tie_break(lp: CompiledLP, primary: np.ndarray, z: float, secondary: np.ndarray) -> np.ndarray | None:
+    """Among the optima of `primary`, the one best for `secondary` (primal values), or None."""
+    h = lp.highs
+    nz = np.flatnonzero(primary)
+    floor = z - TIE_TOLERANCE * max(1.0, abs(z))
+    h.addRow(floor, INF, len(nz), nz.astype(np.int32), primary[nz])
+    try:
+        _, sol = _run(lp, secondary)
+        return np.array(sol.col_value)
+    except AllocatorError:
+        return None
+    finally:
+        h.deleteRows(1, np.array([h.getNumRow() - 1], dtype=np.int32))
+
+
+def solve_lp(lp: CompiledLP, objective: str, weights: dict[str, float] | None = None) -> Solution:
+    """Solve for `objective` (jobs, exports or weighted) and return tables of the optimum.
+
+    For `jobs` and `exports` a second pass picks, among the optimal plans, the one with the most
+    of the other outcome (lexicographic), so the reported exports of a jobs plan are what that
+    allocation can really reach. Duals come from the first pass: they belong to the objective.
+    """
+    weights = weights or {"jobs": 0.5, "exports": 0.5}
+    t0 = time.perf_counter()
+    cost = objective_costs(lp, objective, weights)
+    z, sol = _run(lp, cost)
+    row_dual, col_dual = np.array(sol.row_dual), np.array(sol.col_dual)
+    x = np.array(sol.col_value)
+    iterations = int(lp.highs.getInfo().simplex_iteration_count)
+    other = {"jobs": "exports", "exports": "jobs"}.get(objective)
+    if other is not None and lp.costs[other].any():
+        better = _tie_break(lp, cost, z, lp.costs[other])
+        x = x if better is None else better
+    _set_costs(lp, cost)
+    activity = lp.matrix @ x
+    return Solution(
+        status="optimal",
+        objective=objective,
+        objective_value=z,
+        objective_unit=OBJECTIVE_UNITS[objective],
+        columns=_column_table(lp, x, col_dual, cost),
+        rows=_row_table(lp, activity, row_dual),
+        totals={name: float(c @ x) for name, c in lp.costs.items()},
+        solver={"name": "HiGHS", "version": highspy.Highs().version(),
+                "simplex_iterations": iterations, "rows": len(lp.row_names),
+                "columns": len(lp.col_names), "nonzeros": int(lp.matrix.nnz)},
+        timings={"solve": time.perf_counter() - t0},
+        weights=weights if objective == "weighted" else {},
+    )
+
+
+def _labels(families: list[str], indices: list[tuple[Any, ...]], dims: dict[str, Any]) -> pd.DataFrame:
+    """One column per label name (program, pool, phase, year, ...), empty where not applicable."""
+    names = sorted({d for f in set(families) for d in dims[f].dims}, key=LABEL_ORDER.index)
+    data: dict[str, list[Any]] = {n: [] for n in names}
+    for fam, idx in zip(families, indices, strict=True):
+        given = dict(zip(dims[fam].dims, idx, strict=True))
+        for n in names:
+            data[n].append(given.get(n))
+    frame = pd.DataFrame(data, dtype=object)
+    if "year" in frame:
+        frame["year"] = pd.array(frame["year"].tolist(), dtype="Int64")
+    return frame
+
+
+LABEL_ORDER = ["dimension", "member", "program", "pool", "risk", "phase", "year"]
+
+
+def _column_table(lp: CompiledLP, x: np.ndarray, rc: np.ndarray, cost: np.ndarray) -> pd.DataFrame:
+    from allocator.constraints import VARIABLES
+
+    frame = pd.DataFrame({"variable": lp.col_names, "family": lp.col_family})
+    frame = pd.concat([frame, _labels(lp.col_family, lp.col_index, VARIABLES)], axis=1)
+    frame["value"] = _clean(x)
+    frame["reduced_cost"] = _clean(rc)
+    frame["objective_coefficient"] = cost
+    frame["lower"] = lp.col_lower
+    frame["upper"] = np.where(lp.col_upper >= INF, np.inf, lp.col_upper)
+    return frame
+
+
+def _row_table(lp: CompiledLP, activity: np.ndarray, dual: np.ndarray) -> pd.DataFrame:
+    from allocator.constraints import FAMILIES
+
+    frame = pd.DataFrame({"constraint": lp.row_names, "family": lp.row_family})
+    frame = pd.concat([frame, _labels(lp.row_family, lp.row_index, FAMILIES)], axis=1)
+    frame["body"] = _clean(activity)
+    frame["lower"] = np.where(lp.row_lower <= -INF, -np.inf, lp.row_lower)
+    frame["upper"] = np.where(lp.row_upper >= INF, np.inf, lp.row_upper)
+    frame["shadow_price"] = _clean(dual)
+    return frame
+
+
+def _clean(values: np.ndarray, tol: float = 1e-9) -> np.ndarray:
+    """Zero out solver noise so tables show 0, not 1e-13 or -0."""
+    out = np.asarray(values, dtype=float).copy()
+    out[np.abs(out) < tol] = 0.0
+    return out + 0.0
+
+
+def write_model(lp: CompiledLP, cost: np.ndarray, folder: Path) -> list[Path]:
+    """Write model.lp and model.mps with the run's objective and readable names."""
+    _set_costs(lp, cost)
+    paths = [folder / "model.lp", folder / "model.mps"]
+    for path in paths:
+        if lp.highs.writeModel(str(path)) != highspy.HighsStatus.kOk:
+            raise AllocatorError(f"HiGHS could not write {path.name}")
+    return paths
