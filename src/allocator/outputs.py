@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from allocator.errors import UsageError
@@ -75,8 +76,11 @@ def _replace(tmp: Path, path: Path, force: bool) -> None:
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """CSV with LF line ends and 12 significant digits: stable bytes for the same numbers."""
-    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    """CSV with LF line ends and 12 significant digits: stable bytes for the same numbers.
+
+    An infinite bound is written as an empty cell (no bound), which spreadsheets read as blank.
+    """
+    _finite(frame).to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
 
 
 def write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> None:
@@ -84,7 +88,7 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> None:
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
         for name, frame in tables.items():
             sheet = name[:31]
-            out = frame.copy()
+            out = _finite(frame)
             out.columns = [_header(c) for c in frame.columns]
             out.to_excel(xl, sheet_name=sheet, index=False)
             ws = xl.sheets[sheet]
@@ -97,6 +101,10 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> None:
 def _header(column: str) -> str:
     unit = "US$ million" if column.endswith("_musd") else UNITS.get(column)
     return f"{column} ({unit})" if unit else column
+
+
+def _finite(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.replace([np.inf, -np.inf], np.nan)
 
 
 def write_json(data: dict[str, Any], path: Path) -> None:
