@@ -1,0 +1,138 @@
+"""`allocator solve` end to end in a subprocess: files, columns, exit codes, refusals."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import highspy
+import openpyxl
+import pandas as pd
+import pytest
+
+from conftest import DATA, ROOT
+
+COLUMNS = {
+    "allocation.csv": ["program", "name", "sector", "export_category", "capital_group", "mineral",
+                       "pool", "year", "phase", "invest_musd"],
+    "allocation_by_phase.csv": ["program", "name", "sector", "p1_musd", "total_musd",
+                                "floor_musd", "cap_musd", "share_of_cap"],
+    "outcomes.csv": ["dimension", "member", "year", "capital_musd", "jobs", "exports_musd",
+                     "jobs_target", "jobs_shortfall", "exports_target_musd",
+                     "exports_shortfall_musd"],
+    "shadow_prices.csv": ["constraint", "family", "program", "pool", "phase", "description",
+                          "sense", "rhs", "body", "lower", "upper", "slack", "shadow_price",
+                          "unit", "binding"],
+    "reduced_costs.csv": ["variable", "family", "program", "pool", "year", "value",
+                          "reduced_cost", "objective_coefficient", "lower", "upper", "status",
+                          "unit"],
+}
+
+
+def run(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "allocator.cli", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def greedy_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "greedy"
+    res = run("solve", "--inputs", DATA / "greedy", "--out", out, "--write-model")
+    assert res.returncode == 0, res.stderr
+    return out, res
+
+
+def test_writes_every_table_with_its_columns(greedy_run):
+    out, res = greedy_run
+    for name, columns in COLUMNS.items():
+        assert list(pd.read_csv(out / name).columns) == columns, name
+    assert "960 direct jobs in 2026" in res.stdout
+    assert "budget(public,p1)" in res.stdout and "jobs per musd" in res.stdout
+    assert not list(out.parent.glob(".*tmp*")), "temp folder left behind"
+
+
+def test_workbook_has_a_sheet_per_table_with_units_and_frozen_header(greedy_run):
+    out, _ = greedy_run
+    wb = openpyxl.load_workbook(out / "workbook.xlsx")
+    assert wb.sheetnames == [n.removesuffix(".csv") for n in COLUMNS]
+    ws = wb["allocation_by_phase"]
+    assert ws.freeze_panes == "A2"
+    assert ws["E1"].value == "total_musd (US$ million)"
+    assert [c.value for c in ws[2]][:5] == ["a", None, "s1", 60, 60]
+
+
+def test_run_json_records_what_is_needed_to_repeat_it(greedy_run):
+    out, _ = greedy_run
+    info = json.loads((out / "run.json").read_text())
+    assert info["status"] == "optimal"
+    assert info["objective"] == {"name": "jobs", "value": 960.0, "sense": "maximize",
+                                 "unit": "jobs", "label": "direct jobs in 2026"}
+    assert info["solver"]["name"] == "HiGHS" and info["solver"]["version"]
+    assert set(info["timings_s"]) == {"load", "build", "handoff", "solve", "write"}
+    expected = hashlib.sha256((DATA / "greedy" / "pools.csv").read_bytes()).hexdigest()
+    assert info["inputs"]["sha256"]["pools.csv"] == expected
+    assert info["packages"]["pyomo"] and info["packages"]["highspy"]
+
+
+def test_model_files_use_the_report_names_and_resolve_to_the_same_optimum(greedy_run):
+    out, _ = greedy_run
+    lp_text = (out / "model.lp").read_text()
+    for name in pd.read_csv(out / "shadow_prices.csv")["constraint"]:
+        assert f" {name}:" in lp_text
+    for path in ("model.lp", "model.mps"):
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.readModel(str(out / path))
+        h.run()
+        assert h.getInfo().objective_function_value == pytest.approx(960)
+
+
+def test_existing_folder_is_refused_without_force_and_left_unchanged(greedy_run):
+    out, _ = greedy_run
+    before = digest(out)
+    res = run("solve", "--inputs", DATA / "ramp", "--out", out)
+    assert res.returncode == 2
+    assert "already exists" in res.stderr and "--force" in res.stderr
+    assert digest(out) == before
+
+
+def test_force_replaces_the_run(tmp_path):
+    out = tmp_path / "run"
+    assert run("solve", "--inputs", DATA / "greedy", "--out", out).returncode == 0
+    res = run("solve", "--inputs", DATA / "ramp", "--out", out, "--force")
+    assert res.returncode == 0, res.stderr
+    assert json.loads((out / "run.json").read_text())["objective"]["value"] == 940
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for f in (DATA / "greedy").iterdir():
+        (bad / f.name).write_text(f.read_text().replace("60,0,10", "3.5X,0,10"))
+    res = run("solve", "--inputs", bad, "--out", tmp_path / "run")
+    assert res.returncode == 2
+    assert "Traceback" not in res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "programs.csv, row 2, column 'cap_musd'" in " ".join(lines)
+    assert not (tmp_path / "run").exists()
+
+
+def test_infeasible_plan_exits_1_and_writes_nothing(tmp_path):
+    res = run("solve", "--inputs", DATA / "infeasible", "--out", tmp_path / "run")
+    assert res.returncode == 1
+    assert "infeasible" in res.stderr and "Traceback" not in res.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_objective_is_a_usage_error(tmp_path):
+    res = run("solve", "--inputs", DATA / "greedy", "--objective", "profit", "--out", tmp_path / "r")
+    assert res.returncode == 2 and "unknown objective" in res.stderr
