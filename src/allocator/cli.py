@@ -117,15 +117,14 @@ def show_run(run: Run) -> None:
 def _show_prices(top: object, sol: object) -> None:
     from rich.table import Table
 
-    table = Table(title="Largest shadow prices (binding constraints)", title_justify="left")
-    for col, just in (("constraint", "left"), ("in plain words", "left"),
-                      ("shadow price", "right"), ("unit", "left")):
-        table.add_column(col, justify=just)  # type: ignore[arg-type]
     unit = sol.objective_unit  # type: ignore[attr-defined]
+    table = Table(title=f"Largest shadow prices: what 1 US$ million more of a limit does to "
+                        f"the objective ({unit} per musd)", title_justify="left")
+    table.add_column("binding constraint, in plain words", ratio=3)
+    table.add_column(f"+1 musd gives ({unit})", justify="right", no_wrap=True)
+    table.add_column("row in model.lp", overflow="fold", ratio=2)
     for r in top.itertuples():  # type: ignore[attr-defined]
-        verb = "adds" if r.shadow_price > 0 else "costs"
-        words = f"{r.description}: 1 musd more {verb} {abs(r.shadow_price):,.4g} {unit}"
-        table.add_row(r.constraint, words, f"{r.shadow_price:,.4g}", r.unit)
+        table.add_row(r.description, f"{r.shadow_price:+,.4g}", r.constraint)
     out.print(table)
 
 

@@ -23,7 +23,7 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 from allocator.errors import AllocatorError, InfeasibleError, UnboundedError
 
 INF = highspy.kHighsInf
-TIE_TOLERANCE = 1e-9  # relative slack on the primary objective while breaking ties
+TIE_TOLERANCE = 1e-11  # relative slack on the primary objective while breaking ties (min 1e-7)
 OBJECTIVE_UNITS = {"jobs": "jobs", "exports": "musd", "weighted": "index"}
 
 
@@ -176,7 +176,7 @@ def _tie_break(lp: CompiledLP, primary: np.ndarray, z: float, secondary: np.ndar
     """Among the optima of `primary`, the one best for `secondary` (primal values), or None."""
     h = lp.highs
     nz = np.flatnonzero(primary)
-    floor = z - TIE_TOLERANCE * max(1.0, abs(z))
+    floor = z - max(1e-7, TIE_TOLERANCE * abs(z))
     h.addRow(floor, INF, len(nz), nz.astype(np.int32), primary[nz])
     try:
         _, sol = _run(lp, secondary)

@@ -1,0 +1,69 @@
+"""The bundled Peru 2040 baseline: optimality certificates and the two objectives against each other."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import BASELINE, solved
+from lpcheck import check_duality, check_feasible
+
+OBJECTIVES = ["jobs", "exports", "weighted"]
+
+
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_strong_duality_and_complementary_slackness(objective):
+    _, sol, _ = solved(str(BASELINE), objective)
+    assert sol.status == "optimal"
+    check_duality(sol)
+
+
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_every_constraint_holds_when_recomputed_from_the_tables(objective):
+    inp, _, tables = solved(str(BASELINE), objective)
+    check_feasible(inp, tables)
+
+
+def test_each_objective_wins_on_its_own_measure():
+    _, jobs, _ = solved(str(BASELINE), "jobs")
+    _, exports, _ = solved(str(BASELINE), "exports")
+    assert jobs.totals["jobs"] >= exports.totals["jobs"] * (1 - 1e-9)
+    assert exports.totals["exports"] >= jobs.totals["exports"] * (1 - 1e-9)
+    assert jobs.objective_value == pytest.approx(jobs.totals["jobs"], rel=1e-9)
+    assert exports.objective_value == pytest.approx(exports.totals["exports"], rel=1e-9)
+
+
+def test_weighted_lies_between_the_two_plans():
+    _, jobs, _ = solved(str(BASELINE), "jobs")
+    _, exports, _ = solved(str(BASELINE), "exports")
+    _, mixed, _ = solved(str(BASELINE), "weighted")
+    blend = 0.5 * mixed.totals["jobs"] / jobs.objective_value + \
+        0.5 * mixed.totals["exports"] / exports.objective_value
+    assert mixed.objective_value == pytest.approx(blend)
+    assert 0.5 <= mixed.objective_value <= 1.0 + 1e-9
+    # the blend is at least as good as either single-objective plan, scored the same way
+    for plan in (jobs, exports):
+        score = 0.5 * plan.totals["jobs"] / jobs.objective_value + \
+            0.5 * plan.totals["exports"] / exports.objective_value
+        assert mixed.objective_value >= score - 1e-9
+
+
+def test_outcome_totals_match_the_objective():
+    inp, sol, tables = solved(str(BASELINE), "jobs")
+    out = tables["outcomes"]
+    last = out[(out["dimension"] == "total") & (out["year"] == inp.last_milestone)]
+    assert last["jobs"].iloc[0] == pytest.approx(sol.objective_value)
+    by_sector = out[(out["dimension"] == "sector") & (out["year"] == inp.last_milestone)]
+    assert by_sector["jobs"].sum() == pytest.approx(sol.objective_value)
+
+
+def test_every_program_and_pool_of_the_dataset_is_in_the_model():
+    inp, sol, _ = solved(str(BASELINE), "jobs")
+    cols = sol.columns
+    invest = cols[cols["family"] == "invest"]
+    eligible = {p for p in invest["program"]}
+    assert eligible == {p.program for p in inp.programs if p.program in eligible}
+    rows = sol.rows
+    budget_rows = set(zip(rows.loc[rows["family"] == "budget", "pool"],
+                          rows.loc[rows["family"] == "budget", "phase"], strict=True))
+    funded_pools = {(p, ph) for p, ph in zip(invest["pool"], invest["year"].map(inp.phase_of_year), strict=True)}
+    assert funded_pools <= budget_rows
