@@ -86,6 +86,31 @@ def solve(
         show_run(run)
 
 
+@app.command()
+def check(
+    inputs: Annotated[Path | None, typer.Option(help="Dataset folder (default: the bundled inputs/peru2040).")] = None,
+) -> None:
+    """Validate a dataset without solving: schema, references, windows, floors, duplicate keys."""
+    with exit_codes():
+        from allocator.api import default_inputs
+        from allocator.inputs import load_inputs
+
+        folder = inputs or default_inputs()
+        inp = load_inputs(folder)
+        assumed = sum(1 for table in _tables(inp) for row in table if row.assumption
+                      or row.source.strip().lower().startswith("assumption"))
+        out.print(f"[bold green]ok[/]: {folder} is usable: {len(inp.programs)} programs, "
+                  f"{len({p.pool for p in inp.pools})} pools, {len(inp.phases)} phases "
+                  f"({inp.years[0]}-{inp.years[-1]}), {len(inp.targets)} targets; "
+                  f"{assumed} rows carry assumptions")
+
+
+def _tables(inp: object) -> list[tuple[object, ...]]:
+    from allocator.schema import TABLES
+
+    return [getattr(inp, name) for name in TABLES]
+
+
 def show_run(run: Run) -> None:
     """The objective with its unit, allocation by sector and phase, the ten largest shadow prices."""
     from rich.table import Table
