@@ -67,3 +67,17 @@ def test_every_program_and_pool_of_the_dataset_is_in_the_model():
                           rows.loc[rows["family"] == "budget", "phase"], strict=True))
     funded_pools = {(p, ph) for p, ph in zip(invest["pool"], invest["year"].map(inp.phase_of_year), strict=True)}
     assert funded_pools <= budget_rows
+
+
+@pytest.mark.parametrize("objective", ["jobs", "exports"])
+def test_exports_at_every_milestone_are_what_the_allocation_reaches(objective):
+    """Processed minerals have no market ceiling: exports = 2.5 musd per musd of productive capital
+    at every milestone, not only in the objective's year."""
+    inp, _, tables = solved(str(BASELINE), objective)
+    rates = {p.exports_per_musd for p in inp.programs if p.export_category == "processed_minerals"}
+    assert rates == {2.5}
+    out = tables["outcomes"]
+    minerals = out[(out["dimension"] == "export_category") & (out["member"] == "processed_minerals")]
+    assert (minerals["capital_musd"] > 0).sum() >= 2
+    for row in minerals.itertuples():
+        assert row.exports_musd == pytest.approx(2.5 * row.capital_musd, abs=1e-6)

@@ -23,7 +23,6 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 from allocator.errors import AllocatorError, InfeasibleError, UnboundedError
 
 INF = highspy.kHighsInf
-TIE_TOLERANCE = 1e-11  # relative slack on the primary objective while breaking ties (min 1e-7)
 OBJECTIVE_UNITS = {"jobs": "jobs", "exports": "musd", "weighted": "index"}
 
 
@@ -172,19 +171,51 @@ def _run(lp: CompiledLP, cost: np.ndarray) -> tuple[float, highspy.HighsSolution
     return float(h.getInfo().objective_function_value), h.getSolution()
 
 
-def _tie_break(lp: CompiledLP, primary: np.ndarray, z: float, secondary: np.ndarray) -> np.ndarray | None:
-    """Among the optima of `primary`, the one best for `secondary` (primal values), or None."""
-    h = lp.highs
-    nz = np.flatnonzero(primary)
-    floor = z - max(1e-7, TIE_TOLERANCE * abs(z))
-    h.addRow(floor, INF, len(nz), nz.astype(np.int32), primary[nz])
+def _tie_break(lp: CompiledLP, col_dual: np.ndarray, row_dual: np.ndarray,
+               secondary: np.ndarray) -> np.ndarray | None:
+    """Among the optima of the first pass, the one best for `secondary` (primal values), or None.
+
+    The optimal face is held exactly, without an objective tolerance: every column with a
+    non-zero reduced cost stays at its bound and every row with a non-zero dual stays tight, so
+    any point found satisfies complementary slackness with the first pass's duals.
+    """
+    h, tol = lp.highs, 1e-9
+    cols = np.flatnonzero(np.abs(col_dual) > tol).astype(np.int32)
+    at = np.where(col_dual[cols] < 0, lp.col_lower[cols], lp.col_upper[cols])
+    rows = np.flatnonzero(np.abs(row_dual) > tol).astype(np.int32)
+    tight = np.where(row_dual[rows] > 0, lp.row_upper[rows], lp.row_lower[rows])
+    h.changeColsBounds(len(cols), cols, at, at)
+    h.changeRowsBounds(len(rows), rows, tight, tight)
     try:
         _, sol = _run(lp, secondary)
         return np.array(sol.col_value)
     except AllocatorError:
         return None
     finally:
-        h.deleteRows(1, np.array([h.getNumRow() - 1], dtype=np.int32))
+        h.changeColsBounds(len(cols), cols, lp.col_lower[cols], lp.col_upper[cols])
+        h.changeRowsBounds(len(rows), rows, lp.row_lower[rows], lp.row_upper[rows])
+
+
+def _reachable_exports(lp: CompiledLP, x: np.ndarray) -> np.ndarray:
+    """Exports at every milestone that the allocation `x` can reach.
+
+    Exports before the objective's year appear in no objective, so the solver may leave them at
+    zero; they constrain nothing else, so maximising them with every other column held at `x`
+    reports what the plan reaches without changing it.
+    """
+    is_exp = np.array([f == "exports" for f in lp.col_family])
+    if not is_exp.any():
+        return x
+    h = lp.highs
+    held = np.flatnonzero(~is_exp).astype(np.int32)
+    h.changeColsBounds(len(held), held, x[held], x[held])
+    try:
+        _, sol = _run(lp, is_exp.astype(float))
+        return np.where(is_exp, np.array(sol.col_value), x)
+    except AllocatorError:
+        return x
+    finally:
+        h.changeColsBounds(len(held), held, lp.col_lower[held], lp.col_upper[held])
 
 
 def solve_lp(lp: CompiledLP, objective: str, weights: dict[str, float] | None = None) -> Solution:
@@ -203,8 +234,9 @@ def solve_lp(lp: CompiledLP, objective: str, weights: dict[str, float] | None = 
     iterations = int(lp.highs.getInfo().simplex_iteration_count)
     other = {"jobs": "exports", "exports": "jobs"}.get(objective)
     if other is not None and lp.costs[other].any():
-        better = _tie_break(lp, cost, z, lp.costs[other])
+        better = _tie_break(lp, col_dual, row_dual, lp.costs[other])
         x = x if better is None else better
+    x = _reachable_exports(lp, x)
     _set_costs(lp, cost)
     activity = lp.matrix @ x
     return Solution(
