@@ -81,3 +81,24 @@ def test_exports_at_every_milestone_are_what_the_allocation_reaches(objective):
     assert (minerals["capital_musd"] > 0).sum() >= 2
     for row in minerals.itertuples():
         assert row.exports_musd == pytest.approx(2.5 * row.capital_musd, abs=1e-6)
+
+
+def test_readme_shadow_price_example_holds(tmp_path):
+    """README: budget(rnd,phase3) is worth 7.7 jobs per musd; 100 musd more gives +770 jobs."""
+    import shutil
+
+    from allocator.api import solve_inputs
+    from allocator.inputs import load_inputs
+
+    _, sol, tables = solved(str(BASELINE), "jobs")
+    assert sol.objective_value == pytest.approx(291250)
+    row = tables["shadow_prices"].set_index("constraint").loc["budget(rnd,phase3)"]
+    assert (row["rhs"], row["slack"], row["shadow_price"], bool(row["binding"])) == \
+        (8500, 0, pytest.approx(7.7), True)
+    shutil.copytree(BASELINE, tmp_path / "ds")
+    pools = tmp_path / "ds" / "pools.csv"
+    text = pools.read_text()
+    assert text.count("rnd,phase3,8500,") == 1
+    pools.write_text(text.replace("rnd,phase3,8500,", "rnd,phase3,8600,"))
+    more, _ = solve_inputs(load_inputs(tmp_path / "ds"), "jobs")
+    assert more.objective_value - sol.objective_value == pytest.approx(770)

@@ -136,3 +136,12 @@ def test_infeasible_plan_exits_1_and_writes_nothing(tmp_path):
 def test_unknown_objective_is_a_usage_error(tmp_path):
     res = run("solve", "--inputs", DATA / "greedy", "--objective", "profit", "--out", tmp_path / "r")
     assert res.returncode == 2 and "unknown objective" in res.stderr
+
+
+def test_no_arguments_solves_the_bundled_baseline_into_results(tmp_path):
+    res = run("solve", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    runs = list((tmp_path / "results").iterdir())
+    assert len(runs) == 1 and runs[0].name.startswith("peru2040-jobs-")
+    assert json.loads((runs[0] / "run.json").read_text())["objective"]["value"] == pytest.approx(291250)
+    assert "direct jobs in 2040" in res.stdout

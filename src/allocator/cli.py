@@ -25,7 +25,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-out = Console()
+out = Console(soft_wrap=True)  # plain lines never break mid-sentence; tables still fit the width
 err = Console(stderr=True)
 
 
