@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from allocator.api import tables_of
 from allocator.api import solve_inputs as _solve
+from allocator.api import tables_of
 from allocator.inputs import load_inputs
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,7 +14,7 @@ TOL = 1e-6
 
 
 def check_duality(sol) -> None:
-    """Dual feasibility, sign conventions, strong duality (1e-6 relative), complementary slackness."""
+    """Dual feasibility, signs, strong duality (1e-6 relative), complementary slackness."""
     rows, cols = sol.rows, sol.columns
     y = rows["shadow_price"].to_numpy()
     rc = cols["reduced_cost"].to_numpy()
@@ -26,7 +26,8 @@ def check_duality(sol) -> None:
     assert (y[upper_row] >= -1e-9).all(), "a <= row of a maximisation has a negative dual"
     assert (y[~upper_row] <= 1e-9).all(), "a >= row of a maximisation has a positive dual"
     lo, up = cols["lower"].to_numpy(), cols["upper"].to_numpy()
-    assert (rc[rc > 1e-9] > 0).all() and np.isfinite(up[rc > 1e-9]).all()
+    assert (rc[rc > 1e-9] > 0).all()
+    assert np.isfinite(up[rc > 1e-9]).all()
     rhs = np.where(upper_row, rows["upper"], rows["lower"])
     bound = np.where(rc > 0, up, lo)
     dual_objective = float(y @ rhs + np.where(rc != 0, rc * np.nan_to_num(bound), 0.0).sum())
@@ -53,7 +54,7 @@ def check_feasible(inp, tables) -> None:
         assert progs[p].first_year <= t <= progs[p].last_year, f"{p} funded outside its window"
     budgets = {(b.pool, b.phase): b.budget_musd for b in inp.pools}
     spend = defaultdict(float)
-    for (p, s, t), v in invest.items():
+    for (_p, s, t), v in invest.items():
         assert (s, phase_of[t]) in budgets, f"pool {s} spends in a phase without budget"
         spend[(s, phase_of[t])] += v
     phases = [p.phase for p in inp.phases]
@@ -64,7 +65,7 @@ def check_feasible(inp, tables) -> None:
         assert spend[(s, f)] + carried.get((s, f), 0.0) - inflow <= b + TOL
     total = defaultdict(float)
     per_year = defaultdict(float)
-    for (p, s, t), v in invest.items():
+    for (p, _s, t), v in invest.items():
         total[p] += v
         per_year[(p, t)] += v
     for p in inp.programs:
@@ -84,10 +85,15 @@ def _carry_values(var):
 def _check_groups(inp, invest, phase_of):
     progs = inp_prog(inp)
     for g in inp.groups:
-        inside = sum(v for (p, s, t), v in invest.items()
-                     if (s if g.dimension == "pool" else getattr(progs[p], g.dimension)) == g.member
-                     and (g.phase == "all" or phase_of[t] == g.phase))
-        every = sum(v for (p, s, t), v in invest.items() if g.phase == "all" or phase_of[t] == g.phase)
+        inside = sum(
+            v
+            for (p, s, t), v in invest.items()
+            if (s if g.dimension == "pool" else getattr(progs[p], g.dimension)) == g.member
+            and (g.phase == "all" or phase_of[t] == g.phase)
+        )
+        every = sum(
+            v for (p, s, t), v in invest.items() if g.phase == "all" or phase_of[t] == g.phase
+        )
         if g.max_musd is not None:
             assert inside <= g.max_musd + TOL
         if g.min_musd is not None:
@@ -119,8 +125,9 @@ def _check_exports(inp, invest, var):
     exports = {(r.program, int(r.year)): r.value for r in exp.itertuples()}
     progs = inp_prog(inp)
     for (p, y), v in exports.items():
-        capital = sum(val for (pp, s, t), val in invest.items()
-                      if pp == p and t + progs[p].lag_years <= y)
+        capital = sum(
+            val for (pp, s, t), val in invest.items() if pp == p and t + progs[p].lag_years <= y
+        )
         assert v <= progs[p].exports_per_musd * capital + TOL * max(1, capital)
     for mk in inp.markets:
         later = [m.year for m in inp.markets if m.key == mk.key and m.year > mk.year]
@@ -128,6 +135,10 @@ def _check_exports(inp, invest, var):
         for y in (m.year for m in inp.milestones):
             if mk.year <= y < until:
                 dim, member = mk.key
-                total = sum(v for (p, yy), v in exports.items() if yy == y and
-                            (p == member if dim == "program" else progs[p].export_category == member))
+                total = sum(
+                    v
+                    for (p, yy), v in exports.items()
+                    if yy == y
+                    and (p == member if dim == "program" else progs[p].export_category == member)
+                )
                 assert total <= mk.market_musd * mk.max_share + TOL

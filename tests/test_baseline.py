@@ -1,4 +1,4 @@
-"""The bundled Peru 2040 baseline: optimality certificates and the two objectives against each other."""
+"""The bundled Peru 2040 baseline: optimality certificates and the objectives compared."""
 
 from __future__ import annotations
 
@@ -36,14 +36,18 @@ def test_weighted_lies_between_the_two_plans():
     _, jobs, _ = solved(str(BASELINE), "jobs")
     _, exports, _ = solved(str(BASELINE), "exports")
     _, mixed, _ = solved(str(BASELINE), "weighted")
-    blend = 0.5 * mixed.totals["jobs"] / jobs.objective_value + \
-        0.5 * mixed.totals["exports"] / exports.objective_value
+    blend = (
+        0.5 * mixed.totals["jobs"] / jobs.objective_value
+        + 0.5 * mixed.totals["exports"] / exports.objective_value
+    )
     assert mixed.objective_value == pytest.approx(blend)
     assert 0.5 <= mixed.objective_value <= 1.0 + 1e-9
     # the blend is at least as good as either single-objective plan, scored the same way
     for plan in (jobs, exports):
-        score = 0.5 * plan.totals["jobs"] / jobs.objective_value + \
-            0.5 * plan.totals["exports"] / exports.objective_value
+        score = (
+            0.5 * plan.totals["jobs"] / jobs.objective_value
+            + 0.5 * plan.totals["exports"] / exports.objective_value
+        )
         assert mixed.objective_value >= score - 1e-9
 
 
@@ -60,12 +64,19 @@ def test_every_program_and_pool_of_the_dataset_is_in_the_model():
     inp, sol, _ = solved(str(BASELINE), "jobs")
     cols = sol.columns
     invest = cols[cols["family"] == "invest"]
-    eligible = {p for p in invest["program"]}
+    eligible = set(invest["program"])
     assert eligible == {p.program for p in inp.programs if p.program in eligible}
     rows = sol.rows
-    budget_rows = set(zip(rows.loc[rows["family"] == "budget", "pool"],
-                          rows.loc[rows["family"] == "budget", "phase"], strict=True))
-    funded_pools = {(p, ph) for p, ph in zip(invest["pool"], invest["year"].map(inp.phase_of_year), strict=True)}
+    budget_rows = set(
+        zip(
+            rows.loc[rows["family"] == "budget", "pool"],
+            rows.loc[rows["family"] == "budget", "phase"],
+            strict=True,
+        )
+    )
+    funded_pools = {
+        (p, ph) for p, ph in zip(invest["pool"], invest["year"].map(inp.phase_of_year), strict=True)
+    }
     assert funded_pools <= budget_rows
 
 
@@ -77,7 +88,9 @@ def test_exports_at_every_milestone_are_what_the_allocation_reaches(objective):
     rates = {p.exports_per_musd for p in inp.programs if p.export_category == "processed_minerals"}
     assert rates == {2.5}
     out = tables["outcomes"]
-    minerals = out[(out["dimension"] == "export_category") & (out["member"] == "processed_minerals")]
+    minerals = out[
+        (out["dimension"] == "export_category") & (out["member"] == "processed_minerals")
+    ]
     assert (minerals["capital_musd"] > 0).sum() >= 2
     for row in minerals.itertuples():
         assert row.exports_musd == pytest.approx(2.5 * row.capital_musd, abs=1e-6)
@@ -93,8 +106,12 @@ def test_readme_shadow_price_example_holds(tmp_path):
     _, sol, tables = solved(str(BASELINE), "jobs")
     assert sol.objective_value == pytest.approx(291250)
     row = tables["shadow_prices"].set_index("constraint").loc["budget(rnd,phase3)"]
-    assert (row["rhs"], row["slack"], row["shadow_price"], bool(row["binding"])) == \
-        (8500, 0, pytest.approx(7.7), True)
+    assert (row["rhs"], row["slack"], row["shadow_price"], bool(row["binding"])) == (
+        8500,
+        0,
+        pytest.approx(7.7),
+        True,
+    )
     shutil.copytree(BASELINE, tmp_path / "ds")
     pools = tmp_path / "ds" / "pools.csv"
     text = pools.read_text()

@@ -16,25 +16,82 @@ import pytest
 from conftest import DATA, ROOT
 
 COLUMNS = {
-    "allocation.csv": ["program", "name", "sector", "export_category", "capital_group", "mineral",
-                       "pool", "year", "phase", "invest_musd"],
-    "allocation_by_phase.csv": ["program", "name", "sector", "p1_musd", "total_musd",
-                                "floor_musd", "cap_musd", "share_of_cap"],
-    "outcomes.csv": ["dimension", "member", "year", "capital_musd", "jobs", "exports_musd",
-                     "jobs_target", "jobs_shortfall", "exports_target_musd",
-                     "exports_shortfall_musd"],
-    "shadow_prices.csv": ["constraint", "family", "program", "pool", "phase", "description",
-                          "sense", "rhs", "body", "lower", "upper", "slack", "shadow_price",
-                          "unit", "binding"],
-    "reduced_costs.csv": ["variable", "family", "program", "pool", "year", "value",
-                          "reduced_cost", "objective_coefficient", "lower", "upper", "status",
-                          "unit"],
+    "allocation.csv": [
+        "program",
+        "name",
+        "sector",
+        "export_category",
+        "capital_group",
+        "mineral",
+        "pool",
+        "year",
+        "phase",
+        "invest_musd",
+    ],
+    "allocation_by_phase.csv": [
+        "program",
+        "name",
+        "sector",
+        "p1_musd",
+        "total_musd",
+        "floor_musd",
+        "cap_musd",
+        "share_of_cap",
+    ],
+    "outcomes.csv": [
+        "dimension",
+        "member",
+        "year",
+        "capital_musd",
+        "jobs",
+        "exports_musd",
+        "jobs_target",
+        "jobs_shortfall",
+        "exports_target_musd",
+        "exports_shortfall_musd",
+    ],
+    "shadow_prices.csv": [
+        "constraint",
+        "family",
+        "program",
+        "pool",
+        "phase",
+        "description",
+        "sense",
+        "rhs",
+        "body",
+        "lower",
+        "upper",
+        "slack",
+        "shadow_price",
+        "unit",
+        "binding",
+    ],
+    "reduced_costs.csv": [
+        "variable",
+        "family",
+        "program",
+        "pool",
+        "year",
+        "value",
+        "reduced_cost",
+        "objective_coefficient",
+        "lower",
+        "upper",
+        "status",
+        "unit",
+    ],
 }
 
 
 def run(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "allocator.cli", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "allocator.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
 
 
 def digest(folder: Path) -> dict[str, str]:
@@ -54,7 +111,8 @@ def test_writes_every_table_with_its_columns(greedy_run):
     for name, columns in COLUMNS.items():
         assert list(pd.read_csv(out / name).columns) == columns, name
     assert "960 direct jobs in 2026" in res.stdout
-    assert "budget(public,p1)" in res.stdout and "jobs per musd" in res.stdout
+    assert "budget(public,p1)" in res.stdout
+    assert "jobs per musd" in res.stdout
     assert not list(out.parent.glob(".*tmp*")), "temp folder left behind"
 
 
@@ -72,13 +130,20 @@ def test_run_json_records_what_is_needed_to_repeat_it(greedy_run):
     out, _ = greedy_run
     info = json.loads((out / "run.json").read_text())
     assert info["status"] == "optimal"
-    assert info["objective"] == {"name": "jobs", "value": 960.0, "sense": "maximize",
-                                 "unit": "jobs", "label": "direct jobs in 2026"}
-    assert info["solver"]["name"] == "HiGHS" and info["solver"]["version"]
+    assert info["objective"] == {
+        "name": "jobs",
+        "value": 960.0,
+        "sense": "maximize",
+        "unit": "jobs",
+        "label": "direct jobs in 2026",
+    }
+    assert info["solver"]["name"] == "HiGHS"
+    assert info["solver"]["version"]
     assert set(info["timings_s"]) == {"load", "build", "handoff", "solve", "write"}
     expected = hashlib.sha256((DATA / "greedy" / "pools.csv").read_bytes()).hexdigest()
     assert info["inputs"]["sha256"]["pools.csv"] == expected
-    assert info["packages"]["pyomo"] and info["packages"]["highspy"]
+    assert info["packages"]["pyomo"]
+    assert info["packages"]["highspy"]
 
 
 def test_model_files_use_the_report_names_and_resolve_to_the_same_optimum(greedy_run):
@@ -99,7 +164,8 @@ def test_existing_folder_is_refused_without_force_and_left_unchanged(greedy_run)
     before = digest(out)
     res = run("solve", "--inputs", DATA / "ramp", "--out", out)
     assert res.returncode == 2
-    assert "already exists" in res.stderr and "--force" in res.stderr
+    assert "already exists" in res.stderr
+    assert "--force" in res.stderr
     assert digest(out) == before
 
 
@@ -129,19 +195,26 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path):
 def test_infeasible_plan_exits_1_and_writes_nothing(tmp_path):
     res = run("solve", "--inputs", DATA / "infeasible", "--out", tmp_path / "run")
     assert res.returncode == 1
-    assert "infeasible" in res.stderr and "Traceback" not in res.stderr
+    assert "infeasible" in res.stderr
+    assert "Traceback" not in res.stderr
     assert list(tmp_path.iterdir()) == []
 
 
 def test_unknown_objective_is_a_usage_error(tmp_path):
-    res = run("solve", "--inputs", DATA / "greedy", "--objective", "profit", "--out", tmp_path / "r")
-    assert res.returncode == 2 and "unknown objective" in res.stderr
+    res = run(
+        "solve", "--inputs", DATA / "greedy", "--objective", "profit", "--out", tmp_path / "r"
+    )
+    assert res.returncode == 2
+    assert "unknown objective" in res.stderr
 
 
 def test_no_arguments_solves_the_bundled_baseline_into_results(tmp_path):
     res = run("solve", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     runs = list((tmp_path / "results").iterdir())
-    assert len(runs) == 1 and runs[0].name.startswith("peru2040-jobs-")
-    assert json.loads((runs[0] / "run.json").read_text())["objective"]["value"] == pytest.approx(291250)
+    assert len(runs) == 1
+    assert runs[0].name.startswith("peru2040-jobs-")
+    assert json.loads((runs[0] / "run.json").read_text())["objective"]["value"] == pytest.approx(
+        291250
+    )
     assert "direct jobs in 2040" in res.stdout

@@ -11,10 +11,21 @@ from allocator.inputs import load_inputs, parse_count, parse_money, parse_share
 from conftest import DATA
 
 
-@pytest.mark.parametrize(("cell", "musd"), [
-    ("3.5B", 3500), ("$800M", 800), ("1,200", 1200), ("$0.6B", 600), ("500K", 0.5),
-    ("2.5 bn", 2500), ("$1,200.5", 1200.5), ("75", 75), ("1.5 billion", 1500), ("-2B", -2000),
-])
+@pytest.mark.parametrize(
+    ("cell", "musd"),
+    [
+        ("3.5B", 3500),
+        ("$800M", 800),
+        ("1,200", 1200),
+        ("$0.6B", 600),
+        ("500K", 0.5),
+        ("2.5 bn", 2500),
+        ("$1,200.5", 1200.5),
+        ("75", 75),
+        ("1.5 billion", 1500),
+        ("-2B", -2000),
+    ],
+)
 def test_money_units(cell, musd):
     assert parse_money(cell) == pytest.approx(musd)
 
@@ -45,24 +56,38 @@ def _edit(folder, file, old, new):
     path.write_text(text.replace(old, new, 1))
 
 
-@pytest.mark.parametrize(("file", "old", "new", "expect"), [
-    ("programs.csv", "60,0,10", "3.5X,0,10", "programs.csv, row 2, column 'cap_musd'"),
-    ("programs.csv", "cap_musd", "cap_mus", "programs.csv, row 1, column 'cap_mus'"),
-    ("pools.csv", "120", "-5", "pools.csv, row 2, column 'budget_musd'"),
-    ("eligibility.csv", "public,*", "korea,*", "eligibility.csv, row 2, column 'pool'"),
-    ("programs.csv", "2025,2026,100,0,6", "2025,2031,100,0,6", "programs.csv, row 3, column 'last_year'"),
-    ("programs.csv", "c,s2", "b,s2", "programs.csv, row 4, column 'program'"),
-    ("programs.csv", "a,s1,2025", "a b,s1,2025", "programs.csv, row 2, column 'program'"),
-    ("programs.csv", "2025,2026,60", "2026,2025,60", "programs.csv, row 2, column 'first_year'"),
-    ("milestones.csv", "2026", "2030", "milestones.csv, row 2, column 'year'"),
-])
+@pytest.mark.parametrize(
+    ("file", "old", "new", "expect"),
+    [
+        ("programs.csv", "60,0,10", "3.5X,0,10", "programs.csv, row 2, column 'cap_musd'"),
+        ("programs.csv", "cap_musd", "cap_mus", "programs.csv, row 1, column 'cap_mus'"),
+        ("pools.csv", "120", "-5", "pools.csv, row 2, column 'budget_musd'"),
+        ("eligibility.csv", "public,*", "korea,*", "eligibility.csv, row 2, column 'pool'"),
+        (
+            "programs.csv",
+            "2025,2026,100,0,6",
+            "2025,2031,100,0,6",
+            "programs.csv, row 3, column 'last_year'",
+        ),
+        ("programs.csv", "c,s2", "b,s2", "programs.csv, row 4, column 'program'"),
+        ("programs.csv", "a,s1,2025", "a b,s1,2025", "programs.csv, row 2, column 'program'"),
+        (
+            "programs.csv",
+            "2025,2026,60",
+            "2026,2025,60",
+            "programs.csv, row 2, column 'first_year'",
+        ),
+        ("milestones.csv", "2026", "2030", "milestones.csv, row 2, column 'year'"),
+    ],
+)
 def test_bad_cell_names_file_row_and_column(dataset, file, old, new, expect):
     _edit(dataset, file, old, new)
     with pytest.raises(InputError) as err:
         load_inputs(dataset)
     message = str(err.value)
     assert message.startswith(expect)
-    assert "Fix:" in message and "\n" not in message
+    assert "Fix:" in message
+    assert "\n" not in message
 
 
 def test_floor_above_cap(dataset):
@@ -71,7 +96,9 @@ def test_floor_above_cap(dataset):
     rows = [text[0]] + [line.replace(",0,", ",0,0,", 1) for line in text[1:]]
     rows[1] = rows[1].replace("60,0,0,10", "60,70,0,10")
     (dataset / "programs.csv").write_text("\n".join(rows) + "\n")
-    with pytest.raises(InputError, match=r"programs.csv, row 2, column 'floor_musd'.*above cap_musd"):
+    with pytest.raises(
+        InputError, match=r"programs.csv, row 2, column 'floor_musd'.*above cap_musd"
+    ):
         load_inputs(dataset)
 
 

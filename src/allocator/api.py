@@ -57,11 +57,14 @@ class Run:
     folder: Path | None = None
 
 
-def solve_inputs(inp: Inputs, objective: str = "jobs",
-                 weights: dict[str, float] | None = None) -> tuple[Solution, dict[str, float]]:
+def solve_inputs(
+    inp: Inputs, objective: str = "jobs", weights: dict[str, float] | None = None
+) -> tuple[Solution, dict[str, float]]:
     """Build and solve `inp`; returns the solution and the build/hand-off/solve timings (s)."""
     if objective not in OBJECTIVES:
-        raise UsageError(f"unknown objective '{objective}'. Fix: use one of {', '.join(OBJECTIVES)}")
+        raise UsageError(
+            f"unknown objective '{objective}'. Fix: use one of {', '.join(OBJECTIVES)}"
+        )
     t0 = time.perf_counter()
     m, _sets = build_model(inp)
     t1 = time.perf_counter()
@@ -99,30 +102,46 @@ def run_solve(opts: SolveOptions) -> Run:
     lp = sol.lp
     extra = None
     if opts.write_model:
+
         def extra(f: Path) -> object:
-            return write_model(lp, objective_costs(lp, opts.objective, sol.weights or opts.weights), f)
+            return write_model(
+                lp, objective_costs(lp, opts.objective, sol.weights or opts.weights), f
+            )
+
     with atomic_run_dir(folder, opts.force) as tmp:
         info["timings_s"]["write"] = round(time.perf_counter() - t1, 4)
         write_run(tmp, tables, info, extra)
     return Run(inp, sol, tables, info, folder)
 
 
-def run_info(inp: Inputs, sol: Solution, opts: SolveOptions, timings: dict[str, float]) -> dict[str, Any]:
+def run_info(
+    inp: Inputs, sol: Solution, opts: SolveOptions, timings: dict[str, float]
+) -> dict[str, Any]:
     """Everything needed to trust and repeat a run (no timestamps: the folder name has one)."""
     last = inp.last_milestone
     return {
         "status": sol.status,
-        "objective": {"name": sol.objective, "value": sol.objective_value, "sense": "maximize",
-                      "unit": sol.objective_unit, "label": reports.objective_label(sol, last)},
-        "outcomes": {f"jobs_{last}": sol.totals.get("jobs", 0.0),
-                     f"exports_{last}_musd": sol.totals.get("exports", 0.0)},
+        "objective": {
+            "name": sol.objective,
+            "value": sol.objective_value,
+            "sense": "maximize",
+            "unit": sol.objective_unit,
+            "label": reports.objective_label(sol, last),
+        },
+        "outcomes": {
+            f"jobs_{last}": sol.totals.get("jobs", 0.0),
+            f"exports_{last}_musd": sol.totals.get("exports", 0.0),
+        },
         "solver": sol.solver,
-        "packages": {"python": platform.python_version(),
-                     **{p: _version(p) for p in PACKAGES}},
+        "packages": {"python": platform.python_version(), **{p: _version(p) for p in PACKAGES}},
         "timings_s": {k: round(v, 4) for k, v in timings.items()},
         "inputs": {"folder": str(opts.inputs), "sha256": dict(sorted(inp.file_hashes.items()))},
-        "options": {"objective": opts.objective, "weights": sol.weights,
-                    "write_model": opts.write_model, "force": opts.force},
+        "options": {
+            "objective": opts.objective,
+            "weights": sol.weights,
+            "write_model": opts.write_model,
+            "force": opts.force,
+        },
         "conventions": {
             "money": "US$ million (musd)",
             "shadow_price": "change of the objective per unit increase of the right-hand side",

@@ -58,20 +58,30 @@ def _weights(text: str) -> dict[str, float]:
         try:
             weights[name.strip()] = float(value)
         except ValueError:
-            raise UsageError(f"--weights '{text}' is not like jobs=0.5,exports=0.5. "
-                             "Fix: give name=number pairs") from None
+            raise UsageError(
+                f"--weights '{text}' is not like jobs=0.5,exports=0.5. Fix: give name=number pairs"
+            ) from None
     if set(weights) - {"jobs", "exports"} or any(w < 0 for w in weights.values()):
-        raise UsageError("--weights takes jobs and exports with weights >= 0. "
-                         "Fix: e.g. --weights jobs=0.7,exports=0.3")
+        raise UsageError(
+            "--weights takes jobs and exports with weights >= 0. "
+            "Fix: e.g. --weights jobs=0.7,exports=0.3"
+        )
     return weights
 
 
 @app.command()
 def solve(
-    inputs: Annotated[Path | None, typer.Option(help="Dataset folder (default: the bundled inputs/peru2040).")] = None,
+    inputs: Annotated[
+        Path | None, typer.Option(help="Dataset folder (default: the bundled inputs/peru2040).")
+    ] = None,
     objective: Annotated[str, typer.Option(help="jobs, exports or weighted.")] = "jobs",
-    weights: Annotated[str, typer.Option(help="Weights of the weighted objective.")] = "jobs=0.5,exports=0.5",
-    out: Annotated[Path | None, typer.Option(help="Run folder to write (default: a new folder under results/).")] = None,
+    weights: Annotated[
+        str, typer.Option(help="Weights of the weighted objective.")
+    ] = "jobs=0.5,exports=0.5",
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Run folder to write (default: a new folder under results/)."),
+    ] = None,
     force: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False,
     write_model: Annotated[bool, typer.Option(help="Also write model.lp and model.mps.")] = False,
 ) -> None:
@@ -79,16 +89,23 @@ def solve(
     with exit_codes():
         from allocator.api import SolveOptions, default_inputs, run_solve
 
-        opts = SolveOptions(inputs=inputs or default_inputs(), objective=objective,
-                            weights=_weights(weights), out=out, force=force,
-                            write_model=write_model)
+        opts = SolveOptions(
+            inputs=inputs or default_inputs(),
+            objective=objective,
+            weights=_weights(weights),
+            out=out,
+            force=force,
+            write_model=write_model,
+        )
         run = run_solve(opts)
         show_run(run)
 
 
 @app.command()
 def check(
-    inputs: Annotated[Path | None, typer.Option(help="Dataset folder (default: the bundled inputs/peru2040).")] = None,
+    inputs: Annotated[
+        Path | None, typer.Option(help="Dataset folder (default: the bundled inputs/peru2040).")
+    ] = None,
 ) -> None:
     """Validate a dataset without solving: schema, references, windows, floors, duplicate keys."""
     with exit_codes():
@@ -97,12 +114,18 @@ def check(
 
         folder = inputs or default_inputs()
         inp = load_inputs(folder)
-        assumed = sum(1 for table in _tables(inp) for row in table if row.assumption
-                      or row.source.strip().lower().startswith("assumption"))
-        out.print(f"[bold green]ok[/]: {folder} is usable: {len(inp.programs)} programs, "
-                  f"{len({p.pool for p in inp.pools})} pools, {len(inp.phases)} phases "
-                  f"({inp.years[0]}-{inp.years[-1]}), {len(inp.targets)} targets; "
-                  f"{assumed} rows carry assumptions")
+        assumed = sum(
+            1
+            for table in _tables(inp)
+            for row in table
+            if row.assumption or row.source.strip().lower().startswith("assumption")
+        )
+        out.print(
+            f"[bold green]ok[/]: {folder} is usable: {len(inp.programs)} programs, "
+            f"{len({p.pool for p in inp.pools})} pools, {len(inp.phases)} phases "
+            f"({inp.years[0]}-{inp.years[-1]}), {len(inp.targets)} targets; "
+            f"{assumed} rows carry assumptions"
+        )
 
 
 def _tables(inp: object) -> list[tuple[object, ...]]:
@@ -112,18 +135,22 @@ def _tables(inp: object) -> list[tuple[object, ...]]:
 
 
 def show_run(run: Run) -> None:
-    """The objective with its unit, allocation by sector and phase, the ten largest shadow prices."""
+    """Objective with its unit, allocation by sector and phase, the ten largest shadow prices."""
     from rich.table import Table
 
     from allocator import reports
 
     sol, inp = run.solution, run.inputs
     last = inp.last_milestone
-    out.print(f"[bold green]Optimal[/] ({run.inputs.folder}, objective {sol.objective}): "
-              f"[bold]{sol.objective_value:,.{_digits(sol.objective_value)}f}[/] "
-              f"{reports.objective_label(sol, last)}")
-    out.print(f"  jobs in {last}: {sol.totals.get('jobs', 0):,.0f} jobs; "
-              f"exports in {last}: {sol.totals.get('exports', 0):,.0f} US$ million")
+    out.print(
+        f"[bold green]Optimal[/] ({run.inputs.folder}, objective {sol.objective}): "
+        f"[bold]{sol.objective_value:,.{_digits(sol.objective_value)}f}[/] "
+        f"{reports.objective_label(sol, last)}"
+    )
+    out.print(
+        f"  jobs in {last}: {sol.totals.get('jobs', 0):,.0f} jobs; "
+        f"exports in {last}: {sol.totals.get('exports', 0):,.0f} US$ million"
+    )
     table = Table(title="Investment by sector and phase (US$ million)", title_justify="left")
     grid = reports.sector_by_phase(inp, sol)
     table.add_column("sector")
@@ -135,16 +162,21 @@ def show_run(run: Run) -> None:
     out.print(table)
     _show_prices(reports.top_shadow_prices(sol), sol)
     if run.folder is not None:
-        out.print(f"Wrote [bold]{run.folder}[/]: " + ", ".join(
-            sorted(p.name for p in run.folder.iterdir())))
+        out.print(
+            f"Wrote [bold]{run.folder}[/]: "
+            + ", ".join(sorted(p.name for p in run.folder.iterdir()))
+        )
 
 
 def _show_prices(top: object, sol: object) -> None:
     from rich.table import Table
 
     unit = sol.objective_unit  # type: ignore[attr-defined]
-    table = Table(title=f"Largest shadow prices: what 1 US$ million more of a limit does to "
-                        f"the objective ({unit} per musd)", title_justify="left")
+    table = Table(
+        title=f"Largest shadow prices: what 1 US$ million more of a limit does to "
+        f"the objective ({unit} per musd)",
+        title_justify="left",
+    )
     table.add_column("binding constraint, in plain words", ratio=3)
     table.add_column(f"+1 musd gives ({unit})", justify="right", no_wrap=True)
     table.add_column("row in model.lp", overflow="fold", ratio=2)

@@ -34,18 +34,23 @@ FAMILIES: dict[str, Family] = {
     "program_cap": Family(("program",), "musd", "cap on program {program}"),
     "program_floor": Family(("program",), "musd", "floor on program {program}"),
     "ramp": Family(("program", "year"), "musd", "absorption limit of {program} in {year}"),
-    "group_max": Family(("dimension", "member", "phase"), "musd",
-                        "cap on {dimension} {member} ({phase})"),
-    "group_min": Family(("dimension", "member", "phase"), "musd",
-                        "floor on {dimension} {member} ({phase})"),
-    "group_share": Family(("dimension", "member", "phase"), "musd",
-                          "share cap on {dimension} {member} ({phase})"),
+    "group_max": Family(
+        ("dimension", "member", "phase"), "musd", "cap on {dimension} {member} ({phase})"
+    ),
+    "group_min": Family(
+        ("dimension", "member", "phase"), "musd", "floor on {dimension} {member} ({phase})"
+    ),
+    "group_share": Family(
+        ("dimension", "member", "phase"), "musd", "share cap on {dimension} {member} ({phase})"
+    ),
     "risk_budget": Family(("risk",), "musd", "mitigation budget for {risk} risk"),
     "risk_cover": Family(("risk", "year"), "musd", "cover of {risk} risk by {year}"),
-    "export_capacity": Family(("program", "year"), "musd",
-                              "export capacity of {program} in {year}"),
-    "export_market": Family(("dimension", "member", "year"), "musd",
-                            "export market of {dimension} {member} in {year}"),
+    "export_capacity": Family(
+        ("program", "year"), "musd", "export capacity of {program} in {year}"
+    ),
+    "export_market": Family(
+        ("dimension", "member", "year"), "musd", "export market of {dimension} {member} in {year}"
+    ),
 }
 
 VARIABLES: dict[str, Family] = {
@@ -76,6 +81,7 @@ def add_variables(m: pyo.ConcreteModel, s: Sets) -> None:
 
     invest outside the program's window is bounded to (0, 0) (a timing window as fixed bounds).
     """
+
     def invest_bounds(_m: object, p: str, _s: str, t: int) -> tuple[float, float | None]:
         prog = s.programs[p]
         return (0.0, None) if prog.first_year <= t <= prog.last_year else (0.0, 0.0)
@@ -160,7 +166,9 @@ def add_groups(m: pyo.ConcreteModel, s: Sets) -> None:
         if g.min_musd is not None and g.min_musd > 0 and not inside:
             raise InputError(
                 f"no program of {g.dimension} {g.member} can receive money in {g.phase}",
-                file="groups.csv", row=g.line, column="min_musd",
+                file="groups.csv",
+                row=g.line,
+                column="min_musd",
                 fix="clear min_musd, or make a pool with a budget in that phase eligible",
             )
         if g.min_musd is not None and inside:
@@ -178,8 +186,11 @@ def add_groups(m: pyo.ConcreteModel, s: Sets) -> None:
 def add_risk_budget(m: pyo.ConcreteModel, s: Sets) -> None:
     """risk_budget[r]: sum_t mitigate[r,t] <= budget[r]."""
     rows = {
-        (r.risk,): (None, lin((1.0, m.mitigate[r.risk, t])
-                              for t in range(r.first_year, r.last_year + 1)), r.budget_musd)
+        (r.risk,): (
+            None,
+            lin((1.0, m.mitigate[r.risk, t]) for t in range(r.first_year, r.last_year + 1)),
+            r.budget_musd,
+        )
         for r in s.inputs.risks
     }
     _add(m, "risk_budget", rows)
@@ -195,8 +206,12 @@ def add_risk_cover(m: pyo.ConcreteModel, s: Sets) -> None:
     rows = {}
     for r in s.inputs.risks:
         exposed = sorted(
-            ((x.weight, k) for x in s.inputs.exposures if x.risk == r.risk and x.weight > 0
-             for k in s.by_program.get(x.program, [])),
+            (
+                (x.weight, k)
+                for x in s.inputs.exposures
+                if x.risk == r.risk and x.weight > 0
+                for k in s.by_program.get(x.program, [])
+            ),
             key=lambda wk: wk[1][2],
         )
         if not exposed:
@@ -221,7 +236,7 @@ def add_export_capacity(m: pyo.ConcreteModel, s: Sets) -> None:
 
 
 def market_rows(s: Sets) -> dict[tuple[str, str, int], float]:
-    """{(dimension, member, milestone year): market_musd * max_share}, each row held until the next."""
+    """{(dimension, member, milestone year): market * share}; a row holds until the next."""
     limits: dict[tuple[str, str, int], float] = {}
     for mk in sorted(s.inputs.markets, key=lambda r: (r.key, r.year)):
         for y in s.milestones:
@@ -252,8 +267,12 @@ def add_objectives(m: pyo.ConcreteModel, s: Sets) -> None:
     Y is the last milestone year. Both are declared; the solver weighs them per run.
     """
     y = s.milestones[-1]
-    jobs = [(s.programs[p].jobs_per_musd, m.invest[k])
-            for p in s.programs for k in s.capital_terms(p, y) if s.programs[p].jobs_per_musd]
+    jobs = [
+        (s.programs[p].jobs_per_musd, m.invest[k])
+        for p in s.programs
+        for k in s.capital_terms(p, y)
+        if s.programs[p].jobs_per_musd
+    ]
     m.obj_jobs = pyo.Objective(expr=lin(jobs), sense=pyo.maximize)
     m.obj_exports = pyo.Objective(
         expr=lin((1.0, m.exports[p, yy]) for p, yy in s.exports if yy == y), sense=pyo.maximize

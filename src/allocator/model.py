@@ -62,14 +62,25 @@ def build_sets(inp: Inputs) -> Sets:
     ]
     phases = [p.phase for p in inp.phases]
     carry = [
-        (p.pool, p.phase) for p in inp.pools
+        (p.pool, p.phase)
+        for p in inp.pools
         if p.carry_over and phases.index(p.phase) + 1 < len(phases)
     ]
     mitigate = [(r.risk, t) for r in inp.risks for t in range(r.first_year, r.last_year + 1)]
     milestones = [m.year for m in inp.milestones]
     exports = [(p.program, y) for p in inp.programs if p.exports_per_musd > 0 for y in milestones]
-    sets = Sets(inp, inp.years, phase_of, phases, milestones, {p.program: p for p in inp.programs},
-                invest, carry, mitigate, exports)
+    sets = Sets(
+        inp,
+        inp.years,
+        phase_of,
+        phases,
+        milestones,
+        {p.program: p for p in inp.programs},
+        invest,
+        carry,
+        mitigate,
+        exports,
+    )
     by_program, by_pool_phase, by_phase = defaultdict(list), defaultdict(list), defaultdict(list)
     for k in invest:
         by_program[k[0]].append(k)

@@ -39,8 +39,10 @@ def check_target(path: Path, force: bool) -> None:
     if path.exists() and not path.is_dir():
         raise UsageError(f"--out {path} is a file, not a folder. Fix: choose another --out")
     if path.exists() and not force:
-        raise UsageError(f"run folder {path} already exists. Fix: pass --force to replace it, "
-                         "or choose another --out")
+        raise UsageError(
+            f"run folder {path} already exists. Fix: pass --force to replace it, "
+            "or choose another --out"
+        )
     if path.parent.exists() and not path.parent.is_dir():
         raise UsageError(f"{path.parent} is a file, not a folder. Fix: choose another --out")
 
@@ -95,7 +97,9 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> None:
             ws.freeze_panes = "A2"
             for i, col in enumerate(out.columns, start=1):
                 width = max([len(str(col))] + [len(str(v)) for v in out.iloc[:200, i - 1]])
-                ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(60, width + 2)
+                ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(
+                    60, width + 2
+                )
 
 
 def _header(column: str) -> str:
@@ -109,11 +113,17 @@ def _finite(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write_json(data: dict[str, Any], path: Path) -> None:
     """Pretty, key-sorted JSON."""
-    path.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(data, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"
+    )
 
 
-def write_run(folder: Path, tables: dict[str, pd.DataFrame], run_info: dict[str, Any],
-              extra: Callable[[Path], object] | None = None) -> None:
+def write_run(
+    folder: Path,
+    tables: dict[str, pd.DataFrame],
+    run_info: dict[str, Any],
+    extra: Callable[[Path], object] | None = None,
+) -> None:
     """Write every table as CSV, the workbook, run.json and any extra files into `folder`."""
     for name, frame in tables.items():
         write_csv(frame, folder / f"{name}.csv")

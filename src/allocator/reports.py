@@ -18,14 +18,28 @@ from allocator.solve import Solution
 BINDING_TOLERANCE = 1e-7
 
 UNITS = {
-    "invest_musd": "US$ million", "total_musd": "US$ million", "cap_musd": "US$ million",
-    "floor_musd": "US$ million", "share_of_cap": "share 0-1", "capital_musd": "US$ million",
-    "jobs": "jobs", "jobs_target": "jobs", "jobs_shortfall": "jobs",
-    "exports_musd": "US$ million per year", "exports_target_musd": "US$ million per year",
-    "exports_shortfall_musd": "US$ million per year", "year": "year",
-    "rhs": "family unit", "body": "family unit", "lower": "family unit", "upper": "family unit",
-    "slack": "family unit", "shadow_price": "see unit column", "value": "US$ million",
-    "reduced_cost": "see unit column", "objective_coefficient": "see unit column",
+    "invest_musd": "US$ million",
+    "total_musd": "US$ million",
+    "cap_musd": "US$ million",
+    "floor_musd": "US$ million",
+    "share_of_cap": "share 0-1",
+    "capital_musd": "US$ million",
+    "jobs": "jobs",
+    "jobs_target": "jobs",
+    "jobs_shortfall": "jobs",
+    "exports_musd": "US$ million per year",
+    "exports_target_musd": "US$ million per year",
+    "exports_shortfall_musd": "US$ million per year",
+    "year": "year",
+    "rhs": "family unit",
+    "body": "family unit",
+    "lower": "family unit",
+    "upper": "family unit",
+    "slack": "family unit",
+    "shadow_price": "see unit column",
+    "value": "US$ million",
+    "reduced_cost": "see unit column",
+    "objective_coefficient": "see unit column",
 }
 
 
@@ -49,34 +63,54 @@ def allocation(inp: Inputs, sol: Solution) -> pd.DataFrame:
     inv = cols[(cols["family"] == "invest") & (cols["value"] > 0)]
     meta = _program_meta(inp)
     phase_of = inp.phase_of_year
-    frame = pd.DataFrame({
-        "program": inv["program"].to_numpy(),
-        "pool": inv["pool"].to_numpy(),
-        "year": inv["year"].to_numpy(),
-    })
+    frame = pd.DataFrame(
+        {
+            "program": inv["program"].to_numpy(),
+            "pool": inv["pool"].to_numpy(),
+            "year": inv["year"].to_numpy(),
+        }
+    )
     frame = frame.merge(meta, on="program", how="left")
     frame["phase"] = [phase_of[int(y)] for y in frame["year"]]
     frame["invest_musd"] = inv["value"].to_numpy()
-    order = ["program", "name", "sector", "export_category", "capital_group", "mineral",
-             "pool", "year", "phase", "invest_musd"]
+    order = [
+        "program",
+        "name",
+        "sector",
+        "export_category",
+        "capital_group",
+        "mineral",
+        "pool",
+        "year",
+        "phase",
+        "invest_musd",
+    ]
     return frame[order].sort_values(["program", "pool", "year"], ignore_index=True)
 
 
 def _program_meta(inp: Inputs) -> pd.DataFrame:
-    return pd.DataFrame([
-        {"program": p.program, "name": p.name, "sector": p.sector,
-         "export_category": p.export_category or "", "capital_group": p.capital_group or "",
-         "mineral": p.mineral or ""}
-        for p in inp.programs
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "program": p.program,
+                "name": p.name,
+                "sector": p.sector,
+                "export_category": p.export_category or "",
+                "capital_group": p.capital_group or "",
+                "mineral": p.mineral or "",
+            }
+            for p in inp.programs
+        ]
+    )
 
 
 def allocation_by_phase(inp: Inputs, sol: Solution) -> pd.DataFrame:
-    """Program x phase pivot (US$ million), every program, with its cap and how much of it is used."""
+    """Program x phase pivot (US$ million) of every program, with its cap and the share used."""
     alloc = allocation(inp, sol)
     phases = [p.phase for p in inp.phases]
-    pivot = alloc.pivot_table(index="program", columns="phase", values="invest_musd",
-                              aggfunc="sum", fill_value=0.0)
+    pivot = alloc.pivot_table(
+        index="program", columns="phase", values="invest_musd", aggfunc="sum", fill_value=0.0
+    )
     frame = _program_meta(inp)[["program", "name", "sector"]].set_index("program")
     for ph in phases:
         values = pivot[ph] if ph in pivot.columns else pd.Series(dtype=float)
@@ -85,8 +119,11 @@ def allocation_by_phase(inp: Inputs, sol: Solution) -> pd.DataFrame:
     caps = {p.program: p for p in inp.programs}
     frame["floor_musd"] = [caps[p].floor_musd for p in frame.index]
     frame["cap_musd"] = [caps[p].cap_musd for p in frame.index]
-    frame["share_of_cap"] = np.where(frame["cap_musd"] > 0,
-                                     frame["total_musd"] / frame["cap_musd"].where(frame["cap_musd"] > 0, 1), 0.0)
+    frame["share_of_cap"] = np.where(
+        frame["cap_musd"] > 0,
+        frame["total_musd"] / frame["cap_musd"].where(frame["cap_musd"] > 0, 1),
+        0.0,
+    )
     return frame.reset_index().sort_values("program", ignore_index=True)
 
 
@@ -107,7 +144,9 @@ def outcomes(inp: Inputs, sol: Solution) -> pd.DataFrame:
     capital = capital_by_program(inp, sol)
     cols = sol.columns
     exp = cols[cols["family"] == "exports"]
-    exports = {(p, int(y)): v for p, y, v in exp[["program", "year", "value"]].itertuples(index=False)}
+    exports = {
+        (p, int(y)): v for p, y, v in exp[["program", "year", "value"]].itertuples(index=False)
+    }
     targets = {(t.kind, t.dimension, t.member or "", t.year): t.value for t in inp.targets}
     records = []
     for dimension in ("sector", "export_category", "total"):
@@ -121,14 +160,22 @@ def outcomes(inp: Inputs, sol: Solution) -> pd.DataFrame:
                 members.setdefault(t.member or "", [])
         for member, progs in sorted(members.items()):
             for m in inp.milestones:
-                records.append(_outcome_row(inp, dimension, member, progs, m.year,
-                                            capital, exports, targets))
+                records.append(
+                    _outcome_row(inp, dimension, member, progs, m.year, capital, exports, targets)
+                )
     return pd.DataFrame(records)
 
 
-def _outcome_row(inp: Inputs, dimension: str, member: str, progs: list[str], year: int,
-                 capital: dict[tuple[str, int], float], exports: dict[tuple[str, int], float],
-                 targets: dict[tuple[str, str, str, int], float]) -> dict[str, object]:
+def _outcome_row(
+    inp: Inputs,
+    dimension: str,
+    member: str,
+    progs: list[str],
+    year: int,
+    capital: dict[tuple[str, int], float],
+    exports: dict[tuple[str, int], float],
+    targets: dict[tuple[str, str, str, int], float],
+) -> dict[str, object]:
     jobs_per = {p.program: p.jobs_per_musd for p in inp.programs}
     cap = sum(capital.get((p, year), 0.0) for p in progs)
     jobs = sum(jobs_per[p] * capital.get((p, year), 0.0) for p in progs)
@@ -136,9 +183,14 @@ def _outcome_row(inp: Inputs, dimension: str, member: str, progs: list[str], yea
     jt = targets.get(("jobs", dimension, member, year))
     et = targets.get(("exports", dimension, member, year))
     return {
-        "dimension": dimension, "member": member or "all", "year": year,
-        "capital_musd": cap, "jobs": jobs, "exports_musd": exp,
-        "jobs_target": jt, "jobs_shortfall": None if jt is None else max(0.0, jt - jobs),
+        "dimension": dimension,
+        "member": member or "all",
+        "year": year,
+        "capital_musd": cap,
+        "jobs": jobs,
+        "exports_musd": exp,
+        "jobs_target": jt,
+        "jobs_shortfall": None if jt is None else max(0.0, jt - jobs),
         "exports_target_musd": et,
         "exports_shortfall_musd": None if et is None else max(0.0, et - exp),
     }
@@ -155,10 +207,29 @@ def shadow_prices(sol: Solution) -> pd.DataFrame:
     scale = np.maximum(1.0, np.abs(rows["rhs"].to_numpy()))
     rows["binding"] = rows["slack"].to_numpy() <= BINDING_TOLERANCE * scale
     rows["unit"] = price_unit(sol)
-    rows["description"] = [describe(f, r) for f, r in zip(rows["family"], rows.to_dict("records"), strict=True)]
-    labels = [c for c in rows.columns if c in ("dimension", "member", "program", "pool", "risk", "phase", "year")]
-    order = ["constraint", "family", *labels, "description", "sense", "rhs", "body", "lower",
-             "upper", "slack", "shadow_price", "unit", "binding"]
+    rows["description"] = [
+        describe(f, r) for f, r in zip(rows["family"], rows.to_dict("records"), strict=True)
+    ]
+    labels = [
+        c
+        for c in rows.columns
+        if c in ("dimension", "member", "program", "pool", "risk", "phase", "year")
+    ]
+    order = [
+        "constraint",
+        "family",
+        *labels,
+        "description",
+        "sense",
+        "rhs",
+        "body",
+        "lower",
+        "upper",
+        "slack",
+        "shadow_price",
+        "unit",
+        "binding",
+    ]
     return rows[order]
 
 
@@ -175,12 +246,23 @@ def reduced_costs(sol: Solution) -> pd.DataFrame:
     tol = 1e-9
     cols["status"] = np.select(
         [(upper - lower).abs() <= tol, (value - lower).abs() <= tol, (upper - value).abs() <= tol],
-        ["fixed", "at lower bound", "at upper bound"], default="between bounds",
+        ["fixed", "at lower bound", "at upper bound"],
+        default="between bounds",
     )
     cols["unit"] = price_unit(sol)
     labels = [c for c in cols.columns if c in ("program", "pool", "risk", "phase", "year")]
-    order = ["variable", "family", *labels, "value", "reduced_cost", "objective_coefficient",
-             "lower", "upper", "status", "unit"]
+    order = [
+        "variable",
+        "family",
+        *labels,
+        "value",
+        "reduced_cost",
+        "objective_coefficient",
+        "lower",
+        "upper",
+        "status",
+        "unit",
+    ]
     return cols[order]
 
 
@@ -197,8 +279,9 @@ def sector_by_phase(inp: Inputs, sol: Solution) -> pd.DataFrame:
     alloc = allocation(inp, sol)
     phases = [p.phase for p in inp.phases]
     sectors = sorted({p.sector for p in inp.programs})
-    table = alloc.pivot_table(index="sector", columns="phase", values="invest_musd",
-                              aggfunc="sum", fill_value=0.0)
+    table = alloc.pivot_table(
+        index="sector", columns="phase", values="invest_musd", aggfunc="sum", fill_value=0.0
+    )
     table = table.reindex(index=sectors, columns=phases, fill_value=0.0)
     table["total"] = table.sum(axis=1)
     return table

@@ -78,7 +78,9 @@ def name_of(family: str, index: tuple[Any, ...]) -> str:
 def compile_lp(m: pyo.ConcreteModel) -> CompiledLP:
     """Compile the Pyomo model to standard form and pass it to a fresh HiGHS instance."""
     order = [v for comp in m.component_objects(pyo.Var, descend_into=False) for v in comp.values()]
-    repn = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=None, column_order=order)
+    repn = LinearStandardFormCompiler().write(
+        m, mixed_form=True, set_sense=None, column_order=order
+    )
     cols = list(repn.columns)
     rows = [r.constraint for r in repn.rows]
     if len({id(r) for r in rows}) != len(rows):
@@ -97,8 +99,14 @@ def compile_lp(m: pyo.ConcreteModel) -> CompiledLP:
         col_index=[_index(v) for v in cols],
         row_family=[r.parent_component().name for r in rows],
         row_index=[_index(r) for r in rows],
-        col_names=[], row_names=[], costs=costs, matrix=repn.A.tocsc(),
-        col_lower=col_lower, col_upper=col_upper, row_lower=row_lower, row_upper=row_upper,
+        col_names=[],
+        row_names=[],
+        costs=costs,
+        matrix=repn.A.tocsc(),
+        col_lower=col_lower,
+        col_upper=col_upper,
+        row_lower=row_lower,
+        row_upper=row_upper,
     )
     lp.col_names = [name_of(f, i) for f, i in zip(lp.col_family, lp.col_index, strict=True)]
     lp.row_names = [name_of(f, i) for f, i in zip(lp.row_family, lp.row_index, strict=True)]
@@ -171,8 +179,9 @@ def _run(lp: CompiledLP, cost: np.ndarray) -> tuple[float, highspy.HighsSolution
     return float(h.getInfo().objective_function_value), h.getSolution()
 
 
-def _tie_break(lp: CompiledLP, col_dual: np.ndarray, row_dual: np.ndarray,
-               secondary: np.ndarray) -> np.ndarray | None:
+def _tie_break(
+    lp: CompiledLP, col_dual: np.ndarray, row_dual: np.ndarray, secondary: np.ndarray
+) -> np.ndarray | None:
     """Among the optima of the first pass, the one best for `secondary` (primal values), or None.
 
     The optimal face is held exactly, without an objective tolerance: every column with a
@@ -247,15 +256,22 @@ def solve_lp(lp: CompiledLP, objective: str, weights: dict[str, float] | None = 
         columns=_column_table(lp, x, col_dual, cost),
         rows=_row_table(lp, activity, row_dual),
         totals={name: float(c @ x) for name, c in lp.costs.items()},
-        solver={"name": "HiGHS", "version": highspy.Highs().version(),
-                "simplex_iterations": iterations, "rows": len(lp.row_names),
-                "columns": len(lp.col_names), "nonzeros": int(lp.matrix.nnz)},
+        solver={
+            "name": "HiGHS",
+            "version": highspy.Highs().version(),
+            "simplex_iterations": iterations,
+            "rows": len(lp.row_names),
+            "columns": len(lp.col_names),
+            "nonzeros": int(lp.matrix.nnz),
+        },
         timings={"solve": time.perf_counter() - t0},
         weights=weights if objective == "weighted" else {},
     )
 
 
-def _labels(families: list[str], indices: list[tuple[Any, ...]], dims: dict[str, Any]) -> pd.DataFrame:
+def _labels(
+    families: list[str], indices: list[tuple[Any, ...]], dims: dict[str, Any]
+) -> pd.DataFrame:
     """One column per label name (program, pool, phase, year, ...), empty where not applicable."""
     names = sorted({d for f in set(families) for d in dims[f].dims}, key=LABEL_ORDER.index)
     data: dict[str, list[Any]] = {n: [] for n in names}
