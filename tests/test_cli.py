@@ -81,6 +81,11 @@ COLUMNS = {
         "status",
         "unit",
     ],
+    "sensitivity.csv": [
+        "section", "name", "family", "program", "pool", "phase", "year", "final_value",
+        "reduced_cost", "shadow_price", "objective_coefficient", "rhs", "allowable_increase",
+        "allowable_decrease", "flag", "unit",
+    ],
 }
 
 
@@ -119,7 +124,11 @@ def test_writes_every_table_with_its_columns(greedy_run):
 def test_workbook_has_a_sheet_per_table_with_units_and_frozen_header(greedy_run):
     out, _ = greedy_run
     wb = openpyxl.load_workbook(out / "workbook.xlsx")
-    assert wb.sheetnames == [n.removesuffix(".csv") for n in COLUMNS]
+    tables = [n.removesuffix(".csv") for n in COLUMNS if n != "sensitivity.csv"]
+    assert wb.sheetnames == [*tables, "Answer", "Sensitivity"]
+    sens = wb["Sensitivity"]
+    assert [c.value for c in sens[1]][:3] == ["section", "name", "family"]
+    assert wb["Answer"]["B2"].value == "direct jobs in 2026"
     ws = wb["allocation_by_phase"]
     assert ws.freeze_panes == "A2"
     assert ws["E1"].value == "total_musd (US$ million)"

@@ -83,7 +83,18 @@ def tables_of(inp: Inputs, sol: Solution) -> dict[str, pd.DataFrame]:
         "outcomes": reports.outcomes(inp, sol),
         "shadow_prices": reports.shadow_prices(sol),
         "reduced_costs": reports.reduced_costs(sol),
+        "sensitivity": reports.sensitivity(sol),
     }
+
+
+def sheets_of(
+    inp: Inputs, sol: Solution, tables: dict[str, pd.DataFrame]
+) -> dict[str, pd.DataFrame]:
+    """Workbook sheets: every table, with Excel Solver's Answer and Sensitivity reports by name."""
+    sheets = {name: frame for name, frame in tables.items() if name != "sensitivity"}
+    sheets["Answer"] = reports.answer(sol, reports.objective_label(sol, inp.last_milestone))
+    sheets["Sensitivity"] = tables["sensitivity"]
+    return sheets
 
 
 def run_solve(opts: SolveOptions) -> Run:
@@ -110,7 +121,7 @@ def run_solve(opts: SolveOptions) -> Run:
 
     with atomic_run_dir(folder, opts.force) as tmp:
         info["timings_s"]["write"] = round(time.perf_counter() - t1, 4)
-        write_run(tmp, tables, info, extra)
+        write_run(tmp, tables, info, extra, sheets_of(inp, sol, tables))
     return Run(inp, sol, tables, info, folder)
 
 

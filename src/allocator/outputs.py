@@ -123,11 +123,13 @@ def write_run(
     tables: dict[str, pd.DataFrame],
     run_info: dict[str, Any],
     extra: Callable[[Path], object] | None = None,
+    sheets: dict[str, pd.DataFrame] | None = None,
 ) -> None:
-    """Write every table as CSV, the workbook, run.json and any extra files into `folder`."""
+    """Write every table as CSV, the workbook (`sheets`, by default the tables), run.json and
+    any extra files into `folder`."""
     for name, frame in tables.items():
         write_csv(frame, folder / f"{name}.csv")
-    write_workbook(tables, folder / "workbook.xlsx")
+    write_workbook(tables if sheets is None else sheets, folder / "workbook.xlsx")
     if extra is not None:
         extra(folder)
     write_json(run_info, folder / "run.json")

@@ -30,7 +30,6 @@ UNITS = {
     "exports_musd": "US$ million per year",
     "exports_target_musd": "US$ million per year",
     "exports_shortfall_musd": "US$ million per year",
-    "year": "year",
     "rhs": "family unit",
     "body": "family unit",
     "lower": "family unit",
@@ -285,3 +284,111 @@ def sector_by_phase(inp: Inputs, sol: Solution) -> pd.DataFrame:
     table = table.reindex(index=sectors, columns=phases, fill_value=0.0)
     table["total"] = table.sum(axis=1)
     return table
+
+
+EXCEL_INFINITY = 1e30
+_LABELS = ("dimension", "member", "program", "pool", "risk", "phase", "year")
+
+
+def _excel_inf(values: pd.Series) -> pd.Series:
+    """Excel Solver writes an unlimited range as 1E+30."""
+    return values.where(np.isfinite(values.to_numpy(dtype=float)), EXCEL_INFINITY)
+
+
+def sensitivity(sol: Solution) -> pd.DataFrame:
+    """Excel Solver's Sensitivity Report: variables, then constraints, with degenerate flags.
+
+    Variables: final value, reduced cost, objective coefficient and how far that coefficient may
+    rise or fall with the same optimal basis. Constraints: final value, shadow price, right-hand
+    side and how far it may rise or fall with the same shadow price.
+    """
+    cols = sol.columns
+    var = pd.DataFrame(
+        {
+            "section": "variable",
+            "name": cols["variable"],
+            "family": cols["family"],
+            **{c: cols[c] for c in _LABELS if c in cols},
+            "final_value": cols["value"],
+            "reduced_cost": cols["reduced_cost"],
+            "shadow_price": np.nan,
+            "objective_coefficient": cols["objective_coefficient"],
+            "rhs": np.nan,
+            "allowable_increase": _excel_inf(cols["allowable_increase"]),
+            "allowable_decrease": _excel_inf(cols["allowable_decrease"]),
+        }
+    )
+    var["flag"] = np.where(
+        (var["allowable_increase"] == 0) | (var["allowable_decrease"] == 0),
+        "degenerate: zero-length range (another optimum exists)",
+        "",
+    )
+    sp = shadow_prices(sol)
+    rows = sol.rows
+    con = pd.DataFrame(
+        {
+            "section": "constraint",
+            "name": sp["constraint"],
+            "family": sp["family"],
+            **{c: sp[c] for c in _LABELS if c in sp},
+            "final_value": sp["body"],
+            "reduced_cost": np.nan,
+            "shadow_price": sp["shadow_price"],
+            "objective_coefficient": np.nan,
+            "rhs": sp["rhs"],
+            "allowable_increase": _excel_inf(rows["allowable_increase"]),
+            "allowable_decrease": _excel_inf(rows["allowable_decrease"]),
+        }
+    )
+    binding = ~rows["basic"].to_numpy(dtype=bool)
+    zero_range = (con["allowable_increase"] == 0) | (con["allowable_decrease"] == 0)
+    con["flag"] = np.select(
+        [binding & (con["shadow_price"] == 0), binding & zero_range],
+        [
+            "degenerate: binding with zero shadow price",
+            "degenerate: zero-length range (the price changes at once one way)",
+        ],
+        default="",
+    )
+    table = pd.concat([var, con], ignore_index=True)
+    table["unit"] = price_unit(sol)
+    first = ["section", "name", "family"]
+    labels = [c for c in _LABELS if c in table]
+    rest = [c for c in table.columns if c not in first and c not in labels]
+    return table[first + labels + rest]
+
+
+def answer(sol: Solution, label: str) -> pd.DataFrame:
+    """Excel Solver's Answer Report: the objective, every variable, every constraint's status."""
+    sp = shadow_prices(sol)
+    head = pd.DataFrame(
+        [
+            {
+                "section": "objective",
+                "name": label,
+                "final_value": sol.objective_value,
+                "status": sol.status,
+                "slack": np.nan,
+            }
+        ]
+    )
+    cols = sol.columns
+    var = pd.DataFrame(
+        {
+            "section": "variable",
+            "name": cols["variable"],
+            "final_value": cols["value"],
+            "status": reduced_costs(sol)["status"],
+            "slack": np.nan,
+        }
+    )
+    con = pd.DataFrame(
+        {
+            "section": "constraint",
+            "name": sp["constraint"],
+            "final_value": sp["body"],
+            "status": np.where(sp["binding"], "Binding", "Not Binding"),
+            "slack": sp["slack"],
+        }
+    )
+    return pd.concat([head, var, con], ignore_index=True)

@@ -179,6 +179,60 @@ def _run(lp: CompiledLP, cost: np.ndarray) -> tuple[float, highspy.HighsSolution
     return float(h.getInfo().objective_function_value), h.getSolution()
 
 
+def _ranging(lp: CompiledLP, cost: np.ndarray, activity: np.ndarray) -> dict[str, dict[str, Any]]:
+    """Excel-style allowable increase / decrease from the first pass's basis (inf = no limit).
+
+    Objective coefficients and binding (non-basic) rows come from HiGHS's ranging. A non-basic
+    row's range is how far its right-hand side may move with the same basis. A basic row is not
+    binding: its range is its slack on one side and unlimited on the other.
+    """
+    h = lp.highs
+    n, m = len(lp.col_names), len(lp.row_names)
+    status, rg = h.getRanging()
+    if status != highspy.HighsStatus.kOk:
+        nan_n, nan_m = np.full(n, np.nan), np.full(m, np.nan)
+        return {
+            "columns": {"allowable_increase": nan_n, "allowable_decrease": nan_n},
+            "rows": {
+                "allowable_increase": nan_m,
+                "allowable_decrease": nan_m,
+                "basic": np.zeros(m, dtype=bool),
+            },
+        }
+    cost_up = np.array(rg.col_cost_up.value_[:n], dtype=float)
+    cost_dn = np.array(rg.col_cost_dn.value_[:n], dtype=float)
+    basic = np.array([s == highspy.HighsBasisStatus.kBasic for s in h.getBasis().row_status][:m])
+    at_upper = np.array([s == highspy.HighsBasisStatus.kUpper for s in h.getBasis().row_status][:m])
+    upper_row = lp.row_upper < INF
+    rhs = np.where(
+        at_upper | (~basic & upper_row & (lp.row_lower <= -INF)),
+        lp.row_upper,
+        np.where(upper_row & basic, lp.row_upper, lp.row_lower),
+    )
+    up = np.array(rg.row_bound_up.value_[:m], dtype=float)
+    dn = np.array(rg.row_bound_dn.value_[:m], dtype=float)
+    slack = np.where(upper_row, lp.row_upper - activity, activity - lp.row_lower)
+    inc = np.where(basic, np.where(upper_row, np.inf, slack), up - rhs)
+    dec = np.where(basic, np.where(upper_row, slack, np.inf), rhs - dn)
+    return {
+        "columns": {
+            "allowable_increase": _nonneg(cost_up - cost),
+            "allowable_decrease": _nonneg(cost - cost_dn),
+        },
+        "rows": {
+            "allowable_increase": _nonneg(inc),
+            "allowable_decrease": _nonneg(dec),
+            "basic": basic,
+        },
+    }
+
+
+def _nonneg(values: np.ndarray) -> np.ndarray:
+    """Ranges as non-negative numbers, HiGHS's infinity as inf, solver noise as 0."""
+    out = np.where(np.abs(values) >= INF, np.inf, values)
+    return np.where(out < 1e-9, 0.0, out)
+
+
 def _tie_break(
     lp: CompiledLP, col_dual: np.ndarray, row_dual: np.ndarray, secondary: np.ndarray
 ) -> np.ndarray | None:
@@ -240,6 +294,7 @@ def solve_lp(lp: CompiledLP, objective: str, weights: dict[str, float] | None = 
     z, sol = _run(lp, cost)
     row_dual, col_dual = np.array(sol.row_dual), np.array(sol.col_dual)
     x = np.array(sol.col_value)
+    ranges = _ranging(lp, cost, np.array(sol.row_value))
     iterations = int(lp.highs.getInfo().simplex_iteration_count)
     other = {"jobs": "exports", "exports": "jobs"}.get(objective)
     if other is not None and lp.costs[other].any():
@@ -253,8 +308,8 @@ def solve_lp(lp: CompiledLP, objective: str, weights: dict[str, float] | None = 
         objective=objective,
         objective_value=z,
         objective_unit=OBJECTIVE_UNITS[objective],
-        columns=_column_table(lp, x, col_dual, cost),
-        rows=_row_table(lp, activity, row_dual),
+        columns=_column_table(lp, x, col_dual, cost).assign(**ranges["columns"]),
+        rows=_row_table(lp, activity, row_dual).assign(**ranges["rows"]),
         totals={name: float(c @ x) for name, c in lp.costs.items()},
         solver={
             "name": "HiGHS",
