@@ -97,25 +97,32 @@ def test_exports_at_every_milestone_are_what_the_allocation_reaches(objective):
 
 
 def test_readme_shadow_price_example_holds(tmp_path):
-    """README: budget(rnd,phase3) is worth 7.7 jobs per musd; 100 musd more gives +770 jobs."""
+    """README: budget(ecosystem,phase3) is worth 12.5 jobs per musd within +69 / -865 musd."""
     import shutil
 
     from allocator.api import solve_inputs
     from allocator.inputs import load_inputs
 
     _, sol, tables = solved(str(BASELINE), "jobs")
-    assert sol.objective_value == pytest.approx(291250)
-    row = tables["shadow_prices"].set_index("constraint").loc["budget(rnd,phase3)"]
+    assert sol.objective_value == pytest.approx(596022.5)
+    row = tables["shadow_prices"].set_index("constraint").loc["budget(ecosystem,phase3)"]
     assert (row["rhs"], row["slack"], row["shadow_price"], bool(row["binding"])) == (
-        8500,
+        6200,
         0,
-        pytest.approx(7.7),
+        pytest.approx(12.5),
         True,
     )
-    shutil.copytree(BASELINE, tmp_path / "ds")
-    pools = tmp_path / "ds" / "pools.csv"
-    text = pools.read_text()
-    assert text.count("rnd,phase3,8500,") == 1
-    pools.write_text(text.replace("rnd,phase3,8500,", "rnd,phase3,8600,"))
-    more, _ = solve_inputs(load_inputs(tmp_path / "ds"), "jobs")
-    assert more.objective_value - sol.objective_value == pytest.approx(770)
+    sens = tables["sensitivity"].set_index("name").loc["budget(ecosystem,phase3)"]
+    assert (sens["allowable_increase"], sens["allowable_decrease"]) == (
+        pytest.approx(69),
+        pytest.approx(865),
+    )
+    for budget, gain in ((6250, 625), (6100, -1250), (7000, 6250)):
+        shutil.rmtree(tmp_path / "ds", ignore_errors=True)
+        shutil.copytree(BASELINE, tmp_path / "ds")
+        pools = tmp_path / "ds" / "pools.csv"
+        text = pools.read_text()
+        assert text.count("ecosystem,phase3,6200,") == 1
+        pools.write_text(text.replace("ecosystem,phase3,6200,", f"ecosystem,phase3,{budget},"))
+        moved, _ = solve_inputs(load_inputs(tmp_path / "ds"), "jobs")
+        assert moved.objective_value - sol.objective_value == pytest.approx(gain)

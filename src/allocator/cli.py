@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 if TYPE_CHECKING:
     from allocator.api import Run
@@ -42,7 +43,7 @@ def exit_codes() -> Iterator[None]:
     try:
         yield
     except AllocatorError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         err.print("interrupted: no run folder was written")
@@ -107,31 +108,47 @@ def check(
         Path | None, typer.Option(help="Dataset folder (default: the bundled inputs/peru2040).")
     ] = None,
 ) -> None:
-    """Validate a dataset without solving: schema, references, windows, floors, duplicate keys."""
+    """Validate a dataset without solving, then audit it: disagreements and assumptions.
+
+    Exit 0 when the dataset is usable (disagreements and assumptions are warnings), 2 when not.
+    """
     with exit_codes():
         from allocator.api import default_inputs
+        from allocator.audit import audit
         from allocator.inputs import load_inputs
 
         folder = inputs or default_inputs()
         inp = load_inputs(folder)
-        assumed = sum(
-            1
-            for table in _tables(inp)
-            for row in table
-            if row.assumption or row.source.strip().lower().startswith("assumption")
-        )
+        report = audit(inp)
         out.print(
-            f"[bold green]ok[/]: {folder} is usable: {len(inp.programs)} programs, "
+            f"[bold green]usable[/]: {escape(str(folder))}: {len(inp.programs)} programs, "
             f"{len({p.pool for p in inp.pools})} pools, {len(inp.phases)} phases "
-            f"({inp.years[0]}-{inp.years[-1]}), {len(inp.targets)} targets; "
-            f"{assumed} rows carry assumptions"
+            f"({inp.years[0]}-{inp.years[-1]}), {len(inp.targets)} targets, "
+            f"{len(inp.facts)} cited facts"
         )
+        show_audit(report)
 
 
-def _tables(inp: object) -> list[tuple[object, ...]]:
-    from allocator.schema import TABLES
-
-    return [getattr(inp, name) for name in TABLES]
+def show_audit(report: object) -> None:
+    """Disagreements with both numbers and citations, agreeing totals, warnings, assumptions."""
+    bad = report.disagreements  # type: ignore[attr-defined]
+    good = [c for c in report.comparisons if c.agrees]  # type: ignore[attr-defined]
+    out.print(f"\n[bold]Disagreements found by arithmetic on cited numbers ({len(bad)})[/]")
+    for c in bad:
+        out.print(f"  [yellow]![/] {escape(c.describe())}", highlight=False)
+    out.print(f"\n[bold]Stated totals and repeated figures that agree ({len(good)})[/]")
+    for c in good:
+        out.print(
+            f"  [green]=[/] {c.fact.fact}: {c.fact.value:,.6g} {c.fact.unit}", highlight=False
+        )
+    warns = report.warnings  # type: ignore[attr-defined]
+    out.print(f"\n[bold]Warnings ({len(warns)})[/]")
+    for w in warns:
+        out.print(f"  [yellow]![/] {escape(w)}", highlight=False)
+    assumed = report.assumptions  # type: ignore[attr-defined]
+    out.print(f"\n[bold]Assumptions: numbers with no seed behind them ({len(assumed)})[/]")
+    for a in assumed:
+        out.print(f"  - {a.file} row {a.line} ({a.key}): {escape(a.text)}", highlight=False)
 
 
 def show_run(run: Run) -> None:
@@ -143,7 +160,7 @@ def show_run(run: Run) -> None:
     sol, inp = run.solution, run.inputs
     last = inp.last_milestone
     out.print(
-        f"[bold green]Optimal[/] ({run.inputs.folder}, objective {sol.objective}): "
+        f"[bold green]Optimal[/] ({escape(run.inputs.folder)}, objective {sol.objective}): "
         f"[bold]{sol.objective_value:,.{_digits(sol.objective_value)}f}[/] "
         f"{reports.objective_label(sol, last)}"
     )

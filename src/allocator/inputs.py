@@ -10,12 +10,14 @@ import csv
 import difflib
 import hashlib
 import io
+import math
 import re
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from allocator.audit import check_facts
 from allocator.errors import InputError
 from allocator.schema import TABLES, Inputs, Row, check_duplicates, check_references
 
@@ -36,9 +38,14 @@ def parse_number(text: str, scales: dict[str, float]) -> float:
     suffix = (m.group("suffix") or "").lower() if m else ""
     if not m or suffix not in scales:
         raise ValueError(f"'{text}' is not a number in a known unit")
-    value = float(m.group("num").replace(",", "")) * scales[suffix]
-    if m.group("exp"):
-        value *= 10.0 ** int(m.group("exp"))
+    try:
+        value = float(m.group("num").replace(",", "")) * scales[suffix]
+        if m.group("exp"):
+            value *= 10.0 ** int(m.group("exp"))
+    except OverflowError:
+        value = math.inf
+    if not math.isfinite(value):
+        raise ValueError(f"'{text}' is too large to be a number")
     return -value if m.group("sign") == "-" else value
 
 
@@ -87,7 +94,8 @@ def load_inputs(folder: str | Path) -> Inputs:
     """
     root = Path(folder)
     if not root.is_dir():
-        raise InputError(f"dataset folder '{root}' not found", fix="pass --inputs DIR with the CSV tables")
+        raise InputError(f"dataset folder '{root}' not found",
+                         fix="pass --inputs DIR with the CSV tables")
     tables: dict[str, Any] = {"folder": str(root)}
     hashes: dict[str, str] = {}
     for field, (file, model, _key, required) in TABLES.items():
@@ -97,7 +105,12 @@ def load_inputs(folder: str | Path) -> Inputs:
                 raise InputError("file is missing", file=file,
                                  fix="add it (see inputs/README.md for its columns)")
             continue
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot be read ({exc.strerror or exc})", file=file,
+                             fix="check the file's permissions or close the program locking it"
+                             ) from None
         hashes[file] = hashlib.sha256(data).hexdigest()
         rows = tuple(_read_table(file, data, model))
         check_duplicates(field, rows)
@@ -109,6 +122,7 @@ def load_inputs(folder: str | Path) -> Inputs:
     tables["milestones"] = tuple(sorted(tables["milestones"], key=lambda m: m.year))
     inputs = Inputs(file_hashes=hashes, **tables)
     check_references(inputs)
+    check_facts(inputs)
     return inputs
 
 
@@ -116,21 +130,45 @@ def _decode(file: str, data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        row = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"byte {exc.start} is not UTF-8 text", file=file, row=row,
-                         fix="save the file as 'CSV UTF-8' from the spreadsheet") from None
+        raise _encoding_error(file, data, exc.start) from None
     if "\x00" in text:
         raise InputError("the file is binary, not CSV text", file=file,
                          fix="export the sheet as 'CSV UTF-8'")
     return text
 
 
+def _encoding_error(file: str, data: bytes, start: int) -> InputError:
+    """Name the row, column and cell holding the first byte that is not UTF-8."""
+    row = data[:start].count(b"\n") + 1
+    begin = data.rfind(b"\n", 0, start) + 1
+    end = data.find(b"\n", start)
+    line = data[begin : len(data) if end < 0 else end].rstrip(b"\r")
+    index = max(len(next(csv.reader([_show(data[begin:start])]), [])) - 1, 0)
+    cells = next(csv.reader([_show(line)]), [])
+    header = [h.strip().lower() for h in next(csv.reader([_show(data.split(b"\n", 1)[0])]), [])]
+    column = header[index] if row > 1 and index < len(header) else None
+    cell = cells[index] if index < len(cells) else _show(line)
+    return InputError(f"'{cell}' is not UTF-8 text", file=file, row=row, column=column,
+                      fix="save the file as 'CSV UTF-8' from the spreadsheet (this looks like "
+                          "Latin-1 or Windows-1252)")
+
+
+def _show(raw: bytes) -> str:
+    """Bytes as text, with bytes that are not UTF-8 shown as \\xNN."""
+    return raw.decode("utf-8", errors="backslashreplace").strip("\ufeff")
+
+
+_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
 def _header(file: str, raw: list[str], model: type[Row]) -> list[str]:
     names = [h.strip().lower() for h in raw]
     known = [n for n in model.model_fields if n != "line"]
-    if len(names) == 1 and ";" in names[0]:
-        raise InputError("columns are separated by semicolons", file=file, row=1,
-                         fix="save as comma-separated CSV (in Excel: 'CSV UTF-8 (Comma delimited)')")
+    sep = next((s for s in _SEPARATORS if len(names) == 1 and s in names[0]), None)
+    if sep is not None:
+        raise InputError(f"columns are separated by {_SEPARATORS[sep]}", file=file, row=1,
+                         fix="save as comma-separated CSV "
+                             "(in Excel: 'CSV UTF-8 (Comma delimited)')")
     for col, name in enumerate(names, start=1):
         if not name:
             raise InputError(f"column {col} has no name", file=file, row=1,
@@ -152,15 +190,13 @@ def _header(file: str, raw: list[str], model: type[Row]) -> list[str]:
 
 def _read_table(file: str, data: bytes, model: type[Row]) -> list[Row]:
     text = _decode(file, data)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        lines = list(reader)
-    except csv.Error as exc:
-        raise InputError(f"not valid CSV ({exc})", file=file, row=reader.line_num,
-                         fix="check quotes in that row") from None
-    if not lines or not any(c.strip() for c in lines[0]):
+    lines = _records(file, text)
+    if not any(any(c.strip() for c in cells) for cells in lines):
         raise InputError("the file is empty (no header row)", file=file, row=1,
                          fix="add the header row (see inputs/README.md)")
+    if not any(c.strip() for c in lines[0]):
+        raise InputError("the header row is blank", file=file, row=1,
+                         fix="put the column names on the first line (delete blank lines above)")
     names = _header(file, lines[0], model)
     rows = []
     for number, cells in enumerate(lines[1:], start=2):
@@ -169,9 +205,68 @@ def _read_table(file: str, data: bytes, model: type[Row]) -> list[Row]:
         if len(cells) != len(names):
             raise InputError(f"has {len(cells)} cells but the header has {len(names)}",
                              file=file, row=number,
-                             fix="make every row have one cell per column (quote cells with commas)")
+                             fix="make every row have one cell per column "
+                                 "(quote cells with commas)")
         rows.append(_row(file, number, dict(zip(names, cells, strict=True)), model))
     return rows
+
+
+def _records(file: str, text: str) -> list[list[str]]:
+    """The CSV records of `text`; a quoting error names the record (row) and cell where it is."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[list[str]] = []
+    done = 0  # physical lines read by the complete records
+    try:
+        for cells in reader:
+            records.append(cells)
+            done = reader.line_num
+    except csv.Error as exc:
+        raise _quote_error(file, text, records, done, exc) from None
+    return records
+
+
+def _quote_error(file: str, text: str, records: list[list[str]], done: int,
+                 exc: csv.Error) -> InputError:
+    """The record after `records` starts on physical line `done + 1` and is not valid CSV."""
+    physical = io.StringIO(text, newline="").readlines()
+    line = physical[done].rstrip("\r\n") if done < len(physical) else ""
+    index = _bad_quote_cell(line)
+    header = [h.strip().lower() for h in records[0]] if records else []
+    column = header[index] if index is not None and index < len(header) else None
+    if "end of data" in str(exc):
+        return InputError("a quote opened in this cell is never closed", file=file,
+                          row=len(records) + 1, column=column,
+                          fix='add the closing quote or remove the opening one')
+    return InputError(f"the quotes are not valid CSV ({exc})", file=file, row=len(records) + 1,
+                      column=column, fix='wrap the whole cell in quotes and write a quote '
+                                         'inside it as two quotes ("")')
+
+
+def _bad_quote_cell(line: str) -> int | None:
+    """Index of the first cell of `line` whose quotes are broken (unclosed, or text after)."""
+    col, pos = 0, 0
+    while pos <= len(line):
+        if line.startswith('"', pos):
+            close = _closing_quote(line, pos + 1)
+            if close is None or line[close + 1 : close + 2] not in ("", ","):
+                return col
+            pos = close + 2
+        else:
+            comma = line.find(",", pos)
+            if comma < 0:
+                return None
+            pos = comma + 1
+        col += 1
+    return None
+
+
+def _closing_quote(line: str, pos: int) -> int | None:
+    """Position of the quote closing a quoted cell whose text starts at `pos`, or None."""
+    while (pos := line.find('"', pos)) >= 0:
+        if line[pos + 1 : pos + 2] != '"':
+            return pos
+        pos += 2
+    return None
 
 
 def _row(file: str, number: int, cells: dict[str, str], model: type[Row]) -> Row:
@@ -180,8 +275,7 @@ def _row(file: str, number: int, cells: dict[str, str], model: type[Row]) -> Row
         cell = raw.strip()
         if not cell:
             continue
-        extra = model.model_fields[name].json_schema_extra
-        unit = extra.get("unit") if isinstance(extra, dict) else None
+        unit = _unit_of(model, name, cells)
         if unit is None:
             values[name] = cell
             continue
@@ -193,26 +287,71 @@ def _row(file: str, number: int, cells: dict[str, str], model: type[Row]) -> Row
     try:
         return model.model_validate(values)
     except ValidationError as exc:
-        raise _validation_error(file, number, cells, exc) from None
+        raise _validation_error(file, number, cells, exc, model) from None
 
 
-def _validation_error(file: str, number: int, cells: dict[str, str], exc: ValidationError) -> InputError:
+# Pydantic error types -> (what is wrong, fix); {v} is the cell as written, other keys its ctx.
+_EXPLAIN = {
+    "greater_than_equal": ("'{v}' is below the minimum {ge}", "use a value of at least {ge}"),
+    "greater_than": ("'{v}' is not above {gt}", "use a value above {gt}"),
+    "less_than_equal": ("'{v}' is above the maximum {le}", "use a value of at most {le}"),
+    "less_than": ("'{v}' is not below {lt}", "use a value below {lt}"),
+    "int_parsing": ("'{v}' is not a whole number", "write a whole number such as 0, 1 or 2"),
+    "int_from_float": ("'{v}' is not a whole number", "write a whole number such as 0, 1 or 2"),
+    "float_parsing": ("'{v}' is not a number", "write a plain number such as 2.5"),
+    "finite_number": ("'{v}' is not a finite number", "write a plain number such as 2.5"),
+    "literal_error": ("'{v}' is not allowed here", "use {expected}"),
+    "string_pattern_mismatch": ("'{v}' is not a valid identifier",
+                                "use letters, digits, _ - . and start with a letter"),
+    "string_too_long": ("'{v}' is longer than {max_length} characters", "shorten it"),
+    "missing": ("is empty but required", "fill in the cell (see inputs/README.md)"),
+}
+_BOUNDS = {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}
+
+
+def _validation_error(file: str, number: int, cells: dict[str, str], exc: ValidationError,
+                      model: type[Row]) -> InputError:
     err = exc.errors()[0]
-    column = str(err["loc"][0]) if err["loc"] else None
+    ctx = err.get("ctx") or {}
+    if "fix" in ctx:  # a rule across the columns of the row (schema._rule)
+        column = str(ctx.get("column"))
+        return InputError(err["msg"], file=file, row=number,
+                          column=column if column in cells else None, fix=str(ctx["fix"]))
+    if not err["loc"]:
+        return InputError(err["msg"].removeprefix("Value error, "), file=file, row=number,
+                          fix="correct the row (see inputs/README.md)")
+    column = str(err["loc"][0])
+    reason, fix = _explain(err, column, cells.get(column, "").strip(),
+                           _unit_of(model, column, cells))
+    return InputError(reason, file=file, row=number, column=column, fix=fix)
+
+
+def _explain(err: Any, column: str, shown: str, unit: str | None) -> tuple[str, str]:
+    """What is wrong with one cell and how to fix it, in the user's words."""
     kind = err["type"]
-    shown = cells.get(column or "", "").strip()
-    if kind == "missing":
-        return InputError("is empty but required", file=file, row=number, column=column,
-                          fix="fill in the cell (see inputs/README.md)")
-    if kind == "string_pattern_mismatch":
-        return InputError(f"'{shown}' is not a valid identifier", file=file, row=number,
-                          column=column, fix="use letters, digits, _ - . and start with a letter")
+    if unit == "share" and kind in _BOUNDS:
+        return f"'{shown}' is not a share between 0 and 1", _HOWTO["share"]
+    if kind in ("int_parsing", "int_from_float") and column.endswith("year"):
+        return f"'{shown}' is not a year", "write the year as four digits, such as 2030"
+    if kind in _EXPLAIN:
+        reason, fix = _EXPLAIN[kind]
+        ctx = {k: f"{v:g}" if isinstance(v, float) else str(v)
+               for k, v in (err.get("ctx") or {}).items()}
+        return reason.format(**ctx, v=shown), fix.format(**ctx)
     msg = err["msg"].removeprefix("Value error, ")
-    if column is None:  # a rule across columns: name the first column its message mentions
-        column = next((w for w in re.findall(r"[a-z_]+", msg) if w in cells), None)
-        shown = ""
-    if column is not None:
-        msg = f"'{shown}': {msg}" if shown else msg
-        return InputError(msg, file=file, row=number, column=column,
-                          fix="correct the value (see inputs/README.md)")
-    return InputError(msg, file=file, row=number, fix="correct the row (see inputs/README.md)")
+    return (f"'{shown}': {msg}" if shown else msg), "correct the value (see inputs/README.md)"
+
+
+def _unit_of(model: type[Row], column: str, cells: dict[str, str] | None = None) -> str | None:
+    """How to read a column's cells; `unit_from` reads the unit off another column of the row
+    (a target's kind, a fact's unit)."""
+    info = model.model_fields.get(column)
+    extra = info.json_schema_extra if info is not None else None
+    if not isinstance(extra, dict):
+        return None
+    if "unit_from" in extra and cells is not None:
+        units = extra["units"]
+        assert isinstance(units, dict)
+        found = units.get(cells.get(str(extra["unit_from"]), "").strip())
+        return None if found is None else str(found)
+    return str(extra["unit"]) if "unit" in extra else None

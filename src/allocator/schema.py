@@ -11,11 +11,18 @@ from collections import Counter
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 from allocator.errors import InputError
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$", max_length=64)]
 Year = Annotated[int, Field(ge=1900, le=2200)]
+
+
+def _rule(column: str, message: str, fix: str) -> PydanticCustomError:
+    """A broken rule across columns of one row: the loader names `column` and shows `fix`."""
+    return PydanticCustomError("row_rule", message.replace("{", "(").replace("}", ")"),
+                               {"column": column, "fix": fix})
 
 
 def _unit(unit: str, **kwargs: Any) -> Any:
@@ -53,7 +60,8 @@ class Window(Row):
     @model_validator(mode="after")
     def _ordered(self) -> Window:
         if self.first_year > self.last_year:
-            raise ValueError("first_year is after last_year")
+            raise _rule("first_year", f"first_year {self.first_year} is after last_year "
+                        f"{self.last_year}", "swap the two years (the window is inclusive)")
         return self
 
 
@@ -104,9 +112,9 @@ class Program(Window):
     @model_validator(mode="after")
     def _floor_within_cap(self) -> Program:
         if self.floor_musd > self.cap_musd:
-            raise ValueError(
-                f"floor_musd {self.floor_musd:g} is above cap_musd {self.cap_musd:g}"
-            )
+            raise _rule("floor_musd",
+                        f"floor_musd {self.floor_musd:g} is above cap_musd {self.cap_musd:g}",
+                        f"lower floor_musd to at most {self.cap_musd:g} or raise cap_musd")
         return self
 
 
@@ -135,8 +143,12 @@ class Eligibility(Row):
 
     @model_validator(mode="after")
     def _one_target(self) -> Eligibility:
-        if (self.program is None) == (self.sector is None):
-            raise ValueError("set exactly one of program and sector")
+        if self.program is not None and self.sector is not None:
+            raise _rule("sector", f"both program '{self.program}' and sector '{self.sector}' "
+                        "are set", "clear one of the two: a row names a program (or *) or a sector")
+        if self.program is None and self.sector is None:
+            raise _rule("program", "neither program nor sector is set",
+                        "fill in program (a program id or * for all) or sector")
         return self
 
 
@@ -162,10 +174,12 @@ class Group(Row):
     @model_validator(mode="after")
     def _some_limit(self) -> Group:
         if self.min_musd is None and self.max_musd is None and self.max_share is None:
-            raise ValueError("set at least one of min_musd, max_musd, max_share")
-        if self.min_musd is not None and self.max_musd is not None:
-            if self.min_musd > self.max_musd:
-                raise ValueError(f"min_musd {self.min_musd:g} is above max_musd {self.max_musd:g}")
+            raise _rule("min_musd", "the group sets no limit",
+                        "fill in at least one of min_musd, max_musd, max_share, or delete the row")
+        low, high = self.min_musd, self.max_musd
+        if low is not None and high is not None and low > high:
+            raise _rule("min_musd", f"min_musd {low:g} is above max_musd {high:g}",
+                        "lower min_musd or raise max_musd")
         return self
 
 
@@ -185,8 +199,13 @@ class Market(Row):
 
     @model_validator(mode="after")
     def _one_key(self) -> Market:
-        if (self.program is None) == (self.export_category is None):
-            raise ValueError("set exactly one of program and export_category")
+        if self.program is not None and self.export_category is not None:
+            raise _rule("export_category", f"both program '{self.program}' and export_category "
+                        f"'{self.export_category}' are set",
+                        "clear one of the two: a row limits a program or an export category")
+        if self.program is None and self.export_category is None:
+            raise _rule("program", "neither program nor export_category is set",
+                        "fill in program or export_category")
         return self
 
     @property
@@ -230,8 +249,39 @@ class Target(Row):
     """The sector or category (empty for total)."""
     year: Year
     """A milestone year."""
-    value: float = _unit("count", ge=0)
-    """Jobs, or US$ million per year of exports."""
+    value: float = Field(
+        ge=0, json_schema_extra={"unit_from": "kind", "units": {"jobs": "count", "exports": "musd"}}
+    )
+    """Jobs (`12K` allowed), or US$ million per year of exports (`3.5B` allowed)."""
+
+
+class Fact(Row):
+    """A cited number kept for the audit: a stated total, a figure stated twice, or a part."""
+
+    fact: Id
+    """Identifier of the statement."""
+    unit: Literal["musd", "jobs", "count", "share", "years"]
+    """What the number measures."""
+    value: float = Field(
+        json_schema_extra={
+            "unit_from": "unit",
+            "units": {"musd": "musd", "jobs": "count", "count": "count", "share": "share"},
+        }
+    )
+    """The number as the document states it, read in `unit`."""
+    total_of: str | None = None
+    """For a stated total: references to its parts, separated by `;`."""
+    same_as: str | None = None
+    """For a number stated twice: a reference to the other statement."""
+    tolerance: float | None = _unit("share", default=None, ge=0, le=1)
+    """Relative difference still counted as agreement; empty = 0.005."""
+
+    @model_validator(mode="after")
+    def _one_comparison(self) -> Fact:
+        if self.total_of is not None and self.same_as is not None:
+            raise _rule("same_as", "both total_of and same_as are set",
+                        "a row is either a stated total or a repeated figure: keep one")
+        return self
 
 
 class Inputs(BaseModel):
@@ -250,6 +300,7 @@ class Inputs(BaseModel):
     risks: tuple[Risk, ...] = ()
     exposures: tuple[Exposure, ...] = ()
     targets: tuple[Target, ...] = ()
+    facts: tuple[Fact, ...] = ()
     file_hashes: dict[str, str] = Field(default_factory=dict)
 
     @property
@@ -280,6 +331,7 @@ TABLES: dict[str, tuple[str, type[Row], tuple[str, ...], bool]] = {
     "risks": ("risks.csv", Risk, ("risk",), False),
     "exposures": ("exposures.csv", Exposure, ("program", "risk"), False),
     "targets": ("targets.csv", Target, ("kind", "dimension", "member", "year"), False),
+    "facts": ("facts.csv", Fact, ("fact",), False),
 }
 
 
@@ -299,7 +351,8 @@ def check_duplicates(table: str, rows: tuple[Row, ...]) -> None:
         seen[k] = row.line
 
 
-def _ref_error(file: str, row: Row, column: str, value: object, known: set[str], table: str) -> InputError:
+def _ref_error(file: str, row: Row, column: str, value: object, known: set[str],
+               table: str) -> InputError:
     listed = ", ".join(sorted(known)[:12]) or "none"
     return InputError(
         f"unknown {column} '{value}'", file=file, row=row.line, column=column,
@@ -312,7 +365,6 @@ def check_references(inp: Inputs) -> None:
     _check_phases(inp)
     phases = {p.phase for p in inp.phases}
     programs = {p.program for p in inp.programs}
-    sectors = {p.sector for p in inp.programs}
     pools = {p.pool for p in inp.pools}
     risks = {r.risk for r in inp.risks}
     first, last = inp.years[0], inp.years[-1]
@@ -330,6 +382,16 @@ def check_references(inp: Inputs) -> None:
         if pool.phase not in phases:
             raise _ref_error("pools.csv", pool, "phase", pool.phase, phases, "phases.csv")
     _check_carry(inp)
+    _check_eligibility(inp, programs, pools)
+    _check_groups(inp, phases, pools)
+    _check_markets(inp, programs)
+    _check_exposures(inp, programs, risks)
+    _check_targets(inp)
+    _check_floors_fit(inp)
+
+
+def _check_eligibility(inp: Inputs, programs: set[str], pools: set[str]) -> None:
+    sectors = {p.sector for p in inp.programs}
     for e in inp.eligibility:
         if e.pool not in pools:
             raise _ref_error("eligibility.csv", e, "pool", e.pool, pools, "pools.csv")
@@ -337,15 +399,14 @@ def check_references(inp: Inputs) -> None:
             raise _ref_error("eligibility.csv", e, "program", e.program, programs, "programs.csv")
         if e.sector is not None and e.sector not in sectors:
             raise _ref_error("eligibility.csv", e, "sector", e.sector, sectors, "programs.csv")
-    _check_groups(inp, phases, pools)
-    _check_markets(inp, programs)
+
+
+def _check_exposures(inp: Inputs, programs: set[str], risks: set[str]) -> None:
     for x in inp.exposures:
         if x.program not in programs:
             raise _ref_error("exposures.csv", x, "program", x.program, programs, "programs.csv")
         if x.risk not in risks:
             raise _ref_error("exposures.csv", x, "risk", x.risk, risks, "risks.csv")
-    _check_targets(inp)
-    _check_floors_fit(inp)
 
 
 def _check_phases(inp: Inputs) -> None:
