@@ -60,24 +60,24 @@ def test_outcome_totals_match_the_objective():
     assert by_sector["jobs"].sum() == pytest.approx(sol.objective_value)
 
 
-def test_every_program_and_pool_of_the_dataset_is_in_the_model():
-    inp, sol, _ = solved(str(BASELINE), "jobs")
-    cols = sol.columns
+def test_every_program_pool_and_target_of_the_dataset_is_in_the_model():
+    inp, sol, tables = solved(str(BASELINE), "jobs")
+    cols, rows = sol.columns, sol.rows
     invest = cols[cols["family"] == "invest"]
-    eligible = set(invest["program"])
-    assert eligible == {p.program for p in inp.programs if p.program in eligible}
-    rows = sol.rows
-    budget_rows = set(
-        zip(
-            rows.loc[rows["family"] == "budget", "pool"],
-            rows.loc[rows["family"] == "budget", "phase"],
-            strict=True,
-        )
-    )
-    funded_pools = {
-        (p, ph) for p, ph in zip(invest["pool"], invest["year"].map(inp.phase_of_year), strict=True)
-    }
-    assert funded_pools <= budget_rows
+    assert set(invest["program"]) == {p.program for p in inp.programs}
+    assert set(tables["allocation_by_phase"]["program"]) == {p.program for p in inp.programs}
+    funded = {e.pool for e in inp.eligibility}
+    budget = rows[rows["family"] == "budget"]
+    assert set(zip(budget["pool"], budget["phase"], strict=True)) == {
+        (p.pool, p.phase) for p in inp.pools if p.pool in funded}
+    assert {"korea", "china", "singapore", "uae", "ngf"} <= set(budget["pool"])
+    out = tables["outcomes"].set_index(["dimension", "member", "year"])
+    for t in inp.targets:
+        column = "jobs_target" if t.kind == "jobs" else "exports_target_musd"
+        member = t.member or "all"
+        assert out.loc[(t.dimension, member, t.year), column] == pytest.approx(t.value)
+    shares = rows[rows["family"] == "group_share"]
+    assert set(shares["member"]) >= {"korea", "china", "singapore", "uae"}
 
 
 @pytest.mark.parametrize("objective", ["jobs", "exports"])

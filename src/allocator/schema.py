@@ -464,6 +464,11 @@ def _check_markets(inp: Inputs, programs: set[str]) -> None:
         known = programs if kind == "program" else categories
         if name not in known:
             raise _ref_error("markets.csv", mk, kind, name, known, "programs.csv")
+        first, last = inp.years[0], inp.years[-1]
+        if not first <= mk.year <= last:
+            raise InputError(f"year {mk.year} is outside the horizon {first}-{last}",
+                             file="markets.csv", row=mk.line, column="year",
+                             fix="use a year covered by phases.csv")
 
 
 def _check_targets(inp: Inputs) -> None:
@@ -475,6 +480,10 @@ def _check_targets(inp: Inputs) -> None:
             raise InputError(f"year {t.year} is not a milestone", file="targets.csv",
                              row=t.line, column="year",
                              fix=f"use one of {sorted(milestones)} or add it to milestones.csv")
+        if t.dimension == "total" and t.member is not None:
+            raise InputError(f"a total target has member '{t.member}'", file="targets.csv",
+                             row=t.line, column="member",
+                             fix="leave member empty for a total, or set dimension to the group")
         if t.dimension != "total" and t.member is None:
             raise InputError(f"a {t.dimension} target needs a member", file="targets.csv",
                              row=t.line, column="member", fix="name the sector or category")
