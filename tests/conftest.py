@@ -17,10 +17,10 @@ BASELINE = ROOT / "inputs" / "peru2040"
 
 
 @functools.cache
-def solved(folder: str, objective: str = "jobs"):
+def solved(folder: str, objective: str = "jobs", targets: str = "soft"):
     """(inputs, solution, tables) of a dataset folder, solved once per session."""
     inp = load_inputs(folder)
-    sol, _ = _solve(inp, objective)
+    sol, _ = _solve(inp, objective, targets=targets)
     return inp, sol, tables_of(inp, sol)
 
 

@@ -10,9 +10,10 @@ from lpcheck import check_duality, check_feasible
 OBJECTIVES = ["jobs", "exports", "weighted"]
 
 
+@pytest.mark.parametrize("targets", ["soft", "off"])
 @pytest.mark.parametrize("objective", OBJECTIVES)
-def test_strong_duality_and_complementary_slackness(objective):
-    _, sol, _ = solved(str(BASELINE), objective)
+def test_strong_duality_and_complementary_slackness(objective, targets):
+    _, sol, _ = solved(str(BASELINE), objective, targets)
     assert sol.status == "optimal"
     check_duality(sol)
 
@@ -69,7 +70,8 @@ def test_every_program_pool_and_target_of_the_dataset_is_in_the_model():
     funded = {e.pool for e in inp.eligibility}
     budget = rows[rows["family"] == "budget"]
     assert set(zip(budget["pool"], budget["phase"], strict=True)) == {
-        (p.pool, p.phase) for p in inp.pools if p.pool in funded}
+        (p.pool, p.phase) for p in inp.pools if p.pool in funded
+    }
     assert {"korea", "china", "singapore", "uae", "ngf"} <= set(budget["pool"])
     out = tables["outcomes"].set_index(["dimension", "member", "year"])
     for t in inp.targets:
@@ -97,7 +99,7 @@ def test_exports_at_every_milestone_are_what_the_allocation_reaches(objective):
 
 
 def test_readme_shadow_price_example_holds(tmp_path):
-    """README: budget(ecosystem,phase3) is worth 12.5 jobs per musd within +69 / -865 musd."""
+    """README: budget(ecosystem,phase3) is worth 12.5 jobs per musd within +500 / -1,089 musd."""
     import shutil
 
     from allocator.api import solve_inputs
@@ -114,10 +116,10 @@ def test_readme_shadow_price_example_holds(tmp_path):
     )
     sens = tables["sensitivity"].set_index("name").loc["budget(ecosystem,phase3)"]
     assert (sens["allowable_increase"], sens["allowable_decrease"]) == (
-        pytest.approx(69),
-        pytest.approx(865),
+        pytest.approx(500),
+        pytest.approx(1089),
     )
-    for budget, gain in ((6250, 625), (6100, -1250), (7000, 6250)):
+    for budget, gain in ((6250, 625), (6100, -1250), (6700, 6250), (7000, 6250)):
         shutil.rmtree(tmp_path / "ds", ignore_errors=True)
         shutil.copytree(BASELINE, tmp_path / "ds")
         pools = tmp_path / "ds" / "pools.csv"

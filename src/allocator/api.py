@@ -12,9 +12,10 @@ from typing import Any
 import pandas as pd
 
 from allocator import reports
-from allocator.errors import UsageError
+from allocator.errors import InfeasibleError, UsageError
+from allocator.explain import explain
 from allocator.inputs import load_inputs
-from allocator.model import OBJECTIVES, build_model
+from allocator.model import OBJECTIVES, TARGET_MODES, build_model
 from allocator.outputs import atomic_run_dir, check_target, default_run_dir, write_run
 from allocator.schema import Inputs
 from allocator.solve import Solution, compile_lp, objective_costs, solve_lp, write_model
@@ -44,6 +45,7 @@ class SolveOptions:
     force: bool = False
     write_model: bool = False
     results: Path = Path("results")
+    targets: str = "soft"
 
 
 @dataclass
@@ -58,19 +60,36 @@ class Run:
 
 
 def solve_inputs(
-    inp: Inputs, objective: str = "jobs", weights: dict[str, float] | None = None
+    inp: Inputs,
+    objective: str = "jobs",
+    weights: dict[str, float] | None = None,
+    targets: str = "soft",
 ) -> tuple[Solution, dict[str, float]]:
-    """Build and solve `inp`; returns the solution and the build/hand-off/solve timings (s)."""
+    """Build and solve `inp`; returns the solution and the build/hand-off/solve timings (s).
+
+    Raises:
+        InfeasibleError: with `details`, the conflicting constraints and the least relaxation,
+            each named with the input file and row it comes from.
+    """
     if objective not in OBJECTIVES:
         raise UsageError(
             f"unknown objective '{objective}'. Fix: use one of {', '.join(OBJECTIVES)}"
         )
+    if targets not in TARGET_MODES:
+        raise UsageError(
+            f"unknown --targets '{targets}'. Fix: use one of {', '.join(TARGET_MODES)}"
+        )
     t0 = time.perf_counter()
-    m, _sets = build_model(inp)
+    m, _sets = build_model(inp, targets)
     t1 = time.perf_counter()
     lp = compile_lp(m)
     t2 = time.perf_counter()
-    sol = solve_lp(lp, objective, weights)
+    try:
+        sol = solve_lp(lp, objective, weights)
+    except InfeasibleError as exc:
+        if exc.diagnosis is not None:
+            exc.details = explain(inp, lp, exc.diagnosis)  # type: ignore[arg-type]
+        raise
     sol.lp = lp
     return sol, {"build": t1 - t0, "handoff": t2 - t1, "solve": time.perf_counter() - t2}
 
@@ -105,7 +124,7 @@ def run_solve(opts: SolveOptions) -> Run:
     t0 = time.perf_counter()
     inp = load_inputs(opts.inputs)
     load_s = time.perf_counter() - t0
-    sol, timings = solve_inputs(inp, opts.objective, opts.weights)
+    sol, timings = solve_inputs(inp, opts.objective, opts.weights, opts.targets)
     tables = tables_of(inp, sol)
     folder = out or default_run_dir(opts.results, Path(opts.inputs).name, opts.objective)
     info = run_info(inp, sol, opts, {"load": load_s, **timings})
@@ -142,6 +161,7 @@ def run_info(
         "outcomes": {
             f"jobs_{last}": sol.totals.get("jobs", 0.0),
             f"exports_{last}_musd": sol.totals.get("exports", 0.0),
+            "least_weighted_target_shortfall": sol.totals.get("weighted_shortfall"),
         },
         "solver": sol.solver,
         "packages": {"python": platform.python_version(), **{p: _version(p) for p in PACKAGES}},
@@ -149,6 +169,7 @@ def run_info(
         "inputs": {"folder": str(opts.inputs), "sha256": dict(sorted(inp.file_hashes.items()))},
         "options": {
             "objective": opts.objective,
+            "targets": opts.targets,
             "weights": sol.weights,
             "write_model": opts.write_model,
             "force": opts.force,

@@ -44,6 +44,8 @@ def exit_codes() -> Iterator[None]:
         yield
     except AllocatorError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        for line in getattr(exc, "details", []):
+            err.print(escape(line), highlight=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         err.print("interrupted: no run folder was written")
@@ -85,6 +87,7 @@ def solve(
     ] = None,
     force: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False,
     write_model: Annotated[bool, typer.Option(help="Also write model.lp and model.mps.")] = False,
+    targets: Annotated[str, typer.Option(help=TARGETS_HELP)] = "soft",
 ) -> None:
     """Solve the allocation LP and write a run folder of tables."""
     with exit_codes():
@@ -97,9 +100,41 @@ def solve(
             out=out,
             force=force,
             write_model=write_model,
+            targets=targets,
         )
         run = run_solve(opts)
         show_run(run)
+
+
+TARGETS_HELP = (
+    "Milestone targets: off (ignored), soft (least weighted shortfall first, then the "
+    "objective) or hard (must be met; an unmet target is explained)."
+)
+
+
+@app.command()
+def explain(
+    inputs: Annotated[
+        Path | None, typer.Option(help="Dataset folder (default: the bundled inputs/peru2040).")
+    ] = None,
+    objective: Annotated[str, typer.Option(help="jobs, exports or weighted.")] = "jobs",
+    targets: Annotated[str, typer.Option(help=TARGETS_HELP)] = "hard",
+) -> None:
+    """Say why a plan is infeasible (conflicting constraints, smallest fix); writes nothing.
+
+    Exit 0 when the plan is feasible, 1 when it is not (with the explanation), 2 on bad input.
+    """
+    with exit_codes():
+        from allocator.api import default_inputs, solve_inputs
+        from allocator.inputs import load_inputs
+
+        folder = inputs or default_inputs()
+        sol, _ = solve_inputs(load_inputs(folder), objective, targets=targets)
+        out.print(
+            f"[bold green]feasible[/]: {escape(str(folder))} with --targets {targets} "
+            f"has an optimal plan ({sol.objective_value:,.6g} {sol.objective_unit}); "
+            "nothing to explain"
+        )
 
 
 @app.command()
@@ -177,12 +212,40 @@ def show_run(run: Run) -> None:
         table.add_row(str(sector), *[f"{v:,.0f}" for v in row])
     table.add_row("[bold]total[/]", *[f"[bold]{v:,.0f}[/]" for v in grid.sum(axis=0)])
     out.print(table)
+    _show_shortfalls(run.tables["outcomes"])
     _show_prices(reports.top_shadow_prices(sol), sol)
     if run.folder is not None:
         out.print(
             f"Wrote [bold]{run.folder}[/]: "
             + ", ".join(sorted(p.name for p in run.folder.iterdir()))
         )
+
+
+def _show_shortfalls(outcomes: object) -> None:
+    """The targets the plan does not reach, and by how much."""
+    missed = []
+    for r in outcomes.itertuples():  # type: ignore[attr-defined]
+        for kind, unit, target, short, got in (
+            ("jobs", "jobs", r.jobs_target, r.jobs_shortfall, r.jobs),
+            (
+                "exports",
+                "US$ million",
+                r.exports_target_musd,
+                r.exports_shortfall_musd,
+                r.exports_musd,
+            ),
+        ):
+            if short == short and short is not None and short > 1e-6:  # not NaN, not met
+                missed.append(
+                    f"  {kind} of {r.dimension} {r.member} in {r.year}: target "
+                    f"{target:,.0f}, reached {got:,.0f}, short by {short:,.0f} {unit}"
+                )
+    if missed:
+        out.print(f"[bold]Targets this plan does not reach ({len(missed)})[/]")
+        for line in missed:
+            out.print(escape(line), highlight=False)
+    else:
+        out.print("[bold]Every target is reached.[/]")
 
 
 def _show_prices(top: object, sol: object) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
-from allocator.errors import InputError
+from allocator.errors import InfeasibleError, InputError
 
 if TYPE_CHECKING:
     from allocator.model import Sets
@@ -48,6 +48,12 @@ FAMILIES: dict[str, Family] = {
     "export_capacity": Family(
         ("program", "year"), "musd", "export capacity of {program} in {year}"
     ),
+    "target": Family(
+        ("kind", "dimension", "member", "year"),
+        "target",
+        "{kind} target of {dimension} {member} in {year}",
+    ),
+    "shortfall_total": Family((), "share", "least weighted shortfall of the targets"),
     "export_market": Family(
         ("dimension", "member", "year"), "musd", "export market of {dimension} {member} in {year}"
     ),
@@ -58,7 +64,17 @@ VARIABLES: dict[str, Family] = {
     "carry": Family(("pool", "phase"), "musd", "{pool} budget carried from {phase} to the next"),
     "mitigate": Family(("risk", "year"), "musd", "mitigation of {risk} risk in {year}"),
     "exports": Family(("program", "year"), "musd", "exports of {program} in {year}"),
+    "shortfall": Family(
+        ("kind", "dimension", "member", "year"),
+        "target",
+        "shortfall of the {kind} target of {dimension} {member} in {year}",
+    ),
 }
+
+
+def name_of(family: str, index: tuple[object, ...]) -> str:
+    """The row or column name written to model.lp / model.mps, e.g. `budget(public,phase1)`."""
+    return f"{family}({','.join(str(i) for i in index)})" if index else family
 
 
 def lin(terms: Iterable[tuple[float, object]]) -> LinearExpression:
@@ -277,3 +293,65 @@ def add_objectives(m: pyo.ConcreteModel, s: Sets) -> None:
     m.obj_exports = pyo.Objective(
         expr=lin((1.0, m.exports[p, yy]) for p, yy in s.exports if yy == y), sense=pyo.maximize
     )
+
+
+def _group_programs(s: Sets, dimension: str, member: str | None) -> list[str]:
+    if dimension == "total":
+        return list(s.programs)
+    return [p for p, prog in s.programs.items() if getattr(prog, dimension) == member]
+
+
+def target_weight(value: float, weight: float | None) -> float:
+    """Weight of a unit of shortfall: as given, else 1/target (shortfall counted as a share)."""
+    if weight is not None:
+        return weight
+    return 1.0 / value if value > 0 else 0.0
+
+
+def add_targets(m: pyo.ConcreteModel, s: Sets, mode: str) -> None:
+    """target[k,d,m,y]: jobs or exports of group m at milestone y (+ shortfall) >= target.
+
+    jobs = sum_p jobs_per_musd[p] * capital[p, y]; exports = sum_p exports[p, y]. With `soft`,
+    shortfall[k,d,m,y] >= 0 absorbs what cannot be met; obj_shortfall = -sum w * shortfall is
+    solved first, and shortfall_total (sum w * shortfall <= least found) then holds it while the
+    real objective is maximised. `hard` has no shortfall: an unmet target makes the LP infeasible.
+    """
+    targets = [t for t in s.inputs.targets if t.value > 0]
+    if mode == "off" or not targets:
+        return
+    rows, weights = {}, {}
+    keys = [(t.kind, t.dimension, t.member or "all", t.year) for t in targets]
+    if mode == "soft":
+        m.shortfall = pyo.Var(keys, bounds=(0.0, None), dense=True)
+    for t, key in zip(targets, keys, strict=True):
+        terms = _achieved(m, s, t.kind, _group_programs(s, t.dimension, t.member), t.year)
+        if mode == "soft":
+            terms.append((1.0, m.shortfall[key]))
+            weights[key] = target_weight(t.value, t.weight)
+        elif not terms:
+            raise InfeasibleError(
+                f"the hard {t.kind} target of {t.dimension} {t.member or 'all'} in {t.year} "
+                f"(targets.csv row {t.line}) cannot be met: no program serves it. "
+                "Fix: use --targets soft, or add a program for it"
+            )
+        rows[key] = (t.value, lin(terms), None)
+    _add(m, "target", rows)
+    if mode == "soft":
+        m.obj_shortfall = pyo.Objective(
+            expr=lin((-w, m.shortfall[k]) for k, w in weights.items()), sense=pyo.maximize
+        )
+        most = sum(w * t.value for (k, w), t in zip(weights.items(), targets, strict=True))
+        m.shortfall_total = pyo.Constraint(
+            expr=(None, lin((w, m.shortfall[k]) for k, w in weights.items()), most)
+        )
+
+
+def _achieved(m: pyo.ConcreteModel, s: Sets, kind: str, programs: list[str], year: int) -> list:
+    if kind == "jobs":
+        return [
+            (s.programs[p].jobs_per_musd, m.invest[k])
+            for p in programs
+            if s.programs[p].jobs_per_musd
+            for k in s.capital_terms(p, year)
+        ]
+    return [(1.0, m.exports[p, year]) for p in programs if (p, year) in s.exports_set]

@@ -49,7 +49,14 @@ class NotOptimalError(AllocatorError):
 
 
 class InfeasibleError(NotOptimalError):
-    """No allocation satisfies every constraint."""
+    """No allocation satisfies every constraint.
+
+    `diagnosis` (set by the solver) holds the conflicting rows by index; `details` (set by the
+    pipeline, which knows the inputs) says them in words with the input file and row.
+    """
+
+    diagnosis: object = None
+    details: list[str] = []  # noqa: RUF012 - replaced per instance, never mutated
 
 
 class UnboundedError(NotOptimalError):

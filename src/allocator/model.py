@@ -17,6 +17,7 @@ from allocator import constraints as c
 from allocator.schema import Inputs, Program, eligible_pools
 
 OBJECTIVES = ("jobs", "exports", "weighted")
+TARGET_MODES = ("off", "soft", "hard")
 
 
 @dataclass
@@ -36,6 +37,7 @@ class Sets:
     by_program: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
     by_pool_phase: dict[tuple[str, str], list[tuple[str, str, int]]] = field(default_factory=dict)
     by_phase: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
+    exports_set: set[tuple[str, int]] = field(default_factory=set)
 
     def capital_terms(self, program: str, year: int) -> list[tuple[str, str, int]]:
         """Investments in `program` productive by `year` (spent no later than year - lag)."""
@@ -87,11 +89,14 @@ def build_sets(inp: Inputs) -> Sets:
         by_pool_phase[(k[1], phase_of[k[2]])].append(k)
         by_phase[phase_of[k[2]]].append(k)
     sets.by_program, sets.by_pool_phase, sets.by_phase = by_program, by_pool_phase, by_phase
+    sets.exports_set = set(exports)
     return sets
 
 
-def build_model(inp: Inputs) -> tuple[pyo.ConcreteModel, Sets]:
+def build_model(inp: Inputs, targets: str = "soft") -> tuple[pyo.ConcreteModel, Sets]:
     """The LP with both objectives (`jobs`, `exports`) declared; the solver picks the blend.
+
+    `targets` is off (ignored), soft (shortfall minimised first) or hard (must be met).
 
     Returns:
         The Pyomo model and the index sets the reports use to label its rows and columns.
@@ -109,5 +114,6 @@ def build_model(inp: Inputs) -> tuple[pyo.ConcreteModel, Sets]:
         c.add_risk_cover(m, sets)
         c.add_export_capacity(m, sets)
         c.add_export_market(m, sets)
+        c.add_targets(m, sets, targets)
         c.add_objectives(m, sets)
     return m, sets

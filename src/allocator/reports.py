@@ -13,7 +13,7 @@ import pandas as pd
 
 from allocator.constraints import FAMILIES
 from allocator.schema import Inputs
-from allocator.solve import Solution
+from allocator.solve import LABEL_ORDER, Solution
 
 BINDING_TOLERANCE = 1e-7
 
@@ -54,6 +54,15 @@ def objective_label(sol: Solution, last_year: int) -> str:
 def price_unit(sol: Solution) -> str:
     """Unit of a shadow price or reduced cost: objective unit per US$ million."""
     return f"{sol.objective_unit} per musd"
+
+
+def row_unit(sol: Solution, family: str, kind: object = None) -> str:
+    """Unit of a row's shadow price: objective unit per unit of its right-hand side."""
+    if family == "target":
+        return f"{sol.objective_unit} per {'job' if kind == 'jobs' else 'musd'}"
+    if family == "shortfall_total":
+        return f"{sol.objective_unit} per unit of weighted shortfall"
+    return price_unit(sol)
 
 
 def allocation(inp: Inputs, sol: Solution) -> pd.DataFrame:
@@ -205,15 +214,14 @@ def shadow_prices(sol: Solution) -> pd.DataFrame:
     rows["slack"] = np.where(np.abs(slack) < 1e-9, 0.0, slack) + 0.0
     scale = np.maximum(1.0, np.abs(rows["rhs"].to_numpy()))
     rows["binding"] = rows["slack"].to_numpy() <= BINDING_TOLERANCE * scale
-    rows["unit"] = price_unit(sol)
+    rows["unit"] = [
+        row_unit(sol, f, k)
+        for f, k in zip(rows["family"], rows.get("kind", [None] * len(rows)), strict=True)
+    ]
     rows["description"] = [
         describe(f, r) for f, r in zip(rows["family"], rows.to_dict("records"), strict=True)
     ]
-    labels = [
-        c
-        for c in rows.columns
-        if c in ("dimension", "member", "program", "pool", "risk", "phase", "year")
-    ]
+    labels = [c for c in rows.columns if c in LABEL_ORDER]
     order = [
         "constraint",
         "family",
@@ -249,7 +257,7 @@ def reduced_costs(sol: Solution) -> pd.DataFrame:
         default="between bounds",
     )
     cols["unit"] = price_unit(sol)
-    labels = [c for c in cols.columns if c in ("program", "pool", "risk", "phase", "year")]
+    labels = [c for c in cols.columns if c in LABEL_ORDER]
     order = [
         "variable",
         "family",
@@ -287,7 +295,7 @@ def sector_by_phase(inp: Inputs, sol: Solution) -> pd.DataFrame:
 
 
 EXCEL_INFINITY = 1e30
-_LABELS = ("dimension", "member", "program", "pool", "risk", "phase", "year")
+_LABELS = LABEL_ORDER
 
 
 def _excel_inf(values: pd.Series) -> pd.Series:

@@ -253,6 +253,9 @@ class Target(Row):
         ge=0, json_schema_extra={"unit_from": "kind", "units": {"jobs": "count", "exports": "musd"}}
     )
     """Jobs (`12K` allowed), or US$ million per year of exports (`3.5B` allowed)."""
+    weight: float | None = Field(default=None, ge=0)
+    """Weight of one unit of shortfall (per job or per US$ million); empty = 1/value, so every
+    target's shortfall counts as the share of it that is missed."""
 
 
 class Fact(Row):

@@ -20,6 +20,7 @@ import pandas as pd
 import pyomo.environ as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from allocator.constraints import name_of
 from allocator.errors import AllocatorError, InfeasibleError, UnboundedError
 
 INF = highspy.kHighsInf
@@ -43,6 +44,7 @@ class CompiledLP:
     col_upper: np.ndarray
     row_lower: np.ndarray
     row_upper: np.ndarray
+    hold_slack: tuple[int, float] | None = None
 
 
 @dataclass
@@ -68,11 +70,6 @@ def _index(data: Any) -> tuple[Any, ...]:
     if idx is None:
         return ()
     return idx if isinstance(idx, tuple) else (idx,)
-
-
-def name_of(family: str, index: tuple[Any, ...]) -> str:
-    """The row or column name written to model.lp / model.mps, e.g. `budget(public,phase1)`."""
-    return f"{family}({','.join(str(i) for i in index)})" if index else family
 
 
 def compile_lp(m: pyo.ConcreteModel) -> CompiledLP:
@@ -164,6 +161,12 @@ def _run(lp: CompiledLP, cost: np.ndarray) -> tuple[float, highspy.HighsSolution
         h.run()
         h.setOptionValue("presolve", "choose")
         status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kInfeasible and lp.hold_slack is not None:
+        i, slack = lp.hold_slack  # the exact hold failed on tolerances: loosen it once
+        lp.hold_slack = None
+        lp.row_upper[i] += slack
+        h.changeRowBounds(i, -INF, lp.row_upper[i])
+        return _run(lp, cost)
     if status == highspy.HighsModelStatus.kInfeasible:
         raise InfeasibleError(
             "the plan is infeasible: no allocation meets every floor, budget and cap at once. "
@@ -233,6 +236,79 @@ def _nonneg(values: np.ndarray) -> np.ndarray:
     return np.where(out < 1e-9, 0.0, out)
 
 
+def _hold_least_shortfall(lp: CompiledLP) -> float | None:
+    """Soft targets, first pass: the least weighted shortfall, then held by `shortfall_total`.
+
+    The hold is a real row, so its shadow price is what one more unit of tolerated shortfall is
+    worth in the objective: the price of the targets.
+    """
+    if "shortfall" not in lp.costs:
+        return None
+    z, _ = _run(lp, lp.costs["shortfall"])
+    least = max(0.0, -z)
+    i = lp.row_family.index("shortfall_total")
+    lp.highs.changeRowBounds(i, -INF, least)
+    lp.row_upper[i] = least
+    lp.hold_slack = (i, 1e-7 * max(1.0, least))
+    return least
+
+
+@dataclass
+class Diagnosis:
+    """Why an LP is infeasible, by row and column index: an irreducible infeasible subset, and
+    the least total change of right-hand sides that makes it feasible."""
+
+    rows: list[tuple[int, str]]
+    cols: list[tuple[int, str]]
+    relaxation: list[tuple[int, str, float]]
+    total: float | None
+
+
+_SIDES = {2: "lower", 3: "upper", 4: "both"}
+
+
+def diagnose(lp: CompiledLP) -> Diagnosis:
+    """IIS (irreducible, from the LP) and a feasibility relaxation of row bounds only."""
+    h = lp.highs
+    strategy = int(highspy.IisStrategy.kIisStrategyFromLp) | int(
+        highspy.IisStrategy.kIisStrategyIrreducible
+    )
+    h.setOptionValue("iis_strategy", strategy)
+    status, iis = h.getIis()
+    rows, cols = [], []
+    if status == highspy.HighsStatus.kOk:
+        rows = [
+            (int(i), _SIDES[int(b)])
+            for i, b in zip(iis.row_index_, iis.row_bound_, strict=True)
+            if int(b) in _SIDES
+        ]
+        cols = [
+            (int(j), _SIDES[int(b)])
+            for j, b in zip(iis.col_index_, iis.col_bound_, strict=True)
+            if int(b) in _SIDES
+        ]
+    relaxation, total = _relax(lp)
+    return Diagnosis(rows, cols, relaxation, total)
+
+
+def _relax(lp: CompiledLP) -> tuple[list[tuple[int, str, float]], float | None]:
+    """Least total violation of row bounds (variable bounds kept), on a copy of the model."""
+    copy = highspy.Highs()
+    copy.setOptionValue("output_flag", False)
+    copy.passModel(lp.highs.getLp())
+    if copy.feasibilityRelaxation(-1.0, -1.0, 1.0) != highspy.HighsStatus.kOk:
+        return [], None
+    act = np.array(copy.getSolution().row_value)
+    tol = 1e-7 * np.maximum(1.0, np.abs(act))
+    changes = []
+    for i, value in enumerate(act):
+        if value > lp.row_upper[i] + tol[i]:
+            changes.append((i, "upper", float(value - lp.row_upper[i])))
+        elif value < lp.row_lower[i] - tol[i]:
+            changes.append((i, "lower", float(lp.row_lower[i] - value)))
+    return changes, float(copy.getInfo().objective_function_value)
+
+
 def _tie_break(
     lp: CompiledLP, col_dual: np.ndarray, row_dual: np.ndarray, secondary: np.ndarray
 ) -> np.ndarray | None:
@@ -290,8 +366,13 @@ def solve_lp(lp: CompiledLP, objective: str, weights: dict[str, float] | None = 
     """
     weights = weights or {"jobs": 0.5, "exports": 0.5}
     t0 = time.perf_counter()
-    cost = objective_costs(lp, objective, weights)
-    z, sol = _run(lp, cost)
+    try:
+        least = _hold_least_shortfall(lp)
+        cost = objective_costs(lp, objective, weights)
+        z, sol = _run(lp, cost)
+    except InfeasibleError as exc:
+        exc.diagnosis = diagnose(lp)
+        raise
     row_dual, col_dual = np.array(sol.row_dual), np.array(sol.col_dual)
     x = np.array(sol.col_value)
     ranges = _ranging(lp, cost, np.array(sol.row_value))
@@ -310,7 +391,8 @@ def solve_lp(lp: CompiledLP, objective: str, weights: dict[str, float] | None = 
         objective_unit=OBJECTIVE_UNITS[objective],
         columns=_column_table(lp, x, col_dual, cost).assign(**ranges["columns"]),
         rows=_row_table(lp, activity, row_dual).assign(**ranges["rows"]),
-        totals={name: float(c @ x) for name, c in lp.costs.items()},
+        totals={name: float(c @ x) for name, c in lp.costs.items() if name != "shortfall"}
+        | ({} if least is None else {"weighted_shortfall": least}),
         solver={
             "name": "HiGHS",
             "version": highspy.Highs().version(),
@@ -340,7 +422,7 @@ def _labels(
     return frame
 
 
-LABEL_ORDER = ["dimension", "member", "program", "pool", "risk", "phase", "year"]
+LABEL_ORDER = ["kind", "dimension", "member", "program", "pool", "risk", "phase", "year"]
 
 
 def _column_table(lp: CompiledLP, x: np.ndarray, rc: np.ndarray, cost: np.ndarray) -> pd.DataFrame:
