@@ -218,3 +218,43 @@ def test_objective_coefficient_ranges_hold_inside_and_not_beyond():
         h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), moved)
         h.run()
         assert h.getInfo().objective_function_value - 960 > (6.0 * cols.loc[name, "value"]) + 1
+
+
+def test_unbounded_model_gets_its_own_message():
+    import pyomo.environ as pyo
+
+    from allocator.errors import UnboundedError
+    from allocator.solve import solve_lp
+
+    m = pyo.ConcreteModel()
+    m.invest = pyo.Var(["x"], bounds=(0, None))
+    m.budget = pyo.Constraint(expr=m.invest["x"] >= 1)
+    m.obj_jobs = pyo.Objective(expr=2 * m.invest["x"], sense=pyo.maximize)
+    with pytest.raises(UnboundedError, match="unbounded: the objective can grow without limit"):
+        solve_lp(compile_lp(m), "jobs")
+
+
+def test_solve_with_hard_targets_exits_1_with_the_explanation(tmp_path):
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "allocator.cli",
+            "solve",
+            "--inputs",
+            str(TARGETS),
+            "--targets",
+            "hard",
+            "--out",
+            str(tmp_path / "run"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert res.returncode == 1
+    assert "target(jobs,sector,s2,2026)" in res.stderr
+    assert "program_cap(c)" in res.stderr
+    assert "smallest change of the data" in res.stderr
+    assert not (tmp_path / "run").exists()

@@ -18,6 +18,7 @@ from allocator.errors import InfeasibleError, InputError
 
 if TYPE_CHECKING:
     from allocator.model import Sets
+    from allocator.schema import Target
 
 
 @dataclass(frozen=True)
@@ -319,7 +320,7 @@ def add_targets(m: pyo.ConcreteModel, s: Sets, mode: str) -> None:
     targets = [t for t in s.inputs.targets if t.value > 0]
     if mode == "off" or not targets:
         return
-    rows, weights = {}, {}
+    rows, weights, unreachable = {}, {}, []
     keys = [(t.kind, t.dimension, t.member or "all", t.year) for t in targets]
     if mode == "soft":
         m.shortfall = pyo.Var(keys, bounds=(0.0, None), dense=True)
@@ -329,12 +330,15 @@ def add_targets(m: pyo.ConcreteModel, s: Sets, mode: str) -> None:
             terms.append((1.0, m.shortfall[key]))
             weights[key] = target_weight(t.value, t.weight)
         elif not terms:
-            raise InfeasibleError(
-                f"the hard {t.kind} target of {t.dimension} {t.member or 'all'} in {t.year} "
-                f"(targets.csv row {t.line}) cannot be met: no program serves it. "
-                "Fix: use --targets soft, or add a program for it"
-            )
+            unreachable.append(_unreachable(s, t))
         rows[key] = (t.value, lin(terms), None)
+    if unreachable:
+        err = InfeasibleError(
+            f"{len(unreachable)} hard target(s) cannot be met whatever the budgets. "
+            "Fix: use --targets soft, or change the targets, windows or programs below"
+        )
+        err.details = unreachable
+        raise err
     _add(m, "target", rows)
     if mode == "soft":
         m.obj_shortfall = pyo.Objective(
@@ -344,6 +348,35 @@ def add_targets(m: pyo.ConcreteModel, s: Sets, mode: str) -> None:
         m.shortfall_total = pyo.Constraint(
             expr=(None, lin((w, m.shortfall[k]) for k, w in weights.items()), most)
         )
+
+
+def _unreachable(s: Sets, t: Target) -> str:
+    """Why no investment can count towards a target by its year."""
+    where = f"targets.csv row {t.line}"
+    what = f"  - {t.kind} target of {t.dimension} {t.member or 'all'} in {t.year} ({where})"
+    serving = _group_programs(s, t.dimension, t.member)
+    if t.kind == "exports":
+        serving = [p for p in serving if s.programs[p].exports_per_musd > 0]
+    if not serving:
+        return f"{what}: no program serves it"
+    when = "; ".join(_first_productive(s, p) for p in serving)
+    return f"{what}: nothing can count by {t.year}: {when}"
+
+
+def _first_productive(s: Sets, p: str) -> str:
+    prog = s.programs[p]
+    spend = sorted(
+        {k[2] for k in s.by_program.get(p, []) if prog.first_year <= k[2] <= prog.last_year}
+    )
+    if not spend:
+        window = f"{prog.first_year}-{prog.last_year}"
+        return f"{p} has no eligible pool with a budget in its window {window}"
+    pools = sorted({k[1] for k in s.by_program[p] if k[2] == spend[0]})
+    return (
+        f"{p} can first get money in {spend[0]} (window {prog.first_year}-{prog.last_year}, "
+        f"pools {', '.join(pools)}) and it counts from {spend[0] + prog.lag_years} "
+        f"(lag {prog.lag_years} years)"
+    )
 
 
 def _achieved(m: pyo.ConcreteModel, s: Sets, kind: str, programs: list[str], year: int) -> list:

@@ -118,8 +118,8 @@ def explain(inp: Inputs, lp: CompiledLP, diag: Diagnosis) -> list[str]:
         lines.append("HiGHS found no irreducible infeasible subset for this model.")
     if diag.relaxation:
         lines.append(
-            "The smallest change that makes the plan feasible (HiGHS feasibility "
-            f"relaxation, total {diag.total:,.6g}):"
+            "The smallest change of the data that makes the plan feasible (least total "
+            f"change, each in its row's unit: {diag.total:,.6g}):"
         )
         for i, side, amount in diag.relaxation:
             fam, labels, _ = _row_words(lp, i, side)

@@ -25,8 +25,19 @@ _NUMBER = re.compile(
     r"^(?P<sign>[-+])?\s*\$?\s*(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
     r"(?:[eE](?P<exp>[-+]?\d+))?\s*(?P<suffix>[A-Za-z]+)?$"
 )
-_MONEY_SCALE = {"": 1.0, "k": 1e-3, "thousand": 1e-3, "m": 1.0, "mn": 1.0, "mm": 1.0,
-                "million": 1.0, "musd": 1.0, "b": 1e3, "bn": 1e3, "billion": 1e3}
+_MONEY_SCALE = {
+    "": 1.0,
+    "k": 1e-3,
+    "thousand": 1e-3,
+    "m": 1.0,
+    "mn": 1.0,
+    "mm": 1.0,
+    "million": 1.0,
+    "musd": 1.0,
+    "b": 1e3,
+    "bn": 1e3,
+    "billion": 1e3,
+}
 _COUNT_SCALE = {"": 1.0, "k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6}
 _TRUE = {"yes", "y", "true", "1"}
 _FALSE = {"no", "n", "false", "0"}
@@ -94,23 +105,29 @@ def load_inputs(folder: str | Path) -> Inputs:
     """
     root = Path(folder)
     if not root.is_dir():
-        raise InputError(f"dataset folder '{root}' not found",
-                         fix="pass --inputs DIR with the CSV tables")
+        raise InputError(
+            f"dataset folder '{root}' not found", fix="pass --inputs DIR with the CSV tables"
+        )
     tables: dict[str, Any] = {"folder": str(root)}
     hashes: dict[str, str] = {}
     for field, (file, model, _key, required) in TABLES.items():
         path = root / file
         if not path.is_file():
             if required:
-                raise InputError("file is missing", file=file,
-                                 fix="add it (see inputs/README.md for its columns)")
+                raise InputError(
+                    "file is missing",
+                    file=file,
+                    fix="add it (see inputs/README.md for its columns)",
+                )
             continue
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise InputError(f"cannot be read ({exc.strerror or exc})", file=file,
-                             fix="check the file's permissions or close the program locking it"
-                             ) from None
+            raise InputError(
+                f"cannot be read ({exc.strerror or exc})",
+                file=file,
+                fix="check the file's permissions or close the program locking it",
+            ) from None
         hashes[file] = hashlib.sha256(data).hexdigest()
         rows = tuple(_read_table(file, data, model))
         check_duplicates(field, rows)
@@ -132,8 +149,9 @@ def _decode(file: str, data: bytes) -> str:
     except UnicodeDecodeError as exc:
         raise _encoding_error(file, data, exc.start) from None
     if "\x00" in text:
-        raise InputError("the file is binary, not CSV text", file=file,
-                         fix="export the sheet as 'CSV UTF-8'")
+        raise InputError(
+            "the file is binary, not CSV text", file=file, fix="export the sheet as 'CSV UTF-8'"
+        )
     return text
 
 
@@ -148,9 +166,14 @@ def _encoding_error(file: str, data: bytes, start: int) -> InputError:
     header = [h.strip().lower() for h in next(csv.reader([_show(data.split(b"\n", 1)[0])]), [])]
     column = header[index] if row > 1 and index < len(header) else None
     cell = cells[index] if index < len(cells) else _show(line)
-    return InputError(f"'{cell}' is not UTF-8 text", file=file, row=row, column=column,
-                      fix="save the file as 'CSV UTF-8' from the spreadsheet (this looks like "
-                          "Latin-1 or Windows-1252)")
+    return InputError(
+        f"'{cell}' is not UTF-8 text",
+        file=file,
+        row=row,
+        column=column,
+        fix="save the file as 'CSV UTF-8' from the spreadsheet (this looks like "
+        "Latin-1 or Windows-1252)",
+    )
 
 
 def _show(raw: bytes) -> str:
@@ -166,25 +189,43 @@ def _header(file: str, raw: list[str], model: type[Row]) -> list[str]:
     known = [n for n in model.model_fields if n != "line"]
     sep = next((s for s in _SEPARATORS if len(names) == 1 and s in names[0]), None)
     if sep is not None:
-        raise InputError(f"columns are separated by {_SEPARATORS[sep]}", file=file, row=1,
-                         fix="save as comma-separated CSV "
-                             "(in Excel: 'CSV UTF-8 (Comma delimited)')")
+        raise InputError(
+            f"columns are separated by {_SEPARATORS[sep]}",
+            file=file,
+            row=1,
+            fix="save as comma-separated CSV (in Excel: 'CSV UTF-8 (Comma delimited)')",
+        )
     for col, name in enumerate(names, start=1):
         if not name:
-            raise InputError(f"column {col} has no name", file=file, row=1,
-                             fix="give every column a header or delete the empty column")
+            raise InputError(
+                f"column {col} has no name",
+                file=file,
+                row=1,
+                fix="give every column a header or delete the empty column",
+            )
         if name not in known:
             close = difflib.get_close_matches(name, known, n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"allowed: {', '.join(known)}"
-            raise InputError("unknown column", file=file, row=1, column=name,
-                             fix=f"rename it ({hint})")
+            raise InputError(
+                "unknown column", file=file, row=1, column=name, fix=f"rename it ({hint})"
+            )
         if names.count(name) > 1:
-            raise InputError("column appears twice", file=file, row=1, column=name,
-                             fix="keep one of the two columns")
+            raise InputError(
+                "column appears twice",
+                file=file,
+                row=1,
+                column=name,
+                fix="keep one of the two columns",
+            )
     for name, info in model.model_fields.items():
         if name != "line" and info.is_required() and name not in names:
-            raise InputError("required column is missing", file=file, row=1, column=name,
-                             fix="add the column (see inputs/README.md)")
+            raise InputError(
+                "required column is missing",
+                file=file,
+                row=1,
+                column=name,
+                fix="add the column (see inputs/README.md)",
+            )
     return names
 
 
@@ -192,21 +233,31 @@ def _read_table(file: str, data: bytes, model: type[Row]) -> list[Row]:
     text = _decode(file, data)
     lines = _records(file, text)
     if not any(any(c.strip() for c in cells) for cells in lines):
-        raise InputError("the file is empty (no header row)", file=file, row=1,
-                         fix="add the header row (see inputs/README.md)")
+        raise InputError(
+            "the file is empty (no header row)",
+            file=file,
+            row=1,
+            fix="add the header row (see inputs/README.md)",
+        )
     if not any(c.strip() for c in lines[0]):
-        raise InputError("the header row is blank", file=file, row=1,
-                         fix="put the column names on the first line (delete blank lines above)")
+        raise InputError(
+            "the header row is blank",
+            file=file,
+            row=1,
+            fix="put the column names on the first line (delete blank lines above)",
+        )
     names = _header(file, lines[0], model)
     rows = []
     for number, cells in enumerate(lines[1:], start=2):
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(names):
-            raise InputError(f"has {len(cells)} cells but the header has {len(names)}",
-                             file=file, row=number,
-                             fix="make every row have one cell per column "
-                                 "(quote cells with commas)")
+            raise InputError(
+                f"has {len(cells)} cells but the header has {len(names)}",
+                file=file,
+                row=number,
+                fix="make every row have one cell per column (quote cells with commas)",
+            )
         rows.append(_row(file, number, dict(zip(names, cells, strict=True)), model))
     return rows
 
@@ -225,8 +276,9 @@ def _records(file: str, text: str) -> list[list[str]]:
     return records
 
 
-def _quote_error(file: str, text: str, records: list[list[str]], done: int,
-                 exc: csv.Error) -> InputError:
+def _quote_error(
+    file: str, text: str, records: list[list[str]], done: int, exc: csv.Error
+) -> InputError:
     """The record after `records` starts on physical line `done + 1` and is not valid CSV."""
     physical = io.StringIO(text, newline="").readlines()
     line = physical[done].rstrip("\r\n") if done < len(physical) else ""
@@ -234,12 +286,20 @@ def _quote_error(file: str, text: str, records: list[list[str]], done: int,
     header = [h.strip().lower() for h in records[0]] if records else []
     column = header[index] if index is not None and index < len(header) else None
     if "end of data" in str(exc):
-        return InputError("a quote opened in this cell is never closed", file=file,
-                          row=len(records) + 1, column=column,
-                          fix='add the closing quote or remove the opening one')
-    return InputError(f"the quotes are not valid CSV ({exc})", file=file, row=len(records) + 1,
-                      column=column, fix='wrap the whole cell in quotes and write a quote '
-                                         'inside it as two quotes ("")')
+        return InputError(
+            "a quote opened in this cell is never closed",
+            file=file,
+            row=len(records) + 1,
+            column=column,
+            fix="add the closing quote or remove the opening one",
+        )
+    return InputError(
+        f"the quotes are not valid CSV ({exc})",
+        file=file,
+        row=len(records) + 1,
+        column=column,
+        fix='wrap the whole cell in quotes and write a quote inside it as two quotes ("")',
+    )
 
 
 def _bad_quote_cell(line: str) -> int | None:
@@ -282,8 +342,9 @@ def _row(file: str, number: int, cells: dict[str, str], model: type[Row]) -> Row
         try:
             values[name] = _PARSERS[str(unit)](cell)
         except ValueError as exc:
-            raise InputError(str(exc), file=file, row=number, column=name,
-                             fix=_HOWTO[str(unit)]) from None
+            raise InputError(
+                str(exc), file=file, row=number, column=name, fix=_HOWTO[str(unit)]
+            ) from None
     try:
         return model.model_validate(values)
     except ValidationError as exc:
@@ -301,28 +362,41 @@ _EXPLAIN = {
     "float_parsing": ("'{v}' is not a number", "write a plain number such as 2.5"),
     "finite_number": ("'{v}' is not a finite number", "write a plain number such as 2.5"),
     "literal_error": ("'{v}' is not allowed here", "use {expected}"),
-    "string_pattern_mismatch": ("'{v}' is not a valid identifier",
-                                "use letters, digits, _ - . and start with a letter"),
+    "string_pattern_mismatch": (
+        "'{v}' is not a valid identifier",
+        "use letters, digits, _ - . and start with a letter",
+    ),
     "string_too_long": ("'{v}' is longer than {max_length} characters", "shorten it"),
     "missing": ("is empty but required", "fill in the cell (see inputs/README.md)"),
 }
 _BOUNDS = {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}
 
 
-def _validation_error(file: str, number: int, cells: dict[str, str], exc: ValidationError,
-                      model: type[Row]) -> InputError:
+def _validation_error(
+    file: str, number: int, cells: dict[str, str], exc: ValidationError, model: type[Row]
+) -> InputError:
     err = exc.errors()[0]
     ctx = err.get("ctx") or {}
     if "fix" in ctx:  # a rule across the columns of the row (schema._rule)
         column = str(ctx.get("column"))
-        return InputError(err["msg"], file=file, row=number,
-                          column=column if column in cells else None, fix=str(ctx["fix"]))
+        return InputError(
+            err["msg"],
+            file=file,
+            row=number,
+            column=column if column in cells else None,
+            fix=str(ctx["fix"]),
+        )
     if not err["loc"]:
-        return InputError(err["msg"].removeprefix("Value error, "), file=file, row=number,
-                          fix="correct the row (see inputs/README.md)")
+        return InputError(
+            err["msg"].removeprefix("Value error, "),
+            file=file,
+            row=number,
+            fix="correct the row (see inputs/README.md)",
+        )
     column = str(err["loc"][0])
-    reason, fix = _explain(err, column, cells.get(column, "").strip(),
-                           _unit_of(model, column, cells))
+    reason, fix = _explain(
+        err, column, cells.get(column, "").strip(), _unit_of(model, column, cells)
+    )
     return InputError(reason, file=file, row=number, column=column, fix=fix)
 
 
@@ -335,8 +409,10 @@ def _explain(err: Any, column: str, shown: str, unit: str | None) -> tuple[str, 
         return f"'{shown}' is not a year", "write the year as four digits, such as 2030"
     if kind in _EXPLAIN:
         reason, fix = _EXPLAIN[kind]
-        ctx = {k: f"{v:g}" if isinstance(v, float) else str(v)
-               for k, v in (err.get("ctx") or {}).items()}
+        ctx = {
+            k: f"{v:g}" if isinstance(v, float) else str(v)
+            for k, v in (err.get("ctx") or {}).items()
+        }
         return reason.format(**ctx, v=shown), fix.format(**ctx)
     msg = err["msg"].removeprefix("Value error, ")
     return (f"'{shown}': {msg}" if shown else msg), "correct the value (see inputs/README.md)"

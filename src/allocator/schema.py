@@ -21,8 +21,9 @@ Year = Annotated[int, Field(ge=1900, le=2200)]
 
 def _rule(column: str, message: str, fix: str) -> PydanticCustomError:
     """A broken rule across columns of one row: the loader names `column` and shows `fix`."""
-    return PydanticCustomError("row_rule", message.replace("{", "(").replace("}", ")"),
-                               {"column": column, "fix": fix})
+    return PydanticCustomError(
+        "row_rule", message.replace("{", "(").replace("}", ")"), {"column": column, "fix": fix}
+    )
 
 
 def _unit(unit: str, **kwargs: Any) -> Any:
@@ -60,8 +61,11 @@ class Window(Row):
     @model_validator(mode="after")
     def _ordered(self) -> Window:
         if self.first_year > self.last_year:
-            raise _rule("first_year", f"first_year {self.first_year} is after last_year "
-                        f"{self.last_year}", "swap the two years (the window is inclusive)")
+            raise _rule(
+                "first_year",
+                f"first_year {self.first_year} is after last_year {self.last_year}",
+                "swap the two years (the window is inclusive)",
+            )
         return self
 
 
@@ -112,9 +116,11 @@ class Program(Window):
     @model_validator(mode="after")
     def _floor_within_cap(self) -> Program:
         if self.floor_musd > self.cap_musd:
-            raise _rule("floor_musd",
-                        f"floor_musd {self.floor_musd:g} is above cap_musd {self.cap_musd:g}",
-                        f"lower floor_musd to at most {self.cap_musd:g} or raise cap_musd")
+            raise _rule(
+                "floor_musd",
+                f"floor_musd {self.floor_musd:g} is above cap_musd {self.cap_musd:g}",
+                f"lower floor_musd to at most {self.cap_musd:g} or raise cap_musd",
+            )
         return self
 
 
@@ -144,11 +150,17 @@ class Eligibility(Row):
     @model_validator(mode="after")
     def _one_target(self) -> Eligibility:
         if self.program is not None and self.sector is not None:
-            raise _rule("sector", f"both program '{self.program}' and sector '{self.sector}' "
-                        "are set", "clear one of the two: a row names a program (or *) or a sector")
+            raise _rule(
+                "sector",
+                f"both program '{self.program}' and sector '{self.sector}' are set",
+                "clear one of the two: a row names a program (or *) or a sector",
+            )
         if self.program is None and self.sector is None:
-            raise _rule("program", "neither program nor sector is set",
-                        "fill in program (a program id or * for all) or sector")
+            raise _rule(
+                "program",
+                "neither program nor sector is set",
+                "fill in program (a program id or * for all) or sector",
+            )
         return self
 
 
@@ -174,12 +186,18 @@ class Group(Row):
     @model_validator(mode="after")
     def _some_limit(self) -> Group:
         if self.min_musd is None and self.max_musd is None and self.max_share is None:
-            raise _rule("min_musd", "the group sets no limit",
-                        "fill in at least one of min_musd, max_musd, max_share, or delete the row")
+            raise _rule(
+                "min_musd",
+                "the group sets no limit",
+                "fill in at least one of min_musd, max_musd, max_share, or delete the row",
+            )
         low, high = self.min_musd, self.max_musd
         if low is not None and high is not None and low > high:
-            raise _rule("min_musd", f"min_musd {low:g} is above max_musd {high:g}",
-                        "lower min_musd or raise max_musd")
+            raise _rule(
+                "min_musd",
+                f"min_musd {low:g} is above max_musd {high:g}",
+                "lower min_musd or raise max_musd",
+            )
         return self
 
 
@@ -200,12 +218,18 @@ class Market(Row):
     @model_validator(mode="after")
     def _one_key(self) -> Market:
         if self.program is not None and self.export_category is not None:
-            raise _rule("export_category", f"both program '{self.program}' and export_category "
-                        f"'{self.export_category}' are set",
-                        "clear one of the two: a row limits a program or an export category")
+            raise _rule(
+                "export_category",
+                f"both program '{self.program}' and export_category "
+                f"'{self.export_category}' are set",
+                "clear one of the two: a row limits a program or an export category",
+            )
         if self.program is None and self.export_category is None:
-            raise _rule("program", "neither program nor export_category is set",
-                        "fill in program or export_category")
+            raise _rule(
+                "program",
+                "neither program nor export_category is set",
+                "fill in program or export_category",
+            )
         return self
 
     @property
@@ -282,8 +306,11 @@ class Fact(Row):
     @model_validator(mode="after")
     def _one_comparison(self) -> Fact:
         if self.total_of is not None and self.same_as is not None:
-            raise _rule("same_as", "both total_of and same_as are set",
-                        "a row is either a stated total or a repeated figure: keep one")
+            raise _rule(
+                "same_as",
+                "both total_of and same_as are set",
+                "a row is either a stated total or a repeated figure: keep one",
+            )
         return self
 
 
@@ -348,17 +375,23 @@ def check_duplicates(table: str, rows: tuple[Row, ...]) -> None:
             shown = ", ".join(f"{c}={v}" for c, v in zip(key, k, strict=True) if v is not None)
             raise InputError(
                 f"duplicate key ({shown}), already on row {seen[k]}",
-                file=file, row=row.line, column=key[0],
+                file=file,
+                row=row.line,
+                column=key[0],
                 fix="merge the two rows or remove one",
             )
         seen[k] = row.line
 
 
-def _ref_error(file: str, row: Row, column: str, value: object, known: set[str],
-               table: str) -> InputError:
+def _ref_error(
+    file: str, row: Row, column: str, value: object, known: set[str], table: str
+) -> InputError:
     listed = ", ".join(sorted(known)[:12]) or "none"
     return InputError(
-        f"unknown {column} '{value}'", file=file, row=row.line, column=column,
+        f"unknown {column} '{value}'",
+        file=file,
+        row=row.line,
+        column=column,
         fix=f"use one of {table} ({listed}) or add it there",
     )
 
@@ -374,9 +407,13 @@ def check_references(inp: Inputs) -> None:
 
     for m in inp.milestones:
         if not first <= m.year <= last:
-            raise InputError(f"milestone {m.year} is outside the horizon {first}-{last}",
-                             file="milestones.csv", row=m.line, column="year",
-                             fix="use a year covered by phases.csv")
+            raise InputError(
+                f"milestone {m.year} is outside the horizon {first}-{last}",
+                file="milestones.csv",
+                row=m.line,
+                column="year",
+                fix="use a year covered by phases.csv",
+            )
     for p in inp.programs:
         _check_window("programs.csv", p, first, last)
     for r in inp.risks:
@@ -417,7 +454,10 @@ def _check_phases(inp: Inputs) -> None:
         if cur.first_year != prev.last_year + 1:
             raise InputError(
                 f"phase {cur.phase} starts in {cur.first_year} but phase {prev.phase} "
-                f"ends in {prev.last_year}", file="phases.csv", row=cur.line, column="first_year",
+                f"ends in {prev.last_year}",
+                file="phases.csv",
+                row=cur.line,
+                column="first_year",
                 fix="make phases consecutive, without gaps or overlaps, in year order",
             )
 
@@ -426,9 +466,13 @@ def _check_window(file: str, row: Window, first: int, last: int) -> None:
     for column in ("first_year", "last_year"):
         year = getattr(row, column)
         if not first <= year <= last:
-            raise InputError(f"{column} {year} is outside the horizon {first}-{last}",
-                             file=file, row=row.line, column=column,
-                             fix="use a year covered by phases.csv")
+            raise InputError(
+                f"{column} {year} is outside the horizon {first}-{last}",
+                file=file,
+                row=row.line,
+                column=column,
+                fix="use a year covered by phases.csv",
+            )
 
 
 def _check_carry(inp: Inputs) -> None:
@@ -441,7 +485,9 @@ def _check_carry(inp: Inputs) -> None:
         if idx + 1 < len(order) and (p.pool, order[idx + 1]) not in have:
             raise InputError(
                 f"carry_over is yes but pool {p.pool} has no row for phase {order[idx + 1]}",
-                file="pools.csv", row=p.line, column="carry_over",
+                file="pools.csv",
+                row=p.line,
+                column="carry_over",
                 fix=f"add a row for ({p.pool}, {order[idx + 1]}) with budget_musd 0, or set no",
             )
 
@@ -456,8 +502,14 @@ def _check_groups(inp: Inputs, phases: set[str], pools: set[str]) -> None:
         if g.phase != "all" and g.phase not in phases:
             raise _ref_error("groups.csv", g, "phase", g.phase, phases | {"all"}, "phases.csv")
         if g.member not in members[g.dimension]:
-            raise _ref_error("groups.csv", g, "member", g.member, members[g.dimension],
-                             f"the {g.dimension}s of the dataset")
+            raise _ref_error(
+                "groups.csv",
+                g,
+                "member",
+                g.member,
+                members[g.dimension],
+                f"the {g.dimension}s of the dataset",
+            )
 
 
 def _check_markets(inp: Inputs, programs: set[str]) -> None:
@@ -469,9 +521,13 @@ def _check_markets(inp: Inputs, programs: set[str]) -> None:
             raise _ref_error("markets.csv", mk, kind, name, known, "programs.csv")
         first, last = inp.years[0], inp.years[-1]
         if not first <= mk.year <= last:
-            raise InputError(f"year {mk.year} is outside the horizon {first}-{last}",
-                             file="markets.csv", row=mk.line, column="year",
-                             fix="use a year covered by phases.csv")
+            raise InputError(
+                f"year {mk.year} is outside the horizon {first}-{last}",
+                file="markets.csv",
+                row=mk.line,
+                column="year",
+                fix="use a year covered by phases.csv",
+            )
 
 
 def _check_targets(inp: Inputs) -> None:
@@ -480,16 +536,29 @@ def _check_targets(inp: Inputs) -> None:
     milestones = {m.year for m in inp.milestones}
     for t in inp.targets:
         if t.year not in milestones:
-            raise InputError(f"year {t.year} is not a milestone", file="targets.csv",
-                             row=t.line, column="year",
-                             fix=f"use one of {sorted(milestones)} or add it to milestones.csv")
+            raise InputError(
+                f"year {t.year} is not a milestone",
+                file="targets.csv",
+                row=t.line,
+                column="year",
+                fix=f"use one of {sorted(milestones)} or add it to milestones.csv",
+            )
         if t.dimension == "total" and t.member is not None:
-            raise InputError(f"a total target has member '{t.member}'", file="targets.csv",
-                             row=t.line, column="member",
-                             fix="leave member empty for a total, or set dimension to the group")
+            raise InputError(
+                f"a total target has member '{t.member}'",
+                file="targets.csv",
+                row=t.line,
+                column="member",
+                fix="leave member empty for a total, or set dimension to the group",
+            )
         if t.dimension != "total" and t.member is None:
-            raise InputError(f"a {t.dimension} target needs a member", file="targets.csv",
-                             row=t.line, column="member", fix="name the sector or category")
+            raise InputError(
+                f"a {t.dimension} target needs a member",
+                file="targets.csv",
+                row=t.line,
+                column="member",
+                fix="name the sector or category",
+            )
 
 
 def _check_floors_fit(inp: Inputs) -> None:
@@ -504,19 +573,26 @@ def _check_floors_fit(inp: Inputs) -> None:
         if p.floor_musd <= 0:
             continue
         if not eligible[p.program]:
-            raise InputError(f"program {p.program} has a floor but no pool may fund it",
-                             file="programs.csv", row=p.line, column="floor_musd",
-                             fix="add a row for it to eligibility.csv or clear the floor")
+            raise InputError(
+                f"program {p.program} has a floor but no pool may fund it",
+                file="programs.csv",
+                row=p.line,
+                column="floor_musd",
+                fix="add a row for it to eligibility.csv or clear the floor",
+            )
         window = {phase_of[t] for t in range(p.first_year, p.last_year + 1)}
         reach = sum(
-            v for (pool, ph), v in budget.items()
+            v
+            for (pool, ph), v in budget.items()
             if pool in eligible[p.program] and (ph in window or pool in carry)
         )
         if p.floor_musd > reach + 1e-9:
             raise InputError(
                 f"floor_musd {p.floor_musd:g} cannot fit: its eligible pools have only "
                 f"{reach:g} musd in its window {p.first_year}-{p.last_year}",
-                file="programs.csv", row=p.line, column="floor_musd",
+                file="programs.csv",
+                row=p.line,
+                column="floor_musd",
                 fix="lower the floor, widen the window or make more pools eligible",
             )
 

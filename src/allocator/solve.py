@@ -265,6 +265,17 @@ class Diagnosis:
 
 
 _SIDES = {2: "lower", 3: "upper", 4: "both"}
+RELAXABLE = {
+    "budget",
+    "program_cap",
+    "program_floor",
+    "ramp",
+    "group_max",
+    "group_min",
+    "risk_budget",
+    "export_market",
+    "target",
+}
 
 
 def diagnose(lp: CompiledLP) -> Diagnosis:
@@ -292,20 +303,48 @@ def diagnose(lp: CompiledLP) -> Diagnosis:
 
 
 def _relax(lp: CompiledLP) -> tuple[list[tuple[int, str, float]], float | None]:
-    """Least total violation of row bounds (variable bounds kept), on a copy of the model."""
+    """Least total change of right-hand sides that are numbers in the data (budgets, caps,
+    floors, markets, targets), each in its own unit, that makes the plan feasible.
+
+    An elastic copy of the LP: every relaxable row side gets a slack column costing 1 per unit,
+    and their sum is minimised. Variable bounds and structural rows (export capacity, risk cover,
+    share caps: right-hand side 0 by construction) stay as they are. Built here rather than with
+    `Highs.feasibilityRelaxation`, whose per-row "not relaxable" penalties returned non-minimal
+    relaxations in our tests (70 where 10 was possible).
+    """
     copy = highspy.Highs()
     copy.setOptionValue("output_flag", False)
     copy.passModel(lp.highs.getLp())
-    if copy.feasibilityRelaxation(-1.0, -1.0, 1.0) != highspy.HighsStatus.kOk:
+    n = len(lp.col_names)
+    copy.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))
+    copy.changeObjectiveSense(highspy.ObjSense.kMinimize)
+    sides = [
+        (i, side, sign)
+        for i, fam in enumerate(lp.row_family)
+        if fam in RELAXABLE
+        for side, sign, bound in (("upper", -1.0, lp.row_upper[i]), ("lower", 1.0, lp.row_lower[i]))
+        if abs(bound) < INF
+    ]
+    if not sides:
         return [], None
-    act = np.array(copy.getSolution().row_value)
-    tol = 1e-7 * np.maximum(1.0, np.abs(act))
-    changes = []
-    for i, value in enumerate(act):
-        if value > lp.row_upper[i] + tol[i]:
-            changes.append((i, "upper", float(value - lp.row_upper[i])))
-        elif value < lp.row_lower[i] - tol[i]:
-            changes.append((i, "lower", float(lp.row_lower[i] - value)))
+    k = len(sides)
+    copy.addCols(
+        k,
+        np.ones(k),
+        np.zeros(k),
+        np.full(k, INF),
+        k,
+        np.arange(k, dtype=np.int32),
+        np.array([i for i, _, _ in sides], dtype=np.int32),
+        np.array([sign for _, _, sign in sides]),
+    )
+    copy.run()
+    if copy.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return [], None
+    slack = np.array(copy.getSolution().col_value)[n:]
+    changes = [
+        (i, side, float(v)) for (i, side, _), v in zip(sides, slack, strict=True) if v > 1e-7
+    ]
     return changes, float(copy.getInfo().objective_function_value)
 
 
