@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import platform
 import time
@@ -15,6 +16,7 @@ from allocator import reports
 from allocator.errors import InfeasibleError, UsageError
 from allocator.explain import explain
 from allocator.inputs import load_inputs
+from allocator.modelfile import apply_overrides
 from allocator.model import OBJECTIVES, TARGET_MODES, build_model
 from allocator.outputs import atomic_run_dir, check_target, default_run_dir, write_run
 from allocator.schema import Inputs
@@ -46,6 +48,11 @@ class SolveOptions:
     write_model: bool = False
     results: Path = Path("results")
     targets: str = "soft"
+    model_file: Path | None = None
+    solver: dict[str, float] = field(default_factory=dict)
+    overrides: list[Any] = field(default_factory=list)
+    name: str | None = None
+    plots: bool = False
 
 
 @dataclass
@@ -64,6 +71,7 @@ def solve_inputs(
     objective: str = "jobs",
     weights: dict[str, float] | None = None,
     targets: str = "soft",
+    solver: dict[str, float] | None = None,
 ) -> tuple[Solution, dict[str, float]]:
     """Build and solve `inp`; returns the solution and the build/hand-off/solve timings (s).
 
@@ -83,6 +91,8 @@ def solve_inputs(
     m, _sets = build_model(inp, targets)
     t1 = time.perf_counter()
     lp = compile_lp(m)
+    for option, value in (solver or {}).items():
+        lp.highs.setOptionValue(option, value)
     t2 = time.perf_counter()
     try:
         sol = solve_lp(lp, objective, weights)
@@ -123,20 +133,23 @@ def run_solve(opts: SolveOptions) -> Run:
         check_target(out, opts.force)  # refuse before any work: nothing changes
     t0 = time.perf_counter()
     inp = load_inputs(opts.inputs)
+    if opts.overrides:
+        inp = apply_overrides(inp, opts.overrides, str(opts.model_file))
     load_s = time.perf_counter() - t0
-    sol, timings = solve_inputs(inp, opts.objective, opts.weights, opts.targets)
+    sol, timings = solve_inputs(inp, opts.objective, opts.weights, opts.targets, opts.solver)
     tables = tables_of(inp, sol)
-    folder = out or default_run_dir(opts.results, Path(opts.inputs).name, opts.objective)
+    label = opts.name or Path(opts.inputs).name
+    folder = out or default_run_dir(opts.results, label, opts.objective)
     info = run_info(inp, sol, opts, {"load": load_s, **timings})
     t1 = time.perf_counter()
     lp = sol.lp
-    extra = None
-    if opts.write_model:
 
-        def extra(f: Path) -> object:
-            return write_model(
-                lp, objective_costs(lp, opts.objective, sol.weights or opts.weights), f
-            )
+    def extra(f: Path) -> object:
+        if opts.write_model:
+            write_model(lp, objective_costs(lp, opts.objective, sol.weights or opts.weights), f)
+        if opts.plots:
+            write_plots(tables, f, label)
+        return None
 
     with atomic_run_dir(folder, opts.force) as tmp:
         info["timings_s"]["write"] = round(time.perf_counter() - t1, 4)
@@ -170,6 +183,12 @@ def run_info(
         "options": {
             "objective": opts.objective,
             "targets": opts.targets,
+            "model_file": None if opts.model_file is None else str(opts.model_file),
+            "model_file_sha256": None
+            if opts.model_file is None
+            else hashlib.sha256(Path(opts.model_file).read_bytes()).hexdigest(),
+            "overrides": [o.model_dump(exclude_none=True) for o in opts.overrides],
+            "solver": opts.solver,
             "weights": sol.weights,
             "write_model": opts.write_model,
             "force": opts.force,
@@ -187,3 +206,90 @@ def _version(package: str) -> str:
         return importlib.metadata.version(package)
     except importlib.metadata.PackageNotFoundError:
         return "not installed"
+
+
+def write_plots(tables: dict[str, pd.DataFrame], folder: Path, label: str) -> list[Path]:
+    """allocation.png (investment by phase and sector) and shadow_prices.png."""
+    from allocator.plots import plot_allocation, plot_shadow_prices
+
+    return [
+        plot_allocation(
+            tables["allocation"],
+            folder / "allocation.png",
+            f"Investment by phase and sector: {label}",
+        ),
+        plot_shadow_prices(
+            tables["shadow_prices"],
+            folder / "shadow_prices.png",
+            f"Binding constraints by shadow price: {label}",
+        ),
+    ]
+
+
+def run_frontier(opts: SolveOptions, points: int) -> tuple[Path, pd.DataFrame]:
+    """Trace the frontier and write frontier.csv, frontier.png and run.json atomically."""
+    from allocator.frontier import frontier_table
+
+    if opts.out is not None:
+        check_target(opts.out, opts.force)
+    inp = load_inputs(opts.inputs)
+    if opts.overrides:
+        inp = apply_overrides(inp, opts.overrides, str(opts.model_file))
+    m, _ = build_model(inp, opts.targets)
+    lp = compile_lp(m)
+    for option, value in opts.solver.items():
+        lp.highs.setOptionValue(option, value)
+    table = frontier_table(inp, lp, points)
+    label = opts.name or Path(opts.inputs).name
+    folder = opts.out or default_run_dir(opts.results, label, "frontier")
+    info = {
+        "command": "frontier",
+        "points": points,
+        "targets": opts.targets,
+        "inputs": {"folder": str(opts.inputs), "sha256": dict(sorted(inp.file_hashes.items()))},
+        "packages": {"python": platform.python_version(), **{p: _version(p) for p in PACKAGES}},
+    }
+    with atomic_run_dir(folder, opts.force) as tmp:
+        write_run(tmp, {"frontier": table}, info, _frontier_plot(table))
+    return folder, table
+
+
+def _frontier_plot(table: pd.DataFrame) -> Any:
+    def draw(folder: Path) -> object:
+        from allocator.plots import plot_frontier
+
+        return plot_frontier(table, folder / "frontier.png", "Jobs versus exports")
+
+    return draw
+
+
+def init_project(folder: Path) -> list[Path]:
+    """Copy the baseline dataset and a model file into a new project folder."""
+    import shutil
+
+    if folder.exists() and any(folder.iterdir()):
+        raise UsageError(f"{folder} exists and is not empty. Fix: choose a new folder")
+    source = default_inputs()
+    (folder / "models").mkdir(parents=True, exist_ok=True)
+    shutil.copytree(source, folder / "inputs")
+    readme = Path(__file__).resolve().parents[2] / "inputs" / "README.md"
+    if readme.is_file():
+        shutil.copy(readme, folder / "inputs" / "README.md")
+    model = folder / "models" / "scenario.yaml"
+    model.write_text(
+        "# A scenario: which dataset, which objective, and changes to the data.\n"
+        "name: scenario\n"
+        "description: Copy of the Peru 2040 baseline; edit the inputs and this file.\n"
+        "dataset: ../inputs\n"
+        "objective: jobs          # jobs, exports or weighted\n"
+        "targets: soft            # off, soft or hard\n"
+        "overrides: []\n"
+        "# overrides:\n"
+        "#   - scale_budget: {pool: scaleup, phase: phase2, factor: 0.8}\n"
+        "#   - exclude_pool: korea\n"
+        "#   - exclude_program: gold_processing\n"
+        "#   - set_coefficient: {program: copper_processing, column: jobs_per_musd, value: 9}\n"
+        "#   - group_limit: {dimension: sector, member: automotive, phase: all, max_musd: 3000}\n",
+        encoding="utf-8",
+    )
+    return sorted(p for p in folder.rglob("*") if p.is_file())

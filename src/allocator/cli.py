@@ -10,14 +10,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 if TYPE_CHECKING:
-    from allocator.api import Run
+    from allocator.api import Run, SolveOptions
 
 app = typer.Typer(
     name="allocator",
@@ -72,38 +72,183 @@ def _weights(text: str) -> dict[str, float]:
     return weights
 
 
+INPUTS_HELP = "Dataset folder (default: the model file's, else the bundled inputs/peru2040)."
+
+
 @app.command()
 def solve(
-    inputs: Annotated[
-        Path | None, typer.Option(help="Dataset folder (default: the bundled inputs/peru2040).")
+    model: Annotated[
+        Path | None, typer.Argument(help="Model file (models/*.yaml); options below override it.")
     ] = None,
-    objective: Annotated[str, typer.Option(help="jobs, exports or weighted.")] = "jobs",
+    inputs: Annotated[Path | None, typer.Option(help=INPUTS_HELP)] = None,
+    objective: Annotated[str | None, typer.Option(help="jobs, exports or weighted.")] = None,
     weights: Annotated[
-        str, typer.Option(help="Weights of the weighted objective.")
-    ] = "jobs=0.5,exports=0.5",
+        str | None,
+        typer.Option(help="Weights of the weighted objective, e.g. jobs=0.5,exports=0.5."),
+    ] = None,
+    targets: Annotated[
+        str | None, typer.Option(help="Milestone targets: off, soft or hard.")
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option(help="Run folder to write (default: a new folder under results/)."),
     ] = None,
     force: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False,
     write_model: Annotated[bool, typer.Option(help="Also write model.lp and model.mps.")] = False,
-    targets: Annotated[str, typer.Option(help=TARGETS_HELP)] = "soft",
+    plots: Annotated[bool, typer.Option(help="Also write PNG charts into the run folder.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a machine-readable summary instead of tables.")
+    ] = False,
 ) -> None:
     """Solve the allocation LP and write a run folder of tables."""
     with exit_codes():
-        from allocator.api import SolveOptions, default_inputs, run_solve
+        from allocator.api import run_solve
 
-        opts = SolveOptions(
-            inputs=inputs or default_inputs(),
-            objective=objective,
-            weights=_weights(weights),
-            out=out,
-            force=force,
-            write_model=write_model,
-            targets=targets,
-        )
+        opts = solve_options(model, inputs, objective, weights, targets)
+        opts.out, opts.force, opts.write_model, opts.plots = out, force, write_model, plots
         run = run_solve(opts)
-        show_run(run)
+        if as_json:
+            print_json(run_summary(run))
+        else:
+            show_run(run)
+
+
+def solve_options(
+    model: Path | None,
+    inputs: Path | None,
+    objective: str | None,
+    weights: str | None,
+    targets: str | None,
+) -> SolveOptions:
+    """Options from the model file (if any), then the command line on top."""
+    from allocator.api import SolveOptions, default_inputs
+    from allocator.modelfile import load_model_file
+
+    base: dict[str, Any] = {"inputs": default_inputs()}
+    if model is not None:
+        mf, dataset = load_model_file(model)
+        base = {
+            "inputs": dataset,
+            "objective": mf.objective,
+            "weights": dict(mf.weights),
+            "targets": mf.targets,
+            "solver": mf.solver.highs(),
+            "overrides": mf.overrides,
+            "model_file": model,
+            "name": mf.name or model.stem,
+        }
+    given = {
+        "inputs": inputs,
+        "objective": objective,
+        "targets": targets,
+        "weights": None if weights is None else _weights(weights),
+    }
+    return SolveOptions(**(base | {k: v for k, v in given.items() if v is not None}))
+
+
+def run_summary(run: Run) -> dict[str, Any]:
+    """What a script needs from a run: status, objective, outcomes, folder, top prices."""
+    from allocator import reports
+
+    top = reports.top_shadow_prices(run.solution, 10)
+    return {
+        "status": run.solution.status,
+        "objective": run.info["objective"],
+        "outcomes": run.info["outcomes"],
+        "run_folder": None if run.folder is None else str(run.folder),
+        "top_shadow_prices": [
+            {
+                "constraint": r.constraint,
+                "description": r.description,
+                "shadow_price": r.shadow_price,
+                "unit": r.unit,
+            }
+            for r in top.itertuples()
+        ],
+    }
+
+
+def print_json(data: object) -> None:
+    """JSON on stdout, nothing else."""
+    import json
+
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+
+
+@app.command()
+def frontier(
+    model: Annotated[Path | None, typer.Argument(help="Model file (models/*.yaml).")] = None,
+    inputs: Annotated[Path | None, typer.Option(help=INPUTS_HELP)] = None,
+    points: Annotated[int, typer.Option(min=2, max=200, help="Points on the frontier.")] = 11,
+    targets: Annotated[
+        str | None, typer.Option(help="Milestone targets: off, soft or hard.")
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder to write (default: under results/).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False,
+) -> None:
+    """Trace the jobs-versus-exports Pareto frontier (epsilon-constraint, warm re-solves)."""
+    with exit_codes():
+        from allocator.api import run_frontier
+
+        opts = solve_options(model, inputs, None, None, targets)
+        opts.out, opts.force = out_dir, force
+        folder, table = run_frontier(opts, points)
+        show_frontier(table)
+        out.print(
+            f"Wrote [bold]{escape(str(folder))}[/]: "
+            + ", ".join(sorted(p.name for p in folder.iterdir()))
+        )
+
+
+def show_frontier(table: Any) -> None:
+    """Points of the frontier with their trade-off rate."""
+    from rich.table import Table
+
+    year = int(table["year"].iloc[0])
+    grid = Table(title=f"Jobs versus exports in {year}", title_justify="left")
+    for col in (
+        "point",
+        f"exports {year} (US$ million)",
+        f"jobs {year}",
+        "jobs given up per extra US$ million of exports",
+    ):
+        grid.add_column(col, justify="right")
+    for r in table.itertuples():
+        grid.add_row(
+            str(r.point),
+            f"{r.exports_musd:,.1f}",
+            f"{r.jobs:,.0f}",
+            f"{r.tradeoff_jobs_per_musd_exports:,.4g}",
+        )
+    out.print(grid)
+    if len(table) == 1:
+        out.print("One plan is best for both jobs and exports: there is no trade-off to trace.")
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="New project folder to create.")],
+) -> None:
+    """Start a new country or scenario from a copy of the baseline dataset and a model file."""
+    with exit_codes():
+        from allocator.api import init_project
+
+        made = init_project(folder)
+        out.print(
+            f"[bold green]Created[/] {escape(str(folder))}: "
+            + ", ".join(str(p.relative_to(folder)) for p in made)
+        )
+        out.print(
+            "Next:\n"
+            f"  1. Edit {folder}/inputs/*.csv (see inputs/README.md there): phases.csv and "
+            "milestones.csv first, then programs.csv, pools.csv and eligibility.csv; give every "
+            "row a source.\n"
+            f"  2. allocator check --inputs {folder}/inputs   (validates and lists assumptions)\n"
+            f"  3. Edit {folder}/models/scenario.yaml (objective, targets, overrides).\n"
+            f"  4. allocator solve {folder}/models/scenario.yaml"
+        )
 
 
 TARGETS_HELP = (

@@ -21,7 +21,7 @@ import pyomo.environ as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from allocator.constraints import name_of
-from allocator.errors import AllocatorError, InfeasibleError, UnboundedError
+from allocator.errors import AllocatorError, InfeasibleError, NotOptimalError, UnboundedError
 
 INF = highspy.kHighsInf
 OBJECTIVE_UNITS = {"jobs": "jobs", "exports": "musd", "weighted": "index"}
@@ -178,7 +178,10 @@ def _run(lp: CompiledLP, cost: np.ndarray) -> tuple[float, highspy.HighsSolution
             "Fix: give every program a cap_musd and every pool a budget"
         )
     if status != highspy.HighsModelStatus.kOptimal:
-        raise AllocatorError(f"HiGHS stopped without an optimum ({h.modelStatusToString(status)})")
+        raise NotOptimalError(
+            f"HiGHS stopped without an optimum ({h.modelStatusToString(status)}). "
+            "Fix: raise solver.time_limit_s in the model file, or check the data"
+        )
     return float(h.getInfo().objective_function_value), h.getSolution()
 
 
@@ -504,3 +507,44 @@ def write_model(lp: CompiledLP, cost: np.ndarray, folder: Path) -> list[Path]:
         if lp.highs.writeModel(str(path)) != highspy.HighsStatus.kOk:
             raise AllocatorError(f"HiGHS could not write {path.name}")
     return paths
+
+
+@dataclass
+class FrontierPoint:
+    """One plan on the jobs-versus-exports frontier."""
+
+    epsilon: float
+    jobs: float
+    exports: float
+    rate: float  # dual of the epsilon row: jobs per US$ million of exports asked for
+    x: np.ndarray
+
+
+def trace_frontier(lp: CompiledLP, points: int) -> list[FrontierPoint]:
+    """Epsilon-constraint frontier: the most jobs subject to exports >= epsilon.
+
+    Epsilon runs from the exports the jobs-best plan reaches to the exports optimum. One row,
+    `exports >= epsilon`, is added to the same HiGHS instance and only its bound changes between
+    points, so each re-solve starts from the previous basis. Soft targets stay held throughout.
+    """
+    _hold_least_shortfall(lp)
+    jobs, exports = lp.costs["jobs"], lp.costs["exports"]
+    ends = [solve_lp(lp, "jobs"), solve_lp(lp, "exports")]
+    low, high = ends[0].totals["exports"], ends[1].objective_value
+    h = lp.highs
+    nz = np.flatnonzero(exports).astype(np.int32)
+    h.addRow(low, INF, len(nz), nz, exports[nz])
+    row = h.getNumRow() - 1
+    found = []
+    try:
+        steps = np.linspace(low, high, points) if high - low > 1e-9 * max(1.0, high) else [low]
+        for eps in steps:
+            h.changeRowBounds(row, float(eps), INF)
+            z, sol = _run(lp, jobs)
+            x = np.array(sol.col_value)
+            found.append(
+                FrontierPoint(float(eps), z, float(exports @ x), float(sol.row_dual[row]), x)
+            )
+    finally:
+        h.deleteRows(1, np.array([row], dtype=np.int32))
+    return found

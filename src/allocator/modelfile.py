@@ -1,0 +1,262 @@
+"""Model files (`models/*.yaml`): which dataset, objective, targets, solver options, and overrides
+applied to the data on load. YAML is read with the safe loader only; every field is validated, and
+every override is checked against the dataset before anything is solved.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from allocator.errors import UsageError
+from allocator.schema import Group, Inputs, Program, check_references
+
+PROGRAM_COLUMNS = Literal[
+    "cap_musd",
+    "floor_musd",
+    "max_annual_share",
+    "lag_years",
+    "jobs_per_musd",
+    "exports_per_musd",
+    "first_year",
+    "last_year",
+]
+
+
+class Strict(BaseModel):
+    """Unknown keys are an error: a typo must not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScaleBudget(Strict):
+    """Multiply a pool's budget (in one phase, or in all) by a factor."""
+
+    pool: str
+    phase: str | None = None
+    factor: float = Field(ge=0)
+
+
+class SetCoefficient(Strict):
+    """Set one number of one program (a coefficient, a cap, a window)."""
+
+    program: str
+    column: PROGRAM_COLUMNS
+    value: float
+
+
+class GroupLimit(Strict):
+    """Add a cap, floor or share cap on a group, or replace the one the dataset has."""
+
+    dimension: Literal["sector", "capital_group", "mineral", "export_category", "program", "pool"]
+    member: str
+    phase: str = "all"
+    min_musd: float | None = Field(default=None, ge=0)
+    max_musd: float | None = Field(default=None, ge=0)
+    max_share: float | None = Field(default=None, ge=0, le=1)
+
+
+class Override(Strict):
+    """One change to the data; exactly one key."""
+
+    scale_budget: ScaleBudget | None = None
+    exclude_pool: str | None = None
+    exclude_program: str | None = None
+    set_coefficient: SetCoefficient | None = None
+    group_limit: GroupLimit | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Override:
+        if sum(v is not None for v in self.__dict__.values()) != 1:
+            raise ValueError(
+                "an override has exactly one of scale_budget, exclude_pool, "
+                "exclude_program, set_coefficient, group_limit"
+            )
+        return self
+
+
+class SolverOptions(Strict):
+    """HiGHS options a planner may set."""
+
+    time_limit_s: float | None = Field(default=None, gt=0)
+    primal_feasibility_tolerance: float | None = Field(default=None, gt=0, lt=1e-3)
+    dual_feasibility_tolerance: float | None = Field(default=None, gt=0, lt=1e-3)
+
+    def highs(self) -> dict[str, float]:
+        """As HiGHS option names."""
+        names = {"time_limit_s": "time_limit"}
+        return {names.get(k, k): v for k, v in self.model_dump().items() if v is not None}
+
+
+class ModelFile(Strict):
+    """A scenario: dataset, objective, targets, solver options and overrides."""
+
+    name: str | None = None
+    description: str = ""
+    dataset: str
+    objective: Literal["jobs", "exports", "weighted"] = "jobs"
+    weights: dict[Literal["jobs", "exports"], float] = Field(
+        default_factory=lambda: {"jobs": 0.5, "exports": 0.5}
+    )
+    targets: Literal["off", "soft", "hard"] = "soft"
+    solver: SolverOptions = Field(default_factory=SolverOptions)
+    overrides: list[Override] = Field(default_factory=list)
+
+
+def project_root(path: Path) -> Path:
+    """The project a model file belongs to: the parent of `models/`, else its own folder."""
+    folder = path.resolve().parent
+    return folder.parent if folder.name == "models" else folder
+
+
+def load_model_file(path: Path) -> tuple[ModelFile, Path]:
+    """Read and validate a model file; returns it and its dataset folder (resolved, checked)."""
+    if not path.is_file():
+        raise UsageError(f"model file {path} not found. Fix: give the path of a .yaml file")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise UsageError(
+            f"{path}{line}: not a valid model file ({problem}). Fix: plain YAML "
+            "keys and values only; tags such as !!python are refused"
+        ) from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 text. Fix: save it as UTF-8") from None
+    if not isinstance(data, dict):
+        raise UsageError(
+            f"{path}: a model file is a mapping of keys (dataset, objective, ...). "
+            "Fix: see models/baseline.yaml"
+        )
+    try:
+        model = ModelFile.model_validate(data)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        where = ".".join(str(p) for p in e["loc"]) or "the file"
+        raise UsageError(f"{path}: {where}: {e['msg']}. Fix: see models/baseline.yaml") from None
+    dataset = (path.resolve().parent / model.dataset).resolve()
+    root = project_root(path)
+    if not dataset.is_relative_to(root):
+        raise UsageError(
+            f"{path}: dataset '{model.dataset}' points outside the project ({root}). "
+            "Fix: use a folder inside the project, e.g. ../inputs/peru2040"
+        )
+    return model, dataset
+
+
+def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inputs:
+    """The dataset with each override applied in order, each checked against the data."""
+    for i, ov in enumerate(overrides):
+        where = f"{source}: overrides[{i}]"
+        if ov.scale_budget is not None:
+            inp = _scale_budget(inp, ov.scale_budget, where)
+        elif ov.exclude_pool is not None:
+            inp = _exclude_pool(inp, ov.exclude_pool, where)
+        elif ov.exclude_program is not None:
+            inp = _exclude_program(inp, ov.exclude_program, where)
+        elif ov.set_coefficient is not None:
+            inp = _set_coefficient(inp, ov.set_coefficient, where)
+        elif ov.group_limit is not None:
+            inp = _group_limit(inp, ov.group_limit, where)
+    check_references(inp)
+    return inp
+
+
+def _known(where: str, kind: str, value: str, known: set[str]) -> None:
+    if value not in known:
+        raise UsageError(
+            f"{where}: unknown {kind} '{value}'. Fix: use one of {', '.join(sorted(known))}"
+        )
+
+
+def _scale_budget(inp: Inputs, ov: ScaleBudget, where: str) -> Inputs:
+    _known(where + ".scale_budget", "pool", ov.pool, {p.pool for p in inp.pools})
+    phases = {p.phase for p in inp.pools if p.pool == ov.pool}
+    if ov.phase is not None:
+        _known(where + ".scale_budget", f"phase of pool {ov.pool}", ov.phase, phases)
+    pools = tuple(
+        p.model_copy(update={"budget_musd": p.budget_musd * ov.factor})
+        if p.pool == ov.pool and ov.phase in (None, p.phase)
+        else p
+        for p in inp.pools
+    )
+    return inp.model_copy(update={"pools": pools})
+
+
+def _exclude_pool(inp: Inputs, pool: str, where: str) -> Inputs:
+    _known(where + ".exclude_pool", "pool", pool, {p.pool for p in inp.pools})
+    return inp.model_copy(
+        update={
+            "pools": tuple(p for p in inp.pools if p.pool != pool),
+            "eligibility": tuple(e for e in inp.eligibility if e.pool != pool),
+            "groups": tuple(
+                g for g in inp.groups if not (g.dimension == "pool" and g.member == pool)
+            ),
+        }
+    )
+
+
+def _exclude_program(inp: Inputs, program: str, where: str) -> Inputs:
+    _known(where + ".exclude_program", "program", program, {p.program for p in inp.programs})
+    return inp.model_copy(
+        update={
+            "programs": tuple(p for p in inp.programs if p.program != program),
+            "eligibility": tuple(e for e in inp.eligibility if e.program != program),
+            "exposures": tuple(x for x in inp.exposures if x.program != program),
+            "markets": tuple(m for m in inp.markets if m.program != program),
+            "groups": tuple(
+                g for g in inp.groups if not (g.dimension == "program" and g.member == program)
+            ),
+        }
+    )
+
+
+def _set_coefficient(inp: Inputs, ov: SetCoefficient, where: str) -> Inputs:
+    _known(where + ".set_coefficient", "program", ov.program, {p.program for p in inp.programs})
+    value: float | int = (
+        int(ov.value) if ov.column in ("lag_years", "first_year", "last_year") else ov.value
+    )
+    programs = []
+    for p in inp.programs:
+        if p.program == ov.program:
+            data = p.model_dump() | {"line": p.line, ov.column: value}
+            try:
+                p = Program.model_validate(data)
+            except ValidationError as exc:
+                msg = exc.errors()[0]["msg"]
+                raise UsageError(
+                    f"{where}.set_coefficient: {ov.column} = {ov.value:g} is not "
+                    f"allowed ({msg}). Fix: choose another value"
+                ) from None
+        programs.append(p)
+    return inp.model_copy(update={"programs": tuple(programs)})
+
+
+def _group_limit(inp: Inputs, ov: GroupLimit, where: str) -> Inputs:
+    if ov.dimension == "pool":
+        members = {p.pool for p in inp.pools}
+    else:
+        members = {
+            str(getattr(p, ov.dimension))
+            for p in inp.programs
+            if getattr(p, ov.dimension) is not None
+        }
+    _known(where + ".group_limit", ov.dimension, ov.member, members)
+    if ov.phase != "all":
+        _known(where + ".group_limit", "phase", ov.phase, {p.phase for p in inp.phases})
+    data = ov.model_dump() | {"source": f"model file override ({where})"}
+    try:
+        row = Group.model_validate(data)
+    except ValidationError as exc:
+        raise UsageError(
+            f"{where}.group_limit: {exc.errors()[0]['msg']}. "
+            "Fix: set min_musd, max_musd or max_share"
+        ) from None
+    key = (ov.dimension, ov.member, ov.phase)
+    kept = tuple(g for g in inp.groups if (g.dimension, g.member, g.phase) != key)
+    return inp.model_copy(update={"groups": (*kept, row)})
