@@ -16,8 +16,8 @@ from allocator import reports
 from allocator.errors import InfeasibleError, UsageError
 from allocator.explain import explain
 from allocator.inputs import load_inputs
-from allocator.modelfile import apply_overrides
 from allocator.model import OBJECTIVES, TARGET_MODES, build_model
+from allocator.modelfile import apply_overrides
 from allocator.outputs import atomic_run_dir, check_target, default_run_dir, write_run
 from allocator.schema import Inputs
 from allocator.solve import Solution, compile_lp, objective_costs, solve_lp, write_model
