@@ -126,11 +126,8 @@ def sheets_of(
     return sheets
 
 
-def run_solve(opts: SolveOptions) -> Run:
-    """Load, build, solve and write a run folder; raises AllocatorError subclasses on failure."""
-    out = opts.out
-    if out is not None:
-        check_target(out, opts.force)  # refuse before any work: nothing changes
+def plan(opts: SolveOptions) -> Run:
+    """Load (with the model file's overrides), build and solve in memory; nothing is written."""
     t0 = time.perf_counter()
     inp = load_inputs(opts.inputs)
     if opts.overrides:
@@ -138,9 +135,17 @@ def run_solve(opts: SolveOptions) -> Run:
     load_s = time.perf_counter() - t0
     sol, timings = solve_inputs(inp, opts.objective, opts.weights, opts.targets, opts.solver)
     tables = tables_of(inp, sol)
+    return Run(inp, sol, tables, run_info(inp, sol, opts, {"load": load_s, **timings}))
+
+
+def run_solve(opts: SolveOptions) -> Run:
+    """Solve (see `plan`) and write a run folder atomically; raises AllocatorError subclasses."""
+    if opts.out is not None:
+        check_target(opts.out, opts.force)  # refuse before any work: nothing changes
+    run = plan(opts)
+    inp, sol, tables, info = run.inputs, run.solution, run.tables, run.info
     label = opts.name or Path(opts.inputs).name
-    folder = out or default_run_dir(opts.results, label, opts.objective)
-    info = run_info(inp, sol, opts, {"load": load_s, **timings})
+    folder = opts.out or default_run_dir(opts.results, label, opts.objective)
     t1 = time.perf_counter()
     lp = sol.lp
 
@@ -154,7 +159,8 @@ def run_solve(opts: SolveOptions) -> Run:
     with atomic_run_dir(folder, opts.force) as tmp:
         info["timings_s"]["write"] = round(time.perf_counter() - t1, 4)
         write_run(tmp, tables, info, extra, sheets_of(inp, sol, tables))
-    return Run(inp, sol, tables, info, folder)
+    run.folder = folder
+    return run
 
 
 def run_info(
@@ -293,3 +299,27 @@ def init_project(folder: Path) -> list[Path]:
         encoding="utf-8",
     )
     return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def compare_items(items: list[str], inputs: Path | None, targets: str | None) -> list[Any]:
+    """A view per item: an objective name (solved on `inputs`), a model file, or a run folder."""
+    from allocator.cli import solve_options
+    from allocator.compare import load_run, view_of
+
+    views = []
+    for item in items:
+        path = Path(item)
+        if item in OBJECTIVES:
+            run = plan(solve_options(None, inputs, item, None, targets))
+            views.append(view_of(item, run.info, run.tables))
+        elif path.suffix in (".yaml", ".yml"):
+            run = plan(solve_options(path, inputs, None, None, targets))
+            views.append(view_of(path.stem, run.info, run.tables))
+        elif path.is_dir():
+            views.append(load_run(path))
+        else:
+            raise UsageError(
+                f"'{item}' is not an objective ({', '.join(OBJECTIVES)}), a model "
+                "file (.yaml) or a run folder. Fix: name one of those"
+            )
+    return views

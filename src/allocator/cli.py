@@ -176,6 +176,50 @@ def print_json(data: object) -> None:
 
 
 @app.command()
+def compare(
+    items: Annotated[
+        list[str],
+        typer.Argument(
+            help="Objectives (jobs, exports, weighted), model files (.yaml) or run folders."
+        ),
+    ],
+    inputs: Annotated[Path | None, typer.Option(help=INPUTS_HELP)] = None,
+    targets: Annotated[
+        str | None, typer.Option(help="Milestone targets: off, soft or hard.")
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder for compare.csv and compare.xlsx.")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the table as JSON.")] = False,
+) -> None:
+    """Compare plans side by side: objectives, outcomes, sector x phase, prices, differences."""
+    with exit_codes():
+        from allocator.api import compare_items
+        from allocator.compare import compare as compare_views
+        from allocator.compare import show_compare, write_compare
+        from allocator.outputs import atomic_run_dir, default_run_dir
+
+        if len(items) < 2:
+            from allocator.errors import UsageError
+
+            raise UsageError(
+                "compare needs at least two items. Fix: e.g. allocator compare jobs exports"
+            )
+        folder = out_dir or default_run_dir(
+            Path("results"), "compare", "-".join(Path(i).stem for i in items)[:60]
+        )
+        with atomic_run_dir(folder, force) as tmp:
+            table = compare_views(compare_items(items, inputs, targets))
+            write_compare(table, tmp)
+        if as_json:
+            print_json(table.to_dict(orient="records"))
+        else:
+            show_compare(table, out)
+            out.print(f"Wrote [bold]{escape(str(folder))}[/]: compare.csv, compare.xlsx")
+
+
+@app.command()
 def frontier(
     model: Annotated[Path | None, typer.Argument(help="Model file (models/*.yaml).")] = None,
     inputs: Annotated[Path | None, typer.Option(help=INPUTS_HELP)] = None,

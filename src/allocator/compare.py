@@ -1,0 +1,373 @@
+"""Plans side by side: one row per metric, one column per run.
+
+A run is a `RunView`: a label, its `run.json` content (`info`) and its tables. `load_run` reads one
+from a run folder, `view_of` wraps a run solved in memory. `compare` lays the views side by side:
+
+| section | metric | unit | <label 1> | <label 2> | ... |
+
+Sections, in this order:
+
+- `objective`: one row per objective name among the views (`objective (jobs)`), its value from
+  `info["objective"]["value"]`; blank for a view that optimised another objective, because the
+  units differ.
+- `outcomes`: `total jobs in <year>` (jobs) and `total exports in <year>` (US$ million per year)
+  for every milestone year, from the `total` rows of `outcomes`; then `total investment`
+  (US$ million), the sum of `allocation.invest_musd`.
+- `sector x phase`: `<sector> / <phase>` (US$ million), the sum of `allocation.invest_musd`, for
+  every pair that is non-zero in any view (0 where a view has none).
+- `shadow prices`: each view's five rows with the largest |shadow_price| (non-zero prices; ties by
+  constraint name, as `allocator solve` prints them), the first view's in rank order, then the
+  ones later views add. The metric is the constraint's name in `model.lp`; every view shows its
+  own price for that row (blank if the row is not in its LP). A price is in the objective's unit
+  per unit of the right-hand side, so it depends on the view's objective: `unit` is the common
+  unit when the views agree, else each unit followed by the views it applies to, e.g.
+  `jobs per musd (A); musd per musd (B)`.
+- `largest differences`: the ten programs whose `allocation_by_phase.total_musd` differs most
+  between views (max - min, a program missing from a view counts 0 there but shows blank), ties by
+  program name; programs that differ by less than 1e-9 of their funding are not listed.
+
+Numbers are copied from the tables (sums use `math.fsum`), never rounded; blank cells are NaN.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from allocator.errors import UsageError
+from allocator.outputs import write_csv, write_workbook
+
+REQUIRED_TABLES = ("allocation", "allocation_by_phase", "outcomes", "shadow_prices")
+KEY_COLUMNS = ("section", "metric", "unit")
+SECTIONS = ("objective", "outcomes", "sector x phase", "shadow prices", "largest differences")
+TOP_PRICES = 5
+TOP_DIFFERENCES = 10
+DIFFERENCE_TOLERANCE = 1e-9
+
+_NEEDED_COLUMNS = {
+    "allocation": ("program", "sector", "phase", "invest_musd"),
+    "allocation_by_phase": ("program", "sector", "total_musd"),
+    "outcomes": ("dimension", "year", "jobs", "exports_musd"),
+    "shadow_prices": ("constraint", "shadow_price", "unit"),
+}
+_TEXT_COLUMNS = (
+    "program",
+    "name",
+    "sector",
+    "export_category",
+    "capital_group",
+    "mineral",
+    "pool",
+    "phase",
+    "dimension",
+    "member",
+    "constraint",
+    "family",
+    "kind",
+    "risk",
+    "description",
+    "sense",
+    "unit",
+)
+
+
+@dataclass(frozen=True)
+class RunView:
+    """One plan to compare: a label (the column name), its run.json content and its tables."""
+
+    label: str
+    info: dict[str, Any]
+    tables: dict[str, pd.DataFrame]
+
+
+def load_run(folder: Path) -> RunView:
+    """Read a run folder written by `allocator solve`: run.json and the tables `compare` needs.
+
+    Raises:
+        UsageError: the folder, its run.json or one of its tables is missing or unreadable.
+    """
+    folder = Path(folder)
+    again = f"Fix: pass a run folder written by `allocator solve`, or re-run it with --out {folder}"
+    if not folder.is_dir():
+        raise UsageError(f"run folder {folder} does not exist. {again}")
+    info_path = folder / "run.json"
+    if not info_path.is_file():
+        raise UsageError(f"{folder} is not a run folder: it has no run.json. {again}")
+    try:
+        info = json.loads(info_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{info_path} cannot be read ({exc}). {again} --force") from None
+    tables = {}
+    for name in REQUIRED_TABLES:
+        path = folder / f"{name}.csv"
+        if not path.is_file():
+            raise UsageError(f"run folder {folder} has no {name}.csv. {again} --force")
+        tables[name] = _read_table(path, again)
+    label = folder.name or folder.resolve().name
+    return view_of(label, info, tables, where=str(folder))
+
+
+def _read_table(path: Path, again: str) -> pd.DataFrame:
+    """A run table as written: identifiers as text (empty = ""), numbers as floats."""
+    try:
+        frame = pd.read_csv(
+            path,
+            dtype=dict.fromkeys(_TEXT_COLUMNS, str),
+            keep_default_na=False,
+            na_values=[""],
+        )
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
+        raise UsageError(f"{path} cannot be read ({exc}). {again} --force") from None
+    for col in _TEXT_COLUMNS:
+        if col in frame.columns:
+            frame[col] = frame[col].fillna("")
+    return frame
+
+
+def view_of(
+    label: str, info: dict[str, Any], tables: dict[str, pd.DataFrame], where: str | None = None
+) -> RunView:
+    """A run solved in memory (`api.tables_of`, an `api.run_info`-like dict) as a `RunView`.
+
+    `info` needs `objective` with `name`, `value` and `unit`; `tables` needs allocation,
+    allocation_by_phase, outcomes and shadow_prices with the columns of the run folder.
+    """
+    where = where or f"run '{label}'"
+    objective = info.get("objective") if isinstance(info, dict) else None
+    if not isinstance(objective, dict) or not {"name", "value", "unit"} <= set(objective):
+        raise UsageError(
+            f"{where}: run.json has no objective with name, value and unit. "
+            "Fix: pass the run information written by `allocator solve` (api.run_info)"
+        )
+    for name in REQUIRED_TABLES:
+        if name not in tables:
+            raise UsageError(f"{where}: the {name} table is missing. Fix: pass api.tables_of(...)")
+        missing = [c for c in _NEEDED_COLUMNS[name] if c not in tables[name].columns]
+        if missing:
+            raise UsageError(
+                f"{where}: the {name} table has no column {', '.join(missing)}. "
+                "Fix: re-run `allocator solve` with this version of allocator"
+            )
+    return RunView(str(label), dict(info), dict(tables))
+
+
+def compare(views: list[RunView]) -> pd.DataFrame:
+    """The views side by side: section, metric, unit, then one column per view (see the module)."""
+    if not views:
+        raise UsageError("nothing to compare. Fix: pass at least one run")
+    labels = unique_labels([v.label for v in views])
+    rows: list[dict[str, Any]] = []
+    builders = (_objective_rows, _outcome_rows, _sector_phase_rows, _price_rows, _difference_rows)
+    for section, build in zip(SECTIONS, builders, strict=True):
+        for metric, unit, values in build(views, labels):
+            rows.append(
+                {
+                    "section": section,
+                    "metric": metric,
+                    "unit": unit,
+                    **dict(zip(labels, values, strict=True)),
+                }
+            )
+    table = pd.DataFrame(rows, columns=[*KEY_COLUMNS, *labels])
+    table[labels] = table[labels].astype(float)
+    return table
+
+
+def unique_labels(labels: Iterable[str]) -> list[str]:
+    """Labels as column names: a repeated label (or one of section, metric, unit) gets ` (2)`..."""
+    taken = set(KEY_COLUMNS)
+    out = []
+    for label in labels:
+        name, n = label, 2
+        while name in taken:
+            name, n = f"{label} ({n})", n + 1
+        taken.add(name)
+        out.append(name)
+    return out
+
+
+Row = tuple[str, str, list[float]]
+NAN = float("nan")
+
+
+def _objective_rows(views: list[RunView], labels: list[str]) -> list[Row]:
+    names: dict[str, str] = {}
+    for v in views:
+        names.setdefault(str(v.info["objective"]["name"]), str(v.info["objective"]["unit"]))
+    rows = []
+    for name, unit in names.items():
+        values = [
+            float(v.info["objective"]["value"]) if v.info["objective"]["name"] == name else NAN
+            for v in views
+        ]
+        rows.append((f"objective ({name})", unit, values))
+    return rows
+
+
+def _outcome_rows(views: list[RunView], labels: list[str]) -> list[Row]:
+    totals = []
+    for v in views:
+        frame = v.tables["outcomes"]
+        frame = frame[frame["dimension"] == "total"]
+        totals.append(
+            {
+                int(y): (float(j), float(e))
+                for y, j, e in frame[["year", "jobs", "exports_musd"]].itertuples(index=False)
+            }
+        )
+    years = sorted({y for t in totals for y in t})
+    rows = []
+    for i, (what, unit) in enumerate(
+        (("total jobs", "jobs"), ("total exports", "US$ million per year"))
+    ):
+        for y in years:
+            rows.append((f"{what} in {y}", unit, [t[y][i] if y in t else NAN for t in totals]))
+    invest = [math.fsum(v.tables["allocation"]["invest_musd"].astype(float)) for v in views]
+    rows.append(("total investment", "US$ million", invest))
+    return rows
+
+
+def _phases(view: RunView) -> list[str]:
+    """Phases in the dataset's order: the `<phase>_musd` columns of allocation_by_phase."""
+    cols = list(view.tables["allocation_by_phase"].columns)
+    end = cols.index("total_musd")
+    start = cols.index("sector") + 1 if "sector" in cols else 0
+    return [c.removesuffix("_musd") for c in cols[start:end] if c.endswith("_musd")]
+
+
+def _sector_phase_rows(views: list[RunView], labels: list[str]) -> list[Row]:
+    sums = []
+    phases: list[str] = []
+    for v in views:
+        alloc = v.tables["allocation"]
+        grouped: dict[tuple[str, str], list[float]] = {}
+        for s, p, x in alloc[["sector", "phase", "invest_musd"]].itertuples(index=False):
+            grouped.setdefault((str(s), str(p)), []).append(float(x))
+        sums.append({k: math.fsum(xs) for k, xs in grouped.items()})
+        for phase in [*_phases(v), *sorted({p for _, p in grouped})]:
+            if phase not in phases:
+                phases.append(phase)
+    order = {p: i for i, p in enumerate(phases)}
+    pairs = {k for s in sums for k, x in s.items() if x != 0}
+    rows = []
+    for sector, phase in sorted(pairs, key=lambda k: (k[0], order[k[1]])):
+        values = [s.get((sector, phase), 0.0) for s in sums]
+        rows.append((f"{sector} / {phase}", "US$ million", values))
+    return rows
+
+
+def _top_constraints(prices: pd.DataFrame, n: int = TOP_PRICES) -> list[str]:
+    """The n rows with the largest non-zero |shadow_price|, ties by name (as the CLI shows)."""
+    top = prices[prices["shadow_price"].fillna(0) != 0].copy()
+    top["magnitude"] = top["shadow_price"].astype(float).abs()
+    top = top.sort_values(["magnitude", "constraint"], ascending=[False, True])
+    return [str(c) for c in top["constraint"].head(n)]
+
+
+def _price_rows(views: list[RunView], labels: list[str]) -> list[Row]:
+    names: list[str] = []
+    lookups = []
+    for v in views:
+        prices = v.tables["shadow_prices"]
+        names += [c for c in _top_constraints(prices) if c not in names]
+        lookups.append(
+            {
+                str(c): (float(p), str(u))
+                for c, p, u in prices[["constraint", "shadow_price", "unit"]].itertuples(
+                    index=False
+                )
+            }
+        )
+    rows = []
+    for name in names:
+        found = [lk.get(name) for lk in lookups]
+        rows.append((name, _price_unit(labels, found), [NAN if f is None else f[0] for f in found]))
+    return rows
+
+
+def _price_unit(labels: list[str], found: list[tuple[float, str] | None]) -> str:
+    """The common unit, else each unit with its views: `jobs per musd (A); musd per musd (B)`."""
+    by_unit: dict[str, list[str]] = {}
+    for label, f in zip(labels, found, strict=True):
+        if f is not None:
+            by_unit.setdefault(f[1], []).append(label)
+    if len(by_unit) == 1:
+        return next(iter(by_unit))
+    return "; ".join(f"{unit} ({', '.join(views)})" for unit, views in by_unit.items())
+
+
+def _difference_rows(views: list[RunView], labels: list[str]) -> list[Row]:
+    totals = []
+    for v in views:
+        frame = v.tables["allocation_by_phase"]
+        totals.append(
+            {str(p): float(t) for p, t in frame[["program", "total_musd"]].itertuples(index=False)}
+        )
+    ranked = []
+    for program in sorted({p for t in totals for p in t}):
+        values = [t.get(program, 0.0) for t in totals]
+        spread = max(values) - min(values)
+        if spread > DIFFERENCE_TOLERANCE * max(1.0, *(abs(x) for x in values)):
+            ranked.append((-spread, program))
+    rows = []
+    for _, program in sorted(ranked)[:TOP_DIFFERENCES]:
+        values = [t.get(program, NAN) for t in totals]
+        rows.append((program, "US$ million", values))
+    return rows
+
+
+def write_compare(table: pd.DataFrame, folder: Path) -> list[Path]:
+    """Write `compare.csv` and `compare.xlsx` (one sheet, `compare`) into an existing folder."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder. Fix: create it first, or choose another one")
+    csv_path, xlsx_path = folder / "compare.csv", folder / "compare.xlsx"
+    write_csv(table, csv_path)
+    write_workbook({"compare": table}, xlsx_path)
+    return [csv_path, xlsx_path]
+
+
+def format_number(value: float) -> str:
+    """For the terminal only: thousands separators, at most 2 decimals (4 significant digits
+    below 1), no trailing zeros; blank for a missing value."""
+    if value != value:  # NaN
+        return ""
+    if value == 0:
+        return "0"
+    text = f"{value:,.2f}" if abs(value) >= 1 else f"{value:.4g}"
+    if "." in text and "e" not in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def show_compare(table: pd.DataFrame, console: Any) -> None:
+    """Print the comparison as a rich table: one block per section under a bold section row.
+
+    A section whose rows share one unit shows it once, on the section row."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    labels = [c for c in table.columns if c not in KEY_COLUMNS]
+    grid = Table(title="Plans side by side", title_justify="left")
+    grid.add_column("metric", overflow="fold", min_width=20)
+    grid.add_column("unit", overflow="fold", max_width=24)
+    for label in labels:
+        grid.add_column(escape(str(label)), justify="right", overflow="fold", min_width=9)
+    for section, block in table.groupby("section", sort=False):
+        units = block["unit"].unique()
+        shared = str(units[0]) if len(units) == 1 else ""
+        grid.add_section()
+        grid.add_row(
+            f"[bold]{escape(str(section))}[/]", escape(shared), *[""] * len(labels), style="bold"
+        )
+        for row in block.itertuples(index=False):
+            unit = "" if shared else escape(str(row[2]))
+            values = [format_number(float(x)) for x in row[len(KEY_COLUMNS) :]]
+            grid.add_row(f"  {escape(str(row[1]))}", unit, *values)
+    console.print(grid)

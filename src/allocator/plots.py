@@ -1,0 +1,293 @@
+"""Slide-size PNG charts of a run: investment by phase, shadow prices, jobs-exports frontier.
+
+Every function takes plain pandas tables (the run's CSV tables, never the Pyomo model) and a
+target path, writes one 10 x 6 inch PNG at 150 dpi (1500 x 900 pixels) and returns the path.
+Each figure is a `matplotlib.figure.Figure` drawn by its own Agg canvas: pyplot and the
+process-wide backend are never touched, and the style is applied only while a figure is drawn.
+PNGs carry no software or date stamp, so the same tables give the same bytes.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+SIZE_IN = (10.0, 6.0)
+DPI = 150
+ZERO = 1e-9
+"""Shadow prices this small (in magnitude) are solver noise and count as zero."""
+STYLE = {
+    "font.size": 12,
+    "axes.labelsize": 13,
+    "xtick.labelsize": 12,
+    "ytick.labelsize": 12,
+    "legend.fontsize": 11,
+    "legend.title_fontsize": 12,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "0.88",
+    "axes.axisbelow": True,
+}
+POSITIVE, NEGATIVE, LINE = "#2b6cb0", "#c05621", "#2f855a"
+
+
+def plot_allocation(allocation: pd.DataFrame, path: Path | str, title: str) -> Path:
+    """Stacked bars of investment per phase, one colour per sector, with each phase's total.
+
+    Args:
+        allocation: rows of `allocation.csv`: columns `sector`, `phase`, `year`, `invest_musd`.
+        path: the PNG to write (its folder is created if missing).
+        title: the chart title.
+
+    Returns:
+        The path written.
+    """
+    table = _sector_by_phase(allocation)
+    with _slide(path, title) as ax:
+        if table.empty:
+            _note(ax, "No investment in this plan")
+            return Path(path)
+        totals = _stacked_bars(ax, table)
+        x = np.arange(len(totals))
+        ax.set_xticks(x, [str(p) for p in table.columns])
+        pad = max(0.0, (3 - len(x)) / 2)  # fewer than 3 phases: keep the bars slim
+        ax.set_xlim(-0.5 - pad, len(x) - 0.5 + pad)
+        ax.set(xlabel="Phase", ylabel="Investment (US$ million)", ylim=(0, totals.max() * 1.1))
+        ax.grid(axis="x", visible=False)
+        ax.yaxis.set_major_formatter(FuncFormatter(_tick))
+        handles, labels = ax.get_legend_handles_labels()  # top of the stack first
+        legend = {"title": "Sector", "loc": "upper left", "bbox_to_anchor": (1.02, 1.0)}
+        ax.legend(handles[::-1], labels[::-1], frameon=False, **legend)
+    return Path(path)
+
+
+def plot_shadow_prices(
+    shadow_prices: pd.DataFrame, path: Path | str, title: str, n: int = 12
+) -> Path:
+    """Horizontal bars of the n binding constraints whose shadow prices are largest in magnitude.
+
+    Args:
+        shadow_prices: rows of `shadow_prices.csv`: columns `description`, `shadow_price`,
+            `unit` (and `constraint`, used to order ties).
+        path: the PNG to write (its folder is created if missing).
+        title: the chart title.
+        n: how many constraints to show at most.
+
+    Returns:
+        The path written; if no price is non-zero, the figure says so.
+    """
+    top = _top_prices(shadow_prices, n)
+    with _slide(path, title) as ax:
+        if top.empty:
+            _note(ax, "No binding constraint has a non-zero shadow price")
+            return Path(path)
+        units = list(dict.fromkeys(top["unit"]))
+        words = top["description"].astype(str)
+        if len(units) > 1:  # mixed units: each label carries its own
+            words = words + " (" + top["unit"] + ")"
+        labels = [textwrap.fill(w, 42) for w in words]
+        prices = top["shadow_price"].to_numpy(dtype=float)
+        y = np.arange(len(top))
+        bars = ax.barh(y, prices, 0.65, color=np.where(prices >= 0, POSITIVE, NEGATIVE))
+        ax.bar_label(bars, labels=[_value(v) for v in prices], padding=4, fontsize=12)
+        ax.set_yticks(y, labels)
+        pad = max(0.0, (5 - len(y)) / 2)  # fewer than 5 bars: keep them slim
+        ax.set_ylim(len(y) - 0.5 + pad, -0.5 - pad)  # largest on top
+        ax.axvline(0, color="0.3", linewidth=0.8)
+        ax.grid(axis="y", visible=False)
+        unit = units[0] if len(units) == 1 else "per unit of each limit, unit in its label"
+        ax.set_xlabel(f"Shadow price ({unit})")
+        ax.xaxis.set_major_formatter(FuncFormatter(_tick))
+        ax.margins(x=0.12)
+    return Path(path)
+
+
+def plot_frontier(
+    frontier: pd.DataFrame, path: Path | str, title: str, year: int | None = None
+) -> Path:
+    """The jobs-versus-exports Pareto frontier: its plans joined in order of exports.
+
+    Args:
+        frontier: one row per plan: columns `exports_musd` and `jobs`, optionally `year`.
+        path: the PNG to write (its folder is created if missing).
+        title: the chart title.
+        year: the milestone year of both outcomes; by default the table's `year` column, if any.
+
+    Returns:
+        The path written. A frontier of one plan is drawn as one point, noted as best for both.
+    """
+    points = _frontier_points(frontier)
+    if year is None and "year" in frontier and frontier["year"].notna().any():
+        year = int(frontier["year"].dropna().iloc[0])
+    when = "" if year is None else f" in {year}"
+    with _slide(path, title) as ax:
+        ax.set(xlabel=f"Exports{when} (US$ million per year)", ylabel=f"Direct jobs{when}")
+        if points.empty:
+            _note(ax, "No plan on the frontier")
+            return Path(path)
+        ax.plot(points["exports_musd"], points["jobs"], "-o", color=LINE, lw=2.5, ms=9)
+        jobs_best = points.sort_values(["jobs", "exports_musd"]).iloc[-1]
+        exports_best = points.sort_values(["exports_musd", "jobs"]).iloc[-1]
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_formatter(FuncFormatter(_tick))
+        if len(points) == 1:
+            _one_plan(ax, jobs_best)
+        else:
+            _label(ax, jobs_best, "jobs-best", (14, 14), "left")
+            _label(ax, exports_best, "exports-best", (-14, -14), "right")
+            ax.margins(x=0.2, y=0.25)
+    return Path(path)
+
+
+@contextmanager
+def _slide(path: Path | str, title: str) -> Iterator[Axes]:
+    """A 10 x 6 inch figure with the slide style; written to `path` when the block ends."""
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=SIZE_IN, dpi=DPI, layout="constrained")
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        fig.suptitle(textwrap.fill(title, 80), x=0.01, ha="left", fontsize=15, fontweight="bold")
+        yield ax
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
+
+
+def _stacked_bars(ax: Axes, table: pd.DataFrame) -> np.ndarray:
+    """One bar per column of `table`, stacked by its rows, its total written on top."""
+    bottom = np.zeros(len(table.columns))
+    for sector, color in zip(table.index, _colors(len(table.index)), strict=True):
+        values = table.loc[sector].to_numpy(dtype=float)
+        x = np.arange(len(values))
+        ax.bar(x, values, 0.6, bottom=bottom, label=sector, color=color, edgecolor="white")
+        bottom += values
+    for xi, total in enumerate(bottom):
+        ax.annotate(
+            _whole(total),
+            (xi, total),
+            xytext=(0, 5),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=13,
+            fontweight="bold",
+        )
+    return bottom
+
+
+def _sector_by_phase(allocation: pd.DataFrame) -> pd.DataFrame:
+    """Sector x phase investment (US$ million); phases by first year, sectors alphabetical."""
+    if allocation.empty:
+        return pd.DataFrame()
+    firsts = allocation.groupby("phase", as_index=False)["year"].min()
+    phases = firsts.sort_values(["year", "phase"])["phase"].tolist()
+    money = allocation.assign(sector=allocation["sector"].fillna("(no sector)"))
+    table = money.pivot_table(
+        index="sector", columns="phase", values="invest_musd", aggfunc="sum", fill_value=0.0
+    )
+    return table.reindex(columns=phases, fill_value=0.0).sort_index()
+
+
+def _top_prices(shadow_prices: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The n rows with the largest |shadow_price| above noise; ties by constraint name."""
+    rows = shadow_prices[shadow_prices["shadow_price"].abs() > ZERO]
+    rows = rows.assign(magnitude=rows["shadow_price"].abs(), unit=rows["unit"].fillna("?"))
+    ties = rows["constraint"] if "constraint" in rows else rows["description"]
+    rows = rows.assign(tie=ties.astype(str))
+    return rows.sort_values(["magnitude", "tie"], ascending=[False, True]).head(n)
+
+
+def _frontier_points(frontier: pd.DataFrame) -> pd.DataFrame:
+    """Distinct (exports, jobs) plans, equal to 9 significant digits, in order of exports."""
+    points = frontier[["exports_musd", "jobs"]].astype(float).dropna()
+    keys = points.map(lambda v: float(f"{v:.9g}"))
+    points = points[~keys.duplicated()]
+    return points.sort_values(["exports_musd", "jobs"]).reset_index(drop=True)
+
+
+def _one_plan(ax: Axes, point: pd.Series) -> None:
+    """A frontier of one plan: axes from zero, so the point does not float in a void of ticks."""
+    x_hi = point["exports_musd"] * 1.25 if point["exports_musd"] > 0 else 1.0
+    y_hi = point["jobs"] * 1.25 if point["jobs"] > 0 else 1.0
+    ax.set(xlim=(-0.03 * x_hi, x_hi), ylim=(-0.03 * y_hi, y_hi))
+    left = point["exports_musd"] > 0  # the point sits at 80% of the width, or on the y axis
+    _label(
+        ax,
+        point,
+        "jobs-best and exports-best",
+        (-14 if left else 14, 14),
+        "right" if left else "left",
+    )
+    _note(ax, "one plan is best for both jobs and exports", y=0.08)
+
+
+def _label(ax: Axes, point: pd.Series, name: str, offset: tuple[int, int], ha: str) -> None:
+    """Annotate a frontier plan with its name, jobs and exports."""
+    text = f"{name}\n{_amount(point['jobs'])} jobs, US$ {_amount(point['exports_musd'])} million"
+    ax.annotate(
+        text,
+        (point["exports_musd"], point["jobs"]),
+        xytext=offset,
+        textcoords="offset points",
+        ha=ha,
+        va="bottom" if offset[1] > 0 else "top",
+        fontsize=12,
+        annotation_clip=False,
+        arrowprops={"arrowstyle": "-", "color": "0.4"},
+    )
+
+
+def _note(ax: Axes, text: str, y: float = 0.5) -> None:
+    """A centred message inside the axes; alone on an empty chart, the axes are hidden."""
+    if not ax.has_data():
+        ax.set_axis_off()
+    ax.text(
+        0.5,
+        y,
+        text,
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize=14,
+        bbox={"facecolor": "white", "edgecolor": "none", "pad": 4},
+    )
+
+
+def _colors(n: int) -> list[tuple[float, float, float, float]]:
+    """n distinct qualitative colours (tab10, then tab20, then repeating)."""
+    cmap = matplotlib.colormaps["tab10" if n <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(n)]
+
+
+def _tick(x: float, _pos: int | None = None) -> str:
+    """Axis numbers with thousands separators; decimals only where a tick needs them."""
+    if float(x).is_integer() or abs(x) >= 1e5:
+        return f"{x:,.0f}"
+    return f"{x:,.6g}"
+
+
+def _amount(v: float) -> str:
+    """A count or an amount to at most one decimal: 596,022.5, 44,060."""
+    v = round(float(v), 1)
+    return f"{v:,.0f}" if v.is_integer() else f"{v:,.1f}"
+
+
+def _whole(v: float) -> str:
+    """A total to the nearest whole number, halves rounded up as on paper: 16166.5 -> 16,167."""
+    return f"{Decimal(repr(round(float(v), 6))).quantize(Decimal(1), ROUND_HALF_UP):,}"
+
+
+def _value(v: float) -> str:
+    """A signed shadow price: +12.5, -4, +1,234."""
+    return f"{v:+,.0f}" if abs(v) >= 1000 else f"{v:+,.3g}"

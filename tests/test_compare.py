@@ -1,0 +1,223 @@
+"""`allocator.compare` on two real run folders of the small exports case: jobs vs exports plan.
+
+jobs plan: y gets the whole budget (100): 300 jobs, 100 musd exports.
+exports plan: x 50, y 50 (the export market caps exports at 150): 200 jobs, 150 musd exports.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from rich.console import Console
+
+from allocator.compare import (
+    RunView,
+    compare,
+    format_number,
+    load_run,
+    show_compare,
+    unique_labels,
+    view_of,
+    write_compare,
+)
+from allocator.errors import UsageError
+from conftest import DATA, ROOT, solved
+
+CASE = DATA / "exports"
+YEAR = 2026
+
+
+def _solve(objective: str, out: Path) -> Path:
+    cmd = [sys.executable, "-m", "allocator.cli", "solve", "--inputs", str(CASE)]
+    cmd += ["--objective", objective, "--out", str(out)]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    base = tmp_path_factory.mktemp("compare")
+    return _solve("jobs", base / "A"), _solve("exports", base / "B")
+
+
+@pytest.fixture(scope="module")
+def table(runs: tuple[Path, Path]) -> pd.DataFrame:
+    return compare([load_run(f) for f in runs])
+
+
+def _section(table: pd.DataFrame, section: str) -> pd.DataFrame:
+    return table[table["section"] == section].set_index("metric")
+
+
+def _csv(folder: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(folder / f"{name}.csv", dtype={"program": str, "sector": str})
+
+
+def test_layout(table: pd.DataFrame) -> None:
+    assert list(table.columns) == ["section", "metric", "unit", "A", "B"]
+    sections = list(dict.fromkeys(table["section"]))
+    assert sections == ["objective", "outcomes", "sector x phase", "shadow prices"] + [
+        "largest differences"
+    ]
+    assert table[["A", "B"]].dtypes.tolist() == [float, float]
+
+
+def test_load_run(runs: tuple[Path, Path]) -> None:
+    view = load_run(runs[0])
+    assert isinstance(view, RunView)
+    assert view.label == "A"
+    assert view.info == json.loads((runs[0] / "run.json").read_text())
+    assert {"allocation", "allocation_by_phase", "outcomes", "shadow_prices"} <= set(view.tables)
+
+
+def test_objective_rows_are_run_json(runs: tuple[Path, Path], table: pd.DataFrame) -> None:
+    rows = _section(table, "objective")
+    for folder, label, other in ((runs[0], "A", "B"), (runs[1], "B", "A")):
+        objective = json.loads((folder / "run.json").read_text())["objective"]
+        row = rows.loc[f"objective ({objective['name']})"]
+        assert row[label] == objective["value"]
+        assert row["unit"] == objective["unit"]
+        assert math.isnan(row[other])  # the other plan maximised something else
+    assert rows.loc["objective (jobs)", "A"] == 300
+    assert rows.loc["objective (exports)", "B"] == 150
+
+
+def test_outcome_totals_are_outcomes_csv(runs: tuple[Path, Path], table: pd.DataFrame) -> None:
+    rows = _section(table, "outcomes")
+    assert rows.loc[f"total jobs in {YEAR}", "unit"] == "jobs"
+    assert rows.loc[f"total exports in {YEAR}", "unit"] == "US$ million per year"
+    assert rows.loc["total investment", "unit"] == "US$ million"
+    for folder, label in zip(runs, ("A", "B"), strict=True):
+        out = _csv(folder, "outcomes")
+        total = out[(out["dimension"] == "total") & (out["year"] == YEAR)].iloc[0]
+        assert rows.loc[f"total jobs in {YEAR}", label] == total["jobs"]
+        assert rows.loc[f"total exports in {YEAR}", label] == total["exports_musd"]
+        invest = math.fsum(_csv(folder, "allocation")["invest_musd"])
+        assert rows.loc["total investment", label] == invest
+    assert rows.loc[f"total jobs in {YEAR}", ["A", "B"]].tolist() == [300, 200]
+    assert rows.loc[f"total exports in {YEAR}", ["A", "B"]].tolist() == [100, 150]
+
+
+def test_sector_phase_rows_are_allocation_sums(
+    runs: tuple[Path, Path], table: pd.DataFrame
+) -> None:
+    rows = _section(table, "sector x phase")
+    assert list(rows.index) == ["s1 / p1", "s2 / p1"]
+    assert set(rows["unit"]) == {"US$ million"}
+    for folder, label in zip(runs, ("A", "B"), strict=True):
+        alloc = _csv(folder, "allocation")
+        for (sector, phase), group in alloc.groupby(["sector", "phase"]):
+            assert rows.loc[f"{sector} / {phase}", label] == math.fsum(group["invest_musd"])
+    assert rows.loc["s1 / p1", "A"] == 0  # the jobs plan funds no s1: 0, not blank
+    assert rows.loc["s1 / p1", "B"] == 50
+
+
+def test_shadow_price_rows(runs: tuple[Path, Path], table: pd.DataFrame) -> None:
+    rows = _section(table, "shadow prices")
+    # A's non-zero prices by size (2, 1), then B's (1): the union of each plan's top five
+    market = f"export_market(export_category,cat,{YEAR})"
+    assert list(rows.index) == ["program_cap(y)", "budget(public,p1)", market]
+    for folder, label in zip(runs, ("A", "B"), strict=True):
+        prices = _csv(folder, "shadow_prices").set_index("constraint")
+        for name in rows.index:
+            assert rows.loc[name, label] == prices.loc[name, "shadow_price"]
+    # units differ between a jobs and an exports objective: each unit names its views
+    units = set(rows["unit"])
+    assert units == {"jobs per musd (A); musd per musd (B)"}
+    assert rows.loc["program_cap(y)", ["A", "B"]].tolist() == [2, 0]
+    assert rows.loc[market, ["A", "B"]].tolist() == [0, 1]
+
+
+def test_largest_differences(table: pd.DataFrame) -> None:
+    rows = _section(table, "largest differences")
+    assert list(rows.index) == ["x", "y"]  # both differ by 50: ties by program name
+    assert rows.loc["y", ["A", "B"]].tolist() == [100, 50]
+    assert rows.loc["x", ["A", "B"]].tolist() == [0, 50]
+    assert set(rows["unit"]) == {"US$ million"}
+
+
+def test_write_compare_round_trip(table: pd.DataFrame, tmp_path: Path) -> None:
+    paths = write_compare(table, tmp_path)
+    assert paths == [tmp_path / "compare.csv", tmp_path / "compare.xlsx"]
+    assert all(p.is_file() for p in paths)
+    back = pd.read_csv(paths[0], keep_default_na=False, na_values=[""])
+    assert list(back.columns) == list(table.columns)
+    assert back[["section", "metric", "unit"]].equals(table[["section", "metric", "unit"]])
+    pd.testing.assert_frame_equal(back[["A", "B"]], table[["A", "B"]], check_exact=True)
+    sheets = pd.read_excel(paths[1], sheet_name=None)
+    assert list(sheets) == ["compare"]
+    assert len(sheets["compare"]) == len(table)
+
+
+def test_write_compare_needs_a_folder(table: pd.DataFrame, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="missing"):
+        write_compare(table, tmp_path / "missing")
+
+
+def test_load_run_without_run_json(tmp_path: Path) -> None:
+    folder = tmp_path / "not-a-run"
+    folder.mkdir()
+    (folder / "allocation.csv").write_text("program\n")
+    with pytest.raises(UsageError, match="not-a-run.*run.json.*Fix") as exc:
+        load_run(folder)
+    assert "\n" not in str(exc.value)
+
+
+def test_load_run_missing_table(runs: tuple[Path, Path], tmp_path: Path) -> None:
+    folder = tmp_path / "partial"
+    folder.mkdir()
+    for name in ("run.json", "allocation.csv", "allocation_by_phase.csv", "outcomes.csv"):
+        (folder / name).write_bytes((runs[0] / name).read_bytes())
+    with pytest.raises(UsageError, match="partial has no shadow_prices.csv.*Fix"):
+        load_run(folder)
+
+
+def test_in_memory_view_matches_folder(runs: tuple[Path, Path]) -> None:
+    _inp, sol, tables = solved(str(CASE), "exports")
+    info = {
+        "objective": {
+            "name": sol.objective,
+            "value": sol.objective_value,
+            "unit": sol.objective_unit,
+        },
+        "outcomes": {},
+    }
+    memory = compare([view_of("B", info, tables)])
+    folder = compare([load_run(runs[1])])
+    assert memory[["section", "metric", "unit"]].equals(folder[["section", "metric", "unit"]])
+    pd.testing.assert_series_equal(memory["B"], folder["B"], rtol=1e-12)
+
+
+def test_view_of_rejects_info_without_objective() -> None:
+    with pytest.raises(UsageError, match="objective"):
+        view_of("plan", {"outcomes": {}}, {})
+
+
+def test_unique_labels() -> None:
+    assert unique_labels(["A", "A", "metric", "A (2)"]) == ["A", "A (2)", "metric (2)", "A (2) (2)"]
+
+
+def test_format_number() -> None:
+    assert format_number(596022.5) == "596,022.5"
+    assert format_number(44060.0) == "44,060"
+    assert format_number(1433.333333) == "1,433.33"
+    assert format_number(-0.0714286) == "-0.07143"
+    assert format_number(float("nan")) == ""
+
+
+def test_show_compare(table: pd.DataFrame) -> None:
+    console = Console(record=True, width=110)
+    show_compare(table, console)
+    text = console.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 110
+    for word in ("shadow prices", "largest differences", "US$ million per year", "A", "B"):
+        assert word in text
+    assert "300" in text
+    assert "150" in text
