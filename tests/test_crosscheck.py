@@ -13,16 +13,37 @@ import pytest
 from conftest import BASELINE, DATA, ROOT
 
 
-@pytest.mark.parametrize(("folder", "objective"), [
-    (BASELINE, "jobs"), (BASELINE, "exports"), (DATA / "exports", "exports"),
-    (DATA / "lag", "jobs"), (DATA / "targets", "jobs"),
-])
+@pytest.mark.parametrize(
+    ("folder", "objective"),
+    [
+        (BASELINE, "jobs"),
+        (BASELINE, "exports"),
+        (DATA / "exports", "exports"),
+        (DATA / "lag", "jobs"),
+        (DATA / "targets", "jobs"),
+    ],
+)
 def test_cbc_reaches_the_same_optimum_from_model_mps(tmp_path, folder, objective):
     out = tmp_path / "run"
     res = subprocess.run(
-        [sys.executable, "-m", "allocator.cli", "solve", "--inputs", str(folder),
-         "--objective", objective, "--write-model", "--out", str(out)],
-        capture_output=True, text=True, cwd=ROOT, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "allocator.cli",
+            "solve",
+            "--inputs",
+            str(folder),
+            "--objective",
+            objective,
+            "--write-model",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert res.returncode == 0, res.stderr
     ours = json.loads((out / "run.json").read_text())["objective"]["value"]
     _, problem = pulp.LpProblem.fromMPS(str(out / "model.mps"), sense=pulp.LpMaximize)

@@ -6,6 +6,7 @@ import hashlib
 import importlib.metadata
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,14 @@ from allocator.model import OBJECTIVES, TARGET_MODES, build_model
 from allocator.modelfile import apply_overrides
 from allocator.outputs import atomic_run_dir, check_target, default_run_dir, write_run
 from allocator.schema import Inputs
-from allocator.solve import Solution, compile_lp, objective_costs, solve_lp, write_model
+from allocator.solve import (
+    Solution,
+    compile_lp,
+    numerics_warnings,
+    objective_costs,
+    solve_lp,
+    write_model,
+)
 
 PACKAGES = ("allocator", "pyomo", "highspy", "pandas", "numpy", "scipy", "pydantic", "openpyxl")
 
@@ -53,6 +61,7 @@ class SolveOptions:
     overrides: list[Any] = field(default_factory=list)
     name: str | None = None
     plots: bool = False
+    warn: Callable[[str], None] | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -72,6 +81,7 @@ def solve_inputs(
     weights: dict[str, float] | None = None,
     targets: str = "soft",
     solver: dict[str, float] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> tuple[Solution, dict[str, float]]:
     """Build and solve `inp`; returns the solution and the build/hand-off/solve timings (s).
 
@@ -93,6 +103,9 @@ def solve_inputs(
     lp = compile_lp(m)
     for option, value in (solver or {}).items():
         lp.highs.setOptionValue(option, value)
+    numerics = numerics_warnings(lp)
+    for message in numerics if warn is not None else []:
+        warn(message)  # before solving: the solve may be what suffers
     t2 = time.perf_counter()
     try:
         sol = solve_lp(lp, objective, weights)
@@ -101,6 +114,7 @@ def solve_inputs(
             exc.details = explain(inp, lp, exc.diagnosis)  # type: ignore[arg-type]
         raise
     sol.lp = lp
+    sol.solver["numerics_warnings"] = numerics
     return sol, {"build": t1 - t0, "handoff": t2 - t1, "solve": time.perf_counter() - t2}
 
 
@@ -133,7 +147,9 @@ def plan(opts: SolveOptions) -> Run:
     if opts.overrides:
         inp = apply_overrides(inp, opts.overrides, str(opts.model_file))
     load_s = time.perf_counter() - t0
-    sol, timings = solve_inputs(inp, opts.objective, opts.weights, opts.targets, opts.solver)
+    sol, timings = solve_inputs(
+        inp, opts.objective, opts.weights, opts.targets, opts.solver, opts.warn
+    )
     tables = tables_of(inp, sol)
     return Run(inp, sol, tables, run_info(inp, sol, opts, {"load": load_s, **timings}))
 
@@ -323,3 +339,72 @@ def compare_items(items: list[str], inputs: Path | None, targets: str | None) ->
                 "file (.yaml) or a run folder. Fix: name one of those"
             )
     return views
+
+
+def options_of_run(folder: Path) -> SolveOptions:
+    """The options a run folder's run.json records, to repeat it."""
+    import json
+
+    from allocator.modelfile import load_model_file
+
+    path = folder / "run.json"
+    if not path.is_file():
+        raise UsageError(f"{folder} has no run.json. Fix: pass a folder written by allocator solve")
+    info = json.loads(path.read_text(encoding="utf-8"))
+    o = info.get("options", {})
+    opts = SolveOptions(
+        inputs=Path(info["inputs"]["folder"]),
+        objective=o.get("objective", "jobs"),
+        targets=o.get("targets", "soft"),
+        solver=o.get("solver") or {},
+    )
+    if o.get("weights"):
+        opts.weights = o["weights"]
+    if o.get("model_file"):
+        model, _ = load_model_file(Path(o["model_file"]))
+        opts.model_file, opts.overrides = Path(o["model_file"]), model.overrides
+    return opts
+
+
+def check_against(folder: Path) -> list[str]:
+    """Re-run what `folder` records and list every difference: inputs, versions, tables."""
+    import json
+    import tempfile
+
+    from allocator.outputs import write_csv
+
+    info = (
+        json.loads((folder / "run.json").read_text(encoding="utf-8"))
+        if (folder / "run.json").is_file()
+        else {}
+    )
+    opts = options_of_run(folder)
+    run = plan(opts)
+    diffs = [
+        f"input {name} changed: sha256 {old[:12]}... then, {run.inputs.file_hashes.get(name, 'missing')[:12]}... now"
+        for name, old in info["inputs"]["sha256"].items()
+        if run.inputs.file_hashes.get(name) != old
+    ]
+    diffs += [
+        f"package {p}: {v} then, {run.info['packages'].get(p)} now"
+        for p, v in info.get("packages", {}).items()
+        if run.info["packages"].get(p) != v
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, frame in run.tables.items():
+            new, old = Path(tmp) / f"{name}.csv", folder / f"{name}.csv"
+            write_csv(frame, new)
+            diffs += _file_diff(old, new)
+    return diffs
+
+
+def _file_diff(old: Path, new: Path) -> list[str]:
+    if not old.is_file():
+        return [f"{old.name}: missing from the run folder"]
+    a, b = old.read_bytes().splitlines(), new.read_bytes().splitlines()
+    if a == b:
+        return []
+    row = next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
+    return [f"{old.name}: differs from row {row + 1} ({len(a)} rows then, {len(b)} now)"]

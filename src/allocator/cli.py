@@ -99,18 +99,46 @@ def solve(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a machine-readable summary instead of tables.")
     ] = False,
+    check_against: Annotated[
+        Path | None,
+        typer.Option(help="Re-run what this run folder records and report any difference."),
+    ] = None,
 ) -> None:
     """Solve the allocation LP and write a run folder of tables."""
     with exit_codes():
         from allocator.api import run_solve
 
+        if check_against is not None:
+            _check_against(check_against)
+            return
+
         opts = solve_options(model, inputs, objective, weights, targets)
         opts.out, opts.force, opts.write_model, opts.plots = out, force, write_model, plots
+        opts.warn = _warn
         run = run_solve(opts)
         if as_json:
             print_json(run_summary(run))
         else:
             show_run(run)
+
+
+def _warn(message: str) -> None:
+    err.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def _check_against(folder: Path) -> None:
+    from allocator.api import check_against
+    from allocator.errors import NotOptimalError
+
+    diffs = check_against(folder)
+    if diffs:
+        for line in diffs:
+            err.print(f"  - {escape(line)}", highlight=False, soft_wrap=True)
+        raise NotOptimalError(f"the re-run differs from {folder} in {len(diffs)} place(s) above")
+    out.print(
+        f"[bold green]identical[/]: re-running {escape(str(folder))} gives the same inputs, "
+        "package versions and tables, byte for byte"
+    )
 
 
 def solve_options(
@@ -458,8 +486,16 @@ def _digits(value: float) -> int:
     return 0 if abs(value) >= 100 else 4
 
 
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point. SIGTERM unwinds like Ctrl-C, so a half-written run folder is
+    removed in either case."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _interrupt)
     sys.exit(app())
 
 

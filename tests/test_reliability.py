@@ -1,0 +1,148 @@
+"""Atomic runs, reproducibility, re-checking a run, and numerics warnings."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from allocator import outputs
+from allocator.api import SolveOptions, run_solve
+from conftest import BASELINE, DATA, ROOT
+
+FILES = {
+    "allocation.csv",
+    "allocation_by_phase.csv",
+    "outcomes.csv",
+    "shadow_prices.csv",
+    "reduced_costs.csv",
+    "sensitivity.csv",
+    "workbook.xlsx",
+    "run.json",
+}
+
+
+def cli(*args, cwd=ROOT):
+    return subprocess.run(
+        [sys.executable, "-m", "allocator.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def leftovers(parent: Path) -> list[str]:
+    return sorted(p.name for p in parent.iterdir() if p.name.startswith("."))
+
+
+def _broken_writer(*_args, **_kwargs):
+    raise KeyboardInterrupt("Ctrl-C while writing the workbook")
+
+
+def test_interrupted_write_leaves_no_folder_and_no_temp(tmp_path, monkeypatch):
+    monkeypatch.setattr(outputs, "write_workbook", _broken_writer)
+    target = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        run_solve(SolveOptions(inputs=DATA / "greedy", out=target))
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_force_replaces_only_after_the_new_run_is_complete(tmp_path, monkeypatch):
+    target = tmp_path / "run"
+    run_solve(SolveOptions(inputs=DATA / "greedy", out=target))
+    before = digest(target)
+    monkeypatch.setattr(outputs, "write_workbook", _broken_writer)
+    with pytest.raises(KeyboardInterrupt):
+        run_solve(SolveOptions(inputs=DATA / "ramp", out=target, force=True))
+    assert digest(target) == before, "the old run is untouched when the new one fails"
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signals_at_any_moment_leave_a_complete_run_or_none(tmp_path, sig):
+    """Interrupt real runs at spread-out moments: each ends with the whole folder or nothing."""
+    outcomes = set()
+    for k, delay in enumerate((0.8, 1.3, 1.8, 2.3, 2.8, 3.5)):
+        target = tmp_path / f"run{k}"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "allocator.cli", "solve", "--plots", "--out", str(target)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(delay)
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=120)
+        assert "Traceback" not in err
+        if target.exists():
+            assert FILES <= {p.name for p in target.iterdir()}, "a run folder is always whole"
+            outcomes.add("complete")
+        else:
+            assert proc.returncode == 130
+            outcomes.add("none")
+        assert leftovers(tmp_path) == []
+    assert "none" in outcomes, "at least one interruption landed before the rename"
+
+
+def test_output_folder_that_is_a_file_is_refused(tmp_path):
+    target = tmp_path / "run"
+    target.write_text("not a folder")
+    res = cli("solve", "--inputs", DATA / "greedy", "--out", target)
+    assert res.returncode == 2
+    assert "is a file, not a folder" in res.stderr
+    assert target.read_text() == "not a folder"
+
+
+def test_two_runs_give_byte_identical_tables(tmp_path):
+    for name in ("a", "b"):
+        assert cli("solve", "--out", tmp_path / name).returncode == 0
+    a, b = digest(tmp_path / "a"), digest(tmp_path / "b")
+    csvs = [n for n in a if n.endswith(".csv")]
+    assert len(csvs) == 6
+    assert {n: a[n] for n in csvs} == {n: b[n] for n in csvs}
+
+
+def test_check_against_reports_identical_then_every_difference(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA / "greedy", data)
+    run = tmp_path / "run"
+    assert cli("solve", "--inputs", data, "--out", run).returncode == 0
+    same = cli("solve", "--check-against", run)
+    assert same.returncode == 0, same.stderr
+    assert "identical" in same.stdout
+    pools = data / "pools.csv"
+    pools.write_text(pools.read_text().replace("public,p1,120", "public,p1,110"))
+    changed = cli("solve", "--check-against", run)
+    assert changed.returncode == 1
+    assert "input pools.csv changed" in changed.stderr
+    assert "allocation.csv: differs" in changed.stderr
+    assert "shadow_prices.csv" in changed.stderr
+
+
+def test_numerics_warning_names_the_rows_before_solving(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA / "greedy", data)
+    programs = data / "programs.csv"
+    programs.write_text(
+        programs.read_text().replace("60,0,10", "60,0,1e-7").replace("100,0,6", "100,0,6e6")
+    )
+    res = cli("solve", "--inputs", data, "--out", tmp_path / "r")
+    assert res.returncode == 0
+    assert "warning: jobs objective coefficients span 1e-07" in res.stderr
+    assert "invest(a,public,2025)" in res.stderr and "invest(b,public,2025)" in res.stderr
+    baseline = cli("solve", "--inputs", BASELINE, "--out", tmp_path / "b")
+    assert "warning" not in baseline.stderr
