@@ -380,10 +380,11 @@ def check_against(folder: Path) -> list[str]:
     )
     opts = options_of_run(folder)
     run = plan(opts)
+    now = run.inputs.file_hashes
     diffs = [
-        f"input {name} changed: sha256 {old[:12]}... then, {run.inputs.file_hashes.get(name, 'missing')[:12]}... now"
+        f"input {name} changed: sha256 {old[:12]}... then, {now.get(name, 'missing')[:12]}... now"
         for name, old in info["inputs"]["sha256"].items()
-        if run.inputs.file_hashes.get(name) != old
+        if now.get(name) != old
     ]
     diffs += [
         f"package {p}: {v} then, {run.info['packages'].get(p)} now"
