@@ -112,6 +112,7 @@ def solve_inputs(
     except InfeasibleError as exc:
         if exc.diagnosis is not None:
             exc.details = explain(inp, lp, exc.diagnosis)  # type: ignore[arg-type]
+            exc.lp = lp
         raise
     sol.lp = lp
     sol.solver["numerics_warnings"] = numerics

@@ -56,6 +56,7 @@ class InfeasibleError(NotOptimalError):
     """
 
     diagnosis: object = None
+    lp: object = None
     details: list[str] = []  # noqa: RUF012 - replaced per instance, never mutated
 
 
