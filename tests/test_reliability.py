@@ -92,7 +92,9 @@ def test_signals_at_any_moment_leave_a_complete_run_or_none(tmp_path, sig):
             assert {p.name for p in target.iterdir()} >= FILES, "a run folder is always whole"
             outcomes.add("complete")
         else:
-            assert proc.returncode == 130
+            # 130 from our handler; death by the signal itself only if it landed while Python
+            # was still starting, before any of allocator's code ran
+            assert proc.returncode in (130, -signal.SIGINT, -sig)
             outcomes.add("none")
         assert leftovers(tmp_path) == []
     assert "none" in outcomes, "at least one interruption landed before the rename"

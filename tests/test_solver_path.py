@@ -40,3 +40,36 @@ def test_same_duals_row_by_row_on_non_degenerate_cases(case):
     assert set(ours) == set(duals)
     for name, dual in duals.items():
         assert ours[name] == pytest.approx(dual, abs=1e-9), name
+
+
+@pytest.mark.parametrize(
+    "folder",
+    [*(DATA / c for c in ("greedy", "ramp", "lag", "exports", "risk", "targets")), BASELINE],
+)
+@pytest.mark.parametrize("targets", ["soft", "off"])
+def test_direct_reader_gives_the_same_standard_form_as_pyomos_compiler(folder, targets):
+    import numpy as np
+
+    from allocator.solve import compile_lp
+
+    inp = load_inputs(folder)
+    fast = compile_lp(build_model(inp, targets)[0], direct=True)
+    slow = compile_lp(build_model(inp, targets)[0], direct=False)
+    assert fast.col_names == slow.col_names
+    assert fast.row_names == slow.row_names
+    assert (fast.matrix != slow.matrix).nnz == 0
+    for attr in ("col_lower", "col_upper", "row_lower", "row_upper"):
+        assert np.array_equal(getattr(fast, attr), getattr(slow, attr)), attr
+    assert fast.costs.keys() == slow.costs.keys()
+    for name in fast.costs:
+        assert np.array_equal(fast.costs[name], slow.costs[name]), name
+
+
+def test_a_model_with_a_non_linear_expression_row_falls_back_to_the_compiler():
+    from allocator.solve import _direct_form
+
+    m = pyo.ConcreteModel()
+    m.invest = pyo.Var(["x", "y"], bounds=(0, None))
+    m.budget = pyo.Constraint(expr=2 * m.invest["x"] + m.invest["y"] <= 4)  # a SumExpression
+    m.obj_jobs = pyo.Objective(expr=m.invest["x"], sense=pyo.maximize)
+    assert _direct_form(m, list(m.invest.values())) is None

@@ -496,7 +496,11 @@ def main() -> None:
     import signal
 
     signal.signal(signal.SIGTERM, _interrupt)
-    sys.exit(app())
+    try:
+        sys.exit(app())
+    except KeyboardInterrupt:  # between commands (start-up): nothing was written yet
+        err.print("interrupted: no run folder was written")
+        sys.exit(130)
 
 
 if __name__ == "__main__":

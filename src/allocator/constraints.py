@@ -80,11 +80,11 @@ def name_of(family: str, index: tuple[object, ...]) -> str:
 
 def lin(terms: Iterable[tuple[float, object]]) -> LinearExpression:
     """A linear expression from (coefficient, variable) pairs."""
-    coefs, variables = [], []
-    for coef, var in terms:
-        coefs.append(coef)
-        variables.append(var)
-    return LinearExpression(linear_coefs=coefs, linear_vars=variables)
+    pairs = list(terms)
+    if not pairs:
+        return LinearExpression(linear_coefs=[], linear_vars=[])
+    coefs, variables = zip(*pairs, strict=True)
+    return LinearExpression(linear_coefs=list(coefs), linear_vars=list(variables))
 
 
 def _add(m: pyo.ConcreteModel, name: str, rows: dict[tuple, tuple]) -> None:
@@ -104,6 +104,9 @@ def add_variables(m: pyo.ConcreteModel, s: Sets) -> None:
         return (0.0, None) if prog.first_year <= t <= prog.last_year else (0.0, 0.0)
 
     m.invest = pyo.Var(s.invest, bounds=invest_bounds, dense=True)
+    s.iv = dict(
+        zip(s.invest, m.invest.values(), strict=True)
+    )  # plain dict: faster than m.invest[k]
     m.carry = pyo.Var(s.carry, bounds=(0.0, None), dense=True)
     m.mitigate = pyo.Var(s.mitigate, bounds=(0.0, None), dense=True)
     m.exports = pyo.Var(s.exports, bounds=(0.0, None), dense=True)
@@ -115,7 +118,7 @@ def add_budget(m: pyo.ConcreteModel, s: Sets) -> None:
     rows = {}
     for pool in s.inputs.pools:
         key = (pool.pool, pool.phase)
-        terms = [(1.0, m.invest[k]) for k in s.by_pool_phase.get(key, [])]
+        terms = [(1.0, s.iv[k]) for k in s.by_pool_phase.get(key, [])]
         if key in carried:
             terms.append((1.0, m.carry[key]))
         i = s.phases.index(pool.phase)
@@ -129,7 +132,7 @@ def add_budget(m: pyo.ConcreteModel, s: Sets) -> None:
 def add_program_cap(m: pyo.ConcreteModel, s: Sets) -> None:
     """program_cap[p]: sum_{s,t} invest[p,s,t] <= cap[p]."""
     rows = {
-        (p,): (None, lin((1.0, m.invest[k]) for k in keys), s.programs[p].cap_musd)
+        (p,): (None, lin((1.0, s.iv[k]) for k in keys), s.programs[p].cap_musd)
         for p, keys in s.by_program.items()
     }
     _add(m, "program_cap", rows)
@@ -138,7 +141,7 @@ def add_program_cap(m: pyo.ConcreteModel, s: Sets) -> None:
 def add_program_floor(m: pyo.ConcreteModel, s: Sets) -> None:
     """program_floor[p]: sum_{s,t} invest[p,s,t] >= floor[p], for floors above zero."""
     rows = {
-        (p,): (prog.floor_musd, lin((1.0, m.invest[k]) for k in s.by_program.get(p, [])), None)
+        (p,): (prog.floor_musd, lin((1.0, s.iv[k]) for k in s.by_program.get(p, [])), None)
         for p, prog in s.programs.items()
         if prog.floor_musd > 0
     }
@@ -155,7 +158,7 @@ def add_ramp(m: pyo.ConcreteModel, s: Sets) -> None:
         per_year: dict[int, list] = {}
         for k in keys:
             if prog.first_year <= k[2] <= prog.last_year:
-                per_year.setdefault(k[2], []).append((1.0, m.invest[k]))
+                per_year.setdefault(k[2], []).append((1.0, s.iv[k]))
         for t, terms in sorted(per_year.items()):
             rows[(p, t)] = (None, lin(terms), prog.max_annual_share * prog.cap_musd)
     _add(m, "ramp", rows)
@@ -179,7 +182,7 @@ def add_groups(m: pyo.ConcreteModel, s: Sets) -> None:
         inside = [k for k in keys if _group_member(s, g.dimension, k) == g.member]
         idx = (g.dimension, g.member, g.phase)
         if g.max_musd is not None and inside:
-            fams["group_max"][idx] = (None, lin((1.0, m.invest[k]) for k in inside), g.max_musd)
+            fams["group_max"][idx] = (None, lin((1.0, s.iv[k]) for k in inside), g.max_musd)
         if g.min_musd is not None and g.min_musd > 0 and not inside:
             raise InputError(
                 f"no program of {g.dimension} {g.member} can receive money in {g.phase}",
@@ -189,12 +192,12 @@ def add_groups(m: pyo.ConcreteModel, s: Sets) -> None:
                 fix="clear min_musd, or make a pool with a budget in that phase eligible",
             )
         if g.min_musd is not None and inside:
-            fams["group_min"][idx] = (g.min_musd, lin((1.0, m.invest[k]) for k in inside), None)
+            fams["group_min"][idx] = (g.min_musd, lin((1.0, s.iv[k]) for k in inside), None)
         if g.max_share is not None and inside:
             share = g.max_share
-            terms = [(1.0 - share, m.invest[k]) for k in inside]
+            terms = [(1.0 - share, s.iv[k]) for k in inside]
             member = set(inside)
-            terms += [(-share, m.invest[k]) for k in keys if k not in member]
+            terms += [(-share, s.iv[k]) for k in keys if k not in member]
             fams["group_share"][idx] = (None, lin(terms), 0.0)
     for name, rows in fams.items():
         _add(m, name, rows)
@@ -222,23 +225,24 @@ def add_risk_cover(m: pyo.ConcreteModel, s: Sets) -> None:
     """
     rows = {}
     for r in s.inputs.risks:
-        exposed = sorted(
-            (
-                (x.weight, k)
-                for x in s.inputs.exposures
-                if x.risk == r.risk and x.weight > 0
-                for k in s.by_program.get(x.program, [])
-            ),
-            key=lambda wk: wk[1][2],
-        )
-        if not exposed:
+        weight = {
+            x.program: x.weight for x in s.inputs.exposures if x.risk == r.risk and x.weight > 0
+        }
+        by_year: dict[int, list] = {}
+        for p, w in weight.items():
+            for k in s.by_program.get(p, []):
+                by_year.setdefault(k[2], []).append((w, s.iv[k]))
+        if not by_year:
             continue
-        mitig = [(t, m.mitigate[r.risk, t]) for t in range(r.first_year, r.last_year + 1)]
+        mitig = {t: m.mitigate[r.risk, t] for t in range(r.first_year, r.last_year + 1)}
+        exposed: list = []  # grows year by year: each row is the prefix up to its year
+        covered: list = []
         for t in s.years:
-            terms = [(w, m.invest[k]) for w, k in exposed if k[2] <= t]
-            if terms:
-                terms += [(-r.coverage, var) for tm, var in mitig if tm <= t]
-                rows[(r.risk, t)] = (None, lin(terms), 0.0)
+            exposed += by_year.get(t, [])
+            if t in mitig:
+                covered.append((-r.coverage, mitig[t]))
+            if exposed:
+                rows[(r.risk, t)] = (None, lin(exposed + covered), 0.0)
     _add(m, "risk_cover", rows)
 
 
@@ -247,7 +251,7 @@ def add_export_capacity(m: pyo.ConcreteModel, s: Sets) -> None:
     rows = {}
     for p, y in s.exports:
         e = s.programs[p].exports_per_musd
-        terms = [(1.0, m.exports[p, y])] + [(-e, m.invest[k]) for k in s.capital_terms(p, y)]
+        terms = [(1.0, m.exports[p, y])] + [(-e, s.iv[k]) for k in s.capital_terms(p, y)]
         rows[(p, y)] = (None, lin(terms), 0.0)
     _add(m, "export_capacity", rows)
 
@@ -285,7 +289,7 @@ def add_objectives(m: pyo.ConcreteModel, s: Sets) -> None:
     """
     y = s.milestones[-1]
     jobs = [
-        (s.programs[p].jobs_per_musd, m.invest[k])
+        (s.programs[p].jobs_per_musd, s.iv[k])
         for p in s.programs
         for k in s.capital_terms(p, y)
         if s.programs[p].jobs_per_musd
@@ -382,7 +386,7 @@ def _first_productive(s: Sets, p: str) -> str:
 def _achieved(m: pyo.ConcreteModel, s: Sets, kind: str, programs: list[str], year: int) -> list:
     if kind == "jobs":
         return [
-            (s.programs[p].jobs_per_musd, m.invest[k])
+            (s.programs[p].jobs_per_musd, s.iv[k])
             for p in programs
             if s.programs[p].jobs_per_musd
             for k in s.capital_terms(p, year)

@@ -38,6 +38,7 @@ class Sets:
     by_pool_phase: dict[tuple[str, str], list[tuple[str, str, int]]] = field(default_factory=dict)
     by_phase: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
     exports_set: set[tuple[str, int]] = field(default_factory=set)
+    iv: dict[tuple[str, str, int], object] = field(default_factory=dict)
 
     def capital_terms(self, program: str, year: int) -> list[tuple[str, str, int]]:
         """Investments in `program` productive by `year` (spent no later than year - lag)."""
