@@ -74,20 +74,37 @@ def _solve(folder: Path, out: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
     env["COLUMNS"] = "40"  # a narrow terminal must not wrap the message onto a second line
     return subprocess.run(
-        [sys.executable, "-m", "allocator.cli", "solve",
-         "--inputs", str(folder), "--out", str(out)],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120, encoding="utf-8",
+        [
+            sys.executable,
+            "-m",
+            "allocator.cli",
+            "solve",
+            "--inputs",
+            str(folder),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+        encoding="utf-8",
     )
 
 
 @pytest.fixture(scope="module")
 def solves(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     """`allocator solve` on every selected case, run concurrently: case -> (future, run folder)."""
-    selected = sorted({
-        item.callspec.params["case"] for item in request.session.items
-        if getattr(item, "module", None) is request.module and hasattr(item, "callspec")
-        and "case" in item.callspec.params
-    })
+    selected = sorted(
+        {
+            item.callspec.params["case"]
+            for item in request.session.items
+            if getattr(item, "module", None) is request.module
+            and hasattr(item, "callspec")
+            and "case" in item.callspec.params
+        }
+    )
     started: dict[str, tuple[Future[subprocess.CompletedProcess[str]], Path]] = {}
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
         for case in selected:
@@ -115,7 +132,8 @@ def test_check_rejects_with_one_line(case, tmp_path):
     folder = build(case, tmp_path)
     result = CliRunner().invoke(app, ["check", "--inputs", str(folder)])
     assert result.exception is None or isinstance(result.exception, SystemExit), (
-        f"{type(result.exception).__name__}: {result.exception}")
+        f"{type(result.exception).__name__}: {result.exception}"
+    )
     assert result.exit_code == 2, result.output
     assert result.stdout == ""
     assert_one_line_error(case, result.stderr)

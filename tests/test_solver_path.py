@@ -57,7 +57,7 @@ def test_direct_reader_gives_the_same_standard_form_as_pyomos_compiler(folder, t
     slow = compile_lp(build_model(inp, targets)[0], direct=False)
     assert fast.col_names == slow.col_names
     assert fast.row_names == slow.row_names
-    assert (fast.matrix != slow.matrix).nnz == 0
+    assert fast.matrix.same_as(slow.matrix)
     for attr in ("col_lower", "col_upper", "row_lower", "row_upper"):
         assert np.array_equal(getattr(fast, attr), getattr(slow, attr)), attr
     assert fast.costs.keys() == slow.costs.keys()

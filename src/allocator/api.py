@@ -18,7 +18,6 @@ from allocator.errors import InfeasibleError, UsageError
 from allocator.explain import explain
 from allocator.inputs import load_inputs
 from allocator.model import OBJECTIVES, TARGET_MODES, build_model
-from allocator.modelfile import apply_overrides
 from allocator.outputs import atomic_run_dir, check_target, default_run_dir, write_run
 from allocator.schema import Inputs
 from allocator.solve import (
@@ -30,7 +29,7 @@ from allocator.solve import (
     write_model,
 )
 
-PACKAGES = ("allocator", "pyomo", "highspy", "pandas", "numpy", "scipy", "pydantic", "openpyxl")
+PACKAGES = ("allocator", "pyomo", "highspy", "pandas", "numpy", "pydantic", "xlsxwriter")
 
 
 def default_inputs() -> Path:
@@ -146,6 +145,8 @@ def plan(opts: SolveOptions) -> Run:
     t0 = time.perf_counter()
     inp = load_inputs(opts.inputs)
     if opts.overrides:
+        from allocator.modelfile import apply_overrides
+
         inp = apply_overrides(inp, opts.overrides, str(opts.model_file))
     load_s = time.perf_counter() - t0
     sol, timings = solve_inputs(
@@ -163,7 +164,6 @@ def run_solve(opts: SolveOptions) -> Run:
     inp, sol, tables, info = run.inputs, run.solution, run.tables, run.info
     label = opts.name or Path(opts.inputs).name
     folder = opts.out or default_run_dir(opts.results, label, opts.objective)
-    t1 = time.perf_counter()
     lp = sol.lp
 
     def extra(f: Path) -> object:
@@ -174,7 +174,6 @@ def run_solve(opts: SolveOptions) -> Run:
         return None
 
     with atomic_run_dir(folder, opts.force) as tmp:
-        info["timings_s"]["write"] = round(time.perf_counter() - t1, 4)
         write_run(tmp, tables, info, extra, sheets_of(inp, sol, tables))
     run.folder = folder
     return run
@@ -257,6 +256,8 @@ def run_frontier(opts: SolveOptions, points: int) -> tuple[Path, pd.DataFrame]:
         check_target(opts.out, opts.force)
     inp = load_inputs(opts.inputs)
     if opts.overrides:
+        from allocator.modelfile import apply_overrides
+
         inp = apply_overrides(inp, opts.overrides, str(opts.model_file))
     m, _ = build_model(inp, opts.targets)
     lp = compile_lp(m)

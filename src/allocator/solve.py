@@ -19,11 +19,10 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
-from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
-from scipy.sparse import csr_array
 
 from allocator.constraints import name_of
 from allocator.errors import AllocatorError, InfeasibleError, NotOptimalError, UnboundedError
+from allocator.sparse import CscMatrix
 
 INF = highspy.kHighsInf
 OBJECTIVE_UNITS = {"jobs": "jobs", "exports": "musd", "weighted": "index"}
@@ -41,7 +40,7 @@ class CompiledLP:
     col_names: list[str]
     row_names: list[str]
     costs: dict[str, np.ndarray]
-    matrix: Any  # scipy.sparse.csc_array, rows x columns
+    matrix: CscMatrix  # rows x columns
     col_lower: np.ndarray
     col_upper: np.ndarray
     row_lower: np.ndarray
@@ -119,6 +118,8 @@ def compile_lp(m: pyo.ConcreteModel, direct: bool = True) -> CompiledLP:
 
 
 def _compiler_form(m: pyo.ConcreteModel, order: list[Any]) -> StandardForm:
+    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
     repn = LinearStandardFormCompiler().write(
         m, mixed_form=True, set_sense=None, column_order=order
     )
@@ -131,7 +132,7 @@ def _compiler_form(m: pyo.ConcreteModel, order: list[Any]) -> StandardForm:
     return StandardForm(
         cols=list(repn.columns),
         rows=rows,
-        matrix=repn.A.tocsc(),
+        matrix=CscMatrix.from_scipy(repn.A),
         row_lower=np.where(sense >= 0, np.where(sense == 0, rhs, -INF), rhs),
         row_upper=np.where(sense <= 0, np.where(sense == 0, rhs, INF), rhs),
         costs={o.name.removeprefix("obj_"): c[i] for i, o in enumerate(repn.objectives)},
@@ -178,12 +179,11 @@ def _direct_form(m: pyo.ConcreteModel, order: list[Any]) -> StandardForm | None:
         vec = np.zeros(len(order))
         np.add.at(vec, np.asarray(found[0], dtype=np.int64), found[1])
         costs[obj.name.removeprefix("obj_")] = vec
-    matrix = csr_array(
-        (np.asarray(data), np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
-        shape=(len(rows), len(order)),
+    counts = np.diff(np.asarray(indptr, dtype=np.int64))
+    matrix = CscMatrix.from_triplets(
+        np.repeat(np.arange(len(rows)), counts), indices, data, (len(rows), len(order))
     )
-    matrix.sum_duplicates()
-    return StandardForm(order, rows, matrix.tocsc(), lower, upper, costs)
+    return StandardForm(order, rows, matrix, lower, upper, costs)
 
 
 def _pass_model(lp: CompiledLP) -> None:
@@ -197,7 +197,6 @@ def _pass_model(lp: CompiledLP) -> None:
     model.col_lower_, model.col_upper_ = lp.col_lower, lp.col_upper
     model.row_lower_, model.row_upper_ = lp.row_lower, lp.row_upper
     a = lp.matrix
-    a.sort_indices()
     model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     model.a_matrix_.start_ = a.indptr.astype(np.int32)
     model.a_matrix_.index_ = a.indices.astype(np.int32)
@@ -631,15 +630,16 @@ RANGE_WARNING = 1e8  # HiGHS scales well within this; beyond it tolerances start
 def numerics_warnings(lp: CompiledLP) -> list[str]:
     """Coefficients or right-hand sides spanning more than 1e8, with the rows that hold them."""
     found = []
-    a = lp.matrix.tocoo()
+    a = lp.matrix
     size = np.abs(a.data)
     if size.size and size.max() > RANGE_WARNING * size.min():
         lo, hi = int(np.argmin(size)), int(np.argmax(size))
         found.append(
             f"matrix coefficients span {size.min():.3g} to {size.max():.3g} "
-            f"(ratio {size.max() / size.min():.1e}): smallest in row {lp.row_names[a.row[lo]]} "
-            f"at {lp.col_names[a.col[lo]]}, largest in row {lp.row_names[a.row[hi]]} at "
-            f"{lp.col_names[a.col[hi]]}. Fix: check those numbers and their units"
+            f"(ratio {size.max() / size.min():.1e}): smallest in row "
+            f"{lp.row_names[a.indices[lo]]} at {lp.col_names[a.col_of_entry[lo]]}, largest in row "
+            f"{lp.row_names[a.indices[hi]]} at {lp.col_names[a.col_of_entry[hi]]}. "
+            "Fix: check those numbers and their units"
         )
     for name, cost in lp.costs.items():
         nz = np.flatnonzero(cost)

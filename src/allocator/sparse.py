@@ -1,0 +1,93 @@
+"""A small compressed-column matrix on numpy alone.
+
+scipy.sparse would do, but importing scipy in a process that has imported Pyomo also imports
+scipy.stats, scipy.integrate and scipy.spatial (Pyomo's dependency hook), about 0.6 s of every
+`allocator solve`. The LP needs only this: build from triplets, A @ x, A.T @ y, and the arrays
+HiGHS takes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class CscMatrix:
+    """Column-compressed sparse matrix: column j's entries are indptr[j]:indptr[j+1]."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    shape: tuple[int, int]
+    _cols: np.ndarray | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_triplets(cls, rows: Any, cols: Any, data: Any, shape: tuple[int, int]) -> CscMatrix:
+        """Entries (row, col, value); duplicates are summed, rows sorted within each column."""
+        r = np.asarray(rows, dtype=np.int64)
+        c = np.asarray(cols, dtype=np.int64)
+        v = np.asarray(data, dtype=float)
+        keys, inverse = np.unique(c * shape[0] + r, return_inverse=True)
+        summed = np.bincount(inverse, weights=v, minlength=len(keys))
+        kc, kr = np.divmod(keys, shape[0])
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(kc, minlength=shape[1]))])
+        return cls(indptr.astype(np.int64), kr.astype(np.int64), summed, shape)
+
+    @classmethod
+    def from_scipy(cls, a: Any) -> CscMatrix:
+        """From any scipy sparse matrix or array."""
+        coo = a.tocoo()
+        return cls.from_triplets(coo.row, coo.col, coo.data, a.shape)
+
+    @property
+    def nnz(self) -> int:
+        """Stored entries."""
+        return int(self.data.size)
+
+    @property
+    def col_of_entry(self) -> np.ndarray:
+        """The column of every stored entry."""
+        if self._cols is None:
+            self._cols = np.repeat(np.arange(self.shape[1]), np.diff(self.indptr))
+        return self._cols
+
+    def __matmul__(self, x: np.ndarray) -> np.ndarray:
+        """A @ x."""
+        return np.bincount(
+            self.indices,
+            weights=self.data * np.asarray(x)[self.col_of_entry],
+            minlength=self.shape[0],
+        )
+
+    def rmatvec(self, y: np.ndarray) -> np.ndarray:
+        """A.T @ y."""
+        return np.bincount(
+            self.col_of_entry,
+            weights=self.data * np.asarray(y)[self.indices],
+            minlength=self.shape[1],
+        )
+
+    @property
+    def T(self) -> _Transposed:  # noqa: N802 - the usual name for a transpose
+        """A view whose @ multiplies by the transpose."""
+        return _Transposed(self)
+
+    def same_as(self, other: CscMatrix) -> bool:
+        """Same shape and the same entries."""
+        return (
+            self.shape == other.shape
+            and np.array_equal(self.indptr, other.indptr)
+            and np.array_equal(self.indices, other.indices)
+            and np.array_equal(self.data, other.data)
+        )
+
+
+@dataclass
+class _Transposed:
+    a: CscMatrix
+
+    def __matmul__(self, y: np.ndarray) -> np.ndarray:
+        return self.a.rmatvec(y)
