@@ -145,22 +145,41 @@ def _split(refs: str) -> list[str]:
 def resolve(inp: Inputs, facts: dict[str, Fact], owner: Fact, ref: str) -> tuple[Part, ...]:
     """The cited numbers a reference stands for; raises InputError naming the facts.csv cell."""
     column = "total_of" if owner.total_of else "same_as"
-
-    def bad(why: str, fix: str) -> InputError:
-        return InputError(
-            f"reference '{ref}' {why}", file="facts.csv", row=owner.line, column=column, fix=fix
-        )
-
     if ref.startswith("fact:"):
         target = facts.get(ref.removeprefix("fact:"))
         if target is None:
-            raise bad("names no fact", "use the id of a row of facts.csv")
+            raise InputError(
+                f"reference '{ref}' names no fact",
+                file="facts.csv",
+                row=owner.line,
+                column=column,
+                fix="use the id of a row of facts.csv",
+            )
         return (Part(f"fact {target.fact}", target.value, target.source),)
+    table, rows, col = _match(
+        inp, ref, "facts.csv", owner.line, column, "is not fact:<id> or <table>:<key>:<column>"
+    )
+    return tuple(
+        Part(f"{table}.csv row {r.line} {col}", float(getattr(r, col) or 0.0), r.source)
+        for r in rows
+    )
+
+
+def resolve_rows(inp: Inputs, ref: str, line: int) -> tuple[str, list[Row], str]:
+    """(table, matching rows, column) of an uncertainty.csv reference."""
+    return _match(inp, ref, "uncertainty.csv", line, "ref", "is not <table>:<key>:<column>")
+
+
+def _match(
+    inp: Inputs, ref: str, file: str, line: int, column: str, shape: str
+) -> tuple[str, list[Row], str]:
+    def bad(why: str, fix: str) -> InputError:
+        return InputError(f"reference '{ref}' {why}", file=file, row=line, column=column, fix=fix)
+
     pieces = ref.split(":")
     if len(pieces) != 3 or pieces[0] not in KEYS:
         raise bad(
-            "is not fact:<id> or <table>:<key>:<column>",
-            f"name one of the tables {', '.join(KEYS)}, e.g. pools:*/phase1:budget_musd",
+            shape, f"name one of the tables {', '.join(KEYS)}, e.g. pools:*/phase1:budget_musd"
         )
     table, key, col = pieces
     model = TABLES[table][1]
@@ -176,10 +195,7 @@ def resolve(inp: Inputs, facts: dict[str, Fact], owner: Fact, ref: str) -> tuple
     rows = [r for r in getattr(inp, table) if _matches(r, KEYS[table], wanted)]
     if not rows:
         raise bad(f"matches no row of {table}.csv", "check the key against that table")
-    return tuple(
-        Part(f"{table}.csv row {r.line} {col}", float(getattr(r, col) or 0.0), r.source)
-        for r in rows
-    )
+    return table, rows, col
 
 
 def _matches(row: Row, names: tuple[str, ...], wanted: list[str]) -> bool:

@@ -312,6 +312,20 @@ class Fact(Row):
         return self
 
 
+class Uncertainty(Row):
+    """A range for a number that is an estimate (for sweeps and robust plans)."""
+
+    ref: str
+    """The cell: programs:<program>:jobs_per_musd, ...:exports_per_musd, ...:lag_years,
+    markets:<program>/<category>/<year>:market_musd or pools:<pool>/<phase>:budget_musd."""
+    low: str
+    """Lowest value: a number in the cell's unit, or -20% relative to the cell."""
+    high: str
+    """Highest value: a number in the cell's unit, or +20% relative to the cell."""
+    distribution: Literal["uniform", "triangular"] = "uniform"
+    """How values are drawn; triangular peaks at the cell's value."""
+
+
 class Inputs(BaseModel):
     """A validated dataset: every table as a tuple of rows, plus where the files were."""
 
@@ -329,6 +343,7 @@ class Inputs(BaseModel):
     exposures: tuple[Exposure, ...] = ()
     targets: tuple[Target, ...] = ()
     facts: tuple[Fact, ...] = ()
+    uncertainty: tuple[Uncertainty, ...] = ()
     file_hashes: dict[str, str] = Field(default_factory=dict)
 
     @property
@@ -360,6 +375,7 @@ TABLES: dict[str, tuple[str, type[Row], tuple[str, ...], bool]] = {
     "exposures": ("exposures.csv", Exposure, ("program", "risk"), False),
     "targets": ("targets.csv", Target, ("kind", "dimension", "member", "year"), False),
     "facts": ("facts.csv", Fact, ("fact",), False),
+    "uncertainty": ("uncertainty.csv", Uncertainty, ("ref",), False),
 }
 
 

@@ -46,6 +46,7 @@ class CompiledLP:
     row_lower: np.ndarray
     row_upper: np.ndarray
     hold_slack: tuple[int, float] | None = None
+    hold_initial: float | None = None
 
 
 @dataclass
@@ -321,9 +322,13 @@ def _hold_least_shortfall(lp: CompiledLP) -> float | None:
     """
     if "shortfall" not in lp.costs:
         return None
+    i = lp.row_family.index("shortfall_total")
+    if lp.hold_initial is None:
+        lp.hold_initial = float(lp.row_upper[i])
+    lp.row_upper[i] = lp.hold_initial  # a re-solve after the data changed starts unheld
+    lp.highs.changeRowBounds(i, -INF, lp.hold_initial)
     z, _ = _run(lp, lp.costs["shortfall"])
     least = max(0.0, -z)
-    i = lp.row_family.index("shortfall_total")
     lp.highs.changeRowBounds(i, -INF, least)
     lp.row_upper[i] = least
     lp.hold_slack = (i, 1e-7 * max(1.0, least))
@@ -473,15 +478,26 @@ def _reachable_exports(lp: CompiledLP, x: np.ndarray) -> np.ndarray:
         h.changeColsBounds(len(held), held, lp.col_lower[held], lp.col_upper[held])
 
 
-def solve_lp(lp: CompiledLP, objective: str, weights: dict[str, float] | None = None) -> Solution:
-    """Solve for `objective` (jobs, exports or weighted) and return tables of the optimum.
+@dataclass
+class Optimum:
+    """The plan of one solve, before any tables: what sweeps and reports both start from."""
 
-    For `jobs` and `exports` a second pass picks, among the optimal plans, the one with the most
-    of the other outcome (lexicographic), so the reported exports of a jobs plan are what that
-    allocation can really reach. Duals come from the first pass: they belong to the objective.
-    """
+    objective: float
+    x: np.ndarray
+    row_dual: np.ndarray
+    col_dual: np.ndarray
+    cost: np.ndarray
+    least_shortfall: float | None
+    ranges: dict[str, dict[str, Any]] | None
+    iterations: int
+
+
+def optimum(
+    lp: CompiledLP, objective: str, weights: dict[str, float] | None = None, ranging: bool = True
+) -> Optimum:
+    """Soft targets held, the objective solved, ties broken towards the other outcome, and
+    exports at every milestone filled in. Duals (and ranges) are the objective's own."""
     weights = weights or {"jobs": 0.5, "exports": 0.5}
-    t0 = time.perf_counter()
     try:
         least = _hold_least_shortfall(lp)
         cost = objective_costs(lp, objective, weights)
@@ -491,7 +507,7 @@ def solve_lp(lp: CompiledLP, objective: str, weights: dict[str, float] | None = 
         raise
     row_dual, col_dual = np.array(sol.row_dual), np.array(sol.col_dual)
     x = np.array(sol.col_value)
-    ranges = _ranging(lp, cost, np.array(sol.row_value))
+    ranges = _ranging(lp, cost, np.array(sol.row_value)) if ranging else None
     iterations = int(lp.highs.getInfo().simplex_iteration_count)
     other = {"jobs": "exports", "exports": "jobs"}.get(objective)
     if other is not None and lp.costs[other].any():
@@ -499,20 +515,34 @@ def solve_lp(lp: CompiledLP, objective: str, weights: dict[str, float] | None = 
         x = x if better is None else better
     x = _reachable_exports(lp, x)
     _set_costs(lp, cost)
+    return Optimum(z, x, row_dual, col_dual, cost, least, ranges, iterations)
+
+
+def solve_lp(lp: CompiledLP, objective: str, weights: dict[str, float] | None = None) -> Solution:
+    """Solve for `objective` (jobs, exports or weighted) and return tables of the optimum.
+
+    For `jobs` and `exports` a second pass picks, among the optimal plans, the one with the most
+    of the other outcome (lexicographic), so the reported exports of a jobs plan are what that
+    allocation can really reach. Duals come from the first pass: they belong to the objective.
+    """
+    weights = weights or {"jobs": 0.5, "exports": 0.5}
+    t0 = time.perf_counter()
+    opt = optimum(lp, objective, weights)
+    x, ranges = opt.x, opt.ranges or {}
     activity = lp.matrix @ x
     return Solution(
         status="optimal",
         objective=objective,
-        objective_value=z,
+        objective_value=opt.objective,
         objective_unit=OBJECTIVE_UNITS[objective],
-        columns=_column_table(lp, x, col_dual, cost).assign(**ranges["columns"]),
-        rows=_row_table(lp, activity, row_dual).assign(**ranges["rows"]),
+        columns=_column_table(lp, x, opt.col_dual, opt.cost).assign(**ranges["columns"]),
+        rows=_row_table(lp, activity, opt.row_dual).assign(**ranges["rows"]),
         totals={name: float(c @ x) for name, c in lp.costs.items() if name != "shortfall"}
-        | ({} if least is None else {"weighted_shortfall": least}),
+        | ({} if opt.least_shortfall is None else {"weighted_shortfall": opt.least_shortfall}),
         solver={
             "name": "HiGHS",
             "version": highspy.Highs().version(),
-            "simplex_iterations": iterations,
+            "simplex_iterations": opt.iterations,
             "rows": len(lp.row_names),
             "columns": len(lp.col_names),
             "nonzeros": int(lp.matrix.nnz),

@@ -1,0 +1,182 @@
+"""Uncertainty sweeps: one persistent LP per process, updated in place for each sample.
+
+A sample changes only numbers: budgets and market sizes move row bounds; jobs and exports per
+US$ million and lags move objective costs and the matrix coefficients of `export_capacity` and
+jobs `target` rows. `SampleModel` knows, for every uncertain number, exactly which entries of the
+compiled LP it feeds, and rewrites only those on the live HiGHS instance, which then re-solves
+from its previous basis. Nothing is rebuilt between samples.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from allocator.errors import AllocatorError, UsageError
+from allocator.model import build_model
+from allocator.schema import Inputs
+from allocator.solve import CompiledLP, compile_lp, optimum
+from allocator.uncertainty import Param
+
+
+@dataclass
+class _Entry:
+    """A cost (row -1) or matrix coefficient fed by a program's coefficient and lag."""
+
+    row: int
+    col: int
+    year: int  # the year the capital is counted in
+    spent: int  # the year the money is spent
+    kind: str  # "jobs" or "exports"
+
+
+@dataclass
+class SampleModel:
+    """The LP of `inp` with its uncertain numbers ready to be set sample by sample."""
+
+    inp: Inputs
+    params: list[Param]
+    objective: str
+    targets: str
+    lp: CompiledLP = field(init=False)
+    entries: dict[str, list[_Entry]] = field(init=False)
+    bound_rows: list[list[tuple[int, float]]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.objective not in ("jobs", "exports"):
+            raise UsageError(
+                "sweeps and robust plans take --objective jobs or exports. "
+                "Fix: choose one of the two"
+            )
+        wide = _widest_lags(self.inp, self.params)
+        m, sets = build_model(wide, self.targets)
+        self.lp = compile_lp(m)
+        self.entries = _program_entries(self.lp, wide, sets.milestones[-1])
+        self.bound_rows = [_rows_of(self.lp, wide, p) for p in self.params]
+        self.set_values(np.array([p.nominal for p in self.params]))
+
+    def set_values(self, values: np.ndarray) -> None:
+        """Write one sample's numbers into the live LP."""
+        programs: dict[str, dict[str, float]] = defaultdict(dict)
+        for p, v in zip(self.params, values, strict=True):
+            if p.table == "programs":
+                programs[str(getattr(p.row, "program"))][p.column] = float(v)
+        for j, (p, v) in enumerate(zip(self.params, values, strict=True)):
+            for row, scale in self.bound_rows[j]:
+                self.lp.row_upper[row] = v * scale
+                self.lp.highs.changeRowBounds(row, self.lp.row_lower[row], v * scale)
+        for prog in {e for e in self.entries}:
+            base = next(p for p in self.inp.programs if p.program == prog)
+            got = programs.get(prog, {})
+            self._set_program(
+                prog,
+                got.get("jobs_per_musd", base.jobs_per_musd),
+                got.get("exports_per_musd", base.exports_per_musd),
+                int(got.get("lag_years", base.lag_years)),
+            )
+
+    def _set_program(self, prog: str, jobs: float, exports: float, lag: int) -> None:
+        h = self.lp.highs
+        for e in self.entries[prog]:
+            counts = e.spent <= e.year - lag
+            rate = jobs if e.kind == "jobs" else -exports
+            value = rate if counts else 0.0
+            if e.row < 0:
+                self.lp.costs["jobs"][e.col] = value
+            else:
+                h.changeCoeff(e.row, e.col, value)
+
+    def solve(self, values: np.ndarray) -> dict[str, Any]:
+        """One sample: its numbers set, solved warm; jobs, exports and program totals."""
+        self.set_values(values)
+        try:
+            opt = optimum(self.lp, self.objective, ranging=False)
+        except AllocatorError as exc:
+            return {
+                "status": type(exc).__name__.removesuffix("Error").lower() or "error",
+                "message": str(exc).split(". Fix:")[0],
+            }
+        totals = defaultdict(float)
+        for j, fam in enumerate(self.lp.col_family):
+            if fam == "invest":
+                totals[self.lp.col_index[j][0]] += opt.x[j]
+        return {
+            "status": "optimal",
+            "objective": opt.objective,
+            "jobs": float(self.lp.costs["jobs"] @ opt.x),
+            "exports": float(self.lp.costs["exports"] @ opt.x),
+            "programs": dict(totals),
+        }
+
+
+def _widest_lags(inp: Inputs, params: list[Param]) -> Inputs:
+    """Programs with an uncertain lag built at their shortest lag, so every matrix entry a
+    sample may need already exists (longer lags set some of them to 0)."""
+    shortest = {
+        str(getattr(p.row, "program")): int(p.low) for p in params if p.column == "lag_years"
+    }
+    if not shortest:
+        return inp
+    programs = tuple(
+        p.model_copy(update={"lag_years": shortest[p.program]}) if p.program in shortest else p
+        for p in inp.programs
+    )
+    return inp.model_copy(update={"programs": programs})
+
+
+def _program_entries(lp: CompiledLP, inp: Inputs, last: int) -> dict[str, list[_Entry]]:
+    """Every objective cost and matrix coefficient that a program's jobs or exports per US$
+    million, and its lag, feed."""
+    col_of = {
+        (lp.col_index[j][0], lp.col_index[j][1], lp.col_index[j][2]): j
+        for j, f in enumerate(lp.col_family)
+        if f == "invest"
+    }
+    by_program: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for (prog, _pool, year), j in col_of.items():
+        by_program[prog].append((j, year))
+    entries: dict[str, list[_Entry]] = defaultdict(list)
+    progs = {p.program: p for p in inp.programs}
+    for prog, cols in by_program.items():
+        entries[prog] += [_Entry(-1, j, last, t, "jobs") for j, t in cols]
+    for i, fam in enumerate(lp.row_family):
+        idx = lp.row_index[i]
+        if fam == "export_capacity":
+            entries[idx[0]] += [_Entry(i, j, idx[1], t, "exports") for j, t in by_program[idx[0]]]
+        elif fam == "target" and idx[0] == "jobs":
+            for prog, p in progs.items():
+                member = "all" if idx[1] == "total" else getattr(p, idx[1])
+                if member == idx[2]:
+                    entries[prog] += [_Entry(i, j, idx[3], t, "jobs") for j, t in by_program[prog]]
+    return dict(entries)
+
+
+def _rows_of(lp: CompiledLP, inp: Inputs, p: Param) -> list[tuple[int, float]]:
+    """Rows whose upper bound is this number times a scale (budgets, market sizes)."""
+    row: Any = p.row
+    if p.table == "pools":
+        names = {f"budget({row.pool},{row.phase})": 1.0}
+    elif p.table == "markets":
+        later = [m.year for m in inp.markets if m.key == row.key and m.year > row.year]
+        until = min(later) if later else 10**6
+        names = {
+            f"export_market({row.key[0]},{row.key[1]},{m.year})": row.max_share
+            for m in inp.milestones
+            if row.year <= m.year < until
+        }
+    else:
+        return []
+    return [(i, names[n]) for i, n in enumerate(lp.row_names) if n in names]
+
+
+def sample_rows(params: list[Param], values: np.ndarray) -> list[dict[str, Any]]:
+    """The drawn values as columns named by their cell, one dict per sample."""
+    return [{p.label: float(v) for p, v in zip(params, row, strict=True)} for row in values]
+
+
+def quantiles(values: np.ndarray) -> dict[str, float]:
+    """P5, P50 and P95."""
+    return {f"p{q}": float(np.percentile(values, q)) for q in (5, 50, 95)} if len(values) else {}

@@ -1,0 +1,161 @@
+"""Ranges on estimated numbers (`uncertainty.csv`), and Latin hypercube samples inside them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from allocator.audit import resolve_rows
+from allocator.errors import InputError
+from allocator.inputs import parse_money
+from allocator.schema import Inputs, Row, Uncertainty
+
+# The numbers a range may be put on: (table, column).
+UNCERTAIN = {
+    ("programs", "jobs_per_musd"),
+    ("programs", "exports_per_musd"),
+    ("programs", "lag_years"),
+    ("markets", "market_musd"),
+    ("pools", "budget_musd"),
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One uncertain number of one row: where it is, its value, its range."""
+
+    table: str
+    row: Row
+    column: str
+    nominal: float
+    low: float
+    high: float
+    distribution: str
+    source: Uncertainty
+
+    @property
+    def label(self) -> str:
+        """e.g. programs:copper_processing:jobs_per_musd."""
+        from allocator.audit import KEYS
+
+        key = "/".join(
+            "" if getattr(self.row, k) is None else str(getattr(self.row, k))
+            for k in KEYS[self.table]
+        )
+        return f"{self.table}:{key}:{self.column}"
+
+    @property
+    def integer(self) -> bool:
+        """Lags are whole years."""
+        return self.column == "lag_years"
+
+
+def _bound(text: str, nominal: float, where: Uncertainty, column: str) -> float:
+    t = text.strip()
+    try:
+        if t.endswith("%") and t[:1] in "+-":
+            return nominal * (1.0 + float(t[:-1]) / 100.0)
+        return parse_money(t)
+    except ValueError:
+        raise InputError(
+            f"'{text}' is not a value or a relative change such as -20%",
+            file="uncertainty.csv",
+            row=where.line,
+            column=column,
+            fix="write a number in the cell's unit, or -20% / +20%",
+        ) from None
+
+
+def params_of(inp: Inputs) -> list[Param]:
+    """Every uncertain number, checked: a known cell, low <= value <= high."""
+    found = []
+    for u in inp.uncertainty:
+        table, rows, column = resolve_rows(inp, u.ref, u.line)
+        if (table, column) not in UNCERTAIN:
+            raise InputError(
+                f"{table}.{column} cannot be given a range",
+                file="uncertainty.csv",
+                row=u.line,
+                column="ref",
+                fix="use jobs_per_musd, exports_per_musd, lag_years, market_musd or budget_musd",
+            )
+        for row in rows:
+            nominal = float(getattr(row, column))
+            low, high = (_bound(u.low, nominal, u, "low"), _bound(u.high, nominal, u, "high"))
+            if not low - 1e-12 <= nominal <= high + 1e-12:
+                raise InputError(
+                    f"the range {low:g} to {high:g} does not contain the value {nominal:g} "
+                    f"({table}.csv row {row.line})",
+                    file="uncertainty.csv",
+                    row=u.line,
+                    column="low",
+                    fix="make low <= value <= high",
+                )
+            if low < 0:
+                raise InputError(
+                    f"low {low:g} is negative",
+                    file="uncertainty.csv",
+                    row=u.line,
+                    column="low",
+                    fix="use a range of values >= 0",
+                )
+            if column == "exports_per_musd" and nominal == 0 and high > 0:
+                raise InputError(
+                    f"{getattr(row, 'program')} exports nothing in the data, so a range on its "
+                    "exports cannot take effect",
+                    file="uncertainty.csv",
+                    row=u.line,
+                    column="ref",
+                    fix="give it a positive exports_per_musd, or drop the range",
+                )
+            found.append(Param(table, row, column, nominal, low, high, u.distribution, u))
+    return found
+
+
+def latin_hypercube(params: list[Param], samples: int, seed: int) -> np.ndarray:
+    """samples x len(params) values: each parameter's range cut in `samples` equal-probability
+    strata, one draw per stratum, strata shuffled independently per parameter (seeded)."""
+    rng = np.random.default_rng(seed)
+    u = (
+        rng.permuted(np.tile(np.arange(samples), (len(params), 1)), axis=1).T
+        + rng.random((samples, len(params)))
+    ) / samples
+    values = np.empty_like(u)
+    for j, p in enumerate(params):
+        values[:, j] = _quantile(p, u[:, j])
+    return values
+
+
+def _quantile(p: Param, u: np.ndarray) -> np.ndarray:
+    lo, hi, mode = p.low, p.high, p.nominal
+    if hi - lo <= 0:
+        x = np.full_like(u, lo)
+    elif p.distribution == "triangular":
+        c = (mode - lo) / (hi - lo)
+        x = np.where(
+            u < c,
+            lo + np.sqrt(u * (hi - lo) * (mode - lo)),
+            hi - np.sqrt((1 - u) * (hi - lo) * (hi - mode)),
+        )
+    else:
+        x = lo + u * (hi - lo)
+    return np.rint(x) if p.integer else x
+
+
+def with_values(inp: Inputs, params: list[Param], values: np.ndarray) -> Inputs:
+    """The dataset with each uncertain number replaced by a sampled value (for checks)."""
+    from allocator.audit import KEYS
+
+    changes: dict[tuple[str, tuple[object, ...]], dict[str, float]] = {}
+    for p, v in zip(params, values, strict=True):
+        key = tuple(getattr(p.row, k) for k in KEYS[p.table])
+        changes.setdefault((p.table, key), {})[p.column] = int(v) if p.integer else float(v)
+    update = {}
+    for table in {t for t, _ in changes}:
+        rows = []
+        for row in getattr(inp, table):
+            key = tuple(getattr(row, k) for k in KEYS[table])
+            rows.append(row.model_copy(update=changes.get((table, key), {})))
+        update[table] = tuple(rows)
+    return inp.model_copy(update=update)
