@@ -248,6 +248,103 @@ def compare(
 
 
 @app.command()
+def sweep(
+    model: Annotated[Path | None, typer.Argument(help="Model file (models/*.yaml).")] = None,
+    inputs: Annotated[Path | None, typer.Option(help=INPUTS_HELP)] = None,
+    samples: Annotated[
+        int, typer.Option(min=1, max=1_000_000, help="Latin hypercube samples.")
+    ] = 100,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the samples: the same seed draws the same.")
+    ] = 0,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Address of an existing Dask scheduler (default: a LocalCluster on this machine)."
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes of the LocalCluster.")] = 2,
+    objective: Annotated[str | None, typer.Option(help="jobs or exports.")] = None,
+    targets: Annotated[
+        str | None, typer.Option(help="Milestone targets: off, soft or hard.")
+    ] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Sweep folder.")] = None,
+    resume: Annotated[bool, typer.Option(help="Continue the sweep in --out.")] = False,
+    serial: Annotated[bool, typer.Option(help="Solve in this process, without Dask.")] = False,
+) -> None:
+    """Re-solve the plan for sampled values of its uncertain numbers (uncertainty.csv)."""
+    with exit_codes():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        from allocator.errors import UsageError
+        from allocator.outputs import default_run_dir
+        from allocator.sweeprun import run_sweep, summarise
+
+        opts = solve_options(model, inputs, objective, None, targets)
+        if resume and out_dir is None:
+            raise UsageError("--resume continues a sweep in --out. Fix: give --out DIR")
+        folder = out_dir or default_run_dir(
+            opts.results, opts.name or Path(opts.inputs).name, "sweep"
+        )
+        spec = {
+            "inputs": str(opts.inputs),
+            "objective": opts.objective,
+            "targets": opts.targets,
+            "model_file": None if opts.model_file is None else str(opts.model_file),
+        }
+        columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=err, transient=True) as bar:
+            task = bar.add_task("samples", total=samples)
+            table = run_sweep(
+                spec,
+                samples,
+                seed,
+                folder,
+                scheduler,
+                workers,
+                resume,
+                lambda done, total: bar.update(task, completed=done),
+                serial,
+            )
+        summary = summarise(folder)
+        from allocator.plots import plot_sweep
+
+        plot_sweep(table, folder / "sweep.png", f"{samples:,} sampled plans")
+        show_sweep(summary, table)
+        out.print(
+            f"Wrote [bold]{escape(str(folder))}[/]: "
+            + ", ".join(sorted(p.name for p in folder.iterdir()))
+        )
+
+
+def show_sweep(summary: Any, table: Any) -> None:
+    """Spread of jobs and exports, failed samples, and the least stable programs."""
+    failed = int((table["status"] != "optimal").sum())
+    for r in summary.itertuples():
+        if r.item in ("jobs", "exports_musd") and r.samples:
+            out.print(
+                f"  {r.item}: P5 {r.p5:,.0f}, P50 {r.p50:,.0f}, P95 {r.p95:,.0f} {r.unit} "
+                f"({r.samples:,} optimal samples)"
+            )
+    out.print(
+        f"  failed samples: {failed:,}"
+        + (
+            ""
+            if not failed
+            else f" ({', '.join(sorted(set(table.loc[table['status'] != 'optimal', 'status'])))})"
+        )
+    )
+    progs = summary[summary["item"].str.startswith("program ")].copy()
+    if len(progs):
+        progs["spread"] = progs["p95"] - progs["p5"]
+        for r in progs.sort_values("spread", ascending=False).head(5).itertuples():
+            out.print(
+                f"  {r.item}: funded in {r.funded_share:.0%} of samples, P5 {r.p5:,.0f} to "
+                f"P95 {r.p95:,.0f} US$ million"
+            )
+
+
+@app.command()
 def frontier(
     model: Annotated[Path | None, typer.Argument(help="Model file (models/*.yaml).")] = None,
     inputs: Annotated[Path | None, typer.Option(help=INPUTS_HELP)] = None,

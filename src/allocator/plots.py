@@ -151,6 +151,43 @@ def plot_frontier(
     return Path(path)
 
 
+def plot_sweep(sweep: pd.DataFrame, path: Path | str, title: str, year: int | None = None) -> Path:
+    """Each sampled plan as a point (exports, jobs), with the P5, P50 and P95 of each.
+
+    Args:
+        sweep: sweep.csv: columns `status`, `jobs`, `exports_musd`.
+        path: the PNG to write.
+        title: the chart title.
+        year: the milestone year of both outcomes.
+
+    Returns:
+        The path written.
+    """
+    ok = sweep[sweep["status"] == "optimal"]
+    when = "" if year is None else f" in {year}"
+    with _slide(path, title) as ax:
+        ax.set(xlabel=f"Exports{when} (US$ million per year)", ylabel=f"Direct jobs{when}")
+        if ok.empty:
+            _note(ax, "No sample reached an optimal plan")
+            return Path(path)
+        ax.scatter(
+            ok["exports_musd"],
+            ok["jobs"],
+            s=18,
+            color=LINE,
+            alpha=0.5,
+            label=f"{len(ok):,} sampled plans",
+        )
+        for q, style in ((5, ":"), (50, "--"), (95, ":")):
+            ax.axhline(np.percentile(ok["jobs"], q), color="0.35", ls=style, lw=1.2)
+            ax.axvline(np.percentile(ok["exports_musd"], q), color="0.35", ls=style, lw=1.2)
+        ax.plot([], [], "--", color="0.35", label="P50 (dashed), P5 and P95 (dotted)")
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_formatter(FuncFormatter(_tick))
+        ax.legend(loc="best", frameon=False)
+    return Path(path)
+
+
 @contextmanager
 def _slide(path: Path | str, title: str) -> Iterator[Axes]:
     """A 10 x 6 inch figure with the slide style; written to `path` when the block ends."""

@@ -42,6 +42,7 @@ class SampleModel:
     objective: str
     targets: str
     lp: CompiledLP = field(init=False)
+    basis: Any = field(init=False)
     entries: dict[str, list[_Entry]] = field(init=False)
     bound_rows: list[list[tuple[int, float]]] = field(init=False)
 
@@ -57,18 +58,22 @@ class SampleModel:
         self.entries = _program_entries(self.lp, wide, sets.milestones[-1])
         self.bound_rows = [_rows_of(self.lp, wide, p) for p in self.params]
         self.set_values(np.array([p.nominal for p in self.params]))
+        optimum(self.lp, self.objective, ranging=False)
+        # every sample starts from this basis: warm, and the same whatever ran before it on
+        # this process, so results do not depend on how samples are spread over workers
+        self.basis = self.lp.highs.getBasis()
 
     def set_values(self, values: np.ndarray) -> None:
         """Write one sample's numbers into the live LP."""
         programs: dict[str, dict[str, float]] = defaultdict(dict)
         for p, v in zip(self.params, values, strict=True):
             if p.table == "programs":
-                programs[str(getattr(p.row, "program"))][p.column] = float(v)
-        for j, (p, v) in enumerate(zip(self.params, values, strict=True)):
+                programs[str(p.row.program)][p.column] = float(v)  # type: ignore[attr-defined]
+        for j, v in enumerate(values):
             for row, scale in self.bound_rows[j]:
                 self.lp.row_upper[row] = v * scale
                 self.lp.highs.changeRowBounds(row, self.lp.row_lower[row], v * scale)
-        for prog in {e for e in self.entries}:
+        for prog in self.entries:
             base = next(p for p in self.inp.programs if p.program == prog)
             got = programs.get(prog, {})
             self._set_program(
@@ -92,6 +97,7 @@ class SampleModel:
     def solve(self, values: np.ndarray) -> dict[str, Any]:
         """One sample: its numbers set, solved warm; jobs, exports and program totals."""
         self.set_values(values)
+        self.lp.highs.setBasis(self.basis)
         try:
             opt = optimum(self.lp, self.objective, ranging=False)
         except AllocatorError as exc:
@@ -115,9 +121,7 @@ class SampleModel:
 def _widest_lags(inp: Inputs, params: list[Param]) -> Inputs:
     """Programs with an uncertain lag built at their shortest lag, so every matrix entry a
     sample may need already exists (longer lags set some of them to 0)."""
-    shortest = {
-        str(getattr(p.row, "program")): int(p.low) for p in params if p.column == "lag_years"
-    }
+    shortest = {str(p.row.program): int(p.low) for p in params if p.column == "lag_years"}
     if not shortest:
         return inp
     programs = tuple(
@@ -180,3 +184,50 @@ def sample_rows(params: list[Param], values: np.ndarray) -> list[dict[str, Any]]
 def quantiles(values: np.ndarray) -> dict[str, float]:
     """P5, P50 and P95."""
     return {f"p{q}": float(np.percentile(values, q)) for q in (5, 50, 95)} if len(values) else {}
+
+
+# --- running a sweep ---------------------------------------------------------------------
+
+_MODELS: dict[tuple[Any, ...], tuple[SampleModel, list[str]]] = {}
+
+
+def _model_for(spec: dict[str, Any]) -> tuple[SampleModel, list[str]]:
+    """This process's persistent model for a sweep (built once, reused for every chunk)."""
+    key = (spec["inputs"], spec["model_file"], spec["objective"], spec["targets"])
+    if key not in _MODELS:
+        inp, params = load_uncertain(spec["inputs"], spec["model_file"])
+        model = SampleModel(inp, params, spec["objective"], spec["targets"])
+        _MODELS[key] = (model, sorted({p.program for p in inp.programs}))
+    return _MODELS[key]
+
+
+def load_uncertain(inputs: str, model_file: str | None) -> tuple[Inputs, list[Param]]:
+    """The dataset (with a model file's overrides) and its uncertain numbers."""
+    from pathlib import Path
+
+    from allocator.inputs import load_inputs
+    from allocator.uncertainty import params_of
+
+    inp = load_inputs(inputs)
+    if model_file:
+        from allocator.modelfile import apply_overrides, load_model_file
+
+        model, _ = load_model_file(Path(model_file))
+        inp = apply_overrides(inp, model.overrides, model_file)
+    params = params_of(inp)
+    if not params:
+        raise UsageError(
+            f"{inputs} has no uncertainty.csv ranges to sweep. Fix: add "
+            "uncertainty.csv (see inputs/README.md)"
+        )
+    return inp, params
+
+
+def solve_chunk(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Solve a chunk of samples on this process's persistent model (a Dask task)."""
+    model, _ = _model_for(spec)
+    out = []
+    for sample, values in spec["samples"]:
+        result = model.solve(np.asarray(values, dtype=float))
+        out.append({"sample": sample, **result})
+    return out

@@ -102,7 +102,7 @@ def params_of(inp: Inputs) -> list[Param]:
                 )
             if column == "exports_per_musd" and nominal == 0 and high > 0:
                 raise InputError(
-                    f"{getattr(row, 'program')} exports nothing in the data, so a range on its "
+                    f"{row.program} exports nothing in the data, so a range on its "
                     "exports cannot take effect",
                     file="uncertainty.csv",
                     row=u.line,

@@ -1,0 +1,207 @@
+"""`allocator sweep`: Latin hypercube samples solved on Dask, streamed to disk, resumable."""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from allocator.errors import UsageError
+from allocator.sweep import load_uncertain, solve_chunk
+from allocator.uncertainty import latin_hypercube
+
+OUTCOMES = ["sample", "status", "objective", "jobs", "exports_musd", "message"]
+
+
+@contextmanager
+def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
+    """A client on `scheduler`, or on a LocalCluster of `workers` processes (1 thread each)."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client
+        return
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def done_samples(folder: Path) -> set[int]:
+    """Samples already in sweep.csv (for --resume)."""
+    path = folder / "sweep.csv"
+    if not path.is_file():
+        return set()
+    with path.open(encoding="utf-8") as f:
+        return {int(r["sample"]) for r in csv.DictReader(f)}
+
+
+def run_sweep(
+    spec: dict[str, Any],
+    samples: int,
+    seed: int,
+    folder: Path,
+    scheduler: str | None,
+    workers: int,
+    resume: bool,
+    progress: Callable[[int, int], None] | None = None,
+    serial: bool = False,
+) -> pd.DataFrame:
+    """Draw, solve (on Dask, or in this process with `serial`), stream to folder/sweep.csv."""
+    inp, params = load_uncertain(spec["inputs"], spec["model_file"])
+    values = latin_hypercube(params, samples, seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    skip = done_samples(folder) if resume else set()
+    if not resume and (folder / "sweep.csv").exists():
+        raise UsageError(
+            f"{folder} already holds a sweep. Fix: pass --resume to continue it, "
+            "or choose another --out"
+        )
+    pending = [(k, values[k].tolist()) for k in range(samples) if k not in skip]
+    labels = [p.label for p in params]
+    writer = _Stream(folder, labels, values)
+    size = max(1, min(50, len(pending) // max(1, workers * 8)))
+    chunks = [dict(spec, samples=pending[i : i + size]) for i in range(0, len(pending), size)]
+    finished = len(skip)
+    if serial:
+        for chunk in chunks:
+            finished += writer.write(solve_chunk(chunk))
+            if progress:
+                progress(finished, samples)
+    else:
+        from distributed import as_completed
+
+        with dask_client(scheduler, workers) as client:
+            futures = client.map(solve_chunk, chunks, pure=False)
+            chunk_of = {f.key: c for f, c in zip(futures, chunks, strict=True)}
+            for future in as_completed(futures):
+                try:
+                    rows = future.result()
+                except Exception as exc:  # noqa: BLE001 - a failed task is recorded, not fatal
+                    reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+                    rows = [
+                        {"sample": k, "status": "error", "message": reason}
+                        for k, _ in chunk_of[future.key]["samples"]
+                    ]
+                finished += writer.write(rows)
+                if progress:
+                    progress(finished, samples)
+    writer.close()
+    (folder / "sweep.json").write_text(
+        json.dumps(
+            {
+                "samples": samples,
+                "seed": seed,
+                "objective": spec["objective"],
+                "targets": spec["targets"],
+                "inputs": spec["inputs"],
+                "model_file": spec["model_file"],
+                "parameters": labels,
+            },
+            indent=2,
+            sort_keys=True,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    table = pd.read_csv(folder / "sweep.csv").sort_values("sample", ignore_index=True)
+    table.to_csv(folder / "sweep.csv", index=False, float_format="%.12g", lineterminator="\n")
+    progs = pd.read_csv(folder / "sweep_programs.csv").sort_values(["sample", "program"])
+    progs.to_csv(
+        folder / "sweep_programs.csv", index=False, float_format="%.12g", lineterminator="\n"
+    )
+    return table
+
+
+class _Stream:
+    """Appends finished samples to sweep.csv and sweep_programs.csv, flushed at once, so a
+    killed sweep keeps what it finished."""
+
+    def __init__(self, folder: Path, labels: list[str], values: np.ndarray) -> None:
+        self.values, self.labels = values, labels
+        new = not (folder / "sweep.csv").exists()
+        self.main = (folder / "sweep.csv").open("a", encoding="utf-8", newline="")
+        self.prog = (folder / "sweep_programs.csv").open("a", encoding="utf-8", newline="")
+        self.w_main = csv.writer(self.main, lineterminator="\n")
+        self.w_prog = csv.writer(self.prog, lineterminator="\n")
+        if new:
+            self.w_main.writerow(OUTCOMES + labels)
+            self.w_prog.writerow(["sample", "program", "invest_musd"])
+
+    def write(self, rows: list[dict[str, Any]]) -> int:
+        for r in rows:
+            k = int(r["sample"])
+            self.w_main.writerow(
+                [
+                    k,
+                    r["status"],
+                    _g(r.get("objective")),
+                    _g(r.get("jobs")),
+                    _g(r.get("exports")),
+                    r.get("message", ""),
+                ]
+                + [_g(v) for v in self.values[k]]
+            )
+            for prog, musd in sorted(r.get("programs", {}).items()):
+                self.w_prog.writerow([k, prog, _g(musd)])
+        self.main.flush()
+        self.prog.flush()
+        return len(rows)
+
+    def close(self) -> None:
+        self.main.close()
+        self.prog.close()
+
+
+def _g(v: Any) -> str:
+    return "" if v is None else f"{v:.12g}"
+
+
+def summarise(folder: Path) -> pd.DataFrame:
+    """P5/P50/P95 of jobs and exports; per program how often funded and its funding range."""
+    sweep = pd.read_csv(folder / "sweep.csv")
+    ok = sweep[sweep["status"] == "optimal"]
+    rows = []
+    for column, unit in (("jobs", "jobs"), ("exports_musd", "US$ million per year")):
+        v = ok[column].to_numpy()
+        spread = {f"p{q}": float(np.percentile(v, q)) for q in (5, 50, 95)} if len(v) else {}
+        rows.append({"item": column, "unit": unit, "samples": len(v), **spread})
+    progs = pd.read_csv(folder / "sweep_programs.csv")
+    progs = progs[progs["sample"].isin(ok["sample"])]
+    for prog, g in progs.groupby("program", sort=True):
+        v = g["invest_musd"].to_numpy()
+        rows.append(
+            {
+                "item": f"program {prog}",
+                "unit": "US$ million",
+                "samples": len(v),
+                "p5": float(np.percentile(v, 5)),
+                "p50": float(np.percentile(v, 50)),
+                "p95": float(np.percentile(v, 95)),
+                "funded_share": float((v > 1e-6).mean()),
+                "min": float(v.min()),
+                "max": float(v.max()),
+            }
+        )
+    failed = sweep[sweep["status"] != "optimal"]
+    rows.append({"item": "failed samples", "unit": "samples", "samples": len(failed)})
+    table = pd.DataFrame(rows)
+    table.to_csv(
+        folder / "sweep_summary.csv", index=False, float_format="%.12g", lineterminator="\n"
+    )
+    return table
