@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from allocator import reports
+from allocator.constraints import Robust
 from allocator.errors import InfeasibleError, UsageError
 from allocator.explain import explain
 from allocator.inputs import load_inputs
@@ -61,6 +62,11 @@ class SolveOptions:
     name: str | None = None
     plots: bool = False
     warn: Callable[[str], None] | None = field(default=None, repr=False)
+    risk: str = "none"
+    beta: float = 0.9
+    cvar_cap: float | None = None
+    scenarios: int = 50
+    seed: int = 0
 
 
 @dataclass
@@ -81,6 +87,7 @@ def solve_inputs(
     targets: str = "soft",
     solver: dict[str, float] | None = None,
     warn: Callable[[str], None] | None = None,
+    robust: Robust | None = None,
 ) -> tuple[Solution, dict[str, float]]:
     """Build and solve `inp`; returns the solution and the build/hand-off/solve timings (s).
 
@@ -97,9 +104,12 @@ def solve_inputs(
             f"unknown --targets '{targets}'. Fix: use one of {', '.join(TARGET_MODES)}"
         )
     t0 = time.perf_counter()
-    m, _sets = build_model(inp, targets)
+    m, _sets = build_model(inp, targets, robust)
     t1 = time.perf_counter()
     lp = compile_lp(m)
+    if robust is not None:  # the robust objective is the jobs objective; keep the nominal one
+        lp.costs["jobs_nominal"] = lp.costs["jobs"]
+        lp.costs["jobs"] = lp.costs.pop("robust")
     for option, value in (solver or {}).items():
         lp.highs.setOptionValue(option, value)
     numerics = numerics_warnings(lp)
@@ -149,11 +159,28 @@ def plan(opts: SolveOptions) -> Run:
 
         inp = apply_overrides(inp, opts.overrides, str(opts.model_file))
     load_s = time.perf_counter() - t0
+    robust = robust_spec(inp, opts) if opts.risk != "none" else None
     sol, timings = solve_inputs(
-        inp, opts.objective, opts.weights, opts.targets, opts.solver, opts.warn
+        inp, opts.objective, opts.weights, opts.targets, opts.solver, opts.warn, robust
     )
     tables = tables_of(inp, sol)
-    return Run(inp, sol, tables, run_info(inp, sol, opts, {"load": load_s, **timings}))
+    info = run_info(inp, sol, opts, {"load": load_s, **timings})
+    if robust is not None:
+        rows = sol.rows.set_index("constraint")
+        info["risk"] = {
+            "kind": robust.kind,
+            "beta": robust.beta,
+            "cap": robust.cap,
+            "scenarios": len(robust.scenarios),
+            "seed": opts.seed,
+            "objective": sol.objective_value,
+            "jobs_nominal": sol.totals.get("jobs_nominal"),
+            "reference_jobs": robust.reference,
+            "price_of_risk": float(rows.loc["cvar_cap", "shadow_price"])
+            if "cvar_cap" in rows.index
+            else None,
+        }
+    return Run(inp, sol, tables, info)
 
 
 def run_solve(opts: SolveOptions) -> Run:
@@ -411,3 +438,38 @@ def _file_diff(old: Path, new: Path) -> list[str]:
         (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
     )
     return [f"{old.name}: differs from row {row + 1} ({len(a)} rows then, {len(b)} now)"]
+
+
+def robust_spec(inp: Inputs, opts: SolveOptions) -> Robust:
+    """Scenarios of jobs per US$ million and lags (Latin hypercube over uncertainty.csv), and
+    for CVaR the nominal plan's jobs, from which each scenario's shortfall is counted."""
+    from allocator.uncertainty import latin_hypercube, params_of
+
+    if opts.objective != "jobs":
+        raise UsageError("--risk plans for the jobs objective. Fix: use --objective jobs")
+    if opts.risk not in ("cvar", "worst-case"):
+        raise UsageError(f"unknown --risk '{opts.risk}'. Fix: use cvar or worst-case")
+    if not 0 <= opts.beta < 1:
+        raise UsageError(
+            "--beta is the share of scenarios left out of the tail, in [0, 1). Fix: e.g. --beta 0.9"
+        )
+    params = [p for p in params_of(inp) if p.column in ("jobs_per_musd", "lag_years")]
+    if not params:
+        raise UsageError(
+            "--risk needs ranges on jobs_per_musd or lag_years in uncertainty.csv. "
+            "Fix: add them (see inputs/README.md)"
+        )
+    base = {p.program: (p.jobs_per_musd, p.lag_years) for p in inp.programs}
+    scenarios = []
+    for values in latin_hypercube(params, opts.scenarios, opts.seed):
+        sc = dict(base)
+        for p, v in zip(params, values, strict=True):
+            prog = str(p.row.program)  # type: ignore[attr-defined]
+            rate, lag = sc[prog]
+            sc[prog] = (float(v), lag) if p.column == "jobs_per_musd" else (rate, int(v))
+        scenarios.append(sc)
+    reference = 0.0
+    if opts.risk == "cvar":
+        nominal, _ = solve_inputs(inp, "jobs", targets=opts.targets, solver=opts.solver)
+        reference = nominal.objective_value
+    return Robust(opts.risk, tuple(scenarios), opts.beta, opts.cvar_cap, reference)

@@ -103,6 +103,22 @@ def solve(
         Path | None,
         typer.Option(help="Re-run what this run folder records and report any difference."),
     ] = None,
+    risk: Annotated[
+        str,
+        typer.Option(
+            help="none, cvar or worst-case: a jobs plan robust over "
+            "scenarios drawn from uncertainty.csv."
+        ),
+    ] = "none",
+    beta: Annotated[float, typer.Option(help="CVaR: the tail is the worst 1 - beta share.")] = 0.9,
+    cvar_cap: Annotated[
+        float | None,
+        typer.Option(
+            help="CVaR: most expected jobs shortfall (against the nominal plan) in the tail."
+        ),
+    ] = None,
+    scenarios: Annotated[int, typer.Option(min=2, help="Scenarios for --risk.")] = 50,
+    seed: Annotated[int, typer.Option(help="Seed of the --risk scenarios.")] = 0,
 ) -> None:
     """Solve the allocation LP and write a run folder of tables."""
     with exit_codes():
@@ -115,6 +131,13 @@ def solve(
         opts = solve_options(model, inputs, objective, weights, targets)
         opts.out, opts.force, opts.write_model, opts.plots = out, force, write_model, plots
         opts.warn = _warn
+        opts.risk, opts.beta, opts.cvar_cap, opts.scenarios, opts.seed = (
+            risk,
+            beta,
+            cvar_cap,
+            scenarios,
+            seed,
+        )
         run = run_solve(opts)
         if as_json:
             print_json(run_summary(run))
@@ -511,7 +534,7 @@ def show_run(run: Run) -> None:
     out.print(
         f"[bold green]Optimal[/] ({escape(run.inputs.folder)}, objective {sol.objective}): "
         f"[bold]{sol.objective_value:,.{_digits(sol.objective_value)}f}[/] "
-        f"{reports.objective_label(sol, last)}"
+        f"{_headline(run)}"
     )
     out.print(
         f"  jobs in {last}: {sol.totals.get('jobs', 0):,.0f} jobs; "
@@ -526,6 +549,8 @@ def show_run(run: Run) -> None:
         table.add_row(str(sector), *[f"{v:,.0f}" for v in row])
     table.add_row("[bold]total[/]", *[f"[bold]{v:,.0f}[/]" for v in grid.sum(axis=0)])
     out.print(table)
+    if "risk" in run.info:
+        _show_risk(run.info["risk"])
     _show_shortfalls(run.tables["outcomes"])
     _show_prices(reports.top_shadow_prices(sol), sol)
     if run.folder is not None:
@@ -533,6 +558,33 @@ def show_run(run: Run) -> None:
             f"Wrote [bold]{run.folder}[/]: "
             + ", ".join(sorted(p.name for p in run.folder.iterdir()))
         )
+
+
+def _headline(run: Run) -> str:
+    from allocator import reports
+
+    label = reports.objective_label(run.solution, run.inputs.last_milestone)
+    risk = run.info.get("risk")
+    if risk is None:
+        return label
+    which = "expected" if risk["kind"] == "cvar" else "worst-scenario"
+    return f"{which} {label} over {risk['scenarios']} scenarios"
+
+
+def _show_risk(risk: dict[str, Any]) -> None:
+    if risk["kind"] == "worst-case":
+        out.print(
+            f"[bold]Robust plan[/] (worst case of {risk['scenarios']} scenarios): the worst "
+            f"scenario reaches {risk['objective']:,.0f} jobs; the nominal data give "
+            f"{risk['jobs_nominal']:,.0f}"
+        )
+        return
+    out.print(
+        f"[bold]Robust plan[/] (CVaR, beta {risk['beta']:g}, {risk['scenarios']} scenarios): "
+        f"expected jobs {risk['objective']:,.0f}; nominal jobs {risk['jobs_nominal']:,.0f}; "
+        f"price of risk {risk['price_of_risk']:,.4g} jobs of expected value per job of "
+        "CVaR cap"
+    )
 
 
 def _show_shortfalls(outcomes: object) -> None:

@@ -7,6 +7,7 @@ side and how to say it in plain words; the reports reuse it for every row.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -55,6 +56,9 @@ FAMILIES: dict[str, Family] = {
         "{kind} target of {dimension} {member} in {year}",
     ),
     "shortfall_total": Family((), "share", "least weighted shortfall of the targets"),
+    "worst_case": Family(("scenario",), "jobs", "jobs in scenario {scenario}"),
+    "cvar_tail": Family(("scenario",), "jobs", "shortfall of scenario {scenario} beyond the VaR"),
+    "cvar_cap": Family((), "jobs", "CVaR cap: expected shortfall in the worst scenarios"),
     "export_market": Family(
         ("dimension", "member", "year"), "musd", "export market of {dimension} {member} in {year}"
     ),
@@ -65,6 +69,9 @@ VARIABLES: dict[str, Family] = {
     "carry": Family(("pool", "phase"), "musd", "{pool} budget carried from {phase} to the next"),
     "mitigate": Family(("risk", "year"), "musd", "mitigation of {risk} risk in {year}"),
     "exports": Family(("program", "year"), "musd", "exports of {program} in {year}"),
+    "worst": Family((), "jobs", "jobs in the worst scenario"),
+    "eta": Family((), "jobs", "value at risk (shortfall)"),
+    "tail": Family(("scenario",), "jobs", "shortfall of scenario {scenario} beyond the VaR"),
     "shortfall": Family(
         ("kind", "dimension", "member", "year"),
         "target",
@@ -392,3 +399,71 @@ def _achieved(m: pyo.ConcreteModel, s: Sets, kind: str, programs: list[str], yea
             for k in s.capital_terms(p, year)
         ]
     return [(1.0, m.exports[p, year]) for p in programs if (p, year) in s.exports_set]
+
+
+@dataclass(frozen=True)
+class Robust:
+    """A robust jobs plan over sampled scenarios (see add_robust)."""
+
+    kind: str  # "cvar" or "worst-case"
+    scenarios: tuple[dict[str, tuple[float, int]], ...]  # program -> (jobs_per_musd, lag)
+    beta: float = 0.9
+    cap: float | None = None  # cvar: most expected shortfall in the worst (1 - beta) share
+    reference: float = 0.0  # cvar: the nominal plan's jobs, from which shortfall is counted
+
+
+def _scenario_jobs(m: pyo.ConcreteModel, s: Sets, scenario: dict[str, tuple[float, int]]) -> list:
+    year = s.milestones[-1]
+    terms = []
+    for p, keys in s.by_program.items():
+        rate, lag = scenario.get(p, (s.programs[p].jobs_per_musd, s.programs[p].lag_years))
+        if rate:
+            terms += [(rate, s.iv[k]) for k in keys if k[2] <= year - lag]
+    return terms
+
+
+def add_robust(m: pyo.ConcreteModel, s: Sets, robust: Robust | None) -> None:
+    """Robust jobs over scenarios s = 1..S, one allocation for all of them.
+
+    jobs_s = sum_p jobs_per_musd[p, s] * capital[p, Y] with scenario lags.
+    cvar (Rockafellar-Uryasev): maximise (1/S) sum_s jobs_s subject to
+      eta + 1 / ((1 - beta) S) sum_s u_s <= cap            (row cvar_cap: its dual is the price
+      u_s >= reference - jobs_s - eta, u_s >= 0             of risk, jobs per job of the cap)
+    where reference - jobs_s is scenario s's shortfall against the nominal plan.
+    worst-case: maximise w subject to w <= jobs_s for every s (rows worst_case[s]).
+    The robust objective is declared beside obj_jobs; the solver uses it as the jobs objective.
+    """
+    if robust is None:
+        return
+    n = len(robust.scenarios)
+    jobs = [_scenario_jobs(m, s, sc) for sc in robust.scenarios]
+    scen = list(range(1, n + 1))
+    if robust.kind == "worst-case":
+        m.worst = pyo.Var(bounds=(None, None))
+        rows = {(k,): (0.0, lin([*jobs[k - 1], (-1.0, m.worst)]), None) for k in scen}
+        _add(m, "worst_case", rows)
+        m.obj_robust = pyo.Objective(expr=lin([(1.0, m.worst)]), sense=pyo.maximize)
+        return
+    m.eta = pyo.Var(bounds=(None, None))
+    m.tail = pyo.Var(scen, bounds=(0.0, None), dense=True)
+    rows = {
+        (k,): (robust.reference, lin([*jobs[k - 1], (1.0, m.tail[k]), (1.0, m.eta)]), None)
+        for k in scen
+    }
+    _add(m, "cvar_tail", rows)
+    weight = 1.0 / ((1.0 - robust.beta) * n)
+    m.cvar_cap = pyo.Constraint(
+        expr=(
+            None,
+            lin([(1.0, m.eta), *((weight, m.tail[k]) for k in scen)]),
+            robust.cap if robust.cap is not None else 1e12,
+        )
+    )
+    mean = defaultdict(float)
+    for terms in jobs:
+        for coef, var in terms:
+            mean[id(var)] += coef / n
+    by_id = {id(var): var for terms in jobs for _, var in terms}
+    m.obj_robust = pyo.Objective(
+        expr=lin((c, by_id[i]) for i, c in mean.items()), sense=pyo.maximize
+    )

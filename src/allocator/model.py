@@ -94,7 +94,9 @@ def build_sets(inp: Inputs) -> Sets:
     return sets
 
 
-def build_model(inp: Inputs, targets: str = "soft") -> tuple[pyo.ConcreteModel, Sets]:
+def build_model(
+    inp: Inputs, targets: str = "soft", robust: c.Robust | None = None
+) -> tuple[pyo.ConcreteModel, Sets]:
     """The LP with both objectives (`jobs`, `exports`) declared; the solver picks the blend.
 
     `targets` is off (ignored), soft (shortfall minimised first) or hard (must be met).
@@ -117,4 +119,5 @@ def build_model(inp: Inputs, targets: str = "soft") -> tuple[pyo.ConcreteModel, 
         c.add_export_market(m, sets)
         c.add_targets(m, sets, targets)
         c.add_objectives(m, sets)
+        c.add_robust(m, sets, robust)
     return m, sets

@@ -568,7 +568,17 @@ def _labels(
     return frame
 
 
-LABEL_ORDER = ["kind", "dimension", "member", "program", "pool", "risk", "phase", "year"]
+LABEL_ORDER = [
+    "kind",
+    "dimension",
+    "member",
+    "program",
+    "pool",
+    "risk",
+    "phase",
+    "year",
+    "scenario",
+]
 
 
 def _column_table(lp: CompiledLP, x: np.ndarray, rc: np.ndarray, cost: np.ndarray) -> pd.DataFrame:
