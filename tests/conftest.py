@@ -27,3 +27,24 @@ def solved(folder: str, objective: str = "jobs", targets: str = "soft"):
 @pytest.fixture(scope="session")
 def baseline_dir() -> Path:
     return BASELINE
+
+
+def cli(*args, cwd=ROOT):
+    """`allocator ARGS` in a subprocess, with this interpreter: (returncode, stdout, stderr)."""
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "allocator.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+def digest(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file in a folder, by name."""
+    import hashlib
+
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import highspy
 import openpyxl
 import pandas as pd
 import pytest
 
-from conftest import DATA, ROOT
+from conftest import DATA, digest
+from conftest import cli as run
 
 COLUMNS = {
     "allocation.csv": [
@@ -100,20 +98,6 @@ COLUMNS = {
         "unit",
     ],
 }
-
-
-def run(*args, cwd=ROOT):
-    return subprocess.run(
-        [sys.executable, "-m", "allocator.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-    )
-
-
-def digest(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
 @pytest.fixture(scope="module")

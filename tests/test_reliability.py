@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import signal
 import subprocess
@@ -14,7 +13,7 @@ import pytest
 
 from allocator import outputs
 from allocator.api import SolveOptions, run_solve
-from conftest import BASELINE, DATA, ROOT
+from conftest import BASELINE, DATA, ROOT, cli, digest
 
 FILES = {
     "allocation.csv",
@@ -26,20 +25,6 @@ FILES = {
     "workbook.xlsx",
     "run.json",
 }
-
-
-def cli(*args, cwd=ROOT):
-    return subprocess.run(
-        [sys.executable, "-m", "allocator.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-    )
-
-
-def digest(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
 def leftovers(parent: Path) -> list[str]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -18,18 +16,9 @@ from allocator.model import build_model
 from allocator.modelfile import Override, apply_overrides, load_model_file
 from allocator.solve import compile_lp
 from conftest import BASELINE, DATA, ROOT
+from conftest import cli as run
 
 MODELS = sorted((ROOT / "models").glob("*.yaml"))
-
-
-def run(*args, cwd=ROOT):
-    return subprocess.run(
-        [sys.executable, "-m", "allocator.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-    )
 
 
 def test_at_least_four_model_files_ship():
