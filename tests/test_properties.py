@@ -207,10 +207,10 @@ def test_random_dataset_is_optimal_with_certificates_or_provably_infeasible(
     try:
         sol, _ = solve_inputs(inp, objective, targets=targets)
     except InfeasibleError as exc:
-        if exc.diagnosis is None:  # refused before solving: a hard target nothing can reach
+        if exc.diagnosis is None:  # refused before solving: nothing could ever meet it
             event("refused before solving")
-            assert targets == "hard"
-            assert exc.details  # noqa: PT017 - the branch taken is the point
+            assert exc.details
+            assert targets == "hard" or all("group_min(" in d for d in exc.details)
             return
         event("infeasible")
         _check_irreducible(exc.lp, exc.diagnosis)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
-from allocator.errors import InfeasibleError, InputError
+from allocator.errors import InfeasibleError
 
 if TYPE_CHECKING:
     from allocator.model import Sets
@@ -178,26 +178,44 @@ def _group_member(s: Sets, dimension: str, key: tuple[str, str, int]) -> str | N
     return None if value is None else str(value)
 
 
+def _members_by_phase(s: Sets, dimensions: set[str]) -> dict[tuple[str, str, str], list]:
+    """Investment keys by (dimension, member, phase or all), in one pass over the keys."""
+    out: dict[tuple[str, str, str], list] = defaultdict(list)
+    for dim in dimensions:
+        for k in s.invest:
+            member = _group_member(s, dim, k)
+            if member is not None:
+                out[(dim, member, "all")].append(k)
+                out[(dim, member, s.phase_of[k[2]])].append(k)
+    return out
+
+
 def add_groups(m: pyo.ConcreteModel, s: Sets) -> None:
     """group_max/min[d,m,f]: spending of member m of dimension d in phase f (or all) <= / >= limit.
 
     group_share[d,m,f]: that spending - max_share * (all spending in f) <= 0.
     """
     fams: dict[str, dict[tuple, tuple]] = {"group_max": {}, "group_min": {}, "group_share": {}}
+    members = _members_by_phase(s, {g.dimension for g in s.inputs.groups})
     for g in s.inputs.groups:
         keys = s.invest if g.phase == "all" else s.by_phase.get(g.phase, [])
-        inside = [k for k in keys if _group_member(s, g.dimension, k) == g.member]
+        inside = members.get((g.dimension, g.member, g.phase), [])
         idx = (g.dimension, g.member, g.phase)
         if g.max_musd is not None and inside:
             fams["group_max"][idx] = (None, lin((1.0, s.iv[k]) for k in inside), g.max_musd)
         if g.min_musd is not None and g.min_musd > 0 and not inside:
-            raise InputError(
-                f"no program of {g.dimension} {g.member} can receive money in {g.phase}",
-                file="groups.csv",
-                row=g.line,
-                column="min_musd",
-                fix="clear min_musd, or make a pool with a budget in that phase eligible",
+            err = InfeasibleError(
+                f"the plan is infeasible: the floor on {g.dimension} {g.member} ({g.phase}) "
+                "cannot be met whatever the budgets. Fix: clear min_musd, or make a pool with "
+                "a budget in that phase eligible for it"
             )
+            err.details = [
+                f"  - group_min({g.dimension},{g.member},{g.phase}): at least {g.min_musd:g} musd, "
+                f"but no pool may fund any program of {g.dimension} {g.member} "
+                f"{'in any phase' if g.phase == 'all' else 'in ' + g.phase} "
+                f"(groups.csv row {g.line}, column min_musd)"
+            ]
+            raise err
         if g.min_musd is not None and inside:
             fams["group_min"][idx] = (g.min_musd, lin((1.0, s.iv[k]) for k in inside), None)
         if g.max_share is not None and inside:

@@ -18,6 +18,7 @@ import highspy
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from allocator.constraints import name_of
@@ -94,8 +95,11 @@ def compile_lp(m: pyo.ConcreteModel, direct: bool = True) -> CompiledLP:
     or objective that is not such a plain linear expression sends the whole model through
     `LinearStandardFormCompiler` instead. Both give the same matrix (tested).
     """
-    order = [v for comp in m.component_objects(pyo.Var, descend_into=False) for v in comp.values()]
-    form = (_direct_form(m, order) if direct else None) or _compiler_form(m, order)
+    with PauseGC():  # many small objects, none of them garbage: the collector only costs time
+        order = [
+            v for comp in m.component_objects(pyo.Var, descend_into=False) for v in comp.values()
+        ]
+        form = (_direct_form(m, order) if direct else None) or _compiler_form(m, order)
     cols, rows = form.cols, form.rows
     lp = CompiledLP(
         highs=highspy.Highs(),
@@ -446,12 +450,14 @@ def _tie_break(
     tight = np.where(row_dual[rows] > 0, lp.row_upper[rows], lp.row_lower[rows])
     h.changeColsBounds(len(cols), cols, at, at)
     h.changeRowsBounds(len(rows), rows, tight, tight)
+    h.setOptionValue("simplex_strategy", 4)  # the optimal basis stays feasible: primal simplex
     try:
         _, sol = _run(lp, secondary)
         return np.array(sol.col_value)
     except AllocatorError:
         return None
     finally:
+        h.setOptionValue("simplex_strategy", 1)
         h.changeColsBounds(len(cols), cols, lp.col_lower[cols], lp.col_upper[cols])
         h.changeRowsBounds(len(rows), rows, lp.row_lower[rows], lp.row_upper[rows])
 
@@ -461,21 +467,42 @@ def _reachable_exports(lp: CompiledLP, x: np.ndarray) -> np.ndarray:
 
     Exports before the objective's year appear in no objective, so the solver may leave them at
     zero; they constrain nothing else, so maximising them with every other column held at `x`
-    reports what the plan reaches without changing it.
+    reports what the plan reaches without changing it. Only the export columns and the rows
+    they appear in take part: that small LP is built apart (the held columns' share of each row
+    moved into its bounds), so it costs milliseconds even when the plan has millions of entries.
     """
-    is_exp = np.array([f == "exports" for f in lp.col_family])
-    if not is_exp.any():
+    exp = np.flatnonzero(np.array([f == "exports" for f in lp.col_family]))
+    if not exp.size:
         return x
-    h = lp.highs
-    held = np.flatnonzero(~is_exp).astype(np.int32)
-    h.changeColsBounds(len(held), held, x[held], x[held])
-    try:
-        _, sol = _run(lp, is_exp.astype(float))
-        return np.where(is_exp, np.array(sol.col_value), x)
-    except AllocatorError:
+    a = lp.matrix
+    starts, ends = a.indptr[exp], a.indptr[exp + 1]
+    entry = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
+    rows = np.unique(a.indices[entry])
+    held = x.copy()
+    held[exp] = 0.0
+    fixed = (a @ held)[rows]
+    sub = highspy.Highs()
+    sub.setOptionValue("output_flag", False)
+    model = highspy.HighsLp()
+    model.num_col_, model.num_row_ = len(exp), len(rows)
+    model.col_cost_ = np.ones(len(exp))
+    model.col_lower_, model.col_upper_ = lp.col_lower[exp], lp.col_upper[exp]
+    model.row_lower_ = np.where(lp.row_lower[rows] <= -INF, -INF, lp.row_lower[rows] - fixed)
+    model.row_upper_ = np.where(lp.row_upper[rows] >= INF, INF, lp.row_upper[rows] - fixed)
+    local = np.searchsorted(rows, a.indices[entry])
+    counts = ends - starts
+    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    model.a_matrix_.start_ = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    model.a_matrix_.index_ = local.astype(np.int32)
+    model.a_matrix_.value_ = a.data[entry].astype(float)
+    model.sense_ = highspy.ObjSense.kMaximize
+    sub.passModel(model)
+    sub.run()
+    if sub.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return x
-    finally:
-        h.changeColsBounds(len(held), held, lp.col_lower[held], lp.col_upper[held])
+    out = x.copy()
+    out[exp] = np.array(sub.getSolution().col_value)
+    return out
 
 
 @dataclass
@@ -507,6 +534,7 @@ def optimum(
         raise
     row_dual, col_dual = np.array(sol.row_dual), np.array(sol.col_dual)
     x = np.array(sol.col_value)
+    basis = lp.highs.getBasis()  # the objective's own optimum: where the next re-solve starts
     ranges = _ranging(lp, cost, np.array(sol.row_value)) if ranging else None
     iterations = int(lp.highs.getInfo().simplex_iteration_count)
     other = {"jobs": "exports", "exports": "jobs"}.get(objective)
@@ -515,6 +543,7 @@ def optimum(
         x = x if better is None else better
     x = _reachable_exports(lp, x)
     _set_costs(lp, cost)
+    lp.highs.setBasis(basis)
     return Optimum(z, x, row_dual, col_dual, cost, least, ranges, iterations)
 
 

@@ -31,6 +31,7 @@ class _Entry:
     year: int  # the year the capital is counted in
     spent: int  # the year the money is spent
     kind: str  # "jobs" or "exports"
+    pos: int = -1  # where the coefficient is stored in lp.matrix.data (matrix entries only)
 
 
 @dataclass
@@ -56,6 +57,7 @@ class SampleModel:
         m, sets = build_model(wide, self.targets)
         self.lp = compile_lp(m)
         self.entries = _program_entries(self.lp, wide, sets.milestones[-1])
+        _locate(self.lp, self.entries)
         self.bound_rows = [_rows_of(self.lp, wide, p) for p in self.params]
         self.set_values(np.array([p.nominal for p in self.params]))
         optimum(self.lp, self.objective, ranging=False)
@@ -91,8 +93,9 @@ class SampleModel:
             value = rate if counts else 0.0
             if e.row < 0:
                 self.lp.costs["jobs"][e.col] = value
-            else:
+            else:  # HiGHS and the compiled matrix (which reports and passes read) in step
                 h.changeCoeff(e.row, e.col, value)
+                self.lp.matrix.data[e.pos] = value
 
     def solve(self, values: np.ndarray) -> dict[str, Any]:
         """One sample: its numbers set, solved warm; jobs, exports and program totals."""
@@ -156,6 +159,24 @@ def _program_entries(lp: CompiledLP, inp: Inputs, last: int) -> dict[str, list[_
                 if member == idx[2]:
                     entries[prog] += [_Entry(i, j, idx[3], t, "jobs") for j, t in by_program[prog]]
     return dict(entries)
+
+
+def _locate(lp: CompiledLP, entries: dict[str, list[_Entry]]) -> None:
+    """Each matrix entry's slot in lp.matrix.data. Built at the shortest lags, the matrix has a
+    slot for every entry a sample may need; longer lags only set some of them to 0. (A program
+    with no jobs has no term in a jobs target, and uncertainty.py refuses to give it a range.)"""
+    a = lp.matrix
+    for prog, items in entries.items():
+        kept = []
+        for e in items:
+            if e.row >= 0:
+                lo, hi = a.indptr[e.col], a.indptr[e.col + 1]
+                k = lo + int(np.searchsorted(a.indices[lo:hi], e.row))
+                if k >= hi or a.indices[k] != e.row:
+                    continue  # a program without jobs has no term in a jobs target: stays 0
+                e.pos = k
+            kept.append(e)
+        entries[prog] = kept
 
 
 def _rows_of(lp: CompiledLP, inp: Inputs, p: Param) -> list[tuple[int, float]]:

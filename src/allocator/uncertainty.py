@@ -100,14 +100,14 @@ def params_of(inp: Inputs) -> list[Param]:
                     column="low",
                     fix="use a range of values >= 0",
                 )
-            if column == "exports_per_musd" and nominal == 0 and high > 0:
+            if column in ("exports_per_musd", "jobs_per_musd") and nominal == 0 and high > 0:
                 raise InputError(
-                    f"{row.program} exports nothing in the data, so a range on its "
-                    "exports cannot take effect",
+                    f"{row.program} has {column} 0 in the data, so a range on it cannot "  # type: ignore[attr-defined]
+                    "take effect",
                     file="uncertainty.csv",
                     row=u.line,
                     column="ref",
-                    fix="give it a positive exports_per_musd, or drop the range",
+                    fix=f"give it a positive {column}, or drop the range",
                 )
             found.append(Param(table, row, column, nominal, low, high, u.distribution, u))
     return found
