@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -48,14 +49,32 @@ def check_target(path: Path, force: bool) -> None:
 
 
 @contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM for a few system calls that must not be cut in two (a folder
+    created but its name not yet known, a run renamed away but the new one not yet in place);
+    a signal that arrives meanwhile is delivered right after."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    if not hasattr(signal, "pthread_sigmask"):  # not on Windows: nothing to hold
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+@contextmanager
 def atomic_run_dir(path: Path, force: bool) -> Iterator[Path]:
     """Yield a temp folder to write into; on success it becomes `path`, on failure it vanishes."""
     check_target(path, force)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    with _signals_held():
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
     try:
         yield tmp
-        _replace(tmp, path, force)
+        with _signals_held():
+            _replace(tmp, path, force)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
