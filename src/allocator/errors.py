@@ -55,9 +55,11 @@ class InfeasibleError(NotOptimalError):
     pipeline, which knows the inputs) says them in words with the input file and row.
     """
 
-    diagnosis: object = None
-    lp: object = None
-    details: list[str] = []  # noqa: RUF012 - replaced per instance, never mutated
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.diagnosis: object = None
+        self.lp: object = None
+        self.details: list[str] = []
 
 
 class UnboundedError(NotOptimalError):

@@ -79,9 +79,7 @@ def _where(inp: Inputs, family: str, labels: dict[str, object]) -> str:
 def _unit(family: str, labels: dict[str, object]) -> str:
     if family == "target":
         return "jobs" if labels.get("kind") == "jobs" else "musd"
-    if family in ("shortfall_total", "group_share", "risk_cover"):
-        return "" if family == "shortfall_total" else "musd"
-    return "musd"
+    return "" if family == "shortfall_total" else "musd"
 
 
 def _row_words(lp: CompiledLP, i: int, side: str) -> tuple[str, dict[str, object], str]:

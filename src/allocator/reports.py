@@ -36,7 +36,7 @@ UNITS = {
     "upper": "family unit",
     "slack": "family unit",
     "shadow_price": "see unit column",
-    "value": "US$ million",
+    "value": "family unit",
     "reduced_cost": "see unit column",
     "objective_coefficient": "see unit column",
 }

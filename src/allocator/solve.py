@@ -672,8 +672,8 @@ def trace_frontier(lp: CompiledLP, points: int) -> list[FrontierPoint]:
     """
     _hold_least_shortfall(lp)
     jobs, exports = lp.costs["jobs"], lp.costs["exports"]
-    ends = [solve_lp(lp, "jobs"), solve_lp(lp, "exports")]
-    low, high = ends[0].totals["exports"], ends[1].objective_value
+    low = float(lp.costs["exports"] @ optimum(lp, "jobs", ranging=False).x)
+    high = optimum(lp, "exports", ranging=False).objective
     h = lp.highs
     nz = np.flatnonzero(exports).astype(np.int32)
     h.addRow(low, INF, len(nz), nz, exports[nz])
@@ -732,26 +732,3 @@ def numerics_warnings(lp: CompiledLP) -> list[str]:
             "Fix: check those numbers and their units (money is in US$ million)"
         )
     return found
-
-
-@dataclass
-class Resolve:
-    """A warm re-solve's answer: objective, primal values, row duals, reduced costs."""
-
-    objective: float
-    x: np.ndarray
-    row_dual: np.ndarray
-    col_dual: np.ndarray
-
-
-def resolve_objective(lp: CompiledLP, cost: np.ndarray) -> Resolve:
-    """Change every objective coefficient at once on the live HiGHS instance and re-run from
-    the current basis. Primal simplex, since only the costs moved: the old basis stays feasible
-    (SOLVER-NOTES: a third to a half of dual simplex's iterations on objective sweeps)."""
-    h = lp.highs
-    h.setOptionValue("simplex_strategy", 4)
-    try:
-        z, sol = _run(lp, cost)
-    finally:
-        h.setOptionValue("simplex_strategy", 1)
-    return Resolve(z, np.array(sol.col_value), np.array(sol.row_dual), np.array(sol.col_dual))

@@ -197,16 +197,6 @@ def _rows_of(lp: CompiledLP, inp: Inputs, p: Param) -> list[tuple[int, float]]:
     return [(i, names[n]) for i, n in enumerate(lp.row_names) if n in names]
 
 
-def sample_rows(params: list[Param], values: np.ndarray) -> list[dict[str, Any]]:
-    """The drawn values as columns named by their cell, one dict per sample."""
-    return [{p.label: float(v) for p, v in zip(params, row, strict=True)} for row in values]
-
-
-def quantiles(values: np.ndarray) -> dict[str, float]:
-    """P5, P50 and P95."""
-    return {f"p{q}": float(np.percentile(values, q)) for q in (5, 50, 95)} if len(values) else {}
-
-
 # --- running a sweep ---------------------------------------------------------------------
 
 _MODELS: dict[tuple[Any, ...], tuple[SampleModel, list[str]]] = {}
