@@ -8,12 +8,10 @@ side and how to say it in plain words; the reports reuse it for every row.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pyomo.environ as pyo
-from pyomo.core.expr.numeric_expr import LinearExpression
 
 from allocator.errors import InfeasibleError
 
@@ -82,22 +80,30 @@ VARIABLES: dict[str, Family] = {
 
 def name_of(family: str, index: tuple[object, ...]) -> str:
     """The row or column name written to model.lp / model.mps, e.g. `budget(public,phase1)`."""
-    return f"{family}({','.join(str(i) for i in index)})" if index else family
+    return f"{family}({','.join(map(str, index))})" if index else family
 
 
-def lin(terms: Iterable[tuple[float, object]]) -> LinearExpression:
-    """A linear expression from (coefficient, variable) pairs."""
-    pairs = list(terms)
-    if not pairs:
-        return LinearExpression(linear_coefs=[], linear_vars=[])
-    coefs, variables = zip(*pairs, strict=True)
-    return LinearExpression(linear_coefs=list(coefs), linear_vars=list(variables))
+Row = tuple[float | None, list[int], list[float] | None, float | None]
+"""(lower, column positions, coefficients or None for all ones, upper)."""
 
 
-def _add(m: pyo.ConcreteModel, name: str, rows: dict[tuple, tuple]) -> None:
-    """Attach a family of rows {index: (lower, body, upper)}; an empty family adds nothing."""
-    if rows:
-        setattr(m, name, pyo.Constraint(list(rows), rule=lambda _m, *i: rows[i]))
+def _add(m: pyo.ConcreteModel, s: Sets, name: str, rows: dict[tuple, Row]) -> None:
+    """Attach a family of rows; an empty family adds nothing."""
+    if not rows:
+        return
+    body = {i: (lo, s.rec.expr(cols, coefs), up) for i, (lo, cols, coefs, up) in rows.items()}
+    setattr(m, name, pyo.Constraint(list(body), rule=lambda _m, *i: body[i]))
+
+
+def _objective(m: pyo.ConcreteModel, s: Sets, name: str, cols: list[int], coefs: list) -> None:
+    setattr(m, name, pyo.Objective(expr=s.rec.expr(cols, coefs), sense=pyo.maximize))
+
+
+def _var(m: pyo.ConcreteModel, s: Sets, name: str, keys: list | None, bounds: tuple) -> dict:
+    """A variable family (a single variable if `keys` is None); returns key -> column position."""
+    var = pyo.Var(bounds=bounds) if keys is None else pyo.Var(keys, bounds=bounds, dense=True)
+    setattr(m, name, var)
+    return s.rec.columns.add(getattr(m, name))
 
 
 def add_variables(m: pyo.ConcreteModel, s: Sets) -> None:
@@ -105,88 +111,96 @@ def add_variables(m: pyo.ConcreteModel, s: Sets) -> None:
 
     invest outside the program's window is bounded to (0, 0) (a timing window as fixed bounds).
     """
-
-    def invest_bounds(_m: object, p: str, _s: str, t: int) -> tuple[float, float | None]:
+    s.iv = _var(m, s, "invest", s.invest, (0.0, None))
+    for (p, _pool, t), v in zip(s.invest, m.invest.values(), strict=True):
         prog = s.programs[p]
-        return (0.0, None) if prog.first_year <= t <= prog.last_year else (0.0, 0.0)
+        if not prog.first_year <= t <= prog.last_year:
+            v.setub(0.0)
+    _var(m, s, "carry", s.carry, (0.0, None))
+    _var(m, s, "mitigate", s.mitigate, (0.0, None))
+    _var(m, s, "exports", s.exports, (0.0, None))
 
-    m.invest = pyo.Var(s.invest, bounds=invest_bounds, dense=True)
-    s.iv = dict(
-        zip(s.invest, m.invest.values(), strict=True)
-    )  # plain dict: faster than m.invest[k]
-    m.carry = pyo.Var(s.carry, bounds=(0.0, None), dense=True)
-    m.mitigate = pyo.Var(s.mitigate, bounds=(0.0, None), dense=True)
-    m.exports = pyo.Var(s.exports, bounds=(0.0, None), dense=True)
+
+def _col(s: Sets, family: str) -> dict:
+    return s.rec.columns.of[family]
 
 
 def add_budget(m: pyo.ConcreteModel, s: Sets) -> None:
     """budget[s,f]: sum_{p, t in f} invest[p,s,t] + carry[s,f] - carry[s,f-1] <= budget[s,f]."""
-    carried = set(s.carry)
-    rows = {}
+    carry = _col(s, "carry")
+    rows: dict[tuple, Row] = {}
     for pool in s.inputs.pools:
         key = (pool.pool, pool.phase)
-        terms = [(1.0, s.iv[k]) for k in s.by_pool_phase.get(key, [])]
-        if key in carried:
-            terms.append((1.0, m.carry[key]))
+        cols = [s.iv[k] for k in s.by_pool_phase.get(key, [])]
+        coefs = [1.0] * len(cols)
+        if key in carry:
+            cols.append(carry[key])
+            coefs.append(1.0)
         i = s.phases.index(pool.phase)
-        if i > 0 and (pool.pool, s.phases[i - 1]) in carried:
-            terms.append((-1.0, m.carry[pool.pool, s.phases[i - 1]]))
-        if terms:
-            rows[key] = (None, lin(terms), pool.budget_musd)
-    _add(m, "budget", rows)
+        if i > 0 and (pool.pool, s.phases[i - 1]) in carry:
+            cols.append(carry[pool.pool, s.phases[i - 1]])
+            coefs.append(-1.0)
+        if cols:
+            rows[key] = (None, cols, coefs, pool.budget_musd)
+    _add(m, s, "budget", rows)
 
 
 def add_program_cap(m: pyo.ConcreteModel, s: Sets) -> None:
     """program_cap[p]: sum_{s,t} invest[p,s,t] <= cap[p]."""
-    rows = {
-        (p,): (None, lin((1.0, s.iv[k]) for k in keys), s.programs[p].cap_musd)
+    rows: dict[tuple, Row] = {
+        (p,): (None, [s.iv[k] for k in keys], None, s.programs[p].cap_musd)
         for p, keys in s.by_program.items()
     }
-    _add(m, "program_cap", rows)
+    _add(m, s, "program_cap", rows)
 
 
 def add_program_floor(m: pyo.ConcreteModel, s: Sets) -> None:
     """program_floor[p]: sum_{s,t} invest[p,s,t] >= floor[p], for floors above zero."""
-    rows = {
-        (p,): (prog.floor_musd, lin((1.0, s.iv[k]) for k in s.by_program.get(p, [])), None)
+    rows: dict[tuple, Row] = {
+        (p,): (prog.floor_musd, [s.iv[k] for k in s.by_program.get(p, [])], None, None)
         for p, prog in s.programs.items()
         if prog.floor_musd > 0
     }
-    _add(m, "program_floor", rows)
+    _add(m, s, "program_floor", rows)
 
 
 def add_ramp(m: pyo.ConcreteModel, s: Sets) -> None:
     """ramp[p,t]: sum_s invest[p,s,t] <= max_annual_share[p] * cap[p], inside p's window."""
-    rows = {}
+    rows: dict[tuple, Row] = {}
     for p, keys in s.by_program.items():
         prog = s.programs[p]
         if prog.max_annual_share >= 1:
             continue
-        per_year: dict[int, list] = {}
+        per_year: dict[int, list[int]] = {}
         for k in keys:
             if prog.first_year <= k[2] <= prog.last_year:
-                per_year.setdefault(k[2], []).append((1.0, s.iv[k]))
-        for t, terms in sorted(per_year.items()):
-            rows[(p, t)] = (None, lin(terms), prog.max_annual_share * prog.cap_musd)
-    _add(m, "ramp", rows)
+                per_year.setdefault(k[2], []).append(s.iv[k])
+        for t, cols in sorted(per_year.items()):
+            rows[(p, t)] = (None, cols, None, prog.max_annual_share * prog.cap_musd)
+    _add(m, s, "ramp", rows)
 
 
-def _group_member(s: Sets, dimension: str, key: tuple[str, str, int]) -> str | None:
-    if dimension == "pool":
-        return key[1]
-    value = getattr(s.programs[key[0]], dimension)
-    return None if value is None else str(value)
+def _member_of(s: Sets, dimension: str) -> dict[str, str]:
+    """Program -> its member of `dimension` (programs without one are left out)."""
+    out = {}
+    for p, prog in s.programs.items():
+        value = getattr(prog, dimension)
+        if value is not None:
+            out[p] = str(value)
+    return out
 
 
-def _members_by_phase(s: Sets, dimensions: set[str]) -> dict[tuple[str, str, str], list]:
-    """Investment keys by (dimension, member, phase or all), in one pass over the keys."""
-    out: dict[tuple[str, str, str], list] = defaultdict(list)
+def _members_by_phase(s: Sets, dimensions: set[str]) -> dict[tuple[str, str, str], list[int]]:
+    """Investment columns by (dimension, member, phase or all), in one pass over the keys."""
+    out: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for dim in dimensions:
+        member_of = None if dim == "pool" else _member_of(s, dim)
         for k in s.invest:
-            member = _group_member(s, dim, k)
+            member = k[1] if member_of is None else member_of.get(k[0])
             if member is not None:
-                out[(dim, member, "all")].append(k)
-                out[(dim, member, s.phase_of[k[2]])].append(k)
+                j = s.iv[k]
+                out[(dim, member, "all")].append(j)
+                out[(dim, member, s.phase_of[k[2]])].append(j)
     return out
 
 
@@ -195,14 +209,13 @@ def add_groups(m: pyo.ConcreteModel, s: Sets) -> None:
 
     group_share[d,m,f]: that spending - max_share * (all spending in f) <= 0.
     """
-    fams: dict[str, dict[tuple, tuple]] = {"group_max": {}, "group_min": {}, "group_share": {}}
+    fams: dict[str, dict[tuple, Row]] = {"group_max": {}, "group_min": {}, "group_share": {}}
     members = _members_by_phase(s, {g.dimension for g in s.inputs.groups})
     for g in s.inputs.groups:
-        keys = s.invest if g.phase == "all" else s.by_phase.get(g.phase, [])
         inside = members.get((g.dimension, g.member, g.phase), [])
         idx = (g.dimension, g.member, g.phase)
         if g.max_musd is not None and inside:
-            fams["group_max"][idx] = (None, lin((1.0, s.iv[k]) for k in inside), g.max_musd)
+            fams["group_max"][idx] = (None, inside, None, g.max_musd)
         if g.min_musd is not None and g.min_musd > 0 and not inside:
             err = InfeasibleError(
                 f"the plan is infeasible: the floor on {g.dimension} {g.member} ({g.phase}) "
@@ -217,28 +230,30 @@ def add_groups(m: pyo.ConcreteModel, s: Sets) -> None:
             ]
             raise err
         if g.min_musd is not None and inside:
-            fams["group_min"][idx] = (g.min_musd, lin((1.0, s.iv[k]) for k in inside), None)
+            fams["group_min"][idx] = (g.min_musd, inside, None, None)
         if g.max_share is not None and inside:
-            share = g.max_share
-            terms = [(1.0 - share, s.iv[k]) for k in inside]
+            keys = s.invest if g.phase == "all" else s.by_phase.get(g.phase, [])
             member = set(inside)
-            terms += [(-share, s.iv[k]) for k in keys if k not in member]
-            fams["group_share"][idx] = (None, lin(terms), 0.0)
+            outside = [j for j in map(s.iv.__getitem__, keys) if j not in member]
+            coefs = [1.0 - g.max_share] * len(inside) + [-g.max_share] * len(outside)
+            fams["group_share"][idx] = (None, inside + outside, coefs, 0.0)
     for name, rows in fams.items():
-        _add(m, name, rows)
+        _add(m, s, name, rows)
 
 
 def add_risk_budget(m: pyo.ConcreteModel, s: Sets) -> None:
     """risk_budget[r]: sum_t mitigate[r,t] <= budget[r]."""
-    rows = {
+    mitigate = _col(s, "mitigate")
+    rows: dict[tuple, Row] = {
         (r.risk,): (
             None,
-            lin((1.0, m.mitigate[r.risk, t]) for t in range(r.first_year, r.last_year + 1)),
+            [mitigate[r.risk, t] for t in range(r.first_year, r.last_year + 1)],
+            None,
             r.budget_musd,
         )
         for r in s.inputs.risks
     }
-    _add(m, "risk_budget", rows)
+    _add(m, s, "risk_budget", rows)
 
 
 def add_risk_cover(m: pyo.ConcreteModel, s: Sets) -> None:
@@ -247,38 +262,51 @@ def add_risk_cover(m: pyo.ConcreteModel, s: Sets) -> None:
     Risk attaches when money is committed, so exposure counts investment (not productive capital)
     up to year t; mitigation must have been spent by then. One row per year from the first year
     any exposed money can be spent.
+
+    Each row is the previous year's plus that year's terms, so the rows share their expression
+    terms (one Pyomo node per term, not one per row it appears in).
     """
-    rows = {}
+    mitigate = _col(s, "mitigate")
+    rows: dict[tuple, Row] = {}
     for r in s.inputs.risks:
         weight = {
             x.program: x.weight for x in s.inputs.exposures if x.risk == r.risk and x.weight > 0
         }
-        by_year: dict[int, list] = {}
+        by_year: dict[int, tuple[list[int], list[float]]] = {}
         for p, w in weight.items():
             for k in s.by_program.get(p, []):
-                by_year.setdefault(k[2], []).append((w, s.iv[k]))
+                cols, coefs = by_year.setdefault(k[2], ([], []))
+                cols.append(s.iv[k])
+                coefs.append(w)
         if not by_year:
             continue
-        mitig = {t: m.mitigate[r.risk, t] for t in range(r.first_year, r.last_year + 1)}
-        exposed: list = []  # grows year by year: each row is the prefix up to its year
-        covered: list = []
+        cols, coefs, args = [], [], []  # grow year by year: each row is the prefix up to its year
+        cover_cols, cover_coefs, cover_args = [], [], []
         for t in s.years:
-            exposed += by_year.get(t, [])
-            if t in mitig:
-                covered.append((-r.coverage, mitig[t]))
-            if exposed:
-                rows[(r.risk, t)] = (None, lin(exposed + covered), 0.0)
-    _add(m, "risk_cover", rows)
+            if t in by_year:
+                cols += by_year[t][0]
+                coefs += by_year[t][1]
+                args += s.rec.args(*by_year[t])
+            if r.first_year <= t <= r.last_year:
+                cover_cols.append(mitigate[r.risk, t])
+                cover_coefs.append(-r.coverage)
+                cover_args += s.rec.args(cover_cols[-1:], cover_coefs[-1:])
+            if cols:
+                body = s.rec.expr(cols + cover_cols, coefs + cover_coefs, args + cover_args)
+                rows[(r.risk, t)] = (None, body, 0.0)
+    if rows:
+        m.risk_cover = pyo.Constraint(list(rows), rule=lambda _m, *i: rows[i])
 
 
 def add_export_capacity(m: pyo.ConcreteModel, s: Sets) -> None:
     """export_capacity[p,y]: exports[p,y] - exports_per_musd[p] * capital[p,y] <= 0."""
-    rows = {}
+    exports = _col(s, "exports")
+    rows: dict[tuple, Row] = {}
     for p, y in s.exports:
         e = s.programs[p].exports_per_musd
-        terms = [(1.0, m.exports[p, y])] + [(-e, s.iv[k]) for k in s.capital_terms(p, y)]
-        rows[(p, y)] = (None, lin(terms), 0.0)
-    _add(m, "export_capacity", rows)
+        capital = [s.iv[k] for k in s.capital_terms(p, y)]
+        rows[(p, y)] = (None, [exports[p, y], *capital], [1.0] + [-e] * len(capital), 0.0)
+    _add(m, s, "export_capacity", rows)
 
 
 def market_rows(s: Sets) -> dict[tuple[str, str, int], float]:
@@ -293,18 +321,19 @@ def market_rows(s: Sets) -> dict[tuple[str, str, int], float]:
 
 def add_export_market(m: pyo.ConcreteModel, s: Sets) -> None:
     """export_market[d,m,y]: sum of exports[p,y] over programs p of member m <= market * share."""
+    exports = _col(s, "exports")
     exporters: dict[tuple[str, str], list[str]] = {}
     for p, prog in s.programs.items():
         if prog.exports_per_musd > 0:
             exporters.setdefault(("program", p), []).append(p)
             if prog.export_category:
                 exporters.setdefault(("export_category", prog.export_category), []).append(p)
-    rows = {}
+    rows: dict[tuple, Row] = {}
     for (dim, member, y), limit in market_rows(s).items():
         ps = exporters.get((dim, member), [])
         if ps:
-            rows[(dim, member, y)] = (None, lin((1.0, m.exports[p, y]) for p in ps), limit)
-    _add(m, "export_market", rows)
+            rows[(dim, member, y)] = (None, [exports[p, y] for p in ps], None, limit)
+    _add(m, s, "export_market", rows)
 
 
 def add_objectives(m: pyo.ConcreteModel, s: Sets) -> None:
@@ -313,16 +342,8 @@ def add_objectives(m: pyo.ConcreteModel, s: Sets) -> None:
     Y is the last milestone year. Both are declared; the solver weighs them per run.
     """
     y = s.milestones[-1]
-    jobs = [
-        (s.programs[p].jobs_per_musd, s.iv[k])
-        for p in s.programs
-        for k in s.capital_terms(p, y)
-        if s.programs[p].jobs_per_musd
-    ]
-    m.obj_jobs = pyo.Objective(expr=lin(jobs), sense=pyo.maximize)
-    m.obj_exports = pyo.Objective(
-        expr=lin((1.0, m.exports[p, yy]) for p, yy in s.exports if yy == y), sense=pyo.maximize
-    )
+    _objective(m, s, "obj_jobs", *_achieved(s, "jobs", list(s.programs), y))
+    _objective(m, s, "obj_exports", *_achieved(s, "exports", list(s.programs), y))
 
 
 def _group_programs(s: Sets, dimension: str, member: str | None) -> list[str]:
@@ -349,18 +370,19 @@ def add_targets(m: pyo.ConcreteModel, s: Sets, mode: str) -> None:
     targets = [t for t in s.inputs.targets if t.value > 0]
     if mode == "off" or not targets:
         return
-    rows, weights, unreachable = {}, {}, []
+    rows: dict[tuple, Row] = {}
+    weights, unreachable = {}, []
     keys = [(t.kind, t.dimension, t.member or "all", t.year) for t in targets]
-    if mode == "soft":
-        m.shortfall = pyo.Var(keys, bounds=(0.0, None), dense=True)
+    shortfall = _var(m, s, "shortfall", keys, (0.0, None)) if mode == "soft" else {}
     for t, key in zip(targets, keys, strict=True):
-        terms = _achieved(m, s, t.kind, _group_programs(s, t.dimension, t.member), t.year)
+        cols, coefs = _achieved(s, t.kind, _group_programs(s, t.dimension, t.member), t.year)
         if mode == "soft":
-            terms.append((1.0, m.shortfall[key]))
+            cols.append(shortfall[key])
+            coefs.append(1.0)
             weights[key] = target_weight(t.value, t.weight)
-        elif not terms:
+        elif not cols:
             unreachable.append(_unreachable(s, t))
-        rows[key] = (t.value, lin(terms), None)
+        rows[key] = (t.value, cols, coefs, None)
     if unreachable:
         err = InfeasibleError(
             f"{len(unreachable)} hard target(s) cannot be met whatever the budgets. "
@@ -368,14 +390,13 @@ def add_targets(m: pyo.ConcreteModel, s: Sets, mode: str) -> None:
         )
         err.details = unreachable
         raise err
-    _add(m, "target", rows)
+    _add(m, s, "target", rows)
     if mode == "soft":
-        m.obj_shortfall = pyo.Objective(
-            expr=lin((-w, m.shortfall[k]) for k, w in weights.items()), sense=pyo.maximize
-        )
+        cols = [shortfall[k] for k in weights]
+        _objective(m, s, "obj_shortfall", cols, [-w for w in weights.values()])
         most = sum(w * t.value for (k, w), t in zip(weights.items(), targets, strict=True))
         m.shortfall_total = pyo.Constraint(
-            expr=(None, lin((w, m.shortfall[k]) for k, w in weights.items()), most)
+            expr=(None, s.rec.expr(cols, list(weights.values())), most)
         )
 
 
@@ -408,15 +429,21 @@ def _first_productive(s: Sets, p: str) -> str:
     )
 
 
-def _achieved(m: pyo.ConcreteModel, s: Sets, kind: str, programs: list[str], year: int) -> list:
+def _achieved(s: Sets, kind: str, programs: list[str], year: int) -> tuple[list, list]:
+    """Columns and coefficients of the jobs or exports of `programs` at `year`."""
+    cols: list[int] = []
+    coefs: list[float] = []
     if kind == "jobs":
-        return [
-            (s.programs[p].jobs_per_musd, s.iv[k])
-            for p in programs
-            if s.programs[p].jobs_per_musd
-            for k in s.capital_terms(p, year)
-        ]
-    return [(1.0, m.exports[p, year]) for p in programs if (p, year) in s.exports_set]
+        for p in programs:
+            rate = s.programs[p].jobs_per_musd
+            if rate:
+                capital = [s.iv[k] for k in s.capital_terms(p, year)]
+                cols += capital
+                coefs += [rate] * len(capital)
+        return cols, coefs
+    exports = _col(s, "exports")
+    cols = [exports[p, year] for p in programs if (p, year) in exports]
+    return cols, [1.0] * len(cols)
 
 
 @dataclass(frozen=True)
@@ -430,14 +457,17 @@ class Robust:
     reference: float = 0.0  # cvar: the nominal plan's jobs, from which shortfall is counted
 
 
-def _scenario_jobs(m: pyo.ConcreteModel, s: Sets, scenario: dict[str, tuple[float, int]]) -> list:
+def _scenario_jobs(s: Sets, scenario: dict[str, tuple[float, int]]) -> tuple[list, list]:
     year = s.milestones[-1]
-    terms = []
+    cols: list[int] = []
+    coefs: list[float] = []
     for p, keys in s.by_program.items():
         rate, lag = scenario.get(p, (s.programs[p].jobs_per_musd, s.programs[p].lag_years))
         if rate:
-            terms += [(rate, s.iv[k]) for k in keys if k[2] <= year - lag]
-    return terms
+            capital = [s.iv[k] for k in keys if k[2] <= year - lag]
+            cols += capital
+            coefs += [rate] * len(capital)
+    return cols, coefs
 
 
 def add_robust(m: pyo.ConcreteModel, s: Sets, robust: Robust | None) -> None:
@@ -454,34 +484,39 @@ def add_robust(m: pyo.ConcreteModel, s: Sets, robust: Robust | None) -> None:
     if robust is None:
         return
     n = len(robust.scenarios)
-    jobs = [_scenario_jobs(m, s, sc) for sc in robust.scenarios]
+    jobs = [_scenario_jobs(s, sc) for sc in robust.scenarios]
     scen = list(range(1, n + 1))
     if robust.kind == "worst-case":
-        m.worst = pyo.Var(bounds=(None, None))
-        rows = {(k,): (0.0, lin([*jobs[k - 1], (-1.0, m.worst)]), None) for k in scen}
-        _add(m, "worst_case", rows)
-        m.obj_robust = pyo.Objective(expr=lin([(1.0, m.worst)]), sense=pyo.maximize)
+        worst = _var(m, s, "worst", None, (None, None))[None]
+        rows: dict[tuple, Row] = {
+            (k,): (0.0, [*jobs[k - 1][0], worst], [*jobs[k - 1][1], -1.0], None) for k in scen
+        }
+        _add(m, s, "worst_case", rows)
+        _objective(m, s, "obj_robust", [worst], [1.0])
         return
-    m.eta = pyo.Var(bounds=(None, None))
-    m.tail = pyo.Var(scen, bounds=(0.0, None), dense=True)
+    eta = _var(m, s, "eta", None, (None, None))[None]
+    tail = _var(m, s, "tail", scen, (0.0, None))
     rows = {
-        (k,): (robust.reference, lin([*jobs[k - 1], (1.0, m.tail[k]), (1.0, m.eta)]), None)
+        (k,): (
+            robust.reference,
+            [*jobs[k - 1][0], tail[k], eta],
+            [*jobs[k - 1][1], 1.0, 1.0],
+            None,
+        )
         for k in scen
     }
-    _add(m, "cvar_tail", rows)
+    _add(m, s, "cvar_tail", rows)
     weight = 1.0 / ((1.0 - robust.beta) * n)
+    cap_cols = [eta] + [tail[k] for k in scen]
     m.cvar_cap = pyo.Constraint(
         expr=(
             None,
-            lin([(1.0, m.eta), *((weight, m.tail[k]) for k in scen)]),
+            s.rec.expr(cap_cols, [1.0] + [weight] * n),
             robust.cap if robust.cap is not None else 1e12,
         )
     )
-    mean = defaultdict(float)
-    for terms in jobs:
-        for coef, var in terms:
-            mean[id(var)] += coef / n
-    by_id = {id(var): var for terms in jobs for _, var in terms}
-    m.obj_robust = pyo.Objective(
-        expr=lin((c, by_id[i]) for i, c in mean.items()), sense=pyo.maximize
-    )
+    mean: dict[int, float] = defaultdict(float)
+    for cols, coefs in jobs:
+        for j, c in zip(cols, coefs, strict=True):
+            mean[j] += c / n
+    _objective(m, s, "obj_robust", list(mean), list(mean.values()))

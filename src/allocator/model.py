@@ -14,6 +14,7 @@ import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
 from allocator import constraints as c
+from allocator.linear import Columns, Recorder
 from allocator.schema import Inputs, Program, eligible_pools
 
 OBJECTIVES = ("jobs", "exports", "weighted")
@@ -38,7 +39,9 @@ class Sets:
     by_pool_phase: dict[tuple[str, str], list[tuple[str, str, int]]] = field(default_factory=dict)
     by_phase: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
     exports_set: set[tuple[str, int]] = field(default_factory=set)
-    iv: dict[tuple[str, str, int], object] = field(default_factory=dict)
+    iv: dict[tuple[str, str, int], int] = field(default_factory=dict)
+    """invest key -> column position (see `linear.Columns`)."""
+    rec: Recorder = field(default_factory=lambda: Recorder(Columns()))
 
     def capital_terms(self, program: str, year: int) -> list[tuple[str, str, int]]:
         """Investments in `program` productive by `year` (spent no later than year - lag)."""
@@ -120,4 +123,5 @@ def build_model(
         c.add_targets(m, sets, targets)
         c.add_objectives(m, sets)
         c.add_robust(m, sets, robust)
+    m._allocator_recorder = sets.rec  # the hand-off reads rows from it (see linear.py)
     return m, sets

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
+from pyomo.core.base.var import VarData
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from allocator.constraints import name_of
@@ -85,41 +87,67 @@ class StandardForm:
     row_lower: np.ndarray
     row_upper: np.ndarray
     costs: dict[str, np.ndarray]
+    row_labels: tuple[list[str], list[tuple[Any, ...]]] | None = None
 
 
 def compile_lp(m: pyo.ConcreteModel, direct: bool = True) -> CompiledLP:
     """Compile the Pyomo model to standard form and pass it to a fresh HiGHS instance.
 
-    `direct` reads the model's `LinearExpression` rows term by term (what `constraints.lin`
-    builds), which is several times faster than Pyomo's general standard-form compiler; any row
-    or objective that is not such a plain linear expression sends the whole model through
-    `LinearStandardFormCompiler` instead. Both give the same matrix (tested).
+    `direct` reads each row's column positions as `build_model` recorded them beside the
+    expression (`linear.Recorder`), or walks the row's `LinearExpression` where there is no
+    recording for that very expression; any row or objective that is not such a plain linear
+    expression sends the whole model through Pyomo's `LinearStandardFormCompiler` instead. All
+    three give the same matrix (tested).
     """
     with PauseGC():  # many small objects, none of them garbage: the collector only costs time
-        order = [
-            v for comp in m.component_objects(pyo.Var, descend_into=False) for v in comp.values()
-        ]
+        var_comps = list(m.component_objects(pyo.Var, descend_into=False))
+        order = [v for comp in var_comps for v in comp.values()]
         form = (_direct_form(m, order) if direct else None) or _compiler_form(m, order)
-    cols, rows = form.cols, form.rows
+        cols, rows = form.cols, form.rows
+        bounds = [v.bounds for v in cols]
+        col_family, col_index = _labels_of(var_comps)
+        if form.row_labels is None:
+            row_family = [r.parent_component().name for r in rows]
+            row_index = [_index(r) for r in rows]
+        else:
+            row_family, row_index = form.row_labels
     lp = CompiledLP(
         highs=highspy.Highs(),
-        col_family=[v.parent_component().name for v in cols],
-        col_index=[_index(v) for v in cols],
-        row_family=[r.parent_component().name for r in rows],
-        row_index=[_index(r) for r in rows],
-        col_names=[],
-        row_names=[],
+        col_family=col_family,
+        col_index=col_index,
+        row_family=row_family,
+        row_index=row_index,
+        col_names=_names(col_family, col_index),
+        row_names=_names(row_family, row_index),
         costs=form.costs,
         matrix=form.matrix,
-        col_lower=np.array([-INF if v.lb is None else v.lb for v in cols], dtype=float),
-        col_upper=np.array([INF if v.ub is None else v.ub for v in cols], dtype=float),
+        col_lower=np.array([-INF if lo is None else lo for lo, _ in bounds], dtype=float),
+        col_upper=np.array([INF if up is None else up for _, up in bounds], dtype=float),
         row_lower=form.row_lower,
         row_upper=form.row_upper,
     )
-    lp.col_names = [name_of(f, i) for f, i in zip(lp.col_family, lp.col_index, strict=True)]
-    lp.row_names = [name_of(f, i) for f, i in zip(lp.row_family, lp.row_index, strict=True)]
     _pass_model(lp)
     return lp
+
+
+def _labels_of(components: list[Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Family and index tuple of every member of `components`, in their order."""
+    family: list[str] = []
+    index: list[tuple[Any, ...]] = []
+    for comp in components:
+        keys = list(comp.keys())
+        family += [comp.name] * len(keys)
+        if not comp.is_indexed():
+            index.append(())
+        elif keys and type(keys[0]) is tuple:
+            index += keys
+        else:
+            index += [(k,) for k in keys]
+    return family, index
+
+
+def _names(families: list[str], indices: list[tuple[Any, ...]]) -> list[str]:
+    return list(map(name_of, families, indices))
 
 
 def _compiler_form(m: pyo.ConcreteModel, order: list[Any]) -> StandardForm:
@@ -148,47 +176,87 @@ def _terms(expr: Any, col_of: dict[int, int]) -> tuple[list[int], list[float]] |
     """Column indices and coefficients of a plain linear expression, else None."""
     if type(expr) is not LinearExpression:
         return None
-    args = expr.args
-    if any(type(t) is not MonomialTermExpression for t in args):
-        return None
-    if not args:
-        return [], []
-    coefs, variables = zip(*(t._args_ for t in args), strict=True)
+    cols, coefs = [], []
     try:
-        return [col_of[id(v)] for v in variables], [float(c) for c in coefs]
+        for t in expr.args:
+            if type(t) is MonomialTermExpression:
+                c, v = t._args_
+                coefs.append(float(c))
+            elif type(t) is VarData:
+                v = t
+                coefs.append(1.0)
+            else:
+                return None
+            cols.append(col_of[id(v)])
     except (KeyError, TypeError):  # a variable outside the model, or a non-numeric coefficient
         return None
+    return cols, coefs
+
+
+class _Reader:
+    """Each row's columns and coefficients: recorded at build time if `build_model` made the row
+    (linear.Recorder), else read from its expression."""
+
+    def __init__(self, m: pyo.ConcreteModel, order: list[Any]) -> None:
+        rec = getattr(m, "_allocator_recorder", None)
+        self.recorder = rec if rec is not None and rec.covers(order) else None
+        self.order = order
+        self._col_of: dict[int, int] | None = None
+
+    def __call__(self, expr: Any) -> tuple[list[int], list[float] | None] | None:
+        found = None if self.recorder is None else self.recorder.terms(expr)
+        if found is not None:
+            return found
+        if self._col_of is None:
+            self._col_of = {id(v): j for j, v in enumerate(self.order)}
+        return _terms(expr, self._col_of)
 
 
 def _direct_form(m: pyo.ConcreteModel, order: list[Any]) -> StandardForm | None:
     if any(v.fixed for v in order):
         return None
-    col_of = {id(v): j for j, v in enumerate(order)}
-    rows = list(m.component_data_objects(pyo.Constraint, active=True, descend_into=False))
-    indptr, indices, data = [0], [], []
+    read = _Reader(m, order)
+    rows, families, indices = [], [], []
+    for comp in m.component_objects(pyo.Constraint, active=True, descend_into=False):
+        for idx, con in comp.items():
+            if con.active:
+                rows.append(con)
+                families.append(comp.name)
+                indices.append(() if idx is None else idx if type(idx) is tuple else (idx,))
+    row_cols, row_coefs = [], []
     lower, upper = np.empty(len(rows)), np.empty(len(rows))
     for i, con in enumerate(rows):
-        found = _terms(con.body, col_of)
+        found = read(con.body)
         if found is None or con.equality:
             return None
-        indices += found[0]
-        data += found[1]
-        indptr.append(len(indices))
+        row_cols.append(found[0])
+        row_coefs.append(found[1])
         lower[i] = -INF if con.lower is None else float(pyo.value(con.lower))
         upper[i] = INF if con.upper is None else float(pyo.value(con.upper))
     costs = {}
     for obj in m.component_data_objects(pyo.Objective, active=True, descend_into=False):
-        found = _terms(obj.expr, col_of)
+        found = read(obj.expr)
         if found is None:
             return None
         vec = np.zeros(len(order))
-        np.add.at(vec, np.asarray(found[0], dtype=np.int64), found[1])
+        coefs = np.ones(len(found[0])) if found[1] is None else found[1]
+        np.add.at(vec, np.asarray(found[0], dtype=np.int64), coefs)
         costs[obj.name.removeprefix("obj_")] = vec
-    counts = np.diff(np.asarray(indptr, dtype=np.int64))
-    matrix = CscMatrix.from_triplets(
-        np.repeat(np.arange(len(rows)), counts), indices, data, (len(rows), len(order))
+    counts = np.fromiter(map(len, row_cols), dtype=np.int64, count=len(rows))
+    nnz = int(counts.sum())
+    indices_ = np.fromiter(chain.from_iterable(row_cols), dtype=np.int64, count=nnz)
+    data = np.fromiter(
+        chain.from_iterable(
+            repeat(1.0, len(cols)) if coefs is None else coefs
+            for cols, coefs in zip(row_cols, row_coefs, strict=True)
+        ),
+        dtype=float,
+        count=nnz,
     )
-    return StandardForm(order, rows, matrix, lower, upper, costs)
+    matrix = CscMatrix.from_triplets(
+        np.repeat(np.arange(len(rows)), counts), indices_, data, (len(rows), len(order))
+    )
+    return StandardForm(order, rows, matrix, lower, upper, costs, (families, indices))
 
 
 def _pass_model(lp: CompiledLP) -> None:
