@@ -73,3 +73,53 @@ def test_a_model_with_a_non_linear_expression_row_falls_back_to_the_compiler():
     m.budget = pyo.Constraint(expr=2 * m.invest["x"] + m.invest["y"] <= 4)  # a SumExpression
     m.obj_jobs = pyo.Objective(expr=m.invest["x"], sense=pyo.maximize)
     assert _direct_form(m, list(m.invest.values())) is None
+
+
+def _edit_a_row(m):
+    k = next(iter(m.budget))
+    x = list(m.invest.values())
+    m.budget[k].set_value((None, 2 * x[0] + 3 * x[1], 5.0))  # not the recorded expression
+
+
+def _add_a_row(m):
+    x = list(m.invest.values())
+    m.extra = pyo.Constraint(expr=x[0] + x[2] <= 7.0)
+
+
+def _add_a_column(m):
+    m.extra_col = pyo.Var(bounds=(0.0, 3.0))
+    m.extra = pyo.Constraint(expr=m.extra_col + list(m.invest.values())[0] <= 9.0)
+
+
+@pytest.mark.parametrize("edit", [_edit_a_row, _add_a_row, _add_a_column])
+def test_rows_changed_after_build_are_read_from_the_model_not_from_the_recording(edit):
+    """The recorded column positions are used only for the very expression they were made for."""
+    import numpy as np
+
+    from allocator.solve import compile_lp
+
+    inp = load_inputs(BASELINE)
+    fast_m, slow_m = build_model(inp, "off")[0], build_model(inp, "off")[0]
+    edit(fast_m)
+    edit(slow_m)
+    fast, slow = compile_lp(fast_m, direct=True), compile_lp(slow_m, direct=False)
+    assert fast.row_names == slow.row_names
+    assert fast.col_names == slow.col_names
+    assert fast.matrix.same_as(slow.matrix)
+    assert np.array_equal(fast.row_upper, slow.row_upper)
+    unedited = compile_lp(build_model(inp, "off")[0])
+    assert not fast.matrix.same_as(unedited.matrix)  # the edit is in the matrix
+
+
+def test_a_built_model_is_read_from_its_recording():
+    from allocator.solve import _Reader
+
+    m, _ = build_model(load_inputs(BASELINE), "soft")
+    order = [v for comp in m.component_objects(pyo.Var) for v in comp.values()]
+    read = _Reader(m, order)
+    assert read.recorder is not None
+    assert all(
+        read.recorder.terms(c.body) is not None for c in m.component_data_objects(pyo.Constraint)
+    )
+    m.extra_col = pyo.Var()
+    assert _Reader(m, [*order, m.extra_col]).recorder is None  # columns changed: walk every row

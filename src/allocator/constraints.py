@@ -180,27 +180,34 @@ def add_ramp(m: pyo.ConcreteModel, s: Sets) -> None:
     _add(m, s, "ramp", rows)
 
 
-def _member_of(s: Sets, dimension: str) -> dict[str, str]:
-    """Program -> its member of `dimension` (programs without one are left out)."""
-    out = {}
-    for p, prog in s.programs.items():
-        value = getattr(prog, dimension)
-        if value is not None:
-            out[p] = str(value)
-    return out
-
-
 def _members_by_phase(s: Sets, dimensions: set[str]) -> dict[tuple[str, str, str], list[int]]:
-    """Investment columns by (dimension, member, phase or all), in one pass over the keys."""
+    """Investment columns by (dimension, member, phase or all), in investment order.
+
+    Each program's columns are split by phase once; a program attribute (sector, minerals, ...)
+    then adds whole per-program lists. `pool` varies within a program and is read per column.
+    """
     out: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    own: dict[str, tuple[list[int], dict[str, list[int]]]] = {}
+    for p, keys in s.by_program.items():
+        cols = [s.iv[k] for k in keys]
+        phases: dict[str, list[int]] = defaultdict(list)
+        for k, j in zip(keys, cols, strict=True):
+            phases[s.phase_of[k[2]]].append(j)
+        own[p] = (cols, phases)
     for dim in dimensions:
-        member_of = None if dim == "pool" else _member_of(s, dim)
-        for k in s.invest:
-            member = k[1] if member_of is None else member_of.get(k[0])
-            if member is not None:
+        if dim == "pool":
+            for k in s.invest:
                 j = s.iv[k]
-                out[(dim, member, "all")].append(j)
-                out[(dim, member, s.phase_of[k[2]])].append(j)
+                out[(dim, k[1], "all")].append(j)
+                out[(dim, k[1], s.phase_of[k[2]])].append(j)
+            continue
+        for p, (cols, phases) in own.items():
+            value = getattr(s.programs[p], dim)
+            if value is None:
+                continue
+            out[(dim, str(value), "all")] += cols
+            for f, fcols in phases.items():
+                out[(dim, str(value), f)] += fcols
     return out
 
 

@@ -59,12 +59,13 @@ def build_sets(inp: Inputs) -> Sets:
     phase_of = inp.phase_of_year
     budget_rows = {(p.pool, p.phase) for p in inp.pools}
     eligible = eligible_pools(inp)
+    years = inp.years
+    funded = {s: [t for t in years if (s, phase_of[t]) in budget_rows] for s, _ in budget_rows}
     invest = [
         (p.program, s, t)
         for p in inp.programs
         for s in eligible[p.program]
-        for t in inp.years
-        if (s, phase_of[t]) in budget_rows
+        for t in funded.get(s, [])
     ]
     phases = [p.phase for p in inp.phases]
     carry = [
@@ -89,9 +90,10 @@ def build_sets(inp: Inputs) -> Sets:
     )
     by_program, by_pool_phase, by_phase = defaultdict(list), defaultdict(list), defaultdict(list)
     for k in invest:
+        f = phase_of[k[2]]
         by_program[k[0]].append(k)
-        by_pool_phase[(k[1], phase_of[k[2]])].append(k)
-        by_phase[phase_of[k[2]]].append(k)
+        by_pool_phase[(k[1], f)].append(k)
+        by_phase[f].append(k)
     sets.by_program, sets.by_pool_phase, sets.by_phase = by_program, by_pool_phase, by_phase
     sets.exports_set = set(exports)
     return sets
