@@ -119,7 +119,7 @@ def test_a_built_model_is_read_from_its_recording():
     read = _Reader(m, order)
     assert read.recorder is not None
     assert all(
-        read.recorder.terms(c.body) is not None for c in m.component_data_objects(pyo.Constraint)
+        read.recorder.blocks(c.body) is not None for c in m.component_data_objects(pyo.Constraint)
     )
     m.extra_col = pyo.Var()
     assert _Reader(m, [*order, m.extra_col]).recorder is None  # columns changed: walk every row

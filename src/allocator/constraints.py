@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pyomo.environ as pyo
 
 from allocator.errors import InfeasibleError
+from allocator.linear import Blocks, runs
 
 if TYPE_CHECKING:
     from allocator.model import Sets
@@ -83,20 +84,20 @@ def name_of(family: str, index: tuple[object, ...]) -> str:
     return f"{family}({','.join(map(str, index))})" if index else family
 
 
-Row = tuple[float | None, list[int], list[float] | None, float | None]
-"""(lower, column positions, coefficients or None for all ones, upper)."""
+Row = tuple[float | None, Blocks, float | None]
+"""(lower, body as (coefficient, column positions) blocks, upper); see linear.py."""
 
 
 def _add(m: pyo.ConcreteModel, s: Sets, name: str, rows: dict[tuple, Row]) -> None:
     """Attach a family of rows; an empty family adds nothing."""
     if not rows:
         return
-    body = {i: (lo, s.rec.expr(cols, coefs), up) for i, (lo, cols, coefs, up) in rows.items()}
+    body = {i: (lo, s.rec.expr(blocks), up) for i, (lo, blocks, up) in rows.items()}
     setattr(m, name, pyo.Constraint(list(body), rule=lambda _m, *i: body[i]))
 
 
-def _objective(m: pyo.ConcreteModel, s: Sets, name: str, cols: list[int], coefs: list) -> None:
-    setattr(m, name, pyo.Objective(expr=s.rec.expr(cols, coefs), sense=pyo.maximize))
+def _objective(m: pyo.ConcreteModel, s: Sets, name: str, blocks: Blocks) -> None:
+    setattr(m, name, pyo.Objective(expr=s.rec.expr(blocks), sense=pyo.maximize))
 
 
 def _var(m: pyo.ConcreteModel, s: Sets, name: str, keys: list | None, bounds: tuple) -> dict:
@@ -132,23 +133,21 @@ def add_budget(m: pyo.ConcreteModel, s: Sets) -> None:
     for pool in s.inputs.pools:
         key = (pool.pool, pool.phase)
         cols = [s.iv[k] for k in s.by_pool_phase.get(key, [])]
-        coefs = [1.0] * len(cols)
         if key in carry:
             cols.append(carry[key])
-            coefs.append(1.0)
+        blocks: Blocks = [(1.0, cols)]
         i = s.phases.index(pool.phase)
         if i > 0 and (pool.pool, s.phases[i - 1]) in carry:
-            cols.append(carry[pool.pool, s.phases[i - 1]])
-            coefs.append(-1.0)
-        if cols:
-            rows[key] = (None, cols, coefs, pool.budget_musd)
+            blocks.append((-1.0, [carry[pool.pool, s.phases[i - 1]]]))
+        if cols or len(blocks) > 1:
+            rows[key] = (None, blocks, pool.budget_musd)
     _add(m, s, "budget", rows)
 
 
 def add_program_cap(m: pyo.ConcreteModel, s: Sets) -> None:
     """program_cap[p]: sum_{s,t} invest[p,s,t] <= cap[p]."""
     rows: dict[tuple, Row] = {
-        (p,): (None, [s.iv[k] for k in keys], None, s.programs[p].cap_musd)
+        (p,): (None, [(1.0, [s.iv[k] for k in keys])], s.programs[p].cap_musd)
         for p, keys in s.by_program.items()
     }
     _add(m, s, "program_cap", rows)
@@ -157,7 +156,7 @@ def add_program_cap(m: pyo.ConcreteModel, s: Sets) -> None:
 def add_program_floor(m: pyo.ConcreteModel, s: Sets) -> None:
     """program_floor[p]: sum_{s,t} invest[p,s,t] >= floor[p], for floors above zero."""
     rows: dict[tuple, Row] = {
-        (p,): (prog.floor_musd, [s.iv[k] for k in s.by_program.get(p, [])], None, None)
+        (p,): (prog.floor_musd, [(1.0, [s.iv[k] for k in s.by_program.get(p, [])])], None)
         for p, prog in s.programs.items()
         if prog.floor_musd > 0
     }
@@ -176,7 +175,7 @@ def add_ramp(m: pyo.ConcreteModel, s: Sets) -> None:
             if prog.first_year <= k[2] <= prog.last_year:
                 per_year.setdefault(k[2], []).append(s.iv[k])
         for t, cols in sorted(per_year.items()):
-            rows[(p, t)] = (None, cols, None, prog.max_annual_share * prog.cap_musd)
+            rows[(p, t)] = (None, [(1.0, cols)], prog.max_annual_share * prog.cap_musd)
     _add(m, s, "ramp", rows)
 
 
@@ -222,7 +221,7 @@ def add_groups(m: pyo.ConcreteModel, s: Sets) -> None:
         inside = members.get((g.dimension, g.member, g.phase), [])
         idx = (g.dimension, g.member, g.phase)
         if g.max_musd is not None and inside:
-            fams["group_max"][idx] = (None, inside, None, g.max_musd)
+            fams["group_max"][idx] = (None, [(1.0, inside)], g.max_musd)
         if g.min_musd is not None and g.min_musd > 0 and not inside:
             err = InfeasibleError(
                 f"the plan is infeasible: the floor on {g.dimension} {g.member} ({g.phase}) "
@@ -237,13 +236,13 @@ def add_groups(m: pyo.ConcreteModel, s: Sets) -> None:
             ]
             raise err
         if g.min_musd is not None and inside:
-            fams["group_min"][idx] = (g.min_musd, inside, None, None)
+            fams["group_min"][idx] = (g.min_musd, [(1.0, inside)], None)
         if g.max_share is not None and inside:
             keys = s.invest if g.phase == "all" else s.by_phase.get(g.phase, [])
             member = set(inside)
             outside = [j for j in map(s.iv.__getitem__, keys) if j not in member]
-            coefs = [1.0 - g.max_share] * len(inside) + [-g.max_share] * len(outside)
-            fams["group_share"][idx] = (None, inside + outside, coefs, 0.0)
+            blocks = [(1.0 - g.max_share, inside), (-g.max_share, outside)]
+            fams["group_share"][idx] = (None, blocks, 0.0)
     for name, rows in fams.items():
         _add(m, s, name, rows)
 
@@ -254,13 +253,25 @@ def add_risk_budget(m: pyo.ConcreteModel, s: Sets) -> None:
     rows: dict[tuple, Row] = {
         (r.risk,): (
             None,
-            [mitigate[r.risk, t] for t in range(r.first_year, r.last_year + 1)],
-            None,
+            [(1.0, [mitigate[r.risk, t] for t in range(r.first_year, r.last_year + 1)])],
             r.budget_musd,
         )
         for r in s.inputs.risks
     }
     _add(m, s, "risk_budget", rows)
+
+
+def _exposure_by_year(s: Sets, risk: str) -> dict[int, Blocks]:
+    """Year -> (weight, investment columns) of each program exposed to `risk`."""
+    weight = {x.program: x.weight for x in s.inputs.exposures if x.risk == risk and x.weight > 0}
+    by_year: dict[int, Blocks] = {}
+    for p, w in weight.items():
+        per_year: dict[int, list[int]] = {}
+        for k in s.by_program.get(p, []):
+            per_year.setdefault(k[2], []).append(s.iv[k])
+        for t, cols in per_year.items():
+            by_year.setdefault(t, []).append((w, cols))
+    return by_year
 
 
 def add_risk_cover(m: pyo.ConcreteModel, s: Sets) -> None:
@@ -274,32 +285,23 @@ def add_risk_cover(m: pyo.ConcreteModel, s: Sets) -> None:
     terms (one Pyomo node per term, not one per row it appears in).
     """
     mitigate = _col(s, "mitigate")
-    rows: dict[tuple, Row] = {}
+    rows = {}
     for r in s.inputs.risks:
-        weight = {
-            x.program: x.weight for x in s.inputs.exposures if x.risk == r.risk and x.weight > 0
-        }
-        by_year: dict[int, tuple[list[int], list[float]]] = {}
-        for p, w in weight.items():
-            for k in s.by_program.get(p, []):
-                cols, coefs = by_year.setdefault(k[2], ([], []))
-                cols.append(s.iv[k])
-                coefs.append(w)
+        by_year = _exposure_by_year(s, r.risk)
         if not by_year:
             continue
-        cols, coefs, args = [], [], []  # grow year by year: each row is the prefix up to its year
-        cover_cols, cover_coefs, cover_args = [], [], []
+        exposed: Blocks = []  # grows year by year: each row is the prefix up to its year
+        parts: list = []
+        cover: list[int] = []
         for t in s.years:
             if t in by_year:
-                cols += by_year[t][0]
-                coefs += by_year[t][1]
-                args += s.rec.args(*by_year[t])
+                exposed += by_year[t]
+                parts += s.rec.parts(by_year[t])
             if r.first_year <= t <= r.last_year:
-                cover_cols.append(mitigate[r.risk, t])
-                cover_coefs.append(-r.coverage)
-                cover_args += s.rec.args(cover_cols[-1:], cover_coefs[-1:])
-            if cols:
-                body = s.rec.expr(cols + cover_cols, coefs + cover_coefs, args + cover_args)
+                cover.append(mitigate[r.risk, t])
+            if exposed:
+                covered: Blocks = [(-r.coverage, list(cover))] if cover else []
+                body = s.rec.expr([*exposed, *covered], parts + s.rec.parts(covered))
                 rows[(r.risk, t)] = (None, body, 0.0)
     if rows:
         m.risk_cover = pyo.Constraint(list(rows), rule=lambda _m, *i: rows[i])
@@ -312,7 +314,7 @@ def add_export_capacity(m: pyo.ConcreteModel, s: Sets) -> None:
     for p, y in s.exports:
         e = s.programs[p].exports_per_musd
         capital = [s.iv[k] for k in s.capital_terms(p, y)]
-        rows[(p, y)] = (None, [exports[p, y], *capital], [1.0] + [-e] * len(capital), 0.0)
+        rows[(p, y)] = (None, [(1.0, [exports[p, y]]), (-e, capital)], 0.0)
     _add(m, s, "export_capacity", rows)
 
 
@@ -339,7 +341,7 @@ def add_export_market(m: pyo.ConcreteModel, s: Sets) -> None:
     for (dim, member, y), limit in market_rows(s).items():
         ps = exporters.get((dim, member), [])
         if ps:
-            rows[(dim, member, y)] = (None, [exports[p, y] for p in ps], None, limit)
+            rows[(dim, member, y)] = (None, [(1.0, [exports[p, y] for p in ps])], limit)
     _add(m, s, "export_market", rows)
 
 
@@ -349,8 +351,8 @@ def add_objectives(m: pyo.ConcreteModel, s: Sets) -> None:
     Y is the last milestone year. Both are declared; the solver weighs them per run.
     """
     y = s.milestones[-1]
-    _objective(m, s, "obj_jobs", *_achieved(s, "jobs", list(s.programs), y))
-    _objective(m, s, "obj_exports", *_achieved(s, "exports", list(s.programs), y))
+    _objective(m, s, "obj_jobs", _achieved(s, "jobs", list(s.programs), y))
+    _objective(m, s, "obj_exports", _achieved(s, "exports", list(s.programs), y))
 
 
 def _group_programs(s: Sets, dimension: str, member: str | None) -> list[str]:
@@ -382,14 +384,13 @@ def add_targets(m: pyo.ConcreteModel, s: Sets, mode: str) -> None:
     keys = [(t.kind, t.dimension, t.member or "all", t.year) for t in targets]
     shortfall = _var(m, s, "shortfall", keys, (0.0, None)) if mode == "soft" else {}
     for t, key in zip(targets, keys, strict=True):
-        cols, coefs = _achieved(s, t.kind, _group_programs(s, t.dimension, t.member), t.year)
+        blocks = _achieved(s, t.kind, _group_programs(s, t.dimension, t.member), t.year)
         if mode == "soft":
-            cols.append(shortfall[key])
-            coefs.append(1.0)
+            blocks.append((1.0, [shortfall[key]]))
             weights[key] = target_weight(t.value, t.weight)
-        elif not cols:
+        elif not any(cols for _, cols in blocks):
             unreachable.append(_unreachable(s, t))
-        rows[key] = (t.value, cols, coefs, None)
+        rows[key] = (t.value, blocks, None)
     if unreachable:
         err = InfeasibleError(
             f"{len(unreachable)} hard target(s) cannot be met whatever the budgets. "
@@ -400,10 +401,10 @@ def add_targets(m: pyo.ConcreteModel, s: Sets, mode: str) -> None:
     _add(m, s, "target", rows)
     if mode == "soft":
         cols = [shortfall[k] for k in weights]
-        _objective(m, s, "obj_shortfall", cols, [-w for w in weights.values()])
+        _objective(m, s, "obj_shortfall", runs(cols, [-w for w in weights.values()]))
         most = sum(w * t.value for (k, w), t in zip(weights.items(), targets, strict=True))
         m.shortfall_total = pyo.Constraint(
-            expr=(None, s.rec.expr(cols, list(weights.values())), most)
+            expr=(None, s.rec.expr(runs(cols, list(weights.values()))), most)
         )
 
 
@@ -436,21 +437,17 @@ def _first_productive(s: Sets, p: str) -> str:
     )
 
 
-def _achieved(s: Sets, kind: str, programs: list[str], year: int) -> tuple[list, list]:
-    """Columns and coefficients of the jobs or exports of `programs` at `year`."""
-    cols: list[int] = []
-    coefs: list[float] = []
+def _achieved(s: Sets, kind: str, programs: list[str], year: int) -> Blocks:
+    """Blocks of the jobs or exports of `programs` at `year`: one per program for jobs."""
     if kind == "jobs":
+        blocks: Blocks = []
         for p in programs:
             rate = s.programs[p].jobs_per_musd
             if rate:
-                capital = [s.iv[k] for k in s.capital_terms(p, year)]
-                cols += capital
-                coefs += [rate] * len(capital)
-        return cols, coefs
+                blocks.append((rate, [s.iv[k] for k in s.capital_terms(p, year)]))
+        return blocks
     exports = _col(s, "exports")
-    cols = [exports[p, year] for p in programs if (p, year) in exports]
-    return cols, [1.0] * len(cols)
+    return [(1.0, [exports[p, year] for p in programs if (p, year) in exports])]
 
 
 @dataclass(frozen=True)
@@ -464,17 +461,14 @@ class Robust:
     reference: float = 0.0  # cvar: the nominal plan's jobs, from which shortfall is counted
 
 
-def _scenario_jobs(s: Sets, scenario: dict[str, tuple[float, int]]) -> tuple[list, list]:
+def _scenario_jobs(s: Sets, scenario: dict[str, tuple[float, int]]) -> Blocks:
     year = s.milestones[-1]
-    cols: list[int] = []
-    coefs: list[float] = []
+    blocks: Blocks = []
     for p, keys in s.by_program.items():
         rate, lag = scenario.get(p, (s.programs[p].jobs_per_musd, s.programs[p].lag_years))
         if rate:
-            capital = [s.iv[k] for k in keys if k[2] <= year - lag]
-            cols += capital
-            coefs += [rate] * len(capital)
-    return cols, coefs
+            blocks.append((rate, [s.iv[k] for k in keys if k[2] <= year - lag]))
+    return blocks
 
 
 def add_robust(m: pyo.ConcreteModel, s: Sets, robust: Robust | None) -> None:
@@ -495,35 +489,25 @@ def add_robust(m: pyo.ConcreteModel, s: Sets, robust: Robust | None) -> None:
     scen = list(range(1, n + 1))
     if robust.kind == "worst-case":
         worst = _var(m, s, "worst", None, (None, None))[None]
-        rows: dict[tuple, Row] = {
-            (k,): (0.0, [*jobs[k - 1][0], worst], [*jobs[k - 1][1], -1.0], None) for k in scen
-        }
+        rows: dict[tuple, Row] = {(k,): (0.0, [*jobs[k - 1], (-1.0, [worst])], None) for k in scen}
         _add(m, s, "worst_case", rows)
-        _objective(m, s, "obj_robust", [worst], [1.0])
+        _objective(m, s, "obj_robust", [(1.0, [worst])])
         return
     eta = _var(m, s, "eta", None, (None, None))[None]
     tail = _var(m, s, "tail", scen, (0.0, None))
-    rows = {
-        (k,): (
-            robust.reference,
-            [*jobs[k - 1][0], tail[k], eta],
-            [*jobs[k - 1][1], 1.0, 1.0],
-            None,
-        )
-        for k in scen
-    }
+    rows = {(k,): (robust.reference, [*jobs[k - 1], (1.0, [tail[k], eta])], None) for k in scen}
     _add(m, s, "cvar_tail", rows)
     weight = 1.0 / ((1.0 - robust.beta) * n)
-    cap_cols = [eta] + [tail[k] for k in scen]
     m.cvar_cap = pyo.Constraint(
         expr=(
             None,
-            s.rec.expr(cap_cols, [1.0] + [weight] * n),
+            s.rec.expr([(1.0, [eta]), (weight, [tail[k] for k in scen])]),
             robust.cap if robust.cap is not None else 1e12,
         )
     )
     mean: dict[int, float] = defaultdict(float)
-    for cols, coefs in jobs:
-        for j, c in zip(cols, coefs, strict=True):
-            mean[j] += c / n
-    _objective(m, s, "obj_robust", list(mean), list(mean.values()))
+    for blocks in jobs:
+        for c, cols in blocks:
+            for j in cols:
+                mean[j] += c / n
+    _objective(m, s, "obj_robust", runs(list(mean), list(mean.values())))

@@ -1,8 +1,11 @@
 """Linear rows held twice on purpose: the Pyomo expression and the column positions behind it.
 
-Every row and objective of the model is built from column positions and coefficients. `Recorder`
-turns them into the `LinearExpression` the Pyomo model holds and keeps the positions next to it,
-so the hand-off to HiGHS concatenates lists instead of walking a million expression nodes.
+Every row and objective of the model is built from blocks: (coefficient, column positions) pairs,
+meaning coefficient * (sum of those columns). `Recorder` turns them into the expression the Pyomo
+model holds and keeps the blocks next to it, so the hand-off to HiGHS concatenates lists instead
+of walking a million expression nodes. A block with coefficient 1 becomes the variables
+themselves and a longer block one product node, c * (x1 + x2 + ...), not one monomial per term:
+fewer Python objects to build and for the garbage collector to scan.
 
 The two can never disagree unnoticed: the hand-off uses a recording only for the very expression
 object it was made for (identity, not equality), on a model whose columns are exactly the
@@ -16,7 +19,15 @@ import operator
 from collections.abc import Sequence
 from typing import Any
 
-from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+from pyomo.core.expr.numeric_expr import (
+    LinearExpression,
+    MonomialTermExpression,
+    ProductExpression,
+    SumExpression,
+)
+
+Blocks = list[tuple[float, list[int]]]
+"""A linear form as (coefficient, column positions) blocks: sum_b coef_b * sum_{j in b} x_j."""
 
 
 class Columns:
@@ -36,42 +47,56 @@ class Columns:
 
 
 class Recorder:
-    """Builds each row's `LinearExpression` from positions and keeps the positions beside it."""
+    """Builds each row's expression from blocks and keeps the blocks beside it."""
 
     def __init__(self, columns: Columns) -> None:
         self.columns = columns
-        self._rows: dict[int, tuple[LinearExpression, list[int], list[float] | None]] = {}
+        self._rows: dict[int, tuple[Any, Blocks]] = {}
 
-    def expr(
-        self, cols: list[int], coefs: list[float] | None = None, args: list[Any] | None = None
-    ) -> LinearExpression:
-        """sum_j coefs[j] * x[cols[j]] (every coefficient 1 when `coefs` is None).
-
-        `args` are the expression's terms if the caller already has them (shared monomials of
-        cumulative rows); they must be exactly the terms of (cols, coefs).
-        """
-        e = LinearExpression(self.args(cols, coefs) if args is None else args)
-        self._rows[id(e)] = (e, cols, coefs)
+    def expr(self, blocks: Blocks, parts: list[Any] | None = None) -> Any:
+        """The expression of `blocks`; `parts` are its terms if the caller already has them
+        (rows that share terms, see `parts`), and must be exactly `self.parts(blocks)`."""
+        parts = self.parts(blocks) if parts is None else parts
+        if any(type(p) is ProductExpression for p in parts):
+            e = SumExpression(parts)
+        else:
+            e = LinearExpression(parts)
+        self._rows[id(e)] = (e, blocks)
         return e
 
-    def args(self, cols: list[int], coefs: list[float] | None = None) -> list[Any]:
-        """The expression terms of (cols, coefs): the variable itself where the coefficient is 1."""
+    def parts(self, blocks: Blocks) -> list[Any]:
+        """Expression terms: the variables of a coefficient-1 block, c * x for a single column,
+        and c * (x1 + x2 + ...) for a longer block."""
         v = self.columns.vars
-        if coefs is None:
-            return [v[j] for j in cols]
-        return [
-            v[j] if c == 1.0 else MonomialTermExpression((c, v[j]))
-            for j, c in zip(cols, coefs, strict=True)
-        ]
+        out: list[Any] = []
+        for c, cols in blocks:
+            if c == 1.0:
+                out += [v[j] for j in cols]
+            elif len(cols) == 1:
+                out.append(MonomialTermExpression((c, v[cols[0]])))
+            elif cols:
+                out.append(ProductExpression((c, LinearExpression([v[j] for j in cols]))))
+        return out
 
-    def terms(self, expr: Any) -> tuple[list[int], list[float] | None] | None:
-        """The recorded positions and coefficients of `expr` itself, else None."""
+    def blocks(self, expr: Any) -> Blocks | None:
+        """The recorded blocks of `expr` itself, else None."""
         hit = self._rows.get(id(expr))
         if hit is None or hit[0] is not expr:
             return None
-        return hit[1], hit[2]
+        return hit[1]
 
     def covers(self, order: Sequence[Any]) -> bool:
         """Whether `order` (the model's columns now) is exactly the recorded column order."""
         recorded = self.columns.vars
         return len(order) == len(recorded) and all(map(operator.is_, order, recorded))
+
+
+def runs(cols: list[int], coefs: list[float]) -> Blocks:
+    """Blocks of consecutive equal coefficients."""
+    out: Blocks = []
+    for j, c in zip(cols, coefs, strict=True):
+        if out and out[-1][0] == c:
+            out[-1][1].append(j)
+        else:
+            out.append((c, [j]))
+    return out

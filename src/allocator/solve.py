@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from itertools import chain, repeat
+from itertools import chain, groupby, repeat
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +21,16 @@ import pandas as pd
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 from pyomo.core.base.var import VarData
-from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+from pyomo.core.expr.numeric_expr import (
+    LinearExpression,
+    MonomialTermExpression,
+    ProductExpression,
+    SumExpression,
+)
 
 from allocator.constraints import name_of
 from allocator.errors import AllocatorError, InfeasibleError, NotOptimalError, UnboundedError
+from allocator.linear import Blocks
 from allocator.sparse import CscMatrix
 
 INF = highspy.kHighsInf
@@ -172,29 +178,39 @@ def _compiler_form(m: pyo.ConcreteModel, order: list[Any]) -> StandardForm:
     )
 
 
-def _terms(expr: Any, col_of: dict[int, int]) -> tuple[list[int], list[float]] | None:
-    """Column indices and coefficients of a plain linear expression, else None."""
-    if type(expr) is not LinearExpression:
+def _terms(expr: Any, col_of: dict[int, int]) -> Blocks | None:
+    """(coefficient, [column]) of every term of a plain linear expression, else None.
+
+    Plain: a `LinearExpression` or `SumExpression` of variables, c * x monomials and
+    c * (x1 + x2 + ...) products (what `linear.Recorder` builds), numeric coefficients only.
+    """
+    if type(expr) not in (LinearExpression, SumExpression):
         return None
-    cols, coefs = [], []
+    out: Blocks = []
     try:
         for t in expr.args:
-            if type(t) is MonomialTermExpression:
+            if type(t) is ProductExpression:
+                c, inner = t.args
+                if type(inner) is not LinearExpression or type(c) not in (int, float):
+                    return None
+                found = _terms(inner, col_of)
+                if found is None:
+                    return None
+                out += [(c * a, cols) for a, cols in found]
+            elif type(t) is MonomialTermExpression:
                 c, v = t._args_
-                coefs.append(float(c))
+                out.append((float(c), [col_of[id(v)]]))
             elif type(t) is VarData:
-                v = t
-                coefs.append(1.0)
+                out.append((1.0, [col_of[id(t)]]))
             else:
                 return None
-            cols.append(col_of[id(v)])
     except (KeyError, TypeError):  # a variable outside the model, or a non-numeric coefficient
         return None
-    return cols, coefs
+    return out
 
 
 class _Reader:
-    """Each row's columns and coefficients: recorded at build time if `build_model` made the row
+    """Each row's blocks: as recorded at build time if `build_model` made the row
     (linear.Recorder), else read from its expression."""
 
     def __init__(self, m: pyo.ConcreteModel, order: list[Any]) -> None:
@@ -203,13 +219,26 @@ class _Reader:
         self.order = order
         self._col_of: dict[int, int] | None = None
 
-    def __call__(self, expr: Any) -> tuple[list[int], list[float] | None] | None:
-        found = None if self.recorder is None else self.recorder.terms(expr)
+    def __call__(self, expr: Any) -> Blocks | None:
+        found = None if self.recorder is None else self.recorder.blocks(expr)
         if found is not None:
             return found
         if self._col_of is None:
             self._col_of = {id(v): j for j, v in enumerate(self.order)}
         return _terms(expr, self._col_of)
+
+
+def _flatten(rows: list[Blocks], nnz: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column positions and coefficients of every row's blocks, concatenated."""
+    cols = np.fromiter(
+        chain.from_iterable(c for blocks in rows for _, c in blocks), dtype=np.int64, count=nnz
+    )
+    data = np.fromiter(
+        chain.from_iterable(repeat(a, len(c)) for blocks in rows for a, c in blocks),
+        dtype=float,
+        count=nnz,
+    )
+    return cols, data
 
 
 def _direct_form(m: pyo.ConcreteModel, order: list[Any]) -> StandardForm | None:
@@ -223,14 +252,13 @@ def _direct_form(m: pyo.ConcreteModel, order: list[Any]) -> StandardForm | None:
                 rows.append(con)
                 families.append(comp.name)
                 indices.append(() if idx is None else idx if type(idx) is tuple else (idx,))
-    row_cols, row_coefs = [], []
+    bodies = []
     lower, upper = np.empty(len(rows)), np.empty(len(rows))
     for i, con in enumerate(rows):
         found = read(con.body)
         if found is None or con.equality:
             return None
-        row_cols.append(found[0])
-        row_coefs.append(found[1])
+        bodies.append(found)
         lower[i] = -INF if con.lower is None else float(pyo.value(con.lower))
         upper[i] = INF if con.upper is None else float(pyo.value(con.upper))
     costs = {}
@@ -238,23 +266,17 @@ def _direct_form(m: pyo.ConcreteModel, order: list[Any]) -> StandardForm | None:
         found = read(obj.expr)
         if found is None:
             return None
+        n = sum(len(c) for _, c in found)
+        cols, coefs = _flatten([found], n)
         vec = np.zeros(len(order))
-        coefs = np.ones(len(found[0])) if found[1] is None else found[1]
-        np.add.at(vec, np.asarray(found[0], dtype=np.int64), coefs)
+        np.add.at(vec, cols, coefs)
         costs[obj.name.removeprefix("obj_")] = vec
-    counts = np.fromiter(map(len, row_cols), dtype=np.int64, count=len(rows))
-    nnz = int(counts.sum())
-    indices_ = np.fromiter(chain.from_iterable(row_cols), dtype=np.int64, count=nnz)
-    data = np.fromiter(
-        chain.from_iterable(
-            repeat(1.0, len(cols)) if coefs is None else coefs
-            for cols, coefs in zip(row_cols, row_coefs, strict=True)
-        ),
-        dtype=float,
-        count=nnz,
+    counts = np.fromiter(
+        (sum(len(c) for _, c in blocks) for blocks in bodies), dtype=np.int64, count=len(rows)
     )
+    cols, data = _flatten(bodies, int(counts.sum()))
     matrix = CscMatrix.from_triplets(
-        np.repeat(np.arange(len(rows)), counts), indices_, data, (len(rows), len(order))
+        np.repeat(np.arange(len(rows)), counts), cols, data, (len(rows), len(order))
     )
     return StandardForm(order, rows, matrix, lower, upper, costs, (families, indices))
 
@@ -503,31 +525,75 @@ def _relax(lp: CompiledLP) -> tuple[list[tuple[int, str, float]], float | None]:
 
 
 def _tie_break(
-    lp: CompiledLP, col_dual: np.ndarray, row_dual: np.ndarray, secondary: np.ndarray
+    lp: CompiledLP, x: np.ndarray, col_dual: np.ndarray, row_dual: np.ndarray, secondary: np.ndarray
 ) -> np.ndarray | None:
     """Among the optima of the first pass, the one best for `secondary` (primal values), or None.
 
     The optimal face is held exactly, without an objective tolerance: every column with a
     non-zero reduced cost stays at its bound and every row with a non-zero dual stays tight, so
-    any point found satisfies complementary slackness with the first pass's duals.
+    any point found satisfies complementary slackness with the first pass's duals. It is solved
+    as its own small LP (`_restricted`), so the HiGHS instance of the plan keeps its optimal
+    basis and factorisation for the next warm re-solve.
     """
-    h, tol = lp.highs, 1e-9
-    cols = np.flatnonzero(np.abs(col_dual) > tol).astype(np.int32)
-    at = np.where(col_dual[cols] < 0, lp.col_lower[cols], lp.col_upper[cols])
-    rows = np.flatnonzero(np.abs(row_dual) > tol).astype(np.int32)
+    tol = 1e-9
+    moving = np.flatnonzero(np.abs(col_dual) <= tol)
+    fixed = np.flatnonzero(np.abs(col_dual) > tol)
+    held = x.copy()
+    held[fixed] = np.where(col_dual[fixed] < 0, lp.col_lower[fixed], lp.col_upper[fixed])
+    rows = np.flatnonzero(np.abs(row_dual) > tol)
     tight = np.where(row_dual[rows] > 0, lp.row_upper[rows], lp.row_lower[rows])
-    h.changeColsBounds(len(cols), cols, at, at)
-    h.changeRowsBounds(len(rows), rows, tight, tight)
-    h.setOptionValue("simplex_strategy", 4)  # the optimal basis stays feasible: primal simplex
-    try:
-        _, sol = _run(lp, secondary)
-        return np.array(sol.col_value)
-    except AllocatorError:
+    lower, upper = lp.row_lower.copy(), lp.row_upper.copy()
+    lower[rows], upper[rows] = tight, tight
+    return _restricted(lp, moving, held, lower, upper, secondary)
+
+
+def _restricted(
+    lp: CompiledLP,
+    cols: np.ndarray,
+    held: np.ndarray,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    cost: np.ndarray,
+) -> np.ndarray | None:
+    """Maximise `cost` over the columns `cols` with every other column held at `held`.
+
+    Only those columns and the rows they appear in take part: the held columns' share of each
+    row moves into its bounds, so this small LP costs milliseconds even when the plan has
+    millions of entries. Returns `held` with the columns' new values, or None if not optimal.
+    """
+    if not cols.size:
+        return held
+    a = lp.matrix
+    starts, ends = a.indptr[cols], a.indptr[cols + 1]
+    counts = ends - starts
+    entry = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts) + np.arange(
+        int(counts.sum())
+    )
+    rows = np.unique(a.indices[entry])
+    others = held.copy()
+    others[cols] = 0.0
+    fixed = (a @ others)[rows]
+    sub = highspy.Highs()
+    sub.setOptionValue("output_flag", False)
+    sub.setOptionValue("random_seed", 0)
+    model = highspy.HighsLp()
+    model.num_col_, model.num_row_ = len(cols), len(rows)
+    model.col_cost_ = np.asarray(cost, dtype=float)[cols]
+    model.col_lower_, model.col_upper_ = lp.col_lower[cols], lp.col_upper[cols]
+    model.row_lower_ = np.where(row_lower[rows] <= -INF, -INF, row_lower[rows] - fixed)
+    model.row_upper_ = np.where(row_upper[rows] >= INF, INF, row_upper[rows] - fixed)
+    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    model.a_matrix_.start_ = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    model.a_matrix_.index_ = np.searchsorted(rows, a.indices[entry]).astype(np.int32)
+    model.a_matrix_.value_ = a.data[entry].astype(float)
+    model.sense_ = highspy.ObjSense.kMaximize
+    sub.passModel(model)
+    sub.run()
+    if sub.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
-    finally:
-        h.setOptionValue("simplex_strategy", 1)
-        h.changeColsBounds(len(cols), cols, lp.col_lower[cols], lp.col_upper[cols])
-        h.changeRowsBounds(len(rows), rows, lp.row_lower[rows], lp.row_upper[rows])
+    out = held.copy()
+    out[cols] = np.array(sub.getSolution().col_value)
+    return out
 
 
 def _reachable_exports(lp: CompiledLP, x: np.ndarray) -> np.ndarray:
@@ -535,42 +601,13 @@ def _reachable_exports(lp: CompiledLP, x: np.ndarray) -> np.ndarray:
 
     Exports before the objective's year appear in no objective, so the solver may leave them at
     zero; they constrain nothing else, so maximising them with every other column held at `x`
-    reports what the plan reaches without changing it. Only the export columns and the rows
-    they appear in take part: that small LP is built apart (the held columns' share of each row
-    moved into its bounds), so it costs milliseconds even when the plan has millions of entries.
+    reports what the plan reaches without changing it.
     """
     exp = np.flatnonzero(np.array([f == "exports" for f in lp.col_family]))
-    if not exp.size:
-        return x
-    a = lp.matrix
-    starts, ends = a.indptr[exp], a.indptr[exp + 1]
-    entry = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
-    rows = np.unique(a.indices[entry])
-    held = x.copy()
-    held[exp] = 0.0
-    fixed = (a @ held)[rows]
-    sub = highspy.Highs()
-    sub.setOptionValue("output_flag", False)
-    model = highspy.HighsLp()
-    model.num_col_, model.num_row_ = len(exp), len(rows)
-    model.col_cost_ = np.ones(len(exp))
-    model.col_lower_, model.col_upper_ = lp.col_lower[exp], lp.col_upper[exp]
-    model.row_lower_ = np.where(lp.row_lower[rows] <= -INF, -INF, lp.row_lower[rows] - fixed)
-    model.row_upper_ = np.where(lp.row_upper[rows] >= INF, INF, lp.row_upper[rows] - fixed)
-    local = np.searchsorted(rows, a.indices[entry])
-    counts = ends - starts
-    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    model.a_matrix_.start_ = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-    model.a_matrix_.index_ = local.astype(np.int32)
-    model.a_matrix_.value_ = a.data[entry].astype(float)
-    model.sense_ = highspy.ObjSense.kMaximize
-    sub.passModel(model)
-    sub.run()
-    if sub.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return x
-    out = x.copy()
-    out[exp] = np.array(sub.getSolution().col_value)
-    return out
+    ones = np.zeros(len(x))
+    ones[exp] = 1.0
+    found = _restricted(lp, exp, x, lp.row_lower, lp.row_upper, ones)
+    return x if found is None else found
 
 
 @dataclass
@@ -602,16 +639,13 @@ def optimum(
         raise
     row_dual, col_dual = np.array(sol.row_dual), np.array(sol.col_dual)
     x = np.array(sol.col_value)
-    basis = lp.highs.getBasis()  # the objective's own optimum: where the next re-solve starts
     ranges = _ranging(lp, cost, np.array(sol.row_value)) if ranging else None
     iterations = int(lp.highs.getInfo().simplex_iteration_count)
     other = {"jobs": "exports", "exports": "jobs"}.get(objective)
     if other is not None and lp.costs[other].any():
-        better = _tie_break(lp, col_dual, row_dual, lp.costs[other])
+        better = _tie_break(lp, x, col_dual, row_dual, lp.costs[other])
         x = x if better is None else better
     x = _reachable_exports(lp, x)
-    _set_costs(lp, cost)
-    lp.highs.setBasis(basis)
     return Optimum(z, x, row_dual, col_dual, cost, least, ranges, iterations)
 
 
@@ -654,11 +688,15 @@ def _labels(
 ) -> pd.DataFrame:
     """One column per label name (program, pool, phase, year, ...), empty where not applicable."""
     names = sorted({d for f in set(families) for d in dims[f].dims}, key=LABEL_ORDER.index)
-    data: dict[str, list[Any]] = {n: [] for n in names}
-    for fam, idx in zip(families, indices, strict=True):
-        given = dict(zip(dims[fam].dims, idx, strict=True))
-        for n in names:
-            data[n].append(given.get(n))
+    data = {n: np.full(len(families), None, dtype=object) for n in names}
+    start = 0
+    for fam, block in groupby(families):  # a family's entries are contiguous
+        end = start + len(list(block))
+        fam_dims = dims[fam].dims
+        if fam_dims:
+            for n, values in zip(fam_dims, zip(*indices[start:end], strict=True), strict=True):
+                data[n][start:end] = values
+        start = end
     frame = pd.DataFrame(data, dtype=object)
     if "year" in frame:
         frame["year"] = pd.array(frame["year"].tolist(), dtype="Int64")
