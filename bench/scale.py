@@ -8,7 +8,8 @@ For each size a dataset is generated once (bench/generate.py) into a temporary f
 repetition runs each side in a fresh Python process (imports are not timed), alternating
 allocator and raw, and reports the median of the repetitions:
 
-allocator: load (`load_inputs`), build (`build_model(inp, "off")`), hand-off (`compile_lp`),
+allocator: load (`load_inputs`), then `solve.build_lp(inp, "off")` as `allocator solve` runs it:
+  build (`build_model`) and hand-off (`compile_lp`) under one GC pause, the Pyomo model dropped;
   solve (`solve_lp(lp, "jobs")`: solve, duals, ranging, tie-break pass, reachable-exports pass,
   column and row tables), tables (`api.tables_of`), write (`outputs.write_run`: CSVs,
   workbook.xlsx, run.json into a temporary folder);
@@ -20,7 +21,7 @@ tables and write on allocator's side. Then `--resolves` warm re-solves on the so
 instance of each side: all costs changed at once (`changeColsCost`, as solve.py's `_set_costs`),
 `run`, objective, x and both duals; costs alternate between jobs-heavy and exports-heavy convex
 blends of the two objectives (each scaled by its largest coefficient), the same on both sides.
-Peak memory is each worker's `ru_maxrss` after the core phases (allocator also after writing).
+Peak memory is each worker's VmHWM after the core phases (allocator also after writing).
 Both sides' objectives (first solve and every re-solve) must agree to 1e-6 relative.
 """
 
@@ -116,9 +117,8 @@ def worker_allocator(folder: str, resolves: int, seed: int) -> dict[str, Any]:
     import allocator
     from allocator.api import tables_of
     from allocator.inputs import load_inputs
-    from allocator.model import build_model
     from allocator.outputs import write_run
-    from allocator.solve import compile_lp, solve_lp
+    from allocator.solve import build_lp, solve_lp
 
     out: dict[str, Any] = {"rss_imports_mb": _rss_mb(), "src": src_fingerprint(),
                            "allocator_file": allocator.__file__}  # fmt: skip
@@ -130,10 +130,9 @@ def worker_allocator(folder: str, resolves: int, seed: int) -> dict[str, Any]:
 
     inp = load_inputs(folder)
     out["load"] = lap()
-    m, _sets = build_model(inp, "off")
-    out["build"] = lap()
-    lp = compile_lp(m)
-    out["handoff"] = lap()
+    lp, laps = build_lp(inp, "off")  # as allocator runs it: one GC pause, the model dropped
+    lap()
+    out["build"], out["handoff"] = laps["build"], laps["handoff"]
     sol = solve_lp(lp, "jobs")
     out["solve"] = lap()
     out["peak_core_mb"] = _rss_mb()
@@ -147,7 +146,7 @@ def worker_allocator(folder: str, resolves: int, seed: int) -> dict[str, Any]:
     out["objective"] = sol.objective_value
     out["iterations"] = sol.solver["simplex_iterations"]
     out["shape"] = [int(lp.matrix.shape[0]), int(lp.matrix.shape[1]), int(lp.matrix.nnz)]
-    del tables, sol, m
+    del tables, sol
     costs = blends(lp.costs["jobs"], lp.costs["exports"], resolves, seed)
     out["resolve"], out["resolve_objectives"], out["resolve_iterations"] = _resolve_loop(
         lp.highs, costs

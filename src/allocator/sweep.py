@@ -16,9 +16,8 @@ from typing import Any
 import numpy as np
 
 from allocator.errors import AllocatorError, UsageError
-from allocator.model import build_model
 from allocator.schema import Inputs
-from allocator.solve import CompiledLP, compile_lp, optimum
+from allocator.solve import CompiledLP, build_lp, optimum
 from allocator.uncertainty import Param
 
 
@@ -54,9 +53,8 @@ class SampleModel:
                 "Fix: choose one of the two"
             )
         wide = _widest_lags(self.inp, self.params)
-        m, sets = build_model(wide, self.targets)
-        self.lp = compile_lp(m)
-        self.entries = _program_entries(self.lp, wide, sets.milestones[-1])
+        self.lp, _ = build_lp(wide, self.targets)
+        self.entries = _program_entries(self.lp, wide, wide.last_milestone)
         _locate(self.lp, self.entries)
         self.bound_rows = [_rows_of(self.lp, wide, p) for p in self.params]
         self.set_values(np.array([p.nominal for p in self.params]))
