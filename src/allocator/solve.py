@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from itertools import chain, groupby, repeat
+from itertools import chain, groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -254,17 +254,17 @@ class _Reader:
         return _terms(expr, self._col_of)
 
 
-def _flatten(rows: list[Blocks], nnz: int) -> tuple[np.ndarray, np.ndarray]:
-    """Column positions and coefficients of every row's blocks, concatenated."""
-    cols = np.fromiter(
-        chain.from_iterable(c for blocks in rows for _, c in blocks), dtype=np.int64, count=nnz
-    )
-    data = np.fromiter(
-        chain.from_iterable(repeat(a, len(c)) for blocks in rows for a, c in blocks),
-        dtype=float,
-        count=nnz,
-    )
-    return cols, data
+def _flatten(rows: list[Blocks]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Entries per row, and the column positions and coefficients of all rows' blocks."""
+    blocks = [b for row in rows for b in row]
+    per_row = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    sizes = np.fromiter((len(c) for _, c in blocks), dtype=np.int64, count=len(blocks))
+    coefs = np.fromiter((a for a, _ in blocks), dtype=float, count=len(blocks))
+    nnz = int(sizes.sum())
+    cols = np.fromiter(chain.from_iterable(c for _, c in blocks), dtype=np.int64, count=nnz)
+    block_row = np.repeat(np.arange(len(rows)), per_row)
+    counts = np.bincount(block_row, weights=sizes, minlength=len(rows)).astype(np.int64)
+    return counts, cols, np.repeat(coefs, sizes)
 
 
 def _direct_form(m: pyo.ConcreteModel, order: list[Any]) -> StandardForm | None:
@@ -292,15 +292,11 @@ def _direct_form(m: pyo.ConcreteModel, order: list[Any]) -> StandardForm | None:
         found = read(obj.expr)
         if found is None:
             return None
-        n = sum(len(c) for _, c in found)
-        cols, coefs = _flatten([found], n)
+        _, cols, coefs = _flatten([found])
         vec = np.zeros(len(order))
         np.add.at(vec, cols, coefs)
         costs[obj.name.removeprefix("obj_")] = vec
-    counts = np.fromiter(
-        (sum(len(c) for _, c in blocks) for blocks in bodies), dtype=np.int64, count=len(rows)
-    )
-    cols, data = _flatten(bodies, int(counts.sum()))
+    counts, cols, data = _flatten(bodies)
     matrix = CscMatrix.from_triplets(
         np.repeat(np.arange(len(rows)), counts), cols, data, (len(rows), len(order))
     )
@@ -659,6 +655,8 @@ class Optimum:
     least_shortfall: float | None
     ranges: dict[str, dict[str, Any]] | None
     iterations: int
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds: solve (the passes and reading x and duals), ranging, tie_break, exports."""
 
 
 def optimum(
@@ -667,6 +665,12 @@ def optimum(
     """Soft targets held, the objective solved, ties broken towards the other outcome, and
     exports at every milestone filled in. Duals (and ranges) are the objective's own."""
     weights = weights or {"jobs": 0.5, "exports": 0.5}
+    laps = [time.perf_counter()]
+
+    def lap() -> float:
+        laps.append(time.perf_counter())
+        return laps[-1] - laps[-2]
+
     try:
         least = _hold_least_shortfall(lp)
         cost = objective_costs(lp, objective, weights)
@@ -675,15 +679,19 @@ def optimum(
         exc.diagnosis = diagnose(lp)
         raise
     row_dual, col_dual = np.array(sol.row_dual), np.array(sol.col_dual)
-    x = np.array(sol.col_value)
-    ranges = _ranging(lp, cost, np.array(sol.row_value)) if ranging else None
+    x, activity = np.array(sol.col_value), np.array(sol.row_value)
     iterations = int(lp.highs.getInfo().simplex_iteration_count)
+    timings = {"solve": lap()}
+    ranges = _ranging(lp, cost, activity) if ranging else None
+    timings["ranging"] = lap()
     other = {"jobs": "exports", "exports": "jobs"}.get(objective)
     if other is not None and lp.costs[other].any():
         better = _tie_break(lp, x, col_dual, row_dual, lp.costs[other])
         x = x if better is None else better
+    timings["tie_break"] = lap()
     x = _reachable_exports(lp, x)
-    return Optimum(z, x, row_dual, col_dual, cost, least, ranges, iterations)
+    timings["exports"] = lap()
+    return Optimum(z, x, row_dual, col_dual, cost, least, ranges, iterations, timings)
 
 
 def solve_lp(lp: CompiledLP, objective: str, weights: dict[str, float] | None = None) -> Solution:
@@ -694,8 +702,8 @@ def solve_lp(lp: CompiledLP, objective: str, weights: dict[str, float] | None = 
     allocation can really reach. Duals come from the first pass: they belong to the objective.
     """
     weights = weights or {"jobs": 0.5, "exports": 0.5}
-    t0 = time.perf_counter()
     opt = optimum(lp, objective, weights)
+    t_tables = time.perf_counter()
     x, ranges = opt.x, opt.ranges or {}
     activity = lp.matrix @ x
     return Solution(
@@ -715,7 +723,7 @@ def solve_lp(lp: CompiledLP, objective: str, weights: dict[str, float] | None = 
             "columns": len(lp.col_names),
             "nonzeros": int(lp.matrix.nnz),
         },
-        timings={"solve": time.perf_counter() - t0},
+        timings=opt.timings | {"tables": time.perf_counter() - t_tables},
         weights=weights if objective == "weighted" else {},
     )
 
