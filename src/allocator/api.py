@@ -30,7 +30,7 @@ from allocator.solve import (
     write_model,
 )
 
-PACKAGES = ("allocator", "pyomo", "highspy", "pandas", "numpy", "pydantic", "xlsxwriter")
+PACKAGES = ("allocator", "pyomo", "highspy", "pandas", "numpy", "pydantic")
 
 
 def default_inputs() -> Path:

@@ -126,7 +126,7 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> None:
 
 
 def _cell(value: Any) -> Any:
-    """A value xlsxwriter writes as a number, text or boolean; missing and infinite as blank."""
+    """A plain number, text or boolean for the workbook; missing and infinite as blank."""
     if value is None or value is pd.NA:
         return None
     if isinstance(value, float) and not np.isfinite(value):

@@ -143,7 +143,7 @@ Sheet = tuple[str, list[str], list[list[Any]], list[float]]
 
 def write_xlsx(path: Path, sheets: list[Sheet]) -> None:
     """Write `sheets` as (name, headers, columns of values, column widths) to `path`."""
-    names = [_text(name[:31]) for name, _, _, _ in sheets]
+    names = [re.sub(r"[\[\]:*?/\\]", "_", _INVALID.sub("", name))[:31] for name, *_ in sheets]
     parts = {
         "[Content_Types].xml": _CONTENT_TYPES.format(
             sheets="".join(_SHEET_TYPE.format(n=n) for n in range(1, len(sheets) + 1))
