@@ -134,3 +134,20 @@ def test_numerics_warning_names_the_rows_before_solving(tmp_path):
     assert "invest(b,public,2025)" in res.stderr
     baseline = cli("solve", "--inputs", BASELINE, "--out", tmp_path / "b")
     assert "warning" not in baseline.stderr
+
+
+def test_an_error_raised_because_a_signal_landed_in_it_counts_as_an_interrupt():
+    """Ctrl-C or SIGTERM inside a compiled module's initialisation surfaces as an ImportError or
+    SystemError caused by the KeyboardInterrupt: still an interrupt (exit 130), not a crash."""
+    from allocator.cli import _caused_by_interrupt
+
+    def failing_import():
+        try:
+            raise KeyboardInterrupt("signal 15")
+        except KeyboardInterrupt as exc:
+            raise SystemError("initialization of _core failed") from exc
+
+    with pytest.raises(SystemError) as caught:
+        failing_import()
+    assert _caused_by_interrupt(caught.value)
+    assert not _caused_by_interrupt(ValueError("a real error"))

@@ -50,6 +50,24 @@ def exit_codes() -> Iterator[None]:
     except KeyboardInterrupt:
         err.print("interrupted: no run folder was written")
         raise typer.Exit(130) from None
+    except Exception as exc:
+        if not _caused_by_interrupt(exc):
+            raise
+        err.print("interrupted: no run folder was written")
+        raise typer.Exit(130) from None
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    """An error raised because Ctrl-C (or SIGTERM) landed inside it, e.g. an ImportError when the
+    signal arrived while a compiled module was being initialised."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _weights(text: str) -> dict[str, float]:
@@ -173,10 +191,11 @@ def solve_options(
 ) -> SolveOptions:
     """Options from the model file (if any), then the command line on top."""
     from allocator.api import SolveOptions, default_inputs
-    from allocator.modelfile import load_model_file
 
     base: dict[str, Any] = {"inputs": default_inputs()}
     if model is not None:
+        from allocator.modelfile import load_model_file  # and yaml: only when there is a file
+
         mf, dataset = load_model_file(model)
         base = {
             "inputs": dataset,
@@ -648,6 +667,11 @@ def main() -> None:
     try:
         sys.exit(app())
     except KeyboardInterrupt:  # between commands (start-up): nothing was written yet
+        err.print("interrupted: no run folder was written")
+        sys.exit(130)
+    except Exception as exc:
+        if not _caused_by_interrupt(exc):
+            raise
         err.print("interrupted: no run folder was written")
         sys.exit(130)
 
