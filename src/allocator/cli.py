@@ -47,10 +47,7 @@ def exit_codes() -> Iterator[None]:
         for line in getattr(exc, "details", []):
             err.print(escape(line), highlight=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        err.print("interrupted: no run folder was written")
-        raise typer.Exit(130) from None
-    except Exception as exc:
+    except (KeyboardInterrupt, Exception) as exc:
         if not _caused_by_interrupt(exc):
             raise
         err.print("interrupted: no run folder was written")
@@ -666,10 +663,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         sys.exit(app())
-    except KeyboardInterrupt:  # between commands (start-up): nothing was written yet
-        err.print("interrupted: no run folder was written")
-        sys.exit(130)
-    except Exception as exc:
+    except (KeyboardInterrupt, Exception) as exc:  # between commands: nothing written yet
         if not _caused_by_interrupt(exc):
             raise
         err.print("interrupted: no run folder was written")
