@@ -1,6 +1,8 @@
 """One `add_<family>` function per constraint family of MODEL.md, its algebra in the docstring.
 
-Every row is built as a `LinearExpression` from pre-grouped index lists (no scans inside rules).
+Every row is built from (coefficient, column positions) blocks over pre-grouped index lists (no
+scans inside rules); `linear.Recorder` makes the Pyomo expression and keeps the blocks for the
+hand-off.
 `FAMILIES` says, for each family, what its index labels are called, the unit of its right-hand
 side and how to say it in plain words; the reports reuse it for every row.
 """
