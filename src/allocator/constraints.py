@@ -90,11 +90,15 @@ Row = tuple[float | None, Blocks, float | None]
 """(lower, body as (coefficient, column positions) blocks, upper); see linear.py."""
 
 
-def _add(m: pyo.ConcreteModel, s: Sets, name: str, rows: dict[tuple, Row]) -> None:
-    """Attach a family of rows; an empty family adds nothing."""
+def _add(
+    m: pyo.ConcreteModel, s: Sets, name: str, rows: dict[tuple, Row], parts: dict | None = None
+) -> None:
+    """Attach a family of rows; an empty family adds nothing. `parts` gives, by row, expression
+    terms already built for its blocks (rows that share terms, see `linear.Recorder.expr`)."""
     if not rows:
         return
-    body = {i: (lo, s.rec.expr(blocks), up) for i, (lo, blocks, up) in rows.items()}
+    given = parts or {}
+    body = {i: (lo, s.rec.expr(blocks, given.get(i)), up) for i, (lo, blocks, up) in rows.items()}
     setattr(m, name, pyo.Constraint(list(body), rule=lambda _m, *i: body[i]))
 
 
@@ -287,7 +291,8 @@ def add_risk_cover(m: pyo.ConcreteModel, s: Sets) -> None:
     terms (one Pyomo node per term, not one per row it appears in).
     """
     mitigate = _col(s, "mitigate")
-    rows = {}
+    rows: dict[tuple, Row] = {}
+    shared: dict[tuple, list] = {}
     for r in s.inputs.risks:
         by_year = _exposure_by_year(s, r.risk)
         if not by_year:
@@ -303,10 +308,9 @@ def add_risk_cover(m: pyo.ConcreteModel, s: Sets) -> None:
                 cover.append(mitigate[r.risk, t])
             if exposed:
                 covered: Blocks = [(-r.coverage, list(cover))] if cover else []
-                body = s.rec.expr([*exposed, *covered], parts + s.rec.parts(covered))
-                rows[(r.risk, t)] = (None, body, 0.0)
-    if rows:
-        m.risk_cover = pyo.Constraint(list(rows), rule=lambda _m, *i: rows[i])
+                rows[(r.risk, t)] = (None, [*exposed, *covered], 0.0)
+                shared[(r.risk, t)] = parts + s.rec.parts(covered)
+    _add(m, s, "risk_cover", rows, shared)
 
 
 def add_export_capacity(m: pyo.ConcreteModel, s: Sets) -> None:

@@ -128,9 +128,7 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> None:
 def _cell(value: Any) -> Any:
     """A plain number, text or boolean for the workbook; missing and infinite as blank."""
     if value is None or value is pd.NA:
-        return None
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
+        return None  # as are infinite numbers, by the writer
     if isinstance(value, np.generic):
         return value.item()
     return value

@@ -80,11 +80,11 @@ class Solution:
     """The solved LP, kept only to write model.lp/.mps; reports never read it."""
 
 
-def _index(data: Any) -> tuple[Any, ...]:
-    idx = data.index()
+def _key(idx: Any) -> tuple[Any, ...]:
+    """A component index as a tuple: () for a scalar, (k,) for a one-dimensional index."""
     if idx is None:
         return ()
-    return idx if isinstance(idx, tuple) else (idx,)
+    return idx if type(idx) is tuple else (idx,)
 
 
 @dataclass
@@ -118,7 +118,7 @@ def compile_lp(m: pyo.ConcreteModel, direct: bool = True) -> CompiledLP:
         col_family, col_index = _labels_of(var_comps)
         if form.row_labels is None:
             row_family = [r.parent_component().name for r in rows]
-            row_index = [_index(r) for r in rows]
+            row_index = [_key(r.index()) for r in rows]
         else:
             row_family, row_index = form.row_labels
     lp = CompiledLP(
@@ -167,12 +167,7 @@ def _labels_of(components: list[Any]) -> tuple[list[str], list[tuple[Any, ...]]]
     for comp in components:
         keys = list(comp.keys())
         family += [comp.name] * len(keys)
-        if not comp.is_indexed():
-            index.append(())
-        elif keys and type(keys[0]) is tuple:
-            index += keys
-        else:
-            index += [(k,) for k in keys]
+        index += map(_key, keys)
     return family, index
 
 
@@ -275,7 +270,7 @@ def _direct_form(m: pyo.ConcreteModel, order: list[Any]) -> StandardForm | None:
             if con.active:
                 rows.append(con)
                 families.append(comp.name)
-                indices.append(() if idx is None else idx if type(idx) is tuple else (idx,))
+                indices.append(_key(idx))
     bodies = []
     lower, upper = np.empty(len(rows)), np.empty(len(rows))
     for i, con in enumerate(rows):
@@ -565,7 +560,8 @@ def _tie_break(
     tight = np.where(row_dual[rows] > 0, lp.row_upper[rows], lp.row_lower[rows])
     lower, upper = lp.row_lower.copy(), lp.row_upper.copy()
     lower[rows], upper[rows] = tight, tight
-    return _restricted(lp, moving, held, lower, upper, secondary, lp.highs.getBasis())
+    basis = lp.highs.getBasis()
+    return _restricted(lp, moving, held, lower, upper, secondary, basis if basis.valid else None)
 
 
 def _restricted(
