@@ -28,6 +28,8 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from allocator.highs import new_highs
+
 INF = highspy.kHighsInf
 DIMENSIONS = ("sector", "capital_group", "mineral", "export_category", "program", "pool")
 
@@ -506,10 +508,7 @@ def _names(
 
 def pass_model(lp: RawLP, cost: str = "jobs") -> highspy.Highs:
     """A fresh HiGHS instance holding `lp` (one passModel, CSC), options as allocator's."""
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("solver", "simplex")
-    h.setOptionValue("random_seed", 0)
+    h = new_highs()
     model = highspy.HighsLp()
     m, n = lp.shape
     model.num_col_, model.num_row_ = n, m

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 
-import highspy
 import openpyxl
 import pandas as pd
 import pytest
 
+from allocator.highs import new_highs
 from conftest import DATA, digest
 from conftest import cli as run
 
@@ -158,8 +158,7 @@ def test_model_files_use_the_report_names_and_resolve_to_the_same_optimum(greedy
     for name in pd.read_csv(out / "shadow_prices.csv")["constraint"]:
         assert f" {name}:" in lp_text
     for path in ("model.lp", "model.mps"):
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+        h = new_highs()
         h.readModel(str(out / path))
         h.run()
         assert h.getInfo().objective_function_value == pytest.approx(960)

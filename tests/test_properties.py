@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from allocator.api import solve_inputs, tables_of
 from allocator.errors import InfeasibleError, InputError
+from allocator.highs import new_highs
 from allocator.schema import (
     Eligibility,
     Exposure,
@@ -155,8 +156,7 @@ def datasets(draw):  # noqa: C901 - one generator per table, kept together for r
 
 def _feasible(lp, rows: set[tuple[int, str]], cols: set[tuple[int, str]]) -> bool:
     """Is the LP feasible with only these row and column bounds enforced?"""
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = new_highs()
     h.passModel(lp.highs.getLp())
     n, m = len(lp.col_names), len(lp.row_names)
     h.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))

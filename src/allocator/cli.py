@@ -6,6 +6,7 @@ Heavy modules (pyomo, highspy, pandas) are imported inside commands so `--help` 
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -236,10 +237,22 @@ def run_summary(run: Run) -> dict[str, Any]:
 
 
 def print_json(data: object) -> None:
-    """JSON on stdout, nothing else."""
+    """Strict JSON on stdout, nothing else: a missing or non-finite number is `null`."""
     import json
 
-    sys.stdout.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+    text = json.dumps(_finite(data), indent=2, sort_keys=True, default=str, allow_nan=False)
+    sys.stdout.write(text + "\n")
+
+
+def _finite(data: Any) -> Any:
+    """`data` with every NaN or infinite float replaced by None (JSON has no such numbers)."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {key: _finite(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [_finite(value) for value in data]
+    return data
 
 
 @app.command()

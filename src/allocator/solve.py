@@ -30,6 +30,7 @@ from pyomo.core.expr.numeric_expr import (
 
 from allocator.constraints import name_of
 from allocator.errors import AllocatorError, InfeasibleError, NotOptimalError, UnboundedError
+from allocator.highs import highs_version, new_highs
 from allocator.linear import Blocks
 from allocator.sparse import CscMatrix
 
@@ -122,7 +123,7 @@ def compile_lp(m: pyo.ConcreteModel, direct: bool = True) -> CompiledLP:
         else:
             row_family, row_index = form.row_labels
     lp = CompiledLP(
-        highs=highspy.Highs(),
+        highs=new_highs(),
         col_family=col_family,
         col_index=col_index,
         row_family=row_family,
@@ -298,9 +299,6 @@ def _direct_form(m: pyo.ConcreteModel, order: list[Any]) -> StandardForm | None:
 
 def _pass_model(lp: CompiledLP) -> None:
     h = lp.highs
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("solver", "simplex")
-    h.setOptionValue("random_seed", 0)
     model = highspy.HighsLp()
     model.num_col_, model.num_row_ = len(lp.col_names), len(lp.row_names)
     model.col_cost_ = np.zeros(model.num_col_)
@@ -504,8 +502,7 @@ def _relax(lp: CompiledLP) -> tuple[list[tuple[int, str, float]], float | None]:
     `Highs.feasibilityRelaxation`, whose per-row "not relaxable" penalties returned non-minimal
     relaxations in our tests (70 where 10 was possible).
     """
-    copy = highspy.Highs()
-    copy.setOptionValue("output_flag", False)
+    copy = new_highs()
     copy.passModel(lp.highs.getLp())
     n = len(lp.col_names)
     copy.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))
@@ -592,9 +589,7 @@ def _restricted(
     others = held.copy()
     others[cols] = 0.0
     fixed = (a @ others)[rows]
-    sub = highspy.Highs()
-    sub.setOptionValue("output_flag", False)
-    sub.setOptionValue("random_seed", 0)
+    sub = new_highs()
     model = highspy.HighsLp()
     model.num_col_, model.num_row_ = len(cols), len(rows)
     model.col_cost_ = np.asarray(cost, dtype=float)[cols]
@@ -711,7 +706,7 @@ def solve_lp(lp: CompiledLP, objective: str, weights: dict[str, float] | None = 
         | ({} if opt.least_shortfall is None else {"weighted_shortfall": opt.least_shortfall}),
         solver={
             "name": "HiGHS",
-            "version": highspy.Highs().version(),
+            "version": highs_version(),
             "simplex_iterations": opt.iterations,
             "rows": len(lp.row_names),
             "columns": len(lp.col_names),

@@ -1,0 +1,74 @@
+"""The one place a HiGHS instance is made: quiet, seeded, on the simplex.
+
+highspy 1.16 prints a two-line banner ("Running HiGHS ...") on file descriptor 1 when a
+`highspy.Highs` is constructed, before any option can be set; the print comes from C++, so
+`contextlib.redirect_stdout` does not catch it. `new_highs` points descriptor 1 at the null
+device for the constructor only, then turns every later log off with `output_flag`. Every
+instance allocator uses (the plan, the elastic copy, sub-LPs, the version it reports) comes from
+here, so stdout carries only allocator's output whatever the HiGHS version.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
+
+import highspy
+
+# Options every instance gets: no log, deterministic, one solver family whose bases, ranging and
+# warm starts the rest of allocator relies on.
+DEFAULTS: dict[str, Any] = {"output_flag": False, "random_seed": 0, "solver": "simplex"}
+
+_FD_LOCK = threading.Lock()  # descriptor 1 is per process: two threads must not swap it at once
+
+
+@contextmanager
+def _stdout_silenced() -> Iterator[None]:
+    """Descriptor 1 on the null device for the duration; a no-op where it cannot be duplicated."""
+    with _FD_LOCK:
+        for stream in (sys.stdout, sys.__stdout__):
+            # a closed or detached stream has nothing buffered to lose
+            with suppress(OSError, ValueError, AttributeError):
+                stream.flush()  # type: ignore[union-attr]
+        try:
+            saved = os.dup(1)
+        except OSError:  # no descriptor 1 at all: nothing can be printed there anyway
+            yield
+            return
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(null, 1)
+            finally:
+                os.close(null)
+            yield
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+def new_highs(**options: Any) -> highspy.Highs:
+    """A fresh, silent `highspy.Highs` with allocator's defaults, then `options` on top.
+
+    Args:
+        **options: HiGHS option names and values (e.g. `time_limit=10`), applied after the
+            defaults; an unknown name or a value HiGHS refuses raises `ValueError`.
+    """
+    with _stdout_silenced():
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)  # before anything else can log
+    for name, value in (DEFAULTS | options).items():
+        if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+            raise ValueError(f"HiGHS refused option {name} = {value!r}")
+    return h
+
+
+@functools.cache
+def highs_version() -> str:
+    """The HiGHS version, e.g. '1.16.0'."""
+    return str(new_highs().version())
