@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 from allocator.api import SolveOptions, run_solve
+from allocator.constraints import FAMILIES, VARIABLES
+from allocator.inputs import load_inputs
 from allocator.modelfile import Override
 from conftest import BASELINE, DATA
 
@@ -102,14 +104,15 @@ def test_reversed_programs_or_pools_keep_the_baseline_allocation(tmp_path):
         assert _differing(ref, got) == [], f"reversed {table}"
 
 
-def test_permuted_columns_and_rows_give_byte_identical_tables(tmp_path):
+@pytest.mark.parametrize("rows", ["keep", "shuffle"])
+def test_permuted_columns_give_byte_identical_tables(tmp_path, rows):
     ref = _tables(BASELINE, tmp_path / "ref")
     for seed in (4, 5):
-        copy = _rewrite(BASELINE, tmp_path / f"columns{seed}", "shuffle", seed, columns=True)
+        copy = _rewrite(BASELINE, tmp_path / f"columns{seed}", rows, seed, columns=True)
         header = (copy / "programs.csv").read_text(encoding="utf-8").split("\n", 1)[0]
         assert not header.startswith("program,name,"), "the columns must be permuted"
         got = _tables(copy, tmp_path / f"run-columns{seed}")
-        assert _differing(ref, got) == [], f"columns and rows permuted (seed {seed})"
+        assert _differing(ref, got) == [], f"columns permuted, rows {rows} (seed {seed})"
 
 
 def _group(member: str, max_share: float) -> Override:
@@ -163,3 +166,34 @@ def test_sweep_is_the_same_for_shuffled_rows(tmp_path):
     copy = _rewrite(DATA / "sweep", tmp_path / "shuffled", "reverse")
     assert "uncertainty.csv" in _changed_files(DATA / "sweep", copy)
     assert sweep(copy, tmp_path / "run") == ref
+
+
+def _label(dim: str, cell: str, phase_rank: dict[str, int]) -> object:
+    """A label cell as it sorts: a phase by its place in time, a year as a number."""
+    if dim == "phase":
+        return (phase_rank.get(cell, len(phase_rank)), cell)
+    return int(cell) if dim in ("year", "scenario") else cell
+
+
+@pytest.mark.parametrize(
+    "dataset", [BASELINE, DATA / "risk", DATA / "targets"], ids=lambda p: p.name
+)
+def test_row_and_column_tables_are_sorted_by_family_then_key(tmp_path, dataset):
+    """What the README promises: each family one block, its rows in the order of their labels,
+    even when the files list them in reverse."""
+    rank = {p.phase: i for i, p in enumerate(load_inputs(dataset).phases)}
+    copy = _rewrite(dataset, tmp_path / "reversed", "reverse")
+    run_solve(SolveOptions(inputs=copy, out=tmp_path / "run"))
+    for table, families in (("shadow_prices.csv", FAMILIES), ("reduced_costs.csv", VARIABLES)):
+        with (tmp_path / "run" / table).open(encoding="utf-8") as f:
+            records = list(csv.DictReader(f))
+        order = list(dict.fromkeys(r["family"] for r in records))
+        blocks = [r["family"] for r in records]
+        assert blocks == sorted(blocks, key=order.index), f"{table}: a family is split"
+        assert len(order) >= 2
+        for family in order:
+            dims = families[family].dims
+            keys = [
+                tuple(_label(d, r[d], rank) for d in dims) for r in records if r["family"] == family
+            ]
+            assert keys == sorted(keys), f"{table}: {family} rows are not in key order"
