@@ -19,7 +19,7 @@ from allocator.api import SolveOptions, run_solve
 from allocator.constraints import FAMILIES, VARIABLES
 from allocator.inputs import load_inputs
 from allocator.modelfile import Override
-from conftest import BASELINE, DATA
+from conftest import BASELINE, DATA, ROOT
 
 TABLES = (
     "allocation.csv",
@@ -211,3 +211,16 @@ def test_row_and_column_tables_are_sorted_by_family_then_key(tmp_path, dataset):
                 tuple(_label(d, r[d], rank) for d in dims) for r in records if r["family"] == family
             ]
             assert keys == sorted(keys), f"{table}: {family} rows are not in key order"
+
+
+@pytest.mark.parametrize("name", ["no_partner_pools", "public_cut_phase2"])
+def test_shipped_model_file_overrides_in_reverse_give_the_same_tables(tmp_path, name):
+    from allocator.modelfile import load_model_file
+
+    model, dataset = load_model_file(ROOT / "models" / f"{name}.yaml")
+    assert len(model.overrides) >= 2
+    runs = {}
+    for label, overrides in (("file", model.overrides), ("reversed", model.overrides[::-1])):
+        runs[label] = _tables(dataset, tmp_path / label, overrides=list(overrides))
+    assert _differing(runs["file"], runs["reversed"]) == []
+    assert runs["file"] != _tables(dataset, tmp_path / "none"), "the overrides must change the plan"
