@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from allocator.audit import check_facts
 from allocator.errors import InputError
+from allocator.ordering import canonical
 from allocator.schema import TABLES, Inputs, Row, check_duplicates, check_references
 
 _NUMBER = re.compile(
@@ -140,7 +141,7 @@ def load_inputs(folder: str | Path) -> Inputs:
     inputs = Inputs(file_hashes=hashes, **tables)
     check_references(inputs)
     check_facts(inputs)
-    return inputs
+    return canonical(inputs)  # file order must not move money (ordering.py)
 
 
 def _decode(file: str, data: bytes) -> str:

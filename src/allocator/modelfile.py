@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from allocator.errors import UsageError
+from allocator.ordering import canonical
 from allocator.schema import Group, Inputs, Program, check_references
 
 PROGRAM_COLUMNS = Literal[
@@ -164,7 +165,7 @@ def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inpu
         elif ov.group_limit is not None:
             inp = _group_limit(inp, ov.group_limit, where)
     check_references(inp)
-    return inp
+    return canonical(inp)  # an appended group row takes its place by key
 
 
 def _known(where: str, kind: str, value: str, known: set[str]) -> None:
