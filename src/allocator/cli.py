@@ -334,7 +334,9 @@ def sweep(
             "model_file": None if opts.model_file is None else str(opts.model_file),
         }
         columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-        with Progress(*columns, console=err, transient=True) as bar:
+        # off when stderr is no terminal: there the bar cannot be erased and would leave a
+        # blank line before an error, or noise in a log
+        with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
             task = bar.add_task("samples", total=samples)
             table = run_sweep(
                 spec,
@@ -510,9 +512,11 @@ def check(
         from allocator.api import default_inputs
         from allocator.audit import audit
         from allocator.inputs import load_inputs
+        from allocator.uncertainty import check_uncertainty
 
         folder = inputs or default_inputs()
         inp = load_inputs(folder)
+        check_uncertainty(inp)  # read only by sweep and --risk: refuse here what they refuse
         report = audit(inp)
         out.print(
             f"[bold green]usable[/]: {escape(str(folder))}: {len(inp.programs)} programs, "
