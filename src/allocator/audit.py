@@ -23,6 +23,35 @@ KEYS: dict[str, tuple[str, ...]] = {
     "targets": ("kind", "dimension", "member", "year"),
 }
 DEFAULT_TOLERANCE = 0.005
+_YEAR = "calendar years"
+# The unit of every number cell a fact may refer to, spelt as facts.csv spells units, so that a
+# fact is compared only with numbers of its own unit. A column missing here holds text or yes/no.
+CELL_UNITS: dict[str, dict[str, str]] = {
+    "phases": {"first_year": _YEAR, "last_year": _YEAR},
+    "programs": {
+        "first_year": _YEAR,
+        "last_year": _YEAR,
+        "cap_musd": "musd",
+        "floor_musd": "musd",
+        "max_annual_share": "share",
+        "lag_years": "years",
+        "jobs_per_musd": "jobs per musd",
+        "exports_per_musd": "musd of exports per musd",
+    },
+    "pools": {"budget_musd": "musd"},
+    "groups": {"min_musd": "musd", "max_musd": "musd", "max_share": "share"},
+    "markets": {"year": _YEAR, "market_musd": "musd", "max_share": "share"},
+    "risks": {
+        "first_year": _YEAR,
+        "last_year": _YEAR,
+        "budget_musd": "musd",
+        "coverage": "musd covered per musd",
+    },
+    "exposures": {"weight": "share"},
+    "targets": {"year": _YEAR, "value": "", "weight": "weight per unit of shortfall"},
+}
+# targets.value is in the unit of its row's kind (the "" above).
+_TARGET_UNITS = {"jobs": "jobs", "exports": "musd"}
 
 
 @dataclass(frozen=True)
@@ -60,12 +89,13 @@ class Comparison:
         unit = self.fact.unit
         what = "its parts add up to" if self.kind == "total" else "the same quantity is stated as"
         sources = "; ".join(sorted({p.source for p in self.parts}))
-        share = self.difference / self.computed if self.computed else float("inf")
+        # a share of nothing is no number: parts that add up to 0 get the difference alone
+        share = f" ({self.difference / self.computed:+.1%})" if self.computed else ""
         return (
             f"{self.fact.fact}: stated {_fmt(self.fact.value)} {unit} ({self.fact.source}) but "
             f"{what} {_fmt(self.computed)} {unit} "
             f"({_group_labels(self.parts)}; {sources}): "
-            f"differs by {_fmt(self.difference)} {unit} ({share:+.1%})"
+            f"differs by {_fmt(self.difference)} {unit}{share}"
         )
 
 
@@ -121,47 +151,151 @@ def audit(inp: Inputs) -> Report:
     facts = {f.fact: f for f in inp.facts}
     comparisons = []
     for f in inp.facts:
-        if f.total_of:
-            parts = tuple(p for ref in _split(f.total_of) for p in resolve(inp, facts, f, ref))
-            comparisons.append(Comparison(f, "total", sum(p.value for p in parts), parts))
-        elif f.same_as:
-            parts = resolve(inp, facts, f, f.same_as.strip())
-            comparisons.append(Comparison(f, "same", sum(p.value for p in parts), parts))
+        refs = references(f)
+        if refs:
+            parts = tuple(p for ref in refs for p in resolve(inp, facts, f, ref))
+            kind = "total" if f.total_of is not None else "same"
+            comparisons.append(Comparison(f, kind, sum(p.value for p in parts), parts))
     return Report(tuple(comparisons), tuple(assumptions(inp)), tuple(warnings(inp)))
 
 
 def check_facts(inp: Inputs) -> None:
-    """Every reference in facts.csv must resolve; raises InputError naming the cell."""
+    """Every reference in facts.csv must resolve to numbers of the fact's unit, and no fact may
+    lead back to itself; raises InputError naming the cell."""
     facts = {f.fact: f for f in inp.facts}
     for f in inp.facts:
-        for ref in _split(f.total_of or "") + _split(f.same_as or ""):
+        for ref in references(f):
             resolve(inp, facts, f, ref)
+    _check_cycles(inp.facts, facts)
+
+
+def references(fact: Fact) -> list[str]:
+    """The references of a fact row: the parts of a total, or the one other statement.
+
+    Raises:
+        InputError: a total that lists no reference, or a same_as that lists several.
+    """
+    text = fact.total_of if fact.total_of is not None else fact.same_as
+    if text is None:
+        return []
+    refs = _split(text)
+    if not refs:
+        raise _fact_error(
+            fact,
+            f"'{text}' lists no reference",
+            "list the parts separated by ;, e.g. pools:*/phase1:budget_musd, or clear the cell",
+        )
+    if fact.same_as is not None and ";" in text:
+        raise _fact_error(
+            fact,
+            f"same_as takes one reference, not the list '{text}'",
+            "name the other statement of this number, or use total_of for a sum of parts",
+        )
+    return refs
 
 
 def _split(refs: str) -> list[str]:
     return [r.strip() for r in refs.split(";") if r.strip()]
 
 
+def _fact_error(owner: Fact, why: str, fix: str) -> InputError:
+    column = "total_of" if owner.total_of is not None else "same_as"
+    return InputError(why, file="facts.csv", row=owner.line, column=column, fix=fix)
+
+
 def resolve(inp: Inputs, facts: dict[str, Fact], owner: Fact, ref: str) -> tuple[Part, ...]:
-    """The cited numbers a reference stands for; raises InputError naming the facts.csv cell."""
-    column = "total_of" if owner.total_of else "same_as"
+    """The cited numbers a reference stands for, all in the owner's unit.
+
+    Raises:
+        InputError: naming the facts.csv cell, when the reference matches nothing, names a cell
+            that holds no number, names the row itself, or names a number of another unit.
+    """
     if ref.startswith("fact:"):
-        target = facts.get(ref.removeprefix("fact:"))
-        if target is None:
-            raise InputError(
-                f"reference '{ref}' names no fact",
-                file="facts.csv",
-                row=owner.line,
-                column=column,
-                fix="use the id of a row of facts.csv",
-            )
-        return (Part(f"fact {target.fact}", target.value, target.source),)
+        return (_fact_part(facts, owner, ref),)
+    column = "total_of" if owner.total_of is not None else "same_as"
     table, rows, col = _match(
         inp, ref, "facts.csv", owner.line, column, "is not fact:<id> or <table>:<key>:<column>"
     )
+    units = CELL_UNITS[table]
+    if col not in units:
+        raise _fact_error(
+            owner,
+            f"reference '{ref}' names column '{col}' of {table}.csv, which holds no numbers",
+            f"refer to a number column of {table}.csv ({', '.join(units)})",
+        )
+    for r in rows:
+        unit = _TARGET_UNITS[r.kind] if units[col] == "" else units[col]  # type: ignore[attr-defined]
+        _same_unit(owner, ref, unit, f"{table}.csv row {r.line}")
     return tuple(
         Part(f"{table}.csv row {r.line} {col}", float(getattr(r, col) or 0.0), r.source)
         for r in rows
+    )
+
+
+def _fact_part(facts: dict[str, Fact], owner: Fact, ref: str) -> Part:
+    target = facts.get(ref.removeprefix("fact:"))
+    if target is None:
+        raise _fact_error(
+            owner, f"reference '{ref}' names no fact", "use the id of a row of facts.csv"
+        )
+    if target is owner:
+        # a number compared with itself always agrees: the check would prove nothing
+        raise _fact_error(
+            owner,
+            f"reference '{ref}' is this row itself",
+            "name the other statement of this number (another fact or a table cell)",
+        )
+    _same_unit(owner, ref, target.unit, f"facts.csv row {target.line}")
+    return Part(f"fact {target.fact}", target.value, target.source)
+
+
+def _same_unit(owner: Fact, ref: str, unit: str, where: str) -> None:
+    if unit != owner.unit:
+        raise _fact_error(
+            owner,
+            f"reference '{ref}' is in {unit} ({where}) but this fact is in {owner.unit}",
+            f"refer to a number in {owner.unit}, or correct the unit of the row that is wrong",
+        )
+
+
+def _check_cycles(rows: tuple[Fact, ...], facts: dict[str, Fact]) -> None:
+    """Refuse facts whose references lead back to themselves (a -> b -> a): each would be
+    checked against a number that is checked against it. Iterative, so long chains are fine."""
+    edges = {
+        f.fact: [r.removeprefix("fact:") for r in references(f) if r.startswith("fact:")]
+        for f in rows
+    }
+    state: dict[str, int] = {}  # 1: on the current path, 2: explored, no cycle through it
+    for root in edges:
+        if root in state:
+            continue
+        path, todo = [root], [iter(edges[root])]
+        state[root] = 1
+        while todo:
+            nxt = next(todo[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                todo.pop()
+            elif state.get(nxt) == 1:
+                raise _cycle_error(facts, path[path.index(nxt) :])
+            elif nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                todo.append(iter(edges[nxt]))
+
+
+def _cycle_error(facts: dict[str, Fact], cycle: list[str]) -> InputError:
+    """Named at the cycle's first row in the file, so the message does not depend on where the
+    search happened to enter the cycle."""
+    first = min(range(len(cycle)), key=lambda i: facts[cycle[i]].line)
+    cycle = cycle[first:] + cycle[:first]
+    owner = facts[cycle[0]]
+    step = cycle[1] if len(cycle) > 1 else cycle[0]
+    return _fact_error(
+        owner,
+        f"reference 'fact:{step}' leads back to this row ({' -> '.join([*cycle, cycle[0]])})",
+        "a fact cannot be checked against itself: keep the reference on one of these rows "
+        "and refer to the cited table cells instead",
     )
 
 

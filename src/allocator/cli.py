@@ -27,8 +27,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-out = Console(soft_wrap=True)  # plain lines never break mid-sentence; tables still fit the width
-err = Console(stderr=True)
+# Data (names, sources, paths, references) is printed as written: emoji codes such as `:x:` are
+# off, and every user-supplied string goes through `escape` so brackets are not read as markup.
+out = Console(soft_wrap=True, emoji=False)  # lines never break mid-sentence; tables still fit
+err = Console(stderr=True, emoji=False)
 
 
 @app.callback()
@@ -345,7 +347,9 @@ def sweep(
             "model_file": None if opts.model_file is None else str(opts.model_file),
         }
         columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-        with Progress(*columns, console=err, transient=True) as bar:
+        # off when stderr is no terminal: there the bar cannot be erased and would leave a
+        # blank line before an error, or noise in a log
+        with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
             task = bar.add_task("samples", total=samples)
             table = run_sweep(
                 spec,
@@ -376,7 +380,8 @@ def show_sweep(summary: Any, table: Any) -> None:
         if r.item in ("jobs", "exports_musd") and r.samples:
             out.print(
                 f"  {r.item}: P5 {r.p5:,.0f}, P50 {r.p50:,.0f}, P95 {r.p95:,.0f} {r.unit} "
-                f"({r.samples:,} optimal samples)"
+                f"({r.samples:,} optimal samples)",
+                markup=False,
             )
     out.print(
         f"  failed samples: {failed:,}"
@@ -384,7 +389,8 @@ def show_sweep(summary: Any, table: Any) -> None:
             ""
             if not failed
             else f" ({', '.join(sorted(set(table.loc[table['status'] != 'optimal', 'status'])))})"
-        )
+        ),
+        markup=False,
     )
     progs = summary[summary["item"].str.startswith("program ")].copy()
     if len(progs):
@@ -392,7 +398,8 @@ def show_sweep(summary: Any, table: Any) -> None:
         for r in progs.sort_values("spread", ascending=False).head(5).itertuples():
             out.print(
                 f"  {r.item}: funded in {r.funded_share:.0%} of samples, P5 {r.p5:,.0f} to "
-                f"P95 {r.p95:,.0f} US$ million"
+                f"P95 {r.p95:,.0f} US$ million",
+                markup=False,
             )
 
 
@@ -459,7 +466,7 @@ def init(
         made = init_project(folder)
         out.print(
             f"[bold green]Created[/] {escape(str(folder))}: "
-            + ", ".join(str(p.relative_to(folder)) for p in made)
+            + escape(", ".join(str(p.relative_to(folder)) for p in made))
         )
         out.print(
             "Next:\n"
@@ -468,7 +475,8 @@ def init(
             "row a source.\n"
             f"  2. allocator check --inputs {folder}/inputs   (validates and lists assumptions)\n"
             f"  3. Edit {folder}/models/scenario.yaml (objective, targets, overrides).\n"
-            f"  4. allocator solve {folder}/models/scenario.yaml"
+            f"  4. allocator solve {folder}/models/scenario.yaml",
+            markup=False,
         )
 
 
@@ -517,9 +525,11 @@ def check(
         from allocator.api import default_inputs
         from allocator.audit import audit
         from allocator.inputs import load_inputs
+        from allocator.uncertainty import check_uncertainty
 
         folder = inputs or default_inputs()
         inp = load_inputs(folder)
+        check_uncertainty(inp)  # read only by sweep and --risk: refuse here what they refuse
         report = audit(inp)
         out.print(
             f"[bold green]usable[/]: {escape(str(folder))}: {len(inp.programs)} programs, "
@@ -540,7 +550,8 @@ def show_audit(report: object) -> None:
     out.print(f"\n[bold]Stated totals and repeated figures that agree ({len(good)})[/]")
     for c in good:
         out.print(
-            f"  [green]=[/] {c.fact.fact}: {c.fact.value:,.6g} {c.fact.unit}", highlight=False
+            f"  [green]=[/] {escape(c.fact.fact)}: {c.fact.value:,.6g} {c.fact.unit}",
+            highlight=False,
         )
     warns = report.warnings  # type: ignore[attr-defined]
     out.print(f"\n[bold]Warnings ({len(warns)})[/]")
@@ -549,7 +560,7 @@ def show_audit(report: object) -> None:
     assumed = report.assumptions  # type: ignore[attr-defined]
     out.print(f"\n[bold]Assumptions: numbers with no seed behind them ({len(assumed)})[/]")
     for a in assumed:
-        out.print(f"  - {a.file} row {a.line} ({a.key}): {escape(a.text)}", highlight=False)
+        out.print(f"  - {a.file} row {a.line} ({escape(a.key)}): {escape(a.text)}", highlight=False)
 
 
 def show_run(run: Run) -> None:
@@ -575,7 +586,7 @@ def show_run(run: Run) -> None:
     for col in grid.columns:
         table.add_column(str(col), justify="right")
     for sector, row in grid.iterrows():
-        table.add_row(str(sector), *[f"{v:,.0f}" for v in row])
+        table.add_row(escape(str(sector)), *[f"{v:,.0f}" for v in row])
     table.add_row("[bold]total[/]", *[f"[bold]{v:,.0f}[/]" for v in grid.sum(axis=0)])
     out.print(table)
     if "risk" in run.info:
@@ -584,7 +595,7 @@ def show_run(run: Run) -> None:
     _show_prices(reports.top_shadow_prices(sol), sol)
     if run.folder is not None:
         out.print(
-            f"Wrote [bold]{run.folder}[/]: "
+            f"Wrote [bold]{escape(str(run.folder))}[/]: "
             + ", ".join(sorted(p.name for p in run.folder.iterdir()))
         )
 
@@ -656,7 +667,7 @@ def _show_prices(top: object, sol: object) -> None:
     table.add_column(f"+1 musd gives ({unit})", justify="right", no_wrap=True)
     table.add_column("row in model.lp", overflow="fold", ratio=2)
     for r in top.itertuples():  # type: ignore[attr-defined]
-        table.add_row(r.description, f"{r.shadow_price:+,.4g}", r.constraint)
+        table.add_row(escape(r.description), f"{r.shadow_price:+,.4g}", escape(r.constraint))
     out.print(table)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,7 +56,10 @@ def _bound(text: str, nominal: float, where: Uncertainty, column: str) -> float:
     t = text.strip()
     try:
         if t.endswith("%") and t[:1] in "+-":
-            return nominal * (1.0 + float(t[:-1]) / 100.0)
+            value = nominal * (1.0 + float(t[:-1]) / 100.0)
+            if not math.isfinite(value):  # float() reads "+inf%" and "+nan%"
+                raise ValueError(text)
+            return value
         return parse_money(t)
     except ValueError:
         raise InputError(
@@ -65,6 +69,16 @@ def _bound(text: str, nominal: float, where: Uncertainty, column: str) -> float:
             column=column,
             fix="write a number in the cell's unit, or -20% / +20%",
         ) from None
+
+
+def check_uncertainty(inp: Inputs) -> None:
+    """Validate uncertainty.csv as `allocator sweep` and `--risk` read it, so that `allocator
+    check` refuses every dataset they refuse.
+
+    Raises:
+        InputError: naming the uncertainty.csv row and column.
+    """
+    params_of(inp)
 
 
 def params_of(inp: Inputs) -> list[Param]:
@@ -83,34 +97,37 @@ def params_of(inp: Inputs) -> list[Param]:
         for row in rows:
             nominal = float(getattr(row, column))
             low, high = (_bound(u.low, nominal, u, "low"), _bound(u.high, nominal, u, "high"))
-            if not low - 1e-12 <= nominal <= high + 1e-12:
-                raise InputError(
-                    f"the range {low:g} to {high:g} does not contain the value {nominal:g} "
-                    f"({table}.csv row {row.line})",
-                    file="uncertainty.csv",
-                    row=u.line,
-                    column="low",
-                    fix="make low <= value <= high",
-                )
-            if low < 0:
-                raise InputError(
-                    f"low {low:g} is negative",
-                    file="uncertainty.csv",
-                    row=u.line,
-                    column="low",
-                    fix="use a range of values >= 0",
-                )
-            if column in ("exports_per_musd", "jobs_per_musd") and nominal == 0 and high > 0:
-                raise InputError(
-                    f"{row.program} has {column} 0 in the data, so a range on it cannot "  # type: ignore[attr-defined]
-                    "take effect",
-                    file="uncertainty.csv",
-                    row=u.line,
-                    column="ref",
-                    fix=f"give it a positive {column}, or drop the range",
-                )
+            _check_range(u, table, row, column, (low, nominal, high))
             found.append(Param(table, row, column, nominal, low, high, u.distribution, u))
     return found
+
+
+def _check_range(
+    u: Uncertainty, table: str, row: Row, column: str, bounds: tuple[float, float, float]
+) -> None:
+    low, nominal, high = bounds
+
+    def bad(why: str, col: str, fix: str) -> InputError:
+        return InputError(why, file="uncertainty.csv", row=u.line, column=col, fix=fix)
+
+    if low > high:
+        raise bad(f"low {low:g} is above high {high:g}", "low", "swap low and high")
+    if not low - 1e-12 <= nominal <= high + 1e-12:
+        raise bad(
+            f"the range {low:g} to {high:g} does not contain the value {nominal:g} "
+            f"({table}.csv row {row.line})",
+            "low",
+            "make low <= value <= high",
+        )
+    if low < 0:
+        raise bad(f"low {low:g} is negative", "low", "use a range of values >= 0")
+    if column in ("exports_per_musd", "jobs_per_musd") and nominal == 0 and high > 0:
+        raise bad(
+            f"{row.program} has {column} 0 in the data, so a range on it cannot "  # type: ignore[attr-defined]
+            "take effect",
+            "ref",
+            f"give it a positive {column}, or drop the range",
+        )
 
 
 def latin_hypercube(params: list[Param], samples: int, seed: int) -> np.ndarray:
