@@ -311,6 +311,13 @@ def test_a_model_file_past_the_size_limit_is_refused_before_it_is_read(tmp_path)
         f"{path}: the file is {modelfile.MAX_MODEL_FILE_BYTES + 1:,} bytes, more than the limit "
         f"of {modelfile.MAX_MODEL_FILE_BYTES:,}"
     ), message
+    assert "CSV tables" in message.split("Fix: ", 1)[1]
+
+
+def test_a_model_file_under_a_file_is_not_found_not_a_traceback(tmp_path):
+    (tmp_path / "notes.txt").write_text("x")
+    path = tmp_path / "notes.txt" / "m.yaml"
+    assert model_refusal(path).startswith(f"model file {path} not found")
 
 
 def test_a_model_file_that_is_a_folder_is_said(tmp_path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import errno
 import hashlib
 import io
 import math
@@ -191,7 +192,12 @@ _LINK_FIX = "point the link at the file, or replace the link with the file"
 
 def _check_kind(path: Path) -> None:
     """Refuse what is at `path` unless it is a regular file or a link to one."""
-    os.lstat(path)  # FileNotFoundError: nothing there, not even a dangling link
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        raise FileNotFoundError(path) from None  # nothing there, not even a dangling link
+    except OSError as exc:  # e.g. a folder on the way that may not be searched
+        raise InputError(f"cannot be read ({exc.strerror or exc})", fix=_PUT_FILE) from None
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
@@ -199,7 +205,7 @@ def _check_kind(path: Path) -> None:
             f"is a symbolic link to '{os.readlink(path)}', which does not exist", fix=_LINK_FIX
         ) from None
     except OSError as exc:
-        if exc.errno == getattr(os, "ELOOP", 40) or "loop" in str(exc.strerror).lower():
+        if exc.errno == errno.ELOOP:
             raise InputError("is a symbolic link that loops", fix=_LINK_FIX) from None
         raise InputError(f"cannot be read ({exc.strerror or exc})", fix=_PUT_FILE) from None
     if not stat.S_ISREG(mode):

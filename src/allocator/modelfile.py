@@ -158,7 +158,11 @@ def _read(path: Path) -> str:
             f"model file {path} not found. Fix: give the path of a .yaml file"
         ) from None
     except InputError as exc:
-        fix = "give the path of a .yaml file" if exc.reason.startswith("is ") else exc.fix
+        fix = exc.fix
+        if exc.reason.startswith("is "):  # a folder, a broken link, a device or a pipe
+            fix = "give the path of a .yaml file"
+        elif exc.reason.startswith("the file is"):  # past MAX_MODEL_FILE_BYTES
+            fix = "keep large changes in the dataset's CSV tables (allocator init copies one)"
         raise UsageError(printable(f"{path}: {exc.reason}. Fix: {fix}")) from None
     try:
         return data.decode("utf-8-sig")
