@@ -2,6 +2,25 @@
 
 from __future__ import annotations
 
+import unicodedata
+
+
+def printable(text: str) -> str:
+    """`text` with control and format characters (ESC, NUL, bidi overrides) written as escapes.
+
+    Messages quote what the user's files hold; raw, those characters would recolour, rewrite or
+    reverse the terminal line instead of showing what is in the file.
+    """
+    return "".join(_escape(ch) if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
+
+
+def _escape(ch: str) -> str:
+    """One character as Python writes it in a string literal: \\x1b, \\u202e, \\U000e0001."""
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
 
 class AllocatorError(Exception):
     """Base class: a problem the user can act on. Its message is one line, shown as is."""
@@ -35,7 +54,7 @@ class InputError(AllocatorError):
             place.append(f"column '{self.column}'")
         where = ", ".join(place)
         text = f"{where}: {self.reason}" if where else self.reason
-        return f"{text}. Fix: {self.fix}" if self.fix else text
+        return printable(f"{text}. Fix: {self.fix}" if self.fix else text)
 
 
 class UsageError(AllocatorError):

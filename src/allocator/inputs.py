@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import csv
 import difflib
+import errno
 import hashlib
 import io
 import math
+import os
 import re
+import stat
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +46,13 @@ _MONEY_SCALE = {
 _COUNT_SCALE = {"": 1.0, "k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6}
 _TRUE = {"yes", "y", "true", "1"}
 _FALSE = {"no", "n", "false", "0"}
+
+# Limits, generous above any real dataset (the largest benchmark, 3 million nonzeros, has a
+# programs.csv of 274 KB and 3,120 rows) and stated in inputs/README.md. Reading costs about 20
+# times a table's size in memory, so a table is refused before it is read, not after.
+MAX_TABLE_BYTES = 20_000_000
+MAX_TABLE_ROWS = 100_000
+MAX_CELL_CHARS = 131_072  # the csv module's own field limit, stated so the message can say it
 
 
 def parse_number(text: str, scales: dict[str, float]) -> float:
@@ -112,23 +123,18 @@ def load_inputs(folder: str | Path) -> Inputs:
     tables: dict[str, Any] = {"folder": str(root)}
     hashes: dict[str, str] = {}
     for field, (file, model, _key, required) in TABLES.items():
-        path = root / file
-        if not path.is_file():
+        try:
+            data = read_file(root / file, MAX_TABLE_BYTES)
+        except FileNotFoundError:
             if required:
                 raise InputError(
                     "file is missing",
                     file=file,
                     fix="add it (see inputs/README.md for its columns)",
-                )
+                ) from None
             continue
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(
-                f"cannot be read ({exc.strerror or exc})",
-                file=file,
-                fix="check the file's permissions or close the program locking it",
-            ) from None
+        except InputError as exc:
+            raise InputError(exc.reason, file=file, fix=exc.fix) from None
         hashes[file] = hashlib.sha256(data).hexdigest()
         rows = tuple(_read_table(file, data, model))
         check_duplicates(field, rows)
@@ -144,7 +150,136 @@ def load_inputs(folder: str | Path) -> Inputs:
     return canonical(inputs)  # file order must not move money (ordering.py)
 
 
+def read_file(path: Path, limit: int) -> bytes:
+    """The bytes of the regular file at `path` (or of the file a link points to).
+
+    It is opened without blocking, since a FIFO would wait for a writer, and checked on the open
+    descriptor, so what is read is what was checked; at most `limit` bytes are ever read.
+
+    Raises:
+        FileNotFoundError: nothing is at `path` (not even a link).
+        InputError: something other than a readable file is there, or it is over `limit`; the
+            reason and fix, without a file name (the caller knows what to call it).
+    """
+    _check_kind(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as fh:
+            mode = os.fstat(fh.fileno())
+            if not stat.S_ISREG(mode.st_mode):  # swapped since _check_kind looked
+                raise InputError(_KINDS.get(stat.S_IFMT(mode.st_mode), _OTHER), fix=_PUT_FILE)
+            _check_size(mode.st_size, limit)
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise InputError(
+            f"cannot be read ({exc.strerror or exc})",
+            fix="check the file's permissions or close the program locking it",
+        ) from None
+    _check_size(len(data), limit)  # grew after fstat
+    return data
+
+
+_KINDS = {
+    stat.S_IFDIR: "is a folder, not a file",
+    stat.S_IFIFO: "is a named pipe (FIFO), not a file",
+    stat.S_IFCHR: "is a character device (such as /dev/null), not a file",
+    stat.S_IFBLK: "is a block device (a disk), not a file",
+    stat.S_IFSOCK: "is a socket, not a file",
+}
+_OTHER = "is not a regular file"
+_PUT_FILE = "put the CSV file itself at this path (see inputs/README.md)"
+_LINK_FIX = "point the link at the file, or replace the link with the file"
+
+
+def _check_kind(path: Path) -> None:
+    """Refuse what is at `path` unless it is a regular file or a link to one."""
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        raise FileNotFoundError(path) from None  # nothing there, not even a dangling link
+    except OSError as exc:  # e.g. a folder on the way that may not be searched
+        raise InputError(f"cannot be read ({exc.strerror or exc})", fix=_PUT_FILE) from None
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise InputError(
+            f"is a symbolic link to '{os.readlink(path)}', which does not exist", fix=_LINK_FIX
+        ) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError("is a symbolic link that loops", fix=_LINK_FIX) from None
+        raise InputError(f"cannot be read ({exc.strerror or exc})", fix=_PUT_FILE) from None
+    if not stat.S_ISREG(mode):
+        raise InputError(_KINDS.get(stat.S_IFMT(mode), _OTHER), fix=_PUT_FILE)
+
+
+def _check_size(size: int, limit: int) -> None:
+    if size > limit:
+        raise InputError(
+            f"the file is {size:,} bytes, more than the limit of {limit:,}",
+            fix="split the data or drop what the model does not use; the limit keeps memory "
+            "bounded (see inputs/README.md, Limits)",
+        )
+
+
+_SAVE_AS = "open it in the spreadsheet and save the sheet as 'CSV UTF-8 (Comma delimited)'"
+# Leading bytes of files that are often saved or renamed as .csv, longest prefixes first.
+_MAGIC = (
+    (b"\x00\x00\xfe\xff", "UTF-32 text", _SAVE_AS),
+    (b"\xff\xfe\x00\x00", "UTF-32 text", _SAVE_AS),
+    (b"\xff\xfe", "UTF-16 text", _SAVE_AS + " (Excel's 'Unicode Text' is UTF-16)"),
+    (b"\xfe\xff", "UTF-16 text", _SAVE_AS + " (Excel's 'Unicode Text' is UTF-16)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel 97-2003 workbook (.xls)", _SAVE_AS),
+    (b"\x1f\x8b", "gzip-compressed", "decompress it (gunzip) to the CSV UTF-8 file"),
+    (b"BZh", "bzip2-compressed", "decompress it (bunzip2) to the CSV UTF-8 file"),
+    (b"\xfd7zXZ\x00", "xz-compressed", "decompress it (unxz) to the CSV UTF-8 file"),
+    (b"%PDF-", "a PDF document", "export the table from its spreadsheet as 'CSV UTF-8'"),
+)
+
+
+def _kind(data: bytes) -> tuple[str, str] | None:
+    """What a file that is not CSV text really is, and the fix; None if it may be CSV."""
+    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return _zip_kind(data)
+    for magic, kind, fix in _MAGIC:
+        if data.startswith(magic):
+            return kind, fix
+    if _looks_utf16(data[:512]):
+        return "UTF-16 text", _SAVE_AS + " (Excel's 'Unicode Text' is UTF-16)"
+    return None
+
+
+def _looks_utf16(head: bytes) -> bool:
+    """UTF-16 without a byte-order mark: Latin text has a NUL beside every character."""
+    if len(head) < 8:
+        return False
+    halves = head[0::2], head[1::2]
+    nuls = [half.count(0) / len(half) for half in halves]
+    return max(nuls) > 0.9 and min(nuls) < 0.1
+
+
+def _zip_kind(data: bytes) -> tuple[str, str]:
+    """An xlsx or ods workbook is a zip archive; which one it is shows in its member names."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            small = "mimetype" in names and archive.getinfo("mimetype").file_size < 200
+            mimetype = archive.read("mimetype") if small else b""
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        names, mimetype = set(), b""
+    if "xl/workbook.xml" in names:
+        return "an Excel workbook (.xlsx)", _SAVE_AS
+    if b"opendocument.spreadsheet" in mimetype:
+        return "an OpenDocument spreadsheet (.ods)", _SAVE_AS
+    return "a zip archive", "unzip it and use the CSV UTF-8 file inside"
+
+
 def _decode(file: str, data: bytes) -> str:
+    kind = _kind(data)
+    if kind is not None:
+        name, fix = kind
+        not_what = "not UTF-8" if name.endswith("text") else "not CSV text"
+        raise InputError(f"the file is {name}, {not_what}", file=file, fix=fix)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -156,15 +291,25 @@ def _decode(file: str, data: bytes) -> str:
     return text
 
 
+_EOL = re.compile(rb"\r\n|\r|\n")
+
+
 def _encoding_error(file: str, data: bytes, start: int) -> InputError:
-    """Name the row, column and cell holding the first byte that is not UTF-8."""
-    row = data[:start].count(b"\n") + 1
-    begin = data.rfind(b"\n", 0, start) + 1
-    end = data.find(b"\n", start)
-    line = data[begin : len(data) if end < 0 else end].rstrip(b"\r")
+    """Name the row, column and cell holding the first byte that is not UTF-8.
+
+    Lines may end in LF, CRLF or CR alone (old Mac exports): the csv module must never see a
+    line end inside the one line it is given.
+    """
+    before = data[:start]
+    row = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
+    begin = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
+    after = _EOL.search(data, start)
+    line = data[begin : len(data) if after is None else after.start()]
+    first = _EOL.search(data)
     index = max(len(next(csv.reader([_show(data[begin:start])]), [])) - 1, 0)
     cells = next(csv.reader([_show(line)]), [])
-    header = [h.strip().lower() for h in next(csv.reader([_show(data.split(b"\n", 1)[0])]), [])]
+    head = data[: len(data) if first is None else first.start()]
+    header = [h.strip().lower() for h in next(csv.reader([_show(head)]), [])]
     column = header[index] if row > 1 and index < len(header) else None
     cell = cells[index] if index < len(cells) else _show(line)
     return InputError(
@@ -270,6 +415,14 @@ def _records(file: str, text: str) -> list[list[str]]:
     done = 0  # physical lines read by the complete records
     try:
         for cells in reader:
+            if len(records) > MAX_TABLE_ROWS:  # the header and MAX_TABLE_ROWS rows are in
+                raise InputError(
+                    f"the table has more than {MAX_TABLE_ROWS:,} rows",
+                    file=file,
+                    row=len(records) + 1,
+                    fix="split the data or drop rows the model does not use; the limit keeps "
+                    "memory bounded (see inputs/README.md, Limits)",
+                )
             records.append(cells)
             done = reader.line_num
     except csv.Error as exc:
@@ -286,6 +439,9 @@ def _quote_error(
     index = _bad_quote_cell(line)
     header = [h.strip().lower() for h in records[0]] if records else []
     column = header[index] if index is not None and index < len(header) else None
+    if "field larger than field limit" in str(exc):
+        start = sum(map(len, physical[:done]))
+        return _cell_too_large(file, _long_cell(text, start), header, len(records) + 1)
     if "end of data" in str(exc):
         return InputError(
             "a quote opened in this cell is never closed",
@@ -301,6 +457,44 @@ def _quote_error(
         column=column,
         fix='wrap the whole cell in quotes and write a quote inside it as two quotes ("")',
     )
+
+
+def _cell_too_large(
+    file: str, found: tuple[int, int] | None, header: list[str], row: int
+) -> InputError:
+    """A cell of `row` is over MAX_CELL_CHARS; `found` is its index and size if known."""
+    index, size = found if found is not None else (None, None)
+    held = f"holds {size:,} characters" if size is not None else "is too large"
+    return InputError(
+        f"the cell {held}, more than the limit of {MAX_CELL_CHARS:,}",
+        file=file,
+        row=row,
+        column=header[index] if index is not None and index < len(header) else None,
+        fix="shorten it: keep long text in a document and cite it in the cell",
+    )
+
+
+_CELL_END = re.compile(r"[,\r\n]")
+
+
+def _long_cell(text: str, pos: int) -> tuple[int, int] | None:
+    """(index, characters) of the first cell over MAX_CELL_CHARS in the record starting at `pos`."""
+    col = 0
+    while pos < len(text):
+        if text.startswith('"', pos):
+            close = _closing_quote(text, pos + 1)
+            end = len(text) if close is None else close + 1
+            size = len(text[pos + 1 : end - 1].replace('""', '"'))
+        else:
+            found = _CELL_END.search(text, pos)
+            end = len(text) if found is None else found.start()
+            size = end - pos
+        if size > MAX_CELL_CHARS:
+            return col, size
+        if not text.startswith(",", end):
+            return None
+        pos, col = end + 1, col + 1
+    return None
 
 
 def _bad_quote_cell(line: str) -> int | None:

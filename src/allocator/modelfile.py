@@ -11,9 +11,16 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from allocator.errors import UsageError
+from allocator.errors import InputError, UsageError, printable
+from allocator.inputs import read_file
 from allocator.ordering import canonical
 from allocator.schema import Group, Inputs, Program, check_references
+
+# Limits, far above a real scenario (the shipped ones are under 2 KB with at most 4 overrides) and
+# stated in the README: PyYAML and the override checks are pure Python, so size is time.
+MAX_MODEL_FILE_BYTES = 2_000_000
+MAX_OVERRIDES = 10_000
+MAX_YAML_DEPTH = 50  # a model file is 4 levels deep; past Python's recursion limit is a traceback
 
 PROGRAM_COLUMNS = Literal[
     "cap_musd",
@@ -115,24 +122,17 @@ def project_root(path: Path) -> Path:
 
 def load_model_file(path: Path) -> tuple[ModelFile, Path]:
     """Read and validate a model file; returns it and its dataset folder (resolved, checked)."""
-    if not path.is_file():
-        raise UsageError(f"model file {path} not found. Fix: give the path of a .yaml file")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise UsageError(
-            f"{path}{line}: not a valid model file ({problem}). Fix: plain YAML "
-            "keys and values only; tags such as !!python are refused"
-        ) from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: not UTF-8 text. Fix: save it as UTF-8") from None
+    data = _parse(path, _read(path))
     if not isinstance(data, dict):
         raise UsageError(
             f"{path}: a model file is a mapping of keys (dataset, objective, ...). "
             "Fix: see models/baseline.yaml"
+        )
+    overrides = data.get("overrides")
+    if isinstance(overrides, list) and len(overrides) > MAX_OVERRIDES:
+        raise UsageError(
+            f"{path}: {len(overrides):,} overrides, more than the limit of {MAX_OVERRIDES:,}. "
+            "Fix: change the dataset's CSV tables instead (allocator init makes a copy)"
         )
     try:
         model = ModelFile.model_validate(data)
@@ -148,6 +148,91 @@ def load_model_file(path: Path) -> tuple[ModelFile, Path]:
             "Fix: use a folder inside the project, e.g. ../inputs/peru2040"
         )
     return model, dataset
+
+
+def _read(path: Path) -> str:
+    """The text of a model file: a regular file (a FIFO would block), at most the size limit."""
+    try:
+        data = read_file(path, MAX_MODEL_FILE_BYTES)
+    except FileNotFoundError:
+        raise UsageError(
+            f"model file {path} not found. Fix: give the path of a .yaml file"
+        ) from None
+    except InputError as exc:
+        fix = exc.fix
+        if exc.reason.startswith("is "):  # a folder, a broken link, a device or a pipe
+            fix = "give the path of a .yaml file"
+        elif exc.reason.startswith("the file is"):  # past MAX_MODEL_FILE_BYTES
+            fix = "keep large changes in the dataset's CSV tables (allocator init copies one)"
+        raise UsageError(printable(f"{path}: {exc.reason}. Fix: {fix}")) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 text. Fix: save it as UTF-8") from None
+
+
+def _parse(path: Path, text: str) -> object:
+    """The YAML of a model file, read with the safe loader only (a `!!python` tag is refused)."""
+    try:
+        return yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        fix = getattr(
+            exc, "fix", "plain YAML keys and values only; tags such as !!python are refused"
+        )
+        raise UsageError(
+            printable(f"{path}{line}: not a valid model file ({problem}). Fix: {fix}")
+        ) from None
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """YAML that parses but that a model file must not hold; carries its own fix."""
+
+    def __init__(self, problem: str, mark: yaml.Mark, fix: str) -> None:
+        super().__init__(problem=problem, problem_mark=mark)
+        self.fix = fix
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, refusing a key given twice (YAML would keep the last silently) and
+    nesting deeper than MAX_YAML_DEPTH (the composer recurses, so that would be a traceback)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise _Refused(
+                    f"nested more than {MAX_YAML_DEPTH} levels deep",
+                    self.peek_event().start_mark,
+                    "a model file is a few levels of keys and lists; see models/baseline.yaml",
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
+        seen: dict[object, yaml.Mark] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # keys merged in with << may be overridden: that is what << is for
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node.start_mark)
+            except TypeError:
+                continue  # an unhashable key: the base class refuses it with its own message
+            if first is not key_node.start_mark:
+                raise _Refused(
+                    f"key '{key}' appears twice, first at line {first.line + 1}",
+                    key_node.start_mark,
+                    "keep one of the two; YAML would silently use the last",
+                )
+        return super().construct_mapping(node, deep)
 
 
 def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inputs:
