@@ -328,7 +328,7 @@ class Fact(Row):
         json_schema_extra={
             "unit_from": "unit",
             "units": {"musd": "musd", "jobs": "count", "count": "count", "share": "share"},
-        }
+        },
     )
     """The number as the document states it, read in `unit`."""
     total_of: str | None = None
