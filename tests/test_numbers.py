@@ -322,3 +322,39 @@ def test_numeric_options_are_checked_before_anything_runs(tmp_path, option, valu
     assert reason in line, line
     assert "Fix: " in line
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [("1_0", "underscore"), ("１０", "digits other than 0-9"), ("1e-400", "too small")],
+)
+def test_a_number_column_without_a_unit_follows_the_same_rule(tmp_path, cell, reason):
+    folder = tmp_path / "data"
+    shutil.copytree(DATA / "greedy", folder)
+    (folder / "risks.csv").write_text(
+        "risk,first_year,last_year,budget_musd,coverage,source\n"
+        f"tech,2025,2026,6,{cell},hand-solved test case\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=reason) as caught:
+        load_inputs(folder)
+    assert (caught.value.file, caught.value.row, caught.value.column) == (
+        "risks.csv",
+        2,
+        "coverage",
+    )
+
+
+def test_a_relative_range_follows_the_same_rule(tmp_path):
+    folder = tmp_path / "data"
+    shutil.copytree(DATA / "sweep", folder)
+    path = folder / "uncertainty.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("+100%", "+１００%", 1), encoding="utf-8")
+    from allocator.uncertainty import params_of
+
+    with pytest.raises(InputError, match="not a value or a relative change") as caught:
+        params_of(load_inputs(folder))
+    assert (caught.value.file, caught.value.column) == ("uncertainty.csv", "high")
+    path.write_text(text, encoding="utf-8")
+    assert any(p.high > p.nominal for p in params_of(load_inputs(folder)))

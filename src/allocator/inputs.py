@@ -421,7 +421,24 @@ def _cell_value(model: type[Row], name: str, cell: str, cells: dict[str, str]) -
     info = model.model_fields.get(name)
     if info is not None and info.annotation is int:
         check_whole(cell)
+    if info is not None and info.annotation in (float, float | None):
+        return _plain_float(cell)
     return cell
+
+
+def _plain_float(cell: str) -> float | str:
+    """A number cell without a unit (coverage, a target's weight), held to the number rule;
+    text that is no number at all is left to the row model, which says what is wrong."""
+    _check_writing(cell)
+    try:
+        value = float(cell)
+    except ValueError:
+        return cell
+    if not math.isfinite(value):
+        return cell
+    if value == 0 and any(ch in "123456789" for ch in cell.lower().partition("e")[0]):
+        value = math.ulp(0.0)  # underflowed: refused as too small, not taken as 0
+    return check_magnitude(value, cell)
 
 
 # Pydantic error types -> (what is wrong, fix); {v} is the cell as written, other keys its ctx.

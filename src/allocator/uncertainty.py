@@ -8,7 +8,7 @@ import numpy as np
 
 from allocator.audit import resolve_rows
 from allocator.errors import InputError
-from allocator.inputs import parse_money
+from allocator.inputs import parse_money, parse_number
 from allocator.schema import Inputs, Row, Uncertainty
 
 # The numbers a range may be put on: (table, column).
@@ -55,7 +55,7 @@ def _bound(text: str, nominal: float, where: Uncertainty, column: str) -> float:
     t = text.strip()
     try:
         if t.endswith("%") and t[:1] in "+-":
-            return nominal * (1.0 + float(t[:-1]) / 100.0)
+            return nominal * (1.0 + parse_number(t[:-1], {"": 1.0}) / 100.0)
         return parse_money(t)
     except ValueError:
         raise InputError(
