@@ -231,7 +231,7 @@ def _known(where: str, kind: str, value: str, known: set[str]) -> None:
 def _refused(where: str, column: str, value: float, model: type[Row], exc: ValidationError) -> str:
     """One line: which override, which value, why it is refused and how to fix it."""
     reason, fix = explain_value(exc.errors()[0], column, f"{value:g}", model)
-    return f"{where}: {column}: {reason}. Fix: {fix}"
+    return f"{where}: {column} = {value:g} is not allowed ({reason}). Fix: {fix}"
 
 
 def _scale_budget(inp: Inputs, ov: ScaleBudget, where: str) -> Inputs:
