@@ -82,7 +82,8 @@ def test_the_factory_is_silent_on_descriptor_1_and_sets_its_defaults():
     code = (
         "from allocator.highs import new_highs\n"
         "h = new_highs(time_limit=7.0)\n"
-        "got = [h.getOptionValue(o) for o in ('output_flag', 'random_seed', 'solver', 'time_limit')]\n"
+        "names = ('output_flag', 'random_seed', 'solver', 'time_limit')\n"
+        "got = [h.getOptionValue(o) for o in names]\n"
         "print('opts', *[v[1] if isinstance(v, tuple) else v for v in got])\n"
     )
     result = subprocess.run(

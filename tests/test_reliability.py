@@ -125,7 +125,7 @@ def test_numerics_warning_names_the_rows_before_solving(tmp_path):
     shutil.copytree(DATA / "greedy", data)
     programs = data / "programs.csv"
     programs.write_text(
-        programs.read_text().replace("60,0,10", "60,0,1e-7").replace("100,0,6", "100,0,6e6")
+        programs.read_text().replace("60,0,10", "60,0,1e-7").replace("100,0,6", "100,0,6e5")
     )
     res = cli("solve", "--inputs", data, "--out", tmp_path / "r")
     assert res.returncode == 0

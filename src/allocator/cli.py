@@ -71,23 +71,48 @@ def _caused_by_interrupt(exc: BaseException) -> bool:
 
 
 def _weights(text: str) -> dict[str, float]:
+    """`jobs=0.7,exports=0.3`, each number by the rule of a data cell, the weights by the rule
+    model files follow too (schema.check_weights)."""
     from allocator.errors import UsageError
+    from allocator.inputs import parse_number
+    from allocator.schema import check_weights
 
     weights = {}
-    for part in text.split(","):
-        name, _, value = part.partition("=")
-        try:
-            weights[name.strip()] = float(value)
-        except ValueError:
-            raise UsageError(
-                f"--weights '{text}' is not like jobs=0.5,exports=0.5. Fix: give name=number pairs"
-            ) from None
-    if set(weights) - {"jobs", "exports"} or any(w < 0 for w in weights.values()):
-        raise UsageError(
-            "--weights takes jobs and exports with weights >= 0. "
-            "Fix: e.g. --weights jobs=0.7,exports=0.3"
+    try:
+        for part in text.split(","):
+            name, equals, value = part.partition("=")
+            if not equals:
+                raise ValueError(f"'{part}' is not name=number")
+            weights[name.strip()] = parse_number(value, {"": 1.0})
+        return check_weights(weights)
+    except ValueError as exc:
+        fix = getattr(exc, "fix", None) or (
+            "give jobs and exports weights from 0 to 1e6, not all 0, "
+            "e.g. --weights jobs=0.7,exports=0.3"
         )
-    return weights
+        raise UsageError(f"--weights '{text}': {exc}. Fix: {fix}") from None
+
+
+def _risk_numbers(beta: float, cvar_cap: float | None) -> None:
+    """--beta and --cvar-cap, refused before any work (float() reads nan and inf as numbers)."""
+    from allocator.errors import UsageError
+    from allocator.schema import MAX_JOBS
+
+    if not 0 <= beta < 1:  # also refuses nan, for which every comparison is false
+        raise UsageError(
+            f"--beta {beta} is not in [0, 1): it is the share of scenarios left out of the "
+            "tail. Fix: e.g. --beta 0.9"
+        )
+    if cvar_cap is not None and not math.isfinite(cvar_cap):
+        raise UsageError(
+            f"--cvar-cap {cvar_cap} is not a finite number. Fix: give the most expected jobs "
+            "shortfall in the tail, e.g. --cvar-cap 20000, or leave it out for no cap"
+        )
+    if cvar_cap is not None and abs(cvar_cap) > MAX_JOBS:
+        raise UsageError(
+            f"--cvar-cap {cvar_cap:g} is not at most {MAX_JOBS:g} jobs in size. "
+            "Fix: give a cap in jobs, e.g. --cvar-cap 20000, or leave it out for no cap"
+        )
 
 
 INPUTS_HELP = "Dataset folder (default: the model file's, else the bundled inputs/peru2040)."
@@ -146,6 +171,7 @@ def solve(
             _check_against(check_against)
             return
 
+        _risk_numbers(beta, cvar_cap)
         opts = solve_options(model, inputs, objective, weights, targets)
         opts.out, opts.force, opts.write_model, opts.plots = out, force, write_model, plots
         opts.warn = _warn
@@ -239,22 +265,10 @@ def run_summary(run: Run) -> dict[str, Any]:
 
 
 def print_json(data: object) -> None:
-    """Strict JSON on stdout, nothing else: a missing or non-finite number is `null`."""
-    import json
+    """JSON on stdout, nothing else."""
+    from allocator.outputs import json_text  # strict: no bare NaN for a script to choke on
 
-    text = json.dumps(_finite(data), indent=2, sort_keys=True, default=str, allow_nan=False)
-    sys.stdout.write(text + "\n")
-
-
-def _finite(data: Any) -> Any:
-    """`data` with every NaN or infinite float replaced by None (JSON has no such numbers)."""
-    if isinstance(data, float):
-        return data if math.isfinite(data) else None
-    if isinstance(data, dict):
-        return {key: _finite(value) for key, value in data.items()}
-    if isinstance(data, list | tuple):
-        return [_finite(value) for value in data]
-    return data
+    sys.stdout.write(json_text(data) + "\n")
 
 
 @app.command()

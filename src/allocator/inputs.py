@@ -24,11 +24,20 @@ from pydantic import ValidationError
 from allocator.audit import check_facts
 from allocator.errors import InputError
 from allocator.ordering import canonical
-from allocator.schema import TABLES, Inputs, Row, check_duplicates, check_references
+from allocator.schema import (
+    MAX_NUMBER_CHARS,
+    MIN_MAGNITUDE,
+    TABLES,
+    Inputs,
+    Row,
+    check_duplicates,
+    check_references,
+)
 
 _NUMBER = re.compile(
-    r"^(?P<sign>[-+])?\s*\$?\s*(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
-    r"(?:[eE](?P<exp>[-+]?\d+))?\s*(?P<suffix>[A-Za-z]+)?$"
+    r"^(?P<sign>[-+])?\s*\$?\s*(?P<num>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
+    r"|\.[0-9]+)(?:[eE](?P<exp>[-+]?[0-9]+))?\s*(?P<suffix>[A-Za-z]+)?$",
+    re.ASCII,
 )
 _MONEY_SCALE = {
     "": 1.0,
@@ -55,21 +64,77 @@ MAX_TABLE_ROWS = 100_000
 MAX_CELL_CHARS = 131_072  # the csv module's own field limit, stated so the message can say it
 
 
+class NumberError(ValueError):
+    """A number written in a way the one number rule refuses; `fix` says how to write it."""
+
+    def __init__(self, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.fix = fix
+
+
+def _shown(text: str) -> str:
+    """The cell as written, shortened so that a 5000-digit cell still gives a one-line message."""
+    return text if len(text) <= 24 else text[:20] + "..."
+
+
+def _check_writing(text: str) -> None:
+    """How a number may be written, for every cell, model-file value and option alike: ASCII
+    digits only (float() would accept fullwidth or Arabic-Indic ones, int() underscores), and
+    short enough that no digit is lost in silence."""
+    if len(text) > MAX_NUMBER_CHARS:
+        raise NumberError(
+            f"'{_shown(text)}' is {len(text)} characters long, too long to be a number",
+            f"write at most {MAX_NUMBER_CHARS} characters, e.g. 1.5e6 for 1500000",
+        )
+    if any(ch.isdigit() and not ch.isascii() for ch in text):
+        raise NumberError(
+            f"'{_shown(text)}' has digits other than 0-9",
+            "retype the number with the digits 0-9, not fullwidth or Arabic-Indic ones",
+        )
+    if "_" in text:
+        raise NumberError(
+            f"'{_shown(text)}' has an underscore",
+            "write the digits without underscores, e.g. 8500 or 8,500",
+        )
+
+
+def check_magnitude(value: float, shown: str) -> float:
+    """The range every number must be in: finite, and 0 or at least MIN_MAGNITUDE in size."""
+    if math.isnan(value):
+        raise NumberError(f"'{shown}' is not a finite number", "write a plain number such as 2.5")
+    if math.isinf(value):
+        raise NumberError(
+            f"'{shown}' is too large to be a number", "write a finite number such as 2.5"
+        )
+    if value != 0 and abs(value) < MIN_MAGNITUDE:
+        raise NumberError(
+            f"'{shown}' is too small to tell from 0",
+            f"write 0, or a number of at least {MIN_MAGNITUDE:g} in size",
+        )
+    return value
+
+
 def parse_number(text: str, scales: dict[str, float]) -> float:
-    """`3.5B` -> 3500.0 with money scales; raises ValueError with the reason."""
-    m = _NUMBER.match(text.strip())
+    """`3.5B` -> 3500.0 with money scales; raises NumberError (a ValueError) with the reason."""
+    t = text.strip()
+    _check_writing(t)
+    m = _NUMBER.match(t)
     suffix = (m.group("suffix") or "").lower() if m else ""
     if not m or suffix not in scales:
         raise ValueError(f"'{text}' is not a number in a known unit")
-    try:
-        value = float(m.group("num").replace(",", "")) * scales[suffix]
-        if m.group("exp"):
-            value *= 10.0 ** int(m.group("exp"))
-    except OverflowError:
-        value = math.inf
-    if not math.isfinite(value):
-        raise ValueError(f"'{text}' is too large to be a number")
+    # One float() of the digits with their exponent: no int() of a long exponent, and a
+    # value that underflows to 0 is told apart from a written 0 by its digits.
+    value = float(m.group("num").replace(",", "") + "e" + (m.group("exp") or "0"))
+    value *= scales[suffix]
+    if value == 0 and any(ch in "123456789" for ch in m.group("num")):
+        value = math.ulp(0.0)  # below every limit: refused as too small, not taken as 0
+    check_magnitude(value, t)
     return -value if m.group("sign") == "-" else value
+
+
+def check_whole(text: str) -> None:
+    """A whole-number cell (a year, a lag) is written by the same rule as any other number."""
+    _check_writing(text.strip())
 
 
 def parse_money(text: str) -> float:
@@ -86,7 +151,7 @@ def parse_share(text: str) -> float:
     """A share cell: `0.2` or `20%`."""
     t = text.strip()
     if t.endswith("%"):
-        return parse_number(t[:-1], {"": 1.0}) / 100.0
+        return check_magnitude(parse_number(t[:-1], {"": 1.0}) / 100.0, t)
     return parse_number(t, {"": 1.0})
 
 
@@ -530,27 +595,55 @@ def _row(file: str, number: int, cells: dict[str, str], model: type[Row]) -> Row
         cell = raw.strip()
         if not cell:
             continue
-        unit = _unit_of(model, name, cells)
-        if unit is None:
-            values[name] = cell
-            continue
         try:
-            values[name] = _PARSERS[str(unit)](cell)
+            values[name] = _cell_value(model, name, cell, cells)
         except ValueError as exc:
-            raise InputError(
-                str(exc), file=file, row=number, column=name, fix=_HOWTO[str(unit)]
-            ) from None
+            unit = _unit_of(model, name, cells)
+            fix = getattr(exc, "fix", None) or _HOWTO[str(unit)]
+            raise InputError(str(exc), file=file, row=number, column=name, fix=fix) from None
     try:
         return model.model_validate(values)
     except ValidationError as exc:
         raise _validation_error(file, number, cells, exc, model) from None
 
 
+def _cell_value(model: type[Row], name: str, cell: str, cells: dict[str, str]) -> Any:
+    """A cell read in its column's unit; text (ids, whole numbers) is left to the row model,
+    but a whole number is first held to the rule every number is written by."""
+    unit = _unit_of(model, name, cells)
+    if unit is not None:
+        return _PARSERS[str(unit)](cell)
+    info = model.model_fields.get(name)
+    if info is not None and info.annotation is int:
+        check_whole(cell)
+    if info is not None and info.annotation in (float, float | None):
+        return _plain_float(cell)
+    return cell
+
+
+def _plain_float(cell: str) -> float | str:
+    """A number cell without a unit (coverage, a target's weight), held to the number rule;
+    text that is no number at all is left to the row model, which says what is wrong."""
+    _check_writing(cell)
+    try:
+        value = float(cell)
+    except ValueError:
+        return cell
+    if not math.isfinite(value):
+        return cell
+    if value == 0 and any(ch in "123456789" for ch in cell.lower().partition("e")[0]):
+        value = math.ulp(0.0)  # underflowed: refused as too small, not taken as 0
+    return check_magnitude(value, cell)
+
+
 # Pydantic error types -> (what is wrong, fix); {v} is the cell as written, other keys its ctx.
 _EXPLAIN = {
     "greater_than_equal": ("'{v}' is below the minimum {ge}", "use a value of at least {ge}"),
     "greater_than": ("'{v}' is not above {gt}", "use a value above {gt}"),
-    "less_than_equal": ("'{v}' is above the maximum {le}", "use a value of at most {le}"),
+    "less_than_equal": (
+        "'{v}' is above the maximum {le}",
+        "use a value of at most {le} (limits: inputs/README.md)",
+    ),
     "less_than": ("'{v}' is not below {lt}", "use a value below {lt}"),
     "int_parsing": ("'{v}' is not a whole number", "write a whole number such as 0, 1 or 2"),
     "int_from_float": ("'{v}' is not a whole number", "write a whole number such as 0, 1 or 2"),
@@ -593,6 +686,15 @@ def _validation_error(
         err, column, cells.get(column, "").strip(), _unit_of(model, column, cells)
     )
     return InputError(reason, file=file, row=number, column=column, fix=fix)
+
+
+def explain_value(err: Any, column: str, shown: str, model: type[Row]) -> tuple[str, str]:
+    """What is wrong with a value of `model`'s `column` (a pydantic error) and how to fix it:
+    the loader's words, for values that come from a model file rather than a cell."""
+    ctx = err.get("ctx") or {}
+    if "fix" in ctx:  # a rule across the columns of the row (schema._rule)
+        return err["msg"], str(ctx["fix"])
+    return _explain(err, column, shown, _unit_of(model, column))
 
 
 def _explain(err: Any, column: str, shown: str, unit: str | None) -> tuple[str, str]:

@@ -5,16 +5,26 @@ every override is checked against the dataset before anything is solved.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from allocator.errors import InputError, UsageError, printable
-from allocator.inputs import read_file
+from allocator.inputs import check_magnitude, explain_value, parse_number, read_file
 from allocator.ordering import canonical
-from allocator.schema import Group, Inputs, Program, check_references
+from allocator.schema import Group, Inputs, Pool, Program, Row, check_references, check_weights
 
 # Limits, far above a real scenario (the shipped ones are under 2 KB with at most 4 overrides) and
 # stated in the README: PyYAML and the override checks are pure Python, so size is time.
@@ -34,6 +44,30 @@ PROGRAM_COLUMNS = Literal[
 ]
 
 
+WHOLE_COLUMNS = ("lag_years", "first_year", "last_year")
+
+
+def _number(value: object) -> float:
+    """A model-file number by the rule of a CSV cell: finite, 0 or at least MIN_MAGNITUDE in
+    size, and, written as text, ASCII digits only (YAML reads `1e-400` or `'８５００'` as text)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise PydanticCustomError("number", "{shown} is not a number", {"shown": repr(value)})
+    try:
+        if isinstance(value, str):
+            return parse_number(value, {"": 1.0})
+        if isinstance(value, float) and not math.isfinite(value):  # YAML's .inf and .nan
+            raise ValueError(f"{value} is not a finite number")
+        return check_magnitude(float(value), str(value))
+    except (ValueError, OverflowError) as exc:  # OverflowError: an int too large for a float
+        fix = getattr(exc, "fix", "write a plain number such as 2.5")
+        raise PydanticCustomError(
+            "number", "{reason} ({fix})", {"reason": str(exc) or repr(value), "fix": fix}
+        ) from None
+
+
+Number = Annotated[float, BeforeValidator(_number)]
+
+
 class Strict(BaseModel):
     """Unknown keys are an error: a typo must not be silently ignored."""
 
@@ -45,7 +79,7 @@ class ScaleBudget(Strict):
 
     pool: str
     phase: str | None = None
-    factor: float = Field(ge=0)
+    factor: Number = Field(ge=0)
 
 
 class SetCoefficient(Strict):
@@ -53,7 +87,18 @@ class SetCoefficient(Strict):
 
     program: str
     column: PROGRAM_COLUMNS
-    value: float
+    value: Number
+
+    @model_validator(mode="after")
+    def _whole(self) -> SetCoefficient:
+        # The CSV refuses a fractional lag or year; int() here would truncate it in silence.
+        if self.column in WHOLE_COLUMNS and not self.value.is_integer():
+            raise PydanticCustomError(
+                "whole_number",
+                "{column} = {value} is not a whole number (write a whole number such as 2)",
+                {"column": self.column, "value": f"{self.value:g}"},
+            )
+        return self
 
 
 class GroupLimit(Strict):
@@ -62,9 +107,9 @@ class GroupLimit(Strict):
     dimension: Literal["sector", "capital_group", "mineral", "export_category", "program", "pool"]
     member: str
     phase: str = "all"
-    min_musd: float | None = Field(default=None, ge=0)
-    max_musd: float | None = Field(default=None, ge=0)
-    max_share: float | None = Field(default=None, ge=0, le=1)
+    min_musd: Number | None = Field(default=None, ge=0)
+    max_musd: Number | None = Field(default=None, ge=0)
+    max_share: Number | None = Field(default=None, ge=0, le=1)
 
 
 class Override(Strict):
@@ -89,9 +134,9 @@ class Override(Strict):
 class SolverOptions(Strict):
     """HiGHS options a planner may set."""
 
-    time_limit_s: float | None = Field(default=None, gt=0)
-    primal_feasibility_tolerance: float | None = Field(default=None, gt=0, lt=1e-3)
-    dual_feasibility_tolerance: float | None = Field(default=None, gt=0, lt=1e-3)
+    time_limit_s: Number | None = Field(default=None, gt=0)
+    primal_feasibility_tolerance: Number | None = Field(default=None, gt=0, lt=1e-3)
+    dual_feasibility_tolerance: Number | None = Field(default=None, gt=0, lt=1e-3)
 
     def highs(self) -> dict[str, float]:
         """As HiGHS option names."""
@@ -106,12 +151,20 @@ class ModelFile(Strict):
     description: str = ""
     dataset: str
     objective: Literal["jobs", "exports", "weighted"] = "jobs"
-    weights: dict[Literal["jobs", "exports"], float] = Field(
+    weights: dict[Literal["jobs", "exports"], Number] = Field(
         default_factory=lambda: {"jobs": 0.5, "exports": 0.5}
     )
     targets: Literal["off", "soft", "hard"] = "soft"
     solver: SolverOptions = Field(default_factory=SolverOptions)
     overrides: list[Override] = Field(default_factory=list)
+
+    @field_validator("weights")
+    @classmethod
+    def _weights(cls, weights: dict[str, float]) -> dict[str, float]:
+        try:
+            return check_weights(weights)
+        except ValueError as exc:  # the rule of --weights, in its words
+            raise PydanticCustomError("weights", "{reason}", {"reason": str(exc)}) from None
 
 
 def project_root(path: Path) -> Path:
@@ -260,18 +313,28 @@ def _known(where: str, kind: str, value: str, known: set[str]) -> None:
         )
 
 
+def _refused(where: str, column: str, value: float, model: type[Row], exc: ValidationError) -> str:
+    """One line: which override, which value, why it is refused and how to fix it."""
+    reason, fix = explain_value(exc.errors()[0], column, f"{value:g}", model)
+    return f"{where}: {column} = {value:g} is not allowed ({reason}). Fix: {fix}"
+
+
 def _scale_budget(inp: Inputs, ov: ScaleBudget, where: str) -> Inputs:
-    _known(where + ".scale_budget", "pool", ov.pool, {p.pool for p in inp.pools})
+    where += ".scale_budget"
+    _known(where, "pool", ov.pool, {p.pool for p in inp.pools})
     phases = {p.phase for p in inp.pools if p.pool == ov.pool}
     if ov.phase is not None:
-        _known(where + ".scale_budget", f"phase of pool {ov.pool}", ov.phase, phases)
-    pools = tuple(
-        p.model_copy(update={"budget_musd": p.budget_musd * ov.factor})
-        if p.pool == ov.pool and ov.phase in (None, p.phase)
-        else p
-        for p in inp.pools
-    )
-    return inp.model_copy(update={"pools": pools})
+        _known(where, f"phase of pool {ov.pool}", ov.phase, phases)
+    pools = []
+    for p in inp.pools:
+        if p.pool == ov.pool and ov.phase in (None, p.phase):
+            budget = p.budget_musd * ov.factor
+            try:  # the scaled budget is held to the limits of a budget cell
+                p = Pool.model_validate(p.model_dump() | {"line": p.line, "budget_musd": budget})
+            except ValidationError as exc:
+                raise UsageError(_refused(where, "budget_musd", budget, Pool, exc)) from None
+        pools.append(p)
+    return inp.model_copy(update={"pools": tuple(pools)})
 
 
 def _exclude_pool(inp: Inputs, pool: str, where: str) -> Inputs:
@@ -303,10 +366,10 @@ def _exclude_program(inp: Inputs, program: str, where: str) -> Inputs:
 
 
 def _set_coefficient(inp: Inputs, ov: SetCoefficient, where: str) -> Inputs:
-    _known(where + ".set_coefficient", "program", ov.program, {p.program for p in inp.programs})
-    value: float | int = (
-        int(ov.value) if ov.column in ("lag_years", "first_year", "last_year") else ov.value
-    )
+    where += ".set_coefficient"
+    _known(where, "program", ov.program, {p.program for p in inp.programs})
+    # SetCoefficient has checked that a whole-number column holds a whole number.
+    value: float | int = int(ov.value) if ov.column in WHOLE_COLUMNS else ov.value
     programs = []
     for p in inp.programs:
         if p.program == ov.program:
@@ -314,11 +377,7 @@ def _set_coefficient(inp: Inputs, ov: SetCoefficient, where: str) -> Inputs:
             try:
                 p = Program.model_validate(data)
             except ValidationError as exc:
-                msg = exc.errors()[0]["msg"]
-                raise UsageError(
-                    f"{where}.set_coefficient: {ov.column} = {ov.value:g} is not "
-                    f"allowed ({msg}). Fix: choose another value"
-                ) from None
+                raise UsageError(_refused(where, ov.column, ov.value, Program, exc)) from None
         programs.append(p)
     return inp.model_copy(update={"programs": tuple(programs)})
 
@@ -339,10 +398,12 @@ def _group_limit(inp: Inputs, ov: GroupLimit, where: str) -> Inputs:
     try:
         row = Group.model_validate(data)
     except ValidationError as exc:
-        raise UsageError(
-            f"{where}.group_limit: {exc.errors()[0]['msg']}. "
-            "Fix: set min_musd, max_musd or max_share"
-        ) from None
+        err = exc.errors()[0]
+        column = str(err["loc"][0]) if err["loc"] else "min_musd"
+        value = data.get(column)
+        shown = f"{value:g}" if isinstance(value, float) else str(value)
+        reason, fix = explain_value(err, column, shown, Group)
+        raise UsageError(f"{where}.group_limit: {column}: {reason}. Fix: {fix}") from None
     key = (ov.dimension, ov.member, ov.phase)
     kept = tuple(g for g in inp.groups if (g.dimension, g.member, g.phase) != key)
     return inp.model_copy(update={"groups": (*kept, row)})

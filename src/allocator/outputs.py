@@ -6,6 +6,7 @@ an existing run is replaced only with `force`, and only after the new one is com
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import signal
@@ -143,11 +144,25 @@ def _finite(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.replace([np.inf, -np.inf], np.nan)
 
 
+def json_text(data: object) -> str:
+    """Pretty, key-sorted, strict JSON: NaN and infinity, which JSON has no words for (Python
+    would write bare `NaN`), become null, as an empty cell does in the CSV tables."""
+    return json.dumps(_json_safe(data), indent=2, sort_keys=True, default=str, allow_nan=False)
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
 def write_json(data: dict[str, Any], path: Path) -> None:
-    """Pretty, key-sorted JSON."""
-    path.write_text(
-        json.dumps(data, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"
-    )
+    """`data` as strict JSON (see json_text)."""
+    path.write_text(json_text(data) + "\n", encoding="utf-8")
 
 
 def write_run(

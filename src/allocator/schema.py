@@ -7,13 +7,37 @@ windows inside the horizon, floors that cannot fit) live in `check_references`.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 from allocator.errors import InputError
+
+# Plausibility limits, stated in inputs/README.md: generous far above any real strategy, so
+# that a typo (an extra exponent, a 1e308) is refused by cell before HiGHS sees it, where it
+# would end as "HiGHS refused the model", a time-out, or a value taken as infinite.
+MAX_MUSD = 1e9
+"""Most US$ million in one money cell (budget, cap, floor, market, group limit, exports
+target): 10^15 dollars, about ten times the world's yearly output."""
+MAX_JOBS = 1e10
+"""Most jobs in one cell (a jobs target, a cited count): more than the people on Earth."""
+MAX_JOBS_PER_MUSD = 1e6
+"""Most direct jobs per US$ million: one job per dollar."""
+MAX_EXPORTS_PER_MUSD = 1e3
+"""Most yearly export revenue per US$ million of productive capital."""
+MAX_COVERAGE = 1e4
+"""Most US$ million of exposed investment one US$ million of mitigation covers."""
+MAX_WEIGHT = 1e6
+"""Most weight of one unit of target shortfall, or of one objective of the weighted objective."""
+MIN_MAGNITUDE = 1e-12
+"""Least size of a number that is not 0: smaller ones vanish in the solver's tolerances or
+underflow (1e-400 would silently become 0)."""
+MAX_NUMBER_CHARS = 64
+"""Longest a number may be written, in characters (a 5000-digit cell is a paste error)."""
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$", max_length=64)]
 Year = Annotated[int, Field(ge=1900, le=2200)]
@@ -98,17 +122,17 @@ class Program(Window):
     """Capital-investment group (e.g. processing_facilities)."""
     mineral: Id | None = None
     """Mineral processed, if any."""
-    cap_musd: float = _unit("musd", ge=0)
+    cap_musd: float = _unit("musd", ge=0, le=MAX_MUSD)
     """Most the program may receive over the horizon (US$ million)."""
-    floor_musd: float = _unit("musd", default=0.0, ge=0)
+    floor_musd: float = _unit("musd", default=0.0, ge=0, le=MAX_MUSD)
     """Least the program must receive over the horizon (US$ million)."""
     max_annual_share: float = _unit("share", default=1.0, gt=0, le=1)
     """Most of cap_musd it can absorb in one year (ramp); 1 = no ramp limit."""
     lag_years: int = Field(ge=0, le=50)
     """Years from investment until the capital is productive."""
-    jobs_per_musd: float = _unit("count", ge=0)
+    jobs_per_musd: float = _unit("count", ge=0, le=MAX_JOBS_PER_MUSD)
     """Direct jobs per US$ million of productive capital."""
-    exports_per_musd: float = _unit("musd", default=0.0, ge=0)
+    exports_per_musd: float = _unit("musd", default=0.0, ge=0, le=MAX_EXPORTS_PER_MUSD)
     """Annual export revenue (US$ million) per US$ million of productive capital."""
 
     @model_validator(mode="after")
@@ -129,7 +153,7 @@ class Pool(Row):
     """Funding pool identifier, e.g. public, korea."""
     phase: Id
     """A phase of phases.csv."""
-    budget_musd: float = _unit("musd", ge=0)
+    budget_musd: float = _unit("musd", ge=0, le=MAX_MUSD)
     """Budget of the pool in the phase (US$ million)."""
     carry_over: bool = _unit("bool", default=False)
     """Whether unspent budget may move to the pool's next phase."""
@@ -174,9 +198,9 @@ class Group(Row):
     """Which sector, group, mineral, category, program or pool."""
     phase: Id
     """A phase, or `all` for the whole horizon."""
-    min_musd: float | None = _unit("musd", default=None, ge=0)
+    min_musd: float | None = _unit("musd", default=None, ge=0, le=MAX_MUSD)
     """Group spending at least this (US$ million)."""
-    max_musd: float | None = _unit("musd", default=None, ge=0)
+    max_musd: float | None = _unit("musd", default=None, ge=0, le=MAX_MUSD)
     """Group spending at most this (US$ million)."""
     max_share: float | None = _unit("share", default=None, ge=0, le=1)
     """Group spending at most this share of all spending in the same phase or horizon."""
@@ -208,7 +232,7 @@ class Market(Row):
     """Or the export category whose exports are limited."""
     year: Year
     """Applies to milestone years from this year until the next row for the same key."""
-    market_musd: float = _unit("musd", ge=0)
+    market_musd: float = _unit("musd", ge=0, le=MAX_MUSD)
     """Size of the addressable market (US$ million per year)."""
     max_share: float = _unit("share", default=1.0, ge=0, le=1)
     """Reachable share of the market."""
@@ -243,9 +267,9 @@ class Risk(Window):
 
     risk: Id
     """Risk identifier, e.g. technology."""
-    budget_musd: float = _unit("musd", ge=0)
+    budget_musd: float = _unit("musd", ge=0, le=MAX_MUSD)
     """Mitigation budget (US$ million), separate from the funding pools."""
-    coverage: float = Field(gt=0)
+    coverage: float = Field(gt=0, le=MAX_COVERAGE)
     """US$ million of exposed investment one US$ million of mitigation covers."""
 
 
@@ -275,9 +299,20 @@ class Target(Row):
         ge=0, json_schema_extra={"unit_from": "kind", "units": {"jobs": "count", "exports": "musd"}}
     )
     """Jobs (`12K` allowed), or US$ million per year of exports (`3.5B` allowed)."""
-    weight: float | None = Field(default=None, ge=0)
+    weight: float | None = Field(default=None, ge=0, le=MAX_WEIGHT)
     """Weight of one unit of shortfall (per job or per US$ million); empty = 1/value, so every
     target's shortfall counts as the share of it that is missed."""
+
+    @model_validator(mode="after")
+    def _plausible(self) -> Target:
+        limit = MAX_JOBS if self.kind == "jobs" else MAX_MUSD
+        if self.value > limit:
+            raise _rule(
+                "value",
+                f"the {self.kind} target {self.value:g} is above the maximum {limit:g}",
+                f"use a value of at most {limit:g} (limits: inputs/README.md)",
+            )
+        return self
 
 
 class Fact(Row):
@@ -288,10 +323,12 @@ class Fact(Row):
     unit: Literal["musd", "jobs", "count", "share", "years"]
     """What the number measures."""
     value: float = Field(
+        ge=-MAX_JOBS,
+        le=MAX_JOBS,
         json_schema_extra={
             "unit_from": "unit",
             "units": {"musd": "musd", "jobs": "count", "count": "count", "share": "share"},
-        }
+        },
     )
     """The number as the document states it, read in `unit`."""
     total_of: str | None = None
@@ -377,6 +414,32 @@ TABLES: dict[str, tuple[str, type[Row], tuple[str, ...], bool]] = {
     "facts": ("facts.csv", Fact, ("fact",), False),
     "uncertainty": ("uncertainty.csv", Uncertainty, ("ref",), False),
 }
+
+
+OBJECTIVES = ("jobs", "exports")
+
+
+def check_weights(weights: Mapping[str, float]) -> dict[str, float]:
+    """The weights of the weighted objective, for the command line and model files alike.
+
+    A weight is finite, from 0 to MAX_WEIGHT, and not every weight is 0: all 0 would make every
+    plan score the same, and HiGHS would return an arbitrary one as "optimal".
+
+    Raises:
+        ValueError: the first weight that breaks the rule, in words.
+    """
+    for name, w in weights.items():
+        if name not in OBJECTIVES:
+            raise ValueError(f"unknown weight '{name}' (the objectives are jobs and exports)")
+        if not math.isfinite(w):
+            raise ValueError(f"weight {name} = {w} is not a finite number")
+        if w < 0:
+            raise ValueError(f"weight {name} = {w:g} is not at least 0")
+        if w > MAX_WEIGHT:
+            raise ValueError(f"weight {name} = {w:g} is not at most {MAX_WEIGHT:g}")
+    if not any(w > 0 for w in weights.values()):
+        raise ValueError("the weights are all 0, so every plan would score the same")
+    return dict(weights)
 
 
 def check_duplicates(table: str, rows: tuple[Row, ...]) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from allocator.audit import resolve_rows
 from allocator.errors import InputError
-from allocator.inputs import parse_money
+from allocator.inputs import parse_money, parse_number
 from allocator.schema import Inputs, Row, Uncertainty
 
 # The numbers a range may be put on: (table, column).
@@ -56,10 +55,7 @@ def _bound(text: str, nominal: float, where: Uncertainty, column: str) -> float:
     t = text.strip()
     try:
         if t.endswith("%") and t[:1] in "+-":
-            value = nominal * (1.0 + float(t[:-1]) / 100.0)
-            if not math.isfinite(value):  # float() reads "+inf%" and "+nan%"
-                raise ValueError(text)
-            return value
+            return nominal * (1.0 + parse_number(t[:-1], {"": 1.0}) / 100.0)
         return parse_money(t)
     except ValueError:
         raise InputError(
