@@ -386,3 +386,38 @@ def test_a_folder_name_past_the_limit_is_one_line(tmp_path: Path) -> None:
     assert "too long" in line
     assert "Fix:" in line
     assert list(tmp_path.iterdir()) == []
+
+
+def test_sweep_writes_only_into_a_sweep_folder(tmp_path: Path, greedy_run: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "ideas.md").write_text("# ideas\n")
+    before, run_before = tree(notes), tree(greedy_run)
+    for folder, extra in ((notes, []), (greedy_run, ["--resume"])):
+        args = ["sweep", "--inputs", DATA / "sweep", "--out", folder, "--serial", "--samples", 2]
+        line = one_line(cli(*args, *extra))
+        assert f"--out {folder} will not be written into" in line
+    assert tree(notes) == before
+    assert tree(greedy_run) == run_before
+
+
+def test_disk_full_during_a_sweep_is_one_line_and_resumable(tmp_path, monkeypatch):
+    from allocator import sweeprun
+
+    def full(_self, _rows):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(sweeprun._Stream, "_write", full)
+    folder = tmp_path / "s"
+    args = ["sweep", "--inputs", str(DATA / "sweep"), "--out", str(folder), "--serial"]
+    res = CliRunner().invoke(app, [*args, "--samples", "3"])
+    assert res.exit_code == 2, res.output
+    lines = res.stderr.strip().splitlines()
+    assert lines == [
+        f"error: cannot write --out {folder}: the disk is full (Errno 28). "
+        "Fix: free some space, or choose a --out on another disk"
+    ]
+    monkeypatch.undo()
+    again = CliRunner().invoke(app, [*args, "--samples", "3", "--resume"])
+    assert again.exit_code == 0, again.output
+    assert len((folder / "sweep.csv").read_text().splitlines()) == 4

@@ -181,16 +181,27 @@ class _Stream:
 
     def __init__(self, folder: Path, labels: list[str], values: np.ndarray) -> None:
         self.values, self.labels = values, labels
-        new = not (folder / "sweep.csv").exists()
+        # a file left empty (stopped before its first flush) gets its header, like a new one
+        new_main, new_prog = (_empty(folder / n) for n in ("sweep.csv", "sweep_programs.csv"))
         self.main = (folder / "sweep.csv").open("a", encoding="utf-8", newline="")
         self.prog = (folder / "sweep_programs.csv").open("a", encoding="utf-8", newline="")
         self.w_main = csv.writer(self.main, lineterminator="\n")
         self.w_prog = csv.writer(self.prog, lineterminator="\n")
-        if new:
+        if new_main:
             self.w_main.writerow(OUTCOMES + labels)
+        if new_prog:
             self.w_prog.writerow(["sample", "program", "invest_musd"])
+        self.main.flush()
+        self.prog.flush()
 
     def write(self, rows: list[dict[str, Any]]) -> int:
+        try:
+            return self._write(rows)
+        except OSError:  # a full disk: close what was written, so --resume can continue it
+            self.close()
+            raise
+
+    def _write(self, rows: list[dict[str, Any]]) -> int:
         for r in rows:
             k = int(r["sample"])
             self.w_main.writerow(
@@ -213,6 +224,10 @@ class _Stream:
     def close(self) -> None:
         self.main.close()
         self.prog.close()
+
+
+def _empty(path: Path) -> bool:
+    return not path.exists() or path.stat().st_size == 0
 
 
 def _g(v: Any) -> str:
