@@ -232,7 +232,7 @@ def remove_stale_temps(parent: Path) -> tuple[list[str], list[Path]]:
     """
     pids, restored = [], []
     try:
-        entries = sorted(os.scandir(parent), key=lambda e: e.name)
+        entries = sorted(os.scandir(parent), key=lambda e: e.name)  # "old" before "tmp"
     except OSError:
         return [], []
     for entry in entries:
@@ -241,14 +241,23 @@ def remove_stale_temps(parent: Path) -> tuple[list[str], list[Path]]:
             continue
         if not _owner_gone(int(m["pid"]), m["start"]):
             continue
-        folder = Path(entry.path)
-        back = _restore(folder, parent) if m["kind"] == "old" else None
-        if m["kind"] == "tmp" and any(p.is_dir() for p in folder.iterdir()):
-            continue  # allocator's temp folders are flat: this one is not what it seems
-        shutil.rmtree(folder, ignore_errors=True)
-        pids.append(m["pid"])
-        restored += [back] if back is not None else []
+        try:
+            back = _clean(Path(entry.path), parent, m["kind"])
+        except OSError:  # someone else's folder, or a disk fault: leave it, and go on
+            continue
+        if not os.path.lexists(entry.path):
+            pids.append(m["pid"])
+            restored += [back] if back is not None else []
     return pids, restored
+
+
+def _clean(folder: Path, parent: Path, kind: str) -> Path | None:
+    """Remove one stale temp folder, first putting back the run an "old" one holds."""
+    if kind == "tmp" and any(p.is_dir() for p in folder.iterdir()):
+        return None  # allocator's temp folders are flat: this one is not what it seems
+    back = _restore(folder, parent) if kind == "old" else None
+    shutil.rmtree(folder, ignore_errors=True)
+    return back
 
 
 def _restore(old: Path, parent: Path) -> Path | None:
