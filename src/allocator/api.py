@@ -184,8 +184,8 @@ def plan(opts: SolveOptions) -> Run:
 
 def run_solve(opts: SolveOptions) -> Run:
     """Solve (see `plan`) and write a run folder atomically; raises AllocatorError subclasses."""
-    if opts.out is not None:
-        check_target(opts.out, opts.force)  # refuse before any work: nothing changes
+    if opts.out is not None:  # refuse before any work: nothing changes
+        check_target(opts.out, opts.force, sources_of(opts))
     run = plan(opts)
     inp, sol, tables, info = run.inputs, run.solution, run.tables, run.info
     label = opts.name or Path(opts.inputs).name
@@ -199,10 +199,15 @@ def run_solve(opts: SolveOptions) -> Run:
             write_plots(tables, f, label)
         return None
 
-    with atomic_run_dir(folder, opts.force) as tmp:
+    with atomic_run_dir(folder, opts.force, sources_of(opts)) as tmp:
         write_run(tmp, tables, info, extra, sheets_of(inp, sol, tables))
     run.folder = folder
     return run
+
+
+def sources_of(opts: SolveOptions) -> list[tuple[str, Path | None]]:
+    """The inputs a solve reads, which its output folder must keep clear of."""
+    return [("dataset", Path(opts.inputs)), ("model file", opts.model_file)]
 
 
 def run_info(
@@ -279,7 +284,7 @@ def run_frontier(opts: SolveOptions, points: int) -> tuple[Path, pd.DataFrame]:
     from allocator.frontier import frontier_table
 
     if opts.out is not None:
-        check_target(opts.out, opts.force)
+        check_target(opts.out, opts.force, sources_of(opts))
     inp = load_inputs(opts.inputs)
     if opts.overrides:
         from allocator.modelfile import apply_overrides
@@ -298,8 +303,8 @@ def run_frontier(opts: SolveOptions, points: int) -> tuple[Path, pd.DataFrame]:
         "inputs": {"folder": str(opts.inputs), "sha256": dict(sorted(inp.file_hashes.items()))},
         "packages": {"python": platform.python_version(), **{p: _version(p) for p in PACKAGES}},
     }
-    with atomic_run_dir(folder, opts.force) as tmp:
-        write_run(tmp, {"frontier": table}, info, _frontier_plot(table))
+    with atomic_run_dir(folder, opts.force, sources_of(opts)) as tmp:
+        write_run(tmp, {"frontier": table}, info, _frontier_plot(table), command="frontier")
     return folder, table
 
 
@@ -313,18 +318,24 @@ def _frontier_plot(table: pd.DataFrame) -> Any:
 
 
 def init_project(folder: Path) -> list[Path]:
-    """Copy the baseline dataset and a model file into a new project folder."""
+    """Copy the baseline dataset and a model file into a new project folder, atomically."""
     import shutil
 
-    if folder.exists() and any(folder.iterdir()):
+    label = "project folder"
+    if folder.is_dir() and not folder.is_symlink() and any(folder.iterdir()):
         raise UsageError(f"{folder} exists and is not empty. Fix: choose a new folder")
     source = default_inputs()
-    (folder / "models").mkdir(parents=True, exist_ok=True)
-    shutil.copytree(source, folder / "inputs")
-    readme = Path(__file__).resolve().parents[2] / "inputs" / "README.md"
-    if readme.is_file():
-        shutil.copy(readme, folder / "inputs" / "README.md")
-    model = folder / "models" / "scenario.yaml"
+    with atomic_run_dir(folder, False, [("dataset", source)], label) as tmp:
+        shutil.copytree(source, tmp / "inputs")
+        readme = Path(__file__).resolve().parents[2] / "inputs" / "README.md"
+        if readme.is_file():
+            shutil.copy(readme, tmp / "inputs" / "README.md")
+        (tmp / "models").mkdir()
+        _write_scenario(tmp / "models" / "scenario.yaml")
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def _write_scenario(model: Path) -> None:
     model.write_text(
         "# A scenario: which dataset, which objective, and changes to the data.\n"
         "name: scenario\n"
@@ -341,31 +352,78 @@ def init_project(folder: Path) -> list[Path]:
         "#   - group_limit: {dimension: sector, member: automotive, phase: all, max_musd: 3000}\n",
         encoding="utf-8",
     )
-    return sorted(p for p in folder.rglob("*") if p.is_file())
 
 
 def compare_items(items: list[str], inputs: Path | None, targets: str | None) -> list[Any]:
     """A view per item: an objective name (solved on `inputs`), a model file, or a run folder."""
-    from allocator.cli import solve_options
+    return _views(_compare_plan(items, inputs, targets))
+
+
+def _views(steps: list[tuple[str, SolveOptions | Path]]) -> list[Any]:
     from allocator.compare import load_run, view_of
 
     views = []
+    for item, what in steps:
+        if isinstance(what, SolveOptions):
+            run = plan(what)
+            label = item if item in OBJECTIVES else Path(item).stem
+            views.append(view_of(label, run.info, run.tables))
+        else:
+            views.append(load_run(what))
+    return views
+
+
+def _compare_plan(
+    items: list[str], inputs: Path | None, targets: str | None
+) -> list[tuple[str, SolveOptions | Path]]:
+    """Each item with what it needs: the options to solve it, or the run folder to read."""
+    from allocator.cli import solve_options
+
+    steps: list[tuple[str, SolveOptions | Path]] = []
     for item in items:
         path = Path(item)
         if item in OBJECTIVES:
-            run = plan(solve_options(None, inputs, item, None, targets))
-            views.append(view_of(item, run.info, run.tables))
+            steps.append((item, solve_options(None, inputs, item, None, targets)))
         elif path.suffix in (".yaml", ".yml"):
-            run = plan(solve_options(path, inputs, None, None, targets))
-            views.append(view_of(path.stem, run.info, run.tables))
+            steps.append((item, solve_options(path, inputs, None, None, targets)))
         elif path.is_dir():
-            views.append(load_run(path))
+            steps.append((item, path))
         else:
             raise UsageError(
                 f"'{item}' is not an objective ({', '.join(OBJECTIVES)}), a model "
                 "file (.yaml) or a run folder. Fix: name one of those"
             )
-    return views
+    return steps
+
+
+def run_compare(
+    items: list[str], inputs: Path | None, targets: str | None, out: Path | None, force: bool
+) -> tuple[Path, pd.DataFrame]:
+    """Compare the items and write compare.csv, compare.xlsx and run.json atomically; the folder
+    is checked against every input (datasets, model files, run folders) before any solve."""
+    from allocator.compare import compare, write_compare
+    from allocator.outputs import write_run_json
+
+    steps = _compare_plan(items, inputs, targets)
+    sources: list[tuple[str, Path | None]] = []
+    for _, what in steps:
+        sources += sources_of(what) if isinstance(what, SolveOptions) else [("run folder", what)]
+    folder = out or default_run_dir(
+        Path("results"), "compare", "-".join(Path(i).stem for i in items)[:60]
+    )
+    if out is not None:
+        check_target(out, force, sources)
+    table = compare(_views(steps))
+    info = {
+        "command": "compare",
+        "items": items,
+        "targets": targets,
+        "packages": {"python": platform.python_version(), **{p: _version(p) for p in PACKAGES}},
+    }
+    with atomic_run_dir(folder, force, sources) as tmp:
+        write_compare(table, tmp)
+        write_run_json(info, tmp, "compare")
+    return folder, table
 
 
 def options_of_run(folder: Path) -> SolveOptions:
@@ -378,6 +436,11 @@ def options_of_run(folder: Path) -> SolveOptions:
     if not path.is_file():
         raise UsageError(f"{folder} has no run.json. Fix: pass a folder written by allocator solve")
     info = json.loads(path.read_text(encoding="utf-8"))
+    if info.get("command", "solve") != "solve":
+        raise UsageError(
+            f"{folder} was written by allocator {info['command']}, not solve. "
+            "Fix: pass a folder written by allocator solve"
+        )
     o = info.get("options", {})
     opts = SolveOptions(
         inputs=Path(info["inputs"]["folder"]),

@@ -291,10 +291,8 @@ def compare(
 ) -> None:
     """Compare plans side by side: objectives, outcomes, sector x phase, prices, differences."""
     with exit_codes():
-        from allocator.api import compare_items
-        from allocator.compare import compare as compare_views
-        from allocator.compare import show_compare, write_compare
-        from allocator.outputs import atomic_run_dir, default_run_dir
+        from allocator.api import run_compare
+        from allocator.compare import show_compare
 
         if len(items) < 2:
             from allocator.errors import UsageError
@@ -302,17 +300,12 @@ def compare(
             raise UsageError(
                 "compare needs at least two items. Fix: e.g. allocator compare jobs exports"
             )
-        folder = out_dir or default_run_dir(
-            Path("results"), "compare", "-".join(Path(i).stem for i in items)[:60]
-        )
-        with atomic_run_dir(folder, force) as tmp:
-            table = compare_views(compare_items(items, inputs, targets))
-            write_compare(table, tmp)
+        folder, table = run_compare(items, inputs, targets, out_dir, force)
         if as_json:
             print_json(table.to_dict(orient="records"))
         else:
             show_compare(table, out)
-            out.print(f"Wrote [bold]{escape(str(folder))}[/]: compare.csv, compare.xlsx")
+            out.print(f"Wrote [bold]{escape(str(folder))}[/]: compare.csv, compare.xlsx, run.json")
 
 
 @app.command()
@@ -345,6 +338,7 @@ def sweep(
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
         from allocator.errors import UsageError
+        from allocator.folders import output_faults
         from allocator.outputs import default_run_dir
         from allocator.sweeprun import run_sweep, summarise
 
@@ -361,9 +355,13 @@ def sweep(
             "model_file": None if opts.model_file is None else str(opts.model_file),
         }
         columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-        # off when stderr is no terminal: there the bar cannot be erased and would leave a
+        faults = output_faults(folder)  # a full disk mid-sweep: one line; --resume continues
+        # the bar is off when stderr is no terminal: there it cannot be erased and would leave a
         # blank line before an error, or noise in a log
-        with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        with (
+            faults,
+            Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar,
+        ):
             task = bar.add_task("samples", total=samples)
             table = run_sweep(
                 spec,
@@ -376,10 +374,11 @@ def sweep(
                 lambda done, total: bar.update(task, completed=done),
                 serial,
             )
-        summary = summarise(folder)
         from allocator.plots import plot_sweep
 
-        plot_sweep(table, folder / "sweep.png", f"{samples:,} sampled plans")
+        with output_faults(folder):
+            summary = summarise(folder)
+            plot_sweep(table, folder / "sweep.png", f"{samples:,} sampled plans")
         show_sweep(summary, table)
         out.print(
             f"Wrote [bold]{escape(str(folder))}[/]: "

@@ -1,6 +1,7 @@
 """Write a run folder atomically: every file goes into a hidden temp folder beside the target,
 which is renamed into place only when complete. On any error or Ctrl-C the temp folder is removed;
-an existing run is replaced only with `force`, and only after the new one is complete.
+an existing run is replaced only with `force`, only if allocator wrote it (`allocator.folders`),
+and only after the new one is complete.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import math
 import os
 import shutil
 import signal
-import tempfile
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +22,20 @@ import numpy as np
 import pandas as pd
 
 from allocator.errors import UsageError
+from allocator.folders import (
+    MARKER,
+    OLD_TARGET,
+    Sources,
+    is_empty_dir,
+    make_temp,
+    marker,
+    output_faults,
+    refuse_file_ancestor,
+    refuse_overlap,
+    remove_stale_temps,
+    stale_note,
+    why_not_replaceable,
+)
 from allocator.reports import UNITS
 
 FLOAT_FORMAT = "%.12g"
@@ -36,17 +51,43 @@ def default_run_dir(results: Path, dataset: str, objective: str) -> Path:
     return path
 
 
-def check_target(path: Path, force: bool) -> None:
-    """Refuse a target that exists (unless `force`) or that is a file; before any work is done."""
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"--out {path} is a file, not a folder. Fix: choose another --out")
-    if path.exists() and not force:
-        raise UsageError(
-            f"run folder {path} already exists. Fix: pass --force to replace it, "
-            "or choose another --out"
-        )
-    if path.parent.exists() and not path.parent.is_dir():
-        raise UsageError(f"{path.parent} is a file, not a folder. Fix: choose another --out")
+def check_target(path: Path, force: bool, sources: Sources = (), label: str = "--out") -> None:
+    """Refuse, before any work is done, a target that overlaps an input, lies below a file, is
+    a link, is a file, exists (unless `force`, and then only if allocator wrote it and it holds
+    nothing else). An empty folder is used as if it were new.
+
+    Args:
+        path: the folder to write.
+        force: whether an earlier output of allocator there may be replaced.
+        sources: (kind, path) of every input the command reads: a dataset, a model file, a run.
+        label: how the user named the folder, for the messages.
+
+    Raises:
+        UsageError: one line saying why and what to do.
+    """
+    with output_faults(path, label):
+        refuse_overlap(path, sources, label)
+        refuse_file_ancestor(path, label)
+        if path.is_symlink():
+            raise UsageError(
+                f"{label} {path} is a symbolic link. Fix: give the folder it points to, "
+                f"or another {label}"
+            )
+        if not path.exists() or is_empty_dir(path):
+            return
+        if not path.is_dir():
+            raise UsageError(f"{label} {path} is a file, not a folder. Fix: choose another {label}")
+        if not force:
+            raise UsageError(
+                f"run folder {path} already exists. Fix: pass --force to replace it, "
+                f"or choose another {label}"
+            )
+        why = why_not_replaceable(path)
+        if why is not None:
+            raise UsageError(
+                f"{label} {path} will not be replaced: {why}, and --force replaces only "
+                f"allocator's own output folders. Fix: choose another {label}"
+            )
 
 
 @contextmanager
@@ -65,36 +106,84 @@ def _signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
+def _note(message: str) -> None:
+    print(f"note: {message}", file=sys.stderr, flush=True)
+
+
 @contextmanager
-def atomic_run_dir(path: Path, force: bool) -> Iterator[Path]:
-    """Yield a temp folder to write into; on success it becomes `path`, on failure it vanishes."""
-    check_target(path, force)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _signals_held():
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+def atomic_run_dir(
+    path: Path,
+    force: bool,
+    sources: Sources = (),
+    label: str = "--out",
+    say: Callable[[str], None] = _note,
+) -> Iterator[Path]:
+    """Yield a temp folder to write into; on success it becomes `path`, on failure it vanishes.
+
+    The temp folder's name records its owner, so a later run (this one, first) removes those
+    of processes killed beside the target, and says so through `say`. A fault of the disk is
+    one line naming `path` (see `output_faults`); with `force` the old run then stays intact.
+    """
+    check_target(path, force, sources, label)
+    made = _missing_parents(path)
     try:
-        yield tmp
-        with _signals_held():
-            _replace(tmp, path, force)
+        with output_faults(path, label):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pids, restored = remove_stale_temps(path.parent)
+            if pids:
+                say(stale_note(path.parent, pids, restored))
+            with _signals_held():
+                tmp = make_temp(path.parent)
+    except BaseException:
+        _remove_empty(made)
+        raise
+    try:
+        with output_faults(path, label):
+            yield tmp
+            with _signals_held():
+                _replace(tmp, path, force, sources, label)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        _remove_empty(made)
         raise
 
 
-def _replace(tmp: Path, path: Path, force: bool) -> None:
-    if not path.exists():
-        os.rename(tmp, path)
+def _missing_parents(path: Path) -> list[Path]:
+    """The ancestors of `path` that do not exist yet, nearest first."""
+    return [p for p in path.parents if not os.path.lexists(p)]
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove the folders a failed run created, if still empty (nothing is left behind)."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
+def _replace(tmp: Path, path: Path, force: bool, sources: Sources, label: str) -> None:
+    """Rename `tmp` to `path`; an earlier run there is first moved into an "old" temp folder
+    (which names the run, so a later run can put it back if this process is killed between the
+    two renames) and deleted only once the new run is in place."""
+    if not path.exists() or is_empty_dir(path):
+        os.rename(tmp, path)  # onto an empty folder too: POSIX rename replaces it
         return
-    check_target(path, force)
-    old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
-    os.rename(path, old / "run")
+    check_target(path, force, sources, label)  # again: the folder may have changed meanwhile
+    old = make_temp(path.parent, "old")
+    try:
+        (old / OLD_TARGET).write_text(path.name, encoding="utf-8")
+        os.rename(path, old / "run")
+    except BaseException:
+        shutil.rmtree(old, ignore_errors=True)  # the old run was not moved: only the note
+        raise
     try:
         os.rename(tmp, path)
     except BaseException:
-        os.rename(old / "run", path)
-        raise
-    finally:
+        os.rename(old / "run", path)  # if this fails too, `old` stays for the next run to restore
         shutil.rmtree(old, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -171,9 +260,10 @@ def write_run(
     run_info: dict[str, Any],
     extra: Callable[[Path], object] | None = None,
     sheets: dict[str, pd.DataFrame] | None = None,
+    command: str = "solve",
 ) -> None:
     """Write every table as CSV, the workbook (`sheets`, by default the tables), run.json and
-    any extra files into `folder`."""
+    any extra files into `folder`; run.json names them all (see `write_run_json`)."""
     start = time.perf_counter()
     for name, frame in tables.items():
         write_csv(frame, folder / f"{name}.csv")
@@ -182,4 +272,11 @@ def write_run(
         extra(folder)
     if "timings_s" in run_info:  # run.json goes last, so it can say how long the rest took
         run_info["timings_s"]["write"] = round(time.perf_counter() - start, 4)
-    write_json(run_info, folder / "run.json")
+    write_run_json(run_info, folder, command)
+
+
+def write_run_json(info: dict[str, Any], folder: Path, command: str) -> None:
+    """run.json, last: `info` with the marker that makes `folder` allocator's, listing every
+    file in it, so that --force may later replace it (and only while it holds nothing else)."""
+    info[MARKER] = marker(command, (p.name for p in folder.iterdir()))
+    write_json(info, folder / "run.json")

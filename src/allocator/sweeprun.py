@@ -14,10 +14,27 @@ import numpy as np
 import pandas as pd
 
 from allocator.errors import UsageError
+from allocator.folders import (
+    MARKER,
+    is_empty_dir,
+    marker,
+    refuse_file_ancestor,
+    refuse_overlap,
+    why_not_replaceable,
+)
 from allocator.sweep import load_uncertain, solve_chunk
 from allocator.uncertainty import latin_hypercube
 
 OUTCOMES = ["sample", "status", "objective", "jobs", "exports_musd", "message"]
+# every file a sweep writes into its folder: run.json names them, so --force may replace it
+SWEEP_FILES = (
+    "run.json",
+    "sweep.csv",
+    "sweep.json",
+    "sweep.png",
+    "sweep_programs.csv",
+    "sweep_summary.csv",
+)
 
 
 @contextmanager
@@ -65,13 +82,8 @@ def run_sweep(
     """Draw, solve (on Dask, or in this process with `serial`), stream to folder/sweep.csv."""
     inp, params = load_uncertain(spec["inputs"], spec["model_file"])
     values = latin_hypercube(params, samples, seed)
-    folder.mkdir(parents=True, exist_ok=True)
+    prepare_folder(folder, spec, resume)
     skip = done_samples(folder) if resume else set()
-    if not resume and (folder / "sweep.csv").exists():
-        raise UsageError(
-            f"{folder} already holds a sweep. Fix: pass --resume to continue it, "
-            "or choose another --out"
-        )
     pending = [(k, values[k].tolist()) for k in range(samples) if k not in skip]
     labels = [p.label for p in params]
     writer = _Stream(folder, labels, values)
@@ -128,22 +140,68 @@ def run_sweep(
     return table
 
 
+def prepare_folder(folder: Path, spec: dict[str, Any], resume: bool) -> None:
+    """Make the sweep folder, or check the one there, and mark it as a sweep's (run.json): it is
+    written into only if a sweep made it, and `--force` of another command may replace it.
+
+    Raises:
+        UsageError: the folder overlaps the dataset or model file, lies below a file, holds
+            something that is not a sweep's, or holds a sweep and `resume` is not set.
+    """
+    sources = [("dataset", Path(spec["inputs"]))]
+    sources += [("model file", Path(spec["model_file"]))] if spec.get("model_file") else []
+    refuse_overlap(folder, sources)
+    refuse_file_ancestor(folder)
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise UsageError(f"--out {folder} is not a folder. Fix: choose another --out")
+    if folder.exists() and not is_empty_dir(folder):
+        why = why_not_replaceable(folder, "sweep")
+        if why is not None:
+            raise UsageError(
+                f"--out {folder} will not be written into: {why}. Fix: choose another --out"
+            )
+    if not resume and (folder / "sweep.csv").exists():
+        raise UsageError(
+            f"{folder} already holds a sweep. Fix: pass --resume to continue it, "
+            "or choose another --out"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    info = {
+        "command": "sweep",
+        "inputs": {"folder": spec["inputs"]},
+        "model_file": spec.get("model_file"),
+        MARKER: marker("sweep", SWEEP_FILES),
+    }
+    (folder / "run.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
+
+
 class _Stream:
     """Appends finished samples to sweep.csv and sweep_programs.csv, flushed at once, so a
     killed sweep keeps what it finished."""
 
     def __init__(self, folder: Path, labels: list[str], values: np.ndarray) -> None:
         self.values, self.labels = values, labels
-        new = not (folder / "sweep.csv").exists()
+        # a file left empty (stopped before its first flush) gets its header, like a new one
+        new_main, new_prog = (_empty(folder / n) for n in ("sweep.csv", "sweep_programs.csv"))
         self.main = (folder / "sweep.csv").open("a", encoding="utf-8", newline="")
         self.prog = (folder / "sweep_programs.csv").open("a", encoding="utf-8", newline="")
         self.w_main = csv.writer(self.main, lineterminator="\n")
         self.w_prog = csv.writer(self.prog, lineterminator="\n")
-        if new:
+        if new_main:
             self.w_main.writerow(OUTCOMES + labels)
+        if new_prog:
             self.w_prog.writerow(["sample", "program", "invest_musd"])
+        self.main.flush()
+        self.prog.flush()
 
     def write(self, rows: list[dict[str, Any]]) -> int:
+        try:
+            return self._write(rows)
+        except OSError:  # a full disk: close what was written, so --resume can continue it
+            self.close()
+            raise
+
+    def _write(self, rows: list[dict[str, Any]]) -> int:
         for r in rows:
             k = int(r["sample"])
             self.w_main.writerow(
@@ -166,6 +224,10 @@ class _Stream:
     def close(self) -> None:
         self.main.close()
         self.prog.close()
+
+
+def _empty(path: Path) -> bool:
+    return not path.exists() or path.stat().st_size == 0
 
 
 def _g(v: Any) -> str:

@@ -1,0 +1,285 @@
+"""Where outputs may go: what `--force` may replace, which inputs an output must keep clear of,
+temporary folders that name their owner (and are removed once that owner is gone), and
+file-system faults said in one line.
+
+An output folder is allocator's when its run.json carries `written_by`: the program, the command
+and every file name the command writes there. `--force` replaces such a folder only while it holds
+nothing else, so a dataset, a home folder or a run the user added notes to is never deleted.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from allocator.errors import UsageError
+
+MARKER = "written_by"
+# files an operating system drops into a folder someone merely looked at: harmless to delete
+OS_LITTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+OLD_TARGET = "target"  # in an "old" temp folder: the name of the run it holds, to restore it
+
+Sources = Iterable[tuple[str, Path | None]]
+
+
+def _host() -> str:
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+# .allocator-<kind>-<host>-<pid>-<process start>-<random>: at most about 60 characters whatever
+# the target's name, so a target name of up to 255 characters still fits beside it
+TEMP_NAME = re.compile(
+    r"\.allocator-(?P<kind>tmp|old)-(?P<host>[0-9a-f]{8})-(?P<pid>\d+)-(?P<start>\d+|x)-[0-9a-f]{8}"
+)
+
+
+def marker(command: str, files: Iterable[str]) -> dict[str, Any]:
+    """The `written_by` entry of run.json: who wrote the folder and every file it may hold."""
+    return {
+        "program": "allocator",
+        "command": command,
+        "files": sorted(set(files) | {"run.json"}),
+    }
+
+
+def marked_files(folder: Path, command: str | None = None) -> set[str] | None:
+    """The files run.json says allocator wrote into `folder` (by `command`, if given); None when
+    the folder carries no such run.json."""
+    path = folder / "run.json"
+    try:
+        if path.is_symlink():  # a run.json borrowed from elsewhere proves nothing
+            return None
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    mark = info.get(MARKER) if isinstance(info, dict) else None
+    if not isinstance(mark, dict) or mark.get("program") != "allocator":
+        return None
+    files = mark.get("files")
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        return None
+    if command is not None and mark.get("command") != command:
+        return None
+    return set(files)
+
+
+def foreign_entry(folder: Path, files: set[str]) -> str | None:
+    """The first entry of `folder` that allocator did not write (a subfolder never is), if any."""
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        if entry.name in OS_LITTER:
+            continue
+        if entry.is_dir(follow_symlinks=False) or entry.name not in files:
+            return entry.name
+    return None
+
+
+def why_not_replaceable(folder: Path, command: str | None = None) -> str | None:
+    """None when `folder` holds only files allocator wrote there; else the reason, in words."""
+    files = marked_files(folder, command)
+    if files is None:
+        what = "a folder allocator wrote" if command is None else f"a folder `{command}` wrote"
+        return f"it is not {what} (no run.json saying so)"
+    name = foreign_entry(folder, files)
+    return None if name is None else f"it holds {name}, which allocator did not write"
+
+
+def is_empty_dir(path: Path) -> bool:
+    """An existing folder with nothing in it (not a link to one)."""
+    return path.is_dir() and not path.is_symlink() and not any(path.iterdir())
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)  # also right on case-insensitive disks and bind mounts
+    except OSError:
+        return a == b  # one of them does not exist (yet): compare the resolved names
+
+
+def _at_or_under(a: Path, b: Path) -> bool:
+    """Whether `a` is `b` or lies inside it (both resolved)."""
+    return any(_same(p, b) for p in (a, *a.parents))
+
+
+def refuse_overlap(out: Path, sources: Sources, label: str = "--out") -> None:
+    """Refuse an output that is, lies inside or contains an input, symlinks and `..` resolved.
+
+    Raises:
+        UsageError: naming the output and the input it overlaps.
+    """
+    here = out.resolve()
+    for kind, source in sources:
+        if source is None:
+            continue
+        src = Path(source).resolve()
+        if _same(here, src):
+            relation = "is"
+        elif _at_or_under(here, src):
+            relation = "is inside"
+        elif _at_or_under(src, here):
+            relation = "contains"
+        else:
+            continue
+        raise UsageError(
+            f"{label} {out} {relation} the {kind} {source}: an output must not overlap an input. "
+            f"Fix: choose a {label} outside it, e.g. under results/"
+        )
+
+
+def refuse_file_ancestor(path: Path, label: str = "--out") -> None:
+    """Refuse a path below a file: the nearest existing ancestor must be a folder."""
+    for parent in path.parents:
+        if os.path.lexists(parent):
+            if not parent.is_dir():
+                raise UsageError(
+                    f"{parent} is a file, not a folder, so {label} {path} cannot be made. "
+                    f"Fix: choose another {label}"
+                )
+            return
+
+
+_FULL = "free some space, or choose a {label} on another disk"
+_FAULTS: dict[int, tuple[str, str]] = {
+    errno.EROFS: ("the file system is read-only", "choose a {label} on a writable disk"),
+    errno.EACCES: ("permission denied", "choose a {label} in a folder you may write to"),
+    errno.EPERM: ("permission denied", "choose a {label} in a folder you may write to"),
+    errno.ENOSPC: ("the disk is full", _FULL),
+    getattr(errno, "EDQUOT", errno.ENOSPC): ("the disk quota is used up", _FULL),
+    errno.EFBIG: ("a file is larger than the disk allows", _FULL),
+    errno.ENAMETOOLONG: (
+        "a name in the path is too long",
+        "choose a shorter {label} (at most 255 bytes per folder name)",
+    ),
+    errno.ENOTDIR: ("a part of the path is a file, not a folder", "choose another {label}"),
+    errno.EEXIST: ("a part of the path is a file, not a folder", "choose another {label}"),
+    errno.ELOOP: ("the path is a loop of symbolic links", "choose another {label}"),
+    errno.EIO: (
+        "the disk reported an input/output error",
+        "check the disk, or choose another {label}",
+    ),
+}
+
+
+@contextmanager
+def output_faults(path: Path, label: str = "--out") -> Iterator[None]:
+    """Say a file-system fault met while writing `path` in one line (a UsageError, exit 2);
+    any other error passes through unchanged."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in _FAULTS:
+            raise
+        reason, fix = _FAULTS[exc.errno]
+        raise UsageError(
+            f"cannot write {label} {path}: {reason} (Errno {exc.errno}). "
+            f"Fix: {fix.format(label=label)}"
+        ) from None
+
+
+def _start_time(pid: int) -> str:
+    """When process `pid` started (clock ticks since boot, Linux), or "x" where unknown: with
+    the pid it tells a dead process from a new one that reuses its number."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+        return stat.rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError, UnicodeDecodeError):
+        return "x"
+
+
+def make_temp(parent: Path, kind: str = "tmp") -> Path:
+    """A new hidden folder in `parent` whose name says it is allocator's and which process owns
+    it (host, pid and the process's start time)."""
+    pid = os.getpid()
+    name = f".allocator-{kind}-{_host()}-{pid}-{_start_time(pid)}-{secrets.token_hex(4)}"
+    path = parent / name
+    os.mkdir(path, 0o700)
+    return path
+
+
+def _owner_gone(pid: int, start: str) -> bool:
+    """Whether the process that made a temp folder on this host has ended."""
+    if os.name == "nt":  # os.kill would terminate it there: never guess, never remove
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # someone else's live process
+        return False
+    return start != "x" and _start_time(pid) not in ("x", start)  # the pid was reused
+
+
+def remove_stale_temps(parent: Path) -> tuple[list[str], list[Path]]:
+    """Remove allocator's temp folders in `parent` left by processes that are gone (a `kill -9`).
+
+    Only folders named as allocator names them, made on this host by a process that has ended,
+    are touched. An "old" folder holds a run that `--force` had moved aside; if its run folder is
+    missing (the process died between the two renames) the run is put back.
+
+    Returns:
+        The owners' pids, and the run folders restored.
+    """
+    pids, restored = [], []
+    try:
+        entries = sorted(os.scandir(parent), key=lambda e: e.name)  # "old" before "tmp"
+    except OSError:
+        return [], []
+    for entry in entries:
+        m = TEMP_NAME.fullmatch(entry.name)
+        if m is None or m["host"] != _host() or not entry.is_dir(follow_symlinks=False):
+            continue
+        if not _owner_gone(int(m["pid"]), m["start"]):
+            continue
+        try:
+            back = _clean(Path(entry.path), parent, m["kind"])
+        except OSError:  # someone else's folder, or a disk fault: leave it, and go on
+            continue
+        if not os.path.lexists(entry.path):
+            pids.append(m["pid"])
+            restored += [back] if back is not None else []
+    return pids, restored
+
+
+def _clean(folder: Path, parent: Path, kind: str) -> Path | None:
+    """Remove one stale temp folder, first putting back the run an "old" one holds."""
+    if kind == "tmp" and any(p.is_dir() for p in folder.iterdir()):
+        return None  # allocator's temp folders are flat: this one is not what it seems
+    back = _restore(folder, parent) if kind == "old" else None
+    shutil.rmtree(folder, ignore_errors=True)
+    return back
+
+
+def _restore(old: Path, parent: Path) -> Path | None:
+    """Put back the run an "old" folder holds, if its place is free; where it went."""
+    try:
+        name = (old / OLD_TARGET).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    target = parent / name
+    if Path(name).name != name or os.path.lexists(target) or not (old / "run").is_dir():
+        return None
+    os.rename(old / "run", target)
+    return target
+
+
+def stale_note(parent: Path, pids: list[str], restored: list[Path]) -> str:
+    """One line saying what `remove_stale_temps` did."""
+    plural = "s" if len(pids) > 1 else ""
+    text = (
+        f"removed {len(pids)} temporary folder{plural} left in {parent} by allocator "
+        f"process{'es' if plural else ''} {', '.join(pids)}, which ended before finishing"
+    )
+    if restored:
+        text += "; restored " + ", ".join(str(p) for p in restored) + ", which it had moved aside"
+    return text
