@@ -358,3 +358,31 @@ def test_a_relative_range_follows_the_same_rule(tmp_path):
     assert (caught.value.file, caught.value.column) == ("uncertainty.csv", "high")
     path.write_text(text, encoding="utf-8")
     assert any(p.high > p.nominal for p in params_of(load_inputs(folder)))
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("8_500", "underscore"),  # YAML 1.1 would read 8500
+        ("1_0.5", "underscore"),  # and 10.5
+        ("9" * 5000, "too long to be a number"),  # and fail with Python's int-size advice
+        ("0x10", "not a number"),  # and 16
+        ("0b101", "not a number"),  # and 5
+        ("1.5e-400", "too small"),  # and 0.0
+    ],
+)
+def test_yaml_reads_numbers_by_the_same_rule_as_a_csv_cell(tmp_path, value, reason):
+    override = f"set_coefficient: {{program: a, column: cap_musd, value: {value}}}"
+    with pytest.raises(UsageError, match=re.escape(reason)) as caught:
+        _override(tmp_path, override)
+    message = str(caught.value)
+    assert message.startswith(str(tmp_path / "models" / "m.yaml")), message
+    assert "line 3" in message  # the line of the override, where YAML found the number
+    assert "\n" not in message
+
+
+def test_yaml_numbers_written_plainly_keep_their_type(tmp_path):
+    _, inp = _override(tmp_path, "set_coefficient: {program: a, column: cap_musd, value: 1.5e3}")
+    assert next(p for p in inp.programs if p.program == "a").cap_musd == 1500.0
+    _, inp = _override(tmp_path, "set_coefficient: {program: a, column: lag_years, value: 2}")
+    assert next(p for p in inp.programs if p.program == "a").lag_years == 2

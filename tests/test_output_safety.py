@@ -3,6 +3,7 @@ killed run, and file-system faults as one line with nothing left behind."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -21,7 +22,7 @@ from allocator.api import SolveOptions, run_frontier, run_solve
 from allocator.cli import app
 from allocator.errors import UsageError
 from allocator.sweeprun import run_sweep
-from conftest import BASELINE, DATA, ROOT, cli
+from conftest import BASELINE, DATA, ROOT, cli, digest
 
 
 def tree(folder: Path) -> dict[str, str]:
@@ -421,3 +422,40 @@ def test_disk_full_during_a_sweep_is_one_line_and_resumable(tmp_path, monkeypatc
     again = CliRunner().invoke(app, [*args, "--samples", "3", "--resume"])
     assert again.exit_code == 0, again.output
     assert len((folder / "sweep.csv").read_text().splitlines()) == 4
+
+
+@contextlib.contextmanager
+def _tmpfs(path: Path, options: str):
+    """A real small or read-only file system at `path` (root only; skipped where not allowed)."""
+    path.mkdir()
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "none", str(path)], capture_output=True
+    )
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode(errors='replace').strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", str(path)], check=True)
+
+
+def test_a_real_read_only_file_system_is_one_line(tmp_path):
+    with _tmpfs(tmp_path / "ro", "ro") as ro:
+        result = cli("solve", "--inputs", DATA / "greedy", "--out", ro / "run")
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert "read-only" in result.stderr
+        assert str(ro / "run") in result.stderr
+        assert list(ro.iterdir()) == []
+
+
+def test_a_real_full_disk_keeps_the_old_run_and_leaves_nothing(tmp_path):
+    with _tmpfs(tmp_path / "small", "size=160k") as small:
+        assert cli("solve", "--inputs", DATA / "greedy", "--out", small / "run").returncode == 0
+        before = digest(small / "run")
+        result = cli("solve", "--out", small / "run", "--force")  # the baseline does not fit
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert "disk is full" in result.stderr
+        assert digest(small / "run") == before
+        assert sorted(p.name for p in small.iterdir()) == ["run"]

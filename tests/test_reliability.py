@@ -59,17 +59,22 @@ def test_force_replaces_only_after_the_new_run_is_complete(tmp_path, monkeypatch
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_signals_at_any_moment_leave_a_complete_run_or_none(tmp_path, sig):
     """Interrupt real runs at spread-out moments: each ends with the whole folder or nothing."""
+    command = [sys.executable, "-m", "allocator.cli", "solve", "--plots", "--out"]
+    start = time.perf_counter()  # moments spread over a whole run, however fast this machine is
+    subprocess.run([*command, str(tmp_path / "timed")], cwd=ROOT, capture_output=True, check=True)
+    whole = time.perf_counter() - start
+    shutil.rmtree(tmp_path / "timed")
     outcomes = set()
-    for k, delay in enumerate((0.8, 1.3, 1.8, 2.3, 2.8, 3.5)):
+    for k, share in enumerate((0.2, 0.35, 0.5, 0.65, 0.8, 0.95, 1.1)):
         target = tmp_path / f"run{k}"
         proc = subprocess.Popen(
-            [sys.executable, "-m", "allocator.cli", "solve", "--plots", "--out", str(target)],
+            [*command, str(target)],
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
         )
-        time.sleep(delay)
+        time.sleep(share * whole)
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=120)
         assert "Traceback" not in err

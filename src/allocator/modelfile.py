@@ -288,6 +288,28 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
+def _yaml_number(loader: _Loader, node: yaml.ScalarNode) -> int | float:
+    """A YAML int or float read by allocator's number rule, as a CSV cell is.
+
+    PyYAML would read `8_500` as 8500, `1e-400` as 0.0 and a 5000-digit integer with Python's
+    int-size advice; `.inf` and `.nan` stay floats, which the override checks refuse by name.
+    """
+    text = str(node.value)
+    if text.lower().lstrip("+-") in {".inf", ".nan"}:
+        return float(text.lower().replace(".", "", 1))
+    try:
+        value = parse_number(text, {"": 1.0})
+    except ValueError as exc:
+        raise _Refused(str(exc), node.start_mark, "write a plain number such as 2.5 or 8500") from None
+    if node.tag.endswith(":int") and value == int(value):
+        return int(value)
+    return value
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _yaml_number)
+_Loader.add_constructor("tag:yaml.org,2002:float", _yaml_number)
+
+
 def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inputs:
     """The dataset with each override applied in order, each checked against the data."""
     for i, ov in enumerate(overrides):
