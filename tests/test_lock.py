@@ -11,13 +11,13 @@ from packaging.version import Version
 from conftest import ROOT
 
 
-def pins() -> dict[str, Version]:
+def pins(file: str = "constraints.txt") -> dict[str, Version]:
     found = {}
-    for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
+    for line in (ROOT / file).read_text(encoding="utf-8").splitlines():
         text = line.split("#")[0].strip()
         if text:
             name, _, version = text.partition("==")
-            assert version, f"constraints.txt: {line!r} is not an exact pin (name==version)"
+            assert version, f"{file}: {line!r} is not an exact pin (name==version)"
             found[canonicalize_name(name)] = Version(version)
     return found
 
@@ -40,3 +40,12 @@ def test_upper_bounds_below_the_next_major_where_majors_change_behaviour():
     for req in declared():
         if canonicalize_name(req.name) in {"pandas", "pydantic", "pyomo", "numpy", "highspy"}:
             assert any(s.operator == "<" for s in req.specifier), f"{req} has no upper bound"
+
+
+def test_the_lower_bounds_are_the_versions_the_suite_was_run_with():
+    """constraints-lowest.txt (README, Development) pins each lower bound exactly."""
+    lowest = pins("constraints-lowest.txt")
+    for req in declared():
+        floor = [Version(s.version) for s in req.specifier if s.operator == ">="]
+        assert floor, f"{req} has no lower bound"
+        assert lowest.get(canonicalize_name(req.name)) == floor[0], f"{req}: lowest not tested"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -335,8 +335,6 @@ def sweep(
 ) -> None:
     """Re-solve the plan for sampled values of its uncertain numbers (uncertainty.csv)."""
     with exit_codes():
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
         from allocator.errors import UsageError
         from allocator.folders import output_faults
         from allocator.outputs import default_run_dir
@@ -354,25 +352,10 @@ def sweep(
             "targets": opts.targets,
             "model_file": None if opts.model_file is None else str(opts.model_file),
         }
-        columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         faults = output_faults(folder)  # a full disk mid-sweep: one line; --resume continues
-        # the bar is off when stderr is no terminal: there it cannot be erased and would leave a
-        # blank line before an error, or noise in a log
-        with (
-            faults,
-            Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar,
-        ):
-            task = bar.add_task("samples", total=samples)
+        with faults, _progress(samples) as advance:
             table = run_sweep(
-                spec,
-                samples,
-                seed,
-                folder,
-                scheduler,
-                workers,
-                resume,
-                lambda done, total: bar.update(task, completed=done),
-                serial,
+                spec, samples, seed, folder, scheduler, workers, resume, advance, serial
             )
         from allocator.plots import plot_sweep
 
@@ -384,6 +367,21 @@ def sweep(
             f"Wrote [bold]{escape(str(folder))}[/]: "
             + ", ".join(sorted(p.name for p in folder.iterdir()))
         )
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr, advanced by `advance(done, total)`; none when stderr is no
+    terminal, where it could not be erased and would leave a blank line before an error."""
+    if not err.is_terminal:
+        yield lambda _done, _total: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("samples", total=total)
+        yield lambda done, _total: bar.update(task, completed=done)
 
 
 def show_sweep(summary: Any, table: Any) -> None:

@@ -300,7 +300,8 @@ def _yaml_number(loader: _Loader, node: yaml.ScalarNode) -> int | float:
     try:
         value = parse_number(text, {"": 1.0})
     except ValueError as exc:
-        raise _Refused(str(exc), node.start_mark, "write a plain number such as 2.5 or 8500") from None
+        fix = "write a plain number such as 2.5 or 8500"
+        raise _Refused(str(exc), node.start_mark, fix) from None
     if node.tag.endswith(":int") and value == int(value):
         return int(value)
     return value

@@ -230,7 +230,20 @@ def _header(column: str) -> str:
 
 
 def _finite(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.replace([np.inf, -np.inf], np.nan)
+    """Infinite numbers as empty cells. Column by column rather than `DataFrame.replace`, which
+    on pandas 2.2 warns that it may change the dtypes of other columns."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if pd.api.types.is_float_dtype(values):
+            out[column] = values.mask(np.isinf(values))
+        elif values.dtype == object:
+            out[column] = values.map(_finite_cell)
+    return out
+
+
+def _finite_cell(value: Any) -> Any:
+    return np.nan if isinstance(value, float) and math.isinf(value) else value
 
 
 def json_text(data: object) -> str:
