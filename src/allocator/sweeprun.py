@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +21,7 @@ from allocator.folders import (
     refuse_overlap,
     why_not_replaceable,
 )
+from allocator.outputs import json_text
 from allocator.sweep import load_uncertain, solve_chunk
 from allocator.uncertainty import latin_hypercube
 
@@ -115,7 +115,7 @@ def run_sweep(
                     progress(finished, samples)
     writer.close()
     (folder / "sweep.json").write_text(
-        json.dumps(
+        json_text(
             {
                 "samples": samples,
                 "seed": seed,
@@ -124,9 +124,7 @@ def run_sweep(
                 "inputs": spec["inputs"],
                 "model_file": spec["model_file"],
                 "parameters": labels,
-            },
-            indent=2,
-            sort_keys=True,
+            }
         )
         + "\n",
         encoding="utf-8",
@@ -172,7 +170,7 @@ def prepare_folder(folder: Path, spec: dict[str, Any], resume: bool) -> None:
         "model_file": spec.get("model_file"),
         MARKER: marker("sweep", SWEEP_FILES),
     }
-    (folder / "run.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
+    (folder / "run.json").write_text(json_text(info) + "\n")
 
 
 class _Stream:
