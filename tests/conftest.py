@@ -14,6 +14,15 @@ from allocator.inputs import load_inputs
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
 BASELINE = ROOT / "inputs" / "peru2040"
+# The CSV tables of a run folder (README, "Output files")
+RUN_TABLES = (
+    "allocation.csv",
+    "allocation_by_phase.csv",
+    "outcomes.csv",
+    "shadow_prices.csv",
+    "reduced_costs.csv",
+    "sensitivity.csv",
+)
 
 
 @functools.cache

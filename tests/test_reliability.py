@@ -13,18 +13,9 @@ import pytest
 
 from allocator import outputs
 from allocator.api import SolveOptions, run_solve
-from conftest import BASELINE, DATA, ROOT, cli, digest
+from conftest import BASELINE, DATA, ROOT, RUN_TABLES, cli, digest
 
-FILES = {
-    "allocation.csv",
-    "allocation_by_phase.csv",
-    "outcomes.csv",
-    "shadow_prices.csv",
-    "reduced_costs.csv",
-    "sensitivity.csv",
-    "workbook.xlsx",
-    "run.json",
-}
+FILES = {*RUN_TABLES, "workbook.xlsx", "run.json"}
 
 
 def leftovers(parent: Path) -> list[str]:

@@ -20,15 +20,7 @@ from allocator.constraints import FAMILIES, VARIABLES
 from allocator.inputs import load_inputs
 from allocator.modelfile import Override
 from conftest import BASELINE, DATA, ROOT
-
-TABLES = (
-    "allocation.csv",
-    "allocation_by_phase.csv",
-    "outcomes.csv",
-    "shadow_prices.csv",
-    "reduced_costs.csv",
-    "sensitivity.csv",
-)
+from conftest import RUN_TABLES as TABLES
 
 
 def _rewrite(src: Path, dst: Path, rows: str, seed: int = 0, columns: bool = False) -> Path:
