@@ -361,15 +361,14 @@ def main(argv: list[str] | None = None) -> None:
     else:
         sizes = list(QUICK_SIZES if a.quick else DEFAULT_SIZES)
     import shutil
-
-    import highspy
+    from importlib.metadata import version
 
     snap = None if a.no_snapshot else snapshot_source()
     fingerprint = src_fingerprint(None if snap is None else snap / "allocator")
     stamp = time.strftime("%Y-%m-%d %H:%M")
     print(f"{stamp}: allocator src sha256 {fingerprint}"
           f"{'' if snap is None else ' (snapshot)'}, python {sys.version.split()[0]}, "
-          f"highspy {highspy.Highs().version()}, {os.cpu_count()} cores, load average "
+          f"highspy {version('highspy')}, {os.cpu_count()} cores, load average "
           f"{os.getloadavg()[0]:.2f}; {a.repeats} repetitions, {a.resolves} re-solves",
           flush=True)  # fmt: skip
     t0 = time.perf_counter()

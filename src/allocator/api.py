@@ -149,6 +149,33 @@ def sheets_of(
     return sheets
 
 
+def options_of(
+    model: Path | None,
+    inputs: Path | None,
+    objective: str | None,
+    weights: dict[str, float] | None,
+    targets: str | None,
+) -> SolveOptions:
+    """Options from the model file (if any), then the given ones (those not None) on top."""
+    base: dict[str, Any] = {"inputs": default_inputs()}
+    if model is not None:
+        from allocator.modelfile import load_model_file  # and yaml: only when there is a file
+
+        mf, dataset = load_model_file(model)
+        base = {
+            "inputs": dataset,
+            "objective": mf.objective,
+            "weights": dict(mf.weights),
+            "targets": mf.targets,
+            "solver": mf.solver.highs(),
+            "overrides": mf.overrides,
+            "model_file": model,
+            "name": mf.name or model.stem,
+        }
+    given = {"inputs": inputs, "objective": objective, "targets": targets, "weights": weights}
+    return SolveOptions(**(base | {k: v for k, v in given.items() if v is not None}))
+
+
 def plan(opts: SolveOptions) -> Run:
     """Load (with the model file's overrides), build and solve in memory; nothing is written."""
     t0 = time.perf_counter()
@@ -377,15 +404,13 @@ def _compare_plan(
     items: list[str], inputs: Path | None, targets: str | None
 ) -> list[tuple[str, SolveOptions | Path]]:
     """Each item with what it needs: the options to solve it, or the run folder to read."""
-    from allocator.cli import solve_options
-
     steps: list[tuple[str, SolveOptions | Path]] = []
     for item in items:
         path = Path(item)
         if item in OBJECTIVES:
-            steps.append((item, solve_options(None, inputs, item, None, targets)))
+            steps.append((item, options_of(None, inputs, item, None, targets)))
         elif path.suffix in (".yaml", ".yml"):
-            steps.append((item, solve_options(path, inputs, None, None, targets)))
+            steps.append((item, options_of(path, inputs, None, None, targets)))
         elif path.is_dir():
             steps.append((item, path))
         else:

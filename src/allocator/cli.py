@@ -216,30 +216,11 @@ def solve_options(
     targets: str | None,
 ) -> SolveOptions:
     """Options from the model file (if any), then the command line on top."""
-    from allocator.api import SolveOptions, default_inputs
+    from allocator.api import options_of
 
-    base: dict[str, Any] = {"inputs": default_inputs()}
-    if model is not None:
-        from allocator.modelfile import load_model_file  # and yaml: only when there is a file
-
-        mf, dataset = load_model_file(model)
-        base = {
-            "inputs": dataset,
-            "objective": mf.objective,
-            "weights": dict(mf.weights),
-            "targets": mf.targets,
-            "solver": mf.solver.highs(),
-            "overrides": mf.overrides,
-            "model_file": model,
-            "name": mf.name or model.stem,
-        }
-    given = {
-        "inputs": inputs,
-        "objective": objective,
-        "targets": targets,
-        "weights": None if weights is None else _weights(weights),
-    }
-    return SolveOptions(**(base | {k: v for k, v in given.items() if v is not None}))
+    return options_of(
+        model, inputs, objective, None if weights is None else _weights(weights), targets
+    )
 
 
 def run_summary(run: Run) -> dict[str, Any]:
