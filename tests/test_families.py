@@ -12,7 +12,7 @@ import pytest
 
 from allocator.constraints import Robust
 from allocator.errors import InfeasibleError
-from allocator.families import FAMILIES, VARIABLES, name_of, where
+from allocator.families import FAMILIES, VARIABLES, labels_of, name_of, where
 from allocator.inputs import load_inputs
 from allocator.model import build_model
 from allocator.schema import TABLES
@@ -105,3 +105,17 @@ def test_import_loads_neither_pyomo_nor_highspy():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_every_relaxable_row_finds_its_input_row():
+    for name, mode, inp, targets, robust in _builds():
+        if robust is not None or mode == "hard":
+            continue
+        m, _ = build_model(inp, targets, robust)
+        for comp in m.component_objects(pyo.Constraint, active=True):
+            entry = FAMILIES[comp.name]
+            if not entry.relaxable or entry.source is None:
+                continue
+            for key in comp:
+                labels = labels_of(comp.name, _index(key))
+                assert entry.source.row(inp, labels) is not None, f"{name}: {comp.name}{key}"
