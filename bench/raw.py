@@ -28,6 +28,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from allocator.families import name_of
 from allocator.highs import new_highs
 
 INF = highspy.kHighsInf
@@ -100,10 +101,6 @@ class _Rows:
         self.r.append(rows)
         self.c.append(np.asarray(cols, dtype=np.int64))
         self.v.append(np.broadcast_to(np.asarray(vals, dtype=float), rows.shape))
-
-
-def _name(family: str, index: tuple[Any, ...]) -> str:
-    return f"{family}({','.join(str(i) for i in index)})" if index else family
 
 
 def assemble(inp: Any, names: bool = False) -> RawLP:  # noqa: C901 - one family per block
@@ -485,22 +482,22 @@ def _names(
     progs = [p.program for p in inp.programs]
     pi, si, ti = inv
     cols = [
-        _name("invest", (progs[p], pools[s], int(years[t])))
+        name_of("invest", (progs[p], pools[s], int(years[t])))
         for p, s, t in zip(pi, si, ti, strict=True)
     ]
-    cols += [_name("carry", (pools[s], phases[f])) for s, f in carry]
-    cols += [_name("mitigate", (inp.risks[r].risk, t)) for r, t in mitig]
-    cols += [_name("exports", (progs[p], y)) for p in exporters for y in milestones]
-    rws = [_name("budget", (pools[s], phases[f])) for s, f, _ in budget_keys]
-    rws += [_name("program_cap", (progs[p],)) for p in capped]
-    rws += [_name("program_floor", (progs[p],)) for p in floored]
-    rws += [_name("ramp", (progs[k // ny], int(years[k % ny]))) for k in ramp_keys]
+    cols += [name_of("carry", (pools[s], phases[f])) for s, f in carry]
+    cols += [name_of("mitigate", (inp.risks[r].risk, t)) for r, t in mitig]
+    cols += [name_of("exports", (progs[p], y)) for p in exporters for y in milestones]
+    rws = [name_of("budget", (pools[s], phases[f])) for s, f, _ in budget_keys]
+    rws += [name_of("program_cap", (progs[p],)) for p in capped]
+    rws += [name_of("program_floor", (progs[p],)) for p in floored]
+    rws += [name_of("ramp", (progs[k // ny], int(years[k % ny]))) for k in ramp_keys]
     for fam in ("group_max", "group_min", "group_share"):
-        rws += [_name(fam, k) for k in group_rows[fam]]
-    rws += [_name("risk_budget", (r.risk,)) for r in inp.risks]
-    rws += [_name("risk_cover", k) for k in cover_keys]
-    rws += [_name("export_capacity", (progs[p], y)) for p in exporters for y in milestones]
-    rws += [_name("export_market", k) for k in market_keys]
+        rws += [name_of(fam, k) for k in group_rows[fam]]
+    rws += [name_of("risk_budget", (r.risk,)) for r in inp.risks]
+    rws += [name_of("risk_cover", k) for k in cover_keys]
+    rws += [name_of("export_capacity", (progs[p], y)) for p in exporters for y in milestones]
+    rws += [name_of("export_market", k) for k in market_keys]
     if (len(rws), len(cols)) != lp.shape:
         raise AssertionError("names do not match the matrix")
     return cols, rws

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from allocator.api import SolveOptions, run_solve
-from allocator.constraints import FAMILIES, VARIABLES
+from allocator.families import FAMILIES, VARIABLES
 from allocator.inputs import load_inputs
 from allocator.modelfile import Override
 from conftest import BASELINE, DATA, ROOT

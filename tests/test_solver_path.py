@@ -6,9 +6,9 @@ import pyomo.environ as pyo
 import pytest
 from pyomo.contrib.solver.common.factory import SolverFactory
 
+from allocator.families import name_of
 from allocator.inputs import load_inputs
 from allocator.model import build_model
-from allocator.solve import name_of
 from conftest import BASELINE, DATA, solved
 
 

@@ -3,8 +3,8 @@
 Every row is built from (coefficient, column positions) blocks over pre-grouped index lists (no
 scans inside rules); `linear.Recorder` makes the Pyomo expression and keeps the blocks for the
 hand-off.
-`FAMILIES` says, for each family, what its index labels are called, the unit of its right-hand
-side and how to say it in plain words; the reports reuse it for every row.
+What each family means (index labels, unit, words, input column, relaxable) is its entry in
+`allocator.families`; a new family is its `add_<family>` function here and that entry.
 """
 
 from __future__ import annotations
@@ -21,69 +21,6 @@ from allocator.linear import Blocks, runs
 if TYPE_CHECKING:
     from allocator.model import Sets
     from allocator.schema import Target
-
-
-@dataclass(frozen=True)
-class Family:
-    """How the reports label and explain the rows (or columns) of one family."""
-
-    dims: tuple[str, ...]
-    unit: str
-    words: str
-
-
-FAMILIES: dict[str, Family] = {
-    "budget": Family(("pool", "phase"), "musd", "budget of pool {pool} in {phase}"),
-    "program_cap": Family(("program",), "musd", "cap on program {program}"),
-    "program_floor": Family(("program",), "musd", "floor on program {program}"),
-    "ramp": Family(("program", "year"), "musd", "absorption limit of {program} in {year}"),
-    "group_max": Family(
-        ("dimension", "member", "phase"), "musd", "cap on {dimension} {member} ({phase})"
-    ),
-    "group_min": Family(
-        ("dimension", "member", "phase"), "musd", "floor on {dimension} {member} ({phase})"
-    ),
-    "group_share": Family(
-        ("dimension", "member", "phase"), "musd", "share cap on {dimension} {member} ({phase})"
-    ),
-    "risk_budget": Family(("risk",), "musd", "mitigation budget for {risk} risk"),
-    "risk_cover": Family(("risk", "year"), "musd", "cover of {risk} risk by {year}"),
-    "export_capacity": Family(
-        ("program", "year"), "musd", "export capacity of {program} in {year}"
-    ),
-    "target": Family(
-        ("kind", "dimension", "member", "year"),
-        "target",
-        "{kind} target of {dimension} {member} in {year}",
-    ),
-    "shortfall_total": Family((), "share", "least weighted shortfall of the targets"),
-    "worst_case": Family(("scenario",), "jobs", "jobs in scenario {scenario}"),
-    "cvar_tail": Family(("scenario",), "jobs", "shortfall of scenario {scenario} beyond the VaR"),
-    "cvar_cap": Family((), "jobs", "CVaR cap: expected shortfall in the worst scenarios"),
-    "export_market": Family(
-        ("dimension", "member", "year"), "musd", "export market of {dimension} {member} in {year}"
-    ),
-}
-
-VARIABLES: dict[str, Family] = {
-    "invest": Family(("program", "pool", "year"), "musd", "{pool} money into {program} in {year}"),
-    "carry": Family(("pool", "phase"), "musd", "{pool} budget carried from {phase} to the next"),
-    "mitigate": Family(("risk", "year"), "musd", "mitigation of {risk} risk in {year}"),
-    "exports": Family(("program", "year"), "musd", "exports of {program} in {year}"),
-    "worst": Family((), "jobs", "jobs in the worst scenario"),
-    "eta": Family((), "jobs", "value at risk (shortfall)"),
-    "tail": Family(("scenario",), "jobs", "shortfall of scenario {scenario} beyond the VaR"),
-    "shortfall": Family(
-        ("kind", "dimension", "member", "year"),
-        "target",
-        "shortfall of the {kind} target of {dimension} {member} in {year}",
-    ),
-}
-
-
-def name_of(family: str, index: tuple[object, ...]) -> str:
-    """The row or column name written to model.lp / model.mps, e.g. `budget(public,phase1)`."""
-    return f"{family}({','.join(map(str, index))})" if index else family
 
 
 Row = tuple[float | None, Blocks, float | None]

@@ -11,7 +11,7 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from allocator.constraints import FAMILIES
+from allocator import families
 from allocator.schema import Inputs
 from allocator.solve import LABEL_ORDER, Solution
 
@@ -54,15 +54,6 @@ def objective_label(sol: Solution, last_year: int) -> str:
 def price_unit(sol: Solution) -> str:
     """Unit of a shadow price or reduced cost: objective unit per US$ million."""
     return f"{sol.objective_unit} per musd"
-
-
-def row_unit(sol: Solution, family: str, kind: object = None) -> str:
-    """Unit of a row's shadow price: objective unit per unit of its right-hand side."""
-    if family == "target":
-        return f"{sol.objective_unit} per {'job' if kind == 'jobs' else 'musd'}"
-    if family == "shortfall_total":
-        return f"{sol.objective_unit} per unit of weighted shortfall"
-    return price_unit(sol)
 
 
 def allocation(inp: Inputs, sol: Solution) -> pd.DataFrame:
@@ -214,13 +205,9 @@ def shadow_prices(sol: Solution) -> pd.DataFrame:
     rows["slack"] = np.where(np.abs(slack) < 1e-9, 0.0, slack) + 0.0
     scale = np.maximum(1.0, np.abs(rows["rhs"].to_numpy()))
     rows["binding"] = rows["slack"].to_numpy() <= BINDING_TOLERANCE * scale
-    rows["unit"] = [
-        row_unit(sol, f, k)
-        for f, k in zip(rows["family"], rows.get("kind", [None] * len(rows)), strict=True)
-    ]
-    rows["description"] = [
-        describe(f, r) for f, r in zip(rows["family"], rows.to_dict("records"), strict=True)
-    ]
+    records = rows.to_dict("records")
+    rows["unit"] = [families.price_unit(sol.objective_unit, r["family"], r) for r in records]
+    rows["description"] = [families.words(r["family"], r) for r in records]
     labels = [c for c in rows.columns if c in LABEL_ORDER]
     order = [
         "constraint",
@@ -238,12 +225,6 @@ def shadow_prices(sol: Solution) -> pd.DataFrame:
         "binding",
     ]
     return rows[order]
-
-
-def describe(family: str, labels: dict[str, object]) -> str:
-    """A row in plain words, e.g. `budget of pool scaleup in phase2`."""
-    fam = FAMILIES[family]
-    return fam.words.format(**{d: labels.get(d) for d in fam.dims})
 
 
 def reduced_costs(sol: Solution) -> pd.DataFrame:

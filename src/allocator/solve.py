@@ -28,8 +28,8 @@ from pyomo.core.expr.numeric_expr import (
     SumExpression,
 )
 
-from allocator.constraints import name_of
 from allocator.errors import AllocatorError, InfeasibleError, NotOptimalError, UnboundedError
+from allocator.families import FAMILIES, VARIABLES, name_of, relaxable
 from allocator.highs import highs_version, new_highs
 from allocator.linear import Blocks
 from allocator.sparse import CscMatrix
@@ -455,17 +455,6 @@ class Diagnosis:
 
 
 _SIDES = {2: "lower", 3: "upper", 4: "both"}
-RELAXABLE = {
-    "budget",
-    "program_cap",
-    "program_floor",
-    "ramp",
-    "group_max",
-    "group_min",
-    "risk_budget",
-    "export_market",
-    "target",
-}
 
 
 def diagnose(lp: CompiledLP) -> Diagnosis:
@@ -510,7 +499,7 @@ def _relax(lp: CompiledLP) -> tuple[list[tuple[int, str, float]], float | None]:
     sides = [
         (i, side, sign)
         for i, fam in enumerate(lp.row_family)
-        if fam in RELAXABLE
+        if relaxable(fam)
         for side, sign, bound in (("upper", -1.0, lp.row_upper[i]), ("lower", 1.0, lp.row_lower[i]))
         if abs(bound) < INF
     ]
@@ -751,8 +740,6 @@ LABEL_ORDER = [
 
 
 def _column_table(lp: CompiledLP, x: np.ndarray, rc: np.ndarray, cost: np.ndarray) -> pd.DataFrame:
-    from allocator.constraints import VARIABLES
-
     frame = pd.DataFrame({"variable": lp.col_names, "family": lp.col_family})
     frame = pd.concat([frame, _labels(lp.col_family, lp.col_index, VARIABLES)], axis=1)
     frame["value"] = _clean(x)
@@ -764,8 +751,6 @@ def _column_table(lp: CompiledLP, x: np.ndarray, rc: np.ndarray, cost: np.ndarra
 
 
 def _row_table(lp: CompiledLP, activity: np.ndarray, dual: np.ndarray) -> pd.DataFrame:
-    from allocator.constraints import FAMILIES
-
     frame = pd.DataFrame({"constraint": lp.row_names, "family": lp.row_family})
     frame = pd.concat([frame, _labels(lp.row_family, lp.row_index, FAMILIES)], axis=1)
     frame["body"] = _clean(activity)

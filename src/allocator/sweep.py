@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from allocator.errors import AllocatorError, UsageError
+from allocator.families import name_of
 from allocator.schema import Inputs
 from allocator.solve import CompiledLP, build_lp, optimum
 from allocator.uncertainty import Param
@@ -181,12 +182,12 @@ def _rows_of(lp: CompiledLP, inp: Inputs, p: Param) -> list[tuple[int, float]]:
     """Rows whose upper bound is this number times a scale (budgets, market sizes)."""
     row: Any = p.row
     if p.table == "pools":
-        names = {f"budget({row.pool},{row.phase})": 1.0}
+        names = {name_of("budget", (row.pool, row.phase)): 1.0}
     elif p.table == "markets":
         later = [m.year for m in inp.markets if m.key == row.key and m.year > row.year]
         until = min(later) if later else 10**6
         names = {
-            f"export_market({row.key[0]},{row.key[1]},{m.year})": row.max_share
+            name_of("export_market", (*row.key, m.year)): row.max_share
             for m in inp.milestones
             if row.year <= m.year < until
         }
