@@ -79,3 +79,14 @@ def test_worst_case_maximises_the_worst_scenario():
     assert wc.solution.objective_value == pytest.approx(min(_scenario_jobs(wc, spec)))
     ev = _plan(risk="cvar")
     assert wc.solution.objective_value >= min(_scenario_jobs(ev, spec)) - 1e-6
+
+
+@pytest.mark.parametrize(("risk", "family"), [("cvar", "cvar_cap"), ("worst-case", "worst_case")])
+def test_risk_rows_are_priced_in_jobs_per_job(risk, family):
+    """Their right-hand sides are jobs, so their prices are jobs per job, not per musd."""
+    extra = {"cvar_cap": 1000.0} if risk == "cvar" else {}
+    prices = _plan(risk=risk, **extra).tables["shadow_prices"]
+    rows = prices[prices["family"] == family]
+    assert len(rows) > 0
+    assert set(rows["unit"]) == {"jobs per job"}
+    assert set(prices.loc[prices["family"] == "budget", "unit"]) == {"jobs per musd"}

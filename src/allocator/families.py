@@ -244,16 +244,12 @@ def unit_of(family: str, labels: Labels) -> str:
     return unit
 
 
-# The risk rows' prices were labelled per musd before the registry; kept byte-identical here.
-_PRICED_PER_MUSD = frozenset({"worst_case", "cvar_tail", "cvar_cap"})
 _PER = {"jobs": "job", WEIGHTED_SHORTFALL: f"unit of {WEIGHTED_SHORTFALL}"}
 
 
 def price_unit(objective_unit: str, family: str, labels: Labels) -> str:
     """The unit of a row's shadow price: objective unit per unit of its right-hand side."""
     unit = unit_of(family, labels)
-    if family in _PRICED_PER_MUSD:
-        unit = "musd"
     return f"{objective_unit} per {_PER.get(unit, unit)}"
 
 
