@@ -7,7 +7,8 @@ import shutil
 import pytest
 
 from allocator.errors import InputError
-from allocator.inputs import load_inputs, parse_count, parse_money, parse_share
+from allocator.inputs import load_inputs
+from allocator.numbers import parse_count, parse_money, parse_share
 from conftest import DATA
 
 

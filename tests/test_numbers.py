@@ -15,8 +15,9 @@ from typer.testing import CliRunner
 from allocator import schema
 from allocator.cli import app
 from allocator.errors import InputError, UsageError
-from allocator.inputs import load_inputs, parse_count, parse_money, parse_share
+from allocator.inputs import load_inputs
 from allocator.modelfile import apply_overrides, load_model_file
+from allocator.numbers import parse_count, parse_money, parse_share
 from allocator.outputs import write_json
 from conftest import BASELINE, DATA
 

@@ -74,7 +74,7 @@ def _weights(text: str) -> dict[str, float]:
     """`jobs=0.7,exports=0.3`, each number by the rule of a data cell, the weights by the rule
     model files follow too (schema.check_weights)."""
     from allocator.errors import UsageError
-    from allocator.inputs import parse_number
+    from allocator.numbers import parse_number
     from allocator.schema import check_weights
 
     weights = {}

@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import csv
 import difflib
-import errno
 import hashlib
 import io
 import math
-import os
 import re
-import stat
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +19,18 @@ from pydantic import ValidationError
 
 from allocator.audit import check_facts
 from allocator.errors import InputError
+from allocator.files import decode_text, read_file
+from allocator.numbers import (
+    check_magnitude,
+    check_whole,
+    check_writing,
+    parse_bool,
+    parse_count,
+    parse_money,
+    parse_share,
+)
 from allocator.ordering import canonical
 from allocator.schema import (
-    MAX_NUMBER_CHARS,
-    MIN_MAGNITUDE,
     TABLES,
     Inputs,
     Row,
@@ -34,136 +38,12 @@ from allocator.schema import (
     check_references,
 )
 
-_NUMBER = re.compile(
-    r"^(?P<sign>[-+])?\s*\$?\s*(?P<num>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
-    r"|\.[0-9]+)(?:[eE](?P<exp>[-+]?[0-9]+))?\s*(?P<suffix>[A-Za-z]+)?$",
-    re.ASCII,
-)
-_MONEY_SCALE = {
-    "": 1.0,
-    "k": 1e-3,
-    "thousand": 1e-3,
-    "m": 1.0,
-    "mn": 1.0,
-    "mm": 1.0,
-    "million": 1.0,
-    "musd": 1.0,
-    "b": 1e3,
-    "bn": 1e3,
-    "billion": 1e3,
-}
-_COUNT_SCALE = {"": 1.0, "k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6}
-_TRUE = {"yes", "y", "true", "1"}
-_FALSE = {"no", "n", "false", "0"}
-
 # Limits, generous above any real dataset (the largest benchmark, 3 million nonzeros, has a
 # programs.csv of 274 KB and 3,120 rows) and stated in inputs/README.md. Reading costs about 20
 # times a table's size in memory, so a table is refused before it is read, not after.
 MAX_TABLE_BYTES = 20_000_000
 MAX_TABLE_ROWS = 100_000
 MAX_CELL_CHARS = 131_072  # the csv module's own field limit, stated so the message can say it
-
-
-class NumberError(ValueError):
-    """A number written in a way the one number rule refuses; `fix` says how to write it."""
-
-    def __init__(self, message: str, fix: str) -> None:
-        super().__init__(message)
-        self.fix = fix
-
-
-def _shown(text: str) -> str:
-    """The cell as written, shortened so that a 5000-digit cell still gives a one-line message."""
-    return text if len(text) <= 24 else text[:20] + "..."
-
-
-def _check_writing(text: str) -> None:
-    """How a number may be written, for every cell, model-file value and option alike: ASCII
-    digits only (float() would accept fullwidth or Arabic-Indic ones, int() underscores), and
-    short enough that no digit is lost in silence."""
-    if len(text) > MAX_NUMBER_CHARS:
-        raise NumberError(
-            f"'{_shown(text)}' is {len(text)} characters long, too long to be a number",
-            f"write at most {MAX_NUMBER_CHARS} characters, e.g. 1.5e6 for 1500000",
-        )
-    if any(ch.isdigit() and not ch.isascii() for ch in text):
-        raise NumberError(
-            f"'{_shown(text)}' has digits other than 0-9",
-            "retype the number with the digits 0-9, not fullwidth or Arabic-Indic ones",
-        )
-    if "_" in text:
-        raise NumberError(
-            f"'{_shown(text)}' has an underscore",
-            "write the digits without underscores, e.g. 8500 or 8,500",
-        )
-
-
-def check_magnitude(value: float, shown: str) -> float:
-    """The range every number must be in: finite, and 0 or at least MIN_MAGNITUDE in size."""
-    if math.isnan(value):
-        raise NumberError(f"'{shown}' is not a finite number", "write a plain number such as 2.5")
-    if math.isinf(value):
-        raise NumberError(
-            f"'{shown}' is too large to be a number", "write a finite number such as 2.5"
-        )
-    if value != 0 and abs(value) < MIN_MAGNITUDE:
-        raise NumberError(
-            f"'{shown}' is too small to tell from 0",
-            f"write 0, or a number of at least {MIN_MAGNITUDE:g} in size",
-        )
-    return value
-
-
-def parse_number(text: str, scales: dict[str, float]) -> float:
-    """`3.5B` -> 3500.0 with money scales; raises NumberError (a ValueError) with the reason."""
-    t = text.strip()
-    _check_writing(t)
-    m = _NUMBER.match(t)
-    suffix = (m.group("suffix") or "").lower() if m else ""
-    if not m or suffix not in scales:
-        raise ValueError(f"'{text}' is not a number in a known unit")
-    # One float() of the digits with their exponent: no int() of a long exponent, and a
-    # value that underflows to 0 is told apart from a written 0 by its digits.
-    value = float(m.group("num").replace(",", "") + "e" + (m.group("exp") or "0"))
-    value *= scales[suffix]
-    if value == 0 and any(ch in "123456789" for ch in m.group("num")):
-        value = math.ulp(0.0)  # below every limit: refused as too small, not taken as 0
-    check_magnitude(value, t)
-    return -value if m.group("sign") == "-" else value
-
-
-def check_whole(text: str) -> None:
-    """A whole-number cell (a year, a lag) is written by the same rule as any other number."""
-    _check_writing(text.strip())
-
-
-def parse_money(text: str) -> float:
-    """A money cell in US$ million."""
-    return parse_number(text, _MONEY_SCALE)
-
-
-def parse_count(text: str) -> float:
-    """A count (jobs) cell: `12,000`, `12K`, `1.5M`."""
-    return parse_number(text, _COUNT_SCALE)
-
-
-def parse_share(text: str) -> float:
-    """A share cell: `0.2` or `20%`."""
-    t = text.strip()
-    if t.endswith("%"):
-        return check_magnitude(parse_number(t[:-1], {"": 1.0}) / 100.0, t)
-    return parse_number(t, {"": 1.0})
-
-
-def parse_bool(text: str) -> bool:
-    """yes/no, true/false, 1/0."""
-    t = text.strip().lower()
-    if t in _TRUE:
-        return True
-    if t in _FALSE:
-        return False
-    raise ValueError(f"'{text}' is not yes or no")
-
 
 _PARSERS = {"musd": parse_money, "count": parse_count, "share": parse_share, "bool": parse_bool}
 _HOWTO = {
@@ -215,183 +95,6 @@ def load_inputs(folder: str | Path) -> Inputs:
     return canonical(inputs)  # file order must not move money (ordering.py)
 
 
-def read_file(path: Path, limit: int) -> bytes:
-    """The bytes of the regular file at `path` (or of the file a link points to).
-
-    It is opened without blocking, since a FIFO would wait for a writer, and checked on the open
-    descriptor, so what is read is what was checked; at most `limit` bytes are ever read.
-
-    Raises:
-        FileNotFoundError: nothing is at `path` (not even a link).
-        InputError: something other than a readable file is there, or it is over `limit`; the
-            reason and fix, without a file name (the caller knows what to call it).
-    """
-    _check_kind(path)
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-        with os.fdopen(fd, "rb") as fh:
-            mode = os.fstat(fh.fileno())
-            if not stat.S_ISREG(mode.st_mode):  # swapped since _check_kind looked
-                raise InputError(_KINDS.get(stat.S_IFMT(mode.st_mode), _OTHER), fix=_PUT_FILE)
-            _check_size(mode.st_size, limit)
-            data = fh.read(limit + 1)
-    except OSError as exc:
-        raise InputError(
-            f"cannot be read ({exc.strerror or exc})",
-            fix="check the file's permissions or close the program locking it",
-        ) from None
-    _check_size(len(data), limit)  # grew after fstat
-    return data
-
-
-_KINDS = {
-    stat.S_IFDIR: "is a folder, not a file",
-    stat.S_IFIFO: "is a named pipe (FIFO), not a file",
-    stat.S_IFCHR: "is a character device (such as /dev/null), not a file",
-    stat.S_IFBLK: "is a block device (a disk), not a file",
-    stat.S_IFSOCK: "is a socket, not a file",
-}
-_OTHER = "is not a regular file"
-_PUT_FILE = "put the CSV file itself at this path (see inputs/README.md)"
-_LINK_FIX = "point the link at the file, or replace the link with the file"
-
-
-def _check_kind(path: Path) -> None:
-    """Refuse what is at `path` unless it is a regular file or a link to one."""
-    try:
-        os.lstat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        raise FileNotFoundError(path) from None  # nothing there, not even a dangling link
-    except OSError as exc:  # e.g. a folder on the way that may not be searched
-        raise InputError(f"cannot be read ({exc.strerror or exc})", fix=_PUT_FILE) from None
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        raise InputError(
-            f"is a symbolic link to '{os.readlink(path)}', which does not exist", fix=_LINK_FIX
-        ) from None
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise InputError("is a symbolic link that loops", fix=_LINK_FIX) from None
-        raise InputError(f"cannot be read ({exc.strerror or exc})", fix=_PUT_FILE) from None
-    if not stat.S_ISREG(mode):
-        raise InputError(_KINDS.get(stat.S_IFMT(mode), _OTHER), fix=_PUT_FILE)
-
-
-def _check_size(size: int, limit: int) -> None:
-    if size > limit:
-        raise InputError(
-            f"the file is {size:,} bytes, more than the limit of {limit:,}",
-            fix="split the data or drop what the model does not use; the limit keeps memory "
-            "bounded (see inputs/README.md, Limits)",
-        )
-
-
-_SAVE_AS = "open it in the spreadsheet and save the sheet as 'CSV UTF-8 (Comma delimited)'"
-# Leading bytes of files that are often saved or renamed as .csv, longest prefixes first.
-_MAGIC = (
-    (b"\x00\x00\xfe\xff", "UTF-32 text", _SAVE_AS),
-    (b"\xff\xfe\x00\x00", "UTF-32 text", _SAVE_AS),
-    (b"\xff\xfe", "UTF-16 text", _SAVE_AS + " (Excel's 'Unicode Text' is UTF-16)"),
-    (b"\xfe\xff", "UTF-16 text", _SAVE_AS + " (Excel's 'Unicode Text' is UTF-16)"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel 97-2003 workbook (.xls)", _SAVE_AS),
-    (b"\x1f\x8b", "gzip-compressed", "decompress it (gunzip) to the CSV UTF-8 file"),
-    (b"BZh", "bzip2-compressed", "decompress it (bunzip2) to the CSV UTF-8 file"),
-    (b"\xfd7zXZ\x00", "xz-compressed", "decompress it (unxz) to the CSV UTF-8 file"),
-    (b"%PDF-", "a PDF document", "export the table from its spreadsheet as 'CSV UTF-8'"),
-)
-
-
-def _kind(data: bytes) -> tuple[str, str] | None:
-    """What a file that is not CSV text really is, and the fix; None if it may be CSV."""
-    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return _zip_kind(data)
-    for magic, kind, fix in _MAGIC:
-        if data.startswith(magic):
-            return kind, fix
-    if _looks_utf16(data[:512]):
-        return "UTF-16 text", _SAVE_AS + " (Excel's 'Unicode Text' is UTF-16)"
-    return None
-
-
-def _looks_utf16(head: bytes) -> bool:
-    """UTF-16 without a byte-order mark: Latin text has a NUL beside every character."""
-    if len(head) < 8:
-        return False
-    halves = head[0::2], head[1::2]
-    nuls = [half.count(0) / len(half) for half in halves]
-    return max(nuls) > 0.9 and min(nuls) < 0.1
-
-
-def _zip_kind(data: bytes) -> tuple[str, str]:
-    """An xlsx or ods workbook is a zip archive; which one it is shows in its member names."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            small = "mimetype" in names and archive.getinfo("mimetype").file_size < 200
-            mimetype = archive.read("mimetype") if small else b""
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        names, mimetype = set(), b""
-    if "xl/workbook.xml" in names:
-        return "an Excel workbook (.xlsx)", _SAVE_AS
-    if b"opendocument.spreadsheet" in mimetype:
-        return "an OpenDocument spreadsheet (.ods)", _SAVE_AS
-    return "a zip archive", "unzip it and use the CSV UTF-8 file inside"
-
-
-def _decode(file: str, data: bytes) -> str:
-    kind = _kind(data)
-    if kind is not None:
-        name, fix = kind
-        not_what = "not UTF-8" if name.endswith("text") else "not CSV text"
-        raise InputError(f"the file is {name}, {not_what}", file=file, fix=fix)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _encoding_error(file, data, exc.start) from None
-    if "\x00" in text:
-        raise InputError(
-            "the file is binary, not CSV text", file=file, fix="export the sheet as 'CSV UTF-8'"
-        )
-    return text
-
-
-_EOL = re.compile(rb"\r\n|\r|\n")
-
-
-def _encoding_error(file: str, data: bytes, start: int) -> InputError:
-    """Name the row, column and cell holding the first byte that is not UTF-8.
-
-    Lines may end in LF, CRLF or CR alone (old Mac exports): the csv module must never see a
-    line end inside the one line it is given.
-    """
-    before = data[:start]
-    row = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
-    begin = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
-    after = _EOL.search(data, start)
-    line = data[begin : len(data) if after is None else after.start()]
-    first = _EOL.search(data)
-    index = max(len(next(csv.reader([_show(data[begin:start])]), [])) - 1, 0)
-    cells = next(csv.reader([_show(line)]), [])
-    head = data[: len(data) if first is None else first.start()]
-    header = [h.strip().lower() for h in next(csv.reader([_show(head)]), [])]
-    column = header[index] if row > 1 and index < len(header) else None
-    cell = cells[index] if index < len(cells) else _show(line)
-    return InputError(
-        f"'{cell}' is not UTF-8 text",
-        file=file,
-        row=row,
-        column=column,
-        fix="save the file as 'CSV UTF-8' from the spreadsheet (this looks like "
-        "Latin-1 or Windows-1252)",
-    )
-
-
-def _show(raw: bytes) -> str:
-    """Bytes as text, with bytes that are not UTF-8 shown as \\xNN."""
-    return raw.decode("utf-8", errors="backslashreplace").strip("\ufeff")
-
-
 _SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 
 
@@ -441,7 +144,7 @@ def _header(file: str, raw: list[str], model: type[Row]) -> list[str]:
 
 
 def _read_table(file: str, data: bytes, model: type[Row]) -> list[Row]:
-    text = _decode(file, data)
+    text = decode_text(file, data)
     lines = _records(file, text)
     if not any(any(c.strip() for c in cells) for cells in lines):
         raise InputError(
@@ -624,7 +327,7 @@ def _cell_value(model: type[Row], name: str, cell: str, cells: dict[str, str]) -
 def _plain_float(cell: str) -> float | str:
     """A number cell without a unit (coverage, a target's weight), held to the number rule;
     text that is no number at all is left to the row model, which says what is wrong."""
-    _check_writing(cell)
+    check_writing(cell)
     try:
         value = float(cell)
     except ValueError:

@@ -22,7 +22,9 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from allocator.errors import InputError, UsageError, printable
-from allocator.inputs import check_magnitude, explain_value, parse_number, read_file
+from allocator.files import read_file
+from allocator.inputs import explain_value
+from allocator.numbers import check_magnitude, parse_number
 from allocator.ordering import canonical
 from allocator.schema import Group, Inputs, Pool, Program, Row, check_references, check_weights
 

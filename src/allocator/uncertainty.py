@@ -8,7 +8,7 @@ import numpy as np
 
 from allocator.audit import resolve_rows
 from allocator.errors import InputError
-from allocator.inputs import parse_money, parse_number
+from allocator.numbers import parse_money, parse_number
 from allocator.schema import Inputs, Row, Uncertainty
 
 # The numbers a range may be put on: (table, column).
