@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from allocator.api import solve_inputs, tables_of
+from allocator.checks import check_references
 from allocator.errors import InfeasibleError, InputError
 from allocator.highs import new_highs
 from allocator.schema import (
@@ -28,7 +29,6 @@ from allocator.schema import (
     Program,
     Risk,
     Target,
-    check_references,
 )
 from lpcheck import check_duality, check_feasible
 

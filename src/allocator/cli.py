@@ -72,10 +72,10 @@ def _caused_by_interrupt(exc: BaseException) -> bool:
 
 def _weights(text: str) -> dict[str, float]:
     """`jobs=0.7,exports=0.3`, each number by the rule of a data cell, the weights by the rule
-    model files follow too (schema.check_weights)."""
+    model files follow too (checks.check_weights)."""
+    from allocator.checks import check_weights
     from allocator.errors import UsageError
     from allocator.numbers import parse_number
-    from allocator.schema import check_weights
 
     weights = {}
     try:

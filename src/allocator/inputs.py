@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from allocator.audit import check_facts
+from allocator.checks import check_duplicates, check_references
 from allocator.errors import InputError
 from allocator.files import decode_text, read_file
 from allocator.numbers import (
@@ -34,8 +35,6 @@ from allocator.schema import (
     TABLES,
     Inputs,
     Row,
-    check_duplicates,
-    check_references,
 )
 
 # Limits, generous above any real dataset (the largest benchmark, 3 million nonzeros, has a

@@ -1,0 +1,268 @@
+"""Rules across rows and tables of `Inputs`: duplicate keys, references that must resolve,
+windows inside the horizon, floors that cannot fit, and the weights of the weighted objective.
+Each refusal is one `InputError` naming file, row, column and the fix."""
+
+import math
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from allocator.errors import InputError
+from allocator.schema import MAX_WEIGHT, TABLES, Inputs, Row, Window, eligible_pools
+
+OBJECTIVES = ("jobs", "exports")
+
+
+def check_weights(weights: Mapping[str, float]) -> dict[str, float]:
+    """The weights of the weighted objective, for the command line and model files alike.
+
+    A weight is finite, from 0 to MAX_WEIGHT, and not every weight is 0: all 0 would make every
+    plan score the same, and HiGHS would return an arbitrary one as "optimal".
+
+    Raises:
+        ValueError: the first weight that breaks the rule, in words.
+    """
+    for name, w in weights.items():
+        if name not in OBJECTIVES:
+            raise ValueError(f"unknown weight '{name}' (the objectives are jobs and exports)")
+        if not math.isfinite(w):
+            raise ValueError(f"weight {name} = {w} is not a finite number")
+        if w < 0:
+            raise ValueError(f"weight {name} = {w:g} is not at least 0")
+        if w > MAX_WEIGHT:
+            raise ValueError(f"weight {name} = {w:g} is not at most {MAX_WEIGHT:g}")
+    if not any(w > 0 for w in weights.values()):
+        raise ValueError("the weights are all 0, so every plan would score the same")
+    return dict(weights)
+
+
+def check_duplicates(table: str, rows: tuple[Row, ...]) -> None:
+    """Raise on the first row whose key repeats an earlier row's."""
+    file, _, key, _ = TABLES[table]
+    seen: dict[tuple[Any, ...], int] = {}
+    for row in rows:
+        k = tuple(getattr(row, c) for c in key)
+        if k in seen:
+            shown = ", ".join(f"{c}={v}" for c, v in zip(key, k, strict=True) if v is not None)
+            raise InputError(
+                f"duplicate key ({shown}), already on row {seen[k]}",
+                file=file,
+                row=row.line,
+                column=key[0],
+                fix="merge the two rows or remove one",
+            )
+        seen[k] = row.line
+
+
+def _ref_error(
+    file: str, row: Row, column: str, value: object, known: set[str], table: str
+) -> InputError:
+    listed = ", ".join(sorted(known)[:12]) or "none"
+    return InputError(
+        f"unknown {column} '{value}'",
+        file=file,
+        row=row.line,
+        column=column,
+        fix=f"use one of {table} ({listed}) or add it there",
+    )
+
+
+def check_references(inp: Inputs) -> None:
+    """Cross-table rules; raises `InputError` on the first broken one."""
+    _check_phases(inp)
+    phases = {p.phase for p in inp.phases}
+    programs = {p.program for p in inp.programs}
+    pools = {p.pool for p in inp.pools}
+    risks = {r.risk for r in inp.risks}
+    first, last = inp.years[0], inp.years[-1]
+
+    for m in inp.milestones:
+        if not first <= m.year <= last:
+            raise InputError(
+                f"milestone {m.year} is outside the horizon {first}-{last}",
+                file="milestones.csv",
+                row=m.line,
+                column="year",
+                fix="use a year covered by phases.csv",
+            )
+    for p in inp.programs:
+        _check_window("programs.csv", p, first, last)
+    for r in inp.risks:
+        _check_window("risks.csv", r, first, last)
+    for pool in inp.pools:
+        if pool.phase not in phases:
+            raise _ref_error("pools.csv", pool, "phase", pool.phase, phases, "phases.csv")
+    _check_carry(inp)
+    _check_eligibility(inp, programs, pools)
+    _check_groups(inp, phases, pools)
+    _check_markets(inp, programs)
+    _check_exposures(inp, programs, risks)
+    _check_targets(inp)
+    _check_floors_fit(inp)
+
+
+def _check_eligibility(inp: Inputs, programs: set[str], pools: set[str]) -> None:
+    sectors = {p.sector for p in inp.programs}
+    for e in inp.eligibility:
+        if e.pool not in pools:
+            raise _ref_error("eligibility.csv", e, "pool", e.pool, pools, "pools.csv")
+        if e.program not in (None, "*") and e.program not in programs:
+            raise _ref_error("eligibility.csv", e, "program", e.program, programs, "programs.csv")
+        if e.sector is not None and e.sector not in sectors:
+            raise _ref_error("eligibility.csv", e, "sector", e.sector, sectors, "programs.csv")
+
+
+def _check_exposures(inp: Inputs, programs: set[str], risks: set[str]) -> None:
+    for x in inp.exposures:
+        if x.program not in programs:
+            raise _ref_error("exposures.csv", x, "program", x.program, programs, "programs.csv")
+        if x.risk not in risks:
+            raise _ref_error("exposures.csv", x, "risk", x.risk, risks, "risks.csv")
+
+
+def _check_phases(inp: Inputs) -> None:
+    for prev, cur in zip(inp.phases, inp.phases[1:], strict=False):
+        if cur.first_year != prev.last_year + 1:
+            raise InputError(
+                f"phase {cur.phase} starts in {cur.first_year} but phase {prev.phase} "
+                f"ends in {prev.last_year}",
+                file="phases.csv",
+                row=cur.line,
+                column="first_year",
+                fix="make phases consecutive, without gaps or overlaps, in year order",
+            )
+
+
+def _check_window(file: str, row: Window, first: int, last: int) -> None:
+    for column in ("first_year", "last_year"):
+        year = getattr(row, column)
+        if not first <= year <= last:
+            raise InputError(
+                f"{column} {year} is outside the horizon {first}-{last}",
+                file=file,
+                row=row.line,
+                column=column,
+                fix="use a year covered by phases.csv",
+            )
+
+
+def _check_carry(inp: Inputs) -> None:
+    order = [p.phase for p in inp.phases]
+    have = {(p.pool, p.phase) for p in inp.pools}
+    for p in inp.pools:
+        if not p.carry_over:
+            continue
+        idx = order.index(p.phase)
+        if idx + 1 < len(order) and (p.pool, order[idx + 1]) not in have:
+            raise InputError(
+                f"carry_over is yes but pool {p.pool} has no row for phase {order[idx + 1]}",
+                file="pools.csv",
+                row=p.line,
+                column="carry_over",
+                fix=f"add a row for ({p.pool}, {order[idx + 1]}) with budget_musd 0, or set no",
+            )
+
+
+def _check_groups(inp: Inputs, phases: set[str], pools: set[str]) -> None:
+    members: dict[str, set[str]] = {
+        dim: {str(getattr(p, dim)) for p in inp.programs if getattr(p, dim) is not None}
+        for dim in ("sector", "capital_group", "mineral", "export_category", "program")
+    }
+    members["pool"] = pools
+    for g in inp.groups:
+        if g.phase != "all" and g.phase not in phases:
+            raise _ref_error("groups.csv", g, "phase", g.phase, phases | {"all"}, "phases.csv")
+        if g.member not in members[g.dimension]:
+            raise _ref_error(
+                "groups.csv",
+                g,
+                "member",
+                g.member,
+                members[g.dimension],
+                f"the {g.dimension}s of the dataset",
+            )
+
+
+def _check_markets(inp: Inputs, programs: set[str]) -> None:
+    categories = {p.export_category for p in inp.programs if p.export_category}
+    for mk in inp.markets:
+        kind, name = mk.key
+        known = programs if kind == "program" else categories
+        if name not in known:
+            raise _ref_error("markets.csv", mk, kind, name, known, "programs.csv")
+        first, last = inp.years[0], inp.years[-1]
+        if not first <= mk.year <= last:
+            raise InputError(
+                f"year {mk.year} is outside the horizon {first}-{last}",
+                file="markets.csv",
+                row=mk.line,
+                column="year",
+                fix="use a year covered by phases.csv",
+            )
+
+
+def _check_targets(inp: Inputs) -> None:
+    """Targets must sit on milestones; a target for a group no program serves is kept (the
+    outcomes show it as a full shortfall), since the strategy may set goals the data cannot fund."""
+    milestones = {m.year for m in inp.milestones}
+    for t in inp.targets:
+        if t.year not in milestones:
+            raise InputError(
+                f"year {t.year} is not a milestone",
+                file="targets.csv",
+                row=t.line,
+                column="year",
+                fix=f"use one of {sorted(milestones)} or add it to milestones.csv",
+            )
+        if t.dimension == "total" and t.member is not None:
+            raise InputError(
+                f"a total target has member '{t.member}'",
+                file="targets.csv",
+                row=t.line,
+                column="member",
+                fix="leave member empty for a total, or set dimension to the group",
+            )
+        if t.dimension != "total" and t.member is None:
+            raise InputError(
+                f"a {t.dimension} target needs a member",
+                file="targets.csv",
+                row=t.line,
+                column="member",
+                fix="name the sector or category",
+            )
+
+
+def _check_floors_fit(inp: Inputs) -> None:
+    """A floor must fit in what its eligible pools can give inside its window."""
+    eligible = eligible_pools(inp)
+    budget: Counter[tuple[str, str]] = Counter()
+    carry = {p.pool for p in inp.pools if p.carry_over}
+    for pool in inp.pools:
+        budget[(pool.pool, pool.phase)] += pool.budget_musd
+    phase_of = inp.phase_of_year
+    for p in inp.programs:
+        if p.floor_musd <= 0:
+            continue
+        if not eligible[p.program]:
+            raise InputError(
+                f"program {p.program} has a floor but no pool may fund it",
+                file="programs.csv",
+                row=p.line,
+                column="floor_musd",
+                fix="add a row for it to eligibility.csv or clear the floor",
+            )
+        window = {phase_of[t] for t in range(p.first_year, p.last_year + 1)}
+        reach = sum(
+            v
+            for (pool, ph), v in budget.items()
+            if pool in eligible[p.program] and (ph in window or pool in carry)
+        )
+        if p.floor_musd > reach + 1e-9:
+            raise InputError(
+                f"floor_musd {p.floor_musd:g} cannot fit: its eligible pools have only "
+                f"{reach:g} musd in its window {p.first_year}-{p.last_year}",
+                file="programs.csv",
+                row=p.line,
+                column="floor_musd",
+                fix="lower the floor, widen the window or make more pools eligible",
+            )
