@@ -23,6 +23,7 @@ from allocator.outputs import atomic_run_dir, check_target, default_run_dir, wri
 from allocator.schema import Inputs
 from allocator.solve import (
     Solution,
+    apply_options,
     build_lp,
     numerics_warnings,
     objective_costs,
@@ -108,8 +109,7 @@ def solve_inputs(
     if robust is not None:  # the robust objective is the jobs objective; keep the nominal one
         lp.costs["jobs_nominal"] = lp.costs["jobs"]
         lp.costs["jobs"] = lp.costs.pop("robust")
-    for option, value in (solver or {}).items():
-        lp.highs.setOptionValue(option, value)
+    apply_options(lp, solver)
     numerics = numerics_warnings(lp)
     for message in numerics if warn is not None else []:
         warn(message)  # before solving: the solve may be what suffers
@@ -318,8 +318,7 @@ def run_frontier(opts: SolveOptions, points: int) -> tuple[Path, pd.DataFrame]:
 
         inp = apply_overrides(inp, opts.overrides, str(opts.model_file))
     lp, _ = build_lp(inp, opts.targets)
-    for option, value in opts.solver.items():
-        lp.highs.setOptionValue(option, value)
+    apply_options(lp, opts.solver)
     table = frontier_table(inp, lp, points)
     label = opts.name or Path(opts.inputs).name
     folder = opts.out or default_run_dir(opts.results, label, "frontier")
