@@ -16,7 +16,7 @@ import pandas as pd
 from allocator import reports
 from allocator.constraints import Robust
 from allocator.errors import InfeasibleError, UsageError
-from allocator.explain import explain
+from allocator.explain import explained
 from allocator.inputs import load_inputs
 from allocator.model import OBJECTIVES, TARGET_MODES
 from allocator.outputs import atomic_run_dir, check_target, default_run_dir, write_run
@@ -117,10 +117,7 @@ def solve_inputs(
     try:
         sol = solve_lp(lp, objective, weights)
     except InfeasibleError as exc:
-        if exc.diagnosis is not None:
-            exc.details = explain(inp, lp, exc.diagnosis)  # type: ignore[arg-type]
-            exc.lp = lp
-        raise
+        raise explained(inp, exc) from None
     sol.lp = lp
     sol.solver["numerics_warnings"] = numerics
     timings["handoff"] += t2 - t1  # numerics checks and solver options

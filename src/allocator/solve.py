@@ -440,15 +440,18 @@ def _run(
         lp.row_upper[hold.row] += hold.slack
         lp.highs.changeRowBounds(hold.row, -INF, lp.row_upper[hold.row])
         return _run(lp, cost)
-    _raise_unless_optimal(found)
+    _raise_unless_optimal(lp, found)
     return found, hold
 
 
-def _raise_unless_optimal(found: PassResult) -> None:
+def _raise_unless_optimal(lp: CompiledLP, found: PassResult) -> None:
+    """Raise the error of a pass that is not optimal; an infeasible one comes diagnosed."""
     if found.status is Status.INFEASIBLE:
         raise InfeasibleError(
             "the plan is infeasible: no allocation meets every floor, budget and cap at once. "
-            "Fix: lower a floor or a minimum, or raise a budget (allocator check lists the floors)"
+            "Fix: lower a floor or a minimum, or raise a budget (allocator check lists the floors)",
+            diagnosis=diagnose(lp),
+            lp=lp,
         )
     if found.status is Status.UNBOUNDED:
         raise UnboundedError(
@@ -770,13 +773,9 @@ def optimum(
         laps.append(time.perf_counter())
         return laps[-1] - laps[-2]
 
-    try:
-        least, hold = _hold_least_shortfall(lp, hold)
-        cost, hold = _held_costs(lp, objective, weights, hold)
-        found, hold = _run(lp, cost, hold)
-    except InfeasibleError as exc:
-        exc.diagnosis = diagnose(lp)
-        raise
+    least, hold = _hold_least_shortfall(lp, hold)
+    cost, hold = _held_costs(lp, objective, weights, hold)
+    found, hold = _run(lp, cost, hold)
     row_dual, col_dual, x = found.duals, found.reduced_costs, found.x
     timings = {"solve": lap()}
     ranges = _ranging(lp, cost, found.activity) if ranging else None
