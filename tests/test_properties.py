@@ -30,6 +30,7 @@ from allocator.schema import (
     Risk,
     Target,
 )
+from allocator.solve import Status, status_of
 from lpcheck import check_duality, check_feasible
 
 SRC = "property test"
@@ -177,7 +178,7 @@ def _feasible(lp, rows: set[tuple[int, str]], cols: set[tuple[int, str]]) -> boo
             keep(cols, j, "upper", lp.col_upper[j], INF),
         )
     h.run()
-    return h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    return status_of(h) is Status.OPTIMAL
 
 
 def _check_irreducible(lp, diag) -> None:

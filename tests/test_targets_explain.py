@@ -25,7 +25,7 @@ from allocator.api import solve_inputs
 from allocator.errors import InfeasibleError
 from allocator.inputs import load_inputs
 from allocator.model import build_model
-from allocator.solve import compile_lp, diagnose, objective_costs
+from allocator.solve import Status, compile_lp, diagnose, objective_costs, status_of
 from conftest import BASELINE, DATA, ROOT, solved
 from lpcheck import check_duality, check_feasible
 
@@ -78,7 +78,7 @@ def _relaxed_is_feasible(folder, targets):
         objective_costs(lp, "jobs", {}),
     )
     h.run()
-    assert h.getModelStatus() == highspy.HighsModelStatus.kInfeasible
+    assert status_of(h) is Status.INFEASIBLE
     diag = diagnose(lp)
     assert diag.relaxation, "the relaxation names at least one change"
     for i, side, amount in diag.relaxation:
@@ -88,7 +88,7 @@ def _relaxed_is_feasible(folder, targets):
         else:
             h.changeRowBounds(i, lower - amount, upper)
     h.run()
-    return diag, h.getModelStatus() == highspy.HighsModelStatus.kOptimal, lp
+    return diag, status_of(h) is Status.OPTIMAL, lp
 
 
 @pytest.mark.parametrize(("folder", "targets"), [(TARGETS, "hard"), (DATA / "infeasible", "off")])

@@ -16,13 +16,14 @@ import pandas as pd
 from allocator import reports
 from allocator.constraints import Robust
 from allocator.errors import InfeasibleError, UsageError
-from allocator.explain import explain
+from allocator.explain import explained
 from allocator.inputs import load_inputs
 from allocator.model import OBJECTIVES, TARGET_MODES
 from allocator.outputs import atomic_run_dir, check_target, default_run_dir, write_run
 from allocator.schema import Inputs
 from allocator.solve import (
     Solution,
+    apply_options,
     build_lp,
     numerics_warnings,
     objective_costs,
@@ -108,8 +109,7 @@ def solve_inputs(
     if robust is not None:  # the robust objective is the jobs objective; keep the nominal one
         lp.costs["jobs_nominal"] = lp.costs["jobs"]
         lp.costs["jobs"] = lp.costs.pop("robust")
-    for option, value in (solver or {}).items():
-        lp.highs.setOptionValue(option, value)
+    apply_options(lp, solver)
     numerics = numerics_warnings(lp)
     for message in numerics if warn is not None else []:
         warn(message)  # before solving: the solve may be what suffers
@@ -117,10 +117,7 @@ def solve_inputs(
     try:
         sol = solve_lp(lp, objective, weights)
     except InfeasibleError as exc:
-        if exc.diagnosis is not None:
-            exc.details = explain(inp, lp, exc.diagnosis)  # type: ignore[arg-type]
-            exc.lp = lp
-        raise
+        raise explained(inp, exc) from None
     sol.lp = lp
     sol.solver["numerics_warnings"] = numerics
     timings["handoff"] += t2 - t1  # numerics checks and solver options
@@ -318,8 +315,7 @@ def run_frontier(opts: SolveOptions, points: int) -> tuple[Path, pd.DataFrame]:
 
         inp = apply_overrides(inp, opts.overrides, str(opts.model_file))
     lp, _ = build_lp(inp, opts.targets)
-    for option, value in opts.solver.items():
-        lp.highs.setOptionValue(option, value)
+    apply_options(lp, opts.solver)
     table = frontier_table(inp, lp, points)
     label = opts.name or Path(opts.inputs).name
     folder = opts.out or default_run_dir(opts.results, label, "frontier")

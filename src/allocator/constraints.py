@@ -166,18 +166,17 @@ def add_groups(m: pyo.ConcreteModel, s: Sets) -> None:
         if g.max_musd is not None and inside:
             fams["group_max"][idx] = (None, [(1.0, inside)], g.max_musd)
         if g.min_musd is not None and g.min_musd > 0 and not inside:
-            err = InfeasibleError(
+            raise InfeasibleError(
                 f"the plan is infeasible: the floor on {g.dimension} {g.member} ({g.phase}) "
                 "cannot be met whatever the budgets. Fix: clear min_musd, or make a pool with "
-                "a budget in that phase eligible for it"
+                "a budget in that phase eligible for it",
+                details=[
+                    f"  - group_min({g.dimension},{g.member},{g.phase}): at least "
+                    f"{g.min_musd:g} musd, but no pool may fund any program of {g.dimension} "
+                    f"{g.member} {'in any phase' if g.phase == 'all' else 'in ' + g.phase} "
+                    f"(groups.csv row {g.line}, column min_musd)"
+                ],
             )
-            err.details = [
-                f"  - group_min({g.dimension},{g.member},{g.phase}): at least {g.min_musd:g} musd, "
-                f"but no pool may fund any program of {g.dimension} {g.member} "
-                f"{'in any phase' if g.phase == 'all' else 'in ' + g.phase} "
-                f"(groups.csv row {g.line}, column min_musd)"
-            ]
-            raise err
         if g.min_musd is not None and inside:
             fams["group_min"][idx] = (g.min_musd, [(1.0, inside)], None)
         if g.max_share is not None and inside:
@@ -335,12 +334,11 @@ def add_targets(m: pyo.ConcreteModel, s: Sets, mode: str) -> None:
             unreachable.append(_unreachable(s, t))
         rows[key] = (t.value, blocks, None)
     if unreachable:
-        err = InfeasibleError(
+        raise InfeasibleError(
             f"{len(unreachable)} hard target(s) cannot be met whatever the budgets. "
-            "Fix: use --targets soft, or change the targets, windows or programs below"
+            "Fix: use --targets soft, or change the targets, windows or programs below",
+            details=unreachable,
         )
-        err.details = unreachable
-        raise err
     _add(m, s, "target", rows)
     if mode == "soft":
         cols = [shortfall[k] for k in weights]

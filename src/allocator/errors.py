@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 
 
 def printable(text: str) -> str:
@@ -68,17 +69,42 @@ class NotOptimalError(AllocatorError):
 
 
 class InfeasibleError(NotOptimalError):
-    """No allocation satisfies every constraint.
+    """No allocation satisfies every constraint. Made complete where it is raised, read-only after.
 
-    `diagnosis` (set by the solver) holds the conflicting rows by index; `details` (set by the
-    pipeline, which knows the inputs) says them in words with the input file and row.
+    Args:
+        message: the one-line reason and fix.
+        details: the conflict in words, each line naming its input file and row.
+        diagnosis: the conflicting rows by index (`solve.Diagnosis`), when the solver found it.
+        lp: the compiled LP those indices refer to.
     """
 
-    def __init__(self, message: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: Sequence[str] = (),
+        diagnosis: object = None,
+        lp: object = None,
+    ) -> None:
         super().__init__(message)
-        self.diagnosis: object = None
-        self.lp: object = None
-        self.details: list[str] = []
+        self._details = tuple(details)
+        self._diagnosis = diagnosis
+        self._lp = lp
+
+    @property
+    def details(self) -> tuple[str, ...]:
+        """The conflict in words, with the input file and row of each part (may be empty)."""
+        return self._details
+
+    @property
+    def diagnosis(self) -> object:
+        """The conflicting rows by index (`solve.Diagnosis`), or None if refused before solving."""
+        return self._diagnosis
+
+    @property
+    def lp(self) -> object:
+        """The compiled LP that `diagnosis` indexes, or None."""
+        return self._lp
 
 
 class UnboundedError(NotOptimalError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from allocator.errors import InfeasibleError
 from allocator.families import labels_of, unit_of, where
 from allocator.families import words as words_of
 from allocator.schema import Inputs
@@ -19,6 +20,20 @@ def _row_words(lp: CompiledLP, i: int, side: str) -> tuple[str, dict[str, object
     bound = lp.row_upper[i] if side == "upper" else lp.row_lower[i]
     op = "<=" if side == "upper" else ">="
     return fam, labels, f"{words_of(fam, labels)} {op} {bound:,.6g} {unit_of(fam, labels)}".rstrip()
+
+
+def explained(inp: Inputs, err: InfeasibleError) -> InfeasibleError:
+    """`err` with its diagnosis said in words (`explain`): a new, complete error to raise in its
+    place; `err` itself if the solver gave no diagnosis (refused before solving)."""
+    if err.diagnosis is None:
+        return err
+    lp, diag = err.lp, err.diagnosis
+    return InfeasibleError(
+        str(err),
+        details=explain(inp, lp, diag),  # type: ignore[arg-type]
+        diagnosis=diag,
+        lp=lp,
+    )
 
 
 def explain(inp: Inputs, lp: CompiledLP, diag: Diagnosis) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from enum import Enum
 from itertools import chain, groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +29,13 @@ from pyomo.core.expr.numeric_expr import (
     SumExpression,
 )
 
-from allocator.errors import AllocatorError, InfeasibleError, NotOptimalError, UnboundedError
+from allocator.errors import (
+    AllocatorError,
+    InfeasibleError,
+    NotOptimalError,
+    UnboundedError,
+    UsageError,
+)
 from allocator.families import FAMILIES, VARIABLES, name_of, relaxable
 from allocator.highs import highs_version, new_highs
 from allocator.linear import Blocks
@@ -59,7 +66,6 @@ class CompiledLP:
     col_upper: np.ndarray
     row_lower: np.ndarray
     row_upper: np.ndarray
-    hold_slack: tuple[int, float] | None = None
     hold_initial: float | None = None
 
 
@@ -317,14 +323,21 @@ def _pass_model(lp: CompiledLP) -> None:
 
 def objective_costs(lp: CompiledLP, objective: str, weights: dict[str, float]) -> np.ndarray:
     """The cost vector of `objective`; `weighted` is normalised by each single objective's best."""
+    return _held_costs(lp, objective, weights, None)[0]
+
+
+def _held_costs(
+    lp: CompiledLP, objective: str, weights: dict[str, float], hold: Hold | None
+) -> tuple[np.ndarray, Hold | None]:
+    """`objective_costs`, its passes given `hold`; returns the costs and the hold still unused."""
     if objective in lp.costs:
-        return lp.costs[objective]
+        return lp.costs[objective], hold
     total = np.zeros(len(lp.col_names))
     for name, w in weights.items():
-        best = _run(lp, lp.costs[name])[0]
-        if w and best > 0:
-            total += (w / best) * lp.costs[name]
-    return total
+        found, hold = _run(lp, lp.costs[name], hold)
+        if w and found.objective > 0:
+            total += (w / found.objective) * lp.costs[name]
+    return total, hold
 
 
 def _set_costs(lp: CompiledLP, cost: np.ndarray) -> None:
@@ -332,39 +345,138 @@ def _set_costs(lp: CompiledLP, cost: np.ndarray) -> None:
     lp.highs.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(cost, dtype=float))
 
 
-def _run(lp: CompiledLP, cost: np.ndarray) -> tuple[float, highspy.HighsSolution]:
-    """Solve with `cost`; raise on anything but an optimum."""
+class Status(Enum):
+    """How a pass ended, normalised once from HiGHS's model status."""
+
+    OPTIMAL = "optimal"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    INFEASIBLE_OR_UNBOUNDED = "infeasible_or_unbounded"
+    TIME_LIMIT = "time_limit"
+    OTHER = "other"
+
+
+_STATUS = {
+    highspy.HighsModelStatus.kOptimal: Status.OPTIMAL,
+    highspy.HighsModelStatus.kInfeasible: Status.INFEASIBLE,
+    highspy.HighsModelStatus.kUnbounded: Status.UNBOUNDED,
+    highspy.HighsModelStatus.kUnboundedOrInfeasible: Status.INFEASIBLE_OR_UNBOUNDED,
+    highspy.HighsModelStatus.kTimeLimit: Status.TIME_LIMIT,
+}
+
+
+def status_of(h: highspy.Highs) -> Status:
+    """The typed status of the last run of `h`: the one place HiGHS's enum is read."""
+    return _STATUS.get(h.getModelStatus(), Status.OTHER)
+
+
+@dataclass(frozen=True)
+class PassResult:
+    """One solve pass, as plain values (x, duals and activity are empty unless optimal)."""
+
+    status: Status
+    objective: float
+    x: np.ndarray
+    duals: np.ndarray
+    reduced_costs: np.ndarray
+    activity: np.ndarray
+    iterations: int
+    detail: str = ""
+    """HiGHS's own words for the status."""
+
+
+@dataclass(frozen=True)
+class Hold:
+    """The least-shortfall hold on row `row`, and the slack one tolerance retry may add to it."""
+
+    row: int
+    slack: float
+
+
+def _result(h: highspy.Highs) -> PassResult:
+    status = status_of(h)
+    info = h.getInfo()
+    iterations = int(info.simplex_iteration_count)
+    detail = h.modelStatusToString(h.getModelStatus())
+    if status is not Status.OPTIMAL:
+        empty = np.empty(0)
+        return PassResult(status, float("nan"), empty, empty, empty, empty, iterations, detail)
+    sol = h.getSolution()
+    return PassResult(
+        status,
+        float(info.objective_function_value),
+        np.array(sol.col_value),
+        np.array(sol.row_dual),
+        np.array(sol.col_dual),
+        np.array(sol.row_value),
+        iterations,
+        detail,
+    )
+
+
+def solve_pass(lp: CompiledLP, cost: np.ndarray) -> PassResult:
+    """Solve with `cost` and return how it ended; never raises on a non-optimal status."""
     h = lp.highs
     _set_costs(lp, cost)
     h.run()
-    status = h.getModelStatus()
-    if status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
+    if status_of(h) is Status.INFEASIBLE_OR_UNBOUNDED:
         h.setOptionValue("presolve", "off")  # presolve cannot tell which; the simplex can
         h.run()
         h.setOptionValue("presolve", "choose")
-        status = h.getModelStatus()
-    if status == highspy.HighsModelStatus.kInfeasible and lp.hold_slack is not None:
-        i, slack = lp.hold_slack  # the exact hold failed on tolerances: loosen it once
-        lp.hold_slack = None
-        lp.row_upper[i] += slack
-        h.changeRowBounds(i, -INF, lp.row_upper[i])
+    return _result(h)
+
+
+def _run(
+    lp: CompiledLP, cost: np.ndarray, hold: Hold | None = None
+) -> tuple[PassResult, Hold | None]:
+    """Solve with `cost`; raise on anything but an optimum.
+
+    `hold` is the least-shortfall hold of an earlier pass: if this pass is infeasible, the hold
+    failed on tolerances, so it is loosened by its slack once and the pass repeated. Returns the
+    optimum and the hold still unused (None once spent).
+    """
+    found = solve_pass(lp, cost)
+    if found.status is Status.INFEASIBLE and hold is not None:
+        lp.row_upper[hold.row] += hold.slack
+        lp.highs.changeRowBounds(hold.row, -INF, lp.row_upper[hold.row])
         return _run(lp, cost)
-    if status == highspy.HighsModelStatus.kInfeasible:
+    _raise_unless_optimal(lp, found)
+    return found, hold
+
+
+def _raise_unless_optimal(lp: CompiledLP, found: PassResult) -> None:
+    """Raise the error of a pass that is not optimal; an infeasible one comes diagnosed."""
+    if found.status is Status.INFEASIBLE:
         raise InfeasibleError(
             "the plan is infeasible: no allocation meets every floor, budget and cap at once. "
-            "Fix: lower a floor or a minimum, or raise a budget (allocator check lists the floors)"
+            "Fix: lower a floor or a minimum, or raise a budget (allocator check lists the floors)",
+            diagnosis=diagnose(lp),
+            lp=lp,
         )
-    if status == highspy.HighsModelStatus.kUnbounded:
+    if found.status is Status.UNBOUNDED:
         raise UnboundedError(
             "the plan is unbounded: the objective can grow without limit. "
             "Fix: give every program a cap_musd and every pool a budget"
         )
-    if status != highspy.HighsModelStatus.kOptimal:
+    if found.status is not Status.OPTIMAL:
         raise NotOptimalError(
-            f"HiGHS stopped without an optimum ({h.modelStatusToString(status)}). "
+            f"HiGHS stopped without an optimum ({found.detail}). "
             "Fix: raise solver.time_limit_s in the model file, or check the data"
         )
-    return float(h.getInfo().objective_function_value), h.getSolution()
+
+
+def apply_options(lp: CompiledLP, options: dict[str, Any] | None) -> None:
+    """Set a model file's HiGHS options (`solver:`) on the instance of `lp`.
+
+    Raises:
+        UsageError: HiGHS refused an option or its value.
+    """
+    for option, value in (options or {}).items():
+        if lp.highs.setOptionValue(option, value) != highspy.HighsStatus.kOk:
+            raise UsageError(
+                f"HiGHS refused the solver option {option}={value!r}. "
+                "Fix: check its name and value in the model file's solver section"
+            )
 
 
 def _ranging(lp: CompiledLP, cost: np.ndarray, activity: np.ndarray) -> dict[str, dict[str, Any]]:
@@ -422,25 +534,28 @@ def _nonneg(values: np.ndarray) -> np.ndarray:
     return np.where(out < 1e-9, 0.0, out)
 
 
-def _hold_least_shortfall(lp: CompiledLP) -> float | None:
+def _hold_least_shortfall(
+    lp: CompiledLP, hold: Hold | None = None
+) -> tuple[float | None, Hold | None]:
     """Soft targets, first pass: the least weighted shortfall, then held by `shortfall_total`.
 
     The hold is a real row, so its shadow price is what one more unit of tolerated shortfall is
-    worth in the objective: the price of the targets.
+    worth in the objective: the price of the targets. `hold` is an earlier pass's hold, given to
+    this pass's solve. Returns the least shortfall (None without soft targets) and the new hold,
+    which the next pass takes (or `hold` itself, without soft targets).
     """
     if "shortfall" not in lp.costs:
-        return None
+        return None, hold
     i = lp.row_family.index("shortfall_total")
     if lp.hold_initial is None:
         lp.hold_initial = float(lp.row_upper[i])
     lp.row_upper[i] = lp.hold_initial  # a re-solve after the data changed starts unheld
     lp.highs.changeRowBounds(i, -INF, lp.hold_initial)
-    z, _ = _run(lp, lp.costs["shortfall"])
-    least = max(0.0, -z)
+    found, _ = _run(lp, lp.costs["shortfall"], hold)
+    least = max(0.0, -found.objective)
     lp.highs.changeRowBounds(i, -INF, least)
     lp.row_upper[i] = least
-    lp.hold_slack = (i, 1e-7 * max(1.0, least))
-    return least
+    return least, Hold(i, 1e-7 * max(1.0, least))
 
 
 @dataclass
@@ -517,7 +632,7 @@ def _relax(lp: CompiledLP) -> tuple[list[tuple[int, str, float]], float | None]:
         np.array([sign for _, _, sign in sides]),
     )
     copy.run()
-    if copy.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    if status_of(copy) is not Status.OPTIMAL:
         return [], None
     slack = np.array(copy.getSolution().col_value)[n:]
     changes = [
@@ -600,7 +715,7 @@ def _restricted(
         sub.setBasis(start)
         sub.setOptionValue("simplex_strategy", 4)  # primal: the restricted basis is feasible
     sub.run()
-    if sub.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    if status_of(sub) is not Status.OPTIMAL:
         return None
     out = held.copy()
     out[cols] = np.array(sub.getSolution().col_value)
@@ -635,13 +750,22 @@ class Optimum:
     iterations: int
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds: solve (the passes and reading x and duals), ranging, tie_break, exports."""
+    hold: Hold | None = None
+    """The least-shortfall hold, if no pass needed its tolerance retry: for the next pass."""
 
 
 def optimum(
-    lp: CompiledLP, objective: str, weights: dict[str, float] | None = None, ranging: bool = True
+    lp: CompiledLP,
+    objective: str,
+    weights: dict[str, float] | None = None,
+    ranging: bool = True,
+    hold: Hold | None = None,
 ) -> Optimum:
     """Soft targets held, the objective solved, ties broken towards the other outcome, and
-    exports at every milestone filled in. Duals (and ranges) are the objective's own."""
+    exports at every milestone filled in. Duals (and ranges) are the objective's own.
+
+    `hold` is an earlier pass's least-shortfall hold (see `_run`), given to the first solve.
+    """
     weights = weights or {"jobs": 0.5, "exports": 0.5}
     laps = [time.perf_counter()]
 
@@ -649,18 +773,12 @@ def optimum(
         laps.append(time.perf_counter())
         return laps[-1] - laps[-2]
 
-    try:
-        least = _hold_least_shortfall(lp)
-        cost = objective_costs(lp, objective, weights)
-        z, sol = _run(lp, cost)
-    except InfeasibleError as exc:
-        exc.diagnosis = diagnose(lp)
-        raise
-    row_dual, col_dual = np.array(sol.row_dual), np.array(sol.col_dual)
-    x, activity = np.array(sol.col_value), np.array(sol.row_value)
-    iterations = int(lp.highs.getInfo().simplex_iteration_count)
+    least, hold = _hold_least_shortfall(lp, hold)
+    cost, hold = _held_costs(lp, objective, weights, hold)
+    found, hold = _run(lp, cost, hold)
+    row_dual, col_dual, x = found.duals, found.reduced_costs, found.x
     timings = {"solve": lap()}
-    ranges = _ranging(lp, cost, activity) if ranging else None
+    ranges = _ranging(lp, cost, found.activity) if ranging else None
     timings["ranging"] = lap()
     other = {"jobs": "exports", "exports": "jobs"}.get(objective)
     if other is not None and lp.costs[other].any():
@@ -669,7 +787,9 @@ def optimum(
     timings["tie_break"] = lap()
     x = _reachable_exports(lp, x)
     timings["exports"] = lap()
-    return Optimum(z, x, row_dual, col_dual, cost, least, ranges, iterations, timings)
+    return Optimum(
+        found.objective, x, row_dual, col_dual, cost, least, ranges, found.iterations, timings, hold
+    )
 
 
 def solve_lp(lp: CompiledLP, objective: str, weights: dict[str, float] | None = None) -> Solution:
@@ -795,10 +915,12 @@ def trace_frontier(lp: CompiledLP, points: int) -> list[FrontierPoint]:
     `exports >= epsilon`, is added to the same HiGHS instance and only its bound changes between
     points, so each re-solve starts from the previous basis. Soft targets stay held throughout.
     """
-    _hold_least_shortfall(lp)
+    _, hold = _hold_least_shortfall(lp)
     jobs, exports = lp.costs["jobs"], lp.costs["exports"]
-    low = float(lp.costs["exports"] @ optimum(lp, "jobs", ranging=False).x)
-    high = optimum(lp, "exports", ranging=False).objective
+    first = optimum(lp, "jobs", ranging=False, hold=hold)
+    low = float(lp.costs["exports"] @ first.x)
+    best = optimum(lp, "exports", ranging=False, hold=first.hold)
+    high, hold = best.objective, best.hold
     h = lp.highs
     nz = np.flatnonzero(exports).astype(np.int32)
     h.addRow(low, INF, len(nz), nz, exports[nz])
@@ -808,10 +930,11 @@ def trace_frontier(lp: CompiledLP, points: int) -> list[FrontierPoint]:
         steps = np.linspace(low, high, points) if high - low > 1e-9 * max(1.0, high) else [low]
         for eps in steps:
             h.changeRowBounds(row, float(eps), INF)
-            z, sol = _run(lp, jobs)
-            x = np.array(sol.col_value)
+            got, hold = _run(lp, jobs, hold)
             found.append(
-                FrontierPoint(float(eps), z, float(exports @ x), float(sol.row_dual[row]), x)
+                FrontierPoint(
+                    float(eps), got.objective, float(exports @ got.x), float(got.duals[row]), got.x
+                )
             )
     finally:
         h.deleteRows(1, np.array([row], dtype=np.int32))

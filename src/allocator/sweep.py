@@ -3,14 +3,16 @@
 A sample changes only numbers: budgets and market sizes move row bounds; jobs and exports per
 US$ million and lags move objective costs and the matrix coefficients of `export_capacity` and
 jobs `target` rows. `SampleModel` knows, for every uncertain number, exactly which entries of the
-compiled LP it feeds, and rewrites only those on the live HiGHS instance, which then re-solves
-from its previous basis. Nothing is rebuilt between samples.
+compiled LP it feeds, and rewrites only those on the live HiGHS instance (`changeRowBounds`,
+`changeCoeff`), which then re-solves from its previous basis. Nothing is rebuilt between samples;
+each sample gets its own copies of the bound, cost and coefficient arrays (which the reports and
+the solver's small passes read), so the LP as built is never rewritten.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -36,7 +38,11 @@ class _Entry:
 
 @dataclass
 class SampleModel:
-    """The LP of `inp` with its uncertain numbers ready to be set sample by sample."""
+    """The LP of `inp` with its uncertain numbers ready to be set sample by sample.
+
+    `lp` is the LP as built (at the widest lags); it is only read. Each sample's numbers go into
+    a copy of its arrays (`sample_lp`) and into the live HiGHS instance that all samples share.
+    """
 
     inp: Inputs
     params: list[Param]
@@ -58,66 +64,78 @@ class SampleModel:
         self.entries = _program_entries(self.lp, wide, wide.last_milestone)
         _locate(self.lp, self.entries)
         self.bound_rows = [_rows_of(self.lp, wide, p) for p in self.params]
-        self.set_values(np.array([p.nominal for p in self.params]))
-        optimum(self.lp, self.objective, ranging=False)
+        optimum(self.sample_lp(np.array([p.nominal for p in self.params])), self.objective, False)
         # every sample starts from this basis: warm, and the same whatever ran before it on
         # this process, so results do not depend on how samples are spread over workers
         self.basis = self.lp.highs.getBasis()
 
-    def set_values(self, values: np.ndarray) -> None:
-        """Write one sample's numbers into the live LP."""
+    def sample_lp(self, values: np.ndarray) -> CompiledLP:
+        """The LP of one sample: fresh bound, cost and coefficient arrays holding its numbers,
+        which are also written into the live HiGHS instance. `self.lp` is left as built."""
+        base = self.lp
+        lp = replace(
+            base,
+            costs=base.costs | {"jobs": base.costs["jobs"].copy()},
+            matrix=replace(base.matrix, data=base.matrix.data.copy()),
+            row_upper=base.row_upper.copy(),
+        )
         programs: dict[str, dict[str, float]] = defaultdict(dict)
         for p, v in zip(self.params, values, strict=True):
             if p.table == "programs":
                 programs[str(p.row.program)][p.column] = float(v)  # type: ignore[attr-defined]
         for j, v in enumerate(values):
             for row, scale in self.bound_rows[j]:
-                self.lp.row_upper[row] = v * scale
-                self.lp.highs.changeRowBounds(row, self.lp.row_lower[row], v * scale)
+                lp.row_upper[row] = v * scale
+                lp.highs.changeRowBounds(row, lp.row_lower[row], v * scale)
         for prog in self.entries:
-            base = next(p for p in self.inp.programs if p.program == prog)
+            base_row = next(p for p in self.inp.programs if p.program == prog)
             got = programs.get(prog, {})
-            self._set_program(
-                prog,
-                got.get("jobs_per_musd", base.jobs_per_musd),
-                got.get("exports_per_musd", base.exports_per_musd),
-                int(got.get("lag_years", base.lag_years)),
+            rates = (
+                got.get("jobs_per_musd", base_row.jobs_per_musd),
+                got.get("exports_per_musd", base_row.exports_per_musd),
             )
-
-    def _set_program(self, prog: str, jobs: float, exports: float, lag: int) -> None:
-        h = self.lp.highs
-        for e in self.entries[prog]:
-            counts = e.spent <= e.year - lag
-            rate = jobs if e.kind == "jobs" else -exports
-            value = rate if counts else 0.0
-            if e.row < 0:
-                self.lp.costs["jobs"][e.col] = value
-            else:  # HiGHS and the compiled matrix (which reports and passes read) in step
-                h.changeCoeff(e.row, e.col, value)
-                self.lp.matrix.data[e.pos] = value
+            _set_program(
+                lp, self.entries[prog], *rates, int(got.get("lag_years", base_row.lag_years))
+            )
+        return lp
 
     def solve(self, values: np.ndarray) -> dict[str, Any]:
         """One sample: its numbers set, solved warm; jobs, exports and program totals."""
-        self.set_values(values)
-        self.lp.highs.setBasis(self.basis)
+        lp = self.sample_lp(values)
+        lp.highs.setBasis(self.basis)
         try:
-            opt = optimum(self.lp, self.objective, ranging=False)
+            opt = optimum(lp, self.objective, ranging=False)
         except AllocatorError as exc:
             return {
                 "status": type(exc).__name__.removesuffix("Error").lower() or "error",
                 "message": str(exc).split(". Fix:")[0],
             }
         totals = defaultdict(float)
-        for j, fam in enumerate(self.lp.col_family):
+        for j, fam in enumerate(lp.col_family):
             if fam == "invest":
-                totals[self.lp.col_index[j][0]] += opt.x[j]
+                totals[lp.col_index[j][0]] += opt.x[j]
         return {
             "status": "optimal",
             "objective": opt.objective,
-            "jobs": float(self.lp.costs["jobs"] @ opt.x),
-            "exports": float(self.lp.costs["exports"] @ opt.x),
+            "jobs": float(lp.costs["jobs"] @ opt.x),
+            "exports": float(lp.costs["exports"] @ opt.x),
             "programs": dict(totals),
         }
+
+
+def _set_program(
+    lp: CompiledLP, entries: list[_Entry], jobs: float, exports: float, lag: int
+) -> None:
+    """A program's rates and lag into `lp`'s own cost and coefficient arrays, and into HiGHS."""
+    for e in entries:
+        counts = e.spent <= e.year - lag
+        rate = jobs if e.kind == "jobs" else -exports
+        value = rate if counts else 0.0
+        if e.row < 0:
+            lp.costs["jobs"][e.col] = value
+        else:
+            lp.highs.changeCoeff(e.row, e.col, value)
+            lp.matrix.data[e.pos] = value  # this sample's copy, not the LP as built
 
 
 def _widest_lags(inp: Inputs, params: list[Param]) -> Inputs:
