@@ -4,8 +4,8 @@ Every row and objective is built from blocks: (coefficient, column positions) pa
 coefficient * (sum of those columns). `build_model` collects one `ColumnFamily` per variable
 family, one `RowFamily` per constraint family and one `ObjectiveBlocks` per objective in a
 `LinearModel`; that is the model. The hand-off (`solve.compile_lp`) concatenates the same blocks
-with numpy, and `to_pyomo` builds a Pyomo model from them for `model.lp`-style inspection and for
-users who want Pyomo. Nothing here imports Pyomo until `to_pyomo` is called.
+with numpy (HiGHS writes `model.lp` and `model.mps` from that), and `to_pyomo` builds a Pyomo
+model from them for users who want Pyomo. Nothing here imports Pyomo until `to_pyomo` is called.
 """
 
 from __future__ import annotations
