@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pyomo.environ as pyo
 import pytest
 
 from allocator.constraints import Robust
@@ -21,17 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DATASETS = [ROOT / "inputs" / "peru2040", *sorted(p for p in (ROOT / "tests" / "data").iterdir())]
 
 
-def _index(key: object) -> tuple[object, ...]:
-    if key is None:
-        return ()
-    return key if isinstance(key, tuple) else (key,)
-
-
-def _families(m: pyo.ConcreteModel, kind: type) -> dict[str, set[int]]:
+def _families(records: list) -> dict[str, set[int]]:
     """Family name -> the index lengths of its members (families with members only)."""
-    found = {
-        comp.name: {len(_index(k)) for k in comp} for comp in m.component_objects(kind, active=True)
-    }
+    found = {r.family: {len(k) for k in r.keys} for r in records}
     return {name: lengths for name, lengths in found.items() if lengths}
 
 
@@ -59,11 +50,11 @@ def test_every_built_family_has_an_entry_with_its_dims():
             m, _ = build_model(inp, targets, robust)
         except InfeasibleError:
             continue  # a hard target that nothing can reach is refused before the build
-        for kind, registry, seen in (
-            (pyo.Constraint, FAMILIES, seen_rows),
-            (pyo.Var, VARIABLES, seen_cols),
+        for records, registry, seen in (
+            (m.rows, FAMILIES, seen_rows),
+            (m.columns, VARIABLES, seen_cols),
         ):
-            for family, lengths in _families(m, kind).items():
+            for family, lengths in _families(records).items():
                 assert family in registry, f"{name} {mode}: {family} has no registry entry"
                 assert lengths == {len(registry[family].dims)}, f"{name} {mode}: {family}"
                 seen.add(family)
@@ -112,10 +103,10 @@ def test_every_relaxable_row_finds_its_input_row():
         if robust is not None or mode == "hard":
             continue
         m, _ = build_model(inp, targets, robust)
-        for comp in m.component_objects(pyo.Constraint, active=True):
-            entry = FAMILIES[comp.name]
+        for row in m.rows:
+            entry = FAMILIES[row.family]
             if not entry.relaxable or entry.source is None:
                 continue
-            for key in comp:
-                labels = labels_of(comp.name, _index(key))
-                assert entry.source.row(inp, labels) is not None, f"{name}: {comp.name}{key}"
+            for key in row.keys:
+                labels = labels_of(row.family, key)
+                assert entry.source.row(inp, labels) is not None, f"{name}: {row.family}{key}"

@@ -224,14 +224,14 @@ def test_unbounded_model_gets_its_own_message():
     import pyomo.environ as pyo
 
     from allocator.errors import UnboundedError
-    from allocator.solve import solve_lp
+    from allocator.solve import compile_pyomo, solve_lp
 
     m = pyo.ConcreteModel()
     m.invest = pyo.Var(["x"], bounds=(0, None))
     m.budget = pyo.Constraint(expr=m.invest["x"] >= 1)
     m.obj_jobs = pyo.Objective(expr=2 * m.invest["x"], sense=pyo.maximize)
     with pytest.raises(UnboundedError, match="unbounded: the objective can grow without limit"):
-        solve_lp(compile_lp(m), "jobs")
+        solve_lp(compile_pyomo(m), "jobs")
 
 
 def test_solve_with_hard_targets_exits_1_with_the_explanation(tmp_path):

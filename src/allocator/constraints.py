@@ -1,8 +1,8 @@
 """One `add_<family>` function per constraint family of MODEL.md, its algebra in the docstring.
 
 Every row is built from (coefficient, column positions) blocks over pre-grouped index lists (no
-scans inside rules); `linear.Recorder` makes the Pyomo expression and keeps the blocks for the
-hand-off.
+scans inside rules) and appended to the `linear.LinearModel` as one record per family: that
+record is the model, which the hand-off and the Pyomo view (`linear.to_pyomo`) both read.
 What each family means (index labels, unit, words, input column, relaxable) is its entry in
 `allocator.families`; a new family is its `add_<family>` function here and that entry.
 """
@@ -13,63 +13,50 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import pyomo.environ as pyo
-
 from allocator.errors import InfeasibleError
-from allocator.linear import Blocks, runs
+from allocator.linear import Blocks, LinearModel, Row, runs
 
 if TYPE_CHECKING:
     from allocator.model import Sets
     from allocator.schema import Target
 
 
-Row = tuple[float | None, Blocks, float | None]
-"""(lower, body as (coefficient, column positions) blocks, upper); see linear.py."""
+def _add(m: LinearModel, name: str, rows: dict[tuple, Row]) -> None:
+    """Attach a family of rows; an empty family adds nothing."""
+    m.add_rows(name, rows)
 
 
-def _add(
-    m: pyo.ConcreteModel, s: Sets, name: str, rows: dict[tuple, Row], parts: dict | None = None
-) -> None:
-    """Attach a family of rows; an empty family adds nothing. `parts` gives, by row, expression
-    terms already built for its blocks (rows that share terms, see `linear.Recorder.expr`)."""
-    if not rows:
-        return
-    given = parts or {}
-    body = {i: (lo, s.rec.expr(blocks, given.get(i)), up) for i, (lo, blocks, up) in rows.items()}
-    setattr(m, name, pyo.Constraint(list(body), rule=lambda _m, *i: body[i]))
+def _objective(m: LinearModel, name: str, blocks: Blocks) -> None:
+    m.add_objective(name.removeprefix("obj_"), blocks)
 
 
-def _objective(m: pyo.ConcreteModel, s: Sets, name: str, blocks: Blocks) -> None:
-    setattr(m, name, pyo.Objective(expr=s.rec.expr(blocks), sense=pyo.maximize))
-
-
-def _var(m: pyo.ConcreteModel, s: Sets, name: str, keys: list | None, bounds: tuple) -> dict:
+def _var(m: LinearModel, name: str, keys: list | None, bounds: tuple) -> dict:
     """A variable family (a single variable if `keys` is None); returns key -> column position."""
-    var = pyo.Var(bounds=bounds) if keys is None else pyo.Var(keys, bounds=bounds, dense=True)
-    setattr(m, name, var)
-    return s.rec.columns.add(getattr(m, name))
+    return m.add_columns(name, keys, bounds)
 
 
-def add_variables(m: pyo.ConcreteModel, s: Sets) -> None:
+def add_variables(m: LinearModel, s: Sets) -> None:
     """invest[p,s,t], carry[s,f], mitigate[r,t], exports[p,y], all >= 0.
 
     invest outside the program's window is bounded to (0, 0) (a timing window as fixed bounds).
     """
-    s.iv = _var(m, s, "invest", s.invest, (0.0, None))
-    for (p, _pool, t), v in zip(s.invest, m.invest.values(), strict=True):
+    s.iv = _var(m, "invest", s.invest, (0.0, None))
+    upper = m.column_family("invest").upper
+    for i, (p, _pool, t) in enumerate(s.invest):
         prog = s.programs[p]
         if not prog.first_year <= t <= prog.last_year:
-            v.setub(0.0)
-    _var(m, s, "carry", s.carry, (0.0, None))
-    _var(m, s, "mitigate", s.mitigate, (0.0, None))
-    _var(m, s, "exports", s.exports, (0.0, None))
+            upper[i] = 0.0
+    _var(m, "carry", s.carry, (0.0, None))
+    _var(m, "mitigate", s.mitigate, (0.0, None))
+    _var(m, "exports", s.exports, (0.0, None))
+    s.cols = m.of
 
 
 def _col(s: Sets, family: str) -> dict:
-    return s.rec.columns.of[family]
+    return s.cols[family]
 
 
-def add_budget(m: pyo.ConcreteModel, s: Sets) -> None:
+def add_budget(m: LinearModel, s: Sets) -> None:
     """budget[s,f]: sum_{p, t in f} invest[p,s,t] + carry[s,f] - carry[s,f-1] <= budget[s,f]."""
     carry = _col(s, "carry")
     rows: dict[tuple, Row] = {}
@@ -84,29 +71,29 @@ def add_budget(m: pyo.ConcreteModel, s: Sets) -> None:
             blocks.append((-1.0, [carry[pool.pool, s.phases[i - 1]]]))
         if cols or len(blocks) > 1:
             rows[key] = (None, blocks, pool.budget_musd)
-    _add(m, s, "budget", rows)
+    _add(m, "budget", rows)
 
 
-def add_program_cap(m: pyo.ConcreteModel, s: Sets) -> None:
+def add_program_cap(m: LinearModel, s: Sets) -> None:
     """program_cap[p]: sum_{s,t} invest[p,s,t] <= cap[p]."""
     rows: dict[tuple, Row] = {
         (p,): (None, [(1.0, [s.iv[k] for k in keys])], s.programs[p].cap_musd)
         for p, keys in s.by_program.items()
     }
-    _add(m, s, "program_cap", rows)
+    _add(m, "program_cap", rows)
 
 
-def add_program_floor(m: pyo.ConcreteModel, s: Sets) -> None:
+def add_program_floor(m: LinearModel, s: Sets) -> None:
     """program_floor[p]: sum_{s,t} invest[p,s,t] >= floor[p], for floors above zero."""
     rows: dict[tuple, Row] = {
         (p,): (prog.floor_musd, [(1.0, [s.iv[k] for k in s.by_program.get(p, [])])], None)
         for p, prog in s.programs.items()
         if prog.floor_musd > 0
     }
-    _add(m, s, "program_floor", rows)
+    _add(m, "program_floor", rows)
 
 
-def add_ramp(m: pyo.ConcreteModel, s: Sets) -> None:
+def add_ramp(m: LinearModel, s: Sets) -> None:
     """ramp[p,t]: sum_s invest[p,s,t] <= max_annual_share[p] * cap[p], inside p's window."""
     rows: dict[tuple, Row] = {}
     for p, keys in s.by_program.items():
@@ -119,7 +106,7 @@ def add_ramp(m: pyo.ConcreteModel, s: Sets) -> None:
                 per_year.setdefault(k[2], []).append(s.iv[k])
         for t, cols in sorted(per_year.items()):
             rows[(p, t)] = (None, [(1.0, cols)], prog.max_annual_share * prog.cap_musd)
-    _add(m, s, "ramp", rows)
+    _add(m, "ramp", rows)
 
 
 def _members_by_phase(s: Sets, dimensions: set[str]) -> dict[tuple[str, str, str], list[int]]:
@@ -153,7 +140,7 @@ def _members_by_phase(s: Sets, dimensions: set[str]) -> dict[tuple[str, str, str
     return out
 
 
-def add_groups(m: pyo.ConcreteModel, s: Sets) -> None:
+def add_groups(m: LinearModel, s: Sets) -> None:
     """group_max/min[d,m,f]: spending of member m of dimension d in phase f (or all) <= / >= limit.
 
     group_share[d,m,f]: that spending - max_share * (all spending in f) <= 0.
@@ -186,10 +173,10 @@ def add_groups(m: pyo.ConcreteModel, s: Sets) -> None:
             blocks = [(1.0 - g.max_share, inside), (-g.max_share, outside)]
             fams["group_share"][idx] = (None, blocks, 0.0)
     for name, rows in fams.items():
-        _add(m, s, name, rows)
+        _add(m, name, rows)
 
 
-def add_risk_budget(m: pyo.ConcreteModel, s: Sets) -> None:
+def add_risk_budget(m: LinearModel, s: Sets) -> None:
     """risk_budget[r]: sum_t mitigate[r,t] <= budget[r]."""
     mitigate = _col(s, "mitigate")
     rows: dict[tuple, Row] = {
@@ -200,7 +187,7 @@ def add_risk_budget(m: pyo.ConcreteModel, s: Sets) -> None:
         )
         for r in s.inputs.risks
     }
-    _add(m, s, "risk_budget", rows)
+    _add(m, "risk_budget", rows)
 
 
 def _exposure_by_year(s: Sets, risk: str) -> dict[int, Blocks]:
@@ -216,40 +203,35 @@ def _exposure_by_year(s: Sets, risk: str) -> dict[int, Blocks]:
     return by_year
 
 
-def add_risk_cover(m: pyo.ConcreteModel, s: Sets) -> None:
+def add_risk_cover(m: LinearModel, s: Sets) -> None:
     """risk_cover[r,t]: sum_p w[p,r] * invest[p,.,<=t] - coverage[r] * mitigate[r,<=t] <= 0.
 
     Risk attaches when money is committed, so exposure counts investment (not productive capital)
     up to year t; mitigation must have been spent by then. One row per year from the first year
     any exposed money can be spent.
 
-    Each row is the previous year's plus that year's terms, so the rows share their expression
-    terms (one Pyomo node per term, not one per row it appears in).
+    Each row is the previous year's blocks plus that year's.
     """
     mitigate = _col(s, "mitigate")
     rows: dict[tuple, Row] = {}
-    shared: dict[tuple, list] = {}
     for r in s.inputs.risks:
         by_year = _exposure_by_year(s, r.risk)
         if not by_year:
             continue
         exposed: Blocks = []  # grows year by year: each row is the prefix up to its year
-        parts: list = []
         cover: list[int] = []
         for t in s.years:
             if t in by_year:
                 exposed += by_year[t]
-                parts += s.rec.parts(by_year[t])
             if r.first_year <= t <= r.last_year:
                 cover.append(mitigate[r.risk, t])
             if exposed:
                 covered: Blocks = [(-r.coverage, list(cover))] if cover else []
                 rows[(r.risk, t)] = (None, [*exposed, *covered], 0.0)
-                shared[(r.risk, t)] = parts + s.rec.parts(covered)
-    _add(m, s, "risk_cover", rows, shared)
+    _add(m, "risk_cover", rows)
 
 
-def add_export_capacity(m: pyo.ConcreteModel, s: Sets) -> None:
+def add_export_capacity(m: LinearModel, s: Sets) -> None:
     """export_capacity[p,y]: exports[p,y] - exports_per_musd[p] * capital[p,y] <= 0."""
     exports = _col(s, "exports")
     rows: dict[tuple, Row] = {}
@@ -257,7 +239,7 @@ def add_export_capacity(m: pyo.ConcreteModel, s: Sets) -> None:
         e = s.programs[p].exports_per_musd
         capital = [s.iv[k] for k in s.capital_terms(p, y)]
         rows[(p, y)] = (None, [(1.0, [exports[p, y]]), (-e, capital)], 0.0)
-    _add(m, s, "export_capacity", rows)
+    _add(m, "export_capacity", rows)
 
 
 def market_rows(s: Sets) -> dict[tuple[str, str, int], float]:
@@ -270,7 +252,7 @@ def market_rows(s: Sets) -> dict[tuple[str, str, int], float]:
     return limits
 
 
-def add_export_market(m: pyo.ConcreteModel, s: Sets) -> None:
+def add_export_market(m: LinearModel, s: Sets) -> None:
     """export_market[d,m,y]: sum of exports[p,y] over programs p of member m <= market * share."""
     exports = _col(s, "exports")
     exporters: dict[tuple[str, str], list[str]] = {}
@@ -284,17 +266,17 @@ def add_export_market(m: pyo.ConcreteModel, s: Sets) -> None:
         ps = exporters.get((dim, member), [])
         if ps:
             rows[(dim, member, y)] = (None, [(1.0, [exports[p, y] for p in ps])], limit)
-    _add(m, s, "export_market", rows)
+    _add(m, "export_market", rows)
 
 
-def add_objectives(m: pyo.ConcreteModel, s: Sets) -> None:
+def add_objectives(m: LinearModel, s: Sets) -> None:
     """obj_jobs = sum_p jobs_per_musd[p] * capital[p, Y]; obj_exports = sum_p exports[p, Y].
 
     Y is the last milestone year. Both are declared; the solver weighs them per run.
     """
     y = s.milestones[-1]
-    _objective(m, s, "obj_jobs", _achieved(s, "jobs", list(s.programs), y))
-    _objective(m, s, "obj_exports", _achieved(s, "exports", list(s.programs), y))
+    _objective(m, "obj_jobs", _achieved(s, "jobs", list(s.programs), y))
+    _objective(m, "obj_exports", _achieved(s, "exports", list(s.programs), y))
 
 
 def _group_programs(s: Sets, dimension: str, member: str | None) -> list[str]:
@@ -310,7 +292,7 @@ def target_weight(value: float, weight: float | None) -> float:
     return 1.0 / value if value > 0 else 0.0
 
 
-def add_targets(m: pyo.ConcreteModel, s: Sets, mode: str) -> None:
+def add_targets(m: LinearModel, s: Sets, mode: str) -> None:
     """target[k,d,m,y]: jobs or exports of group m at milestone y (+ shortfall) >= target.
 
     jobs = sum_p jobs_per_musd[p] * capital[p, y]; exports = sum_p exports[p, y]. With `soft`,
@@ -324,7 +306,7 @@ def add_targets(m: pyo.ConcreteModel, s: Sets, mode: str) -> None:
     rows: dict[tuple, Row] = {}
     weights, unreachable = {}, []
     keys = [(t.kind, t.dimension, t.member or "all", t.year) for t in targets]
-    shortfall = _var(m, s, "shortfall", keys, (0.0, None)) if mode == "soft" else {}
+    shortfall = _var(m, "shortfall", keys, (0.0, None)) if mode == "soft" else {}
     for t, key in zip(targets, keys, strict=True):
         blocks = _achieved(s, t.kind, _group_programs(s, t.dimension, t.member), t.year)
         if mode == "soft":
@@ -339,14 +321,13 @@ def add_targets(m: pyo.ConcreteModel, s: Sets, mode: str) -> None:
             "Fix: use --targets soft, or change the targets, windows or programs below",
             details=unreachable,
         )
-    _add(m, s, "target", rows)
+    _add(m, "target", rows)
     if mode == "soft":
         cols = [shortfall[k] for k in weights]
-        _objective(m, s, "obj_shortfall", runs(cols, [-w for w in weights.values()]))
+        _objective(m, "obj_shortfall", runs(cols, [-w for w in weights.values()]))
         most = sum(w * t.value for (k, w), t in zip(weights.items(), targets, strict=True))
-        m.shortfall_total = pyo.Constraint(
-            expr=(None, s.rec.expr(runs(cols, list(weights.values()))), most)
-        )
+        hold: Row = (None, runs(cols, list(weights.values())), most)
+        m.add_rows("shortfall_total", {(): hold}, scalar=True)
 
 
 def _unreachable(s: Sets, t: Target) -> str:
@@ -412,7 +393,7 @@ def _scenario_jobs(s: Sets, scenario: dict[str, tuple[float, int]]) -> Blocks:
     return blocks
 
 
-def add_robust(m: pyo.ConcreteModel, s: Sets, robust: Robust | None) -> None:
+def add_robust(m: LinearModel, s: Sets, robust: Robust | None) -> None:
     """Robust jobs over scenarios s = 1..S, one allocation for all of them.
 
     jobs_s = sum_p jobs_per_musd[p, s] * capital[p, Y] with scenario lags.
@@ -429,26 +410,25 @@ def add_robust(m: pyo.ConcreteModel, s: Sets, robust: Robust | None) -> None:
     jobs = [_scenario_jobs(s, sc) for sc in robust.scenarios]
     scen = list(range(1, n + 1))
     if robust.kind == "worst-case":
-        worst = _var(m, s, "worst", None, (None, None))[None]
+        worst = _var(m, "worst", None, (None, None))[None]
         rows: dict[tuple, Row] = {(k,): (0.0, [*jobs[k - 1], (-1.0, [worst])], None) for k in scen}
-        _add(m, s, "worst_case", rows)
-        _objective(m, s, "obj_robust", [(1.0, [worst])])
+        _add(m, "worst_case", rows)
+        _objective(m, "obj_robust", [(1.0, [worst])])
         return
-    eta = _var(m, s, "eta", None, (None, None))[None]
-    tail = _var(m, s, "tail", scen, (0.0, None))
+    eta = _var(m, "eta", None, (None, None))[None]
+    tail = _var(m, "tail", scen, (0.0, None))
     rows = {(k,): (robust.reference, [*jobs[k - 1], (1.0, [tail[k], eta])], None) for k in scen}
-    _add(m, s, "cvar_tail", rows)
+    _add(m, "cvar_tail", rows)
     weight = 1.0 / ((1.0 - robust.beta) * n)
-    m.cvar_cap = pyo.Constraint(
-        expr=(
-            None,
-            s.rec.expr([(1.0, [eta]), (weight, [tail[k] for k in scen])]),
-            robust.cap if robust.cap is not None else 1e12,
-        )
+    cap: Row = (
+        None,
+        [(1.0, [eta]), (weight, [tail[k] for k in scen])],
+        robust.cap if robust.cap is not None else 1e12,
     )
+    m.add_rows("cvar_cap", {(): cap}, scalar=True)
     mean: dict[int, float] = defaultdict(float)
     for blocks in jobs:
         for c, cols in blocks:
             for j in cols:
                 mean[j] += c / n
-    _objective(m, s, "obj_robust", runs(list(mean), list(mean.values())))
+    _objective(m, "obj_robust", runs(list(mean), list(mean.values())))

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-
-import pyomo.environ as pyo
-from pyomo.common.gc_manager import PauseGC
+from typing import Any
 
 from allocator import constraints as c
-from allocator.linear import Columns, Recorder
+from allocator.linear import LinearModel, paused_gc
 from allocator.schema import Inputs, Program, eligible_pools
 
 OBJECTIVES = ("jobs", "exports", "weighted")
@@ -40,8 +38,9 @@ class Sets:
     by_phase: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
     exports_set: set[tuple[str, int]] = field(default_factory=set)
     iv: dict[tuple[str, str, int], int] = field(default_factory=dict)
-    """invest key -> column position (see `linear.Columns`)."""
-    rec: Recorder = field(default_factory=lambda: Recorder(Columns()))
+    """invest key -> column position."""
+    cols: dict[str, dict[Any, int]] = field(default_factory=dict)
+    """Column family -> key -> column position (`LinearModel.of`)."""
 
     def capital_terms(self, program: str, year: int) -> list[tuple[str, str, int]]:
         """Investments in `program` productive by `year` (spent no later than year - lag)."""
@@ -101,17 +100,19 @@ def build_sets(inp: Inputs) -> Sets:
 
 def build_model(
     inp: Inputs, targets: str = "soft", robust: c.Robust | None = None
-) -> tuple[pyo.ConcreteModel, Sets]:
+) -> tuple[LinearModel, Sets]:
     """The LP with both objectives (`jobs`, `exports`) declared; the solver picks the blend.
 
     `targets` is off (ignored), soft (shortfall minimised first) or hard (must be met).
 
     Returns:
-        The Pyomo model and the index sets the reports use to label its rows and columns.
+        The model as one record per column, row and objective family, in build order (hand it
+        to `solve.compile_lp`, or to `linear.to_pyomo` for a Pyomo model), and the index sets
+        the reports use to label its rows and columns.
     """
     sets = build_sets(inp)
-    m = pyo.ConcreteModel(name="allocator")
-    with PauseGC():
+    m = LinearModel()
+    with paused_gc():
         c.add_variables(m, sets)
         c.add_budget(m, sets)
         c.add_program_cap(m, sets)
@@ -125,5 +126,4 @@ def build_model(
         c.add_targets(m, sets, targets)
         c.add_objectives(m, sets)
         c.add_robust(m, sets, robust)
-    m._allocator_recorder = sets.rec  # the hand-off reads rows from it (see linear.py)
     return m, sets

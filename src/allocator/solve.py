@@ -1,10 +1,11 @@
-"""The only module that knows HiGHS: compile the Pyomo model, solve, and return a plain `Solution`.
+"""The only module that knows HiGHS: compile the model, solve, and return a plain `Solution`.
 
-The model is compiled once by Pyomo's standard-form compiler into a sparse matrix with an explicit
-row and column order and handed to `highspy.Highs` in one call. Both objectives are rows of the
-cost matrix, so `jobs`, `exports`, `weighted` and the lexicographic tie-break are cost changes on
-the same HiGHS instance, not rebuilds. Duals are HiGHS's own: d(objective)/d(right-hand side),
-the sign convention of Excel Solver's "Shadow Price".
+The model's records (`linear.LinearModel`) are concatenated once into a sparse matrix with an
+explicit row and column order and handed to `highspy.Highs` in one call (`compile_lp`); a Pyomo
+model goes through Pyomo's standard-form compiler instead (`compile_pyomo`). Both objectives are
+rows of the cost matrix, so `jobs`, `exports`, `weighted` and the lexicographic tie-break are cost
+changes on the same HiGHS instance, not rebuilds. Duals are HiGHS's own: d(objective)/d(right-hand
+side), the sign convention of Excel Solver's "Shadow Price".
 """
 
 from __future__ import annotations
@@ -19,15 +20,6 @@ from typing import TYPE_CHECKING, Any
 import highspy
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
-from pyomo.common.gc_manager import PauseGC
-from pyomo.core.base.var import VarData
-from pyomo.core.expr.numeric_expr import (
-    LinearExpression,
-    MonomialTermExpression,
-    ProductExpression,
-    SumExpression,
-)
 
 from allocator.errors import (
     AllocatorError,
@@ -38,7 +30,7 @@ from allocator.errors import (
 )
 from allocator.families import FAMILIES, VARIABLES, name_of, relaxable
 from allocator.highs import highs_version, new_highs
-from allocator.linear import Blocks
+from allocator.linear import Blocks, LinearModel, index_tuple, paused_gc
 from allocator.sparse import CscMatrix
 
 if TYPE_CHECKING:
@@ -87,59 +79,61 @@ class Solution:
     """The solved LP, kept only to write model.lp/.mps; reports never read it."""
 
 
-def _key(idx: Any) -> tuple[Any, ...]:
-    """A component index as a tuple: () for a scalar, (k,) for a one-dimensional index."""
-    if idx is None:
-        return ()
-    return idx if type(idx) is tuple else (idx,)
-
-
 @dataclass
 class StandardForm:
-    """Rows, columns, the sparse matrix, bounds and one cost vector per objective."""
+    """Columns and rows with their labels and bounds, the sparse matrix, and one cost vector per
+    objective: what is handed to HiGHS."""
 
-    cols: list[Any]
-    rows: list[Any]
-    matrix: Any
+    col_family: list[str]
+    col_index: list[tuple[Any, ...]]
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_family: list[str]
+    row_index: list[tuple[Any, ...]]
     row_lower: np.ndarray
     row_upper: np.ndarray
+    matrix: CscMatrix
     costs: dict[str, np.ndarray]
-    row_labels: tuple[list[str], list[tuple[Any, ...]]] | None = None
 
 
-def compile_lp(m: pyo.ConcreteModel, direct: bool = True) -> CompiledLP:
-    """Compile the Pyomo model to standard form and pass it to a fresh HiGHS instance.
+def compile_lp(model: LinearModel) -> CompiledLP:
+    """Concatenate the families' blocks of `model` into one sparse matrix and pass it to a fresh
+    HiGHS instance. Rows, columns and objectives keep `build_model`'s order."""
+    with paused_gc():  # many small objects, none of them garbage: the collector only costs time
+        form = _record_form(model)
+    return _handed_off(form)
 
-    `direct` reads each row's column positions as `build_model` recorded them beside the
-    expression (`linear.Recorder`), or walks the row's `LinearExpression` where there is no
-    recording for that very expression; any row or objective that is not such a plain linear
-    expression sends the whole model through Pyomo's `LinearStandardFormCompiler` instead. All
-    three give the same matrix (tested).
+
+def compile_pyomo(m: Any) -> CompiledLP:
+    """A Pyomo model (`linear.to_pyomo`'s, edited by hand, or written from scratch) through Pyomo's
+    `LinearStandardFormCompiler`, then to HiGHS like `compile_lp`.
+
+    Columns are the model's variables in declaration order; rows its active constraints; each
+    objective named `obj_<name>` gives the cost vector `<name>`. For the model `build_model`
+    makes it gives the same matrix as `compile_lp` (tested); the solve path never uses it.
     """
-    with PauseGC():  # many small objects, none of them garbage: the collector only costs time
+    import pyomo.environ as pyo
+
+    with paused_gc():
         var_comps = list(m.component_objects(pyo.Var, descend_into=False))
         order = [v for comp in var_comps for v in comp.values()]
-        form = (_direct_form(m, order) if direct else None) or _compiler_form(m, order)
-        cols, rows = form.cols, form.rows
-        bounds = [v.bounds for v in cols]
-        col_family, col_index = _labels_of(var_comps)
-        if form.row_labels is None:
-            row_family = [r.parent_component().name for r in rows]
-            row_index = [_key(r.index()) for r in rows]
-        else:
-            row_family, row_index = form.row_labels
+        form = _compiler_form(m, order, _labels_of(var_comps))
+    return _handed_off(form)
+
+
+def _handed_off(form: StandardForm) -> CompiledLP:
     lp = CompiledLP(
         highs=new_highs(),
-        col_family=col_family,
-        col_index=col_index,
-        row_family=row_family,
-        row_index=row_index,
-        col_names=_names(col_family, col_index),
-        row_names=_names(row_family, row_index),
+        col_family=form.col_family,
+        col_index=form.col_index,
+        row_family=form.row_family,
+        row_index=form.row_index,
+        col_names=_names(form.col_family, form.col_index),
+        row_names=_names(form.row_family, form.row_index),
         costs=form.costs,
         matrix=form.matrix,
-        col_lower=np.array([-INF if lo is None else lo for lo, _ in bounds], dtype=float),
-        col_upper=np.array([INF if up is None else up for _, up in bounds], dtype=float),
+        col_lower=form.col_lower,
+        col_upper=form.col_upper,
         row_lower=form.row_lower,
         row_upper=form.row_upper,
     )
@@ -150,31 +144,64 @@ def compile_lp(m: pyo.ConcreteModel, direct: bool = True) -> CompiledLP:
 def build_lp(
     inp: Inputs, targets: str = "soft", robust: Robust | None = None
 ) -> tuple[CompiledLP, dict[str, float]]:
-    """Build the Pyomo model of `inp` and hand it to HiGHS; returns the LP and the build and
-    hand-off times (s).
+    """Build the model of `inp` and hand it to HiGHS; returns the LP and the build and hand-off
+    times (s).
 
     The garbage collector stays paused across both, so it does not scan the model's million
-    objects (none of them garbage yet) between the two steps. The Pyomo model is not kept: the
+    objects (none of them garbage yet) between the two steps. The records are not kept: the
     HiGHS instance and the names in `CompiledLP` are all the solve and the reports need.
     """
     from allocator.model import build_model
 
-    with PauseGC():
+    with paused_gc():
         t0 = time.perf_counter()
-        m, _ = build_model(inp, targets, robust)
+        model, _ = build_model(inp, targets, robust)
         t1 = time.perf_counter()
-        lp = compile_lp(m)
+        lp = compile_lp(model)
     return lp, {"build": t1 - t0, "handoff": time.perf_counter() - t1}
 
 
+def _concat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.empty(0)
+
+
+def _record_form(model: LinearModel) -> StandardForm:
+    """The standard form of `model`: its records concatenated in order."""
+    cols, rows = model.columns, model.rows
+    n = model.num_cols
+    bodies = [b for r in rows for b in r.bodies]
+    counts, col_pos, data = _flatten(bodies)
+    matrix = CscMatrix.from_triplets(
+        np.repeat(np.arange(len(bodies)), counts), col_pos, data, (len(bodies), n)
+    )
+    costs = {}
+    for obj in model.objectives:
+        _, at, coefs = _flatten([obj.blocks])
+        vec = np.zeros(n)
+        np.add.at(vec, at, coefs)
+        costs[obj.name] = vec
+    return StandardForm(
+        col_family=[c.family for c in cols for _ in c.keys],
+        col_index=[k for c in cols for k in c.keys],
+        col_lower=_concat([c.lower for c in cols]),
+        col_upper=_concat([c.upper for c in cols]),
+        row_family=[r.family for r in rows for _ in r.keys],
+        row_index=[k for r in rows for k in r.keys],
+        row_lower=_concat([r.lower for r in rows]),
+        row_upper=_concat([r.upper for r in rows]),
+        matrix=matrix,
+        costs=costs,
+    )
+
+
 def _labels_of(components: list[Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Family and index tuple of every member of `components`, in their order."""
+    """Family and index tuple of every member of Pyomo `components`, in their order."""
     family: list[str] = []
     index: list[tuple[Any, ...]] = []
     for comp in components:
         keys = list(comp.keys())
         family += [comp.name] * len(keys)
-        index += map(_key, keys)
+        index += map(index_tuple, keys)
     return family, index
 
 
@@ -182,7 +209,9 @@ def _names(families: list[str], indices: list[tuple[Any, ...]]) -> list[str]:
     return list(map(name_of, families, indices))
 
 
-def _compiler_form(m: pyo.ConcreteModel, order: list[Any]) -> StandardForm:
+def _compiler_form(
+    m: Any, order: list[Any], col_labels: tuple[list[str], list[tuple[Any, ...]]]
+) -> StandardForm:
     from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
     repn = LinearStandardFormCompiler().write(
@@ -194,64 +223,19 @@ def _compiler_form(m: pyo.ConcreteModel, order: list[Any]) -> StandardForm:
     sense = np.array([r.bound_type for r in repn.rows], dtype=float)
     rhs = np.asarray(repn.rhs, dtype=float)
     c = repn.c.toarray()
+    bounds = [v.bounds for v in repn.columns]
     return StandardForm(
-        cols=list(repn.columns),
-        rows=rows,
-        matrix=CscMatrix.from_scipy(repn.A),
+        col_family=col_labels[0],
+        col_index=col_labels[1],
+        col_lower=np.array([-INF if lo is None else lo for lo, _ in bounds], dtype=float),
+        col_upper=np.array([INF if up is None else up for _, up in bounds], dtype=float),
+        row_family=[r.parent_component().name for r in rows],
+        row_index=[index_tuple(r.index()) for r in rows],
         row_lower=np.where(sense >= 0, np.where(sense == 0, rhs, -INF), rhs),
         row_upper=np.where(sense <= 0, np.where(sense == 0, rhs, INF), rhs),
+        matrix=CscMatrix.from_scipy(repn.A),
         costs={o.name.removeprefix("obj_"): c[i] for i, o in enumerate(repn.objectives)},
     )
-
-
-def _terms(expr: Any, col_of: dict[int, int]) -> Blocks | None:
-    """(coefficient, [column]) of every term of a plain linear expression, else None.
-
-    Plain: a `LinearExpression` or `SumExpression` of variables, c * x monomials and
-    c * (x1 + x2 + ...) products (what `linear.Recorder` builds), numeric coefficients only.
-    """
-    if type(expr) not in (LinearExpression, SumExpression):
-        return None
-    out: Blocks = []
-    try:
-        for t in expr.args:
-            if type(t) is ProductExpression:
-                c, inner = t.args
-                if type(inner) is not LinearExpression or type(c) not in (int, float):
-                    return None
-                found = _terms(inner, col_of)
-                if found is None:
-                    return None
-                out += [(c * a, cols) for a, cols in found]
-            elif type(t) is MonomialTermExpression:
-                c, v = t._args_
-                out.append((float(c), [col_of[id(v)]]))
-            elif type(t) is VarData:
-                out.append((1.0, [col_of[id(t)]]))
-            else:
-                return None
-    except (KeyError, TypeError):  # a variable outside the model, or a non-numeric coefficient
-        return None
-    return out
-
-
-class _Reader:
-    """Each row's blocks: as recorded at build time if `build_model` made the row
-    (linear.Recorder), else read from its expression."""
-
-    def __init__(self, m: pyo.ConcreteModel, order: list[Any]) -> None:
-        rec = getattr(m, "_allocator_recorder", None)
-        self.recorder = rec if rec is not None and rec.covers(order) else None
-        self.order = order
-        self._col_of: dict[int, int] | None = None
-
-    def __call__(self, expr: Any) -> Blocks | None:
-        found = None if self.recorder is None else self.recorder.blocks(expr)
-        if found is not None:
-            return found
-        if self._col_of is None:
-            self._col_of = {id(v): j for j, v in enumerate(self.order)}
-        return _terms(expr, self._col_of)
 
 
 def _flatten(rows: list[Blocks]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -265,42 +249,6 @@ def _flatten(rows: list[Blocks]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     block_row = np.repeat(np.arange(len(rows)), per_row)
     counts = np.bincount(block_row, weights=sizes, minlength=len(rows)).astype(np.int64)
     return counts, cols, np.repeat(coefs, sizes)
-
-
-def _direct_form(m: pyo.ConcreteModel, order: list[Any]) -> StandardForm | None:
-    if any(v.fixed for v in order):
-        return None
-    read = _Reader(m, order)
-    rows, families, indices = [], [], []
-    for comp in m.component_objects(pyo.Constraint, active=True, descend_into=False):
-        for idx, con in comp.items():
-            if con.active:
-                rows.append(con)
-                families.append(comp.name)
-                indices.append(_key(idx))
-    bodies = []
-    lower, upper = np.empty(len(rows)), np.empty(len(rows))
-    for i, con in enumerate(rows):
-        found = read(con.body)
-        if found is None or con.equality:
-            return None
-        bodies.append(found)
-        lower[i] = -INF if con.lower is None else float(pyo.value(con.lower))
-        upper[i] = INF if con.upper is None else float(pyo.value(con.upper))
-    costs = {}
-    for obj in m.component_data_objects(pyo.Objective, active=True, descend_into=False):
-        found = read(obj.expr)
-        if found is None:
-            return None
-        _, cols, coefs = _flatten([found])
-        vec = np.zeros(len(order))
-        np.add.at(vec, cols, coefs)
-        costs[obj.name.removeprefix("obj_")] = vec
-    counts, cols, data = _flatten(bodies)
-    matrix = CscMatrix.from_triplets(
-        np.repeat(np.arange(len(rows)), counts), cols, data, (len(rows), len(order))
-    )
-    return StandardForm(order, rows, matrix, lower, upper, costs, (families, indices))
 
 
 def _pass_model(lp: CompiledLP) -> None:
