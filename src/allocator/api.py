@@ -128,11 +128,13 @@ def solve_inputs(
 
 
 def tables_of(inp: Inputs, sol: Solution) -> dict[str, pd.DataFrame]:
-    """Every output table of a run, by file name (without .csv)."""
+    """Every output table of a run, by file name (without .csv). The allocation is computed once
+    here; the tables built on it are given it."""
+    alloc = reports.allocation(inp, sol)
     return {
-        "allocation": reports.allocation(inp, sol),
-        "allocation_by_phase": reports.allocation_by_phase(inp, sol),
-        "outcomes": reports.outcomes(inp, sol),
+        "allocation": alloc,
+        "allocation_by_phase": reports.allocation_by_phase(inp, alloc),
+        "outcomes": reports.outcomes(inp, sol, alloc),
         "shadow_prices": reports.shadow_prices(sol),
         "reduced_costs": reports.reduced_costs(sol),
         "sensitivity": reports.sensitivity(sol),
