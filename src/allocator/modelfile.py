@@ -6,6 +6,7 @@ every override is checked against the dataset before anything is solved.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -22,7 +23,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from allocator.errors import InputError, UsageError, printable
-from allocator.inputs import check_magnitude, explain_value, parse_number, read_file
+from allocator.inputs import check_magnitude, explain_value, load_inputs, parse_number, read_file
 from allocator.ordering import canonical
 from allocator.schema import Group, Inputs, Pool, Program, Row, check_references, check_weights
 
@@ -309,6 +310,20 @@ def _yaml_number(loader: _Loader, node: yaml.ScalarNode) -> int | float:
 
 _Loader.add_constructor("tag:yaml.org,2002:int", _yaml_number)
 _Loader.add_constructor("tag:yaml.org,2002:float", _yaml_number)
+
+
+def load_dataset(
+    folder: Path | str, overrides: Sequence[Override] = (), source: str = ""
+) -> Inputs:
+    """The dataset in `folder`, with a model file's overrides applied in order.
+
+    Args:
+        folder: the dataset folder.
+        overrides: the model file's overrides; none gives the dataset as read.
+        source: the model file, named in the messages of an override that does not fit the data.
+    """
+    inp = load_inputs(folder)
+    return apply_overrides(inp, list(overrides), source) if overrides else inp
 
 
 def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inputs:
