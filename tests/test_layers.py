@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -48,3 +50,14 @@ def test_the_benchmark_and_tests_use_the_factory_too():
     for path in [*(ROOT / "bench").glob("*.py"), *(ROOT / "tests").glob("*.py")]:
         text = path.read_text(encoding="utf-8")
         assert "highspy.Highs()" not in text or path.name == "test_layers.py", path
+
+
+@pytest.mark.parametrize("module", ["allocator.compare", "allocator.reports", "allocator.outputs"])
+def test_reports_and_compare_load_no_solver(module):
+    """Tables, files and comparisons read a `Solution` or a run folder: importing them loads
+    neither Pyomo nor highspy (a fresh interpreter, so nothing else has loaded them first)."""
+    code = f"import sys, {module}; print('pyomo' in sys.modules, 'highspy' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert done.stdout.split() == ["False", "False"], (module, done.stdout, done.stderr)

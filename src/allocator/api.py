@@ -17,8 +17,8 @@ from allocator import reports
 from allocator.constraints import Robust
 from allocator.errors import InfeasibleError, UsageError
 from allocator.explain import explained
-from allocator.inputs import load_inputs
 from allocator.model import OBJECTIVES, TARGET_MODES
+from allocator.modelfile import load_dataset, load_model_file
 from allocator.outputs import atomic_run_dir, check_target, default_run_dir, write_run
 from allocator.schema import Inputs
 from allocator.solve import (
@@ -125,11 +125,13 @@ def solve_inputs(
 
 
 def tables_of(inp: Inputs, sol: Solution) -> dict[str, pd.DataFrame]:
-    """Every output table of a run, by file name (without .csv)."""
+    """Every output table of a run, by file name (without .csv). The allocation is computed once
+    here; the tables built on it are given it."""
+    alloc = reports.allocation(inp, sol)
     return {
-        "allocation": reports.allocation(inp, sol),
-        "allocation_by_phase": reports.allocation_by_phase(inp, sol),
-        "outcomes": reports.outcomes(inp, sol),
+        "allocation": alloc,
+        "allocation_by_phase": reports.allocation_by_phase(inp, alloc),
+        "outcomes": reports.outcomes(inp, sol, alloc),
         "shadow_prices": reports.shadow_prices(sol),
         "reduced_costs": reports.reduced_costs(sol),
         "sensitivity": reports.sensitivity(sol),
@@ -156,8 +158,6 @@ def options_of(
     """Options from the model file (if any), then the given ones (those not None) on top."""
     base: dict[str, Any] = {"inputs": default_inputs()}
     if model is not None:
-        from allocator.modelfile import load_model_file  # and yaml: only when there is a file
-
         mf, dataset = load_model_file(model)
         base = {
             "inputs": dataset,
@@ -176,11 +176,7 @@ def options_of(
 def plan(opts: SolveOptions) -> Run:
     """Load (with the model file's overrides), build and solve in memory; nothing is written."""
     t0 = time.perf_counter()
-    inp = load_inputs(opts.inputs)
-    if opts.overrides:
-        from allocator.modelfile import apply_overrides
-
-        inp = apply_overrides(inp, opts.overrides, str(opts.model_file))
+    inp = load_dataset(opts.inputs, opts.overrides, str(opts.model_file))
     load_s = time.perf_counter() - t0
     robust = robust_spec(inp, opts) if opts.risk != "none" else None
     sol, timings = solve_inputs(
@@ -309,11 +305,7 @@ def run_frontier(opts: SolveOptions, points: int) -> tuple[Path, pd.DataFrame]:
 
     if opts.out is not None:
         check_target(opts.out, opts.force, sources_of(opts))
-    inp = load_inputs(opts.inputs)
-    if opts.overrides:
-        from allocator.modelfile import apply_overrides
-
-        inp = apply_overrides(inp, opts.overrides, str(opts.model_file))
+    inp = load_dataset(opts.inputs, opts.overrides, str(opts.model_file))
     lp, _ = build_lp(inp, opts.targets)
     apply_options(lp, opts.solver)
     table = frontier_table(inp, lp, points)
@@ -450,8 +442,6 @@ def run_compare(
 def options_of_run(folder: Path) -> SolveOptions:
     """The options a run folder's run.json records, to repeat it."""
     import json
-
-    from allocator.modelfile import load_model_file
 
     path = folder / "run.json"
     if not path.is_file():

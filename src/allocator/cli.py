@@ -227,7 +227,7 @@ def run_summary(run: Run) -> dict[str, Any]:
     """What a script needs from a run: status, objective, outcomes, folder, top prices."""
     from allocator import reports
 
-    top = reports.top_shadow_prices(run.solution, 10)
+    top = reports.top_shadow_prices(run.tables["shadow_prices"], 10)
     return {
         "status": run.solution.status,
         "objective": run.info["objective"],
@@ -573,7 +573,12 @@ def show_run(run: Run) -> None:
         f"exports in {last}: {sol.totals.get('exports', 0):,.0f} US$ million"
     )
     table = Table(title="Investment by sector and phase (US$ million)", title_justify="left")
-    grid = reports.sector_by_phase(inp, sol)
+    grid = reports.sector_by_phase(
+        run.tables["allocation"],
+        [p.phase for p in inp.phases],
+        sorted({p.sector for p in inp.programs}),
+    )
+    grid["total"] = grid.sum(axis=1)
     table.add_column("sector")
     for col in grid.columns:
         table.add_column(str(col), justify="right")
@@ -584,7 +589,7 @@ def show_run(run: Run) -> None:
     if "risk" in run.info:
         _show_risk(run.info["risk"])
     _show_shortfalls(run.tables["outcomes"])
-    _show_prices(reports.top_shadow_prices(sol), sol)
+    _show_prices(reports.top_shadow_prices(run.tables["shadow_prices"]), sol)
     if run.folder is not None:
         out.print(
             f"Wrote [bold]{escape(str(run.folder))}[/]: "

@@ -13,10 +13,12 @@ Sections, in this order:
 - `outcomes`: `total jobs in <year>` (jobs) and `total exports in <year>` (US$ million per year)
   for every milestone year, from the `total` rows of `outcomes`; then `total investment`
   (US$ million), the sum of `allocation.invest_musd`.
-- `sector x phase`: `<sector> / <phase>` (US$ million), the sum of `allocation.invest_musd`, for
-  every pair that is non-zero in any view (0 where a view has none).
-- `shadow prices`: each view's five rows with the largest |shadow_price| (non-zero prices; ties by
-  constraint name, as `allocator solve` prints them), the first view's in rank order, then the
+- `sector x phase`: `<sector> / <phase>` (US$ million), the sum of `allocation.invest_musd`
+  (`reports.sector_by_phase`), for every pair that is non-zero in any view (0 where a view has
+  none); by sector, then phases in time order (by the first year any view invests in them).
+- `shadow prices`: each view's five rows with the largest |shadow_price|
+  (`reports.top_shadow_prices`: prices of at least `reports.ZERO_PRICE`; ties by constraint name,
+  as `allocator solve` prints them), the first view's in rank order, then the
   ones later views add. The metric is the constraint's name in `model.lp`; every view shows its
   own price for that row (blank if the row is not in its LP). A price is in the objective's unit
   per unit of the right-hand side, so it depends on the view's objective: `unit` is the common
@@ -42,6 +44,7 @@ import pandas as pd
 
 from allocator.errors import UsageError
 from allocator.outputs import write_csv, write_workbook
+from allocator.reports import phases_in_time_order, sector_by_phase, top_shadow_prices
 
 REQUIRED_TABLES = ("allocation", "allocation_by_phase", "outcomes", "shadow_prices")
 KEY_COLUMNS = ("section", "metric", "unit")
@@ -51,7 +54,7 @@ TOP_DIFFERENCES = 10
 DIFFERENCE_TOLERANCE = 1e-9
 
 _NEEDED_COLUMNS = {
-    "allocation": ("program", "sector", "phase", "invest_musd"),
+    "allocation": ("program", "sector", "phase", "year", "invest_musd"),
     "allocation_by_phase": ("program", "sector", "total_musd"),
     "outcomes": ("dimension", "year", "jobs", "exports_musd"),
     "shadow_prices": ("constraint", "shadow_price", "unit"),
@@ -233,28 +236,16 @@ def _outcome_rows(views: list[RunView], labels: list[str]) -> list[Row]:
     return rows
 
 
-def _phases(view: RunView) -> list[str]:
-    """Phases in the dataset's order: the `<phase>_musd` columns of allocation_by_phase."""
-    cols = list(view.tables["allocation_by_phase"].columns)
-    end = cols.index("total_musd")
-    start = cols.index("sector") + 1 if "sector" in cols else 0
-    return [c.removesuffix("_musd") for c in cols[start:end] if c.endswith("_musd")]
-
-
 def _sector_phase_rows(views: list[RunView], labels: list[str]) -> list[Row]:
-    sums = []
-    phases: list[str] = []
-    for v in views:
-        alloc = v.tables["allocation"]
-        grouped: dict[tuple[str, str], list[float]] = {}
-        for s, p, x in alloc[["sector", "phase", "invest_musd"]].itertuples(index=False):
-            grouped.setdefault((str(s), str(p)), []).append(float(x))
-        sums.append({k: math.fsum(xs) for k, xs in grouped.items()})
-        for phase in [*_phases(v), *sorted({p for _, p in grouped})]:
-            if phase not in phases:
-                phases.append(phase)
+    allocs = [v.tables["allocation"] for v in views]
+    grids = [sector_by_phase(a) for a in allocs]
+    sums = [
+        {(s, p): x for s, row in grid.iterrows() for p, x in row.items() if x != 0}
+        for grid in grids
+    ]
+    phases = phases_in_time_order(pd.concat(allocs, ignore_index=True))
     order = {p: i for i, p in enumerate(phases)}
-    pairs = {k for s in sums for k, x in s.items() if x != 0}
+    pairs = {k for s in sums for k in s}
     rows = []
     for sector, phase in sorted(pairs, key=lambda k: (k[0], order[k[1]])):
         values = [s.get((sector, phase), 0.0) for s in sums]
@@ -262,20 +253,13 @@ def _sector_phase_rows(views: list[RunView], labels: list[str]) -> list[Row]:
     return rows
 
 
-def _top_constraints(prices: pd.DataFrame, n: int = TOP_PRICES) -> list[str]:
-    """The n rows with the largest non-zero |shadow_price|, ties by name (as the CLI shows)."""
-    top = prices[prices["shadow_price"].fillna(0) != 0].copy()
-    top["magnitude"] = top["shadow_price"].astype(float).abs()
-    top = top.sort_values(["magnitude", "constraint"], ascending=[False, True])
-    return [str(c) for c in top["constraint"].head(n)]
-
-
 def _price_rows(views: list[RunView], labels: list[str]) -> list[Row]:
     names: list[str] = []
     lookups = []
     for v in views:
         prices = v.tables["shadow_prices"]
-        names += [c for c in _top_constraints(prices) if c not in names]
+        top = [str(c) for c in top_shadow_prices(prices, TOP_PRICES)["constraint"]]
+        names += [c for c in top if c not in names]
         lookups.append(
             {
                 str(c): (float(p), str(u))

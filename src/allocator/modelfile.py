@@ -6,6 +6,7 @@ every override is checked against the dataset before anything is solved.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -24,7 +25,7 @@ from pydantic_core import PydanticCustomError
 from allocator.checks import check_references, check_weights
 from allocator.errors import InputError, UsageError, printable
 from allocator.files import read_file
-from allocator.inputs import explain_value
+from allocator.inputs import explain_value, load_inputs
 from allocator.numbers import check_magnitude, parse_number
 from allocator.ordering import canonical
 from allocator.schema import Group, Inputs, Pool, Program, Row
@@ -312,6 +313,20 @@ def _yaml_number(loader: _Loader, node: yaml.ScalarNode) -> int | float:
 
 _Loader.add_constructor("tag:yaml.org,2002:int", _yaml_number)
 _Loader.add_constructor("tag:yaml.org,2002:float", _yaml_number)
+
+
+def load_dataset(
+    folder: Path | str, overrides: Sequence[Override] = (), source: str = ""
+) -> Inputs:
+    """The dataset in `folder`, with a model file's overrides applied in order.
+
+    Args:
+        folder: the dataset folder.
+        overrides: the model file's overrides; none gives the dataset as read.
+        source: the model file, named in the messages of an override that does not fit the data.
+    """
+    inp = load_inputs(folder)
+    return apply_overrides(inp, list(overrides), source) if overrides else inp
 
 
 def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inputs:

@@ -6,16 +6,21 @@ carry one (`_musd`), and `UNITS` gives the unit of every other numeric column fo
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from allocator import families
 from allocator.schema import Inputs
-from allocator.solve import LABEL_ORDER, Solution
+from allocator.solution import LABEL_ORDER, Solution
 
 BINDING_TOLERANCE = 1e-7
+ZERO_PRICE = 1e-9
+"""A shadow price counts as non-zero from this magnitude on. Below it is solver noise, which the
+tables already write as 0 (the solver's duals are cleaned at this same tolerance)."""
 
 UNITS = {
     "invest_musd": "US$ million",
@@ -103,9 +108,13 @@ def _program_meta(inp: Inputs) -> pd.DataFrame:
     )
 
 
-def allocation_by_phase(inp: Inputs, sol: Solution) -> pd.DataFrame:
-    """Program x phase pivot (US$ million) of every program, with its cap and the share used."""
-    alloc = allocation(inp, sol)
+def allocation_by_phase(inp: Inputs, alloc: pd.DataFrame) -> pd.DataFrame:
+    """Program x phase pivot (US$ million) of every program, with its cap and the share used.
+
+    Args:
+        inp: the dataset.
+        alloc: the run's `allocation` table.
+    """
     phases = [p.phase for p in inp.phases]
     pivot = alloc.pivot_table(
         index="program", columns="phase", values="invest_musd", aggfunc="sum", fill_value=0.0
@@ -126,9 +135,9 @@ def allocation_by_phase(inp: Inputs, sol: Solution) -> pd.DataFrame:
     return frame.reset_index().sort_values("program", ignore_index=True)
 
 
-def capital_by_program(inp: Inputs, sol: Solution) -> dict[tuple[str, int], float]:
-    """Productive capital (US$ million) of each program at each milestone year."""
-    alloc = allocation(inp, sol)
+def capital_by_program(inp: Inputs, alloc: pd.DataFrame) -> dict[tuple[str, int], float]:
+    """Productive capital (US$ million) of each program at each milestone year, from the run's
+    `allocation` table."""
     lag = {p.program: p.lag_years for p in inp.programs}
     capital: dict[tuple[str, int], float] = defaultdict(float)
     for prog, year, value in alloc[["program", "year", "invest_musd"]].itertuples(index=False):
@@ -138,9 +147,15 @@ def capital_by_program(inp: Inputs, sol: Solution) -> dict[tuple[str, int], floa
     return capital
 
 
-def outcomes(inp: Inputs, sol: Solution) -> pd.DataFrame:
-    """Jobs and exports by sector, export category and in total at each milestone, with targets."""
-    capital = capital_by_program(inp, sol)
+def outcomes(inp: Inputs, sol: Solution, alloc: pd.DataFrame) -> pd.DataFrame:
+    """Jobs and exports by sector, export category and in total at each milestone, with targets.
+
+    Args:
+        inp: the dataset.
+        sol: the solution (its `exports` columns).
+        alloc: the run's `allocation` table, from which productive capital is counted.
+    """
+    capital = capital_by_program(inp, alloc)
     cols = sol.columns
     exp = cols[cols["family"] == "exports"]
     exports = {
@@ -254,24 +269,58 @@ def reduced_costs(sol: Solution) -> pd.DataFrame:
     return cols[order]
 
 
-def top_shadow_prices(sol: Solution, n: int = 10) -> pd.DataFrame:
-    """The n binding rows whose shadow prices are largest in magnitude."""
-    table = shadow_prices(sol)
-    table = table[table["shadow_price"] != 0].copy()
-    table["magnitude"] = table["shadow_price"].abs()
-    return table.sort_values(["magnitude", "constraint"], ascending=[False, True]).head(n)
+def top_shadow_prices(prices: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """The n rows with the largest |shadow_price|, ties by constraint name.
+
+    Args:
+        prices: a `shadow_prices` table, as `shadow_prices` makes it or read back from
+            shadow_prices.csv.
+        n: how many rows at most.
+
+    Returns:
+        Those rows, largest first, with a `magnitude` column; prices below `ZERO_PRICE` in
+        magnitude (and missing ones) are never listed.
+    """
+    magnitude = prices["shadow_price"].astype(float).abs()
+    top = prices[magnitude >= ZERO_PRICE].assign(magnitude=magnitude)
+    return top.sort_values(["magnitude", "constraint"], ascending=[False, True]).head(n)
 
 
-def sector_by_phase(inp: Inputs, sol: Solution) -> pd.DataFrame:
-    """Investment (US$ million) by sector x phase, with totals."""
-    alloc = allocation(inp, sol)
-    phases = [p.phase for p in inp.phases]
-    sectors = sorted({p.sector for p in inp.programs})
-    table = alloc.pivot_table(
-        index="sector", columns="phase", values="invest_musd", aggfunc="sum", fill_value=0.0
+def phases_in_time_order(alloc: pd.DataFrame) -> list[str]:
+    """The phases an `allocation` table invests in, by the first year invested (phases are
+    consecutive runs of years, so this is their order in time)."""
+    firsts = alloc.groupby("phase")["year"].min()
+    return sorted((str(p) for p in firsts.index), key=lambda p: (int(firsts[p]), p))
+
+
+def sector_by_phase(
+    alloc: pd.DataFrame,
+    phases: Sequence[str] | None = None,
+    sectors: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Investment (US$ million) by sector x phase: each cell the `math.fsum` of `invest_musd`.
+
+    Args:
+        alloc: an `allocation` table (columns sector, phase, year, invest_musd), in memory or read
+            back from allocation.csv.
+        phases: the columns, in time order (e.g. the dataset's phases); by default the phases
+            invested in (`phases_in_time_order`).
+        sectors: the rows; by default the sectors invested in, alphabetical.
+
+    Returns:
+        Sectors as index, phases as columns, 0 where nothing is invested.
+    """
+    grouped: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for s, p, x in alloc[["sector", "phase", "invest_musd"]].itertuples(index=False):
+        grouped[(str(s), str(p))].append(float(x))
+    phases = phases_in_time_order(alloc) if phases is None else phases
+    sectors = sorted({s for s, _ in grouped}) if sectors is None else sectors
+    table = pd.DataFrame(
+        0.0, index=pd.Index(sectors, name="sector"), columns=pd.Index(phases, name="phase")
     )
-    table = table.reindex(index=sectors, columns=phases, fill_value=0.0)
-    table["total"] = table.sum(axis=1)
+    for (s, p), xs in grouped.items():
+        if s in table.index and p in table.columns:
+            table.loc[s, p] = math.fsum(xs)
     return table
 
 

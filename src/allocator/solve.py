@@ -31,6 +31,7 @@ from allocator.errors import (
 from allocator.families import FAMILIES, VARIABLES, name_of, relaxable
 from allocator.highs import highs_version, new_highs
 from allocator.linear import Blocks, LinearModel, index_tuple, paused_gc
+from allocator.solution import LABEL_ORDER, Solution
 from allocator.sparse import CscMatrix
 
 if TYPE_CHECKING:
@@ -61,22 +62,6 @@ class CompiledLP:
     hold_initial: float | None = None
 
 
-@dataclass
-class Solution:
-    """What a solve produced, as plain tables: nothing downstream knows Pyomo or HiGHS."""
-
-    status: str
-    objective: str
-    objective_value: float
-    objective_unit: str
-    columns: pd.DataFrame
-    rows: pd.DataFrame
-    totals: dict[str, float]
-    solver: dict[str, Any]
-    timings: dict[str, float] = field(default_factory=dict)
-    weights: dict[str, float] = field(default_factory=dict)
-    lp: CompiledLP | None = field(default=None, repr=False)
-    """The solved LP, kept only to write model.lp/.mps; reports never read it."""
 
 
 @dataclass
@@ -792,19 +777,6 @@ def _labels(
     if "year" in frame:
         frame["year"] = pd.array(frame["year"].tolist(), dtype="Int64")
     return frame
-
-
-LABEL_ORDER = [
-    "kind",
-    "dimension",
-    "member",
-    "program",
-    "pool",
-    "risk",
-    "phase",
-    "year",
-    "scenario",
-]
 
 
 def _column_table(lp: CompiledLP, x: np.ndarray, rc: np.ndarray, cost: np.ndarray) -> pd.DataFrame:

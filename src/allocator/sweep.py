@@ -233,15 +233,11 @@ def load_uncertain(inputs: str, model_file: str | None) -> tuple[Inputs, list[Pa
     """The dataset (with a model file's overrides) and its uncertain numbers."""
     from pathlib import Path
 
-    from allocator.inputs import load_inputs
+    from allocator.modelfile import load_dataset, load_model_file
     from allocator.uncertainty import params_of
 
-    inp = load_inputs(inputs)
-    if model_file:
-        from allocator.modelfile import apply_overrides, load_model_file
-
-        model, _ = load_model_file(Path(model_file))
-        inp = apply_overrides(inp, model.overrides, model_file)
+    overrides = load_model_file(Path(model_file))[0].overrides if model_file else []
+    inp = load_dataset(inputs, overrides, model_file or "")
     params = params_of(inp)
     if not params:
         raise UsageError(

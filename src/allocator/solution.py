@@ -1,0 +1,43 @@
+"""What a solve produced, as plain tables: the `Solution` that reports, files and studies read.
+
+Pyomo- and highspy-free: `allocator.solve` fills it; nothing downstream knows the solver.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+LABEL_ORDER = [
+    "kind",
+    "dimension",
+    "member",
+    "program",
+    "pool",
+    "risk",
+    "phase",
+    "year",
+    "scenario",
+]
+"""The index label columns of the row and column tables, in the order they are shown."""
+
+
+@dataclass
+class Solution:
+    """What a solve produced, as plain tables: nothing downstream knows Pyomo or HiGHS."""
+
+    status: str
+    objective: str
+    objective_value: float
+    objective_unit: str
+    columns: pd.DataFrame
+    rows: pd.DataFrame
+    totals: dict[str, float]
+    solver: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)
+    weights: dict[str, float] = field(default_factory=dict)
+    lp: Any = field(default=None, repr=False)
+    """The solved LP (an `allocator.solve.CompiledLP`, or None), kept only to write
+    model.lp/.mps; reports never read it. Typed loosely so that this module imports no solver."""
