@@ -298,7 +298,7 @@ def count_nnz(folder: str | Path) -> tuple[int, int, int]:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from raw import assemble
 
-    from allocator.inputs import load_inputs
+    from allocator.data.inputs import load_inputs
 
     lp = assemble(load_inputs(folder))
     return lp.shape[0], lp.shape[1], lp.nnz

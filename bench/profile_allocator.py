@@ -26,11 +26,11 @@ HERE = Path(__file__).resolve().parent
 
 
 def pipeline(folder: Path, write: bool) -> dict[str, float]:
-    from allocator.api import tables_of
-    from allocator.inputs import load_inputs
-    from allocator.model import build_model
-    from allocator.outputs import write_run
-    from allocator.solve import compile_lp, solve_lp
+    from allocator.data.inputs import load_inputs
+    from allocator.model.build import build_model
+    from allocator.pipeline import tables_of
+    from allocator.report.write import write_run
+    from allocator.solver.solve import compile_lp, solve_lp
 
     laps = {}
     t = time.perf_counter()
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-write", action="store_true", help="stop after solve_lp")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args(argv)
-    import allocator.api  # noqa: F401 - imports outside the profile
+    import allocator.pipeline  # noqa: F401 - imports outside the profile
 
     sys.path.insert(0, str(HERE))
     from scale import src_fingerprint

@@ -1,8 +1,9 @@
 """The allocator LP (targets off) built directly with numpy/scipy.sparse and solved by highspy.
 
 This is the baseline of the benchmark: the same rows, columns, bounds and costs as
-`allocator.model.build_model(inp, "off")` + `allocator.solve.compile_lp`, but assembled as
-COO triplets with vectorised numpy and handed to HiGHS with one `passModel` (column-wise CSC).
+`allocator.model.build.build_model(inp, "off")` + `allocator.solver.solve.compile_lp`, but
+assembled as COO triplets with vectorised numpy and handed to HiGHS with one `passModel`
+(column-wise CSC).
 It reads only the validated `Inputs` (pydantic rows), never allocator's model code, so it is also
 an independent re-derivation of the algebra of `constraints.py`:
 
@@ -28,8 +29,8 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from allocator.families import name_of
-from allocator.highs import new_highs
+from allocator.model.families import name_of
+from allocator.solver.highs import new_highs
 
 INF = highspy.kHighsInf
 DIMENSIONS = ("sector", "capital_group", "mineral", "export_category", "program", "pool")
@@ -104,7 +105,7 @@ class _Rows:
 
 
 def assemble(inp: Any, names: bool = False) -> RawLP:  # noqa: C901 - one family per block
-    """Build the LP's arrays from validated `Inputs` (allocator.inputs.load_inputs)."""
+    """Build the LP's arrays from validated `Inputs` (allocator.data.inputs.load_inputs)."""
     years = np.array(inp.years, dtype=np.int64)
     y0, ny = int(years[0]), len(years)
     phases = [p.phase for p in inp.phases]
@@ -561,7 +562,7 @@ def solve_raw(h: highspy.Highs, cost: np.ndarray | None = None) -> RawSolution:
 if __name__ == "__main__":  # python bench/raw.py DATASET: solve and print the objective
     import sys
 
-    from allocator.inputs import load_inputs
+    from allocator.data.inputs import load_inputs
 
     inputs = load_inputs(sys.argv[1])
     highs, raw = build_raw(inputs)

@@ -117,10 +117,10 @@ def _resolve_loop(h: Any, costs: list[Any]) -> tuple[float, list[float], int]:
 def worker_allocator(folder: str, resolves: int, seed: int) -> dict[str, Any]:
     """One repetition of allocator's pipeline in this (fresh) process."""
     import allocator
-    from allocator.api import tables_of
-    from allocator.inputs import load_inputs
-    from allocator.outputs import write_run
-    from allocator.solve import build_lp, solve_lp
+    from allocator.data.inputs import load_inputs
+    from allocator.pipeline import tables_of
+    from allocator.report.write import write_run
+    from allocator.solver.solve import build_lp, solve_lp
 
     out: dict[str, Any] = {"rss_imports_mb": _rss_mb(), "src": src_fingerprint(),
                            "allocator_file": allocator.__file__}  # fmt: skip
@@ -163,7 +163,7 @@ def worker_raw(folder: str, resolves: int, seed: int) -> dict[str, Any]:
     sys.path.insert(0, str(HERE))
     from raw import assemble, pass_model, solve_raw
 
-    from allocator.inputs import load_inputs
+    from allocator.data.inputs import load_inputs
 
     out: dict[str, Any] = {"rss_imports_mb": _rss_mb(), "src": src_fingerprint()}
     t0 = time.perf_counter()

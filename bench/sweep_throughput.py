@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from allocator.sweeprun import run_sweep
+from allocator.studies.sweeprun import run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = {"inputs": str(ROOT / "inputs" / "peru2040"), "objective": "jobs", "targets": "soft",

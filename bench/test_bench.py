@@ -26,10 +26,10 @@ sys.path.insert(0, str(BENCH))
 from generate import count_nnz, generate, generate_nnz  # noqa: E402
 from raw import assemble, build_raw, solve_raw  # noqa: E402
 
+from allocator.data.inputs import load_inputs  # noqa: E402
 from allocator.errors import InfeasibleError  # noqa: E402
-from allocator.inputs import load_inputs  # noqa: E402
-from allocator.model import build_model  # noqa: E402
-from allocator.solve import compile_lp, solve_lp  # noqa: E402
+from allocator.model.build import build_model  # noqa: E402
+from allocator.solver.solve import compile_lp, solve_lp  # noqa: E402
 
 TOL = 1e-6
 DATA = sorted(p for p in (ROOT / "tests" / "data").iterdir() if p.is_dir())

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from allocator.api import solve_inputs as _solve
-from allocator.api import tables_of
-from allocator.inputs import load_inputs
+from allocator.data.inputs import load_inputs
+from allocator.pipeline import solve_inputs as _solve
+from allocator.pipeline import tables_of
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"

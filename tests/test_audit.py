@@ -6,9 +6,9 @@ import shutil
 
 import pytest
 
-from allocator.audit import audit
+from allocator.data.audit import audit
+from allocator.data.inputs import load_inputs
 from allocator.errors import InputError
-from allocator.inputs import load_inputs
 from conftest import BASELINE, DATA
 
 

@@ -102,8 +102,8 @@ def test_readme_shadow_price_example_holds(tmp_path):
     """README: budget(ecosystem,phase3) is worth 12.5 jobs per musd within +500 / -1,089 musd."""
     import shutil
 
-    from allocator.api import solve_inputs
-    from allocator.inputs import load_inputs
+    from allocator.data.inputs import load_inputs
+    from allocator.pipeline import solve_inputs
 
     _, sol, tables = solved(str(BASELINE), "jobs")
     assert sol.objective_value == pytest.approx(596022.5)

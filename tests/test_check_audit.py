@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from allocator.audit import audit
 from allocator.cli import app
-from allocator.inputs import load_inputs
+from allocator.data.audit import audit
+from allocator.data.inputs import load_inputs
 from conftest import DATA
 
 FACTS = "fact,value,unit,total_of,same_as,tolerance,source\n"

@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from allocator.highs import new_highs
+from allocator.solver.highs import new_highs
 from conftest import DATA, digest
 from conftest import cli as run
 

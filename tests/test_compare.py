@@ -1,4 +1,5 @@
-"""`allocator.compare` on two real run folders of the small exports case: jobs vs exports plan.
+"""`allocator.studies.compare` on two real run folders of the small exports case: jobs vs
+exports plan.
 
 jobs plan: y gets the whole budget (100): 300 jobs, 100 musd exports.
 exports plan: x 50, y 50 (the export market caps exports at 150): 200 jobs, 150 musd exports.
@@ -16,7 +17,8 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from allocator.compare import (
+from allocator.errors import UsageError
+from allocator.studies.compare import (
     RunView,
     compare,
     format_number,
@@ -26,7 +28,6 @@ from allocator.compare import (
     view_of,
     write_compare,
 )
-from allocator.errors import UsageError
 from conftest import DATA, ROOT, solved
 
 CASE = DATA / "exports"

@@ -1,4 +1,4 @@
-"""The family registry (`allocator.families`) covers every family the build produces, points
+"""The family registry (`allocator.model.families`) covers every family the build produces, points
 relaxable rows at real input columns, and loads without the solver stack."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from allocator.constraints import Robust
+from allocator.data.inputs import load_inputs
+from allocator.data.schema import TABLES
 from allocator.errors import InfeasibleError
-from allocator.families import FAMILIES, VARIABLES, labels_of, name_of, where
-from allocator.inputs import load_inputs
-from allocator.model import build_model
-from allocator.schema import TABLES
+from allocator.model.build import build_model
+from allocator.model.constraints import Robust
+from allocator.model.families import FAMILIES, VARIABLES, labels_of, name_of, where
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = [ROOT / "inputs" / "peru2040", *sorted(p for p in (ROOT / "tests" / "data").iterdir())]
@@ -89,7 +89,7 @@ def test_names_as_in_model_lp():
 
 def test_import_loads_neither_pyomo_nor_highspy():
     code = (
-        "import sys, allocator.families; "
+        "import sys, allocator.model.families; "
         "print(sorted(m for m in ('pyomo', 'highspy') if m in sys.modules))"
     )
     out = subprocess.run(

@@ -6,9 +6,9 @@ import shutil
 
 import pytest
 
+from allocator.data.inputs import load_inputs
+from allocator.data.numbers import parse_count, parse_money, parse_share
 from allocator.errors import InputError
-from allocator.inputs import load_inputs
-from allocator.numbers import parse_count, parse_money, parse_share
 from conftest import DATA
 
 

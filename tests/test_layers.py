@@ -52,7 +52,9 @@ def test_the_benchmark_and_tests_use_the_factory_too():
         assert "highspy.Highs()" not in text or path.name == "test_layers.py", path
 
 
-@pytest.mark.parametrize("module", ["allocator.compare", "allocator.reports", "allocator.outputs"])
+@pytest.mark.parametrize(
+    "module", ["allocator.studies.compare", "allocator.report.tables", "allocator.report.write"]
+)
 def test_reports_and_compare_load_no_solver(module):
     """Tables, files and comparisons read a `Solution` or a run folder: importing them loads
     neither Pyomo nor highspy (a fresh interpreter, so nothing else has loaded them first)."""

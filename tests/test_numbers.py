@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from allocator import schema
 from allocator.cli import app
+from allocator.data import schema
+from allocator.data.inputs import load_inputs
+from allocator.data.modelfile import apply_overrides, load_model_file
+from allocator.data.numbers import parse_count, parse_money, parse_share
 from allocator.errors import InputError, UsageError
-from allocator.inputs import load_inputs
-from allocator.modelfile import apply_overrides, load_model_file
-from allocator.numbers import parse_count, parse_money, parse_share
-from allocator.outputs import write_json
+from allocator.report.write import write_json
 from conftest import BASELINE, DATA
 
 HUGE_EXPONENT = "1e" + "9" * 5000
@@ -352,7 +352,7 @@ def test_a_relative_range_follows_the_same_rule(tmp_path):
     path = folder / "uncertainty.csv"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("+100%", "+１００%", 1), encoding="utf-8")
-    from allocator.uncertainty import params_of
+    from allocator.data.uncertainty import params_of
 
     with pytest.raises(InputError, match="not a value or a relative change") as caught:
         params_of(load_inputs(folder))

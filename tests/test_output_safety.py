@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from allocator import xlsx
-from allocator.api import SolveOptions, run_frontier, run_solve
 from allocator.cli import app
 from allocator.errors import UsageError
-from allocator.sweeprun import run_sweep
+from allocator.pipeline import SolveOptions, run_frontier, run_solve
+from allocator.report import xlsx
+from allocator.studies.sweeprun import run_sweep
 from conftest import BASELINE, DATA, ROOT, cli, digest
 
 
@@ -223,7 +223,7 @@ def test_init_writes_its_project_atomically(tmp_path: Path) -> None:
 HOLD = """
 import sys, time
 from pathlib import Path
-from allocator.outputs import atomic_run_dir
+from allocator.report.write import atomic_run_dir
 with atomic_run_dir(Path(sys.argv[1]), False) as tmp:
     (tmp / "allocation.csv").write_text("program,invest_musd\\n")
     print(tmp.name, flush=True)
@@ -270,7 +270,7 @@ def test_kill_9_leaves_a_temp_folder_that_the_next_run_removes(tmp_path: Path) -
 SWAP = """
 import os, sys, time
 from pathlib import Path
-from allocator import outputs
+from allocator.report import write as outputs
 rename = os.rename
 def paused(src, dst):
     rename(src, dst)
@@ -403,7 +403,7 @@ def test_sweep_writes_only_into_a_sweep_folder(tmp_path: Path, greedy_run: Path)
 
 
 def test_disk_full_during_a_sweep_is_one_line_and_resumable(tmp_path, monkeypatch):
-    from allocator import sweeprun
+    from allocator.studies import sweeprun
 
     def full(_self, _rows):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from allocator.api import solve_inputs
+from allocator.data.inputs import load_inputs
+from allocator.data.uncertainty import latin_hypercube, params_of
 from allocator.errors import InfeasibleError, UsageError
-from allocator.inputs import load_inputs
-from allocator.solve import PassResult, Status, apply_options, build_lp, solve_pass
-from allocator.sweep import SampleModel
-from allocator.uncertainty import latin_hypercube, params_of
+from allocator.pipeline import solve_inputs
+from allocator.solver.solve import PassResult, Status, apply_options, build_lp, solve_pass
+from allocator.studies.sweep import SampleModel
 from conftest import DATA
 
 

@@ -9,9 +9,9 @@ import matplotlib.image
 import pandas as pd
 import pytest
 
-from allocator import plots
-from allocator.api import solve_inputs, tables_of
-from allocator.inputs import load_inputs
+from allocator.data.inputs import load_inputs
+from allocator.pipeline import solve_inputs, tables_of
+from allocator.report import plots
 from conftest import BASELINE, DATA
 
 

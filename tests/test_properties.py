@@ -13,11 +13,8 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from allocator.api import solve_inputs, tables_of
-from allocator.checks import check_references
-from allocator.errors import InfeasibleError, InputError
-from allocator.highs import new_highs
-from allocator.schema import (
+from allocator.data.checks import check_references
+from allocator.data.schema import (
     Eligibility,
     Exposure,
     Group,
@@ -30,7 +27,10 @@ from allocator.schema import (
     Risk,
     Target,
 )
-from allocator.solve import Status, status_of
+from allocator.errors import InfeasibleError, InputError
+from allocator.pipeline import solve_inputs, tables_of
+from allocator.solver.highs import new_highs
+from allocator.solver.solve import Status, status_of
 from lpcheck import check_duality, check_feasible
 
 SRC = "property test"

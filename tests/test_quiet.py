@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from allocator.highs import highs_version, new_highs
+from allocator.solver.highs import highs_version, new_highs
 from conftest import BASELINE, DATA, ROOT, cli
 
 NOISE = ("Running HiGHS", "Copyright (c)", "third-party software", "HiGHS run time", "Model status")
@@ -80,7 +80,7 @@ def test_compare_json_is_exactly_one_json_document():
 
 def test_the_factory_is_silent_on_descriptor_1_and_sets_its_defaults():
     code = (
-        "from allocator.highs import new_highs\n"
+        "from allocator.solver.highs import new_highs\n"
         "h = new_highs(time_limit=7.0)\n"
         "names = ('output_flag', 'random_seed', 'solver', 'time_limit')\n"
         "got = [h.getOptionValue(o) for o in names]\n"

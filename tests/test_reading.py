@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from allocator import inputs, modelfile
+from allocator.data import inputs, modelfile
+from allocator.data.inputs import load_inputs
+from allocator.data.modelfile import load_model_file
 from allocator.errors import InputError, UsageError
-from allocator.inputs import load_inputs
-from allocator.modelfile import load_model_file
 from conftest import DATA, ROOT
 
 PROGRAMS = (DATA / "greedy" / "programs.csv").read_bytes()

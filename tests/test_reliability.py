@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from allocator import outputs
-from allocator.api import SolveOptions, run_solve
+from allocator.pipeline import SolveOptions, run_solve
+from allocator.report import write as outputs
 from conftest import BASELINE, DATA, ROOT, RUN_TABLES, cli, digest
 
 FILES = {*RUN_TABLES, "workbook.xlsx", "run.json"}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from allocator.api import SolveOptions, plan, robust_spec
+from allocator.data.inputs import load_inputs
 from allocator.errors import InfeasibleError
-from allocator.inputs import load_inputs
+from allocator.pipeline import SolveOptions, plan, robust_spec
 from conftest import DATA
 
 SWEEP = DATA / "robust"

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from allocator.api import SolveOptions, run_solve
-from allocator.families import FAMILIES, VARIABLES
-from allocator.inputs import load_inputs
-from allocator.modelfile import Override
+from allocator.data.inputs import load_inputs
+from allocator.data.modelfile import Override
+from allocator.model.families import FAMILIES, VARIABLES
+from allocator.pipeline import SolveOptions, run_solve
 from conftest import BASELINE, DATA, ROOT
 from conftest import RUN_TABLES as TABLES
 
@@ -147,7 +147,7 @@ def test_robust_plan_is_the_same_for_shuffled_rows(tmp_path):
 
 
 def test_sweep_is_the_same_for_shuffled_rows(tmp_path):
-    from allocator.sweeprun import run_sweep
+    from allocator.studies.sweeprun import run_sweep
 
     def sweep(folder: Path, out: Path) -> dict[str, bytes]:
         spec = {"inputs": str(folder), "objective": "jobs", "targets": "soft", "model_file": None}
@@ -207,7 +207,7 @@ def test_row_and_column_tables_are_sorted_by_family_then_key(tmp_path, dataset):
 
 @pytest.mark.parametrize("name", ["no_partner_pools", "public_cut_phase2"])
 def test_shipped_model_file_overrides_in_reverse_give_the_same_tables(tmp_path, name):
-    from allocator.modelfile import load_model_file
+    from allocator.data.modelfile import load_model_file
 
     model, dataset = load_model_file(ROOT / "models" / f"{name}.yaml")
     assert len(model.overrides) >= 2

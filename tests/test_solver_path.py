@@ -13,12 +13,12 @@ import pyomo.environ as pyo
 import pytest
 from pyomo.contrib.solver.common.factory import SolverFactory
 
-from allocator.constraints import Robust
-from allocator.families import name_of
-from allocator.inputs import load_inputs
-from allocator.linear import to_pyomo
-from allocator.model import build_model
-from allocator.solve import CompiledLP, compile_lp, compile_pyomo, solve_lp
+from allocator.data.inputs import load_inputs
+from allocator.model.build import build_model
+from allocator.model.constraints import Robust
+from allocator.model.families import name_of
+from allocator.model.linear import to_pyomo
+from allocator.solver.solve import CompiledLP, compile_lp, compile_pyomo, solve_lp
 from conftest import BASELINE, DATA, solved
 
 
@@ -130,8 +130,8 @@ def test_a_hand_written_pyomo_model_solves_through_the_explicit_path():
 
 def test_the_solve_path_does_not_load_pyomo():
     code = (
-        "import sys; from allocator.inputs import load_inputs; "
-        "from allocator.solve import build_lp, solve_lp; "
+        "import sys; from allocator.data.inputs import load_inputs; "
+        "from allocator.solver.solve import build_lp, solve_lp; "
         f"solve_lp(build_lp(load_inputs({str(DATA / 'greedy')!r}), 'soft')[0], 'jobs'); "
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pyomo'))"
     )

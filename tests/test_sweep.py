@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from allocator.api import solve_inputs
-from allocator.inputs import load_inputs
-from allocator.sweep import SampleModel
-from allocator.sweeprun import run_sweep, summarise
-from allocator.uncertainty import latin_hypercube, params_of, with_values
+from allocator.data.inputs import load_inputs
+from allocator.data.uncertainty import latin_hypercube, params_of, with_values
+from allocator.pipeline import solve_inputs
+from allocator.studies.sweep import SampleModel
+from allocator.studies.sweeprun import run_sweep, summarise
 from conftest import BASELINE, DATA, ROOT
 
 SWEEP = DATA / "sweep"

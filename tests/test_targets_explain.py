@@ -21,11 +21,11 @@ import highspy
 import numpy as np
 import pytest
 
-from allocator.api import solve_inputs
+from allocator.data.inputs import load_inputs
 from allocator.errors import InfeasibleError
-from allocator.inputs import load_inputs
-from allocator.model import build_model
-from allocator.solve import Status, compile_lp, diagnose, objective_costs, status_of
+from allocator.model.build import build_model
+from allocator.pipeline import solve_inputs
+from allocator.solver.solve import Status, compile_lp, diagnose, objective_costs, status_of
 from conftest import BASELINE, DATA, ROOT, solved
 from lpcheck import check_duality, check_feasible
 
@@ -224,7 +224,7 @@ def test_unbounded_model_gets_its_own_message():
     import pyomo.environ as pyo
 
     from allocator.errors import UnboundedError
-    from allocator.solve import compile_pyomo, solve_lp
+    from allocator.solver.solve import compile_pyomo, solve_lp
 
     m = pyo.ConcreteModel()
     m.invest = pyo.Var(["x"], bounds=(0, None))

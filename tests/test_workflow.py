@@ -8,13 +8,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from allocator.api import solve_inputs
+from allocator.data.inputs import load_inputs
+from allocator.data.modelfile import Override, apply_overrides, load_model_file
 from allocator.errors import UsageError
-from allocator.frontier import frontier_table
-from allocator.inputs import load_inputs
-from allocator.model import build_model
-from allocator.modelfile import Override, apply_overrides, load_model_file
-from allocator.solve import compile_lp
+from allocator.model.build import build_model
+from allocator.pipeline import solve_inputs
+from allocator.solver.solve import compile_lp
+from allocator.studies.frontier import frontier_table
 from conftest import BASELINE, DATA, ROOT
 from conftest import cli as run
 

@@ -1,4 +1,5 @@
-"""allocator.xlsx: what it writes, openpyxl reads back exactly; the same tables, the same bytes."""
+"""allocator.report.xlsx: what it writes, openpyxl reads back exactly; the same tables, the
+same bytes."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import math
 import openpyxl
 import pytest
 
-from allocator.xlsx import column_letter, write_xlsx
+from allocator.report.xlsx import column_letter, write_xlsx
 
 
 @pytest.mark.parametrize(

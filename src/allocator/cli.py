@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 
 if TYPE_CHECKING:
-    from allocator.api import Run, SolveOptions
+    from allocator.pipeline import Run, SolveOptions
 
 app = typer.Typer(
     name="allocator",
@@ -73,9 +73,9 @@ def _caused_by_interrupt(exc: BaseException) -> bool:
 def _weights(text: str) -> dict[str, float]:
     """`jobs=0.7,exports=0.3`, each number by the rule of a data cell, the weights by the rule
     model files follow too (checks.check_weights)."""
-    from allocator.checks import check_weights
+    from allocator.data.checks import check_weights
+    from allocator.data.numbers import parse_number
     from allocator.errors import UsageError
-    from allocator.numbers import parse_number
 
     weights = {}
     try:
@@ -95,8 +95,8 @@ def _weights(text: str) -> dict[str, float]:
 
 def _risk_numbers(beta: float, cvar_cap: float | None) -> None:
     """--beta and --cvar-cap, refused before any work (float() reads nan and inf as numbers)."""
+    from allocator.data.schema import MAX_JOBS
     from allocator.errors import UsageError
-    from allocator.schema import MAX_JOBS
 
     if not 0 <= beta < 1:  # also refuses nan, for which every comparison is false
         raise UsageError(
@@ -165,7 +165,7 @@ def solve(
 ) -> None:
     """Solve the allocation LP and write a run folder of tables."""
     with exit_codes():
-        from allocator.api import run_solve
+        from allocator.pipeline import run_solve
 
         if check_against is not None:
             _check_against(check_against)
@@ -194,8 +194,8 @@ def _warn(message: str) -> None:
 
 
 def _check_against(folder: Path) -> None:
-    from allocator.api import check_against
     from allocator.errors import NotOptimalError
+    from allocator.pipeline import check_against
 
     diffs = check_against(folder)
     if diffs:
@@ -216,7 +216,7 @@ def solve_options(
     targets: str | None,
 ) -> SolveOptions:
     """Options from the model file (if any), then the command line on top."""
-    from allocator.api import options_of
+    from allocator.pipeline import options_of
 
     return options_of(
         model, inputs, objective, None if weights is None else _weights(weights), targets
@@ -225,7 +225,7 @@ def solve_options(
 
 def run_summary(run: Run) -> dict[str, Any]:
     """What a script needs from a run: status, objective, outcomes, folder, top prices."""
-    from allocator import reports
+    from allocator.report import tables as reports
 
     top = reports.top_shadow_prices(run.tables["shadow_prices"], 10)
     return {
@@ -247,7 +247,7 @@ def run_summary(run: Run) -> dict[str, Any]:
 
 def print_json(data: object) -> None:
     """JSON on stdout, nothing else."""
-    from allocator.outputs import json_text  # strict: no bare NaN for a script to choke on
+    from allocator.report.write import json_text  # strict: no bare NaN for a script to choke on
 
     sys.stdout.write(json_text(data) + "\n")
 
@@ -272,8 +272,8 @@ def compare(
 ) -> None:
     """Compare plans side by side: objectives, outcomes, sector x phase, prices, differences."""
     with exit_codes():
-        from allocator.api import run_compare
-        from allocator.compare import show_compare
+        from allocator.pipeline import run_compare
+        from allocator.studies.compare import show_compare
 
         if len(items) < 2:
             from allocator.errors import UsageError
@@ -317,9 +317,9 @@ def sweep(
     """Re-solve the plan for sampled values of its uncertain numbers (uncertainty.csv)."""
     with exit_codes():
         from allocator.errors import UsageError
-        from allocator.folders import output_faults
-        from allocator.outputs import default_run_dir
-        from allocator.sweeprun import run_sweep, summarise
+        from allocator.report.folders import output_faults
+        from allocator.report.write import default_run_dir
+        from allocator.studies.sweeprun import run_sweep, summarise
 
         opts = solve_options(model, inputs, objective, None, targets)
         if resume and out_dir is None:
@@ -338,7 +338,7 @@ def sweep(
             table = run_sweep(
                 spec, samples, seed, folder, scheduler, workers, resume, advance, serial
             )
-        from allocator.plots import plot_sweep
+        from allocator.report.plots import plot_sweep
 
         with output_faults(folder):
             summary = summarise(folder)
@@ -410,7 +410,7 @@ def frontier(
 ) -> None:
     """Trace the jobs-versus-exports Pareto frontier (epsilon-constraint, warm re-solves)."""
     with exit_codes():
-        from allocator.api import run_frontier
+        from allocator.pipeline import run_frontier
 
         opts = solve_options(model, inputs, None, None, targets)
         opts.out, opts.force = out_dir, force
@@ -453,7 +453,7 @@ def init(
 ) -> None:
     """Start a new country or scenario from a copy of the baseline dataset and a model file."""
     with exit_codes():
-        from allocator.api import init_project
+        from allocator.pipeline import init_project
 
         made = init_project(folder)
         out.print(
@@ -491,8 +491,8 @@ def explain(
     Exit 0 when the plan is feasible, 1 when it is not (with the explanation), 2 on bad input.
     """
     with exit_codes():
-        from allocator.api import default_inputs, solve_inputs
-        from allocator.inputs import load_inputs
+        from allocator.data.inputs import load_inputs
+        from allocator.pipeline import default_inputs, solve_inputs
 
         folder = inputs or default_inputs()
         sol, _ = solve_inputs(load_inputs(folder), objective, targets=targets)
@@ -514,10 +514,10 @@ def check(
     Exit 0 when the dataset is usable (disagreements and assumptions are warnings), 2 when not.
     """
     with exit_codes():
-        from allocator.api import default_inputs
-        from allocator.audit import audit
-        from allocator.inputs import load_inputs
-        from allocator.uncertainty import check_uncertainty
+        from allocator.data.audit import audit
+        from allocator.data.inputs import load_inputs
+        from allocator.data.uncertainty import check_uncertainty
+        from allocator.pipeline import default_inputs
 
         folder = inputs or default_inputs()
         inp = load_inputs(folder)
@@ -559,7 +559,7 @@ def show_run(run: Run) -> None:
     """Objective with its unit, allocation by sector and phase, the ten largest shadow prices."""
     from rich.table import Table
 
-    from allocator import reports
+    from allocator.report import tables as reports
 
     sol, inp = run.solution, run.inputs
     last = inp.last_milestone
@@ -598,7 +598,7 @@ def show_run(run: Run) -> None:
 
 
 def _headline(run: Run) -> str:
-    from allocator import reports
+    from allocator.report import tables as reports
 
     label = reports.objective_label(run.solution, run.inputs.last_milestone)
     risk = run.info.get("risk")

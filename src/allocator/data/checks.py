@@ -7,8 +7,8 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from allocator.data.schema import MAX_WEIGHT, TABLES, Inputs, Row, Window, eligible_pools
 from allocator.errors import InputError
-from allocator.schema import MAX_WEIGHT, TABLES, Inputs, Row, Window, eligible_pools
 
 OBJECTIVES = ("jobs", "exports")
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from allocator.data.schema import TABLES, Fact, Inputs, Row
 from allocator.errors import InputError
-from allocator.schema import TABLES, Fact, Inputs, Row
 
 KEYS: dict[str, tuple[str, ...]] = {
     "phases": ("phase",),

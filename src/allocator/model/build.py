@@ -11,9 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from allocator import constraints as c
-from allocator.linear import LinearModel, paused_gc
-from allocator.schema import Inputs, Program, eligible_pools
+from allocator.data.schema import Inputs, Program, eligible_pools
+from allocator.model import constraints as c
+from allocator.model.linear import LinearModel, paused_gc
 
 OBJECTIVES = ("jobs", "exports", "weighted")
 TARGET_MODES = ("off", "soft", "hard")

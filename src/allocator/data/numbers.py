@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 
-from allocator.schema import (
+from allocator.data.schema import (
     MAX_NUMBER_CHARS,
     MIN_MAGNITUDE,
 )

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from allocator.audit import resolve_rows
+from allocator.data.audit import resolve_rows
+from allocator.data.numbers import parse_money, parse_number
+from allocator.data.schema import Inputs, Row, Uncertainty
 from allocator.errors import InputError
-from allocator.numbers import parse_money, parse_number
-from allocator.schema import Inputs, Row, Uncertainty
 
 # The numbers a range may be put on: (table, column).
 UNCERTAIN = {
@@ -37,7 +37,7 @@ class Param:
     @property
     def label(self) -> str:
         """e.g. programs:copper_processing:jobs_per_musd."""
-        from allocator.audit import KEYS
+        from allocator.data.audit import KEYS
 
         key = "/".join(
             "" if getattr(self.row, k) is None else str(getattr(self.row, k))
@@ -158,7 +158,7 @@ def _quantile(p: Param, u: np.ndarray) -> np.ndarray:
 
 def with_values(inp: Inputs, params: list[Param], values: np.ndarray) -> Inputs:
     """The dataset with each uncertain number replaced by a sampled value (for checks)."""
-    from allocator.audit import KEYS
+    from allocator.data.audit import KEYS
 
     changes: dict[tuple[str, tuple[object, ...]], dict[str, float]] = {}
     for p, v in zip(params, values, strict=True):

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from allocator.schema import TABLES, Inputs, Row
+from allocator.data.schema import TABLES, Inputs, Row
 
 Labels = dict[str, Any]
 Finder = Callable[[Inputs, Labels], Row | None]

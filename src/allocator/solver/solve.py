@@ -28,15 +28,15 @@ from allocator.errors import (
     UnboundedError,
     UsageError,
 )
-from allocator.families import FAMILIES, VARIABLES, name_of, relaxable
-from allocator.highs import highs_version, new_highs
-from allocator.linear import Blocks, LinearModel, index_tuple, paused_gc
-from allocator.solution import LABEL_ORDER, Solution
-from allocator.sparse import CscMatrix
+from allocator.model.families import FAMILIES, VARIABLES, name_of, relaxable
+from allocator.model.linear import Blocks, LinearModel, index_tuple, paused_gc
+from allocator.model.sparse import CscMatrix
+from allocator.report.solution import LABEL_ORDER, Solution
+from allocator.solver.highs import highs_version, new_highs
 
 if TYPE_CHECKING:
-    from allocator.constraints import Robust
-    from allocator.schema import Inputs
+    from allocator.data.schema import Inputs
+    from allocator.model.constraints import Robust
 
 INF = highspy.kHighsInf
 OBJECTIVE_UNITS = {"jobs": "jobs", "exports": "musd", "weighted": "index"}
@@ -60,8 +60,6 @@ class CompiledLP:
     row_lower: np.ndarray
     row_upper: np.ndarray
     hold_initial: float | None = None
-
-
 
 
 @dataclass
@@ -136,7 +134,7 @@ def build_lp(
     objects (none of them garbage yet) between the two steps. The records are not kept: the
     HiGHS instance and the names in `CompiledLP` are all the solve and the reports need.
     """
-    from allocator.model import build_model
+    from allocator.model.build import build_model
 
     with paused_gc():
         t0 = time.perf_counter()

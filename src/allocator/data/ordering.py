@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from allocator.schema import TABLES, Inputs, Row
+from allocator.data.schema import TABLES, Inputs, Row
 
 # Already in time order by the loader: chronology, not the key's spelling, is their order.
 _CHRONOLOGICAL = ("phases", "milestones")

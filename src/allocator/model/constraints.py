@@ -4,7 +4,7 @@ Every row is built from (coefficient, column positions) blocks over pre-grouped 
 scans inside rules) and appended to the `linear.LinearModel` as one record per family: that
 record is the model, which the hand-off and the Pyomo view (`linear.to_pyomo`) both read.
 What each family means (index labels, unit, words, input column, relaxable) is its entry in
-`allocator.families`; a new family is its `add_<family>` function here and that entry.
+`allocator.model.families`; a new family is its `add_<family>` function here and that entry.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from allocator.errors import InfeasibleError
-from allocator.linear import Blocks, LinearModel, Row, runs
+from allocator.model.linear import Blocks, LinearModel, Row, runs
 
 if TYPE_CHECKING:
-    from allocator.model import Sets
-    from allocator.schema import Target
+    from allocator.data.schema import Target
+    from allocator.model.build import Sets
 
 
 def _add(m: LinearModel, name: str, rows: dict[tuple, Row]) -> None:

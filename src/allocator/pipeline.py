@@ -13,15 +13,15 @@ from typing import Any
 
 import pandas as pd
 
-from allocator import reports
-from allocator.constraints import Robust
+from allocator.data.modelfile import load_dataset, load_model_file
+from allocator.data.schema import Inputs
 from allocator.errors import InfeasibleError, UsageError
-from allocator.explain import explained
-from allocator.model import OBJECTIVES, TARGET_MODES
-from allocator.modelfile import load_dataset, load_model_file
-from allocator.outputs import atomic_run_dir, check_target, default_run_dir, write_run
-from allocator.schema import Inputs
-from allocator.solve import (
+from allocator.model.build import OBJECTIVES, TARGET_MODES
+from allocator.model.constraints import Robust
+from allocator.report import tables as reports
+from allocator.report.explain import explained
+from allocator.report.write import atomic_run_dir, check_target, default_run_dir, write_run
+from allocator.solver.solve import (
     Solution,
     apply_options,
     build_lp,
@@ -39,7 +39,7 @@ def default_inputs() -> Path:
     here = Path("inputs/peru2040")
     if here.is_dir():
         return here
-    packaged = Path(__file__).parent / "data" / "peru2040"
+    packaged = Path(__file__).parent / "bundled" / "peru2040"
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[2] / "inputs" / "peru2040"
@@ -283,7 +283,7 @@ def _version(package: str) -> str:
 
 def write_plots(tables: dict[str, pd.DataFrame], folder: Path, label: str) -> list[Path]:
     """allocation.png (investment by phase and sector) and shadow_prices.png."""
-    from allocator.plots import plot_allocation, plot_shadow_prices
+    from allocator.report.plots import plot_allocation, plot_shadow_prices
 
     return [
         plot_allocation(
@@ -301,7 +301,7 @@ def write_plots(tables: dict[str, pd.DataFrame], folder: Path, label: str) -> li
 
 def run_frontier(opts: SolveOptions, points: int) -> tuple[Path, pd.DataFrame]:
     """Trace the frontier and write frontier.csv, frontier.png and run.json atomically."""
-    from allocator.frontier import frontier_table
+    from allocator.studies.frontier import frontier_table
 
     if opts.out is not None:
         check_target(opts.out, opts.force, sources_of(opts))
@@ -325,7 +325,7 @@ def run_frontier(opts: SolveOptions, points: int) -> tuple[Path, pd.DataFrame]:
 
 def _frontier_plot(table: pd.DataFrame) -> Any:
     def draw(folder: Path) -> object:
-        from allocator.plots import plot_frontier
+        from allocator.report.plots import plot_frontier
 
         return plot_frontier(table, folder / "frontier.png", "Jobs versus exports")
 
@@ -375,7 +375,7 @@ def compare_items(items: list[str], inputs: Path | None, targets: str | None) ->
 
 
 def _views(steps: list[tuple[str, SolveOptions | Path]]) -> list[Any]:
-    from allocator.compare import load_run, view_of
+    from allocator.studies.compare import load_run, view_of
 
     views = []
     for item, what in steps:
@@ -414,8 +414,8 @@ def run_compare(
 ) -> tuple[Path, pd.DataFrame]:
     """Compare the items and write compare.csv, compare.xlsx and run.json atomically; the folder
     is checked against every input (datasets, model files, run folders) before any solve."""
-    from allocator.compare import compare, write_compare
-    from allocator.outputs import write_run_json
+    from allocator.report.write import write_run_json
+    from allocator.studies.compare import compare, write_compare
 
     steps = _compare_plan(items, inputs, targets)
     sources: list[tuple[str, Path | None]] = []
@@ -472,7 +472,7 @@ def check_against(folder: Path) -> list[str]:
     import json
     import tempfile
 
-    from allocator.outputs import write_csv
+    from allocator.report.write import write_csv
 
     info = (
         json.loads((folder / "run.json").read_text(encoding="utf-8"))
@@ -515,7 +515,7 @@ def _file_diff(old: Path, new: Path) -> list[str]:
 def robust_spec(inp: Inputs, opts: SolveOptions) -> Robust:
     """Scenarios of jobs per US$ million and lags (Latin hypercube over uncertainty.csv), and
     for CVaR the nominal plan's jobs, from which each scenario's shortfall is counted."""
-    from allocator.uncertainty import latin_hypercube, params_of
+    from allocator.data.uncertainty import latin_hypercube, params_of
 
     if opts.objective != "jobs":
         raise UsageError("--risk plans for the jobs objective. Fix: use --objective jobs")

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from allocator.data.schema import Inputs
 from allocator.errors import InfeasibleError
-from allocator.families import labels_of, unit_of, where
-from allocator.families import words as words_of
-from allocator.schema import Inputs
+from allocator.model.families import labels_of, unit_of, where
+from allocator.model.families import words as words_of
 
 if TYPE_CHECKING:
-    from allocator.solve import CompiledLP, Diagnosis
+    from allocator.solver.solve import CompiledLP, Diagnosis
 
 
 def _row_words(lp: CompiledLP, i: int, side: str) -> tuple[str, dict[str, object], str]:

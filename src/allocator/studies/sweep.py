@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from allocator.data.schema import Inputs
+from allocator.data.uncertainty import Param
 from allocator.errors import AllocatorError, UsageError
-from allocator.families import name_of
-from allocator.schema import Inputs
-from allocator.solve import CompiledLP, build_lp, optimum
-from allocator.uncertainty import Param
+from allocator.model.families import name_of
+from allocator.solver.solve import CompiledLP, build_lp, optimum
 
 
 @dataclass
@@ -233,8 +233,8 @@ def load_uncertain(inputs: str, model_file: str | None) -> tuple[Inputs, list[Pa
     """The dataset (with a model file's overrides) and its uncertain numbers."""
     from pathlib import Path
 
-    from allocator.modelfile import load_dataset, load_model_file
-    from allocator.uncertainty import params_of
+    from allocator.data.modelfile import load_dataset, load_model_file
+    from allocator.data.uncertainty import params_of
 
     overrides = load_model_file(Path(model_file))[0].overrides if model_file else []
     inp = load_dataset(inputs, overrides, model_file or "")

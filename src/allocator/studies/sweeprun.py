@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from allocator.data.uncertainty import latin_hypercube
 from allocator.errors import UsageError
-from allocator.folders import (
+from allocator.report.folders import (
     MARKER,
     is_empty_dir,
     marker,
@@ -21,9 +22,8 @@ from allocator.folders import (
     refuse_overlap,
     why_not_replaceable,
 )
-from allocator.outputs import json_text
-from allocator.sweep import load_uncertain, solve_chunk
-from allocator.uncertainty import latin_hypercube
+from allocator.report.write import json_text
+from allocator.studies.sweep import load_uncertain, solve_chunk
 
 OUTCOMES = ["sample", "status", "objective", "jobs", "exports_musd", "message"]
 # every file a sweep writes into its folder: run.json names them, so --force may replace it

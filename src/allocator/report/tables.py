@@ -13,9 +13,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from allocator import families
-from allocator.schema import Inputs
-from allocator.solution import LABEL_ORDER, Solution
+from allocator.data.schema import Inputs
+from allocator.model import families
+from allocator.report.solution import LABEL_ORDER, Solution
 
 BINDING_TOLERANCE = 1e-7
 ZERO_PRICE = 1e-9

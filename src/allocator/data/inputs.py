@@ -17,11 +17,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from allocator.audit import check_facts
-from allocator.checks import check_duplicates, check_references
-from allocator.errors import InputError
-from allocator.files import decode_text, read_file
-from allocator.numbers import (
+from allocator.data.audit import check_facts
+from allocator.data.checks import check_duplicates, check_references
+from allocator.data.files import decode_text, read_file
+from allocator.data.numbers import (
     check_magnitude,
     check_whole,
     check_writing,
@@ -30,12 +29,13 @@ from allocator.numbers import (
     parse_money,
     parse_share,
 )
-from allocator.ordering import canonical
-from allocator.schema import (
+from allocator.data.ordering import canonical
+from allocator.data.schema import (
     TABLES,
     Inputs,
     Row,
 )
+from allocator.errors import InputError
 
 # Limits, generous above any real dataset (the largest benchmark, 3 million nonzeros, has a
 # programs.csv of 274 KB and 3,120 rows) and stated in inputs/README.md. Reading costs about 20

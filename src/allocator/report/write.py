@@ -1,7 +1,7 @@
 """Write a run folder atomically: every file goes into a hidden temp folder beside the target,
 which is renamed into place only when complete. On any error or Ctrl-C the temp folder is removed;
-an existing run is replaced only with `force`, only if allocator wrote it (`allocator.folders`),
-and only after the new one is complete.
+an existing run is replaced only with `force`, only if allocator wrote it
+(`allocator.report.folders`), and only after the new one is complete.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.errors import UsageError
-from allocator.folders import (
+from allocator.report.folders import (
     MARKER,
     OLD_TARGET,
     Sources,
@@ -36,7 +36,7 @@ from allocator.folders import (
     stale_note,
     why_not_replaceable,
 )
-from allocator.reports import UNITS
+from allocator.report.tables import UNITS
 
 FLOAT_FORMAT = "%.12g"
 
@@ -197,10 +197,10 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
 def write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> None:
     """One sheet per table; headers carry units; the header row is bold and frozen.
 
-    Written by `allocator.xlsx` (a column per string join, several times faster than
+    Written by `allocator.report.xlsx` (a column per string join, several times faster than
     xlsxwriter cell by cell); the same tables give the same bytes.
     """
-    from allocator.xlsx import write_xlsx
+    from allocator.report.xlsx import write_xlsx
 
     sheets = []
     for name, frame in tables.items():

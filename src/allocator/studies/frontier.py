@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from allocator.schema import Inputs
-from allocator.solve import CompiledLP, trace_frontier
+from allocator.data.schema import Inputs
+from allocator.solver.solve import CompiledLP, trace_frontier
 
 
 def frontier_table(inp: Inputs, lp: CompiledLP, points: int) -> pd.DataFrame:

@@ -22,13 +22,13 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from allocator.checks import check_references, check_weights
+from allocator.data.checks import check_references, check_weights
+from allocator.data.files import read_file
+from allocator.data.inputs import explain_value, load_inputs
+from allocator.data.numbers import check_magnitude, parse_number
+from allocator.data.ordering import canonical
+from allocator.data.schema import Group, Inputs, Pool, Program, Row
 from allocator.errors import InputError, UsageError, printable
-from allocator.files import read_file
-from allocator.inputs import explain_value, load_inputs
-from allocator.numbers import check_magnitude, parse_number
-from allocator.ordering import canonical
-from allocator.schema import Group, Inputs, Pool, Program, Row
 
 # Limits, far above a real scenario (the shipped ones are under 2 KB with at most 4 overrides) and
 # stated in the README: PyYAML and the override checks are pure Python, so size is time.

@@ -43,8 +43,8 @@ from typing import Any
 import pandas as pd
 
 from allocator.errors import UsageError
-from allocator.outputs import write_csv, write_workbook
-from allocator.reports import phases_in_time_order, sector_by_phase, top_shadow_prices
+from allocator.report.tables import phases_in_time_order, sector_by_phase, top_shadow_prices
+from allocator.report.write import write_csv, write_workbook
 
 REQUIRED_TABLES = ("allocation", "allocation_by_phase", "outcomes", "shadow_prices")
 KEY_COLUMNS = ("section", "metric", "unit")
