@@ -63,3 +63,49 @@ def test_reports_and_compare_load_no_solver(module):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert done.stdout.split() == ["False", "False"], (module, done.stdout, done.stderr)
+
+
+# --- the layers: each package imports only from those below it -------------------------------
+
+LAYERS = ("data", "model", "solver", "report", "studies")
+FORBIDDEN = {
+    "data": {"pyomo", "highspy", "allocator.model", "allocator.solver", "allocator.report",
+             "allocator.studies", "allocator.pipeline", "allocator.cli"},
+    "model": {"highspy", "allocator.solver", "allocator.report", "allocator.studies",
+              "allocator.pipeline", "allocator.cli"},
+    "solver": {"allocator.report", "allocator.studies", "allocator.pipeline", "allocator.cli"},
+    "report": {"pyomo", "highspy", "allocator.solver", "allocator.model.build",
+               "allocator.model.constraints", "allocator.studies", "allocator.pipeline",
+               "allocator.cli"},
+    "studies": {"allocator.pipeline", "allocator.cli"},
+}  # fmt: skip
+
+
+def _loaded_by(modules: list[str]) -> set[str]:
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print('\\n'.join(sorted(sys.modules)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    return set(result.stdout.split())
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_a_layer_loads_nothing_from_the_layers_above_it(layer):
+    modules = sorted(
+        f"allocator.{layer}.{p.stem}"
+        for p in (PACKAGE / layer).glob("*.py")
+        if p.stem != "__init__"
+    )
+    assert modules, f"no modules in {layer}/"
+    loaded = _loaded_by(modules)
+    bad = {m for m in loaded for f in FORBIDDEN[layer] if m == f or m.startswith(f + ".")}
+    assert not bad, f"{layer}/ loads {sorted(bad)}"
+
+
+def test_the_pipeline_loads_no_command_line():
+    assert not {m for m in _loaded_by(["allocator.pipeline"]) if m.startswith("allocator.cli")}

@@ -15,7 +15,7 @@ import pandas as pd
 
 from allocator.data.schema import Inputs
 from allocator.model import families
-from allocator.report.solution import LABEL_ORDER, Solution
+from allocator.model.solution import LABEL_ORDER, Solution
 
 BINDING_TOLERANCE = 1e-7
 ZERO_PRICE = 1e-9

@@ -30,8 +30,8 @@ from allocator.errors import (
 )
 from allocator.model.families import FAMILIES, VARIABLES, name_of, relaxable
 from allocator.model.linear import Blocks, LinearModel, index_tuple, paused_gc
+from allocator.model.solution import LABEL_ORDER, Solution
 from allocator.model.sparse import CscMatrix
-from allocator.report.solution import LABEL_ORDER, Solution
 from allocator.solver.highs import highs_version, new_highs
 
 if TYPE_CHECKING:
