@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from allocator.cli import app
+from allocator.cli.commands import app
 from conftest import DATA, ROOT
 
 BROKEN = Path(__file__).resolve().parent / "broken"

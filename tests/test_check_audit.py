@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from allocator.cli import app
+from allocator.cli.commands import app
 from allocator.data.audit import audit
 from allocator.data.inputs import load_inputs
 from conftest import DATA

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from allocator.cli import app
+from allocator.cli.commands import app
 from allocator.data import schema
 from allocator.data.inputs import load_inputs
 from allocator.data.modelfile import apply_overrides, load_model_file

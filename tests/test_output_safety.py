@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from allocator.cli import app
+from allocator.cli.commands import app
 from allocator.errors import UsageError
 from allocator.pipeline import SolveOptions, run_frontier, run_solve
 from allocator.report import xlsx

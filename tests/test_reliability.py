@@ -135,7 +135,7 @@ def test_numerics_warning_names_the_rows_before_solving(tmp_path):
 def test_an_error_raised_because_a_signal_landed_in_it_counts_as_an_interrupt():
     """Ctrl-C or SIGTERM inside a compiled module's initialisation surfaces as an ImportError or
     SystemError caused by the KeyboardInterrupt: still an interrupt (exit 130), not a crash."""
-    from allocator.cli import _caused_by_interrupt
+    from allocator.cli.commands import caused_by_interrupt
 
     def failing_import():
         try:
@@ -145,5 +145,5 @@ def test_an_error_raised_because_a_signal_landed_in_it_counts_as_an_interrupt():
 
     with pytest.raises(SystemError) as caught:
         failing_import()
-    assert _caused_by_interrupt(caught.value)
-    assert not _caused_by_interrupt(ValueError("a real error"))
+    assert caused_by_interrupt(caught.value)
+    assert not caused_by_interrupt(ValueError("a real error"))

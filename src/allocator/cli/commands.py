@@ -1,4 +1,5 @@
-"""Command line: thin typer commands that call the pipeline and map errors to exit codes.
+"""Command line: the typer app, its thin commands that call the pipeline, and the mapping of
+errors and interrupts to exit codes (options are read in `options`, printed in `render`).
 
 Exit codes: 0 solved, 1 infeasible or unbounded, 2 bad input or usage, 130 interrupted.
 Heavy modules (pyomo, highspy, pandas) are imported inside commands so `--help` stays fast.
@@ -6,19 +7,28 @@ Heavy modules (pyomo, highspy, pandas) are imported inside commands so `--help` 
 
 from __future__ import annotations
 
-import math
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
-if TYPE_CHECKING:
-    from allocator.pipeline import Run, SolveOptions
+from allocator.cli.options import risk_numbers, solve_options
+from allocator.cli.render import (
+    err,
+    out,
+    print_json,
+    progress,
+    run_summary,
+    show_audit,
+    show_frontier,
+    show_run,
+    show_sweep,
+    warn,
+)
 
 app = typer.Typer(
     name="allocator",
@@ -27,10 +37,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-# Data (names, sources, paths, references) is printed as written: emoji codes such as `:x:` are
-# off, and every user-supplied string goes through `escape` so brackets are not read as markup.
-out = Console(soft_wrap=True, emoji=False)  # lines never break mid-sentence; tables still fit
-err = Console(stderr=True, emoji=False)
 
 
 @app.callback()
@@ -51,13 +57,13 @@ def exit_codes() -> Iterator[None]:
             err.print(escape(line), highlight=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
     except (KeyboardInterrupt, Exception) as exc:
-        if not _caused_by_interrupt(exc):
+        if not caused_by_interrupt(exc):
             raise
         err.print("interrupted: no run folder was written")
         raise typer.Exit(130) from None
 
 
-def _caused_by_interrupt(exc: BaseException) -> bool:
+def caused_by_interrupt(exc: BaseException) -> bool:
     """An error raised because Ctrl-C (or SIGTERM) landed inside it, e.g. an ImportError when the
     signal arrived while a compiled module was being initialised."""
     seen: set[int] = set()
@@ -68,51 +74,6 @@ def _caused_by_interrupt(exc: BaseException) -> bool:
         seen.add(id(cause))
         cause = cause.__cause__ or cause.__context__
     return False
-
-
-def _weights(text: str) -> dict[str, float]:
-    """`jobs=0.7,exports=0.3`, each number by the rule of a data cell, the weights by the rule
-    model files follow too (checks.check_weights)."""
-    from allocator.data.checks import check_weights
-    from allocator.data.numbers import parse_number
-    from allocator.errors import UsageError
-
-    weights = {}
-    try:
-        for part in text.split(","):
-            name, equals, value = part.partition("=")
-            if not equals:
-                raise ValueError(f"'{part}' is not name=number")
-            weights[name.strip()] = parse_number(value, {"": 1.0})
-        return check_weights(weights)
-    except ValueError as exc:
-        fix = getattr(exc, "fix", None) or (
-            "give jobs and exports weights from 0 to 1e6, not all 0, "
-            "e.g. --weights jobs=0.7,exports=0.3"
-        )
-        raise UsageError(f"--weights '{text}': {exc}. Fix: {fix}") from None
-
-
-def _risk_numbers(beta: float, cvar_cap: float | None) -> None:
-    """--beta and --cvar-cap, refused before any work (float() reads nan and inf as numbers)."""
-    from allocator.data.schema import MAX_JOBS
-    from allocator.errors import UsageError
-
-    if not 0 <= beta < 1:  # also refuses nan, for which every comparison is false
-        raise UsageError(
-            f"--beta {beta} is not in [0, 1): it is the share of scenarios left out of the "
-            "tail. Fix: e.g. --beta 0.9"
-        )
-    if cvar_cap is not None and not math.isfinite(cvar_cap):
-        raise UsageError(
-            f"--cvar-cap {cvar_cap} is not a finite number. Fix: give the most expected jobs "
-            "shortfall in the tail, e.g. --cvar-cap 20000, or leave it out for no cap"
-        )
-    if cvar_cap is not None and abs(cvar_cap) > MAX_JOBS:
-        raise UsageError(
-            f"--cvar-cap {cvar_cap:g} is not at most {MAX_JOBS:g} jobs in size. "
-            "Fix: give a cap in jobs, e.g. --cvar-cap 20000, or leave it out for no cap"
-        )
 
 
 INPUTS_HELP = "Dataset folder (default: the model file's, else the bundled inputs/peru2040)."
@@ -171,10 +132,10 @@ def solve(
             _check_against(check_against)
             return
 
-        _risk_numbers(beta, cvar_cap)
+        risk_numbers(beta, cvar_cap)
         opts = solve_options(model, inputs, objective, weights, targets)
         opts.out, opts.force, opts.write_model, opts.plots = out, force, write_model, plots
-        opts.warn = _warn
+        opts.warn = warn
         opts.risk, opts.beta, opts.cvar_cap, opts.scenarios, opts.seed = (
             risk,
             beta,
@@ -187,10 +148,6 @@ def solve(
             print_json(run_summary(run))
         else:
             show_run(run)
-
-
-def _warn(message: str) -> None:
-    err.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def _check_against(folder: Path) -> None:
@@ -206,50 +163,6 @@ def _check_against(folder: Path) -> None:
         f"[bold green]identical[/]: re-running {escape(str(folder))} gives the same inputs, "
         "package versions and tables, byte for byte"
     )
-
-
-def solve_options(
-    model: Path | None,
-    inputs: Path | None,
-    objective: str | None,
-    weights: str | None,
-    targets: str | None,
-) -> SolveOptions:
-    """Options from the model file (if any), then the command line on top."""
-    from allocator.pipeline import options_of
-
-    return options_of(
-        model, inputs, objective, None if weights is None else _weights(weights), targets
-    )
-
-
-def run_summary(run: Run) -> dict[str, Any]:
-    """What a script needs from a run: status, objective, outcomes, folder, top prices."""
-    from allocator.report import tables as reports
-
-    top = reports.top_shadow_prices(run.tables["shadow_prices"], 10)
-    return {
-        "status": run.solution.status,
-        "objective": run.info["objective"],
-        "outcomes": run.info["outcomes"],
-        "run_folder": None if run.folder is None else str(run.folder),
-        "top_shadow_prices": [
-            {
-                "constraint": r.constraint,
-                "description": r.description,
-                "shadow_price": r.shadow_price,
-                "unit": r.unit,
-            }
-            for r in top.itertuples()
-        ],
-    }
-
-
-def print_json(data: object) -> None:
-    """JSON on stdout, nothing else."""
-    from allocator.report.write import json_text  # strict: no bare NaN for a script to choke on
-
-    sys.stdout.write(json_text(data) + "\n")
 
 
 @app.command()
@@ -334,7 +247,7 @@ def sweep(
             "model_file": None if opts.model_file is None else str(opts.model_file),
         }
         faults = output_faults(folder)  # a full disk mid-sweep: one line; --resume continues
-        with faults, _progress(samples) as advance:
+        with faults, progress(samples) as advance:
             table = run_sweep(
                 spec, samples, seed, folder, scheduler, workers, resume, advance, serial
             )
@@ -348,51 +261,6 @@ def sweep(
             f"Wrote [bold]{escape(str(folder))}[/]: "
             + ", ".join(sorted(p.name for p in folder.iterdir()))
         )
-
-
-@contextmanager
-def _progress(total: int) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar on stderr, advanced by `advance(done, total)`; none when stderr is no
-    terminal, where it could not be erased and would leave a blank line before an error."""
-    if not err.is_terminal:
-        yield lambda _done, _total: None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task("samples", total=total)
-        yield lambda done, _total: bar.update(task, completed=done)
-
-
-def show_sweep(summary: Any, table: Any) -> None:
-    """Spread of jobs and exports, failed samples, and the least stable programs."""
-    failed = int((table["status"] != "optimal").sum())
-    for r in summary.itertuples():
-        if r.item in ("jobs", "exports_musd") and r.samples:
-            out.print(
-                f"  {r.item}: P5 {r.p5:,.0f}, P50 {r.p50:,.0f}, P95 {r.p95:,.0f} {r.unit} "
-                f"({r.samples:,} optimal samples)",
-                markup=False,
-            )
-    out.print(
-        f"  failed samples: {failed:,}"
-        + (
-            ""
-            if not failed
-            else f" ({', '.join(sorted(set(table.loc[table['status'] != 'optimal', 'status'])))})"
-        ),
-        markup=False,
-    )
-    progs = summary[summary["item"].str.startswith("program ")].copy()
-    if len(progs):
-        progs["spread"] = progs["p95"] - progs["p5"]
-        for r in progs.sort_values("spread", ascending=False).head(5).itertuples():
-            out.print(
-                f"  {r.item}: funded in {r.funded_share:.0%} of samples, P5 {r.p5:,.0f} to "
-                f"P95 {r.p95:,.0f} US$ million",
-                markup=False,
-            )
 
 
 @app.command()
@@ -420,31 +288,6 @@ def frontier(
             f"Wrote [bold]{escape(str(folder))}[/]: "
             + ", ".join(sorted(p.name for p in folder.iterdir()))
         )
-
-
-def show_frontier(table: Any) -> None:
-    """Points of the frontier with their trade-off rate."""
-    from rich.table import Table
-
-    year = int(table["year"].iloc[0])
-    grid = Table(title=f"Jobs versus exports in {year}", title_justify="left")
-    for col in (
-        "point",
-        f"exports {year} (US$ million)",
-        f"jobs {year}",
-        "jobs given up per extra US$ million of exports",
-    ):
-        grid.add_column(col, justify="right")
-    for r in table.itertuples():
-        grid.add_row(
-            str(r.point),
-            f"{r.exports_musd:,.1f}",
-            f"{r.jobs:,.0f}",
-            f"{r.tradeoff_jobs_per_musd_exports:,.4g}",
-        )
-    out.print(grid)
-    if len(table) == 1:
-        out.print("One plan is best for both jobs and exports: there is no trade-off to trace.")
 
 
 @app.command()
@@ -532,146 +375,6 @@ def check(
         show_audit(report)
 
 
-def show_audit(report: object) -> None:
-    """Disagreements with both numbers and citations, agreeing totals, warnings, assumptions."""
-    bad = report.disagreements  # type: ignore[attr-defined]
-    good = [c for c in report.comparisons if c.agrees]  # type: ignore[attr-defined]
-    out.print(f"\n[bold]Disagreements found by arithmetic on cited numbers ({len(bad)})[/]")
-    for c in bad:
-        out.print(f"  [yellow]![/] {escape(c.describe())}", highlight=False)
-    out.print(f"\n[bold]Stated totals and repeated figures that agree ({len(good)})[/]")
-    for c in good:
-        out.print(
-            f"  [green]=[/] {escape(c.fact.fact)}: {c.fact.value:,.6g} {c.fact.unit}",
-            highlight=False,
-        )
-    warns = report.warnings  # type: ignore[attr-defined]
-    out.print(f"\n[bold]Warnings ({len(warns)})[/]")
-    for w in warns:
-        out.print(f"  [yellow]![/] {escape(w)}", highlight=False)
-    assumed = report.assumptions  # type: ignore[attr-defined]
-    out.print(f"\n[bold]Assumptions: numbers with no seed behind them ({len(assumed)})[/]")
-    for a in assumed:
-        out.print(f"  - {a.file} row {a.line} ({escape(a.key)}): {escape(a.text)}", highlight=False)
-
-
-def show_run(run: Run) -> None:
-    """Objective with its unit, allocation by sector and phase, the ten largest shadow prices."""
-    from rich.table import Table
-
-    from allocator.report import tables as reports
-
-    sol, inp = run.solution, run.inputs
-    last = inp.last_milestone
-    out.print(
-        f"[bold green]Optimal[/] ({escape(run.inputs.folder)}, objective {sol.objective}): "
-        f"[bold]{sol.objective_value:,.{_digits(sol.objective_value)}f}[/] "
-        f"{_headline(run)}"
-    )
-    out.print(
-        f"  jobs in {last}: {sol.totals.get('jobs', 0):,.0f} jobs; "
-        f"exports in {last}: {sol.totals.get('exports', 0):,.0f} US$ million"
-    )
-    table = Table(title="Investment by sector and phase (US$ million)", title_justify="left")
-    grid = reports.sector_by_phase(
-        run.tables["allocation"],
-        [p.phase for p in inp.phases],
-        sorted({p.sector for p in inp.programs}),
-    )
-    grid["total"] = grid.sum(axis=1)
-    table.add_column("sector")
-    for col in grid.columns:
-        table.add_column(str(col), justify="right")
-    for sector, row in grid.iterrows():
-        table.add_row(escape(str(sector)), *[f"{v:,.0f}" for v in row])
-    table.add_row("[bold]total[/]", *[f"[bold]{v:,.0f}[/]" for v in grid.sum(axis=0)])
-    out.print(table)
-    if "risk" in run.info:
-        _show_risk(run.info["risk"])
-    _show_shortfalls(run.tables["outcomes"])
-    _show_prices(reports.top_shadow_prices(run.tables["shadow_prices"]), sol)
-    if run.folder is not None:
-        out.print(
-            f"Wrote [bold]{escape(str(run.folder))}[/]: "
-            + ", ".join(sorted(p.name for p in run.folder.iterdir()))
-        )
-
-
-def _headline(run: Run) -> str:
-    from allocator.report import tables as reports
-
-    label = reports.objective_label(run.solution, run.inputs.last_milestone)
-    risk = run.info.get("risk")
-    if risk is None:
-        return label
-    which = "expected" if risk["kind"] == "cvar" else "worst-scenario"
-    return f"{which} {label} over {risk['scenarios']} scenarios"
-
-
-def _show_risk(risk: dict[str, Any]) -> None:
-    if risk["kind"] == "worst-case":
-        out.print(
-            f"[bold]Robust plan[/] (worst case of {risk['scenarios']} scenarios): the worst "
-            f"scenario reaches {risk['objective']:,.0f} jobs; the nominal data give "
-            f"{risk['jobs_nominal']:,.0f}"
-        )
-        return
-    out.print(
-        f"[bold]Robust plan[/] (CVaR, beta {risk['beta']:g}, {risk['scenarios']} scenarios): "
-        f"expected jobs {risk['objective']:,.0f}; nominal jobs {risk['jobs_nominal']:,.0f}; "
-        f"price of risk {risk['price_of_risk']:,.4g} jobs of expected value per job of "
-        "CVaR cap"
-    )
-
-
-def _show_shortfalls(outcomes: object) -> None:
-    """The targets the plan does not reach, and by how much."""
-    missed = []
-    for r in outcomes.itertuples():  # type: ignore[attr-defined]
-        for kind, unit, target, short, got in (
-            ("jobs", "jobs", r.jobs_target, r.jobs_shortfall, r.jobs),
-            (
-                "exports",
-                "US$ million",
-                r.exports_target_musd,
-                r.exports_shortfall_musd,
-                r.exports_musd,
-            ),
-        ):
-            if short == short and short is not None and short > 1e-6:  # not NaN, not met
-                missed.append(
-                    f"  {kind} of {r.dimension} {r.member} in {r.year}: target "
-                    f"{target:,.0f}, reached {got:,.0f}, short by {short:,.0f} {unit}"
-                )
-    if missed:
-        out.print(f"[bold]Targets this plan does not reach ({len(missed)})[/]")
-        for line in missed:
-            out.print(escape(line), highlight=False)
-    else:
-        out.print("[bold]Every target is reached.[/]")
-
-
-def _show_prices(top: object, sol: object) -> None:
-    from rich.table import Table
-
-    unit = sol.objective_unit  # type: ignore[attr-defined]
-    table = Table(
-        title=f"Largest shadow prices: what 1 US$ million more of a limit does to "
-        f"the objective ({unit} per musd)",
-        title_justify="left",
-    )
-    table.add_column("binding constraint, in plain words", ratio=3)
-    table.add_column(f"+1 musd gives ({unit})", justify="right", no_wrap=True)
-    table.add_column("row in model.lp", overflow="fold", ratio=2)
-    for r in top.itertuples():  # type: ignore[attr-defined]
-        table.add_row(escape(r.description), f"{r.shadow_price:+,.4g}", escape(r.constraint))
-    out.print(table)
-
-
-def _digits(value: float) -> int:
-    return 0 if abs(value) >= 100 else 4
-
-
 def _interrupt(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
@@ -685,11 +388,7 @@ def main() -> None:
     try:
         sys.exit(app())
     except (KeyboardInterrupt, Exception) as exc:  # between commands: nothing written yet
-        if not _caused_by_interrupt(exc):
+        if not caused_by_interrupt(exc):
             raise
         err.print("interrupted: no run folder was written")
         sys.exit(130)
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,6 @@
+"""The `allocator` command line: typer commands (`commands`), their options (`options`) and
+their rich renderers (`render`). `main` is the console-script entry point."""
+
+from allocator.cli.commands import app, main
+
+__all__ = ["app", "main"]

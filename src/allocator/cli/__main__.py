@@ -1,0 +1,6 @@
+"""`python -m allocator.cli`: the same as the `allocator` command."""
+
+from allocator.cli.commands import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,266 @@
+"""Rich renderers of the command line: the two Consoles, and what each command prints (a run,
+a sweep, a frontier, an audit, warnings, the progress bar, JSON for scripts).
+
+Data (names, sources, paths, references) is printed as written: emoji codes such as `:x:` are
+off, and every user-supplied string goes through `escape` so brackets are not read as markup.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.markup import escape
+
+if TYPE_CHECKING:
+    from allocator.pipeline import Run
+
+out = Console(soft_wrap=True, emoji=False)  # lines never break mid-sentence; tables still fit
+err = Console(stderr=True, emoji=False)
+
+
+def warn(message: str) -> None:
+    """A warning on stderr, one line."""
+    err.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def run_summary(run: Run) -> dict[str, Any]:
+    """What a script needs from a run: status, objective, outcomes, folder, top prices."""
+    from allocator.report import tables as reports
+
+    top = reports.top_shadow_prices(run.tables["shadow_prices"], 10)
+    return {
+        "status": run.solution.status,
+        "objective": run.info["objective"],
+        "outcomes": run.info["outcomes"],
+        "run_folder": None if run.folder is None else str(run.folder),
+        "top_shadow_prices": [
+            {
+                "constraint": r.constraint,
+                "description": r.description,
+                "shadow_price": r.shadow_price,
+                "unit": r.unit,
+            }
+            for r in top.itertuples()
+        ],
+    }
+
+
+def print_json(data: object) -> None:
+    """JSON on stdout, nothing else."""
+    from allocator.report.write import json_text  # strict: no bare NaN for a script to choke on
+
+    sys.stdout.write(json_text(data) + "\n")
+
+
+@contextmanager
+def progress(total: int) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr, advanced by `advance(done, total)`; none when stderr is no
+    terminal, where it could not be erased and would leave a blank line before an error."""
+    if not err.is_terminal:
+        yield lambda _done, _total: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("samples", total=total)
+        yield lambda done, _total: bar.update(task, completed=done)
+
+
+def show_sweep(summary: Any, table: Any) -> None:
+    """Spread of jobs and exports, failed samples, and the least stable programs."""
+    failed = int((table["status"] != "optimal").sum())
+    for r in summary.itertuples():
+        if r.item in ("jobs", "exports_musd") and r.samples:
+            out.print(
+                f"  {r.item}: P5 {r.p5:,.0f}, P50 {r.p50:,.0f}, P95 {r.p95:,.0f} {r.unit} "
+                f"({r.samples:,} optimal samples)",
+                markup=False,
+            )
+    out.print(
+        f"  failed samples: {failed:,}"
+        + (
+            ""
+            if not failed
+            else f" ({', '.join(sorted(set(table.loc[table['status'] != 'optimal', 'status'])))})"
+        ),
+        markup=False,
+    )
+    progs = summary[summary["item"].str.startswith("program ")].copy()
+    if len(progs):
+        progs["spread"] = progs["p95"] - progs["p5"]
+        for r in progs.sort_values("spread", ascending=False).head(5).itertuples():
+            out.print(
+                f"  {r.item}: funded in {r.funded_share:.0%} of samples, P5 {r.p5:,.0f} to "
+                f"P95 {r.p95:,.0f} US$ million",
+                markup=False,
+            )
+
+
+def show_frontier(table: Any) -> None:
+    """Points of the frontier with their trade-off rate."""
+    from rich.table import Table
+
+    year = int(table["year"].iloc[0])
+    grid = Table(title=f"Jobs versus exports in {year}", title_justify="left")
+    for col in (
+        "point",
+        f"exports {year} (US$ million)",
+        f"jobs {year}",
+        "jobs given up per extra US$ million of exports",
+    ):
+        grid.add_column(col, justify="right")
+    for r in table.itertuples():
+        grid.add_row(
+            str(r.point),
+            f"{r.exports_musd:,.1f}",
+            f"{r.jobs:,.0f}",
+            f"{r.tradeoff_jobs_per_musd_exports:,.4g}",
+        )
+    out.print(grid)
+    if len(table) == 1:
+        out.print("One plan is best for both jobs and exports: there is no trade-off to trace.")
+
+
+def show_audit(report: object) -> None:
+    """Disagreements with both numbers and citations, agreeing totals, warnings, assumptions."""
+    bad = report.disagreements  # type: ignore[attr-defined]
+    good = [c for c in report.comparisons if c.agrees]  # type: ignore[attr-defined]
+    out.print(f"\n[bold]Disagreements found by arithmetic on cited numbers ({len(bad)})[/]")
+    for c in bad:
+        out.print(f"  [yellow]![/] {escape(c.describe())}", highlight=False)
+    out.print(f"\n[bold]Stated totals and repeated figures that agree ({len(good)})[/]")
+    for c in good:
+        out.print(
+            f"  [green]=[/] {escape(c.fact.fact)}: {c.fact.value:,.6g} {c.fact.unit}",
+            highlight=False,
+        )
+    warns = report.warnings  # type: ignore[attr-defined]
+    out.print(f"\n[bold]Warnings ({len(warns)})[/]")
+    for w in warns:
+        out.print(f"  [yellow]![/] {escape(w)}", highlight=False)
+    assumed = report.assumptions  # type: ignore[attr-defined]
+    out.print(f"\n[bold]Assumptions: numbers with no seed behind them ({len(assumed)})[/]")
+    for a in assumed:
+        out.print(f"  - {a.file} row {a.line} ({escape(a.key)}): {escape(a.text)}", highlight=False)
+
+
+def show_run(run: Run) -> None:
+    """Objective with its unit, allocation by sector and phase, the ten largest shadow prices."""
+    from rich.table import Table
+
+    from allocator.report import tables as reports
+
+    sol, inp = run.solution, run.inputs
+    last = inp.last_milestone
+    out.print(
+        f"[bold green]Optimal[/] ({escape(run.inputs.folder)}, objective {sol.objective}): "
+        f"[bold]{sol.objective_value:,.{_digits(sol.objective_value)}f}[/] "
+        f"{_headline(run)}"
+    )
+    out.print(
+        f"  jobs in {last}: {sol.totals.get('jobs', 0):,.0f} jobs; "
+        f"exports in {last}: {sol.totals.get('exports', 0):,.0f} US$ million"
+    )
+    table = Table(title="Investment by sector and phase (US$ million)", title_justify="left")
+    grid = reports.sector_by_phase(
+        run.tables["allocation"],
+        [p.phase for p in inp.phases],
+        sorted({p.sector for p in inp.programs}),
+    )
+    grid["total"] = grid.sum(axis=1)
+    table.add_column("sector")
+    for col in grid.columns:
+        table.add_column(str(col), justify="right")
+    for sector, row in grid.iterrows():
+        table.add_row(escape(str(sector)), *[f"{v:,.0f}" for v in row])
+    table.add_row("[bold]total[/]", *[f"[bold]{v:,.0f}[/]" for v in grid.sum(axis=0)])
+    out.print(table)
+    if "risk" in run.info:
+        _show_risk(run.info["risk"])
+    _show_shortfalls(run.tables["outcomes"])
+    _show_prices(reports.top_shadow_prices(run.tables["shadow_prices"]), sol)
+    if run.folder is not None:
+        out.print(
+            f"Wrote [bold]{escape(str(run.folder))}[/]: "
+            + ", ".join(sorted(p.name for p in run.folder.iterdir()))
+        )
+
+
+def _headline(run: Run) -> str:
+    from allocator.report import tables as reports
+
+    label = reports.objective_label(run.solution, run.inputs.last_milestone)
+    risk = run.info.get("risk")
+    if risk is None:
+        return label
+    which = "expected" if risk["kind"] == "cvar" else "worst-scenario"
+    return f"{which} {label} over {risk['scenarios']} scenarios"
+
+
+def _show_risk(risk: dict[str, Any]) -> None:
+    if risk["kind"] == "worst-case":
+        out.print(
+            f"[bold]Robust plan[/] (worst case of {risk['scenarios']} scenarios): the worst "
+            f"scenario reaches {risk['objective']:,.0f} jobs; the nominal data give "
+            f"{risk['jobs_nominal']:,.0f}"
+        )
+        return
+    out.print(
+        f"[bold]Robust plan[/] (CVaR, beta {risk['beta']:g}, {risk['scenarios']} scenarios): "
+        f"expected jobs {risk['objective']:,.0f}; nominal jobs {risk['jobs_nominal']:,.0f}; "
+        f"price of risk {risk['price_of_risk']:,.4g} jobs of expected value per job of "
+        "CVaR cap"
+    )
+
+
+def _show_shortfalls(outcomes: object) -> None:
+    """The targets the plan does not reach, and by how much."""
+    missed = []
+    for r in outcomes.itertuples():  # type: ignore[attr-defined]
+        for kind, unit, target, short, got in (
+            ("jobs", "jobs", r.jobs_target, r.jobs_shortfall, r.jobs),
+            (
+                "exports",
+                "US$ million",
+                r.exports_target_musd,
+                r.exports_shortfall_musd,
+                r.exports_musd,
+            ),
+        ):
+            if short == short and short is not None and short > 1e-6:  # not NaN, not met
+                missed.append(
+                    f"  {kind} of {r.dimension} {r.member} in {r.year}: target "
+                    f"{target:,.0f}, reached {got:,.0f}, short by {short:,.0f} {unit}"
+                )
+    if missed:
+        out.print(f"[bold]Targets this plan does not reach ({len(missed)})[/]")
+        for line in missed:
+            out.print(escape(line), highlight=False)
+    else:
+        out.print("[bold]Every target is reached.[/]")
+
+
+def _show_prices(top: object, sol: object) -> None:
+    from rich.table import Table
+
+    unit = sol.objective_unit  # type: ignore[attr-defined]
+    table = Table(
+        title=f"Largest shadow prices: what 1 US$ million more of a limit does to "
+        f"the objective ({unit} per musd)",
+        title_justify="left",
+    )
+    table.add_column("binding constraint, in plain words", ratio=3)
+    table.add_column(f"+1 musd gives ({unit})", justify="right", no_wrap=True)
+    table.add_column("row in model.lp", overflow="fold", ratio=2)
+    for r in top.itertuples():  # type: ignore[attr-defined]
+        table.add_row(escape(r.description), f"{r.shadow_price:+,.4g}", escape(r.constraint))
+    out.print(table)
+
+
+def _digits(value: float) -> int:
+    return 0 if abs(value) >= 100 else 4
