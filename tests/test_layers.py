@@ -110,3 +110,11 @@ def test_a_layer_loads_nothing_from_the_layers_above_it(layer):
 
 def test_the_pipeline_loads_no_command_line():
     assert not {m for m in _loaded_by(["allocator.pipeline"]) if m.startswith("allocator.cli")}
+
+
+def test_no_private_name_is_imported_across_modules():
+    for path in [*MODULES, *(ROOT / "tests").glob("*.py"), *(ROOT / "bench").glob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("allocator"):
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                assert not private, f"{path.name} imports {private} from {node.module}"
