@@ -19,9 +19,10 @@ from typer.testing import CliRunner
 
 from allocator.cli.commands import app
 from allocator.errors import UsageError
-from allocator.pipeline import SolveOptions, run_frontier, run_solve
+from allocator.pipeline import SolveOptions, run_solve
 from allocator.report import xlsx
 from allocator.studies.sweeprun import run_sweep
+from allocator.tradeoff import run_frontier
 from conftest import BASELINE, DATA, ROOT, cli, digest
 
 

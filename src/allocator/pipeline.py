@@ -1,4 +1,8 @@
-"""The pipeline as four calls: load -> build -> solve -> write. The CLI and the tests use this."""
+"""The pipeline as four calls: load -> build -> solve -> write. The CLI and the tests use this.
+
+The one place the steps are chained; what re-runs them sits beside it (`comparison`, `tradeoff`,
+`recheck`, `project`).
+"""
 
 from __future__ import annotations
 
@@ -216,6 +220,8 @@ def run_solve(opts: SolveOptions) -> Run:
         if opts.write_model:
             write_model(lp, objective_costs(lp, opts.objective, sol.weights or opts.weights), f)
         if opts.plots:
+            from allocator.report.plots import write_plots  # matplotlib only when asked
+
             write_plots(tables, f, label)
         return None
 
@@ -250,7 +256,7 @@ def run_info(
             "least_weighted_target_shortfall": sol.totals.get("weighted_shortfall"),
         },
         "solver": sol.solver,
-        "packages": {"python": platform.python_version(), **{p: _version(p) for p in PACKAGES}},
+        "packages": {"python": platform.python_version(), **{p: version_of(p) for p in PACKAGES}},
         "timings_s": {k: round(v, 4) for k, v in timings.items()},
         "inputs": {"folder": str(opts.inputs), "sha256": dict(sorted(inp.file_hashes.items()))},
         "options": {
@@ -274,242 +280,12 @@ def run_info(
     }
 
 
-def _version(package: str) -> str:
+def version_of(package: str) -> str:
+    """The installed version of `package`, or "not installed"."""
     try:
         return importlib.metadata.version(package)
     except importlib.metadata.PackageNotFoundError:
         return "not installed"
-
-
-def write_plots(tables: dict[str, pd.DataFrame], folder: Path, label: str) -> list[Path]:
-    """allocation.png (investment by phase and sector) and shadow_prices.png."""
-    from allocator.report.plots import plot_allocation, plot_shadow_prices
-
-    return [
-        plot_allocation(
-            tables["allocation"],
-            folder / "allocation.png",
-            f"Investment by phase and sector: {label}",
-        ),
-        plot_shadow_prices(
-            tables["shadow_prices"],
-            folder / "shadow_prices.png",
-            f"Binding constraints by shadow price: {label}",
-        ),
-    ]
-
-
-def run_frontier(opts: SolveOptions, points: int) -> tuple[Path, pd.DataFrame]:
-    """Trace the frontier and write frontier.csv, frontier.png and run.json atomically."""
-    from allocator.studies.frontier import frontier_table
-
-    if opts.out is not None:
-        check_target(opts.out, opts.force, sources_of(opts))
-    inp = load_dataset(opts.inputs, opts.overrides, str(opts.model_file))
-    lp, _ = build_lp(inp, opts.targets)
-    apply_options(lp, opts.solver)
-    table = frontier_table(inp, lp, points)
-    label = opts.name or Path(opts.inputs).name
-    folder = opts.out or default_run_dir(opts.results, label, "frontier")
-    info = {
-        "command": "frontier",
-        "points": points,
-        "targets": opts.targets,
-        "inputs": {"folder": str(opts.inputs), "sha256": dict(sorted(inp.file_hashes.items()))},
-        "packages": {"python": platform.python_version(), **{p: _version(p) for p in PACKAGES}},
-    }
-    with atomic_run_dir(folder, opts.force, sources_of(opts)) as tmp:
-        write_run(tmp, {"frontier": table}, info, _frontier_plot(table), command="frontier")
-    return folder, table
-
-
-def _frontier_plot(table: pd.DataFrame) -> Any:
-    def draw(folder: Path) -> object:
-        from allocator.report.plots import plot_frontier
-
-        return plot_frontier(table, folder / "frontier.png", "Jobs versus exports")
-
-    return draw
-
-
-def init_project(folder: Path) -> list[Path]:
-    """Copy the baseline dataset and a model file into a new project folder, atomically."""
-    import shutil
-
-    label = "project folder"
-    if folder.is_dir() and not folder.is_symlink() and any(folder.iterdir()):
-        raise UsageError(f"{folder} exists and is not empty. Fix: choose a new folder")
-    source = default_inputs()
-    with atomic_run_dir(folder, False, [("dataset", source)], label) as tmp:
-        shutil.copytree(source, tmp / "inputs")
-        readme = Path(__file__).resolve().parents[2] / "inputs" / "README.md"
-        if readme.is_file():
-            shutil.copy(readme, tmp / "inputs" / "README.md")
-        (tmp / "models").mkdir()
-        _write_scenario(tmp / "models" / "scenario.yaml")
-    return sorted(p for p in folder.rglob("*") if p.is_file())
-
-
-def _write_scenario(model: Path) -> None:
-    model.write_text(
-        "# A scenario: which dataset, which objective, and changes to the data.\n"
-        "name: scenario\n"
-        "description: Copy of the Peru 2040 baseline; edit the inputs and this file.\n"
-        "dataset: ../inputs\n"
-        "objective: jobs          # jobs, exports or weighted\n"
-        "targets: soft            # off, soft or hard\n"
-        "overrides: []\n"
-        "# overrides:\n"
-        "#   - scale_budget: {pool: scaleup, phase: phase2, factor: 0.8}\n"
-        "#   - exclude_pool: korea\n"
-        "#   - exclude_program: gold_processing\n"
-        "#   - set_coefficient: {program: copper_processing, column: jobs_per_musd, value: 9}\n"
-        "#   - group_limit: {dimension: sector, member: automotive, phase: all, max_musd: 3000}\n",
-        encoding="utf-8",
-    )
-
-
-def compare_items(items: list[str], inputs: Path | None, targets: str | None) -> list[Any]:
-    """A view per item: an objective name (solved on `inputs`), a model file, or a run folder."""
-    return _views(_compare_plan(items, inputs, targets))
-
-
-def _views(steps: list[tuple[str, SolveOptions | Path]]) -> list[Any]:
-    from allocator.studies.compare import load_run, view_of
-
-    views = []
-    for item, what in steps:
-        if isinstance(what, SolveOptions):
-            run = plan(what)
-            label = item if item in OBJECTIVES else Path(item).stem
-            views.append(view_of(label, run.info, run.tables))
-        else:
-            views.append(load_run(what))
-    return views
-
-
-def _compare_plan(
-    items: list[str], inputs: Path | None, targets: str | None
-) -> list[tuple[str, SolveOptions | Path]]:
-    """Each item with what it needs: the options to solve it, or the run folder to read."""
-    steps: list[tuple[str, SolveOptions | Path]] = []
-    for item in items:
-        path = Path(item)
-        if item in OBJECTIVES:
-            steps.append((item, options_of(None, inputs, item, None, targets)))
-        elif path.suffix in (".yaml", ".yml"):
-            steps.append((item, options_of(path, inputs, None, None, targets)))
-        elif path.is_dir():
-            steps.append((item, path))
-        else:
-            raise UsageError(
-                f"'{item}' is not an objective ({', '.join(OBJECTIVES)}), a model "
-                "file (.yaml) or a run folder. Fix: name one of those"
-            )
-    return steps
-
-
-def run_compare(
-    items: list[str], inputs: Path | None, targets: str | None, out: Path | None, force: bool
-) -> tuple[Path, pd.DataFrame]:
-    """Compare the items and write compare.csv, compare.xlsx and run.json atomically; the folder
-    is checked against every input (datasets, model files, run folders) before any solve."""
-    from allocator.report.write import write_run_json
-    from allocator.studies.compare import compare, write_compare
-
-    steps = _compare_plan(items, inputs, targets)
-    sources: list[tuple[str, Path | None]] = []
-    for _, what in steps:
-        sources += sources_of(what) if isinstance(what, SolveOptions) else [("run folder", what)]
-    folder = out or default_run_dir(
-        Path("results"), "compare", "-".join(Path(i).stem for i in items)[:60]
-    )
-    if out is not None:
-        check_target(out, force, sources)
-    table = compare(_views(steps))
-    info = {
-        "command": "compare",
-        "items": items,
-        "targets": targets,
-        "packages": {"python": platform.python_version(), **{p: _version(p) for p in PACKAGES}},
-    }
-    with atomic_run_dir(folder, force, sources) as tmp:
-        write_compare(table, tmp)
-        write_run_json(info, tmp, "compare")
-    return folder, table
-
-
-def options_of_run(folder: Path) -> SolveOptions:
-    """The options a run folder's run.json records, to repeat it."""
-    import json
-
-    path = folder / "run.json"
-    if not path.is_file():
-        raise UsageError(f"{folder} has no run.json. Fix: pass a folder written by allocator solve")
-    info = json.loads(path.read_text(encoding="utf-8"))
-    if info.get("command", "solve") != "solve":
-        raise UsageError(
-            f"{folder} was written by allocator {info['command']}, not solve. "
-            "Fix: pass a folder written by allocator solve"
-        )
-    o = info.get("options", {})
-    opts = SolveOptions(
-        inputs=Path(info["inputs"]["folder"]),
-        objective=o.get("objective", "jobs"),
-        targets=o.get("targets", "soft"),
-        solver=o.get("solver") or {},
-    )
-    if o.get("weights"):
-        opts.weights = o["weights"]
-    if o.get("model_file"):
-        model, _ = load_model_file(Path(o["model_file"]))
-        opts.model_file, opts.overrides = Path(o["model_file"]), model.overrides
-    return opts
-
-
-def check_against(folder: Path) -> list[str]:
-    """Re-run what `folder` records and list every difference: inputs, versions, tables."""
-    import json
-    import tempfile
-
-    from allocator.report.write import write_csv
-
-    info = (
-        json.loads((folder / "run.json").read_text(encoding="utf-8"))
-        if (folder / "run.json").is_file()
-        else {}
-    )
-    opts = options_of_run(folder)
-    run = plan(opts)
-    now = run.inputs.file_hashes
-    diffs = [
-        f"input {name} changed: sha256 {old[:12]}... then, {now.get(name, 'missing')[:12]}... now"
-        for name, old in info["inputs"]["sha256"].items()
-        if now.get(name) != old
-    ]
-    diffs += [
-        f"package {p}: {v} then, {run.info['packages'].get(p)} now"
-        for p, v in info.get("packages", {}).items()
-        if run.info["packages"].get(p) != v
-    ]
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, frame in run.tables.items():
-            new, old = Path(tmp) / f"{name}.csv", folder / f"{name}.csv"
-            write_csv(frame, new)
-            diffs += _file_diff(old, new)
-    return diffs
-
-
-def _file_diff(old: Path, new: Path) -> list[str]:
-    if not old.is_file():
-        return [f"{old.name}: missing from the run folder"]
-    a, b = old.read_bytes().splitlines(), new.read_bytes().splitlines()
-    if a == b:
-        return []
-    row = next(
-        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
-    )
-    return [f"{old.name}: differs from row {row + 1} ({len(a)} rows then, {len(b)} now)"]
 
 
 def robust_spec(inp: Inputs, opts: SolveOptions) -> Robust:

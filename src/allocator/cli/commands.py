@@ -152,7 +152,7 @@ def solve(
 
 def _check_against(folder: Path) -> None:
     from allocator.errors import NotOptimalError
-    from allocator.pipeline import check_against
+    from allocator.recheck import check_against
 
     diffs = check_against(folder)
     if diffs:
@@ -185,7 +185,7 @@ def compare(
 ) -> None:
     """Compare plans side by side: objectives, outcomes, sector x phase, prices, differences."""
     with exit_codes():
-        from allocator.pipeline import run_compare
+        from allocator.comparison import run_compare
         from allocator.studies.compare import show_compare
 
         if len(items) < 2:
@@ -278,7 +278,7 @@ def frontier(
 ) -> None:
     """Trace the jobs-versus-exports Pareto frontier (epsilon-constraint, warm re-solves)."""
     with exit_codes():
-        from allocator.pipeline import run_frontier
+        from allocator.tradeoff import run_frontier
 
         opts = solve_options(model, inputs, None, None, targets)
         opts.out, opts.force = out_dir, force
@@ -296,7 +296,7 @@ def init(
 ) -> None:
     """Start a new country or scenario from a copy of the baseline dataset and a model file."""
     with exit_codes():
-        from allocator.pipeline import init_project
+        from allocator.project import init_project
 
         made = init_project(folder)
         out.print(

@@ -1,5 +1,7 @@
 """Slide-size PNG charts of a run: investment by phase, shadow prices, jobs-exports frontier.
 
+`write_plots` writes a run's two charts; `frontier_plot` draws frontier.png into a run folder.
+
 Every function takes plain pandas tables (the run's CSV tables, never the Pyomo model) and a
 target path, writes one 10 x 6 inch PNG at 150 dpi (1500 x 900 pixels) and returns the path.
 Each figure is a `matplotlib.figure.Figure` drawn by its own Agg canvas: pyplot and the
@@ -14,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -186,6 +189,31 @@ def plot_sweep(sweep: pd.DataFrame, path: Path | str, title: str, year: int | No
             axis.set_major_formatter(FuncFormatter(_tick))
         ax.legend(loc="best", frameon=False)
     return Path(path)
+
+
+def write_plots(tables: dict[str, pd.DataFrame], folder: Path, label: str) -> list[Path]:
+    """allocation.png (investment by phase and sector) and shadow_prices.png."""
+    return [
+        plot_allocation(
+            tables["allocation"],
+            folder / "allocation.png",
+            f"Investment by phase and sector: {label}",
+        ),
+        plot_shadow_prices(
+            tables["shadow_prices"],
+            folder / "shadow_prices.png",
+            f"Binding constraints by shadow price: {label}",
+        ),
+    ]
+
+
+def frontier_plot(table: pd.DataFrame) -> Any:
+    """What writes frontier.png of `table` into a run folder (the `extra` of `write_run`)."""
+
+    def draw(folder: Path) -> object:
+        return plot_frontier(table, folder / "frontier.png", "Jobs versus exports")
+
+    return draw
 
 
 @contextmanager

@@ -1,0 +1,94 @@
+"""Plans side by side as a run: `compare_items` turns each item (an objective, a model file or
+a run folder) into a view, solving what needs solving; `run_compare` writes compare.csv,
+compare.xlsx and run.json. The views and the table are `allocator.studies.compare`.
+"""
+
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from allocator.errors import UsageError
+from allocator.model.build import OBJECTIVES
+from allocator.pipeline import (
+    PACKAGES,
+    SolveOptions,
+    options_of,
+    plan,
+    sources_of,
+    version_of,
+)
+from allocator.report.write import atomic_run_dir, check_target, default_run_dir
+
+
+def compare_items(items: list[str], inputs: Path | None, targets: str | None) -> list[Any]:
+    """A view per item: an objective name (solved on `inputs`), a model file, or a run folder."""
+    return _views(_compare_plan(items, inputs, targets))
+
+
+def _views(steps: list[tuple[str, SolveOptions | Path]]) -> list[Any]:
+    from allocator.studies.compare import load_run, view_of
+
+    views = []
+    for item, what in steps:
+        if isinstance(what, SolveOptions):
+            run = plan(what)
+            label = item if item in OBJECTIVES else Path(item).stem
+            views.append(view_of(label, run.info, run.tables))
+        else:
+            views.append(load_run(what))
+    return views
+
+
+def _compare_plan(
+    items: list[str], inputs: Path | None, targets: str | None
+) -> list[tuple[str, SolveOptions | Path]]:
+    """Each item with what it needs: the options to solve it, or the run folder to read."""
+    steps: list[tuple[str, SolveOptions | Path]] = []
+    for item in items:
+        path = Path(item)
+        if item in OBJECTIVES:
+            steps.append((item, options_of(None, inputs, item, None, targets)))
+        elif path.suffix in (".yaml", ".yml"):
+            steps.append((item, options_of(path, inputs, None, None, targets)))
+        elif path.is_dir():
+            steps.append((item, path))
+        else:
+            raise UsageError(
+                f"'{item}' is not an objective ({', '.join(OBJECTIVES)}), a model "
+                "file (.yaml) or a run folder. Fix: name one of those"
+            )
+    return steps
+
+
+def run_compare(
+    items: list[str], inputs: Path | None, targets: str | None, out: Path | None, force: bool
+) -> tuple[Path, pd.DataFrame]:
+    """Compare the items and write compare.csv, compare.xlsx and run.json atomically; the folder
+    is checked against every input (datasets, model files, run folders) before any solve."""
+    from allocator.report.write import write_run_json
+    from allocator.studies.compare import compare, write_compare
+
+    steps = _compare_plan(items, inputs, targets)
+    sources: list[tuple[str, Path | None]] = []
+    for _, what in steps:
+        sources += sources_of(what) if isinstance(what, SolveOptions) else [("run folder", what)]
+    folder = out or default_run_dir(
+        Path("results"), "compare", "-".join(Path(i).stem for i in items)[:60]
+    )
+    if out is not None:
+        check_target(out, force, sources)
+    table = compare(_views(steps))
+    info = {
+        "command": "compare",
+        "items": items,
+        "targets": targets,
+        "packages": {"python": platform.python_version(), **{p: version_of(p) for p in PACKAGES}},
+    }
+    with atomic_run_dir(folder, force, sources) as tmp:
+        write_compare(table, tmp)
+        write_run_json(info, tmp, "compare")
+    return folder, table

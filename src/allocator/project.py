@@ -1,0 +1,48 @@
+"""A new project folder (`allocator init`): a copy of the baseline dataset and a model file
+written from its template, `models/scenario.yaml`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from allocator.errors import UsageError
+from allocator.pipeline import default_inputs
+from allocator.report.write import atomic_run_dir
+
+
+def init_project(folder: Path) -> list[Path]:
+    """Copy the baseline dataset and a model file into a new project folder, atomically."""
+    import shutil
+
+    label = "project folder"
+    if folder.is_dir() and not folder.is_symlink() and any(folder.iterdir()):
+        raise UsageError(f"{folder} exists and is not empty. Fix: choose a new folder")
+    source = default_inputs()
+    with atomic_run_dir(folder, False, [("dataset", source)], label) as tmp:
+        shutil.copytree(source, tmp / "inputs")
+        readme = Path(__file__).resolve().parents[2] / "inputs" / "README.md"
+        if readme.is_file():
+            shutil.copy(readme, tmp / "inputs" / "README.md")
+        (tmp / "models").mkdir()
+        _write_scenario(tmp / "models" / "scenario.yaml")
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def _write_scenario(model: Path) -> None:
+    model.write_text(
+        "# A scenario: which dataset, which objective, and changes to the data.\n"
+        "name: scenario\n"
+        "description: Copy of the Peru 2040 baseline; edit the inputs and this file.\n"
+        "dataset: ../inputs\n"
+        "objective: jobs          # jobs, exports or weighted\n"
+        "targets: soft            # off, soft or hard\n"
+        "overrides: []\n"
+        "# overrides:\n"
+        "#   - scale_budget: {pool: scaleup, phase: phase2, factor: 0.8}\n"
+        "#   - exclude_pool: korea\n"
+        "#   - exclude_program: gold_processing\n"
+        "#   - set_coefficient: {program: copper_processing, column: jobs_per_musd, value: 9}\n"
+        "#   - group_limit: {dimension: sector, member: automotive, phase: all, max_musd: 3000}\n",
+        encoding="utf-8",
+    )

@@ -1,0 +1,85 @@
+"""Re-checking a run folder (`allocator solve --check-against`): `options_of_run` reads the
+options its run.json records, `check_against` re-runs them and lists every difference in
+inputs, package versions and tables.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from allocator.data.modelfile import load_model_file
+from allocator.errors import UsageError
+from allocator.pipeline import SolveOptions, plan
+
+
+def options_of_run(folder: Path) -> SolveOptions:
+    """The options a run folder's run.json records, to repeat it."""
+    import json
+
+    path = folder / "run.json"
+    if not path.is_file():
+        raise UsageError(f"{folder} has no run.json. Fix: pass a folder written by allocator solve")
+    info = json.loads(path.read_text(encoding="utf-8"))
+    if info.get("command", "solve") != "solve":
+        raise UsageError(
+            f"{folder} was written by allocator {info['command']}, not solve. "
+            "Fix: pass a folder written by allocator solve"
+        )
+    o = info.get("options", {})
+    opts = SolveOptions(
+        inputs=Path(info["inputs"]["folder"]),
+        objective=o.get("objective", "jobs"),
+        targets=o.get("targets", "soft"),
+        solver=o.get("solver") or {},
+    )
+    if o.get("weights"):
+        opts.weights = o["weights"]
+    if o.get("model_file"):
+        model, _ = load_model_file(Path(o["model_file"]))
+        opts.model_file, opts.overrides = Path(o["model_file"]), model.overrides
+    return opts
+
+
+def check_against(folder: Path) -> list[str]:
+    """Re-run what `folder` records and list every difference: inputs, versions, tables."""
+    import json
+    import tempfile
+
+    from allocator.report.write import write_csv
+
+    info = (
+        json.loads((folder / "run.json").read_text(encoding="utf-8"))
+        if (folder / "run.json").is_file()
+        else {}
+    )
+    opts = options_of_run(folder)
+    run = plan(opts)
+    now = run.inputs.file_hashes
+    diffs = [
+        f"input {name} changed: sha256 {old[:12]}... then, {now.get(name, 'missing')[:12]}... now"
+        for name, old in info["inputs"]["sha256"].items()
+        if now.get(name) != old
+    ]
+    diffs += [
+        f"package {p}: {v} then, {run.info['packages'].get(p)} now"
+        for p, v in info.get("packages", {}).items()
+        if run.info["packages"].get(p) != v
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, frame in run.tables.items():
+            new, old = Path(tmp) / f"{name}.csv", folder / f"{name}.csv"
+            write_csv(frame, new)
+            diffs += _file_diff(old, new)
+    return diffs
+
+
+def _file_diff(old: Path, new: Path) -> list[str]:
+    if not old.is_file():
+        return [f"{old.name}: missing from the run folder"]
+    a, b = old.read_bytes().splitlines(), new.read_bytes().splitlines()
+    if a == b:
+        return []
+    row = next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
+    return [f"{old.name}: differs from row {row + 1} ({len(a)} rows then, {len(b)} now)"]
