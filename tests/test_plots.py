@@ -12,6 +12,7 @@ import pytest
 from allocator.data.inputs import load_inputs
 from allocator.pipeline import solve_inputs, tables_of
 from allocator.report import plots
+from allocator.report.tables import sector_by_phase, top_shadow_prices
 from conftest import BASELINE, DATA
 
 
@@ -57,7 +58,7 @@ def shadow_prices() -> pd.DataFrame:
 
 
 def test_sector_by_phase_orders_phases_by_first_year(allocation: pd.DataFrame) -> None:
-    table = plots._sector_by_phase(allocation)
+    table = sector_by_phase(allocation)
     assert list(table.columns) == ["p1", "p2"]
     assert list(table.index) == ["s1", "s2", "s3"]
     assert table.sum().tolist() == [100.0, 300.0]
@@ -91,14 +92,14 @@ def test_plot_allocation_empty(tmp_path: Path) -> None:
 
 def test_plot_shadow_prices(shadow_prices: pd.DataFrame, tmp_path: Path) -> None:
     _check_png(plots.plot_shadow_prices(shadow_prices, tmp_path / "sp.png", "Shadow prices"))
-    top = plots._top_prices(shadow_prices, 12)
+    top = top_shadow_prices(shadow_prices, 12)
     assert top["constraint"].tolist() == ["budget(public,p1)", "program_floor(b)"]
-    assert plots._top_prices(shadow_prices, 1)["constraint"].tolist() == ["budget(public,p1)"]
+    assert top_shadow_prices(shadow_prices, 1)["constraint"].tolist() == ["budget(public,p1)"]
 
 
 def test_plot_shadow_prices_none_binding(shadow_prices: pd.DataFrame, tmp_path: Path) -> None:
     zero = shadow_prices.assign(shadow_price=[0.0, 1e-12, 0.0])
-    assert plots._top_prices(zero, 12).empty
+    assert top_shadow_prices(zero, 12).empty
     _check_png(plots.plot_shadow_prices(zero, tmp_path / "sp.png", "Shadow prices"))
 
 

@@ -26,6 +26,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from allocator.report.tables import sector_by_phase, top_shadow_prices
+
 SIZE_IN = (10.0, 6.0)
 DPI = 150
 ZERO = 1e-9
@@ -57,7 +59,7 @@ def plot_allocation(allocation: pd.DataFrame, path: Path | str, title: str) -> P
     Returns:
         The path written.
     """
-    table = _sector_by_phase(allocation)
+    table = _by_sector_and_phase(allocation)
     with _slide(path, title) as ax:
         if table.empty:
             _note(ax, "No investment in this plan")
@@ -91,7 +93,8 @@ def plot_shadow_prices(
     Returns:
         The path written; if no price is non-zero, the figure says so.
     """
-    top = _top_prices(shadow_prices, n)
+    top = top_shadow_prices(shadow_prices, n)
+    top = top.assign(unit=top["unit"].fillna("?"))
     with _slide(path, title) as ax:
         if top.empty:
             _note(ax, "No binding constraint has a non-zero shadow price")
@@ -251,26 +254,11 @@ def _stacked_bars(ax: Axes, table: pd.DataFrame) -> np.ndarray:
     return bottom
 
 
-def _sector_by_phase(allocation: pd.DataFrame) -> pd.DataFrame:
-    """Sector x phase investment (US$ million); phases by first year, sectors alphabetical."""
+def _by_sector_and_phase(allocation: pd.DataFrame) -> pd.DataFrame:
+    """`tables.sector_by_phase`, with money of programs without a sector shown as such."""
     if allocation.empty:
         return pd.DataFrame()
-    firsts = allocation.groupby("phase", as_index=False)["year"].min()
-    phases = firsts.sort_values(["year", "phase"])["phase"].tolist()
-    money = allocation.assign(sector=allocation["sector"].fillna("(no sector)"))
-    table = money.pivot_table(
-        index="sector", columns="phase", values="invest_musd", aggfunc="sum", fill_value=0.0
-    )
-    return table.reindex(columns=phases, fill_value=0.0).sort_index()
-
-
-def _top_prices(shadow_prices: pd.DataFrame, n: int) -> pd.DataFrame:
-    """The n rows with the largest |shadow_price| above noise; ties by constraint name."""
-    rows = shadow_prices[shadow_prices["shadow_price"].abs() > ZERO]
-    rows = rows.assign(magnitude=rows["shadow_price"].abs(), unit=rows["unit"].fillna("?"))
-    ties = rows["constraint"] if "constraint" in rows else rows["description"]
-    rows = rows.assign(tie=ties.astype(str))
-    return rows.sort_values(["magnitude", "tie"], ascending=[False, True]).head(n)
+    return sector_by_phase(allocation.assign(sector=allocation["sector"].fillna("(no sector)")))
 
 
 def _frontier_points(frontier: pd.DataFrame) -> pd.DataFrame:

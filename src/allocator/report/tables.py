@@ -282,7 +282,10 @@ def top_shadow_prices(prices: pd.DataFrame, n: int = 10) -> pd.DataFrame:
         magnitude (and missing ones) are never listed.
     """
     magnitude = prices["shadow_price"].astype(float).abs()
-    top = prices[magnitude >= ZERO_PRICE].assign(magnitude=magnitude)
+    keep = magnitude >= ZERO_PRICE
+    # the magnitudes of the kept rows only: on an empty frame, pandas would take a whole
+    # column's index and bring every row back
+    top = prices[keep].assign(magnitude=magnitude[keep])
     return top.sort_values(["magnitude", "constraint"], ascending=[False, True]).head(n)
 
 
