@@ -30,7 +30,8 @@ def pipeline(folder: Path, write: bool) -> dict[str, float]:
     from allocator.model.build import build_model
     from allocator.pipeline import tables_of
     from allocator.report.write import write_run
-    from allocator.solver.solve import compile_lp, solve_lp
+    from allocator.solver.compile import compile_lp
+    from allocator.solver.results import solve_lp
 
     laps = {}
     t = time.perf_counter()

@@ -120,7 +120,8 @@ def worker_allocator(folder: str, resolves: int, seed: int) -> dict[str, Any]:
     from allocator.data.inputs import load_inputs
     from allocator.pipeline import tables_of
     from allocator.report.write import write_run
-    from allocator.solver.solve import build_lp, solve_lp
+    from allocator.solver.compile import build_lp
+    from allocator.solver.results import solve_lp
 
     out: dict[str, Any] = {"rss_imports_mb": _rss_mb(), "src": src_fingerprint(),
                            "allocator_file": allocator.__file__}  # fmt: skip

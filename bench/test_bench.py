@@ -29,7 +29,8 @@ from raw import assemble, build_raw, solve_raw  # noqa: E402
 from allocator.data.inputs import load_inputs  # noqa: E402
 from allocator.errors import InfeasibleError  # noqa: E402
 from allocator.model.build import build_model  # noqa: E402
-from allocator.solver.solve import compile_lp, solve_lp  # noqa: E402
+from allocator.solver.compile import compile_lp  # noqa: E402
+from allocator.solver.results import solve_lp  # noqa: E402
 
 TOL = 1e-6
 DATA = sorted(p for p in (ROOT / "tests" / "data").iterdir() if p.is_dir())

@@ -10,7 +10,9 @@ from allocator.data.inputs import load_inputs
 from allocator.data.uncertainty import latin_hypercube, params_of
 from allocator.errors import InfeasibleError, UsageError
 from allocator.pipeline import solve_inputs
-from allocator.solver.solve import PassResult, Status, apply_options, build_lp, solve_pass
+from allocator.solver.compile import build_lp
+from allocator.solver.passes import apply_options, solve_pass
+from allocator.solver.status import PassResult, Status
 from allocator.studies.sweep import SampleModel
 from conftest import DATA
 

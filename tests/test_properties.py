@@ -30,7 +30,7 @@ from allocator.data.schema import (
 from allocator.errors import InfeasibleError, InputError
 from allocator.pipeline import solve_inputs, tables_of
 from allocator.solver.highs import new_highs
-from allocator.solver.solve import Status, status_of
+from allocator.solver.status import Status, status_of
 from lpcheck import check_duality, check_feasible
 
 SRC = "property test"

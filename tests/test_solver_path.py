@@ -18,7 +18,8 @@ from allocator.model.build import build_model
 from allocator.model.constraints import Robust
 from allocator.model.families import name_of
 from allocator.model.linear import to_pyomo
-from allocator.solver.solve import CompiledLP, compile_lp, compile_pyomo, solve_lp
+from allocator.solver.compile import CompiledLP, compile_lp, compile_pyomo
+from allocator.solver.results import solve_lp
 from conftest import BASELINE, DATA, solved
 
 
@@ -131,7 +132,8 @@ def test_a_hand_written_pyomo_model_solves_through_the_explicit_path():
 def test_the_solve_path_does_not_load_pyomo():
     code = (
         "import sys; from allocator.data.inputs import load_inputs; "
-        "from allocator.solver.solve import build_lp, solve_lp; "
+        "from allocator.solver.compile import build_lp; "
+        "from allocator.solver.results import solve_lp; "
         f"solve_lp(build_lp(load_inputs({str(DATA / 'greedy')!r}), 'soft')[0], 'jobs'); "
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pyomo'))"
     )

@@ -25,7 +25,10 @@ from allocator.data.inputs import load_inputs
 from allocator.errors import InfeasibleError
 from allocator.model.build import build_model
 from allocator.pipeline import solve_inputs
-from allocator.solver.solve import Status, compile_lp, diagnose, objective_costs, status_of
+from allocator.solver.compile import compile_lp
+from allocator.solver.diagnosis import diagnose
+from allocator.solver.passes import objective_costs
+from allocator.solver.status import Status, status_of
 from conftest import BASELINE, DATA, ROOT, solved
 from lpcheck import check_duality, check_feasible
 
@@ -224,7 +227,8 @@ def test_unbounded_model_gets_its_own_message():
     import pyomo.environ as pyo
 
     from allocator.errors import UnboundedError
-    from allocator.solver.solve import compile_pyomo, solve_lp
+    from allocator.solver.compile import compile_pyomo
+    from allocator.solver.results import solve_lp
 
     m = pyo.ConcreteModel()
     m.invest = pyo.Var(["x"], bounds=(0, None))

@@ -13,7 +13,7 @@ from allocator.data.modelfile import Override, apply_overrides, load_model_file
 from allocator.errors import UsageError
 from allocator.model.build import build_model
 from allocator.pipeline import solve_inputs
-from allocator.solver.solve import compile_lp
+from allocator.solver.compile import compile_lp
 from allocator.studies.frontier import frontier_table
 from conftest import BASELINE, DATA, ROOT
 from conftest import cli as run

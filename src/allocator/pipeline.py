@@ -22,18 +22,14 @@ from allocator.data.schema import Inputs
 from allocator.errors import InfeasibleError, UsageError
 from allocator.model.build import OBJECTIVES, TARGET_MODES
 from allocator.model.constraints import Robust
+from allocator.model.solution import Solution
 from allocator.report import tables as reports
 from allocator.report.explain import explained
 from allocator.report.write import atomic_run_dir, check_target, default_run_dir, write_run
-from allocator.solver.solve import (
-    Solution,
-    apply_options,
-    build_lp,
-    numerics_warnings,
-    objective_costs,
-    solve_lp,
-    write_model,
-)
+from allocator.solver.compile import build_lp, write_model
+from allocator.solver.numerics import numerics_warnings
+from allocator.solver.passes import apply_options, objective_costs
+from allocator.solver.results import solve_lp
 
 PACKAGES = ("allocator", "pyomo", "highspy", "pandas", "numpy", "pydantic")
 

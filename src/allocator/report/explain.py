@@ -11,7 +11,8 @@ from allocator.model.families import labels_of, unit_of, where
 from allocator.model.families import words as words_of
 
 if TYPE_CHECKING:
-    from allocator.solver.solve import CompiledLP, Diagnosis
+    from allocator.solver.compile import CompiledLP
+    from allocator.solver.diagnosis import Diagnosis
 
 
 def _row_words(lp: CompiledLP, i: int, side: str) -> tuple[str, dict[str, object], str]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from allocator.data.schema import Inputs
-from allocator.solver.solve import CompiledLP, trace_frontier
+from allocator.solver.compile import CompiledLP
+from allocator.solver.passes import trace_frontier
 
 
 def frontier_table(inp: Inputs, lp: CompiledLP, points: int) -> pd.DataFrame:

@@ -21,7 +21,8 @@ from allocator.data.schema import Inputs
 from allocator.data.uncertainty import Param
 from allocator.errors import AllocatorError, UsageError
 from allocator.model.families import name_of
-from allocator.solver.solve import CompiledLP, build_lp, optimum
+from allocator.solver.compile import CompiledLP, build_lp
+from allocator.solver.passes import optimum
 
 
 @dataclass

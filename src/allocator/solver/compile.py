@@ -1,0 +1,256 @@
+"""The LP as HiGHS holds it: the model's records (or a Pyomo model) compiled to one sparse matrix.
+
+The model's records (`linear.LinearModel`) are concatenated once into a sparse matrix with an
+explicit row and column order and handed to `highspy.Highs` in one call (`compile_lp`); a Pyomo
+model goes through Pyomo's standard-form compiler instead (`compile_pyomo`). Both objectives are
+rows of the cost matrix (`CompiledLP.costs`), so a change of objective is a cost change on the
+same HiGHS instance (`set_costs`), not a rebuild. `write_model` writes model.lp and model.mps.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from itertools import chain
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import highspy
+import numpy as np
+
+from allocator.errors import AllocatorError
+from allocator.model.families import name_of
+from allocator.model.linear import Blocks, LinearModel, index_tuple, paused_gc
+from allocator.model.sparse import CscMatrix
+from allocator.solver.highs import new_highs
+
+if TYPE_CHECKING:
+    from allocator.data.schema import Inputs
+    from allocator.model.constraints import Robust
+
+INF = highspy.kHighsInf
+
+
+@dataclass
+class CompiledLP:
+    """The LP as matrices, its names, and the HiGHS instance that holds it."""
+
+    highs: highspy.Highs
+    col_family: list[str]
+    col_index: list[tuple[Any, ...]]
+    row_family: list[str]
+    row_index: list[tuple[Any, ...]]
+    col_names: list[str]
+    row_names: list[str]
+    costs: dict[str, np.ndarray]
+    matrix: CscMatrix  # rows x columns
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    hold_initial: float | None = None
+
+
+@dataclass
+class StandardForm:
+    """Columns and rows with their labels and bounds, the sparse matrix, and one cost vector per
+    objective: what is handed to HiGHS."""
+
+    col_family: list[str]
+    col_index: list[tuple[Any, ...]]
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_family: list[str]
+    row_index: list[tuple[Any, ...]]
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    matrix: CscMatrix
+    costs: dict[str, np.ndarray]
+
+
+def compile_lp(model: LinearModel) -> CompiledLP:
+    """Concatenate the families' blocks of `model` into one sparse matrix and pass it to a fresh
+    HiGHS instance. Rows, columns and objectives keep `build_model`'s order."""
+    with paused_gc():  # many small objects, none of them garbage: the collector only costs time
+        form = _record_form(model)
+    return _handed_off(form)
+
+
+def compile_pyomo(m: Any) -> CompiledLP:
+    """A Pyomo model (`linear.to_pyomo`'s, edited by hand, or written from scratch) through Pyomo's
+    `LinearStandardFormCompiler`, then to HiGHS like `compile_lp`.
+
+    Columns are the model's variables in declaration order; rows its active constraints; each
+    objective named `obj_<name>` gives the cost vector `<name>`. For the model `build_model`
+    makes it gives the same matrix as `compile_lp` (tested); the solve path never uses it.
+    """
+    import pyomo.environ as pyo
+
+    with paused_gc():
+        var_comps = list(m.component_objects(pyo.Var, descend_into=False))
+        order = [v for comp in var_comps for v in comp.values()]
+        form = _compiler_form(m, order, _labels_of(var_comps))
+    return _handed_off(form)
+
+
+def _handed_off(form: StandardForm) -> CompiledLP:
+    lp = CompiledLP(
+        highs=new_highs(),
+        col_family=form.col_family,
+        col_index=form.col_index,
+        row_family=form.row_family,
+        row_index=form.row_index,
+        col_names=_names(form.col_family, form.col_index),
+        row_names=_names(form.row_family, form.row_index),
+        costs=form.costs,
+        matrix=form.matrix,
+        col_lower=form.col_lower,
+        col_upper=form.col_upper,
+        row_lower=form.row_lower,
+        row_upper=form.row_upper,
+    )
+    _pass_model(lp)
+    return lp
+
+
+def build_lp(
+    inp: Inputs, targets: str = "soft", robust: Robust | None = None
+) -> tuple[CompiledLP, dict[str, float]]:
+    """Build the model of `inp` and hand it to HiGHS; returns the LP and the build and hand-off
+    times (s).
+
+    The garbage collector stays paused across both, so it does not scan the model's million
+    objects (none of them garbage yet) between the two steps. The records are not kept: the
+    HiGHS instance and the names in `CompiledLP` are all the solve and the reports need.
+    """
+    from allocator.model.build import build_model
+
+    with paused_gc():
+        t0 = time.perf_counter()
+        model, _ = build_model(inp, targets, robust)
+        t1 = time.perf_counter()
+        lp = compile_lp(model)
+    return lp, {"build": t1 - t0, "handoff": time.perf_counter() - t1}
+
+
+def _concat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.empty(0)
+
+
+def _record_form(model: LinearModel) -> StandardForm:
+    """The standard form of `model`: its records concatenated in order."""
+    cols, rows = model.columns, model.rows
+    n = model.num_cols
+    bodies = [b for r in rows for b in r.bodies]
+    counts, col_pos, data = _flatten(bodies)
+    matrix = CscMatrix.from_triplets(
+        np.repeat(np.arange(len(bodies)), counts), col_pos, data, (len(bodies), n)
+    )
+    costs = {}
+    for obj in model.objectives:
+        _, at, coefs = _flatten([obj.blocks])
+        vec = np.zeros(n)
+        np.add.at(vec, at, coefs)
+        costs[obj.name] = vec
+    return StandardForm(
+        col_family=[c.family for c in cols for _ in c.keys],
+        col_index=[k for c in cols for k in c.keys],
+        col_lower=_concat([c.lower for c in cols]),
+        col_upper=_concat([c.upper for c in cols]),
+        row_family=[r.family for r in rows for _ in r.keys],
+        row_index=[k for r in rows for k in r.keys],
+        row_lower=_concat([r.lower for r in rows]),
+        row_upper=_concat([r.upper for r in rows]),
+        matrix=matrix,
+        costs=costs,
+    )
+
+
+def _labels_of(components: list[Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Family and index tuple of every member of Pyomo `components`, in their order."""
+    family: list[str] = []
+    index: list[tuple[Any, ...]] = []
+    for comp in components:
+        keys = list(comp.keys())
+        family += [comp.name] * len(keys)
+        index += map(index_tuple, keys)
+    return family, index
+
+
+def _names(families: list[str], indices: list[tuple[Any, ...]]) -> list[str]:
+    return list(map(name_of, families, indices))
+
+
+def _compiler_form(
+    m: Any, order: list[Any], col_labels: tuple[list[str], list[tuple[Any, ...]]]
+) -> StandardForm:
+    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+    repn = LinearStandardFormCompiler().write(
+        m, mixed_form=True, set_sense=None, column_order=order
+    )
+    rows = [r.constraint for r in repn.rows]
+    if len({id(r) for r in rows}) != len(rows):
+        raise AllocatorError("internal: a ranged constraint was split in two rows")
+    sense = np.array([r.bound_type for r in repn.rows], dtype=float)
+    rhs = np.asarray(repn.rhs, dtype=float)
+    c = repn.c.toarray()
+    bounds = [v.bounds for v in repn.columns]
+    return StandardForm(
+        col_family=col_labels[0],
+        col_index=col_labels[1],
+        col_lower=np.array([-INF if lo is None else lo for lo, _ in bounds], dtype=float),
+        col_upper=np.array([INF if up is None else up for _, up in bounds], dtype=float),
+        row_family=[r.parent_component().name for r in rows],
+        row_index=[index_tuple(r.index()) for r in rows],
+        row_lower=np.where(sense >= 0, np.where(sense == 0, rhs, -INF), rhs),
+        row_upper=np.where(sense <= 0, np.where(sense == 0, rhs, INF), rhs),
+        matrix=CscMatrix.from_scipy(repn.A),
+        costs={o.name.removeprefix("obj_"): c[i] for i, o in enumerate(repn.objectives)},
+    )
+
+
+def _flatten(rows: list[Blocks]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Entries per row, and the column positions and coefficients of all rows' blocks."""
+    blocks = [b for row in rows for b in row]
+    per_row = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    sizes = np.fromiter((len(c) for _, c in blocks), dtype=np.int64, count=len(blocks))
+    coefs = np.fromiter((a for a, _ in blocks), dtype=float, count=len(blocks))
+    nnz = int(sizes.sum())
+    cols = np.fromiter(chain.from_iterable(c for _, c in blocks), dtype=np.int64, count=nnz)
+    block_row = np.repeat(np.arange(len(rows)), per_row)
+    counts = np.bincount(block_row, weights=sizes, minlength=len(rows)).astype(np.int64)
+    return counts, cols, np.repeat(coefs, sizes)
+
+
+def _pass_model(lp: CompiledLP) -> None:
+    h = lp.highs
+    model = highspy.HighsLp()
+    model.num_col_, model.num_row_ = len(lp.col_names), len(lp.row_names)
+    model.col_cost_ = np.zeros(model.num_col_)
+    model.col_lower_, model.col_upper_ = lp.col_lower, lp.col_upper
+    model.row_lower_, model.row_upper_ = lp.row_lower, lp.row_upper
+    a = lp.matrix
+    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    model.a_matrix_.start_ = a.indptr.astype(np.int32)
+    model.a_matrix_.index_ = a.indices.astype(np.int32)
+    model.a_matrix_.value_ = a.data.astype(float)
+    model.sense_ = highspy.ObjSense.kMaximize
+    model.col_names_, model.row_names_ = lp.col_names, lp.row_names
+    if h.passModel(model) != highspy.HighsStatus.kOk:
+        raise AllocatorError("internal: HiGHS refused the model")
+
+
+def set_costs(lp: CompiledLP, cost: np.ndarray) -> None:
+    n = len(cost)
+    lp.highs.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(cost, dtype=float))
+
+
+def write_model(lp: CompiledLP, cost: np.ndarray, folder: Path) -> list[Path]:
+    """Write model.lp and model.mps with the run's objective and readable names."""
+    set_costs(lp, cost)
+    paths = [folder / "model.lp", folder / "model.mps"]
+    for path in paths:
+        if lp.highs.writeModel(str(path)) != highspy.HighsStatus.kOk:
+            raise AllocatorError(f"HiGHS could not write {path.name}")
+    return paths

@@ -1,0 +1,261 @@
+"""Solve passes on one HiGHS instance: soft targets held, the objective solved, ties broken.
+
+`optimum` runs the passes of one plan (least shortfall held, then the objective, the tie-break
+towards the other outcome, and the exports reached at earlier milestones) and returns its
+`Optimum`; `trace_frontier` re-solves the same instance along the jobs-versus-exports frontier.
+A non-optimal pass raises (an infeasible one with its `Diagnosis`); `apply_options` sets a model
+file's HiGHS options.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import highspy
+import numpy as np
+
+from allocator.errors import InfeasibleError, NotOptimalError, UnboundedError, UsageError
+from allocator.solver.compile import INF, CompiledLP, set_costs
+from allocator.solver.diagnosis import diagnose
+from allocator.solver.ranging import allowable_ranges
+from allocator.solver.status import PassResult, Status, status_of
+from allocator.solver.subproblems import reachable_exports, tie_break
+
+
+def objective_costs(lp: CompiledLP, objective: str, weights: dict[str, float]) -> np.ndarray:
+    """The cost vector of `objective`; `weighted` is normalised by each single objective's best."""
+    return _held_costs(lp, objective, weights, None)[0]
+
+
+def _held_costs(
+    lp: CompiledLP, objective: str, weights: dict[str, float], hold: Hold | None
+) -> tuple[np.ndarray, Hold | None]:
+    """`objective_costs`, its passes given `hold`; returns the costs and the hold still unused."""
+    if objective in lp.costs:
+        return lp.costs[objective], hold
+    total = np.zeros(len(lp.col_names))
+    for name, w in weights.items():
+        found, hold = _run(lp, lp.costs[name], hold)
+        if w and found.objective > 0:
+            total += (w / found.objective) * lp.costs[name]
+    return total, hold
+
+
+@dataclass(frozen=True)
+class Hold:
+    """The least-shortfall hold on row `row`, and the slack one tolerance retry may add to it."""
+
+    row: int
+    slack: float
+
+
+def _result(h: highspy.Highs) -> PassResult:
+    status = status_of(h)
+    info = h.getInfo()
+    iterations = int(info.simplex_iteration_count)
+    detail = h.modelStatusToString(h.getModelStatus())
+    if status is not Status.OPTIMAL:
+        empty = np.empty(0)
+        return PassResult(status, float("nan"), empty, empty, empty, empty, iterations, detail)
+    sol = h.getSolution()
+    return PassResult(
+        status,
+        float(info.objective_function_value),
+        np.array(sol.col_value),
+        np.array(sol.row_dual),
+        np.array(sol.col_dual),
+        np.array(sol.row_value),
+        iterations,
+        detail,
+    )
+
+
+def solve_pass(lp: CompiledLP, cost: np.ndarray) -> PassResult:
+    """Solve with `cost` and return how it ended; never raises on a non-optimal status."""
+    h = lp.highs
+    set_costs(lp, cost)
+    h.run()
+    if status_of(h) is Status.INFEASIBLE_OR_UNBOUNDED:
+        h.setOptionValue("presolve", "off")  # presolve cannot tell which; the simplex can
+        h.run()
+        h.setOptionValue("presolve", "choose")
+    return _result(h)
+
+
+def _run(
+    lp: CompiledLP, cost: np.ndarray, hold: Hold | None = None
+) -> tuple[PassResult, Hold | None]:
+    """Solve with `cost`; raise on anything but an optimum.
+
+    `hold` is the least-shortfall hold of an earlier pass: if this pass is infeasible, the hold
+    failed on tolerances, so it is loosened by its slack once and the pass repeated. Returns the
+    optimum and the hold still unused (None once spent).
+    """
+    found = solve_pass(lp, cost)
+    if found.status is Status.INFEASIBLE and hold is not None:
+        lp.row_upper[hold.row] += hold.slack
+        lp.highs.changeRowBounds(hold.row, -INF, lp.row_upper[hold.row])
+        return _run(lp, cost)
+    _raise_unless_optimal(lp, found)
+    return found, hold
+
+
+def _raise_unless_optimal(lp: CompiledLP, found: PassResult) -> None:
+    """Raise the error of a pass that is not optimal; an infeasible one comes diagnosed."""
+    if found.status is Status.INFEASIBLE:
+        raise InfeasibleError(
+            "the plan is infeasible: no allocation meets every floor, budget and cap at once. "
+            "Fix: lower a floor or a minimum, or raise a budget (allocator check lists the floors)",
+            diagnosis=diagnose(lp),
+            lp=lp,
+        )
+    if found.status is Status.UNBOUNDED:
+        raise UnboundedError(
+            "the plan is unbounded: the objective can grow without limit. "
+            "Fix: give every program a cap_musd and every pool a budget"
+        )
+    if found.status is not Status.OPTIMAL:
+        raise NotOptimalError(
+            f"HiGHS stopped without an optimum ({found.detail}). "
+            "Fix: raise solver.time_limit_s in the model file, or check the data"
+        )
+
+
+def apply_options(lp: CompiledLP, options: dict[str, Any] | None) -> None:
+    """Set a model file's HiGHS options (`solver:`) on the instance of `lp`.
+
+    Raises:
+        UsageError: HiGHS refused an option or its value.
+    """
+    for option, value in (options or {}).items():
+        if lp.highs.setOptionValue(option, value) != highspy.HighsStatus.kOk:
+            raise UsageError(
+                f"HiGHS refused the solver option {option}={value!r}. "
+                "Fix: check its name and value in the model file's solver section"
+            )
+
+
+def _hold_least_shortfall(
+    lp: CompiledLP, hold: Hold | None = None
+) -> tuple[float | None, Hold | None]:
+    """Soft targets, first pass: the least weighted shortfall, then held by `shortfall_total`.
+
+    The hold is a real row, so its shadow price is what one more unit of tolerated shortfall is
+    worth in the objective: the price of the targets. `hold` is an earlier pass's hold, given to
+    this pass's solve. Returns the least shortfall (None without soft targets) and the new hold,
+    which the next pass takes (or `hold` itself, without soft targets).
+    """
+    if "shortfall" not in lp.costs:
+        return None, hold
+    i = lp.row_family.index("shortfall_total")
+    if lp.hold_initial is None:
+        lp.hold_initial = float(lp.row_upper[i])
+    lp.row_upper[i] = lp.hold_initial  # a re-solve after the data changed starts unheld
+    lp.highs.changeRowBounds(i, -INF, lp.hold_initial)
+    found, _ = _run(lp, lp.costs["shortfall"], hold)
+    least = max(0.0, -found.objective)
+    lp.highs.changeRowBounds(i, -INF, least)
+    lp.row_upper[i] = least
+    return least, Hold(i, 1e-7 * max(1.0, least))
+
+
+@dataclass
+class Optimum:
+    """The plan of one solve, before any tables: what sweeps and reports both start from."""
+
+    objective: float
+    x: np.ndarray
+    row_dual: np.ndarray
+    col_dual: np.ndarray
+    cost: np.ndarray
+    least_shortfall: float | None
+    ranges: dict[str, dict[str, Any]] | None
+    iterations: int
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds: solve (the passes and reading x and duals), ranging, tie_break, exports."""
+    hold: Hold | None = None
+    """The least-shortfall hold, if no pass needed its tolerance retry: for the next pass."""
+
+
+def optimum(
+    lp: CompiledLP,
+    objective: str,
+    weights: dict[str, float] | None = None,
+    ranging: bool = True,
+    hold: Hold | None = None,
+) -> Optimum:
+    """Soft targets held, the objective solved, ties broken towards the other outcome, and
+    exports at every milestone filled in. Duals (and ranges) are the objective's own.
+
+    `hold` is an earlier pass's least-shortfall hold (see `_run`), given to the first solve.
+    """
+    weights = weights or {"jobs": 0.5, "exports": 0.5}
+    laps = [time.perf_counter()]
+
+    def lap() -> float:
+        laps.append(time.perf_counter())
+        return laps[-1] - laps[-2]
+
+    least, hold = _hold_least_shortfall(lp, hold)
+    cost, hold = _held_costs(lp, objective, weights, hold)
+    found, hold = _run(lp, cost, hold)
+    row_dual, col_dual, x = found.duals, found.reduced_costs, found.x
+    timings = {"solve": lap()}
+    ranges = allowable_ranges(lp, cost, found.activity) if ranging else None
+    timings["ranging"] = lap()
+    other = {"jobs": "exports", "exports": "jobs"}.get(objective)
+    if other is not None and lp.costs[other].any():
+        better = tie_break(lp, x, col_dual, row_dual, lp.costs[other])
+        x = x if better is None else better
+    timings["tie_break"] = lap()
+    x = reachable_exports(lp, x)
+    timings["exports"] = lap()
+    return Optimum(
+        found.objective, x, row_dual, col_dual, cost, least, ranges, found.iterations, timings, hold
+    )
+
+
+@dataclass
+class FrontierPoint:
+    """One plan on the jobs-versus-exports frontier."""
+
+    epsilon: float
+    jobs: float
+    exports: float
+    rate: float  # dual of the epsilon row: jobs per US$ million of exports asked for
+    x: np.ndarray
+
+
+def trace_frontier(lp: CompiledLP, points: int) -> list[FrontierPoint]:
+    """Epsilon-constraint frontier: the most jobs subject to exports >= epsilon.
+
+    Epsilon runs from the exports the jobs-best plan reaches to the exports optimum. One row,
+    `exports >= epsilon`, is added to the same HiGHS instance and only its bound changes between
+    points, so each re-solve starts from the previous basis. Soft targets stay held throughout.
+    """
+    _, hold = _hold_least_shortfall(lp)
+    jobs, exports = lp.costs["jobs"], lp.costs["exports"]
+    first = optimum(lp, "jobs", ranging=False, hold=hold)
+    low = float(lp.costs["exports"] @ first.x)
+    best = optimum(lp, "exports", ranging=False, hold=first.hold)
+    high, hold = best.objective, best.hold
+    h = lp.highs
+    nz = np.flatnonzero(exports).astype(np.int32)
+    h.addRow(low, INF, len(nz), nz, exports[nz])
+    row = h.getNumRow() - 1
+    found = []
+    try:
+        steps = np.linspace(low, high, points) if high - low > 1e-9 * max(1.0, high) else [low]
+        for eps in steps:
+            h.changeRowBounds(row, float(eps), INF)
+            got, hold = _run(lp, jobs, hold)
+            found.append(
+                FrontierPoint(
+                    float(eps), got.objective, float(exports @ got.x), float(got.duals[row]), got.x
+                )
+            )
+    finally:
+        h.deleteRows(1, np.array([row], dtype=np.int32))
+    return found

@@ -1,0 +1,105 @@
+"""The optimum as a plain `Solution`: `solve_lp`, and its column and row tables (values,
+reduced costs, bounds, shadow prices, ranges), totals and solver facts.
+
+Duals are HiGHS's own: d(objective)/d(right-hand side), the sign convention of Excel Solver's
+"Shadow Price".
+"""
+
+from __future__ import annotations
+
+import time
+from itertools import groupby
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from allocator.model.families import FAMILIES, VARIABLES
+from allocator.model.solution import LABEL_ORDER, Solution
+from allocator.solver.compile import INF, CompiledLP
+from allocator.solver.highs import highs_version
+from allocator.solver.passes import optimum
+
+OBJECTIVE_UNITS = {"jobs": "jobs", "exports": "musd", "weighted": "index"}
+
+
+def solve_lp(lp: CompiledLP, objective: str, weights: dict[str, float] | None = None) -> Solution:
+    """Solve for `objective` (jobs, exports or weighted) and return tables of the optimum.
+
+    For `jobs` and `exports` a second pass picks, among the optimal plans, the one with the most
+    of the other outcome (lexicographic), so the reported exports of a jobs plan are what that
+    allocation can really reach. Duals come from the first pass: they belong to the objective.
+    """
+    weights = weights or {"jobs": 0.5, "exports": 0.5}
+    opt = optimum(lp, objective, weights)
+    t_tables = time.perf_counter()
+    x, ranges = opt.x, opt.ranges or {}
+    activity = lp.matrix @ x
+    return Solution(
+        status="optimal",
+        objective=objective,
+        objective_value=opt.objective,
+        objective_unit=OBJECTIVE_UNITS[objective],
+        columns=_column_table(lp, x, opt.col_dual, opt.cost).assign(**ranges["columns"]),
+        rows=_row_table(lp, activity, opt.row_dual).assign(**ranges["rows"]),
+        totals={name: float(c @ x) for name, c in lp.costs.items() if name != "shortfall"}
+        | ({} if opt.least_shortfall is None else {"weighted_shortfall": opt.least_shortfall}),
+        solver={
+            "name": "HiGHS",
+            "version": highs_version(),
+            "simplex_iterations": opt.iterations,
+            "rows": len(lp.row_names),
+            "columns": len(lp.col_names),
+            "nonzeros": int(lp.matrix.nnz),
+        },
+        timings=opt.timings | {"tables": time.perf_counter() - t_tables},
+        weights=weights if objective == "weighted" else {},
+    )
+
+
+def _labels(
+    families: list[str], indices: list[tuple[Any, ...]], dims: dict[str, Any]
+) -> pd.DataFrame:
+    """One column per label name (program, pool, phase, year, ...), empty where not applicable."""
+    names = sorted({d for f in set(families) for d in dims[f].dims}, key=LABEL_ORDER.index)
+    data = {n: np.full(len(families), None, dtype=object) for n in names}
+    start = 0
+    for fam, block in groupby(families):  # a family's entries are contiguous
+        end = start + len(list(block))
+        fam_dims = dims[fam].dims
+        if fam_dims:
+            for n, values in zip(fam_dims, zip(*indices[start:end], strict=True), strict=True):
+                data[n][start:end] = values
+        start = end
+    frame = pd.DataFrame(data, dtype=object)
+    if "year" in frame:
+        frame["year"] = pd.array(frame["year"].tolist(), dtype="Int64")
+    return frame
+
+
+def _column_table(lp: CompiledLP, x: np.ndarray, rc: np.ndarray, cost: np.ndarray) -> pd.DataFrame:
+    frame = pd.DataFrame({"variable": lp.col_names, "family": lp.col_family})
+    frame = pd.concat([frame, _labels(lp.col_family, lp.col_index, VARIABLES)], axis=1)
+    frame["value"] = _clean(x)
+    frame["reduced_cost"] = _clean(rc)
+    frame["objective_coefficient"] = cost
+    frame["lower"] = lp.col_lower
+    frame["upper"] = np.where(lp.col_upper >= INF, np.inf, lp.col_upper)
+    return frame
+
+
+def _row_table(lp: CompiledLP, activity: np.ndarray, dual: np.ndarray) -> pd.DataFrame:
+    frame = pd.DataFrame({"constraint": lp.row_names, "family": lp.row_family})
+    frame = pd.concat([frame, _labels(lp.row_family, lp.row_index, FAMILIES)], axis=1)
+    frame["body"] = _clean(activity)
+    frame["lower"] = np.where(lp.row_lower <= -INF, -np.inf, lp.row_lower)
+    frame["upper"] = np.where(lp.row_upper >= INF, np.inf, lp.row_upper)
+    frame["shadow_price"] = _clean(dual)
+    return frame
+
+
+def _clean(values: np.ndarray, tol: float = 1e-9) -> np.ndarray:
+    """Zero out solver noise so tables show 0, not 1e-13 or -0."""
+    out = np.asarray(values, dtype=float).copy()
+    out[np.abs(out) < tol] = 0.0
+    return out + 0.0
