@@ -1,7 +1,7 @@
 """The allocator LP (targets off) built directly with numpy/scipy.sparse and solved by highspy.
 
 This is the baseline of the benchmark: the same rows, columns, bounds and costs as
-`allocator.model.build.build_model(inp, "off")` + `allocator.solver.solve.compile_lp`, but
+`allocator.model.build.build_model(inp, "off")` + `allocator.solver.compile.compile_lp`, but
 assembled as COO triplets with vectorised numpy and handed to HiGHS with one `passModel`
 (column-wise CSC).
 It reads only the validated `Inputs` (pydantic rows), never allocator's model code, so it is also

@@ -8,11 +8,12 @@ For each size a dataset is generated once (bench/generate.py) into a temporary f
 repetition runs each side in a fresh Python process (imports are not timed), alternating
 allocator and raw, and reports the median of the repetitions:
 
-allocator: load (`load_inputs`), then `solve.build_lp(inp, "off")` as `allocator solve` runs it:
+allocator: load (`load_inputs`), then `solver.compile.build_lp(inp, "off")` as `allocator solve`
+runs it:
   build (`build_model`) and hand-off (`compile_lp`) under one GC pause; solve+extract (the
   passes of `solve_lp(lp, "jobs")`, reading x and both duals); extras (the rest of `solve_lp`:
   ranging, the tie-break pass, the reachable-exports pass, column and row tables), tables
-  (`api.tables_of`), write (`outputs.write_run`: CSVs, workbook.xlsx, run.json into a
+  (`pipeline.tables_of`), write (`report.write.write_run`: CSVs, workbook.xlsx, run.json into a
   temporary folder);
 raw: load (the same `load_inputs`), build (bench/raw.py `assemble`: numpy + scipy.sparse),
   pass (one `Highs.passModel`, CSC), solve (`run`), extract (x, row and column duals).
@@ -20,7 +21,7 @@ raw: load (the same `load_inputs`), build (bench/raw.py `assemble`: numpy + scip
 core = build + hand-off/pass + solve + extract (the issue's ratio); "with extras" adds
 allocator's extras; total adds load, and tables and write on allocator's side. Then
 `--resolves` warm re-solves on the solved HiGHS instance of each side: all costs changed at once
-(`changeColsCost`, as solve.py's `_set_costs`), `run`, objective, x and both duals; costs
+(`changeColsCost`, as `solver.compile.set_costs`), `run`, objective, x and both duals; costs
 alternate between jobs-heavy and exports-heavy convex blends of the two objectives (each scaled
 by its largest coefficient), the same on both sides.
 Peak memory is each worker's VmHWM after the core phases (allocator also after writing).

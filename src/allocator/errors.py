@@ -74,7 +74,8 @@ class InfeasibleError(NotOptimalError):
     Args:
         message: the one-line reason and fix.
         details: the conflict in words, each line naming its input file and row.
-        diagnosis: the conflicting rows by index (`solve.Diagnosis`), when the solver found it.
+        diagnosis: the conflicting rows by index (`solver.diagnosis.Diagnosis`), when the solver
+            found it.
         lp: the compiled LP those indices refer to.
     """
 
@@ -98,7 +99,8 @@ class InfeasibleError(NotOptimalError):
 
     @property
     def diagnosis(self) -> object:
-        """The conflicting rows by index (`solve.Diagnosis`), or None if refused before solving."""
+        """The conflicting rows by index (`solver.diagnosis.Diagnosis`), or None if refused before
+        solving."""
         return self._diagnosis
 
     @property

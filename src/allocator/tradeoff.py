@@ -13,7 +13,8 @@ import pandas as pd
 from allocator.data.modelfile import load_dataset
 from allocator.pipeline import PACKAGES, SolveOptions, sources_of, version_of
 from allocator.report.write import atomic_run_dir, check_target, default_run_dir, write_run
-from allocator.solver.solve import apply_options, build_lp
+from allocator.solver.compile import build_lp
+from allocator.solver.passes import apply_options
 
 
 def run_frontier(opts: SolveOptions, points: int) -> tuple[Path, pd.DataFrame]:

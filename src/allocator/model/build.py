@@ -107,8 +107,8 @@ def build_model(
 
     Returns:
         The model as one record per column, row and objective family, in build order (hand it
-        to `solve.compile_lp`, or to `linear.to_pyomo` for a Pyomo model), and the index sets
-        the reports use to label its rows and columns.
+        to `solver.compile.compile_lp`, or to `linear.to_pyomo` for a Pyomo model), and the index
+        sets the reports use to label its rows and columns.
     """
     sets = build_sets(inp)
     m = LinearModel()

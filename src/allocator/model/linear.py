@@ -3,9 +3,10 @@
 Every row and objective is built from blocks: (coefficient, column positions) pairs, meaning
 coefficient * (sum of those columns). `build_model` collects one `ColumnFamily` per variable
 family, one `RowFamily` per constraint family and one `ObjectiveBlocks` per objective in a
-`LinearModel`; that is the model. The hand-off (`solve.compile_lp`) concatenates the same blocks
-with numpy (HiGHS writes `model.lp` and `model.mps` from that), and `to_pyomo` builds a Pyomo
-model from them for users who want Pyomo. Nothing here imports Pyomo until `to_pyomo` is called.
+`LinearModel`; that is the model. The hand-off (`solver.compile.compile_lp`) concatenates the
+same blocks with numpy (HiGHS writes `model.lp` and `model.mps` from that), and `to_pyomo`
+builds a Pyomo model from them for users who want Pyomo. Nothing here imports Pyomo until
+`to_pyomo` is called.
 """
 
 from __future__ import annotations
@@ -207,7 +208,7 @@ def to_pyomo(model: LinearModel) -> Any:
     """A Pyomo `ConcreteModel` of `model`: the same columns, rows and objectives, in order.
 
     Component names are the family names (`obj_<name>` for objectives); solve it with any Pyomo
-    solver, or hand an edited copy to `solve.compile_pyomo`.
+    solver, or hand an edited copy to `solver.compile.compile_pyomo`.
     """
     import pyomo.environ as pyo
 

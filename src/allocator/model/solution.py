@@ -1,6 +1,6 @@
 """What a solve produced, as plain tables: the `Solution` that reports, files and studies read.
 
-Pyomo- and highspy-free: `allocator.solver.solve` fills it; nothing downstream knows the solver.
+Pyomo- and highspy-free: `allocator.solver.results` fills it; nothing downstream knows the solver.
 """
 
 from __future__ import annotations
@@ -39,5 +39,5 @@ class Solution:
     timings: dict[str, float] = field(default_factory=dict)
     weights: dict[str, float] = field(default_factory=dict)
     lp: Any = field(default=None, repr=False)
-    """The solved LP (an `allocator.solver.solve.CompiledLP`, or None), kept only to write
+    """The solved LP (an `allocator.solver.compile.CompiledLP`, or None), kept only to write
     model.lp/.mps; reports never read it. Typed loosely so that this module imports no solver."""

@@ -136,7 +136,8 @@ def _read_table(path: Path, again: str) -> pd.DataFrame:
 def view_of(
     label: str, info: dict[str, Any], tables: dict[str, pd.DataFrame], where: str | None = None
 ) -> RunView:
-    """A run solved in memory (`api.tables_of`, an `api.run_info`-like dict) as a `RunView`.
+    """A run solved in memory (`pipeline.tables_of`, a `pipeline.run_info`-like dict) as a
+    `RunView`.
 
     `info` needs `objective` with `name`, `value` and `unit`; `tables` needs allocation,
     allocation_by_phase, outcomes and shadow_prices with the columns of the run folder.
