@@ -409,7 +409,7 @@ def test_disk_full_during_a_sweep_is_one_line_and_resumable(tmp_path, monkeypatc
     def full(_self, _rows):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(sweeprun._Stream, "_write", full)
+    monkeypatch.setattr(sweeprun.StreamWriter, "_write", full)
     folder = tmp_path / "s"
     args = ["sweep", "--inputs", str(DATA / "sweep"), "--out", str(folder), "--serial"]
     res = CliRunner().invoke(app, [*args, "--samples", "3"])

@@ -73,16 +73,16 @@ def test_plot_allocation(allocation: pd.DataFrame, tmp_path: Path) -> None:
 
 
 def test_numbers_on_the_charts() -> None:
-    assert plots._whole(16166.5) == "16,167"  # phase totals: halves up, as on paper
-    assert plots._whole(16166.499999999998) == "16,167"  # float noise is not a fraction
-    assert plots._whole(5833.4) == "5,833"
-    assert plots._tick(17500.0) == "17,500"
-    assert plots._tick(2.5) == "2.5"
-    assert plots._value(12.5) == "+12.5"
-    assert plots._value(-4.0) == "-4"
-    assert plots._value(1500.0) == "+1,500"
-    assert plots._amount(596022.5) == "596,022.5"
-    assert plots._amount(44059.99999999997) == "44,060"
+    assert plots.whole_text(16166.5) == "16,167"  # phase totals: halves up, as on paper
+    assert plots.whole_text(16166.499999999998) == "16,167"  # float noise is not a fraction
+    assert plots.whole_text(5833.4) == "5,833"
+    assert plots.tick_text(17500.0) == "17,500"
+    assert plots.tick_text(2.5) == "2.5"
+    assert plots.signed_text(12.5) == "+12.5"
+    assert plots.signed_text(-4.0) == "-4"
+    assert plots.signed_text(1500.0) == "+1,500"
+    assert plots.amount_text(596022.5) == "596,022.5"
+    assert plots.amount_text(44059.99999999997) == "44,060"
 
 
 def test_plot_allocation_empty(tmp_path: Path) -> None:
@@ -117,12 +117,12 @@ def test_plot_frontier(tmp_path: Path) -> None:
         }
     )
     _check_png(plots.plot_frontier(frontier, tmp_path / "frontier.png", "Jobs vs exports"))
-    assert plots._frontier_points(frontier)["exports_musd"].tolist() == [100, 120, 140, 150]
+    assert plots.frontier_points(frontier)["exports_musd"].tolist() == [100, 120, 140, 150]
 
 
 def test_plot_frontier_single_point(tmp_path: Path) -> None:
     one = pd.DataFrame({"exports_musd": [44060.0, 44059.99999999997], "jobs": [596022.5] * 2})
-    assert len(plots._frontier_points(one)) == 1  # equal up to rounding noise: one plan
+    assert len(plots.frontier_points(one)) == 1  # equal up to rounding noise: one plan
     path = plots.plot_frontier(one, tmp_path / "f1.png", "Jobs vs exports", year=2040)
     _check_png(path)
 
@@ -160,5 +160,5 @@ def test_frontier_of_the_exports_case(tmp_path: Path) -> None:
         sol, _ = solve_inputs(inp, objective)
         rows.append({"exports_musd": sol.totals["exports"], "jobs": sol.totals["jobs"]})
     frontier = pd.DataFrame(rows)
-    assert plots._frontier_points(frontier).values.tolist() == [[100, 300], [150, 200]]
+    assert plots.frontier_points(frontier).values.tolist() == [[100, 300], [150, 200]]
     _check_png(plots.plot_frontier(frontier, tmp_path / "f.png", "exports case", year=2026))

@@ -71,7 +71,7 @@ def plot_allocation(allocation: pd.DataFrame, path: Path | str, title: str) -> P
         ax.set_xlim(-0.5 - pad, len(x) - 0.5 + pad)
         ax.set(xlabel="Phase", ylabel="Investment (US$ million)", ylim=(0, totals.max() * 1.1))
         ax.grid(axis="x", visible=False)
-        ax.yaxis.set_major_formatter(FuncFormatter(_tick))
+        ax.yaxis.set_major_formatter(FuncFormatter(tick_text))
         handles, labels = ax.get_legend_handles_labels()  # top of the stack first
         legend = {"title": "Sector", "loc": "upper left", "bbox_to_anchor": (1.02, 1.0)}
         ax.legend(handles[::-1], labels[::-1], frameon=False, **legend)
@@ -107,7 +107,7 @@ def plot_shadow_prices(
         prices = top["shadow_price"].to_numpy(dtype=float)
         y = np.arange(len(top))
         bars = ax.barh(y, prices, 0.65, color=np.where(prices >= 0, POSITIVE, NEGATIVE))
-        ax.bar_label(bars, labels=[_value(v) for v in prices], padding=4, fontsize=12)
+        ax.bar_label(bars, labels=[signed_text(v) for v in prices], padding=4, fontsize=12)
         ax.set_yticks(y, labels)
         pad = max(0.0, (5 - len(y)) / 2)  # fewer than 5 bars: keep them slim
         ax.set_ylim(len(y) - 0.5 + pad, -0.5 - pad)  # largest on top
@@ -115,7 +115,7 @@ def plot_shadow_prices(
         ax.grid(axis="y", visible=False)
         unit = units[0] if len(units) == 1 else "per unit of each limit, unit in its label"
         ax.set_xlabel(f"Shadow price ({unit})")
-        ax.xaxis.set_major_formatter(FuncFormatter(_tick))
+        ax.xaxis.set_major_formatter(FuncFormatter(tick_text))
         ax.margins(x=0.12)
     return Path(path)
 
@@ -134,7 +134,7 @@ def plot_frontier(
     Returns:
         The path written. A frontier of one plan is drawn as one point, noted as best for both.
     """
-    points = _frontier_points(frontier)
+    points = frontier_points(frontier)
     if year is None and "year" in frontier and frontier["year"].notna().any():
         year = int(frontier["year"].dropna().iloc[0])
     when = "" if year is None else f" in {year}"
@@ -147,7 +147,7 @@ def plot_frontier(
         jobs_best = points.sort_values(["jobs", "exports_musd"]).iloc[-1]
         exports_best = points.sort_values(["exports_musd", "jobs"]).iloc[-1]
         for axis in (ax.xaxis, ax.yaxis):
-            axis.set_major_formatter(FuncFormatter(_tick))
+            axis.set_major_formatter(FuncFormatter(tick_text))
         if len(points) == 1:
             _one_plan(ax, jobs_best)
         else:
@@ -189,7 +189,7 @@ def plot_sweep(sweep: pd.DataFrame, path: Path | str, title: str, year: int | No
             ax.axvline(np.percentile(ok["exports_musd"], q), color="0.35", ls=style, lw=1.2)
         ax.plot([], [], "--", color="0.35", label="P50 (dashed), P5 and P95 (dotted)")
         for axis in (ax.xaxis, ax.yaxis):
-            axis.set_major_formatter(FuncFormatter(_tick))
+            axis.set_major_formatter(FuncFormatter(tick_text))
         ax.legend(loc="best", frameon=False)
     return Path(path)
 
@@ -242,7 +242,7 @@ def _stacked_bars(ax: Axes, table: pd.DataFrame) -> np.ndarray:
         bottom += values
     for xi, total in enumerate(bottom):
         ax.annotate(
-            _whole(total),
+            whole_text(total),
             (xi, total),
             xytext=(0, 5),
             textcoords="offset points",
@@ -261,7 +261,7 @@ def _by_sector_and_phase(allocation: pd.DataFrame) -> pd.DataFrame:
     return sector_by_phase(allocation.assign(sector=allocation["sector"].fillna("(no sector)")))
 
 
-def _frontier_points(frontier: pd.DataFrame) -> pd.DataFrame:
+def frontier_points(frontier: pd.DataFrame) -> pd.DataFrame:
     """Distinct (exports, jobs) plans, equal to 9 significant digits, in order of exports."""
     points = frontier[["exports_musd", "jobs"]].astype(float).dropna()
     keys = points.map(lambda v: float(f"{v:.9g}"))
@@ -287,7 +287,7 @@ def _one_plan(ax: Axes, point: pd.Series) -> None:
 
 def _label(ax: Axes, point: pd.Series, name: str, offset: tuple[int, int], ha: str) -> None:
     """Annotate a frontier plan with its name, jobs and exports."""
-    text = f"{name}\n{_amount(point['jobs'])} jobs, US$ {_amount(point['exports_musd'])} million"
+    text = f"{name}\n{amount_text(point['jobs'])} jobs, US$ {amount_text(point['exports_musd'])} million"
     ax.annotate(
         text,
         (point["exports_musd"], point["jobs"]),
@@ -323,24 +323,24 @@ def _colors(n: int) -> list[tuple[float, float, float, float]]:
     return [cmap(i % cmap.N) for i in range(n)]
 
 
-def _tick(x: float, _pos: int | None = None) -> str:
+def tick_text(x: float, _pos: int | None = None) -> str:
     """Axis numbers with thousands separators; decimals only where a tick needs them."""
     if float(x).is_integer() or abs(x) >= 1e5:
         return f"{x:,.0f}"
     return f"{x:,.6g}"
 
 
-def _amount(v: float) -> str:
+def amount_text(v: float) -> str:
     """A count or an amount to at most one decimal: 596,022.5, 44,060."""
     v = round(float(v), 1)
     return f"{v:,.0f}" if v.is_integer() else f"{v:,.1f}"
 
 
-def _whole(v: float) -> str:
+def whole_text(v: float) -> str:
     """A total to the nearest whole number, halves rounded up as on paper: 16166.5 -> 16,167."""
     return f"{Decimal(repr(round(float(v), 6))).quantize(Decimal(1), ROUND_HALF_UP):,}"
 
 
-def _value(v: float) -> str:
+def signed_text(v: float) -> str:
     """A signed shadow price: +12.5, -4, +1,234."""
     return f"{v:+,.0f}" if abs(v) >= 1000 else f"{v:+,.3g}"

@@ -86,7 +86,7 @@ def run_sweep(
     skip = done_samples(folder) if resume else set()
     pending = [(k, values[k].tolist()) for k in range(samples) if k not in skip]
     labels = [p.label for p in params]
-    writer = _Stream(folder, labels, values)
+    writer = StreamWriter(folder, labels, values)
     size = max(1, min(50, len(pending) // max(1, workers * 8)))
     chunks = [dict(spec, samples=pending[i : i + size]) for i in range(0, len(pending), size)]
     finished = len(skip)
@@ -173,7 +173,7 @@ def prepare_folder(folder: Path, spec: dict[str, Any], resume: bool) -> None:
     (folder / "run.json").write_text(json_text(info) + "\n")
 
 
-class _Stream:
+class StreamWriter:
     """Appends finished samples to sweep.csv and sweep_programs.csv, flushed at once, so a
     killed sweep keeps what it finished."""
 
