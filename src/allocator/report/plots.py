@@ -287,7 +287,8 @@ def _one_plan(ax: Axes, point: pd.Series) -> None:
 
 def _label(ax: Axes, point: pd.Series, name: str, offset: tuple[int, int], ha: str) -> None:
     """Annotate a frontier plan with its name, jobs and exports."""
-    text = f"{name}\n{amount_text(point['jobs'])} jobs, US$ {amount_text(point['exports_musd'])} million"
+    jobs, exports = amount_text(point["jobs"]), amount_text(point["exports_musd"])
+    text = f"{name}\n{jobs} jobs, US$ {exports} million"
     ax.annotate(
         text,
         (point["exports_musd"], point["jobs"]),
