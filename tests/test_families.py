@@ -155,3 +155,5 @@ def test_a_family_declared_in_one_place_is_built_solved_and_reported(tmp_path):
     assert (row["sense"], row["rhs"], row["binding"]) == ("<=", "100", "True")
     assert float(row["shadow_price"]) == pytest.approx(6.0)
     assert BUILDERS[-1] is add_invest_total  # declared last, so built after every other row
+    with pytest.raises(ValueError, match="declared twice"):
+        family("budget", (), "musd", "a second budget")

@@ -367,7 +367,7 @@ def add_export_market(m: LinearModel, s: Sets) -> None:
 
 @dataclass(frozen=True)
 class Robust:
-    """A robust jobs plan over sampled scenarios (see add_robust)."""
+    """A robust jobs plan over sampled scenarios (see `robust.add_robust`)."""
 
     kind: str  # "cvar" or "worst-case"
     scenarios: tuple[dict[str, tuple[float, int]], ...]  # program -> (jobs_per_musd, lag)

@@ -133,7 +133,13 @@ def family(
 
     Returns:
         A decorator that registers the entry and the step and returns the function unchanged.
+
+    Raises:
+        ValueError: if a family of that name is already declared (two families would share
+            their rows' names).
     """
+    if name in FAMILIES:
+        raise ValueError(f"constraint family {name!r} is declared twice")
 
     def declare(builder: Builder) -> Builder:
         FAMILIES[name] = Family(dims, unit, words, source, relaxable)
