@@ -1,4 +1,9 @@
-"""Build the allocation LP from validated `Inputs`: a table of contents of `add_<family>` calls.
+"""Build the allocation LP from validated `Inputs`: the registered build steps, in order.
+
+The table of contents is `families.BUILDERS`: `add_variables`, then each `@family` function in
+the order it is declared (`constraints.py`: budget, program_cap, program_floor, ramp, groups,
+risk_budget, risk_cover, export_capacity, export_market; `targets.py`: targets, objectives;
+`robust.py`: the robust rows). Each step is called as `step(model, sets)`.
 
 Variables are sparse: `invest[p, s, t]` exists only where pool s may fund program p and has a
 budget row for the phase of year t. Years outside the program's window keep the variable with
@@ -13,6 +18,7 @@ from typing import Any
 
 from allocator.data.schema import Inputs, Program, eligible_pools
 from allocator.model import constraints as c
+from allocator.model.families import BUILDERS
 from allocator.model.linear import LinearModel, paused_gc
 
 OBJECTIVES = ("jobs", "exports", "weighted")
@@ -21,7 +27,8 @@ TARGET_MODES = ("off", "soft", "hard")
 
 @dataclass
 class Sets:
-    """Index sets and groupings derived once from `Inputs`, shared by every family."""
+    """Index sets and groupings derived once from `Inputs`, and the run's choices, shared by
+    every family: what each build step reads."""
 
     inputs: Inputs
     years: list[int]
@@ -41,6 +48,10 @@ class Sets:
     """invest key -> column position."""
     cols: dict[str, dict[Any, int]] = field(default_factory=dict)
     """Column family -> key -> column position (`LinearModel.of`)."""
+    targets: str = "soft"
+    """The target mode: off, soft or hard (`add_targets`)."""
+    robust: c.Robust | None = None
+    """The robust spec, if any (`add_robust`)."""
 
     def capital_terms(self, program: str, year: int) -> list[tuple[str, str, int]]:
         """Investments in `program` productive by `year` (spent no later than year - lag)."""
@@ -111,19 +122,9 @@ def build_model(
         sets the reports use to label its rows and columns.
     """
     sets = build_sets(inp)
+    sets.targets, sets.robust = targets, robust
     m = LinearModel()
     with paused_gc():
-        c.add_variables(m, sets)
-        c.add_budget(m, sets)
-        c.add_program_cap(m, sets)
-        c.add_program_floor(m, sets)
-        c.add_ramp(m, sets)
-        c.add_groups(m, sets)
-        c.add_risk_budget(m, sets)
-        c.add_risk_cover(m, sets)
-        c.add_export_capacity(m, sets)
-        c.add_export_market(m, sets)
-        c.add_targets(m, sets, targets)
-        c.add_objectives(m, sets)
-        c.add_robust(m, sets, robust)
+        for step in BUILDERS:
+            step(m, sets)
     return m, sets

@@ -1,10 +1,12 @@
-"""One `add_<family>` function per constraint family of MODEL.md, its algebra in the docstring.
+"""The core constraint families of MODEL.md: one `add_<family>` each, its algebra in the docstring.
 
 Every row is built from (coefficient, column positions) blocks over pre-grouped index lists (no
 scans inside rules) and appended to the `linear.LinearModel` as one record per family: that
 record is the model, which the hand-off and the Pyomo view (`linear.to_pyomo`) both read.
-What each family means (index labels, unit, words, input column, relaxable) is its entry in
-`allocator.model.families`; a new family is its `add_<family>` function here and that entry.
+What each family means (index labels, unit, words, input column, relaxable) is declared on its
+function with `@family(...)`, which also makes the function a build step: a new family is one
+decorated function (in build order: `build_model` calls the steps as they are declared). The
+targets and objectives are in `targets.py`, the robust rows in `robust.py`.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from allocator.errors import InfeasibleError
-from allocator.model.linear import Blocks, LinearModel, Row, runs
+from allocator.model.families import Labels, Source, family, step
+from allocator.model.linear import Blocks, LinearModel, Row
 
 if TYPE_CHECKING:
-    from allocator.data.schema import Target
+    from allocator.data.schema import Inputs
+    from allocator.data.schema import Row as InputRow
     from allocator.model.build import Sets
 
 
@@ -26,15 +30,12 @@ def _add(m: LinearModel, name: str, rows: dict[tuple, Row]) -> None:
     m.add_rows(name, rows)
 
 
-def _objective(m: LinearModel, name: str, blocks: Blocks) -> None:
-    m.add_objective(name.removeprefix("obj_"), blocks)
-
-
 def _var(m: LinearModel, name: str, keys: list | None, bounds: tuple) -> dict:
     """A variable family (a single variable if `keys` is None); returns key -> column position."""
     return m.add_columns(name, keys, bounds)
 
 
+@step
 def add_variables(m: LinearModel, s: Sets) -> None:
     """invest[p,s,t], carry[s,f], mitigate[r,t], exports[p,y], all >= 0.
 
@@ -56,6 +57,14 @@ def _col(s: Sets, family: str) -> dict:
     return s.cols[family]
 
 
+@family(
+    "budget",
+    ("pool", "phase"),
+    "musd",
+    "budget of pool {pool} in {phase}",
+    Source("pools", "budget_musd", ("pool", "phase")),
+    relaxable=True,
+)
 def add_budget(m: LinearModel, s: Sets) -> None:
     """budget[s,f]: sum_{p, t in f} invest[p,s,t] + carry[s,f] - carry[s,f-1] <= budget[s,f]."""
     carry = _col(s, "carry")
@@ -74,6 +83,14 @@ def add_budget(m: LinearModel, s: Sets) -> None:
     _add(m, "budget", rows)
 
 
+@family(
+    "program_cap",
+    ("program",),
+    "musd",
+    "cap on program {program}",
+    Source("programs", "cap_musd", ("program",)),
+    relaxable=True,
+)
 def add_program_cap(m: LinearModel, s: Sets) -> None:
     """program_cap[p]: sum_{s,t} invest[p,s,t] <= cap[p]."""
     rows: dict[tuple, Row] = {
@@ -83,6 +100,14 @@ def add_program_cap(m: LinearModel, s: Sets) -> None:
     _add(m, "program_cap", rows)
 
 
+@family(
+    "program_floor",
+    ("program",),
+    "musd",
+    "floor on program {program}",
+    Source("programs", "floor_musd", ("program",)),
+    relaxable=True,
+)
 def add_program_floor(m: LinearModel, s: Sets) -> None:
     """program_floor[p]: sum_{s,t} invest[p,s,t] >= floor[p], for floors above zero."""
     rows: dict[tuple, Row] = {
@@ -93,6 +118,14 @@ def add_program_floor(m: LinearModel, s: Sets) -> None:
     _add(m, "program_floor", rows)
 
 
+@family(
+    "ramp",
+    ("program", "year"),
+    "musd",
+    "absorption limit of {program} in {year}",
+    Source("programs", "max_annual_share", ("program",)),
+    relaxable=True,
+)
 def add_ramp(m: LinearModel, s: Sets) -> None:
     """ramp[p,t]: sum_s invest[p,s,t] <= max_annual_share[p] * cap[p], inside p's window."""
     rows: dict[tuple, Row] = {}
@@ -107,6 +140,9 @@ def add_ramp(m: LinearModel, s: Sets) -> None:
         for t, cols in sorted(per_year.items()):
             rows[(p, t)] = (None, [(1.0, cols)], prog.max_annual_share * prog.cap_musd)
     _add(m, "ramp", rows)
+
+
+_GROUP = ("dimension", "member", "phase")
 
 
 def _members_by_phase(s: Sets, dimensions: set[str]) -> dict[tuple[str, str, str], list[int]]:
@@ -140,6 +176,29 @@ def _members_by_phase(s: Sets, dimensions: set[str]) -> dict[tuple[str, str, str
     return out
 
 
+@family(
+    "group_max",
+    _GROUP,
+    "musd",
+    "cap on {dimension} {member} ({phase})",
+    Source("groups", "max_musd", _GROUP),
+    relaxable=True,
+)
+@family(
+    "group_min",
+    _GROUP,
+    "musd",
+    "floor on {dimension} {member} ({phase})",
+    Source("groups", "min_musd", _GROUP),
+    relaxable=True,
+)
+@family(
+    "group_share",
+    _GROUP,
+    "musd",
+    "share cap on {dimension} {member} ({phase})",
+    Source("groups", "max_share", _GROUP),
+)
 def add_groups(m: LinearModel, s: Sets) -> None:
     """group_max/min[d,m,f]: spending of member m of dimension d in phase f (or all) <= / >= limit.
 
@@ -176,6 +235,14 @@ def add_groups(m: LinearModel, s: Sets) -> None:
         _add(m, name, rows)
 
 
+@family(
+    "risk_budget",
+    ("risk",),
+    "musd",
+    "mitigation budget for {risk} risk",
+    Source("risks", "budget_musd", ("risk",)),
+    relaxable=True,
+)
 def add_risk_budget(m: LinearModel, s: Sets) -> None:
     """risk_budget[r]: sum_t mitigate[r,t] <= budget[r]."""
     mitigate = _col(s, "mitigate")
@@ -203,6 +270,13 @@ def _exposure_by_year(s: Sets, risk: str) -> dict[int, Blocks]:
     return by_year
 
 
+@family(
+    "risk_cover",
+    ("risk", "year"),
+    "musd",
+    "cover of {risk} risk by {year}",
+    Source("risks", "coverage", ("risk",)),
+)
 def add_risk_cover(m: LinearModel, s: Sets) -> None:
     """risk_cover[r,t]: sum_p w[p,r] * invest[p,.,<=t] - coverage[r] * mitigate[r,<=t] <= 0.
 
@@ -231,6 +305,13 @@ def add_risk_cover(m: LinearModel, s: Sets) -> None:
     _add(m, "risk_cover", rows)
 
 
+@family(
+    "export_capacity",
+    ("program", "year"),
+    "musd",
+    "export capacity of {program} in {year}",
+    Source("programs", "exports_per_musd", ("program",)),
+)
 def add_export_capacity(m: LinearModel, s: Sets) -> None:
     """export_capacity[p,y]: exports[p,y] - exports_per_musd[p] * capital[p,y] <= 0."""
     exports = _col(s, "exports")
@@ -240,6 +321,13 @@ def add_export_capacity(m: LinearModel, s: Sets) -> None:
         capital = [s.iv[k] for k in s.capital_terms(p, y)]
         rows[(p, y)] = (None, [(1.0, [exports[p, y]]), (-e, capital)], 0.0)
     _add(m, "export_capacity", rows)
+
+
+def _market_row(inp: Inputs, labels: Labels) -> InputRow | None:
+    """The markets.csv row in force in the row's year: the latest one not after it."""
+    key, year = (labels["dimension"], labels["member"]), int(str(labels["year"]))
+    rows = [mk for mk in inp.markets if mk.key == key and mk.year <= year]
+    return max(rows, key=lambda mk: mk.year, default=None)
 
 
 def market_rows(s: Sets) -> dict[tuple[str, str, int], float]:
@@ -252,6 +340,14 @@ def market_rows(s: Sets) -> dict[tuple[str, str, int], float]:
     return limits
 
 
+@family(
+    "export_market",
+    ("dimension", "member", "year"),
+    "musd",
+    "export market of {dimension} {member} in {year}",
+    Source("markets", "market_musd", find=_market_row),
+    relaxable=True,
+)
 def add_export_market(m: LinearModel, s: Sets) -> None:
     """export_market[d,m,y]: sum of exports[p,y] over programs p of member m <= market * share."""
     exports = _col(s, "exports")
@@ -269,166 +365,12 @@ def add_export_market(m: LinearModel, s: Sets) -> None:
     _add(m, "export_market", rows)
 
 
-def add_objectives(m: LinearModel, s: Sets) -> None:
-    """obj_jobs = sum_p jobs_per_musd[p] * capital[p, Y]; obj_exports = sum_p exports[p, Y].
-
-    Y is the last milestone year. Both are declared; the solver weighs them per run.
-    """
-    y = s.milestones[-1]
-    _objective(m, "obj_jobs", _achieved(s, "jobs", list(s.programs), y))
-    _objective(m, "obj_exports", _achieved(s, "exports", list(s.programs), y))
-
-
-def _group_programs(s: Sets, dimension: str, member: str | None) -> list[str]:
-    if dimension == "total":
-        return list(s.programs)
-    return [p for p, prog in s.programs.items() if getattr(prog, dimension) == member]
-
-
-def target_weight(value: float, weight: float | None) -> float:
-    """Weight of a unit of shortfall: as given, else 1/target (shortfall counted as a share)."""
-    if weight is not None:
-        return weight
-    return 1.0 / value if value > 0 else 0.0
-
-
-def add_targets(m: LinearModel, s: Sets, mode: str) -> None:
-    """target[k,d,m,y]: jobs or exports of group m at milestone y (+ shortfall) >= target.
-
-    jobs = sum_p jobs_per_musd[p] * capital[p, y]; exports = sum_p exports[p, y]. With `soft`,
-    shortfall[k,d,m,y] >= 0 absorbs what cannot be met; obj_shortfall = -sum w * shortfall is
-    solved first, and shortfall_total (sum w * shortfall <= least found) then holds it while the
-    real objective is maximised. `hard` has no shortfall: an unmet target makes the LP infeasible.
-    """
-    targets = [t for t in s.inputs.targets if t.value > 0]
-    if mode == "off" or not targets:
-        return
-    rows: dict[tuple, Row] = {}
-    weights, unreachable = {}, []
-    keys = [(t.kind, t.dimension, t.member or "all", t.year) for t in targets]
-    shortfall = _var(m, "shortfall", keys, (0.0, None)) if mode == "soft" else {}
-    for t, key in zip(targets, keys, strict=True):
-        blocks = _achieved(s, t.kind, _group_programs(s, t.dimension, t.member), t.year)
-        if mode == "soft":
-            blocks.append((1.0, [shortfall[key]]))
-            weights[key] = target_weight(t.value, t.weight)
-        elif not any(cols for _, cols in blocks):
-            unreachable.append(_unreachable(s, t))
-        rows[key] = (t.value, blocks, None)
-    if unreachable:
-        raise InfeasibleError(
-            f"{len(unreachable)} hard target(s) cannot be met whatever the budgets. "
-            "Fix: use --targets soft, or change the targets, windows or programs below",
-            details=unreachable,
-        )
-    _add(m, "target", rows)
-    if mode == "soft":
-        cols = [shortfall[k] for k in weights]
-        _objective(m, "obj_shortfall", runs(cols, [-w for w in weights.values()]))
-        most = sum(w * t.value for (k, w), t in zip(weights.items(), targets, strict=True))
-        hold: Row = (None, runs(cols, list(weights.values())), most)
-        m.add_rows("shortfall_total", {(): hold}, scalar=True)
-
-
-def _unreachable(s: Sets, t: Target) -> str:
-    """Why no investment can count towards a target by its year."""
-    where = f"targets.csv row {t.line}"
-    what = f"  - {t.kind} target of {t.dimension} {t.member or 'all'} in {t.year} ({where})"
-    serving = _group_programs(s, t.dimension, t.member)
-    if t.kind == "exports":
-        serving = [p for p in serving if s.programs[p].exports_per_musd > 0]
-    if not serving:
-        return f"{what}: no program serves it"
-    when = "; ".join(_first_productive(s, p) for p in serving)
-    return f"{what}: nothing can count by {t.year}: {when}"
-
-
-def _first_productive(s: Sets, p: str) -> str:
-    prog = s.programs[p]
-    spend = sorted(
-        {k[2] for k in s.by_program.get(p, []) if prog.first_year <= k[2] <= prog.last_year}
-    )
-    if not spend:
-        window = f"{prog.first_year}-{prog.last_year}"
-        return f"{p} has no eligible pool with a budget in its window {window}"
-    pools = sorted({k[1] for k in s.by_program[p] if k[2] == spend[0]})
-    return (
-        f"{p} can first get money in {spend[0]} (window {prog.first_year}-{prog.last_year}, "
-        f"pools {', '.join(pools)}) and it counts from {spend[0] + prog.lag_years} "
-        f"(lag {prog.lag_years} years)"
-    )
-
-
-def _achieved(s: Sets, kind: str, programs: list[str], year: int) -> Blocks:
-    """Blocks of the jobs or exports of `programs` at `year`: one per program for jobs."""
-    if kind == "jobs":
-        blocks: Blocks = []
-        for p in programs:
-            rate = s.programs[p].jobs_per_musd
-            if rate:
-                blocks.append((rate, [s.iv[k] for k in s.capital_terms(p, year)]))
-        return blocks
-    exports = _col(s, "exports")
-    return [(1.0, [exports[p, year] for p in programs if (p, year) in exports])]
-
-
 @dataclass(frozen=True)
 class Robust:
-    """A robust jobs plan over sampled scenarios (see add_robust)."""
+    """A robust jobs plan over sampled scenarios (see `robust.add_robust`)."""
 
     kind: str  # "cvar" or "worst-case"
     scenarios: tuple[dict[str, tuple[float, int]], ...]  # program -> (jobs_per_musd, lag)
     beta: float = 0.9
     cap: float | None = None  # cvar: most expected shortfall in the worst (1 - beta) share
     reference: float = 0.0  # cvar: the nominal plan's jobs, from which shortfall is counted
-
-
-def _scenario_jobs(s: Sets, scenario: dict[str, tuple[float, int]]) -> Blocks:
-    year = s.milestones[-1]
-    blocks: Blocks = []
-    for p, keys in s.by_program.items():
-        rate, lag = scenario.get(p, (s.programs[p].jobs_per_musd, s.programs[p].lag_years))
-        if rate:
-            blocks.append((rate, [s.iv[k] for k in keys if k[2] <= year - lag]))
-    return blocks
-
-
-def add_robust(m: LinearModel, s: Sets, robust: Robust | None) -> None:
-    """Robust jobs over scenarios s = 1..S, one allocation for all of them.
-
-    jobs_s = sum_p jobs_per_musd[p, s] * capital[p, Y] with scenario lags.
-    cvar (Rockafellar-Uryasev): maximise (1/S) sum_s jobs_s subject to
-      eta + 1 / ((1 - beta) S) sum_s u_s <= cap            (row cvar_cap: its dual is the price
-      u_s >= reference - jobs_s - eta, u_s >= 0             of risk, jobs per job of the cap)
-    where reference - jobs_s is scenario s's shortfall against the nominal plan.
-    worst-case: maximise w subject to w <= jobs_s for every s (rows worst_case[s]).
-    The robust objective is declared beside obj_jobs; the solver uses it as the jobs objective.
-    """
-    if robust is None:
-        return
-    n = len(robust.scenarios)
-    jobs = [_scenario_jobs(s, sc) for sc in robust.scenarios]
-    scen = list(range(1, n + 1))
-    if robust.kind == "worst-case":
-        worst = _var(m, "worst", None, (None, None))[None]
-        rows: dict[tuple, Row] = {(k,): (0.0, [*jobs[k - 1], (-1.0, [worst])], None) for k in scen}
-        _add(m, "worst_case", rows)
-        _objective(m, "obj_robust", [(1.0, [worst])])
-        return
-    eta = _var(m, "eta", None, (None, None))[None]
-    tail = _var(m, "tail", scen, (0.0, None))
-    rows = {(k,): (robust.reference, [*jobs[k - 1], (1.0, [tail[k], eta])], None) for k in scen}
-    _add(m, "cvar_tail", rows)
-    weight = 1.0 / ((1.0 - robust.beta) * n)
-    cap: Row = (
-        None,
-        [(1.0, [eta]), (weight, [tail[k] for k in scen])],
-        robust.cap if robust.cap is not None else 1e12,
-    )
-    m.add_rows("cvar_cap", {(): cap}, scalar=True)
-    mean: dict[int, float] = defaultdict(float)
-    for blocks in jobs:
-        for c, cols in blocks:
-            for j in cols:
-                mean[j] += c / n
-    _objective(m, "obj_robust", runs(list(mean), list(mean.values())))

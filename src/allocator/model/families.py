@@ -2,9 +2,14 @@
 
 One entry per family of MODEL.md: its index dimensions, the unit of its right-hand side, plain
 words, the input table and column its right-hand side comes from (and how to find that input row
-from the row's labels), and whether the feasibility relaxation may move it. The rows themselves
-are built by the family's `add_<family>` function in `constraints.py`; everything else that
-names, labels, explains or relaxes a row (explain, solve, reports, sweep, bench) reads it here.
+from the row's labels), and whether the feasibility relaxation may move it.
+
+A constraint family is declared in one place: `@family(...)` on the `add_<family>` function that
+builds its rows (in `constraints.py`, `targets.py` or `robust.py`) registers its entry here and
+the function as a build step; `build_model` calls the steps in declaration order. Everything else
+that names, labels, explains or relaxes a row (explain, solve, reports, sweep, bench) reads the
+entry here. Importing any module of `allocator.model` first loads the declaring modules (the
+package's `__init__`), so the registry is complete whichever module is imported.
 
 Pyomo-free and highspy-free, so reports and explanations load without the solver stack.
 """
@@ -13,9 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from allocator.data.schema import TABLES, Inputs, Row
+
+if TYPE_CHECKING:
+    from allocator.model.build import Sets
+    from allocator.model.linear import LinearModel
 
 Labels = dict[str, Any]
 Finder = Callable[[Inputs, Labels], Row | None]
@@ -81,117 +90,63 @@ class Family:
     relaxable: bool = False
 
 
-def _market_row(inp: Inputs, labels: Labels) -> Row | None:
-    """The markets.csv row in force in the row's year: the latest one not after it."""
-    key, year = (labels["dimension"], labels["member"]), int(str(labels["year"]))
-    rows = [mk for mk in inp.markets if mk.key == key and mk.year <= year]
-    return max(rows, key=lambda mk: mk.year, default=None)
+Builder = Callable[["LinearModel", "Sets"], None]
+"""A build step: appends its families' columns, rows or objectives to the model."""
+
+FAMILIES: dict[str, Family] = {}
+"""The constraint (row) families, by the name of their rows; filled by `family` where each
+family's rows are built (`constraints.py`, `targets.py`, `robust.py`)."""
+
+BUILDERS: list[Builder] = []
+"""The build steps in declaration order: `build_model` calls them in this order, which is the
+order of the rows, columns and objectives of the LP (and so of every output table)."""
 
 
-def _target_row(inp: Inputs, labels: Labels) -> Row | None:
-    """The targets.csv row of a target; the total's member is `all` in the row name, empty in
-    the file."""
-    member = None if labels["member"] == "all" else labels["member"]
-    key = {"kind": labels["kind"], "dimension": labels["dimension"], "member": member}
-    key["year"] = labels["year"]
-    return next((t for t in inp.targets if all(getattr(t, k) == v for k, v in key.items())), None)
+def step(builder: Builder) -> Builder:
+    """Register a build step (once), to be called by `build_model` after those declared before."""
+    if builder not in BUILDERS:
+        BUILDERS.append(builder)
+    return builder
 
 
-_GROUP = ("dimension", "member", "phase")
+def family(
+    name: str,
+    dims: tuple[str, ...],
+    unit: str,
+    words: str,
+    source: Source | None = None,
+    relaxable: bool = False,
+) -> Callable[[Builder], Builder]:
+    """Declare a constraint family on the function that builds its rows.
 
-FAMILIES: dict[str, Family] = {
-    "budget": Family(
-        ("pool", "phase"),
-        "musd",
-        "budget of pool {pool} in {phase}",
-        Source("pools", "budget_musd", ("pool", "phase")),
-        relaxable=True,
-    ),
-    "program_cap": Family(
-        ("program",),
-        "musd",
-        "cap on program {program}",
-        Source("programs", "cap_musd", ("program",)),
-        relaxable=True,
-    ),
-    "program_floor": Family(
-        ("program",),
-        "musd",
-        "floor on program {program}",
-        Source("programs", "floor_musd", ("program",)),
-        relaxable=True,
-    ),
-    "ramp": Family(
-        ("program", "year"),
-        "musd",
-        "absorption limit of {program} in {year}",
-        Source("programs", "max_annual_share", ("program",)),
-        relaxable=True,
-    ),
-    "group_max": Family(
-        _GROUP,
-        "musd",
-        "cap on {dimension} {member} ({phase})",
-        Source("groups", "max_musd", _GROUP),
-        relaxable=True,
-    ),
-    "group_min": Family(
-        _GROUP,
-        "musd",
-        "floor on {dimension} {member} ({phase})",
-        Source("groups", "min_musd", _GROUP),
-        relaxable=True,
-    ),
-    "group_share": Family(
-        _GROUP,
-        "musd",
-        "share cap on {dimension} {member} ({phase})",
-        Source("groups", "max_share", _GROUP),
-    ),
-    "risk_budget": Family(
-        ("risk",),
-        "musd",
-        "mitigation budget for {risk} risk",
-        Source("risks", "budget_musd", ("risk",)),
-        relaxable=True,
-    ),
-    "risk_cover": Family(
-        ("risk", "year"),
-        "musd",
-        "cover of {risk} risk by {year}",
-        Source("risks", "coverage", ("risk",)),
-    ),
-    "export_capacity": Family(
-        ("program", "year"),
-        "musd",
-        "export capacity of {program} in {year}",
-        Source("programs", "exports_per_musd", ("program",)),
-    ),
-    "target": Family(
-        ("kind", "dimension", "member", "year"),
-        BY_KIND,
-        "{kind} target of {dimension} {member} in {year}",
-        Source("targets", "value", find=_target_row),
-        relaxable=True,
-    ),
-    "shortfall_total": Family(
-        (),
-        WEIGHTED_SHORTFALL,
-        "least weighted shortfall of the targets",
-        Source("targets", "value"),
-    ),
-    "worst_case": Family(("scenario",), "jobs", "jobs in scenario {scenario}"),
-    "cvar_tail": Family(("scenario",), "jobs", "shortfall of scenario {scenario} beyond the VaR"),
-    "cvar_cap": Family((), "jobs", "CVaR cap: expected shortfall in the worst scenarios"),
-    "export_market": Family(
-        ("dimension", "member", "year"),
-        "musd",
-        "export market of {dimension} {member} in {year}",
-        Source("markets", "market_musd", find=_market_row),
-        relaxable=True,
-    ),
-}
-"""The constraint (row) families, by the name of their Pyomo component."""
+    The decorated function becomes a build step (`step`) and the family's registry entry is
+    `Family(dims, unit, words, source, relaxable)`; a function that builds several families
+    carries one `family` per family.
+
+    Args:
+        name: The name of the rows (and of the family in the reports), e.g. `budget`.
+        dims: The names of the index labels, in index order.
+        unit: The unit of the right-hand side.
+        words: The row in plain words, a format string over `dims`.
+        source: Where the right-hand side comes from, if from the data.
+        relaxable: Whether the feasibility relaxation may move the right-hand side.
+
+    Returns:
+        A decorator that registers the entry and the step and returns the function unchanged.
+
+    Raises:
+        ValueError: if a family of that name is already declared (two families would share
+            their rows' names).
+    """
+    if name in FAMILIES:
+        raise ValueError(f"constraint family {name!r} is declared twice")
+
+    def declare(builder: Builder) -> Builder:
+        FAMILIES[name] = Family(dims, unit, words, source, relaxable)
+        return step(builder)
+
+    return declare
+
 
 VARIABLES: dict[str, Family] = {
     "invest": Family(

@@ -1,0 +1,71 @@
+"""Robust jobs plans over sampled scenarios: the `worst_case`, `cvar_tail` and `cvar_cap` rows.
+
+The last build step (see `allocator.model.families.family`); the spec is `constraints.Robust`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from allocator.model.families import family
+from allocator.model.linear import Blocks, LinearModel, Row, runs
+
+if TYPE_CHECKING:
+    from allocator.model.build import Sets
+
+
+def _scenario_jobs(s: Sets, scenario: dict[str, tuple[float, int]]) -> Blocks:
+    year = s.milestones[-1]
+    blocks: Blocks = []
+    for p, keys in s.by_program.items():
+        rate, lag = scenario.get(p, (s.programs[p].jobs_per_musd, s.programs[p].lag_years))
+        if rate:
+            blocks.append((rate, [s.iv[k] for k in keys if k[2] <= year - lag]))
+    return blocks
+
+
+@family("worst_case", ("scenario",), "jobs", "jobs in scenario {scenario}")
+@family("cvar_tail", ("scenario",), "jobs", "shortfall of scenario {scenario} beyond the VaR")
+@family("cvar_cap", (), "jobs", "CVaR cap: expected shortfall in the worst scenarios")
+def add_robust(m: LinearModel, s: Sets) -> None:
+    """Robust jobs over scenarios s = 1..S, one allocation for all of them.
+
+    jobs_s = sum_p jobs_per_musd[p, s] * capital[p, Y] with scenario lags.
+    cvar (Rockafellar-Uryasev): maximise (1/S) sum_s jobs_s subject to
+      eta + 1 / ((1 - beta) S) sum_s u_s <= cap            (row cvar_cap: its dual is the price
+      u_s >= reference - jobs_s - eta, u_s >= 0             of risk, jobs per job of the cap)
+    where reference - jobs_s is scenario s's shortfall against the nominal plan.
+    worst-case: maximise w subject to w <= jobs_s for every s (rows worst_case[s]).
+    The robust objective is declared beside obj_jobs; the solver uses it as the jobs objective.
+    The spec is `s.robust` (`constraints.Robust`); None adds nothing.
+    """
+    robust = s.robust
+    if robust is None:
+        return
+    n = len(robust.scenarios)
+    jobs = [_scenario_jobs(s, sc) for sc in robust.scenarios]
+    scen = list(range(1, n + 1))
+    if robust.kind == "worst-case":
+        worst = m.add_columns("worst", None, (None, None))[None]
+        rows: dict[tuple, Row] = {(k,): (0.0, [*jobs[k - 1], (-1.0, [worst])], None) for k in scen}
+        m.add_rows("worst_case", rows)
+        m.add_objective("robust", [(1.0, [worst])])
+        return
+    eta = m.add_columns("eta", None, (None, None))[None]
+    tail = m.add_columns("tail", scen, (0.0, None))
+    rows = {(k,): (robust.reference, [*jobs[k - 1], (1.0, [tail[k], eta])], None) for k in scen}
+    m.add_rows("cvar_tail", rows)
+    weight = 1.0 / ((1.0 - robust.beta) * n)
+    cap: Row = (
+        None,
+        [(1.0, [eta]), (weight, [tail[k] for k in scen])],
+        robust.cap if robust.cap is not None else 1e12,
+    )
+    m.add_rows("cvar_cap", {(): cap}, scalar=True)
+    mean: dict[int, float] = defaultdict(float)
+    for blocks in jobs:
+        for c, cols in blocks:
+            for j in cols:
+                mean[j] += c / n
+    m.add_objective("robust", runs(list(mean), list(mean.values())))

@@ -1,0 +1,150 @@
+"""The milestone targets and the objectives: what the plan achieves, and how it is held.
+
+`add_targets` builds the `target` rows (and, for soft targets, the `shortfall` columns, the
+`obj_shortfall` objective and the `shortfall_total` row); `add_objectives` declares `obj_jobs`
+and `obj_exports`. Both are build steps, declared after the families of `constraints.py` and
+before `robust.py`'s (see `allocator.model.families.family`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from allocator.errors import InfeasibleError
+from allocator.model.families import BY_KIND, WEIGHTED_SHORTFALL, Labels, Source, family, step
+from allocator.model.linear import Blocks, LinearModel, Row, runs
+
+if TYPE_CHECKING:
+    from allocator.data.schema import Inputs, Target
+    from allocator.data.schema import Row as InputRow
+    from allocator.model.build import Sets
+
+
+def _target_row(inp: Inputs, labels: Labels) -> InputRow | None:
+    """The targets.csv row of a target; the total's member is `all` in the row name, empty in
+    the file."""
+    member = None if labels["member"] == "all" else labels["member"]
+    key = {"kind": labels["kind"], "dimension": labels["dimension"], "member": member}
+    key["year"] = labels["year"]
+    return next((t for t in inp.targets if all(getattr(t, k) == v for k, v in key.items())), None)
+
+
+def _group_programs(s: Sets, dimension: str, member: str | None) -> list[str]:
+    if dimension == "total":
+        return list(s.programs)
+    return [p for p, prog in s.programs.items() if getattr(prog, dimension) == member]
+
+
+def target_weight(value: float, weight: float | None) -> float:
+    """Weight of a unit of shortfall: as given, else 1/target (shortfall counted as a share)."""
+    if weight is not None:
+        return weight
+    return 1.0 / value if value > 0 else 0.0
+
+
+@family(
+    "target",
+    ("kind", "dimension", "member", "year"),
+    BY_KIND,
+    "{kind} target of {dimension} {member} in {year}",
+    Source("targets", "value", find=_target_row),
+    relaxable=True,
+)
+@family(
+    "shortfall_total",
+    (),
+    WEIGHTED_SHORTFALL,
+    "least weighted shortfall of the targets",
+    Source("targets", "value"),
+)
+def add_targets(m: LinearModel, s: Sets) -> None:
+    """target[k,d,m,y]: jobs or exports of group m at milestone y (+ shortfall) >= target.
+
+    jobs = sum_p jobs_per_musd[p] * capital[p, y]; exports = sum_p exports[p, y]. With `soft`,
+    shortfall[k,d,m,y] >= 0 absorbs what cannot be met; obj_shortfall = -sum w * shortfall is
+    solved first, and shortfall_total (sum w * shortfall <= least found) then holds it while the
+    real objective is maximised. `hard` has no shortfall: an unmet target makes the LP infeasible.
+    The mode is `s.targets`; `off` adds nothing.
+    """
+    mode = s.targets
+    targets = [t for t in s.inputs.targets if t.value > 0]
+    if mode == "off" or not targets:
+        return
+    rows: dict[tuple, Row] = {}
+    weights, unreachable = {}, []
+    keys = [(t.kind, t.dimension, t.member or "all", t.year) for t in targets]
+    shortfall = m.add_columns("shortfall", keys, (0.0, None)) if mode == "soft" else {}
+    for t, key in zip(targets, keys, strict=True):
+        blocks = _achieved(s, t.kind, _group_programs(s, t.dimension, t.member), t.year)
+        if mode == "soft":
+            blocks.append((1.0, [shortfall[key]]))
+            weights[key] = target_weight(t.value, t.weight)
+        elif not any(cols for _, cols in blocks):
+            unreachable.append(_unreachable(s, t))
+        rows[key] = (t.value, blocks, None)
+    if unreachable:
+        raise InfeasibleError(
+            f"{len(unreachable)} hard target(s) cannot be met whatever the budgets. "
+            "Fix: use --targets soft, or change the targets, windows or programs below",
+            details=unreachable,
+        )
+    m.add_rows("target", rows)
+    if mode == "soft":
+        cols = [shortfall[k] for k in weights]
+        m.add_objective("shortfall", runs(cols, [-w for w in weights.values()]))
+        most = sum(w * t.value for (k, w), t in zip(weights.items(), targets, strict=True))
+        hold: Row = (None, runs(cols, list(weights.values())), most)
+        m.add_rows("shortfall_total", {(): hold}, scalar=True)
+
+
+@step
+def add_objectives(m: LinearModel, s: Sets) -> None:
+    """obj_jobs = sum_p jobs_per_musd[p] * capital[p, Y]; obj_exports = sum_p exports[p, Y].
+
+    Y is the last milestone year. Both are declared; the solver weighs them per run.
+    """
+    y = s.milestones[-1]
+    m.add_objective("jobs", _achieved(s, "jobs", list(s.programs), y))
+    m.add_objective("exports", _achieved(s, "exports", list(s.programs), y))
+
+
+def _unreachable(s: Sets, t: Target) -> str:
+    """Why no investment can count towards a target by its year."""
+    where = f"targets.csv row {t.line}"
+    what = f"  - {t.kind} target of {t.dimension} {t.member or 'all'} in {t.year} ({where})"
+    serving = _group_programs(s, t.dimension, t.member)
+    if t.kind == "exports":
+        serving = [p for p in serving if s.programs[p].exports_per_musd > 0]
+    if not serving:
+        return f"{what}: no program serves it"
+    when = "; ".join(_first_productive(s, p) for p in serving)
+    return f"{what}: nothing can count by {t.year}: {when}"
+
+
+def _first_productive(s: Sets, p: str) -> str:
+    prog = s.programs[p]
+    spend = sorted(
+        {k[2] for k in s.by_program.get(p, []) if prog.first_year <= k[2] <= prog.last_year}
+    )
+    if not spend:
+        window = f"{prog.first_year}-{prog.last_year}"
+        return f"{p} has no eligible pool with a budget in its window {window}"
+    pools = sorted({k[1] for k in s.by_program[p] if k[2] == spend[0]})
+    return (
+        f"{p} can first get money in {spend[0]} (window {prog.first_year}-{prog.last_year}, "
+        f"pools {', '.join(pools)}) and it counts from {spend[0] + prog.lag_years} "
+        f"(lag {prog.lag_years} years)"
+    )
+
+
+def _achieved(s: Sets, kind: str, programs: list[str], year: int) -> Blocks:
+    """Blocks of the jobs or exports of `programs` at `year`: one per program for jobs."""
+    if kind == "jobs":
+        blocks: Blocks = []
+        for p in programs:
+            rate = s.programs[p].jobs_per_musd
+            if rate:
+                blocks.append((rate, [s.iv[k] for k in s.capital_terms(p, year)]))
+        return blocks
+    exports = s.cols["exports"]
+    return [(1.0, [exports[p, year] for p in programs if (p, year) in exports])]
