@@ -387,3 +387,14 @@ def test_yaml_numbers_written_plainly_keep_their_type(tmp_path):
     assert next(p for p in inp.programs if p.program == "a").cap_musd == 1500.0
     _, inp = _override(tmp_path, "set_coefficient: {program: a, column: lag_years, value: 2}")
     assert next(p for p in inp.programs if p.program == "a").lag_years == 2
+
+
+def test_an_override_that_breaks_a_cross_table_rule_names_the_model_file(tmp_path):
+    """The CSV is fine; the model file moved a window out of the horizon: say so, in one line."""
+    override = "set_coefficient: {program: a, column: last_year, value: 2199}"
+    with pytest.raises(UsageError) as caught:
+        _override(tmp_path, override)
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path / 'models' / 'm.yaml'}: after its overrides, ")
+    assert "last_year 2199 is outside the horizon" in message
+    assert "\n" not in message

@@ -124,7 +124,8 @@ def test_force_replaces_a_frontier_a_compare_and_a_sweep_folder(tmp_path: Path) 
     frontier = tmp_path / "frontier"
     run_frontier(SolveOptions(inputs=DATA / "exports", out=frontier), 3)
     compared = tmp_path / "compare"
-    assert cli("compare", "jobs", "exports", "--inputs", DATA / "greedy", "--out", compared)
+    made = cli("compare", "jobs", "exports", "--inputs", DATA / "greedy", "--out", compared)
+    assert made.returncode == 0, made.stderr
     assert json.loads((compared / "run.json").read_text())["written_by"]["command"] == "compare"
     sweep = tmp_path / "sweep"
     spec = {"inputs": str(DATA / "sweep"), "objective": "jobs", "targets": "soft"}
@@ -133,8 +134,10 @@ def test_force_replaces_a_frontier_a_compare_and_a_sweep_folder(tmp_path: Path) 
     for folder in (frontier, compared, sweep):
         res = cli("solve", "--inputs", DATA / "ramp", "--out", folder, "--force")
         assert res.returncode == 0, res.stderr
-        assert json.loads((folder / "run.json").read_text())["objective"]["value"] == 940
-        assert "sweep.csv" not in {p.name for p in folder.iterdir()}
+        info = json.loads((folder / "run.json").read_text())
+        assert info["objective"]["value"] == 940
+        # only the new run's files: nothing of the frontier, compare or sweep is left
+        assert sorted(p.name for p in folder.iterdir()) == info["written_by"]["files"]
     again = cli("compare", "jobs", "exports", "--inputs", DATA / "greedy", "--out", compared)
     assert again.returncode == 2
     assert "already exists" in again.stderr

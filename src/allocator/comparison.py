@@ -1,11 +1,10 @@
-"""Plans side by side as a run: `compare_items` turns each item (an objective, a model file or
-a run folder) into a view, solving what needs solving; `run_compare` writes compare.csv,
+"""Plans side by side as a run: each item (an objective, a model file or a run folder) becomes a
+view, solved where it needs solving; `run_compare` writes compare.csv,
 compare.xlsx and run.json. The views and the table are `allocator.studies.compare`.
 """
 
 from __future__ import annotations
 
-import platform
 from pathlib import Path
 from typing import Any
 
@@ -14,19 +13,13 @@ import pandas as pd
 from allocator.errors import UsageError
 from allocator.model.build import OBJECTIVES
 from allocator.pipeline import (
-    PACKAGES,
     SolveOptions,
     options_of,
+    packages,
     plan,
     sources_of,
-    version_of,
 )
 from allocator.report.write import atomic_run_dir, check_target, default_run_dir
-
-
-def compare_items(items: list[str], inputs: Path | None, targets: str | None) -> list[Any]:
-    """A view per item: an objective name (solved on `inputs`), a model file, or a run folder."""
-    return _views(_compare_plan(items, inputs, targets))
 
 
 def _views(steps: list[tuple[str, SolveOptions | Path]]) -> list[Any]:
@@ -86,7 +79,7 @@ def run_compare(
         "command": "compare",
         "items": items,
         "targets": targets,
-        "packages": {"python": platform.python_version(), **{p: version_of(p) for p in PACKAGES}},
+        "packages": packages(),
     }
     with atomic_run_dir(folder, force, sources) as tmp:
         write_compare(table, tmp)

@@ -252,7 +252,7 @@ def run_info(
             "least_weighted_target_shortfall": sol.totals.get("weighted_shortfall"),
         },
         "solver": sol.solver,
-        "packages": {"python": platform.python_version(), **{p: version_of(p) for p in PACKAGES}},
+        "packages": packages(),
         "timings_s": {k: round(v, 4) for k, v in timings.items()},
         "inputs": {"folder": str(opts.inputs), "sha256": dict(sorted(inp.file_hashes.items()))},
         "options": {
@@ -274,6 +274,11 @@ def run_info(
             "reduced_cost": "change of the objective per unit increase of the variable's bound",
         },
     }
+
+
+def packages() -> dict[str, str]:
+    """Python's version and those of the packages a result depends on, as run.json records."""
+    return {"python": platform.python_version(), **{p: version_of(p) for p in PACKAGES}}
 
 
 def version_of(package: str) -> str:

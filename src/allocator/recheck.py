@@ -1,30 +1,43 @@
-"""Re-checking a run folder (`allocator solve --check-against`): `options_of_run` reads the
-options its run.json records, `check_against` re-runs them and lists every difference in
-inputs, package versions and tables.
+"""Re-checking a run folder (`allocator solve --check-against`): `run_record` reads its run.json
+once, `options_of_run` gives the options it records, and `check_against` re-runs them and lists
+every difference in inputs, package versions and tables.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from allocator.data.modelfile import load_model_file
 from allocator.errors import UsageError
 from allocator.pipeline import SolveOptions, plan
 
 
-def options_of_run(folder: Path) -> SolveOptions:
-    """The options a run folder's run.json records, to repeat it."""
-    import json
+def run_record(folder: Path) -> dict[str, Any]:
+    """The run.json of a run folder written by `allocator solve`, read once.
 
+    Raises:
+        UsageError: no run.json, one that is not allocator's JSON, or one from another command.
+    """
     path = folder / "run.json"
+    fix = "Fix: pass a folder written by allocator solve"
     if not path.is_file():
-        raise UsageError(f"{folder} has no run.json. Fix: pass a folder written by allocator solve")
-    info = json.loads(path.read_text(encoding="utf-8"))
+        raise UsageError(f"{folder} has no run.json. {fix}")
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, OSError) as exc:
+        raise UsageError(f"{path} cannot be read as JSON ({exc}). {fix}") from None
+    inputs = info.get("inputs") if isinstance(info, dict) else None
+    if not isinstance(inputs, dict) or not {"folder", "sha256"} <= inputs.keys():
+        raise UsageError(f"{path} records no inputs (folder and sha256). {fix}")
     if info.get("command", "solve") != "solve":
-        raise UsageError(
-            f"{folder} was written by allocator {info['command']}, not solve. "
-            "Fix: pass a folder written by allocator solve"
-        )
+        raise UsageError(f"{folder} was written by allocator {info['command']}, not solve. {fix}")
+    return info
+
+
+def options_of_run(info: dict[str, Any]) -> SolveOptions:
+    """The options a run record (`run_record`) holds, to repeat the run."""
     o = info.get("options", {})
     opts = SolveOptions(
         inputs=Path(info["inputs"]["folder"]),
@@ -42,17 +55,12 @@ def options_of_run(folder: Path) -> SolveOptions:
 
 def check_against(folder: Path) -> list[str]:
     """Re-run what `folder` records and list every difference: inputs, versions, tables."""
-    import json
     import tempfile
 
     from allocator.report.write import write_csv
 
-    info = (
-        json.loads((folder / "run.json").read_text(encoding="utf-8"))
-        if (folder / "run.json").is_file()
-        else {}
-    )
-    opts = options_of_run(folder)
+    info = run_record(folder)
+    opts = options_of_run(info)
     run = plan(opts)
     now = run.inputs.file_hashes
     diffs = [

@@ -5,13 +5,12 @@ module adds what a run needs from the pipeline (options, sources, package versio
 
 from __future__ import annotations
 
-import platform
 from pathlib import Path
 
 import pandas as pd
 
 from allocator.data.modelfile import load_dataset
-from allocator.pipeline import PACKAGES, SolveOptions, sources_of, version_of
+from allocator.pipeline import SolveOptions, packages, sources_of
 from allocator.report.write import atomic_run_dir, check_target, default_run_dir, write_run
 from allocator.solver.compile import build_lp
 from allocator.solver.passes import apply_options
@@ -35,7 +34,7 @@ def run_frontier(opts: SolveOptions, points: int) -> tuple[Path, pd.DataFrame]:
         "points": points,
         "targets": opts.targets,
         "inputs": {"folder": str(opts.inputs), "sha256": dict(sorted(inp.file_hashes.items()))},
-        "packages": {"python": platform.python_version(), **{p: version_of(p) for p in PACKAGES}},
+        "packages": packages(),
     }
     with atomic_run_dir(folder, opts.force, sources_of(opts)) as tmp:
         write_run(tmp, {"frontier": table}, info, frontier_plot(table), command="frontier")

@@ -22,7 +22,6 @@ from allocator.data.checks import check_duplicates, check_references
 from allocator.data.files import decode_text, read_file
 from allocator.data.numbers import (
     check_magnitude,
-    check_whole,
     check_writing,
     parse_bool,
     parse_count,
@@ -317,7 +316,7 @@ def _cell_value(model: type[Row], name: str, cell: str, cells: dict[str, str]) -
         return _PARSERS[str(unit)](cell)
     info = model.model_fields.get(name)
     if info is not None and info.annotation is int:
-        check_whole(cell)
+        check_writing(cell)
     if info is not None and info.annotation in (float, float | None):
         return _plain_float(cell)
     return cell

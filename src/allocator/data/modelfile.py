@@ -28,13 +28,13 @@ from allocator.data.inputs import explain_value, load_inputs
 from allocator.data.numbers import check_magnitude, parse_number
 from allocator.data.ordering import canonical
 from allocator.data.schema import Group, Inputs, Pool, Program, Row
+from allocator.data.yamlfile import ModelFileLoader
 from allocator.errors import InputError, UsageError, printable
 
 # Limits, far above a real scenario (the shipped ones are under 2 KB with at most 4 overrides) and
 # stated in the README: PyYAML and the override checks are pure Python, so size is time.
 MAX_MODEL_FILE_BYTES = 2_000_000
 MAX_OVERRIDES = 10_000
-MAX_YAML_DEPTH = 50  # a model file is 4 levels deep; past Python's recursion limit is a traceback
 
 PROGRAM_COLUMNS = Literal[
     "cap_musd",
@@ -231,7 +231,7 @@ def _read(path: Path) -> str:
 def _parse(path: Path, text: str) -> object:
     """The YAML of a model file, read with the safe loader only (a `!!python` tag is refused)."""
     try:
-        return yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
+        return yaml.load(text, Loader=ModelFileLoader)  # ModelFileLoader is a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""
@@ -242,77 +242,6 @@ def _parse(path: Path, text: str) -> object:
         raise UsageError(
             printable(f"{path}{line}: not a valid model file ({problem}). Fix: {fix}")
         ) from None
-
-
-class _Refused(yaml.MarkedYAMLError):
-    """YAML that parses but that a model file must not hold; carries its own fix."""
-
-    def __init__(self, problem: str, mark: yaml.Mark, fix: str) -> None:
-        super().__init__(problem=problem, problem_mark=mark)
-        self.fix = fix
-
-
-class _Loader(yaml.SafeLoader):
-    """The safe loader, refusing a key given twice (YAML would keep the last silently) and
-    nesting deeper than MAX_YAML_DEPTH (the composer recurses, so that would be a traceback)."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._depth = 0
-
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
-        self._depth += 1
-        try:
-            if self._depth > MAX_YAML_DEPTH:
-                raise _Refused(
-                    f"nested more than {MAX_YAML_DEPTH} levels deep",
-                    self.peek_event().start_mark,
-                    "a model file is a few levels of keys and lists; see models/baseline.yaml",
-                )
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
-        seen: dict[object, yaml.Mark] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue  # keys merged in with << may be overridden: that is what << is for
-            key = self.construct_object(key_node, deep=True)
-            try:
-                first = seen.setdefault(key, key_node.start_mark)
-            except TypeError:
-                continue  # an unhashable key: the base class refuses it with its own message
-            if first is not key_node.start_mark:
-                raise _Refused(
-                    f"key '{key}' appears twice, first at line {first.line + 1}",
-                    key_node.start_mark,
-                    "keep one of the two; YAML would silently use the last",
-                )
-        return super().construct_mapping(node, deep)
-
-
-def _yaml_number(loader: _Loader, node: yaml.ScalarNode) -> int | float:
-    """A YAML int or float read by allocator's number rule, as a CSV cell is.
-
-    PyYAML would read `8_500` as 8500, `1e-400` as 0.0 and a 5000-digit integer with Python's
-    int-size advice; `.inf` and `.nan` stay floats, which the override checks refuse by name.
-    """
-    text = str(node.value)
-    if text.lower().lstrip("+-") in {".inf", ".nan"}:
-        return float(text.lower().replace(".", "", 1))
-    try:
-        value = parse_number(text, {"": 1.0})
-    except ValueError as exc:
-        fix = "write a plain number such as 2.5 or 8500"
-        raise _Refused(str(exc), node.start_mark, fix) from None
-    if node.tag.endswith(":int") and value == int(value):
-        return int(value)
-    return value
-
-
-_Loader.add_constructor("tag:yaml.org,2002:int", _yaml_number)
-_Loader.add_constructor("tag:yaml.org,2002:float", _yaml_number)
 
 
 def load_dataset(
@@ -343,7 +272,10 @@ def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inpu
             inp = _set_coefficient(inp, ov.set_coefficient, where)
         elif ov.group_limit is not None:
             inp = _group_limit(inp, ov.group_limit, where)
-    check_references(inp)
+    try:
+        check_references(inp)
+    except InputError as exc:  # the CSV is fine: an override made the data inconsistent
+        raise UsageError(f"{source}: after its overrides, {exc}") from None
     return canonical(inp)  # an appended group row takes its place by key
 
 

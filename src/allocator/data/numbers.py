@@ -106,11 +106,6 @@ def parse_number(text: str, scales: dict[str, float]) -> float:
     return -value if m.group("sign") == "-" else value
 
 
-def check_whole(text: str) -> None:
-    """A whole-number cell (a year, a lag) is written by the same rule as any other number."""
-    check_writing(text.strip())
-
-
 def parse_money(text: str) -> float:
     """A money cell in US$ million."""
     return parse_number(text, _MONEY_SCALE)

@@ -43,7 +43,6 @@ class Sets:
     by_program: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
     by_pool_phase: dict[tuple[str, str], list[tuple[str, str, int]]] = field(default_factory=dict)
     by_phase: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
-    exports_set: set[tuple[str, int]] = field(default_factory=set)
     iv: dict[tuple[str, str, int], int] = field(default_factory=dict)
     """invest key -> column position."""
     cols: dict[str, dict[Any, int]] = field(default_factory=dict)
@@ -57,11 +56,6 @@ class Sets:
         """Investments in `program` productive by `year` (spent no later than year - lag)."""
         last = year - self.programs[program].lag_years
         return [k for k in self.by_program.get(program, []) if k[2] <= last]
-
-    def next_phase(self, phase: str) -> str | None:
-        """The phase after `phase`, if any."""
-        i = self.phases.index(phase)
-        return self.phases[i + 1] if i + 1 < len(self.phases) else None
 
 
 def build_sets(inp: Inputs) -> Sets:
@@ -105,7 +99,6 @@ def build_sets(inp: Inputs) -> Sets:
         by_pool_phase[(k[1], f)].append(k)
         by_phase[f].append(k)
     sets.by_program, sets.by_pool_phase, sets.by_phase = by_program, by_pool_phase, by_phase
-    sets.exports_set = set(exports)
     return sets
 
 

@@ -30,7 +30,6 @@ from allocator.report.tables import sector_by_phase, top_shadow_prices
 
 SIZE_IN = (10.0, 6.0)
 DPI = 150
-ZERO = 1e-9
 """Shadow prices this small (in magnitude) are solver noise and count as zero."""
 STYLE = {
     "font.size": 12,

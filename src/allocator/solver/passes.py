@@ -137,24 +137,22 @@ def apply_options(lp: CompiledLP, options: dict[str, Any] | None) -> None:
             )
 
 
-def _hold_least_shortfall(
-    lp: CompiledLP, hold: Hold | None = None
-) -> tuple[float | None, Hold | None]:
+def _hold_least_shortfall(lp: CompiledLP) -> tuple[float | None, Hold | None]:
     """Soft targets, first pass: the least weighted shortfall, then held by `shortfall_total`.
 
     The hold is a real row, so its shadow price is what one more unit of tolerated shortfall is
-    worth in the objective: the price of the targets. `hold` is an earlier pass's hold, given to
-    this pass's solve. Returns the least shortfall (None without soft targets) and the new hold,
-    which the next pass takes (or `hold` itself, without soft targets).
+    worth in the objective: the price of the targets. The row starts unheld, so this pass needs no
+    earlier hold. Returns the least shortfall and the hold the next pass takes (None and None
+    without soft targets).
     """
     if "shortfall" not in lp.costs:
-        return None, hold
+        return None, None
     i = lp.row_family.index("shortfall_total")
     if lp.hold_initial is None:
         lp.hold_initial = float(lp.row_upper[i])
     lp.row_upper[i] = lp.hold_initial  # a re-solve after the data changed starts unheld
     lp.highs.changeRowBounds(i, -INF, lp.hold_initial)
-    found, _ = _run(lp, lp.costs["shortfall"], hold)
+    found, _ = _run(lp, lp.costs["shortfall"], None)
     least = max(0.0, -found.objective)
     lp.highs.changeRowBounds(i, -INF, least)
     lp.row_upper[i] = least
@@ -184,12 +182,9 @@ def optimum(
     objective: str,
     weights: dict[str, float] | None = None,
     ranging: bool = True,
-    hold: Hold | None = None,
 ) -> Optimum:
     """Soft targets held, the objective solved, ties broken towards the other outcome, and
     exports at every milestone filled in. Duals (and ranges) are the objective's own.
-
-    `hold` is an earlier pass's least-shortfall hold (see `_run`), given to the first solve.
     """
     weights = weights or {"jobs": 0.5, "exports": 0.5}
     laps = [time.perf_counter()]
@@ -198,7 +193,7 @@ def optimum(
         laps.append(time.perf_counter())
         return laps[-1] - laps[-2]
 
-    least, hold = _hold_least_shortfall(lp, hold)
+    least, hold = _hold_least_shortfall(lp)
     cost, hold = _held_costs(lp, objective, weights, hold)
     found, hold = _run(lp, cost, hold)
     row_dual, col_dual, x = found.duals, found.reduced_costs, found.x
@@ -235,11 +230,10 @@ def trace_frontier(lp: CompiledLP, points: int) -> list[FrontierPoint]:
     `exports >= epsilon`, is added to the same HiGHS instance and only its bound changes between
     points, so each re-solve starts from the previous basis. Soft targets stay held throughout.
     """
-    _, hold = _hold_least_shortfall(lp)
     jobs, exports = lp.costs["jobs"], lp.costs["exports"]
-    first = optimum(lp, "jobs", ranging=False, hold=hold)
+    first = optimum(lp, "jobs", ranging=False)  # each optimum holds the least shortfall itself
     low = float(lp.costs["exports"] @ first.x)
-    best = optimum(lp, "exports", ranging=False, hold=first.hold)
+    best = optimum(lp, "exports", ranging=False)
     high, hold = best.objective, best.hold
     h = lp.highs
     nz = np.flatnonzero(exports).astype(np.int32)

@@ -22,7 +22,7 @@ from allocator.report.folders import (
     refuse_overlap,
     why_not_replaceable,
 )
-from allocator.report.write import json_text
+from allocator.report.write import write_csv, write_json
 from allocator.studies.sweep import load_uncertain, solve_chunk
 
 OUTCOMES = ["sample", "status", "objective", "jobs", "exports_musd", "message"]
@@ -114,27 +114,20 @@ def run_sweep(
                 if progress:
                     progress(finished, samples)
     writer.close()
-    (folder / "sweep.json").write_text(
-        json_text(
-            {
-                "samples": samples,
-                "seed": seed,
-                "objective": spec["objective"],
-                "targets": spec["targets"],
-                "inputs": spec["inputs"],
-                "model_file": spec["model_file"],
-                "parameters": labels,
-            }
-        )
-        + "\n",
-        encoding="utf-8",
-    )
+    record = {
+        "samples": samples,
+        "seed": seed,
+        "objective": spec["objective"],
+        "targets": spec["targets"],
+        "inputs": spec["inputs"],
+        "model_file": spec["model_file"],
+        "parameters": labels,
+    }
+    write_json(record, folder / "sweep.json")
     table = pd.read_csv(folder / "sweep.csv").sort_values("sample", ignore_index=True)
-    table.to_csv(folder / "sweep.csv", index=False, float_format="%.12g", lineterminator="\n")
+    write_csv(table, folder / "sweep.csv")
     progs = pd.read_csv(folder / "sweep_programs.csv").sort_values(["sample", "program"])
-    progs.to_csv(
-        folder / "sweep_programs.csv", index=False, float_format="%.12g", lineterminator="\n"
-    )
+    write_csv(progs, folder / "sweep_programs.csv")
     return table
 
 
@@ -170,7 +163,7 @@ def prepare_folder(folder: Path, spec: dict[str, Any], resume: bool) -> None:
         "model_file": spec.get("model_file"),
         MARKER: marker("sweep", SWEEP_FILES),
     }
-    (folder / "run.json").write_text(json_text(info) + "\n")
+    write_json(info, folder / "run.json")
 
 
 class StreamWriter:

@@ -1,0 +1,81 @@
+"""The YAML loader of model files: the safe loader, refusing keys given twice and nesting past
+MAX_YAML_DEPTH, and reading every int and float by allocator's one number rule."""
+
+from __future__ import annotations
+
+import yaml
+
+from allocator.data.numbers import parse_number
+
+MAX_YAML_DEPTH = 50  # a model file is 4 levels deep; past Python's recursion limit is a traceback
+
+
+class Refused(yaml.MarkedYAMLError):
+    """YAML that parses but that a model file must not hold; carries its own fix."""
+
+    def __init__(self, problem: str, mark: yaml.Mark, fix: str) -> None:
+        super().__init__(problem=problem, problem_mark=mark)
+        self.fix = fix
+
+
+class ModelFileLoader(yaml.SafeLoader):
+    """The safe loader, refusing a key given twice (YAML would keep the last silently) and
+    nesting deeper than MAX_YAML_DEPTH (the composer recurses, so that would be a traceback)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise Refused(
+                    f"nested more than {MAX_YAML_DEPTH} levels deep",
+                    self.peek_event().start_mark,
+                    "a model file is a few levels of keys and lists; see models/baseline.yaml",
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
+        seen: dict[object, yaml.Mark] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # keys merged in with << may be overridden: that is what << is for
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node.start_mark)
+            except TypeError:
+                continue  # an unhashable key: the base class refuses it with its own message
+            if first is not key_node.start_mark:
+                raise Refused(
+                    f"key '{key}' appears twice, first at line {first.line + 1}",
+                    key_node.start_mark,
+                    "keep one of the two; YAML would silently use the last",
+                )
+        return super().construct_mapping(node, deep)
+
+
+def _yaml_number(loader: ModelFileLoader, node: yaml.ScalarNode) -> int | float:
+    """A YAML int or float read by allocator's number rule, as a CSV cell is.
+
+    PyYAML would read `8_500` as 8500, `1e-400` as 0.0 and a 5000-digit integer with Python's
+    int-size advice; `.inf` and `.nan` stay floats, which the override checks refuse by name.
+    """
+    text = str(node.value)
+    if text.lower().lstrip("+-") in {".inf", ".nan"}:
+        return float(text.lower().replace(".", "", 1))
+    try:
+        value = parse_number(text, {"": 1.0})
+    except ValueError as exc:
+        fix = "write a plain number such as 2.5 or 8500"
+        raise Refused(str(exc), node.start_mark, fix) from None
+    if node.tag.endswith(":int") and value == int(value):
+        return int(value)
+    return value
+
+
+ModelFileLoader.add_constructor("tag:yaml.org,2002:int", _yaml_number)
+ModelFileLoader.add_constructor("tag:yaml.org,2002:float", _yaml_number)
