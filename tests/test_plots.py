@@ -108,22 +108,34 @@ def test_plot_shadow_prices_mixed_units(shadow_prices: pd.DataFrame, tmp_path: P
     _check_png(plots.plot_shadow_prices(mixed, tmp_path / "sp.png", "Mixed units"))
 
 
-def test_plot_frontier(tmp_path: Path) -> None:
-    frontier = pd.DataFrame(
+def _frontier(exports: list[float], jobs: list[float]) -> pd.DataFrame:
+    """A frontier.csv-like table of jobs (y) against exports (x) in 2040."""
+    n = len(jobs)
+    return pd.DataFrame(
         {
-            "exports_musd": [150.0, 100.0, 140.0, 120.0],  # not in order: the plot sorts them
-            "jobs": [200.0, 300.0, 240.0, 280.0],
-            "year": [2040] * 4,
+            "x": ["exports"] * n,
+            "x_words": ["US$ million of exports in 2040"] * n,
+            "x_unit": ["musd"] * n,
+            "x_value": exports,
+            "y": ["jobs"] * n,
+            "y_words": ["direct jobs in 2040"] * n,
+            "y_unit": ["jobs"] * n,
+            "y_value": jobs,
         }
     )
+
+
+def test_plot_frontier(tmp_path: Path) -> None:
+    # not in order: the plot sorts them
+    frontier = _frontier([150.0, 100.0, 140.0, 120.0], [200.0, 300.0, 240.0, 280.0])
     _check_png(plots.plot_frontier(frontier, tmp_path / "frontier.png", "Jobs vs exports"))
-    assert plots.frontier_points(frontier)["exports_musd"].tolist() == [100, 120, 140, 150]
+    assert plots.frontier_points(frontier)["x_value"].tolist() == [100, 120, 140, 150]
 
 
 def test_plot_frontier_single_point(tmp_path: Path) -> None:
-    one = pd.DataFrame({"exports_musd": [44060.0, 44059.99999999997], "jobs": [596022.5] * 2})
+    one = _frontier([44060.0, 44059.99999999997], [596022.5] * 2)
     assert len(plots.frontier_points(one)) == 1  # equal up to rounding noise: one plan
-    path = plots.plot_frontier(one, tmp_path / "f1.png", "Jobs vs exports", year=2040)
+    path = plots.plot_frontier(one, tmp_path / "f1.png", "Jobs vs exports")
     _check_png(path)
 
 
@@ -144,21 +156,15 @@ def test_plots_of_a_real_run(folder: Path, tmp_path: Path) -> None:
     tables = tables_of(inp, sol)
     _check_png(plots.plot_allocation(tables["allocation"], tmp_path / "a.png", folder.name))
     _check_png(plots.plot_shadow_prices(tables["shadow_prices"], tmp_path / "s.png", "prices"))
-    best = []
-    for objective in ("jobs", "exports"):
-        other, _ = solve_inputs(inp, objective)
-        best.append({"exports_musd": other.totals["exports"], "jobs": other.totals["jobs"]})
-    frontier = pd.DataFrame(best).assign(year=inp.last_milestone)
+    best = [solve_inputs(inp, objective)[0].totals for objective in ("jobs", "exports")]
+    frontier = _frontier([b["exports"] for b in best], [b["jobs"] for b in best])
     _check_png(plots.plot_frontier(frontier, tmp_path / "f.png", f"{folder.name} frontier"))
 
 
 def test_frontier_of_the_exports_case(tmp_path: Path) -> None:
     """Jobs-best (100 musd exports, 300 jobs) and exports-best (150, 200) are two plans."""
     inp = load_inputs(DATA / "exports")
-    rows = []
-    for objective in ("jobs", "exports"):
-        sol, _ = solve_inputs(inp, objective)
-        rows.append({"exports_musd": sol.totals["exports"], "jobs": sol.totals["jobs"]})
-    frontier = pd.DataFrame(rows)
+    best = [solve_inputs(inp, objective)[0].totals for objective in ("jobs", "exports")]
+    frontier = _frontier([b["exports"] for b in best], [b["jobs"] for b in best])
     assert plots.frontier_points(frontier).values.tolist() == [[100, 300], [150, 200]]
-    _check_png(plots.plot_frontier(frontier, tmp_path / "f.png", "exports case", year=2026))
+    _check_png(plots.plot_frontier(frontier, tmp_path / "f.png", "exports case"))

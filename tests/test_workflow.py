@@ -12,6 +12,7 @@ from allocator.data.inputs import load_inputs
 from allocator.data.modelfile import Override, apply_overrides, load_model_file
 from allocator.errors import UsageError
 from allocator.model.build import build_model
+from allocator.model.measures import FINAL, axis
 from allocator.pipeline import solve_inputs
 from allocator.solver.compile import compile_lp
 from allocator.studies.frontier import frontier_table
@@ -196,10 +197,11 @@ def test_command_line_overrides_the_model_file(tmp_path):
 # --- frontier ------------------------------------------------------------------------------
 
 
-def _frontier(folder, points=9):
+def _frontier(folder, points=9, x="exports", y="jobs"):
     inp = load_inputs(folder)
     m, _ = build_model(inp)
-    return frontier_table(inp, compile_lp(m), points)
+    axes = [axis(a, FINAL, inp.years, [m.year for m in inp.milestones], True) for a in (x, y)]
+    return frontier_table(inp, compile_lp(m), *axes, points)
 
 
 def test_frontier_end_points_equal_the_single_objective_solves():
@@ -207,24 +209,25 @@ def test_frontier_end_points_equal_the_single_objective_solves():
     jobs, _ = solve_inputs(load_inputs(DATA / "exports"), "jobs")
     exports, _ = solve_inputs(load_inputs(DATA / "exports"), "exports")
     first, last = table.iloc[0], table.iloc[-1]
-    assert (first["jobs"], first["exports_musd"]) == pytest.approx(
+    assert (first["y_value"], first["x_value"]) == pytest.approx(
         (jobs.objective_value, jobs.totals["exports"])
     )
-    assert (last["jobs"], last["exports_musd"]) == pytest.approx(
+    assert (last["y_value"], last["x_value"]) == pytest.approx(
         (exports.totals["jobs"], exports.objective_value)
     )
-    assert (first["jobs"], last["exports_musd"]) == pytest.approx((300, 150))
+    assert (first["y_value"], last["x_value"]) == pytest.approx((300, 150))
 
 
 def test_frontier_is_monotone_and_concave():
     table = _frontier(DATA / "exports")
-    exp, jobs = table["exports_musd"].to_numpy(), table["jobs"].to_numpy()
+    exp, jobs = table["x_value"].to_numpy(), table["y_value"].to_numpy()
     assert (pd.Series(exp).diff().dropna() >= -1e-9).all(), "more exports along the frontier"
     assert (pd.Series(jobs).diff().dropna() <= 1e-9).all(), "fewer or equal jobs"
-    rates = table["tradeoff_jobs_per_musd_exports"].to_numpy()
+    rates = -table["rate"].to_numpy()  # jobs given up per extra musd of exports
     # walked from the exports end back to the jobs end, the price of exports never rises
     assert all(a >= b - 1e-9 for a, b in zip(rates[::-1], rates[::-1][1:], strict=False))
     assert rates[1:] == pytest.approx([2.0] * (len(rates) - 1))  # 2 jobs per musd of exports
+    assert set(table["rate_unit"]) == {"jobs per musd"}
     slopes = pd.Series(jobs).diff() / pd.Series(exp).diff()
     assert slopes.dropna().to_numpy() == pytest.approx(-2.0)
 

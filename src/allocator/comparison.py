@@ -37,16 +37,19 @@ def _views(steps: list[tuple[str, SolveOptions | Path]]) -> list[Any]:
 
 
 def _compare_plan(
-    items: list[str], inputs: Path | None, targets: str | None
+    items: list[str],
+    inputs: Path | None,
+    targets: str | None,
+    measure: tuple[str | None, float | None] = (None, None),
 ) -> list[tuple[str, SolveOptions | Path]]:
     """Each item with what it needs: the options to solve it, or the run folder to read."""
     steps: list[tuple[str, SolveOptions | Path]] = []
     for item in items:
         path = Path(item)
         if item in OBJECTIVES:
-            steps.append((item, options_of(None, inputs, item, None, targets)))
+            steps.append((item, options_of(None, inputs, item, None, targets, *measure)))
         elif path.suffix in (".yaml", ".yml"):
-            steps.append((item, options_of(path, inputs, None, None, targets)))
+            steps.append((item, options_of(path, inputs, None, None, targets, *measure)))
         elif path.is_dir():
             steps.append((item, path))
         else:
@@ -58,14 +61,20 @@ def _compare_plan(
 
 
 def run_compare(
-    items: list[str], inputs: Path | None, targets: str | None, out: Path | None, force: bool
+    items: list[str],
+    inputs: Path | None,
+    targets: str | None,
+    out: Path | None,
+    force: bool,
+    measure: tuple[str | None, float | None] = (None, None),
 ) -> tuple[Path, pd.DataFrame]:
     """Compare the items and write compare.csv, compare.xlsx and run.json atomically; the folder
-    is checked against every input (datasets, model files, run folders) before any solve."""
+    is checked against every input (datasets, model files, run folders) before any solve.
+    `measure` is `--measure` and `--discount-rate` (None: each item's own)."""
     from allocator.report.write import write_run_json
-    from allocator.studies.compare import compare, write_compare
+    from allocator.studies.compare import compare, dominated, write_compare
 
-    steps = _compare_plan(items, inputs, targets)
+    steps = _compare_plan(items, inputs, targets, measure)
     sources: list[tuple[str, Path | None]] = []
     for _, what in steps:
         sources += sources_of(what) if isinstance(what, SolveOptions) else [("run folder", what)]
@@ -79,6 +88,9 @@ def run_compare(
         "command": "compare",
         "items": items,
         "targets": targets,
+        "measure": measure[0],
+        "discount_rate": measure[1],
+        "dominated": dominated(table),
         "packages": packages(),
     }
     with atomic_run_dir(folder, force, sources) as tmp:

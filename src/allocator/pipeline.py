@@ -22,6 +22,7 @@ from allocator.data.schema import Inputs
 from allocator.errors import InfeasibleError, UsageError
 from allocator.model.build import OBJECTIVES, TARGET_MODES
 from allocator.model.constraints import Robust
+from allocator.model.measures import FINAL, Measure
 from allocator.model.solution import Solution
 from allocator.report import tables as reports
 from allocator.report.explain import explained
@@ -30,6 +31,9 @@ from allocator.solver.compile import build_lp, write_model
 from allocator.solver.numerics import numerics_warnings
 from allocator.solver.passes import apply_options, objective_costs
 from allocator.solver.results import solve_lp
+
+DEFAULT_DISCOUNT_RATE = 0.05
+"""The discount rate a year of `--measure discounted` when none is given."""
 
 PACKAGES = ("allocator", "pyomo", "highspy", "pandas", "numpy", "pydantic")
 
@@ -68,6 +72,12 @@ class SolveOptions:
     cvar_cap: float | None = None
     scenarios: int = 50
     seed: int = 0
+    measure: str = "final"
+    discount_rate: float = 0.0
+
+    def measured(self) -> Measure:
+        """The objective's measure (`--measure`, `--discount-rate`), checked."""
+        return Measure(self.measure, self.discount_rate)
 
 
 @dataclass
@@ -89,8 +99,10 @@ def solve_inputs(
     solver: dict[str, float] | None = None,
     warn: Callable[[str], None] | None = None,
     robust: Robust | None = None,
+    measure: Measure = FINAL,
 ) -> tuple[Solution, dict[str, float]]:
-    """Build and solve `inp`; returns the solution and the build/hand-off/solve timings (s).
+    """Build and solve `inp` with the objective measured by `measure`; returns the solution and
+    the build/hand-off/solve timings (s).
 
     Raises:
         InfeasibleError: with `details`, the conflicting constraints and the least relaxation,
@@ -104,7 +116,7 @@ def solve_inputs(
         raise UsageError(
             f"unknown --targets '{targets}'. Fix: use one of {', '.join(TARGET_MODES)}"
         )
-    lp, timings = build_lp(inp, targets, robust)
+    lp, timings = build_lp(inp, targets, robust, measure)
     t1 = time.perf_counter()
     if robust is not None:  # the robust objective is the jobs objective; keep the nominal one
         lp.costs["jobs_nominal"] = lp.costs["jobs"]
@@ -115,13 +127,35 @@ def solve_inputs(
         warn(message)  # before solving: the solve may be what suffers
     t2 = time.perf_counter()
     try:
-        sol = solve_lp(lp, objective, weights)
+        sol = solve_lp(lp, objective, weights, objective_unit(objective, measure))
     except InfeasibleError as exc:
         raise explained(inp, exc) from None
     sol.lp = lp
+    sol.label = objective_words(inp, objective, measure, robust)
     sol.solver["numerics_warnings"] = numerics
     timings["handoff"] += t2 - t1  # numerics checks and solver options
     return sol, timings | {"solve": time.perf_counter() - t2}
+
+
+def objective_unit(objective: str, measure: Measure) -> str:
+    """The unit of `objective` under `measure`: jobs, job-years, musd, pv musd or index."""
+    if objective == "weighted":
+        return "index"
+    return measure.units()[objective == "exports"]
+
+
+def objective_words(
+    inp: Inputs, objective: str, measure: Measure, robust: Robust | None = None
+) -> str:
+    """The objective in words with its measure (and the risk it is robust to)."""
+    if objective == "weighted":
+        return f"weighted index (1 = best jobs and best exports; {measure.kind} measure)"
+    jobs, exports = measure.words(inp.years[0], inp.years[-1], inp.last_milestone)
+    words = jobs if objective == "jobs" else exports
+    if robust is not None:
+        kind = "expected over scenarios" if robust.kind == "cvar" else "in the worst scenario"
+        words = f"{words}, {kind}"
+    return words
 
 
 def tables_of(inp: Inputs, sol: Solution) -> dict[str, pd.DataFrame]:
@@ -154,8 +188,11 @@ def options_of(
     objective: str | None,
     weights: dict[str, float] | None,
     targets: str | None,
+    measure: str | None = None,
+    discount_rate: float | None = None,
 ) -> SolveOptions:
-    """Options from the model file (if any), then the given ones (those not None) on top."""
+    """Options from the model file (if any), then the given ones (those not None) on top; the
+    measure is checked here, before any work."""
     base: dict[str, Any] = {"inputs": default_inputs()}
     if model is not None:
         mf, dataset = load_model_file(model)
@@ -164,13 +201,33 @@ def options_of(
             "objective": mf.objective,
             "weights": dict(mf.weights),
             "targets": mf.targets,
+            "measure": mf.measure,
+            "discount_rate": mf.discount_rate or 0.0,
             "solver": mf.solver.highs(),
             "overrides": mf.overrides,
             "model_file": model,
             "name": mf.name or model.stem,
         }
-    given = {"inputs": inputs, "objective": objective, "targets": targets, "weights": weights}
-    return SolveOptions(**(base | {k: v for k, v in given.items() if v is not None}))
+    given = {
+        "inputs": inputs,
+        "objective": objective,
+        "targets": targets,
+        "weights": weights,
+        "measure": measure,
+        "discount_rate": discount_rate,
+    }
+    if measure is not None and measure != base.get("measure") and discount_rate is None:
+        base["discount_rate"] = 0.0  # another measure on the command line: not the file's rate
+    opts = SolveOptions(**(base | {k: v for k, v in given.items() if v is not None}))
+    opts.discount_rate = measure_of(opts.measure, opts.discount_rate).rate  # checked now
+    return opts
+
+
+def measure_of(kind: str, rate: float | None) -> Measure:
+    """The measure `kind` at `rate` (discounted: `DEFAULT_DISCOUNT_RATE` if none), checked."""
+    if kind == "discounted" and not rate:
+        rate = DEFAULT_DISCOUNT_RATE
+    return Measure(kind, rate or 0.0)
 
 
 def plan(opts: SolveOptions) -> Run:
@@ -180,7 +237,14 @@ def plan(opts: SolveOptions) -> Run:
     load_s = time.perf_counter() - t0
     robust = robust_spec(inp, opts) if opts.risk != "none" else None
     sol, timings = solve_inputs(
-        inp, opts.objective, opts.weights, opts.targets, opts.solver, opts.warn, robust
+        inp,
+        opts.objective,
+        opts.weights,
+        opts.targets,
+        opts.solver,
+        opts.warn,
+        robust,
+        opts.measured(),
     )
     tables = tables_of(inp, sol)
     info = run_info(inp, sol, opts, {"load": load_s, **timings})
@@ -246,10 +310,16 @@ def run_info(
             "unit": sol.objective_unit,
             "label": reports.objective_label(sol, last),
         },
+        "measure": opts.measured().as_dict()
+        | {"jobs_unit": opts.measured().units()[0], "exports_unit": opts.measured().units()[1]},
         "outcomes": {
-            f"jobs_{last}": sol.totals.get("jobs", 0.0),
-            f"exports_{last}_musd": sol.totals.get("exports", 0.0),
+            **{
+                f"{kind}_{m.year}{unit}": sol.totals.get(f"{kind}@{m.year}", 0.0)
+                for m in inp.milestones
+                for kind, unit in (("jobs", ""), ("exports", "_musd"))
+            },
             "least_weighted_target_shortfall": sol.totals.get("weighted_shortfall"),
+            "objective_without_targets": sol.totals.get("objective_without_targets"),
         },
         "solver": sol.solver,
         "packages": packages(),
@@ -258,6 +328,8 @@ def run_info(
         "options": {
             "objective": opts.objective,
             "targets": opts.targets,
+            "measure": opts.measure,
+            "discount_rate": opts.discount_rate or None,
             "model_file": None if opts.model_file is None else str(opts.model_file),
             "model_file_sha256": None
             if opts.model_file is None
@@ -319,6 +391,8 @@ def robust_spec(inp: Inputs, opts: SolveOptions) -> Robust:
         scenarios.append(sc)
     reference = 0.0
     if opts.risk == "cvar":
-        nominal, _ = solve_inputs(inp, "jobs", targets=opts.targets, solver=opts.solver)
+        nominal, _ = solve_inputs(
+            inp, "jobs", targets=opts.targets, solver=opts.solver, measure=opts.measured()
+        )
         reference = nominal.objective_value
     return Robust(opts.risk, tuple(scenarios), opts.beta, opts.cvar_cap, reference)

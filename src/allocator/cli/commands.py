@@ -77,6 +77,14 @@ def caused_by_interrupt(exc: BaseException) -> bool:
 
 
 INPUTS_HELP = "Dataset folder (default: the model file's, else the bundled inputs/peru2040)."
+MEASURE_HELP = (
+    "How the objective counts the path: final (the last milestone year; the default), "
+    "cumulative (job-years; export revenue summed over every year) or discounted (present "
+    "value at --discount-rate)."
+)
+RATE_HELP = "Discount rate a year of --measure discounted (default 0.05)."
+Measure = Annotated[str | None, typer.Option(help=MEASURE_HELP)]
+Rate = Annotated[float | None, typer.Option(help=RATE_HELP)]
 
 
 @app.command()
@@ -123,6 +131,8 @@ def solve(
     ] = None,
     scenarios: Annotated[int, typer.Option(min=2, help="Scenarios for --risk.")] = 50,
     seed: Annotated[int, typer.Option(help="Seed of the --risk scenarios.")] = 0,
+    measure: Measure = None,
+    discount_rate: Rate = None,
 ) -> None:
     """Solve the allocation LP and write a run folder of tables."""
     with exit_codes():
@@ -133,7 +143,7 @@ def solve(
             return
 
         risk_numbers(beta, cvar_cap)
-        opts = solve_options(model, inputs, objective, weights, targets)
+        opts = solve_options(model, inputs, objective, weights, targets, measure, discount_rate)
         opts.out, opts.force, opts.write_model, opts.plots = out, force, write_model, plots
         opts.warn = warn
         opts.risk, opts.beta, opts.cvar_cap, opts.scenarios, opts.seed = (
@@ -182,6 +192,8 @@ def compare(
     ] = None,
     force: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the table as JSON.")] = False,
+    measure: Measure = None,
+    discount_rate: Rate = None,
 ) -> None:
     """Compare plans side by side: objectives, outcomes, sector x phase, prices, differences."""
     with exit_codes():
@@ -194,7 +206,9 @@ def compare(
             raise UsageError(
                 "compare needs at least two items. Fix: e.g. allocator compare jobs exports"
             )
-        folder, table = run_compare(items, inputs, targets, out_dir, force)
+        folder, table = run_compare(
+            items, inputs, targets, out_dir, force, (measure, discount_rate)
+        )
         if as_json:
             print_json(table.to_dict(orient="records"))
         else:
@@ -226,6 +240,8 @@ def sweep(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Sweep folder.")] = None,
     resume: Annotated[bool, typer.Option(help="Continue the sweep in --out.")] = False,
     serial: Annotated[bool, typer.Option(help="Solve in this process, without Dask.")] = False,
+    measure: Measure = None,
+    discount_rate: Rate = None,
 ) -> None:
     """Re-solve the plan for sampled values of its uncertain numbers (uncertainty.csv)."""
     with exit_codes():
@@ -234,7 +250,7 @@ def sweep(
         from allocator.report.write import default_run_dir
         from allocator.studies.sweeprun import run_sweep, summarise
 
-        opts = solve_options(model, inputs, objective, None, targets)
+        opts = solve_options(model, inputs, objective, None, targets, measure, discount_rate)
         if resume and out_dir is None:
             raise UsageError("--resume continues a sweep in --out. Fix: give --out DIR")
         folder = out_dir or default_run_dir(
@@ -245,6 +261,8 @@ def sweep(
             "objective": opts.objective,
             "targets": opts.targets,
             "model_file": None if opts.model_file is None else str(opts.model_file),
+            "measure": opts.measure,
+            "discount_rate": opts.discount_rate,
         }
         faults = output_faults(folder)  # a full disk mid-sweep: one line; --resume continues
         with faults, progress(samples) as advance:
@@ -275,15 +293,29 @@ def frontier(
         Path | None, typer.Option("--out", help="Folder to write (default: under results/).")
     ] = None,
     force: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False,
+    x: Annotated[
+        str,
+        typer.Option(
+            "--x",
+            help="The measure on the x axis, asked for at least epsilon: jobs, exports, "
+            "jobs@<milestone>, exports@<milestone> or shortfall (the weighted target shortfall).",
+        ),
+    ] = "exports",
+    y: Annotated[
+        str, typer.Option("--y", help="The measure maximised at each point (as for --x).")
+    ] = "jobs",
+    measure: Measure = None,
+    discount_rate: Rate = None,
 ) -> None:
-    """Trace the jobs-versus-exports Pareto frontier (epsilon-constraint, warm re-solves)."""
+    """Trace the Pareto frontier of two measures (epsilon-constraint, warm re-solves): jobs
+    against exports by default, or e.g. --x jobs@2030 --y jobs@2040, --x shortfall --y jobs."""
     with exit_codes():
         from allocator.tradeoff import run_frontier
 
-        opts = solve_options(model, inputs, None, None, targets)
+        opts = solve_options(model, inputs, None, None, targets, measure, discount_rate)
         opts.out, opts.force = out_dir, force
-        folder, table = run_frontier(opts, points)
-        show_frontier(table)
+        folder, table, notes = run_frontier(opts, points, x, y)
+        show_frontier(table, notes)
         out.print(
             f"Wrote [bold]{escape(str(folder))}[/]: "
             + ", ".join(sorted(p.name for p in folder.iterdir()))
@@ -328,6 +360,8 @@ def explain(
     ] = None,
     objective: Annotated[str, typer.Option(help="jobs, exports or weighted.")] = "jobs",
     targets: Annotated[str, typer.Option(help=TARGETS_HELP)] = "hard",
+    measure: Annotated[str, typer.Option(help=MEASURE_HELP)] = "final",
+    discount_rate: Rate = None,
 ) -> None:
     """Say why a plan is infeasible (conflicting constraints, smallest fix); writes nothing.
 
@@ -337,8 +371,11 @@ def explain(
         from allocator.data.inputs import load_inputs
         from allocator.pipeline import default_inputs, solve_inputs
 
+        from allocator.pipeline import measure_of
+
         folder = inputs or default_inputs()
-        sol, _ = solve_inputs(load_inputs(folder), objective, targets=targets)
+        measured = measure_of(measure, discount_rate)
+        sol, _ = solve_inputs(load_inputs(folder), objective, targets=targets, measure=measured)
         out.print(
             f"[bold green]feasible[/]: {escape(str(folder))} with --targets {targets} "
             f"has an optimal plan ({sol.objective_value:,.6g} {sol.objective_unit}); "

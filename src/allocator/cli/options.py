@@ -18,12 +18,20 @@ def solve_options(
     objective: str | None,
     weights: str | None,
     targets: str | None,
+    measure: str | None = None,
+    discount_rate: float | None = None,
 ) -> SolveOptions:
     """Options from the model file (if any), then the command line on top."""
     from allocator.pipeline import options_of
 
     return options_of(
-        model, inputs, objective, None if weights is None else _weights(weights), targets
+        model,
+        inputs,
+        objective,
+        None if weights is None else _weights(weights),
+        targets,
+        measure,
+        discount_rate,
     )
 
 

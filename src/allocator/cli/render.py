@@ -101,29 +101,26 @@ def show_sweep(summary: Any, table: Any) -> None:
             )
 
 
-def show_frontier(table: Any) -> None:
-    """Points of the frontier with their trade-off rate."""
+def show_frontier(table: Any, notes: list[str]) -> None:
+    """Points of the frontier with their trade-off rate, then what the planner must be told."""
     from rich.table import Table
 
-    year = int(table["year"].iloc[0])
-    grid = Table(title=f"Jobs versus exports in {year}", title_justify="left")
-    for col in (
-        "point",
-        f"exports {year} (US$ million)",
-        f"jobs {year}",
-        "jobs given up per extra US$ million of exports",
-    ):
-        grid.add_column(col, justify="right")
+    first = table.iloc[0]
+    x, y = f"{first['x_words']} ({first['x_unit']})", f"{first['y_words']} ({first['y_unit']})"
+    grid = Table(title=f"{first['y_words']} against {first['x_words']}", title_justify="left")
+    for col in ("point", x, y, f"rate: change of {first['y']} per unit of {first['x']}"):
+        grid.add_column(escape(col), justify="right")
     for r in table.itertuples():
         grid.add_row(
-            str(r.point),
-            f"{r.exports_musd:,.1f}",
-            f"{r.jobs:,.0f}",
-            f"{r.tradeoff_jobs_per_musd_exports:,.4g}",
+            str(r.point), _value(r.x_value), _value(r.y_value), f"{r.rate:,.4g} {r.rate_unit}"
         )
     out.print(grid)
-    if len(table) == 1:
-        out.print("One plan is best for both jobs and exports: there is no trade-off to trace.")
+    for line in notes:
+        out.print(escape(line), highlight=False)
+
+
+def _value(v: float) -> str:
+    return f"{v:,.4g}" if abs(v) < 10 else f"{v:,.1f}"
 
 
 def show_audit(report: object) -> None:

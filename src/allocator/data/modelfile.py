@@ -159,6 +159,8 @@ class ModelFile(Strict):
         default_factory=lambda: {"jobs": 0.5, "exports": 0.5}
     )
     targets: Literal["off", "soft", "hard"] = "soft"
+    measure: Literal["final", "cumulative", "discounted"] = "final"
+    discount_rate: Number | None = Field(default=None, gt=0, le=1)
     solver: SolverOptions = Field(default_factory=SolverOptions)
     overrides: list[Override] = Field(default_factory=list)
 

@@ -2,8 +2,8 @@
 
 The table of contents is `families.BUILDERS`: `add_variables`, then each `@family` function in
 the order it is declared (`constraints.py`: budget, program_cap, program_floor, ramp, groups,
-risk_budget, risk_cover, export_capacity, export_market; `targets.py`: targets, objectives;
-`robust.py`: the robust rows). Each step is called as `step(model, sets)`.
+risk_budget, risk_cover, export_capacity, export_market; `measures.py`: objectives;
+`targets.py`: targets; `robust.py`: the robust rows). Each step is called as `step(model, sets)`.
 
 Variables are sparse: `invest[p, s, t]` exists only where pool s may fund program p and has a
 budget row for the phase of year t. Years outside the program's window keep the variable with
@@ -20,6 +20,7 @@ from allocator.data.schema import Inputs, Program, eligible_pools
 from allocator.model import constraints as c
 from allocator.model.families import BUILDERS
 from allocator.model.linear import LinearModel, paused_gc
+from allocator.model.measures import FINAL, Measure
 
 OBJECTIVES = ("jobs", "exports", "weighted")
 TARGET_MODES = ("off", "soft", "hard")
@@ -51,6 +52,8 @@ class Sets:
     """The target mode: off, soft or hard (`add_targets`)."""
     robust: c.Robust | None = None
     """The robust spec, if any (`add_robust`)."""
+    measure: Measure = FINAL
+    """How the objectives are measured over the path (`measures.add_objectives`)."""
 
     def capital_terms(self, program: str, year: int) -> list[tuple[str, str, int]]:
         """Investments in `program` productive by `year` (spent no later than year - lag)."""
@@ -58,8 +61,9 @@ class Sets:
         return [k for k in self.by_program.get(program, []) if k[2] <= last]
 
 
-def build_sets(inp: Inputs) -> Sets:
-    """Derive the sparse index sets of the LP."""
+def build_sets(inp: Inputs, measure: Measure = FINAL) -> Sets:
+    """Derive the sparse index sets of the LP (exports at every year if `measure` needs them,
+    else at the milestones)."""
     phase_of = inp.phase_of_year
     budget_rows = {(p.pool, p.phase) for p in inp.pools}
     eligible = eligible_pools(inp)
@@ -79,7 +83,8 @@ def build_sets(inp: Inputs) -> Sets:
     ]
     mitigate = [(r.risk, t) for r in inp.risks for t in range(r.first_year, r.last_year + 1)]
     milestones = [m.year for m in inp.milestones]
-    exports = [(p.program, y) for p in inp.programs if p.exports_per_musd > 0 for y in milestones]
+    export_years = inp.years if measure.every_year() else milestones
+    exports = [(p.program, y) for p in inp.programs if p.exports_per_musd > 0 for y in export_years]
     sets = Sets(
         inp,
         inp.years,
@@ -91,6 +96,7 @@ def build_sets(inp: Inputs) -> Sets:
         carry,
         mitigate,
         exports,
+        measure=measure,
     )
     by_program, by_pool_phase, by_phase = defaultdict(list), defaultdict(list), defaultdict(list)
     for k in invest:
@@ -103,9 +109,13 @@ def build_sets(inp: Inputs) -> Sets:
 
 
 def build_model(
-    inp: Inputs, targets: str = "soft", robust: c.Robust | None = None
+    inp: Inputs,
+    targets: str = "soft",
+    robust: c.Robust | None = None,
+    measure: Measure = FINAL,
 ) -> tuple[LinearModel, Sets]:
-    """The LP with both objectives (`jobs`, `exports`) declared; the solver picks the blend.
+    """The LP with both objectives (`jobs`, `exports`, under `measure`) and each milestone's
+    outcomes declared; the solver picks the blend.
 
     `targets` is off (ignored), soft (shortfall minimised first) or hard (must be met).
 
@@ -114,7 +124,7 @@ def build_model(
         to `solver.compile.compile_lp`, or to `linear.to_pyomo` for a Pyomo model), and the index
         sets the reports use to label its rows and columns.
     """
-    sets = build_sets(inp)
+    sets = build_sets(inp, measure)
     sets.targets, sets.robust = targets, robust
     m = LinearModel()
     with paused_gc():

@@ -324,19 +324,36 @@ def add_export_capacity(m: LinearModel, s: Sets) -> None:
 
 
 def _market_row(inp: Inputs, labels: Labels) -> InputRow | None:
-    """The markets.csv row in force in the row's year: the latest one not after it."""
-    key, year = (labels["dimension"], labels["member"]), int(str(labels["year"]))
-    rows = [mk for mk in inp.markets if mk.key == key and mk.year <= year]
-    return max(rows, key=lambda mk: mk.year, default=None)
+    """The markets.csv row behind an export_market row (`market_in_force`)."""
+    key = (labels["dimension"], labels["member"])
+    return market_in_force(inp, key, int(str(labels["year"])))
+
+
+def market_in_force(inp: Inputs, key: tuple[str, str], year: int) -> InputRow | None:
+    """The markets.csv row of `key` in force in `year`: the latest one not after it, else (for a
+    year before the first figure) the earliest."""
+    rows = [mk for mk in inp.markets if mk.key == key]
+    before = [mk for mk in rows if mk.year <= year]
+    if before:
+        return max(before, key=lambda mk: mk.year)
+    return min(rows, key=lambda mk: mk.year, default=None)
 
 
 def market_rows(s: Sets) -> dict[tuple[str, str, int], float]:
-    """{(dimension, member, milestone year): market * share}; a row holds until the next."""
+    """{(dimension, member, year): market * share} for every year with exports (milestones, or
+    every year under a path measure): the figure in force, the latest one not after the year.
+    A year before a market's first figure takes that first figure (markets are taken not to
+    be larger before the seeds date them)."""
+    years = sorted({y for _, y in s.exports})
     limits: dict[tuple[str, str, int], float] = {}
-    for mk in sorted(s.inputs.markets, key=lambda r: (r.key, r.year)):
-        for y in s.milestones:
-            if y >= mk.year:
-                limits[(*mk.key, y)] = mk.market_musd * mk.max_share
+    by_key: dict[tuple[str, str], list] = defaultdict(list)
+    for mk in s.inputs.markets:
+        by_key[mk.key].append(mk)
+    for key, rows in sorted(by_key.items()):
+        rows.sort(key=lambda r: r.year)
+        for y in years:
+            mk = next((r for r in reversed(rows) if r.year <= y), rows[0])
+            limits[(*key, y)] = mk.market_musd * mk.max_share
     return limits
 
 

@@ -208,7 +208,9 @@ def to_pyomo(model: LinearModel) -> Any:
     """A Pyomo `ConcreteModel` of `model`: the same columns, rows and objectives, in order.
 
     Component names are the family names (`obj_<name>` for objectives); solve it with any Pyomo
-    solver, or hand an edited copy to `solver.compile.compile_pyomo`.
+    solver, or hand an edited copy to `solver.compile.compile_pyomo`. Only `obj_jobs` is active:
+    a solver takes one objective, and the others (`obj_exports`, `obj_jobs@2030`, ...) are
+    there to activate instead.
     """
     import pyomo.environ as pyo
 
@@ -221,5 +223,8 @@ def to_pyomo(model: LinearModel) -> Any:
             _add_pyomo_rows(m, row, v)
         for obj in model.objectives:
             expr = _expression(obj.blocks, v)
-            setattr(m, f"obj_{obj.name}", pyo.Objective(expr=expr, sense=pyo.maximize))
+            objective = pyo.Objective(expr=expr, sense=pyo.maximize)
+            m.add_component(f"obj_{obj.name}", objective)
+            if obj.name != "jobs":
+                objective.deactivate()
     return m

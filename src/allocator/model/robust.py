@@ -10,19 +10,16 @@ from typing import TYPE_CHECKING
 
 from allocator.model.families import family
 from allocator.model.linear import Blocks, LinearModel, Row, runs
+from allocator.model.measures import jobs_blocks
 
 if TYPE_CHECKING:
     from allocator.model.build import Sets
 
 
 def _scenario_jobs(s: Sets, scenario: dict[str, tuple[float, int]]) -> Blocks:
-    year = s.milestones[-1]
-    blocks: Blocks = []
-    for p, keys in s.by_program.items():
-        rate, lag = scenario.get(p, (s.programs[p].jobs_per_musd, s.programs[p].lag_years))
-        if rate:
-            blocks.append((rate, [s.iv[k] for k in keys if k[2] <= year - lag]))
-    return blocks
+    """The run's measured jobs (`s.measure`) with the scenario's jobs per musd and lags."""
+    weights = s.measure.weights(s.years, s.milestones)
+    return jobs_blocks(s, list(s.by_program), weights, scenario)
 
 
 @family("worst_case", ("scenario",), "jobs", "jobs in scenario {scenario}")
@@ -31,7 +28,8 @@ def _scenario_jobs(s: Sets, scenario: dict[str, tuple[float, int]]) -> Blocks:
 def add_robust(m: LinearModel, s: Sets) -> None:
     """Robust jobs over scenarios s = 1..S, one allocation for all of them.
 
-    jobs_s = sum_p jobs_per_musd[p, s] * capital[p, Y] with scenario lags.
+    jobs_s = sum_p jobs_per_musd[p, s] * capital[p, Y] with scenario lags (under the run's
+    measure: the weighted sum over the years, see `measures`).
     cvar (Rockafellar-Uryasev): maximise (1/S) sum_s jobs_s subject to
       eta + 1 / ((1 - beta) S) sum_s u_s <= cap            (row cvar_cap: its dual is the price
       u_s >= reference - jobs_s - eta, u_s >= 0             of risk, jobs per job of the cap)

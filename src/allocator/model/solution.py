@@ -38,6 +38,9 @@ class Solution:
     solver: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
     weights: dict[str, float] = field(default_factory=dict)
+    label: str = ""
+    """The objective in words with its measure, e.g. `job-years 2025-2040 (...)`; set by the
+    pipeline, which knows the measure."""
     lp: Any = field(default=None, repr=False)
     """The solved LP (an `allocator.solver.compile.CompiledLP`, or None), kept only to write
     model.lp/.mps; reports never read it. Typed loosely so that this module imports no solver."""

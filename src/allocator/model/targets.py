@@ -1,9 +1,9 @@
 """The milestone targets and the objectives: what the plan achieves, and how it is held.
 
 `add_targets` builds the `target` rows (and, for soft targets, the `shortfall` columns, the
-`obj_shortfall` objective and the `shortfall_total` row); `add_objectives` declares `obj_jobs`
-and `obj_exports`. Both are build steps, declared after the families of `constraints.py` and
-before `robust.py`'s (see `allocator.model.families.family`).
+`obj_shortfall` objective and the `shortfall_total` row), a build step declared after the
+families of `constraints.py` and the objectives (`measures.add_objectives`), before
+`robust.py`'s rows (see `allocator.model.families.family`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from allocator.errors import InfeasibleError
-from allocator.model.families import BY_KIND, WEIGHTED_SHORTFALL, Labels, Source, family, step
+from allocator.model.families import BY_KIND, WEIGHTED_SHORTFALL, Labels, Source, family
 from allocator.model.linear import Blocks, LinearModel, Row, runs
+from allocator.model.measures import exports_blocks, jobs_blocks
 
 if TYPE_CHECKING:
     from allocator.data.schema import Inputs, Target
@@ -97,17 +98,6 @@ def add_targets(m: LinearModel, s: Sets) -> None:
         m.add_rows("shortfall_total", {(): hold}, scalar=True)
 
 
-@step
-def add_objectives(m: LinearModel, s: Sets) -> None:
-    """obj_jobs = sum_p jobs_per_musd[p] * capital[p, Y]; obj_exports = sum_p exports[p, Y].
-
-    Y is the last milestone year. Both are declared; the solver weighs them per run.
-    """
-    y = s.milestones[-1]
-    m.add_objective("jobs", _achieved(s, "jobs", list(s.programs), y))
-    m.add_objective("exports", _achieved(s, "exports", list(s.programs), y))
-
-
 def _unreachable(s: Sets, t: Target) -> str:
     """Why no investment can count towards a target by its year."""
     where = f"targets.csv row {t.line}"
@@ -138,13 +128,7 @@ def _first_productive(s: Sets, p: str) -> str:
 
 
 def _achieved(s: Sets, kind: str, programs: list[str], year: int) -> Blocks:
-    """Blocks of the jobs or exports of `programs` at `year`: one per program for jobs."""
+    """Blocks of the jobs or exports of `programs` at `year`."""
     if kind == "jobs":
-        blocks: Blocks = []
-        for p in programs:
-            rate = s.programs[p].jobs_per_musd
-            if rate:
-                blocks.append((rate, [s.iv[k] for k in s.capital_terms(p, year)]))
-        return blocks
-    exports = s.cols["exports"]
-    return [(1.0, [exports[p, year] for p in programs if (p, year) in exports])]
+        return jobs_blocks(s, programs, {year: 1.0})
+    return exports_blocks(s, programs, {year: 1.0})

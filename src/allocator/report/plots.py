@@ -119,39 +119,41 @@ def plot_shadow_prices(
     return Path(path)
 
 
-def plot_frontier(
-    frontier: pd.DataFrame, path: Path | str, title: str, year: int | None = None
-) -> Path:
-    """The jobs-versus-exports Pareto frontier: its plans joined in order of exports.
+def plot_frontier(frontier: pd.DataFrame, path: Path | str, title: str) -> Path:
+    """The Pareto frontier of two measures: its plans joined in order of x.
 
     Args:
-        frontier: one row per plan: columns `exports_musd` and `jobs`, optionally `year`.
+        frontier: frontier.csv: one row per plan, columns `x_value`, `y_value`, and the words
+            and units of each axis (`x_words`, `x_unit`, `y_words`, `y_unit`).
         path: the PNG to write (its folder is created if missing).
         title: the chart title.
-        year: the milestone year of both outcomes; by default the table's `year` column, if any.
 
     Returns:
         The path written. A frontier of one plan is drawn as one point, noted as best for both.
     """
     points = frontier_points(frontier)
-    if year is None and "year" in frontier and frontier["year"].notna().any():
-        year = int(frontier["year"].dropna().iloc[0])
-    when = "" if year is None else f" in {year}"
+    first = frontier.iloc[0] if len(frontier) else None
     with _slide(path, title) as ax:
-        ax.set(xlabel=f"Exports{when} (US$ million per year)", ylabel=f"Direct jobs{when}")
+        if first is not None:
+            ax.set(
+                xlabel=f"{first['x_words']} ({first['x_unit']})",
+                ylabel=f"{first['y_words']} ({first['y_unit']})",
+            )
         if points.empty:
             _note(ax, "No plan on the frontier")
             return Path(path)
-        ax.plot(points["exports_musd"], points["jobs"], "-o", color=LINE, lw=2.5, ms=9)
-        jobs_best = points.sort_values(["jobs", "exports_musd"]).iloc[-1]
-        exports_best = points.sort_values(["exports_musd", "jobs"]).iloc[-1]
+        ax.plot(points["x_value"], points["y_value"], "-o", color=LINE, lw=2.5, ms=9)
+        y_best = points.sort_values(["y_value", "x_value"]).iloc[-1]
+        x_best = points.sort_values(["x_value", "y_value"]).iloc[-1]
         for axis in (ax.xaxis, ax.yaxis):
             axis.set_major_formatter(FuncFormatter(tick_text))
+        names = (f"{first['y']}-best", f"{first['x']}-best")
+        units = (str(first["x_unit"]), str(first["y_unit"]))
         if len(points) == 1:
-            _one_plan(ax, jobs_best)
+            _one_plan(ax, y_best, names, units)
         else:
-            _label(ax, jobs_best, "jobs-best", (14, 14), "left")
-            _label(ax, exports_best, "exports-best", (-14, -14), "right")
+            _label(ax, y_best, names[0], (14, 14), "left", units)
+            _label(ax, x_best, names[1], (-14, -14), "right", units)
             ax.margins(x=0.2, y=0.25)
     return Path(path)
 
@@ -209,11 +211,11 @@ def write_plots(tables: dict[str, pd.DataFrame], folder: Path, label: str) -> li
     ]
 
 
-def frontier_plot(table: pd.DataFrame) -> Any:
+def frontier_plot(table: pd.DataFrame, title: str) -> Any:
     """What writes frontier.png of `table` into a run folder (the `extra` of `write_run`)."""
 
     def draw(folder: Path) -> object:
-        return plot_frontier(table, folder / "frontier.png", "Jobs versus exports")
+        return plot_frontier(table, folder / "frontier.png", title)
 
     return draw
 
@@ -261,36 +263,46 @@ def _by_sector_and_phase(allocation: pd.DataFrame) -> pd.DataFrame:
 
 
 def frontier_points(frontier: pd.DataFrame) -> pd.DataFrame:
-    """Distinct (exports, jobs) plans, equal to 9 significant digits, in order of exports."""
-    points = frontier[["exports_musd", "jobs"]].astype(float).dropna()
+    """Distinct (x, y) plans, equal to 9 significant digits, in order of x."""
+    points = frontier[["x_value", "y_value"]].astype(float).dropna()
     keys = points.map(lambda v: float(f"{v:.9g}"))
     points = points[~keys.duplicated()]
-    return points.sort_values(["exports_musd", "jobs"]).reset_index(drop=True)
+    return points.sort_values(["x_value", "y_value"]).reset_index(drop=True)
 
 
-def _one_plan(ax: Axes, point: pd.Series) -> None:
+def _one_plan(
+    ax: Axes, point: pd.Series, names: tuple[str, str], units: tuple[str, str]
+) -> None:
     """A frontier of one plan: axes from zero, so the point does not float in a void of ticks."""
-    x_hi = point["exports_musd"] * 1.25 if point["exports_musd"] > 0 else 1.0
-    y_hi = point["jobs"] * 1.25 if point["jobs"] > 0 else 1.0
+    x_hi = point["x_value"] * 1.25 if point["x_value"] > 0 else 1.0
+    y_hi = point["y_value"] * 1.25 if point["y_value"] > 0 else 1.0
     ax.set(xlim=(-0.03 * x_hi, x_hi), ylim=(-0.03 * y_hi, y_hi))
-    left = point["exports_musd"] > 0  # the point sits at 80% of the width, or on the y axis
+    left = point["x_value"] > 0  # the point sits at 80% of the width, or on the y axis
     _label(
         ax,
         point,
-        "jobs-best and exports-best",
+        f"{names[0]} and {names[1]}",
         (-14 if left else 14, 14),
         "right" if left else "left",
+        units,
     )
-    _note(ax, "one plan is best for both jobs and exports", y=0.08)
+    _note(ax, "one plan is best for both: no trade-off", y=0.08)
 
 
-def _label(ax: Axes, point: pd.Series, name: str, offset: tuple[int, int], ha: str) -> None:
-    """Annotate a frontier plan with its name, jobs and exports."""
-    jobs, exports = amount_text(point["jobs"]), amount_text(point["exports_musd"])
-    text = f"{name}\n{jobs} jobs, US$ {exports} million"
+def _label(
+    ax: Axes,
+    point: pd.Series,
+    name: str,
+    offset: tuple[int, int],
+    ha: str,
+    units: tuple[str, str],
+) -> None:
+    """Annotate a frontier plan with its name and both values with their units."""
+    y_text = f"{amount_text(point['y_value'])} {units[1]}"
+    text = f"{name}\n{y_text}, {amount_text(point['x_value'])} {units[0]}"
     ax.annotate(
         text,
-        (point["exports_musd"], point["jobs"]),
+        (point["x_value"], point["y_value"]),
         xytext=offset,
         textcoords="offset points",
         ha=ha,
@@ -331,7 +343,10 @@ def tick_text(x: float, _pos: int | None = None) -> str:
 
 
 def amount_text(v: float) -> str:
-    """A count or an amount to at most one decimal: 596,022.5, 44,060."""
+    """A count or an amount to at most one decimal: 596,022.5, 44,060; below 1, three
+    significant digits (a share of the targets: 0.0512)."""
+    if 0 < abs(float(v)) < 1:
+        return f"{float(v):.3g}"
     v = round(float(v), 1)
     return f"{v:,.0f}" if v.is_integer() else f"{v:,.1f}"
 

@@ -48,7 +48,10 @@ UNITS = {
 
 
 def objective_label(sol: Solution, last_year: int) -> str:
-    """The objective in words with its unit, e.g. `direct jobs in 2040`."""
+    """The objective in words with its unit, e.g. `direct jobs in 2040` (the solution's own
+    label when the pipeline gave it one: it knows the measure)."""
+    if sol.label:
+        return sol.label
     return {
         "jobs": f"direct jobs in {last_year}",
         "exports": f"US$ million of exports in {last_year}",

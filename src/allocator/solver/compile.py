@@ -27,6 +27,7 @@ from allocator.solver.highs import new_highs
 if TYPE_CHECKING:
     from allocator.data.schema import Inputs
     from allocator.model.constraints import Robust
+    from allocator.model.measures import Measure
 
 INF = highspy.kHighsInf
 
@@ -114,7 +115,10 @@ def _handed_off(form: StandardForm) -> CompiledLP:
 
 
 def build_lp(
-    inp: Inputs, targets: str = "soft", robust: Robust | None = None
+    inp: Inputs,
+    targets: str = "soft",
+    robust: Robust | None = None,
+    measure: Measure | None = None,
 ) -> tuple[CompiledLP, dict[str, float]]:
     """Build the model of `inp` and hand it to HiGHS; returns the LP and the build and hand-off
     times (s).
@@ -124,10 +128,11 @@ def build_lp(
     HiGHS instance and the names in `CompiledLP` are all the solve and the reports need.
     """
     from allocator.model.build import build_model
+    from allocator.model.measures import FINAL
 
     with paused_gc():
         t0 = time.perf_counter()
-        model, _ = build_model(inp, targets, robust)
+        model, _ = build_model(inp, targets, robust, measure or FINAL)
         t1 = time.perf_counter()
         lp = compile_lp(model)
     return lp, {"build": t1 - t0, "handoff": time.perf_counter() - t1}
@@ -184,11 +189,21 @@ def _names(families: list[str], indices: list[tuple[Any, ...]]) -> list[str]:
 def _compiler_form(
     m: Any, order: list[Any], col_labels: tuple[list[str], list[tuple[Any, ...]]]
 ) -> StandardForm:
+    import pyomo.environ as pyo
     from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
-    repn = LinearStandardFormCompiler().write(
-        m, mixed_form=True, set_sense=None, column_order=order
-    )
+    objectives = list(m.component_data_objects(pyo.Objective, descend_into=False))
+    active = [o.active for o in objectives]
+    for o in objectives:  # every objective is a cost vector, the inactive ones too
+        o.activate()
+    try:
+        repn = LinearStandardFormCompiler().write(
+            m, mixed_form=True, set_sense=None, column_order=order
+        )
+    finally:
+        for o, was in zip(objectives, active, strict=True):
+            if not was:
+                o.deactivate()
     rows = [r.constraint for r in repn.rows]
     if len({id(r) for r in rows}) != len(rows):
         raise AllocatorError("internal: a ranged constraint was split in two rows")

@@ -1,8 +1,8 @@
 """Solve passes on one HiGHS instance: soft targets held, the objective solved, ties broken.
 
-`optimum` runs the passes of one plan (least shortfall held, then the objective, the tie-break
-towards the other outcome, and the exports reached at earlier milestones) and returns its
-`Optimum`; `trace_frontier` re-solves the same instance along the jobs-versus-exports frontier.
+`optimum` runs the passes of one plan (least shortfall held, then the objective, then the
+efficiency passes on its optimal face, see `secondaries`, and the exports reached) and returns
+its `Optimum`; `trace_frontier` re-solves the same instance along the frontier of two measures.
 A non-optimal pass raises (an infeasible one with its `Diagnosis`); `apply_options` sets a model
 file's HiGHS options.
 """
@@ -21,7 +21,7 @@ from allocator.solver.compile import INF, CompiledLP, set_costs
 from allocator.solver.diagnosis import diagnose
 from allocator.solver.ranging import allowable_ranges
 from allocator.solver.status import PassResult, Status, status_of
-from allocator.solver.subproblems import reachable_exports, tie_break
+from allocator.solver.subproblems import Extra, efficient, reachable_exports
 
 
 def objective_costs(lp: CompiledLP, objective: str, weights: dict[str, float]) -> np.ndarray:
@@ -172,9 +172,37 @@ class Optimum:
     ranges: dict[str, dict[str, Any]] | None
     iterations: int
     timings: dict[str, float] = field(default_factory=dict)
-    """Seconds: solve (the passes and reading x and duals), ranging, tie_break, exports."""
+    """Seconds: solve (the passes and reading x and duals), ranging, efficient, exports."""
     hold: Hold | None = None
     """The least-shortfall hold, if no pass needed its tolerance retry: for the next pass."""
+
+
+def outcome_costs(lp: CompiledLP, kind: str) -> np.ndarray:
+    """The sum of `kind` (jobs or exports) over every milestone: the `<kind>@<year>` costs."""
+    total = np.zeros(len(lp.col_names))
+    for name, cost in lp.costs.items():
+        if name.startswith(f"{kind}@"):
+            total += cost
+    return total
+
+
+def secondaries(lp: CompiledLP, objective: str, first: str | None = None) -> list[np.ndarray]:
+    """The passes that make a plan efficient, in order, after the objective (and `first`).
+
+    1. `first`, if given (the frontier's other axis);
+    2. the measured objectives the run did not ask for (`exports` for a jobs plan, `jobs` for an
+       exports plan, both for any other objective);
+    3. jobs at every milestone, summed: the path of jobs;
+    4. exports at every milestone, summed.
+
+    Each is maximised on the optimal face of those before it, so no milestone's jobs or exports
+    (nor the other measured objective) can be raised without lowering another: a point that did
+    better somewhere and no worse elsewhere would lie on every face and beat one of the passes.
+    """
+    names = [first] if first else []
+    names += [n for n in ("exports", "jobs") if n != objective and n in lp.costs]
+    costs = [lp.costs[n] for n in names] + [outcome_costs(lp, k) for k in ("jobs", "exports")]
+    return [c for c in costs if c.any()]
 
 
 def optimum(
@@ -182,9 +210,12 @@ def optimum(
     objective: str,
     weights: dict[str, float] | None = None,
     ranging: bool = True,
+    first: str | None = None,
+    hold_targets: bool = True,
 ) -> Optimum:
-    """Soft targets held, the objective solved, ties broken towards the other outcome, and
-    exports at every milestone filled in. Duals (and ranges) are the objective's own.
+    """Soft targets held (unless `hold_targets` is False), the objective solved, then the
+    efficiency passes on its optimal face (`secondaries`) and the exports the plan reaches.
+    Duals (and ranges) are the objective's own.
     """
     weights = weights or {"jobs": 0.5, "exports": 0.5}
     laps = [time.perf_counter()]
@@ -193,18 +224,15 @@ def optimum(
         laps.append(time.perf_counter())
         return laps[-1] - laps[-2]
 
-    least, hold = _hold_least_shortfall(lp)
+    least, hold = _hold_least_shortfall(lp) if hold_targets else _release_hold(lp)
     cost, hold = _held_costs(lp, objective, weights, hold)
     found, hold = _run(lp, cost, hold)
     row_dual, col_dual, x = found.duals, found.reduced_costs, found.x
     timings = {"solve": lap()}
     ranges = allowable_ranges(lp, cost, found.activity) if ranging else None
     timings["ranging"] = lap()
-    other = {"jobs": "exports", "exports": "jobs"}.get(objective)
-    if other is not None and lp.costs[other].any():
-        better = tie_break(lp, x, col_dual, row_dual, lp.costs[other])
-        x = x if better is None else better
-    timings["tie_break"] = lap()
+    x = efficient(lp, x, col_dual, row_dual, secondaries(lp, objective, first))
+    timings["efficient"] = lap()
     x = reachable_exports(lp, x)
     timings["exports"] = lap()
     return Optimum(
@@ -212,44 +240,83 @@ def optimum(
     )
 
 
+def price_of_targets(lp: CompiledLP, opt: Optimum) -> float | None:
+    """The objective of `opt` with the least-shortfall hold released (the same cost vector), or
+    None where no soft target falls short: the least-shortfall rule gives up the difference.
+    The hold is put back afterwards, so the instance still holds what the plan held."""
+    if not opt.least_shortfall:
+        return None
+    i = lp.row_family.index("shortfall_total")
+    held = float(lp.row_upper[i])
+    _release_hold(lp)
+    try:
+        found, _ = _run(lp, opt.cost)
+    finally:
+        lp.row_upper[i] = held
+        lp.highs.changeRowBounds(i, -INF, held)
+    return found.objective
+
+
+def _release_hold(lp: CompiledLP) -> tuple[None, None]:
+    """Soft targets with the least-shortfall hold released (their shortfall is free)."""
+    if "shortfall" in lp.costs:
+        i = lp.row_family.index("shortfall_total")
+        if lp.hold_initial is None:
+            lp.hold_initial = float(lp.row_upper[i])
+        lp.row_upper[i] = lp.hold_initial
+        lp.highs.changeRowBounds(i, -INF, lp.hold_initial)
+    return None, None
+
+
 @dataclass
 class FrontierPoint:
-    """One plan on the jobs-versus-exports frontier."""
+    """One plan on the frontier of two measures: the most `y` with at least `epsilon` of `x`."""
 
     epsilon: float
-    jobs: float
-    exports: float
-    rate: float  # dual of the epsilon row: jobs per US$ million of exports asked for
+    x_value: float
+    y_value: float
+    rate: float  # dual of the epsilon row: d(y) / d(epsilon)
     x: np.ndarray
 
 
-def trace_frontier(lp: CompiledLP, points: int) -> list[FrontierPoint]:
-    """Epsilon-constraint frontier: the most jobs subject to exports >= epsilon.
+def trace_frontier(
+    lp: CompiledLP, x_name: str, y_name: str, points: int
+) -> list[FrontierPoint]:
+    """Epsilon-constraint frontier: the most `y_name` subject to `x_name` >= epsilon.
 
-    Epsilon runs from the exports the jobs-best plan reaches to the exports optimum. One row,
-    `exports >= epsilon`, is added to the same HiGHS instance and only its bound changes between
-    points, so each re-solve starts from the previous basis. Soft targets stay held throughout.
+    Both are names of cost vectors (`jobs`, `exports`, `jobs@2030`, `shortfall`: the shortfall
+    cost is minus the weighted shortfall, so "at least epsilon" caps the shortfall). Epsilon runs
+    from what the y-best plan reaches of x (y maximised, then x on its face) to the x optimum
+    (x maximised, then y on its face): the two end points are those single-objective plans.
+    One row, `x >= epsilon`, is added to the same HiGHS instance and only its bound changes
+    between points, so each re-solve starts from the previous basis. Soft targets stay held
+    throughout unless an axis is the shortfall itself. Every point is made efficient like a
+    solve (`optimum`'s passes, y first).
     """
-    jobs, exports = lp.costs["jobs"], lp.costs["exports"]
-    first = optimum(lp, "jobs", ranging=False)  # each optimum holds the least shortfall itself
-    low = float(lp.costs["exports"] @ first.x)
-    best = optimum(lp, "exports", ranging=False)
-    high, hold = best.objective, best.hold
+    hold_targets = "shortfall" not in (x_name, y_name)
+    xc, yc = lp.costs[x_name], lp.costs[y_name]
+    first = optimum(lp, y_name, ranging=False, first=x_name, hold_targets=hold_targets)
+    low = float(xc @ first.x)
+    best = optimum(lp, x_name, ranging=False, first=y_name, hold_targets=hold_targets)
+    high, hold = float(xc @ best.x), best.hold
     h = lp.highs
-    nz = np.flatnonzero(exports).astype(np.int32)
-    h.addRow(low, INF, len(nz), nz, exports[nz])
+    nz = np.flatnonzero(xc).astype(np.int32)
+    h.addRow(low, INF, len(nz), nz, xc[nz])
     row = h.getNumRow() - 1
-    found = []
+    found = [FrontierPoint(low, low, float(yc @ first.x), 0.0, first.x)]
     try:
-        steps = np.linspace(low, high, points) if high - low > 1e-9 * max(1.0, high) else [low]
-        for eps in steps:
-            h.changeRowBounds(row, float(eps), INF)
-            got, hold = _run(lp, jobs, hold)
-            found.append(
-                FrontierPoint(
-                    float(eps), got.objective, float(exports @ got.x), float(got.duals[row]), got.x
-                )
-            )
+        if high - low > 1e-9 * max(1.0, abs(high)):
+            for eps in np.linspace(low, high, points)[1:]:
+                h.changeRowBounds(row, float(eps), INF)
+                got, hold = _run(lp, yc, hold)
+                eps_row = Extra(xc, float(eps), INF)
+                after = secondaries(lp, y_name, x_name)
+                x = efficient(lp, got.x, got.reduced_costs, got.duals, after, eps_row)
+                x = reachable_exports(lp, x)
+                found.append(FrontierPoint(float(eps), float(xc @ x), float(yc @ x), 0.0, x))
+                found[-1].rate = float(got.duals[row])
+            found[-1] = FrontierPoint(high, high, float(yc @ best.x), found[-1].rate, best.x)
     finally:
         h.deleteRows(1, np.array([row], dtype=np.int32))
     return found
+

@@ -18,20 +18,29 @@ from allocator.model.families import FAMILIES, VARIABLES
 from allocator.model.solution import LABEL_ORDER, Solution
 from allocator.solver.compile import INF, CompiledLP
 from allocator.solver.highs import highs_version
-from allocator.solver.passes import optimum
+from allocator.solver.passes import optimum, price_of_targets
 
 OBJECTIVE_UNITS = {"jobs": "jobs", "exports": "musd", "weighted": "index"}
 
 
-def solve_lp(lp: CompiledLP, objective: str, weights: dict[str, float] | None = None) -> Solution:
+def solve_lp(
+    lp: CompiledLP,
+    objective: str,
+    weights: dict[str, float] | None = None,
+    unit: str | None = None,
+) -> Solution:
     """Solve for `objective` (jobs, exports or weighted) and return tables of the optimum.
 
-    For `jobs` and `exports` a second pass picks, among the optimal plans, the one with the most
-    of the other outcome (lexicographic), so the reported exports of a jobs plan are what that
-    allocation can really reach. Duals come from the first pass: they belong to the objective.
+    Among the optimal plans, passes on the optimal face pick an efficient one (`secondaries`):
+    the most of the other objective, then of jobs and of exports at every milestone, so no
+    milestone outcome is left on the table. Duals come from the first pass: they belong to the
+    objective. `unit` is the objective's unit under the run's measure (default: that of
+    `final`). Under soft targets whose least shortfall is not 0, `objective_without_targets`
+    in the totals is the objective with the shortfall free: what holding the targets costs.
     """
     weights = weights or {"jobs": 0.5, "exports": 0.5}
     opt = optimum(lp, objective, weights)
+    free = price_of_targets(lp, opt)
     t_tables = time.perf_counter()
     x, ranges = opt.x, opt.ranges or {}
     activity = lp.matrix @ x
@@ -39,11 +48,12 @@ def solve_lp(lp: CompiledLP, objective: str, weights: dict[str, float] | None = 
         status="optimal",
         objective=objective,
         objective_value=opt.objective,
-        objective_unit=OBJECTIVE_UNITS[objective],
+        objective_unit=unit or OBJECTIVE_UNITS[objective],
         columns=_column_table(lp, x, opt.col_dual, opt.cost).assign(**ranges["columns"]),
         rows=_row_table(lp, activity, opt.row_dual).assign(**ranges["rows"]),
         totals={name: float(c @ x) for name, c in lp.costs.items() if name != "shortfall"}
-        | ({} if opt.least_shortfall is None else {"weighted_shortfall": opt.least_shortfall}),
+        | ({} if opt.least_shortfall is None else {"weighted_shortfall": opt.least_shortfall})
+        | ({} if free is None else {"objective_without_targets": free}),
         solver={
             "name": "HiGHS",
             "version": highs_version(),

@@ -1,7 +1,9 @@
 """The small LPs solved beside the plan, so its HiGHS instance keeps its optimal basis: the
-tie-break on the optimal face and the exports reachable at earlier milestones."""
+efficiency passes on the optimal face and the exports reachable at every year."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import highspy
 import numpy as np
@@ -11,28 +13,110 @@ from allocator.solver.highs import new_highs
 from allocator.solver.status import Status, status_of
 
 
-def tie_break(
-    lp: CompiledLP, x: np.ndarray, col_dual: np.ndarray, row_dual: np.ndarray, secondary: np.ndarray
-) -> np.ndarray | None:
-    """Among the optima of the first pass, the one best for `secondary` (primal values), or None.
+def efficient(
+    lp: CompiledLP,
+    x: np.ndarray,
+    col_dual: np.ndarray,
+    row_dual: np.ndarray,
+    secondaries: list[np.ndarray],
+    extra: Extra | None = None,
+) -> np.ndarray:
+    """Among the optima of the first pass, the best for each of `secondaries` in turn.
+
+    `extra` is a row added to the HiGHS instance beside `lp`'s (the frontier's epsilon row);
+    its dual is the last of `row_dual`.
 
     The optimal face is held exactly, without an objective tolerance: every column with a
     non-zero reduced cost stays at its bound and every row with a non-zero dual stays tight, so
-    any point found satisfies complementary slackness with the first pass's duals. It is solved
-    as its own small LP (`_restricted`), so the HiGHS instance of the plan keeps its optimal
-    basis and factorisation for the next warm re-solve.
+    any point found satisfies complementary slackness with the first pass's duals (and so is
+    optimal for it: with one optimal dual, complementary slackness describes the whole optimal
+    face). Each later pass holds the face of the one before it the same way, in its own small
+    LP (`_restricted`), so the HiGHS instance of the plan keeps its optimal basis and
+    factorisation for the next warm re-solve. Returns the last point found (`x` if the first
+    secondary pass does not end optimal).
     """
     tol = 1e-9
     moving = np.flatnonzero(np.abs(col_dual) <= tol)
     fixed = np.flatnonzero(np.abs(col_dual) > tol)
     held = x.copy()
     held[fixed] = np.where(col_dual[fixed] < 0, lp.col_lower[fixed], lp.col_upper[fixed])
+    lower, upper = lp.row_lower, lp.row_upper
+    if extra is not None:
+        lower, upper = np.append(lower, extra.lower), np.append(upper, extra.upper)
     rows = np.flatnonzero(np.abs(row_dual) > tol)
-    tight = np.where(row_dual[rows] > 0, lp.row_upper[rows], lp.row_lower[rows])
-    lower, upper = lp.row_lower.copy(), lp.row_upper.copy()
+    tight = np.where(row_dual[rows] > 0, upper[rows], lower[rows])
+    lower, upper = lower.copy(), upper.copy()
     lower[rows], upper[rows] = tight, tight
+    if extra is not None:
+        extra = Extra(extra.coefs, float(lower[-1]), float(upper[-1]))
+        lower, upper = lower[:-1], upper[:-1]
     basis = lp.highs.getBasis()
-    return _restricted(lp, moving, held, lower, upper, secondary, basis if basis.valid else None)
+    face = _restricted(lp, moving, held, lower, upper, basis if basis.valid else None, extra)
+    return held if face is None else face.chain(secondaries, x)
+
+
+@dataclass(frozen=True)
+class Extra:
+    """A row beside the LP's own: lower <= coefs @ x <= upper."""
+
+    coefs: np.ndarray
+    lower: float
+    upper: float
+
+
+@dataclass
+class _Face:
+    """A restricted LP over some columns of the plan, the others held (`_restricted`)."""
+
+    highs: highspy.Highs
+    cols: np.ndarray
+    held: np.ndarray
+    bounds: dict[str, tuple[np.ndarray, np.ndarray]]
+    """`col` and `row`: the restricted LP's lower and upper bounds, as narrowed so far."""
+
+    def solve(self, cost: np.ndarray) -> np.ndarray | None:
+        """Maximise `cost` on the face; the plan's columns, or None if not optimal."""
+        h = self.highs
+        n = len(self.cols)
+        h.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(cost, dtype=float)[self.cols])
+        h.run()
+        if status_of(h) is not Status.OPTIMAL:
+            return None
+        out = self.held.copy()
+        out[self.cols] = np.array(h.getSolution().col_value)
+        return out
+
+    def narrow(self) -> None:
+        """Hold the optimal face of the last pass: columns with a non-zero reduced cost at the
+        bound they sit on, rows with a non-zero dual at theirs."""
+        h, tol = self.highs, 1e-9
+        sol = h.getSolution()
+        for kind, value, dual in (
+            ("col", np.array(sol.col_value), np.array(sol.col_dual)),
+            ("row", np.array(sol.row_value), np.array(sol.row_dual)),
+        ):
+            lower, upper = self.bounds[kind]
+            at = np.flatnonzero(np.abs(dual) > tol)
+            if not at.size:
+                continue
+            lo, up = lower[at], upper[at]
+            bound = np.where(np.abs(value[at] - lo) <= np.abs(value[at] - up), lo, up)
+            lower[at], upper[at] = bound, bound
+            change = h.changeColsBounds if kind == "col" else h.changeRowsBounds
+            change(len(at), at.astype(np.int32), bound, bound)
+
+    def chain(self, costs: list[np.ndarray], x: np.ndarray) -> np.ndarray:
+        """Each of `costs` maximised on the face of the ones before it; the last point found
+        (`x` if the first pass fails)."""
+        found = x
+        for k, cost in enumerate(costs):
+            if k:
+                self.narrow()
+            got = self.solve(cost)
+            if got is None:
+                break
+            found = got
+        return found
 
 
 def _restricted(
@@ -41,18 +125,19 @@ def _restricted(
     held: np.ndarray,
     row_lower: np.ndarray,
     row_upper: np.ndarray,
-    cost: np.ndarray,
     basis: highspy.HighsBasis | None = None,
-) -> np.ndarray | None:
-    """Maximise `cost` over the columns `cols` with every other column held at `held`.
+    extra: Extra | None = None,
+) -> _Face | None:
+    """The LP over the columns `cols` with every other column held at `held` (no cost yet).
 
     Only those columns and the rows they appear in take part: the held columns' share of each
     row moves into its bounds, so this LP is small next to the plan's. Given the plan's optimal
     `basis` (every basic column among `cols`), the primal simplex starts from its restriction,
-    which is feasible. Returns `held` with the columns' new values, or None if not optimal.
+    which is feasible. `extra` is one more row (its status the last of `basis`'s). None if no
+    column moves.
     """
     if not cols.size:
-        return held
+        return None
     a = lp.matrix
     starts, ends = a.indptr[cols], a.indptr[cols + 1]
     counts = ends - starts
@@ -66,41 +151,53 @@ def _restricted(
     sub = new_highs()
     model = highspy.HighsLp()
     model.num_col_, model.num_row_ = len(cols), len(rows)
-    model.col_cost_ = np.asarray(cost, dtype=float)[cols]
-    model.col_lower_, model.col_upper_ = lp.col_lower[cols], lp.col_upper[cols]
-    model.row_lower_ = np.where(row_lower[rows] <= -INF, -INF, row_lower[rows] - fixed)
-    model.row_upper_ = np.where(row_upper[rows] >= INF, INF, row_upper[rows] - fixed)
+    model.col_cost_ = np.zeros(len(cols))
+    bounds = {
+        "col": (lp.col_lower[cols].astype(float), lp.col_upper[cols].astype(float)),
+        "row": (
+            np.where(row_lower[rows] <= -INF, -INF, row_lower[rows] - fixed),
+            np.where(row_upper[rows] >= INF, INF, row_upper[rows] - fixed),
+        ),
+    }
+    model.col_lower_, model.col_upper_ = bounds["col"]
+    model.row_lower_, model.row_upper_ = bounds["row"]
     model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     model.a_matrix_.start_ = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
     model.a_matrix_.index_ = np.searchsorted(rows, a.indices[entry]).astype(np.int32)
     model.a_matrix_.value_ = a.data[entry].astype(float)
     model.sense_ = highspy.ObjSense.kMaximize
     sub.passModel(model)
+    if extra is not None:
+        coefs = extra.coefs[cols]
+        at = np.flatnonzero(coefs)
+        moved = float(extra.coefs @ others)
+        lo = -INF if extra.lower <= -INF else extra.lower - moved
+        up = INF if extra.upper >= INF else extra.upper - moved
+        sub.addRow(lo, up, len(at), at.astype(np.int32), coefs[at])
+        bounds["row"] = (np.append(bounds["row"][0], lo), np.append(bounds["row"][1], up))
     if basis is not None:
         start = highspy.HighsBasis()
         col_status, row_status = basis.col_status, basis.row_status  # each read copies it all
         start.col_status = [col_status[j] for j in cols]
-        start.row_status = [row_status[i] for i in rows]
+        statuses = [row_status[i] for i in rows]
+        if extra is not None:
+            statuses.append(row_status[len(lp.row_names)])
+        start.row_status = statuses
         start.valid = True
         sub.setBasis(start)
         sub.setOptionValue("simplex_strategy", 4)  # primal: the restricted basis is feasible
-    sub.run()
-    if status_of(sub) is not Status.OPTIMAL:
-        return None
-    out = held.copy()
-    out[cols] = np.array(sub.getSolution().col_value)
-    return out
+    return _Face(sub, cols, held, bounds)
 
 
 def reachable_exports(lp: CompiledLP, x: np.ndarray) -> np.ndarray:
-    """Exports at every milestone that the allocation `x` can reach.
+    """Exports at every year that the allocation `x` can reach.
 
-    Exports before the objective's year appear in no objective, so the solver may leave them at
-    zero; they constrain nothing else, so maximising them with every other column held at `x`
-    reports what the plan reaches without changing it.
+    Exports no objective or secondary pass counts may be left at zero; they constrain nothing
+    else, so maximising them with every other column held at `x` reports what the plan reaches
+    without changing it.
     """
     exp = np.flatnonzero(np.array([f == "exports" for f in lp.col_family]))
-    ones = np.zeros(len(x))
-    ones[exp] = 1.0
-    found = _restricted(lp, exp, x, lp.row_lower, lp.row_upper, ones)
+    ones = np.ones(len(x))
+    face = _restricted(lp, exp, x, lp.row_lower, lp.row_upper)
+    found = None if face is None else face.solve(ones)
     return x if found is None else found

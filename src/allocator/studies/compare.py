@@ -12,7 +12,8 @@ Sections, in this order:
   units differ.
 - `outcomes`: `total jobs in <year>` (jobs) and `total exports in <year>` (US$ million per year)
   for every milestone year, from the `total` rows of `outcomes`; then `total investment`
-  (US$ million), the sum of `allocation.invest_musd`.
+  (US$ million), the sum of `allocation.invest_musd`; then how many plans of the comparison
+  dominate each one (`DOMINATED`: no lower jobs or exports at any milestone, higher at one).
 - `sector x phase`: `<sector> / <phase>` (US$ million), the sum of `allocation.invest_musd`
   (`reports.sector_by_phase`), for every pair that is non-zero in any view (0 where a view has
   none); by sector, then phases in time order (by the first year any view invests in them).
@@ -234,7 +235,40 @@ def _outcome_rows(views: list[RunView], labels: list[str]) -> list[Row]:
             rows.append((f"{what} in {y}", unit, [t[y][i] if y in t else NAN for t in totals]))
     invest = [math.fsum(v.tables["allocation"]["invest_musd"].astype(float)) for v in views]
     rows.append(("total investment", "US$ million", invest))
+    marks = dominated_by(labels, [r[2] for r in rows[:-1]])
+    rows.append((DOMINATED, "plans", [float(len(marks[label])) for label in labels]))
     return rows
+
+
+DOMINATED = "dominated by (other plans here at least as good at every milestone, better at one)"
+"""The outcomes row counting, for each plan, the plans here that dominate it."""
+
+
+def dominated_by(labels: list[str], outcomes: list[list[float]]) -> dict[str, list[str]]:
+    """For each plan, the plans that dominate it on `outcomes` (one list of values per outcome,
+    one value per plan): no lower anywhere, higher somewhere, beyond 1e-9 relatively. A plan
+    missing an outcome (NaN) is not compared on it."""
+    out: dict[str, list[str]] = {label: [] for label in labels}
+    for a, la in enumerate(labels):
+        for b, lb in enumerate(labels):
+            if a == b:
+                continue
+            pairs = [(o[a], o[b]) for o in outcomes if o[a] == o[a] and o[b] == o[b]]
+            tol = [DIFFERENCE_TOLERANCE * max(1.0, abs(x), abs(y)) for x, y in pairs]
+            no_worse = all(y >= x - t for (x, y), t in zip(pairs, tol, strict=True))
+            better = any(y > x + t for (x, y), t in zip(pairs, tol, strict=True))
+            if pairs and no_worse and better:
+                out[la].append(lb)
+    return out
+
+
+def dominated(table: pd.DataFrame) -> dict[str, list[str]]:
+    """From a compare table: each plan dominated by another, with the plans that dominate it."""
+    labels = [c for c in table.columns if c not in KEY_COLUMNS]
+    rows = table[(table["section"] == "outcomes") & table["metric"].str.startswith("total ")]
+    rows = rows[rows["metric"] != "total investment"]
+    outcomes = [[float(x) for x in r] for r in rows[labels].itertuples(index=False)]
+    return {k: v for k, v in dominated_by(labels, outcomes).items() if v}
 
 
 def _sector_phase_rows(views: list[RunView], labels: list[str]) -> list[Row]:
@@ -356,3 +390,9 @@ def show_compare(table: pd.DataFrame, console: Any) -> None:
             values = [format_number(float(x)) for x in row[len(KEY_COLUMNS) :]]
             grid.add_row(f"  {escape(str(row[1]))}", unit, *values)
     console.print(grid)
+    for label, by in dominated(table).items():
+        console.print(
+            f"[yellow]![/] {escape(str(label))} is dominated by {escape(', '.join(by))}: "
+            "no fewer jobs and exports at every milestone, more at one.",
+            highlight=False,
+        )

@@ -20,14 +20,17 @@ import numpy as np
 from allocator.data.schema import Inputs
 from allocator.data.uncertainty import Param
 from allocator.errors import AllocatorError, UsageError
+from allocator.model.constraints import market_in_force
 from allocator.model.families import name_of
+from allocator.model.measures import FINAL, Measure, weight_from
 from allocator.solver.compile import CompiledLP, build_lp
 from allocator.solver.passes import optimum
 
 
 @dataclass
 class _Entry:
-    """A cost (row -1) or matrix coefficient fed by a program's coefficient and lag."""
+    """A matrix coefficient fed by a program's coefficient and lag (row -1: an objective cost,
+    whose value `_set_program` takes from the cost's weights by year instead)."""
 
     row: int
     col: int
@@ -49,7 +52,10 @@ class SampleModel:
     params: list[Param]
     objective: str
     targets: str
+    measure: Measure = FINAL
     lp: CompiledLP = field(init=False)
+    ahead: dict[str, dict[int, float]] = field(init=False)
+    """Each jobs cost (`jobs`, `jobs@<year>`): year productive -> its weight from then on."""
     basis: Any = field(init=False)
     entries: dict[str, list[_Entry]] = field(init=False)
     bound_rows: list[list[tuple[int, float]]] = field(init=False)
@@ -61,7 +67,10 @@ class SampleModel:
                 "Fix: choose one of the two"
             )
         wide = _widest_lags(self.inp, self.params)
-        self.lp, _ = build_lp(wide, self.targets)
+        self.lp, _ = build_lp(wide, self.targets, measure=self.measure)
+        years, milestones = wide.years, [m.year for m in wide.milestones]
+        self.ahead = {"jobs": weight_from(years, self.measure.weights(years, milestones))}
+        self.ahead |= {f"jobs@{y}": weight_from(years, {y: 1.0}) for y in milestones}
         self.entries = _program_entries(self.lp, wide, wide.last_milestone)
         _locate(self.lp, self.entries)
         self.bound_rows = [_rows_of(self.lp, wide, p) for p in self.params]
@@ -76,7 +85,7 @@ class SampleModel:
         base = self.lp
         lp = replace(
             base,
-            costs=base.costs | {"jobs": base.costs["jobs"].copy()},
+            costs=base.costs | {name: base.costs[name].copy() for name in self.ahead},
             matrix=replace(base.matrix, data=base.matrix.data.copy()),
             row_upper=base.row_upper.copy(),
         )
@@ -95,9 +104,8 @@ class SampleModel:
                 got.get("jobs_per_musd", base_row.jobs_per_musd),
                 got.get("exports_per_musd", base_row.exports_per_musd),
             )
-            _set_program(
-                lp, self.entries[prog], *rates, int(got.get("lag_years", base_row.lag_years))
-            )
+            lag = int(got.get("lag_years", base_row.lag_years))
+            _set_program(lp, self.entries[prog], *rates, lag, self.ahead)
         return lp
 
     def solve(self, values: np.ndarray) -> dict[str, Any]:
@@ -125,15 +133,25 @@ class SampleModel:
 
 
 def _set_program(
-    lp: CompiledLP, entries: list[_Entry], jobs: float, exports: float, lag: int
+    lp: CompiledLP,
+    entries: list[_Entry],
+    jobs: float,
+    exports: float,
+    lag: int,
+    ahead: dict[str, dict[int, float]],
 ) -> None:
-    """A program's rates and lag into `lp`'s own cost and coefficient arrays, and into HiGHS."""
+    """A program's rates and lag into `lp`'s own cost and coefficient arrays, and into HiGHS.
+
+    A jobs cost of a column spent in year t is jobs * (the cost's weight of the years from
+    t + lag on), `ahead`; a matrix entry is the rate if the money is productive by its row's
+    year, else 0."""
     for e in entries:
         counts = e.spent <= e.year - lag
         rate = jobs if e.kind == "jobs" else -exports
         value = rate if counts else 0.0
         if e.row < 0:
-            lp.costs["jobs"][e.col] = value
+            for name, weight in ahead.items():
+                lp.costs[name][e.col] = jobs * weight.get(e.spent + lag, 0.0)
         else:
             lp.highs.changeCoeff(e.row, e.col, value)
             lp.matrix.data[e.pos] = value  # this sample's copy, not the LP as built
@@ -203,12 +221,12 @@ def _rows_of(lp: CompiledLP, inp: Inputs, p: Param) -> list[tuple[int, float]]:
     if p.table == "pools":
         names = {name_of("budget", (row.pool, row.phase)): 1.0}
     elif p.table == "markets":
-        later = [m.year for m in inp.markets if m.key == row.key and m.year > row.year]
-        until = min(later) if later else 10**6
         names = {
-            name_of("export_market", (*row.key, m.year)): row.max_share
-            for m in inp.milestones
-            if row.year <= m.year < until
+            lp.row_names[i]: row.max_share
+            for i, fam in enumerate(lp.row_family)
+            if fam == "export_market"
+            and lp.row_index[i][:2] == row.key
+            and market_in_force(inp, row.key, int(lp.row_index[i][2])) == row
         }
     else:
         return []
@@ -222,10 +240,11 @@ _MODELS: dict[tuple[Any, ...], tuple[SampleModel, list[str]]] = {}
 
 def _model_for(spec: dict[str, Any]) -> tuple[SampleModel, list[str]]:
     """This process's persistent model for a sweep (built once, reused for every chunk)."""
-    key = (spec["inputs"], spec["model_file"], spec["objective"], spec["targets"])
+    measure = Measure(spec.get("measure", "final"), spec.get("discount_rate") or 0.0)
+    key = (spec["inputs"], spec["model_file"], spec["objective"], spec["targets"], measure)
     if key not in _MODELS:
         inp, params = load_uncertain(spec["inputs"], spec["model_file"])
-        model = SampleModel(inp, params, spec["objective"], spec["targets"])
+        model = SampleModel(inp, params, spec["objective"], spec["targets"], measure)
         _MODELS[key] = (model, sorted({p.program for p in inp.programs}))
     return _MODELS[key]
 

@@ -119,6 +119,8 @@ def run_sweep(
         "seed": seed,
         "objective": spec["objective"],
         "targets": spec["targets"],
+        "measure": spec.get("measure", "final"),
+        "discount_rate": spec.get("discount_rate") or None,
         "inputs": spec["inputs"],
         "model_file": spec["model_file"],
         "parameters": labels,

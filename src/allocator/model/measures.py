@@ -1,0 +1,230 @@
+"""How an objective is measured over the path: `final`, `cumulative` or `discounted`.
+
+A measure is a weight per year of the horizon: `final` weighs only the last milestone year,
+`cumulative` every year by 1 (job-years; export revenue summed over the horizon) and
+`discounted` year t by (1 + rate)^-(t - first year) (present value in the first year's money).
+The measured objectives are the weighted sums of each year's outcome:
+
+    obj_jobs    = sum_t w_t * sum_p jobs_per_musd[p] * capital[p, t]
+    obj_exports = sum_t w_t * sum_p exports[p, t]
+
+so a jobs objective gives an investment column of year t the coefficient
+jobs_per_musd[p] * sum of w_y over y >= t + lag[p]: each year it is productive, weighted.
+Under `final` exports exist at the milestones only; under the other measures at every year of
+the horizon (capacity and the market figure in force bound each year).
+
+Beside the measured objectives, `add_objectives` declares each milestone's outcome, `jobs@<year>`
+and `exports@<year>`: what the efficiency passes raise, the frontier's axes, and what compare
+checks for dominance. Pyomo-free and highspy-free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from allocator.errors import UsageError
+from allocator.model.families import step
+from allocator.model.linear import Blocks, LinearModel, runs
+
+if TYPE_CHECKING:
+    from allocator.model.build import Sets
+
+MEASURES = ("final", "cumulative", "discounted")
+MAX_RATE = 1.0
+"""The largest discount rate taken (100% a year): beyond it every later year weighs nothing."""
+
+
+@dataclass(frozen=True)
+class Measure:
+    """How `jobs` and `exports` are measured over the path.
+
+    Attributes:
+        kind: `final`, `cumulative` or `discounted`.
+        rate: The discount rate a year (`discounted` only), e.g. 0.05.
+    """
+
+    kind: str = "final"
+    rate: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.kind not in MEASURES:
+            raise UsageError(
+                f"unknown measure '{self.kind}'. Fix: use one of {', '.join(MEASURES)}"
+            )
+        if self.kind == "discounted" and not 0 < self.rate <= MAX_RATE:
+            raise UsageError(
+                f"discount rate {self.rate:g} is not in (0, {MAX_RATE:g}]: it is a share a "
+                "year. Fix: e.g. --discount-rate 0.05 (5% a year)"
+            )
+        if self.kind != "discounted" and self.rate:
+            raise UsageError(
+                f"a discount rate ({self.rate:g}) is only used by the discounted measure. "
+                "Fix: add --measure discounted, or drop the rate"
+            )
+
+    def weights(self, years: list[int], milestones: list[int]) -> dict[int, float]:
+        """Weight of each year's outcome in the measured objectives."""
+        if self.kind == "final":
+            return {milestones[-1]: 1.0}
+        if self.kind == "cumulative":
+            return dict.fromkeys(years, 1.0)
+        return {t: (1.0 + self.rate) ** -(t - years[0]) for t in years}
+
+    def every_year(self) -> bool:
+        """Whether exports exist for every year (else at the milestones only)."""
+        return self.kind != "final"
+
+    def units(self) -> tuple[str, str]:
+        """The units of the measured jobs and exports objectives."""
+        return {
+            "final": ("jobs", "musd"),
+            "cumulative": ("job-years", "musd"),
+            "discounted": ("pv job-years", "pv musd"),
+        }[self.kind]
+
+    def words(self, first: int, last_year: int, last_milestone: int) -> tuple[str, str]:
+        """The measured jobs and exports objectives in words, with their span."""
+        if self.kind == "final":
+            return (
+                f"direct jobs in {last_milestone}",
+                f"US$ million of exports in {last_milestone}",
+            )
+        span = f"{first}-{last_year}"
+        if self.kind == "cumulative":
+            return (
+                f"job-years {span} (direct jobs of every year, added up)",
+                f"US$ million of export revenue over {span}",
+            )
+        pv = f"present value at {self.rate:.4g} a year, in {first} terms"
+        return (f"job-years {span}, {pv}", f"US$ million of export revenue over {span}, {pv}")
+
+    def as_dict(self) -> dict[str, object]:
+        """As run.json records it."""
+        return {"measure": self.kind, "discount_rate": self.rate if self.rate else None}
+
+
+FINAL = Measure()
+
+
+def jobs_blocks(
+    s: Sets,
+    programs: list[str],
+    weights: dict[int, float],
+    rates: dict[str, tuple[float, int]] | None = None,
+) -> Blocks:
+    """Blocks of sum_t w_t * jobs of `programs` in year t (`rates`: program -> (jobs per musd,
+    lag) where they differ from the data, e.g. a robust scenario's)."""
+    ahead = weight_from(s.years, weights)
+    blocks: Blocks = []
+    for p in programs:
+        rate, lag = (rates or {}).get(p, (s.programs[p].jobs_per_musd, s.programs[p].lag_years))
+        if not rate:
+            continue
+        keys = s.by_program.get(p, [])
+        cols = [s.iv[k] for k in keys if ahead.get(k[2] + lag, 0.0)]
+        coefs = [rate * ahead[k[2] + lag] for k in keys if ahead.get(k[2] + lag, 0.0)]
+        blocks += runs(cols, coefs)
+    return blocks
+
+
+def weight_from(years: list[int], weights: dict[int, float]) -> dict[int, float]:
+    """year a -> sum of w_y over y >= a, for every a up to the last weighted year (money that
+    becomes productive in year a counts in every weighted year from a on)."""
+    out: dict[int, float] = {}
+    total = 0.0
+    last = max(weights) if weights else years[-1]
+    for a in range(last, years[0] - 1, -1):
+        total += weights.get(a, 0.0)
+        out[a] = total
+    for a in range(years[0] - 1, years[0] - 100, -1):  # spent before the horizon: counts from
+        out[a] = total  # its start (a lag never reaches back further than 100 years)
+    return out
+
+
+def exports_blocks(s: Sets, programs: list[str], weights: dict[int, float]) -> Blocks:
+    """Blocks of sum_t w_t * exports of `programs` in year t."""
+    exports = s.cols["exports"]
+    cols, coefs = [], []
+    for p in programs:
+        for t, w in weights.items():
+            if w and (p, t) in exports:
+                cols.append(exports[p, t])
+                coefs.append(w)
+    return runs(cols, coefs)
+
+
+@step
+def add_objectives(m: LinearModel, s: Sets) -> None:
+    """obj_jobs and obj_exports under the run's measure (`s.measure`), then each milestone's
+    outcome: obj_jobs@<year> (direct jobs that year) and obj_exports@<year> (exports that year).
+    """
+    weights = s.measure.weights(s.years, s.milestones)
+    programs = list(s.programs)
+    m.add_objective("jobs", jobs_blocks(s, programs, weights))
+    m.add_objective("exports", exports_blocks(s, programs, weights))
+    for y in s.milestones:
+        m.add_objective(f"jobs@{y}", jobs_blocks(s, programs, {y: 1.0}))
+        m.add_objective(f"exports@{y}", exports_blocks(s, programs, {y: 1.0}))
+
+
+@dataclass(frozen=True)
+class Axis:
+    """A quantity a frontier can trade: a measured objective, a milestone's outcome, or the
+    weighted target shortfall.
+
+    Attributes:
+        name: Its cost vector's name in the LP (`jobs`, `exports`, `jobs@2030`, `shortfall`).
+        words: In words with its year or span, e.g. `direct jobs in 2030`.
+        unit: The unit of its value.
+        sign: Its value is sign * (cost @ x): -1 for the shortfall, whose cost is its negative
+            (so every cost is maximised).
+    """
+
+    name: str
+    words: str
+    unit: str
+    sign: float = 1.0
+
+
+SHORTFALL = "shortfall"
+
+
+def axis(
+    name: str,
+    measure: Measure,
+    years: list[int],
+    milestones: list[int],
+    soft_targets: bool,
+) -> Axis:
+    """The axis called `name` (`jobs`, `exports`, `jobs@<milestone>`, `exports@<milestone>` or
+    `shortfall`), checked against the dataset's milestones and the target mode.
+
+    Raises:
+        UsageError: an unknown name, a year that is not a milestone, or `shortfall` without soft
+            targets.
+    """
+    names = "jobs, exports, jobs@<year>, exports@<year> (a milestone) or shortfall"
+    kind, at, year_text = name.partition("@")
+    if name == SHORTFALL:
+        if not soft_targets:
+            raise UsageError(
+                "the shortfall axis is the weighted target shortfall of soft targets. "
+                "Fix: use --targets soft (the default) with targets.csv rows"
+            )
+        return Axis(name, "weighted target shortfall (share of the targets missed)", "share", -1.0)
+    if kind not in ("jobs", "exports"):
+        raise UsageError(f"unknown measure '{name}'. Fix: use {names}")
+    words = measure.words(years[0], years[-1], milestones[-1])
+    units = measure.units()
+    if not at:
+        return Axis(name, words[0] if kind == "jobs" else words[1], units[kind == "exports"])
+    year = int(year_text) if year_text.isascii() and year_text.isdigit() else None
+    if year not in milestones:
+        raise UsageError(
+            f"'{name}': {year_text or 'no year'} is not a milestone year. "
+            f"Fix: use one of {', '.join(map(str, milestones))} after the @"
+        )
+    if kind == "jobs":
+        return Axis(name, f"direct jobs in {year}", "jobs")
+    return Axis(name, f"US$ million of exports in {year}", "musd")
