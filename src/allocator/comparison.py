@@ -41,13 +41,15 @@ def _compare_plan(
     inputs: Path | None,
     targets: str | None,
     measure: tuple[str | None, float | None] = (None, None),
+    model: Path | None = None,
 ) -> list[tuple[str, SolveOptions | Path]]:
-    """Each item with what it needs: the options to solve it, or the run folder to read."""
+    """Each item with what it needs: the options to solve it, or the run folder to read. An
+    objective is solved on `model`'s scenario (dataset, overrides, targets) if given."""
     steps: list[tuple[str, SolveOptions | Path]] = []
     for item in items:
         path = Path(item)
         if item in OBJECTIVES:
-            steps.append((item, options_of(None, inputs, item, None, targets, *measure)))
+            steps.append((item, options_of(model, inputs, item, None, targets, *measure)))
         elif path.suffix in (".yaml", ".yml"):
             steps.append((item, options_of(path, inputs, None, None, targets, *measure)))
         elif path.is_dir():
@@ -67,14 +69,16 @@ def run_compare(
     out: Path | None,
     force: bool,
     measure: tuple[str | None, float | None] = (None, None),
+    model: Path | None = None,
 ) -> tuple[Path, pd.DataFrame]:
     """Compare the items and write compare.csv, compare.xlsx and run.json atomically; the folder
     is checked against every input (datasets, model files, run folders) before any solve.
-    `measure` is `--measure` and `--discount-rate` (None: each item's own)."""
+    `measure` is `--measure` and `--discount-rate` (None: each item's own); objectives are
+    solved on the scenario of the model file `model`, if given."""
     from allocator.report.write import write_run_json
     from allocator.studies.compare import compare, dominated, write_compare
 
-    steps = _compare_plan(items, inputs, targets, measure)
+    steps = _compare_plan(items, inputs, targets, measure, model)
     sources: list[tuple[str, Path | None]] = []
     for _, what in steps:
         sources += sources_of(what) if isinstance(what, SolveOptions) else [("run folder", what)]
@@ -87,6 +91,7 @@ def run_compare(
     info = {
         "command": "compare",
         "items": items,
+        "model_file": None if model is None else str(model),
         "targets": targets,
         "measure": measure[0],
         "discount_rate": measure[1],

@@ -131,7 +131,7 @@ def solve_inputs(
     except InfeasibleError as exc:
         raise explained(inp, exc) from None
     sol.lp = lp
-    sol.label = objective_words(inp, objective, measure, robust)
+    sol.label = objective_words(inp, objective, measure)
     sol.solver["numerics_warnings"] = numerics
     timings["handoff"] += t2 - t1  # numerics checks and solver options
     return sol, timings | {"solve": time.perf_counter() - t2}
@@ -144,18 +144,12 @@ def objective_unit(objective: str, measure: Measure) -> str:
     return measure.units()[objective == "exports"]
 
 
-def objective_words(
-    inp: Inputs, objective: str, measure: Measure, robust: Robust | None = None
-) -> str:
-    """The objective in words with its measure (and the risk it is robust to)."""
+def objective_words(inp: Inputs, objective: str, measure: Measure) -> str:
+    """The objective in words with its measure."""
     if objective == "weighted":
         return f"weighted index (1 = best jobs and best exports; {measure.kind} measure)"
     jobs, exports = measure.words(inp.years[0], inp.years[-1], inp.last_milestone)
-    words = jobs if objective == "jobs" else exports
-    if robust is not None:
-        kind = "expected over scenarios" if robust.kind == "cvar" else "in the worst scenario"
-        words = f"{words}, {kind}"
-    return words
+    return jobs if objective == "jobs" else exports
 
 
 def tables_of(inp: Inputs, sol: Solution) -> dict[str, pd.DataFrame]:

@@ -60,7 +60,7 @@ def run_frontier(
         "inputs": {"folder": str(opts.inputs), "sha256": dict(sorted(inp.file_hashes.items()))},
         "packages": packages(),
     }
-    title = f"{y_axis.words} against {x_axis.words}"
+    title = f"{y_axis.words[0].upper()}{y_axis.words[1:]} against {x_axis.words}"
     with atomic_run_dir(folder, opts.force, sources_of(opts)) as tmp:
         write_run(tmp, {"frontier": table}, info, frontier_plot(table, title), command="frontier")
     return folder, table, notes
@@ -77,7 +77,7 @@ def _one_plan(lp: CompiledLP, x: Axis, y: Axis) -> list[str]:
         held = optimum(lp, a.name, ranging=False).objective
         free = optimum(lp, a.name, ranging=False, hold_targets=False).objective
         if free - held > 1e-9 * max(1.0, abs(free)):
-            costs.append(f"{free - held:,.0f} {a.unit} of {a.name}")
+            costs.append(f"{free - held:,.0f} {a.unit} ({a.words})")
     if costs:
         lines.append(
             "The soft targets decide this plan: holding their least shortfall gives up "

@@ -194,6 +194,13 @@ def compare(
     as_json: Annotated[bool, typer.Option("--json", help="Print the table as JSON.")] = False,
     measure: Measure = None,
     discount_rate: Rate = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            help="Model file whose scenario (dataset, overrides, targets) the objectives "
+            "(jobs, exports, weighted) are solved on."
+        ),
+    ] = None,
 ) -> None:
     """Compare plans side by side: objectives, outcomes, sector x phase, prices, differences."""
     with exit_codes():
@@ -207,7 +214,7 @@ def compare(
                 "compare needs at least two items. Fix: e.g. allocator compare jobs exports"
             )
         folder, table = run_compare(
-            items, inputs, targets, out_dir, force, (measure, discount_rate)
+            items, inputs, targets, out_dir, force, (measure, discount_rate), model
         )
         if as_json:
             print_json(table.to_dict(orient="records"))
@@ -369,9 +376,7 @@ def explain(
     """
     with exit_codes():
         from allocator.data.inputs import load_inputs
-        from allocator.pipeline import default_inputs, solve_inputs
-
-        from allocator.pipeline import measure_of
+        from allocator.pipeline import default_inputs, measure_of, solve_inputs
 
         folder = inputs or default_inputs()
         measured = measure_of(measure, discount_rate)

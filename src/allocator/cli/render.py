@@ -108,18 +108,18 @@ def show_frontier(table: Any, notes: list[str]) -> None:
     first = table.iloc[0]
     x, y = f"{first['x_words']} ({first['x_unit']})", f"{first['y_words']} ({first['y_unit']})"
     grid = Table(title=f"{first['y_words']} against {first['x_words']}", title_justify="left")
-    for col in ("point", x, y, f"rate: change of {first['y']} per unit of {first['x']}"):
+    rate = f"rate: change of {first['y']} per unit more {first['x']} ({first['rate_unit']})"
+    for col in ("point", x, y, rate):
         grid.add_column(escape(col), justify="right")
     for r in table.itertuples():
-        grid.add_row(
-            str(r.point), _value(r.x_value), _value(r.y_value), f"{r.rate:,.4g} {r.rate_unit}"
-        )
+        grid.add_row(str(r.point), _value(r.x_value), _value(r.y_value), _value(r.rate))
     out.print(grid)
     for line in notes:
         out.print(escape(line), highlight=False)
 
 
 def _value(v: float) -> str:
+    """A frontier number: four significant digits below 10, else one decimal, with commas."""
     return f"{v:,.4g}" if abs(v) < 10 else f"{v:,.1f}"
 
 
@@ -153,16 +153,16 @@ def show_run(run: Run) -> None:
     from allocator.report import tables as reports
 
     sol, inp = run.solution, run.inputs
-    last = inp.last_milestone
     out.print(
         f"[bold green]Optimal[/] ({escape(run.inputs.folder)}, objective {sol.objective}): "
         f"[bold]{sol.objective_value:,.{_digits(sol.objective_value)}f}[/] "
         f"{_headline(run)}"
     )
-    out.print(
-        f"  jobs in {last}: {sol.totals.get('jobs', 0):,.0f} jobs; "
-        f"exports in {last}: {sol.totals.get('exports', 0):,.0f} US$ million"
-    )
+    years = [m.year for m in inp.milestones]
+    for kind, unit in (("jobs", "jobs"), ("exports", "US$ million")):
+        path = ", ".join(f"{y} {sol.totals.get(f'{kind}@{y}', 0):,.0f}" for y in years)
+        out.print(f"  {kind} ({unit}): {path}", highlight=False)
+    _show_targets_price(run)
     table = Table(title="Investment by sector and phase (US$ million)", title_justify="left")
     grid = reports.sector_by_phase(
         run.tables["allocation"],
@@ -185,6 +185,30 @@ def show_run(run: Run) -> None:
         out.print(
             f"Wrote [bold]{escape(str(run.folder))}[/]: "
             + ", ".join(sorted(p.name for p in run.folder.iterdir()))
+        )
+
+
+def _show_targets_price(run: Run) -> None:
+    """Under soft targets that fall short: what the least-shortfall rule gives up."""
+    sol = run.solution
+    least = sol.totals.get("weighted_shortfall")
+    free = sol.totals.get("objective_without_targets")
+    if not least or free is None:
+        return
+    lost = free - sol.objective_value
+    unit = sol.objective_unit
+    if lost > 1e-6 * max(1.0, abs(free)):
+        out.print(
+            f"  The soft targets decide part of this plan: holding their least weighted "
+            f"shortfall ({least:,.4g}) gives up {lost:,.{_digits(lost)}f} {unit} "
+            f"(with the targets off: {free:,.{_digits(free)}f} {unit}).",
+            highlight=False,
+        )
+    else:
+        out.print(
+            f"  Holding the targets' least weighted shortfall ({least:,.4g}) costs no {unit}: "
+            "the objective is the same with the targets off.",
+            highlight=False,
         )
 
 

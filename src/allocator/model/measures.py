@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from allocator.errors import UsageError
-from allocator.model.families import step
+from allocator.model.families import WEIGHTED_SHORTFALL, step
 from allocator.model.linear import Blocks, LinearModel, runs
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ class Measure:
                 f"job-years {span} (direct jobs of every year, added up)",
                 f"US$ million of export revenue over {span}",
             )
-        pv = f"present value at {self.rate:.4g} a year, in {first} terms"
+        pv = f"present value at {self.rate * 100:.4g}% a year, in {first} terms"
         return (f"job-years {span}, {pv}", f"US$ million of export revenue over {span}, {pv}")
 
     def as_dict(self) -> dict[str, object]:
@@ -212,7 +212,8 @@ def axis(
                 "the shortfall axis is the weighted target shortfall of soft targets. "
                 "Fix: use --targets soft (the default) with targets.csv rows"
             )
-        return Axis(name, "weighted target shortfall (share of the targets missed)", "share", -1.0)
+        words = "weighted target shortfall (the shares of the targets missed, added up)"
+        return Axis(name, words, WEIGHTED_SHORTFALL, -1.0)
     if kind not in ("jobs", "exports"):
         raise UsageError(f"unknown measure '{name}'. Fix: use {names}")
     words = measure.words(years[0], years[-1], milestones[-1])

@@ -270,9 +270,7 @@ def frontier_points(frontier: pd.DataFrame) -> pd.DataFrame:
     return points.sort_values(["x_value", "y_value"]).reset_index(drop=True)
 
 
-def _one_plan(
-    ax: Axes, point: pd.Series, names: tuple[str, str], units: tuple[str, str]
-) -> None:
+def _one_plan(ax: Axes, point: pd.Series, names: tuple[str, str], units: tuple[str, str]) -> None:
     """A frontier of one plan: axes from zero, so the point does not float in a void of ticks."""
     x_hi = point["x_value"] * 1.25 if point["x_value"] > 0 else 1.0
     y_hi = point["y_value"] * 1.25 if point["y_value"] > 0 else 1.0

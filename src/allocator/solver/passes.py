@@ -279,9 +279,7 @@ class FrontierPoint:
     x: np.ndarray
 
 
-def trace_frontier(
-    lp: CompiledLP, x_name: str, y_name: str, points: int
-) -> list[FrontierPoint]:
+def trace_frontier(lp: CompiledLP, x_name: str, y_name: str, points: int) -> list[FrontierPoint]:
     """Epsilon-constraint frontier: the most `y_name` subject to `x_name` >= epsilon.
 
     Both are names of cost vectors (`jobs`, `exports`, `jobs@2030`, `shortfall`: the shortfall
@@ -289,9 +287,10 @@ def trace_frontier(
     from what the y-best plan reaches of x (y maximised, then x on its face) to the x optimum
     (x maximised, then y on its face): the two end points are those single-objective plans.
     One row, `x >= epsilon`, is added to the same HiGHS instance and only its bound changes
-    between points, so each re-solve starts from the previous basis. Soft targets stay held
-    throughout unless an axis is the shortfall itself. Every point is made efficient like a
-    solve (`optimum`'s passes, y first).
+    between points, so each re-solve starts from the previous basis; the rate at each point,
+    the end points included, is that row's dual there. Soft targets stay held throughout unless
+    an axis is the shortfall itself. Every point is made efficient like a solve (`optimum`'s
+    passes, x first).
     """
     hold_targets = "shortfall" not in (x_name, y_name)
     xc, yc = lp.costs[x_name], lp.costs[y_name]
@@ -303,20 +302,20 @@ def trace_frontier(
     nz = np.flatnonzero(xc).astype(np.int32)
     h.addRow(low, INF, len(nz), nz, xc[nz])
     row = h.getNumRow() - 1
-    found = [FrontierPoint(low, low, float(yc @ first.x), 0.0, first.x)]
+    ends = {0: first.x, points - 1: best.x}
+    found = []
     try:
-        if high - low > 1e-9 * max(1.0, abs(high)):
-            for eps in np.linspace(low, high, points)[1:]:
-                h.changeRowBounds(row, float(eps), INF)
-                got, hold = _run(lp, yc, hold)
-                eps_row = Extra(xc, float(eps), INF)
+        steps = np.linspace(low, high, points) if high - low > 1e-9 * max(1.0, abs(high)) else [low]
+        for k, eps in enumerate(steps):
+            h.changeRowBounds(row, float(eps), INF)
+            got, hold = _run(lp, yc, hold)
+            x = ends.get(k) if len(steps) > 1 else first.x
+            if x is None:
                 after = secondaries(lp, y_name, x_name)
-                x = efficient(lp, got.x, got.reduced_costs, got.duals, after, eps_row)
+                x = efficient(lp, got.x, got.reduced_costs, got.duals, after, Extra(xc, eps, INF))
                 x = reachable_exports(lp, x)
-                found.append(FrontierPoint(float(eps), float(xc @ x), float(yc @ x), 0.0, x))
-                found[-1].rate = float(got.duals[row])
-            found[-1] = FrontierPoint(high, high, float(yc @ best.x), found[-1].rate, best.x)
+            found.append(FrontierPoint(float(eps), float(xc @ x), float(yc @ x), 0.0, x))
+            found[-1].rate = float(got.duals[row])
     finally:
         h.deleteRows(1, np.array([row], dtype=np.int32))
     return found
-

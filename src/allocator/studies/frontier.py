@@ -5,9 +5,18 @@ from __future__ import annotations
 import pandas as pd
 
 from allocator.data.schema import Inputs
+from allocator.model.families import WEIGHTED_SHORTFALL
 from allocator.model.measures import Axis
 from allocator.solver.compile import CompiledLP
 from allocator.solver.passes import trace_frontier
+
+PER = {
+    "jobs": "job",
+    "job-years": "job-year",
+    "pv job-years": "pv job-year",
+    WEIGHTED_SHORTFALL: f"unit of {WEIGHTED_SHORTFALL}",
+}
+"""The singular of a unit after "per": jobs per job, not jobs per jobs."""
 
 SAME = 1e-9
 """Relative difference below which two frontier points are the same plan's outcomes."""
@@ -46,7 +55,7 @@ def frontier_table(inp: Inputs, lp: CompiledLP, x: Axis, y: Axis, points: int) -
                 "y_unit": y.unit,
                 "y_value": y.sign * pt.y_value,
                 "rate": rate,
-                "rate_unit": f"{y.unit} per {x.unit}",
+                "rate_unit": f"{y.unit} per {PER.get(x.unit, x.unit)}",
                 **{f"{s}_musd": v for s, v in by_sector.items()},
             }
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ import pandas as pd
 
 from allocator.data.uncertainty import latin_hypercube
 from allocator.errors import UsageError
+from allocator.model.measures import Measure
 from allocator.report.folders import (
     MARKER,
     is_empty_dir,
@@ -232,7 +234,14 @@ def summarise(folder: Path) -> pd.DataFrame:
     sweep = pd.read_csv(folder / "sweep.csv")
     ok = sweep[sweep["status"] == "optimal"]
     rows = []
-    for column, unit in (("jobs", "jobs"), ("exports_musd", "US$ million per year")):
+    try:
+        record = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = {}
+    measure = Measure(record.get("measure") or "final", record.get("discount_rate") or 0.0)
+    jobs_unit, exports_unit = measure.units()
+    exports_unit = "US$ million per year" if measure.kind == "final" else exports_unit
+    for column, unit in (("jobs", jobs_unit), ("exports_musd", exports_unit)):
         v = ok[column].to_numpy()
         spread = {f"p{q}": float(np.percentile(v, q)) for q in (5, 50, 95)} if len(v) else {}
         rows.append({"item": column, "unit": unit, "samples": len(v), **spread})
