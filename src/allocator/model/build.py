@@ -2,8 +2,8 @@
 
 The table of contents is `families.BUILDERS`: `add_variables`, then each `@family` function in
 the order it is declared (`constraints.py`: budget, program_cap, program_floor, ramp, groups,
-risk_budget, risk_cover, export_capacity, export_market; `targets.py`: targets, objectives;
-`robust.py`: the robust rows). Each step is called as `step(model, sets)`.
+risk_budget, risk_cover, export_capacity, export_market; `links.py`: enable; `targets.py`:
+targets, objectives; `robust.py`: the robust rows). Each step is called as `step(model, sets)`.
 
 Variables are sparse: `invest[p, s, t]` exists only where pool s may fund program p and has a
 budget row for the phase of year t. Years outside the program's window keep the variable with
