@@ -225,11 +225,7 @@ def test_baseline_funds_the_zones_and_market_development():
     assert _total(t, "manufacturing_zones") == pytest.approx(3000, abs=1e-3)
     assert _total(t, "export_market_development") > 0
     enable = t["shadow_prices"].query("family == 'enable'")
-    assert set(enable["link"]) == {
-        "market_access_exports",
-        "ngf_parks_startups",
-        "zones_manufacturing",
-    }
+    assert set(enable["link"]) == {"market_access_exports", "zones_manufacturing"}
     warnings = "\n".join(audit(inp).warnings)
     assert "manufacturing_zones" not in warnings
     assert "market_development" not in warnings
