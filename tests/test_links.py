@@ -229,3 +229,41 @@ def test_baseline_funds_the_zones_and_market_development():
     warnings = "\n".join(audit(inp).warnings)
     assert "manufacturing_zones" not in warnings
     assert "market_development" not in warnings
+
+
+def test_sweep_samples_of_ratios_and_lags_equal_the_rebuilt_lp(tmp_path):
+    """A link's ratio and the lags of the programs it joins move on the persistent sample
+    model exactly as a rebuilt LP of the sampled data would have them."""
+    from allocator.data.uncertainty import latin_hypercube, params_of, with_values
+    from allocator.studies.sweep import SampleModel
+
+    folder = _copy(tmp_path)
+    (folder / "phases.csv").write_text("phase,first_year,last_year,source\np1,2025,2030,t\n")
+    (folder / "milestones.csv").write_text("year,source\n2028,t\n2030,t\n")
+    # plant may be paid for in 2025-2027 only: at its longest lag its capital grows in 2028-2030,
+    # years its shortest lag (the LP as built) would need no row for
+    text = (folder / "programs.csv").read_text().replace("2025,2025,100,0,10", "2025,2027,100,1,10")
+    (folder / "programs.csv").write_text(text.replace("2025,2025", "2025,2030"))
+    (folder / "uncertainty.csv").write_text(
+        "ref,low,high,source\n"
+        "links:zone_plant:ratio,-50%,+50%,test\n"
+        "programs:plant:lag_years,0,3,test\n"
+        "programs:zone:lag_years,0,2,test\n"
+    )
+    inp = load_inputs(folder)
+    params = params_of(inp)
+    model = SampleModel(inp, params, "jobs", "soft")
+    for values in latin_hypercube(params, 8, seed=5):
+        got = model.solve(values)
+        ref, _ = solve_inputs(with_values(inp, params, values), "jobs", targets="soft")
+        assert got["objective"] == pytest.approx(ref.objective_value, rel=1e-9)
+
+
+def test_a_ratio_range_must_stay_above_zero(tmp_path):
+    from allocator.data.uncertainty import params_of
+    from allocator.errors import InputError
+
+    folder = _copy(tmp_path)
+    (folder / "uncertainty.csv").write_text("ref,low,high,source\nlinks:zone_plant:ratio,0,5,t\n")
+    with pytest.raises(InputError, match="low 0 is not above 0"):
+        params_of(load_inputs(folder))

@@ -51,6 +51,9 @@ class Sets:
     """The target mode: off, soft or hard (`add_targets`)."""
     robust: c.Robust | None = None
     """The robust spec, if any (`add_robust`)."""
+    every_link_year: bool = False
+    """Capital links get a row in every year, not only where dependent capital grows
+    (`links.add_enable`): for sweeps, whose samples may lengthen lags."""
 
     def capital_terms(self, program: str, year: int) -> list[tuple[str, str, int]]:
         """Investments in `program` productive by `year` (spent no later than year - lag)."""
@@ -103,11 +106,15 @@ def build_sets(inp: Inputs) -> Sets:
 
 
 def build_model(
-    inp: Inputs, targets: str = "soft", robust: c.Robust | None = None
+    inp: Inputs,
+    targets: str = "soft",
+    robust: c.Robust | None = None,
+    every_link_year: bool = False,
 ) -> tuple[LinearModel, Sets]:
     """The LP with both objectives (`jobs`, `exports`) declared; the solver picks the blend.
 
-    `targets` is off (ignored), soft (shortfall minimised first) or hard (must be met).
+    `targets` is off (ignored), soft (shortfall minimised first) or hard (must be met);
+    `every_link_year` gives capital links a row in every year (`Sets.every_link_year`).
 
     Returns:
         The model as one record per column, row and objective family, in build order (hand it
@@ -115,7 +122,7 @@ def build_model(
         sets the reports use to label its rows and columns.
     """
     sets = build_sets(inp)
-    sets.targets, sets.robust = targets, robust
+    sets.targets, sets.robust, sets.every_link_year = targets, robust, every_link_year
     m = LinearModel()
     with paused_gc():
         for step in BUILDERS:

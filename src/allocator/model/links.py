@@ -51,6 +51,8 @@ def _link_rows(s: Sets, link: Link) -> dict[tuple, Row]:
         wanted = {y: cols for y, cols in wanted.items() if cols}
     else:
         grows = _growth_years(s, dependent)
+        if s.every_link_year and grows:
+            grows = set(range(min(grows), s.years[-1] + 1))
         capital = _productive(s, dependent, 0)
         wanted, held = {}, []
         for t in s.years:
@@ -82,7 +84,8 @@ def add_enable(m: LinearModel, s: Sets) -> None:
     E_l and D_l are the programs the link's enabler and dependent name; capital[p, t] is p's
     money productive in year t (spent no later than t - lag_years[p]). For quantity `capital`,
     Q is the dependent programs' productive capital, with a row for every year in which it can
-    grow; for `exports`, Q = sum_p exports[p, t] at every milestone t. The shadow price is what
+    grow (every year from the first, with `Sets.every_link_year`); for `exports`,
+    Q = sum_p exports[p, t] at every milestone t. The shadow price is what
     one more unit of the dependent quantity, beyond what the enabler allows, would add to the
     objective; ratio x price is what one more US$ million of enabling capital is worth there.
     """
