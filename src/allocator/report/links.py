@@ -29,7 +29,8 @@ def link_words(link: Link) -> str:
     enabler = _side(link.enabler_dimension, link.enablers)
     dependent = _side(link.dependent_dimension, link.dependents)
     what = f"{more} {dependent}" if link.quantity == "capital" else f"{more} exports of {dependent}"
-    lag = f", {link.lag_years} years after it is productive" if link.lag_years else ""
+    years = f"{link.lag_years} year{'s' if link.lag_years != 1 else ''}"
+    lag = f", {years} after it is productive" if link.lag_years else ""
     return f"each extra musd of {enabler} lets {link.ratio:,.3g} {what} {verb}{lag}"
 
 
