@@ -18,7 +18,10 @@ to make every constraint family appear and bind somewhere:
   mineral caps, and share caps (public's share of all spending, one sector's share, one export
   category's share in the second phase);
 - markets (per category, changing at the last milestone, and for some programs), risks with
-  exposures (about one per program) and mitigation budgets, and `targets` milestone targets.
+  exposures (about one per program) and mitigation budgets, and `targets` milestone targets;
+- enabling links (`links.csv`): a zone program for each of the first two capital groups (capital
+  at most 4-8 x zone capital) and a market-development program for the exports of every
+  category (10-30 musd a year per musd); the enablers create no jobs or exports themselves.
 
 `--nnz N` sets years, pools, risks and sectors from N and calibrates the number of programs by
 counting the matrix's nonzeros (bench/raw.py, whose matrix the tests check equals allocator's
@@ -132,9 +135,12 @@ def generate(  # noqa: C901 - one table after the other
                 "exports_per_musd": round(float(rng.uniform(0.1, 1.2)), 3) if exporter else None,
             }
         )
-    _write(out, "programs.csv", list(progs[0]), progs)
     caps = np.array([p["cap_musd"] for p in progs])
     total_cap = float(caps.sum())
+    enablers, link_rows = _links(progs, cgroups, years, seed)
+    _write(out, "programs.csv", list(progs[0]), progs + enablers)
+    if link_rows:
+        _write(out, "links.csv", list(link_rows[0]), link_rows)
 
     # --- pools: public + pool01.., a row in every phase, budgets half the caps
     pool_names = ["public"] + [f"pool{i:02d}" for i in range(1, pools)]
@@ -277,6 +283,42 @@ def generate(  # noqa: C901 - one table after the other
         "targets": len(target_rows),
         "seed": seed,
     }
+
+
+def _links(
+    progs: list[dict[str, Any]], cgroups: list[str], years: int, seed: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Enabling programs (no jobs, no exports) and their links: a zone per capital group for
+    up to two groups (capital links), and one market-development program for the exports of
+    every category. Drawn from their own seeded stream, so the other tables do not move."""
+    rng = np.random.default_rng([seed, 16])
+    used = sorted({p["capital_group"] for p in progs if p["capital_group"]})
+    enablers: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
+
+    def enabler(name: str, cap: float, last: int) -> None:
+        row = dict.fromkeys(progs[0])
+        row |= {"program": name, "name": name, "sector": "enabling", "first_year": FIRST_YEAR,
+                "last_year": last, "cap_musd": cap, "lag_years": int(rng.integers(0, 2)),
+                "jobs_per_musd": 0}  # fmt: skip
+        enablers.append(row)
+
+    for group in used[:2]:
+        inside = sum(p["cap_musd"] for p in progs if p["capital_group"] == group)
+        ratio = round(float(rng.uniform(4, 8)), 2)
+        enabler(f"zone_{group}", round(inside / ratio * 1.2, 1), FIRST_YEAR + years // 2)
+        links.append({"link": f"zones_{group}", "enabler_dimension": "program",
+                      "enabler": f"zone_{group}", "dependent_dimension": "capital_group",
+                      "dependent": group, "quantity": "capital", "ratio": ratio,
+                      "lag_years": int(rng.integers(0, 2))})  # fmt: skip
+    if any(p["export_category"] for p in progs):
+        exports = sum(p["exports_per_musd"] * p["cap_musd"] for p in progs if p["export_category"])
+        ratio = round(float(rng.uniform(10, 30)), 2)
+        enabler("market_development", round(exports / ratio, 1), FIRST_YEAR + years - 1)
+        links.append({"link": "market_access", "enabler_dimension": "program",
+                      "enabler": "market_development", "dependent_dimension": "export_category",
+                      "dependent": "*", "quantity": "exports", "ratio": ratio, "lag_years": 0})  # fmt: skip
+    return enablers, links
 
 
 def shape_for(nnz: float) -> dict[str, int]:

@@ -265,6 +265,9 @@ def assemble(inp: Any, names: bool = False) -> RawLP:  # noqa: C901 - one family
     # --- export_market[d,m,y]: sum exports[p,y] over p of member m <= market * share
     market_keys = _export_market(inp, rows, epm, exp_col, milestones, prog_idx)
 
+    # --- enable[l,t]: dependent capital or exports - ratio x enabling capital <= 0
+    enable_keys = _enable(inp, rows, pi, ty, in_window, lag, exp_col, milestones, years)
+
     # --- objectives
     jobs_cost = np.zeros(ncol)
     counts = ty <= last_ms - lag[pi]
@@ -298,8 +301,8 @@ def assemble(inp: Any, names: bool = False) -> RawLP:  # noqa: C901 - one family
     if names:
         lp.col_names, lp.row_names = _names(
             inp, lp, (pi, si, ti), carry, mitig, exporters, ramp_keys, group_rows,
-            cover_keys, market_keys, budget_keys, capped, floored, pools, phases,
-            years, milestones, ny,
+            cover_keys, market_keys, enable_keys, budget_keys, capped, floored, pools,
+            phases, years, milestones, ny,
         )  # fmt: skip
     return lp
 
@@ -475,9 +478,66 @@ def _export_market(
     return keys
 
 
+def _enable(
+    inp: Any,
+    rows: _Rows,
+    pi: np.ndarray,
+    ty: np.ndarray,
+    in_window: np.ndarray,
+    lag: np.ndarray,
+    exp_col: np.ndarray,
+    milestones: list[int],
+    years: np.ndarray,
+) -> list[tuple[str, int]]:
+    """enable[l,t]: dependent capital (a row in each year it can grow) or exports (each
+    milestone) - ratio x enabling capital productive `lag` years earlier <= 0."""
+    keys: list[tuple[str, int]] = []
+    plan = []
+    for link in inp.links:
+        side = {}
+        for name, dim, names in (
+            ("enabler", link.enabler_dimension, link.enablers),
+            ("dependent", link.dependent_dimension, link.dependents),
+        ):
+            values = np.array([getattr(p, dim) for p in inp.programs], dtype=object)
+            side[name] = (
+                np.array([v is not None for v in values])
+                if names == ("*",)
+                else np.isin(values, list(names))
+            )
+        en_cols = np.flatnonzero(side["enabler"][pi])
+        en_year = ty[en_cols] + lag[pi[en_cols]] + link.lag_years
+        dep = np.flatnonzero(side["dependent"])
+        if link.quantity == "exports":
+            m_idx = [m for m in range(len(milestones)) if (exp_col[dep, m] >= 0).any()]
+            row_years = [milestones[m] for m in m_idx]
+        else:
+            dep_cols = np.flatnonzero(side["dependent"][pi])
+            dep_year = ty[dep_cols] + lag[pi[dep_cols]]
+            grows = set(dep_year[in_window[dep_cols]].tolist())
+            row_years = [int(t) for t in years if int(t) in grows]
+            m_idx = []
+        keys += [(link.link, t) for t in row_years]
+        plan.append((link, en_cols, en_year, dep, row_years, m_idx))
+    row = rows.family("enable", np.full(len(keys), -INF), np.zeros(len(keys)))
+    for link, en_cols, en_year, dep, row_years, m_idx in plan:
+        for k, t in enumerate(row_years):
+            if link.quantity == "exports":
+                cols = exp_col[dep, m_idx[k]]
+                cols = cols[cols >= 0]
+                rows.add(np.full(len(cols), row), cols, 1.0)
+            else:
+                dep_cols = np.flatnonzero(np.isin(pi, dep) & (ty + lag[pi] <= t))
+                rows.add(np.full(len(dep_cols), row), dep_cols, 1.0)
+            sel = en_cols[en_year <= t]
+            rows.add(np.full(len(sel), row), sel, -link.ratio)
+            row += 1
+    return keys
+
+
 def _names(
     inp, lp, inv, carry, mitig, exporters, ramp_keys, group_rows, cover_keys, market_keys,
-    budget_keys, capped, floored, pools, phases, years, milestones, ny,
+    enable_keys, budget_keys, capped, floored, pools, phases, years, milestones, ny,
 ):  # fmt: skip
     """allocator's names (`family(index,...)`) for every column and row, for the tests."""
     progs = [p.program for p in inp.programs]
@@ -499,6 +559,7 @@ def _names(
     rws += [name_of("risk_cover", k) for k in cover_keys]
     rws += [name_of("export_capacity", (progs[p], y)) for p in exporters for y in milestones]
     rws += [name_of("export_market", k) for k in market_keys]
+    rws += [name_of("enable", k) for k in enable_keys]
     if (len(rws), len(cols)) != lp.shape:
         raise AssertionError("names do not match the matrix")
     return cols, rws

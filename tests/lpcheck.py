@@ -75,6 +75,7 @@ def check_feasible(inp, tables) -> None:
     _check_groups(inp, invest, phase_of)
     _check_risks(inp, invest, var)
     _check_exports(inp, invest, var)
+    _check_links(inp, invest, var)
 
 
 def _carry_values(var):
@@ -142,3 +143,43 @@ def _check_exports(inp, invest, var):
                     and (p == member if dim == "program" else progs[p].export_category == member)
                 )
                 assert total <= mk.market_musd * mk.max_share + TOL
+
+
+def _named(inp, dimension, cell):
+    """Programs one side of a link names, read from the cell without the model's code."""
+    names = {m.strip() for m in cell.split(";") if m.strip()}
+    return {
+        p.program
+        for p in inp.programs
+        if getattr(p, dimension) is not None and ("*" in names or getattr(p, dimension) in names)
+    }
+
+
+def _check_links(inp, invest, var):
+    """Dependent capital (every year) or exports (every milestone) <= ratio x enabling capital
+    productive lag years earlier."""
+    progs = inp_prog(inp)
+    exp = var[var["family"] == "exports"]
+    exports = {(r.program, int(r.year)): r.value for r in exp.itertuples()}
+
+    def capital(programs, year):
+        return sum(
+            v
+            for (p, _s, t), v in invest.items()
+            if p in programs and t + progs[p].lag_years <= year
+        )
+
+    for link in inp.links:
+        enabling = _named(inp, link.enabler_dimension, link.enabler)
+        dependent = _named(inp, link.dependent_dimension, link.dependent)
+        assert enabling, link.link
+        assert dependent, link.link
+        assert not enabling & dependent, link.link
+        years = [m.year for m in inp.milestones] if link.quantity == "exports" else inp.years
+        for y in years:
+            if link.quantity == "exports":
+                used = sum(v for (p, yy), v in exports.items() if yy == y and p in dependent)
+            else:
+                used = capital(dependent, y)
+            allowed = link.ratio * capital(enabling, y - link.lag_years)
+            assert used <= allowed + TOL * max(1, used), f"link {link.link} broken in {y}"

@@ -27,6 +27,7 @@ from conftest import BASELINE, DATA, ROOT
 from conftest import cli as run
 
 SCARCE = ROOT / "models" / "scarce_public_money.yaml"
+PINNED = ROOT / "models" / "scarce_all_public_lines.yaml"
 
 
 def _written_outcomes(folder) -> dict[str, float]:
@@ -202,8 +203,10 @@ def test_cumulative_exports_exist_every_year_within_the_market_in_force():
 def test_a_bad_measure_is_one_line_and_exit_2(args, words, tmp_path):
     res = run("solve", "--inputs", DATA / "lag", *args, "--out", tmp_path / "r")
     assert res.returncode == 2
-    assert words in res.stderr and "Fix:" in res.stderr
-    assert "Traceback" not in res.stderr and not (tmp_path / "r").exists()
+    assert words in res.stderr
+    assert "Fix:" in res.stderr
+    assert "Traceback" not in res.stderr
+    assert not (tmp_path / "r").exists()
 
 
 def test_a_model_file_carries_the_measure(tmp_path):
@@ -260,7 +263,9 @@ def test_compare_on_the_scarce_money_file_shows_two_plans(tmp_path):
 
 
 def test_soft_targets_that_pin_the_plan_say_so_and_what_they_cost(tmp_path):
-    res = run("frontier", SCARCE, "--targets", "soft", "--out", tmp_path / "f")
+    """Every public line at 51%: the market-access link caps exports, so one plan is best for
+    both, and the least-shortfall rule decides it (issue 15, point 4)."""
+    res = run("frontier", PINNED, "--out", tmp_path / "f")
     assert res.returncode == 0, res.stderr
     table = pd.read_csv(tmp_path / "f" / "frontier.csv")
     assert distinct(list(table[["x_value", "y_value"]].itertuples(index=False))) == 1
@@ -268,12 +273,19 @@ def test_soft_targets_that_pin_the_plan_say_so_and_what_they_cost(tmp_path):
     assert "One plan is best for both" in res.stdout
     assert "The soft targets decide this plan" in res.stdout
     assert "--x shortfall --y jobs" in res.stdout
-    solve = run("solve", SCARCE, "--targets", "soft", "--json", "--out", tmp_path / "s")
-    outcomes = json.loads(solve.stdout)["outcomes"]
-    value = json.loads(solve.stdout)["objective"]["value"]
-    assert outcomes["objective_without_targets"] > value + 1000  # holding them costs jobs
-    words = run("solve", SCARCE, "--targets", "soft", "--out", tmp_path / "w")
+    solve = run("solve", PINNED, "--json", "--out", tmp_path / "s")
+    summary = json.loads(solve.stdout)
+    free, value = summary["outcomes"]["objective_without_targets"], summary["objective"]["value"]
+    assert free > value + 1000  # holding the targets costs jobs
+    words = run("solve", PINNED, "--out", tmp_path / "w")
+    assert f"gives up {free - value:,.0f} jobs" in words.stdout
     assert "holding their least weighted shortfall" in words.stdout
+    shortfall = run("frontier", PINNED, "--x", "shortfall", "--points", 5, "--out", tmp_path / "x")
+    assert shortfall.returncode == 0, shortfall.stderr
+    traded = pd.read_csv(tmp_path / "x" / "frontier.csv")
+    assert distinct(list(traded[["x_value", "y_value"]].itertuples(index=False))) == 5
+    assert traded["y_value"].iloc[0] == pytest.approx(free, rel=1e-9)  # shortfall free: jobs-best
+    assert traded["y_value"].iloc[-1] == pytest.approx(value, rel=1e-9)  # least shortfall: solve
 
 
 def test_the_shortfall_frontier_trades_targets_for_jobs():
@@ -295,7 +307,8 @@ def test_frontier_between_two_milestones_and_a_bad_axis(tmp_path):
     assert table["x_value"].iloc[0] == pytest.approx(195440.8, abs=0.05)
     bad = run("frontier", "--x", "jobs@2031", "--out", tmp_path / "g")
     assert bad.returncode == 2
-    assert "2031 is not a milestone year" in bad.stderr and "Traceback" not in bad.stderr
+    assert "2031 is not a milestone year" in bad.stderr
+    assert "Traceback" not in bad.stderr
     assert not (tmp_path / "g").exists()
 
 

@@ -180,6 +180,7 @@ def show_run(run: Run) -> None:
     if "risk" in run.info:
         _show_risk(run.info["risk"])
     _show_shortfalls(run.tables["outcomes"])
+    _show_links(run)
     _show_prices(reports.top_shadow_prices(run.tables["shadow_prices"]), sol)
     if run.folder is not None:
         out.print(
@@ -264,6 +265,21 @@ def _show_shortfalls(outcomes: object) -> None:
             out.print(escape(line), highlight=False)
     else:
         out.print("[bold]Every target is reached.[/]")
+
+
+def _show_links(run: Run) -> None:
+    """Each enabling link in words, with what one more US$ million of its enabler is worth."""
+    from allocator.report.links import link_values
+
+    if not run.inputs.links:
+        return
+    out.print(f"[bold]Enabling links ({len(run.inputs.links)})[/]")
+    for r in link_values(run.inputs, run.tables["shadow_prices"]).itertuples():
+        worth = f"{r.worth_per_musd:+,.4g} {r.unit}" if r.rows else "no rows in this plan"
+        out.print(
+            escape(f"  {r.link}: {r.words}; worth {worth} (binding in {r.binding} of {r.rows})"),
+            highlight=False,
+        )
 
 
 def _show_prices(top: object, sol: object) -> None:

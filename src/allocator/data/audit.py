@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from allocator.data.links import link_programs
 from allocator.data.schema import TABLES, Fact, Inputs, Row
 from allocator.errors import InputError
 
@@ -21,6 +22,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "risks": ("risk",),
     "exposures": ("program", "risk"),
     "targets": ("kind", "dimension", "member", "year"),
+    "links": ("link",),
 }
 DEFAULT_TOLERANCE = 0.005
 _YEAR = "calendar years"
@@ -49,6 +51,7 @@ CELL_UNITS: dict[str, dict[str, str]] = {
     },
     "exposures": {"weight": "share"},
     "targets": {"year": _YEAR, "value": "", "weight": "weight per unit of shortfall"},
+    "links": {"ratio": "enabled units per musd", "lag_years": "years"},
 }
 # targets.value is in the unit of its row's kind (the "" above).
 _TARGET_UNITS = {"jobs": "jobs", "exports": "musd"}
@@ -364,11 +367,22 @@ def warnings(inp: Inputs) -> list[str]:
             f"pool {pool} may fund no program (eligibility.csv): its {_fmt(total)} musd "
             "will stay unspent"
         )
+    enabling = {p for link in inp.links for p in link_programs(inp, link)[0]}
     for p in inp.programs:
-        if p.jobs_per_musd == 0 and p.exports_per_musd == 0 and p.floor_musd == 0:
+        idle = p.jobs_per_musd == 0 and p.exports_per_musd == 0 and p.floor_musd == 0
+        if idle and p.program not in enabling:
             out.append(
-                f"program {p.program} creates no jobs or exports and has no floor: "
-                "no objective will fund it"
+                f"program {p.program} creates no jobs or exports, has no floor and enables "
+                "nothing (links.csv): no objective will fund it"
+            )
+    for link in inp.links:
+        dependent = link_programs(inp, link)[1]
+        if link.quantity == "exports" and not any(
+            q.exports_per_musd > 0 for q in inp.programs if q.program in dependent
+        ):
+            out.append(
+                f"links.csv row {link.line}: link {link.link} limits exports of programs that "
+                "export nothing, so it holds nothing back"
             )
     served = {(d, str(getattr(p, d))) for p in inp.programs for d in ("sector", "export_category")}
     for t in inp.targets:

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from allocator.data.links import check_links
 from allocator.data.schema import MAX_WEIGHT, TABLES, Inputs, Row, Window, eligible_pools
 from allocator.errors import InputError
 
@@ -98,6 +99,7 @@ def check_references(inp: Inputs) -> None:
     _check_markets(inp, programs)
     _check_exposures(inp, programs, risks)
     _check_targets(inp)
+    check_links(inp)
     _check_floors_fit(inp)
 
 

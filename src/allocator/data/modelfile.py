@@ -27,7 +27,7 @@ from allocator.data.files import read_file
 from allocator.data.inputs import explain_value, load_inputs
 from allocator.data.numbers import check_magnitude, parse_number
 from allocator.data.ordering import canonical
-from allocator.data.schema import Group, Inputs, Pool, Program, Row
+from allocator.data.schema import Group, Inputs, Link, Pool, Program, Row
 from allocator.data.yamlfile import ModelFileLoader
 from allocator.errors import InputError, UsageError, printable
 
@@ -105,6 +105,13 @@ class SetCoefficient(Strict):
         return self
 
 
+class SetLinkRatio(Strict):
+    """Set the ratio of one enabling link (links.csv)."""
+
+    link: str
+    ratio: Number
+
+
 class GroupLimit(Strict):
     """Add a cap, floor or share cap on a group, or replace the one the dataset has."""
 
@@ -124,13 +131,14 @@ class Override(Strict):
     exclude_program: str | None = None
     set_coefficient: SetCoefficient | None = None
     group_limit: GroupLimit | None = None
+    set_link_ratio: SetLinkRatio | None = None
 
     @model_validator(mode="after")
     def _one(self) -> Override:
         if sum(v is not None for v in self.__dict__.values()) != 1:
             raise ValueError(
                 "an override has exactly one of scale_budget, exclude_pool, "
-                "exclude_program, set_coefficient, group_limit"
+                "exclude_program, set_coefficient, group_limit, set_link_ratio"
             )
         return self
 
@@ -274,6 +282,8 @@ def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inpu
             inp = _set_coefficient(inp, ov.set_coefficient, where)
         elif ov.group_limit is not None:
             inp = _group_limit(inp, ov.group_limit, where)
+        elif ov.set_link_ratio is not None:
+            inp = _set_link_ratio(inp, ov.set_link_ratio, where)
     try:
         check_references(inp)
     except InputError as exc:  # the CSV is fine: an override made the data inconsistent
@@ -382,3 +392,19 @@ def _group_limit(inp: Inputs, ov: GroupLimit, where: str) -> Inputs:
     key = (ov.dimension, ov.member, ov.phase)
     kept = tuple(g for g in inp.groups if (g.dimension, g.member, g.phase) != key)
     return inp.model_copy(update={"groups": (*kept, row)})
+
+
+def _set_link_ratio(inp: Inputs, ov: SetLinkRatio, where: str) -> Inputs:
+    where += ".set_link_ratio"
+    _known(where, "link", ov.link, {link.link for link in inp.links})
+    links = []
+    for link in inp.links:
+        if link.link == ov.link:
+            try:  # held to the rule of a ratio cell: above 0, at most MAX_RATIO
+                link = Link.model_validate(
+                    link.model_dump() | {"line": link.line, "ratio": ov.ratio}
+                )
+            except ValidationError as exc:
+                raise UsageError(_refused(where, "ratio", ov.ratio, Link, exc)) from None
+        links.append(link)
+    return inp.model_copy(update={"links": tuple(links)})

@@ -2,88 +2,51 @@
 
 Each field's docstring is its entry in the data dictionary; `json_schema_extra["unit"]` tells the
 loader how to read the cell (`musd` money, `count`, `share`, `bool`). Cross-table rules (references,
-windows inside the horizon, floors that cannot fit) live in `checks.py`.
+windows inside the horizon, floors that cannot fit) live in `checks.py`. The columns every table
+shares and the plausibility limits are in `rows.py`; the enabling links (`links.csv`) in `links.py`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-# Plausibility limits, stated in inputs/README.md: generous far above any real strategy, so
-# that a typo (an extra exponent, a 1e308) is refused by cell before HiGHS sees it, where it
-# would end as "HiGHS refused the model", a time-out, or a value taken as infinite.
-MAX_MUSD = 1e9
-"""Most US$ million in one money cell (budget, cap, floor, market, group limit, exports
-target): 10^15 dollars, about ten times the world's yearly output."""
-MAX_JOBS = 1e10
-"""Most jobs in one cell (a jobs target, a cited count): more than the people on Earth."""
-MAX_JOBS_PER_MUSD = 1e6
-"""Most direct jobs per US$ million: one job per dollar."""
-MAX_EXPORTS_PER_MUSD = 1e3
-"""Most yearly export revenue per US$ million of productive capital."""
-MAX_COVERAGE = 1e4
-"""Most US$ million of exposed investment one US$ million of mitigation covers."""
-MAX_WEIGHT = 1e6
-"""Most weight of one unit of target shortfall, or of one objective of the weighted objective."""
-MIN_MAGNITUDE = 1e-12
-"""Least size of a number that is not 0: smaller ones vanish in the solver's tolerances or
-underflow (1e-400 would silently become 0)."""
-MAX_NUMBER_CHARS = 64
-"""Longest a number may be written, in characters (a 5000-digit cell is a paste error)."""
+from allocator.data.links import Link
+from allocator.data.rows import (
+    MAX_COVERAGE,
+    MAX_EXPORTS_PER_MUSD,
+    MAX_JOBS,
+    MAX_JOBS_PER_MUSD,
+    MAX_MUSD,
+    MAX_NUMBER_CHARS,
+    MAX_WEIGHT,
+    MIN_MAGNITUDE,
+    Id,
+    Row,
+    Window,
+    Year,
+)
+from allocator.data.rows import rule as _rule
+from allocator.data.rows import unit_field as _unit
 
-Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$", max_length=64)]
-Year = Annotated[int, Field(ge=1900, le=2200)]
-
-
-def _rule(column: str, message: str, fix: str) -> PydanticCustomError:
-    """A broken rule across columns of one row: the loader names `column` and shows `fix`."""
-    return PydanticCustomError(
-        "row_rule", message.replace("{", "(").replace("}", ")"), {"column": column, "fix": fix}
-    )
-
-
-def _unit(unit: str, **kwargs: Any) -> Any:
-    """A field whose cells the loader reads in `unit` (musd, count, share, bool)."""
-    return Field(json_schema_extra={"unit": unit}, **kwargs)
-
-
-class Row(BaseModel):
-    """Columns every table has: where the row comes from and how its numbers were obtained."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    line: int = Field(default=0, exclude=True)
-    """Row number in the source file (header = 1); set by the loader, used in messages."""
-    source: str = Field(min_length=1)
-    """Seed file and table or section heading; `assumption` when no seed states the row."""
-    derivation: str = ""
-    """The arithmetic behind a computed number, on cited numbers."""
-    assumption: str = ""
-    """Columns of this row that no seed states, each with a one-line reason."""
-    note: str = ""
-    """Free text."""
-
-
-class Window(Row):
-    """A row with an inclusive year window."""
-
-    first_year: Year
-    """First year (inclusive)."""
-    last_year: Year
-    """Last year (inclusive)."""
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Window:
-        if self.first_year > self.last_year:
-            raise _rule(
-                "first_year",
-                f"first_year {self.first_year} is after last_year {self.last_year}",
-                "swap the two years (the window is inclusive)",
-            )
-        return self
+__all__ = [
+    "MAX_COVERAGE",
+    "MAX_EXPORTS_PER_MUSD",
+    "MAX_JOBS",
+    "MAX_JOBS_PER_MUSD",
+    "MAX_MUSD",
+    "MAX_NUMBER_CHARS",
+    "MAX_WEIGHT",
+    "MIN_MAGNITUDE",
+    "TABLES",
+    "Id",
+    "Inputs",
+    "Link",
+    "Row",
+    "Window",
+    "Year",
+]
 
 
 class Phase(Window):
@@ -376,6 +339,7 @@ class Inputs(BaseModel):
     targets: tuple[Target, ...] = ()
     facts: tuple[Fact, ...] = ()
     uncertainty: tuple[Uncertainty, ...] = ()
+    links: tuple[Link, ...] = ()
     file_hashes: dict[str, str] = Field(default_factory=dict)
 
     @property
@@ -408,6 +372,7 @@ TABLES: dict[str, tuple[str, type[Row], tuple[str, ...], bool]] = {
     "targets": ("targets.csv", Target, ("kind", "dimension", "member", "year"), False),
     "facts": ("facts.csv", Fact, ("fact",), False),
     "uncertainty": ("uncertainty.csv", Uncertainty, ("ref",), False),
+    "links": ("links.csv", Link, ("link",), False),
 }
 
 

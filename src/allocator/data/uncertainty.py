@@ -18,6 +18,7 @@ UNCERTAIN = {
     ("programs", "lag_years"),
     ("markets", "market_musd"),
     ("pools", "budget_musd"),
+    ("links", "ratio"),
 }
 
 
@@ -88,7 +89,8 @@ def params_of(inp: Inputs) -> list[Param]:
                 file="uncertainty.csv",
                 row=u.line,
                 column="ref",
-                fix="use jobs_per_musd, exports_per_musd, lag_years, market_musd or budget_musd",
+                fix="use jobs_per_musd, exports_per_musd, lag_years, market_musd, budget_musd "
+                "or a link's ratio",
             )
         for row in rows:
             nominal = float(getattr(row, column))
@@ -117,6 +119,8 @@ def _check_range(
         )
     if low < 0:
         raise bad(f"low {low:g} is negative", "low", "use a range of values >= 0")
+    if column == "ratio" and low <= 0:
+        raise bad(f"low {low:g} is not above 0", "low", "a link's ratio stays above 0")
     if column in ("exports_per_musd", "jobs_per_musd") and nominal == 0 and high > 0:
         raise bad(
             f"{row.program} has {column} 0 in the data, so a range on it cannot "  # type: ignore[attr-defined]

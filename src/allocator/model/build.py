@@ -2,8 +2,9 @@
 
 The table of contents is `families.BUILDERS`: `add_variables`, then each `@family` function in
 the order it is declared (`constraints.py`: budget, program_cap, program_floor, ramp, groups,
-risk_budget, risk_cover, export_capacity, export_market; `measures.py`: objectives;
-`targets.py`: targets; `robust.py`: the robust rows). Each step is called as `step(model, sets)`.
+risk_budget, risk_cover, export_capacity, export_market; `links.py`: enable; `measures.py`:
+objectives; `targets.py`: targets; `robust.py`: the robust rows). Each step is called as
+`step(model, sets)`.
 
 Variables are sparse: `invest[p, s, t]` exists only where pool s may fund program p and has a
 budget row for the phase of year t. Years outside the program's window keep the variable with
@@ -54,6 +55,9 @@ class Sets:
     """The robust spec, if any (`add_robust`)."""
     measure: Measure = FINAL
     """How the objectives are measured over the path (`measures.add_objectives`)."""
+    every_link_year: bool = False
+    """Capital links get a row in every year, not only where dependent capital grows
+    (`links.add_enable`): for sweeps, whose samples may lengthen lags."""
 
     def capital_terms(self, program: str, year: int) -> list[tuple[str, str, int]]:
         """Investments in `program` productive by `year` (spent no later than year - lag)."""
@@ -113,11 +117,13 @@ def build_model(
     targets: str = "soft",
     robust: c.Robust | None = None,
     measure: Measure = FINAL,
+    every_link_year: bool = False,
 ) -> tuple[LinearModel, Sets]:
     """The LP with both objectives (`jobs`, `exports`, under `measure`) and each milestone's
     outcomes declared; the solver picks the blend.
 
-    `targets` is off (ignored), soft (shortfall minimised first) or hard (must be met).
+    `targets` is off (ignored), soft (shortfall minimised first) or hard (must be met);
+    `every_link_year` gives capital links a row in every year (`Sets.every_link_year`).
 
     Returns:
         The model as one record per column, row and objective family, in build order (hand it
@@ -125,7 +131,7 @@ def build_model(
         sets the reports use to label its rows and columns.
     """
     sets = build_sets(inp, measure)
-    sets.targets, sets.robust = targets, robust
+    sets.targets, sets.robust, sets.every_link_year = targets, robust, every_link_year
     m = LinearModel()
     with paused_gc():
         for step in BUILDERS:

@@ -5,11 +5,11 @@ words, the input table and column its right-hand side comes from (and how to fin
 from the row's labels), and whether the feasibility relaxation may move it.
 
 A constraint family is declared in one place: `@family(...)` on the `add_<family>` function that
-builds its rows (in `constraints.py`, `targets.py` or `robust.py`) registers its entry here and
-the function as a build step; `build_model` calls the steps in declaration order. Everything else
-that names, labels, explains or relaxes a row (explain, solve, reports, sweep, bench) reads the
-entry here. Importing any module of `allocator.model` first loads the declaring modules (the
-package's `__init__`), so the registry is complete whichever module is imported.
+builds its rows (in `constraints.py`, `links.py`, `targets.py` or `robust.py`) registers its entry
+here and the function as a build step; `build_model` calls the steps in declaration order.
+Everything else that names, labels, explains or relaxes a row (explain, solve, reports, sweep,
+bench) reads the entry here. Importing any module of `allocator.model` first loads the declaring
+modules (the package's `__init__`), so the registry is complete whichever module is imported.
 
 Pyomo-free and highspy-free, so reports and explanations load without the solver stack.
 """
@@ -95,7 +95,7 @@ Builder = Callable[["LinearModel", "Sets"], None]
 
 FAMILIES: dict[str, Family] = {}
 """The constraint (row) families, by the name of their rows; filled by `family` where each
-family's rows are built (`constraints.py`, `targets.py`, `robust.py`)."""
+family's rows are built (`constraints.py`, `links.py`, `targets.py`, `robust.py`)."""
 
 BUILDERS: list[Builder] = []
 """The build steps in declaration order: `build_model` calls them in this order, which is the

@@ -17,6 +17,7 @@ LABEL_ORDER = [
     "program",
     "pool",
     "risk",
+    "link",
     "phase",
     "year",
     "scenario",

@@ -119,9 +119,10 @@ def build_lp(
     targets: str = "soft",
     robust: Robust | None = None,
     measure: Measure | None = None,
+    every_link_year: bool = False,
 ) -> tuple[CompiledLP, dict[str, float]]:
     """Build the model of `inp` and hand it to HiGHS; returns the LP and the build and hand-off
-    times (s).
+    times (s). `every_link_year` is `build_model`'s (for sweeps).
 
     The garbage collector stays paused across both, so it does not scan the model's million
     objects (none of them garbage yet) between the two steps. The records are not kept: the
@@ -132,7 +133,7 @@ def build_lp(
 
     with paused_gc():
         t0 = time.perf_counter()
-        model, _ = build_model(inp, targets, robust, measure or FINAL)
+        model, _ = build_model(inp, targets, robust, measure or FINAL, every_link_year)
         t1 = time.perf_counter()
         lp = compile_lp(model)
     return lp, {"build": t1 - t0, "handoff": time.perf_counter() - t1}

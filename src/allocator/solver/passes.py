@@ -287,10 +287,11 @@ def trace_frontier(lp: CompiledLP, x_name: str, y_name: str, points: int) -> lis
     from what the y-best plan reaches of x (y maximised, then x on its face) to the x optimum
     (x maximised, then y on its face): the two end points are those single-objective plans.
     One row, `x >= epsilon`, is added to the same HiGHS instance and only its bound changes
-    between points, so each re-solve starts from the previous basis; the rate at each point,
-    the end points included, is that row's dual there. Soft targets stay held throughout unless
-    an axis is the shortfall itself. Every point is made efficient like a solve (`optimum`'s
-    passes, x first).
+    between points, so each re-solve starts from the previous basis; the rate at each point is
+    that row's dual there (at the y-best end, where the row may hold with a dual of 0, the dual
+    a millionth of the range further: what the next unit of x costs). Soft targets stay held
+    throughout unless an axis is the shortfall itself. Every point is made efficient like a
+    solve (`optimum`'s passes, x first).
     """
     hold_targets = "shortfall" not in (x_name, y_name)
     xc, yc = lp.costs[x_name], lp.costs[y_name]
@@ -314,8 +315,11 @@ def trace_frontier(lp: CompiledLP, x_name: str, y_name: str, points: int) -> lis
                 after = secondaries(lp, y_name, x_name)
                 x = efficient(lp, got.x, got.reduced_costs, got.duals, after, Extra(xc, eps, INF))
                 x = reachable_exports(lp, x)
-            found.append(FrontierPoint(float(eps), float(xc @ x), float(yc @ x), 0.0, x))
-            found[-1].rate = float(got.duals[row])
+            rate = float(got.duals[row])
+            if k == 0 and len(steps) > 1:  # at the y-best end the row may bind with dual 0:
+                h.changeRowBounds(row, float(eps + 1e-6 * (high - low)), INF)
+                rate = float(_run(lp, yc, hold)[0].duals[row])  # the price of the next unit
+            found.append(FrontierPoint(float(eps), float(xc @ x), float(yc @ x), rate, x))
     finally:
         h.deleteRows(1, np.array([row], dtype=np.int32))
     return found

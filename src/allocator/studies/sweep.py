@@ -1,12 +1,13 @@
 """Uncertainty sweeps: one persistent LP per process, updated in place for each sample.
 
-A sample changes only numbers: budgets and market sizes move row bounds; jobs and exports per
-US$ million and lags move objective costs and the matrix coefficients of `export_capacity` and
-jobs `target` rows. `SampleModel` knows, for every uncertain number, exactly which entries of the
-compiled LP it feeds, and rewrites only those on the live HiGHS instance (`changeRowBounds`,
-`changeCoeff`), which then re-solves from its previous basis. Nothing is rebuilt between samples;
-each sample gets its own copies of the bound, cost and coefficient arrays (which the reports and
-the solver's small passes read), so the LP as built is never rewritten.
+A sample changes only numbers: budgets and market sizes move row bounds; jobs and exports per US$
+million and lags move objective costs and the matrix coefficients of `export_capacity`, jobs
+`target` and capital `enable` rows; a link's ratio moves its enabling coefficients. `SampleModel`
+knows, for every uncertain number, exactly which entries of the compiled LP it feeds, and rewrites
+only those on the live HiGHS instance (`changeRowBounds`, `changeCoeff`), which then re-solves from
+its previous basis. Nothing is rebuilt between samples; each sample gets its own copies of the
+bound, cost and coefficient arrays (which the reports and the solver's small passes read), so the LP
+as built is never rewritten.
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ class _Entry:
     col: int
     year: int  # the year the capital is counted in
     spent: int  # the year the money is spent
-    kind: str  # "jobs" or "exports"
+    kind: str  # "jobs", "exports", "enabled" (a dependent's capital) or "enabler"
     pos: int = -1  # where the coefficient is stored in lp.matrix.data (matrix entries only)
+    link: str = ""  # an enabler's link, whose ratio is its coefficient
 
 
 @dataclass
@@ -67,7 +69,7 @@ class SampleModel:
                 "Fix: choose one of the two"
             )
         wide = _widest_lags(self.inp, self.params)
-        self.lp, _ = build_lp(wide, self.targets, measure=self.measure)
+        self.lp, _ = build_lp(wide, self.targets, measure=self.measure, every_link_year=True)
         years, milestones = wide.years, [m.year for m in wide.milestones]
         self.ahead = {"jobs": weight_from(years, self.measure.weights(years, milestones))}
         self.ahead |= {f"jobs@{y}": weight_from(years, {y: 1.0}) for y in milestones}
@@ -90,9 +92,12 @@ class SampleModel:
             row_upper=base.row_upper.copy(),
         )
         programs: dict[str, dict[str, float]] = defaultdict(dict)
+        ratios = {link.link: link.ratio for link in self.inp.links}
         for p, v in zip(self.params, values, strict=True):
             if p.table == "programs":
                 programs[str(p.row.program)][p.column] = float(v)  # type: ignore[attr-defined]
+            elif p.table == "links":
+                ratios[str(p.row.link)] = float(v)  # type: ignore[attr-defined]
         for j, v in enumerate(values):
             for row, scale in self.bound_rows[j]:
                 lp.row_upper[row] = v * scale
@@ -105,7 +110,7 @@ class SampleModel:
                 got.get("exports_per_musd", base_row.exports_per_musd),
             )
             lag = int(got.get("lag_years", base_row.lag_years))
-            _set_program(lp, self.entries[prog], *rates, lag, self.ahead)
+            _set_program(lp, self.entries[prog], *rates, lag, ratios, self.ahead)
         return lp
 
     def solve(self, values: np.ndarray) -> dict[str, Any]:
@@ -138,16 +143,23 @@ def _set_program(
     jobs: float,
     exports: float,
     lag: int,
+    ratios: dict[str, float],
     ahead: dict[str, dict[int, float]],
 ) -> None:
-    """A program's rates and lag into `lp`'s own cost and coefficient arrays, and into HiGHS.
+    """A program's rates and lag (and its links' ratios) into `lp`'s own cost and coefficient
+    arrays, and into HiGHS.
 
     A jobs cost of a column spent in year t is jobs * (the cost's weight of the years from
     t + lag on), `ahead`; a matrix entry is the rate if the money is productive by its row's
     year, else 0."""
     for e in entries:
         counts = e.spent <= e.year - lag
-        rate = jobs if e.kind == "jobs" else -exports
+        if e.kind == "enabled":
+            rate = 1.0
+        elif e.kind == "enabler":
+            rate = -ratios[e.link]
+        else:
+            rate = jobs if e.kind == "jobs" else -exports
         value = rate if counts else 0.0
         if e.row < 0:
             for name, weight in ahead.items():
@@ -189,12 +201,37 @@ def _program_entries(lp: CompiledLP, inp: Inputs, last: int) -> dict[str, list[_
         idx = lp.row_index[i]
         if fam == "export_capacity":
             entries[idx[0]] += [_Entry(i, j, idx[1], t, "exports") for j, t in by_program[idx[0]]]
+        elif fam == "enable":
+            _enable_entries(entries, inp, i, idx, by_program)
         elif fam == "target" and idx[0] == "jobs":
             for prog, p in progs.items():
                 member = "all" if idx[1] == "total" else getattr(p, idx[1])
                 if member == idx[2]:
                     entries[prog] += [_Entry(i, j, idx[3], t, "jobs") for j, t in by_program[prog]]
     return dict(entries)
+
+
+def _enable_entries(
+    entries: dict[str, list[_Entry]],
+    inp: Inputs,
+    row: int,
+    idx: tuple[Any, ...],
+    by_program: dict[str, list[tuple[int, int]]],
+) -> None:
+    """The entries of one `enable` row: a capital link's dependents (1 while productive) and
+    every link's enablers (-ratio while productive, `lag` years after)."""
+    from allocator.data.links import link_programs
+
+    link = next(x for x in inp.links if x.link == idx[0])
+    enabling, dependent = link_programs(inp, link)
+    if link.quantity == "capital":
+        for prog in dependent:
+            entries[prog] += [_Entry(row, j, idx[1], t, "enabled") for j, t in by_program[prog]]
+    for prog in enabling:
+        year = idx[1] - link.lag_years
+        entries[prog] += [
+            _Entry(row, j, year, t, "enabler", link=link.link) for j, t in by_program[prog]
+        ]
 
 
 def _locate(lp: CompiledLP, entries: dict[str, list[_Entry]]) -> None:

@@ -1,0 +1,97 @@
+"""Enabling investment: the `enable` rows, one family declared in one place.
+
+Zones, utilities and market development create no jobs or exports themselves; a link of
+`links.csv` says how much dependent capital or export they make possible. The rows are built
+after the core families (`constraints.py`) and before the targets (see `model/__init__.py`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from allocator.data.links import link_programs
+from allocator.model.families import Source, family
+from allocator.model.linear import Blocks, LinearModel, Row
+
+if TYPE_CHECKING:
+    from allocator.data.links import Link
+    from allocator.model.build import Sets
+
+
+def _productive(s: Sets, programs: list[str], delay: int) -> dict[int, list[int]]:
+    """Investment columns of `programs` by the year they first count: spent in year tau, a
+    program's money is productive from tau + its lag, and enables from `delay` years later."""
+    by_year: dict[int, list[int]] = defaultdict(list)
+    for p in programs:
+        lag = s.programs[p].lag_years + delay
+        for k in s.by_program.get(p, []):
+            by_year[k[2] + lag].append(s.iv[k])
+    return by_year
+
+
+def _growth_years(s: Sets, programs: list[str]) -> set[int]:
+    """The years in which a dependent program's productive capital can grow (money inside its
+    window becomes productive): the only years whose row is not implied by the year before."""
+    years = set()
+    for p in programs:
+        prog = s.programs[p]
+        for k in s.by_program.get(p, []):
+            if prog.first_year <= k[2] <= prog.last_year:
+                years.add(k[2] + prog.lag_years)
+    return years
+
+
+def _link_rows(s: Sets, link: Link) -> dict[tuple, Row]:
+    enabling, dependent = link_programs(s.inputs, link)
+    enabler = _productive(s, enabling, link.lag_years)
+    if link.quantity == "exports":
+        exports = s.cols["exports"]
+        years = sorted({y for _, y in s.exports})  # the milestones, or every year (measures)
+        wanted = {y: [exports[p, y] for p in dependent if (p, y) in exports] for y in years}
+        wanted = {y: cols for y, cols in wanted.items() if cols}
+    else:
+        grows = _growth_years(s, dependent)
+        if s.every_link_year and grows:
+            grows = set(range(min(grows), s.years[-1] + 1))
+        capital = _productive(s, dependent, 0)
+        wanted, held = {}, []
+        for t in s.years:
+            held += capital.get(t, [])
+            if t in grows:
+                wanted[t] = list(held)
+    rows: dict[tuple, Row] = {}
+    have: list[int] = []
+    for t in s.years:
+        have += enabler.get(t, [])
+        if t in wanted:
+            blocks: Blocks = [(1.0, wanted[t])]
+            if have:
+                blocks.append((-link.ratio, list(have)))
+            rows[(link.link, t)] = (None, blocks, 0.0)
+    return rows
+
+
+@family(
+    "enable",
+    ("link", "year"),
+    "musd",
+    "what link {link} enables in {year} (at most ratio x enabling capital)",
+    Source("links", "ratio", ("link",)),
+)
+def add_enable(m: LinearModel, s: Sets) -> None:
+    """enable[l,t]: Q(D_l, t) - ratio_l * sum_{e in E_l} capital[e, t - lag_l] <= 0.
+
+    E_l and D_l are the programs the link's enabler and dependent name; capital[p, t] is p's
+    money productive in year t (spent no later than t - lag_years[p]). For quantity `capital`,
+    Q is the dependent programs' productive capital, with a row for every year in which it can
+    grow (every year from the first, with `Sets.every_link_year`); for `exports`,
+    Q = sum_p exports[p, t] at every year with exports (the milestones, or every year under
+    a path measure, see `measures`). The shadow price is what
+    one more unit of the dependent quantity, beyond what the enabler allows, would add to the
+    objective; ratio x price is what one more US$ million of enabling capital is worth there.
+    """
+    rows: dict[tuple, Row] = {}
+    for link in s.inputs.links:
+        rows.update(_link_rows(s, link))
+    m.add_rows("enable", rows)
