@@ -105,6 +105,9 @@ class Measure:
 
 
 FINAL = Measure()
+CUMULATIVE = Measure("cumulative")
+JOB_YEARS = "job_years"
+"""The cost vector of the jobs of every year of the horizon, added up."""
 
 
 def jobs_blocks(
@@ -157,7 +160,9 @@ def exports_blocks(s: Sets, programs: list[str], weights: dict[int, float]) -> B
 @step
 def add_objectives(m: LinearModel, s: Sets) -> None:
     """obj_jobs and obj_exports under the run's measure (`s.measure`), then each milestone's
-    outcome: obj_jobs@<year> (direct jobs that year) and obj_exports@<year> (exports that year).
+    outcome: obj_jobs@<year> (direct jobs that year) and obj_exports@<year> (exports that year),
+    and obj_job_years (jobs of every year added up: the last efficiency pass, so that between
+    milestones no job-year is left on the table either).
     """
     weights = s.measure.weights(s.years, s.milestones)
     programs = list(s.programs)
@@ -166,6 +171,7 @@ def add_objectives(m: LinearModel, s: Sets) -> None:
     for y in s.milestones:
         m.add_objective(f"jobs@{y}", jobs_blocks(s, programs, {y: 1.0}))
         m.add_objective(f"exports@{y}", exports_blocks(s, programs, {y: 1.0}))
+    m.add_objective(JOB_YEARS, jobs_blocks(s, programs, CUMULATIVE.weights(s.years, s.milestones)))
 
 
 @dataclass(frozen=True)

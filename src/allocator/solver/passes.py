@@ -17,6 +17,7 @@ import highspy
 import numpy as np
 
 from allocator.errors import InfeasibleError, NotOptimalError, UnboundedError, UsageError
+from allocator.model.measures import JOB_YEARS
 from allocator.solver.compile import INF, CompiledLP, set_costs
 from allocator.solver.diagnosis import diagnose
 from allocator.solver.ranging import allowable_ranges
@@ -193,7 +194,9 @@ def secondaries(lp: CompiledLP, objective: str, first: str | None = None) -> lis
     2. the measured objectives the run did not ask for (`exports` for a jobs plan, `jobs` for an
        exports plan, both for any other objective);
     3. jobs at every milestone, summed: the path of jobs;
-    4. exports at every milestone, summed.
+    4. exports at every milestone, summed;
+    5. job-years: the jobs of every year, added up, so that no job-year between milestones is
+       left on the table either.
 
     Each is maximised on the optimal face of those before it, so no milestone's jobs or exports
     (nor the other measured objective) can be raised without lowering another: a point that did
@@ -202,6 +205,8 @@ def secondaries(lp: CompiledLP, objective: str, first: str | None = None) -> lis
     names = [first] if first else []
     names += [n for n in ("exports", "jobs") if n != objective and n in lp.costs]
     costs = [lp.costs[n] for n in names] + [outcome_costs(lp, k) for k in ("jobs", "exports")]
+    if JOB_YEARS in lp.costs:
+        costs.append(lp.costs[JOB_YEARS])
     return [c for c in costs if c.any()]
 
 

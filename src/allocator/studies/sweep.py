@@ -23,7 +23,7 @@ from allocator.data.uncertainty import Param
 from allocator.errors import AllocatorError, UsageError
 from allocator.model.constraints import market_in_force
 from allocator.model.families import name_of
-from allocator.model.measures import FINAL, Measure, weight_from
+from allocator.model.measures import FINAL, JOB_YEARS, Measure, weight_from
 from allocator.solver.compile import CompiledLP, build_lp
 from allocator.solver.passes import optimum
 
@@ -73,6 +73,7 @@ class SampleModel:
         years, milestones = wide.years, [m.year for m in wide.milestones]
         self.ahead = {"jobs": weight_from(years, self.measure.weights(years, milestones))}
         self.ahead |= {f"jobs@{y}": weight_from(years, {y: 1.0}) for y in milestones}
+        self.ahead[JOB_YEARS] = weight_from(years, dict.fromkeys(years, 1.0))
         self.entries = _program_entries(self.lp, wide, wide.last_milestone)
         _locate(self.lp, self.entries)
         self.bound_rows = [_rows_of(self.lp, wide, p) for p in self.params]
