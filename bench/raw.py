@@ -449,12 +449,16 @@ def _export_market(
     milestones: list[int],
     prog_idx: dict[str, int],
 ) -> list[tuple[str, str, int]]:
-    """A market row holds for milestone years from its year until the next row of its key."""
+    """A market row holds for milestone years from its year until the next row of its key; a
+    milestone before a key's first row takes that first row."""
     limits: dict[tuple[str, str, int], float] = {}
+    by_key: dict[tuple[str, str], list[Any]] = {}
     for mk in sorted(inp.markets, key=lambda r: (r.key, r.year)):
+        by_key.setdefault(mk.key, []).append(mk)
+    for key, marks in by_key.items():
         for y in milestones:
-            if y >= mk.year:
-                limits[(*mk.key, y)] = mk.market_musd * mk.max_share
+            mk = next((r for r in reversed(marks) if r.year <= y), marks[0])
+            limits[(*key, y)] = mk.market_musd * mk.max_share
     cats = np.array([p.export_category or "" for p in inp.programs], dtype=object)
     members: dict[tuple[str, str], np.ndarray] = {}
     keys, rhs, parts = [], [], []
