@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from allocator.data.graphs import cycle_in
 from allocator.data.links import link_programs
 from allocator.data.schema import TABLES, Fact, Inputs, Row
 from allocator.errors import InputError
@@ -263,35 +264,18 @@ def _same_unit(owner: Fact, ref: str, unit: str, where: str) -> None:
 
 def _check_cycles(rows: tuple[Fact, ...], facts: dict[str, Fact]) -> None:
     """Refuse facts whose references lead back to themselves (a -> b -> a): each would be
-    checked against a number that is checked against it. Iterative, so long chains are fine."""
+    checked against a number that is checked against it."""
     edges = {
         f.fact: [r.removeprefix("fact:") for r in references(f) if r.startswith("fact:")]
         for f in rows
     }
-    state: dict[str, int] = {}  # 1: on the current path, 2: explored, no cycle through it
-    for root in edges:
-        if root in state:
-            continue
-        path, todo = [root], [iter(edges[root])]
-        state[root] = 1
-        while todo:
-            nxt = next(todo[-1], None)
-            if nxt is None:
-                state[path.pop()] = 2
-                todo.pop()
-            elif state.get(nxt) == 1:
-                raise _cycle_error(facts, path[path.index(nxt) :])
-            elif nxt not in state:
-                state[nxt] = 1
-                path.append(nxt)
-                todo.append(iter(edges[nxt]))
+    cycle = cycle_in(edges, lambda name: facts[name].line)
+    if cycle is not None:
+        raise _cycle_error(facts, cycle)
 
 
 def _cycle_error(facts: dict[str, Fact], cycle: list[str]) -> InputError:
-    """Named at the cycle's first row in the file, so the message does not depend on where the
-    search happened to enter the cycle."""
-    first = min(range(len(cycle)), key=lambda i: facts[cycle[i]].line)
-    cycle = cycle[first:] + cycle[:first]
+    """Named at the cycle's first row in the file (`cycle_in` starts it there)."""
     owner = facts[cycle[0]]
     step = cycle[1] if len(cycle) > 1 else cycle[0]
     return _fact_error(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 
+from allocator.data.graphs import cycle_in
 from allocator.data.rows import Id, Row, rule
 from allocator.errors import InputError
 
@@ -139,30 +140,12 @@ def _check_cycles(inp: Inputs) -> None:
         a: sorted(b for b, (enabling, _) in sides.items() if set(dep) & set(enabling))
         for a, (_, dep) in sides.items()
     }
-    state: dict[str, int] = {}  # 1: on the current path, 2: explored, no cycle through it
-    for root in sorted(feeds, key=lambda name: rows[name].line):
-        if root in state:
-            continue
-        path, todo = [root], [iter(feeds[root])]
-        state[root] = 1
-        while todo:
-            nxt = next(todo[-1], None)
-            if nxt is None:
-                state[path.pop()] = 2
-                todo.pop()
-            elif state.get(nxt) == 1:
-                cycle = path[path.index(nxt) :]
-                first = min(range(len(cycle)), key=lambda i: rows[cycle[i]].line)
-                cycle = cycle[first:] + cycle[:first]
-                raise _error(
-                    rows[cycle[0]],
-                    "dependent",
-                    f"the links form a cycle ({' -> '.join([*cycle, cycle[0]])}: each one's "
-                    "dependents enable the next)",
-                    "an enabling chain must end: drop one of these links or a member that "
-                    "closes the loop",
-                )
-            elif nxt not in state:
-                state[nxt] = 1
-                path.append(nxt)
-                todo.append(iter(feeds[nxt]))
+    cycle = cycle_in(feeds, lambda name: rows[name].line)
+    if cycle is not None:
+        raise _error(
+            rows[cycle[0]],
+            "dependent",
+            f"the links form a cycle ({' -> '.join([*cycle, cycle[0]])}: each one's "
+            "dependents enable the next)",
+            "an enabling chain must end: drop one of these links or a member that closes the loop",
+        )
