@@ -12,6 +12,7 @@ import pytest
 
 from allocator.data.inputs import load_inputs
 from allocator.data.uncertainty import latin_hypercube, params_of, with_values
+from allocator.model.measures import Measure
 from allocator.pipeline import solve_inputs
 from allocator.studies.sweep import SampleModel
 from allocator.studies.sweeprun import run_sweep, summarise
@@ -44,6 +45,20 @@ def test_persistent_model_gives_the_rebuilt_answer_for_every_sample(folder):
         assert got["status"] == "optimal"
         assert got["objective"] == pytest.approx(ref.objective_value, rel=1e-9)
         assert got["exports"] == pytest.approx(ref.totals["exports"], rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize("measure", [Measure("cumulative"), Measure("discounted", 0.05)])
+def test_persistent_model_follows_the_measure_in_every_sample(measure):
+    """Sampled jobs per musd and lags rewrite every jobs cost (the measured objective, each
+    milestone's and the job-years of the efficiency pass) as a rebuilt LP would have them."""
+    inp = load_inputs(BASELINE)
+    params = params_of(inp)
+    model = SampleModel(inp, params, "jobs", "soft", measure)
+    for values in latin_hypercube(params, 4, seed=11):
+        got = model.solve(values)
+        ref, _ = solve_inputs(with_values(inp, params, values), "jobs", measure=measure)
+        assert got["objective"] == pytest.approx(ref.objective_value, rel=1e-9)
+        assert got["jobs"] == pytest.approx(ref.totals["jobs"], rel=1e-9)
 
 
 def test_zero_width_ranges_reproduce_the_deterministic_solve(tmp_path):
