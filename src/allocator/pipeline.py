@@ -26,6 +26,7 @@ from allocator.model.measures import FINAL, Measure
 from allocator.model.solution import Solution
 from allocator.report import tables as reports
 from allocator.report.explain import explained
+from allocator.report.risk import cvar_info
 from allocator.report.write import atomic_run_dir, check_target, default_run_dir, write_run
 from allocator.solver.compile import build_lp, write_model
 from allocator.solver.numerics import numerics_warnings
@@ -257,6 +258,8 @@ def plan(opts: SolveOptions) -> Run:
             if "cvar_cap" in rows.index
             else None,
         }
+        if robust.kind == "cvar":  # the tail shortfall reached, beside the cap
+            info["risk"] |= cvar_info(sol, robust.reference, robust.beta, robust.cap)
     return Run(inp, sol, tables, info)
 
 

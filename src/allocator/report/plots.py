@@ -158,14 +158,23 @@ def plot_frontier(frontier: pd.DataFrame, path: Path | str, title: str) -> Path:
     return Path(path)
 
 
-def plot_sweep(sweep: pd.DataFrame, path: Path | str, title: str, year: int | None = None) -> Path:
-    """Each sampled plan as a point (exports, jobs), with the P5, P50 and P95 of each.
+def plot_sweep(
+    sweep: pd.DataFrame,
+    path: Path | str,
+    title: str,
+    year: int | None = None,
+    nominal: dict[str, Any] | None = None,
+) -> Path:
+    """Each sampled plan as a point (exports, jobs), with the P5, P50 and P95 of each, and the
+    nominal plan (the data as given) as a star, labelled with its percentile among the samples.
 
     Args:
         sweep: sweep.csv: columns `status`, `jobs`, `exports_musd`.
         path: the PNG to write.
         title: the chart title.
         year: the milestone year of both outcomes.
+        nominal: the nominal plan's `jobs` and `exports_musd` (default: `sweep.attrs["nominal"]`,
+            as `run_sweep` returns it); none, or an unsolved one, draws no star.
 
     Returns:
         The path written.
@@ -189,10 +198,32 @@ def plot_sweep(sweep: pd.DataFrame, path: Path | str, title: str, year: int | No
             ax.axhline(np.percentile(ok["jobs"], q), color="0.35", ls=style, lw=1.2)
             ax.axvline(np.percentile(ok["exports_musd"], q), color="0.35", ls=style, lw=1.2)
         ax.plot([], [], "--", color="0.35", label="P50 (dashed), P5 and P95 (dotted)")
+        _nominal_star(ax, ok, sweep.attrs.get("nominal") if nominal is None else nominal)
         for axis in (ax.xaxis, ax.yaxis):
             axis.set_major_formatter(FuncFormatter(tick_text))
         ax.legend(loc="best", frameon=False)
     return Path(path)
+
+
+def _nominal_star(ax: Any, ok: pd.DataFrame, nominal: dict[str, Any] | None) -> None:
+    """The nominal plan among the samples, with its jobs and the share of samples below it."""
+    if not nominal or nominal.get("jobs") is None or nominal.get("exports_musd") is None:
+        return
+    from scipy.stats import percentileofscore
+
+    jobs, exports = float(nominal["jobs"]), float(nominal["exports_musd"])
+    at_jobs = percentileofscore(ok["jobs"], jobs, kind="mean")
+    at_exports = percentileofscore(ok["exports_musd"], exports, kind="mean")
+    ax.scatter(
+        [exports],
+        [jobs],
+        s=160,
+        marker="*",
+        color="0.1",
+        zorder=5,
+        label=f"nominal plan: {jobs:,.0f} jobs, {exports:,.0f} US$ million "
+        f"(P{at_jobs:.0f} of the samples' jobs, P{at_exports:.0f} of their exports)",
+    )
 
 
 def write_plots(tables: dict[str, pd.DataFrame], folder: Path, label: str) -> list[Path]:
