@@ -254,6 +254,7 @@ def plan(opts: SolveOptions) -> Run:
             "objective": sol.objective_value,
             "jobs_nominal": sol.totals.get("jobs_nominal"),
             "reference_jobs": robust.reference,
+            "jobs_unit": opts.measured().units()[0],
             "price_of_risk": float(rows.loc["cvar_cap", "shadow_price"])
             if "cvar_cap" in rows.index
             else None,

@@ -244,11 +244,12 @@ def _show_risk(risk: dict[str, Any]) -> None:
             f"{risk['jobs_nominal']:,.0f}"
         )
         return
+    unit = risk.get("jobs_unit", "jobs")
     out.print(
         f"[bold]Robust plan[/] (CVaR, beta {risk['beta']:g}, {risk['scenarios']} scenarios): "
-        f"expected jobs {risk['objective']:,.0f}; nominal jobs {risk['jobs_nominal']:,.0f}; "
-        f"price of risk {risk['price_of_risk']:,.4g} jobs of expected value per job of "
-        "CVaR cap"
+        f"expected {risk['objective']:,.0f} {unit}; nominal "
+        f"{risk['jobs_nominal']:,.0f} {unit}; price of risk {risk['price_of_risk']:,.4g} "
+        f"{unit} of expected value per {unit.removesuffix('s')} of CVaR cap"
     )
     if "tail_shortfall_jobs" in risk:
         out.print(escape(_tail_words(risk)), highlight=False)
@@ -257,28 +258,28 @@ def _show_risk(risk: dict[str, Any]) -> None:
 def _tail_words(risk: dict[str, Any]) -> str:
     """The tail shortfall reached, in words, and what the cap (or its absence) does."""
     tail, cap, state = risk["tail_shortfall_jobs"], risk.get("cap"), risk["cap_state"]
-    n = risk["tail_scenarios"]
+    n, unit = risk["tail_scenarios"], risk.get("jobs_unit", "jobs")
     count = f", {n:,.0f} of {risk['scenarios']}" if abs(n - round(n)) < 1e-9 else ""
     reached = (
-        f"the tail shortfall reached is {tail:,.0f} jobs (expected shortfall against the nominal "
-        f"plan's {risk['reference_jobs']:,.0f} jobs in the worst {1 - risk['beta']:.0%} of "
+        f"the tail shortfall reached is {tail:,.0f} {unit} (expected shortfall against the nominal "
+        f"plan's {risk['reference_jobs']:,.0f} {unit} in the worst {1 - risk['beta']:.0%} of "
         f"scenarios{count}"
         + (
-            f"; negative: even those scenarios beat the nominal plan by {-tail:,.0f} jobs)"
+            f"; negative: even those scenarios beat the nominal plan by {-tail:,.0f} {unit})"
             if tail < 0
             else ")"
         )
     )
     if state == "binding":
-        return f"  CVaR cap {cap:,.0f} jobs binds: {reached}."
+        return f"  CVaR cap {cap:,.0f} {unit} binds: {reached}."
     if state == "slack":
         return (
-            f"  CVaR cap {cap:,.0f} jobs is slack: {reached}, below the cap, so the cap does "
-            f"not shape this plan (price of risk 0); only a cap below {tail:,.0f} jobs would."
+            f"  CVaR cap {cap:,.0f} {unit} is slack: {reached}, below the cap, so the cap does "
+            f"not shape this plan (price of risk 0); only a cap below {tail:,.0f} {unit} would."
         )
     return (
         f"  No CVaR cap (--cvar-cap not given): the plan maximises expected jobs over the "
-        f"scenarios with no limit on its tail; {reached}. A --cvar-cap below {tail:,.0f} jobs "
+        f"scenarios with no limit on its tail; {reached}. A --cvar-cap below {tail:,.0f} {unit} "
         "would trade expected jobs for a smaller tail."
     )
 
