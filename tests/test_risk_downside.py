@@ -231,5 +231,6 @@ def test_the_sweep_chart_marks_the_nominal_plan(tmp_path, monkeypatch):
     plot_sweep(sweep, tmp_path / "s.png", "t")
     assert (tmp_path / "s.png").is_file()
     assert seen[-1] == (
-        "nominal plan: 25 jobs, 4 US$ million (P50 of the samples' jobs, P88 of their exports)"
+        "nominal plan: 25 jobs, 4 US$ million per year "
+        "(P50 of the samples' jobs, P88 of their exports)"
     )

@@ -75,6 +75,13 @@ def show_sweep(summary: Any, table: Any) -> None:
     """Spread of jobs and exports beside the nominal plan's, failed samples, and the least
     stable programs."""
     failed = int((table["status"] != "optimal").sum())
+    nominal = table.attrs.get("nominal") or {}
+    if nominal.get("status", "optimal") != "optimal":
+        out.print(
+            f"  nominal plan (every number as given): {nominal['status']}, so the samples "
+            "cannot be placed against it",
+            markup=False,
+        )
     for r in summary.itertuples():
         if r.item in ("jobs", "exports_musd") and r.samples:
             out.print(

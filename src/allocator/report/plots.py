@@ -181,8 +181,9 @@ def plot_sweep(
     """
     ok = sweep[sweep["status"] == "optimal"]
     when = "" if year is None else f" in {year}"
+    jobs_unit, exports_unit = sweep.attrs.get("units", ("jobs", "US$ million per year"))
     with _slide(path, title) as ax:
-        ax.set(xlabel=f"Exports{when} (US$ million per year)", ylabel=f"Direct jobs{when}")
+        ax.set(xlabel=f"Exports{when} ({exports_unit})", ylabel=f"Direct jobs{when} ({jobs_unit})")
         if ok.empty:
             _note(ax, "No sample reached an optimal plan")
             return Path(path)
@@ -198,15 +199,18 @@ def plot_sweep(
             ax.axhline(np.percentile(ok["jobs"], q), color="0.35", ls=style, lw=1.2)
             ax.axvline(np.percentile(ok["exports_musd"], q), color="0.35", ls=style, lw=1.2)
         ax.plot([], [], "--", color="0.35", label="P50 (dashed), P5 and P95 (dotted)")
-        _nominal_star(ax, ok, sweep.attrs.get("nominal") if nominal is None else nominal)
+        star = sweep.attrs.get("nominal") if nominal is None else nominal
+        _nominal_star(ax, ok, star, (jobs_unit, exports_unit))
         for axis in (ax.xaxis, ax.yaxis):
             axis.set_major_formatter(FuncFormatter(tick_text))
         ax.legend(loc="best", frameon=False)
     return Path(path)
 
 
-def _nominal_star(ax: Any, ok: pd.DataFrame, nominal: dict[str, Any] | None) -> None:
-    """The nominal plan among the samples, with its jobs and the share of samples below it."""
+def _nominal_star(
+    ax: Any, ok: pd.DataFrame, nominal: dict[str, Any] | None, units: tuple[str, str]
+) -> None:
+    """The nominal plan among the samples, with its jobs and exports and their percentiles."""
     if not nominal or nominal.get("jobs") is None or nominal.get("exports_musd") is None:
         return
     from scipy.stats import percentileofscore
@@ -221,7 +225,7 @@ def _nominal_star(ax: Any, ok: pd.DataFrame, nominal: dict[str, Any] | None) -> 
         marker="*",
         color="0.1",
         zorder=5,
-        label=f"nominal plan: {jobs:,.0f} jobs, {exports:,.0f} US$ million "
+        label=f"nominal plan: {jobs:,.0f} {units[0]}, {exports:,.0f} {units[1]} "
         f"(P{at_jobs:.0f} of the samples' jobs, P{at_exports:.0f} of their exports)",
     )
 

@@ -134,7 +134,8 @@ def run_sweep(
     write_csv(table, folder / "sweep.csv")
     progs = pd.read_csv(folder / "sweep_programs.csv").sort_values(["sample", "program"])
     write_csv(progs, folder / "sweep_programs.csv")
-    table.attrs["nominal"] = nominal  # for the chart (`plot_sweep`)
+    table.attrs["nominal"] = nominal  # for the chart (`plot_sweep`) and the terminal
+    table.attrs["units"] = sweep_units(record["measure"], record["discount_rate"])
     return table
 
 
@@ -245,6 +246,13 @@ def _g(v: Any) -> str:
     return "" if v is None else f"{v:.12g}"
 
 
+def sweep_units(measure: str | None, rate: float | None) -> tuple[str, str]:
+    """The units of a sweep's jobs and exports under its measure (final: a year's exports)."""
+    kind = Measure(measure or "final", rate or 0.0)
+    jobs_unit, exports_unit = kind.units()
+    return jobs_unit, "US$ million per year" if kind.kind == "final" else exports_unit
+
+
 def _placed(value: float | None, samples: np.ndarray) -> dict[str, float]:
     """The nominal value and its percentile among the samples (ties count half)."""
     if value is None:
@@ -265,9 +273,7 @@ def summarise(folder: Path) -> pd.DataFrame:
         record = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         record = {}
-    measure = Measure(record.get("measure") or "final", record.get("discount_rate") or 0.0)
-    jobs_unit, exports_unit = measure.units()
-    exports_unit = "US$ million per year" if measure.kind == "final" else exports_unit
+    jobs_unit, exports_unit = sweep_units(record.get("measure"), record.get("discount_rate"))
     nominal = record.get("nominal") or {}
     for column, unit in (("jobs", jobs_unit), ("exports_musd", exports_unit)):
         v = ok[column].to_numpy()
