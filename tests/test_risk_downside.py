@@ -234,3 +234,18 @@ def test_the_sweep_chart_marks_the_nominal_plan(tmp_path, monkeypatch):
         "nominal plan: 25 jobs, 4 US$ million per year "
         "(P50 of the samples' jobs, P88 of their exports)"
     )
+
+
+def test_the_terminal_says_when_the_nominal_plan_itself_did_not_solve(capsys):
+    from allocator.cli.render import show_sweep
+
+    table = pd.DataFrame({"status": ["optimal", "optimal"], "jobs": [1.0, 2.0]})
+    table.attrs["nominal"] = {"status": "infeasible", "jobs": None, "exports_musd": None}
+    summary = pd.DataFrame(
+        [{"item": "jobs", "unit": "jobs", "samples": 2, "p5": 1.0, "p50": 1.5, "p95": 2.0}]
+    )
+    show_sweep(summary, table)
+    text = capsys.readouterr().out
+    assert "nominal plan (every number as given): infeasible, so the samples cannot" in text
+    assert "jobs: P5 1, P50 2, P95 2 jobs (2 optimal samples)" in text
+    assert "at percentile" not in text
