@@ -249,3 +249,26 @@ def test_the_terminal_says_when_the_nominal_plan_itself_did_not_solve(capsys):
     assert "nominal plan (every number as given): infeasible, so the samples cannot" in text
     assert "jobs: P5 1, P50 2, P95 2 jobs (2 optimal samples)" in text
     assert "at percentile" not in text
+
+
+def test_a_nominal_plan_that_cannot_be_solved_is_recorded_not_raised(tmp_path):
+    """On Dask the samples of such a dataset fail one by one and are counted; the nominal plan
+    solved after them must not turn that into an error of the whole sweep."""
+    import shutil
+
+    from allocator.studies.sweeprun import nominal_plan
+    from conftest import DATA
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA / "sweep", data)
+    programs = data / "programs.csv"
+    lines = programs.read_text().splitlines()
+    lines[0] = lines[0].replace("cap_musd,", "cap_musd,floor_musd,")
+    lines[1:] = [line.replace(",100,0,", ",100,45,0,", 1) for line in lines[1:]]
+    programs.write_text("\n".join(lines) + "\n")  # floors 45 + 45 above the budget of 80
+    pools = data / "pools.csv"
+    pools.write_text(pools.read_text().replace("public,p1,100", "public,p1,80"))
+    spec = {"inputs": str(data), "objective": "jobs", "targets": "soft", "model_file": None}
+    params = params_of(load_inputs(data))
+    got = nominal_plan(spec, [p.nominal for p in params])
+    assert got == {"status": "infeasible", "objective": None, "jobs": None, "exports_musd": None}

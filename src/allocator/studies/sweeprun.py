@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.data.uncertainty import latin_hypercube
-from allocator.errors import UsageError
+from allocator.errors import AllocatorError, UsageError
 from allocator.model.measures import Measure
 from allocator.report.folders import (
     MARKER,
@@ -142,7 +142,10 @@ def run_sweep(
 def nominal_plan(spec: dict[str, Any], values: list[float]) -> dict[str, Any]:
     """The plan of the data as given (every uncertain number at its value), solved once the way
     each sample is (same objective, targets and measure), so it can be placed among them."""
-    (got,) = solve_chunk(dict(spec, samples=[(-1, values)]))
+    try:
+        (got,) = solve_chunk(dict(spec, samples=[(-1, values)]))
+    except AllocatorError as exc:  # the sample model is built on the nominal plan's basis
+        got = {"status": type(exc).__name__.removesuffix("Error").lower() or "error"}
     ok = got["status"] == "optimal"
     return {
         "status": got["status"],
