@@ -51,7 +51,7 @@ def cvar_info(sol: Solution, reference: float, beta: float, cap: float | None) -
         state = "binding" if tail >= cap - 1e-6 * max(1.0, abs(reference)) else "slack"
     return {
         "tail_shortfall_jobs": tail,
-        "tail_scenarios": (1.0 - beta) * len(jobs),
+        "tail_scenarios": round((1.0 - beta) * len(jobs), 9),  # 5, not 4.999999999999999
         "scenarios_below_reference": int((jobs < reference - 1e-6 * max(1.0, reference)).sum()),
         "worst_jobs": float(jobs.min()),
         "cap_state": state,
