@@ -26,6 +26,7 @@ from allocator.model.measures import FINAL, Measure
 from allocator.model.solution import Solution
 from allocator.report import tables as reports
 from allocator.report.explain import explained
+from allocator.report.risk import cvar_info
 from allocator.report.write import atomic_run_dir, check_target, default_run_dir, write_run
 from allocator.solver.compile import build_lp, write_model
 from allocator.solver.numerics import numerics_warnings
@@ -253,10 +254,13 @@ def plan(opts: SolveOptions) -> Run:
             "objective": sol.objective_value,
             "jobs_nominal": sol.totals.get("jobs_nominal"),
             "reference_jobs": robust.reference,
+            "jobs_unit": opts.measured().units()[0],
             "price_of_risk": float(rows.loc["cvar_cap", "shadow_price"])
             if "cvar_cap" in rows.index
             else None,
         }
+        if robust.kind == "cvar":  # the tail shortfall reached, beside the cap
+            info["risk"] |= cvar_info(sol, robust.reference, robust.beta, robust.cap)
     return Run(inp, sol, tables, info)
 
 

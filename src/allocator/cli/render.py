@@ -72,8 +72,16 @@ def progress(total: int) -> Iterator[Callable[[int, int], None]]:
 
 
 def show_sweep(summary: Any, table: Any) -> None:
-    """Spread of jobs and exports, failed samples, and the least stable programs."""
+    """Spread of jobs and exports beside the nominal plan's, failed samples, and the least
+    stable programs."""
     failed = int((table["status"] != "optimal").sum())
+    nominal = table.attrs.get("nominal") or {}
+    if nominal.get("status", "optimal") != "optimal":
+        out.print(
+            f"  nominal plan (every number as given): {nominal['status']}, so the samples "
+            "cannot be placed against it",
+            markup=False,
+        )
     for r in summary.itertuples():
         if r.item in ("jobs", "exports_musd") and r.samples:
             out.print(
@@ -81,6 +89,15 @@ def show_sweep(summary: Any, table: Any) -> None:
                 f"({r.samples:,} optimal samples)",
                 markup=False,
             )
+            nominal = getattr(r, "nominal", None)
+            if nominal is not None and nominal == nominal:  # not NaN: the nominal plan solved
+                where = getattr(r, "nominal_percentile", float("nan"))
+                out.print(
+                    f"    nominal plan (every number as given): {nominal:,.0f} {r.unit}, "
+                    f"at percentile {where:.0f} of the samples "
+                    f"({where:.0f}% of them reach less)",
+                    markup=False,
+                )
     out.print(
         f"  failed samples: {failed:,}"
         + (
@@ -225,6 +242,8 @@ def _headline(run: Run) -> str:
 
 
 def _show_risk(risk: dict[str, Any]) -> None:
+    """The robust plan's expected (or worst) jobs beside the nominal, and for CVaR the tail
+    shortfall reached next to the cap: binding (with its price), slack, or no cap at all."""
     if risk["kind"] == "worst-case":
         out.print(
             f"[bold]Robust plan[/] (worst case of {risk['scenarios']} scenarios): the worst "
@@ -232,11 +251,43 @@ def _show_risk(risk: dict[str, Any]) -> None:
             f"{risk['jobs_nominal']:,.0f}"
         )
         return
+    unit = risk.get("jobs_unit", "jobs")
     out.print(
         f"[bold]Robust plan[/] (CVaR, beta {risk['beta']:g}, {risk['scenarios']} scenarios): "
-        f"expected jobs {risk['objective']:,.0f}; nominal jobs {risk['jobs_nominal']:,.0f}; "
-        f"price of risk {risk['price_of_risk']:,.4g} jobs of expected value per job of "
-        "CVaR cap"
+        f"expected {risk['objective']:,.0f} {unit}; nominal "
+        f"{risk['jobs_nominal']:,.0f} {unit}; price of risk {risk['price_of_risk']:,.4g} "
+        f"{unit} of expected value per {unit.removesuffix('s')} of CVaR cap"
+    )
+    if "tail_shortfall_jobs" in risk:
+        out.print(escape(_tail_words(risk)), highlight=False)
+
+
+def _tail_words(risk: dict[str, Any]) -> str:
+    """The tail shortfall reached, in words, and what the cap (or its absence) does."""
+    tail, cap, state = risk["tail_shortfall_jobs"], risk.get("cap"), risk["cap_state"]
+    n, unit = risk["tail_scenarios"], risk.get("jobs_unit", "jobs")
+    count = f", {n:,.0f} of {risk['scenarios']}" if abs(n - round(n)) < 1e-9 else ""
+    reached = (
+        f"the tail shortfall reached is {tail:,.0f} {unit} (expected shortfall against the nominal "
+        f"plan's {risk['reference_jobs']:,.0f} {unit} in the worst {1 - risk['beta']:.0%} of "
+        f"scenarios{count}"
+        + (
+            f"; negative: even those scenarios beat the nominal plan by {-tail:,.0f} {unit})"
+            if tail < 0
+            else ")"
+        )
+    )
+    if state == "binding":
+        return f"  CVaR cap {cap:,.0f} {unit} binds: {reached}."
+    if state == "slack":
+        return (
+            f"  CVaR cap {cap:,.0f} {unit} is slack: {reached}, below the cap, so the cap does "
+            f"not shape this plan (price of risk 0); only a cap below {tail:,.0f} {unit} would."
+        )
+    return (
+        f"  No CVaR cap (--cvar-cap not given): the plan maximises expected jobs over the "
+        f"scenarios with no limit on its tail; {reached}. A --cvar-cap below {tail:,.0f} {unit} "
+        "would trade expected jobs for a smaller tail."
     )
 
 

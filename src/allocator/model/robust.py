@@ -58,7 +58,7 @@ def add_robust(m: LinearModel, s: Sets) -> None:
     cap: Row = (
         None,
         [(1.0, [eta]), (weight, [tail[k] for k in scen])],
-        robust.cap if robust.cap is not None else 1e12,
+        robust.cap,  # None: no cap, a free row (its price is 0; no 1e12 in the LP)
     )
     m.add_rows("cvar_cap", {(): cap}, scalar=True)
     mean: dict[int, float] = defaultdict(float)

@@ -158,22 +158,32 @@ def plot_frontier(frontier: pd.DataFrame, path: Path | str, title: str) -> Path:
     return Path(path)
 
 
-def plot_sweep(sweep: pd.DataFrame, path: Path | str, title: str, year: int | None = None) -> Path:
-    """Each sampled plan as a point (exports, jobs), with the P5, P50 and P95 of each.
+def plot_sweep(
+    sweep: pd.DataFrame,
+    path: Path | str,
+    title: str,
+    year: int | None = None,
+    nominal: dict[str, Any] | None = None,
+) -> Path:
+    """Each sampled plan as a point (exports, jobs), with the P5, P50 and P95 of each, and the
+    nominal plan (the data as given) as a star, labelled with its percentile among the samples.
 
     Args:
         sweep: sweep.csv: columns `status`, `jobs`, `exports_musd`.
         path: the PNG to write.
         title: the chart title.
         year: the milestone year of both outcomes.
+        nominal: the nominal plan's `jobs` and `exports_musd` (default: `sweep.attrs["nominal"]`,
+            as `run_sweep` returns it); none, or an unsolved one, draws no star.
 
     Returns:
         The path written.
     """
     ok = sweep[sweep["status"] == "optimal"]
     when = "" if year is None else f" in {year}"
+    jobs_unit, exports_unit = sweep.attrs.get("units", ("jobs", "US$ million per year"))
     with _slide(path, title) as ax:
-        ax.set(xlabel=f"Exports{when} (US$ million per year)", ylabel=f"Direct jobs{when}")
+        ax.set(xlabel=f"Exports{when} ({exports_unit})", ylabel=f"Direct jobs{when} ({jobs_unit})")
         if ok.empty:
             _note(ax, "No sample reached an optimal plan")
             return Path(path)
@@ -189,10 +199,35 @@ def plot_sweep(sweep: pd.DataFrame, path: Path | str, title: str, year: int | No
             ax.axhline(np.percentile(ok["jobs"], q), color="0.35", ls=style, lw=1.2)
             ax.axvline(np.percentile(ok["exports_musd"], q), color="0.35", ls=style, lw=1.2)
         ax.plot([], [], "--", color="0.35", label="P50 (dashed), P5 and P95 (dotted)")
+        star = sweep.attrs.get("nominal") if nominal is None else nominal
+        _nominal_star(ax, ok, star, (jobs_unit, exports_unit))
         for axis in (ax.xaxis, ax.yaxis):
             axis.set_major_formatter(FuncFormatter(tick_text))
         ax.legend(loc="best", frameon=False)
     return Path(path)
+
+
+def _nominal_star(
+    ax: Any, ok: pd.DataFrame, nominal: dict[str, Any] | None, units: tuple[str, str]
+) -> None:
+    """The nominal plan among the samples, with its jobs and exports and their percentiles."""
+    if not nominal or nominal.get("jobs") is None or nominal.get("exports_musd") is None:
+        return
+    from scipy.stats import percentileofscore
+
+    jobs, exports = float(nominal["jobs"]), float(nominal["exports_musd"])
+    at_jobs = percentileofscore(ok["jobs"], jobs, kind="mean")
+    at_exports = percentileofscore(ok["exports_musd"], exports, kind="mean")
+    ax.scatter(
+        [exports],
+        [jobs],
+        s=160,
+        marker="*",
+        color="0.1",
+        zorder=5,
+        label=f"nominal plan: {jobs:,.0f} {units[0]}, {exports:,.0f} {units[1]} "
+        f"(P{at_jobs:.0f} of the samples' jobs, P{at_exports:.0f} of their exports)",
+    )
 
 
 def write_plots(tables: dict[str, pd.DataFrame], folder: Path, label: str) -> list[Path]:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.data.uncertainty import latin_hypercube
-from allocator.errors import UsageError
+from allocator.errors import AllocatorError, UsageError
 from allocator.model.measures import Measure
 from allocator.report.folders import (
     MARKER,
@@ -116,6 +116,7 @@ def run_sweep(
                 if progress:
                     progress(finished, samples)
     writer.close()
+    nominal = nominal_plan(spec, [p.nominal for p in params])
     record = {
         "samples": samples,
         "seed": seed,
@@ -126,13 +127,32 @@ def run_sweep(
         "inputs": spec["inputs"],
         "model_file": spec["model_file"],
         "parameters": labels,
+        "nominal": nominal,
     }
     write_json(record, folder / "sweep.json")
     table = pd.read_csv(folder / "sweep.csv").sort_values("sample", ignore_index=True)
     write_csv(table, folder / "sweep.csv")
     progs = pd.read_csv(folder / "sweep_programs.csv").sort_values(["sample", "program"])
     write_csv(progs, folder / "sweep_programs.csv")
+    table.attrs["nominal"] = nominal  # for the chart (`plot_sweep`) and the terminal
+    table.attrs["units"] = sweep_units(record["measure"], record["discount_rate"])
     return table
+
+
+def nominal_plan(spec: dict[str, Any], values: list[float]) -> dict[str, Any]:
+    """The plan of the data as given (every uncertain number at its value), solved once the way
+    each sample is (same objective, targets and measure), so it can be placed among them."""
+    try:
+        (got,) = solve_chunk(dict(spec, samples=[(-1, values)]))
+    except AllocatorError as exc:  # the sample model is built on the nominal plan's basis
+        got = {"status": type(exc).__name__.removesuffix("Error").lower() or "error"}
+    ok = got["status"] == "optimal"
+    return {
+        "status": got["status"],
+        "objective": got.get("objective"),
+        "jobs": got.get("jobs") if ok else None,
+        "exports_musd": got.get("exports") if ok else None,
+    }
 
 
 def prepare_folder(folder: Path, spec: dict[str, Any], resume: bool) -> None:
@@ -229,8 +249,26 @@ def _g(v: Any) -> str:
     return "" if v is None else f"{v:.12g}"
 
 
+def sweep_units(measure: str | None, rate: float | None) -> tuple[str, str]:
+    """The units of a sweep's jobs and exports under its measure (final: a year's exports)."""
+    kind = Measure(measure or "final", rate or 0.0)
+    jobs_unit, exports_unit = kind.units()
+    return jobs_unit, "US$ million per year" if kind.kind == "final" else exports_unit
+
+
+def _placed(value: float | None, samples: np.ndarray) -> dict[str, float]:
+    """The nominal value and its percentile among the samples (ties count half)."""
+    if value is None:
+        return {}
+    from scipy.stats import percentileofscore
+
+    where = float(percentileofscore(samples, value, kind="mean")) if len(samples) else None
+    return {"nominal": float(value)} | ({} if where is None else {"nominal_percentile": where})
+
+
 def summarise(folder: Path) -> pd.DataFrame:
-    """P5/P50/P95 of jobs and exports; per program how often funded and its funding range."""
+    """P5/P50/P95 of jobs and exports, with the nominal plan's value and its percentile among
+    the samples; per program how often funded and its funding range."""
     sweep = pd.read_csv(folder / "sweep.csv")
     ok = sweep[sweep["status"] == "optimal"]
     rows = []
@@ -238,13 +276,15 @@ def summarise(folder: Path) -> pd.DataFrame:
         record = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         record = {}
-    measure = Measure(record.get("measure") or "final", record.get("discount_rate") or 0.0)
-    jobs_unit, exports_unit = measure.units()
-    exports_unit = "US$ million per year" if measure.kind == "final" else exports_unit
+    jobs_unit, exports_unit = sweep_units(record.get("measure"), record.get("discount_rate"))
+    nominal = record.get("nominal") or {}
     for column, unit in (("jobs", jobs_unit), ("exports_musd", exports_unit)):
         v = ok[column].to_numpy()
         spread = {f"p{q}": float(np.percentile(v, q)) for q in (5, 50, 95)} if len(v) else {}
-        rows.append({"item": column, "unit": unit, "samples": len(v), **spread})
+        rows.append(
+            {"item": column, "unit": unit, "samples": len(v), **spread}
+            | _placed(nominal.get(column), v)
+        )
     progs = pd.read_csv(folder / "sweep_programs.csv")
     progs = progs[progs["sample"].isin(ok["sample"])]
     for prog, g in progs.groupby("program", sort=True):
