@@ -17,8 +17,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from allocator.data.audit import check_facts
-from allocator.data.checks import check_duplicates, check_references
+from allocator.data.audit import fact_problems
+from allocator.data.checks import check_duplicates, reference_problems
 from allocator.data.files import decode_text, read_file
 from allocator.data.numbers import (
     check_magnitude,
@@ -34,7 +34,8 @@ from allocator.data.schema import (
     Inputs,
     Row,
 )
-from allocator.errors import InputError
+from allocator.data.uncertainty import uncertainty_problems
+from allocator.errors import InputError, raise_all
 
 # Limits, generous above any real dataset (the largest benchmark, 3 million nonzeros, has a
 # programs.csv of 274 KB and 3,120 rows) and stated in inputs/README.md. Reading costs about 20
@@ -52,11 +53,18 @@ _HOWTO = {
 }
 
 
-def load_inputs(folder: str | Path) -> Inputs:
+def load_inputs(folder: str | Path, *, strict: bool = False) -> Inputs:
     """Load and validate every table of a dataset folder.
 
+    Args:
+        folder: the dataset folder.
+        strict: also refuse broken facts.csv and uncertainty.csv references (`allocator check`);
+            otherwise a broken fact becomes a note (facts.csv is read only by the audit) and
+            uncertainty.csv is checked where it is read.
+
     Raises:
-        InputError: the first problem found, naming file, row and column.
+        InputError: the first problem in a table's cells, naming file, row and column; or every
+            broken reference across the tables at once (InputErrors).
     """
     root = Path(folder)
     if not root.is_dir():
@@ -88,9 +96,11 @@ def load_inputs(folder: str | Path) -> Inputs:
     tables["phases"] = tuple(sorted(tables["phases"], key=lambda p: p.first_year))
     tables["milestones"] = tuple(sorted(tables["milestones"], key=lambda m: m.year))
     inputs = Inputs(file_hashes=hashes, **tables)
-    check_references(inputs)
-    check_facts(inputs)
-    return canonical(inputs)  # file order must not move money (ordering.py)
+    facts = fact_problems(inputs)
+    strictly = [*facts, *uncertainty_problems(inputs)] if strict else []
+    raise_all([*reference_problems(inputs), *strictly])
+    notes = tuple(f"{e} (facts.csv is read only by the audit: solving goes on)" for e in facts)
+    return canonical(inputs.model_copy(update={"notes": notes}))  # file order must not move money
 
 
 _SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}

@@ -22,14 +22,15 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from allocator.data.checks import check_references, check_weights
+from allocator.data.carry import carry_exclusions
+from allocator.data.checks import check_weights, reference_problems
 from allocator.data.files import read_file
 from allocator.data.inputs import explain_value, load_inputs
 from allocator.data.numbers import check_magnitude, parse_number
 from allocator.data.ordering import canonical
 from allocator.data.schema import Group, Inputs, Link, Pool, Program, Row
 from allocator.data.yamlfile import ModelFileLoader
-from allocator.errors import InputError, UsageError, printable
+from allocator.errors import InputError, UsageError, printable, raise_all
 
 # Limits, far above a real scenario (the shipped ones are under 2 KB with at most 4 overrides) and
 # stated in the README: PyYAML and the override checks are pure Python, so size is time.
@@ -269,7 +270,9 @@ def load_dataset(
 
 
 def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inputs:
-    """The dataset with each override applied in order, each checked against the data."""
+    """The dataset with each override applied in order, each checked against the data; ranges
+    and facts on rows an override removed are left out with a note (`carry.py`)."""
+    before = inp
     for i, ov in enumerate(overrides):
         where = f"{source}: overrides[{i}]"
         if ov.scale_budget is not None:
@@ -284,11 +287,11 @@ def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inpu
             inp = _group_limit(inp, ov.group_limit, where)
         elif ov.set_link_ratio is not None:
             inp = _set_link_ratio(inp, ov.set_link_ratio, where)
-    try:
-        check_references(inp)
-    except InputError as exc:  # the CSV is fine: an override made the data inconsistent
-        raise UsageError(f"{source}: after its overrides, {exc}") from None
-    return canonical(inp)  # an appended group row takes its place by key
+    problems = reference_problems(inp)
+    if len(problems) == 1:  # the CSV is fine: an override made the data inconsistent
+        raise UsageError(f"{source}: after its overrides, {problems[0]}")
+    raise_all(problems, f"{source}: after its overrides")
+    return canonical(carry_exclusions(before, inp, source))  # an added group row takes its place
 
 
 def _known(where: str, kind: str, value: str, known: set[str]) -> None:

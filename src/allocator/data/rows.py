@@ -81,3 +81,22 @@ class Window(Row):
                 "swap the two years (the window is inclusive)",
             )
         return self
+
+
+def closest_fix(value: object, known: set[str], where: str, listed: int = 12) -> str:
+    """The fix for a name that is not in `known`: the closest names (difflib), and how many
+    others `where` has; with none close, the first `listed` names and how many more."""
+    import difflib
+
+    names = sorted(known)
+    if not names:
+        return f"add it to {where} (it has none yet)"
+    close = difflib.get_close_matches(str(value), names, n=3, cutoff=0.6)
+    if close:
+        others = len(names) - len(close)
+        guess = " or ".join(close)
+        rest = f"; {where} has {others} other{'s' if others != 1 else ''}" if others else ""
+        return f"did you mean {guess}?{rest} (or add it there)"
+    shown = ", ".join(names[:listed])
+    more = f", ... and {len(names) - listed} more" if len(names) > listed else ""
+    return f"use one of {where} ({shown}{more}), add it there, or delete this row"
