@@ -55,7 +55,7 @@ def _kept_facts(
             if lost is not None and not ref.startswith("fact:"):
                 kept.pop(f.fact, None)
                 notes.append(
-                    f"facts.csv row {f.line}: fact {f.fact} is not audited: its reference "
+                    f"facts.csv row {f.line}: fact {f.fact} is left out of the audit: its reference "
                     f"'{ref}' names {_names(lost, removed)}, which {source} removes"
                 )
                 break
@@ -67,7 +67,7 @@ def _kept_facts(
             if gone and gone[0][5:] in facts:
                 del kept[f.fact]
                 notes.append(
-                    f"facts.csv row {f.line}: fact {f.fact} is not audited: it cites "
+                    f"facts.csv row {f.line}: fact {f.fact} is left out of the audit: it cites "
                     f"'{gone[0]}', which is left out above"
                 )
                 changed = True

@@ -92,6 +92,8 @@ def closest_fix(value: object, known: set[str], where: str, listed: int = 12) ->
     if not names:
         return f"add it to {where} (it has none yet)"
     close = difflib.get_close_matches(str(value), names, n=3, cutoff=0.6)
+    score = [difflib.SequenceMatcher(None, str(value), c).ratio() for c in close]
+    close = [c for c, r in zip(close, score, strict=True) if r >= score[0] - 0.1]  # near the best
     if close:
         others = len(names) - len(close)
         guess = " or ".join(close)
