@@ -55,8 +55,8 @@ def _kept_facts(
             if lost is not None and not ref.startswith("fact:"):
                 kept.pop(f.fact, None)
                 notes.append(
-                    f"facts.csv row {f.line}: fact {f.fact} is left out of the audit: its reference "
-                    f"'{ref}' names {_names(lost, removed)}, which {source} removes"
+                    f"facts.csv row {f.line}: fact {f.fact} is left out of the audit: its "
+                    f"reference '{ref}' names {_names(lost, removed)}, which {source} removes"
                 )
                 break
     changed = True
@@ -67,8 +67,8 @@ def _kept_facts(
             if gone and gone[0][5:] in facts:
                 del kept[f.fact]
                 notes.append(
-                    f"facts.csv row {f.line}: fact {f.fact} is left out of the audit: it cites "
-                    f"'{gone[0]}', which is left out above"
+                    f"facts.csv row {f.line}: fact {f.fact} is left out of the audit: it "
+                    f"cites '{gone[0]}', which is left out above"
                 )
                 changed = True
     return tuple(f for f in after.facts if f.fact in kept)
