@@ -393,6 +393,15 @@ def test_exclude_a_pool_by_editing_the_csvs_in_one_round_then_every_command_work
         m = LINE.match(line)
         assert m, line
         named.setdefault(m["file"], set()).add(int(m["row"]))
+    refused = cli("solve", "--inputs", inputs, "--out", tmp_path / "early")
+    assert refused.returncode == 2  # the tables the LP reads, all named; facts only warned
+    assert refused.stdout == ""
+    assert not (tmp_path / "early").exists()
+    assert "Traceback" not in refused.stderr
+    assert {m["file"] for line in lines(refused.stderr) if (m := LINE.match(line))} == {
+        "eligibility.csv",
+        "groups.csv",
+    }
     for file, rows in named.items():  # one round: every row the error lines name
         delete_rows(inputs / file, rows)
 
@@ -456,3 +465,42 @@ def test_exclude_a_pool_by_editing_the_csvs_in_one_round_then_every_command_work
     assert rows["objective (jobs)"]["jobs"] == pytest.approx(expected, rel=1e-9)
     assert rows["objective (exports)"]["exports"] > 0
     assert (tmp_path / "c" / "compare.csv").is_file()
+
+
+def test_an_excluded_program_takes_its_ranges_and_the_facts_that_cite_it_along(tmp_path):
+    """Hand-made: the range on a's jobs and the total of a's and b's caps go with program a; a
+    fact stated as the same as that total goes too; the rest stays."""
+    from allocator.data.modelfile import Override, load_dataset
+
+    folder = tmp_path / "inputs"
+    shutil.copytree(DATA / "greedy", folder)
+    (folder / "facts.csv").write_text(
+        "fact,value,unit,total_of,same_as,source\n"
+        "caps_ab,160,musd,programs:a:cap_musd;programs:b:cap_musd,,t\n"
+        "caps_again,160,musd,,fact:caps_ab,t\n"
+        "cap_c,100,musd,programs:c:cap_musd,,t\n"
+    )
+    (folder / "uncertainty.csv").write_text(
+        "ref,low,high,source\n"
+        "programs:a:jobs_per_musd,-10%,+10%,t\n"
+        "programs:*:lag_years,+0%,+0%,t\n"
+        "programs:c:jobs_per_musd,-10%,+10%,t\n"
+    )
+    inp = load_dataset(folder, [Override(exclude_program="a")], "m.yaml")
+    assert [u.ref for u in inp.uncertainty] == [
+        "programs:*:lag_years",
+        "programs:c:jobs_per_musd",
+    ]
+    assert [f.fact for f in inp.facts] == ["cap_c"]
+    assert inp.notes == (
+        "uncertainty.csv row 2: the range on 'programs:a:jobs_per_musd' is left out: m.yaml "
+        "removes program a",
+        "facts.csv row 2: fact caps_ab is left out of the audit: its reference "
+        "'programs:a:cap_musd' names program a, which m.yaml removes",
+        "facts.csv row 3: fact caps_again is left out of the audit: it cites 'fact:caps_ab', "
+        "which is left out above",
+    )
+    untouched = load_dataset(folder)
+    assert len(untouched.uncertainty) == 3
+    assert len(untouched.facts) == 3
+    assert untouched.notes == ()

@@ -5,9 +5,7 @@ every override is checked against the dataset before anything is solved.
 
 from __future__ import annotations
 
-import difflib
 import math
-import typing
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Literal
@@ -31,7 +29,7 @@ from allocator.data.inputs import explain_value, load_inputs
 from allocator.data.numbers import check_magnitude, parse_number
 from allocator.data.ordering import canonical
 from allocator.data.schema import Group, Inputs, Link, Pool, Program, Row
-from allocator.data.yamlfile import ModelFileLoader
+from allocator.data.yamlfile import ModelFileLoader, unknown_key
 from allocator.errors import InputError, UsageError, printable, raise_all
 
 # Limits, far above a real scenario (the shipped ones are under 2 KB with at most 4 overrides) and
@@ -209,7 +207,7 @@ def load_model_file(path: Path) -> tuple[ModelFile, Path]:
     except ValidationError as exc:
         extra = [e for e in exc.errors() if e["type"] == "extra_forbidden"]
         if extra:  # a typo of a key is the likeliest cause of whatever else failed
-            raise UsageError(unknown_key(path, extra[0]["loc"])) from None
+            raise UsageError(unknown_key(path, extra[0]["loc"], ModelFile)) from None
         e = exc.errors()[0]
         where = ".".join(str(p) for p in e["loc"]) or "the file"
         raise UsageError(f"{path}: {where}: {e['msg']}. Fix: see models/baseline.yaml") from None
@@ -221,33 +219,6 @@ def load_model_file(path: Path) -> tuple[ModelFile, Path]:
             "Fix: use a folder inside the project, e.g. ../inputs/peru2040"
         )
     return model, dataset
-
-
-def unknown_key(path: Path, loc: tuple[int | str, ...]) -> str:
-    """`unknown key 'objectve' in models/x.yaml: did you mean 'objective'?`, for a key at any
-    depth (an override, the solver options), with the keys allowed there."""
-    model: type[BaseModel] = ModelFile
-    for part in loc[:-1]:  # walk the field annotations down to the mapping the key sits in
-        info = model.model_fields.get(str(part)) if isinstance(part, str) else None
-        if info is None:
-            continue  # a list index
-        found = [a for a in _flat(info.annotation) if isinstance(a, type) and issubclass(a, Strict)]
-        if found:
-            model = found[0]
-    key, allowed = str(loc[-1]), list(model.model_fields)
-    inside = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[:-1]).lstrip(".")
-    at = f" (under {inside})" if inside else ""
-    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-    guess = f": did you mean '{close[0]}'?" if close else ""
-    return printable(
-        f"unknown key '{key}' in {path}{at}{guess} Fix: use one of {', '.join(allowed)}"
-    )
-
-
-def _flat(annotation: object) -> list[object]:
-    """The types inside `X | None`, `list[X]`: where a nested model can be."""
-    args = typing.get_args(annotation)
-    return [annotation] if not args else [t for a in args for t in _flat(a)]
 
 
 def _read(path: Path) -> str:
