@@ -276,8 +276,8 @@ def test_a_typo_of_a_program_says_did_you_mean_and_how_many_others(tmp_path):
     assert res.returncode == 2
     assert lines(res.stderr) == [
         f"error: eligibility.csv, row {row}, column 'program': unknown program "
-        "'supplier_capital_equipmnt'. Fix: did you mean supplier_capital_equipment?; "
-        f"programs.csv has {others} others (or add it there)"
+        "'supplier_capital_equipmnt'. Fix: did you mean supplier_capital_equipment? "
+        f"({others} other names in programs.csv, or add it there)"
     ]
 
 
@@ -504,3 +504,18 @@ def test_an_excluded_program_takes_its_ranges_and_the_facts_that_cite_it_along(t
     assert len(untouched.uncertainty) == 3
     assert len(untouched.facts) == 3
     assert untouched.notes == ()
+
+
+def test_an_unknown_pool_in_an_override_gets_the_closest_name(tmp_path):
+    (tmp_path / "models").mkdir()
+    shutil.copytree(BASELINE, tmp_path / "inputs")
+    (tmp_path / "models" / "x.yaml").write_text(
+        "dataset: ../inputs\noverrides:\n  - exclude_pool: koera\n"
+    )
+    others = len({r["pool"] for r in csv_rows(BASELINE / "pools.csv")}) - 1
+    res = cli("solve", "models/x.yaml", "--out", tmp_path / "r", cwd=tmp_path)
+    assert res.returncode == 2
+    assert lines(res.stderr) == [
+        "error: models/x.yaml: overrides[0].exclude_pool: unknown pool 'koera'. Fix: did you "
+        f"mean korea? ({others} other names in the pools of the dataset, or add it there)"
+    ]

@@ -28,6 +28,7 @@ from allocator.data.files import read_file
 from allocator.data.inputs import explain_value, load_inputs
 from allocator.data.numbers import check_magnitude, parse_number
 from allocator.data.ordering import canonical
+from allocator.data.rows import closest_fix
 from allocator.data.schema import Group, Inputs, Link, Pool, Program, Row
 from allocator.data.yamlfile import ModelFileLoader, unknown_key
 from allocator.errors import InputError, UsageError, printable, raise_all
@@ -299,9 +300,8 @@ def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inpu
 
 def _known(where: str, kind: str, value: str, known: set[str]) -> None:
     if value not in known:
-        raise UsageError(
-            f"{where}: unknown {kind} '{value}'. Fix: use one of {', '.join(sorted(known))}"
-        )
+        fix = closest_fix(value, known, f"the {kind}s of the dataset", drop="the override")
+        raise UsageError(f"{where}: unknown {kind} '{value}'. Fix: {fix}")
 
 
 def _refused(where: str, column: str, value: float, model: type[Row], exc: ValidationError) -> str:

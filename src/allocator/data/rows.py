@@ -83,7 +83,9 @@ class Window(Row):
         return self
 
 
-def closest_fix(value: object, known: set[str], where: str, listed: int = 12) -> str:
+def closest_fix(
+    value: object, known: set[str], where: str, listed: int = 12, drop: str = "this row"
+) -> str:
     """The fix for a name that is not in `known`: the closest names (difflib), and how many
     others `where` has; with none close, the first `listed` names and how many more."""
     import difflib
@@ -97,8 +99,8 @@ def closest_fix(value: object, known: set[str], where: str, listed: int = 12) ->
     if close:
         others = len(names) - len(close)
         guess = " or ".join(close)
-        rest = f"; {where} has {others} other{'s' if others != 1 else ''}" if others else ""
-        return f"did you mean {guess}?{rest} (or add it there)"
+        rest = f"{others} other name{'s' if others != 1 else ''} in {where}, " if others else ""
+        return f"did you mean {guess}? ({rest}or add it there)"
     shown = ", ".join(names[:listed])
     more = f", ... and {len(names) - listed} more" if len(names) > listed else ""
-    return f"use one of {where} ({shown}{more}), add it there, or delete this row"
+    return f"use one of {where} ({shown}{more}), add it there, or delete {drop}"
