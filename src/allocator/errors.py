@@ -77,7 +77,8 @@ class InputErrors(InputError):
         self._details = tuple(shown)
         lead = f"{header}: " if header else ""
         super().__init__(
-            f"{lead}{len(self.errors)} problems in the dataset, each below with its fix "
+            f"{lead}{len(self.errors)} problem{'s' if len(self.errors) != 1 else ''} in the "
+            "dataset, each below with its fix "
             "(fix them all, then run again)"
         )
 
