@@ -56,11 +56,14 @@ def test_bad_reference_names_the_facts_cell(tmp_path, ref, why):
     shutil.copytree(DATA / "audit", tmp_path / "ds")
     facts = tmp_path / "ds" / "facts.csv"
     facts.write_text(facts.read_text().replace("pools:*/p1:budget_musd", ref))
-    with pytest.raises(InputError) as err:
-        load_inputs(tmp_path / "ds")
-    assert str(err.value).startswith(
-        f"facts.csv, row 2, column 'total_of': reference '{ref}' {why}"
-    )
+    with pytest.raises(InputError) as err:  # allocator check: refused
+        load_inputs(tmp_path / "ds", strict=True)
+    start = f"facts.csv, row 2, column 'total_of': reference '{ref}' {why}"
+    assert str(err.value).startswith(start)
+    notes = load_inputs(tmp_path / "ds").notes  # solve: facts are audit only, a warning
+    assert len(notes) == 1
+    assert notes[0].startswith(start)
+    assert notes[0].endswith("(facts.csv is read only by the audit: solving goes on)")
 
 
 def test_baseline_audit_finds_the_phase_budget_disagreement_and_not_the_employment_totals():

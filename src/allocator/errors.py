@@ -58,6 +58,50 @@ class InputError(AllocatorError):
         return printable(f"{text}. Fix: {self.fix}" if self.fix else text)
 
 
+MAX_LISTED = 20
+"""Most problems one run lists; past it, a last line says how many more there are."""
+
+
+class InputErrors(InputError):
+    """Every problem of one kind a dataset has, so that one run shows all of them.
+
+    The message is a one-line count; `details` holds one line per problem (file, row, column and
+    fix), at most MAX_LISTED of them, then "and N more".
+    """
+
+    def __init__(self, errors: Sequence[InputError], header: str = "") -> None:
+        self.errors = tuple(errors)
+        shown = [f"  - {e}" for e in self.errors[:MAX_LISTED]]
+        if len(self.errors) > MAX_LISTED:
+            shown.append(f"  and {len(self.errors) - MAX_LISTED} more")
+        self._details = tuple(shown)
+        lead = f"{header}: " if header else ""
+        super().__init__(
+            f"{lead}{len(self.errors)} problem{'s' if len(self.errors) != 1 else ''} in the "
+            "dataset, each below with its fix "
+            "(fix them all, then run again)"
+        )
+
+    @property
+    def details(self) -> tuple[str, ...]:
+        """One line per problem, then "and N more" past MAX_LISTED."""
+        return self._details
+
+
+def raise_all(errors: Sequence[InputError], header: str = "") -> None:
+    """Raise nothing, the one error, or all of them at once (sorted by file, row and column).
+
+    Raises:
+        InputError: the only problem, or `InputErrors` holding every one.
+    """
+    if not errors:
+        return
+    if len(errors) == 1 and not header:
+        raise errors[0]
+    ordered = sorted(errors, key=lambda e: (e.file or "", e.row or 0, e.column or "", str(e)))
+    raise InputErrors(ordered, header)
+
+
 class UsageError(AllocatorError):
     """A command-line option or output location that cannot be used."""
 

@@ -225,11 +225,26 @@ def measure_of(kind: str, rate: float | None) -> Measure:
     return Measure(kind, rate or 0.0)
 
 
+def notes_of(inp: Inputs, uncertainty: bool) -> list[str]:
+    """What loading set aside (`Inputs.notes`); those on uncertainty.csv only for a command that
+    reads it (sweep, --risk)."""
+    return [n for n in inp.notes if uncertainty or not n.startswith("uncertainty.csv")]
+
+
+def dataset_notes(opts: SolveOptions) -> list[str]:
+    """The notes of the dataset `opts` name, with its model file's overrides (for sweep)."""
+    inp = load_dataset(opts.inputs, opts.overrides, str(opts.model_file))
+    return notes_of(inp, uncertainty=True)
+
+
 def plan(opts: SolveOptions) -> Run:
     """Load (with the model file's overrides), build and solve in memory; nothing is written."""
     t0 = time.perf_counter()
     inp = load_dataset(opts.inputs, opts.overrides, str(opts.model_file))
     load_s = time.perf_counter() - t0
+    if opts.warn is not None:
+        for note in notes_of(inp, uncertainty=opts.risk != "none"):
+            opts.warn(note)
     robust = robust_spec(inp, opts) if opts.risk != "none" else None
     sol, timings = solve_inputs(
         inp,

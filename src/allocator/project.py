@@ -21,12 +21,27 @@ def init_project(folder: Path) -> list[Path]:
     source = default_inputs()
     with atomic_run_dir(folder, False, [("dataset", source)], label) as tmp:
         shutil.copytree(source, tmp / "inputs")
-        readme = Path(__file__).resolve().parents[2] / "inputs" / "README.md"
-        if readme.is_file():
-            shutil.copy(readme, tmp / "inputs" / "README.md")
+        shutil.copy(data_dictionary(source), tmp / "inputs" / "README.md")
         (tmp / "models").mkdir()
         _write_scenario(tmp / "models" / "scenario.yaml")
     return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def data_dictionary(dataset: Path) -> Path:
+    """inputs/README.md, the data dictionary `allocator init` copies: beside the bundled dataset
+    (a checkout, or `allocator/bundled/` of an installed wheel), else the package's own copy."""
+    here = Path(__file__).resolve().parent
+    for readme in (
+        dataset / ".." / "README.md",
+        here / "bundled" / "README.md",
+        here.parents[1] / "inputs" / "README.md",
+    ):
+        if readme.is_file():
+            return readme
+    raise UsageError(
+        "the data dictionary inputs/README.md is missing from this installation. "
+        "Fix: reinstall allocator (pip install .)"
+    )
 
 
 def _write_scenario(model: Path) -> None:

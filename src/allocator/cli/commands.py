@@ -253,6 +253,7 @@ def sweep(
     """Re-solve the plan for sampled values of its uncertain numbers (uncertainty.csv)."""
     with exit_codes():
         from allocator.errors import UsageError
+        from allocator.pipeline import dataset_notes
         from allocator.report.folders import output_faults
         from allocator.report.write import default_run_dir
         from allocator.studies.sweeprun import run_sweep, summarise
@@ -260,6 +261,8 @@ def sweep(
         opts = solve_options(model, inputs, objective, None, targets, measure, discount_rate)
         if resume and out_dir is None:
             raise UsageError("--resume continues a sweep in --out. Fix: give --out DIR")
+        for note in dataset_notes(opts):
+            warn(note)
         folder = out_dir or default_run_dir(
             opts.results, opts.name or Path(opts.inputs).name, "sweep"
         )
@@ -401,12 +404,11 @@ def check(
     with exit_codes():
         from allocator.data.audit import audit
         from allocator.data.inputs import load_inputs
-        from allocator.data.uncertainty import check_uncertainty
         from allocator.pipeline import default_inputs
 
         folder = inputs or default_inputs()
-        inp = load_inputs(folder)
-        check_uncertainty(inp)  # read only by sweep and --risk: refuse here what they refuse
+        # strict: facts.csv and uncertainty.csv too (solve reads neither), every problem at once
+        inp = load_inputs(folder, strict=True)
         report = audit(inp)
         out.print(
             f"[bold green]usable[/]: {escape(str(folder))}: {len(inp.programs)} programs, "

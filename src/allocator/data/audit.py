@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from allocator.data.graphs import cycle_in
 from allocator.data.links import link_programs
+from allocator.data.rows import closest_fix
 from allocator.data.schema import TABLES, Fact, Inputs, Row
-from allocator.errors import InputError
+from allocator.errors import InputError, raise_all
 
 KEYS: dict[str, tuple[str, ...]] = {
     "phases": ("phase",),
@@ -165,12 +166,31 @@ def audit(inp: Inputs) -> Report:
 
 def check_facts(inp: Inputs) -> None:
     """Every reference in facts.csv must resolve to numbers of the fact's unit, and no fact may
-    lead back to itself; raises InputError naming the cell."""
+    lead back to itself; raises InputError naming the cell (InputErrors: every broken one)."""
+    raise_all(fact_problems(inp))
+
+
+def fact_problems(inp: Inputs) -> list[InputError]:
+    """Every broken reference of facts.csv, one per cell and reference; then, if none, a cycle."""
     facts = {f.fact: f for f in inp.facts}
+    found: list[InputError] = []
     for f in inp.facts:
-        for ref in references(f):
-            resolve(inp, facts, f, ref)
-    _check_cycles(inp.facts, facts)
+        try:
+            refs = references(f)
+        except InputError as exc:
+            found.append(exc)
+            continue
+        for ref in refs:
+            try:
+                resolve(inp, facts, f, ref)
+            except InputError as exc:
+                found.append(exc)
+    if not found:
+        try:
+            _check_cycles(inp.facts, facts)
+        except InputError as exc:
+            found.append(exc)
+    return found
 
 
 def references(fact: Fact) -> list[str]:
@@ -315,8 +335,24 @@ def _match(
         )
     rows = [r for r in getattr(inp, table) if _matches(r, KEYS[table], wanted)]
     if not rows:
-        raise bad(f"matches no row of {table}.csv", "check the key against that table")
+        raise bad(f"matches no row of {table}.csv", _key_fix(inp, table, wanted))
     return table, rows, col
+
+
+def _key_fix(inp: Inputs, table: str, wanted: list[str]) -> str:
+    """The fix for a key that matches no row, at its first part that no row has."""
+    names = KEYS[table]
+    for i, want in enumerate(wanted):
+        if want == "*":
+            continue
+        have = {
+            "" if getattr(r, names[i]) is None else str(getattr(r, names[i]))
+            for r in getattr(inp, table)
+        }
+        if want not in have:
+            where = f"the {names[i]}s of {table}.csv"
+            return f"no row has {names[i]} '{want}': {closest_fix(want, have - {''}, where)}"
+    return f"no row of {table}.csv has this combination: check the key against that table"
 
 
 def _matches(row: Row, names: tuple[str, ...], wanted: list[str]) -> bool:

@@ -1,15 +1,19 @@
 """Rules across rows and tables of `Inputs`: duplicate keys, references that must resolve,
 windows inside the horizon, floors that cannot fit, and the weights of the weighted objective.
-Each refusal is one `InputError` naming file, row, column and the fix."""
+Each refusal is one `InputError` naming file, row, column and the fix; the cross-table rules
+report every broken reference of a dataset at once, so one run shows all that an edit broke."""
 
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from allocator.data.links import check_links
+from allocator.data.links import link_problems
+from allocator.data.rows import closest_fix
 from allocator.data.schema import MAX_WEIGHT, TABLES, Inputs, Row, Window, eligible_pools
-from allocator.errors import InputError
+from allocator.errors import InputError, raise_all
+
+Problems = Iterator[InputError]
 
 OBJECTIVES = ("jobs", "exports")
 
@@ -58,74 +62,88 @@ def check_duplicates(table: str, rows: tuple[Row, ...]) -> None:
 def _ref_error(
     file: str, row: Row, column: str, value: object, known: set[str], table: str
 ) -> InputError:
-    listed = ", ".join(sorted(known)[:12]) or "none"
     return InputError(
         f"unknown {column} '{value}'",
         file=file,
         row=row.line,
         column=column,
-        fix=f"use one of {table} ({listed}) or add it there",
+        fix=closest_fix(value, known, table),
     )
 
 
 def check_references(inp: Inputs) -> None:
-    """Cross-table rules; raises `InputError` on the first broken one."""
-    _check_phases(inp)
+    """Cross-table rules.
+
+    Raises:
+        InputError: the one broken rule, or `InputErrors` listing every one.
+    """
+    raise_all(reference_problems(inp))
+
+
+def reference_problems(inp: Inputs) -> list[InputError]:
+    """Every broken cross-table rule, in the order of the checks (phases first: without
+    consecutive phases there is no horizon to check the rest against)."""
+    found = list(_check_phases(inp))
+    if found:
+        return found
     phases = {p.phase for p in inp.phases}
     programs = {p.program for p in inp.programs}
     pools = {p.pool for p in inp.pools}
     risks = {r.risk for r in inp.risks}
     first, last = inp.years[0], inp.years[-1]
-
     for m in inp.milestones:
         if not first <= m.year <= last:
-            raise InputError(
-                f"milestone {m.year} is outside the horizon {first}-{last}",
-                file="milestones.csv",
-                row=m.line,
-                column="year",
-                fix="use a year covered by phases.csv",
+            found.append(
+                InputError(
+                    f"milestone {m.year} is outside the horizon {first}-{last}",
+                    file="milestones.csv",
+                    row=m.line,
+                    column="year",
+                    fix="use a year covered by phases.csv",
+                )
             )
     for p in inp.programs:
-        _check_window("programs.csv", p, first, last)
+        found += _check_window("programs.csv", p, first, last)
     for r in inp.risks:
-        _check_window("risks.csv", r, first, last)
+        found += _check_window("risks.csv", r, first, last)
     for pool in inp.pools:
         if pool.phase not in phases:
-            raise _ref_error("pools.csv", pool, "phase", pool.phase, phases, "phases.csv")
-    _check_carry(inp)
-    _check_eligibility(inp, programs, pools)
-    _check_groups(inp, phases, pools)
-    _check_markets(inp, programs)
-    _check_exposures(inp, programs, risks)
-    _check_targets(inp)
-    check_links(inp)
-    _check_floors_fit(inp)
+            found.append(_ref_error("pools.csv", pool, "phase", pool.phase, phases, "phases.csv"))
+    found += _check_carry(inp)
+    found += _check_eligibility(inp, programs, pools)
+    found += _check_groups(inp, phases, pools)
+    found += _check_markets(inp, programs)
+    found += _check_exposures(inp, programs, risks)
+    found += _check_targets(inp)
+    found += link_problems(inp)
+    if not found:  # the floors are checked against eligibility that is known to be sound
+        found += _check_floors_fit(inp)
+    return found
 
 
-def _check_eligibility(inp: Inputs, programs: set[str], pools: set[str]) -> None:
+def _check_eligibility(inp: Inputs, programs: set[str], pools: set[str]) -> Problems:
     sectors = {p.sector for p in inp.programs}
     for e in inp.eligibility:
         if e.pool not in pools:
-            raise _ref_error("eligibility.csv", e, "pool", e.pool, pools, "pools.csv")
+            yield _ref_error("eligibility.csv", e, "pool", e.pool, pools, "pools.csv")
         if e.program not in (None, "*") and e.program not in programs:
-            raise _ref_error("eligibility.csv", e, "program", e.program, programs, "programs.csv")
+            yield _ref_error("eligibility.csv", e, "program", e.program, programs, "programs.csv")
         if e.sector is not None and e.sector not in sectors:
-            raise _ref_error("eligibility.csv", e, "sector", e.sector, sectors, "programs.csv")
+            yield _ref_error("eligibility.csv", e, "sector", e.sector, sectors, "programs.csv")
 
 
-def _check_exposures(inp: Inputs, programs: set[str], risks: set[str]) -> None:
+def _check_exposures(inp: Inputs, programs: set[str], risks: set[str]) -> Problems:
     for x in inp.exposures:
         if x.program not in programs:
-            raise _ref_error("exposures.csv", x, "program", x.program, programs, "programs.csv")
+            yield _ref_error("exposures.csv", x, "program", x.program, programs, "programs.csv")
         if x.risk not in risks:
-            raise _ref_error("exposures.csv", x, "risk", x.risk, risks, "risks.csv")
+            yield _ref_error("exposures.csv", x, "risk", x.risk, risks, "risks.csv")
 
 
-def _check_phases(inp: Inputs) -> None:
+def _check_phases(inp: Inputs) -> Problems:
     for prev, cur in zip(inp.phases, inp.phases[1:], strict=False):
         if cur.first_year != prev.last_year + 1:
-            raise InputError(
+            yield InputError(
                 f"phase {cur.phase} starts in {cur.first_year} but phase {prev.phase} "
                 f"ends in {prev.last_year}",
                 file="phases.csv",
@@ -135,11 +153,11 @@ def _check_phases(inp: Inputs) -> None:
             )
 
 
-def _check_window(file: str, row: Window, first: int, last: int) -> None:
+def _check_window(file: str, row: Window, first: int, last: int) -> Problems:
     for column in ("first_year", "last_year"):
         year = getattr(row, column)
         if not first <= year <= last:
-            raise InputError(
+            yield InputError(
                 f"{column} {year} is outside the horizon {first}-{last}",
                 file=file,
                 row=row.line,
@@ -148,15 +166,15 @@ def _check_window(file: str, row: Window, first: int, last: int) -> None:
             )
 
 
-def _check_carry(inp: Inputs) -> None:
+def _check_carry(inp: Inputs) -> Problems:
     order = [p.phase for p in inp.phases]
     have = {(p.pool, p.phase) for p in inp.pools}
     for p in inp.pools:
-        if not p.carry_over:
+        if not p.carry_over or p.phase not in order:  # an unknown phase is reported apart
             continue
         idx = order.index(p.phase)
         if idx + 1 < len(order) and (p.pool, order[idx + 1]) not in have:
-            raise InputError(
+            yield InputError(
                 f"carry_over is yes but pool {p.pool} has no row for phase {order[idx + 1]}",
                 file="pools.csv",
                 row=p.line,
@@ -165,7 +183,7 @@ def _check_carry(inp: Inputs) -> None:
             )
 
 
-def _check_groups(inp: Inputs, phases: set[str], pools: set[str]) -> None:
+def _check_groups(inp: Inputs, phases: set[str], pools: set[str]) -> Problems:
     members: dict[str, set[str]] = {
         dim: {str(getattr(p, dim)) for p in inp.programs if getattr(p, dim) is not None}
         for dim in ("sector", "capital_group", "mineral", "export_category", "program")
@@ -173,9 +191,9 @@ def _check_groups(inp: Inputs, phases: set[str], pools: set[str]) -> None:
     members["pool"] = pools
     for g in inp.groups:
         if g.phase != "all" and g.phase not in phases:
-            raise _ref_error("groups.csv", g, "phase", g.phase, phases | {"all"}, "phases.csv")
+            yield _ref_error("groups.csv", g, "phase", g.phase, phases | {"all"}, "phases.csv")
         if g.member not in members[g.dimension]:
-            raise _ref_error(
+            yield _ref_error(
                 "groups.csv",
                 g,
                 "member",
@@ -185,16 +203,16 @@ def _check_groups(inp: Inputs, phases: set[str], pools: set[str]) -> None:
             )
 
 
-def _check_markets(inp: Inputs, programs: set[str]) -> None:
+def _check_markets(inp: Inputs, programs: set[str]) -> Problems:
     categories = {p.export_category for p in inp.programs if p.export_category}
     for mk in inp.markets:
         kind, name = mk.key
         known = programs if kind == "program" else categories
         if name not in known:
-            raise _ref_error("markets.csv", mk, kind, name, known, "programs.csv")
+            yield _ref_error("markets.csv", mk, kind, name, known, "programs.csv")
         first, last = inp.years[0], inp.years[-1]
         if not first <= mk.year <= last:
-            raise InputError(
+            yield InputError(
                 f"year {mk.year} is outside the horizon {first}-{last}",
                 file="markets.csv",
                 row=mk.line,
@@ -203,13 +221,13 @@ def _check_markets(inp: Inputs, programs: set[str]) -> None:
             )
 
 
-def _check_targets(inp: Inputs) -> None:
+def _check_targets(inp: Inputs) -> Problems:
     """Targets must sit on milestones; a target for a group no program serves is kept (the
     outcomes show it as a full shortfall), since the strategy may set goals the data cannot fund."""
     milestones = {m.year for m in inp.milestones}
     for t in inp.targets:
         if t.year not in milestones:
-            raise InputError(
+            yield InputError(
                 f"year {t.year} is not a milestone",
                 file="targets.csv",
                 row=t.line,
@@ -217,7 +235,7 @@ def _check_targets(inp: Inputs) -> None:
                 fix=f"use one of {sorted(milestones)} or add it to milestones.csv",
             )
         if t.dimension == "total" and t.member is not None:
-            raise InputError(
+            yield InputError(
                 f"a total target has member '{t.member}'",
                 file="targets.csv",
                 row=t.line,
@@ -225,7 +243,7 @@ def _check_targets(inp: Inputs) -> None:
                 fix="leave member empty for a total, or set dimension to the group",
             )
         if t.dimension != "total" and t.member is None:
-            raise InputError(
+            yield InputError(
                 f"a {t.dimension} target needs a member",
                 file="targets.csv",
                 row=t.line,
@@ -234,7 +252,7 @@ def _check_targets(inp: Inputs) -> None:
             )
 
 
-def _check_floors_fit(inp: Inputs) -> None:
+def _check_floors_fit(inp: Inputs) -> Problems:
     """A floor must fit in what its eligible pools can give inside its window."""
     eligible = eligible_pools(inp)
     budget: Counter[tuple[str, str]] = Counter()
@@ -246,13 +264,14 @@ def _check_floors_fit(inp: Inputs) -> None:
         if p.floor_musd <= 0:
             continue
         if not eligible[p.program]:
-            raise InputError(
+            yield InputError(
                 f"program {p.program} has a floor but no pool may fund it",
                 file="programs.csv",
                 row=p.line,
                 column="floor_musd",
                 fix="add a row for it to eligibility.csv or clear the floor",
             )
+            continue
         window = {phase_of[t] for t in range(p.first_year, p.last_year + 1)}
         reach = sum(
             v
@@ -260,7 +279,7 @@ def _check_floors_fit(inp: Inputs) -> None:
             if pool in eligible[p.program] and (ph in window or pool in carry)
         )
         if p.floor_musd > reach + 1e-9:
-            raise InputError(
+            yield InputError(
                 f"floor_musd {p.floor_musd:g} cannot fit: its eligible pools have only "
                 f"{reach:g} musd in its window {p.first_year}-{p.last_year}",
                 file="programs.csv",

@@ -11,14 +11,14 @@ import difflib
 import hashlib
 import io
 import math
-import re
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from allocator.data.audit import check_facts
-from allocator.data.checks import check_duplicates, check_references
+from allocator.data.audit import fact_problems
+from allocator.data.checks import check_duplicates, reference_problems
+from allocator.data.csvquotes import quote_error
 from allocator.data.files import decode_text, read_file
 from allocator.data.numbers import (
     check_magnitude,
@@ -34,7 +34,8 @@ from allocator.data.schema import (
     Inputs,
     Row,
 )
-from allocator.errors import InputError
+from allocator.data.uncertainty import uncertainty_problems
+from allocator.errors import InputError, raise_all
 
 # Limits, generous above any real dataset (the largest benchmark, 3 million nonzeros, has a
 # programs.csv of 274 KB and 3,120 rows) and stated in inputs/README.md. Reading costs about 20
@@ -43,6 +44,7 @@ MAX_TABLE_BYTES = 20_000_000
 MAX_TABLE_ROWS = 100_000
 MAX_CELL_CHARS = 131_072  # the csv module's own field limit, stated so the message can say it
 
+AUDIT_ONLY = "facts.csv is read only by the audit: solving goes on"
 _PARSERS = {"musd": parse_money, "count": parse_count, "share": parse_share, "bool": parse_bool}
 _HOWTO = {
     "musd": "write an amount in US$ million such as 800, 1,200, 3.5B or $800M",
@@ -52,11 +54,18 @@ _HOWTO = {
 }
 
 
-def load_inputs(folder: str | Path) -> Inputs:
+def load_inputs(folder: str | Path, *, strict: bool = False) -> Inputs:
     """Load and validate every table of a dataset folder.
 
+    Args:
+        folder: the dataset folder.
+        strict: also refuse broken facts.csv and uncertainty.csv references (`allocator check`);
+            otherwise a broken fact becomes a note (facts.csv is read only by the audit) and
+            uncertainty.csv is checked where it is read.
+
     Raises:
-        InputError: the first problem found, naming file, row and column.
+        InputError: the first problem in a table's cells, naming file, row and column; or every
+            broken reference across the tables at once (InputErrors).
     """
     root = Path(folder)
     if not root.is_dir():
@@ -64,6 +73,7 @@ def load_inputs(folder: str | Path) -> Inputs:
             f"dataset folder '{root}' not found", fix="pass --inputs DIR with the CSV tables"
         )
     tables: dict[str, Any] = {"folder": str(root)}
+    unread: list[str] = []  # facts.csv, when it cannot be read: solving does not need it
     hashes: dict[str, str] = {}
     for field, (file, model, _key, required) in TABLES.items():
         try:
@@ -79,8 +89,14 @@ def load_inputs(folder: str | Path) -> Inputs:
         except InputError as exc:
             raise InputError(exc.reason, file=file, fix=exc.fix) from None
         hashes[file] = hashlib.sha256(data).hexdigest()
-        rows = tuple(_read_table(file, data, model))
-        check_duplicates(field, rows)
+        try:
+            rows = tuple(_read_table(file, data, model))
+            check_duplicates(field, rows)
+        except InputError as exc:
+            if strict or field != "facts":
+                raise
+            unread.append(f"{exc} ({AUDIT_ONLY} without facts.csv)")
+            continue
         tables[field] = rows
     for field, (file, *_rest, required) in TABLES.items():
         if required and not tables.get(field):
@@ -88,9 +104,11 @@ def load_inputs(folder: str | Path) -> Inputs:
     tables["phases"] = tuple(sorted(tables["phases"], key=lambda p: p.first_year))
     tables["milestones"] = tuple(sorted(tables["milestones"], key=lambda m: m.year))
     inputs = Inputs(file_hashes=hashes, **tables)
-    check_references(inputs)
-    check_facts(inputs)
-    return canonical(inputs)  # file order must not move money (ordering.py)
+    facts = fact_problems(inputs)
+    strictly = [*facts, *uncertainty_problems(inputs)] if strict else []
+    raise_all([*reference_problems(inputs), *strictly])
+    notes = (*unread, *(f"{e} ({AUDIT_ONLY})" for e in facts))
+    return canonical(inputs.model_copy(update={"notes": notes}))  # file order must not move money
 
 
 _SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
@@ -192,102 +210,8 @@ def _records(file: str, text: str) -> list[list[str]]:
             records.append(cells)
             done = reader.line_num
     except csv.Error as exc:
-        raise _quote_error(file, text, records, done, exc) from None
+        raise quote_error(file, text, records, done, exc, MAX_CELL_CHARS) from None
     return records
-
-
-def _quote_error(
-    file: str, text: str, records: list[list[str]], done: int, exc: csv.Error
-) -> InputError:
-    """The record after `records` starts on physical line `done + 1` and is not valid CSV."""
-    physical = io.StringIO(text, newline="").readlines()
-    line = physical[done].rstrip("\r\n") if done < len(physical) else ""
-    index = _bad_quote_cell(line)
-    header = [h.strip().lower() for h in records[0]] if records else []
-    column = header[index] if index is not None and index < len(header) else None
-    if "field larger than field limit" in str(exc):
-        start = sum(map(len, physical[:done]))
-        return _cell_too_large(file, _long_cell(text, start), header, len(records) + 1)
-    if "end of data" in str(exc):
-        return InputError(
-            "a quote opened in this cell is never closed",
-            file=file,
-            row=len(records) + 1,
-            column=column,
-            fix="add the closing quote or remove the opening one",
-        )
-    return InputError(
-        f"the quotes are not valid CSV ({exc})",
-        file=file,
-        row=len(records) + 1,
-        column=column,
-        fix='wrap the whole cell in quotes and write a quote inside it as two quotes ("")',
-    )
-
-
-def _cell_too_large(
-    file: str, found: tuple[int, int] | None, header: list[str], row: int
-) -> InputError:
-    """A cell of `row` is over MAX_CELL_CHARS; `found` is its index and size if known."""
-    index, size = found if found is not None else (None, None)
-    held = f"holds {size:,} characters" if size is not None else "is too large"
-    return InputError(
-        f"the cell {held}, more than the limit of {MAX_CELL_CHARS:,}",
-        file=file,
-        row=row,
-        column=header[index] if index is not None and index < len(header) else None,
-        fix="shorten it: keep long text in a document and cite it in the cell",
-    )
-
-
-_CELL_END = re.compile(r"[,\r\n]")
-
-
-def _long_cell(text: str, pos: int) -> tuple[int, int] | None:
-    """(index, characters) of the first cell over MAX_CELL_CHARS in the record starting at `pos`."""
-    col = 0
-    while pos < len(text):
-        if text.startswith('"', pos):
-            close = _closing_quote(text, pos + 1)
-            end = len(text) if close is None else close + 1
-            size = len(text[pos + 1 : end - 1].replace('""', '"'))
-        else:
-            found = _CELL_END.search(text, pos)
-            end = len(text) if found is None else found.start()
-            size = end - pos
-        if size > MAX_CELL_CHARS:
-            return col, size
-        if not text.startswith(",", end):
-            return None
-        pos, col = end + 1, col + 1
-    return None
-
-
-def _bad_quote_cell(line: str) -> int | None:
-    """Index of the first cell of `line` whose quotes are broken (unclosed, or text after)."""
-    col, pos = 0, 0
-    while pos <= len(line):
-        if line.startswith('"', pos):
-            close = _closing_quote(line, pos + 1)
-            if close is None or line[close + 1 : close + 2] not in ("", ","):
-                return col
-            pos = close + 2
-        else:
-            comma = line.find(",", pos)
-            if comma < 0:
-                return None
-            pos = comma + 1
-        col += 1
-    return None
-
-
-def _closing_quote(line: str, pos: int) -> int | None:
-    """Position of the quote closing a quoted cell whose text starts at `pos`, or None."""
-    while (pos := line.find('"', pos)) >= 0:
-        if line[pos + 1 : pos + 2] != '"':
-            return pos
-        pos += 2
-    return None
 
 
 def _row(file: str, number: int, cells: dict[str, str], model: type[Row]) -> Row:

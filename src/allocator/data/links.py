@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, model_validator
 
 from allocator.data.graphs import cycle_in
-from allocator.data.rows import Id, Row, rule
-from allocator.errors import InputError
+from allocator.data.rows import Id, Row, closest_fix, rule
+from allocator.errors import InputError, raise_all
 
 if TYPE_CHECKING:
     from allocator.data.schema import Inputs, Program
@@ -103,29 +103,44 @@ def link_programs(inp: Inputs, link: Link) -> tuple[list[str], list[str]]:
 def check_links(inp: Inputs) -> None:
     """Every member names something of the dataset, no program enables itself, and no chain of
     links leads back to where it started; raises `InputError` naming links.csv's row and column."""
+    raise_all(link_problems(inp))
+
+
+def link_problems(inp: Inputs) -> list[InputError]:
+    """Every unknown member and every link to itself; then, if none, a cycle of links."""
+    found = []
     for link in inp.links:
         for column in ("enabler", "dependent"):
             dim = getattr(link, f"{column}_dimension")
             known = {str(getattr(p, dim)) for p in inp.programs if getattr(p, dim) is not None}
-            for name in getattr(link, f"{column}s"):
-                if name != ALL and name not in known:
-                    raise _error(
-                        link,
-                        column,
-                        f"unknown {dim} '{name}'",
-                        f"use one of the {dim}s of programs.csv "
-                        f"({', '.join(sorted(known)[:12]) or 'none'}) or add it there",
-                    )
+            found += [
+                _error(
+                    link,
+                    column,
+                    f"unknown {dim} '{name}'",
+                    closest_fix(name, known, f"the {dim}s of programs.csv"),
+                )
+                for name in getattr(link, f"{column}s")
+                if name != ALL and name not in known
+            ]
         enabling, dependent = link_programs(inp, link)
         both = sorted(set(enabling) & set(dependent))
         if both:
-            raise _error(
-                link,
-                "dependent",
-                f"link {link.link} makes {', '.join(both)} enable itself (enabler and dependent)",
-                "a link joins two different groups: take these programs off one side",
+            found.append(
+                _error(
+                    link,
+                    "dependent",
+                    f"link {link.link} makes {', '.join(both)} enable itself "
+                    "(enabler and dependent)",
+                    "a link joins two different groups: take these programs off one side",
+                )
             )
-    _check_cycles(inp)
+    if not found:
+        try:
+            _check_cycles(inp)
+        except InputError as exc:
+            found.append(exc)
+    return found
 
 
 def _error(link: Link, column: str, why: str, fix: str) -> InputError:

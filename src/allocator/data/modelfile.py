@@ -22,14 +22,16 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from allocator.data.checks import check_references, check_weights
+from allocator.data.carry import carry_exclusions
+from allocator.data.checks import check_weights, reference_problems
 from allocator.data.files import read_file
 from allocator.data.inputs import explain_value, load_inputs
 from allocator.data.numbers import check_magnitude, parse_number
 from allocator.data.ordering import canonical
+from allocator.data.rows import closest_fix
 from allocator.data.schema import Group, Inputs, Link, Pool, Program, Row
-from allocator.data.yamlfile import ModelFileLoader
-from allocator.errors import InputError, UsageError, printable
+from allocator.data.yamlfile import ModelFileLoader, unknown_key
+from allocator.errors import InputError, UsageError, printable, raise_all
 
 # Limits, far above a real scenario (the shipped ones are under 2 KB with at most 4 overrides) and
 # stated in the README: PyYAML and the override checks are pure Python, so size is time.
@@ -204,6 +206,9 @@ def load_model_file(path: Path) -> tuple[ModelFile, Path]:
     try:
         model = ModelFile.model_validate(data)
     except ValidationError as exc:
+        extra = [e for e in exc.errors() if e["type"] == "extra_forbidden"]
+        if extra:  # a typo of a key is the likeliest cause of whatever else failed
+            raise UsageError(unknown_key(path, extra[0]["loc"], ModelFile)) from None
         e = exc.errors()[0]
         where = ".".join(str(p) for p in e["loc"]) or "the file"
         raise UsageError(f"{path}: {where}: {e['msg']}. Fix: see models/baseline.yaml") from None
@@ -269,7 +274,9 @@ def load_dataset(
 
 
 def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inputs:
-    """The dataset with each override applied in order, each checked against the data."""
+    """The dataset with each override applied in order, each checked against the data; ranges
+    and facts on rows an override removed are left out with a note (`carry.py`)."""
+    before = inp
     for i, ov in enumerate(overrides):
         where = f"{source}: overrides[{i}]"
         if ov.scale_budget is not None:
@@ -284,18 +291,17 @@ def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inpu
             inp = _group_limit(inp, ov.group_limit, where)
         elif ov.set_link_ratio is not None:
             inp = _set_link_ratio(inp, ov.set_link_ratio, where)
-    try:
-        check_references(inp)
-    except InputError as exc:  # the CSV is fine: an override made the data inconsistent
-        raise UsageError(f"{source}: after its overrides, {exc}") from None
-    return canonical(inp)  # an appended group row takes its place by key
+    problems = reference_problems(inp)
+    if len(problems) == 1:  # the CSV is fine: an override made the data inconsistent
+        raise UsageError(f"{source}: after its overrides, {problems[0]}")
+    raise_all(problems, f"{source}: after its overrides")
+    return canonical(carry_exclusions(before, inp, source))  # an added group row takes its place
 
 
 def _known(where: str, kind: str, value: str, known: set[str]) -> None:
     if value not in known:
-        raise UsageError(
-            f"{where}: unknown {kind} '{value}'. Fix: use one of {', '.join(sorted(known))}"
-        )
+        fix = closest_fix(value, known, f"the {kind}s of the dataset", drop="the override")
+        raise UsageError(f"{where}: unknown {kind} '{value}'. Fix: {fix}")
 
 
 def _refused(where: str, column: str, value: float, model: type[Row], exc: ValidationError) -> str:

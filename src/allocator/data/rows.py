@@ -81,3 +81,26 @@ class Window(Row):
                 "swap the two years (the window is inclusive)",
             )
         return self
+
+
+def closest_fix(
+    value: object, known: set[str], where: str, listed: int = 12, drop: str = "this row"
+) -> str:
+    """The fix for a name that is not in `known`: the closest names (difflib), and how many
+    others `where` has; with none close, the first `listed` names and how many more."""
+    import difflib
+
+    names = sorted(known)
+    if not names:
+        return f"add it to {where} (it has none yet)"
+    close = difflib.get_close_matches(str(value), names, n=3, cutoff=0.6)
+    score = [difflib.SequenceMatcher(None, str(value), c).ratio() for c in close]
+    close = [c for c, r in zip(close, score, strict=True) if r >= score[0] - 0.1]  # near the best
+    if close:
+        others = len(names) - len(close)
+        guess = " or ".join(close)
+        rest = f"{others} other name{'s' if others != 1 else ''} in {where}, " if others else ""
+        return f"did you mean {guess}? ({rest}or add it there)"
+    shown = ", ".join(names[:listed])
+    more = f", ... and {len(names) - listed} more" if len(names) > listed else ""
+    return f"use one of {where} ({shown}{more}), add it there, or delete {drop}"

@@ -341,6 +341,9 @@ class Inputs(BaseModel):
     uncertainty: tuple[Uncertainty, ...] = ()
     links: tuple[Link, ...] = ()
     file_hashes: dict[str, str] = Field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    """What the loader set aside without refusing the data (a broken fact, a range on a row a
+    model file removed), one line each, for the commands to show as warnings."""
 
     @property
     def years(self) -> list[int]:

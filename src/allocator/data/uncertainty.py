@@ -9,7 +9,7 @@ import numpy as np
 from allocator.data.audit import resolve_rows
 from allocator.data.numbers import parse_money, parse_number
 from allocator.data.schema import Inputs, Row, Uncertainty
-from allocator.errors import InputError
+from allocator.errors import InputError, raise_all
 
 # The numbers a range may be put on: (table, column).
 UNCERTAIN = {
@@ -73,30 +73,49 @@ def check_uncertainty(inp: Inputs) -> None:
     check` refuses every dataset they refuse.
 
     Raises:
-        InputError: naming the uncertainty.csv row and column.
+        InputError: naming the uncertainty.csv row and column (InputErrors: every broken row).
     """
     params_of(inp)
 
 
-def params_of(inp: Inputs) -> list[Param]:
-    """Every uncertain number, checked: a known cell, low <= value <= high."""
+def uncertainty_problems(inp: Inputs) -> list[InputError]:
+    """Every broken row of uncertainty.csv, one error per row."""
     found = []
     for u in inp.uncertainty:
-        table, rows, column = resolve_rows(inp, u.ref, u.line)
-        if (table, column) not in UNCERTAIN:
-            raise InputError(
-                f"{table}.{column} cannot be given a range",
-                file="uncertainty.csv",
-                row=u.line,
-                column="ref",
-                fix="use jobs_per_musd, exports_per_musd, lag_years, market_musd, budget_musd "
-                "or a link's ratio",
-            )
-        for row in rows:
-            nominal = float(getattr(row, column))
-            low, high = (_bound(u.low, nominal, u, "low"), _bound(u.high, nominal, u, "high"))
-            _check_range(u, table, row, column, (low, nominal, high))
-            found.append(Param(table, row, column, nominal, low, high, u.distribution, u))
+        try:
+            _params_of_row(inp, u)
+        except InputError as exc:
+            found.append(exc)
+    return found
+
+
+def params_of(inp: Inputs) -> list[Param]:
+    """Every uncertain number, checked: a known cell, low <= value <= high.
+
+    Raises:
+        InputError: the one broken row, or InputErrors listing every one.
+    """
+    raise_all(uncertainty_problems(inp))
+    return [p for u in inp.uncertainty for p in _params_of_row(inp, u)]
+
+
+def _params_of_row(inp: Inputs, u: Uncertainty) -> list[Param]:
+    table, rows, column = resolve_rows(inp, u.ref, u.line)
+    if (table, column) not in UNCERTAIN:
+        raise InputError(
+            f"{table}.{column} cannot be given a range",
+            file="uncertainty.csv",
+            row=u.line,
+            column="ref",
+            fix="use jobs_per_musd, exports_per_musd, lag_years, market_musd, budget_musd "
+            "or a link's ratio",
+        )
+    found = []
+    for row in rows:
+        nominal = float(getattr(row, column))
+        low, high = (_bound(u.low, nominal, u, "low"), _bound(u.high, nominal, u, "high"))
+        _check_range(u, table, row, column, (low, nominal, high))
+        found.append(Param(table, row, column, nominal, low, high, u.distribution, u))
     return found
 
 

@@ -1,11 +1,18 @@
 """The YAML loader of model files: the safe loader, refusing keys given twice and nesting past
-MAX_YAML_DEPTH, and reading every int and float by allocator's one number rule."""
+MAX_YAML_DEPTH, and reading every int and float by allocator's one number rule; and the words
+for a key the schema does not know, with the key it probably is."""
 
 from __future__ import annotations
 
+import difflib
+import typing
+from pathlib import Path
+
 import yaml
+from pydantic import BaseModel
 
 from allocator.data.numbers import parse_number
+from allocator.errors import printable
 
 MAX_YAML_DEPTH = 50  # a model file is 4 levels deep; past Python's recursion limit is a traceback
 
@@ -79,3 +86,32 @@ def _yaml_number(loader: ModelFileLoader, node: yaml.ScalarNode) -> int | float:
 
 ModelFileLoader.add_constructor("tag:yaml.org,2002:int", _yaml_number)
 ModelFileLoader.add_constructor("tag:yaml.org,2002:float", _yaml_number)
+
+
+def unknown_key(path: Path, loc: tuple[int | str, ...], root: type[BaseModel]) -> str:
+    """`unknown key 'objectve' in models/x.yaml: did you mean 'objective'?`, for a key at any
+    depth (an override, the solver options), with the keys allowed there."""
+    model = root
+    for part in loc[:-1]:  # walk the field annotations down to the mapping the key sits in
+        info = model.model_fields.get(str(part)) if isinstance(part, str) else None
+        if info is None:
+            continue  # a list index
+        found = [
+            a for a in _flat(info.annotation) if isinstance(a, type) and issubclass(a, BaseModel)
+        ]
+        if found:
+            model = found[0]
+    key, allowed = str(loc[-1]), list(model.model_fields)
+    inside = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[:-1]).lstrip(".")
+    at = f" (under {inside})" if inside else ""
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    guess = f": did you mean '{close[0]}'?" if close else ""
+    return printable(
+        f"unknown key '{key}' in {path}{at}{guess} Fix: use one of {', '.join(allowed)}"
+    )
+
+
+def _flat(annotation: object) -> list[object]:
+    """The types inside `X | None`, `list[X]`: where a nested model can be."""
+    args = typing.get_args(annotation)
+    return [annotation] if not args else [t for a in args for t in _flat(a)]
