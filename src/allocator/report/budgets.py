@@ -53,7 +53,10 @@ def budgets(inp: Inputs, sol: Solution, matrix: Any) -> pd.DataFrame:
     value = cols["value"].to_numpy(dtype=float)
     invest = cols[cols["family"] == "invest"]
     carry = cols[cols["family"] == "carry"]
-    carried = {(r.pool, r.phase): float(value[i]) for i, r in zip(carry.index, carry.itertuples())}
+    carried = {
+        (r.pool, r.phase): float(value[i])
+        for i, r in zip(carry.index, carry.itertuples(), strict=True)
+    }
     phase_of = inp.phase_of_year
     spent: dict[tuple[str, str], float] = defaultdict(float)
     columns_of: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -100,11 +103,35 @@ def _why(pool: Any, left: float, columns: list[int], held: _Holds, has_row: bool
     if not columns or not has_row:
         return "no eligible program: no program this pool may fund can take money in this phase"
     by_reason: dict[str, set[str]] = defaultdict(set)
+    years: dict[str, set[int]] = defaultdict(set)
     for j in columns:
-        for reason in held.reasons(j):
+        for reason, year in held.reasons(j):
             by_reason[reason].add(held.program(j))
-    parts = [f"{reason}: {', '.join(sorted(progs))}" for reason, progs in sorted(by_reason.items())]
+            if year is not None:
+                years[reason].add(year)
+    parts = [
+        f"{reason}{_years(years.get(reason, set()))}: {', '.join(sorted(progs))}"
+        for reason, progs in sorted(by_reason.items(), key=lambda kv: (_rank(kv[0]), kv[0]))
+    ]
     return "every eligible program is held: " + "; ".join(parts)
+
+
+def _rank(reason: str) -> int:
+    """Program-level reasons first (window, cap, ramp), then the rows of groups and links."""
+    return 0 if reason.startswith(("outside", "at its", "more money")) else 1
+
+
+def _years(years: set[int]) -> str:
+    """` in 2025-2027, 2037` for the years of a row family that holds, or ``."""
+    if not years:
+        return ""
+    runs: list[list[int]] = []
+    for y in sorted(years):
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return " in " + ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
 
 
 class _Holds:
@@ -128,31 +155,96 @@ class _Holds:
         """The program of investment column `j`."""
         return str(self.cols.at[j, "program"])
 
-    def reasons(self, j: int) -> list[str]:
-        """Why column `j` holds no more money: the rows that hold it, its window, or its price."""
+    def reasons(self, j: int) -> list[tuple[str, int | None]]:
+        """Why column `j` holds no more money: the rows that hold it (with their year, if
+        any), its window, or its price."""
         col = self.cols.loc[j]
         if float(col["upper"]) <= 0:
-            return ["outside its timing window"]
+            return [("outside its timing window", None)]
         start, end = int(self.matrix.indptr[j]), int(self.matrix.indptr[j + 1])
         found = []
         for i, a in zip(self.matrix.indices[start:end], self.matrix.data[start:end], strict=True):
             i = int(i)
             if (a > 0 and self.at_upper[i]) or (a < 0 and self.at_lower[i]):
                 found.append(self._words(i))
-        found = [w for w in found if w]
+        found = [w for w in found if w[0]]
         if found:
-            return sorted(set(found))
-        return [f"more money would not raise the objective (reduced cost 0 or below, {self.unit})"]
+            return sorted(set(found), key=str)
+        return [(f"more money would not raise the objective (reduced cost <= 0 {self.unit})", None)]
 
-    def _words(self, i: int) -> str:
-        """A tight row in words, from the program's point of view; "" for the pool's own budget."""
+    def _words(self, i: int) -> tuple[str, int | None]:
+        """A tight row in words, from the program's point of view, and its year (rows of one
+        family and labels but the year are said once); "" for the pool's own budget."""
         row = self.rows.loc[i]
         fam = str(row["family"])
+        dims = families.family_of(fam).dims
+        year = int(row["year"]) if "year" in dims else None
         if fam == "budget":
-            return ""
+            return "", None
         if fam == "program_cap":
-            return "at its cap (program_cap)"
+            return "at its cap (program_cap)", None
         if fam == "ramp":
-            return "at its absorption limit (ramp)"
-        labels = {k: row[k] for k in families.family_of(fam).dims}
-        return f"{families.words(fam, labels)} is reached ({row['constraint']})"
+            return "at its absorption limit (ramp)", year
+        labels = [str(row[k]) for k in dims if k != "year"]
+        return f"{fam}({','.join(labels)}) is tight", year
+
+
+def placeholder_budgets(inp: Inputs) -> set[tuple[str, str]]:
+    """(pool, phase) of budgets that are 0 by assumption (pools.csv's `assumption` names
+    budget_musd): placeholders, not money that ran out."""
+    return {
+        (p.pool, p.phase) for p in inp.pools if p.budget_musd == 0 and "budget_musd" in p.assumption
+    }
+
+
+def grouped_top_prices(prices: pd.DataFrame, inp: Inputs, n: int = 10) -> pd.DataFrame:
+    """The n largest shadow prices (`tables.top_shadow_prices`), with the budget rows of one
+    pool that are 0 by assumption and share a price on one line that says so.
+
+    Args:
+        prices: a `shadow_prices` table.
+        inp: the dataset (which budgets are placeholders).
+        n: how many lines at most.
+
+    Returns:
+        Columns constraint (names joined by ", "), description, shadow_price, unit.
+    """
+    from allocator.report.tables import top_shadow_prices
+
+    placeholders = placeholder_budgets(inp)
+    top = top_shadow_prices(prices, len(prices))
+    lines: list[dict[str, Any]] = []
+    groups: dict[tuple[str, float], dict[str, Any]] = {}
+    for r in top.itertuples():
+        key = (str(getattr(r, "pool", "")), str(getattr(r, "phase", "")))
+        if r.family != "budget" or key not in placeholders:
+            lines.append(
+                {
+                    "constraint": r.constraint,
+                    "description": r.description,
+                    "shadow_price": r.shadow_price,
+                    "unit": r.unit,
+                }
+            )
+            continue
+        group = groups.get((key[0], r.shadow_price))
+        if group is None:
+            group = {
+                "constraint": r.constraint,
+                "phases": [key[1]],
+                "shadow_price": r.shadow_price,
+                "unit": r.unit,
+                "pool": key[0],
+            }
+            groups[(key[0], r.shadow_price)] = group
+            lines.append(group)
+        else:
+            group["constraint"] += f", {r.constraint}"
+            group["phases"].append(key[1])
+    for line in lines:
+        if "phases" in line:
+            line["description"] = (
+                f"budget of pool {line.pop('pool')} in {', '.join(line.pop('phases'))}: the "
+                "budget is 0 (assumption), so this is what money there would be worth"
+            )
+    return pd.DataFrame(lines[:n], columns=["constraint", "description", "shadow_price", "unit"])
