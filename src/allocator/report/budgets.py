@@ -97,7 +97,7 @@ def budgets(inp: Inputs, sol: Solution, matrix: Any) -> pd.DataFrame:
 def _why(pool: Any, left: float, columns: list[int], held: _Holds, has_row: bool) -> str:
     """Why the money of `pool` (a pools.csv row) stays, in words; empty when it is all spent."""
     if pool.budget_musd == 0 and "budget_musd" in pool.assumption:
-        return f"budget is 0 (assumption: pools.csv row {pool.line}, column budget_musd)"
+        return "budget is 0 (assumption: see pools.csv, column assumption)"
     if left <= 0:
         return ""
     if not columns or not has_row:
