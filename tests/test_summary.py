@@ -181,3 +181,40 @@ def test_piped_output_never_breaks_a_name(tmp_path, columns):
     assert "group_max(capital_group,ngf_startup_finance,all)" in proc.stdout
     assert "row in model.lp" not in proc.stdout  # a file that exists only with --write-model
     assert "in model.lp with --write-model" in proc.stdout
+
+
+def _one_year(tmp_path):
+    """tests/data/greedy in one year: a (10 jobs/musd, cap 60) then b (6, cap 100) under a
+    budget of 120: a 60, b 60, and no other plan reaches 960 jobs."""
+    import shutil
+
+    folder = tmp_path / "one_year"
+    shutil.copytree(DATA / "greedy", folder)
+    (folder / "phases.csv").write_text(
+        "phase,first_year,last_year,source\np1,2025,2025,hand-solved test case\n"
+    )
+    (folder / "milestones.csv").write_text("year,source\n2025,hand-solved test case\n")
+    text = (folder / "programs.csv").read_text().replace("2025,2026", "2025,2025")
+    (folder / "programs.csv").write_text(text)
+    return folder
+
+
+def test_ties_are_said_when_other_plans_reach_the_same_outcome(tmp_path):
+    """greedy spreads 120 over 2025 and 2026 (lag 0, milestone 2026): which year a's and b's
+    money goes in changes nothing, so other plans reach the same 960 jobs. In one year the plan
+    is the only one."""
+    from allocator.data.inputs import load_inputs
+    from allocator.pipeline import solve_inputs
+
+    tied, _ = solve_inputs(load_inputs(DATA / "greedy"), "jobs")
+    assert tied.objective_value == pytest.approx(960)
+    assert tied.solver["ties"] > 0
+    unique, _ = solve_inputs(load_inputs(_one_year(tmp_path)), "jobs")
+    assert unique.objective_value == pytest.approx(960)
+    assert unique.solver["ties"] == 0
+    code, stdout, stderr = cli("solve", "--inputs", DATA / "greedy", "--out", tmp_path / "a")
+    assert code == 0, stderr
+    assert "Ties: other plans reach the same outcome" in stdout
+    code, stdout, stderr = cli("solve", "--inputs", tmp_path / "one_year", "--out", tmp_path / "b")
+    assert code == 0, stderr
+    assert "Ties" not in stdout

@@ -95,8 +95,9 @@ def show_ties(run: Run) -> None:
     names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
     see = "; see `allocator alternatives`" if "alternatives" in names else ""
     _line(
-        f"  Ties: other plans reach the same outcome ({ties}); this one is the tie-break of "
-        f"README's 'Ties' (best for the other outcomes){see}."
+        f"  Ties: other plans reach the same outcome (one of them funds {ties} of the "
+        "investments, by pool, program and year, differently); this plan is the tie-break of "
+        f"README's 'Ties'{see}."
     )
 
 
