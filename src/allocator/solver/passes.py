@@ -21,7 +21,13 @@ from allocator.solver.compile import INF, CompiledLP, set_costs
 from allocator.solver.diagnosis import diagnose
 from allocator.solver.ranging import allowable_ranges
 from allocator.solver.status import PassResult, Status, status_of
-from allocator.solver.subproblems import Extra, efficient, efficient_face, reachable_exports
+from allocator.solver.subproblems import (
+    Extra,
+    efficient,
+    efficient_face,
+    reachable_exports,
+    spending_order,
+)
 
 
 def objective_costs(lp: CompiledLP, objective: str, weights: dict[str, float]) -> np.ndarray:
@@ -238,11 +244,12 @@ def optimum(
     timings["ranging"] = lap()
     x, face = efficient_face(lp, x, col_dual, row_dual, secondaries(lp, objective, first))
     timings["efficient"] = lap()
-    tied = None
-    if ties:
-        money = np.array([f == "invest" for f in lp.col_family])
-        tied = 0 if face is None else face.ties(money)
-        timings["ties"] = lap()
+    tied = None if not ties else 0
+    if face is not None and face.settle():
+        if ties:
+            tied = face.ties(np.array([f == "invest" for f in lp.col_family]))
+        x = face.pick(x, spending_order(lp))
+    timings["ties"] = lap()
     x = reachable_exports(lp, x)
     timings["exports"] = lap()
     return Optimum(

@@ -118,10 +118,26 @@ class _Face:
             change = h.changeColsBounds if kind == "col" else h.changeRowsBounds
             change(len(at), at.astype(np.int32), bound, bound)
 
+    def settle(self) -> bool:
+        """Hold the optimal face of the last pass (`narrow`; solved first if no pass ran on
+        it); False if the face has no optimum."""
+        unsolved = self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal
+        if unsolved and self.solve(np.zeros(len(self.held))) is None:
+            return False
+        self.narrow()
+        return True
+
+    def pick(self, x: np.ndarray, spending: np.ndarray) -> np.ndarray:
+        """Among the plans of the face (`settle` first), the one that spends least, money
+        weighed by `spending` (`spending_order`): a plan fixed by the data, whichever vertex the
+        passes before returned. `x` if the face has no optimum."""
+        got = self.solve(-spending)
+        return x if got is None else got
+
     def ties(self, money: np.ndarray) -> int:
         """How many of the `money` columns (a mask over the plan's columns) another plan on the
-        last pass's optimal face funds differently: 0 when no other plan reaches the same
-        outcomes with other money.
+        last pass's optimal face (`settle` first) funds differently: 0 when no other plan
+        reaches the same outcomes with other money.
 
         Exact, not a tolerance on the objective: the point found last is a vertex of the face,
         so it is the only point at which all its tight bounds and rows hold. Maximising how far
@@ -130,10 +146,8 @@ class _Face:
         the optimum is another plan of the face, and the money columns that differ are counted.
         """
         h, tol = self.highs, 1e-7
-        unsolved = h.getModelStatus() != highspy.HighsModelStatus.kOptimal
-        if unsolved and self.solve(np.zeros(len(self.held))) is None:  # no pass ran on it
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return 0
-        self.narrow()
         sol = h.getSolution()
         x = np.array(sol.col_value)
         cost = _inward(x, *self.bounds["col"], tol)
@@ -162,6 +176,34 @@ class _Face:
                 break
             found = got
         return found
+
+
+def spending_order(lp: CompiledLP) -> np.ndarray:
+    """The weight of a US$ million in each investment column (0 elsewhere) for `_Face.pick`:
+    about 1 (spend least), plus a small part that differs by program, pool and year, so that
+    no two ways of spending the same money weigh the same. The parts are square roots of
+    primes (rationally independent) by the rank of each name in sorted order: fixed by the data,
+    never by the order of rows in a file."""
+    invest = [j for j, f in enumerate(lp.col_family) if f == "invest"]
+    keys = [lp.col_index[j] for j in invest]
+    rank = [{v: k for k, v in enumerate(sorted({key[d] for key in keys}))} for d in range(3)]
+    primes = _primes(max((len(r) for r in rank), default=0) * 3 + 3)
+    out = np.zeros(len(lp.col_names))
+    for j, key in zip(invest, keys, strict=True):
+        parts = [primes[3 * rank[d][key[d]] + d] ** 0.5 % 1 for d in range(3)]
+        out[j] = 1.0 + 1e-2 * parts[0] + 1e-3 * parts[1] + 1e-4 * parts[2]
+    return out
+
+
+def _primes(n: int) -> list[int]:
+    """The first n primes."""
+    found: list[int] = []
+    k = 2
+    while len(found) < n:
+        if all(k % p for p in found if p * p <= k):
+            found.append(k)
+        k += 1
+    return found
 
 
 def _inward(value: np.ndarray, lower: np.ndarray, upper: np.ndarray, tol: float) -> np.ndarray:
