@@ -222,11 +222,14 @@ def optimum(
     first: str | None = None,
     hold_targets: bool = True,
     ties: bool = False,
+    pick: bool = False,
 ) -> Optimum:
     """Soft targets held (unless `hold_targets` is False), the objective solved, then the
     efficiency passes on its optimal face (`secondaries`) and the exports the plan reaches.
     Duals (and ranges) are the objective's own. With `ties`, whether other plans reach the
-    same outcomes with other money (`Optimum.ties`).
+    same outcomes with other money (`Optimum.ties`). With `pick`, the plan that spends least
+    on the last face (`_Face.pick`): fixed by the data, whichever vertex HiGHS returned (what
+    sweeps use, so a sample's funding does not depend on the basis it starts from).
     """
     weights = weights or {"jobs": 0.5, "exports": 0.5}
     laps = [time.perf_counter()]
@@ -248,7 +251,7 @@ def optimum(
     if face is not None and face.settle():
         if ties:
             tied = face.ties(np.array([f == "invest" for f in lp.col_family]))
-        x = face.pick(x, spending_order(lp))
+        x = face.pick(x, spending_order(lp)) if pick else x
     timings["ties"] = lap()
     x = reachable_exports(lp, x)
     timings["exports"] = lap()

@@ -146,9 +146,7 @@ class _Face:
         the optimum is another plan of the face, and the money columns that differ are counted.
         """
         h, tol = self.highs, 1e-7
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return 0
-        sol = h.getSolution()
+        sol = h.getSolution()  # the last pass's point (narrowing the bounds keeps it)
         x = np.array(sol.col_value)
         cost = _inward(x, *self.bounds["col"], tol)
         row_sign = _inward(np.array(sol.row_value), *self.bounds["row"], tol)
