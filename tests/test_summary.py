@@ -248,3 +248,51 @@ def test_sweep_funding_does_not_depend_on_the_starting_basis():
             assert a["programs"].get(p, 0.0) == pytest.approx(
                 b["programs"].get(p, 0.0), abs=1e-6
             ), p
+
+
+def _sections(stderr: str) -> tuple[set[str], list[str]]:
+    """The row names of the conflicting set, and the relaxation's lines, of `explain`."""
+    lines = stderr.splitlines()
+    start = next(k for k, x in enumerate(lines) if x.startswith("These constraints conflict"))
+    relax = next(k for k, x in enumerate(lines) if x.startswith("The smallest change"))
+    conflict = {x.split(":")[0].removeprefix("  - ") for x in lines[start + 1 : relax]}
+    return conflict, [x for x in lines[relax + 1 :] if x.startswith("  - ")]
+
+
+def test_the_relaxation_stays_inside_the_conflicting_set():
+    code, _, stderr = cli("explain", "--inputs", DATA / "infeasible")
+    assert code == 1
+    conflict, changes = _sections(stderr)
+    assert conflict == {"budget(public,p1)", "program_floor(a)", "program_floor(b)"}
+    assert changes, stderr
+    for line in changes:
+        assert line.split()[2] in conflict, line
+    assert "The smallest change of the rows above" in stderr
+    assert "outside the set above" not in stderr
+
+
+def test_a_relaxation_past_the_conflicting_set_says_why(tmp_path):
+    """Two conflicts: floors 60 + 70 on public's 120, and floors 30 + 30 of c and d on other's
+    40. The IIS names one of them; no change of its rows alone is enough, so the least change
+    (10 + 20) moves a row of the other conflict too, and says so."""
+    import shutil
+
+    folder = tmp_path / "two"
+    shutil.copytree(DATA / "infeasible", folder)
+    with (folder / "programs.csv").open("a") as f:
+        f.write("c,s1,2025,2026,100,30,0,1,t\nd,s1,2025,2026,100,30,0,1,t\n")
+    (folder / "pools.csv").write_text(
+        "pool,phase,budget_musd,source\npublic,p1,120,t\nother,p1,40,t\n"
+    )
+    (folder / "eligibility.csv").write_text(
+        "pool,program,source\npublic,a,t\npublic,b,t\nother,c,t\nother,d,t\n"
+    )
+    code, _, stderr = cli("explain", "--inputs", folder)
+    assert code == 1
+    conflict, changes = _sections(stderr)
+    assert "least total change, each in its row's unit: 30" in stderr
+    assert "has more than one conflict" in stderr
+    outside = [x for x in changes if x.split()[2] not in conflict]
+    assert outside, stderr
+    assert all(x.endswith("; outside the set above)") for x in outside)
+    assert all("outside the set above" not in x for x in changes if x.split()[2] in conflict)
