@@ -296,3 +296,28 @@ def test_a_relaxation_past_the_conflicting_set_says_why(tmp_path):
     assert outside, stderr
     assert all(x.endswith("; outside the set above)") for x in outside)
     assert all("outside the set above" not in x for x in changes if x.split()[2] in conflict)
+
+
+def test_json_summary_carries_money_and_ties(tmp_path):
+    code, stdout, stderr = cli("solve", "--inputs", BUDGETS, "--out", tmp_path / "run", "--json")
+    assert code == 0, stderr
+    import json
+
+    data = json.loads(stdout)  # exactly one document
+    assert data["money_musd"] == {"budget": 290.0, "spent": 190.0, "unspent": 100.0}
+    assert data["ties"] > 0  # c's 90 may go in 2027 or 2028
+
+
+def test_risk_summary_says_which_number_is_which(tmp_path):
+    """Under --risk cvar the headline is an expectation over the scenarios; the jobs path is
+    the nominal data's, the number outcomes.csv holds."""
+    out = tmp_path / "run"
+    code, stdout, stderr = cli("solve", "--risk", "cvar", "--scenarios", "4", "--out", out)
+    assert code == 0, stderr
+    assert "expected direct jobs in 2040 over 4 scenarios" in stdout.splitlines()[0]
+    outcomes = pd.read_csv(out / "outcomes.csv")
+    total = outcomes[(outcomes["dimension"] == "total") & (outcomes["year"] == 2040)]
+    jobs = float(total["jobs"].iloc[0])
+    line = next(x for x in stdout.splitlines() if x.startswith("  jobs ("))
+    assert line.startswith("  jobs (nominal data, jobs):")
+    assert line.endswith(f"2040 {jobs:,.0f}")

@@ -37,6 +37,8 @@ def run_summary(run: Run) -> dict[str, Any]:
         "objective": run.info["objective"],
         "outcomes": run.info["outcomes"],
         "run_folder": None if run.folder is None else str(run.folder),
+        "money_musd": _money(run.tables.get("budgets")),
+        "ties": run.solution.solver.get("ties"),
         "top_shadow_prices": [
             {
                 "constraint": r.constraint,
@@ -47,6 +49,14 @@ def run_summary(run: Run) -> dict[str, Any]:
             for r in top.itertuples()
         ],
     }
+
+
+def _money(budgets: Any) -> dict[str, float] | None:
+    """Total budget, spent and unspent (US$ million) of budgets.csv, for scripts."""
+    if budgets is None:
+        return None
+    spent, unspent = float(budgets["spent_musd"].sum()), float(budgets["unspent_musd"].sum())
+    return {"budget": float(budgets["budget_musd"].sum()), "spent": spent, "unspent": unspent}
 
 
 def print_json(data: object) -> None:
