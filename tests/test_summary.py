@@ -321,3 +321,38 @@ def test_risk_summary_says_which_number_is_which(tmp_path):
     line = next(x for x in stdout.splitlines() if x.startswith("  jobs ("))
     assert line.startswith("  jobs (nominal data, jobs):")
     assert line.endswith(f"2040 {jobs:,.0f}")
+
+
+def test_allocation_png_totals_are_the_terminal_totals(tmp_path, monkeypatch):
+    """The phase totals written on allocation.png are the rounded totals the terminal shows,
+    so they add up to the shown grand total (38,882 for the issue's 4,208.4 + 17,166.4 +
+    17,507.4, where rounding each alone gives 38,881)."""
+    from matplotlib.axes import Axes
+
+    from allocator.report.plots import plot_allocation
+
+    written: list[str] = []
+    real = Axes.annotate
+
+    def record(self, text, *args, **kwargs):
+        written.append(text)
+        return real(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "annotate", record)
+    alloc = pd.DataFrame(
+        {
+            "sector": ["s1", "s2", "s3"],
+            "phase": ["p1", "p2", "p3"],
+            "year": [2025, 2028, 2033],
+            "invest_musd": [4208.4, 17166.4, 17507.4],
+        }
+    )
+    plot_allocation(alloc, tmp_path / "allocation.png", "test")
+    grid = pd.DataFrame(
+        [[4208.4, 0, 0], [0, 17166.4, 0], [0, 0, 17507.4]],
+        index=pd.Index(["s1", "s2", "s3"], name="sector"),
+        columns=["p1", "p2", "p3"],
+    )
+    shown = rounded_grid(grid).loc["total"]
+    assert written == [f"{int(shown[p]):,}" for p in ("p1", "p2", "p3")]
+    assert sum(int(w.replace(",", "")) for w in written) == 38882 == shown["total"]
