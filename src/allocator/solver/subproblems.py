@@ -132,7 +132,11 @@ class _Face:
         weighed by `spending` (`spending_order`): a plan fixed by the data, whichever vertex the
         passes before returned. `x` if the face has no optimum."""
         got = self.solve(-spending)
-        return x if got is None else got
+        if got is None:
+            return x
+        lower, upper = self.bounds["col"]  # within the solver's tolerance: no -0 money
+        got[self.cols] = np.clip(got[self.cols], lower, upper)
+        return got
 
     def ties(self, money: np.ndarray) -> int:
         """How many of the `money` columns (a mask over the plan's columns) another plan on the
