@@ -79,6 +79,18 @@ COLUMNS = {
         "status",
         "unit",
     ],
+    "budgets.csv": [
+        "pool",
+        "phase",
+        "budget_musd",
+        "carried_in_musd",
+        "spent_musd",
+        "carried_out_musd",
+        "unspent_musd",
+        "shadow_price",
+        "unit",
+        "why_unspent",
+    ],
     "sensitivity.csv": [
         "section",
         "name",

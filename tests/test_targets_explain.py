@@ -260,5 +260,5 @@ def test_solve_with_hard_targets_exits_1_with_the_explanation(tmp_path):
     assert res.returncode == 1
     assert "target(jobs,sector,s2,2026)" in res.stderr
     assert "program_cap(c)" in res.stderr
-    assert "smallest change of the data" in res.stderr
+    assert "smallest change of the rows above" in res.stderr  # inside the conflicting set
     assert not (tmp_path / "run").exists()

@@ -25,6 +25,7 @@ from allocator.model.constraints import Robust
 from allocator.model.measures import FINAL, Measure
 from allocator.model.solution import Solution
 from allocator.report import tables as reports
+from allocator.report.budgets import budgets
 from allocator.report.explain import explained
 from allocator.report.risk import cvar_info
 from allocator.report.write import atomic_run_dir, check_target, default_run_dir, write_run
@@ -157,7 +158,7 @@ def tables_of(inp: Inputs, sol: Solution) -> dict[str, pd.DataFrame]:
     """Every output table of a run, by file name (without .csv). The allocation is computed once
     here; the tables built on it are given it."""
     alloc = reports.allocation(inp, sol)
-    return {
+    tables = {
         "allocation": alloc,
         "allocation_by_phase": reports.allocation_by_phase(inp, alloc),
         "outcomes": reports.outcomes(inp, sol, alloc),
@@ -165,6 +166,9 @@ def tables_of(inp: Inputs, sol: Solution) -> dict[str, pd.DataFrame]:
         "reduced_costs": reports.reduced_costs(sol),
         "sensitivity": reports.sensitivity(sol),
     }
+    if sol.lp is not None:  # which rows hold each column: the LP's matrix
+        tables["budgets"] = budgets(inp, sol, sol.lp.matrix)
+    return tables
 
 
 def sheets_of(

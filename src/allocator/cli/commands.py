@@ -16,6 +16,15 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from allocator.cli.helps import (
+    CVAR_CAP_HELP,
+    INPUTS_HELP,
+    MEASURE_HELP,
+    OBJECTIVE_HELP,
+    RATE_HELP,
+    TARGETS_HELP,
+    Command,
+)
 from allocator.cli.options import risk_numbers, solve_options
 from allocator.cli.render import (
     err,
@@ -76,31 +85,22 @@ def caused_by_interrupt(exc: BaseException) -> bool:
     return False
 
 
-INPUTS_HELP = "Dataset folder (default: the model file's, else the bundled inputs/peru2040)."
-MEASURE_HELP = (
-    "How the objective counts the path: final (the last milestone year; the default), "
-    "cumulative (job-years; export revenue summed over every year) or discounted (present "
-    "value at --discount-rate)."
-)
-RATE_HELP = "Discount rate a year of --measure discounted (default 0.05)."
 Measure = Annotated[str | None, typer.Option(help=MEASURE_HELP)]
 Rate = Annotated[float | None, typer.Option(help=RATE_HELP)]
 
 
-@app.command()
+@app.command(cls=Command)
 def solve(
     model: Annotated[
         Path | None, typer.Argument(help="Model file (models/*.yaml); options below override it.")
     ] = None,
     inputs: Annotated[Path | None, typer.Option(help=INPUTS_HELP)] = None,
-    objective: Annotated[str | None, typer.Option(help="jobs, exports or weighted.")] = None,
+    objective: Annotated[str | None, typer.Option(help=OBJECTIVE_HELP)] = None,
     weights: Annotated[
         str | None,
         typer.Option(help="Weights of the weighted objective, e.g. jobs=0.5,exports=0.5."),
     ] = None,
-    targets: Annotated[
-        str | None, typer.Option(help="Milestone targets: off, soft or hard.")
-    ] = None,
+    targets: Annotated[str | None, typer.Option(help=TARGETS_HELP)] = None,
     out: Annotated[
         Path | None,
         typer.Option(help="Run folder to write (default: a new folder under results/)."),
@@ -123,12 +123,7 @@ def solve(
         ),
     ] = "none",
     beta: Annotated[float, typer.Option(help="CVaR: the tail is the worst 1 - beta share.")] = 0.9,
-    cvar_cap: Annotated[
-        float | None,
-        typer.Option(
-            help="CVaR: most expected jobs shortfall (against the nominal plan) in the tail."
-        ),
-    ] = None,
+    cvar_cap: Annotated[float | None, typer.Option(help=CVAR_CAP_HELP)] = None,
     scenarios: Annotated[int, typer.Option(min=2, help="Scenarios for --risk.")] = 50,
     seed: Annotated[int, typer.Option(help="Seed of the --risk scenarios.")] = 0,
     measure: Measure = None,
@@ -175,7 +170,7 @@ def _check_against(folder: Path) -> None:
     )
 
 
-@app.command()
+@app.command(cls=Command)
 def compare(
     items: Annotated[
         list[str],
@@ -184,9 +179,7 @@ def compare(
         ),
     ],
     inputs: Annotated[Path | None, typer.Option(help=INPUTS_HELP)] = None,
-    targets: Annotated[
-        str | None, typer.Option(help="Milestone targets: off, soft or hard.")
-    ] = None,
+    targets: Annotated[str | None, typer.Option(help=TARGETS_HELP)] = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Folder for compare.csv and compare.xlsx.")
     ] = None,
@@ -223,7 +216,7 @@ def compare(
             out.print(f"Wrote [bold]{escape(str(folder))}[/]: compare.csv, compare.xlsx, run.json")
 
 
-@app.command()
+@app.command(cls=Command)
 def sweep(
     model: Annotated[Path | None, typer.Argument(help="Model file (models/*.yaml).")] = None,
     inputs: Annotated[Path | None, typer.Option(help=INPUTS_HELP)] = None,
@@ -240,10 +233,10 @@ def sweep(
         ),
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes of the LocalCluster.")] = 2,
-    objective: Annotated[str | None, typer.Option(help="jobs or exports.")] = None,
-    targets: Annotated[
-        str | None, typer.Option(help="Milestone targets: off, soft or hard.")
+    objective: Annotated[
+        str | None, typer.Option(help="jobs or exports (default: the model file's, else jobs).")
     ] = None,
+    targets: Annotated[str | None, typer.Option(help=TARGETS_HELP)] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Sweep folder.")] = None,
     resume: Annotated[bool, typer.Option(help="Continue the sweep in --out.")] = False,
     serial: Annotated[bool, typer.Option(help="Solve in this process, without Dask.")] = False,
@@ -291,14 +284,12 @@ def sweep(
         )
 
 
-@app.command()
+@app.command(cls=Command)
 def frontier(
     model: Annotated[Path | None, typer.Argument(help="Model file (models/*.yaml).")] = None,
     inputs: Annotated[Path | None, typer.Option(help=INPUTS_HELP)] = None,
     points: Annotated[int, typer.Option(min=2, max=200, help="Points on the frontier.")] = 11,
-    targets: Annotated[
-        str | None, typer.Option(help="Milestone targets: off, soft or hard.")
-    ] = None,
+    targets: Annotated[str | None, typer.Option(help=TARGETS_HELP)] = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Folder to write (default: under results/).")
     ] = None,
@@ -332,7 +323,7 @@ def frontier(
         )
 
 
-@app.command()
+@app.command(cls=Command)
 def init(
     folder: Annotated[Path, typer.Argument(help="New project folder to create.")],
 ) -> None:
@@ -357,19 +348,13 @@ def init(
         )
 
 
-TARGETS_HELP = (
-    "Milestone targets: off (ignored), soft (least weighted shortfall first, then the "
-    "objective) or hard (must be met; an unmet target is explained)."
-)
-
-
-@app.command()
+@app.command(cls=Command)
 def explain(
     inputs: Annotated[
         Path | None, typer.Option(help="Dataset folder (default: the bundled inputs/peru2040).")
     ] = None,
-    objective: Annotated[str, typer.Option(help="jobs, exports or weighted.")] = "jobs",
-    targets: Annotated[str, typer.Option(help=TARGETS_HELP)] = "hard",
+    objective: Annotated[str, typer.Option(help=OBJECTIVE_HELP)] = "jobs",
+    targets: Annotated[str, typer.Option(help=TARGETS_HELP)] = "soft",
     measure: Annotated[str, typer.Option(help=MEASURE_HELP)] = "final",
     discount_rate: Rate = None,
 ) -> None:
@@ -391,7 +376,7 @@ def explain(
         )
 
 
-@app.command()
+@app.command(cls=Command)
 def check(
     inputs: Annotated[
         Path | None, typer.Option(help="Dataset folder (default: the bundled inputs/peru2040).")

@@ -37,6 +37,8 @@ def run_summary(run: Run) -> dict[str, Any]:
         "objective": run.info["objective"],
         "outcomes": run.info["outcomes"],
         "run_folder": None if run.folder is None else str(run.folder),
+        "money_musd": _money(run.tables.get("budgets")),
+        "ties": run.solution.solver.get("ties"),
         "top_shadow_prices": [
             {
                 "constraint": r.constraint,
@@ -47,6 +49,14 @@ def run_summary(run: Run) -> dict[str, Any]:
             for r in top.itertuples()
         ],
     }
+
+
+def _money(budgets: Any) -> dict[str, float] | None:
+    """Total budget, spent and unspent (US$ million) of budgets.csv, for scripts."""
+    if budgets is None:
+        return None
+    spent, unspent = float(budgets["spent_musd"].sum()), float(budgets["unspent_musd"].sum())
+    return {"budget": float(budgets["budget_musd"].sum()), "spent": spent, "unspent": unspent}
 
 
 def print_json(data: object) -> None:
@@ -164,10 +174,11 @@ def show_audit(report: object) -> None:
 
 
 def show_run(run: Run) -> None:
-    """Objective with its unit, allocation by sector and phase, the ten largest shadow prices."""
-    from rich.table import Table
-
+    """What was solved, the objective with its unit, the money spent and unspent, ties, the
+    allocation by sector and phase, and the ten largest shadow prices."""
+    from allocator.cli import summary
     from allocator.report import tables as reports
+    from allocator.report.budgets import grouped_top_prices
 
     sol, inp = run.solution, run.inputs
     out.print(
@@ -175,30 +186,27 @@ def show_run(run: Run) -> None:
         f"[bold]{sol.objective_value:,.{_digits(sol.objective_value)}f}[/] "
         f"{_headline(run)}"
     )
+    summary.show_setup(run)
     years = [m.year for m in inp.milestones]
-    for kind, unit in (("jobs", "jobs"), ("exports", "US$ million")):
+    which = "nominal data, " if "risk" in run.info else ""
+    for kind, unit in (("jobs", "jobs"), ("exports", "US$ million a year")):
         path = ", ".join(f"{y} {sol.totals.get(f'{kind}@{y}', 0):,.0f}" for y in years)
-        out.print(f"  {kind} ({unit}): {path}", highlight=False)
+        out.print(f"  {kind} ({which}{unit}): {path}", highlight=False)
+    summary.show_money(run.tables.get("budgets"))
+    summary.show_ties(run)
     _show_targets_price(run)
-    table = Table(title="Investment by sector and phase (US$ million)", title_justify="left")
-    grid = reports.sector_by_phase(
-        run.tables["allocation"],
-        [p.phase for p in inp.phases],
-        sorted({p.sector for p in inp.programs}),
+    summary.show_grid(
+        reports.sector_by_phase(
+            run.tables["allocation"],
+            [p.phase for p in inp.phases],
+            sorted({p.sector for p in inp.programs}),
+        )
     )
-    grid["total"] = grid.sum(axis=1)
-    table.add_column("sector")
-    for col in grid.columns:
-        table.add_column(str(col), justify="right")
-    for sector, row in grid.iterrows():
-        table.add_row(escape(str(sector)), *[f"{v:,.0f}" for v in row])
-    table.add_row("[bold]total[/]", *[f"[bold]{v:,.0f}[/]" for v in grid.sum(axis=0)])
-    out.print(table)
     if "risk" in run.info:
         _show_risk(run.info["risk"])
     _show_shortfalls(run.tables["outcomes"])
     _show_links(run)
-    _show_prices(reports.top_shadow_prices(run.tables["shadow_prices"]), sol)
+    summary.show_prices(grouped_top_prices(run.tables["shadow_prices"], inp), sol.objective_unit)
     if run.folder is not None:
         out.print(
             f"Wrote [bold]{escape(str(run.folder))}[/]: "
@@ -331,23 +339,6 @@ def _show_links(run: Run) -> None:
             escape(f"  {r.link}: {r.words}; worth {worth} (binding in {r.binding} of {r.rows})"),
             highlight=False,
         )
-
-
-def _show_prices(top: object, sol: object) -> None:
-    from rich.table import Table
-
-    unit = sol.objective_unit  # type: ignore[attr-defined]
-    table = Table(
-        title=f"Largest shadow prices: what 1 US$ million more of a limit does to "
-        f"the objective ({unit} per musd)",
-        title_justify="left",
-    )
-    table.add_column("binding constraint, in plain words", ratio=3)
-    table.add_column(f"+1 musd gives ({unit})", justify="right", no_wrap=True)
-    table.add_column("row in model.lp", overflow="fold", ratio=2)
-    for r in top.itertuples():  # type: ignore[attr-defined]
-        table.add_row(escape(r.description), f"{r.shadow_price:+,.4g}", escape(r.constraint))
-    out.print(table)
 
 
 def _digits(value: float) -> int:

@@ -61,10 +61,18 @@ def explain(inp: Inputs, lp: CompiledLP, diag: Diagnosis) -> list[str]:
     else:
         lines.append("HiGHS found no irreducible infeasible subset for this model.")
     if diag.relaxation:
+        inside = {i for i, _ in diag.rows}
+        scope = "of the rows above" if inside and not diag.outside else "of the data"
         lines.append(
-            "The smallest change of the data that makes the plan feasible (least total "
+            f"The smallest change {scope} that makes the plan feasible (least total "
             f"change, each in its row's unit: {diag.total:,.6g}):"
         )
+        if diag.outside:
+            lines.append(
+                "  (changing the rows above alone cannot make the plan feasible: it has more "
+                "than one conflict, so this change also moves rows outside that set, marked "
+                "'outside the set above')"
+            )
         for i, side, amount in diag.relaxation:
             fam, labels, _ = _row_words(lp, i, side)
             what = words_of(fam, labels)
@@ -72,8 +80,9 @@ def explain(inp: Inputs, lp: CompiledLP, diag: Diagnosis) -> list[str]:
             new = old + amount if side == "upper" else old - amount
             verb = "raise" if side == "upper" else "lower"
             unit = unit_of(fam, labels)
+            mark = "; outside the set above" if diag.outside and i not in inside else ""
             lines.append(
                 f"  - {verb} {lp.row_names[i]} ({what}) by {amount:,.6g} {unit}: "
-                f"from {old:,.6g} to {new:,.6g} ({where(inp, fam, labels)})"
+                f"from {old:,.6g} to {new:,.6g} ({where(inp, fam, labels)}{mark})"
             )
     return lines

@@ -26,6 +26,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from allocator.report.rounding import rounded_grid
 from allocator.report.tables import sector_by_phase, top_shadow_prices
 
 SIZE_IN = (10.0, 6.0)
@@ -269,16 +270,18 @@ def _slide(path: Path | str, title: str) -> Iterator[Axes]:
 
 
 def _stacked_bars(ax: Axes, table: pd.DataFrame) -> np.ndarray:
-    """One bar per column of `table`, stacked by its rows, its total written on top."""
+    """One bar per column of `table`, stacked by its rows, its total written on top: rounded
+    as the terminal rounds the table (`rounding.rounded_grid`), so the numbers agree."""
+    shown = rounded_grid(table).loc["total", list(table.columns)].to_numpy()
     bottom = np.zeros(len(table.columns))
     for sector, color in zip(table.index, _colors(len(table.index)), strict=True):
         values = table.loc[sector].to_numpy(dtype=float)
         x = np.arange(len(values))
         ax.bar(x, values, 0.6, bottom=bottom, label=sector, color=color, edgecolor="white")
         bottom += values
-    for xi, total in enumerate(bottom):
+    for xi, (total, text) in enumerate(zip(bottom, shown, strict=True)):
         ax.annotate(
-            whole_text(total),
+            f"{int(text):,}",
             (xi, total),
             xytext=(0, 5),
             textcoords="offset points",

@@ -23,6 +23,9 @@ class Diagnosis:
     cols: list[tuple[int, str]]
     relaxation: list[tuple[int, str, float]]
     total: float | None
+    outside: bool = False
+    """The relaxation moves rows outside the conflicting set: no change of that set's rows
+    alone makes the plan feasible (the plan has more than one conflict)."""
 
 
 _SIDES = {2: "lower", 3: "upper", 4: "both"}
@@ -48,13 +51,21 @@ def diagnose(lp: CompiledLP) -> Diagnosis:
             for j, b in zip(iis.col_index_, iis.col_bound_, strict=True)
             if int(b) in _SIDES
         ]
-    relaxation, total = _relax(lp)
-    return Diagnosis(rows, cols, relaxation, total)
+    inside = {i for i, _ in rows}
+    relaxation, total = _relax(lp, inside or None)
+    outside = False
+    if inside and not relaxation:  # the set's rows alone cannot do it: another conflict
+        relaxation, total = _relax(lp)
+        outside = any(i not in inside for i, _, _ in relaxation)
+    return Diagnosis(rows, cols, relaxation, total, outside)
 
 
-def _relax(lp: CompiledLP) -> tuple[list[tuple[int, str, float]], float | None]:
+def _relax(
+    lp: CompiledLP, only: set[int] | None = None
+) -> tuple[list[tuple[int, str, float]], float | None]:
     """Least total change of right-hand sides that are numbers in the data (budgets, caps,
-    floors, markets, targets), each in its own unit, that makes the plan feasible.
+    floors, markets, targets), each in its own unit, that makes the plan feasible; with `only`,
+    of those rows alone (the conflicting set: the change then stays inside what was printed).
 
     An elastic copy of the LP: every relaxable row side gets a slack column costing 1 per unit,
     and their sum is minimised. Variable bounds and structural rows (export capacity, risk cover,
@@ -70,7 +81,7 @@ def _relax(lp: CompiledLP) -> tuple[list[tuple[int, str, float]], float | None]:
     sides = [
         (i, side, sign)
         for i, fam in enumerate(lp.row_family)
-        if relaxable(fam)
+        if relaxable(fam) and (only is None or i in only)
         for side, sign, bound in (("upper", -1.0, lp.row_upper[i]), ("lower", 1.0, lp.row_lower[i]))
         if abs(bound) < INF
     ]

@@ -22,7 +22,13 @@ from allocator.solver.compile import INF, CompiledLP, set_costs
 from allocator.solver.diagnosis import diagnose
 from allocator.solver.ranging import allowable_ranges
 from allocator.solver.status import PassResult, Status, status_of
-from allocator.solver.subproblems import Extra, efficient, reachable_exports
+from allocator.solver.subproblems import (
+    Extra,
+    efficient,
+    efficient_face,
+    reachable_exports,
+    spending_order,
+)
 
 
 def objective_costs(lp: CompiledLP, objective: str, weights: dict[str, float]) -> np.ndarray:
@@ -176,6 +182,9 @@ class Optimum:
     """Seconds: solve (the passes and reading x and duals), ranging, efficient, exports."""
     hold: Hold | None = None
     """The least-shortfall hold, if no pass needed its tolerance retry: for the next pass."""
+    ties: int | None = None
+    """With `optimum(..., ties=True)`: how many investments another plan reaching the same
+    outcomes funds differently (0: the plan is the only one; `_Face.ties`)."""
 
 
 def outcome_costs(lp: CompiledLP, kind: str) -> np.ndarray:
@@ -217,10 +226,15 @@ def optimum(
     ranging: bool = True,
     first: str | None = None,
     hold_targets: bool = True,
+    ties: bool = False,
+    pick: bool = False,
 ) -> Optimum:
     """Soft targets held (unless `hold_targets` is False), the objective solved, then the
     efficiency passes on its optimal face (`secondaries`) and the exports the plan reaches.
-    Duals (and ranges) are the objective's own.
+    Duals (and ranges) are the objective's own. With `ties`, whether other plans reach the
+    same outcomes with other money (`Optimum.ties`). With `pick`, the plan that spends least
+    on the last face (`_Face.pick`): fixed by the data, whichever vertex HiGHS returned (what
+    sweeps use, so a sample's funding does not depend on the basis it starts from).
     """
     weights = weights or {"jobs": 0.5, "exports": 0.5}
     laps = [time.perf_counter()]
@@ -236,12 +250,28 @@ def optimum(
     timings = {"solve": lap()}
     ranges = allowable_ranges(lp, cost, found.activity) if ranging else None
     timings["ranging"] = lap()
-    x = efficient(lp, x, col_dual, row_dual, secondaries(lp, objective, first))
+    x, face = efficient_face(lp, x, col_dual, row_dual, secondaries(lp, objective, first))
     timings["efficient"] = lap()
+    tied = None if not ties else 0
+    if face is not None and face.settle():
+        if ties:
+            tied = face.ties(np.array([f == "invest" for f in lp.col_family]))
+        x = face.pick(x, spending_order(lp)) if pick else x
+    timings["ties"] = lap()
     x = reachable_exports(lp, x)
     timings["exports"] = lap()
     return Optimum(
-        found.objective, x, row_dual, col_dual, cost, least, ranges, found.iterations, timings, hold
+        found.objective,
+        x,
+        row_dual,
+        col_dual,
+        cost,
+        least,
+        ranges,
+        found.iterations,
+        timings,
+        hold,
+        tied,
     )
 
 

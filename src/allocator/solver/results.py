@@ -39,7 +39,7 @@ def solve_lp(
     in the totals is the objective with the shortfall free: what holding the targets costs.
     """
     weights = weights or {"jobs": 0.5, "exports": 0.5}
-    opt = optimum(lp, objective, weights)
+    opt = optimum(lp, objective, weights, ties=True)
     free = price_of_targets(lp, opt)
     t_tables = time.perf_counter()
     x, ranges = opt.x, opt.ranges or {}
@@ -61,6 +61,7 @@ def solve_lp(
             "rows": len(lp.row_names),
             "columns": len(lp.col_names),
             "nonzeros": int(lp.matrix.nnz),
+            "ties": opt.ties,
         },
         timings=opt.timings | {"tables": time.perf_counter() - t_tables},
         weights=weights if objective == "weighted" else {},

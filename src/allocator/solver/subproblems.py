@@ -35,6 +35,19 @@ def efficient(
     factorisation for the next warm re-solve. Returns the last point found (`x` if the first
     secondary pass does not end optimal).
     """
+    return efficient_face(lp, x, col_dual, row_dual, secondaries, extra)[0]
+
+
+def efficient_face(
+    lp: CompiledLP,
+    x: np.ndarray,
+    col_dual: np.ndarray,
+    row_dual: np.ndarray,
+    secondaries: list[np.ndarray],
+    extra: Extra | None = None,
+) -> tuple[np.ndarray, _Face | None]:
+    """`efficient`, and the restricted LP of the last face (None if no column could move), on
+    which `_Face.ties` asks whether other plans reach the same outcomes."""
     tol = 1e-9
     moving = np.flatnonzero(np.abs(col_dual) <= tol)
     fixed = np.flatnonzero(np.abs(col_dual) > tol)
@@ -52,7 +65,7 @@ def efficient(
         lower, upper = lower[:-1], upper[:-1]
     basis = lp.highs.getBasis()
     face = _restricted(lp, moving, held, lower, upper, basis if basis.valid else None, extra)
-    return held if face is None else face.chain(secondaries, x)
+    return (held, None) if face is None else (face.chain(secondaries, x), face)
 
 
 @dataclass(frozen=True)
@@ -105,6 +118,54 @@ class _Face:
             change = h.changeColsBounds if kind == "col" else h.changeRowsBounds
             change(len(at), at.astype(np.int32), bound, bound)
 
+    def settle(self) -> bool:
+        """Hold the optimal face of the last pass (`narrow`; solved first if no pass ran on
+        it); False if the face has no optimum."""
+        unsolved = self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal
+        if unsolved and self.solve(np.zeros(len(self.held))) is None:
+            return False
+        self.narrow()
+        return True
+
+    def pick(self, x: np.ndarray, spending: np.ndarray) -> np.ndarray:
+        """Among the plans of the face (`settle` first), the one that spends least, money
+        weighed by `spending` (`spending_order`): a plan fixed by the data, whichever vertex the
+        passes before returned. `x` if the face has no optimum."""
+        got = self.solve(-spending)
+        if got is None:
+            return x
+        lower, upper = self.bounds["col"]  # within the solver's tolerance: no -0 money
+        got[self.cols] = np.clip(got[self.cols], lower, upper)
+        return got
+
+    def ties(self, money: np.ndarray) -> int:
+        """How many of the `money` columns (a mask over the plan's columns) another plan on the
+        last pass's optimal face (`settle` first) funds differently: 0 when no other plan
+        reaches the same outcomes with other money.
+
+        Exact, not a tolerance on the objective: the point found last is a vertex of the face,
+        so it is the only point at which all its tight bounds and rows hold. Maximising how far
+        those move away from their bounds (each column at a bound, each row at a bound, counted
+        towards the inside) stays at 0 if and only if the face is that single point; otherwise
+        the optimum is another plan of the face, and the money columns that differ are counted.
+        """
+        h, tol = self.highs, 1e-7
+        sol = h.getSolution()  # the last pass's point (narrowing the bounds keeps it)
+        x = np.array(sol.col_value)
+        cost = _inward(x, *self.bounds["col"], tol)
+        row_sign = _inward(np.array(sol.row_value), *self.bounds["row"], tol)
+        a = h.getLp().a_matrix_
+        start, index, value = np.array(a.start_), np.array(a.index_), np.array(a.value_)
+        np.add.at(cost, np.repeat(np.arange(len(x)), np.diff(start)), value * row_sign[index])
+        base = float(cost @ x)
+        full = np.zeros(len(self.held))
+        full[self.cols] = cost
+        got = self.solve(full)
+        if got is None or float(cost @ got[self.cols]) <= base + tol * max(1.0, abs(base)):
+            return 0
+        moved = np.abs(got[self.cols] - x) > 1e-6
+        return int((moved & money[self.cols]).sum())
+
     def chain(self, costs: list[np.ndarray], x: np.ndarray) -> np.ndarray:
         """Each of `costs` maximised on the face of the ones before it; the last point found
         (`x` if the first pass fails)."""
@@ -117,6 +178,43 @@ class _Face:
                 break
             found = got
         return found
+
+
+def spending_order(lp: CompiledLP) -> np.ndarray:
+    """The weight of a US$ million in each investment column (0 elsewhere) for `_Face.pick`:
+    about 1 (spend least), plus a small part that differs by program, pool and year, so that
+    no two ways of spending the same money weigh the same. The parts are square roots of
+    primes (rationally independent) by the rank of each name in sorted order: fixed by the data,
+    never by the order of rows in a file."""
+    invest = [j for j, f in enumerate(lp.col_family) if f == "invest"]
+    keys = [lp.col_index[j] for j in invest]
+    rank = [{v: k for k, v in enumerate(sorted({key[d] for key in keys}))} for d in range(3)]
+    primes = _primes(max((len(r) for r in rank), default=0) * 3 + 3)
+    out = np.zeros(len(lp.col_names))
+    for j, key in zip(invest, keys, strict=True):
+        parts = [primes[3 * rank[d][key[d]] + d] ** 0.5 % 1 for d in range(3)]
+        out[j] = 1.0 + 1e-2 * parts[0] + 1e-3 * parts[1] + 1e-4 * parts[2]
+    return out
+
+
+def _primes(n: int) -> list[int]:
+    """The first n primes."""
+    found: list[int] = []
+    k = 2
+    while len(found) < n:
+        if all(k % p for p in found if p * p <= k):
+            found.append(k)
+        k += 1
+    return found
+
+
+def _inward(value: np.ndarray, lower: np.ndarray, upper: np.ndarray, tol: float) -> np.ndarray:
+    """+1 where `value` sits on a lower bound, -1 on an upper one (not fixed), else 0: the sign
+    of moving away from the bound, into the feasible side."""
+    free = upper - lower > tol
+    at_lower = free & (np.abs(value - lower) <= tol)
+    at_upper = free & ~at_lower & (np.abs(upper - value) <= tol)
+    return at_lower.astype(float) - at_upper.astype(float)
 
 
 def _restricted(

@@ -119,7 +119,7 @@ class SampleModel:
         lp = self.sample_lp(values)
         lp.highs.setBasis(self.basis)
         try:
-            opt = optimum(lp, self.objective, ranging=False)
+            opt = optimum(lp, self.objective, ranging=False, pick=True)
         except AllocatorError as exc:
             return {
                 "status": type(exc).__name__.removesuffix("Error").lower() or "error",

@@ -1,0 +1,42 @@
+"""Help texts of the command line, with every default said in words, and the command class
+that drops typer's `<bool>` labels from flags (a flag takes no value: the label was noise)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from typer.core import TyperCommand
+
+INPUTS_HELP = "Dataset folder (default: the model file's, else the bundled inputs/peru2040)."
+OBJECTIVE_HELP = (
+    "jobs, exports or weighted (default: the model file's, else jobs: direct jobs in the last "
+    "milestone year under --measure final)."
+)
+TARGETS_HELP = (
+    "Milestone targets: off (ignored), soft (least weighted shortfall first, then the "
+    "objective) or hard (must be met; an unmet target is explained). Default: the model "
+    "file's, else soft."
+)
+MEASURE_HELP = (
+    "How the objective counts the path: final (the last milestone year), cumulative "
+    "(job-years; export revenue summed over every year) or discounted (present value at "
+    "--discount-rate). Default: the model file's, else final."
+)
+RATE_HELP = "Discount rate a year of --measure discounted (default 0.05)."
+CVAR_CAP_HELP = (
+    "CVaR: most expected jobs shortfall (against the nominal plan) in the tail. Without it "
+    "the tail is not capped: the plan maximises expected jobs alone (the price of risk is "
+    "0)."
+)
+
+
+class Command(TyperCommand):
+    """A typer command whose flags (`--force`, `--json`, `--help`) show no `<bool>` label."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The parameters, each flag with an empty type label."""
+        params = super().get_params(ctx)
+        for param in params:
+            if getattr(param, "is_flag", False) or getattr(param, "is_bool_flag", False):
+                param.metavar = ""
+        return params

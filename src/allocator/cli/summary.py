@@ -1,0 +1,137 @@
+"""Parts of a solve's terminal summary: what was solved (model file, overrides, target mode,
+measure), where the money went and why some stays, ties, the sector x phase table and the
+largest shadow prices.
+
+Numbers of money are rounded once (`report.rounding`), so shown parts add up to shown totals.
+Identifiers are never broken: lines are printed whole (the console soft-wraps), and the tables
+keep names in columns that do not fold.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.markup import escape
+
+from allocator.cli.render import out
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from allocator.pipeline import Run
+
+MONEY = "US$ million"
+
+
+def _line(text: str) -> None:
+    out.print(escape(text), highlight=False)
+
+
+def show_setup(run: Run) -> None:
+    """The model file and its overrides, the dataset, the target mode and the measure."""
+    opts = run.info["options"]
+    measure = run.info["measure"]
+    model = opts.get("model_file") or "none (the command line only)"
+    overrides = opts.get("overrides") or []
+    said = "; ".join(_override_words(o) for o in overrides) or "none"
+    kind = measure.get("measure", "final")
+    rate = f" at {measure['discount_rate']:g} a year" if measure.get("discount_rate") else ""
+    _line(
+        f"  model file: {model}; overrides: {said}; dataset: {run.info['inputs']['folder']}; "
+        f"targets: {opts['targets']}; measure of the objective: {kind}{rate} "
+        f"({run.solution.label or run.solution.objective})"
+    )
+
+
+def _override_words(override: dict[str, Any]) -> str:
+    """One override of a model file as `key value`, e.g. `exclude_pool korea`."""
+    return ", ".join(
+        f"{k} {v if not isinstance(v, dict) else ' '.join(f'{a}={b}' for a, b in v.items())}"
+        for k, v in override.items()
+    )
+
+
+def show_money(budgets: pd.DataFrame | None) -> None:
+    """Total budget, spent and unspent (adding up as shown), then each pool and phase that
+    leaves money, with why (budgets.csv)."""
+    from allocator.report.rounding import largest_remainder
+
+    if budgets is None or budgets.empty:
+        return
+    spent = float(budgets["spent_musd"].sum())
+    unspent = float(budgets["unspent_musd"].sum())
+    shown_spent, shown_unspent = largest_remainder([spent, unspent])
+    _line(
+        f"  money: budget {shown_spent + shown_unspent:,} {MONEY}, spent {shown_spent:,}, "
+        f"unspent {shown_unspent:,} (budgets.csv: each pool and phase, carried money, why)"
+    )
+    left = budgets[budgets["unspent_musd"] > 0.5]
+    for r in left.itertuples():
+        _line(
+            f"    unspent {r.pool} {r.phase}: {r.unspent_musd:,.0f} of {r.budget_musd:,.0f} "
+            f"{MONEY} ({_short(str(r.why_unspent))})"
+        )
+
+
+def _short(why: str, width: int = 240) -> str:
+    """The first reasons of `why` (whole, cut at "; "), and how many more budgets.csv gives."""
+    parts = why.split("; ")
+    shown: list[str] = []
+    for part in parts:
+        if shown and len("; ".join([*shown, part])) > width:
+            break
+        shown.append(part)
+    more = len(parts) - len(shown)
+    return "; ".join(shown) + (f"; {more} more reasons in budgets.csv" if more else "")
+
+
+def show_ties(run: Run) -> None:
+    """One line when other plans reach the same outcome (the optimum is not unique)."""
+    ties = run.solution.solver.get("ties")
+    if not ties:
+        return
+    from allocator.cli.commands import app
+
+    names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
+    see = "; see `allocator alternatives`" if "alternatives" in names else ""
+    _line(
+        f"  Ties: other plans reach the same outcome (one of them funds {ties} of the "
+        "investments, by pool, program and year, differently); this plan is the tie-break of "
+        f"README's 'Ties'{see}."
+    )
+
+
+def show_grid(grid: pd.DataFrame) -> None:
+    """Investment by sector and phase, rounded so that rows and columns add up to the totals."""
+    from rich.table import Table
+
+    from allocator.report.rounding import NOTE, rounded_grid
+
+    shown = rounded_grid(grid)
+    table = Table(
+        title=f"Investment by sector and phase ({MONEY}; {NOTE})",
+        title_justify="left",
+    )
+    table.add_column("sector", no_wrap=True)
+    for col in shown.columns:
+        table.add_column(str(col), justify="right", no_wrap=True)
+    for sector, row in shown.iterrows():
+        cells = [f"{int(v):,}" for v in row]
+        if sector == "total":
+            table.add_row("[bold]total[/]", *[f"[bold]{c}[/]" for c in cells])
+        else:
+            table.add_row(escape(str(sector)), *cells)
+    out.print(table)
+
+
+def show_prices(top: pd.DataFrame, unit: str) -> None:
+    """The largest shadow prices, one line each: price, words, the row's name (as in model.lp
+    and model.mps, written with --write-model). Placeholder rows of one price (budgets of 0 set
+    by assumption) are grouped on one line."""
+    out.print(
+        f"[bold]Largest shadow prices[/]: what one more unit of a limit does to the objective "
+        f"({escape(unit)} per unit; row names as in shadow_prices.csv, and in model.lp with "
+        "--write-model)"
+    )
+    for r in top.itertuples():
+        _line(f"  {r.shadow_price:+,.4g} {r.unit}: {r.description} [{r.constraint}]")

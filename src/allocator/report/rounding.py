@@ -1,0 +1,62 @@
+"""Rounding done once, the same way everywhere a table of money is shown (terminal, charts):
+largest-remainder rounding, so the shown parts add up to the shown totals.
+
+Each value is first rounded down; the units still missing to reach the rounded total go to the
+values with the largest remainders (ties to the earlier value, so the result does not depend on
+anything but the order given, which the callers keep sorted).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+
+NOTE = "rounded to whole US$ million so that the parts add up to the totals (largest remainder)"
+
+
+def whole(value: float) -> int:
+    """`value` to the nearest whole number, halves away from zero (596,022.5 -> 596,023)."""
+    return int(Decimal(repr(round(float(value), 6))).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def largest_remainder(values: Sequence[float], total: int | None = None) -> list[int]:
+    """Whole numbers that add up to `total` (by default the whole-rounded sum of `values`), each
+    within 1 of its value where the values are non-negative.
+
+    Args:
+        values: the parts.
+        total: the whole number the rounded parts must add up to.
+    """
+    target = whole(math.fsum(values)) if total is None else total
+    floors = [math.floor(v) for v in values]
+    missing = target - sum(floors)
+    order = sorted(range(len(values)), key=lambda i: (-(values[i] - floors[i]), i))
+    out = list(floors)
+    if not order:
+        return out
+    step = 1 if missing >= 0 else -1
+    for k in range(abs(missing)):
+        i = order[k % len(order)] if step > 0 else order[-1 - k % len(order)]
+        out[i] += step
+    return out
+
+
+def rounded_grid(grid: pd.DataFrame) -> pd.DataFrame:
+    """A table of money in whole numbers with a `total` column and a `total` row that add up.
+
+    The grand total is the whole-rounded sum; each row's total is its largest-remainder share of
+    it, each row's cells their largest-remainder share of the row's total, and each column's
+    total the sum of its shown cells. So every shown row and column adds up to its shown total.
+    """
+    rows = largest_remainder([math.fsum(r) for r in grid.to_numpy(dtype=float)])
+    cells = [
+        largest_remainder(list(r), t) for r, t in zip(grid.to_numpy(dtype=float), rows, strict=True)
+    ]
+    table = pd.DataFrame(cells, index=grid.index, columns=grid.columns, dtype="int64")
+    table["total"] = rows
+    total_row = table.sum(axis=0).to_frame().T
+    total_row.index = pd.Index(["total"], name=grid.index.name)
+    return pd.concat([table, total_row])
