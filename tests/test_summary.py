@@ -5,6 +5,7 @@ prices, ties, and a terminal that never breaks a name."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -199,20 +200,35 @@ def _one_year(tmp_path):
     return folder
 
 
+def _two_pools(tmp_path):
+    """The one-year greedy case with its 120 split over two pools that may both fund every
+    program: which pool pays for a's and b's money changes no outcome."""
+    folder = tmp_path / "two_pools"
+    shutil.copytree(_one_year(tmp_path / "base"), folder)
+    (folder / "pools.csv").write_text(
+        "pool,phase,budget_musd,source\npublic,p1,60,hand-solved test case\n"
+        "partner,p1,60,hand-solved test case\n"
+    )
+    (folder / "eligibility.csv").write_text(
+        "pool,program,source\npublic,*,hand-solved test case\npartner,*,hand-solved test case\n"
+    )
+    return folder
+
+
 def test_ties_are_said_when_other_plans_reach_the_same_outcome(tmp_path):
-    """greedy spreads 120 over 2025 and 2026 (lag 0, milestone 2026): which year a's and b's
-    money goes in changes nothing, so other plans reach the same 960 jobs. In one year the plan
-    is the only one."""
+    """Two pools can pay for the same 960 jobs in many ways (a 60, b 60, from either pool): other
+    plans reach the same outcome. With one pool and one year the plan is the only one. (The
+    two-year greedy case is no longer tied: the job-years pass spends as early as it can.)"""
     from allocator.data.inputs import load_inputs
     from allocator.pipeline import solve_inputs
 
-    tied, _ = solve_inputs(load_inputs(DATA / "greedy"), "jobs")
-    assert tied.objective_value == pytest.approx(960)
-    assert tied.solver["ties"] > 0
     unique, _ = solve_inputs(load_inputs(_one_year(tmp_path)), "jobs")
     assert unique.objective_value == pytest.approx(960)
     assert unique.solver["ties"] == 0
-    code, stdout, stderr = cli("solve", "--inputs", DATA / "greedy", "--out", tmp_path / "a")
+    tied, _ = solve_inputs(load_inputs(_two_pools(tmp_path)), "jobs")
+    assert tied.objective_value == pytest.approx(960)
+    assert tied.solver["ties"] > 0
+    code, stdout, stderr = cli("solve", "--inputs", tmp_path / "two_pools", "--out", tmp_path / "a")
     assert code == 0, stderr
     assert "Ties: other plans reach the same outcome" in stdout
     code, stdout, stderr = cli("solve", "--inputs", tmp_path / "one_year", "--out", tmp_path / "b")
