@@ -26,6 +26,7 @@ from allocator.model.measures import FINAL, Measure
 from allocator.model.solution import Solution
 from allocator.report import tables as reports
 from allocator.report.explain import explained
+from allocator.report.limits import limits
 from allocator.report.write import atomic_run_dir, check_target, default_run_dir, write_run
 from allocator.solver.compile import build_lp, write_model
 from allocator.solver.numerics import numerics_warnings
@@ -163,6 +164,7 @@ def tables_of(inp: Inputs, sol: Solution) -> dict[str, pd.DataFrame]:
         "shadow_prices": reports.shadow_prices(sol),
         "reduced_costs": reports.reduced_costs(sol),
         "sensitivity": reports.sensitivity(sol),
+        "limits": limits(sol),
     }
 
 
