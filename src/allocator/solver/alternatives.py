@@ -21,9 +21,10 @@ from allocator.solver.passes import Optimum, solve_pass
 from allocator.solver.status import PassResult, Status
 from allocator.solver.subproblems import Extra, efficient, reachable_exports
 
-HOLD_TOLERANCE = 1e-9
-"""The objective row gives this much (relative to 1 or the optimum) beyond the slack, so that
-`--slack 0` holds the optimum without failing on the solver's own rounding."""
+HOLD_TOLERANCE = 1e-12
+"""The objective row gives this much (relative to 1 or the optimum) beyond the slack: the
+optimum's own rounding, so that `--slack 0` holds the optimum without failing on it. The
+simplex's feasibility tolerance (1e-7) is what a range end may still exceed the row by."""
 
 
 @dataclass(frozen=True)

@@ -170,7 +170,9 @@ def batches(names: list[str], workers: int, per_worker: int = 2) -> list[list[st
     """Names cut into `workers * per_worker` batches of consecutive members (at least one
     member each): few tasks, so the scheduler's overhead per task is paid rarely."""
     count = max(1, min(len(names), workers * per_worker))
-    return [list(part) for part in np.array_split(np.array(names, dtype=object), count) if len(part)]
+    return [
+        list(part) for part in np.array_split(np.array(names, dtype=object), count) if len(part)
+    ]
 
 
 def classify(low: float, high: float) -> str:
@@ -194,9 +196,9 @@ def ranges_table(by: str, rows: list[dict[str, Any]], objective_unit: str) -> pd
                 "min_musd": _round(r["min"]),
                 "max_musd": _round(r["max"]),
                 "width_musd": _round(r["max"] - r["min"]),
-                "classification": classify(r["min"], r["max"]),
-                "objective_at_min": r["objective_at_min"],
-                "objective_at_max": r["objective_at_max"],
+                "classification": classify(_round(r["min"]), _round(r["max"])),
+                "objective_at_min": _round(r["objective_at_min"]),
+                "objective_at_max": _round(r["objective_at_max"]),
                 "objective_unit": objective_unit,
                 "unit": "US$ million over every pool and year",
             }
@@ -207,9 +209,9 @@ def ranges_table(by: str, rows: list[dict[str, Any]], objective_unit: str) -> pd
 
 
 def _round(value: float) -> float:
-    """Money to 1e-9 US$ million: solver noise below that is not shown."""
-    out = round(float(value), 9)
-    return 0.0 if abs(out) < ZERO_MUSD * 1e-3 else out
+    """To 6 decimals (a US dollar, a millionth of a job): the simplex's feasibility tolerance
+    (1e-7) is below that, so its noise is not shown and the same plans give the same bytes."""
+    return round(float(value), 6) + 0.0
 
 
 def different_plans(model: HeldModel, count: int, objective: str) -> list[End]:
