@@ -22,6 +22,7 @@ RUN_TABLES = (
     "shadow_prices.csv",
     "reduced_costs.csv",
     "sensitivity.csv",
+    "limits.csv",
 )
 
 

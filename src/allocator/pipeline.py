@@ -171,10 +171,14 @@ def tables_of(inp: Inputs, sol: Solution) -> dict[str, pd.DataFrame]:
 def sheets_of(
     inp: Inputs, sol: Solution, tables: dict[str, pd.DataFrame]
 ) -> dict[str, pd.DataFrame]:
-    """Workbook sheets: every table, with Excel Solver's Answer and Sensitivity reports by name."""
-    sheets = {name: frame for name, frame in tables.items() if name != "sensitivity"}
+    """Workbook sheets: every table, with Excel Solver's Answer, Sensitivity and Limits reports
+    by name."""
+    sheets = {
+        name: frame for name, frame in tables.items() if name not in ("sensitivity", "limits")
+    }
     sheets["Answer"] = reports.answer(sol, reports.objective_label(sol, inp.last_milestone))
     sheets["Sensitivity"] = tables["sensitivity"]
+    sheets["Limits"] = tables["limits"]
     return sheets
 
 
