@@ -36,34 +36,21 @@ from allocator.studies.alternatives import (
     ranges_table,
     solve_batch,
     solve_members,
+    tasks_of,
 )
 
 Progress = Callable[[int, int], None]
 
 
-def spec_of(opts: SolveOptions, slack: float, by: str) -> dict[str, Any]:
-    """What a worker needs to build the same held model (plain values, for Dask)."""
-    return {
-        "inputs": str(opts.inputs),
-        "model_file": None if opts.model_file is None else str(opts.model_file),
-        "objective": opts.objective,
-        "targets": opts.targets,
-        "measure": opts.measure,
-        "discount_rate": opts.discount_rate,
-        "solver": dict(opts.solver),
-        "slack": slack,
-        "by": by,
-    }
-
-
 def ranges_on_dask(
-    spec: dict[str, Any],
+    model: HeldModel,
     names: list[str],
     scheduler: str | None,
     workers: int,
     progress: Progress | None = None,
 ) -> list[dict[str, Any]]:
-    """The ranges of `names`, in batches on Dask workers (each with its own held instance)."""
+    """The ranges of `names` in batches on Dask workers: the held LP is sent to every worker
+    once, and each builds its own instance of it and keeps it for all its batches."""
     from distributed import as_completed
 
     from allocator.studies.sweeprun import dask_client
@@ -71,7 +58,11 @@ def ranges_on_dask(
     parts = batches(names, workers)
     rows: list[dict[str, Any]] = []
     with dask_client(scheduler, workers) as client:
-        futures = client.map(solve_batch, [dict(spec, batch=b) for b in parts], pure=False)
+        state, cost = client.scatter([model.state, model.held.cost], broadcast=True)
+        tasks = [tasks_of(model, b) for b in parts]
+        futures = client.map(
+            solve_batch, [state] * len(tasks), [cost] * len(tasks), tasks, pure=False
+        )
         for future in as_completed(futures):
             rows += future.result()
             if progress:
@@ -115,7 +106,7 @@ def run_alternatives(
     if serial:
         rows = ranges_serial(model, names, progress)
     else:
-        rows = ranges_on_dask(spec_of(opts, slack, by), names, scheduler, workers, progress)
+        rows = ranges_on_dask(model, names, scheduler, workers, progress)
     unit = objective_unit(opts.objective, measure)
     table = ranges_table(by, rows, unit)
     plans = different_plans(model, count, opts.objective) if count else []

@@ -2,10 +2,11 @@
 classification in words, and maximally different near-optimal plans (Hop-Skip-Jump MGA).
 
 `held_model` builds and solves the plan, then holds its objective within the slack (and its
-least target shortfall, under soft targets) on the same HiGHS instance; `solve_members` runs the
-two range LPs of each member on it. `solve_batch` is the same as a Dask task: each worker
-process keeps one held instance per spec and solves the batches it is given, so the numbers are
-those of the serial run (every range LP starts from the optimum's basis).
+least target shortfall, under soft targets) on the same HiGHS instance, and copies that held LP
+with its optimal basis into a `RangeState`; `solve_members` runs the two range LPs of each
+member on an instance built from it. `solve_batch` is the same as a Dask task: each worker
+builds one instance from the same state and solves the batches it is given, so the numbers are
+those of the serial run (the same LP, options and starting basis for every range LP).
 """
 
 from __future__ import annotations
@@ -19,7 +20,15 @@ import pandas as pd
 from allocator.data.schema import Inputs
 from allocator.errors import UsageError
 from allocator.model.measures import Measure
-from allocator.solver.alternatives import End, Held, RangeSolver, hold_objective
+from allocator.solver.alternatives import (
+    End,
+    Held,
+    RangeInstance,
+    RangeSolver,
+    RangeState,
+    hold_objective,
+    range_state,
+)
 from allocator.solver.compile import CompiledLP, build_lp
 from allocator.solver.passes import Optimum, apply_options, optimum, secondaries
 
@@ -62,7 +71,8 @@ def members_of(inp: Inputs, lp: CompiledLP, by: str) -> dict[str, np.ndarray]:
 
 @dataclass
 class HeldModel:
-    """A solved plan with its objective held within the slack, ready for range LPs."""
+    """A solved plan with its objective held within the slack, ready for range LPs: the range
+    LPs run on `instance`, built from `state` (as every Dask worker builds its own)."""
 
     inputs: Inputs
     lp: CompiledLP
@@ -70,6 +80,8 @@ class HeldModel:
     held: Held
     solver: RangeSolver
     members: dict[str, np.ndarray]
+    state: RangeState
+    instance: RangeInstance
 
 
 def held_model(
@@ -92,78 +104,69 @@ def held_model(
     members = members_of(inp, lp, by)
     opt = optimum(lp, objective, ranging=False)
     held = hold_objective(lp, opt, slack)
-    return HeldModel(inp, lp, opt, held, RangeSolver(lp, held), members)
+    state = range_state(lp, options)
+    model = HeldModel(inp, lp, opt, held, RangeSolver(lp, held), members, state, None)  # type: ignore[arg-type]
+    model.instance = RangeInstance(state)
+    return model
 
 
-def solve_members(model: HeldModel, names: list[str]) -> list[dict[str, Any]]:
-    """The least and the most funding of each member in `names`, objective held: one record
-    each, with both ends' plans (`x_min`, `x_max`) and the simplex iterations."""
+def tasks_of(model: HeldModel, names: list[str]) -> list[dict[str, Any]]:
+    """The members `names` as plain records a range task needs: columns and optimum funding."""
+    return [
+        {
+            "member": n,
+            "cols": model.members[n],
+            "optimum": float(model.opt.x[model.members[n]].sum()),
+        }
+        for n in names
+    ]
+
+
+def solve_tasks(
+    instance: RangeInstance, cost: np.ndarray, tasks: list[dict[str, Any]], plans: bool = True
+) -> list[dict[str, Any]]:
+    """The least and the most funding of each task's member on `instance`: one record each,
+    with both ends' plans (`x_min`, `x_max`, if `plans`) and the simplex iterations."""
     out = []
-    for name in names:
-        cols = model.members[name]
-        if not cols.size:
-            zero = End(0.0, model.opt.objective, model.opt.x, 0)
-            ends = (zero, zero)
+    for task in tasks:
+        cols = task["cols"]
+        if cols.size:
+            ends = (instance.extreme(cols, -1.0, cost), instance.extreme(cols, 1.0, cost))
         else:
-            ends = (model.solver.extreme(cols, -1.0), model.solver.extreme(cols, 1.0))
-        out.append(
-            {
-                "member": name,
-                "optimum": float(model.opt.x[cols].sum()) if cols.size else 0.0,
-                "min": ends[0].value,
-                "max": ends[1].value,
-                "objective_at_min": ends[0].objective,
-                "objective_at_max": ends[1].objective,
-                "iterations": ends[0].iterations + ends[1].iterations,
-                "x_min": ends[0].x,
-                "x_max": ends[1].x,
-            }
-        )
+            zero = End(0.0, float("nan"), np.empty(0), 0)
+            ends = (zero, zero)
+        row = {
+            "member": task["member"],
+            "optimum": task["optimum"],
+            "min": ends[0].value,
+            "max": ends[1].value,
+            "objective_at_min": ends[0].objective,
+            "objective_at_max": ends[1].objective,
+            "iterations": ends[0].iterations + ends[1].iterations,
+        }
+        if plans:
+            row |= {"x_min": ends[0].x, "x_max": ends[1].x}
+        out.append(row)
     return out
 
 
-_HELD: dict[tuple[Any, ...], HeldModel] = {}
+def solve_members(model: HeldModel, names: list[str]) -> list[dict[str, Any]]:
+    """`solve_tasks` for the members `names` on the model's own range instance."""
+    return solve_tasks(model.instance, model.held.cost, tasks_of(model, names))
 
 
-def spec_key(spec: dict[str, Any]) -> tuple[Any, ...]:
-    """What identifies a held model: the same key, the same instance in a worker."""
-    names = ("inputs", "model_file", "objective", "targets", "measure", "discount_rate")
-    return (*(spec.get(n) for n in names), spec["slack"], spec["by"], repr(spec.get("solver")))
+_INSTANCES: dict[str, RangeInstance] = {}
 
 
-def held_for(spec: dict[str, Any]) -> HeldModel:
-    """This process's held model for `spec` (built and solved once, reused for every batch)."""
-    key = spec_key(spec)
-    if key not in _HELD:
-        from pathlib import Path
-
-        from allocator.data.modelfile import load_dataset, load_model_file
-
-        model_file = spec.get("model_file")
-        overrides = load_model_file(Path(model_file))[0].overrides if model_file else []
-        inp = load_dataset(spec["inputs"], overrides, model_file or "")
-        measure = Measure(spec.get("measure") or "final", spec.get("discount_rate") or 0.0)
-        _HELD.clear()  # one held instance per worker: a new spec replaces the last
-        _HELD[key] = held_model(
-            inp,
-            spec["objective"],
-            spec["targets"],
-            measure,
-            spec["slack"],
-            spec["by"],
-            spec.get("solver"),
-        )
-    return _HELD[key]
-
-
-def solve_batch(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    """A Dask task: the ranges of the members in `spec["batch"]` on this worker's instance;
-    the plans come back only if `spec["plans"]` is set."""
-    rows = solve_members(held_for(spec), list(spec["batch"]))
-    if not spec.get("plans"):
-        for r in rows:
-            del r["x_min"], r["x_max"]
-    return rows
+def solve_batch(
+    state: RangeState, cost: np.ndarray, tasks: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A Dask task: `solve_tasks` on this worker's instance of `state` (built once per state,
+    kept for every later batch), without the plans."""
+    if state.token not in _INSTANCES:
+        _INSTANCES.clear()  # one instance per worker: a new state replaces the last
+        _INSTANCES[state.token] = RangeInstance(state)
+    return solve_tasks(_INSTANCES[state.token], cost, tasks, plans=False)
 
 
 def batches(names: list[str], workers: int, per_worker: int = 2) -> list[list[str]]:
