@@ -6,6 +6,8 @@ has it); `commands.py` is kept under the module size limit this way.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,7 +16,7 @@ from rich.markup import escape
 
 from allocator.cli.commands import INPUTS_HELP, Measure, Rate, app, exit_codes
 from allocator.cli.options import solve_options
-from allocator.cli.render import out, progress
+from allocator.cli.render import err, out
 
 
 @app.command()
@@ -62,7 +64,7 @@ def alternatives(
         opts = solve_options(model, inputs, objective, None, targets, measure, discount_rate)
         opts.out, opts.force = out_dir, force
         address = None if scheduler in (None, "local") else scheduler
-        with progress(1) as advance:
+        with members_bar() as advance:
             folder, table, info = run_alternatives(
                 opts, slack, by, count, address, workers, scheduler is None, advance
             )
@@ -71,6 +73,21 @@ def alternatives(
             f"Wrote [bold]{escape(str(folder))}[/]: "
             + ", ".join(sorted(p.name for p in folder.iterdir()))
         )
+
+
+@contextmanager
+def members_bar() -> Iterator[Callable[[int, int], None]]:
+    """A progress bar of members done on stderr (its total known once the model is built);
+    none when stderr is no terminal, like the sweep's."""
+    if not err.is_terminal:
+        yield lambda _done, _total: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("members", total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def show_ranges(table: Any, info: dict[str, Any]) -> None:
