@@ -64,6 +64,7 @@ def solve_lp(
         },
         timings=opt.timings | {"tables": time.perf_counter() - t_tables},
         weights=weights if objective == "weighted" else {},
+        lp=lp,
     )
 
 
