@@ -18,12 +18,14 @@ import tempfile
 import time
 from pathlib import Path
 
+import dask
+
 from allocator.data.inputs import load_inputs
 from allocator.freedom import ranges_serial
 from allocator.model.measures import FINAL
 from allocator.solver.alternatives import RangeInstance
 from allocator.studies.alternatives import batches, held_model, solve_batch, tasks_of
-from allocator.studies.sweeprun import warm_workers
+from allocator.studies.sweeprun import LOCAL_WORKER_CONFIG, warm_workers
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -66,6 +68,7 @@ def on_cluster(folder: Path, slack: float, workers: int) -> tuple[float, float, 
 
     t0 = time.perf_counter()
     with (
+        dask.config.set(LOCAL_WORKER_CONFIG),
         LocalCluster(
             n_workers=workers,
             threads_per_worker=1,

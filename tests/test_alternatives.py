@@ -147,3 +147,17 @@ def test_bad_options_are_one_line_and_write_nothing(tmp_path, args, words):
     assert "Fix:" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_rows_in_another_order_give_the_same_ranges_bytes(tmp_path):
+    shuffled = tmp_path / "mga"
+    shuffled.mkdir()
+    for path in MGA.iterdir():
+        lines = path.read_text().splitlines()
+        shuffled.joinpath(path.name).write_text("\n".join([lines[0], *lines[:0:-1]]) + "\n")
+    for name, folder in (("a", MGA), ("b", shuffled)):
+        done = cli("alternatives", "--inputs", folder, "--slack", "0.04", "--out", tmp_path / name)
+        assert done.returncode == 0, done.stderr
+    assert (tmp_path / "a" / "ranges.csv").read_bytes() == (
+        tmp_path / "b" / "ranges.csv"
+    ).read_bytes()

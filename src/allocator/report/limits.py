@@ -89,7 +89,7 @@ def limits(sol: Solution) -> pd.DataFrame:
 
 def _units(cols: pd.DataFrame) -> np.ndarray:
     """The unit of each variable's value and limits (a shortfall's follows its target kind)."""
-    unit = cols["family"].map(lambda f: VARIABLES[f].unit if f in VARIABLES else "").to_numpy()
+    unit = cols["family"].map({f: v.unit for f, v in VARIABLES.items()}).fillna("").to_numpy()
     if "kind" in cols:
         by_kind = unit == BY_KIND
         unit[by_kind] = np.where(cols["kind"].to_numpy()[by_kind] == "jobs", "jobs", "musd")
