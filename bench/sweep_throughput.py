@@ -9,37 +9,56 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from allocator.studies.sweeprun import run_sweep
+import dask
+
+from allocator.studies.sweeprun import LOCAL_WORKER_CONFIG, run_sweep, warm_workers
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = {"inputs": str(ROOT / "inputs" / "peru2040"), "objective": "jobs", "targets": "soft",
         "model_file": None}
 
 
-def serial(samples: int) -> float:
+def serial(samples: int) -> tuple[float, float]:
+    """(sweep s, CPU s of this process)."""
     with tempfile.TemporaryDirectory() as tmp:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         run_sweep(SPEC, samples, 0, Path(tmp) / "s", None, 1, False, serial=True)
-        return time.perf_counter() - t
+        return time.perf_counter() - t, time.process_time() - c
 
 
-def on_cluster(samples: int, workers: int) -> tuple[float, float]:
-    """(cluster start-up s, sweep s on a running cluster)."""
+def on_cluster(samples: int, workers: int) -> tuple[float, float, float]:
+    """(cluster start-up s, sweep s on a running cluster, CPU s of the busiest process: a
+    worker, or this one writing). On a machine shared with other work the wall clock shows the
+    contention; the busiest process's CPU seconds show what the batches leave to each core."""
     from distributed import Client, LocalCluster
 
     t0 = time.perf_counter()
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
-            Client(cluster) as client, tempfile.TemporaryDirectory() as tmp:
+    with (
+        dask.config.set(LOCAL_WORKER_CONFIG),
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         client.wait_for_workers(workers)
-        t1 = time.perf_counter()
+        warm_workers(client)  # the imports, as allocator sweep does with its cluster's start-up
+        t1, c1 = time.perf_counter(), time.process_time()
+        before = client.run(time.process_time)
         run_sweep(SPEC, samples, 0, Path(tmp) / "s", cluster.scheduler_address, workers, False)
-        return t1 - t0, time.perf_counter() - t1
+        after = client.run(time.process_time)
+        busiest = max([after[w] - before[w] for w in after] + [time.process_time() - c1])
+        return t1 - t0, time.perf_counter() - t1, busiest
 
 
 def main() -> None:
@@ -48,16 +67,20 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     n = parser.parse_args().samples
     reps = parser.parse_args().repeat
-    loop = statistics.median(serial(n) for _ in range(reps))
-    rows = [("serial loop (1 process)", 0.0, loop)]
+    loops = [serial(n) for _ in range(reps)]
+    loop, cpu = (statistics.median(r[k] for r in loops) for k in range(2))
+    rows = [("serial loop (1 process)", 0.0, loop, cpu)]
     for w in (1, 2):
         runs = [on_cluster(n, w) for _ in range(reps)]
-        rows.append((f"LocalCluster, {w} worker(s)", statistics.median(r[0] for r in runs),
-                     statistics.median(r[1] for r in runs)))
+        rows.append((f"LocalCluster, {w} worker(s)", *(statistics.median(r[k] for r in runs)
+                                                       for k in range(3))))
     print(f"{n} samples of the bundled baseline (median of {reps}); start-up timed apart")
-    print(f"{'':30}{'start-up s':>12}{'sweep s':>10}{'samples/s':>12}{'vs serial':>11}")
-    for name, start, secs in rows:
-        print(f"{name:30}{start:12.2f}{secs:10.2f}{n / secs:12.1f}{loop / secs:11.2f}")
+    print(f"{'':30}{'start-up s':>12}{'sweep s':>10}{'samples/s':>12}{'vs serial':>11}"
+          f"{'busiest CPU s':>15}{'vs serial':>11}")
+    for name, start, secs, busy in rows:
+        print(f"{name:30}{start:12.2f}{secs:10.2f}{n / secs:12.1f}{loop / secs:11.2f}"
+              f"{busy:15.2f}{cpu / busy:11.2f}")
+    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ RUN_TABLES = (
     "reduced_costs.csv",
     "sensitivity.csv",
     "budgets.csv",
+    "limits.csv",
 )
 
 

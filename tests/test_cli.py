@@ -109,6 +109,20 @@ COLUMNS = {
         "flag",
         "unit",
     ],
+    "limits.csv": [
+        "variable",
+        "family",
+        "program",
+        "pool",
+        "year",
+        "value",
+        "lower_limit",
+        "objective_at_lower",
+        "upper_limit",
+        "objective_at_upper",
+        "unit",
+        "objective_unit",
+    ],
 }
 
 
@@ -133,8 +147,13 @@ def test_writes_every_table_with_its_columns(greedy_run):
 def test_workbook_has_a_sheet_per_table_with_units_and_frozen_header(greedy_run):
     out, _ = greedy_run
     wb = openpyxl.load_workbook(out / "workbook.xlsx")
-    tables = [n.removesuffix(".csv") for n in COLUMNS if n != "sensitivity.csv"]
-    assert wb.sheetnames == [*tables, "Answer", "Sensitivity"]
+    tables = [n.removesuffix(".csv") for n in COLUMNS if n not in ("sensitivity.csv", "limits.csv")]
+    assert wb.sheetnames == [*tables, "Answer", "Sensitivity", "Limits"]
+    assert [c.value for c in wb["Limits"][1]][-5:-2] == [
+        "objective_at_lower",
+        "upper_limit",
+        "objective_at_upper",
+    ]
     sens = wb["Sensitivity"]
     assert [c.value for c in sens[1]][:3] == ["section", "name", "family"]
     assert wb["Answer"]["B2"].value == "direct jobs in 2026"

@@ -37,6 +37,7 @@ SOLVER = {
     "subproblems",
     "results",
     "numerics",
+    "alternatives",
 }
 """The modules of `solver/`: the only ones that may import highspy."""
 

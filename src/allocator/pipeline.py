@@ -27,6 +27,7 @@ from allocator.model.solution import Solution
 from allocator.report import tables as reports
 from allocator.report.budgets import budgets
 from allocator.report.explain import explained
+from allocator.report.limits import limits
 from allocator.report.risk import cvar_info
 from allocator.report.write import atomic_run_dir, check_target, default_run_dir, write_run
 from allocator.solver.compile import build_lp, write_model
@@ -165,6 +166,7 @@ def tables_of(inp: Inputs, sol: Solution) -> dict[str, pd.DataFrame]:
         "shadow_prices": reports.shadow_prices(sol),
         "reduced_costs": reports.reduced_costs(sol),
         "sensitivity": reports.sensitivity(sol),
+        "limits": limits(sol),
     }
     if sol.lp is not None:  # which rows hold each column: the LP's matrix
         tables["budgets"] = budgets(inp, sol, sol.lp.matrix)
@@ -174,10 +176,14 @@ def tables_of(inp: Inputs, sol: Solution) -> dict[str, pd.DataFrame]:
 def sheets_of(
     inp: Inputs, sol: Solution, tables: dict[str, pd.DataFrame]
 ) -> dict[str, pd.DataFrame]:
-    """Workbook sheets: every table, with Excel Solver's Answer and Sensitivity reports by name."""
-    sheets = {name: frame for name, frame in tables.items() if name != "sensitivity"}
+    """Workbook sheets: every table, with Excel Solver's Answer, Sensitivity and Limits reports
+    by name."""
+    sheets = {
+        name: frame for name, frame in tables.items() if name not in ("sensitivity", "limits")
+    }
     sheets["Answer"] = reports.answer(sol, reports.objective_label(sol, inp.last_milestone))
     sheets["Sensitivity"] = tables["sensitivity"]
+    sheets["Limits"] = tables["limits"]
     return sheets
 
 

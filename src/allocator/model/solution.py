@@ -43,5 +43,6 @@ class Solution:
     """The objective in words with its measure, e.g. `job-years 2025-2040 (...)`; set by the
     pipeline, which knows the measure."""
     lp: Any = field(default=None, repr=False)
-    """The solved LP (an `allocator.solver.compile.CompiledLP`, or None), kept only to write
-    model.lp/.mps; reports never read it. Typed loosely so that this module imports no solver."""
+    """The solved LP (an `allocator.solver.compile.CompiledLP`, or None), kept to write
+    model.lp/.mps and for the Limits report, which reads its sparse matrix (`lp.matrix`, numpy
+    only). Typed loosely so that this module imports no solver."""

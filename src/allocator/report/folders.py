@@ -74,11 +74,17 @@ def marked_files(folder: Path, command: str | None = None) -> set[str] | None:
 
 
 def foreign_entry(folder: Path, files: set[str]) -> str | None:
-    """The first entry of `folder` that allocator did not write (a subfolder never is), if any."""
+    """The first entry of `folder` that allocator did not write, if any. A subfolder counts as
+    written only if run.json names it and it is itself a run folder holding nothing else (the
+    alternative plans of `allocator alternatives`); a link never does."""
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         if entry.name in OS_LITTER:
             continue
-        if entry.is_dir(follow_symlinks=False) or entry.name not in files:
+        if entry.is_dir(follow_symlinks=False):
+            if entry.name in files and why_not_replaceable(Path(entry.path)) is None:
+                continue
+            return entry.name
+        if entry.name not in files:
             return entry.name
     return None
 

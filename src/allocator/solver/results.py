@@ -65,6 +65,38 @@ def solve_lp(
         },
         timings=opt.timings | {"tables": time.perf_counter() - t_tables},
         weights=weights if objective == "weighted" else {},
+        lp=lp,
+    )
+
+
+def plan_solution(
+    lp: CompiledLP, x: np.ndarray, cost: np.ndarray, objective: str, unit: str
+) -> Solution:
+    """A plan that is not an optimum of `cost` (a near-optimal alternative) as a `Solution`:
+    its values, activities and totals. No dual belongs to it, so its shadow prices, reduced
+    costs and ranges are missing (written as empty cells), never made up."""
+    n, m = len(lp.col_names), len(lp.row_names)
+    none_n, none_m = np.full(n, np.nan), np.full(m, np.nan)
+    columns = _column_table(lp, x, none_n, cost)
+    rows = _row_table(lp, lp.matrix @ x, none_m)
+    return Solution(
+        status="near-optimal",
+        objective=objective,
+        objective_value=float(cost @ x),
+        objective_unit=unit,
+        columns=columns.assign(allowable_increase=none_n, allowable_decrease=none_n),
+        rows=rows.assign(
+            allowable_increase=none_m, allowable_decrease=none_m, basic=np.zeros(m, dtype=bool)
+        ),
+        totals={name: float(c @ x) for name, c in lp.costs.items() if name != "shortfall"},
+        solver={
+            "name": "HiGHS",
+            "version": highs_version(),
+            "rows": m,
+            "columns": n,
+            "nonzeros": int(lp.matrix.nnz),
+        },
+        lp=lp,
     )
 
 

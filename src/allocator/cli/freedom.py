@@ -1,0 +1,122 @@
+"""`allocator alternatives`: near-optimal ranges, their classes and maximally different plans.
+
+Registered on the one typer app of `commands` (imported by the package, so every entry point
+has it); `commands.py` is kept under the module size limit this way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from allocator.cli.commands import INPUTS_HELP, Measure, Rate, app, exit_codes
+from allocator.cli.options import solve_options
+from allocator.cli.render import err, out
+
+
+@app.command()
+def alternatives(
+    model: Annotated[Path | None, typer.Argument(help="Model file (models/*.yaml).")] = None,
+    inputs: Annotated[Path | None, typer.Option(help=INPUTS_HELP)] = None,
+    slack: Annotated[
+        float,
+        typer.Option(help="Share of the optimum a plan may give up, e.g. 0.02 for 2%."),
+    ] = 0.02,
+    by: Annotated[str, typer.Option(help="Ranges per program, sector or pool.")] = "program",
+    count: Annotated[
+        int,
+        typer.Option(
+            "--alternatives",
+            min=0,
+            max=50,
+            help="Write this many maximally different near-optimal plans as run folders.",
+        ),
+    ] = 0,
+    objective: Annotated[str | None, typer.Option(help="jobs, exports or weighted.")] = None,
+    targets: Annotated[
+        str | None, typer.Option(help="Milestone targets: off, soft or hard.")
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder to write (default: under results/).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Spread the range LPs over Dask: an existing scheduler's address, or "
+            "'local' for a LocalCluster of --workers processes (default: this process)."
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes of the LocalCluster.")] = 2,
+    measure: Measure = None,
+    discount_rate: Rate = None,
+) -> None:
+    """How much freedom the planner has: the least and the most funding of each program
+    (sector, pool) over every plan within --slack of the optimum, and which are must-haves."""
+    with exit_codes():
+        from allocator.freedom import run_alternatives
+
+        opts = solve_options(model, inputs, objective, None, targets, measure, discount_rate)
+        opts.out, opts.force = out_dir, force
+        address = None if scheduler in (None, "local") else scheduler
+        with members_bar() as advance:
+            folder, table, info = run_alternatives(
+                opts, slack, by, count, address, workers, scheduler is None, advance
+            )
+        show_ranges(table, info)
+        out.print(
+            f"Wrote [bold]{escape(str(folder))}[/]: "
+            + ", ".join(sorted(p.name for p in folder.iterdir()))
+        )
+
+
+@contextmanager
+def members_bar() -> Iterator[Callable[[int, int], None]]:
+    """A progress bar of members done on stderr (its total known once the model is built);
+    none when stderr is no terminal, like the sweep's."""
+    if not err.is_terminal:
+        yield lambda _done, _total: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("members", total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def show_ranges(table: Any, info: dict[str, Any]) -> None:
+    """The bound held, the ten widest ranges and the must-haves, with the thresholds."""
+    obj = info["objective"]
+    by = info["by"]
+    out.print(
+        f"Plans within {info['slack']:.2%} of the optimum: {obj['name']} >= {obj['bound']:,.6g} "
+        f"{obj['unit']} (optimum {obj['optimum']:,.6g} {obj['unit']}).",
+        markup=False,
+    )
+    widest = table.sort_values(["width_musd", "member"], ascending=[False, True]).head(10)
+    out.print(f"Widest ranges (US$ million, total over every pool and year), by {by}:")
+    for r in widest.itertuples():
+        out.print(
+            f"  {r.member}: {r.min_musd:,.1f} to {r.max_musd:,.1f} musd "
+            f"(optimum {r.optimum_musd:,.1f} musd; {r.classification})",
+            markup=False,
+        )
+    must = table[table["classification"] == "must-have"]
+    names = ", ".join(f"{r.member} (>= {r.min_musd:,.1f} musd)" for r in must.itertuples())
+    out.print(f"Must-haves: {names or 'none'}.", markup=False)
+    classes = info["classification"]["classes"]
+    counts = table["classification"].value_counts()
+    for name, words in classes.items():
+        out.print(f"  {name} ({int(counts.get(name, 0))}): {words}", markup=False)
+    for alt in info["alternatives"]:
+        out.print(
+            f"  {alt['folder']}: {obj['name']} {alt['objective']:,.6g} {obj['unit']}, "
+            f"{alt['earlier_money_kept_musd']:,.1f} musd where earlier plans put money",
+            markup=False,
+        )
