@@ -53,17 +53,22 @@ _HOWTO = {
 
 
 def load_inputs(folder: str | Path) -> Inputs:
-    """Load and validate every table of a dataset folder.
+    """Load and validate every table of a dataset folder, or of a workbook (`workbook.py`).
 
     Raises:
-        InputError: the first problem found, naming file, row and column.
+        InputError: the first problem found, naming file, row and column (or sheet and cell).
     """
     root = Path(folder)
+    if root.suffix.lower() in (".xlsx", ".xlsm") and not root.is_dir():
+        from allocator.data.workbook import load_workbook_inputs  # it reads rows with this module
+
+        return load_workbook_inputs(root)
     if not root.is_dir():
         raise InputError(
-            f"dataset folder '{root}' not found", fix="pass --inputs DIR with the CSV tables"
+            f"dataset folder '{root}' not found",
+            fix="pass --inputs DIR with the CSV tables, or --inputs plan.xlsx",
         )
-    tables: dict[str, Any] = {"folder": str(root)}
+    tables: dict[str, Any] = {}
     hashes: dict[str, str] = {}
     for field, (file, model, _key, required) in TABLES.items():
         try:
@@ -79,12 +84,18 @@ def load_inputs(folder: str | Path) -> Inputs:
         except InputError as exc:
             raise InputError(exc.reason, file=file, fix=exc.fix) from None
         hashes[file] = hashlib.sha256(data).hexdigest()
-        rows = tuple(_read_table(file, data, model))
+        tables[field] = tuple(_read_table(file, data, model))
+    return assemble_inputs(str(root), tables, hashes)
+
+
+def assemble_inputs(folder: str, tables: dict[str, Any], hashes: dict[str, str]) -> Inputs:
+    """The validated `Inputs` of the tables read (field -> rows), however they were stored."""
+    for field, rows in tables.items():
         check_duplicates(field, rows)
-        tables[field] = rows
     for field, (file, *_rest, required) in TABLES.items():
         if required and not tables.get(field):
             raise InputError("the table has no rows", file=file, row=2, fix="add at least one row")
+    tables = {"folder": folder, **tables}
     tables["phases"] = tuple(sorted(tables["phases"], key=lambda p: p.first_year))
     tables["milestones"] = tuple(sorted(tables["milestones"], key=lambda m: m.year))
     inputs = Inputs(file_hashes=hashes, **tables)
@@ -158,6 +169,12 @@ def _read_table(file: str, data: bytes, model: type[Row]) -> list[Row]:
             row=1,
             fix="put the column names on the first line (delete blank lines above)",
         )
+    return read_records(file, lines, model)
+
+
+def read_records(file: str, lines: list[list[str]], model: type[Row]) -> list[Row]:
+    """The rows of a table given as records of text cells, the first the header; blank records
+    are skipped but counted, so a row's number is its record's (its sheet row in a workbook)."""
     names = _header(file, lines[0], model)
     rows = []
     for number, cells in enumerate(lines[1:], start=2):
