@@ -40,11 +40,13 @@ _YEARS = {"year", "first_year", "last_year"}
 def columns_of(rows: tuple[Row, ...], model: type[Row]) -> list[str]:
     """The columns to write: the required ones and every other one some row sets."""
     used = set().union(*(r.model_fields_set for r in rows)) if rows else set()
-    return [
+    names = [
         name
         for name, info in model.model_fields.items()
         if name != "line" and (info.is_required() or name in used)
     ]
+    common = [n for n in names if n in Row.model_fields]  # source, notes: after the table's own
+    return [n for n in names if n not in common] + common
 
 
 def cell_value(value: Any) -> Any:

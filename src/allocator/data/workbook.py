@@ -158,7 +158,17 @@ def _records(book: str, name: str, values: Any, formulas: Any) -> list[list[str]
                 row=number,
                 fix="split the data or drop rows the model does not use",
             )
-        cells = [_text(book, name, v, f) for v, f in zip(vrow, frow, strict=False)]
+        try:
+            cells = [_text(v, f) for v, f in zip(vrow, frow, strict=False)]
+        except _CellError as exc:
+            j = exc.column
+            raise InputError(
+                exc.reason,
+                file=f"{book}, sheet {name}, cell {column_letter(j)}{number}",
+                row=number if number > 1 else None,
+                column=records[0][j].strip().lower() if records and j < len(records[0]) else None,
+                fix=exc.fix,
+            ) from None
         if number == 1:
             while cells and not cells[-1].strip():
                 cells.pop()
@@ -177,17 +187,19 @@ def _records(book: str, name: str, values: Any, formulas: Any) -> list[list[str]
     return records
 
 
-def _text(book: str, sheet: str, cell: Any, formula: Any) -> str:
+class _CellError(Exception):
+    def __init__(self, column: int, reason: str, fix: str) -> None:
+        super().__init__(reason)
+        self.column, self.reason, self.fix = column, reason, fix
+
+
+def _text(cell: Any, formula: Any) -> str:
     """A cell as the text a CSV would hold; an error or a formula with no saved value refused."""
     value = getattr(cell, "value", None)
-    kind = getattr(cell, "data_type", None)
-    ref = getattr(cell, "coordinate", None)
-    where = f"{book}, sheet {sheet}, cell {ref}"
-    if kind == "e" or (isinstance(value, str) and value.startswith("#") and kind == "e"):
-        raise InputError(
-            f"the cell holds the error {value}",
-            file=where,
-            fix="correct the formula or type the value",
+    j = (getattr(cell, "column", None) or 1) - 1
+    if getattr(cell, "data_type", None) == "e":
+        raise _CellError(
+            j, f"the cell holds the error {value}", "correct the formula or type the value"
         )
     fvalue = getattr(formula, "value", None)
     is_formula = getattr(formula, "data_type", None) == "f" or (
@@ -195,10 +207,10 @@ def _text(book: str, sheet: str, cell: Any, formula: Any) -> str:
     )
     if value is None:
         if is_formula:
-            raise InputError(
+            raise _CellError(
+                j,
                 f"the formula {fvalue} has no saved value",
-                file=where,
-                fix="open the workbook in Excel or LibreOffice, let it calculate and save it, "
+                "open the workbook in Excel or LibreOffice, let it calculate and save it, "
                 "or type the value",
             )
         return ""
@@ -209,10 +221,10 @@ def _text(book: str, sheet: str, cell: Any, formula: Any) -> str:
     if isinstance(value, float):
         return number_text(value)
     if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
-        raise InputError(
+        raise _CellError(
+            j,
             f"the cell holds a date or time ({value})",
-            file=where,
-            fix="format the cell as a number or text (a year is a plain number such as 2030)",
+            "format the cell as a number or text (a year is a plain number such as 2030)",
         )
     return str(value)
 
