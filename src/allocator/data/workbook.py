@@ -173,6 +173,13 @@ def _records(book: str, name: str, values: Any, formulas: Any) -> list[list[str]
             while cells and not cells[-1].strip():
                 cells.pop()
             width = len(cells)
+            if not width:
+                raise InputError(
+                    "the header row is blank",
+                    file=f"{book}, sheet {name}, cell A1",
+                    row=1,
+                    fix="put the column names in row 1 (delete blank rows above them)",
+                )
         else:
             extra = next((j for j in range(width, len(cells)) if cells[j].strip()), None)
             if extra is not None:
