@@ -26,6 +26,7 @@ from allocator.model.measures import FINAL, Measure
 from allocator.model.solution import Solution
 from allocator.report import tables as reports
 from allocator.report.explain import explained
+from allocator.report.html import assumptions_of as notes_of
 from allocator.report.write import atomic_run_dir, check_target, default_run_dir, write_run
 from allocator.solver.compile import build_lp, write_model
 from allocator.solver.numerics import numerics_warnings
@@ -280,7 +281,7 @@ def run_solve(opts: SolveOptions) -> Run:
         return None
 
     with atomic_run_dir(folder, opts.force, sources_of(opts)) as tmp:
-        write_run(tmp, tables, info, extra, sheets_of(inp, sol, tables))
+        write_run(tmp, tables, info, extra, sheets_of(inp, sol, tables), assumptions=notes_of(inp))
     run.folder = folder
     return run
 

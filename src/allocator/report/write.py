@@ -274,15 +274,21 @@ def write_run(
     extra: Callable[[Path], object] | None = None,
     sheets: dict[str, pd.DataFrame] | None = None,
     command: str = "solve",
+    assumptions: list[tuple[str, str]] | None = None,
 ) -> None:
-    """Write every table as CSV, the workbook (`sheets`, by default the tables), run.json and
-    any extra files into `folder`; run.json names them all (see `write_run_json`)."""
+    """Write every table as CSV, the workbook (`sheets`, by default the tables), report.html
+    (with the dataset's `assumptions`, else those read from it), run.json and any extra files
+    into `folder`; run.json names them all (see `write_run_json`)."""
+    from allocator.report.html import dataset_assumptions, write_report
+
     start = time.perf_counter()
     for name, frame in tables.items():
         write_csv(frame, folder / f"{name}.csv")
     write_workbook(tables if sheets is None else sheets, folder / "workbook.xlsx")
     if extra is not None:
         extra(folder)
+    found = dataset_assumptions(run_info) if assumptions is None else assumptions
+    write_report(folder, tables, {"command": command, **run_info}, found)
     if "timings_s" in run_info:  # run.json goes last, so it can say how long the rest took
         run_info["timings_s"]["write"] = round(time.perf_counter() - start, 4)
     write_run_json(run_info, folder, command)
