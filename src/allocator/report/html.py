@@ -174,7 +174,7 @@ def table(frame: pd.DataFrame, units: dict[str, str] | None = None) -> str:
         for v, plain in zip(record, years, strict=True):
             if isinstance(v, int | float) and not isinstance(v, bool) and v == v:
                 shown = str(int(v)) if plain and float(v).is_integer() else number(float(v))
-                cells.append(f'<td class="n" data-v="{float(v)!r}">{shown}</td>')
+                cells.append(f'<td class="n" data-v="{float(v):.12g}">{shown}</td>')
             else:
                 cells.append(f"<td>{'' if v is None or v != v else escape(str(v))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -241,7 +241,8 @@ def _allocation(by_phase: pd.DataFrame) -> str:
 
 def _binding(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> str:
     binding = prices[(prices["shadow_price"].abs() > 1e-9)].copy()
-    binding["size"] = binding["shadow_price"].abs()
+    # as the CSV holds it (12 digits), so ties sort by name alike when rebuilt from the folder
+    binding["size"] = [float(f"{abs(v):.12g}") for v in binding["shadow_price"]]
     binding = binding.sort_values(["size", "constraint"], ascending=[False, True]).head(TOP_PRICES)
     ranges: dict[str, tuple[Any, Any]] = {}
     if sensitivity is not None and "section" in sensitivity.columns:
