@@ -10,7 +10,6 @@ import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
@@ -95,7 +94,8 @@ def test_the_report_is_valid_self_contained_and_its_headline_is_run_json(baselin
             assert "http" not in (value or ""), (tag, attr, value)
     assert "link" not in p.tags  # no stylesheet or font from elsewhere
     assert not [a for a in p.attrs if a[0] == "script" and a[1] == "src"]
-    assert "@import" not in text and "url(" not in text
+    assert "@import" not in text
+    assert "url(" not in text
     run = json.loads((baseline_run / "run.json").read_text())
     value, shown = headline(text)
     assert value == run["objective"]["value"] == 596022.5
@@ -103,7 +103,8 @@ def test_the_report_is_valid_self_contained_and_its_headline_is_run_json(baselin
     assert "direct jobs in 2040" in text
     assert "report.html" in run["written_by"]["files"]
     assert text.count("<svg") == 2  # allocation by phase and sector, the largest prices
-    assert "@media print" in text and "@page" in text
+    assert "@media print" in text
+    assert "@page" in text
     assert 'name="viewport"' in text
 
 
@@ -120,7 +121,8 @@ def test_report_rebuilds_the_same_bytes_from_the_run_folder(baseline_run, tmp_pa
 def test_report_refuses_a_folder_that_is_no_run(tmp_path):
     res = cli("report", tmp_path)
     assert res.returncode == 2
-    assert res.stderr.startswith("error: ") and "no run.json" in res.stderr
+    assert res.stderr.startswith("error: ")
+    assert "no run.json" in res.stderr
     assert list(tmp_path.iterdir()) == []
 
 
