@@ -247,3 +247,19 @@ def test_a_model_file_may_name_a_workbook_as_its_dataset(tmp_path):
     assert (tmp_path / "a" / "allocation.csv").read_bytes() == (
         tmp_path / "b" / "allocation.csv"
     ).read_bytes()
+
+
+def test_init_xlsx_starts_a_project_from_a_workbook_that_solves_like_the_baseline(tmp_path):
+    code, out, err = cli("init", tmp_path / "p", "--xlsx")
+    assert code == 0, err
+    assert (tmp_path / "p" / "inputs" / "plan.xlsx").is_file()
+    assert not list((tmp_path / "p" / "inputs").glob("*.csv"))
+    assert (
+        "dataset: ../inputs/plan.xlsx" in (tmp_path / "p" / "models" / "scenario.yaml").read_text()
+    )
+    code, _, err = cli(
+        "solve", tmp_path / "p" / "models" / "scenario.yaml", "--out", tmp_path / "r"
+    )
+    assert code == 0, err
+    run = json.loads((tmp_path / "r" / "run.json").read_text())
+    assert run["objective"]["value"] == 596022.5
