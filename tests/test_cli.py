@@ -122,7 +122,7 @@ def test_workbook_has_a_sheet_per_table_with_units_and_frozen_header(greedy_run)
     out, _ = greedy_run
     wb = openpyxl.load_workbook(out / "workbook.xlsx")
     tables = [n.removesuffix(".csv") for n in COLUMNS if n != "sensitivity.csv"]
-    assert wb.sheetnames == [*tables, "Answer", "Sensitivity"]
+    assert wb.sheetnames == [*tables, "Answer", "Sensitivity", "charts"]
     sens = wb["Sensitivity"]
     assert [c.value for c in sens[1]][:3] == ["section", "name", "family"]
     assert wb["Answer"]["B2"].value == "direct jobs in 2026"
