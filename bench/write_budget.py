@@ -1,33 +1,86 @@
-"""Time the write of a 1e6-nonzero run: old hand-written workbook, new xlsxwriter one, report."""
-import importlib.util, sys, tempfile, time
+"""What writing a run costs at scale (issue 19): the CSV tables, workbook.xlsx as allocator writes
+it (xlsxwriter, summary sheets for tables over `book.SHEET_ROW_LIMIT` rows), the same workbook
+with every cell (the limit lifted), the earlier hand-written writer (`report/xlsx.py`) with every
+cell, and report.html.
+
+    python bench/generate.py /tmp/big --nnz 1e6 && python bench/write_budget.py /tmp/big
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
 from pathlib import Path
-from allocator.data.inputs import load_inputs
-from allocator.pipeline import solve_inputs, tables_of, sheets_of
-from allocator.report import write as w
-from allocator.report.html import write_report, assumptions_of
-t=time.perf_counter(); inp=load_inputs(sys.argv[1]); tl=time.perf_counter()-t
-t=time.perf_counter(); sol,_=solve_inputs(inp,"jobs",targets="off"); ts=time.perf_counter()-t
-t=time.perf_counter(); tables=tables_of(inp,sol); sheets=sheets_of(inp,sol,tables); tt=time.perf_counter()-t
-cells=sum(f.size for f in sheets.values())
-print(f"load {tl:.2f}s solve(all passes) {ts:.2f}s tables {tt:.2f}s; workbook cells {cells:,}")
-spec=importlib.util.spec_from_file_location("oldxlsx","/tmp/h19base/src/allocator/report/xlsx.py"); old=importlib.util.module_from_spec(spec); spec.loader.exec_module(old)
-with tempfile.TemporaryDirectory() as d:
-    d=Path(d)
-    t=time.perf_counter()
-    for n,f in tables.items(): w.write_csv(f,d/f"{n}.csv")
-    print(f"csv {time.perf_counter()-t:.2f}s")
-    # old path: same sheet prep as the base commit's write_workbook
-    t=time.perf_counter()
-    sh=[]
-    for name, frame in sheets.items():
-        headers=[w._header(c) for c in frame.columns]; cols=[]; widths=[]
-        for j,c in enumerate(frame.columns):
-            vals=[w._cell(v) for v in frame[c].tolist()]; cols.append(vals); widths.append(12)
-        sh.append((name,headers,cols,widths))
-    old.write_xlsx(d/"old.xlsx", sh)
-    print(f"old hand-written workbook (every cell) {time.perf_counter()-t:.2f}s")
-    t=time.perf_counter(); w.write_workbook(sheets, d/"new.xlsx"); print(f"new xlsxwriter workbook (summaries above limit) {time.perf_counter()-t:.2f}s")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("inputs", type=Path, help="a dataset folder (bench/generate.py writes one)")
+    args = ap.parse_args(argv)
+
+    from allocator.data.inputs import load_inputs
+    from allocator.pipeline import sheets_of, solve_inputs, tables_of
     from allocator.report import book
-    book.SHEET_ROW_LIMIT=10**9
-    t=time.perf_counter(); w.write_workbook(sheets, d/"full.xlsx"); print(f"xlsxwriter, every cell {time.perf_counter()-t:.2f}s")
-    t=time.perf_counter(); write_report(d, tables, {"objective":{"value":sol.objective_value,"unit":"jobs","label":"jobs"}}, assumptions_of(inp)); print(f"report.html {time.perf_counter()-t:.2f}s")
+    from allocator.report import write as w
+    from allocator.report.html import assumptions_of, write_report
+    from allocator.report.xlsx import write_xlsx
+
+    def clock(label: str, start: float) -> None:
+        print(f"{label:<48} {time.perf_counter() - start:7.2f} s", flush=True)
+
+    t = time.perf_counter()
+    inp = load_inputs(args.inputs)
+    clock("load", t)
+    t = time.perf_counter()
+    sol, _ = solve_inputs(inp, "jobs", targets="off")
+    clock("solve (every pass, ranging)", t)
+    t = time.perf_counter()
+    tables = tables_of(inp, sol)
+    sheets = sheets_of(inp, sol, tables)
+    clock("tables", t)
+    cells = sum(f.size for f in sheets.values())
+    print(f"workbook cells: {cells:,}; nonzeros: {sol.solver.get('nonzeros')}")
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        t = time.perf_counter()
+        for name, frame in tables.items():
+            w.write_csv(frame, d / f"{name}.csv")
+        clock("CSV tables", t)
+        t = time.perf_counter()
+        w.write_workbook(sheets, d / "workbook.xlsx")
+        clock("workbook.xlsx (xlsxwriter, summaries)", t)
+        limit = book.SHEET_ROW_LIMIT
+        book.SHEET_ROW_LIMIT = sys.maxsize
+        t = time.perf_counter()
+        w.write_workbook(sheets, d / "full.xlsx")
+        clock("workbook.xlsx (xlsxwriter, every cell)", t)
+        book.SHEET_ROW_LIMIT = limit
+        t = time.perf_counter()
+        plain = [
+            (
+                name,
+                list(map(str, f.columns)),
+                [_plain(f[c].tolist()) for c in f.columns],
+                [12.0] * f.shape[1],
+            )
+            for name, f in sheets.items()
+        ]
+        write_xlsx(d / "hand.xlsx", plain)
+        clock("workbook.xlsx (hand-written writer, every cell)", t)
+        t = time.perf_counter()
+        info = {"objective": {"value": sol.objective_value, "unit": sol.objective_unit}}
+        write_report(d, tables, info, assumptions_of(inp))
+        clock("report.html", t)
+
+
+def _plain(values: list[object]) -> list[object]:
+    """Values as the earlier writer took them (write.py's `_cell` then): pandas' NA as blank."""
+    import pandas as pd
+
+    return [None if v is pd.NA else v for v in values]
+
+
+if __name__ == "__main__":
+    main()
