@@ -45,8 +45,10 @@ def columns_of(rows: tuple[Row, ...], model: type[Row]) -> list[str]:
         for name, info in model.model_fields.items()
         if name != "line" and (info.is_required() or name in used)
     ]
+    key = next((k for _f, m, k, _r in TABLES.values() if m is model), ())
     common = [n for n in names if n in Row.model_fields]  # source, notes: after the table's own
-    return [n for n in names if n not in common] + common
+    first = [n for n in key if n in names]  # the key columns (program, pool...) first
+    return first + [n for n in names if n not in common and n not in first] + common
 
 
 def cell_value(value: Any) -> Any:

@@ -58,6 +58,7 @@ class _Formats:
         self.decimal = book.add_format({"num_format": "#,##0.0#####"})
         self.small = book.add_format({"num_format": "0.0#####"})
         self.note = book.add_format({"italic": True})
+        self.one = book.add_format({"num_format": "#,##0.0"})
 
 
 def _column_format(values: np.ndarray, fmt: _Formats) -> Any:
@@ -152,6 +153,9 @@ def _charts(book: Any, tables: dict[str, pd.DataFrame], fmt: _Formats) -> None:
         return
     ws = book.add_worksheet("charts")
     ws.set_column(0, 0, 34)
+    ws.set_column(1, 8, 13)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)  # printed one page wide: each chart beside its numbers
     row = 0
     for kind, data, unit, title in blocks:
         ws.write_string(row, 0, f"{title} ({unit})" if unit else title, fmt.head)
@@ -164,7 +168,7 @@ def _charts(book: Any, tables: dict[str, pd.DataFrame], fmt: _Formats) -> None:
             else:
                 ws.write_string(i, 0, str(label))
             for j, v in enumerate(values, start=1):
-                ws.write_number(i, j, float(v), fmt.decimal)
+                ws.write_number(i, j, float(v), fmt.one)
         first, last = row + 2, row + 1 + len(data)
         chart = _chart(book, kind, data, first, last, unit, title)
         ws.insert_chart(row, len(data.columns) + 2, chart, {"x_scale": 1.4, "y_scale": 1.3})
