@@ -211,3 +211,14 @@ def test_the_report_in_headless_chromium(baseline_run, tmp_path):
     sorted_first = re.search(r'data-sorted="([^"]+)"', res.stdout)
     assert sorted_first, "the sort script did not run"
     assert float(sorted_first[1]) == 596022.5  # jobs descending: 2040 first
+
+
+def test_the_sweep_run_has_its_report_with_charts(tmp_path):
+    out = tmp_path / "s"
+    res = cli("sweep", "--inputs", DATA / "sweep", "--samples", "6", "--serial", "--out", out)
+    assert res.returncode == 0, res.stderr
+    text = (out / "report.html").read_text()
+    parse(text)
+    assert "<h2>Sweep</h2><p>6 sampled plans, 6 optimal.</p>" in text
+    assert text.count("<svg") >= 1
+    assert "report.html" in json.loads((out / "run.json").read_text())["written_by"]["files"]

@@ -281,6 +281,9 @@ def sweep(
         with output_faults(folder):
             summary = summarise(folder)
             plot_sweep(table, folder / "sweep.png", f"{samples:,} sampled plans")
+            from allocator.report.html import rebuild_report
+
+            rebuild_report(folder)  # report.html from the sweep's tables
         show_sweep(summary, table)
         out.print(
             f"Wrote [bold]{escape(str(folder))}[/]: "

@@ -15,6 +15,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from allocator.errors import UsageError
@@ -90,7 +91,8 @@ def dataset_assumptions(info: dict[str, Any]) -> list[tuple[str, str]] | None:
     from allocator.data.inputs import load_inputs
     from allocator.errors import InputError
 
-    folder = (info.get("inputs") or {}).get("folder")
+    inputs = info.get("inputs") or {}
+    folder = inputs.get("folder") if isinstance(inputs, dict) else None
     try:
         return assumptions_of(load_inputs(folder)) if folder else None
     except (InputError, OSError):
@@ -125,6 +127,8 @@ def render(
         sections.append(_unspent(tables["shadow_prices"]))
     if "frontier" in tables:
         sections.append(_frontier(tables["frontier"]))
+    if "sweep_summary" in tables and "sweep" in tables:
+        sections.append(_sweep(tables["sweep"], tables["sweep_summary"]))
     sections.append(_assumptions(info, assumptions))
     title = f"allocator {info.get('command', info.get('written_by', {}).get('command', 'run'))}"
     return (
@@ -140,7 +144,8 @@ def render(
 
 
 def _dataset(info: dict[str, Any]) -> str:
-    return str((info.get("inputs") or {}).get("folder", ""))
+    inputs = info.get("inputs") or {}
+    return str(inputs.get("folder", "") if isinstance(inputs, dict) else inputs)
 
 
 def _headline(info: dict[str, Any]) -> str:
@@ -148,7 +153,8 @@ def _headline(info: dict[str, Any]) -> str:
     if not isinstance(obj, dict) or obj.get("value") is None:
         points = info.get("points")
         shown = f"{len(points)} points" if isinstance(points, list) else "see the tables below"
-        return f'<p class="headline" id="headline">Frontier: {escape(shown)}.</p>'
+        kind = escape(str(info.get("command", "run")))
+        return f'<p class="headline" id="headline">{kind}: {escape(shown)}.</p>'
     value = float(obj["value"])
     return (
         f'<p class="headline" id="headline">Headline: '
@@ -311,6 +317,36 @@ def _frontier(frame: pd.DataFrame) -> str:
         f"<h2>Frontier</h2><p>{len(frame)} points: the most {escape(y_name)} for each level "
         f"of {escape(x_name)}.</p>" + line(xs, ys, x_name, y_name, "Frontier") + table(frame[cols])
     )
+
+
+def _sweep(sweep: pd.DataFrame, summary: pd.DataFrame) -> str:
+    ok = sweep[sweep["status"] == "optimal"]
+    jobs = ok["jobs"].to_numpy(dtype=float)
+    out = [f"<h2>Sweep</h2><p>{len(sweep)} sampled plans, {len(ok)} optimal.</p>"]
+    if len(jobs):
+        edges = np.linspace(jobs.min(), jobs.max(), 11) if jobs.max() > jobs.min() else None
+        if edges is not None:
+            counts, _ = np.histogram(jobs, bins=edges)
+            labels = [
+                f"{number(a)} - {number(b)}" for a, b in zip(edges[:-1], edges[1:], strict=True)
+            ]
+            out.append(
+                bars(labels, {"samples": counts.tolist()}, "samples", "Jobs across the samples")
+            )
+    funded = summary[summary["item"].astype(str).str.startswith("program ")]
+    if len(funded) and "p50" in funded:
+        top = funded.sort_values(["p50", "item"], ascending=[False, True]).head(15)
+        labels = [str(i).removeprefix("program ") for i in top["item"]]
+        out.append(
+            bars(
+                labels,
+                {"P50": top["p50"].tolist()},
+                "US$ million",
+                "Median funding (largest 15 programs)",
+            )
+        )
+    out.append(table(summary))
+    return "".join(out)
 
 
 def _assumptions(info: dict[str, Any], assumptions: list[tuple[str, str]] | None) -> str:
