@@ -222,3 +222,16 @@ def test_the_sweep_run_has_its_report_with_charts(tmp_path):
     assert "<h2>Sweep</h2><p>6 sampled plans, 6 optimal.</p>" in text
     assert text.count("<svg") >= 1
     assert "report.html" in json.loads((out / "run.json").read_text())["written_by"]["files"]
+
+
+def test_the_compare_run_has_its_report_with_the_table(tmp_path):
+    out = tmp_path / "c"
+    res = cli("compare", "jobs", "exports", "--inputs", DATA / "exports", "--out", out)
+    assert res.returncode == 0, res.stderr
+    assert "compare.csv, compare.xlsx, report.html, run.json" in res.stdout
+    text = (out / "report.html").read_text()
+    parse(text)
+    assert "<h2>Plans compared</h2>" in text
+    assert sorted(p.name for p in out.iterdir()) == [
+        "compare.csv", "compare.xlsx", "report.html", "run.json"
+    ]  # fmt: skip

@@ -220,7 +220,9 @@ def compare(
             print_json(table.to_dict(orient="records"))
         else:
             show_compare(table, out)
-            out.print(f"Wrote [bold]{escape(str(folder))}[/]: compare.csv, compare.xlsx, run.json")
+            out.print(
+                f"Wrote [bold]{escape(str(folder))}[/]: compare.csv, compare.xlsx, report.html, run.json"
+            )
 
 
 @app.command()

@@ -127,6 +127,8 @@ def render(
         sections.append(_unspent(tables["shadow_prices"]))
     if "frontier" in tables:
         sections.append(_frontier(tables["frontier"]))
+    if "compare" in tables:
+        sections.append("<h2>Plans compared</h2>" + table(tables["compare"]))
     if "sweep_summary" in tables and "sweep" in tables:
         sections.append(_sweep(tables["sweep"], tables["sweep_summary"]))
     sections.append(_assumptions(info, assumptions))
@@ -360,7 +362,10 @@ def _assumptions(info: dict[str, Any], assumptions: list[tuple[str, str]] | None
     head = "<h2>Assumptions this run depends on</h2>"
     head += f"<p>Options: {escape(', '.join(t for t in told if t) or 'see run.json')}.</p>"
     if assumptions is None:
-        return head + "<p>The dataset could not be read now, so its assumptions are not listed.</p>"
+        return head + (
+            "<p>The input rows that rest on an assumption are not listed here: the dataset "
+            "could not be read, or the run compares plans with datasets of their own.</p>"
+        )
     if not assumptions:
         return head + "<p>No input row states an assumption: every number cites a source.</p>"
     items = "".join(f"<li>{escape(w)}: {escape(a)}</li>" for w, a in assumptions)
