@@ -221,7 +221,8 @@ def compare(
         else:
             show_compare(table, out)
             out.print(
-                f"Wrote [bold]{escape(str(folder))}[/]: compare.csv, compare.xlsx, report.html, run.json"
+                f"Wrote [bold]{escape(str(folder))}[/]: "
+                "compare.csv, compare.xlsx, report.html, run.json"
             )
 
 
