@@ -220,6 +220,12 @@ def test_the_sweep_run_has_its_report_with_charts(tmp_path):
     text = (out / "report.html").read_text()
     parse(text)
     assert "<h2>Sweep</h2><p>6 sampled plans, 6 optimal.</p>" in text
+    import pandas as pd
+
+    jobs = pd.read_csv(out / "sweep_summary.csv").set_index("item").loc["jobs"]
+    from allocator.report.svg import number
+
+    assert f"Median of the samples: <strong>{number(jobs['p50'])} jobs</strong>" in text
     assert text.count("<svg") >= 1
     assert "report.html" in json.loads((out / "run.json").read_text())["written_by"]["files"]
 

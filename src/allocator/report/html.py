@@ -117,7 +117,7 @@ def render(
     assumptions: list[tuple[str, str]] | None = None,
 ) -> str:
     """The page's HTML."""
-    sections = [_headline(info)]
+    sections = [_headline(info, tables.get("sweep_summary"))]
     if "outcomes" in tables:
         sections.append(_milestones(tables["outcomes"]))
     if "allocation_by_phase" in tables:
@@ -150,8 +150,16 @@ def _dataset(info: dict[str, Any]) -> str:
     return str(inputs.get("folder", "") if isinstance(inputs, dict) else inputs)
 
 
-def _headline(info: dict[str, Any]) -> str:
+def _headline(info: dict[str, Any], summary: pd.DataFrame | None = None) -> str:
     obj = info.get("objective")
+    jobs = None if summary is None else summary[summary["item"] == "jobs"]
+    if jobs is not None and len(jobs) and jobs["p50"].notna().all():
+        r = jobs.iloc[0]
+        return (
+            f'<p class="headline" id="headline">Median of the samples: <strong>'
+            f"{number(float(r['p50']))} {escape(str(r['unit']))}</strong> (P5 "
+            f"{number(float(r['p5']))}, P95 {number(float(r['p95']))})</p>"
+        )
     if not isinstance(obj, dict) or obj.get("value") is None:
         points = info.get("points")
         shown = f"{len(points)} points" if isinstance(points, list) else "see the tables below"
