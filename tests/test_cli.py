@@ -148,7 +148,7 @@ def test_workbook_has_a_sheet_per_table_with_units_and_frozen_header(greedy_run)
     out, _ = greedy_run
     wb = openpyxl.load_workbook(out / "workbook.xlsx")
     tables = [n.removesuffix(".csv") for n in COLUMNS if n not in ("sensitivity.csv", "limits.csv")]
-    assert wb.sheetnames == [*tables, "Answer", "Sensitivity", "Limits"]
+    assert wb.sheetnames == [*tables, "Answer", "Sensitivity", "Limits", "charts"]
     assert [c.value for c in wb["Limits"][1]][-5:-2] == [
         "objective_at_lower",
         "upper_limit",

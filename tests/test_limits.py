@@ -75,7 +75,7 @@ def test_every_solve_writes_limits_csv_and_a_limits_sheet(tmp_path):
     from openpyxl import load_workbook
 
     book = load_workbook(out / "workbook.xlsx", read_only=True)
-    assert book.sheetnames[-1] == "Limits"
+    assert book.sheetnames[-2:] == ["Limits", "charts"]  # after Answer and Sensitivity
 
 
 def test_baseline_limits_contain_the_value_and_stay_feasible(baseline_dir):

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from allocator.cli.commands import app
 from allocator.errors import UsageError
 from allocator.pipeline import SolveOptions, run_solve
-from allocator.report import xlsx
+from allocator.report import book
 from allocator.studies.sweeprun import run_sweep
 from allocator.tradeoff import run_frontier
 from conftest import BASELINE, DATA, ROOT, cli, digest
@@ -345,7 +345,7 @@ def _disk_full(path, _sheets):
 
 def test_disk_full_keeps_the_old_run_and_leaves_nothing(tmp_path, greedy_run, monkeypatch):
     before = tree(greedy_run)
-    monkeypatch.setattr(xlsx, "write_xlsx", _disk_full)
+    monkeypatch.setattr(book, "write_results_workbook", _disk_full)
     with pytest.raises(UsageError) as exc:
         run_solve(SolveOptions(inputs=DATA / "ramp", out=greedy_run, force=True))
     assert f"cannot write --out {greedy_run}: the disk is full" in str(exc.value)
@@ -355,7 +355,7 @@ def test_disk_full_keeps_the_old_run_and_leaves_nothing(tmp_path, greedy_run, mo
 
 def test_disk_full_through_the_cli_is_one_line_exit_2(tmp_path, greedy_run, monkeypatch):
     before = tree(greedy_run)
-    monkeypatch.setattr(xlsx, "write_xlsx", _disk_full)
+    monkeypatch.setattr(book, "write_results_workbook", _disk_full)
     args = ["solve", "--inputs", str(DATA / "ramp"), "--out", str(greedy_run), "--force"]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 2, res.output

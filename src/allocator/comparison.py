@@ -75,6 +75,7 @@ def run_compare(
     is checked against every input (datasets, model files, run folders) before any solve.
     `measure` is `--measure` and `--discount-rate` (None: each item's own); objectives are
     solved on the scenario of the model file `model`, if given."""
+    from allocator.report.html import write_report
     from allocator.report.write import write_run_json
     from allocator.studies.compare import compare, dominated, write_compare
 
@@ -100,5 +101,6 @@ def run_compare(
     }
     with atomic_run_dir(folder, force, sources) as tmp:
         write_compare(table, tmp)
+        write_report(tmp, {"compare": table}, info)  # each plan has its own assumptions
         write_run_json(info, tmp, "compare")
     return folder, table

@@ -27,6 +27,7 @@ from allocator.model.solution import Solution
 from allocator.report import tables as reports
 from allocator.report.budgets import budgets
 from allocator.report.explain import explained
+from allocator.report.html import assumptions_of
 from allocator.report.limits import limits
 from allocator.report.risk import cvar_info
 from allocator.report.write import atomic_run_dir, check_target, default_run_dir, write_run
@@ -309,7 +310,9 @@ def run_solve(opts: SolveOptions) -> Run:
         return None
 
     with atomic_run_dir(folder, opts.force, sources_of(opts)) as tmp:
-        write_run(tmp, tables, info, extra, sheets_of(inp, sol, tables))
+        write_run(
+            tmp, tables, info, extra, sheets_of(inp, sol, tables), assumptions=assumptions_of(inp)
+        )
     run.folder = folder
     return run
 

@@ -11,19 +11,29 @@ from allocator.pipeline import default_inputs
 from allocator.report.write import atomic_run_dir
 
 
-def init_project(folder: Path) -> list[Path]:
-    """Copy the baseline dataset and a model file into a new project folder, atomically."""
+def init_project(folder: Path, xlsx: bool = False) -> list[Path]:
+    """Copy the baseline dataset (as CSV tables, or with `xlsx` as one workbook,
+    inputs/plan.xlsx) and a model file into a new project folder, atomically."""
     import shutil
+
+    from allocator.data.bookwriter import write_inputs_workbook
+    from allocator.data.inputs import load_inputs
 
     label = "project folder"
     if folder.is_dir() and not folder.is_symlink() and any(folder.iterdir()):
         raise UsageError(f"{folder} exists and is not empty. Fix: choose a new folder")
     source = default_inputs()
     with atomic_run_dir(folder, False, [("dataset", source)], label) as tmp:
-        shutil.copytree(source, tmp / "inputs")
+        if xlsx:
+            (tmp / "inputs").mkdir()
+            write_inputs_workbook(load_inputs(source), tmp / "inputs" / "plan.xlsx")
+        else:
+            shutil.copytree(source, tmp / "inputs")
         shutil.copy(data_dictionary(source), tmp / "inputs" / "README.md")
         (tmp / "models").mkdir()
-        _write_scenario(tmp / "models" / "scenario.yaml")
+        _write_scenario(
+            tmp / "models" / "scenario.yaml", "../inputs/plan.xlsx" if xlsx else "../inputs"
+        )
     return sorted(p for p in folder.rglob("*") if p.is_file())
 
 
@@ -44,12 +54,12 @@ def data_dictionary(dataset: Path) -> Path:
     )
 
 
-def _write_scenario(model: Path) -> None:
+def _write_scenario(model: Path, dataset: str) -> None:
     model.write_text(
         "# A scenario: which dataset, which objective, and changes to the data.\n"
         "name: scenario\n"
         "description: Copy of the Peru 2040 baseline; edit the inputs and this file.\n"
-        "dataset: ../inputs\n"
+        f"dataset: {dataset}\n"
         "objective: jobs          # jobs, exports or weighted\n"
         "targets: soft            # off, soft or hard\n"
         "overrides: []\n"

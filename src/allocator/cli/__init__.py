@@ -1,7 +1,10 @@
 """The `allocator` command line: typer commands (`commands`), their options (`options`) and
 their rich renderers (`render`). `main` is the console-script entry point."""
 
-from allocator.cli import freedom  # noqa: F401 - registers `allocator alternatives` on the app
+from allocator.cli import (
+    books,  # registers its commands on the app
+    freedom,  # noqa: F401 - registers `allocator alternatives` on the app
+)
 from allocator.cli.commands import app, main
 
-__all__ = ["app", "main"]
+__all__ = ["app", "books", "main"]

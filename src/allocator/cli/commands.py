@@ -213,7 +213,10 @@ def compare(
             print_json(table.to_dict(orient="records"))
         else:
             show_compare(table, out)
-            out.print(f"Wrote [bold]{escape(str(folder))}[/]: compare.csv, compare.xlsx, run.json")
+            out.print(
+                f"Wrote [bold]{escape(str(folder))}[/]: "
+                "compare.csv, compare.xlsx, report.html, run.json"
+            )
 
 
 @app.command(cls=Command)
@@ -277,6 +280,9 @@ def sweep(
         with output_faults(folder):
             summary = summarise(folder)
             plot_sweep(table, folder / "sweep.png", f"{samples:,} sampled plans")
+            from allocator.report.html import rebuild_report
+
+            rebuild_report(folder)  # report.html from the sweep's tables
         show_sweep(summary, table)
         out.print(
             f"Wrote [bold]{escape(str(folder))}[/]: "
@@ -326,22 +332,26 @@ def frontier(
 @app.command(cls=Command)
 def init(
     folder: Annotated[Path, typer.Argument(help="New project folder to create.")],
+    xlsx: Annotated[
+        bool, typer.Option("--xlsx", help="The dataset as one workbook, inputs/plan.xlsx.")
+    ] = False,
 ) -> None:
     """Start a new country or scenario from a copy of the baseline dataset and a model file."""
     with exit_codes():
         from allocator.project import init_project
 
-        made = init_project(folder)
+        made = init_project(folder, xlsx)
         out.print(
             f"[bold green]Created[/] {escape(str(folder))}: "
             + escape(", ".join(str(p.relative_to(folder)) for p in made))
         )
         out.print(
             "Next:\n"
-            f"  1. Edit {folder}/inputs/*.csv (see inputs/README.md there): phases.csv and "
-            "milestones.csv first, then programs.csv, pools.csv and eligibility.csv; give every "
-            "row a source.\n"
-            f"  2. allocator check --inputs {folder}/inputs   (validates and lists assumptions)\n"
+            f"  1. Edit {folder}/inputs/{'plan.xlsx' if xlsx else '*.csv'} (see inputs/README.md"
+            " there): phases and milestones first, then programs, pools and eligibility; give "
+            "every row a source.\n"
+            f"  2. allocator check --inputs {folder}/inputs{'/plan.xlsx' if xlsx else ''}   "
+            "(validates and lists assumptions)\n"
             f"  3. Edit {folder}/models/scenario.yaml (objective, targets, overrides).\n"
             f"  4. allocator solve {folder}/models/scenario.yaml",
             markup=False,

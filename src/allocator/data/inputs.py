@@ -55,7 +55,7 @@ _HOWTO = {
 
 
 def load_inputs(folder: str | Path, *, strict: bool = False) -> Inputs:
-    """Load and validate every table of a dataset folder.
+    """Load and validate every table of a dataset folder, or of a workbook (`workbook.py`).
 
     Args:
         folder: the dataset folder.
@@ -64,15 +64,20 @@ def load_inputs(folder: str | Path, *, strict: bool = False) -> Inputs:
             uncertainty.csv is checked where it is read.
 
     Raises:
-        InputError: the first problem in a table's cells, naming file, row and column; or every
-            broken reference across the tables at once (InputErrors).
+        InputError: the first problem in a table's cells, naming file, row and column (or sheet
+            and cell); or every broken reference across the tables at once (InputErrors).
     """
     root = Path(folder)
+    if root.suffix.lower() in (".xlsx", ".xlsm") and not root.is_dir():
+        from allocator.data.workbook import load_workbook_inputs  # it reads rows with this module
+
+        return load_workbook_inputs(root, strict=strict)
     if not root.is_dir():
         raise InputError(
-            f"dataset folder '{root}' not found", fix="pass --inputs DIR with the CSV tables"
+            f"dataset folder '{root}' not found",
+            fix="pass --inputs DIR with the CSV tables, or --inputs plan.xlsx",
         )
-    tables: dict[str, Any] = {"folder": str(root)}
+    tables: dict[str, Any] = {}
     unread: list[str] = []  # facts.csv, when it cannot be read: solving does not need it
     hashes: dict[str, str] = {}
     for field, (file, model, _key, required) in TABLES.items():
@@ -98,9 +103,25 @@ def load_inputs(folder: str | Path, *, strict: bool = False) -> Inputs:
             unread.append(f"{exc} ({AUDIT_ONLY} without facts.csv)")
             continue
         tables[field] = rows
+    return assemble_inputs(str(root), tables, hashes, strict, unread)
+
+
+def assemble_inputs(
+    folder: str,
+    tables: dict[str, Any],
+    hashes: dict[str, str],
+    strict: bool = False,
+    unread: list[str] | None = None,
+) -> Inputs:
+    """The validated `Inputs` of the tables read (field -> rows), however they were stored;
+    `strict` and `unread` as in `load_inputs`."""
+    unread = unread or []
+    for field, rows in tables.items():
+        check_duplicates(field, rows)
     for field, (file, *_rest, required) in TABLES.items():
         if required and not tables.get(field):
             raise InputError("the table has no rows", file=file, row=2, fix="add at least one row")
+    tables = {"folder": folder, **tables}
     tables["phases"] = tuple(sorted(tables["phases"], key=lambda p: p.first_year))
     tables["milestones"] = tuple(sorted(tables["milestones"], key=lambda m: m.year))
     inputs = Inputs(file_hashes=hashes, **tables)
@@ -176,6 +197,12 @@ def _read_table(file: str, data: bytes, model: type[Row]) -> list[Row]:
             row=1,
             fix="put the column names on the first line (delete blank lines above)",
         )
+    return read_records(file, lines, model)
+
+
+def read_records(file: str, lines: list[list[str]], model: type[Row]) -> list[Row]:
+    """The rows of a table given as records of text cells, the first the header; blank records
+    are skipped but counted, so a row's number is its record's (its sheet row in a workbook)."""
     names = _header(file, lines[0], model)
     rows = []
     for number, cells in enumerate(lines[1:], start=2):

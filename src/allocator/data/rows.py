@@ -50,7 +50,9 @@ def unit_field(unit: str, **kwargs: Any) -> Any:
 class Row(BaseModel):
     """Columns every table has: where the row comes from and how its numbers were obtained."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, allow_inf_nan=False, use_attribute_docstrings=True
+    )
 
     line: int = Field(default=0, exclude=True)
     """Row number in the source file (header = 1); set by the loader, used in messages."""

@@ -194,25 +194,20 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     _finite(frame).to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
 
 
-def write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> None:
-    """One sheet per table; headers carry units; the header row is bold and frozen.
+def write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> list[str]:
+    """One sheet per table; headers carry units; the header row is bold and frozen; a charts
+    sheet (`allocator.report.book`, xlsxwriter). Tables over `book.SHEET_ROW_LIMIT` rows get a
+    summary sheet, and the terminal says so; returns their names."""
+    from allocator.report.book import SHEET_ROW_LIMIT, write_results_workbook
 
-    Written by `allocator.report.xlsx` (a column per string join, several times faster than
-    xlsxwriter cell by cell); the same tables give the same bytes.
-    """
-    from allocator.report.xlsx import write_xlsx
-
-    sheets = []
-    for name, frame in tables.items():
-        headers = [_header(c) for c in frame.columns]
-        columns, widths = [], []
-        for j, column in enumerate(frame.columns):
-            values = [_cell(v) for v in frame[column].tolist()]
-            shown = [len(str(v)) for v in values[:200] if v is not None]
-            columns.append(values)
-            widths.append(min(60, max([len(headers[j]), *shown]) + 2))
-        sheets.append((name, headers, columns, widths))
-    write_xlsx(path, sheets)
+    sheets = [(name, [_header(c) for c in frame.columns], frame) for name, frame in tables.items()]
+    summarized = write_results_workbook(path, sheets)
+    if summarized:
+        _note(
+            f"{path.name}: {', '.join(summarized)} have over {SHEET_ROW_LIMIT:,} rows, so their "
+            "sheets hold summaries; the full tables are the CSV files beside it"
+        )
+    return summarized
 
 
 def _cell(value: Any) -> Any:
@@ -274,15 +269,21 @@ def write_run(
     extra: Callable[[Path], object] | None = None,
     sheets: dict[str, pd.DataFrame] | None = None,
     command: str = "solve",
+    assumptions: list[tuple[str, str]] | None = None,
 ) -> None:
-    """Write every table as CSV, the workbook (`sheets`, by default the tables), run.json and
-    any extra files into `folder`; run.json names them all (see `write_run_json`)."""
+    """Write every table as CSV, the workbook (`sheets`, by default the tables), report.html
+    (with the dataset's `assumptions`, else those read from it), run.json and any extra files
+    into `folder`; run.json names them all (see `write_run_json`)."""
+    from allocator.report.html import dataset_assumptions, write_report
+
     start = time.perf_counter()
     for name, frame in tables.items():
         write_csv(frame, folder / f"{name}.csv")
     write_workbook(tables if sheets is None else sheets, folder / "workbook.xlsx")
     if extra is not None:
         extra(folder)
+    found = dataset_assumptions(run_info) if assumptions is None else assumptions
+    write_report(folder, tables, {"command": command, **run_info}, found)
     if "timings_s" in run_info:  # run.json goes last, so it can say how long the rest took
         run_info["timings_s"]["write"] = round(time.perf_counter() - start, 4)
     write_run_json(run_info, folder, command)

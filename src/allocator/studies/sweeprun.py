@@ -30,6 +30,7 @@ from allocator.studies.sweep import load_uncertain, solve_chunk
 OUTCOMES = ["sample", "status", "objective", "jobs", "exports_musd", "message"]
 # every file a sweep writes into its folder: run.json names them, so --force may replace it
 SWEEP_FILES = (
+    "report.html",
     "run.json",
     "sweep.csv",
     "sweep.json",

@@ -1,0 +1,49 @@
+"""Commands for workbooks and reports: `export-inputs` (a dataset as one workbook) and `report`
+(rebuild `report.html` from a run folder). Registered on the app of `commands`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from allocator.cli.commands import app, exit_codes
+from allocator.cli.render import out
+
+
+@app.command("export-inputs")
+def export_inputs(
+    out_file: Annotated[Path, typer.Argument(help="The workbook to write, e.g. plan.xlsx.")],
+    inputs: Annotated[
+        Path | None,
+        typer.Option(help="Dataset folder or workbook (default: the bundled inputs/peru2040)."),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace OUT_FILE if it is a workbook.")] = False,
+) -> None:
+    """Write a dataset as one workbook: a README sheet, one sheet a table, frozen headers, units
+    in the header comments, and data validation. `solve --inputs OUT_FILE` reads it back."""
+    with exit_codes():
+        from allocator.data.inputs import load_inputs
+        from allocator.pipeline import default_inputs
+        from allocator.report.bookout import export_workbook
+
+        folder = inputs or default_inputs()
+        export_workbook(load_inputs(folder), out_file, force)
+        out.print(
+            f"[bold green]Wrote[/] {escape(str(out_file))}: the dataset {escape(str(folder))} "
+            f"as one workbook. Next: allocator solve --inputs {escape(str(out_file))}"
+        )
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder written by allocator.")],
+) -> None:
+    """Rebuild `report.html` in a run folder from its tables and run.json."""
+    with exit_codes():
+        from allocator.report.html import rebuild_report
+
+        path = rebuild_report(run_dir)
+        out.print(f"[bold green]Wrote[/] {escape(str(path))}")

@@ -1,0 +1,212 @@
+"""Write a dataset as one workbook (`allocator export-inputs`, `allocator init --xlsx`), with
+xlsxwriter: a README sheet with the data dictionary, then one sheet a table with the CSV's
+columns, frozen headers, each header's unit and meaning in its comment, and data validation where
+a value must come from a list (programs, pools, phases, sectors, risks, yes/no) or a range (shares
+in 0..1, years inside the horizon, amounts of at least 0).
+
+Each row goes to the sheet row its CSV record had (header = 1), so every message and every table
+that cites "row N" of the CSV cites the same row of the workbook, and reading the workbook back
+(`workbook.py`) gives the same dataset: the round trip CSV -> workbook -> solve writes the same
+bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from allocator.data.schema import TABLES, Inputs, Row
+from allocator.data.workbook import README_SHEET, column_letter
+
+UNIT_WORDS = {
+    "musd": "US$ million",
+    "count": "a count (jobs, or jobs per US$ million)",
+    "share": "a share from 0 to 1",
+    "bool": "yes or no",
+}
+_LISTS = {  # column -> (sheet, its key column) whose values it must name
+    "program": ("programs", "program"),
+    "pool": ("pools", "pool"),
+    "phase": ("phases", "phase"),
+    "sector": ("programs", "sector"),
+    "risk": ("risks", "risk"),
+    "export_category": ("programs", "export_category"),
+}
+_WILD = {("eligibility", "program"): "*", ("groups", "phase"): "all"}
+"""Words a list column also allows: the validation then warns rather than stops."""
+_YEARS = {"year", "first_year", "last_year"}
+
+
+def columns_of(rows: tuple[Row, ...], model: type[Row]) -> list[str]:
+    """The columns to write: the required ones and every other one some row sets."""
+    used = set().union(*(r.model_fields_set for r in rows)) if rows else set()
+    names = [
+        name
+        for name, info in model.model_fields.items()
+        if name != "line" and (info.is_required() or name in used)
+    ]
+    key = next((k for _f, m, k, _r in TABLES.values() if m is model), ())
+    common = [n for n in names if n in Row.model_fields]  # source, notes: after the table's own
+    first = [n for n in key if n in names]  # the key columns (program, pool...) first
+    return first + [n for n in names if n not in common and n not in first] + common
+
+
+def cell_value(value: Any) -> Any:
+    """What a cell holds for a row's value: numbers as numbers, booleans as yes/no."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
+
+
+def unit_of(model: type[Row], name: str) -> str | None:
+    extra = model.model_fields[name].json_schema_extra
+    if isinstance(extra, dict) and "unit" in extra:
+        return str(extra["unit"])
+    if isinstance(extra, dict) and "unit_from" in extra:
+        return f"the unit its {extra['unit_from']} gives"
+    return None
+
+
+def write_inputs_workbook(inp: Inputs, path: Path) -> None:
+    """Write `inp` to the workbook `path` (same dataset, same bytes for the same inputs)."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "in_memory": True})
+    book.set_properties({"title": "allocator dataset", "created": _EPOCH})
+    bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    readme = book.add_worksheet(README_SHEET)
+    tables = {
+        file.removesuffix(".csv"): (getattr(inp, field), model)
+        for field, (file, model, _key, _required) in TABLES.items()
+        if getattr(inp, field)
+    }
+    heights = {
+        sheet: max((r.line for r in rows), default=1) for sheet, (rows, _model) in tables.items()
+    }
+    horizon = (min(p.first_year for p in inp.phases), max(p.last_year for p in inp.phases))
+    for sheet, (rows, model) in tables.items():
+        ws = book.add_worksheet(sheet)
+        names = columns_of(rows, model)
+        widths = [len(n) + 2 for n in names]
+        for j, name in enumerate(names):
+            ws.write_string(0, j, name, bold)
+            ws.write_comment(0, j, _comment(model, name), {"x_scale": 2, "y_scale": 1.5})
+        for row in sorted(rows, key=lambda r: r.line):
+            for j, name in enumerate(names):
+                value = cell_value(getattr(row, name))
+                if value is None:
+                    continue
+                if isinstance(value, str):
+                    ws.write_string(row.line - 1, j, value)
+                else:
+                    ws.write_number(row.line - 1, j, value)
+                widths[j] = max(widths[j], min(len(str(value)) + 2, 50))
+        for j, w in enumerate(widths):
+            ws.set_column(j, j, w)
+        ws.freeze_panes(1, 0)
+        last = max(heights[sheet], 2) + 500  # room to add rows that are still validated
+        for j, name in enumerate(names):
+            rule = _validation(sheet, model, name, tables, heights, horizon)
+            if rule is not None:
+                ws.data_validation(1, j, last, j, rule)
+    _readme(readme, tables, inp, bold, wrap)
+    book.close()
+
+
+_EPOCH = __import__("datetime").datetime(2000, 1, 1)  # fixed: the same dataset, the same bytes
+
+
+def _comment(model: type[Row], name: str) -> str:
+    info = model.model_fields[name]
+    unit = unit_of(model, name)
+    need = "required" if info.is_required() else "optional"
+    head = f"{name} ({need}" + (f", in {UNIT_WORDS.get(unit, unit)})" if unit else ")")
+    return f"{head}: {info.description or ''}"
+
+
+def _validation(
+    sheet: str,
+    model: type[Row],
+    name: str,
+    tables: dict[str, Any],
+    heights: dict[str, int],
+    horizon: tuple[int, int],
+) -> dict[str, Any] | None:
+    unit = unit_of(model, name)
+    if name in _LISTS and _LISTS[name][0] != sheet and _LISTS[name][0] in tables:
+        source, key = _LISTS[name]
+        keys = columns_of(*tables[source])
+        if key not in keys:
+            return None
+        letter = column_letter(keys.index(key))
+        wild = _WILD.get((sheet, name))
+        return {
+            "validate": "list",
+            "source": f"={source}!${letter}$2:${letter}${max(heights[source], 2)}",
+            "error_type": "warning" if wild else "stop",
+            "error_title": f"not a {key} of sheet {source}",
+            "error_message": f"Use a {key} of sheet {source}" + (f", or {wild}" if wild else ""),
+        }
+    if name in _YEARS:
+        return {
+            "validate": "integer",
+            "criteria": "between",
+            "minimum": horizon[0],
+            "maximum": horizon[1],
+            "error_title": "year outside the horizon",
+            "error_message": f"Use a year from {horizon[0]} to {horizon[1]} (sheet phases)",
+        }
+    if unit == "share":
+        return {
+            "validate": "decimal",
+            "criteria": "between",
+            "minimum": 0,
+            "maximum": 1,
+            "error_title": "not a share",
+            "error_message": "Use a share from 0 to 1, such as 0.25",
+        }
+    if unit == "bool":
+        return {"validate": "list", "source": ["yes", "no"]}
+    if unit in ("musd", "count"):
+        return {
+            "validate": "decimal",
+            "criteria": ">=",
+            "value": 0,
+            "error_title": "negative amount",
+            "error_message": f"Use an amount of at least 0 ({UNIT_WORDS[unit]})",
+        }
+    return None
+
+
+def _readme(ws: Any, tables: dict[str, Any], inp: Inputs, bold: Any, wrap: Any) -> None:
+    lines = [
+        ("allocator dataset", f"exported from {inp.folder}"),
+        ("How to use", "Edit the table sheets; run: allocator solve --inputs THIS_FILE.xlsx"),
+        ("Rules", "One sheet a table, the columns of the CSV tables (inputs/README.md); row 1 "
+         "holds the column names; blank rows are skipped. Formulas are read as the value Excel "
+         "saved; an error cell (#N/A) is refused. Hover a header for its unit and meaning."),
+    ]  # fmt: skip
+    ws.set_column(0, 1, 18)
+    ws.set_column(2, 2, 16)
+    ws.set_column(3, 3, 100)
+    for i, (key, text) in enumerate(lines):
+        ws.write_string(i, 0, key, bold)
+        ws.write_string(i, 1, text)
+    top = len(lines) + 1
+    for j, h in enumerate(("sheet", "column", "unit", "meaning")):
+        ws.write_string(top, j, h, bold)
+    r = top + 1
+    for sheet, (rows, model) in tables.items():
+        for name in columns_of(rows, model):
+            info = model.model_fields[name]
+            unit = unit_of(model, name)
+            ws.write_string(r, 0, sheet)
+            ws.write_string(r, 1, name)
+            ws.write_string(r, 2, UNIT_WORDS.get(unit, unit) if unit else "")
+            need = "" if not info.is_required() else "Required. "
+            ws.write_string(r, 3, need + (info.description or ""), wrap)
+            r += 1
+    ws.freeze_panes(top + 1, 0)

@@ -1,0 +1,225 @@
+"""The run's workbook (`workbook.xlsx`), written with xlsxwriter: one sheet a table with a bold
+frozen header, number formats (thousands separators; decimals only in columns that have them)
+and column widths, and a `charts` sheet of native Excel charts: the allocation by phase and
+sector, the largest shadow prices and, for a frontier, the frontier.
+
+A table of more than SHEET_ROW_LIMIT rows gets a summary sheet instead (its rows counted by
+family with the sums and largest sizes of its numbers); its full table is the CSV beside the
+workbook, and the terminal says so. The same tables give the same bytes (fixed document dates).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+SHEET_ROW_LIMIT = 20_000
+"""Rows of one table above which its sheet holds a summary (the full table is its CSV)."""
+TOP_PRICES = 12
+_FIXED = dt.datetime(2000, 1, 1)
+_MEASURES = ("invest_musd", "total_musd", "value", "shadow_price", "reduced_cost", "slack", "jobs")
+
+Sheet = tuple[str, list[str], pd.DataFrame]
+"""(sheet name, header texts with units, the table)."""
+
+
+def write_results_workbook(path: Path, sheets: list[Sheet]) -> list[str]:
+    """Write `sheets` and the charts sheet to `path`; returns the tables given as summaries."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(
+        str(path),
+        {"constant_memory": True, "nan_inf_to_errors": False, "strings_to_numbers": False},
+    )
+    book.set_properties({"created": _FIXED})
+    fmt = _Formats(book)
+    summarized = []
+    for name, headers, frame in sheets:
+        if len(frame) > SHEET_ROW_LIMIT:
+            summarized.append(name)
+            _summary(book.add_worksheet(name[:31]), name, frame, fmt)
+        else:
+            _table(book.add_worksheet(name[:31]), headers, frame, fmt)
+    by_name = {name: frame for name, _h, frame in sheets}
+    _charts(book, by_name, fmt)
+    book.close()
+    return summarized
+
+
+class _Formats:
+    def __init__(self, book: Any) -> None:
+        self.head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1})
+        self.whole = book.add_format({"num_format": "#,##0"})
+        self.decimal = book.add_format({"num_format": "#,##0.0#####"})
+        self.small = book.add_format({"num_format": "0.0#####"})
+        self.note = book.add_format({"italic": True})
+        self.one = book.add_format({"num_format": "#,##0.0"})
+
+
+def _column_format(values: np.ndarray, fmt: _Formats) -> Any:
+    finite = values[np.isfinite(values)]
+    if finite.size == 0 or np.all(np.mod(finite, 1) == 0):
+        return fmt.whole
+    if np.nanmax(np.abs(finite)) < 1:
+        return fmt.small
+    return fmt.decimal
+
+
+def _table(ws: Any, headers: list[str], frame: pd.DataFrame, fmt: _Formats) -> None:
+    kinds, formats, columns = [], [], []
+    for j, column in enumerate(frame.columns):
+        series = frame[column]
+        if pd.api.types.is_bool_dtype(series):
+            kinds.append("b")
+            columns.append(series.tolist())
+            formats.append(None)
+        elif pd.api.types.is_numeric_dtype(series):
+            values = series.to_numpy(dtype=float)
+            kinds.append("n")
+            columns.append(values.tolist())
+            formats.append(_column_format(values, fmt))
+        else:
+            kinds.append("s")
+            columns.append(series.tolist())
+            formats.append(None)
+        shown = [len(str(v)) for v in columns[-1][:200] if v is not None]
+        width = min(60, max([len(headers[j]), *shown]) + 2)
+        ws.set_column(j, j, width, formats[-1])
+    ws.freeze_panes(1, 0)
+    for j, h in enumerate(headers):
+        ws.write_string(0, j, h, fmt.head)
+    for i in range(len(frame)):
+        for j, kind in enumerate(kinds):
+            _put(ws, i + 1, j, kind, columns[j][i], formats[j])
+
+
+def _put(ws: Any, r: int, j: int, kind: str, v: Any, form: Any) -> None:
+    """One cell: a number (blank if missing or infinite), a boolean, or text."""
+    if kind == "n":
+        if v == v and not math.isinf(v):
+            ws.write_number(r, j, v, form)
+    elif kind == "b":
+        if isinstance(v, bool | np.bool_):
+            ws.write_boolean(r, j, bool(v))
+    elif v is None or v is pd.NA or v != v or v == "":
+        return
+    elif isinstance(v, bool):
+        ws.write_boolean(r, j, v)
+    elif isinstance(v, int | float | np.number):
+        if math.isfinite(float(v)):
+            ws.write_number(r, j, float(v))
+    else:
+        ws.write_string(r, j, str(v))
+
+
+def _summary(ws: Any, name: str, frame: pd.DataFrame, fmt: _Formats) -> None:
+    """Rows counted by family (or by the first column), with sums and largest sizes."""
+    key = "family" if "family" in frame.columns else frame.columns[0]
+    measures = [c for c in _MEASURES if c in frame.columns][:3]
+    groups = frame.groupby(key, sort=True, dropna=False)
+    table = pd.DataFrame({"rows": groups.size()})
+    for c in measures:
+        values = pd.to_numeric(frame[c], errors="coerce").replace([np.inf, -np.inf], np.nan)
+        table[f"{c} sum"] = values.groupby(frame[key], sort=True, dropna=False).sum()
+        table[f"{c} largest size"] = values.abs().groupby(frame[key], sort=True, dropna=False).max()
+    table = table.reset_index()
+    ws.write_string(
+        0, 0, f"{len(frame):,} rows: the full table is {name}.csv beside this workbook; "
+        f"this sheet counts them by {key}.", fmt.note,
+    )  # fmt: skip
+    headers = [str(c) for c in table.columns]
+    ws.set_column(0, 0, 28)
+    ws.set_column(1, len(headers), 20)
+    for j, h in enumerate(headers):
+        ws.write_string(2, j, h, fmt.head)
+    for i, row in enumerate(table.itertuples(index=False), start=3):
+        for j, v in enumerate(row):
+            if isinstance(v, int | float | np.number) and not isinstance(v, bool):
+                if math.isfinite(float(v)):
+                    ws.write_number(i, j, float(v), fmt.decimal if j > 1 else fmt.whole)
+            else:
+                ws.write_string(i, j, str(v))
+
+
+def _charts(book: Any, tables: dict[str, pd.DataFrame], fmt: _Formats) -> None:
+    """The charts sheet: each chart's numbers written beside it, so Excel can redraw it."""
+    blocks = _blocks(tables)
+    if not blocks:
+        return
+    ws = book.add_worksheet("charts")
+    ws.set_column(0, 0, 34)
+    ws.set_column(1, 8, 13)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)  # printed one page wide: each chart beside its numbers
+    row = 0
+    for kind, data, unit, title in blocks:
+        ws.write_string(row, 0, f"{title} ({unit})" if unit else title, fmt.head)
+        ws.write_string(row + 1, 0, str(data.index.name or ""), fmt.head)
+        for j, c in enumerate(data.columns, start=1):
+            ws.write_string(row + 1, j, str(c).removesuffix("_musd"), fmt.head)
+        for i, (label, values) in enumerate(data.iterrows(), start=row + 2):
+            if kind == "frontier":
+                ws.write_number(i, 0, float(label), fmt.decimal)
+            else:
+                ws.write_string(i, 0, str(label))
+            for j, v in enumerate(values, start=1):
+                ws.write_number(i, j, float(v), fmt.one)
+        first, last = row + 2, row + 1 + len(data)
+        chart = _chart(book, kind, data, first, last, unit, title)
+        ws.insert_chart(row, len(data.columns) + 2, chart, {"x_scale": 1.4, "y_scale": 1.3})
+        row = max(last + 2, row + 22)
+
+
+def _blocks(tables: dict[str, pd.DataFrame]) -> list[tuple[str, pd.DataFrame, str, str]]:
+    """(kind, numbers by label, unit, title) of each chart the tables give."""
+    blocks = []
+    by_phase = tables.get("allocation_by_phase")
+    if by_phase is not None and "sector" in by_phase.columns:
+        phases = [c for c in by_phase.columns if c.startswith("phase") and c.endswith("_musd")]
+        if phases:
+            sums = by_phase.groupby("sector", sort=True)[phases].sum()
+            blocks.append(("allocation", sums, "US$ million", "Allocation by sector and phase"))
+    prices = tables.get("shadow_prices")
+    if prices is not None and "shadow_price" in prices.columns:
+        top = prices[prices["shadow_price"].abs() > 1e-9].copy()
+        top["size"] = [float(f"{abs(v):.12g}") for v in top["shadow_price"]]
+        top = top.sort_values(["size", "constraint"], ascending=[False, True]).head(TOP_PRICES)
+        if len(top):
+            unit = str(top["unit"].iloc[0]) if "unit" in top.columns else ""
+            data = pd.DataFrame({"shadow price": top["size"].to_numpy()}, index=top["constraint"])
+            blocks.append(("prices", data, unit, f"The {len(top)} largest shadow prices (size)"))
+    frontier = tables.get("frontier")
+    if frontier is not None and {"x_value", "y_value"} <= set(frontier.columns):
+        data = frontier.set_index("x_value")[["y_value"]]
+        blocks.append(("frontier", data, "", "Frontier"))
+    return blocks
+
+
+def _chart(book: Any, kind: str, data: pd.DataFrame, first: int, last: int, unit: str, title: str):
+    if kind == "frontier":
+        chart = book.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
+        chart.add_series({
+            "name": "frontier",
+            "categories": ["charts", first, 0, last, 0],
+            "values": ["charts", first, 1, last, 1],
+        })  # fmt: skip
+    else:
+        options = {"type": "bar"} | ({"subtype": "stacked"} if kind == "allocation" else {})
+        chart = book.add_chart(options)
+        for j in range(1, len(data.columns) + 1):
+            chart.add_series({
+                "name": ["charts", first - 1, j],
+                "categories": ["charts", first, 0, last, 0],
+                "values": ["charts", first, j, last, j],
+            })  # fmt: skip
+        chart.set_y_axis({"reverse": True})  # first row at the top, as in the table
+    chart.set_title({"name": title})
+    chart.set_x_axis({"name": unit, "num_format": "#,##0"} if unit else {})
+    if kind == "prices":
+        chart.set_legend({"none": True})
+    return chart

@@ -1,0 +1,380 @@
+"""`report.html`: one self-contained page a planner can e-mail (no network, no external script,
+style or font), written into every solve and frontier run folder and rebuilt from a run folder by
+`allocator report RUN_DIR`.
+
+It reads only what the run folder holds (the tables and run.json), plus the dataset's
+assumptions when the dataset is at hand, so the page rebuilt later is the page written then.
+Charts are inline SVG (`svg.py`); tables sort with a dozen lines of inline script; it prints on
+A4 or Letter and reads on a phone's width. The same run gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from allocator.errors import UsageError
+from allocator.report.svg import bars, line, number
+
+REPORT = "report.html"
+TOP_PRICES = 12
+
+_CSS = """
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
+max-width:960px;padding:12px;color:#222}
+h1{font-size:1.5em;margin:.3em 0}h2{font-size:1.15em;border-bottom:1px solid #ccc;margin-top:1.6em}
+.headline{font-size:1.3em;background:#eef5fb;border-left:4px solid #1f77b4;padding:.5em .8em}
+.wrap{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.9em}
+th,td{border-bottom:1px solid #e3e3e3;padding:3px 6px;text-align:left;vertical-align:top}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}th{cursor:pointer;background:#f4f4f4}
+th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
+svg.chart{width:100%;height:auto;max-width:720px}svg .t{font-size:13px;font-weight:600}
+svg .s{font-size:11px}.muted{color:#666;font-size:.9em}
+@media (max-width:600px){body{font-size:14px;padding:6px}td,th{padding:2px 3px}}
+@media print{@page{size:A4;margin:14mm}body{max-width:none;font-size:10.5pt}
+th{cursor:auto}h2{break-after:avoid}table,svg{break-inside:avoid}.noprint{display:none}}
+"""
+
+_SORT = """
+document.querySelectorAll("table.sortable th").forEach(function (th) {
+  th.addEventListener("click", function () {
+    var table = th.closest("table"), body = table.tBodies[0], col = th.cellIndex;
+    var asc = th.getAttribute("aria-sort") !== "ascending";
+    table.querySelectorAll("th").forEach(function (h) { h.removeAttribute("aria-sort"); });
+    th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+    var key = function (tr) { var c = tr.cells[col]; return c.dataset.v !== undefined ?
+      parseFloat(c.dataset.v) : c.textContent.toLowerCase(); };
+    Array.from(body.rows).sort(function (a, b) { var x = key(a), y = key(b);
+      return (x < y ? -1 : x > y ? 1 : 0) * (asc ? 1 : -1); })
+      .forEach(function (tr) { body.appendChild(tr); });
+  });
+});
+"""
+
+
+def write_report(
+    folder: Path,
+    tables: dict[str, pd.DataFrame],
+    info: dict[str, Any],
+    assumptions: list[tuple[str, str]] | None = None,
+) -> Path:
+    """Write report.html into `folder` from the run's tables and run.json's content."""
+    path = folder / REPORT
+    path.write_text(render(tables, info, assumptions), encoding="utf-8")
+    return path
+
+
+def rebuild_report(folder: Path) -> Path:
+    """Rebuild report.html of a run folder from its CSV tables and run.json."""
+    record = folder / "run.json"
+    if not record.is_file():
+        raise UsageError(f"{folder} has no run.json. Fix: give a run folder written by allocator")
+    try:
+        info = json.loads(record.read_text(encoding="utf-8"))
+    except (ValueError, OSError) as exc:
+        raise UsageError(
+            f"{record} cannot be read ({exc}). Fix: give an intact run folder"
+        ) from None
+    tables = {p.stem: pd.read_csv(p) for p in sorted(folder.glob("*.csv"))}
+    if not tables:
+        raise UsageError(f"{folder} has no tables. Fix: give a run folder written by allocator")
+    return write_report(folder, tables, info, dataset_assumptions(info))
+
+
+def dataset_assumptions(info: dict[str, Any]) -> list[tuple[str, str]] | None:
+    """The assumptions of the run's dataset, if it can still be read (else None: unknown)."""
+    from allocator.data.inputs import load_inputs
+    from allocator.errors import InputError
+
+    inputs = info.get("inputs") or {}
+    folder = inputs.get("folder") if isinstance(inputs, dict) else None
+    try:
+        return assumptions_of(load_inputs(folder)) if folder else None
+    except (InputError, OSError):
+        return None
+
+
+def assumptions_of(inp: Any) -> list[tuple[str, str]]:
+    """(where, assumption) for every input row that states an assumption no source does."""
+    from allocator.data.schema import TABLES
+
+    out = []
+    for field, (file, *_rest) in TABLES.items():
+        for row in getattr(inp, field):
+            if row.assumption.strip():
+                out.append((f"{file} row {row.line}", row.assumption.strip()))
+    return sorted(out, key=lambda a: (a[0].split(" row ")[0], int(a[0].split(" row ")[1])))
+
+
+def render(
+    tables: dict[str, pd.DataFrame],
+    info: dict[str, Any],
+    assumptions: list[tuple[str, str]] | None = None,
+) -> str:
+    """The page's HTML."""
+    sections = [_headline(info, tables.get("sweep_summary"))]
+    if "outcomes" in tables:
+        sections.append(_milestones(tables["outcomes"]))
+    if "allocation_by_phase" in tables:
+        sections.append(_allocation(tables["allocation_by_phase"]))
+    if "shadow_prices" in tables:
+        sections.append(_binding(tables["shadow_prices"], tables.get("sensitivity")))
+        sections.append(_unspent(tables["shadow_prices"]))
+    if "frontier" in tables:
+        sections.append(_frontier(tables["frontier"]))
+    if "compare" in tables:
+        sections.append("<h2>Plans compared</h2>" + table(tables["compare"]))
+    if "sweep_summary" in tables and "sweep" in tables:
+        sections.append(_sweep(tables["sweep"], tables["sweep_summary"]))
+    sections.append(_assumptions(info, assumptions))
+    title = f"allocator {info.get('command', info.get('written_by', {}).get('command', 'run'))}"
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}: {escape(_dataset(info))}</title><style>{_CSS}</style></head>"
+        f"<body><h1>{escape(title)} report</h1>"
+        f'<p class="muted">Dataset: {escape(_dataset(info))}; status: '
+        f"{escape(str(info.get('status', 'see run.json')))}. Money in US$ million (musd).</p>"
+        + "".join(sections)
+        + f"<script>{_SORT}</script></body></html>\n"
+    )
+
+
+def _dataset(info: dict[str, Any]) -> str:
+    inputs = info.get("inputs") or {}
+    return str(inputs.get("folder", "") if isinstance(inputs, dict) else inputs)
+
+
+def _headline(info: dict[str, Any], summary: pd.DataFrame | None = None) -> str:
+    obj = info.get("objective")
+    jobs = None if summary is None else summary[summary["item"] == "jobs"]
+    if jobs is not None and len(jobs) and jobs["p50"].notna().all():
+        r = jobs.iloc[0]
+        return (
+            f'<p class="headline" id="headline">Median of the samples: <strong>'
+            f"{number(float(r['p50']))} {escape(str(r['unit']))}</strong> (P5 "
+            f"{number(float(r['p5']))}, P95 {number(float(r['p95']))})</p>"
+        )
+    if not isinstance(obj, dict) or obj.get("value") is None:
+        points = info.get("points")
+        shown = f"{len(points)} points" if isinstance(points, list) else "see the tables below"
+        kind = escape(str(info.get("command", "run")))
+        return f'<p class="headline" id="headline">{kind}: {escape(shown)}.</p>'
+    value = float(obj["value"])
+    return (
+        f'<p class="headline" id="headline">Headline: '
+        f'<strong><span id="headline-value" data-value="{obj["value"]!r}">{number(value)}</span> '
+        f"{escape(str(obj.get('label') or obj.get('unit', '')))}</strong> "
+        f"({escape(str(obj.get('unit', '')))}, {escape(str(obj.get('sense', 'maximize')))}d)</p>"
+    )
+
+
+def table(frame: pd.DataFrame, units: dict[str, str] | None = None) -> str:
+    """A sortable HTML table; numbers right-aligned with their exact value kept for sorting."""
+    units = units or {}
+    head = "".join(
+        f'<th scope="col"{_n(frame[c])}>{escape(c)}'
+        + (f" ({escape(units[c])})" if c in units else "")
+        + "</th>"
+        for c in frame.columns
+    )
+    rows = []
+    years = [c == "year" or c.endswith("_year") or c == "point" for c in frame.columns]
+    for record in frame.itertuples(index=False):
+        cells = []
+        for v, plain in zip(record, years, strict=True):
+            if isinstance(v, int | float) and not isinstance(v, bool) and v == v:
+                shown = str(int(v)) if plain and float(v).is_integer() else number(float(v))
+                cells.append(f'<td class="n" data-v="{float(v):.12g}">{shown}</td>')
+            else:
+                cells.append(f"<td>{'' if v is None or v != v else escape(str(v))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        f'<div class="wrap"><table class="sortable"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def _n(column: pd.Series) -> str:
+    return ' class="n"' if pd.api.types.is_numeric_dtype(column) else ""
+
+
+def _milestones(outcomes: pd.DataFrame) -> str:
+    total = outcomes[outcomes["dimension"] == "total"]
+    frame = pd.DataFrame(
+        {
+            "year": total["year"].astype(int),
+            "jobs": total["jobs"],
+            "exports": total["exports_musd"],
+        }
+    )
+    targeted = outcomes[outcomes[["jobs_target", "exports_target_musd"]].notna().any(axis=1)]
+    out = [
+        "<h2>Jobs and exports per milestone</h2>",
+        table(frame, {"jobs": "jobs", "exports": "US$ million a year"}),
+    ]
+    if not targeted.empty:
+        cols = ["dimension", "member", "year", "jobs", "jobs_target", "jobs_shortfall",
+                "exports_musd", "exports_target_musd", "exports_shortfall_musd"]  # fmt: skip
+        shown = targeted[[c for c in cols if c in targeted.columns]]
+        missed = int(
+            (
+                (shown.get("jobs_shortfall", 0) > 1e-9)
+                | (shown.get("exports_shortfall_musd", 0) > 1e-9)
+            ).sum()
+        )
+        out.append(
+            f"<h2>Targets</h2><p>{len(shown)} targets; the plan misses {missed} of them "
+            "(shortfall above 0). Jobs in jobs, exports in US$ million a year.</p>"
+        )
+        out.append(table(shown))
+    return "".join(out)
+
+
+def _allocation(by_phase: pd.DataFrame) -> str:
+    phases = [c for c in by_phase.columns if c.endswith("_musd") and c.startswith("phase")]
+    if not phases:
+        phases = [
+            c for c in by_phase.columns
+            if c.endswith("_musd") and c not in ("total_musd", "floor_musd", "cap_musd")
+        ]  # fmt: skip
+    sums = by_phase.groupby("sector")[phases].sum().sort_index()
+    labels = list(sums.index)
+    series = {p.removesuffix("_musd"): sums[p].tolist() for p in phases}
+    frame = sums.reset_index()
+    frame["total_musd"] = sums.sum(axis=1).to_numpy()
+    return (
+        "<h2>Allocation by phase and sector</h2>"
+        + bars(labels, series, "US$ million", "Investment by sector and phase")
+        + table(frame)
+    )
+
+
+def _binding(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> str:
+    binding = prices[(prices["shadow_price"].abs() > 1e-9)].copy()
+    # as the CSV holds it (12 digits), so ties sort by name alike when rebuilt from the folder
+    binding["size"] = [float(f"{abs(v):.12g}") for v in binding["shadow_price"]]
+    binding = binding.sort_values(["size", "constraint"], ascending=[False, True]).head(TOP_PRICES)
+    ranges: dict[str, tuple[Any, Any]] = {}
+    if sensitivity is not None and "section" in sensitivity.columns:
+        rows = sensitivity[sensitivity["section"] == "constraint"]
+        pairs = zip(rows["allowable_increase"], rows["allowable_decrease"], strict=True)
+        ranges = dict(zip(rows["name"].astype(str), pairs, strict=True))
+    words = []
+    for r in binding.itertuples(index=False):
+        inc, dec = ranges.get(str(r.constraint), (None, None))
+        span = (
+            f" The price holds for an increase of up to {_amount(inc)} and a decrease of up to "
+            f"{_amount(dec)} of the limit."
+            if inc is not None
+            else ""
+        )
+        more = "more" if r.shadow_price > 0 else "less"
+        words.append(
+            f"<li><strong>{escape(str(r.description))}</strong> ({escape(str(r.constraint))}): "
+            f"one unit more of this limit gives {number(abs(r.shadow_price))} "
+            f"{escape(str(r.unit))} {more} objective.{span}</li>"
+        )
+    chart = bars(
+        [str(c) for c in binding["constraint"]],
+        {"price": binding["size"].tolist()},
+        str(binding["unit"].iloc[0]) if len(binding) else "",
+        f"The {len(binding)} largest shadow prices (size)",
+    )
+    return (
+        "<h2>What binds: the largest shadow prices</h2>"
+        "<p>A shadow price is the change of the objective per unit increase of the limit's "
+        "right-hand side.</p>"
+        + chart
+        + f"<ul>{''.join(words) or '<li>No constraint has a non-zero price.</li>'}</ul>"
+    )
+
+
+def _amount(value: Any) -> str:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return "an unknown amount"
+    return "any amount" if v != v or v >= 1e29 else number(v)
+
+
+def _unspent(prices: pd.DataFrame) -> str:
+    budgets = prices[(prices["family"] == "budget") & (prices["slack"] > 1e-6)]
+    if budgets.empty:
+        return "<h2>Unspent budgets</h2><p>Every budget is spent in full.</p>"
+    frame = budgets[["constraint", "description", "rhs", "body", "slack"]].rename(
+        columns={"rhs": "budget", "body": "spent", "slack": "unspent"}
+    )
+    units = dict.fromkeys(("budget", "spent", "unspent"), "US$ million")
+    return (
+        f"<h2>Unspent budgets</h2><p>{len(frame)} budgets are not spent in full, "
+        f"{number(float(frame['unspent'].sum()))} US$ million in all.</p>" + table(frame, units)
+    )
+
+
+def _frontier(frame: pd.DataFrame) -> str:
+    x_name = str(frame["x_words"].iloc[0]) if "x_words" in frame and len(frame) else "x"
+    y_name = str(frame["y_words"].iloc[0]) if "y_words" in frame and len(frame) else "y"
+    xs = frame["x_value"].tolist() if "x_value" in frame else []
+    ys = frame["y_value"].tolist() if "y_value" in frame else []
+    cols = [c for c in ("point", "x_value", "y_value", "rate", "rate_unit") if c in frame]
+    return (
+        f"<h2>Frontier</h2><p>{len(frame)} points: the most {escape(y_name)} for each level "
+        f"of {escape(x_name)}.</p>" + line(xs, ys, x_name, y_name, "Frontier") + table(frame[cols])
+    )
+
+
+def _sweep(sweep: pd.DataFrame, summary: pd.DataFrame) -> str:
+    ok = sweep[sweep["status"] == "optimal"]
+    jobs = ok["jobs"].to_numpy(dtype=float)
+    out = [f"<h2>Sweep</h2><p>{len(sweep)} sampled plans, {len(ok)} optimal.</p>"]
+    if len(jobs):
+        edges = np.linspace(jobs.min(), jobs.max(), 11) if jobs.max() > jobs.min() else None
+        if edges is not None:
+            counts, _ = np.histogram(jobs, bins=edges)
+            labels = [
+                f"{number(a)} - {number(b)}" for a, b in zip(edges[:-1], edges[1:], strict=True)
+            ]
+            out.append(
+                bars(labels, {"samples": counts.tolist()}, "samples", "Jobs across the samples")
+            )
+    funded = summary[summary["item"].astype(str).str.startswith("program ")]
+    if len(funded) and "p50" in funded:
+        top = funded.sort_values(["p50", "item"], ascending=[False, True]).head(15)
+        labels = [str(i).removeprefix("program ") for i in top["item"]]
+        out.append(
+            bars(
+                labels,
+                {"P50": top["p50"].tolist()},
+                "US$ million",
+                "Median funding (largest 15 programs)",
+            )
+        )
+    out.append(table(summary))
+    return "".join(out)
+
+
+def _assumptions(info: dict[str, Any], assumptions: list[tuple[str, str]] | None) -> str:
+    opts = info.get("options") or {}
+    told = [
+        f"objective {opts.get('objective')}" if opts.get("objective") else "",
+        f"targets {opts.get('targets')}" if opts.get("targets") else "",
+        f"measure {opts.get('measure')}" if opts.get("measure") else "",
+        f"model file {opts.get('model_file')}" if opts.get("model_file") else "",
+    ]
+    head = "<h2>Assumptions this run depends on</h2>"
+    head += f"<p>Options: {escape(', '.join(t for t in told if t) or 'see run.json')}.</p>"
+    if assumptions is None:
+        return head + (
+            "<p>The input rows that rest on an assumption are not listed here: the dataset "
+            "could not be read, or the run compares plans with datasets of their own.</p>"
+        )
+    if not assumptions:
+        return head + "<p>No input row states an assumption: every number cites a source.</p>"
+    items = "".join(f"<li>{escape(w)}: {escape(a)}</li>" for w, a in assumptions)
+    return head + f"<p>{len(assumptions)} input rows rest on an assumption:</p><ul>{items}</ul>"

@@ -1,0 +1,108 @@
+"""Small inline SVG charts for `report.html`: horizontal (stacked) bars and a line chart. Plain
+SVG text, no script and no font files, so the report stays one self-contained file; the same
+numbers give the same text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
+
+
+def number(value: float) -> str:
+    """A number for people: thousands separators, no spurious decimals (596,022.5; 12.5; 0.38)."""
+    if value != value:  # NaN
+        return ""
+    if abs(value) >= 100:
+        text = f"{value:,.1f}"
+    elif abs(value) >= 1:
+        text = f"{value:,.2f}"
+    else:
+        text = f"{value:,.4f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def bars(
+    labels: Sequence[str],
+    series: dict[str, Sequence[float]],
+    unit: str,
+    title: str,
+) -> str:
+    """Horizontal bars, one a label, stacked by series (each series a list of values by label)."""
+    names = list(series)
+    totals = [sum(max(0.0, series[s][i]) for s in names) for i in range(len(labels))]
+    top = max([*totals, 0.0]) or 1.0
+    left, width, row = 250, 400, 22
+    legend = 20 if len(names) > 1 else 0
+    height = 40 + legend + row * len(labels) + 10
+    parts = [
+        f'<svg viewBox="0 0 {left + width + 110} {height}" '
+        f'role="img" aria-label="{escape(title)}" class="chart">',
+        f"<title>{escape(title)}</title>",
+        f'<text x="0" y="16" class="t">{escape(title)} ({escape(unit)})</text>',
+    ]
+    for k, name in enumerate(names if legend else []):
+        x = left + k * 100
+        parts.append(f'<rect x="{x}" y="26" width="10" height="10" fill="{_color(k)}"/>')
+        parts.append(f'<text x="{x + 14}" y="35" class="s">{escape(name)}</text>')
+    for i, label in enumerate(labels):
+        y = 40 + legend + i * row
+        short = label if len(label) <= 40 else label[:39] + "\u2026"
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 14}" text-anchor="end" class="s">{escape(short)}'
+            f"<title>{escape(label)}</title></text>"
+        )
+        x = float(left)
+        for k, name in enumerate(names):
+            value = max(0.0, series[name][i])
+            w = width * value / top
+            if w > 0:
+                parts.append(
+                    f'<rect x="{x:.2f}" y="{y + 3}" width="{w:.2f}" height="{row - 6}" '
+                    f'fill="{_color(k)}"><title>{escape(label)}, {escape(name)}: '
+                    f"{number(value)} {escape(unit)}</title></rect>"
+                )
+            x += w
+        parts.append(f'<text x="{x + 4:.2f}" y="{y + 14}" class="s">{number(totals[i])}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def line(xs: Sequence[float], ys: Sequence[float], x_title: str, y_title: str, title: str) -> str:
+    """A line chart with points: the frontier (x against y)."""
+    w, h, pad = 560, 300, 60
+    if not xs:
+        return ""
+    x0, x1 = min(xs), max(xs)
+    y0, y1 = min(ys), max(ys)
+    sx = (w - 2 * pad) / ((x1 - x0) or 1.0)
+    sy = (h - 2 * pad) / ((y1 - y0) or 1.0)
+    pts = [(pad + (x - x0) * sx, h - pad - (y - y0) * sy) for x, y in zip(xs, ys, strict=True)]
+    path = " ".join(f"{px:.2f},{py:.2f}" for px, py in pts)
+    parts = [
+        f'<svg viewBox="0 0 {w} {h}" role="img" '
+        f'aria-label="{escape(title)}" class="chart"><title>{escape(title)}</title>',
+        f'<text x="0" y="16" class="t">{escape(title)}</text>',
+        f'<line x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="#999"/>',
+        f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{h - pad}" stroke="#999"/>',
+        f'<text x="{w / 2}" y="{h - 20}" text-anchor="middle" class="s">{escape(x_title)}</text>',
+        f'<text x="14" y="{h / 2}" transform="rotate(-90 14 {h / 2})" text-anchor="middle" '
+        f'class="s">{escape(y_title)}</text>',
+        f'<text x="{pad}" y="{h - pad + 14}" class="s">{number(x0)}</text>',
+        f'<text x="{w - pad}" y="{h - pad + 14}" text-anchor="end" class="s">{number(x1)}</text>',
+        f'<text x="{pad - 4}" y="{h - pad}" text-anchor="end" class="s">{number(y0)}</text>',
+        f'<text x="{pad - 4}" y="{pad + 4}" text-anchor="end" class="s">{number(y1)}</text>',
+        f'<polyline points="{path}" fill="none" stroke="{PALETTE[0]}" stroke-width="2"/>',
+    ]
+    for (px, py), x, y in zip(pts, xs, ys, strict=True):
+        parts.append(
+            f'<circle cx="{px:.2f}" cy="{py:.2f}" r="4" fill="{PALETTE[1]}">'
+            f"<title>{number(x)}, {number(y)}</title></circle>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _color(k: int) -> str:
+    return PALETTE[k % len(PALETTE)]
