@@ -122,7 +122,8 @@ def run_sweep(
     pending = [(k, values[k].tolist()) for k in range(samples) if k not in skip]
     labels = [p.label for p in params]
     writer = StreamWriter(folder, labels, values)
-    size = max(1, min(50, len(pending) // max(1, workers * 8)))
+    # few, large batches (two per worker, at most 200 samples: progress and --resume keep step)
+    size = max(1, min(200, -(-len(pending) // max(1, workers * 2))))
     chunks = [dict(spec, samples=pending[i : i + size]) for i in range(0, len(pending), size)]
     finished = len(skip)
     if serial:
