@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from openpyxl.utils import get_column_letter
 
 from allocator.data.files import read_file
 from allocator.data.inputs import MAX_TABLE_ROWS, assemble_inputs, read_records
@@ -33,13 +34,8 @@ _FILES = {file: file.removesuffix(".csv") for file, *_rest in TABLES.values()}
 
 
 def column_letter(j: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    out = ""
-    j += 1
-    while j:
-        j, r = divmod(j - 1, 26)
-        out = chr(65 + r) + out
-    return out
+    """0 -> A, 25 -> Z, 26 -> AA (openpyxl's letters, from 0)."""
+    return get_column_letter(j + 1)
 
 
 class _Sheet:
