@@ -158,6 +158,20 @@ def test_the_frontier_run_has_its_chart(tmp_path):
     assert "http" not in "".join(re.findall(r'(?:src|href)="([^"]*)"', text))
 
 
+def test_the_alternatives_run_has_its_ranges_chart(tmp_path):
+    """mga: a and b range over [0, 100] at slack 0 (optional), c is excluded:
+    the chart's bars and the table carry those numbers."""
+    res = cli("alternatives", "--inputs", DATA / "mga", "--slack", "0", "--out", tmp_path / "a")
+    assert res.returncode == 0, res.stderr
+    text = (tmp_path / "a" / "report.html").read_text()
+    parse(text)
+    assert "<h2>Near-optimal ranges</h2>" in text
+    assert text.count("<svg") == 1
+    assert "a (optional), free to move: 100 US$ million" in text  # the bar's tooltip
+    assert "c (excluded)" in text
+    assert "http" not in "".join(re.findall(r'(?:src|href)="([^"]*)"', text))
+
+
 def _browser() -> str | None:
     for name in ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome"):
         found = shutil.which(name)

@@ -131,6 +131,8 @@ def render(
         sections.append("<h2>Plans compared</h2>" + table(tables["compare"]))
     if "sweep_summary" in tables and "sweep" in tables:
         sections.append(_sweep(tables["sweep"], tables["sweep_summary"]))
+    if "ranges" in tables:
+        sections.append(_ranges(tables["ranges"]))
     sections.append(_assumptions(info, assumptions))
     title = f"allocator {info.get('command', info.get('written_by', {}).get('command', 'run'))}"
     return (
@@ -326,6 +328,26 @@ def _frontier(frame: pd.DataFrame) -> str:
     return (
         f"<h2>Frontier</h2><p>{len(frame)} points: the most {escape(y_name)} for each level "
         f"of {escape(x_name)}.</p>" + line(xs, ys, x_name, y_name, "Frontier") + table(frame[cols])
+    )
+
+
+def _ranges(frame: pd.DataFrame) -> str:
+    """`allocator alternatives`: each member's least and most funding within the slack, as bars
+    from 0 to the least (funded in every near-optimal plan) and on to the most (free to move)."""
+    labels = [f"{m} ({c})" for m, c in zip(frame["member"], frame["classification"], strict=True)]
+    least = frame["min_musd"].astype(float).tolist()
+    free = (frame["max_musd"].astype(float) - frame["min_musd"].astype(float)).tolist()
+    chart = bars(labels, {"least": least, "free to move": free}, "US$ million", "Funding ranges")
+    cols = [
+        c
+        for c in ("member", "classification", "optimum_musd", "min_musd", "max_musd")
+        if c in frame
+    ]
+    return (
+        f"<h2>Near-optimal ranges</h2><p>{len(frame)} members: the least and the most funding of "
+        "each among the plans within the slack of the optimum (run.json).</p>"
+        + chart
+        + table(frame[cols])
     )
 
 
