@@ -10,7 +10,6 @@ cluster start-up (and the workers' imports) is timed apart.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import statistics
 import sys
@@ -18,14 +17,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import dask
-
 from allocator.data.inputs import load_inputs
 from allocator.freedom import ranges_serial
 from allocator.model.measures import FINAL
 from allocator.solver.alternatives import RangeInstance
 from allocator.studies.alternatives import batches, held_model, solve_batch, tasks_of
-from allocator.studies.sweeprun import LOCAL_WORKER_CONFIG, warm_workers
+from allocator.studies.sweeprun import dask_client
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -64,22 +61,9 @@ def on_cluster(folder: Path, slack: float, workers: int) -> tuple[float, float, 
     """(start-up s, total s, range LPs s, CPU s of the busiest worker): the plan is solved and
     held here, as by `allocator alternatives`; the batches as `freedom.ranges_on_dask` sends
     them, timed per task."""
-    from distributed import Client, LocalCluster
-
     t0 = time.perf_counter()
-    with (
-        dask.config.set(LOCAL_WORKER_CONFIG),
-        LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with dask_client(None, workers) as client:  # as `allocator alternatives` makes it
         client.wait_for_workers(workers)
-        warm_workers(client)
         t1 = time.perf_counter()
         model = held_model(load_inputs(folder), "jobs", "soft", FINAL, slack, "program")
         t2 = time.perf_counter()

@@ -8,16 +8,13 @@ the same run. Cluster start-up is timed apart from solving.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-import dask
-
-from allocator.studies.sweeprun import LOCAL_WORKER_CONFIG, run_sweep, warm_workers
+from allocator.studies.sweeprun import dask_client, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = {"inputs": str(ROOT / "inputs" / "peru2040"), "objective": "jobs", "targets": "soft",
@@ -36,26 +33,12 @@ def on_cluster(samples: int, workers: int) -> tuple[float, float, float]:
     """(cluster start-up s, sweep s on a running cluster, CPU s of the busiest process: a
     worker, or this one writing). On a machine shared with other work the wall clock shows the
     contention; the busiest process's CPU seconds show what the batches leave to each core."""
-    from distributed import Client, LocalCluster
-
     t0 = time.perf_counter()
-    with (
-        dask.config.set(LOCAL_WORKER_CONFIG),
-        LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
-        tempfile.TemporaryDirectory() as tmp,
-    ):
-        client.wait_for_workers(workers)
-        warm_workers(client)  # the imports, as allocator sweep does with its cluster's start-up
+    with dask_client(None, workers) as client, tempfile.TemporaryDirectory() as tmp:
+        client.wait_for_workers(workers)  # dask_client imports the solving modules on each
         t1, c1 = time.perf_counter(), time.process_time()
         before = client.run(time.process_time)
-        run_sweep(SPEC, samples, 0, Path(tmp) / "s", cluster.scheduler_address, workers, False)
+        run_sweep(SPEC, samples, 0, Path(tmp) / "s", client.scheduler.address, workers, False)
         after = client.run(time.process_time)
         busiest = max([after[w] - before[w] for w in after] + [time.process_time() - c1])
         return t1 - t0, time.perf_counter() - t1, busiest
