@@ -72,7 +72,8 @@ def members_of(inp: Inputs, lp: CompiledLP, by: str) -> dict[str, np.ndarray]:
 @dataclass
 class HeldModel:
     """A solved plan with its objective held within the slack, ready for range LPs: the range
-    LPs run on `instance`, built from `state` (as every Dask worker builds its own)."""
+    LPs run on `instance`, built from `state` (as every Dask worker builds its own) when first
+    asked for, so a run whose range LPs all go to Dask workers does not build it."""
 
     inputs: Inputs
     lp: CompiledLP
@@ -81,7 +82,17 @@ class HeldModel:
     solver: RangeSolver
     members: dict[str, np.ndarray]
     state: RangeState
-    instance: RangeInstance
+    _instance: RangeInstance | None = None
+
+    @property
+    def instance(self) -> RangeInstance:
+        if self._instance is None:
+            self._instance = RangeInstance(self.state)
+        return self._instance
+
+    @instance.setter
+    def instance(self, value: RangeInstance) -> None:
+        self._instance = value
 
 
 def held_model(
@@ -105,9 +116,7 @@ def held_model(
     opt = optimum(lp, objective, ranging=False)
     held = hold_objective(lp, opt, slack)
     state = range_state(lp, options)
-    model = HeldModel(inp, lp, opt, held, RangeSolver(lp, held), members, state, None)  # type: ignore[arg-type]
-    model.instance = RangeInstance(state)
-    return model
+    return HeldModel(inp, lp, opt, held, RangeSolver(lp, held), members, state)
 
 
 def tasks_of(model: HeldModel, names: list[str]) -> list[dict[str, Any]]:

@@ -72,10 +72,23 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
         yield client
 
 
-LOCAL_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
-"""The LocalCluster's workers do not sample their own stacks (Dask's statistical profiler, for
-its dashboard, which allocator turns off): measured, it took about a tenth of each worker's CPU
-seconds in a 200-sample sweep of the baseline."""
+LOCAL_WORKER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "10s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.scheduler.work-stealing": False,
+}
+"""A LocalCluster that leaves the two cores to the solves. Dask's defaults keep every process
+busy with periodic work meant for its dashboard and for long task graphs: each worker samples
+its own stacks (the statistical profiler, about a tenth of a worker's CPU seconds in a
+200-sample sweep of the baseline), every process checks its event loop every 20 ms and reads
+its CPU and memory every 500 ms, workers check their memory every 100 ms, and the scheduler
+looks for work to steal every second. allocator sends few large batches (two per worker),
+so none of it pays: measured on the baseline's 400-sample sweep (2 workers, 2 cores), an idle
+worker spent 0.6 s of CPU in 16 s on it, and this process 3.0-3.7 s against 1.0 s with these
+settings (`bench/sweep_throughput.py`). Memory is still checked every second, so a worker over
+its limit is still stopped."""
 
 
 WARM_MODULES = ("allocator.studies.sweep", "allocator.studies.alternatives")
