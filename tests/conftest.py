@@ -40,6 +40,16 @@ def baseline_dir() -> Path:
     return BASELINE
 
 
+@pytest.fixture(scope="session")
+def baseline_run(tmp_path_factory) -> Path:
+    """A run folder of `allocator solve` on the baseline, written once per session; read it,
+    never write into it (copy it first)."""
+    out = tmp_path_factory.mktemp("baseline-run") / "run"
+    res = cli("solve", "--inputs", BASELINE, "--out", out)
+    assert res.returncode == 0, res.stderr
+    return out
+
+
 def cli(*args, cwd=ROOT):
     """`allocator ARGS` in a subprocess, with this interpreter: (returncode, stdout, stderr)."""
     import subprocess

@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from conftest import BASELINE, DATA, cli
+from conftest import DATA, cli
 
 VOID = {"meta", "link", "br", "img", "input", "hr", "rect", "line", "circle", "polyline", "path"}
 
@@ -75,14 +75,6 @@ def headline(text: str) -> tuple[float, str]:
     m = re.search(r'<span id="headline-value" data-value="([^"]+)">([^<]+)</span>', text)
     assert m, "no headline value in the page"
     return float(m[1]), m[2]
-
-
-@pytest.fixture(scope="module")
-def baseline_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("html") / "run"
-    res = cli("solve", "--inputs", BASELINE, "--out", out)
-    assert res.returncode == 0, res.stderr
-    return out
 
 
 def test_the_report_is_valid_self_contained_and_its_headline_is_run_json(baseline_run):

@@ -18,12 +18,9 @@ from allocator.report.write import write_workbook
 from conftest import BASELINE, DATA, cli
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("wb") / "run"
-    res = cli("solve", "--inputs", BASELINE, "--out", out)
-    assert res.returncode == 0, res.stderr
-    return out
+@pytest.fixture
+def run(baseline_run):
+    return baseline_run
 
 
 def test_the_charts_sheet_has_native_charts_that_openpyxl_reads(run):
