@@ -26,7 +26,8 @@ def frame() -> pd.DataFrame:
 def test_numbers_are_written_with_12_digits_and_blanks_for_missing_and_infinite(tmp_path):
     table = frame()
     write_csv(table, tmp_path / "t.csv")
-    assert table["value"].dtype == float and table["value"].iloc[0] == 1 / 3  # not rewritten
+    assert table["value"].dtype == float  # the frame itself is not rewritten
+    assert table["value"].iloc[0] == 1 / 3
     assert (tmp_path / "t.csv").read_bytes() == (
         b"name,value,count,flag,neg,nullable\n"
         b'"a,b",0.333333333333,1,True,-0,2.5\n'
