@@ -233,18 +233,20 @@ def test_compare_keeps_programs_named_na_and_null(odd_run: Path) -> None:
 
 
 def test_csv_text_that_a_spreadsheet_would_run_is_neutralised(tmp_path: Path) -> None:
-    texts = [FORMULA, "+1+2", "-cmd", "@SUM(A1)", "\tx", "\rx", "plain", "-0.5", "'=kept"]
+    texts = [FORMULA, "+1+2", "-cmd", "@SUM(A1)", "\tx", "plain", "-0.5", "'=kept", "\rx"]
     frame = pd.DataFrame(
         {"name": texts, "value": [-0.5] * 9, "mixed": [-0.5, "-x", *["a"] * 7]}
     ).rename(columns={"value": "=value"})
     write_csv(frame, tmp_path / "t.csv")
-    back = pd.read_csv(tmp_path / "t.csv", keep_default_na=False, dtype=str)
+    back = pd.read_csv(tmp_path / "t.csv", keep_default_na=False, dtype=str, nrows=8)
     assert list(back.columns) == ["name", "'=value", "mixed"]
     assert back["name"].tolist() == [
-        "'" + FORMULA, "'+1+2", "'-cmd", "'@SUM(A1)", "'\tx", "'\rx", "plain", "-0.5", "'=kept"
+        "'" + FORMULA, "'+1+2", "'-cmd", "'@SUM(A1)", "'\tx", "plain", "-0.5", "'=kept"
     ]  # fmt: skip
-    assert back["'=value"].tolist() == ["-0.5"] * 9
+    assert back["'=value"].tolist() == ["-0.5"] * 8
     assert back["mixed"].tolist()[:2] == ["-0.5", "'-x"]
+    # Python's csv module quotes no CR (pandas reads it as a line end): the raw bytes, then
+    assert (tmp_path / "t.csv").read_bytes().endswith(b"\n'\rx,-0.5,a\n")
     assert frame["name"].iloc[0] == FORMULA  # the frame itself is left as it was
 
 
@@ -323,3 +325,11 @@ def test_a_full_disk_inside_xlsxwriter_is_one_line_and_keeps_the_old_run(tmp_pat
         assert f"cannot write --out {target}: the disk is full (Errno 28)" in line
     assert {p.name: p.read_bytes() for p in old.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_the_report_shows_no_negative_zero() -> None:
+    from allocator.report.html import table
+
+    page = table(pd.DataFrame({"x": [-0.0, -1e-7], "year": [2030, 2031]}))
+    assert re.findall(r'>-0<|data-v="-0"', page) == []
+    assert page.count('<td class="n" data-v="0">0</td>') == 1
