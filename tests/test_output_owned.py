@@ -195,6 +195,13 @@ def test_report_on_a_damaged_table_is_one_line(run_copy: Path, name: str, text: 
     assert hidden(run_copy) == []
 
 
+def test_report_on_a_table_that_lost_a_column_is_one_line(run_copy: Path) -> None:
+    (run_copy / "outcomes.csv").write_text("year,jobs\n2026,1\n")
+    line = one_line(invoke("report", run_copy))
+    assert f"{run_copy}: its tables and run.json do not make a report" in line
+    assert "'dimension'" in line
+
+
 def test_report_on_a_run_json_that_is_a_list_is_one_line(run_copy: Path) -> None:
     (run_copy / "run.json").write_text("[1, 2]")
     line = one_line(invoke("report", run_copy))
