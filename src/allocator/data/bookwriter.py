@@ -112,6 +112,10 @@ def write_inputs_workbook(inp: Inputs, path: Path) -> None:
             rule = _validation(sheet, model, name, tables, heights, horizon)
             if rule is not None:
                 ws.data_validation(1, j, last, j, rule)
+    if inp.number_style is not None:  # read back in the style the dataset declares
+        settings = book.add_worksheet("settings")
+        settings.write_row(0, 0, ["setting", "value"], bold)
+        settings.write_row(1, 0, ["number_style", inp.number_style])
     _readme(readme, tables, inp, bold, wrap)
     book.close()
 
