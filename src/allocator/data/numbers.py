@@ -167,7 +167,12 @@ def parse_number(text: str, scales: dict[str, float] | dict[str, str]) -> float:
     suffix = (m.group("suffix") or "").lower() if m else ""
     if not m or suffix not in scales:
         raise ValueError(f"'{text}' is not a number in a known unit")
-    exact = Decimal(_digits(m.group("num"), t) + "e" + (m.group("exp") or "0"))
+    # An exponent past 10,000 is clamped: with at most 64 digits the number is still far past
+    # a float's range, and Decimal need not hold a 60-digit exponent.
+    exp = max(min(int(m.group("exp") or "0"), 10_000), -10_000)
+    exact = _EXACT.scaleb(Decimal(_digits(m.group("num"), t)), exp)
+    if exact and abs(exact.adjusted()) > _FLOAT_EXP:  # inf or 0 as a float, whatever the scale
+        return _to_float(exact, t)
     exact = _EXACT.multiply(exact, Decimal(str(scales[suffix])))
     value = _to_float(exact, t)
     return -value if m.group("sign") == "-" else value
@@ -175,16 +180,10 @@ def parse_number(text: str, scales: dict[str, float] | dict[str, str]) -> float:
 
 def _to_float(exact: Decimal, shown: str) -> float:
     """The float nearest `exact`, refused past the limits with the reason (never inf or 0)."""
-    if exact and exact.adjusted() > _FLOAT_EXP:
-        raise NumberError(
-            f"'{shown}' is too large to be a number", "write a finite number such as 2.5"
-        )
-    if exact and exact.adjusted() < -_FLOAT_EXP:
-        raise NumberError(
-            f"'{shown}' is too small to tell from 0",
-            f"write 0, or a number of at least {MIN_MAGNITUDE:g} in size",
-        )
-    return check_magnitude(float(exact), shown)
+    value = float(exact)
+    if exact and value == 0:  # underflowed: refused as too small, not taken as 0
+        value = math.ulp(0.0)
+    return check_magnitude(value, shown)
 
 
 def exact_text(value: float) -> str:

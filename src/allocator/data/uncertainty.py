@@ -61,7 +61,8 @@ def _bound(text: str, nominal: float, where: Uncertainty, column: str) -> float:
     except ValueError as exc:
         fix = getattr(exc, "fix", None)  # a number the rule refuses says why (numbers.py)
         raise InputError(
-            str(exc) if fix else f"'{text}' is not a value or a relative change such as -20%",
+            f"'{text}' is not a value or a relative change such as -20%"
+            + (f" ({exc})" if fix else ""),
             file="uncertainty.csv",
             row=where.line,
             column=column,
