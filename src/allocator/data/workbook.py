@@ -140,8 +140,11 @@ def _read_book(book: str, data: bytes) -> tuple[str | None, list[_Sheet]]:
     settings = next((n for n in values.sheetnames if n.strip().lower() == SETTINGS_SHEET), None)
     style = None
     if settings is not None:
-        place = f"{book}, sheet {settings}"
-        style = style_of(_records(book, settings, values[settings], formulas[settings]), place)
+        sheet = _Sheet(book, settings, _records(book, settings, values[settings], formulas[settings]))
+        try:
+            style = style_of(sheet.records)
+        except InputError as exc:
+            raise sheet.error(exc) from None
     with number_style(style):
         out = _table_sheets(book, values, formulas)
     values.close()
