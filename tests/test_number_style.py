@@ -5,6 +5,7 @@ refused; a long name is cut in messages. Corpus cases of the same rules: tests/b
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -266,3 +267,11 @@ def test_a_long_name_in_an_override_is_cut_in_the_message():
     message = str(info.value)
     assert len(message) < 400
     assert "'" + "x" * 60 + "...' (2,000,000 characters)" in message
+
+
+def test_run_json_states_the_declared_number_style(tmp_path):
+    folder = dataset(tmp_path, settings="setting,value\nnumber_style,comma\n")
+    result = CliRunner().invoke(app, ["solve", "--inputs", str(folder), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    run = json.loads((tmp_path / "r" / "run.json").read_text())
+    assert run["inputs"]["number_style"] == "comma"
