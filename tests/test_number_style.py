@@ -73,9 +73,7 @@ def program_a(inp) -> object:
         ("3.500B", ("3.5 with a decimal point", "3500 with a thousands point")),
     ],
 )
-def test_a_number_the_two_styles_read_differently_is_refused_naming_both(
-    tmp_path, cell, readings
-):
+def test_a_number_the_two_styles_read_differently_is_refused_naming_both(tmp_path, cell, readings):
     line = check(dataset(tmp_path, row_a(cap=cell)))
     assert "programs.csv, row 2, column 'cap_musd'" in line
     assert all(r in line for r in readings), line
@@ -271,7 +269,9 @@ def test_a_long_name_in_an_override_is_cut_in_the_message():
 
 def test_run_json_states_the_declared_number_style(tmp_path):
     folder = dataset(tmp_path, settings="setting,value\nnumber_style,comma\n")
-    result = CliRunner().invoke(app, ["solve", "--inputs", str(folder), "--out", str(tmp_path / "r")])
+    result = CliRunner().invoke(
+        app, ["solve", "--inputs", str(folder), "--out", str(tmp_path / "r")]
+    )
     assert result.exit_code == 0, result.output
     run = json.loads((tmp_path / "r" / "run.json").read_text())
     assert run["inputs"]["number_style"] == "comma"

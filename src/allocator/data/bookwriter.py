@@ -112,12 +112,17 @@ def write_inputs_workbook(inp: Inputs, path: Path) -> None:
             rule = _validation(sheet, model, name, tables, heights, horizon)
             if rule is not None:
                 ws.data_validation(1, j, last, j, rule)
-    if inp.number_style is not None:  # read back in the style the dataset declares
+    _settings(book, inp, bold)
+    _readme(readme, tables, inp, bold, wrap)
+    book.close()
+
+
+def _settings(book: Any, inp: Inputs, bold: Any) -> None:
+    """The settings sheet, when the dataset declares its number style (read back in it)."""
+    if inp.number_style is not None:
         settings = book.add_worksheet("settings")
         settings.write_row(0, 0, ["setting", "value"], bold)
         settings.write_row(1, 0, ["number_style", inp.number_style])
-    _readme(readme, tables, inp, bold, wrap)
-    book.close()
 
 
 _EPOCH = __import__("datetime").datetime(2000, 1, 1)  # fixed: the same dataset, the same bytes

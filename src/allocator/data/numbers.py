@@ -28,8 +28,12 @@ _NUMBER = re.compile(
 # How the digits of a number may be grouped and split, for each style: point (1,200.5) and
 # comma (1.200,5). A leading group of a grouped number never starts with 0.
 _DIGITS = {
-    "point": re.compile(r"^(?:[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?|\.[0-9]+)$"),
-    "comma": re.compile(r"^(?:[1-9][0-9]{0,2}(?:\.[0-9]{3})+(?:,[0-9]+)?|[0-9]+(?:,[0-9]+)?|,[0-9]+)$"),
+    "point": re.compile(
+        r"^(?:[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?|\.[0-9]+)$"
+    ),
+    "comma": re.compile(
+        r"^(?:[1-9][0-9]{0,2}(?:\.[0-9]{3})+(?:,[0-9]+)?|[0-9]+(?:,[0-9]+)?|,[0-9]+)$"
+    ),
 }
 _AMBIGUOUS = re.compile(r"^[1-9][0-9]{0,2}[.,][0-9]{3}$")
 STYLES = ("point", "comma")
@@ -134,8 +138,10 @@ def _digits(num: str, shown: str) -> str:
         point = _plain(num.replace(",", ""))
         comma = _plain(num.replace(".", "").replace(",", "."))
         name = "point" if "." in num else "comma"
-        read = (point, "decimal", comma, "thousands") if name == "point" else (
-            point, "thousands", comma, "decimal"
+        read = (
+            (point, "decimal", comma, "thousands")
+            if name == "point"
+            else (point, "thousands", comma, "decimal")
         )
         raise NumberError(
             f"'{shown}' reads as {read[0]} with a {read[1]} {name} or {read[2]} with a "

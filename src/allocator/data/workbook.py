@@ -140,7 +140,9 @@ def _read_book(book: str, data: bytes) -> tuple[str | None, list[_Sheet]]:
     settings = next((n for n in values.sheetnames if n.strip().lower() == SETTINGS_SHEET), None)
     style = None
     if settings is not None:
-        sheet = _Sheet(book, settings, _records(book, settings, values[settings], formulas[settings]))
+        sheet = _Sheet(
+            book, settings, _records(book, settings, values[settings], formulas[settings])
+        )
         try:
             style = style_of(sheet.records)
         except InputError as exc:
