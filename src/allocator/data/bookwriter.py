@@ -113,6 +113,7 @@ def write_inputs_workbook(inp: Inputs, path: Path) -> None:
             rule = _validation(sheet, model, name, tables, heights, horizon)
             if rule is not None:
                 ws.data_validation(1, j, last, j, rule)
+    _settings(book, inp, bold)
     _readme(readme, tables, inp, bold, wrap)
     close_book(book)
 
@@ -165,6 +166,14 @@ def written_by_allocator(path: Path) -> bool:
         if prop.get("name") == MARK_PROPERTY:
             return [v.text for v in prop] == [MARK_VALUE]
     return False
+
+
+def _settings(book: Any, inp: Inputs, bold: Any) -> None:
+    """The settings sheet, when the dataset declares its number style (read back in it)."""
+    if inp.number_style is not None:
+        settings = book.add_worksheet("settings")
+        settings.write_row(0, 0, ["setting", "value"], bold)
+        settings.write_row(1, 0, ["number_style", inp.number_style])
 
 
 _EPOCH = __import__("datetime").datetime(2000, 1, 1)  # fixed: the same dataset, the same bytes

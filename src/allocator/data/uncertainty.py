@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from allocator.data.audit import resolve_rows
-from allocator.data.numbers import parse_money, parse_number
+from allocator.data.numbers import number_style, parse_money, parse_number
 from allocator.data.schema import Inputs, Row, Uncertainty
 from allocator.errors import InputError, raise_all
 
@@ -58,13 +58,15 @@ def _bound(text: str, nominal: float, where: Uncertainty, column: str) -> float:
         if t.endswith("%") and t[:1] in "+-":
             return nominal * (1.0 + parse_number(t[:-1], {"": 1.0}) / 100.0)
         return parse_money(t)
-    except ValueError:
+    except ValueError as exc:
+        fix = getattr(exc, "fix", None)  # a number the rule refuses says why (numbers.py)
         raise InputError(
-            f"'{text}' is not a value or a relative change such as -20%",
+            f"'{text}' is not a value or a relative change such as -20%"
+            + (f" ({exc})" if fix else ""),
             file="uncertainty.csv",
             row=where.line,
             column=column,
-            fix="write a number in the cell's unit, or -20% / +20%",
+            fix=fix or "write a number in the cell's unit, or -20% / +20%",
         ) from None
 
 
@@ -81,11 +83,12 @@ def check_uncertainty(inp: Inputs) -> None:
 def uncertainty_problems(inp: Inputs) -> list[InputError]:
     """Every broken row of uncertainty.csv, one error per row."""
     found = []
-    for u in inp.uncertainty:
-        try:
-            _params_of_row(inp, u)
-        except InputError as exc:
-            found.append(exc)
+    with number_style(inp.number_style):  # the bounds are cells of the dataset
+        for u in inp.uncertainty:
+            try:
+                _params_of_row(inp, u)
+            except InputError as exc:
+                found.append(exc)
     return found
 
 
@@ -96,7 +99,8 @@ def params_of(inp: Inputs) -> list[Param]:
         InputError: the one broken row, or InputErrors listing every one.
     """
     raise_all(uncertainty_problems(inp))
-    return [p for u in inp.uncertainty for p in _params_of_row(inp, u)]
+    with number_style(inp.number_style):  # the bounds are cells of the dataset
+        return [p for u in inp.uncertainty for p in _params_of_row(inp, u)]
 
 
 def _params_of_row(inp: Inputs, u: Uncertainty) -> list[Param]:

@@ -18,16 +18,18 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from openpyxl.utils import get_column_letter
 
 from allocator.data.files import read_file
 from allocator.data.inputs import MAX_TABLE_ROWS, assemble_inputs, read_records
+from allocator.data.numbers import exact_text, number_style, style_of
 from allocator.data.schema import TABLES, Inputs
 from allocator.errors import InputError
 
 MAX_BOOK_BYTES = 50_000_000
 README_SHEET = "README"
+SETTINGS_SHEET = "settings"
+"""The dataset's settings, as settings.csv (`numbers.style_of`): the number style."""
 SHEETS = {file.removesuffix(".csv"): field for field, (file, *_rest) in TABLES.items()}
 """Sheet name -> table field."""
 _FILES = {file: file.removesuffix(".csv") for file, *_rest in TABLES.values()}
@@ -73,7 +75,22 @@ def load_workbook_inputs(path: Path, strict: bool = False) -> Inputs:
         ) from None
     except InputError as exc:
         raise InputError(exc.reason, file=str(path), fix=exc.fix) from None
-    sheets = {s.name: s for s in _read_book(book, data)}
+    style, read = _read_book(book, data)
+    sheets = {s.name: s for s in read}
+    with number_style(style):
+        tables = _read_sheets(book, sheets)
+    try:
+        hashes = {book: hashlib.sha256(data).hexdigest()}
+        return assemble_inputs(str(path), tables, hashes, strict, style=style)
+    except InputError as exc:
+        sheet = sheets.get(_FILES.get(exc.file or "", ""))
+        if sheet is None:
+            raise
+        raise sheet.error(exc) from None
+
+
+def _read_sheets(book: str, sheets: dict[str, _Sheet]) -> dict[str, Any]:
+    """The rows of every table sheet (field -> rows)."""
     tables: dict[str, Any] = {}
     for field, (file, model, _key, required) in TABLES.items():
         sheet = sheets.get(file.removesuffix(".csv"))
@@ -97,18 +114,12 @@ def load_workbook_inputs(path: Path, strict: bool = False) -> Inputs:
             tables[field] = tuple(read_records(sheet.name, sheet.records, model))
         except InputError as exc:
             raise sheet.error(exc) from None
-    try:
-        hashes = {book: hashlib.sha256(data).hexdigest()}
-        return assemble_inputs(str(path), tables, hashes, strict)
-    except InputError as exc:
-        sheet = sheets.get(_FILES.get(exc.file or "", ""))
-        if sheet is None:
-            raise
-        raise sheet.error(exc) from None
+    return tables
 
 
-def _read_book(book: str, data: bytes) -> list[_Sheet]:
-    """Every table sheet of the workbook as text records (formulas as their saved values)."""
+def _read_book(book: str, data: bytes) -> tuple[str | None, list[_Sheet]]:
+    """The number style the settings sheet declares, and every table sheet of the workbook as
+    text records (formulas as their saved values, numbers as text in that style)."""
     from openpyxl import load_workbook
 
     try:
@@ -126,9 +137,28 @@ def _read_book(book: str, data: bytes) -> list[_Sheet]:
             file=book,
             fix="save it from Excel or LibreOffice as 'Excel Workbook (.xlsx)'",
         ) from None
+    settings = next((n for n in values.sheetnames if n.strip().lower() == SETTINGS_SHEET), None)
+    style = None
+    if settings is not None:
+        sheet = _Sheet(
+            book, settings, _records(book, settings, values[settings], formulas[settings])
+        )
+        try:
+            style = style_of(sheet.records)
+        except InputError as exc:
+            raise sheet.error(exc) from None
+    with number_style(style):
+        out = _table_sheets(book, values, formulas)
+    values.close()
+    formulas.close()
+    return style, out
+
+
+def _table_sheets(book: str, values: Any, formulas: Any) -> list[_Sheet]:
+    """Every table sheet as text records."""
     out = []
     for name in values.sheetnames:
-        if name.strip().lower() == README_SHEET.lower():
+        if name.strip().lower() in (README_SHEET.lower(), SETTINGS_SHEET):
             continue
         if name not in SHEETS:
             close = difflib.get_close_matches(name, list(SHEETS), n=1)
@@ -137,8 +167,6 @@ def _read_book(book: str, data: bytes) -> list[_Sheet]:
                 "unknown sheet", file=f"{book}, sheet {name}", fix=f"rename it ({hint})"
             )
         out.append(_Sheet(book, name, _records(book, name, values[name], formulas[name])))
-    values.close()
-    formulas.close()
     return out
 
 
@@ -234,7 +262,6 @@ def _text(cell: Any, formula: Any) -> str:
 
 
 def number_text(value: float) -> str:
-    """The shortest decimal that reads back as exactly `value`: 3500.0 -> 3500, 1e-05 -> 0.00001."""
-    if value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return np.format_float_positional(value, unique=True, trim="-")
+    """The shortest text that reads back as exactly `value` in the dataset's number style:
+    3500.0 -> 3500, 1e-05 -> 0.00001, 1e300 -> 1e300 (`numbers.exact_text`)."""
+    return exact_text(value)
