@@ -227,7 +227,8 @@ def sweep(
         int, typer.Option(min=1, max=1_000_000, help="Latin hypercube samples.")
     ] = 100,
     seed: Annotated[
-        int, typer.Option(help="Seed of the samples: the same seed draws the same.")
+        int,
+        typer.Option(help="Seed of the samples (0 to 4294967295): the same seed draws the same."),
     ] = 0,
     scheduler: Annotated[
         str | None,
@@ -241,24 +242,45 @@ def sweep(
     ] = None,
     targets: Annotated[str | None, typer.Option(help=TARGETS_HELP)] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Sweep folder.")] = None,
-    resume: Annotated[bool, typer.Option(help="Continue the sweep in --out.")] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            help="Continue the sweep in --out (the same options and data); failed "
+            "samples are solved again."
+        ),
+    ] = False,
     serial: Annotated[bool, typer.Option(help="Solve in this process, without Dask.")] = False,
+    dashboard: Annotated[
+        str | None,
+        typer.Option(
+            help="Serve the LocalCluster's Dask dashboard at this address, e.g. :8787 "
+            "(default: none)."
+        ),
+    ] = None,
     measure: Measure = None,
     discount_rate: Rate = None,
 ) -> None:
-    """Re-solve the plan for sampled values of its uncertain numbers (uncertainty.csv)."""
+    """Re-solve the plan for sampled values of its uncertain numbers (uncertainty.csv).
+
+    Exit 0 when every sample has an answer, 1 when some were not solved (--resume solves them),
+    2 on bad input, 130 interrupted (the samples solved are kept; --resume continues).
+    """
     with exit_codes():
+        from allocator.data.uncertainty import REFUSED, check_seed
         from allocator.errors import UsageError
         from allocator.pipeline import dataset_notes
         from allocator.report.folders import output_faults
         from allocator.report.write import default_run_dir
-        from allocator.studies.sweeprun import run_sweep, summarise
+        from allocator.studies.sweepfolder import unsolved
+        from allocator.studies.sweeprun import IncompleteSweepError, run_sweep, summarise
 
+        check_seed(seed)
         opts = solve_options(model, inputs, objective, None, targets, measure, discount_rate)
         if resume and out_dir is None:
             raise UsageError("--resume continues a sweep in --out. Fix: give --out DIR")
         for note in dataset_notes(opts):
-            warn(note)
+            if not note.startswith(REFUSED):  # the sweep refuses it below, in one line
+                warn(note)
         folder = out_dir or default_run_dir(
             opts.results, opts.name or Path(opts.inputs).name, "sweep"
         )
@@ -269,25 +291,66 @@ def sweep(
             "model_file": None if opts.model_file is None else str(opts.model_file),
             "measure": opts.measure,
             "discount_rate": opts.discount_rate,
+            "solver": opts.solver,
         }
         faults = output_faults(folder)  # a full disk mid-sweep: one line; --resume continues
-        with faults, progress(samples) as advance:
-            table = run_sweep(
-                spec, samples, seed, folder, scheduler, workers, resume, advance, serial
-            )
-        from allocator.report.plots import plot_sweep
+        try:
+            with faults, progress(samples) as advance:
+                table = run_sweep(
+                    spec,
+                    samples,
+                    seed,
+                    folder,
+                    scheduler,
+                    workers,
+                    resume,
+                    advance,
+                    serial,
+                    dashboard,
+                )
+            from allocator.report.plots import plot_sweep
 
-        with output_faults(folder):
-            summary = summarise(folder)
-            plot_sweep(table, folder / "sweep.png", f"{samples:,} sampled plans")
-            from allocator.report.html import rebuild_report
+            with output_faults(folder):
+                summary = summarise(folder)
+                plot_sweep(table, folder / "sweep.png", f"{samples:,} sampled plans")
+                from allocator.report.html import rebuild_report
 
-            rebuild_report(folder)  # report.html from the sweep's tables
+                rebuild_report(folder)  # report.html from the sweep's tables
+        except (KeyboardInterrupt, Exception) as exc:
+            if not caused_by_interrupt(exc) or not (folder / "sweep.csv").is_file():
+                raise
+            stopped = True
+        else:
+            stopped = False
+        if stopped:  # said outside the handler: exit_codes must not see the interrupt again
+            _say_kept(folder)
+            raise typer.Exit(130)
         show_sweep(summary, table)
         out.print(
             f"Wrote [bold]{escape(str(folder))}[/]: "
             + ", ".join(sorted(p.name for p in folder.iterdir()))
         )
+        failed = unsolved(table)
+        if len(failed):
+            kinds = ", ".join(sorted(set(failed["status"])))
+            raise IncompleteSweepError(
+                f"{len(failed):,} of {len(table):,} samples were not solved ({kinds}; the "
+                f"summary counts the other {len(table) - len(failed):,}). Fix: run the same "
+                f"sweep with --out {folder} --resume to solve them again"
+            )
+
+
+def _say_kept(folder: Path) -> None:
+    """One line after Ctrl-C in a sweep: how many samples its folder keeps."""
+    from allocator.studies.sweepfolder import done_samples
+
+    kept = len(done_samples(folder))
+    err.print(
+        f"interrupted: kept {kept:,} samples in {escape(str(folder))}; the same sweep with "
+        "--resume continues it",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command(cls=Command)

@@ -6,14 +6,14 @@ import csv
 import json
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from allocator.data.uncertainty import latin_hypercube
+from allocator.data.uncertainty import check_seed, latin_hypercube
 from allocator.errors import AllocatorError, UsageError
 from allocator.model.measures import Measure
 from allocator.report.folders import (
@@ -26,7 +26,27 @@ from allocator.report.folders import (
 )
 from allocator.report.write import write_csv, write_json
 from allocator.studies.sweep import load_uncertain, solve_chunk
+from allocator.studies.sweepfolder import (
+    done_samples,
+    finish_tables,
+    fingerprint,
+    read_table,
+    refuse_other_experiment,
+)
 
+SUMMARY_COLUMNS = [
+    "item",
+    "unit",
+    "samples",
+    "p5",
+    "p50",
+    "p95",
+    "nominal",
+    "nominal_percentile",
+    "funded_share",
+    "min",
+    "max",
+]
 OUTCOMES = ["sample", "status", "objective", "jobs", "exports_musd", "message"]
 # every file a sweep writes into its folder: run.json names them, so --force may replace it
 SWEEP_FILES = (
@@ -40,36 +60,112 @@ SWEEP_FILES = (
 )
 
 
+CONNECT_TIMEOUT_S = 5
+"""Seconds to wait for a `--scheduler` to answer before saying so (Dask waits 30 s, then
+retries in a traceback)."""
+
+
 @contextmanager
-def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
-    """A client on `scheduler`, or on a LocalCluster of `workers` processes (1 thread each).
+def dask_client(scheduler: str | None, workers: int, dashboard: str | None = None) -> Iterator[Any]:
+    """A client on `scheduler`, or on a LocalCluster of `workers` processes (1 thread each) with
+    Dask's dashboard at `dashboard` only if given.
 
     Every worker imports the solving modules before the first task (`warm_workers`), with the
     cluster's start-up, so the first batch of each worker does not pay half a second of imports
-    that the serial loop paid before it started.
+    that the serial loop paid before it started. Dask's own log lines are kept off the terminal:
+    what goes wrong is said once, by the sweep.
+
+    Raises:
+        UsageError: `scheduler` is not an address Dask knows, or nothing answers there.
     """
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
-    if scheduler:
-        with Client(scheduler) as client:
-            warm_workers(client)
-            yield client
-        return
-    import dask
-
-    with (
-        dask.config.set(LOCAL_WORKER_CONFIG),
-        LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with ExitStack() as stack:
+        stack.enter_context(quiet_logs())
+        if scheduler:
+            client = stack.enter_context(connect(scheduler))
+        else:
+            cluster = stack.enter_context(local_cluster(workers, dashboard))
+            client = stack.enter_context(Client(cluster))
         warm_workers(client)
         yield client
+
+
+@contextmanager
+def quiet_logs() -> Iterator[None]:
+    """Dask's loggers silenced in this process (a lost scheduler logs tracebacks on its own)."""
+    log = logging.getLogger("distributed")
+    level = log.level
+    log.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
+def connect(scheduler: str) -> Any:
+    """A client of the scheduler at `scheduler`, connected within CONNECT_TIMEOUT_S.
+
+    Raises:
+        UsageError: an unknown scheme, or no scheduler answering.
+    """
+    from distributed import Client
+    from distributed.comm import parse_address
+    from distributed.comm.registry import get_backend
+
+    fix = "give tcp://HOST:PORT of a running `dask scheduler`, or leave out --scheduler"
+    try:
+        get_backend(parse_address(scheduler)[0])
+    except ValueError as exc:
+        raise UsageError(f"--scheduler {scheduler}: {exc}. Fix: {fix}") from None
+    try:
+        return Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        raise UsageError(
+            f"--scheduler {scheduler}: no Dask scheduler answered within "
+            f"{CONNECT_TIMEOUT_S} s ({reason}). Fix: {fix}"
+        ) from None
+
+
+@contextmanager
+def local_cluster(workers: int, dashboard: str | None) -> Iterator[Any]:
+    """A LocalCluster of `workers` processes. Its scheduler serves HTTP on a free port, not on
+    8787 (where another sweep may be), unless `dashboard` asks for an address. Its workers
+    ignore Ctrl-C: the terminal sends it to the whole process group, and this process stops
+    them in order (a worker that dies of it prints tracebacks and loses its batch)."""
+    import dask
+    from distributed import LocalCluster
+
+    http = {} if dashboard else {"dashboard": False, "dashboard_address": ":0"}
+    with dask.config.set(LOCAL_WORKER_CONFIG):
+        with interrupts_ignored():  # inherited by the worker processes started now
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=dashboard,
+                scheduler_kwargs=http,
+                silence_logs=logging.CRITICAL,
+            )
+        with cluster:
+            yield cluster
+
+
+@contextmanager
+def interrupts_ignored() -> Iterator[None]:
+    """SIGINT ignored in this process (main thread only) while the block runs."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 LOCAL_WORKER_CONFIG = {
@@ -107,13 +203,16 @@ def import_modules(names: tuple[str, ...]) -> None:
         importlib.import_module(name)
 
 
-def done_samples(folder: Path) -> set[int]:
-    """Samples already in sweep.csv (for --resume)."""
-    path = folder / "sweep.csv"
-    if not path.is_file():
-        return set()
-    with path.open(encoding="utf-8") as f:
-        return {int(r["sample"]) for r in csv.DictReader(f)}
+class IncompleteSweepError(AllocatorError):
+    """Samples without an answer: a failed task, or the scheduler lost. What was solved is kept;
+    --resume solves the rest. Exit 1, as a plan without an optimum: nothing the user typed is
+    wrong (2), but the results are not whole."""
+
+    exit_code = 1
+
+
+class _SchedulerLost(Exception):
+    """The Dask scheduler went away mid-sweep (its futures were cancelled)."""
 
 
 def run_sweep(
@@ -126,45 +225,106 @@ def run_sweep(
     resume: bool,
     progress: Callable[[int, int], None] | None = None,
     serial: bool = False,
+    dashboard: str | None = None,
 ) -> pd.DataFrame:
-    """Draw, solve (on Dask, or in this process with `serial`), stream to folder/sweep.csv."""
+    """Draw, solve (on Dask, or in this process with `serial`), stream to folder/sweep.csv.
+
+    Raises:
+        UsageError: a bad seed or folder, or a --resume of another experiment (nothing written).
+        IncompleteSweepError: the scheduler was lost (the samples solved are kept).
+    """
+    check_seed(seed)
+    spec = dict(spec, solver=solver_of(spec))
     inp, params = load_uncertain(spec["inputs"], spec["model_file"])
+    labels = [p.label for p in params]
+    record = sweep_record(spec, samples, seed, labels)
+    record["fingerprint"] = fingerprint(spec, samples, seed, dict(inp.file_hashes), labels)
+    prepare_folder(folder, spec, resume, record, OUTCOMES + labels)
     values = latin_hypercube(params, samples, seed)
-    prepare_folder(folder, spec, resume)
     skip = done_samples(folder) if resume else set()
     pending = [(k, values[k].tolist()) for k in range(samples) if k not in skip]
-    labels = [p.label for p in params]
-    writer = StreamWriter(folder, labels, values)
     # few, large batches (two per worker, at most 200 samples: progress and --resume keep step)
     size = max(1, min(200, -(-len(pending) // max(1, workers * 2))))
     chunks = [dict(spec, samples=pending[i : i + size]) for i in range(0, len(pending), size)]
-    finished = len(skip)
-    if serial:
-        for chunk in chunks:
-            finished += writer.write(solve_chunk(chunk))
-            if progress:
-                progress(finished, samples)
-    else:
-        from distributed import as_completed
+    writer = StreamWriter(folder, labels, values)
+    tell = Progress(progress, len(skip), samples)
+    try:
+        if serial:
+            for chunk in chunks:
+                tell(writer.write(solve_chunk(chunk)))
+        else:
+            with dask_client(scheduler, workers, dashboard) as client:
+                solve_on_dask(client, chunks, writer, tell)
+    except _SchedulerLost as exc:
+        raise IncompleteSweepError(
+            f"the Dask scheduler at {scheduler} was lost ({exc}) after {tell.done:,} of "
+            f"{samples:,} samples: they are kept in {folder}. Fix: start it again (or leave out "
+            f"--scheduler) and run the same sweep with --out {folder} --resume"
+        ) from None
+    finally:
+        writer.close()
+    record["nominal"] = nominal_plan(spec, [p.nominal for p in params])
+    write_json(record, folder / "sweep.json")
+    table = finish_tables(folder)
+    table.attrs["nominal"] = record["nominal"]  # for the chart (`plot_sweep`) and the terminal
+    table.attrs["units"] = sweep_units(record["measure"], record["discount_rate"])
+    return table
 
-        with dask_client(scheduler, workers) as client:
-            futures = client.map(solve_chunk, chunks, pure=False)
-            chunk_of = {f.key: c for f, c in zip(futures, chunks, strict=True)}
-            for future in as_completed(futures):
-                try:
-                    rows = future.result()
-                except Exception as exc:  # noqa: BLE001 - a failed task is recorded, not fatal
-                    reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-                    rows = [
-                        {"sample": k, "status": "error", "message": reason}
-                        for k, _ in chunk_of[future.key]["samples"]
-                    ]
-                finished += writer.write(rows)
-                if progress:
-                    progress(finished, samples)
-    writer.close()
-    nominal = nominal_plan(spec, [p.nominal for p in params])
-    record = {
+
+class Progress:
+    """Samples finished so far (those already in the folder first), passed to `report`."""
+
+    def __init__(self, report: Callable[[int, int], None] | None, done: int, total: int):
+        self.report, self.done, self.total = report, done, total
+
+    def __call__(self, more: int) -> None:
+        self.done += more
+        if self.report:
+            self.report(self.done, self.total)
+
+
+def solve_on_dask(client: Any, chunks: list[dict[str, Any]], writer: StreamWriter, tell: Progress):
+    """Each chunk as a task; rows written as tasks finish. A failed task's samples are written
+    with status `error` (--resume solves them again); a lost scheduler stops the sweep.
+
+    Raises:
+        _SchedulerLost: the scheduler's futures were cancelled (it is gone).
+    """
+    from distributed import as_completed
+    from distributed.client import FutureCancelledError
+
+    futures = client.map(solve_chunk, chunks, pure=False)
+    chunk_of = {f.key: c for f, c in zip(futures, chunks, strict=True)}
+    for future in as_completed(futures):
+        try:
+            rows = future.result()
+        except FutureCancelledError as exc:
+            raise _SchedulerLost(getattr(exc, "reason", "cancelled")) from None
+        except Exception as exc:  # noqa: BLE001 - a failed task is recorded, not fatal
+            if client.status != "running":
+                raise _SchedulerLost(f"client {client.status}") from None
+            reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+            rows = [
+                {"sample": k, "status": "error", "message": reason or type(exc).__name__}
+                for k, _ in chunk_of[future.key]["samples"]
+            ]
+        tell(writer.write(rows))
+
+
+def solver_of(spec: dict[str, Any]) -> dict[str, float]:
+    """HiGHS options of the sweep: the spec's, else its model file's (`solver:`), as solve."""
+    if spec.get("solver") is not None:
+        return dict(spec["solver"])
+    if not spec.get("model_file"):
+        return {}
+    from allocator.data.modelfile import load_model_file
+
+    return load_model_file(Path(spec["model_file"]))[0].solver.highs()
+
+
+def sweep_record(spec: dict[str, Any], samples: int, seed: int, labels: list[str]) -> dict:
+    """sweep.json: the options, the parameters (the nominal plan is added when solved)."""
+    return {
         "samples": samples,
         "seed": seed,
         "objective": spec["objective"],
@@ -173,17 +333,10 @@ def run_sweep(
         "discount_rate": spec.get("discount_rate") or None,
         "inputs": spec["inputs"],
         "model_file": spec["model_file"],
+        "solver": spec.get("solver") or {},
         "parameters": labels,
-        "nominal": nominal,
+        "nominal": None,
     }
-    write_json(record, folder / "sweep.json")
-    table = pd.read_csv(folder / "sweep.csv").sort_values("sample", ignore_index=True)
-    write_csv(table, folder / "sweep.csv")
-    progs = pd.read_csv(folder / "sweep_programs.csv").sort_values(["sample", "program"])
-    write_csv(progs, folder / "sweep_programs.csv")
-    table.attrs["nominal"] = nominal  # for the chart (`plot_sweep`) and the terminal
-    table.attrs["units"] = sweep_units(record["measure"], record["discount_rate"])
-    return table
 
 
 def nominal_plan(spec: dict[str, Any], values: list[float]) -> dict[str, Any]:
@@ -202,13 +355,21 @@ def nominal_plan(spec: dict[str, Any], values: list[float]) -> dict[str, Any]:
     }
 
 
-def prepare_folder(folder: Path, spec: dict[str, Any], resume: bool) -> None:
+def prepare_folder(
+    folder: Path,
+    spec: dict[str, Any],
+    resume: bool,
+    record: dict[str, Any] | None = None,
+    header: list[str] | None = None,
+) -> None:
     """Make the sweep folder, or check the one there, and mark it as a sweep's (run.json): it is
-    written into only if a sweep made it, and `--force` of another command may replace it.
+    written into only if a sweep made it, and `--force` of another command may replace it. A
+    sweep there is continued only if `record` (sweep.json, written now) has its fingerprint.
 
     Raises:
         UsageError: the folder overlaps the dataset or model file, lies below a file, holds
-            something that is not a sweep's, or holds a sweep and `resume` is not set.
+            something that is not a sweep's, holds a sweep and `resume` is not set, or holds a
+            sweep of another experiment.
     """
     sources = [("dataset", Path(spec["inputs"]))]
     sources += [("model file", Path(spec["model_file"]))] if spec.get("model_file") else []
@@ -227,6 +388,8 @@ def prepare_folder(folder: Path, spec: dict[str, Any], resume: bool) -> None:
             f"{folder} already holds a sweep. Fix: pass --resume to continue it, "
             "or choose another --out"
         )
+    if resume and record is not None:
+        refuse_other_experiment(folder, record["fingerprint"], header or [])
     folder.mkdir(parents=True, exist_ok=True)
     info = {
         "command": "sweep",
@@ -235,6 +398,8 @@ def prepare_folder(folder: Path, spec: dict[str, Any], resume: bool) -> None:
         MARKER: marker("sweep", SWEEP_FILES),
     }
     write_json(info, folder / "run.json")
+    if record is not None:  # what the samples depend on, before the first is written
+        write_json(record, folder / "sweep.json")
 
 
 class StreamWriter:
@@ -316,7 +481,7 @@ def _placed(value: float | None, samples: np.ndarray) -> dict[str, float]:
 def summarise(folder: Path) -> pd.DataFrame:
     """P5/P50/P95 of jobs and exports, with the nominal plan's value and its percentile among
     the samples; per program how often funded and its funding range."""
-    sweep = pd.read_csv(folder / "sweep.csv")
+    sweep = read_table(folder / "sweep.csv")
     ok = sweep[sweep["status"] == "optimal"]
     rows = []
     try:
@@ -332,7 +497,7 @@ def summarise(folder: Path) -> pd.DataFrame:
             {"item": column, "unit": unit, "samples": len(v), **spread}
             | _placed(nominal.get(column), v)
         )
-    progs = pd.read_csv(folder / "sweep_programs.csv")
+    progs = read_table(folder / "sweep_programs.csv")
     progs = progs[progs["sample"].isin(ok["sample"])]
     for prog, g in progs.groupby("program", sort=True):
         v = g["invest_musd"].to_numpy()
@@ -351,7 +516,7 @@ def summarise(folder: Path) -> pd.DataFrame:
         )
     failed = sweep[sweep["status"] != "optimal"]
     rows.append({"item": "failed samples", "unit": "samples", "samples": len(failed)})
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)  # every column, even with no answer
     table.to_csv(
         folder / "sweep_summary.csv", index=False, float_format="%.12g", lineterminator="\n"
     )
