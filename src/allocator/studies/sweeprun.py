@@ -132,40 +132,48 @@ def connect(scheduler: str) -> Any:
 def local_cluster(workers: int, dashboard: str | None) -> Iterator[Any]:
     """A LocalCluster of `workers` processes. Its scheduler serves HTTP on a free port, not on
     8787 (where another sweep may be), unless `dashboard` asks for an address. Its workers
-    ignore Ctrl-C: the terminal sends it to the whole process group, and this process stops
-    them in order (a worker that dies of it prints tracebacks and loses its batch)."""
+    never see Ctrl-C: the terminal sends it to the whole process group, and a worker that died
+    of it printed tracebacks; this process stops them in order instead."""
     import dask
     from distributed import LocalCluster
 
     http = {} if dashboard else {"dashboard": False, "dashboard_address": ":0"}
-    with dask.config.set(LOCAL_WORKER_CONFIG):
-        with interrupts_ignored():  # inherited by the worker processes started now
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=dashboard,
-                scheduler_kwargs=http,
-                silence_logs=logging.CRITICAL,
+    with ExitStack() as stack:
+        stack.enter_context(dask.config.set(LOCAL_WORKER_CONFIG))
+        with interrupts_held():  # closed by the stack if Ctrl-C came meanwhile
+            cluster = stack.enter_context(
+                LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=dashboard,
+                    scheduler_kwargs=http,
+                    silence_logs=logging.CRITICAL,
+                )
             )
-        with cluster:
-            yield cluster
+        yield cluster
 
 
 @contextmanager
-def interrupts_ignored() -> Iterator[None]:
-    """SIGINT ignored in this process (main thread only) while the block runs."""
-    import signal
-    import threading
+def interrupts_held() -> Iterator[None]:
+    """SIGINT blocked in this thread while the block runs. Threads started meanwhile (the
+    cluster's) inherit the mask, and so do the processes they start, across exec: workers keep
+    it blocked for good. Here a Ctrl-C waits and is raised when the block ends, not lost.
 
-    if threading.current_thread() is not threading.main_thread():
+    multiprocessing's resource tracker is started first: starting it later, from the cluster's
+    thread, unblocks SIGINT in that thread (`resource_tracker.ensure_running`)."""
+    import signal
+    from multiprocessing import resource_tracker
+
+    if not hasattr(signal, "pthread_sigmask"):  # not POSIX
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    resource_tracker.ensure_running()
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 LOCAL_WORKER_CONFIG = {
