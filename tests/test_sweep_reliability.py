@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from allocator.cli.commands import app
-from allocator.studies import sweeprun
+from allocator.studies import daskclient, sweeprun
 from conftest import BASELINE, DATA, ROOT, digest
 
 SWEEP = DATA / "sweep"
@@ -235,7 +235,7 @@ def test_a_scheduler_lost_mid_sweep_is_one_line_and_resumable(tmp_path, cluster,
 
 
 def test_a_scheduler_where_nothing_listens_is_one_line_in_bounded_time(tmp_path, monkeypatch):
-    monkeypatch.setattr(sweeprun, "CONNECT_TIMEOUT_S", 1)
+    monkeypatch.setattr(daskclient, "CONNECT_TIMEOUT_S", 1)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

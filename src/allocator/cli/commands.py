@@ -30,12 +30,10 @@ from allocator.cli.render import (
     err,
     out,
     print_json,
-    progress,
     run_summary,
     show_audit,
     show_frontier,
     show_run,
-    show_sweep,
     warn,
 )
 
@@ -266,91 +264,15 @@ def sweep(
     2 on bad input, 130 interrupted (the samples solved are kept; --resume continues).
     """
     with exit_codes():
-        from allocator.data.uncertainty import REFUSED, check_seed
-        from allocator.errors import UsageError
-        from allocator.pipeline import dataset_notes
-        from allocator.report.folders import output_faults
-        from allocator.report.write import default_run_dir
-        from allocator.studies.sweepfolder import unsolved
-        from allocator.studies.sweeprun import IncompleteSweepError, run_sweep, summarise
+        from allocator.cli.sweeping import run_sweep_command
 
-        check_seed(seed)
-        opts = solve_options(model, inputs, objective, None, targets, measure, discount_rate)
-        if resume and out_dir is None:
-            raise UsageError("--resume continues a sweep in --out. Fix: give --out DIR")
-        for note in dataset_notes(opts):
-            if not note.startswith(REFUSED):  # the sweep refuses it below, in one line
-                warn(note)
-        folder = out_dir or default_run_dir(
-            opts.results, opts.name or Path(opts.inputs).name, "sweep"
+        run_sweep_command(
+            solve_options(model, inputs, objective, None, targets, measure, discount_rate),
+            (samples, seed),
+            out_dir,
+            (scheduler, workers, serial, dashboard),
+            resume,
         )
-        spec = {
-            "inputs": str(opts.inputs),
-            "objective": opts.objective,
-            "targets": opts.targets,
-            "model_file": None if opts.model_file is None else str(opts.model_file),
-            "measure": opts.measure,
-            "discount_rate": opts.discount_rate,
-            "solver": opts.solver,
-        }
-        faults = output_faults(folder)  # a full disk mid-sweep: one line; --resume continues
-        try:
-            with faults, progress(samples) as advance:
-                table = run_sweep(
-                    spec,
-                    samples,
-                    seed,
-                    folder,
-                    scheduler,
-                    workers,
-                    resume,
-                    advance,
-                    serial,
-                    dashboard,
-                )
-            from allocator.report.plots import plot_sweep
-
-            with output_faults(folder):
-                summary = summarise(folder)
-                plot_sweep(table, folder / "sweep.png", f"{samples:,} sampled plans")
-                from allocator.report.html import rebuild_report
-
-                rebuild_report(folder)  # report.html from the sweep's tables
-        except (KeyboardInterrupt, Exception) as exc:
-            if not caused_by_interrupt(exc) or not (folder / "sweep.csv").is_file():
-                raise
-            stopped = True
-        else:
-            stopped = False
-        if stopped:  # said outside the handler: exit_codes must not see the interrupt again
-            _say_kept(folder)
-            raise typer.Exit(130)
-        show_sweep(summary, table)
-        out.print(
-            f"Wrote [bold]{escape(str(folder))}[/]: "
-            + ", ".join(sorted(p.name for p in folder.iterdir()))
-        )
-        failed = unsolved(table)
-        if len(failed):
-            kinds = ", ".join(sorted(set(failed["status"])))
-            raise IncompleteSweepError(
-                f"{len(failed):,} of {len(table):,} samples were not solved ({kinds}; the "
-                f"summary counts the other {len(table) - len(failed):,}). Fix: run the same "
-                f"sweep with --out {folder} --resume to solve them again"
-            )
-
-
-def _say_kept(folder: Path) -> None:
-    """One line after Ctrl-C in a sweep: how many samples its folder keeps."""
-    from allocator.studies.sweepfolder import done_samples
-
-    kept = len(done_samples(folder))
-    err.print(
-        f"interrupted: kept {kept:,} samples in {escape(str(folder))}; the same sweep with "
-        "--resume continues it",
-        highlight=False,
-        soft_wrap=True,
-    )
 
 
 @app.command(cls=Command)
