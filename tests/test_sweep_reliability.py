@@ -242,12 +242,15 @@ def test_a_scheduler_where_nothing_listens_is_one_line_in_bounded_time(tmp_path,
     args = ["sweep", "--inputs", SWEEP, "--samples", 2, "--out", tmp_path / "s"]
     why = one_error(invoke(*args, "--scheduler", f"tcp://127.0.0.1:{port}"))
     assert f"tcp://127.0.0.1:{port}" in why
+    assert not (tmp_path / "s").exists(), "no folder for a sweep that could not start"
 
 
 def test_a_scheduler_address_of_an_unknown_scheme_is_one_line(tmp_path):
     args = ["sweep", "--inputs", SWEEP, "--samples", 2, "--out", tmp_path / "s"]
     why = one_error(invoke(*args, "--scheduler", "foo://127.0.0.1:1"))
     assert "foo://" in why
+    assert "answered" not in one_error(invoke(*args, "--scheduler", "nonsense"))
+    assert not (tmp_path / "s").exists()
 
 
 # 5: the model file's solver options --------------------------------------------------------
@@ -290,12 +293,6 @@ def test_an_interrupted_sweep_says_what_it_kept(tmp_path, monkeypatch):
     assert "--resume" in said[0]
 
 
-def _worker_pids(pid: int) -> list[int]:
-    import psutil
-
-    return [c.pid for c in psutil.Process(pid).children(recursive=True)]
-
-
 def test_ctrl_c_to_the_process_group_of_a_dask_sweep_is_one_line(tmp_path):
     out = tmp_path / "s"
     args = ["sweep", "--inputs", BASELINE, "--samples", 400, "--workers", 1, "--out", out]
@@ -309,11 +306,11 @@ def test_ctrl_c_to_the_process_group_of_a_dask_sweep_is_one_line(tmp_path):
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
-        for _ in range(600):  # the worker up and importing or solving
-            if proc.poll() is not None or _worker_pids(proc.pid):
+        for _ in range(1200):  # the folder is written once the cluster is up
+            if proc.poll() is not None or (out / "sweep.csv").is_file():
                 break
             time.sleep(0.05)
-        time.sleep(1.0)
+        time.sleep(1.0)  # the worker solving its first batch
         os.killpg(proc.pid, signal.SIGINT)
         _, stderr = proc.communicate(timeout=120)
     finally:
@@ -322,7 +319,7 @@ def test_ctrl_c_to_the_process_group_of_a_dask_sweep_is_one_line(tmp_path):
     assert proc.returncode == 130, stderr
     said = lines(stderr)
     assert len(said) == 1, stderr
-    assert f"in {out}" in said[0]
+    assert f"interrupted: kept {len(rows(out / 'sweep.csv'))} samples in {out}" in said[0]
     assert "--resume" in said[0]
 
 

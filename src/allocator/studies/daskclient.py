@@ -43,14 +43,20 @@ def dask_client(scheduler: str | None, workers: int, dashboard: str | None = Non
 
 @contextmanager
 def quiet_logs() -> Iterator[None]:
-    """Dask's loggers silenced in this process (a lost scheduler logs tracebacks on its own)."""
-    log = logging.getLogger("distributed")
-    level = log.level
-    log.setLevel(logging.CRITICAL + 1)
+    """Dask's loggers silenced in this process (a lost scheduler logs tracebacks on its own).
+    Dask's configuration gives some of them their own level, so each is set, then restored."""
+    names = ["distributed"] + [
+        name for name in logging.root.manager.loggerDict if name.startswith("distributed.")
+    ]
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [log.level for log in loggers]
+    for log in loggers:
+        log.setLevel(logging.CRITICAL + 1)
     try:
         yield
     finally:
-        log.setLevel(level)
+        for log, level in zip(loggers, levels, strict=True):
+            log.setLevel(level)
 
 
 def connect(scheduler: str) -> Any:
@@ -70,7 +76,9 @@ def connect(scheduler: str) -> Any:
         raise UsageError(f"--scheduler {scheduler}: {exc}. Fix: {fix}") from None
     try:
         return Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
-    except (OSError, TimeoutError, ValueError) as exc:
+    except ValueError as exc:  # e.g. no port
+        raise UsageError(f"--scheduler {scheduler}: {exc}. Fix: {fix}") from None
+    except (OSError, TimeoutError) as exc:
         reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
         raise UsageError(
             f"--scheduler {scheduler}: no Dask scheduler answered within "

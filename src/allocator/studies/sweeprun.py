@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable
+from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import Any
 
@@ -98,30 +99,30 @@ def run_sweep(
     labels = [p.label for p in params]
     record = sweep_record(spec, samples, seed, labels)
     record["fingerprint"] = fingerprint(spec, samples, seed, dict(inp.file_hashes), labels)
-    prepare_folder(folder, spec, resume, record, OUTCOMES + labels)
+    check_folder(folder, spec, resume, record["fingerprint"], OUTCOMES + labels)
     values = latin_hypercube(params, samples, seed)
     skip = done_samples(folder) if resume else set()
     pending = [(k, values[k].tolist()) for k in range(samples) if k not in skip]
     # few, large batches (two per worker, at most 200 samples: progress and --resume keep step)
     size = max(1, min(200, -(-len(pending) // max(1, workers * 2))))
     chunks = [dict(spec, samples=pending[i : i + size]) for i in range(0, len(pending), size)]
-    writer = StreamWriter(folder, labels, values)
     tell = Progress(progress, len(skip), samples)
-    try:
-        if serial:
-            for chunk in chunks:
-                tell(writer.write(solve_chunk(chunk)))
-        else:
-            with dask_client(scheduler, workers, dashboard) as client:
+    with ExitStack() as stack:  # Dask first: a scheduler that does not answer leaves no folder
+        client = None if serial else stack.enter_context(dask_client(scheduler, workers, dashboard))
+        mark_folder(folder, spec, record)
+        writer = stack.enter_context(closing(StreamWriter(folder, labels, values)))
+        try:
+            if client is None:
+                for chunk in chunks:
+                    tell(writer.write(solve_chunk(chunk)))
+            else:
                 solve_on_dask(client, chunks, writer, tell)
-    except _SchedulerLost as exc:
-        raise IncompleteSweepError(
-            f"the Dask scheduler at {scheduler} was lost ({exc}) after {tell.done:,} of "
-            f"{samples:,} samples: they are kept in {folder}. Fix: start it again (or leave out "
-            f"--scheduler) and run the same sweep with --out {folder} --resume"
-        ) from None
-    finally:
-        writer.close()
+        except _SchedulerLost as exc:
+            raise IncompleteSweepError(
+                f"the Dask scheduler at {scheduler} was lost ({exc}) after {tell.done:,} of "
+                f"{samples:,} samples, kept in {folder}. Fix: start it again (or leave out "
+                f"--scheduler) and run the same sweep with --out {folder} --resume"
+            ) from None
     record["nominal"] = nominal_plan(spec, [p.nominal for p in params])
     write_json(record, folder / "sweep.json")
     table = finish_tables(folder)
@@ -214,16 +215,21 @@ def nominal_plan(spec: dict[str, Any], values: list[float]) -> dict[str, Any]:
     }
 
 
-def prepare_folder(
+def prepare_folder(folder: Path, spec: dict[str, Any], resume: bool) -> None:
+    """Check the sweep folder (`check_folder`), then make and mark it (`mark_folder`)."""
+    check_folder(folder, spec, resume)
+    mark_folder(folder, spec)
+
+
+def check_folder(
     folder: Path,
     spec: dict[str, Any],
     resume: bool,
-    record: dict[str, Any] | None = None,
+    now: dict[str, Any] | None = None,
     header: list[str] | None = None,
 ) -> None:
-    """Make the sweep folder, or check the one there, and mark it as a sweep's (run.json): it is
-    written into only if a sweep made it, and `--force` of another command may replace it. A
-    sweep there is continued only if `record` (sweep.json, written now) has its fingerprint.
+    """Refuse a folder a sweep must not write into; writes nothing. A sweep there is continued
+    only with `resume`, and only if its fingerprint equals `now` (when given).
 
     Raises:
         UsageError: the folder overlaps the dataset or model file, lies below a file, holds
@@ -247,8 +253,14 @@ def prepare_folder(
             f"{folder} already holds a sweep. Fix: pass --resume to continue it, "
             "or choose another --out"
         )
-    if resume and record is not None:
-        refuse_other_experiment(folder, record["fingerprint"], header or [])
+    if resume and now is not None:
+        refuse_other_experiment(folder, now, header or [])
+
+
+def mark_folder(folder: Path, spec: dict[str, Any], record: dict[str, Any] | None = None) -> None:
+    """Make the folder and mark it as a sweep's (run.json): it is written into only if a sweep
+    made it, and `--force` of another command may replace it. `record` (sweep.json, with the
+    fingerprint) is written before the first sample."""
     folder.mkdir(parents=True, exist_ok=True)
     info = {
         "command": "sweep",
@@ -257,7 +269,7 @@ def prepare_folder(
         MARKER: marker("sweep", SWEEP_FILES),
     }
     write_json(info, folder / "run.json")
-    if record is not None:  # what the samples depend on, before the first is written
+    if record is not None:
         write_json(record, folder / "sweep.json")
 
 
