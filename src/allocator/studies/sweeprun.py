@@ -143,7 +143,9 @@ class Progress:
             self.report(self.done, self.total)
 
 
-def solve_on_dask(client: Any, chunks: list[dict[str, Any]], writer: StreamWriter, tell: Progress):
+def solve_on_dask(
+    client: Any, chunks: list[dict[str, Any]], writer: StreamWriter, tell: Progress
+) -> None:
     """Each chunk as a task; rows written as tasks finish. A failed task's samples are written
     with status `error` (--resume solves them again); a lost scheduler stops the sweep.
 
@@ -182,7 +184,9 @@ def solver_of(spec: dict[str, Any]) -> dict[str, float]:
     return load_model_file(Path(spec["model_file"]))[0].solver.highs()
 
 
-def sweep_record(spec: dict[str, Any], samples: int, seed: int, labels: list[str]) -> dict:
+def sweep_record(
+    spec: dict[str, Any], samples: int, seed: int, labels: list[str]
+) -> dict[str, Any]:
     """sweep.json: the options, the parameters (the nominal plan is added when solved)."""
     return {
         "samples": samples,
