@@ -37,7 +37,7 @@ from allocator.data.schema import (
     Inputs,
     Row,
 )
-from allocator.data.uncertainty import uncertainty_problems
+from allocator.data.uncertainty import uncertainty_notes, uncertainty_problems
 from allocator.errors import InputError, raise_all
 
 # Limits, generous above any real dataset (the largest benchmark, 3 million nonzeros, has a
@@ -154,7 +154,7 @@ def assemble_inputs(
     facts = fact_problems(inputs)
     strictly = [*facts, *uncertainty_problems(inputs)] if strict else []
     raise_all([*reference_problems(inputs), *strictly])
-    notes = (*unread, *(f"{e} ({AUDIT_ONLY})" for e in facts))
+    notes = (*unread, *(f"{e} ({AUDIT_ONLY})" for e in facts), *uncertainty_notes(inputs))
     return canonical(inputs.model_copy(update={"notes": notes}))  # file order must not move money
 
 

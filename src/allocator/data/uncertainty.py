@@ -92,6 +92,19 @@ def uncertainty_problems(inp: Inputs) -> list[InputError]:
     return found
 
 
+REFUSED = "sweep and --risk refuse"
+"""How a note on a broken uncertainty.csv row begins (solve does not read the file)."""
+
+
+def uncertainty_notes(inp: Inputs) -> list[str]:
+    """A warning per broken uncertainty.csv row, for commands that do not read the file
+    (solve goes on), as facts.csv gets them; each begins with REFUSED."""
+    return [
+        f"{REFUSED} {e} (solve does not read uncertainty.csv: solving goes on)"
+        for e in uncertainty_problems(inp)
+    ]
+
+
 def params_of(inp: Inputs) -> list[Param]:
     """Every uncertain number, checked: a known cell, low <= value <= high.
 
@@ -153,9 +166,34 @@ def _check_range(
         )
 
 
+MAX_SEED = 2**32 - 1
+"""Seeds run from 0 to this, as numpy's legacy generators and most tools take them."""
+
+
+def check_seed(seed: int) -> None:
+    """Refuse a seed outside 0 to MAX_SEED (numpy refuses a negative one in a traceback and
+    takes any larger one, which no other tool would reproduce).
+
+    Raises:
+        UsageError: naming --seed and its range.
+    """
+    from allocator.errors import UsageError
+
+    if not 0 <= seed <= MAX_SEED:
+        raise UsageError(
+            f"--seed {seed} is not a whole number from 0 to {MAX_SEED}. "
+            "Fix: e.g. --seed 7 (the same seed draws the same samples)"
+        )
+
+
 def latin_hypercube(params: list[Param], samples: int, seed: int) -> np.ndarray:
     """samples x len(params) values: each parameter's range cut in `samples` equal-probability
-    strata, one draw per stratum, strata shuffled independently per parameter (seeded)."""
+    strata, one draw per stratum, strata shuffled independently per parameter (seeded).
+
+    Raises:
+        UsageError: a seed outside 0 to MAX_SEED.
+    """
+    check_seed(seed)
     rng = np.random.default_rng(seed)
     u = (
         rng.permuted(np.tile(np.arange(samples), (len(params), 1)), axis=1).T
