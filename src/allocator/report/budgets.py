@@ -374,19 +374,37 @@ def money(budgets: pd.DataFrame) -> dict[str, dict[str, float]]:
 
 
 def shown_money(budgets: pd.DataFrame) -> dict[str, dict[str, int]]:
-    """`money` in whole US$ million that add up as shown (`rounding.largest_remainder`): the
-    total, split into pools and risk mitigation, each split into spent and unspent."""
-    from allocator.report.rounding import largest_remainder
+    """`money` in whole US$ million that add up as shown: each part's budget is its spent plus
+    its unspent, the totals are the parts' sums, and the total spent is the whole-rounded sum
+    that the sector x phase table shows (`rounding.whole`). The budgets of the pools and of
+    risk mitigation are whole-rounded too; the one choice left (the pools' spent rounded down
+    or up) is the one whose four numbers stay nearest their values, the smaller on a tie."""
+    from allocator.report.rounding import whole
 
     exact = money(budgets)
-    names = ("pools", "risk_mitigation")
-    wholes = largest_remainder([exact[n]["spent"] + exact[n]["unspent"] for n in names])
-    shown: dict[str, dict[str, int]] = {}
-    for name, whole in zip(names, wholes, strict=True):
-        spent, unspent = largest_remainder([exact[name]["spent"], exact[name]["unspent"]], whole)
-        shown[name] = {"budget": whole, "spent": spent, "unspent": unspent}
-    shown["total"] = {k: shown["pools"][k] + shown["risk_mitigation"][k] for k in shown["pools"]}
-    return shown
+    pools, risk = exact["pools"], exact["risk_mitigation"]
+    budget_p = whole(pools["spent"] + pools["unspent"])
+    budget_r = whole(risk["spent"] + risk["unspent"])
+    spent = whole(pools["spent"] + risk["spent"])
+
+    def split(invest: int) -> dict[str, dict[str, int]]:
+        return {
+            "pools": {"budget": budget_p, "spent": invest, "unspent": budget_p - invest},
+            "risk_mitigation": {
+                "budget": budget_r,
+                "spent": spent - invest,
+                "unspent": budget_r - spent + invest,
+            },
+        }
+
+    def miss(invest: int) -> float:
+        shown = split(invest)
+        return max(abs(shown[n][k] - exact[n][k]) for n in shown for k in ("spent", "unspent"))
+
+    candidates = sorted({math.floor(pools["spent"]), math.ceil(pools["spent"])})
+    best = split(min(candidates, key=lambda invest: (miss(invest), invest)))
+    best["total"] = {k: best["pools"][k] + best["risk_mitigation"][k] for k in best["pools"]}
+    return best
 
 
 def money_words(budgets: pd.DataFrame, unit: str = "US$ million") -> str:
