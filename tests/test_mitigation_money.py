@@ -123,7 +123,7 @@ def test_report_html_shows_the_same_money(risk_run):
     out, _ = risk_run
     page = (out / "report.html").read_text(encoding="utf-8")
     assert (
-        "budget 106 US$ million (pools 100, risk mitigation 6), spent 106 (investment 100, "
+        "Budget 106 US$ million (pools 100, risk mitigation 6), spent 106 (investment 100, "
         "risk mitigation 6), unspent 0"
     ) in page
     allocation = page.split("<h2>Allocation by phase and sector</h2>")[1].split("<h2>")[0]

@@ -162,17 +162,19 @@ def _why_risk(inp: Inputs, risk: Any, left: float, held: _Holds) -> str:
     exposed = sorted({x.program for x in inp.exposures if x.risk == risk.risk and x.weight > 0})
     if not exposed:
         return "no program is exposed to this risk (exposures.csv): mitigation covers nothing"
-    tight = held.tight_years("risk_cover", "risk", risk.risk)
+    # rows before the risk's first year do not hold mitigation: none can be spent by then
+    tight = {y for y in held.tight_years("risk_cover", "risk", risk.risk) if y >= risk.first_year}
     names = ", ".join(exposed)
     if not tight:
         return (
-            f"the exposed investment ({names}) is covered in every year with money to spare "
-            f"(risk_cover({risk.risk},year) has room): more mitigation lets no more money in"
+            f"the exposed investment is covered in every year with cover to spare "
+            f"(risk_cover({risk.risk},year) has room): more mitigation lets no more money in; "
+            f"exposed programs: {names}"
         )
     return (
         f"more mitigation would not raise the objective (reduced cost <= 0 {held.unit}): "
-        f"risk_cover({risk.risk},year) is tight{_years(tight)}, but the exposed programs "
-        f"({names}) are held by other limits"
+        f"risk_cover({risk.risk},year) is tight{_years(tight)}; every exposed program is "
+        f"held by another limit: {names}"
     )
 
 

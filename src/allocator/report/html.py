@@ -283,9 +283,10 @@ def _money(budgets: pd.DataFrame) -> str:
     mitigation apart (budgets.csv), in whole US$ million that add up as shown."""
     from allocator.report.budgets import money_words
 
+    words = money_words(budgets)
     return (
-        f"<h2>Money</h2><p>{escape(money_words(budgets))}. Each pool and phase, each risk "
-        "budget, and why money stays: budgets.csv.</p>"
+        f"<h2>Money</h2><p>{escape(words[:1].upper() + words[1:])}. Each pool and phase, each "
+        "risk budget, and why money stays: budgets.csv.</p>"
     )
 
 
