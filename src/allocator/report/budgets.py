@@ -238,7 +238,7 @@ class _Holds:
     def tight_years(self, family: str, label: str, member: str) -> set[int]:
         """Years of the rows of `family` whose `label` is `member` that are at their bound."""
         rows = self.rows
-        if label not in rows.columns:
+        if label not in rows.columns or "year" not in rows.columns:
             return set()
         mask = (rows["family"] == family).to_numpy() & (rows[label] == member).to_numpy()
         mask &= self.at_upper | self.at_lower
