@@ -82,6 +82,8 @@ COLUMNS = {
     "budgets.csv": [
         "pool",
         "phase",
+        "first_year",
+        "last_year",
         "budget_musd",
         "carried_in_musd",
         "spent_musd",

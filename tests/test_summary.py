@@ -320,7 +320,9 @@ def test_json_summary_carries_money_and_ties(tmp_path):
     import json
 
     data = json.loads(stdout)  # exactly one document
-    assert data["money_musd"] == {"budget": 290.0, "spent": 190.0, "unspent": 100.0}
+    money = {"budget": 290.0, "spent": 190.0, "unspent": 100.0}
+    no_risk = {"budget": 0.0, "spent": 0.0, "unspent": 0.0}
+    assert data["money_musd"] == {**money, "pools": money, "risk_mitigation": no_risk}
     assert data["ties"] > 0  # c's 90 may go in 2027 or 2028
 
 

@@ -51,12 +51,15 @@ def run_summary(run: Run) -> dict[str, Any]:
     }
 
 
-def _money(budgets: Any) -> dict[str, float] | None:
-    """Total budget, spent and unspent (US$ million) of budgets.csv, for scripts."""
+def _money(budgets: Any) -> dict[str, Any] | None:
+    """Budget, spent and unspent (US$ million) of budgets.csv, for scripts: in all (pools and
+    risk mitigation), then `pools` and `risk_mitigation` apart, each with the same keys."""
+    from allocator.report.budgets import money
+
     if budgets is None:
         return None
-    spent, unspent = float(budgets["spent_musd"].sum()), float(budgets["unspent_musd"].sum())
-    return {"budget": float(budgets["budget_musd"].sum()), "spent": spent, "unspent": unspent}
+    parts = money(budgets)
+    return {**parts["total"], "pools": parts["pools"], "risk_mitigation": parts["risk_mitigation"]}
 
 
 def print_json(data: object) -> None:
@@ -175,7 +178,7 @@ def show_run(run: Run) -> None:
     allocation by sector and phase, and the ten largest shadow prices."""
     from allocator.cli import summary
     from allocator.report import tables as reports
-    from allocator.report.budgets import grouped_top_prices
+    from allocator.report.budgets import grouped_top_prices, mitigation_of
 
     sol, inp = run.solution, run.inputs
     out.print(
@@ -197,6 +200,7 @@ def show_run(run: Run) -> None:
             run.tables["allocation"],
             [p.phase for p in inp.phases],
             sorted({p.sector for p in inp.programs}),
+            mitigation_of(run.tables),
         )
     )
     if "risk" in run.info:

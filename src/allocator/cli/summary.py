@@ -52,19 +52,16 @@ def _override_words(override: dict[str, Any]) -> str:
 
 
 def show_money(budgets: pd.DataFrame | None) -> None:
-    """Total budget, spent and unspent (adding up as shown), then each pool and phase that
-    leaves money, with why (budgets.csv)."""
-    from allocator.report.rounding import largest_remainder
+    """Total budget, spent and unspent (adding up as shown), split into the pools and risk
+    mitigation where the dataset has risk budgets, then each pool and phase, and each risk
+    budget, that leaves money, with why (budgets.csv)."""
+    from allocator.report.budgets import money_words
 
     if budgets is None or budgets.empty:
         return
-    spent = float(budgets["spent_musd"].sum())
-    unspent = float(budgets["unspent_musd"].sum())
-    shown_spent, shown_unspent = largest_remainder([spent, unspent])
-    _line(
-        f"  money: budget {shown_spent + shown_unspent:,} {MONEY}, spent {shown_spent:,}, "
-        f"unspent {shown_unspent:,} (budgets.csv: each pool and phase, carried money, why)"
-    )
+    risks = budgets["pool"].astype(str).str.startswith("risk:").any()
+    each = "each pool and phase, each risk budget" if risks else "each pool and phase"
+    _line(f"  money: {money_words(budgets, MONEY)} (budgets.csv: {each}, carried money, why)")
     left = budgets[budgets["unspent_musd"] > 0.5]
     for r in left.itertuples():
         _line(
@@ -102,14 +99,17 @@ def show_ties(run: Run) -> None:
 
 
 def show_grid(grid: pd.DataFrame) -> None:
-    """Investment by sector and phase, rounded so that rows and columns add up to the totals."""
+    """Investment by sector and phase (and the risk mitigation row, when the grid has one:
+    money spent, all of it), rounded so that rows and columns add up to the totals."""
     from rich.table import Table
 
+    from allocator.report.budgets import MITIGATION
     from allocator.report.rounding import NOTE, rounded_grid
 
     shown = rounded_grid(grid)
+    what = "Investment" if MITIGATION not in grid.index else f"Investment and {MITIGATION}"
     table = Table(
-        title=f"Investment by sector and phase ({MONEY}; {NOTE})",
+        title=f"{what} by sector and phase ({MONEY}; {NOTE})",
         title_justify="left",
     )
     table.add_column("sector", no_wrap=True)

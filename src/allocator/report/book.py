@@ -171,9 +171,13 @@ def _charts(book: Any, tables: dict[str, pd.DataFrame], fmt: _Formats) -> None:
             for j, v in enumerate(values, start=1):
                 ws.write_number(i, j, float(v) + 0.0, fmt.one)
         first, last = row + 2, row + 1 + len(data)
+        if kind == "allocation":  # the money in all, below the chart's numbers, not charted
+            ws.write_string(last + 1, 0, "total", fmt.head)
+            for j, c in enumerate(data.columns, start=1):
+                ws.write_number(last + 1, j, math.fsum(data[c].astype(float)) + 0.0, fmt.one)
         chart = _chart(book, kind, data, first, last, unit, title)
         ws.insert_chart(row, len(data.columns) + 2, chart, {"x_scale": 1.4, "y_scale": 1.3})
-        row = max(last + 2, row + 22)
+        row = max(last + 3, row + 22)
 
 
 def _blocks(tables: dict[str, pd.DataFrame]) -> list[tuple[str, pd.DataFrame, str, str]]:
@@ -181,10 +185,14 @@ def _blocks(tables: dict[str, pd.DataFrame]) -> list[tuple[str, pd.DataFrame, st
     blocks = []
     by_phase = tables.get("allocation_by_phase")
     if by_phase is not None and "sector" in by_phase.columns:
-        phases = [c for c in by_phase.columns if c.startswith("phase") and c.endswith("_musd")]
+        phases = [  # a phase's column, whatever the phase is called (not only phase1, ...)
+            c
+            for c in by_phase.columns
+            if c.endswith("_musd") and c not in ("total_musd", "floor_musd", "cap_musd")
+        ]
         if phases:
             sums = by_phase.groupby("sector", sort=True)[phases].sum()
-            blocks.append(("allocation", sums, "US$ million", "Allocation by sector and phase"))
+            blocks.append(("allocation", _with_mitigation(sums, tables), "US$ million", _WHAT))
     prices = tables.get("shadow_prices")
     if prices is not None and "shadow_price" in prices.columns:
         top = prices[prices["shadow_price"].abs() > 1e-9].copy()
@@ -199,6 +207,27 @@ def _blocks(tables: dict[str, pd.DataFrame]) -> list[tuple[str, pd.DataFrame, st
         data = frontier.set_index("x_value")[["y_value"]]
         blocks.append(("frontier", data, "", "Frontier"))
     return blocks
+
+
+_WHAT = "Allocation by sector and phase"
+
+
+def _with_mitigation(sums: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The sector x phase sums with the risk mitigation row (`budgets.mitigation_of`) when the
+    run has risk budgets; phases only mitigation spends in become columns."""
+    from allocator.report.budgets import mitigation_of
+
+    mitigation = mitigation_of(tables)
+    if mitigation is None:
+        return sums
+    sums = sums.copy()
+    for phase, value in mitigation.items():
+        if f"{phase}_musd" not in sums.columns and value:
+            sums[f"{phase}_musd"] = 0.0
+    sums.loc[str(mitigation.name)] = [
+        float(mitigation.get(c.removesuffix("_musd"), 0.0)) for c in sums.columns
+    ]
+    return sums
 
 
 def _chart(book: Any, kind: str, data: pd.DataFrame, first: int, last: int, unit: str, title: str):

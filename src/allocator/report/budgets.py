@@ -1,16 +1,22 @@
 """Where each budget went, and why money stays: the `budgets` table (budgets.csv).
 
-One row per pool and phase of pools.csv: the budget, what the plan spent, what it carried in
-from the phase before and out to the next, what stays unspent (the budget row's slack), the
-budget row's shadow price with its unit, and in words why the money stays. The words are read
-from the solution, never guessed: for every investment column of the pool in that phase, the
-rows that hold it (a tight row in which more of that column would push past the bound), a
-timing window (the column's upper bound is 0), or, when nothing holds it, its reduced cost (more
-money there would not raise the objective).
+One row per pool and phase of pools.csv: the years of the phase, the budget, what the plan spent,
+what it carried in from the phase before and out to the next, what stays unspent (the budget
+row's slack), the budget row's shadow price with its unit, and in words why the money stays.
+Then one row per risk budget of risks.csv (pool `risk:<risk>`, which no pool identifier can be,
+phase the years it covers, e.g. `2026-2028`): the mitigation budget, what the plan spent on
+mitigation (`mitigate` columns), what stays, the `risk_budget` row's price and why.
+
+The words are read from the solution, never guessed: for every investment column of the pool in
+that phase, the rows that hold it (a tight row in which more of that column would push past the
+bound), a timing window (the column's upper bound is 0), or, when nothing holds it, its reduced
+cost (more money there would not raise the objective). For a risk budget: no exposed program,
+cover rows with room, or exposed programs held by other limits.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from typing import Any
 
@@ -26,9 +32,16 @@ TIGHT = 1e-7
 MONEY = 1e-6
 """US$ million below which a budget counts as spent (solver noise)."""
 
+RISK = "risk:"
+"""Prefix of the `pool` of a risk budget's row: a pool identifier cannot hold a colon."""
+MITIGATION = "risk mitigation"
+"""The row of mitigation money beside the sectors in a sector x phase table."""
+
 COLUMNS = [
     "pool",
     "phase",
+    "first_year",
+    "last_year",
     "budget_musd",
     "carried_in_musd",
     "spent_musd",
@@ -67,6 +80,7 @@ def budgets(inp: Inputs, sol: Solution, matrix: Any) -> pd.DataFrame:
     budget_rows = rows[rows["family"] == "budget"]
     price = {(r.pool, r.phase): float(r.shadow_price) for r in budget_rows.itertuples()}
     phases = [p.phase for p in inp.phases]
+    years = {p.phase: (p.first_year, p.last_year) for p in inp.phases}
     held = _Holds(sol, matrix)
     unit = families.price_unit(sol.objective_unit, "budget", {})
     records = []
@@ -81,6 +95,8 @@ def budgets(inp: Inputs, sol: Solution, matrix: Any) -> pd.DataFrame:
             {
                 "pool": pool.pool,
                 "phase": pool.phase,
+                "first_year": years[pool.phase][0],
+                "last_year": years[pool.phase][1],
                 "budget_musd": pool.budget_musd,
                 "carried_in_musd": came,
                 "spent_musd": spent[key],
@@ -91,7 +107,75 @@ def budgets(inp: Inputs, sol: Solution, matrix: Any) -> pd.DataFrame:
                 "why_unspent": _why(pool, left, columns_of.get(key, []), held, key in price),
             }
         )
+    records += _risk_rows(inp, sol, held)
     return pd.DataFrame(records, columns=COLUMNS)
+
+
+def _risk_rows(inp: Inputs, sol: Solution, held: _Holds) -> list[dict[str, Any]]:
+    """One row per risk budget: mitigation spent in its years, what stays, price and why."""
+    cols, rows = sol.columns, sol.rows
+    if not inp.risks:
+        return []
+    mitigate = cols[cols["family"] == "mitigate"]
+    spent: dict[str, float] = defaultdict(float)
+    for risk, value in zip(mitigate["risk"], mitigate["value"], strict=True):
+        spent[str(risk)] += float(value)
+    priced = rows[rows["family"] == "risk_budget"]
+    price = {str(r): float(v) for r, v in zip(priced["risk"], priced["shadow_price"], strict=True)}
+    unit = families.price_unit(sol.objective_unit, "risk_budget", {})
+    records = []
+    for risk in sorted(inp.risks, key=lambda r: r.risk):
+        left = risk.budget_musd - spent[risk.risk]
+        left = 0.0 if abs(left) < MONEY else left
+        records.append(
+            {
+                "pool": f"{RISK}{risk.risk}",
+                "phase": _span(risk.first_year, risk.last_year),
+                "first_year": risk.first_year,
+                "last_year": risk.last_year,
+                "budget_musd": risk.budget_musd,
+                "carried_in_musd": 0.0,
+                "spent_musd": spent[risk.risk],
+                "carried_out_musd": 0.0,
+                "unspent_musd": left,
+                "shadow_price": price.get(risk.risk, np.nan),
+                "unit": unit if risk.risk in price else "",
+                "why_unspent": _why_risk(inp, risk, left, held),
+            }
+        )
+    return records
+
+
+def _span(first: int, last: int) -> str:
+    """`2026-2028`, or `2026` for one year: never an identifier, which starts with a letter."""
+    return str(first) if first == last else f"{first}-{last}"
+
+
+def _why_risk(inp: Inputs, risk: Any, left: float, held: _Holds) -> str:
+    """Why mitigation money of `risk` (a risks.csv row) stays, in words, from the solution:
+    mitigation only lets exposed investment in (risk_cover rows), so money stays when no
+    program is exposed, when the cover rows have room, or when the exposed programs are held."""
+    if risk.budget_musd == 0 and "budget_musd" in risk.assumption:
+        return "budget is 0 (assumption: see risks.csv, column assumption)"
+    if left <= 0:
+        return ""
+    exposed = sorted({x.program for x in inp.exposures if x.risk == risk.risk and x.weight > 0})
+    if not exposed:
+        return "no program is exposed to this risk (exposures.csv): mitigation covers nothing"
+    # rows before the risk's first year do not hold mitigation: none can be spent by then
+    tight = {y for y in held.tight_years("risk_cover", "risk", risk.risk) if y >= risk.first_year}
+    names = ", ".join(exposed)
+    if not tight:
+        return (
+            f"the exposed investment is covered in every year with cover to spare "
+            f"(risk_cover({risk.risk},year) has room): more mitigation lets no more money in; "
+            f"exposed programs: {names}"
+        )
+    return (
+        f"more mitigation would not raise the objective (reduced cost <= 0 {held.unit}): "
+        f"risk_cover({risk.risk},year) is tight{_years(tight)}; every exposed program is "
+        f"held by another limit: {names}"
+    )
 
 
 def _why(pool: Any, left: float, columns: list[int], held: _Holds, has_row: bool) -> str:
@@ -150,6 +234,15 @@ class _Holds:
                 body - lower <= TIGHT * np.maximum(1.0, np.abs(lower))
             )
         self.unit = f"{sol.objective_unit} per musd"
+
+    def tight_years(self, family: str, label: str, member: str) -> set[int]:
+        """Years of the rows of `family` whose `label` is `member` that are at their bound."""
+        rows = self.rows
+        if label not in rows.columns or "year" not in rows.columns:
+            return set()
+        mask = (rows["family"] == family).to_numpy() & (rows[label] == member).to_numpy()
+        mask &= self.at_upper | self.at_lower
+        return {int(y) for y in rows["year"].to_numpy()[mask]}
 
     def program(self, j: int) -> str:
         """The program of investment column `j`."""
@@ -248,3 +341,113 @@ def grouped_top_prices(prices: pd.DataFrame, inp: Inputs, n: int = 10) -> pd.Dat
                 "budget is 0 (assumption), so this is what money there would be worth"
             )
     return pd.DataFrame(lines[:n], columns=["constraint", "description", "shadow_price", "unit"])
+
+
+def _as_written(value: Any) -> float:
+    """A number as the CSV tables hold it (12 significant digits), so a table in memory and the
+    same table read back from its CSV give the same sums and the same rounding."""
+    return float(f"{float(value):.12g}")
+
+
+def _risk_mask(budgets: pd.DataFrame) -> np.ndarray:
+    """The rows of risk budgets (pool `risk:<risk>`)."""
+    return budgets["pool"].astype(str).str.startswith(RISK).to_numpy(dtype=bool)
+
+
+def money(budgets: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Budget, spent and unspent (US$ million) of the pools, of risk mitigation and in all.
+
+    Returns:
+        `{"pools": {...}, "risk_mitigation": {...}, "total": {...}}`, each with the keys
+        `budget`, `spent` and `unspent`; the pools' budget counts carried money once.
+    """
+    risk = _risk_mask(budgets)
+    parts = {}
+    for name, rows in (("pools", budgets[~risk]), ("risk_mitigation", budgets[risk])):
+        parts[name] = {
+            key: math.fsum(_as_written(v) for v in rows[f"{key}_musd"])
+            for key in ("budget", "spent", "unspent")
+        }
+    parts["total"] = {
+        key: math.fsum(parts[p][key] for p in ("pools", "risk_mitigation"))
+        for key in ("budget", "spent", "unspent")
+    }
+    return parts
+
+
+def shown_money(budgets: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """`money` in whole US$ million that add up as shown: each part's budget is its spent plus
+    its unspent, the totals are the parts' sums, and the total spent is the whole-rounded sum
+    that the sector x phase table shows (`rounding.whole`). The budgets of the pools and of
+    risk mitigation are whole-rounded too; the one choice left (the pools' spent rounded down
+    or up) is the one whose four numbers stay nearest their values, the smaller on a tie."""
+    from allocator.report.rounding import whole
+
+    exact = money(budgets)
+    pools, risk = exact["pools"], exact["risk_mitigation"]
+    budget_p = whole(pools["spent"] + pools["unspent"])
+    budget_r = whole(risk["spent"] + risk["unspent"])
+    spent = whole(pools["spent"] + risk["spent"])
+
+    def split(invest: int) -> dict[str, dict[str, int]]:
+        return {
+            "pools": {"budget": budget_p, "spent": invest, "unspent": budget_p - invest},
+            "risk_mitigation": {
+                "budget": budget_r,
+                "spent": spent - invest,
+                "unspent": budget_r - spent + invest,
+            },
+        }
+
+    def miss(invest: int) -> float:
+        shown = split(invest)
+        return max(abs(shown[n][k] - exact[n][k]) for n in shown for k in ("spent", "unspent"))
+
+    candidates = sorted({math.floor(pools["spent"]), math.ceil(pools["spent"])})
+    best = split(min(candidates, key=lambda invest: (miss(invest), invest)))
+    best["total"] = {k: best["pools"][k] + best["risk_mitigation"][k] for k in best["pools"]}
+    return best
+
+
+def money_words(budgets: pd.DataFrame, unit: str = "US$ million") -> str:
+    """`budget 56,400 US$ million (pools 52,000, risk mitigation 4,400), spent 48,270
+    (investment 43,938, risk mitigation 4,332), unspent 8,130`; without risk budgets, the
+    pools' alone (`budget 290 US$ million, spent 190, unspent 100`)."""
+    shown = shown_money(budgets)
+    total, pools, risk = shown["total"], shown["pools"], shown["risk_mitigation"]
+    if not _risk_mask(budgets).any():
+        return f"budget {total['budget']:,} {unit}, spent {total['spent']:,}, unspent " + (
+            f"{total['unspent']:,}"
+        )
+    return (
+        f"budget {total['budget']:,} {unit} (pools {pools['budget']:,}, {MITIGATION} "
+        f"{risk['budget']:,}), spent {total['spent']:,} (investment {pools['spent']:,}, "
+        f"{MITIGATION} {risk['spent']:,}), unspent {total['unspent']:,}"
+    )
+
+
+def mitigation_of(tables: dict[str, pd.DataFrame]) -> pd.Series | None:
+    """Mitigation money (US$ million) by phase, in time order, from a run's `budgets` table
+    (the years of each phase, the risk budgets) and its `reduced_costs` table (the `mitigate`
+    columns): the row beside the sectors in a sector x phase table. Every phase of the pool
+    rows is there (0 where nothing is spent); a year in no such phase is a column of its own,
+    named by the year, so no money is left out. None when the run has no risk budget (or was
+    written before budgets.csv said the years)."""
+    budgets, costs = tables.get("budgets"), tables.get("reduced_costs")
+    if budgets is None or costs is None or "first_year" not in budgets.columns:
+        return None
+    risk = _risk_mask(budgets)
+    if not risk.any():
+        return None
+    pools = budgets[~risk].sort_values(["first_year", "phase"])
+    phase_of = {
+        y: str(r.phase)
+        for r in pools.itertuples()
+        for y in range(int(r.first_year), int(r.last_year) + 1)
+    }
+    spent: dict[str, list[float]] = {p: [] for p in dict.fromkeys(phase_of.values())}
+    mitigate = costs[costs["family"] == "mitigate"]
+    for year, value in sorted(zip(mitigate["year"], mitigate["value"], strict=True)):
+        label = phase_of.get(int(year), str(int(year)))
+        spent.setdefault(label, []).append(_as_written(value))
+    return pd.Series({p: math.fsum(v) for p, v in spent.items()}, name=MITIGATION, dtype=float)

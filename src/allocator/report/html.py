@@ -150,8 +150,10 @@ def render(
     sections = [_headline(info, tables.get("sweep_summary"))]
     if "outcomes" in tables:
         sections.append(_milestones(tables["outcomes"]))
+    if "budgets" in tables and len(tables["budgets"]):
+        sections.append(_money(tables["budgets"]))
     if "allocation_by_phase" in tables:
-        sections.append(_allocation(tables["allocation_by_phase"]))
+        sections.append(_allocation(tables["allocation_by_phase"], _mitigation(tables)))
     if "shadow_prices" in tables:
         sections.append(_binding(tables["shadow_prices"], tables.get("sensitivity")))
         sections.append(_unspent(tables["shadow_prices"]))
@@ -276,7 +278,25 @@ def _milestones(outcomes: pd.DataFrame) -> str:
     return "".join(out)
 
 
-def _allocation(by_phase: pd.DataFrame) -> str:
+def _money(budgets: pd.DataFrame) -> str:
+    """The money line of the terminal: budget, spent and unspent, with the pools and risk
+    mitigation apart (budgets.csv), in whole US$ million that add up as shown."""
+    from allocator.report.budgets import money_words
+
+    words = money_words(budgets)
+    return (
+        f"<h2>Money</h2><p>{escape(words[:1].upper() + words[1:])}. Each pool and phase, each "
+        "risk budget, and why money stays: budgets.csv.</p>"
+    )
+
+
+def _mitigation(tables: dict[str, pd.DataFrame]) -> pd.Series | None:
+    from allocator.report.budgets import mitigation_of
+
+    return mitigation_of(tables)
+
+
+def _allocation(by_phase: pd.DataFrame, mitigation: pd.Series | None = None) -> str:
     phases = [c for c in by_phase.columns if c.endswith("_musd") and c.startswith("phase")]
     if not phases:
         phases = [
@@ -284,15 +304,42 @@ def _allocation(by_phase: pd.DataFrame) -> str:
             if c.endswith("_musd") and c not in ("total_musd", "floor_musd", "cap_musd")
         ]  # fmt: skip
     sums = by_phase.groupby("sector")[phases].sum().sort_index()
+    said = ""
+    if mitigation is not None:
+        sums, said = _with_mitigation(sums, mitigation)
     labels = list(sums.index)
-    series = {p.removesuffix("_musd"): sums[p].tolist() for p in phases}
+    series = {p.removesuffix("_musd"): sums[p].tolist() for p in sums.columns}
     frame = sums.reset_index()
     frame["total_musd"] = sums.sum(axis=1).to_numpy()
+    what = "Investment" if mitigation is None else "Investment and risk mitigation"
     return (
         "<h2>Allocation by phase and sector</h2>"
-        + bars(labels, series, "US$ million", "Investment by sector and phase")
+        + said
+        + bars(labels, series, "US$ million", f"{what} by sector and phase")
         + table(frame)
     )
+
+
+def _with_mitigation(sums: pd.DataFrame, mitigation: pd.Series) -> tuple[pd.DataFrame, str]:
+    """The sector x phase sums with a risk mitigation row (phases it alone spends in become
+    columns), and a sentence with the total, rounded as the terminal's table rounds it."""
+    from allocator.report.rounding import whole
+
+    sums = sums.copy()
+    for phase, value in mitigation.items():
+        column = f"{phase}_musd"
+        if column not in sums.columns and value:
+            sums[column] = 0.0
+    sums.loc[str(mitigation.name)] = [
+        float(mitigation.get(c.removesuffix("_musd"), 0.0)) for c in sums.columns
+    ]
+    total = whole(float(sums.to_numpy(dtype=float).sum()))
+    spent = whole(float(mitigation.sum()))
+    said = (
+        f"<p>Money spent: {number(total)} US$ million, of which {number(spent)} on risk "
+        "mitigation (the mitigation budgets of risks.csv, by the phase of the years spent).</p>"
+    )
+    return sums, said
 
 
 def _binding(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> str:
@@ -344,7 +391,8 @@ def _amount(value: Any) -> str:
 
 
 def _unspent(prices: pd.DataFrame) -> str:
-    budgets = prices[(prices["family"] == "budget") & (prices["slack"] > 1e-6)]
+    families = ("budget", "risk_budget")  # pools and risk mitigation
+    budgets = prices[prices["family"].isin(families) & (prices["slack"] > 1e-6)]
     if budgets.empty:
         return "<h2>Unspent budgets</h2><p>Every budget is spent in full.</p>"
     frame = budgets[["constraint", "description", "rhs", "body", "slack"]].rename(

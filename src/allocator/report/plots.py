@@ -48,18 +48,25 @@ STYLE = {
 POSITIVE, NEGATIVE, LINE = "#2b6cb0", "#c05621", "#2f855a"
 
 
-def plot_allocation(allocation: pd.DataFrame, path: Path | str, title: str) -> Path:
+def plot_allocation(
+    allocation: pd.DataFrame,
+    path: Path | str,
+    title: str,
+    mitigation: pd.Series | None = None,
+) -> Path:
     """Stacked bars of investment per phase, one colour per sector, with each phase's total.
 
     Args:
         allocation: rows of `allocation.csv`: columns `sector`, `phase`, `year`, `invest_musd`.
         path: the PNG to write (its folder is created if missing).
         title: the chart title.
+        mitigation: risk mitigation money by phase (`budgets.mitigation_of`), stacked on top
+            and counted in the totals, as the terminal's table does; None for none.
 
     Returns:
         The path written.
     """
-    table = _by_sector_and_phase(allocation)
+    table = _by_sector_and_phase(allocation, mitigation)
     with _slide(path, title) as ax:
         if table.empty:
             _note(ax, "No investment in this plan")
@@ -232,12 +239,18 @@ def _nominal_star(
 
 
 def write_plots(tables: dict[str, pd.DataFrame], folder: Path, label: str) -> list[Path]:
-    """allocation.png (investment by phase and sector) and shadow_prices.png."""
+    """allocation.png (investment by phase and sector, and risk mitigation) and
+    shadow_prices.png."""
+    from allocator.report.budgets import MITIGATION, mitigation_of
+
+    mitigation = mitigation_of(tables)
+    what = "Investment" if mitigation is None else f"Investment and {MITIGATION}"
     return [
         plot_allocation(
             tables["allocation"],
             folder / "allocation.png",
-            f"Investment by phase and sector: {label}",
+            f"{what} by phase and sector: {label}",
+            mitigation,
         ),
         plot_shadow_prices(
             tables["shadow_prices"],
@@ -293,11 +306,16 @@ def _stacked_bars(ax: Axes, table: pd.DataFrame) -> np.ndarray:
     return bottom
 
 
-def _by_sector_and_phase(allocation: pd.DataFrame) -> pd.DataFrame:
-    """`tables.sector_by_phase`, with money of programs without a sector shown as such."""
-    if allocation.empty:
+def _by_sector_and_phase(
+    allocation: pd.DataFrame, mitigation: pd.Series | None = None
+) -> pd.DataFrame:
+    """`tables.sector_by_phase`, with money of programs without a sector shown as such, and
+    the risk mitigation row when there is mitigation money."""
+    spent = mitigation is not None and bool((mitigation != 0).any())
+    if allocation.empty and not spent:
         return pd.DataFrame()
-    return sector_by_phase(allocation.assign(sector=allocation["sector"].fillna("(no sector)")))
+    named = allocation.assign(sector=allocation["sector"].fillna("(no sector)"))
+    return sector_by_phase(named, mitigation=mitigation if spent else None)
 
 
 def frontier_points(frontier: pd.DataFrame) -> pd.DataFrame:

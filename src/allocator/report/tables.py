@@ -303,8 +303,10 @@ def sector_by_phase(
     alloc: pd.DataFrame,
     phases: Sequence[str] | None = None,
     sectors: Sequence[str] | None = None,
+    mitigation: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Investment (US$ million) by sector x phase: each cell the `math.fsum` of `invest_musd`.
+    """Investment (US$ million) by sector x phase: each cell the `math.fsum` of `invest_musd`;
+    with `mitigation`, a last row of risk mitigation money by phase.
 
     Args:
         alloc: an `allocation` table (columns sector, phase, year, invest_musd), in memory or read
@@ -312,6 +314,9 @@ def sector_by_phase(
         phases: the columns, in time order (e.g. the dataset's phases); by default the phases
             invested in (`phases_in_time_order`).
         sectors: the rows; by default the sectors invested in, alphabetical.
+        mitigation: risk mitigation money by phase, in time order (`budgets.mitigation_of`), or
+            None for no such row. Its phases that are not columns yet become columns (by
+            default those with money, in its order), so none of its money is left out.
 
     Returns:
         Sectors as index, phases as columns, 0 where nothing is invested.
@@ -319,7 +324,12 @@ def sector_by_phase(
     grouped: dict[tuple[str, str], list[float]] = defaultdict(list)
     for s, p, x in alloc[["sector", "phase", "invest_musd"]].itertuples(index=False):
         grouped[(str(s), str(p))].append(float(x))
-    phases = phases_in_time_order(alloc) if phases is None else phases
+    if phases is None:
+        phases = phases_in_time_order(alloc)
+        if mitigation is not None:
+            phases = _with_phases_of(phases, mitigation)
+    elif mitigation is not None:
+        phases = [*phases, *(p for p, v in mitigation.items() if v and p not in phases)]
     sectors = sorted({s for s, _ in grouped}) if sectors is None else sectors
     table = pd.DataFrame(
         0.0, index=pd.Index(sectors, name="sector"), columns=pd.Index(phases, name="phase")
@@ -327,7 +337,18 @@ def sector_by_phase(
     for (s, p), xs in grouped.items():
         if s in table.index and p in table.columns:
             table.loc[s, p] = math.fsum(xs)
+    if mitigation is not None:
+        table.loc[str(mitigation.name)] = [float(mitigation.get(p, 0.0)) for p in phases]
     return table
+
+
+def _with_phases_of(phases: list[str], mitigation: pd.Series) -> list[str]:
+    """The phases invested in and those with mitigation money, in time order: the order of
+    `mitigation`, which holds every phase of the budgets, when it holds those invested in."""
+    spent = [p for p, v in mitigation.items() if v]
+    if set(phases) <= set(mitigation.index):
+        return [p for p in mitigation.index if p in phases or p in spent]
+    return [*phases, *(p for p in spent if p not in phases)]
 
 
 EXCEL_INFINITY = 1e30
