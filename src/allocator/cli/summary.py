@@ -79,7 +79,9 @@ def _short(why: str, width: int = 240) -> str:
             break
         shown.append(part)
     more = len(parts) - len(shown)
-    return "; ".join(shown) + (f"; {more} more reasons in budgets.csv" if more else "")
+    return "; ".join(shown) + (
+        f"; {more} more reason{'s' if more > 1 else ''} in budgets.csv" if more else ""
+    )
 
 
 def show_ties(run: Run) -> None:
