@@ -28,10 +28,10 @@ from allocator.model.solution import Solution
 from allocator.report import tables as reports
 from allocator.report.budgets import budgets
 from allocator.report.explain import explained
+from allocator.report.folders import output_faults
 from allocator.report.html import assumptions_of
 from allocator.report.limits import limits
 from allocator.report.risk import cvar_info
-from allocator.report.folders import output_faults
 from allocator.report.write import (
     atomic_run_dir,
     check_target,
@@ -282,7 +282,8 @@ def refuse_empty(inp: Inputs, overrides: list[Override], source: str) -> None:
         hits = [(i, getattr(o, field_name)) for i, o in enumerate(overrides)]
         hits = [(i, name) for i, name in hits if name is not None]
         if {getattr(r, kind) for r in rows} <= {name for _, name in hits}:
-            said = ", ".join(f"overrides[{i}] {field_name} {name}" for i, name in hits)
+            said = ", ".join(f"overrides[{i}] {field_name} {name}" for i, name in hits[:5])
+            said += f" and {len(hits) - 5} more" if len(hits) > 5 else ""
             raise UsageError(
                 f"{source}: nothing is left to allocate: its overrides remove every {kind} of "
                 f"the dataset ({said}). Fix: delete one of these overrides"
@@ -354,7 +355,12 @@ def run_solve(opts: SolveOptions) -> Run:
     try:
         with atomic_run_dir(folder, opts.force, sources_of(opts)) as tmp:
             write_run(
-                tmp, tables, info, extra, sheets_of(inp, sol, tables), assumptions=assumptions_of(inp)
+                tmp,
+                tables,
+                info,
+                extra,
+                sheets_of(inp, sol, tables),
+                assumptions=assumptions_of(inp),
             )
     except BaseException:
         if opts.out is None:  # the folder default_run_dir made: nothing of it is left behind

@@ -35,11 +35,11 @@ from allocator.cli.render import (
     print_json,
     progress,
     run_summary,
-    shown,
     show_audit,
     show_frontier,
     show_run,
     show_sweep,
+    shown,
     warn,
 )
 

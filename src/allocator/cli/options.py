@@ -57,8 +57,8 @@ def rate_of(text: str | float | None) -> float | None:
         raise UsageError(f"--discount-rate {text}: {exc}. Fix: {fix}") from None
     if not 0 <= rate <= MAX_RATE:
         raise UsageError(
-            f"--discount-rate {text} is not in [0, {MAX_RATE:g}]: it is a share a year (0: no "
-            "discounting). Fix: e.g. --discount-rate 0.05 (5% a year)"
+            f"--discount-rate {text}: discount rate {rate:g} is not in [0, {MAX_RATE:g}]: it is "
+            "a share a year (0: no discounting). Fix: e.g. --discount-rate 0.05 (5% a year)"
         )
     return rate
 

@@ -51,18 +51,23 @@ class _Stdout:
 
     def write(self, text: str) -> int:
         try:
-            return sys.stdout.write(text)
+            return int(_stream().write(text))
         except OSError as exc:
             raise OutputLost(exc) from None
 
     def flush(self) -> None:
         try:
-            sys.stdout.flush()
+            _stream().flush()
         except OSError as exc:
             raise OutputLost(exc) from None
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(sys.stdout, name)
+        return getattr(_stream(), name)
+
+
+def _stream() -> Any:
+    """Standard output as it is now."""
+    return sys.stdout
 
 
 STDOUT = _Stdout()
@@ -436,6 +441,6 @@ WHOLE_UNITS = ("jobs", "job-years", "pv job-years")
 
 
 def _digits(value: float, unit: str = "") -> int:
-    """Decimals shown: none for counts of jobs or from 100 up, else four (an index, a small
-    amount of money)."""
-    return 0 if unit in WHOLE_UNITS or abs(value) >= 100 else 4
+    """Decimals shown: none for counts of jobs, for 0 and from 100 up, else four (an index, a
+    small amount of money)."""
+    return 0 if unit in WHOLE_UNITS or value == 0 or abs(value) >= 100 else 4

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from rich.markup import escape
 
 from allocator.cli.render import out
+from allocator.errors import printable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,7 +25,7 @@ MONEY = "US$ million"
 
 
 def _line(text: str) -> None:
-    out.print(escape(text), highlight=False)
+    out.print(escape(printable(text)), highlight=False)  # a path may hold a newline or an ESC
 
 
 def show_setup(run: Run) -> None:

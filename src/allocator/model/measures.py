@@ -101,7 +101,10 @@ class Measure:
 
     def as_dict(self) -> dict[str, object]:
         """As run.json records it."""
-        return {"measure": self.kind, "discount_rate": self.rate if self.kind == "discounted" else None}
+        return {
+            "measure": self.kind,
+            "discount_rate": self.rate if self.kind == "discounted" else None,
+        }
 
 
 FINAL = Measure()

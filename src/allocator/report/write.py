@@ -7,6 +7,7 @@ an existing run is replaced only with `force`, only if allocator wrote it
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import math
 import os
@@ -66,10 +67,8 @@ def default_run_dir(results: Path, dataset: str, objective: str) -> Path:
 
 def release_run_dir(path: Path) -> None:
     """Remove a folder `default_run_dir` made if nothing was written into it (still empty)."""
-    try:
+    with contextlib.suppress(OSError):  # a run is in it, or it is gone: leave it
         path.rmdir()
-    except OSError:  # a run is in it, or it is gone: leave it
-        pass
 
 
 def check_target(path: Path, force: bool, sources: Sources = (), label: str = "--out") -> None:
