@@ -130,6 +130,22 @@ class Broken:
         return False
 
 
+def test_out_on_a_mount_point_is_refused_before_solving(tmp_path, monkeypatch):
+    import allocator.pipeline as pipeline
+
+    target = tmp_path / "mnt"
+    target.mkdir()
+    real = os.path.ismount
+    monkeypatch.setattr(os.path, "ismount", lambda p: Path(p) == target or real(p))
+    monkeypatch.setattr(pipeline, "plan", lambda _opts: pytest.fail("solved before refusing"))
+    line = refused(invoke("solve", "--inputs", SMALL, "--out", target))
+    assert line == (
+        f"--out {target} is a mount point: a run is written beside its folder and renamed into "
+        f"place, which a mount point does not allow. Fix: give a folder inside it, e.g. --out "
+        f"{target / 'run'}"
+    )
+
+
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 def test_stdout_on_a_full_device_is_one_line(tmp_path):
     with open("/dev/full", "w") as full:
@@ -418,6 +434,18 @@ def test_json_errors_are_json_too(args):
     assert doc["status"] == "error"
     assert doc["exit_code"] == 2
     assert doc["error"] == res.stderr.strip().splitlines()[0].removeprefix("error: ")
+
+
+def test_json_interrupted_is_json(monkeypatch):
+    import allocator.pipeline as pipeline
+
+    def interrupted(_opts):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "run_solve", interrupted)
+    res = invoke("solve", "--json", "--inputs", SMALL)
+    assert res.exit_code == 130
+    assert json.loads(res.stdout) == {"status": "interrupted", "exit_code": 130}
 
 
 def test_json_infeasible_is_json(tmp_path):

@@ -28,7 +28,7 @@ from allocator.model.solution import Solution
 from allocator.report import tables as reports
 from allocator.report.budgets import budgets
 from allocator.report.explain import explained
-from allocator.report.folders import output_faults
+from allocator.report.folders import output_faults, refuse_mount_point
 from allocator.report.html import assumptions_of
 from allocator.report.limits import limits
 from allocator.report.risk import cvar_info
@@ -336,6 +336,7 @@ def run_solve(opts: SolveOptions) -> Run:
     """Solve (see `plan`) and write a run folder atomically; raises AllocatorError subclasses."""
     if opts.out is not None:  # refuse before any work: nothing changes
         check_target(opts.out, opts.force, sources_of(opts))
+        refuse_mount_point(opts.out)
     run = plan(opts)
     inp, sol, tables, info = run.inputs, run.solution, run.tables, run.info
     label = opts.name or Path(opts.inputs).name

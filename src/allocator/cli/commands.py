@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Annotated
 
@@ -78,6 +78,9 @@ def exit_codes(as_json: bool = False) -> Iterator[None]:
         if not caused_by_interrupt(exc):
             raise
         err.print("interrupted: no run folder was written")
+        if as_json:
+            with suppress(OutputLost):
+                print_json({"status": "interrupted", "exit_code": 130})
         raise typer.Exit(130) from None
 
 

@@ -157,6 +157,21 @@ def resolved(path: Path, label: str) -> Path:
         ) from None
 
 
+def refuse_mount_point(path: Path, label: str = "--out") -> None:
+    """Refuse a mount point as the run folder, before any work: a run is written beside its
+    folder and renamed into place, and a mount point cannot be renamed onto (EBUSY).
+
+    Raises:
+        UsageError: saying so, with a folder inside it as the fix.
+    """
+    if path.is_dir() and not path.is_symlink() and os.path.ismount(path):
+        raise UsageError(
+            f"{label} {path} is a mount point: a run is written beside its folder and renamed "
+            f"into place, which a mount point does not allow. Fix: give a folder inside it, "
+            f"e.g. {label} {path / 'run'}"
+        )
+
+
 def refuse_file_ancestor(path: Path, label: str = "--out") -> None:
     """Refuse a path below a file: the nearest existing ancestor must be a folder."""
     for parent in path.parents:
