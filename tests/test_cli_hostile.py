@@ -298,6 +298,7 @@ def test_model_file_rate_of_zero_is_used(tmp_path):
     res = invoke("solve", model, "--out", tmp_path / "r")
     assert res.exit_code == 0, res.stderr
     assert run_json(tmp_path / "r")["measure"]["discount_rate"] == 0
+    assert "measure of the objective: discounted at 0 a year" in res.stdout
 
 
 def test_measure_of_keeps_a_zero_rate():
