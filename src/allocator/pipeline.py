@@ -17,7 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from allocator.data.modelfile import load_dataset, load_model_file
+from allocator.data.inputs import load_inputs
+from allocator.data.modelfile import Override, apply_overrides, load_model_file
 from allocator.data.schema import Inputs
 from allocator.errors import InfeasibleError, UsageError
 from allocator.model.build import OBJECTIVES, TARGET_MODES
@@ -27,10 +28,17 @@ from allocator.model.solution import Solution
 from allocator.report import tables as reports
 from allocator.report.budgets import budgets
 from allocator.report.explain import explained
+from allocator.report.folders import output_faults, refuse_mount_point
 from allocator.report.html import assumptions_of
 from allocator.report.limits import limits
 from allocator.report.risk import cvar_info
-from allocator.report.write import atomic_run_dir, check_target, default_run_dir, write_run
+from allocator.report.write import (
+    atomic_run_dir,
+    check_target,
+    default_run_dir,
+    release_run_dir,
+    write_run,
+)
 from allocator.solver.compile import build_lp, write_model
 from allocator.solver.numerics import numerics_warnings
 from allocator.solver.passes import apply_options, objective_costs
@@ -77,11 +85,12 @@ class SolveOptions:
     scenarios: int = 50
     seed: int = 0
     measure: str = "final"
-    discount_rate: float = 0.0
+    discount_rate: float | None = None
+    """None: not given (discounted: DEFAULT_DISCOUNT_RATE); 0 is a rate, no discounting."""
 
     def measured(self) -> Measure:
         """The objective's measure (`--measure`, `--discount-rate`), checked."""
-        return Measure(self.measure, self.discount_rate)
+        return measure_of(self.measure, self.discount_rate)
 
 
 @dataclass
@@ -208,7 +217,7 @@ def options_of(
             "weights": dict(mf.weights),
             "targets": mf.targets,
             "measure": mf.measure,
-            "discount_rate": mf.discount_rate or 0.0,
+            "discount_rate": mf.discount_rate,
             "solver": mf.solver.highs(),
             "overrides": mf.overrides,
             "model_file": model,
@@ -223,17 +232,18 @@ def options_of(
         "discount_rate": discount_rate,
     }
     if measure is not None and measure != base.get("measure") and discount_rate is None:
-        base["discount_rate"] = 0.0  # another measure on the command line: not the file's rate
+        base["discount_rate"] = None  # another measure on the command line: not the file's rate
     opts = SolveOptions(**(base | {k: v for k, v in given.items() if v is not None}))
     opts.discount_rate = measure_of(opts.measure, opts.discount_rate).rate  # checked now
     return opts
 
 
 def measure_of(kind: str, rate: float | None) -> Measure:
-    """The measure `kind` at `rate` (discounted: `DEFAULT_DISCOUNT_RATE` if none), checked."""
-    if kind == "discounted" and not rate:
-        rate = DEFAULT_DISCOUNT_RATE
-    return Measure(kind, rate or 0.0)
+    """The measure `kind` at `rate` (discounted: `DEFAULT_DISCOUNT_RATE` if None; a given 0 is
+    kept: no discounting), checked."""
+    if rate is None:
+        rate = DEFAULT_DISCOUNT_RATE if kind == "discounted" else 0.0
+    return Measure(kind, rate + 0.0)  # + 0.0: -0.0 is 0
 
 
 def notes_of(inp: Inputs, uncertainty: bool) -> list[str]:
@@ -244,14 +254,46 @@ def notes_of(inp: Inputs, uncertainty: bool) -> list[str]:
 
 def dataset_notes(opts: SolveOptions) -> list[str]:
     """The notes of the dataset `opts` name, with its model file's overrides (for sweep)."""
-    inp = load_dataset(opts.inputs, opts.overrides, str(opts.model_file))
+    inp = load_scenario(opts)
     return notes_of(inp, uncertainty=True)
+
+
+def load_scenario(opts: SolveOptions) -> Inputs:
+    """The dataset `opts` name with the model file's overrides applied in order, refused when
+    the overrides leave nothing to allocate (`refuse_empty`)."""
+    inp = load_inputs(opts.inputs)
+    if not opts.overrides:
+        return inp
+    source = str(opts.model_file)
+    refuse_empty(inp, opts.overrides, source)
+    return apply_overrides(inp, list(opts.overrides), source)
+
+
+def refuse_empty(inp: Inputs, overrides: list[Override], source: str) -> None:
+    """Refuse overrides that exclude every program or every pool: no LP is left to solve.
+
+    Raises:
+        UsageError: naming each override that removes one, in the model file's order.
+    """
+    for kind, rows, field_name in (
+        ("program", inp.programs, "exclude_program"),
+        ("pool", inp.pools, "exclude_pool"),
+    ):
+        hits = [(i, getattr(o, field_name)) for i, o in enumerate(overrides)]
+        hits = [(i, name) for i, name in hits if name is not None]
+        if {getattr(r, kind) for r in rows} <= {name for _, name in hits}:
+            said = ", ".join(f"overrides[{i}] {field_name} {name}" for i, name in hits[:5])
+            said += f" and {len(hits) - 5} more" if len(hits) > 5 else ""
+            raise UsageError(
+                f"{source}: nothing is left to allocate: its overrides remove every {kind} of "
+                f"the dataset ({said}). Fix: delete one of these overrides"
+            )
 
 
 def plan(opts: SolveOptions) -> Run:
     """Load (with the model file's overrides), build and solve in memory; nothing is written."""
     t0 = time.perf_counter()
-    inp = load_dataset(opts.inputs, opts.overrides, str(opts.model_file))
+    inp = load_scenario(opts)
     load_s = time.perf_counter() - t0
     if opts.warn is not None:
         for note in notes_of(inp, uncertainty=opts.risk != "none"):
@@ -294,10 +336,12 @@ def run_solve(opts: SolveOptions) -> Run:
     """Solve (see `plan`) and write a run folder atomically; raises AllocatorError subclasses."""
     if opts.out is not None:  # refuse before any work: nothing changes
         check_target(opts.out, opts.force, sources_of(opts))
+        refuse_mount_point(opts.out)
     run = plan(opts)
     inp, sol, tables, info = run.inputs, run.solution, run.tables, run.info
     label = opts.name or Path(opts.inputs).name
-    folder = opts.out or default_run_dir(opts.results, label, opts.objective)
+    with output_faults(opts.results):
+        folder = opts.out or default_run_dir(opts.results, label, opts.objective)
     lp = sol.lp
 
     def extra(f: Path) -> object:
@@ -309,10 +353,20 @@ def run_solve(opts: SolveOptions) -> Run:
             write_plots(tables, f, label)
         return None
 
-    with atomic_run_dir(folder, opts.force, sources_of(opts)) as tmp:
-        write_run(
-            tmp, tables, info, extra, sheets_of(inp, sol, tables), assumptions=assumptions_of(inp)
-        )
+    try:
+        with atomic_run_dir(folder, opts.force, sources_of(opts)) as tmp:
+            write_run(
+                tmp,
+                tables,
+                info,
+                extra,
+                sheets_of(inp, sol, tables),
+                assumptions=assumptions_of(inp),
+            )
+    except BaseException:
+        if opts.out is None:  # the folder default_run_dir made: nothing of it is left behind
+            release_run_dir(folder)
+        raise
     run.folder = folder
     return run
 
@@ -359,7 +413,7 @@ def run_info(
             "objective": opts.objective,
             "targets": opts.targets,
             "measure": opts.measure,
-            "discount_rate": opts.discount_rate or None,
+            "discount_rate": opts.measured().as_dict()["discount_rate"],
             "model_file": None if opts.model_file is None else str(opts.model_file),
             "model_file_sha256": None
             if opts.model_file is None

@@ -44,6 +44,8 @@ def options_of_run(info: dict[str, Any]) -> SolveOptions:
         objective=o.get("objective", "jobs"),
         targets=o.get("targets", "soft"),
         solver=o.get("solver") or {},
+        measure=o.get("measure") or "final",
+        discount_rate=o.get("discount_rate"),  # None: not recorded; 0 is a rate
     )
     if o.get("weights"):
         opts.weights = o["weights"]

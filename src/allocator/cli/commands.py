@@ -1,7 +1,8 @@
 """Command line: the typer app, its thin commands that call the pipeline, and the mapping of
 errors and interrupts to exit codes (options are read in `options`, printed in `render`).
 
-Exit codes: 0 solved, 1 infeasible or unbounded, 2 bad input or usage, 130 interrupted.
+Exit codes: 0 solved, 1 infeasible or unbounded, 2 bad input or usage (also a full stdout),
+130 interrupted, 141 standard output closed by its reader (`| head`), as a shell reports it.
 Heavy modules (pyomo, highspy, pandas) are imported inside commands so `--help` stays fast.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +28,8 @@ from allocator.cli.helps import (
 )
 from allocator.cli.options import risk_numbers, solve_options
 from allocator.cli.render import (
+    OutputLost,
+    drop_stdout,
     err,
     out,
     print_json,
@@ -34,6 +37,7 @@ from allocator.cli.render import (
     show_audit,
     show_frontier,
     show_run,
+    shown,
     warn,
 )
 
@@ -51,23 +55,59 @@ def _root() -> None:
     """Turn a national investment strategy into an optimal, explainable allocation."""
 
 
+SIGPIPE_EXIT = 141
+"""Exit code when the reader of standard output went away (`| head`): a shell's 128 + SIGPIPE,
+as a command killed by SIGPIPE reports; the run itself is complete."""
+
+
 @contextmanager
-def exit_codes() -> Iterator[None]:
-    """One line on stderr and the right exit code for every error the user can act on."""
+def exit_codes(as_json: bool = False) -> Iterator[None]:
+    """One line on stderr and the right exit code for every error the user can act on; with
+    `as_json`, the error as one JSON document on stdout too (a script reads only that)."""
     from allocator.errors import AllocatorError
 
     try:
         yield
+    except OutputLost as exc:
+        stdout_lost(exc)
     except AllocatorError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        for line in getattr(exc, "details", []):
-            err.print(escape(line), highlight=False, soft_wrap=True)
-        raise typer.Exit(exc.exit_code) from None
+        refuse(exc, as_json)
     except (KeyboardInterrupt, Exception) as exc:
         if not caused_by_interrupt(exc):
             raise
         err.print("interrupted: no run folder was written")
+        if as_json:
+            with suppress(OutputLost):
+                print_json({"status": "interrupted", "exit_code": 130})
         raise typer.Exit(130) from None
+
+
+def refuse(exc: Exception, as_json: bool) -> None:
+    """Say an AllocatorError (escaped: it may quote a file's control characters or a path with
+    a newline) and exit with its code."""
+    from allocator.errors import printable
+
+    message = printable(str(exc))
+    details = [printable(line) for line in getattr(exc, "details", [])]
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    for line in details:
+        err.print(escape(line), highlight=False, soft_wrap=True)
+    code = getattr(exc, "exit_code", 2)
+    if as_json:
+        try:
+            print_json({"status": "error", "exit_code": code, "error": message, "details": details})
+        except OutputLost as lost:
+            stdout_lost(lost)
+    raise typer.Exit(code) from None
+
+
+def stdout_lost(exc: OutputLost) -> None:
+    """A closed pipe: exit quietly with SIGPIPE_EXIT; a full device: one line, exit 2."""
+    drop_stdout()
+    if exc.closed_pipe:
+        raise typer.Exit(SIGPIPE_EXIT) from None
+    err.print(f"[bold red]error:[/] {escape(exc.words())}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2) from None
 
 
 def caused_by_interrupt(exc: BaseException) -> bool:
@@ -84,7 +124,9 @@ def caused_by_interrupt(exc: BaseException) -> bool:
 
 
 Measure = Annotated[str | None, typer.Option(help=MEASURE_HELP)]
-Rate = Annotated[float | None, typer.Option(help=RATE_HELP)]
+# read as text, by the number rule of a data cell (options.rate_of): float() would read 1e-400
+# as 0 and -0.0 as a negative zero
+Rate = Annotated[str | None, typer.Option(help=RATE_HELP, metavar="RATE")]
 
 
 @app.command(cls=Command)
@@ -128,11 +170,11 @@ def solve(
     discount_rate: Rate = None,
 ) -> None:
     """Solve the allocation LP and write a run folder of tables."""
-    with exit_codes():
+    with exit_codes(as_json):
         from allocator.pipeline import run_solve
 
         if check_against is not None:
-            _check_against(check_against)
+            _check_against(check_against, as_json)
             return
 
         risk_numbers(beta, cvar_cap)
@@ -153,17 +195,23 @@ def solve(
             show_run(run)
 
 
-def _check_against(folder: Path) -> None:
+def _check_against(folder: Path, as_json: bool) -> None:
     from allocator.errors import NotOptimalError
     from allocator.recheck import check_against
 
     diffs = check_against(folder)
+    if as_json:
+        status = "different" if diffs else "identical"
+        print_json({"status": status, "run_folder": str(folder), "differences": diffs})
+        if diffs:
+            raise typer.Exit(NotOptimalError.exit_code)
+        return
     if diffs:
         for line in diffs:
-            err.print(f"  - {escape(line)}", highlight=False, soft_wrap=True)
+            err.print(f"  - {shown(line)}", highlight=False, soft_wrap=True)
         raise NotOptimalError(f"the re-run differs from {folder} in {len(diffs)} place(s) above")
     out.print(
-        f"[bold green]identical[/]: re-running {escape(str(folder))} gives the same inputs, "
+        f"[bold green]identical[/]: re-running {shown(folder)} gives the same inputs, "
         "package versions and tables, byte for byte"
     )
 
@@ -194,7 +242,8 @@ def compare(
     ] = None,
 ) -> None:
     """Compare plans side by side: objectives, outcomes, sector x phase, prices, differences."""
-    with exit_codes():
+    with exit_codes(as_json):
+        from allocator.cli.options import rate_of
         from allocator.comparison import run_compare
         from allocator.studies.compare import show_compare
 
@@ -205,15 +254,14 @@ def compare(
                 "compare needs at least two items. Fix: e.g. allocator compare jobs exports"
             )
         folder, table = run_compare(
-            items, inputs, targets, out_dir, force, (measure, discount_rate), model
+            items, inputs, targets, out_dir, force, (measure, rate_of(discount_rate)), model
         )
         if as_json:
             print_json(table.to_dict(orient="records"))
         else:
             show_compare(table, out)
             out.print(
-                f"Wrote [bold]{escape(str(folder))}[/]: "
-                "compare.csv, compare.xlsx, report.html, run.json"
+                f"Wrote [bold]{shown(folder)}[/]: compare.csv, compare.xlsx, report.html, run.json"
             )
 
 
@@ -309,7 +357,7 @@ def frontier(
         folder, table, notes = run_frontier(opts, points, x, y)
         show_frontier(table, notes)
         out.print(
-            f"Wrote [bold]{escape(str(folder))}[/]: "
+            f"Wrote [bold]{shown(folder)}[/]: "
             + ", ".join(sorted(p.name for p in folder.iterdir()))
         )
 
@@ -323,13 +371,15 @@ def init(
 ) -> None:
     """Start a new country or scenario from a copy of the baseline dataset and a model file."""
     with exit_codes():
+        from allocator.errors import printable
         from allocator.project import init_project
 
         made = init_project(folder, xlsx)
         out.print(
-            f"[bold green]Created[/] {escape(str(folder))}: "
-            + escape(", ".join(str(p.relative_to(folder)) for p in made))
+            f"[bold green]Created[/] {shown(folder)}: "
+            + shown(", ".join(str(p.relative_to(folder)) for p in made))
         )
+        folder = Path(printable(str(folder)))  # the steps below quote it too
         out.print(
             "Next:\n"
             f"  1. Edit {folder}/inputs/{'plan.xlsx' if xlsx else '*.csv'} (see inputs/README.md"
@@ -358,14 +408,15 @@ def explain(
     Exit 0 when the plan is feasible, 1 when it is not (with the explanation), 2 on bad input.
     """
     with exit_codes():
+        from allocator.cli.options import rate_of
         from allocator.data.inputs import load_inputs
         from allocator.pipeline import default_inputs, measure_of, solve_inputs
 
         folder = inputs or default_inputs()
-        measured = measure_of(measure, discount_rate)
+        measured = measure_of(measure, rate_of(discount_rate))
         sol, _ = solve_inputs(load_inputs(folder), objective, targets=targets, measure=measured)
         out.print(
-            f"[bold green]feasible[/]: {escape(str(folder))} with --targets {targets} "
+            f"[bold green]feasible[/]: {shown(folder)} with --targets {shown(targets)} "
             f"has an optimal plan ({sol.objective_value:,.6g} {sol.objective_unit}); "
             "nothing to explain"
         )
@@ -391,7 +442,7 @@ def check(
         inp = load_inputs(folder, strict=True)
         report = audit(inp)
         out.print(
-            f"[bold green]usable[/]: {escape(str(folder))}: {len(inp.programs)} programs, "
+            f"[bold green]usable[/]: {shown(folder)}: {len(inp.programs)} programs, "
             f"{len({p.pool for p in inp.pools})} pools, {len(inp.phases)} phases "
             f"({inp.years[0]}-{inp.years[-1]}), {len(inp.targets)} targets, "
             f"{len(inp.facts)} cited facts"
@@ -411,6 +462,11 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         sys.exit(app())
+    except OutputLost as exc:  # written outside a command's exit_codes
+        try:
+            stdout_lost(exc)
+        except typer.Exit as done:
+            sys.exit(done.exit_code)
     except (KeyboardInterrupt, Exception) as exc:  # between commands: nothing written yet
         if not caused_by_interrupt(exc):
             raise

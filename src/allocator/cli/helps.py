@@ -22,7 +22,10 @@ MEASURE_HELP = (
     "(job-years; export revenue summed over every year) or discounted (present value at "
     "--discount-rate). Default: the model file's, else final."
 )
-RATE_HELP = "Discount rate a year of --measure discounted (default 0.05)."
+RATE_HELP = (
+    "Discount rate a year of --measure discounted, from 0 (no discounting) to 1, e.g. 0.05 or "
+    "5% (default: the model file's, else 0.05)."
+)
 CVAR_CAP_HELP = (
     "CVaR: most expected jobs shortfall (against the nominal plan) in the tail. Without it "
     "the tail is not capped: the plan maximises expected jobs alone (the price of risk is "

@@ -19,9 +19,10 @@ def solve_options(
     weights: str | None,
     targets: str | None,
     measure: str | None = None,
-    discount_rate: float | None = None,
+    discount_rate: str | float | None = None,
 ) -> SolveOptions:
-    """Options from the model file (if any), then the command line on top."""
+    """Options from the model file (if any), then the command line on top (`discount_rate` as
+    typed, read by `rate_of`)."""
     from allocator.pipeline import options_of
 
     return options_of(
@@ -31,8 +32,35 @@ def solve_options(
         None if weights is None else _weights(weights),
         targets,
         measure,
-        discount_rate,
+        rate_of(discount_rate),
     )
+
+
+def rate_of(text: str | float | None) -> float | None:
+    """--discount-rate as given: None when not given (the default applies); `0`, `-0.0` and
+    `0%` are 0, no discounting; a number that underflows to 0 (`1e-400`), a negative rate (later
+    years would weigh more than earlier ones) and one past 100% a year are refused.
+
+    Raises:
+        UsageError: naming the option, the text and the fix.
+    """
+    if text is None:
+        return None
+    from allocator.data.numbers import parse_share
+    from allocator.errors import UsageError
+    from allocator.model.measures import MAX_RATE
+
+    try:
+        rate = parse_share(str(text)) + 0.0  # + 0.0: -0.0 is 0
+    except ValueError as exc:
+        fix = getattr(exc, "fix", None) or "give a share a year, e.g. --discount-rate 0.05 or 5%"
+        raise UsageError(f"--discount-rate {text}: {exc}. Fix: {fix}") from None
+    if not 0 <= rate <= MAX_RATE:
+        raise UsageError(
+            f"--discount-rate {text}: discount rate {rate:g} is not in [0, {MAX_RATE:g}]: it is "
+            "a share a year (0: no discounting). Fix: e.g. --discount-rate 0.05 (5% a year)"
+        )
+    return rate
 
 
 def risk_numbers(beta: float, cvar_cap: float | None) -> None:

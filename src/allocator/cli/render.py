@@ -7,6 +7,8 @@ off, and every user-supplied string goes through `escape` so brackets are not re
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,16 +17,90 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.markup import escape
 
+from allocator.errors import printable
+
 if TYPE_CHECKING:
     from allocator.pipeline import Run
 
-out = Console(soft_wrap=True, emoji=False)  # lines never break mid-sentence; tables still fit
+
+class OutputLost(Exception):  # noqa: N818 - not an error of the user's data: stdout is gone
+    """Standard output cannot be written: a closed pipe (`| head`) or a full device."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+    @property
+    def closed_pipe(self) -> bool:
+        """Whether the reader went away (`| head`): not a failure of the run."""
+        return self.error.errno == errno.EPIPE
+
+    def words(self) -> str:
+        """One line: what failed and what to do."""
+        reason = self.error.strerror or str(self.error)
+        return (
+            f"cannot write to standard output: {reason} (Errno {self.error.errno}). Fix: send "
+            "it to a file on a disk with space, e.g. > summary.txt"
+        )
+
+
+class _Stdout:
+    """`sys.stdout` as it is at each write (CliRunner swaps it), a failed write raised as
+    `OutputLost`: rich and click would turn a closed pipe into exit 1, the code of an infeasible
+    plan, and a full device into a traceback."""
+
+    def write(self, text: str) -> int:
+        try:
+            return int(_stream().write(text))
+        except OSError as exc:
+            raise OutputLost(exc) from None
+
+    def flush(self) -> None:
+        try:
+            _stream().flush()
+        except OSError as exc:
+            raise OutputLost(exc) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_stream(), name)
+
+
+def _stream() -> Any:
+    """Standard output as it is now."""
+    return sys.stdout
+
+
+STDOUT = _Stdout()
+out = Console(file=STDOUT, soft_wrap=True, emoji=False)  # lines never break mid-sentence
 err = Console(stderr=True, emoji=False)
+
+
+def drop_stdout() -> None:
+    """Write nothing more to standard output: the console goes quiet and, in a real process,
+    descriptor 1 is pointed at /dev/null, so that Python's flush at exit finds no closed pipe
+    or full device to complain about ("Exception ignored ...")."""
+    out.quiet = True
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):  # CliRunner's stdout, or already closed
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+def shown(text: object) -> str:
+    """User text (a name, a source, a path) for a rich print: control characters escaped (an ESC
+    would recolour or clear the terminal, a newline in a path would split its line) and
+    brackets not read as markup."""
+    return escape(printable(str(text)))
 
 
 def warn(message: str) -> None:
     """A warning on stderr, one line."""
-    err.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    err.print(f"[bold yellow]warning:[/] {shown(message)}", highlight=False, soft_wrap=True)
 
 
 def run_summary(run: Run) -> dict[str, Any]:
@@ -66,7 +142,8 @@ def print_json(data: object) -> None:
     """JSON on stdout, nothing else."""
     from allocator.report.write import json_text  # strict: no bare NaN for a script to choke on
 
-    sys.stdout.write(json_text(data) + "\n")
+    STDOUT.write(json_text(data) + "\n")
+    STDOUT.flush()
 
 
 @contextmanager
@@ -145,7 +222,7 @@ def show_frontier(table: Any, notes: list[str]) -> None:
         grid.add_row(str(r.point), _value(r.x_value), _value(r.y_value), _value(r.rate))
     out.print(grid)
     for line in notes:
-        out.print(escape(line), highlight=False)
+        out.print(shown(line), highlight=False)
 
 
 def _value(v: float) -> str:
@@ -159,18 +236,20 @@ def show_audit(report: object) -> None:
     good = [c for c in report.comparisons if c.agrees]  # type: ignore[attr-defined]
     out.print(f"\n[bold]Disagreements found by arithmetic on cited numbers ({len(bad)})[/]")
     for c in bad:
-        out.print(f"  [yellow]![/] {escape(c.describe())}", highlight=False)
+        out.print(f"  [yellow]![/] {shown(c.describe())}", highlight=False)
     out.print(f"\n[bold]Stated totals and repeated figures that agree ({len(good)})[/]")
     for c in good:
-        out.print(f"  [green]=[/] {escape(c.describe_agreement())}", highlight=False)
+        out.print(f"  [green]=[/] {shown(c.describe_agreement())}", highlight=False)
     warns = report.warnings  # type: ignore[attr-defined]
     out.print(f"\n[bold]Warnings ({len(warns)})[/]")
     for w in warns:
-        out.print(f"  [yellow]![/] {escape(w)}", highlight=False)
+        out.print(f"  [yellow]![/] {shown(w)}", highlight=False)
     assumed = report.assumptions  # type: ignore[attr-defined]
     out.print(f"\n[bold]Assumptions: numbers with no seed behind them ({len(assumed)})[/]")
     for a in assumed:
-        out.print(f"  - {a.file} row {a.line} ({escape(a.key)}): {escape(a.text)}", highlight=False)
+        out.print(
+            f"  - {shown(a.file)} row {a.line} ({shown(a.key)}): {shown(a.text)}", highlight=False
+        )
 
 
 def show_run(run: Run) -> None:
@@ -181,11 +260,12 @@ def show_run(run: Run) -> None:
     from allocator.report.budgets import grouped_top_prices, mitigation_of
 
     sol, inp = run.solution, run.inputs
+    value = sol.objective_value
     out.print(
-        f"[bold green]Optimal[/] ({escape(run.inputs.folder)}, objective {sol.objective}): "
-        f"[bold]{sol.objective_value:,.{_digits(sol.objective_value)}f}[/] "
-        f"{_headline(run)}"
+        f"[bold green]Optimal[/] ({shown(run.inputs.folder)}, objective {sol.objective}): "
+        f"[bold]{value:,.{_digits(value, sol.objective_unit)}f}[/] {shown(_headline(run))}"
     )
+    _show_empty(run)
     summary.show_setup(run)
     years = [m.year for m in inp.milestones]
     which = "nominal data, " if "risk" in run.info else ""
@@ -210,7 +290,7 @@ def show_run(run: Run) -> None:
     summary.show_prices(grouped_top_prices(run.tables["shadow_prices"], inp), sol.objective_unit)
     if run.folder is not None:
         out.print(
-            f"Wrote [bold]{escape(str(run.folder))}[/]: "
+            f"Wrote [bold]{shown(run.folder)}[/]: "
             + ", ".join(sorted(p.name for p in run.folder.iterdir()))
         )
 
@@ -342,5 +422,26 @@ def _show_links(run: Run) -> None:
         )
 
 
-def _digits(value: float) -> int:
-    return 0 if abs(value) >= 100 else 4
+def _show_empty(run: Run) -> None:
+    """When the plan funds nothing, why: every cap is 0, every budget is 0, or neither (then
+    budgets.csv says what holds each pool's money)."""
+    if not run.tables["allocation"].empty:
+        return
+    inp = run.inputs
+    if all(p.cap_musd == 0 for p in inp.programs):
+        why = "every program's cap is 0 (programs.csv, cap_musd)"
+    elif all(p.budget_musd == 0 for p in inp.pools):
+        why = "every budget is 0 (pools.csv, budget_musd)"
+    else:
+        why = "no money can go where it counts (budgets.csv says, for each pool, what holds it)"
+    out.print(f"  [bold]The plan funds nothing: {escape(why)}.[/]", highlight=False)
+
+
+WHOLE_UNITS = ("jobs", "job-years", "pv job-years")
+"""Units counted in whole numbers: 0.0000 direct jobs would be a false precision."""
+
+
+def _digits(value: float, unit: str = "") -> int:
+    """Decimals shown: none for counts of jobs, for 0 and from 100 up, else four (an index, a
+    small amount of money)."""
+    return 0 if unit in WHOLE_UNITS or value == 0 or abs(value) >= 100 else 4

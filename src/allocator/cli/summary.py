@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from rich.markup import escape
 
 from allocator.cli.render import out
+from allocator.errors import printable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,7 +25,7 @@ MONEY = "US$ million"
 
 
 def _line(text: str) -> None:
-    out.print(escape(text), highlight=False)
+    out.print(escape(printable(text)), highlight=False)  # a path may hold a newline or an ESC
 
 
 def show_setup(run: Run) -> None:
@@ -35,7 +36,8 @@ def show_setup(run: Run) -> None:
     overrides = opts.get("overrides") or []
     said = "; ".join(_override_words(o) for o in overrides) or "none"
     kind = measure.get("measure", "final")
-    rate = f" at {measure['discount_rate']:g} a year" if measure.get("discount_rate") else ""
+    given = measure.get("discount_rate")  # 0 is a rate: no discounting
+    rate = f" at {given:g} a year" if given is not None else ""
     _line(
         f"  model file: {model}; overrides: {said}; dataset: {run.info['inputs']['folder']}; "
         f"targets: {opts['targets']}; measure of the objective: {kind}{rate} "

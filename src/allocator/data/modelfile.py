@@ -170,7 +170,7 @@ class ModelFile(Strict):
     )
     targets: Literal["off", "soft", "hard"] = "soft"
     measure: Literal["final", "cumulative", "discounted"] = "final"
-    discount_rate: Number | None = Field(default=None, gt=0, le=1)
+    discount_rate: Number | None = Field(default=None, ge=0, le=1)
     solver: SolverOptions = Field(default_factory=SolverOptions)
     overrides: list[Override] = Field(default_factory=list)
 

@@ -15,6 +15,10 @@ from allocator.data.numbers import parse_number
 from allocator.errors import printable
 
 MAX_YAML_DEPTH = 50  # a model file is 4 levels deep; past Python's recursion limit is a traceback
+MAX_ALIASED_VALUES = 10_000
+"""Most values a model file may reach through aliases (`*name`), each alias counting every value
+under its anchor: nine levels of ten aliases ("billion laughs") would be 1e9 values, and the
+checks after loading would take minutes and gigabytes to walk them. A real file uses a few."""
 
 
 class Refused(yaml.MarkedYAMLError):
@@ -32,6 +36,8 @@ class ModelFileLoader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
+        self._aliased = 0  # values reached through aliases so far
+        self._sizes: dict[int, int] = {}  # id(node) -> values at and under it, aliases expanded
 
     def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
         self._depth += 1
@@ -42,9 +48,33 @@ class ModelFileLoader(yaml.SafeLoader):
                     self.peek_event().start_mark,
                     "a model file is a few levels of keys and lists; see models/baseline.yaml",
                 )
-            return super().compose_node(parent, index)
+            if self.check_event(yaml.AliasEvent):
+                return self._alias(self.peek_event().start_mark, parent, index)
+            node = super().compose_node(parent, index)
+            self._sizes[id(node)] = _size(node, self._sizes)
+            return node
         finally:
             self._depth -= 1
+
+    def _alias(self, mark: yaml.Mark, parent: yaml.Node | None, index: object) -> yaml.Node:
+        """The anchored node an alias names, counted with every value under it (refused past
+        MAX_ALIASED_VALUES, or when it names a node that contains the alias)."""
+        node = super().compose_node(parent, index)
+        size = self._sizes.get(id(node))
+        if size is None:
+            raise Refused(
+                "an alias refers to itself (its anchor contains it)",
+                mark,
+                "write the values out instead of the alias",
+            )
+        self._aliased += size
+        if self._aliased > MAX_ALIASED_VALUES:
+            raise Refused(
+                f"its aliases (*name) expand to more than {MAX_ALIASED_VALUES:,} values",
+                mark,
+                "a model file needs few aliases: write the values out, or change the dataset",
+            )
+        return node
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
         seen: dict[object, yaml.Mark] = {}
@@ -63,6 +93,15 @@ class ModelFileLoader(yaml.SafeLoader):
                     "keep one of the two; YAML would silently use the last",
                 )
         return super().construct_mapping(node, deep)
+
+
+def _size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """Values at and under `node` with aliases expanded, from its children's (already known)."""
+    if isinstance(node, yaml.SequenceNode):
+        return 1 + sum(sizes.get(id(child), 1) for child in node.value)
+    if isinstance(node, yaml.MappingNode):
+        return 1 + sum(sizes.get(id(k), 1) + sizes.get(id(v), 1) for k, v in node.value)
+    return 1
 
 
 def _yaml_number(loader: ModelFileLoader, node: yaml.ScalarNode) -> int | float:

@@ -52,10 +52,10 @@ class Measure:
             raise UsageError(
                 f"unknown measure '{self.kind}'. Fix: use one of {', '.join(MEASURES)}"
             )
-        if self.kind == "discounted" and not 0 < self.rate <= MAX_RATE:
+        if self.kind == "discounted" and not 0 <= self.rate <= MAX_RATE:
             raise UsageError(
-                f"discount rate {self.rate:g} is not in (0, {MAX_RATE:g}]: it is a share a "
-                "year. Fix: e.g. --discount-rate 0.05 (5% a year)"
+                f"discount rate {self.rate:g} is not in [0, {MAX_RATE:g}]: it is a share a "
+                "year (0: no discounting). Fix: e.g. --discount-rate 0.05 (5% a year)"
             )
         if self.kind != "discounted" and self.rate:
             raise UsageError(
@@ -101,7 +101,10 @@ class Measure:
 
     def as_dict(self) -> dict[str, object]:
         """As run.json records it."""
-        return {"measure": self.kind, "discount_rate": self.rate if self.rate else None}
+        return {
+            "measure": self.kind,
+            "discount_rate": self.rate if self.kind == "discounted" else None,
+        }
 
 
 FINAL = Measure()

@@ -122,11 +122,11 @@ def refuse_overlap(out: Path, sources: Sources, label: str = "--out") -> None:
     Raises:
         UsageError: naming the output and the input it overlaps.
     """
-    here = out.resolve()
+    here = resolved(out, label)
     for kind, source in sources:
         if source is None:
             continue
-        src = Path(source).resolve()
+        src = resolved(Path(source), f"the {kind}")
         if _same(here, src):
             relation = "is"
         elif _at_or_under(here, src):
@@ -138,6 +138,37 @@ def refuse_overlap(out: Path, sources: Sources, label: str = "--out") -> None:
         raise UsageError(
             f"{label} {out} {relation} the {kind} {source}: an output must not overlap an input. "
             f"Fix: choose a {label} outside it, e.g. under results/"
+        )
+
+
+def resolved(path: Path, label: str) -> Path:
+    """`path` with links and `..` resolved; a loop of links is said in one line (Python 3.11
+    raises RuntimeError for it, later versions OSError).
+
+    Raises:
+        UsageError: naming `path` and its loop.
+    """
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        raise UsageError(
+            f"{label} {path}: the path is a loop of symbolic links. Fix: give a path whose "
+            "links lead to a folder"
+        ) from None
+
+
+def refuse_mount_point(path: Path, label: str = "--out") -> None:
+    """Refuse a mount point as the run folder, before any work: a run is written beside its
+    folder and renamed into place, and a mount point cannot be renamed onto (EBUSY).
+
+    Raises:
+        UsageError: saying so, with a folder inside it as the fix.
+    """
+    if path.is_dir() and not path.is_symlink() and os.path.ismount(path):
+        raise UsageError(
+            f"{label} {path} is a mount point: a run is written beside its folder and renamed "
+            f"into place, which a mount point does not allow. Fix: give a folder inside it, "
+            f"e.g. {label} {path / 'run'}"
         )
 
 
@@ -172,6 +203,20 @@ _FAULTS: dict[int, tuple[str, str]] = {
         "the disk reported an input/output error",
         "check the disk, or choose another {label}",
     ),
+    errno.ENOENT: (
+        "a folder cannot be made there (the file system takes no new folders, as /proc, or a "
+        "part of the path vanished)",
+        "choose a {label} on an ordinary disk",
+    ),
+    errno.EBUSY: (
+        "it is a mount point or in use, and a run is written beside its folder and renamed "
+        "into place, which a mount point does not allow",
+        "give a folder inside it, e.g. {label} {inside}",
+    ),
+    errno.EXDEV: (
+        "the run cannot be renamed into place across two file systems",
+        "give a folder inside it, e.g. {label} {inside}",
+    ),
 }
 
 
@@ -187,7 +232,7 @@ def output_faults(path: Path, label: str = "--out") -> Iterator[None]:
         reason, fix = _FAULTS[exc.errno]
         raise UsageError(
             f"cannot write {label} {path}: {reason} (Errno {exc.errno}). "
-            f"Fix: {fix.format(label=label)}"
+            f"Fix: {fix.format(label=label, inside=path / 'run')}"
         ) from None
 
 

@@ -6,6 +6,8 @@ an existing run is replaced only with `force`, only if allocator wrote it
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
 import math
 import operator
@@ -45,13 +47,31 @@ FLOAT_FORMAT = "%.12g"
 
 
 def default_run_dir(results: Path, dataset: str, objective: str) -> Path:
-    """A new folder name under `results/`: dataset-objective-date-time, suffixed if taken."""
+    """A new folder under `results/`, dataset-objective-date-time (then -2, -3, ... if taken),
+    made here: `os.mkdir` either makes the name or fails, so runs started in the same second
+    each get their own. The run is renamed onto it (an empty folder counts as new); if none is,
+    the folder is removed when the process ends (`release_run_dir`)."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     base = results / f"{dataset}-{objective}-{stamp}"
-    path, n = base, 2
-    while path.exists():
-        path, n = Path(f"{base}-{n}"), n + 1
-    return path
+    if not results.is_dir():
+        results.mkdir(parents=True, exist_ok=True)
+        atexit.register(release_run_dir, results)  # runs after the one below: LIFO
+    n = 1
+    while True:
+        path = base if n == 1 else Path(f"{base}-{n}")
+        try:
+            os.mkdir(path)
+        except FileExistsError:
+            n += 1
+            continue
+        atexit.register(release_run_dir, path)
+        return path
+
+
+def release_run_dir(path: Path) -> None:
+    """Remove a folder `default_run_dir` made if nothing was written into it (still empty)."""
+    with contextlib.suppress(OSError):  # a run is in it, or it is gone: leave it
+        path.rmdir()
 
 
 def check_target(path: Path, force: bool, sources: Sources = (), label: str = "--out") -> None:

@@ -194,7 +194,7 @@ def sweep_record(
         "objective": spec["objective"],
         "targets": spec["targets"],
         "measure": spec.get("measure", "final"),
-        "discount_rate": spec.get("discount_rate") or None,
+        "discount_rate": spec.get("discount_rate") if spec.get("measure") == "discounted" else None,
         "inputs": spec["inputs"],
         "model_file": spec["model_file"],
         "solver": spec.get("solver") or {},
