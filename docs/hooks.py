@@ -11,6 +11,7 @@ A page holds a marker line; `on_page_markdown` replaces it with text made from t
 from __future__ import annotations
 
 import ast
+import contextlib
 import re
 import tempfile
 from collections.abc import Callable
@@ -20,7 +21,8 @@ from typing import Any
 import typer
 from typer.testing import CliRunner
 
-SRC = Path(__file__).resolve().parents[1] / "src" / "allocator"
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src" / "allocator"
 WIDTH = 100
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 # a terminal-free, fixed-width rendering, whatever the builder's own environment says
@@ -48,7 +50,7 @@ def cli_reference(app: typer.Typer) -> str:
 
 def first_solve(app: typer.Typer) -> str:
     """`allocator solve` on the bundled dataset, as the terminal shows it, in a code block."""
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(ROOT):  # ./inputs/peru2040
         folder = Path(tmp) / "run"
         text = run(app, ["solve", "--out", str(folder)]).replace(str(folder), RUN_FOLDER)
     return f"```text\n$ allocator solve\n{text}\n```"
@@ -108,6 +110,12 @@ GENERATED: dict[str, Callable[[], str]] = {
     "<!-- families -->": families_table,
     "<!-- modules -->": modules_table,
 }
+
+
+def on_config(config: Any, **_: Any) -> Any:
+    """Snippets are read from the project's root wherever the build is started from."""
+    config.mdx_configs["pymdownx.snippets"]["base_path"] = [str(ROOT)]
+    return config
 
 
 def on_page_markdown(markdown: str, page: Any, **_: Any) -> str:

@@ -3,6 +3,7 @@ README stays a short front page that links to it (issue 26 point 6, issue 24's t
 
 from __future__ import annotations
 
+import html
 import importlib
 import importlib.util
 import re
@@ -25,20 +26,36 @@ def hooks():
     return module
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    """The site built once, as `mkdocs build --strict` builds it, into a temporary folder."""
+def build_site(folder: Path) -> Path:
+    """The site built as `mkdocs build --strict` builds it, into `folder`."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
-    folder = tmp_path_factory.mktemp("site")
     config = load_config(config_file=str(ROOT / "mkdocs.yml"), strict=True, site_dir=str(folder))
-    build(config)  # strict: any warning (a broken link, anchor or snippet) aborts the build
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NO_MKDOCS_2_WARNING", "1")  # mkdocs-material's notice on stderr
+        build(config)  # strict: any warning (a broken link, anchor or snippet) aborts the build
     return folder
+
+
+def test_the_site_builds_strict_and_its_generated_pages_follow_the_code(tmp_path):
+    """One build (about 3 s, a solve included) for every check of the built pages, so that the
+    suite's workers do not each build it."""
+    site = build_site(tmp_path / "site")
+    check_pages_and_images(site)
+    check_cli_reference(site)
+    check_data_dictionary(site)
+    check_first_solve_and_readme_example(site)
+    check_modules_and_families(site)
 
 
 def page(site: Path, name: str) -> str:
     return (site / name / "index.html").read_text(encoding="utf-8")
+
+
+def shown(site: Path, name: str) -> str:
+    """A built page's text as a browser shows it (tags dropped, entities read)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page(site, name)))
 
 
 def words(text: str) -> str:
@@ -46,7 +63,7 @@ def words(text: str) -> str:
     return " ".join(text.replace("│", " ").split())
 
 
-def test_every_page_of_the_nav_is_built_and_the_images_are_copied(site):
+def check_pages_and_images(site):
     for name in ("getting-started", "runs", "trust", "data", "cli", "developer", "outputs"):
         assert (site / name / "index.html").is_file(), name
     for image in ("frontier-scarce-public-money.png", "report.png", "workbook-charts.png"):
@@ -55,7 +72,7 @@ def test_every_page_of_the_nav_is_built_and_the_images_are_copied(site):
     assert not (site / "hooks.py").exists()  # the hook is build code, not a page's file
 
 
-def test_the_cli_reference_shows_every_command_help_as_the_app_prints_it(site):
+def check_cli_reference(site):
     from allocator.cli import app
 
     group = typer.main.get_command(app)
@@ -85,17 +102,40 @@ def test_the_cli_reference_is_generated_so_a_new_command_appears():
     assert "\x1b[" not in text  # no terminal colours in the page
 
 
-def test_the_data_dictionary_is_inputs_readme_included_not_copied(site):
+def check_data_dictionary(site):
     source = (ROOT / "inputs" / "README.md").read_text(encoding="utf-8")
     assert "--8<--" in (DOCS / "data.md").read_text(encoding="utf-8")
     built = page(site, "data")
     tables = re.findall(r"^### `(\w+\.csv)`", source, flags=re.MULTILINE)
-    assert len(tables) >= 14
+    assert len(tables) >= 13
     for table in tables:
         assert f"<code>{table}</code>" in built, table
-    # a sentence of the dictionary, word for word: an included file, not a paraphrase
-    sentence = words(source.split("## Limits")[1].split("\n\n")[1])
-    assert words(re.sub(r"<[^>]+>", "", built)).count(sentence.replace("`", "")) == 1
+    # a paragraph of the dictionary, word for word: the file included, not a paraphrase
+    paragraph = words(source.split("## Limits")[1].split("\n\n")[1]).replace("`", "")
+    assert words(shown(site, "data")).count(paragraph) == 1
+
+
+def check_first_solve_and_readme_example(site):
+    built = shown(site, "getting-started")
+    assert "$ allocator solve\nOptimal (inputs/peru2040, objective jobs): " in built
+    assert "Wrote results/peru2040-jobs-<date>-<time>: allocation.csv" in built
+    example = README.read_text(encoding="utf-8").split("```text\n$ allocator solve\n")[1]
+    lines = [line for line in example.split("```")[0].splitlines() if line.strip() != "..."]
+    assert len(lines) >= 15
+    for line in lines:
+        assert line in built.splitlines(), f"README's example line is not printed: {line!r}"
+
+
+def check_modules_and_families(site):
+    from allocator.model import families
+
+    built = shown(site, "developer")
+    for path in (ROOT / "src" / "allocator").rglob("*.py"):
+        if path.name != "__init__.py":
+            assert path.relative_to(ROOT / "src" / "allocator").as_posix() in built, path
+    for name, entry in {**families.FAMILIES, **families.VARIABLES}.items():
+        assert f"{name}\n{'row' if name in families.FAMILIES else 'column'}" in built, name
+        assert entry.words in built, name
 
 
 def limit_rows() -> list[tuple[str, int]]:
