@@ -1,0 +1,500 @@
+"""The parts of an .xlsx workbook a dataset needs, read in streaming mode within stated limits.
+
+An .xlsx file is a zip archive of XML parts. This module reads the sheet list, the styles (which
+number formats are dates), the shared strings and, one at a time, the cells of a sheet, with
+expat hardened as defusedxml hardens it (no DTD, so no entity is ever declared or expanded, and
+nothing external is fetched). openpyxl's read-only mode trusts a sheet's stored `<dimension>`
+(rows past a stale one are lost, a huge one pads every row), cannot give merged ranges, and holds
+every shared string as an object; defusedxml's iterparse is 2.7 times slower than expat's
+callbacks on a table at the limits (measured in /work/notes/wb.md). Every limit stops reading at
+once with one line naming the part (or sheet) and the limit.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from xml.parsers import expat
+
+from allocator.data.inputs import MAX_CELL_CHARS, MAX_TABLE_BYTES, MAX_TABLE_ROWS
+
+MAX_COLUMNS = 16_384
+"""Excel's own width: columns A to XFD."""
+MAX_PARTS = 10_000
+"""Most members of the zip archive (a workbook of 13 sheets has about 40)."""
+MAX_PART_BYTES = 200_000_000
+"""Most bytes of one XML part once decompressed (a sheet at the row and byte limits: ~60 MB)."""
+MAX_ELEMENTS = 4_000_000
+"""Most XML elements in one part: a sheet of 100,000 rows of 16 cells has 3.3 million."""
+MAX_SHARED_STRINGS = 1_000_000
+"""Most strings in the shared-strings table (ten distinct texts per row of a table at its limit)."""
+MAX_SHARED_CHARS = MAX_TABLE_BYTES
+"""Most characters of all shared strings together."""
+MAX_TOKEN_BYTES = 4_000_000
+"""Most bytes expat may read without reporting anything (a tag or name of megabytes)."""
+_CHUNK = 1 << 16
+
+
+class BookError(Exception):
+    """A problem with the workbook: `where` is a part or sheet, `reason` and `fix` as InputError's."""
+
+    def __init__(self, where: str, reason: str, fix: str, cell: str | None = None) -> None:
+        super().__init__(reason)
+        self.where, self.reason, self.fix, self.cell = where, reason, fix, cell
+
+
+_RESAVE = "open it in Excel or LibreOffice and save it again as 'Excel Workbook (.xlsx)'"
+_LIMIT_FIX = (
+    "split the data or drop what the model does not use; the limit keeps memory and time "
+    "bounded (see inputs/README.md, Limits)"
+)
+
+
+def hardened_parser() -> Any:
+    """An expat parser that refuses any DTD (so no entity is declared, expanded or fetched), as
+    defusedxml's forbid_dtd, forbid_entities and forbid_external do; names are 'uri local'."""
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartDoctypeDeclHandler = _forbidden
+    parser.EntityDeclHandler = _forbidden
+    parser.UnparsedEntityDeclHandler = _forbidden
+    parser.ExternalEntityRefHandler = _forbidden
+    parser.buffer_text = True
+    parser.buffer_size = _CHUNK
+    return parser
+
+
+class _Forbidden(Exception):
+    pass
+
+
+def _forbidden(*_args: object) -> None:
+    raise _Forbidden("a DTD or entity declaration")
+
+
+def local(name: str) -> str:
+    """'uri local' (or 'local') -> 'local'."""
+    return name.rpartition(" ")[2]
+
+
+def attrs_local(attrs: dict[str, str]) -> dict[str, str]:
+    """Attributes by local name (a relationship id 'r:id' becomes 'id')."""
+    return {local(k): v for k, v in attrs.items()}
+
+
+class Part:
+    """One XML part parsed in streaming mode with handlers, within the part limits."""
+
+    def __init__(self, archive: zipfile.ZipFile, path: str, label: str) -> None:
+        self.archive, self.path, self.label = archive, path, label
+        self.events = 0
+
+    def parse(
+        self,
+        start: Callable[[str, dict[str, str]], None],
+        end: Callable[[str], None] | None = None,
+        text: Callable[[str], None] | None = None,
+    ) -> None:
+        """Feed the part to `start(local_name, attrs)`, `end(local_name)` and `text(data)`."""
+        parser = hardened_parser()
+
+        def on_start(name: str, attrs: dict[str, str]) -> None:
+            self.events += 1
+            if self.events > MAX_ELEMENTS:
+                raise BookError(
+                    self.label, f"holds more than {MAX_ELEMENTS:,} XML elements", _LIMIT_FIX
+                )
+            start(local(name), attrs)
+
+        parser.StartElementHandler = on_start
+        if end is not None:
+            parser.EndElementHandler = lambda name: end(local(name))
+        if text is not None:
+            parser.CharacterDataHandler = text
+        self._feed(parser)
+
+    def _feed(self, parser: Any) -> None:
+        read, quiet = 0, 0
+        try:
+            with self.archive.open(self.path) as stream:
+                while chunk := stream.read(_CHUNK):
+                    read += len(chunk)
+                    if read > MAX_PART_BYTES:
+                        raise BookError(
+                            self.label,
+                            f"is more than {MAX_PART_BYTES:,} bytes of XML",
+                            _LIMIT_FIX,
+                        )
+                    before = self.events, parser.CurrentByteIndex
+                    parser.Parse(chunk, False)
+                    quiet = 0 if (self.events, parser.CurrentByteIndex) != before else quiet
+                    quiet += len(chunk)
+                    if quiet > MAX_TOKEN_BYTES:
+                        raise BookError(self.label, "holds an XML tag of megabytes", _RESAVE)
+                parser.Parse(b"", True)
+        except expat.ExpatError as exc:
+            raise BookError(
+                self.label, f"is not well-formed XML ({expat.ErrorString(exc.code)}, "
+                f"line {exc.lineno}, column {exc.offset})", _RESAVE,
+            ) from None  # fmt: skip
+        except _Forbidden:
+            raise BookError(
+                self.label, "declares a DTD or entities, which a workbook never does", _RESAVE
+            ) from None
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError) as exc:
+            raise BookError(self.label, f"cannot be unzipped ({exc})", _RESAVE) from None
+
+
+def start_events(archive: zipfile.ZipFile, path: str, label: str) -> list[tuple[str, dict]]:
+    """Every start tag of a small part (relationships, the workbook, styles), in order."""
+    events: list[tuple[str, dict]] = []
+    Part(archive, path, label).parse(lambda n, a: events.append((n, attrs_local(a))))
+    return events
+
+
+@dataclass
+class SheetInfo:
+    """A sheet as the workbook lists it."""
+
+    name: str
+    state: str  # visible, hidden or veryHidden
+    kind: str  # worksheet, chartsheet, dialogsheet, macrosheet
+    path: str
+
+
+@dataclass
+class Book:
+    """An opened workbook: its sheets, date styles and the archive to read them from."""
+
+    archive: zipfile.ZipFile
+    sheets: list[SheetInfo]
+    date1904: bool
+    strings_path: str | None
+    styles_path: str | None
+    _strings: list[Any] | None = field(default=None, repr=False)
+    _dates: tuple[set[int], set[int]] | None = field(default=None, repr=False)
+
+    def strings(self) -> list[Any]:
+        """The shared strings, read once (a string over the cell limit is kept as `TooLong`)."""
+        if self._strings is None:
+            self._strings = [] if self.strings_path is None else read_strings(self)
+        return self._strings
+
+    def dates(self) -> tuple[set[int], set[int]]:
+        """(style ids formatted as dates, those formatted as durations), read once."""
+        if self._dates is None:
+            self._dates = (set(), set()) if self.styles_path is None else read_dates(self)
+        return self._dates
+
+
+def _resolve(base: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(base), target))
+
+
+def _rels_of(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """Relationship id -> (type's last word, resolved target) of `part`."""
+    folder, name = posixpath.split(part)
+    path = posixpath.join(folder, "_rels", f"{name}.rels")
+    if path not in archive.NameToInfo:
+        return {}
+    return {
+        a.get("Id", ""): (a.get("Type", "").rpartition("/")[2], _resolve(part, a.get("Target", "")))
+        for n, a in start_events(archive, path, path)
+        if n == "Relationship" and a.get("TargetMode") != "External"
+    }
+
+
+def open_book(data: bytes) -> Book:
+    """The sheet list of the .xlsx workbook in `data`.
+
+    Raises:
+        BookError: not a readable .xlsx workbook, or over a limit.
+    """
+    if data[:4] == b"PK\x03\x04" and data.count(b"PK\x01\x02") > MAX_PARTS:
+        raise BookError("the archive", f"holds more than {MAX_PARTS:,} parts", _RESAVE)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise BookError("the archive", f"cannot be unzipped ({exc})", _RESAVE) from None
+    main = next((t for k, t in _rels_of(archive, "").values() if k == "officeDocument"), None)
+    main = main or "xl/workbook.xml"
+    if main not in archive.NameToInfo:
+        raise BookError("the archive", "holds no workbook part (xl/workbook.xml)", _RESAVE)
+    rels = _rels_of(archive, main)
+    sheets, date1904 = [], False
+    for name, a in start_events(archive, main, main):
+        if name == "workbookPr":
+            date1904 = a.get("date1904", "").lower() in ("1", "true")
+        elif name == "sheet":
+            kind, path = rels.get(a.get("id", ""), ("missing", ""))
+            sheets.append(SheetInfo(a.get("name", ""), a.get("state", "visible"), kind, path))
+    by_kind = {k: t for k, t in rels.values()}
+    return Book(
+        archive,
+        sheets,
+        date1904,
+        _present(archive, by_kind.get("sharedStrings")),
+        _present(archive, by_kind.get("styles")),
+    )
+
+
+def _present(archive: zipfile.ZipFile, path: str | None) -> str | None:
+    return path if path is not None and path in archive.NameToInfo else None
+
+
+@dataclass(frozen=True)
+class TooLong:
+    """A shared string longer than MAX_CELL_CHARS: kept as its length, refused where used."""
+
+    chars: int
+
+
+class _Text:
+    """Collects the text of `<t>` elements (not of phonetic runs, `<rPh>`), up to a limit."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.chars = 0
+        self.depth_t = 0
+        self.depth_rph = 0
+
+    def start(self, name: str) -> None:
+        if name == "t":
+            self.depth_t += 1
+        elif name == "rPh":
+            self.depth_rph += 1
+
+    def end(self, name: str) -> None:
+        if name == "t":
+            self.depth_t -= 1
+        elif name == "rPh":
+            self.depth_rph -= 1
+
+    def add(self, data: str) -> None:
+        if self.depth_t and not self.depth_rph:
+            self.chars += len(data)
+            if self.chars <= MAX_CELL_CHARS:
+                self.parts.append(data)
+
+    def take(self) -> str | TooLong:
+        text = "".join(self.parts) if self.chars <= MAX_CELL_CHARS else TooLong(self.chars)
+        self.parts, self.chars = [], 0
+        return text
+
+
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def unescape(text: str) -> str:
+    """OOXML's escapes: `_x000D_` is a carriage return and `_x005F_` a literal underscore."""
+    return _ESCAPE.sub(lambda m: chr(int(m[1], 16)), text) if "_x" in text else text
+
+
+def read_strings(book: Book) -> list[Any]:
+    """The shared-strings table, within MAX_SHARED_STRINGS and MAX_SHARED_CHARS."""
+    path = book.strings_path or ""
+    strings: list[Any] = []
+    text = _Text()
+    total = 0
+
+    def start(name: str, _attrs: dict[str, str]) -> None:
+        text.start(name)
+
+    def end(name: str) -> None:
+        nonlocal total
+        text.end(name)
+        if name == "si":
+            value = text.take()
+            total += value.chars if isinstance(value, TooLong) else len(value)
+            if len(strings) >= MAX_SHARED_STRINGS or total > MAX_SHARED_CHARS:
+                limit = (
+                    f"more than {MAX_SHARED_STRINGS:,} strings"
+                    if len(strings) >= MAX_SHARED_STRINGS
+                    else f"more than {MAX_SHARED_CHARS:,} characters"
+                )
+                raise BookError(f"the shared strings ({path})", f"hold {limit}", _LIMIT_FIX)
+            strings.append(unescape(value) if isinstance(value, str) else value)
+
+    Part(book.archive, path, f"the shared strings ({path})").parse(start, end, text.add)
+    return strings
+
+
+def read_dates(book: Book) -> tuple[set[int], set[int]]:
+    """Style ids whose number format shows a date (or a duration), as openpyxl decides."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+
+    path = book.styles_path or ""
+    custom: dict[str, str] = {}
+    formats: list[str | None] = []
+    in_xfs = False
+    for name, a in start_events(book.archive, path, path):
+        if name == "numFmt":
+            custom[a.get("numFmtId", "")] = a.get("formatCode", "")
+        elif name in ("cellXfs", "cellStyleXfs", "dxfs"):
+            in_xfs = name == "cellXfs"
+        elif name == "xf" and in_xfs:
+            fid = a.get("numFmtId", "0")
+            code = custom.get(fid)
+            formats.append(code if code is not None else _builtin(BUILTIN_FORMATS, fid))
+    dates = {i for i, f in enumerate(formats) if is_date_format(f)}
+    return dates, {i for i in dates if is_timedelta_format(formats[i])}
+
+
+def _builtin(formats: dict[int, str], fid: str) -> str | None:
+    return formats.get(int(fid)) if fid.isdigit() else None
+
+
+@dataclass
+class Cell:
+    """One `<c>` element: its place, type, style and the texts of its children."""
+
+    row: int
+    column: int  # from 0
+    type: str
+    style: int
+    value: str | None  # <v>, or the inline string
+    formula: str | None  # <f> text ('' for a shared formula's followers), None if none
+
+
+_REF = re.compile(r"^([A-Za-z]{1,3})([0-9]{1,7})$")
+
+
+def column_index(letters: str) -> int:
+    """'A' -> 0, 'XFD' -> 16383."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+class SheetReader:
+    """The cells of one worksheet in sheet order, with its merged ranges, within the limits."""
+
+    def __init__(self, book: Book, info: SheetInfo, sheet: str) -> None:
+        self.book, self.info, self.label = book, info, sheet
+        self.merged: list[str] = []
+
+    def cells(self, emit: Callable[[Cell], None]) -> None:
+        """Call `emit` with every cell that has a value, a formula or a type, in order."""
+        state = _SheetState(self.label, emit, self.merged)
+        Part(self.book.archive, self.info.path, self.label).parse(
+            state.start, state.end, state.text
+        )
+
+
+class _SheetState:
+    """The handlers of a sheet part: rows, cells and their `<v>`, `<f>` and `<is>` texts."""
+
+    def __init__(self, label: str, emit: Callable[[Cell], None], merged: list[str]) -> None:
+        self.label, self.emit, self.merged = label, emit, merged
+        self.row = 0
+        self.column = -1
+        self.cell: dict[str, str] | None = None
+        self.target: list[str] | None = None
+        self.chars = 0
+        self.value: list[str] = []
+        self.formula: list[str] | None = None
+        self.inline = _Text()
+        self.in_is = False
+
+    def _fail(self, reason: str, fix: str = _RESAVE, cell: str | None = None) -> BookError:
+        return BookError(self.label, reason, fix, cell)
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        if name == "c":
+            self._start_cell(attrs)
+        elif name == "row":
+            self._start_row(attrs)
+        elif self.cell is not None:
+            self._start_child(name)
+        elif name == "mergeCell":
+            self.merged.append(attrs.get("ref", ""))
+
+    def _start_row(self, attrs: dict[str, str]) -> None:
+        r = attrs.get("r")
+        number = self.row + 1 if r is None else int(r) if r.isdigit() else -1
+        if number <= self.row:
+            raise self._fail(f"has row number '{r}' after row {self.row}")
+        self.row, self.column = number, -1
+
+    def _start_cell(self, attrs: dict[str, str]) -> None:
+        ref = attrs.get("r")
+        if ref is None:
+            self.column += 1
+        else:
+            m = _REF.match(ref)
+            if m is None or int(m[2]) != self.row:
+                raise self._fail(f"has a cell reference '{ref}' that is not in row {self.row}")
+            self.column = column_index(m[1])
+        if self.column >= MAX_COLUMNS:
+            raise self._fail(
+                f"has a cell past column XFD, Excel's last (cell {ref or self.column + 1})"
+            )
+        self.cell = attrs
+        self.value, self.formula, self.chars, self.target = [], None, 0, None
+
+    def _start_child(self, name: str) -> None:
+        if name == "v":
+            self.target = self.value
+        elif name == "f":
+            self.formula = []
+            self.target = self.formula
+        elif name == "is":
+            self.in_is = True
+        if self.in_is:
+            self.inline.start(name)
+
+    def text(self, data: str) -> None:
+        if self.in_is:
+            self.inline.add(data)
+            return
+        if self.target is not None:
+            self.chars += len(data)
+            if self.chars > MAX_CELL_CHARS:
+                raise self._fail(
+                    f"holds more than {MAX_CELL_CHARS:,} characters", _LIMIT_FIX, self.ref()
+                )
+            self.target.append(data)
+
+    def ref(self) -> str:
+        from openpyxl.utils import get_column_letter
+
+        return f"{get_column_letter(self.column + 1)}{self.row}"
+
+    def end(self, name: str) -> None:
+        if self.in_is:
+            self.inline.end(name)
+            if name == "is":
+                self.in_is = False
+        if name in ("v", "f"):
+            self.target = None
+        elif name == "c" and self.cell is not None:
+            self._end_cell(self.cell)
+
+    def _end_cell(self, attrs: dict[str, str]) -> None:
+        self.cell = None
+        kind = attrs.get("t", "n")
+        if kind == "inlineStr":
+            inline = self.inline.take()
+            if isinstance(inline, TooLong):
+                raise self._fail(
+                    f"holds more than {MAX_CELL_CHARS:,} characters", _LIMIT_FIX, self.ref()
+                )
+            value: str | None = unescape(inline)
+        else:
+            value = "".join(self.value) if self.value else None
+        formula = None if self.formula is None else "".join(self.formula)
+        if value is None and formula is None and kind in ("n", "inlineStr"):
+            return  # a blank cell that only carries a style
+        style = attrs.get("s", "0")
+        self.emit(
+            Cell(self.row, self.column, kind, int(style) if style.isdigit() else 0, value, formula)
+        )
+
