@@ -20,7 +20,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from openpyxl.utils import get_column_letter
@@ -29,15 +29,13 @@ from allocator.data.checks import check_duplicates
 from allocator.data.files import read_file
 from allocator.data.inputs import (
     AUDIT_ONLY,
-    MAX_CELL_CHARS,
     MAX_TABLE_BYTES,
     MAX_TABLE_ROWS,
     assemble_inputs,
     read_records,
 )
 from allocator.data.schema import TABLES, Inputs
-from allocator.data.xlsx import Book, BookError, Cell, SheetInfo, SheetReader, TooLong
-from allocator.data.xlsx import column_index, open_book
+from allocator.data.xlsx import Book, BookError, SheetInfo, SheetReader, column_index, open_book
 from allocator.errors import InputError, InputErrors
 
 MAX_BOOK_BYTES = 50_000_000
@@ -101,7 +99,7 @@ def load_workbook_inputs(path: Path, strict: bool = False) -> Inputs:
         except InputError as exc:
             if strict or field != "facts":
                 raise
-            notes.append(f"{exc} ({_AUDIT_ONLY} without it)")
+            notes.append(f"{exc} ({_AUDIT_ONLY} without sheet facts)")
     hashes = {book: hashlib.sha256(data).hexdigest()}
     try:
         return assemble_inputs(
@@ -238,7 +236,7 @@ def _identify(book: str, data: bytes, suffix: str) -> None:
         names = _zip_names(data)
         if "mimetype" in names or "content.xml" in names:
             kind = "an OpenDocument spreadsheet (.ods), not an .xlsx workbook"
-            fix = "open it in LibreOffice Calc and save it with File > Save As > Excel 2007-365 (.xlsx)"
+            fix = "open it in LibreOffice Calc and save it with File > Save As > Excel 2007-365"
         elif "xl/workbook.bin" in names:
             kind = "an Excel binary workbook (.xlsb), not an .xlsx workbook"
     elif suffix == ".csv":
@@ -259,7 +257,7 @@ def _zip_names(data: bytes) -> set[str]:
 
 
 def _book_error(book: str, exc: BookError, sheet: str | None = None) -> InputError:
-    where = f"{book}, sheet {sheet}" if sheet else f"{book}, {exc.where}"
+    where = f"{book}, sheet {sheet}" if exc.where == sheet else f"{book}, {exc.where}"
     if exc.cell:
         where += f", cell {exc.cell}"
     return InputError(exc.reason, file=where, fix=exc.fix)
@@ -288,19 +286,19 @@ class _Records:
         self.rows: list[list[str]] = []
         self.chars = 0
 
-    def _where(self, cell: Cell) -> str:
-        return f"{self.book}, sheet {self.name}, cell {column_letter(cell.column)}{cell.row}"
+    def _where(self, row: int, column: int) -> str:
+        return f"{self.book}, sheet {self.name}, cell {column_letter(column)}{row}"
 
-    def add(self, cell: Cell) -> None:
-        if cell.row > 1:
-            self._width()
+    def add(self, row: int, column: int, kind: str, style: int, value: Any, formula: Any) -> None:
+        """One cell (`xlsx.Emit`): its text in its row, or the reason it cannot be read."""
+        width = self._width() if row > 1 else 0
         try:
-            text = _text(cell, self.opened)
+            text = _text(_Cell(kind, style, value, formula), self.opened)
         except _CellError as exc:
-            data = cell.row > 1 and cell.column < (self.width or 0)
+            data = row > 1 and column < width
             raise InputError(
-                exc.reason, file=self._where(cell), row=cell.row if cell.row > 1 else None,
-                column=self.header[cell.column].strip().lower() if data else None, fix=exc.fix,
+                exc.reason, file=self._where(row, column), row=row if row > 1 else None,
+                column=self.header[column].strip().lower() if data else None, fix=exc.fix,
             ) from None  # fmt: skip
         if not text:
             return
@@ -308,31 +306,31 @@ class _Records:
         if self.chars > MAX_TABLE_BYTES:
             raise InputError(
                 f"the sheet holds more than {MAX_TABLE_BYTES:,} characters of text",
-                file=f"{self.book}, sheet {self.name}", row=cell.row, fix=_LIMIT_FIX,
+                file=f"{self.book}, sheet {self.name}", row=row, fix=_LIMIT_FIX,
             )  # fmt: skip
-        if cell.row == 1:
-            self.header += [""] * (cell.column + 1 - len(self.header))
-            self.header[cell.column] = text
-            return
-        self._data(cell, text)
+        if row == 1:
+            self.header += [""] * (column + 1 - len(self.header))
+            self.header[column] = text
+        else:
+            self._data(row, column, text, width)
 
-    def _data(self, cell: Cell, text: str) -> None:
-        width = self._width()
-        if cell.row > MAX_TABLE_ROWS + 1:
+    def _data(self, row: int, column: int, text: str, width: int) -> None:
+        if row > MAX_TABLE_ROWS + 1:
             raise InputError(
                 f"the sheet has more than {MAX_TABLE_ROWS:,} rows",
-                file=f"{self.book}, sheet {self.name}", row=cell.row, fix=_LIMIT_FIX,
+                file=f"{self.book}, sheet {self.name}", row=row, fix=_LIMIT_FIX,
             )  # fmt: skip
-        if cell.column >= width:
+        if column >= width:
             if not text.strip():
                 return
             raise InputError(
                 "the cell holds a value but its column has no header",
-                file=self._where(cell), row=cell.row, fix="add a header in row 1 or clear the cell",
+                file=self._where(row, column), row=row,
+                fix="add a header in row 1 or clear the cell",
             )  # fmt: skip
-        while len(self.rows) < cell.row - 1:
+        while len(self.rows) < row - 1:
             self.rows.append([""] * width)
-        self.rows[cell.row - 2][cell.column] = text
+        self.rows[row - 2][column] = text
 
     def _width(self) -> int:
         if self.width is None:
@@ -386,6 +384,13 @@ def _check_merged(book: str, name: str, merged: list[str], records: list[list[st
         )
 
 
+class _Cell(NamedTuple):
+    type: str
+    style: int
+    value: str | None
+    formula: str | None
+
+
 class _CellError(Exception):
     def __init__(self, reason: str, fix: str) -> None:
         super().__init__(reason)
@@ -395,7 +400,7 @@ class _CellError(Exception):
 _RETYPE = "type the value again in the cell, or save the workbook again from Excel or LibreOffice"
 
 
-def _text(cell: Cell, opened: Book) -> str:
+def _text(cell: _Cell, opened: Book) -> str:
     """A cell as the text a CSV would hold (what Excel shows); an error cell, a formula with no
     saved value, a date and a cell its type does not fit are refused."""
     if cell.type == "e":
@@ -416,24 +421,28 @@ def _text(cell: Cell, opened: Book) -> str:
     return reader(cell, opened)
 
 
-def _number(cell: Cell, opened: Book) -> str:
+def _number(cell: _Cell, opened: Book) -> str:
     raw = str(cell.value).strip()
     try:
         value: int | float = float(raw) if any(c in raw for c in ".eE") else int(raw)
     except ValueError:
-        raise _CellError(f"the number cell holds '{raw[:64]}', which is not a number", _RETYPE)
+        raise _CellError(
+            f"the number cell holds '{raw[:64]}', which is not a number", _RETYPE
+        ) from None
     if isinstance(value, float) and not math.isfinite(value):
         raise _CellError(f"the number cell holds '{raw[:64]}', which is not finite", _RETYPE)
     dates, durations = opened.dates()
     if cell.style in dates:
-        raise _CellError(f"the cell holds a date or time ({_shown_date(value, cell, opened)})", _DATE_FIX)
+        raise _CellError(
+            f"the cell holds a date or time ({_shown_date(value, cell, opened)})", _DATE_FIX
+        )
     return str(value) if isinstance(value, int) else number_text(value)
 
 
 _DATE_FIX = "format the cell as a number or text (a year is a plain number such as 2030)"
 
 
-def _shown_date(value: float, cell: Cell, opened: Book) -> str:
+def _shown_date(value: float, cell: _Cell, opened: Book) -> str:
     from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
     epoch = CALENDAR_MAC_1904 if opened.date1904 else CALENDAR_WINDOWS_1900
@@ -443,7 +452,7 @@ def _shown_date(value: float, cell: Cell, opened: Book) -> str:
         return f"serial {value}"
 
 
-def _shared(cell: Cell, opened: Book) -> str:
+def _shared(cell: _Cell, opened: Book) -> str:
     raw = str(cell.value).strip()
     strings = opened.strings()
     if not raw.isdigit() or int(raw) >= len(strings):
@@ -451,16 +460,10 @@ def _shared(cell: Cell, opened: Book) -> str:
             f"the cell refers to shared string {raw[:20]}, but the workbook has "
             f"{len(strings):,}", _RETYPE,
         )  # fmt: skip
-    value = strings[int(raw)]
-    if isinstance(value, TooLong):
-        raise _CellError(
-            f"the cell holds {value.chars:,} characters, more than the limit of "
-            f"{MAX_CELL_CHARS:,}", _LIMIT_FIX,
-        )  # fmt: skip
-    return str(value)
+    return strings[int(raw)]
 
 
-def _bool(cell: Cell, _opened: Book) -> str:
+def _bool(cell: _Cell, _opened: Book) -> str:
     shown = {"1": "TRUE", "0": "FALSE", "true": "TRUE", "false": "FALSE"}.get(
         str(cell.value).strip().lower()
     )
@@ -469,15 +472,15 @@ def _bool(cell: Cell, _opened: Book) -> str:
     return shown
 
 
-def _date(cell: Cell, _opened: Book) -> str:
+def _date(cell: _Cell, _opened: Book) -> str:
     raise _CellError(f"the cell holds a date or time ({cell.value})", _DATE_FIX)
 
 
-def _string(cell: Cell, _opened: Book) -> str:
+def _string(cell: _Cell, _opened: Book) -> str:
     return str(cell.value)
 
 
-_TYPES: dict[str, Callable[[Cell, Book], str]] = {
+_TYPES: dict[str, Callable[[_Cell, Book], str]] = {
     "n": _number,
     "s": _shared,
     "b": _bool,

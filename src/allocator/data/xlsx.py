@@ -12,6 +12,7 @@ once with one line naming the part (or sheet) and the limit.
 
 from __future__ import annotations
 
+import functools
 import io
 import posixpath
 import re
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers import expat
 
-from allocator.data.inputs import MAX_CELL_CHARS, MAX_TABLE_BYTES, MAX_TABLE_ROWS
+from allocator.data.inputs import MAX_CELL_CHARS, MAX_TABLE_BYTES
 
 MAX_COLUMNS = 16_384
 """Excel's own width: columns A to XFD."""
@@ -29,8 +30,8 @@ MAX_PARTS = 10_000
 """Most members of the zip archive (a workbook of 13 sheets has about 40)."""
 MAX_PART_BYTES = 200_000_000
 """Most bytes of one XML part once decompressed (a sheet at the row and byte limits: ~60 MB)."""
-MAX_ELEMENTS = 4_000_000
-"""Most XML elements in one part: a sheet of 100,000 rows of 16 cells has 3.3 million."""
+MAX_TAGS = 8_000_000
+"""Most XML tags (start and end) in one part: 100,000 rows of 16 cells have 6.6 million."""
 MAX_SHARED_STRINGS = 1_000_000
 """Most strings in the shared-strings table (ten distinct texts per row of a table at its limit)."""
 MAX_SHARED_CHARS = MAX_TABLE_BYTES
@@ -41,7 +42,7 @@ _CHUNK = 1 << 16
 
 
 class BookError(Exception):
-    """A problem with the workbook: `where` is a part or sheet, `reason` and `fix` as InputError's."""
+    """A problem with the workbook: `where` is a part or sheet; `reason`, `fix` as InputError's."""
 
     def __init__(self, where: str, reason: str, fix: str, cell: str | None = None) -> None:
         super().__init__(reason)
@@ -77,8 +78,9 @@ def _forbidden(*_args: object) -> None:
     raise _Forbidden("a DTD or entity declaration")
 
 
+@functools.lru_cache(maxsize=1024)
 def local(name: str) -> str:
-    """'uri local' (or 'local') -> 'local'."""
+    """'uri local' (or 'local') -> 'local'; cached, since a part has few distinct names."""
     return name.rpartition(" ")[2]
 
 
@@ -88,11 +90,10 @@ def attrs_local(attrs: dict[str, str]) -> dict[str, str]:
 
 
 class Part:
-    """One XML part parsed in streaming mode with handlers, within the part limits."""
+    """One XML part parsed in streaming mode by handlers, within the part limits."""
 
     def __init__(self, archive: zipfile.ZipFile, path: str, label: str) -> None:
         self.archive, self.path, self.label = archive, path, label
-        self.events = 0
 
     def parse(
         self,
@@ -100,40 +101,33 @@ class Part:
         end: Callable[[str], None] | None = None,
         text: Callable[[str], None] | None = None,
     ) -> None:
-        """Feed the part to `start(local_name, attrs)`, `end(local_name)` and `text(data)`."""
+        """Feed the part to `start(name, attrs)`, `end(name)` and `text(data)`; names are
+        'uri local' (see `local`)."""
         parser = hardened_parser()
-
-        def on_start(name: str, attrs: dict[str, str]) -> None:
-            self.events += 1
-            if self.events > MAX_ELEMENTS:
-                raise BookError(
-                    self.label, f"holds more than {MAX_ELEMENTS:,} XML elements", _LIMIT_FIX
-                )
-            start(local(name), attrs)
-
-        parser.StartElementHandler = on_start
+        parser.StartElementHandler = start
         if end is not None:
-            parser.EndElementHandler = lambda name: end(local(name))
+            parser.EndElementHandler = end
         if text is not None:
             parser.CharacterDataHandler = text
         self._feed(parser)
 
     def _feed(self, parser: Any) -> None:
-        read, quiet = 0, 0
+        read = tags = quiet = 0
         try:
             with self.archive.open(self.path) as stream:
                 while chunk := stream.read(_CHUNK):
                     read += len(chunk)
-                    if read > MAX_PART_BYTES:
-                        raise BookError(
-                            self.label,
-                            f"is more than {MAX_PART_BYTES:,} bytes of XML",
-                            _LIMIT_FIX,
+                    tags += chunk.count(b"<")  # counted before expat sees them: no cost per tag
+                    if read > MAX_PART_BYTES or tags > MAX_TAGS:
+                        limit = (
+                            f"{MAX_PART_BYTES:,} bytes of XML"
+                            if read > MAX_PART_BYTES
+                            else f"{MAX_TAGS:,} XML tags"
                         )
-                    before = self.events, parser.CurrentByteIndex
+                        raise BookError(self.label, f"holds more than {limit}", _LIMIT_FIX)
+                    before = parser.CurrentByteIndex
                     parser.Parse(chunk, False)
-                    quiet = 0 if (self.events, parser.CurrentByteIndex) != before else quiet
-                    quiet += len(chunk)
+                    quiet = quiet + len(chunk) if parser.CurrentByteIndex == before else 0
                     if quiet > MAX_TOKEN_BYTES:
                         raise BookError(self.label, "holds an XML tag of megabytes", _RESAVE)
                 parser.Parse(b"", True)
@@ -153,7 +147,7 @@ class Part:
 def start_events(archive: zipfile.ZipFile, path: str, label: str) -> list[tuple[str, dict]]:
     """Every start tag of a small part (relationships, the workbook, styles), in order."""
     events: list[tuple[str, dict]] = []
-    Part(archive, path, label).parse(lambda n, a: events.append((n, attrs_local(a))))
+    Part(archive, path, label).parse(lambda n, a: events.append((local(n), attrs_local(a))))
     return events
 
 
@@ -176,11 +170,11 @@ class Book:
     date1904: bool
     strings_path: str | None
     styles_path: str | None
-    _strings: list[Any] | None = field(default=None, repr=False)
+    _strings: list[str] | None = field(default=None, repr=False)
     _dates: tuple[set[int], set[int]] | None = field(default=None, repr=False)
 
-    def strings(self) -> list[Any]:
-        """The shared strings, read once (a string over the cell limit is kept as `TooLong`)."""
+    def strings(self) -> list[str]:
+        """The shared strings, read once, when a sheet first refers to one."""
         if self._strings is None:
             self._strings = [] if self.strings_path is None else read_strings(self)
         return self._strings
@@ -235,7 +229,7 @@ def open_book(data: bytes) -> Book:
         elif name == "sheet":
             kind, path = rels.get(a.get("id", ""), ("missing", ""))
             sheets.append(SheetInfo(a.get("name", ""), a.get("state", "visible"), kind, path))
-    by_kind = {k: t for k, t in rels.values()}
+    by_kind = dict(rels.values())
     return Book(
         archive,
         sheets,
@@ -249,42 +243,38 @@ def _present(archive: zipfile.ZipFile, path: str | None) -> str | None:
     return path if path is not None and path in archive.NameToInfo else None
 
 
-@dataclass(frozen=True)
-class TooLong:
-    """A shared string longer than MAX_CELL_CHARS: kept as its length, refused where used."""
-
-    chars: int
-
-
 class _Text:
-    """Collects the text of `<t>` elements (not of phonetic runs, `<rPh>`), up to a limit."""
+    """Collects the text of `<t>` elements (not of phonetic runs, `<rPh>`) of one string or
+    inline cell; `too_long()` is raised past MAX_CELL_CHARS."""
 
-    def __init__(self) -> None:
+    def __init__(self, too_long: Callable[[], BookError]) -> None:
         self.parts: list[str] = []
         self.chars = 0
         self.depth_t = 0
         self.depth_rph = 0
+        self.too_long = too_long
 
-    def start(self, name: str) -> None:
-        if name == "t":
+    def start(self, tag: str) -> None:
+        if tag == "t":
             self.depth_t += 1
-        elif name == "rPh":
+        elif tag == "rPh":
             self.depth_rph += 1
 
-    def end(self, name: str) -> None:
-        if name == "t":
+    def end(self, tag: str) -> None:
+        if tag == "t":
             self.depth_t -= 1
-        elif name == "rPh":
+        elif tag == "rPh":
             self.depth_rph -= 1
 
     def add(self, data: str) -> None:
         if self.depth_t and not self.depth_rph:
             self.chars += len(data)
-            if self.chars <= MAX_CELL_CHARS:
-                self.parts.append(data)
+            if self.chars > MAX_CELL_CHARS:
+                raise self.too_long()
+            self.parts.append(data)
 
-    def take(self) -> str | TooLong:
-        text = "".join(self.parts) if self.chars <= MAX_CELL_CHARS else TooLong(self.chars)
+    def take(self) -> str:
+        text = unescape("".join(self.parts))
         self.parts, self.chars = [], 0
         return text
 
@@ -297,33 +287,61 @@ def unescape(text: str) -> str:
     return _ESCAPE.sub(lambda m: chr(int(m[1], 16)), text) if "_x" in text else text
 
 
-def read_strings(book: Book) -> list[Any]:
-    """The shared-strings table, within MAX_SHARED_STRINGS and MAX_SHARED_CHARS."""
+def read_strings(book: Book) -> list[str]:
+    """The shared-strings table, within MAX_SHARED_STRINGS, MAX_SHARED_CHARS and, for each
+    string, MAX_CELL_CHARS (Excel's own cell limit is 32,767 characters)."""
     path = book.strings_path or ""
-    strings: list[Any] = []
-    text = _Text()
-    total = 0
+    reader = _Strings(f"the shared strings ({path})")
+    Part(book.archive, path, reader.label).parse(reader.start, reader.end, reader.text)
+    return reader.strings
 
-    def start(name: str, _attrs: dict[str, str]) -> None:
-        text.start(name)
 
-    def end(name: str) -> None:
-        nonlocal total
-        text.end(name)
-        if name == "si":
-            value = text.take()
-            total += value.chars if isinstance(value, TooLong) else len(value)
-            if len(strings) >= MAX_SHARED_STRINGS or total > MAX_SHARED_CHARS:
-                limit = (
-                    f"more than {MAX_SHARED_STRINGS:,} strings"
-                    if len(strings) >= MAX_SHARED_STRINGS
-                    else f"more than {MAX_SHARED_CHARS:,} characters"
-                )
-                raise BookError(f"the shared strings ({path})", f"hold {limit}", _LIMIT_FIX)
-            strings.append(unescape(value) if isinstance(value, str) else value)
+class _Strings:
+    """The handlers of the shared-strings part: `<si>` strings of `<t>` texts, not `<rPh>`."""
 
-    Part(book.archive, path, f"the shared strings ({path})").parse(start, end, text.add)
-    return strings
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.strings: list[str] = []
+        self.parts: list[str] = []
+        self.chars = self.total = self.depth_t = self.depth_rph = 0
+
+    def start(self, name: str, _attrs: dict[str, str]) -> None:
+        tag = local(name)
+        if tag == "t":
+            self.depth_t += 1
+        elif tag == "rPh":
+            self.depth_rph += 1
+
+    def end(self, name: str) -> None:
+        tag = local(name)
+        if tag == "t":
+            self.depth_t -= 1
+        elif tag == "si":
+            self._string()
+        elif tag == "rPh":
+            self.depth_rph -= 1
+
+    def text(self, data: str) -> None:
+        if self.depth_t and not self.depth_rph:
+            self.chars += len(data)
+            if self.chars > MAX_CELL_CHARS:
+                raise BookError(
+                    self.label, f"hold a string (number {len(self.strings)}) of more than "
+                    f"{MAX_CELL_CHARS:,} characters, which no cell may hold", _LIMIT_FIX,
+                )  # fmt: skip
+            self.parts.append(data)
+
+    def _string(self) -> None:
+        value = self.parts[0] if len(self.parts) == 1 else "".join(self.parts)
+        self.parts, self.total, self.chars = [], self.total + self.chars, 0
+        if len(self.strings) >= MAX_SHARED_STRINGS or self.total > MAX_SHARED_CHARS:
+            limit = (
+                f"more than {MAX_SHARED_STRINGS:,} strings"
+                if len(self.strings) >= MAX_SHARED_STRINGS
+                else f"more than {MAX_SHARED_CHARS:,} characters"
+            )
+            raise BookError(self.label, f"hold {limit}", _LIMIT_FIX)
+        self.strings.append(unescape(value))
 
 
 def read_dates(book: Book) -> tuple[set[int], set[int]]:
@@ -351,27 +369,22 @@ def _builtin(formats: dict[int, str], fid: str) -> str | None:
     return formats.get(int(fid)) if fid.isdigit() else None
 
 
-@dataclass
-class Cell:
-    """One `<c>` element: its place, type, style and the texts of its children."""
-
-    row: int
-    column: int  # from 0
-    type: str
-    style: int
-    value: str | None  # <v>, or the inline string
-    formula: str | None  # <f> text ('' for a shared formula's followers), None if none
-
-
 _REF = re.compile(r"^([A-Za-z]{1,3})([0-9]{1,7})$")
 
 
+@functools.lru_cache(maxsize=4096)
 def column_index(letters: str) -> int:
     """'A' -> 0, 'XFD' -> 16383."""
     n = 0
     for ch in letters.upper():
         n = n * 26 + ord(ch) - 64
     return n - 1
+
+
+Emit = Callable[[int, int, str, int, "str | None", "str | None"], None]
+"""Called once per cell: row (from 1), column (from 0), type (`t`: n, s, b, e, str,
+inlineStr, d), style id, value (`<v>` or the inline text; None if none) and formula (`<f>`
+text; None if none)."""
 
 
 class SheetReader:
@@ -381,8 +394,9 @@ class SheetReader:
         self.book, self.info, self.label = book, info, sheet
         self.merged: list[str] = []
 
-    def cells(self, emit: Callable[[Cell], None]) -> None:
-        """Call `emit` with every cell that has a value, a formula or a type, in order."""
+    def cells(self, emit: Emit) -> None:
+        """Call `emit` for every cell that has a value or a formula, in sheet order; blank
+        cells that only carry a style are skipped."""
         state = _SheetState(self.label, emit, self.merged)
         Part(self.book.archive, self.info.path, self.label).parse(
             state.start, state.end, state.text
@@ -392,7 +406,7 @@ class SheetReader:
 class _SheetState:
     """The handlers of a sheet part: rows, cells and their `<v>`, `<f>` and `<is>` texts."""
 
-    def __init__(self, label: str, emit: Callable[[Cell], None], merged: list[str]) -> None:
+    def __init__(self, label: str, emit: Emit, merged: list[str]) -> None:
         self.label, self.emit, self.merged = label, emit, merged
         self.row = 0
         self.column = -1
@@ -401,20 +415,26 @@ class _SheetState:
         self.chars = 0
         self.value: list[str] = []
         self.formula: list[str] | None = None
-        self.inline = _Text()
+        self.inline = _Text(self._too_long)
         self.in_is = False
 
     def _fail(self, reason: str, fix: str = _RESAVE, cell: str | None = None) -> BookError:
         return BookError(self.label, reason, fix, cell)
 
+    def _too_long(self) -> BookError:
+        return self._fail(f"holds more than {MAX_CELL_CHARS:,} characters", _LIMIT_FIX, self.ref())
+
     def start(self, name: str, attrs: dict[str, str]) -> None:
-        if name == "c":
+        tag = local(name)
+        if tag == "c":
             self._start_cell(attrs)
-        elif name == "row":
+        elif tag == "v":
+            self.target = self.value
+        elif tag == "row":
             self._start_row(attrs)
         elif self.cell is not None:
-            self._start_child(name)
-        elif name == "mergeCell":
+            self._start_child(tag)
+        elif tag == "mergeCell":
             self.merged.append(attrs.get("ref", ""))
 
     def _start_row(self, attrs: dict[str, str]) -> None:
@@ -434,34 +454,27 @@ class _SheetState:
                 raise self._fail(f"has a cell reference '{ref}' that is not in row {self.row}")
             self.column = column_index(m[1])
         if self.column >= MAX_COLUMNS:
-            raise self._fail(
-                f"has a cell past column XFD, Excel's last (cell {ref or self.column + 1})"
-            )
+            raise self._fail(f"has a cell past column XFD, Excel's last (cell {ref or self.ref()})")
         self.cell = attrs
         self.value, self.formula, self.chars, self.target = [], None, 0, None
 
-    def _start_child(self, name: str) -> None:
-        if name == "v":
-            self.target = self.value
-        elif name == "f":
+    def _start_child(self, tag: str) -> None:
+        if tag == "f":
             self.formula = []
             self.target = self.formula
-        elif name == "is":
+        elif tag == "is":
             self.in_is = True
         if self.in_is:
-            self.inline.start(name)
+            self.inline.start(tag)
 
     def text(self, data: str) -> None:
-        if self.in_is:
-            self.inline.add(data)
-            return
         if self.target is not None:
             self.chars += len(data)
             if self.chars > MAX_CELL_CHARS:
-                raise self._fail(
-                    f"holds more than {MAX_CELL_CHARS:,} characters", _LIMIT_FIX, self.ref()
-                )
+                raise self._too_long()
             self.target.append(data)
+        elif self.in_is:
+            self.inline.add(data)
 
     def ref(self) -> str:
         from openpyxl.utils import get_column_letter
@@ -469,32 +482,28 @@ class _SheetState:
         return f"{get_column_letter(self.column + 1)}{self.row}"
 
     def end(self, name: str) -> None:
-        if self.in_is:
-            self.inline.end(name)
-            if name == "is":
-                self.in_is = False
-        if name in ("v", "f"):
+        tag = local(name)
+        if tag == "c":
+            if self.cell is not None:
+                self._end_cell(self.cell)
+        elif tag in ("v", "f"):
             self.target = None
-        elif name == "c" and self.cell is not None:
-            self._end_cell(self.cell)
+        elif self.in_is:
+            self.inline.end(tag)
+            self.in_is = tag != "is"
 
     def _end_cell(self, attrs: dict[str, str]) -> None:
         self.cell = None
         kind = attrs.get("t", "n")
         if kind == "inlineStr":
-            inline = self.inline.take()
-            if isinstance(inline, TooLong):
-                raise self._fail(
-                    f"holds more than {MAX_CELL_CHARS:,} characters", _LIMIT_FIX, self.ref()
-                )
-            value: str | None = unescape(inline)
+            value: str | None = self.inline.take()
         else:
             value = "".join(self.value) if self.value else None
         formula = None if self.formula is None else "".join(self.formula)
-        if value is None and formula is None and kind in ("n", "inlineStr"):
+        if not value and formula is None:
             return  # a blank cell that only carries a style
-        style = attrs.get("s", "0")
+        style = attrs.get("s")
         self.emit(
-            Cell(self.row, self.column, kind, int(style) if style.isdigit() else 0, value, formula)
-        )
-
+            self.row, self.column, kind, int(style) if style and style.isdigit() else 0,
+            value, formula,
+        )  # fmt: skip
