@@ -36,7 +36,7 @@ from allocator.data.inputs import (
 )
 from allocator.data.schema import TABLES, Inputs
 from allocator.data.xlsx import Book, BookError, SheetInfo, SheetReader, column_index, open_book
-from allocator.errors import InputError, InputErrors
+from allocator.errors import InputError, InputErrors, printable
 
 MAX_BOOK_BYTES = 50_000_000
 README_SHEET = "README"
@@ -184,7 +184,9 @@ def _read_book(book: str, data: bytes, suffix: str) -> tuple[dict[str, _Sheet], 
             continue
         hidden = _HIDDEN.get(info.state)
         if name not in SHEETS and hidden:
-            notes.append(f"{book}, sheet {name}: the sheet is {hidden} and not a table: not read")
+            notes.append(
+                printable(f"{book}, sheet {name}: the sheet is {hidden} and not a table: not read")
+            )
             continue
         if name not in SHEETS:
             close = difflib.get_close_matches(name, list(SHEETS), n=1)
@@ -199,7 +201,9 @@ def _read_book(book: str, data: bytes, suffix: str) -> tuple[dict[str, _Sheet], 
                 fix=f"rename it and put the {name} table in a worksheet named '{name}'",
             )
         if hidden:
-            notes.append(f"{book}, sheet {name}: the sheet is {hidden} and is read as the table")
+            notes.append(
+                printable(f"{book}, sheet {name}: the sheet is {hidden} and is read as the table")
+            )
         out[name] = _Sheet(book, name, _records(book, name, opened, info))
     return out, notes
 
@@ -285,6 +289,7 @@ class _Records:
         self.width: int | None = None
         self.rows: list[list[str]] = []
         self.chars = 0
+        self.dates = opened.dates()[0]
 
     def _where(self, row: int, column: int) -> str:
         return f"{self.book}, sheet {self.name}, cell {column_letter(column)}{row}"
@@ -293,7 +298,18 @@ class _Records:
         """One cell (`xlsx.Emit`): its text in its row, or the reason it cannot be read."""
         width = self._width() if row > 1 else 0
         try:
-            text = _text(_Cell(kind, style, value, formula), self.opened)
+            if kind in ("inlineStr", "str") and value:
+                text = value  # the common cases first: a cell costs microseconds
+            elif (
+                kind == "n"
+                and value
+                and value.isascii()
+                and value.isdigit()
+                and style not in self.dates
+            ):
+                text = value.lstrip("0") or "0"
+            else:
+                text = _text(_Cell(kind, style, value, formula), self.opened)
         except _CellError as exc:
             data = row > 1 and column < width
             raise InputError(
@@ -424,7 +440,7 @@ def _text(cell: _Cell, opened: Book) -> str:
 def _number(cell: _Cell, opened: Book) -> str:
     raw = str(cell.value).strip()
     try:
-        value: int | float = float(raw) if any(c in raw for c in ".eE") else int(raw)
+        value: int | float = int(raw) if raw.lstrip("-+").isdigit() else float(raw)
     except ValueError:
         raise _CellError(
             f"the number cell holds '{raw[:64]}', which is not a number", _RETYPE
@@ -494,4 +510,7 @@ def number_text(value: float) -> str:
     """The shortest decimal that reads back as exactly `value`: 3500.0 -> 3500, 1e-05 -> 0.00001."""
     if value.is_integer() and abs(value) < 1e15:
         return str(int(value))
+    shortest = repr(value)  # the same digits as numpy's, when repr writes no exponent
+    if "e" not in shortest and not shortest.endswith(".0"):
+        return shortest
     return np.format_float_positional(value, unique=True, trim="-")
