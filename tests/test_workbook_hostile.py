@@ -554,3 +554,19 @@ def test_a_csv_file_given_as_the_dataset_says_to_pass_its_folder(tmp_path):
     shutil.copy(DATA / "greedy" / "programs.csv", tmp_path / "programs.csv")
     line = _check(tmp_path / "programs.csv")
     assert line.startswith("error: programs.csv: is one CSV table"), line
+
+
+def test_a_missing_or_corrupt_sheet_part_is_one_line(tmp_path):
+    good = make_book(tmp_path / "good.xlsx", _cells('<c r="A2"><v>1</v></c>'))
+    with zipfile.ZipFile(good) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    with zipfile.ZipFile(tmp_path / "missing.xlsx", "w") as z:
+        for name, data in parts.items():
+            if name != "xl/worksheets/sheet1.xml":
+                z.writestr(name, data)
+    assert "sheet programs: cannot be unzipped" in _check(tmp_path / "missing.xlsx")
+    data = bytearray(good.read_bytes())
+    start = data.index(b"xl/worksheets/sheet1.xml") + len("xl/worksheets/sheet1.xml")
+    data[start + 2 : start + 40] = b"\xff" * 38  # inside the deflated sheet
+    (tmp_path / "corrupt.xlsx").write_bytes(bytes(data))
+    assert "sheet programs: cannot be unzipped" in _check(tmp_path / "corrupt.xlsx")

@@ -17,6 +17,7 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -140,7 +141,9 @@ class Part:
             raise BookError(
                 self.label, "declares a DTD or entities, which a workbook never does", _RESAVE
             ) from None
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError) as exc:
+            raise BookError(self.label, f"cannot be unzipped ({exc})", _RESAVE) from None
+        except (NotImplementedError, RuntimeError, ValueError) as exc:  # a method, a password
             raise BookError(self.label, f"cannot be unzipped ({exc})", _RESAVE) from None
 
 
