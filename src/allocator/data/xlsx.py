@@ -373,6 +373,7 @@ def _builtin(formats: dict[int, str], fid: str) -> str | None:
 
 
 _REF = re.compile(r"^([A-Za-z]{1,3})([0-9]{1,7})$")
+_LETTERS = re.compile(r"[A-Za-z]{1,3}\Z")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -412,6 +413,7 @@ class _SheetState:
     def __init__(self, label: str, emit: Emit, merged: list[str]) -> None:
         self.label, self.emit, self.merged = label, emit, merged
         self.row = 0
+        self.row_text = "0"
         self.column = -1
         self.cell: dict[str, str] | None = None
         self.target: list[str] | None = None
@@ -445,17 +447,20 @@ class _SheetState:
         number = self.row + 1 if r is None else int(r) if r.isdigit() else -1
         if number <= self.row:
             raise self._fail(f"has row number '{r}' after row {self.row}")
-        self.row, self.column = number, -1
+        self.row, self.column, self.row_text = number, -1, str(number)
 
     def _start_cell(self, attrs: dict[str, str]) -> None:
         ref = attrs.get("r")
         if ref is None:
             self.column += 1
         else:
-            m = _REF.match(ref)
-            if m is None or int(m[2]) != self.row:
-                raise self._fail(f"has a cell reference '{ref}' that is not in row {self.row}")
-            self.column = column_index(m[1])
+            letters = ref.rstrip("0123456789")
+            if ref[len(letters) :] != self.row_text or not _LETTERS.match(letters):
+                m = _REF.match(ref)  # the slow way, for a row written 02
+                if m is None or int(m[2]) != self.row:
+                    raise self._fail(f"has a cell reference '{ref}' that is not in row {self.row}")
+                letters = m[1]
+            self.column = column_index(letters)
         if self.column >= MAX_COLUMNS:
             raise self._fail(f"has a cell past column XFD, Excel's last (cell {ref or self.ref()})")
         self.cell = attrs
