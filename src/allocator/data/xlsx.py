@@ -5,9 +5,9 @@ number formats are dates), the shared strings and, one at a time, the cells of a
 expat hardened as defusedxml hardens it (no DTD, so no entity is ever declared or expanded, and
 nothing external is fetched). openpyxl's read-only mode trusts a sheet's stored `<dimension>`
 (rows past a stale one are lost, a huge one pads every row), cannot give merged ranges, and holds
-every shared string as an object; defusedxml's iterparse is 2.7 times slower than expat's
-callbacks on a table at the limits (measured in /work/notes/wb.md). Every limit stops reading at
-once with one line naming the part (or sheet) and the limit.
+every shared string as an object; defusedxml's iterparse runs the pure-Python ElementTree parser,
+2.7 times slower than expat's callbacks (6.9 s against 2.5 s for 1.2 million cells). Every limit
+stops reading at once with one line naming the part (or sheet) and the limit.
 """
 
 from __future__ import annotations
