@@ -80,3 +80,33 @@ def test_baseline_audit_finds_the_phase_budget_disagreement_and_not_the_employme
     assert len(employment) == 3
     assert all(c.agrees for c in employment)
     assert report.assumptions, "the baseline's assumptions are listed"
+
+
+def test_baseline_audit_compares_the_20b_capital_total_with_the_phase_budgets():
+    """Issue 25.7: seed 000's "Total Manufacturing Investment: $20B" against the 39.0 B of the
+    Implementation Timeline's six budget lines is a disagreement, with its arithmetic."""
+    bad = {c.fact.fact: c for c in audit(load_inputs(BASELINE)).disagreements}
+    (twenty,) = [c for c in bad.values() if c.fact.value == 20000]
+    assert twenty.computed == pytest.approx(39000)
+    assert twenty.difference == pytest.approx(-19000)
+    text = twenty.describe()
+    assert "stated 20,000 musd" in text
+    assert "add up to 39,000 musd" in text
+    assert "Capital Investment by Sector" in text
+    assert "-48.7%" in text
+
+
+def test_agreeing_totals_with_a_rounding_gap_show_their_arithmetic():
+    """Issue 25.7: Table A1's totals agree only within rounding; the line says by how much."""
+    found = _by_fact(audit(load_inputs(BASELINE)))
+    goods, services = found["a1_total_goods"], found["a1_total_services"]
+    assert goods.agrees and services.agrees
+    assert goods.describe_agreement() == (
+        "a1_total_goods: stated 4,504 musd, its parts add up to 4,503 musd: a gap of 1 musd "
+        "(+0.02%), within the tolerance of 0.5% (rounding in the source)"
+    )
+    assert services.describe_agreement().startswith(
+        "a1_total_services: stated 4,487 musd, its parts add up to 4,488 musd: a gap of -1 musd"
+    )
+    exact = found["jobs_total_manufacturing_2040"]
+    assert exact.describe_agreement() == "jobs_total_manufacturing_2040: 250,000 jobs, exactly"

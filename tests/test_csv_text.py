@@ -30,7 +30,7 @@ def test_numbers_are_written_with_12_digits_and_blanks_for_missing_and_infinite(
     assert table["value"].iloc[0] == 1 / 3
     assert (tmp_path / "t.csv").read_bytes() == (
         b"name,value,count,flag,neg,nullable\n"
-        b'"a,b",0.333333333333,1,True,-0,2.5\n'
+        b'"a,b",0.333333333333,1,True,0,2.5\n'
         b"x,,2,False,1e+20,\n"
         b",,3,True,1.5e-13,\n"
     )

@@ -54,7 +54,7 @@ def _one_line(result) -> str:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("1,200", 1200.0), ("3.5B", 3500.0), ("$800M", 800.0), ("500K", 0.5), ("1e3", 1000.0)],
+    [("1,200,000", 1.2e6), ("3.5B", 3500.0), ("$800M", 800.0), ("500K", 0.5), ("1e3", 1000.0)],
 )
 def test_money_written_the_usual_ways_is_read(text, value):
     assert parse_money(text) == value

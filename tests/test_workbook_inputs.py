@@ -65,9 +65,9 @@ def test_the_same_dataset_gives_the_same_workbook_bytes(tmp_path):
 def test_the_workbook_has_a_readme_frozen_headers_unit_comments_and_validation(tmp_path):
     book = load_workbook(export(BASELINE, tmp_path / "plan.xlsx"))
     assert book.sheetnames[0] == "README"
-    assert set(book.sheetnames[1:]) == {
-        f.removesuffix(".csv") for f, *_ in TABLES.values()
-    }  # every table of the bundled dataset
+    assert set(book.sheetnames[1:]) == {f.removesuffix(".csv") for f, *_ in TABLES.values()} | {
+        "settings"
+    }  # every table of the bundled dataset, and its number style
     readme = [[c.value for c in row] for row in book["README"].iter_rows()]
     assert ["programs", "cap_musd", "US$ million"] in [r[:3] for r in readme]
     ws = book["programs"]

@@ -15,6 +15,19 @@ def printable(text: str) -> str:
     return "".join(_escape(ch) if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
 
 
+MAX_QUOTED = 60
+"""Most characters of a user's name a message quotes; a longer one is cut (`quoted`)."""
+
+
+def quoted(name: object) -> str:
+    """`name` in quotes for a message, its first MAX_QUOTED characters and its length when it is
+    longer: a 2 MB pool name pasted into a model file must not come back as a 2 MB line."""
+    text = str(name)
+    if len(text) <= MAX_QUOTED:
+        return f"'{text}'"
+    return f"'{text[:MAX_QUOTED]}...' ({len(text):,} characters)"
+
+
 def _escape(ch: str) -> str:
     """One character as Python writes it in a string literal: \\x1b, \\u202e, \\U000e0001."""
     code = ord(ch)

@@ -350,7 +350,11 @@ def run_info(
         "solver": sol.solver,
         "packages": packages(),
         "timings_s": {k: round(v, 4) for k, v in timings.items()},
-        "inputs": {"folder": str(opts.inputs), "sha256": dict(sorted(inp.file_hashes.items()))},
+        "inputs": {
+            "folder": str(opts.inputs),
+            "number_style": inp.number_style,  # as settings.csv declares it; null: undeclared
+            "sha256": dict(sorted(inp.file_hashes.items())),
+        },
         "options": {
             "objective": opts.objective,
             "targets": opts.targets,

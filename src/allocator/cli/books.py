@@ -20,7 +20,9 @@ def export_inputs(
         Path | None,
         typer.Option(help="Dataset folder or workbook (default: the bundled inputs/peru2040)."),
     ] = None,
-    force: Annotated[bool, typer.Option(help="Replace OUT_FILE if it is a workbook.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Replace OUT_FILE if allocator wrote it (an earlier export).")
+    ] = False,
 ) -> None:
     """Write a dataset as one workbook: a README sheet, one sheet a table, frozen headers, units
     in the header comments, and data validation. `solve --inputs OUT_FILE` reads it back."""
@@ -41,7 +43,8 @@ def export_inputs(
 def report(
     run_dir: Annotated[Path, typer.Argument(help="A run folder written by allocator.")],
 ) -> None:
-    """Rebuild `report.html` in a run folder from its tables and run.json."""
+    """Rebuild `report.html` in a run folder allocator wrote, from its tables and run.json; the
+    new page replaces the old one only once it is complete."""
     with exit_codes():
         from allocator.report.html import rebuild_report
 

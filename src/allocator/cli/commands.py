@@ -30,12 +30,10 @@ from allocator.cli.render import (
     err,
     out,
     print_json,
-    progress,
     run_summary,
     show_audit,
     show_frontier,
     show_run,
-    show_sweep,
     warn,
 )
 
@@ -227,7 +225,8 @@ def sweep(
         int, typer.Option(min=1, max=1_000_000, help="Latin hypercube samples.")
     ] = 100,
     seed: Annotated[
-        int, typer.Option(help="Seed of the samples: the same seed draws the same.")
+        int,
+        typer.Option(help="Seed of the samples (0 to 4294967295): the same seed draws the same."),
     ] = 0,
     scheduler: Annotated[
         str | None,
@@ -241,52 +240,38 @@ def sweep(
     ] = None,
     targets: Annotated[str | None, typer.Option(help=TARGETS_HELP)] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Sweep folder.")] = None,
-    resume: Annotated[bool, typer.Option(help="Continue the sweep in --out.")] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            help="Continue the sweep in --out (the same options and data); failed "
+            "samples are solved again."
+        ),
+    ] = False,
     serial: Annotated[bool, typer.Option(help="Solve in this process, without Dask.")] = False,
+    dashboard: Annotated[
+        str | None,
+        typer.Option(
+            help="Serve the LocalCluster's Dask dashboard at this address, e.g. :8787 "
+            "(default: none)."
+        ),
+    ] = None,
     measure: Measure = None,
     discount_rate: Rate = None,
 ) -> None:
-    """Re-solve the plan for sampled values of its uncertain numbers (uncertainty.csv)."""
+    """Re-solve the plan for sampled values of its uncertain numbers (uncertainty.csv).
+
+    Exit 0 when every sample has an answer, 1 when some were not solved (--resume solves them),
+    2 on bad input, 130 interrupted (the samples solved are kept; --resume continues).
+    """
     with exit_codes():
-        from allocator.errors import UsageError
-        from allocator.pipeline import dataset_notes
-        from allocator.report.folders import output_faults
-        from allocator.report.write import default_run_dir
-        from allocator.studies.sweeprun import run_sweep, summarise
+        from allocator.cli.sweeping import run_sweep_command
 
-        opts = solve_options(model, inputs, objective, None, targets, measure, discount_rate)
-        if resume and out_dir is None:
-            raise UsageError("--resume continues a sweep in --out. Fix: give --out DIR")
-        for note in dataset_notes(opts):
-            warn(note)
-        folder = out_dir or default_run_dir(
-            opts.results, opts.name or Path(opts.inputs).name, "sweep"
-        )
-        spec = {
-            "inputs": str(opts.inputs),
-            "objective": opts.objective,
-            "targets": opts.targets,
-            "model_file": None if opts.model_file is None else str(opts.model_file),
-            "measure": opts.measure,
-            "discount_rate": opts.discount_rate,
-        }
-        faults = output_faults(folder)  # a full disk mid-sweep: one line; --resume continues
-        with faults, progress(samples) as advance:
-            table = run_sweep(
-                spec, samples, seed, folder, scheduler, workers, resume, advance, serial
-            )
-        from allocator.report.plots import plot_sweep
-
-        with output_faults(folder):
-            summary = summarise(folder)
-            plot_sweep(table, folder / "sweep.png", f"{samples:,} sampled plans")
-            from allocator.report.html import rebuild_report
-
-            rebuild_report(folder)  # report.html from the sweep's tables
-        show_sweep(summary, table)
-        out.print(
-            f"Wrote [bold]{escape(str(folder))}[/]: "
-            + ", ".join(sorted(p.name for p in folder.iterdir()))
+        run_sweep_command(
+            solve_options(model, inputs, objective, None, targets, measure, discount_rate),
+            (samples, seed),
+            out_dir,
+            (scheduler, workers, serial, dashboard),
+            resume,
         )
 
 

@@ -36,7 +36,8 @@ def solve_options(
 
 
 def risk_numbers(beta: float, cvar_cap: float | None) -> None:
-    """--beta and --cvar-cap, refused before any work (float() reads nan and inf as numbers)."""
+    """--beta and --cvar-cap, refused before any work (float() reads nan and inf as numbers);
+    a negative cap is said in words (the tail must beat the nominal plan)."""
     from allocator.data.schema import MAX_JOBS
     from allocator.errors import UsageError
 
@@ -54,6 +55,14 @@ def risk_numbers(beta: float, cvar_cap: float | None) -> None:
         raise UsageError(
             f"--cvar-cap {cvar_cap:g} is not at most {MAX_JOBS:g} jobs in size. "
             "Fix: give a cap in jobs, e.g. --cvar-cap 20000, or leave it out for no cap"
+        )
+    if cvar_cap is not None and cvar_cap < 0:  # allowed, but not what "shortfall" suggests
+        from allocator.cli.render import warn
+
+        warn(
+            f"--cvar-cap {cvar_cap:g} is below 0: it asks the worst {1 - beta:.0%} of scenarios "
+            f"to beat the nominal plan's jobs by at least {-cvar_cap:,.6g} on average, not to "
+            "fall short of them by at most a number (give 0 or more for a shortfall cap)"
         )
 
 

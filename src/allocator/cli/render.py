@@ -159,10 +159,7 @@ def show_audit(report: object) -> None:
         out.print(f"  [yellow]![/] {escape(c.describe())}", highlight=False)
     out.print(f"\n[bold]Stated totals and repeated figures that agree ({len(good)})[/]")
     for c in good:
-        out.print(
-            f"  [green]=[/] {escape(c.fact.fact)}: {c.fact.value:,.6g} {c.fact.unit}",
-            highlight=False,
-        )
+        out.print(f"  [green]=[/] {escape(c.describe_agreement())}", highlight=False)
     warns = report.warnings  # type: ignore[attr-defined]
     out.print(f"\n[bold]Warnings ({len(warns)})[/]")
     for w in warns:

@@ -89,6 +89,21 @@ class Comparison:
         scale = max(abs(self.fact.value), abs(self.computed), 1e-12)
         return abs(self.difference) <= tol * scale
 
+    def describe_agreement(self) -> str:
+        """One line for a comparison that agrees: exactly, or with the gap and the tolerance that
+        lets it pass (a source table that rounds its rows), so no gap is agreed in silence."""
+        unit = self.fact.unit
+        if self.difference == 0:
+            return f"{self.fact.fact}: {_fmt(self.fact.value)} {unit}, exactly"
+        what = "its parts add up to" if self.kind == "total" else "the same quantity is stated as"
+        tol = DEFAULT_TOLERANCE if self.fact.tolerance is None else self.fact.tolerance
+        share = f" ({self.difference / self.computed:+.2%})" if self.computed else ""
+        return (
+            f"{self.fact.fact}: stated {_fmt(self.fact.value)} {unit}, {what} "
+            f"{_fmt(self.computed)} {unit}: a gap of {_fmt(self.difference)} {unit}{share}, "
+            f"within the tolerance of {tol:.1%} (rounding in the source)"
+        )
+
     def describe(self) -> str:
         """One paragraph with both numbers and both citations."""
         unit = self.fact.unit

@@ -73,8 +73,9 @@ def write_inputs_workbook(inp: Inputs, path: Path) -> None:
     """Write `inp` to the workbook `path` (same dataset, same bytes for the same inputs)."""
     import xlsxwriter
 
-    book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "in_memory": True})
+    book = xlsxwriter.Workbook(str(path), {**TEXT_AS_TEXT, "in_memory": True})
     book.set_properties({"title": "allocator dataset", "created": _EPOCH})
+    book.set_custom_property(MARK_PROPERTY, MARK_VALUE)
     bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
     readme = book.add_worksheet(README_SHEET)
@@ -112,8 +113,67 @@ def write_inputs_workbook(inp: Inputs, path: Path) -> None:
             rule = _validation(sheet, model, name, tables, heights, horizon)
             if rule is not None:
                 ws.data_validation(1, j, last, j, rule)
+    _settings(book, inp, bold)
     _readme(readme, tables, inp, bold, wrap)
-    book.close()
+    close_book(book)
+
+
+TEXT_AS_TEXT = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+"""xlsxwriter options: text is written as text, never as a number, a formula or a link (text of
+the user's that starts with = stays the text it is; the writers call write_string anyway)."""
+MARK_PROPERTY, MARK_VALUE = "written_by", "allocator"
+"""The custom document property that makes a workbook allocator's: `export-inputs --force`
+replaces only a workbook that carries it (`written_by_allocator`)."""
+_MARK_PART = "docProps/custom.xml"
+_MARK_PART_LIMIT = 64_000  # bytes: the part holds a few properties; a larger one is not ours
+
+
+def close_book(book: Any) -> None:
+    """Close an xlsxwriter workbook, saying a file-system fault as the OSError it is (xlsxwriter
+    wraps it in FileCreateError), so the callers' one-line fault messages apply."""
+    from xlsxwriter.exceptions import FileCreateError
+
+    try:
+        book.close()
+    except FileCreateError as exc:
+        for sheet in book.worksheets():  # constant_memory's temp files, which close() left open
+            if getattr(sheet, "row_data_fh", None) is not None:
+                sheet._opt_close()
+        cause = exc.args[0] if exc.args else None
+        if isinstance(cause, OSError):
+            raise cause from None
+        raise
+
+
+def written_by_allocator(path: Path) -> bool:
+    """Whether the workbook `path` carries allocator's mark (MARK_PROPERTY = MARK_VALUE), read
+    from its custom-properties part alone (at most 64 kB, no DTD), not by loading the book."""
+    import zipfile
+    from xml.etree import ElementTree
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = archive.getinfo(_MARK_PART)
+            if part.file_size > _MARK_PART_LIMIT:
+                return False
+            data = archive.read(part)
+        if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+            return False
+        root = ElementTree.fromstring(data)
+    except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError, ValueError):
+        return False
+    for prop in root:
+        if prop.get("name") == MARK_PROPERTY:
+            return [v.text for v in prop] == [MARK_VALUE]
+    return False
+
+
+def _settings(book: Any, inp: Inputs, bold: Any) -> None:
+    """The settings sheet, when the dataset declares its number style (read back in it)."""
+    if inp.number_style is not None:
+        settings = book.add_worksheet("settings")
+        settings.write_row(0, 0, ["setting", "value"], bold)
+        settings.write_row(1, 0, ["number_style", inp.number_style])
 
 
 _EPOCH = __import__("datetime").datetime(2000, 1, 1)  # fixed: the same dataset, the same bytes

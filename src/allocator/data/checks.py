@@ -11,7 +11,7 @@ from typing import Any
 from allocator.data.links import link_problems
 from allocator.data.rows import closest_fix
 from allocator.data.schema import MAX_WEIGHT, TABLES, Inputs, Row, Window, eligible_pools
-from allocator.errors import InputError, raise_all
+from allocator.errors import InputError, quoted, raise_all
 
 Problems = Iterator[InputError]
 
@@ -63,7 +63,7 @@ def _ref_error(
     file: str, row: Row, column: str, value: object, known: set[str], table: str
 ) -> InputError:
     return InputError(
-        f"unknown {column} '{value}'",
+        f"unknown {column} {quoted(value)}",
         file=file,
         row=row.line,
         column=column,
@@ -80,7 +80,45 @@ def check_references(inp: Inputs) -> None:
     raise_all(reference_problems(inp))
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a name may not start with: a spreadsheet runs such a cell of allocation.csv as a
+formula (CSV injection)."""
+FREE_TEXT = frozenset({"source", "derivation", "assumption", "note", "low", "high"})
+"""Text columns that are not names (uncertainty's low and high are numbers such as -20%)."""
+
+
+def formula_problems(inp: Inputs) -> list[InputError]:
+    """Every identifier or name (program, pool, sector, group, mineral, a key, a display name)
+    that starts with a character a spreadsheet reads as the start of a formula."""
+    found = []
+    for field, (file, *_rest) in TABLES.items():
+        for row in getattr(inp, field):
+            for column, value in row:
+                if column in FREE_TEXT or not isinstance(value, str):
+                    continue
+                if value.startswith(FORMULA_STARTS):
+                    found.append(formula_error(file, row.line, column, value))
+    return found
+
+
+def formula_error(file: str, row: int | None, column: str, value: str) -> InputError:
+    """The refusal of a name that starts like a formula (=, +, -, @, tab, CR)."""
+    return InputError(
+        f"{quoted(value)} starts with {value[0]!r}, which a spreadsheet runs as a formula",
+        file=file,
+        row=row,
+        column=column,
+        fix="start the name with a letter or a digit",
+    )
+
+
 def reference_problems(inp: Inputs) -> list[InputError]:
+    """Every name that starts like a formula (`formula_problems`), and every broken cross-table
+    rule, in the order of the checks."""
+    return [*formula_problems(inp), *_cross_table_problems(inp)]
+
+
+def _cross_table_problems(inp: Inputs) -> list[InputError]:
     """Every broken cross-table rule, in the order of the checks (phases first: without
     consecutive phases there is no horizon to check the rest against)."""
     found = list(_check_phases(inp))

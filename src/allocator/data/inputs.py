@@ -10,7 +10,6 @@ import csv
 import difflib
 import hashlib
 import io
-import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,12 +21,16 @@ from allocator.data.checks import check_duplicates, reference_problems
 from allocator.data.csvquotes import quote_error
 from allocator.data.files import decode_text, read_file
 from allocator.data.numbers import (
-    check_magnitude,
+    SETTINGS_FILE,
+    NumberError,
     check_writing,
+    number_style,
     parse_bool,
     parse_count,
     parse_money,
+    parse_number,
     parse_share,
+    style_of,
 )
 from allocator.data.ordering import canonical
 from allocator.data.schema import (
@@ -35,7 +38,7 @@ from allocator.data.schema import (
     Inputs,
     Row,
 )
-from allocator.data.uncertainty import uncertainty_problems
+from allocator.data.uncertainty import uncertainty_notes, uncertainty_problems
 from allocator.errors import InputError, raise_all
 
 # Limits, generous above any real dataset (the largest benchmark, 3 million nonzeros, has a
@@ -80,9 +83,31 @@ def load_inputs(folder: str | Path, *, strict: bool = False) -> Inputs:
             f"dataset folder '{root}' not found",
             fix="pass --inputs DIR with the CSV tables, or --inputs plan.xlsx",
         )
+    hashes: dict[str, str] = {}
+    style = _declared_style(root, hashes)
+    with number_style(style):
+        tables, unread = _read_tables(root, strict, hashes)
+    return assemble_inputs(str(root), tables, hashes, strict, unread, style)
+
+
+def _declared_style(root: Path, hashes: dict[str, str]) -> str | None:
+    """The number style settings.csv declares, if the dataset has one (`numbers.style_of`)."""
+    try:
+        data = read_file(root / SETTINGS_FILE, MAX_TABLE_BYTES)
+    except FileNotFoundError:
+        return None
+    except InputError as exc:
+        raise InputError(exc.reason, file=SETTINGS_FILE, fix=exc.fix) from None
+    hashes[SETTINGS_FILE] = hashlib.sha256(data).hexdigest()
+    return style_of(_records(SETTINGS_FILE, decode_text(SETTINGS_FILE, data)))
+
+
+def _read_tables(
+    root: Path, strict: bool, hashes: dict[str, str]
+) -> tuple[dict[str, Any], list[str]]:
+    """Every table of the folder (field -> rows), and facts.csv's problem when it is unread."""
     tables: dict[str, Any] = {}
     unread: list[str] = []  # facts.csv, when it cannot be read: solving does not need it
-    hashes: dict[str, str] = {}
     for field, (file, model, _key, required) in TABLES.items():
         try:
             data = read_file(root / file, MAX_TABLE_BYTES)
@@ -106,7 +131,7 @@ def load_inputs(folder: str | Path, *, strict: bool = False) -> Inputs:
             unread.append(f"{exc} ({AUDIT_ONLY} without facts.csv)")
             continue
         tables[field] = rows
-    return assemble_inputs(str(root), tables, hashes, strict, unread)
+    return tables, unread
 
 
 def assemble_inputs(
@@ -115,11 +140,12 @@ def assemble_inputs(
     hashes: dict[str, str],
     strict: bool = False,
     unread: list[str] | None = None,
+    style: str | None = None,
     note: Callable[[InputError], str] | None = None,
 ) -> Inputs:
     """The validated `Inputs` of the tables read (field -> rows), however they were stored;
-    `strict` and `unread` as in `load_inputs`; `note` words a broken fact (a workbook names its
-    sheet and cell)."""
+    `strict` and `unread` as in `load_inputs`; `style` the number style the dataset declares;
+    `note` words a broken fact (a workbook names its sheet and cell)."""
     unread = unread or []
     for field, rows in tables.items():
         check_duplicates(field, rows)
@@ -129,11 +155,11 @@ def assemble_inputs(
     tables = {"folder": folder, **tables}
     tables["phases"] = tuple(sorted(tables["phases"], key=lambda p: p.first_year))
     tables["milestones"] = tuple(sorted(tables["milestones"], key=lambda m: m.year))
-    inputs = Inputs(file_hashes=hashes, **tables)
+    inputs = Inputs(file_hashes=hashes, number_style=style, **tables)
     facts = fact_problems(inputs)
     strictly = [*facts, *uncertainty_problems(inputs)] if strict else []
     raise_all([*reference_problems(inputs), *strictly])
-    notes = (*unread, *((note or _fact_note)(e) for e in facts))
+    notes = (*unread, *((note or _fact_note)(e) for e in facts), *uncertainty_notes(inputs))
     return canonical(inputs.model_copy(update={"notes": notes}))  # file order must not move money
 
 
@@ -285,16 +311,12 @@ def _cell_value(model: type[Row], name: str, cell: str, cells: dict[str, str]) -
 def _plain_float(cell: str) -> float | str:
     """A number cell without a unit (coverage, a target's weight), held to the number rule;
     text that is no number at all is left to the row model, which says what is wrong."""
-    check_writing(cell)
     try:
-        value = float(cell)
+        return parse_number(cell, {"": 1.0})
+    except NumberError:
+        raise
     except ValueError:
         return cell
-    if not math.isfinite(value):
-        return cell
-    if value == 0 and any(ch in "123456789" for ch in cell.lower().partition("e")[0]):
-        value = math.ulp(0.0)  # underflowed: refused as too small, not taken as 0
-    return check_magnitude(value, cell)
 
 
 # Pydantic error types -> (what is wrong, fix); {v} is the cell as written, other keys its ctx.

@@ -31,7 +31,7 @@ from allocator.data.ordering import canonical
 from allocator.data.rows import closest_fix
 from allocator.data.schema import Group, Inputs, Link, Pool, Program, Row
 from allocator.data.yamlfile import ModelFileLoader, unknown_key
-from allocator.errors import InputError, UsageError, printable, raise_all
+from allocator.errors import InputError, UsageError, printable, quoted, raise_all
 
 # Limits, far above a real scenario (the shipped ones are under 2 KB with at most 4 overrides) and
 # stated in the README: PyYAML and the override checks are pure Python, so size is time.
@@ -301,7 +301,7 @@ def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inpu
 def _known(where: str, kind: str, value: str, known: set[str]) -> None:
     if value not in known:
         fix = closest_fix(value, known, f"the {kind}s of the dataset", drop="the override")
-        raise UsageError(f"{where}: unknown {kind} '{value}'. Fix: {fix}")
+        raise UsageError(f"{where}: unknown {kind} {quoted(value)}. Fix: {fix}")
 
 
 def _refused(where: str, column: str, value: float, model: type[Row], exc: ValidationError) -> str:

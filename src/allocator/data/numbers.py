@@ -9,31 +9,55 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from decimal import Context, Decimal
 
 from allocator.data.schema import (
     MAX_NUMBER_CHARS,
     MIN_MAGNITUDE,
 )
+from allocator.errors import InputError
 
 _NUMBER = re.compile(
-    r"^(?P<sign>[-+])?\s*\$?\s*(?P<num>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
-    r"|\.[0-9]+)(?:[eE](?P<exp>[-+]?[0-9]+))?\s*(?P<suffix>[A-Za-z]+)?$",
+    r"^(?P<sign>[-+])?\s*\$?\s*(?P<num>[0-9][0-9.,]*|[.,][0-9]+)(?:[eE](?P<exp>[-+]?[0-9]+))?"
+    r"\s*(?P<suffix>[A-Za-z]+)?$",
     re.ASCII,
 )
-_MONEY_SCALE = {
-    "": 1.0,
-    "k": 1e-3,
-    "thousand": 1e-3,
-    "m": 1.0,
-    "mn": 1.0,
-    "mm": 1.0,
-    "million": 1.0,
-    "musd": 1.0,
-    "b": 1e3,
-    "bn": 1e3,
-    "billion": 1e3,
+# How the digits of a number may be grouped and split, for each style: point (1,200.5) and
+# comma (1.200,5). A leading group of a grouped number never starts with 0.
+_DIGITS = {
+    "point": re.compile(
+        r"^(?:[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?|\.[0-9]+)$"
+    ),
+    "comma": re.compile(
+        r"^(?:[1-9][0-9]{0,2}(?:\.[0-9]{3})+(?:,[0-9]+)?|[0-9]+(?:,[0-9]+)?|,[0-9]+)$"
+    ),
 }
-_COUNT_SCALE = {"": 1.0, "k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6}
+_AMBIGUOUS = re.compile(r"^[1-9][0-9]{0,2}[.,][0-9]{3}$")
+STYLES = ("point", "comma")
+"""The number styles a dataset may declare (settings.csv, `number_style`)."""
+_STYLE: ContextVar[str | None] = ContextVar("number_style", default=None)
+_MONEY_SCALE = {
+    "": "1",
+    "k": "1e-3",
+    "thousand": "1e-3",
+    "m": "1",
+    "mn": "1",
+    "mm": "1",
+    "million": "1",
+    "musd": "1",
+    "b": "1e3",
+    "bn": "1e3",
+    "billion": "1e3",
+}
+_COUNT_SCALE = {"": "1", "k": "1e3", "thousand": "1e3", "m": "1e6", "million": "1e6"}
+_PLAIN = {"": "1"}
+# Exact decimal arithmetic for a number of at most MAX_NUMBER_CHARS digits times a scale: the
+# same number written two ways (2.57% and 0.0257) gives the same float.
+_EXACT = Context(prec=2 * MAX_NUMBER_CHARS, Emax=10**6, Emin=-(10**6))
+_FLOAT_EXP = 400  # past 10**400 every float is inf, below 10**-400 every one is 0
 _TRUE = {"yes", "y", "true", "1"}
 _FALSE = {"no", "n", "false", "0"}
 
@@ -88,22 +112,103 @@ def check_magnitude(value: float, shown: str) -> float:
     return value
 
 
-def parse_number(text: str, scales: dict[str, float]) -> float:
-    """`3.5B` -> 3500.0 with money scales; raises NumberError (a ValueError) with the reason."""
+@contextmanager
+def number_style(style: str | None) -> Iterator[None]:
+    """Read numbers in `style` (`point`, `comma`, or None: undeclared) inside the block."""
+    token = _STYLE.set(style)
+    try:
+        yield
+    finally:
+        _STYLE.reset(token)
+
+
+def current_style() -> str | None:
+    """The number style numbers are read in now (None: undeclared)."""
+    return _STYLE.get()
+
+
+def _digits(num: str, shown: str) -> str:
+    """The digits of a number as Python writes them (`1200.5`), read in the current style.
+
+    Undeclared, a number is read with a decimal point, but one that the comma style reads
+    differently (a single separator followed by exactly three digits: 1.200, 1,200) is refused.
+    """
+    style = _STYLE.get()
+    if style is None and _AMBIGUOUS.match(num):
+        point = _plain(num.replace(",", ""))
+        comma = _plain(num.replace(".", "").replace(",", "."))
+        name = "point" if "." in num else "comma"
+        read = (
+            (point, "decimal", comma, "thousands")
+            if name == "point"
+            else (point, "thousands", comma, "decimal")
+        )
+        raise NumberError(
+            f"'{shown}' reads as {read[0]} with a {read[1]} {name} or {read[2]} with a "
+            f"{read[3]} {name}",
+            f"write {point} or {comma}, or declare the dataset's number style "
+            "(settings.csv: number_style, point or comma)",
+        )
+    pattern = _DIGITS[style or "point"]
+    if not pattern.match(num):
+        raise ValueError(f"'{shown}' is not a number in a known unit")
+    if style == "comma":
+        return num.replace(".", "").replace(",", ".")
+    return num.replace(",", "")
+
+
+def _plain(digits: str) -> str:
+    """`1200.0` -> `1200`, `1.200` -> `1.2`: a number as a user would retype it."""
+    return f"{Decimal(digits).normalize():f}"
+
+
+def parse_number(text: str, scales: dict[str, float] | dict[str, str]) -> float:
+    """`3.5B` -> 3500.0 with money scales; raises NumberError (a ValueError) with the reason.
+
+    The digits, exponent and scale are multiplied exactly (decimal), and rounded to a float once.
+    """
     t = text.strip()
     check_writing(t)
     m = _NUMBER.match(t)
     suffix = (m.group("suffix") or "").lower() if m else ""
     if not m or suffix not in scales:
         raise ValueError(f"'{text}' is not a number in a known unit")
-    # One float() of the digits with their exponent: no int() of a long exponent, and a
-    # value that underflows to 0 is told apart from a written 0 by its digits.
-    value = float(m.group("num").replace(",", "") + "e" + (m.group("exp") or "0"))
-    value *= scales[suffix]
-    if value == 0 and any(ch in "123456789" for ch in m.group("num")):
-        value = math.ulp(0.0)  # below every limit: refused as too small, not taken as 0
-    check_magnitude(value, t)
+    # An exponent past 10,000 is clamped: with at most 64 digits the number is still far past
+    # a float's range, and Decimal need not hold a 60-digit exponent.
+    exp = max(min(int(m.group("exp") or "0"), 10_000), -10_000)
+    exact = _EXACT.scaleb(Decimal(_digits(m.group("num"), t)), exp)
+    if exact and abs(exact.adjusted()) > _FLOAT_EXP:  # inf or 0 as a float, whatever the scale
+        return _to_float(exact, t)
+    exact = _EXACT.multiply(exact, Decimal(str(scales[suffix])))
+    value = _to_float(exact, t)
     return -value if m.group("sign") == "-" else value
+
+
+def _to_float(exact: Decimal, shown: str) -> float:
+    """The float nearest `exact`, refused past the limits with the reason (never inf or 0)."""
+    value = float(exact)
+    if exact and value == 0:  # underflowed: refused as too small, not taken as 0
+        value = math.ulp(0.0)
+    return check_magnitude(value, shown)
+
+
+def exact_text(value: float) -> str:
+    """A float as text the current number style reads back as exactly `value`: its shortest
+    decimal (`31.875`, or `31,875` in the comma style); digits and an exponent (`31875e-3`,
+    `1e300`) where that decimal would be long or read two ways, so a workbook's number cell is
+    never refused as ambiguous or too long."""
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    exact = Decimal(repr(value))
+    shown = f"{exact:f}"
+    style = _STYLE.get()
+    if len(shown) <= _SHORT and not (style is None and _AMBIGUOUS.match(shown.lstrip("-"))):
+        return shown.replace(".", ",") if style == "comma" else shown
+    sign, digits, exp = exact.normalize().as_tuple()
+    return f"{'-' if sign else ''}{''.join(map(str, digits))}e{exp}"
+
+
+_SHORT = 20  # longest positional text exact_text writes (0.000001234 is still short)
 
 
 def parse_money(text: str) -> float:
@@ -120,8 +225,8 @@ def parse_share(text: str) -> float:
     """A share cell: `0.2` or `20%`."""
     t = text.strip()
     if t.endswith("%"):
-        return check_magnitude(parse_number(t[:-1], {"": 1.0}) / 100.0, t)
-    return parse_number(t, {"": 1.0})
+        return parse_number(t[:-1], {"": "0.01"})
+    return parse_number(t, _PLAIN)
 
 
 def parse_bool(text: str) -> bool:
@@ -132,3 +237,59 @@ def parse_bool(text: str) -> bool:
     if t in _FALSE:
         return False
     raise ValueError(f"'{text}' is not yes or no")
+
+
+SETTINGS_FILE = "settings.csv"
+"""The dataset's settings (`setting,value` rows); today one: `number_style`."""
+_SETTING_COLUMNS = ("setting", "value", "source", "note")
+
+
+def style_of(records: list[list[str]], file: str = SETTINGS_FILE) -> str | None:
+    """The number style a settings table declares (None: not declared).
+
+    Raises:
+        InputError: naming the row and column of a setting or style that is not known.
+    """
+    if not records:
+        return None
+    header = [h.strip().lower() for h in records[0]]
+    for name in ("setting", "value"):
+        if name not in header:
+            raise InputError(
+                "required column is missing", file=file, row=1, column=name,
+                fix="write the header setting,value and a row number_style,point (or comma)",
+            )  # fmt: skip
+    unknown = next((h for h in header if h not in _SETTING_COLUMNS), None)
+    if unknown is not None:
+        raise InputError(
+            "unknown column", file=file, row=1, column=unknown,
+            fix=f"use the columns {', '.join(_SETTING_COLUMNS)}",
+        )  # fmt: skip
+    style = None
+    for number, cells in enumerate(records[1:], start=2):
+        row = dict(zip(header, (c.strip() for c in cells), strict=False))
+        if not any(row.values()):
+            continue
+        style = _setting(file, number, row, style)
+    return style
+
+
+def _setting(file: str, number: int, row: dict[str, str], style: str | None) -> str | None:
+    """The number style after one settings row, which must declare it (once) as point or comma."""
+    if row.get("setting", "").lower() != "number_style":
+        raise InputError(
+            f"'{row.get('setting', '')}' is not a setting", file=file, row=number,
+            column="setting", fix="the one setting is number_style",
+        )  # fmt: skip
+    if style is not None:
+        raise InputError(
+            "number_style is set twice", file=file, row=number, column="setting",
+            fix="keep one number_style row",
+        )  # fmt: skip
+    value = row.get("value", "").lower()
+    if value not in STYLES:
+        raise InputError(
+            f"'{row.get('value', '')}' is not a number style", file=file, row=number,
+            column="value", fix="write point (1,200.5) or comma (1.200,5)",
+        )  # fmt: skip
+    return value

@@ -95,7 +95,13 @@ def closest_fix(
     names = sorted(known)
     if not names:
         return f"add it to {where} (it has none yet)"
-    close = difflib.get_close_matches(str(value), names, n=3, cutoff=0.6)
+    longest = max(map(len, names))
+    # A name far longer than every known one is like none of them (and difflib is quadratic).
+    close = (
+        difflib.get_close_matches(str(value), names, n=3, cutoff=0.6)
+        if len(str(value)) <= 4 * longest + 8
+        else []
+    )
     score = [difflib.SequenceMatcher(None, str(value), c).ratio() for c in close]
     close = [c for c, r in zip(close, score, strict=True) if r >= score[0] - 0.1]  # near the best
     if close:

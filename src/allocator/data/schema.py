@@ -341,6 +341,9 @@ class Inputs(BaseModel):
     uncertainty: tuple[Uncertainty, ...] = ()
     links: tuple[Link, ...] = ()
     file_hashes: dict[str, str] = Field(default_factory=dict)
+    number_style: Literal["point", "comma"] | None = None
+    """The number style the dataset declares (settings.csv or sheet: `number_style`): `point`
+    (1,200.5) or `comma` (1.200,5); None when undeclared (a point, and 1.200 or 1,200 refused)."""
     notes: tuple[str, ...] = ()
     """What the loader set aside without refusing the data (a broken fact, a range on a row a
     model file removed), one line each, for the commands to show as warnings."""

@@ -1,9 +1,10 @@
 """A worksheet of a dataset workbook as the text records a CSV table would give.
 
-Each cell becomes the text a CSV cell would hold (what Excel shows): a number its shortest exact
-decimal, a true/false cell TRUE or FALSE, a formula its saved value. An error cell, a formula
-never calculated, a date, a cell its type does not fit and merged cells in the table are refused
-by cell, and reading stops at the CSV table limits (rows, characters, cell size).
+Each cell becomes the text a CSV cell would hold (what Excel shows): a number the text that the
+dataset's number style reads back exactly (`numbers.exact_text`), a true/false cell TRUE or FALSE,
+a formula its saved value. An error cell, a formula never calculated, a date, a cell its type does
+not fit and merged cells in the table are refused by cell, and reading stops at the CSV table
+limits (rows, characters, cell size).
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-import numpy as np
 from openpyxl.utils import get_column_letter
 
 from allocator.data.inputs import MAX_TABLE_BYTES, MAX_TABLE_ROWS
+from allocator.data.numbers import exact_text
 from allocator.data.xlsx import Book, BookError, SheetInfo, SheetReader, column_index
 from allocator.errors import InputError
 
@@ -69,6 +70,7 @@ class _Records:
             elif (
                 kind == "n"
                 and value
+                and len(value) <= _SHORT_INT
                 and value.isascii()
                 and value.isdigit()
                 and style not in self.dates
@@ -135,6 +137,7 @@ class _Records:
         return [self.header, *self.rows]
 
 
+_SHORT_INT = 15  # digits a number cell may have to be copied as it is (exact_text writes them so)
 _LIMIT_FIX = (
     "split the data or drop rows the model does not use; the limit keeps memory bounded "
     "(see inputs/README.md, Limits)"
@@ -206,7 +209,7 @@ def _text(cell: _Cell, opened: Book) -> str:
 def _number(cell: _Cell, opened: Book) -> str:
     raw = str(cell.value).strip()
     try:
-        value: int | float = int(raw) if raw.lstrip("-+").isdigit() else float(raw)
+        value = float(raw)
     except ValueError:
         raise _CellError(
             f"the number cell holds '{raw[:64]}', which is not a number", _RETYPE
@@ -218,7 +221,7 @@ def _number(cell: _Cell, opened: Book) -> str:
         raise _CellError(
             f"the cell holds a date or time ({_shown_date(value, cell, opened)})", _DATE_FIX
         )
-    return str(value) if isinstance(value, int) else number_text(value)
+    return number_text(value)
 
 
 _DATE_FIX = "format the cell as a number or text (a year is a plain number such as 2030)"
@@ -273,10 +276,6 @@ _TYPES: dict[str, Callable[[_Cell, Book], str]] = {
 
 
 def number_text(value: float) -> str:
-    """The shortest decimal that reads back as exactly `value`: 3500.0 -> 3500, 1e-05 -> 0.00001."""
-    if value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    shortest = repr(value)  # the same digits as numpy's, when repr writes no exponent
-    if "e" not in shortest and not shortest.endswith(".0"):
-        return shortest
-    return np.format_float_positional(value, unique=True, trim="-")
+    """The shortest text that reads back as exactly `value` in the dataset's number style:
+    3500.0 -> 3500, 1e-05 -> 0.00001, 1e300 -> 1e300 (`numbers.exact_text`)."""
+    return exact_text(value)

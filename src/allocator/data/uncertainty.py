@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from allocator.data.audit import resolve_rows
-from allocator.data.numbers import parse_money, parse_number
+from allocator.data.numbers import number_style, parse_money, parse_number
 from allocator.data.schema import Inputs, Row, Uncertainty
 from allocator.errors import InputError, raise_all
 
@@ -58,13 +58,15 @@ def _bound(text: str, nominal: float, where: Uncertainty, column: str) -> float:
         if t.endswith("%") and t[:1] in "+-":
             return nominal * (1.0 + parse_number(t[:-1], {"": 1.0}) / 100.0)
         return parse_money(t)
-    except ValueError:
+    except ValueError as exc:
+        fix = getattr(exc, "fix", None)  # a number the rule refuses says why (numbers.py)
         raise InputError(
-            f"'{text}' is not a value or a relative change such as -20%",
+            f"'{text}' is not a value or a relative change such as -20%"
+            + (f" ({exc})" if fix else ""),
             file="uncertainty.csv",
             row=where.line,
             column=column,
-            fix="write a number in the cell's unit, or -20% / +20%",
+            fix=fix or "write a number in the cell's unit, or -20% / +20%",
         ) from None
 
 
@@ -81,12 +83,26 @@ def check_uncertainty(inp: Inputs) -> None:
 def uncertainty_problems(inp: Inputs) -> list[InputError]:
     """Every broken row of uncertainty.csv, one error per row."""
     found = []
-    for u in inp.uncertainty:
-        try:
-            _params_of_row(inp, u)
-        except InputError as exc:
-            found.append(exc)
+    with number_style(inp.number_style):  # the bounds are cells of the dataset
+        for u in inp.uncertainty:
+            try:
+                _params_of_row(inp, u)
+            except InputError as exc:
+                found.append(exc)
     return found
+
+
+REFUSED = "sweep and --risk refuse"
+"""How a note on a broken uncertainty.csv row begins (solve does not read the file)."""
+
+
+def uncertainty_notes(inp: Inputs) -> list[str]:
+    """A warning per broken uncertainty.csv row, for commands that do not read the file
+    (solve goes on), as facts.csv gets them; each begins with REFUSED."""
+    return [
+        f"{REFUSED} {e} (solve does not read uncertainty.csv: solving goes on)"
+        for e in uncertainty_problems(inp)
+    ]
 
 
 def params_of(inp: Inputs) -> list[Param]:
@@ -96,7 +112,8 @@ def params_of(inp: Inputs) -> list[Param]:
         InputError: the one broken row, or InputErrors listing every one.
     """
     raise_all(uncertainty_problems(inp))
-    return [p for u in inp.uncertainty for p in _params_of_row(inp, u)]
+    with number_style(inp.number_style):  # the bounds are cells of the dataset
+        return [p for u in inp.uncertainty for p in _params_of_row(inp, u)]
 
 
 def _params_of_row(inp: Inputs, u: Uncertainty) -> list[Param]:
@@ -149,9 +166,34 @@ def _check_range(
         )
 
 
+MAX_SEED = 2**32 - 1
+"""Seeds run from 0 to this, as numpy's legacy generators and most tools take them."""
+
+
+def check_seed(seed: int) -> None:
+    """Refuse a seed outside 0 to MAX_SEED (numpy refuses a negative one in a traceback and
+    takes any larger one, which no other tool would reproduce).
+
+    Raises:
+        UsageError: naming --seed and its range.
+    """
+    from allocator.errors import UsageError
+
+    if not 0 <= seed <= MAX_SEED:
+        raise UsageError(
+            f"--seed {seed} is not a whole number from 0 to {MAX_SEED}. "
+            "Fix: e.g. --seed 7 (the same seed draws the same samples)"
+        )
+
+
 def latin_hypercube(params: list[Param], samples: int, seed: int) -> np.ndarray:
     """samples x len(params) values: each parameter's range cut in `samples` equal-probability
-    strata, one draw per stratum, strata shuffled independently per parameter (seeded)."""
+    strata, one draw per stratum, strata shuffled independently per parameter (seeded).
+
+    Raises:
+        UsageError: a seed outside 0 to MAX_SEED.
+    """
+    check_seed(seed)
     rng = np.random.default_rng(seed)
     u = (
         rng.permuted(np.tile(np.arange(samples), (len(params), 1)), axis=1).T

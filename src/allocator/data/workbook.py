@@ -1,13 +1,14 @@
 """Read a dataset from one workbook (`plan.xlsx`): one sheet a table, named as the CSV file
-without `.csv` (`programs`, `pools`...), with the CSV's columns; a `README` sheet is ignored.
+without `.csv` (`programs`, `pools`...), with the CSV's columns; a `README` sheet is ignored and
+a `settings` sheet, read first, declares the number style of every sheet, as settings.csv does.
 
 Cells are read in streaming mode (`xlsx.py`, a hardened XML parser within the CSV table limits)
 and turned into the text a CSV cell would hold, so the CSV rules read them
-(`inputs.read_records`): a number becomes its shortest exact decimal, so the same dataset gives
-the same floats either way, and a true/false cell is what Excel shows (TRUE, FALSE). A formula is
-read as the value Excel saved with it; one with no saved value, an error cell (`#N/A`,
-`#DIV/0!`), a date and merged cells are refused by cell. A message names the workbook, sheet,
-cell, row and column, also for problems across sheets.
+(`inputs.read_records`): a number becomes text the declared style reads back exactly
+(`numbers.exact_text`), so the same dataset gives the same floats either way, and a true/false
+cell is what Excel shows (TRUE, FALSE). A formula is read as the value Excel saved with it; one
+with no saved value, an error cell (`#N/A`, `#DIV/0!`), a date and merged cells are refused by
+cell. A message names the workbook, sheet, cell, row and column, also for problems across sheets.
 """
 
 from __future__ import annotations
@@ -27,13 +28,16 @@ from allocator.data.inputs import (
     assemble_inputs,
     read_records,
 )
+from allocator.data.numbers import number_style, style_of
 from allocator.data.schema import TABLES, Inputs
 from allocator.data.sheettext import book_error, column_letter, read_sheet
-from allocator.data.xlsx import BookError, open_book
+from allocator.data.xlsx import Book, BookError, SheetInfo, open_book
 from allocator.errors import InputError, InputErrors, printable
 
 MAX_BOOK_BYTES = 50_000_000
 README_SHEET = "README"
+SETTINGS_SHEET = "settings"
+"""The dataset's settings, as settings.csv (`numbers.style_of`): the number style."""
 SHEETS = {file.removesuffix(".csv"): field for field, (file, *_rest) in TABLES.items()}
 """Sheet name -> table field."""
 _FILES = {file: file.removesuffix(".csv") for file, *_rest in TABLES.values()}
@@ -70,7 +74,26 @@ def load_workbook_inputs(path: Path, strict: bool = False) -> Inputs:
     """
     book = path.name
     data = _read(path)
-    sheets, notes = _read_book(book, data, path.suffix.lower())
+    style, sheets, notes = _read_book(book, data, path.suffix.lower())
+    with number_style(style):
+        tables = _read_tables(book, sheets, strict, notes)
+    hashes = {book: hashlib.sha256(data).hexdigest()}
+    try:
+        return assemble_inputs(
+            str(path), tables, hashes, strict, notes, style, note=lambda e: _note(sheets, e)
+        )
+    except InputErrors as exc:
+        header = str(exc).partition(f"{len(exc.errors)} problem")[0].removesuffix(": ")
+        raise InputErrors([_renamed(sheets, e) for e in exc.errors], header) from None
+    except InputError as exc:
+        raise _renamed(sheets, exc) from None
+
+
+def _read_tables(
+    book: str, sheets: dict[str, _Sheet], strict: bool, notes: list[str]
+) -> dict[str, Any]:
+    """The rows of every table sheet (field -> rows); a broken facts sheet a note unless
+    `strict`."""
     tables: dict[str, Any] = {}
     for field, (file, model, _key, required) in TABLES.items():
         sheet = sheets.get(file.removesuffix(".csv"))
@@ -89,16 +112,7 @@ def load_workbook_inputs(path: Path, strict: bool = False) -> Inputs:
             if strict or field != "facts":
                 raise
             notes.append(f"{exc} ({_AUDIT_ONLY} without sheet facts)")
-    hashes = {book: hashlib.sha256(data).hexdigest()}
-    try:
-        return assemble_inputs(
-            str(path), tables, hashes, strict, notes, note=lambda e: _note(sheets, e)
-        )
-    except InputErrors as exc:
-        header = str(exc).partition(f"{len(exc.errors)} problem")[0].removesuffix(": ")
-        raise InputErrors([_renamed(sheets, e) for e in exc.errors], header) from None
-    except InputError as exc:
-        raise _renamed(sheets, exc) from None
+    return tables
 
 
 _AUDIT_ONLY = AUDIT_ONLY.replace("facts.csv", "sheet facts")
@@ -158,18 +172,42 @@ def _read(path: Path) -> bytes:
         raise InputError(exc.reason, file=str(path), fix=exc.fix) from None
 
 
-def _read_book(book: str, data: bytes, suffix: str) -> tuple[dict[str, _Sheet], list[str]]:
-    """Every table sheet of the workbook as text records, and notes on hidden sheets."""
+def _read_book(
+    book: str, data: bytes, suffix: str
+) -> tuple[str | None, dict[str, _Sheet], list[str]]:
+    """The number style the settings sheet declares, every table sheet of the workbook as text
+    records (numbers as text in that style), and notes on hidden sheets."""
     _identify(book, data, suffix)
     try:
         opened = open_book(data)
     except BookError as exc:
         raise book_error(book, exc) from None
+    style = _declared_style(book, opened)
+    with number_style(style):
+        sheets, notes = _table_sheets(book, opened)
+    return style, sheets, notes
+
+
+def _declared_style(book: str, opened: Book) -> str | None:
+    """The number style the `settings` sheet declares (None: no such sheet, undeclared)."""
+    info = next((i for i in opened.sheets if i.name.strip().lower() == SETTINGS_SHEET), None)
+    if info is None:
+        return None
+    _check_kind(book, info)
+    sheet = _Sheet(book, info.name, read_sheet(book, info.name, opened, info))
+    try:
+        return style_of(sheet.records)
+    except InputError as exc:
+        raise sheet.error(exc) from None
+
+
+def _table_sheets(book: str, opened: Book) -> tuple[dict[str, _Sheet], list[str]]:
+    """Every table sheet as text records, and notes on hidden sheets."""
     out: dict[str, _Sheet] = {}
     notes: list[str] = []
     for info in opened.sheets:
         name = info.name
-        if name.strip().lower() == README_SHEET.lower():
+        if name.strip().lower() in (README_SHEET.lower(), SETTINGS_SHEET):
             continue
         hidden = _HIDDEN.get(info.state)
         if name not in SHEETS and hidden:
@@ -183,18 +221,23 @@ def _read_book(book: str, data: bytes, suffix: str) -> tuple[dict[str, _Sheet], 
             raise InputError(
                 "unknown sheet", file=f"{book}, sheet {name}", fix=f"rename it ({hint})"
             )
-        if info.kind != "worksheet":
-            raise InputError(
-                f"is a {_KINDS.get(info.kind, info.kind)}, not a sheet of cells",
-                file=f"{book}, sheet {name}",
-                fix=f"rename it and put the {name} table in a worksheet named '{name}'",
-            )
+        _check_kind(book, info)
         if hidden:
             notes.append(
                 printable(f"{book}, sheet {name}: the sheet is {hidden} and is read as the table")
             )
         out[name] = _Sheet(book, name, read_sheet(book, name, opened, info))
     return out, notes
+
+
+def _check_kind(book: str, info: SheetInfo) -> None:
+    """Refuse a chart (dialog, macro) sheet named as a table: it holds no cells."""
+    if info.kind != "worksheet":
+        raise InputError(
+            f"is a {_KINDS.get(info.kind, info.kind)}, not a sheet of cells",
+            file=f"{book}, sheet {info.name}",
+            fix=f"rename it and put the {info.name} table in a worksheet named '{info.name}'",
+        )
 
 
 _HIDDEN = {

@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from allocator.data.bookwriter import TEXT_AS_TEXT, close_book
+
 SHEET_ROW_LIMIT = 20_000
 """Rows of one table above which its sheet holds a summary (the full table is its CSV)."""
 TOP_PRICES = 12
@@ -33,8 +35,7 @@ def write_results_workbook(path: Path, sheets: list[Sheet]) -> list[str]:
     import xlsxwriter
 
     book = xlsxwriter.Workbook(
-        str(path),
-        {"constant_memory": True, "nan_inf_to_errors": False, "strings_to_numbers": False},
+        str(path), {"constant_memory": True, "nan_inf_to_errors": False, **TEXT_AS_TEXT}
     )
     book.set_properties({"created": _FIXED})
     fmt = _Formats(book)
@@ -47,7 +48,7 @@ def write_results_workbook(path: Path, sheets: list[Sheet]) -> list[str]:
             _table(book.add_worksheet(name[:31]), headers, frame, fmt)
     by_name = {name: frame for name, _h, frame in sheets}
     _charts(book, by_name, fmt)
-    book.close()
+    close_book(book)  # a full disk is an OSError, said in one line by the caller
     return summarized
 
 
@@ -102,7 +103,7 @@ def _put(ws: Any, r: int, j: int, kind: str, v: Any, form: Any) -> None:
     """One cell: a number (blank if missing or infinite), a boolean, or text."""
     if kind == "n":
         if v == v and not math.isinf(v):
-            ws.write_number(r, j, v, form)
+            ws.write_number(r, j, v + 0.0, form)  # -0.0 + 0.0 is 0.0: no -0 in a sheet
     elif kind == "b":
         if isinstance(v, bool | np.bool_):
             ws.write_boolean(r, j, bool(v))
@@ -112,7 +113,7 @@ def _put(ws: Any, r: int, j: int, kind: str, v: Any, form: Any) -> None:
         ws.write_boolean(r, j, v)
     elif isinstance(v, int | float | np.number):
         if math.isfinite(float(v)):
-            ws.write_number(r, j, float(v))
+            ws.write_number(r, j, float(v) + 0.0)
     else:
         ws.write_string(r, j, str(v))
 
@@ -141,7 +142,7 @@ def _summary(ws: Any, name: str, frame: pd.DataFrame, fmt: _Formats) -> None:
         for j, v in enumerate(row):
             if isinstance(v, int | float | np.number) and not isinstance(v, bool):
                 if math.isfinite(float(v)):
-                    ws.write_number(i, j, float(v), fmt.decimal if j > 1 else fmt.whole)
+                    ws.write_number(i, j, float(v) + 0.0, fmt.decimal if j > 1 else fmt.whole)
             else:
                 ws.write_string(i, j, str(v))
 
@@ -164,11 +165,11 @@ def _charts(book: Any, tables: dict[str, pd.DataFrame], fmt: _Formats) -> None:
             ws.write_string(row + 1, j, str(c).removesuffix("_musd"), fmt.head)
         for i, (label, values) in enumerate(data.iterrows(), start=row + 2):
             if kind == "frontier":
-                ws.write_number(i, 0, float(label), fmt.decimal)
+                ws.write_number(i, 0, float(label) + 0.0, fmt.decimal)
             else:
                 ws.write_string(i, 0, str(label))
             for j, v in enumerate(values, start=1):
-                ws.write_number(i, j, float(v), fmt.one)
+                ws.write_number(i, j, float(v) + 0.0, fmt.one)
         first, last = row + 2, row + 1 + len(data)
         chart = _chart(book, kind, data, first, last, unit, title)
         ws.insert_chart(row, len(data.columns) + 2, chart, {"x_scale": 1.4, "y_scale": 1.3})

@@ -1,44 +1,54 @@
 """Write a dataset's workbook (`allocator export-inputs`) as one file, atomically: written beside
-the target under a hidden name and renamed into place, so an error leaves nothing behind."""
+the target under a hidden name and renamed into place, so an error leaves nothing behind. An
+existing file is replaced only with `--force`, and only if allocator wrote it (its `written_by`
+document property, `data.bookwriter.written_by_allocator`): never a workbook of the user's.
+"""
 
 from __future__ import annotations
 
-import os
-import tempfile
-import zipfile
 from pathlib import Path
 
-from allocator.data.bookwriter import write_inputs_workbook
+from allocator.data.bookwriter import write_inputs_workbook, written_by_allocator
 from allocator.data.schema import Inputs
 from allocator.errors import UsageError
 from allocator.report.folders import output_faults, refuse_file_ancestor
+from allocator.report.write import atomic_file
+
+LABEL = "OUT_FILE"
 
 
 def export_workbook(inp: Inputs, path: Path, force: bool = False) -> Path:
     """Write `inp` to the workbook `path`; an existing file is replaced only with `force`, and
-    only if it is a workbook (never a folder or another kind of file)."""
-    label = "OUT_FILE"
+    only if it is a workbook allocator wrote (never a folder, a link or the user's own file)."""
     if path.suffix.lower() != ".xlsx":
         raise UsageError(f"{path} does not end in .xlsx. Fix: name the workbook e.g. plan.xlsx")
     if Path(inp.folder).resolve() == path.resolve():
         raise UsageError(f"{path} is the dataset being read. Fix: write to another file")
-    refuse_file_ancestor(path, label)
+    refuse_file_ancestor(path, LABEL)
     if path.is_dir() or path.is_symlink():
         raise UsageError(f"{path} is a folder or a link. Fix: choose another file name")
-    if path.exists():
-        if not force:
-            raise UsageError(f"{path} already exists. Fix: pass --force to replace it")
-        if not zipfile.is_zipfile(path):
-            raise UsageError(f"{path} is not a workbook and will not be replaced. Fix: choose "
-                             "another file name")  # fmt: skip
-    with output_faults(path, label):
+    check_replaceable(path, force)
+    with output_faults(path, LABEL):
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        try:
-            write_inputs_workbook(inp, Path(tmp))
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_file(path) as tmp:
+            write_inputs_workbook(inp, tmp)
+            check_replaceable(path, force)  # again: the file may have appeared meanwhile
     return path
+
+
+def check_replaceable(path: Path, force: bool) -> None:
+    """Refuse an existing `path` unless `force` and allocator wrote it.
+
+    Raises:
+        UsageError: one line saying why and what to do.
+    """
+    if not path.exists():
+        return
+    if not force:
+        raise UsageError(f"{path} already exists. Fix: pass --force to replace it")
+    if not written_by_allocator(path):
+        raise UsageError(
+            f"{path} will not be replaced: it is not a workbook allocator wrote (no written_by "
+            "document property saying so), and --force replaces only allocator's own outputs. "
+            "Fix: choose another file name"
+        )

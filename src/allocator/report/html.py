@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from allocator.errors import UsageError
-from allocator.report.svg import bars, line, number
+from allocator.report.svg import bars, line
+from allocator.report.svg import number as _svg_number
 
 REPORT = "report.html"
 TOP_PRICES = 12
@@ -70,20 +71,49 @@ def write_report(
 
 
 def rebuild_report(folder: Path) -> Path:
-    """Rebuild report.html of a run folder from its CSV tables and run.json."""
+    """Rebuild report.html of a run folder from the CSV tables its run.json says allocator wrote
+    there, and run.json. A folder allocator did not write is refused (its report.html may be the
+    user's); the new page replaces the old one in one rename, so a full disk leaves the old page.
+
+    Raises:
+        UsageError: not a run folder of allocator, a damaged table, or a disk fault.
+    """
+    from allocator.report.folders import marked_files, output_faults
+    from allocator.report.write import read_table, write_text_atomic
+
     record = folder / "run.json"
     if not record.is_file():
         raise UsageError(f"{folder} has no run.json. Fix: give a run folder written by allocator")
-    try:
-        info = json.loads(record.read_text(encoding="utf-8"))
-    except (ValueError, OSError) as exc:
+    files = marked_files(folder)
+    if files is None or REPORT not in files:
         raise UsageError(
-            f"{record} cannot be read ({exc}). Fix: give an intact run folder"
-        ) from None
-    tables = {p.stem: pd.read_csv(p) for p in sorted(folder.glob("*.csv"))}
+            f"{folder} is not a run folder allocator wrote (its run.json does not say so), so its "
+            f"{REPORT} is not replaced. Fix: give a run folder written by allocator"
+        )
+    info = json.loads(record.read_text(encoding="utf-8"))
+    again = "Fix: re-run the command that wrote the run folder"
+    names = sorted(f for f in files if f.endswith(".csv") and (folder / f).is_file())
+    tables = {Path(f).stem: read_table(folder / f, again) for f in names}
     if not tables:
         raise UsageError(f"{folder} has no tables. Fix: give a run folder written by allocator")
-    return write_report(folder, tables, info, dataset_assumptions(info))
+    page = _render_folder(folder, tables, info)
+    path = folder / REPORT
+    with output_faults(path, "RUN_DIR"):
+        write_text_atomic(path, page)
+    return path
+
+
+def _render_folder(folder: Path, tables: dict[str, pd.DataFrame], info: dict[str, Any]) -> str:
+    """The page of a run folder; a table that lacks a column or holds text where a number
+    belongs (edited by hand) is one line naming the folder."""
+    try:
+        return render(tables, info, dataset_assumptions(info))
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+        why = " ".join(f"{type(exc).__name__}: {exc}".split())
+        raise UsageError(
+            f"{folder}: its tables and run.json do not make a report ({why}). "
+            "Fix: re-run the command that wrote the run folder"
+        ) from None
 
 
 def dataset_assumptions(info: dict[str, Any]) -> list[tuple[str, str]] | None:
@@ -191,8 +221,9 @@ def table(frame: pd.DataFrame, units: dict[str, str] | None = None) -> str:
         cells = []
         for v, plain in zip(record, years, strict=True):
             if isinstance(v, int | float) and not isinstance(v, bool) and v == v:
-                shown = str(int(v)) if plain and float(v).is_integer() else number(float(v))
-                cells.append(f'<td class="n" data-v="{float(v):.12g}">{shown}</td>')
+                x = float(v) + 0.0  # -0.0 + 0.0 is 0.0
+                shown = str(int(x)) if plain and x.is_integer() else number(x)
+                cells.append(f'<td class="n" data-v="{x:.12g}">{shown}</td>')
             else:
                 cells.append(f"<td>{'' if v is None or v != v else escape(str(v))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -200,6 +231,13 @@ def table(frame: pd.DataFrame, units: dict[str, str] | None = None) -> str:
         f'<div class="wrap"><table class="sortable"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
+
+
+def number(value: float) -> str:
+    """A number for people (`svg.number`), never -0: a negative number that rounds to zero is
+    shown as 0."""
+    text = _svg_number(value)
+    return "0" if text == "-0" else text
 
 
 def _n(column: pd.Series) -> str:

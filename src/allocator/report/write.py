@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import os
+import re
+import secrets
 import shutil
 import signal
 import sys
@@ -189,29 +192,111 @@ def _replace(tmp: Path, path: Path, force: bool, sources: Sources, label: str) -
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """CSV with LF line ends and 12 significant digits: stable bytes for the same numbers.
 
-    An infinite bound is written as an empty cell (no bound), which spreadsheets read as blank.
+    An infinite bound is written as an empty cell (no bound), which spreadsheets read as blank;
+    zero is never written as -0; text that a spreadsheet would run as a formula is neutralised
+    (`neutralise`), in the header too.
     """
     _as_text(frame).to_csv(path, index=False, lineterminator="\n")
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""How a text cell may not start: a spreadsheet would run it as a formula (OWASP: CSV injection)."""
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_FIRST = frozenset(FORMULA_START)
+_first_character = operator.itemgetter(slice(0, 1))
+
+
+def neutralise(text: str) -> str:
+    """`text` with a leading apostrophe if a spreadsheet would run it as a formula (it starts
+    with = + - @, tab or CR), the OWASP way; text that is a plain number (-0.5) is kept, since a
+    spreadsheet reads it as that number."""
+    if text.startswith(FORMULA_START) and _NUMBER.fullmatch(text) is None:
+        return "'" + text
+    return text
+
+
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` with its float columns as the text `FLOAT_FORMAT` gives them (empty where not
-    finite) and infinite numbers in other columns as empty cells: the same bytes as pandas'
-    `float_format` (tests/test_csv_text.py), which formats one value at a time through several
-    layers of checks: 2.4 s against 0.6 s for a million numbers, and the CSV tables of a 1e6
-    nonzero run 3.5 s against 1.9 s (`bench/write_budget.py`)."""
+    finite, 0 for -0), infinite numbers in other columns as empty cells and text neutralised: the
+    same bytes as pandas' `float_format` (tests/test_csv_text.py), which formats one value at a
+    time through several layers of checks: 2.4 s against 0.6 s for a million numbers, and the CSV
+    tables of a 1e6 nonzero run 3.5 s against 1.9 s (`bench/write_budget.py`)."""
     out = frame.copy(deep=False)  # columns are replaced, never written into
+    out.columns = [neutralise(c) if isinstance(c, str) else c for c in out.columns]
     for j in range(out.shape[1]):
         values = out.iloc[:, j]
         if pd.api.types.is_float_dtype(values):
-            numbers = values.to_numpy(dtype=float, na_value=np.nan)
+            numbers = values.to_numpy(dtype=float, na_value=np.nan) + 0.0  # -0.0 + 0.0 is 0.0
             text = [FLOAT_FORMAT % v for v in numbers.tolist()]
             for i in np.flatnonzero(~np.isfinite(numbers)).tolist():
                 text[i] = ""
             out.isetitem(j, pd.Series(text, index=out.index, dtype=object))
+        elif isinstance(values.dtype, pd.StringDtype):
+            out.isetitem(j, _neutralised(values))
         elif values.dtype == object:
             out.isetitem(j, values.map(_finite_cell))
     return out
+
+
+TEXT_COLUMNS = (
+    "program", "name", "sector", "export_category", "capital_group", "mineral", "pool", "phase",
+    "dimension", "member", "constraint", "variable", "family", "kind", "risk", "link",
+    "description", "sense", "unit", "objective_unit", "section", "flag", "status", "why_unspent",
+    "item", "metric", "classification", "x_words", "y_words", "rate_unit",
+)  # fmt: skip
+"""Columns of the tables allocator writes that hold names or words, never numbers."""
+
+
+def read_table(path: Path, fix: str) -> pd.DataFrame:
+    """A table allocator wrote, read back as written: missing-value parsing off, so a program
+    named `NA` or a sector named `None` keeps its name (only an empty cell is missing), and the
+    columns of TEXT_COLUMNS as text.
+
+    Raises:
+        UsageError: the file cannot be read as a table; the message ends with `fix`.
+    """
+    try:
+        return pd.read_csv(
+            path, dtype=dict.fromkeys(TEXT_COLUMNS, str), keep_default_na=False, na_values=[""]
+        )
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
+        why = " ".join(str(exc).split()) or type(exc).__name__
+        raise UsageError(f"{path} cannot be read as a table ({why}). {fix}") from None
+
+
+@contextmanager
+def atomic_file(path: Path) -> Iterator[Path]:
+    """Yield a new empty file beside `path` to write; once written it replaces `path` in one
+    rename (os.replace), so `path` is at every moment the old file or the new one, never a part.
+    On any error the new file is removed and `path` is left as it was. The new file gets the
+    permissions any new file gets (the umask), not a temp file's 0600."""
+    tmp = path.with_name(f".{path.name[:200]}.{secrets.token_hex(4)}.tmp")
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    try:
+        yield tmp
+        with open(tmp, "rb") as done:  # on disk before the rename, so a crash cannot leave a hole
+            os.fsync(done.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write `text` (UTF-8) to `path` through `atomic_file`."""
+    with atomic_file(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def _neutralised(values: pd.Series) -> pd.Series:
+    """A text column with `neutralise` applied to the cells that start as a formula would. The
+    first characters are looked up in C (itemgetter into a set test): a column with no such
+    cell, the usual case, costs 0.08-0.1 s a million cells, where pandas' `str.startswith`
+    costs 0.21 s and a search of the joined column up to 0.48 s."""
+    cells = values.to_numpy(dtype=object, na_value="")
+    if _FIRST.isdisjoint(map(_first_character, cells)):
+        return values
+    return values.map(_finite_cell)
 
 
 def write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> list[str]:
@@ -245,7 +330,12 @@ def _header(column: str) -> str:
 
 
 def _finite_cell(value: Any) -> Any:
-    return np.nan if isinstance(value, float) and math.isinf(value) else value
+    """A cell of a text column as written: infinite as blank, -0 as 0, text neutralised."""
+    if value.__class__ is str:  # most cells: a label, quick to pass
+        return neutralise(value) if value[:1] in _FIRST else value
+    if isinstance(value, float):
+        return np.nan if math.isinf(value) else value + 0.0
+    return neutralise(value) if isinstance(value, str) else value
 
 
 def json_text(data: object) -> str:

@@ -45,7 +45,7 @@ import pandas as pd
 
 from allocator.errors import UsageError
 from allocator.report.tables import phases_in_time_order, sector_by_phase, top_shadow_prices
-from allocator.report.write import write_csv, write_workbook
+from allocator.report.write import TEXT_COLUMNS, read_table, write_csv, write_workbook
 
 REQUIRED_TABLES = ("allocation", "allocation_by_phase", "outcomes", "shadow_prices")
 KEY_COLUMNS = ("section", "metric", "unit")
@@ -60,25 +60,6 @@ _NEEDED_COLUMNS = {
     "outcomes": ("dimension", "year", "jobs", "exports_musd"),
     "shadow_prices": ("constraint", "shadow_price", "unit"),
 }
-_TEXT_COLUMNS = (
-    "program",
-    "name",
-    "sector",
-    "export_category",
-    "capital_group",
-    "mineral",
-    "pool",
-    "phase",
-    "dimension",
-    "member",
-    "constraint",
-    "family",
-    "kind",
-    "risk",
-    "description",
-    "sense",
-    "unit",
-)
 
 
 @dataclass(frozen=True)
@@ -118,17 +99,10 @@ def load_run(folder: Path) -> RunView:
 
 
 def _read_table(path: Path, again: str) -> pd.DataFrame:
-    """A run table as written: identifiers as text (empty = ""), numbers as floats."""
-    try:
-        frame = pd.read_csv(
-            path,
-            dtype=dict.fromkeys(_TEXT_COLUMNS, str),
-            keep_default_na=False,
-            na_values=[""],
-        )
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
-        raise UsageError(f"{path} cannot be read ({exc}). {again} --force") from None
-    for col in _TEXT_COLUMNS:
+    """A run table as written (`write.read_table`: a program named NA keeps its name),
+    identifiers as text (empty = ""), numbers as floats."""
+    frame = read_table(path, f"{again} --force")
+    for col in TEXT_COLUMNS:
         if col in frame.columns:
             frame[col] = frame[col].fillna("")
     return frame

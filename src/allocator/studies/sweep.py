@@ -25,7 +25,7 @@ from allocator.model.constraints import market_in_force
 from allocator.model.families import name_of
 from allocator.model.measures import FINAL, JOB_YEARS, Measure, weight_from
 from allocator.solver.compile import CompiledLP, build_lp
-from allocator.solver.passes import optimum
+from allocator.solver.passes import apply_options, optimum
 
 
 @dataclass
@@ -55,6 +55,8 @@ class SampleModel:
     objective: str
     targets: str
     measure: Measure = FINAL
+    solver: dict[str, float] = field(default_factory=dict)
+    """HiGHS options (a model file's `solver:`, e.g. time_limit), as solve applies them."""
     lp: CompiledLP = field(init=False)
     ahead: dict[str, dict[int, float]] = field(init=False)
     """Each jobs cost (`jobs`, `jobs@<year>`): year productive -> its weight from then on."""
@@ -70,6 +72,7 @@ class SampleModel:
             )
         wide = _widest_lags(self.inp, self.params)
         self.lp, _ = build_lp(wide, self.targets, measure=self.measure, every_link_year=True)
+        apply_options(self.lp, self.solver)
         years, milestones = wide.years, [m.year for m in wide.milestones]
         self.ahead = {"jobs": weight_from(years, self.measure.weights(years, milestones))}
         self.ahead |= {f"jobs@{y}": weight_from(years, {y: 1.0}) for y in milestones}
@@ -279,10 +282,12 @@ _MODELS: dict[tuple[Any, ...], tuple[SampleModel, list[str]]] = {}
 def _model_for(spec: dict[str, Any]) -> tuple[SampleModel, list[str]]:
     """This process's persistent model for a sweep (built once, reused for every chunk)."""
     measure = Measure(spec.get("measure", "final"), spec.get("discount_rate") or 0.0)
+    solver = dict(spec.get("solver") or {})
     key = (spec["inputs"], spec["model_file"], spec["objective"], spec["targets"], measure)
+    key += (tuple(sorted(solver.items())),)
     if key not in _MODELS:
         inp, params = load_uncertain(spec["inputs"], spec["model_file"])
-        model = SampleModel(inp, params, spec["objective"], spec["targets"], measure)
+        model = SampleModel(inp, params, spec["objective"], spec["targets"], measure, solver)
         _MODELS[key] = (model, sorted({p.program for p in inp.programs}))
     return _MODELS[key]
 

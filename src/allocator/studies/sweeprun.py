@@ -1,19 +1,21 @@
-"""`allocator sweep`: Latin hypercube samples solved on Dask, streamed to disk, resumable."""
+"""`allocator sweep`: Latin hypercube samples solved on Dask, streamed to disk, resumable.
+
+`LOCAL_WORKER_CONFIG` and `dask_client` (`daskclient`) are also importable from here, where
+README and bench name them."""
 
 from __future__ import annotations
 
 import csv
 import json
-import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from allocator.data.uncertainty import latin_hypercube
+from allocator.data.uncertainty import check_seed, latin_hypercube
 from allocator.errors import AllocatorError, UsageError
 from allocator.model.measures import Measure
 from allocator.report.folders import (
@@ -24,9 +26,30 @@ from allocator.report.folders import (
     refuse_overlap,
     why_not_replaceable,
 )
-from allocator.report.write import write_csv, write_json
+from allocator.report.write import write_json
+from allocator.studies.daskclient import LOCAL_WORKER_CONFIG, dask_client  # noqa: F401
 from allocator.studies.sweep import load_uncertain, solve_chunk
+from allocator.studies.sweepfolder import (
+    done_samples,
+    fingerprint,
+    finish_tables,
+    read_table,
+    refuse_other_experiment,
+)
 
+SUMMARY_COLUMNS = [
+    "item",
+    "unit",
+    "samples",
+    "p5",
+    "p50",
+    "p95",
+    "nominal",
+    "nominal_percentile",
+    "funded_share",
+    "min",
+    "max",
+]
 OUTCOMES = ["sample", "status", "objective", "jobs", "exports_musd", "message"]
 # every file a sweep writes into its folder: run.json names them, so --force may replace it
 SWEEP_FILES = (
@@ -40,80 +63,16 @@ SWEEP_FILES = (
 )
 
 
-@contextmanager
-def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
-    """A client on `scheduler`, or on a LocalCluster of `workers` processes (1 thread each).
+class IncompleteSweepError(AllocatorError):
+    """Samples without an answer: a failed task, or the scheduler lost. What was solved is kept;
+    --resume solves the rest. Exit 1, as a plan without an optimum: nothing the user typed is
+    wrong (2), but the results are not whole."""
 
-    Every worker imports the solving modules before the first task (`warm_workers`), with the
-    cluster's start-up, so the first batch of each worker does not pay half a second of imports
-    that the serial loop paid before it started.
-    """
-    from distributed import Client, LocalCluster
-
-    if scheduler:
-        with Client(scheduler) as client:
-            warm_workers(client)
-            yield client
-        return
-    import dask
-
-    with (
-        dask.config.set(LOCAL_WORKER_CONFIG),
-        LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        warm_workers(client)
-        yield client
+    exit_code = 1
 
 
-LOCAL_WORKER_CONFIG = {
-    "distributed.worker.profile.enabled": False,
-    "distributed.admin.tick.interval": "1s",
-    "distributed.admin.system-monitor.interval": "10s",
-    "distributed.worker.memory.monitor-interval": "1s",
-    "distributed.scheduler.work-stealing": False,
-}
-"""A LocalCluster that leaves the two cores to the solves. Dask's defaults keep every process
-busy with periodic work meant for its dashboard and for long task graphs: each worker samples
-its own stacks (the statistical profiler, about a tenth of a worker's CPU seconds in a
-200-sample sweep of the baseline), every process checks its event loop every 20 ms and reads
-its CPU and memory every 500 ms, workers check their memory every 100 ms, and the scheduler
-looks for work to steal every second. allocator sends few large batches (two per worker),
-so none of it pays: measured on the baseline's 400-sample sweep (2 workers, 2 cores), an idle
-worker spent 0.6 s of CPU in 16 s on it, and this process 3.0-3.7 s against 1.0 s with these
-settings (`bench/sweep_throughput.py`). Memory is still checked every second, so a worker over
-its limit is still stopped."""
-
-
-WARM_MODULES = ("allocator.studies.sweep", "allocator.studies.alternatives")
-
-
-def warm_workers(client: Any) -> None:
-    """Import the modules tasks run (Pyomo, highspy, pandas with them) on every worker."""
-    client.run(import_modules, WARM_MODULES)
-
-
-def import_modules(names: tuple[str, ...]) -> None:
-    """Import `names` in this process (run on each worker; returns nothing to send back)."""
-    import importlib
-
-    for name in names:
-        importlib.import_module(name)
-
-
-def done_samples(folder: Path) -> set[int]:
-    """Samples already in sweep.csv (for --resume)."""
-    path = folder / "sweep.csv"
-    if not path.is_file():
-        return set()
-    with path.open(encoding="utf-8") as f:
-        return {int(r["sample"]) for r in csv.DictReader(f)}
+class _SchedulerLost(Exception):
+    """The Dask scheduler went away mid-sweep (its futures were cancelled)."""
 
 
 def run_sweep(
@@ -126,45 +85,110 @@ def run_sweep(
     resume: bool,
     progress: Callable[[int, int], None] | None = None,
     serial: bool = False,
+    dashboard: str | None = None,
 ) -> pd.DataFrame:
-    """Draw, solve (on Dask, or in this process with `serial`), stream to folder/sweep.csv."""
+    """Draw, solve (on Dask, or in this process with `serial`), stream to folder/sweep.csv.
+
+    Raises:
+        UsageError: a bad seed or folder, or a --resume of another experiment (nothing written).
+        IncompleteSweepError: the scheduler was lost (the samples solved are kept).
+    """
+    check_seed(seed)
+    spec = dict(spec, solver=solver_of(spec))
     inp, params = load_uncertain(spec["inputs"], spec["model_file"])
+    labels = [p.label for p in params]
+    record = sweep_record(spec, samples, seed, labels)
+    record["fingerprint"] = fingerprint(spec, samples, seed, dict(inp.file_hashes), labels)
+    check_folder(folder, spec, resume, record["fingerprint"], OUTCOMES + labels)
     values = latin_hypercube(params, samples, seed)
-    prepare_folder(folder, spec, resume)
     skip = done_samples(folder) if resume else set()
     pending = [(k, values[k].tolist()) for k in range(samples) if k not in skip]
-    labels = [p.label for p in params]
-    writer = StreamWriter(folder, labels, values)
     # few, large batches (two per worker, at most 200 samples: progress and --resume keep step)
     size = max(1, min(200, -(-len(pending) // max(1, workers * 2))))
     chunks = [dict(spec, samples=pending[i : i + size]) for i in range(0, len(pending), size)]
-    finished = len(skip)
-    if serial:
-        for chunk in chunks:
-            finished += writer.write(solve_chunk(chunk))
-            if progress:
-                progress(finished, samples)
-    else:
-        from distributed import as_completed
+    tell = Progress(progress, len(skip), samples)
+    with ExitStack() as stack:  # Dask first: a scheduler that does not answer leaves no folder
+        client = None if serial else stack.enter_context(dask_client(scheduler, workers, dashboard))
+        mark_folder(folder, spec, record)
+        writer = stack.enter_context(closing(StreamWriter(folder, labels, values)))
+        try:
+            if client is None:
+                for chunk in chunks:
+                    tell(writer.write(solve_chunk(chunk)))
+            else:
+                solve_on_dask(client, chunks, writer, tell)
+        except _SchedulerLost as exc:
+            raise IncompleteSweepError(
+                f"the Dask scheduler at {scheduler} was lost ({exc}) after {tell.done:,} of "
+                f"{samples:,} samples, kept in {folder}. Fix: start it again (or leave out "
+                f"--scheduler) and run the same sweep with --out {folder} --resume"
+            ) from None
+    record["nominal"] = nominal_plan(spec, [p.nominal for p in params])
+    write_json(record, folder / "sweep.json")
+    table = finish_tables(folder)
+    table.attrs["nominal"] = record["nominal"]  # for the chart (`plot_sweep`) and the terminal
+    table.attrs["units"] = sweep_units(record["measure"], record["discount_rate"])
+    return table
 
-        with dask_client(scheduler, workers) as client:
-            futures = client.map(solve_chunk, chunks, pure=False)
-            chunk_of = {f.key: c for f, c in zip(futures, chunks, strict=True)}
-            for future in as_completed(futures):
-                try:
-                    rows = future.result()
-                except Exception as exc:  # noqa: BLE001 - a failed task is recorded, not fatal
-                    reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-                    rows = [
-                        {"sample": k, "status": "error", "message": reason}
-                        for k, _ in chunk_of[future.key]["samples"]
-                    ]
-                finished += writer.write(rows)
-                if progress:
-                    progress(finished, samples)
-    writer.close()
-    nominal = nominal_plan(spec, [p.nominal for p in params])
-    record = {
+
+class Progress:
+    """Samples finished so far (those already in the folder first), passed to `report`."""
+
+    def __init__(self, report: Callable[[int, int], None] | None, done: int, total: int):
+        self.report, self.done, self.total = report, done, total
+
+    def __call__(self, more: int) -> None:
+        self.done += more
+        if self.report:
+            self.report(self.done, self.total)
+
+
+def solve_on_dask(
+    client: Any, chunks: list[dict[str, Any]], writer: StreamWriter, tell: Progress
+) -> None:
+    """Each chunk as a task; rows written as tasks finish. A failed task's samples are written
+    with status `error` (--resume solves them again); a lost scheduler stops the sweep.
+
+    Raises:
+        _SchedulerLost: the scheduler's futures were cancelled (it is gone).
+    """
+    from distributed import as_completed
+    from distributed.client import FutureCancelledError
+
+    futures = client.map(solve_chunk, chunks, pure=False)
+    chunk_of = {f.key: c for f, c in zip(futures, chunks, strict=True)}
+    for future in as_completed(futures):
+        try:
+            rows = future.result()
+        except FutureCancelledError as exc:
+            raise _SchedulerLost(getattr(exc, "reason", "cancelled")) from None
+        except Exception as exc:  # noqa: BLE001 - a failed task is recorded, not fatal
+            if client.status != "running":
+                raise _SchedulerLost(f"client {client.status}") from None
+            reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+            rows = [
+                {"sample": k, "status": "error", "message": reason or type(exc).__name__}
+                for k, _ in chunk_of[future.key]["samples"]
+            ]
+        tell(writer.write(rows))
+
+
+def solver_of(spec: dict[str, Any]) -> dict[str, float]:
+    """HiGHS options of the sweep: the spec's, else its model file's (`solver:`), as solve."""
+    if spec.get("solver") is not None:
+        return dict(spec["solver"])
+    if not spec.get("model_file"):
+        return {}
+    from allocator.data.modelfile import load_model_file
+
+    return load_model_file(Path(spec["model_file"]))[0].solver.highs()
+
+
+def sweep_record(
+    spec: dict[str, Any], samples: int, seed: int, labels: list[str]
+) -> dict[str, Any]:
+    """sweep.json: the options, the parameters (the nominal plan is added when solved)."""
+    return {
         "samples": samples,
         "seed": seed,
         "objective": spec["objective"],
@@ -173,17 +197,10 @@ def run_sweep(
         "discount_rate": spec.get("discount_rate") or None,
         "inputs": spec["inputs"],
         "model_file": spec["model_file"],
+        "solver": spec.get("solver") or {},
         "parameters": labels,
-        "nominal": nominal,
+        "nominal": None,
     }
-    write_json(record, folder / "sweep.json")
-    table = pd.read_csv(folder / "sweep.csv").sort_values("sample", ignore_index=True)
-    write_csv(table, folder / "sweep.csv")
-    progs = pd.read_csv(folder / "sweep_programs.csv").sort_values(["sample", "program"])
-    write_csv(progs, folder / "sweep_programs.csv")
-    table.attrs["nominal"] = nominal  # for the chart (`plot_sweep`) and the terminal
-    table.attrs["units"] = sweep_units(record["measure"], record["discount_rate"])
-    return table
 
 
 def nominal_plan(spec: dict[str, Any], values: list[float]) -> dict[str, Any]:
@@ -203,12 +220,25 @@ def nominal_plan(spec: dict[str, Any], values: list[float]) -> dict[str, Any]:
 
 
 def prepare_folder(folder: Path, spec: dict[str, Any], resume: bool) -> None:
-    """Make the sweep folder, or check the one there, and mark it as a sweep's (run.json): it is
-    written into only if a sweep made it, and `--force` of another command may replace it.
+    """Check the sweep folder (`check_folder`), then make and mark it (`mark_folder`)."""
+    check_folder(folder, spec, resume)
+    mark_folder(folder, spec)
+
+
+def check_folder(
+    folder: Path,
+    spec: dict[str, Any],
+    resume: bool,
+    now: dict[str, Any] | None = None,
+    header: list[str] | None = None,
+) -> None:
+    """Refuse a folder a sweep must not write into; writes nothing. A sweep there is continued
+    only with `resume`, and only if its fingerprint equals `now` (when given).
 
     Raises:
         UsageError: the folder overlaps the dataset or model file, lies below a file, holds
-            something that is not a sweep's, or holds a sweep and `resume` is not set.
+            something that is not a sweep's, holds a sweep and `resume` is not set, or holds a
+            sweep of another experiment.
     """
     sources = [("dataset", Path(spec["inputs"]))]
     sources += [("model file", Path(spec["model_file"]))] if spec.get("model_file") else []
@@ -227,6 +257,14 @@ def prepare_folder(folder: Path, spec: dict[str, Any], resume: bool) -> None:
             f"{folder} already holds a sweep. Fix: pass --resume to continue it, "
             "or choose another --out"
         )
+    if resume and now is not None:
+        refuse_other_experiment(folder, now, header or [])
+
+
+def mark_folder(folder: Path, spec: dict[str, Any], record: dict[str, Any] | None = None) -> None:
+    """Make the folder and mark it as a sweep's (run.json): it is written into only if a sweep
+    made it, and `--force` of another command may replace it. `record` (sweep.json, with the
+    fingerprint) is written before the first sample."""
     folder.mkdir(parents=True, exist_ok=True)
     info = {
         "command": "sweep",
@@ -235,6 +273,8 @@ def prepare_folder(folder: Path, spec: dict[str, Any], resume: bool) -> None:
         MARKER: marker("sweep", SWEEP_FILES),
     }
     write_json(info, folder / "run.json")
+    if record is not None:
+        write_json(record, folder / "sweep.json")
 
 
 class StreamWriter:
@@ -316,7 +356,7 @@ def _placed(value: float | None, samples: np.ndarray) -> dict[str, float]:
 def summarise(folder: Path) -> pd.DataFrame:
     """P5/P50/P95 of jobs and exports, with the nominal plan's value and its percentile among
     the samples; per program how often funded and its funding range."""
-    sweep = pd.read_csv(folder / "sweep.csv")
+    sweep = read_table(folder / "sweep.csv")
     ok = sweep[sweep["status"] == "optimal"]
     rows = []
     try:
@@ -332,7 +372,7 @@ def summarise(folder: Path) -> pd.DataFrame:
             {"item": column, "unit": unit, "samples": len(v), **spread}
             | _placed(nominal.get(column), v)
         )
-    progs = pd.read_csv(folder / "sweep_programs.csv")
+    progs = read_table(folder / "sweep_programs.csv")
     progs = progs[progs["sample"].isin(ok["sample"])]
     for prog, g in progs.groupby("program", sort=True):
         v = g["invest_musd"].to_numpy()
@@ -351,7 +391,7 @@ def summarise(folder: Path) -> pd.DataFrame:
         )
     failed = sweep[sweep["status"] != "optimal"]
     rows.append({"item": "failed samples", "unit": "samples", "samples": len(failed)})
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)  # every column, even with no answer
     table.to_csv(
         folder / "sweep_summary.csv", index=False, float_format="%.12g", lineterminator="\n"
     )

@@ -1,0 +1,166 @@
+"""A sweep folder read back: its tables (every name kept), the samples `--resume` may skip, and
+the record of what the sweep was made from, so a resume extends only the same experiment."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from allocator.errors import UsageError
+
+ANSWERS = ("optimal", "infeasible", "unbounded")
+"""Statuses that answer a sample; any other (`error`: its task failed; `notoptimal`: HiGHS
+stopped, e.g. at its time limit) is solved again by `--resume`."""
+
+TEXT_COLUMNS = {"program": str, "status": str, "message": str, "item": str, "unit": str}
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A table the sweep wrote. Only an empty cell is missing: programs named NA, null or None
+    keep their names (pandas' default reads them as missing)."""
+    return pd.read_csv(path, keep_default_na=False, na_values=[""], dtype=TEXT_COLUMNS)
+
+
+def done_samples(folder: Path) -> set[int]:
+    """Samples of sweep.csv that have an answer (for --resume); failed ones are solved again."""
+    path = folder / "sweep.csv"
+    if not path.is_file():
+        return set()
+    with path.open(encoding="utf-8", newline="") as f:
+        return {int(r["sample"]) for r in csv.DictReader(f) if r["status"] in ANSWERS}
+
+
+def unsolved(table: pd.DataFrame) -> pd.DataFrame:
+    """The samples of a sweep table without an answer (what --resume solves again)."""
+    return table[~table["status"].isin(ANSWERS)]
+
+
+def finish_tables(folder: Path) -> pd.DataFrame:
+    """sweep.csv and sweep_programs.csv sorted by sample, each sample's last row kept (a failed
+    sample solved again by --resume appears twice), each replaced in one step."""
+    from allocator.report.write import write_csv
+
+    table = read_table(folder / "sweep.csv").drop_duplicates("sample", keep="last")
+    table = table.sort_values("sample", ignore_index=True)
+    progs = read_table(folder / "sweep_programs.csv")
+    progs = progs.drop_duplicates(["sample", "program"], keep="last")
+    progs = progs.sort_values(["sample", "program"], ignore_index=True)
+    for frame, name in ((table, "sweep.csv"), (progs, "sweep_programs.csv")):
+        temp = folder / f".{name}.part"
+        try:
+            write_csv(frame, temp)
+            os.replace(temp, folder / name)  # a stop while writing leaves the old file whole
+        finally:
+            temp.unlink(missing_ok=True)
+    return table
+
+
+def fingerprint(
+    spec: dict[str, Any], samples: int, seed: int, hashes: dict[str, str], labels: list[str]
+) -> dict[str, Any]:
+    """What a sweep's samples depend on: the experiment (options) and the inputs (the dataset's
+    files by SHA-256, the model file's, the uncertain parameters), each with its hash.
+
+    The dataset's folder is not part of it (the same files moved are the same experiment), nor
+    is HiGHS's time limit (it decides whether a sample finishes, not its numbers)."""
+    solver = {k: v for k, v in sorted((spec.get("solver") or {}).items()) if k != "time_limit"}
+    experiment = {
+        "samples": samples,
+        "seed": seed,
+        "objective": spec["objective"],
+        "targets": spec["targets"],
+        "measure": spec.get("measure") or "final",
+        "discount_rate": spec.get("discount_rate") or 0.0,
+        "solver": solver,
+    }
+    model = spec.get("model_file")
+    inputs = {
+        "files": dict(sorted(hashes.items())),
+        "model_file": _sha256(Path(model).read_bytes()) if model else None,
+        "parameters": labels,
+    }
+    return {
+        "experiment": experiment,
+        "experiment_sha256": _sha256(_canonical(experiment)),
+        "inputs": inputs,
+        "inputs_sha256": _sha256(_canonical(inputs)),
+    }
+
+
+def refuse_other_experiment(folder: Path, now: dict[str, Any], header: list[str]) -> None:
+    """Refuse to --resume a sweep that `now` would not extend consistently (nothing written).
+
+    Raises:
+        UsageError: one line naming what differs, or why the sweep cannot be checked.
+    """
+    main = folder / "sweep.csv"
+    if not main.is_file() or main.stat().st_size == 0:
+        return
+    fix = "run with the options and data of that sweep, or choose another --out"
+    before = _recorded(folder)
+    if before is None:
+        raise UsageError(
+            f"{folder} holds a sweep whose sweep.json does not record what it was made from, "
+            f"so --resume cannot extend it safely; nothing was written. Fix: {fix}"
+        )
+    differs = differences(before, now)
+    if differs:
+        raise UsageError(
+            f"{folder} holds a sweep of another experiment ({'; '.join(differs)}); "
+            f"nothing was written. Fix: {fix}"
+        )
+    with main.open(encoding="utf-8", newline="") as f:
+        first = next(csv.reader(f), [])
+    if first != header:
+        raise UsageError(
+            f"{main} has the columns {','.join(first)[:200]}, not those this sweep writes; "
+            f"nothing was written. Fix: {fix}"
+        )
+
+
+def differences(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """What differs between two fingerprints, in the words of the command line."""
+    found = []
+    old, new = before.get("experiment", {}), now["experiment"]
+    for key in new:
+        if old.get(key) != new[key]:
+            option = "the model file's solver options" if key == "solver" else f"--{key}"
+            option = option.replace("_", "-")
+            found.append(f"{option} {_shown(new[key])}, the sweep's {_shown(old.get(key))}")
+    files_old, files_new = before.get("inputs", {}).get("files", {}), now["inputs"]["files"]
+    for name in sorted(set(files_old) | set(files_new)):
+        if files_old.get(name) != files_new.get(name):
+            how = "added" if name not in files_old else "removed" if name not in files_new else ""
+            found.append(f"dataset file {name} {how or 'changed'}")
+    if before.get("inputs", {}).get("model_file") != now["inputs"]["model_file"]:
+        found.append("the model file changed")
+    if not found and before.get("inputs", {}).get("parameters") != now["inputs"]["parameters"]:
+        found.append("the uncertain parameters differ")
+    return found
+
+
+def _recorded(folder: Path) -> dict[str, Any] | None:
+    try:
+        record = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    found = record.get("fingerprint") if isinstance(record, dict) else None
+    return found if isinstance(found, dict) else None
+
+
+def _shown(value: Any) -> str:
+    return json.dumps(value, sort_keys=True) if isinstance(value, dict) else str(value)
+
+
+def _canonical(data: Any) -> bytes:
+    return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
