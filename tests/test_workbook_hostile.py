@@ -226,6 +226,37 @@ def test_a_bad_fact_in_the_workbook_is_a_note_naming_its_cell(baseline_book, tmp
     assert "sheet facts is read only by the audit" in notes[0]
 
 
+def _warnings(path: Path, out: Path) -> list[str]:
+    """The warnings `allocator solve --inputs PATH` prints; it must plan (exit 0)."""
+    res = CliRunner().invoke(app, ["solve", "--inputs", str(path), "--out", str(out)])
+    assert res.exit_code == 0, (res.output, res.exception)
+    lines = ANSI.sub("", res.stderr).splitlines()
+    return [line.removeprefix("warning: ") for line in lines if line.startswith("warning: ")]
+
+
+def test_solve_warns_for_a_broken_uncertainty_row_of_a_workbook_as_of_a_folder(tmp_path):
+    """A row of uncertainty refers to a program that is not there: solve plans and warns that
+    sweep refuses it, for the workbook as for the folder, naming the sheet and cell."""
+    bad = ["programs:nope:jobs_per_musd", "-10%", "+10%", "uniform", "no such program"]
+    folder = Path(shutil.copytree(DATA / "sweep", tmp_path / "csv"))
+    with (folder / "uncertainty.csv").open("a") as f:
+        f.write(",".join(bad) + "\n")
+    book = tmp_path / "plan.xlsx"
+    with warnings.catch_warnings():  # xlsxwriter: a dropdown's error title over 32 characters
+        warnings.simplefilter("ignore", UserWarning)
+        write_inputs_workbook(load_inputs(DATA / "sweep"), book)
+    wb = load_workbook(book)
+    wb["uncertainty"].append(bad)
+    wb.save(book)
+    csv_way = _warnings(folder, tmp_path / "run_csv")
+    book_way = _warnings(book, tmp_path / "run_book")
+    assert len(csv_way) == 1, csv_way
+    assert csv_way[0].startswith("sweep and --risk refuse uncertainty.csv, row 6,"), csv_way
+    assert [_plain(w) for w in book_way] == [_plain(w) for w in csv_way], (csv_way, book_way)
+    assert book_way[0].startswith("sweep and --risk refuse plan.xlsx, sheet uncertainty, cell A6,")
+    assert book_way[0].endswith("(solve does not read sheet uncertainty: solving goes on)")
+
+
 # 6: bombs, bounded in time and memory (a subprocess under a memory limit)
 
 _TYPES = (

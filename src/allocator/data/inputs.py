@@ -141,11 +141,12 @@ def assemble_inputs(
     strict: bool = False,
     unread: list[str] | None = None,
     style: str | None = None,
-    note: Callable[[InputError], str] | None = None,
+    note: Callable[[InputError, str], str] | None = None,
 ) -> Inputs:
     """The validated `Inputs` of the tables read (field -> rows), however they were stored;
     `strict` and `unread` as in `load_inputs`; `style` the number style the dataset declares;
-    `note` words a broken fact (a workbook names its sheet and cell)."""
+    `note(problem, why)` words a note on a broken fact or uncertainty row (a workbook names its
+    sheet and cell), `why` saying (in CSV file names) why the command goes on."""
     unread = unread or []
     for field, rows in tables.items():
         check_duplicates(field, rows)
@@ -159,12 +160,14 @@ def assemble_inputs(
     facts = fact_problems(inputs)
     strictly = [*facts, *uncertainty_problems(inputs)] if strict else []
     raise_all([*reference_problems(inputs), *strictly])
-    notes = (*unread, *((note or _fact_note)(e) for e in facts), *uncertainty_notes(inputs))
+    note = note or _note
+    notes = (*unread, *(note(e, AUDIT_ONLY) for e in facts), *uncertainty_notes(inputs, note))
     return canonical(inputs.model_copy(update={"notes": notes}))  # file order must not move money
 
 
-def _fact_note(problem: InputError) -> str:
-    return f"{problem} ({AUDIT_ONLY})"
+def _note(problem: InputError, why: str) -> str:
+    """A note on a problem a command sets aside: the problem, then why it goes on."""
+    return f"{problem} ({why})"
 
 
 _SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}

@@ -80,7 +80,7 @@ def load_workbook_inputs(path: Path, strict: bool = False) -> Inputs:
     hashes = {book: hashlib.sha256(data).hexdigest()}
     try:
         return assemble_inputs(
-            str(path), tables, hashes, strict, notes, style, note=lambda e: _note(sheets, e)
+            str(path), tables, hashes, strict, notes, style, lambda e, why: _note(sheets, e, why)
         )
     except InputErrors as exc:
         header = str(exc).partition(f"{len(exc.errors)} problem")[0].removesuffix(": ")
@@ -157,8 +157,9 @@ def _renamed(sheets: dict[str, _Sheet], exc: InputError) -> InputError:
     )  # fmt: skip
 
 
-def _note(sheets: dict[str, _Sheet], exc: InputError) -> str:
-    return f"{_renamed(sheets, exc)} ({_AUDIT_ONLY})"
+def _note(sheets: dict[str, _Sheet], exc: InputError, why: str) -> str:
+    """A note on a problem set aside, by sheet and cell (`why` with its CSV names as sheets)."""
+    return f"{_renamed(sheets, exc)} ({_in_sheets(why)})"
 
 
 def _read(path: Path) -> bytes:
