@@ -18,7 +18,8 @@ from openpyxl.utils import get_column_letter
 
 from allocator.data.inputs import MAX_TABLE_BYTES, MAX_TABLE_ROWS
 from allocator.data.numbers import exact_text
-from allocator.data.xlsx import Book, BookError, SheetInfo, SheetReader, column_index
+from allocator.data.xlsx import Book, BookError, SheetInfo
+from allocator.data.xlsxcells import SheetReader, column_index
 from allocator.errors import InputError
 
 
@@ -62,7 +63,7 @@ class _Records:
         return f"{self.book}, sheet {self.name}, cell {column_letter(column)}{row}"
 
     def add(self, row: int, column: int, kind: str, style: int, value: Any, formula: Any) -> None:
-        """One cell (`xlsx.Emit`): its text in its row, or the reason it cannot be read."""
+        """One cell (`xlsxcells.Emit`): its text in its row, or the reason it cannot be read."""
         width = self._width() if row > 1 else 0
         try:
             if kind in ("inlineStr", "str") and value:

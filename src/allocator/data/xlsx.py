@@ -1,13 +1,14 @@
 """The parts of an .xlsx workbook a dataset needs, read in streaming mode within stated limits.
 
-An .xlsx file is a zip archive of XML parts. This module reads the sheet list, the styles (which
-number formats are dates), the shared strings and, one at a time, the cells of a sheet, with
-expat hardened as defusedxml hardens it (no DTD, so no entity is ever declared or expanded, and
-nothing external is fetched). openpyxl's read-only mode trusts a sheet's stored `<dimension>`
-(rows past a stale one are lost, a huge one pads every row), cannot give merged ranges, and holds
-every shared string as an object; defusedxml's iterparse runs the pure-Python ElementTree parser,
-2.7 times slower than expat's callbacks (6.9 s against 2.5 s for 1.2 million cells). Every limit
-stops reading at once with one line naming the part (or sheet) and the limit.
+An .xlsx file is a zip archive of XML parts. This module opens the archive and reads the sheet
+list, the styles (which number formats are dates) and the shared strings (`xlsxcells.py` streams
+the cells of one sheet), with expat hardened as defusedxml hardens it (no DTD, so no entity is
+ever declared or expanded, and nothing external is fetched). openpyxl's read-only mode trusts a
+sheet's stored `<dimension>` (rows past a stale one are lost, a huge one pads every row), cannot
+give merged ranges, and holds every shared string as an object; defusedxml's iterparse runs the
+pure-Python ElementTree parser, 2.7 times slower than expat's callbacks (6.9 s against 2.5 s for
+1.2 million cells). Every limit stops reading at once with one line naming the part (or sheet)
+and the limit.
 """
 
 from __future__ import annotations
@@ -50,8 +51,8 @@ class BookError(Exception):
         self.where, self.reason, self.fix, self.cell = where, reason, fix, cell
 
 
-_RESAVE = "open it in Excel or LibreOffice and save it again as 'Excel Workbook (.xlsx)'"
-_LIMIT_FIX = (
+RESAVE_FIX = "open it in Excel or LibreOffice and save it again as 'Excel Workbook (.xlsx)'"
+LIMIT_FIX = (
     "split the data or drop what the model does not use; the limit keeps memory and time "
     "bounded (see inputs/README.md, Limits)"
 )
@@ -125,26 +126,26 @@ class Part:
                             if read > MAX_PART_BYTES
                             else f"{MAX_TAGS:,} XML tags"
                         )
-                        raise BookError(self.label, f"holds more than {limit}", _LIMIT_FIX)
+                        raise BookError(self.label, f"holds more than {limit}", LIMIT_FIX)
                     before = parser.CurrentByteIndex
                     parser.Parse(chunk, False)
                     quiet = quiet + len(chunk) if parser.CurrentByteIndex == before else 0
                     if quiet > MAX_TOKEN_BYTES:
-                        raise BookError(self.label, "holds an XML tag of megabytes", _RESAVE)
+                        raise BookError(self.label, "holds an XML tag of megabytes", RESAVE_FIX)
                 parser.Parse(b"", True)
         except expat.ExpatError as exc:
             raise BookError(
                 self.label, f"is not well-formed XML ({expat.ErrorString(exc.code)}, "
-                f"line {exc.lineno}, column {exc.offset})", _RESAVE,
+                f"line {exc.lineno}, column {exc.offset})", RESAVE_FIX,
             ) from None  # fmt: skip
         except _Forbidden:
             raise BookError(
-                self.label, "declares a DTD or entities, which a workbook never does", _RESAVE
+                self.label, "declares a DTD or entities, which a workbook never does", RESAVE_FIX
             ) from None
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError) as exc:
-            raise BookError(self.label, f"cannot be unzipped ({exc})", _RESAVE) from None
+            raise BookError(self.label, f"cannot be unzipped ({exc})", RESAVE_FIX) from None
         except (NotImplementedError, RuntimeError, ValueError) as exc:  # a method, a password
-            raise BookError(self.label, f"cannot be unzipped ({exc})", _RESAVE) from None
+            raise BookError(self.label, f"cannot be unzipped ({exc})", RESAVE_FIX) from None
 
 
 def start_events(archive: zipfile.ZipFile, path: str, label: str) -> list[tuple[str, dict]]:
@@ -215,15 +216,15 @@ def open_book(data: bytes) -> Book:
         BookError: not a readable .xlsx workbook, or over a limit.
     """
     if data[:4] == b"PK\x03\x04" and data.count(b"PK\x01\x02") > MAX_PARTS:
-        raise BookError("the archive", f"holds more than {MAX_PARTS:,} parts", _RESAVE)
+        raise BookError("the archive", f"holds more than {MAX_PARTS:,} parts", RESAVE_FIX)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise BookError("the archive", f"cannot be unzipped ({exc})", _RESAVE) from None
+        raise BookError("the archive", f"cannot be unzipped ({exc})", RESAVE_FIX) from None
     main = next((t for k, t in _rels_of(archive, "").values() if k == "officeDocument"), None)
     main = main or "xl/workbook.xml"
     if main not in archive.NameToInfo:
-        raise BookError("the archive", "holds no workbook part (xl/workbook.xml)", _RESAVE)
+        raise BookError("the archive", "holds no workbook part (xl/workbook.xml)", RESAVE_FIX)
     rels = _rels_of(archive, main)
     sheets, date1904 = [], False
     for name, a in start_events(archive, main, main):
@@ -244,42 +245,6 @@ def open_book(data: bytes) -> Book:
 
 def _present(archive: zipfile.ZipFile, path: str | None) -> str | None:
     return path if path is not None and path in archive.NameToInfo else None
-
-
-class _Text:
-    """Collects the text of `<t>` elements (not of phonetic runs, `<rPh>`) of one string or
-    inline cell; `too_long()` is raised past MAX_CELL_CHARS."""
-
-    def __init__(self, too_long: Callable[[], BookError]) -> None:
-        self.parts: list[str] = []
-        self.chars = 0
-        self.depth_t = 0
-        self.depth_rph = 0
-        self.too_long = too_long
-
-    def start(self, tag: str) -> None:
-        if tag == "t":
-            self.depth_t += 1
-        elif tag == "rPh":
-            self.depth_rph += 1
-
-    def end(self, tag: str) -> None:
-        if tag == "t":
-            self.depth_t -= 1
-        elif tag == "rPh":
-            self.depth_rph -= 1
-
-    def add(self, data: str) -> None:
-        if self.depth_t and not self.depth_rph:
-            self.chars += len(data)
-            if self.chars > MAX_CELL_CHARS:
-                raise self.too_long()
-            self.parts.append(data)
-
-    def take(self) -> str:
-        text = unescape("".join(self.parts))
-        self.parts, self.chars = [], 0
-        return text
 
 
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -330,7 +295,7 @@ class _Strings:
             if self.chars > MAX_CELL_CHARS:
                 raise BookError(
                     self.label, f"hold a string (number {len(self.strings)}) of more than "
-                    f"{MAX_CELL_CHARS:,} characters, which no cell may hold", _LIMIT_FIX,
+                    f"{MAX_CELL_CHARS:,} characters, which no cell may hold", LIMIT_FIX,
                 )  # fmt: skip
             self.parts.append(data)
 
@@ -343,7 +308,7 @@ class _Strings:
                 if len(self.strings) >= MAX_SHARED_STRINGS
                 else f"more than {MAX_SHARED_CHARS:,} characters"
             )
-            raise BookError(self.label, f"hold {limit}", _LIMIT_FIX)
+            raise BookError(self.label, f"hold {limit}", LIMIT_FIX)
         self.strings.append(unescape(value))
 
 
@@ -370,148 +335,3 @@ def read_dates(book: Book) -> tuple[set[int], set[int]]:
 
 def _builtin(formats: dict[int, str], fid: str) -> str | None:
     return formats.get(int(fid)) if fid.isdigit() else None
-
-
-_REF = re.compile(r"^([A-Za-z]{1,3})([0-9]{1,7})$")
-_LETTERS = re.compile(r"[A-Za-z]{1,3}\Z")
-
-
-@functools.lru_cache(maxsize=4096)
-def column_index(letters: str) -> int:
-    """'A' -> 0, 'XFD' -> 16383."""
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
-Emit = Callable[[int, int, str, int, "str | None", "str | None"], None]
-"""Called once per cell: row (from 1), column (from 0), type (`t`: n, s, b, e, str,
-inlineStr, d), style id, value (`<v>` or the inline text; None if none) and formula (`<f>`
-text; None if none)."""
-
-
-class SheetReader:
-    """The cells of one worksheet in sheet order, with its merged ranges, within the limits."""
-
-    def __init__(self, book: Book, info: SheetInfo, sheet: str) -> None:
-        self.book, self.info, self.label = book, info, sheet
-        self.merged: list[str] = []
-
-    def cells(self, emit: Emit) -> None:
-        """Call `emit` for every cell that has a value or a formula, in sheet order; blank
-        cells that only carry a style are skipped."""
-        state = _SheetState(self.label, emit, self.merged)
-        Part(self.book.archive, self.info.path, self.label).parse(
-            state.start, state.end, state.text
-        )
-
-
-class _SheetState:
-    """The handlers of a sheet part: rows, cells and their `<v>`, `<f>` and `<is>` texts."""
-
-    def __init__(self, label: str, emit: Emit, merged: list[str]) -> None:
-        self.label, self.emit, self.merged = label, emit, merged
-        self.row = 0
-        self.row_text = "0"
-        self.column = -1
-        self.cell: dict[str, str] | None = None
-        self.target: list[str] | None = None
-        self.chars = 0
-        self.value: list[str] = []
-        self.formula: list[str] | None = None
-        self.inline = _Text(self._too_long)
-        self.in_is = False
-
-    def _fail(self, reason: str, fix: str = _RESAVE, cell: str | None = None) -> BookError:
-        return BookError(self.label, reason, fix, cell)
-
-    def _too_long(self) -> BookError:
-        return self._fail(f"holds more than {MAX_CELL_CHARS:,} characters", _LIMIT_FIX, self.ref())
-
-    def start(self, name: str, attrs: dict[str, str]) -> None:
-        tag = local(name)
-        if tag == "c":
-            self._start_cell(attrs)
-        elif tag == "v":
-            self.target = self.value
-        elif tag == "row":
-            self._start_row(attrs)
-        elif self.cell is not None:
-            self._start_child(tag)
-        elif tag == "mergeCell":
-            self.merged.append(attrs.get("ref", ""))
-
-    def _start_row(self, attrs: dict[str, str]) -> None:
-        r = attrs.get("r")
-        number = self.row + 1 if r is None else int(r) if r.isdigit() else -1
-        if number <= self.row:
-            raise self._fail(f"has row number '{r}' after row {self.row}")
-        self.row, self.column, self.row_text = number, -1, str(number)
-
-    def _start_cell(self, attrs: dict[str, str]) -> None:
-        ref = attrs.get("r")
-        if ref is None:
-            self.column += 1
-        else:
-            letters = ref.rstrip("0123456789")
-            if ref[len(letters) :] != self.row_text or not _LETTERS.match(letters):
-                m = _REF.match(ref)  # the slow way, for a row written 02
-                if m is None or int(m[2]) != self.row:
-                    raise self._fail(f"has a cell reference '{ref}' that is not in row {self.row}")
-                letters = m[1]
-            self.column = column_index(letters)
-        if self.column >= MAX_COLUMNS:
-            raise self._fail(f"has a cell past column XFD, Excel's last (cell {ref or self.ref()})")
-        self.cell = attrs
-        self.value, self.formula, self.chars, self.target = [], None, 0, None
-
-    def _start_child(self, tag: str) -> None:
-        if tag == "f":
-            self.formula = []
-            self.target = self.formula
-        elif tag == "is":
-            self.in_is = True
-        if self.in_is:
-            self.inline.start(tag)
-
-    def text(self, data: str) -> None:
-        if self.target is not None:
-            self.chars += len(data)
-            if self.chars > MAX_CELL_CHARS:
-                raise self._too_long()
-            self.target.append(data)
-        elif self.in_is:
-            self.inline.add(data)
-
-    def ref(self) -> str:
-        from openpyxl.utils import get_column_letter
-
-        return f"{get_column_letter(self.column + 1)}{self.row}"
-
-    def end(self, name: str) -> None:
-        tag = local(name)
-        if tag == "c":
-            if self.cell is not None:
-                self._end_cell(self.cell)
-        elif tag in ("v", "f"):
-            self.target = None
-        elif self.in_is:
-            self.inline.end(tag)
-            self.in_is = tag != "is"
-
-    def _end_cell(self, attrs: dict[str, str]) -> None:
-        self.cell = None
-        kind = attrs.get("t", "n")
-        if kind == "inlineStr":
-            value: str | None = self.inline.take()
-        else:
-            value = "".join(self.value) if self.value else None
-        formula = None if self.formula is None else "".join(self.formula)
-        if not value and formula is None:
-            return  # a blank cell that only carries a style
-        style = attrs.get("s")
-        self.emit(
-            self.row, self.column, kind, int(style) if style and style.isdigit() else 0,
-            value, formula,
-        )  # fmt: skip
