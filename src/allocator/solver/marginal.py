@@ -217,7 +217,8 @@ def side_rate(h: highspy.Highs, row: int, sigma: int, base: Base) -> tuple[float
         slope, holds = _one_side(side, cost)
     finally:
         side.restore()
-    return sigma * slope, holds
+    rate = sigma * slope
+    return (0.0 if abs(rate) < 1e-9 else rate), holds  # a dual's noise, as the tables clean it
 
 
 def restored(h: highspy.Highs, basis: highspy.HighsBasis) -> None:
