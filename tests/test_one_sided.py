@@ -65,3 +65,108 @@ def test_hand_solved_rates_differ_from_the_simplex_dual_on_one_side():
     got = one_sided(h, 2)
     assert got.gain_up <= dual <= got.loss_down
     assert got.gain_up != got.loss_down
+
+
+# --- the baseline: the rows of issue 25 re-solved in a fresh HiGHS on the written model.mps ---
+
+ISSUE_ROWS = [
+    "program_cap(ngf_infrastructure)",
+    "budget(korea,phase3)",
+    "budget(rnd,phase3)",
+    "program_cap(electronics_assembly)",
+    "group_max(capital_group,automotive_industry,all)",
+]
+EXCEL_INF = 1e30
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    """`allocator solve --write-model` on the baseline, in-process: (run folder, stdout)."""
+    from typer.testing import CliRunner
+
+    from allocator.cli.commands import app
+    from conftest import BASELINE
+
+    out = tmp_path_factory.mktemp("one-sided") / "run"
+    res = CliRunner().invoke(app, ["solve", "--inputs", str(BASELINE), "--out", str(out),
+                                   "--write-model"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    return out, res.output
+
+
+def _moved(folder, row: str, delta: float) -> float | None:
+    """The optimum of model.mps with `row`'s right-hand side moved by delta in a fresh HiGHS;
+    None if infeasible."""
+    h = new_highs()
+    assert h.readModel(str(folder / "model.mps")) == highspy.HighsStatus.kOk
+    if row:
+        i = h.getLp().row_names_.index(row)
+        lower, upper = h.getLp().row_lower_[i], h.getLp().row_upper_[i]
+        h.changeRowBounds(i, lower, upper + delta)  # every row here is a <= limit
+    h.run()
+    if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+        return None
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    return h.getInfo().objective_function_value
+
+
+def _reported(folder, row: str):
+    import pandas as pd
+
+    sens = pd.read_csv(folder / "sensitivity.csv")
+    return sens[(sens["section"] == "constraint") & (sens["name"] == row)].iloc[0]
+
+
+@pytest.mark.parametrize("row", ISSUE_ROWS)
+def test_issue_rows_re_solved_give_the_reported_rates(written, row):
+    folder, _ = written
+    got = _reported(folder, row)
+    assert got["one_sided"] in ("re-solved", "basis")
+    base = _moved(folder, "", 0.0)
+    for sign, rate, holds in ((+1, "gain_per_unit_up", "up_holds_for"),
+                              (-1, "loss_per_unit_down", "down_holds_for")):  # fmt: skip
+        reported, span = float(got[rate]), float(got[holds])
+        step = min(1.0, span)
+        value = _moved(folder, row, sign * step)
+        if abs(reported) >= EXCEL_INF:  # no plan allows that move at all
+            assert value is None, (row, rate)
+            continue
+        assert (value - base) / (sign * step) == pytest.approx(reported, rel=1e-6, abs=1e-6)
+        if span < EXCEL_INF:  # and the rate ends where reported: past it, it is not the same
+            past = _moved(folder, row, sign * (span + step))
+            average = None if past is None else (past - base) / (sign * (span + step))
+            assert average is None or average != pytest.approx(reported, rel=1e-6, abs=1e-6)
+
+
+def test_the_plus_40_cap_buys_nothing_and_is_not_listed(written):
+    folder, output = written
+    got = _reported(folder, "program_cap(ngf_infrastructure)")
+    assert float(got["shadow_price"]) == pytest.approx(40)  # the simplex dual, as before
+    assert (float(got["gain_per_unit_up"]), float(got["up_holds_for"])) == (0, EXCEL_INF)
+    assert got["one_sided"] == "re-solved"
+    prices = output[output.index("Largest shadow prices") :]
+    assert "program_cap(ngf_infrastructure)" not in prices
+    assert "group_max(capital_group,ngf_startup_finance,all)" not in prices
+    assert "+40" not in prices
+
+
+def test_every_listed_gain_is_what_a_re_solve_gives(written):
+    """Each line of the terminal's list: one more unit (up to what it holds for) in a fresh
+    HiGHS gives the gain the line shows; the list is ranked by that gain."""
+    import pandas as pd
+
+    folder, output = written
+    lines = output[output.index("Largest shadow prices") :].splitlines()[1:]
+    listed = [ln for ln in lines if ln.startswith("  one more: ")]
+    assert len(listed) >= 5
+    prices = pd.read_csv(folder / "shadow_prices.csv").set_index("constraint")
+    base = _moved(folder, "", 0.0)
+    gains = []
+    for line in listed:
+        name = line.rsplit("[", 1)[1].rstrip("]").split(", ")[0]
+        row = prices.loc[name]
+        gain, step = float(row["gain_per_unit_up"]), min(1.0, float(row["up_holds_for"]))
+        assert f"one more: {gain:+,.4g} " in line
+        assert (_moved(folder, name, step) - base) / step == pytest.approx(gain, rel=1e-6)
+        gains.append(gain)
+    assert gains == sorted(gains, reverse=True)

@@ -252,7 +252,9 @@ def listed_rates(
     side's rate is the dual and holds for that range; where it is zero, the side is re-solved
     only for the `LISTED` rows whose room (one unit more of a `<=` limit, one unit less of a
     `>=` one: `loosen_up`) buys the most, and for both sides of those. A row's room buys at
-    most its dual's size, so the rows are taken by that bound until no unsettled row can enter.
+    most its dual's size, so the rows are taken by that bound until no unsettled row can enter;
+    the rows re-solved on the way (their dual promised more than their room buys, as the "+40"
+    of a cap that buys nothing) get both sides too.
 
     Returns arrays: gain_per_unit_up, up_holds_for, loss_per_unit_down, down_holds_for (nan: not
     computed) and `re_solved` (a side of the row was computed by re-solves).
@@ -268,7 +270,8 @@ def listed_rates(
     }
     basis = h.getBasis()
     try:
-        for i in _listed(h, base, loosen_up, out):
+        listed = _listed(h, base, loosen_up, out)
+        for i in sorted(set(listed) | set(np.flatnonzero(out["re_solved"]).tolist())):
             for sigma in (+1, -1):
                 _fill(h, i, sigma, base, out)
     finally:
