@@ -14,7 +14,7 @@ A re-solve at b + t gives v(t) and a dual s(t) of that optimum: a line v(t) + s(
 above the concave v everywhere. The first linear piece of v is found by intersecting such lines
 with the one the base dual gives at 0, and it ends exactly where a probe lies on both the piece's
 line and the next line (Eisner and Severance's sandwich method for a parametric LP). A side that
-no move at all keeps feasible (cutting a row the held least shortfall needs) is infinite.
+no move keeps feasible (cutting a row the held least shortfall needs) is infinite.
 """
 
 from __future__ import annotations
@@ -33,6 +33,11 @@ reports list at most 12 (the terminal 10 lines, some of which group several plac
 
 MAX_PROBES = 40
 """Re-solves per side at most; a side not settled within them is left not computed."""
+
+SMALLEST = 1e-4
+"""A move this small (units of the row) that no plan allows makes the side's rate infinite. An
+exact test would need an LP of the row's extreme activity, as dear as the plan's own; smaller
+moves meet HiGHS's feasibility tolerance (1e-7) in rows such as the held least shortfall."""
 
 ON_LINE = 1e-9
 """A probe lies on a line when its objective differs by at most this, relative to the optimum."""
@@ -97,26 +102,6 @@ class _Side:
         s = self.sigma * float(sol.row_dual[self.row])
         return _Point(t, w, s, self.loosens and slack > 1e-9 * max(1.0, abs(self.rhs)))
 
-    def reach(self, cost: np.ndarray) -> float:
-        """How far the row can move this way at all: an LP for the extreme of its activity."""
-        h, row = self.h, self.row
-        _, idx, vals = h.getRowEntries(row)
-        n = len(cost)
-        every = np.arange(n, dtype=np.int32)
-        h.changeRowBounds(row, -_INF, _INF)
-        coefs = np.zeros(n)
-        coefs[idx] = self.sigma * vals
-        h.changeColsCost(n, every, coefs)
-        h.run()
-        end = h.getInfo().objective_function_value
-        status = status_of(h)
-        h.changeColsCost(n, every, cost)
-        if status is Status.UNBOUNDED:
-            return np.inf
-        if status is not Status.OPTIMAL:
-            return np.nan
-        return max(0.0, float(end) - self.sigma * self.rhs)
-
     def on(self, p: _Point, slope: float) -> bool:
         """Whether `p` lies on the line through the base optimum with `slope`."""
         return abs(p.w - (self.w0 + slope * p.t)) <= self.tol
@@ -152,11 +137,13 @@ def _piece_end(
         if beyond is None:
             if last.free:
                 return np.inf
-            if last.t >= reach:
-                return reach
-            p = side.at(min(2 * last.t, reach))
-            if p is None:
+            if reach - last.t <= 1e-6 * max(1.0, last.t):  # it holds up to where no plan is
                 return last.t
+            t = 2 * last.t if 2 * last.t < reach else (last.t + reach) / 2
+            p = side.at(t)
+            if p is None:  # the row cannot move that far: look nearer
+                reach = t
+                continue
             last, beyond = (p, None) if side.on(p, slope) else (last, p)
             continue
         gap = slope - beyond.s
@@ -172,17 +159,18 @@ def _piece_end(
     return last.t
 
 
-def _one_side(side: _Side, cost: np.ndarray) -> tuple[float, float]:
-    """(dw/dt from the right at 0, how far it holds) on one side; nan where not settled."""
-    reach = np.inf
-    first = side.at(1.0)
-    if first is None:
-        reach = side.reach(cost)
-        if not reach > 1e-9 * max(1.0, abs(side.rhs)):
-            return (-np.inf, np.inf) if reach == reach else (np.nan, np.nan)
-        first = side.at(reach / 2)
-        if first is None:
-            return np.nan, np.nan
+def _one_side(side: _Side) -> tuple[float, float]:
+    """(dw/dt from the right at 0, how far it holds) on one side; nan where not settled.
+
+    A side infeasible at one unit is probed at a tenth, a hundredth, ... of it; infeasible still
+    at `SMALLEST` units, no plan allows the move (its rate is -inf: every amount infeasible)."""
+    t, reach = 1.0, np.inf
+    first = side.at(t)
+    while first is None:
+        reach, t = t, t / 10
+        if t < SMALLEST:
+            return -np.inf, np.inf
+        first = side.at(t)
     slope, last, beyond = _first_piece(side, first)
     if last is None:
         return np.nan, np.nan
@@ -191,11 +179,10 @@ def _one_side(side: _Side, cost: np.ndarray) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class Base:
-    """The optimum the rates are taken at: its value, its row duals and its cost vector."""
+    """The optimum the rates are taken at: its value and its row duals."""
 
     objective: float
     dual: np.ndarray
-    cost: np.ndarray
 
     @classmethod
     def of(cls, h: highspy.Highs) -> Base:
@@ -203,7 +190,6 @@ class Base:
         return cls(
             float(h.getInfo().objective_function_value),
             np.array(h.getSolution().row_dual, dtype=float),
-            np.array(h.getLp().col_cost_, dtype=float),
         )
 
 
@@ -212,9 +198,8 @@ def side_rate(h: highspy.Highs, row: int, sigma: int, base: Base) -> tuple[float
     d(objective) / d(rhs) from that side. The row's bounds are put back; the basis is not (see
     `one_sided`)."""
     side = _Side(h, row, sigma, base.objective, sigma * float(base.dual[row]))
-    cost = base.cost
     try:
-        slope, holds = _one_side(side, cost)
+        slope, holds = _one_side(side)
     finally:
         side.restore()
     rate = sigma * slope

@@ -58,7 +58,7 @@ def allowable_ranges(
     inc = _nonneg(np.where(basic, np.where(upper_row, np.inf, slack), up - rhs))
     dec = _nonneg(np.where(basic, np.where(upper_row, slack, np.inf), rhs - dn))
     sol = h.getSolution()
-    base = Base(float(h.getInfo().objective_function_value), np.array(sol.row_dual), cost)
+    base = Base(float(h.getInfo().objective_function_value), np.array(sol.row_dual))
     rates = listed_rates(h, base, (inc, dec), upper_row)
     return {
         "columns": {
