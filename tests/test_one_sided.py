@@ -171,3 +171,20 @@ def test_every_listed_gain_is_what_a_re_solve_gives(written):
         assert (_moved(folder, name, step) - base) / step == pytest.approx(gain, rel=1e-6)
         gains.append(gain)
     assert gains == sorted(gains, reverse=True)
+
+
+def test_a_degenerate_dataset_solved_by_hand():
+    """tests/data/exports for jobs: a budget of 100 for x (1 job per musd, cap 100) and y (3,
+    cap 100): y gets all 100, and both the budget and y's cap bind. One more musd of budget
+    buys 1 job (x, for 100 musd), one less costs 3 (y, for 100); one more musd of y's cap buys
+    nothing (the budget is spent), one less costs 2 (y's 3 less x's 1, for 100). The simplex's
+    dual for the cap, 2, is the rate of a cut only."""
+    from conftest import DATA, solved
+
+    _, _, tables = solved(str(DATA / "exports"), "jobs")
+    prices = tables["shadow_prices"].set_index("constraint")
+    sides = ["gain_per_unit_up", "up_holds_for", "loss_per_unit_down", "down_holds_for"]
+    assert prices.loc["budget(public,p1)", sides].tolist() == pytest.approx([1, 100, 3, 100])
+    assert prices.loc["program_cap(y)", sides].tolist() == pytest.approx([0, EXCEL_INF, 2, 100])
+    assert prices.loc["program_cap(y)", "shadow_price"] == pytest.approx(2)
+    assert set(prices.loc[["budget(public,p1)", "program_cap(y)"], "one_sided"]) == {"re-solved"}
