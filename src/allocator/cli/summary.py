@@ -140,6 +140,11 @@ def show_prices(top: pd.DataFrame, unit: str) -> None:
         for r in top.itertuples():
             _line(f"  {r.shadow_price:+,.4g} {r.unit}: {r.description} [{r.constraint}]")
         return
-    for r in top.itertuples():
-        more, less = rate_words(r, str(r.unit))
+    said = [rate_words(r, str(r.unit)) for r in top.itertuples()]
+    for (more, less), r in zip(said, top.itertuples(), strict=True):
         _line(f"  {more}; {less}: {r.description} [{r.constraint}]")
+    if any("no plan is feasible" in f"{a} {b}" for a, b in said):
+        _line(
+            "  (no plan is feasible: no plan meets every other limit after that move, and under "
+            "soft targets the least target shortfall, which the objective's pass holds)"
+        )

@@ -274,9 +274,7 @@ def one_sided(sol: Solution) -> pd.DataFrame:
         return frame.assign(holds_for_unit="", one_sided="")
     frame = pd.DataFrame({c: _signed_excel_inf(rows[c]) for c in ONE_SIDED[:4]})
     records = rows[[c for c in rows.columns if c in LABEL_ORDER or c == "family"]]
-    frame["holds_for_unit"] = [
-        families.unit_of(r["family"], r) for r in records.to_dict("records")
-    ]
+    frame["holds_for_unit"] = [families.unit_of(r["family"], r) for r in records.to_dict("records")]
     known = frame[ONE_SIDED[:4]].notna().all(axis=1).to_numpy()
     frame["one_sided"] = np.where(
         rows["re_solved"].to_numpy(dtype=bool), "re-solved", np.where(known, "basis", "")
@@ -365,7 +363,7 @@ def _side_words(change: float, holds: float, holds_unit: str) -> str:
         return "not computed"
     change += 0.0  # no "-0"
     if abs(change) >= EXCEL_INFINITY:
-        return "no feasible plan"
+        return "no plan is feasible"
     amount = "any amount" if holds >= EXCEL_INFINITY else f"{holds:,.6g} {holds_unit}".strip()
     return f"{change:+,.4g} (for {amount})"
 
