@@ -282,7 +282,9 @@ def _binding(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> str:
         "one unit less is more room), each in the objective's unit per unit of the limit and "
         "exact for the amount in brackets, as a re-solve gives it. The simplex's single shadow "
         "price of a degenerate optimum can be either side or neither; "
-        "<code>sensitivity.csv</code> has both sides.</p>"
+        "<code>sensitivity.csv</code> has both sides. <em>No plan is feasible</em>: no plan "
+        "meets every other limit after that move (under soft targets, nor the least target "
+        "shortfall, which the objective's pass holds).</p>"
         + chart
         + f"<ul>{''.join(words) or '<li>No limit buys anything at the margin.</li>'}</ul>"
     )
