@@ -33,6 +33,7 @@ SOLVER = {
     "status",
     "passes",
     "ranging",
+    "marginal",
     "diagnosis",
     "subproblems",
     "results",
