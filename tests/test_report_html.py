@@ -134,8 +134,8 @@ def test_the_hand_solved_case_in_words(tmp_path):
     assert "1 budgets are not spent in full, 40 US$ million in all" in text
     for program, price in (("a", "10"), ("b", "6"), ("c", "2")):
         assert (
-            f"<strong>cap on program {program}</strong> (program_cap({program})): one unit more "
-            f"of this limit gives {price} jobs per musd more objective."
+            f"<strong>cap on program {program}</strong> (program_cap({program})): one more: "
+            f"+{price} jobs per musd (for 40 musd); one less: -{price} (for "
         ) in text
     assert "No input row states an assumption" in text
 

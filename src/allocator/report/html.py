@@ -343,6 +343,40 @@ def _with_mitigation(sums: pd.DataFrame, mitigation: pd.Series) -> tuple[pd.Data
 
 
 def _binding(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> str:
+    from allocator.report.tables import rate_words, top_shadow_prices
+
+    if "gain_per_unit_up" not in prices:
+        return _binding_duals(prices, sensitivity)
+    top = top_shadow_prices(prices, TOP_PRICES)
+    words = []
+    for r in top.itertuples(index=False):
+        more, less = rate_words(r, str(r.unit))
+        words.append(
+            f"<li><strong>{escape(str(r.description))}</strong> ({escape(str(r.constraint))}): "
+            f"{escape(more)}; {escape(less)}.</li>"
+        )
+    chart = bars(
+        [str(c) for c in top["constraint"]],
+        {"gain": top["magnitude"].tolist()},
+        str(top["unit"].iloc[0]) if len(top) else "",
+        f"The {len(top)} limits whose room buys the most",
+    )
+    return (
+        "<h2>What binds: the largest shadow prices</h2>"
+        "<p>What one more unit of each limit buys and what one unit less costs (for a floor, "
+        "one unit less is more room), each in the objective's unit per unit of the limit and "
+        "exact for the amount in brackets, as a re-solve gives it. The simplex's single shadow "
+        "price of a degenerate optimum can be either side or neither; "
+        "<code>sensitivity.csv</code> has both sides. <em>No plan is feasible</em>: no plan "
+        "meets every other limit after that move (under soft targets, nor the least target "
+        "shortfall, which the objective's pass holds).</p>"
+        + chart
+        + f"<ul>{''.join(words) or '<li>No limit buys anything at the margin.</li>'}</ul>"
+    )
+
+
+def _binding_duals(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> str:
+    """The section of a run folder written before the one-sided rates: the simplex duals."""
     binding = prices[(prices["shadow_price"].abs() > 1e-9)].copy()
     # as the CSV holds it (12 digits), so ties sort by name alike when rebuilt from the folder
     binding["size"] = [float(f"{abs(v):.12g}") for v in binding["shadow_price"]]

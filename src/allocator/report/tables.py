@@ -16,11 +16,17 @@ import pandas as pd
 from allocator.data.schema import Inputs
 from allocator.model import families
 from allocator.model.solution import LABEL_ORDER, Solution
+from allocator.report.rates import (  # noqa: F401 (re-exported: the tables' one import)
+    EXCEL_INFINITY,
+    ONE_SIDED,
+    ZERO_PRICE,
+    one_sided,
+    rate_words,
+    room,
+    top_shadow_prices,
+)
 
 BINDING_TOLERANCE = 1e-7
-ZERO_PRICE = 1e-9
-"""A shadow price counts as non-zero from this magnitude on. Below it is solver noise, which the
-tables already write as 0 (the solver's duals are cleaned at this same tolerance)."""
 
 UNITS = {
     "invest_musd": "US$ million",
@@ -44,6 +50,10 @@ UNITS = {
     "value": "family unit",
     "reduced_cost": "see unit column",
     "objective_coefficient": "see unit column",
+    "gain_per_unit_up": "see unit column",
+    "loss_per_unit_down": "see unit column",
+    "up_holds_for": "see holds_for_unit column",
+    "down_holds_for": "see holds_for_unit column",
 }
 
 
@@ -242,7 +252,7 @@ def shadow_prices(sol: Solution) -> pd.DataFrame:
         "unit",
         "binding",
     ]
-    return rows[order]
+    return pd.concat([rows[order], one_sided(sol)], axis=1)
 
 
 def reduced_costs(sol: Solution) -> pd.DataFrame:
@@ -270,26 +280,6 @@ def reduced_costs(sol: Solution) -> pd.DataFrame:
         "unit",
     ]
     return cols[order]
-
-
-def top_shadow_prices(prices: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    """The n rows with the largest |shadow_price|, ties by constraint name.
-
-    Args:
-        prices: a `shadow_prices` table, as `shadow_prices` makes it or read back from
-            shadow_prices.csv.
-        n: how many rows at most.
-
-    Returns:
-        Those rows, largest first, with a `magnitude` column; prices below `ZERO_PRICE` in
-        magnitude (and missing ones) are never listed.
-    """
-    magnitude = prices["shadow_price"].astype(float).abs()
-    keep = magnitude >= ZERO_PRICE
-    # the magnitudes of the kept rows only: on an empty frame, pandas would take a whole
-    # column's index and bring every row back
-    top = prices[keep].assign(magnitude=magnitude[keep])
-    return top.sort_values(["magnitude", "constraint"], ascending=[False, True]).head(n)
 
 
 def phases_in_time_order(alloc: pd.DataFrame) -> list[str]:
@@ -351,7 +341,6 @@ def _with_phases_of(phases: list[str], mitigation: pd.Series) -> list[str]:
     return [*phases, *(p for p in spent if p not in phases)]
 
 
-EXCEL_INFINITY = 1e30
 _LABELS = LABEL_ORDER
 
 
@@ -365,7 +354,8 @@ def sensitivity(sol: Solution) -> pd.DataFrame:
 
     Variables: final value, reduced cost, objective coefficient and how far that coefficient may
     rise or fall with the same optimal basis. Constraints: final value, shadow price, right-hand
-    side and how far it may rise or fall with the same shadow price.
+    side and how far it may rise or fall with the same shadow price; then Excel's columns, the
+    one-sided rates (`ONE_SIDED`), empty for variables.
     """
     cols = sol.columns
     var = pd.DataFrame(
@@ -420,7 +410,11 @@ def sensitivity(sol: Solution) -> pd.DataFrame:
     first = ["section", "name", "family"]
     labels = [c for c in _LABELS if c in table]
     rest = [c for c in table.columns if c not in first and c not in labels]
-    return table[first + labels + rest]
+    sides = pd.DataFrame(np.nan, index=var.index, columns=ONE_SIDED[:4])
+    sides = pd.concat(
+        [sides.assign(holds_for_unit="", one_sided=""), one_sided(sol)], ignore_index=True
+    )
+    return pd.concat([table[first + labels + rest], sides], axis=1)
 
 
 def answer(sol: Solution, label: str) -> pd.DataFrame:
