@@ -20,6 +20,7 @@ from allocator.data.audit import fact_problems
 from allocator.data.checks import check_duplicates, reference_problems
 from allocator.data.csvquotes import quote_error
 from allocator.data.files import decode_text, read_file
+from allocator.data.levels import level_problems
 from allocator.data.numbers import (
     check_magnitude,
     check_writing,
@@ -127,7 +128,7 @@ def assemble_inputs(
     inputs = Inputs(file_hashes=hashes, **tables)
     facts = fact_problems(inputs)
     strictly = [*facts, *uncertainty_problems(inputs)] if strict else []
-    raise_all([*reference_problems(inputs), *strictly])
+    raise_all([*reference_problems(inputs), *level_problems(inputs), *strictly])
     notes = (*unread, *(f"{e} ({AUDIT_ONLY})" for e in facts))
     return canonical(inputs.model_copy(update={"notes": notes}))  # file order must not move money
 

@@ -9,6 +9,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from allocator.model.families import family
+from allocator.model.levels import level_blocks
 from allocator.model.linear import Blocks, LinearModel, Row, runs
 from allocator.model.measures import jobs_blocks
 
@@ -19,7 +20,8 @@ if TYPE_CHECKING:
 def _scenario_jobs(s: Sets, scenario: dict[str, tuple[float, int]]) -> Blocks:
     """The run's measured jobs (`s.measure`) with the scenario's jobs per musd and lags."""
     weights = s.measure.weights(s.years, s.milestones)
-    return jobs_blocks(s, list(s.by_program), weights, scenario)
+    levels = level_blocks(s, "jobs", "total", None, weights)  # base and tranches: nominal
+    return jobs_blocks(s, list(s.by_program), weights, scenario) + levels
 
 
 @family("worst_case", ("scenario",), "jobs", "jobs in scenario {scenario}")

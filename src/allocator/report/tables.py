@@ -9,10 +9,12 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from allocator.data.levels import base_of, counted_jobs
 from allocator.data.schema import Inputs
 from allocator.model import families
 from allocator.model.solution import LABEL_ORDER, Solution
@@ -30,9 +32,13 @@ UNITS = {
     "share_of_cap": "share 0-1",
     "capital_musd": "US$ million",
     "jobs": "jobs",
+    "jobs_base": "jobs",
+    "jobs_new": "jobs",
     "jobs_target": "jobs",
     "jobs_shortfall": "jobs",
     "exports_musd": "US$ million per year",
+    "exports_base_musd": "US$ million per year",
+    "exports_new_musd": "US$ million per year",
     "exports_target_musd": "US$ million per year",
     "exports_shortfall_musd": "US$ million per year",
     "rhs": "family unit",
@@ -153,6 +159,10 @@ def capital_by_program(inp: Inputs, alloc: pd.DataFrame) -> dict[tuple[str, int]
 def outcomes(inp: Inputs, sol: Solution, alloc: pd.DataFrame) -> pd.DataFrame:
     """Jobs and exports by sector, export category and in total at each milestone, with targets.
 
+    Outcomes are levels: `jobs` is `jobs_base` (base.csv: what exists at the start, held) plus
+    `jobs_new` (what the plan's productive capital adds, past each tranche of tranches.csv only
+    at its share); `exports_musd` likewise. Targets and shortfalls compare against the level.
+
     Args:
         inp: the dataset.
         sol: the solution (its `exports` columns).
@@ -164,6 +174,7 @@ def outcomes(inp: Inputs, sol: Solution, alloc: pd.DataFrame) -> pd.DataFrame:
     exports = {
         (p, int(y)): v for p, y, v in exp[["program", "year", "value"]].itertuples(index=False)
     }
+    jobs = counted_jobs_by_program(inp, capital)
     targets = {(t.kind, t.dimension, t.member or "", t.year): t.value for t in inp.targets}
     records = []
     for dimension in ("sector", "export_category", "total"):
@@ -175,36 +186,71 @@ def outcomes(inp: Inputs, sol: Solution, alloc: pd.DataFrame) -> pd.DataFrame:
         for t in inp.targets:
             if t.dimension == dimension:
                 members.setdefault(t.member or "", [])
+        for b in inp.base:
+            if b.dimension == dimension:
+                members.setdefault(b.member, [])
         for member, progs in sorted(members.items()):
             for m in inp.milestones:
-                records.append(
-                    _outcome_row(inp, dimension, member, progs, m.year, capital, exports, targets)
-                )
+                group = Group(dimension, member, progs, m.year)
+                records.append(_outcome_row(inp, group, capital, jobs, exports, targets))
     return pd.DataFrame(records)
+
+
+def counted_jobs_by_program(
+    inp: Inputs, capital: dict[tuple[str, int], float]
+) -> dict[tuple[str, int], float]:
+    """New jobs of each program at each milestone: jobs per US$ million x productive capital,
+    scaled down where its sector is past a tranche (`levels.counted_jobs`, shared in
+    proportion to each program's full-rate jobs)."""
+    rate = {p.program: p.jobs_per_musd for p in inp.programs}
+    sector = {p.program: p.sector for p in inp.programs}
+    full = {k: rate[k[0]] * v for k, v in capital.items()}
+    potential: dict[tuple[str, int], float] = defaultdict(float)
+    for (p, year), v in full.items():
+        potential[(sector[p], year)] += v
+    scale = {
+        k: counted_jobs(inp, k[0], v) / v if v > 0 else 1.0 for k, v in potential.items()
+    }
+    return {(p, year): v * scale[(sector[p], year)] for (p, year), v in full.items()}
+
+
+@dataclass(frozen=True)
+class Group:
+    """A row of the outcomes table: a dimension's member, its programs, and the year."""
+
+    dimension: str
+    member: str
+    programs: list[str]
+    year: int
 
 
 def _outcome_row(
     inp: Inputs,
-    dimension: str,
-    member: str,
-    progs: list[str],
-    year: int,
+    g: Group,
     capital: dict[tuple[str, int], float],
+    jobs_of: dict[tuple[str, int], float],
     exports: dict[tuple[str, int], float],
     targets: dict[tuple[str, str, str, int], float],
 ) -> dict[str, object]:
-    jobs_per = {p.program: p.jobs_per_musd for p in inp.programs}
-    cap = sum(capital.get((p, year), 0.0) for p in progs)
-    jobs = sum(jobs_per[p] * capital.get((p, year), 0.0) for p in progs)
-    exp = sum(exports.get((p, year), 0.0) for p in progs)
-    jt = targets.get(("jobs", dimension, member, year))
-    et = targets.get(("exports", dimension, member, year))
+    member = g.member or None
+    cap = sum(capital.get((p, g.year), 0.0) for p in g.programs)
+    jobs_new = sum(jobs_of.get((p, g.year), 0.0) for p in g.programs)
+    exp_new = sum(exports.get((p, g.year), 0.0) for p in g.programs)
+    jobs_base = base_of(inp, "jobs", g.dimension, member)
+    exp_base = base_of(inp, "exports", g.dimension, member)
+    jobs, exp = jobs_base + jobs_new, exp_base + exp_new
+    jt = targets.get(("jobs", g.dimension, g.member, g.year))
+    et = targets.get(("exports", g.dimension, g.member, g.year))
     return {
-        "dimension": dimension,
-        "member": member or "all",
-        "year": year,
+        "dimension": g.dimension,
+        "member": g.member or "all",
+        "year": g.year,
         "capital_musd": cap,
+        "jobs_base": jobs_base,
+        "jobs_new": jobs_new,
         "jobs": jobs,
+        "exports_base_musd": exp_base,
+        "exports_new_musd": exp_new,
         "exports_musd": exp,
         "jobs_target": jt,
         "jobs_shortfall": None if jt is None else max(0.0, jt - jobs),
