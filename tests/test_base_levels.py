@@ -130,3 +130,59 @@ def test_baseline_terminal_counts_the_base(tmp_path):
     assert res.exit_code == 0, res.output
     assert "mining_processing in 2030: target 35,000, reached 0," not in res.output
     assert "technology_ecosystem in 2030" not in res.output or "reached 0," not in res.output
+
+
+# --- point 4: returns diminish in tranches (hand-solved) ---------------------------------------
+# a: s1, 10 jobs/musd, 500 exist; past 800 jobs (30 musd of a) only 0.2 of a's jobs count (2 per
+# musd); b: s2, 4 jobs/musd, cap 100; budget 160. So a 30 (10 each), then b 100 (4 each), then a
+# 30 more (2 each): jobs = 500 + 300 + 400 + 60 = 1,260; one more musd buys 2; a tranche level
+# one job higher lets one more job count in full: 1 - 0.2 = 0.8.
+TRANCHE_CASE = DATA / "tranches"
+
+
+def test_hand_solved_tranche():
+    _inp, sol, tables = solved(str(TRANCHE_CASE))
+    assert sol.objective_value == pytest.approx(1260.0)
+    assert _invest(sol, "a") == pytest.approx(60.0)
+    assert _invest(sol, "b") == pytest.approx(100.0)
+    prices = tables["shadow_prices"].set_index("constraint")["shadow_price"]
+    assert prices["budget(public,p1)"] == pytest.approx(2.0)
+    assert prices["tranche(s1,800.0,2026)"] == pytest.approx(0.8)
+    s1 = _row(tables["outcomes"], dimension="sector", member="s1", year=2026)
+    assert (s1["jobs_base"], s1["jobs_new"], s1["jobs"]) == pytest.approx((500, 360, 860))
+
+
+def test_tranche_shares_may_not_rise(tmp_path):
+    case = tmp_path / "case"
+    shutil.copytree(TRANCHE_CASE, case)
+    with (case / "tranches.csv").open("a") as f:
+        f.write("jobs,sector,s1,900,0.5,hand-solved test case\n")
+    with pytest.raises(InputError) as err:
+        load_inputs(case)
+    assert "tranches.csv, row 3, column 'share'" in str(err.value)
+    assert "returns would grow" in str(err.value)
+
+
+# --- point 4 on the baseline -------------------------------------------------------------------
+
+
+def test_baseline_sectors_above_target_say_why():
+    inp, sol, tables = solved(str(BASELINE))
+    out = tables["outcomes"]
+    last = out[(out["dimension"] == "sector") & (out["year"] == inp.last_milestone)]
+    above = last[last["jobs"] > 1.25 * last["jobs_target"].astype(float)]
+    assert len(above) >= 1  # aerospace: phase-3 R&D money has no other program
+    for r in above.itertuples():
+        assert r.note.startswith(f"{r.jobs / r.jobs_target - 1:.0%} above the target"), r.member
+        assert "tranches.csv row" in r.note
+    assert (last[last["jobs"] <= 1.25 * last["jobs_target"].astype(float)]["note"] == "").all()
+
+
+def test_baseline_aerospace_returns_diminish():
+    """Before: 7,482 musd and 93,522 jobs at the full 12.5 a musd. Past its 25,000 target only
+    half of 10.6 jobs a musd count, so the same money buys at most 25,000 + 5.3 x (8,500 - 2,264)."""
+    inp, sol, tables = solved(str(BASELINE))
+    aero = _row(tables["outcomes"], dimension="sector", member="aerospace", year=2040)
+    assert aero["jobs"] <= 25000 + 5.3 * (8500 - (25000 - 1000) / 10.6) + 1e-6
+    total = _row(tables["outcomes"], dimension="total", member="all", year=2040)
+    assert total["jobs"] == pytest.approx(sol.objective_value)  # the LP counts the same tranches

@@ -193,7 +193,44 @@ def outcomes(inp: Inputs, sol: Solution, alloc: pd.DataFrame) -> pd.DataFrame:
             for m in inp.milestones:
                 group = Group(dimension, member, progs, m.year)
                 records.append(_outcome_row(inp, group, capital, jobs, exports, targets))
-    return pd.DataFrame(records)
+    frame = pd.DataFrame(records)
+    frame["note"] = [_why_above(inp, sol, alloc, r) for r in records]
+    return frame
+
+
+ABOVE_TARGET = 0.25
+"""A sector's jobs more than this share above its target get a note in outcomes.csv saying why."""
+
+
+def _why_above(inp: Inputs, sol: Solution, alloc: pd.DataFrame, r: dict[str, object]) -> str:
+    """Why a sector's jobs are more than `ABOVE_TARGET` above its target: which pools pay, what
+    their money is worth at the margin, and the tranche its returns are in; else empty."""
+    target, jobs = r["jobs_target"], float(r["jobs"])  # type: ignore[arg-type]
+    if r["dimension"] != "sector" or not target or jobs <= (1 + ABOVE_TARGET) * float(target):
+        return ""
+    sector = str(r["member"])
+    paid = alloc[alloc["sector"] == sector][["pool", "phase"]].drop_duplicates()
+    budget = sol.rows[sol.rows["family"] == "budget"].set_index(["pool", "phase"])
+    pools = ", ".join(
+        f"{pool} {phase} ({float(budget.loc[(pool, phase), 'shadow_price']):.4g} "
+        f"{sol.objective_unit} per musd)"
+        for pool, phase in sorted(paid.itertuples(index=False))
+        if (pool, phase) in budget.index
+    )
+    ranks = sorted((t for t in inp.tranches if t.member == sector), key=lambda t: t.from_level)
+    tranche = (
+        "; past {:,.0f} jobs only a share {:g} of further jobs counts (tranches.csv row {})".format(
+            ranks[-1].from_level, ranks[-1].share, ranks[-1].line
+        )
+        if ranks
+        else "; no tranche diminishes its returns (tranches.csv has no row for it)"
+    )
+    above = jobs / float(target) - 1
+    return (
+        f"{above:.0%} above the target of {float(target):,.0f}: the pools that pay for it "
+        f"(with what one more musd of each is worth, the budget's shadow price: {pools or 'none'}) "
+        f"have no better use for that money{tranche}"
+    )
 
 
 def counted_jobs_by_program(
