@@ -186,3 +186,35 @@ def test_baseline_aerospace_returns_diminish():
     assert aero["jobs"] <= 25000 + 5.3 * (8500 - (25000 - 1000) / 10.6) + 1e-6
     total = _row(tables["outcomes"], dimension="total", member="all", year=2040)
     assert total["jobs"] == pytest.approx(sol.objective_value)  # the LP counts the same tranches
+
+
+# --- point 3: minerals differ by the seed's own numbers ----------------------------------------
+VALUE_ADDITION = {"copper": 300, "lithium": 800, "rare_earths": 1400, "silver": 150, "gold": 130}
+INVESTMENT = {"copper": 3500, "lithium": 2500, "rare_earths": 2200, "silver": 1200, "gold": 600}
+
+
+def test_mineral_exports_follow_value_addition():
+    inp = load_inputs(BASELINE)
+    minerals = {p.mineral: p for p in inp.programs if p.mineral}
+    exports = {m: p.exports_per_musd for m, p in minerals.items()}
+    assert len(set(exports.values())) == 5  # no two minerals alike
+    for m, value in VALUE_ADDITION.items():  # in proportion to value addition
+        assert exports[m] / exports["copper"] == pytest.approx(value / 300, rel=1e-5)
+        assert f"Value Addition: {value}% increase" in minerals[m].derivation
+    # the $8B spread over the minerals as their Investment Required exports the $20B of 2040
+    spread = sum(0.8 * INVESTMENT[m] * exports[m] for m in VALUE_ADDITION)
+    assert spread == pytest.approx(20000, rel=1e-5)
+
+
+def test_baseline_minerals_are_funded_by_what_they_return():
+    """No tie-break among the minerals: a mineral with more exports per musd is at its cap
+    before one with fewer gets any money."""
+    inp, sol, _tables = solved(str(BASELINE))
+    minerals = sorted(
+        (p for p in inp.programs if p.mineral), key=lambda p: -p.exports_per_musd
+    )
+    money = [_invest(sol, p.program) for p in minerals]
+    for i, (p, x) in enumerate(zip(minerals, money, strict=True)):
+        if any(later > 1e-6 for later in money[i + 1 :]):
+            assert x == pytest.approx(p.cap_musd), p.program
+    assert sum(money) == pytest.approx(8000)
