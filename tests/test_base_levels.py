@@ -14,7 +14,13 @@ from allocator.errors import InputError
 from conftest import BASELINE, DATA, solved
 
 BASE_CASE = DATA / "base_levels"
-MANUFACTURING = ("aerospace", "automotive", "electronics", "materials_chemicals", "mining_processing")
+MANUFACTURING = (
+    "aerospace",
+    "automotive",
+    "electronics",
+    "materials_chemicals",
+    "mining_processing",
+)
 
 
 def _row(frame, **labels):
@@ -180,7 +186,7 @@ def test_baseline_sectors_above_target_say_why():
 
 def test_baseline_aerospace_returns_diminish():
     """Before: 7,482 musd and 93,522 jobs at the full 12.5 a musd. Past its 25,000 target only
-    half of 10.6 jobs a musd count, so the same money buys at most 25,000 + 5.3 x (8,500 - 2,264)."""
+    half of 10.6 jobs a musd count: at most 25,000 + 5.3 x (8,500 - 2,264) jobs."""
     inp, sol, tables = solved(str(BASELINE))
     aero = _row(tables["outcomes"], dimension="sector", member="aerospace", year=2040)
     assert aero["jobs"] <= 25000 + 5.3 * (8500 - (25000 - 1000) / 10.6) + 1e-6
@@ -210,9 +216,7 @@ def test_baseline_minerals_are_funded_by_what_they_return():
     """No tie-break among the minerals: a mineral with more exports per musd is at its cap
     before one with fewer gets any money."""
     inp, sol, _tables = solved(str(BASELINE))
-    minerals = sorted(
-        (p for p in inp.programs if p.mineral), key=lambda p: -p.exports_per_musd
-    )
+    minerals = sorted((p for p in inp.programs if p.mineral), key=lambda p: -p.exports_per_musd)
     money = [_invest(sol, p.program) for p in minerals]
     for i, (p, x) in enumerate(zip(minerals, money, strict=True)):
         if any(later > 1e-6 for later in money[i + 1 :]):

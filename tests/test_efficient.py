@@ -135,7 +135,9 @@ def _job_years(folder, inp) -> float:
                 full[prog[r.program].sector] += r.invest_musd * prog[r.program].jobs_per_musd
         for sector, jobs in full.items():
             share = 1.0
-            for t in sorted((t for t in inp.tranches if t.member == sector), key=lambda t: t.from_level):
+            for t in sorted(
+                (t for t in inp.tranches if t.member == sector), key=lambda t: t.from_level
+            ):
                 jobs -= (share - t.share) * max(0.0, base[sector] + full[sector] - t.from_level)
                 share = t.share
             total += jobs

@@ -72,7 +72,8 @@ def base_of(inp: Inputs, kind: str, dimension: str, member: str | None) -> float
     return sum(
         b.value
         for b in inp.base
-        if b.kind == kind and (dimension == "total" or (b.dimension, b.member) == (dimension, member))
+        if b.kind == kind
+        and (dimension == "total" or (b.dimension, b.member) == (dimension, member))
     )
 
 

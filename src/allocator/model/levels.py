@@ -32,7 +32,11 @@ if TYPE_CHECKING:
 def _tranche_row(inp: Inputs, labels: Labels) -> InputRow | None:
     """The tranches.csv row of a tranche row."""
     return next(
-        (t for t in inp.tranches if (t.member, t.from_level) == (labels["member"], labels["level"])),
+        (
+            t
+            for t in inp.tranches
+            if (t.member, t.from_level) == (labels["member"], labels["level"])
+        ),
         None,
     )
 

@@ -180,7 +180,9 @@ def all_jobs(s: Sets, weights: dict[int, float]) -> Blocks:
     (`levels.level_blocks`)."""
     from allocator.model.levels import level_blocks
 
-    return jobs_blocks(s, list(s.programs), weights) + level_blocks(s, "jobs", "total", None, weights)
+    return jobs_blocks(s, list(s.programs), weights) + level_blocks(
+        s, "jobs", "total", None, weights
+    )
 
 
 def all_exports(s: Sets, weights: dict[int, float]) -> Blocks:

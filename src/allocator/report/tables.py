@@ -218,13 +218,13 @@ def _why_above(inp: Inputs, sol: Solution, alloc: pd.DataFrame, r: dict[str, obj
         if (pool, phase) in budget.index
     )
     ranks = sorted((t for t in inp.tranches if t.member == sector), key=lambda t: t.from_level)
-    tranche = (
-        "; past {:,.0f} jobs only a share {:g} of further jobs counts (tranches.csv row {})".format(
-            ranks[-1].from_level, ranks[-1].share, ranks[-1].line
+    tranche = "; no tranche diminishes its returns (tranches.csv has no row for it)"
+    if ranks:
+        top = ranks[-1]
+        tranche = (
+            f"; past {top.from_level:,.0f} jobs only a share {top.share:g} of further jobs "
+            f"counts (tranches.csv row {top.line})"
         )
-        if ranks
-        else "; no tranche diminishes its returns (tranches.csv has no row for it)"
-    )
     above = jobs / float(target) - 1
     return (
         f"{above:.0%} above the target of {float(target):,.0f}: the pools that pay for it "
@@ -245,9 +245,7 @@ def counted_jobs_by_program(
     potential: dict[tuple[str, int], float] = defaultdict(float)
     for (p, year), v in full.items():
         potential[(sector[p], year)] += v
-    scale = {
-        k: counted_jobs(inp, k[0], v) / v if v > 0 else 1.0 for k, v in potential.items()
-    }
+    scale = {k: counted_jobs(inp, k[0], v) / v if v > 0 else 1.0 for k, v in potential.items()}
     return {(p, year): v * scale[(sector[p], year)] for (p, year), v in full.items()}
 
 
