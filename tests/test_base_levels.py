@@ -222,3 +222,28 @@ def test_baseline_minerals_are_funded_by_what_they_return():
         if any(later > 1e-6 for later in money[i + 1 :]):
             assert x == pytest.approx(p.cap_musd), p.program
     assert sum(money) == pytest.approx(8000)
+
+
+def test_levels_reach_every_output(tmp_path):
+    """Terminal, outcomes.csv, run.json, the workbook and report.html all count the base."""
+    import json
+
+    import openpyxl
+    import pandas as pd
+
+    out = tmp_path / "run"
+    res = CliRunner().invoke(app, ["solve", "--inputs", str(BASE_CASE), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "1,550 direct jobs in 2026" in res.output
+    assert "Every target is reached." in res.output
+    assert json.loads((out / "run.json").read_text())["outcomes"]["jobs_2026"] == 1550
+    table = pd.read_csv(out / "outcomes.csv", keep_default_na=False)
+    s2 = _row(table, dimension="sector", member="s2")
+    assert (s2["jobs_base"], s2["jobs_new"], s2["jobs"]) == (300, 300, 600)
+    book = openpyxl.load_workbook(out / "workbook.xlsx", read_only=True)
+    rows = list(book["outcomes"].iter_rows(values_only=True))
+    header = [str(h).split(" (")[0] for h in rows[0]]
+    s2_row = dict(zip(header, next(r for r in rows if r[1] == "s2"), strict=True))
+    assert (s2_row["jobs_base"], s2_row["jobs_new"], s2_row["jobs"]) == (300, 300, 600)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "jobs_base" in html
