@@ -153,7 +153,7 @@ def test_hand_solved_tranche():
     assert _invest(sol, "b") == pytest.approx(100.0)
     prices = tables["shadow_prices"].set_index("constraint")["shadow_price"]
     assert prices["budget(public,p1)"] == pytest.approx(2.0)
-    assert prices["tranche(s1,800.0,2026)"] == pytest.approx(0.8)
+    assert prices["tranche(s1,800,2026)"] == pytest.approx(0.8)
     s1 = _row(tables["outcomes"], dimension="sector", member="s1", year=2026)
     assert (s1["jobs_base"], s1["jobs_new"], s1["jobs"]) == pytest.approx((500, 360, 860))
 

@@ -68,13 +68,18 @@ def add_levels(m: LinearModel, s: Sets) -> None:
             for t in s.years:
                 body = jobs_blocks(s, programs, {t: 1.0})
                 if body:
-                    rows[(sector, level, t)] = (None, [*body, *base], level)
+                    rows[(sector, _shown(level), t)] = (None, [*body, *base], level)
     if rows:
         excess = m.add_columns("excess", list(rows), (0.0, None))
         for key, (lo, body, up) in rows.items():
             rows[key] = (lo, [*body, (-1.0, [excess[key]])], up)
         m.add_rows("tranche", rows)
     s.cols = m.of
+
+
+def _shown(level: float) -> float | int:
+    """A level as the row names show it: 25000, not 25000.0."""
+    return int(level) if level.is_integer() else level
 
 
 def _base_cols(s: Sets, kind: str, dimension: str, member: str | None) -> Blocks:
@@ -116,7 +121,7 @@ def _excess_blocks(s: Sets, sector: str | None, weights: dict[int, float]) -> Bl
     if not excess:
         return []
     drops = {
-        (sec, level): drop
+        (sec, _shown(level)): drop
         for sec in {t.member for t in s.inputs.tranches}
         for level, drop in penalties(s.inputs, sec)
     }
