@@ -8,13 +8,73 @@ plus what new money adds; past a tranche's level only its share of further jobs 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Literal
 
-from allocator.data.rows import closest_fix
-from allocator.data.schema import Base, Inputs, Tranche
+from pydantic import Field, model_validator
+
+from allocator.data.rows import MAX_JOBS, MAX_MUSD, Id, Row, Year, closest_fix
+from allocator.data.rows import rule as _rule
+from allocator.data.rows import unit_field as _unit
 from allocator.errors import InputError
+
+if TYPE_CHECKING:
+    from allocator.data.schema import Inputs
 
 BASE_FILE = "base.csv"
 TRANCHES_FILE = "tranches.csv"
+
+
+class Base(Row):
+    """A level that exists before the plan (jobs of a sector, exports of a category): outcomes
+    are this base plus what new money adds."""
+
+    kind: Literal["jobs", "exports"]
+    """What is measured: jobs (of a sector) or exports (of an export category)."""
+    dimension: Literal["sector", "export_category"]
+    """The group the level is stated for: `sector` for jobs, `export_category` for exports."""
+    member: Id
+    """The sector or export category."""
+    year: Year
+    """The year the level is stated for (the start of the plan); it is held in later years."""
+    value: float = Field(
+        ge=0, json_schema_extra={"unit_from": "kind", "units": {"jobs": "count", "exports": "musd"}}
+    )
+    """Jobs (`20K` allowed), or US$ million per year of exports."""
+
+    @model_validator(mode="after")
+    def _plausible(self) -> Base:
+        wanted = "sector" if self.kind == "jobs" else "export_category"
+        if self.dimension != wanted:
+            raise _rule(
+                "dimension",
+                f"a {self.kind} base is stated by {wanted}, not by {self.dimension}",
+                f"write {wanted} (jobs are counted by sector, exports by export category)",
+            )
+        limit = MAX_JOBS if self.kind == "jobs" else MAX_MUSD
+        if self.value > limit:
+            raise _rule(
+                "value",
+                f"the {self.kind} base {self.value:g} is above the maximum {limit:g}",
+                f"use a value of at most {limit:g} (limits: inputs/README.md)",
+            )
+        return self
+
+
+class Tranche(Row):
+    """Diminishing returns: past a jobs level of a sector, only a share of the jobs that further
+    money would create counts (a concave, piecewise-linear return; still an LP)."""
+
+    kind: Literal["jobs"]
+    """What diminishes: jobs."""
+    dimension: Literal["sector"]
+    """The group: a sector."""
+    member: Id
+    """The sector."""
+    from_level: float = _unit("count", ge=0, le=MAX_JOBS)
+    """The jobs level (base + new) from which this tranche's share holds."""
+    share: float = _unit("share", ge=0, le=1)
+    """Share of the jobs further money would create that counts past `from_level`; a sector's
+    shares may not rise with the level (returns diminish)."""
 
 
 def level_problems(inp: Inputs) -> Iterator[InputError]:

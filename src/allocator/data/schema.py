@@ -3,7 +3,8 @@
 Each field's docstring is its entry in the data dictionary; `json_schema_extra["unit"]` tells the
 loader how to read the cell (`musd` money, `count`, `share`, `bool`). Cross-table rules (references,
 windows inside the horizon, floors that cannot fit) live in `checks.py`. The columns every table
-shares and the plausibility limits are in `rows.py`; the enabling links (`links.csv`) in `links.py`.
+shares and the plausibility limits are in `rows.py`; the enabling links (`links.csv`) in `links.py`;
+the levels before the plan and the tranches (`base.csv`, `tranches.csv`) in `levels.py`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from allocator.data.levels import Base, Tranche
 from allocator.data.links import Link
 from allocator.data.rows import (
     MAX_COVERAGE,
@@ -319,59 +321,6 @@ class Uncertainty(Row):
     """Highest value: a number in the cell's unit, or +20% relative to the cell."""
     distribution: Literal["uniform", "triangular"] = "uniform"
     """How values are drawn; triangular peaks at the cell's value."""
-
-
-class Base(Row):
-    """A level that exists before the plan (jobs of a sector, exports of a category): outcomes
-    are this base plus what new money adds."""
-
-    kind: Literal["jobs", "exports"]
-    """What is measured: jobs (of a sector) or exports (of an export category)."""
-    dimension: Literal["sector", "export_category"]
-    """The group the level is stated for: `sector` for jobs, `export_category` for exports."""
-    member: Id
-    """The sector or export category."""
-    year: Year
-    """The year the level is stated for (the start of the plan); it is held in later years."""
-    value: float = Field(
-        ge=0, json_schema_extra={"unit_from": "kind", "units": {"jobs": "count", "exports": "musd"}}
-    )
-    """Jobs (`20K` allowed), or US$ million per year of exports."""
-
-    @model_validator(mode="after")
-    def _plausible(self) -> Base:
-        wanted = "sector" if self.kind == "jobs" else "export_category"
-        if self.dimension != wanted:
-            raise _rule(
-                "dimension",
-                f"a {self.kind} base is stated by {wanted}, not by {self.dimension}",
-                f"write {wanted} (jobs are counted by sector, exports by export category)",
-            )
-        limit = MAX_JOBS if self.kind == "jobs" else MAX_MUSD
-        if self.value > limit:
-            raise _rule(
-                "value",
-                f"the {self.kind} base {self.value:g} is above the maximum {limit:g}",
-                f"use a value of at most {limit:g} (limits: inputs/README.md)",
-            )
-        return self
-
-
-class Tranche(Row):
-    """Diminishing returns: past a jobs level of a sector, only a share of the jobs that further
-    money would create counts (a concave, piecewise-linear return; still an LP)."""
-
-    kind: Literal["jobs"]
-    """What diminishes: jobs."""
-    dimension: Literal["sector"]
-    """The group: a sector."""
-    member: Id
-    """The sector."""
-    from_level: float = _unit("count", ge=0, le=MAX_JOBS)
-    """The jobs level (base + new) from which this tranche's share holds."""
-    share: float = _unit("share", ge=0, le=1)
-    """Share of the jobs further money would create that counts past `from_level`; a sector's
-    shares may not rise with the level (returns diminish)."""
 
 
 class Inputs(BaseModel):

@@ -169,6 +169,11 @@ VARIABLES: dict[str, Family] = {
         "jobs",
         "jobs of sector {member} past {level} in {year} (counted at a lower share)",
     ),
+    "scenario_excess": Family(
+        ("scenario", "member", "level", "year"),
+        "jobs",
+        "jobs of sector {member} past {level} in {year} in scenario {scenario}",
+    ),
     "worst": Family((), "jobs", "jobs in the worst scenario"),
     "eta": Family((), "jobs", "value at risk (shortfall)"),
     "tail": Family(("scenario",), "jobs", "shortfall of scenario {scenario} beyond the VaR"),

@@ -94,11 +94,17 @@ def _base_cols(s: Sets, kind: str, dimension: str, member: str | None) -> Blocks
 
 
 def level_blocks(
-    s: Sets, kind: str, dimension: str, member: str | None, weights: dict[int, float]
+    s: Sets,
+    kind: str,
+    dimension: str,
+    member: str | None,
+    weights: dict[int, float],
+    tranches: bool = True,
 ) -> Blocks:
     """The base and tranche terms of `kind` of a group (dimension `total`: all) under `weights`
     (year -> weight): each base counts in every weighted year from its own year on, each excess
-    -drop times its year's weight."""
+    -drop times its year's weight (without them if not `tranches`: a robust scenario has its own,
+    `scenario_levels`)."""
     from allocator.model.measures import weight_from
 
     blocks: Blocks = []
@@ -111,7 +117,7 @@ def level_blocks(
         w = ahead.get(b.year, 0.0)
         if w and key in base:
             blocks.append((w, [base[key]]))
-    if kind == "jobs" and dimension in ("sector", "total"):
+    if tranches and kind == "jobs" and dimension in ("sector", "total"):
         blocks += _excess_blocks(s, None if dimension == "total" else member, weights)
     return blocks
 
@@ -131,3 +137,39 @@ def _excess_blocks(s: Sets, sector: str | None, weights: dict[int, float]) -> Bl
         if w and drops[(sec, level)] and (sector is None or sec == sector):
             blocks.append((-drops[(sec, level)] * w, [j]))
     return blocks
+
+
+def scenario_levels(
+    m: LinearModel,
+    s: Sets,
+    scenarios: tuple[dict[str, tuple[float, int]], ...],
+    weights: dict[int, float],
+) -> list[Blocks]:
+    """The base and tranche terms of every robust scenario's measured jobs: a scenario's own
+    `scenario_excess` columns and `scenario_tranche` rows (its jobs per musd and lags against each
+    tranche's level, in each weighted year), so a scenario's jobs are levels with its own
+    diminishing returns. Returns one list of blocks per scenario, in order."""
+    from allocator.model.measures import jobs_blocks
+
+    base = level_blocks(s, "jobs", "total", None, weights, tranches=False)
+    rows: dict[tuple, Row] = {}
+    drops: dict[tuple, float] = {}
+    for k, scenario in enumerate(scenarios, start=1):
+        for sector in sorted({t.member for t in s.inputs.tranches}):
+            programs = [p for p, prog in s.programs.items() if prog.sector == sector]
+            own = _base_cols(s, "jobs", "sector", sector)
+            for level, drop in penalties(s.inputs, sector):
+                for t, w in weights.items():
+                    body = jobs_blocks(s, programs, {t: 1.0}, scenario)
+                    if body and w and drop:
+                        key = (k, sector, _shown(level), t)
+                        rows[key], drops[key] = (None, [*body, *own], level), -drop * w
+    out: list[Blocks] = [list(base) for _ in scenarios]
+    if not rows:
+        return out
+    excess = m.add_columns("scenario_excess", list(rows), (0.0, None))
+    for key, (lo, body, up) in rows.items():
+        rows[key] = (lo, [*body, (-1.0, [excess[key]])], up)
+        out[key[0] - 1].append((drops[key], [excess[key]]))
+    m.add_rows("scenario_tranche", rows)
+    return out
