@@ -180,7 +180,7 @@ def test_baseline_sectors_above_target_say_why():
     assert len(above) >= 1  # aerospace: phase-3 R&D money has no other program
     for r in above.itertuples():
         assert r.note.startswith(f"{r.jobs / r.jobs_target - 1:.0%} above the target"), r.member
-        assert "tranches.csv row" in r.note
+        assert f"(tranches.csv, sector {r.member})" in r.note
     assert (last[last["jobs"] <= 1.25 * last["jobs_target"].astype(float)]["note"] == "").all()
 
 

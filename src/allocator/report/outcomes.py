@@ -74,10 +74,13 @@ ABOVE_TARGET = 0.25
 
 
 def _why_above(inp: Inputs, sol: Solution, alloc: pd.DataFrame, r: dict[str, object]) -> str:
-    """Why a sector's jobs are more than `ABOVE_TARGET` above its target: which pools pay, what
-    their money is worth at the margin, and the tranche its returns are in; else empty."""
+    """Why a sector's jobs in the last milestone year are more than `ABOVE_TARGET` above its
+    target: which pools pay, what their money is worth at the margin, and the tranche its returns
+    are in; else empty."""
     target, jobs = r["jobs_target"], float(r["jobs"])  # type: ignore[arg-type]
-    if r["dimension"] != "sector" or not target or jobs <= (1 + ABOVE_TARGET) * float(target):
+    if r["dimension"] != "sector" or r["year"] != inp.last_milestone:
+        return ""  # ahead of an earlier milestone's target is not money a sector cannot use
+    if not target or jobs <= (1 + ABOVE_TARGET) * float(target):
         return ""
     sector = str(r["member"])
     paid = alloc[alloc["sector"] == sector][["pool", "phase"]].drop_duplicates()
@@ -94,7 +97,7 @@ def _why_above(inp: Inputs, sol: Solution, alloc: pd.DataFrame, r: dict[str, obj
         top = ranks[-1]
         tranche = (
             f"; past {top.from_level:,.0f} jobs only a share {top.share:g} of further jobs "
-            f"counts (tranches.csv row {top.line})"
+            f"counts (tranches.csv, sector {sector})"
         )
     above = jobs / float(target) - 1
     return (
