@@ -261,8 +261,9 @@ def _milestones(outcomes: pd.DataFrame) -> str:
         table(frame, {"jobs": "jobs", "exports": "US$ million a year"}),
     ]
     if not targeted.empty:
-        cols = ["dimension", "member", "year", "jobs", "jobs_target", "jobs_shortfall",
-                "exports_musd", "exports_target_musd", "exports_shortfall_musd"]  # fmt: skip
+        cols = ["dimension", "member", "year", "jobs_base", "jobs_new", "jobs", "jobs_target",
+                "jobs_shortfall", "exports_musd", "exports_target_musd", "exports_shortfall_musd",
+                "note"]  # fmt: skip
         shown = targeted[[c for c in cols if c in targeted.columns]]
         missed = int(
             (

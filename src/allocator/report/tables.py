@@ -16,6 +16,8 @@ import pandas as pd
 from allocator.data.schema import Inputs
 from allocator.model import families
 from allocator.model.solution import LABEL_ORDER, Solution
+from allocator.report.outcomes import capital_by_program as capital_by_program
+from allocator.report.outcomes import outcomes as outcomes
 from allocator.report.rates import (  # noqa: F401 (re-exported: the tables' one import)
     EXCEL_INFINITY,
     ONE_SIDED,
@@ -36,9 +38,13 @@ UNITS = {
     "share_of_cap": "share 0-1",
     "capital_musd": "US$ million",
     "jobs": "jobs",
+    "jobs_base": "jobs",
+    "jobs_new": "jobs",
     "jobs_target": "jobs",
     "jobs_shortfall": "jobs",
     "exports_musd": "US$ million per year",
+    "exports_base_musd": "US$ million per year",
+    "exports_new_musd": "US$ million per year",
     "exports_target_musd": "US$ million per year",
     "exports_shortfall_musd": "US$ million per year",
     "rhs": "family unit",
@@ -146,81 +152,6 @@ def allocation_by_phase(inp: Inputs, alloc: pd.DataFrame) -> pd.DataFrame:
         0.0,
     )
     return frame.reset_index().sort_values("program", ignore_index=True)
-
-
-def capital_by_program(inp: Inputs, alloc: pd.DataFrame) -> dict[tuple[str, int], float]:
-    """Productive capital (US$ million) of each program at each milestone year, from the run's
-    `allocation` table."""
-    lag = {p.program: p.lag_years for p in inp.programs}
-    capital: dict[tuple[str, int], float] = defaultdict(float)
-    for prog, year, value in alloc[["program", "year", "invest_musd"]].itertuples(index=False):
-        for m in inp.milestones:
-            if int(year) + lag[prog] <= m.year:
-                capital[(prog, m.year)] += float(value)
-    return capital
-
-
-def outcomes(inp: Inputs, sol: Solution, alloc: pd.DataFrame) -> pd.DataFrame:
-    """Jobs and exports by sector, export category and in total at each milestone, with targets.
-
-    Args:
-        inp: the dataset.
-        sol: the solution (its `exports` columns).
-        alloc: the run's `allocation` table, from which productive capital is counted.
-    """
-    capital = capital_by_program(inp, alloc)
-    cols = sol.columns
-    exp = cols[cols["family"] == "exports"]
-    exports = {
-        (p, int(y)): v for p, y, v in exp[["program", "year", "value"]].itertuples(index=False)
-    }
-    targets = {(t.kind, t.dimension, t.member or "", t.year): t.value for t in inp.targets}
-    records = []
-    for dimension in ("sector", "export_category", "total"):
-        members: dict[str, list[str]] = defaultdict(list)
-        for p in inp.programs:
-            key = "" if dimension == "total" else getattr(p, dimension)
-            if key is not None:
-                members[key].append(p.program)
-        for t in inp.targets:
-            if t.dimension == dimension:
-                members.setdefault(t.member or "", [])
-        for member, progs in sorted(members.items()):
-            for m in inp.milestones:
-                records.append(
-                    _outcome_row(inp, dimension, member, progs, m.year, capital, exports, targets)
-                )
-    return pd.DataFrame(records)
-
-
-def _outcome_row(
-    inp: Inputs,
-    dimension: str,
-    member: str,
-    progs: list[str],
-    year: int,
-    capital: dict[tuple[str, int], float],
-    exports: dict[tuple[str, int], float],
-    targets: dict[tuple[str, str, str, int], float],
-) -> dict[str, object]:
-    jobs_per = {p.program: p.jobs_per_musd for p in inp.programs}
-    cap = sum(capital.get((p, year), 0.0) for p in progs)
-    jobs = sum(jobs_per[p] * capital.get((p, year), 0.0) for p in progs)
-    exp = sum(exports.get((p, year), 0.0) for p in progs)
-    jt = targets.get(("jobs", dimension, member, year))
-    et = targets.get(("exports", dimension, member, year))
-    return {
-        "dimension": dimension,
-        "member": member or "all",
-        "year": year,
-        "capital_musd": cap,
-        "jobs": jobs,
-        "exports_musd": exp,
-        "jobs_target": jt,
-        "jobs_shortfall": None if jt is None else max(0.0, jt - jobs),
-        "exports_target_musd": et,
-        "exports_shortfall_musd": None if et is None else max(0.0, et - exp),
-    }
 
 
 def shadow_prices(sol: Solution) -> pd.DataFrame:

@@ -207,12 +207,24 @@ def _program_entries(lp: CompiledLP, inp: Inputs, last: int) -> dict[str, list[_
             entries[idx[0]] += [_Entry(i, j, idx[1], t, "exports") for j, t in by_program[idx[0]]]
         elif fam == "enable":
             _enable_entries(entries, inp, i, idx, by_program)
-        elif fam == "target" and idx[0] == "jobs":
-            for prog, p in progs.items():
-                member = "all" if idx[1] == "total" else getattr(p, idx[1])
-                if member == idx[2]:
-                    entries[prog] += [_Entry(i, j, idx[3], t, "jobs") for j, t in by_program[prog]]
+        else:
+            for prog, year in _jobs_terms(fam, idx, progs):
+                entries[prog] += [_Entry(i, j, year, t, "jobs") for j, t in by_program[prog]]
     return dict(entries)
+
+
+def _jobs_terms(fam: str, idx: tuple[Any, ...], progs: dict[str, Any]) -> list[tuple[str, int]]:
+    """The programs whose jobs per US$ million a row holds, with the row's year: a jobs target's
+    group, or a tranche's sector (its full-rate jobs against the tranche's level)."""
+    if fam == "target" and idx[0] == "jobs":
+        return [
+            (prog, idx[3])
+            for prog, p in progs.items()
+            if ("all" if idx[1] == "total" else getattr(p, idx[1])) == idx[2]
+        ]
+    if fam == "tranche":
+        return [(prog, idx[2]) for prog, p in progs.items() if p.sector == idx[0]]
+    return []
 
 
 def _enable_entries(
