@@ -161,9 +161,15 @@ def progress(total: int) -> Iterator[Callable[[int, int], None]]:
         yield lambda done, _total: bar.update(task, completed=done)
 
 
+FORESIGHT = "with perfect foresight (each sample re-optimised)"
+
+
 def show_sweep(summary: Any, table: Any) -> None:
-    """Spread of jobs and exports beside the nominal plan's, failed samples, and the least
-    stable programs."""
+    """First what the fixed plan delivers in the samples (median, P5, P95; money cut, targets
+    missed); then, labelled with perfect foresight, the spread of the re-optimised jobs and
+    exports beside the nominal plan's, failed samples, and the least stable programs."""
+    _show_fixed_plan(summary)
+    out.print("[bold]With perfect foresight[/] (each sample re-optimised, as if known in advance):")
     failed = int((table["status"] != "optimal").sum())
     nominal = table.attrs.get("nominal") or {}
     if nominal.get("status", "optimal") != "optimal":
@@ -175,8 +181,8 @@ def show_sweep(summary: Any, table: Any) -> None:
     for r in summary.itertuples():
         if r.item in ("jobs", "exports_musd") and r.samples:
             out.print(
-                f"  {r.item}: P5 {r.p5:,.0f}, P50 {r.p50:,.0f}, P95 {r.p95:,.0f} {r.unit} "
-                f"({r.samples:,} optimal samples)",
+                f"  {r.item} {FORESIGHT}: P5 {r.p5:,.0f}, P50 {r.p50:,.0f}, P95 {r.p95:,.0f} "
+                f"{r.unit} ({r.samples:,} optimal samples)",
                 markup=False,
             )
             nominal = getattr(r, "nominal", None)
@@ -184,7 +190,7 @@ def show_sweep(summary: Any, table: Any) -> None:
                 where = getattr(r, "nominal_percentile", float("nan"))
                 out.print(
                     f"    nominal plan (every number as given): {nominal:,.0f} {r.unit}, "
-                    f"at percentile {where:.0f} of the samples "
+                    f"at percentile {where:.0f} of the re-optimised samples "
                     f"({where:.0f}% of them reach less)",
                     markup=False,
                 )
@@ -202,10 +208,53 @@ def show_sweep(summary: Any, table: Any) -> None:
         progs["spread"] = progs["p95"] - progs["p5"]
         for r in progs.sort_values("spread", ascending=False).head(5).itertuples():
             out.print(
-                f"  {r.item}: funded in {r.funded_share:.0%} of samples, P5 {r.p5:,.0f} to "
-                f"P95 {r.p95:,.0f} US$ million",
+                f"  {r.item}: funded in {r.funded_share:.0%} of re-optimised samples, "
+                f"P5 {r.p5:,.0f} to P95 {r.p95:,.0f} US$ million",
                 markup=False,
             )
+
+
+def _show_fixed_plan(summary: Any) -> None:
+    """The sweep's headline: what the fixed plan delivers, median with P5 and P95, and in how
+    many samples money is cut, targets are missed or links broken."""
+    counts = summary.attrs.get("plan") or {}
+    rows = {r.item: r for r in summary.itertuples() if str(r.item).startswith("plan ")}
+    if not counts or "plan jobs" not in rows:
+        return
+    n = counts["samples"]
+    out.print(
+        f"[bold]This plan[/] ({escape(counts['plan'])}, fixed: not re-optimised) in {n:,} samples:"
+    )
+    for item in ("plan jobs", "plan exports_musd"):
+        r = rows[item]
+        out.print(
+            f"  {item.removeprefix('plan ')}: median {r.p50:,.0f} (P5 {r.p5:,.0f}, "
+            f"P95 {r.p95:,.0f}) {r.unit}",
+            markup=False,
+        )
+    cut = rows.get("plan money_cut_musd")
+    if cut is not None:
+        out.print(
+            f"  money it cannot spend (a sampled budget below it; cut, not moved): in "
+            f"{counts.get('money_cut_musd', 0):,} of {n:,} samples, up to {cut.max:,.0f} "
+            f"US$ million (P95 {cut.p95:,.0f})",
+            markup=False,
+        )
+    out.print(
+        f"  targets missed: in {counts.get('targets_missed', 0):,} of {n:,} samples"
+        + _links_broken(counts, n),
+        markup=False,
+    )
+
+
+def _links_broken(counts: dict[str, Any], n: int) -> str:
+    broken = counts.get("links_broken", 0)
+    if not broken:
+        return ""
+    return (
+        f"; in {broken:,} of {n:,} samples a sampled link ratio is below what the plan's "
+        "dependent capital needs (its outcome there counts capital the link does not enable)"
+    )
 
 
 def show_frontier(table: Any, notes: list[str]) -> None:

@@ -21,9 +21,10 @@ def run_sweep_command(
     out_dir: Path | None,
     where: tuple[str | None, int, bool, str | None],
     resume: bool,
+    plan: Path | None = None,
 ) -> None:
     """Sweep `draws` (samples, seed) of `opts` into `out_dir` on `where` (scheduler, workers,
-    serial, dashboard).
+    serial, dashboard), evaluating `plan` (a run folder; default the nominal plan) fixed.
 
     Raises:
         UsageError: bad options, folder or data (nothing written).
@@ -44,7 +45,7 @@ def run_sweep_command(
             warn(note)
     folder = out_dir or default_run_dir(opts.results, opts.name or Path(opts.inputs).name, "sweep")
     try:
-        table, summary = _sweep_and_write(opts, samples, seed, folder, where, resume)
+        table, summary = _sweep_and_write(opts, (samples, seed, plan), folder, where, resume)
     except (KeyboardInterrupt, Exception) as exc:
         from allocator.cli.commands import caused_by_interrupt
 
@@ -64,8 +65,7 @@ def run_sweep_command(
 
 def _sweep_and_write(
     opts: SolveOptions,
-    samples: int,
-    seed: int,
+    draws: tuple[int, int, Path | None],
     folder: Path,
     where: tuple[str | None, int, bool, str | None],
     resume: bool,
@@ -77,6 +77,7 @@ def _sweep_and_write(
     from allocator.studies.sweeprun import run_sweep, summarise
 
     scheduler, workers, serial, dashboard = where
+    samples, seed, plan = draws
     spec = {
         "inputs": str(opts.inputs),
         "objective": opts.objective,
@@ -85,6 +86,7 @@ def _sweep_and_write(
         "measure": opts.measure,
         "discount_rate": opts.discount_rate,
         "solver": opts.solver,
+        "plan_run": None if plan is None else str(plan),
     }
     # a full disk mid-sweep: one line; --resume continues
     with output_faults(folder), progress(samples) as advance:
@@ -93,7 +95,7 @@ def _sweep_and_write(
         )
     with output_faults(folder):
         summary = summarise(folder)
-        plot_sweep(table, folder / "sweep.png", f"{samples:,} sampled plans")
+        plot_sweep(table, folder / "sweep.png", f"{samples:,} samples, each re-optimised: with perfect foresight")
         rebuild_report(folder)  # report.html from the sweep's tables
     return table, summary
 

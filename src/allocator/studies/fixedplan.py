@@ -296,3 +296,20 @@ def _unit_of(item: str) -> str:
         return "US$ million"
     return "targets" if item == "targets_missed" else "rows"
 
+
+
+def plan_counts(folder: Path, plan: str | None) -> dict[str, Any]:
+    """In how many samples the fixed plan has money cut, misses a target or breaks a link
+    (for the terminal), and what the plan is."""
+    from allocator.studies.sweepfolder import read_table
+
+    path = folder / "sweep_plan.csv"
+    if not path.is_file():
+        return {}
+    table = read_table(path)
+    counts = {
+        c: int((table[c] > 1e-9).sum())
+        for c in ("money_cut_musd", "targets_missed", "links_broken")
+        if c in table.columns
+    }
+    return {"samples": len(table), "plan": plan or "nominal plan", **counts}

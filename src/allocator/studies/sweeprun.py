@@ -28,7 +28,7 @@ from allocator.report.folders import (
 )
 from allocator.report.write import write_json
 from allocator.studies.daskclient import LOCAL_WORKER_CONFIG, dask_client  # noqa: F401
-from allocator.studies.fixedplan import plan_columns, plan_id, plan_summary
+from allocator.studies.fixedplan import plan_columns, plan_counts, plan_id, plan_summary
 from allocator.studies.sweep import fixed_plan, load_uncertain, solve_chunk
 from allocator.studies.sweepfolder import (
     done_samples,
@@ -412,6 +412,7 @@ def summarise(folder: Path) -> pd.DataFrame:
     rows.append({"item": "failed samples", "unit": "samples", "samples": len(failed)})
     rows = plan_summary(folder, record.get("plan"), (jobs_unit, exports_unit)) + rows
     table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)  # every column, even with no answer
+    table.attrs["plan"] = plan_counts(folder, record.get("plan"))  # for the terminal
     table.to_csv(
         folder / "sweep_summary.csv", index=False, float_format="%.12g", lineterminator="\n"
     )
