@@ -240,6 +240,14 @@ def _show_fixed_plan(summary: Any) -> None:
             f"US$ million (P95 {cut.p95:,.0f})",
             markup=False,
         )
+    links = rows.get("plan link_cut_musd")
+    if links is not None and counts.get("link_cut_musd"):
+        out.print(
+            f"  money its links cannot carry (a sampled link ratio below what its dependent "
+            f"capital needs; cut, not moved): in {counts['link_cut_musd']:,} of {n:,} samples, "
+            f"up to {links.max:,.0f} US$ million (P95 {links.p95:,.0f})",
+            markup=False,
+        )
     out.print(
         f"  targets missed: in {counts.get('targets_missed', 0):,} of {n:,} samples"
         + _links_broken(counts, n),
@@ -252,8 +260,8 @@ def _links_broken(counts: dict[str, Any], n: int) -> str:
     if not broken:
         return ""
     return (
-        f"; in {broken:,} of {n:,} samples a sampled link ratio is below what the plan's "
-        "dependent capital needs (its outcome there counts capital the link does not enable)"
+        f"; in {broken:,} of {n:,} samples a link row stays broken after the cuts (its "
+        "outcome there counts capital the link does not enable)"
     )
 
 

@@ -20,9 +20,11 @@ run folder's allocation (`--plan RUN`). Per sample, on the sample's own LP array
    milestone and under the measure): a matrix-vector product.
 4. Targets: a target row whose level the plan's activity stays under is missed by the
    difference (`targets_missed`, and the shortfalls summed per kind).
-5. Capital links: a sample that lowers a link's ratio below what the plan's dependent capital
-   needs breaks that link's row; the plan is not cut for it, and the rows broken are counted
-   (`links_broken`), so such a sample's outcome is never silently taken as reachable.
+5. Capital links (after the budgets): where a sampled ratio lets the enablers' capital carry
+   less dependent capital than the plan puts in, the dependents' investments in that link's
+   row are scaled down in proportion until it holds (rows in the LP's order, repeated until no
+   row is broken); the money cut is reported (`link_cut_musd`), not moved. `links_broken`
+   counts rows still broken after that (none expected; a check).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ def plan_columns(milestones: list[int]) -> list[str]:
         "plan_exports_musd",
         *per_year,
         "money_cut_musd",
+        "link_cut_musd",
         "targets_missed",
         "jobs_short",
         "exports_short_musd",
@@ -124,6 +127,7 @@ def evaluate(model: SampleModel, plan: np.ndarray, values: np.ndarray) -> dict[s
     x[invest] = np.asarray(plan, dtype=float)[invest]
     rows = a.tocsr()
     cut = _cut_budgets(lp, rows, x, [p.phase for p in model.inp.phases])
+    link_cut = _cut_links(lp, rows, x)
     _fill_exports(lp, rows, x)
     act = rows @ x
     got: dict[str, Any] = {
@@ -131,6 +135,7 @@ def evaluate(model: SampleModel, plan: np.ndarray, values: np.ndarray) -> dict[s
         "plan_jobs": float(lp.costs["jobs"] @ x),
         "plan_exports_musd": float(lp.costs["exports"] @ x),
         "money_cut_musd": cut,
+        "link_cut_musd": link_cut,
     }
     for name, cost in lp.costs.items():
         kind, _, year = name.partition("@")
@@ -164,6 +169,32 @@ def _cut_budgets(lp: CompiledLP, rows: sparse.csr_matrix, x: np.ndarray, phases:
             if j is not None:
                 x[j] = carried
     return cut
+
+
+def _cut_links(lp: CompiledLP, rows: sparse.csr_matrix, x: np.ndarray) -> float:
+    """Rule 5: a capital link's dependents scaled down, in proportion, to what the sampled
+    ratio lets the enablers' capital carry; rows in the LP's order, repeated until none is
+    broken (cuts only lower capital, so this ends). Returns the money cut (US$ million)."""
+    before = float(x[_invest_mask(lp)].sum())
+    for _ in range(100):
+        changed = False
+        for i, fam in enumerate(lp.row_family):
+            if fam != "enable" or not np.isfinite(lp.row_upper[i]):
+                continue
+            cols, coef = _invest_terms(lp, rows, i)
+            up = coef > 0
+            part = float(coef[up] @ x[cols[up]])
+            room = float(lp.row_upper[i]) - float(coef[~up] @ x[cols[~up]])
+            if part > TOL and part > room * (1 + 1e-9) + 1e-9:
+                x[cols[up]] *= max(0.0, room) / part
+                changed = True
+        if not changed:
+            break
+    return before - float(x[_invest_mask(lp)].sum())
+
+
+def _invest_mask(lp: CompiledLP) -> np.ndarray:
+    return np.array([f == "invest" for f in lp.col_family], dtype=bool)
 
 
 def _invest_terms(
@@ -292,7 +323,7 @@ def _unit_of(item: str) -> str:
         return "US$ million per year"
     if item == "exports_short_musd":
         return "US$ million per year"
-    if item == "money_cut_musd":
+    if item in ("money_cut_musd", "link_cut_musd"):
         return "US$ million"
     return "targets" if item == "targets_missed" else "rows"
 
@@ -309,7 +340,7 @@ def plan_counts(folder: Path, plan: str | None) -> dict[str, Any]:
     table = read_table(path)
     counts = {
         c: int((table[c] > 1e-9).sum())
-        for c in ("money_cut_musd", "targets_missed", "links_broken")
+        for c in ("money_cut_musd", "link_cut_musd", "targets_missed", "links_broken")
         if c in table.columns
     }
     return {"samples": len(table), "plan": plan or "nominal plan", **counts}
