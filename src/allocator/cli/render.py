@@ -161,15 +161,11 @@ def progress(total: int) -> Iterator[Callable[[int, int], None]]:
         yield lambda done, _total: bar.update(task, completed=done)
 
 
-FORESIGHT = "with perfect foresight (each sample re-optimised)"
-
-
 def show_sweep(summary: Any, table: Any) -> None:
-    """First what the fixed plan delivers in the samples (median, P5, P95; money cut, targets
-    missed); then, labelled with perfect foresight, the spread of the re-optimised jobs and
-    exports beside the nominal plan's, failed samples, and the least stable programs."""
-    _show_fixed_plan(summary)
-    out.print("[bold]With perfect foresight[/] (each sample re-optimised, as if known in advance):")
+    """With perfect foresight, labelled so (the fixed plan comes first: `sweeping.show_plan`):
+    the spread of the re-optimised jobs and exports beside the nominal plan's, failed samples,
+    and the least stable programs."""
+    foresight = "with perfect foresight (each sample re-optimised)"
     failed = int((table["status"] != "optimal").sum())
     nominal = table.attrs.get("nominal") or {}
     if nominal.get("status", "optimal") != "optimal":
@@ -181,7 +177,7 @@ def show_sweep(summary: Any, table: Any) -> None:
     for r in summary.itertuples():
         if r.item in ("jobs", "exports_musd") and r.samples:
             out.print(
-                f"  {r.item} {FORESIGHT}: P5 {r.p5:,.0f}, P50 {r.p50:,.0f}, P95 {r.p95:,.0f} "
+                f"  {r.item} {foresight}: P5 {r.p5:,.0f}, P50 {r.p50:,.0f}, P95 {r.p95:,.0f} "
                 f"{r.unit} ({r.samples:,} optimal samples)",
                 markup=False,
             )
@@ -194,15 +190,8 @@ def show_sweep(summary: Any, table: Any) -> None:
                     f"({where:.0f}% of them reach less)",
                     markup=False,
                 )
-    out.print(
-        f"  failed samples: {failed:,}"
-        + (
-            ""
-            if not failed
-            else f" ({', '.join(sorted(set(table.loc[table['status'] != 'optimal', 'status'])))})"
-        ),
-        markup=False,
-    )
+    kinds = sorted(set(table.loc[table["status"] != "optimal", "status"]))
+    out.print(f"  failed samples: {failed:,}" + (f" ({', '.join(kinds)})" if failed else ""))
     progs = summary[summary["item"].str.startswith("program ")].copy()
     if len(progs):
         progs["spread"] = progs["p95"] - progs["p5"]
@@ -212,57 +201,6 @@ def show_sweep(summary: Any, table: Any) -> None:
                 f"P5 {r.p5:,.0f} to P95 {r.p95:,.0f} US$ million",
                 markup=False,
             )
-
-
-def _show_fixed_plan(summary: Any) -> None:
-    """The sweep's headline: what the fixed plan delivers, median with P5 and P95, and in how
-    many samples money is cut, targets are missed or links broken."""
-    counts = summary.attrs.get("plan") or {}
-    rows = {r.item: r for r in summary.itertuples() if str(r.item).startswith("plan ")}
-    if not counts or "plan jobs" not in rows:
-        return
-    n = counts["samples"]
-    out.print(
-        f"[bold]This plan[/] ({escape(counts['plan'])}, fixed: not re-optimised) in {n:,} samples:"
-    )
-    for item in ("plan jobs", "plan exports_musd"):
-        r = rows[item]
-        out.print(
-            f"  {item.removeprefix('plan ')}: median {r.p50:,.0f} (P5 {r.p5:,.0f}, "
-            f"P95 {r.p95:,.0f}) {r.unit}",
-            markup=False,
-        )
-    cut = rows.get("plan money_cut_musd")
-    if cut is not None:
-        out.print(
-            f"  money it cannot spend (a sampled budget below it; cut, not moved): in "
-            f"{counts.get('money_cut_musd', 0):,} of {n:,} samples, up to {cut.max:,.0f} "
-            f"US$ million (P95 {cut.p95:,.0f})",
-            markup=False,
-        )
-    links = rows.get("plan link_cut_musd")
-    if links is not None and counts.get("link_cut_musd"):
-        out.print(
-            f"  money its links cannot carry (a sampled link ratio below what its dependent "
-            f"capital needs; cut, not moved): in {counts['link_cut_musd']:,} of {n:,} samples, "
-            f"up to {links.max:,.0f} US$ million (P95 {links.p95:,.0f})",
-            markup=False,
-        )
-    out.print(
-        f"  targets missed: in {counts.get('targets_missed', 0):,} of {n:,} samples"
-        + _links_broken(counts, n),
-        markup=False,
-    )
-
-
-def _links_broken(counts: dict[str, Any], n: int) -> str:
-    broken = counts.get("links_broken", 0)
-    if not broken:
-        return ""
-    return (
-        f"; in {broken:,} of {n:,} samples a link row stays broken after the cuts (its "
-        "outcome there counts capital the link does not enable)"
-    )
 
 
 def show_frontier(table: Any, notes: list[str]) -> None:

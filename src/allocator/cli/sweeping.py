@@ -55,6 +55,7 @@ def run_sweep_command(
     if table is None:  # said outside the handler: exit_codes must not see the interrupt again
         _say_kept(folder)
         raise typer.Exit(130)
+    show_plan(summary)  # what the plan delivers first, then with perfect foresight
     show_sweep(summary, table)
     out.print(
         f"Wrote [bold]{escape(str(folder))}[/]: "
@@ -129,4 +130,56 @@ def _say_kept(folder: Path) -> None:
         "--resume continues it",
         highlight=False,
         soft_wrap=True,
+    )
+
+
+def show_plan(summary: Any) -> None:
+    """The sweep's headline: what the fixed plan delivers, median with P5 and P95, and in how
+    many samples money is cut, targets are missed or links broken."""
+    counts = summary.attrs.get("plan") or {}
+    rows = {r.item: r for r in summary.itertuples() if str(r.item).startswith("plan ")}
+    if not counts or "plan jobs" not in rows:
+        return
+    n = counts["samples"]
+    out.print(
+        f"[bold]This plan[/] ({escape(counts['plan'])}, fixed: not re-optimised) in {n:,} samples:"
+    )
+    for item in ("plan jobs", "plan exports_musd"):
+        r = rows[item]
+        out.print(
+            f"  {item.removeprefix('plan ')}: median {r.p50:,.0f} (P5 {r.p5:,.0f}, "
+            f"P95 {r.p95:,.0f}) {r.unit}",
+            markup=False,
+        )
+    cut = rows.get("plan money_cut_musd")
+    if cut is not None:
+        out.print(
+            f"  money it cannot spend (a sampled budget below it; cut, not moved): in "
+            f"{counts.get('money_cut_musd', 0):,} of {n:,} samples, up to {cut.max:,.0f} "
+            f"US$ million (P95 {cut.p95:,.0f})",
+            markup=False,
+        )
+    links = rows.get("plan link_cut_musd")
+    if links is not None and counts.get("link_cut_musd"):
+        out.print(
+            f"  money its links cannot carry (a sampled link ratio below what its dependent "
+            f"capital needs; cut, not moved): in {counts['link_cut_musd']:,} of {n:,} samples, "
+            f"up to {links.max:,.0f} US$ million (P95 {links.p95:,.0f})",
+            markup=False,
+        )
+    out.print(
+        f"  targets missed: in {counts.get('targets_missed', 0):,} of {n:,} samples"
+        + _links_broken(counts, n),
+        markup=False,
+    )
+    out.print("[bold]With perfect foresight[/] (each sample re-optimised, as if known in advance):")
+
+
+def _links_broken(counts: dict[str, Any], n: int) -> str:
+    broken = counts.get("links_broken", 0)
+    if not broken:
+        return ""
+    return (
+        f"; in {broken:,} of {n:,} samples a link row stays broken after the cuts (its "
+        "outcome there counts capital the link does not enable)"
     )
