@@ -20,7 +20,6 @@ from typer.testing import CliRunner
 from allocator.cli.commands import app
 from allocator.studies.fixedplan import evaluate, nominal_x
 from allocator.studies.sweep import SampleModel, load_uncertain
-
 from conftest import BASELINE, DATA
 
 FIXED = DATA / "fixed_plan"
@@ -63,9 +62,7 @@ def test_halved_jobs_rate_halves_the_outcome(model):
 
 
 def test_budget_below_the_plan_cuts_its_money(model):
-    values = at(
-        model, **{"pools:public/p1:budget_musd": 60, "programs:y:jobs_per_musd": 1.5}
-    )
+    values = at(model, **{"pools:public/p1:budget_musd": 60, "programs:y:jobs_per_musd": 1.5})
     got = evaluate(model, nominal_x(model), values)
     assert got["money_cut_musd"] == pytest.approx(40)  # 100 planned, 60 to spend
     assert got["plan_jobs"] == pytest.approx(90)  # 60 * 1.5
@@ -100,7 +97,8 @@ def test_every_sample_matches_the_hand_rule(fixed_sweep):
         s["programs:y:exports_per_musd"] * spent, 0.5 * s["markets:/cat/2026:market_musd"]
     )
     assert p["plan_exports_musd"].to_numpy() == pytest.approx(exports.to_numpy(), rel=1e-9)
-    assert (p["money_cut_musd"] > 0).any() and (p["money_cut_musd"] == 0).any()
+    assert (p["money_cut_musd"] > 0).any()
+    assert (p["money_cut_musd"] == 0).any()
 
 
 def test_fixed_plan_never_beats_perfect_foresight(fixed_sweep):
@@ -134,10 +132,12 @@ def test_summary_and_terminal_are_labelled(fixed_sweep):
     assert lines[first - 1].startswith("This plan (nominal plan, fixed: not re-optimised)")
     assert "jobs: median" in lines[first]
     foresight = [line for line in lines if " P50 " in line]
-    assert foresight and all(FORESIGHT in line for line in foresight)
+    assert foresight
+    assert all(FORESIGHT in line for line in foresight)
     assert first < lines.index(next(x for x in lines if FORESIGHT in x))
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert f"jobs {FORESIGHT}: median" in html and "Jobs of this plan" in html
+    assert f"jobs {FORESIGHT}: median" in html
+    assert "Jobs of this plan" in html
 
 
 def test_plan_from_a_run_folder(tmp_path):
@@ -169,14 +169,38 @@ def test_resume_with_another_plan_is_refused(tmp_path, fixed_sweep):
     before = (out / "sweep_plan.csv").read_bytes()
     code, text = sweep("--inputs", FIXED, "--samples", 4, "--plan", run, "--out", out, "--resume")
     assert code == 2
-    assert "--plan run " in text and "the sweep's nominal" in text
+    assert "--plan run " in text
+    assert "the sweep's nominal" in text
     assert (out / "sweep_plan.csv").read_bytes() == before
 
 
 def test_plan_without_allocation_is_one_line(tmp_path):
     (tmp_path / "empty").mkdir()
     out = tmp_path / "s"
-    code, text = sweep("--inputs", FIXED, "--samples", 4, "--plan", tmp_path / "empty", "--out", out)
+    code, text = sweep(
+        "--inputs", FIXED, "--samples", 4, "--plan", tmp_path / "empty", "--out", out
+    )
     assert code == 2
-    assert "has no allocation.csv" in text and "Traceback" not in text
+    assert "has no allocation.csv" in text
+    assert "Traceback" not in text
     assert not out.exists()
+
+
+@pytest.mark.parametrize("kind", ["cvar", "worst-case"])
+def test_risk_says_what_the_nominal_plan_expects(kind, capsys):
+    """--risk: the nominal plan (y 100) fixed in every scenario expects 100 * the mean of y's
+    sampled jobs rate; the robust plan's own expectation is one plan's, not re-optimised."""
+    from allocator.cli.render import _show_risk
+    from allocator.pipeline import SolveOptions, plan, robust_spec
+
+    opts = SolveOptions(inputs=FIXED, risk=kind, scenarios=8, seed=2)
+    run = plan(opts)
+    spec = robust_spec(run.inputs, opts)
+    hand = [100 * sc["y"][0] for sc in spec.scenarios]
+    risk = run.info["risk"]
+    assert risk["nominal_plan_expected_jobs"] == pytest.approx(np.mean(hand), rel=1e-9)
+    assert risk["nominal_plan_worst_jobs"] == pytest.approx(min(hand), rel=1e-9)
+    _show_risk(risk)
+    text = " ".join(capsys.readouterr().out.split())
+    assert f"the nominal plan, fixed, expects {np.mean(hand):,.0f} jobs" in text
+    assert "not re-optimised per scenario" in text

@@ -247,7 +247,10 @@ def test_the_terminal_says_when_the_nominal_plan_itself_did_not_solve(capsys):
     show_sweep(summary, table)
     text = capsys.readouterr().out
     assert "nominal plan (every number as given): infeasible, so the samples cannot" in text
-    assert "jobs with perfect foresight (each sample re-optimised): P5 1, P50 2, P95 2 jobs (2 " in text
+    assert (
+        "jobs with perfect foresight (each sample re-optimised): P5 1, P50 2, P95 2 jobs (2 "
+        in text
+    )
     assert "at percentile" not in text
 
 

@@ -326,20 +326,26 @@ def _headline(run: Run) -> str:
 
 
 def _show_risk(risk: dict[str, Any]) -> None:
-    """The robust plan's expected (or worst) jobs beside the nominal, and for CVaR the tail
-    shortfall reached next to the cap: binding (with its price), slack, or no cap at all."""
+    """The robust plan's expected (or worst) jobs, one plan in every scenario, beside its jobs on
+    the nominal data and what the nominal plan, fixed, expects over the same scenarios; for CVaR
+    the tail shortfall reached next to the cap: binding (with its price), slack, or none."""
+    from allocator.report.risk import nominal_words
+
+    unit = risk.get("jobs_unit", "jobs")
+    fixed = "one plan for every scenario, not re-optimised per scenario"
     if risk["kind"] == "worst-case":
         out.print(
-            f"[bold]Robust plan[/] (worst case of {risk['scenarios']} scenarios): the worst "
-            f"scenario reaches {risk['objective']:,.0f} jobs; the nominal data give "
-            f"{risk['jobs_nominal']:,.0f}"
+            f"[bold]Robust plan[/] (worst case of {risk['scenarios']} scenarios; {fixed}): the "
+            f"worst scenario reaches {risk['objective']:,.0f} {unit}; the nominal data give "
+            f"{risk['jobs_nominal']:,.0f}" + nominal_words(risk, unit)
         )
         return
-    unit = risk.get("jobs_unit", "jobs")
     out.print(
-        f"[bold]Robust plan[/] (CVaR, beta {risk['beta']:g}, {risk['scenarios']} scenarios): "
-        f"expected {risk['objective']:,.0f} {unit}; nominal "
-        f"{risk['jobs_nominal']:,.0f} {unit}; price of risk {risk['price_of_risk']:,.4g} "
+        f"[bold]Robust plan[/] (CVaR, beta {risk['beta']:g}, {risk['scenarios']} scenarios; "
+        f"{fixed}): expected {risk['objective']:,.0f} {unit} over the scenarios; on the nominal "
+        f"data {risk['jobs_nominal']:,.0f} {unit}"
+        + nominal_words(risk, unit)
+        + f"; price of risk {risk['price_of_risk']:,.4g} "
         f"{unit} of expected value per {unit.removesuffix('s')} of CVaR cap"
     )
     if "tail_shortfall_jobs" in risk:

@@ -96,7 +96,11 @@ def _sweep_and_write(
         )
     with output_faults(folder):
         summary = summarise(folder)
-        plot_sweep(table, folder / "sweep.png", f"{samples:,} samples, each re-optimised: with perfect foresight")
+        plot_sweep(
+            table,
+            folder / "sweep.png",
+            f"{samples:,} samples, each re-optimised: with perfect foresight",
+        )
         rebuild_report(folder)  # report.html from the sweep's tables
     return table, summary
 

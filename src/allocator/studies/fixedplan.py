@@ -144,7 +144,9 @@ def evaluate(model: SampleModel, plan: np.ndarray, values: np.ndarray) -> dict[s
     return got | _targets(lp, act) | {"links_broken": _broken(lp, act, "enable")}
 
 
-def _cut_budgets(lp: CompiledLP, rows: sparse.csr_matrix, x: np.ndarray, phases: list[str]) -> float:
+def _cut_budgets(
+    lp: CompiledLP, rows: sparse.csr_matrix, x: np.ndarray, phases: list[str]
+) -> float:
     """Rule 1: each pool's phases in order, spending scaled to the sampled budget plus what was
     carried in; returns the money cut (US$ million). Sets the carry columns."""
     carry = {lp.col_index[j]: j for j, f in enumerate(lp.col_family) if f == "carry"}
@@ -197,9 +199,7 @@ def _invest_mask(lp: CompiledLP) -> np.ndarray:
     return np.array([f == "invest" for f in lp.col_family], dtype=bool)
 
 
-def _invest_terms(
-    lp: CompiledLP, rows: sparse.csr_matrix, i: int
-) -> tuple[np.ndarray, np.ndarray]:
+def _invest_terms(lp: CompiledLP, rows: sparse.csr_matrix, i: int) -> tuple[np.ndarray, np.ndarray]:
     """The invest columns of row i with their coefficients."""
     lo, hi = rows.indptr[i], rows.indptr[i + 1]
     cols, coef = rows.indices[lo:hi], rows.data[lo:hi]
@@ -326,7 +326,6 @@ def _unit_of(item: str) -> str:
     if item in ("money_cut_musd", "link_cut_musd"):
         return "US$ million"
     return "targets" if item == "targets_missed" else "rows"
-
 
 
 def plan_counts(folder: Path, plan: str | None) -> dict[str, Any]:

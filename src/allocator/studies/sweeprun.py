@@ -111,14 +111,19 @@ def run_sweep(
     # few, large batches (two per worker, at most 200 samples: progress and --resume keep step)
     size = max(1, min(200, -(-len(pending) // max(1, workers * 2))))
     chunks = [
-        dict(spec, plan=plan, samples=pending[i : i + size])
-        for i in range(0, len(pending), size)
+        dict(spec, plan=plan, samples=pending[i : i + size]) for i in range(0, len(pending), size)
     ]
     tell = Progress(progress, len(skip), samples)
     with ExitStack() as stack:  # Dask first: a scheduler that does not answer leaves no folder
         client = None if serial else stack.enter_context(dask_client(scheduler, workers, dashboard))
         mark_folder(folder, spec, record)
-        writer = stack.enter_context(closing(StreamWriter(folder, labels, values, plan_columns(sorted(m.year for m in inp.milestones)))))
+        writer = stack.enter_context(
+            closing(
+                StreamWriter(
+                    folder, labels, values, plan_columns(sorted(m.year for m in inp.milestones))
+                )
+            )
+        )
         try:
             if client is None:
                 for chunk in chunks:
