@@ -187,20 +187,19 @@ def test_plan_without_allocation_is_one_line(tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["cvar", "worst-case"])
-def test_risk_says_what_the_nominal_plan_expects(kind, capsys):
+def test_risk_says_what_the_nominal_plan_expects(kind, tmp_path):
     """--risk: the nominal plan (y 100) fixed in every scenario expects 100 * the mean of y's
     sampled jobs rate; the robust plan's own expectation is one plan's, not re-optimised."""
-    from allocator.cli.render import _show_risk
     from allocator.pipeline import SolveOptions, plan, robust_spec
 
     opts = SolveOptions(inputs=FIXED, risk=kind, scenarios=8, seed=2)
-    run = plan(opts)
-    spec = robust_spec(run.inputs, opts)
-    hand = [100 * sc["y"][0] for sc in spec.scenarios]
-    risk = run.info["risk"]
+    hand = [100 * sc["y"][0] for sc in robust_spec(plan(opts).inputs, opts).scenarios]
+    args = ["solve", "--inputs", str(FIXED), "--risk", kind, "--scenarios", "8", "--seed", "2"]
+    res = runner.invoke(app, [*args, "--out", str(tmp_path / "r")])
+    assert res.exit_code == 0, res.output
+    risk = json.loads((tmp_path / "r" / "run.json").read_text(encoding="utf-8"))["risk"]
     assert risk["nominal_plan_expected_jobs"] == pytest.approx(np.mean(hand), rel=1e-9)
     assert risk["nominal_plan_worst_jobs"] == pytest.approx(min(hand), rel=1e-9)
-    _show_risk(risk)
-    text = " ".join(capsys.readouterr().out.split())
+    text = " ".join(res.output.split())
     assert f"the nominal plan, fixed, expects {np.mean(hand):,.0f} jobs" in text
     assert "not re-optimised per scenario" in text
