@@ -118,9 +118,12 @@ def plan_id(folder: Path | None) -> str:
         return f"run {folder}"  # refused, in one line, when the plan is read
 
 
-def evaluate(model: SampleModel, plan: np.ndarray, values: np.ndarray) -> dict[str, Any]:
-    """What `plan` delivers in the sample `values`, with no solve (see the module's rules)."""
-    lp = model.sample_lp(values)
+def evaluate(
+    model: SampleModel, plan: np.ndarray, sample: np.ndarray | CompiledLP
+) -> dict[str, Any]:
+    """What `plan` delivers in a sample (its values, or its `model.sample_lp`), with no solve
+    (see the module's rules). Only reads the sample's arrays."""
+    lp = model.sample_lp(sample) if isinstance(sample, np.ndarray) else sample
     a = sparse.csc_matrix((lp.matrix.data, lp.matrix.indices, lp.matrix.indptr), lp.matrix.shape)
     x = np.zeros(len(lp.col_family))
     invest = np.array([f == "invest" for f in lp.col_family])

@@ -117,9 +117,10 @@ class SampleModel:
             _set_program(lp, self.entries[prog], *rates, lag, ratios, self.ahead)
         return lp
 
-    def solve(self, values: np.ndarray) -> dict[str, Any]:
-        """One sample: its numbers set, solved warm; jobs, exports and program totals."""
-        lp = self.sample_lp(values)
+    def solve(self, values: np.ndarray, lp: CompiledLP | None = None) -> dict[str, Any]:
+        """One sample: its numbers set (`lp`: its `sample_lp`, if already made), solved warm;
+        jobs, exports and program totals."""
+        lp = self.sample_lp(values) if lp is None else lp
         lp.highs.setBasis(self.basis)
         try:
             opt = optimum(lp, self.objective, ranging=False, pick=True)
@@ -319,9 +320,9 @@ def solve_chunk(spec: dict[str, Any]) -> list[dict[str, Any]]:
     plan = None if spec.get("plan") is None else np.asarray(spec["plan"], dtype=float)
     out = []
     for sample, values in spec["samples"]:
-        at = np.asarray(values, dtype=float)
-        fixed = {} if plan is None else {"plan": evaluate(model, plan, at)}  # no solve
-        out.append({"sample": sample, **model.solve(at), **fixed})
+        lp = model.sample_lp(np.asarray(values, dtype=float))  # the sample's numbers, once
+        fixed = {} if plan is None else {"plan": evaluate(model, plan, lp)}  # no solve
+        out.append({"sample": sample, **model.solve(lp=lp, values=values), **fixed})
     return out
 
 
