@@ -226,13 +226,16 @@ def test_the_sweep_run_has_its_report_with_charts(tmp_path):
     assert res.returncode == 0, res.stderr
     text = (out / "report.html").read_text()
     parse(text)
-    assert "<h2>Sweep</h2><p>6 sampled plans, 6 optimal.</p>" in text
+    assert "<h2>Sweep</h2><p>6 samples, 6 re-optimised to an optimum." in text
     import pandas as pd
 
     jobs = pd.read_csv(out / "sweep_summary.csv").set_index("item").loc["jobs"]
     from allocator.report.svg import number
 
-    assert f"Median of the samples: <strong>{number(jobs['p50'])} jobs</strong>" in text
+    assert (
+        "jobs with perfect foresight (each sample re-optimised): median "
+        f"<strong>{number(jobs['p50'])} jobs</strong>" in text
+    )
     assert text.count("<svg") >= 1
     assert "report.html" in json.loads((out / "run.json").read_text())["written_by"]["files"]
 

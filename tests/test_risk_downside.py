@@ -209,7 +209,7 @@ def test_the_sweep_records_the_nominal_plan_and_where_it_sits(baseline_sweep):
     assert 0 < at_jobs < 50  # the samples now reach below the nominal plan
     assert (
         f"nominal plan (every number as given): {jobs:,.0f} jobs, at percentile {at_jobs:.0f} "
-        "of the samples" in res.stdout
+        "of the re-optimised samples" in res.stdout
     )
     assert f"nominal plan (every number as given): {exports:,.0f} US$ million per year" in (
         res.stdout
@@ -263,7 +263,10 @@ def test_the_terminal_says_when_the_nominal_plan_itself_did_not_solve(capsys):
     show_sweep(summary, table)
     text = capsys.readouterr().out
     assert "nominal plan (every number as given): infeasible, so the samples cannot" in text
-    assert "jobs: P5 1, P50 2, P95 2 jobs (2 optimal samples)" in text
+    assert (
+        "jobs with perfect foresight (each sample re-optimised): P5 1, P50 2, P95 2 jobs (2 "
+        in text
+    )
     assert "at percentile" not in text
 
 

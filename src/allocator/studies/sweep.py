@@ -117,9 +117,10 @@ class SampleModel:
             _set_program(lp, self.entries[prog], *rates, lag, ratios, self.ahead)
         return lp
 
-    def solve(self, values: np.ndarray) -> dict[str, Any]:
-        """One sample: its numbers set, solved warm; jobs, exports and program totals."""
-        lp = self.sample_lp(values)
+    def solve(self, values: np.ndarray, lp: CompiledLP | None = None) -> dict[str, Any]:
+        """One sample: its numbers set (`lp`: its `sample_lp`, if already made), solved warm;
+        jobs, exports and program totals."""
+        lp = self.sample_lp(values) if lp is None else lp
         lp.highs.setBasis(self.basis)
         try:
             opt = optimum(lp, self.objective, ranging=False, pick=True)
@@ -323,10 +324,27 @@ def load_uncertain(inputs: str, model_file: str | None) -> tuple[Inputs, list[Pa
 
 
 def solve_chunk(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    """Solve a chunk of samples on this process's persistent model (a Dask task)."""
+    """Solve a chunk of samples on this process's persistent model (a Dask task); with a
+    `plan` in the spec, also what that fixed plan delivers in each sample (`fixedplan`)."""
+    from allocator.studies.fixedplan import evaluate
+
     model, _ = _model_for(spec)
+    plan = None if spec.get("plan") is None else np.asarray(spec["plan"], dtype=float)
     out = []
     for sample, values in spec["samples"]:
-        result = model.solve(np.asarray(values, dtype=float))
-        out.append({"sample": sample, **result})
+        lp = model.sample_lp(np.asarray(values, dtype=float))  # the sample's numbers, once
+        fixed = {} if plan is None else {"plan": evaluate(model, plan, lp)}  # no solve
+        out.append({"sample": sample, **model.solve(lp=lp, values=values), **fixed})
     return out
+
+
+def fixed_plan(spec: dict[str, Any]) -> list[float]:
+    """The plan the sweep evaluates in every sample: a run folder's (`spec["plan_run"]`), else
+    the nominal plan, as columns of this process's sample model."""
+    from pathlib import Path
+
+    from allocator.studies.fixedplan import nominal_x, run_x
+
+    model, _ = _model_for(spec)
+    run = spec.get("plan_run")
+    return (nominal_x(model) if run is None else run_x(model, Path(run))).tolist()
