@@ -217,7 +217,8 @@ def check_pages_quote_the_first_solve(site):
     headline = number(re.search(r"objective jobs\): ([\d,]+) direct jobs in 2040", built)[1])
     jobs = re.search(r"jobs \(jobs\): 2030 ([\d,]+), 2035 ([\d,]+), 2040", built).groups()
     shadow = (DOCS / "shadow-prices.md").read_text(encoding="utf-8")
-    assert abs(number(re.search(r"\*\*([\d,.]+) direct jobs in 2040\*\*", shadow)[1]) - headline) < 1
+    bold = re.search(r"\*\*([\d,.]+) direct jobs in 2040\*\*", shadow)[1]
+    assert abs(number(bold) - headline) < 1
     alternatives = words((DOCS / "alternatives.md").read_text(encoding="utf-8"))
     assert abs(number(re.search(r"within 2% of ([\d,.]+) jobs", alternatives)[1]) - headline) < 1
     runs = words((DOCS / "runs.md").read_text(encoding="utf-8"))
@@ -226,9 +227,27 @@ def check_pages_quote_the_first_solve(site):
 
 # Numbers of the baseline before issue 25 (base levels, tranches, minerals): none may be quoted
 STALE = (
-    "596,022", "596022", "568,750", "195,441", "385,000", "95,441", "360,000", "497,004",
-    "36,084", "484,651", "40,750", "9,485", "584,102", "656,247", "660,709", "582,354",
-    "2.6 direct jobs", "5.4 jobs", "470 musd", "7.5 to 15", "12.5 jobs per musd",
+    "596,022",
+    "596022",
+    "568,750",
+    "195,441",
+    "385,000",
+    "95,441",
+    "360,000",
+    "497,004",
+    "36,084",
+    "484,651",
+    "40,750",
+    "9,485",
+    "584,102",
+    "656,247",
+    "660,709",
+    "582,354",
+    "2.6 direct jobs",
+    "5.4 jobs",
+    "470 musd",
+    "7.5 to 15",
+    "12.5 jobs per musd",
 )
 
 
@@ -250,13 +269,15 @@ def test_the_data_dictionary_states_the_number_style_and_documents_every_table()
     style = words(text.split("### How numbers are written")[1].split("\n## ")[0])
     for needed in ("number_style", "`point`", "`comma`", "`1,200,000`", "settings.csv"):
         assert needed in style, needed
-    assert "refused" in style and "^[1-9][0-9]{0,2}[.,][0-9]{3}$" in style
+    assert "refused" in style
+    assert "^[1-9][0-9]{0,2}[.,][0-9]{3}$" in style
     assert "`1,200` (= 1,200)" not in text  # an undeclared 1,200 is refused since issue 24
     tables = re.findall(r"^### `(\w+\.csv)`", text, flags=re.MULTILINE)
     for table in ("settings.csv", "base.csv", "tranches.csv"):
         assert table in tables, table
     settings = text.split("### `settings.csv`")[1].split("\n### ")[0]
-    assert "| `setting` |" in settings and "| `value` |" in settings
+    assert "| `setting` |" in settings
+    assert "| `value` |" in settings
 
 
 def test_the_ties_line_names_the_docs_page(monkeypatch):
@@ -269,5 +290,6 @@ def test_the_ties_line_names_the_docs_page(monkeypatch):
     run = SimpleNamespace(solution=SimpleNamespace(solver={"ties": 3}))
     summary.show_ties(run)
     assert len(lines) == 1
-    assert "docs/outputs.md, 'Ties'" in lines[0] and "README" not in lines[0]
+    assert "docs/outputs.md, 'Ties'" in lines[0]
+    assert "README" not in lines[0]
     assert (DOCS / "outputs.md").read_text(encoding="utf-8").count("\n## Ties") == 1
