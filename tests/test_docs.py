@@ -47,6 +47,7 @@ def test_the_site_builds_strict_and_its_generated_pages_follow_the_code(tmp_path
     check_data_dictionary(site)
     check_first_solve_and_readme_example(site)
     check_modules_and_families(site)
+    check_pages_quote_the_first_solve(site)
 
 
 def page(site: Path, name: str) -> str:
@@ -203,3 +204,92 @@ def test_the_readme_links_every_page_and_names_the_limits():
     assert f"{constant('MAX_BOOK_BYTES'):,}" in trust
     assert "number_style" in trust
     assert "settings.csv" in trust
+
+
+def number(text: str) -> float:
+    """A number as the pages write it (`545,333.54`)."""
+    return float(text.replace(",", ""))
+
+
+def check_pages_quote_the_first_solve(site):
+    """The headline and milestone jobs quoted in the planner's guide are today's first solve's."""
+    built = shown(site, "getting-started")
+    headline = number(re.search(r"objective jobs\): ([\d,]+) direct jobs in 2040", built)[1])
+    jobs = re.search(r"jobs \(jobs\): 2030 ([\d,]+), 2035 ([\d,]+), 2040", built).groups()
+    shadow = (DOCS / "shadow-prices.md").read_text(encoding="utf-8")
+    bold = re.search(r"\*\*([\d,.]+) direct jobs in 2040\*\*", shadow)[1]
+    assert abs(number(bold) - headline) < 1
+    alternatives = words((DOCS / "alternatives.md").read_text(encoding="utf-8"))
+    assert abs(number(re.search(r"within 2% of ([\d,.]+) jobs", alternatives)[1]) - headline) < 1
+    runs = words((DOCS / "runs.md").read_text(encoding="utf-8"))
+    assert f"On the baseline this reports {jobs[0]} jobs in 2030 and {jobs[1]} in 2035" in runs
+
+
+# Numbers of the baseline before issue 25 (base levels, tranches, minerals): none may be quoted
+STALE = (
+    "596,022",
+    "596022",
+    "568,750",
+    "195,441",
+    "385,000",
+    "95,441",
+    "360,000",
+    "497,004",
+    "36,084",
+    "484,651",
+    "40,750",
+    "9,485",
+    "584,102",
+    "656,247",
+    "660,709",
+    "582,354",
+    "2.6 direct jobs",
+    "5.4 jobs",
+    "470 musd",
+    "7.5 to 15",
+    "12.5 jobs per musd",
+)
+
+
+def uncertainty_notes() -> str:
+    """inputs/peru2040/NOTES.md's §9 "Uncertainty" part (§12 keeps the before -> after table)."""
+    notes = (ROOT / "inputs" / "peru2040" / "NOTES.md").read_text(encoding="utf-8")
+    return notes.split("### Uncertainty")[1].split("\n## 10.")[0]
+
+
+def test_no_page_quotes_a_number_of_the_old_baseline():
+    texts = {path.name: path.read_text(encoding="utf-8") for path in [README, *DOCS.glob("*.md")]}
+    texts["NOTES.md §9 Uncertainty"] = uncertainty_notes()
+    stale = [(name, old) for name, text in texts.items() for old in STALE if old in words(text)]
+    assert not stale
+
+
+def test_the_data_dictionary_states_the_number_style_and_documents_every_table():
+    text = (ROOT / "inputs" / "README.md").read_text(encoding="utf-8")
+    style = words(text.split("### How numbers are written")[1].split("\n## ")[0])
+    for needed in ("number_style", "`point`", "`comma`", "`1,200,000`", "settings.csv"):
+        assert needed in style, needed
+    assert "refused" in style
+    assert "^[1-9][0-9]{0,2}[.,][0-9]{3}$" in style
+    assert "`1,200` (= 1,200)" not in text  # an undeclared 1,200 is refused since issue 24
+    tables = re.findall(r"^### `(\w+\.csv)`", text, flags=re.MULTILINE)
+    for table in ("settings.csv", "base.csv", "tranches.csv"):
+        assert table in tables, table
+    settings = text.split("### `settings.csv`")[1].split("\n### ")[0]
+    assert "| `setting` |" in settings
+    assert "| `value` |" in settings
+
+
+def test_the_ties_line_names_the_docs_page(monkeypatch):
+    from types import SimpleNamespace
+
+    from allocator.cli import summary
+
+    lines = []
+    monkeypatch.setattr(summary, "_line", lines.append)
+    run = SimpleNamespace(solution=SimpleNamespace(solver={"ties": 3}))
+    summary.show_ties(run)
+    assert len(lines) == 1
+    assert "docs/outputs.md, 'Ties'" in lines[0]
+    assert "README" not in lines[0]
+    assert (DOCS / "outputs.md").read_text(encoding="utf-8").count("\n## Ties") == 1

@@ -98,7 +98,7 @@ def show_ties(run: Run) -> None:
     _line(
         f"  Ties: other plans reach the same outcome (one of them funds {ties} of the "
         "investments, by pool, program and year, differently); this plan is the tie-break of "
-        f"README's 'Ties'{see}."
+        f"docs/outputs.md, 'Ties'{see}."
     )
 
 
