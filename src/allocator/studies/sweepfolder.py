@@ -79,6 +79,8 @@ def fingerprint(
         "discount_rate": spec.get("discount_rate") or 0.0,
         "solver": solver,
     }
+    if spec.get("sets"):  # only when given: a sweep without --set keeps its fingerprint
+        experiment["set"] = list(spec["sets"])
     model = spec.get("model_file")
     inputs = {
         "files": dict(sorted(hashes.items())),
@@ -128,7 +130,7 @@ def differences(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
     """What differs between two fingerprints, in the words of the command line."""
     found = []
     old, new = before.get("experiment", {}), now["experiment"]
-    for key in new:
+    for key in [*new, *(["set"] if "set" in old and "set" not in new else [])]:  # --set dropped
         if old.get(key) != new[key]:
             option = "the model file's solver options" if key == "solver" else f"--{key}"
             option = option.replace("_", "-")
