@@ -16,9 +16,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from allocator.data.audit import CELL_UNITS, KEYS, _key_fix, _matches
+from allocator.data.audit import CELL_UNITS, KEYS, _matches
 from allocator.data.inputs import _HOWTO, _cell_value, _unit_of, explain_value
 from allocator.data.numbers import number_style
+from allocator.data.rows import closest_fix
 from allocator.data.schema import TABLES, Inputs, Row
 from allocator.errors import UsageError, quoted
 
@@ -138,6 +139,21 @@ def _row_of(inp: Inputs, cs: CellSet, file: str) -> Row:
             f"{lines}). Fix: name one row: write every key part, without *"
         )
     return rows[0]
+
+
+def _key_fix(inp: Inputs, table: str, wanted: list[str]) -> str:
+    """The fix for a key that names no row, at its first part that no row has."""
+    names = KEYS[table]
+    for name, want in zip(names, wanted, strict=True):
+        have = {
+            "" if getattr(r, name) is None else str(getattr(r, name)) for r in getattr(inp, table)
+        }
+        if want != "*" and want not in have:
+            where = f"the {name}s of {TABLES[table][0]}"
+            return f"no row has {name} {quoted(want)}: " + closest_fix(
+                want, have - {""}, where, drop="the set"
+            )
+    return f"no row has this combination: check the key against {TABLES[table][0]}"
 
 
 def _read_value(row: Row, model: type[Row], cs: CellSet, where: str, style: str | None) -> Any:

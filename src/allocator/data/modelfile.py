@@ -321,7 +321,8 @@ def _after(source: str, overrides: list[Override]) -> str:
     """`models/x.yaml: after its overrides`, naming the sets too when there are some."""
     sets = [o.set_cell for o in overrides if o.set_cell is not None]
     if source in ("", "None"):  # no model file: the sets come from the command line
-        return "after --set"
+        named = ", ".join(quoted(s.text) for s in sets[:3])
+        return f"after --set {named}{' and more' if len(sets) > 3 else ''}"
     if not sets:
         return f"{source}: after its overrides"
     return f"{source}: after its overrides and sets"
