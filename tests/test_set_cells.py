@@ -36,6 +36,10 @@ def objective(*args: object) -> float:
     return float(json.loads(res.stdout)["objective"]["value"])
 
 
+def test_without_a_set_the_plan_is_the_hand_solved_one(tmp_path):
+    assert objective("--inputs", GREEDY, "--out", tmp_path / "run") == 960
+
+
 @pytest.mark.parametrize(
     ("cell", "jobs"),
     [
@@ -52,7 +56,6 @@ def objective(*args: object) -> float:
     ],
 )
 def test_set_changes_the_objective_by_the_hand_solved_amount(tmp_path, cell, jobs):
-    assert objective("--inputs", GREEDY, "--out", tmp_path / "run") == 960
     assert objective("--inputs", GREEDY, "--set", cell, "--out", tmp_path / "set") == jobs
 
 
@@ -227,3 +230,15 @@ def test_an_empty_key_part_names_an_empty_cell():
     assert [m.market_musd for m in inp.markets] == [10.0]
     with pytest.raises(UsageError, match="names no row of markets.csv"):
         apply_set(inp, parse_set("markets./cat/2027.market_musd=10"))
+
+
+def test_frontier_traces_the_data_with_the_set(tmp_path):
+    """sweep/ with y's cap set to 50: one plan is best for both, y 50 and x 50, 200 jobs (300
+    without the set) and 150 US$ million of exports."""
+    out = tmp_path / "fr"
+    args = ["--inputs", DATA / "sweep", "--points", 3, "--out", out]
+    res = invoke("frontier", *args, "--set", "programs.y.cap_musd=50")
+    assert res.exit_code == 0, res.output
+    rows = (out / "frontier.csv").read_text().splitlines()
+    assert len(rows) == 2, rows
+    assert rows[1].split(",")[9] == "200", rows
