@@ -16,9 +16,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from allocator.data.audit import CELL_UNITS, KEYS, _matches
-from allocator.data.inputs import _HOWTO, _cell_value, _unit_of, explain_value
-from allocator.data.numbers import number_style
+from allocator.data.audit import CELL_UNITS, KEYS
+from allocator.data.inputs import explain_value, read_cell
+from allocator.data.numbers import NumberError, number_style
 from allocator.data.rows import closest_fix
 from allocator.data.schema import TABLES, Inputs, Row
 from allocator.errors import UsageError, quoted
@@ -128,7 +128,7 @@ def apply_set(inp: Inputs, cs: CellSet) -> Inputs:
 def _row_of(inp: Inputs, cs: CellSet, file: str) -> Row:
     """The one row the key of `cs` names."""
     wanted = cs.key.split("/")
-    rows = [r for r in getattr(inp, cs.table) if _matches(r, KEYS[cs.table], wanted)]
+    rows = [r for r in getattr(inp, cs.table) if _key_of(r, cs.table, wanted) == wanted]
     if not rows:
         fix = _key_fix(inp, cs.table, wanted)
         raise UsageError(f"{cs.where}: the key {quoted(cs.key)} names no row of {file}. Fix: {fix}")
@@ -139,6 +139,12 @@ def _row_of(inp: Inputs, cs: CellSet, file: str) -> Row:
             f"{lines}). Fix: name one row: write every key part, without *"
         )
     return rows[0]
+
+
+def _key_of(row: Row, table: str, wanted: list[str]) -> list[str]:
+    """The key parts of `row` as a set writes them (an empty cell as ""), `*` where wanted."""
+    cells = ("" if getattr(row, k) is None else str(getattr(row, k)) for k in KEYS[table])
+    return [w if w == "*" else c for c, w in zip(cells, wanted, strict=True)]
 
 
 def _key_fix(inp: Inputs, table: str, wanted: list[str]) -> str:
@@ -161,8 +167,6 @@ def _read_value(row: Row, model: type[Row], cs: CellSet, where: str, style: str 
     cells = {k: "" if v is None else str(v) for k, v in row.model_dump().items()}
     try:
         with number_style(style):
-            return _cell_value(model, cs.column, cs.value, cells)
-    except ValueError as exc:
-        unit = _unit_of(model, cs.column, cells)
-        fix = getattr(exc, "fix", None) or _HOWTO.get(str(unit), "write a plain number such as 2.5")
-        raise UsageError(f"{where}: {exc}. Fix: {fix}") from None
+            return read_cell(model, cs.column, cs.value, cells)
+    except NumberError as exc:
+        raise UsageError(f"{where}: {exc}. Fix: {exc.fix}") from None

@@ -207,8 +207,8 @@ def load_model_file(path: Path) -> tuple[ModelFile, Path]:
     changes = sum(len(x) for x in lists if isinstance(x, list))
     if changes > MAX_OVERRIDES:
         raise UsageError(
-            f"{path}: {changes:,} overrides and sets, more than the limit of "
-            f"{MAX_OVERRIDES:,}. "
+            f"{path}: {changes:,} overrides{' and sets' if data.get('set') else ''}, more than "
+            f"the limit of {MAX_OVERRIDES:,}. "
             "Fix: change the dataset's CSV tables instead (allocator init makes a copy)"
         )
     try:
