@@ -242,3 +242,11 @@ def test_frontier_traces_the_data_with_the_set(tmp_path):
     rows = (out / "frontier.csv").read_text().splitlines()
     assert len(rows) == 2, rows
     assert rows[1].split(",")[9] == "200", rows
+
+
+def test_a_model_file_set_is_a_text_not_a_mapping(tmp_path):
+    model = _project(tmp_path, "set:\n  - {table: pools, column: budget_musd, value: 1}\n")
+    res = invoke("solve", model, "--out", tmp_path / "a")
+    assert res.exit_code == 2, res.output
+    assert "m.yaml: set: '{'table': 'pools'," in res.stderr
+    assert "write each entry as TABLE.KEY.COLUMN=VALUE" in res.stderr

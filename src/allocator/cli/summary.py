@@ -36,7 +36,8 @@ def show_setup(run: Run) -> None:
     model = opts.get("model_file") or "none (the command line only)"
     overrides = [o for o in opts.get("overrides") or [] if "set_cell" not in o]
     said = "; ".join(_override_words(o) for o in overrides) or "none"
-    said += f"; sets: {_set_words(opts.get('overrides') or [])}"
+    sets = _set_words(opts.get("overrides") or [])
+    said += f"; sets: {sets}" if sets else ""
     kind = measure.get("measure", "final")
     given = measure.get("discount_rate")  # 0 is a rate: no discounting
     rate = f" at {given:g} a year" if given is not None else ""
@@ -55,7 +56,7 @@ def _set_words(overrides: list[dict[str, Any]]) -> str:
         if isinstance(cell, dict):
             text = f"{cell['table']}.{cell['key']}.{cell['column']}={cell['value']}"
             words.append(text + (" (--set)" if cell.get("origin") == "--set" else ""))
-    return ", ".join(words) or "none"
+    return ", ".join(words)
 
 
 def _override_words(override: dict[str, Any]) -> str:

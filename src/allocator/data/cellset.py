@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_core import PydanticCustomError
 
 from allocator.data.audit import CELL_UNITS, KEYS
 from allocator.data.inputs import explain_value, read_cell
@@ -82,6 +83,28 @@ def parse_set(text: object, origin: str = "--set") -> CellSet:
             "Fix: give one part per key column, joined by /, an empty part for an empty cell"
         )
     return CellSet(table=table, key=key, column=column, value=value.strip(), origin=origin)
+
+
+def set_texts(entries: object) -> object:
+    """A model file's `set:` list as given, each entry a text (the one form: as `--set`)."""
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, str):
+            raise PydanticCustomError(
+                "set_text",
+                "{shown} is not a text (write each entry as TABLE.KEY.COLUMN=VALUE, "
+                "e.g. pools.public/phase1.budget_musd=6700)",
+                {"shown": quoted(entry)},
+            )
+    return entries
+
+
+def after_words(source: str, sets: list[CellSet]) -> str:
+    """Who changed the data, for a problem across tables found after the overrides and sets:
+    `models/x.yaml: after its overrides (and sets)`, or `after --set '...'` without a model file."""
+    if source in ("", "None"):  # no model file: the sets come from the command line
+        named = ", ".join(quoted(s.text) for s in sets[:3])
+        return f"after --set {named}{' and more' if len(sets) > 3 else ''}"
+    return f"{source}: after its overrides{' and sets' if sets else ''}"
 
 
 def _check_column(where: str, table: str, column: str) -> None:

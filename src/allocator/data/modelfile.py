@@ -23,7 +23,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from allocator.data.carry import carry_exclusions
-from allocator.data.cellset import CellSet, apply_set, parse_set
+from allocator.data.cellset import CellSet, after_words, apply_set, parse_set, set_texts
 from allocator.data.checks import check_weights, reference_problems
 from allocator.data.files import read_file
 from allocator.data.inputs import explain_value, load_inputs
@@ -180,6 +180,11 @@ class ModelFile(Strict):
     """Cells to change, each `TABLE.KEY.COLUMN=VALUE` as `--set` takes it; applied after the
     overrides, in order (`load_model_file` appends them to `overrides` as `set_cell`)."""
 
+    @field_validator("set", mode="before")
+    @classmethod
+    def _set_texts(cls, entries: object) -> object:
+        return set_texts(entries)
+
     @field_validator("weights")
     @classmethod
     def _weights(cls, weights: dict[str, float]) -> dict[str, float]:
@@ -309,23 +314,12 @@ def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inpu
             inp = _set_link_ratio(inp, ov.set_link_ratio, where)
         elif ov.set_cell is not None:
             inp = apply_set(inp, ov.set_cell)
-    after = _after(source, overrides)
+    after = after_words(source, [o.set_cell for o in overrides if o.set_cell is not None])
     problems = reference_problems(inp)  # checked once, after the overrides and the sets
     if len(problems) == 1:  # the CSV is fine: an override made the data inconsistent
         raise UsageError(f"{after}, {problems[0]}")
     raise_all(problems, after)
     return canonical(carry_exclusions(before, inp, source))  # an added group row takes its place
-
-
-def _after(source: str, overrides: list[Override]) -> str:
-    """`models/x.yaml: after its overrides`, naming the sets too when there are some."""
-    sets = [o.set_cell for o in overrides if o.set_cell is not None]
-    if source in ("", "None"):  # no model file: the sets come from the command line
-        named = ", ".join(quoted(s.text) for s in sets[:3])
-        return f"after --set {named}{' and more' if len(sets) > 3 else ''}"
-    if not sets:
-        return f"{source}: after its overrides"
-    return f"{source}: after its overrides and sets"
 
 
 def _known(where: str, kind: str, value: str, known: set[str]) -> None:
