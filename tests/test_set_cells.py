@@ -250,3 +250,14 @@ def test_a_model_file_set_is_a_text_not_a_mapping(tmp_path):
     assert res.exit_code == 2, res.output
     assert "m.yaml: set: '{'table': 'pools'," in res.stderr
     assert "write each entry as TABLE.KEY.COLUMN=VALUE" in res.stderr
+
+
+def test_set_cell_is_not_an_override_written_by_hand(tmp_path):
+    """One form: a hand-written set_cell (the record's form) would pass as a --set on replay."""
+    cell = "{table: pools, key: public/p1, column: budget_musd, value: '1'}"
+    model = _project(tmp_path, f"overrides:\n  - set_cell: {cell}\n")
+    res = invoke("solve", model, "--out", tmp_path / "a")
+    assert res.exit_code == 2, res.output
+    assert (
+        "overrides: set_cell is not written by hand. Fix: list the cells under set:" in res.stderr
+    )

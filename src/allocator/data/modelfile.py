@@ -52,6 +52,7 @@ PROGRAM_COLUMNS = Literal[
 
 
 WHOLE_COLUMNS = ("lag_years", "first_year", "last_year")
+SET_FIX = "list the cells under set:, e.g. set: [pools.public/phase1.budget_musd=6700]"
 
 
 def _number(value: object) -> float:
@@ -208,14 +209,16 @@ def load_model_file(path: Path) -> tuple[ModelFile, Path]:
             f"{path}: a model file is a mapping of keys (dataset, objective, ...). "
             "Fix: see models/baseline.yaml"
         )
-    lists = [data.get(k) for k in ("overrides", "set")]
-    changes = sum(len(x) for x in lists if isinstance(x, list))
+    lists = [x if isinstance(x := data.get(k), list) else [] for k in ("overrides", "set")]
+    changes = sum(map(len, lists))
     if changes > MAX_OVERRIDES:
         raise UsageError(
             f"{path}: {changes:,} overrides{' and sets' if data.get('set') else ''}, more than "
             f"the limit of {MAX_OVERRIDES:,}. "
             "Fix: change the dataset's CSV tables instead (allocator init makes a copy)"
         )
+    if any(isinstance(o, dict) and "set_cell" in o for o in lists[0]):
+        raise UsageError(f"{path}: overrides: set_cell is not written by hand. Fix: {SET_FIX}")
     try:
         model = ModelFile.model_validate(data)
     except ValidationError as exc:
