@@ -136,7 +136,7 @@ class Override(Strict):
     set_coefficient: SetCoefficient | None = None
     group_limit: GroupLimit | None = None
     set_link_ratio: SetLinkRatio | None = None
-    set_cell: CellSet | None = None
+    set_cell: CellSet | None = Field(default=None, json_schema_extra={"internal": True})
     """A model file's `set:` entry or a `--set`, applied after the overrides (`cellset.py`)."""
 
     @model_validator(mode="after")
