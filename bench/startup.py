@@ -32,10 +32,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         runs = {
             "allocator --help": [py, "-m", "allocator.cli", "--help"],
-            "import pyomo.environ, highspy, pandas": [py, "-c",
-                                                      "import pyomo.environ, highspy, pandas"],
-            "allocator solve (baseline)": [py, "-m", "allocator.cli", "solve", "--out",
-                                           str(Path(tmp) / "run"), "--force"],
+            "import pyomo.environ, highspy, pandas": [
+                py,
+                "-c",
+                "import pyomo.environ, highspy, pandas",
+            ],
+            "allocator solve (baseline)": [
+                py,
+                "-m",
+                "allocator.cli",
+                "solve",
+                "--out",
+                str(Path(tmp) / "run"),
+                "--force",
+            ],
         }
         times = {name: [] for name in runs}
         for _ in range(n):  # interleaved, so a slow spell hits every command alike

@@ -17,8 +17,12 @@ from pathlib import Path
 from allocator.studies.sweeprun import dask_client, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEC = {"inputs": str(ROOT / "inputs" / "peru2040"), "objective": "jobs", "targets": "soft",
-        "model_file": None}
+SPEC = {
+    "inputs": str(ROOT / "inputs" / "peru2040"),
+    "objective": "jobs",
+    "targets": "soft",
+    "model_file": None,
+}
 
 
 def serial(samples: int) -> tuple[float, float]:
@@ -55,14 +59,22 @@ def main() -> None:
     rows = [("serial loop (1 process)", 0.0, loop, cpu)]
     for w in (1, 2):
         runs = [on_cluster(n, w) for _ in range(reps)]
-        rows.append((f"LocalCluster, {w} worker(s)", *(statistics.median(r[k] for r in runs)
-                                                       for k in range(3))))
+        rows.append(
+            (
+                f"LocalCluster, {w} worker(s)",
+                *(statistics.median(r[k] for r in runs) for k in range(3)),
+            )
+        )
     print(f"{n} samples of the bundled baseline (median of {reps}); start-up timed apart")
-    print(f"{'':30}{'start-up s':>12}{'sweep s':>10}{'samples/s':>12}{'vs serial':>11}"
-          f"{'busiest CPU s':>15}{'vs serial':>11}")
+    print(
+        f"{'':30}{'start-up s':>12}{'sweep s':>10}{'samples/s':>12}{'vs serial':>11}"
+        f"{'busiest CPU s':>15}{'vs serial':>11}"
+    )
     for name, start, secs, busy in rows:
-        print(f"{name:30}{start:12.2f}{secs:10.2f}{n / secs:12.1f}{loop / secs:11.2f}"
-              f"{busy:15.2f}{cpu / busy:11.2f}")
+        print(
+            f"{name:30}{start:12.2f}{secs:10.2f}{n / secs:12.1f}{loop / secs:11.2f}"
+            f"{busy:15.2f}{cpu / busy:11.2f}"
+        )
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from allocator.report.tables import capital_by_program
 from conftest import BASELINE, solved
 from lpcheck import check_duality, check_feasible
 
@@ -84,43 +85,52 @@ def test_every_program_pool_and_target_of_the_dataset_is_in_the_model():
 
 @pytest.mark.parametrize("objective", ["jobs", "exports"])
 def test_exports_at_every_milestone_are_what_the_allocation_reaches(objective):
-    """Processed minerals have no market ceiling: exports = 2.5 musd per musd of productive capital
-    at every milestone, not only in the objective's year."""
+    """Processed minerals have no market ceiling: exports = each mineral's exports per musd (in
+    proportion to its value addition, issue 25) x its productive capital at every milestone, not
+    only in the objective's year."""
     inp, _, tables = solved(str(BASELINE), objective)
-    rates = {p.exports_per_musd for p in inp.programs if p.export_category == "processed_minerals"}
-    assert rates == {2.5}
+    rates = {
+        p.program: p.exports_per_musd
+        for p in inp.programs
+        if p.export_category == "processed_minerals"
+    }
+    assert len(set(rates.values())) == 5
+    capital = capital_by_program(inp, tables["allocation"])
     out = tables["outcomes"]
     minerals = out[
         (out["dimension"] == "export_category") & (out["member"] == "processed_minerals")
     ]
     assert (minerals["capital_musd"] > 0).sum() >= 2
     for row in minerals.itertuples():
-        assert row.exports_musd == pytest.approx(2.5 * row.capital_musd, abs=1e-6)
+        reach = sum(r * capital.get((p, row.year), 0.0) for p, r in rates.items())
+        assert row.exports_musd == pytest.approx(reach, abs=1e-6)
 
 
 def test_readme_shadow_price_example_holds(tmp_path):
-    """README: budget(ecosystem,phase3) is worth 12.5 jobs per musd within +69 / -355 musd (the
-    basis's range: the price holds further, to +500, as the re-solves show)."""
+    """README: budget(ecosystem,phase3) is worth 10.6 jobs per musd (the supplier programs' new
+    jobs per musd, (250,000 - 38,000) / 20,000; issue 25 made coefficients increments) within
+    +500 / -331 musd: +500 fills the supplier groups' caps (2,300 + 4,400 = 6,700), and the
+    re-solves show the price holds to there and no further."""
     import shutil
 
     from allocator.data.inputs import load_inputs
     from allocator.pipeline import solve_inputs
 
     _, sol, tables = solved(str(BASELINE), "jobs")
-    assert sol.objective_value == pytest.approx(596022.5)
+    assert sol.objective_value == pytest.approx(545333.54)
     row = tables["shadow_prices"].set_index("constraint").loc["budget(ecosystem,phase3)"]
     assert (row["rhs"], row["slack"], row["shadow_price"], bool(row["binding"])) == (
         6200,
         0,
-        pytest.approx(12.5),
+        pytest.approx(10.6),
         True,
     )
     sens = tables["sensitivity"].set_index("name").loc["budget(ecosystem,phase3)"]
     assert (sens["allowable_increase"], sens["allowable_decrease"]) == (
-        pytest.approx(69),
-        pytest.approx(355),
+        pytest.approx(500),
+        pytest.approx(331),
     )
-    for budget, gain in ((6250, 625), (6100, -1250), (6700, 6250), (7000, 6250)):
+    for budget, gain in ((6250, 530), (6100, -1060), (6700, 5300), (7000, 5300)):
         shutil.rmtree(tmp_path / "ds", ignore_errors=True)
         shutil.copytree(BASELINE, tmp_path / "ds")
         pools = tmp_path / "ds" / "pools.csv"

@@ -41,12 +41,17 @@ COLUMNS = {
         "member",
         "year",
         "capital_musd",
+        "jobs_base",
+        "jobs_new",
         "jobs",
+        "exports_base_musd",
+        "exports_new_musd",
         "exports_musd",
         "jobs_target",
         "jobs_shortfall",
         "exports_target_musd",
         "exports_shortfall_musd",
+        "note",
     ],
     "shadow_prices.csv": [
         "constraint",
@@ -64,6 +69,12 @@ COLUMNS = {
         "shadow_price",
         "unit",
         "binding",
+        "gain_per_unit_up",
+        "up_holds_for",
+        "loss_per_unit_down",
+        "down_holds_for",
+        "holds_for_unit",
+        "one_sided",
     ],
     "reduced_costs.csv": [
         "variable",
@@ -110,6 +121,12 @@ COLUMNS = {
         "allowable_decrease",
         "flag",
         "unit",
+        "gain_per_unit_up",
+        "up_holds_for",
+        "loss_per_unit_down",
+        "down_holds_for",
+        "holds_for_unit",
+        "one_sided",
     ],
     "limits.csv": [
         "variable",
@@ -253,6 +270,6 @@ def test_no_arguments_solves_the_bundled_baseline_into_results(tmp_path):
     assert len(runs) == 1
     assert runs[0].name.startswith("peru2040-jobs-")
     assert json.loads((runs[0] / "run.json").read_text())["objective"]["value"] == pytest.approx(
-        596022.5
+        545333.54
     )
     assert "direct jobs in 2040" in res.stdout

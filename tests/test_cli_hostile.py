@@ -217,12 +217,12 @@ def test_alias_bomb_is_refused_with_file_and_line(tmp_path):
 
 
 def test_alias_bomb_refused_by_the_loader(tmp_path):
-    from allocator.data.modelfile import _parse
+    from allocator.data.modelfile import load_model_file
     from allocator.errors import UsageError
 
     model = project(tmp_path, bomb())  # line 6: 1,220 + 11,110 values through aliases
     with pytest.raises(UsageError, match=r"at line 6: .*aliases"):
-        _parse(model, model.read_text(encoding="utf-8"))
+        load_model_file(model)
 
 
 def test_few_aliases_still_read(tmp_path):

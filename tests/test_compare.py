@@ -122,9 +122,10 @@ def test_sector_phase_rows_are_allocation_sums(
 
 def test_shadow_price_rows(runs: tuple[Path, Path], table: pd.DataFrame) -> None:
     rows = _section(table, "shadow prices")
-    # A's non-zero prices by size (2, 1), then B's (1): the union of each plan's top five
+    # A's limits whose room buys something (the budget: +1; y's cap has a dual of 2 but one
+    # more unit of it buys nothing), then B's (1): the union of each plan's top five
     market = f"export_market(export_category,cat,{YEAR})"
-    assert list(rows.index) == ["program_cap(y)", "budget(public,p1)", market]
+    assert list(rows.index) == ["budget(public,p1)", market]
     for folder, label in zip(runs, ("A", "B"), strict=True):
         prices = _csv(folder, "shadow_prices").set_index("constraint")
         for name in rows.index:
@@ -132,7 +133,7 @@ def test_shadow_price_rows(runs: tuple[Path, Path], table: pd.DataFrame) -> None
     # units differ between a jobs and an exports objective: each unit names its views
     units = set(rows["unit"])
     assert units == {"jobs per musd (A); musd per musd (B)"}
-    assert rows.loc["program_cap(y)", ["A", "B"]].tolist() == [2, 0]
+    assert rows.loc["budget(public,p1)", ["A", "B"]].tolist() == [1, 0]
     assert rows.loc[market, ["A", "B"]].tolist() == [0, 1]
 
 

@@ -66,7 +66,7 @@ def test_solve_json_is_exactly_one_json_document(tmp_path):
     result = quiet(cli("solve", "--json", "--out", tmp_path / "run"))
     assert result.returncode == 0, result.stderr
     summary = strict_json(result.stdout)  # raises on a banner before or any text after it
-    assert summary["objective"]["value"] == pytest.approx(596022.5)
+    assert summary["objective"]["value"] == pytest.approx(545333.54)
 
 
 def test_compare_json_is_exactly_one_json_document():

@@ -90,8 +90,8 @@ def test_the_report_is_valid_self_contained_and_its_headline_is_run_json(baselin
     assert "url(" not in text
     run = json.loads((baseline_run / "run.json").read_text())
     value, shown = headline(text)
-    assert value == run["objective"]["value"] == 596022.5
-    assert shown == "596,022.5"
+    assert value == run["objective"]["value"] == 545333.54
+    assert shown == "545,333.5"
     assert "direct jobs in 2040" in text
     assert "report.html" in run["written_by"]["files"]
     assert text.count("<svg") == 2  # allocation by phase and sector, the largest prices
@@ -134,8 +134,8 @@ def test_the_hand_solved_case_in_words(tmp_path):
     assert "1 budgets are not spent in full, 40 US$ million in all" in text
     for program, price in (("a", "10"), ("b", "6"), ("c", "2")):
         assert (
-            f"<strong>cap on program {program}</strong> (program_cap({program})): one unit more "
-            f"of this limit gives {price} jobs per musd more objective."
+            f"<strong>cap on program {program}</strong> (program_cap({program})): one more: "
+            f"+{price} jobs per musd (for 40 musd); one less: -{price} (for "
         ) in text
     assert "No input row states an assumption" in text
 
@@ -213,10 +213,11 @@ def test_the_report_in_headless_chromium(baseline_run, tmp_path):
         run = json.loads((baseline_run / "run.json").read_text())
         value, shown = headline(res.stdout)
         assert value == run["objective"]["value"]
-        assert float(shown.replace(",", "")) == run["objective"]["value"]
+        # shown to one decimal: 545,333.5 for 545,333.54 (issue 25's headline)
+        assert float(shown.replace(",", "")) == pytest.approx(run["objective"]["value"], abs=0.05)
     sorted_first = re.search(r'data-sorted="([^"]+)"', res.stdout)
     assert sorted_first, "the sort script did not run"
-    assert float(sorted_first[1]) == 596022.5  # jobs descending: 2040 first
+    assert float(sorted_first[1]) == 545333.54  # jobs descending: 2040 first
 
 
 def test_the_sweep_run_has_its_report_with_charts(tmp_path):
@@ -225,13 +226,16 @@ def test_the_sweep_run_has_its_report_with_charts(tmp_path):
     assert res.returncode == 0, res.stderr
     text = (out / "report.html").read_text()
     parse(text)
-    assert "<h2>Sweep</h2><p>6 sampled plans, 6 optimal.</p>" in text
+    assert "<h2>Sweep</h2><p>6 samples, 6 re-optimised to an optimum." in text
     import pandas as pd
 
     jobs = pd.read_csv(out / "sweep_summary.csv").set_index("item").loc["jobs"]
     from allocator.report.svg import number
 
-    assert f"Median of the samples: <strong>{number(jobs['p50'])} jobs</strong>" in text
+    assert (
+        "jobs with perfect foresight (each sample re-optimised): median "
+        f"<strong>{number(jobs['p50'])} jobs</strong>" in text
+    )
     assert text.count("<svg") >= 1
     assert "report.html" in json.loads((out / "run.json").read_text())["written_by"]["files"]
 

@@ -179,7 +179,7 @@ def test_piped_output_never_breaks_a_name(tmp_path, columns):
     proc = _piped("solve", "--out", str(tmp_path / "run"), columns=columns)
     assert proc.returncode == 0, proc.stderr
     assert "program_cap(electronics_assembly)" in proc.stdout
-    assert "group_max(capital_group,ngf_startup_finance,all)" in proc.stdout
+    assert "group_max(capital_group,automotive_industry,all)" in proc.stdout
     assert "row in model.lp" not in proc.stdout  # a file that exists only with --write-model
     assert "in model.lp with --write-model" in proc.stdout
 

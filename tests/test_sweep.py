@@ -143,4 +143,4 @@ def test_sweep_command_writes_its_files(tmp_path):
         assert (tmp_path / "s" / name).is_file()
     summary = pd.read_csv(tmp_path / "s" / "sweep_summary.csv").set_index("item")
     assert summary.loc["jobs", "p5"] <= summary.loc["jobs", "p50"] <= summary.loc["jobs", "p95"]
-    assert "jobs: P5" in res.stdout
+    assert "jobs with perfect foresight (each sample re-optimised): P5" in res.stdout

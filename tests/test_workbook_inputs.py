@@ -262,4 +262,4 @@ def test_init_xlsx_starts_a_project_from_a_workbook_that_solves_like_the_baselin
     )
     assert code == 0, err
     run = json.loads((tmp_path / "r" / "run.json").read_text())
-    assert run["objective"]["value"] == 596022.5
+    assert run["objective"]["value"] == 545333.54

@@ -257,7 +257,7 @@ def test_init_copies_the_baseline_and_a_model_file_that_solves(tmp_path):
     ).read_bytes()
     res = run("solve", project / "models" / "scenario.yaml", "--json", "--out", tmp_path / "r")
     assert res.returncode == 0, res.stderr
-    assert json.loads(res.stdout)["objective"]["value"] == pytest.approx(596022.5)
+    assert json.loads(res.stdout)["objective"]["value"] == pytest.approx(545333.54)
     again = run("init", project)
     assert again.returncode == 2
     assert "not empty" in again.stderr

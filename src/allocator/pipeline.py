@@ -31,7 +31,7 @@ from allocator.report.explain import explained
 from allocator.report.folders import output_faults, refuse_mount_point
 from allocator.report.html import assumptions_of
 from allocator.report.limits import limits
-from allocator.report.risk import cvar_info
+from allocator.report.risk import cvar_info, nominal_in_scenarios
 from allocator.report.write import (
     atomic_run_dir,
     check_target,
@@ -329,6 +329,7 @@ def plan(opts: SolveOptions) -> Run:
         }
         if robust.kind == "cvar":  # the tail shortfall reached, beside the cap
             info["risk"] |= cvar_info(sol, robust.reference, robust.beta, robust.cap)
+        info["risk"] |= nominal_in_scenarios(sol, nominal_solution(inp, opts))
     return Run(inp, sol, tables, info)
 
 
@@ -445,6 +446,13 @@ def version_of(package: str) -> str:
         return "not installed"
 
 
+def nominal_solution(inp: Inputs, opts: SolveOptions) -> Solution:
+    """The nominal plan of --risk (jobs, the run's targets, solver options and measure)."""
+    return solve_inputs(
+        inp, "jobs", targets=opts.targets, solver=opts.solver, measure=opts.measured()
+    )[0]
+
+
 def robust_spec(inp: Inputs, opts: SolveOptions) -> Robust:
     """Scenarios of jobs per US$ million and lags (Latin hypercube over uncertainty.csv), and
     for CVaR the nominal plan's jobs, from which each scenario's shortfall is counted."""
@@ -475,8 +483,5 @@ def robust_spec(inp: Inputs, opts: SolveOptions) -> Robust:
         scenarios.append(sc)
     reference = 0.0
     if opts.risk == "cvar":
-        nominal, _ = solve_inputs(
-            inp, "jobs", targets=opts.targets, solver=opts.solver, measure=opts.measured()
-        )
-        reference = nominal.objective_value
+        reference = nominal_solution(inp, opts).objective_value
     return Robust(opts.risk, tuple(scenarios), opts.beta, opts.cvar_cap, reference)

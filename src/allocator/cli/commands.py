@@ -315,9 +315,17 @@ def sweep(
     ] = None,
     measure: Measure = None,
     discount_rate: Rate = None,
+    plan: Annotated[
+        Path | None,
+        typer.Option(
+            help="Run folder whose plan is evaluated, fixed, in every sample (default: the "
+            "nominal plan)."
+        ),
+    ] = None,
     cell_sets: Sets = None,
 ) -> None:
-    """Re-solve the plan for sampled values of its uncertain numbers (uncertainty.csv).
+    """What the nominal plan (or --plan RUN's) delivers in sampled values of its uncertain
+    numbers (uncertainty.csv), and each sample re-solved (with perfect foresight).
 
     Exit 0 when every sample has an answer, 1 when some were not solved (--resume solves them),
     2 on bad input, 130 interrupted (the samples solved are kept; --resume continues).
@@ -333,6 +341,7 @@ def sweep(
             out_dir,
             (scheduler, workers, serial, dashboard),
             resume,
+            plan,
         )
 
 

@@ -162,8 +162,10 @@ def progress(total: int) -> Iterator[Callable[[int, int], None]]:
 
 
 def show_sweep(summary: Any, table: Any) -> None:
-    """Spread of jobs and exports beside the nominal plan's, failed samples, and the least
-    stable programs."""
+    """With perfect foresight, labelled so (the fixed plan comes first: `sweeping.show_plan`):
+    the spread of the re-optimised jobs and exports beside the nominal plan's, failed samples,
+    and the least stable programs."""
+    foresight = "with perfect foresight (each sample re-optimised)"
     failed = int((table["status"] != "optimal").sum())
     nominal = table.attrs.get("nominal") or {}
     if nominal.get("status", "optimal") != "optimal":
@@ -175,8 +177,8 @@ def show_sweep(summary: Any, table: Any) -> None:
     for r in summary.itertuples():
         if r.item in ("jobs", "exports_musd") and r.samples:
             out.print(
-                f"  {r.item}: P5 {r.p5:,.0f}, P50 {r.p50:,.0f}, P95 {r.p95:,.0f} {r.unit} "
-                f"({r.samples:,} optimal samples)",
+                f"  {r.item} {foresight}: P5 {r.p5:,.0f}, P50 {r.p50:,.0f}, P95 {r.p95:,.0f} "
+                f"{r.unit} ({r.samples:,} optimal samples)",
                 markup=False,
             )
             nominal = getattr(r, "nominal", None)
@@ -184,26 +186,19 @@ def show_sweep(summary: Any, table: Any) -> None:
                 where = getattr(r, "nominal_percentile", float("nan"))
                 out.print(
                     f"    nominal plan (every number as given): {nominal:,.0f} {r.unit}, "
-                    f"at percentile {where:.0f} of the samples "
+                    f"at percentile {where:.0f} of the re-optimised samples "
                     f"({where:.0f}% of them reach less)",
                     markup=False,
                 )
-    out.print(
-        f"  failed samples: {failed:,}"
-        + (
-            ""
-            if not failed
-            else f" ({', '.join(sorted(set(table.loc[table['status'] != 'optimal', 'status'])))})"
-        ),
-        markup=False,
-    )
+    kinds = sorted(set(table.loc[table["status"] != "optimal", "status"]))
+    out.print(f"  failed samples: {failed:,}" + (f" ({', '.join(kinds)})" if failed else ""))
     progs = summary[summary["item"].str.startswith("program ")].copy()
     if len(progs):
         progs["spread"] = progs["p95"] - progs["p5"]
         for r in progs.sort_values("spread", ascending=False).head(5).itertuples():
             out.print(
-                f"  {r.item}: funded in {r.funded_share:.0%} of samples, P5 {r.p5:,.0f} to "
-                f"P95 {r.p95:,.0f} US$ million",
+                f"  {r.item}: funded in {r.funded_share:.0%} of re-optimised samples, "
+                f"P5 {r.p5:,.0f} to P95 {r.p95:,.0f} US$ million",
                 markup=False,
             )
 
@@ -331,20 +326,26 @@ def _headline(run: Run) -> str:
 
 
 def _show_risk(risk: dict[str, Any]) -> None:
-    """The robust plan's expected (or worst) jobs beside the nominal, and for CVaR the tail
-    shortfall reached next to the cap: binding (with its price), slack, or no cap at all."""
+    """The robust plan's expected (or worst) jobs, one plan in every scenario, beside its jobs on
+    the nominal data and what the nominal plan, fixed, expects over the same scenarios; for CVaR
+    the tail shortfall reached next to the cap: binding (with its price), slack, or none."""
+    from allocator.report.risk import nominal_words
+
+    unit = risk.get("jobs_unit", "jobs")
+    fixed = "one plan for every scenario, not re-optimised per scenario"
     if risk["kind"] == "worst-case":
         out.print(
-            f"[bold]Robust plan[/] (worst case of {risk['scenarios']} scenarios): the worst "
-            f"scenario reaches {risk['objective']:,.0f} jobs; the nominal data give "
-            f"{risk['jobs_nominal']:,.0f}"
+            f"[bold]Robust plan[/] (worst case of {risk['scenarios']} scenarios; {fixed}): the "
+            f"worst scenario reaches {risk['objective']:,.0f} {unit}; the nominal data give "
+            f"{risk['jobs_nominal']:,.0f}" + nominal_words(risk, unit)
         )
         return
-    unit = risk.get("jobs_unit", "jobs")
     out.print(
-        f"[bold]Robust plan[/] (CVaR, beta {risk['beta']:g}, {risk['scenarios']} scenarios): "
-        f"expected {risk['objective']:,.0f} {unit}; nominal "
-        f"{risk['jobs_nominal']:,.0f} {unit}; price of risk {risk['price_of_risk']:,.4g} "
+        f"[bold]Robust plan[/] (CVaR, beta {risk['beta']:g}, {risk['scenarios']} scenarios; "
+        f"{fixed}): expected {risk['objective']:,.0f} {unit} over the scenarios; on the nominal "
+        f"data {risk['jobs_nominal']:,.0f} {unit}"
+        + nominal_words(risk, unit)
+        + f"; price of risk {risk['price_of_risk']:,.4g} "
         f"{unit} of expected value per {unit.removesuffix('s')} of CVaR cap"
     )
     if "tail_shortfall_jobs" in risk:

@@ -143,13 +143,26 @@ def show_grid(grid: pd.DataFrame) -> None:
 
 
 def show_prices(top: pd.DataFrame, unit: str) -> None:
-    """The largest shadow prices, one line each: price, words, the row's name (as in model.lp
-    and model.mps, written with --write-model). Placeholder rows of one price (budgets of 0 set
-    by assumption) are grouped on one line."""
+    """The limits whose room buys the most, one line each: what one more unit buys and what one
+    less costs (a floor's room is one unit less), each with the amount it holds for, in words,
+    and the row's name (as in model.lp and model.mps, written with --write-model). Placeholder
+    rows of one price (budgets of 0 set by assumption) are grouped on one line."""
+    from allocator.report.tables import rate_words
+
     out.print(
-        f"[bold]Largest shadow prices[/]: what one more unit of a limit does to the objective "
-        f"({escape(unit)} per unit; row names as in shadow_prices.csv, and in model.lp with "
-        "--write-model)"
+        f"[bold]Largest shadow prices[/]: what one more unit of a limit buys and what one less "
+        f"costs, each exact for the amount in brackets ({escape(unit)} per unit; row names as "
+        "in shadow_prices.csv, and in model.lp with --write-model)"
     )
-    for r in top.itertuples():
-        _line(f"  {r.shadow_price:+,.4g} {r.unit}: {r.description} [{r.constraint}]")
+    if "gain_per_unit_up" not in top:
+        for r in top.itertuples():
+            _line(f"  {r.shadow_price:+,.4g} {r.unit}: {r.description} [{r.constraint}]")
+        return
+    said = [rate_words(r, str(r.unit)) for r in top.itertuples()]
+    for (more, less), r in zip(said, top.itertuples(), strict=True):
+        _line(f"  {more}; {less}: {r.description} [{r.constraint}]")
+    if any("no plan is feasible" in f"{a} {b}" for a, b in said):
+        _line(
+            "  (no plan is feasible: no plan meets every other limit after that move, and under "
+            "soft targets the least target shortfall, which the objective's pass holds)"
+        )

@@ -21,9 +21,10 @@ def run_sweep_command(
     out_dir: Path | None,
     where: tuple[str | None, int, bool, str | None],
     resume: bool,
+    plan: Path | None = None,
 ) -> None:
     """Sweep `draws` (samples, seed) of `opts` into `out_dir` on `where` (scheduler, workers,
-    serial, dashboard).
+    serial, dashboard), evaluating `plan` (a run folder; default the nominal plan) fixed.
 
     Raises:
         UsageError: bad options, folder or data (nothing written).
@@ -44,7 +45,7 @@ def run_sweep_command(
             warn(note)
     folder = out_dir or default_run_dir(opts.results, opts.name or Path(opts.inputs).name, "sweep")
     try:
-        table, summary = _sweep_and_write(opts, samples, seed, folder, where, resume)
+        table, summary = _sweep_and_write(opts, (samples, seed, plan), folder, where, resume)
     except (KeyboardInterrupt, Exception) as exc:
         from allocator.cli.commands import caused_by_interrupt
 
@@ -54,6 +55,7 @@ def run_sweep_command(
     if table is None:  # said outside the handler: exit_codes must not see the interrupt again
         _say_kept(folder)
         raise typer.Exit(130)
+    show_plan(summary)  # what the plan delivers first, then with perfect foresight
     show_sweep(summary, table)
     out.print(
         f"Wrote [bold]{escape(str(folder))}[/]: "
@@ -64,8 +66,7 @@ def run_sweep_command(
 
 def _sweep_and_write(
     opts: SolveOptions,
-    samples: int,
-    seed: int,
+    draws: tuple[int, int, Path | None],
     folder: Path,
     where: tuple[str | None, int, bool, str | None],
     resume: bool,
@@ -77,6 +78,7 @@ def _sweep_and_write(
     from allocator.studies.sweeprun import run_sweep, summarise
 
     scheduler, workers, serial, dashboard = where
+    samples, seed, plan = draws
     spec = {
         "inputs": str(opts.inputs),
         "objective": opts.objective,
@@ -91,6 +93,7 @@ def _sweep_and_write(
             for o in opts.overrides
             if o.set_cell is not None and o.set_cell.origin == "--set"
         ],
+        "plan_run": None if plan is None else str(plan),
     }
     # a full disk mid-sweep: one line; --resume continues
     with output_faults(folder), progress(samples) as advance:
@@ -99,7 +102,11 @@ def _sweep_and_write(
         )
     with output_faults(folder):
         summary = summarise(folder)
-        plot_sweep(table, folder / "sweep.png", f"{samples:,} sampled plans")
+        plot_sweep(
+            table,
+            folder / "sweep.png",
+            f"{samples:,} samples, each re-optimised: with perfect foresight",
+        )
         rebuild_report(folder)  # report.html from the sweep's tables
     return table, summary
 
@@ -133,4 +140,56 @@ def _say_kept(folder: Path) -> None:
         "--resume continues it",
         highlight=False,
         soft_wrap=True,
+    )
+
+
+def show_plan(summary: Any) -> None:
+    """The sweep's headline: what the fixed plan delivers, median with P5 and P95, and in how
+    many samples money is cut, targets are missed or links broken."""
+    counts = summary.attrs.get("plan") or {}
+    rows = {r.item: r for r in summary.itertuples() if str(r.item).startswith("plan ")}
+    if not counts or "plan jobs" not in rows:
+        return
+    n = counts["samples"]
+    out.print(
+        f"[bold]This plan[/] ({escape(counts['plan'])}, fixed: not re-optimised) in {n:,} samples:"
+    )
+    for item in ("plan jobs", "plan exports_musd"):
+        r = rows[item]
+        out.print(
+            f"  {item.removeprefix('plan ')}: median {r.p50:,.0f} (P5 {r.p5:,.0f}, "
+            f"P95 {r.p95:,.0f}) {r.unit}",
+            markup=False,
+        )
+    cut = rows.get("plan money_cut_musd")
+    if cut is not None:
+        out.print(
+            f"  money it cannot spend (a sampled budget below it; cut, not moved): in "
+            f"{counts.get('money_cut_musd', 0):,} of {n:,} samples, up to {cut.max:,.0f} "
+            f"US$ million (P95 {cut.p95:,.0f})",
+            markup=False,
+        )
+    links = rows.get("plan link_cut_musd")
+    if links is not None and counts.get("link_cut_musd"):
+        out.print(
+            f"  money its links cannot carry (a sampled link ratio below what its dependent "
+            f"capital needs; cut, not moved): in {counts['link_cut_musd']:,} of {n:,} samples, "
+            f"up to {links.max:,.0f} US$ million (P95 {links.p95:,.0f})",
+            markup=False,
+        )
+    out.print(
+        f"  targets missed: in {counts.get('targets_missed', 0):,} of {n:,} samples"
+        + _links_broken(counts, n),
+        markup=False,
+    )
+    out.print("[bold]With perfect foresight[/] (each sample re-optimised, as if known in advance):")
+
+
+def _links_broken(counts: dict[str, Any], n: int) -> str:
+    broken = counts.get("links_broken", 0)
+    if not broken:
+        return ""
+    return (
+        f"; in {broken:,} of {n:,} samples a link row stays broken after the cuts (its "
+        "outcome there counts capital the link does not enable)"
     )

@@ -10,6 +10,7 @@ import csv
 import difflib
 import hashlib
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from allocator.data.audit import fact_problems
 from allocator.data.checks import check_duplicates, reference_problems
 from allocator.data.csvquotes import quote_error
 from allocator.data.files import decode_text, read_file
+from allocator.data.levels import level_problems
 from allocator.data.numbers import (
     SETTINGS_FILE,
     NumberError,
@@ -47,6 +49,8 @@ MAX_TABLE_BYTES = 20_000_000
 MAX_TABLE_ROWS = 100_000
 MAX_CELL_CHARS = 131_072  # the csv module's own field limit, stated so the message can say it
 
+BOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods")
+"""Read as one workbook, so that a spreadsheet of another kind is named as what it is."""
 AUDIT_ONLY = "facts.csv is read only by the audit: solving goes on"
 _PARSERS = {"musd": parse_money, "count": parse_count, "share": parse_share, "bool": parse_bool}
 _HOWTO = {
@@ -71,7 +75,7 @@ def load_inputs(folder: str | Path, *, strict: bool = False) -> Inputs:
             and cell); or every broken reference across the tables at once (InputErrors).
     """
     root = Path(folder)
-    if root.suffix.lower() in (".xlsx", ".xlsm") and not root.is_dir():
+    if (root.suffix.lower() in BOOK_SUFFIXES and not root.is_dir()) or root.is_file():
         from allocator.data.workbook import load_workbook_inputs  # it reads rows with this module
 
         return load_workbook_inputs(root, strict=strict)
@@ -138,9 +142,12 @@ def assemble_inputs(
     strict: bool = False,
     unread: list[str] | None = None,
     style: str | None = None,
+    note: Callable[[InputError, str], str] | None = None,
 ) -> Inputs:
     """The validated `Inputs` of the tables read (field -> rows), however they were stored;
-    `strict` and `unread` as in `load_inputs`; `style` the number style the dataset declares."""
+    `strict` and `unread` as in `load_inputs`; `style` the number style the dataset declares;
+    `note(problem, why)` words a note on a broken fact or uncertainty row (a workbook names its
+    sheet and cell), `why` saying (in CSV file names) why the command goes on."""
     unread = unread or []
     for field, rows in tables.items():
         check_duplicates(field, rows)
@@ -153,9 +160,15 @@ def assemble_inputs(
     inputs = Inputs(file_hashes=hashes, number_style=style, **tables)
     facts = fact_problems(inputs)
     strictly = [*facts, *uncertainty_problems(inputs)] if strict else []
-    raise_all([*reference_problems(inputs), *strictly])
-    notes = (*unread, *(f"{e} ({AUDIT_ONLY})" for e in facts), *uncertainty_notes(inputs))
+    raise_all([*reference_problems(inputs), *level_problems(inputs), *strictly])
+    note = note or _note
+    notes = (*unread, *(note(e, AUDIT_ONLY) for e in facts), *uncertainty_notes(inputs, note))
     return canonical(inputs.model_copy(update={"notes": notes}))  # file order must not move money
+
+
+def _note(problem: InputError, why: str) -> str:
+    """A note on a problem a command sets aside: the problem, then why it goes on."""
+    return f"{problem} ({why})"
 
 
 _SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}

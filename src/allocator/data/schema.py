@@ -3,7 +3,8 @@
 Each field's docstring is its entry in the data dictionary; `json_schema_extra["unit"]` tells the
 loader how to read the cell (`musd` money, `count`, `share`, `bool`). Cross-table rules (references,
 windows inside the horizon, floors that cannot fit) live in `checks.py`. The columns every table
-shares and the plausibility limits are in `rows.py`; the enabling links (`links.csv`) in `links.py`.
+shares and the plausibility limits are in `rows.py`; the enabling links (`links.csv`) in `links.py`;
+the levels before the plan and the tranches (`base.csv`, `tranches.csv`) in `levels.py`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from allocator.data.levels import Base, Tranche
 from allocator.data.links import Link
 from allocator.data.rows import (
     MAX_COVERAGE,
@@ -340,6 +342,8 @@ class Inputs(BaseModel):
     facts: tuple[Fact, ...] = ()
     uncertainty: tuple[Uncertainty, ...] = ()
     links: tuple[Link, ...] = ()
+    base: tuple[Base, ...] = ()
+    tranches: tuple[Tranche, ...] = ()
     file_hashes: dict[str, str] = Field(default_factory=dict)
     number_style: Literal["point", "comma"] | None = None
     """The number style the dataset declares (settings.csv or sheet: `number_style`): `point`
@@ -379,6 +383,8 @@ TABLES: dict[str, tuple[str, type[Row], tuple[str, ...], bool]] = {
     "facts": ("facts.csv", Fact, ("fact",), False),
     "uncertainty": ("uncertainty.csv", Uncertainty, ("ref",), False),
     "links": ("links.csv", Link, ("link",), False),
+    "base": ("base.csv", Base, ("kind", "dimension", "member"), False),
+    "tranches": ("tranches.csv", Tranche, ("kind", "dimension", "member", "from_level"), False),
 }
 
 

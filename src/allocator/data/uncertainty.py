@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,13 +97,16 @@ REFUSED = "sweep and --risk refuse"
 """How a note on a broken uncertainty.csv row begins (solve does not read the file)."""
 
 
-def uncertainty_notes(inp: Inputs) -> list[str]:
+def _csv_note(problem: InputError, why: str) -> str:
+    return f"{problem} ({why})"
+
+
+def uncertainty_notes(inp: Inputs, note: Callable[[InputError, str], str] = _csv_note) -> list[str]:
     """A warning per broken uncertainty.csv row, for commands that do not read the file
-    (solve goes on), as facts.csv gets them; each begins with REFUSED."""
-    return [
-        f"{REFUSED} {e} (solve does not read uncertainty.csv: solving goes on)"
-        for e in uncertainty_problems(inp)
-    ]
+    (solve goes on), as facts.csv gets them; each begins with REFUSED. `note(problem, why)`
+    words one (a workbook names its sheet and cell)."""
+    why = "solve does not read uncertainty.csv: solving goes on"
+    return [f"{REFUSED} {note(e, why)}" for e in uncertainty_problems(inp)]
 
 
 def params_of(inp: Inputs) -> list[Param]:

@@ -1,30 +1,38 @@
 """Read a dataset from one workbook (`plan.xlsx`): one sheet a table, named as the CSV file
-without `.csv` (`programs`, `pools`...), with the CSV's columns; a `README` sheet is ignored.
+without `.csv` (`programs`, `pools`...), with the CSV's columns; a `README` sheet is ignored and
+a `settings` sheet, read first, declares the number style of every sheet, as settings.csv does.
 
-Cells are read with openpyxl and turned into the text a CSV cell would hold, so the CSV rules
-read them (`inputs.read_records`): a number becomes its shortest exact decimal, so the same
-dataset gives the same floats either way. A formula is read as the value Excel saved with it;
-one with no saved value, and an error cell (`#N/A`, `#DIV/0!`), is refused by cell. A message
-names the workbook, sheet, cell, row and column.
+Cells are read in streaming mode (`xlsx.py`, a hardened XML parser within the CSV table limits)
+and turned into the text a CSV cell would hold, so the CSV rules read them
+(`inputs.read_records`): a number becomes text the declared style reads back exactly
+(`numbers.exact_text`), so the same dataset gives the same floats either way, and a true/false
+cell is what Excel shows (TRUE, FALSE). A formula is read as the value Excel saved with it; one
+with no saved value, an error cell (`#N/A`, `#DIV/0!`), a date and merged cells are refused by
+cell. A message names the workbook, sheet, cell, row and column, also for problems across sheets.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import hashlib
 import io
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
+from allocator.data.checks import check_duplicates
 from allocator.data.files import read_file
-from allocator.data.inputs import MAX_TABLE_ROWS, assemble_inputs, read_records
-from allocator.data.numbers import exact_text, number_style, style_of
+from allocator.data.inputs import (
+    AUDIT_ONLY,
+    assemble_inputs,
+    read_records,
+)
+from allocator.data.numbers import number_style, style_of
 from allocator.data.schema import TABLES, Inputs
-from allocator.errors import InputError
+from allocator.data.sheettext import book_error, column_letter, read_sheet
+from allocator.data.xlsx import Book, BookError, SheetInfo, open_book
+from allocator.errors import InputError, InputErrors, printable
 
 MAX_BOOK_BYTES = 50_000_000
 README_SHEET = "README"
@@ -33,11 +41,6 @@ SETTINGS_SHEET = "settings"
 SHEETS = {file.removesuffix(".csv"): field for field, (file, *_rest) in TABLES.items()}
 """Sheet name -> table field."""
 _FILES = {file: file.removesuffix(".csv") for file, *_rest in TABLES.values()}
-
-
-def column_letter(j: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA (openpyxl's letters, from 0)."""
-    return get_column_letter(j + 1)
 
 
 class _Sheet:
@@ -63,34 +66,34 @@ class _Sheet:
 def load_workbook_inputs(path: Path, strict: bool = False) -> Inputs:
     """Load and validate every table of the workbook at `path`.
 
+    As for a folder, a broken facts sheet is a note unless `strict` (the audit alone reads it).
+
     Raises:
-        InputError: the first problem found, naming workbook, sheet, cell, row and column.
+        InputError: the first problem found, naming workbook, sheet, cell, row and column; or
+            every broken reference across the sheets at once (InputErrors), each by cell.
     """
     book = path.name
-    try:
-        data = read_file(path, MAX_BOOK_BYTES)
-    except FileNotFoundError:
-        raise InputError(
-            "workbook not found", file=str(path), fix="pass --inputs plan.xlsx or a dataset folder"
-        ) from None
-    except InputError as exc:
-        raise InputError(exc.reason, file=str(path), fix=exc.fix) from None
-    style, read = _read_book(book, data)
-    sheets = {s.name: s for s in read}
+    data = _read(path)
+    style, sheets, notes = _read_book(book, data, path.suffix.lower())
     with number_style(style):
-        tables = _read_sheets(book, sheets)
+        tables = _read_tables(book, sheets, strict, notes)
+    hashes = {book: hashlib.sha256(data).hexdigest()}
     try:
-        hashes = {book: hashlib.sha256(data).hexdigest()}
-        return assemble_inputs(str(path), tables, hashes, strict, style=style)
+        return assemble_inputs(
+            str(path), tables, hashes, strict, notes, style, lambda e, why: _note(sheets, e, why)
+        )
+    except InputErrors as exc:
+        header = str(exc).partition(f"{len(exc.errors)} problem")[0].removesuffix(": ")
+        raise InputErrors([_renamed(sheets, e) for e in exc.errors], header) from None
     except InputError as exc:
-        sheet = sheets.get(_FILES.get(exc.file or "", ""))
-        if sheet is None:
-            raise
-        raise sheet.error(exc) from None
+        raise _renamed(sheets, exc) from None
 
 
-def _read_sheets(book: str, sheets: dict[str, _Sheet]) -> dict[str, Any]:
-    """The rows of every table sheet (field -> rows)."""
+def _read_tables(
+    book: str, sheets: dict[str, _Sheet], strict: bool, notes: list[str]
+) -> dict[str, Any]:
+    """The rows of every table sheet (field -> rows); a broken facts sheet a note unless
+    `strict`."""
     tables: dict[str, Any] = {}
     for field, (file, model, _key, required) in TABLES.items():
         sheet = sheets.get(file.removesuffix(".csv"))
@@ -103,62 +106,115 @@ def _read_sheets(book: str, sheets: dict[str, _Sheet]) -> dict[str, Any]:
                     "start from `allocator export-inputs`",
                 )
             continue
-        if not sheet.records or not any(c.strip() for c in sheet.records[0]):
-            raise InputError(
-                "the header row is blank",
-                file=f"{sheet.place(None, None)}, cell A1",
-                row=1,
-                fix="put the column names in row 1",
-            )
         try:
-            tables[field] = tuple(read_records(sheet.name, sheet.records, model))
+            tables[field] = _table(sheet, model, field)
         except InputError as exc:
-            raise sheet.error(exc) from None
+            if strict or field != "facts":
+                raise
+            notes.append(f"{exc} ({_AUDIT_ONLY} without sheet facts)")
     return tables
 
 
-def _read_book(book: str, data: bytes) -> tuple[str | None, list[_Sheet]]:
-    """The number style the settings sheet declares, and every table sheet of the workbook as
-    text records (formulas as their saved values, numbers as text in that style)."""
-    from openpyxl import load_workbook
+_AUDIT_ONLY = AUDIT_ONLY.replace("facts.csv", "sheet facts")
 
-    try:
-        values = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+
+def _table(sheet: _Sheet, model: Any, field: str) -> tuple[Any, ...]:
+    """The rows of one sheet, each error named by its cell."""
+    if not sheet.records or not any(c.strip() for c in sheet.records[0]):
         raise InputError(
-            f"is not an Excel workbook that can be read ({type(exc).__name__})",
-            file=book,
-            fix="save it from Excel or LibreOffice as 'Excel Workbook (.xlsx)'",
-        ) from None
-    except Exception as exc:  # openpyxl's InvalidFileException and kin
-        raise InputError(
-            f"is not an Excel workbook that can be read ({exc})",
-            file=book,
-            fix="save it from Excel or LibreOffice as 'Excel Workbook (.xlsx)'",
-        ) from None
-    settings = next((n for n in values.sheetnames if n.strip().lower() == SETTINGS_SHEET), None)
-    style = None
-    if settings is not None:
-        sheet = _Sheet(
-            book, settings, _records(book, settings, values[settings], formulas[settings])
+            "the header row is blank",
+            file=f"{sheet.place(None, None)}, cell A1",
+            row=1,
+            fix="put the column names in row 1",
         )
-        try:
-            style = style_of(sheet.records)
-        except InputError as exc:
-            raise sheet.error(exc) from None
+    try:
+        rows = tuple(read_records(sheet.name, sheet.records, model))
+        check_duplicates(field, rows)
+    except InputError as exc:
+        raise sheet.error(exc) from None
+    return rows
+
+
+_CSV_NAME = re.compile(r"\b([a-z_]+)\.csv\b")
+
+
+def _in_sheets(text: str | None) -> str | None:
+    """A message's CSV file names as sheet names: 'programs.csv' -> 'sheet programs'."""
+    if text is None:
+        return None
+    return _CSV_NAME.sub(lambda m: f"sheet {m[1]}" if m[1] in SHEETS else m[0], text)
+
+
+def _renamed(sheets: dict[str, _Sheet], exc: InputError) -> InputError:
+    """An error of the tables read (it names a CSV file) as one naming the sheet and cell."""
+    sheet = sheets.get(_FILES.get(exc.file or "", ""))
+    if sheet is None and exc.file in sheets:
+        sheet = sheets[str(exc.file)]
+    where = exc.file if sheet is None else sheet.place(exc.row, exc.column)
+    return InputError(
+        _in_sheets(exc.reason) or "", file=where, row=exc.row, column=exc.column,
+        fix=_in_sheets(exc.fix),
+    )  # fmt: skip
+
+
+def _note(sheets: dict[str, _Sheet], exc: InputError, why: str) -> str:
+    """A note on a problem set aside, by sheet and cell (`why` with its CSV names as sheets)."""
+    return f"{_renamed(sheets, exc)} ({_in_sheets(why)})"
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return read_file(path, MAX_BOOK_BYTES)
+    except FileNotFoundError:
+        raise InputError(
+            "workbook not found", file=str(path), fix="pass --inputs plan.xlsx or a dataset folder"
+        ) from None
+    except InputError as exc:
+        raise InputError(exc.reason, file=str(path), fix=exc.fix) from None
+
+
+def _read_book(
+    book: str, data: bytes, suffix: str
+) -> tuple[str | None, dict[str, _Sheet], list[str]]:
+    """The number style the settings sheet declares, every table sheet of the workbook as text
+    records (numbers as text in that style), and notes on hidden sheets."""
+    _identify(book, data, suffix)
+    try:
+        opened = open_book(data)
+    except BookError as exc:
+        raise book_error(book, exc) from None
+    style = _declared_style(book, opened)
     with number_style(style):
-        out = _table_sheets(book, values, formulas)
-    values.close()
-    formulas.close()
-    return style, out
+        sheets, notes = _table_sheets(book, opened)
+    return style, sheets, notes
 
 
-def _table_sheets(book: str, values: Any, formulas: Any) -> list[_Sheet]:
-    """Every table sheet as text records."""
-    out = []
-    for name in values.sheetnames:
+def _declared_style(book: str, opened: Book) -> str | None:
+    """The number style the `settings` sheet declares (None: no such sheet, undeclared)."""
+    info = next((i for i in opened.sheets if i.name.strip().lower() == SETTINGS_SHEET), None)
+    if info is None:
+        return None
+    _check_kind(book, info)
+    sheet = _Sheet(book, info.name, read_sheet(book, info.name, opened, info))
+    try:
+        return style_of(sheet.records)
+    except InputError as exc:
+        raise sheet.error(exc) from None
+
+
+def _table_sheets(book: str, opened: Book) -> tuple[dict[str, _Sheet], list[str]]:
+    """Every table sheet as text records, and notes on hidden sheets."""
+    out: dict[str, _Sheet] = {}
+    notes: list[str] = []
+    for info in opened.sheets:
+        name = info.name
         if name.strip().lower() in (README_SHEET.lower(), SETTINGS_SHEET):
+            continue
+        hidden = _HIDDEN.get(info.state)
+        if name not in SHEETS and hidden:
+            notes.append(
+                printable(f"{book}, sheet {name}: the sheet is {hidden} and not a table: not read")
+            )
             continue
         if name not in SHEETS:
             close = difflib.get_close_matches(name, list(SHEETS), n=1)
@@ -166,102 +222,72 @@ def _table_sheets(book: str, values: Any, formulas: Any) -> list[_Sheet]:
             raise InputError(
                 "unknown sheet", file=f"{book}, sheet {name}", fix=f"rename it ({hint})"
             )
-        out.append(_Sheet(book, name, _records(book, name, values[name], formulas[name])))
-    return out
-
-
-def _records(book: str, name: str, values: Any, formulas: Any) -> list[list[str]]:
-    records: list[list[str]] = []
-    width = 0
-    for number, (vrow, frow) in enumerate(
-        zip(values.iter_rows(), formulas.iter_rows(), strict=False), start=1
-    ):
-        if number > MAX_TABLE_ROWS + 1:
-            raise InputError(
-                f"the sheet has more than {MAX_TABLE_ROWS:,} rows",
-                file=f"{book}, sheet {name}",
-                row=number,
-                fix="split the data or drop rows the model does not use",
+        _check_kind(book, info)
+        if hidden:
+            notes.append(
+                printable(f"{book}, sheet {name}: the sheet is {hidden} and is read as the table")
             )
-        try:
-            cells = [_text(v, f) for v, f in zip(vrow, frow, strict=False)]
-        except _CellError as exc:
-            j = exc.column
-            raise InputError(
-                exc.reason,
-                file=f"{book}, sheet {name}, cell {column_letter(j)}{number}",
-                row=number if number > 1 else None,
-                column=records[0][j].strip().lower() if records and j < len(records[0]) else None,
-                fix=exc.fix,
-            ) from None
-        if number == 1:
-            while cells and not cells[-1].strip():
-                cells.pop()
-            width = len(cells)
-            if not width:
-                raise InputError(
-                    "the header row is blank",
-                    file=f"{book}, sheet {name}, cell A1",
-                    row=1,
-                    fix="put the column names in row 1 (delete blank rows above them)",
-                )
-        else:
-            extra = next((j for j in range(width, len(cells)) if cells[j].strip()), None)
-            if extra is not None:
-                raise InputError(
-                    "the cell holds a value but its column has no header",
-                    file=f"{book}, sheet {name}, cell {column_letter(extra)}{number}",
-                    row=number,
-                    fix="add a header in row 1 or clear the cell",
-                )
-            cells = (cells + [""] * width)[:width]
-        records.append(cells)
-    return records
+        out[name] = _Sheet(book, name, read_sheet(book, name, opened, info))
+    return out, notes
 
 
-class _CellError(Exception):
-    def __init__(self, column: int, reason: str, fix: str) -> None:
-        super().__init__(reason)
-        self.column, self.reason, self.fix = column, reason, fix
-
-
-def _text(cell: Any, formula: Any) -> str:
-    """A cell as the text a CSV would hold; an error or a formula with no saved value refused."""
-    value = getattr(cell, "value", None)
-    j = (getattr(cell, "column", None) or 1) - 1
-    if getattr(cell, "data_type", None) == "e":
-        raise _CellError(
-            j, f"the cell holds the error {value}", "correct the formula or type the value"
+def _check_kind(book: str, info: SheetInfo) -> None:
+    """Refuse a chart (dialog, macro) sheet named as a table: it holds no cells."""
+    if info.kind != "worksheet":
+        raise InputError(
+            f"is a {_KINDS.get(info.kind, info.kind)}, not a sheet of cells",
+            file=f"{book}, sheet {info.name}",
+            fix=f"rename it and put the {info.name} table in a worksheet named '{info.name}'",
         )
-    fvalue = getattr(formula, "value", None)
-    is_formula = getattr(formula, "data_type", None) == "f" or (
-        isinstance(fvalue, str) and fvalue.startswith("=")
-    )
-    if value is None:
-        if is_formula:
-            raise _CellError(
-                j,
-                f"the formula {fvalue} has no saved value",
-                "open the workbook in Excel or LibreOffice, let it calculate and save it, "
-                "or type the value",
-            )
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return number_text(value)
-    if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
-        raise _CellError(
-            j,
-            f"the cell holds a date or time ({value})",
-            "format the cell as a number or text (a year is a plain number such as 2030)",
+
+
+_HIDDEN = {
+    "hidden": "hidden (Home > Format > Hide & Unhide > Unhide Sheet shows it)",
+    "veryHidden": "very hidden (Excel's Unhide does not list it: in the VBA editor, Alt+F11, "
+    "set the sheet's Visible property to -1 - xlSheetVisible)",
+}
+_KINDS = {
+    "chartsheet": "chart sheet",
+    "dialogsheet": "dialog sheet",
+    "xlMacrosheet": "macro sheet",
+    "xlIntlMacrosheet": "macro sheet",
+    "missing": "sheet whose part is missing from the file",
+}
+_SAVE_XLSX = "open it in Excel and save it with File > Save As > Excel Workbook (.xlsx)"
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
+
+
+def _identify(book: str, data: bytes, suffix: str) -> None:
+    """Refuse what is not an .xlsx workbook, saying what it is and how to save it as one."""
+    kind, fix = None, _SAVE_XLSX
+    if data.startswith(_OLE) and _ENCRYPTED in data:
+        kind = "a password-protected (encrypted) workbook, which cannot be read"
+        fix = (
+            "open it in Excel, remove the password (File > Info > Protect Workbook > Encrypt "
+            "with Password, clear it) and save it"
         )
-    return str(value)
+    elif data.startswith(_OLE):
+        kind = "an Excel 97-2003 workbook (.xls), not an .xlsx workbook"
+    elif data.startswith(b"PK"):
+        names = _zip_names(data)
+        if "mimetype" in names or "content.xml" in names:
+            kind = "an OpenDocument spreadsheet (.ods), not an .xlsx workbook"
+            fix = "open it in LibreOffice Calc and save it with File > Save As > Excel 2007-365"
+        elif "xl/workbook.bin" in names:
+            kind = "an Excel binary workbook (.xlsb), not an .xlsx workbook"
+    elif suffix == ".csv":
+        kind = "one CSV table, not a dataset"
+        fix = "pass --inputs the folder that holds the CSV tables, or a workbook (.xlsx)"
+    else:
+        kind = "not an Excel workbook (.xlsx): it is not a zip archive"
+    if kind is not None:
+        raise InputError(f"is {kind}", file=book, fix=fix)
 
 
-def number_text(value: float) -> str:
-    """The shortest text that reads back as exactly `value` in the dataset's number style:
-    3500.0 -> 3500, 1e-05 -> 0.00001, 1e300 -> 1e300 (`numbers.exact_text`)."""
-    return exact_text(value)
+def _zip_names(data: bytes) -> set[str]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return set(archive.NameToInfo)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return set()

@@ -8,7 +8,7 @@ and in that order, whichever module of the package is imported first.
 
 import importlib
 
-DECLARING = ("constraints", "links", "measures", "targets", "robust")
+DECLARING = ("constraints", "links", "levels", "measures", "targets", "robust")
 """The modules that declare the build steps, in the order `build_model` calls them."""
 
 for _module in DECLARING:

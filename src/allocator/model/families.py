@@ -158,6 +158,22 @@ VARIABLES: dict[str, Family] = {
     "carry": Family(("pool", "phase"), "musd", "{pool} budget carried from {phase} to the next"),
     "mitigate": Family(("risk", "year"), "musd", "mitigation of {risk} risk in {year}"),
     "exports": Family(("program", "year"), "musd", "exports of {program} in {year}"),
+    "base": Family(
+        ("kind", "dimension", "member"),
+        BY_KIND,
+        "{kind} of {dimension} {member} that exist before the plan",
+        Source("base", "value", ("kind", "dimension", "member")),
+    ),
+    "excess": Family(
+        ("member", "level", "year"),
+        "jobs",
+        "jobs of sector {member} past {level} in {year} (counted at a lower share)",
+    ),
+    "scenario_excess": Family(
+        ("scenario", "member", "level", "year"),
+        "jobs",
+        "jobs of sector {member} past {level} in {year} in scenario {scenario}",
+    ),
     "worst": Family((), "jobs", "jobs in the worst scenario"),
     "eta": Family((), "jobs", "value at risk (shortfall)"),
     "tail": Family(("scenario",), "jobs", "shortfall of scenario {scenario} beyond the VaR"),

@@ -5,8 +5,10 @@ A measure is a weight per year of the horizon: `final` weighs only the last mile
 `discounted` year t by (1 + rate)^-(t - first year) (present value in the first year's money).
 The measured objectives are the weighted sums of each year's outcome:
 
-    obj_jobs    = sum_t w_t * sum_p jobs_per_musd[p] * capital[p, t]
-    obj_exports = sum_t w_t * sum_p exports[p, t]
+    obj_jobs    = sum_t w_t * (sum_p jobs_per_musd[p] * capital[p, t] + base jobs - tranches)
+    obj_exports = sum_t w_t * (sum_p exports[p, t] + base exports)
+
+(outcomes are levels: the base and the diminishing returns are `levels.py`'s)
 
 so a jobs objective gives an investment column of year t the coefficient
 jobs_per_musd[p] * sum of w_y over y >= t + lag[p]: each year it is productive, weighted.
@@ -168,13 +170,30 @@ def add_objectives(m: LinearModel, s: Sets) -> None:
     milestones no job-year is left on the table either).
     """
     weights = s.measure.weights(s.years, s.milestones)
-    programs = list(s.programs)
-    m.add_objective("jobs", jobs_blocks(s, programs, weights))
-    m.add_objective("exports", exports_blocks(s, programs, weights))
+    m.add_objective("jobs", all_jobs(s, weights))
+    m.add_objective("exports", all_exports(s, weights))
     for y in s.milestones:
-        m.add_objective(f"jobs@{y}", jobs_blocks(s, programs, {y: 1.0}))
-        m.add_objective(f"exports@{y}", exports_blocks(s, programs, {y: 1.0}))
-    m.add_objective(JOB_YEARS, jobs_blocks(s, programs, CUMULATIVE.weights(s.years, s.milestones)))
+        m.add_objective(f"jobs@{y}", all_jobs(s, {y: 1.0}))
+        m.add_objective(f"exports@{y}", all_exports(s, {y: 1.0}))
+    m.add_objective(JOB_YEARS, all_jobs(s, CUMULATIVE.weights(s.years, s.milestones)))
+
+
+def all_jobs(s: Sets, weights: dict[int, float]) -> Blocks:
+    """Jobs of every program under `weights`, as levels: with the base and the tranches
+    (`levels.level_blocks`)."""
+    from allocator.model.levels import level_blocks
+
+    return jobs_blocks(s, list(s.programs), weights) + level_blocks(
+        s, "jobs", "total", None, weights
+    )
+
+
+def all_exports(s: Sets, weights: dict[int, float]) -> Blocks:
+    """Exports of every program under `weights`, with the exports base."""
+    from allocator.model.levels import level_blocks
+
+    programs = list(s.programs)
+    return exports_blocks(s, programs, weights) + level_blocks(s, "exports", "total", None, weights)
 
 
 @dataclass(frozen=True)

@@ -9,22 +9,35 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from allocator.model.families import family
+from allocator.model.levels import scenario_levels
 from allocator.model.linear import Blocks, LinearModel, Row, runs
 from allocator.model.measures import jobs_blocks
 
 if TYPE_CHECKING:
+    from allocator.model import constraints as c
     from allocator.model.build import Sets
 
 
-def _scenario_jobs(s: Sets, scenario: dict[str, tuple[float, int]]) -> Blocks:
-    """The run's measured jobs (`s.measure`) with the scenario's jobs per musd and lags."""
+def _scenario_jobs(m: LinearModel, s: Sets, robust: c.Robust) -> list[Blocks]:
+    """Each scenario's measured jobs (`s.measure`) with its jobs per musd and lags, as levels:
+    the base, and its own tranche terms (`levels.scenario_levels`)."""
     weights = s.measure.weights(s.years, s.milestones)
-    return jobs_blocks(s, list(s.by_program), weights, scenario)
+    levels = scenario_levels(m, s, robust.scenarios, weights)
+    return [
+        jobs_blocks(s, list(s.by_program), weights, sc) + extra
+        for sc, extra in zip(robust.scenarios, levels, strict=True)
+    ]
 
 
 @family("worst_case", ("scenario",), "jobs", "jobs in scenario {scenario}")
 @family("cvar_tail", ("scenario",), "jobs", "shortfall of scenario {scenario} beyond the VaR")
 @family("cvar_cap", (), "jobs", "CVaR cap: expected shortfall in the worst scenarios")
+@family(
+    "scenario_tranche",
+    ("scenario", "member", "level", "year"),
+    "jobs",
+    "diminishing returns of sector {member} past {level} jobs in {year}, scenario {scenario}",
+)
 def add_robust(m: LinearModel, s: Sets) -> None:
     """Robust jobs over scenarios s = 1..S, one allocation for all of them.
 
@@ -42,7 +55,7 @@ def add_robust(m: LinearModel, s: Sets) -> None:
     if robust is None:
         return
     n = len(robust.scenarios)
-    jobs = [_scenario_jobs(s, sc) for sc in robust.scenarios]
+    jobs = _scenario_jobs(m, s, robust)
     scen = list(range(1, n + 1))
     if robust.kind == "worst-case":
         worst = m.add_columns("worst", None, (None, None))[None]

@@ -14,6 +14,7 @@ LABEL_ORDER = [
     "kind",
     "dimension",
     "member",
+    "level",
     "program",
     "pool",
     "risk",

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from allocator.errors import InfeasibleError
 from allocator.model.families import BY_KIND, WEIGHTED_SHORTFALL, Labels, Source, family
+from allocator.model.levels import level_blocks
 from allocator.model.linear import Blocks, LinearModel, Row, runs
 from allocator.model.measures import exports_blocks, jobs_blocks
 
@@ -61,7 +62,8 @@ def target_weight(value: float, weight: float | None) -> float:
 def add_targets(m: LinearModel, s: Sets) -> None:
     """target[k,d,m,y]: jobs or exports of group m at milestone y (+ shortfall) >= target.
 
-    jobs = sum_p jobs_per_musd[p] * capital[p, y]; exports = sum_p exports[p, y]. With `soft`,
+    jobs = sum_p jobs_per_musd[p] * capital[p, y]; exports = sum_p exports[p, y]; both as levels,
+    with the group's base and tranche terms (`levels.level_blocks`). With `soft`,
     shortfall[k,d,m,y] >= 0 absorbs what cannot be met; obj_shortfall = -sum w * shortfall is
     solved first, and shortfall_total (sum w * shortfall <= least found) then holds it while the
     real objective is maximised. `hard` has no shortfall: an unmet target makes the LP infeasible.
@@ -76,7 +78,7 @@ def add_targets(m: LinearModel, s: Sets) -> None:
     keys = [(t.kind, t.dimension, t.member or "all", t.year) for t in targets]
     shortfall = m.add_columns("shortfall", keys, (0.0, None)) if mode == "soft" else {}
     for t, key in zip(targets, keys, strict=True):
-        blocks = _achieved(s, t.kind, _group_programs(s, t.dimension, t.member), t.year)
+        blocks = _achieved(s, t, _group_programs(s, t.dimension, t.member))
         if mode == "soft":
             blocks.append((1.0, [shortfall[key]]))
             weights[key] = target_weight(t.value, t.weight)
@@ -127,8 +129,11 @@ def _first_productive(s: Sets, p: str) -> str:
     )
 
 
-def _achieved(s: Sets, kind: str, programs: list[str], year: int) -> Blocks:
-    """Blocks of the jobs or exports of `programs` at `year`."""
-    if kind == "jobs":
-        return jobs_blocks(s, programs, {year: 1.0})
-    return exports_blocks(s, programs, {year: 1.0})
+def _achieved(s: Sets, t: Target, programs: list[str]) -> Blocks:
+    """Blocks of the jobs or exports of `programs` at the target's year, as a level: with the
+    group's base and tranches (`levels.level_blocks`)."""
+    at = {t.year: 1.0}
+    levels = level_blocks(s, t.kind, t.dimension, t.member, at)
+    if t.kind == "jobs":
+        return jobs_blocks(s, programs, at) + levels
+    return exports_blocks(s, programs, at) + levels

@@ -195,13 +195,7 @@ def _blocks(tables: dict[str, pd.DataFrame]) -> list[tuple[str, pd.DataFrame, st
             blocks.append(("allocation", _with_mitigation(sums, tables), "US$ million", _WHAT))
     prices = tables.get("shadow_prices")
     if prices is not None and "shadow_price" in prices.columns:
-        top = prices[prices["shadow_price"].abs() > 1e-9].copy()
-        top["size"] = [float(f"{abs(v):.12g}") for v in top["shadow_price"]]
-        top = top.sort_values(["size", "constraint"], ascending=[False, True]).head(TOP_PRICES)
-        if len(top):
-            unit = str(top["unit"].iloc[0]) if "unit" in top.columns else ""
-            data = pd.DataFrame({"shadow price": top["size"].to_numpy()}, index=top["constraint"])
-            blocks.append(("prices", data, unit, f"The {len(top)} largest shadow prices (size)"))
+        blocks += _price_block(prices)
     frontier = tables.get("frontier")
     if frontier is not None and {"x_value", "y_value"} <= set(frontier.columns):
         data = frontier.set_index("x_value")[["y_value"]]
@@ -228,6 +222,23 @@ def _with_mitigation(sums: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.
         float(mitigation.get(c.removesuffix("_musd"), 0.0)) for c in sums.columns
     ]
     return sums
+
+
+def _price_block(prices: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str, str]]:
+    """The limits whose room buys the most (`tables.top_shadow_prices`), by that gain; a table
+    without the one-sided columns, by the size of its shadow prices."""
+    from allocator.report.tables import top_shadow_prices
+
+    top = top_shadow_prices(prices, TOP_PRICES)
+    if not len(top):
+        return []
+    unit = str(top["unit"].iloc[0]) if "unit" in top.columns else ""
+    if "gain_per_unit_up" in top.columns:
+        name, title = "gain per unit of room", f"The {len(top)} limits whose room buys the most"
+    else:
+        name, title = "shadow price", f"The {len(top)} largest shadow prices (size)"
+    data = pd.DataFrame({name: top["magnitude"].to_numpy()}, index=top["constraint"])
+    return [("prices", data, unit, title)]
 
 
 def _chart(book: Any, kind: str, data: pd.DataFrame, first: int, last: int, unit: str, title: str):

@@ -291,8 +291,9 @@ def placeholder_budgets(inp: Inputs) -> set[tuple[str, str]]:
 
 
 def grouped_top_prices(prices: pd.DataFrame, inp: Inputs, n: int = 10) -> pd.DataFrame:
-    """The n largest shadow prices (`tables.top_shadow_prices`), with the budget rows of one
-    pool that are 0 by assumption and share a price on one line that says so.
+    """The n largest shadow prices (`tables.top_shadow_prices`: by what one unit more room
+    buys), with the budget rows of one pool that are 0 by assumption and share their rates on
+    one line that says so.
 
     Args:
         prices: a `shadow_prices` table.
@@ -300,39 +301,31 @@ def grouped_top_prices(prices: pd.DataFrame, inp: Inputs, n: int = 10) -> pd.Dat
         n: how many lines at most.
 
     Returns:
-        Columns constraint (names joined by ", "), description, shadow_price, unit.
+        Columns constraint (names joined by ", "), description, shadow_price, unit, and the
+        one-sided columns where `prices` has them.
     """
-    from allocator.report.tables import top_shadow_prices
+    from allocator.report.tables import ONE_SIDED, top_shadow_prices
 
+    sides = [c for c in ONE_SIDED if c in prices]
+    columns = ["constraint", "description", "shadow_price", "unit", *sides]
     placeholders = placeholder_budgets(inp)
     top = top_shadow_prices(prices, len(prices))
     lines: list[dict[str, Any]] = []
-    groups: dict[tuple[str, float], dict[str, Any]] = {}
-    for r in top.itertuples():
-        key = (str(getattr(r, "pool", "")), str(getattr(r, "phase", "")))
-        if r.family != "budget" or key not in placeholders:
-            lines.append(
-                {
-                    "constraint": r.constraint,
-                    "description": r.description,
-                    "shadow_price": r.shadow_price,
-                    "unit": r.unit,
-                }
-            )
+    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for r in top.to_dict("records"):
+        key = (str(r.get("pool", "") or ""), str(r.get("phase", "") or ""))
+        line = {c: r[c] for c in columns}
+        if r["family"] != "budget" or key not in placeholders:
+            lines.append(line)
             continue
-        group = groups.get((key[0], r.shadow_price))
+        same = (key[0], r["shadow_price"], *(str(r[c]) for c in sides))
+        group = groups.get(same)
         if group is None:
-            group = {
-                "constraint": r.constraint,
-                "phases": [key[1]],
-                "shadow_price": r.shadow_price,
-                "unit": r.unit,
-                "pool": key[0],
-            }
-            groups[(key[0], r.shadow_price)] = group
+            group = line | {"phases": [key[1]], "pool": key[0]}
+            groups[same] = group
             lines.append(group)
         else:
-            group["constraint"] += f", {r.constraint}"
+            group["constraint"] += f", {r['constraint']}"
             group["phases"].append(key[1])
     for line in lines:
         if "phases" in line:
@@ -340,7 +333,7 @@ def grouped_top_prices(prices: pd.DataFrame, inp: Inputs, n: int = 10) -> pd.Dat
                 f"budget of pool {line.pop('pool')} in {', '.join(line.pop('phases'))}: the "
                 "budget is 0 (assumption), so this is what money there would be worth"
             )
-    return pd.DataFrame(lines[:n], columns=["constraint", "description", "shadow_price", "unit"])
+    return pd.DataFrame(lines[:n], columns=columns)
 
 
 def _as_written(value: Any) -> float:

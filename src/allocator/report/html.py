@@ -186,14 +186,10 @@ def _dataset(info: dict[str, Any]) -> str:
 
 def _headline(info: dict[str, Any], summary: pd.DataFrame | None = None) -> str:
     obj = info.get("objective")
-    jobs = None if summary is None else summary[summary["item"] == "jobs"]
-    if jobs is not None and len(jobs) and jobs["p50"].notna().all():
-        r = jobs.iloc[0]
-        return (
-            f'<p class="headline" id="headline">Median of the samples: <strong>'
-            f"{number(float(r['p50']))} {escape(str(r['unit']))}</strong> (P5 "
-            f"{number(float(r['p5']))}, P95 {number(float(r['p95']))})</p>"
-        )
+    if summary is not None:
+        shown = _sweep_headline(summary)
+        if shown:
+            return shown
     if not isinstance(obj, dict) or obj.get("value") is None:
         points = info.get("points")
         shown = f"{len(points)} points" if isinstance(points, list) else "see the tables below"
@@ -261,8 +257,9 @@ def _milestones(outcomes: pd.DataFrame) -> str:
         table(frame, {"jobs": "jobs", "exports": "US$ million a year"}),
     ]
     if not targeted.empty:
-        cols = ["dimension", "member", "year", "jobs", "jobs_target", "jobs_shortfall",
-                "exports_musd", "exports_target_musd", "exports_shortfall_musd"]  # fmt: skip
+        cols = ["dimension", "member", "year", "jobs_base", "jobs_new", "jobs", "jobs_target",
+                "jobs_shortfall", "exports_musd", "exports_target_musd", "exports_shortfall_musd",
+                "note"]  # fmt: skip
         shown = targeted[[c for c in cols if c in targeted.columns]]
         missed = int(
             (
@@ -343,6 +340,40 @@ def _with_mitigation(sums: pd.DataFrame, mitigation: pd.Series) -> tuple[pd.Data
 
 
 def _binding(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> str:
+    from allocator.report.tables import rate_words, top_shadow_prices
+
+    if "gain_per_unit_up" not in prices:
+        return _binding_duals(prices, sensitivity)
+    top = top_shadow_prices(prices, TOP_PRICES)
+    words = []
+    for r in top.itertuples(index=False):
+        more, less = rate_words(r, str(r.unit))
+        words.append(
+            f"<li><strong>{escape(str(r.description))}</strong> ({escape(str(r.constraint))}): "
+            f"{escape(more)}; {escape(less)}.</li>"
+        )
+    chart = bars(
+        [str(c) for c in top["constraint"]],
+        {"gain": top["magnitude"].tolist()},
+        str(top["unit"].iloc[0]) if len(top) else "",
+        f"The {len(top)} limits whose room buys the most",
+    )
+    return (
+        "<h2>What binds: the largest shadow prices</h2>"
+        "<p>What one more unit of each limit buys and what one unit less costs (for a floor, "
+        "one unit less is more room), each in the objective's unit per unit of the limit and "
+        "exact for the amount in brackets, as a re-solve gives it. The simplex's single shadow "
+        "price of a degenerate optimum can be either side or neither; "
+        "<code>sensitivity.csv</code> has both sides. <em>No plan is feasible</em>: no plan "
+        "meets every other limit after that move (under soft targets, nor the least target "
+        "shortfall, which the objective's pass holds).</p>"
+        + chart
+        + f"<ul>{''.join(words) or '<li>No limit buys anything at the margin.</li>'}</ul>"
+    )
+
+
+def _binding_duals(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> str:
+    """The section of a run folder written before the one-sided rates: the simplex duals."""
     binding = prices[(prices["shadow_price"].abs() > 1e-9)].copy()
     # as the CSV holds it (12 digits), so ties sort by name alike when rebuilt from the folder
     binding["size"] = [float(f"{abs(v):.12g}") for v in binding["shadow_price"]]
@@ -437,10 +468,45 @@ def _ranges(frame: pd.DataFrame) -> str:
     )
 
 
+FORESIGHT = "with perfect foresight (each sample re-optimised)"
+
+
+def _spread(summary: pd.DataFrame, item: str) -> str | None:
+    """`median X unit (P5 a, P95 b)` of one summary row, or None if it has no numbers."""
+    rows = summary[summary["item"] == item]
+    if not len(rows) or not rows["p50"].notna().all():
+        return None
+    r = rows.iloc[0]
+    return (
+        f"median <strong>{number(float(r['p50']))} {escape(str(r['unit']))}</strong> (P5 "
+        f"{number(float(r['p5']))}, P95 {number(float(r['p95']))})"
+    )
+
+
+def _sweep_headline(summary: pd.DataFrame) -> str | None:
+    """A sweep's headline: what the fixed plan delivers first, then the jobs with perfect
+    foresight, labelled as such."""
+    plan, foresight = _spread(summary, "plan jobs"), _spread(summary, "jobs")
+    if plan is None and foresight is None:
+        return None
+    parts = []
+    if plan is not None:
+        basis = summary.loc[summary["item"] == "plan jobs", "basis"].iloc[0]
+        parts.append(f"Jobs of {escape(str(basis))}: {plan}")
+    if foresight is not None:
+        parts.append(f"jobs {FORESIGHT}: {foresight}")
+    return f'<p class="headline" id="headline">{"; ".join(parts)}</p>'
+
+
 def _sweep(sweep: pd.DataFrame, summary: pd.DataFrame) -> str:
     ok = sweep[sweep["status"] == "optimal"]
     jobs = ok["jobs"].to_numpy(dtype=float)
-    out = [f"<h2>Sweep</h2><p>{len(sweep)} sampled plans, {len(ok)} optimal.</p>"]
+    out = [
+        f"<h2>Sweep</h2><p>{len(sweep)} samples, {len(ok)} re-optimised to an optimum. Rows "
+        "whose basis is <em>this plan</em> say what the plan delivers as it stands in each "
+        f"sample; the others are {FORESIGHT}: what a planner who knew the sample in advance "
+        "would reach.</p>"
+    ]
     if len(jobs):
         edges = np.linspace(jobs.min(), jobs.max(), 11) if jobs.max() > jobs.min() else None
         if edges is not None:
@@ -449,7 +515,12 @@ def _sweep(sweep: pd.DataFrame, summary: pd.DataFrame) -> str:
                 f"{number(a)} - {number(b)}" for a, b in zip(edges[:-1], edges[1:], strict=True)
             ]
             out.append(
-                bars(labels, {"samples": counts.tolist()}, "samples", "Jobs across the samples")
+                bars(
+                    labels,
+                    {"samples": counts.tolist()},
+                    "samples",
+                    f"Jobs across the samples, {FORESIGHT}",
+                )
             )
     funded = summary[summary["item"].astype(str).str.startswith("program ")]
     if len(funded) and "p50" in funded:
@@ -460,7 +531,7 @@ def _sweep(sweep: pd.DataFrame, summary: pd.DataFrame) -> str:
                 labels,
                 {"P50": top["p50"].tolist()},
                 "US$ million",
-                "Median funding (largest 15 programs)",
+                f"Median funding (largest 15 programs), {FORESIGHT}",
             )
         )
     out.append(table(summary))

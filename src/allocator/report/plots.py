@@ -88,7 +88,8 @@ def plot_allocation(
 def plot_shadow_prices(
     shadow_prices: pd.DataFrame, path: Path | str, title: str, n: int = 12
 ) -> Path:
-    """Horizontal bars of the n binding constraints whose shadow prices are largest in magnitude.
+    """Horizontal bars of the n limits whose room buys the most (`top_shadow_prices`: exact
+    one-sided rates; a table without them, the shadow prices largest in magnitude).
 
     Args:
         shadow_prices: rows of `shadow_prices.csv`: columns `description`, `shadow_price`,
@@ -111,7 +112,8 @@ def plot_shadow_prices(
         if len(units) > 1:  # mixed units: each label carries its own
             words = words + " (" + top["unit"] + ")"
         labels = [textwrap.fill(w, 42) for w in words]
-        prices = top["shadow_price"].to_numpy(dtype=float)
+        one_sided = "gain_per_unit_up" in top.columns  # ranked by what room buys, exactly
+        prices = top["magnitude" if one_sided else "shadow_price"].to_numpy(dtype=float)
         y = np.arange(len(top))
         bars = ax.barh(y, prices, 0.65, color=np.where(prices >= 0, POSITIVE, NEGATIVE))
         ax.bar_label(bars, labels=[signed_text(v) for v in prices], padding=4, fontsize=12)
@@ -121,7 +123,8 @@ def plot_shadow_prices(
         ax.axvline(0, color="0.3", linewidth=0.8)
         ax.grid(axis="y", visible=False)
         unit = units[0] if len(units) == 1 else "per unit of each limit, unit in its label"
-        ax.set_xlabel(f"Shadow price ({unit})")
+        what = "What one unit more room buys" if one_sided else "Shadow price"
+        ax.set_xlabel(f"{what} ({unit})")
         ax.xaxis.set_major_formatter(FuncFormatter(tick_text))
         ax.margins(x=0.12)
     return Path(path)

@@ -56,3 +56,42 @@ def cvar_info(sol: Solution, reference: float, beta: float, cap: float | None) -
         "worst_jobs": float(jobs.min()),
         "cap_state": state,
     }
+
+
+def nominal_in_scenarios(sol: Solution, nominal: Solution) -> dict[str, Any]:
+    """What the nominal plan delivers, fixed (not re-optimised), in the robust plan's scenarios:
+    its investments times each scenario's jobs row (`cvar_tail` or `worst_case`, whose other
+    terms, eta, tail and worst, are left at 0), averaged and at the worst.
+
+    Returns:
+        `nominal_plan_expected_jobs` and `nominal_plan_worst_jobs` (the run's jobs unit).
+    """
+    lp = sol.lp
+    planned = nominal.columns.set_index("variable")["value"]
+    x = np.array(
+        [
+            float(planned.get(name, 0.0)) if fam == "invest" else 0.0
+            for name, fam in zip(lp.col_names, lp.col_family, strict=True)
+        ]
+    )
+    a = lp.matrix
+    act = np.zeros(a.shape[0])
+    for j in np.flatnonzero(x):
+        lo, hi = a.indptr[j], a.indptr[j + 1]
+        act[a.indices[lo:hi]] += a.data[lo:hi] * x[j]
+    rows = [i for i, f in enumerate(lp.row_family) if f in ("cvar_tail", "worst_case")]
+    jobs = act[rows]
+    return {
+        "nominal_plan_expected_jobs": float(jobs.mean()),
+        "nominal_plan_worst_jobs": float(jobs.min()),
+    }
+
+
+def nominal_words(risk: dict[str, Any], unit: str) -> str:
+    """What the nominal plan, fixed (not re-optimised), delivers over the same scenarios."""
+    if risk.get("nominal_plan_expected_jobs") is None:
+        return ""
+    return (
+        f"; the nominal plan, fixed, expects {risk['nominal_plan_expected_jobs']:,.0f} {unit} "
+        f"over the same scenarios (its worst: {risk['nominal_plan_worst_jobs']:,.0f})"
+    )

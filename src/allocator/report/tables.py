@@ -16,11 +16,19 @@ import pandas as pd
 from allocator.data.schema import Inputs
 from allocator.model import families
 from allocator.model.solution import LABEL_ORDER, Solution
+from allocator.report.outcomes import capital_by_program as capital_by_program
+from allocator.report.outcomes import outcomes as outcomes
+from allocator.report.rates import (  # noqa: F401 (re-exported: the tables' one import)
+    EXCEL_INFINITY,
+    ONE_SIDED,
+    ZERO_PRICE,
+    one_sided,
+    rate_words,
+    room,
+    top_shadow_prices,
+)
 
 BINDING_TOLERANCE = 1e-7
-ZERO_PRICE = 1e-9
-"""A shadow price counts as non-zero from this magnitude on. Below it is solver noise, which the
-tables already write as 0 (the solver's duals are cleaned at this same tolerance)."""
 
 UNITS = {
     "invest_musd": "US$ million",
@@ -30,9 +38,13 @@ UNITS = {
     "share_of_cap": "share 0-1",
     "capital_musd": "US$ million",
     "jobs": "jobs",
+    "jobs_base": "jobs",
+    "jobs_new": "jobs",
     "jobs_target": "jobs",
     "jobs_shortfall": "jobs",
     "exports_musd": "US$ million per year",
+    "exports_base_musd": "US$ million per year",
+    "exports_new_musd": "US$ million per year",
     "exports_target_musd": "US$ million per year",
     "exports_shortfall_musd": "US$ million per year",
     "rhs": "family unit",
@@ -44,6 +56,10 @@ UNITS = {
     "value": "family unit",
     "reduced_cost": "see unit column",
     "objective_coefficient": "see unit column",
+    "gain_per_unit_up": "see unit column",
+    "loss_per_unit_down": "see unit column",
+    "up_holds_for": "see holds_for_unit column",
+    "down_holds_for": "see holds_for_unit column",
 }
 
 
@@ -138,81 +154,6 @@ def allocation_by_phase(inp: Inputs, alloc: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index().sort_values("program", ignore_index=True)
 
 
-def capital_by_program(inp: Inputs, alloc: pd.DataFrame) -> dict[tuple[str, int], float]:
-    """Productive capital (US$ million) of each program at each milestone year, from the run's
-    `allocation` table."""
-    lag = {p.program: p.lag_years for p in inp.programs}
-    capital: dict[tuple[str, int], float] = defaultdict(float)
-    for prog, year, value in alloc[["program", "year", "invest_musd"]].itertuples(index=False):
-        for m in inp.milestones:
-            if int(year) + lag[prog] <= m.year:
-                capital[(prog, m.year)] += float(value)
-    return capital
-
-
-def outcomes(inp: Inputs, sol: Solution, alloc: pd.DataFrame) -> pd.DataFrame:
-    """Jobs and exports by sector, export category and in total at each milestone, with targets.
-
-    Args:
-        inp: the dataset.
-        sol: the solution (its `exports` columns).
-        alloc: the run's `allocation` table, from which productive capital is counted.
-    """
-    capital = capital_by_program(inp, alloc)
-    cols = sol.columns
-    exp = cols[cols["family"] == "exports"]
-    exports = {
-        (p, int(y)): v for p, y, v in exp[["program", "year", "value"]].itertuples(index=False)
-    }
-    targets = {(t.kind, t.dimension, t.member or "", t.year): t.value for t in inp.targets}
-    records = []
-    for dimension in ("sector", "export_category", "total"):
-        members: dict[str, list[str]] = defaultdict(list)
-        for p in inp.programs:
-            key = "" if dimension == "total" else getattr(p, dimension)
-            if key is not None:
-                members[key].append(p.program)
-        for t in inp.targets:
-            if t.dimension == dimension:
-                members.setdefault(t.member or "", [])
-        for member, progs in sorted(members.items()):
-            for m in inp.milestones:
-                records.append(
-                    _outcome_row(inp, dimension, member, progs, m.year, capital, exports, targets)
-                )
-    return pd.DataFrame(records)
-
-
-def _outcome_row(
-    inp: Inputs,
-    dimension: str,
-    member: str,
-    progs: list[str],
-    year: int,
-    capital: dict[tuple[str, int], float],
-    exports: dict[tuple[str, int], float],
-    targets: dict[tuple[str, str, str, int], float],
-) -> dict[str, object]:
-    jobs_per = {p.program: p.jobs_per_musd for p in inp.programs}
-    cap = sum(capital.get((p, year), 0.0) for p in progs)
-    jobs = sum(jobs_per[p] * capital.get((p, year), 0.0) for p in progs)
-    exp = sum(exports.get((p, year), 0.0) for p in progs)
-    jt = targets.get(("jobs", dimension, member, year))
-    et = targets.get(("exports", dimension, member, year))
-    return {
-        "dimension": dimension,
-        "member": member or "all",
-        "year": year,
-        "capital_musd": cap,
-        "jobs": jobs,
-        "exports_musd": exp,
-        "jobs_target": jt,
-        "jobs_shortfall": None if jt is None else max(0.0, jt - jobs),
-        "exports_target_musd": et,
-        "exports_shortfall_musd": None if et is None else max(0.0, et - exp),
-    }
-
-
 def shadow_prices(sol: Solution) -> pd.DataFrame:
     """Every constraint row: its right-hand side, slack, shadow price with unit, binding flag."""
     rows = sol.rows.copy()
@@ -242,7 +183,7 @@ def shadow_prices(sol: Solution) -> pd.DataFrame:
         "unit",
         "binding",
     ]
-    return rows[order]
+    return pd.concat([rows[order], one_sided(sol)], axis=1)
 
 
 def reduced_costs(sol: Solution) -> pd.DataFrame:
@@ -270,26 +211,6 @@ def reduced_costs(sol: Solution) -> pd.DataFrame:
         "unit",
     ]
     return cols[order]
-
-
-def top_shadow_prices(prices: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    """The n rows with the largest |shadow_price|, ties by constraint name.
-
-    Args:
-        prices: a `shadow_prices` table, as `shadow_prices` makes it or read back from
-            shadow_prices.csv.
-        n: how many rows at most.
-
-    Returns:
-        Those rows, largest first, with a `magnitude` column; prices below `ZERO_PRICE` in
-        magnitude (and missing ones) are never listed.
-    """
-    magnitude = prices["shadow_price"].astype(float).abs()
-    keep = magnitude >= ZERO_PRICE
-    # the magnitudes of the kept rows only: on an empty frame, pandas would take a whole
-    # column's index and bring every row back
-    top = prices[keep].assign(magnitude=magnitude[keep])
-    return top.sort_values(["magnitude", "constraint"], ascending=[False, True]).head(n)
 
 
 def phases_in_time_order(alloc: pd.DataFrame) -> list[str]:
@@ -351,7 +272,6 @@ def _with_phases_of(phases: list[str], mitigation: pd.Series) -> list[str]:
     return [*phases, *(p for p in spent if p not in phases)]
 
 
-EXCEL_INFINITY = 1e30
 _LABELS = LABEL_ORDER
 
 
@@ -365,7 +285,8 @@ def sensitivity(sol: Solution) -> pd.DataFrame:
 
     Variables: final value, reduced cost, objective coefficient and how far that coefficient may
     rise or fall with the same optimal basis. Constraints: final value, shadow price, right-hand
-    side and how far it may rise or fall with the same shadow price.
+    side and how far it may rise or fall with the same shadow price; then Excel's columns, the
+    one-sided rates (`ONE_SIDED`), empty for variables.
     """
     cols = sol.columns
     var = pd.DataFrame(
@@ -420,7 +341,11 @@ def sensitivity(sol: Solution) -> pd.DataFrame:
     first = ["section", "name", "family"]
     labels = [c for c in _LABELS if c in table]
     rest = [c for c in table.columns if c not in first and c not in labels]
-    return table[first + labels + rest]
+    sides = pd.DataFrame(np.nan, index=var.index, columns=ONE_SIDED[:4])
+    sides = pd.concat(
+        [sides.assign(holds_for_unit="", one_sided=""), one_sided(sol)], ignore_index=True
+    )
+    return pd.concat([table[first + labels + rest], sides], axis=1)
 
 
 def answer(sol: Solution, label: str) -> pd.DataFrame:

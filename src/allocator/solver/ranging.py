@@ -1,5 +1,5 @@
 """Sensitivity ranges from the optimal basis: Excel-style allowable increase and decrease of
-objective coefficients and right-hand sides."""
+objective coefficients and right-hand sides, and each row's one-sided rates (`marginal`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,10 @@ import highspy
 import numpy as np
 
 from allocator.solver.compile import INF, CompiledLP
+from allocator.solver.marginal import Base, listed_rates
+
+ONE_SIDED = ("gain_per_unit_up", "up_holds_for", "loss_per_unit_down", "down_holds_for")
+"""The one-sided rates' arrays of `allowable_ranges(...)["rows"]`, with `re_solved`."""
 
 
 def allowable_ranges(
@@ -18,7 +22,9 @@ def allowable_ranges(
 
     Objective coefficients and binding (non-basic) rows come from HiGHS's ranging. A non-basic
     row's range is how far its right-hand side may move with the same basis. A basic row is not
-    binding: its range is its slack on one side and unlimited on the other.
+    binding: its range is its slack on one side and unlimited on the other. The rows also get
+    their one-sided rates (`marginal.listed_rates`): the dual where the range is non-zero that
+    way, re-solved on this instance for the rows a report lists.
     """
     h = lp.highs
     n, m = len(lp.col_names), len(lp.row_names)
@@ -31,6 +37,8 @@ def allowable_ranges(
                 "allowable_increase": nan_m,
                 "allowable_decrease": nan_m,
                 "basic": np.zeros(m, dtype=bool),
+                **dict.fromkeys(ONE_SIDED, nan_m),
+                "re_solved": np.zeros(m, dtype=bool),
             },
         }
     cost_up = np.array(rg.col_cost_up.value_[:n], dtype=float)
@@ -47,17 +55,21 @@ def allowable_ranges(
     up = np.array(rg.row_bound_up.value_[:m], dtype=float)
     dn = np.array(rg.row_bound_dn.value_[:m], dtype=float)
     slack = np.where(upper_row, lp.row_upper - activity, activity - lp.row_lower)
-    inc = np.where(basic, np.where(upper_row, np.inf, slack), up - rhs)
-    dec = np.where(basic, np.where(upper_row, slack, np.inf), rhs - dn)
+    inc = _nonneg(np.where(basic, np.where(upper_row, np.inf, slack), up - rhs))
+    dec = _nonneg(np.where(basic, np.where(upper_row, slack, np.inf), rhs - dn))
+    sol = h.getSolution()
+    base = Base(float(h.getInfo().objective_function_value), np.array(sol.row_dual))
+    rates = listed_rates(h, base, (inc, dec), upper_row)
     return {
         "columns": {
             "allowable_increase": _nonneg(cost_up - cost),
             "allowable_decrease": _nonneg(cost - cost_dn),
         },
         "rows": {
-            "allowable_increase": _nonneg(inc),
-            "allowable_decrease": _nonneg(dec),
+            "allowable_increase": inc,
+            "allowable_decrease": dec,
             "basic": basic,
+            **rates,
         },
     }
 

@@ -117,9 +117,10 @@ class SampleModel:
             _set_program(lp, self.entries[prog], *rates, lag, ratios, self.ahead)
         return lp
 
-    def solve(self, values: np.ndarray) -> dict[str, Any]:
-        """One sample: its numbers set, solved warm; jobs, exports and program totals."""
-        lp = self.sample_lp(values)
+    def solve(self, values: np.ndarray, lp: CompiledLP | None = None) -> dict[str, Any]:
+        """One sample: its numbers set (`lp`: its `sample_lp`, if already made), solved warm;
+        jobs, exports and program totals."""
+        lp = self.sample_lp(values) if lp is None else lp
         lp.highs.setBasis(self.basis)
         try:
             opt = optimum(lp, self.objective, ranging=False, pick=True)
@@ -207,12 +208,24 @@ def _program_entries(lp: CompiledLP, inp: Inputs, last: int) -> dict[str, list[_
             entries[idx[0]] += [_Entry(i, j, idx[1], t, "exports") for j, t in by_program[idx[0]]]
         elif fam == "enable":
             _enable_entries(entries, inp, i, idx, by_program)
-        elif fam == "target" and idx[0] == "jobs":
-            for prog, p in progs.items():
-                member = "all" if idx[1] == "total" else getattr(p, idx[1])
-                if member == idx[2]:
-                    entries[prog] += [_Entry(i, j, idx[3], t, "jobs") for j, t in by_program[prog]]
+        else:
+            for prog, year in _jobs_terms(fam, idx, progs):
+                entries[prog] += [_Entry(i, j, year, t, "jobs") for j, t in by_program[prog]]
     return dict(entries)
+
+
+def _jobs_terms(fam: str, idx: tuple[Any, ...], progs: dict[str, Any]) -> list[tuple[str, int]]:
+    """The programs whose jobs per US$ million a row holds, with the row's year: a jobs target's
+    group, or a tranche's sector (its full-rate jobs against the tranche's level)."""
+    if fam == "target" and idx[0] == "jobs":
+        return [
+            (prog, idx[3])
+            for prog, p in progs.items()
+            if ("all" if idx[1] == "total" else getattr(p, idx[1])) == idx[2]
+        ]
+    if fam == "tranche":
+        return [(prog, idx[2]) for prog, p in progs.items() if p.sector == idx[0]]
+    return []
 
 
 def _enable_entries(
@@ -316,10 +329,27 @@ def load_uncertain(
 
 
 def solve_chunk(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    """Solve a chunk of samples on this process's persistent model (a Dask task)."""
+    """Solve a chunk of samples on this process's persistent model (a Dask task); with a
+    `plan` in the spec, also what that fixed plan delivers in each sample (`fixedplan`)."""
+    from allocator.studies.fixedplan import evaluate
+
     model, _ = _model_for(spec)
+    plan = None if spec.get("plan") is None else np.asarray(spec["plan"], dtype=float)
     out = []
     for sample, values in spec["samples"]:
-        result = model.solve(np.asarray(values, dtype=float))
-        out.append({"sample": sample, **result})
+        lp = model.sample_lp(np.asarray(values, dtype=float))  # the sample's numbers, once
+        fixed = {} if plan is None else {"plan": evaluate(model, plan, lp)}  # no solve
+        out.append({"sample": sample, **model.solve(lp=lp, values=values), **fixed})
     return out
+
+
+def fixed_plan(spec: dict[str, Any]) -> list[float]:
+    """The plan the sweep evaluates in every sample: a run folder's (`spec["plan_run"]`), else
+    the nominal plan, as columns of this process's sample model."""
+    from pathlib import Path
+
+    from allocator.studies.fixedplan import nominal_x, run_x
+
+    model, _ = _model_for(spec)
+    run = spec.get("plan_run")
+    return (nominal_x(model) if run is None else run_x(model, Path(run))).tolist()

@@ -42,7 +42,8 @@ def unsolved(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def finish_tables(folder: Path) -> pd.DataFrame:
-    """sweep.csv and sweep_programs.csv sorted by sample, each sample's last row kept (a failed
+    """sweep.csv, sweep_programs.csv and sweep_plan.csv sorted by sample, each sample's last
+    row kept (a failed
     sample solved again by --resume appears twice), each replaced in one step."""
     from allocator.report.write import write_csv
 
@@ -51,7 +52,11 @@ def finish_tables(folder: Path) -> pd.DataFrame:
     progs = read_table(folder / "sweep_programs.csv")
     progs = progs.drop_duplicates(["sample", "program"], keep="last")
     progs = progs.sort_values(["sample", "program"], ignore_index=True)
-    for frame, name in ((table, "sweep.csv"), (progs, "sweep_programs.csv")):
+    frames = [(table, "sweep.csv"), (progs, "sweep_programs.csv")]
+    if (folder / "sweep_plan.csv").is_file():
+        plan = read_table(folder / "sweep_plan.csv").drop_duplicates("sample", keep="last")
+        frames.append((plan.sort_values("sample", ignore_index=True), "sweep_plan.csv"))
+    for frame, name in frames:
         temp = folder / f".{name}.part"
         try:
             write_csv(frame, temp)
@@ -78,6 +83,7 @@ def fingerprint(
         "measure": spec.get("measure") or "final",
         "discount_rate": spec.get("discount_rate") or 0.0,
         "solver": solver,
+        "plan": spec.get("plan_id") or "nominal",  # the fixed plan evaluated in every sample
     }
     if spec.get("sets"):  # only when given: a sweep without --set keeps its fingerprint
         experiment["set"] = list(spec["sets"])

@@ -28,7 +28,8 @@ from allocator.report.folders import (
 )
 from allocator.report.write import write_json
 from allocator.studies.daskclient import LOCAL_WORKER_CONFIG, dask_client  # noqa: F401
-from allocator.studies.sweep import load_uncertain, solve_chunk
+from allocator.studies.fixedplan import plan_columns, plan_counts, plan_id, plan_summary
+from allocator.studies.sweep import fixed_plan, load_uncertain, solve_chunk
 from allocator.studies.sweepfolder import (
     done_samples,
     fingerprint,
@@ -49,6 +50,7 @@ SUMMARY_COLUMNS = [
     "funded_share",
     "min",
     "max",
+    "basis",
 ]
 OUTCOMES = ["sample", "status", "objective", "jobs", "exports_musd", "message"]
 # every file a sweep writes into its folder: run.json names them, so --force may replace it
@@ -58,9 +60,11 @@ SWEEP_FILES = (
     "sweep.csv",
     "sweep.json",
     "sweep.png",
+    "sweep_plan.csv",
     "sweep_programs.csv",
     "sweep_summary.csv",
 )
+FORESIGHT = "with perfect foresight (each sample re-optimised)"
 
 
 class IncompleteSweepError(AllocatorError):
@@ -94,23 +98,32 @@ def run_sweep(
         IncompleteSweepError: the scheduler was lost (the samples solved are kept).
     """
     check_seed(seed)
-    spec = dict(spec, solver=solver_of(spec))
+    spec = dict(spec, solver=solver_of(spec), plan_id=plan_id(spec.get("plan_run")))
     inp, params = load_uncertain(spec["inputs"], spec["model_file"], spec.get("sets"))
     labels = [p.label for p in params]
     record = sweep_record(spec, samples, seed, labels)
     record["fingerprint"] = fingerprint(spec, samples, seed, dict(inp.file_hashes), labels)
     check_folder(folder, spec, resume, record["fingerprint"], OUTCOMES + labels)
+    plan = fixed_plan(spec)  # a --plan that cannot be read is refused before anything is written
     values = latin_hypercube(params, samples, seed)
     skip = done_samples(folder) if resume else set()
     pending = [(k, values[k].tolist()) for k in range(samples) if k not in skip]
     # few, large batches (two per worker, at most 200 samples: progress and --resume keep step)
     size = max(1, min(200, -(-len(pending) // max(1, workers * 2))))
-    chunks = [dict(spec, samples=pending[i : i + size]) for i in range(0, len(pending), size)]
+    chunks = [
+        dict(spec, plan=plan, samples=pending[i : i + size]) for i in range(0, len(pending), size)
+    ]
     tell = Progress(progress, len(skip), samples)
     with ExitStack() as stack:  # Dask first: a scheduler that does not answer leaves no folder
         client = None if serial else stack.enter_context(dask_client(scheduler, workers, dashboard))
         mark_folder(folder, spec, record)
-        writer = stack.enter_context(closing(StreamWriter(folder, labels, values)))
+        writer = stack.enter_context(
+            closing(
+                StreamWriter(
+                    folder, labels, values, plan_columns(sorted(m.year for m in inp.milestones))
+                )
+            )
+        )
         try:
             if client is None:
                 for chunk in chunks:
@@ -200,6 +213,7 @@ def sweep_record(
         "sets": spec.get("sets") or [],
         "solver": spec.get("solver") or {},
         "parameters": labels,
+        "plan": "nominal plan" if spec.get("plan_run") is None else f"plan of {spec['plan_run']}",
         "nominal": None,
     }
 
@@ -282,8 +296,13 @@ class StreamWriter:
     """Appends finished samples to sweep.csv and sweep_programs.csv, flushed at once, so a
     killed sweep keeps what it finished."""
 
-    def __init__(self, folder: Path, labels: list[str], values: np.ndarray) -> None:
+    def __init__(
+        self, folder: Path, labels: list[str], values: np.ndarray, plan: list[str] | None = None
+    ) -> None:
+        from allocator.studies.fixedplan import PlanTable
+
         self.values, self.labels = values, labels
+        self.plan = PlanTable(folder / "sweep_plan.csv", plan or [])
         # a file left empty (stopped before its first flush) gets its header, like a new one
         new_main, new_prog = (_empty(folder / n) for n in ("sweep.csv", "sweep_programs.csv"))
         self.main = (folder / "sweep.csv").open("a", encoding="utf-8", newline="")
@@ -320,6 +339,8 @@ class StreamWriter:
             )
             for prog, musd in sorted(r.get("programs", {}).items()):
                 self.w_prog.writerow([k, prog, _g(musd)])
+            self.plan.write(k, r.get("plan"))
+        self.plan.flush()
         self.main.flush()
         self.prog.flush()
         return len(rows)
@@ -327,6 +348,7 @@ class StreamWriter:
     def close(self) -> None:
         self.main.close()
         self.prog.close()
+        self.plan.close()
 
 
 def _empty(path: Path) -> bool:
@@ -355,8 +377,9 @@ def _placed(value: float | None, samples: np.ndarray) -> dict[str, float]:
 
 
 def summarise(folder: Path) -> pd.DataFrame:
-    """P5/P50/P95 of jobs and exports, with the nominal plan's value and its percentile among
-    the samples; per program how often funded and its funding range."""
+    """What the fixed plan delivers (P5/P50/P95 of its outcomes, money cut, targets missed),
+    then, with perfect foresight, P5/P50/P95 of jobs and exports, with the nominal plan's value
+    and its percentile among the samples, and per program how often funded and its range."""
     sweep = read_table(folder / "sweep.csv")
     ok = sweep[sweep["status"] == "optimal"]
     rows = []
@@ -370,7 +393,7 @@ def summarise(folder: Path) -> pd.DataFrame:
         v = ok[column].to_numpy()
         spread = {f"p{q}": float(np.percentile(v, q)) for q in (5, 50, 95)} if len(v) else {}
         rows.append(
-            {"item": column, "unit": unit, "samples": len(v), **spread}
+            {"item": column, "unit": unit, "samples": len(v), **spread, "basis": FORESIGHT}
             | _placed(nominal.get(column), v)
         )
     progs = read_table(folder / "sweep_programs.csv")
@@ -388,11 +411,14 @@ def summarise(folder: Path) -> pd.DataFrame:
                 "funded_share": float((v > 1e-6).mean()),
                 "min": float(v.min()),
                 "max": float(v.max()),
+                "basis": FORESIGHT,
             }
         )
     failed = sweep[sweep["status"] != "optimal"]
     rows.append({"item": "failed samples", "unit": "samples", "samples": len(failed)})
+    rows = plan_summary(folder, record.get("plan"), (jobs_unit, exports_unit)) + rows
     table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)  # every column, even with no answer
+    table.attrs["plan"] = plan_counts(folder, record.get("plan"))  # for the terminal
     table.to_csv(
         folder / "sweep_summary.csv", index=False, float_format="%.12g", lineterminator="\n"
     )

@@ -1,0 +1,168 @@
+"""The outcomes table (outcomes.csv): jobs and exports by sector, export category and in total
+at each milestone, as levels (base + new), with targets, shortfalls and a note where a sector
+ends far above its target. Computed from a `Solution`, its allocation and the `Inputs`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pandas as pd
+
+from allocator.data.levels import base_of, counted_jobs
+from allocator.data.schema import Inputs
+from allocator.model.solution import Solution
+
+
+def capital_by_program(inp: Inputs, alloc: pd.DataFrame) -> dict[tuple[str, int], float]:
+    """Productive capital (US$ million) of each program at each milestone year, from the run's
+    `allocation` table."""
+    lag = {p.program: p.lag_years for p in inp.programs}
+    capital: dict[tuple[str, int], float] = defaultdict(float)
+    for prog, year, value in alloc[["program", "year", "invest_musd"]].itertuples(index=False):
+        for m in inp.milestones:
+            if int(year) + lag[prog] <= m.year:
+                capital[(prog, m.year)] += float(value)
+    return capital
+
+
+def outcomes(inp: Inputs, sol: Solution, alloc: pd.DataFrame) -> pd.DataFrame:
+    """Jobs and exports by sector, export category and in total at each milestone, with targets.
+
+    Outcomes are levels: `jobs` is `jobs_base` (base.csv: what exists at the start, held) plus
+    `jobs_new` (what the plan's productive capital adds, past each tranche of tranches.csv only
+    at its share); `exports_musd` likewise. Targets and shortfalls compare against the level.
+
+    Args:
+        inp: the dataset.
+        sol: the solution (its `exports` columns).
+        alloc: the run's `allocation` table, from which productive capital is counted.
+    """
+    capital = capital_by_program(inp, alloc)
+    cols = sol.columns
+    exp = cols[cols["family"] == "exports"]
+    exports = {
+        (p, int(y)): v for p, y, v in exp[["program", "year", "value"]].itertuples(index=False)
+    }
+    jobs = counted_jobs_by_program(inp, capital)
+    targets = {(t.kind, t.dimension, t.member or "", t.year): t.value for t in inp.targets}
+    records = []
+    for dimension in ("sector", "export_category", "total"):
+        members: dict[str, list[str]] = defaultdict(list)
+        for p in inp.programs:
+            key = "" if dimension == "total" else getattr(p, dimension)
+            if key is not None:
+                members[key].append(p.program)
+        for t in inp.targets:
+            if t.dimension == dimension:
+                members.setdefault(t.member or "", [])
+        for b in inp.base:
+            if b.dimension == dimension:
+                members.setdefault(b.member, [])
+        for member, progs in sorted(members.items()):
+            for m in inp.milestones:
+                group = Group(dimension, member, progs, m.year)
+                records.append(_outcome_row(inp, group, capital, jobs, exports, targets))
+    frame = pd.DataFrame(records)
+    frame["note"] = [_why_above(inp, sol, alloc, r) for r in records]
+    return frame
+
+
+ABOVE_TARGET = 0.25
+"""A sector's jobs more than this share above its target get a note in outcomes.csv saying why."""
+
+
+def _why_above(inp: Inputs, sol: Solution, alloc: pd.DataFrame, r: dict[str, object]) -> str:
+    """Why a sector's jobs in the last milestone year are more than `ABOVE_TARGET` above its
+    target: which pools pay, what their money is worth at the margin, and the tranche its returns
+    are in; else empty."""
+    target, jobs = r["jobs_target"], float(r["jobs"])  # type: ignore[arg-type]
+    if r["dimension"] != "sector" or r["year"] != inp.last_milestone:
+        return ""  # ahead of an earlier milestone's target is not money a sector cannot use
+    if not target or jobs <= (1 + ABOVE_TARGET) * float(target):
+        return ""
+    sector = str(r["member"])
+    paid = alloc[alloc["sector"] == sector][["pool", "phase"]].drop_duplicates()
+    budget = sol.rows[sol.rows["family"] == "budget"].set_index(["pool", "phase"])
+    pools = ", ".join(
+        f"{pool} {phase} ({float(budget.loc[(pool, phase), 'shadow_price']):.4g} "
+        f"{sol.objective_unit} per musd)"
+        for pool, phase in sorted(paid.itertuples(index=False))
+        if (pool, phase) in budget.index
+    )
+    ranks = sorted((t for t in inp.tranches if t.member == sector), key=lambda t: t.from_level)
+    tranche = "; no tranche diminishes its returns (tranches.csv has no row for it)"
+    if ranks:
+        top = ranks[-1]
+        tranche = (
+            f"; past {top.from_level:,.0f} jobs only a share {top.share:g} of further jobs "
+            f"counts (tranches.csv, sector {sector})"
+        )
+    above = jobs / float(target) - 1
+    return (
+        f"{above:.0%} above the target of {float(target):,.0f}: the pools that pay for it "
+        f"(with what one more musd of each is worth, the budget's shadow price: {pools or 'none'}) "
+        f"have no better use for that money{tranche}"
+    )
+
+
+def counted_jobs_by_program(
+    inp: Inputs, capital: dict[tuple[str, int], float]
+) -> dict[tuple[str, int], float]:
+    """New jobs of each program at each milestone: jobs per US$ million x productive capital,
+    scaled down where its sector is past a tranche (`levels.counted_jobs`, shared in
+    proportion to each program's full-rate jobs)."""
+    rate = {p.program: p.jobs_per_musd for p in inp.programs}
+    sector = {p.program: p.sector for p in inp.programs}
+    full = {k: rate[k[0]] * v for k, v in capital.items()}
+    potential: dict[tuple[str, int], float] = defaultdict(float)
+    for (p, year), v in full.items():
+        potential[(sector[p], year)] += v
+    scale = {k: counted_jobs(inp, k[0], v) / v if v > 0 else 1.0 for k, v in potential.items()}
+    return {(p, year): v * scale[(sector[p], year)] for (p, year), v in full.items()}
+
+
+@dataclass(frozen=True)
+class Group:
+    """A row of the outcomes table: a dimension's member, its programs, and the year."""
+
+    dimension: str
+    member: str
+    programs: list[str]
+    year: int
+
+
+def _outcome_row(
+    inp: Inputs,
+    g: Group,
+    capital: dict[tuple[str, int], float],
+    jobs_of: dict[tuple[str, int], float],
+    exports: dict[tuple[str, int], float],
+    targets: dict[tuple[str, str, str, int], float],
+) -> dict[str, object]:
+    member = g.member or None
+    cap = sum(capital.get((p, g.year), 0.0) for p in g.programs)
+    jobs_new = sum(jobs_of.get((p, g.year), 0.0) for p in g.programs)
+    exp_new = sum(exports.get((p, g.year), 0.0) for p in g.programs)
+    jobs_base = base_of(inp, "jobs", g.dimension, member)
+    exp_base = base_of(inp, "exports", g.dimension, member)
+    jobs, exp = jobs_base + jobs_new, exp_base + exp_new
+    jt = targets.get(("jobs", g.dimension, g.member, g.year))
+    et = targets.get(("exports", g.dimension, g.member, g.year))
+    return {
+        "dimension": g.dimension,
+        "member": g.member or "all",
+        "year": g.year,
+        "capital_musd": cap,
+        "jobs_base": jobs_base,
+        "jobs_new": jobs_new,
+        "jobs": jobs,
+        "exports_base_musd": exp_base,
+        "exports_new_musd": exp_new,
+        "exports_musd": exp,
+        "jobs_target": jt,
+        "jobs_shortfall": None if jt is None else max(0.0, jt - jobs),
+        "exports_target_musd": et,
+        "exports_shortfall_musd": None if et is None else max(0.0, et - exp),
+    }

@@ -1,0 +1,302 @@
+"""One-sided marginal values of rows: what one more unit of a right-hand side buys and what one
+unit less costs, exact where the optimum is degenerate, each with how far it holds.
+
+The problem is the LP the HiGHS instance holds when the objective pass ends (the one model.mps
+writes): the asked objective's costs, every row as built and, under soft targets, the weighted
+shortfall held at its least (`shortfall_total`). Its optimal value v(b) is concave and piecewise
+linear in a right-hand side b_i; the simplex dual of a degenerate optimum is some point between
+its one-sided derivatives v'+ <= dual <= v'-, not either of them. Where Excel's allowable range of
+the row is non-zero in a direction, the dual is that side's derivative over that range
+(`allowable_ranges`); only the other sides are computed here, by parametric re-solves of the
+row's bound on the same instance, warm from its basis, which is restored afterwards.
+
+A re-solve at b + t gives v(t) and a dual s(t) of that optimum: a line v(t) + s(t)(u - t) that lies
+above the concave v everywhere. The first linear piece of v is found by intersecting such lines
+with the one the base dual gives at 0, and it ends exactly where a probe lies on both the piece's
+line and the next line (Eisner and Severance's sandwich method for a parametric LP). A side that
+no move keeps feasible (cutting a row the held least shortfall needs) is infinite.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from allocator.solver.status import Status, status_of
+
+LISTED = 24
+"""How many rows, ranked by what one unit more room buys, get both one-sided rates computed: the
+reports list at most 12 (the terminal 10 lines, some of which group several placeholder budgets)."""
+
+MAX_PROBES = 40
+"""Re-solves per side at most; a side not settled within them is left not computed."""
+
+SMALLEST = 1e-4
+"""A move this small (units of the row) that no plan allows makes the side's rate infinite. An
+exact test would need an LP of the row's extreme activity, as dear as the plan's own; smaller
+moves meet HiGHS's feasibility tolerance (1e-7) in rows such as the held least shortfall."""
+
+ON_LINE = 1e-9
+"""A probe lies on a line when its objective differs by at most this, relative to the optimum."""
+
+_INF = highspy.kHighsInf
+
+
+@dataclass(frozen=True)
+class Rates:
+    """A row's one-sided rates, in the shadow price's convention (objective per unit of rhs).
+
+    `gain_up` is v'+ (the change per unit increase: what one more unit buys), `loss_down` is v'-
+    (what each unit less costs: the objective falls by `loss_down` per unit cut). Each holds for
+    `*_holds_for` units of the right-hand side (inf: without limit). An infeasible side is
+    -inf (up) or +inf (down), holding for every amount.
+    """
+
+    gain_up: float
+    up_holds_for: float
+    loss_down: float
+    down_holds_for: float
+
+
+@dataclass(frozen=True)
+class _Point:
+    """A probe at distance t along the side: w = v(b + sigma t), slope s = dw/dt there."""
+
+    t: float
+    w: float
+    s: float
+    free: bool
+    """The row has slack there after loosening: moving it further changes nothing."""
+
+
+class _Side:
+    """Re-solves of one row moved by t >= 0 in one direction (`sigma` +1 up, -1 down)."""
+
+    def __init__(self, h: highspy.Highs, row: int, sigma: int, w0: float, s0: float) -> None:
+        lp = h.getLp()
+        self.h, self.row, self.sigma, self.w0, self.s0 = h, row, sigma, w0, s0
+        self.lower, self.upper = float(lp.row_lower_[row]), float(lp.row_upper_[row])
+        at_upper = self.upper < _INF and (
+            self.lower <= -_INF or self.lower == self.upper or s0 * sigma >= 0
+        )
+        self.moves = (self.lower > -_INF and (not at_upper or self.lower == self.upper), at_upper)
+        self.rhs = self.upper if at_upper else self.lower
+        self.loosens = (sigma > 0) == at_upper and self.lower != self.upper
+        self.tol = ON_LINE * max(1.0, abs(w0))
+
+    def at(self, t: float) -> _Point | None:
+        """Re-solve with the row moved by t; None if that is infeasible (or not solved)."""
+        d = self.sigma * t
+        low = self.lower + d if self.moves[0] else self.lower
+        up = self.upper + d if self.moves[1] else self.upper
+        self.h.changeRowBounds(self.row, low, up)
+        self.h.run()
+        if status_of(self.h) is not Status.OPTIMAL:
+            return None
+        sol = self.h.getSolution()
+        slack = min(up - sol.row_value[self.row], sol.row_value[self.row] - low)
+        w = float(self.h.getInfo().objective_function_value)
+        s = self.sigma * float(sol.row_dual[self.row])
+        return _Point(t, w, s, self.loosens and slack > 1e-9 * max(1.0, abs(self.rhs)))
+
+    def on(self, p: _Point, slope: float) -> bool:
+        """Whether `p` lies on the line through the base optimum with `slope`."""
+        return abs(p.w - (self.w0 + slope * p.t)) <= self.tol
+
+    def restore(self) -> None:
+        self.h.changeRowBounds(self.row, self.lower, self.upper)
+
+
+def _first_piece(side: _Side, p: _Point) -> tuple[float, _Point | None, _Point | None]:
+    """The slope of v's first piece on this side, the farthest probe on it, the probe beyond."""
+    beyond = None
+    for _ in range(MAX_PROBES):
+        for slope in (p.s, side.s0):
+            if side.on(p, slope):
+                return slope, p, beyond
+        gap = side.s0 - p.s
+        t = (p.w - p.s * p.t - side.w0) / gap if gap > 0 else np.nan
+        if not 0 < t < p.t:
+            break
+        beyond, nxt = p, side.at(t)
+        if nxt is None:
+            break
+        p = nxt
+    return np.nan, None, None
+
+
+def _piece_end(
+    side: _Side, slope: float, last: _Point, beyond: _Point | None, reach: float
+) -> float:
+    """Where the first piece (`slope`, known up to `last`) ends: exact when a probe lies on both
+    its line and the line of the next probe; the last amount checked if none did in time."""
+    for _ in range(MAX_PROBES):
+        if beyond is None:
+            if last.free:
+                return np.inf
+            if reach - last.t <= 1e-6 * max(1.0, last.t):  # it holds up to where no plan is
+                return last.t
+            t = 2 * last.t if 2 * last.t < reach else (last.t + reach) / 2
+            p = side.at(t)
+            if p is None:  # the row cannot move that far: look nearer
+                reach = t
+                continue
+            last, beyond = (p, None) if side.on(p, slope) else (last, p)
+            continue
+        gap = slope - beyond.s
+        t = (beyond.w - beyond.s * beyond.t - side.w0) / gap if gap > 0 else last.t
+        if t <= last.t + 1e-12 * max(1.0, last.t) or t >= beyond.t:
+            return last.t
+        p = side.at(t)
+        if p is None:
+            return last.t
+        if side.on(p, slope):
+            return t
+        beyond = p
+    return last.t
+
+
+def _one_side(side: _Side) -> tuple[float, float]:
+    """(dw/dt from the right at 0, how far it holds) on one side; nan where not settled.
+
+    A side infeasible at one unit is probed at a tenth, a hundredth, ... of it; infeasible still
+    at `SMALLEST` units, no plan allows the move (its rate is -inf: every amount infeasible)."""
+    t, reach = 1.0, np.inf
+    first = side.at(t)
+    while first is None:
+        reach, t = t, t / 10
+        if t < SMALLEST:
+            return -np.inf, np.inf
+        first = side.at(t)
+    slope, last, beyond = _first_piece(side, first)
+    if last is None:
+        return np.nan, np.nan
+    return slope, _piece_end(side, slope, last, beyond, reach)
+
+
+@dataclass(frozen=True)
+class Base:
+    """The optimum the rates are taken at: its value and its row duals."""
+
+    objective: float
+    dual: np.ndarray
+
+    @classmethod
+    def of(cls, h: highspy.Highs) -> Base:
+        """The optimum `h` holds now."""
+        return cls(
+            float(h.getInfo().objective_function_value),
+            np.array(h.getSolution().row_dual, dtype=float),
+        )
+
+
+def side_rate(h: highspy.Highs, row: int, sigma: int, base: Base) -> tuple[float, float]:
+    """One side of `row` at the optimum `base` of `h`: (rate, holds_for), the rate as
+    d(objective) / d(rhs) from that side. The row's bounds are put back; the basis is not (see
+    `one_sided`)."""
+    side = _Side(h, row, sigma, base.objective, sigma * float(base.dual[row]))
+    try:
+        slope, holds = _one_side(side)
+    finally:
+        side.restore()
+    rate = sigma * slope
+    return (0.0 if abs(rate) < 1e-9 else rate), holds  # a dual's noise, as the tables clean it
+
+
+def restored(h: highspy.Highs, basis: highspy.HighsBasis) -> None:
+    """Put the optimal basis back and re-solve from it (no iteration), so the instance holds
+    the optimum, its duals and its basis as before the probes."""
+    h.setBasis(basis)
+    h.run()
+
+
+def one_sided(h: highspy.Highs, row: int) -> Rates:
+    """Both one-sided rates of `row` on the solved instance `h` (an optimum of a maximisation),
+    re-solved whatever the basis's ranges say; `h` is left with its bounds, basis and optimum."""
+    basis, base = h.getBasis(), Base.of(h)
+    try:
+        up = side_rate(h, row, +1, base)
+        down = side_rate(h, row, -1, base)
+    finally:
+        restored(h, basis)
+    return Rates(up[0], up[1], down[0], down[1])
+
+
+def listed_rates(
+    h: highspy.Highs,
+    base: Base,
+    ranges: tuple[np.ndarray, np.ndarray],
+    loosen_up: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Both one-sided rates of the rows a report can list, at the optimum `base` that `h` holds.
+
+    Where a row's allowable range (`ranges`: increase, decrease) is non-zero in a direction, that
+    side's rate is the dual and holds for that range; where it is zero, the side is re-solved
+    only for the `LISTED` rows whose room (one unit more of a `<=` limit, one unit less of a
+    `>=` one: `loosen_up`) buys the most, and for both sides of those. A row's room buys at
+    most its dual's size, so the rows are taken by that bound until no unsettled row can enter;
+    the rows re-solved on the way (their dual promised more than their room buys, as the "+40"
+    of a cap that buys nothing) get both sides too.
+
+    Returns arrays: gain_per_unit_up, up_holds_for, loss_per_unit_down, down_holds_for (nan: not
+    computed) and `re_solved` (a side of the row was computed by re-solves).
+    """
+    inc, dec = ranges
+    dual = base.dual
+    out = {
+        "gain_per_unit_up": np.where(inc > 0, dual, np.nan),
+        "up_holds_for": np.where(inc > 0, inc, np.nan),
+        "loss_per_unit_down": np.where(dec > 0, dual, np.nan),
+        "down_holds_for": np.where(dec > 0, dec, np.nan),
+        "re_solved": np.zeros(len(dual), dtype=bool),
+    }
+    basis = h.getBasis()
+    try:
+        listed = _listed(h, base, loosen_up, out)
+        for i in sorted(set(listed) | set(np.flatnonzero(out["re_solved"]).tolist())):
+            for sigma in (+1, -1):
+                _fill(h, i, sigma, base, out)
+    finally:
+        if out["re_solved"].any():
+            restored(h, basis)
+    return out
+
+
+def _room(out: dict[str, np.ndarray], loosen_up: np.ndarray, i: int) -> float:
+    return float(out["gain_per_unit_up"][i] if loosen_up[i] else -out["loss_per_unit_down"][i])
+
+
+_SIDES = {+1: ("gain_per_unit_up", "up_holds_for"), -1: ("loss_per_unit_down", "down_holds_for")}
+
+
+def _fill(h: highspy.Highs, i: int, sigma: int, base: Base, out: dict[str, np.ndarray]) -> None:
+    """Re-solve side `sigma` of row `i` unless it is known."""
+    rate, holds = _SIDES[sigma]
+    if out[rate][i] == out[rate][i]:
+        return
+    out[rate][i], out[holds][i] = side_rate(h, i, sigma, base)
+    out["re_solved"][i] = True
+
+
+def _listed(
+    h: highspy.Highs, base: Base, loosen_up: np.ndarray, out: dict[str, np.ndarray]
+) -> list[int]:
+    """The `LISTED` rows whose room buys the most (more than 1e-9), exactly: each row's bound
+    (its dual's size) is tried largest first, and its room side re-solved if unknown."""
+    bound = np.where(loosen_up, base.dual, -base.dual)
+    order = np.flatnonzero(bound > 1e-9)
+    order = order[np.lexsort((order, -bound[order]))]
+    best: list[tuple[float, int]] = []  # a min-heap of (room, -row) of the best so far
+    for i in order:
+        if len(best) >= LISTED and best[0][0] >= bound[i]:
+            break
+        _fill(h, int(i), 1 if loosen_up[i] else -1, base, out)
+        room = _room(out, loosen_up, int(i))
+        if room > 1e-9:
+            heapq.heappush(best, (room, -int(i)))
+            if len(best) > LISTED:
+                heapq.heappop(best)
+    return sorted(-i for _, i in best)

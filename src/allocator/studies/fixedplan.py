@@ -1,0 +1,348 @@
+"""What a fixed plan delivers in a sample, without re-optimising.
+
+A sweep re-optimises every sample: that is what a planner with perfect foresight would reach.
+A ministry commits one plan; this module says what *that* plan delivers when a sample's numbers
+hold. The plan is the nominal plan (solved on the data as given, with the sweep's options) or a
+run folder's allocation (`--plan RUN`). Per sample, on the sample's own LP arrays
+(`SampleModel.sample_lp`), with no solve:
+
+1. Money (budgets, the only money limits a sample moves): for each pool, phase by phase in the
+   order of phases.csv, the money available is the sampled budget plus what the previous phase
+   carried over (where the pool may carry over). A phase whose planned spending exceeds it has
+   every investment of that pool and phase scaled down by the same factor to fit; the money cut
+   is reported (`money_cut_musd`), never moved elsewhere. What a phase leaves unspent is carried
+   to the next where the pool may carry over, as the LP would.
+2. Exports: each program's exports at a milestone are its capacity (exports per US$ million
+   times the capital productive by then, the sample's rates and lags), then scaled down in
+   proportion, row by row in the LP's order, where they exceed a sampled market (or an export
+   link's limit).
+3. Outcomes are the sample's objective vectors times the plan (jobs and exports at every
+   milestone and under the measure): a matrix-vector product.
+4. Targets: a target row whose level the plan's activity stays under is missed by the
+   difference (`targets_missed`, and the shortfalls summed per kind).
+5. Capital links (after the budgets): where a sampled ratio lets the enablers' capital carry
+   less dependent capital than the plan puts in, the dependents' investments in that link's
+   row are scaled down in proportion until it holds (rows in the LP's order, repeated until no
+   row is broken); the money cut is reported (`link_cut_musd`), not moved. `links_broken`
+   counts rows still broken after that (none expected; a check).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy import sparse
+
+from allocator.errors import UsageError
+
+if TYPE_CHECKING:
+    from allocator.solver.compile import CompiledLP
+    from allocator.studies.sweep import SampleModel
+
+NOMINAL = "nominal"
+TOL = 1e-9
+TARGET_KINDS = {"jobs": "jobs_short", "exports": "exports_short_musd"}
+
+
+def plan_columns(milestones: list[int]) -> list[str]:
+    """The columns of sweep_plan.csv for a dataset with these milestone years."""
+    per_year = [f"plan_{k}@{y}" for y in milestones for k in ("jobs", "exports_musd")]
+    return [
+        "sample",
+        "plan_objective",
+        "plan_jobs",
+        "plan_exports_musd",
+        *per_year,
+        "money_cut_musd",
+        "link_cut_musd",
+        "targets_missed",
+        "jobs_short",
+        "exports_short_musd",
+        "links_broken",
+    ]
+
+
+def nominal_x(model: SampleModel) -> np.ndarray:
+    """The nominal plan's columns: the sample model solved at every number as given, as the
+    sweep places its samples against it."""
+    from allocator.solver.passes import optimum
+
+    lp = model.sample_lp(np.array([p.nominal for p in model.params]))
+    lp.highs.setBasis(model.basis)
+    return np.asarray(optimum(lp, model.objective, ranging=False, pick=True).x, dtype=float)
+
+
+def run_x(model: SampleModel, folder: Path) -> np.ndarray:
+    """A run folder's plan (its allocation.csv) as the sample model's columns.
+
+    Raises:
+        UsageError: no allocation.csv, or a row whose program, pool and year the dataset does
+            not invest in (another dataset's run).
+    """
+    from allocator.studies.sweepfolder import read_table
+
+    path = Path(folder) / "allocation.csv"
+    if not path.is_file():
+        raise UsageError(
+            f"--plan {folder} has no allocation.csv. Fix: pass a run folder written by "
+            "`allocator solve` on this dataset"
+        )
+    lp = model.lp
+    col = {lp.col_index[j]: j for j, f in enumerate(lp.col_family) if f == "invest"}
+    x = np.zeros(len(lp.col_family))
+    table = read_table(path)
+    for n, r in enumerate(table.itertuples(index=False), start=2):
+        key = (str(r.program), str(r.pool), int(r.year))
+        if key not in col:
+            raise UsageError(
+                f"{path}, row {n}: program {key[0]}, pool {key[1]}, year {key[2]} is not an "
+                "investment of this dataset. Fix: pass a run folder solved on the swept dataset"
+            )
+        x[col[key]] += float(r.invest_musd)
+    return x
+
+
+def plan_id(folder: Path | None) -> str:
+    """What the fixed plan is, for the resume fingerprint: `nominal`, or the run's
+    allocation.csv by SHA-256 (the same plan moved is the same experiment)."""
+    if folder is None:
+        return NOMINAL
+    path = Path(folder) / "allocation.csv"
+    try:
+        return "run " + hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return f"run {folder}"  # refused, in one line, when the plan is read
+
+
+def evaluate(
+    model: SampleModel, plan: np.ndarray, sample: np.ndarray | CompiledLP
+) -> dict[str, Any]:
+    """What `plan` delivers in a sample (its values, or its `model.sample_lp`), with no solve
+    (see the module's rules). Only reads the sample's arrays."""
+    lp = model.sample_lp(sample) if isinstance(sample, np.ndarray) else sample
+    a = sparse.csc_matrix((lp.matrix.data, lp.matrix.indices, lp.matrix.indptr), lp.matrix.shape)
+    x = np.zeros(len(lp.col_family))
+    invest = np.array([f == "invest" for f in lp.col_family])
+    x[invest] = np.asarray(plan, dtype=float)[invest]
+    rows = a.tocsr()
+    cut = _cut_budgets(lp, rows, x, [p.phase for p in model.inp.phases])
+    link_cut = _cut_links(lp, rows, x)
+    _fill_exports(lp, rows, x)
+    act = rows @ x
+    got: dict[str, Any] = {
+        "plan_objective": float(lp.costs[model.objective] @ x),
+        "plan_jobs": float(lp.costs["jobs"] @ x),
+        "plan_exports_musd": float(lp.costs["exports"] @ x),
+        "money_cut_musd": cut,
+        "link_cut_musd": link_cut,
+    }
+    for name, cost in lp.costs.items():
+        kind, _, year = name.partition("@")
+        if year and kind in ("jobs", "exports"):
+            got[f"plan_{'jobs' if kind == 'jobs' else 'exports_musd'}@{year}"] = float(cost @ x)
+    return got | _targets(lp, act) | {"links_broken": _broken(lp, act, "enable")}
+
+
+def _cut_budgets(
+    lp: CompiledLP, rows: sparse.csr_matrix, x: np.ndarray, phases: list[str]
+) -> float:
+    """Rule 1: each pool's phases in order, spending scaled to the sampled budget plus what was
+    carried in; returns the money cut (US$ million). Sets the carry columns."""
+    carry = {lp.col_index[j]: j for j, f in enumerate(lp.col_family) if f == "carry"}
+    order = {p: k for k, p in enumerate(phases)}
+    by_pool: dict[Any, list[int]] = defaultdict(list)
+    for i, fam in enumerate(lp.row_family):
+        if fam == "budget":
+            by_pool[lp.row_index[i][0]].append(i)
+    cut = 0.0
+    for pool, budget_rows in by_pool.items():
+        carried = 0.0
+        for i in sorted(budget_rows, key=lambda r: order.get(lp.row_index[r][1], 0)):
+            cols, coef = _invest_terms(lp, rows, i)
+            spend = float(coef @ x[cols])
+            avail = max(0.0, float(lp.row_upper[i]) + carried)
+            if spend > avail * (1 + TOL) + TOL:
+                x[cols] *= avail / spend
+                cut += spend - avail
+                spend = avail
+            j = carry.get((pool, lp.row_index[i][1]))
+            carried = 0.0 if j is None else min(avail - spend, float(lp.col_upper[j]))
+            if j is not None:
+                x[j] = carried
+    return cut
+
+
+def _cut_links(lp: CompiledLP, rows: sparse.csr_matrix, x: np.ndarray) -> float:
+    """Rule 5: a capital link's dependents scaled down, in proportion, to what the sampled
+    ratio lets the enablers' capital carry; rows in the LP's order, repeated until none is
+    broken (cuts only lower capital, so this ends). Returns the money cut (US$ million)."""
+    before = float(x[_invest_mask(lp)].sum())
+    for _ in range(100):
+        changed = False
+        for i, fam in enumerate(lp.row_family):
+            if fam != "enable" or not np.isfinite(lp.row_upper[i]):
+                continue
+            cols, coef = _invest_terms(lp, rows, i)
+            up = coef > 0
+            part = float(coef[up] @ x[cols[up]])
+            room = float(lp.row_upper[i]) - float(coef[~up] @ x[cols[~up]])
+            if part > TOL and part > room * (1 + 1e-9) + 1e-9:
+                x[cols[up]] *= max(0.0, room) / part
+                changed = True
+        if not changed:
+            break
+    return before - float(x[_invest_mask(lp)].sum())
+
+
+def _invest_mask(lp: CompiledLP) -> np.ndarray:
+    return np.array([f == "invest" for f in lp.col_family], dtype=bool)
+
+
+def _invest_terms(lp: CompiledLP, rows: sparse.csr_matrix, i: int) -> tuple[np.ndarray, np.ndarray]:
+    """The invest columns of row i with their coefficients."""
+    lo, hi = rows.indptr[i], rows.indptr[i + 1]
+    cols, coef = rows.indices[lo:hi], rows.data[lo:hi]
+    keep = np.array([lp.col_family[j] == "invest" for j in cols], dtype=bool)
+    return cols[keep], coef[keep]
+
+
+def _fill_exports(lp: CompiledLP, rows: sparse.csr_matrix, x: np.ndarray) -> None:
+    """Rule 2: exports at capacity, then scaled in proportion to every market or export link
+    limit they exceed, rows in the LP's order."""
+    exports = np.array([f == "exports" for f in lp.col_family], dtype=bool)
+    for i, fam in enumerate(lp.row_family):
+        if fam == "export_capacity":
+            lo, hi = rows.indptr[i], rows.indptr[i + 1]
+            cols, coef = rows.indices[lo:hi], rows.data[lo:hi]
+            own = exports[cols]
+            x[cols[own]] = max(0.0, -float(coef[~own] @ x[cols[~own]]))
+    for i, fam in enumerate(lp.row_family):
+        if fam not in ("export_market", "enable"):
+            continue
+        lo, hi = rows.indptr[i], rows.indptr[i + 1]
+        cols, coef = rows.indices[lo:hi], rows.data[lo:hi]
+        own = exports[cols] & (coef > 0)
+        part = float(coef[own] @ x[cols[own]])
+        room = float(lp.row_upper[i]) - float(coef[~own] @ x[cols[~own]])
+        if part > TOL and part > room * (1 + TOL) + TOL:
+            x[cols[own]] *= max(0.0, room) / part
+
+
+def _targets(lp: CompiledLP, act: np.ndarray) -> dict[str, Any]:
+    """Rule 4: targets missed, and their shortfalls summed per kind (jobs, exports)."""
+    got: dict[str, Any] = {"targets_missed": 0} | dict.fromkeys(TARGET_KINDS.values(), 0.0)
+    for i, fam in enumerate(lp.row_family):
+        level = float(lp.row_lower[i])
+        if fam != "target" or not np.isfinite(level):
+            continue
+        short = level - float(act[i])
+        if short > 1e-7 * max(1.0, abs(level)):
+            got["targets_missed"] += 1
+            got[TARGET_KINDS.get(str(lp.row_index[i][0]), "jobs_short")] += short
+    return got
+
+
+def _broken(lp: CompiledLP, act: np.ndarray, family: str) -> int:
+    """Rows of `family` whose upper limit the plan's activity exceeds in this sample."""
+    return sum(
+        1
+        for i, fam in enumerate(lp.row_family)
+        if fam == family and act[i] > lp.row_upper[i] + 1e-7 * max(1.0, abs(lp.row_upper[i]))
+    )
+
+
+class PlanTable:
+    """sweep_plan.csv, appended as samples finish (with the sweep's other tables), flushed with
+    them; a sample without a plan row (its task failed) gets one when --resume solves it."""
+
+    def __init__(self, path: Path, columns: list[str]) -> None:
+        import csv
+
+        self.columns = columns
+        new = not path.exists() or path.stat().st_size == 0
+        self.file = path.open("a", encoding="utf-8", newline="")
+        self.writer = csv.writer(self.file, lineterminator="\n")
+        if new and columns:
+            self.writer.writerow(columns)
+            self.file.flush()
+
+    def write(self, sample: int, got: dict[str, Any] | None) -> None:
+        """One sample's row (nothing without a plan evaluation)."""
+        if got is None or not self.columns:
+            return
+        row = {"sample": sample, **got}
+        self.writer.writerow(["" if row.get(c) is None else f"{row[c]:.12g}" for c in self.columns])
+
+    def flush(self) -> None:
+        self.file.flush()
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def plan_basis(plan: str | None) -> str:
+    """The label of the fixed plan's rows: what plan, evaluated without re-optimising."""
+    return f"this plan ({plan or 'nominal plan'}), fixed: not re-optimised"
+
+
+def plan_summary(folder: Path, plan: str | None, units: tuple[str, str]) -> list[dict[str, Any]]:
+    """sweep_summary.csv's rows of the fixed plan: P5/P50/P95 over the samples of its jobs and
+    exports (under the measure and at each milestone), money cut and targets missed."""
+    from allocator.studies.sweepfolder import read_table
+
+    path = folder / "sweep_plan.csv"
+    if not path.is_file():
+        return []
+    table = read_table(path)
+    jobs_unit, exports_unit = units
+    rows = []
+    for column in table.columns.drop(["sample", "plan_objective"]):
+        item = column.removeprefix("plan_")
+        unit = (
+            jobs_unit
+            if item == "jobs"
+            else exports_unit
+            if item == "exports_musd"
+            else _unit_of(item)
+        )
+        v = table[column].to_numpy(dtype=float)
+        spread = {f"p{q}": float(np.percentile(v, q)) for q in (5, 50, 95)} if len(v) else {}
+        extra = {"min": float(v.min()), "max": float(v.max())} if len(v) else {}
+        rows.append(
+            {"item": f"plan {item}", "unit": unit, "samples": len(v), **spread, **extra}
+            | {"basis": plan_basis(plan)}
+        )
+    return rows
+
+
+def _unit_of(item: str) -> str:
+    if item.startswith("jobs@") or item == "jobs_short":
+        return "jobs"
+    if item.startswith("exports_musd@"):
+        return "US$ million per year"
+    if item == "exports_short_musd":
+        return "US$ million per year"
+    if item in ("money_cut_musd", "link_cut_musd"):
+        return "US$ million"
+    return "targets" if item == "targets_missed" else "rows"
+
+
+def plan_counts(folder: Path, plan: str | None) -> dict[str, Any]:
+    """In how many samples the fixed plan has money cut, misses a target or breaks a link
+    (for the terminal), and what the plan is."""
+    from allocator.studies.sweepfolder import read_table
+
+    path = folder / "sweep_plan.csv"
+    if not path.is_file():
+        return {}
+    table = read_table(path)
+    counts = {
+        c: int((table[c] > 1e-9).sum())
+        for c in ("money_cut_musd", "link_cut_musd", "targets_missed", "links_broken")
+        if c in table.columns
+    }
+    return {"samples": len(table), "plan": plan or "nominal plan", **counts}

@@ -1,0 +1,190 @@
+"""One-sided marginal values (issue 25, point 2): what one more unit of a limit buys and what one
+less costs, exact under degeneracy, each with the amount it holds for; checked by re-solving."""
+
+from __future__ import annotations
+
+import math
+
+import highspy
+import numpy as np
+import pytest
+
+from allocator.solver.highs import new_highs
+from allocator.solver.marginal import Rates, one_sided
+
+INF = highspy.kHighsInf
+
+
+def _hand_lp() -> highspy.Highs:
+    """max 3x + 2y s.t. x <= 1 (row 0), y <= 1 (row 1), x + y <= 2 (row 2); x, y >= 0.
+
+    The optimum (1, 1), value 5, is degenerate: three rows bind at a vertex of two columns. The
+    optimal duals are every (3 - c, 2 - c, c) with 0 <= c <= 2, so the simplex reports one of
+    them. By hand: raising row 0 buys 1 per unit for 1 unit (x replaces y), then nothing; raising
+    row 1 or 2 buys nothing (the other rows hold the vertex); cutting row 2 costs 2 per unit for
+    1 unit (y gives way first), then 3; cutting row 0 costs 3 per unit for 1 unit (x down to 0);
+    cutting row 1 costs 2 per unit for 1 unit.
+    """
+    h = new_highs()
+    h.addVars(2, np.zeros(2), np.full(2, INF))
+    h.changeColsCost(2, np.array([0, 1], dtype=np.int32), np.array([3.0, 2.0]))
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    for cols, coefs, upper in (([0], [1.0], 1.0), ([1], [1.0], 1.0), ([0, 1], [1.0, 1.0], 2.0)):
+        h.addRow(-INF, upper, len(cols), np.array(cols, dtype=np.int32), np.array(coefs))
+    h.run()
+    assert h.getInfo().objective_function_value == pytest.approx(5.0)
+    return h
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (0, Rates(1.0, 1.0, 3.0, 1.0)),
+        (1, Rates(0.0, math.inf, 2.0, 1.0)),
+        (2, Rates(0.0, math.inf, 2.0, 1.0)),
+    ],
+)
+def test_hand_solved_degenerate_lp_gives_both_one_sided_rates(row, expected):
+    h = _hand_lp()
+    basis = h.getBasis()
+    got = one_sided(h, row)
+    assert got.gain_up == pytest.approx(expected.gain_up, abs=1e-9)
+    # a piece that ends where no plan is feasible (x below 0) is found by halving, to 1e-6
+    assert got.up_holds_for == pytest.approx(expected.up_holds_for, rel=1e-6)
+    assert got.loss_down == pytest.approx(expected.loss_down, rel=1e-9)
+    assert got.down_holds_for == pytest.approx(expected.down_holds_for, rel=1e-6)
+    # the instance is left as it was: same bounds, same optimal basis, same optimum
+    assert h.getLp().row_upper_[row] == [1.0, 1.0, 2.0][row]
+    assert list(h.getBasis().row_status) == list(basis.row_status)
+    assert h.getInfo().objective_function_value == pytest.approx(5.0)
+
+
+def test_hand_solved_rates_differ_from_the_simplex_dual_on_one_side():
+    """Whatever dual the simplex picked, one side of row 2 differs from it or from the other."""
+    h = _hand_lp()
+    dual = h.getSolution().row_dual[2]
+    got = one_sided(h, 2)
+    assert got.gain_up <= dual <= got.loss_down
+    assert got.gain_up != got.loss_down
+
+
+# --- the baseline: the rows of issue 25 re-solved in a fresh HiGHS on the written model.mps ---
+
+ISSUE_ROWS = [
+    "program_cap(ngf_infrastructure)",
+    "budget(korea,phase3)",
+    "budget(rnd,phase3)",
+    "program_cap(electronics_assembly)",
+    "group_max(capital_group,automotive_industry,all)",
+]
+EXCEL_INF = 1e30
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    """`allocator solve --write-model` on the baseline, in-process: (run folder, stdout)."""
+    from typer.testing import CliRunner
+
+    from allocator.cli.commands import app
+    from conftest import BASELINE
+
+    out = tmp_path_factory.mktemp("one-sided") / "run"
+    res = CliRunner().invoke(app, ["solve", "--inputs", str(BASELINE), "--out", str(out),
+                                   "--write-model"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    return out, res.output
+
+
+def _moved(folder, row: str, delta: float) -> float | None:
+    """The optimum of model.mps with `row`'s right-hand side moved by delta in a fresh HiGHS;
+    None if infeasible."""
+    h = new_highs()
+    assert h.readModel(str(folder / "model.mps")) == highspy.HighsStatus.kOk
+    if row:
+        i = h.getLp().row_names_.index(row)
+        lower, upper = h.getLp().row_lower_[i], h.getLp().row_upper_[i]
+        h.changeRowBounds(i, lower, upper + delta)  # every row here is a <= limit
+    h.run()
+    if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+        return None
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    return h.getInfo().objective_function_value
+
+
+def _reported(folder, row: str):
+    import pandas as pd
+
+    sens = pd.read_csv(folder / "sensitivity.csv")
+    return sens[(sens["section"] == "constraint") & (sens["name"] == row)].iloc[0]
+
+
+@pytest.mark.parametrize("row", ISSUE_ROWS)
+def test_issue_rows_re_solved_give_the_reported_rates(written, row):
+    folder, _ = written
+    got = _reported(folder, row)
+    assert got["one_sided"] in ("re-solved", "basis")
+    base = _moved(folder, "", 0.0)
+    for sign, rate, holds in ((+1, "gain_per_unit_up", "up_holds_for"),
+                              (-1, "loss_per_unit_down", "down_holds_for")):  # fmt: skip
+        reported, span = float(got[rate]), float(got[holds])
+        step = min(1.0, span)
+        value = _moved(folder, row, sign * step)
+        if abs(reported) >= EXCEL_INF:  # no plan allows that move at all
+            assert value is None, (row, rate)
+            continue
+        assert (value - base) / (sign * step) == pytest.approx(reported, rel=1e-6, abs=1e-6)
+        if span < EXCEL_INF:  # and the rate ends where reported: past it, it is not the same
+            past = _moved(folder, row, sign * (span + step))
+            average = None if past is None else (past - base) / (sign * (span + step))
+            assert average is None or average != pytest.approx(reported, rel=1e-6, abs=1e-6)
+
+
+def test_the_plus_40_cap_buys_nothing_and_is_not_listed(written):
+    folder, output = written
+    got = _reported(folder, "program_cap(ngf_infrastructure)")
+    assert float(got["shadow_price"]) == pytest.approx(40)  # the simplex dual, as before
+    assert (float(got["gain_per_unit_up"]), float(got["up_holds_for"])) == (0, EXCEL_INF)
+    assert got["one_sided"] == "re-solved"
+    prices = output[output.index("Largest shadow prices") :]
+    assert "program_cap(ngf_infrastructure)" not in prices
+    assert "group_max(capital_group,ngf_startup_finance,all)" not in prices
+    assert "+40" not in prices
+
+
+def test_every_listed_gain_is_what_a_re_solve_gives(written):
+    """Each line of the terminal's list: one more unit (up to what it holds for) in a fresh
+    HiGHS gives the gain the line shows; the list is ranked by that gain."""
+    import pandas as pd
+
+    folder, output = written
+    lines = output[output.index("Largest shadow prices") :].splitlines()[1:]
+    listed = [ln for ln in lines if ln.startswith("  one more: ")]
+    assert len(listed) >= 5
+    prices = pd.read_csv(folder / "shadow_prices.csv").set_index("constraint")
+    base = _moved(folder, "", 0.0)
+    gains = []
+    for line in listed:
+        name = line.rsplit("[", 1)[1].rstrip("]").split(", ")[0]
+        row = prices.loc[name]
+        gain, step = float(row["gain_per_unit_up"]), min(1.0, float(row["up_holds_for"]))
+        assert f"one more: {gain:+,.4g} " in line
+        assert (_moved(folder, name, step) - base) / step == pytest.approx(gain, rel=1e-6)
+        gains.append(gain)
+    assert gains == sorted(gains, reverse=True)
+
+
+def test_a_degenerate_dataset_solved_by_hand():
+    """tests/data/exports for jobs: a budget of 100 for x (1 job per musd, cap 100) and y (3,
+    cap 100): y gets all 100, and both the budget and y's cap bind. One more musd of budget
+    buys 1 job (x, for 100 musd), one less costs 3 (y, for 100); one more musd of y's cap buys
+    nothing (the budget is spent), one less costs 2 (y's 3 less x's 1, for 100). The simplex's
+    dual for the cap, 2, is the rate of a cut only."""
+    from conftest import DATA, solved
+
+    _, _, tables = solved(str(DATA / "exports"), "jobs")
+    prices = tables["shadow_prices"].set_index("constraint")
+    sides = ["gain_per_unit_up", "up_holds_for", "loss_per_unit_down", "down_holds_for"]
+    assert prices.loc["budget(public,p1)", sides].tolist() == pytest.approx([1, 100, 3, 100])
+    assert prices.loc["program_cap(y)", sides].tolist() == pytest.approx([0, EXCEL_INF, 2, 100])
+    assert prices.loc["program_cap(y)", "shadow_price"] == pytest.approx(2)
+    assert set(prices.loc[["budget(public,p1)", "program_cap(y)"], "one_sided"]) == {"re-solved"}
