@@ -347,7 +347,7 @@ def test_init_takes_the_data_dictionary_from_the_installed_package(tmp_path, mon
             "objectve: exports\n",
             "unknown key 'objectve' in models/x.yaml: did you mean 'objective'? Fix: use one of "
             "name, description, dataset, objective, weights, targets, measure, discount_rate, "
-            "solver, overrides",
+            "solver, overrides, set",
         ),
         (
             "overrides:\n  - exclude_pool: china\n  - scale_budget: {pool: korea, factr: 0.5}\n",

@@ -42,6 +42,7 @@ def _compare_plan(
     targets: str | None,
     measure: tuple[str | None, float | None] = (None, None),
     model: Path | None = None,
+    sets: list[Any] | None = None,
 ) -> list[tuple[str, SolveOptions | Path]]:
     """Each item with what it needs: the options to solve it, or the run folder to read. An
     objective is solved on `model`'s scenario (dataset, overrides, targets) if given."""
@@ -59,6 +60,9 @@ def _compare_plan(
                 f"'{item}' is not an objective ({', '.join(OBJECTIVES)}), a model "
                 "file (.yaml) or a run folder. Fix: name one of those"
             )
+    for _, what in steps:  # the --set overrides, after each model file's (not on run folders)
+        if isinstance(what, SolveOptions):
+            what.overrides = [*what.overrides, *(sets or [])]
     return steps
 
 
@@ -70,6 +74,7 @@ def run_compare(
     force: bool,
     measure: tuple[str | None, float | None] = (None, None),
     model: Path | None = None,
+    sets: list[Any] | None = None,
 ) -> tuple[Path, pd.DataFrame]:
     """Compare the items and write compare.csv, compare.xlsx and run.json atomically; the folder
     is checked against every input (datasets, model files, run folders) before any solve.
@@ -79,7 +84,7 @@ def run_compare(
     from allocator.report.write import write_run_json
     from allocator.studies.compare import compare, dominated, write_compare
 
-    steps = _compare_plan(items, inputs, targets, measure, model)
+    steps = _compare_plan(items, inputs, targets, measure, model, sets)
     sources: list[tuple[str, Path | None]] = []
     for _, what in steps:
         sources += sources_of(what) if isinstance(what, SolveOptions) else [("run folder", what)]
@@ -96,6 +101,7 @@ def run_compare(
         "targets": targets,
         "measure": measure[0],
         "discount_rate": measure[1],
+        "sets": [s.set_cell.text for s in sets or []],
         "dominated": dominated(table),
         "packages": packages(),
     }

@@ -9,7 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from allocator.data.modelfile import load_model_file
+from allocator.data.cellset import parse_set
+from allocator.data.modelfile import Override, load_model_file
 from allocator.errors import UsageError
 from allocator.pipeline import SolveOptions, plan
 
@@ -52,7 +53,20 @@ def options_of_run(info: dict[str, Any]) -> SolveOptions:
     if o.get("model_file"):
         model, _ = load_model_file(Path(o["model_file"]))
         opts.model_file, opts.overrides = Path(o["model_file"]), model.overrides
+    opts.overrides = [*opts.overrides, *command_line_sets(o.get("overrides") or [])]
     return opts
+
+
+def command_line_sets(recorded: list[Any]) -> list[Override]:
+    """The `--set`s a run recorded among its overrides, read again by the rule of `--set`; the
+    model file's own sets come back with the model file, as its overrides do."""
+    found = []
+    for entry in recorded:
+        cell = entry.get("set_cell") if isinstance(entry, dict) else None
+        if isinstance(cell, dict) and cell.get("origin") == "--set":
+            text = f"{cell.get('table')}.{cell.get('key')}.{cell.get('column')}={cell.get('value')}"
+            found.append(Override(set_cell=parse_set(text, "--set")))
+    return found
 
 
 def check_against(folder: Path) -> list[str]:

@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from allocator.cli.commands import app, exit_codes
+from allocator.cli.commands import Sets, app, exit_codes
+from allocator.cli.options import with_sets
 from allocator.cli.render import out
 
 
@@ -23,6 +24,7 @@ def export_inputs(
     force: Annotated[
         bool, typer.Option(help="Replace OUT_FILE if allocator wrote it (an earlier export).")
     ] = False,
+    cell_sets: Sets = None,
 ) -> None:
     """Write a dataset as one workbook: a README sheet, one sheet a table, frozen headers, units
     in the header comments, and data validation. `solve --inputs OUT_FILE` reads it back."""
@@ -32,7 +34,7 @@ def export_inputs(
         from allocator.report.bookout import export_workbook
 
         folder = inputs or default_inputs()
-        export_workbook(load_inputs(folder), out_file, force)
+        export_workbook(with_sets(load_inputs(folder), cell_sets), out_file, force)
         out.print(
             f"[bold green]Wrote[/] {escape(str(out_file))}: the dataset {escape(str(folder))} "
             f"as one workbook. Next: allocator solve --inputs {escape(str(out_file))}"

@@ -23,10 +23,11 @@ from allocator.cli.helps import (
     MEASURE_HELP,
     OBJECTIVE_HELP,
     RATE_HELP,
+    SET_HELP,
     TARGETS_HELP,
     Command,
 )
-from allocator.cli.options import risk_numbers, solve_options
+from allocator.cli.options import risk_numbers, solve_options, with_sets
 from allocator.cli.render import (
     OutputLost,
     drop_stdout,
@@ -127,6 +128,9 @@ Measure = Annotated[str | None, typer.Option(help=MEASURE_HELP)]
 # read as text, by the number rule of a data cell (options.rate_of): float() would read 1e-400
 # as 0 and -0.0 as a negative zero
 Rate = Annotated[str | None, typer.Option(help=RATE_HELP, metavar="RATE")]
+Sets = Annotated[
+    list[str] | None, typer.Option("--set", help=SET_HELP, metavar="TABLE.KEY.COLUMN=VALUE")
+]
 
 
 @app.command(cls=Command)
@@ -168,6 +172,7 @@ def solve(
     seed: Annotated[int, typer.Option(help="Seed of the --risk scenarios.")] = 0,
     measure: Measure = None,
     discount_rate: Rate = None,
+    cell_sets: Sets = None,
 ) -> None:
     """Solve the allocation LP and write a run folder of tables."""
     with exit_codes(as_json):
@@ -178,7 +183,9 @@ def solve(
             return
 
         risk_numbers(beta, cvar_cap)
-        opts = solve_options(model, inputs, objective, weights, targets, measure, discount_rate)
+        opts = solve_options(
+            model, inputs, objective, weights, targets, measure, discount_rate, cell_sets
+        )
         opts.out, opts.force, opts.write_model, opts.plots = out, force, write_model, plots
         opts.warn = warn
         opts.risk, opts.beta, opts.cvar_cap, opts.scenarios, opts.seed = (
@@ -240,10 +247,11 @@ def compare(
             "(jobs, exports, weighted) are solved on."
         ),
     ] = None,
+    cell_sets: Sets = None,
 ) -> None:
     """Compare plans side by side: objectives, outcomes, sector x phase, prices, differences."""
     with exit_codes(as_json):
-        from allocator.cli.options import rate_of
+        from allocator.cli.options import rate_of, set_overrides
         from allocator.comparison import run_compare
         from allocator.studies.compare import show_compare
 
@@ -253,8 +261,10 @@ def compare(
             raise UsageError(
                 "compare needs at least two items. Fix: e.g. allocator compare jobs exports"
             )
+        measured = (measure, rate_of(discount_rate))
+        changes = set_overrides(cell_sets)
         folder, table = run_compare(
-            items, inputs, targets, out_dir, force, (measure, rate_of(discount_rate)), model
+            items, inputs, targets, out_dir, force, measured, model, changes
         )
         if as_json:
             print_json(table.to_dict(orient="records"))
@@ -312,6 +322,7 @@ def sweep(
             "nominal plan)."
         ),
     ] = None,
+    cell_sets: Sets = None,
 ) -> None:
     """What the nominal plan (or --plan RUN's) delivers in sampled values of its uncertain
     numbers (uncertainty.csv), and each sample re-solved (with perfect foresight).
@@ -323,7 +334,9 @@ def sweep(
         from allocator.cli.sweeping import run_sweep_command
 
         run_sweep_command(
-            solve_options(model, inputs, objective, None, targets, measure, discount_rate),
+            solve_options(
+                model, inputs, objective, None, targets, measure, discount_rate, cell_sets
+            ),
             (samples, seed),
             out_dir,
             (scheduler, workers, serial, dashboard),
@@ -355,13 +368,14 @@ def frontier(
     ] = "jobs",
     measure: Measure = None,
     discount_rate: Rate = None,
+    cell_sets: Sets = None,
 ) -> None:
     """Trace the Pareto frontier of two measures (epsilon-constraint, warm re-solves): jobs
     against exports by default, or e.g. --x jobs@2030 --y jobs@2040, --x shortfall --y jobs."""
     with exit_codes():
         from allocator.tradeoff import run_frontier
 
-        opts = solve_options(model, inputs, None, None, targets, measure, discount_rate)
+        opts = solve_options(model, inputs, None, None, targets, measure, discount_rate, cell_sets)
         opts.out, opts.force = out_dir, force
         folder, table, notes = run_frontier(opts, points, x, y)
         show_frontier(table, notes)
@@ -411,6 +425,7 @@ def explain(
     targets: Annotated[str, typer.Option(help=TARGETS_HELP)] = "soft",
     measure: Annotated[str, typer.Option(help=MEASURE_HELP)] = "final",
     discount_rate: Rate = None,
+    cell_sets: Sets = None,
 ) -> None:
     """Say why a plan is infeasible (conflicting constraints, smallest fix); writes nothing.
 
@@ -423,7 +438,8 @@ def explain(
 
         folder = inputs or default_inputs()
         measured = measure_of(measure, rate_of(discount_rate))
-        sol, _ = solve_inputs(load_inputs(folder), objective, targets=targets, measure=measured)
+        inp = with_sets(load_inputs(folder), cell_sets)
+        sol, _ = solve_inputs(inp, objective, targets=targets, measure=measured)
         out.print(
             f"[bold green]feasible[/]: {shown(folder)} with --targets {shown(targets)} "
             f"has an optimal plan ({sol.objective_value:,.6g} {sol.objective_unit}); "
@@ -436,6 +452,7 @@ def check(
     inputs: Annotated[
         Path | None, typer.Option(help="Dataset folder (default: the bundled inputs/peru2040).")
     ] = None,
+    cell_sets: Sets = None,
 ) -> None:
     """Validate a dataset without solving, then audit it: disagreements and assumptions.
 
@@ -448,7 +465,7 @@ def check(
 
         folder = inputs or default_inputs()
         # strict: facts.csv and uncertainty.csv too (solve reads neither), every problem at once
-        inp = load_inputs(folder, strict=True)
+        inp = with_sets(load_inputs(folder, strict=True), cell_sets)
         report = audit(inp)
         out.print(
             f"[bold green]usable[/]: {shown(folder)}: {len(inp.programs)} programs, "

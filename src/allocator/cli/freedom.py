@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from allocator.cli.commands import INPUTS_HELP, Measure, Rate, app, exit_codes
+from allocator.cli.commands import INPUTS_HELP, Measure, Rate, Sets, app, exit_codes
 from allocator.cli.options import solve_options
 from allocator.cli.render import err, out
 
@@ -55,13 +55,16 @@ def alternatives(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes of the LocalCluster.")] = 2,
     measure: Measure = None,
     discount_rate: Rate = None,
+    cell_sets: Sets = None,
 ) -> None:
     """How much freedom the planner has: the least and the most funding of each program
     (sector, pool) over every plan within --slack of the optimum, and which are must-haves."""
     with exit_codes():
         from allocator.freedom import run_alternatives
 
-        opts = solve_options(model, inputs, objective, None, targets, measure, discount_rate)
+        opts = solve_options(
+            model, inputs, objective, None, targets, measure, discount_rate, cell_sets
+        )
         opts.out, opts.force = out_dir, force
         address = None if scheduler in (None, "local") else scheduler
         with members_bar() as advance:

@@ -31,6 +31,12 @@ CVAR_CAP_HELP = (
     "the tail is not capped: the plan maximises expected jobs alone (the price of risk is "
     "0)."
 )
+SET_HELP = (
+    "Change one number of the dataset: TABLE.KEY.COLUMN=VALUE, the key being the row's key "
+    "columns joined by / (e.g. pools.public/phase1.budget_musd=6700, "
+    "targets.jobs/total//2040.value=30K). Repeatable; applied after the model file's overrides "
+    "and sets, and read as the CSV cell would be."
+)
 
 
 class Command(TyperCommand):

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from allocator.data.modelfile import Override
+    from allocator.data.schema import Inputs
     from allocator.pipeline import SolveOptions
 
 
@@ -20,12 +22,13 @@ def solve_options(
     targets: str | None,
     measure: str | None = None,
     discount_rate: str | float | None = None,
+    sets: list[str] | None = None,
 ) -> SolveOptions:
     """Options from the model file (if any), then the command line on top (`discount_rate` as
-    typed, read by `rate_of`)."""
+    typed, read by `rate_of`; each `--set` after the model file's overrides and sets)."""
     from allocator.pipeline import options_of
 
-    return options_of(
+    opts = options_of(
         model,
         inputs,
         objective,
@@ -34,6 +37,26 @@ def solve_options(
         measure,
         rate_of(discount_rate),
     )
+    opts.overrides = [*opts.overrides, *set_overrides(sets)]
+    return opts
+
+
+def set_overrides(sets: list[str] | None) -> list[Override]:
+    """Each `--set TABLE.KEY.COLUMN=VALUE`, checked against the schema before any work, as an
+    override applied after those of the model file (`data/cellset.py`)."""
+    from allocator.data.cellset import parse_set
+    from allocator.data.modelfile import Override
+
+    return [Override(set_cell=parse_set(text, "--set")) for text in sets or []]
+
+
+def with_sets(inp: Inputs, sets: list[str] | None) -> Inputs:
+    """A dataset loaded without a model file, with each `--set` applied in order and the tables
+    checked across again (for explain, check and export-inputs)."""
+    from allocator.data.modelfile import apply_overrides
+
+    overrides = set_overrides(sets)
+    return apply_overrides(inp, overrides, "") if overrides else inp
 
 
 def rate_of(text: str | float | None) -> float | None:

@@ -29,12 +29,15 @@ def _line(text: str) -> None:
 
 
 def show_setup(run: Run) -> None:
-    """The model file and its overrides, the dataset, the target mode and the measure."""
+    """The model file and its overrides, the cells set (model file's `set:`, then `--set`), the
+    dataset, the target mode and the measure."""
     opts = run.info["options"]
     measure = run.info["measure"]
     model = opts.get("model_file") or "none (the command line only)"
-    overrides = opts.get("overrides") or []
+    overrides = [o for o in opts.get("overrides") or [] if "set_cell" not in o]
     said = "; ".join(_override_words(o) for o in overrides) or "none"
+    sets = _set_words(opts.get("overrides") or [])
+    said += f"; sets: {sets}" if sets else ""
     kind = measure.get("measure", "final")
     given = measure.get("discount_rate")  # 0 is a rate: no discounting
     rate = f" at {given:g} a year" if given is not None else ""
@@ -43,6 +46,17 @@ def show_setup(run: Run) -> None:
         f"targets: {opts['targets']}; measure of the objective: {kind}{rate} "
         f"({run.solution.label or run.solution.objective})"
     )
+
+
+def _set_words(overrides: list[dict[str, Any]]) -> str:
+    """Every set of a run as written, `--set` marked: `pools.a/p1.budget_musd=150 (--set)`."""
+    words = []
+    for o in overrides:
+        cell = o.get("set_cell")
+        if isinstance(cell, dict):
+            text = f"{cell['table']}.{cell['key']}.{cell['column']}={cell['value']}"
+            words.append(text + (" (--set)" if cell.get("origin") == "--set" else ""))
+    return ", ".join(words)
 
 
 def _override_words(override: dict[str, Any]) -> str:

@@ -87,6 +87,12 @@ def _sweep_and_write(
         "measure": opts.measure,
         "discount_rate": opts.discount_rate,
         "solver": opts.solver,
+        # the --sets (a model file's own sets come back with the model file, in each worker)
+        "sets": [
+            o.set_cell.text
+            for o in opts.overrides
+            if o.set_cell is not None and o.set_cell.origin == "--set"
+        ],
         "plan_run": None if plan is None else str(plan),
     }
     # a full disk mid-sweep: one line; --resume continues

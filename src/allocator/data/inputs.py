@@ -312,6 +312,21 @@ def _cell_value(model: type[Row], name: str, cell: str, cells: dict[str, str]) -
     return cell
 
 
+def read_cell(model: type[Row], column: str, text: str, cells: dict[str, str]) -> Any:
+    """`text` read as the loader reads a cell of `model`'s `column` (its unit; `cells`, the
+    row's other cells, for a unit another column gives), for a value given elsewhere (`--set`).
+
+    Raises:
+        NumberError: the number rule refuses it; `fix` says how to write it.
+    """
+    try:
+        return _cell_value(model, column, text, cells)
+    except ValueError as exc:
+        unit = str(_unit_of(model, column, cells))
+        fix = getattr(exc, "fix", None) or _HOWTO.get(unit, "write a plain number such as 2.5")
+        raise NumberError(str(exc), fix) from None
+
+
 def _plain_float(cell: str) -> float | str:
     """A number cell without a unit (coverage, a target's weight), held to the number rule;
     text that is no number at all is left to the row model, which says what is wrong."""

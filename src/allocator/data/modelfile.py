@@ -23,6 +23,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from allocator.data.carry import carry_exclusions
+from allocator.data.cellset import CellSet, after_words, apply_set, parse_set, set_texts
 from allocator.data.checks import check_weights, reference_problems
 from allocator.data.files import read_file
 from allocator.data.inputs import explain_value, load_inputs
@@ -51,6 +52,7 @@ PROGRAM_COLUMNS = Literal[
 
 
 WHOLE_COLUMNS = ("lag_years", "first_year", "last_year")
+SET_FIX = "list the cells under set:, e.g. set: [pools.public/phase1.budget_musd=6700]"
 
 
 def _number(value: object) -> float:
@@ -134,6 +136,8 @@ class Override(Strict):
     set_coefficient: SetCoefficient | None = None
     group_limit: GroupLimit | None = None
     set_link_ratio: SetLinkRatio | None = None
+    set_cell: CellSet | None = Field(default=None, json_schema_extra={"internal": True})
+    """A model file's `set:` entry or a `--set`, applied after the overrides (`cellset.py`)."""
 
     @model_validator(mode="after")
     def _one(self) -> Override:
@@ -173,6 +177,14 @@ class ModelFile(Strict):
     discount_rate: Number | None = Field(default=None, ge=0, le=1)
     solver: SolverOptions = Field(default_factory=SolverOptions)
     overrides: list[Override] = Field(default_factory=list)
+    set: list[str] = Field(default_factory=list)
+    """Cells to change, each `TABLE.KEY.COLUMN=VALUE` as `--set` takes it; applied after the
+    overrides, in order (`load_model_file` appends them to `overrides` as `set_cell`)."""
+
+    @field_validator("set", mode="before")
+    @classmethod
+    def _set_texts(cls, entries: object) -> object:
+        return set_texts(entries)
 
     @field_validator("weights")
     @classmethod
@@ -197,12 +209,16 @@ def load_model_file(path: Path) -> tuple[ModelFile, Path]:
             f"{path}: a model file is a mapping of keys (dataset, objective, ...). "
             "Fix: see models/baseline.yaml"
         )
-    overrides = data.get("overrides")
-    if isinstance(overrides, list) and len(overrides) > MAX_OVERRIDES:
+    lists = [x if isinstance(x := data.get(k), list) else [] for k in ("overrides", "set")]
+    changes = sum(map(len, lists))
+    if changes > MAX_OVERRIDES:
         raise UsageError(
-            f"{path}: {len(overrides):,} overrides, more than the limit of {MAX_OVERRIDES:,}. "
+            f"{path}: {changes:,} overrides{' and sets' if data.get('set') else ''}, more than "
+            f"the limit of {MAX_OVERRIDES:,}. "
             "Fix: change the dataset's CSV tables instead (allocator init makes a copy)"
         )
+    if any(isinstance(o, dict) and "set_cell" in o for o in lists[0]):
+        raise UsageError(f"{path}: overrides: set_cell is not written by hand. Fix: {SET_FIX}")
     try:
         model = ModelFile.model_validate(data)
     except ValidationError as exc:
@@ -219,7 +235,15 @@ def load_model_file(path: Path) -> tuple[ModelFile, Path]:
             f"{path}: dataset '{model.dataset}' points outside the project ({root}). "
             "Fix: use a folder inside the project, e.g. ../inputs/peru2040"
         )
-    return model, dataset
+    return with_sets(model, path), dataset
+
+
+def with_sets(model: ModelFile, path: Path) -> ModelFile:
+    """The model file with its `set:` entries, checked against the schema, appended to its
+    overrides: every reader of a model file's overrides (solve, sweep workers, frontier,
+    alternatives, --check-against) applies them, after the overrides."""
+    sets = [Override(set_cell=parse_set(t, f"{path}: set[{i}]")) for i, t in enumerate(model.set)]
+    return model.model_copy(update={"overrides": [*model.overrides, *sets]}) if sets else model
 
 
 def _read(path: Path) -> str:
@@ -291,10 +315,13 @@ def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inpu
             inp = _group_limit(inp, ov.group_limit, where)
         elif ov.set_link_ratio is not None:
             inp = _set_link_ratio(inp, ov.set_link_ratio, where)
-    problems = reference_problems(inp)
+        elif ov.set_cell is not None:
+            inp = apply_set(inp, ov.set_cell)
+    after = after_words(source, [o.set_cell for o in overrides if o.set_cell is not None])
+    problems = reference_problems(inp)  # checked once, after the overrides and the sets
     if len(problems) == 1:  # the CSV is fine: an override made the data inconsistent
-        raise UsageError(f"{source}: after its overrides, {problems[0]}")
-    raise_all(problems, f"{source}: after its overrides")
+        raise UsageError(f"{after}, {problems[0]}")
+    raise_all(problems, after)
     return canonical(carry_exclusions(before, inp, source))  # an added group row takes its place
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from allocator.data.numbers import parse_number
 from allocator.errors import printable
@@ -140,7 +141,7 @@ def unknown_key(path: Path, loc: tuple[int | str, ...], root: type[BaseModel]) -
         ]
         if found:
             model = found[0]
-    key, allowed = str(loc[-1]), list(model.model_fields)
+    key, allowed = str(loc[-1]), [k for k, f in model.model_fields.items() if _by_hand(f)]
     inside = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[:-1]).lstrip(".")
     at = f" (under {inside})" if inside else ""
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
@@ -148,6 +149,12 @@ def unknown_key(path: Path, loc: tuple[int | str, ...], root: type[BaseModel]) -
     return printable(
         f"unknown key '{key}' in {path}{at}{guess} Fix: use one of {', '.join(allowed)}"
     )
+
+
+def _by_hand(info: FieldInfo) -> bool:
+    """Whether a field is written by hand (not marked `internal`, a form only allocator writes)."""
+    extra = info.json_schema_extra
+    return not (isinstance(extra, dict) and extra.get("internal"))
 
 
 def _flat(annotation: object) -> list[object]:

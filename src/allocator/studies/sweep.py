@@ -297,22 +297,27 @@ def _model_for(spec: dict[str, Any]) -> tuple[SampleModel, list[str]]:
     measure = Measure(spec.get("measure", "final"), spec.get("discount_rate") or 0.0)
     solver = dict(spec.get("solver") or {})
     key = (spec["inputs"], spec["model_file"], spec["objective"], spec["targets"], measure)
-    key += (tuple(sorted(solver.items())),)
+    key += (tuple(sorted(solver.items())), tuple(spec.get("sets") or ()))
     if key not in _MODELS:
-        inp, params = load_uncertain(spec["inputs"], spec["model_file"])
+        inp, params = load_uncertain(spec["inputs"], spec["model_file"], spec.get("sets"))
         model = SampleModel(inp, params, spec["objective"], spec["targets"], measure, solver)
         _MODELS[key] = (model, sorted({p.program for p in inp.programs}))
     return _MODELS[key]
 
 
-def load_uncertain(inputs: str, model_file: str | None) -> tuple[Inputs, list[Param]]:
-    """The dataset (with a model file's overrides) and its uncertain numbers."""
+def load_uncertain(
+    inputs: str, model_file: str | None, sets: list[str] | None = None
+) -> tuple[Inputs, list[Param]]:
+    """The dataset (with a model file's overrides, then the `--set`s) and its uncertain
+    numbers."""
     from pathlib import Path
 
-    from allocator.data.modelfile import load_dataset, load_model_file
+    from allocator.data.cellset import parse_set
+    from allocator.data.modelfile import Override, load_dataset, load_model_file
     from allocator.data.uncertainty import params_of
 
     overrides = load_model_file(Path(model_file))[0].overrides if model_file else []
+    overrides = [*overrides, *(Override(set_cell=parse_set(s)) for s in sets or [])]
     inp = load_dataset(inputs, overrides, model_file or "")
     params = params_of(inp)
     if not params:

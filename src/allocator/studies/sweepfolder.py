@@ -85,6 +85,8 @@ def fingerprint(
         "solver": solver,
         "plan": spec.get("plan_id") or "nominal",  # the fixed plan evaluated in every sample
     }
+    if spec.get("sets"):  # only when given: a sweep without --set keeps its fingerprint
+        experiment["set"] = list(spec["sets"])
     model = spec.get("model_file")
     inputs = {
         "files": dict(sorted(hashes.items())),
@@ -134,11 +136,11 @@ def differences(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
     """What differs between two fingerprints, in the words of the command line."""
     found = []
     old, new = before.get("experiment", {}), now["experiment"]
-    for key in new:
-        if old.get(key) != new[key]:
+    for key in [*new, *(["set"] if "set" in old and "set" not in new else [])]:  # --set dropped
+        if old.get(key) != new.get(key):
             option = "the model file's solver options" if key == "solver" else f"--{key}"
             option = option.replace("_", "-")
-            found.append(f"{option} {_shown(new[key])}, the sweep's {_shown(old.get(key))}")
+            found.append(f"{option} {_shown(new.get(key))}, the sweep's {_shown(old.get(key))}")
     files_old, files_new = before.get("inputs", {}).get("files", {}), now["inputs"]["files"]
     for name in sorted(set(files_old) | set(files_new)):
         if files_old.get(name) != files_new.get(name):

@@ -99,7 +99,7 @@ def run_sweep(
     """
     check_seed(seed)
     spec = dict(spec, solver=solver_of(spec), plan_id=plan_id(spec.get("plan_run")))
-    inp, params = load_uncertain(spec["inputs"], spec["model_file"])
+    inp, params = load_uncertain(spec["inputs"], spec["model_file"], spec.get("sets"))
     labels = [p.label for p in params]
     record = sweep_record(spec, samples, seed, labels)
     record["fingerprint"] = fingerprint(spec, samples, seed, dict(inp.file_hashes), labels)
@@ -210,6 +210,7 @@ def sweep_record(
         "discount_rate": spec.get("discount_rate") if spec.get("measure") == "discounted" else None,
         "inputs": spec["inputs"],
         "model_file": spec["model_file"],
+        "sets": spec.get("sets") or [],
         "solver": spec.get("solver") or {},
         "parameters": labels,
         "plan": "nominal plan" if spec.get("plan_run") is None else f"plan of {spec['plan_run']}",

@@ -1,0 +1,195 @@
+"""One cell of a dataset changed by its address: `--set TABLE.KEY.COLUMN=VALUE` on the command
+line and the `set:` entries of a model file.
+
+A row is addressed the way facts.csv references and error messages name it: its key columns
+joined by `/` (`pools.korea/phase1.budget_musd`, `targets.jobs/total//2040.value`: an empty key
+cell is an empty part). The value is read as the CSV cell would be (the column's unit, the
+dataset's number style), and the row is validated again by its table's row model, so a set is
+held to every rule and plausibility limit of the cell it replaces.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_core import PydanticCustomError
+
+from allocator.data.audit import CELL_UNITS, KEYS
+from allocator.data.inputs import explain_value, read_cell
+from allocator.data.numbers import NumberError, number_style
+from allocator.data.rows import closest_fix
+from allocator.data.schema import TABLES, Inputs, Row
+from allocator.errors import UsageError, quoted
+
+EXAMPLE = "e.g. --set pools.public/phase1.budget_musd=6700"
+SETTABLE: dict[str, tuple[str, ...]] = {
+    table: tuple(c for c in units if c not in KEYS[table]) for table, units in CELL_UNITS.items()
+}
+"""The columns a set may change, by table: every number column that is not part of the key."""
+
+
+class CellSet(BaseModel):
+    """One cell to change: its table, row key, column, the value as written, and where the set
+    was given (`--set`, or `<model file>: set[i]`), which every message about it names."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    table: str
+    key: str
+    column: str
+    value: str
+    origin: str = "--set"
+
+    @property
+    def text(self) -> str:
+        """The set as written: `TABLE.KEY.COLUMN=VALUE`."""
+        return f"{self.table}.{self.key}.{self.column}={self.value}"
+
+    @property
+    def where(self) -> str:
+        """The start of every message about this set."""
+        return f"{self.origin} {quoted(self.text)}"
+
+
+def parse_set(text: object, origin: str = "--set") -> CellSet:
+    """`TABLE.KEY.COLUMN=VALUE` read and checked against the schema (not yet the data).
+
+    Raises:
+        UsageError: not of that shape, or a table, column or number of key parts the schema does
+            not have ("did you mean" for a misspelt table or column).
+    """
+    if not isinstance(text, str):
+        raise UsageError(
+            f"{origin} {quoted(text)}: a set is a text TABLE.KEY.COLUMN=VALUE. Fix: {EXAMPLE}"
+        )
+    where = f"{origin} {quoted(text)}"
+    address, equals, value = text.partition("=")
+    table, _, rest = address.strip().partition(".")
+    key, dot, column = rest.rpartition(".")
+    if not equals or not value.strip() or not dot:
+        raise UsageError(f"{where}: not TABLE.KEY.COLUMN=VALUE. Fix: {EXAMPLE}")
+    if table not in SETTABLE:
+        fix = _name_fix(table, SETTABLE, "the tables with numbers")
+        raise UsageError(f"{where}: unknown table {quoted(table)}. Fix: {fix}")
+    _check_column(where, table, column)
+    names = KEYS[table]
+    if len(key.split("/")) != len(names):
+        raise UsageError(
+            f"{where}: the key {quoted(key)} has {len(key.split('/'))} part(s) but a row of "
+            f"{TABLES[table][0]} is named by {len(names)} ({' / '.join(names)}). "
+            "Fix: give one part per key column, joined by /, an empty part for an empty cell"
+        )
+    return CellSet(table=table, key=key, column=column, value=value.strip(), origin=origin)
+
+
+def set_texts(entries: object) -> object:
+    """A model file's `set:` list as given, each entry a text (the one form: as `--set`)."""
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, str):
+            raise PydanticCustomError(
+                "set_text",
+                "{shown} is not a text (write each entry as TABLE.KEY.COLUMN=VALUE, "
+                "e.g. pools.public/phase1.budget_musd=6700)",
+                {"shown": quoted(entry)},
+            )
+    return entries
+
+
+def after_words(source: str, sets: list[CellSet]) -> str:
+    """Who changed the data, for a problem across tables found after the overrides and sets:
+    `models/x.yaml: after its overrides (and sets)`, or `after --set '...'` without a model file."""
+    if source in ("", "None"):  # no model file: the sets come from the command line
+        named = ", ".join(quoted(s.text) for s in sets[:3])
+        return f"after --set {named}{' and more' if len(sets) > 3 else ''}"
+    return f"{source}: after its overrides{' and sets' if sets else ''}"
+
+
+def _check_column(where: str, table: str, column: str) -> None:
+    """Refuse a column the set cannot change: a key column (it names the row) or no number."""
+    if column in KEYS[table]:
+        raise UsageError(
+            f"{where}: column {quoted(column)} is part of the key of {TABLES[table][0]} (it "
+            f"names the row). Fix: set one of {', '.join(SETTABLE[table])}, or edit the file"
+        )
+    if column not in SETTABLE[table]:
+        fix = _name_fix(column, SETTABLE[table], f"the number columns of {TABLES[table][0]}")
+        raise UsageError(f"{where}: unknown column {quoted(column)}. Fix: {fix}")
+
+
+def _name_fix(name: str, known: Iterable[str], what: str) -> str:
+    """`did you mean pools? (the tables with numbers: ...)`: the names of the schema are few,
+    so all are listed."""
+    names = sorted(known)
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    guess = f"did you mean {close[0]}? " if close else ""
+    return f"{guess}({what}: {', '.join(names)})"
+
+
+def apply_set(inp: Inputs, cs: CellSet) -> Inputs:
+    """`inp` with the cell `cs` names set to its value, the row validated again.
+
+    Raises:
+        UsageError: the key matches no row ("did you mean") or several, the value breaks the
+            number rule, or the row breaks a rule of its table (a floor above its cap).
+    """
+    file, model, _, _ = TABLES[cs.table]
+    row = _row_of(inp, cs, file)
+    where = f"{cs.where}: {file} row {row.line}, column '{cs.column}'"
+    value = _read_value(row, model, cs, where, inp.number_style)
+    try:
+        new = model.model_validate(row.model_dump() | {"line": row.line, cs.column: value})
+    except ValidationError as exc:
+        reason, fix = explain_value(exc.errors()[0], cs.column, cs.value, model)
+        raise UsageError(f"{where}: {reason}. Fix: {fix}") from None
+    rows = tuple(new if r is row else r for r in getattr(inp, cs.table))
+    return inp.model_copy(update={cs.table: rows})
+
+
+def _row_of(inp: Inputs, cs: CellSet, file: str) -> Row:
+    """The one row the key of `cs` names."""
+    wanted = cs.key.split("/")
+    rows = [r for r in getattr(inp, cs.table) if _key_of(r, cs.table, wanted) == wanted]
+    if not rows:
+        fix = _key_fix(inp, cs.table, wanted)
+        raise UsageError(f"{cs.where}: the key {quoted(cs.key)} names no row of {file}. Fix: {fix}")
+    if len(rows) > 1:
+        lines = ", ".join(str(r.line) for r in rows[:10])
+        raise UsageError(
+            f"{cs.where}: the key {quoted(cs.key)} names {len(rows)} rows of {file} (rows "
+            f"{lines}). Fix: name one row: write every key part, without *"
+        )
+    return rows[0]
+
+
+def _key_of(row: Row, table: str, wanted: list[str]) -> list[str]:
+    """The key parts of `row` as a set writes them (an empty cell as ""), `*` where wanted."""
+    cells = ("" if getattr(row, k) is None else str(getattr(row, k)) for k in KEYS[table])
+    return [w if w == "*" else c for c, w in zip(cells, wanted, strict=True)]
+
+
+def _key_fix(inp: Inputs, table: str, wanted: list[str]) -> str:
+    """The fix for a key that names no row, at its first part that no row has."""
+    names = KEYS[table]
+    for name, want in zip(names, wanted, strict=True):
+        have = {
+            "" if getattr(r, name) is None else str(getattr(r, name)) for r in getattr(inp, table)
+        }
+        if want != "*" and want not in have:
+            where = f"the {name}s of {TABLES[table][0]}"
+            return f"no row has {name} {quoted(want)}: " + closest_fix(
+                want, have - {""}, where, drop="the set"
+            )
+    return f"no row has this combination: check the key against {TABLES[table][0]}"
+
+
+def _read_value(row: Row, model: type[Row], cs: CellSet, where: str, style: str | None) -> Any:
+    """The value read by the CSV loader's own cell reader, in the dataset's number style."""
+    cells = {k: "" if v is None else str(v) for k, v in row.model_dump().items()}
+    try:
+        with number_style(style):
+            return read_cell(model, cs.column, cs.value, cells)
+    except NumberError as exc:
+        raise UsageError(f"{where}: {exc}. Fix: {exc.fix}") from None
