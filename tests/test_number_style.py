@@ -275,3 +275,21 @@ def test_run_json_states_the_declared_number_style(tmp_path):
     assert result.exit_code == 0, result.output
     run = json.loads((tmp_path / "r" / "run.json").read_text())
     assert run["inputs"]["number_style"] == "comma"
+
+
+@pytest.mark.parametrize(
+    ("settings", "words"),
+    [
+        ("setting,value\nnumber_style,comma\n", "numbers: comma style (settings.csv)"),
+        (None, "numbers: undeclared (settings.csv gives none"),
+    ],
+)
+def test_the_summary_and_the_report_state_the_number_style(tmp_path, settings, words):
+    """Issue 24: the declared style is said in the summary and the report, not only run.json."""
+    folder = dataset(tmp_path, settings=settings) if settings else dataset(tmp_path)
+    result = CliRunner().invoke(
+        app, ["solve", "--inputs", str(folder), "--out", str(tmp_path / "r")]
+    )
+    assert result.exit_code == 0, result.output
+    assert words in result.stdout
+    assert words in (tmp_path / "r" / "report.html").read_text(encoding="utf-8")

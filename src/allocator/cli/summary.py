@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from rich.markup import escape
 
 from allocator.cli.render import out
+from allocator.data.numbers import style_words
 from allocator.errors import printable
 
 if TYPE_CHECKING:
@@ -41,10 +42,12 @@ def show_setup(run: Run) -> None:
     kind = measure.get("measure", "final")
     given = measure.get("discount_rate")  # 0 is a rate: no discounting
     rate = f" at {given:g} a year" if given is not None else ""
+    folder = run.info["inputs"]["folder"]
+    numbers = style_words(run.inputs.number_style, str(folder).lower().endswith(".xlsx"))
     _line(
-        f"  model file: {model}; overrides: {said}; dataset: {run.info['inputs']['folder']}; "
+        f"  model file: {model}; overrides: {said}; dataset: {folder}; "
         f"targets: {opts['targets']}; measure of the objective: {kind}{rate} "
-        f"({run.solution.label or run.solution.objective})"
+        f"({run.solution.label or run.solution.objective}); {numbers}"
     )
 
 

@@ -293,3 +293,15 @@ def _setting(file: str, number: int, row: dict[str, str], style: str | None) -> 
             column="value", fix="write point (1,200.5) or comma (1.200,5)",
         )  # fmt: skip
     return value
+
+
+def style_words(style: str | None, workbook: bool = False) -> str:
+    """The dataset's number style as the summary and the report say it, e.g. `numbers: point
+    style (settings.csv)`; undeclared, the rule that then holds."""
+    where = "the settings sheet" if workbook else "settings.csv"
+    if style:
+        return f"numbers: {style} style ({where})"
+    return (
+        f"numbers: undeclared ({where} gives none: a number the point and comma styles read "
+        "differently, such as 1.200 or 1,200, is refused)"
+    )

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from allocator.data.numbers import style_words
 from allocator.errors import UsageError
 from allocator.report.svg import bars, line
 from allocator.report.svg import number as _svg_number
@@ -173,10 +174,21 @@ def render(
         f"<title>{escape(title)}: {escape(_dataset(info))}</title><style>{_CSS}</style></head>"
         f"<body><h1>{escape(title)} report</h1>"
         f'<p class="muted">Dataset: {escape(_dataset(info))}; status: '
-        f"{escape(str(info.get('status', 'see run.json')))}. Money in US$ million (musd).</p>"
+        f"{escape(str(info.get('status', 'see run.json')))}. Money in US$ million (musd)"
+        f"{escape(_numbers(info))}.</p>"
         + "".join(sections)
         + f"<script>{_SORT}</script></body></html>\n"
     )
+
+
+def _numbers(info: dict[str, Any]) -> str:
+    """`; numbers: point style (settings.csv)` from run.json; empty for runs of other commands
+    or runs written before run.json said it."""
+    inputs = info.get("inputs")
+    if not isinstance(inputs, dict) or "number_style" not in inputs:
+        return ""
+    workbook = str(inputs.get("folder", "")).lower().endswith(".xlsx")
+    return "; " + style_words(inputs["number_style"], workbook)
 
 
 def _dataset(info: dict[str, Any]) -> str:
