@@ -1,4 +1,4 @@
-"""inputs/peru2040's notes quote today's data: NOTES.md §9 the first solve, the CSV text the rows."""
+"""inputs/peru2040 quotes today's data: NOTES.md §9 the first solve, the CSV text its rows."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import csv
 import re
 
 import pytest
+
 from conftest import BASELINE, solved
 
 NOTES = BASELINE / "NOTES.md"
@@ -72,8 +73,11 @@ def test_the_count_of_assumption_rows_is_the_checks():
     result = CliRunner().invoke(app, ["check", "--inputs", str(BASELINE)])
     assert result.exit_code == 0, result.output
     count = re.search(r"Assumptions: numbers with no seed behind them \((\d+)\)", result.output)[1]
-    stated = re.findall(r"`allocator check` lists (\d+) (?:rows )?(?:that carry an|with an)", check_run())
-    assert stated and set(stated) == {count}
+    stated = re.findall(
+        r"`allocator check` lists (\d+) (?:rows )?(?:that carry an|with an)", check_run()
+    )
+    assert stated
+    assert set(stated) == {count}
 
 
 def coefficient_quotes(text: str) -> list[float]:
