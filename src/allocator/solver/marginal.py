@@ -15,6 +15,13 @@ above the concave v everywhere. The first linear piece of v is found by intersec
 with the one the base dual gives at 0, and it ends exactly where a probe lies on both the piece's
 line and the next line (Eisner and Severance's sandwich method for a parametric LP). A side that
 no move keeps feasible (cutting a row the held least shortfall needs) is infinite.
+
+The rates are what a planner cannot check with a re-run; what one whole unit more buys and one
+unit less costs is (`one_unit`): the row moved by exactly one unit and re-solved as `allocator
+solve` would re-solve the moved data. Under soft targets that is both passes (`Lexicographic`):
+the least shortfall found again with the move, held, and the objective solved, so a cut that the
+held least shortfall forbids is a plan with a larger shortfall, not "no plan is feasible". The
+reports rank rows by these whole units (the `LISTED` best, found exactly, see `_listed`).
 """
 
 from __future__ import annotations
@@ -43,6 +50,27 @@ ON_LINE = 1e-9
 """A probe lies on a line when its objective differs by at most this, relative to the optimum."""
 
 _INF = highspy.kHighsInf
+
+HOLD_SLACK = 1e-7
+"""The least shortfall's tolerance retry, relative (as `passes._hold_least_shortfall`): a hold
+at the least found that the objective pass finds infeasible is loosened by this once. Changes
+of the least shortfall within it are reported as 0."""
+
+
+@dataclass(frozen=True)
+class Lexicographic:
+    """How `allocator solve` solves soft targets, for re-solving a moved row the same way.
+
+    The first pass maximises `shortfall` (minus the weighted shortfall) with the hold row `row`
+    at `unheld`; the objective pass (`objective` costs) holds what it found on `row`. `held` is
+    the bound the instance holds now: the run's least weighted shortfall.
+    """
+
+    row: int
+    unheld: float
+    held: float
+    shortfall: np.ndarray
+    objective: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -87,12 +115,22 @@ class _Side:
         self.loosens = (sigma > 0) == at_upper and self.lower != self.upper
         self.tol = ON_LINE * max(1.0, abs(w0))
 
-    def at(self, t: float) -> _Point | None:
-        """Re-solve with the row moved by t; None if that is infeasible (or not solved)."""
+    @property
+    def tightens(self) -> bool:
+        """Whether the move shrinks the feasible set (an inequality moved inward)."""
+        return not self.loosens and self.lower != self.upper
+
+    def move(self, t: float) -> tuple[float, float]:
+        """Move the row by t (not solved); returns its new bounds."""
         d = self.sigma * t
         low = self.lower + d if self.moves[0] else self.lower
         up = self.upper + d if self.moves[1] else self.upper
         self.h.changeRowBounds(self.row, low, up)
+        return low, up
+
+    def at(self, t: float) -> _Point | None:
+        """Re-solve with the row moved by t; None if that is infeasible (or not solved)."""
+        low, up = self.move(t)
         self.h.run()
         if status_of(self.h) is not Status.OPTIMAL:
             return None
@@ -225,51 +263,157 @@ def one_sided(h: highspy.Highs, row: int) -> Rates:
     return Rates(up[0], up[1], down[0], down[1])
 
 
+def _costs(h: highspy.Highs, cost: np.ndarray) -> None:
+    n = len(cost)
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(cost, dtype=float))
+
+
+def _objective(h: highspy.Highs) -> float | None:
+    h.run()
+    if status_of(h) is not Status.OPTIMAL:
+        return None
+    return float(h.getInfo().objective_function_value)
+
+
+def _both_passes(side: _Side, lex: Lexicographic) -> tuple[float, float] | None:
+    """`allocator solve` with the row moved one unit: the least weighted shortfall found with
+    the hold released, then held (loosened once by `HOLD_SLACK` if the objective pass finds it
+    infeasible, as the solve does) while the objective is solved. Returns (objective, least),
+    None if no plan is feasible; the row, the hold and the costs are put back."""
+    h = side.h
+    side.move(1.0)
+    try:
+        h.changeRowBounds(lex.row, -_INF, lex.unheld)
+        _costs(h, lex.shortfall)
+        found = _objective(h)
+        if found is None:
+            return None
+        least = max(0.0, -found)
+        _costs(h, lex.objective)
+        for hold in (least, least + HOLD_SLACK * max(1.0, least)):
+            h.changeRowBounds(lex.row, -_INF, hold)
+            value = _objective(h)
+            if value is not None:
+                return value, least
+        return None
+    finally:
+        h.changeRowBounds(lex.row, -_INF, lex.held)
+        _costs(h, lex.objective)
+        side.restore()
+
+
+def _held(side: _Side, lex: Lexicographic | None) -> bool:
+    """Whether the move leaves the least shortfall as it is, so that re-solving the objective
+    with it held is what `allocator solve` does: no soft targets; the hold row itself; a least
+    shortfall of 0 (no move lowers it); or a cut that a plan survives with it held (a cut never
+    lowers it, and such a plan shows it does not rise)."""
+    return lex is None or lex.row == side.row or (side.loosens and lex.held <= 0)
+
+
+def unit_move(side: _Side, lex: Lexicographic | None) -> tuple[float, float]:
+    """The change of the objective and of the least weighted shortfall when the row moves by
+    one unit this side, as `allocator solve` on the moved data reports them: (-inf, nan) where
+    no plan is feasible; the shortfall's change is nan without soft targets."""
+    if _held(side, lex) or side.tightens:
+        p = side.at(1.0)
+        if p is not None:
+            return p.w - side.w0, (np.nan if lex is None else 0.0)
+        if _held(side, lex):
+            return -np.inf, np.nan
+    assert lex is not None
+    found = _both_passes(side, lex)
+    if found is None:
+        return -np.inf, np.nan
+    change = found[1] - lex.held
+    return found[0] - side.w0, (0.0 if abs(change) <= HOLD_SLACK * max(1.0, lex.held) else change)
+
+
+def unit_side(
+    h: highspy.Highs, row: int, sigma: int, base: Base, lex: Lexicographic | None
+) -> tuple[float, float]:
+    """`unit_move` of `row` one unit up (`sigma` +1) or down (-1) from the optimum `base` of `h`;
+    the row's bounds are put back, the basis is not (see `one_unit`)."""
+    side = _Side(h, row, sigma, base.objective, sigma * float(base.dual[row]))
+    try:
+        change, shortfall = unit_move(side, lex)
+    finally:
+        side.restore()
+    return (0.0 if abs(change) < 1e-9 else change), shortfall
+
+
+def one_unit(
+    h: highspy.Highs, row: int, lex: Lexicographic | None = None
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """What one unit more of `row` and one unit less give on the solved instance `h`: for each,
+    (change of the objective, change of the least weighted shortfall), as `allocator solve` on
+    the moved data reports them (`lex`: its soft-target passes); `h` is left as it was."""
+    basis, base = h.getBasis(), Base.of(h)
+    try:
+        up = unit_side(h, row, +1, base, lex)
+        down = unit_side(h, row, -1, base, lex)
+    finally:
+        restored(h, basis)
+    return up, down
+
+
 def listed_rates(
     h: highspy.Highs,
     base: Base,
     ranges: tuple[np.ndarray, np.ndarray],
     loosen_up: np.ndarray,
+    lex: Lexicographic | None = None,
 ) -> dict[str, np.ndarray]:
-    """Both one-sided rates of the rows a report can list, at the optimum `base` that `h` holds.
+    """Both one-sided rates and both whole units of the rows a report can list, at the optimum
+    `base` that `h` holds (`lex`: how soft targets are solved, None without them).
 
     Where a row's allowable range (`ranges`: increase, decrease) is non-zero in a direction, that
     side's rate is the dual and holds for that range; where it is zero, the side is re-solved
-    only for the `LISTED` rows whose room (one unit more of a `<=` limit, one unit less of a
-    `>=` one: `loosen_up`) buys the most, and for both sides of those. A row's room buys at
-    most its dual's size, so the rows are taken by that bound until no unsettled row can enter;
-    the rows re-solved on the way (their dual promised more than their room buys, as the "+40"
-    of a cap that buys nothing) get both sides too.
+    only for rows a report can list. Those are the `LISTED` rows whose room (one unit more of a
+    `<=` limit, one unit less of a `>=` one: `loosen_up`) buys the most in whole units, found
+    exactly (`_listed`); they and the rows re-solved on the way (their dual promised more than
+    their room buys, as the "+40" of a cap that buys nothing) get both rates and both units.
 
-    Returns arrays: gain_per_unit_up, up_holds_for, loss_per_unit_down, down_holds_for (nan: not
-    computed) and `re_solved` (a side of the row was computed by re-solves).
+    Returns arrays: gain_per_unit_up, up_holds_for, loss_per_unit_down, down_holds_for,
+    gain_of_one_unit_up, loss_of_one_unit_down, shortfall_change_up, shortfall_change_down (nan:
+    not computed; the shortfall's changes nan without soft targets) and `re_solved` (a rate of
+    the row was computed by re-solves).
     """
     inc, dec = ranges
     dual = base.dual
+    nan = np.full(len(dual), np.nan)
     out = {
         "gain_per_unit_up": np.where(inc > 0, dual, np.nan),
         "up_holds_for": np.where(inc > 0, inc, np.nan),
         "loss_per_unit_down": np.where(dec > 0, dual, np.nan),
         "down_holds_for": np.where(dec > 0, dec, np.nan),
+        **{name: nan.copy() for pair in _UNITS.values() for name in pair},
         "re_solved": np.zeros(len(dual), dtype=bool),
     }
     basis = h.getBasis()
     try:
-        listed = _listed(h, base, loosen_up, out)
-        for i in sorted(set(listed) | set(np.flatnonzero(out["re_solved"]).tolist())):
+        listed = _listed(h, base, loosen_up, out, lex)
+        met = set(np.flatnonzero(out["re_solved"] | _whole(out)).tolist())
+        for i in sorted(set(listed) | met):
             for sigma in (+1, -1):
                 _fill(h, i, sigma, base, out)
+            for sigma in (+1, -1):
+                _fill_unit(h, i, sigma, base, out, lex)
     finally:
-        if out["re_solved"].any():
+        if out["re_solved"].any() or _whole(out).any():
             restored(h, basis)
     return out
 
 
-def _room(out: dict[str, np.ndarray], loosen_up: np.ndarray, i: int) -> float:
-    return float(out["gain_per_unit_up"][i] if loosen_up[i] else -out["loss_per_unit_down"][i])
+def _whole(out: dict[str, np.ndarray]) -> np.ndarray:
+    """Rows with a whole unit computed on either side."""
+    return ~(np.isnan(out["gain_of_one_unit_up"]) & np.isnan(out["loss_of_one_unit_down"]))
 
 
 _SIDES = {+1: ("gain_per_unit_up", "up_holds_for"), -1: ("loss_per_unit_down", "down_holds_for")}
+_UNITS = {
+    +1: ("gain_of_one_unit_up", "shortfall_change_up"),
+    -1: ("loss_of_one_unit_down", "shortfall_change_down"),
+}
 
 
 def _fill(h: highspy.Highs, i: int, sigma: int, base: Base, out: dict[str, np.ndarray]) -> None:
@@ -281,22 +425,67 @@ def _fill(h: highspy.Highs, i: int, sigma: int, base: Base, out: dict[str, np.nd
     out["re_solved"][i] = True
 
 
+def _fill_unit(
+    h: highspy.Highs,
+    i: int,
+    sigma: int,
+    base: Base,
+    out: dict[str, np.ndarray],
+    lex: Lexicographic | None,
+) -> None:
+    """Re-solve one whole unit of row `i` on side `sigma` unless it is known, in the rates'
+    sign convention: the gain of one unit up, the loss (objective down) of one unit down."""
+    unit, shortfall = _UNITS[sigma]
+    if out[unit][i] == out[unit][i]:
+        return
+    change, out[shortfall][i] = unit_side(h, i, sigma, base, lex)
+    out[unit][i] = sigma * change + 0.0
+
+
+def _room(out: dict[str, np.ndarray], loosen_up: np.ndarray, i: int, whole: bool) -> float:
+    """What one unit more room of row `i` buys: per unit at the margin, or one `whole` unit."""
+    up, down = ("gain_of_one_unit_up", "loss_of_one_unit_down") if whole else (
+        "gain_per_unit_up",
+        "loss_per_unit_down",
+    )
+    return float(out[up][i] if loosen_up[i] else -out[down][i])
+
+
 def _listed(
-    h: highspy.Highs, base: Base, loosen_up: np.ndarray, out: dict[str, np.ndarray]
+    h: highspy.Highs,
+    base: Base,
+    loosen_up: np.ndarray,
+    out: dict[str, np.ndarray],
+    lex: Lexicographic | None,
 ) -> list[int]:
-    """The `LISTED` rows whose room buys the most (more than 1e-9), exactly: each row's bound
-    (its dual's size) is tried largest first, and its room side re-solved if unknown."""
+    """The `LISTED` rows whose room buys the most in whole units (more than 1e-9), exactly.
+
+    Best first on upper bounds, each tighter than the last: a row's room buys at most its dual's
+    size per unit, one whole unit at most its rate at the margin (v is concave), and under soft
+    targets a loosening can only lower the least shortfall, which `allocator solve` then holds,
+    so it buys no more than with today's held. A row is re-solved (its rate, then its whole
+    unit) only while its bound may still enter the best `LISTED`.
+    """
     bound = np.where(loosen_up, base.dual, -base.dual)
-    order = np.flatnonzero(bound > 1e-9)
-    order = order[np.lexsort((order, -bound[order]))]
-    best: list[tuple[float, int]] = []  # a min-heap of (room, -row) of the best so far
-    for i in order:
-        if len(best) >= LISTED and best[0][0] >= bound[i]:
+    rows = np.flatnonzero(bound > 1e-9)
+    todo = [(-float(bound[i]), int(i), 0) for i in rows]  # (minus the bound, row, stage)
+    heapq.heapify(todo)
+    best: list[tuple[float, int]] = []  # a min-heap of (whole room, -row) of the best so far
+    while todo:
+        top, i, stage = heapq.heappop(todo)
+        if len(best) >= LISTED and best[0][0] >= -top:
             break
-        _fill(h, int(i), 1 if loosen_up[i] else -1, base, out)
-        room = _room(out, loosen_up, int(i))
+        sigma = 1 if loosen_up[i] else -1
+        if stage == 0:
+            _fill(h, i, sigma, base, out)
+            room = _room(out, loosen_up, i, whole=False)
+            if room > 1e-9:
+                heapq.heappush(todo, (-room, i, 1))
+            continue
+        _fill_unit(h, i, sigma, base, out, lex)
+        room = _room(out, loosen_up, i, whole=True)
         if room > 1e-9:
-            heapq.heappush(best, (room, -int(i)))
+            heapq.heappush(best, (room, -i))
             if len(best) > LISTED:
                 heapq.heappop(best)
     return sorted(-i for _, i in best)
