@@ -27,7 +27,7 @@ reports rank rows by these whole units (the `LISTED` best, found exactly, see `_
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
@@ -57,13 +57,14 @@ at the least found that the objective pass finds infeasible is loosened by this 
 of the least shortfall within it are reported as 0."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Lexicographic:
     """How `allocator solve` solves soft targets, for re-solving a moved row the same way.
 
     The first pass maximises `shortfall` (minus the weighted shortfall) with the hold row `row`
     at `unheld`; the objective pass (`objective` costs) holds what it found on `row`. `held` is
-    the bound the instance holds now: the run's least weighted shortfall.
+    the bound the instance holds now: the run's least weighted shortfall. `bases` keeps each
+    pass's optimal basis at today's data, so that every moved re-solve starts one bound away.
     """
 
     row: int
@@ -71,6 +72,22 @@ class Lexicographic:
     held: float
     shortfall: np.ndarray
     objective: np.ndarray
+    bases: dict[str, highspy.HighsBasis] = field(default_factory=dict)
+
+    def warm(self, h: highspy.Highs, name: str) -> None:
+        """Start `h` from pass `name`'s basis at today's data: the objective's, kept when the
+        rates began (`keep`); the first pass's, solved once unmoved (its costs and the released
+        hold already set) on first use."""
+        if name in self.bases:
+            h.setBasis(self.bases[name])
+            return
+        h.run()
+        if status_of(h) is Status.OPTIMAL:
+            self.bases[name] = h.getBasis()
+
+    def keep(self, basis: highspy.HighsBasis) -> None:
+        """The objective pass's optimal basis at today's data."""
+        self.bases.setdefault("objective", basis)
 
 
 @dataclass(frozen=True)
@@ -281,15 +298,17 @@ def _both_passes(side: _Side, lex: Lexicographic) -> tuple[float, float] | None:
     infeasible, as the solve does) while the objective is solved. Returns (objective, least),
     None if no plan is feasible; the row, the hold and the costs are put back."""
     h = side.h
-    side.move(1.0)
     try:
         h.changeRowBounds(lex.row, -_INF, lex.unheld)
         _costs(h, lex.shortfall)
+        lex.warm(h, "shortfall")
+        side.move(1.0)
         found = _objective(h)
         if found is None:
             return None
         least = max(0.0, -found)
         _costs(h, lex.objective)
+        lex.warm(h, "objective")
         for hold in (least, least + HOLD_SLACK * max(1.0, least)):
             h.changeRowBounds(lex.row, -_INF, hold)
             value = _objective(h)
@@ -348,6 +367,8 @@ def one_unit(
     (change of the objective, change of the least weighted shortfall), as `allocator solve` on
     the moved data reports them (`lex`: its soft-target passes); `h` is left as it was."""
     basis, base = h.getBasis(), Base.of(h)
+    if lex is not None:
+        lex.keep(basis)
     try:
         up = unit_side(h, row, +1, base, lex)
         down = unit_side(h, row, -1, base, lex)
@@ -390,6 +411,8 @@ def listed_rates(
         "re_solved": np.zeros(len(dual), dtype=bool),
     }
     basis = h.getBasis()
+    if lex is not None:
+        lex.keep(basis)
     try:
         listed = _listed(h, base, loosen_up, out, lex)
         met = set(np.flatnonzero(out["re_solved"] | _whole(out)).tolist())
