@@ -297,16 +297,20 @@ def baseline_solve():
 
 def _solve_moved(baseline_solve, row: str, delta: float) -> tuple[float, float] | None:
     """`allocator solve`'s (objective, least shortfall) changes on the baseline with `row`'s
-    number moved by delta; None if it says no plan is feasible."""
+    number moved by delta, from a new build of the moved dataset: its passes (`optimum`, as
+    `solve_inputs` runs them, without the reports' ranging); None if no plan is feasible."""
     from allocator.errors import InfeasibleError
-    from allocator.pipeline import solve_inputs
+    from allocator.model.measures import FINAL
+    from allocator.solver.compile import build_lp
+    from allocator.solver.passes import optimum
 
     inp, objective, least = baseline_solve
+    lp, _ = build_lp(_move(inp, row, delta), "soft", None, FINAL)
     try:
-        sol, _ = solve_inputs(_move(inp, row, delta), "jobs")
+        found = optimum(lp, "jobs", ranging=False)
     except InfeasibleError:
         return None
-    return sol.objective_value - objective, sol.totals["weighted_shortfall"] - least
+    return found.objective - objective, found.least_shortfall - least
 
 
 def _listed_rows(output: str) -> list[str]:
