@@ -70,6 +70,10 @@ COLUMNS = {
         "down_holds_for",
         "holds_for_unit",
         "one_sided",
+        "gain_of_one_unit_up",
+        "loss_of_one_unit_down",
+        "shortfall_change_up",
+        "shortfall_change_down",
     ],
     "reduced_costs.csv": [
         "variable",
@@ -122,6 +126,10 @@ COLUMNS = {
         "down_holds_for",
         "holds_for_unit",
         "one_sided",
+        "gain_of_one_unit_up",
+        "loss_of_one_unit_down",
+        "shortfall_change_up",
+        "shortfall_change_down",
     ],
     "limits.csv": [
         "variable",

@@ -467,10 +467,9 @@ def _fill_unit(
 
 def _room(out: dict[str, np.ndarray], loosen_up: np.ndarray, i: int, whole: bool) -> float:
     """What one unit more room of row `i` buys: per unit at the margin, or one `whole` unit."""
-    up, down = ("gain_of_one_unit_up", "loss_of_one_unit_down") if whole else (
-        "gain_per_unit_up",
-        "loss_per_unit_down",
-    )
+    up, down = _UNITS[+1][0], _UNITS[-1][0]
+    if not whole:
+        up, down = _SIDES[+1][0], _SIDES[-1][0]
     return float(out[up][i] if loosen_up[i] else -out[down][i])
 
 
