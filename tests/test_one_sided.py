@@ -166,7 +166,7 @@ def test_every_listed_gain_is_what_a_re_solve_gives(written):
         name = line.rsplit("[", 1)[1].rstrip("]").split(", ")[0]
         row = prices.loc[name]
         gain, step = float(row["gain_per_unit_up"]), min(1.0, float(row["up_holds_for"]))
-        assert f" jobs ({gain:+,.4g} per musd for " in line.split(";")[0]
+        assert f" jobs ({gain:+,.4g} jobs per musd for " in line.split(";")[0]
         assert (_moved(folder, name, step) - base) / step == pytest.approx(gain, rel=1e-6)
 
 
@@ -379,6 +379,6 @@ def test_the_list_leads_with_whole_units_and_ranks_by_them(written):
         gains.append(gain)
     assert gains == sorted(gains, reverse=True)
     korea = next(ln for ln in listed if "[budget(korea,phase3)]" in ln)
-    assert "one more musd: +1.25 jobs (+12.5 per musd for the first 0.1 musd, then " in korea
+    assert "one more musd: +1.25 jobs (+12.5 jobs per musd for the first 0.1 musd, then " in korea
     auto = "[group_max(capital_group,automotive_industry,all)]"
     assert not any(auto in ln for ln in listed[:3])

@@ -113,8 +113,8 @@ def room(prices: pd.DataFrame) -> pd.Series:
 def rate_words(row: Any, unit: str) -> tuple[str, str]:
     """What one more unit of a limit buys and what one less costs, in words: the whole unit
     first (what a re-solve with the data moved gives), then the rate at the margin and how far
-    it holds, e.g. (`one more musd: +1.25 jobs (+12.5 per musd for the first 0.1 musd, then +0
-    per musd on average)`, `one less musd: -40 jobs, and the least target shortfall rises by
+    it holds, e.g. (`one more musd: +1.25 jobs (+12.5 jobs per musd for the first 0.1 musd,
+    then +0 on average)`, `one less musd: -40 jobs, and the least target shortfall rises by
     0.0002 (at today's least shortfall: no plan is feasible)`). A row without whole units (a
     run folder of the first step) says the rates alone: `one more: +12.5 jobs per musd (for
     0.1 musd)`.
@@ -170,12 +170,12 @@ class _Side:
         if moved:
             how = "rises" if self.shortfall > 0 else "falls"
             text += f", and the least target shortfall {how} by {abs(self.shortfall):.4g}"
-        detail = self._detail(per, holds_unit, moved)
+        detail = self._detail(f"{objective} per {per}", holds_unit, moved)
         if detail and moved:
             detail = f"at today's least shortfall: {detail}"
         return f"{text} ({detail})" if detail else text
 
-    def _detail(self, per: str, holds_unit: str, moved: bool) -> str:
+    def _detail(self, unit: str, holds_unit: str, moved: bool) -> str:
         """The rate at the margin and how far it holds; for less than one unit, the average
         rate over the rest of the unit (unless the least shortfall `moved`: the rate is then of
         another problem, today's least shortfall held)."""
@@ -184,7 +184,7 @@ class _Side:
             return ""
         if abs(rate) >= EXCEL_INFINITY:
             return "no plan is feasible"
-        said = f"{rate + 0.0:+,.4g} per {per}"
+        said = f"{rate + 0.0:+,.4g} {unit}"
         if holds >= EXCEL_INFINITY:
             return f"{said} for any amount"
         amount = f"{holds:,.6g} {holds_unit}".strip()
@@ -192,7 +192,7 @@ class _Side:
             return f"{said} for {amount}"
         rest = (self.change - rate * holds) / (1 - holds)
         rest = 0.0 if abs(rest) < 1e-9 * max(1.0, abs(rate)) else rest
-        return f"{said} for the first {amount}, then {rest:+,.4g} per {per} on average"
+        return f"{said} for the first {amount}, then {rest:+,.4g} on average"
 
 
 def _side_words(change: float, holds: float, holds_unit: str) -> str:
