@@ -76,14 +76,14 @@ class Lexicographic:
 
     def warm(self, h: highspy.Highs, name: str) -> None:
         """Start `h` from pass `name`'s basis at today's data: the objective's, kept when the
-        rates began (`keep`); the first pass's, solved once unmoved (its costs and the released
-        hold already set) on first use."""
+        rates began (`keep`; without it, from where `h` is); the first pass's, solved once
+        unmoved (its costs and the released hold already set) on first use."""
         if name in self.bases:
             h.setBasis(self.bases[name])
-            return
-        h.run()
-        if status_of(h) is Status.OPTIMAL:
-            self.bases[name] = h.getBasis()
+        elif name == "shortfall":
+            h.run()
+            if status_of(h) is Status.OPTIMAL:
+                self.bases[name] = h.getBasis()
 
     def keep(self, basis: highspy.HighsBasis) -> None:
         """The objective pass's optimal basis at today's data."""
