@@ -93,7 +93,10 @@ def _lexicographic(lp: CompiledLP, cost: np.ndarray) -> Lexicographic | None:
     held = float(lp.row_upper[i])
     if held == lp.hold_initial:
         return None
-    return Lexicographic(i, lp.hold_initial, held, lp.costs["shortfall"], cost)
+    lex = Lexicographic(i, lp.hold_initial, held, lp.costs["shortfall"], cost)
+    if lp.first_basis is not None:
+        lex.bases["shortfall"] = lp.first_basis
+    return lex
 
 
 def _nonneg(values: np.ndarray) -> np.ndarray:
