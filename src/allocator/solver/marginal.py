@@ -73,6 +73,7 @@ class Lexicographic:
     shortfall: np.ndarray
     objective: np.ndarray
     bases: dict[str, highspy.HighsBasis] = field(default_factory=dict)
+    _rows: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def warm(self, h: highspy.Highs, name: str) -> None:
         """Start `h` from pass `name`'s basis at today's data: the objective's, kept when the
@@ -84,6 +85,17 @@ class Lexicographic:
             h.run()
             if status_of(h) is Status.OPTIMAL:
                 self.bases[name] = h.getBasis()
+
+    def keeps_least(self, row: int) -> bool:
+        """Whether loosening `row` leaves the least shortfall as it is: the row is basic in the
+        first pass's optimal basis, which then stays feasible and optimal."""
+        basis = self.bases.get("shortfall")
+        if basis is None:
+            return False
+        if "basic" not in self._rows:
+            status = basis.row_status  # each read copies it all
+            self._rows["basic"] = np.array([s == highspy.HighsBasisStatus.kBasic for s in status])
+        return bool(self._rows["basic"][row])
 
     def keep(self, basis: highspy.HighsBasis) -> None:
         """The objective pass's optimal basis at today's data."""
@@ -324,16 +336,28 @@ def _both_passes(side: _Side, lex: Lexicographic) -> tuple[float, float] | None:
 def _held(side: _Side, lex: Lexicographic | None) -> bool:
     """Whether the move leaves the least shortfall as it is, so that re-solving the objective
     with it held is what `allocator solve` does: no soft targets; the hold row itself; a least
-    shortfall of 0 (no move lowers it); or a cut that a plan survives with it held (a cut never
-    lowers it, and such a plan shows it does not rise)."""
-    return lex is None or lex.row == side.row or (side.loosens and lex.held <= 0)
+    shortfall of 0 (no move lowers it) or a loosening of a row basic in the first pass's optimum
+    (`Lexicographic.keeps_least`); or a cut that a plan survives with it held (a cut never lowers
+    it, and such a plan shows it does not rise)."""
+    if lex is None or lex.row == side.row:
+        return True
+    return side.loosens and (lex.held <= 0 or lex.keeps_least(side.row))
 
 
-def unit_move(side: _Side, lex: Lexicographic | None) -> tuple[float, float]:
+def unit_move(
+    side: _Side, lex: Lexicographic | None, rate: tuple[float, float] | None = None
+) -> tuple[float, float]:
     """The change of the objective and of the least weighted shortfall when the row moves by
     one unit this side, as `allocator solve` on the moved data reports them: (-inf, nan) where
-    no plan is feasible; the shortfall's change is nan without soft targets."""
-    if _held(side, lex) or side.tightens:
+    no plan is feasible; the shortfall's change is nan without soft targets.
+
+    `rate`, if known: this side's rate at the margin (objective change per unit moved this way)
+    and how far it holds. Where it holds for a whole unit and the move keeps the least
+    shortfall, the unit is that rate, without a re-solve."""
+    same = _held(side, lex) or side.tightens
+    if same and rate is not None and np.isfinite(rate[0]) and rate[1] >= 1:
+        return rate[0], (np.nan if lex is None else 0.0)
+    if same:
         p = side.at(1.0)
         if p is not None:
             return p.w - side.w0, (np.nan if lex is None else 0.0)
@@ -348,13 +372,19 @@ def unit_move(side: _Side, lex: Lexicographic | None) -> tuple[float, float]:
 
 
 def unit_side(
-    h: highspy.Highs, row: int, sigma: int, base: Base, lex: Lexicographic | None
+    h: highspy.Highs,
+    row: int,
+    sigma: int,
+    base: Base,
+    lex: Lexicographic | None,
+    rate: tuple[float, float] | None = None,
 ) -> tuple[float, float]:
-    """`unit_move` of `row` one unit up (`sigma` +1) or down (-1) from the optimum `base` of `h`;
-    the row's bounds are put back, the basis is not (see `one_unit`)."""
+    """`unit_move` of `row` one unit up (`sigma` +1) or down (-1) from the optimum `base` of `h`
+    (`rate`: that side's rate, as `unit_move` takes it); the row's bounds are put back, the
+    basis is not (see `one_unit`)."""
     side = _Side(h, row, sigma, base.objective, sigma * float(base.dual[row]))
     try:
-        change, shortfall = unit_move(side, lex)
+        change, shortfall = unit_move(side, lex, rate)
     finally:
         side.restore()
     return (0.0 if abs(change) < 1e-9 else change), shortfall
@@ -461,7 +491,8 @@ def _fill_unit(
     unit, shortfall = _UNITS[sigma]
     if out[unit][i] == out[unit][i]:
         return
-    change, out[shortfall][i] = unit_side(h, i, sigma, base, lex)
+    rate, holds = (float(out[c][i]) for c in _SIDES[sigma])
+    change, out[shortfall][i] = unit_side(h, i, sigma, base, lex, (sigma * rate, holds))
     out[unit][i] = sigma * change + 0.0
 
 
