@@ -1,5 +1,6 @@
 """Sensitivity ranges from the optimal basis: Excel-style allowable increase and decrease of
-objective coefficients and right-hand sides, and each row's one-sided rates (`marginal`)."""
+objective coefficients and right-hand sides, and each row's one-sided rates and whole units
+(`marginal`, `units`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import highspy
 import numpy as np
 
 from allocator.solver.compile import INF, CompiledLP
-from allocator.solver.marginal import Base, Lexicographic, listed_rates
+from allocator.solver.marginal import Base
+from allocator.solver.units import Lexicographic, listed_rates
 
 ONE_SIDED = (
     "gain_per_unit_up",
@@ -33,7 +35,7 @@ def allowable_ranges(
     Objective coefficients and binding (non-basic) rows come from HiGHS's ranging. A non-basic
     row's range is how far its right-hand side may move with the same basis. A basic row is not
     binding: its range is its slack on one side and unlimited on the other. The rows also get
-    their one-sided rates (`marginal.listed_rates`): the dual where the range is non-zero that
+    their one-sided rates (`units.listed_rates`): the dual where the range is non-zero that
     way, re-solved on this instance for the rows a report lists.
     """
     h = lp.highs
