@@ -75,6 +75,10 @@ COLUMNS = {
         "down_holds_for",
         "holds_for_unit",
         "one_sided",
+        "gain_of_one_unit_up",
+        "loss_of_one_unit_down",
+        "shortfall_change_up",
+        "shortfall_change_down",
     ],
     "reduced_costs.csv": [
         "variable",
@@ -127,6 +131,10 @@ COLUMNS = {
         "down_holds_for",
         "holds_for_unit",
         "one_sided",
+        "gain_of_one_unit_up",
+        "loss_of_one_unit_down",
+        "shortfall_change_up",
+        "shortfall_change_down",
     ],
     "limits.csv": [
         "variable",

@@ -34,6 +34,7 @@ SOLVER = {
     "passes",
     "ranging",
     "marginal",
+    "units",
     "diagnosis",
     "subproblems",
     "results",

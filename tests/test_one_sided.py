@@ -153,24 +153,21 @@ def test_the_plus_40_cap_buys_nothing_and_is_not_listed(written):
 
 def test_every_listed_gain_is_what_a_re_solve_gives(written):
     """Each line of the terminal's list: one more unit (up to what it holds for) in a fresh
-    HiGHS gives the gain the line shows; the list is ranked by that gain."""
+    HiGHS gives the rate the line shows in brackets."""
     import pandas as pd
 
     folder, output = written
     lines = output[output.index("Largest shadow prices") :].splitlines()[1:]
-    listed = [ln for ln in lines if ln.startswith("  one more: ")]
+    listed = [ln for ln in lines if ln.startswith("  one more musd: ")]
     assert len(listed) >= 5
     prices = pd.read_csv(folder / "shadow_prices.csv").set_index("constraint")
     base = _moved(folder, "", 0.0)
-    gains = []
     for line in listed:
         name = line.rsplit("[", 1)[1].rstrip("]").split(", ")[0]
         row = prices.loc[name]
         gain, step = float(row["gain_per_unit_up"]), min(1.0, float(row["up_holds_for"]))
-        assert f"one more: {gain:+,.4g} " in line
+        assert f" jobs ({gain:+,.4g} jobs per musd for " in line.split(";")[0]
         assert (_moved(folder, name, step) - base) / step == pytest.approx(gain, rel=1e-6)
-        gains.append(gain)
-    assert gains == sorted(gains, reverse=True)
 
 
 def test_a_degenerate_dataset_solved_by_hand():
@@ -188,3 +185,200 @@ def test_a_degenerate_dataset_solved_by_hand():
     assert prices.loc["program_cap(y)", sides].tolist() == pytest.approx([0, EXCEL_INF, 2, 100])
     assert prices.loc["program_cap(y)", "shadow_price"] == pytest.approx(2)
     assert set(prices.loc[["budget(public,p1)", "program_cap(y)"], "one_sided"]) == {"re-solved"}
+
+
+# --- whole units (issue 25 point 2, second step): what one unit more buys and one unit less
+# costs, as `allocator solve` on the data moved by that unit reports it ---
+
+
+def _soft_lp() -> tuple[highspy.Highs, object]:
+    """A hand-solved soft-target LP, held as `allocator solve` holds it.
+
+    Columns x (3 jobs per musd), y (1 job per musd), s (shortfall of x's target); rows: budget
+    x + y <= 10 (row 0), cap x <= 6 (row 1), target x + s >= 8 (row 2), shortfall_total
+    0.5 s <= least (row 3). The first pass finds the least weighted shortfall 0.5 * 2 = 1; the
+    objective pass then holds it: x = 6, y = 4, 22 jobs.
+
+    By hand, re-solving both passes with the data moved: the cap at 5 gives least shortfall
+    0.5 * 3 = 1.5 (+0.5) and x = 5, y = 5: 20 jobs (one unit less costs 2); the cap at 7 gives
+    0.5 (-0.5) and x = 7, y = 3: 24 jobs (+2); the budget at 11 or 9 leaves the shortfall and
+    moves y: 23 and 21 jobs (+1, -1). Held at the least shortfall 1, the cap at 5 has no plan.
+    """
+    from allocator.solver.units import Lexicographic
+
+    h = new_highs()
+    h.addVars(3, np.zeros(3), np.full(3, INF))
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    rows = (
+        ([0, 1], [1.0, 1.0], -INF, 10.0),
+        ([0], [1.0], -INF, 6.0),
+        ([0, 2], [1.0, 1.0], 8.0, INF),
+        ([2], [0.5], -INF, INF),
+    )
+    for cols, coefs, lower, upper in rows:
+        h.addRow(lower, upper, len(cols), np.array(cols, dtype=np.int32), np.array(coefs))
+    shortfall, jobs = np.array([0.0, 0.0, -0.5]), np.array([3.0, 1.0, 0.0])
+    every = np.arange(3, dtype=np.int32)
+    h.changeColsCost(3, every, shortfall)
+    h.run()
+    least = -h.getInfo().objective_function_value
+    assert least == pytest.approx(1.0)
+    h.changeRowBounds(3, -INF, least)
+    h.changeColsCost(3, every, jobs)
+    h.run()
+    assert h.getInfo().objective_function_value == pytest.approx(22.0)
+    return h, Lexicographic(3, INF, least, shortfall, jobs)
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (1, ((+2.0, -0.5), (-2.0, +0.5))),  # the cap: a cut raises the least shortfall
+        (0, ((+1.0, 0.0), (-1.0, 0.0))),  # the budget: the shortfall stays
+    ],
+)
+def test_hand_solved_soft_targets_one_unit_re_solves_both_passes(row, expected):
+    from allocator.solver.units import one_unit
+
+    h, lex = _soft_lp()
+    basis = h.getBasis()
+    up, down = one_unit(h, row, lex)
+    assert up == pytest.approx(expected[0], abs=1e-9)
+    assert down == pytest.approx(expected[1], abs=1e-9)
+    # the instance is left as it was: bounds, hold, costs, basis, optimum
+    assert list(h.getLp().row_upper_) == [10.0, 6.0, INF, 1.0]
+    assert list(h.getLp().col_cost_) == [3.0, 1.0, 0.0]
+    assert list(h.getBasis().row_status) == list(basis.row_status)
+    assert h.getInfo().objective_function_value == pytest.approx(22.0)
+
+
+def test_hand_solved_cut_is_infeasible_only_with_the_shortfall_held():
+    """The first step's rate of the cap's cut is 'no plan' (the least shortfall held); the whole
+    unit, re-solved as `allocator solve` does, is 20 jobs."""
+    h, _ = _soft_lp()
+    assert one_sided(h, 1).loss_down == math.inf
+
+
+_MOVES = {"program_cap": "programs", "budget": "pools", "group_max": "groups"}
+
+
+def _move(inp, row: str, delta: float):
+    """The dataset `inp` with the number behind `row` (a cap, a budget or a group's max_musd)
+    moved by delta."""
+    family, labels = row[:-1].split("(")
+    keys = labels.split(",")
+    table = _MOVES[family]
+    column = {"programs": "cap_musd", "pools": "budget_musd", "groups": "max_musd"}[table]
+    rows = []
+    for r in getattr(inp, table):
+        ident = {
+            "programs": lambda r: [r.program],
+            "pools": lambda r: [r.pool, r.phase],
+            "groups": lambda r: [r.dimension, r.member, r.phase],
+        }[table](r)
+        if ident == keys:
+            r = r.model_copy(update={column: getattr(r, column) + delta})
+        rows.append(r)
+    assert rows != list(getattr(inp, table)), row
+    return inp.model_copy(update={table: tuple(rows)})
+
+
+@pytest.fixture(scope="module")
+def baseline_solve():
+    """The baseline solved in-process: (inputs, objective, least weighted shortfall)."""
+    from allocator.data.inputs import load_inputs
+    from allocator.pipeline import solve_inputs
+    from conftest import BASELINE
+
+    inp = load_inputs(str(BASELINE))
+    sol, _ = solve_inputs(inp, "jobs")
+    return inp, sol.objective_value, sol.totals["weighted_shortfall"]
+
+
+def _solve_moved(baseline_solve, row: str, delta: float) -> tuple[float, float] | None:
+    """`allocator solve`'s (objective, least shortfall) changes on the baseline with `row`'s
+    number moved by delta, from a new build of the moved dataset: its passes (`optimum`, as
+    `solve_inputs` runs them, without the reports' ranging); None if no plan is feasible."""
+    from allocator.errors import InfeasibleError
+    from allocator.model.measures import FINAL
+    from allocator.solver.compile import build_lp
+    from allocator.solver.passes import optimum
+
+    inp, objective, least = baseline_solve
+    lp, _ = build_lp(_move(inp, row, delta), "soft", None, FINAL)
+    try:
+        found = optimum(lp, "jobs", ranging=False)
+    except InfeasibleError:
+        return None
+    return found.objective - objective, found.least_shortfall - least
+
+
+def _listed_rows(output: str) -> list[str]:
+    lines = output[output.index("Largest shadow prices") :].splitlines()[1:]
+    names = []
+    for line in lines:
+        if line.startswith("  one more "):
+            names += line.rsplit("[", 1)[1].rstrip("]").split(", ")
+    return names
+
+
+@pytest.mark.parametrize("sign", [+1, -1])
+def test_every_listed_whole_unit_is_what_allocator_solve_gives(written, baseline_solve, sign):
+    """Each listed row (and the two cuts of issue 25), its number moved by one unit in the
+    dataset and solved again: the objective's change and the least shortfall's change are the
+    ones sensitivity.csv reports."""
+    folder, output = written
+    rows = _listed_rows(output)
+    assert len(rows) >= 5
+    rows += ["program_cap(electronics_assembly)", "program_cap(ngf_infrastructure)"]
+    column = "gain_of_one_unit_up" if sign > 0 else "loss_of_one_unit_down"
+    for row in dict.fromkeys(rows):
+        got = _reported(folder, row)
+        reported = float(got[column])
+        moved = _solve_moved(baseline_solve, row, sign)
+        if abs(reported) >= EXCEL_INF:
+            assert moved is None, (row, sign)
+            continue
+        assert moved is not None, (row, sign)
+        change = moved[0] if sign > 0 else -moved[0]
+        assert change == pytest.approx(reported, rel=1e-6, abs=1e-6), (row, sign)
+        shortfall = float(got["shortfall_change_up" if sign > 0 else "shortfall_change_down"])
+        assert moved[1] == pytest.approx(shortfall, rel=1e-6, abs=1e-9), (row, sign)
+
+
+def test_the_two_cuts_of_the_issue_are_plans_with_a_larger_shortfall(written):
+    """Cutting the caps of electronics_assembly and ngf_infrastructure by 1 musd: `allocator
+    solve` finds a plan (the least shortfall rises), not 'no plan is feasible'; the ngf cut
+    costs the 40 jobs the issue measured."""
+    folder, output = written
+    for row in ("program_cap(electronics_assembly)", "program_cap(ngf_infrastructure)"):
+        got = _reported(folder, row)
+        assert abs(float(got["loss_of_one_unit_down"])) < EXCEL_INF, row
+        assert float(got["shortfall_change_down"]) > 0, row
+    ngf = _reported(folder, "program_cap(ngf_infrastructure)")
+    assert float(ngf["loss_of_one_unit_down"]) == pytest.approx(40, rel=1e-6)
+    line = next(ln for ln in output.splitlines() if "[program_cap(electronics_assembly)]" in ln)
+    assert "one less musd: -" in line
+    assert "the least target shortfall rises by" in line
+
+
+def test_the_list_leads_with_whole_units_and_ranks_by_them(written):
+    """A line leads with what one whole unit buys, then the rate and its range; the cap of
+    automotive_industry (+12.5 per musd for 0.001 musd only) no longer ranks at the top."""
+    import pandas as pd
+
+    folder, output = written
+    lines = output[output.index("Largest shadow prices") :].splitlines()[1:]
+    listed = [ln for ln in lines if ln.startswith("  one more ")]
+    prices = pd.read_csv(folder / "shadow_prices.csv").set_index("constraint")
+    gains = []
+    for line in listed:
+        name = line.rsplit("[", 1)[1].rstrip("]").split(", ")[0]
+        gain = float(prices.loc[name, "gain_of_one_unit_up"])
+        assert line.startswith(f"  one more musd: {gain:+,.4g} jobs (")
+        gains.append(gain)
+    assert gains == sorted(gains, reverse=True)
+    korea = next(ln for ln in listed if "[budget(korea,phase3)]" in ln)
+    assert "one more musd: +1.25 jobs (+12.5 jobs per musd for the first 0.1 musd, then " in korea
+    auto = "[group_max(capital_group,automotive_industry,all)]"
+    assert not any(auto in ln for ln in listed[:3])

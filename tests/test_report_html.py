@@ -134,8 +134,9 @@ def test_the_hand_solved_case_in_words(tmp_path):
     assert "1 budgets are not spent in full, 40 US$ million in all" in text
     for program, price in (("a", "10"), ("b", "6"), ("c", "2")):
         assert (
-            f"<strong>cap on program {program}</strong> (program_cap({program})): one more: "
-            f"+{price} jobs per musd (for 40 musd); one less: -{price} (for "
+            f"<strong>cap on program {program}</strong> (program_cap({program})): one more "
+            f"musd: +{price} jobs (+{price} jobs per musd for 40 musd); one less musd: -{price} "
+            f"jobs (-{price} jobs per musd for "
         ) in text
     assert "No input row states an assumption" in text
 

@@ -152,9 +152,17 @@ def show_prices(top: pd.DataFrame, unit: str) -> None:
     rows of one price (budgets of 0 set by assumption) are grouped on one line."""
     from allocator.report.tables import rate_words
 
+    whole = "gain_of_one_unit_up" in top
+    what = (
+        "what one more unit of a limit buys and what one less costs, as `allocator solve` on "
+        "the data moved by that unit gives it; in brackets the rate at the margin and the "
+        "amount it holds for"
+        if whole
+        else "what one more unit of a limit buys and what one less costs, each exact for the "
+        "amount in brackets"
+    )
     out.print(
-        f"[bold]Largest shadow prices[/]: what one more unit of a limit buys and what one less "
-        f"costs, each exact for the amount in brackets ({escape(unit)} per unit; row names as "
+        f"[bold]Largest shadow prices[/]: {what} ({escape(unit)} per unit; row names as "
         "in shadow_prices.csv, and in model.lp with --write-model)"
     )
     if "gain_per_unit_up" not in top:
@@ -165,7 +173,11 @@ def show_prices(top: pd.DataFrame, unit: str) -> None:
     for (more, less), r in zip(said, top.itertuples(), strict=True):
         _line(f"  {more}; {less}: {r.description} [{r.constraint}]")
     if any("no plan is feasible" in f"{a} {b}" for a, b in said):
-        _line(
-            "  (no plan is feasible: no plan meets every other limit after that move, and under "
-            "soft targets the least target shortfall, which the objective's pass holds)"
+        held = (
+            ". At today's least shortfall: the rate with the least target shortfall held, as "
+            "the objective's pass holds it; `allocator solve` finds the new least instead"
+            if whole
+            else ", and under soft targets the least target shortfall, which the objective's "
+            "pass holds"
         )
+        _line(f"  (no plan is feasible: no plan meets every other limit after that move{held})")

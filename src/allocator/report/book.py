@@ -233,8 +233,11 @@ def _price_block(prices: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str, str
     if not len(top):
         return []
     unit = str(top["unit"].iloc[0]) if "unit" in top.columns else ""
-    if "gain_per_unit_up" in top.columns:
-        name, title = "gain per unit of room", f"The {len(top)} limits whose room buys the most"
+    title = f"The {len(top)} limits whose room buys the most"
+    if "gain_of_one_unit_up" in top.columns:
+        name = "gain of one unit more room"
+    elif "gain_per_unit_up" in top.columns:
+        name = "gain per unit of room"
     else:
         name, title = "shadow price", f"The {len(top)} largest shadow prices (size)"
     data = pd.DataFrame({name: top["magnitude"].to_numpy()}, index=top["constraint"])

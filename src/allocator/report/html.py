@@ -370,15 +370,29 @@ def _binding(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> str:
         str(top["unit"].iloc[0]) if len(top) else "",
         f"The {len(top)} limits whose room buys the most",
     )
-    return (
-        "<h2>What binds: the largest shadow prices</h2>"
+    whole = "gain_of_one_unit_up" in prices
+    said = (
         "<p>What one more unit of each limit buys and what one unit less costs (for a floor, "
-        "one unit less is more room), each in the objective's unit per unit of the limit and "
-        "exact for the amount in brackets, as a re-solve gives it. The simplex's single shadow "
+        "one unit less is more room), in the objective's unit: what <code>allocator solve</code> "
+        "on the data moved by that unit reports (under soft targets it finds the least target "
+        "shortfall again, and the line says when that changes). In brackets, the rate at the "
+        "margin and the amount it holds for (<em>at today's least shortfall</em>: with the "
+        "least shortfall held, as the objective's pass holds it). The simplex's single shadow "
         "price of a degenerate optimum can be either side or neither; "
+        "<code>sensitivity.csv</code> has both sides. <em>No plan is feasible</em>: no plan "
+        "meets every limit after that move.</p>"
+        if whole
+        else "<p>What one more unit of each limit buys and what one unit less costs (for a "
+        "floor, one unit less is more room), each in the objective's unit per unit of the limit "
+        "and exact for the amount in brackets, as a re-solve gives it. The simplex's single "
+        "shadow price of a degenerate optimum can be either side or neither; "
         "<code>sensitivity.csv</code> has both sides. <em>No plan is feasible</em>: no plan "
         "meets every other limit after that move (under soft targets, nor the least target "
         "shortfall, which the objective's pass holds).</p>"
+    )
+    return (
+        "<h2>What binds: the largest shadow prices</h2>"
+        + said
         + chart
         + f"<ul>{''.join(words) or '<li>No limit buys anything at the margin.</li>'}</ul>"
     )

@@ -30,13 +30,28 @@ ONE_SIDED = [
     "down_holds_for",
     "holds_for_unit",
     "one_sided",
+    "gain_of_one_unit_up",
+    "loss_of_one_unit_down",
+    "shortfall_change_up",
+    "shortfall_change_down",
 ]
 """The one-sided columns of shadow_prices.csv and sensitivity.csv: what one more unit of the
 right-hand side buys (v'+, objective per unit increase) and what each unit less costs (v'-), each
 exact for the amount beside it (in `holds_for_unit`); 1E+30 = without limit, and a rate of
 +-1E+30 a move that no plan allows; empty = not computed (the row's range is 0 that way and no
 report lists it). `one_sided`: `re-solved` (a side was computed by re-solves), `basis` (both are
-the simplex dual, over Excel's allowable range), empty (a side not computed)."""
+the simplex dual, over Excel's allowable range), empty (a side not computed).
+
+Then the whole units, what `allocator solve` on the data moved by one unit reports (soft
+targets: the least shortfall found again, then held): `gain_of_one_unit_up` (objective after
+one unit more, less today's), `loss_of_one_unit_down` (today's less the objective after one unit
+less), +-1E+30 where no plan is feasible; `shortfall_change_up` / `_down` (the least weighted
+target shortfall after the move, less today's; empty without soft targets or without a plan);
+all empty for rows no report lists."""
+
+RATES = ONE_SIDED[:4]
+UNITS = ONE_SIDED[6:8]
+SHORTFALL = ONE_SIDED[8:]
 
 
 def one_sided(sol: Solution) -> pd.DataFrame:
@@ -44,15 +59,18 @@ def one_sided(sol: Solution) -> pd.DataFrame:
     all empty for a plan with no duals (a near-optimal alternative)."""
     rows = sol.rows
     if "gain_per_unit_up" not in rows:
-        frame = pd.DataFrame(np.nan, index=rows.index, columns=ONE_SIDED[:4])
-        return frame.assign(holds_for_unit="", one_sided="")
-    frame = pd.DataFrame({c: _signed_excel_inf(rows[c]) for c in ONE_SIDED[:4]})
+        frame = pd.DataFrame(np.nan, index=rows.index, columns=RATES)
+        frame = frame.assign(holds_for_unit="", one_sided="")
+        return frame.assign(**dict.fromkeys(UNITS + SHORTFALL, np.nan))
+    frame = pd.DataFrame({c: _signed_excel_inf(rows[c]) for c in RATES})
     records = rows[[c for c in rows.columns if c in LABEL_ORDER or c == "family"]]
     frame["holds_for_unit"] = [families.unit_of(r["family"], r) for r in records.to_dict("records")]
-    known = frame[ONE_SIDED[:4]].notna().all(axis=1).to_numpy()
+    known = frame[RATES].notna().all(axis=1).to_numpy()
     frame["one_sided"] = np.where(
         rows["re_solved"].to_numpy(dtype=bool), "re-solved", np.where(known, "basis", "")
     )
+    for c in UNITS + SHORTFALL:  # a solution of the first step has no whole units
+        frame[c] = _signed_excel_inf(rows[c]) if c in rows else np.nan
     return frame
 
 
@@ -82,17 +100,24 @@ def top_shadow_prices(prices: pd.DataFrame, n: int = 10) -> pd.DataFrame:
 
 
 def room(prices: pd.DataFrame) -> pd.Series:
-    """What one unit more room buys: one more unit of a `<=` limit (`gain_per_unit_up`), one
-    unit less of a `>=` limit (minus `loss_per_unit_down`); missing where not computed."""
-    gain = prices["gain_per_unit_up"].astype(float)
-    loss = prices["loss_per_unit_down"].astype(float)
+    """What one unit more room buys: one more unit of a `<=` limit (`gain_of_one_unit_up`), one
+    unit less of a `>=` limit (minus `loss_of_one_unit_down`), as a re-solve with the data moved
+    gives it; missing where not computed. A table of the first step (no whole units) gives the
+    rates at the margin (`gain_per_unit_up`, `loss_per_unit_down`)."""
+    up, down = UNITS if UNITS[0] in prices else ("gain_per_unit_up", "loss_per_unit_down")
+    gain = prices[up].astype(float)
+    loss = prices[down].astype(float)
     return gain.where(prices["sense"] != ">=", -loss)
 
 
 def rate_words(row: Any, unit: str) -> tuple[str, str]:
-    """The two one-sided rates of a shadow-price row in words, e.g. (`one more: +12.5 jobs per
-    musd (for 0.1 musd)`, `one less: -12.5 (for 2,181.8 musd)`): the objective's change per
-    unit moved each way, and for how much of the limit it holds.
+    """What one more unit of a limit buys and what one less costs, in words: the whole unit
+    first (what a re-solve with the data moved gives), then the rate at the margin and how far
+    it holds, e.g. (`one more musd: +1.25 jobs (+12.5 jobs per musd for the first 0.1 musd,
+    then +0 on average)`, `one less musd: -40 jobs, and the least target shortfall rises by
+    0.0002 (at today's least shortfall: no plan is feasible)`). A row without whole units (a
+    run folder of the first step) says the rates alone: `one more: +12.5 jobs per musd (for
+    0.1 musd)`.
 
     Args:
         row: a row of a `shadow_prices` table (or of `top_shadow_prices`), with the one-sided
@@ -100,9 +125,74 @@ def rate_words(row: Any, unit: str) -> tuple[str, str]:
         unit: the rate's unit (the row's `unit`, e.g. `jobs per musd`).
     """
     holds_unit = str(getattr(row, "holds_for_unit", "") or "")
-    up = _side_words(float(row.gain_per_unit_up), float(row.up_holds_for), holds_unit)
-    down = _side_words(-float(row.loss_per_unit_down), float(row.down_holds_for), holds_unit)
-    return f"one more: {up.replace(' (', f' {unit} (', 1)}", f"one less: {down}"
+    whole = [_number(row, c) for c in UNITS]
+    if whole[0] != whole[0] and whole[1] != whole[1]:
+        up = _side_words(float(row.gain_per_unit_up), float(row.up_holds_for), holds_unit)
+        down = _side_words(-float(row.loss_per_unit_down), float(row.down_holds_for), holds_unit)
+        return f"one more: {up.replace(' (', f' {unit} (', 1)}", f"one less: {down}"
+    objective, _, per = unit.partition(" per ")
+    per = per or holds_unit
+    said = []
+    for sign, (rate, holds), change, shortfall in zip(
+        (+1, -1), (RATES[:2], RATES[2:]), whole, SHORTFALL, strict=True
+    ):
+        side = _Side(
+            sign * _number(row, rate), _number(row, holds), sign * change, _number(row, shortfall)
+        )
+        more = "more" if sign > 0 else "less"
+        said.append(f"one {more} {per}: {side.words(objective, per, holds_unit)}")
+    return said[0], said[1]
+
+
+def _number(row: Any, column: str) -> float:
+    value = getattr(row, column, np.nan)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return np.nan
+
+
+class _Side:
+    """One side of a row: the rate and its range (objective change per unit moved that way),
+    the whole unit's change of the objective and of the least shortfall."""
+
+    def __init__(self, rate: float, holds: float, change: float, shortfall: float) -> None:
+        self.rate, self.holds, self.change, self.shortfall = rate, holds, change, shortfall
+
+    def words(self, objective: str, per: str, holds_unit: str) -> str:
+        """E.g. `-40 jobs, and the least target shortfall rises by 0.0002 (...)`."""
+        if self.change != self.change:
+            return "not computed"
+        if abs(self.change) >= EXCEL_INFINITY:
+            return "no plan is feasible"
+        text = f"{self.change + 0.0:+,.4g} {objective}"
+        moved = self.shortfall == self.shortfall and self.shortfall != 0
+        if moved:
+            how = "rises" if self.shortfall > 0 else "falls"
+            text += f", and the least target shortfall {how} by {abs(self.shortfall):.4g}"
+        detail = self._detail(f"{objective} per {per}", holds_unit, moved)
+        if detail and moved:
+            detail = f"at today's least shortfall: {detail}"
+        return f"{text} ({detail})" if detail else text
+
+    def _detail(self, unit: str, holds_unit: str, moved: bool) -> str:
+        """The rate at the margin and how far it holds; for less than one unit, the average
+        rate over the rest of the unit (unless the least shortfall `moved`: the rate is then of
+        another problem, today's least shortfall held)."""
+        rate, holds = self.rate, self.holds
+        if rate != rate:
+            return ""
+        if abs(rate) >= EXCEL_INFINITY:
+            return "no plan is feasible"
+        said = f"{rate + 0.0:+,.4g} {unit}"
+        if holds >= EXCEL_INFINITY:
+            return f"{said} for any amount"
+        amount = f"{holds:,.6g} {holds_unit}".strip()
+        if holds >= 1 or moved:
+            return f"{said} for {amount}"
+        rest = (self.change - rate * holds) / (1 - holds)
+        rest = 0.0 if abs(rest) < 1e-9 * max(1.0, abs(rate)) else rest
+        return f"{said} for the first {amount}, then {rest:+,.4g} on average"
 
 
 def _side_words(change: float, holds: float, holds_unit: str) -> str:

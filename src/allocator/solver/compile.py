@@ -50,6 +50,9 @@ class CompiledLP:
     row_lower: np.ndarray
     row_upper: np.ndarray
     hold_initial: float | None = None
+    first_basis: highspy.HighsBasis | None = None
+    """The optimal basis of the least-shortfall pass at this data (soft targets), from which
+    the whole units re-solve that pass (`units.Lexicographic`)."""
 
 
 @dataclass

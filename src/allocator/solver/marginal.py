@@ -15,21 +15,19 @@ above the concave v everywhere. The first linear piece of v is found by intersec
 with the one the base dual gives at 0, and it ends exactly where a probe lies on both the piece's
 line and the next line (Eisner and Severance's sandwich method for a parametric LP). A side that
 no move keeps feasible (cutting a row the held least shortfall needs) is infinite.
+
+What one whole unit more buys and one unit less costs, and which rows get both, is
+`allocator.solver.units`.
 """
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
 
 import highspy
 import numpy as np
 
 from allocator.solver.status import Status, status_of
-
-LISTED = 24
-"""How many rows, ranked by what one unit more room buys, get both one-sided rates computed: the
-reports list at most 12 (the terminal 10 lines, some of which group several placeholder budgets)."""
 
 MAX_PROBES = 40
 """Re-solves per side at most; a side not settled within them is left not computed."""
@@ -72,7 +70,7 @@ class _Point:
     """The row has slack there after loosening: moving it further changes nothing."""
 
 
-class _Side:
+class Side:
     """Re-solves of one row moved by t >= 0 in one direction (`sigma` +1 up, -1 down)."""
 
     def __init__(self, h: highspy.Highs, row: int, sigma: int, w0: float, s0: float) -> None:
@@ -87,12 +85,22 @@ class _Side:
         self.loosens = (sigma > 0) == at_upper and self.lower != self.upper
         self.tol = ON_LINE * max(1.0, abs(w0))
 
-    def at(self, t: float) -> _Point | None:
-        """Re-solve with the row moved by t; None if that is infeasible (or not solved)."""
+    @property
+    def tightens(self) -> bool:
+        """Whether the move shrinks the feasible set (an inequality moved inward)."""
+        return not self.loosens and self.lower != self.upper
+
+    def move(self, t: float) -> tuple[float, float]:
+        """Move the row by t (not solved); returns its new bounds."""
         d = self.sigma * t
         low = self.lower + d if self.moves[0] else self.lower
         up = self.upper + d if self.moves[1] else self.upper
         self.h.changeRowBounds(self.row, low, up)
+        return low, up
+
+    def at(self, t: float) -> _Point | None:
+        """Re-solve with the row moved by t; None if that is infeasible (or not solved)."""
+        low, up = self.move(t)
         self.h.run()
         if status_of(self.h) is not Status.OPTIMAL:
             return None
@@ -110,7 +118,7 @@ class _Side:
         self.h.changeRowBounds(self.row, self.lower, self.upper)
 
 
-def _first_piece(side: _Side, p: _Point) -> tuple[float, _Point | None, _Point | None]:
+def _first_piece(side: Side, p: _Point) -> tuple[float, _Point | None, _Point | None]:
     """The slope of v's first piece on this side, the farthest probe on it, the probe beyond."""
     beyond = None
     for _ in range(MAX_PROBES):
@@ -129,7 +137,7 @@ def _first_piece(side: _Side, p: _Point) -> tuple[float, _Point | None, _Point |
 
 
 def _piece_end(
-    side: _Side, slope: float, last: _Point, beyond: _Point | None, reach: float
+    side: Side, slope: float, last: _Point, beyond: _Point | None, reach: float
 ) -> float:
     """Where the first piece (`slope`, known up to `last`) ends: exact when a probe lies on both
     its line and the line of the next probe; the last amount checked if none did in time."""
@@ -159,7 +167,7 @@ def _piece_end(
     return last.t
 
 
-def _one_side(side: _Side) -> tuple[float, float]:
+def _one_side(side: Side) -> tuple[float, float]:
     """(dw/dt from the right at 0, how far it holds) on one side; nan where not settled.
 
     A side infeasible at one unit is probed at a tenth, a hundredth, ... of it; infeasible still
@@ -197,7 +205,7 @@ def side_rate(h: highspy.Highs, row: int, sigma: int, base: Base) -> tuple[float
     """One side of `row` at the optimum `base` of `h`: (rate, holds_for), the rate as
     d(objective) / d(rhs) from that side. The row's bounds are put back; the basis is not (see
     `one_sided`)."""
-    side = _Side(h, row, sigma, base.objective, sigma * float(base.dual[row]))
+    side = Side(h, row, sigma, base.objective, sigma * float(base.dual[row]))
     try:
         slope, holds = _one_side(side)
     finally:
@@ -223,80 +231,3 @@ def one_sided(h: highspy.Highs, row: int) -> Rates:
     finally:
         restored(h, basis)
     return Rates(up[0], up[1], down[0], down[1])
-
-
-def listed_rates(
-    h: highspy.Highs,
-    base: Base,
-    ranges: tuple[np.ndarray, np.ndarray],
-    loosen_up: np.ndarray,
-) -> dict[str, np.ndarray]:
-    """Both one-sided rates of the rows a report can list, at the optimum `base` that `h` holds.
-
-    Where a row's allowable range (`ranges`: increase, decrease) is non-zero in a direction, that
-    side's rate is the dual and holds for that range; where it is zero, the side is re-solved
-    only for the `LISTED` rows whose room (one unit more of a `<=` limit, one unit less of a
-    `>=` one: `loosen_up`) buys the most, and for both sides of those. A row's room buys at
-    most its dual's size, so the rows are taken by that bound until no unsettled row can enter;
-    the rows re-solved on the way (their dual promised more than their room buys, as the "+40"
-    of a cap that buys nothing) get both sides too.
-
-    Returns arrays: gain_per_unit_up, up_holds_for, loss_per_unit_down, down_holds_for (nan: not
-    computed) and `re_solved` (a side of the row was computed by re-solves).
-    """
-    inc, dec = ranges
-    dual = base.dual
-    out = {
-        "gain_per_unit_up": np.where(inc > 0, dual, np.nan),
-        "up_holds_for": np.where(inc > 0, inc, np.nan),
-        "loss_per_unit_down": np.where(dec > 0, dual, np.nan),
-        "down_holds_for": np.where(dec > 0, dec, np.nan),
-        "re_solved": np.zeros(len(dual), dtype=bool),
-    }
-    basis = h.getBasis()
-    try:
-        listed = _listed(h, base, loosen_up, out)
-        for i in sorted(set(listed) | set(np.flatnonzero(out["re_solved"]).tolist())):
-            for sigma in (+1, -1):
-                _fill(h, i, sigma, base, out)
-    finally:
-        if out["re_solved"].any():
-            restored(h, basis)
-    return out
-
-
-def _room(out: dict[str, np.ndarray], loosen_up: np.ndarray, i: int) -> float:
-    return float(out["gain_per_unit_up"][i] if loosen_up[i] else -out["loss_per_unit_down"][i])
-
-
-_SIDES = {+1: ("gain_per_unit_up", "up_holds_for"), -1: ("loss_per_unit_down", "down_holds_for")}
-
-
-def _fill(h: highspy.Highs, i: int, sigma: int, base: Base, out: dict[str, np.ndarray]) -> None:
-    """Re-solve side `sigma` of row `i` unless it is known."""
-    rate, holds = _SIDES[sigma]
-    if out[rate][i] == out[rate][i]:
-        return
-    out[rate][i], out[holds][i] = side_rate(h, i, sigma, base)
-    out["re_solved"][i] = True
-
-
-def _listed(
-    h: highspy.Highs, base: Base, loosen_up: np.ndarray, out: dict[str, np.ndarray]
-) -> list[int]:
-    """The `LISTED` rows whose room buys the most (more than 1e-9), exactly: each row's bound
-    (its dual's size) is tried largest first, and its room side re-solved if unknown."""
-    bound = np.where(loosen_up, base.dual, -base.dual)
-    order = np.flatnonzero(bound > 1e-9)
-    order = order[np.lexsort((order, -bound[order]))]
-    best: list[tuple[float, int]] = []  # a min-heap of (room, -row) of the best so far
-    for i in order:
-        if len(best) >= LISTED and best[0][0] >= bound[i]:
-            break
-        _fill(h, int(i), 1 if loosen_up[i] else -1, base, out)
-        room = _room(out, loosen_up, int(i))
-        if room > 1e-9:
-            heapq.heappush(best, (room, -int(i)))
-            if len(best) > LISTED:
-                heapq.heappop(best)
-    return sorted(-i for _, i in best)

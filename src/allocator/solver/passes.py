@@ -160,6 +160,7 @@ def _hold_least_shortfall(lp: CompiledLP) -> tuple[float | None, Hold | None]:
     lp.row_upper[i] = lp.hold_initial  # a re-solve after the data changed starts unheld
     lp.highs.changeRowBounds(i, -INF, lp.hold_initial)
     found, _ = _run(lp, lp.costs["shortfall"], None)
+    lp.first_basis = lp.highs.getBasis()
     least = max(0.0, -found.objective)
     lp.highs.changeRowBounds(i, -INF, least)
     lp.row_upper[i] = least

@@ -1,5 +1,6 @@
 """Sensitivity ranges from the optimal basis: Excel-style allowable increase and decrease of
-objective coefficients and right-hand sides, and each row's one-sided rates (`marginal`)."""
+objective coefficients and right-hand sides, and each row's one-sided rates and whole units
+(`marginal`, `units`)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,21 @@ import highspy
 import numpy as np
 
 from allocator.solver.compile import INF, CompiledLP
-from allocator.solver.marginal import Base, listed_rates
+from allocator.solver.marginal import Base
+from allocator.solver.units import Lexicographic, listed_rates
 
-ONE_SIDED = ("gain_per_unit_up", "up_holds_for", "loss_per_unit_down", "down_holds_for")
-"""The one-sided rates' arrays of `allowable_ranges(...)["rows"]`, with `re_solved`."""
+ONE_SIDED = (
+    "gain_per_unit_up",
+    "up_holds_for",
+    "loss_per_unit_down",
+    "down_holds_for",
+    "gain_of_one_unit_up",
+    "loss_of_one_unit_down",
+    "shortfall_change_up",
+    "shortfall_change_down",
+)
+"""The one-sided rates' and whole units' arrays of `allowable_ranges(...)["rows"]`, with
+`re_solved`."""
 
 
 def allowable_ranges(
@@ -23,7 +35,7 @@ def allowable_ranges(
     Objective coefficients and binding (non-basic) rows come from HiGHS's ranging. A non-basic
     row's range is how far its right-hand side may move with the same basis. A basic row is not
     binding: its range is its slack on one side and unlimited on the other. The rows also get
-    their one-sided rates (`marginal.listed_rates`): the dual where the range is non-zero that
+    their one-sided rates (`units.listed_rates`): the dual where the range is non-zero that
     way, re-solved on this instance for the rows a report lists.
     """
     h = lp.highs
@@ -59,7 +71,7 @@ def allowable_ranges(
     dec = _nonneg(np.where(basic, np.where(upper_row, slack, np.inf), rhs - dn))
     sol = h.getSolution()
     base = Base(float(h.getInfo().objective_function_value), np.array(sol.row_dual))
-    rates = listed_rates(h, base, (inc, dec), upper_row)
+    rates = listed_rates(h, base, (inc, dec), upper_row, _lexicographic(lp, cost))
     return {
         "columns": {
             "allowable_increase": _nonneg(cost_up - cost),
@@ -72,6 +84,21 @@ def allowable_ranges(
             **rates,
         },
     }
+
+
+def _lexicographic(lp: CompiledLP, cost: np.ndarray) -> Lexicographic | None:
+    """How this run solves soft targets, if it holds their least shortfall (None: no soft
+    targets, or their hold released)."""
+    if "shortfall" not in lp.costs or lp.hold_initial is None:
+        return None
+    i = lp.row_family.index("shortfall_total")
+    held = float(lp.row_upper[i])
+    if held == lp.hold_initial:
+        return None
+    lex = Lexicographic(i, lp.hold_initial, held, lp.costs["shortfall"], cost)
+    if lp.first_basis is not None:
+        lex.bases["shortfall"] = lp.first_basis
+    return lex
 
 
 def _nonneg(values: np.ndarray) -> np.ndarray:
