@@ -90,6 +90,9 @@ def generate(  # noqa: C901 - one table after the other
     cats = [f"cat{i:02d}" for i in range(n_cat)]
     cgroups = [f"cg{i:02d}" for i in range(max(2, n_sec // 3))]
     minerals = ["copper", "lithium", "silver", "zinc", "gold"]
+    # numbers are written by Python (a point decimal, no grouping): say so, so that a value such
+    # as 1.005 is not refused as one the point and comma styles read differently
+    (out / "settings.csv").write_text("setting,value\nnumber_style,point\n", encoding="utf-8")
 
     _write(
         out,
