@@ -39,3 +39,26 @@ def test_nominal_plan_misses_only_the_targets_its_solve_misses(baseline):
     jobs_short = sum(x[j] for j in short if model.lp.col_index[j][0] == "jobs")
     assert got["targets_missed"] == len(short)
     assert got["jobs_short"] == pytest.approx(jobs_short, rel=1e-9, abs=1e-6)
+
+
+def test_risk_counts_a_fixed_plan_in_the_scenarios_as_levels(monkeypatch, tmp_path):
+    """`nominal_in_scenarios` given the robust plan itself must give that plan's own expected
+    and worst jobs (its scenarios' rows: the base and each scenario's tranche terms counted)."""
+    from typer.testing import CliRunner
+
+    import allocator.pipeline as pipeline
+    from allocator.cli.commands import app
+    from allocator.report.risk import nominal_in_scenarios, scenario_jobs
+
+    seen = {}
+
+    def own_plan(sol, nominal):
+        seen["own"] = nominal_in_scenarios(sol, sol)
+        seen["jobs"] = scenario_jobs(sol)
+        return nominal_in_scenarios(sol, nominal)
+
+    monkeypatch.setattr(pipeline, "nominal_in_scenarios", own_plan)
+    args = ["solve", "--risk", "cvar", "--scenarios", "10", "--out", str(tmp_path / "run")]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    assert seen["own"]["nominal_plan_expected_jobs"] == pytest.approx(seen["jobs"].mean(), 1e-9)
+    assert seen["own"]["nominal_plan_worst_jobs"] == pytest.approx(seen["jobs"].min(), 1e-9)
