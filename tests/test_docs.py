@@ -293,3 +293,49 @@ def test_the_ties_line_names_the_docs_page(monkeypatch):
     assert "docs/outputs.md, 'Ties'" in lines[0]
     assert "README" not in lines[0]
     assert (DOCS / "outputs.md").read_text(encoding="utf-8").count("\n## Ties") == 1
+
+
+def set_examples() -> list[tuple[str, str]]:
+    """(page, set) for every `--set X` in a bash block and every entry of a `set:` list in a yaml
+    block of the docs pages."""
+    found = []
+    for path in sorted(DOCS.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S):
+            found += [(path.name, s) for s in re.findall(r"--set\s+'?([^\s']+)", block)]
+        for block in re.findall(r"```yaml\n(.*?)```", text, flags=re.S):
+            entries = block.split("\nset:\n")[1:]
+            for line in entries[0].splitlines() if entries else []:
+                if line.startswith("  - "):
+                    found.append((path.name, line[4:].strip()))
+    return found
+
+
+def test_every_set_example_in_the_docs_names_a_cell_of_the_baseline():
+    """Each documented set parses and names one existing cell of the bundled dataset; a set the
+    code refuses (a floor above its cap) is shown on its page with the code's own message."""
+    from allocator.data.cellset import apply_set, parse_set
+    from allocator.data.inputs import load_inputs
+    from allocator.errors import UsageError
+    from conftest import BASELINE
+
+    examples = set_examples()
+    assert {page for page, _ in examples} >= {"runs.md", "workflow.md"}
+    assert len(examples) >= 6
+    inputs = load_inputs(BASELINE)
+    for page_name, text in examples:
+        refused = refusal(lambda t=text: apply_set(inputs, parse_set(t)), UsageError)
+        if refused:
+            page_text = words((DOCS / page_name).read_text(encoding="utf-8")).replace("`", "")
+            assert words(refused) in page_text, f"{page_name}: {text}: {refused}"
+            assert "names no row" not in refused, text
+            assert "unknown" not in refused, text
+
+
+def refusal(call, error: type[Exception]) -> str:
+    """The message of `error` if `call` raises it, else ""."""
+    try:
+        call()
+    except error as exc:
+        return str(exc)
+    return ""

@@ -61,7 +61,8 @@ def cvar_info(sol: Solution, reference: float, beta: float, cap: float | None) -
 def nominal_in_scenarios(sol: Solution, nominal: Solution) -> dict[str, Any]:
     """What the nominal plan delivers, fixed (not re-optimised), in the robust plan's scenarios:
     its investments times each scenario's jobs row (`cvar_tail` or `worst_case`, whose other
-    terms, eta, tail and worst, are left at 0), averaged and at the worst.
+    terms, eta, tail and worst, are left at 0), averaged and at the worst. Jobs are levels: the
+    base columns at their values, each scenario's tranche excess from its own jobs.
 
     Returns:
         `nominal_plan_expected_jobs` and `nominal_plan_worst_jobs` (the run's jobs unit).
@@ -74,17 +75,36 @@ def nominal_in_scenarios(sol: Solution, nominal: Solution) -> dict[str, Any]:
             for name, fam in zip(lp.col_names, lp.col_family, strict=True)
         ]
     )
-    a = lp.matrix
-    act = np.zeros(a.shape[0])
-    for j in np.flatnonzero(x):
-        lo, hi = a.indptr[j], a.indptr[j + 1]
-        act[a.indices[lo:hi]] += a.data[lo:hi] * x[j]
+    base = np.array([f == "base" for f in lp.col_family], dtype=bool)
+    x[base] = lp.col_lower[base]  # levels: what exists before the plan, fixed
+    _fill_excess(lp, x)
+    act = _activity(lp.matrix, x)
     rows = [i for i, f in enumerate(lp.row_family) if f in ("cvar_tail", "worst_case")]
     jobs = act[rows]
     return {
         "nominal_plan_expected_jobs": float(jobs.mean()),
         "nominal_plan_worst_jobs": float(jobs.min()),
     }
+
+
+def _activity(a: Any, x: np.ndarray) -> np.ndarray:
+    """Row activities of `x` under a column-wise (CSC) matrix."""
+    act = np.zeros(a.shape[0])
+    for j in np.flatnonzero(x):
+        lo, hi = a.indptr[j], a.indptr[j + 1]
+        act[a.indices[lo:hi]] += a.data[lo:hi] * x[j]
+    return act
+
+
+def _fill_excess(lp: Any, x: np.ndarray) -> None:
+    """Each `scenario_excess` column: its scenario's jobs past the tranche's level (its
+    `scenario_tranche` row's activity over the row's limit), at least 0, as the LP defines it."""
+    a, act = lp.matrix, _activity(lp.matrix, x)
+    for j, fam in enumerate(lp.col_family):
+        if fam == "scenario_excess":
+            for i in a.indices[a.indptr[j] : a.indptr[j + 1]]:
+                if lp.row_family[i] == "scenario_tranche":
+                    x[j] = max(0.0, float(act[i]) - float(lp.row_upper[i]))
 
 
 def nominal_words(risk: dict[str, Any], unit: str) -> str:

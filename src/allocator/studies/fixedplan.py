@@ -17,7 +17,9 @@ run folder's allocation (`--plan RUN`). Per sample, on the sample's own LP array
    proportion, row by row in the LP's order, where they exceed a sampled market (or an export
    link's limit).
 3. Outcomes are the sample's objective vectors times the plan (jobs and exports at every
-   milestone and under the measure): a matrix-vector product.
+   milestone and under the measure): a matrix-vector product. They are levels, as the solve's:
+   the base columns at their fixed values, and each tranche's excess the sector's jobs past its
+   level (so jobs there count at the tranche's share).
 4. Targets: a target row whose level the plan's activity stays under is missed by the
    difference (`targets_missed`, and the shortfalls summed per kind).
 5. Capital links (after the budgets): where a sampled ratio lets the enablers' capital carry
@@ -128,10 +130,13 @@ def evaluate(
     x = np.zeros(len(lp.col_family))
     invest = np.array([f == "invest" for f in lp.col_family])
     x[invest] = np.asarray(plan, dtype=float)[invest]
+    base = np.array([f == "base" for f in lp.col_family], dtype=bool)
+    x[base] = lp.col_lower[base]  # outcomes are levels: what exists before the plan, fixed
     rows = a.tocsr()
     cut = _cut_budgets(lp, rows, x, [p.phase for p in model.inp.phases])
     link_cut = _cut_links(lp, rows, x)
     _fill_exports(lp, rows, x)
+    _fill_excess(lp, rows, x)
     act = rows @ x
     got: dict[str, Any] = {
         "plan_objective": float(lp.costs[model.objective] @ x),
@@ -145,6 +150,20 @@ def evaluate(
         if year and kind in ("jobs", "exports"):
             got[f"plan_{'jobs' if kind == 'jobs' else 'exports_musd'}@{year}"] = float(cost @ x)
     return got | _targets(lp, act) | {"links_broken": _broken(lp, act, "enable")}
+
+
+def _fill_excess(lp: CompiledLP, rows: sparse.csr_matrix, x: np.ndarray) -> None:
+    """Diminishing returns: each tranche's `excess` is the part of its sector's jobs level (at
+    the sample's rates, after the cuts) past the tranche's level, as the LP's `tranche` rows
+    define it (`model/levels.py`), so jobs there count only at the tranche's share."""
+    excess = np.array([f == "excess" for f in lp.col_family], dtype=bool)
+    for i, fam in enumerate(lp.row_family):
+        if fam == "tranche":
+            lo, hi = rows.indptr[i], rows.indptr[i + 1]
+            cols, coef = rows.indices[lo:hi], rows.data[lo:hi]
+            own = excess[cols]
+            past = float(coef[~own] @ x[cols[~own]]) - float(lp.row_upper[i])
+            x[cols[own]] = max(0.0, past)
 
 
 def _cut_budgets(
