@@ -79,7 +79,12 @@ def check_same_lp(folder: Path) -> tuple[float, float] | None:
     return z_alloc, z_raw
 
 
-@pytest.mark.parametrize("folder", [*DATA, ROOT / "inputs" / "peru2040"], ids=lambda p: p.name)
+# raw.py builds the families the benchmark's generated datasets use; base levels and tranches
+# (base.csv, tranches.csv: issue 25) are not among them, so datasets with those are left out
+CORE = [f for f in [*DATA, ROOT / "inputs" / "peru2040"] if not (f / "base.csv").exists()]
+
+
+@pytest.mark.parametrize("folder", CORE, ids=lambda p: p.name)
 def test_raw_equals_allocator_on_shipped_data(folder: Path) -> None:
     check_same_lp(folder)
 
