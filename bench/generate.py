@@ -92,7 +92,8 @@ def generate(  # noqa: C901 - one table after the other
     minerals = ["copper", "lithium", "silver", "zinc", "gold"]
     # numbers are written by Python (a point decimal, no grouping): say so, so that a value such
     # as 1.005 is not refused as one the point and comma styles read differently
-    _write(out, "settings.csv", ["setting", "value"], [{"setting": "number_style", "value": "point"}])
+    style = [{"setting": "number_style", "value": "point"}]
+    _write(out, "settings.csv", ["setting", "value"], style)
 
     _write(
         out,
