@@ -147,7 +147,7 @@ def cluster():
     scheduler's address, and the warnings its start gave."""
     held = socket.socket()
     try:
-        held.bind(("", 8787))
+        held.bind(("127.0.0.1", 8787))
         held.listen()
     except OSError:
         pass  # in use already: what the test needs

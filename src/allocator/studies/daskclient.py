@@ -95,7 +95,8 @@ def local_cluster(workers: int, dashboard: str | None) -> Iterator[Any]:
     import dask
     from distributed import LocalCluster
 
-    http = {} if dashboard else {"dashboard": False, "dashboard_address": ":0"}
+    # the HTTP server Dask starts anyway listens on this machine only, on a free port
+    http = {} if dashboard else {"dashboard": False, "dashboard_address": "127.0.0.1:0"}
     with ExitStack() as stack:
         stack.enter_context(dask.config.set(LOCAL_WORKER_CONFIG))
         with interrupts_held():  # closed by the stack if Ctrl-C came meanwhile
