@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from allocator.data.levels import Base, Tranche
+from allocator.data.shares import Share
 from allocator.data.links import Link
 from allocator.data.rows import (
     MAX_COVERAGE,
@@ -344,6 +345,7 @@ class Inputs(BaseModel):
     links: tuple[Link, ...] = ()
     base: tuple[Base, ...] = ()
     tranches: tuple[Tranche, ...] = ()
+    shares: tuple[Share, ...] = ()
     file_hashes: dict[str, str] = Field(default_factory=dict)
     number_style: Literal["point", "comma"] | None = None
     """The number style the dataset declares (settings.csv or sheet: `number_style`): `point`
@@ -385,6 +387,7 @@ TABLES: dict[str, tuple[str, type[Row], tuple[str, ...], bool]] = {
     "links": ("links.csv", Link, ("link",), False),
     "base": ("base.csv", Base, ("kind", "dimension", "member"), False),
     "tranches": ("tranches.csv", Tranche, ("kind", "dimension", "member", "from_level"), False),
+    "shares": ("shares.csv", Share, ("mineral", "year"), False),
 }
 
 
