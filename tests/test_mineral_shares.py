@@ -57,3 +57,37 @@ def test_baseline_reports_each_mineral_share_in_2040():
     mining = out[(out["dimension"] == "sector") & (out["member"] == "mining_processing")]
     capital_2040 = float(mining[mining["year"] == 2040]["capital_musd"].iloc[0])
     assert shares.xs(2040, level="year")["capital_musd"].sum() == pytest.approx(capital_2040)
+
+
+def test_terminal_report_and_files_show_the_share(tmp_path):
+    """`allocator solve` on the hand case: the terminal's targets list, shares.csv of the run
+    and report.html all say cu reached 80% of its 90% target, short by 10 points."""
+    from typer.testing import CliRunner
+
+    from allocator.cli.commands import app
+
+    out = tmp_path / "run"
+    res = CliRunner().invoke(app, ["solve", "--inputs", str(SHARES_CASE), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "processing share of cu in 2026: target 90%, reached 80%, short by 10" in text
+    written = (out / "shares.csv").read_text()
+    assert "cu,2026,100" in written
+    html = (out / "report.html").read_text()
+    assert "Processing shares" in html and "misses 1 of them" in html
+
+
+def test_share_of_unknown_mineral_is_refused(tmp_path):
+    import shutil
+
+    from allocator.data.inputs import load_inputs
+    from allocator.errors import InputError
+
+    case = tmp_path / "case"
+    shutil.copytree(SHARES_CASE, case)
+    (case / "shares.csv").write_text(
+        (case / "shares.csv").read_text().replace("\ncu,", "\nzinc,")
+    )
+    with pytest.raises(InputError) as err:
+        load_inputs(case)
+    assert "shares.csv" in str(err.value) and "zinc" in str(err.value)
