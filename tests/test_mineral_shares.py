@@ -91,3 +91,25 @@ def test_share_of_unknown_mineral_is_refused(tmp_path):
     with pytest.raises(InputError) as err:
         load_inputs(case)
     assert "shares.csv" in str(err.value) and "zinc" in str(err.value)
+
+
+def test_weight_zero_is_reported_only(tmp_path):
+    """A share row with weight 0 holds nothing: the hand case's money goes to a first (1,080
+    jobs, as with the targets off), and cu's share is still reported: 40 + 50 x 20 / 125 = 48,
+    short by 42 points."""
+    import shutil
+
+    from allocator.data.inputs import load_inputs
+    from allocator.pipeline import solve_inputs, tables_of
+
+    case = tmp_path / "case"
+    shutil.copytree(SHARES_CASE, case)
+    text = (case / "shares.csv").read_text()
+    text = text.replace("target_pct,", "target_pct,weight,").replace(",90,hand", ",90,0,hand")
+    (case / "shares.csv").write_text(text)
+    inp = load_inputs(case)
+    sol, _ = solve_inputs(inp, "jobs", targets="soft")
+    assert sol.objective_value == pytest.approx(1080.0)
+    row = tables_of(inp, sol)["shares"].iloc[0]
+    assert row["share_pct"] == pytest.approx(48.0)
+    assert row["share_shortfall_pct"] == pytest.approx(42.0)

@@ -40,7 +40,8 @@ class Share(Row):
     target_pct: float = Field(ge=0, le=100)
     """The milestone's target share, in percent."""
     weight: float | None = Field(default=None, ge=0, le=MAX_WEIGHT)
-    """Weight of one percentage point of shortfall; empty = 1/target_pct."""
+    """Weight of one percentage point of shortfall; empty = 1/target_pct; 0 = reported only (the
+    row adds nothing to the LP, in every target mode)."""
 
     @model_validator(mode="after")
     def _reachable(self) -> Share:

@@ -80,7 +80,7 @@ def add_targets(m: LinearModel, s: Sets) -> None:
     """
     mode = s.targets
     targets = [t for t in s.inputs.targets if t.value > 0]
-    if mode == "off" or not (targets or s.inputs.shares):
+    if mode == "off" or not (targets or any(r.weight != 0 for r in s.inputs.shares)):
         return
     rows: dict[tuple, Row] = {}
     weights, unreachable = {}, []
@@ -113,8 +113,9 @@ def add_targets(m: LinearModel, s: Sets) -> None:
 
 def _add_shares(m: LinearModel, s: Sets, soft: bool) -> dict[int, tuple[float, float]]:
     """The processing_share rows (`model/shares.py`); soft: with share_shortfall columns,
-    returned as column -> (weight, most shortfall in percentage points)."""
-    shares = [r for r in s.inputs.shares if r.target_pct > r.today_pct]
+    returned as column -> (weight, most shortfall in percentage points). A row with weight 0 is
+    reported only (shares.csv of the run), in every target mode: it adds nothing to the LP."""
+    shares = [r for r in s.inputs.shares if r.target_pct > r.today_pct and r.weight != 0]
     if not shares:
         return {}
     keys = [(r.mineral, r.year) for r in shares]
