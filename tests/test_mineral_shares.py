@@ -74,7 +74,8 @@ def test_terminal_report_and_files_show_the_share(tmp_path):
     written = (out / "shares.csv").read_text()
     assert "cu,2026,100" in written
     html = (out / "report.html").read_text()
-    assert "Processing shares" in html and "misses 1 of them" in html
+    assert "Processing shares" in html
+    assert "misses 1 of them" in html
 
 
 def test_share_of_unknown_mineral_is_refused(tmp_path):
@@ -85,12 +86,11 @@ def test_share_of_unknown_mineral_is_refused(tmp_path):
 
     case = tmp_path / "case"
     shutil.copytree(SHARES_CASE, case)
-    (case / "shares.csv").write_text(
-        (case / "shares.csv").read_text().replace("\ncu,", "\nzinc,")
-    )
+    (case / "shares.csv").write_text((case / "shares.csv").read_text().replace("\ncu,", "\nzinc,"))
     with pytest.raises(InputError) as err:
         load_inputs(case)
-    assert "shares.csv" in str(err.value) and "zinc" in str(err.value)
+    assert "shares.csv" in str(err.value)
+    assert "zinc" in str(err.value)
 
 
 def test_weight_zero_is_reported_only(tmp_path):

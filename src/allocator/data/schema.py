@@ -14,7 +14,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from allocator.data.levels import Base, Tranche
-from allocator.data.shares import Share
 from allocator.data.links import Link
 from allocator.data.rows import (
     MAX_COVERAGE,
@@ -32,6 +31,7 @@ from allocator.data.rows import (
 )
 from allocator.data.rows import rule as _rule
 from allocator.data.rows import unit_field as _unit
+from allocator.data.shares import Share
 
 __all__ = [
     "MAX_COVERAGE",
