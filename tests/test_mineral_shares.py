@@ -94,9 +94,10 @@ def test_share_of_unknown_mineral_is_refused(tmp_path):
 
 
 def test_weight_zero_is_reported_only(tmp_path):
-    """A share row with weight 0 holds nothing: the hand case's money goes to a first (1,080
-    jobs, as with the targets off), and cu's share is still reported: 40 + 50 x 20 / 125 = 48,
-    short by 42 points."""
+    """A share row with weight 0 holds nothing, even under hard targets (held, the hand case's
+    90% would need 125 musd of b, whose cap is 100: infeasible): the money goes to a first
+    (1,080 jobs, as with the targets off), and cu's share is still reported: 40 + 50 x 20 / 125
+    = 48, short by 42 points."""
     import shutil
 
     from allocator.data.inputs import load_inputs
@@ -108,8 +109,9 @@ def test_weight_zero_is_reported_only(tmp_path):
     text = text.replace("target_pct,", "target_pct,weight,").replace(",90,hand", ",90,0,hand")
     (case / "shares.csv").write_text(text)
     inp = load_inputs(case)
-    sol, _ = solve_inputs(inp, "jobs", targets="soft")
+    sol, _ = solve_inputs(inp, "jobs", targets="hard")
     assert sol.objective_value == pytest.approx(1080.0)
+    assert not (sol.rows["family"] == "processing_share").any()
     row = tables_of(inp, sol)["shares"].iloc[0]
     assert row["share_pct"] == pytest.approx(48.0)
     assert row["share_shortfall_pct"] == pytest.approx(42.0)
