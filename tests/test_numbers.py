@@ -134,7 +134,8 @@ def test_a_year_follows_the_same_rule_as_money(tmp_path, cell, reason):
 def test_every_bundled_and_test_dataset_is_within_the_limits():
     folders = [BASELINE, *sorted(p for p in DATA.iterdir() if p.is_dir())]
     loaded = [load_inputs(f) for f in folders]
-    assert len(loaded) == 19  # with base_levels, tranches (issue 25) and fixed_plan (issue 27)
+    # with base_levels, tranches (issue 25), fixed_plan (issue 27) and shares (issue 25 point 3)
+    assert len(loaded) == 20
     assert max(p.budget_musd for p in loaded[0].pools) == 12500.0
 
 

@@ -31,6 +31,7 @@ from allocator.report.explain import explained
 from allocator.report.folders import output_faults, refuse_mount_point
 from allocator.report.html import assumptions_of
 from allocator.report.limits import limits
+from allocator.report.outcomes import processing_shares
 from allocator.report.risk import cvar_info, nominal_in_scenarios
 from allocator.report.write import (
     atomic_run_dir,
@@ -178,6 +179,8 @@ def tables_of(inp: Inputs, sol: Solution) -> dict[str, pd.DataFrame]:
         "sensitivity": reports.sensitivity(sol),
         "limits": limits(sol),
     }
+    if inp.shares:  # processing shares per mineral (shares.csv)
+        tables["shares"] = processing_shares(inp, alloc)
     if sol.lp is not None:  # which rows hold each column: the LP's matrix
         tables["budgets"] = budgets(inp, sol, sol.lp.matrix)
     return tables

@@ -280,7 +280,7 @@ def show_run(run: Run) -> None:
     )
     if "risk" in run.info:
         _show_risk(run.info["risk"])
-    _show_shortfalls(run.tables["outcomes"])
+    _show_shortfalls(run.tables["outcomes"], run.tables.get("shares"))
     _show_links(run)
     summary.show_prices(grouped_top_prices(run.tables["shadow_prices"], inp), sol.objective_unit)
     if run.folder is not None:
@@ -381,8 +381,9 @@ def _tail_words(risk: dict[str, Any]) -> str:
     )
 
 
-def _show_shortfalls(outcomes: object) -> None:
-    """The targets the plan does not reach, and by how much."""
+def _show_shortfalls(outcomes: object, shares: object = None) -> None:
+    """The targets the plan does not reach, and by how much (with the processing shares of
+    shares.csv, in percent)."""
     missed = []
     for r in outcomes.itertuples():  # type: ignore[attr-defined]
         for kind, unit, target, short, got in (
@@ -400,12 +401,25 @@ def _show_shortfalls(outcomes: object) -> None:
                     f"  {kind} of {r.dimension} {r.member} in {r.year}: target "
                     f"{target:,.0f}, reached {got:,.0f}, short by {short:,.0f} {unit}"
                 )
+    missed += _missed_shares(shares)
     if missed:
         out.print(f"[bold]Targets this plan does not reach ({len(missed)})[/]")
         for line in missed:
             out.print(escape(line), highlight=False)
     else:
         out.print("[bold]Every target is reached.[/]")
+
+
+def _missed_shares(shares: object) -> list[str]:
+    """The processing-share milestones the plan does not reach, one line each."""
+    if shares is None:
+        return []
+    return [
+        f"  processing share of {r.mineral} in {r.year}: target {r.share_target_pct:.4g}%, "
+        f"reached {r.share_pct:.4g}%, short by {r.share_shortfall_pct:.4g} percentage points"
+        for r in shares.itertuples()  # type: ignore[attr-defined]
+        if r.share_shortfall_pct > 1e-6
+    ]
 
 
 def _show_links(run: Run) -> None:

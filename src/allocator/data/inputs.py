@@ -39,6 +39,7 @@ from allocator.data.schema import (
     Inputs,
     Row,
 )
+from allocator.data.shares import share_problems
 from allocator.data.uncertainty import uncertainty_notes, uncertainty_problems
 from allocator.errors import InputError, raise_all
 
@@ -160,7 +161,8 @@ def assemble_inputs(
     inputs = Inputs(file_hashes=hashes, number_style=style, **tables)
     facts = fact_problems(inputs)
     strictly = [*facts, *uncertainty_problems(inputs)] if strict else []
-    raise_all([*reference_problems(inputs), *level_problems(inputs), *strictly])
+    problems = [*reference_problems(inputs), *level_problems(inputs), *share_problems(inputs)]
+    raise_all([*problems, *strictly])
     note = note or _note
     notes = (*unread, *(note(e, AUDIT_ONLY) for e in facts), *uncertainty_notes(inputs, note))
     return canonical(inputs.model_copy(update={"notes": notes}))  # file order must not move money

@@ -31,6 +31,7 @@ from allocator.data.rows import (
 )
 from allocator.data.rows import rule as _rule
 from allocator.data.rows import unit_field as _unit
+from allocator.data.shares import Share
 
 __all__ = [
     "MAX_COVERAGE",
@@ -344,6 +345,7 @@ class Inputs(BaseModel):
     links: tuple[Link, ...] = ()
     base: tuple[Base, ...] = ()
     tranches: tuple[Tranche, ...] = ()
+    shares: tuple[Share, ...] = ()
     file_hashes: dict[str, str] = Field(default_factory=dict)
     number_style: Literal["point", "comma"] | None = None
     """The number style the dataset declares (settings.csv or sheet: `number_style`): `point`
@@ -385,6 +387,7 @@ TABLES: dict[str, tuple[str, type[Row], tuple[str, ...], bool]] = {
     "links": ("links.csv", Link, ("link",), False),
     "base": ("base.csv", Base, ("kind", "dimension", "member"), False),
     "tranches": ("tranches.csv", Tranche, ("kind", "dimension", "member", "from_level"), False),
+    "shares": ("shares.csv", Share, ("mineral", "year"), False),
 }
 
 

@@ -182,6 +182,11 @@ VARIABLES: dict[str, Family] = {
         BY_KIND,
         "shortfall of the {kind} target of {dimension} {member} in {year}",
     ),
+    "share_shortfall": Family(
+        ("mineral", "year"),
+        "percent",
+        "shortfall of the processing share of {mineral} in {year} (percentage points)",
+    ),
 }
 """The variable (column) families, by the name of their Pyomo component."""
 

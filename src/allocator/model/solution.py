@@ -19,6 +19,7 @@ LABEL_ORDER = [
     "pool",
     "risk",
     "link",
+    "mineral",
     "phase",
     "year",
     "scenario",

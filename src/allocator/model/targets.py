@@ -15,6 +15,7 @@ from allocator.model.families import BY_KIND, WEIGHTED_SHORTFALL, Labels, Source
 from allocator.model.levels import level_blocks
 from allocator.model.linear import Blocks, LinearModel, Row, runs
 from allocator.model.measures import exports_blocks, jobs_blocks
+from allocator.model.shares import share_blocks, share_weight
 
 if TYPE_CHECKING:
     from allocator.data.schema import Inputs, Target
@@ -53,6 +54,14 @@ def target_weight(value: float, weight: float | None) -> float:
     relaxable=True,
 )
 @family(
+    "processing_share",
+    ("mineral", "year"),
+    "percent",
+    "processing share of {mineral} in {year} (+ shortfall) at least its target",
+    Source("shares", "target_pct", ("mineral", "year")),
+    relaxable=True,
+)
+@family(
     "shortfall_total",
     (),
     WEIGHTED_SHORTFALL,
@@ -71,7 +80,7 @@ def add_targets(m: LinearModel, s: Sets) -> None:
     """
     mode = s.targets
     targets = [t for t in s.inputs.targets if t.value > 0]
-    if mode == "off" or not targets:
+    if mode == "off" or not (targets or any(r.weight != 0 for r in s.inputs.shares)):
         return
     rows: dict[tuple, Row] = {}
     weights, unreachable = {}, []
@@ -81,7 +90,7 @@ def add_targets(m: LinearModel, s: Sets) -> None:
         blocks = _achieved(s, t, _group_programs(s, t.dimension, t.member))
         if mode == "soft":
             blocks.append((1.0, [shortfall[key]]))
-            weights[key] = target_weight(t.value, t.weight)
+            weights[shortfall[key]] = (target_weight(t.value, t.weight), t.value)
         elif not any(cols for _, cols in blocks):
             unreachable.append(_unreachable(s, t))
         rows[key] = (t.value, blocks, None)
@@ -91,13 +100,36 @@ def add_targets(m: LinearModel, s: Sets) -> None:
             "Fix: use --targets soft, or change the targets, windows or programs below",
             details=unreachable,
         )
-    m.add_rows("target", rows)
+    if rows:
+        m.add_rows("target", rows)
+    weights.update(_add_shares(m, s, mode == "soft"))
     if mode == "soft":
-        cols = [shortfall[k] for k in weights]
-        m.add_objective("shortfall", runs(cols, [-w for w in weights.values()]))
-        most = sum(w * t.value for (k, w), t in zip(weights.items(), targets, strict=True))
-        hold: Row = (None, runs(cols, list(weights.values())), most)
+        cols = list(weights)
+        m.add_objective("shortfall", runs(cols, [-w for w, _ in weights.values()]))
+        most = sum(w * value for w, value in weights.values())
+        hold: Row = (None, runs(cols, [w for w, _ in weights.values()]), most)
         m.add_rows("shortfall_total", {(): hold}, scalar=True)
+
+
+def _add_shares(m: LinearModel, s: Sets, soft: bool) -> dict[int, tuple[float, float]]:
+    """The processing_share rows (`model/shares.py`); soft: with share_shortfall columns,
+    returned as column -> (weight, most shortfall in percentage points). A row with weight 0 is
+    reported only (shares.csv of the run), in every target mode: it adds nothing to the LP."""
+    shares = [r for r in s.inputs.shares if r.target_pct > r.today_pct and r.weight != 0]
+    if not shares:
+        return {}
+    keys = [(r.mineral, r.year) for r in shares]
+    short = m.add_columns("share_shortfall", keys, (0.0, None)) if soft else {}
+    rows: dict[tuple, Row] = {}
+    weights = {}
+    for r, key in zip(shares, keys, strict=True):
+        blocks = share_blocks(s, r)
+        if soft:
+            blocks.append((1.0, [short[key]]))
+            weights[short[key]] = (share_weight(r), r.target_pct - r.today_pct)
+        rows[key] = (r.target_pct - r.today_pct, blocks, None)
+    m.add_rows("processing_share", rows)
+    return weights
 
 
 def _unreachable(s: Sets, t: Target) -> str:

@@ -151,6 +151,8 @@ def render(
     sections = [_headline(info, tables.get("sweep_summary"))]
     if "outcomes" in tables:
         sections.append(_milestones(tables["outcomes"]))
+    if "shares" in tables:
+        sections.append(_shares(tables["shares"]))
     if "budgets" in tables and len(tables["budgets"]):
         sections.append(_money(tables["budgets"]))
     if "allocation_by_phase" in tables:
@@ -285,6 +287,16 @@ def _milestones(outcomes: pd.DataFrame) -> str:
         )
         out.append(table(shown))
     return "".join(out)
+
+
+def _shares(shares: pd.DataFrame) -> str:
+    """Processing shares per mineral against their targets (shares.csv of the run)."""
+    missed = int((shares["share_shortfall_pct"] > 1e-9).sum())
+    return (
+        f"<h2>Processing shares</h2><p>{len(shares)} processing-share targets; the plan misses "
+        f"{missed} of them. Share = today + (2040 share - today) x productive capital / "
+        "investment, in percent.</p>" + table(shares)
+    )
 
 
 def _money(budgets: pd.DataFrame) -> str:

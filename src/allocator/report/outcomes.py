@@ -12,6 +12,7 @@ import pandas as pd
 
 from allocator.data.levels import base_of, counted_jobs
 from allocator.data.schema import Inputs
+from allocator.data.shares import share_of
 from allocator.model.solution import Solution
 
 
@@ -166,3 +167,45 @@ def _outcome_row(
         "exports_target_musd": et,
         "exports_shortfall_musd": None if et is None else max(0.0, et - exp),
     }
+
+
+SHARE_COLUMNS = (
+    "mineral",
+    "year",
+    "capital_musd",
+    "investment_musd",
+    "share_today_pct",
+    "share_2040_pct",
+    "share_pct",
+    "share_target_pct",
+    "share_shortfall_pct",
+)
+"""Columns of the processing-shares table (shares.csv of a run)."""
+
+
+def processing_shares(inp: Inputs, alloc: pd.DataFrame) -> pd.DataFrame:
+    """Each mineral's domestic processing share at each milestone of shares.csv, against its
+    target: share = today + (full - today) x min(1, productive capital / investment), the
+    capital being that of the mineral's processing programs (programs.csv `mineral`).
+
+    `share_2040_pct` is the row's `full_pct` (the share the whole investment reaches; seed 000
+    states it for 2040).
+    """
+    capital = capital_by_program(inp, alloc)
+    records = []
+    for r in inp.shares:
+        progs = [p.program for p in inp.programs if p.mineral == r.mineral]
+        cap = sum(capital.get((p, r.year), 0.0) for p in progs)
+        share = share_of(r, cap)
+        records.append(
+            dict(
+                zip(
+                    SHARE_COLUMNS,
+                    (r.mineral, r.year, cap, r.investment_musd, r.today_pct, r.full_pct, share),
+                    strict=False,
+                ),
+                share_target_pct=r.target_pct,
+                share_shortfall_pct=max(0.0, r.target_pct - share),
+            )
+        )
+    return pd.DataFrame(records, columns=list(SHARE_COLUMNS))
