@@ -1,0 +1,162 @@
+"""Tie classes on the last optimal face, and the one rule that picks among them.
+
+After the efficiency passes (`passes.secondaries`) some plans may still reach the same outcomes
+with other money. `tie_classes` names the programs whose money can move with every outcome
+unchanged, each with the least and the most it can receive on that face (two small LPs per
+program that can move, exact: the face is held by its bounds, no tolerance on an objective).
+`split_by_caps` is the rule, one more pass on the same face: among interchangeable programs,
+money in proportion to their caps (the plan that minimises the sum of x^2 / cap over the
+investments, a strictly convex pass, so its plan is unique whatever vertex came before).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from allocator.solver.compile import CompiledLP
+from allocator.solver.status import Status, status_of
+
+RULE = "among interchangeable programs, money in proportion to their caps"
+"""The tie-break in one sentence (the summary's words)."""
+
+
+@dataclass(frozen=True)
+class Member:
+    """A program of a tie class: the least and most it may receive on the face, and the plan's."""
+
+    program: str
+    low: float
+    high: float
+    plan: float
+
+
+def program_columns(lp: CompiledLP) -> dict[str, np.ndarray]:
+    """Each program's investment columns, read from its `program_cap` row (sum of its money)."""
+    a = lp.matrix
+    col_of = np.repeat(np.arange(len(lp.col_names)), np.diff(a.indptr))
+    caps = [i for i, fam in enumerate(lp.row_family) if fam == "program_cap"]
+    return {str(lp.row_index[i][0]): col_of[a.indices == i] for i in caps}
+
+
+def cap_weights(lp: CompiledLP, programs: dict[str, np.ndarray]) -> np.ndarray:
+    """Each investment column's program cap (0 elsewhere); an uncapped program weighs as the
+    largest finite cap."""
+    caps = {
+        str(lp.row_index[i][0]): float(lp.row_upper[i])
+        for i, f in enumerate(lp.row_family)
+        if f == "program_cap"
+    }
+    finite = [c for c in caps.values() if np.isfinite(c) and c < 1e20 and c > 0]
+    big = max(finite, default=1.0)
+    out = np.zeros(len(lp.col_names))
+    for p, cols in programs.items():
+        cap = caps[p]
+        out[cols] = cap if np.isfinite(cap) and 0 < cap < 1e20 else big
+    return out
+
+
+def split_by_caps(face, weights: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The rule's pass on the face (`_Face`, settled): minimise sum x_j^2 / w_j over the
+    investment columns (w_j > 0) that can move. Returns the plan (`x` if not optimal); the face's
+    cost and Hessian are cleared afterwards, its bounds unchanged."""
+    h: highspy.Highs = face.highs
+    n = len(face.cols)
+    w = weights[face.cols]
+    scale = max(float(w.max(initial=0.0)), 1.0)  # diagonal >= 2: the QP's 1e-7 regularisation is noise
+    diag = np.where(w > 0, 2.0 * scale / np.where(w > 0, w, 1.0), 0.0)
+    hess = highspy.HighsHessian()
+    hess.dim_ = n
+    hess.format_ = highspy.HessianFormat.kTriangular
+    hess.start_ = np.arange(n + 1, dtype=np.int32)
+    hess.index_ = np.arange(n, dtype=np.int32)
+    hess.value_ = diag
+    h.changeObjectiveSense(highspy.ObjSense.kMinimize)
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))
+    h.passHessian(hess)
+    h.setOptionValue("qp_regularization_value", 0.0)  # the diagonal is positive on the money
+    h.run()
+    h.setOptionValue("qp_regularization_value", 1e-7)
+    ok = status_of(h) is Status.OPTIMAL
+    got = np.array(h.getSolution().col_value) if ok else None
+    empty = highspy.HighsHessian()
+    empty.dim_ = n
+    empty.start_ = np.zeros(n + 1, dtype=np.int32)
+    h.passHessian(empty)
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    if got is None:
+        return x
+    out = face.held.copy()
+    lower, upper = face.bounds["col"]
+    out[face.cols] = np.clip(got, lower, upper)
+    return out
+
+
+def _ranges(face, programs: dict[str, np.ndarray], x: np.ndarray) -> list[Member]:
+    """The least and most each program with a movable column may receive on the face."""
+    where = {int(c): k for k, c in enumerate(face.cols)}
+    lower, upper = face.bounds["col"]
+    found = []
+    for p, cols in sorted(programs.items()):
+        local = np.array([where[int(c)] for c in cols if int(c) in where], dtype=int)
+        if not local.size or not (upper[local] - lower[local] > 1e-9).any():
+            continue
+        cost = np.zeros(len(face.held))
+        cost[face.cols[local]] = 1.0
+        most, least = face.solve(cost), face.solve(-cost)
+        if most is None or least is None:
+            continue
+        high, low = float(most[cols].sum()), float(least[cols].sum())
+        if high - low > 1e-6 * max(1.0, high):
+            found.append(Member(p, low, high, float(x[cols].sum())))
+    return found
+
+
+def _classes(face, members: list[Member], programs: dict[str, np.ndarray]) -> list[list[Member]]:
+    """Members joined when their movable columns share a row of the face (a pool's budget, an
+    outcome, a group): connected components, in the order of program names."""
+    a = face.highs.getLp().a_matrix_
+    start, index = np.array(a.start_), np.array(a.index_)
+    where = {int(c): k for k, c in enumerate(face.cols)}
+    rows = []
+    for m in members:
+        local = [where[int(c)] for c in programs[m.program] if int(c) in where]
+        rows.append({int(r) for k in local for r in index[start[k] : start[k + 1]]})
+    parent = list(range(len(members)))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            k = parent[k]
+        return k
+
+    for i in range(len(members)):
+        for j in range(i + 1, len(members)):
+            if rows[i] & rows[j]:
+                parent[root(j)] = root(i)
+    groups: dict[int, list[Member]] = {}
+    for k, m in enumerate(members):
+        groups.setdefault(root(k), []).append(m)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def tie_classes(lp: CompiledLP, face, x: np.ndarray) -> tuple[np.ndarray, list[dict]]:
+    """The rule's plan on the settled face and its tie classes (as plain records for
+    `Solution.solver`): each class lists its programs with low, high and plan (musd)."""
+    programs = program_columns(lp)
+    members = _ranges(face, programs, x)
+    picked = split_by_caps(face, cap_weights(lp, programs), x)
+    plan = {p: float(picked[c].sum()) for p, c in programs.items()}
+    out = []
+    for group in _classes(face, members, programs):
+        out.append(
+            {
+                "programs": [
+                    {"program": m.program, "low": m.low, "high": m.high, "plan": plan[m.program]}
+                    for m in group
+                ],
+                "money": sum(plan[m.program] for m in group),
+            }
+        )
+    return picked, out

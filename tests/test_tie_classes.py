@@ -1,0 +1,84 @@
+"""Issue 25 point 5: the summary names each tie class (programs whose money can move with every
+outcome unchanged, and for how much money), and the plan follows one stated rule among them:
+money in proportion to the programs' caps, one more pass on the last optimal face."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from conftest import BASELINE, DATA, solved
+
+from allocator.data.inputs import load_inputs
+from allocator.solver.compile import build_lp
+from allocator.solver.passes import optimum
+
+TIES = DATA / "ties"
+
+
+def test_two_interchangeable_programs_split_in_proportion_to_their_caps():
+    """a and b: same sector, jobs per musd, pool and year; caps 60 and 120, 90 musd to place.
+    Every split gives 900 jobs; the rule gives a 30 and b 60 (90 x 60/180, 90 x 120/180)."""
+    _, sol, tables = solved(str(TIES))
+    assert sol.objective_value == pytest.approx(900)
+    money = tables["allocation"].groupby("program")["invest_musd"].sum()
+    assert money["a"] == pytest.approx(30, abs=1e-6)
+    assert money["b"] == pytest.approx(60, abs=1e-6)
+    (cls,) = sol.solver["tie_classes"]
+    got = {m["program"]: (m["low"], m["high"], m["plan"]) for m in cls["programs"]}
+    assert got == {
+        "a": pytest.approx((0, 60, 30), abs=1e-6),
+        "b": pytest.approx((30, 90, 60), abs=1e-6),
+    }
+    assert cls["money"] == pytest.approx(90)
+
+
+def test_the_summary_names_the_class_its_amounts_and_the_rule(monkeypatch):
+    from allocator.cli import summary
+
+    _, sol, _ = solved(str(TIES))
+    lines: list[str] = []
+    monkeypatch.setattr(summary, "_line", lines.append)
+    summary.show_ties(SimpleNamespace(solution=sol))
+    text = " ".join(lines)
+    assert "a 0 to 60" in text
+    assert "b 30 to 90" in text
+    assert "in proportion to their caps" in text
+    assert "a 30, b 60" in text
+    assert "docs/outputs.md, 'Ties'" in text
+
+
+def _outcomes(folder, ties: bool) -> dict[str, float]:
+    lp, _ = build_lp(load_inputs(folder), "soft")
+    opt = optimum(lp, "jobs", ties=ties)
+    return {n: float(c @ opt.x) for n, c in lp.costs.items()}
+
+
+@pytest.mark.parametrize("folder", [TIES, BASELINE])
+def test_the_rule_changes_no_outcome(folder):
+    """Every objective and milestone outcome is the same with and without the tie pass."""
+    before, after = _outcomes(folder, False), _outcomes(folder, True)
+    assert before.keys() == after.keys()
+    for name, value in before.items():
+        assert after[name] == pytest.approx(value, rel=1e-7, abs=1e-6), name
+
+
+def test_the_baseline_names_its_classes():
+    """Structure, not numbers: every class has two programs or more, each able to move
+    (least < most) with the plan's money between the two, and the class's money adds up."""
+    inp, sol, tables = solved(str(BASELINE))
+    classes = sol.solver["tie_classes"]
+    assert sol.solver["ties"] > 0
+    assert classes
+    money = tables["allocation"].groupby("program")["invest_musd"].sum()
+    for cls in classes:
+        assert len(cls["programs"]) >= 2
+        for m in cls["programs"]:
+            assert m["program"] in {p.program for p in inp.programs}
+            assert m["low"] < m["high"]
+            assert m["low"] - 1e-6 <= m["plan"] <= m["high"] + 1e-6
+            assert m["plan"] == pytest.approx(money.get(m["program"], 0.0), abs=1e-6)
+        assert cls["money"] == pytest.approx(sum(m["plan"] for m in cls["programs"]))
+    assert np.isfinite([m["plan"] for c in classes for m in c["programs"]]).all()
