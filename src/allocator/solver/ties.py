@@ -6,7 +6,8 @@ unchanged, each with the least and the most it can receive on that face (two sma
 program that can move, exact: the face is held by its bounds, no tolerance on an objective).
 `split_by_caps` is the rule, one more pass on the same face: among interchangeable programs,
 money in proportion to their caps (the plan that minimises the sum of x^2 / cap over the
-investments, a strictly convex pass, so its plan is unique whatever vertex came before).
+investments, a strictly convex pass, so its split is unique whatever vertex came before); then,
+with that split held, the least risk mitigation and carried money it needs (`least_other_money`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ import numpy as np
 from allocator.solver.compile import CompiledLP
 from allocator.solver.status import Status, status_of
 
-RULE = "among interchangeable programs, money in proportion to their caps"
+RULE = (
+    "among interchangeable programs, money in proportion to their caps, as near as the "
+    "unchanged outcomes allow (the least sum of money squared over cap)"
+)
 """The tie-break in one sentence (the summary's words)."""
 
 
@@ -94,6 +98,25 @@ def split_by_caps(face, weights: np.ndarray, x: np.ndarray) -> np.ndarray:
     return out
 
 
+def least_other_money(face, lp: CompiledLP, x: np.ndarray) -> np.ndarray:
+    """With the investments held at `x` (the rule's split), the least risk mitigation and carried
+    money the face allows: what the split needs, no more (an LP; `x` if not optimal). The face's
+    column bounds are restored afterwards."""
+    h: highspy.Highs = face.highs
+    fam = np.array(lp.col_family, dtype=object)[face.cols]
+    inv = np.flatnonzero(fam == "invest").astype(np.int32)
+    lower, upper = face.bounds["col"]
+    h.changeColsBounds(len(inv), inv, x[face.cols[inv]], x[face.cols[inv]])
+    cost = np.zeros(len(face.held))
+    cost[face.cols[np.isin(fam, ("mitigate", "carry"))]] = -1.0
+    got = face.solve(cost)
+    h.changeColsBounds(len(inv), inv, lower[inv], upper[inv])
+    if got is None:
+        return x
+    got[face.cols] = np.clip(got[face.cols], lower, upper)
+    return got
+
+
 def _ranges(face, programs: dict[str, np.ndarray], x: np.ndarray) -> list[Member]:
     """The least and most each program with a movable column may receive on the face."""
     where = {int(c): k for k, c in enumerate(face.cols)}
@@ -146,7 +169,7 @@ def tie_classes(lp: CompiledLP, face, x: np.ndarray) -> tuple[np.ndarray, list[d
     `Solution.solver`): each class lists its programs with low, high and plan (musd)."""
     programs = program_columns(lp)
     members = _ranges(face, programs, x)
-    picked = split_by_caps(face, cap_weights(lp, programs), x)
+    picked = least_other_money(face, lp, split_by_caps(face, cap_weights(lp, programs), x))
     plan = {p: float(picked[c].sum()) for p, c in programs.items()}
     out = []
     for group in _classes(face, members, programs):
