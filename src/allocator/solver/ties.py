@@ -19,6 +19,7 @@ import numpy as np
 
 from allocator.solver.compile import CompiledLP
 from allocator.solver.status import Status, status_of
+from allocator.solver.subproblems import spending_order
 
 RULE = (
     "among interchangeable programs, money in proportion to their caps, as near as the "
@@ -45,42 +46,59 @@ def program_columns(lp: CompiledLP) -> dict[str, np.ndarray]:
     return {str(lp.row_index[i][0]): col_of[a.indices == i] for i in caps}
 
 
-def cap_weights(lp: CompiledLP, programs: dict[str, np.ndarray]) -> np.ndarray:
-    """Each investment column's program cap (0 elsewhere); an uncapped program weighs as the
-    largest finite cap."""
+def program_caps(lp: CompiledLP) -> dict[str, float]:
+    """Each program's cap (its `program_cap` row); an uncapped program weighs as the largest
+    finite cap."""
     caps = {
         str(lp.row_index[i][0]): float(lp.row_upper[i])
         for i, f in enumerate(lp.row_family)
         if f == "program_cap"
     }
-    finite = [c for c in caps.values() if np.isfinite(c) and c < 1e20 and c > 0]
+    finite = [c for c in caps.values() if 0 < c < 1e20]
     big = max(finite, default=1.0)
-    out = np.zeros(len(lp.col_names))
-    for p, cols in programs.items():
-        cap = caps[p]
-        out[cols] = cap if np.isfinite(cap) and 0 < cap < 1e20 else big
-    return out
+    return {p: c if 0 < c < 1e20 else big for p, c in caps.items()}
 
 
-def split_by_caps(face, weights: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """The rule's pass on the face (`_Face`, settled): minimise sum x_j^2 / w_j over the
-    investment columns (w_j > 0) that can move. Returns the plan (`x` if not optimal); the face's
-    cost and Hessian are cleared afterwards, its bounds unchanged."""
-    h: highspy.Highs = face.highs
+def _local(face, cols: np.ndarray) -> np.ndarray:
+    """The positions in the face's LP of those of `cols` that move on it."""
+    pos = np.searchsorted(face.cols, cols)
+    pos = np.minimum(pos, len(face.cols) - 1)
+    return pos[face.cols[pos] == cols].astype(np.int32)
+
+
+def _totals_hessian(face, programs: dict[str, np.ndarray], caps: dict[str, float]):
+    """The Hessian of sum_p (money of p)^2 / cap_p over the face's columns, scaled so its
+    entries are at least 2 (the QP's regularisation is then noise; it is switched off anyway)."""
     n = len(face.cols)
-    w = weights[face.cols]
-    scale = max(float(w.max(initial=0.0)), 1.0)  # diagonal >= 2: the QP's 1e-7 regularisation is noise
-    diag = np.where(w > 0, 2.0 * scale / np.where(w > 0, w, 1.0), 0.0)
+    scale = max(caps.values(), default=1.0)
+    below: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+    for p, cols in programs.items():
+        local = np.sort(_local(face, cols))
+        value = 2.0 * scale / caps[p]
+        for k, j in enumerate(local):
+            below[j] = [(int(r), value) for r in local[k:]]
     hess = highspy.HighsHessian()
     hess.dim_ = n
     hess.format_ = highspy.HessianFormat.kTriangular
-    hess.start_ = np.arange(n + 1, dtype=np.int32)
-    hess.index_ = np.arange(n, dtype=np.int32)
-    hess.value_ = diag
+    hess.start_ = np.concatenate([[0], np.cumsum([len(b) for b in below])]).astype(np.int32)
+    hess.index_ = np.array([r for b in below for r, _ in b], dtype=np.int32)
+    hess.value_ = np.array([v for b in below for _, v in b], dtype=float)
+    return hess
+
+
+def split_by_caps(
+    face, programs: dict[str, np.ndarray], caps: dict[str, float], x: np.ndarray
+) -> np.ndarray:
+    """The rule's pass on the face (`_Face`, settled): minimise sum_p (money of p)^2 / cap_p, so
+    tied programs get money in proportion to their caps as far as the held outcomes allow; unique
+    in each program's total. Returns the plan (`x` if not optimal); the face's cost and Hessian
+    are cleared afterwards, its bounds unchanged."""
+    h: highspy.Highs = face.highs
+    n = len(face.cols)
     h.changeObjectiveSense(highspy.ObjSense.kMinimize)
     h.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))
-    h.passHessian(hess)
-    h.setOptionValue("qp_regularization_value", 0.0)  # the diagonal is positive on the money
+    h.passHessian(_totals_hessian(face, programs, caps))
+    h.setOptionValue("qp_regularization_value", 0.0)  # exact: no term added to the Hessian
     h.run()
     h.setOptionValue("qp_regularization_value", 1e-7)
     ok = status_of(h) is Status.OPTIMAL
@@ -96,6 +114,31 @@ def split_by_caps(face, weights: np.ndarray, x: np.ndarray) -> np.ndarray:
     lower, upper = face.bounds["col"]
     out[face.cols] = np.clip(got, lower, upper)
     return out
+
+
+def within_programs(
+    face, programs: dict[str, np.ndarray], x: np.ndarray, spending: np.ndarray
+) -> np.ndarray:
+    """With each program's total held at `x`'s, its pools and years chosen as `_Face.pick` does
+    (least spending weighed by `spending_order`: fixed by the data's names). `x` if not optimal;
+    the rows added to hold the totals are removed afterwards."""
+    h: highspy.Highs = face.highs
+    first = h.getNumRow()
+    held = 0
+    for cols in programs.values():
+        local = _local(face, cols)
+        if local.size:
+            total = float(x[face.cols[local]].sum())
+            h.addRow(total, total, len(local), local, np.ones(len(local)))
+            held += 1
+    got = face.solve(-spending)
+    if held:
+        h.deleteRows(held, np.arange(first, first + held, dtype=np.int32))
+    if got is None:
+        return x
+    lower, upper = face.bounds["col"]
+    got[face.cols] = np.clip(got[face.cols], lower, upper)
+    return got
 
 
 def least_other_money(face, lp: CompiledLP, x: np.ndarray) -> np.ndarray:
@@ -169,7 +212,9 @@ def tie_classes(lp: CompiledLP, face, x: np.ndarray) -> tuple[np.ndarray, list[d
     `Solution.solver`): each class lists its programs with low, high and plan (musd)."""
     programs = program_columns(lp)
     members = _ranges(face, programs, x)
-    picked = least_other_money(face, lp, split_by_caps(face, cap_weights(lp, programs), x))
+    picked = split_by_caps(face, programs, program_caps(lp), x)
+    picked = within_programs(face, programs, picked, spending_order(lp))
+    picked = least_other_money(face, lp, picked)
     plan = {p: float(picked[c].sum()) for p, c in programs.items()}
     out = []
     for group in _classes(face, members, programs):
