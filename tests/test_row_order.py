@@ -130,8 +130,9 @@ def test_baseline_plan_funds_advanced_materials_and_aerospace_as_reported(tmp_pa
     """The canonical plan itself: the baseline's 545,333.54 jobs with this allocation, whatever
     the row order of the files. Issue 25 point 5: materials and aerospace are tied (materials may
     take 2,830 to 8,418 musd, aerospace 2,264 to 7,852, with every outcome unchanged), so the tie
-    rule's pass decides: money in proportion to their caps (8,500 each), 5,340.9 each (before it, the vertex the passes reached gave materials only what its 2040 target
-    needs, (40,000 - 10,000) / 10.6 = 2,830.19, and aerospace 7,851.6)."""
+    rule's pass decides: money in proportion to their caps (8,500 each), 5,340.9 each (before
+    it, the vertex the passes reached gave materials only what its 2040 target needs,
+    (40,000 - 10,000) / 10.6 = 2,830.19, and aerospace 7,851.6)."""
     run_solve(SolveOptions(out=tmp_path / "run"))
     with (tmp_path / "run" / "allocation_by_phase.csv").open(encoding="utf-8") as f:
         total = {r["program"]: float(r["total_musd"]) for r in csv.DictReader(f)}

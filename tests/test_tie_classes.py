@@ -9,11 +9,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from conftest import BASELINE, DATA, solved
-
 from allocator.data.inputs import load_inputs
 from allocator.solver.compile import build_lp
 from allocator.solver.passes import optimum
+from conftest import BASELINE, DATA, solved
 
 TIES = DATA / "ties"
 

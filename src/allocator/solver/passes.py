@@ -22,7 +22,6 @@ from allocator.solver.compile import INF, CompiledLP, set_costs
 from allocator.solver.diagnosis import diagnose
 from allocator.solver.ranging import allowable_ranges
 from allocator.solver.status import PassResult, Status, status_of
-from allocator.solver.ties import tie_classes
 from allocator.solver.subproblems import (
     Extra,
     efficient,
@@ -30,6 +29,7 @@ from allocator.solver.subproblems import (
     reachable_exports,
     spending_order,
 )
+from allocator.solver.ties import tie_classes
 
 
 def objective_costs(lp: CompiledLP, objective: str, weights: dict[str, float]) -> np.ndarray:
