@@ -81,3 +81,43 @@ def test_the_baseline_names_its_classes():
             assert m["plan"] == pytest.approx(money.get(m["program"], 0.0), abs=1e-6)
         assert cls["money"] == pytest.approx(sum(m["plan"] for m in cls["programs"]))
     assert np.isfinite([m["plan"] for c in classes for m in c["programs"]]).all()
+
+
+def _pool_tie(folder, pools: list[str]):
+    """One program (cap 60, 10 jobs per musd) and two pools of 60 that may both fund it: its 60
+    may come from either pool, no program's money can change."""
+    import shutil
+
+    shutil.copytree(TIES, folder)
+    (folder / "programs.csv").write_text(
+        "program,sector,first_year,last_year,cap_musd,lag_years,jobs_per_musd,source\n"
+        "a,s1,2026,2026,60,0,10,hand-solved test case\n"
+    )
+    rows = "".join(f"{p},p1,60,hand-solved test case\n" for p in pools)
+    (folder / "pools.csv").write_text("pool,phase,budget_musd,source\n" + rows)
+    rows = "".join(f"{p},*,hand-solved test case\n" for p in pools)
+    (folder / "eligibility.csv").write_text("pool,program,source\n" + rows)
+    return folder
+
+
+def test_a_tie_between_pools_is_said_and_broken_by_names(tmp_path, monkeypatch):
+    """No program can move, so no class; the line says so and the plan is the same whichever
+    order pools.csv lists the pools in."""
+    from allocator.cli import summary
+    from allocator.pipeline import solve_inputs, tables_of
+
+    plans = []
+    for k, pools in enumerate((["public", "partner"], ["partner", "public"])):
+        inp = load_inputs(_pool_tie(tmp_path / str(k), pools))
+        sol, _ = solve_inputs(inp, "jobs")
+        assert sol.objective_value == pytest.approx(600)
+        assert sol.solver["ties"] > 0
+        assert sol.solver["tie_classes"] == []
+        alloc = tables_of(inp, sol)["allocation"]
+        plans.append(sorted(zip(alloc["pool"], alloc["invest_musd"].round(9), strict=True)))
+    assert plans[0] == plans[1]
+    lines: list[str] = []
+    monkeypatch.setattr(summary, "_line", lines.append)
+    summary.show_ties(SimpleNamespace(solution=sol))
+    assert "with every program's money unchanged" in lines[0]
+    assert "fixed order of their names" in lines[0]

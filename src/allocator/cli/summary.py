@@ -111,23 +111,30 @@ def show_ties(run: Run) -> None:
     if not ties:
         return
     from allocator.cli.commands import app
-    from allocator.solver.ties import RULE
+    from allocator.solver.ties import RULE, WITHIN
 
     names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
     see = "; see `allocator alternatives`" if "alternatives" in names else ""
-    classes = run.solution.solver.get("tie_classes") or []
-    if not classes:
+    classes = run.solution.solver.get("tie_classes")
+    if classes is None:  # a run written before tie classes were named
         _line(
             f"  Ties: other plans reach the same outcome (one of them funds {ties} of the "
             "investments, by pool, program and year, differently); this plan is the tie-break of "
             f"docs/outputs.md, 'Ties'{see}."
         )
         return
+    if not classes:
+        _line(
+            f"  Ties: other plans reach the same outcome with every program's money unchanged "
+            f"(one of them funds {ties} of the investments, by pool and year, differently); this "
+            f"plan takes {WITHIN} (docs/outputs.md, 'Ties'{see})."
+        )
+        return
     said = "; ".join(_tie_class_words(k, cls) for k, cls in enumerate(classes, 1))
     _line(
         f"  Ties: other plans reach the same outcome. Interchangeable programs (money can move "
         f"between them with every outcome unchanged; least to most, {MONEY}): {said}. This plan: "
-        f"{RULE} (docs/outputs.md, 'Ties'{see})."
+        f"{RULE}; then {WITHIN} (docs/outputs.md, 'Ties'{see})."
     )
 
 

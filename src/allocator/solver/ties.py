@@ -29,7 +29,9 @@ RULE = (
     "among interchangeable programs, money in proportion to their caps, as near as the "
     "unchanged outcomes allow (the least sum of money squared over cap)"
 )
-"""The tie-break in one sentence (the summary's words)."""
+"""The tie-break among programs in one sentence (the summary's words)."""
+WITHIN = "each program's pools and years in a fixed order of their names"
+"""The tie-break within a program's money (`within_programs`), in the summary's words."""
 
 
 @dataclass(frozen=True)
