@@ -121,3 +121,20 @@ def test_a_tie_between_pools_is_said_and_broken_by_names(tmp_path, monkeypatch):
     summary.show_ties(SimpleNamespace(solution=sol))
     assert "with every program's money unchanged" in lines[0]
     assert "fixed order of their names" in lines[0]
+
+
+def test_json_summary_carries_the_classes(tmp_path):
+    """`solve --json` gives the classes as the summary line names them."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from allocator.cli.commands import app
+
+    res = CliRunner().invoke(
+        app, ["solve", "--inputs", str(TIES), "--out", str(tmp_path / "r"), "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    (cls,) = json.loads(res.stdout)["tie_classes"]
+    assert [m["program"] for m in cls["programs"]] == ["a", "b"]
+    assert [round(m["plan"], 6) for m in cls["programs"]] == [30, 60]
