@@ -5,9 +5,11 @@ with other money. `tie_classes` names the programs whose money can move with eve
 unchanged, each with the least and the most it can receive on that face (two small LPs per
 program that can move, exact: the face is held by its bounds, no tolerance on an objective).
 `split_by_caps` is the rule, one more pass on the same face: among interchangeable programs,
-money in proportion to their caps (the plan that minimises the sum of x^2 / cap over the
-investments, a strictly convex pass, so its split is unique whatever vertex came before); then,
-with that split held, the least risk mitigation and carried money it needs (`least_other_money`).
+money in proportion to their caps (the plan that minimises the sum over programs of their money
+squared over their cap: a convex QP, strictly convex in the programs' totals, so their split is
+unique whatever vertex came before). Then, with those totals held, each program's pools and years
+by the data's names (`within_programs`), and with the investments held, the least risk
+mitigation and carried money they need (`least_other_money`): two LPs on the same face.
 """
 
 from __future__ import annotations
