@@ -115,6 +115,7 @@ def run_summary(run: Run) -> dict[str, Any]:
         "run_folder": None if run.folder is None else str(run.folder),
         "money_musd": _money(run.tables.get("budgets")),
         "ties": run.solution.solver.get("ties"),
+        "tie_classes": run.solution.solver.get("tie_classes"),
         "top_shadow_prices": [
             {
                 "constraint": r.constraint,

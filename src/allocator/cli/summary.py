@@ -104,19 +104,46 @@ def _short(why: str, width: int = 240) -> str:
 
 
 def show_ties(run: Run) -> None:
-    """One line when other plans reach the same outcome (the optimum is not unique)."""
+    """One line when other plans reach the same outcome (the optimum is not unique): each tie
+    class (programs whose money can move between them with every outcome unchanged, each with
+    the least and most it may receive) and the rule this plan follows among them."""
     ties = run.solution.solver.get("ties")
     if not ties:
         return
     from allocator.cli.commands import app
+    from allocator.solver.ties import RULE, WITHIN
 
     names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
     see = "; see `allocator alternatives`" if "alternatives" in names else ""
+    classes = run.solution.solver.get("tie_classes")
+    if classes is None:  # a run written before tie classes were named
+        _line(
+            f"  Ties: other plans reach the same outcome (one of them funds {ties} of the "
+            "investments, by pool, program and year, differently); this plan is the tie-break of "
+            f"docs/outputs.md, 'Ties'{see}."
+        )
+        return
+    if not classes:
+        _line(
+            f"  Ties: other plans reach the same outcome with every program's money unchanged "
+            f"(one of them funds {ties} of the investments, by pool and year, differently); this "
+            f"plan takes {WITHIN} (docs/outputs.md, 'Ties'{see})."
+        )
+        return
+    said = "; ".join(_tie_class_words(k, cls) for k, cls in enumerate(classes, 1))
     _line(
-        f"  Ties: other plans reach the same outcome (one of them funds {ties} of the "
-        "investments, by pool, program and year, differently); this plan is the tie-break of "
-        f"docs/outputs.md, 'Ties'{see}."
+        f"  Ties: other plans reach the same outcome. Interchangeable programs (money can move "
+        f"between them with every outcome unchanged; least to most, {MONEY}): {said}. This plan: "
+        f"{RULE}; then {WITHIN} (docs/outputs.md, 'Ties'{see})."
     )
+
+
+def _tie_class_words(k: int, cls: dict[str, Any]) -> str:
+    """One tie class: its programs' ranges, its money and the plan's split."""
+    members = cls["programs"]
+    ranges = ", ".join(f"{m['program']} {m['low']:,.0f} to {m['high']:,.0f}" for m in members)
+    split = ", ".join(f"{m['program']} {m['plan']:,.0f}" for m in members)
+    return f"class {k}, {cls['money']:,.0f} in all: {ranges} (this plan: {split})"
 
 
 def show_grid(grid: pd.DataFrame) -> None:

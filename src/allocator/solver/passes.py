@@ -29,6 +29,7 @@ from allocator.solver.subproblems import (
     reachable_exports,
     spending_order,
 )
+from allocator.solver.ties import tie_classes
 
 
 def objective_costs(lp: CompiledLP, objective: str, weights: dict[str, float]) -> np.ndarray:
@@ -186,6 +187,9 @@ class Optimum:
     ties: int | None = None
     """With `optimum(..., ties=True)`: how many investments another plan reaching the same
     outcomes funds differently (0: the plan is the only one; `_Face.ties`)."""
+    tie_classes: list[dict[str, Any]] | None = None
+    """With `ties`: the programs interchangeable on the last face, each class with its
+    programs' least, most and planned money (`ties.tie_classes`)."""
 
 
 def outcome_costs(lp: CompiledLP, kind: str) -> np.ndarray:
@@ -253,11 +257,14 @@ def optimum(
     timings["ranging"] = lap()
     x, face = efficient_face(lp, x, col_dual, row_dual, secondaries(lp, objective, first))
     timings["efficient"] = lap()
-    tied = None if not ties else 0
+    tied, classes = (None, None) if not ties else (0, [])
     if face is not None and face.settle():
         if ties:
             tied = face.ties(np.array([f == "invest" for f in lp.col_family]))
-        x = face.pick(x, spending_order(lp)) if pick else x
+        if pick:
+            x = face.pick(x, spending_order(lp))
+        elif tied:  # one more pass on the face: the tie rule (`ties.RULE`), outcomes unchanged
+            x, classes = tie_classes(lp, face, x)
     timings["ties"] = lap()
     x = reachable_exports(lp, x)
     timings["exports"] = lap()
@@ -273,6 +280,7 @@ def optimum(
         timings,
         hold,
         tied,
+        classes,
     )
 
 

@@ -62,6 +62,7 @@ def solve_lp(
             "columns": len(lp.col_names),
             "nonzeros": int(lp.matrix.nnz),
             "ties": opt.ties,
+            "tie_classes": opt.tie_classes,
         },
         timings=opt.timings | {"tables": time.perf_counter() - t_tables},
         weights=weights if objective == "weighted" else {},

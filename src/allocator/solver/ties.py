@@ -1,0 +1,244 @@
+"""Tie classes on the last optimal face, and the one rule that picks among them.
+
+After the efficiency passes (`passes.secondaries`) some plans may still reach the same outcomes
+with other money. `tie_classes` names the programs whose money can move with every outcome
+unchanged, each with the least and the most it can receive on that face (two small LPs per
+program that can move, exact: the face is held by its bounds, no tolerance on an objective).
+`split_by_caps` is the rule, one more pass on the same face: among interchangeable programs,
+money in proportion to their caps (the plan that minimises the sum over programs of their money
+squared over their cap: a convex QP, strictly convex in the programs' totals, so their split is
+unique whatever vertex came before). Then, with those totals held, each program's pools and years
+by the data's names (`within_programs`), and with the investments held, the least risk
+mitigation and carried money they need (`least_other_money`): two LPs on the same face.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import highspy
+import numpy as np
+
+from allocator.solver.compile import CompiledLP
+from allocator.solver.status import Status, status_of
+from allocator.solver.subproblems import spending_order
+
+if TYPE_CHECKING:
+    from allocator.solver.subproblems import _Face
+
+RULE = (
+    "among interchangeable programs, money in proportion to their caps, as near as the "
+    "unchanged outcomes allow (the least sum of money squared over cap)"
+)
+"""The tie-break among programs in one sentence (the summary's words)."""
+WITHIN = "each program's pools and years in a fixed order of their names"
+"""The tie-break within a program's money (`within_programs`), in the summary's words."""
+
+
+@dataclass(frozen=True)
+class Member:
+    """A program of a tie class: the least and most it may receive on the face, and the plan's."""
+
+    program: str
+    low: float
+    high: float
+    plan: float
+
+
+def program_columns(lp: CompiledLP) -> dict[str, np.ndarray]:
+    """Each program's investment columns, read from its `program_cap` row (sum of its money)."""
+    a = lp.matrix
+    col_of = np.repeat(np.arange(len(lp.col_names)), np.diff(a.indptr))
+    caps = [i for i, fam in enumerate(lp.row_family) if fam == "program_cap"]
+    return {str(lp.row_index[i][0]): col_of[a.indices == i] for i in caps}
+
+
+def program_caps(lp: CompiledLP) -> dict[str, float]:
+    """Each program's cap (its `program_cap` row); an uncapped program weighs as the largest
+    finite cap."""
+    caps = {
+        str(lp.row_index[i][0]): float(lp.row_upper[i])
+        for i, f in enumerate(lp.row_family)
+        if f == "program_cap"
+    }
+    finite = [c for c in caps.values() if 0 < c < 1e20]
+    big = max(finite, default=1.0)
+    return {p: c if 0 < c < 1e20 else big for p, c in caps.items()}
+
+
+def _local(face: _Face, cols: np.ndarray) -> np.ndarray:
+    """The positions in the face's LP of those of `cols` that move on it."""
+    pos = np.searchsorted(face.cols, cols)
+    pos = np.minimum(pos, len(face.cols) - 1)
+    return pos[face.cols[pos] == cols].astype(np.int32)
+
+
+def _totals_hessian(
+    face: _Face, programs: dict[str, np.ndarray], caps: dict[str, float]
+) -> highspy.HighsHessian:
+    """The Hessian of sum_p (money of p)^2 / cap_p over the face's columns, scaled so its
+    entries are at least 2 (the QP's regularisation is then noise; it is switched off anyway)."""
+    n = len(face.cols)
+    scale = max(caps.values(), default=1.0)
+    below: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+    for p, cols in programs.items():
+        local = np.sort(_local(face, cols))
+        value = 2.0 * scale / caps[p]
+        for k, j in enumerate(local):
+            below[j] = [(int(r), value) for r in local[k:]]
+    hess = highspy.HighsHessian()
+    hess.dim_ = n
+    hess.format_ = highspy.HessianFormat.kTriangular
+    hess.start_ = np.concatenate([[0], np.cumsum([len(b) for b in below])]).astype(np.int32)
+    hess.index_ = np.array([r for b in below for r, _ in b], dtype=np.int32)
+    hess.value_ = np.array([v for b in below for _, v in b], dtype=float)
+    return hess
+
+
+def split_by_caps(
+    face: _Face, programs: dict[str, np.ndarray], caps: dict[str, float], x: np.ndarray
+) -> np.ndarray:
+    """The rule's pass on the face (`_Face`, settled): minimise sum_p (money of p)^2 / cap_p, so
+    tied programs get money in proportion to their caps as far as the held outcomes allow; unique
+    in each program's total. Returns the plan (`x` if not optimal); the face's cost and Hessian
+    are cleared afterwards, its bounds unchanged."""
+    h: highspy.Highs = face.highs
+    n = len(face.cols)
+    h.changeObjectiveSense(highspy.ObjSense.kMinimize)
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))
+    h.passHessian(_totals_hessian(face, programs, caps))
+    h.setOptionValue("qp_regularization_value", 0.0)  # exact: no term added to the Hessian
+    h.run()
+    h.setOptionValue("qp_regularization_value", 1e-7)
+    ok = status_of(h) is Status.OPTIMAL
+    got = np.array(h.getSolution().col_value) if ok else None
+    empty = highspy.HighsHessian()
+    empty.dim_ = n
+    empty.start_ = np.zeros(n + 1, dtype=np.int32)
+    h.passHessian(empty)
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    if got is None:
+        return x
+    out = face.held.copy()
+    lower, upper = face.bounds["col"]
+    out[face.cols] = np.clip(got, lower, upper)
+    return out
+
+
+def within_programs(
+    face: _Face, programs: dict[str, np.ndarray], x: np.ndarray, spending: np.ndarray
+) -> np.ndarray:
+    """With each program's total held at `x`'s, its pools and years chosen as `_Face.pick` does
+    (least spending weighed by `spending_order`: fixed by the data's names). `x` if not optimal;
+    the rows added to hold the totals are removed afterwards."""
+    h: highspy.Highs = face.highs
+    first = h.getNumRow()
+    held = 0
+    for cols in programs.values():
+        local = _local(face, cols)
+        if local.size:
+            total = float(x[face.cols[local]].sum())
+            h.addRow(total, total, len(local), local, np.ones(len(local)))
+            held += 1
+    got = face.solve(-spending)
+    if held:
+        h.deleteRows(held, np.arange(first, first + held, dtype=np.int32))
+    if got is None:
+        return x
+    lower, upper = face.bounds["col"]
+    got[face.cols] = np.clip(got[face.cols], lower, upper)
+    return got
+
+
+def least_other_money(face: _Face, lp: CompiledLP, x: np.ndarray) -> np.ndarray:
+    """With the investments held at `x` (the rule's split), the least risk mitigation and carried
+    money the face allows: what the split needs, no more (an LP; `x` if not optimal). The face's
+    column bounds are restored afterwards."""
+    h: highspy.Highs = face.highs
+    fam = np.array(lp.col_family, dtype=object)[face.cols]
+    inv = np.flatnonzero(fam == "invest").astype(np.int32)
+    lower, upper = face.bounds["col"]
+    h.changeColsBounds(len(inv), inv, x[face.cols[inv]], x[face.cols[inv]])
+    cost = np.zeros(len(face.held))
+    cost[face.cols[np.isin(fam, ("mitigate", "carry"))]] = -1.0
+    got = face.solve(cost)
+    h.changeColsBounds(len(inv), inv, lower[inv], upper[inv])
+    if got is None:
+        return x
+    got[face.cols] = np.clip(got[face.cols], lower, upper)
+    return got
+
+
+def _ranges(face: _Face, programs: dict[str, np.ndarray], x: np.ndarray) -> list[Member]:
+    """The least and most each program with a movable column may receive on the face."""
+    where = {int(c): k for k, c in enumerate(face.cols)}
+    lower, upper = face.bounds["col"]
+    found = []
+    for p, cols in sorted(programs.items()):
+        local = np.array([where[int(c)] for c in cols if int(c) in where], dtype=int)
+        if not local.size or not (upper[local] - lower[local] > 1e-9).any():
+            continue
+        cost = np.zeros(len(face.held))
+        cost[face.cols[local]] = 1.0
+        most, least = face.solve(cost), face.solve(-cost)
+        if most is None or least is None:
+            continue
+        high, low = float(most[cols].sum()), float(least[cols].sum())
+        if high - low > 1e-6 * max(1.0, high):
+            found.append(Member(p, low, high, float(x[cols].sum())))
+    return found
+
+
+def _classes(
+    face: _Face, members: list[Member], programs: dict[str, np.ndarray]
+) -> list[list[Member]]:
+    """Members joined when their movable columns share a row of the face (a pool's budget, an
+    outcome, a group): connected components, in the order of program names."""
+    a = face.highs.getLp().a_matrix_
+    start, index = np.array(a.start_), np.array(a.index_)
+    where = {int(c): k for k, c in enumerate(face.cols)}
+    rows = []
+    for m in members:
+        local = [where[int(c)] for c in programs[m.program] if int(c) in where]
+        rows.append({int(r) for k in local for r in index[start[k] : start[k + 1]]})
+    parent = list(range(len(members)))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            k = parent[k]
+        return k
+
+    for i in range(len(members)):
+        for j in range(i + 1, len(members)):
+            if rows[i] & rows[j]:
+                parent[root(j)] = root(i)
+    groups: dict[int, list[Member]] = {}
+    for k, m in enumerate(members):
+        groups.setdefault(root(k), []).append(m)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def tie_classes(
+    lp: CompiledLP, face: _Face, x: np.ndarray
+) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """The rule's plan on the settled face and its tie classes (as plain records for
+    `Solution.solver`): each class lists its programs with low, high and plan (musd)."""
+    programs = program_columns(lp)
+    members = _ranges(face, programs, x)
+    picked = split_by_caps(face, programs, program_caps(lp), x)
+    picked = within_programs(face, programs, picked, spending_order(lp))
+    picked = least_other_money(face, lp, picked)
+    plan = {p: float(picked[c].sum()) for p, c in programs.items()}
+    out = []
+    for group in _classes(face, members, programs):
+        out.append(
+            {
+                "programs": [
+                    {"program": m.program, "low": m.low, "high": m.high, "plan": plan[m.program]}
+                    for m in group
+                ],
+                "money": sum(plan[m.program] for m in group),
+            }
+        )
+    return picked, out
