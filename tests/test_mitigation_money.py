@@ -181,8 +181,8 @@ def test_baseline_spent_is_the_grid_total_with_mitigation(baseline):
     base levels, tranches and minerals of issue 25). Issue 25 point 5 moved these from 4,357 and
     48,470: the tie rule's pass (`solver.ties`) splits the tied programs by their caps and then
     spends the least mitigation that split needs; every outcome is unchanged. The grid and the
-    money line each round so that their own parts add up: 4,189 in the grid, 4,190 beside the
-    44,113 of investment in the money line (both total 48,303)."""
+    grid and the money line split the 48,303 the same way (largest remainder of investment
+    44,113.19 and mitigation 4,189.38): 44,113 and 4,190 in both."""
     out, stdout = baseline
     table = pd.read_csv(out / "budgets.csv", keep_default_na=False, na_values=[""])
     risk = table["pool"].str.startswith("risk:")
@@ -197,10 +197,25 @@ def test_baseline_spent_is_the_grid_total_with_mitigation(baseline):
     grid = _grid(stdout)
     spent = round(float(table["spent_musd"].sum()))
     assert grid["total"][-1] == spent == 48303
-    assert grid["risk mitigation"][-1] == 4189
+    assert grid["risk mitigation"][-1] == 4190
     line = MONEY_LINE.search(stdout)
     assert line, stdout
     budget, pools, risk_budget, total, invest, mitigated, unspent = map(_whole, line.groups())
     assert (budget, pools, risk_budget) == (56400, 52000, 4400)
     assert (total, invest, mitigated) == (spent, 44113, 4190)
     assert budget == total + unspent
+
+
+def test_the_money_line_and_the_table_show_the_same_mitigation_and_investment(baseline):
+    """Every number shown agrees: the money line's risk mitigation and investment are the sector
+    x phase table's risk mitigation row and the sum of its other rows (4,189.38 musd of
+    mitigation beside 44,113.19 of investment is 4,190 in both, not 4,189 in one of them)."""
+    _, stdout = baseline
+    grid = _grid(stdout)
+    line = MONEY_LINE.search(stdout)
+    assert line, stdout
+    _, _, _, total, invest, mitigated, _ = map(_whole, line.groups())
+    assert mitigated == grid["risk mitigation"][-1]
+    sectors = [v[-1] for k, v in grid.items() if k not in ("total", "risk mitigation")]
+    assert invest == sum(sectors)
+    assert total == grid["total"][-1]

@@ -370,36 +370,27 @@ def money(budgets: pd.DataFrame) -> dict[str, dict[str, float]]:
 
 def shown_money(budgets: pd.DataFrame) -> dict[str, dict[str, int]]:
     """`money` in whole US$ million that add up as shown: each part's budget is its spent plus
-    its unspent, the totals are the parts' sums, and the total spent is the whole-rounded sum
-    that the sector x phase table shows (`rounding.whole`). The budgets of the pools and of
-    risk mitigation are whole-rounded too; the one choice left (the pools' spent rounded down
-    or up) is the one whose four numbers stay nearest their values, the smaller on a tie."""
-    from allocator.report.rounding import whole
+    its unspent, the totals are the parts' sums, and the total spent (the whole-rounded sum) is
+    split between investment and risk mitigation by largest remainder, as the sector x phase
+    table splits it (`rounding.rounded_grid`), so both show the same numbers. The budgets of the
+    pools and of risk mitigation are whole-rounded."""
+    from allocator.report.rounding import largest_remainder, whole
 
     exact = money(budgets)
     pools, risk = exact["pools"], exact["risk_mitigation"]
     budget_p = whole(pools["spent"] + pools["unspent"])
     budget_r = whole(risk["spent"] + risk["unspent"])
-    spent = whole(pools["spent"] + risk["spent"])
-
-    def split(invest: int) -> dict[str, dict[str, int]]:
-        return {
-            "pools": {"budget": budget_p, "spent": invest, "unspent": budget_p - invest},
-            "risk_mitigation": {
-                "budget": budget_r,
-                "spent": spent - invest,
-                "unspent": budget_r - spent + invest,
-            },
-        }
-
-    def miss(invest: int) -> float:
-        shown = split(invest)
-        return max(abs(shown[n][k] - exact[n][k]) for n in shown for k in ("spent", "unspent"))
-
-    candidates = sorted({math.floor(pools["spent"]), math.ceil(pools["spent"])})
-    best = split(min(candidates, key=lambda invest: (miss(invest), invest)))
-    best["total"] = {k: best["pools"][k] + best["risk_mitigation"][k] for k in best["pools"]}
-    return best
+    invest, mitigated = largest_remainder([pools["spent"], risk["spent"]])
+    shown = {
+        "pools": {"budget": budget_p, "spent": invest, "unspent": budget_p - invest},
+        "risk_mitigation": {
+            "budget": budget_r,
+            "spent": mitigated,
+            "unspent": budget_r - mitigated,
+        },
+    }
+    shown["total"] = {k: shown["pools"][k] + shown["risk_mitigation"][k] for k in shown["pools"]}
+    return shown
 
 
 def money_words(budgets: pd.DataFrame, unit: str = "US$ million") -> str:

@@ -51,7 +51,7 @@ def rounded_grid(grid: pd.DataFrame) -> pd.DataFrame:
     it, each row's cells their largest-remainder share of the row's total, and each column's
     total the sum of its shown cells. So every shown row and column adds up to its shown total.
     """
-    rows = largest_remainder([math.fsum(r) for r in grid.to_numpy(dtype=float)])
+    rows = _row_totals(grid)
     cells = [
         largest_remainder(list(r), t) for r, t in zip(grid.to_numpy(dtype=float), rows, strict=True)
     ]
@@ -60,3 +60,24 @@ def rounded_grid(grid: pd.DataFrame) -> pd.DataFrame:
     total_row = table.sum(axis=0).to_frame().T
     total_row.index = pd.Index(["total"], name=grid.index.name)
     return pd.concat([table, total_row])
+
+
+APART = "risk mitigation"
+"""A row whose money is not investment (`budgets.MITIGATION`): the grand total is first split
+between it and the investment rows, as the money line splits spent money."""
+
+
+def _row_totals(grid: pd.DataFrame) -> list[int]:
+    """Each row's shown total: the largest-remainder shares of the whole-rounded grand total; with
+    an APART row, that total is split between it and the rest first."""
+    sums = [math.fsum(r) for r in grid.to_numpy(dtype=float)]
+    labels = [str(i) for i in grid.index]
+    if APART not in labels or len(labels) == 1:
+        return largest_remainder(sums)
+    k = labels.index(APART)
+    others = [v for i, v in enumerate(sums) if i != k]
+    rest, apart = largest_remainder([math.fsum(others), sums[k]])
+    shown = largest_remainder(others, rest)
+    shown.insert(k, apart)
+    return shown
+
