@@ -40,6 +40,7 @@ SOLVER = {
     "results",
     "numerics",
     "alternatives",
+    "ties",
 }
 """The modules of `solver/`: the only ones that may import highspy."""
 

@@ -480,12 +480,25 @@ def _interrupt(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def unraisable(hook: object) -> None:
+    """`sys.unraisablehook`: a Ctrl-C or SIGTERM that lands inside a weakref callback or a
+    `__del__` (Python would print "Exception ignored ... Traceback" and go on as if nothing had
+    happened) is delivered again to the main thread, where it unwinds the run as any other."""
+    if isinstance(getattr(hook, "exc_value", None), KeyboardInterrupt):
+        import _thread
+
+        _thread.interrupt_main()
+        return
+    sys.__unraisablehook__(hook)  # type: ignore[arg-type]
+
+
 def main() -> None:
     """Console-script entry point. SIGTERM unwinds like Ctrl-C, so a half-written run folder is
     removed in either case."""
     import signal
 
     signal.signal(signal.SIGTERM, _interrupt)
+    sys.unraisablehook = unraisable
     try:
         sys.exit(app())
     except OutputLost as exc:  # written outside a command's exit_codes

@@ -80,4 +80,3 @@ def _row_totals(grid: pd.DataFrame) -> list[int]:
     shown = largest_remainder(others, rest)
     shown.insert(k, apart)
     return shown
-

@@ -186,7 +186,7 @@ class Optimum:
     """The least-shortfall hold, if no pass needed its tolerance retry: for the next pass."""
     ties: int | None = None
     """With `optimum(..., ties=True)`: how many investments another plan reaching the same
-    outcomes funds differently (0: the plan is the only one; `_Face.ties`)."""
+    outcomes funds differently (0: the plan is the only one; `Face.ties`)."""
     tie_classes: list[dict[str, Any]] | None = None
     """With `ties`: the programs interchangeable on the last face, each class with its
     programs' least, most and planned money (`ties.tie_classes`)."""
@@ -238,7 +238,7 @@ def optimum(
     efficiency passes on its optimal face (`secondaries`) and the exports the plan reaches.
     Duals (and ranges) are the objective's own. With `ties`, whether other plans reach the
     same outcomes with other money (`Optimum.ties`). With `pick`, the plan that spends least
-    on the last face (`_Face.pick`): fixed by the data, whichever vertex HiGHS returned (what
+    on the last face (`Face.pick`): fixed by the data, whichever vertex HiGHS returned (what
     sweeps use, so a sample's funding does not depend on the basis it starts from).
     """
     weights = weights or {"jobs": 0.5, "exports": 0.5}

@@ -45,9 +45,9 @@ def efficient_face(
     row_dual: np.ndarray,
     secondaries: list[np.ndarray],
     extra: Extra | None = None,
-) -> tuple[np.ndarray, _Face | None]:
+) -> tuple[np.ndarray, Face | None]:
     """`efficient`, and the restricted LP of the last face (None if no column could move), on
-    which `_Face.ties` asks whether other plans reach the same outcomes."""
+    which `Face.ties` asks whether other plans reach the same outcomes."""
     tol = 1e-9
     moving = np.flatnonzero(np.abs(col_dual) <= tol)
     fixed = np.flatnonzero(np.abs(col_dual) > tol)
@@ -78,7 +78,7 @@ class Extra:
 
 
 @dataclass
-class _Face:
+class Face:
     """A restricted LP over some columns of the plan, the others held (`_restricted`)."""
 
     highs: highspy.Highs
@@ -181,7 +181,7 @@ class _Face:
 
 
 def spending_order(lp: CompiledLP) -> np.ndarray:
-    """The weight of a US$ million in each investment column (0 elsewhere) for `_Face.pick`:
+    """The weight of a US$ million in each investment column (0 elsewhere) for `Face.pick`:
     about 1 (spend least), plus a small part that differs by program, pool and year, so that
     no two ways of spending the same money weigh the same. The parts are square roots of
     primes (rationally independent) by the rank of each name in sorted order: fixed by the data,
@@ -225,7 +225,7 @@ def _restricted(
     row_upper: np.ndarray,
     basis: highspy.HighsBasis | None = None,
     extra: Extra | None = None,
-) -> _Face | None:
+) -> Face | None:
     """The LP over the columns `cols` with every other column held at `held` (no cost yet).
 
     Only those columns and the rows they appear in take part: the held columns' share of each
@@ -284,7 +284,7 @@ def _restricted(
         start.valid = True
         sub.setBasis(start)
         sub.setOptionValue("simplex_strategy", 4)  # primal: the restricted basis is feasible
-    return _Face(sub, cols, held, bounds)
+    return Face(sub, cols, held, bounds)
 
 
 def reachable_exports(lp: CompiledLP, x: np.ndarray) -> np.ndarray:

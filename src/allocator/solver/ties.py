@@ -25,7 +25,7 @@ from allocator.solver.status import Status, status_of
 from allocator.solver.subproblems import spending_order
 
 if TYPE_CHECKING:
-    from allocator.solver.subproblems import _Face
+    from allocator.solver.subproblems import Face
 
 RULE = (
     "among interchangeable programs, money in proportion to their caps, as near as the "
@@ -67,7 +67,7 @@ def program_caps(lp: CompiledLP) -> dict[str, float]:
     return {p: c if 0 < c < 1e20 else big for p, c in caps.items()}
 
 
-def _local(face: _Face, cols: np.ndarray) -> np.ndarray:
+def _local(face: Face, cols: np.ndarray) -> np.ndarray:
     """The positions in the face's LP of those of `cols` that move on it."""
     pos = np.searchsorted(face.cols, cols)
     pos = np.minimum(pos, len(face.cols) - 1)
@@ -75,7 +75,7 @@ def _local(face: _Face, cols: np.ndarray) -> np.ndarray:
 
 
 def _totals_hessian(
-    face: _Face, programs: dict[str, np.ndarray], caps: dict[str, float]
+    face: Face, programs: dict[str, np.ndarray], caps: dict[str, float]
 ) -> highspy.HighsHessian:
     """The Hessian of sum_p (money of p)^2 / cap_p over the face's columns, scaled so its
     entries are at least 2 (the QP's regularisation is then noise; it is switched off anyway)."""
@@ -97,9 +97,9 @@ def _totals_hessian(
 
 
 def split_by_caps(
-    face: _Face, programs: dict[str, np.ndarray], caps: dict[str, float], x: np.ndarray
+    face: Face, programs: dict[str, np.ndarray], caps: dict[str, float], x: np.ndarray
 ) -> np.ndarray:
-    """The rule's pass on the face (`_Face`, settled): minimise sum_p (money of p)^2 / cap_p, so
+    """The rule's pass on the face (`Face`, settled): minimise sum_p (money of p)^2 / cap_p, so
     tied programs get money in proportion to their caps as far as the held outcomes allow; unique
     in each program's total. Returns the plan (`x` if not optimal); the face's cost and Hessian
     are cleared afterwards, its bounds unchanged."""
@@ -127,9 +127,9 @@ def split_by_caps(
 
 
 def within_programs(
-    face: _Face, programs: dict[str, np.ndarray], x: np.ndarray, spending: np.ndarray
+    face: Face, programs: dict[str, np.ndarray], x: np.ndarray, spending: np.ndarray
 ) -> np.ndarray:
-    """With each program's total held at `x`'s, its pools and years chosen as `_Face.pick` does
+    """With each program's total held at `x`'s, its pools and years chosen as `Face.pick` does
     (least spending weighed by `spending_order`: fixed by the data's names). `x` if not optimal;
     the rows added to hold the totals are removed afterwards."""
     h: highspy.Highs = face.highs
@@ -151,7 +151,7 @@ def within_programs(
     return got
 
 
-def least_other_money(face: _Face, lp: CompiledLP, x: np.ndarray) -> np.ndarray:
+def least_other_money(face: Face, lp: CompiledLP, x: np.ndarray) -> np.ndarray:
     """With the investments held at `x` (the rule's split), the least risk mitigation and carried
     money the face allows: what the split needs, no more (an LP; `x` if not optimal). The face's
     column bounds are restored afterwards."""
@@ -170,7 +170,7 @@ def least_other_money(face: _Face, lp: CompiledLP, x: np.ndarray) -> np.ndarray:
     return got
 
 
-def _ranges(face: _Face, programs: dict[str, np.ndarray], x: np.ndarray) -> list[Member]:
+def _ranges(face: Face, programs: dict[str, np.ndarray], x: np.ndarray) -> list[Member]:
     """The least and most each program with a movable column may receive on the face."""
     where = {int(c): k for k, c in enumerate(face.cols)}
     lower, upper = face.bounds["col"]
@@ -191,7 +191,7 @@ def _ranges(face: _Face, programs: dict[str, np.ndarray], x: np.ndarray) -> list
 
 
 def _classes(
-    face: _Face, members: list[Member], programs: dict[str, np.ndarray]
+    face: Face, members: list[Member], programs: dict[str, np.ndarray]
 ) -> list[list[Member]]:
     """Members joined when their movable columns share a row of the face (a pool's budget, an
     outcome, a group): connected components, in the order of program names."""
@@ -220,7 +220,7 @@ def _classes(
 
 
 def tie_classes(
-    lp: CompiledLP, face: _Face, x: np.ndarray
+    lp: CompiledLP, face: Face, x: np.ndarray
 ) -> tuple[np.ndarray, list[dict[str, Any]]]:
     """The rule's plan on the settled face and its tie classes (as plain records for
     `Solution.solver`): each class lists its programs with low, high and plan (musd)."""
