@@ -166,7 +166,8 @@ def show_sweep(summary: Any, table: Any) -> None:
     """With perfect foresight, labelled so (the fixed plan comes first: `sweeping.show_plan`):
     the spread of the re-optimised jobs and exports beside the nominal plan's, failed samples,
     and the least stable programs."""
-    foresight = "with perfect foresight (each sample re-optimised)"
+    from allocator.report.studyhtml import FORESIGHT as foresight
+
     failed = int((table["status"] != "optimal").sum())
     nominal = table.attrs.get("nominal") or {}
     if nominal.get("status", "optimal") != "optimal":

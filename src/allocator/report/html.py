@@ -15,12 +15,11 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from allocator.data.numbers import style_words
 from allocator.errors import UsageError
-from allocator.report.svg import bars, line
+from allocator.report.svg import bars
 from allocator.report.svg import number as _svg_number
 
 REPORT = "report.html"
@@ -148,6 +147,8 @@ def render(
     assumptions: list[tuple[str, str]] | None = None,
 ) -> str:
     """The page's HTML."""
+    from allocator.report import studyhtml  # the sections of studies (frontier, sweep, ranges)
+
     sections = [_headline(info, tables.get("sweep_summary"))]
     if "outcomes" in tables:
         sections.append(_milestones(tables["outcomes"]))
@@ -161,13 +162,13 @@ def render(
         sections.append(_binding(tables["shadow_prices"], tables.get("sensitivity")))
         sections.append(_unspent(tables["shadow_prices"]))
     if "frontier" in tables:
-        sections.append(_frontier(tables["frontier"]))
+        sections.append(studyhtml.frontier_section(tables["frontier"]))
     if "compare" in tables:
         sections.append("<h2>Plans compared</h2>" + table(tables["compare"]))
     if "sweep_summary" in tables and "sweep" in tables:
-        sections.append(_sweep(tables["sweep"], tables["sweep_summary"]))
+        sections.append(studyhtml.sweep_section(tables["sweep"], tables["sweep_summary"]))
     if "ranges" in tables:
-        sections.append(_ranges(tables["ranges"]))
+        sections.append(studyhtml.ranges_section(tables["ranges"]))
     sections.append(_assumptions(info, assumptions))
     title = f"allocator {info.get('command', info.get('written_by', {}).get('command', 'run'))}"
     return (
@@ -201,7 +202,9 @@ def _dataset(info: dict[str, Any]) -> str:
 def _headline(info: dict[str, Any], summary: pd.DataFrame | None = None) -> str:
     obj = info.get("objective")
     if summary is not None:
-        shown = _sweep_headline(summary)
+        from allocator.report.studyhtml import sweep_headline
+
+        shown = sweep_headline(summary)
         if shown:
             return shown
     if not isinstance(obj, dict) or obj.get("value") is None:
@@ -472,108 +475,6 @@ def _unspent(prices: pd.DataFrame) -> str:
         f"<h2>Unspent budgets</h2><p>{len(frame)} budgets are not spent in full, "
         f"{number(float(frame['unspent'].sum()))} US$ million in all.</p>" + table(frame, units)
     )
-
-
-def _frontier(frame: pd.DataFrame) -> str:
-    x_name = str(frame["x_words"].iloc[0]) if "x_words" in frame and len(frame) else "x"
-    y_name = str(frame["y_words"].iloc[0]) if "y_words" in frame and len(frame) else "y"
-    xs = frame["x_value"].tolist() if "x_value" in frame else []
-    ys = frame["y_value"].tolist() if "y_value" in frame else []
-    cols = [c for c in ("point", "x_value", "y_value", "rate", "rate_unit") if c in frame]
-    return (
-        f"<h2>Frontier</h2><p>{len(frame)} points: the most {escape(y_name)} for each level "
-        f"of {escape(x_name)}.</p>" + line(xs, ys, x_name, y_name, "Frontier") + table(frame[cols])
-    )
-
-
-def _ranges(frame: pd.DataFrame) -> str:
-    """`allocator alternatives`: each member's least and most funding within the slack, as bars
-    from 0 to the least (funded in every near-optimal plan) and on to the most (free to move)."""
-    labels = [f"{m} ({c})" for m, c in zip(frame["member"], frame["classification"], strict=True)]
-    least = frame["min_musd"].astype(float).tolist()
-    free = (frame["max_musd"].astype(float) - frame["min_musd"].astype(float)).tolist()
-    chart = bars(labels, {"least": least, "free to move": free}, "US$ million", "Funding ranges")
-    cols = [
-        c
-        for c in ("member", "classification", "optimum_musd", "min_musd", "max_musd")
-        if c in frame
-    ]
-    return (
-        f"<h2>Near-optimal ranges</h2><p>{len(frame)} members: the least and the most funding of "
-        "each among the plans within the slack of the optimum (run.json).</p>"
-        + chart
-        + table(frame[cols])
-    )
-
-
-FORESIGHT = "with perfect foresight (each sample re-optimised)"
-
-
-def _spread(summary: pd.DataFrame, item: str) -> str | None:
-    """`median X unit (P5 a, P95 b)` of one summary row, or None if it has no numbers."""
-    rows = summary[summary["item"] == item]
-    if not len(rows) or not rows["p50"].notna().all():
-        return None
-    r = rows.iloc[0]
-    return (
-        f"median <strong>{number(float(r['p50']))} {escape(str(r['unit']))}</strong> (P5 "
-        f"{number(float(r['p5']))}, P95 {number(float(r['p95']))})"
-    )
-
-
-def _sweep_headline(summary: pd.DataFrame) -> str | None:
-    """A sweep's headline: what the fixed plan delivers first, then the jobs with perfect
-    foresight, labelled as such."""
-    plan, foresight = _spread(summary, "plan jobs"), _spread(summary, "jobs")
-    if plan is None and foresight is None:
-        return None
-    parts = []
-    if plan is not None:
-        basis = summary.loc[summary["item"] == "plan jobs", "basis"].iloc[0]
-        parts.append(f"Jobs of {escape(str(basis))}: {plan}")
-    if foresight is not None:
-        parts.append(f"jobs {FORESIGHT}: {foresight}")
-    return f'<p class="headline" id="headline">{"; ".join(parts)}</p>'
-
-
-def _sweep(sweep: pd.DataFrame, summary: pd.DataFrame) -> str:
-    ok = sweep[sweep["status"] == "optimal"]
-    jobs = ok["jobs"].to_numpy(dtype=float)
-    out = [
-        f"<h2>Sweep</h2><p>{len(sweep)} samples, {len(ok)} re-optimised to an optimum. Rows "
-        "whose basis is <em>this plan</em> say what the plan delivers as it stands in each "
-        f"sample; the others are {FORESIGHT}: what a planner who knew the sample in advance "
-        "would reach.</p>"
-    ]
-    if len(jobs):
-        edges = np.linspace(jobs.min(), jobs.max(), 11) if jobs.max() > jobs.min() else None
-        if edges is not None:
-            counts, _ = np.histogram(jobs, bins=edges)
-            labels = [
-                f"{number(a)} - {number(b)}" for a, b in zip(edges[:-1], edges[1:], strict=True)
-            ]
-            out.append(
-                bars(
-                    labels,
-                    {"samples": counts.tolist()},
-                    "samples",
-                    f"Jobs across the samples, {FORESIGHT}",
-                )
-            )
-    funded = summary[summary["item"].astype(str).str.startswith("program ")]
-    if len(funded) and "p50" in funded:
-        top = funded.sort_values(["p50", "item"], ascending=[False, True]).head(15)
-        labels = [str(i).removeprefix("program ") for i in top["item"]]
-        out.append(
-            bars(
-                labels,
-                {"P50": top["p50"].tolist()},
-                "US$ million",
-                f"Median funding (largest 15 programs), {FORESIGHT}",
-            )
-        )
-    out.append(table(summary))
-    return "".join(out)
 
 
 def _assumptions(info: dict[str, Any], assumptions: list[tuple[str, str]] | None) -> str:

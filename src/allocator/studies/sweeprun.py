@@ -26,6 +26,7 @@ from allocator.report.folders import (
     refuse_overlap,
     why_not_replaceable,
 )
+from allocator.report.studyhtml import FORESIGHT
 from allocator.report.write import write_json
 from allocator.studies.daskclient import LOCAL_WORKER_CONFIG, dask_client  # noqa: F401
 from allocator.studies.fixedplan import plan_columns, plan_counts, plan_id, plan_summary
@@ -64,7 +65,6 @@ SWEEP_FILES = (
     "sweep_programs.csv",
     "sweep_summary.csv",
 )
-FORESIGHT = "with perfect foresight (each sample re-optimised)"
 
 
 class IncompleteSweepError(AllocatorError):
