@@ -13,6 +13,19 @@ from allocator.solver.highs import new_highs
 from conftest import DATA, digest
 from conftest import cli as run
 
+# the one-sided and whole-unit columns that shadow_prices.csv and sensitivity.csv both end with
+ONE_SIDED = (
+    "gain_per_unit_up",
+    "up_holds_for",
+    "loss_per_unit_down",
+    "down_holds_for",
+    "holds_for_unit",
+    "one_sided",
+    "gain_of_one_unit_up",
+    "loss_of_one_unit_down",
+    "shortfall_change_up",
+    "shortfall_change_down",
+)
 COLUMNS = {
     "allocation.csv": [
         "program",
@@ -69,16 +82,7 @@ COLUMNS = {
         "shadow_price",
         "unit",
         "binding",
-        "gain_per_unit_up",
-        "up_holds_for",
-        "loss_per_unit_down",
-        "down_holds_for",
-        "holds_for_unit",
-        "one_sided",
-        "gain_of_one_unit_up",
-        "loss_of_one_unit_down",
-        "shortfall_change_up",
-        "shortfall_change_down",
+        *ONE_SIDED,
     ],
     "reduced_costs.csv": [
         "variable",
@@ -125,16 +129,7 @@ COLUMNS = {
         "allowable_decrease",
         "flag",
         "unit",
-        "gain_per_unit_up",
-        "up_holds_for",
-        "loss_per_unit_down",
-        "down_holds_for",
-        "holds_for_unit",
-        "one_sided",
-        "gain_of_one_unit_up",
-        "loss_of_one_unit_down",
-        "shortfall_change_up",
-        "shortfall_change_down",
+        *ONE_SIDED,
     ],
     "limits.csv": [
         "variable",
