@@ -58,7 +58,7 @@ def test_sheets_have_units_formats_and_widths_and_the_values_of_the_csv(run):
         assert got[0] == want.program
     assert ws.cell(2, len(header)).number_format == "#,##0.0#####"  # 2181.8 has decimals
     year = header.index("year") + 1
-    assert ws.cell(2, year).number_format == "#,##0"
+    assert ws.cell(2, year).number_format == "0"  # 2025, not 2,025 (issue 29)
     assert ws.column_dimensions["A"].width > 10
 
 

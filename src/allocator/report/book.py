@@ -41,15 +41,54 @@ def write_results_workbook(path: Path, sheets: list[Sheet]) -> list[str]:
     fmt = _Formats(book)
     summarized = []
     for name, headers, frame in sheets:
+        ws = book.add_worksheet(name[:31])
+        _print_setup(ws, name, len(frame) > SHEET_ROW_LIMIT)
         if len(frame) > SHEET_ROW_LIMIT:
             summarized.append(name)
-            _summary(book.add_worksheet(name[:31]), name, frame, fmt)
+            _summary(ws, name, frame, fmt)
+        elif name == "Limits":
+            kept, note = limits_sheet(frame)
+            _table(ws, headers, kept, fmt)
+            ws.write_string(len(kept) + 1, 0, note, fmt.note)
         else:
-            _table(book.add_worksheet(name[:31]), headers, frame, fmt)
+            _table(ws, headers, frame, fmt)
     by_name = {name: frame for name, _h, frame in sheets}
     _charts(book, by_name, fmt)
     close_book(book)  # a full disk is an OSError, said in one line by the caller
     return summarized
+
+
+SUMMARY_SHEETS = ("allocation", "allocation_by_phase", "outcomes", "budgets", "shares", "Answer")
+"""Sheets a planner prints: one page wide (any number of pages long)."""
+YEARS = ("year", "first_year", "last_year", "milestone")
+"""Columns of years, shown as 2033 (not 2,033)."""
+A4 = 9
+"""xlsxwriter's paper size of A4 (Letter is 1)."""
+
+
+def _print_setup(ws: Any, name: str, summary: bool) -> None:
+    """A4 landscape, the header row on every page, the sheet and page in the footer; the sheets
+    a planner prints (SUMMARY_SHEETS) one page wide."""
+    ws.set_landscape()
+    ws.set_paper(A4)
+    ws.repeat_rows(2 if summary else 0)
+    ws.set_footer("&L&A&RPage &P of &N")
+    if name in SUMMARY_SHEETS:
+        ws.fit_to_pages(1, 0)
+
+
+def limits_sheet(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The Limits report without the variables whose limits are trivial (lower limit = upper
+    limit = value: nothing moves them alone), and the line that counts them."""
+    value = frame["value"].to_numpy(dtype=float)
+    trivial = (frame["lower_limit"].to_numpy(dtype=float) == value) & (
+        frame["upper_limit"].to_numpy(dtype=float) == value
+    )
+    note = (
+        f"{int(trivial.sum()):,} more variables have lower limit = upper limit = their value "
+        "(nothing can move them alone); limits.csv lists every variable."
+    )
+    return frame[~trivial], note
 
 
 class _Formats:
@@ -60,6 +99,7 @@ class _Formats:
         self.small = book.add_format({"num_format": "0.0#####"})
         self.note = book.add_format({"italic": True})
         self.one = book.add_format({"num_format": "#,##0.0"})
+        self.year = book.add_format({"num_format": "0"})
 
 
 def _column_format(values: np.ndarray, fmt: _Formats) -> Any:
@@ -83,7 +123,7 @@ def _table(ws: Any, headers: list[str], frame: pd.DataFrame, fmt: _Formats) -> N
             values = series.to_numpy(dtype=float)
             kinds.append("n")
             columns.append(values.tolist())
-            formats.append(_column_format(values, fmt))
+            formats.append(fmt.year if column in YEARS else _column_format(values, fmt))
         else:
             kinds.append("s")
             columns.append(series.tolist())
@@ -156,6 +196,7 @@ def _charts(book: Any, tables: dict[str, pd.DataFrame], fmt: _Formats) -> None:
     ws.set_column(0, 0, 34)
     ws.set_column(1, 8, 13)
     ws.set_landscape()
+    ws.set_paper(A4)
     ws.fit_to_pages(1, 0)  # printed one page wide: each chart beside its numbers
     row = 0
     for kind, data, unit, title in blocks:

@@ -349,24 +349,33 @@ def sensitivity(sol: Solution) -> pd.DataFrame:
 
 
 def answer(sol: Solution, label: str) -> pd.DataFrame:
-    """Excel Solver's Answer Report: the objective, every variable, every constraint's status."""
+    """Excel Solver's Answer Report: the objective and every variable with its original value
+    (before the solve) and its final value, and every constraint's status.
+
+    Before the solve no money is allocated: a variable's original value is 0 moved inside its
+    bounds (a variable fixed by its bounds, such as a base level of what already exists, at that
+    value), and the objective's original value is the objective at those values."""
     sp = shadow_prices(sol)
+    cols = sol.columns
+    original = np.clip(0.0, cols["lower"].fillna(-np.inf), cols["upper"].fillna(np.inf)) + 0.0
+    start = math.fsum(cols["objective_coefficient"].fillna(0.0).to_numpy() * original.to_numpy())
     head = pd.DataFrame(
         [
             {
                 "section": "objective",
                 "name": label,
+                "original_value": start + 0.0,
                 "final_value": sol.objective_value,
                 "status": sol.status,
                 "slack": np.nan,
             }
         ]
     )
-    cols = sol.columns
     var = pd.DataFrame(
         {
             "section": "variable",
             "name": cols["variable"],
+            "original_value": original,
             "final_value": cols["value"],
             "status": reduced_costs(sol)["status"],
             "slack": np.nan,
@@ -376,6 +385,7 @@ def answer(sol: Solution, label: str) -> pd.DataFrame:
         {
             "section": "constraint",
             "name": sp["constraint"],
+            "original_value": np.nan,
             "final_value": sp["body"],
             "status": np.where(sp["binding"], "Binding", "Not Binding"),
             "slack": sp["slack"],
