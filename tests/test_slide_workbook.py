@@ -79,9 +79,11 @@ def test_the_answer_sheet_has_original_and_final_values(wb, baseline_run):
     assert objective[3] == pytest.approx(545333.54, abs=1e-6)
     variables = [r for r in rows if r[0] == "variable"]
     invest = [r for r in variables if r[1].startswith("invest(")]
-    assert invest and all(r[2] == 0 for r in invest)  # no money allocated before the solve
+    assert invest
+    assert all(r[2] == 0 for r in invest)
     base = [r for r in variables if r[1].startswith("base(")]
-    assert len(base) == 6 and all(r[2] == r[3] > 0 for r in base)  # fixed at what exists
+    assert len(base) == 6
+    assert all(r[2] == r[3] > 0 for r in base)
     assert sum(r[2] for r in base) == pytest.approx(63000)
     zones = next(r for r in variables if r[1] == "invest(manufacturing_zones,infrastructure,2025)")
     assert zones[3] == pytest.approx(3000, abs=1e-3)

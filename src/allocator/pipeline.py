@@ -26,10 +26,10 @@ from allocator.model.constraints import Robust
 from allocator.model.measures import FINAL, Measure
 from allocator.model.solution import Solution
 from allocator.report import tables as reports
+from allocator.report.assumed import assumptions_of
 from allocator.report.budgets import budgets
 from allocator.report.explain import explained
 from allocator.report.folders import output_faults, refuse_mount_point
-from allocator.report.html import assumptions_of
 from allocator.report.limits import limits
 from allocator.report.outcomes import processing_shares
 from allocator.report.risk import cvar_info, nominal_in_scenarios
@@ -365,7 +365,7 @@ def run_solve(opts: SolveOptions) -> Run:
                 info,
                 extra,
                 sheets_of(inp, sol, tables),
-                assumptions=assumptions_of(inp),
+                assumptions=assumptions_of(inp, tables),
             )
     except BaseException:
         if opts.out is None:  # the folder default_run_dir made: nothing of it is left behind

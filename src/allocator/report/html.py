@@ -19,6 +19,7 @@ import pandas as pd
 
 from allocator.data.numbers import style_words
 from allocator.errors import UsageError
+from allocator.report.assumed import Assumed, assumptions_of
 from allocator.report.svg import bars
 from allocator.report.svg import number as _svg_number
 
@@ -62,7 +63,7 @@ def write_report(
     folder: Path,
     tables: dict[str, pd.DataFrame],
     info: dict[str, Any],
-    assumptions: list[tuple[str, str]] | None = None,
+    assumptions: list[Assumed] | None = None,
 ) -> Path:
     """Write report.html into `folder` from the run's tables and run.json's content."""
     path = folder / REPORT
@@ -107,7 +108,7 @@ def _render_folder(folder: Path, tables: dict[str, pd.DataFrame], info: dict[str
     """The page of a run folder; a table that lacks a column or holds text where a number
     belongs (edited by hand) is one line naming the folder."""
     try:
-        return render(tables, info, dataset_assumptions(info))
+        return render(tables, info, dataset_assumptions(info, tables))
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
         why = " ".join(f"{type(exc).__name__}: {exc}".split())
         raise UsageError(
@@ -116,35 +117,26 @@ def _render_folder(folder: Path, tables: dict[str, pd.DataFrame], info: dict[str
         ) from None
 
 
-def dataset_assumptions(info: dict[str, Any]) -> list[tuple[str, str]] | None:
-    """The assumptions of the run's dataset, if it can still be read (else None: unknown)."""
+def dataset_assumptions(
+    info: dict[str, Any], tables: dict[str, pd.DataFrame] | None = None
+) -> list[Assumed] | None:
+    """The assumptions of the run's dataset, those this plan relies on marked (`assumed`), if
+    the dataset can still be read (else None: unknown)."""
     from allocator.data.inputs import load_inputs
     from allocator.errors import InputError
 
     inputs = info.get("inputs") or {}
     folder = inputs.get("folder") if isinstance(inputs, dict) else None
     try:
-        return assumptions_of(load_inputs(folder)) if folder else None
+        return assumptions_of(load_inputs(folder), tables) if folder else None
     except (InputError, OSError):
         return None
-
-
-def assumptions_of(inp: Any) -> list[tuple[str, str]]:
-    """(where, assumption) for every input row that states an assumption no source does."""
-    from allocator.data.schema import TABLES
-
-    out = []
-    for field, (file, *_rest) in TABLES.items():
-        for row in getattr(inp, field):
-            if row.assumption.strip():
-                out.append((f"{file} row {row.line}", row.assumption.strip()))
-    return sorted(out, key=lambda a: (a[0].split(" row ")[0], int(a[0].split(" row ")[1])))
 
 
 def render(
     tables: dict[str, pd.DataFrame],
     info: dict[str, Any],
-    assumptions: list[tuple[str, str]] | None = None,
+    assumptions: list[Assumed] | None = None,
 ) -> str:
     """The page's HTML."""
     from allocator.report import studyhtml  # the sections of studies (frontier, sweep, ranges)
@@ -477,7 +469,7 @@ def _unspent(prices: pd.DataFrame) -> str:
     )
 
 
-def _assumptions(info: dict[str, Any], assumptions: list[tuple[str, str]] | None) -> str:
+def _assumptions(info: dict[str, Any], assumptions: list[Assumed] | None) -> str:
     opts = info.get("options") or {}
     told = [
         f"objective {opts.get('objective')}" if opts.get("objective") else "",
@@ -494,5 +486,17 @@ def _assumptions(info: dict[str, Any], assumptions: list[tuple[str, str]] | None
         )
     if not assumptions:
         return head + "<p>No input row states an assumption: every number cites a source.</p>"
-    items = "".join(f"<li>{escape(w)}: {escape(a)}</li>" for w, a in assumptions)
-    return head + f"<p>{len(assumptions)} input rows rest on an assumption:</p><ul>{items}</ul>"
+    relied = [a for a in assumptions if a.relied]
+    head += (
+        f"<p>{len(assumptions)} input rows rest on an assumption; this plan relies on "
+        f"{len(relied)} of them (limits that bind with a price, programs it funds):</p>"
+        f"<ul>{_items(relied)}</ul>"
+    )
+    return head + (
+        f"<details><summary>All {len(assumptions)} input rows that rest on an assumption"
+        f"</summary><ul>{_items(assumptions)}</ul></details>"
+    )
+
+
+def _items(assumptions: list[Assumed]) -> str:
+    return "".join(f"<li>{escape(a.where)}: {escape(a.text)}</li>" for a in assumptions)

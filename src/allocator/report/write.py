@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,9 @@ from allocator.report.folders import (
     why_not_replaceable,
 )
 from allocator.report.tables import UNITS
+
+if TYPE_CHECKING:
+    from allocator.report.assumed import Assumed
 
 FLOAT_FORMAT = "%.12g"
 
@@ -386,7 +389,7 @@ def write_run(
     extra: Callable[[Path], object] | None = None,
     sheets: dict[str, pd.DataFrame] | None = None,
     command: str = "solve",
-    assumptions: list[tuple[str, str]] | None = None,
+    assumptions: list[Assumed] | None = None,
 ) -> None:
     """Write every table as CSV, the workbook (`sheets`, by default the tables), report.html
     (with the dataset's `assumptions`, else those read from it), run.json and any extra files
@@ -399,7 +402,7 @@ def write_run(
     write_workbook(tables if sheets is None else sheets, folder / "workbook.xlsx")
     if extra is not None:
         extra(folder)
-    found = dataset_assumptions(run_info) if assumptions is None else assumptions
+    found = dataset_assumptions(run_info, tables) if assumptions is None else assumptions
     write_report(folder, tables, {"command": command, **run_info}, found)
     if "timings_s" in run_info:  # run.json goes last, so it can say how long the rest took
         run_info["timings_s"]["write"] = round(time.perf_counter() - start, 4)

@@ -1,0 +1,63 @@
+"""The assumptions a plan rests on: every input row that states an assumption no source does,
+marked where this plan relies on it (a limit that binds with a price, or a program it funds)."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import pandas as pd
+
+PRICE_TOL = 1e-9
+"""A binding limit with a shadow price this small buys nothing: the plan does not rely on it."""
+
+
+class Assumed(NamedTuple):
+    """One input row that rests on an assumption."""
+
+    where: str
+    """`file row N`, e.g. `pools.csv row 5`."""
+    text: str
+    """The assumption, as the row states it."""
+    relied: bool = False
+    """Whether this plan relies on the row: a binding limit with a price, or a funded program."""
+
+
+def assumptions_of(inp: Any, tables: dict[str, pd.DataFrame] | None = None) -> list[Assumed]:
+    """Every input row that states an assumption no source does, by file and row; with the run's
+    `tables`, those the plan relies on marked (`relied_on`)."""
+    from allocator.data.schema import TABLES
+
+    relied = relied_on(inp, tables) if tables is not None else set()
+    out = []
+    for field, (file, *_rest) in TABLES.items():
+        for row in getattr(inp, field):
+            if row.assumption.strip():
+                where = f"{file} row {row.line}"
+                out.append(Assumed(where, row.assumption.strip(), where in relied))
+    return sorted(out, key=lambda a: (a.where.split(" row ")[0], int(a.where.split(" row ")[1])))
+
+
+def relied_on(inp: Any, tables: dict[str, pd.DataFrame]) -> set[str]:
+    """`file row N` of the input rows behind the limits that bind with a non-zero shadow price,
+    and the programs.csv rows of the programs the plan funds."""
+    from allocator.data.schema import TABLES
+    from allocator.model.families import FAMILIES
+
+    found: set[str] = set()
+    prices = tables.get("shadow_prices")
+    if prices is not None and {"family", "binding", "shadow_price"} <= set(prices.columns):
+        priced = prices[prices["binding"].astype(bool) & (prices["shadow_price"].abs() > PRICE_TOL)]
+        for record in priced.to_dict("records"):
+            family = FAMILIES.get(str(record["family"]))
+            if family is None or family.source is None:
+                continue
+            labels = {d: record.get(d) for d in family.dims}
+            row = family.source.row(inp, labels)
+            if row is not None:
+                found.add(f"{family.source.file} row {row.line}")
+    by_phase = tables.get("allocation_by_phase")
+    if by_phase is not None and {"program", "total_musd"} <= set(by_phase.columns):
+        funded = set(by_phase.loc[by_phase["total_musd"] > 0, "program"].astype(str))
+        file = TABLES["programs"][0]
+        found |= {f"{file} row {r.line}" for r in inp.programs if r.program in funded}
+    return found

@@ -1,0 +1,48 @@
+"""Issue 29 point 5: report.html gives the count of the input rows that rest on an assumption,
+lists those this plan relies on (limits that bind with a price, funded programs), and keeps the
+full list behind a <details>."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import BASELINE, solved
+
+
+def test_the_report_lists_the_assumptions_the_plan_relies_on_and_folds_the_rest(baseline_run):
+    page = (baseline_run / "report.html").read_text(encoding="utf-8")
+    section = page[page.index("<h2>Assumptions this run depends on</h2>") :]
+    head = re.search(
+        r"<p>(\d+) input rows rest on an assumption; this plan relies on (\d+) of them", section
+    )
+    assert head, section[:400]
+    total, relied = int(head[1]), int(head[2])
+    assert 0 < relied < total
+    shown, folded = section.split("<details>", 1)
+    relied_items = re.findall(r"<li>([^<:]+):", shown)
+    assert len(relied_items) == relied
+    # the phase-3 Korea budget binds with a price and its amount is an assumed schedule
+    assert "pools.csv row 9" in relied_items
+    # a programs.csv row of a program the plan funds, whose coefficient is assumed
+    assert "programs.csv row 21" in relied_items
+    # the China pools (budget 0, assumed) bind with a price: the plan relies on them
+    assert "pools.csv row 2" in relied_items
+    all_items = re.findall(r"<li>([^<:]+):", folded.split("</details>", 1)[0])
+    assert len(all_items) == total
+    assert folded.lstrip().startswith(f"<summary>All {total} input rows that rest on an assumption")
+
+
+def test_relied_on_names_the_rows_behind_priced_binding_limits_and_funded_programs():
+    from allocator.report.assumed import relied_on
+
+    inp, _sol, tables = solved(str(BASELINE))
+    rows = relied_on(inp, tables)
+    prices = tables["shadow_prices"]
+    assert prices.loc[prices["constraint"] == "budget(korea,phase3)", "binding"].item()
+    assert "pools.csv row 9" in rows
+    # a budget that does not bind (money left over) is not relied on
+    slack = prices[(prices["family"] == "budget") & ~prices["binding"].astype(bool)]
+    assert len(slack)
+    for record in slack.to_dict("records"):
+        row = next(r for r in inp.pools if (r.pool, r.phase) == (record["pool"], record["phase"]))
+        assert f"pools.csv row {row.line}" not in rows, record["constraint"]
