@@ -91,7 +91,7 @@ def test_the_report_is_valid_self_contained_and_its_headline_is_run_json(baselin
     run = json.loads((baseline_run / "run.json").read_text())
     value, shown = headline(text)
     assert value == run["objective"]["value"] == 545333.54
-    assert shown == "545,333.5"
+    assert shown == "545,334"  # whole jobs, as the terminal shows it (issue 29)
     assert "direct jobs in 2040" in text
     assert "report.html" in run["written_by"]["files"]
     assert text.count("<svg") == 2  # allocation by phase and sector, the largest prices
@@ -214,8 +214,8 @@ def test_the_report_in_headless_chromium(baseline_run, tmp_path):
         run = json.loads((baseline_run / "run.json").read_text())
         value, shown = headline(res.stdout)
         assert value == run["objective"]["value"]
-        # shown to one decimal: 545,333.5 for 545,333.54 (issue 25's headline)
-        assert float(shown.replace(",", "")) == pytest.approx(run["objective"]["value"], abs=0.05)
+        # whole jobs, as the terminal shows them: 545,334 for 545,333.54 (issue 29)
+        assert shown == f"{round(run['objective']['value']):,}"
     sorted_first = re.search(r'data-sorted="([^"]+)"', res.stdout)
     assert sorted_first, "the sort script did not run"
     assert float(sorted_first[1]) == 545333.54  # jobs descending: 2040 first

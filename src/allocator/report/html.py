@@ -20,6 +20,7 @@ import pandas as pd
 from allocator.data.numbers import style_words
 from allocator.errors import UsageError
 from allocator.report.assumed import Assumed, assumptions_of
+from allocator.report.rounding import shown as shown_number
 from allocator.report.svg import bars
 from allocator.report.svg import number as _svg_number
 
@@ -35,7 +36,9 @@ h1{font-size:1.5em;margin:.3em 0}h2{font-size:1.15em;border-bottom:1px solid #cc
 th,td{border-bottom:1px solid #e3e3e3;padding:3px 6px;text-align:left;vertical-align:top}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}th{cursor:pointer;background:#f4f4f4}
 th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
-svg.chart{width:100%;height:auto;max-width:720px}svg .t{font-size:13px;font-weight:600}
+svg.chart{width:100%;height:auto;max-width:720px}.chartbox{overflow-x:auto}
+.chartbox svg.chart{min-width:640px}p,li,h1,h2,summary{overflow-wrap:anywhere}
+svg .t{font-size:13px;font-weight:600}
 svg .s{font-size:11px}.muted{color:#666;font-size:.9em}
 @media (max-width:600px){body{font-size:14px;padding:6px}td,th{padding:2px 3px}}
 @media print{@page{size:A4;margin:14mm}body{max-width:none;font-size:10.5pt}
@@ -207,7 +210,8 @@ def _headline(info: dict[str, Any], summary: pd.DataFrame | None = None) -> str:
     value = float(obj["value"])
     return (
         f'<p class="headline" id="headline">Headline: '
-        f'<strong><span id="headline-value" data-value="{obj["value"]!r}">{number(value)}</span> '
+        f'<strong><span id="headline-value" data-value="{obj["value"]!r}">'
+        f"{shown_number(value, str(obj.get('unit', '')))}</span> "
         f"{escape(str(obj.get('label') or obj.get('unit', '')))}</strong> "
         f"({escape(str(obj.get('unit', '')))}, {escape(str(obj.get('sense', 'maximize')))}d)</p>"
     )

@@ -80,3 +80,15 @@ def _row_totals(grid: pd.DataFrame) -> list[int]:
     shown = largest_remainder(others, rest)
     shown.insert(k, apart)
     return shown
+
+
+WHOLE_UNITS = ("jobs", "job-years", "pv job-years")
+"""Units counted in whole numbers where people read them: no half jobs."""
+
+
+def shown(value: float, unit: str = "") -> str:
+    """A headline number as the terminal and report.html both show it: whole for counts of jobs,
+    for 0 and from 100 up (halves away from zero), else four decimals; thousands separated."""
+    if unit in WHOLE_UNITS or value == 0 or abs(value) >= 100:
+        return f"{whole(value):,}"
+    return f"{value:,.4f}"

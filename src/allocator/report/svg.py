@@ -37,6 +37,7 @@ def bars(
     legend = 20 if len(names) > 1 else 0
     height = 40 + legend + row * len(labels) + 10
     parts = [
+        '<div class="chartbox">'
         f'<svg viewBox="0 0 {left + width + 110} {height}" '
         f'role="img" aria-label="{escape(title)}" class="chart">',
         f"<title>{escape(title)}</title>",
@@ -65,12 +66,14 @@ def bars(
                 )
             x += w
         parts.append(f'<text x="{x + 4:.2f}" y="{y + 14}" class="s">{number(totals[i])}</text>')
-    parts.append("</svg>")
+    parts.append("</svg></div>")
     return "".join(parts)
 
 
 def line(xs: Sequence[float], ys: Sequence[float], x_title: str, y_title: str, title: str) -> str:
-    """A line chart with points: the frontier (x against y)."""
+    """A line chart with points: the frontier (x against y). An axis that does not start at
+    zero is marked as cut (a zigzag at its start, and its title says where it starts), so a
+    small trade-off does not look like a cliff."""
     w, h, pad = 560, 300, 60
     if not xs:
         return ""
@@ -80,8 +83,10 @@ def line(xs: Sequence[float], ys: Sequence[float], x_title: str, y_title: str, t
     sy = (h - 2 * pad) / ((y1 - y0) or 1.0)
     pts = [(pad + (x - x0) * sx, h - pad - (y - y0) * sy) for x, y in zip(xs, ys, strict=True)]
     path = " ".join(f"{px:.2f},{py:.2f}" for px, py in pts)
+    x_title += _cut(x0)
+    y_title += _cut(y0)
     parts = [
-        f'<svg viewBox="0 0 {w} {h}" role="img" '
+        f'<div class="chartbox"><svg viewBox="0 0 {w} {h}" role="img" '
         f'aria-label="{escape(title)}" class="chart"><title>{escape(title)}</title>',
         f'<text x="0" y="16" class="t">{escape(title)}</text>',
         f'<line x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="#999"/>',
@@ -95,13 +100,37 @@ def line(xs: Sequence[float], ys: Sequence[float], x_title: str, y_title: str, t
         f'<text x="{pad - 4}" y="{pad + 4}" text-anchor="end" class="s">{number(y1)}</text>',
         f'<polyline points="{path}" fill="none" stroke="{PALETTE[0]}" stroke-width="2"/>',
     ]
+    if _cut(y0):  # a zigzag across the y axis just above its start
+        parts.append(_zigzag(pad, h - pad - 12, vertical=True))
+    if _cut(x0):
+        parts.append(_zigzag(pad + 12, h - pad, vertical=False))
     for (px, py), x, y in zip(pts, xs, ys, strict=True):
         parts.append(
             f'<circle cx="{px:.2f}" cy="{py:.2f}" r="4" fill="{PALETTE[1]}">'
             f"<title>{number(x)}, {number(y)}</title></circle>"
         )
-    parts.append("</svg>")
+    parts.append("</svg></div>")
     return "".join(parts)
+
+
+def _cut(start: float) -> str:
+    """The words that mark an axis starting above zero as cut; empty for one from zero or
+    below."""
+    return f" (axis cut: starts at {number(start)}, not 0)" if start > 0 else ""
+
+
+def _zigzag(x: float, y: float, vertical: bool) -> str:
+    """The mark of a cut axis at (x, y): a white gap crossed by two slanted strokes."""
+    if vertical:
+        gap = f'<rect x="{x - 6}" y="{y - 3}" width="12" height="6" fill="#fff"/>'
+        marks = [(x - 6, y + 1, x + 6, y - 3), (x - 6, y + 4, x + 6, y)]
+    else:
+        gap = f'<rect x="{x - 3}" y="{y - 6}" width="6" height="12" fill="#fff"/>'
+        marks = [(x - 3, y + 6, x + 1, y - 6), (x, y + 6, x + 4, y - 6)]
+    strokes = "".join(
+        f'<line x1="{a}" y1="{b}" x2="{c}" y2="{d}" stroke="#999"/>' for a, b, c, d in marks
+    )
+    return f'<g class="cut">{gap}{strokes}</g>'
 
 
 def _color(k: int) -> str:
