@@ -46,3 +46,24 @@ def test_relied_on_names_the_rows_behind_priced_binding_limits_and_funded_progra
     for record in slack.to_dict("records"):
         row = next(r for r in inp.pools if (r.pool, r.phase) == (record["pool"], record["phase"]))
         assert f"pools.csv row {row.line}" not in rows, record["constraint"]
+
+
+def test_the_price_charts_use_words_not_row_names(baseline_run):
+    import openpyxl
+    import pandas as pd
+
+    prices = pd.read_csv(baseline_run / "shadow_prices.csv", keep_default_na=False)
+    words = dict(zip(prices["constraint"], prices["description"], strict=True))
+    page = (baseline_run / "report.html").read_text(encoding="utf-8")
+    section = page[page.index("<h2>What binds") :]
+    svg = section[section.index("<svg") : section.index("</svg>")]
+    labels = re.findall(r'text-anchor="end" class="s">([^<]+)<title>([^<]+)</title>', svg)
+    assert labels
+    assert all(full in words.values() for _short, full in labels)
+    assert "budget of pool korea in phase3" in [full for _s, full in labels]
+    assert not any(name in svg for name in words if "(" in name)
+    ws = openpyxl.load_workbook(baseline_run / "workbook.xlsx")["charts"]
+    column = [c.value for c in ws["A"] if c.value]
+    start = next(i for i, v in enumerate(column) if str(v).startswith("The ") and "limits" in v)
+    shown = column[start + 2 : start + 2 + len(labels)]
+    assert shown == [full for _s, full in labels]  # the same limits, in the same order

@@ -268,6 +268,7 @@ def _with_mitigation(sums: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.
 def _price_block(prices: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str, str]]:
     """The limits whose room buys the most (`tables.top_shadow_prices`), by that gain; a table
     without the one-sided columns, by the size of its shadow prices."""
+    from allocator.report.html import chart_labels
     from allocator.report.tables import top_shadow_prices
 
     top = top_shadow_prices(prices, TOP_PRICES)
@@ -281,7 +282,8 @@ def _price_block(prices: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str, str
         name = "gain per unit of room"
     else:
         name, title = "shadow price", f"The {len(top)} largest shadow prices (size)"
-    data = pd.DataFrame({name: top["magnitude"].to_numpy()}, index=top["constraint"])
+    labels = pd.Index(chart_labels(top), name="limit")
+    data = pd.DataFrame({name: top["magnitude"].to_numpy()}, index=labels)
     return [("prices", data, unit, title)]
 
 

@@ -376,7 +376,7 @@ def _binding(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> str:
             f"{escape(more)}; {escape(less)}.</li>"
         )
     chart = bars(
-        [str(c) for c in top["constraint"]],
+        chart_labels(top),
         {"gain": top["magnitude"].tolist()},
         str(top["unit"].iloc[0]) if len(top) else "",
         f"The {len(top)} limits whose room buys the most",
@@ -409,6 +409,13 @@ def _binding(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> str:
     )
 
 
+def chart_labels(prices: pd.DataFrame) -> list[str]:
+    """A chart's labels of limits: their words (`description`), not the model's row names; a
+    table without words (written before them) keeps the names."""
+    column = "description" if "description" in prices.columns else "constraint"
+    return [str(c) for c in prices[column]]
+
+
 def _binding_duals(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> str:
     """The section of a run folder written before the one-sided rates: the simplex duals."""
     binding = prices[(prices["shadow_price"].abs() > 1e-9)].copy()
@@ -436,7 +443,7 @@ def _binding_duals(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> st
             f"{escape(str(r.unit))} {more} objective.{span}</li>"
         )
     chart = bars(
-        [str(c) for c in binding["constraint"]],
+        chart_labels(binding),
         {"price": binding["size"].tolist()},
         str(binding["unit"].iloc[0]) if len(binding) else "",
         f"The {len(binding)} largest shadow prices (size)",
