@@ -67,3 +67,27 @@ def test_the_price_charts_use_words_not_row_names(baseline_run):
     start = next(i for i, v in enumerate(column) if str(v).startswith("The ") and "limits" in v)
     shown = column[start + 2 : start + 2 + len(labels)]
     assert shown == [full for _s, full in labels]  # the same limits, in the same order
+
+
+def test_targets_come_in_one_table_a_kind_with_whole_jobs(baseline_run):
+    import pandas as pd
+
+    page = (baseline_run / "report.html").read_text(encoding="utf-8")
+    section = page[page.index("<h2>Targets</h2>") :]
+    jobs = section[section.index("<h3>Jobs targets (jobs)</h3>") :]
+    jobs = jobs[: jobs.index("</table>")]
+    exports = section[section.index("<h3>Exports targets (US$ million a year)</h3>") :]
+    exports = exports[: exports.index("</table>")]
+    heads = re.findall(r"<th[^>]*>([^<]+)</th>", exports)
+    assert heads == ["dimension", "member", "year", "exports_musd", "exports_target_musd",
+                     "exports_shortfall_musd", "note"]  # fmt: skip
+    assert "aerospace_defense" in exports
+    assert "aerospace_defense" not in jobs  # an export category has no jobs target
+    outcomes = pd.read_csv(baseline_run / "outcomes.csv")
+    targeted = outcomes[outcomes["jobs_target"].notna()]
+    shown = re.findall(r'<td class="n" data-v="[^"]+">([^<]+)</td>', jobs)
+    assert shown
+    assert not any("." in v for v in shown)  # whole jobs
+    n_targets = int(outcomes[["jobs_target", "exports_target_musd"]].notna().sum().sum())
+    assert f"<p>{n_targets} targets; the plan misses" in section
+    assert len(targeted) == jobs.count("<tr>") - 1

@@ -21,6 +21,7 @@ from allocator.data.numbers import style_words
 from allocator.errors import UsageError
 from allocator.report.assumed import Assumed, assumptions_of
 from allocator.report.rounding import shown as shown_number
+from allocator.report.rounding import whole
 from allocator.report.svg import bars
 from allocator.report.svg import number as _svg_number
 
@@ -270,22 +271,40 @@ def _milestones(outcomes: pd.DataFrame) -> str:
         table(frame, {"jobs": "jobs", "exports": "US$ million a year"}),
     ]
     if not targeted.empty:
-        cols = ["dimension", "member", "year", "jobs_base", "jobs_new", "jobs", "jobs_target",
-                "jobs_shortfall", "exports_musd", "exports_target_musd", "exports_shortfall_musd",
-                "note"]  # fmt: skip
-        shown = targeted[[c for c in cols if c in targeted.columns]]
-        missed = int(
-            (
-                (shown.get("jobs_shortfall", 0) > 1e-9)
-                | (shown.get("exports_shortfall_musd", 0) > 1e-9)
-            ).sum()
-        )
-        out.append(
-            f"<h2>Targets</h2><p>{len(shown)} targets; the plan misses {missed} of them "
-            "(shortfall above 0). Jobs in jobs, exports in US$ million a year.</p>"
-        )
-        out.append(table(shown))
+        out.append(_targets(targeted))
     return "".join(out)
+
+
+_TARGETS = {
+    "jobs": ("jobs_target", ["jobs_base", "jobs_new", "jobs", "jobs_target", "jobs_shortfall"]),
+    "exports": (
+        "exports_target_musd",
+        ["exports_musd", "exports_target_musd", "exports_shortfall_musd"],
+    ),
+}
+"""Each kind of target: the column of its targets and the columns its table shows."""
+
+
+def _targets(targeted: pd.DataFrame) -> str:
+    """The targets, one table a kind (jobs in whole jobs; exports in US$ million a year), each
+    with only its own columns; how many the plan misses."""
+    parts, count, missed = [], 0, 0
+    for kind, (target, numbers) in _TARGETS.items():
+        rows = targeted[targeted[target].notna()] if target in targeted else targeted.iloc[:0]
+        if rows.empty:
+            continue
+        cols = ["dimension", "member", "year", *[c for c in numbers if c in rows], "note"]
+        shown = rows[[c for c in cols if c in rows.columns]].copy()
+        if kind == "jobs":  # people read whole jobs; the CSV keeps the exact numbers
+            for c in numbers:
+                if c in shown:
+                    shown[c] = [whole(v) if v == v else v for v in shown[c]]
+        count += len(shown)
+        missed += int((shown[numbers[-1]] > 1e-9).sum()) if numbers[-1] in shown else 0
+        unit = "jobs" if kind == "jobs" else "US$ million a year"
+        parts.append(f"<h3>{kind.capitalize()} targets ({unit})</h3>" + table(shown))
+    said = f"{count} targets; the plan misses {missed} of them (shortfall above 0)."
+    return f"<h2>Targets</h2><p>{said}</p>" + "".join(parts)
 
 
 def _shares(shares: pd.DataFrame) -> str:
