@@ -91,3 +91,39 @@ def test_targets_come_in_one_table_a_kind_with_whole_jobs(baseline_run):
     n_targets = int(outcomes[["jobs_target", "exports_target_musd"]].notna().sum().sum())
     assert f"<p>{n_targets} targets; the plan misses" in section
     assert len(targeted) == jobs.count("<tr>") - 1
+
+
+def test_the_ranges_chart_marks_the_optimum_and_the_report_states_the_slack():
+    import pandas as pd
+
+    from allocator.report.html import render
+
+    frame = pd.DataFrame(
+        {
+            "member": ["a", "b"],
+            "classification": ["must-have", "optional"],
+            "optimum_musd": [120.0, 0.0],
+            "min_musd": [100.0, 0.0],
+            "max_musd": [150.0, 40.0],
+        }
+    )
+    info = {"command": "alternatives", "slack": 0.02,
+            "objective": {"optimum": 545333.54, "unit": "jobs"}}  # fmt: skip
+    page = render({"ranges": frame}, info)
+    assert "among the plans within 2% of the optimum (545,334 jobs)" in page
+    marks = re.findall(r'<line x1="([\d.]+)"[^>]*class="mark"><title>([^<]+)</title>', page)
+    assert [t for _x, t in marks] == [
+        "a (must-have), the optimum: 120 US$ million",
+        "b (optional), the optimum: 0 US$ million",
+    ]
+    # the tick of a sits at 120/150 of the bar's 400 px scale from its left edge at 250
+    assert float(marks[0][0]) == 250 + 400 * 120 / 150
+
+
+def test_a_frontier_axis_that_does_not_start_at_zero_is_marked_as_cut():
+    from allocator.report.svg import line
+
+    svg = line([0.0, 10.0], [484651.0, 497004.0], "exports", "jobs", "Frontier")
+    assert "jobs (axis cut: starts at 484,651, not 0)" in svg
+    assert svg.count('class="cut"') == 1  # the x axis starts at 0: not cut
+    assert 'class="cut"' not in line([0.0, 1.0], [0.0, 5.0], "x", "y", "t")

@@ -164,7 +164,7 @@ def render(
     if "sweep_summary" in tables and "sweep" in tables:
         sections.append(studyhtml.sweep_section(tables["sweep"], tables["sweep_summary"]))
     if "ranges" in tables:
-        sections.append(studyhtml.ranges_section(tables["ranges"]))
+        sections.append(studyhtml.ranges_section(tables["ranges"], info))
     sections.append(_assumptions(info, assumptions))
     title = f"allocator {info.get('command', info.get('written_by', {}).get('command', 'run'))}"
     return (

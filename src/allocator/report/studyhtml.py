@@ -7,11 +7,13 @@ its tables and numbers are `html.py`'s.
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from allocator.report.html import number, table
+from allocator.report.rounding import shown as shown_number
 from allocator.report.svg import bars, line
 
 
@@ -27,13 +29,18 @@ def frontier_section(frame: pd.DataFrame) -> str:
     )
 
 
-def ranges_section(frame: pd.DataFrame) -> str:
+def ranges_section(frame: pd.DataFrame, info: dict[str, Any] | None = None) -> str:
     """`allocator alternatives`: each member's least and most funding within the slack, as bars
-    from 0 to the least (funded in every near-optimal plan) and on to the most (free to move)."""
+    from 0 to the least (funded in every near-optimal plan) and on to the most (free to move),
+    with the optimum's funding marked."""
     labels = [f"{m} ({c})" for m, c in zip(frame["member"], frame["classification"], strict=True)]
     least = frame["min_musd"].astype(float).tolist()
     free = (frame["max_musd"].astype(float) - frame["min_musd"].astype(float)).tolist()
-    chart = bars(labels, {"least": least, "free to move": free}, "US$ million", "Funding ranges")
+    optimum = frame["optimum_musd"].astype(float).tolist() if "optimum_musd" in frame else None
+    chart = bars(
+        labels, {"least": least, "free to move": free}, "US$ million", "Funding ranges",
+        marks=optimum, mark_name="the optimum",
+    )  # fmt: skip
     cols = [
         c
         for c in ("member", "classification", "optimum_musd", "min_musd", "max_musd")
@@ -41,10 +48,21 @@ def ranges_section(frame: pd.DataFrame) -> str:
     ]
     return (
         f"<h2>Near-optimal ranges</h2><p>{len(frame)} members: the least and the most funding of "
-        "each among the plans within the slack of the optimum (run.json).</p>"
-        + chart
-        + table(frame[cols])
+        f"each among the plans {_within(info or {})}; the black tick is the optimum's "
+        "funding.</p>" + chart + table(frame[cols])
     )
+
+
+def _within(info: dict[str, Any]) -> str:
+    """`within 2% of the optimum (545,334 jobs)`, from the run's run.json."""
+    slack, objective = info.get("slack"), info.get("objective")
+    if not isinstance(slack, int | float):
+        return "within the slack of the optimum"
+    said = f"within {number(100 * float(slack))}% of the optimum"
+    if isinstance(objective, dict) and isinstance(objective.get("optimum"), int | float):
+        unit = str(objective.get("unit", ""))
+        said += f" ({escape(shown_number(float(objective['optimum']), unit))} {escape(unit)})"
+    return said
 
 
 FORESIGHT = "with perfect foresight (each sample re-optimised)"

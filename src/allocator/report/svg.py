@@ -28,13 +28,17 @@ def bars(
     series: dict[str, Sequence[float]],
     unit: str,
     title: str,
+    marks: Sequence[float] | None = None,
+    mark_name: str = "",
 ) -> str:
-    """Horizontal bars, one a label, stacked by series (each series a list of values by label)."""
+    """Horizontal bars, one a label, stacked by series (each series a list of values by label);
+    `marks`, one value a label, drawn as a black tick across its bar (e.g. the optimum) and
+    named `mark_name` in the legend."""
     names = list(series)
     totals = [sum(max(0.0, series[s][i]) for s in names) for i in range(len(labels))]
-    top = max([*totals, 0.0]) or 1.0
+    top = max([*totals, *(marks or []), 0.0]) or 1.0
     left, width, row = 250, 400, 22
-    legend = 20 if len(names) > 1 else 0
+    legend = 20 if len(names) > 1 or marks is not None else 0
     height = 40 + legend + row * len(labels) + 10
     parts = [
         '<div class="chartbox">'
@@ -47,6 +51,12 @@ def bars(
         x = left + k * 100
         parts.append(f'<rect x="{x}" y="26" width="10" height="10" fill="{_color(k)}"/>')
         parts.append(f'<text x="{x + 14}" y="35" class="s">{escape(name)}</text>')
+    if marks is not None:
+        x = left + len(names) * 100
+        parts.append(
+            f'<line x1="{x + 5}" y1="24" x2="{x + 5}" y2="38" stroke="#000" stroke-width="2"/>'
+        )
+        parts.append(f'<text x="{x + 14}" y="35" class="s">{escape(mark_name)}</text>')
     for i, label in enumerate(labels):
         y = 40 + legend + i * row
         short = label if len(label) <= 40 else label[:39] + "\u2026"
@@ -66,6 +76,13 @@ def bars(
                 )
             x += w
         parts.append(f'<text x="{x + 4:.2f}" y="{y + 14}" class="s">{number(totals[i])}</text>')
+        if marks is not None:
+            m = left + width * max(0.0, marks[i]) / top
+            parts.append(
+                f'<line x1="{m:.2f}" y1="{y + 1}" x2="{m:.2f}" y2="{y + row - 1}" stroke="#000" '
+                f'stroke-width="2" class="mark"><title>{escape(label)}, {escape(mark_name)}: '
+                f"{number(marks[i])} {escape(unit)}</title></line>"
+            )
     parts.append("</svg></div>")
     return "".join(parts)
 
