@@ -83,7 +83,7 @@ def test_rows_are_sorted_by_class_then_share_then_member(strict):
 
 def test_the_terminal_line_names_what_to_commit_now_decide_later_and_drop(strict):
     _, res = strict
-    assert "commit now: a; decide later: b, c; drop: d" in res.stdout
+    assert "commit now: a; decide later: b, c; drop: d\n" in res.stdout
 
 
 def test_run_json_holds_the_settings_and_counts(strict):

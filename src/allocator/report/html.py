@@ -169,6 +169,10 @@ def render(
         sections.append(studyhtml.sweep_section(tables["sweep"], tables["sweep_summary"]))
     if "ranges" in tables:
         sections.append(studyhtml.ranges_section(tables["ranges"]))
+    if "core" in tables:
+        from allocator.report.corehtml import core_section  # `allocator core`
+
+        sections.append(core_section(tables["core"]))
     sections.append(_assumptions(info, assumptions))
     title = f"allocator {info.get('command', info.get('written_by', {}).get('command', 'run'))}"
     return (
