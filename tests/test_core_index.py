@@ -77,7 +77,8 @@ def test_rows_are_sorted_by_class_then_share_then_member(strict):
     assert t["member"].tolist()[0] == "a"
     assert t["member"].tolist()[-1] == "d"
     order = {"core": 0, "borderline": 1, "exterior": 2}
-    keys = [(order[c], -s, m) for c, s, m in zip(t["class"], t["share_funded"], t["member"])]
+    rows = zip(t["class"], t["share_funded"], t["member"], strict=True)
+    keys = [(order[c], -s, m) for c, s, m in rows]
     assert keys == sorted(keys)
 
 

@@ -30,6 +30,11 @@ SHOWN = (
 )
 
 
+def sections(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """The core index's section if the run has core.csv, else none."""
+    return [core_section(tables["core"])] if "core" in tables else []
+
+
 def core_section(frame: pd.DataFrame) -> str:
     """The chart, the verdict in words and the table of core.csv."""
     said = "; ".join(

@@ -314,9 +314,7 @@ def good_plans(study: CoreStudy, setting: CoreSettings, where: Any) -> GoodPlans
     members = list(members_of_inputs(inp, setting.by))
     samples, status = sample_plans(study, setting, where, len(members))
     names = {p.program: p.name for p in inp.programs} if setting.by == "program" else {}
-    return GoodPlans(
-        members, names, samples, alternatives, status, setting.samples, lps, objective
-    )
+    return GoodPlans(members, names, samples, alternatives, status, setting.samples, lps, objective)
 
 
 def members_of_inputs(inp: Any, by: str) -> list[str]:
