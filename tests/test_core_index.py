@@ -210,6 +210,22 @@ def test_bad_options_exit_2_in_one_line(tmp_path, args, words):
     assert not out.exists()
 
 
+def test_no_uncertainty_needs_samples_0(tmp_path):
+    """mga (tests/data/mga, test_alternatives.py): a and b share the optimum any way; c, worse,
+    fits 5 US$ million within 2% (500 - 2 t >= 490)."""
+    args = ["core", "--inputs", str(DATA / "mga"), "--out", str(tmp_path / "run")]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 2
+    assert "--samples 0" in res.stderr
+    assert not (tmp_path / "run").exists()
+    res = CliRunner().invoke(app, [*args, "--samples", "0"])
+    assert res.exit_code == 0, res.output
+    t = _table(tmp_path / "run")
+    assert (t["samples_counted"] == 0).all()
+    assert t.loc[["a", "b", "c"], "class"].tolist() == ["borderline"] * 3
+    assert t.loc["c", "max_musd"] == pytest.approx(5, abs=1e-6)
+
+
 def test_dask_local_cluster_gives_the_serial_bytes(tmp_path, strict):
     """Two worker processes (a LocalCluster) write the bytes of the serial run."""
     out, _ = strict

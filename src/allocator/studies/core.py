@@ -311,6 +311,11 @@ def good_plans(study: CoreStudy, setting: CoreSettings, where: Any) -> GoodPlans
             "one of the two, or --samples 0 (near-optimal plans only)"
         )
     alternatives, lps, objective, inp = alternative_plans(study, setting, where)
+    if setting.samples and not inp.uncertainty:
+        raise UsageError(
+            f"{study.inputs} has no uncertainty.csv ranges to sample. Fix: add uncertainty.csv "
+            "(see inputs/README.md), or pass --samples 0 to count the near-optimal plans only"
+        )
     members = list(members_of_inputs(inp, setting.by))
     samples, status = sample_plans(study, setting, where, len(members))
     names = {p.program: p.name for p in inp.programs} if setting.by == "program" else {}
