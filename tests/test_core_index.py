@@ -109,8 +109,12 @@ def test_report_chart_and_workbook_sheet(strict):
     assert "commit now" in page
     import openpyxl
 
-    book = openpyxl.load_workbook(out / "workbook.xlsx", read_only=True)
+    book = openpyxl.load_workbook(out / "workbook.xlsx")
     assert "core" in book.sheetnames
+    rows = {r[0]: r[1:] for r in book["charts"].iter_rows(values_only=True)}
+    assert rows["Anchor plants (a)"] == (100, 0, 0)  # core: the first column, coloured so
+    assert rows["Dredging (d)"] == (0, 0, 0)
+    assert len(book["charts"]._charts) == 1
 
 
 def test_the_default_threshold_counts_a_few_near_optimal_millions(tmp_path):

@@ -100,3 +100,21 @@ def _bar(
         f"plans ({escape(kind)})</title></rect>",
         f'<text x="{left + w + 4:.2f}" y="{y + 14}" class="s">{share:.0%}</text>',
     ]
+
+
+def book_blocks(tables: dict[str, pd.DataFrame]) -> list[tuple[str, pd.DataFrame, str, str]]:
+    """The workbook's native chart of the core index (`book._charts`): the share funded (%) by
+    member name, one column a class, so Excel colours each bar by its class."""
+    frame = tables.get("core")
+    if frame is None or not len(frame) or "share_funded" not in frame.columns:
+        return []
+    labels = [
+        str(n) if str(n) == str(m) else f"{n} ({m})"
+        for n, m in zip(frame["name"], frame["member"], strict=True)
+    ]
+    share = frame["share_funded"].astype(float).fillna(0.0) * 100
+    data = pd.DataFrame(
+        {LEGEND[k]: share.where(frame["class"] == k, 0.0).to_numpy() for k in LEGEND},
+        index=pd.Index(labels, name="member"),
+    )
+    return [("core", data, "% of good plans", "Share of good plans that fund each member")]
