@@ -179,16 +179,17 @@ def test_dask_batches_give_the_serial_table(monkeypatch):
     (a LocalCluster's workers run the same functions on the same pickled state)."""
     from allocator.model.measures import FINAL
     from allocator.studies import core
+    from allocator.studies.corerun import InProcessBatches, Serial
 
     study = core.CoreStudy(str(CORE), None, (), "jobs", "soft", FINAL, {})
     setting = core.CoreSettings(by="program", threshold=5.0, slack=0.02, samples=8, seed=3)
-    serial = core.good_plans(study, setting, core.Serial())
-    spread = core.good_plans(study, setting, core.InProcessBatches(batches=3, reverse=True))
+    serial = core.good_plans(study, setting, Serial())
+    spread = core.good_plans(study, setting, InProcessBatches(batches=3, reverse=True))
     assert serial.members == spread.members
     assert serial.samples.tolist() == spread.samples.tolist()
     assert serial.alternatives.tolist() == spread.alternatives.tolist()
-    a = core.core_table(serial, setting, {}).to_csv(index=False)
-    b = core.core_table(spread, setting, {}).to_csv(index=False)
+    a = core.core_table(serial, setting).to_csv(index=False)
+    b = core.core_table(spread, setting).to_csv(index=False)
     assert a == b
 
 

@@ -88,8 +88,8 @@ def core(
             opts.measured(),
             dict(opts.solver),
         )
-        where = Where(scheduler is None, None if scheduler in (None, "local") else scheduler)
-        where = Where(where.serial, where.scheduler, workers)
+        address = None if scheduler in (None, "local") else scheduler
+        where = Where(serial=scheduler is None, scheduler=address, workers=workers)
         label = opts.name or Path(opts.inputs).name
         output = Output(out_dir, force, opts.results, label, tuple(packages().items()))
         folder, table, info = run_core(study, setting, where, output)

@@ -15,14 +15,13 @@ Good plans are of two kinds, both counted:
 A member is funded in a plan when its money there is above `--threshold` US$ million. Both
 kinds of work run as batches: in this process, or as Dask tasks (`core_on_dask`); each batch
 starts every LP from the same basis on an instance built from the same state, so the rows do
-not depend on how the batches were cut or where they ran.
+not depend on how the batches were cut or where they ran (`corerun`: Serial, OnDask).
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,58 +126,6 @@ class GoodPlans:
     drawn: int
     range_lps: int
     objective: dict[str, Any]
-
-
-# --- where batches run ------------------------------------------------------------------------
-
-Task = Callable[..., list[Any]]
-
-
-class Serial:
-    """Every batch in this process, as one batch."""
-
-    def map(self, task: Task, shared: Sequence[Any], items: list[Any]) -> list[Any]:
-        return task(*shared, items) if items else []
-
-
-@dataclass
-class InProcessBatches:
-    """The batches a Dask run sends, run here (`batches` of them, last first when `reverse`):
-    what the tests use to show the cut and the order change nothing."""
-
-    batches: int = 2
-    reverse: bool = False
-
-    def map(self, task: Task, shared: Sequence[Any], items: list[Any]) -> list[Any]:
-        parts = cut(items, self.batches)
-        order = list(range(len(parts)))[:: -1 if self.reverse else 1]
-        done = {k: task(*shared, parts[k]) for k in order}
-        return [row for k in range(len(parts)) for row in done[k]]
-
-
-@dataclass
-class OnDask:
-    """Batches as Dask tasks on `client` (two per worker): the shared objects are sent to every
-    worker once; the rows come back in the order of the items, whichever task ends first."""
-
-    client: Any
-    workers: int
-
-    def map(self, task: Task, shared: Sequence[Any], items: list[Any]) -> list[Any]:
-        if not items:
-            return []
-        parts = cut(items, self.workers * 2)
-        sent = self.client.scatter(list(shared), broadcast=True) if shared else []
-        columns = [[s] * len(parts) for s in sent]
-        futures = self.client.map(task, *columns, parts, pure=False)
-        return [row for rows in self.client.gather(futures) for row in rows]
-
-
-def cut(items: list[Any], count: int) -> list[list[Any]]:
-    """`items` in at most `count` batches of consecutive items, none empty."""
-    count = max(1, min(len(items), count))
-    size = -(-len(items) // count)
-    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 # --- the near-optimal plans -------------------------------------------------------------------
@@ -303,7 +250,17 @@ def sample_plans(
 
 
 def good_plans(study: CoreStudy, setting: CoreSettings, where: Any) -> GoodPlans:
-    """Every good plan's money by member: the near-optimal plans, then the samples."""
+    """Every good plan's money by member: the near-optimal plans, then the samples. The HiGHS
+    instances this process kept for them are let go at the end (a Dask worker's stay with it
+    until its cluster closes)."""
+    try:
+        return _good_plans(study, setting, where)
+    finally:
+        _RANGES.clear()
+        _SAMPLES.clear()
+
+
+def _good_plans(study: CoreStudy, setting: CoreSettings, where: Any) -> GoodPlans:
     setting.check()
     if setting.samples and study.objective not in ("jobs", "exports"):
         raise UsageError(
@@ -318,7 +275,9 @@ def good_plans(study: CoreStudy, setting: CoreSettings, where: Any) -> GoodPlans
         )
     members = list(members_of_inputs(inp, setting.by))
     samples, status = sample_plans(study, setting, where, len(members))
-    names = {p.program: p.name for p in inp.programs} if setting.by == "program" else {}
+    names = {m: m.replace("_", " ") for m in members}  # a sector's or pool's name in words
+    if setting.by == "program":
+        names = {p.program: p.name or p.program for p in inp.programs}
     return GoodPlans(members, names, samples, alternatives, status, setting.samples, lps, objective)
 
 
@@ -348,7 +307,7 @@ def load_study(study: CoreStudy) -> Any:
 # --- the table --------------------------------------------------------------------------------
 
 
-def core_table(plans: GoodPlans, setting: CoreSettings, words: dict[str, str]) -> pd.DataFrame:
+def core_table(plans: GoodPlans, setting: CoreSettings) -> pd.DataFrame:
     """One row per member: the share of good plans that fund it above the threshold, how many
     of each kind do, its least, median and most money over them, and its class; rows by class
     (core first), then share (largest first), then name."""
@@ -363,7 +322,7 @@ def core_table(plans: GoodPlans, setting: CoreSettings, words: dict[str, str]) -
             {
                 "dimension": setting.by,
                 "member": member,
-                "name": plans.names.get(member) or words.get(member) or member,
+                "name": plans.names.get(member) or member,
                 "class": kind,
                 "action": ACTIONS[kind],
                 "share_funded": round(k / n, 6) if n else float("nan"),

@@ -7,6 +7,7 @@ Nothing here depends on the command line: `run_core` is also the Python API.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,12 +21,59 @@ from allocator.studies.core import (
     CoreSettings,
     CoreStudy,
     GoodPlans,
-    OnDask,
-    Serial,
     core_table,
     good_plans,
     verdict,
 )
+
+Task = Callable[..., list[Any]]
+
+
+class Serial:
+    """Every batch in this process, as one batch."""
+
+    def map(self, task: Task, shared: Sequence[Any], items: list[Any]) -> list[Any]:
+        return task(*shared, items) if items else []
+
+
+@dataclass
+class InProcessBatches:
+    """The batches a Dask run sends, run here (`batches` of them, last first when `reverse`):
+    what the tests use to show the cut and the order change nothing."""
+
+    batches: int = 2
+    reverse: bool = False
+
+    def map(self, task: Task, shared: Sequence[Any], items: list[Any]) -> list[Any]:
+        parts = cut(items, self.batches)
+        order = list(range(len(parts)))[:: -1 if self.reverse else 1]
+        done = {k: task(*shared, parts[k]) for k in order}
+        return [row for k in range(len(parts)) for row in done[k]]
+
+
+@dataclass
+class OnDask:
+    """Batches as Dask tasks on `client` (two per worker): the shared objects are sent to every
+    worker once; the rows come back in the order of the items, whichever task ends first."""
+
+    client: Any
+    workers: int
+
+    def map(self, task: Task, shared: Sequence[Any], items: list[Any]) -> list[Any]:
+        if not items:
+            return []
+        parts = cut(items, self.workers * 2)
+        sent = self.client.scatter(list(shared), broadcast=True) if shared else []
+        columns = [[s] * len(parts) for s in sent]
+        futures = self.client.map(task, *columns, parts, pure=False)
+        return [row for rows in self.client.gather(futures) for row in rows]
+
+
+def cut(items: list[Any], count: int) -> list[list[Any]]:
+    """`items` in at most `count` batches of consecutive items, none empty."""
+    count = max(1, min(len(items), count))
+    size = -(-len(items) // count)
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 @dataclass(frozen=True)
@@ -66,7 +114,7 @@ def run_core(
     if output.out is not None:
         check_target(output.out, output.force, sources)
     plans = _solve(study, setting, where)
-    table = core_table(plans, setting, {})
+    table = core_table(plans, setting)
     info = core_info(study, setting, plans, table, dict(output.packages))
     folder = output.out or default_run_dir(output.results, output.label, "core")
     with atomic_run_dir(folder, output.force, sources) as tmp:
