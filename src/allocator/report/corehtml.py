@@ -11,6 +11,7 @@ import pandas as pd
 from allocator.report.html import table
 from allocator.report.svg import number
 
+ACTIONS = {"core": "Commit now", "borderline": "Decide later", "exterior": "Drop"}
 COLOURS = {"core": "#2ca02c", "borderline": "#ff7f0e", "exterior": "#7f7f7f"}
 LEGEND = {
     "core": "core: funded in every good plan, commit now",
@@ -37,14 +38,11 @@ def sections(tables: dict[str, pd.DataFrame]) -> list[str]:
 
 def core_section(frame: pd.DataFrame) -> str:
     """The chart, the verdict in words and the table of core.csv."""
-    said = "; ".join(
-        f"{action}: {', '.join(sorted(frame.loc[frame['class'] == kind, 'member'].astype(str)))}"
-        if (frame["class"] == kind).any()
-        else f"{action}: none"
-        for kind, action in (
-            ("core", "commit now"),
-            ("borderline", "decide later"),
-            ("exterior", "drop"),
+    said = "".join(
+        f"<li><strong>{action}</strong> ({len(names)}): {escape(', '.join(names) or 'none')}</li>"
+        for action, names in (
+            (ACTIONS[kind], sorted(frame.loc[frame["class"] == kind, "member"].astype(str)))
+            for kind in LEGEND
         )
     )
     threshold = float(frame["threshold_musd"].iloc[0]) if len(frame) else float("nan")
@@ -53,7 +51,7 @@ def core_section(frame: pd.DataFrame) -> str:
         f"<h2>Core index</h2><p>{len(frame)} members, {counted} good plans (re-optimised samples "
         "and near-optimal plans, run.json): the share of them that fund each member above "
         f"{number(threshold)} US$ million.</p>"
-        f'<p class="headline">{escape(said)}</p>' + share_chart(frame) + table(_shown(frame))
+        f"<ul>{said}</ul>" + share_chart(frame) + table(_shown(frame))
     )
 
 
@@ -64,7 +62,7 @@ def _shown(frame: pd.DataFrame) -> pd.DataFrame:
 def share_chart(frame: pd.DataFrame) -> str:
     """Horizontal bars of the share funded (0 to 100%), one a member labelled by its name, in
     the table's order, coloured by class, with the classes in words as the legend."""
-    left, width, row, top = 250, 400, 22, 62
+    left, width, row, top = 300, 360, 22, 62
     height = top + row * len(frame) + 10
     title = "Share of good plans that fund each member"
     parts = [
@@ -73,7 +71,7 @@ def share_chart(frame: pd.DataFrame) -> str:
         f'<text x="0" y="16" class="t">{escape(title)} (%)</text>',
     ]
     for k, (kind, words) in enumerate(LEGEND.items()):
-        x, y = (k % 2) * 330, 26 + (k // 2) * 16
+        x, y = (k % 2) * 340, 26 + (k // 2) * 16
         parts.append(f'<rect x="{x}" y="{y}" width="10" height="10" fill="{COLOURS[kind]}"/>')
         parts.append(f'<text x="{x + 14}" y="{y + 9}" class="s">{escape(words)}</text>')
     rows = zip(frame["member"], frame["name"], frame["class"], frame["share_funded"], strict=True)
@@ -89,7 +87,7 @@ def _bar(
     """One member's label, bar and share."""
     left, width, row = box
     label = name if name == member else f"{name} ({member})"
-    short = label if len(label) <= 40 else label[:39] + "\u2026"
+    short = name if len(name) <= 44 else name[:43] + "\u2026"
     share = float(value) if value == value else 0.0
     w = width * max(0.0, min(1.0, share))
     return [
