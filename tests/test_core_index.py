@@ -231,6 +231,7 @@ def test_no_uncertainty_needs_samples_0(tmp_path):
     assert t.loc["c", "max_musd"] == pytest.approx(5, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_the_serial_bytes(tmp_path, strict):
     """Two worker processes (a LocalCluster) write the bytes of the serial run."""
     out, _ = strict
