@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 
 from allocator.cli.commands import INPUTS_HELP, Measure, Rate, Sets, app, exit_codes
-from allocator.cli.helps import Command
+from allocator.cli.helps import TARGETS_HELP, Command
 from allocator.cli.options import solve_options
 from allocator.cli.render import out, print_json
 
@@ -38,14 +38,20 @@ def core(
         typer.Option(help="Re-optimised samples of uncertainty.csv (0: near-optimal plans only)."),
     ] = 20,
     seed: Annotated[int, typer.Option(help="Seed of the samples (0 to 4294967295).")] = 0,
-    objective: Annotated[str | None, typer.Option(help="jobs or exports.")] = None,
-    targets: Annotated[
-        str | None, typer.Option(help="Milestone targets: off, soft or hard.")
+    objective: Annotated[
+        str | None,
+        typer.Option(
+            help="jobs or exports (weighted too with --samples 0; default: the model file's, "
+            "else jobs)."
+        ),
     ] = None,
+    targets: Annotated[str | None, typer.Option(help=TARGETS_HELP)] = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Folder to write (default: under results/).")
     ] = None,
-    force: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace --out if allocator wrote it.")
+    ] = False,
     scheduler: Annotated[
         str | None,
         typer.Option(

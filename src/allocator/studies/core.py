@@ -264,7 +264,8 @@ def _good_plans(study: CoreStudy, setting: CoreSettings, where: Any) -> GoodPlan
     setting.check()
     if setting.samples and study.objective not in ("jobs", "exports"):
         raise UsageError(
-            "the core index re-optimises samples for --objective jobs or exports. Fix: choose "
+            f"--objective {study.objective}: the core index re-optimises samples for jobs or "
+            "exports only. Fix: choose "
             "one of the two, or --samples 0 (near-optimal plans only)"
         )
     alternatives, lps, objective, inp = alternative_plans(study, setting, where)
