@@ -158,11 +158,10 @@ def totals(x: np.ndarray, columns: list[np.ndarray]) -> list[float]:
 
 
 def alternative_plans(
-    study: CoreStudy, setting: CoreSettings, where: Any
-) -> tuple[np.ndarray, int, dict[str, Any], Any]:
-    """The distinct near-optimal plans (sorted rows of money by member), the range LPs solved,
-    the objective held, and the inputs."""
-    inp = load_study(study)
+    study: CoreStudy, setting: CoreSettings, where: Any, inp: Any
+) -> tuple[np.ndarray, int, dict[str, Any]]:
+    """The distinct near-optimal plans of `inp` (sorted rows of money by member), the range
+    LPs solved and the objective held."""
     model = held_model(
         inp,
         study.objective,
@@ -187,7 +186,7 @@ def alternative_plans(
         "least_weighted_target_shortfall": model.opt.least_shortfall,
     }
     distinct = np.unique(np.array(plans, dtype=float).reshape(len(plans), len(columns)), axis=0)
-    return distinct, len(tasks), objective, inp
+    return distinct, len(tasks), objective
 
 
 # --- the re-optimised samples -----------------------------------------------------------------
@@ -265,15 +264,15 @@ def _good_plans(study: CoreStudy, setting: CoreSettings, where: Any) -> GoodPlan
     if setting.samples and study.objective not in ("jobs", "exports"):
         raise UsageError(
             f"--objective {study.objective}: the core index re-optimises samples for jobs or "
-            "exports only. Fix: choose "
-            "one of the two, or --samples 0 (near-optimal plans only)"
+            "exports only. Fix: choose one of the two, or --samples 0 (near-optimal plans only)"
         )
-    alternatives, lps, objective, inp = alternative_plans(study, setting, where)
+    inp = load_study(study)
     if setting.samples and not inp.uncertainty:
         raise UsageError(
             f"{study.inputs} has no uncertainty.csv ranges to sample. Fix: add uncertainty.csv "
             "(see inputs/README.md), or pass --samples 0 to count the near-optimal plans only"
         )
+    alternatives, lps, objective = alternative_plans(study, setting, where, inp)
     members = list(members_of_inputs(inp, setting.by))
     samples, status = sample_plans(study, setting, where, len(members))
     names = {m: m.replace("_", " ") for m in members}  # a sector's or pool's name in words
