@@ -126,6 +126,8 @@ class GoodPlans:
     drawn: int
     range_lps: int
     objective: dict[str, Any]
+    file_hashes: dict[str, str] = field(default_factory=dict)
+    """SHA-256 of each input file read, by name (run.json's `inputs.sha256`)."""
 
 
 # --- the near-optimal plans -------------------------------------------------------------------
@@ -278,7 +280,9 @@ def _good_plans(study: CoreStudy, setting: CoreSettings, where: Any) -> GoodPlan
     names = {m: m.replace("_", " ") for m in members}  # a sector's or pool's name in words
     if setting.by == "program":
         names = {p.program: p.name or p.program for p in inp.programs}
-    return GoodPlans(members, names, samples, alternatives, status, setting.samples, lps, objective)
+    hashes = dict(sorted(inp.file_hashes.items()))
+    counts = (status, setting.samples, lps)
+    return GoodPlans(members, names, samples, alternatives, *counts, objective, hashes)
 
 
 def members_of_inputs(inp: Any, by: str) -> list[str]:

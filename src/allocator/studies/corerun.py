@@ -139,9 +139,6 @@ def core_info(
     packages: dict[str, str],
 ) -> dict[str, Any]:
     """run.json: the settings, the objective held, what was counted and the classes found."""
-    from allocator.studies.core import load_study
-
-    inp = load_study(study)
     counts = table["class"].value_counts()
     return {
         "command": "core",
@@ -171,7 +168,7 @@ def core_info(
         "verdict": verdict(table),
         "classes": CLASS_WORDS,
         "method": METHOD,
-        "inputs": {"folder": study.inputs, "sha256": dict(sorted(inp.file_hashes.items()))},
+        "inputs": {"folder": study.inputs, "sha256": plans.file_hashes},
         "model_file": study.model_file,
         "packages": packages,
     }
