@@ -1,6 +1,7 @@
-"""The section of `report.html` that `allocator core` adds: the share of good plans that fund
-each member, as horizontal bars coloured by class, the line to act on, and core.csv's table.
-It reads only core.csv's columns, so `allocator report RUN_DIR` rebuilds the same page."""
+"""What `allocator core` adds to the reports: the section of `report.html` (the share of good
+plans that fund each member, as horizontal bars coloured by class, the three lists to act on,
+and core.csv's table) and the native chart of the workbook's charts sheet (`book_blocks`).
+Both read only core.csv's columns, so `allocator report RUN_DIR` rebuilds the same page."""
 
 from __future__ import annotations
 
