@@ -3,6 +3,7 @@ their rich renderers (`render`). `main` is the console-script entry point."""
 
 from allocator.cli import (
     books,  # registers its commands on the app
+    core,  # noqa: F401 - registers `allocator core` on the app
     freedom,  # noqa: F401 - registers `allocator alternatives` on the app
 )
 from allocator.cli.commands import app, main

@@ -241,7 +241,9 @@ def _blocks(tables: dict[str, pd.DataFrame]) -> list[tuple[str, pd.DataFrame, st
     if frontier is not None and {"x_value", "y_value"} <= set(frontier.columns):
         data = frontier.set_index("x_value")[["y_value"]]
         blocks.append(("frontier", data, "", "Frontier"))
-    return blocks
+    from allocator.report.corehtml import book_blocks  # `allocator core`
+
+    return blocks + book_blocks(tables)
 
 
 _WHAT = "Allocation by sector and phase"
@@ -296,7 +298,8 @@ def _chart(book: Any, kind: str, data: pd.DataFrame, first: int, last: int, unit
             "values": ["charts", first, 1, last, 1],
         })  # fmt: skip
     else:
-        options = {"type": "bar"} | ({"subtype": "stacked"} if kind == "allocation" else {})
+        stacked = kind in ("allocation", "core")  # a core chart: one class a bar, stacked
+        options = {"type": "bar"} | ({"subtype": "stacked"} if stacked else {})
         chart = book.add_chart(options)
         for j in range(1, len(data.columns) + 1):
             chart.add_series({

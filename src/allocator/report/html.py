@@ -143,7 +143,7 @@ def render(
     assumptions: list[Assumed] | None = None,
 ) -> str:
     """The page's HTML."""
-    from allocator.report import studyhtml  # the sections of studies (frontier, sweep, ranges)
+    from allocator.report import corehtml, studyhtml  # sections of studies (frontier, ...)
 
     sections = [_headline(info, tables.get("sweep_summary"))]
     if "outcomes" in tables:
@@ -165,6 +165,7 @@ def render(
         sections.append(studyhtml.sweep_section(tables["sweep"], tables["sweep_summary"]))
     if "ranges" in tables:
         sections.append(studyhtml.ranges_section(tables["ranges"], info))
+    sections += corehtml.sections(tables)  # `allocator core`
     sections.append(_assumptions(info, assumptions))
     title = f"allocator {info.get('command', info.get('written_by', {}).get('command', 'run'))}"
     return (

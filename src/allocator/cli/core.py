@@ -1,0 +1,143 @@
+"""`allocator core`: which programs (sectors, pools) every good plan funds, the core index.
+
+Registered on the one typer app of `commands` (imported by the package, so every entry point
+has it). The command reads its options and calls `allocator.studies.corerun.run_core`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from allocator.cli.commands import INPUTS_HELP, Measure, Rate, Sets, app, exit_codes
+from allocator.cli.helps import TARGETS_HELP, Command
+from allocator.cli.options import solve_options
+from allocator.cli.render import out, print_json
+
+THRESHOLD_HELP = (
+    "US$ million above which a plan counts as funding a member (default 1: the unit of the "
+    "money tables, far above the solver's noise)."
+)
+
+
+@app.command(cls=Command)
+def core(
+    model: Annotated[Path | None, typer.Argument(help="Model file (models/*.yaml).")] = None,
+    inputs: Annotated[Path | None, typer.Option(help=INPUTS_HELP)] = None,
+    by: Annotated[str, typer.Option(help="Index per program, sector or pool.")] = "program",
+    threshold: Annotated[float, typer.Option(help=THRESHOLD_HELP)] = 1.0,
+    slack: Annotated[
+        float,
+        typer.Option(help="Near-optimal plans: the share of the optimum they may give up."),
+    ] = 0.02,
+    samples: Annotated[
+        int,
+        typer.Option(help="Re-optimised samples of uncertainty.csv (0: near-optimal plans only)."),
+    ] = 20,
+    seed: Annotated[int, typer.Option(help="Seed of the samples (0 to 4294967295).")] = 0,
+    objective: Annotated[
+        str | None,
+        typer.Option(
+            help="jobs or exports (weighted too with --samples 0; default: the model file's, "
+            "else jobs)."
+        ),
+    ] = None,
+    targets: Annotated[str | None, typer.Option(help=TARGETS_HELP)] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder to write (default: under results/).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace --out if allocator wrote it.")
+    ] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Spread the LPs over Dask: an existing scheduler's address, or 'local' for a "
+            "LocalCluster of --workers processes (default: this process)."
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes of the LocalCluster.")] = 2,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document instead of lines.")
+    ] = False,
+    measure: Measure = None,
+    discount_rate: Rate = None,
+    cell_sets: Sets = None,
+) -> None:
+    """Which programs to commit to now: the share of good plans (re-optimised samples and
+    near-optimal plans within --slack) that fund each above --threshold; core (all), borderline,
+    exterior (none)."""
+    with exit_codes(as_json):
+        from allocator.pipeline import packages
+        from allocator.studies.core import CoreSettings, CoreStudy
+        from allocator.studies.corerun import Output, Where, run_core
+
+        setting = CoreSettings(by, threshold, slack, samples, seed)
+        setting.check()  # before the dataset is read: a bad option is said first
+        opts = solve_options(
+            model, inputs, objective, None, targets, measure, discount_rate, cell_sets
+        )
+        sets = tuple(
+            o.set_cell.text
+            for o in opts.overrides
+            if o.set_cell is not None and o.set_cell.origin == "--set"
+        )
+        study = CoreStudy(
+            str(opts.inputs),
+            None if opts.model_file is None else str(opts.model_file),
+            sets,
+            opts.objective,
+            opts.targets,
+            opts.measured(),
+            dict(opts.solver),
+        )
+        address = None if scheduler in (None, "local") else scheduler
+        where = Where(serial=scheduler is None, scheduler=address, workers=workers)
+        label = opts.name or Path(opts.inputs).name
+        output = Output(out_dir, force, opts.results, label, tuple(packages().items()))
+        folder, table, info = run_core(study, setting, where, output)
+        if as_json:
+            print_json(_document(folder, info))
+        else:
+            _show(folder, table, info)
+
+
+def _document(folder: Path, info: dict[str, Any]) -> dict[str, Any]:
+    """What a script needs: the folder, the three lists, the settings and the counts."""
+    said = info["verdict"]
+    return {
+        "status": "done",
+        "folder": str(folder),
+        "commit_now": said["commit now"],
+        "decide_later": said["decide later"],
+        "drop": said["drop"],
+        "settings": info["settings"],
+        "counts": info["counts"],
+    }
+
+
+def _show(folder: Path, table: Any, info: dict[str, Any]) -> None:
+    """What was counted, the borderline shares, then the one line to act on."""
+    from allocator.studies.core import verdict_line
+
+    s, c, obj = info["settings"], info["counts"], info["objective"]
+    out.print(
+        f"Good plans: {c['samples_optimal']:,} of {c['samples_drawn']:,} samples re-optimised "
+        f"(seed {s['seed']}) and {c['alternatives_distinct']:,} distinct near-optimal plans "
+        f"within {s['slack']:.2%} of the optimum ({obj['name']} >= {obj['bound']:,.6g} "
+        f"{obj['unit']}); "
+        f"funded: above {s['threshold_musd']:g} US$ million, by {s['by']}.",
+        markup=False,
+    )
+    middle = table[table["class"] == "borderline"]
+    if len(middle):
+        shares = ", ".join(f"{r.member} {r.share_funded:.0%}" for r in middle.itertuples())
+        out.print(f"Share of good plans funding the borderline: {shares}.", markup=False)
+    out.print(verdict_line(table), markup=False)
+    out.print(
+        f"Wrote [bold]{escape(str(folder))}[/]: "
+        + ", ".join(sorted(p.name for p in folder.iterdir()))
+    )

@@ -1,0 +1,366 @@
+"""The core index: which programs (sectors, pools) every good plan funds, after Robust Portfolio
+Modeling (Liesio, Mild and Salo 2007: the core of a decision is what every non-dominated
+portfolio selects, the exterior what none selects, the rest borderline).
+
+Good plans are of two kinds, both counted:
+
+- the sweep's samples, each re-optimised (Latin hypercube of `uncertainty.csv`, `--samples`,
+  `--seed`; solved as `allocator sweep` solves them: `SampleModel`, from the nominal basis, the
+  plan that spends least on the last face);
+- the near-optimal alternatives within `--slack` of the optimum (`allocator alternatives`): the
+  optimum and, for every member, the plans with its least and its most money, distinct ones
+  counted once. The least and the most are exact over every plan within the slack, so a member
+  funded above the threshold in all of them is funded in every near-optimal plan.
+
+A member is funded in a plan when its money there is above `--threshold` US$ million. Both
+kinds of work run as batches: in this process, or as Dask tasks (`core_on_dask`); each batch
+starts every LP from the same basis on an instance built from the same state, so the rows do
+not depend on how the batches were cut or where they ran (`corerun`: Serial, OnDask).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from allocator.errors import AllocatorError, UsageError
+from allocator.model.measures import Measure
+from allocator.solver.alternatives import RangeInstance, RangeState, release
+from allocator.studies.alternatives import DIMENSIONS, ZERO_MUSD, held_model, members_of
+
+DEFAULT_THRESHOLD_MUSD = 1.0
+"""Money above which a program counts as funded: one US$ million, the unit of every money table
+(the sector tables round to it, so less shows as 0 there), a million times the solver's noise
+(`ZERO_MUSD`) and far below any program's cap in the bundled dataset. A share of each cap
+would make a sector's or a pool's threshold a sum no one chose."""
+CLASSES = ("core", "borderline", "exterior")
+ACTIONS = {"core": "commit now", "borderline": "decide later", "exterior": "drop"}
+CLASS_WORDS = {
+    "core": "funded above the threshold in every good plan: commit now",
+    "borderline": "funded in some good plans and not in others: decide later",
+    "exterior": "funded above the threshold in no good plan: drop",
+}
+"""The classes, as run.json, the report and the terminal state them."""
+METHOD = (
+    "Robust Portfolio Modeling (Liesio, Mild and Salo 2007): core = funded in every good plan, "
+    "exterior = in none; good plans = the re-optimised samples and the distinct near-optimal "
+    "plans (the optimum and each member's least and most money within the slack)"
+)
+
+
+@dataclass(frozen=True)
+class CoreStudy:
+    """What is solved: the dataset, its model file and `--set`s (applied as a sweep applies
+    them, in every process), the objective, targets, measure and HiGHS options."""
+
+    inputs: str
+    model_file: str | None
+    sets: tuple[str, ...]
+    objective: str
+    targets: str
+    measure: Measure
+    solver: dict[str, float] = field(default_factory=dict)
+
+    def key(self) -> tuple[Any, ...]:
+        """What a process's cached sample model depends on."""
+        return (self.inputs, self.model_file, self.sets, self.objective, self.targets) + (
+            self.measure,
+            tuple(sorted(self.solver.items())),
+        )
+
+
+@dataclass(frozen=True)
+class CoreSettings:
+    """The index's own options: dimension, threshold (US$ million), slack, samples and seed."""
+
+    by: str = "program"
+    threshold: float = DEFAULT_THRESHOLD_MUSD
+    slack: float = 0.02
+    samples: int = 20
+    seed: int = 0
+
+    def check(self) -> None:
+        """Refuse options the index cannot use, in one line each.
+
+        Raises:
+            UsageError: an unknown --by, a negative or not finite --threshold, a --slack
+                outside [0, 1), a negative --samples or a bad --seed.
+        """
+        from allocator.data.uncertainty import check_seed
+
+        if self.by not in DIMENSIONS:
+            raise UsageError(f"unknown --by '{self.by}'. Fix: use one of {', '.join(DIMENSIONS)}")
+        if not (math.isfinite(self.threshold) and self.threshold >= 0):
+            raise UsageError(
+                f"--threshold {self.threshold:g} is the money (US$ million) above which a plan "
+                "counts as funding a member, a number 0 or more. Fix: e.g. --threshold 1"
+            )
+        if not 0 <= self.slack < 1:
+            raise UsageError(
+                f"--slack {self.slack:g} is the share of the optimum that may be given up, in "
+                "[0, 1). Fix: e.g. --slack 0.02 for 2%"
+            )
+        if self.samples < 0:
+            raise UsageError(
+                f"--samples {self.samples} is how many re-optimised samples are counted. "
+                "Fix: 0 (near-optimal plans only) or more, e.g. --samples 20"
+            )
+        check_seed(self.seed)
+
+
+@dataclass
+class GoodPlans:
+    """Each good plan's money by member (columns in `members` order, US$ million, rounded to
+    6 decimals): the optimal samples in sample order, the distinct near-optimal plans sorted."""
+
+    members: list[str]
+    names: dict[str, str]
+    samples: np.ndarray
+    alternatives: np.ndarray
+    sample_status: dict[str, int]
+    drawn: int
+    range_lps: int
+    objective: dict[str, Any]
+    file_hashes: dict[str, str] = field(default_factory=dict)
+    """SHA-256 of each input file read, by name (run.json's `inputs.sha256`)."""
+
+
+# --- the near-optimal plans -------------------------------------------------------------------
+
+_RANGES: dict[str, RangeInstance] = {}
+
+
+def range_batch(
+    state: RangeState, columns: list[np.ndarray], tasks: list[tuple[int, int]]
+) -> list[list[float]]:
+    """A batch of range LPs (member k's least, sign -1, or most, +1): each plan's money by
+    member. One instance per process, built from `state` once and kept for later batches."""
+    if state.token not in _RANGES:
+        _RANGES.clear()
+        _RANGES[state.token] = RangeInstance(state)
+    instance = _RANGES[state.token]
+    rows = []
+    for k, sign in tasks:
+        if not columns[k].size:
+            continue  # no money can reach it: no range LP, no plan
+        end = instance.extreme(columns[k], float(sign), np.zeros(instance.n))
+        rows.append(totals(end.x, columns))
+    return rows
+
+
+def totals(x: np.ndarray, columns: list[np.ndarray]) -> list[float]:
+    """A plan's money by member, rounded to 6 decimals (a US dollar): below that is the
+    simplex's noise, so the same plans give the same bytes."""
+    return [round(float(x[c].sum()), 6) + 0.0 if c.size else 0.0 for c in columns]
+
+
+def alternative_plans(
+    study: CoreStudy, setting: CoreSettings, where: Any, inp: Any
+) -> tuple[np.ndarray, int, dict[str, Any]]:
+    """The distinct near-optimal plans of `inp` (sorted rows of money by member), the range
+    LPs solved and the objective held."""
+    model = held_model(
+        inp,
+        study.objective,
+        study.targets,
+        study.measure,
+        setting.slack,
+        setting.by,
+        study.solver,
+    )
+    columns = list(model.members.values())
+    tasks = [(k, s) for k in range(len(columns)) for s in (-1, 1) if columns[k].size]
+    plans = [totals(model.opt.x, columns)]
+    plans += where.map(range_batch, (model.state, columns), tasks)
+    model.solver.restore()
+    release(model.lp, model.held)
+    unit = "index" if study.objective == "weighted" else None
+    objective = {
+        "name": study.objective,
+        "unit": unit or study.measure.units()[study.objective == "exports"],
+        "optimum": model.held.optimum,
+        "bound": model.held.bound,
+        "least_weighted_target_shortfall": model.opt.least_shortfall,
+    }
+    distinct = np.unique(np.array(plans, dtype=float).reshape(len(plans), len(columns)), axis=0)
+    return distinct, len(tasks), objective
+
+
+# --- the re-optimised samples -----------------------------------------------------------------
+
+_SAMPLES: dict[tuple[Any, ...], tuple[Any, list[np.ndarray]]] = {}
+
+
+def sample_model(study: CoreStudy, by: str) -> tuple[Any, list[np.ndarray]]:
+    """This process's sample model of `study` (as the sweep's) and its columns by member."""
+    from allocator.studies.sweep import SampleModel, load_uncertain
+
+    key = (*study.key(), by)
+    if key not in _SAMPLES:
+        inp, params = load_uncertain(study.inputs, study.model_file, list(study.sets))
+        model = SampleModel(
+            inp, params, study.objective, study.targets, study.measure, dict(study.solver)
+        )
+        _SAMPLES.clear()  # one model per process: a new study replaces the last
+        _SAMPLES[key] = (model, list(members_of(inp, model.lp, by).values()))
+    return _SAMPLES[key]
+
+
+def sample_batch(
+    study: CoreStudy, by: str, items: list[tuple[int, list[float]]]
+) -> list[tuple[int, str, list[float] | None]]:
+    """A batch of samples, each re-optimised from the nominal basis (the plan that spends least
+    on the last face, as the sweep's): (sample, status, money by member or None)."""
+    from allocator.solver.passes import optimum
+
+    model, columns = sample_model(study, by)
+    rows: list[tuple[int, str, list[float] | None]] = []
+    for k, values in items:
+        lp = model.sample_lp(np.asarray(values, dtype=float))
+        lp.highs.setBasis(model.basis)
+        try:
+            opt = optimum(lp, model.objective, ranging=False, pick=True)
+        except AllocatorError as exc:
+            rows.append((k, type(exc).__name__.removesuffix("Error").lower() or "error", None))
+            continue
+        rows.append((k, "optimal", totals(opt.x, columns)))
+    return rows
+
+
+def sample_plans(
+    study: CoreStudy, setting: CoreSettings, where: Any, width: int
+) -> tuple[np.ndarray, dict[str, int]]:
+    """The optimal samples' money by member (rows in sample order) and the samples by status."""
+    if setting.samples == 0:
+        return np.zeros((0, width)), {}
+    from allocator.data.uncertainty import latin_hypercube
+    from allocator.studies.sweep import load_uncertain
+
+    _, params = load_uncertain(study.inputs, study.model_file, list(study.sets))
+    values = latin_hypercube(params, setting.samples, setting.seed)
+    items = [(k, values[k].tolist()) for k in range(setting.samples)]
+    rows = sorted(where.map(sample_batch, (study, setting.by), items), key=lambda r: r[0])
+    status = dict(sorted(Counter(r[1] for r in rows).items()))
+    ok = [r[2] for r in rows if r[2] is not None]
+    return np.array(ok, dtype=float).reshape(len(ok), width), status
+
+
+def good_plans(study: CoreStudy, setting: CoreSettings, where: Any) -> GoodPlans:
+    """Every good plan's money by member: the near-optimal plans, then the samples. The HiGHS
+    instances this process kept for them are let go at the end (a Dask worker's stay with it
+    until its cluster closes)."""
+    try:
+        return _good_plans(study, setting, where)
+    finally:
+        _RANGES.clear()
+        _SAMPLES.clear()
+
+
+def _good_plans(study: CoreStudy, setting: CoreSettings, where: Any) -> GoodPlans:
+    setting.check()
+    if setting.samples and study.objective not in ("jobs", "exports"):
+        raise UsageError(
+            f"--objective {study.objective}: the core index re-optimises samples for jobs or "
+            "exports only. Fix: choose one of the two, or --samples 0 (near-optimal plans only)"
+        )
+    inp = load_study(study)
+    if setting.samples and not inp.uncertainty:
+        raise UsageError(
+            f"{study.inputs} has no uncertainty.csv ranges to sample. Fix: add uncertainty.csv "
+            "(see inputs/README.md), or pass --samples 0 to count the near-optimal plans only"
+        )
+    alternatives, lps, objective = alternative_plans(study, setting, where, inp)
+    members = list(members_of_inputs(inp, setting.by))
+    samples, status = sample_plans(study, setting, where, len(members))
+    names = {m: m.replace("_", " ") for m in members}  # a sector's or pool's name in words
+    if setting.by == "program":
+        names = {p.program: p.name or p.program for p in inp.programs}
+    hashes = dict(sorted(inp.file_hashes.items()))
+    counts = (status, setting.samples, lps)
+    return GoodPlans(members, names, samples, alternatives, *counts, objective, hashes)
+
+
+def members_of_inputs(inp: Any, by: str) -> list[str]:
+    """The members of dimension `by`, sorted by name (the order `members_of` gives)."""
+    if by == "program":
+        return sorted(p.program for p in inp.programs)
+    if by == "sector":
+        return sorted({p.sector for p in inp.programs})
+    return sorted({p.pool for p in inp.pools})
+
+
+def load_study(study: CoreStudy) -> Any:
+    """The dataset with its model file's overrides, then the `--set`s (as the sweep loads it in
+    every worker, so both kinds of plan solve the same data)."""
+    from pathlib import Path
+
+    from allocator.data.cellset import parse_set
+    from allocator.data.modelfile import Override, load_dataset, load_model_file
+
+    mf = study.model_file
+    overrides = load_model_file(Path(mf))[0].overrides if mf else []
+    overrides = [*overrides, *(Override(set_cell=parse_set(s)) for s in study.sets)]
+    return load_dataset(study.inputs, overrides, mf or "")
+
+
+# --- the table --------------------------------------------------------------------------------
+
+
+def core_table(plans: GoodPlans, setting: CoreSettings) -> pd.DataFrame:
+    """One row per member: the share of good plans that fund it above the threshold, how many
+    of each kind do, its least, median and most money over them, and its class; rows by class
+    (core first), then share (largest first), then name."""
+    bar = max(setting.threshold, ZERO_MUSD)
+    both = np.vstack([plans.samples, plans.alternatives])
+    rows = []
+    for j, member in enumerate(plans.members):
+        funded = both[:, j] > bar
+        k, n = int(funded.sum()), len(both)
+        kind = "core" if k == n else "exterior" if k == 0 else "borderline"
+        rows.append(
+            {
+                "dimension": setting.by,
+                "member": member,
+                "name": plans.names.get(member) or member,
+                "class": kind,
+                "action": ACTIONS[kind],
+                "share_funded": round(k / n, 6) if n else float("nan"),
+                "plans_funded": k,
+                "plans_counted": n,
+                "samples_funded": int((plans.samples[:, j] > bar).sum()),
+                "samples_counted": len(plans.samples),
+                "alternatives_funded": int((plans.alternatives[:, j] > bar).sum()),
+                "alternatives_counted": len(plans.alternatives),
+                "min_musd": _money(both[:, j].min()) if n else float("nan"),
+                "median_musd": _money(np.median(both[:, j])) if n else float("nan"),
+                "max_musd": _money(both[:, j].max()) if n else float("nan"),
+                "threshold_musd": setting.threshold,
+                "unit": "US$ million over every pool and year",
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame["_order"] = frame["class"].map(CLASSES.index)
+    frame = frame.sort_values(["_order", "share_funded", "member"], ascending=[True, False, True])
+    return frame.drop(columns="_order").reset_index(drop=True)
+
+
+def _money(value: float) -> float:
+    return round(float(value), 6) + 0.0
+
+
+def verdict(table: pd.DataFrame) -> dict[str, list[str]]:
+    """The members to commit now, to decide later and to drop, each list by name."""
+    return {
+        ACTIONS[kind]: sorted(table.loc[table["class"] == kind, "member"].astype(str))
+        for kind in CLASSES
+    }
+
+
+def verdict_line(table: pd.DataFrame) -> str:
+    """`commit now: ...; decide later: ...; drop: ...` (`none` where a class is empty)."""
+    return "; ".join(f"{action}: {', '.join(m) or 'none'}" for action, m in verdict(table).items())
