@@ -150,6 +150,10 @@ def render(
     from allocator.report import studyhtml  # the sections of studies (frontier, sweep, ranges)
 
     sections = [_headline(info, tables.get("sweep_summary"))]
+    if "replan" in tables:  # allocator replan: approved vs re-planned, first
+        from allocator.report.replanhtml import replan_section
+
+        sections.append(replan_section(tables["replan"], info))
     if "outcomes" in tables:
         sections.append(_milestones(tables["outcomes"]))
     if "shares" in tables:
