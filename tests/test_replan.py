@@ -72,7 +72,8 @@ def test_underspent_phase1_moves_money_forward(approved, tmp_path):
     for name in ("allocation.csv", "shadow_prices.csv", "budgets.csv", "report.html"):
         assert (tmp_path / "re" / name).is_file()
     page = (tmp_path / "re" / "report.html").read_text()
-    assert "Approved and re-planned" in page and "200" in page
+    assert "Approved and re-planned" in page
+    assert "200" in page
 
 
 def test_straddling_phase_keeps_spending_so_far(approved, tmp_path):
@@ -170,14 +171,17 @@ def test_missing_column_and_not_a_solve_run(approved, tmp_path):
     actuals.write_text("program,pool,year\na,public,2025\n")
     res = replan(approved, tmp_path / "re", actuals=actuals)
     assert res.exit_code == 2
-    assert "spent_musd" in res.output and "bad.csv" in res.output
+    assert "spent_musd" in res.output
+    assert "bad.csv" in res.output
     not_run = tmp_path / "not-run"
     not_run.mkdir()
     res = replan(not_run, tmp_path / "re")
-    assert res.exit_code == 2 and "run.json" in res.output
+    assert res.exit_code == 2
+    assert "run.json" in res.output
     assert not (tmp_path / "re").exists()
     copied = tmp_path / "copied"
     shutil.copytree(approved, copied)
     (copied / "allocation.csv").unlink()
     res = replan(copied, tmp_path / "re")
-    assert res.exit_code == 2 and "allocation.csv" in res.output
+    assert res.exit_code == 2
+    assert "allocation.csv" in res.output

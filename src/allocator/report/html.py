@@ -149,11 +149,7 @@ def render(
     """The page's HTML."""
     from allocator.report import studyhtml  # the sections of studies (frontier, sweep, ranges)
 
-    sections = [_headline(info, tables.get("sweep_summary"))]
-    if "replan" in tables:  # allocator replan: approved vs re-planned, first
-        from allocator.report.replanhtml import replan_section
-
-        sections.append(replan_section(tables["replan"], info))
+    sections = [_headline(info, tables.get("sweep_summary")), *_replan(tables, info)]
     if "outcomes" in tables:
         sections.append(_milestones(tables["outcomes"]))
     if "shares" in tables:
@@ -186,6 +182,15 @@ def render(
         + "".join(sections)
         + f"<script>{_SORT}</script></body></html>\n"
     )
+
+
+def _replan(tables: dict[str, pd.DataFrame], info: dict[str, Any]) -> list[str]:
+    """`allocator replan`'s section (approved vs re-planned), right under the headline."""
+    if "replan" not in tables:
+        return []
+    from allocator.report.replanhtml import replan_section
+
+    return [replan_section(tables["replan"], info)]
 
 
 def _numbers(info: dict[str, Any]) -> str:

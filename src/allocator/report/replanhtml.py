@@ -16,7 +16,7 @@ from allocator.report.html import table
 
 def replan_section(frame: pd.DataFrame, info: dict[str, Any]) -> str:
     """The re-plan in words, then replan.csv as a table."""
-    from allocator.studies.replan import summary_lines
+    from allocator.studies.replanout import summary_lines
 
     facts = info.get("replan")
     words = summary_lines(facts, source=False) if isinstance(facts, dict) else []
@@ -25,6 +25,5 @@ def replan_section(frame: pd.DataFrame, info: dict[str, Any]) -> str:
         "<h2>Approved and re-planned</h2>"
         + (f'<ul id="replan">{items}</ul>' if items else "")
         + "<p>US$ million by program and phase: the approved run's allocation and the re-plan "
-        "(phases up to the as-of year fixed to what was spent).</p>"
-        + table(frame)
+        "(phases up to the as-of year fixed to what was spent).</p>" + table(frame)
     )

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from allocator.data.files import read_file
+from allocator.data.inputs import BOOK_SUFFIXES, MAX_TABLE_BYTES
 from allocator.data.numbers import number_style
 from allocator.data.rows import Row, Year, closest_fix, unit_field
-from allocator.data.inputs import BOOK_SUFFIXES, MAX_TABLE_BYTES
 from allocator.data.schema import MAX_MUSD, Inputs, eligible_pools
 from allocator.errors import InputError
 
@@ -149,9 +149,7 @@ def _check_ids(rows: list[Actual], name: str, inp: Inputs) -> None:
             )  # fmt: skip
 
 
-def _check_year(
-    r: Actual, name: str, inp: Inputs, as_of: int, phase_of: dict[int, str]
-) -> None:
+def _check_year(r: Actual, name: str, inp: Inputs, as_of: int, phase_of: dict[int, str]) -> None:
     """A year of the plan, no later than the as-of year, inside the program's years."""
     if r.year > as_of:
         raise InputError(
@@ -172,9 +170,7 @@ def _check_year(
         )  # fmt: skip
 
 
-def _check_budgets(
-    rows: list[Actual], name: str, inp: Inputs, phase_of: dict[int, str]
-) -> None:
+def _check_budgets(rows: list[Actual], name: str, inp: Inputs, phase_of: dict[int, str]) -> None:
     """No pool spends more in a phase than its budget plus what its earlier phases left and
     could carry; the row named is the one at which the running total (file order) passes."""
     order = {p.phase: k for k, p in enumerate(inp.phases)}

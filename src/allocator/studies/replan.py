@@ -40,7 +40,6 @@ from allocator.pipeline import SolveOptions
 
 LEAST_CHANGE = "least_change"
 """The name of the least-change objective (minus the money moved)."""
-_ROUND = 6  # replan.csv: US$ million to the dollar
 
 _FAMILIES = {
     "replan_spent": Family(
@@ -176,7 +175,9 @@ def read_approved(folder: Path) -> Approved:
     prices = folder / "shadow_prices.csv"
     if prices.is_file():
         t = read_table(prices, fix)
-        binding = sorted(str(c) for c, b in zip(t["constraint"], t["binding"], strict=True) if _true(b))
+        binding = sorted(
+            str(c) for c, b in zip(t["constraint"], t["binding"], strict=True) if _true(b)
+        )
     return Approved(folder, info, _options(info), money, binding)
 
 
@@ -189,6 +190,7 @@ def run_replan(ro: ReplanOptions) -> dict[str, Any]:
     folder (`folder`) and the summary lines (`lines`)."""
     from allocator.pipeline import load_scenario, sources_of
     from allocator.report.write import check_target
+    from allocator.studies import replanout
     from allocator.studies.actuals import load_actuals
 
     approved = read_approved(ro.run)
@@ -213,7 +215,8 @@ def run_replan(ro: ReplanOptions) -> dict[str, Any]:
         info["replan"] = facts
         folder = _write(ro, opts, inp, sol, tables, info, sources)
     shown = tables["replan"].to_dict("records")
-    return facts | {"folder": folder, "lines": summary_lines(facts), "table": shown}
+    lines = replanout.summary_lines(facts)
+    return facts | {"folder": folder, "lines": lines, "table": shown}
 
 
 def _check_as_of(inp: Any, as_of: int) -> None:
@@ -264,56 +267,38 @@ def _solve(
     return sol, {"build": t1 - t0, "handoff": 0.0, "solve": t2 - t1}
 
 
+def binding_rows(prices: pd.DataFrame) -> list[str]:
+    """The rows that bind (shadow_prices.csv's `binding`), sorted; of the re-plan's own rows
+    only a churn limit whose shadow price is not 0 (the actuals and the least-change rows hold
+    by construction, and a limit of 0 on a program the plan leaves alone costs nothing)."""
+    found = []
+    for r in prices.itertuples(index=False):
+        if not _true(r.binding) or str(r.family) in (
+            "replan_spent",
+            "replan_above",
+            "replan_below",
+        ):
+            continue
+        if r.family == "replan_change" and not float(r.shadow_price):
+            continue
+        found.append(str(r.constraint))
+    return sorted(found)
+
+
+def _cost(before: float, after: float) -> float:
+    """What the deviations cost: the approved objective minus the re-planned optimum, 0 within
+    the solver's relative tolerance (1e-9), so noise is not reported as a cost."""
+    cost = before - after
+    return 0.0 if abs(cost) <= 1e-9 * max(1.0, abs(before)) else cost
+
+
 def _tables(inp: Any, sol: Any, approved: Approved, as_of: int) -> dict[str, pd.DataFrame]:
     from allocator.pipeline import tables_of
+    from allocator.studies.replanout import replan_table
 
     tables = tables_of(inp, sol)
     tables["replan"] = replan_table(inp, approved.money, tables["allocation"], as_of)
     return tables
-
-
-def replan_table(
-    inp: Any, approved: dict[tuple[str, str, int], float], alloc: pd.DataFrame, as_of: int
-) -> pd.DataFrame:
-    """Approved and re-planned money by program and phase (every pool), and the change."""
-    phase_of = inp.phase_of_year
-    old: dict[tuple[str, str], list[float]] = defaultdict(list)
-    new: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for (p, _s, t), v in approved.items():
-        old[(p, phase_of.get(t, "?"))].append(v)
-    for r in alloc.itertuples(index=False):
-        new[(str(r.program), str(r.phase))].append(float(r.invest_musd))
-    order = {ph.phase: k for k, ph in enumerate(inp.phases)}
-    status = {ph.phase: _status(ph, as_of) for ph in inp.phases}
-    rows = []
-    for p, ph in sorted(set(old) | set(new), key=lambda k: (k[0], order.get(k[1], 99))):
-        a, b = _money(old.get((p, ph), [])), _money(new.get((p, ph), []))
-        rows.append(
-            {
-                "program": p,
-                "phase": ph,
-                "status": status.get(ph, "not in this dataset"),
-                "approved_musd": a,
-                "replanned_musd": b,
-                "change_musd": round(b - a, _ROUND) + 0.0,
-            }
-        )
-    return pd.DataFrame(rows, columns=_COLUMNS)
-
-
-_COLUMNS = ["program", "phase", "status", "approved_musd", "replanned_musd", "change_musd"]
-
-
-def _money(values: list[float]) -> float:
-    return round(math.fsum(values), _ROUND) + 0.0
-
-
-def _status(phase: Any, as_of: int) -> str:
-    if phase.last_year <= as_of:
-        return "spent (fixed to actuals)"
-    if phase.first_year <= as_of:
-        return f"spent to {as_of}, re-optimised after"
-    return "re-optimised"
 
 
 def _facts(
@@ -326,18 +311,14 @@ def _facts(
     tables: dict[str, pd.DataFrame],
 ) -> dict[str, Any]:
     """run.json's `replan`: what was asked, what the deviations cost, what binds now."""
+    from allocator.studies import replanout
+
     obj = approved.info.get("objective", {})
     before = float(obj.get("value", float("nan")))
     prices = tables["shadow_prices"]
-    now = sorted(
-        str(c)
-        for c, f, b in zip(prices["constraint"], prices["family"], prices["binding"], strict=True)
-        if _true(b) and f != "replan_spent"  # the actuals hold by construction
-    )
+    now = binding_rows(prices)
     changed = [
-        n
-        for n, old in approved.info["inputs"]["sha256"].items()
-        if inp.file_hashes.get(n) != old
+        n for n, old in approved.info["inputs"]["sha256"].items() if inp.file_hashes.get(n) != old
     ]
     data = Path(actuals.file).read_bytes() if Path(actuals.file).is_file() else b""
     return {
@@ -352,72 +333,14 @@ def _facts(
         "least_change": ro.least_change,
         "approved_objective": before,
         "replanned_objective": sol.objective_value,
-        "cost_of_deviations": before - sol.objective_value,
+        "cost_of_deviations": _cost(before, sol.objective_value),
         "unit": sol.objective_unit,
         "label": sol.label,
-        "moved_musd": moved(approved.money, tables["allocation"], inp, ro.as_of),
+        "moved_musd": replanout.moved(approved.money, tables["allocation"], inp, ro.as_of),
         "binding_new": [c for c in now if c not in approved.binding],
         "binding_gone": [c for c in approved.binding if c not in now],
         "inputs_changed_since_approved": changed,
     }
-
-
-def moved(
-    approved: dict[tuple[str, str, int], float], alloc: pd.DataFrame, inp: Any, as_of: int
-) -> float:
-    """US$ million moved against the approved plan after the as-of year: the sum over program,
-    pool and phase of |re-planned - approved| (what --least-change minimises)."""
-    phase_of = inp.phase_of_year
-    diff: dict[tuple[str, str, str], list[float]] = defaultdict(list)
-    for (p, s, t), v in approved.items():
-        if t > as_of:
-            diff[(p, s, phase_of.get(t, "?"))].append(-v)
-    for r in alloc.itertuples(index=False):
-        if int(r.year) > as_of:
-            diff[(str(r.program), str(r.pool), str(r.phase))].append(float(r.invest_musd))
-    return round(math.fsum(abs(math.fsum(v)) for _, v in sorted(diff.items())), _ROUND) + 0.0
-
-
-def summary_lines(facts: dict[str, Any], source: bool = True) -> list[str]:
-    """The re-plan in words: the optimum against the approved plan's, what the deviations cost,
-    the churn rule and the rows that now bind. Without `source`, the actuals file is not named
-    (report.html: the same money from another file, or its rows in another order, gives the
-    same page; run.json names the file)."""
-    label, unit, as_of = facts["label"], facts["unit"], facts["as_of"]
-    cost = facts["cost_of_deviations"]
-    given = facts["actuals"]
-    said = f" ({given['rows']} rows of {given['file']})" if source else ""
-    lines = [
-        f"Re-planned from what was spent up to {as_of}{said}: "
-        f"{facts['replanned_objective']:,.6g} {label}; the "
-        f"approved plan: {facts['approved_objective']:,.6g} {label}.",
-        f"The deviations up to {as_of} cost {cost:,.6g} {label} ({unit}: the approved plan's "
-        "objective minus the re-planned optimum"
-        + (", with the churn limit" if facts["max_change"] else "")
-        + ")."
-        if cost >= 0
-        else f"The deviations up to {as_of} gain {-cost:,.6g} {label} ({unit}).",
-        f"Money moved against the approved plan after {as_of}: {facts['moved_musd']:,.6g} musd"
-        + (" (the least at this optimum: --least-change)." if facts["least_change"] else "."),
-    ]
-    if facts["max_change"]:
-        held = [c for c in facts["binding_new"] if c.startswith("replan_change(")]
-        lines.append(
-            f"Churn limit --max-change {facts['max_change']} per program: binds for "
-            + (", ".join(held) if held else "no program")
-            + "."
-        )
-    new = ", ".join(facts["binding_new"]) or "none"
-    gone = ", ".join(facts["binding_gone"]) or "none"
-    lines.append(f"Rows that now bind (not in the approved run): {new}.")
-    lines.append(f"Rows that no longer bind: {gone}.")
-    if facts["inputs_changed_since_approved"]:
-        lines.append(
-            "Note: inputs changed since the approved run: "
-            + ", ".join(facts["inputs_changed_since_approved"])
-            + " (the approved objective is the run's own)."
-        )
-    return lines
 
 
 def _write(
