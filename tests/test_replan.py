@@ -185,3 +185,34 @@ def test_missing_column_and_not_a_solve_run(approved, tmp_path):
     res = replan(copied, tmp_path / "re")
     assert res.exit_code == 2
     assert "allocation.csv" in res.output
+
+
+def test_actuals_sheet_of_the_input_workbook(tmp_path):
+    """A dataset workbook may hold an `actuals` sheet: solve ignores it, replan reads it when
+    --actuals is not given (the same plan as from the CSV), and names its cells in errors."""
+    from openpyxl import load_workbook
+
+    book = tmp_path / "plan.xlsx"
+    assert invoke("export-inputs", book, "--inputs", DATA).exit_code == 0
+    wb = load_workbook(book)
+    sheet = wb.create_sheet("actuals")
+    for row in (("program", "pool", "year", "spent_musd"), ("a", "public", 2025, 35)):
+        sheet.append(row)
+    sheet.append(("a", "public", 2026, 25))
+    wb.save(book)
+    res = invoke("solve", "--inputs", book, "--out", tmp_path / "approved")
+    assert res.exit_code == 0, res.output
+    res = invoke("replan", tmp_path / "approved", "--as-of", 2026, "--out", tmp_path / "re")
+    assert res.exit_code == 0, res.output
+    assert by_phase(tmp_path / "re")[("b", "phase3")] == (80, 100, 20)
+    sheet["D3"] = "lots"
+    bad = tmp_path / "bad.xlsx"
+    wb.save(bad)
+    res = invoke(
+        "replan", tmp_path / "approved", "--actuals", bad, "--as-of", 2026, "--out", tmp_path / "x"
+    )
+    assert res.exit_code == 2
+    assert not (tmp_path / "x").exists()
+    said = " ".join(res.output.split())
+    assert "sheet actuals, cell D3" in said
+    assert "spent_musd" in said

@@ -20,14 +20,14 @@ from allocator.cli.render import out
 @app.command()
 def replan(
     run: Annotated[Path, typer.Argument(help="The approved run: a folder of allocator solve.")],
+    as_of: Annotated[int, typer.Option(help="Last year whose spending is known (inclusive).")],
     actuals: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             help="What was spent: CSV (program, pool, year, spent_musd) or a workbook's "
-            "'actuals' sheet."
+            "'actuals' sheet (default: that sheet of the run's input workbook)."
         ),
-    ],
-    as_of: Annotated[int, typer.Option(help="Last year whose spending is known (inclusive).")],
+    ] = None,
     max_change: Annotated[
         str | None,
         typer.Option(

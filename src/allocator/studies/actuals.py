@@ -21,10 +21,9 @@ from allocator.data.inputs import BOOK_SUFFIXES, MAX_TABLE_BYTES
 from allocator.data.numbers import number_style
 from allocator.data.rows import Row, Year, closest_fix, unit_field
 from allocator.data.schema import MAX_MUSD, Inputs, eligible_pools
+from allocator.data.workbook import ACTUALS_SHEET as SHEET
 from allocator.errors import InputError
 
-SHEET = "actuals"
-"""The sheet of a workbook that holds the actuals."""
 TOL = 1e-9
 """Relative slack of the budget check (money written to cents, added in floats)."""
 

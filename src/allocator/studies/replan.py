@@ -123,7 +123,8 @@ class ReplanOptions:
     """What `allocator replan` was asked to do."""
 
     run: Path
-    actuals: Path
+    actuals: Path | None
+    """None: the `actuals` sheet of the run's input workbook."""
     as_of: int
     max_change: str | None = None
     least_change: bool = False
@@ -195,6 +196,7 @@ def run_replan(ro: ReplanOptions) -> dict[str, Any]:
 
     approved = read_approved(ro.run)
     opts = approved.opts
+    ro.actuals = ro.actuals or _input_book(opts)
     churn = churn_of(ro.max_change)
     sources = [*sources_of(opts), ("approved run", ro.run), ("actuals", ro.actuals)]
     if ro.out is not None:
@@ -217,6 +219,24 @@ def run_replan(ro: ReplanOptions) -> dict[str, Any]:
     shown = tables["replan"].to_dict("records")
     lines = replanout.summary_lines(facts)
     return facts | {"folder": folder, "lines": lines, "table": shown}
+
+
+def _input_book(opts: SolveOptions) -> Path:
+    """The run's input workbook, whose `actuals` sheet holds the actuals when --actuals is not
+    given.
+
+    Raises:
+        UsageError: the run's inputs are a folder of CSV tables.
+    """
+    from allocator.data.inputs import BOOK_SUFFIXES
+
+    book = Path(opts.inputs)
+    if book.suffix.lower() not in BOOK_SUFFIXES:
+        raise UsageError(
+            f"--actuals is missing, and the run's inputs ({book}) are no workbook with an "
+            "actuals sheet. Fix: pass --actuals actuals.csv (program, pool, year, spent_musd)"
+        )
+    return book
 
 
 def _check_as_of(inp: Any, as_of: int) -> None:
