@@ -72,6 +72,9 @@ def test_underspent_phase1_moves_money_forward(approved, tmp_path):
     for name in ("allocation.csv", "shadow_prices.csv", "budgets.csv", "report.html"):
         assert (tmp_path / "re" / name).is_file()
     page = (tmp_path / "re" / "report.html").read_text()
+    again = replan(tmp_path / "re", tmp_path / "again")  # a re-plan is no solve run to re-plan
+    assert again.exit_code == 2
+    assert "written by allocator replan" in " ".join(again.output.split())
     assert "Approved and re-planned" in page
     assert "200" in page
 

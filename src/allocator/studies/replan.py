@@ -189,25 +189,23 @@ def _true(value: object) -> bool:
 def run_replan(ro: ReplanOptions) -> dict[str, Any]:
     """Re-plan and write the run folder atomically; returns run.json's `replan` part with the
     folder (`folder`) and the summary lines (`lines`)."""
-    from allocator.pipeline import load_scenario, sources_of
+    from allocator.pipeline import load_scenario, run_info, sources_of
     from allocator.report.write import check_target
     from allocator.studies import replanout
     from allocator.studies.actuals import load_actuals
 
     approved = read_approved(ro.run)
     opts = approved.opts
-    ro.actuals = ro.actuals or _input_book(opts)
+    given = ro.actuals or _input_book(opts)
     churn = churn_of(ro.max_change)
-    sources = [*sources_of(opts), ("approved run", ro.run), ("actuals", ro.actuals)]
+    sources = [*sources_of(opts), ("approved run", ro.run), ("actuals", given)]
     if ro.out is not None:
         check_target(ro.out, ro.force, sources)
     t0 = time.perf_counter()
     inp = load_scenario(opts)
     _check_as_of(inp, ro.as_of)
-    actuals = load_actuals(ro.actuals, inp, ro.as_of)
+    actuals = load_actuals(given, inp, ro.as_of)
     load_s = time.perf_counter() - t0
-    from allocator.pipeline import run_info
-
     with replan_families():  # the tables, workbook and report name the re-plan's rows
         sol, timings = _solve(inp, opts, approved, actuals.spent, ro, churn)
         tables = _tables(inp, sol, approved, ro.as_of)
