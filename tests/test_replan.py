@@ -184,10 +184,19 @@ def test_missing_column_and_not_a_solve_run(approved, tmp_path):
     assert not (tmp_path / "re").exists()
     copied = tmp_path / "copied"
     shutil.copytree(approved, copied)
+    (copied / "allocation.csv").write_text("program,pool,year,invest_musd\na,public,x,1\n")
+    res = replan(copied, tmp_path / "re")
+    assert res.exit_code == 2
+    assert "allocation.csv, row 2" in " ".join(res.output.split())
     (copied / "allocation.csv").unlink()
     res = replan(copied, tmp_path / "re")
     assert res.exit_code == 2
     assert "allocation.csv" in res.output
+    for limit in ("10", "-5%", "lots%"):
+        res = replan(approved, tmp_path / "re", "--max-change", limit)
+        assert res.exit_code == 2, limit
+        assert "--max-change" in res.output
+    assert not (tmp_path / "re").exists()
 
 
 def test_actuals_sheet_of_the_input_workbook(tmp_path):

@@ -110,12 +110,16 @@ def churn_of(text: str | None) -> Churn | None:
     fix = "Fix: write a share such as 10% or an amount such as 50musd"
     try:
         if t.endswith("%"):
-            return Churn(t, share=parse_share(t))
-        if t.lower().rstrip().endswith(("musd", "m", "b", "bn", "k")):
-            return Churn(t, musd=parse_money(t))
+            churn = Churn(t, share=parse_share(t))
+        elif t.lower().endswith(("musd", "m", "b", "bn", "k")):
+            churn = Churn(t, musd=parse_money(t))
+        else:
+            raise UsageError(f"--max-change '{text}' has no unit (% or musd). {fix}")
     except ValueError as exc:
         raise UsageError(f"--max-change '{text}': {exc}. {fix}") from None
-    raise UsageError(f"--max-change '{text}' has no unit (% or musd). {fix}")
+    if min(churn.share or 0.0, churn.musd or 0.0) < 0:
+        raise UsageError(f"--max-change '{text}' is negative. {fix}")
+    return churn
 
 
 @dataclass
@@ -169,16 +173,20 @@ def read_approved(folder: Path) -> Approved:
         raise UsageError(f"{folder} has no allocation.csv. {fix}")
     table = read_table(path, fix)
     parts: dict[tuple[str, str, int], list[float]] = defaultdict(list)
-    for r in table.itertuples(index=False):
-        parts[(str(r.program), str(r.pool), int(r.year))].append(float(r.invest_musd))
+    for n, r in enumerate(table.to_dict("records"), start=2):
+        try:
+            key = (str(r["program"]), str(r["pool"]), int(r["year"]))
+            parts[key].append(float(r["invest_musd"]))
+        except (KeyError, TypeError, ValueError):
+            raise UsageError(
+                f"{path}, row {n}: not a row of allocator's allocation.csv (program, pool, year, "
+                f"invest_musd). {fix}, unedited"
+            ) from None
     money = {k: math.fsum(v) for k, v in sorted(parts.items())}
-    binding: list[str] = []
     prices = folder / "shadow_prices.csv"
-    if prices.is_file():
-        t = read_table(prices, fix)
-        binding = sorted(
-            str(c) for c, b in zip(t["constraint"], t["binding"], strict=True) if _true(b)
-        )
+    t = read_table(prices, fix) if prices.is_file() else pd.DataFrame()
+    columns = {"constraint", "family", "binding", "shadow_price"}
+    binding = binding_rows(t) if columns <= set(t.columns) else []
     return Approved(folder, info, _options(info), money, binding)
 
 
