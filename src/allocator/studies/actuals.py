@@ -11,17 +11,19 @@ the order of the rows never changes a number.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 from allocator.data.files import read_file
-from allocator.data.inputs import BOOK_SUFFIXES, MAX_TABLE_BYTES
+from allocator.data.inputs import BOOK_SUFFIXES, MAX_TABLE_BYTES, read_records, read_table_bytes
 from allocator.data.numbers import number_style
 from allocator.data.rows import Row, Year, closest_fix, unit_field
 from allocator.data.schema import MAX_MUSD, Inputs, eligible_pools
 from allocator.data.workbook import ACTUALS_SHEET as SHEET
+from allocator.data.workbook import MAX_BOOK_BYTES
 from allocator.errors import InputError
 
 TOL = 1e-9
@@ -53,6 +55,8 @@ class Actuals:
     file: str
     spent: dict[Key, float]
     rows: int
+    sha256: str
+    """Of the bytes read (the CSV, or the whole workbook)."""
 
 
 def load_actuals(path: Path, inp: Inputs, as_of: int) -> Actuals:
@@ -61,8 +65,9 @@ def load_actuals(path: Path, inp: Inputs, as_of: int) -> Actuals:
     Raises:
         InputError: naming the file (sheet and cell), row and column, with the fix.
     """
+    data = _bytes(path, MAX_BOOK_BYTES if path.suffix.lower() in BOOK_SUFFIXES else MAX_TABLE_BYTES)
     with number_style(inp.number_style):
-        rows, name = _read(path)
+        rows, name = _read(path, data)
     _check_ids(rows, name, inp)
     phase_of = inp.phase_of_year
     for r in rows:
@@ -72,17 +77,14 @@ def load_actuals(path: Path, inp: Inputs, as_of: int) -> Actuals:
     for r in rows:
         parts[(str(r.program), str(r.pool), phase_of[r.year])].append(r.spent_musd)
     spent = {k: math.fsum(v) for k, v in sorted(parts.items())}
-    return Actuals(str(path), spent, len(rows))
+    return Actuals(str(path), spent, len(rows), hashlib.sha256(data).hexdigest())
 
 
-def _read(path: Path) -> tuple[list[Actual], str]:
+def _read(path: Path, data: bytes) -> tuple[list[Actual], str]:
     """The rows of the file and the name messages give it."""
     if path.suffix.lower() in BOOK_SUFFIXES:
-        return _read_sheet(path), f"{path}, sheet {SHEET}"
-    from allocator.data.inputs import _read_table  # the CSV rules of every table
-
-    data = _bytes(path, MAX_TABLE_BYTES)
-    rows = _read_table(str(path), data, Actual)
+        return _read_sheet(path, data), f"{path}, sheet {SHEET}"
+    rows = read_table_bytes(str(path), data, Actual)
     return [r for r in rows if isinstance(r, Actual)], str(path)
 
 
@@ -97,16 +99,14 @@ def _bytes(path: Path, limit: int) -> bytes:
         raise InputError(exc.reason, file=str(path), fix=exc.fix) from None
 
 
-def _read_sheet(path: Path) -> list[Actual]:
+def _read_sheet(path: Path, data: bytes) -> list[Actual]:
     """The `actuals` sheet of a workbook, each error named by its cell."""
-    from allocator.data.inputs import read_records
     from allocator.data.sheettext import book_error, read_sheet
-    from allocator.data.workbook import MAX_BOOK_BYTES, _Sheet
     from allocator.data.xlsx import BookError, open_book
 
     book = path.name
     try:
-        opened = open_book(_bytes(path, MAX_BOOK_BYTES))
+        opened = open_book(data)
     except BookError as exc:
         raise book_error(book, exc) from None
     info = next((i for i in opened.sheets if i.name.strip().lower() == SHEET), None)
@@ -115,14 +115,24 @@ def _read_sheet(path: Path) -> list[Actual]:
             "sheet is missing", file=f"{path}, sheet {SHEET}",
             fix="add a sheet 'actuals' with columns program, pool, year, spent_musd",
         )  # fmt: skip
-    sheet = _Sheet(str(path), info.name, read_sheet(book, info.name, opened, info))
+    records = read_sheet(book, info.name, opened, info)
     try:
-        if not sheet.records:
-            raise InputError("the sheet is empty", file=SHEET, row=1, fix="add the header row")
-        rows = read_records(SHEET, sheet.records, Actual)
+        if not records or not any(c.strip() for c in records[0]):
+            raise InputError("the header row is blank", row=1, fix="put the column names in row 1")
+        rows = read_records(SHEET, records, Actual)
     except InputError as exc:
-        raise sheet.error(exc) from None
+        raise _by_cell(exc, f"{path}, sheet {info.name}", records) from None
     return [r for r in rows if isinstance(r, Actual)]
+
+
+def _by_cell(exc: InputError, where: str, records: list[list[str]]) -> InputError:
+    """`exc` naming the workbook, sheet and cell (row and column as the CSV rules found them)."""
+    from allocator.data.sheettext import column_letter
+
+    header = [h.strip().lower() for h in records[0]] if records else []
+    if exc.row is not None and exc.column in header:
+        where += f", cell {column_letter(header.index(exc.column))}{exc.row}"
+    return InputError(exc.reason, file=where, row=exc.row, column=exc.column, fix=exc.fix)
 
 
 def _check_ids(rows: list[Actual], name: str, inp: Inputs) -> None:
