@@ -22,6 +22,7 @@ from allocator.studies.replan import (
     LEAST_CHANGE,
     Approved,
     Churn,
+    approved_objective,
     binding_rows,
     churn_of,
     facts,
@@ -94,6 +95,7 @@ def run_replan(ro: ReplanOptions) -> dict[str, Any]:
     from allocator.studies.actuals import load_actuals
 
     approved = read_approved(ro.run)
+    approved_objective(approved)  # a run.json without one is refused before any work
     opts = approved.opts
     given = ro.actuals or _input_book(opts)
     churn = churn_of(ro.max_change)

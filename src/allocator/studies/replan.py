@@ -154,6 +154,22 @@ def binding_rows(prices: pd.DataFrame) -> list[str]:
     return sorted(found)
 
 
+def approved_objective(approved: Approved) -> float:
+    """The objective value the approved run's run.json records.
+
+    Raises:
+        UsageError: it records none (a run.json edited by hand, or not a solve's).
+    """
+    obj = approved.info.get("objective")
+    value = obj.get("value") if isinstance(obj, dict) else None
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise UsageError(
+            f"{approved.folder}/run.json records no objective value. Fix: pass a run folder "
+            "written by allocator solve, unedited"
+        )
+    return float(value)
+
+
 def cost_of(before: float, after: float) -> float:
     """What the deviations cost: the approved objective minus the re-planned optimum, 0 within
     the solver's relative tolerance (1e-9), so noise is not reported as a cost."""
@@ -173,8 +189,7 @@ def facts(
     from allocator.studies import replanout
 
     as_of, churn, least_change = asked
-    obj = approved.info.get("objective", {})
-    before = float(obj.get("value", float("nan")))
+    before = approved_objective(approved)
     prices = tables["shadow_prices"]
     now = binding_rows(prices)
     changed = [
