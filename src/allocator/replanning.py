@@ -161,6 +161,7 @@ def _solve(
     from allocator.pipeline import objective_unit, objective_words
     from allocator.report.explain import explained
     from allocator.solver.compile import compile_lp
+    from allocator.solver.numerics import numerics_warnings
     from allocator.solver.passes import apply_options
     from allocator.solver.results import solve_lp
     from allocator.studies.replanlp import add_replan_rows
@@ -173,6 +174,7 @@ def _solve(
         tb = time.perf_counter()
         lp = compile_lp(model)
     apply_options(lp, opts.solver)
+    numerics = numerics_warnings(lp)  # as a solve records them
     t1 = time.perf_counter()
     first = LEAST_CHANGE if ro.least_change else None
     unit = objective_unit(opts.objective, measure)
@@ -182,6 +184,7 @@ def _solve(
         raise explained(inp, exc) from None
     sol.lp = lp
     sol.label = objective_words(inp, opts.objective, measure)
+    sol.solver["numerics_warnings"] = numerics
     t2 = time.perf_counter()
     return sol, {"build": tb - t0, "handoff": t1 - tb, "solve": t2 - t1}
 
