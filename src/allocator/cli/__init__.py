@@ -5,6 +5,7 @@ from allocator.cli import (
     books,  # registers its commands on the app
     core,  # noqa: F401 - registers `allocator core` on the app
     freedom,  # noqa: F401 - registers `allocator alternatives` on the app
+    replan,  # noqa: F401 - registers `allocator replan` on the app
 )
 from allocator.cli.commands import app, main
 

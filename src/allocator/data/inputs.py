@@ -241,6 +241,13 @@ def _read_table(file: str, data: bytes, model: type[Row]) -> list[Row]:
     return read_records(file, lines, model)
 
 
+def read_table_bytes(file: str, data: bytes, model: type[Row]) -> list[Row]:
+    """The rows of one CSV table's bytes read by the rules of every table (encoding, quoting,
+    limits, the number rule, `model`'s columns), for a table outside the dataset (`replan`'s
+    actuals)."""
+    return _read_table(file, data, model)
+
+
 def read_records(file: str, lines: list[list[str]], model: type[Row]) -> list[Row]:
     """The rows of a table given as records of text cells, the first the header; blank records
     are skipped but counted, so a row's number is its record's (its sheet row in a workbook)."""

@@ -38,6 +38,8 @@ MAX_BOOK_BYTES = 50_000_000
 README_SHEET = "README"
 SETTINGS_SHEET = "settings"
 """The dataset's settings, as settings.csv (`numbers.style_of`): the number style."""
+ACTUALS_SHEET = "actuals"
+"""What was spent, for `allocator replan` (`studies.actuals`); not a table of the dataset."""
 SHEETS = {file.removesuffix(".csv"): field for field, (file, *_rest) in TABLES.items()}
 """Sheet name -> table field."""
 _FILES = {file: file.removesuffix(".csv") for file, *_rest in TABLES.values()}
@@ -208,7 +210,7 @@ def _table_sheets(book: str, opened: Book) -> tuple[dict[str, _Sheet], list[str]
     notes: list[str] = []
     for info in opened.sheets:
         name = info.name
-        if name.strip().lower() in (README_SHEET.lower(), SETTINGS_SHEET):
+        if name.strip().lower() in (README_SHEET.lower(), SETTINGS_SHEET, ACTUALS_SHEET):
             continue
         hidden = _HIDDEN.get(info.state)
         if name not in SHEETS and hidden:

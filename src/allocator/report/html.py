@@ -145,7 +145,7 @@ def render(
     """The page's HTML."""
     from allocator.report import corehtml, studyhtml  # sections of studies (frontier, ...)
 
-    sections = [_headline(info, tables.get("sweep_summary"))]
+    sections = [_headline(info, tables.get("sweep_summary")), *_replan(tables, info)]
     if "outcomes" in tables:
         sections.append(_milestones(tables["outcomes"]))
     if "shares" in tables:
@@ -179,6 +179,15 @@ def render(
         + "".join(sections)
         + f"<script>{_SORT}</script></body></html>\n"
     )
+
+
+def _replan(tables: dict[str, pd.DataFrame], info: dict[str, Any]) -> list[str]:
+    """`allocator replan`'s section (approved vs re-planned), right under the headline."""
+    if "replan" not in tables:
+        return []
+    from allocator.report.replanhtml import replan_section
+
+    return [replan_section(tables["replan"], info)]
 
 
 def _numbers(info: dict[str, Any]) -> str:

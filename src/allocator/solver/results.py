@@ -28,6 +28,7 @@ def solve_lp(
     objective: str,
     weights: dict[str, float] | None = None,
     unit: str | None = None,
+    first: str | None = None,
 ) -> Solution:
     """Solve for `objective` (jobs, exports or weighted) and return tables of the optimum.
 
@@ -37,9 +38,11 @@ def solve_lp(
     objective. `unit` is the objective's unit under the run's measure (default: that of
     `final`). Under soft targets whose least shortfall is not 0, `objective_without_targets`
     in the totals is the objective with the shortfall free: what holding the targets costs.
+    `first` names a cost of `lp` maximised on the optimal face before the efficiency passes
+    (`optimum`'s; the least change of a re-plan).
     """
     weights = weights or {"jobs": 0.5, "exports": 0.5}
-    opt = optimum(lp, objective, weights, ties=True)
+    opt = optimum(lp, objective, weights, ties=True, first=first)
     free = price_of_targets(lp, opt)
     t_tables = time.perf_counter()
     x, ranges = opt.x, opt.ranges or {}

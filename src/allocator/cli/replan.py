@@ -1,0 +1,69 @@
+"""`allocator replan RUN --actuals FILE --as-of YEAR`: re-plan the later years of an approved
+run from what was actually spent (`allocator.studies.replan`).
+
+Registered on the one typer app of `commands` (imported by the package, so every entry point
+has it). The command parses its options and hands them to `run_replan`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from allocator.cli.commands import app, exit_codes
+from allocator.cli.render import out
+
+
+@app.command()
+def replan(
+    run: Annotated[Path, typer.Argument(help="The approved run: a folder of allocator solve.")],
+    as_of: Annotated[int, typer.Option(help="Last year whose spending is known (inclusive).")],
+    actuals: Annotated[
+        Path | None,
+        typer.Option(
+            help="What was spent: CSV (program, pool, year, spent_musd) or a workbook's "
+            "'actuals' sheet (default: that sheet of the run's input workbook)."
+        ),
+    ] = None,
+    max_change: Annotated[
+        str | None,
+        typer.Option(
+            help="Most a program's money after --as-of may move from the approved plan: a "
+            "share (10%) or US$ million (50musd)."
+        ),
+    ] = None,
+    least_change: Annotated[
+        bool,
+        typer.Option(help="At the same optimum, move the least money against the approved plan."),
+    ] = False,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder to write (default: under results/).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False,
+) -> None:
+    """Re-plan from actuals: spending up to --as-of fixed to what was spent, the later years
+    re-optimised under the same rules, with approved vs re-planned money by program and phase."""
+    with exit_codes():
+        from allocator.replanning import ReplanOptions, run_replan
+
+        opts = ReplanOptions(run, actuals, as_of, max_change, least_change, out_dir, force)
+        done = run_replan(opts)
+        for line in done["lines"]:
+            out.print(line, markup=False, soft_wrap=True)
+        show_table(done["table"])
+        out.print(f"Wrote [bold]{escape(str(done['folder']))}[/]")
+
+
+def show_table(rows: list[dict[str, object]]) -> None:
+    """Approved vs re-planned US$ million by program and phase (replan.csv)."""
+    out.print("Approved and re-planned money by program and phase (US$ million):")
+    for r in rows:
+        out.print(
+            f"  {r['program']} {r['phase']} ({r['status']}): approved {r['approved_musd']:,.6g}, "
+            f"re-planned {r['replanned_musd']:,.6g}, change {r['change_musd']:+,.6g}",
+            markup=False,
+            soft_wrap=True,
+        )

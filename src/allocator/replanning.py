@@ -1,0 +1,234 @@
+"""`allocator replan RUN --actuals FILE --as-of YEAR` as a run: read the approved run folder
+(its run.json through `recheck`, in `_options` only, so the typed run spec can replace it in one
+place), the dataset and the actuals, build the solve's LP with the re-plan's rows
+(`studies.replan`, `studies.replanlp`), solve it with every pass of a solve, and write a normal
+run folder with replan.csv, atomically. Beside the pipeline, like `recheck` and `freedom`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from allocator.errors import InfeasibleError, UsageError
+from allocator.pipeline import SolveOptions
+from allocator.studies.replan import (
+    LEAST_CHANGE,
+    Approved,
+    Churn,
+    approved_objective,
+    binding_rows,
+    churn_of,
+    facts,
+    replan_families,
+)
+
+
+@dataclass
+class ReplanOptions:
+    """What `allocator replan` was asked to do."""
+
+    run: Path
+    actuals: Path | None
+    """None: the `actuals` sheet of the run's input workbook."""
+    as_of: int
+    max_change: str | None = None
+    least_change: bool = False
+    out: Path | None = None
+    force: bool = False
+    results: Path = Path("results")
+
+
+def _options(info: dict[str, Any]) -> SolveOptions:
+    """The approved run's options: the one call to the run reader (to be swapped for the typed
+    run spec in one place)."""
+    from allocator.recheck import options_of_run
+
+    return options_of_run(info)
+
+
+def read_approved(folder: Path) -> Approved:
+    """The approved plan of a solve run folder.
+
+    Raises:
+        UsageError: not a solve run folder (run.json), or no allocation.csv.
+    """
+    from allocator.recheck import run_record
+    from allocator.report.write import read_table
+
+    info = run_record(folder)
+    fix = "Fix: pass a run folder written by allocator solve"
+    path = folder / "allocation.csv"
+    if not path.is_file():
+        raise UsageError(f"{folder} has no allocation.csv. {fix}")
+    table = read_table(path, fix)
+    parts: dict[tuple[str, str, int], list[float]] = defaultdict(list)
+    for n, r in enumerate(table.to_dict("records"), start=2):
+        try:
+            key = (str(r["program"]), str(r["pool"]), int(r["year"]))
+            parts[key].append(float(r["invest_musd"]))
+        except (KeyError, TypeError, ValueError):
+            raise UsageError(
+                f"{path}, row {n}: not a row of allocator's allocation.csv (program, pool, year, "
+                f"invest_musd). {fix}, unedited"
+            ) from None
+    money = {k: math.fsum(v) for k, v in sorted(parts.items())}
+    prices = folder / "shadow_prices.csv"
+    t = read_table(prices, fix) if prices.is_file() else pd.DataFrame()
+    columns = {"constraint", "family", "binding", "shadow_price"}
+    binding = binding_rows(t) if columns <= set(t.columns) else []
+    return Approved(folder, info, _options(info), money, binding)
+
+
+def run_replan(ro: ReplanOptions) -> dict[str, Any]:
+    """Re-plan and write the run folder atomically; returns run.json's `replan` part with the
+    folder (`folder`) and the summary lines (`lines`)."""
+    from allocator.pipeline import load_scenario, run_info, sources_of
+    from allocator.report.replanhtml import summary_lines
+    from allocator.report.write import check_target
+    from allocator.studies.actuals import load_actuals
+
+    approved = read_approved(ro.run)
+    approved_objective(approved)  # a run.json without one is refused before any work
+    opts = approved.opts
+    given = ro.actuals or _input_book(opts)
+    churn = churn_of(ro.max_change)
+    sources = [*sources_of(opts), ("approved run", ro.run), ("actuals", given)]
+    if ro.out is not None:
+        check_target(ro.out, ro.force, sources)
+    t0 = time.perf_counter()
+    inp = load_scenario(opts)
+    _check_as_of(inp, ro.as_of)
+    actuals = load_actuals(given, inp, ro.as_of)
+    load_s = time.perf_counter() - t0
+    with replan_families():  # the tables, workbook and report name the re-plan's rows
+        sol, timings = _solve(inp, opts, approved, actuals.spent, ro, churn)
+        tables = _tables(inp, sol, approved, ro.as_of)
+        said = facts(inp, sol, approved, actuals, (ro.as_of, churn, ro.least_change), tables)
+        info = run_info(inp, sol, opts, {"load": load_s, **timings})
+        info["command"] = "replan"  # --check-against and a re-plan refuse it: not a solve run
+        info["replan"] = said
+        folder = _write(ro, opts, inp, sol, tables, info, sources)
+    shown = tables["replan"].to_dict("records")
+    return said | {"folder": folder, "lines": summary_lines(said), "table": shown}
+
+
+def _input_book(opts: SolveOptions) -> Path:
+    """The run's input workbook, whose `actuals` sheet holds the actuals when --actuals is not
+    given.
+
+    Raises:
+        UsageError: the run's inputs are a folder of CSV tables.
+    """
+    from allocator.data.inputs import BOOK_SUFFIXES
+
+    book = Path(opts.inputs)
+    if book.suffix.lower() not in BOOK_SUFFIXES:
+        raise UsageError(
+            f"--actuals is missing, and the run's inputs ({book}) are no workbook with an "
+            "actuals sheet. Fix: pass --actuals actuals.csv (program, pool, year, spent_musd)"
+        )
+    return book
+
+
+def _check_as_of(inp: Any, as_of: int) -> None:
+    first, last = inp.years[0], inp.years[-1]
+    if not first <= as_of < last:
+        raise UsageError(
+            f"--as-of {as_of} is outside the years a re-plan can split ({first}-{last - 1}): "
+            f"nothing {'was spent' if as_of < first else 'is left to re-plan'}. "
+            f"Fix: pass a year from {first} to {last - 1}"
+        )
+
+
+def _solve(
+    inp: Any,
+    opts: SolveOptions,
+    approved: Approved,
+    spent: dict[tuple[str, str, str], float],
+    ro: ReplanOptions,
+    churn: Churn | None,
+) -> tuple[Any, dict[str, float]]:
+    """The solve's LP with the re-plan's rows, solved with every pass of a solve."""
+    from allocator.model.build import build_model
+    from allocator.model.linear import paused_gc
+    from allocator.pipeline import objective_unit, objective_words
+    from allocator.report.explain import explained
+    from allocator.solver.compile import compile_lp
+    from allocator.solver.numerics import numerics_warnings
+    from allocator.solver.passes import apply_options
+    from allocator.solver.results import solve_lp
+    from allocator.studies.replanlp import add_replan_rows
+
+    measure = opts.measured()
+    t0 = time.perf_counter()
+    with paused_gc():
+        model, sets = build_model(inp, opts.targets, None, measure)
+        add_replan_rows(model, sets, spent, approved.money, ro.as_of, churn, ro.least_change)
+        tb = time.perf_counter()
+        lp = compile_lp(model)
+    apply_options(lp, opts.solver)
+    numerics = numerics_warnings(lp)  # as a solve records them
+    t1 = time.perf_counter()
+    first = LEAST_CHANGE if ro.least_change else None
+    unit = objective_unit(opts.objective, measure)
+    try:
+        sol = solve_lp(lp, opts.objective, opts.weights, unit, first=first)
+    except InfeasibleError as exc:
+        raise explained(inp, exc) from None
+    sol.lp = lp
+    sol.label = objective_words(inp, opts.objective, measure)
+    sol.solver["numerics_warnings"] = numerics
+    t2 = time.perf_counter()
+    return sol, {"build": tb - t0, "handoff": t1 - tb, "solve": t2 - t1}
+
+
+def _tables(inp: Any, sol: Any, approved: Approved, as_of: int) -> dict[str, pd.DataFrame]:
+    from allocator.pipeline import tables_of
+    from allocator.studies.replanout import replan_table
+
+    tables = tables_of(inp, sol)
+    tables["replan"] = replan_table(inp, approved.money, tables["allocation"], as_of)
+    return tables
+
+
+def _write(
+    ro: ReplanOptions,
+    opts: SolveOptions,
+    inp: Any,
+    sol: Any,
+    tables: dict[str, pd.DataFrame],
+    info: dict[str, Any],
+    sources: list[tuple[str, Path | None]],
+) -> Path:
+    """The run folder, atomically: the solve's tables, replan.csv, workbook, report, run.json."""
+    from allocator.pipeline import sheets_of
+    from allocator.report.folders import output_faults
+    from allocator.report.html import assumptions_of
+    from allocator.report.write import (
+        atomic_run_dir,
+        default_run_dir,
+        release_run_dir,
+        write_run,
+    )
+
+    label = opts.name or Path(opts.inputs).name
+    with output_faults(ro.results):
+        folder = ro.out or default_run_dir(ro.results, label, "replan")
+    sheets = sheets_of(inp, sol, tables)
+    try:
+        with atomic_run_dir(folder, ro.force, sources) as tmp:
+            write_run(
+                tmp, tables, info, None, sheets, command="replan", assumptions=assumptions_of(inp)
+            )
+    except BaseException:
+        if ro.out is None:
+            release_run_dir(folder)
+        raise
+    return folder

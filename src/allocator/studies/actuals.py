@@ -1,0 +1,216 @@
+"""What was actually spent (`allocator replan --actuals`): a CSV table, or the `actuals` sheet of
+a workbook, with the columns program, pool, year and spent_musd, read by the rules of every
+input table (number rule, limits, one line naming file, row and column) and checked against the
+dataset: known programs and pools (did you mean), a pool that may fund the program, a year of
+the plan no later than the as-of year and inside the program's years, and no pool's phase
+spending more than its budget plus what its earlier phases could carry in.
+
+Amounts of the same program, pool and phase are added with `math.fsum` (exactly rounded), so
+the order of the rows never changes a number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from allocator.data.files import read_file
+from allocator.data.inputs import BOOK_SUFFIXES, MAX_TABLE_BYTES, read_records, read_table_bytes
+from allocator.data.numbers import number_style
+from allocator.data.rows import Row, Year, closest_fix, unit_field
+from allocator.data.schema import MAX_MUSD, Inputs, eligible_pools
+from allocator.data.workbook import ACTUALS_SHEET as SHEET
+from allocator.data.workbook import MAX_BOOK_BYTES
+from allocator.errors import InputError
+
+TOL = 1e-9
+"""Relative slack of the budget check (money written to cents, added in floats)."""
+
+Key = tuple[str, str, str]
+"""(program, pool, phase)."""
+
+
+class Actual(Row):
+    """One amount spent: a program, the pool that paid, the year and the money."""
+
+    source: str = ""
+    """Where the figure comes from (optional here: accounts are their own source)."""
+    program: str
+    """A program of programs.csv."""
+    pool: str
+    """A pool of pools.csv."""
+    year: Year
+    """The year the money was spent; no later than --as-of."""
+    spent_musd: float = unit_field("musd", ge=0, le=MAX_MUSD)
+    """US$ million spent."""
+
+
+@dataclass(frozen=True)
+class Actuals:
+    """The actuals read and checked: money by (program, pool, phase) up to the as-of year."""
+
+    file: str
+    spent: dict[Key, float]
+    rows: int
+    sha256: str
+    """Of the bytes read (the CSV, or the whole workbook)."""
+
+
+def load_actuals(path: Path, inp: Inputs, as_of: int) -> Actuals:
+    """Read `path` (CSV, or a workbook's `actuals` sheet) and check it against `inp`.
+
+    Raises:
+        InputError: naming the file (sheet and cell), row and column, with the fix.
+    """
+    data = _bytes(path, MAX_BOOK_BYTES if path.suffix.lower() in BOOK_SUFFIXES else MAX_TABLE_BYTES)
+    with number_style(inp.number_style):
+        rows, name = _read(path, data)
+    _check_ids(rows, name, inp)
+    phase_of = inp.phase_of_year
+    for r in rows:
+        _check_year(r, name, inp, as_of, phase_of)
+    _check_budgets(rows, name, inp, phase_of)
+    parts: dict[Key, list[float]] = defaultdict(list)
+    for r in rows:
+        parts[(str(r.program), str(r.pool), phase_of[r.year])].append(r.spent_musd)
+    spent = {k: math.fsum(v) for k, v in sorted(parts.items())}
+    return Actuals(str(path), spent, len(rows), hashlib.sha256(data).hexdigest())
+
+
+def _read(path: Path, data: bytes) -> tuple[list[Actual], str]:
+    """The rows of the file and the name messages give it."""
+    if path.suffix.lower() in BOOK_SUFFIXES:
+        return _read_sheet(path, data), f"{path}, sheet {SHEET}"
+    rows = read_table_bytes(str(path), data, Actual)
+    return [r for r in rows if isinstance(r, Actual)], str(path)
+
+
+def _bytes(path: Path, limit: int) -> bytes:
+    try:
+        return read_file(path, limit)
+    except FileNotFoundError:
+        raise InputError(
+            "file not found", file=str(path), fix="pass --actuals with a CSV of what was spent"
+        ) from None
+    except InputError as exc:
+        raise InputError(exc.reason, file=str(path), fix=exc.fix) from None
+
+
+def _read_sheet(path: Path, data: bytes) -> list[Actual]:
+    """The `actuals` sheet of a workbook, each error named by its cell."""
+    from allocator.data.sheettext import book_error, read_sheet
+    from allocator.data.xlsx import BookError, open_book
+
+    book = path.name
+    try:
+        opened = open_book(data)
+    except BookError as exc:
+        raise book_error(book, exc) from None
+    info = next((i for i in opened.sheets if i.name.strip().lower() == SHEET), None)
+    if info is None:
+        raise InputError(
+            "sheet is missing", file=f"{path}, sheet {SHEET}",
+            fix="add a sheet 'actuals' with columns program, pool, year, spent_musd",
+        )  # fmt: skip
+    records = read_sheet(book, info.name, opened, info)
+    try:
+        if not records or not any(c.strip() for c in records[0]):
+            raise InputError("the header row is blank", row=1, fix="put the column names in row 1")
+        rows = read_records(SHEET, records, Actual)
+    except InputError as exc:
+        raise _by_cell(exc, f"{path}, sheet {info.name}", records) from None
+    return [r for r in rows if isinstance(r, Actual)]
+
+
+def _by_cell(exc: InputError, where: str, records: list[list[str]]) -> InputError:
+    """`exc` naming the workbook, sheet and cell (row and column as the CSV rules found them)."""
+    from allocator.data.sheettext import column_letter
+
+    header = [h.strip().lower() for h in records[0]] if records else []
+    if exc.row is not None and exc.column in header:
+        where += f", cell {column_letter(header.index(exc.column))}{exc.row}"
+    return InputError(exc.reason, file=where, row=exc.row, column=exc.column, fix=exc.fix)
+
+
+def _check_ids(rows: list[Actual], name: str, inp: Inputs) -> None:
+    """Known program and pool, and a pool that may fund the program (eligibility.csv)."""
+    programs = {p.program for p in inp.programs}
+    pools = {p.pool for p in inp.pools}
+    eligible = eligible_pools(inp)
+    for r in rows:
+        for column, value, known, where in (
+            ("program", r.program, programs, "programs.csv"),
+            ("pool", r.pool, pools, "pools.csv"),
+        ):
+            if value not in known:
+                raise InputError(
+                    f"unknown {column} '{value}'", file=name, row=r.line, column=column,
+                    fix=closest_fix(value, known, where),
+                )  # fmt: skip
+        if r.pool not in eligible[r.program]:
+            raise InputError(
+                f"pool {r.pool} may not fund program {r.program} (eligibility.csv)",
+                file=name, row=r.line, column="pool",
+                fix="name the pool that paid, or add the pair to eligibility.csv",
+            )  # fmt: skip
+
+
+def _check_year(r: Actual, name: str, inp: Inputs, as_of: int, phase_of: dict[int, str]) -> None:
+    """A year of the plan, no later than the as-of year, inside the program's years."""
+    if r.year > as_of:
+        raise InputError(
+            f"year {r.year} is after the as-of year {as_of}", file=name, row=r.line,
+            column="year", fix=f"drop the row or re-plan with --as-of {r.year}",
+        )  # fmt: skip
+    if r.year not in phase_of:
+        raise InputError(
+            f"year {r.year} is in no phase of phases.csv ({inp.years[0]}-{inp.years[-1]})",
+            file=name, row=r.line, column="year", fix="write a year of the plan",
+        )  # fmt: skip
+    prog = next(p for p in inp.programs if p.program == r.program)
+    if r.spent_musd > 0 and not prog.first_year <= r.year <= prog.last_year:
+        raise InputError(
+            f"program {r.program} runs {prog.first_year}-{prog.last_year} (programs.csv), "
+            f"so nothing can be spent on it in {r.year}", file=name, row=r.line, column="year",
+            fix="correct the year, or the program's window in programs.csv",
+        )  # fmt: skip
+
+
+def _check_budgets(rows: list[Actual], name: str, inp: Inputs, phase_of: dict[int, str]) -> None:
+    """No pool spends more in a phase than its budget plus what its earlier phases left and
+    could carry; the row named is the one at which the running total (file order) passes."""
+    order = {p.phase: k for k, p in enumerate(inp.phases)}
+    pools = sorted(inp.pools, key=lambda p: (p.pool, order[p.phase]))
+    by_group: dict[tuple[str, str], list[Actual]] = defaultdict(list)
+    for r in rows:
+        by_group[(r.pool, phase_of[r.year])].append(r)
+    carried: dict[str, float] = {}
+    for p in pools:
+        avail = p.budget_musd + carried.get(p.pool, 0.0)
+        group = by_group.get((p.pool, p.phase), [])
+        _over(group, avail, p.pool, p.phase, name, p.budget_musd)
+        left = avail - math.fsum(r.spent_musd for r in group)
+        carried[p.pool] = max(0.0, left) if p.carry_over else 0.0
+    for (pool, phase), group in by_group.items():  # a phase without a budget row: nothing
+        if not any(p.pool == pool and p.phase == phase for p in inp.pools):
+            _over(group, 0.0, pool, phase, name, 0.0)
+
+
+def _over(
+    group: list[Actual], avail: float, pool: str, phase: str, name: str, budget: float
+) -> None:
+    running: list[float] = []
+    for r in sorted(group, key=lambda r: r.line):
+        running.append(r.spent_musd)
+        total = math.fsum(running)
+        if total > avail * (1 + TOL) + TOL:
+            raise InputError(
+                f"pool {pool} spends {total:,.6g} musd in {phase} up to this row, more than "
+                f"its budget ({budget:,.6g} musd in pools.csv) plus what earlier phases carry "
+                f"({avail - budget:,.6g} musd)", file=name, row=r.line, column="spent_musd",
+                fix="correct the amount or the pool; a plan cannot re-plan spending past its "
+                "budget (raise the budget in pools.csv first)",
+            )  # fmt: skip

@@ -1,0 +1,217 @@
+"""The re-plan study (`allocator replan`, run by `allocator.replanning`): the approved plan,
+the churn limit, the rows the re-plan adds and what run.json says of it.
+
+The LP is the solve's, with rows added (`studies.replanlp`; the families are registered only
+while a re-plan runs, `replan_families`):
+
+- `replan_spent[program, pool, phase]`: for every phase that starts on or before the as-of
+  year, the money of (program, pool) in that phase's years up to the as-of year equals what was
+  spent there (0 where the actuals say nothing). A phase that has ended is fixed as a whole; a
+  phase that straddles the as-of year keeps what was spent so far, and its later years are free.
+- `replan_change[program]` (`--max-change`): a program's money after the as-of year stays within
+  the limit of what the approved plan put there (a share of it, or US$ million).
+- `--least-change`: columns `replan_move[program, pool, phase]` >= |re-planned - approved| money
+  after the as-of year (rows `replan_above`, `replan_below`), and an objective `least_change`
+  (minus their sum) maximised on the optimal face right after the objective, before the
+  efficiency passes: at the same optimum, within the passes' own tolerance, the plan that moves
+  the least money.
+
+Every pass of a solve runs (`results.solve_lp`); the tables are the solve's, plus replan.csv.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from allocator.errors import UsageError
+from allocator.model.families import FAMILIES, VARIABLES, Family
+
+if TYPE_CHECKING:
+    from allocator.studies.actuals import Actuals
+
+LEAST_CHANGE = "least_change"
+"""The name of the least-change objective (minus the money moved)."""
+
+_FAMILIES = {
+    "replan_spent": Family(
+        ("program", "pool", "phase"),
+        "musd",
+        "money of pool {pool} into {program} in {phase} up to the as-of year, fixed to actuals",
+    ),
+    "replan_change": Family(
+        ("program",),
+        "musd",
+        "change of {program}'s money after the as-of year against the approved plan",
+    ),
+    "replan_above": Family(
+        ("program", "pool", "phase"), "musd", "money moved up: {pool} into {program} in {phase}"
+    ),
+    "replan_below": Family(
+        ("program", "pool", "phase"), "musd", "money moved down: {pool} into {program} in {phase}"
+    ),
+}
+_VARIABLES = {
+    "replan_move": Family(
+        ("program", "pool", "phase"),
+        "musd",
+        "money of pool {pool} into {program} in {phase} moved against the approved plan",
+    )
+}
+
+
+@contextmanager
+def replan_families() -> Iterator[None]:
+    """The re-plan's row and column families in the registry while a re-plan runs (the solve's
+    registry, its docs and its tests, stay as they are otherwise)."""
+    added = [(reg, k) for reg, new in ((FAMILIES, _FAMILIES), (VARIABLES, _VARIABLES)) for k in new]
+    for reg, new in ((FAMILIES, _FAMILIES), (VARIABLES, _VARIABLES)):
+        for k, v in new.items():
+            reg.setdefault(k, v)
+    try:
+        yield
+    finally:
+        for reg, k in added:
+            reg.pop(k, None)
+
+
+@dataclass(frozen=True)
+class Churn:
+    """`--max-change`: a share of a program's approved money after the as-of year, or musd."""
+
+    text: str
+    share: float | None = None
+    musd: float | None = None
+
+    def limit(self, approved: float) -> float:
+        """The most a program with `approved` musd after the as-of year may move."""
+        return self.musd if self.musd is not None else (self.share or 0.0) * approved
+
+
+def churn_of(text: str | None) -> Churn | None:
+    """`--max-change` read by the number rule: `10%` (a share) or `50musd` (US$ million).
+
+    Raises:
+        UsageError: anything else, with an example.
+    """
+    from allocator.data.numbers import parse_money, parse_share
+
+    if text is None:
+        return None
+    t = text.strip()
+    fix = "Fix: write a share such as 10% or an amount such as 50musd"
+    try:
+        if t.endswith("%"):
+            churn = Churn(t, share=parse_share(t))
+        elif t.lower().endswith(("musd", "m", "b", "bn", "k")):
+            churn = Churn(t, musd=parse_money(t))
+        else:
+            raise UsageError(f"--max-change '{text}' has no unit (% or musd). {fix}")
+    except ValueError as exc:
+        raise UsageError(f"--max-change '{text}': {exc}. {fix}") from None
+    if min(churn.share or 0.0, churn.musd or 0.0) < 0:
+        raise UsageError(f"--max-change '{text}' is negative. {fix}")
+    return churn
+
+
+@dataclass
+class Approved:
+    """The approved run: its options, money by (program, pool, year), objective and binding
+    rows."""
+
+    folder: Path
+    info: dict[str, Any]
+    opts: Any
+    """The run's options (`pipeline.SolveOptions`)."""
+    money: dict[tuple[str, str, int], float]
+    binding: list[str]
+
+
+def _true(value: object) -> bool:
+    return value is True or str(value).strip().lower() == "true"
+
+
+def binding_rows(prices: pd.DataFrame) -> list[str]:
+    """The rows that bind (shadow_prices.csv's `binding`), sorted; of the re-plan's own rows
+    only a churn limit whose shadow price is not 0 (the actuals and the least-change rows hold
+    by construction, and a limit of 0 on a program the plan leaves alone costs nothing)."""
+    found = []
+    for r in prices.itertuples(index=False):
+        if not _true(r.binding) or str(r.family) in (
+            "replan_spent",
+            "replan_above",
+            "replan_below",
+        ):
+            continue
+        if r.family == "replan_change" and not float(r.shadow_price):
+            continue
+        found.append(str(r.constraint))
+    return sorted(found)
+
+
+def approved_objective(approved: Approved) -> float:
+    """The objective value the approved run's run.json records.
+
+    Raises:
+        UsageError: it records none (a run.json edited by hand, or not a solve's).
+    """
+    obj = approved.info.get("objective")
+    value = obj.get("value") if isinstance(obj, dict) else None
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise UsageError(
+            f"{approved.folder}/run.json records no objective value. Fix: pass a run folder "
+            "written by allocator solve, unedited"
+        )
+    return float(value)
+
+
+def cost_of(before: float, after: float) -> float:
+    """What the deviations cost: the approved objective minus the re-planned optimum, 0 within
+    the solver's relative tolerance (1e-9), so noise is not reported as a cost."""
+    cost = before - after
+    return 0.0 if abs(cost) <= 1e-9 * max(1.0, abs(before)) else cost
+
+
+def facts(
+    inp: Any,
+    sol: Any,
+    approved: Approved,
+    actuals: Actuals,
+    asked: tuple[int, Churn | None, bool],
+    tables: dict[str, pd.DataFrame],
+) -> dict[str, Any]:
+    """run.json's `replan`: what was asked, what the deviations cost, what binds now."""
+    from allocator.studies import replanout
+
+    as_of, churn, least_change = asked
+    before = approved_objective(approved)
+    prices = tables["shadow_prices"]
+    now = binding_rows(prices)
+    changed = [
+        n for n, old in approved.info["inputs"]["sha256"].items() if inp.file_hashes.get(n) != old
+    ]
+    return {
+        "approved_run": str(approved.folder),
+        "actuals": {
+            "file": actuals.file,
+            "sha256": actuals.sha256,
+            "rows": actuals.rows,
+        },
+        "as_of": as_of,
+        "max_change": None if churn is None else churn.text,
+        "least_change": least_change,
+        "approved_objective": before,
+        "replanned_objective": sol.objective_value,
+        "cost_of_deviations": cost_of(before, sol.objective_value),
+        "unit": sol.objective_unit,
+        "label": sol.label,
+        "moved_musd": replanout.moved(approved.money, tables["allocation"], inp, as_of),
+        "binding_new": [c for c in now if c not in approved.binding],
+        "binding_gone": [c for c in approved.binding if c not in now],
+        "inputs_changed_since_approved": changed,
+    }

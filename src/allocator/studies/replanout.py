@@ -1,0 +1,74 @@
+"""The outputs of `allocator replan` (`studies.replan`): replan.csv (approved and re-planned
+money by program and phase) and the money moved against the approved plan (the words are
+`report.replanhtml`'s).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+import pandas as pd
+
+_ROUND = 6  # replan.csv: US$ million to the dollar
+
+
+def replan_table(
+    inp: Any, approved: dict[tuple[str, str, int], float], alloc: pd.DataFrame, as_of: int
+) -> pd.DataFrame:
+    """Approved and re-planned money by program and phase (every pool), and the change."""
+    phase_of = inp.phase_of_year
+    old: dict[tuple[str, str], list[float]] = defaultdict(list)
+    new: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for (p, _s, t), v in approved.items():
+        old[(p, phase_of.get(t, "?"))].append(v)
+    for r in alloc.itertuples(index=False):
+        new[(str(r.program), str(r.phase))].append(float(r.invest_musd))
+    order = {ph.phase: k for k, ph in enumerate(inp.phases)}
+    status = {ph.phase: _status(ph, as_of) for ph in inp.phases}
+    rows = []
+    for p, ph in sorted(set(old) | set(new), key=lambda k: (k[0], order.get(k[1], 99))):
+        a, b = _money(old.get((p, ph), [])), _money(new.get((p, ph), []))
+        rows.append(
+            {
+                "program": p,
+                "phase": ph,
+                "status": status.get(ph, "not in this dataset"),
+                "approved_musd": a,
+                "replanned_musd": b,
+                "change_musd": round(b - a, _ROUND) + 0.0,
+            }
+        )
+    return pd.DataFrame(rows, columns=_COLUMNS)
+
+
+_COLUMNS = ["program", "phase", "status", "approved_musd", "replanned_musd", "change_musd"]
+
+
+def _money(values: list[float]) -> float:
+    return round(math.fsum(values), _ROUND) + 0.0
+
+
+def _status(phase: Any, as_of: int) -> str:
+    if phase.last_year <= as_of:
+        return "spent (fixed to actuals)"
+    if phase.first_year <= as_of:
+        return f"spent to {as_of}, re-optimised after"
+    return "re-optimised"
+
+
+def moved(
+    approved: dict[tuple[str, str, int], float], alloc: pd.DataFrame, inp: Any, as_of: int
+) -> float:
+    """US$ million moved against the approved plan after the as-of year: the sum over program,
+    pool and phase of |re-planned - approved| (what --least-change minimises)."""
+    phase_of = inp.phase_of_year
+    diff: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+    for (p, s, t), v in approved.items():
+        if t > as_of:
+            diff[(p, s, phase_of.get(t, "?"))].append(-v)
+    for r in alloc.itertuples(index=False):
+        if int(r.year) > as_of:
+            diff[(str(r.program), str(r.pool), str(r.phase))].append(float(r.invest_musd))
+    return round(math.fsum(abs(math.fsum(v)) for _, v in sorted(diff.items())), _ROUND) + 0.0
