@@ -4,6 +4,7 @@ their rich renderers (`render`). `main` is the console-script entry point."""
 from allocator.cli import (
     books,  # registers its commands on the app
     freedom,  # noqa: F401 - registers `allocator alternatives` on the app
+    serve,  # noqa: F401 - registers `allocator serve` on the app
 )
 from allocator.cli.commands import app, main
 
