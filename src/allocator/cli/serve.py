@@ -57,21 +57,31 @@ def serve(
     """A local web page that re-solves the plan as you change budgets, caps, floors, targets
     and coefficients; Save writes a model file and a run folder. Ctrl-C stops it."""
     with exit_codes():
-        from allocator.pipeline import load_scenario
-        from allocator.serve.app import create_app
-        from allocator.serve.held import HeldModel
+        from allocator.serve.app import Scenario, create_app
 
-        opts = solve_options(
-            model, inputs, objective, None, targets, measure, discount_rate, cell_sets
-        )
-        load_scenario(opts)  # a dataset, model file or --set that does not load: exit 2 here
-        held = HeldModel(opts)  # the plan first loaded is solved when the page asks for it
+        for path, what in ((model, "model file"), (inputs, "--inputs")):
+            if path is not None and not path.exists():
+                from allocator.errors import UsageError
+
+                raise UsageError(f"{what} {path} not found. Fix: give an existing path")
+
+        def held() -> Any:  # on the page's first request: the server starts (and stops) at once
+            from allocator.pipeline import load_scenario
+            from allocator.serve.held import HeldModel
+
+            opts = solve_options(
+                model, inputs, objective, None, targets, measure, discount_rate, cell_sets
+            )
+            load_scenario(opts)  # a dataset, model file or --set that does not load: refused
+            return HeldModel(opts)
+
+        scenario = Scenario(held)
         token = secrets.token_urlsafe(24)
         sock = bound(port)
         url = f"http://{HOST}:{sock.getsockname()[1]}/?token={token}"
         print(f"allocator serve: open {url}", flush=True)
         print("Ctrl-C stops the server.", flush=True)
-        run_server(create_app(held, token, models, results), sock)
+        run_server(create_app(scenario, token, models, results), sock)
         err.print("allocator serve: stopped")
 
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 from collections.abc import Awaitable, Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -27,10 +28,9 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from allocator.errors import AllocatorError, printable
-from allocator.report.html import assumptions_of, number, render
-from allocator.serve.held import Answer, HeldModel, cells_of
-from allocator.serve.moved import moved
-from allocator.serve.save import save
+
+if TYPE_CHECKING:  # the model, pandas and HiGHS load on the first API request, not at start
+    from allocator.serve.held import Answer, HeldModel
 
 MAX_BODY = 64 * 1024
 """Bytes a request body may have: a thousand cell sets fit many times over."""
@@ -38,6 +38,24 @@ MAX_BODY = 64 * 1024
 HEADER = "X-Allocator-Token"
 HOSTS = ("127.0.0.1", "localhost")
 Handler = Callable[[Request], Awaitable[Response]]
+
+
+class Scenario:
+    """The served scenario, made on first use: the server is up (and stops) at once, and the
+    dataset is read when the page first asks for the plan. A scenario that cannot be made is
+    refused then, in the CLI's words, and tried again on the next request."""
+
+    def __init__(self, make: Callable[[], HeldModel]) -> None:
+        self._make = make
+        self._held: HeldModel | None = None
+        self._lock = threading.Lock()
+
+    def held(self) -> HeldModel:
+        """The held model, made now if not yet."""
+        with self._lock:
+            if self._held is None:
+                self._held = self._make()
+            return self._held
 
 
 class ApiError(Exception):
@@ -49,13 +67,17 @@ class ApiError(Exception):
 
 
 def create_app(
-    held: HeldModel,
+    scenario: Scenario | HeldModel,
     token: str,
     models: Path = Path("models"),
     results: Path = Path("results"),
     hosts: tuple[str, ...] = HOSTS,
 ) -> Starlette:
-    """The ASGI app over `held`; `models` and `results` are where Save writes."""
+    """The ASGI app over `scenario`; `models` and `results` are where Save writes."""
+    if not isinstance(scenario, Scenario):
+        made = scenario
+        scenario = Scenario(lambda: made)
+    lazy = scenario
 
     def guarded(handler: Handler) -> Handler:
         async def endpoint(request: Request) -> Response:
@@ -74,19 +96,26 @@ def create_app(
     async def page(request: Request) -> Response:
         return HTMLResponse(page_html(), headers=_SECURE)
 
+    def answered(step: str, *args: Any) -> Response:
+        held = lazy.held()
+        return _state(held, getattr(held, step)(*args))
+
     async def plan(request: Request) -> Response:
-        return _state(held, await run_in_threadpool(held.answer))
+        return await run_in_threadpool(answered, "answer")
 
     async def set_cells(request: Request) -> Response:
         texts = _texts((await _body(request)).get("set"))
-        return _state(held, await run_in_threadpool(held.edit, texts))
+        return await run_in_threadpool(answered, "edit", texts)
 
     async def reset(request: Request) -> Response:
         await _body(request)
-        return _state(held, await run_in_threadpool(held.reset))
+        return await run_in_threadpool(answered, "reset")
 
     async def save_as(request: Request) -> Response:
+        from allocator.serve.save import save
+
         name = (await _body(request)).get("name")
+        held = await run_in_threadpool(lazy.held)
         saved = await run_in_threadpool(save, held, name, models, results)
         folder = saved.run.folder
         return JSONResponse(
@@ -178,6 +207,10 @@ def _texts(value: object) -> list[str]:
 
 def _state(held: HeldModel, answer: Answer) -> Response:
     """The page's state: the report's sections, the headline, the moves, the cells."""
+    from allocator.report.html import assumptions_of, number, render
+    from allocator.serve.held import cells_of
+    from allocator.serve.moved import moved
+
     run = answer.run
     page = render(run.tables, run.info, assumptions_of(run.inputs))
     style = page.partition("<style>")[2].partition("</style>")[0]
