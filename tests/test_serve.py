@@ -84,7 +84,10 @@ def test_every_request_needs_the_token(client):
     assert "allocator serve: what if" in page.text
     assert "http://" not in page.text.replace("http://www.w3.org", "")  # nothing fetched
     assert client.get("/report.html", headers=AUTH).status_code == 404
-    assert client.get("/", params={"token": TOKEN}, headers={"host": "evil.example"}).status_code == 400
+    assert (
+        client.get("/", params={"token": TOKEN}, headers={"host": "evil.example"}).status_code
+        == 400
+    )
 
 
 def test_an_edit_gives_the_headline_of_solve_set(client, cli_edit, project):
@@ -293,3 +296,23 @@ def test_the_page_in_headless_chromium_shows_the_headline_of_solve_set(held, pro
         server.should_exit = True
         thread.join(timeout=30)
         sock.close()
+
+
+def test_the_held_instance_takes_bounds_in_place_and_refuses_a_new_structure():
+    from allocator.data.cellset import apply_set, parse_set
+    from allocator.data.inputs import load_inputs
+    from allocator.serve.held import HELD, update_held
+    from allocator.solver.compile import build_lp, standard_form
+
+    inp = load_inputs(BASELINE)
+    lp, _ = build_lp(inp)
+    budget = lp.row_names.index("budget(ecosystem,phase3)")
+    assert lp.row_upper[budget] != 6700
+    more = apply_set(inp, parse_set(EDIT))
+    assert update_held(lp, standard_form(more)) == HELD
+    assert lp.row_upper[budget] == 6700
+    assert lp.highs.getLp().row_upper_[budget] == 6700  # on the held instance, not a copy
+    floor = apply_set(inp, parse_set("groups.capital_group/automotive_industry/all.min_musd=100"))
+    rows = len(lp.row_names)
+    assert update_held(lp, standard_form(floor)) is None  # a new group_min row: rebuild
+    assert len(lp.row_names) == rows

@@ -66,23 +66,19 @@ class ApiError(Exception):
         self.status = status
 
 
-def create_app(
-    scenario: Scenario | HeldModel,
-    token: str,
-    models: Path = Path("models"),
-    results: Path = Path("results"),
-    hosts: tuple[str, ...] = HOSTS,
-) -> Starlette:
-    """The ASGI app over `scenario`; `models` and `results` are where Save writes."""
-    if not isinstance(scenario, Scenario):
-        made = scenario
-        scenario = Scenario(lambda: made)
-    lazy = scenario
+class Api:
+    """The endpoints over one scenario, each behind the token (`guarded`)."""
 
-    def guarded(handler: Handler) -> Handler:
+    def __init__(self, scenario: Scenario, token: str, models: Path, results: Path) -> None:
+        self.scenario, self.token = scenario, token
+        self.models, self.results = models, results
+
+    def guarded(self, handler: Handler) -> Handler:
+        """`handler` answering only with the token; errors as one JSON document."""
+
         async def endpoint(request: Request) -> Response:
             given = request.headers.get(HEADER) or request.query_params.get("token") or ""
-            if not secrets.compare_digest(given.encode(), token.encode()):
+            if not secrets.compare_digest(given.encode(), self.token.encode()):
                 return _error(403, "a missing or wrong token. Fix: open the URL serve printed")
             try:
                 return await handler(request)
@@ -93,30 +89,35 @@ def create_app(
 
         return endpoint
 
-    async def page(request: Request) -> Response:
+    async def page(self, request: Request) -> Response:
+        """The page (its script asks the API for the plan)."""
         return HTMLResponse(page_html(), headers=_SECURE)
 
-    def answered(step: str, *args: Any) -> Response:
-        held = lazy.held()
+    def _answered(self, step: str, *args: Any) -> Response:
+        held = self.scenario.held()
         return _state(held, getattr(held, step)(*args))
 
-    async def plan(request: Request) -> Response:
-        return await run_in_threadpool(answered, "answer")
+    async def plan(self, request: Request) -> Response:
+        """The current plan (the first call solves the scenario as given)."""
+        return await run_in_threadpool(self._answered, "answer")
 
-    async def set_cells(request: Request) -> Response:
+    async def set_cells(self, request: Request) -> Response:
+        """Set the cells of `{"set": [...]}` and re-solve."""
         texts = _texts((await _body(request)).get("set"))
-        return await run_in_threadpool(answered, "edit", texts)
+        return await run_in_threadpool(self._answered, "edit", texts)
 
-    async def reset(request: Request) -> Response:
+    async def reset(self, request: Request) -> Response:
+        """Back to the plan first loaded."""
         await _body(request)
-        return await run_in_threadpool(answered, "reset")
+        return await run_in_threadpool(self._answered, "reset")
 
-    async def save_as(request: Request) -> Response:
+    async def save(self, request: Request) -> Response:
+        """Save the scenario as `{"name": ...}`: a model file and a run folder."""
         from allocator.serve.save import save
 
         name = (await _body(request)).get("name")
-        held = await run_in_threadpool(lazy.held)
-        saved = await run_in_threadpool(save, held, name, models, results)
+        held = await run_in_threadpool(self.scenario.held)
+        saved = await run_in_threadpool(save, held, name, self.models, self.results)
         folder = saved.run.folder
         return JSONResponse(
             {
@@ -129,12 +130,26 @@ def create_app(
             headers=_SECURE,
         )
 
+
+def create_app(
+    scenario: Scenario | HeldModel,
+    token: str,
+    models: Path = Path("models"),
+    results: Path = Path("results"),
+    hosts: tuple[str, ...] = HOSTS,
+) -> Starlette:
+    """The ASGI app over `scenario`; `models` and `results` are where Save writes; only
+    requests naming one of `hosts` are answered (a page elsewhere cannot rebind the name)."""
+    if not isinstance(scenario, Scenario):
+        made = scenario
+        scenario = Scenario(lambda: made)
+    api = Api(scenario, token, models, results)
     routes = [
-        Route("/", guarded(page), methods=["GET"]),
-        Route("/api/plan", guarded(plan), methods=["GET"]),
-        Route("/api/set", guarded(set_cells), methods=["POST"]),
-        Route("/api/reset", guarded(reset), methods=["POST"]),
-        Route("/api/save", guarded(save_as), methods=["POST"]),
+        Route("/", api.guarded(api.page), methods=["GET"]),
+        Route("/api/plan", api.guarded(api.plan), methods=["GET"]),
+        Route("/api/set", api.guarded(api.set_cells), methods=["POST"]),
+        Route("/api/reset", api.guarded(api.reset), methods=["POST"]),
+        Route("/api/save", api.guarded(api.save), methods=["POST"]),
     ]
     return Starlette(
         routes=routes,
@@ -174,14 +189,15 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _body(request: Request) -> dict[str, Any]:
     """The JSON object of a request body, read up to MAX_BODY bytes."""
+    too_big = ApiError(413, f"the request body is over {MAX_BODY:,} bytes. Fix: send fewer sets")
     declared = request.headers.get("content-length", "0")
     if not declared.isdigit() or int(declared) > MAX_BODY:
-        raise ApiError(413, f"the request body is over {MAX_BODY:,} bytes. Fix: send fewer sets")
+        raise too_big
     data = bytearray()
     async for chunk in request.stream():
         data += chunk
         if len(data) > MAX_BODY:
-            raise ApiError(413, f"the request body is over {MAX_BODY:,} bytes. Fix: send fewer sets")
+            raise too_big
     if not data:
         return {}
     try:

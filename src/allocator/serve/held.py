@@ -145,7 +145,9 @@ class HeldModel:
         assert lp is not None
         t2 = time.perf_counter()
         try:
-            sol = solve_lp(lp, opts.objective, opts.weights, objective_unit(opts.objective, measure))
+            sol = solve_lp(
+                lp, opts.objective, opts.weights, objective_unit(opts.objective, measure)
+            )
         except InfeasibleError as exc:
             self.lp = None  # the passes stopped half-way: the next answer starts afresh
             raise explained(inp, exc) from None
@@ -232,9 +234,13 @@ def cells_of(inp: Inputs) -> list[dict[str, Any]]:
     for table, columns in SETTABLE.items():
         rows = []
         for row in getattr(inp, table):
-            key = "/".join("" if getattr(row, k) is None else str(getattr(row, k)) for k in KEYS[table])
+            key = "/".join(
+                "" if getattr(row, k) is None else str(getattr(row, k)) for k in KEYS[table]
+            )
             rows.append({"key": key, "values": [_plain(getattr(row, c)) for c in columns]})
-        out.append({"table": table, "file": TABLES[table][0], "columns": list(columns), "rows": rows})
+        out.append(
+            {"table": table, "file": TABLES[table][0], "columns": list(columns), "rows": rows}
+        )
     return out
 
 

@@ -1,4 +1,4 @@
-""""Save" on the served page: the scenario as a model file with `set:` lines, and a normal run
+"""Save on the served page: the scenario as a model file with `set:` lines, and a normal run
 folder written by `allocator solve` on that model file (the same write path, refusing to
 overwrite as solve does), so the CLI on the model file gives the same bytes.
 """
@@ -104,4 +104,3 @@ def command_line_sets(opts: SolveOptions) -> list[str]:
 
 def _origin(opts: SolveOptions) -> str:
     return str(opts.model_file) if opts.model_file is not None else f"the dataset {opts.inputs}"
-
