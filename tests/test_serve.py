@@ -316,3 +316,15 @@ def test_the_held_instance_takes_bounds_in_place_and_refuses_a_new_structure():
     rows = len(lp.row_names)
     assert update_held(lp, standard_form(floor)) is None  # a new group_min row: rebuild
     assert len(lp.row_names) == rows
+
+
+def test_a_port_in_use_is_refused_before_serving():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        res = CliRunner().invoke(cli_app, ["serve", "--port", str(port)])
+    assert res.exit_code == 2
+    assert f"--port {port}: port {port} on 127.0.0.1 is in use" in res.stderr
+    assert "Fix: give another --port" in res.stderr
+    assert "Traceback" not in res.output
