@@ -254,7 +254,9 @@ def _chromium() -> tuple[str, str] | None:
     _chromium() is None,
     reason="no chromedriver and chromium (.ci/run installs Debian's chromium-driver with apt-get)",
 )
-def test_the_page_in_headless_chromium_shows_the_headline_of_solve_set(held, project, cli_edit):
+def test_the_page_in_headless_chromium_shows_the_headline_of_solve_set(
+    held, project, cli_edit, monkeypatch
+):
     import uvicorn
     from selenium import webdriver
     from selenium.webdriver.common.by import By
@@ -273,7 +275,7 @@ def test_the_page_in_headless_chromium_shows_the_headline_of_solve_set(held, pro
     options.binary_location = browser
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
         options.add_argument(arg)
-    os.environ["SE_OFFLINE"] = "true"  # Selenium Manager never downloads a browser or driver
+    monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager never downloads anything
     driver = webdriver.Chrome(service=webdriver.ChromeService(driver_path), options=options)
     try:
         driver.get(f"http://127.0.0.1:{sock.getsockname()[1]}/?token={TOKEN}")
