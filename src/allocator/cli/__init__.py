@@ -6,6 +6,7 @@ from allocator.cli import (
     core,  # noqa: F401 - registers `allocator core` on the app
     freedom,  # noqa: F401 - registers `allocator alternatives` on the app
     replan,  # noqa: F401 - registers `allocator replan` on the app
+    serve,  # noqa: F401 - registers `allocator serve` on the app
 )
 from allocator.cli.commands import app, main
 

@@ -142,6 +142,22 @@ def build_lp(
     return lp, {"build": t1 - t0, "handoff": time.perf_counter() - t1}
 
 
+def standard_form(
+    inp: Inputs,
+    targets: str = "soft",
+    robust: Robust | None = None,
+    measure: Measure | None = None,
+) -> StandardForm:
+    """`build_lp`'s matrices, names and costs without a HiGHS instance: what a held instance is
+    compared with when one cell of the data changes (`allocator serve`)."""
+    from allocator.model.build import build_model
+    from allocator.model.measures import FINAL
+
+    with paused_gc():
+        model, _ = build_model(inp, targets, robust, measure or FINAL)
+        return _record_form(model)
+
+
 def _concat(parts: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts) if parts else np.empty(0)
 

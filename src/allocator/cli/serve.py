@@ -1,0 +1,143 @@
+"""`allocator serve`: the what-if page on 127.0.0.1 (`allocator.serve`), until Ctrl-C.
+
+Registered on the one typer app of `commands` (imported by the package, as `freedom` is).
+"""
+
+from __future__ import annotations
+
+import errno
+import secrets
+import signal
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from allocator.cli.commands import (
+    INPUTS_HELP,
+    OBJECTIVE_HELP,
+    TARGETS_HELP,
+    Measure,
+    Rate,
+    Sets,
+    app,
+    exit_codes,
+)
+from allocator.cli.options import solve_options
+from allocator.cli.render import err
+
+HOST = "127.0.0.1"
+
+
+@app.command()
+def serve(
+    model: Annotated[
+        Path | None, typer.Argument(help="Model file (models/*.yaml); options below override it.")
+    ] = None,
+    inputs: Annotated[Path | None, typer.Option(help=INPUTS_HELP)] = None,
+    objective: Annotated[str | None, typer.Option(help=OBJECTIVE_HELP)] = None,
+    targets: Annotated[str | None, typer.Option(help=TARGETS_HELP)] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="Port on 127.0.0.1 (default: a free one)."),
+    ] = None,
+    models: Annotated[
+        Path, typer.Option(help="Folder where Save writes the scenario's model file.")
+    ] = Path("models"),
+    results: Annotated[
+        Path, typer.Option(help="Folder where Save writes the scenario's run folder.")
+    ] = Path("results"),
+    measure: Measure = None,
+    discount_rate: Rate = None,
+    cell_sets: Sets = None,
+) -> None:
+    """A local web page that re-solves the plan as you change budgets, caps, floors, targets
+    and coefficients; Save writes a model file and a run folder. Ctrl-C stops it."""
+    with exit_codes():
+        from allocator.serve.app import Scenario, create_app
+
+        for path, what in ((model, "model file"), (inputs, "--inputs")):
+            if path is not None and not path.exists():
+                from allocator.errors import UsageError
+
+                raise UsageError(f"{what} {path} not found. Fix: give an existing path")
+
+        def held() -> Any:  # on the page's first request: the server starts (and stops) at once
+            from allocator.pipeline import load_scenario
+            from allocator.serve.held import HeldModel
+
+            opts = solve_options(
+                model, inputs, objective, None, targets, measure, discount_rate, cell_sets
+            )
+            load_scenario(opts)  # a dataset, model file or --set that does not load: refused
+            return HeldModel(opts)
+
+        scenario = Scenario(held)
+        token = secrets.token_urlsafe(24)
+        sock = bound(port)
+        url = f"http://{HOST}:{sock.getsockname()[1]}/?token={token}"
+        print(f"allocator serve: open {url}", flush=True)
+        print("Ctrl-C stops the server.", flush=True)
+        run_server(create_app(scenario, token, models, results), sock)
+        err.print("allocator serve: stopped")
+
+
+def bound(port: int | None) -> socket.socket:
+    """A listening socket on 127.0.0.1: `port`, or a free one the system picks.
+
+    Raises:
+        UsageError: the port is taken or may not be used.
+    """
+    from allocator.errors import UsageError
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((HOST, port or 0))
+    except OSError as exc:
+        sock.close()
+        why = "is in use" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc.strerror})"
+        raise UsageError(
+            f"--port {port}: port {port} on {HOST} {why}. "
+            "Fix: give another --port, or leave --port out (a free port is chosen)"
+        ) from None
+    sock.listen(128)  # before the URL is printed: a request sent at once waits, not refused
+    return sock
+
+
+def run_server(asgi: Any, sock: socket.socket) -> None:
+    """Serve `asgi` on `sock` with uvicorn until Ctrl-C or SIGTERM, then return (exit 0)."""
+    import uvicorn
+
+    config = uvicorn.Config(
+        asgi,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        ws="none",
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
+    with _signals_absorbed():
+        uvicorn.Server(config).run(sockets=[sock])
+    sock.close()
+
+
+@contextmanager
+def _signals_absorbed() -> Iterator[None]:
+    """uvicorn stops gracefully on SIGINT and SIGTERM, then raises the signal again for the
+    handler it found: a no-op here, so the command ends with exit 0 and no traceback."""
+    handled = (signal.SIGINT, signal.SIGTERM)
+    before = {sig: signal.signal(sig, _ignore) for sig in handled}
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+
+
+def _ignore(signum: int, frame: object) -> None:
+    """A signal that arrives after uvicorn restored its handlers: the server has stopped."""

@@ -1,0 +1,258 @@
+"""The served page and its API (Starlette): the plan as the report shows it, the cells to set,
+what moved against the plan first loaded, and Save.
+
+Routes: `GET /` (the page), `GET /api/plan`, `POST /api/set` (`{"set": ["TABLE.KEY.COLUMN=V"]}`),
+`POST /api/reset`, `POST /api/save` (`{"name": "..."}`); nothing else is served. Every request
+needs the token (`?token=` or the `X-Allocator-Token` header): 403 otherwise. Errors are one JSON
+document with the words `allocator solve` prints (`error`, `details`, `exit_code`): 400 for bad
+input, 422 when no plan is feasible, 413 for a body past `MAX_BODY`.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from collections.abc import Awaitable, Callable
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from allocator.errors import AllocatorError, printable
+
+if TYPE_CHECKING:  # the model, pandas and HiGHS load on the first API request, not at start
+    from allocator.serve.held import Answer, HeldModel
+
+MAX_BODY = 64 * 1024
+"""Bytes a request body may have: a thousand cell sets fit many times over."""
+
+HEADER = "X-Allocator-Token"
+HOSTS = ("127.0.0.1", "localhost")
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class Scenario:
+    """The served scenario, made on first use: the server is up (and stops) at once, and the
+    dataset is read when the page first asks for the plan. A scenario that cannot be made is
+    refused then, in the CLI's words, and tried again on the next request."""
+
+    def __init__(self, make: Callable[[], HeldModel]) -> None:
+        self._make = make
+        self._held: HeldModel | None = None
+        self._lock = threading.Lock()
+
+    def held(self) -> HeldModel:
+        """The held model, made now if not yet."""
+        with self._lock:
+            if self._held is None:
+                self._held = self._make()
+            return self._held
+
+
+class ApiError(Exception):
+    """A request refused before it reaches the model: status and message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class Api:
+    """The endpoints over one scenario, each behind the token (`guarded`)."""
+
+    def __init__(self, scenario: Scenario, token: str, models: Path, results: Path) -> None:
+        self.scenario, self.token = scenario, token
+        self.models, self.results = models, results
+
+    def guarded(self, handler: Handler) -> Handler:
+        """`handler` answering only with the token; errors as one JSON document."""
+
+        async def endpoint(request: Request) -> Response:
+            given = request.headers.get(HEADER) or request.query_params.get("token") or ""
+            if not secrets.compare_digest(given.encode(), self.token.encode()):
+                return _error(403, "a missing or wrong token. Fix: open the URL serve printed")
+            try:
+                return await handler(request)
+            except ApiError as exc:
+                return _error(exc.status, str(exc))
+            except AllocatorError as exc:
+                return _refused(exc)
+
+        return endpoint
+
+    async def page(self, request: Request) -> Response:
+        """The page (its script asks the API for the plan)."""
+        return HTMLResponse(page_html(), headers=_SECURE)
+
+    def _answered(self, step: str, *args: Any) -> Response:
+        held = self.scenario.held()
+        return _state(held, getattr(held, step)(*args))
+
+    async def plan(self, request: Request) -> Response:
+        """The current plan (the first call solves the scenario as given)."""
+        return await run_in_threadpool(self._answered, "answer")
+
+    async def set_cells(self, request: Request) -> Response:
+        """Set the cells of `{"set": [...]}` and re-solve."""
+        texts = _texts((await _body(request)).get("set"))
+        return await run_in_threadpool(self._answered, "edit", texts)
+
+    async def reset(self, request: Request) -> Response:
+        """Back to the plan first loaded."""
+        await _body(request)
+        return await run_in_threadpool(self._answered, "reset")
+
+    async def save(self, request: Request) -> Response:
+        """Save the scenario as `{"name": ...}`: a model file and a run folder."""
+        from allocator.serve.save import save
+
+        name = (await _body(request)).get("name")
+        held = await run_in_threadpool(self.scenario.held)
+        saved = await run_in_threadpool(save, held, name, self.models, self.results)
+        folder = saved.run.folder
+        return JSONResponse(
+            {
+                "status": "saved",
+                "model_file": str(saved.model_file),
+                "run_folder": None if folder is None else str(folder),
+                "command": f"allocator solve {saved.model_file}",
+                "headline": saved.run.info["objective"],
+            },
+            headers=_SECURE,
+        )
+
+
+def create_app(
+    scenario: Scenario | HeldModel,
+    token: str,
+    models: Path = Path("models"),
+    results: Path = Path("results"),
+    hosts: tuple[str, ...] = HOSTS,
+) -> Starlette:
+    """The ASGI app over `scenario`; `models` and `results` are where Save writes; only
+    requests naming one of `hosts` are answered (a page elsewhere cannot rebind the name)."""
+    if not isinstance(scenario, Scenario):
+        made = scenario
+        scenario = Scenario(lambda: made)
+    api = Api(scenario, token, models, results)
+    routes = [
+        Route("/", api.guarded(api.page), methods=["GET"]),
+        Route("/api/plan", api.guarded(api.plan), methods=["GET"]),
+        Route("/api/set", api.guarded(api.set_cells), methods=["POST"]),
+        Route("/api/reset", api.guarded(api.reset), methods=["POST"]),
+        Route("/api/save", api.guarded(api.save), methods=["POST"]),
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts))],
+        exception_handlers={HTTPException: _http_error},
+    )
+
+
+_SECURE = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",  # the token is in the URL: never sent elsewhere
+    "Content-Security-Policy": "default-src 'none'; script-src 'unsafe-inline'; "
+    "style-src 'unsafe-inline'; img-src data:; connect-src 'self'; form-action 'none'; "
+    "frame-ancestors 'none'; base-uri 'none'",
+}
+
+
+def _error(status: int, message: str, details: list[str] | None = None, code: int = 2) -> Response:
+    """One JSON error: the words of the CLI's `error:` line and the exit code it would give."""
+    body = {"status": "error", "exit_code": code, "error": message, "details": details or []}
+    return JSONResponse(body, status_code=status, headers=_SECURE)
+
+
+def _refused(exc: AllocatorError) -> Response:
+    """An error of the data or the request, as `allocator solve` words it."""
+    code = getattr(exc, "exit_code", 2)
+    details = [printable(line) for line in getattr(exc, "details", [])]
+    return _error(400 if code == 2 else 422, printable(str(exc)), details, code)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 500)
+    words = {404: "no such page: serve has its page (/) and its API (/api/...) only"}
+    return _error(status, words.get(status, str(getattr(exc, "detail", "refused"))))
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    """The JSON object of a request body, read up to MAX_BODY bytes."""
+    too_big = ApiError(413, f"the request body is over {MAX_BODY:,} bytes. Fix: send fewer sets")
+    declared = request.headers.get("content-length", "0")
+    if not declared.isdigit() or int(declared) > MAX_BODY:
+        raise too_big
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > MAX_BODY:
+            raise too_big
+    if not data:
+        return {}
+    try:
+        body = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, 'the request body is not JSON. Fix: send {"set": [...]}') from None
+    if not isinstance(body, dict):
+        raise ApiError(400, 'the request body is not a JSON object. Fix: send {"set": [...]}')
+    return body
+
+
+def _texts(value: object) -> list[str]:
+    """`set` as a list of texts (one text is a list of one)."""
+    texts = [value] if isinstance(value, str) else value
+    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+        raise ApiError(
+            400,
+            'set is a list of texts TABLE.KEY.COLUMN=VALUE. Fix: send {"set": '
+            '["pools.ecosystem/phase3.budget_musd=6700"]}',
+        )
+    return texts
+
+
+def _state(held: HeldModel, answer: Answer) -> Response:
+    """The page's state: the report's sections, the headline, the moves, the cells."""
+    from allocator.report.html import assumptions_of, number, render
+    from allocator.serve.held import cells_of
+    from allocator.serve.moved import moved
+
+    run = answer.run
+    page = render(run.tables, run.info, assumptions_of(run.inputs))
+    style = page.partition("<style>")[2].partition("</style>")[0]
+    body = page.partition("<body>")[2].rpartition("<script>")[0]
+    objective = run.info["objective"]
+    assert held.first is not None
+    return JSONResponse(
+        {
+            "status": "optimal",
+            "headline": objective | {"shown": number(float(objective["value"]))},
+            "report": body,
+            "report_css": style,
+            "moved": moved(held.first, run),
+            "sets": [cs.text for cs in held.sets.values()],
+            "how": answer.how,
+            "seconds": round(answer.seconds, 4),
+            "cells": cells_of(run.inputs),
+        },
+        headers=_SECURE,
+    )
+
+
+def page_html() -> str:
+    """The page, its script and style put inline (package data, no CDN, nothing fetched)."""
+    here = resources.files("allocator.serve")
+    html = (here / "page.html").read_text(encoding="utf-8")
+    script = (here / "page.js").read_text(encoding="utf-8")
+    style = (here / "page.css").read_text(encoding="utf-8")
+    return html.replace("/*STYLE*/", style).replace("/*SCRIPT*/", script)

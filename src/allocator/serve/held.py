@@ -1,0 +1,253 @@
+"""The plan a served page holds: one HiGHS instance kept across edits.
+
+A cell set (`data/cellset.py`) changes the dataset; the model is built again in memory (no HiGHS
+instance) and compared with the one the instance holds. Where only bounds, costs or matrix values
+changed, those are changed on the held instance, which re-solves from its last basis with every
+pass `allocator solve` runs (`solver.results.solve_lp`: least shortfall, objective, ranging,
+efficiency passes, ties, exports). Where rows or columns come or go (a program's years, a lag),
+the LP is built and handed to HiGHS again, and the answer says so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from allocator.data.cellset import CellSet, parse_set
+from allocator.data.inputs import load_inputs
+from allocator.data.modelfile import Override, apply_overrides
+from allocator.data.schema import Inputs
+from allocator.errors import InfeasibleError, UsageError
+from allocator.pipeline import (
+    Run,
+    SolveOptions,
+    objective_unit,
+    objective_words,
+    refuse_empty,
+    run_info,
+    tables_of,
+)
+from allocator.report.explain import explained
+from allocator.solver.compile import CompiledLP, StandardForm, build_lp, standard_form
+from allocator.solver.numerics import numerics_warnings
+from allocator.solver.passes import apply_options
+from allocator.solver.results import solve_lp
+
+MAX_SETS = 10_000
+"""Cells a scenario may change at once: the limit of a model file's overrides and sets."""
+
+HELD = "held: bounds and costs changed on the held HiGHS instance, re-solved from its last basis"
+
+
+@dataclass
+class Answer:
+    """A solved scenario: the run, how the held instance got there, and the seconds it took."""
+
+    run: Run
+    how: str
+    seconds: float
+
+
+class HeldModel:
+    """The scenario of a served page: the dataset (with the model file's overrides), the cells
+    the planner set on top, and the HiGHS instance that holds the LP of the last answer.
+
+    One request at a time: every public method holds the lock (HiGHS is not re-entrant).
+    """
+
+    def __init__(self, opts: SolveOptions) -> None:
+        if opts.risk != "none":
+            raise UsageError("allocator serve plans without --risk. Fix: use allocator solve")
+        self.opts = opts
+        self.sets: dict[str, CellSet] = {}
+        self.lp: CompiledLP | None = None
+        self.first: Run | None = None
+        self.last: Answer | None = None
+        self._raw: Inputs | None = None
+        self._lock = threading.Lock()
+
+    def answer(self) -> Answer:
+        """The current answer; the first call loads and solves the scenario as given."""
+        with self._lock:
+            if self.last is None:
+                self.last = self._solve(dict(self.sets))
+                self.first = self.last.run
+            return self.last
+
+    def edit(self, texts: list[str]) -> Answer:
+        """Set each `TABLE.KEY.COLUMN=VALUE` on top of the cells set so far (a cell set again
+        takes the new value) and re-solve; nothing changes when any of them is refused.
+
+        Raises:
+            UsageError: a set `--set` refuses, in its words.
+            InfeasibleError: no plan meets every limit after the change (diagnosed).
+        """
+        if not texts:
+            raise UsageError("no cell to set. Fix: send e.g. pools.public/phase1.budget_musd=6700")
+        parsed = [parse_set(t, "--set") for t in texts]
+        self.answer()  # the plan first loaded: what every later answer is compared with
+        with self._lock:
+            sets = dict(self.sets)
+            for cs in parsed:
+                sets.pop(address(cs), None)  # the latest value, at the end: as --set applies it
+                sets[address(cs)] = cs
+            if len(sets) > MAX_SETS:
+                raise UsageError(
+                    f"{len(sets):,} cells set, more than the limit of {MAX_SETS:,}. "
+                    "Fix: change the dataset's CSV tables instead (allocator init makes a copy)"
+                )
+            self.last = self._solve(sets)
+            self.sets = sets
+            return self.last
+
+    def reset(self) -> Answer:
+        """Back to the plan first loaded: every cell set is dropped."""
+        self.answer()
+        with self._lock:
+            self.last = self._solve({})
+            self.sets = {}
+            return self.last
+
+    def options(self, sets: dict[str, CellSet] | None = None) -> SolveOptions:
+        """The options of `allocator solve` for the scenario with `sets` (default: the current
+        ones) as `--set`s after the model file's overrides."""
+        cells = self.sets if sets is None else sets
+        extra = [Override(set_cell=cs) for cs in cells.values()]
+        return dataclasses.replace(self.opts, overrides=[*self.opts.overrides, *extra])
+
+    def _inputs(self, opts: SolveOptions) -> tuple[Inputs, float]:
+        """The dataset with the overrides and sets of `opts`, as `pipeline.load_scenario` gives
+        it; the CSV tables are read once."""
+        t0 = time.perf_counter()
+        if self._raw is None:
+            self._raw = load_inputs(opts.inputs)
+        inp = self._raw
+        if opts.overrides:
+            source = str(opts.model_file)
+            refuse_empty(inp, opts.overrides, source)
+            inp = apply_overrides(inp, list(opts.overrides), source)
+        return inp, time.perf_counter() - t0
+
+    def _solve(self, sets: dict[str, CellSet]) -> Answer:
+        """Solve the scenario with `sets` on the held instance (or a new one, said in `how`)."""
+        t0 = time.perf_counter()
+        opts = self.options(sets)
+        inp, load_s = self._inputs(opts)
+        measure = opts.measured()
+        t1 = time.perf_counter()
+        how = self._hold(inp, opts)
+        lp = self.lp
+        assert lp is not None
+        t2 = time.perf_counter()
+        try:
+            sol = solve_lp(
+                lp, opts.objective, opts.weights, objective_unit(opts.objective, measure)
+            )
+        except InfeasibleError as exc:
+            self.lp = None  # the passes stopped half-way: the next answer starts afresh
+            raise explained(inp, exc) from None
+        except BaseException:
+            self.lp = None
+            raise
+        if lp.highs.getNumRow() != len(lp.row_names) or lp.highs.getNumCol() != len(lp.col_names):
+            self.lp = None  # a pass left a row behind: never reuse such an instance
+        sol.lp = lp
+        sol.label = objective_words(inp, opts.objective, measure)
+        sol.solver["numerics_warnings"] = numerics_warnings(lp)
+        timings = {"load": load_s, "build": t2 - t1, "handoff": 0.0}
+        timings["solve"] = time.perf_counter() - t2
+        tables = tables_of(inp, sol)
+        run = Run(inp, sol, tables, run_info(inp, sol, opts, timings))
+        return Answer(run, how, time.perf_counter() - t0)
+
+    def _hold(self, inp: Inputs, opts: SolveOptions) -> str:
+        """Bring the held instance to the LP of `inp`; returns how."""
+        measure = opts.measured()
+        if self.lp is not None:
+            form = standard_form(inp, opts.targets, None, measure)
+            changed = update_held(self.lp, form)
+            if changed is not None:
+                return changed
+            why = "rebuilt: the change adds or removes rows, columns or matrix entries"
+        else:
+            why = "built: the first solve" if self.first is None else "rebuilt after an error"
+        lp, _ = build_lp(inp, opts.targets, None, measure)
+        apply_options(lp, opts.solver)
+        self.lp = lp
+        return why
+
+
+def address(cs: CellSet) -> str:
+    """`TABLE.KEY.COLUMN`: the cell a set names."""
+    return f"{cs.table}.{cs.key}.{cs.column}"
+
+
+def update_held(lp: CompiledLP, form: StandardForm) -> str | None:
+    """Change the held instance of `lp` to `form` where only bounds, costs or matrix values
+    differ (the same rows, columns and sparsity); None where the structure differs."""
+    same = (
+        lp.col_family == form.col_family
+        and lp.col_index == form.col_index
+        and lp.row_family == form.row_family
+        and lp.row_index == form.row_index
+        and np.array_equal(lp.matrix.indptr, form.matrix.indptr)
+        and np.array_equal(lp.matrix.indices, form.matrix.indices)
+    )
+    if not same:
+        return None
+    h = lp.highs
+    cols = np.flatnonzero((lp.col_lower != form.col_lower) | (lp.col_upper != form.col_upper))
+    if cols.size:
+        h.changeColsBounds(
+            cols.size, cols.astype(np.int32), form.col_lower[cols], form.col_upper[cols]
+        )
+    rows = np.flatnonzero((lp.row_lower != form.row_lower) | (lp.row_upper != form.row_upper))
+    if rows.size:
+        h.changeRowsBounds(
+            rows.size, rows.astype(np.int32), form.row_lower[rows], form.row_upper[rows]
+        )
+    entries = np.flatnonzero(lp.matrix.data != form.matrix.data)
+    for k in entries:
+        col = int(np.searchsorted(form.matrix.indptr, k, side="right")) - 1
+        h.changeCoeff(int(form.matrix.indices[k]), col, float(form.matrix.data[k]))
+    lp.costs, lp.matrix = form.costs, form.matrix
+    lp.col_lower, lp.col_upper = form.col_lower, form.col_upper
+    lp.row_lower, lp.row_upper = form.row_lower, form.row_upper
+    lp.hold_initial, lp.first_basis = None, None  # read again from the new bounds
+    if entries.size:
+        return f"{HELD}; {entries.size} matrix value(s) changed in place"
+    return HELD
+
+
+def cells_of(inp: Inputs) -> list[dict[str, Any]]:
+    """The cells a page may set, by table: each row's key (as a set names it) and its numbers."""
+    from allocator.data.audit import KEYS
+    from allocator.data.cellset import SETTABLE
+    from allocator.data.schema import TABLES
+
+    out = []
+    for table, columns in SETTABLE.items():
+        rows = []
+        for row in getattr(inp, table):
+            key = "/".join(
+                "" if getattr(row, k) is None else str(getattr(row, k)) for k in KEYS[table]
+            )
+            rows.append({"key": key, "values": [_plain(getattr(row, c)) for c in columns]})
+        out.append(
+            {"table": table, "file": TABLES[table][0], "columns": list(columns), "rows": rows}
+        )
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """A cell's value for JSON: a number, or None for an empty cell."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return value
+    return str(value)

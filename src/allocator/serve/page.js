@@ -1,0 +1,173 @@
+// allocator serve: the page's script (hand-written, no library, nothing fetched but the API).
+"use strict";
+(function () {
+  const token = new URLSearchParams(window.location.search).get("token") || "";
+  const $ = (id) => document.getElementById(id);
+  let busy = false;
+
+  function text(tag, words, cls) {
+    const el = document.createElement(tag);
+    el.textContent = words;
+    if (cls) el.className = cls;
+    return el;
+  }
+
+  function fmt(value) {
+    if (value === null || value === undefined) return "";
+    const rounded = Math.abs(value) >= 100 ? Math.round(value) : Math.round(value * 1000) / 1000;
+    return rounded.toLocaleString("en-US", { maximumFractionDigits: 3 });
+  }
+
+  async function call(method, path, body) {
+    const options = { method: method, headers: { "X-Allocator-Token": token } };
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    const response = await fetch(path, options);
+    const data = await response.json();
+    if (!response.ok) {
+      const err = new Error(data.error || "HTTP " + response.status);
+      err.details = data.details || [];
+      throw err;
+    }
+    return data;
+  }
+
+  function status(words, state) {
+    $("status").textContent = words;
+    $("status").dataset.state = state;
+  }
+
+  function showError(err) {
+    const box = $("error");
+    box.textContent = "error: " + err.message + (err.details && err.details.length
+      ? "\n" + err.details.join("\n") : "");
+    box.hidden = false;
+  }
+
+  function movesTable(rows, unit) {
+    const table = document.createElement("table");
+    table.className = "moves";
+    const head = document.createElement("tr");
+    ["", "first loaded", "now", "change"].forEach((h, i) =>
+      head.appendChild(text("th", h + (i && unit ? " (" + unit + ")" : ""), i ? "n" : "")));
+    table.appendChild(head);
+    rows.forEach((r) => {
+      const tr = document.createElement("tr");
+      tr.appendChild(text("td", r.name));
+      tr.appendChild(text("td", fmt(r.first), "n"));
+      tr.appendChild(text("td", fmt(r.now), "n"));
+      tr.appendChild(text("td", (r.change > 0 ? "+" : "") + fmt(r.change),
+        "n " + (r.change > 0 ? "up" : "down")));
+      table.appendChild(tr);
+    });
+    return table;
+  }
+
+  function showMoved(m, headline) {
+    const box = $("moved");
+    box.replaceChildren();
+    const h = m.headline;
+    box.appendChild(text("p", "Headline: " + fmt(h.first) + " -> " + fmt(h.now) + " " +
+      headline.unit + " (" + (h.change > 0 ? "+" : "") + fmt(h.change) + ")"));
+    if (m.outcomes.length) {
+      box.appendChild(text("h3", "Outcomes"));
+      box.appendChild(movesTable(m.outcomes, ""));
+    }
+    if (m.programs.length) {
+      box.appendChild(text("h3", "Money by program"));
+      box.appendChild(movesTable(m.programs, "US$ million"));
+    }
+    const b = m.binding;
+    box.appendChild(text("h3", "Rows that bind"));
+    box.appendChild(text("p", b.now_binding.length || b.no_longer_binding.length
+      ? "Now binding: " + (b.now_binding.join(", ") || "none") + ". No longer binding: " +
+        (b.no_longer_binding.join(", ") || "none") + "."
+      : "The same rows bind as in the plan first loaded."));
+  }
+
+  function showCells(groups, sets) {
+    const box = $("cells");
+    const open = new Set([...box.querySelectorAll("details[open]")].map((d) => d.dataset.table));
+    const setAddresses = new Set(sets.map((s) => s.split("=")[0]));
+    box.replaceChildren();
+    groups.forEach((g) => {
+      if (!g.rows.length) return;
+      const details = document.createElement("details");
+      details.dataset.table = g.table;
+      details.open = open.has(g.table);
+      details.appendChild(text("summary", g.file + " (" + g.rows.length + " rows)"));
+      const table = document.createElement("table");
+      table.className = "cells";
+      const head = document.createElement("tr");
+      head.appendChild(text("th", "row"));
+      g.columns.forEach((c) => head.appendChild(text("th", c)));
+      table.appendChild(head);
+      g.rows.forEach((row) => {
+        const tr = document.createElement("tr");
+        tr.appendChild(text("td", row.key));
+        row.values.forEach((v, i) => {
+          const address = g.table + "." + row.key + "." + g.columns[i];
+          const input = document.createElement("input");
+          input.type = "text";
+          input.value = v === null ? "" : String(v);
+          input.dataset.address = address;
+          input.setAttribute("aria-label", address);
+          if (setAddresses.has(address)) input.className = "set";
+          input.addEventListener("change", () => edit(address + "=" + input.value));
+          const td = document.createElement("td");
+          td.appendChild(input);
+          tr.appendChild(td);
+        });
+        table.appendChild(tr);
+      });
+      details.appendChild(table);
+      box.appendChild(details);
+    });
+  }
+
+  function show(state) {
+    $("report-css").textContent = state.report_css;
+    $("report").innerHTML = state.report; // allocator's own report HTML, escaped by its renderer
+    showMoved(state.moved, state.headline);
+    showCells(state.cells, state.sets);
+    $("sets").textContent = state.sets.length
+      ? "Cells set: " + state.sets.join(", ") : "No cell set: the plan as first loaded.";
+    $("error").hidden = true;
+    status("Solved in " + state.seconds.toFixed(3) + " s (" + state.how + ").", "ready");
+  }
+
+  async function run(method, path, body, words) {
+    if (busy) return;
+    busy = true;
+    status(words, "busy");
+    try {
+      show(await call(method, path, body));
+    } catch (err) {
+      showError(err);
+      status("Not changed: the plan shown is the last one solved.", "refused");
+    } finally {
+      busy = false;
+    }
+  }
+
+  function edit(cell) {
+    run("POST", "/api/set", { set: [cell] }, "Solving with " + cell + "...");
+  }
+
+  $("reset").addEventListener("click", () =>
+    run("POST", "/api/reset", {}, "Solving the plan first loaded..."));
+  $("save").addEventListener("click", async () => {
+    $("saved").textContent = "Saving...";
+    try {
+      const done = await call("POST", "/api/save", { name: $("save-name").value });
+      $("saved").textContent = "Saved " + done.model_file + " and " + done.run_folder +
+        " (" + done.command + " gives the same tables).";
+    } catch (err) {
+      $("saved").textContent = "";
+      showError(err);
+    }
+  });
+  run("GET", "/api/plan", undefined, "Solving the plan first loaded...");
+})();

@@ -1,0 +1,106 @@
+"""Save on the served page: the scenario as a model file with `set:` lines, and a normal run
+folder written by `allocator solve` on that model file (the same write path, refusing to
+overwrite as solve does), so the CLI on the model file gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from allocator.errors import UsageError, quoted
+from allocator.pipeline import Run, SolveOptions, options_of, run_solve
+from allocator.serve.held import HeldModel
+
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+"""A scenario name: a file name on every system, without a path."""
+
+
+@dataclass
+class Saved:
+    """Where Save wrote: the model file and the run folder."""
+
+    model_file: Path
+    run: Run
+
+
+def save(held: HeldModel, name: str, models: Path, results: Path) -> Saved:
+    """Write `models/<name>.yaml` (the served scenario: the model file it started from, if any,
+    with the cells set as `set:` lines) and solve it into `results/<name>/` as `allocator solve
+    <model file> --out results/<name>` does.
+
+    Raises:
+        UsageError: a name that is not a plain file name, a model file or run folder that
+            exists (nothing is overwritten), or a model file its dataset cannot be read from.
+    """
+    if not isinstance(name, str) or not NAME.fullmatch(name) or name.endswith(".yaml"):
+        raise UsageError(
+            f"save: the name {quoted(name)} is not a plain name. Fix: letters, digits, _ . - "
+            "(at most 64), e.g. ecosystem_plus_500"
+        )
+    path = models / f"{name}.yaml"
+    if path.exists():
+        raise UsageError(f"{path} exists: Save never replaces a file. Fix: choose another name")
+    models.mkdir(parents=True, exist_ok=True)
+    text = model_text(held, name, path)
+    with open(path, "x", encoding="utf-8") as f:  # "x": a file made meanwhile is not replaced
+        f.write(text)
+    try:
+        opts = saved_options(path, results / name)
+        return Saved(path, run_solve(opts))
+    except BaseException:
+        path.unlink()  # ours, written a moment ago: the scenario was not saved
+        raise
+
+
+def saved_options(model: Path, out: Path) -> SolveOptions:
+    """The options `allocator solve <model> --out <out>` runs with."""
+    opts = options_of(model, None, None, None, None)
+    opts.out = out
+    return opts
+
+
+def model_text(held: HeldModel, name: str, path: Path) -> str:
+    """The model file of the served scenario, to be written at `path`."""
+    base: dict[str, Any] = {}
+    sets: list[str] = []
+    opts = held.opts
+    if opts.model_file is not None:
+        with open(opts.model_file, encoding="utf-8-sig") as f:
+            base = yaml.safe_load(f) or {}
+        sets = list(base.get("set") or [])
+    else:
+        base = {
+            "objective": opts.objective,
+            "targets": opts.targets,
+            "measure": opts.measure,
+        }
+        if opts.objective == "weighted":
+            base["weights"] = dict(opts.weights)
+        if opts.measure == "discounted":
+            base["discount_rate"] = opts.discount_rate
+    dataset = Path(os.path.relpath(Path(opts.inputs).resolve(), path.resolve().parent))
+    data = {
+        "name": name,
+        "description": f"Saved by allocator serve from {_origin(opts)}.",
+        **{k: v for k, v in base.items() if k not in ("name", "description", "set")},
+        "dataset": dataset.as_posix(),
+        "set": sets + command_line_sets(opts) + [cs.text for cs in held.sets.values()],
+    }
+    head = "# Written by allocator serve: the scenario as the page held it.\n"
+    return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def command_line_sets(opts: SolveOptions) -> list[str]:
+    """The `--set`s serve was started with (part of the plan first loaded)."""
+    cells = (o.set_cell for o in opts.overrides if o.set_cell is not None)
+    return [cs.text for cs in cells if cs.origin == "--set"]
+
+
+def _origin(opts: SolveOptions) -> str:
+    return str(opts.model_file) if opts.model_file is not None else f"the dataset {opts.inputs}"

@@ -1,0 +1,332 @@
+"""`allocator serve`: the API in-process (edits, bad input, token, Save), the command as a real
+process started and stopped 20 times, and the page in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import urllib.request
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+from typer.testing import CliRunner
+
+from allocator.cli.commands import app as cli_app
+from allocator.pipeline import SolveOptions
+from allocator.report.html import number
+from allocator.report.write import write_csv
+from allocator.serve.app import HEADER, MAX_BODY, create_app
+from allocator.serve.held import HeldModel
+from conftest import BASELINE, ROOT
+
+TOKEN = "test-token-not-secret"
+CELL = "pools.ecosystem/phase3.budget_musd"
+EDIT = f"{CELL}=6700"
+AUTH = {HEADER: TOKEN}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """A project folder with a copy of the baseline (a saved model file names its dataset
+    inside the project, as `load_model_file` requires)."""
+    root = tmp_path_factory.mktemp("serve-project")
+    shutil.copytree(BASELINE, root / "inputs" / "peru2040")
+    return root
+
+
+@pytest.fixture(scope="module")
+def held(project) -> HeldModel:
+    return HeldModel(SolveOptions(inputs=project / "inputs" / "peru2040"))
+
+
+@pytest.fixture(scope="module")
+def client(held, project) -> TestClient:
+    asgi = create_app(held, TOKEN, project / "models", project / "results", ("testserver",))
+    return TestClient(asgi)
+
+
+@pytest.fixture(scope="module")
+def cli_edit(project) -> dict:
+    """run.json of `allocator solve --set EDIT` on the project's dataset."""
+    out = project / "cli-edit"
+    args = ["solve", "--inputs", str(project / "inputs" / "peru2040"), "--set", EDIT]
+    res = CliRunner().invoke(cli_app, [*args, "--out", str(out)])
+    assert res.exit_code == 0, res.stderr
+    return json.loads((out / "run.json").read_text(encoding="utf-8"))
+
+
+def cli_error(*sets: str) -> str:
+    """The `error:` line `allocator solve --set ...` prints for `sets`, without the prefix."""
+    args = ["solve", "--inputs", str(BASELINE)] + [a for s in sets for a in ("--set", s)]
+    res = CliRunner().invoke(cli_app, args)
+    assert res.exit_code == 2, res.output
+    line = next(x for x in res.stderr.splitlines() if x.startswith("error: "))
+    return line.removeprefix("error: ")
+
+
+def test_every_request_needs_the_token(client):
+    assert client.get("/").status_code == 403
+    assert client.get("/?token=wrong").status_code == 403
+    refused = client.get("/api/plan", headers={HEADER: "wrong"})
+    assert refused.status_code == 403
+    assert "token" in refused.json()["error"]
+    assert client.post("/api/set", json={"set": [EDIT]}).status_code == 403
+    page = client.get(f"/?token={TOKEN}")
+    assert page.status_code == 200
+    assert "allocator serve: what if" in page.text
+    assert "http://" not in page.text.replace("http://www.w3.org", "")  # nothing fetched
+    assert client.get("/report.html", headers=AUTH).status_code == 404
+    assert (
+        client.get("/", params={"token": TOKEN}, headers={"host": "evil.example"}).status_code
+        == 400
+    )
+
+
+def test_an_edit_gives_the_headline_of_solve_set(client, cli_edit, project):
+    first = client.get("/api/plan", headers=AUTH).json()
+    answer = client.post("/api/set", json={"set": [EDIT]}, headers=AUTH)
+    assert answer.status_code == 200, answer.text
+    state = answer.json()
+    want = cli_edit["objective"]["value"]
+    assert math.isclose(state["headline"]["value"], want, rel_tol=1e-9)
+    assert state["headline"]["shown"] == number(want)
+    assert state["headline"]["unit"] == cli_edit["objective"]["unit"] == "jobs"
+    assert state["how"].startswith("held:")  # bounds changed on the held instance, no rebuild
+    assert state["sets"] == [EDIT]
+    moved = state["moved"]
+    assert moved["headline"]["first"] == first["headline"]["value"]
+    assert math.isclose(moved["headline"]["change"], want - first["headline"]["value"])
+    jobs = {m["name"]: m for m in moved["outcomes"]}["jobs_2040"]
+    assert math.isclose(jobs["now"], cli_edit["outcomes"]["jobs_2040"], rel_tol=1e-9)
+    assert moved["programs"], "500 more in phase 3 moves money into some program"
+    assert f'data-value="{state["headline"]["value"]!r}"' in state["report"]
+
+
+def test_the_plan_of_an_edit_is_the_plan_of_solve_set(client, held, cli_edit, project):
+    client.post("/api/set", json={"set": [EDIT]}, headers=AUTH)
+    tables = held.answer().run.tables
+    for name in ("allocation", "allocation_by_phase", "outcomes"):
+        write_csv(tables[name], project / f"served-{name}.csv")
+        cli = (project / "cli-edit" / f"{name}.csv").read_bytes()
+        assert (project / f"served-{name}.csv").read_bytes() == cli, name
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "pools.nowhere/phase3.budget_musd=100",  # unknown key
+        "pools.ecosystem/phase3.budgett_musd=100",  # unknown column: did you mean
+        f"{CELL}=abc",  # text in a number
+        f"{CELL}=1e400",  # a huge number
+        "nothing=1",  # not TABLE.KEY.COLUMN=VALUE
+    ],
+)
+def test_bad_input_is_a_4xx_in_the_words_of_the_cli(client, bad):
+    before = client.get("/api/plan", headers=AUTH).json()
+    refused = client.post("/api/set", json={"set": [bad]}, headers=AUTH)
+    assert refused.status_code == 400
+    body = refused.json()
+    assert body["status"] == "error"
+    assert body["exit_code"] == 2
+    assert body["error"] == cli_error(bad)
+    after = client.get("/api/plan", headers=AUTH)  # still serving, the scenario unchanged
+    assert after.status_code == 200
+    assert after.json()["sets"] == before["sets"]
+    assert after.json()["headline"] == before["headline"]
+
+
+def test_bodies_that_are_not_a_list_of_sets_are_refused(client):
+    too_big = json.dumps({"set": ["x" * MAX_BODY]})
+    cases = [
+        (b"not json", 400, "not JSON"),
+        (b"[1, 2]", 400, "not a JSON object"),
+        (b'{"set": 5}', 400, "list of texts"),
+        (b'{"set": []}', 400, "no cell to set"),
+        (too_big.encode(), 413, "over 65,536 bytes"),
+    ]
+    for content, status, words in cases:
+        refused = client.post("/api/set", content=content, headers=AUTH)
+        assert refused.status_code == status, content[:40]
+        assert words in refused.json()["error"]
+    assert client.get("/api/plan", headers=AUTH).status_code == 200
+
+
+def test_save_writes_a_model_file_that_solve_turns_into_the_same_bytes(client, project):
+    assert client.post("/api/set", json={"set": [EDIT]}, headers=AUTH).status_code == 200
+    saved = client.post("/api/save", json={"name": "eco_plus"}, headers=AUTH)
+    assert saved.status_code == 200, saved.text
+    model = project / "models" / "eco_plus.yaml"
+    folder = project / "results" / "eco_plus"
+    assert saved.json()["model_file"] == str(model)
+    text = model.read_text(encoding="utf-8")
+    assert f"- {EDIT}" in text
+    assert "dataset: ../inputs/peru2040" in text
+    again = project / "again"
+    res = CliRunner().invoke(cli_app, ["solve", str(model), "--out", str(again)])
+    assert res.exit_code == 0, res.stderr
+    csvs = sorted(p.name for p in folder.glob("*.csv"))
+    assert "allocation.csv" in csvs
+    for name in csvs:
+        assert (folder / name).read_bytes() == (again / name).read_bytes(), name
+    twice = client.post("/api/save", json={"name": "eco_plus"}, headers=AUTH)
+    assert twice.status_code == 400
+    assert "exists" in twice.json()["error"]
+    assert model.read_text(encoding="utf-8") == text  # nothing replaced
+    escaping = client.post("/api/save", json={"name": "../eco"}, headers=AUTH)
+    assert escaping.status_code == 400
+    assert not (project / "eco.yaml").exists()
+
+
+def _free(port: int) -> bool:
+    """Nothing listens on `port`: a connection is refused, and a server may bind it again (as
+    serve binds, past the closed connections' TIME_WAIT)."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            return False
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+            s.listen(1)
+        except OSError:
+            return False
+    return True
+
+
+def _start() -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "allocator.cli", "serve", "--inputs", str(BASELINE)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=os.environ | {"NO_PROXY": "*"},
+    )
+
+
+def test_the_server_starts_and_stops_20_times_leaving_nothing_behind():
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no proxy
+    for batch in range(5):  # 4 at a time: the 2 cores start the next while one stops
+        procs = [_start() for _ in range(4)]
+        watchdog = threading.Timer(60, lambda ps=procs: [p.kill() for p in ps])
+        watchdog.start()
+        try:
+            ports = []
+            for proc in procs:
+                url = proc.stdout.readline().split()[-1]
+                assert url.startswith("http://127.0.0.1:"), url
+                ports.append(int(url.split(":")[2].split("/")[0]))
+                with opener.open(url, timeout=30) as page:
+                    assert page.status == 200
+                    assert b"allocator serve" in page.read()
+            for k, proc in enumerate(procs):  # Ctrl-C, and SIGTERM as a service manager sends
+                proc.send_signal(signal.SIGINT if (batch + k) % 2 else signal.SIGTERM)
+            for proc, port in zip(procs, ports, strict=True):
+                assert proc.wait(timeout=30) == 0
+                stderr = proc.stderr.read()
+                assert "Traceback" not in stderr
+                assert "stopped" in stderr
+                assert _free(port)
+        finally:
+            watchdog.cancel()
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.kill()
+                proc.stdout.close()
+                proc.stderr.close()
+
+
+def _chromium() -> tuple[str, str] | None:
+    driver = shutil.which("chromedriver")
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    return (driver, browser) if driver and browser else None
+
+
+@pytest.mark.skipif(
+    _chromium() is None,
+    reason="no chromedriver and chromium (.ci/run installs Debian's chromium-driver with apt-get)",
+)
+def test_the_page_in_headless_chromium_shows_the_headline_of_solve_set(
+    held, project, cli_edit, monkeypatch
+):
+    import uvicorn
+    from selenium import webdriver
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from allocator.cli.serve import bound
+
+    sock = bound(None)
+    asgi = create_app(held, TOKEN, project / "models", project / "results")
+    server = uvicorn.Server(uvicorn.Config(asgi, log_level="warning", lifespan="off", ws="none"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    driver_path, browser = _chromium()
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(arg)
+    monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager never downloads anything
+    driver = webdriver.Chrome(service=webdriver.ChromeService(driver_path), options=options)
+    try:
+        driver.get(f"http://127.0.0.1:{sock.getsockname()[1]}/?token={TOKEN}")
+        wait = WebDriverWait(driver, 120)
+        ready = (By.CSS_SELECTOR, '#status[data-state="ready"]')
+        wait.until(lambda d: d.find_elements(*ready))
+        driver.find_element(By.CSS_SELECTOR, 'details[data-table="pools"] summary').click()
+        cell = driver.find_element(By.CSS_SELECTOR, f'input[data-address="{CELL}"]')
+        cell.send_keys(Keys.CONTROL, "a")
+        cell.send_keys("6700.0", Keys.ENTER)  # 6700 as typed: another text than the cell's
+        wait.until(lambda d: "=6700.0" in d.find_element(By.ID, "sets").text)
+        wait.until(lambda d: d.find_elements(*ready))
+        shown = driver.find_element(By.ID, "headline-value")
+        want = cli_edit["objective"]["value"]
+        assert shown.text == number(want)
+        assert math.isclose(float(shown.get_attribute("data-value")), want, rel_tol=1e-9)
+        assert driver.find_element(By.ID, "error").is_displayed() is False
+    finally:
+        driver.quit()
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+
+
+def test_the_held_instance_takes_bounds_in_place_and_refuses_a_new_structure():
+    from allocator.data.cellset import apply_set, parse_set
+    from allocator.data.inputs import load_inputs
+    from allocator.serve.held import HELD, update_held
+    from allocator.solver.compile import build_lp, standard_form
+
+    inp = load_inputs(BASELINE)
+    lp, _ = build_lp(inp)
+    budget = lp.row_names.index("budget(ecosystem,phase3)")
+    assert lp.row_upper[budget] != 6700
+    more = apply_set(inp, parse_set(EDIT))
+    assert update_held(lp, standard_form(more)) == HELD
+    assert lp.row_upper[budget] == 6700
+    assert lp.highs.getLp().row_upper_[budget] == 6700  # on the held instance, not a copy
+    floor = apply_set(inp, parse_set("groups.capital_group/automotive_industry/all.min_musd=100"))
+    rows = len(lp.row_names)
+    assert update_held(lp, standard_form(floor)) is None  # a new group_min row: rebuild
+    assert len(lp.row_names) == rows
+
+
+def test_a_port_in_use_is_refused_before_serving():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        res = CliRunner().invoke(cli_app, ["serve", "--port", str(port)])
+    assert res.exit_code == 2
+    assert f"--port {port}: port {port} on 127.0.0.1 is in use" in res.stderr
+    assert "Fix: give another --port" in res.stderr
+    assert "Traceback" not in res.output
