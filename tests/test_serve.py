@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from allocator.cli.commands import app as cli_app
 from allocator.pipeline import SolveOptions
-from allocator.report.html import number
+from allocator.report import rounding
 from allocator.report.write import write_csv
 from allocator.serve.app import HEADER, MAX_BODY, create_app
 from allocator.serve.held import HeldModel
@@ -97,7 +97,7 @@ def test_an_edit_gives_the_headline_of_solve_set(client, cli_edit, project):
     state = answer.json()
     want = cli_edit["objective"]["value"]
     assert math.isclose(state["headline"]["value"], want, rel_tol=1e-9)
-    assert state["headline"]["shown"] == number(want)
+    assert state["headline"]["shown"] == rounding.shown(want, "jobs")  # as report.html
     assert state["headline"]["unit"] == cli_edit["objective"]["unit"] == "jobs"
     assert state["how"].startswith("held:")  # bounds changed on the held instance, no rebuild
     assert state["sets"] == [EDIT]
@@ -290,7 +290,7 @@ def test_the_page_in_headless_chromium_shows_the_headline_of_solve_set(
         wait.until(lambda d: d.find_elements(*ready))
         shown = driver.find_element(By.ID, "headline-value")
         want = cli_edit["objective"]["value"]
-        assert shown.text == number(want)
+        assert shown.text == rounding.shown(want, cli_edit["objective"]["unit"])  # as report.html
         assert math.isclose(float(shown.get_attribute("data-value")), want, rel_tol=1e-9)
         assert driver.find_element(By.ID, "error").is_displayed() is False
     finally:

@@ -223,12 +223,14 @@ def _texts(value: object) -> list[str]:
 
 def _state(held: HeldModel, answer: Answer) -> Response:
     """The page's state: the report's sections, the headline, the moves, the cells."""
-    from allocator.report.html import assumptions_of, number, render
+    from allocator.report.assumed import assumptions_of
+    from allocator.report.html import render
+    from allocator.report.rounding import shown
     from allocator.serve.held import cells_of
     from allocator.serve.moved import moved
 
     run = answer.run
-    page = render(run.tables, run.info, assumptions_of(run.inputs))
+    page = render(run.tables, run.info, assumptions_of(run.inputs, run.tables))
     style = page.partition("<style>")[2].partition("</style>")[0]
     body = page.partition("<body>")[2].rpartition("<script>")[0]
     objective = run.info["objective"]
@@ -236,7 +238,8 @@ def _state(held: HeldModel, answer: Answer) -> Response:
     return JSONResponse(
         {
             "status": "optimal",
-            "headline": objective | {"shown": number(float(objective["value"]))},
+            "headline": objective
+            | {"shown": shown(float(objective["value"]), str(objective.get("unit", "")))},
             "report": body,
             "report_css": style,
             "moved": moved(held.first, run),
