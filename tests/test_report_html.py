@@ -231,12 +231,13 @@ def test_the_sweep_run_has_its_report_with_charts(tmp_path):
     import pandas as pd
 
     jobs = pd.read_csv(out / "sweep_summary.csv").set_index("item").loc["jobs"]
-    from allocator.report.svg import number
+    from allocator.report.studyhtml import shown_amount
 
     assert (
         "jobs with perfect foresight (each sample re-optimised): median "
-        f"<strong>{number(jobs['p50'])} jobs</strong>" in text
+        f"<strong>{shown_amount(jobs['p50'], 'jobs')} jobs</strong>" in text
     )
+    assert f"{round(jobs['p50']):,} jobs</strong>" in text  # whole jobs (issue 29)
     assert text.count("<svg") >= 1
     assert "report.html" in json.loads((out / "run.json").read_text())["written_by"]["files"]
 

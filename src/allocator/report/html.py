@@ -145,7 +145,7 @@ def render(
     """The page's HTML."""
     from allocator.report import corehtml, studyhtml  # sections of studies (frontier, ...)
 
-    sections = [_headline(info, tables.get("sweep_summary")), *_replan(tables, info)]
+    sections = [_headline(info, tables), *_replan(tables, info)]
     if "outcomes" in tables:
         sections.append(_milestones(tables["outcomes"]))
     if "shares" in tables:
@@ -205,19 +205,18 @@ def _dataset(info: dict[str, Any]) -> str:
     return str(inputs.get("folder", "") if isinstance(inputs, dict) else inputs)
 
 
-def _headline(info: dict[str, Any], summary: pd.DataFrame | None = None) -> str:
-    obj = info.get("objective")
-    if summary is not None:
-        from allocator.report.studyhtml import sweep_headline
+def _headline(info: dict[str, Any], tables: dict[str, pd.DataFrame]) -> str:
+    """The page's first line: the run's headline number with its unit and words; a study's
+    headline sentence (`studyhtml.study_headline`) for the runs of other commands."""
+    from allocator.report.studyhtml import study_headline
 
-        shown = sweep_headline(summary)
-        if shown:
-            return shown
+    obj = info.get("objective")
+    study = study_headline(tables, info)
+    if study:
+        return study
     if not isinstance(obj, dict) or obj.get("value") is None:
-        points = info.get("points")
-        shown = f"{len(points)} points" if isinstance(points, list) else "see the tables below"
         kind = escape(str(info.get("command", "run")))
-        return f'<p class="headline" id="headline">{kind}: {escape(shown)}.</p>'
+        return f'<p class="headline" id="headline">{kind}: no single headline number.</p>'
     value = float(obj["value"])
     return (
         f'<p class="headline" id="headline">Headline: '

@@ -25,7 +25,122 @@ def frontier_section(frame: pd.DataFrame) -> str:
     cols = [c for c in ("point", "x_value", "y_value", "rate", "rate_unit") if c in frame]
     return (
         f"<h2>Frontier</h2><p>{len(frame)} points: the most {escape(y_name)} for each level "
-        f"of {escape(x_name)}.</p>" + line(xs, ys, x_name, y_name, "Frontier") + table(frame[cols])
+        f"of {escape(x_name)}.</p>"
+        + line(xs, ys, x_name, y_name, "Frontier")
+        + table(frame[cols])
+        + _money_by_point(frame)
+    )
+
+
+def study_headline(tables: dict[str, pd.DataFrame], info: dict[str, Any]) -> str | None:
+    """The headline sentence of a study's report (sweep, frontier, alternatives, compare, core),
+    with units; None for a plan's report (its objective is the headline)."""
+    if "sweep_summary" in tables:
+        return sweep_headline(tables["sweep_summary"])
+    if "frontier" in tables:
+        return frontier_headline(tables["frontier"])
+    if "ranges" in tables:
+        return (
+            f'<p class="headline" id="headline">Near-optimal ranges of {len(tables["ranges"])} '
+            f"members: the least and the most money of each among the plans "
+            f"{_within(info)}.</p>"
+        )
+    if "compare" in tables:
+        return _compare_headline(tables["compare"])
+    if "core" in tables and "class" in tables["core"]:
+        counts = tables["core"]["class"].value_counts()
+        said = ", ".join(f"{int(counts.get(c, 0))} {c}" for c in ("core", "borderline", "exterior"))
+        return (
+            f'<p class="headline" id="headline">Core index of {len(tables["core"])} members: '
+            f"{said}.</p>"
+        )
+    return None
+
+
+def _compare_headline(frame: pd.DataFrame) -> str | None:
+    """`Plans compared: jobs: 545,334 jobs; exports: 47,815 musd.` from compare.csv's objective
+    rows (each plan's own objective)."""
+    if not {"section", "metric", "unit"} <= set(frame.columns):
+        return None
+    rows = frame[frame["section"] == "objective"]
+    plans = [c for c in frame.columns if c not in ("section", "metric", "unit")]
+    parts = []
+    for plan in plans:
+        own = rows[rows["metric"] == f"objective ({plan})"]
+        if len(own) and pd.notna(own[plan].iloc[0]):
+            unit = str(own["unit"].iloc[0])
+            value = shown_amount(float(own[plan].iloc[0]), unit)
+            parts.append(f"{escape(plan)}: <strong>{value} {escape(unit)}</strong>")
+    if not parts:
+        return None
+    return f'<p class="headline" id="headline">Plans compared: {"; ".join(parts)}.</p>'
+
+
+def frontier_headline(frame: pd.DataFrame) -> str | None:
+    """`Frontier of 11 plans: from 481,851 jobs (direct jobs in 2040) with 41,364.9 musd (...)
+    to 475,971 jobs with 46,261.2 musd.`; None for a frontier without points."""
+    if not len(frame) or not {"x_value", "y_value", "x_unit", "y_unit"} <= set(frame.columns):
+        return None
+    first, last = frame.iloc[0], frame.iloc[-1]
+    x_unit, y_unit = str(first["x_unit"]), str(first["y_unit"])
+
+    def said(row: pd.Series, value: str, unit: str) -> str:
+        return f"{shown_amount(float(row[value]), unit)} {escape(unit)}"
+
+    return (
+        f'<p class="headline" id="headline">Frontier of {len(frame)} plans: from '
+        f"<strong>{said(first, 'y_value', y_unit)}</strong> ({escape(str(first['y_words']))}) "
+        f"with {said(first, 'x_value', x_unit)} ({escape(str(first['x_words']))}) to "
+        f"<strong>{said(last, 'y_value', y_unit)}</strong> with "
+        f"{said(last, 'x_value', x_unit)}.</p>"
+    )
+
+
+def shown_amount(value: float, unit: str) -> str:
+    """A number for people: whole jobs, money to 0.1 US$ million (no `.0`), else as `number`."""
+    if unit in ("jobs", "job-years", "pv job-years"):
+        return shown_number(value, unit)
+    if unit == "musd":
+        text = f"{round(value, 1):,.1f}"
+        return text.removesuffix(".0")
+    return number(value)
+
+
+def _money_by_point(frame: pd.DataFrame) -> str:
+    """The money by sector at each point (frontier.csv's `<sector>_musd` columns) and, in words,
+    the largest move of money between two neighbouring points."""
+    sectors = [c for c in frame.columns if c.endswith("_musd") and c != "x_musd"]
+    if not sectors or "point" not in frame:
+        return ""
+    shown = frame[["point", *sectors]].rename(columns=lambda c: c.removesuffix("_musd"))
+    return (
+        "<h3>Money by sector at each point (US$ million)</h3>"
+        + _largest_move(frame, sectors)
+        + table(shown)
+    )
+
+
+def _largest_move(frame: pd.DataFrame, sectors: list[str]) -> str:
+    """`<p>The largest move: from point 2 to point 3, 4,600 musd moves from A to B ...</p>`: the
+    neighbouring points between which one sector gains what another loses the most."""
+    best: tuple[float, int, str, str] | None = None
+    money = frame[sectors].to_numpy(dtype=float)
+    for k in range(len(frame) - 1):
+        step = money[k + 1] - money[k]
+        gain, loss = int(np.argmax(step)), int(np.argmin(step))
+        moved = min(step[gain], -step[loss])
+        if moved > 0.05 and (best is None or moved > best[0]):
+            best = (moved, k, sectors[loss], sectors[gain])
+    if best is None:
+        return "<p>No money moves between sectors from one point to the next.</p>"
+    moved, k, source, target = best
+    a, b = frame["point"].iloc[k], frame["point"].iloc[k + 1]
+    return (
+        f"<p>The largest move: from point {a} to point {b}, {shown_amount(moved, 'musd')} musd "
+        f"moves from {escape(source.removesuffix('_musd'))} to "
+        f"{escape(target.removesuffix('_musd'))}. Where two sectors give the same jobs per US$ "
+        "million such a move changes nothing else: read it with the rates in the table above."
+        "</p>"
     )
 
 
@@ -74,9 +189,10 @@ def _spread(summary: pd.DataFrame, item: str) -> str | None:
     if not len(rows) or not rows["p50"].notna().all():
         return None
     r = rows.iloc[0]
+    unit = str(r["unit"])
     return (
-        f"median <strong>{number(float(r['p50']))} {escape(str(r['unit']))}</strong> (P5 "
-        f"{number(float(r['p5']))}, P95 {number(float(r['p95']))})"
+        f"median <strong>{shown_amount(float(r['p50']), unit)} {escape(unit)}</strong> (P5 "
+        f"{shown_amount(float(r['p5']), unit)}, P95 {shown_amount(float(r['p95']), unit)})"
     )
 
 

@@ -1,0 +1,48 @@
+"""Issue 29 points 1-2 for the study reports: the frontier report opens with a headline sentence
+with units (not "see the tables below"), shows the money by sector at each point and says in
+words where money moves most between two neighbouring points."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from allocator.report.html import render
+
+
+def frontier() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "point": [1, 2, 3],
+            "x": "exports", "x_words": "US$ million of exports in 2040", "x_unit": "musd",
+            "x_value": [41364.88, 44000.0, 46261.2],
+            "y": "jobs", "y_words": "direct jobs in 2040", "y_unit": "jobs",
+            "y_value": [481850.67, 481500.2, 475970.5],
+            "rate": [-0.1095, -2.44, float("nan")], "rate_unit": "jobs per musd",
+            "aerospace_musd": [2264.2, 2300.0, 6900.0],
+            "materials_chemicals_musd": [4613.8, 4600.0, 0.0],
+            "automotive_musd": [4000.0, 4000.0, 4000.0],
+        }
+    )  # fmt: skip
+
+
+def test_the_frontier_report_opens_with_a_headline_in_words_and_units():
+    page = render({"frontier": frontier()}, {"command": "frontier", "points": 3})
+    assert "see the tables below" not in page
+    assert (
+        "Frontier of 3 plans: from <strong>481,851 jobs</strong> (direct jobs in 2040) with "
+        "41,364.9 musd (US$ million of exports in 2040) to <strong>475,971 jobs</strong> with "
+        "46,261.2 musd." in page
+    )
+
+
+def test_the_frontier_report_shows_money_by_sector_per_point_and_the_largest_move():
+    page = render({"frontier": frontier()}, {"command": "frontier", "points": 3})
+    section = page[page.index("<h3>Money by sector at each point") :]
+    heads = section[: section.index("</tr>")]
+    for name in ("point", "aerospace", "materials_chemicals", "automotive"):
+        assert f">{name}" in heads
+    # from point 2 to 3: aerospace +4,600 musd, materials_chemicals -4,600 musd
+    assert (
+        "The largest move: from point 2 to point 3, 4,600 musd moves from materials_chemicals "
+        "to aerospace" in page
+    )
