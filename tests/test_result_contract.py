@@ -68,9 +68,8 @@ def test_the_lp_view_is_read_only_and_holds_no_solver(solution):
         view.costs["jobs"] = np.zeros(3)  # type: ignore[index]
     with pytest.raises(ValueError, match="read-only"):
         view.costs["jobs"][0] = 1.0
-    assert len(view.row_names) == len(solution.rows) and len(view.col_names) == len(
-        solution.columns
-    )
+    assert len(view.row_names) == len(solution.rows)
+    assert len(view.col_names) == len(solution.columns)
 
 
 def _raw_lp_uses(path: Path) -> list[str]:

@@ -36,8 +36,9 @@ def solve_lp(
     milestone outcome is left on the table. Duals come from the first pass: they belong to the
     objective. `unit` is the objective's unit under the run's measure (default: that of
     `final`) when `objective` is a bare name. `numerics` are the numerics warnings found before
-    the solve, recorded in `solver`. Under soft targets whose least shortfall is not 0, `objective_without_targets`
-    in the totals is the objective with the shortfall free: what holding the targets costs.
+    the solve, recorded in `solver`. Under soft targets whose least shortfall is not 0,
+    `objective_without_targets` in the totals is the objective with the shortfall free: what
+    holding the targets costs.
     """
     goal = objective if isinstance(objective, Objective) else Objective.plain(objective, unit)
     weights = weights or {"jobs": 0.5, "exports": 0.5}
