@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +71,17 @@ def test_the_lp_view_is_read_only_and_holds_no_solver(solution):
         view.costs["jobs"][0] = 1.0
     assert len(view.row_names) == len(solution.rows)
     assert len(view.col_names) == len(solution.columns)
+
+
+def test_a_solution_pickles_with_its_view_still_read_only(solution):
+    """A Dask worker may return a Solution: it crosses processes whole and stays read-only."""
+    back = pickle.loads(pickle.dumps(solution))
+    assert back.label == solution.label
+    assert back.view.row_names == solution.view.row_names
+    assert np.array_equal(back.view.costs["jobs"], solution.view.costs["jobs"])
+    for array in (back.view.row_upper, back.view.matrix.data, back.view.costs["jobs"]):
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 1.0
 
 
 def _raw_lp_uses(path: Path) -> list[str]:

@@ -9,7 +9,7 @@ handle) are set there, never patched afterwards.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -126,6 +126,21 @@ class LPView:
             costs=MappingProxyType({k: _frozen(v, float) for k, v in costs.items()}),
             matrix=matrix,
         )
+
+    def __getstate__(self) -> dict[str, Any]:
+        """For pickling (a Dask worker's result): the costs as a plain dict."""
+        return {f.name: getattr(self, f.name) for f in fields(self)} | {"costs": dict(self.costs)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickled: every array read-only again, the costs a read-only mapping."""
+        a = state["matrix"]
+        state |= {
+            "costs": MappingProxyType({k: _frozen(v) for k, v in state["costs"].items()}),
+            "matrix": CscMatrix(_frozen(a.indptr), _frozen(a.indices), _frozen(a.data), a.shape),
+        }
+        for name, value in state.items():
+            sealed = _frozen(value) if isinstance(value, np.ndarray) else value
+            object.__setattr__(self, name, sealed)
 
 
 @dataclass(frozen=True)
