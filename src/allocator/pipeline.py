@@ -144,7 +144,7 @@ def solve_inputs(
     try:
         sol = solve_lp(lp, goal, weights, numerics=numerics)
     except InfeasibleError as exc:
-        raise explained(exc, infeasibility(inp, exc)) from None
+        raise explained(inp, exc, infeasibility(inp, exc)) from None
     timings["handoff"] += t2 - t1  # numerics checks and solver options
     return sol, timings | {"solve": time.perf_counter() - t2}
 

@@ -6,19 +6,35 @@ It reads the solver's records (`model.solution.Infeasibility`), never the LP.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from allocator.errors import InfeasibleError
 from allocator.model.families import unit_of
 from allocator.model.families import words as words_of
 from allocator.model.solution import Conflict, Infeasibility, Place, Relaxation
 
+if TYPE_CHECKING:
+    from allocator.data.schema import Inputs
+
 STRUCTURE = "the model's structure, not an input number"
 """Where a row comes from when no input number is behind it."""
 
 
-def explained(err: InfeasibleError, found: Infeasibility | None) -> InfeasibleError:
-    """`err` with its records `found` said in words (`explain`): a new, complete error to raise
-    in its place; `err` itself without records (refused before solving)."""
-    if found is None:
+def explained(
+    inp: Inputs, err: InfeasibleError, found: Infeasibility | None = None
+) -> InfeasibleError:
+    """`err` with its records said in words (`explain`): a new, complete error to raise in its
+    place; `err` itself without records (refused before solving).
+
+    Args:
+        inp: the dataset (the records already name its files and rows; kept for callers).
+        err: the error of the solve.
+        found: the records of `err`'s diagnosis (`solver.diagnosis.infeasibility`); default:
+            those `err` already carries.
+    """
+    del inp  # the records carry the input places
+    found = found if found is not None else err.infeasibility
+    if not isinstance(found, Infeasibility):
         return err
     return err.with_infeasibility(found, explain(found))
 
