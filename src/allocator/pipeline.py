@@ -133,7 +133,7 @@ def solve_inputs(
     from allocator.model.solution import Objective
     from allocator.solver.diagnosis import infeasibility
 
-    lp, timings = build_lp(inp, targets, robust, measure)  # robust: its jobs cost is the robust
+    lp, timings = build_lp(inp, targets, robust, measure)  # robust: "jobs" is the robust cost
     t1 = time.perf_counter()
     apply_options(lp, solver)
     numerics = numerics_warnings(lp)
