@@ -133,7 +133,10 @@ class InfeasibleError(NotOptimalError):
         details: the conflict in words, each line naming its input file and row.
         diagnosis: the conflicting rows by index (`solver.diagnosis.Diagnosis`), when the solver
             found it.
-        lp: the compiled LP those indices refer to.
+        lp: the compiled LP those indices refer to (for the solver layer; reports read the
+            records).
+        infeasibility: the diagnosis as records (`model.solution.Infeasibility`): named rows,
+            bounds, input places and the least relaxation, which `details` puts into words.
     """
 
     def __init__(
@@ -143,11 +146,30 @@ class InfeasibleError(NotOptimalError):
         details: Sequence[str] = (),
         diagnosis: object = None,
         lp: object = None,
+        infeasibility: object = None,
     ) -> None:
         super().__init__(message)
         self._details = tuple(details)
         self._diagnosis = diagnosis
         self._lp = lp
+        self._infeasibility = infeasibility
+
+    def with_infeasibility(self, records: object, details: Sequence[str]) -> InfeasibleError:
+        """A new, complete error: this one's message, diagnosis and LP, with `records` and the
+        `details` that say them in words."""
+        return InfeasibleError(
+            str(self),
+            details=details,
+            diagnosis=self._diagnosis,
+            lp=self._lp,
+            infeasibility=records,
+        )
+
+    @property
+    def infeasibility(self) -> object:
+        """The conflict as records (`model.solution.Infeasibility`), or None if refused before
+        solving or not yet diagnosed in words."""
+        return self._infeasibility
 
     @property
     def details(self) -> tuple[str, ...]:

@@ -178,8 +178,8 @@ def _write_plan(
 ) -> None:
     """An alternative as a normal run folder (tables, workbook, run.json) for `compare`."""
     unit = info["objective"]["unit"]
-    sol = plan_solution(model.lp, end.x, model.held.cost, opts.objective, unit)
-    sol.label = objective_words(model.inputs, opts.objective, opts.measured())
+    words = objective_words(model.inputs, opts.objective, opts.measured())
+    sol = plan_solution(model.lp, end.x, model.held.cost, opts.objective, unit, words)
     tables = tables_of(model.inputs, sol)
     run = {
         "status": "near-optimal",

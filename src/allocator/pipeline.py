@@ -130,23 +130,21 @@ def solve_inputs(
         raise UsageError(
             f"unknown --targets '{targets}'. Fix: use one of {', '.join(TARGET_MODES)}"
         )
-    lp, timings = build_lp(inp, targets, robust, measure)
+    from allocator.model.solution import Objective
+    from allocator.solver.diagnosis import infeasibility
+
+    lp, timings = build_lp(inp, targets, robust, measure)  # robust: "jobs" is the robust cost
     t1 = time.perf_counter()
-    if robust is not None:  # the robust objective is the jobs objective; keep the nominal one
-        lp.costs["jobs_nominal"] = lp.costs["jobs"]
-        lp.costs["jobs"] = lp.costs.pop("robust")
     apply_options(lp, solver)
     numerics = numerics_warnings(lp)
     for message in numerics if warn is not None else []:
         warn(message)  # before solving: the solve may be what suffers
+    goal = Objective.measured(objective, measure, inp.years[0], inp.years[-1], inp.last_milestone)
     t2 = time.perf_counter()
     try:
-        sol = solve_lp(lp, objective, weights, objective_unit(objective, measure))
+        sol = solve_lp(lp, goal, weights, numerics=numerics)
     except InfeasibleError as exc:
-        raise explained(inp, exc) from None
-    sol.lp = lp
-    sol.label = objective_words(inp, objective, measure)
-    sol.solver["numerics_warnings"] = numerics
+        raise explained(inp, exc, infeasibility(inp, exc)) from None
     timings["handoff"] += t2 - t1  # numerics checks and solver options
     return sol, timings | {"solve": time.perf_counter() - t2}
 

@@ -158,9 +158,10 @@ def _solve(
     """The solve's LP with the re-plan's rows, solved with every pass of a solve."""
     from allocator.model.build import build_model
     from allocator.model.linear import paused_gc
-    from allocator.pipeline import objective_unit, objective_words
+    from allocator.model.solution import Objective
     from allocator.report.explain import explained
     from allocator.solver.compile import compile_lp
+    from allocator.solver.diagnosis import infeasibility
     from allocator.solver.numerics import numerics_warnings
     from allocator.solver.passes import apply_options
     from allocator.solver.results import solve_lp
@@ -177,14 +178,13 @@ def _solve(
     numerics = numerics_warnings(lp)  # as a solve records them
     t1 = time.perf_counter()
     first = LEAST_CHANGE if ro.least_change else None
-    unit = objective_unit(opts.objective, measure)
+    goal = Objective.measured(
+        opts.objective, measure, inp.years[0], inp.years[-1], inp.last_milestone
+    )
     try:
-        sol = solve_lp(lp, opts.objective, opts.weights, unit, first=first)
+        sol = solve_lp(lp, goal, opts.weights, numerics=numerics, first=first)
     except InfeasibleError as exc:
-        raise explained(inp, exc) from None
-    sol.lp = lp
-    sol.label = objective_words(inp, opts.objective, measure)
-    sol.solver["numerics_warnings"] = numerics
+        raise explained(inp, exc, infeasibility(inp, exc)) from None
     t2 = time.perf_counter()
     return sol, {"build": tb - t0, "handoff": t1 - tb, "solve": t2 - t1}
 

@@ -26,6 +26,7 @@ import pandas as pd
 from allocator.data.schema import Inputs
 from allocator.model import families
 from allocator.model.solution import Solution
+from allocator.model.sparse import CscMatrix
 
 TIGHT = 1e-7
 """A row holds a column when its activity is within this (relative to its bound) of the bound."""
@@ -53,15 +54,20 @@ COLUMNS = [
 ]
 
 
-def budgets(inp: Inputs, sol: Solution, matrix: Any) -> pd.DataFrame:
+def budgets(inp: Inputs, sol: Solution, matrix: CscMatrix | None = None) -> pd.DataFrame:
     """Pool x phase: budget, carried in, spent, carried out, unspent, price, why (`COLUMNS`).
 
     Args:
         inp: the dataset.
         sol: the solution (its column and row tables, in the LP's order).
         matrix: the LP's constraint matrix (`model.sparse.CscMatrix`, rows x columns, in the
-            order of `sol.rows` and `sol.columns`): which rows each column enters.
+            order of `sol.rows` and `sol.columns`): which rows each column enters. Default: that
+            of the solution's read-only LP view.
     """
+    if matrix is None:
+        if sol.view is None:
+            raise ValueError("budgets needs the LP's matrix: the solution has no LP view")
+        matrix = sol.view.matrix
     cols, rows = sol.columns, sol.rows
     value = cols["value"].to_numpy(dtype=float)
     invest = cols[cols["family"] == "invest"]
@@ -221,7 +227,7 @@ def _years(years: set[int]) -> str:
 class _Holds:
     """What keeps each investment column from taking more money, read from the solution."""
 
-    def __init__(self, sol: Solution, matrix: Any) -> None:
+    def __init__(self, sol: Solution, matrix: CscMatrix) -> None:
         self.cols, self.rows, self.matrix = sol.columns, sol.rows, matrix
         body = self.rows["body"].to_numpy(dtype=float)
         lower = self.rows["lower"].to_numpy(dtype=float)

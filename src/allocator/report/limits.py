@@ -65,10 +65,12 @@ def column_limits(
 def limits(sol: Solution) -> pd.DataFrame:
     """The Limits report of a solve: one row per variable, its value, lower and upper limit and
     the objective at each (in the objective's unit); an unbounded limit is an empty cell."""
+    if sol.view is None:
+        raise ValueError("the Limits report needs the solution's LP view (solve_lp gives it)")
     cols, rows = sol.columns, sol.rows
     x = cols["value"].to_numpy(dtype=float)
     found = column_limits(
-        sol.lp.matrix,
+        sol.view.matrix,
         x,
         cols["lower"].to_numpy(dtype=float),
         cols["upper"].to_numpy(dtype=float),

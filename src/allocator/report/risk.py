@@ -67,7 +67,7 @@ def nominal_in_scenarios(sol: Solution, nominal: Solution) -> dict[str, Any]:
     Returns:
         `nominal_plan_expected_jobs` and `nominal_plan_worst_jobs` (the run's jobs unit).
     """
-    lp = sol.lp
+    lp = sol.view
     planned = nominal.columns.set_index("variable")["value"]
     x = np.array(
         [

@@ -23,17 +23,11 @@ from allocator.data.inputs import load_inputs
 from allocator.data.modelfile import Override, apply_overrides
 from allocator.data.schema import Inputs
 from allocator.errors import InfeasibleError, UsageError
-from allocator.pipeline import (
-    Run,
-    SolveOptions,
-    objective_unit,
-    objective_words,
-    refuse_empty,
-    run_info,
-    tables_of,
-)
+from allocator.model.solution import Objective
+from allocator.pipeline import Run, SolveOptions, refuse_empty, run_info, tables_of
 from allocator.report.explain import explained
 from allocator.solver.compile import CompiledLP, StandardForm, build_lp, standard_form
+from allocator.solver.diagnosis import infeasibility
 from allocator.solver.numerics import numerics_warnings
 from allocator.solver.passes import apply_options
 from allocator.solver.results import solve_lp
@@ -144,21 +138,19 @@ class HeldModel:
         lp = self.lp
         assert lp is not None
         t2 = time.perf_counter()
+        goal = Objective.measured(
+            opts.objective, measure, inp.years[0], inp.years[-1], inp.last_milestone
+        )
         try:
-            sol = solve_lp(
-                lp, opts.objective, opts.weights, objective_unit(opts.objective, measure)
-            )
+            sol = solve_lp(lp, goal, opts.weights, numerics=numerics_warnings(lp))
         except InfeasibleError as exc:
             self.lp = None  # the passes stopped half-way: the next answer starts afresh
-            raise explained(inp, exc) from None
+            raise explained(inp, exc, infeasibility(inp, exc)) from None
         except BaseException:
             self.lp = None
             raise
         if lp.highs.getNumRow() != len(lp.row_names) or lp.highs.getNumCol() != len(lp.col_names):
             self.lp = None  # a pass left a row behind: never reuse such an instance
-        sol.lp = lp
-        sol.label = objective_words(inp, opts.objective, measure)
-        sol.solver["numerics_warnings"] = numerics_warnings(lp)
         timings = {"load": load_s, "build": t2 - t1, "handoff": 0.0}
         timings["solve"] = time.perf_counter() - t2
         tables = tables_of(inp, sol)

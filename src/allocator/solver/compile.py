@@ -125,7 +125,8 @@ def build_lp(
     every_link_year: bool = False,
 ) -> tuple[CompiledLP, dict[str, float]]:
     """Build the model of `inp` and hand it to HiGHS; returns the LP and the build and hand-off
-    times (s). `every_link_year` is `build_model`'s (for sweeps).
+    times (s). `every_link_year` is `build_model`'s (for sweeps). With `robust`, the LP's `jobs`
+    objective is the robust one and the nominal one is `jobs_nominal`.
 
     The garbage collector stays paused across both, so it does not scan the model's million
     objects (none of them garbage yet) between the two steps. The records are not kept: the
@@ -139,6 +140,9 @@ def build_lp(
         model, _ = build_model(inp, targets, robust, measure or FINAL, every_link_year)
         t1 = time.perf_counter()
         lp = compile_lp(model)
+    if robust is not None:  # the robust objective is the jobs objective; keep the nominal one
+        lp.costs["jobs_nominal"] = lp.costs["jobs"]
+        lp.costs["jobs"] = lp.costs.pop("robust")
     return lp, {"build": t1 - t0, "handoff": time.perf_counter() - t1}
 
 
@@ -281,11 +285,35 @@ def set_costs(lp: CompiledLP, cost: np.ndarray) -> None:
     lp.highs.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(cost, dtype=float))
 
 
-def write_model(lp: CompiledLP, cost: np.ndarray, folder: Path) -> list[Path]:
-    """Write model.lp and model.mps with the run's objective and readable names."""
+def write_model(lp: Any, cost: np.ndarray, folder: Path) -> list[Path]:
+    """Write model.lp and model.mps with the run's objective and readable names. `lp` is a
+    `CompiledLP` or a solution's read-only `LPView` (handed to a fresh HiGHS instance here)."""
+    if not isinstance(lp, CompiledLP):
+        lp = _handed_off_view(lp)
     set_costs(lp, cost)
     paths = [folder / "model.lp", folder / "model.mps"]
     for path in paths:
         if lp.highs.writeModel(str(path)) != highspy.HighsStatus.kOk:
             raise AllocatorError(f"HiGHS could not write {path.name}")
     return paths
+
+
+def _handed_off_view(view: Any) -> CompiledLP:
+    """A fresh HiGHS instance holding the LP of a `model.solution.LPView`, to write it."""
+    lp = CompiledLP(
+        highs=new_highs(),
+        col_family=list(view.col_family),
+        col_index=list(view.col_index),
+        row_family=list(view.row_family),
+        row_index=list(view.row_index),
+        col_names=list(view.col_names),
+        row_names=list(view.row_names),
+        costs=dict(view.costs),
+        matrix=view.matrix,
+        col_lower=view.col_lower,
+        col_upper=view.col_upper,
+        row_lower=view.row_lower,
+        row_upper=view.row_upper,
+    )
+    _pass_model(lp)
+    return lp

@@ -1,17 +1,25 @@
 """Why an LP is infeasible: an irreducible infeasible subset (IIS) from HiGHS and the least
-change of right-hand sides that makes it feasible (an elastic relaxation), as a `Diagnosis`."""
+change of right-hand sides that makes it feasible (an elastic relaxation), as a `Diagnosis` (by
+index), then as records (`infeasibility`: names, labels, bounds and input places) that
+`report.explain` puts into words."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import highspy
 import numpy as np
 
-from allocator.model.families import relaxable
+from allocator.model.families import family_of, labels_of, relaxable
+from allocator.model.solution import Conflict, Infeasibility, Place, Relaxation
 from allocator.solver.compile import INF, CompiledLP
 from allocator.solver.highs import new_highs
 from allocator.solver.status import Status, status_of
+
+if TYPE_CHECKING:
+    from allocator.data.schema import Inputs
+    from allocator.errors import InfeasibleError
 
 
 @dataclass
@@ -106,3 +114,54 @@ def _relax(
         (i, side, float(v)) for (i, side, _), v in zip(sides, slack, strict=True) if v > 1e-7
     ]
     return changes, float(copy.getInfo().objective_function_value)
+
+
+def infeasibility(inp: Inputs, err: InfeasibleError) -> Infeasibility | None:
+    """The diagnosis of `err` as records, each row named and placed in `inp`'s files; None when
+    the error was raised before solving (no diagnosis)."""
+    diag, lp = err.diagnosis, err.lp
+    if not isinstance(diag, Diagnosis) or not isinstance(lp, CompiledLP):
+        return None
+    conflicts = [_conflict(inp, lp, i, side, False) for i, side in diag.rows]
+    conflicts += [_conflict(inp, lp, j, side, True) for j, side in diag.cols]
+    inside = {i for i, _ in diag.rows}
+    changes = tuple(
+        Relaxation(
+            lp.row_names[i],
+            lp.row_family[i],
+            labels,
+            side,
+            float(_bound(lp.row_lower, lp.row_upper, i, side)),
+            amount,
+            diag.outside and i not in inside,
+            place_of(inp, lp.row_family[i], labels),
+        )
+        for i, side, amount in diag.relaxation
+        for labels in [labels_of(lp.row_family[i], lp.row_index[i])]
+    )
+    return Infeasibility(tuple(conflicts), changes, diag.total, diag.outside)
+
+
+def _conflict(inp: Inputs, lp: CompiledLP, k: int, side: str, is_column: bool) -> Conflict:
+    """Row `k` (column `k` with `is_column`) of the conflicting set as a record."""
+    if is_column:
+        fam, name, index = lp.col_family[k], lp.col_names[k], lp.col_index[k]
+        bound = _bound(lp.col_lower, lp.col_upper, k, side)
+    else:
+        fam, name, index = lp.row_family[k], lp.row_names[k], lp.row_index[k]
+        bound = _bound(lp.row_lower, lp.row_upper, k, side)
+    labels = labels_of(fam, index)
+    return Conflict(name, fam, labels, side, float(bound), is_column, place_of(inp, fam, labels))
+
+
+def _bound(lower: np.ndarray, upper: np.ndarray, k: int, side: str) -> Any:
+    return upper[k] if side == "upper" else lower[k]
+
+
+def place_of(inp: Inputs, family: str, labels: dict[str, Any]) -> Place:
+    """The input file, line and column a row's (a column's) number comes from."""
+    source = family_of(family).source
+    if source is None:
+        return Place()
+    row = source.row(inp, labels)
+    return Place(source.file, None if row is None else row.line, source.column)

@@ -15,43 +15,44 @@ import numpy as np
 import pandas as pd
 
 from allocator.model.families import FAMILIES, VARIABLES
-from allocator.model.solution import LABEL_ORDER, Solution
+from allocator.model.solution import LABEL_ORDER, LPView, Objective, Solution
 from allocator.solver.compile import INF, CompiledLP
 from allocator.solver.highs import highs_version
-from allocator.solver.passes import optimum, price_of_targets
-
-OBJECTIVE_UNITS = {"jobs": "jobs", "exports": "musd", "weighted": "index"}
+from allocator.solver.passes import objective_costs, optimum, price_of_targets
 
 
 def solve_lp(
     lp: CompiledLP,
-    objective: str,
+    objective: str | Objective,
     weights: dict[str, float] | None = None,
     unit: str | None = None,
     first: str | None = None,
+    numerics: list[str] | None = None,
 ) -> Solution:
-    """Solve for `objective` (jobs, exports or weighted) and return tables of the optimum.
+    """Solve for `objective` (jobs, exports or weighted, or an `Objective` with its unit and
+    words) and return the optimum as a complete, frozen `Solution`.
 
     Among the optimal plans, passes on the optimal face pick an efficient one (`secondaries`):
     the most of the other objective, then of jobs and of exports at every milestone, so no
     milestone outcome is left on the table. Duals come from the first pass: they belong to the
     objective. `unit` is the objective's unit under the run's measure (default: that of
-    `final`). Under soft targets whose least shortfall is not 0, `objective_without_targets`
-    in the totals is the objective with the shortfall free: what holding the targets costs.
-    `first` names a cost of `lp` maximised on the optimal face before the efficiency passes
-    (`optimum`'s; the least change of a re-plan).
+    `final`) when `objective` is a bare name. `numerics` are the numerics warnings found before
+    the solve, recorded in `solver`. Under soft targets whose least shortfall is not 0,
+    `objective_without_targets` in the totals is the objective with the shortfall free: what
+    holding the targets costs. `first` names a cost of `lp` maximised on the optimal face
+    before the efficiency passes (`optimum`'s; the least change of a re-plan).
     """
+    goal = objective if isinstance(objective, Objective) else Objective.plain(objective, unit)
     weights = weights or {"jobs": 0.5, "exports": 0.5}
-    opt = optimum(lp, objective, weights, ties=True, first=first)
+    opt = optimum(lp, goal.name, weights, ties=True, first=first)
     free = price_of_targets(lp, opt)
     t_tables = time.perf_counter()
     x, ranges = opt.x, opt.ranges or {}
     activity = lp.matrix @ x
     return Solution(
         status="optimal",
-        objective=objective,
+        goal=goal,
         objective_value=opt.objective,
-        objective_unit=unit or OBJECTIVE_UNITS[objective],
         columns=_column_table(lp, x, opt.col_dual, opt.cost).assign(**ranges["columns"]),
         rows=_row_table(lp, activity, opt.row_dual).assign(**ranges["rows"]),
         totals={name: float(c @ x) for name, c in lp.costs.items() if name != "shortfall"}
@@ -66,28 +67,43 @@ def solve_lp(
             "nonzeros": int(lp.matrix.nnz),
             "ties": opt.ties,
             "tie_classes": opt.tie_classes,
-        },
+        }
+        | ({} if numerics is None else {"numerics_warnings": numerics}),
         timings=opt.timings | {"tables": time.perf_counter() - t_tables},
-        weights=weights if objective == "weighted" else {},
-        lp=lp,
+        weights=weights if goal.name == "weighted" else {},
+        view=LPView.of(lp, _costs_with(lp, goal.name, weights)),
     )
 
 
+def _costs_with(lp: CompiledLP, objective: str, weights: dict[str, float]) -> dict[str, Any]:
+    """The LP's cost vectors, and the solved objective's if it is not one of them (weighted:
+    normalised by each objective's best from the solved basis, as model.lp is written)."""
+    if objective in lp.costs:
+        return lp.costs
+    return {**lp.costs, objective: objective_costs(lp, objective, weights)}
+
+
 def plan_solution(
-    lp: CompiledLP, x: np.ndarray, cost: np.ndarray, objective: str, unit: str
+    lp: CompiledLP,
+    x: np.ndarray,
+    cost: np.ndarray,
+    objective: str | Objective,
+    unit: str = "",
+    words: str = "",
 ) -> Solution:
     """A plan that is not an optimum of `cost` (a near-optimal alternative) as a `Solution`:
     its values, activities and totals. No dual belongs to it, so its shadow prices, reduced
-    costs and ranges are missing (written as empty cells), never made up."""
+    costs and ranges are missing (written as empty cells), never made up. `objective` is an
+    `Objective`, or a name with its `unit` and `words`."""
+    goal = objective if isinstance(objective, Objective) else Objective(objective, unit, words)
     n, m = len(lp.col_names), len(lp.row_names)
     none_n, none_m = np.full(n, np.nan), np.full(m, np.nan)
     columns = _column_table(lp, x, none_n, cost)
     rows = _row_table(lp, lp.matrix @ x, none_m)
     return Solution(
         status="near-optimal",
-        objective=objective,
+        goal=goal,
         objective_value=float(cost @ x),
-        objective_unit=unit,
         columns=columns.assign(allowable_increase=none_n, allowable_decrease=none_n),
         rows=rows.assign(
             allowable_increase=none_m, allowable_decrease=none_m, basic=np.zeros(m, dtype=bool)
@@ -100,7 +116,7 @@ def plan_solution(
             "columns": n,
             "nonzeros": int(lp.matrix.nnz),
         },
-        lp=lp,
+        view=LPView.of(lp),
     )
 
 
