@@ -10,21 +10,9 @@ from typing import Any
 
 import pandas as pd
 
-LABEL_ORDER = [
-    "kind",
-    "dimension",
-    "member",
-    "level",
-    "program",
-    "pool",
-    "risk",
-    "link",
-    "mineral",
-    "phase",
-    "year",
-    "scenario",
-]
-"""The index label columns of the row and column tables, in the order they are shown."""
+from allocator.model.families import LABEL_ORDER  # derived from the families' dimensions
+
+__all__ = ["LABEL_ORDER", "Solution"]
 
 
 @dataclass

@@ -26,7 +26,7 @@ from allocator.solver.highs import new_highs
 
 if TYPE_CHECKING:
     from allocator.data.schema import Inputs
-    from allocator.model.constraints import Robust
+    from allocator.model.robust import Robust
     from allocator.model.measures import Measure
 
 INF = highspy.kHighsInf
