@@ -4,7 +4,6 @@ a test (one function and one entry of the table of contents) is in tests/test_re
 
 from __future__ import annotations
 
-import csv
 import subprocess
 import sys
 from pathlib import Path

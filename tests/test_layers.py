@@ -180,38 +180,26 @@ def runtime_imports(path: Path, modules: set[str]) -> set[str]:
     return {m for m in found if m in modules} - {_module_name(path)}
 
 
+def _reached(graph: dict[str, set[str]], start: str) -> set[str]:
+    """The modules `start` imports, directly or through others."""
+    seen: set[str] = set()
+    todo = list(graph[start])
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo += graph[node]
+    return seen
+
+
 def import_cycles(graph: dict[str, set[str]]) -> list[set[str]]:
-    """The strongly connected components of more than one module (Tarjan, iterative)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
+    """The sets of modules that import one another (strongly connected, more than one module)."""
+    reach = {node: _reached(graph, node) for node in graph}
     cycles: list[set[str]] = []
-    for root in sorted(graph):
-        if root in index:
-            continue
-        work = [(root, iter(sorted(graph[root])))]
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        while work:
-            node, children = work[-1]
-            child = next(children, None)
-            if child is not None:
-                if child not in index:
-                    index[child] = low[child] = len(index)
-                    stack.append(child)
-                    work.append((child, iter(sorted(graph[child]))))
-                elif child in stack:
-                    low[node] = min(low[node], index[child])
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[node])
-            if low[node] == index[node]:
-                part = {stack.pop()}
-                while node not in part:
-                    part.add(stack.pop())
-                if len(part) > 1:
-                    cycles.append(part)
+    for node in sorted(graph):
+        part = {other for other in reach[node] if node in reach[other]}
+        if len(part) > 1 and part not in cycles:
+            cycles.append(part)
     return cycles
 
 

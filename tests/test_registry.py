@@ -71,9 +71,7 @@ def _solve(tmp_path: Path, folder: Path) -> dict[str, dict[str, str]]:
         return {r["constraint"]: r for r in csv.DictReader(f)}
 
 
-def test_a_toy_family_is_one_function_and_one_entry_of_the_table_of_contents(
-    tmp_path, monkeypatch
-):
+def test_a_toy_family_is_one_function_and_one_entry_of_the_table_of_contents(tmp_path, monkeypatch):
     """tests/data/greedy (budget 120; programs a, b, c: 10, 6, 2 jobs per musd, caps 60, 100,
     100) funds a 60 and b 60 for 960 jobs; a cap of 100 on all investment cuts b to 40, and each
     extra musd of the cap funds 1 more of b: a price of 6 jobs per musd."""
@@ -210,7 +208,9 @@ def test_the_sweep_patches_a_new_family_through_its_declaration(monkeypatch):
     row = model.lp.row_names.index(f"jobs_floor_x({inp.years[-1]})")
     mine = [e for e in model.entries["x"] if e.row == row]
     lp = model.lp
-    invest_x = [j for j, f in enumerate(lp.col_family) if f == "invest" and lp.col_index[j][0] == "x"]
+    invest_x = [
+        j for j, f in enumerate(lp.col_family) if f == "invest" and lp.col_index[j][0] == "x"
+    ]
     assert sorted(e.col for e in mine) == invest_x
     j = next(k for k, p in enumerate(params) if p.column == "jobs_per_musd")
     values = [p.nominal for p in params]
