@@ -79,7 +79,7 @@ class Sets:
     robust: Robust | None = None
     """The robust spec, if any (`add_robust`)."""
     measure: Measure = FINAL
-    """How the objectives are measured over the path (`measures.add_objectives`)."""
+    """How the objectives are measured over the path (`objectives.add_objectives`)."""
     every_link_year: bool = False
     """Capital links get a row in every year, not only where dependent capital grows
     (`links.add_enable`): for sweeps, whose samples may lengthen lags."""

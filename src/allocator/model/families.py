@@ -129,6 +129,13 @@ class _Entries(Mapping[str, Family]):
     def __getitem__(self, name: str) -> Family:
         return self._now()[name]
 
+    def __contains__(self, name: object) -> bool:
+        return name in self._now()
+
+    def get(self, name: str, default: Family | None = None) -> Family | None:  # type: ignore[override]
+        """The entry of `name`, or `default`."""
+        return self._now().get(name, default)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._now())
 
@@ -170,7 +177,8 @@ def name_of(family: str, index: tuple[object, ...]) -> str:
 
 def family_of(family: str) -> Family:
     """The registry entry of a row or column family."""
-    return FAMILIES[family] if family in FAMILIES else VARIABLES[family]
+    found = registry()
+    return found.families[family] if family in found.families else found.variables[family]
 
 
 def labels_of(family: str, index: tuple[object, ...]) -> Labels:
@@ -213,4 +221,5 @@ def where(inp: Inputs, family: str, labels: Labels) -> str:
 
 def relaxable(family: str) -> bool:
     """Whether the feasibility relaxation may move this row family's right-hand side."""
-    return family in FAMILIES and FAMILIES[family].relaxable
+    entry = registry().families.get(family)
+    return entry is not None and entry.relaxable
