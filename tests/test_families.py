@@ -1,10 +1,9 @@
 """The family registry (`allocator.model.families`) covers every family the build produces, points
-relaxable rows at real input columns, and loads without the solver stack; a family declared in
-one place (here, in this module alone) is built, solved, named, worded and priced."""
+relaxable rows at real input columns, and loads without the solver stack. A toy family added in
+a test (one function and one entry of the table of contents) is in tests/test_registry.py."""
 
 from __future__ import annotations
 
-import csv
 import subprocess
 import sys
 from pathlib import Path
@@ -15,17 +14,8 @@ from allocator.data.inputs import load_inputs
 from allocator.data.schema import TABLES
 from allocator.errors import InfeasibleError
 from allocator.model.build import build_model
-from allocator.model.constraints import Robust
-from allocator.model.families import (
-    BUILDERS,
-    FAMILIES,
-    VARIABLES,
-    family,
-    labels_of,
-    name_of,
-    where,
-)
-from allocator.pipeline import SolveOptions, run_solve
+from allocator.model.families import FAMILIES, VARIABLES, labels_of, name_of, where
+from allocator.model.robust import Robust
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = [ROOT / "inputs" / "peru2040", *sorted(p for p in (ROOT / "tests" / "data").iterdir())]
@@ -121,39 +111,3 @@ def test_every_relaxable_row_finds_its_input_row():
             for key in row.keys:
                 labels = labels_of(row.family, key)
                 assert entry.source.row(inp, labels) is not None, f"{name}: {row.family}{key}"
-
-
-@pytest.fixture
-def scratch_registry():
-    """Whatever a test declares is forgotten after it (the registry is restored in place, since
-    other modules hold the same dict and list)."""
-    entries, steps = dict(FAMILIES), list(BUILDERS)
-    yield
-    FAMILIES.clear()
-    FAMILIES.update(entries)
-    BUILDERS[:] = steps
-
-
-@pytest.mark.usefixtures("scratch_registry")
-def test_a_family_declared_in_one_place_is_built_solved_and_reported(tmp_path):
-    """Adding a family is one decorated function: no other file names it. tests/data/greedy
-    (budget 120; programs a, b, c: 10, 6, 2 jobs per musd, caps 60, 100, 100) funds a 60 and b 60
-    for 960 jobs; a cap of 100 on all investment cuts b to 40 (840 jobs), and each extra musd
-    of the cap would fund 1 more of b: a price of 6 jobs per musd."""
-
-    @family("invest_total", (), "musd", "cap on all investment")
-    def add_invest_total(m, s):
-        m.add_rows("invest_total", {(): (None, [(1.0, list(s.iv.values()))], 100.0)}, scalar=True)
-
-    run_solve(SolveOptions(inputs=ROOT / "tests" / "data" / "greedy", out=tmp_path / "run"))
-    with (tmp_path / "run" / "shadow_prices.csv").open(encoding="utf-8") as f:
-        rows = {r["constraint"]: r for r in csv.DictReader(f)}
-    row = rows["invest_total"]
-    assert row["family"] == "invest_total"
-    assert row["description"] == "cap on all investment"
-    assert row["unit"] == "jobs per musd"
-    assert (row["sense"], row["rhs"], row["binding"]) == ("<=", "100", "True")
-    assert float(row["shadow_price"]) == pytest.approx(6.0)
-    assert BUILDERS[-1] is add_invest_total  # declared last, so built after every other row
-    with pytest.raises(ValueError, match="declared twice"):
-        family("budget", (), "musd", "a second budget")

@@ -16,8 +16,8 @@ from typing import Any, NamedTuple
 
 from openpyxl.utils import get_column_letter
 
-from allocator.data.inputs import MAX_TABLE_BYTES, MAX_TABLE_ROWS
 from allocator.data.numbers import exact_text
+from allocator.data.records import MAX_TABLE_BYTES, MAX_TABLE_ROWS
 from allocator.data.xlsx import Book, BookError, SheetInfo
 from allocator.data.xlsxcells import SheetReader, column_index
 from allocator.errors import InputError

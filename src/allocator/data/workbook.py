@@ -23,12 +23,12 @@ from typing import Any
 
 from allocator.data.checks import check_duplicates
 from allocator.data.files import read_file
-from allocator.data.inputs import (
+from allocator.data.numbers import number_style, style_of
+from allocator.data.records import (
     AUDIT_ONLY,
     assemble_inputs,
     read_records,
 )
-from allocator.data.numbers import number_style, style_of
 from allocator.data.schema import TABLES, Inputs
 from allocator.data.sheettext import book_error, column_letter, read_sheet
 from allocator.data.xlsx import Book, BookError, SheetInfo, open_book

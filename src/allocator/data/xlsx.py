@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers import expat
 
-from allocator.data.inputs import MAX_CELL_CHARS, MAX_TABLE_BYTES
+from allocator.data.records import MAX_CELL_CHARS, MAX_TABLE_BYTES
 
 MAX_COLUMNS = 16_384
 """Excel's own width: columns A to XFD."""

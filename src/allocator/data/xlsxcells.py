@@ -11,7 +11,7 @@ import functools
 import re
 from collections.abc import Callable
 
-from allocator.data.inputs import MAX_CELL_CHARS
+from allocator.data.records import MAX_CELL_CHARS
 from allocator.data.xlsx import (
     LIMIT_FIX,
     MAX_COLUMNS,

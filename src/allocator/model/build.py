@@ -1,10 +1,11 @@
-"""Build the allocation LP from validated `Inputs`: the registered build steps, in order.
+"""Build the allocation LP from validated `Inputs`: the build steps of `STEPS`, in order.
 
-The table of contents is `families.BUILDERS`: `add_variables`, then each `@family` function in
-the order it is declared (`constraints.py`: budget, program_cap, program_floor, ramp, groups,
-risk_budget, risk_cover, export_capacity, export_market; `links.py`: enable; `measures.py`:
-objectives; `targets.py`: targets; `robust.py`: the robust rows). Each step is called as
-`step(model, sets)`.
+`STEPS` is the table of contents of the model (as PyPSA's `create_model`): every function that
+adds columns, rows or objectives, in the order `build_model` calls them as `step(model, sets)`,
+which is the order of the rows, columns and objectives of the LP and of every output table. The
+families a step builds are declared on it (`@declare.family`, `@declare.variable`); the registry
+(`families.FAMILIES`, `VARIABLES`, `LABEL_ORDER`) is read off the steps listed here. Adding a
+family is one decorated function in its module and one entry here.
 
 Variables are sparse: `invest[p, s, t]` exists only where pool s may fund program p and has a
 budget row for the phase of year t. Years outside the program's window keep the variable with
@@ -19,9 +20,33 @@ from typing import Any
 
 from allocator.data.schema import Inputs, Program, eligible_pools
 from allocator.model import constraints as c
-from allocator.model.families import BUILDERS
+from allocator.model.declare import Builder
+from allocator.model.levels import add_levels
 from allocator.model.linear import LinearModel, paused_gc
+from allocator.model.links import add_enable
 from allocator.model.measures import FINAL, Measure
+from allocator.model.objectives import add_objectives
+from allocator.model.robust import Robust, add_robust
+from allocator.model.targets import add_targets
+
+STEPS: tuple[Builder, ...] = (
+    c.add_variables,  # invest, carry, mitigate, exports
+    c.add_budget,
+    c.add_program_cap,
+    c.add_program_floor,
+    c.add_ramp,
+    c.add_groups,  # group_max, group_min, group_share
+    c.add_risk_budget,
+    c.add_risk_cover,
+    c.add_export_capacity,
+    c.add_export_market,
+    add_enable,
+    add_levels,  # base, excess, tranche
+    add_objectives,  # jobs, exports, jobs@<year>, exports@<year>, job_years
+    add_targets,  # target, processing_share, shortfall_total; shortfall columns
+    add_robust,  # worst_case, cvar_tail, cvar_cap, scenario_tranche; worst, eta, tail
+)
+"""The table of contents: the build steps in the order `build_model` calls them."""
 
 OBJECTIVES = ("jobs", "exports", "weighted")
 TARGET_MODES = ("off", "soft", "hard")
@@ -51,10 +76,10 @@ class Sets:
     """Column family -> key -> column position (`LinearModel.of`)."""
     targets: str = "soft"
     """The target mode: off, soft or hard (`add_targets`)."""
-    robust: c.Robust | None = None
+    robust: Robust | None = None
     """The robust spec, if any (`add_robust`)."""
     measure: Measure = FINAL
-    """How the objectives are measured over the path (`measures.add_objectives`)."""
+    """How the objectives are measured over the path (`objectives.add_objectives`)."""
     every_link_year: bool = False
     """Capital links get a row in every year, not only where dependent capital grows
     (`links.add_enable`): for sweeps, whose samples may lengthen lags."""
@@ -115,7 +140,7 @@ def build_sets(inp: Inputs, measure: Measure = FINAL) -> Sets:
 def build_model(
     inp: Inputs,
     targets: str = "soft",
-    robust: c.Robust | None = None,
+    robust: Robust | None = None,
     measure: Measure = FINAL,
     every_link_year: bool = False,
 ) -> tuple[LinearModel, Sets]:
@@ -133,7 +158,8 @@ def build_model(
     sets = build_sets(inp, measure)
     sets.targets, sets.robust, sets.every_link_year = targets, robust, every_link_year
     m = LinearModel()
+    sets.cols = m.of  # every step's columns, as they are added
     with paused_gc():
-        for step in BUILDERS:
+        for step in STEPS:
             step(m, sets)
     return m, sets

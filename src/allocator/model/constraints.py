@@ -3,21 +3,24 @@
 Every row is built from (coefficient, column positions) blocks over pre-grouped index lists (no
 scans inside rules) and appended to the `linear.LinearModel` as one record per family: that
 record is the model, which the hand-off and the Pyomo view (`linear.to_pyomo`) both read.
-What each family means (index labels, unit, words, input column, relaxable) is declared on its
-function with `@family(...)`, which also makes the function a build step: a new family is one
-decorated function (in build order: `build_model` calls the steps as they are declared). The
-targets and objectives are in `targets.py`, the robust rows in `robust.py`.
+What each family means (index labels, unit, words, input column, relaxable, the data columns that
+feed it) is declared on its function with `@family(...)` (metadata only); `build.STEPS` lists the
+function, which makes it a build step: a new family is one decorated function and one entry of
+that table of contents. The targets are in `targets.py`, the objectives in `objectives.py`, the
+robust rows and their spec (`Robust`) in `robust.py`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from allocator.errors import InfeasibleError
-from allocator.model.families import Labels, Source, family, step
+from allocator.model.declare import Labels, Source, Term, family, variable
 from allocator.model.linear import Blocks, LinearModel, Row
+from allocator.model.robust import Robust
+
+__all__ = ["Robust"]  # its import path before it moved to robust.py (issue 26)
 
 if TYPE_CHECKING:
     from allocator.data.schema import Inputs
@@ -35,7 +38,16 @@ def _var(m: LinearModel, name: str, keys: list | None, bounds: tuple) -> dict:
     return m.add_columns(name, keys, bounds)
 
 
-@step
+@variable(
+    "invest",
+    ("program", "pool", "year"),
+    "musd",
+    "{pool} money into {program} in {year}",
+    Source("programs", "first_year/last_year", ("program",)),
+)
+@variable("carry", ("pool", "phase"), "musd", "{pool} budget carried from {phase} to the next")
+@variable("mitigate", ("risk", "year"), "musd", "mitigation of {risk} risk in {year}")
+@variable("exports", ("program", "year"), "musd", "exports of {program} in {year}")
 def add_variables(m: LinearModel, s: Sets) -> None:
     """invest[p,s,t], carry[s,f], mitigate[r,t], exports[p,y], all >= 0.
 
@@ -64,6 +76,7 @@ def _col(s: Sets, family: str) -> dict:
     "budget of pool {pool} in {phase}",
     Source("pools", "budget_musd", ("pool", "phase")),
     relaxable=True,
+    rhs=("pools.budget_musd",),
 )
 def add_budget(m: LinearModel, s: Sets) -> None:
     """budget[s,f]: sum_{p, t in f} invest[p,s,t] + carry[s,f] - carry[s,f-1] <= budget[s,f]."""
@@ -90,6 +103,7 @@ def add_budget(m: LinearModel, s: Sets) -> None:
     "cap on program {program}",
     Source("programs", "cap_musd", ("program",)),
     relaxable=True,
+    rhs=("programs.cap_musd",),
 )
 def add_program_cap(m: LinearModel, s: Sets) -> None:
     """program_cap[p]: sum_{s,t} invest[p,s,t] <= cap[p]."""
@@ -125,6 +139,8 @@ def add_program_floor(m: LinearModel, s: Sets) -> None:
     "absorption limit of {program} in {year}",
     Source("programs", "max_annual_share", ("program",)),
     relaxable=True,
+    rhs=("programs.cap_musd",),
+    scale="max_annual_share",
 )
 def add_ramp(m: LinearModel, s: Sets) -> None:
     """ramp[p,t]: sum_s invest[p,s,t] <= max_annual_share[p] * cap[p], inside p's window."""
@@ -183,6 +199,7 @@ def _members_by_phase(s: Sets, dimensions: set[str]) -> dict[tuple[str, str, str
     "cap on {dimension} {member} ({phase})",
     Source("groups", "max_musd", _GROUP),
     relaxable=True,
+    rhs=("groups.max_musd",),
 )
 @family(
     "group_min",
@@ -198,6 +215,7 @@ def _members_by_phase(s: Sets, dimensions: set[str]) -> dict[tuple[str, str, str
     "musd",
     "share cap on {dimension} {member} ({phase})",
     Source("groups", "max_share", _GROUP),
+    coefficients=("groups.max_share",),
 )
 def add_groups(m: LinearModel, s: Sets) -> None:
     """group_max/min[d,m,f]: spending of member m of dimension d in phase f (or all) <= / >= limit.
@@ -242,6 +260,7 @@ def add_groups(m: LinearModel, s: Sets) -> None:
     "mitigation budget for {risk} risk",
     Source("risks", "budget_musd", ("risk",)),
     relaxable=True,
+    rhs=("risks.budget_musd",),
 )
 def add_risk_budget(m: LinearModel, s: Sets) -> None:
     """risk_budget[r]: sum_t mitigate[r,t] <= budget[r]."""
@@ -276,6 +295,7 @@ def _exposure_by_year(s: Sets, risk: str) -> dict[int, Blocks]:
     "musd",
     "cover of {risk} risk by {year}",
     Source("risks", "coverage", ("risk",)),
+    coefficients=("exposures.weight", "risks.coverage"),
 )
 def add_risk_cover(m: LinearModel, s: Sets) -> None:
     """risk_cover[r,t]: sum_p w[p,r] * invest[p,.,<=t] - coverage[r] * mitigate[r,<=t] <= 0.
@@ -311,6 +331,8 @@ def add_risk_cover(m: LinearModel, s: Sets) -> None:
     "musd",
     "export capacity of {program} in {year}",
     Source("programs", "exports_per_musd", ("program",)),
+    coefficients=("programs.exports_per_musd", "programs.lag_years"),
+    terms=lambda _inp, index: [Term(index[0], index[1], "exports")],
 )
 def add_export_capacity(m: LinearModel, s: Sets) -> None:
     """export_capacity[p,y]: exports[p,y] - exports_per_musd[p] * capital[p,y] <= 0."""
@@ -364,6 +386,8 @@ def market_rows(s: Sets) -> dict[tuple[str, str, int], float]:
     "export market of {dimension} {member} in {year}",
     Source("markets", "market_musd", find=_market_row),
     relaxable=True,
+    rhs=("markets.market_musd",),
+    scale="max_share",
 )
 def add_export_market(m: LinearModel, s: Sets) -> None:
     """export_market[d,m,y]: sum of exports[p,y] over programs p of member m <= market * share."""
@@ -380,14 +404,3 @@ def add_export_market(m: LinearModel, s: Sets) -> None:
         if ps:
             rows[(dim, member, y)] = (None, [(1.0, [exports[p, y] for p in ps])], limit)
     _add(m, "export_market", rows)
-
-
-@dataclass(frozen=True)
-class Robust:
-    """A robust jobs plan over sampled scenarios (see `robust.add_robust`)."""
-
-    kind: str  # "cvar" or "worst-case"
-    scenarios: tuple[dict[str, tuple[float, int]], ...]  # program -> (jobs_per_musd, lag)
-    beta: float = 0.9
-    cap: float | None = None  # cvar: most expected shortfall in the worst (1 - beta) share
-    reference: float = 0.0  # cvar: the nominal plan's jobs, from which shortfall is counted

@@ -1,194 +1,173 @@
 """The family registry: what every row family and column family of the LP means.
 
-One entry per family of MODEL.md: its index dimensions, the unit of its right-hand side, plain
-words, the input table and column its right-hand side comes from (and how to find that input row
-from the row's labels), and whether the feasibility relaxation may move it.
+One entry per family of MODEL.md (`declare.Family`): its index dimensions, the unit of its
+right-hand side, plain words, the input table and column its right-hand side comes from (and how
+to find that input row from the row's labels), whether the feasibility relaxation may move it,
+and which data columns feed its coefficients and right-hand side.
 
-A constraint family is declared in one place: `@family(...)` on the `add_<family>` function that
-builds its rows (in `constraints.py`, `links.py`, `targets.py` or `robust.py`) registers its entry
-here and the function as a build step; `build_model` calls the steps in declaration order.
-Everything else that names, labels, explains or relaxes a row (explain, solve, reports, sweep,
-bench) reads the entry here. Importing any module of `allocator.model` first loads the declaring
-modules (the package's `__init__`), so the registry is complete whichever module is imported.
+The registry is the table of contents: `model/build.py`'s `STEPS` lists the build steps in
+order, and each step carries the entries of the families it builds (`@declare.family`,
+`@declare.variable`, metadata only). `FAMILIES`, `VARIABLES` and `LABEL_ORDER` read the steps that
+`build.STEPS` lists when they are looked up, so a family is known exactly when it is built, and
+in build order, whatever was imported first. Everything else that names, labels, explains or
+relaxes a row (explain, solve, reports, sweep, bench) reads the registry here.
 
 Pyomo-free and highspy-free, so reports and explanations load without the solver stack.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
-from allocator.data.schema import TABLES, Inputs, Row
+from allocator.data.schema import Inputs
+from allocator.model import build
+from allocator.model.declare import (
+    BY_KIND,
+    WEIGHTED_SHORTFALL,
+    Builder,
+    Family,
+    Labels,
+    Source,
+    Term,
+    declared,
+    family,
+    variable,
+)
 
-if TYPE_CHECKING:
-    from allocator.model.build import Sets
-    from allocator.model.linear import LinearModel
+__all__ = [
+    "BY_KIND",
+    "FAMILIES",
+    "LABEL_ORDER",
+    "VARIABLES",
+    "WEIGHTED_SHORTFALL",
+    "Family",
+    "Labels",
+    "Registry",
+    "Source",
+    "Term",
+    "declared",
+    "family",
+    "family_of",
+    "labels_of",
+    "name_of",
+    "price_unit",
+    "registry_of",
+    "relaxable",
+    "unit_of",
+    "variable",
+    "where",
+    "words",
+]
 
-Labels = dict[str, Any]
-Finder = Callable[[Inputs, Labels], Row | None]
-
-BY_KIND = "jobs or musd, by kind"
-"""The unit of a target row: jobs for a jobs target, musd for an exports target."""
-
-WEIGHTED_SHORTFALL = "weighted shortfall"
-"""Shortfalls summed with weight 1/target (or targets.csv's weight): a share of the targets."""
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a family's right-hand side is read from.
-
-    Attributes:
-        table: The field of `Inputs` (and of `schema.TABLES`), e.g. `pools`.
-        column: The column of that table that is the right-hand side, e.g. `budget_musd`.
-        match: The labels that equal fields of the input row, e.g. `("pool", "phase")`; empty
-            with `find` unset means no single row (e.g. a sum over all targets).
-        find: A lookup for rows that plain equality cannot find (markets, targets).
-    """
-
-    table: str
-    column: str
-    match: tuple[str, ...] = ()
-    find: Finder | None = None
-
-    @property
-    def file(self) -> str:
-        """The input file, e.g. `pools.csv`."""
-        return TABLES[self.table][0]
-
-    def row(self, inp: Inputs, labels: Labels) -> Row | None:
-        """The input row behind a row with these labels, or None if there is not one."""
-        if self.find is not None:
-            return self.find(inp, labels)
-        if not self.match:
-            return None
-        rows: tuple[Row, ...] = getattr(inp, self.table)
-        key = {k: labels[k] for k in self.match}
-        return next((r for r in rows if all(getattr(r, k) == v for k, v in key.items())), None)
+GROUP_LABELS = ("kind", "dimension", "member", "level")
+"""Labels that name a group or a tranche of one: shown first in the row and column tables."""
+TIME_LABELS = ("phase", "year", "scenario")
+"""Labels of time and of a robust scenario: shown last, in this order."""
 
 
 @dataclass(frozen=True)
-class Family:
-    """How the outputs name, label, explain and relax the rows (or columns) of one family.
+class Registry:
+    """The families of a table of contents, in build order.
 
     Attributes:
-        dims: The names of the index labels, in index order.
-        unit: The unit of the right-hand side (of the value, for a column family); `BY_KIND` for
-            targets.
-        words: The row in plain words, a format string over `dims`.
-        source: Where the right-hand side (or a column's bounds) comes from, if from the data.
-        relaxable: Whether the feasibility relaxation may move the right-hand side (only numbers
-            that are in the data: structural rows with a right-hand side of 0 stay).
+        families: The constraint (row) families, by the name of their rows.
+        variables: The variable (column) families, by the name of their columns.
+        labels: The index label columns of the row and column tables, in the order they are
+            shown: the group labels, then the other labels in the order the steps first declare
+            them, then the time labels (`GROUP_LABELS`, `TIME_LABELS`).
     """
 
-    dims: tuple[str, ...]
-    unit: str
-    words: str
-    source: Source | None = None
-    relaxable: bool = False
+    families: dict[str, Family]
+    variables: dict[str, Family]
+    labels: tuple[str, ...]
 
 
-Builder = Callable[["LinearModel", "Sets"], None]
-"""A build step: appends its families' columns, rows or objectives to the model."""
-
-FAMILIES: dict[str, Family] = {}
-"""The constraint (row) families, by the name of their rows; filled by `family` where each
-family's rows are built (`constraints.py`, `links.py`, `targets.py`, `robust.py`)."""
-
-BUILDERS: list[Builder] = []
-"""The build steps in declaration order: `build_model` calls them in this order, which is the
-order of the rows, columns and objectives of the LP (and so of every output table)."""
-
-
-def step(builder: Builder) -> Builder:
-    """Register a build step (once), to be called by `build_model` after those declared before."""
-    if builder not in BUILDERS:
-        BUILDERS.append(builder)
-    return builder
-
-
-def family(
-    name: str,
-    dims: tuple[str, ...],
-    unit: str,
-    words: str,
-    source: Source | None = None,
-    relaxable: bool = False,
-) -> Callable[[Builder], Builder]:
-    """Declare a constraint family on the function that builds its rows.
-
-    The decorated function becomes a build step (`step`) and the family's registry entry is
-    `Family(dims, unit, words, source, relaxable)`; a function that builds several families
-    carries one `family` per family.
-
-    Args:
-        name: The name of the rows (and of the family in the reports), e.g. `budget`.
-        dims: The names of the index labels, in index order.
-        unit: The unit of the right-hand side.
-        words: The row in plain words, a format string over `dims`.
-        source: Where the right-hand side comes from, if from the data.
-        relaxable: Whether the feasibility relaxation may move the right-hand side.
-
-    Returns:
-        A decorator that registers the entry and the step and returns the function unchanged.
+def registry_of(steps: Sequence[Builder]) -> Registry:
+    """The registry of a table of contents: the entries declared on `steps`, in their order.
 
     Raises:
-        ValueError: if a family of that name is already declared (two families would share
+        ValueError: a family (or variable) name declared by two steps (two families would share
             their rows' names).
     """
-    if name in FAMILIES:
-        raise ValueError(f"constraint family {name!r} is declared twice")
+    rows: dict[str, Family] = {}
+    cols: dict[str, Family] = {}
+    seen: list[str] = []
+    for step in steps:
+        own = declared(step)
+        for entries, into in ((own.variables, cols), (own.families, rows)):
+            for name, entry in entries.items():
+                if name in into:
+                    raise ValueError(f"{name!r} is declared twice (on {step.__name__})")
+                into[name] = entry
+                seen += [d for d in entry.dims if d not in seen]
+    middle = [d for d in seen if d not in GROUP_LABELS + TIME_LABELS]
+    labels = tuple(d for d in GROUP_LABELS if d in seen) + tuple(middle)
+    return Registry(rows, cols, labels + tuple(d for d in TIME_LABELS if d in seen))
 
-    def declare(builder: Builder) -> Builder:
-        FAMILIES[name] = Family(dims, unit, words, source, relaxable)
-        return step(builder)
 
-    return declare
+_CACHE: list[tuple[Sequence[Builder], Registry]] = []
 
 
-VARIABLES: dict[str, Family] = {
-    "invest": Family(
-        ("program", "pool", "year"),
-        "musd",
-        "{pool} money into {program} in {year}",
-        Source("programs", "first_year/last_year", ("program",)),
-    ),
-    "carry": Family(("pool", "phase"), "musd", "{pool} budget carried from {phase} to the next"),
-    "mitigate": Family(("risk", "year"), "musd", "mitigation of {risk} risk in {year}"),
-    "exports": Family(("program", "year"), "musd", "exports of {program} in {year}"),
-    "base": Family(
-        ("kind", "dimension", "member"),
-        BY_KIND,
-        "{kind} of {dimension} {member} that exist before the plan",
-        Source("base", "value", ("kind", "dimension", "member")),
-    ),
-    "excess": Family(
-        ("member", "level", "year"),
-        "jobs",
-        "jobs of sector {member} past {level} in {year} (counted at a lower share)",
-    ),
-    "scenario_excess": Family(
-        ("scenario", "member", "level", "year"),
-        "jobs",
-        "jobs of sector {member} past {level} in {year} in scenario {scenario}",
-    ),
-    "worst": Family((), "jobs", "jobs in the worst scenario"),
-    "eta": Family((), "jobs", "value at risk (shortfall)"),
-    "tail": Family(("scenario",), "jobs", "shortfall of scenario {scenario} beyond the VaR"),
-    "shortfall": Family(
-        ("kind", "dimension", "member", "year"),
-        BY_KIND,
-        "shortfall of the {kind} target of {dimension} {member} in {year}",
-    ),
-    "share_shortfall": Family(
-        ("mineral", "year"),
-        "percent",
-        "shortfall of the processing share of {mineral} in {year} (percentage points)",
-    ),
-}
-"""The variable (column) families, by the name of their Pyomo component."""
+def registry() -> Registry:
+    """The registry of `build.STEPS` as it is now (derived once per table of contents)."""
+    steps = build.STEPS
+    if not _CACHE or _CACHE[0][0] is not steps:
+        _CACHE[:] = [(steps, registry_of(steps))]
+    return _CACHE[0][1]
+
+
+class _Entries(Mapping[str, Family]):
+    """A read-only view of the registry's row or column families."""
+
+    def __init__(self, kind: str) -> None:
+        self._kind = kind
+
+    def _now(self) -> dict[str, Family]:
+        return getattr(registry(), self._kind)
+
+    def __getitem__(self, name: str) -> Family:
+        return self._now()[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._now()
+
+    def get(self, name: str, default: Family | None = None) -> Family | None:  # type: ignore[override]
+        """The entry of `name`, or `default`."""
+        return self._now().get(name, default)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._now())
+
+    def __len__(self) -> int:
+        return len(self._now())
+
+    def __repr__(self) -> str:
+        return f"{self._kind}({list(self._now())})"
+
+
+class _Labels(Sequence[str]):
+    """A read-only view of the registry's label order."""
+
+    def __getitem__(self, i):  # type: ignore[override]
+        return registry().labels[i]
+
+    def __len__(self) -> int:
+        return len(registry().labels)
+
+    def __repr__(self) -> str:
+        return repr(list(registry().labels))
+
+
+FAMILIES: Mapping[str, Family] = _Entries("families")
+"""The constraint (row) families, by the name of their rows, in build order."""
+
+VARIABLES: Mapping[str, Family] = _Entries("variables")
+"""The variable (column) families, by the name of their columns, in build order."""
+
+LABEL_ORDER: Sequence[str] = _Labels()
+"""The index label columns of the row and column tables, in the order they are shown
+(`Registry.labels`)."""
 
 
 def name_of(family: str, index: tuple[object, ...]) -> str:
@@ -198,7 +177,8 @@ def name_of(family: str, index: tuple[object, ...]) -> str:
 
 def family_of(family: str) -> Family:
     """The registry entry of a row or column family."""
-    return FAMILIES[family] if family in FAMILIES else VARIABLES[family]
+    found = registry()
+    return found.families[family] if family in found.families else found.variables[family]
 
 
 def labels_of(family: str, index: tuple[object, ...]) -> Labels:
@@ -241,4 +221,5 @@ def where(inp: Inputs, family: str, labels: Labels) -> str:
 
 def relaxable(family: str) -> bool:
     """Whether the feasibility relaxation may move this row family's right-hand side."""
-    return family in FAMILIES and FAMILIES[family].relaxable
+    entry = registry().families.get(family)
+    return entry is not None and entry.relaxable

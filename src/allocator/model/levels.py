@@ -17,11 +17,12 @@ their base and tranche terms. Pyomo-free and highspy-free.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from allocator.data.levels import penalties
-from allocator.model.families import Labels, Source, family
+from allocator.model.declare import BY_KIND, Labels, Source, Term, family, variable
 from allocator.model.linear import Blocks, LinearModel, Row
+from allocator.model.measures import jobs_blocks, weight_from
 
 if TYPE_CHECKING:
     from allocator.data.schema import Inputs
@@ -41,19 +42,38 @@ def _tranche_row(inp: Inputs, labels: Labels) -> InputRow | None:
     )
 
 
+def _tranche_terms(inp: Inputs, index: tuple[Any, ...]) -> list[Term]:
+    """The programs of the tranche's sector, at full rate, in the row's year."""
+    return [Term(p.program, index[2], "jobs") for p in inp.programs if p.sector == index[0]]
+
+
+@variable(
+    "base",
+    ("kind", "dimension", "member"),
+    BY_KIND,
+    "{kind} of {dimension} {member} that exist before the plan",
+    Source("base", "value", ("kind", "dimension", "member")),
+)
+@variable(
+    "excess",
+    ("member", "level", "year"),
+    "jobs",
+    "jobs of sector {member} past {level} in {year} (counted at a lower share)",
+)
 @family(
     "tranche",
     ("member", "level", "year"),
     "jobs",
     "diminishing returns of sector {member} past {level} jobs in {year}",
     Source("tranches", "from_level", find=_tranche_row),
+    rhs=("tranches.from_level",),
+    coefficients=("programs.jobs_per_musd", "programs.lag_years"),
+    terms=_tranche_terms,
 )
 def add_levels(m: LinearModel, s: Sets) -> None:
     """base[kind, dimension, member] fixed at base.csv's value; excess[member, level, year] >= 0
     and the tranche rows (module docstring). A dataset without base.csv or tranches.csv adds
     nothing."""
-    from allocator.model.measures import jobs_blocks  # declared after this step: import late
-
     inp = s.inputs
     keys = [(b.kind, b.dimension, b.member) for b in inp.base]
     if keys:
@@ -74,7 +94,6 @@ def add_levels(m: LinearModel, s: Sets) -> None:
         for key, (lo, body, up) in rows.items():
             rows[key] = (lo, [*body, (-1.0, [excess[key]])], up)
         m.add_rows("tranche", rows)
-    s.cols = m.of
 
 
 def _shown(level: float) -> float | int:
@@ -105,8 +124,6 @@ def level_blocks(
     (year -> weight): each base counts in every weighted year from its own year on, each excess
     -drop times its year's weight (without them if not `tranches`: a robust scenario has its own,
     `scenario_levels`)."""
-    from allocator.model.measures import weight_from
-
     blocks: Blocks = []
     ahead = weight_from(s.years, weights) if weights else {}
     base = s.cols.get("base", {})
@@ -149,8 +166,6 @@ def scenario_levels(
     `scenario_excess` columns and `scenario_tranche` rows (its jobs per musd and lags against each
     tranche's level, in each weighted year), so a scenario's jobs are levels with its own
     diminishing returns. Returns one list of blocks per scenario, in order."""
-    from allocator.model.measures import jobs_blocks
-
     base = level_blocks(s, "jobs", "total", None, weights, tranches=False)
     rows: dict[tuple, Row] = {}
     drops: dict[tuple, float] = {}

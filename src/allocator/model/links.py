@@ -2,20 +2,21 @@
 
 Zones, utilities and market development create no jobs or exports themselves; a link of
 `links.csv` says how much dependent capital or export they make possible. The rows are built
-after the core families (`constraints.py`) and before the targets (see `model/__init__.py`).
+after the core families (`constraints.py`) and before the targets (`build.STEPS`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from allocator.data.links import link_programs
-from allocator.model.families import Source, family
+from allocator.model.declare import Source, Term, family
 from allocator.model.linear import Blocks, LinearModel, Row
 
 if TYPE_CHECKING:
     from allocator.data.links import Link
+    from allocator.data.schema import Inputs
     from allocator.model.build import Sets
 
 
@@ -72,12 +73,25 @@ def _link_rows(s: Sets, link: Link) -> dict[tuple, Row]:
     return rows
 
 
+def enable_terms(inp: Inputs, index: tuple[Any, ...]) -> list[Term]:
+    """The program terms of the enable row `index` (link, year): a capital link's dependents
+    (1 while productive by the year) and every link's enablers (-ratio while productive by the
+    year less the link's lag)."""
+    link = next(x for x in inp.links if x.link == index[0])
+    enabling, dependent = link_programs(inp, link)
+    year = index[1]
+    terms = [Term(p, year, "enabled") for p in dependent] if link.quantity == "capital" else []
+    return terms + [Term(p, year - link.lag_years, "enabler", link.link) for p in enabling]
+
+
 @family(
     "enable",
     ("link", "year"),
     "musd",
     "what link {link} enables in {year} (at most ratio x enabling capital)",
     Source("links", "ratio", ("link",)),
+    coefficients=("links.ratio", "links.lag_years", "programs.lag_years"),
+    terms=enable_terms,
 )
 def add_enable(m: LinearModel, s: Sets) -> None:
     """enable[l,t]: Q(D_l, t) - ratio_l * sum_{e in E_l} capital[e, t - lag_l] <= 0.

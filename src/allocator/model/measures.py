@@ -15,9 +15,9 @@ jobs_per_musd[p] * sum of w_y over y >= t + lag[p]: each year it is productive, 
 Under `final` exports exist at the milestones only; under the other measures at every year of
 the horizon (capacity and the market figure in force bound each year).
 
-Beside the measured objectives, `add_objectives` declares each milestone's outcome, `jobs@<year>`
-and `exports@<year>`: what the efficiency passes raise, the frontier's axes, and what compare
-checks for dominance. Pyomo-free and highspy-free.
+Beside the measured objectives, `objectives.add_objectives` declares each milestone's outcome,
+`jobs@<year>` and `exports@<year>`: what the efficiency passes raise, the frontier's axes, and
+what compare checks for dominance. Pyomo-free and highspy-free.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from allocator.errors import UsageError
-from allocator.model.families import WEIGHTED_SHORTFALL, step
-from allocator.model.linear import Blocks, LinearModel, runs
+from allocator.model.declare import WEIGHTED_SHORTFALL
+from allocator.model.linear import Blocks, runs
 
 if TYPE_CHECKING:
     from allocator.model.build import Sets
@@ -160,40 +160,6 @@ def exports_blocks(s: Sets, programs: list[str], weights: dict[int, float]) -> B
                 cols.append(exports[p, t])
                 coefs.append(w)
     return runs(cols, coefs)
-
-
-@step
-def add_objectives(m: LinearModel, s: Sets) -> None:
-    """obj_jobs and obj_exports under the run's measure (`s.measure`), then each milestone's
-    outcome: obj_jobs@<year> (direct jobs that year) and obj_exports@<year> (exports that year),
-    and obj_job_years (jobs of every year added up: the last efficiency pass, so that between
-    milestones no job-year is left on the table either).
-    """
-    weights = s.measure.weights(s.years, s.milestones)
-    m.add_objective("jobs", all_jobs(s, weights))
-    m.add_objective("exports", all_exports(s, weights))
-    for y in s.milestones:
-        m.add_objective(f"jobs@{y}", all_jobs(s, {y: 1.0}))
-        m.add_objective(f"exports@{y}", all_exports(s, {y: 1.0}))
-    m.add_objective(JOB_YEARS, all_jobs(s, CUMULATIVE.weights(s.years, s.milestones)))
-
-
-def all_jobs(s: Sets, weights: dict[int, float]) -> Blocks:
-    """Jobs of every program under `weights`, as levels: with the base and the tranches
-    (`levels.level_blocks`)."""
-    from allocator.model.levels import level_blocks
-
-    return jobs_blocks(s, list(s.programs), weights) + level_blocks(
-        s, "jobs", "total", None, weights
-    )
-
-
-def all_exports(s: Sets, weights: dict[int, float]) -> Blocks:
-    """Exports of every program under `weights`, with the exports base."""
-    from allocator.model.levels import level_blocks
-
-    programs = list(s.programs)
-    return exports_blocks(s, programs, weights) + level_blocks(s, "exports", "total", None, weights)
 
 
 @dataclass(frozen=True)

@@ -1,24 +1,36 @@
-"""Robust jobs plans over sampled scenarios: the `worst_case`, `cvar_tail` and `cvar_cap` rows.
+"""Robust jobs plans over sampled scenarios: the spec (`Robust`) and the `worst_case`, `cvar_tail`
+and `cvar_cap` rows.
 
-The last build step (see `allocator.model.families.family`); the spec is `constraints.Robust`.
+The last build step of `build.STEPS`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from allocator.model.families import family
+from allocator.model.declare import family, variable
 from allocator.model.levels import scenario_levels
 from allocator.model.linear import Blocks, LinearModel, Row, runs
 from allocator.model.measures import jobs_blocks
 
 if TYPE_CHECKING:
-    from allocator.model import constraints as c
     from allocator.model.build import Sets
 
 
-def _scenario_jobs(m: LinearModel, s: Sets, robust: c.Robust) -> list[Blocks]:
+@dataclass(frozen=True)
+class Robust:
+    """A robust jobs plan over sampled scenarios (see `add_robust`)."""
+
+    kind: str  # "cvar" or "worst-case"
+    scenarios: tuple[dict[str, tuple[float, int]], ...]  # program -> (jobs_per_musd, lag)
+    beta: float = 0.9
+    cap: float | None = None  # cvar: most expected shortfall in the worst (1 - beta) share
+    reference: float = 0.0  # cvar: the nominal plan's jobs, from which shortfall is counted
+
+
+def _scenario_jobs(m: LinearModel, s: Sets, robust: Robust) -> list[Blocks]:
     """Each scenario's measured jobs (`s.measure`) with its jobs per musd and lags, as levels:
     the base, and its own tranche terms (`levels.scenario_levels`)."""
     weights = s.measure.weights(s.years, s.milestones)
@@ -29,6 +41,15 @@ def _scenario_jobs(m: LinearModel, s: Sets, robust: c.Robust) -> list[Blocks]:
     ]
 
 
+@variable(
+    "scenario_excess",
+    ("scenario", "member", "level", "year"),
+    "jobs",
+    "jobs of sector {member} past {level} in {year} in scenario {scenario}",
+)
+@variable("worst", (), "jobs", "jobs in the worst scenario")
+@variable("eta", (), "jobs", "value at risk (shortfall)")
+@variable("tail", ("scenario",), "jobs", "shortfall of scenario {scenario} beyond the VaR")
 @family("worst_case", ("scenario",), "jobs", "jobs in scenario {scenario}")
 @family("cvar_tail", ("scenario",), "jobs", "shortfall of scenario {scenario} beyond the VaR")
 @family("cvar_cap", (), "jobs", "CVaR cap: expected shortfall in the worst scenarios")
@@ -49,7 +70,7 @@ def add_robust(m: LinearModel, s: Sets) -> None:
     where reference - jobs_s is scenario s's shortfall against the nominal plan.
     worst-case: maximise w subject to w <= jobs_s for every s (rows worst_case[s]).
     The robust objective is declared beside obj_jobs; the solver uses it as the jobs objective.
-    The spec is `s.robust` (`constraints.Robust`); None adds nothing.
+    The spec is `s.robust` (`Robust`); None adds nothing.
     """
     robust = s.robust
     if robust is None:

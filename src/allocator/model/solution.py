@@ -16,26 +16,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from allocator.model.families import LABEL_ORDER  # derived from the families' dimensions
 from allocator.model.sparse import CscMatrix
 
 if TYPE_CHECKING:
     from allocator.model.measures import Measure
 
-LABEL_ORDER = [
-    "kind",
-    "dimension",
-    "member",
-    "level",
-    "program",
-    "pool",
-    "risk",
-    "link",
-    "mineral",
-    "phase",
-    "year",
-    "scenario",
-]
-"""The index label columns of the row and column tables, in the order they are shown."""
+__all__ = ["LABEL_ORDER", "LPView", "Objective", "Solution"]
 
 PLAIN_UNITS = {"jobs": "jobs", "exports": "musd", "weighted": "index"}
 """The unit of each objective under the `final` measure (and of a solve that names no measure)."""

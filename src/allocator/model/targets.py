@@ -1,17 +1,25 @@
 """The milestone targets and the objectives: what the plan achieves, and how it is held.
 
 `add_targets` builds the `target` rows (and, for soft targets, the `shortfall` columns, the
-`obj_shortfall` objective and the `shortfall_total` row), a build step declared after the
-families of `constraints.py` and the objectives (`measures.add_objectives`), before
-`robust.py`'s rows (see `allocator.model.families.family`).
+`obj_shortfall` objective and the `shortfall_total` row), a build step listed after the
+families of `constraints.py` and the objectives (`objectives.add_objectives`), before
+`robust.py`'s rows (`build.STEPS`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from allocator.errors import InfeasibleError
-from allocator.model.families import BY_KIND, WEIGHTED_SHORTFALL, Labels, Source, family
+from allocator.model.declare import (
+    BY_KIND,
+    WEIGHTED_SHORTFALL,
+    Labels,
+    Source,
+    Term,
+    family,
+    variable,
+)
 from allocator.model.levels import level_blocks
 from allocator.model.linear import Blocks, LinearModel, Row, runs
 from allocator.model.measures import exports_blocks, jobs_blocks
@@ -45,6 +53,31 @@ def target_weight(value: float, weight: float | None) -> float:
     return 1.0 / value if value > 0 else 0.0
 
 
+def _target_terms(inp: Inputs, index: tuple[Any, ...]) -> list[Term]:
+    """A jobs target's programs (its group: all of them for the total) at the target's year; an
+    exports target holds exports columns, no program's rate."""
+    kind, dimension, member, year = index
+    if kind != "jobs":
+        return []
+    return [
+        Term(p.program, year, "jobs")
+        for p in inp.programs
+        if ("all" if dimension == "total" else getattr(p, dimension)) == member
+    ]
+
+
+@variable(
+    "shortfall",
+    ("kind", "dimension", "member", "year"),
+    BY_KIND,
+    "shortfall of the {kind} target of {dimension} {member} in {year}",
+)
+@variable(
+    "share_shortfall",
+    ("mineral", "year"),
+    "percent",
+    "shortfall of the processing share of {mineral} in {year} (percentage points)",
+)
 @family(
     "target",
     ("kind", "dimension", "member", "year"),
@@ -52,6 +85,8 @@ def target_weight(value: float, weight: float | None) -> float:
     "{kind} target of {dimension} {member} in {year}",
     Source("targets", "value", find=_target_row),
     relaxable=True,
+    coefficients=("programs.jobs_per_musd", "programs.lag_years"),
+    terms=_target_terms,
 )
 @family(
     "processing_share",
@@ -60,6 +95,7 @@ def target_weight(value: float, weight: float | None) -> float:
     "processing share of {mineral} in {year} (+ shortfall) at least its target",
     Source("shares", "target_pct", ("mineral", "year")),
     relaxable=True,
+    coefficients=("shares.today_pct", "shares.full_pct", "shares.investment_musd"),
 )
 @family(
     "shortfall_total",

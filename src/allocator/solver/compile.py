@@ -26,8 +26,8 @@ from allocator.solver.highs import new_highs
 
 if TYPE_CHECKING:
     from allocator.data.schema import Inputs
-    from allocator.model.constraints import Robust
     from allocator.model.measures import Measure
+    from allocator.model.robust import Robust
 
 INF = highspy.kHighsInf
 

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from allocator.model.families import FAMILIES, VARIABLES
-from allocator.model.solution import LABEL_ORDER, LPView, Objective, Solution
+from allocator.model.families import FAMILIES, LABEL_ORDER, VARIABLES
+from allocator.model.solution import LPView, Objective, Solution
 from allocator.solver.compile import INF, CompiledLP
 from allocator.solver.highs import highs_version
 from allocator.solver.passes import objective_costs, optimum, price_of_targets
@@ -124,7 +124,7 @@ def _labels(
     families: list[str], indices: list[tuple[Any, ...]], dims: dict[str, Any]
 ) -> pd.DataFrame:
     """One column per label name (program, pool, phase, year, ...), empty where not applicable."""
-    names = sorted({d for f in set(families) for d in dims[f].dims}, key=LABEL_ORDER.index)
+    names = sorted({d for f in set(families) for d in dims[f].dims}, key=list(LABEL_ORDER).index)
     data = {n: np.full(len(families), None, dtype=object) for n in names}
     start = 0
     for fam, block in groupby(families):  # a family's entries are contiguous

@@ -1,8 +1,10 @@
 """Uncertainty sweeps: one persistent LP per process, updated in place for each sample.
 
 A sample changes only numbers: budgets and market sizes move row bounds; jobs and exports per US$
-million and lags move objective costs and the matrix coefficients of `export_capacity`, jobs
-`target` and capital `enable` rows; a link's ratio moves its enabling coefficients. `SampleModel`
+million and lags move objective costs and matrix coefficients; a link's ratio moves its enabling
+coefficients. Which rows a number feeds is read from the registry: a family declares the data
+columns its right-hand side is (`Family.rhs`, `scale`) and the program terms its coefficients
+hold (`Family.terms`), so a new family is patched without an edit here. `SampleModel`
 knows, for every uncertain number, exactly which entries of the compiled LP it feeds, and rewrites
 only those on the live HiGHS instance (`changeRowBounds`, `changeCoeff`), which then re-solves from
 its previous basis. Nothing is rebuilt between samples; each sample gets its own copies of the
@@ -21,8 +23,7 @@ import numpy as np
 from allocator.data.schema import Inputs
 from allocator.data.uncertainty import Param
 from allocator.errors import AllocatorError, UsageError
-from allocator.model.constraints import market_in_force
-from allocator.model.families import name_of
+from allocator.model.families import FAMILIES, labels_of
 from allocator.model.measures import FINAL, JOB_YEARS, Measure, weight_from
 from allocator.solver.compile import CompiledLP, build_lp
 from allocator.solver.passes import apply_options, optimum
@@ -189,66 +190,24 @@ def _widest_lags(inp: Inputs, params: list[Param]) -> Inputs:
 
 def _program_entries(lp: CompiledLP, inp: Inputs, last: int) -> dict[str, list[_Entry]]:
     """Every objective cost and matrix coefficient that a program's jobs or exports per US$
-    million, and its lag, feed."""
-    col_of = {
-        (lp.col_index[j][0], lp.col_index[j][1], lp.col_index[j][2]): j
-        for j, f in enumerate(lp.col_family)
-        if f == "invest"
-    }
+    million, and its lag, feed: the jobs costs of its investment columns, and the terms each
+    row's family declares (`Family.terms`: which programs' columns the row holds, and how)."""
     by_program: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for (prog, _pool, year), j in col_of.items():
-        by_program[prog].append((j, year))
+    for j, f in enumerate(lp.col_family):
+        if f == "invest":
+            prog, _pool, year = lp.col_index[j]
+            by_program[prog].append((j, year))
     entries: dict[str, list[_Entry]] = defaultdict(list)
-    progs = {p.program: p for p in inp.programs}
     for prog, cols in by_program.items():
         entries[prog] += [_Entry(-1, j, last, t, "jobs") for j, t in cols]
     for i, fam in enumerate(lp.row_family):
-        idx = lp.row_index[i]
-        if fam == "export_capacity":
-            entries[idx[0]] += [_Entry(i, j, idx[1], t, "exports") for j, t in by_program[idx[0]]]
-        elif fam == "enable":
-            _enable_entries(entries, inp, i, idx, by_program)
-        else:
-            for prog, year in _jobs_terms(fam, idx, progs):
-                entries[prog] += [_Entry(i, j, year, t, "jobs") for j, t in by_program[prog]]
+        terms = FAMILIES[fam].terms
+        for term in [] if terms is None else terms(inp, lp.row_index[i]):
+            entries[term.program] += [
+                _Entry(i, j, term.year, t, term.kind, link=term.link)
+                for j, t in by_program[term.program]
+            ]
     return dict(entries)
-
-
-def _jobs_terms(fam: str, idx: tuple[Any, ...], progs: dict[str, Any]) -> list[tuple[str, int]]:
-    """The programs whose jobs per US$ million a row holds, with the row's year: a jobs target's
-    group, or a tranche's sector (its full-rate jobs against the tranche's level)."""
-    if fam == "target" and idx[0] == "jobs":
-        return [
-            (prog, idx[3])
-            for prog, p in progs.items()
-            if ("all" if idx[1] == "total" else getattr(p, idx[1])) == idx[2]
-        ]
-    if fam == "tranche":
-        return [(prog, idx[2]) for prog, p in progs.items() if p.sector == idx[0]]
-    return []
-
-
-def _enable_entries(
-    entries: dict[str, list[_Entry]],
-    inp: Inputs,
-    row: int,
-    idx: tuple[Any, ...],
-    by_program: dict[str, list[tuple[int, int]]],
-) -> None:
-    """The entries of one `enable` row: a capital link's dependents (1 while productive) and
-    every link's enablers (-ratio while productive, `lag` years after)."""
-    from allocator.data.links import link_programs
-
-    link = next(x for x in inp.links if x.link == idx[0])
-    enabling, dependent = link_programs(inp, link)
-    if link.quantity == "capital":
-        for prog in dependent:
-            entries[prog] += [_Entry(row, j, idx[1], t, "enabled") for j, t in by_program[prog]]
-    for prog in enabling:
-        year = idx[1] - link.lag_years
-        entries[prog] += [
-            _Entry(row, j, year, t, "enabler", link=link.link) for j, t in by_program[prog]
-        ]
 
 
 def _locate(lp: CompiledLP, entries: dict[str, list[_Entry]]) -> None:
@@ -270,21 +229,20 @@ def _locate(lp: CompiledLP, entries: dict[str, list[_Entry]]) -> None:
 
 
 def _rows_of(lp: CompiledLP, inp: Inputs, p: Param) -> list[tuple[int, float]]:
-    """Rows whose upper bound is this number times a scale (budgets, market sizes)."""
-    row: Any = p.row
-    if p.table == "pools":
-        names = {name_of("budget", (row.pool, row.phase)): 1.0}
-    elif p.table == "markets":
-        names = {
-            lp.row_names[i]: row.max_share
-            for i, fam in enumerate(lp.row_family)
-            if fam == "export_market"
-            and lp.row_index[i][:2] == row.key
-            and market_in_force(inp, row.key, int(lp.row_index[i][2])) == row
-        }
-    else:
-        return []
-    return [(i, names[n]) for i, n in enumerate(lp.row_names) if n in names]
+    """Rows whose upper bound is this number times a scale: the rows of the families that
+    declare it as their right-hand side (`Family.rhs`, e.g. budgets, market sizes) whose input
+    row (`Family.source`) is the number's, with that row's `Family.scale`."""
+    ref = f"{p.table}.{p.column}"
+    fed = {name for name, fam in FAMILIES.items() if ref in fam.rhs and fam.source is not None}
+    found = []
+    for i, name in enumerate(lp.row_family):
+        if name not in fed:
+            continue
+        fam = FAMILIES[name]
+        row = fam.source.row(inp, labels_of(name, lp.row_index[i]))  # type: ignore[union-attr]
+        if row == p.row:
+            found.append((i, 1.0 if fam.scale is None else getattr(p.row, fam.scale)))
+    return found
 
 
 # --- running a sweep ---------------------------------------------------------------------

@@ -1,0 +1,305 @@
+"""Tables given as records of text cells -> validated rows -> `Inputs`, whatever the file format.
+
+The part of reading a dataset that a CSV folder (`inputs.py`) and a workbook (`workbook.py`) share:
+the header and cell rules, the words of a refused value, the assembly and cross-table checks of
+`Inputs`, and the reading limits. It imports neither reader, so neither imports the other
+(`inputs.load_inputs` hands a workbook to `workbook.load_workbook_inputs`).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from allocator.data.audit import fact_problems
+from allocator.data.checks import check_duplicates, reference_problems
+from allocator.data.levels import level_problems
+from allocator.data.numbers import (
+    NumberError,
+    check_writing,
+    parse_bool,
+    parse_count,
+    parse_money,
+    parse_number,
+    parse_share,
+)
+from allocator.data.ordering import canonical
+from allocator.data.schema import TABLES, Inputs, Row
+from allocator.data.shares import share_problems
+from allocator.data.uncertainty import uncertainty_notes, uncertainty_problems
+from allocator.errors import InputError, raise_all
+
+# Limits, generous above any real dataset (the largest benchmark, 3 million nonzeros, has a
+# programs.csv of 274 KB and 3,120 rows) and stated in inputs/README.md. Reading costs about 20
+# times a table's size in memory, so a table is refused before it is read, not after.
+MAX_TABLE_BYTES = 20_000_000
+MAX_TABLE_ROWS = 100_000
+MAX_CELL_CHARS = 131_072  # the csv module's own field limit, stated so the message can say it
+
+AUDIT_ONLY = "facts.csv is read only by the audit: solving goes on"
+_PARSERS = {"musd": parse_money, "count": parse_count, "share": parse_share, "bool": parse_bool}
+_HOWTO = {
+    "musd": "write an amount in US$ million such as 800, 1,200, 3.5B or $800M",
+    "count": "write a number such as 12000, 12,000 or 12K",
+    "share": "write a share between 0 and 1, such as 0.25 or 25%",
+    "bool": "write yes or no",
+}
+
+
+def assemble_inputs(
+    folder: str,
+    tables: dict[str, Any],
+    hashes: dict[str, str],
+    strict: bool = False,
+    unread: list[str] | None = None,
+    style: str | None = None,
+    note: Callable[[InputError, str], str] | None = None,
+) -> Inputs:
+    """The validated `Inputs` of the tables read (field -> rows), however they were stored;
+    `strict` and `unread` as in `load_inputs`; `style` the number style the dataset declares;
+    `note(problem, why)` words a note on a broken fact or uncertainty row (a workbook names its
+    sheet and cell), `why` saying (in CSV file names) why the command goes on."""
+    unread = unread or []
+    for field, rows in tables.items():
+        check_duplicates(field, rows)
+    for field, (file, *_rest, required) in TABLES.items():
+        if required and not tables.get(field):
+            raise InputError("the table has no rows", file=file, row=2, fix="add at least one row")
+    tables = {"folder": folder, **tables}
+    tables["phases"] = tuple(sorted(tables["phases"], key=lambda p: p.first_year))
+    tables["milestones"] = tuple(sorted(tables["milestones"], key=lambda m: m.year))
+    inputs = Inputs(file_hashes=hashes, number_style=style, **tables)
+    facts = fact_problems(inputs)
+    strictly = [*facts, *uncertainty_problems(inputs)] if strict else []
+    problems = [*reference_problems(inputs), *level_problems(inputs), *share_problems(inputs)]
+    raise_all([*problems, *strictly])
+    note = note or _note
+    notes = (*unread, *(note(e, AUDIT_ONLY) for e in facts), *uncertainty_notes(inputs, note))
+    return canonical(inputs.model_copy(update={"notes": notes}))  # file order must not move money
+
+
+def _note(problem: InputError, why: str) -> str:
+    """A note on a problem a command sets aside: the problem, then why it goes on."""
+    return f"{problem} ({why})"
+
+
+_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+def _header(file: str, raw: list[str], model: type[Row]) -> list[str]:
+    names = [h.strip().lower() for h in raw]
+    known = [n for n in model.model_fields if n != "line"]
+    sep = next((s for s in _SEPARATORS if len(names) == 1 and s in names[0]), None)
+    if sep is not None:
+        raise InputError(
+            f"columns are separated by {_SEPARATORS[sep]}",
+            file=file,
+            row=1,
+            fix="save as comma-separated CSV (in Excel: 'CSV UTF-8 (Comma delimited)')",
+        )
+    for col, name in enumerate(names, start=1):
+        if not name:
+            raise InputError(
+                f"column {col} has no name",
+                file=file,
+                row=1,
+                fix="give every column a header or delete the empty column",
+            )
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"allowed: {', '.join(known)}"
+            raise InputError(
+                "unknown column", file=file, row=1, column=name, fix=f"rename it ({hint})"
+            )
+        if names.count(name) > 1:
+            raise InputError(
+                "column appears twice",
+                file=file,
+                row=1,
+                column=name,
+                fix="keep one of the two columns",
+            )
+    for name, info in model.model_fields.items():
+        if name != "line" and info.is_required() and name not in names:
+            raise InputError(
+                "required column is missing",
+                file=file,
+                row=1,
+                column=name,
+                fix="add the column (see inputs/README.md)",
+            )
+    return names
+
+
+def read_records(file: str, lines: list[list[str]], model: type[Row]) -> list[Row]:
+    """The rows of a table given as records of text cells, the first the header; blank records
+    are skipped but counted, so a row's number is its record's (its sheet row in a workbook)."""
+    names = _header(file, lines[0], model)
+    rows = []
+    for number, cells in enumerate(lines[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(names):
+            raise InputError(
+                f"has {len(cells)} cells but the header has {len(names)}",
+                file=file,
+                row=number,
+                fix="make every row have one cell per column (quote cells with commas)",
+            )
+        rows.append(_row(file, number, dict(zip(names, cells, strict=True)), model))
+    return rows
+
+
+def _row(file: str, number: int, cells: dict[str, str], model: type[Row]) -> Row:
+    values: dict[str, Any] = {"line": number}
+    for name, raw in cells.items():
+        cell = raw.strip()
+        if not cell:
+            continue
+        try:
+            values[name] = _cell_value(model, name, cell, cells)
+        except ValueError as exc:
+            unit = _unit_of(model, name, cells)
+            fix = getattr(exc, "fix", None) or _HOWTO[str(unit)]
+            raise InputError(str(exc), file=file, row=number, column=name, fix=fix) from None
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise _validation_error(file, number, cells, exc, model) from None
+
+
+def _cell_value(model: type[Row], name: str, cell: str, cells: dict[str, str]) -> Any:
+    """A cell read in its column's unit; text (ids, whole numbers) is left to the row model,
+    but a whole number is first held to the rule every number is written by."""
+    unit = _unit_of(model, name, cells)
+    if unit is not None:
+        return _PARSERS[str(unit)](cell)
+    info = model.model_fields.get(name)
+    if info is not None and info.annotation is int:
+        check_writing(cell)
+    if info is not None and info.annotation in (float, float | None):
+        return _plain_float(cell)
+    return cell
+
+
+def read_cell(model: type[Row], column: str, text: str, cells: dict[str, str]) -> Any:
+    """`text` read as the loader reads a cell of `model`'s `column` (its unit; `cells`, the
+    row's other cells, for a unit another column gives), for a value given elsewhere (`--set`).
+
+    Raises:
+        NumberError: the number rule refuses it; `fix` says how to write it.
+    """
+    try:
+        return _cell_value(model, column, text, cells)
+    except ValueError as exc:
+        unit = str(_unit_of(model, column, cells))
+        fix = getattr(exc, "fix", None) or _HOWTO.get(unit, "write a plain number such as 2.5")
+        raise NumberError(str(exc), fix) from None
+
+
+def _plain_float(cell: str) -> float | str:
+    """A number cell without a unit (coverage, a target's weight), held to the number rule;
+    text that is no number at all is left to the row model, which says what is wrong."""
+    try:
+        return parse_number(cell, {"": 1.0})
+    except NumberError:
+        raise
+    except ValueError:
+        return cell
+
+
+# Pydantic error types -> (what is wrong, fix); {v} is the cell as written, other keys its ctx.
+_EXPLAIN = {
+    "greater_than_equal": ("'{v}' is below the minimum {ge}", "use a value of at least {ge}"),
+    "greater_than": ("'{v}' is not above {gt}", "use a value above {gt}"),
+    "less_than_equal": (
+        "'{v}' is above the maximum {le}",
+        "use a value of at most {le} (limits: inputs/README.md)",
+    ),
+    "less_than": ("'{v}' is not below {lt}", "use a value below {lt}"),
+    "int_parsing": ("'{v}' is not a whole number", "write a whole number such as 0, 1 or 2"),
+    "int_from_float": ("'{v}' is not a whole number", "write a whole number such as 0, 1 or 2"),
+    "float_parsing": ("'{v}' is not a number", "write a plain number such as 2.5"),
+    "finite_number": ("'{v}' is not a finite number", "write a plain number such as 2.5"),
+    "literal_error": ("'{v}' is not allowed here", "use {expected}"),
+    "string_pattern_mismatch": (
+        "'{v}' is not a valid identifier",
+        "use letters, digits, _ - . and start with a letter",
+    ),
+    "string_too_long": ("'{v}' is longer than {max_length} characters", "shorten it"),
+    "missing": ("is empty but required", "fill in the cell (see inputs/README.md)"),
+}
+_BOUNDS = {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}
+
+
+def _validation_error(
+    file: str, number: int, cells: dict[str, str], exc: ValidationError, model: type[Row]
+) -> InputError:
+    err = exc.errors()[0]
+    ctx = err.get("ctx") or {}
+    if "fix" in ctx:  # a rule across the columns of the row (schema._rule)
+        column = str(ctx.get("column"))
+        return InputError(
+            err["msg"],
+            file=file,
+            row=number,
+            column=column if column in cells else None,
+            fix=str(ctx["fix"]),
+        )
+    if not err["loc"]:
+        return InputError(
+            err["msg"].removeprefix("Value error, "),
+            file=file,
+            row=number,
+            fix="correct the row (see inputs/README.md)",
+        )
+    column = str(err["loc"][0])
+    reason, fix = _explain(
+        err, column, cells.get(column, "").strip(), _unit_of(model, column, cells)
+    )
+    return InputError(reason, file=file, row=number, column=column, fix=fix)
+
+
+def explain_value(err: Any, column: str, shown: str, model: type[Row]) -> tuple[str, str]:
+    """What is wrong with a value of `model`'s `column` (a pydantic error) and how to fix it:
+    the loader's words, for values that come from a model file rather than a cell."""
+    ctx = err.get("ctx") or {}
+    if "fix" in ctx:  # a rule across the columns of the row (schema._rule)
+        return err["msg"], str(ctx["fix"])
+    return _explain(err, column, shown, _unit_of(model, column))
+
+
+def _explain(err: Any, column: str, shown: str, unit: str | None) -> tuple[str, str]:
+    """What is wrong with one cell and how to fix it, in the user's words."""
+    kind = err["type"]
+    if unit == "share" and kind in _BOUNDS:
+        return f"'{shown}' is not a share between 0 and 1", _HOWTO["share"]
+    if kind in ("int_parsing", "int_from_float") and column.endswith("year"):
+        return f"'{shown}' is not a year", "write the year as four digits, such as 2030"
+    if kind in _EXPLAIN:
+        reason, fix = _EXPLAIN[kind]
+        ctx = {
+            k: f"{v:g}" if isinstance(v, float) else str(v)
+            for k, v in (err.get("ctx") or {}).items()
+        }
+        return reason.format(**ctx, v=shown), fix.format(**ctx)
+    msg = err["msg"].removeprefix("Value error, ")
+    return (f"'{shown}': {msg}" if shown else msg), "correct the value (see inputs/README.md)"
+
+
+def _unit_of(model: type[Row], column: str, cells: dict[str, str] | None = None) -> str | None:
+    """How to read a column's cells; `unit_from` reads the unit off another column of the row
+    (a target's kind, a fact's unit)."""
+    info = model.model_fields.get(column)
+    extra = info.json_schema_extra if info is not None else None
+    if not isinstance(extra, dict):
+        return None
+    if "unit_from" in extra and cells is not None:
+        units = extra["units"]
+        assert isinstance(units, dict)
+        found = units.get(cells.get(str(extra["unit_from"]), "").strip())
+        return None if found is None else str(found)
+    return str(extra["unit"]) if "unit" in extra else None
