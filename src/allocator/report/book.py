@@ -270,7 +270,7 @@ def _with_mitigation(sums: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.
 def _price_block(prices: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str, str]]:
     """The limits whose room buys the most (`tables.top_shadow_prices`), by that gain; a table
     without the one-sided columns, by the size of its shadow prices."""
-    from allocator.report.html import chart_labels
+    from allocator.report.htmlparts import chart_labels
     from allocator.report.tables import top_shadow_prices
 
     top = top_shadow_prices(prices, TOP_PRICES)

@@ -9,7 +9,7 @@ from html import escape
 
 import pandas as pd
 
-from allocator.report.html import table
+from allocator.report.htmlparts import table
 from allocator.report.svg import number
 
 ACTIONS = {"core": "Commit now", "borderline": "Decide later", "exterior": "Drop"}

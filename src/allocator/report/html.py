@@ -20,10 +20,10 @@ import pandas as pd
 from allocator.data.numbers import style_words
 from allocator.errors import UsageError
 from allocator.report.assumed import Assumed, assumptions_of
+from allocator.report.htmlparts import chart_labels, number, table
 from allocator.report.rounding import shown as shown_number
 from allocator.report.rounding import whole
 from allocator.report.svg import bars
-from allocator.report.svg import number as _svg_number
 
 REPORT = "report.html"
 TOP_PRICES = 12
@@ -227,44 +227,6 @@ def _headline(info: dict[str, Any], tables: dict[str, pd.DataFrame]) -> str:
     )
 
 
-def table(frame: pd.DataFrame, units: dict[str, str] | None = None) -> str:
-    """A sortable HTML table; numbers right-aligned with their exact value kept for sorting."""
-    units = units or {}
-    head = "".join(
-        f'<th scope="col"{_n(frame[c])}>{escape(c)}'
-        + (f" ({escape(units[c])})" if c in units else "")
-        + "</th>"
-        for c in frame.columns
-    )
-    rows = []
-    years = [c == "year" or c.endswith("_year") or c == "point" for c in frame.columns]
-    for record in frame.itertuples(index=False):
-        cells = []
-        for v, plain in zip(record, years, strict=True):
-            if isinstance(v, int | float) and not isinstance(v, bool) and v == v:
-                x = float(v) + 0.0  # -0.0 + 0.0 is 0.0
-                shown = str(int(x)) if plain and x.is_integer() else number(x)
-                cells.append(f'<td class="n" data-v="{x:.12g}">{shown}</td>')
-            else:
-                cells.append(f"<td>{'' if v is None or v != v else escape(str(v))}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return (
-        f'<div class="wrap"><table class="sortable"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></div>"
-    )
-
-
-def number(value: float) -> str:
-    """A number for people (`svg.number`), never -0: a negative number that rounds to zero is
-    shown as 0."""
-    text = _svg_number(value)
-    return "0" if text == "-0" else text
-
-
-def _n(column: pd.Series) -> str:
-    return ' class="n"' if pd.api.types.is_numeric_dtype(column) else ""
-
-
 def _milestones(outcomes: pd.DataFrame) -> str:
     total = outcomes[outcomes["dimension"] == "total"]
     frame = pd.DataFrame(
@@ -435,13 +397,6 @@ def _binding(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> str:
         + chart
         + f"<ul>{''.join(words) or '<li>No limit buys anything at the margin.</li>'}</ul>"
     )
-
-
-def chart_labels(prices: pd.DataFrame) -> list[str]:
-    """A chart's labels of limits: their words (`description`), not the model's row names; a
-    table without words (written before them) keeps the names."""
-    column = "description" if "description" in prices.columns else "constraint"
-    return [str(c) for c in prices[column]]
 
 
 def _binding_duals(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> str:

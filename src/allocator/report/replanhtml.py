@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from allocator.report.html import table
+from allocator.report.htmlparts import table
 
 
 def replan_section(frame: pd.DataFrame, info: dict[str, Any]) -> str:

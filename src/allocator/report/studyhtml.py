@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from allocator.report.html import number, table
+from allocator.report.htmlparts import number, table
 from allocator.report.rounding import shown as shown_number
 from allocator.report.svg import bars, line
 

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from allocator.errors import UsageError
-from allocator.model.families import FAMILIES, VARIABLES, Family
+from allocator.model.declare import family, variable
 
 if TYPE_CHECKING:
     from allocator.studies.actuals import Actuals
@@ -38,46 +38,55 @@ if TYPE_CHECKING:
 LEAST_CHANGE = "least_change"
 """The name of the least-change objective (minus the money moved)."""
 
-_FAMILIES = {
-    "replan_spent": Family(
-        ("program", "pool", "phase"),
-        "musd",
-        "money of pool {pool} into {program} in {phase} up to the as-of year, fixed to actuals",
-    ),
-    "replan_change": Family(
-        ("program",),
-        "musd",
-        "change of {program}'s money after the as-of year against the approved plan",
-    ),
-    "replan_above": Family(
-        ("program", "pool", "phase"), "musd", "money moved up: {pool} into {program} in {phase}"
-    ),
-    "replan_below": Family(
-        ("program", "pool", "phase"), "musd", "money moved down: {pool} into {program} in {phase}"
-    ),
-}
-_VARIABLES = {
-    "replan_move": Family(
-        ("program", "pool", "phase"),
-        "musd",
-        "money of pool {pool} into {program} in {phase} moved against the approved plan",
-    )
-}
+
+@family(
+    "replan_spent",
+    ("program", "pool", "phase"),
+    "musd",
+    "money of pool {pool} into {program} in {phase} up to the as-of year, fixed to actuals",
+)
+@family(
+    "replan_change",
+    ("program",),
+    "musd",
+    "change of {program}'s money after the as-of year against the approved plan",
+)
+@family(
+    "replan_above",
+    ("program", "pool", "phase"),
+    "musd",
+    "money moved up: {pool} into {program} in {phase}",
+)
+@family(
+    "replan_below",
+    ("program", "pool", "phase"),
+    "musd",
+    "money moved down: {pool} into {program} in {phase}",
+)
+@variable(
+    "replan_move",
+    ("program", "pool", "phase"),
+    "musd",
+    "money of pool {pool} into {program} in {phase} moved against the approved plan",
+)
+def replan_rows(model: Any, sets: Any) -> None:
+    """The re-plan's row and column families, declared for the registry. The step builds
+    nothing: `replanlp.add_replan_rows` adds the rows with the re-plan's numbers (actuals, the
+    approved plan) after the solve's own steps."""
 
 
 @contextmanager
 def replan_families() -> Iterator[None]:
-    """The re-plan's row and column families in the registry while a re-plan runs (the solve's
-    registry, its docs and its tests, stay as they are otherwise)."""
-    added = [(reg, k) for reg, new in ((FAMILIES, _FAMILIES), (VARIABLES, _VARIABLES)) for k in new]
-    for reg, new in ((FAMILIES, _FAMILIES), (VARIABLES, _VARIABLES)):
-        for k, v in new.items():
-            reg.setdefault(k, v)
+    """The re-plan's families in the registry while a re-plan runs: the table of contents
+    (`build.STEPS`) with `replan_rows` last; the solve's own table of contents otherwise."""
+    from allocator.model import build
+
+    before = build.STEPS
+    build.STEPS = (*before, replan_rows)
     try:
         yield
     finally:
-        for reg, k in added:
-            reg.pop(k, None)
+        build.STEPS = before
 
 
 @dataclass(frozen=True)
