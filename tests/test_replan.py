@@ -228,3 +228,24 @@ def test_actuals_sheet_of_the_input_workbook(tmp_path):
     said = " ".join(res.output.split())
     assert "sheet actuals, cell D3" in said
     assert "spent_musd" in said
+
+
+def test_spending_stays_in_the_year_it_was_spent(tmp_path):
+    """Job-years count each year's jobs: a's 60 spent in 2026 makes 600 jobs in 2026-2030, not
+    in 2025 as well. Before, only the phase's sum was fixed and the re-plan moved the 60 back
+    to 2025, crediting the past with 600 job-years it never had (8,840 instead of 8,240)."""
+    approved = tmp_path / "approved"
+    args = ("--inputs", DATA, "--measure", "cumulative", "--out", approved)
+    assert invoke("solve", *args).exit_code == 0
+    actuals = tmp_path / "late.csv"
+    actuals.write_text(HEADER + "a,public,2026,60\n")
+    res = replan(approved, tmp_path / "re", actuals=actuals)
+    assert res.exit_code == 0, res.output
+    import pandas as pd
+
+    alloc = pd.read_csv(tmp_path / "re" / "allocation.csv")
+    a = {int(r.year): r.invest_musd for r in alloc[alloc.program == "a"].itertuples()}
+    assert a.get(2025, 0) == 0
+    assert a[2026] == pytest.approx(60)
+    info = json.loads((tmp_path / "re" / "run.json").read_text())
+    assert info["objective"]["value"] == pytest.approx(8240)

@@ -108,7 +108,7 @@ def run_replan(ro: ReplanOptions) -> dict[str, Any]:
     actuals = load_actuals(given, inp, ro.as_of)
     load_s = time.perf_counter() - t0
     with replan_families():  # the tables, workbook and report name the re-plan's rows
-        sol, timings = _solve(inp, opts, approved, actuals.spent, ro, churn)
+        sol, timings = _solve(inp, opts, approved, actuals.by_year, ro, churn)
         tables = _tables(inp, sol, approved, ro.as_of)
         said = facts(inp, sol, approved, actuals, (ro.as_of, churn, ro.least_change), tables)
         info = run_info(inp, sol, opts, {"load": load_s, **timings})
@@ -151,7 +151,7 @@ def _solve(
     inp: Any,
     opts: SolveOptions,
     approved: Approved,
-    spent: dict[tuple[str, str, str], float],
+    spent: dict[tuple[str, str, int], float],
     ro: ReplanOptions,
     churn: Churn | None,
 ) -> tuple[Any, dict[str, float]]:
