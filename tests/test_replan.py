@@ -249,3 +249,19 @@ def test_spending_stays_in_the_year_it_was_spent(tmp_path):
     assert a[2026] == pytest.approx(60)
     info = json.loads((tmp_path / "re" / "run.json").read_text())
     assert info["objective"]["value"] == pytest.approx(8240)
+
+
+def test_rows_of_the_same_program_pool_and_year_are_added_and_said(approved, tmp_path):
+    """Two rows a,public,2025 add up (two payments), and the terminal and run.json say which
+    were added: a row typed twice by mistake is not counted twice in silence."""
+    actuals = tmp_path / "twice.csv"
+    actuals.write_text(HEADER + "a,public,2025,10\na,public,2026,5\na,public,2025,10\n")
+    res = replan(approved, tmp_path / "re", actuals=actuals)
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.output.split())
+    assert "rows 2 and 4 (a, public, 2025) added up to 20" in said
+    info = json.loads((tmp_path / "re" / "run.json").read_text())
+    assert info["replan"]["actuals"]["added_up"] == [
+        {"program": "a", "pool": "public", "year": 2025, "rows": [2, 4], "spent_musd": 20.0}
+    ]
+    assert by_phase(tmp_path / "re")[("a", "phase1")][1] == pytest.approx(25)

@@ -53,8 +53,24 @@ def replan(
         done = run_replan(opts)
         for line in done["lines"]:
             out.print(line, markup=False, soft_wrap=True)
+        for line in added_lines(done["actuals"]["added_up"]):
+            out.print(line, markup=False, soft_wrap=True)
         show_table(done["table"])
         out.print(f"Wrote [bold]{escape(str(done['folder']))}[/]")
+
+
+def added_lines(added: list[dict[str, object]]) -> list[str]:
+    """The actuals given on more than one row, added up (two payments, or a row typed twice):
+    said, never counted twice in silence."""
+    lines = []
+    for a in added:
+        rows = [str(n) for n in a["rows"]]  # type: ignore[attr-defined]
+        listed = ", ".join(rows[:-1]) + " and " + rows[-1]
+        lines.append(
+            f"Actuals rows {listed} ({a['program']}, {a['pool']}, {a['year']}) added up to "
+            f"{a['spent_musd']:,.6g} musd: check none is a row typed twice."
+        )
+    return lines
 
 
 def show_table(rows: list[dict[str, object]]) -> None:

@@ -202,6 +202,7 @@ def facts(
             "file": actuals.file,
             "sha256": actuals.sha256,
             "rows": actuals.rows,
+            "added_up": actuals.added_up,
         },
         "as_of": as_of,
         "max_change": None if churn is None else churn.text,
