@@ -134,10 +134,24 @@ def _show(folder: Path, table: Any, info: dict[str, Any]) -> None:
     )
     middle = table[table["class"] == "borderline"]
     if len(middle):
-        shares = ", ".join(f"{r.member} {r.share_funded:.0%}" for r in middle.itertuples())
+        shares = ", ".join(
+            f"{r.member} {share_words(r.plans_funded, r.plans_counted)}"
+            for r in middle.itertuples()
+        )
         out.print(f"Share of good plans funding the borderline: {shares}.", markup=False)
     out.print(verdict_line(table), markup=False)
     out.print(
         f"Wrote [bold]{escape(str(folder))}[/]: "
         + ", ".join(sorted(p.name for p in folder.iterdir()))
     )
+
+
+def share_words(k: int, n: int) -> str:
+    """k of n plans as a percentage a planner reads right: whole percent, or as many decimals
+    as keep a borderline share (0 < k < n) from reading 0% or 100%."""
+    share = k / n
+    for places in range(7):
+        said = f"{share:.{places}%}"
+        if k in (0, n) or float(said[:-1]) not in (0.0, 100.0):
+            return said
+    return said
