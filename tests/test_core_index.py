@@ -250,6 +250,7 @@ def test_a_borderline_share_never_reads_as_all_or_none(tmp_path, capsys):
     table = pd.DataFrame(
         {
             "member": ["x", "y", "z"],
+            "name": ["x", "y", "z"],
             "class": ["borderline"] * 3,
             "share_funded": [299 / 300, 0.5, 1 / 300],
             "plans_funded": [299, 150, 1],
@@ -269,3 +270,8 @@ def test_a_borderline_share_never_reads_as_all_or_none(tmp_path, capsys):
     assert "x 99.7%" in line
     assert "y 50%" in line
     assert "z 0.3%" in line
+    from allocator.report.corehtml import share_chart
+
+    chart = share_chart(table)
+    assert ">99.7%<" in chart and ">0.3%<" in chart and ">50%<" in chart
+    assert "100%<" not in chart and ">0%<" not in chart

@@ -121,6 +121,7 @@ def _document(folder: Path, info: dict[str, Any]) -> dict[str, Any]:
 
 def _show(folder: Path, table: Any, info: dict[str, Any]) -> None:
     """What was counted, the borderline shares, then the one line to act on."""
+    from allocator.report.corehtml import percent
     from allocator.studies.core import verdict_line
 
     s, c, obj = info["settings"], info["counts"], info["objective"]
@@ -135,7 +136,7 @@ def _show(folder: Path, table: Any, info: dict[str, Any]) -> None:
     middle = table[table["class"] == "borderline"]
     if len(middle):
         shares = ", ".join(
-            f"{r.member} {share_words(r.plans_funded, r.plans_counted)}"
+            f"{r.member} {percent(r.plans_funded / r.plans_counted)}"
             for r in middle.itertuples()
         )
         out.print(f"Share of good plans funding the borderline: {shares}.", markup=False)
@@ -145,13 +146,3 @@ def _show(folder: Path, table: Any, info: dict[str, Any]) -> None:
         + ", ".join(sorted(p.name for p in folder.iterdir()))
     )
 
-
-def share_words(k: int, n: int) -> str:
-    """k of n plans as a percentage a planner reads right: whole percent, or as many decimals
-    as keep a borderline share (0 < k < n) from reading 0% or 100%."""
-    share = k / n
-    for places in range(7):
-        said = f"{share:.{places}%}"
-        if k in (0, n) or float(said[:-1]) not in (0.0, 100.0):
-            return said
-    return said
