@@ -185,6 +185,22 @@ def test_save_writes_a_model_file_that_solve_turns_into_the_same_bytes(client, p
     assert not (project / "eco.yaml").exists()
 
 
+def test_save_refuses_a_dangling_symlink_in_the_clients_words(client, project, tmp_path):
+    """models/<name>.yaml a symlink to nowhere: before, open(..., "x") raised FileExistsError
+    past the API's errors (500 and a traceback on the server's stderr); now a 400 that says
+    the file exists, and nothing is written where the link points."""
+    (project / "models").mkdir(exist_ok=True)
+    target = tmp_path / "elsewhere.yaml"
+    (project / "models" / "dangling.yaml").symlink_to(target)
+    refused = client.post("/api/save", json={"name": "dangling"}, headers=AUTH)
+    assert refused.status_code == 400, refused.text
+    assert "exists" in refused.json()["error"]
+    assert "dangling.yaml" in refused.json()["error"]
+    assert not target.exists()
+    assert not (project / "results" / "dangling").exists()
+    assert client.get("/api/plan", headers=AUTH).status_code == 200  # still serving
+
+
 def _free(port: int) -> bool:
     """Nothing listens on `port`: a connection is refused, and a server may bind it again (as
     serve binds, past the closed connections' TIME_WAIT)."""

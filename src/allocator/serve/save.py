@@ -44,12 +44,21 @@ def save(held: HeldModel, name: str, models: Path, results: Path) -> Saved:
             "(at most 64), e.g. ecosystem_plus_500"
         )
     path = models / f"{name}.yaml"
-    if path.exists():
-        raise UsageError(f"{path} exists: Save never replaces a file. Fix: choose another name")
-    models.mkdir(parents=True, exist_ok=True)
+    exists = UsageError(f"{path} exists: Save never replaces a file. Fix: choose another name")
+    if path.exists() or path.is_symlink():  # a link, even to nowhere, is not followed
+        raise exists
     text = model_text(held, name, path)
-    with open(path, "x", encoding="utf-8") as f:  # "x": a file made meanwhile is not replaced
-        f.write(text)
+    try:
+        models.mkdir(parents=True, exist_ok=True)
+        with open(path, "x", encoding="utf-8") as f:  # "x": a file made meanwhile is not replaced
+            f.write(text)
+    except FileExistsError:
+        raise exists from None
+    except OSError as exc:
+        raise UsageError(
+            f"save: {path} cannot be written ({exc.strerror}). Fix: start serve with --models "
+            "naming a folder you may write"
+        ) from None
     try:
         opts = saved_options(path, results / name)
         return Saved(path, run_solve(opts))
