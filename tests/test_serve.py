@@ -201,6 +201,22 @@ def test_save_refuses_a_dangling_symlink_in_the_clients_words(client, project, t
     assert client.get("/api/plan", headers=AUTH).status_code == 200  # still serving
 
 
+def test_an_answer_shows_its_own_cells_not_those_of_a_later_edit(held):
+    """Two tabs: a request's answer is turned into JSON after the lock is let go, so another
+    edit may land in between. The cells it lists are those its plan was solved with (before:
+    the held model's cells of the moment, beside a headline of other cells)."""
+    from allocator.serve.app import _state
+
+    mine = held.edit([EDIT])
+    try:
+        held.reset()  # the other tab, between the solve and the JSON of the first
+        shown = json.loads(_state(held, mine).body)
+    finally:
+        held.reset()
+    assert shown["sets"] == [EDIT]
+    assert shown["headline"]["value"] == mine.run.info["objective"]["value"]
+
+
 def _free(port: int) -> bool:
     """Nothing listens on `port`: a connection is refused, and a server may bind it again (as
     serve binds, past the closed connections' TIME_WAIT)."""

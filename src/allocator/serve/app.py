@@ -243,7 +243,7 @@ def _state(held: HeldModel, answer: Answer) -> Response:
             "report": body,
             "report_css": style,
             "moved": moved(held.first, run),
-            "sets": [cs.text for cs in held.sets.values()],
+            "sets": answer.sets,  # this answer's, not the held model's of the moment
             "how": answer.how,
             "seconds": round(answer.seconds, 4),
             "cells": cells_of(run.inputs),

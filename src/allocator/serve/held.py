@@ -51,6 +51,8 @@ class Answer:
     run: Run
     how: str
     seconds: float
+    sets: list[str] = dataclasses.field(default_factory=list)
+    """The cells set for this answer (`TABLE.KEY.COLUMN=VALUE`), in the order applied."""
 
 
 class HeldModel:
@@ -163,7 +165,7 @@ class HeldModel:
         timings["solve"] = time.perf_counter() - t2
         tables = tables_of(inp, sol)
         run = Run(inp, sol, tables, run_info(inp, sol, opts, timings))
-        return Answer(run, how, time.perf_counter() - t0)
+        return Answer(run, how, time.perf_counter() - t0, [cs.text for cs in sets.values()])
 
     def _hold(self, inp: Inputs, opts: SolveOptions) -> str:
         """Bring the held instance to the LP of `inp`; returns how."""
