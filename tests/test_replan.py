@@ -265,3 +265,22 @@ def test_rows_of_the_same_program_pool_and_year_are_added_and_said(approved, tmp
         {"program": "a", "pool": "public", "year": 2025, "rows": [2, 4], "spent_musd": 20.0}
     ]
     assert by_phase(tmp_path / "re")[("a", "phase1")][1] == pytest.approx(25)
+
+
+def test_json_is_one_document_also_for_an_error(approved, tmp_path):
+    """--json as solve and core have it: one document on stdout, the error too (before: no such
+    option)."""
+    res = replan(approved, tmp_path / "re", "--json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["status"] == "done"
+    assert doc["folder"] == str(tmp_path / "re")
+    assert doc["cost_of_deviations"] == pytest.approx(200)
+    assert {"program": "a", "phase": "phase1"}.items() <= doc["table"][0].items()
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "aa,public,2025,10\n")
+    res = replan(approved, tmp_path / "x", "--json", actuals=bad)
+    assert res.exit_code == 2
+    doc = json.loads(res.stdout)
+    assert doc["status"] == "error" and "did you mean a" in doc["error"]
+    assert not (tmp_path / "x").exists()
