@@ -217,6 +217,25 @@ def test_an_answer_shows_its_own_cells_not_those_of_a_later_edit(held):
     assert shown["headline"]["value"] == mine.run.info["objective"]["value"]
 
 
+def test_the_page_runs_only_its_own_script(client):
+    """The report is put in the page with innerHTML: its renderer escapes every input text,
+    and the page's CSP allows no other script than its own (by hash), so an escape missed
+    later, e.g. <img src=x onerror=...> in a name, cannot run (before: 'unsafe-inline', which
+    lets such a handler run)."""
+    import base64
+    import hashlib
+
+    page = client.get("/", headers=AUTH)
+    assert page.status_code == 200
+    script = page.text.partition("<script>")[2].partition("</script>")[0]
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    policy = dict(
+        p.strip().split(" ", 1) for p in page.headers["content-security-policy"].split(";")
+    )
+    assert policy["script-src"] == f"'sha256-{digest}'"
+    assert "unsafe" not in policy["script-src"]
+
+
 def _free(port: int) -> bool:
     """Nothing listens on `port`: a connection is refused, and a server may bind it again (as
     serve binds, past the closed connections' TIME_WAIT)."""
