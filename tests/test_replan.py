@@ -282,5 +282,6 @@ def test_json_is_one_document_also_for_an_error(approved, tmp_path):
     res = replan(approved, tmp_path / "x", "--json", actuals=bad)
     assert res.exit_code == 2
     doc = json.loads(res.stdout)
-    assert doc["status"] == "error" and "did you mean a" in doc["error"]
+    assert doc["status"] == "error"
+    assert "did you mean a" in doc["error"]
     assert not (tmp_path / "x").exists()

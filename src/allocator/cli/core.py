@@ -136,8 +136,7 @@ def _show(folder: Path, table: Any, info: dict[str, Any]) -> None:
     middle = table[table["class"] == "borderline"]
     if len(middle):
         shares = ", ".join(
-            f"{r.member} {percent(r.plans_funded / r.plans_counted)}"
-            for r in middle.itertuples()
+            f"{r.member} {percent(r.plans_funded / r.plans_counted)}" for r in middle.itertuples()
         )
         out.print(f"Share of good plans funding the borderline: {shares}.", markup=False)
     out.print(verdict_line(table), markup=False)
@@ -145,4 +144,3 @@ def _show(folder: Path, table: Any, info: dict[str, Any]) -> None:
         f"Wrote [bold]{escape(str(folder))}[/]: "
         + ", ".join(sorted(p.name for p in folder.iterdir()))
     )
-
