@@ -236,6 +236,16 @@ def test_the_page_runs_only_its_own_script(client):
     assert "unsafe" not in policy["script-src"]
 
 
+def test_a_deeply_nested_body_is_refused_as_not_json(client):
+    """60,000 brackets fit in the body limit and make json.loads raise RecursionError, past
+    the API's errors (before: a 500 and a traceback on the server's stderr)."""
+    for body in (b"[" * 60_000, b'{"set":' * 9_000):
+        refused = client.post("/api/set", content=body, headers=AUTH)
+        assert refused.status_code == 400, refused.text
+        assert "not JSON" in refused.json()["error"]
+    assert client.get("/api/plan", headers=AUTH).status_code == 200  # still serving
+
+
 def _free(port: int) -> bool:
     """Nothing listens on `port`: a connection is refused, and a server may bind it again (as
     serve binds, past the closed connections' TIME_WAIT)."""

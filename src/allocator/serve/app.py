@@ -203,7 +203,7 @@ async def _body(request: Request) -> dict[str, Any]:
         return {}
     try:
         body = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise ApiError(400, 'the request body is not JSON. Fix: send {"set": [...]}') from None
     if not isinstance(body, dict):
         raise ApiError(400, 'the request body is not a JSON object. Fix: send {"set": [...]}')
