@@ -246,6 +246,26 @@ def test_a_deeply_nested_body_is_refused_as_not_json(client):
     assert client.get("/api/plan", headers=AUTH).status_code == 200  # still serving
 
 
+@pytest.mark.parametrize(
+    ("option", "words"),
+    [
+        ({"objective": "jbos"}, "unknown objective 'jbos'. Fix: use one of jobs, exports, weighted"),
+        ({"targets": "sfot"}, "unknown --targets 'sfot'. Fix: use one of off, soft, hard"),
+    ],
+)
+def test_an_unknown_objective_or_targets_is_refused_as_solve_refuses_it(project, option, words):
+    """`allocator serve --objective jbos` served a plan headed "jbos 1.0" (US$ million of
+    exports) and --targets sfot solved with hard targets; solve refuses both, exit 2."""
+    from allocator.serve.app import Scenario
+
+    opts = SolveOptions(inputs=project / "inputs" / "peru2040", **option)
+    scenario = Scenario(lambda: HeldModel(opts))
+    asgi = create_app(scenario, TOKEN, project / "models", project / "results", ("testserver",))
+    refused = TestClient(asgi).get("/api/plan", headers=AUTH)
+    assert refused.status_code == 400, refused.text[:300]
+    assert refused.json()["error"] == words
+
+
 def _free(port: int) -> bool:
     """Nothing listens on `port`: a connection is refused, and a server may bind it again (as
     serve binds, past the closed connections' TIME_WAIT)."""

@@ -65,6 +65,7 @@ class HeldModel:
     def __init__(self, opts: SolveOptions) -> None:
         if opts.risk != "none":
             raise UsageError("allocator serve plans without --risk. Fix: use allocator solve")
+        check_choices(opts)
         self.opts = opts
         self.sets: dict[str, CellSet] = {}
         self.lp: CompiledLP | None = None
@@ -182,6 +183,25 @@ class HeldModel:
         apply_options(lp, opts.solver)
         self.lp = lp
         return why
+
+
+def check_choices(opts: SolveOptions) -> None:
+    """The objective and targets as `allocator solve` checks them (`pipeline.solve_scenario`),
+    in its words: `solve_lp` takes an unknown objective for another, and --targets for hard.
+
+    Raises:
+        UsageError: an unknown objective or --targets.
+    """
+    from allocator.model.build import OBJECTIVES, TARGET_MODES
+
+    if opts.objective not in OBJECTIVES:
+        raise UsageError(
+            f"unknown objective '{opts.objective}'. Fix: use one of {', '.join(OBJECTIVES)}"
+        )
+    if opts.targets not in TARGET_MODES:
+        raise UsageError(
+            f"unknown --targets '{opts.targets}'. Fix: use one of {', '.join(TARGET_MODES)}"
+        )
 
 
 def address(cs: CellSet) -> str:
