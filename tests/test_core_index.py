@@ -201,6 +201,8 @@ def test_dask_batches_give_the_serial_table(monkeypatch):
         (["--by", "mineral"], "--by 'mineral'"),
         (["--slack", "1.5"], "--slack 1.5"),
         (["--samples", "-2"], "--samples -2"),
+        (["--samples", "0", "--objective", "jbos"], "unknown objective 'jbos'"),  # was run
+        (["--targets", "sfot"], "unknown --targets 'sfot'"),  # was run with hard targets
     ],
 )
 def test_bad_options_exit_2_in_one_line(tmp_path, args, words):
