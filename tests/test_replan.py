@@ -285,3 +285,23 @@ def test_json_is_one_document_also_for_an_error(approved, tmp_path):
     assert doc["status"] == "error"
     assert "did you mean a" in doc["error"]
     assert not (tmp_path / "x").exists()
+
+
+def test_a_run_solved_with_risk_is_refused(tmp_path):
+    """An approved --risk worst-case run: its objective is the worst scenario's jobs (2,167.5),
+    the re-plan solved the nominal LP (2,160) and called the difference the cost of the
+    deviations (7.5 jobs) - two objectives compared as one. Refused, exit 2, nothing written."""
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    (data / "uncertainty.csv").write_text(
+        "ref,low,high,distribution,source\nprograms:b:jobs_per_musd,-50%,+50%,uniform,test\n"
+    )
+    approved = tmp_path / "approved"
+    res = invoke("solve", "--inputs", data, "--risk", "worst-case", "--out", approved)
+    assert res.exit_code == 0, res.output
+    res = replan(approved, tmp_path / "re")
+    assert res.exit_code == 2, res.output
+    said = " ".join(res.output.split())
+    assert "--risk worst-case" in said
+    assert "Fix:" in said
+    assert not (tmp_path / "re").exists()

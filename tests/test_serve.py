@@ -249,7 +249,10 @@ def test_a_deeply_nested_body_is_refused_as_not_json(client):
 @pytest.mark.parametrize(
     ("option", "words"),
     [
-        ({"objective": "jbos"}, "unknown objective 'jbos'. Fix: use one of jobs, exports, weighted"),
+        (
+            {"objective": "jbos"},
+            "unknown objective 'jbos'. Fix: use one of jobs, exports, weighted",
+        ),
         ({"targets": "sfot"}, "unknown --targets 'sfot'. Fix: use one of off, soft, hard"),
     ],
 )

@@ -97,6 +97,7 @@ def run_replan(ro: ReplanOptions) -> dict[str, Any]:
     approved = read_approved(ro.run)
     approved_objective(approved)  # a run.json without one is refused before any work
     opts = approved.opts
+    _refuse_risk(ro.run, approved.info)
     given = ro.actuals or _input_book(opts)
     churn = churn_of(ro.max_change)
     sources = [*sources_of(opts), ("approved run", ro.run), ("actuals", given)]
@@ -117,6 +118,24 @@ def run_replan(ro: ReplanOptions) -> dict[str, Any]:
         folder = _write(ro, opts, inp, sol, tables, info, sources)
     shown = tables["replan"].to_dict("records")
     return said | {"folder": folder, "lines": summary_lines(said), "table": shown}
+
+
+def _refuse_risk(run: Path, info: dict[str, Any]) -> None:
+    """A run solved with --risk: its objective is a scenario measure (the worst case, a CVaR)
+    that the re-plan's LP, the nominal one, does not have, so its cost of the deviations would
+    compare two objectives.
+
+    Raises:
+        UsageError: the approved run used --risk.
+    """
+    risk = info.get("risk")  # run.json's options leave --risk out; its `risk` part has it
+    if risk:
+        kind = risk.get("kind", "") if isinstance(risk, dict) else risk
+        raise UsageError(
+            f"{run} was solved with --risk {kind}: a re-plan optimises the nominal plan, "
+            "and its optimum cannot be set against the approved run's risk objective. Fix: "
+            "solve the plan again without --risk and re-plan that run"
+        )
 
 
 def _input_book(opts: SolveOptions) -> Path:
