@@ -205,12 +205,12 @@ def test_an_answer_shows_its_own_cells_not_those_of_a_later_edit(held):
     """Two tabs: a request's answer is turned into JSON after the lock is let go, so another
     edit may land in between. The cells it lists are those its plan was solved with (before:
     the held model's cells of the moment, beside a headline of other cells)."""
-    from allocator.serve.app import _state
+    from allocator.serve.app import page_state
 
     mine = held.edit([EDIT])
     try:
         held.reset()  # the other tab, between the solve and the JSON of the first
-        shown = json.loads(_state(held, mine).body)
+        shown = json.loads(page_state(held, mine).body)
     finally:
         held.reset()
     assert shown["sets"] == [EDIT]

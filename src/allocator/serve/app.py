@@ -96,7 +96,7 @@ class Api:
 
     def _answered(self, step: str, *args: Any) -> Response:
         held = self.scenario.held()
-        return _state(held, getattr(held, step)(*args))
+        return page_state(held, getattr(held, step)(*args))
 
     async def plan(self, request: Request) -> Response:
         """The current plan (the first call solves the scenario as given)."""
@@ -222,7 +222,7 @@ def _texts(value: object) -> list[str]:
     return texts
 
 
-def _state(held: HeldModel, answer: Answer) -> Response:
+def page_state(held: HeldModel, answer: Answer) -> Response:
     """The page's state: the report's sections, the headline, the moves, the cells."""
     from allocator.report.assumed import assumptions_of
     from allocator.report.html import render
