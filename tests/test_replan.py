@@ -305,3 +305,18 @@ def test_a_run_solved_with_risk_is_refused(tmp_path):
     assert "--risk worst-case" in said
     assert "Fix:" in said
     assert not (tmp_path / "re").exists()
+
+
+def test_a_weighted_run_is_refused(tmp_path):
+    """--objective weighted: the index is scaled to the best plans each LP can reach, so the
+    re-plan rescaled it to what the actuals leave (0.5 both) and said the deviations cost 0
+    while jobs in 2030 fell from 2,360 to 2,160. Refused, exit 2, nothing written."""
+    approved = tmp_path / "approved"
+    res = invoke("solve", "--inputs", DATA, "--objective", "weighted", "--out", approved)
+    assert res.exit_code == 0, res.output
+    res = replan(approved, tmp_path / "re")
+    assert res.exit_code == 2, res.output
+    said = " ".join(res.output.split())
+    assert "weighted" in said
+    assert "Fix:" in said
+    assert not (tmp_path / "re").exists()

@@ -98,6 +98,7 @@ def run_replan(ro: ReplanOptions) -> dict[str, Any]:
     approved_objective(approved)  # a run.json without one is refused before any work
     opts = approved.opts
     _refuse_risk(ro.run, approved.info)
+    _refuse_weighted(ro.run, opts)
     given = ro.actuals or _input_book(opts)
     churn = churn_of(ro.max_change)
     sources = [*sources_of(opts), ("approved run", ro.run), ("actuals", given)]
@@ -135,6 +136,23 @@ def _refuse_risk(run: Path, info: dict[str, Any]) -> None:
             f"{run} was solved with --risk {kind}: a re-plan optimises the nominal plan, "
             "and its optimum cannot be set against the approved run's risk objective. Fix: "
             "solve the plan again without --risk and re-plan that run"
+        )
+
+
+def _refuse_weighted(run: Path, opts: SolveOptions) -> None:
+    """A weighted run: its index is scaled to the best jobs and exports its own LP can reach
+    (1 = best), so the re-plan's index is scaled to what the actuals leave, and the two do not
+    compare (a plan that lost jobs reads as costing 0).
+
+    Raises:
+        UsageError: the approved run's objective is weighted.
+    """
+    if opts.objective == "weighted":
+        raise UsageError(
+            f"{run} was solved with --objective weighted: its index is scaled to the best "
+            "plans its own LP can reach, and a re-plan's index to what the actuals leave, so "
+            "the cost of the deviations would not compare. Fix: solve the plan with --objective "
+            "jobs or exports and re-plan that run"
         )
 
 
