@@ -269,6 +269,23 @@ def test_an_unknown_objective_or_targets_is_refused_as_solve_refuses_it(project,
     assert refused.json()["error"] == words
 
 
+def test_save_after_the_model_file_is_gone_is_refused_in_words(project):
+    """The model file serve started from, deleted meanwhile: Save read it again and raised
+    FileNotFoundError (a 500 and a traceback); now a UsageError naming it, nothing written."""
+    from allocator.errors import UsageError
+    from allocator.pipeline import options_of
+    from allocator.serve.save import save
+
+    model = project / "models" / "gone.yaml"
+    model.parent.mkdir(exist_ok=True)
+    model.write_text("dataset: ../inputs/peru2040\nobjective: jobs\n", encoding="utf-8")
+    held = HeldModel(options_of(model, None, None, None, None))
+    model.unlink()
+    with pytest.raises(UsageError, match="gone.yaml"):
+        save(held, "after_gone", project / "models", project / "results")
+    assert not (project / "models" / "after_gone.yaml").exists()
+
+
 def _free(port: int) -> bool:
     """Nothing listens on `port`: a connection is refused, and a server may bind it again (as
     serve binds, past the closed connections' TIME_WAIT)."""
