@@ -201,6 +201,8 @@ def test_dask_batches_give_the_serial_table(monkeypatch):
         (["--by", "mineral"], "--by 'mineral'"),
         (["--slack", "1.5"], "--slack 1.5"),
         (["--samples", "-2"], "--samples -2"),
+        (["--samples", "0", "--objective", "jbos"], "unknown objective 'jbos'"),  # was run
+        (["--targets", "sfot"], "unknown --targets 'sfot'"),  # was run with hard targets
     ],
 )
 def test_bad_options_exit_2_in_one_line(tmp_path, args, words):
@@ -240,3 +242,29 @@ def test_dask_local_cluster_gives_the_serial_bytes(tmp_path, strict):
     assert res.exit_code == 0, res.output
     assert (spread / "core.csv").read_bytes() == (out / "core.csv").read_bytes()
     shutil.rmtree(spread)
+
+
+def test_a_borderline_share_never_reads_as_all_or_none():
+    """Borderline means funded in some good plans and not in others: 299 of 300 is not
+    "100%" and 1 of 300 is not "0%" on the line a planner reads (before: both rounded so)."""
+    from allocator.cli.core import borderline_line
+
+    table = pd.DataFrame(
+        {
+            "member": ["x", "y", "z"],
+            "name": ["x", "y", "z"],
+            "class": ["borderline"] * 3,
+            "share_funded": [299 / 300, 0.5, 1 / 300],
+            "plans_funded": [299, 150, 1],
+            "plans_counted": [300, 300, 300],
+        }
+    )
+    line = borderline_line(table)
+    assert line == "Share of good plans funding the borderline: x 99.7%, y 50%, z 0.3%."
+    from allocator.report.corehtml import share_chart
+
+    chart = share_chart(table)
+    for said in (">99.7%<", ">0.3%<", ">50%<"):
+        assert said in chart
+    assert "100%<" not in chart
+    assert ">0%<" not in chart

@@ -135,9 +135,8 @@ def test_every_bundled_and_test_dataset_is_within_the_limits():
     folders = [BASELINE, *sorted(p for p in DATA.iterdir() if p.is_dir())]
     loaded = [load_inputs(f) for f in folders]
     # with base_levels, tranches (issue 25), fixed_plan (issue 27) and shares (issue 25 point 3)
-    assert (
-        len(loaded) == 23
-    )  # with tests/data/ties (issue 25 point 5), replan (issue 28), core (27)
+    # and ties (25 point 5), replan (28), core (27), two_conflicts (26): every folder loads
+    assert len(loaded) == 24
     assert max(p.budget_musd for p in loaded[0].pools) == 12500.0
 
 

@@ -228,3 +228,95 @@ def test_actuals_sheet_of_the_input_workbook(tmp_path):
     said = " ".join(res.output.split())
     assert "sheet actuals, cell D3" in said
     assert "spent_musd" in said
+
+
+def test_spending_stays_in_the_year_it_was_spent(tmp_path):
+    """Job-years count each year's jobs: a's 60 spent in 2026 makes 600 jobs in 2026-2030, not
+    in 2025 as well. Before, only the phase's sum was fixed and the re-plan moved the 60 back
+    to 2025, crediting the past with 600 job-years it never had (8,840 instead of 8,240)."""
+    approved = tmp_path / "approved"
+    args = ("--inputs", DATA, "--measure", "cumulative", "--out", approved)
+    assert invoke("solve", *args).exit_code == 0
+    actuals = tmp_path / "late.csv"
+    actuals.write_text(HEADER + "a,public,2026,60\n")
+    res = replan(approved, tmp_path / "re", actuals=actuals)
+    assert res.exit_code == 0, res.output
+    import pandas as pd
+
+    alloc = pd.read_csv(tmp_path / "re" / "allocation.csv")
+    a = {int(r.year): r.invest_musd for r in alloc[alloc.program == "a"].itertuples()}
+    assert a.get(2025, 0) == 0
+    assert a[2026] == pytest.approx(60)
+    info = json.loads((tmp_path / "re" / "run.json").read_text())
+    assert info["objective"]["value"] == pytest.approx(8240)
+
+
+def test_rows_of_the_same_program_pool_and_year_are_added_and_said(approved, tmp_path):
+    """Two rows a,public,2025 add up (two payments), and the terminal and run.json say which
+    were added: a row typed twice by mistake is not counted twice in silence."""
+    actuals = tmp_path / "twice.csv"
+    actuals.write_text(HEADER + "a,public,2025,10\na,public,2026,5\na,public,2025,10\n")
+    res = replan(approved, tmp_path / "re", actuals=actuals)
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.output.split())
+    assert "rows 2 and 4 (a, public, 2025) added up to 20" in said
+    info = json.loads((tmp_path / "re" / "run.json").read_text())
+    assert info["replan"]["actuals"]["added_up"] == [
+        {"program": "a", "pool": "public", "year": 2025, "rows": [2, 4], "spent_musd": 20.0}
+    ]
+    assert by_phase(tmp_path / "re")[("a", "phase1")][1] == pytest.approx(25)
+
+
+def test_json_is_one_document_also_for_an_error(approved, tmp_path):
+    """--json as solve and core have it: one document on stdout, the error too (before: no such
+    option)."""
+    res = replan(approved, tmp_path / "re", "--json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["status"] == "done"
+    assert doc["folder"] == str(tmp_path / "re")
+    assert doc["cost_of_deviations"] == pytest.approx(200)
+    assert {"program": "a", "phase": "phase1"}.items() <= doc["table"][0].items()
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "aa,public,2025,10\n")
+    res = replan(approved, tmp_path / "x", "--json", actuals=bad)
+    assert res.exit_code == 2
+    doc = json.loads(res.stdout)
+    assert doc["status"] == "error"
+    assert "did you mean a" in doc["error"]
+    assert not (tmp_path / "x").exists()
+
+
+def test_a_run_solved_with_risk_is_refused(tmp_path):
+    """An approved --risk worst-case run: its objective is the worst scenario's jobs (2,167.5),
+    the re-plan solved the nominal LP (2,160) and called the difference the cost of the
+    deviations (7.5 jobs) - two objectives compared as one. Refused, exit 2, nothing written."""
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    (data / "uncertainty.csv").write_text(
+        "ref,low,high,distribution,source\nprograms:b:jobs_per_musd,-50%,+50%,uniform,test\n"
+    )
+    approved = tmp_path / "approved"
+    res = invoke("solve", "--inputs", data, "--risk", "worst-case", "--out", approved)
+    assert res.exit_code == 0, res.output
+    res = replan(approved, tmp_path / "re")
+    assert res.exit_code == 2, res.output
+    said = " ".join(res.output.split())
+    assert "--risk worst-case" in said
+    assert "Fix:" in said
+    assert not (tmp_path / "re").exists()
+
+
+def test_a_weighted_run_is_refused(tmp_path):
+    """--objective weighted: the index is scaled to the best plans each LP can reach, so the
+    re-plan rescaled it to what the actuals leave (0.5 both) and said the deviations cost 0
+    while jobs in 2030 fell from 2,360 to 2,160. Refused, exit 2, nothing written."""
+    approved = tmp_path / "approved"
+    res = invoke("solve", "--inputs", DATA, "--objective", "weighted", "--out", approved)
+    assert res.exit_code == 0, res.output
+    res = replan(approved, tmp_path / "re")
+    assert res.exit_code == 2, res.output
+    said = " ".join(res.output.split())
+    assert "weighted" in said
+    assert "Fix:" in said
+    assert not (tmp_path / "re").exists()

@@ -185,6 +185,107 @@ def test_save_writes_a_model_file_that_solve_turns_into_the_same_bytes(client, p
     assert not (project / "eco.yaml").exists()
 
 
+def test_save_refuses_a_dangling_symlink_in_the_clients_words(client, project, tmp_path):
+    """models/<name>.yaml a symlink to nowhere: before, open(..., "x") raised FileExistsError
+    past the API's errors (500 and a traceback on the server's stderr); now a 400 that says
+    the file exists, and nothing is written where the link points."""
+    (project / "models").mkdir(exist_ok=True)
+    target = tmp_path / "elsewhere.yaml"
+    (project / "models" / "dangling.yaml").symlink_to(target)
+    refused = client.post("/api/save", json={"name": "dangling"}, headers=AUTH)
+    assert refused.status_code == 400, refused.text
+    assert "exists" in refused.json()["error"]
+    assert "dangling.yaml" in refused.json()["error"]
+    assert not target.exists()
+    assert not (project / "results" / "dangling").exists()
+    assert client.get("/api/plan", headers=AUTH).status_code == 200  # still serving
+
+
+def test_an_answer_shows_its_own_cells_not_those_of_a_later_edit(held):
+    """Two tabs: a request's answer is turned into JSON after the lock is let go, so another
+    edit may land in between. The cells it lists are those its plan was solved with (before:
+    the held model's cells of the moment, beside a headline of other cells)."""
+    from allocator.serve.app import page_state
+
+    mine = held.edit([EDIT])
+    try:
+        held.reset()  # the other tab, between the solve and the JSON of the first
+        shown = json.loads(page_state(held, mine).body)
+    finally:
+        held.reset()
+    assert shown["sets"] == [EDIT]
+    assert shown["headline"]["value"] == mine.run.info["objective"]["value"]
+
+
+def test_the_page_runs_only_its_own_script(client):
+    """The report is put in the page with innerHTML: its renderer escapes every input text,
+    and the page's CSP allows no other script than its own (by hash), so an escape missed
+    later, e.g. <img src=x onerror=...> in a name, cannot run (before: 'unsafe-inline', which
+    lets such a handler run)."""
+    import base64
+    import hashlib
+
+    page = client.get("/", headers=AUTH)
+    assert page.status_code == 200
+    script = page.text.partition("<script>")[2].partition("</script>")[0]
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    policy = dict(
+        p.strip().split(" ", 1) for p in page.headers["content-security-policy"].split(";")
+    )
+    assert policy["script-src"] == f"'sha256-{digest}'"
+    assert "unsafe" not in policy["script-src"]
+
+
+def test_a_deeply_nested_body_is_refused_as_not_json(client):
+    """60,000 brackets fit in the body limit and make json.loads raise RecursionError, past
+    the API's errors (before: a 500 and a traceback on the server's stderr)."""
+    for body in (b"[" * 60_000, b'{"set":' * 9_000):
+        refused = client.post("/api/set", content=body, headers=AUTH)
+        assert refused.status_code == 400, refused.text
+        assert "not JSON" in refused.json()["error"]
+    assert client.get("/api/plan", headers=AUTH).status_code == 200  # still serving
+
+
+@pytest.mark.parametrize(
+    ("option", "words"),
+    [
+        (
+            {"objective": "jbos"},
+            "unknown objective 'jbos'. Fix: use one of jobs, exports, weighted",
+        ),
+        ({"targets": "sfot"}, "unknown --targets 'sfot'. Fix: use one of off, soft, hard"),
+    ],
+)
+def test_an_unknown_objective_or_targets_is_refused_as_solve_refuses_it(project, option, words):
+    """`allocator serve --objective jbos` served a plan headed "jbos 1.0" (US$ million of
+    exports) and --targets sfot solved with hard targets; solve refuses both, exit 2."""
+    from allocator.serve.app import Scenario
+
+    opts = SolveOptions(inputs=project / "inputs" / "peru2040", **option)
+    scenario = Scenario(lambda: HeldModel(opts))
+    asgi = create_app(scenario, TOKEN, project / "models", project / "results", ("testserver",))
+    refused = TestClient(asgi).get("/api/plan", headers=AUTH)
+    assert refused.status_code == 400, refused.text[:300]
+    assert refused.json()["error"] == words
+
+
+def test_save_after_the_model_file_is_gone_is_refused_in_words(project):
+    """The model file serve started from, deleted meanwhile: Save read it again and raised
+    FileNotFoundError (a 500 and a traceback); now a UsageError naming it, nothing written."""
+    from allocator.errors import UsageError
+    from allocator.pipeline import options_of
+    from allocator.serve.save import save
+
+    model = project / "models" / "gone.yaml"
+    model.parent.mkdir(exist_ok=True)
+    model.write_text("dataset: ../inputs/peru2040\nobjective: jobs\n", encoding="utf-8")
+    held = HeldModel(options_of(model, None, None, None, None))
+    model.unlink()
+    with pytest.raises(UsageError, match="gone.yaml"):
+        save(held, "after_gone", project / "models", project / "results")
+    assert not (project / "models" / "after_gone.yaml").exists()
+
+
 def _free(port: int) -> bool:
     """Nothing listens on `port`: a connection is refused, and a server may bind it again (as
     serve binds, past the closed connections' TIME_WAIT)."""

@@ -97,6 +97,8 @@ def run_replan(ro: ReplanOptions) -> dict[str, Any]:
     approved = read_approved(ro.run)
     approved_objective(approved)  # a run.json without one is refused before any work
     opts = approved.opts
+    _refuse_risk(ro.run, approved.info)
+    _refuse_weighted(ro.run, opts)
     given = ro.actuals or _input_book(opts)
     churn = churn_of(ro.max_change)
     sources = [*sources_of(opts), ("approved run", ro.run), ("actuals", given)]
@@ -108,7 +110,7 @@ def run_replan(ro: ReplanOptions) -> dict[str, Any]:
     actuals = load_actuals(given, inp, ro.as_of)
     load_s = time.perf_counter() - t0
     with replan_families():  # the tables, workbook and report name the re-plan's rows
-        sol, timings = _solve(inp, opts, approved, actuals.spent, ro, churn)
+        sol, timings = _solve(inp, opts, approved, actuals.by_year, ro, churn)
         tables = _tables(inp, sol, approved, ro.as_of)
         said = facts(inp, sol, approved, actuals, (ro.as_of, churn, ro.least_change), tables)
         info = run_info(inp, sol, opts, {"load": load_s, **timings})
@@ -117,6 +119,41 @@ def run_replan(ro: ReplanOptions) -> dict[str, Any]:
         folder = _write(ro, opts, inp, sol, tables, info, sources)
     shown = tables["replan"].to_dict("records")
     return said | {"folder": folder, "lines": summary_lines(said), "table": shown}
+
+
+def _refuse_risk(run: Path, info: dict[str, Any]) -> None:
+    """A run solved with --risk: its objective is a scenario measure (the worst case, a CVaR)
+    that the re-plan's LP, the nominal one, does not have, so its cost of the deviations would
+    compare two objectives.
+
+    Raises:
+        UsageError: the approved run used --risk.
+    """
+    risk = info.get("risk")  # run.json's options leave --risk out; its `risk` part has it
+    if risk:
+        kind = risk.get("kind", "") if isinstance(risk, dict) else risk
+        raise UsageError(
+            f"{run} was solved with --risk {kind}: a re-plan optimises the nominal plan, "
+            "and its optimum cannot be set against the approved run's risk objective. Fix: "
+            "solve the plan again without --risk and re-plan that run"
+        )
+
+
+def _refuse_weighted(run: Path, opts: SolveOptions) -> None:
+    """A weighted run: its index is scaled to the best jobs and exports its own LP can reach
+    (1 = best), so the re-plan's index is scaled to what the actuals leave, and the two do not
+    compare (a plan that lost jobs reads as costing 0).
+
+    Raises:
+        UsageError: the approved run's objective is weighted.
+    """
+    if opts.objective == "weighted":
+        raise UsageError(
+            f"{run} was solved with --objective weighted: its index is scaled to the best "
+            "plans its own LP can reach, and a re-plan's index to what the actuals leave, so "
+            "the cost of the deviations would not compare. Fix: solve the plan with --objective "
+            "jobs or exports and re-plan that run"
+        )
 
 
 def _input_book(opts: SolveOptions) -> Path:
@@ -151,7 +188,7 @@ def _solve(
     inp: Any,
     opts: SolveOptions,
     approved: Approved,
-    spent: dict[tuple[str, str, str], float],
+    spent: dict[tuple[str, str, int], float],
     ro: ReplanOptions,
     churn: Churn | None,
 ) -> tuple[Any, dict[str, float]]:

@@ -132,12 +132,25 @@ def _show(folder: Path, table: Any, info: dict[str, Any]) -> None:
         f"funded: above {s['threshold_musd']:g} US$ million, by {s['by']}.",
         markup=False,
     )
-    middle = table[table["class"] == "borderline"]
-    if len(middle):
-        shares = ", ".join(f"{r.member} {r.share_funded:.0%}" for r in middle.itertuples())
-        out.print(f"Share of good plans funding the borderline: {shares}.", markup=False)
+    line = borderline_line(table)
+    if line:
+        out.print(line, markup=False)
     out.print(verdict_line(table), markup=False)
     out.print(
         f"Wrote [bold]{escape(str(folder))}[/]: "
         + ", ".join(sorted(p.name for p in folder.iterdir()))
     )
+
+
+def borderline_line(table: Any) -> str:
+    """The share of good plans funding each borderline member ('' when there is none), never
+    reading 0% or 100% (`percent`)."""
+    from allocator.report.corehtml import percent
+
+    middle = table[table["class"] == "borderline"]
+    if not len(middle):
+        return ""
+    shares = ", ".join(
+        f"{r.member} {percent(r.plans_funded / r.plans_counted)}" for r in middle.itertuples()
+    )
+    return f"Share of good plans funding the borderline: {shares}."

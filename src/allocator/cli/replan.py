@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 
 from allocator.cli.commands import app, exit_codes
-from allocator.cli.render import out
+from allocator.cli.render import out, print_json
 
 
 @app.command()
@@ -43,18 +43,40 @@ def replan(
         Path | None, typer.Option("--out", help="Folder to write (default: under results/).")
     ] = None,
     force: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document instead of lines.")
+    ] = False,
 ) -> None:
     """Re-plan from actuals: spending up to --as-of fixed to what was spent, the later years
     re-optimised under the same rules, with approved vs re-planned money by program and phase."""
-    with exit_codes():
+    with exit_codes(as_json):
         from allocator.replanning import ReplanOptions, run_replan
 
         opts = ReplanOptions(run, actuals, as_of, max_change, least_change, out_dir, force)
         done = run_replan(opts)
+        if as_json:
+            print_json({"status": "done", **done, "folder": str(done["folder"])})
+            return
         for line in done["lines"]:
+            out.print(line, markup=False, soft_wrap=True)
+        for line in added_lines(done["actuals"]["added_up"]):
             out.print(line, markup=False, soft_wrap=True)
         show_table(done["table"])
         out.print(f"Wrote [bold]{escape(str(done['folder']))}[/]")
+
+
+def added_lines(added: list[dict[str, object]]) -> list[str]:
+    """The actuals given on more than one row, added up (two payments, or a row typed twice):
+    said, never counted twice in silence."""
+    lines = []
+    for a in added:
+        rows = [str(n) for n in a["rows"]]  # type: ignore[attr-defined]
+        listed = ", ".join(rows[:-1]) + " and " + rows[-1]
+        lines.append(
+            f"Actuals rows {listed} ({a['program']}, {a['pool']}, {a['year']}) added up to "
+            f"{a['spent_musd']:,.6g} musd: check none is a row typed twice."
+        )
+    return lines
 
 
 def show_table(rows: list[dict[str, object]]) -> None:

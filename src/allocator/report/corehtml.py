@@ -95,10 +95,21 @@ def _bar(
         f'<text x="{left - 6}" y="{y + 14}" text-anchor="end" class="s">{escape(short)}'
         f"<title>{escape(label)}</title></text>",
         f'<rect x="{left}" y="{y + 3}" width="{w:.2f}" height="{row - 6}" '
-        f'fill="{COLOURS.get(kind, "#1f77b4")}"><title>{escape(label)}: {share:.0%} of good '
+        f'fill="{COLOURS.get(kind, "#1f77b4")}"><title>{escape(label)}: {percent(share)} of good '
         f"plans ({escape(kind)})</title></rect>",
-        f'<text x="{left + w + 4:.2f}" y="{y + 14}" class="s">{share:.0%}</text>',
+        f'<text x="{left + w + 4:.2f}" y="{y + 14}" class="s">{percent(share)}</text>',
     ]
+
+
+def percent(share: float) -> str:
+    """A share of good plans as a planner reads it right: whole percent, or as many decimals as
+    keep a share strictly between 0 and 1 (a borderline member's) from reading 0% or 100%."""
+    said = f"{share:.0%}"
+    for places in range(1, 7):
+        if share in (0.0, 1.0) or float(said[:-1]) not in (0.0, 100.0):
+            break
+        said = f"{share:.{places}%}"
+    return said
 
 
 def book_blocks(tables: dict[str, pd.DataFrame]) -> list[tuple[str, pd.DataFrame, str, str]]:

@@ -90,12 +90,13 @@ class Api:
         return endpoint
 
     async def page(self, request: Request) -> Response:
-        """The page (its script asks the API for the plan)."""
-        return HTMLResponse(page_html(), headers=_SECURE)
+        """The page (its script asks the API for the plan); its CSP lets only that script run."""
+        html, script = page_parts()
+        return HTMLResponse(html, headers=_page_headers(script))
 
     def _answered(self, step: str, *args: Any) -> Response:
         held = self.scenario.held()
-        return _state(held, getattr(held, step)(*args))
+        return page_state(held, getattr(held, step)(*args))
 
     async def plan(self, request: Request) -> Response:
         """The current plan (the first call solves the scenario as given)."""
@@ -202,7 +203,7 @@ async def _body(request: Request) -> dict[str, Any]:
         return {}
     try:
         body = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise ApiError(400, 'the request body is not JSON. Fix: send {"set": [...]}') from None
     if not isinstance(body, dict):
         raise ApiError(400, 'the request body is not a JSON object. Fix: send {"set": [...]}')
@@ -221,7 +222,7 @@ def _texts(value: object) -> list[str]:
     return texts
 
 
-def _state(held: HeldModel, answer: Answer) -> Response:
+def page_state(held: HeldModel, answer: Answer) -> Response:
     """The page's state: the report's sections, the headline, the moves, the cells."""
     from allocator.report.assumed import assumptions_of
     from allocator.report.html import render
@@ -243,7 +244,7 @@ def _state(held: HeldModel, answer: Answer) -> Response:
             "report": body,
             "report_css": style,
             "moved": moved(held.first, run),
-            "sets": [cs.text for cs in held.sets.values()],
+            "sets": answer.sets,  # this answer's, not the held model's of the moment
             "how": answer.how,
             "seconds": round(answer.seconds, 4),
             "cells": cells_of(run.inputs),
@@ -254,8 +255,26 @@ def _state(held: HeldModel, answer: Answer) -> Response:
 
 def page_html() -> str:
     """The page, its script and style put inline (package data, no CDN, nothing fetched)."""
+    return page_parts()[0]
+
+
+def page_parts() -> tuple[str, str]:
+    """The page and the script put inline in it."""
     here = resources.files("allocator.serve")
     html = (here / "page.html").read_text(encoding="utf-8")
     script = (here / "page.js").read_text(encoding="utf-8")
     style = (here / "page.css").read_text(encoding="utf-8")
-    return html.replace("/*STYLE*/", style).replace("/*SCRIPT*/", script)
+    return html.replace("/*STYLE*/", style).replace("/*SCRIPT*/", script), script
+
+
+def _page_headers(script: str) -> dict[str, str]:
+    """_SECURE with a CSP that runs `script` (by its SHA-256) and nothing else: no inline event
+    handler, so HTML put in the page with innerHTML (the report) can never run a script."""
+    import base64
+    import hashlib
+
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
+    policy = _SECURE["Content-Security-Policy"].replace(
+        "script-src 'unsafe-inline'", f"script-src 'sha256-{digest}'"
+    )
+    return _SECURE | {"Content-Security-Policy": policy}

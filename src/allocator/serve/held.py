@@ -45,6 +45,8 @@ class Answer:
     run: Run
     how: str
     seconds: float
+    sets: list[str] = dataclasses.field(default_factory=list)
+    """The cells set for this answer (`TABLE.KEY.COLUMN=VALUE`), in the order applied."""
 
 
 class HeldModel:
@@ -57,6 +59,7 @@ class HeldModel:
     def __init__(self, opts: SolveOptions) -> None:
         if opts.risk != "none":
             raise UsageError("allocator serve plans without --risk. Fix: use allocator solve")
+        check_choices(opts)
         self.opts = opts
         self.sets: dict[str, CellSet] = {}
         self.lp: CompiledLP | None = None
@@ -155,7 +158,7 @@ class HeldModel:
         timings["solve"] = time.perf_counter() - t2
         tables = tables_of(inp, sol)
         run = Run(inp, sol, tables, run_info(inp, sol, opts, timings))
-        return Answer(run, how, time.perf_counter() - t0)
+        return Answer(run, how, time.perf_counter() - t0, [cs.text for cs in sets.values()])
 
     def _hold(self, inp: Inputs, opts: SolveOptions) -> str:
         """Bring the held instance to the LP of `inp`; returns how."""
@@ -172,6 +175,25 @@ class HeldModel:
         apply_options(lp, opts.solver)
         self.lp = lp
         return why
+
+
+def check_choices(opts: SolveOptions) -> None:
+    """The objective and targets as `allocator solve` checks them (`pipeline.solve_scenario`),
+    in its words: `solve_lp` takes an unknown objective for another, and --targets for hard.
+
+    Raises:
+        UsageError: an unknown objective or --targets.
+    """
+    from allocator.model.build import OBJECTIVES, TARGET_MODES
+
+    if opts.objective not in OBJECTIVES:
+        raise UsageError(
+            f"unknown objective '{opts.objective}'. Fix: use one of {', '.join(OBJECTIVES)}"
+        )
+    if opts.targets not in TARGET_MODES:
+        raise UsageError(
+            f"unknown --targets '{opts.targets}'. Fix: use one of {', '.join(TARGET_MODES)}"
+        )
 
 
 def address(cs: CellSet) -> str:

@@ -44,18 +44,47 @@ def save(held: HeldModel, name: str, models: Path, results: Path) -> Saved:
             "(at most 64), e.g. ecosystem_plus_500"
         )
     path = models / f"{name}.yaml"
-    if path.exists():
-        raise UsageError(f"{path} exists: Save never replaces a file. Fix: choose another name")
-    models.mkdir(parents=True, exist_ok=True)
-    text = model_text(held, name, path)
-    with open(path, "x", encoding="utf-8") as f:  # "x": a file made meanwhile is not replaced
-        f.write(text)
+    write_new(path, _text(held, name, path))
     try:
         opts = saved_options(path, results / name)
         return Saved(path, run_solve(opts))
     except BaseException:
         path.unlink()  # ours, written a moment ago: the scenario was not saved
         raise
+
+
+def write_new(path: Path, text: str) -> None:
+    """Write `text` to `path`, a file that does not exist yet (never through a link).
+
+    Raises:
+        UsageError: the file (or a link of that name, even to nowhere) exists, or the folder
+            cannot be written.
+    """
+    exists = UsageError(f"{path} exists: Save never replaces a file. Fix: choose another name")
+    if path.exists() or path.is_symlink():
+        raise exists
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "x", encoding="utf-8") as f:  # "x": a file made meanwhile is not replaced
+            f.write(text)
+    except FileExistsError:
+        raise exists from None
+    except OSError as exc:
+        raise UsageError(
+            f"save: {path} cannot be written ({exc.strerror}). Fix: start serve with --models "
+            "naming a folder you may write"
+        ) from None
+
+
+def _text(held: HeldModel, name: str, path: Path) -> str:
+    """`model_text`, a model file that can no longer be read refused in words."""
+    try:
+        return model_text(held, name, path)
+    except OSError as exc:
+        raise UsageError(
+            f"save: the model file {held.opts.model_file} serve started from cannot be read "
+            f"({exc.strerror}). Fix: put it back, or start serve again"
+        ) from None
 
 
 def saved_options(model: Path, out: Path) -> SolveOptions:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from allocator.data.files import read_file
@@ -57,6 +57,10 @@ class Actuals:
     rows: int
     sha256: str
     """Of the bytes read (the CSV, or the whole workbook)."""
+    by_year: dict[tuple[str, str, int], float] = field(default_factory=dict)
+    """Money by (program, pool, year): what a re-plan fixes, year by year."""
+    added_up: list[dict[str, object]] = field(default_factory=list)
+    """Each (program, pool, year) given on more than one row: the rows and their sum."""
 
 
 def load_actuals(path: Path, inp: Inputs, as_of: int) -> Actuals:
@@ -77,7 +81,17 @@ def load_actuals(path: Path, inp: Inputs, as_of: int) -> Actuals:
     for r in rows:
         parts[(str(r.program), str(r.pool), phase_of[r.year])].append(r.spent_musd)
     spent = {k: math.fsum(v) for k, v in sorted(parts.items())}
-    return Actuals(str(path), spent, len(rows), hashlib.sha256(data).hexdigest())
+    years: dict[tuple[str, str, int], list[Actual]] = defaultdict(list)
+    for r in rows:
+        years[(str(r.program), str(r.pool), int(r.year))].append(r)
+    by_year = {k: math.fsum(r.spent_musd for r in v) for k, v in sorted(years.items())}
+    added = [
+        {"program": k[0], "pool": k[1], "year": k[2], "rows": sorted(r.line for r in v),
+         "spent_musd": by_year[k]}
+        for k, v in sorted(years.items()) if len(v) > 1
+    ]  # fmt: skip
+    sha = hashlib.sha256(data).hexdigest()
+    return Actuals(str(path), spent, len(rows), sha, by_year=by_year, added_up=added)
 
 
 def _read(path: Path, data: bytes) -> tuple[list[Actual], str]:

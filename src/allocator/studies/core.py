@@ -66,6 +66,24 @@ class CoreStudy:
     measure: Measure
     solver: dict[str, float] = field(default_factory=dict)
 
+    def check(self) -> None:
+        """The objective and targets as `allocator solve` checks them, in its words.
+
+        Raises:
+            UsageError: an unknown objective or --targets (the range LPs would take another
+                objective, and any targets but off and soft as hard).
+        """
+        from allocator.model.build import OBJECTIVES, TARGET_MODES
+
+        if self.objective not in OBJECTIVES:
+            raise UsageError(
+                f"unknown objective '{self.objective}'. Fix: use one of {', '.join(OBJECTIVES)}"
+            )
+        if self.targets not in TARGET_MODES:
+            raise UsageError(
+                f"unknown --targets '{self.targets}'. Fix: use one of {', '.join(TARGET_MODES)}"
+            )
+
     def key(self) -> tuple[Any, ...]:
         """What a process's cached sample model depends on."""
         return (self.inputs, self.model_file, self.sets, self.objective, self.targets) + (
@@ -263,6 +281,7 @@ def good_plans(study: CoreStudy, setting: CoreSettings, where: Any) -> GoodPlans
 
 def _good_plans(study: CoreStudy, setting: CoreSettings, where: Any) -> GoodPlans:
     setting.check()
+    study.check()
     if setting.samples and study.objective not in ("jobs", "exports"):
         raise UsageError(
             f"--objective {study.objective}: the core index re-optimises samples for jobs or "

@@ -4,10 +4,11 @@ the churn limit, the rows the re-plan adds and what run.json says of it.
 The LP is the solve's, with rows added (`studies.replanlp`; the families are registered only
 while a re-plan runs, `replan_families`):
 
-- `replan_spent[program, pool, phase]`: for every phase that starts on or before the as-of
-  year, the money of (program, pool) in that phase's years up to the as-of year equals what was
-  spent there (0 where the actuals say nothing). A phase that has ended is fixed as a whole; a
-  phase that straddles the as-of year keeps what was spent so far, and its later years are free.
+- `replan_spent[program, pool, year]`: for every year up to the as-of year, the money of
+  (program, pool) in that year equals what was spent in it (0 where the actuals say nothing):
+  money spent in 2026 stays in 2026, which lags, milestones and job-years see. A phase that has
+  ended is fixed year by year; a phase that straddles the as-of year keeps what was spent so far
+  in the years it was spent, and its later years are free.
 - `replan_change[program]` (`--max-change`): a program's money after the as-of year stays within
   the limit of what the approved plan put there (a share of it, or US$ million).
 - `--least-change`: columns `replan_move[program, pool, phase]` >= |re-planned - approved| money
@@ -41,9 +42,9 @@ LEAST_CHANGE = "least_change"
 
 @family(
     "replan_spent",
-    ("program", "pool", "phase"),
+    ("program", "pool", "year"),
     "musd",
-    "money of pool {pool} into {program} in {phase} up to the as-of year, fixed to actuals",
+    "money of pool {pool} into {program} in {year}, fixed to actuals",
 )
 @family(
     "replan_change",
@@ -210,6 +211,7 @@ def facts(
             "file": actuals.file,
             "sha256": actuals.sha256,
             "rows": actuals.rows,
+            "added_up": actuals.added_up,
         },
         "as_of": as_of,
         "max_change": None if churn is None else churn.text,

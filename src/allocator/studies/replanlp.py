@@ -15,25 +15,28 @@ if TYPE_CHECKING:
     from allocator.studies.replan import Churn
 
 Key = tuple[str, str, str]
+YearKey = tuple[str, str, int]
 
 
 def add_replan_rows(
     model: LinearModel,
     sets: Sets,
-    spent: dict[Key, float],
+    spent: dict[YearKey, float],
     approved: dict[tuple[str, str, int], float],
     as_of: int,
     churn: Churn | None,
     least_change: bool,
 ) -> None:
-    """Actuals fixed up to `as_of`; with `churn`, each program's later money near the approved
-    plan's; with `least_change`, the money moved and the objective that minimises it."""
+    """Actuals fixed year by year up to `as_of` (`spent` by program, pool and year: money
+    spent in 2026 stays in 2026, which lags, milestones and job-years see); with `churn`, each
+    program's later money near the approved plan's; with `least_change`, the money moved and the
+    objective that minimises it."""
     col = model.of["invest"]
-    before, after = _split(sets, col, as_of)
-    rows: dict[Key, Row] = {}
-    for key in sorted(before):
+    after = _after(sets, col, as_of)
+    rows: dict[YearKey, Row] = {}
+    for key in sorted(k for k in sets.invest if k[2] <= as_of):
         v = spent.get(key, 0.0)
-        rows[key] = (v, [(1.0, before[key])], v)
+        rows[key] = (v, [(1.0, [col[key]])], v)
     model.add_rows("replan_spent", rows)
     later = _later_approved(sets, approved, as_of)
     if churn is not None:
@@ -42,16 +45,13 @@ def add_replan_rows(
         _add_least_change(model, after, later)
 
 
-def _split(
-    sets: Sets, col: dict[tuple[str, str, int], int], as_of: int
-) -> tuple[dict[Key, list[int]], dict[Key, list[int]]]:
-    """Invest columns by (program, pool, phase): those up to `as_of`, those after."""
-    before: dict[Key, list[int]] = defaultdict(list)
+def _after(sets: Sets, col: dict[YearKey, int], as_of: int) -> dict[Key, list[int]]:
+    """Invest columns after `as_of` by (program, pool, phase)."""
     after: dict[Key, list[int]] = defaultdict(list)
     for p, s, t in sets.invest:
-        side = before if t <= as_of else after
-        side[(p, s, sets.phase_of[t])].append(col[(p, s, t)])
-    return before, after
+        if t > as_of:
+            after[(p, s, sets.phase_of[t])].append(col[(p, s, t)])
+    return after
 
 
 def _later_approved(
