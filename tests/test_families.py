@@ -25,7 +25,8 @@ from allocator.model.families import (
     name_of,
     where,
 )
-from allocator.pipeline import SolveOptions, run_solve
+from allocator.runs.solve import solve as run_solve
+from allocator.runs.spec import RunSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = [ROOT / "inputs" / "peru2040", *sorted(p for p in (ROOT / "tests" / "data").iterdir())]
@@ -145,7 +146,7 @@ def test_a_family_declared_in_one_place_is_built_solved_and_reported(tmp_path):
     def add_invest_total(m, s):
         m.add_rows("invest_total", {(): (None, [(1.0, list(s.iv.values()))], 100.0)}, scalar=True)
 
-    run_solve(SolveOptions(inputs=ROOT / "tests" / "data" / "greedy", out=tmp_path / "run"))
+    run_solve(RunSpec(inputs=ROOT / "tests" / "data" / "greedy", out=tmp_path / "run"))
     with (tmp_path / "run" / "shadow_prices.csv").open(encoding="utf-8") as f:
         rows = {r["constraint"]: r for r in csv.DictReader(f)}
     row = rows["invest_total"]

@@ -20,7 +20,7 @@ from rich.markup import escape
 from allocator.errors import printable
 
 if TYPE_CHECKING:
-    from allocator.pipeline import Run
+    from allocator.runs.common import Run
 
 
 class OutputLost(Exception):  # noqa: N818 - not an error of the user's data: stdout is gone
