@@ -47,7 +47,7 @@ def default_inputs() -> Path:
 class Scenario(BaseModel):
     """What is solved: a dataset with the changes a model file and the command line make."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     inputs: Path = Field(default_factory=default_inputs)
     """The dataset: a folder of CSV tables or one workbook (`--inputs`, the model file's
@@ -72,9 +72,10 @@ class Scenario(BaseModel):
 
 
 class RunSpec(BaseModel):
-    """What a command was asked to do: a scenario and how to solve it and write the run."""
+    """What a command was asked to do: a scenario and how to solve it and write the run. Each
+    field's docstring is its description (`RunSpec.model_fields[name].description`)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     scenario: Scenario = Field(default_factory=Scenario)
     """What is solved (`Scenario`)."""
@@ -154,7 +155,7 @@ class RunSpec(BaseModel):
 
     def with_(self, **changes: Any) -> RunSpec:
         """A copy with `changes` (scenario fields may be given flat), validated again."""
-        return RunSpec.model_validate(self.stored() | changes)
+        return type(self).model_validate(self.stored() | changes)
 
     def stored(self) -> dict[str, Any]:
         """The spec as run.json stores it (`spec`): plain JSON values."""

@@ -1,0 +1,47 @@
+"""The public Python API: the commands' own functions (`from allocator import solve`), and the
+example of docs/api.md, executed as written."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pandas as pd
+
+import allocator
+from conftest import DATA, ROOT
+
+
+def test_the_api_is_the_commands_functions():
+    from allocator.runs import alternatives, compare, frontier, solve, sweep
+
+    assert allocator.solve is solve.solve
+    assert allocator.compare is compare.compare
+    assert allocator.frontier is frontier.frontier
+    assert allocator.alternatives is alternatives.alternatives
+    assert allocator.sweep is sweep.sweep
+    assert set(allocator.__all__) >= {"solve", "compare", "frontier", "alternatives", "sweep"}
+
+
+def test_the_docs_example_runs(tmp_path, monkeypatch, capsys):
+    """The example as written, in a folder whose ./inputs/peru2040 (the dataset a run without
+    one reads first) is a small one, so that it runs in a second."""
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    (code,) = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    shutil.copytree(DATA / "exports", tmp_path / "inputs" / "peru2040")
+    monkeypatch.chdir(tmp_path)
+    scope: dict[str, object] = {}
+    exec(compile(code, "docs/api.md", "exec"), scope)  # noqa: S102 - our own docs page
+    run, side = scope["run"], scope["side"]
+    record = json.loads((tmp_path / "exports-run" / "run.json").read_text(encoding="utf-8"))
+    assert record["spec"]["objective"] == "exports"
+    assert record["objective"]["value"] == run.solution.objective_value  # type: ignore[attr-defined]
+    assert isinstance(run.tables["allocation_by_phase"], pd.DataFrame)  # type: ignore[attr-defined]
+    table = side.table  # type: ignore[attr-defined]
+    row = table[table["metric"] == "objective (exports)"].iloc[0]
+    assert row["exports-run"] == run.solution.objective_value  # type: ignore[attr-defined]
+    assert pd.isna(row["jobs"])  # the jobs plan optimised another objective
+    assert (tmp_path / "side-by-side" / "compare.csv").is_file()
+    printed = capsys.readouterr().out
+    assert f"{run.solution.objective_value:,.0f} musd" in printed  # type: ignore[attr-defined]
