@@ -16,7 +16,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from allocator.data.modelfile import Override
 from allocator.errors import UsageError
@@ -27,6 +34,9 @@ DEFAULT_DISCOUNT_RATE = 0.05
 
 SCENARIO_FIELDS = ("inputs", "model_file", "overrides")
 """The fields of `Scenario`, which `RunSpec(...)` also takes flat (`RunSpec(inputs=...)`)."""
+
+WEIGHT_ORDER = ("jobs", "exports")
+"""The order the weighted objective's parts are solved in, whatever order they were given in."""
 
 RECHECK_OFF = {"out": None, "force": False, "plots": False, "write_model": False}
 """What a re-run (`--check-against`) leaves out: it writes nothing."""
@@ -81,7 +91,7 @@ class RunSpec(BaseModel):
     """What is solved (`Scenario`)."""
     objective: str = "jobs"
     """jobs, exports or weighted."""
-    weights: dict[str, float] = Field(default_factory=lambda: {"jobs": 0.5, "exports": 0.5})
+    weights: dict[str, int | float] = Field(default_factory=lambda: {"jobs": 0.5, "exports": 0.5})
     """Weights of the weighted objective, e.g. jobs=0.5,exports=0.5."""
     targets: str = "soft"
     """Milestone targets: off, soft or hard."""
@@ -99,8 +109,8 @@ class RunSpec(BaseModel):
     """Scenarios for --risk."""
     seed: int = 0
     """Seed of the --risk scenarios."""
-    solver: dict[str, float] = Field(default_factory=dict)
-    """HiGHS options (the model file's `solver:`)."""
+    solver: dict[str, int | float] = Field(default_factory=dict)
+    """HiGHS options (the model file's `solver:`), numbers as written (an int stays one)."""
     out: Path | None = None
     """Run folder to write (None: a new folder under `results`)."""
     force: bool = False
@@ -125,6 +135,14 @@ class RunSpec(BaseModel):
             base = given.model_dump() if isinstance(given, Scenario) else dict(given or {})
             data["scenario"] = base | flat
         return data
+
+    @field_validator("weights")
+    @classmethod
+    def _one_order(cls, weights: dict[str, int | float]) -> dict[str, int | float]:
+        """Jobs, then exports, then any other: the weighted objective solves its parts in this
+        order (warm passes), and run.json sorts keys, so a spec read back solves the same."""
+        first = [k for k in WEIGHT_ORDER if k in weights]
+        return {k: weights[k] for k in [*first, *sorted(set(weights) - set(first))]}
 
     @property
     def inputs(self) -> Path:
