@@ -23,9 +23,9 @@ from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
 from allocator.cli.commands import app
+from allocator.report.write import write_csv, write_workbook
 from allocator.runs.solve import solve as run_solve
 from allocator.runs.spec import RunSpec
-from allocator.report.write import write_csv, write_workbook
 from allocator.studies.compare import compare, load_run, write_compare
 from conftest import DATA, ROOT
 

@@ -19,10 +19,10 @@ from typer.testing import CliRunner
 
 from allocator.cli.commands import app
 from allocator.errors import UsageError
+from allocator.report import book
 from allocator.runs.frontier import frontier as frontier_run
 from allocator.runs.solve import solve as run_solve
 from allocator.runs.spec import RunSpec
-from allocator.report import book
 from allocator.studies.sweeprun import run_sweep
 from conftest import BASELINE, DATA, ROOT, cli, digest
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from allocator.report import write as outputs
 from allocator.runs.solve import solve as run_solve
 from allocator.runs.spec import RunSpec
-from allocator.report import write as outputs
 from conftest import BASELINE, DATA, ROOT, RUN_TABLES, cli, digest
 
 FILES = {*RUN_TABLES, "workbook.xlsx", "run.json"}

@@ -34,9 +34,7 @@ def _scenario_jobs(run, spec):
 
 def test_loose_cap_gives_the_expected_value_plan():
     ev = _plan(risk="cvar")  # no cap: maximise expected jobs
-    spec = robust_spec(
-        load_inputs(SWEEP), RunSpec(inputs=SWEEP, risk="cvar", scenarios=30, seed=4)
-    )
+    spec = robust_spec(load_inputs(SWEEP), RunSpec(inputs=SWEEP, risk="cvar", scenarios=30, seed=4))
     jobs = _scenario_jobs(ev, spec)
     assert ev.solution.objective_value == pytest.approx(sum(jobs) / len(jobs))
     loose = _plan(risk="cvar", cvar_cap=1e9)
@@ -58,9 +56,7 @@ def test_cvar_with_beta_zero_is_the_mean_shortfall():
 def test_a_binding_cap_has_a_price_and_costs_expected_jobs():
     ev = _plan(risk="cvar")
     ref = ev.info["risk"]["reference_jobs"]
-    spec = robust_spec(
-        load_inputs(SWEEP), RunSpec(inputs=SWEEP, risk="cvar", scenarios=30, seed=4)
-    )
+    spec = robust_spec(load_inputs(SWEEP), RunSpec(inputs=SWEEP, risk="cvar", scenarios=30, seed=4))
     jobs = sorted(_scenario_jobs(ev, spec))
     tail = jobs[: len(jobs) // 10 or 1]  # the worst 10%
     unconstrained_cvar = ref - sum(tail) / len(tail)
