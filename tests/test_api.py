@@ -45,3 +45,40 @@ def test_the_docs_example_runs(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "side-by-side" / "compare.csv").is_file()
     printed = capsys.readouterr().out
     assert f"{run.solution.objective_value:,.0f} musd" in printed  # type: ignore[attr-defined]
+
+
+def _cli_imports() -> dict[str, set[str]]:
+    """Each module of allocator/cli and the cli modules it imports (at the top or inside a
+    function), the package itself left out (it registers the commands)."""
+    import ast
+    from pathlib import Path
+
+    import allocator.cli
+
+    folder = Path(allocator.cli.__file__).parent
+    graph: dict[str, set[str]] = {}
+    for path in folder.glob("*.py"):
+        if path.stem in ("__init__", "__main__"):
+            continue
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "allocator.cli."
+            ):
+                found.add(node.module.removeprefix("allocator.cli."))
+        graph[path.stem] = found
+    return graph
+
+
+def test_no_import_cycle_in_the_command_line():
+    graph = _cli_imports()
+    assert "commands" in graph["freedom"]  # the walk sees imports (freedom registers on the app)
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for nxt in graph.get(start, ()):
+            if nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt})):
+                return True
+        return False
+
+    cycles = sorted(m for m in graph if reaches(m, m, {m}))
+    assert cycles == []
