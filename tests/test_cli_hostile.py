@@ -161,7 +161,7 @@ def test_stdout_on_a_full_device_is_one_line(tmp_path):
     "args", [["check", "--inputs", SMALL], ["solve", "--json", "--inputs", "no-such-folder"]]
 )
 def test_full_stdout_in_process_is_one_line(monkeypatch, args):
-    from allocator.cli import render
+    from allocator.cli import console as render
 
     monkeypatch.setattr(render, "_stream", lambda: Broken(errno.ENOSPC))
     monkeypatch.setattr(render.out, "quiet", False)  # drop_stdout sets it: undone after
@@ -187,7 +187,7 @@ def test_closed_pipe_exits_like_a_shell(tmp_path):
 
 
 def test_check_into_a_closed_pipe(monkeypatch):
-    from allocator.cli import render
+    from allocator.cli import console as render
 
     monkeypatch.setattr(render, "_stream", lambda: Broken(errno.EPIPE))
     monkeypatch.setattr(render.out, "quiet", False)

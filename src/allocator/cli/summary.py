@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 
-from allocator.cli.render import out
+from allocator.cli.console import out
 from allocator.data.numbers import style_words
 from allocator.errors import printable
 
