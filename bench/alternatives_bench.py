@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from allocator.data.inputs import load_inputs
-from allocator.freedom import ranges_serial
 from allocator.model.measures import FINAL
+from allocator.runs.alternatives import ranges_serial
 from allocator.solver.alternatives import RangeInstance
 from allocator.studies.alternatives import batches, held_model, solve_batch, tasks_of
 from allocator.studies.sweeprun import dask_client

@@ -26,7 +26,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from allocator.pipeline import SolveOptions
+from allocator.runs.spec import RunSpec
 from allocator.serve.app import HEADER, create_app
 from allocator.serve.held import HeldModel, cells_of
 
@@ -96,7 +96,7 @@ def main() -> None:
     parser.add_argument("--cli-edits", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    held = HeldModel(SolveOptions())
+    held = HeldModel(RunSpec())
     sets = edits(held, args.edits, args.seed)
     served, parts = serve_times(held, sets)
     cli = cli_times(sets[: args.cli_edits])

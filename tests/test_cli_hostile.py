@@ -131,13 +131,13 @@ class Broken:
 
 
 def test_out_on_a_mount_point_is_refused_before_solving(tmp_path, monkeypatch):
-    import allocator.pipeline as pipeline
+    import allocator.runs.solve as pipeline
 
     target = tmp_path / "mnt"
     target.mkdir()
     real = os.path.ismount
     monkeypatch.setattr(os.path, "ismount", lambda p: Path(p) == target or real(p))
-    monkeypatch.setattr(pipeline, "plan", lambda _opts: pytest.fail("solved before refusing"))
+    monkeypatch.setattr(pipeline, "solved", lambda *_a, **_k: pytest.fail("solved before refusing"))
     line = refused(invoke("solve", "--inputs", SMALL, "--out", target))
     assert line == (
         f"--out {target} is a mount point: a run is written beside its folder and renamed into "
@@ -161,7 +161,7 @@ def test_stdout_on_a_full_device_is_one_line(tmp_path):
     "args", [["check", "--inputs", SMALL], ["solve", "--json", "--inputs", "no-such-folder"]]
 )
 def test_full_stdout_in_process_is_one_line(monkeypatch, args):
-    from allocator.cli import render
+    from allocator.cli import console as render
 
     monkeypatch.setattr(render, "_stream", lambda: Broken(errno.ENOSPC))
     monkeypatch.setattr(render.out, "quiet", False)  # drop_stdout sets it: undone after
@@ -187,7 +187,7 @@ def test_closed_pipe_exits_like_a_shell(tmp_path):
 
 
 def test_check_into_a_closed_pipe(monkeypatch):
-    from allocator.cli import render
+    from allocator.cli import console as render
 
     monkeypatch.setattr(render, "_stream", lambda: Broken(errno.EPIPE))
     monkeypatch.setattr(render.out, "quiet", False)
@@ -302,7 +302,7 @@ def test_model_file_rate_of_zero_is_used(tmp_path):
 
 
 def test_measure_of_keeps_a_zero_rate():
-    from allocator.pipeline import measure_of
+    from allocator.runs.spec import measure_of
 
     assert measure_of("discounted", 0.0).rate == 0.0
     assert measure_of("discounted", None).rate == 0.05
@@ -337,7 +337,7 @@ def test_runs_with_the_default_folder_in_the_same_second(tmp_path, monkeypatch):
 
 
 def test_failed_run_leaves_no_reserved_folder(tmp_path, monkeypatch):
-    import allocator.pipeline as pipeline
+    import allocator.runs.solve as pipeline
 
     def broken(*_args, **_kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -438,12 +438,12 @@ def test_json_errors_are_json_too(args):
 
 
 def test_json_interrupted_is_json(monkeypatch):
-    import allocator.pipeline as pipeline
+    import allocator.runs.solve as pipeline
 
-    def interrupted(_opts):
+    def interrupted(*_args, **_kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline, "run_solve", interrupted)
+    monkeypatch.setattr(pipeline, "solve", interrupted)
     res = invoke("solve", "--json", "--inputs", SMALL)
     assert res.exit_code == 130
     assert json.loads(res.stdout) == {"status": "interrupted", "exit_code": 130}

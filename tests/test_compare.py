@@ -17,13 +17,13 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
+from allocator.cli.comparing import show_compare
 from allocator.errors import UsageError
 from allocator.studies.compare import (
     RunView,
     compare,
     format_number,
     load_run,
-    show_compare,
     unique_labels,
     view_of,
     write_compare,

@@ -190,9 +190,10 @@ def test_plan_without_allocation_is_one_line(tmp_path):
 def test_risk_says_what_the_nominal_plan_expects(kind, tmp_path):
     """--risk: the nominal plan (y 100) fixed in every scenario expects 100 * the mean of y's
     sampled jobs rate; the robust plan's own expectation is one plan's, not re-optimised."""
-    from allocator.pipeline import SolveOptions, plan, robust_spec
+    from allocator.runs.solve import plan, robust_spec
+    from allocator.runs.spec import RunSpec
 
-    opts = SolveOptions(inputs=FIXED, risk=kind, scenarios=8, seed=2)
+    opts = RunSpec(inputs=FIXED, risk=kind, scenarios=8, seed=2)
     hand = [100 * sc["y"][0] for sc in robust_spec(plan(opts).inputs, opts).scenarios]
     args = ["solve", "--inputs", str(FIXED), "--risk", kind, "--scenarios", "8", "--seed", "2"]
     res = runner.invoke(app, [*args, "--out", str(tmp_path / "r")])

@@ -46,7 +46,7 @@ def test_risk_counts_a_fixed_plan_in_the_scenarios_as_levels(monkeypatch, tmp_pa
     and worst jobs (its scenarios' rows: the base and each scenario's tranche terms counted)."""
     from typer.testing import CliRunner
 
-    import allocator.pipeline as pipeline
+    import allocator.runs.solve as pipeline
     from allocator.cli.commands import app
     from allocator.report.risk import nominal_in_scenarios, scenario_jobs
 

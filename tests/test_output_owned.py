@@ -23,8 +23,9 @@ from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
 from allocator.cli.commands import app
-from allocator.pipeline import SolveOptions, run_solve
 from allocator.report.write import write_csv, write_workbook
+from allocator.runs.solve import solve as run_solve
+from allocator.runs.spec import RunSpec
 from allocator.studies.compare import compare, load_run, write_compare
 from conftest import DATA, ROOT
 
@@ -80,7 +81,7 @@ def odd_dataset(tmp_path_factory) -> Path:
 def odd_run(odd_dataset: Path, tmp_path_factory) -> Path:
     """A solve of `odd_dataset`, written once; copy it before writing into it."""
     out = tmp_path_factory.mktemp("odd-run") / "run"
-    run_solve(SolveOptions(inputs=odd_dataset, out=out))
+    run_solve(RunSpec(inputs=odd_dataset, out=out))
     return out
 
 
@@ -325,7 +326,7 @@ def _no_space(_self) -> None:
 
 def test_a_full_disk_inside_xlsxwriter_is_one_line_and_keeps_the_old_run(tmp_path, monkeypatch):
     old = tmp_path / "run"
-    run_solve(SolveOptions(inputs=DATA / "greedy", out=old))
+    run_solve(RunSpec(inputs=DATA / "greedy", out=old))
     before = {p.name: p.read_bytes() for p in old.iterdir()}
     monkeypatch.setattr(xlsxwriter.workbook.Workbook, "_store_workbook", _no_space)
     for target, extra in ((tmp_path / "new", []), (old, ["--force"])):

@@ -19,10 +19,11 @@ from typer.testing import CliRunner
 
 from allocator.cli.commands import app
 from allocator.errors import UsageError
-from allocator.pipeline import SolveOptions, run_solve
 from allocator.report import book
+from allocator.runs.frontier import frontier as frontier_run
+from allocator.runs.solve import solve as run_solve
+from allocator.runs.spec import RunSpec
 from allocator.studies.sweeprun import run_sweep
-from allocator.tradeoff import run_frontier
 from conftest import BASELINE, DATA, ROOT, cli, digest
 
 
@@ -59,7 +60,7 @@ def dataset(tmp_path: Path) -> Path:
 @pytest.fixture
 def greedy_run(tmp_path: Path) -> Path:
     run = tmp_path / "run"
-    run_solve(SolveOptions(inputs=DATA / "greedy", out=run))
+    run_solve(RunSpec(inputs=DATA / "greedy", out=run))
     return run
 
 
@@ -122,7 +123,7 @@ def test_run_json_names_every_file_of_the_run(greedy_run: Path) -> None:
 
 def test_force_replaces_a_frontier_a_compare_and_a_sweep_folder(tmp_path: Path) -> None:
     frontier = tmp_path / "frontier"
-    run_frontier(SolveOptions(inputs=DATA / "exports", out=frontier), 3)
+    frontier_run(RunSpec(inputs=DATA / "exports", out=frontier), 3)
     compared = tmp_path / "compare"
     made = cli("compare", "jobs", "exports", "--inputs", DATA / "greedy", "--out", compared)
     assert made.returncode == 0, made.stderr
@@ -152,7 +153,7 @@ def test_force_replaces_a_frontier_a_compare_and_a_sweep_folder(tmp_path: Path) 
 def test_an_empty_folder_is_used_as_the_run_folder(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
-    run_solve(SolveOptions(inputs=DATA / "greedy", out=empty))
+    run_solve(RunSpec(inputs=DATA / "greedy", out=empty))
     assert (empty / "run.json").is_file()
     assert hidden(tmp_path) == []
 
@@ -199,7 +200,7 @@ def test_an_out_overlapping_an_input_is_refused_for_every_command(tmp_path, data
 
 def test_compare_refuses_an_out_inside_a_run_folder_it_reads(tmp_path, greedy_run):
     other = tmp_path / "other"
-    run_solve(SolveOptions(inputs=DATA / "ramp", out=other))
+    run_solve(RunSpec(inputs=DATA / "ramp", out=other))
     before = tree(greedy_run)
     line = one_line(cli("compare", greedy_run, other, "--out", greedy_run / "cmp"))
     assert f"is inside the run folder {greedy_run}" in line
@@ -316,7 +317,7 @@ def test_a_folder_that_cannot_be_written_is_one_line(tmp_path, monkeypatch, code
     parent = tmp_path / "mnt"
     parent.mkdir()
     target = parent / "run"
-    run_solve(SolveOptions(inputs=DATA / "greedy", out=target))
+    run_solve(RunSpec(inputs=DATA / "greedy", out=target))
     before = tree(target)
     mkdir = os.mkdir
 
@@ -328,12 +329,12 @@ def test_a_folder_that_cannot_be_written_is_one_line(tmp_path, monkeypatch, code
     monkeypatch.setattr(os, "mkdir", refuse)
     for force in (False, True):
         with pytest.raises(UsageError) as exc:
-            run_solve(SolveOptions(inputs=DATA / "ramp", out=parent / "new", force=force))
+            run_solve(RunSpec(inputs=DATA / "ramp", out=parent / "new", force=force))
         assert f"cannot write --out {parent / 'new'}" in str(exc.value)
         assert phrase in str(exc.value)
         assert "Fix:" in str(exc.value)
     with pytest.raises(UsageError, match=phrase):
-        run_solve(SolveOptions(inputs=DATA / "ramp", out=target, force=True))
+        run_solve(RunSpec(inputs=DATA / "ramp", out=target, force=True))
     assert tree(target) == before
     assert sorted(p.name for p in parent.iterdir()) == ["run"]
 
@@ -347,7 +348,7 @@ def test_disk_full_keeps_the_old_run_and_leaves_nothing(tmp_path, greedy_run, mo
     before = tree(greedy_run)
     monkeypatch.setattr(book, "write_results_workbook", _disk_full)
     with pytest.raises(UsageError) as exc:
-        run_solve(SolveOptions(inputs=DATA / "ramp", out=greedy_run, force=True))
+        run_solve(RunSpec(inputs=DATA / "ramp", out=greedy_run, force=True))
     assert f"cannot write --out {greedy_run}: the disk is full" in str(exc.value)
     assert tree(greedy_run) == before
     assert hidden(tmp_path) == []
@@ -379,8 +380,8 @@ def test_an_out_below_a_file_is_one_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize("length", [245, 250, 255])
 def test_a_long_folder_name_up_to_the_limit_is_written(tmp_path: Path, length: int) -> None:
     target = tmp_path / ("r" * length)
-    run_solve(SolveOptions(inputs=DATA / "greedy", out=target))
-    run_solve(SolveOptions(inputs=DATA / "ramp", out=target, force=True))
+    run_solve(RunSpec(inputs=DATA / "greedy", out=target))
+    run_solve(RunSpec(inputs=DATA / "ramp", out=target, force=True))
     assert json.loads((target / "run.json").read_text())["objective"]["value"] == 940
     assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from allocator.pipeline import SolveOptions, run_solve
 from allocator.report import write as outputs
+from allocator.runs.solve import solve as run_solve
+from allocator.runs.spec import RunSpec
 from conftest import BASELINE, DATA, ROOT, RUN_TABLES, cli, digest
 
 FILES = {*RUN_TABLES, "workbook.xlsx", "run.json"}
@@ -30,18 +31,18 @@ def test_interrupted_write_leaves_no_folder_and_no_temp(tmp_path, monkeypatch):
     monkeypatch.setattr(outputs, "write_workbook", _broken_writer)
     target = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):
-        run_solve(SolveOptions(inputs=DATA / "greedy", out=target))
+        run_solve(RunSpec(inputs=DATA / "greedy", out=target))
     assert not target.exists()
     assert list(tmp_path.iterdir()) == []
 
 
 def test_force_replaces_only_after_the_new_run_is_complete(tmp_path, monkeypatch):
     target = tmp_path / "run"
-    run_solve(SolveOptions(inputs=DATA / "greedy", out=target))
+    run_solve(RunSpec(inputs=DATA / "greedy", out=target))
     before = digest(target)
     monkeypatch.setattr(outputs, "write_workbook", _broken_writer)
     with pytest.raises(KeyboardInterrupt):
-        run_solve(SolveOptions(inputs=DATA / "ramp", out=target, force=True))
+        run_solve(RunSpec(inputs=DATA / "ramp", out=target, force=True))
     assert digest(target) == before, "the old run is untouched when the new one fails"
     assert leftovers(tmp_path) == []
 

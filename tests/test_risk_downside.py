@@ -14,7 +14,8 @@ from scipy.stats import percentileofscore
 
 from allocator.data.inputs import load_inputs
 from allocator.data.uncertainty import params_of
-from allocator.pipeline import SolveOptions, plan, robust_spec
+from allocator.runs.solve import plan, robust_spec
+from allocator.runs.spec import RunSpec
 from conftest import BASELINE, cli
 
 SEEDS = {
@@ -94,7 +95,7 @@ def test_bundled_ranges_reach_below_the_data_where_the_seeds_imply_it():
 def caps():
     """The baseline's robust plan with no cap, a loose cap and a tight one (50 scenarios)."""
     return {
-        cap: plan(SolveOptions(inputs=BASELINE, risk="cvar", cvar_cap=cap))
+        cap: plan(RunSpec(inputs=BASELINE, risk="cvar", cvar_cap=cap))
         for cap in (None, 20_000.0, 9_000.0)
     }
 
@@ -105,7 +106,7 @@ def _funding(run):
 
 def _recomputed_tail(run):
     """The tail shortfall from allocation.csv and the scenarios, not from the LP's rows."""
-    spec = robust_spec(run.inputs, SolveOptions(inputs=BASELINE, risk="cvar"))
+    spec = robust_spec(run.inputs, RunSpec(inputs=BASELINE, risk="cvar"))
     year = run.inputs.last_milestone
     inp = run.inputs
     sector = {p.program: p.sector for p in inp.programs}
@@ -194,7 +195,7 @@ def baseline_sweep(tmp_path_factory):
 
 def test_the_sweep_records_the_nominal_plan_and_where_it_sits(baseline_sweep):
     folder, res = baseline_sweep
-    nominal = plan(SolveOptions(inputs=BASELINE))
+    nominal = plan(RunSpec(inputs=BASELINE))
     jobs, exports = nominal.solution.objective_value, nominal.solution.totals["exports@2040"]
     record = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))["nominal"]
     assert record["jobs"] == pytest.approx(jobs)

@@ -6,14 +6,15 @@ import pytest
 
 from allocator.data.inputs import load_inputs
 from allocator.errors import InfeasibleError
-from allocator.pipeline import SolveOptions, plan, robust_spec
+from allocator.runs.solve import plan, robust_spec
+from allocator.runs.spec import RunSpec
 from conftest import DATA
 
 SWEEP = DATA / "robust"
 
 
 def _plan(**kw):
-    return plan(SolveOptions(inputs=SWEEP, scenarios=30, seed=4, **kw))
+    return plan(RunSpec(inputs=SWEEP, scenarios=30, seed=4, **kw))
 
 
 def _scenario_jobs(run, spec):
@@ -33,9 +34,7 @@ def _scenario_jobs(run, spec):
 
 def test_loose_cap_gives_the_expected_value_plan():
     ev = _plan(risk="cvar")  # no cap: maximise expected jobs
-    spec = robust_spec(
-        load_inputs(SWEEP), SolveOptions(inputs=SWEEP, risk="cvar", scenarios=30, seed=4)
-    )
+    spec = robust_spec(load_inputs(SWEEP), RunSpec(inputs=SWEEP, risk="cvar", scenarios=30, seed=4))
     jobs = _scenario_jobs(ev, spec)
     assert ev.solution.objective_value == pytest.approx(sum(jobs) / len(jobs))
     loose = _plan(risk="cvar", cvar_cap=1e9)
@@ -57,9 +56,7 @@ def test_cvar_with_beta_zero_is_the_mean_shortfall():
 def test_a_binding_cap_has_a_price_and_costs_expected_jobs():
     ev = _plan(risk="cvar")
     ref = ev.info["risk"]["reference_jobs"]
-    spec = robust_spec(
-        load_inputs(SWEEP), SolveOptions(inputs=SWEEP, risk="cvar", scenarios=30, seed=4)
-    )
+    spec = robust_spec(load_inputs(SWEEP), RunSpec(inputs=SWEEP, risk="cvar", scenarios=30, seed=4))
     jobs = sorted(_scenario_jobs(ev, spec))
     tail = jobs[: len(jobs) // 10 or 1]  # the worst 10%
     unconstrained_cvar = ref - sum(tail) / len(tail)
@@ -74,7 +71,7 @@ def test_a_binding_cap_has_a_price_and_costs_expected_jobs():
 def test_worst_case_maximises_the_worst_scenario():
     wc = _plan(risk="worst-case")
     spec = robust_spec(
-        load_inputs(SWEEP), SolveOptions(inputs=SWEEP, risk="worst-case", scenarios=30, seed=4)
+        load_inputs(SWEEP), RunSpec(inputs=SWEEP, risk="worst-case", scenarios=30, seed=4)
     )
     assert wc.solution.objective_value == pytest.approx(min(_scenario_jobs(wc, spec)))
     ev = _plan(risk="cvar")

@@ -18,7 +18,8 @@ import pytest
 from allocator.data.inputs import load_inputs
 from allocator.data.modelfile import Override
 from allocator.model.families import FAMILIES, VARIABLES
-from allocator.pipeline import SolveOptions, run_solve
+from allocator.runs.solve import solve as run_solve
+from allocator.runs.spec import RunSpec
 from conftest import BASELINE, DATA, ROOT
 from conftest import RUN_TABLES as TABLES
 
@@ -48,7 +49,7 @@ def _rewrite(src: Path, dst: Path, rows: str, seed: int = 0, columns: bool = Fal
 
 
 def _tables(inputs: Path, out: Path, **options: object) -> dict[str, bytes]:
-    run_solve(SolveOptions(inputs=inputs, out=out, **options))  # type: ignore[arg-type]
+    run_solve(RunSpec(inputs=inputs, out=out, **options))  # type: ignore[arg-type]
     return {name: (out / name).read_bytes() for name in TABLES}
 
 
@@ -133,7 +134,7 @@ def test_baseline_plan_funds_advanced_materials_and_aerospace_as_reported(tmp_pa
     rule's pass decides: money in proportion to their caps (8,500 each), 5,340.9 each (before
     it, the vertex the passes reached gave materials only what its 2040 target needs,
     (40,000 - 10,000) / 10.6 = 2,830.19, and aerospace 7,851.6)."""
-    run_solve(SolveOptions(out=tmp_path / "run"))
+    run_solve(RunSpec(out=tmp_path / "run"))
     with (tmp_path / "run" / "allocation_by_phase.csv").open(encoding="utf-8") as f:
         total = {r["program"]: float(r["total_musd"]) for r in csv.DictReader(f)}
     assert total["advanced_materials"] == pytest.approx(5340.9, abs=1.0)
@@ -193,7 +194,7 @@ def test_row_and_column_tables_are_sorted_by_family_then_key(tmp_path, dataset):
     dataset = dataset or _renamed_phases(tmp_path / "renamed")
     rank = {p.phase: i for i, p in enumerate(load_inputs(dataset).phases)}
     copy = _rewrite(dataset, tmp_path / "reversed", "reverse")
-    run_solve(SolveOptions(inputs=copy, out=tmp_path / "run"))
+    run_solve(RunSpec(inputs=copy, out=tmp_path / "run"))
     for table, families in (("shadow_prices.csv", FAMILIES), ("reduced_costs.csv", VARIABLES)):
         with (tmp_path / "run" / table).open(encoding="utf-8") as f:
             records = list(csv.DictReader(f))

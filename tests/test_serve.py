@@ -20,9 +20,9 @@ from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from allocator.cli.commands import app as cli_app
-from allocator.pipeline import SolveOptions
 from allocator.report import rounding
 from allocator.report.write import write_csv
+from allocator.runs.spec import RunSpec
 from allocator.serve.app import HEADER, MAX_BODY, create_app
 from allocator.serve.held import HeldModel
 from conftest import BASELINE, ROOT
@@ -44,7 +44,7 @@ def project(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def held(project) -> HeldModel:
-    return HeldModel(SolveOptions(inputs=project / "inputs" / "peru2040"))
+    return HeldModel(RunSpec(inputs=project / "inputs" / "peru2040"))
 
 
 @pytest.fixture(scope="module")
@@ -261,7 +261,7 @@ def test_an_unknown_objective_or_targets_is_refused_as_solve_refuses_it(project,
     exports) and --targets sfot solved with hard targets; solve refuses both, exit 2."""
     from allocator.serve.app import Scenario
 
-    opts = SolveOptions(inputs=project / "inputs" / "peru2040", **option)
+    opts = RunSpec(inputs=project / "inputs" / "peru2040", **option)
     scenario = Scenario(lambda: HeldModel(opts))
     asgi = create_app(scenario, TOKEN, project / "models", project / "results", ("testserver",))
     refused = TestClient(asgi).get("/api/plan", headers=AUTH)
@@ -273,13 +273,13 @@ def test_save_after_the_model_file_is_gone_is_refused_in_words(project):
     """The model file serve started from, deleted meanwhile: Save read it again and raised
     FileNotFoundError (a 500 and a traceback); now a UsageError naming it, nothing written."""
     from allocator.errors import UsageError
-    from allocator.pipeline import options_of
+    from allocator.runs.spec import layered
     from allocator.serve.save import save
 
     model = project / "models" / "gone.yaml"
     model.parent.mkdir(exist_ok=True)
     model.write_text("dataset: ../inputs/peru2040\nobjective: jobs\n", encoding="utf-8")
-    held = HeldModel(options_of(model, None, None, None, None))
+    held = HeldModel(layered(model))
     model.unlink()
     with pytest.raises(UsageError, match="gone.yaml"):
         save(held, "after_gone", project / "models", project / "results")

@@ -30,8 +30,8 @@ def export_inputs(
     in the header comments, and data validation. `solve --inputs OUT_FILE` reads it back."""
     with exit_codes():
         from allocator.data.inputs import load_inputs
-        from allocator.pipeline import default_inputs
         from allocator.report.bookout import export_workbook
+        from allocator.runs.spec import default_inputs
 
         folder = inputs or default_inputs()
         export_workbook(with_sets(load_inputs(folder), cell_sets), out_file, force)
@@ -48,7 +48,7 @@ def report(
     """Rebuild `report.html` in a run folder allocator wrote, from its tables and run.json; the
     new page replaces the old one only once it is complete."""
     with exit_codes():
-        from allocator.report.html import rebuild_report
+        from allocator.runs.report import report as rebuild
 
-        path = rebuild_report(run_dir)
+        path = rebuild(run_dir)
         out.print(f"[bold green]Wrote[/] {escape(str(path))}")

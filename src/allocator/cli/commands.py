@@ -27,7 +27,8 @@ from allocator.cli.helps import (
     TARGETS_HELP,
     Command,
 )
-from allocator.cli.options import risk_numbers, solve_options, with_sets
+from allocator.cli.interrupts import caused_by_interrupt
+from allocator.cli.options import risk_numbers, run_spec, with_sets
 from allocator.cli.render import (
     OutputLost,
     drop_stdout,
@@ -111,19 +112,6 @@ def stdout_lost(exc: OutputLost) -> None:
     raise typer.Exit(2) from None
 
 
-def caused_by_interrupt(exc: BaseException) -> bool:
-    """An error raised because Ctrl-C (or SIGTERM) landed inside it, e.g. an ImportError when the
-    signal arrived while a compiled module was being initialised."""
-    seen: set[int] = set()
-    cause: BaseException | None = exc
-    while cause is not None and id(cause) not in seen:
-        if isinstance(cause, KeyboardInterrupt):
-            return True
-        seen.add(id(cause))
-        cause = cause.__cause__ or cause.__context__
-    return False
-
-
 Measure = Annotated[str | None, typer.Option(help=MEASURE_HELP)]
 # read as text, by the number rule of a data cell (options.rate_of): float() would read 1e-400
 # as 0 and -0.0 as a negative zero
@@ -176,26 +164,19 @@ def solve(
 ) -> None:
     """Solve the allocation LP and write a run folder of tables."""
     with exit_codes(as_json):
-        from allocator.pipeline import run_solve
+        from allocator.runs.solve import solve as solve_run
 
         if check_against is not None:
             _check_against(check_against, as_json)
             return
 
         risk_numbers(beta, cvar_cap)
-        opts = solve_options(
-            model, inputs, objective, weights, targets, measure, discount_rate, cell_sets
-        )
-        opts.out, opts.force, opts.write_model, opts.plots = out, force, write_model, plots
-        opts.warn = warn
-        opts.risk, opts.beta, opts.cvar_cap, opts.scenarios, opts.seed = (
-            risk,
-            beta,
-            cvar_cap,
-            scenarios,
-            seed,
-        )
-        run = run_solve(opts)
+        spec = run_spec(
+            model, inputs, objective, weights, targets, measure, discount_rate, cell_sets,
+            out=out, force=force, write_model=write_model, plots=plots,
+            risk=risk, beta=beta, cvar_cap=cvar_cap, scenarios=scenarios, seed=seed,
+        )  # fmt: skip
+        run = solve_run(spec, warn=warn)
         if as_json:
             print_json(run_summary(run))
         else:
@@ -204,7 +185,7 @@ def solve(
 
 def _check_against(folder: Path, as_json: bool) -> None:
     from allocator.errors import NotOptimalError
-    from allocator.recheck import check_against
+    from allocator.runs.recheck import check_against
 
     diffs = check_against(folder)
     if as_json:
@@ -251,21 +232,14 @@ def compare(
 ) -> None:
     """Compare plans side by side: objectives, outcomes, sector x phase, prices, differences."""
     with exit_codes(as_json):
+        from allocator.cli.comparing import show_compare
         from allocator.cli.options import rate_of, set_overrides
-        from allocator.comparison import run_compare
-        from allocator.studies.compare import show_compare
+        from allocator.runs.compare import compare as side_by_side
 
-        if len(items) < 2:
-            from allocator.errors import UsageError
-
-            raise UsageError(
-                "compare needs at least two items. Fix: e.g. allocator compare jobs exports"
-            )
         measured = (measure, rate_of(discount_rate))
         changes = set_overrides(cell_sets)
-        folder, table = run_compare(
-            items, inputs, targets, out_dir, force, measured, model, changes
-        )
+        done = side_by_side(items, inputs, targets, out_dir, force, measured, model, changes)
+        folder, table = done.folder, done.table
         if as_json:
             print_json(table.to_dict(orient="records"))
         else:
@@ -334,11 +308,18 @@ def sweep(
         from allocator.cli.sweeping import run_sweep_command
 
         run_sweep_command(
-            solve_options(
-                model, inputs, objective, None, targets, measure, discount_rate, cell_sets
-            ),
+            run_spec(
+                model,
+                inputs,
+                objective,
+                None,
+                targets,
+                measure,
+                discount_rate,
+                cell_sets,
+                out=out_dir,
+            ),  # fmt: skip
             (samples, seed),
-            out_dir,
             (scheduler, workers, serial, dashboard),
             resume,
             plan,
@@ -373,12 +354,15 @@ def frontier(
     """Trace the Pareto frontier of two measures (epsilon-constraint, warm re-solves): jobs
     against exports by default, or e.g. --x jobs@2030 --y jobs@2040, --x shortfall --y jobs."""
     with exit_codes():
-        from allocator.tradeoff import run_frontier
+        from allocator.runs.frontier import frontier as trace
 
-        opts = solve_options(model, inputs, None, None, targets, measure, discount_rate, cell_sets)
-        opts.out, opts.force = out_dir, force
-        folder, table, notes = run_frontier(opts, points, x, y)
-        show_frontier(table, notes)
+        spec = run_spec(
+            model, inputs, None, None, targets, measure, discount_rate, cell_sets,
+            out=out_dir, force=force,
+        )  # fmt: skip
+        done = trace(spec, points, x, y)
+        folder = done.folder
+        show_frontier(done.table, done.notes)
         out.print(
             f"Wrote [bold]{shown(folder)}[/]: "
             + ", ".join(sorted(p.name for p in folder.iterdir()))
@@ -395,7 +379,7 @@ def init(
     """Start a new country or scenario from a copy of the baseline dataset and a model file."""
     with exit_codes():
         from allocator.errors import printable
-        from allocator.project import init_project
+        from allocator.runs.init import init as init_project
 
         made = init_project(folder, xlsx)
         out.print(
@@ -432,14 +416,13 @@ def explain(
     Exit 0 when the plan is feasible, 1 when it is not (with the explanation), 2 on bad input.
     """
     with exit_codes():
-        from allocator.cli.options import rate_of
         from allocator.data.inputs import load_inputs
-        from allocator.pipeline import default_inputs, measure_of, solve_inputs
+        from allocator.pipeline import solve_inputs
 
-        folder = inputs or default_inputs()
-        measured = measure_of(measure, rate_of(discount_rate))
+        spec = run_spec(None, inputs, objective, None, targets, measure, discount_rate)
+        folder = spec.inputs
         inp = with_sets(load_inputs(folder), cell_sets)
-        sol, _ = solve_inputs(inp, objective, targets=targets, measure=measured)
+        sol, _ = solve_inputs(inp, spec.objective, targets=spec.targets, measure=spec.measured())
         out.print(
             f"[bold green]feasible[/]: {shown(folder)} with --targets {shown(targets)} "
             f"has an optimal plan ({sol.objective_value:,.6g} {sol.objective_unit}); "
@@ -461,7 +444,7 @@ def check(
     with exit_codes():
         from allocator.data.audit import audit
         from allocator.data.inputs import load_inputs
-        from allocator.pipeline import default_inputs
+        from allocator.runs.spec import default_inputs
 
         folder = inputs or default_inputs()
         # strict: facts.csv and uncertainty.csv too (solve reads neither), every problem at once

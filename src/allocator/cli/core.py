@@ -14,7 +14,7 @@ from rich.markup import escape
 
 from allocator.cli.commands import INPUTS_HELP, Measure, Rate, Sets, app, exit_codes
 from allocator.cli.helps import TARGETS_HELP, Command
-from allocator.cli.options import solve_options
+from allocator.cli.options import run_spec
 from allocator.cli.render import out, print_json
 
 THRESHOLD_HELP = (
@@ -71,15 +71,13 @@ def core(
     near-optimal plans within --slack) that fund each above --threshold; core (all), borderline,
     exterior (none)."""
     with exit_codes(as_json):
-        from allocator.pipeline import packages
+        from allocator.runs.common import packages
         from allocator.studies.core import CoreSettings, CoreStudy
         from allocator.studies.corerun import Output, Where, run_core
 
         setting = CoreSettings(by, threshold, slack, samples, seed)
         setting.check()  # before the dataset is read: a bad option is said first
-        opts = solve_options(
-            model, inputs, objective, None, targets, measure, discount_rate, cell_sets
-        )
+        opts = run_spec(model, inputs, objective, None, targets, measure, discount_rate, cell_sets)
         sets = tuple(
             o.set_cell.text
             for o in opts.overrides
@@ -96,7 +94,7 @@ def core(
         )
         address = None if scheduler in (None, "local") else scheduler
         where = Where(serial=scheduler is None, scheduler=address, workers=workers)
-        label = opts.name or Path(opts.inputs).name
+        label = opts.label()
         output = Output(out_dir, force, opts.results, label, tuple(packages().items()))
         folder, table, info = run_core(study, setting, where, output)
         if as_json:

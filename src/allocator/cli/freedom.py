@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 
 from allocator.cli.commands import INPUTS_HELP, Measure, Rate, Sets, app, exit_codes
-from allocator.cli.options import solve_options
+from allocator.cli.options import run_spec
 from allocator.cli.render import err, out
 
 
@@ -60,17 +60,16 @@ def alternatives(
     """How much freedom the planner has: the least and the most funding of each program
     (sector, pool) over every plan within --slack of the optimum, and which are must-haves."""
     with exit_codes():
-        from allocator.freedom import run_alternatives
+        from allocator.runs.alternatives import alternatives as ranges
 
-        opts = solve_options(
-            model, inputs, objective, None, targets, measure, discount_rate, cell_sets
-        )
-        opts.out, opts.force = out_dir, force
+        spec = run_spec(
+            model, inputs, objective, None, targets, measure, discount_rate, cell_sets,
+            out=out_dir, force=force,
+        )  # fmt: skip
         address = None if scheduler in (None, "local") else scheduler
         with members_bar() as advance:
-            folder, table, info = run_alternatives(
-                opts, slack, by, count, address, workers, scheduler is None, advance
-            )
+            done = ranges(spec, slack, by, count, (address, workers, scheduler is None), advance)
+        folder, table, info = done.folder, done.table, done.info
         show_ranges(table, info)
         out.print(
             f"Wrote [bold]{escape(str(folder))}[/]: "

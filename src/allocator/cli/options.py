@@ -1,20 +1,21 @@
-"""Command-line options read into pipeline options: `--weights`, the `--risk` numbers, and a
-model file with the command line on top of it. Each refuses bad input with a `UsageError`.
+"""Command-line options read into a run spec (`runs.spec.RunSpec`): `--weights`, the `--risk`
+numbers, and a model file with the command line on top of it. Each refuses bad input with a
+`UsageError`.
 """
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from allocator.data.modelfile import Override
     from allocator.data.schema import Inputs
-    from allocator.pipeline import SolveOptions
+    from allocator.runs.spec import RunSpec
 
 
-def solve_options(
+def run_spec(
     model: Path | None,
     inputs: Path | None,
     objective: str | None,
@@ -23,22 +24,24 @@ def solve_options(
     measure: str | None = None,
     discount_rate: str | float | None = None,
     sets: list[str] | None = None,
-) -> SolveOptions:
-    """Options from the model file (if any), then the command line on top (`discount_rate` as
-    typed, read by `rate_of`; each `--set` after the model file's overrides and sets)."""
-    from allocator.pipeline import options_of
+    **more: Any,
+) -> RunSpec:
+    """The run spec of a command line: its options read (`--weights` and `--discount-rate` as
+    typed, each `--set` checked), then laid on the model file by `runs.spec.layered`, the one
+    place the precedence is written. `more`: further RunSpec fields as given (None: not given)."""
+    from allocator.runs.spec import layered
 
-    opts = options_of(
+    return layered(
         model,
-        inputs,
-        objective,
-        None if weights is None else _weights(weights),
-        targets,
-        measure,
-        rate_of(discount_rate),
+        set_overrides(sets),
+        inputs=inputs,
+        objective=objective,
+        weights=None if weights is None else _weights(weights),
+        targets=targets,
+        measure=measure,
+        discount_rate=rate_of(discount_rate),
+        **more,
     )
-    opts.overrides = [*opts.overrides, *set_overrides(sets)]
-    return opts
 
 
 def set_overrides(sets: list[str] | None) -> list[Override]:

@@ -50,7 +50,7 @@ def replan(
     """Re-plan from actuals: spending up to --as-of fixed to what was spent, the later years
     re-optimised under the same rules, with approved vs re-planned money by program and phase."""
     with exit_codes(as_json):
-        from allocator.replanning import ReplanOptions, run_replan
+        from allocator.runs.replan import ReplanOptions, run_replan
 
         opts = ReplanOptions(run, actuals, as_of, max_change, least_change, out_dir, force)
         done = run_replan(opts)

@@ -26,7 +26,7 @@ from allocator.cli.commands import (
     app,
     exit_codes,
 )
-from allocator.cli.options import solve_options
+from allocator.cli.options import run_spec
 from allocator.cli.render import err
 
 HOST = "127.0.0.1"
@@ -66,13 +66,13 @@ def serve(
                 raise UsageError(f"{what} {path} not found. Fix: give an existing path")
 
         def held() -> Any:  # on the page's first request: the server starts (and stops) at once
-            from allocator.pipeline import load_scenario
+            from allocator.runs.common import scenario_of
             from allocator.serve.held import HeldModel
 
-            opts = solve_options(
+            opts = run_spec(
                 model, inputs, objective, None, targets, measure, discount_rate, cell_sets
             )
-            load_scenario(opts)  # a dataset, model file or --set that does not load: refused
+            scenario_of(opts)  # a dataset, model file or --set that does not load: refused
             return HeldModel(opts)
 
         scenario = Scenario(held)

@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 
-from allocator.cli.render import out
+from allocator.cli.console import out
 from allocator.data.numbers import style_words
 from allocator.errors import printable
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from allocator.pipeline import Run
+    from allocator.runs.common import Run
 
 MONEY = "US$ million"
 
@@ -110,11 +110,9 @@ def show_ties(run: Run) -> None:
     ties = run.solution.solver.get("ties")
     if not ties:
         return
-    from allocator.cli.commands import app
     from allocator.solver.ties import RULE, WITHIN
 
-    names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
-    see = "; see `allocator alternatives`" if "alternatives" in names else ""
+    see = "; see `allocator alternatives`"  # registered with the app (cli/__init__.py)
     classes = run.solution.solver.get("tie_classes")
     if classes is None:  # a run written before tie classes were named
         _line(

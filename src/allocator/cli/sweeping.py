@@ -1,5 +1,5 @@
-"""`allocator sweep` after its options are read: run the sweep, write its summary, chart and
-report, and say in one line what a stop left (Ctrl-C) or what is still to solve (exit 1)."""
+"""`allocator sweep` after its options are read: run the sweep (`runs.sweep`), show it, and say
+in one line what a stop left (Ctrl-C) or what is still to solve (exit 1)."""
 
 from __future__ import annotations
 
@@ -12,103 +12,48 @@ from rich.markup import escape
 from allocator.cli.render import err, out, progress, show_sweep, warn
 
 if TYPE_CHECKING:
-    from allocator.pipeline import SolveOptions
+    from allocator.runs.spec import RunSpec
 
 
 def run_sweep_command(
-    opts: SolveOptions,
+    spec: RunSpec,
     draws: tuple[int, int],
-    out_dir: Path | None,
     where: tuple[str | None, int, bool, str | None],
     resume: bool,
     plan: Path | None = None,
 ) -> None:
-    """Sweep `draws` (samples, seed) of `opts` into `out_dir` on `where` (scheduler, workers,
-    serial, dashboard), evaluating `plan` (a run folder; default the nominal plan) fixed.
+    """Sweep `draws` (samples, seed) of `spec` into its folder on `where` (scheduler, workers,
+    serial, dashboard), evaluating `plan` (a run folder; default the nominal plan) fixed, and
+    show it.
 
     Raises:
         UsageError: bad options, folder or data (nothing written).
         IncompleteSweepError: samples without an answer (exit 1; --resume solves them).
         typer.Exit: 130 after Ctrl-C, said in one line with what the folder keeps.
     """
-    from allocator.data.uncertainty import REFUSED, check_seed
-    from allocator.errors import UsageError
-    from allocator.pipeline import dataset_notes
-    from allocator.report.write import default_run_dir
+    from allocator.runs.sweep import prepare, sweep_into
 
     samples, seed = draws
-    check_seed(seed)
-    if resume and out_dir is None:
-        raise UsageError("--resume continues a sweep in --out. Fix: give --out DIR")
-    for note in dataset_notes(opts):
-        if not note.startswith(REFUSED):  # the sweep refuses it below, in one line
-            warn(note)
-    folder = out_dir or default_run_dir(opts.results, opts.name or Path(opts.inputs).name, "sweep")
+    folder = prepare(spec, seed, resume, warn)
     try:
-        table, summary = _sweep_and_write(opts, (samples, seed, plan), folder, where, resume)
+        with progress(samples) as advance:
+            done = sweep_into(spec, folder, (samples, seed, plan), where, resume, advance)
     except (KeyboardInterrupt, Exception) as exc:
-        from allocator.cli.commands import caused_by_interrupt
+        from allocator.cli.interrupts import caused_by_interrupt
 
         if not caused_by_interrupt(exc) or not (folder / "sweep.csv").is_file():
             raise
-        table = None
-    if table is None:  # said outside the handler: exit_codes must not see the interrupt again
+        done = None
+    if done is None:  # said outside the handler: exit_codes must not see the interrupt again
         _say_kept(folder)
         raise typer.Exit(130)
-    show_plan(summary)  # what the plan delivers first, then with perfect foresight
-    show_sweep(summary, table)
+    show_plan(done.summary)  # what the plan delivers first, then with perfect foresight
+    show_sweep(done.summary, done.table)
     out.print(
         f"Wrote [bold]{escape(str(folder))}[/]: "
         + ", ".join(sorted(p.name for p in folder.iterdir()))
     )
-    _refuse_unsolved(table, folder)
-
-
-def _sweep_and_write(
-    opts: SolveOptions,
-    draws: tuple[int, int, Path | None],
-    folder: Path,
-    where: tuple[str | None, int, bool, str | None],
-    resume: bool,
-) -> tuple[Any, Any]:
-    """The sweep's samples (streamed to `folder`), then its summary, chart and report."""
-    from allocator.report.folders import output_faults
-    from allocator.report.html import rebuild_report
-    from allocator.report.plots import plot_sweep
-    from allocator.studies.sweeprun import run_sweep, summarise
-
-    scheduler, workers, serial, dashboard = where
-    samples, seed, plan = draws
-    spec = {
-        "inputs": str(opts.inputs),
-        "objective": opts.objective,
-        "targets": opts.targets,
-        "model_file": None if opts.model_file is None else str(opts.model_file),
-        "measure": opts.measure,
-        "discount_rate": opts.discount_rate,
-        "solver": opts.solver,
-        # the --sets (a model file's own sets come back with the model file, in each worker)
-        "sets": [
-            o.set_cell.text
-            for o in opts.overrides
-            if o.set_cell is not None and o.set_cell.origin == "--set"
-        ],
-        "plan_run": None if plan is None else str(plan),
-    }
-    # a full disk mid-sweep: one line; --resume continues
-    with output_faults(folder), progress(samples) as advance:
-        table = run_sweep(
-            spec, samples, seed, folder, scheduler, workers, resume, advance, serial, dashboard
-        )
-    with output_faults(folder):
-        summary = summarise(folder)
-        plot_sweep(
-            table,
-            folder / "sweep.png",
-            f"{samples:,} samples, each re-optimised: with perfect foresight",
-        )
-        rebuild_report(folder)  # report.html from the sweep's tables
-    return table, summary
+    _refuse_unsolved(done.table, folder)
 
 
 def _refuse_unsolved(table: Any, folder: Path) -> None:

@@ -10,7 +10,6 @@ A4 or Letter and reads on a phone's width. The same run gives the same bytes.
 
 from __future__ import annotations
 
-import json
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -84,7 +83,7 @@ def rebuild_report(folder: Path) -> Path:
         UsageError: not a run folder of allocator, a damaged table, or a disk fault.
     """
     from allocator.report.folders import marked_files, output_faults
-    from allocator.report.write import read_table, write_text_atomic
+    from allocator.report.write import read_run_json, read_table, write_text_atomic
 
     record = folder / "run.json"
     if not record.is_file():
@@ -95,7 +94,7 @@ def rebuild_report(folder: Path) -> Path:
             f"{folder} is not a run folder allocator wrote (its run.json does not say so), so its "
             f"{REPORT} is not replaced. Fix: give a run folder written by allocator"
         )
-    info = json.loads(record.read_text(encoding="utf-8"))
+    info = read_run_json(folder, "Fix: give a run folder written by allocator")
     again = "Fix: re-run the command that wrote the run folder"
     names = sorted(f for f in files if f.endswith(".csv") and (folder / f).is_file())
     tables = {Path(f).stem: read_table(folder / f, again) for f in names}

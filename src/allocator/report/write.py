@@ -409,6 +409,26 @@ def write_run(
     write_run_json(run_info, folder, command)
 
 
+def read_run_json(folder: Path, fix: str) -> dict[str, Any]:
+    """The run.json of a run folder as an object: the one reader of run.json (`--check-against`
+    through `runs.spec.read_record`, `compare`'s run folders, `report`).
+
+    Raises:
+        UsageError: no run.json, one that is not JSON, or one that is not a JSON object; each
+            message ends with `fix`.
+    """
+    path = folder / "run.json"
+    if not path.is_file():
+        raise UsageError(f"{folder} has no run.json. {fix}")
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, OSError) as exc:
+        raise UsageError(f"{path} cannot be read as JSON ({exc}). {fix}") from None
+    if not isinstance(info, dict):
+        raise UsageError(f"{path} is not a run record (a JSON object). {fix}")
+    return info
+
+
 def write_run_json(info: dict[str, Any], folder: Path, command: str) -> None:
     """run.json, last: `info` with the marker that makes `folder` allocator's, listing every
     file in it, so that --force may later replace it (and only while it holds nothing else)."""

@@ -24,8 +24,11 @@ from allocator.data.modelfile import Override, apply_overrides
 from allocator.data.schema import Inputs
 from allocator.errors import InfeasibleError, UsageError
 from allocator.model.solution import Objective
-from allocator.pipeline import Run, SolveOptions, refuse_empty, run_info, tables_of
+from allocator.pipeline import refuse_empty, tables_of
 from allocator.report.explain import explained
+from allocator.runs.common import Run
+from allocator.runs.solve import run_info
+from allocator.runs.spec import RunSpec
 from allocator.solver.compile import CompiledLP, StandardForm, build_lp, standard_form
 from allocator.solver.diagnosis import infeasibility
 from allocator.solver.numerics import numerics_warnings
@@ -56,7 +59,7 @@ class HeldModel:
     One request at a time: every public method holds the lock (HiGHS is not re-entrant).
     """
 
-    def __init__(self, opts: SolveOptions) -> None:
+    def __init__(self, opts: RunSpec) -> None:
         if opts.risk != "none":
             raise UsageError("allocator serve plans without --risk. Fix: use allocator solve")
         check_choices(opts)
@@ -110,14 +113,14 @@ class HeldModel:
             self.sets = {}
             return self.last
 
-    def options(self, sets: dict[str, CellSet] | None = None) -> SolveOptions:
+    def options(self, sets: dict[str, CellSet] | None = None) -> RunSpec:
         """The options of `allocator solve` for the scenario with `sets` (default: the current
         ones) as `--set`s after the model file's overrides."""
         cells = self.sets if sets is None else sets
         extra = [Override(set_cell=cs) for cs in cells.values()]
-        return dataclasses.replace(self.opts, overrides=[*self.opts.overrides, *extra])
+        return self.opts.with_(overrides=[*self.opts.overrides, *extra])
 
-    def _inputs(self, opts: SolveOptions) -> tuple[Inputs, float]:
+    def _inputs(self, opts: RunSpec) -> tuple[Inputs, float]:
         """The dataset with the overrides and sets of `opts`, as `pipeline.load_scenario` gives
         it; the CSV tables are read once."""
         t0 = time.perf_counter()
@@ -160,7 +163,7 @@ class HeldModel:
         run = Run(inp, sol, tables, run_info(inp, sol, opts, timings))
         return Answer(run, how, time.perf_counter() - t0, [cs.text for cs in sets.values()])
 
-    def _hold(self, inp: Inputs, opts: SolveOptions) -> str:
+    def _hold(self, inp: Inputs, opts: RunSpec) -> str:
         """Bring the held instance to the LP of `inp`; returns how."""
         measure = opts.measured()
         if self.lp is not None:
@@ -177,7 +180,7 @@ class HeldModel:
         return why
 
 
-def check_choices(opts: SolveOptions) -> None:
+def check_choices(opts: RunSpec) -> None:
     """The objective and targets as `allocator solve` checks them (`pipeline.solve_scenario`),
     in its words: `solve_lp` takes an unknown objective for another, and --targets for hard.
 

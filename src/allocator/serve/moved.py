@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from allocator.pipeline import Run
+from allocator.runs.common import Run
 
 TOLERANCE = 1e-6
 """A change smaller than this (in the unit of the number, relative above 1) is not a move."""

@@ -14,7 +14,9 @@ from typing import Any
 import yaml
 
 from allocator.errors import UsageError, quoted
-from allocator.pipeline import Run, SolveOptions, options_of, run_solve
+from allocator.runs.common import Run
+from allocator.runs.solve import solve as run_solve
+from allocator.runs.spec import RunSpec, layered
 from allocator.serve.held import HeldModel
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -87,11 +89,9 @@ def _text(held: HeldModel, name: str, path: Path) -> str:
         ) from None
 
 
-def saved_options(model: Path, out: Path) -> SolveOptions:
-    """The options `allocator solve <model> --out <out>` runs with."""
-    opts = options_of(model, None, None, None, None)
-    opts.out = out
-    return opts
+def saved_options(model: Path, out: Path) -> RunSpec:
+    """The spec `allocator solve <model> --out <out>` runs with."""
+    return layered(model, [], out=out)
 
 
 def model_text(held: HeldModel, name: str, path: Path) -> str:
@@ -125,11 +125,11 @@ def model_text(held: HeldModel, name: str, path: Path) -> str:
     return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
-def command_line_sets(opts: SolveOptions) -> list[str]:
+def command_line_sets(opts: RunSpec) -> list[str]:
     """The `--set`s serve was started with (part of the plan first loaded)."""
     cells = (o.set_cell for o in opts.overrides if o.set_cell is not None)
     return [cs.text for cs in cells if cs.origin == "--set"]
 
 
-def _origin(opts: SolveOptions) -> str:
+def _origin(opts: RunSpec) -> str:
     return str(opts.model_file) if opts.model_file is not None else f"the dataset {opts.inputs}"

@@ -34,7 +34,6 @@ Numbers are copied from the tables (sums use `math.fsum`), never rounded; blank 
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -45,7 +44,13 @@ import pandas as pd
 
 from allocator.errors import UsageError
 from allocator.report.tables import phases_in_time_order, sector_by_phase, top_shadow_prices
-from allocator.report.write import TEXT_COLUMNS, read_table, write_csv, write_workbook
+from allocator.report.write import (
+    TEXT_COLUMNS,
+    read_run_json,
+    read_table,
+    write_csv,
+    write_workbook,
+)
 
 REQUIRED_TABLES = ("allocation", "allocation_by_phase", "outcomes", "shadow_prices")
 KEY_COLUMNS = ("section", "metric", "unit")
@@ -81,13 +86,7 @@ def load_run(folder: Path) -> RunView:
     again = f"Fix: pass a run folder written by `allocator solve`, or re-run it with --out {folder}"
     if not folder.is_dir():
         raise UsageError(f"run folder {folder} does not exist. {again}")
-    info_path = folder / "run.json"
-    if not info_path.is_file():
-        raise UsageError(f"{folder} is not a run folder: it has no run.json. {again}")
-    try:
-        info = json.loads(info_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"{info_path} cannot be read ({exc}). {again} --force") from None
+    info = read_run_json(folder, again)
     tables = {}
     for name in REQUIRED_TABLES:
         path = folder / f"{name}.csv"
@@ -111,8 +110,8 @@ def _read_table(path: Path, again: str) -> pd.DataFrame:
 def view_of(
     label: str, info: dict[str, Any], tables: dict[str, pd.DataFrame], where: str | None = None
 ) -> RunView:
-    """A run solved in memory (`pipeline.tables_of`, a `pipeline.run_info`-like dict) as a
-    `RunView`.
+    """A run solved in memory (`pipeline.tables_of`, run.json's content as `runs.solve.run_info`
+    makes it) as a `RunView`.
 
     `info` needs `objective` with `name`, `value` and `unit`; `tables` needs allocation,
     allocation_by_phase, outcomes and shadow_prices with the columns of the run folder.
@@ -122,7 +121,7 @@ def view_of(
     if not isinstance(objective, dict) or not {"name", "value", "unit"} <= set(objective):
         raise UsageError(
             f"{where}: run.json has no objective with name, value and unit. "
-            "Fix: pass the run information written by `allocator solve` (api.run_info)"
+            "Fix: pass the run information written by `allocator solve` (its run.json)"
         )
     for name in REQUIRED_TABLES:
         if name not in tables:
@@ -337,36 +336,3 @@ def format_number(value: float) -> str:
     if "." in text and "e" not in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
-
-
-def show_compare(table: pd.DataFrame, console: Any) -> None:
-    """Print the comparison as a rich table: one block per section under a bold section row.
-
-    A section whose rows share one unit shows it once, on the section row."""
-    from rich.markup import escape
-    from rich.table import Table
-
-    labels = [c for c in table.columns if c not in KEY_COLUMNS]
-    grid = Table(title="Plans side by side", title_justify="left")
-    grid.add_column("metric", overflow="fold", min_width=20)
-    grid.add_column("unit", overflow="fold", max_width=24)
-    for label in labels:
-        grid.add_column(escape(str(label)), justify="right", overflow="fold", min_width=9)
-    for section, block in table.groupby("section", sort=False):
-        units = block["unit"].unique()
-        shared = str(units[0]) if len(units) == 1 else ""
-        grid.add_section()
-        grid.add_row(
-            f"[bold]{escape(str(section))}[/]", escape(shared), *[""] * len(labels), style="bold"
-        )
-        for row in block.itertuples(index=False):
-            unit = "" if shared else escape(str(row[2]))
-            values = [format_number(float(x)) for x in row[len(KEY_COLUMNS) :]]
-            grid.add_row(f"  {escape(str(row[1]))}", unit, *values)
-    console.print(grid)
-    for label, by in dominated(table).items():
-        console.print(
-            f"[yellow]![/] {escape(str(label))} is dominated by {escape(', '.join(by))}: "
-            "no fewer jobs and exports at every milestone, more at one.",
-            highlight=False,
-        )

@@ -1,4 +1,4 @@
-"""The re-plan study (`allocator replan`, run by `allocator.replanning`): the approved plan,
+"""The re-plan study (`allocator replan`, run by `allocator.runs.replan`): the approved plan,
 the churn limit, the rows the re-plan adds and what run.json says of it.
 
 The LP is the solve's, with rows added (`studies.replanlp`; the families are registered only
@@ -137,7 +137,7 @@ class Approved:
     folder: Path
     info: dict[str, Any]
     opts: Any
-    """The run's options (`pipeline.SolveOptions`)."""
+    """The run's options (`runs.spec.RunSpec`)."""
     money: dict[tuple[str, str, int], float]
     binding: list[str]
 

@@ -1,4 +1,4 @@
-"""A new project folder (`allocator init`): a copy of the baseline dataset and a model file
+"""`allocator init` as a run: a new project folder: a copy of the baseline dataset and a model file
 written from its template, `models/scenario.yaml`.
 """
 
@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from allocator.errors import UsageError
-from allocator.pipeline import default_inputs
 from allocator.report.write import atomic_run_dir
+from allocator.runs.spec import default_inputs
 
 
-def init_project(folder: Path, xlsx: bool = False) -> list[Path]:
+def init(folder: Path, xlsx: bool = False) -> list[Path]:
     """Copy the baseline dataset (as CSV tables, or with `xlsx` as one workbook,
     inputs/plan.xlsx) and a model file into a new project folder, atomically."""
     import shutil
@@ -40,7 +40,7 @@ def init_project(folder: Path, xlsx: bool = False) -> list[Path]:
 def data_dictionary(dataset: Path) -> Path:
     """inputs/README.md, the data dictionary `allocator init` copies: beside the bundled dataset
     (a checkout, or `allocator/bundled/` of an installed wheel), else the package's own copy."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]  # the package
     for readme in (
         dataset / ".." / "README.md",
         here / "bundled" / "README.md",

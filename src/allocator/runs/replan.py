@@ -1,8 +1,7 @@
 """`allocator replan RUN --actuals FILE --as-of YEAR` as a run: read the approved run folder
-(its run.json through `recheck`, in `_options` only, so the typed run spec can replace it in one
-place), the dataset and the actuals, build the solve's LP with the re-plan's rows
-(`studies.replan`, `studies.replanlp`), solve it with every pass of a solve, and write a normal
-run folder with replan.csv, atomically. Beside the pipeline, like `recheck` and `freedom`.
+(its run.json and its spec through the one reader, `runs.spec`), the dataset and the actuals,
+build the solve's LP with the re-plan's rows (`studies.replan`, `studies.replanlp`), solve it
+with every pass of a solve, and write a normal run folder with replan.csv, atomically.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from allocator.errors import InfeasibleError, UsageError
-from allocator.pipeline import SolveOptions
+from allocator.runs.spec import RunSpec, read_record, spec_of_record
 from allocator.studies.replan import (
     LEAST_CHANGE,
     Approved,
@@ -45,12 +44,9 @@ class ReplanOptions:
     results: Path = Path("results")
 
 
-def _options(info: dict[str, Any]) -> SolveOptions:
-    """The approved run's options: the one call to the run reader (to be swapped for the typed
-    run spec in one place)."""
-    from allocator.recheck import options_of_run
-
-    return options_of_run(info)
+def _options(info: dict[str, Any], folder: Path) -> RunSpec:
+    """The approved run's spec, as the one reader gives it."""
+    return spec_of_record(info, folder / "run.json")
 
 
 def read_approved(folder: Path) -> Approved:
@@ -59,10 +55,9 @@ def read_approved(folder: Path) -> Approved:
     Raises:
         UsageError: not a solve run folder (run.json), or no allocation.csv.
     """
-    from allocator.recheck import run_record
     from allocator.report.write import read_table
 
-    info = run_record(folder)
+    info = read_record(folder)
     fix = "Fix: pass a run folder written by allocator solve"
     path = folder / "allocation.csv"
     if not path.is_file():
@@ -83,15 +78,16 @@ def read_approved(folder: Path) -> Approved:
     t = read_table(prices, fix) if prices.is_file() else pd.DataFrame()
     columns = {"constraint", "family", "binding", "shadow_price"}
     binding = binding_rows(t) if columns <= set(t.columns) else []
-    return Approved(folder, info, _options(info), money, binding)
+    return Approved(folder, info, _options(info, folder), money, binding)
 
 
 def run_replan(ro: ReplanOptions) -> dict[str, Any]:
     """Re-plan and write the run folder atomically; returns run.json's `replan` part with the
     folder (`folder`) and the summary lines (`lines`)."""
-    from allocator.pipeline import load_scenario, run_info, sources_of
     from allocator.report.replanhtml import summary_lines
     from allocator.report.write import check_target
+    from allocator.runs.common import scenario_of
+    from allocator.runs.solve import run_info
     from allocator.studies.actuals import load_actuals
 
     approved = read_approved(ro.run)
@@ -101,11 +97,11 @@ def run_replan(ro: ReplanOptions) -> dict[str, Any]:
     _refuse_weighted(ro.run, opts)
     given = ro.actuals or _input_book(opts)
     churn = churn_of(ro.max_change)
-    sources = [*sources_of(opts), ("approved run", ro.run), ("actuals", given)]
+    sources = [*opts.sources(), ("approved run", ro.run), ("actuals", given)]
     if ro.out is not None:
         check_target(ro.out, ro.force, sources)
     t0 = time.perf_counter()
-    inp = load_scenario(opts)
+    inp = scenario_of(opts)
     _check_as_of(inp, ro.as_of)
     actuals = load_actuals(given, inp, ro.as_of)
     load_s = time.perf_counter() - t0
@@ -139,7 +135,7 @@ def _refuse_risk(run: Path, info: dict[str, Any]) -> None:
         )
 
 
-def _refuse_weighted(run: Path, opts: SolveOptions) -> None:
+def _refuse_weighted(run: Path, opts: RunSpec) -> None:
     """A weighted run: its index is scaled to the best jobs and exports its own LP can reach
     (1 = best), so the re-plan's index is scaled to what the actuals leave, and the two do not
     compare (a plan that lost jobs reads as costing 0).
@@ -156,7 +152,7 @@ def _refuse_weighted(run: Path, opts: SolveOptions) -> None:
         )
 
 
-def _input_book(opts: SolveOptions) -> Path:
+def _input_book(opts: RunSpec) -> Path:
     """The run's input workbook, whose `actuals` sheet holds the actuals when --actuals is not
     given.
 
@@ -186,7 +182,7 @@ def _check_as_of(inp: Any, as_of: int) -> None:
 
 def _solve(
     inp: Any,
-    opts: SolveOptions,
+    opts: RunSpec,
     approved: Approved,
     spent: dict[tuple[str, str, int], float],
     ro: ReplanOptions,
@@ -237,7 +233,7 @@ def _tables(inp: Any, sol: Any, approved: Approved, as_of: int) -> dict[str, pd.
 
 def _write(
     ro: ReplanOptions,
-    opts: SolveOptions,
+    opts: RunSpec,
     inp: Any,
     sol: Any,
     tables: dict[str, pd.DataFrame],
@@ -246,8 +242,8 @@ def _write(
 ) -> Path:
     """The run folder, atomically: the solve's tables, replan.csv, workbook, report, run.json."""
     from allocator.pipeline import sheets_of
+    from allocator.report.assumed import assumptions_of
     from allocator.report.folders import output_faults
-    from allocator.report.html import assumptions_of
     from allocator.report.write import (
         atomic_run_dir,
         default_run_dir,
@@ -255,14 +251,20 @@ def _write(
         write_run,
     )
 
-    label = opts.name or Path(opts.inputs).name
+    label = opts.label()
     with output_faults(ro.results):
         folder = ro.out or default_run_dir(ro.results, label, "replan")
     sheets = sheets_of(inp, sol, tables)
     try:
         with atomic_run_dir(folder, ro.force, sources) as tmp:
             write_run(
-                tmp, tables, info, None, sheets, command="replan", assumptions=assumptions_of(inp)
+                tmp,
+                tables,
+                info,
+                None,
+                sheets,
+                command="replan",
+                assumptions=assumptions_of(inp, tables),
             )
     except BaseException:
         if ro.out is None:

@@ -1,28 +1,22 @@
 """`allocator alternatives` as a run: near-optimal ranges (`allocator.studies.alternatives`),
 in this process or spread over Dask workers, and maximally different plans written as run
-folders that `allocator compare` reads. This module adds what a run needs from the pipeline
-(options, sources, tables, package versions) beside the study.
+folders that `allocator compare` reads, all written through the shared wrapper.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from allocator.data.modelfile import load_dataset
-from allocator.pipeline import (
-    SolveOptions,
-    objective_unit,
-    objective_words,
-    packages,
-    sheets_of,
-    sources_of,
-    tables_of,
-)
-from allocator.report.write import atomic_run_dir, check_target, default_run_dir, write_run
+from allocator.data.schema import Inputs
+from allocator.pipeline import objective_unit, objective_words, sheets_of, tables_of
+from allocator.report.write import write_run
+from allocator.runs.common import Study, run_study
+from allocator.runs.spec import RunSpec, spec_from
 from allocator.solver.alternatives import End, release
 from allocator.solver.results import plan_solution
 from allocator.studies.alternatives import (
@@ -82,55 +76,82 @@ def ranges_serial(
     return rows
 
 
-def run_alternatives(
-    opts: SolveOptions,
+def alternatives(
+    spec: RunSpec | Path | str | None = None,
+    /,
     slack: float = 0.02,
     by: str = "program",
     count: int = 0,
-    scheduler: str | None = None,
-    workers: int = 2,
-    serial: bool = True,
+    where: tuple[str | None, int, bool] = (None, 2, True),
     progress: Progress | None = None,
-) -> tuple[Path, pd.DataFrame, dict[str, Any]]:
+    **options: Any,
+) -> AlternativesRun:
     """Ranges (and `count` maximally different plans) within `slack` of the optimum, written
-    atomically: ranges.csv, ranges.png, workbook.xlsx, run.json and alternative-<k>/ run
-    folders. Returns the folder, the ranges table and run.json's content."""
-    from allocator.report.rangeplot import plot_ranges  # matplotlib only here
+    atomically (`allocator alternatives`): ranges.csv, ranges.png, workbook.xlsx, run.json and
+    alternative-<k>/ run folders. `where` is (scheduler, workers, serial): in this process, or
+    on Dask. `spec` and `options` as for `runs.solve.solve`."""
+    spec = spec_from(spec, options)
 
-    if opts.out is not None:
-        check_target(opts.out, opts.force, sources_of(opts))
-    inp = load_dataset(opts.inputs, opts.overrides, str(opts.model_file))
-    measure = opts.measured()
-    model = held_model(inp, opts.objective, opts.targets, measure, slack, by, opts.solver)
+    def study(inp: Inputs) -> Study:
+        table, info, model, plans = ranges_of(inp, spec, slack, by, count, where, progress)
+        words = objective_words(inp, spec.objective, spec.measured())
+        title = f"Funding by {by} within {slack:.1%} of the best {words}"
+
+        def write(folder: Path, info: dict[str, Any]) -> None:
+            from allocator.report.rangeplot import plot_ranges  # matplotlib only here
+
+            def extra(f: Path) -> object:
+                plot_ranges(table, f / "ranges.png", title)
+                for k, end in enumerate(plans, start=1):
+                    _write_plan(f / f"alternative-{k}", model, end, spec, info, k)
+                return None
+
+            write_run(folder, {"ranges": table}, info, extra, command="alternatives")
+
+        return Study(AlternativesRun(table, info), info, write)
+
+    folder, done = run_study(spec, "alternatives", study)
+    done.result.folder = folder
+    return done.result
+
+
+@dataclass
+class AlternativesRun:
+    """Near-optimal ranges: the ranges table, run.json's content and the folder written."""
+
+    table: pd.DataFrame
+    info: dict[str, Any]
+    folder: Path | None = None
+
+
+def ranges_of(
+    inp: Inputs,
+    spec: RunSpec,
+    slack: float,
+    by: str,
+    count: int,
+    where: tuple[str | None, int, bool],
+    progress: Progress | None,
+) -> tuple[pd.DataFrame, dict[str, Any], HeldModel, list[End]]:
+    """The ranges table, run.json's content, the held model and the different plans."""
+    scheduler, workers, serial = where
+    measure = spec.measured()
+    model = held_model(inp, spec.objective, spec.targets, measure, slack, by, spec.solver)
     names = list(model.members)
     if serial:
         rows = ranges_serial(model, names, progress)
     else:
         rows = ranges_on_dask(model, names, scheduler, workers, progress)
-    unit = objective_unit(opts.objective, measure)
+    unit = objective_unit(spec.objective, measure)
     table = ranges_table(by, rows, unit)
-    plans = different_plans(model, count, opts.objective) if count else []
+    plans = different_plans(model, count, spec.objective) if count else []
     model.solver.restore()
     release(model.lp, model.held)
-    info = _info(opts, model, slack, by, unit, plans, inp)
-    label = opts.name or Path(opts.inputs).name
-    folder = opts.out or default_run_dir(opts.results, label, "alternatives")
-    words = objective_words(inp, opts.objective, measure)
-    title = f"Funding by {by} within {slack:.1%} of the best {words}"
-
-    def extra(f: Path) -> object:
-        plot_ranges(table, f / "ranges.png", title)
-        for k, end in enumerate(plans, start=1):
-            _write_plan(f / f"alternative-{k}", model, end, opts, info, k)
-        return None
-
-    with atomic_run_dir(folder, opts.force, sources_of(opts)) as tmp:
-        write_run(tmp, {"ranges": table}, info, extra, command="alternatives")
-    return folder, table, info
+    return table, _info(spec, model, slack, by, unit, plans, inp), model, plans
 
 
 def _info(
-    opts: SolveOptions,
+    spec: RunSpec,
     model: HeldModel,
     slack: float,
     by: str,
@@ -144,7 +165,7 @@ def _info(
         "slack": slack,
         "by": by,
         "objective": {
-            "name": opts.objective,
+            "name": spec.objective,
             "optimum": held.optimum,
             "bound": held.bound,
             "unit": unit,
@@ -165,28 +186,27 @@ def _info(
             }
             for k, end in enumerate(plans, start=1)
         ],
-        "targets": opts.targets,
-        "measure": opts.measured().as_dict(),
-        "inputs": {"folder": str(opts.inputs), "sha256": dict(sorted(inp.file_hashes.items()))},
-        "model_file": None if opts.model_file is None else str(opts.model_file),
-        "packages": packages(),
+        "targets": spec.targets,
+        "measure": spec.measured().as_dict(),
+        "inputs": {"folder": str(spec.inputs), "sha256": dict(sorted(inp.file_hashes.items()))},
+        "model_file": None if spec.model_file is None else str(spec.model_file),
     }
 
 
 def _write_plan(
-    folder: Path, model: HeldModel, end: End, opts: SolveOptions, info: dict[str, Any], k: int
+    folder: Path, model: HeldModel, end: End, spec: RunSpec, info: dict[str, Any], k: int
 ) -> None:
     """An alternative as a normal run folder (tables, workbook, run.json) for `compare`."""
     unit = info["objective"]["unit"]
-    words = objective_words(model.inputs, opts.objective, opts.measured())
-    sol = plan_solution(model.lp, end.x, model.held.cost, opts.objective, unit, words)
+    words = objective_words(model.inputs, spec.objective, spec.measured())
+    sol = plan_solution(model.lp, end.x, model.held.cost, spec.objective, unit, words)
     tables = tables_of(model.inputs, sol)
     run = {
         "status": "near-optimal",
         "alternative": k,
         "slack": info["slack"],
         "objective": {
-            "name": opts.objective,
+            "name": spec.objective,
             "value": sol.objective_value,
             "optimum": info["objective"]["optimum"],
             "bound": info["objective"]["bound"],

@@ -1,0 +1,123 @@
+"""What every run shares: the `Run` it returns, the provenance run.json records, and the one
+wrapper a command's study is written through (`run_study`)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from allocator.data.schema import Inputs
+from allocator.model.solution import Solution
+from allocator.pipeline import load_scenario
+from allocator.report.folders import output_faults, refuse_mount_point
+from allocator.report.write import atomic_run_dir, check_target, default_run_dir, release_run_dir
+from allocator.runs.spec import RunSpec
+
+PACKAGES = ("allocator", "pyomo", "highspy", "pandas", "numpy", "pydantic")
+
+T = TypeVar("T")
+Sources = list[tuple[str, Path | None]]
+Writer = Callable[[Path, dict[str, Any]], object]
+"""Writes a study's files into a (temporary) folder, given its run.json content."""
+
+
+@dataclass
+class Run:
+    """A finished solve: the data, the solution, its tables, run.json's content and the folder
+    written (None: solved in memory)."""
+
+    inputs: Inputs
+    solution: Solution
+    tables: dict[str, pd.DataFrame]
+    info: dict[str, Any]
+    folder: Path | None = None
+
+
+@dataclass
+class Study:
+    """What a command's study gives the wrapper: its result, run.json's content and how to write
+    its files."""
+
+    result: Any
+    info: dict[str, Any]
+    write: Writer
+
+
+def packages() -> dict[str, str]:
+    """Python's version and those of the packages a result depends on, as run.json records."""
+    return {"python": platform.python_version(), **{p: version_of(p) for p in PACKAGES}}
+
+
+def version_of(package: str) -> str:
+    """The installed version of `package`, or "not installed"."""
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def provenance(spec: RunSpec) -> dict[str, Any]:
+    """What run.json records of every run: the package versions and the spec (`spec`)."""
+    return {"packages": packages(), "spec": spec.stored()}
+
+
+def refuse_unsafe(out: Path | None, force: bool, sources: Sources) -> None:
+    """Refuse an output folder that may not be written, before any work: nothing changes."""
+    if out is not None:
+        check_target(out, force, sources)
+        refuse_mount_point(out)
+
+
+def write_folder(
+    spec: RunSpec, kind: str, sources: Sources, write: Callable[[Path], object]
+) -> Path:
+    """Write a run folder atomically: `spec.out`, else a new folder under `spec.results` (which
+    is removed again if the run fails)."""
+    with output_faults(spec.results):
+        folder = spec.out or default_run_dir(spec.results, spec.label(), kind)
+    try:
+        with atomic_run_dir(folder, spec.force, sources) as tmp:
+            write(tmp)
+    except BaseException:
+        if spec.out is None:  # the folder default_run_dir made: nothing of it is left behind
+            release_run_dir(folder)
+        raise
+    return folder
+
+
+def run_study(
+    spec: RunSpec,
+    kind: str,
+    study: Callable[[Any], Study],
+    sources: Sources | None = None,
+    load: Callable[[], Inputs | None] | None = None,
+) -> tuple[Path, Study]:
+    """The one wrapper of a run: refuse an unsafe output early, load the scenario, run the
+    study, add the provenance to its run.json and write its folder atomically.
+
+    Args:
+        spec: the run's spec (its scenario is loaded; its output options are obeyed).
+        kind: the run's kind in a default folder name (the objective, frontier, ...).
+        study: the study on the loaded dataset.
+        sources: the inputs the folder must keep clear of (default: the spec's).
+        load: how to load the dataset (default: the spec's scenario; compare's items load
+            their own).
+    """
+    sources = spec.sources() if sources is None else sources
+    refuse_unsafe(spec.out, spec.force, sources)
+    inp = load() if load is not None else scenario_of(spec)
+    done = study(inp)
+    done.info |= provenance(spec)
+    folder = write_folder(spec, kind, sources, lambda tmp: done.write(tmp, done.info))
+    return folder, done
+
+
+def scenario_of(spec: RunSpec) -> Inputs:
+    """The dataset of a spec's scenario, its overrides and sets applied in order."""
+    return load_scenario(spec.inputs, spec.overrides, spec.model_file)

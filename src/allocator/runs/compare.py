@@ -1,0 +1,146 @@
+"""`allocator compare` as a run: each item (an objective, a model file or a run folder) becomes a
+view, solved where it needs solving (a `RunSpec` each, laid by `runs.spec.layered`); `compare`
+writes compare.csv, compare.xlsx, report.html and run.json through the shared wrapper. The
+views and the table are `allocator.studies.compare`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from allocator.data.modelfile import Override
+from allocator.data.schema import Inputs
+from allocator.errors import UsageError
+from allocator.model.build import OBJECTIVES
+from allocator.runs.common import Study, run_study
+from allocator.runs.solve import plan
+from allocator.runs.spec import RunSpec, layered
+
+Step = tuple[str, RunSpec | Path]
+
+
+@dataclass
+class CompareRun:
+    """Plans side by side: the table, run.json's content and the folder written."""
+
+    table: pd.DataFrame
+    info: dict[str, Any]
+    folder: Path | None = None
+
+
+def _views(steps: list[Step]) -> list[Any]:
+    from allocator.studies.compare import load_run, view_of
+
+    views = []
+    for item, what in steps:
+        if isinstance(what, RunSpec):
+            run = plan(what)
+            label = item if item in OBJECTIVES else Path(item).stem
+            views.append(view_of(label, run.info, run.tables))
+        else:
+            views.append(load_run(what))
+    return views
+
+
+def given_of(
+    inputs: Path | None, targets: str | None, measure: tuple[str | None, float | None]
+) -> dict[str, Any]:
+    """The options of the command line every solved item takes (None: the item's own)."""
+    return {
+        "inputs": inputs,
+        "targets": targets,
+        "measure": measure[0],
+        "discount_rate": measure[1],
+    }
+
+
+def compare_steps(
+    items: list[str],
+    inputs: Path | None = None,
+    targets: str | None = None,
+    measure: tuple[str | None, float | None] = (None, None),
+    model: Path | None = None,
+    sets: Sequence[Override] = (),
+) -> list[Step]:
+    """Each item with what it needs: the spec to solve it, or the run folder to read. An
+    objective is solved on `model`'s scenario (dataset, overrides, targets) if given; each
+    `--set` goes after each model file's overrides (not on run folders)."""
+    steps: list[Step] = []
+    given = given_of(inputs, targets, measure)
+    for item in items:
+        path = Path(item)
+        if item in OBJECTIVES:
+            steps.append((item, layered(model, sets, objective=item, **given)))
+        elif path.suffix in (".yaml", ".yml"):
+            steps.append((item, layered(path, sets, **given)))
+        elif path.is_dir():
+            steps.append((item, path))
+        else:
+            raise UsageError(
+                f"'{item}' is not an objective ({', '.join(OBJECTIVES)}), a model "
+                "file (.yaml) or a run folder. Fix: name one of those"
+            )
+    return steps
+
+
+def compare(
+    items: list[str],
+    /,
+    inputs: Path | None = None,
+    targets: str | None = None,
+    out: Path | None = None,
+    force: bool = False,
+    measure: tuple[str | None, float | None] = (None, None),
+    model: Path | None = None,
+    sets: Sequence[Override] = (),
+) -> CompareRun:
+    """Compare the items and write compare.csv, compare.xlsx, report.html and run.json
+    atomically (`allocator compare`); the folder is checked against every input (datasets,
+    model files, run folders) before any solve. `measure` is `--measure` and
+    `--discount-rate` (None: each item's own); objectives are solved on the scenario of the
+    model file `model`, if given."""
+    from allocator.report.html import write_report
+    from allocator.report.write import write_run_json
+    from allocator.studies.compare import compare as side_by_side
+    from allocator.studies.compare import dominated, write_compare
+
+    if len(items) < 2:
+        raise UsageError(
+            "compare needs at least two items. Fix: e.g. allocator compare jobs exports"
+        )
+    steps = compare_steps(items, inputs, targets, measure, model, sets)
+    sources: list[tuple[str, Path | None]] = []
+    for _, what in steps:
+        sources += what.sources() if isinstance(what, RunSpec) else [("run folder", what)]
+    spec = layered(model, sets, **given_of(inputs, targets, measure), out=out, force=force)
+    spec = spec.with_(name="compare")
+
+    def study(_inp: Inputs | None) -> Study:  # the items load their own data
+        table = side_by_side(_views(steps))
+        info = {
+            "command": "compare",
+            "items": items,
+            "model_file": None if model is None else str(model),
+            "targets": targets,
+            "measure": measure[0],
+            "discount_rate": measure[1],
+            "sets": [s.set_cell.text for s in sets if s.set_cell is not None],
+            "dominated": dominated(table),
+        }
+
+        def write(tmp: Path, info: dict[str, Any]) -> None:
+            write_compare(table, tmp)
+            write_report(tmp, {"compare": table}, info)  # each plan has its own assumptions
+            write_run_json(info, tmp, "compare")
+
+        return Study(CompareRun(table, info), info, write)
+
+    kind = "-".join(Path(i).stem for i in items)[:60]
+    folder, done = run_study(spec, kind, study, sources, load=lambda: None)
+    done.result.folder = folder
+    return done.result

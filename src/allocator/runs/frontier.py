@@ -1,0 +1,119 @@
+"""`allocator frontier` as a run: `frontier` traces the frontier of two measures and writes its
+folder (frontier.csv, frontier.png, run.json) through the shared wrapper. The tracing is
+`allocator.studies.frontier`; this module adds what a planner must be told beside it (a
+frontier of one plan, and whether the targets pin it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from allocator.data.schema import Inputs
+from allocator.errors import UsageError
+from allocator.model.measures import SHORTFALL, Axis, axis
+from allocator.report.write import write_run
+from allocator.runs.common import Study, run_study
+from allocator.runs.spec import RunSpec, spec_from
+from allocator.solver.compile import CompiledLP, build_lp
+from allocator.solver.passes import apply_options, optimum
+
+
+def axes_of(inp: Inputs, spec: RunSpec, x: str, y: str) -> tuple[Axis, Axis]:
+    """The two axes of a frontier, checked against the dataset and the options."""
+    if x == y:
+        raise UsageError(f"--x and --y are both '{x}'. Fix: give two different measures")
+    soft = spec.targets == "soft" and any(t.value > 0 for t in inp.targets)
+    years, milestones = inp.years, [m.year for m in inp.milestones]
+    return tuple(axis(a, spec.measured(), years, milestones, soft) for a in (x, y))  # type: ignore[return-value]
+
+
+def frontier(
+    spec: RunSpec | Path | str | None = None,
+    /,
+    points: int = 11,
+    x: str = "exports",
+    y: str = "jobs",
+    **options: Any,
+) -> FrontierRun:
+    """Trace the frontier of `y` against `x` in `points` points and write frontier.csv,
+    frontier.png and run.json atomically (`allocator frontier`). `spec` and `options` as for
+    `runs.solve.solve`."""
+    spec = spec_from(spec, options)
+
+    def study(inp: Inputs) -> Study:
+        from allocator.report.plots import frontier_plot  # matplotlib only here
+
+        table, notes, x_axis, y_axis = trace(inp, spec, points, x, y)
+        info = {
+            "command": "frontier",
+            "points": points,
+            "x": {"measure": x_axis.name, "words": x_axis.words, "unit": x_axis.unit},
+            "y": {"measure": y_axis.name, "words": y_axis.words, "unit": y_axis.unit},
+            "targets": spec.targets,
+            "measure": spec.measured().as_dict(),
+            "notes": notes,
+            "inputs": {"folder": str(spec.inputs), "sha256": dict(sorted(inp.file_hashes.items()))},
+        }
+        title = f"{y_axis.words[0].upper()}{y_axis.words[1:]} against {x_axis.words}"
+        plot = frontier_plot(table, title)
+        return Study(
+            FrontierRun(table, notes, info),
+            info,
+            lambda tmp, info: write_run(tmp, {"frontier": table}, info, plot, command="frontier"),
+        )
+
+    folder, done = run_study(spec, "frontier", study)
+    done.result.folder = folder
+    return done.result
+
+
+@dataclass
+class FrontierRun:
+    """A traced frontier: its table, the lines to show beside it, run.json and the folder."""
+
+    table: pd.DataFrame
+    notes: list[str]
+    info: dict[str, Any]
+    folder: Path | None = None
+
+
+def trace(
+    inp: Inputs, spec: RunSpec, points: int, x: str, y: str
+) -> tuple[pd.DataFrame, list[str], Axis, Axis]:
+    """The frontier table of the loaded scenario, the notes beside it and its two axes."""
+    from allocator.studies.frontier import distinct, frontier_table
+
+    x_axis, y_axis = axes_of(inp, spec, x, y)
+    lp, _ = build_lp(inp, spec.targets, measure=spec.measured())
+    apply_options(lp, spec.solver)
+    table = frontier_table(inp, lp, x_axis, y_axis, points)
+    notes = []
+    if distinct(list(table[["x_value", "y_value"]].itertuples(name="Point", index=False))) == 1:
+        notes = _one_plan(lp, x_axis, y_axis)
+    return table, notes, x_axis, y_axis
+
+
+def _one_plan(lp: CompiledLP, x: Axis, y: Axis) -> list[str]:
+    """Why there is one plan: it is best for both, or the soft targets pin it (and what holding
+    them costs in each measure)."""
+    lines = [f"One plan is best for both {x.name} and {y.name}: there is no trade-off to trace."]
+    if "shortfall" not in lp.costs or SHORTFALL in (x.name, y.name):
+        return lines
+    costs = []
+    for a in (y, x):
+        held = optimum(lp, a.name, ranging=False).objective
+        free = optimum(lp, a.name, ranging=False, hold_targets=False).objective
+        if free - held > 1e-9 * max(1.0, abs(free)):
+            costs.append(f"{free - held:,.0f} {a.unit} ({a.words})")
+    if costs:
+        lines.append(
+            "The soft targets decide this plan: holding their least shortfall gives up "
+            + " and ".join(costs)
+            + f". Fix: allocator frontier --x shortfall --y {y.name} shows what each unit of "
+            "shortfall buys, or --targets off traces the trade-off without the targets."
+        )
+    return lines

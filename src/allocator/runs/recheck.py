@@ -1,0 +1,51 @@
+"""Re-checking a run folder (`allocator solve --check-against`): its run.json is read by the one
+reader (`runs.spec.read_record`), the spec it records (`spec_of_record`) is run again, and
+`check_against` lists every difference in inputs, package versions and tables.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from allocator.runs.solve import plan
+from allocator.runs.spec import RECHECK_OFF, read_record, spec_of_record
+
+
+def check_against(folder: Path) -> list[str]:
+    """Re-run what `folder` records and list every difference: inputs, versions, tables."""
+    import tempfile
+
+    from allocator.report.write import write_csv
+
+    info = read_record(folder)
+    spec = spec_of_record(info, folder / "run.json").with_(**RECHECK_OFF)
+    run = plan(spec)
+    now = run.inputs.file_hashes
+    diffs = [
+        f"input {name} changed: sha256 {old[:12]}... then, {now.get(name, 'missing')[:12]}... now"
+        for name, old in info["inputs"]["sha256"].items()
+        if now.get(name) != old
+    ]
+    diffs += [
+        f"package {p}: {v} then, {run.info['packages'].get(p)} now"
+        for p, v in info.get("packages", {}).items()
+        if run.info["packages"].get(p) != v
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, frame in run.tables.items():
+            new, old = Path(tmp) / f"{name}.csv", folder / f"{name}.csv"
+            write_csv(frame, new)
+            diffs += _file_diff(old, new)
+    return diffs
+
+
+def _file_diff(old: Path, new: Path) -> list[str]:
+    if not old.is_file():
+        return [f"{old.name}: missing from the run folder"]
+    a, b = old.read_bytes().splitlines(), new.read_bytes().splitlines()
+    if a == b:
+        return []
+    row = next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
+    return [f"{old.name}: differs from row {row + 1} ({len(a)} rows then, {len(b)} now)"]

@@ -1,0 +1,252 @@
+"""`allocator solve` as a run: `plan` loads, builds and solves a spec in memory; `solve` writes its
+run folder through the shared wrapper (tables, workbook, report.html, run.json, and on request
+model.lp/.mps and charts). A `--risk` run adds scenarios of uncertainty.csv (`robust_spec`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from allocator.data.schema import Inputs
+from allocator.errors import UsageError
+from allocator.model.constraints import Robust
+from allocator.model.solution import Solution
+from allocator.pipeline import notes_of, sheets_of, solve_inputs, tables_of
+from allocator.report import tables as reports
+from allocator.report.assumed import assumptions_of
+from allocator.report.risk import cvar_info, nominal_in_scenarios
+from allocator.report.write import write_run
+from allocator.runs.common import Run, Study, packages, run_study, scenario_of
+from allocator.runs.spec import RunSpec, spec_from
+from allocator.solver.compile import write_model
+from allocator.solver.passes import objective_costs
+
+Warn = Callable[[str], None]
+
+
+def plan(spec: RunSpec, warn: Warn | None = None) -> Run:
+    """Load (with the model file's overrides), build and solve in memory; nothing is written."""
+    t0 = time.perf_counter()
+    inp = scenario_of(spec)
+    return solved(inp, spec, warn, time.perf_counter() - t0)
+
+
+def solved(inp: Inputs, spec: RunSpec, warn: Warn | None, load_s: float) -> Run:
+    """Build and solve the loaded scenario `inp` of `spec`: the run, in memory."""
+    if warn is not None:
+        for note in notes_of(inp, uncertainty=spec.risk != "none"):
+            warn(note)
+    robust = robust_spec(inp, spec) if spec.risk != "none" else None
+    sol, timings = solve_inputs(
+        inp,
+        spec.objective,
+        spec.weights,
+        spec.targets,
+        spec.solver,
+        warn,
+        robust,
+        spec.measured(),
+    )
+    tables = tables_of(inp, sol)
+    info = run_info(inp, sol, spec, {"load": load_s, **timings})
+    if robust is not None:
+        info["risk"] = risk_info(inp, sol, spec, robust)
+    return Run(inp, sol, tables, info)
+
+
+def risk_info(inp: Inputs, sol: Solution, spec: RunSpec, robust: Robust) -> dict[str, Any]:
+    """run.json's `risk`: the scenarios, the tail, and the nominal plan in the scenarios."""
+    rows = sol.rows.set_index("constraint")
+    risk = {
+        "kind": robust.kind,
+        "beta": robust.beta,
+        "cap": robust.cap,
+        "scenarios": len(robust.scenarios),
+        "seed": spec.seed,
+        "objective": sol.objective_value,
+        "jobs_nominal": sol.totals.get("jobs_nominal"),
+        "reference_jobs": robust.reference,
+        "jobs_unit": spec.measured().units()[0],
+        "price_of_risk": float(rows.loc["cvar_cap", "shadow_price"])
+        if "cvar_cap" in rows.index
+        else None,
+    }
+    if robust.kind == "cvar":  # the tail shortfall reached, beside the cap
+        risk |= cvar_info(sol, robust.reference, robust.beta, robust.cap)
+    return risk | nominal_in_scenarios(sol, nominal_solution(inp, spec))
+
+
+def solve(
+    spec: RunSpec | Path | str | None = None, /, warn: Warn | None = None, **options: Any
+) -> Run:
+    """Solve a run and write its folder atomically (`allocator solve`).
+
+    Args:
+        spec: a `RunSpec`, or a model file (its options, `options` on top), or None (the
+            bundled dataset, `options` on top).
+        warn: told each note of the dataset and each numerics warning.
+        options: `RunSpec` fields, e.g. `objective="exports"`, `out=Path("run")`.
+
+    Returns:
+        The run: its inputs, solution, tables (DataFrames), run.json's content and its folder.
+
+    Raises:
+        AllocatorError: its subclasses, for input the user can fix and for a plan without an
+            optimum (nothing is written).
+    """
+    spec = spec_from(spec, options)
+    loaded: dict[str, float] = {}
+
+    def load() -> Inputs:
+        t0 = time.perf_counter()
+        inp = scenario_of(spec)
+        loaded["s"] = time.perf_counter() - t0
+        return inp
+
+    def study(inp: Inputs) -> Study:
+        run = solved(inp, spec, warn, loaded["s"])
+        return Study(run, run.info, lambda tmp, info: _write(tmp, run, spec))
+
+    folder, done = run_study(spec, spec.objective, study, load=load)
+    run = done.result
+    run.folder = folder
+    return run
+
+
+def _write(folder: Path, run: Run, spec: RunSpec) -> None:
+    """A solve's files: tables, workbook, report.html, run.json, and what was asked for."""
+    inp, sol, tables = run.inputs, run.solution, run.tables
+    lp = sol.lp
+
+    def extra(f: Path) -> object:
+        if spec.write_model:
+            write_model(lp, objective_costs(lp, spec.objective, sol.weights or spec.weights), f)
+        if spec.plots:
+            from allocator.report.plots import write_plots  # matplotlib only when asked
+
+            write_plots(tables, f, spec.label())
+        return None
+
+    write_run(
+        folder,
+        tables,
+        run.info,
+        extra,
+        sheets_of(inp, sol, tables),
+        assumptions=assumptions_of(inp, tables),
+    )
+
+
+def run_info(
+    inp: Inputs, sol: Solution, spec: RunSpec, timings: dict[str, float]
+) -> dict[str, Any]:
+    """Everything needed to trust and repeat a run (no timestamps: the folder name has one)."""
+    last = inp.last_milestone
+    measure = spec.measured()
+    return {
+        "status": sol.status,
+        "objective": {
+            "name": sol.objective,
+            "value": sol.objective_value,
+            "sense": "maximize",
+            "unit": sol.objective_unit,
+            "label": reports.objective_label(sol, last),
+        },
+        "measure": measure.as_dict()
+        | {"jobs_unit": measure.units()[0], "exports_unit": measure.units()[1]},
+        "outcomes": {
+            **{
+                f"{kind}_{m.year}{unit}": sol.totals.get(f"{kind}@{m.year}", 0.0)
+                for m in inp.milestones
+                for kind, unit in (("jobs", ""), ("exports", "_musd"))
+            },
+            "least_weighted_target_shortfall": sol.totals.get("weighted_shortfall"),
+            "objective_without_targets": sol.totals.get("objective_without_targets"),
+        },
+        "solver": sol.solver,
+        "packages": packages(),
+        "timings_s": {k: round(v, 4) for k, v in timings.items()},
+        "inputs": {
+            "folder": str(spec.inputs),
+            "number_style": inp.number_style,  # as settings.csv declares it; null: undeclared
+            "sha256": dict(sorted(inp.file_hashes.items())),
+        },
+        "options": options_block(spec, sol),
+        "spec": spec.stored(),
+        "conventions": {
+            "money": "US$ million (musd)",
+            "shadow_price": "change of the objective per unit increase of the right-hand side",
+            "reduced_cost": "change of the objective per unit increase of the variable's bound",
+        },
+    }
+
+
+def options_block(spec: RunSpec, sol: Solution) -> dict[str, Any]:
+    """run.json's `options`, as runs before the spec block wrote it (the terminal summary and
+    report.html read it)."""
+    model = spec.model_file
+    return {
+        "objective": spec.objective,
+        "targets": spec.targets,
+        "measure": spec.measure,
+        "discount_rate": spec.measured().as_dict()["discount_rate"],
+        "model_file": None if model is None else str(model),
+        "model_file_sha256": None
+        if model is None
+        else hashlib.sha256(Path(model).read_bytes()).hexdigest(),
+        "overrides": [o.model_dump(exclude_none=True) for o in spec.overrides],
+        "solver": spec.solver,
+        "weights": sol.weights,
+        "write_model": spec.write_model,
+        "force": spec.force,
+    }
+
+
+def dataset_notes(spec: RunSpec) -> list[str]:
+    """The notes of the dataset `spec` names, with its model file's overrides (for sweep)."""
+    return notes_of(scenario_of(spec), uncertainty=True)
+
+
+def nominal_solution(inp: Inputs, spec: RunSpec) -> Solution:
+    """The nominal plan of --risk (jobs, the run's targets, solver options and measure)."""
+    return solve_inputs(
+        inp, "jobs", targets=spec.targets, solver=spec.solver, measure=spec.measured()
+    )[0]
+
+
+def robust_spec(inp: Inputs, spec: RunSpec) -> Robust:
+    """Scenarios of jobs per US$ million and lags (Latin hypercube over uncertainty.csv), and
+    for CVaR the nominal plan's jobs, from which each scenario's shortfall is counted."""
+    from allocator.data.uncertainty import latin_hypercube, params_of
+
+    if spec.objective != "jobs":
+        raise UsageError("--risk plans for the jobs objective. Fix: use --objective jobs")
+    if spec.risk not in ("cvar", "worst-case"):
+        raise UsageError(f"unknown --risk '{spec.risk}'. Fix: use cvar or worst-case")
+    if not 0 <= spec.beta < 1:
+        raise UsageError(
+            "--beta is the share of scenarios left out of the tail, in [0, 1). Fix: e.g. --beta 0.9"
+        )
+    params = [p for p in params_of(inp) if p.column in ("jobs_per_musd", "lag_years")]
+    if not params:
+        raise UsageError(
+            "--risk needs ranges on jobs_per_musd or lag_years in uncertainty.csv. "
+            "Fix: add them (see inputs/README.md)"
+        )
+    base = {p.program: (p.jobs_per_musd, p.lag_years) for p in inp.programs}
+    scenarios = []
+    for values in latin_hypercube(params, spec.scenarios, spec.seed):
+        sc = dict(base)
+        for p, v in zip(params, values, strict=True):
+            prog = str(p.row.program)  # type: ignore[attr-defined]
+            rate, lag = sc[prog]
+            sc[prog] = (float(v), lag) if p.column == "jobs_per_musd" else (rate, int(v))
+        scenarios.append(sc)
+    reference = 0.0
+    if spec.risk == "cvar":
+        reference = nominal_solution(inp, spec).objective_value
+    return Robust(spec.risk, tuple(scenarios), spec.beta, spec.cvar_cap, reference)

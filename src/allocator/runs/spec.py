@@ -1,0 +1,338 @@
+"""The typed run spec: what a command was asked to do, in one frozen pydantic model.
+
+A `RunSpec` has a scenario part (`Scenario`: the dataset, the model file, its overrides and
+`--set`s, exclusions among them) and a run part (objective, weights, targets, measure, risk,
+solver options, output). Every command builds one with `layered` (the one place the precedence
+is written: defaults < model file < command line), run.json stores it (`spec`), the sweep's
+Dask workers receive its study fields (`RunSpec.study`), and `--check-against`, `compare` and
+`report` read run.json back through one reader (`read_record`, then `spec_of_record`).
+
+A new option is a field here, with its docstring (the help text the CLI shows beside it): it
+round-trips through run.json and the reader with no other change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from allocator.data.modelfile import Override
+from allocator.errors import UsageError
+from allocator.model.measures import Measure
+
+DEFAULT_DISCOUNT_RATE = 0.05
+"""The discount rate a year of `--measure discounted` when none is given."""
+
+SCENARIO_FIELDS = ("inputs", "model_file", "overrides")
+"""The fields of `Scenario`, which `RunSpec(...)` also takes flat (`RunSpec(inputs=...)`)."""
+
+WEIGHT_ORDER = ("jobs", "exports")
+"""The order the weighted objective's parts are solved in, whatever order they were given in."""
+
+RECHECK_OFF = {"out": None, "force": False, "plots": False, "write_model": False}
+"""What a re-run (`--check-against`) leaves out: it writes nothing."""
+
+
+def default_inputs() -> Path:
+    """The bundled baseline: ./inputs/peru2040 if present, else the copy shipped in the package."""
+    here = Path("inputs/peru2040")
+    if here.is_dir():
+        return here
+    package = Path(__file__).resolve().parents[1]
+    packaged = package / "bundled" / "peru2040"
+    if packaged.is_dir():
+        return packaged
+    return package.parents[1] / "inputs" / "peru2040"
+
+
+class Scenario(BaseModel):
+    """What is solved: a dataset with the changes a model file and the command line make."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    inputs: Path = Field(default_factory=default_inputs)
+    """The dataset: a folder of CSV tables or one workbook (`--inputs`, the model file's
+    `dataset`)."""
+    model_file: Path | None = None
+    """The model file the scenario comes from (`allocator solve MODEL`), if any."""
+    overrides: tuple[Override, ...] = ()
+    """The model file's overrides (exclusions, scaled budgets, ...) and sets, then each `--set`,
+    applied in this order."""
+
+    def sources(self) -> list[tuple[str, Path | None]]:
+        """The inputs a run reads, which its output folder must keep clear of."""
+        return [("dataset", Path(self.inputs)), ("model file", self.model_file)]
+
+    def command_line_sets(self) -> list[str]:
+        """The `--set`s, as typed (a model file's own sets come back with its overrides)."""
+        return [
+            o.set_cell.text
+            for o in self.overrides
+            if o.set_cell is not None and o.set_cell.origin == "--set"
+        ]
+
+
+class RunSpec(BaseModel):
+    """What a command was asked to do: a scenario and how to solve it and write the run. Each
+    field's docstring is its description (`RunSpec.model_fields[name].description`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    scenario: Scenario = Field(default_factory=Scenario)
+    """What is solved (`Scenario`)."""
+    objective: str = "jobs"
+    """jobs, exports or weighted."""
+    weights: dict[str, int | float] = Field(default_factory=lambda: {"jobs": 0.5, "exports": 0.5})
+    """Weights of the weighted objective, e.g. jobs=0.5,exports=0.5."""
+    targets: str = "soft"
+    """Milestone targets: off, soft or hard."""
+    measure: str = "final"
+    """The objective's measure: final, cumulative or discounted."""
+    discount_rate: float | None = None
+    """None: not given (discounted: DEFAULT_DISCOUNT_RATE); 0 is a rate, no discounting."""
+    risk: str = "none"
+    """none, cvar or worst-case: a jobs plan robust over scenarios from uncertainty.csv."""
+    beta: float = 0.9
+    """CVaR: the tail is the worst 1 - beta share."""
+    cvar_cap: float | None = None
+    """CVaR: the most expected jobs shortfall in the tail (None: no cap)."""
+    scenarios: int = 50
+    """Scenarios for --risk."""
+    seed: int = 0
+    """Seed of the --risk scenarios."""
+    solver: dict[str, int | float] = Field(default_factory=dict)
+    """HiGHS options (the model file's `solver:`), numbers as written (an int stays one)."""
+    out: Path | None = None
+    """Run folder to write (None: a new folder under `results`)."""
+    force: bool = False
+    """Replace `out` if allocator wrote it."""
+    name: str | None = None
+    """The run's label in its default folder name (the model file's name, else the dataset's)."""
+    plots: bool = False
+    """Also write PNG charts into the run folder."""
+    write_model: bool = False
+    """Also write model.lp and model.mps."""
+    results: Path = Path("results")
+    """Where default run folders are made."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat_scenario(cls, data: Any) -> Any:
+        """`RunSpec(inputs=..., overrides=...)`: the scenario's fields may be given flat."""
+        if isinstance(data, dict) and any(k in data for k in SCENARIO_FIELDS):
+            data = dict(data)
+            flat = {k: data.pop(k) for k in SCENARIO_FIELDS if k in data}
+            given = data.get("scenario")
+            base = given.model_dump() if isinstance(given, Scenario) else dict(given or {})
+            data["scenario"] = base | flat
+        return data
+
+    @field_validator("weights")
+    @classmethod
+    def _one_order(cls, weights: dict[str, int | float]) -> dict[str, int | float]:
+        """Jobs, then exports, then any other: the weighted objective solves its parts in this
+        order (warm passes), and run.json sorts keys, so a spec read back solves the same."""
+        first = [k for k in WEIGHT_ORDER if k in weights]
+        return {k: weights[k] for k in [*first, *sorted(set(weights) - set(first))]}
+
+    @property
+    def inputs(self) -> Path:
+        """The scenario's dataset."""
+        return self.scenario.inputs
+
+    @property
+    def model_file(self) -> Path | None:
+        """The scenario's model file."""
+        return self.scenario.model_file
+
+    @property
+    def overrides(self) -> tuple[Override, ...]:
+        """The scenario's overrides and sets, in order."""
+        return self.scenario.overrides
+
+    def measured(self) -> Measure:
+        """The objective's measure (`--measure`, `--discount-rate`), checked."""
+        return measure_of(self.measure, self.discount_rate)
+
+    def sources(self) -> list[tuple[str, Path | None]]:
+        """The inputs a run reads, which its output folder must keep clear of."""
+        return self.scenario.sources()
+
+    def label(self) -> str:
+        """The run's label in a default folder name: its name, else its dataset's."""
+        return self.name or Path(self.inputs).name
+
+    def with_(self, **changes: Any) -> RunSpec:
+        """A copy with `changes` (scenario fields may be given flat), validated again."""
+        return type(self).model_validate(self.stored() | changes)
+
+    def stored(self) -> dict[str, Any]:
+        """The spec as run.json stores it (`spec`): plain JSON values."""
+        return self.model_dump(mode="json", exclude_none=False)
+
+    def study(self, **more: Any) -> dict[str, Any]:
+        """The fields a sweep's Dask workers receive, as plain values (also what sweep.json and
+        the sweep's fingerprint are made of)."""
+        return {
+            "inputs": str(self.inputs),
+            "objective": self.objective,
+            "targets": self.targets,
+            "model_file": None if self.model_file is None else str(self.model_file),
+            "measure": self.measure,
+            "discount_rate": self.discount_rate,
+            "solver": dict(self.solver),
+            # the --sets (a model file's own sets come back with the model file, in each worker)
+            "sets": self.scenario.command_line_sets(),
+        } | more
+
+
+def measure_of(kind: str, rate: float | None) -> Measure:
+    """The measure `kind` at `rate` (discounted: `DEFAULT_DISCOUNT_RATE` if None; a given 0 is
+    kept: no discounting), checked."""
+    if rate is None:
+        rate = DEFAULT_DISCOUNT_RATE if kind == "discounted" else 0.0
+    return Measure(kind, rate + 0.0)  # + 0.0: -0.0 is 0
+
+
+def layered(
+    model: Path | None = None,
+    sets: list[Override] | tuple[Override, ...] = (),
+    **given: Any,
+) -> RunSpec:
+    """THE precedence of a run's options: defaults < model file < command line.
+
+    The defaults are `RunSpec`'s. A model file (`model`) gives its dataset, objective, weights,
+    targets, measure, discount rate, solver options, overrides (its sets last) and its name.
+    The command line (`given`: each option not None; scenario fields flat) goes on top, and
+    its `sets` (`--set`) after the model file's overrides. A measure given on the command line
+    other than the file's drops the file's discount rate (it belongs to the file's measure).
+    The measure and rate are checked here, before any work.
+    """
+    from allocator.data.modelfile import load_model_file
+
+    base: dict[str, Any] = {}
+    if model is not None:
+        mf, dataset = load_model_file(model)
+        base = {
+            "inputs": dataset,
+            "objective": mf.objective,
+            "weights": dict(mf.weights),
+            "targets": mf.targets,
+            "measure": mf.measure,
+            "discount_rate": mf.discount_rate,
+            "solver": mf.solver.highs(),
+            "overrides": tuple(mf.overrides),
+            "model_file": model,
+            "name": mf.name or model.stem,
+        }
+    told = {k: v for k, v in given.items() if v is not None}
+    if "measure" in told and told["measure"] != base.get("measure", "final"):
+        base.pop("discount_rate", None)  # the file's rate is for the file's measure
+    merged = base | told
+    merged["overrides"] = (*merged.get("overrides", ()), *sets)
+    merged["discount_rate"] = measure_of(
+        merged.get("measure", "final"), merged.get("discount_rate")
+    ).rate  # checked now
+    return RunSpec(**merged)
+
+
+def spec_from(spec: RunSpec | Path | str | None, options: dict[str, Any]) -> RunSpec:
+    """The spec a Python caller means: a `RunSpec` (with `options` on top), a model file's
+    (`layered`), or the defaults' with `options` on top."""
+    if isinstance(spec, RunSpec):
+        return spec.with_(**options) if options else spec
+    return layered(None if spec is None else Path(spec), **options)
+
+
+def read_record(folder: Path, command: str | None = "solve") -> dict[str, Any]:
+    """The run.json of a run folder, read once: the one reader of run.json for
+    `--check-against`, `compare` and `report`.
+
+    Args:
+        folder: a run folder allocator wrote.
+        command: the command that must have written it (None: any; a run.json without
+            `command` is a solve's, as solve and the alternatives' plan folders write it).
+
+    Raises:
+        UsageError: no run.json, one that is not JSON or not an object, one from another
+            command, or (for a solve) one that records no inputs.
+    """
+    from allocator.report.write import read_run_json
+
+    fix = f"Fix: pass a folder written by allocator {command or 'solve'}"
+    info = read_run_json(folder, fix)
+    inputs = info.get("inputs")
+    if command == "solve" and (
+        not isinstance(inputs, dict) or not {"folder", "sha256"} <= inputs.keys()
+    ):
+        raise UsageError(f"{folder / 'run.json'} records no inputs (folder and sha256). {fix}")
+    if command is not None and info.get("command", "solve") != command:
+        raise UsageError(
+            f"{folder} was written by allocator {info['command']}, not {command}. {fix}"
+        )
+    return info
+
+
+def spec_of_record(info: dict[str, Any], where: Path | str = "run.json") -> RunSpec:
+    """The spec a run record holds (its `spec` block; a run written before run.json stored one:
+    its `options` block), to repeat the run.
+
+    Raises:
+        UsageError: a `spec` block that is not a valid spec (a hand-edited run.json).
+    """
+    if "spec" in info:
+        try:
+            return RunSpec.model_validate(info["spec"])
+        except ValidationError as exc:
+            e = exc.errors()[0]
+            at = ".".join(str(p) for p in e["loc"])
+            raise UsageError(
+                f"{where}: spec.{at}: {e['msg']}. Fix: run the command again to write it anew"
+            ) from None
+    return _spec_of_options(info)
+
+
+def _spec_of_options(info: dict[str, Any]) -> RunSpec:
+    """A run record's `options` block as a spec (runs written before the spec block)."""
+    from allocator.data.modelfile import load_model_file
+
+    o = info.get("options", {})
+    fields: dict[str, Any] = {
+        "inputs": Path(info["inputs"]["folder"]),
+        "objective": o.get("objective", "jobs"),
+        "targets": o.get("targets", "soft"),
+        "solver": o.get("solver") or {},
+        "measure": o.get("measure") or "final",
+        "discount_rate": o.get("discount_rate"),  # None: not recorded; 0 is a rate
+    }
+    if o.get("weights"):
+        fields["weights"] = o["weights"]
+    overrides: list[Override] = []
+    if o.get("model_file"):
+        model, _ = load_model_file(Path(o["model_file"]))
+        fields["model_file"] = Path(o["model_file"])
+        overrides = list(model.overrides)
+    fields["overrides"] = (*overrides, *_command_line_sets(o.get("overrides") or []))
+    return RunSpec(**fields)
+
+
+def _command_line_sets(recorded: list[Any]) -> list[Override]:
+    """The `--set`s a run recorded among its overrides, read again by the rule of `--set`."""
+    from allocator.data.cellset import parse_set
+
+    found = []
+    for entry in recorded:
+        cell = entry.get("set_cell") if isinstance(entry, dict) else None
+        if isinstance(cell, dict) and cell.get("origin") == "--set":
+            text = f"{cell.get('table')}.{cell.get('key')}.{cell.get('column')}={cell.get('value')}"
+            found.append(Override(set_cell=parse_set(text, "--set")))
+    return found

@@ -1,0 +1,105 @@
+"""`allocator sweep` as a run: the spec's study fields go to the sampler (`studies.sweeprun`,
+whose Dask workers receive them), the samples stream into the sweep folder, then the summary,
+the chart and report.html are written. The terminal view is `cli.sweeping`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from allocator.runs.solve import dataset_notes
+from allocator.runs.spec import RunSpec, spec_from
+
+Where = tuple[str | None, int, bool, str | None]
+"""Where the samples are solved: (scheduler, workers, serial, dashboard)."""
+
+
+@dataclass
+class SweepRun:
+    """A finished sweep: its samples, its summary and its folder."""
+
+    table: pd.DataFrame
+    summary: pd.DataFrame
+    folder: Path
+
+
+def sweep(
+    spec: RunSpec | Path | str | None = None,
+    /,
+    samples: int = 100,
+    seed: int = 0,
+    where: Where = (None, 2, True, None),
+    resume: bool = False,
+    plan: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    warn: Callable[[str], None] | None = None,
+    **options: Any,
+) -> SweepRun:
+    """Sweep `samples` Latin hypercube samples (`seed`) of the spec's uncertain numbers into its
+    folder (`allocator sweep`), evaluating `plan` (a run folder; default the nominal plan)
+    fixed. `where`: (scheduler, workers, serial, dashboard); in this process by default.
+    `spec` and `options` as for `runs.solve.solve`.
+
+    Raises:
+        UsageError: bad options, folder or data (nothing written).
+        IncompleteSweepError: samples without an answer (--resume solves them).
+    """
+    spec = spec_from(spec, options)
+    folder = prepare(spec, seed, resume, warn)
+    return sweep_into(spec, folder, (samples, seed, plan), where, resume, progress)
+
+
+def prepare(
+    spec: RunSpec, seed: int, resume: bool, warn: Callable[[str], None] | None = None
+) -> Path:
+    """Check what can be checked before any work, tell the dataset's notes, and give the sweep
+    folder (`spec.out`, else a new folder under `spec.results`)."""
+    from allocator.data.uncertainty import REFUSED, check_seed
+    from allocator.errors import UsageError
+    from allocator.report.write import default_run_dir
+
+    check_seed(seed)
+    if resume and spec.out is None:
+        raise UsageError("--resume continues a sweep in --out. Fix: give --out DIR")
+    for note in dataset_notes(spec):
+        if warn is not None and not note.startswith(REFUSED):  # the sweep refuses it, in a line
+            warn(note)
+    return spec.out or default_run_dir(spec.results, spec.label(), "sweep")
+
+
+def sweep_into(
+    spec: RunSpec,
+    folder: Path,
+    draws: tuple[int, int, Path | None],
+    where: Where,
+    resume: bool,
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepRun:
+    """The sweep's samples (streamed to `folder`), then its summary, chart and report."""
+    from allocator.report.folders import output_faults
+    from allocator.report.html import rebuild_report
+    from allocator.report.plots import plot_sweep
+    from allocator.studies.sweeprun import run_sweep, summarise
+
+    scheduler, workers, serial, dashboard = where
+    samples, seed, plan = draws
+    study = spec.study(plan_run=None if plan is None else str(plan))
+    # a full disk mid-sweep: one line; --resume continues
+    with output_faults(folder):
+        table = run_sweep(
+            study, samples, seed, folder, scheduler, workers, resume, progress, serial, dashboard
+        )
+    with output_faults(folder):
+        summary = summarise(folder)
+        plot_sweep(
+            table,
+            folder / "sweep.png",
+            f"{samples:,} samples, each re-optimised: with perfect foresight",
+        )
+        rebuild_report(folder)  # report.html from the sweep's tables
+    return SweepRun(table, summary, folder)
