@@ -325,16 +325,27 @@ def test_the_wheel_ships_the_data_dictionary_beside_the_bundled_dataset(tmp_path
 
 def test_init_takes_the_data_dictionary_from_the_installed_package(tmp_path, monkeypatch):
     """As installed: the dataset is allocator/bundled/peru2040, the README beside it."""
-    from allocator import project
+    from allocator.runs import init as project
 
     bundled = tmp_path / "site" / "allocator" / "bundled"
     shutil.copytree(BASELINE, bundled / "peru2040")
     (bundled / "README.md").write_text("the data dictionary, as the wheel ships it\n")
     monkeypatch.setattr(project, "default_inputs", lambda: bundled / "peru2040")
-    project.init_project(tmp_path / "p")
+    project.init(tmp_path / "p")
     assert (tmp_path / "p" / "inputs" / "README.md").read_text() == (
         "the data dictionary, as the wheel ships it\n"
     )
+
+
+def test_init_xlsx_keeps_the_datasets_notes(tmp_path):
+    """Issue 29: `init --xlsx` writes the workbook and still gives the dataset's NOTES.md (the
+    readings and assumptions the workbook's numbers rest on)."""
+    from allocator.runs.init import init
+
+    init(tmp_path / "p", xlsx=True)
+    notes = tmp_path / "p" / "inputs" / "NOTES.md"
+    assert notes.read_bytes() == (BASELINE / "NOTES.md").read_bytes()
+    assert (tmp_path / "p" / "inputs" / "plan.xlsx").is_file()
 
 
 # 6. A key typo in a model file

@@ -27,6 +27,8 @@ def init(folder: Path, xlsx: bool = False) -> list[Path]:
         if xlsx:
             (tmp / "inputs").mkdir()
             write_inputs_workbook(load_inputs(source), tmp / "inputs" / "plan.xlsx")
+            if (source / "NOTES.md").is_file():  # the readings the numbers rest on
+                shutil.copy(source / "NOTES.md", tmp / "inputs" / "NOTES.md")
         else:
             shutil.copytree(source, tmp / "inputs")
         shutil.copy(data_dictionary(source), tmp / "inputs" / "README.md")
