@@ -88,6 +88,8 @@ class SolveOptions:
     measure: str = "final"
     discount_rate: float | None = None
     """None: not given (discounted: DEFAULT_DISCOUNT_RATE); 0 is a rate, no discounting."""
+    decide_now: list[str] | str | None = None
+    """Leading phases decided now, the rest adapting per scenario (`studies/twostagerun.py`)."""
 
     def measured(self) -> Measure:
         """The objective's measure (`--measure`, `--discount-rate`), checked."""
@@ -225,6 +227,7 @@ def options_of(
             "overrides": mf.overrides,
             "model_file": model,
             "name": mf.name or model.stem,
+            "decide_now": mf.decide_now or None,
         }
     given = {
         "inputs": inputs,
@@ -295,6 +298,10 @@ def refuse_empty(inp: Inputs, overrides: list[Override], source: str) -> None:
 
 def plan(opts: SolveOptions) -> Run:
     """Load (with the model file's overrides), build and solve in memory; nothing is written."""
+    if opts.decide_now:  # a two-stage plan: its own tables (studies/twostagerun.py)
+        from allocator.studies.twostagerun import plan_two_stage
+
+        return plan_two_stage(opts)
     t0 = time.perf_counter()
     inp = load_scenario(opts)
     load_s = time.perf_counter() - t0
@@ -364,7 +371,7 @@ def run_solve(opts: SolveOptions) -> Run:
                 tables,
                 info,
                 extra,
-                sheets_of(inp, sol, tables),
+                tables if "two_stage" in info else sheets_of(inp, sol, tables),
                 assumptions=assumptions_of(inp),
             )
     except BaseException:

@@ -173,6 +173,14 @@ def solve(
     measure: Measure = None,
     discount_rate: Rate = None,
     cell_sets: Sets = None,
+    decide_now: Annotated[
+        str | None,
+        typer.Option(
+            help="Leading phases decided now, e.g. phase1 or phase1,phase2: a two-stage plan "
+            "whose later phases adapt to --scenarios drawn from uncertainty.csv (--seed).",
+            metavar="PHASES",
+        ),
+    ] = None,
 ) -> None:
     """Solve the allocation LP and write a run folder of tables."""
     with exit_codes(as_json):
@@ -188,6 +196,7 @@ def solve(
         )
         opts.out, opts.force, opts.write_model, opts.plots = out, force, write_model, plots
         opts.warn = warn
+        opts.decide_now = decide_now or opts.decide_now
         opts.risk, opts.beta, opts.cvar_cap, opts.scenarios, opts.seed = (
             risk,
             beta,
@@ -196,7 +205,14 @@ def solve(
             seed,
         )
         run = run_solve(opts)
-        if as_json:
+        if "two_stage" in run.info:  # --decide-now: its own summary (cli/twostage.py)
+            from allocator.cli.twostage import show_two_stage, two_stage_summary
+
+            if as_json:
+                print_json(two_stage_summary(run))
+            else:
+                show_two_stage(run)
+        elif as_json:
             print_json(run_summary(run))
         else:
             show_run(run)

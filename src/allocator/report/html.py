@@ -169,6 +169,10 @@ def render(
         sections.append(studyhtml.sweep_section(tables["sweep"], tables["sweep_summary"]))
     if "ranges" in tables:
         sections.append(studyhtml.ranges_section(tables["ranges"]))
+    if isinstance(info.get("two_stage"), dict):  # solve --decide-now
+        from allocator.report.twostagehtml import two_stage_section
+
+        sections.append(two_stage_section(info["two_stage"]))
     sections.append(_assumptions(info, assumptions))
     title = f"allocator {info.get('command', info.get('written_by', {}).get('command', 'run'))}"
     return (

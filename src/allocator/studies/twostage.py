@@ -173,6 +173,7 @@ class TwoStage:
     committed: np.ndarray  # their shared values
     duals: np.ndarray  # scenarios x decide-now columns
     expected: dict[str, float]  # every cost's expectation at the plan
+    per_scenario: np.ndarray  # the plan's objective in each scenario
     wait_and_see: list[tuple[float, float]] = field(default_factory=list)
     nominal_now: list[tuple[float, float] | None] = field(default_factory=list)
     extensive: Extensive | None = None
@@ -227,9 +228,11 @@ def solve_two_stage(
         ) from None
     plans, committed = ext.split(opt.x)
     expected = {name: float(c @ opt.x) for name, c in ext.lp.costs.items() if name != "shortfall"}
+    cost = ext.lp.costs[model.objective][: plans.size].reshape(plans.shape)
     result = TwoStage(
         phases, opt.objective, opt.least_shortfall, plans, now, committed,
-        ext.now_duals(opt.row_dual), expected, extensive=ext,
+        ext.now_duals(opt.row_dual), expected, (cost * plans).sum(axis=1) * len(values),
+        extensive=ext,
     )  # fmt: skip
     result.wait_and_see = [_best(model, v) or (np.nan, np.nan) for v in values]
     if nominal is not None:
