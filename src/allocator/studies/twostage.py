@@ -184,7 +184,7 @@ class TwoStage:
         ws = float(np.mean([o for o, _ in self.wait_and_see]))
         ws_short = float(np.mean([s for _, s in self.wait_and_see]))
         fixed = [f for f in self.nominal_now if f is not None]
-        whole = len(fixed) == len(self.nominal_now)
+        whole = bool(fixed) and len(fixed) == len(self.nominal_now)
         eev = float(np.mean([o for o, _ in fixed])) if whole else None
         eev_short = float(np.mean([s for _, s in fixed])) if whole else None
         short = self.shortfall or 0.0
