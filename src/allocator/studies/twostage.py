@@ -30,7 +30,7 @@ from scipy import sparse
 
 from allocator.errors import InfeasibleError, NotOptimalError, UsageError
 from allocator.model.sparse import CscMatrix
-from allocator.solver.compile import INF, CompiledLP, StandardForm, _handed_off
+from allocator.solver.compile import INF, CompiledLP, StandardForm, compile_form
 from allocator.solver.passes import apply_options, optimum, solve_pass
 from allocator.solver.status import Status
 from allocator.studies.sweep import SampleModel
@@ -152,7 +152,7 @@ def extensive_form(lps: list[CompiledLP], now: np.ndarray, solver: dict[str, Any
         matrix=CscMatrix(a.indptr.astype(np.int64), a.indices.astype(np.int64), a.data, a.shape),
         costs=costs,
     )
-    lp = _handed_off(form)
+    lp = compile_form(form)
     apply_options(lp, solver)
     return Extensive(lp, count, n, m, now)
 
