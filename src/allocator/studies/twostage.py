@@ -206,9 +206,25 @@ class TwoStage:
 def solve_two_stage(
     model: SampleModel, values: np.ndarray, phases: list[str], nominal: np.ndarray | None = None
 ) -> TwoStage:
+    """The here-and-now plan (`here_and_now`) with the wait-and-see optimum of each scenario
+    and, given the nominal plan's columns `nominal`, each scenario with the nominal plan's
+    decide-now part fixed: what EVPI and VSS are made of.
+
+    Raises:
+        InfeasibleError: no decide-now plan fits every scenario.
+    """
+    result = here_and_now(model, values, phases)
+    result.wait_and_see = [_best(model, v) or (np.nan, np.nan) for v in values]
+    if nominal is not None:
+        fixed = (result.now, nominal[result.now])
+        result.nominal_now = [_best(model, v, fixed) for v in values]
+    return result
+
+
+def here_and_now(model: SampleModel, values: np.ndarray, phases: list[str]) -> TwoStage:
     """The here-and-now plan over the scenarios `values` (scenarios x model.params), deciding
-    `phases` now; with the wait-and-see optimum of each scenario and, given the nominal plan's
-    columns `nominal`, each scenario with the nominal plan's decide-now part fixed.
+    `phases` now: the deterministic equivalent solved as a plan (`optimum`, least spending on
+    its last face).
 
     Raises:
         InfeasibleError: no decide-now plan fits every scenario.
@@ -229,15 +245,11 @@ def solve_two_stage(
     plans, committed = ext.split(opt.x)
     expected = {name: float(c @ opt.x) for name, c in ext.lp.costs.items() if name != "shortfall"}
     cost = ext.lp.costs[model.objective][: plans.size].reshape(plans.shape)
-    result = TwoStage(
+    return TwoStage(
         phases, opt.objective, opt.least_shortfall, plans, now, committed,
         ext.now_duals(opt.row_dual), expected, (cost * plans).sum(axis=1) * len(values),
         extensive=ext,
     )  # fmt: skip
-    result.wait_and_see = [_best(model, v) or (np.nan, np.nan) for v in values]
-    if nominal is not None:
-        result.nominal_now = [_best(model, v, (now, nominal[now])) for v in values]
-    return result
 
 
 def _best(
