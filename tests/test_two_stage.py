@@ -69,7 +69,8 @@ def test_hand_solved_here_and_now_differs_from_both_scenario_plans():
     assert got.objective == pytest.approx(350, abs=1e-6)
     assert committed[A1] == pytest.approx(50, abs=1e-6)
     assert committed[B1] == pytest.approx(50, abs=1e-6)
-    assert np.allclose(got.plans[:, col(A1)], 50) and np.allclose(got.plans[:, col(B1)], 50)
+    assert np.allclose(got.plans[:, col(A1)], 50)
+    assert np.allclose(got.plans[:, col(B1)], 50)
     assert got.per_scenario == pytest.approx([350, 350])  # 250 + 100, 375 - 25
     values_ = got.values()
     assert values_["wait_and_see"] == pytest.approx(360, abs=1e-6)
@@ -134,28 +135,36 @@ def _solve(out: Path, *extra: str, inputs: Path = DATA):
 def test_cli_writes_the_two_stage_run(tmp_path):
     res = _solve(tmp_path / "run", "--decide-now", "p1")
     assert res.exit_code == 0, res.output
-    assert "EVPI" in res.output and "VSS" in res.output
+    assert "EVPI" in res.output
+    assert "VSS" in res.output
     folder = tmp_path / "run"
     info = json.loads((folder / "run.json").read_text(encoding="utf-8"))
     block = info["two_stage"]
-    assert block["decide_now"] == ["p1"] and block["scenarios"] == 4 and block["unit"] == "jobs"
+    assert block["decide_now"] == ["p1"]
+    assert block["scenarios"] == 4
+    assert block["unit"] == "jobs"
     scen = _table(folder / "two_stage_scenarios.csv")
     mean = np.mean([float(r["here_and_now"]) for r in scen])
     ws = np.mean([float(r["wait_and_see"]) for r in scen])
     assert block["here_and_now"] == pytest.approx(mean) == info["objective"]["value"]
-    assert block["evpi"] == pytest.approx(ws - mean) and block["evpi"] >= -1e-7
+    assert block["evpi"] == pytest.approx(ws - mean)
+    assert block["evpi"] >= -1e-7
     assert block["vss"] >= -1e-7
     alloc = _table(folder / "allocation.csv")
     assert {r["phase"] for r in alloc} == {"p1"}
     assert sum(float(r["invest_musd"]) for r in alloc) == pytest.approx(100)
     later = _table(folder / "later_plans.csv")
-    assert later and {r["phase"] for r in later} == {"p2"}
-    assert all(float(r["p5_musd"]) <= float(r["median_musd"]) <= float(r["p95_musd"]) for r in later)
+    assert later
+    assert {r["phase"] for r in later} == {"p2"}
+    assert all(
+        float(r["p5_musd"]) <= float(r["median_musd"]) <= float(r["p95_musd"]) for r in later
+    )
     prices = _table(folder / "decide_now_prices.csv")
     assert [(r["program"], r["year"]) for r in prices] == [("a", "2025"), ("b", "2025")]
     assert {r["unit"] for r in prices} == {"jobs per musd"}
     html = (folder / "report.html").read_text(encoding="utf-8")
-    assert 'id="two-stage"' in html and "EVPI" in html
+    assert 'id="two-stage"' in html
+    assert "EVPI" in html
 
 
 def test_same_bytes_on_rerun_and_with_shuffled_rows(tmp_path):
@@ -170,7 +179,11 @@ def test_same_bytes_on_rerun_and_with_shuffled_rows(tmp_path):
     tables = ["allocation", "later_plans", "decide_now_prices", "two_stage_scenarios"]
     for name in tables:
         first = (runs[0] / f"{name}.csv").read_bytes()
-        assert first == (runs[1] / f"{name}.csv").read_bytes() == (runs[2] / f"{name}.csv").read_bytes()
+        assert (
+            first
+            == (runs[1] / f"{name}.csv").read_bytes()
+            == (runs[2] / f"{name}.csv").read_bytes()
+        )
 
 
 @pytest.mark.parametrize(
@@ -185,13 +198,17 @@ def test_bad_decide_now_is_one_line_exit_2(tmp_path, given, words):
     res = _solve(tmp_path / "run", "--decide-now", given)
     assert res.exit_code == 2
     lines = [line for line in res.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and words in lines[0] and "Fix:" in lines[0]
-    assert "Traceback" not in res.output and not (tmp_path / "run").exists()
+    assert len(lines) == 1
+    assert words in lines[0]
+    assert "Fix:" in lines[0]
+    assert "Traceback" not in res.output
+    assert not (tmp_path / "run").exists()
 
 
 def test_risk_with_decide_now_is_refused(tmp_path):
     res = _solve(tmp_path / "run", "--decide-now", "p1", "--risk", "cvar")
-    assert res.exit_code == 2 and "not implemented" in res.output
+    assert res.exit_code == 2
+    assert "not implemented" in res.output
 
 
 def test_model_file_decide_now(tmp_path):

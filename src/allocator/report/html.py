@@ -148,6 +148,7 @@ def render(
 ) -> str:
     """The page's HTML."""
     from allocator.report import studyhtml  # the sections of studies (frontier, sweep, ranges)
+    from allocator.report.twostagehtml import two_stage_sections
 
     sections = [_headline(info, tables.get("sweep_summary"))]
     if "outcomes" in tables:
@@ -169,10 +170,7 @@ def render(
         sections.append(studyhtml.sweep_section(tables["sweep"], tables["sweep_summary"]))
     if "ranges" in tables:
         sections.append(studyhtml.ranges_section(tables["ranges"]))
-    if isinstance(info.get("two_stage"), dict):  # solve --decide-now
-        from allocator.report.twostagehtml import two_stage_section
-
-        sections.append(two_stage_section(info["two_stage"]))
+    sections += two_stage_sections(info)  # solve --decide-now (report/twostagehtml.py)
     sections.append(_assumptions(info, assumptions))
     title = f"allocator {info.get('command', info.get('written_by', {}).get('command', 'run'))}"
     return (

@@ -64,3 +64,9 @@ def two_stage_section(block: dict[str, Any]) -> str:
         f"values. {escape(block['sampling'])}, seed {block['seed']}; "
         f"{escape(block['method'])}.</p>"
     )
+
+
+def two_stage_sections(info: dict[str, Any]) -> list[str]:
+    """The two-stage section of a run whose run.json has a `two_stage` block, else none."""
+    block = info.get("two_stage")
+    return [two_stage_section(block)] if isinstance(block, dict) else []

@@ -117,7 +117,9 @@ def extensive_form(lps: list[CompiledLP], now: np.ndarray, solver: dict[str, Any
     p = 1.0 / count
     blocks = sparse.block_diag([_scipy(lp.matrix) for lp in lps], format="csc")
     at = (np.arange(count)[:, None] * n + now[None, :]).ravel()
-    na_x = sparse.csc_matrix((np.ones(count * k), (np.arange(count * k), at)), (count * k, count * n))
+    na_x = sparse.csc_matrix(
+        (np.ones(count * k), (np.arange(count * k), at)), (count * k, count * n)
+    )
     na_z = sparse.csc_matrix(
         (-np.ones(count * k), (np.arange(count * k), np.tile(np.arange(k), count))), (count * k, k)
     )
@@ -128,7 +130,9 @@ def extensive_form(lps: list[CompiledLP], now: np.ndarray, solver: dict[str, Any
     grid: list[list[Any]] = [[blocks, None], [na_x, na_z]]
     fam = ["shortfall_total_scenario" if f == "shortfall_total" else f for f in base.row_family]
     row_family = fam * count + [NOW] * (count * k)
-    row_index = base.row_index * count + [(*base.col_index[j], s) for s in range(count) for j in now]
+    row_index = base.row_index * count + [
+        (*base.col_index[j], s) for s in range(count) for j in now
+    ]
     lower = [lp.row_lower for lp in lps] + [np.zeros(count * k)]
     upper = [lp.row_upper for lp in lps] + [np.zeros(count * k)]
     if "shortfall" in costs:  # the expected weighted shortfall, held by `optimum`'s first pass

@@ -168,9 +168,7 @@ def later_plans(
     return pd.DataFrame(rows, columns=[*columns, "scenarios"])
 
 
-def decide_now_prices(
-    inp: Inputs, model: SampleModel, result: TwoStage, unit: str
-) -> pd.DataFrame:
+def decide_now_prices(inp: Inputs, model: SampleModel, result: TwoStage, unit: str) -> pd.DataFrame:
     """Per decide-now investment that may receive money: the money committed now and what one
     more US$ million committed now is worth (its non-anticipativity rows' duals summed over the
     scenarios), with the least and most one scenario alone puts on it (dual / probability)."""
