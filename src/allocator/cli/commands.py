@@ -168,8 +168,10 @@ def solve(
     ] = "none",
     beta: Annotated[float, typer.Option(help="CVaR: the tail is the worst 1 - beta share.")] = 0.9,
     cvar_cap: Annotated[float | None, typer.Option(help=CVAR_CAP_HELP)] = None,
-    scenarios: Annotated[int, typer.Option(min=2, help="Scenarios for --risk.")] = 50,
-    seed: Annotated[int, typer.Option(help="Seed of the --risk scenarios.")] = 0,
+    scenarios: Annotated[
+        int, typer.Option(min=2, help="Scenarios for --risk and --decide-now.")
+    ] = 50,
+    seed: Annotated[int, typer.Option(help="Seed of the --risk and --decide-now scenarios.")] = 0,
     measure: Measure = None,
     discount_rate: Rate = None,
     cell_sets: Sets = None,
