@@ -219,3 +219,35 @@ def test_model_file_decide_now(tmp_path):
     assert res.exit_code == 0, res.output
     info = json.loads((tmp_path / "run" / "run.json").read_text(encoding="utf-8"))
     assert info["two_stage"]["decide_now"] == ["p1"]
+
+
+def test_nominal_commitment_that_a_scenario_cannot_fund_has_no_vss(tmp_path):
+    """A scenario whose p1 budget (80) is below the nominal plan's p1 money (100): committing
+    the nominal plan is infeasible there, so VSS is not a number; the here-and-now plan commits
+    no more than 80."""
+    from allocator.report.twostagehtml import two_stage_sentences
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    with (data / "uncertainty.csv").open("a", encoding="utf-8") as f:
+        f.write("pools:public/p1:budget_musd,60,100,uniform,test range\n")
+    inp, params = load_uncertain(str(data), None)
+    m = SampleModel(inp, params, "jobs", "soft")
+    given = [
+        {"programs:a:jobs_per_musd": 3, "programs:b:jobs_per_musd": 1},
+        {"programs:a:jobs_per_musd": 1, "programs:b:jobs_per_musd": 3},
+    ]
+    budgets = [80.0, 100.0]
+    values = np.array(
+        [[g.get(p.label, b) for p in params] for g, b in zip(given, budgets, strict=True)]
+    )
+    got = solve_two_stage(m, values, ["p1"], nominal_x(m))
+    block = got.values()
+    assert block["vss"] is None
+    assert block["nominal_infeasible_scenarios"] == 1
+    assert got.committed.sum() <= 80 + 1e-7
+    words = two_stage_sentences(
+        block
+        | {"decide_now": ["p1"], "scenarios": 2, "unit": "jobs", "sign_convention": "max"}
+    )
+    assert any("cannot be carried out in 1 of 2 scenarios" in line for line in words)
