@@ -247,7 +247,6 @@ def test_nominal_commitment_that_a_scenario_cannot_fund_has_no_vss(tmp_path):
     assert block["nominal_infeasible_scenarios"] == 1
     assert got.committed.sum() <= 80 + 1e-7
     words = two_stage_sentences(
-        block
-        | {"decide_now": ["p1"], "scenarios": 2, "unit": "jobs", "sign_convention": "max"}
+        block | {"decide_now": ["p1"], "scenarios": 2, "unit": "jobs", "sign_convention": "max"}
     )
     assert any("cannot be carried out in 1 of 2 scenarios" in line for line in words)
