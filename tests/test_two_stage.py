@@ -133,7 +133,7 @@ def _solve(out: Path, *extra: str, inputs: Path = DATA):
 
 
 def test_cli_writes_the_two_stage_run(tmp_path):
-    res = _solve(tmp_path / "run", "--decide-now", "p1")
+    res = _solve(tmp_path / "run", "--decide-now", "p1", "--write-model")
     assert res.exit_code == 0, res.output
     assert "EVPI" in res.output
     assert "VSS" in res.output
@@ -162,6 +162,10 @@ def test_cli_writes_the_two_stage_run(tmp_path):
     prices = _table(folder / "decide_now_prices.csv")
     assert [(r["program"], r["year"]) for r in prices] == [("a", "2025"), ("b", "2025")]
     assert {r["unit"] for r in prices} == {"jobs per musd"}
+    lp = (folder / "model.lp").read_text(encoding="utf-8")  # the deterministic equivalent
+    assert (
+        "decide_now(a,public,2025,3): +1 invest(a,public,2025,3) -1 decide_now(a,public,2025)" in lp
+    )
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert 'id="two-stage"' in html
     assert "EVPI" in html

@@ -130,9 +130,10 @@ def extensive_form(lps: list[CompiledLP], now: np.ndarray, solver: dict[str, Any
     grid: list[list[Any]] = [[blocks, None], [na_x, na_z]]
     fam = ["shortfall_total_scenario" if f == "shortfall_total" else f for f in base.row_family]
     row_family = fam * count + [NOW] * (count * k)
-    row_index = base.row_index * count + [
-        (*base.col_index[j], s) for s in range(count) for j in now
-    ]
+    # each scenario's copy names its scenario last (unique names for model.lp; the leading
+    # labels stay those `spending_order` and the reports read)
+    row_index = _per_scenario(base.row_index, count)
+    row_index += [(*base.col_index[j], s) for s in range(count) for j in now]
     lower = [lp.row_lower for lp in lps] + [np.zeros(count * k)]
     upper = [lp.row_upper for lp in lps] + [np.zeros(count * k)]
     if "shortfall" in costs:  # the expected weighted shortfall, held by `optimum`'s first pass
@@ -146,7 +147,7 @@ def extensive_form(lps: list[CompiledLP], now: np.ndarray, solver: dict[str, Any
     a.sort_indices()
     form = StandardForm(
         col_family=base.col_family * count + [NOW] * k,
-        col_index=base.col_index * count + [base.col_index[j] for j in now],
+        col_index=_per_scenario(base.col_index, count) + [base.col_index[j] for j in now],
         col_lower=np.concatenate([np.tile(base.col_lower, count), base.col_lower[now]]),
         col_upper=np.concatenate([np.tile(base.col_upper, count), base.col_upper[now]]),
         row_family=row_family,
@@ -159,6 +160,10 @@ def extensive_form(lps: list[CompiledLP], now: np.ndarray, solver: dict[str, Any
     lp = compile_form(form)
     apply_options(lp, solver)
     return Extensive(lp, count, n, m, now)
+
+
+def _per_scenario(index: list[tuple[Any, ...]], count: int) -> list[tuple[Any, ...]]:
+    return [(*key, s) for s in range(count) for key in index]
 
 
 def _scipy(a: CscMatrix) -> sparse.csc_matrix:
