@@ -156,11 +156,21 @@ def solve(
     ] = "none",
     beta: Annotated[float, typer.Option(help="CVaR: the tail is the worst 1 - beta share.")] = 0.9,
     cvar_cap: Annotated[float | None, typer.Option(help=CVAR_CAP_HELP)] = None,
-    scenarios: Annotated[int, typer.Option(min=2, help="Scenarios for --risk.")] = 50,
-    seed: Annotated[int, typer.Option(help="Seed of the --risk scenarios.")] = 0,
+    scenarios: Annotated[
+        int, typer.Option(min=2, help="Scenarios for --risk and --decide-now.")
+    ] = 50,
+    seed: Annotated[int, typer.Option(help="Seed of the --risk and --decide-now scenarios.")] = 0,
     measure: Measure = None,
     discount_rate: Rate = None,
     cell_sets: Sets = None,
+    decide_now: Annotated[
+        str | None,
+        typer.Option(
+            help="Leading phases decided now, e.g. phase1 or phase1,phase2: a two-stage plan "
+            "whose later phases adapt to --scenarios drawn from uncertainty.csv (--seed).",
+            metavar="PHASES",
+        ),
+    ] = None,
 ) -> None:
     """Solve the allocation LP and write a run folder of tables."""
     with exit_codes(as_json):
@@ -175,9 +185,17 @@ def solve(
             model, inputs, objective, weights, targets, measure, discount_rate, cell_sets,
             out=out, force=force, write_model=write_model, plots=plots,
             risk=risk, beta=beta, cvar_cap=cvar_cap, scenarios=scenarios, seed=seed,
+            decide_now=decide_now,
         )  # fmt: skip
         run = solve_run(spec, warn=warn)
-        if as_json:
+        if "two_stage" in run.info:  # --decide-now: its own summary (cli/twostage.py)
+            from allocator.cli.twostage import show_two_stage, two_stage_summary
+
+            if as_json:
+                print_json(two_stage_summary(run))
+            else:
+                show_two_stage(run)
+        elif as_json:
             print_json(run_summary(run))
         else:
             show_run(run)

@@ -180,6 +180,9 @@ class ModelFile(Strict):
     set: list[str] = Field(default_factory=list)
     """Cells to change, each `TABLE.KEY.COLUMN=VALUE` as `--set` takes it; applied after the
     overrides, in order (`load_model_file` appends them to `overrides` as `set_cell`)."""
+    decide_now: list[str] | str = Field(default_factory=list)
+    """Leading phases decided now, the later ones adapting per scenario (a two-stage plan, as
+    `allocator solve --decide-now`; scenarios from uncertainty.csv)."""
 
     @field_validator("set", mode="before")
     @classmethod

@@ -143,6 +143,7 @@ def render(
 ) -> str:
     """The page's HTML."""
     from allocator.report import corehtml, studyhtml  # sections of studies (frontier, ...)
+    from allocator.report.twostagehtml import two_stage_sections
 
     sections = [_headline(info, tables), *_replan(tables, info)]
     if "outcomes" in tables:
@@ -165,6 +166,7 @@ def render(
     if "ranges" in tables:
         sections.append(studyhtml.ranges_section(tables["ranges"], info))
     sections += corehtml.sections(tables)  # `allocator core`
+    sections += two_stage_sections(info)  # solve --decide-now (report/twostagehtml.py)
     sections.append(_assumptions(info, assumptions))
     title = f"allocator {info.get('command', info.get('written_by', {}).get('command', 'run'))}"
     return (

@@ -3,6 +3,7 @@ wrapper a command's study is written through (`run_study`)."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import platform
 from collections.abc import Callable
@@ -15,6 +16,7 @@ import pandas as pd
 from allocator.data.schema import Inputs
 from allocator.model.solution import Solution
 from allocator.pipeline import load_scenario
+from allocator.report import tables as reports
 from allocator.report.folders import output_faults, refuse_mount_point
 from allocator.report.write import atomic_run_dir, check_target, default_run_dir, release_run_dir
 from allocator.runs.spec import RunSpec
@@ -121,3 +123,68 @@ def run_study(
 def scenario_of(spec: RunSpec) -> Inputs:
     """The dataset of a spec's scenario, its overrides and sets applied in order."""
     return load_scenario(spec.inputs, spec.overrides, spec.model_file)
+
+
+def run_info(
+    inp: Inputs, sol: Solution, spec: RunSpec, timings: dict[str, float]
+) -> dict[str, Any]:
+    """Everything needed to trust and repeat a run (no timestamps: the folder name has one)."""
+    last = inp.last_milestone
+    measure = spec.measured()
+    return {
+        "status": sol.status,
+        "objective": {
+            "name": sol.objective,
+            "value": sol.objective_value,
+            "sense": "maximize",
+            "unit": sol.objective_unit,
+            "label": reports.objective_label(sol, last),
+        },
+        "measure": measure.as_dict()
+        | {"jobs_unit": measure.units()[0], "exports_unit": measure.units()[1]},
+        "outcomes": {
+            **{
+                f"{kind}_{m.year}{unit}": sol.totals.get(f"{kind}@{m.year}", 0.0)
+                for m in inp.milestones
+                for kind, unit in (("jobs", ""), ("exports", "_musd"))
+            },
+            "least_weighted_target_shortfall": sol.totals.get("weighted_shortfall"),
+            "objective_without_targets": sol.totals.get("objective_without_targets"),
+        },
+        "solver": sol.solver,
+        "packages": packages(),
+        "timings_s": {k: round(v, 4) for k, v in timings.items()},
+        "inputs": {
+            "folder": str(spec.inputs),
+            "number_style": inp.number_style,  # as settings.csv declares it; null: undeclared
+            "sha256": dict(sorted(inp.file_hashes.items())),
+        },
+        "options": options_block(spec, sol),
+        "spec": spec.stored(),
+        "conventions": {
+            "money": "US$ million (musd)",
+            "shadow_price": "change of the objective per unit increase of the right-hand side",
+            "reduced_cost": "change of the objective per unit increase of the variable's bound",
+        },
+    }
+
+
+def options_block(spec: RunSpec, sol: Solution) -> dict[str, Any]:
+    """run.json's `options`, as runs before the spec block wrote it (the terminal summary and
+    report.html read it)."""
+    model = spec.model_file
+    return {
+        "objective": spec.objective,
+        "targets": spec.targets,
+        "measure": spec.measure,
+        "discount_rate": spec.measured().as_dict()["discount_rate"],
+        "model_file": None if model is None else str(model),
+        "model_file_sha256": None
+        if model is None
+        else hashlib.sha256(Path(model).read_bytes()).hexdigest(),
+        "overrides": [o.model_dump(exclude_none=True) for o in spec.overrides],
+        "solver": spec.solver,
+        "weights": sol.weights,
+        "write_model": spec.write_model,
+        "force": spec.force,
+    }

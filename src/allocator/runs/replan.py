@@ -86,8 +86,7 @@ def run_replan(ro: ReplanOptions) -> dict[str, Any]:
     folder (`folder`) and the summary lines (`lines`)."""
     from allocator.report.replanhtml import summary_lines
     from allocator.report.write import check_target
-    from allocator.runs.common import scenario_of
-    from allocator.runs.solve import run_info
+    from allocator.runs.common import run_info, scenario_of
     from allocator.studies.actuals import load_actuals
 
     approved = read_approved(ro.run)

@@ -5,7 +5,6 @@ model.lp/.mps and charts). A `--risk` run adds scenarios of uncertainty.csv (`ro
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,11 +15,10 @@ from allocator.errors import UsageError
 from allocator.model.constraints import Robust
 from allocator.model.solution import Solution
 from allocator.pipeline import notes_of, sheets_of, solve_inputs, tables_of
-from allocator.report import tables as reports
 from allocator.report.assumed import assumptions_of
 from allocator.report.risk import cvar_info, nominal_in_scenarios
 from allocator.report.write import write_run
-from allocator.runs.common import Run, Study, packages, run_study, scenario_of
+from allocator.runs.common import Run, Study, run_info, run_study, scenario_of
 from allocator.runs.spec import RunSpec, spec_from
 from allocator.solver.compile import write_model
 from allocator.solver.passes import objective_costs
@@ -30,6 +28,10 @@ Warn = Callable[[str], None]
 
 def plan(spec: RunSpec, warn: Warn | None = None) -> Run:
     """Load (with the model file's overrides), build and solve in memory; nothing is written."""
+    if spec.decide_now:  # a two-stage plan: its own tables (runs/twostage.py)
+        from allocator.runs.twostage import plan_two_stage
+
+        return plan_two_stage(spec, warn)
     t0 = time.perf_counter()
     inp = scenario_of(spec)
     return solved(inp, spec, warn, time.perf_counter() - t0)
@@ -108,7 +110,12 @@ def solve(
         return inp
 
     def study(inp: Inputs) -> Study:
-        run = solved(inp, spec, warn, loaded["s"])
+        if spec.decide_now:  # a two-stage plan (runs/twostage.py)
+            from allocator.runs.twostage import plan_two_stage
+
+            run = plan_two_stage(spec, warn)
+        else:
+            run = solved(inp, spec, warn, loaded["s"])
         return Study(run, run.info, lambda tmp, info: _write(tmp, run, spec))
 
     folder, done = run_study(spec, spec.objective, study, load=load)
@@ -136,74 +143,9 @@ def _write(folder: Path, run: Run, spec: RunSpec) -> None:
         tables,
         run.info,
         extra,
-        sheets_of(inp, sol, tables),
+        tables if "two_stage" in run.info else sheets_of(inp, sol, tables),
         assumptions=assumptions_of(inp, tables),
     )
-
-
-def run_info(
-    inp: Inputs, sol: Solution, spec: RunSpec, timings: dict[str, float]
-) -> dict[str, Any]:
-    """Everything needed to trust and repeat a run (no timestamps: the folder name has one)."""
-    last = inp.last_milestone
-    measure = spec.measured()
-    return {
-        "status": sol.status,
-        "objective": {
-            "name": sol.objective,
-            "value": sol.objective_value,
-            "sense": "maximize",
-            "unit": sol.objective_unit,
-            "label": reports.objective_label(sol, last),
-        },
-        "measure": measure.as_dict()
-        | {"jobs_unit": measure.units()[0], "exports_unit": measure.units()[1]},
-        "outcomes": {
-            **{
-                f"{kind}_{m.year}{unit}": sol.totals.get(f"{kind}@{m.year}", 0.0)
-                for m in inp.milestones
-                for kind, unit in (("jobs", ""), ("exports", "_musd"))
-            },
-            "least_weighted_target_shortfall": sol.totals.get("weighted_shortfall"),
-            "objective_without_targets": sol.totals.get("objective_without_targets"),
-        },
-        "solver": sol.solver,
-        "packages": packages(),
-        "timings_s": {k: round(v, 4) for k, v in timings.items()},
-        "inputs": {
-            "folder": str(spec.inputs),
-            "number_style": inp.number_style,  # as settings.csv declares it; null: undeclared
-            "sha256": dict(sorted(inp.file_hashes.items())),
-        },
-        "options": options_block(spec, sol),
-        "spec": spec.stored(),
-        "conventions": {
-            "money": "US$ million (musd)",
-            "shadow_price": "change of the objective per unit increase of the right-hand side",
-            "reduced_cost": "change of the objective per unit increase of the variable's bound",
-        },
-    }
-
-
-def options_block(spec: RunSpec, sol: Solution) -> dict[str, Any]:
-    """run.json's `options`, as runs before the spec block wrote it (the terminal summary and
-    report.html read it)."""
-    model = spec.model_file
-    return {
-        "objective": spec.objective,
-        "targets": spec.targets,
-        "measure": spec.measure,
-        "discount_rate": spec.measured().as_dict()["discount_rate"],
-        "model_file": None if model is None else str(model),
-        "model_file_sha256": None
-        if model is None
-        else hashlib.sha256(Path(model).read_bytes()).hexdigest(),
-        "overrides": [o.model_dump(exclude_none=True) for o in spec.overrides],
-        "solver": spec.solver,
-        "weights": sol.weights,
-        "write_model": spec.write_model,
-        "force": spec.force,
-    }
 
 
 def dataset_notes(spec: RunSpec) -> list[str]:

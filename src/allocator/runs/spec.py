@@ -108,7 +108,10 @@ class RunSpec(BaseModel):
     scenarios: int = 50
     """Scenarios for --risk."""
     seed: int = 0
-    """Seed of the --risk scenarios."""
+    """Seed of the --risk and --decide-now scenarios."""
+    decide_now: list[str] | str | None = None
+    """Leading phases decided now (e.g. phase1), the later ones adapting per scenario: a
+    two-stage plan (`runs/twostage.py`); None: a single-stage plan."""
     solver: dict[str, int | float] = Field(default_factory=dict)
     """HiGHS options (the model file's `solver:`), numbers as written (an int stays one)."""
     out: Path | None = None
@@ -233,6 +236,7 @@ def layered(
             "overrides": tuple(mf.overrides),
             "model_file": model,
             "name": mf.name or model.stem,
+            "decide_now": mf.decide_now or None,
         }
     told = {k: v for k, v in given.items() if v is not None}
     if "measure" in told and told["measure"] != base.get("measure", "final"):

@@ -26,8 +26,7 @@ from allocator.errors import InfeasibleError, UsageError
 from allocator.model.solution import Objective
 from allocator.pipeline import refuse_empty, tables_of
 from allocator.report.explain import explained
-from allocator.runs.common import Run
-from allocator.runs.solve import run_info
+from allocator.runs.common import Run, run_info
 from allocator.runs.spec import RunSpec
 from allocator.solver.compile import CompiledLP, StandardForm, build_lp, standard_form
 from allocator.solver.diagnosis import infeasibility

@@ -97,6 +97,12 @@ def compile_pyomo(m: Any) -> CompiledLP:
     return _handed_off(form)
 
 
+def compile_form(form: StandardForm) -> CompiledLP:
+    """A standard form assembled elsewhere (a two-stage plan's deterministic equivalent,
+    `studies/twostage.py`) handed to a fresh HiGHS instance, as `compile_lp` hands its own."""
+    return _handed_off(form)
+
+
 def _handed_off(form: StandardForm) -> CompiledLP:
     lp = CompiledLP(
         highs=new_highs(),

@@ -1,0 +1,72 @@
+"""The two-stage plan in words (terminal and report.html) and its report.html section, read
+from run.json's `two_stage` block (`runs/twostage.py`)."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+
+def amount(value: float | None) -> str:
+    """A value as the terminal and the report show it: whole from 100 up, else 4 digits."""
+    if value is None:
+        return "n/a"
+    return f"{value:,.0f}" if abs(value) >= 100 or value == 0 else f"{value:,.4g}"
+
+
+def two_stage_sentences(block: dict[str, Any]) -> list[str]:
+    """One sentence each: the here-and-now plan, EVPI, VSS, the sign convention, and (where
+    soft targets fall short differently) the shortfalls the values stand beside."""
+    now, unit, n = ", ".join(block["decide_now"]), block["unit"], block["scenarios"]
+    hn, ws = block["here_and_now"], block["wait_and_see"]
+    lines = [
+        f"Here and now: committing {now} now and adapting the later phases to each of {n} "
+        f"scenarios gives {amount(hn)} {unit} on average.",
+        f"Value of perfect information (EVPI): knowing the numbers before committing {now} "
+        f"would add {amount(block['evpi'])} {unit} on average ({amount(ws)} if each scenario "
+        f"were planned alone, minus {amount(hn)}).",
+    ]
+    if block["vss"] is None:
+        lines.append(
+            f"Value of the stochastic solution (VSS): the nominal plan's {now} money cannot be "
+            f"carried out in {block['nominal_infeasible_scenarios']} of {n} scenarios (a sampled "
+            "budget or limit is below it), so only a plan made for the scenarios fits them all."
+        )
+    else:
+        lines.append(
+            f"Value of the stochastic solution (VSS): planning {now} for the scenarios instead "
+            f"of the nominal numbers adds {amount(block['vss'])} {unit} on average "
+            f"({amount(hn)} minus {amount(block['nominal_decide_now'])} when the nominal plan's "
+            f"{now} is committed and the rest adapts)."
+        )
+    lines.append(f"Sign convention: {block['sign_convention']}.")
+    short = block.get("expected_shortfall") or {}
+    values = [v for v in short.values() if v is not None]
+    if values and max(values) - min(values) > 1e-6 * max(1.0, max(values)):
+        lines.append(
+            "Soft targets come first: expected weighted shortfall here and now "
+            f"{amount(short.get('here_and_now'))}, wait-and-see "
+            f"{amount(short.get('wait_and_see'))}, nominal decide-now "
+            f"{amount(short.get('nominal_decide_now'))}; EVPI and VSS compare the objective "
+            "at those shortfalls."
+        )
+    return lines
+
+
+def two_stage_section(block: dict[str, Any]) -> str:
+    """report.html's section: the sentences, and where the tables are."""
+    items = "".join(f"<li>{escape(line)}</li>" for line in two_stage_sentences(block))
+    return (
+        '<h2 id="two-stage">Two-stage plan: decide now, adapt later</h2>'
+        f"<ul>{items}</ul>"
+        f'<p class="muted">{escape(block["later_phases"])}; decide_now_prices.csv: '
+        f"{escape(block['decide_now_prices'])}; two_stage_scenarios.csv: each scenario's "
+        f"values. {escape(block['sampling'])}, seed {block['seed']}; "
+        f"{escape(block['method'])}.</p>"
+    )
+
+
+def two_stage_sections(info: dict[str, Any]) -> list[str]:
+    """The two-stage section of a run whose run.json has a `two_stage` block, else none."""
+    block = info.get("two_stage")
+    return [two_stage_section(block)] if isinstance(block, dict) else []

@@ -1,0 +1,269 @@
+"""`allocator solve --decide-now PHASES`: the two-stage plan as a run (tables, run.json).
+
+The run folder holds the decide-now plan as the allocation tables (allocation.csv and
+allocation_by_phase.csv hold the decide-now phases only: later phases differ by scenario and
+are left out), `later_plans.csv` (per program, pool and later phase: median, P5 and P95 over
+the scenarios), `decide_now_prices.csv` (per decide-now investment: the non-anticipativity
+rows' duals summed over the scenarios, and their spread), and `two_stage_scenarios.csv` (per
+scenario: the here-and-now plan's objective, the wait-and-see optimum and the result of the
+nominal plan's decide-now part). run.json has a `two_stage` block with EVPI and VSS.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from allocator.errors import UsageError
+from allocator.studies.twostage import TwoStage, decide_now_phases, solve_two_stage
+
+if TYPE_CHECKING:
+    from allocator.data.schema import Inputs
+    from allocator.runs.common import Run
+    from allocator.runs.spec import RunSpec
+    from allocator.studies.sweep import SampleModel
+
+SIGN = (
+    "a maximisation: EVPI = wait-and-see - here-and-now >= 0 and VSS = here-and-now - "
+    "nominal decide-now >= 0 (up to solver tolerance); larger is more"
+)
+LATER = (
+    "allocation.csv and allocation_by_phase.csv hold the decide-now phases only; the later "
+    "phases adapt per scenario: later_plans.csv gives their median, P5 and P95"
+)
+
+
+def refuse_options(opts: RunSpec) -> None:
+    """What `--decide-now` does not combine with, refused before any work.
+
+    Raises:
+        UsageError: --risk, the weighted objective, --plots.
+    """
+    if opts.risk != "none":
+        raise UsageError(
+            f"--decide-now plans for the expected objective; --risk {opts.risk} with "
+            "--decide-now is not implemented. Fix: leave out --risk or --decide-now"
+        )
+    if opts.objective not in ("jobs", "exports"):
+        raise UsageError(
+            f"--decide-now takes --objective jobs or exports, not {opts.objective}. "
+            "Fix: choose one of the two"
+        )
+    if opts.plots:
+        raise UsageError(
+            "--plots draws a single plan's charts; a --decide-now run has none. "
+            "Fix: leave out --plots (report.html has the two-stage section)"
+        )
+
+
+def plan_two_stage(opts: RunSpec, warn: Callable[[str], None] | None = None) -> Run:
+    """Load, sample the scenarios as the sweep does, solve the two-stage plan and its EVPI and
+    VSS, and make its tables and run.json content; nothing is written."""
+    from allocator.data.uncertainty import latin_hypercube, params_of
+    from allocator.pipeline import notes_of
+    from allocator.runs.common import Run, scenario_of
+    from allocator.studies.fixedplan import nominal_x
+    from allocator.studies.sweep import SampleModel
+
+    refuse_options(opts)
+    t0 = time.perf_counter()
+    inp = scenario_of(opts)
+    phases = decide_now_phases([p.phase for p in inp.phases], opts.decide_now)
+    params = params_of(inp)
+    if not params:
+        raise UsageError(
+            f"{opts.inputs} has no uncertainty.csv ranges to draw scenarios from. Fix: add "
+            "uncertainty.csv (see inputs/README.md), or leave out --decide-now"
+        )
+    for note in notes_of(inp, uncertainty=True) if warn is not None else []:
+        warn(note)
+    model = SampleModel(inp, params, opts.objective, opts.targets, opts.measured(), opts.solver)
+    values = latin_hypercube(params, opts.scenarios, opts.seed)
+    t1 = time.perf_counter()
+    result = solve_two_stage(model, values, phases, nominal_x(model))
+    timings = {"load": t1 - t0, "solve": time.perf_counter() - t1}
+    sol = _solution(model, result, opts)
+    tables = tables_of(inp, model, result, sol)
+    info = _info(inp, sol, opts, result, timings)
+    return Run(inp, sol, tables, info)
+
+
+def _solution(model: SampleModel, result: TwoStage, opts: RunSpec) -> Any:
+    """The decide-now plan as a `Solution` on the nominal LP (no duals belong to it), with
+    the expected totals of the two-stage plan; its `lp` is the deterministic equivalent, so
+    --write-model writes that."""
+    import dataclasses
+
+    from allocator.model.solution import LPView, Objective
+    from allocator.solver.results import plan_solution
+
+    lp = model.sample_lp(np.array([p.nominal for p in model.params]))
+    x = np.zeros(len(lp.col_family))
+    x[result.now] = result.committed
+    inp, measure = model.inp, opts.measured()
+    plain = Objective.measured(
+        opts.objective, measure, inp.years[0], inp.years[-1], inp.last_milestone
+    )
+    goal = dataclasses.replace(
+        plain,
+        words=f"expected {plain.words} over {len(result.plans)} scenarios, {_phases(result)} now",
+    )
+    sol = plan_solution(lp, x, lp.costs[opts.objective], goal)
+    totals = dict(result.expected)
+    if result.shortfall is not None:
+        totals["weighted_shortfall"] = result.shortfall
+    changes: dict[str, Any] = {
+        "status": "optimal",
+        "objective_value": result.objective,
+        "totals": totals,
+    }
+    ext = result.extensive
+    if ext is not None:  # --write-model writes the deterministic equivalent
+        changes["view"] = LPView.of(ext.lp)
+        changes["solver"] = sol.solver | {
+            "rows": len(ext.lp.row_names),
+            "columns": len(ext.lp.col_names),
+            "nonzeros": int(ext.lp.matrix.nnz),
+        }
+    return dataclasses.replace(sol, **changes)
+
+
+def _phases(result: TwoStage) -> str:
+    return ", ".join(result.phases)
+
+
+def tables_of(
+    inp: Inputs, model: SampleModel, result: TwoStage, sol: Any
+) -> dict[str, pd.DataFrame]:
+    """allocation (decide-now phases), allocation_by_phase (their columns), later_plans,
+    decide_now_prices and two_stage_scenarios, each in a fixed row order."""
+    from allocator.report import tables as reports
+
+    alloc = reports.allocation(inp, sol)
+    by_phase = reports.allocation_by_phase(inp, alloc)
+    later = [p.phase for p in inp.phases if p.phase not in result.phases]
+    by_phase = by_phase.drop(columns=[f"{ph}_musd" for ph in later])
+    return {
+        "allocation": alloc,
+        "allocation_by_phase": by_phase,
+        "later_plans": later_plans(inp, model, result, later),
+        "decide_now_prices": decide_now_prices(inp, model, result, sol.objective_unit),
+        "two_stage_scenarios": scenario_table(result),
+    }
+
+
+def later_plans(
+    inp: Inputs, model: SampleModel, result: TwoStage, later: list[str]
+) -> pd.DataFrame:
+    """Per program, pool and later phase funded in some scenario: the money's median, P5 and
+    P95 over the scenarios (US$ million) and in how many scenarios it is funded."""
+    lp = model.lp
+    phase_of = inp.phase_of_year
+    keys: dict[tuple[str, str, str], list[int]] = {}
+    for j, fam in enumerate(lp.col_family):
+        if fam == "invest" and phase_of[int(lp.col_index[j][2])] in later:
+            prog, pool, year = lp.col_index[j][:3]
+            keys.setdefault((str(prog), str(pool), phase_of[int(year)]), []).append(j)
+    order = {ph: k for k, ph in enumerate(later)}
+    rows = []
+    for key in sorted(keys, key=lambda k: (k[0], k[1], order[k[2]])):
+        money = result.plans[:, keys[key]].sum(axis=1)
+        if money.max() <= 1e-9:
+            continue
+        p5, p50, p95 = np.percentile(money, [5, 50, 95])
+        rows.append(
+            dict(zip(("program", "pool", "phase"), key, strict=True))
+            | {"median_musd": p50, "p5_musd": p5, "p95_musd": p95}
+            | {"funded_in": int((money > 1e-9).sum()), "scenarios": len(money)}
+        )
+    columns = ["program", "pool", "phase", "median_musd", "p5_musd", "p95_musd", "funded_in"]
+    return pd.DataFrame(rows, columns=[*columns, "scenarios"])
+
+
+def decide_now_prices(inp: Inputs, model: SampleModel, result: TwoStage, unit: str) -> pd.DataFrame:
+    """Per decide-now investment that may receive money: the money committed now and what one
+    more US$ million committed now is worth (its non-anticipativity rows' duals summed over the
+    scenarios), with the least and most one scenario alone puts on it (dual / probability)."""
+    lp, count = model.lp, len(result.plans)
+    rows = []
+    for k, j in enumerate(result.now):
+        if lp.col_upper[j] <= 0:
+            continue  # outside the program's years or not eligible: fixed at 0
+        prog, pool, year = lp.col_index[j][:3]
+        duals = result.duals[:, k]
+        rows.append(
+            {"program": str(prog), "pool": str(pool), "year": int(year)}
+            | {"phase": inp.phase_of_year[int(year)], "committed_musd": result.committed[k]}
+            | {"value_per_musd": _clean(duals.sum()), "scenario_low": _clean(duals.min() * count)}
+            | {"scenario_high": _clean(duals.max() * count), "unit": f"{unit} per musd"}
+        )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "program",
+            "pool",
+            "year",
+            "phase",
+            "committed_musd",
+            "value_per_musd",
+            "scenario_low",
+            "scenario_high",
+            "unit",
+        ],
+    )
+    return frame.sort_values(["program", "pool", "year"], ignore_index=True)
+
+
+def _clean(value: float, tol: float = 1e-9) -> float:
+    """0 for a sum of duals that cancels to rounding noise (the same bytes on every machine)."""
+    return 0.0 if abs(value) <= tol else float(value)
+
+
+def scenario_table(result: TwoStage) -> pd.DataFrame:
+    """Per scenario (the sample number of the Latin hypercube): the objective of the
+    here-and-now plan, of the scenario solved alone, and with the nominal plan's decide-now
+    part fixed (empty where that part cannot be carried out)."""
+    fixed = result.nominal_now or [None] * len(result.plans)
+    return pd.DataFrame(
+        {
+            "scenario": np.arange(len(result.plans)),
+            "here_and_now": result.per_scenario,
+            "wait_and_see": [o for o, _ in result.wait_and_see],
+            "nominal_decide_now": [np.nan if f is None else f[0] for f in fixed],
+        }
+    )
+
+
+def _info(
+    inp: Inputs, sol: Any, opts: RunSpec, result: TwoStage, timings: dict[str, float]
+) -> dict[str, Any]:
+    """run.json's content: `run_info`'s, with the expected objective and a `two_stage` block."""
+    from allocator.runs.common import run_info
+
+    info = run_info(inp, sol, opts, timings)
+    info["options"] |= {"decide_now": list(result.phases), "scenarios": opts.scenarios}
+    info["options"]["seed"] = opts.seed
+    info["two_stage"] = two_stage_block(result, sol.objective_unit, opts)
+    return info
+
+
+def two_stage_block(result: TwoStage, unit: str, opts: RunSpec) -> dict[str, Any]:
+    """run.json's `two_stage`: the decide-now phases, the scenarios, EVPI, VSS and what they
+    mean, in the objective's unit."""
+    return {
+        "decide_now": list(result.phases),
+        "scenarios": len(result.plans),
+        "seed": opts.seed,
+        "sampling": "Latin hypercube over uncertainty.csv (as allocator sweep), equally likely",
+        "method": "deterministic equivalent (one LP); decomposition is not implemented",
+        "unit": unit,
+        **result.values(),
+        "sign_convention": SIGN,
+        "later_phases": LATER,
+        "decide_now_prices": "sum over scenarios of the non-anticipativity rows' duals: what "
+        "one more musd committed now is worth (0 where the commitment is between its bounds)",
+    }

@@ -1,0 +1,311 @@
+"""Two-stage plans: decide the leading phases now, let the later phases adapt per scenario.
+
+The here-and-now problem is solved as its deterministic equivalent, one LP: the sample model's
+LP (`sweep.SampleModel.sample_lp`) copied once per scenario as a diagonal block, a shared column
+per decide-now investment (an `invest` column of a decide-now phase), and one
+non-anticipativity row per scenario and decide-now investment (`x_s - z = 0`). The objective is
+the expectation over equally likely scenarios (the sweep's Latin hypercube over
+uncertainty.csv). Soft targets keep their rule: the least *expected* weighted shortfall first,
+held, then the expected objective, then the efficiency passes and the least-spending pick of
+`optimum`.
+
+The dual of a non-anticipativity row is what one more US$ million in that scenario alone is
+worth (times its probability); summed over the scenarios it is what one more US$ million
+committed now is worth: 0 where the commitment is strictly between its bounds, the reduced
+cost of the shared column where it sits on one.
+
+EVPI and VSS (objective's unit, a maximisation, so both are >= 0 up to solver tolerance):
+EVPI = the mean of each scenario solved alone (wait-and-see) - the here-and-now optimum;
+VSS = the here-and-now optimum - the mean of each scenario solved with the decide-now
+investments fixed to the nominal plan's (the expected result of the expected-value plan).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from allocator.errors import InfeasibleError, NotOptimalError, UsageError
+from allocator.model.sparse import CscMatrix
+from allocator.solver.compile import INF, CompiledLP, StandardForm, compile_form
+from allocator.solver.passes import apply_options, optimum, solve_pass
+from allocator.solver.status import Status
+from allocator.studies.sweep import SampleModel
+
+NOW = "decide_now"
+"""The family of the shared columns and of the non-anticipativity rows."""
+
+
+def decide_now_phases(phases: list[str], given: list[str] | str | None) -> list[str]:
+    """The decide-now phases, checked: known, a leading run of `phases` (phases.csv's order),
+    not all of them.
+
+    Raises:
+        UsageError: one line naming the phase and the fix.
+    """
+    names = given.split(",") if isinstance(given, str) else list(given or [])
+    names = [n.strip() for n in names if n.strip()]
+    known = ", ".join(phases)
+    for name in names:
+        if name not in phases:
+            raise UsageError(
+                f"--decide-now {name}: no such phase in phases.csv (phases: {known}). "
+                f"Fix: name leading phases, e.g. --decide-now {phases[0]}"
+            )
+    if not names or len(set(names)) != len(names):
+        raise UsageError(
+            f"--decide-now {','.join(names)}: name each decide-now phase once. "
+            f"Fix: e.g. --decide-now {phases[0]}"
+        )
+    if set(names) != set(phases[: len(names)]):
+        lead = ",".join(phases[: len(names)])
+        raise UsageError(
+            f"--decide-now {','.join(names)} is not a leading set of phases (phases.csv order: "
+            f"{known}). Fix: decide the first phases now, e.g. --decide-now {lead}"
+        )
+    if len(names) == len(phases):
+        raise UsageError(
+            f"--decide-now {','.join(names)} names every phase: nothing is left to adapt. "
+            f"Fix: leave at least the last phase ({phases[-1]}) out"
+        )
+    return phases[: len(names)]
+
+
+def now_columns(lp: CompiledLP, years: set[int]) -> np.ndarray:
+    """The decide-now columns: investments in the decide-now years, in the LP's order."""
+    return np.array(
+        [
+            j
+            for j, f in enumerate(lp.col_family)
+            if f == "invest" and int(lp.col_index[j][2]) in years
+        ],
+        dtype=np.int64,
+    )
+
+
+@dataclass
+class Extensive:
+    """The deterministic equivalent and where its parts are."""
+
+    lp: CompiledLP
+    scenarios: int
+    cols: int  # columns of one scenario
+    rows: int  # rows of one scenario
+    now: np.ndarray  # the decide-now columns of one scenario
+
+    def split(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Scenario plans (scenarios x cols) and the shared decide-now values."""
+        s, n = self.scenarios, self.cols
+        return x[: s * n].reshape(s, n), x[s * n :]
+
+    def now_duals(self, row_dual: np.ndarray) -> np.ndarray:
+        """The non-anticipativity rows' duals, scenarios x decide-now columns."""
+        start = self.scenarios * self.rows
+        return row_dual[start : start + self.scenarios * len(self.now)].reshape(
+            self.scenarios, len(self.now)
+        )
+
+
+def extensive_form(lps: list[CompiledLP], now: np.ndarray, solver: dict[str, Any]) -> Extensive:
+    """One LP of the scenario LPs `lps` (same structure, own numbers), equally likely, with the
+    columns `now` shared (see the module's rules), handed to a fresh HiGHS instance."""
+    base, count, k = lps[0], len(lps), len(now)
+    n, m = len(base.col_family), len(base.row_family)
+    p = 1.0 / count
+    blocks = sparse.block_diag([_scipy(lp.matrix) for lp in lps], format="csc")
+    at = (np.arange(count)[:, None] * n + now[None, :]).ravel()
+    na_x = sparse.csc_matrix(
+        (np.ones(count * k), (np.arange(count * k), at)), (count * k, count * n)
+    )
+    na_z = sparse.csc_matrix(
+        (-np.ones(count * k), (np.arange(count * k), np.tile(np.arange(k), count))), (count * k, k)
+    )
+    costs = {
+        name: np.concatenate([*(p * lp.costs[name] for lp in lps), np.zeros(k)])
+        for name in base.costs
+    }
+    grid: list[list[Any]] = [[blocks, None], [na_x, na_z]]
+    fam = ["shortfall_total_scenario" if f == "shortfall_total" else f for f in base.row_family]
+    row_family = fam * count + [NOW] * (count * k)
+    # each scenario's copy names its scenario last (unique names for model.lp; the leading
+    # labels stay those `spending_order` and the reports read)
+    row_index = _per_scenario(base.row_index, count)
+    row_index += [(*base.col_index[j], s) for s in range(count) for j in now]
+    lower = [lp.row_lower for lp in lps] + [np.zeros(count * k)]
+    upper = [lp.row_upper for lp in lps] + [np.zeros(count * k)]
+    if "shortfall" in costs:  # the expected weighted shortfall, held by `optimum`'s first pass
+        i = base.row_family.index("shortfall_total")
+        grid.append([sparse.csr_matrix(-costs["shortfall"][: count * n]), None])
+        row_family.append("shortfall_total")
+        row_index.append(())
+        lower.append(np.array([-INF]))
+        upper.append(np.array([p * sum(float(lp.row_upper[i]) for lp in lps)]))
+    a = sparse.bmat(grid, format="csc")
+    a.sort_indices()
+    form = StandardForm(
+        col_family=base.col_family * count + [NOW] * k,
+        col_index=_per_scenario(base.col_index, count) + [base.col_index[j] for j in now],
+        col_lower=np.concatenate([np.tile(base.col_lower, count), base.col_lower[now]]),
+        col_upper=np.concatenate([np.tile(base.col_upper, count), base.col_upper[now]]),
+        row_family=row_family,
+        row_index=row_index,
+        row_lower=np.concatenate(lower),
+        row_upper=np.concatenate(upper),
+        matrix=CscMatrix(a.indptr.astype(np.int64), a.indices.astype(np.int64), a.data, a.shape),
+        costs=costs,
+    )
+    lp = compile_form(form)
+    apply_options(lp, solver)
+    return Extensive(lp, count, n, m, now)
+
+
+def _per_scenario(index: list[tuple[Any, ...]], count: int) -> list[tuple[Any, ...]]:
+    return [(*key, s) for s in range(count) for key in index]
+
+
+def _scipy(a: CscMatrix) -> sparse.csc_matrix:
+    return sparse.csc_matrix((a.data, a.indices, a.indptr), a.shape)
+
+
+@dataclass
+class TwoStage:
+    """The here-and-now plan, its scenarios' later plans, and the values beside it."""
+
+    phases: list[str]
+    objective: float
+    shortfall: float | None
+    plans: np.ndarray  # scenarios x columns of the sample model's LP
+    now: np.ndarray  # the decide-now columns
+    committed: np.ndarray  # their shared values
+    duals: np.ndarray  # scenarios x decide-now columns
+    expected: dict[str, float]  # every cost's expectation at the plan
+    per_scenario: np.ndarray  # the plan's objective in each scenario
+    wait_and_see: list[tuple[float, float]] = field(default_factory=list)
+    nominal_now: list[tuple[float, float] | None] = field(default_factory=list)
+    extensive: Extensive | None = None
+
+    def values(self) -> dict[str, Any]:
+        """EVPI and VSS with the means they come from (VSS None if the nominal plan's
+        decide-now part cannot be carried out in some scenario)."""
+        ws = float(np.mean([o for o, _ in self.wait_and_see]))
+        ws_short = float(np.mean([s for _, s in self.wait_and_see]))
+        fixed = [f for f in self.nominal_now if f is not None]
+        whole = bool(fixed) and len(fixed) == len(self.nominal_now)
+        eev = float(np.mean([o for o, _ in fixed])) if whole else None
+        eev_short = float(np.mean([s for _, s in fixed])) if whole else None
+        short = self.shortfall or 0.0
+        return {
+            "here_and_now": self.objective,
+            "wait_and_see": ws,
+            "nominal_decide_now": eev,
+            "evpi": ws - self.objective,
+            "vss": None if eev is None else self.objective - eev,
+            "nominal_infeasible_scenarios": len(self.nominal_now) - len(fixed),
+            "expected_shortfall": {
+                "here_and_now": short,
+                "wait_and_see": ws_short,
+                "nominal_decide_now": eev_short,
+            },
+        }
+
+
+def solve_two_stage(
+    model: SampleModel, values: np.ndarray, phases: list[str], nominal: np.ndarray | None = None
+) -> TwoStage:
+    """The here-and-now plan (`here_and_now`) with the wait-and-see optimum of each scenario
+    and, given the nominal plan's columns `nominal`, each scenario with the nominal plan's
+    decide-now part fixed: what EVPI and VSS are made of.
+
+    Raises:
+        InfeasibleError: no decide-now plan fits every scenario.
+    """
+    result = here_and_now(model, values, phases)
+    result.wait_and_see = [_best(model, v) or (np.nan, np.nan) for v in values]
+    if nominal is not None:
+        fixed = (result.now, nominal[result.now])
+        result.nominal_now = [_best(model, v, fixed) for v in values]
+    return result
+
+
+def here_and_now(model: SampleModel, values: np.ndarray, phases: list[str]) -> TwoStage:
+    """The here-and-now plan over the scenarios `values` (scenarios x model.params), deciding
+    `phases` now: the deterministic equivalent solved as a plan (`optimum`, least spending on
+    its last face).
+
+    Raises:
+        InfeasibleError: no decide-now plan fits every scenario.
+    """
+    years = {y for y, ph in model.inp.phase_of_year.items() if ph in phases}
+    now = now_columns(model.lp, years)
+    lps = [model.sample_lp(np.asarray(v, dtype=float)) for v in values]
+    ext = extensive_form(lps, now, model.solver)
+    del lps
+    try:
+        opt = optimum(ext.lp, model.objective, ranging=False, pick=True)
+    except InfeasibleError:
+        raise InfeasibleError(
+            f"no plan for {', '.join(phases)} fits all {len(values)} scenarios at once (each "
+            "scenario's budgets, floors and targets must hold with the same decide-now money). "
+            "Fix: decide fewer phases now, or widen the ranges' low ends in uncertainty.csv"
+        ) from None
+    plans, committed = ext.split(opt.x)
+    expected = {name: float(c @ opt.x) for name, c in ext.lp.costs.items() if name != "shortfall"}
+    cost = ext.lp.costs[model.objective][: plans.size].reshape(plans.shape)
+    return TwoStage(
+        phases, opt.objective, opt.least_shortfall, plans, now, committed,
+        ext.now_duals(opt.row_dual), expected, (cost * plans).sum(axis=1) * len(values),
+        extensive=ext,
+    )  # fmt: skip
+
+
+def _best(
+    model: SampleModel, values: np.ndarray, fixed: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[float, float] | None:
+    """One scenario solved alone (the least weighted shortfall held, then the objective), with
+    the columns `fixed[0]` fixed at `fixed[1]` if given: (objective, least shortfall), None if
+    infeasible. The live instance is left as the sample model had it."""
+    lp = model.sample_lp(np.asarray(values, dtype=float))
+    h = lp.highs
+    held = None
+    if "shortfall" in lp.costs:
+        held = lp.row_family.index("shortfall_total")
+        h.changeRowBounds(held, -INF, float(model.lp.row_upper[held]))
+    if fixed is not None:
+        cols, at = fixed[0].astype(np.int32), np.asarray(fixed[1], dtype=float)
+        h.changeColsBounds(len(cols), cols, at, at)
+    try:
+        return _lexicographic(lp, model.objective, held)
+    finally:
+        if fixed is not None:
+            h.changeColsBounds(len(cols), cols, lp.col_lower[cols], lp.col_upper[cols])
+        if held is not None:
+            h.changeRowBounds(held, -INF, float(model.lp.row_upper[held]))
+        h.setBasis(model.basis)
+
+
+def _lexicographic(lp: CompiledLP, objective: str, held: int | None) -> tuple[float, float] | None:
+    """Least shortfall (row `held` of the hold), held with a tolerance, then the objective."""
+    least = 0.0
+    if held is not None:
+        first = solve_pass(lp, lp.costs["shortfall"])
+        if first.status is not Status.OPTIMAL:
+            return _refuse(first.status)
+        least = max(0.0, -first.objective)
+        lp.highs.changeRowBounds(held, -INF, least + 1e-7 * max(1.0, least))
+    found = solve_pass(lp, lp.costs[objective])
+    if found.status is not Status.OPTIMAL:
+        return _refuse(found.status)
+    return float(found.objective), least
+
+
+def _refuse(status: Status) -> None:
+    """None for an infeasible scenario; anything else (unbounded, a time limit) raises."""
+    if status is Status.INFEASIBLE:
+        return None
+    raise NotOptimalError(
+        f"a scenario of the two-stage plan ended {status.name.lower()}. "
+        "Fix: give every program a cap_musd and every pool a budget, or raise solver.time_limit_s"
+    )
