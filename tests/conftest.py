@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import traceback
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pytest
+from typer.testing import CliRunner
 
 from allocator.data.inputs import load_inputs
 from allocator.pipeline import solve_inputs as _solve
@@ -45,13 +50,62 @@ def baseline_run(tmp_path_factory) -> Path:
     """A run folder of `allocator solve` on the baseline, written once per session; read it,
     never write into it (copy it first)."""
     out = tmp_path_factory.mktemp("baseline-run") / "run"
-    res = cli("solve", "--inputs", BASELINE, "--out", out)
-    assert res.returncode == 0, res.stderr
+    res = run_cli("solve", "--inputs", BASELINE, "--out", out)
+    assert res.exit_code == 0, res.stderr
     return out
 
 
+class Ran(NamedTuple):
+    """What a command did: (exit_code, stdout, stderr), as a finished process reports it."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def returncode(self) -> int:
+        """The exit code under the name `subprocess` gives it."""
+        return self.exit_code
+
+
+class _Runner(CliRunner):
+    """typer's CliRunner with the rich consoles made new inside each run's streams."""
+
+    @contextlib.contextmanager
+    def isolation(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        from allocator.cli.render import fresh_consoles
+
+        with super().isolation(*args, **kwargs) as streams:
+            fresh_consoles()  # no colour, size or quiet left by an earlier command
+            try:
+                yield streams
+            finally:
+                fresh_consoles()
+
+
+def invoke(*args: object, cwd: Path | None = None, env: dict[str, str] | None = None):
+    """`allocator ARGS` in this process (typer's CliRunner): its Result (exit_code, stdout,
+    stderr, exception). `cwd` is the working folder for the run, as a process's would be."""
+    import allocator.cli  # noqa: F401 - registers every command on the app
+    from allocator.cli.commands import app
+
+    with contextlib.chdir(cwd) if cwd is not None else contextlib.nullcontext():
+        return _Runner().invoke(app, [str(a) for a in args], env=env)
+
+
+def run_cli(*args: object, cwd: Path = ROOT, env: dict[str, str] | None = None) -> Ran:
+    """`allocator ARGS` in this process, from `cwd`: (exit_code, stdout, stderr). An exception
+    the command let through is on stderr as its traceback, as a process would print it."""
+    res = invoke(*args, cwd=cwd, env=env)
+    stderr = res.stderr
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(res.exception))
+    return Ran(res.exit_code, res.stdout, stderr)
+
+
 def cli(*args, cwd=ROOT):
-    """`allocator ARGS` in a subprocess, with this interpreter: (returncode, stdout, stderr)."""
+    """`allocator ARGS` in a subprocess, with this interpreter: (returncode, stdout, stderr).
+    Only where the process matters (descriptors, signals, real streams); else `run_cli`."""
     import subprocess
     import sys
 
