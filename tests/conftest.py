@@ -46,13 +46,35 @@ def baseline_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def baseline_run(tmp_path_factory) -> Path:
+def solved_run(tmp_path_factory):
+    """`solved_run(*ARGS)`: `allocator solve ARGS --out RUN` once per session for each ARGS
+    (exit 0 asserted): (RUN, what it printed, 80 columns wide). Read the folder, never write
+    into it (copy it first)."""
+    made: dict[tuple[str, ...], tuple[Path, Ran]] = {}
+
+    def solve(*args: object) -> tuple[Path, Ran]:
+        key = tuple(map(str, args))
+        if key not in made:
+            out = tmp_path_factory.mktemp("run") / "run"
+            res = run_cli("solve", *args, "--out", out)
+            assert res.exit_code == 0, res.stderr
+            made[key] = (out, res)
+        return made[key]
+
+    return solve
+
+
+@pytest.fixture(scope="session")
+def baseline_solve(solved_run) -> tuple[Path, Ran]:
+    """`allocator solve --inputs BASELINE --out RUN` once per session: (RUN, what it printed)."""
+    return solved_run("--inputs", BASELINE)
+
+
+@pytest.fixture(scope="session")
+def baseline_run(baseline_solve) -> Path:
     """A run folder of `allocator solve` on the baseline, written once per session; read it,
     never write into it (copy it first)."""
-    out = tmp_path_factory.mktemp("baseline-run") / "run"
-    res = run_cli("solve", "--inputs", BASELINE, "--out", out)
-    assert res.exit_code == 0, res.stderr
-    return out
+    return baseline_solve[0]
 
 
 class Ran(NamedTuple):
@@ -83,17 +105,18 @@ class _Runner(CliRunner):
                 fresh_consoles()
 
 
-def invoke(*args: object, cwd: Path | None = None, env: dict[str, str] | None = None):
+def invoke(*args: object, cwd: Path | None = None, env: dict[str, str | None] | None = None):
     """`allocator ARGS` in this process (typer's CliRunner): its Result (exit_code, stdout,
     stderr, exception). `cwd` is the working folder for the run, as a process's would be."""
     import allocator.cli  # noqa: F401 - registers every command on the app
     from allocator.cli.commands import app
 
+    env = {"COLUMNS": "80", **(env or {})}  # as in CI, whatever terminal runs pytest
     with contextlib.chdir(cwd) if cwd is not None else contextlib.nullcontext():
         return _Runner().invoke(app, [str(a) for a in args], env=env)
 
 
-def run_cli(*args: object, cwd: Path = ROOT, env: dict[str, str] | None = None) -> Ran:
+def run_cli(*args: object, cwd: Path = ROOT, env: dict[str, str | None] | None = None) -> Ran:
     """`allocator ARGS` in this process, from `cwd`: (exit_code, stdout, stderr). An exception
     the command let through is on stderr as its traceback, as a process would print it."""
     res = invoke(*args, cwd=cwd, env=env)

@@ -16,8 +16,6 @@ exports case (built in the test): plant exports 2 musd a year per musd; cert ena
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -33,7 +31,7 @@ from allocator.pipeline import solve_inputs, tables_of
 from allocator.report.links import link_values, link_words
 from allocator.solver.compile import compile_lp
 from allocator.solver.passes import optimum
-from conftest import BASELINE, DATA, ROOT, solved
+from conftest import BASELINE, DATA, run_cli, solved
 from lpcheck import check_duality, check_feasible
 
 ENABLE = DATA / "enable"
@@ -160,13 +158,7 @@ def test_a_link_that_makes_a_floor_unreachable_is_explained(tmp_path):
     assert "links.csv row 2, column ratio" in lines
     assert "program_floor(plant)" in lines
     assert "program_cap(zone)" in lines
-    res = subprocess.run(
-        [sys.executable, "-m", "allocator.cli", "explain", "--inputs", str(folder)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
+    res = run_cli("explain", "--inputs", folder)
     assert res.returncode == 1
     assert "Traceback" not in res.stderr
     assert "what link zone_plant enables in 2025" in res.stderr

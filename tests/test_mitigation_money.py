@@ -17,21 +17,14 @@ import shutil
 import openpyxl
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
-from allocator.cli.commands import app
-from conftest import BASELINE, DATA
+from conftest import BASELINE, DATA, invoke
 
 RISK = DATA / "risk"
 MONEY_LINE = re.compile(
     r"money: budget ([\d,]+) US\$ million \(pools ([\d,]+), risk mitigation ([\d,]+)\), "
     r"spent ([\d,]+) \(investment ([\d,]+), risk mitigation ([\d,]+)\), unspent ([\d,]+)"
 )
-
-
-def invoke(*args: object):
-    """`allocator ARGS` in-process: the CliRunner result."""
-    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 def _whole(text: str) -> int:

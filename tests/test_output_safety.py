@@ -23,7 +23,8 @@ from allocator.pipeline import SolveOptions, run_solve
 from allocator.report import book
 from allocator.studies.sweeprun import run_sweep
 from allocator.tradeoff import run_frontier
-from conftest import BASELINE, DATA, ROOT, cli, digest
+from conftest import BASELINE, DATA, ROOT, digest
+from conftest import run_cli as cli
 
 
 def tree(folder: Path) -> dict[str, str]:

@@ -15,7 +15,8 @@ from scipy.stats import percentileofscore
 from allocator.data.inputs import load_inputs
 from allocator.data.uncertainty import params_of
 from allocator.pipeline import SolveOptions, plan, robust_spec
-from conftest import BASELINE, cli
+from conftest import BASELINE
+from conftest import run_cli as cli
 
 SEEDS = {
     "000_35e8c22fbada50e2.txt",

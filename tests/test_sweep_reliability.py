@@ -12,18 +12,12 @@ import warnings
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from allocator.cli.commands import app
 from allocator.studies import daskclient, sweeprun
-from conftest import DATA, digest
+from conftest import DATA, digest, invoke
 
 SWEEP = DATA / "sweep"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def invoke(*args: object):
-    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 def lines(text: str) -> list[str]:
