@@ -18,7 +18,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from conftest import BASELINE, DATA, invoke
+from conftest import DATA, invoke
 
 RISK = DATA / "risk"
 MONEY_LINE = re.compile(
@@ -51,11 +51,9 @@ def risk_run(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def baseline(tmp_path_factory):
-    """The baseline solved in-process: (folder, terminal output)."""
-    out = tmp_path_factory.mktemp("mitigation-baseline") / "run"
-    res = invoke("solve", "--inputs", BASELINE, "--out", out)
-    assert res.exit_code == 0, res.output
+def baseline(baseline_solve):
+    """The baseline solved in-process, once per session: (folder, terminal output)."""
+    out, res = baseline_solve
     return out, res.stdout
 
 
