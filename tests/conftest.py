@@ -141,6 +141,25 @@ def cli(*args, cwd=ROOT):
     )
 
 
+def copy_dataset(src: Path, dst: Path) -> Path:
+    """A copy of dataset folder `src` at `dst`, for a test to edit."""
+    import shutil
+
+    shutil.copytree(src, dst)
+    return dst
+
+
+def price(tables, constraint: str) -> tuple[float, bool]:
+    """(shadow price, binding) of a row of shadow_prices.csv, by its constraint name."""
+    sp = tables["shadow_prices"].set_index("constraint")
+    return sp.loc[constraint, "shadow_price"], bool(sp.loc[constraint, "binding"])
+
+
+def total(tables, program: str) -> float:
+    """A program's money over every phase (allocation_by_phase.csv, total_musd)."""
+    return tables["allocation_by_phase"].set_index("program").loc[program, "total_musd"]
+
+
 def digest(folder: Path) -> dict[str, str]:
     """SHA-256 of every file in a folder, by name."""
     import hashlib

@@ -32,18 +32,11 @@ from allocator.report.links import link_values, link_words
 from allocator.solver.compile import compile_lp
 from allocator.solver.passes import optimum
 from conftest import BASELINE, DATA, run_cli, solved
+from conftest import price as _price
+from conftest import total as _total
 from lpcheck import check_duality, check_feasible
 
 ENABLE = DATA / "enable"
-
-
-def _price(tables, constraint):
-    sp = tables["shadow_prices"].set_index("constraint")
-    return sp.loc[constraint, "shadow_price"], bool(sp.loc[constraint, "binding"])
-
-
-def _total(tables, program):
-    return tables["allocation_by_phase"].set_index("program").loc[program, "total_musd"]
 
 
 def _copy(tmp_path, name="ds"):

@@ -23,7 +23,7 @@ from allocator.pipeline import SolveOptions, run_solve
 from allocator.report import book
 from allocator.studies.sweeprun import run_sweep
 from allocator.tradeoff import run_frontier
-from conftest import BASELINE, DATA, ROOT, digest
+from conftest import BASELINE, DATA, ROOT, copy_dataset, digest
 from conftest import run_cli as cli
 
 
@@ -52,9 +52,7 @@ def one_line(res: subprocess.CompletedProcess[str]) -> str:
 
 @pytest.fixture
 def dataset(tmp_path: Path) -> Path:
-    data = tmp_path / "data"
-    shutil.copytree(DATA / "sweep", data)
-    return data
+    return copy_dataset(DATA / "sweep", tmp_path / "data")
 
 
 @pytest.fixture

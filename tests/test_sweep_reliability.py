@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from allocator.studies import daskclient, sweeprun
-from conftest import DATA, digest, invoke
+from conftest import DATA, copy_dataset, digest, invoke
 
 SWEEP = DATA / "sweep"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -42,9 +42,7 @@ def rows(path: Path) -> list[dict[str, str]]:
 
 
 def dataset(tmp_path: Path, name: str = "data") -> Path:
-    folder = tmp_path / name
-    shutil.copytree(SWEEP, folder)
-    return folder
+    return copy_dataset(SWEEP, tmp_path / name)
 
 
 def sweep(data: Path, out: Path, *more: object):
