@@ -97,12 +97,12 @@ class _Runner(CliRunner):
     def isolation(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
         from allocator.cli.render import fresh_consoles
 
-        with super().isolation(*args, **kwargs) as streams:
-            fresh_consoles()  # no colour, size or quiet left by an earlier command
-            try:
+        try:
+            with super().isolation(*args, **kwargs) as streams:
+                fresh_consoles()  # no colour, size or quiet left by an earlier command
                 yield streams
-            finally:
-                fresh_consoles()
+        finally:
+            fresh_consoles()  # back to this process's own streams and environment
 
 
 def invoke(*args: object, cwd: Path | None = None, env: dict[str, str | None] | None = None):
