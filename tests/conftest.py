@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import traceback
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pytest
+from typer.testing import CliRunner
 
 from allocator.data.inputs import load_inputs
 from allocator.pipeline import solve_inputs as _solve
@@ -41,17 +46,89 @@ def baseline_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def baseline_run(tmp_path_factory) -> Path:
+def solved_run(tmp_path_factory):
+    """`solved_run(*ARGS)`: `allocator solve ARGS --out RUN` once per session for each ARGS
+    (exit 0 asserted): (RUN, what it printed, 80 columns wide). Read the folder, never write
+    into it (copy it first)."""
+    made: dict[tuple[str, ...], tuple[Path, Ran]] = {}
+
+    def solve(*args: object) -> tuple[Path, Ran]:
+        key = tuple(map(str, args))
+        if key not in made:
+            out = tmp_path_factory.mktemp("run") / "run"
+            res = run_cli("solve", *args, "--out", out)
+            assert res.exit_code == 0, res.stderr
+            made[key] = (out, res)
+        return made[key]
+
+    return solve
+
+
+@pytest.fixture(scope="session")
+def baseline_solve(solved_run) -> tuple[Path, Ran]:
+    """`allocator solve --inputs BASELINE --out RUN` once per session: (RUN, what it printed)."""
+    return solved_run("--inputs", BASELINE)
+
+
+@pytest.fixture(scope="session")
+def baseline_run(baseline_solve) -> Path:
     """A run folder of `allocator solve` on the baseline, written once per session; read it,
     never write into it (copy it first)."""
-    out = tmp_path_factory.mktemp("baseline-run") / "run"
-    res = cli("solve", "--inputs", BASELINE, "--out", out)
-    assert res.returncode == 0, res.stderr
-    return out
+    return baseline_solve[0]
+
+
+class Ran(NamedTuple):
+    """What a command did: (exit_code, stdout, stderr), as a finished process reports it."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def returncode(self) -> int:
+        """The exit code under the name `subprocess` gives it."""
+        return self.exit_code
+
+
+class _Runner(CliRunner):
+    """typer's CliRunner with the rich consoles made new inside each run's streams."""
+
+    @contextlib.contextmanager
+    def isolation(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        from allocator.cli.console import fresh_consoles
+
+        try:
+            with super().isolation(*args, **kwargs) as streams:
+                fresh_consoles()  # no colour, size or quiet left by an earlier command
+                yield streams
+        finally:
+            fresh_consoles()  # back to this process's own streams and environment
+
+
+def invoke(*args: object, cwd: Path | None = None, env: dict[str, str | None] | None = None):
+    """`allocator ARGS` in this process (typer's CliRunner): its Result (exit_code, stdout,
+    stderr, exception). `cwd` is the working folder for the run, as a process's would be."""
+    import allocator.cli  # noqa: F401 - registers every command on the app
+    from allocator.cli.commands import app
+
+    env = {"COLUMNS": "80", **(env or {})}  # as in CI, whatever terminal runs pytest
+    with contextlib.chdir(cwd) if cwd is not None else contextlib.nullcontext():
+        return _Runner().invoke(app, [str(a) for a in args], env=env)
+
+
+def run_cli(*args: object, cwd: Path = ROOT, env: dict[str, str | None] | None = None) -> Ran:
+    """`allocator ARGS` in this process, from `cwd`: (exit_code, stdout, stderr). An exception
+    the command let through is on stderr as its traceback, as a process would print it."""
+    res = invoke(*args, cwd=cwd, env=env)
+    stderr = res.stderr
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(res.exception))
+    return Ran(res.exit_code, res.stdout, stderr)
 
 
 def cli(*args, cwd=ROOT):
-    """`allocator ARGS` in a subprocess, with this interpreter: (returncode, stdout, stderr)."""
+    """`allocator ARGS` in a subprocess, with this interpreter: (returncode, stdout, stderr).
+    Only where the process matters (descriptors, signals, real streams); else `run_cli`."""
     import subprocess
     import sys
 
@@ -62,6 +139,25 @@ def cli(*args, cwd=ROOT):
         cwd=cwd,
         timeout=300,
     )
+
+
+def copy_dataset(src: Path, dst: Path) -> Path:
+    """A copy of dataset folder `src` at `dst`, for a test to edit."""
+    import shutil
+
+    shutil.copytree(src, dst)
+    return dst
+
+
+def price(tables, constraint: str) -> tuple[float, bool]:
+    """(shadow price, binding) of a row of shadow_prices.csv, by its constraint name."""
+    sp = tables["shadow_prices"].set_index("constraint")
+    return sp.loc[constraint, "shadow_price"], bool(sp.loc[constraint, "binding"])
+
+
+def total(tables, program: str) -> float:
+    """A program's money over every phase (allocation_by_phase.csv, total_musd)."""
+    return tables["allocation_by_phase"].set_index("program").loc[program, "total_musd"]
 
 
 def digest(folder: Path) -> dict[str, str]:

@@ -20,7 +20,7 @@ from allocator.model.measures import FINAL
 from allocator.pipeline import tables_of
 from allocator.solver.results import plan_solution
 from allocator.studies.alternatives import classify, held_model, solve_members
-from conftest import BASELINE, DATA, cli
+from conftest import BASELINE, DATA, cli, run_cli
 from lpcheck import check_feasible
 
 MGA = DATA / "mga"
@@ -32,7 +32,7 @@ def _ranges(out):
 
 def test_slack_zero_two_equal_programs_share_the_budget_any_way(tmp_path):
     out = tmp_path / "alt"
-    done = cli("alternatives", "--inputs", MGA, "--slack", "0", "--out", out)
+    done = run_cli("alternatives", "--inputs", MGA, "--slack", "0", "--out", out)
     assert done.returncode == 0, done.stderr
     r = _ranges(out)
     assert r.loc[["a", "b", "c"], "min_musd"].tolist() == pytest.approx([0, 0, 0], abs=1e-6)
@@ -49,7 +49,7 @@ def test_slack_zero_two_equal_programs_share_the_budget_any_way(tmp_path):
 
 def test_the_dominated_program_fits_at_the_slack_worked_out_by_hand(tmp_path):
     out = tmp_path / "alt"
-    done = cli("alternatives", "--inputs", MGA, "--slack", "0.04", "--out", out)
+    done = run_cli("alternatives", "--inputs", MGA, "--slack", "0.04", "--out", out)
     assert done.returncode == 0, done.stderr
     r = _ranges(out)
     assert (r.loc["c", "min_musd"], r.loc["c", "max_musd"]) == pytest.approx((0, 10), abs=1e-6)
@@ -109,7 +109,7 @@ def test_baseline_slack_widens_ranges(baseline_ranges):
 
 def test_two_dask_workers_write_the_same_ranges_bytes_as_the_serial_run(tmp_path):
     serial, spread = tmp_path / "serial", tmp_path / "dask"
-    done = cli("alternatives", "--by", "program", "--out", serial)
+    done = run_cli("alternatives", "--by", "program", "--out", serial)
     assert done.returncode == 0, done.stderr
     done = cli("alternatives", "--scheduler", "local", "--workers", "2", "--out", spread)
     assert done.returncode == 0, done.stderr
@@ -118,7 +118,7 @@ def test_two_dask_workers_write_the_same_ranges_bytes_as_the_serial_run(tmp_path
 
 def test_alternatives_are_run_folders_that_compare_reads(tmp_path):
     out = tmp_path / "alt"
-    done = cli("alternatives", "--by", "sector", "--alternatives", "2", "--out", out)
+    done = run_cli("alternatives", "--by", "sector", "--alternatives", "2", "--out", out)
     assert done.returncode == 0, done.stderr
     info = json.loads((out / "run.json").read_text())
     bound = info["objective"]["bound"]
@@ -128,9 +128,11 @@ def test_alternatives_are_run_folders_that_compare_reads(tmp_path):
     first = pd.read_csv(out / "alternative-1" / "allocation_by_phase.csv")
     assert first["total_musd"].sum() > 0
     cmp = tmp_path / "cmp"
-    done = cli("compare", out / "alternative-1", out / "alternative-2", "jobs", "--out", cmp)
+    done = run_cli("compare", out / "alternative-1", out / "alternative-2", "jobs", "--out", cmp)
     assert done.returncode == 0, done.stderr
-    again = cli("alternatives", "--by", "sector", "--alternatives", "1", "--out", out, "--force")
+    again = run_cli(
+        "alternatives", "--by", "sector", "--alternatives", "1", "--out", out, "--force"
+    )
     assert again.returncode == 0, again.stderr
     assert not (out / "alternative-2").exists()
 
@@ -141,7 +143,7 @@ def test_alternatives_are_run_folders_that_compare_reads(tmp_path):
 )
 def test_bad_options_are_one_line_and_write_nothing(tmp_path, args, words):
     out = tmp_path / "alt"
-    done = cli("alternatives", "--inputs", MGA, *args, "--out", out)
+    done = run_cli("alternatives", "--inputs", MGA, *args, "--out", out)
     assert done.returncode == 2
     assert words in done.stderr
     assert "Fix:" in done.stderr
@@ -156,7 +158,9 @@ def test_rows_in_another_order_give_the_same_ranges_bytes(tmp_path):
         lines = path.read_text().splitlines()
         shuffled.joinpath(path.name).write_text("\n".join([lines[0], *lines[:0:-1]]) + "\n")
     for name, folder in (("a", MGA), ("b", shuffled)):
-        done = cli("alternatives", "--inputs", folder, "--slack", "0.04", "--out", tmp_path / name)
+        done = run_cli(
+            "alternatives", "--inputs", folder, "--slack", "0.04", "--out", tmp_path / name
+        )
         assert done.returncode == 0, done.stderr
     assert (tmp_path / "a" / "ranges.csv").read_bytes() == (
         tmp_path / "b" / "ranges.csv"

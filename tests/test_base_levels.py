@@ -129,13 +129,12 @@ def test_baseline_mining_2030_counts_existing_jobs():
     assert mining["jobs"] == pytest.approx(mining["jobs_base"] + mining["jobs_new"])
 
 
-def test_baseline_terminal_counts_the_base(tmp_path):
-    res = CliRunner().invoke(
-        app, ["solve", "--inputs", str(BASELINE), "--out", str(tmp_path / "run")]
-    )
-    assert res.exit_code == 0, res.output
-    assert "mining_processing in 2030: target 35,000, reached 0," not in res.output
-    assert "technology_ecosystem in 2030" not in res.output or "reached 0," not in res.output
+def test_baseline_terminal_counts_the_base(baseline_solve):
+    res = baseline_solve[1]  # `solve --inputs BASELINE`, once per session
+    output = res.stdout + res.stderr
+    assert res.exit_code == 0, output
+    assert "mining_processing in 2030: target 35,000, reached 0," not in output
+    assert "technology_ecosystem in 2030" not in output or "reached 0," not in output
 
 
 # --- point 4: returns diminish in tranches (hand-solved) ---------------------------------------

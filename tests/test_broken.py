@@ -5,25 +5,19 @@ Each folder of tests/broken holds only the CSV files that differ from tests/data
 message after "error: ", and an `xfail.txt` with the reason when a known bug outside the loader
 still breaks the case (strict: the test fails once the bug is fixed, so the marker gets removed).
 
-`check` runs in-process (typer's CliRunner); `solve` runs in a subprocess, all cases at once in a
-small thread pool so the corpus stays fast, started by a module fixture for the selected cases.
+`check` and `solve` run in-process (typer's CliRunner, conftest's `invoke` and `run_cli`), `solve`
+40 columns wide.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from allocator.cli.commands import app
-from conftest import DATA, ROOT
+from conftest import DATA, invoke, run_cli
 
 BROKEN = Path(__file__).resolve().parent / "broken"
 CONTROL = {"expected.txt", "delete.txt", "xfail.txt"}
@@ -70,47 +64,8 @@ def assert_one_line_error(case: str, stderr: str) -> None:
     assert line.split("Fix: ", 1)[1].strip(), line
 
 
-def _solve(folder: Path, out: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
-    env["COLUMNS"] = "40"  # a narrow terminal must not wrap the message onto a second line
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "allocator.cli",
-            "solve",
-            "--inputs",
-            str(folder),
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-        encoding="utf-8",
-    )
-
-
-@pytest.fixture(scope="module")
-def solves(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    """`allocator solve` on every selected case, run concurrently: case -> (future, run folder)."""
-    selected = sorted(
-        {
-            item.callspec.params["case"]
-            for item in request.session.items
-            if getattr(item, "module", None) is request.module
-            and hasattr(item, "callspec")
-            and "case" in item.callspec.params
-        }
-    )
-    started: dict[str, tuple[Future[subprocess.CompletedProcess[str]], Path]] = {}
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        for case in selected:
-            root = tmp_path_factory.mktemp(case)
-            started[case] = (pool.submit(_solve, build(case, root), root / "run"), root / "run")
-        yield started
+NARROW = {"COLUMNS": "40", "FORCE_COLOR": None, "TTY_COMPATIBLE": None}
+"""A narrow terminal must not wrap the message onto a second line; no forced colours."""
 
 
 def test_corpus_is_large_and_well_formed():
@@ -130,7 +85,7 @@ def test_corpus_is_large_and_well_formed():
 @pytest.mark.parametrize("case", [_param(c) for c in CASES])
 def test_check_rejects_with_one_line(case, tmp_path):
     folder = build(case, tmp_path)
-    result = CliRunner().invoke(app, ["check", "--inputs", str(folder)])
+    result = invoke("check", "--inputs", folder)
     assert result.exception is None or isinstance(result.exception, SystemExit), (
         f"{type(result.exception).__name__}: {result.exception}"
     )
@@ -140,9 +95,9 @@ def test_check_rejects_with_one_line(case, tmp_path):
 
 
 @pytest.mark.parametrize("case", [_param(c) for c in CASES])
-def test_solve_rejects_with_one_line_and_writes_nothing(case, solves):
-    future, run = solves[case]
-    res = future.result()
+def test_solve_rejects_with_one_line_and_writes_nothing(case, tmp_path):
+    run = tmp_path / "run"
+    res = run_cli("solve", "--inputs", build(case, tmp_path), "--out", run, env=NARROW)
     assert res.returncode == 2, res.stderr
     assert_one_line_error(case, res.stderr)
     assert res.stdout.strip() == "", res.stdout

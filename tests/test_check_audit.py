@@ -8,12 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from allocator.cli.commands import app
 from allocator.data.audit import audit
 from allocator.data.inputs import load_inputs
-from conftest import DATA
+from conftest import DATA, invoke
 
 FACTS = "fact,value,unit,total_of,same_as,tolerance,source\n"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -26,10 +24,6 @@ def dataset(tmp_path: Path, base: str = "audit", name: str = "ds", **files: str)
     for stem, text in files.items():
         (folder / f"{stem}.csv").write_text(text, encoding="utf-8")
     return folder
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(app, list(args))
 
 
 def error_line(result) -> str:

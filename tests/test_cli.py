@@ -1,4 +1,4 @@
-"""`allocator solve` end to end in a subprocess: files, columns, exit codes, refusals."""
+"""`allocator solve` end to end, in-process (CliRunner): files, columns, exit codes, refusals."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from allocator.solver.highs import new_highs
 from conftest import DATA, digest
-from conftest import cli as run
+from conftest import run_cli as run
 
 # the one-sided and whole-unit columns that shadow_prices.csv and sensitivity.csv both end with
 ONE_SIDED = (

@@ -17,18 +17,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from allocator.cli.commands import app
-from conftest import DATA, ROOT
+from conftest import DATA, ROOT, invoke
 
 SMALL = DATA / "path"  # two programs, one pool: solves in a few milliseconds
 SIGPIPE_EXIT = 141
-
-
-def invoke(*args: object):
-    """`allocator ARGS` in this process."""
-    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 def refused(result) -> str:

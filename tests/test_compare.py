@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -28,16 +26,14 @@ from allocator.studies.compare import (
     view_of,
     write_compare,
 )
-from conftest import DATA, ROOT, solved
+from conftest import DATA, run_cli, solved
 
 CASE = DATA / "exports"
 YEAR = 2026
 
 
 def _solve(objective: str, out: Path) -> Path:
-    cmd = [sys.executable, "-m", "allocator.cli", "solve", "--inputs", str(CASE)]
-    cmd += ["--objective", objective, "--out", str(out)]
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    done = run_cli("solve", "--inputs", CASE, "--objective", objective, "--out", out)
     assert done.returncode == 0, done.stderr
     return out
 

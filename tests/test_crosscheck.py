@@ -4,13 +4,11 @@ binary, a different code base from HiGHS), must reach the same optimum."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pulp
 import pytest
 
-from conftest import BASELINE, DATA, ROOT
+from conftest import BASELINE, DATA, run_cli
 
 
 @pytest.mark.parametrize(
@@ -25,24 +23,8 @@ from conftest import BASELINE, DATA, ROOT
 )
 def test_cbc_reaches_the_same_optimum_from_model_mps(tmp_path, folder, objective):
     out = tmp_path / "run"
-    res = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "allocator.cli",
-            "solve",
-            "--inputs",
-            str(folder),
-            "--objective",
-            objective,
-            "--write-model",
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
+    res = run_cli(
+        "solve", "--inputs", folder, "--objective", objective, "--write-model", "--out", out
     )
     assert res.returncode == 0, res.stderr
     ours = json.loads((out / "run.json").read_text())["objective"]["value"]

@@ -25,7 +25,7 @@ from allocator.pipeline import solve_inputs
 from allocator.solver.compile import INF, build_lp
 from allocator.studies.frontier import distinct, frontier_table
 from conftest import BASELINE, DATA, ROOT
-from conftest import cli as run
+from conftest import run_cli as run
 
 SCARCE = ROOT / "models" / "scarce_public_money.yaml"
 PINNED = ROOT / "models" / "scarce_all_public_lines.yaml"

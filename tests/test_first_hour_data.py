@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BASELINE, DATA, ROOT, cli
+from conftest import BASELINE, DATA, ROOT
+from conftest import run_cli as cli
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 LINE = re.compile(

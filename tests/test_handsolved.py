@@ -21,17 +21,9 @@ from __future__ import annotations
 import pytest
 
 from conftest import DATA, solved
+from conftest import price as _price
+from conftest import total as _total
 from lpcheck import check_duality, check_feasible
-
-
-def _price(tables, constraint):
-    sp = tables["shadow_prices"].set_index("constraint")
-    return sp.loc[constraint, "shadow_price"], bool(sp.loc[constraint, "binding"])
-
-
-def _total(tables, program):
-    by_phase = tables["allocation_by_phase"].set_index("program")
-    return by_phase.loc[program, "total_musd"]
 
 
 def _rc(tables, variable):

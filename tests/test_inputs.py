@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from allocator.data.inputs import load_inputs
 from allocator.data.numbers import parse_count, parse_money, parse_share
 from allocator.errors import InputError
-from conftest import DATA
+from conftest import DATA, copy_dataset
 
 
 @pytest.mark.parametrize(
@@ -45,9 +43,7 @@ def test_counts_and_shares():
 
 @pytest.fixture
 def dataset(tmp_path):
-    folder = tmp_path / "ds"
-    shutil.copytree(DATA / "greedy", folder)
-    return folder
+    return copy_dataset(DATA / "greedy", tmp_path / "ds")
 
 
 def _edit(folder, file, old, new):

@@ -22,7 +22,8 @@ import pytest
 
 from allocator.model.sparse import CscMatrix
 from allocator.report.limits import column_limits
-from conftest import DATA, cli, solved
+from conftest import DATA, solved
+from conftest import run_cli as cli
 
 
 def test_limits_of_a_small_matrix_by_hand():

@@ -16,8 +16,6 @@ exports case (built in the test): plant exports 2 musd a year per musd; cert ena
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -33,19 +31,12 @@ from allocator.pipeline import solve_inputs, tables_of
 from allocator.report.links import link_values, link_words
 from allocator.solver.compile import compile_lp
 from allocator.solver.passes import optimum
-from conftest import BASELINE, DATA, ROOT, solved
+from conftest import BASELINE, DATA, run_cli, solved
+from conftest import price as _price
+from conftest import total as _total
 from lpcheck import check_duality, check_feasible
 
 ENABLE = DATA / "enable"
-
-
-def _price(tables, constraint):
-    sp = tables["shadow_prices"].set_index("constraint")
-    return sp.loc[constraint, "shadow_price"], bool(sp.loc[constraint, "binding"])
-
-
-def _total(tables, program):
-    return tables["allocation_by_phase"].set_index("program").loc[program, "total_musd"]
 
 
 def _copy(tmp_path, name="ds"):
@@ -160,13 +151,7 @@ def test_a_link_that_makes_a_floor_unreachable_is_explained(tmp_path):
     assert "links.csv row 2, column ratio" in lines
     assert "program_floor(plant)" in lines
     assert "program_cap(zone)" in lines
-    res = subprocess.run(
-        [sys.executable, "-m", "allocator.cli", "explain", "--inputs", str(folder)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
+    res = run_cli("explain", "--inputs", folder)
     assert res.returncode == 1
     assert "Traceback" not in res.stderr
     assert "what link zone_plant enables in 2025" in res.stderr

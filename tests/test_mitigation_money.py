@@ -17,21 +17,14 @@ import shutil
 import openpyxl
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
-from allocator.cli.commands import app
-from conftest import BASELINE, DATA
+from conftest import DATA, invoke
 
 RISK = DATA / "risk"
 MONEY_LINE = re.compile(
     r"money: budget ([\d,]+) US\$ million \(pools ([\d,]+), risk mitigation ([\d,]+)\), "
     r"spent ([\d,]+) \(investment ([\d,]+), risk mitigation ([\d,]+)\), unspent ([\d,]+)"
 )
-
-
-def invoke(*args: object):
-    """`allocator ARGS` in-process: the CliRunner result."""
-    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 def _whole(text: str) -> int:
@@ -58,11 +51,9 @@ def risk_run(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def baseline(tmp_path_factory):
-    """The baseline solved in-process: (folder, terminal output)."""
-    out = tmp_path_factory.mktemp("mitigation-baseline") / "run"
-    res = invoke("solve", "--inputs", BASELINE, "--out", out)
-    assert res.exit_code == 0, res.output
+def baseline(baseline_solve):
+    """The baseline solved in-process, once per session: (folder, terminal output)."""
+    out, res = baseline_solve
     return out, res.stdout
 
 

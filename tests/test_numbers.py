@@ -10,16 +10,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from allocator.cli.commands import app
 from allocator.data import schema
 from allocator.data.inputs import load_inputs
 from allocator.data.modelfile import apply_overrides, load_model_file
 from allocator.data.numbers import parse_count, parse_money, parse_share
 from allocator.errors import InputError, UsageError
 from allocator.report.write import write_json
-from conftest import BASELINE, DATA
+from conftest import BASELINE, DATA, invoke
 
 HUGE_EXPONENT = "1e" + "9" * 5000
 HUGE_INTEGER = "9" * 5000
@@ -35,7 +33,7 @@ def _strict_json(text: str) -> object:
 
 
 def _invoke(*args: str):
-    result = CliRunner().invoke(app, [str(a) for a in args])
+    result = invoke(*args)
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(
         result.exception
     )

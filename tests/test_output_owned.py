@@ -20,14 +20,12 @@ import pandas as pd
 import pytest
 import xlsxwriter.workbook
 from openpyxl import Workbook, load_workbook
-from typer.testing import CliRunner
 
-from allocator.cli.commands import app
 from allocator.report.write import write_csv, write_workbook
 from allocator.runs.solve import solve as run_solve
 from allocator.runs.spec import RunSpec
 from allocator.studies.compare import compare, load_run, write_compare
-from conftest import DATA, ROOT
+from conftest import DATA, ROOT, invoke
 
 FORMULA = '=HYPERLINK("http://x.example","y")'
 # Names may not start like a formula (an input error, tests/test_number_style.py); free text such
@@ -45,11 +43,6 @@ ELIGIBILITY = """pool,program,source
 public,*,test
 spare,*,test
 """
-
-
-def invoke(*args: object):
-    """`allocator ARGS` in-process: the CliRunner result."""
-    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 def one_line(res) -> str:

@@ -24,7 +24,8 @@ from allocator.runs.frontier import frontier as frontier_run
 from allocator.runs.solve import solve as run_solve
 from allocator.runs.spec import RunSpec
 from allocator.studies.sweeprun import run_sweep
-from conftest import BASELINE, DATA, ROOT, cli, digest
+from conftest import BASELINE, DATA, ROOT, copy_dataset, digest
+from conftest import run_cli as cli
 
 
 def tree(folder: Path) -> dict[str, str]:
@@ -52,9 +53,7 @@ def one_line(res: subprocess.CompletedProcess[str]) -> str:
 
 @pytest.fixture
 def dataset(tmp_path: Path) -> Path:
-    data = tmp_path / "data"
-    shutil.copytree(DATA / "sweep", data)
-    return data
+    return copy_dataset(DATA / "sweep", tmp_path / "data")
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ static file (folders, links, devices, FIFOs, files past a size limit) and the mo
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import unicodedata
@@ -20,16 +19,14 @@ from allocator.data import inputs, modelfile
 from allocator.data.inputs import load_inputs
 from allocator.data.modelfile import load_model_file
 from allocator.errors import InputError, UsageError
-from conftest import DATA, ROOT
+from conftest import DATA, ROOT, copy_dataset
 
 PROGRAMS = (DATA / "greedy" / "programs.csv").read_bytes()
 
 
 @pytest.fixture
 def dataset(tmp_path: Path) -> Path:
-    folder = tmp_path / "inputs"
-    shutil.copytree(DATA / "greedy", folder)
-    return folder
+    return copy_dataset(DATA / "greedy", tmp_path / "inputs")
 
 
 def refusal(folder: Path) -> str:

@@ -14,7 +14,8 @@ import pytest
 from allocator.report import write as outputs
 from allocator.runs.solve import solve as run_solve
 from allocator.runs.spec import RunSpec
-from conftest import BASELINE, DATA, ROOT, RUN_TABLES, cli, digest
+from conftest import DATA, ROOT, RUN_TABLES, digest
+from conftest import run_cli as cli
 
 FILES = {*RUN_TABLES, "workbook.xlsx", "run.json"}
 
@@ -91,10 +92,9 @@ def test_output_folder_that_is_a_file_is_refused(tmp_path):
     assert target.read_text() == "not a folder"
 
 
-def test_two_runs_give_byte_identical_tables(tmp_path):
-    for name in ("a", "b"):
-        assert cli("solve", "--out", tmp_path / name).returncode == 0
-    a, b = digest(tmp_path / "a"), digest(tmp_path / "b")
+def test_two_runs_give_byte_identical_tables(tmp_path, baseline_run):
+    assert cli("solve", "--out", tmp_path / "b").returncode == 0  # the bundled dataset
+    a, b = digest(baseline_run), digest(tmp_path / "b")  # this session's first baseline run
     csvs = [n for n in a if n.endswith(".csv")]
     assert sorted(csvs) == sorted([*RUN_TABLES, "shares.csv"])  # the baseline has shares.csv
     assert {n: a[n] for n in csvs} == {n: b[n] for n in csvs}
@@ -117,7 +117,7 @@ def test_check_against_reports_identical_then_every_difference(tmp_path):
     assert "shadow_prices.csv" in changed.stderr
 
 
-def test_numerics_warning_names_the_rows_before_solving(tmp_path):
+def test_numerics_warning_names_the_rows_before_solving(tmp_path, baseline_solve):
     data = tmp_path / "data"
     shutil.copytree(DATA / "greedy", data)
     programs = data / "programs.csv"
@@ -129,7 +129,7 @@ def test_numerics_warning_names_the_rows_before_solving(tmp_path):
     assert "warning: jobs objective coefficients span 1e-07" in res.stderr
     assert "invest(a,public,2025)" in res.stderr
     assert "invest(b,public,2025)" in res.stderr
-    baseline = cli("solve", "--inputs", BASELINE, "--out", tmp_path / "b")
+    baseline = baseline_solve[1]  # `solve --inputs BASELINE`
     assert "warning" not in baseline.stderr
 
 

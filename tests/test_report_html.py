@@ -13,7 +13,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from conftest import DATA, cli
+from conftest import DATA
+from conftest import run_cli as cli
 
 VOID = {"meta", "link", "br", "img", "input", "hr", "rect", "line", "circle", "polyline", "path"}
 

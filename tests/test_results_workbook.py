@@ -15,7 +15,8 @@ import pytest
 
 from allocator.report import book
 from allocator.report.write import write_workbook
-from conftest import BASELINE, DATA, cli
+from conftest import BASELINE, DATA
+from conftest import run_cli as cli
 
 
 @pytest.fixture

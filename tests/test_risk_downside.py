@@ -16,7 +16,8 @@ from allocator.data.inputs import load_inputs
 from allocator.data.uncertainty import params_of
 from allocator.runs.solve import plan, robust_spec
 from allocator.runs.spec import RunSpec
-from conftest import BASELINE, cli
+from conftest import BASELINE
+from conftest import run_cli as cli
 
 SEEDS = {
     "000_35e8c22fbada50e2.txt",

@@ -12,21 +12,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from allocator.cli.commands import app
 from allocator.data.cellset import apply_set, parse_set
 from allocator.data.inputs import load_inputs
 from allocator.errors import UsageError
+from conftest import invoke
 
 DATA = Path(__file__).resolve().parent / "data"
 GREEDY = DATA / "greedy"
 BUDGET = "pools.public/p1.budget_musd"
-
-
-def invoke(*args: object):
-    """`allocator ARGS` in this process."""
-    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 def objective(*args: object) -> float:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -16,7 +14,7 @@ from allocator.model.measures import Measure
 from allocator.pipeline import solve_inputs
 from allocator.studies.sweep import SampleModel
 from allocator.studies.sweeprun import run_sweep, summarise
-from conftest import BASELINE, DATA, ROOT
+from conftest import BASELINE, DATA, run_cli
 
 SWEEP = DATA / "sweep"
 
@@ -119,24 +117,8 @@ def test_failed_samples_are_counted_not_dropped(tmp_path):
 
 
 def test_sweep_command_writes_its_files(tmp_path):
-    res = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "allocator.cli",
-            "sweep",
-            "--inputs",
-            str(SWEEP),
-            "--samples",
-            "10",
-            "--serial",
-            "--out",
-            str(tmp_path / "s"),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
+    res = run_cli(
+        "sweep", "--inputs", SWEEP, "--samples", "10", "--serial", "--out", tmp_path / "s"
     )
     assert res.returncode == 0, res.stderr
     for name in ("sweep.csv", "sweep_summary.csv", "sweep.png", "sweep.json"):

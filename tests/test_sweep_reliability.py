@@ -12,18 +12,12 @@ import warnings
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from allocator.cli.commands import app
 from allocator.studies import daskclient, sweeprun
-from conftest import DATA, digest
+from conftest import DATA, copy_dataset, digest, invoke
 
 SWEEP = DATA / "sweep"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def invoke(*args: object):
-    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 def lines(text: str) -> list[str]:
@@ -48,9 +42,7 @@ def rows(path: Path) -> list[dict[str, str]]:
 
 
 def dataset(tmp_path: Path, name: str = "data") -> Path:
-    folder = tmp_path / name
-    shutil.copytree(SWEEP, folder)
-    return folder
+    return copy_dataset(SWEEP, tmp_path / name)
 
 
 def sweep(data: Path, out: Path, *more: object):

@@ -14,9 +14,6 @@ infeasible case: floors a 60 + b 70 above a budget of 120; the conflict is {budg
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import highspy
 import numpy as np
 import pytest
@@ -29,7 +26,7 @@ from allocator.solver.compile import compile_lp
 from allocator.solver.diagnosis import diagnose
 from allocator.solver.passes import objective_costs
 from allocator.solver.status import Status, status_of
-from conftest import BASELINE, DATA, ROOT, solved
+from conftest import BASELINE, DATA, run_cli, solved
 from lpcheck import check_duality, check_feasible
 
 TARGETS = DATA / "targets"
@@ -109,13 +106,7 @@ def test_floors_above_budget_conflict_and_least_relaxation():
 
 
 def test_explain_command_prints_the_conflict_and_exits_1():
-    res = subprocess.run(
-        [sys.executable, "-m", "allocator.cli", "explain", "--inputs", str(DATA / "infeasible")],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
+    res = run_cli("explain", "--inputs", DATA / "infeasible")
     assert res.returncode == 1
     assert "Traceback" not in res.stderr
     for name in ("budget(public,p1)", "program_floor(a)", "program_floor(b)"):
@@ -125,13 +116,7 @@ def test_explain_command_prints_the_conflict_and_exits_1():
 
 
 def test_explain_on_a_feasible_plan_says_so():
-    res = subprocess.run(
-        [sys.executable, "-m", "allocator.cli", "explain", "--inputs", str(DATA / "greedy")],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
+    res = run_cli("explain", "--inputs", DATA / "greedy")
     assert res.returncode == 0
     assert "feasible" in res.stdout
     assert "nothing to explain" in res.stdout
@@ -242,24 +227,7 @@ def test_unbounded_model_gets_its_own_message():
 
 
 def test_solve_with_hard_targets_exits_1_with_the_explanation(tmp_path):
-    res = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "allocator.cli",
-            "solve",
-            "--inputs",
-            str(TARGETS),
-            "--targets",
-            "hard",
-            "--out",
-            str(tmp_path / "run"),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
+    res = run_cli("solve", "--inputs", TARGETS, "--targets", "hard", "--out", tmp_path / "run")
     assert res.returncode == 1
     assert "target(jobs,sector,s2,2026)" in res.stderr
     assert "program_cap(c)" in res.stderr

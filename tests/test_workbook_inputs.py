@@ -15,13 +15,7 @@ from allocator.data.bookwriter import write_inputs_workbook
 from allocator.data.inputs import load_inputs
 from allocator.data.schema import TABLES
 from conftest import BASELINE, DATA, RUN_TABLES
-from conftest import cli as run_cli
-
-
-def cli(*args):
-    """(returncode, stdout, stderr) of `allocator ARGS`."""
-    res = run_cli(*args)
-    return res.returncode, res.stdout, res.stderr
+from conftest import run_cli as cli
 
 
 def export(folder, path):
@@ -32,15 +26,13 @@ def export(folder, path):
 
 
 @pytest.mark.parametrize("folder", [BASELINE, DATA / "greedy", DATA / "enable", DATA / "targets"])
-def test_round_trip_csv_to_workbook_to_solve_gives_the_same_bytes(folder, tmp_path):
+def test_round_trip_csv_to_workbook_to_solve_gives_the_same_bytes(folder, tmp_path, solved_run):
     book = export(folder, tmp_path / "plan.xlsx")
-    a = cli("solve", "--inputs", folder, "--out", tmp_path / "csv")
+    csv, a = solved_run("--inputs", folder)
     b = cli("solve", "--inputs", book, "--out", tmp_path / "xlsx")
     assert (a[0], b[0]) == (0, 0), a[2] + b[2]
     for name in RUN_TABLES:
-        assert (tmp_path / "csv" / name).read_bytes() == (tmp_path / "xlsx" / name).read_bytes(), (
-            name
-        )
+        assert (csv / name).read_bytes() == (tmp_path / "xlsx" / name).read_bytes(), name
     run = json.loads((tmp_path / "xlsx" / "run.json").read_text())
     assert run["inputs"]["sha256"] == {"plan.xlsx": hashlib.sha256(book.read_bytes()).hexdigest()}
 

@@ -17,7 +17,7 @@ from allocator.pipeline import solve_inputs
 from allocator.solver.compile import compile_lp
 from allocator.studies.frontier import frontier_table
 from conftest import BASELINE, DATA, ROOT
-from conftest import cli as run
+from conftest import run_cli as run
 
 MODELS = sorted((ROOT / "models").glob("*.yaml"))
 

@@ -63,8 +63,18 @@ def _stream() -> Any:
 
 
 STDOUT = _Stdout()
-out = Console(file=STDOUT, soft_wrap=True, emoji=False)  # lines never break mid-sentence
-err = Console(stderr=True, emoji=False)
+_OUT: dict[str, Any] = {"file": STDOUT, "soft_wrap": True, "emoji": False}  # never mid-sentence
+_ERR: dict[str, Any] = {"stderr": True, "emoji": False}
+out = Console(**_OUT)
+err = Console(**_ERR)
+
+
+def fresh_consoles() -> None:
+    """Both consoles as new, in place (modules hold them by name): not quiet, and colours, size
+    and terminal read again from the streams of now. For one process that runs many commands,
+    as typer's CliRunner in the tests: `drop_stdout` or a terminal at import leaves no trace."""
+    out.__init__(**_OUT)  # type: ignore[misc]
+    err.__init__(**_ERR)  # type: ignore[misc]
 
 
 def drop_stdout() -> None:
