@@ -26,13 +26,19 @@ SRC = ROOT / "src" / "allocator"
 WIDTH = 100
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 # a terminal-free, fixed-width rendering, whatever the builder's own environment says
-ENV = {"COLUMNS": str(WIDTH), "TERMINAL_WIDTH": str(WIDTH), "NO_COLOR": "1", "FORCE_COLOR": None}
+ENV = {"COLUMNS": str(WIDTH), "NO_COLOR": "1", "FORCE_COLOR": None}
 RUN_FOLDER = "results/peru2040-jobs-<date>-<time>"
 
 
 def run(app: typer.Typer, args: list[str]) -> str:
     """What `allocator ARGS` prints on stdout, without colours or trailing spaces."""
-    result = CliRunner().invoke(app, args, prog_name="allocator", env=ENV)
+    import typer.rich_utils as help_style  # its width is read once, at import: set it here
+
+    width, help_style.MAX_WIDTH = help_style.MAX_WIDTH, WIDTH
+    try:
+        result = CliRunner().invoke(app, args, prog_name="allocator", env=ENV)
+    finally:
+        help_style.MAX_WIDTH = width  # the process's own again (a test runs others after)
     if result.exit_code != 0:
         raise RuntimeError(f"allocator {' '.join(args)} exited {result.exit_code}: {result.stderr}")
     lines = ANSI.sub("", result.stdout).splitlines()

@@ -359,7 +359,7 @@ def test_init_xlsx_keeps_the_datasets_notes(tmp_path):
             "objectve: exports\n",
             "unknown key 'objectve' in models/x.yaml: did you mean 'objective'? Fix: use one of "
             "name, description, dataset, objective, weights, targets, measure, discount_rate, "
-            "solver, overrides, set",
+            "solver, overrides, set, decide_now",
         ),
         (
             "overrides:\n  - exclude_pool: china\n  - scale_budget: {pool: korea, factr: 0.5}\n",
