@@ -46,3 +46,19 @@ def test_the_frontier_report_shows_money_by_sector_per_point_and_the_largest_mov
         "The largest move: from point 2 to point 3, 4,600 musd moves from materials_chemicals "
         "to aerospace" in page
     )
+
+
+def test_default_run_folders_name_what_differs_from_the_defaults(tmp_path):
+    """Issue 29 point 6: `peru2040-jobs-cumulative-targets_off-<time>`, not `peru2040-jobs-<time>` for
+    every measure and target mode; the defaults add nothing."""
+    from allocator.runs.solve import solve
+    from allocator.runs.spec import RunSpec
+    from conftest import DATA
+
+    plain = solve(RunSpec(inputs=DATA / "greedy", results=tmp_path)).folder
+    other = solve(
+        RunSpec(inputs=DATA / "greedy", results=tmp_path, measure="cumulative", targets="off")
+    ).folder
+    assert plain.name.startswith("greedy-jobs-2")  # then the date
+    assert other.name.startswith("greedy-jobs-cumulative-targets_off-2")
+    assert RunSpec(risk="cvar", decide_now="phase1").differs() == ["cvar", "decide_now_phase1"]

@@ -82,7 +82,8 @@ def write_folder(
     """Write a run folder atomically: `spec.out`, else a new folder under `spec.results` (which
     is removed again if the run fails)."""
     with output_faults(spec.results):
-        folder = spec.out or default_run_dir(spec.results, spec.label(), kind)
+        named = "-".join([kind, *spec.differs()])  # e.g. jobs-cumulative-targets_hard
+        folder = spec.out or default_run_dir(spec.results, spec.label(), named)
     try:
         with atomic_run_dir(folder, spec.force, sources) as tmp:
             write(tmp)

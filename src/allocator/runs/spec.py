@@ -174,6 +174,19 @@ class RunSpec(BaseModel):
         """The run's label in a default folder name: its name, else its dataset's."""
         return self.name or Path(self.inputs).name
 
+    def differs(self) -> list[str]:
+        """What this run does unlike the defaults, in a default folder's name: the measure,
+        the targets, the risk and the decide-now phases (e.g. `cumulative`, `targets_off`)."""
+        words = [] if self.measure == "final" else [self.measure]
+        words += [] if self.targets == "soft" else [f"targets_{self.targets}"]
+        words += [] if self.risk == "none" else [self.risk]
+        if self.decide_now:
+            phases = (
+                self.decide_now if isinstance(self.decide_now, str) else "_".join(self.decide_now)
+            )
+            words.append(f"decide_now_{phases.replace(',', '_')}")
+        return words
+
     def with_(self, **changes: Any) -> RunSpec:
         """A copy with `changes` (scenario fields may be given flat), validated again."""
         return type(self).model_validate(self.stored() | changes)

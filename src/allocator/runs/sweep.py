@@ -69,7 +69,9 @@ def prepare(
     for note in dataset_notes(spec):
         if warn is not None and not note.startswith(REFUSED):  # the sweep refuses it, in a line
             warn(note)
-    return spec.out or default_run_dir(spec.results, spec.label(), "sweep")
+    return spec.out or default_run_dir(
+        spec.results, spec.label(), "-".join(["sweep", *spec.differs()])
+    )
 
 
 def sweep_into(
