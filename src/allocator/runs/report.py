@@ -1,12 +1,12 @@
 """`allocator report` as a run: report.html of a run folder rebuilt from its tables and its
 run.json, read by the one reader (`report.write.read_run_json`); the page replaces the old one
-only once it is complete (`report.html.rebuild_report`)."""
+only once it is complete (`report.rebuild.rebuild_report`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from allocator.report.html import rebuild_report
+from allocator.report.rebuild import rebuild_report
 
 
 def report(folder: Path) -> Path:

@@ -84,8 +84,8 @@ def sweep_into(
 ) -> SweepRun:
     """The sweep's samples (streamed to `folder`), then its summary, chart and report."""
     from allocator.report.folders import output_faults
-    from allocator.report.html import rebuild_report
     from allocator.report.plots import plot_sweep
+    from allocator.report.rebuild import rebuild_report
     from allocator.studies.sweeprun import run_sweep, summarise
 
     scheduler, workers, serial, dashboard = where

@@ -1,0 +1,58 @@
+"""`allocator report RUN_DIR`: report.html of a run folder rebuilt from the tables and run.json
+allocator wrote there (`html.render` draws the page, `write` reads and writes the files).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from allocator.errors import UsageError
+from allocator.report.folders import marked_files, output_faults
+from allocator.report.html import REPORT, dataset_assumptions, render
+from allocator.report.write import read_run_json, read_table, write_text_atomic
+
+
+def rebuild_report(folder: Path) -> Path:
+    """Rebuild report.html of a run folder from the CSV tables its run.json says allocator wrote
+    there, and run.json. A folder allocator did not write is refused (its report.html may be the
+    user's); the new page replaces the old one in one rename, so a full disk leaves the old page.
+
+    Raises:
+        UsageError: not a run folder of allocator, a damaged table, or a disk fault.
+    """
+    record = folder / "run.json"
+    if not record.is_file():
+        raise UsageError(f"{folder} has no run.json. Fix: give a run folder written by allocator")
+    files = marked_files(folder)
+    if files is None or REPORT not in files:
+        raise UsageError(
+            f"{folder} is not a run folder allocator wrote (its run.json does not say so), so its "
+            f"{REPORT} is not replaced. Fix: give a run folder written by allocator"
+        )
+    info = read_run_json(folder, "Fix: give a run folder written by allocator")
+    again = "Fix: re-run the command that wrote the run folder"
+    names = sorted(f for f in files if f.endswith(".csv") and (folder / f).is_file())
+    tables = {Path(f).stem: read_table(folder / f, again) for f in names}
+    if not tables:
+        raise UsageError(f"{folder} has no tables. Fix: give a run folder written by allocator")
+    page = _render_folder(folder, tables, info)
+    path = folder / REPORT
+    with output_faults(path, "RUN_DIR"):
+        write_text_atomic(path, page)
+    return path
+
+
+def _render_folder(folder: Path, tables: dict[str, pd.DataFrame], info: dict[str, Any]) -> str:
+    """The page of a run folder; a table that lacks a column or holds text where a number
+    belongs (edited by hand) is one line naming the folder."""
+    try:
+        return render(tables, info, dataset_assumptions(info, tables))
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+        why = " ".join(f"{type(exc).__name__}: {exc}".split())
+        raise UsageError(
+            f"{folder}: its tables and run.json do not make a report ({why}). "
+            "Fix: re-run the command that wrote the run folder"
+        ) from None
