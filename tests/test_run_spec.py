@@ -136,3 +136,20 @@ def test_weights_keep_one_order_through_run_json():
     stored = json.loads(json.dumps(spec.stored(), sort_keys=True))
     assert list(stored["weights"]) == ["exports", "jobs"]
     assert list(spec_of_record({"spec": stored}).weights) == ["jobs", "exports"]
+
+
+def test_every_command_refuses_an_unknown_objective_or_targets_in_one_line():
+    """The check is the spec's (`layered`): alternatives and sweep ran `jbos` and `sfot` too."""
+    from conftest import run_cli
+
+    for args in (
+        ("alternatives", "--objective", "jbos"),
+        ("sweep", "--targets", "sfot", "--samples", "2", "--serial"),
+        ("frontier", "--targets", "sfot"),
+        ("solve", "--objective", "jbos"),
+    ):
+        code, stdout, stderr = run_cli(*args)
+        assert code == 2, (args, stderr)
+        assert stderr.count("\n") == 1, stderr
+        assert "unknown objective 'jbos'" in stderr or "unknown --targets 'sfot'" in stderr
+        assert stdout == ""

@@ -14,7 +14,7 @@ from allocator.data.inputs import load_inputs
 from allocator.data.modelfile import Override, apply_overrides
 from allocator.data.schema import Inputs
 from allocator.errors import InfeasibleError, UsageError
-from allocator.model.build import OBJECTIVES, TARGET_MODES
+from allocator.model.build import check_choices
 from allocator.model.constraints import Robust
 from allocator.model.measures import FINAL, Measure
 from allocator.model.solution import Solution
@@ -46,14 +46,7 @@ def solve_inputs(
         InfeasibleError: with `details`, the conflicting constraints and the least relaxation,
             each named with the input file and row it comes from.
     """
-    if objective not in OBJECTIVES:
-        raise UsageError(
-            f"unknown objective '{objective}'. Fix: use one of {', '.join(OBJECTIVES)}"
-        )
-    if targets not in TARGET_MODES:
-        raise UsageError(
-            f"unknown --targets '{targets}'. Fix: use one of {', '.join(TARGET_MODES)}"
-        )
+    check_choices(objective, targets)
     from allocator.model.solution import Objective
     from allocator.solver.diagnosis import infeasibility
 

@@ -52,6 +52,24 @@ OBJECTIVES = ("jobs", "exports", "weighted")
 TARGET_MODES = ("off", "soft", "hard")
 
 
+def check_choices(objective: str, targets: str) -> None:
+    """An objective and a targets mode as every command checks them, in one place.
+
+    Raises:
+        UsageError: an unknown objective or --targets, with the choices.
+    """
+    from allocator.errors import UsageError
+
+    if objective not in OBJECTIVES:
+        raise UsageError(
+            f"unknown objective '{objective}'. Fix: use one of {', '.join(OBJECTIVES)}"
+        )
+    if targets not in TARGET_MODES:
+        raise UsageError(
+            f"unknown --targets '{targets}'. Fix: use one of {', '.join(TARGET_MODES)}"
+        )
+
+
 @dataclass
 class Sets:
     """Index sets and groupings derived once from `Inputs`, and the run's choices, shared by

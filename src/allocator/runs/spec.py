@@ -255,6 +255,9 @@ def layered(
     if "measure" in told and told["measure"] != base.get("measure", "final"):
         base.pop("discount_rate", None)  # the file's rate is for the file's measure
     merged = base | told
+    from allocator.model.build import check_choices
+
+    check_choices(merged.get("objective", "jobs"), merged.get("targets", "soft"))  # every command
     merged["overrides"] = (*merged.get("overrides", ()), *sets)
     merged["discount_rate"] = measure_of(
         merged.get("measure", "final"), merged.get("discount_rate")

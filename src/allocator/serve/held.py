@@ -186,16 +186,9 @@ def check_choices(opts: RunSpec) -> None:
     Raises:
         UsageError: an unknown objective or --targets.
     """
-    from allocator.model.build import OBJECTIVES, TARGET_MODES
+    from allocator.model.build import check_choices as checked
 
-    if opts.objective not in OBJECTIVES:
-        raise UsageError(
-            f"unknown objective '{opts.objective}'. Fix: use one of {', '.join(OBJECTIVES)}"
-        )
-    if opts.targets not in TARGET_MODES:
-        raise UsageError(
-            f"unknown --targets '{opts.targets}'. Fix: use one of {', '.join(TARGET_MODES)}"
-        )
+    checked(opts.objective, opts.targets)
 
 
 def address(cs: CellSet) -> str:

@@ -73,16 +73,9 @@ class CoreStudy:
             UsageError: an unknown objective or --targets (the range LPs would take another
                 objective, and any targets but off and soft as hard).
         """
-        from allocator.model.build import OBJECTIVES, TARGET_MODES
+        from allocator.model.build import check_choices
 
-        if self.objective not in OBJECTIVES:
-            raise UsageError(
-                f"unknown objective '{self.objective}'. Fix: use one of {', '.join(OBJECTIVES)}"
-            )
-        if self.targets not in TARGET_MODES:
-            raise UsageError(
-                f"unknown --targets '{self.targets}'. Fix: use one of {', '.join(TARGET_MODES)}"
-            )
+        check_choices(self.objective, self.targets)
 
     def key(self) -> tuple[Any, ...]:
         """What a process's cached sample model depends on."""
