@@ -127,3 +127,12 @@ def test_a_frontier_axis_that_does_not_start_at_zero_is_marked_as_cut():
     assert "jobs (axis cut: starts at 484,651, not 0)" in svg
     assert svg.count('class="cut"') == 1  # the x axis starts at 0: not cut
     assert 'class="cut"' not in line([0.0, 1.0], [0.0, 5.0], "x", "y", "t")
+
+
+def test_milestone_jobs_are_whole_and_notes_keep_a_readable_width(baseline_run):
+    page = (baseline_run / "report.html").read_text(encoding="utf-8")
+    section = page[page.index("<h2>Jobs and exports per milestone</h2>") :]
+    section = section[: section.index("</table>")]
+    assert '<td class="n" data-v="545334">545,334</td>' in section  # not 545,333.5
+    assert '<td class="note">' in page
+    assert "td.note{min-width:24em}" in page

@@ -37,7 +37,7 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}th{cursor:pointer;b
 th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
 svg.chart{width:100%;height:auto;max-width:720px}.chartbox{overflow-x:auto}
 .chartbox svg.chart{min-width:640px}p,li,h1,h2,summary{overflow-wrap:anywhere}
-svg .t{font-size:13px;font-weight:600}
+svg .t{font-size:13px;font-weight:600}td.note{min-width:24em}
 svg .s{font-size:11px}.muted{color:#666;font-size:.9em}
 @media (max-width:600px){body{font-size:14px;padding:6px}td,th{padding:2px 3px}}
 @media print{@page{size:A4;margin:14mm}body{max-width:none;font-size:10.5pt}
@@ -186,7 +186,7 @@ def _milestones(outcomes: pd.DataFrame) -> str:
     frame = pd.DataFrame(
         {
             "year": total["year"].astype(int),
-            "jobs": total["jobs"],
+            "jobs": [whole(v) for v in total["jobs"]],  # people read whole jobs
             "exports": total["exports_musd"],
         }
     )

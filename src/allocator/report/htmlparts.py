@@ -23,15 +23,16 @@ def table(frame: pd.DataFrame, units: dict[str, str] | None = None) -> str:
     )
     rows = []
     years = [c == "year" or c.endswith("_year") or c == "point" for c in frame.columns]
+    words = ['<td class="note">' if c == "note" else "<td>" for c in frame.columns]
     for record in frame.itertuples(index=False):
         cells = []
-        for v, plain in zip(record, years, strict=True):
+        for v, plain, td in zip(record, years, words, strict=True):
             if isinstance(v, int | float) and not isinstance(v, bool) and v == v:
                 x = float(v) + 0.0  # -0.0 + 0.0 is 0.0
                 shown = str(int(x)) if plain and x.is_integer() else number(x)
                 cells.append(f'<td class="n" data-v="{x:.12g}">{shown}</td>')
             else:
-                cells.append(f"<td>{'' if v is None or v != v else escape(str(v))}</td>")
+                cells.append(f"{td}{'' if v is None or v != v else escape(str(v))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return (
         f'<div class="wrap"><table class="sortable"><thead><tr>{head}</tr></thead>'
