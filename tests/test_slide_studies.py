@@ -49,8 +49,8 @@ def test_the_frontier_report_shows_money_by_sector_per_point_and_the_largest_mov
 
 
 def test_default_run_folders_name_what_differs_from_the_defaults(tmp_path):
-    """Issue 29 point 6: `peru2040-jobs-cumulative-targets_off-<time>`, not `peru2040-jobs-<time>` for
-    every measure and target mode; the defaults add nothing."""
+    """Issue 29 point 6: `peru2040-jobs-cumulative-targets_off-<time>`, not
+    `peru2040-jobs-<time>` for every measure and target mode; the defaults add nothing."""
     from allocator.runs.solve import solve
     from allocator.runs.spec import RunSpec
     from conftest import DATA
@@ -62,3 +62,19 @@ def test_default_run_folders_name_what_differs_from_the_defaults(tmp_path):
     assert plain.name.startswith("greedy-jobs-2")  # then the date
     assert other.name.startswith("greedy-jobs-cumulative-targets_off-2")
     assert RunSpec(risk="cvar", decide_now="phase1").differs() == ["cvar", "decide_now_phase1"]
+
+
+def test_every_report_says_its_settings_in_words_and_never_see_run_json():
+    spec = {
+        "objective": "jobs", "measure": "cumulative", "targets": "hard", "risk": "none",
+        "decide_now": None,
+        "scenario": {"inputs": "inputs/peru2040", "model_file": "models/x.yaml",
+                     "overrides": [{"set_cell": {"table": "pools"}}]},
+    }  # fmt: skip
+    page = render({"frontier": frontier()}, {"command": "frontier", "spec": spec})
+    assert (
+        '<p class="muted" id="settings">Settings: objective jobs; measure cumulative; targets '
+        "hard (must be met); risk none; model file models/x.yaml; 1 cell(s) set.</p>" in page
+    )
+    assert "see run.json" not in page
+    assert "status:" not in page  # a frontier's points each have their own status

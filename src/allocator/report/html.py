@@ -127,9 +127,9 @@ def render(
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}: {escape(_dataset(info))}</title><style>{_CSS}</style></head>"
         f"<body><h1>{escape(title)} report</h1>"
-        f'<p class="muted">Dataset: {escape(_dataset(info))}; status: '
-        f"{escape(str(info.get('status', 'see run.json')))}. Money in US$ million (musd)"
-        f"{escape(_numbers(info))}.</p>"
+        f'<p class="muted">Dataset: {escape(_dataset(info))}{escape(_status(info))}. Money in '
+        f"US$ million (musd){escape(_numbers(info))}.</p>"
+        + _settings(info)
         + "".join(sections)
         + f"<script>{_SORT}</script></body></html>\n"
     )
@@ -142,6 +142,41 @@ def _replan(tables: dict[str, pd.DataFrame], info: dict[str, Any]) -> list[str]:
     from allocator.report.replanhtml import replan_section
 
     return [replan_section(tables["replan"], info)]
+
+
+TARGET_WORDS = {
+    "soft": "soft (least weighted shortfall first, then the objective)",
+    "hard": "hard (must be met)",
+    "off": "off (ignored)",
+}
+"""The targets modes in words, as the settings line of a report says them."""
+
+
+def _status(info: dict[str, Any]) -> str:
+    """`; status: optimal` where run.json has one status (a study's points each have theirs)."""
+    return f"; status: {info['status']}" if isinstance(info.get("status"), str) else ""
+
+
+def _settings(info: dict[str, Any]) -> str:
+    """The settings that matter, in words, from run.json's spec: objective, measure, targets,
+    risk, decide-now phases, model file and the cells set on the command line."""
+    spec = info.get("spec")
+    if not isinstance(spec, dict):
+        return ""
+    scenario = spec.get("scenario") or {}
+    sets = [o for o in scenario.get("overrides") or [] if isinstance(o, dict) and o.get("set_cell")]
+    parts = [
+        f"objective {spec.get('objective')}",
+        f"measure {spec.get('measure')}",
+        f"targets {TARGET_WORDS.get(str(spec.get('targets')), spec.get('targets'))}",
+        f"risk {spec.get('risk')}",
+    ]
+    if spec.get("decide_now"):
+        now = spec["decide_now"]
+        parts.append(f"decided now: {now if isinstance(now, str) else ', '.join(now)}")
+    parts.append(f"model file {scenario.get('model_file') or 'none'}")
+    parts.append(f"{len(sets)} cell(s) set" if sets else "no cell set")
+    return f'<p class="muted" id="settings">Settings: {escape("; ".join(parts))}.</p>'
 
 
 def _numbers(info: dict[str, Any]) -> str:
@@ -426,7 +461,9 @@ def _assumptions(info: dict[str, Any], assumptions: list[Assumed] | None) -> str
         f"model file {opts.get('model_file')}" if opts.get("model_file") else "",
     ]
     head = "<h2>Assumptions this run depends on</h2>"
-    head += f"<p>Options: {escape(', '.join(t for t in told if t) or 'see run.json')}.</p>"
+    said = ", ".join(t for t in told if t)
+    if said and "spec" not in info:  # a run with a spec says its settings at the top
+        head += f"<p>Options: {escape(said)}.</p>"
     if assumptions is None:
         return head + (
             "<p>The input rows that rest on an assumption are not listed here: the dataset "
