@@ -487,8 +487,11 @@ def unraisable(hook: object) -> None:
     happened) is delivered again to the main thread, where it unwinds the run as any other."""
     if isinstance(getattr(hook, "exc_value", None), KeyboardInterrupt):
         import _thread
+        import threading
 
-        _thread.interrupt_main()
+        # from another thread, a moment later: delivered at once, the interrupt could be
+        # raised while this hook still runs, and Python would print it as ignored
+        threading.Timer(0.01, _thread.interrupt_main).start()
         return
     sys.__unraisablehook__(hook)  # type: ignore[arg-type]
 
