@@ -69,8 +69,11 @@ def test_solve_json_is_exactly_one_json_document(tmp_path):
     assert summary["objective"]["value"] == pytest.approx(545333.54)
 
 
-def test_compare_json_is_exactly_one_json_document():
-    result = quiet(cli("compare", "jobs", "exports", "--inputs", DATA / "greedy", "--json"))
+def test_compare_json_is_exactly_one_json_document(tmp_path):
+    out = tmp_path / "compare"  # never a folder under the checkout's results/
+    result = quiet(
+        cli("compare", "jobs", "exports", "--inputs", DATA / "greedy", "--json", "--out", out)
+    )
     assert result.returncode == 0, result.stderr
     rows = strict_json(result.stdout)
     objective = {row["metric"]: row for row in rows if row["section"] == "objective"}
