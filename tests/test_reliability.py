@@ -136,7 +136,7 @@ def test_numerics_warning_names_the_rows_before_solving(tmp_path, baseline_solve
 def test_an_error_raised_because_a_signal_landed_in_it_counts_as_an_interrupt():
     """Ctrl-C or SIGTERM inside a compiled module's initialisation surfaces as an ImportError or
     SystemError caused by the KeyboardInterrupt: still an interrupt (exit 130), not a crash."""
-    from allocator.cli.commands import caused_by_interrupt
+    from allocator.cli.interrupts import caused_by_interrupt
 
     def failing_import():
         try:
@@ -156,7 +156,7 @@ def test_an_interrupt_inside_a_weakref_callback_is_delivered_not_printed():
     thread instead, where the run unwinds (no traceback, exit 130)."""
     import types
 
-    from allocator.cli.commands import unraisable
+    from allocator.cli.interrupts import unraisable
 
     args = types.SimpleNamespace(exc_value=KeyboardInterrupt("signal 15"), exc_type=None)
 

@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from allocator.cli.commands import Sets, app, exit_codes
+from allocator.cli.commands import Sets, app
+from allocator.cli.exits import exit_codes
 from allocator.cli.options import with_sets
 from allocator.cli.render import out
 

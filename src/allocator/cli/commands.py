@@ -1,22 +1,18 @@
-"""Command line: the typer app, its thin commands that call the pipeline, and the mapping of
-errors and interrupts to exit codes (options are read in `options`, printed in `render`).
-
-Exit codes: 0 solved, 1 infeasible or unbounded, 2 bad input or usage (also a full stdout),
-130 interrupted, 141 standard output closed by its reader (`| head`), as a shell reports it.
-Heavy modules (pyomo, highspy, pandas) are imported inside commands so `--help` stays fast.
+"""Command line: the typer app, its thin commands that call `runs/`, and `main`, the entry
+point (options are read in `options`, printed in `render`; errors become exit codes in `exits`,
+signals interrupts in `interrupts`). Heavy modules (pyomo, highspy, pandas) are imported inside
+commands so `--help` stays fast.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
+from allocator.cli.exits import exit_codes, stdout_lost
 from allocator.cli.helps import (
     CVAR_CAP_HELP,
     INPUTS_HELP,
@@ -27,11 +23,10 @@ from allocator.cli.helps import (
     TARGETS_HELP,
     Command,
 )
-from allocator.cli.interrupts import caused_by_interrupt
+from allocator.cli.interrupts import caused_by_interrupt, on_sigterm, unraisable
 from allocator.cli.options import risk_numbers, run_spec, with_sets
 from allocator.cli.render import (
     OutputLost,
-    drop_stdout,
     err,
     out,
     print_json,
@@ -55,61 +50,6 @@ app = typer.Typer(
 @app.callback()
 def _root() -> None:
     """Turn a national investment strategy into an optimal, explainable allocation."""
-
-
-SIGPIPE_EXIT = 141
-"""Exit code when the reader of standard output went away (`| head`): a shell's 128 + SIGPIPE,
-as a command killed by SIGPIPE reports; the run itself is complete."""
-
-
-@contextmanager
-def exit_codes(as_json: bool = False) -> Iterator[None]:
-    """One line on stderr and the right exit code for every error the user can act on; with
-    `as_json`, the error as one JSON document on stdout too (a script reads only that)."""
-    from allocator.errors import AllocatorError
-
-    try:
-        yield
-    except OutputLost as exc:
-        stdout_lost(exc)
-    except AllocatorError as exc:
-        refuse(exc, as_json)
-    except (KeyboardInterrupt, Exception) as exc:
-        if not caused_by_interrupt(exc):
-            raise
-        err.print("interrupted: no run folder was written")
-        if as_json:
-            with suppress(OutputLost):
-                print_json({"status": "interrupted", "exit_code": 130})
-        raise typer.Exit(130) from None
-
-
-def refuse(exc: Exception, as_json: bool) -> None:
-    """Say an AllocatorError (escaped: it may quote a file's control characters or a path with
-    a newline) and exit with its code."""
-    from allocator.errors import printable
-
-    message = printable(str(exc))
-    details = [printable(line) for line in getattr(exc, "details", [])]
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    for line in details:
-        err.print(escape(line), highlight=False, soft_wrap=True)
-    code = getattr(exc, "exit_code", 2)
-    if as_json:
-        try:
-            print_json({"status": "error", "exit_code": code, "error": message, "details": details})
-        except OutputLost as lost:
-            stdout_lost(lost)
-    raise typer.Exit(code) from None
-
-
-def stdout_lost(exc: OutputLost) -> None:
-    """A closed pipe: exit quietly with SIGPIPE_EXIT; a full device: one line, exit 2."""
-    drop_stdout()
-    if exc.closed_pipe:
-        raise typer.Exit(SIGPIPE_EXIT) from None
-    err.print(f"[bold red]error:[/] {escape(exc.words())}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2) from None
 
 
 Measure = Annotated[str | None, typer.Option(help=MEASURE_HELP)]
@@ -477,31 +417,12 @@ def check(
         show_audit(report)
 
 
-def _interrupt(signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
-def unraisable(hook: object) -> None:
-    """`sys.unraisablehook`: a Ctrl-C or SIGTERM that lands inside a weakref callback or a
-    `__del__` (Python would print "Exception ignored ... Traceback" and go on as if nothing had
-    happened) is delivered again to the main thread, where it unwinds the run as any other."""
-    if isinstance(getattr(hook, "exc_value", None), KeyboardInterrupt):
-        import _thread
-        import threading
-
-        # from another thread, a moment later: delivered at once, the interrupt could be
-        # raised while this hook still runs, and Python would print it as ignored
-        threading.Timer(0.01, _thread.interrupt_main).start()
-        return
-    sys.__unraisablehook__(hook)  # type: ignore[arg-type]
-
-
 def main() -> None:
     """Console-script entry point. SIGTERM unwinds like Ctrl-C, so a half-written run folder is
     removed in either case."""
     import signal
 
-    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGTERM, on_sigterm)
     sys.unraisablehook = unraisable
     try:
         sys.exit(app())

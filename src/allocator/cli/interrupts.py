@@ -1,7 +1,10 @@
-"""Whether an error was caused by Ctrl-C (or SIGTERM): the commands (`commands.exit_codes`) and
-the sweep's view (`sweeping`) both ask, so it lives below both (no import cycle in cli/)."""
+"""Ctrl-C and SIGTERM: SIGTERM unwinds as Ctrl-C does (`on_sigterm`), an interrupt that lands
+where Python cannot raise it is delivered again (`unraisable`), and whether an error was caused by
+one (`caused_by_interrupt`: `exits.exit_codes` and the sweep's view both ask)."""
 
 from __future__ import annotations
+
+import sys
 
 
 def caused_by_interrupt(exc: BaseException) -> bool:
@@ -15,3 +18,23 @@ def caused_by_interrupt(exc: BaseException) -> bool:
         seen.add(id(cause))
         cause = cause.__cause__ or cause.__context__
     return False
+
+
+def on_sigterm(signum: int, _frame: object) -> None:
+    """SIGTERM's handler: unwind as Ctrl-C does, so a half-written run folder is removed."""
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def unraisable(hook: object) -> None:
+    """`sys.unraisablehook`: a Ctrl-C or SIGTERM that lands inside a weakref callback or a
+    `__del__` (Python would print "Exception ignored ... Traceback" and go on as if nothing had
+    happened) is delivered again to the main thread, where it unwinds the run as any other."""
+    if isinstance(getattr(hook, "exc_value", None), KeyboardInterrupt):
+        import _thread
+        import threading
+
+        # from another thread, a moment later: delivered at once, the interrupt could be
+        # raised while this hook still runs, and Python would print it as ignored
+        threading.Timer(0.01, _thread.interrupt_main).start()
+        return
+    sys.__unraisablehook__(hook)  # type: ignore[arg-type]

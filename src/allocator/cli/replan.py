@@ -13,7 +13,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from allocator.cli.commands import app, exit_codes
+from allocator.cli.commands import app
+from allocator.cli.exits import exit_codes
 from allocator.cli.render import out, print_json
 
 

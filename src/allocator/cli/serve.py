@@ -24,8 +24,8 @@ from allocator.cli.commands import (
     Rate,
     Sets,
     app,
-    exit_codes,
 )
+from allocator.cli.exits import exit_codes
 from allocator.cli.options import run_spec
 from allocator.cli.render import err
 
