@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 
 from allocator.data.bookwriter import TEXT_AS_TEXT, close_book
+from allocator.report.pricehtml import TOP_PRICES
 
 SHEET_ROW_LIMIT = 20_000
 """Rows of one table above which its sheet holds a summary (the full table is its CSV)."""
-TOP_PRICES = 12
 _FIXED = dt.datetime(2000, 1, 1)
 _MEASURES = ("invest_musd", "total_musd", "value", "shadow_price", "reduced_cost", "slack", "jobs")
 

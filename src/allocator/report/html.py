@@ -18,13 +18,13 @@ import pandas as pd
 
 from allocator.data.numbers import style_words
 from allocator.report.assumed import Assumed, assumptions_of
-from allocator.report.htmlparts import chart_labels, number, table
+from allocator.report.htmlparts import number, table
+from allocator.report.pricehtml import binding_section, unspent_section
 from allocator.report.rounding import shown as shown_number
 from allocator.report.rounding import whole
 from allocator.report.svg import bars
 
 REPORT = "report.html"
-TOP_PRICES = 12
 
 _CSS = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
@@ -108,8 +108,8 @@ def render(
     if "allocation_by_phase" in tables:
         sections.append(_allocation(tables["allocation_by_phase"], _mitigation(tables)))
     if "shadow_prices" in tables:
-        sections.append(_binding(tables["shadow_prices"], tables.get("sensitivity")))
-        sections.append(_unspent(tables["shadow_prices"]))
+        sections.append(binding_section(tables["shadow_prices"], tables.get("sensitivity")))
+        sections.append(unspent_section(tables["shadow_prices"]))
     if "frontier" in tables:
         sections.append(studyhtml.frontier_section(tables["frontier"]))
     if "compare" in tables:
@@ -339,117 +339,6 @@ def _with_mitigation(sums: pd.DataFrame, mitigation: pd.Series) -> tuple[pd.Data
         "mitigation (the mitigation budgets of risks.csv, by the phase of the years spent).</p>"
     )
     return sums, said
-
-
-def _binding(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> str:
-    from allocator.report.tables import rate_words, top_shadow_prices
-
-    if "gain_per_unit_up" not in prices:
-        return _binding_duals(prices, sensitivity)
-    top = top_shadow_prices(prices, TOP_PRICES)
-    words = []
-    for r in top.itertuples(index=False):
-        more, less = rate_words(r, str(r.unit))
-        words.append(
-            f"<li><strong>{escape(str(r.description))}</strong> ({escape(str(r.constraint))}): "
-            f"{escape(more)}; {escape(less)}.</li>"
-        )
-    chart = bars(
-        chart_labels(top),
-        {"gain": top["magnitude"].tolist()},
-        str(top["unit"].iloc[0]) if len(top) else "",
-        f"The {len(top)} limits whose room buys the most",
-    )
-    whole = "gain_of_one_unit_up" in prices
-    said = (
-        "<p>What one more unit of each limit buys and what one unit less costs (for a floor, "
-        "one unit less is more room), in the objective's unit: what <code>allocator solve</code> "
-        "on the data moved by that unit reports (under soft targets it finds the least target "
-        "shortfall again, and the line says when that changes). In brackets, the rate at the "
-        "margin and the amount it holds for (<em>at today's least shortfall</em>: with the "
-        "least shortfall held, as the objective's pass holds it). The simplex's single shadow "
-        "price of a degenerate optimum can be either side or neither; "
-        "<code>sensitivity.csv</code> has both sides. <em>No plan is feasible</em>: no plan "
-        "meets every limit after that move.</p>"
-        if whole
-        else "<p>What one more unit of each limit buys and what one unit less costs (for a "
-        "floor, one unit less is more room), each in the objective's unit per unit of the limit "
-        "and exact for the amount in brackets, as a re-solve gives it. The simplex's single "
-        "shadow price of a degenerate optimum can be either side or neither; "
-        "<code>sensitivity.csv</code> has both sides. <em>No plan is feasible</em>: no plan "
-        "meets every other limit after that move (under soft targets, nor the least target "
-        "shortfall, which the objective's pass holds).</p>"
-    )
-    return (
-        "<h2>What binds: the largest shadow prices</h2>"
-        + said
-        + chart
-        + f"<ul>{''.join(words) or '<li>No limit buys anything at the margin.</li>'}</ul>"
-    )
-
-
-def _binding_duals(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> str:
-    """The section of a run folder written before the one-sided rates: the simplex duals."""
-    binding = prices[(prices["shadow_price"].abs() > 1e-9)].copy()
-    # as the CSV holds it (12 digits), so ties sort by name alike when rebuilt from the folder
-    binding["size"] = [float(f"{abs(v):.12g}") for v in binding["shadow_price"]]
-    binding = binding.sort_values(["size", "constraint"], ascending=[False, True]).head(TOP_PRICES)
-    ranges: dict[str, tuple[Any, Any]] = {}
-    if sensitivity is not None and "section" in sensitivity.columns:
-        rows = sensitivity[sensitivity["section"] == "constraint"]
-        pairs = zip(rows["allowable_increase"], rows["allowable_decrease"], strict=True)
-        ranges = dict(zip(rows["name"].astype(str), pairs, strict=True))
-    words = []
-    for r in binding.itertuples(index=False):
-        inc, dec = ranges.get(str(r.constraint), (None, None))
-        span = (
-            f" The price holds for an increase of up to {_amount(inc)} and a decrease of up to "
-            f"{_amount(dec)} of the limit."
-            if inc is not None
-            else ""
-        )
-        more = "more" if r.shadow_price > 0 else "less"
-        words.append(
-            f"<li><strong>{escape(str(r.description))}</strong> ({escape(str(r.constraint))}): "
-            f"one unit more of this limit gives {number(abs(r.shadow_price))} "
-            f"{escape(str(r.unit))} {more} objective.{span}</li>"
-        )
-    chart = bars(
-        chart_labels(binding),
-        {"price": binding["size"].tolist()},
-        str(binding["unit"].iloc[0]) if len(binding) else "",
-        f"The {len(binding)} largest shadow prices (size)",
-    )
-    return (
-        "<h2>What binds: the largest shadow prices</h2>"
-        "<p>A shadow price is the change of the objective per unit increase of the limit's "
-        "right-hand side.</p>"
-        + chart
-        + f"<ul>{''.join(words) or '<li>No constraint has a non-zero price.</li>'}</ul>"
-    )
-
-
-def _amount(value: Any) -> str:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return "an unknown amount"
-    return "any amount" if v != v or v >= 1e29 else number(v)
-
-
-def _unspent(prices: pd.DataFrame) -> str:
-    families = ("budget", "risk_budget")  # pools and risk mitigation
-    budgets = prices[prices["family"].isin(families) & (prices["slack"] > 1e-6)]
-    if budgets.empty:
-        return "<h2>Unspent budgets</h2><p>Every budget is spent in full.</p>"
-    frame = budgets[["constraint", "description", "rhs", "body", "slack"]].rename(
-        columns={"rhs": "budget", "body": "spent", "slack": "unspent"}
-    )
-    units = dict.fromkeys(("budget", "spent", "unspent"), "US$ million")
-    return (
-        f"<h2>Unspent budgets</h2><p>{len(frame)} budgets are not spent in full, "
-        f"{number(float(frame['unspent'].sum()))} US$ million in all.</p>" + table(frame, units)
-    )
 
 
 def _assumptions(info: dict[str, Any], assumptions: list[Assumed] | None) -> str:
