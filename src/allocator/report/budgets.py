@@ -7,11 +7,8 @@ Then one row per risk budget of risks.csv (pool `risk:<risk>`, which no pool ide
 phase the years it covers, e.g. `2026-2028`): the mitigation budget, what the plan spent on
 mitigation (`mitigate` columns), what stays, the `risk_budget` row's price and why.
 
-The words are read from the solution, never guessed: for every investment column of the pool in
-that phase, the rows that hold it (a tight row in which more of that column would push past the
-bound), a timing window (the column's upper bound is 0), or, when nothing holds it, its reduced
-cost (more money there would not raise the objective). For a risk budget: no exposed program,
-cover rows with room, or exposed programs held by other limits.
+The words why money stays are `unspent.py`'s, read from the solution. Also here: the money line
+(spent, unspent, investment and mitigation) the terminal and report.html share.
 """
 
 from __future__ import annotations
@@ -27,9 +24,8 @@ from allocator.data.schema import Inputs
 from allocator.model import families
 from allocator.model.solution import Solution
 from allocator.model.sparse import CscMatrix
+from allocator.report.unspent import Holds, why_pool, why_risk
 
-TIGHT = 1e-7
-"""A row holds a column when its activity is within this (relative to its bound) of the bound."""
 MONEY = 1e-6
 """US$ million below which a budget counts as spent (solver noise)."""
 
@@ -87,7 +83,7 @@ def budgets(inp: Inputs, sol: Solution, matrix: CscMatrix | None = None) -> pd.D
     price = {(r.pool, r.phase): float(r.shadow_price) for r in budget_rows.itertuples()}
     phases = [p.phase for p in inp.phases]
     years = {p.phase: (p.first_year, p.last_year) for p in inp.phases}
-    held = _Holds(sol, matrix)
+    held = Holds(sol, matrix)
     unit = families.price_unit(sol.objective_unit, "budget", {})
     records = []
     for pool in sorted(inp.pools, key=lambda p: (p.pool, phases.index(p.phase))):
@@ -110,14 +106,14 @@ def budgets(inp: Inputs, sol: Solution, matrix: CscMatrix | None = None) -> pd.D
                 "unspent_musd": left,
                 "shadow_price": price.get(key, np.nan),
                 "unit": unit if key in price else "",
-                "why_unspent": _why(pool, left, columns_of.get(key, []), held, key in price),
+                "why_unspent": why_pool(pool, left, columns_of.get(key, []), held, key in price),
             }
         )
     records += _risk_rows(inp, sol, held)
     return pd.DataFrame(records, columns=COLUMNS)
 
 
-def _risk_rows(inp: Inputs, sol: Solution, held: _Holds) -> list[dict[str, Any]]:
+def _risk_rows(inp: Inputs, sol: Solution, held: Holds) -> list[dict[str, Any]]:
     """One row per risk budget: mitigation spent in its years, what stays, price and why."""
     cols, rows = sol.columns, sol.rows
     if not inp.risks:
@@ -146,7 +142,7 @@ def _risk_rows(inp: Inputs, sol: Solution, held: _Holds) -> list[dict[str, Any]]
                 "unspent_musd": left,
                 "shadow_price": price.get(risk.risk, np.nan),
                 "unit": unit if risk.risk in price else "",
-                "why_unspent": _why_risk(inp, risk, left, held),
+                "why_unspent": why_risk(inp, risk, left, held),
             }
         )
     return records
@@ -155,147 +151,6 @@ def _risk_rows(inp: Inputs, sol: Solution, held: _Holds) -> list[dict[str, Any]]
 def _span(first: int, last: int) -> str:
     """`2026-2028`, or `2026` for one year: never an identifier, which starts with a letter."""
     return str(first) if first == last else f"{first}-{last}"
-
-
-def _why_risk(inp: Inputs, risk: Any, left: float, held: _Holds) -> str:
-    """Why mitigation money of `risk` (a risks.csv row) stays, in words, from the solution:
-    mitigation only lets exposed investment in (risk_cover rows), so money stays when no
-    program is exposed, when the cover rows have room, or when the exposed programs are held."""
-    if risk.budget_musd == 0 and "budget_musd" in risk.assumption:
-        return "budget is 0 (assumption: see risks.csv, column assumption)"
-    if left <= 0:
-        return ""
-    exposed = sorted({x.program for x in inp.exposures if x.risk == risk.risk and x.weight > 0})
-    if not exposed:
-        return "no program is exposed to this risk (exposures.csv): mitigation covers nothing"
-    # rows before the risk's first year do not hold mitigation: none can be spent by then
-    tight = {y for y in held.tight_years("risk_cover", "risk", risk.risk) if y >= risk.first_year}
-    names = ", ".join(exposed)
-    if not tight:
-        return (
-            f"the exposed investment is covered in every year with cover to spare "
-            f"(risk_cover({risk.risk},year) has room): more mitigation lets no more money in; "
-            f"exposed programs: {names}"
-        )
-    return (
-        f"more mitigation would not raise the objective (reduced cost <= 0 {held.unit}): "
-        f"risk_cover({risk.risk},year) is tight{_years(tight)}; every exposed program is "
-        f"held by another limit: {names}"
-    )
-
-
-def _why(pool: Any, left: float, columns: list[int], held: _Holds, has_row: bool) -> str:
-    """Why the money of `pool` (a pools.csv row) stays, in words; empty when it is all spent."""
-    if pool.budget_musd == 0 and "budget_musd" in pool.assumption:
-        return "budget is 0 (assumption: see pools.csv, column assumption)"
-    if left <= 0:
-        return ""
-    if not columns or not has_row:
-        return "no eligible program: no program this pool may fund can take money in this phase"
-    by_reason: dict[str, set[str]] = defaultdict(set)
-    years: dict[str, set[int]] = defaultdict(set)
-    for j in columns:
-        for reason, year in held.reasons(j):
-            by_reason[reason].add(held.program(j))
-            if year is not None:
-                years[reason].add(year)
-    parts = [
-        f"{reason}{_years(years.get(reason, set()))}: {', '.join(sorted(progs))}"
-        for reason, progs in sorted(by_reason.items(), key=lambda kv: (_rank(kv[0]), kv[0]))
-    ]
-    return "every eligible program is held: " + "; ".join(parts)
-
-
-def _rank(reason: str) -> int:
-    """Program-level reasons first (window, cap, ramp), then the rows of groups and links."""
-    return 0 if reason.startswith(("outside", "at its", "more money")) else 1
-
-
-def _years(years: set[int]) -> str:
-    """` in 2025-2027, 2037` for the years of a row family that holds, or ``."""
-    if not years:
-        return ""
-    runs: list[list[int]] = []
-    for y in sorted(years):
-        if runs and y == runs[-1][-1] + 1:
-            runs[-1].append(y)
-        else:
-            runs.append([y])
-    return " in " + ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
-
-
-class _Holds:
-    """What keeps each investment column from taking more money, read from the solution."""
-
-    def __init__(self, sol: Solution, matrix: CscMatrix) -> None:
-        self.cols, self.rows, self.matrix = sol.columns, sol.rows, matrix
-        body = self.rows["body"].to_numpy(dtype=float)
-        lower = self.rows["lower"].to_numpy(dtype=float)
-        upper = self.rows["upper"].to_numpy(dtype=float)
-        with np.errstate(invalid="ignore"):
-            self.at_upper = np.isfinite(upper) & (
-                upper - body <= TIGHT * np.maximum(1.0, np.abs(upper))
-            )
-            self.at_lower = np.isfinite(lower) & (
-                body - lower <= TIGHT * np.maximum(1.0, np.abs(lower))
-            )
-        self.unit = f"{sol.objective_unit} per musd"
-        # plain lists, read once: a pandas row per column and per tight row cost 0.7 s a solve
-        self._upper = self.cols["upper"].to_numpy(dtype=float)
-        self._programs = [str(p) for p in self.cols["program"].tolist()]
-        self._families = [str(f) for f in self.rows["family"].tolist()]
-        self._said: dict[int, tuple[str, int | None]] = {}
-
-    def tight_years(self, family: str, label: str, member: str) -> set[int]:
-        """Years of the rows of `family` whose `label` is `member` that are at their bound."""
-        rows = self.rows
-        if label not in rows.columns or "year" not in rows.columns:
-            return set()
-        mask = (rows["family"] == family).to_numpy() & (rows[label] == member).to_numpy()
-        mask &= self.at_upper | self.at_lower
-        return {int(y) for y in rows["year"].to_numpy()[mask]}
-
-    def program(self, j: int) -> str:
-        """The program of investment column `j`."""
-        return self._programs[j]
-
-    def reasons(self, j: int) -> list[tuple[str, int | None]]:
-        """Why column `j` holds no more money: the rows that hold it (with their year, if
-        any), its window, or its price."""
-        if self._upper[j] <= 0:
-            return [("outside its timing window", None)]
-        start, end = int(self.matrix.indptr[j]), int(self.matrix.indptr[j + 1])
-        found = []
-        for i, a in zip(self.matrix.indices[start:end], self.matrix.data[start:end], strict=True):
-            i = int(i)
-            if (a > 0 and self.at_upper[i]) or (a < 0 and self.at_lower[i]):
-                found.append(self._words(i))
-        found = [w for w in found if w[0]]
-        if found:
-            return sorted(set(found), key=str)
-        return [(f"more money would not raise the objective (reduced cost <= 0 {self.unit})", None)]
-
-    def _words(self, i: int) -> tuple[str, int | None]:
-        """A tight row in words, from the program's point of view, and its year (rows of one
-        family and labels but the year are said once); "" for the pool's own budget."""
-        said = self._said.get(i)
-        if said is None:
-            said = self._said[i] = self._say(i)
-        return said
-
-    def _say(self, i: int) -> tuple[str, int | None]:
-        fam = self._families[i]
-        if fam == "budget":
-            return "", None
-        if fam == "program_cap":
-            return "at its cap (program_cap)", None
-        row = self.rows.loc[i]
-        dims = families.family_of(fam).dims
-        year = int(row["year"]) if "year" in dims else None
-        if fam == "ramp":
-            return "at its absorption limit (ramp)", year
-        labels = [str(row[k]) for k in dims if k != "year"]
-        return f"{fam}({','.join(labels)}) is tight", year
 
 
 def placeholder_budgets(inp: Inputs) -> set[tuple[str, str]]:
