@@ -78,3 +78,14 @@ def test_every_report_says_its_settings_in_words_and_never_see_run_json():
     )
     assert "see run.json" not in page
     assert "status:" not in page  # a frontier's points each have their own status
+
+
+def test_half_a_job_rounds_the_same_way_in_the_terminal_and_the_report():
+    """Both headlines use `rounding.shown` (halves away from zero); Python's format would say
+    596,022 for 596,022.5 while the report said 596,023."""
+    from allocator.report.rounding import shown
+
+    assert f"{596022.5:,.0f}" == "596,022"  # the format the terminal used before
+    assert shown(596022.5, "jobs") == "596,023"
+    assert shown(47815.483, "musd") == "47,815"
+    assert shown(0.52, "index") == "0.5200"

@@ -183,12 +183,13 @@ def show_run(run: Run) -> None:
     from allocator.cli import summary
     from allocator.report import tables as reports
     from allocator.report.budgets import grouped_top_prices, mitigation_of
+    from allocator.report.rounding import shown as shown_number
 
     sol, inp = run.solution, run.inputs
     value = sol.objective_value
     out.print(
         f"[bold green]Optimal[/] ({shown(run.inputs.folder)}, objective {sol.objective}): "
-        f"[bold]{value:,.{_digits(value, sol.objective_unit)}f}[/] {shown(_headline(run))}"
+        f"[bold]{shown_number(value, sol.objective_unit)}[/] {shown(_headline(run))}"
     )
     _show_empty(run)
     summary.show_setup(run)
@@ -382,11 +383,9 @@ def _show_empty(run: Run) -> None:
     out.print(f"  [bold]The plan funds nothing: {escape(why)}.[/]", highlight=False)
 
 
-WHOLE_UNITS = ("jobs", "job-years", "pv job-years")
-"""Units counted in whole numbers: 0.0000 direct jobs would be a false precision."""
-
-
 def _digits(value: float, unit: str = "") -> int:
     """Decimals shown: none for counts of jobs, for 0 and from 100 up, else four (an index, a
-    small amount of money)."""
+    small amount of money): the rule of `rounding.shown`, for numbers inside a sentence."""
+    from allocator.report.rounding import WHOLE_UNITS
+
     return 0 if unit in WHOLE_UNITS or value == 0 or abs(value) >= 100 else 4

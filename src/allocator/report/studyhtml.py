@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.report.htmlparts import number, table
+from allocator.report.rounding import WHOLE_UNITS
 from allocator.report.rounding import shown as shown_number
 from allocator.report.svg import bars, line
 
@@ -98,7 +99,7 @@ def frontier_headline(frame: pd.DataFrame) -> str | None:
 
 def shown_amount(value: float, unit: str) -> str:
     """A number for people: whole jobs, money to 0.1 US$ million (no `.0`), else as `number`."""
-    if unit in ("jobs", "job-years", "pv job-years"):
+    if unit in WHOLE_UNITS:
         return shown_number(value, unit)
     if unit == "musd":
         text = f"{round(value, 1):,.1f}"
