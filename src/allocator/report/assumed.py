@@ -7,8 +7,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-PRICE_TOL = 1e-9
-"""A binding limit with a shadow price this small buys nothing: the plan does not rely on it."""
+from allocator.report.rates import ZERO_PRICE
 
 
 class Assumed(NamedTuple):
@@ -46,7 +45,9 @@ def relied_on(inp: Any, tables: dict[str, pd.DataFrame]) -> set[str]:
     found: set[str] = set()
     prices = tables.get("shadow_prices")
     if prices is not None and {"family", "binding", "shadow_price"} <= set(prices.columns):
-        priced = prices[prices["binding"].astype(bool) & (prices["shadow_price"].abs() > PRICE_TOL)]
+        priced = prices[
+            prices["binding"].astype(bool) & (prices["shadow_price"].abs() >= ZERO_PRICE)
+        ]
         for record in priced.to_dict("records"):
             family = FAMILIES.get(str(record["family"]))
             if family is None or family.source is None:

@@ -110,7 +110,7 @@ def shown_amount(value: float, unit: str) -> str:
 def _money_by_point(frame: pd.DataFrame) -> str:
     """The money by sector at each point (frontier.csv's `<sector>_musd` columns) and, in words,
     the largest move of money between two neighbouring points."""
-    sectors = [c for c in frame.columns if c.endswith("_musd") and c != "x_musd"]
+    sectors = [c for c in frame.columns if c.endswith("_musd")]
     if not sectors or "point" not in frame:
         return ""
     shown = frame[["point", *sectors]].rename(columns=lambda c: c.removesuffix("_musd"))
