@@ -3,11 +3,15 @@ reduced costs, bounds, shadow prices, ranges), totals and solver facts.
 
 Duals are HiGHS's own: d(objective)/d(right-hand side), the sign convention of Excel Solver's
 "Shadow Price".
+
+Solver noise is snapped here, once (`snap`, `snap_plan`), so every table, file, workbook cell,
+report and terminal line built from a `Solution` shows the same number: 3,000, not 2,999.999824.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from itertools import groupby
 from typing import Any
 
@@ -47,8 +51,8 @@ def solve_lp(
     opt = optimum(lp, goal.name, weights, ties=True, first=first)
     free = price_of_targets(lp, opt)
     t_tables = time.perf_counter()
-    x, ranges = opt.x, opt.ranges or {}
-    activity = lp.matrix @ x
+    ranges = opt.ranges or {}
+    x, activity = snap_plan(lp, opt.x)
     return Solution(
         status="optimal",
         goal=goal,
@@ -98,8 +102,9 @@ def plan_solution(
     goal = objective if isinstance(objective, Objective) else Objective(objective, unit, words)
     n, m = len(lp.col_names), len(lp.row_names)
     none_n, none_m = np.full(n, np.nan), np.full(m, np.nan)
+    x, activity = snap_plan(lp, x)
     columns = _column_table(lp, x, none_n, cost)
-    rows = _row_table(lp, lp.matrix @ x, none_m)
+    rows = _row_table(lp, activity, none_m)
     return Solution(
         status="near-optimal",
         goal=goal,
@@ -143,8 +148,8 @@ def _labels(
 def _column_table(lp: CompiledLP, x: np.ndarray, rc: np.ndarray, cost: np.ndarray) -> pd.DataFrame:
     frame = pd.DataFrame({"variable": lp.col_names, "family": lp.col_family})
     frame = pd.concat([frame, _labels(lp.col_family, lp.col_index, VARIABLES)], axis=1)
-    frame["value"] = _clean(x)
-    frame["reduced_cost"] = _clean(rc)
+    frame["value"] = x
+    frame["reduced_cost"] = snap(rc, digits=None)
     frame["objective_coefficient"] = cost
     frame["lower"] = lp.col_lower
     frame["upper"] = np.where(lp.col_upper >= INF, np.inf, lp.col_upper)
@@ -154,15 +159,128 @@ def _column_table(lp: CompiledLP, x: np.ndarray, rc: np.ndarray, cost: np.ndarra
 def _row_table(lp: CompiledLP, activity: np.ndarray, dual: np.ndarray) -> pd.DataFrame:
     frame = pd.DataFrame({"constraint": lp.row_names, "family": lp.row_family})
     frame = pd.concat([frame, _labels(lp.row_family, lp.row_index, FAMILIES)], axis=1)
-    frame["body"] = _clean(activity)
+    frame["body"] = activity
     frame["lower"] = np.where(lp.row_lower <= -INF, -np.inf, lp.row_lower)
     frame["upper"] = np.where(lp.row_upper >= INF, np.inf, lp.row_upper)
-    frame["shadow_price"] = _clean(dual)
+    frame["shadow_price"] = snap(dual, digits=None)
     return frame
 
 
-def _clean(values: np.ndarray, tol: float = 1e-9) -> np.ndarray:
-    """Zero out solver noise so tables show 0, not 1e-13 or -0."""
+NOISE = 1e-6
+"""Solver noise: a value this close to a reference, relative to the reference, is shown as it."""
+NOISE_FLOOR = 1e-9
+"""The closeness that counts as noise near 0, absolute (1e-9 US$ million: a tenth of a cent)."""
+ROUND_DIGITS = 4
+"""A round number has at most this many significant digits (3,000; 15,900; 0.06). Four leave a
+factor of at least 100 between the noise (1e-6) and a round number's last digit (1e-4 of it or
+more), so a value the data make (1,600 / 3 = 533.333...) is never taken for noise."""
+
+
+def snap(
+    values: np.ndarray, references: Sequence[np.ndarray] = (), digits: int | None = ROUND_DIGITS
+) -> np.ndarray:
+    """`values` with solver noise snapped: a value within `NOISE` of a reference, relative to it
+    (`NOISE_FLOOR` near 0), becomes that reference, and every other value stays as it is.
+
+    The references, first match wins: 0; each array of `references` in turn (one entry per
+    value, NaN or infinite where there is none: the bounds a value may sit at); with `digits`,
+    the nearest number of at most `digits` significant digits. The one rule of every output.
+    """
     out = np.asarray(values, dtype=float).copy()
-    out[np.abs(out) < tol] = 0.0
-    return out + 0.0
+    todo = np.isfinite(out)
+    for ref in (np.zeros_like(out), *references, _round_to(out, digits)):
+        ref = np.broadcast_to(np.asarray(ref, dtype=float), out.shape)
+        with np.errstate(invalid="ignore"):  # NaN or infinite: no reference, never near
+            close = np.abs(out - ref) <= np.maximum(NOISE * np.abs(ref), NOISE_FLOOR)
+        near = todo & np.isfinite(ref) & close
+        out[near] = ref[near]
+        todo &= ~near
+    return out + 0.0  # no -0
+
+
+def _round_to(values: np.ndarray, digits: int | None) -> np.ndarray:
+    """Each value at `digits` significant digits (NaN without `digits`), as the nearest double to
+    the decimal number: an integer divided or multiplied by an exact power of ten."""
+    if digits is None:
+        return np.full(values.shape, np.nan)
+    size = np.abs(np.where(np.isfinite(values) & (values != 0), values, 1.0))
+    places = digits - 1 - np.floor(np.log10(size))
+    up = places >= 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        scale = 10.0 ** np.abs(places)
+        return np.where(up, np.rint(values * scale) / scale, np.rint(values / scale) * scale)
+
+
+def snap_plan(lp: CompiledLP, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """HiGHS's plan `x` and its row activities with solver noise snapped (`snap`).
+
+    A column snaps to its own bound, to what it is worth alone in a row it makes up alone (that
+    row's bound over its coefficient: a cap it sits at), or to a round number; a row's activity,
+    recomputed from the snapped columns, to its bound or a round number. A column's snap that
+    would leave a row further outside its bounds than HiGHS's own plan is undone, so the written
+    tables satisfy every row at least as well as the solver's plan.
+    """
+    x = np.asarray(x, dtype=float)
+    bounds = [_finite(lp.col_lower), _finite(lp.col_upper), _alone(lp, x)]
+    snapped = snap(x, bounds)
+    before = _outside(lp, lp.matrix @ x)
+    while True:
+        worse = _outside(lp, lp.matrix @ snapped) > before + NOISE_FLOOR * _scale(lp)
+        moved = snapped != x
+        undo = moved & _in_rows(lp, worse)
+        if not undo.any():
+            break
+        snapped[undo] = x[undo]
+    rows = snap(lp.matrix @ snapped, [_finite(lp.row_lower), _finite(lp.row_upper)])
+    return snapped, rows
+
+
+def _finite(bound: np.ndarray) -> np.ndarray:
+    """A bound, NaN where there is none (HiGHS's infinity)."""
+    bound = np.asarray(bound, dtype=float)
+    return np.where(np.abs(bound) >= INF, np.nan, bound)
+
+
+def _alone(lp: CompiledLP, x: np.ndarray) -> np.ndarray:
+    """Per column, the value at which it alone would meet a row it makes up alone (the rest of
+    the row within noise of 0): of those rows' bounds over its coefficient, the nearest to its
+    value; NaN if none."""
+    a = lp.matrix
+    cols, rows = a.col_of_entry, a.indices
+    term = a.data * x[cols]
+    rest = (a @ x)[rows] - term
+    alone = (term != 0) & (np.abs(rest) <= np.maximum(NOISE * np.abs(term), NOISE_FLOOR))
+    k = np.flatnonzero(alone)
+    col = np.concatenate([cols[k], cols[k]])
+    value = np.concatenate(
+        [_finite(side)[rows[k]] / a.data[k] for side in (lp.row_lower, lp.row_upper)]
+    )
+    gap = np.abs(value - x[col])
+    keep = np.isfinite(gap)
+    col, value, gap = col[keep], value[keep], gap[keep]
+    first = np.lexsort((gap, col))  # by column, the nearest first
+    col, value = col[first], value[first]
+    head = np.concatenate([[True], col[1:] != col[:-1]]) if col.size else col.astype(bool)
+    best = np.full(len(x), np.nan)
+    best[col[head]] = value[head]
+    return best
+
+
+def _outside(lp: CompiledLP, activity: np.ndarray) -> np.ndarray:
+    """How far each row's activity is outside its bounds (0 inside)."""
+    low, up = _finite(lp.row_lower), _finite(lp.row_upper)
+    over = np.nan_to_num(activity - up, nan=0.0)
+    under = np.nan_to_num(low - activity, nan=0.0)
+    return np.maximum(0.0, np.maximum(over, under))
+
+
+def _scale(lp: CompiledLP) -> np.ndarray:
+    """Each row's size for a tolerance: its largest finite bound, at least 1."""
+    low, up = np.nan_to_num(_finite(lp.row_lower)), np.nan_to_num(_finite(lp.row_upper))
+    return np.maximum(1.0, np.maximum(np.abs(low), np.abs(up)))
+
+
+def _in_rows(lp: CompiledLP, rows: np.ndarray) -> np.ndarray:
+    """Per column: whether it has an entry in any of `rows` (a boolean per row)."""
+    a = lp.matrix
+    return np.bincount(a.col_of_entry, weights=rows[a.indices], minlength=a.shape[1]) > 0
