@@ -177,22 +177,29 @@ more), so a value the data make (1,600 / 3 = 533.333...) is never taken for nois
 
 
 def snap(
-    values: np.ndarray, references: Sequence[np.ndarray] = (), digits: int | None = ROUND_DIGITS
+    values: np.ndarray,
+    references: Sequence[np.ndarray] = (),
+    digits: int | None = ROUND_DIGITS,
+    size: np.ndarray | None = None,
 ) -> np.ndarray:
-    """`values` with solver noise snapped: a value within `NOISE` of a reference, relative to it
-    (`NOISE_FLOOR` near 0), becomes that reference, and every other value stays as it is.
+    """`values` with solver noise snapped: a value within `NOISE` of a reference, relative to the
+    reference (or to `size`, if larger), or within `NOISE_FLOOR` of it, becomes that reference;
+    every other value stays as it is. The one rule of every output.
 
     The references, first match wins: 0; each array of `references` in turn (one entry per
     value, NaN or infinite where there is none: the bounds a value may sit at); with `digits`,
-    the nearest number of at most `digits` significant digits. The one rule of every output.
+    the nearest number of at most `digits` significant digits. `size` is, per value, how large
+    the numbers are that it was computed from (a row's activity is a sum of terms: its noise is
+    relative to them, not to their difference).
     """
     out = np.asarray(values, dtype=float).copy()
+    scale = np.zeros(out.shape) if size is None else np.abs(np.asarray(size, dtype=float))
     todo = np.isfinite(out)
     for ref in (np.zeros_like(out), *references, _round_to(out, digits)):
         ref = np.broadcast_to(np.asarray(ref, dtype=float), out.shape)
         with np.errstate(invalid="ignore"):  # NaN or infinite: no reference, never near
-            close = np.abs(out - ref) <= np.maximum(NOISE * np.abs(ref), NOISE_FLOOR)
-        near = todo & np.isfinite(ref) & close
+            tol = np.maximum(NOISE * np.maximum(np.abs(ref), scale), NOISE_FLOOR)
+            near = todo & np.isfinite(ref) & (np.abs(out - ref) <= tol)
         out[near] = ref[near]
         todo &= ~near
     return out + 0.0  # no -0
@@ -216,7 +223,8 @@ def snap_plan(lp: CompiledLP, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     A column snaps to its own bound, to what it is worth alone in a row it makes up alone (that
     row's bound over its coefficient: a cap it sits at), or to a round number; a row's activity,
-    recomputed from the snapped columns, to its bound or a round number. A column's snap that
+    recomputed from the snapped columns, to its bound or a round number, the noise measured
+    against the size of its terms (a link row's 0 is 17,000 less 17,000). A column's snap that
     would leave a row further outside its bounds than HiGHS's own plan is undone, so the written
     tables satisfy every row at least as well as the solver's plan.
     """
@@ -231,8 +239,10 @@ def snap_plan(lp: CompiledLP, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if not undo.any():
             break
         snapped[undo] = x[undo]
-    rows = snap(lp.matrix @ snapped, [_finite(lp.row_lower), _finite(lp.row_upper)])
-    return snapped, rows
+    a = lp.matrix
+    terms = np.bincount(a.indices, np.abs(a.data * snapped[a.col_of_entry]), a.shape[0])
+    bounds = [_finite(lp.row_lower), _finite(lp.row_upper)]
+    return snapped, snap(a @ snapped, bounds, size=terms)
 
 
 def _finite(bound: np.ndarray) -> np.ndarray:
