@@ -183,3 +183,13 @@ def test_the_baseline_shows_manufacturing_zones_at_its_cap(baseline_run):
     assert book == 3000
     html = (baseline_run / "report.html").read_text(encoding="utf-8")
     assert "2999.9998" not in html
+
+
+def test_the_recheck_of_a_snapped_run_is_identical(monkeypatch, tmp_path):
+    """`solve --check-against` re-runs and compares the tables byte for byte: the snap is the
+    same every time (HiGHS's same noise, the same written number)."""
+    noisy(monkeypatch, a=59.9999953)
+    out, _ = solve_to(tmp_path)
+    ran = run_cli("solve", "--check-against", out)
+    assert ran.exit_code == 0, ran.stderr
+    assert "identical" in ran.stdout
