@@ -173,4 +173,5 @@ def test_reset_and_plan_answers_carry_their_revision(client):
     assert two["rev"] == one["rev"]  # the plan asked again: the same revision
     three = client.post("/api/reset", headers=AUTH).json()
     assert three["rev"] == one["rev"] + 1
-    assert three["moved"]["programs"] == [] and three["sets"] == []
+    assert three["moved"]["programs"] == []
+    assert three["sets"] == []

@@ -273,9 +273,7 @@ class HeldModel:
         return why
 
 
-def plan_of(
-    lp: CompiledLP, goal: Objective, weights: dict[str, float] | None = None
-) -> Solution:
+def plan_of(lp: CompiledLP, goal: Objective, weights: dict[str, float] | None = None) -> Solution:
     """The plan `solve_lp` finds on `lp`, with every pass that decides it (least shortfall,
     objective, efficiency passes, ties, exports) and its totals (the least shortfall, the
     objective without targets), but without ranging: no shadow price, range or one-sided rate
