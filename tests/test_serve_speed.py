@@ -125,6 +125,7 @@ def test_the_details_of_an_answer_are_the_run_folder_of_solve_set(client, held, 
 
 def test_details_of_an_older_revision_are_refused_as_stale(client):
     older = _edited(client, EDIT)
+    assert client.get(older["details"], headers=AUTH).status_code == 200  # solved, kept
     newer = client.post("/api/set", json={"set": [OTHER]}, headers=AUTH).json()
     assert newer["rev"] == older["rev"] + 1
     refused = client.get(older["details"], headers=AUTH)

@@ -149,9 +149,9 @@ class HeldModel:
             StaleError: `rev` is not the revision of the plan shown (older, or not yet made).
         """
         with self._details_lock:
+            answer = self._current(rev)
             done = self._details
             if done is None or done.rev != rev:
-                answer = self._current(rev)
                 t0 = time.perf_counter()
                 run = solved(answer.inputs, answer.spec, None, answer.timings.get("load", 0.0))
                 done = Details(rev, run, time.perf_counter() - t0)
