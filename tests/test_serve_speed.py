@@ -139,7 +139,7 @@ def test_details_of_an_older_revision_are_refused_as_stale(client):
 
 @pytest.mark.parametrize("rev", ["abc", "0", "-1", "99999", ""])
 def test_a_details_request_without_a_revision_of_this_server_is_refused(client, rev):
-    _edited(client, EDIT)
+    assert client.get("/api/plan", headers=AUTH).status_code == 200
     refused = client.get(f"/api/details?rev={rev}", headers=AUTH)
     assert refused.status_code == 400, refused.text
     assert "Fix:" in refused.json()["error"]
@@ -176,3 +176,31 @@ def test_reset_and_plan_answers_carry_their_revision(client):
     assert three["rev"] == one["rev"] + 1
     assert three["moved"]["programs"] == []
     assert three["sets"] == []
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "targets.jobs/sector/automotive/2035.value=38973.2",
+        "programs.semiconductor_assembly.jobs_per_musd=4.8216",
+        "programs.ev_charging_infrastructure.cap_musd=594.383",
+    ],
+)
+def test_the_warm_answer_is_the_plan_of_its_cold_details(client, held, cell):
+    """The answer is solved on the held instance from the last basis, without ranging; its
+    details from the data, as `allocator solve --set` (the test above: the same bytes). The
+    same plan: outcomes, money by program and binding rows."""
+    state = _edited(client, cell)
+    run = held.details(state["rev"]).run
+    for name, value in run.info["outcomes"].items():
+        got = state["outcomes"][name]
+        assert value is None or math.isclose(got, value, rel_tol=1e-9, abs_tol=1e-9), name
+    by_phase = run.tables["allocation_by_phase"]
+    money = dict(zip(by_phase["program"], by_phase["total_musd"], strict=True))
+    assert state["programs"].keys() == money.keys()
+    for program, total in money.items():
+        assert math.isclose(state["programs"][program], total, rel_tol=1e-9, abs_tol=1e-9)
+    prices = run.tables["shadow_prices"]
+    binding = set(prices["constraint"][prices["binding"]])
+    assert held.details(state["rev"]).rev == state["rev"]
+    assert set(held.last.brief.binding) == binding
