@@ -146,11 +146,11 @@ def test_a_details_request_without_a_revision_of_this_server_is_refused(client, 
     assert client.get("/api/details?rev=1").status_code == 403  # the token, as everywhere
 
 
-def test_details_an_edit_overtakes_while_they_are_computed_are_marked_stale(
+def test_details_an_edit_overtakes_while_they_are_computed_are_refused_as_stale(
     client, held, monkeypatch
 ):
     """The details of revision N are solved outside the held instance's lock, so an edit can
-    land meanwhile: they come back marked stale (the page drops them)."""
+    land meanwhile: they are marked stale, and the API refuses them (the page drops them)."""
     import allocator.serve.held as module
 
     state = _edited(client, EDIT)
@@ -161,11 +161,14 @@ def test_details_an_edit_overtakes_while_they_are_computed_are_marked_stale(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(module, "solved", overtaken)
-    late = client.get(state["details"], headers=AUTH)
-    assert late.status_code == 200, late.text
-    assert late.json()["rev"] == state["rev"]
-    assert late.json()["stale"] is True
+    late = client.get(state["details"], headers=AUTH)  # solved, then refused: not rendered
+    assert late.status_code == 409, late.text
+    assert (late.json()["rev"], late.json()["current"]) == (state["rev"], state["rev"] + 1)
     assert held.last.rev == state["rev"] + 1
+    monkeypatch.setattr(module, "solved", real)
+    again = _edited(client, EDIT)
+    monkeypatch.setattr(module, "solved", overtaken)
+    assert held.details(again["rev"]).stale is True  # the held model marks them
 
 
 def test_reset_and_plan_answers_carry_their_revision(client):

@@ -11,8 +11,8 @@ otherwise. Errors are one JSON document with the words `allocator solve` prints 
 The plan, set and reset answer with revision `rev` of the plan: the headline, the outcomes, the
 money by program and what moved (`answer_state`); the page then asks `/api/details?rev=N` for
 the prices, tie classes and report of that revision (`details_state`), which are refused (409,
-`"status": "stale"`) once a later revision exists, or come back with `"stale": true` when one
-was answered while they were solved.
+`"status": "stale"`) once a later revision exists, also when it was answered while they were
+solved.
 """
 
 from __future__ import annotations
@@ -106,15 +106,21 @@ class Api:
         return page_state(held, getattr(held, step)(*args))
 
     def _detailed(self, rev: int) -> Response:
+        """The details of `rev`; refused when it is not the plan shown, also when an edit
+        overtook them while they were solved (their report is then not rendered)."""
         from allocator.serve.held import StaleError
 
+        held = self.scenario.held()
         try:
-            return details_state(self.scenario.held().details(rev))
+            details = held.details(rev)
+            if details.stale:
+                raise StaleError(rev, held.rev)
         except StaleError as exc:
-            body = {"status": "stale", "error": str(exc), "rev": exc.rev, "current": exc.current}
             if exc.rev > exc.current:
                 return _error(400, str(exc))
+            body = {"status": "stale", "error": str(exc), "rev": exc.rev, "current": exc.current}
             return JSONResponse(body, status_code=409, headers=_SECURE)
+        return details_state(details)
 
     async def plan(self, request: Request) -> Response:
         """The current plan (the first call solves the scenario as given)."""
