@@ -107,12 +107,20 @@ def test_an_edit_gives_the_headline_of_solve_set(client, cli_edit, project):
     jobs = {m["name"]: m for m in moved["outcomes"]}["jobs_2040"]
     assert math.isclose(jobs["now"], cli_edit["outcomes"]["jobs_2040"], rel_tol=1e-9)
     assert moved["programs"], "500 more in phase 3 moves money into some program"
-    assert f'data-value="{state["headline"]["value"]!r}"' in state["report"]
+    details = client.get(state["details"], headers=AUTH).json()  # the report, asked for next
+    assert details["rev"] == state["rev"]
+    assert math.isclose(details["headline"]["value"], want, rel_tol=1e-9)
+    assert f'data-value="{details["headline"]["value"]!r}"' in details["report"]
 
 
 def test_the_plan_of_an_edit_is_the_plan_of_solve_set(client, held, cli_edit, project):
-    client.post("/api/set", json={"set": [EDIT]}, headers=AUTH)
-    tables = held.answer().run.tables
+    rev = client.post("/api/set", json={"set": [EDIT]}, headers=AUTH).json()["rev"]
+    tables = held.details(rev).run.tables
+    money = held.answer().brief.programs  # the held instance's warm answer
+    by_phase = tables["allocation_by_phase"]
+    cold = dict(zip(by_phase["program"], by_phase["total_musd"], strict=True))
+    assert money.keys() == cold.keys()
+    assert all(math.isclose(money[p], cold[p], rel_tol=1e-9, abs_tol=1e-9) for p in cold)
     for name in ("allocation", "allocation_by_phase", "outcomes"):
         write_csv(tables[name], project / f"served-{name}.csv")
         cli = (project / "cli-edit" / f"{name}.csv").read_bytes()
@@ -214,7 +222,7 @@ def test_an_answer_shows_its_own_cells_not_those_of_a_later_edit(held):
     finally:
         held.reset()
     assert shown["sets"] == [EDIT]
-    assert shown["headline"]["value"] == mine.run.info["objective"]["value"]
+    assert shown["headline"]["value"] == mine.brief.objective["value"]
 
 
 def test_the_page_runs_only_its_own_script(client):
@@ -358,6 +366,8 @@ def _chromium() -> tuple[str, str] | None:
 def test_the_page_in_headless_chromium_shows_the_headline_of_solve_set(
     held, project, cli_edit, monkeypatch
 ):
+    """The answer's headline at once, then the report of the same revision; the details of an
+    earlier edit that arrive late (held back here until the next edit's are shown) are dropped."""
     import uvicorn
     from selenium import webdriver
     from selenium.webdriver.common.by import By
@@ -366,6 +376,17 @@ def test_the_page_in_headless_chromium_shows_the_headline_of_solve_set(
 
     from allocator.cli.serve import bound
 
+    computed, release, late = threading.Event(), threading.Event(), {"rev": -1}
+    real = held.details
+
+    def held_back(rev: int):
+        got = real(rev)
+        if rev == late["rev"]:  # solved before the next edit, answered after it
+            computed.set()
+            release.wait(60)
+        return got
+
+    monkeypatch.setattr(held, "details", held_back)
     sock = bound(None)
     asgi = create_app(held, TOKEN, project / "models", project / "results")
     server = uvicorn.Server(uvicorn.Config(asgi, log_level="warning", lifespan="off", ws="none"))
@@ -384,17 +405,41 @@ def test_the_page_in_headless_chromium_shows_the_headline_of_solve_set(
         ready = (By.CSS_SELECTOR, '#status[data-state="ready"]')
         wait.until(lambda d: d.find_elements(*ready))
         driver.find_element(By.CSS_SELECTOR, 'details[data-table="pools"] summary').click()
-        cell = driver.find_element(By.CSS_SELECTOR, f'input[data-address="{CELL}"]')
-        cell.send_keys(Keys.CONTROL, "a")
-        cell.send_keys("6700.0", Keys.ENTER)  # 6700 as typed: another text than the cell's
-        wait.until(lambda d: "=6700.0" in d.find_element(By.ID, "sets").text)
-        wait.until(lambda d: d.find_elements(*ready))
-        shown = driver.find_element(By.ID, "headline-value")
+
+        def edit(typed: str) -> None:
+            cell = driver.find_element(By.CSS_SELECTOR, f'input[data-address="{CELL}"]')
+            cell.send_keys(Keys.CONTROL, "a")
+            cell.send_keys(typed, Keys.ENTER)
+            wait.until(lambda d: f"={typed}" in d.find_element(By.ID, "sets").text)
+            wait.until(lambda d: d.find_elements(*ready))
+
+        late["rev"] = held.rev + 1
+        edit("6600")  # its details solved now, answered after the next edit's
+        assert computed.wait(60)
+        edit("6700.0")  # 6700 as typed: another text than the cell's
+        rev = str(held.rev)
         want = cli_edit["objective"]["value"]
+        answer = driver.find_element(By.ID, "answer-value")  # at once, before the details
+        assert driver.find_element(By.ID, "answer-headline").get_attribute("data-rev") == rev
+        assert math.isclose(float(answer.get_attribute("data-value")), want, rel_tol=1e-9)
+        assert answer.text.startswith(rounding.shown(want, "jobs") + " ")
+        shown = f'#report[data-rev="{rev}"]'
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, shown))
+        status = driver.find_element(By.ID, "details-status")
+        assert (status.get_attribute("data-state"), status.get_attribute("data-rev")) == (
+            "ready",
+            rev,
+        )
+        release.set()  # the late details of 6600 arrive now: dropped
+        section = (By.CSS_SELECTOR, f'#details-section[data-dropped="{late["rev"]}"]')
+        wait.until(lambda d: d.find_elements(*section))
+        assert driver.find_elements(By.CSS_SELECTOR, shown)
+        shown = driver.find_element(By.ID, "headline-value")
         assert shown.text == rounding.shown(want, cli_edit["objective"]["unit"])  # as report.html
         assert math.isclose(float(shown.get_attribute("data-value")), want, rel_tol=1e-9)
         assert driver.find_element(By.ID, "error").is_displayed() is False
     finally:
+        release.set()
         driver.quit()
         server.should_exit = True
         thread.join(timeout=30)

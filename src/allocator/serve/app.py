@@ -2,10 +2,17 @@
 what moved against the plan first loaded, and Save.
 
 Routes: `GET /` (the page), `GET /api/plan`, `POST /api/set` (`{"set": ["TABLE.KEY.COLUMN=V"]}`),
-`POST /api/reset`, `POST /api/save` (`{"name": "..."}`); nothing else is served. Every request
-needs the token (`?token=` or the `X-Allocator-Token` header): 403 otherwise. Errors are one JSON
-document with the words `allocator solve` prints (`error`, `details`, `exit_code`): 400 for bad
-input, 422 when no plan is feasible, 413 for a body past `MAX_BODY`.
+`POST /api/reset`, `GET /api/details?rev=N`, `POST /api/save` (`{"name": "..."}`); nothing else
+is served. Every request needs the token (`?token=` or the `X-Allocator-Token` header): 403
+otherwise. Errors are one JSON document with the words `allocator solve` prints (`error`,
+`details`, `exit_code`): 400 for bad input, 422 when no plan is feasible, 413 for a body past
+`MAX_BODY`.
+
+The plan, set and reset answer with revision `rev` of the plan: the headline, the outcomes, the
+money by program and what moved (`answer_state`); the page then asks `/api/details?rev=N` for
+the prices, tie classes and report of that revision (`details_state`), which are refused (409,
+`"status": "stale"`) once a later revision exists, also when it was answered while they were
+solved.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from starlette.routing import Route
 from allocator.errors import AllocatorError, printable
 
 if TYPE_CHECKING:  # the model, pandas and HiGHS load on the first API request, not at start
-    from allocator.serve.held import Answer, HeldModel
+    from allocator.serve.held import Answer, Details, HeldModel
 
 MAX_BODY = 64 * 1024
 """Bytes a request body may have: a thousand cell sets fit many times over."""
@@ -98,6 +105,23 @@ class Api:
         held = self.scenario.held()
         return page_state(held, getattr(held, step)(*args))
 
+    def _detailed(self, rev: int) -> Response:
+        """The details of `rev`; refused when it is not the plan shown, also when an edit
+        overtook them while they were solved (their report is then not rendered)."""
+        from allocator.serve.held import StaleError
+
+        held = self.scenario.held()
+        try:
+            details = held.details(rev)
+            if details.stale:
+                raise StaleError(rev, held.rev)
+        except StaleError as exc:
+            if exc.rev > exc.current:
+                return _error(400, str(exc))
+            body = {"status": "stale", "error": str(exc), "rev": exc.rev, "current": exc.current}
+            return JSONResponse(body, status_code=409, headers=_SECURE)
+        return details_state(details)
+
     async def plan(self, request: Request) -> Response:
         """The current plan (the first call solves the scenario as given)."""
         return await run_in_threadpool(self._answered, "answer")
@@ -111,6 +135,10 @@ class Api:
         """Back to the plan first loaded."""
         await _body(request)
         return await run_in_threadpool(self._answered, "reset")
+
+    async def details(self, request: Request) -> Response:
+        """The prices, tie classes and report of revision `?rev=N` (`details_state`)."""
+        return await run_in_threadpool(self._detailed, _rev(request.query_params.get("rev")))
 
     async def save(self, request: Request) -> Response:
         """Save the scenario as `{"name": ...}`: a model file and a run folder."""
@@ -150,6 +178,7 @@ def create_app(
         Route("/api/plan", api.guarded(api.plan), methods=["GET"]),
         Route("/api/set", api.guarded(api.set_cells), methods=["POST"]),
         Route("/api/reset", api.guarded(api.reset), methods=["POST"]),
+        Route("/api/details", api.guarded(api.details), methods=["GET"]),
         Route("/api/save", api.guarded(api.save), methods=["POST"]),
     ]
     return Starlette(
@@ -210,6 +239,17 @@ async def _body(request: Request) -> dict[str, Any]:
     return body
 
 
+def _rev(value: str | None) -> int:
+    """`?rev=N`: a revision number (1 and up)."""
+    if value is None or not value.isdigit() or int(value) < 1 or len(value) > 9:
+        raise ApiError(
+            400,
+            f"rev={value or ''} is not a revision of the plan. Fix: ask for "
+            "/api/details?rev=N with the rev of the answer to show",
+        )
+    return int(value)
+
+
 def _texts(value: object) -> list[str]:
     """`set` as a list of texts (one text is a list of one)."""
     texts = [value] if isinstance(value, str) else value
@@ -223,34 +263,64 @@ def _texts(value: object) -> list[str]:
 
 
 def page_state(held: HeldModel, answer: Answer) -> Response:
-    """The page's state: the report's sections, the headline, the moves, the cells."""
-    from allocator.report.assumed import assumptions_of
-    from allocator.report.html import render
-    from allocator.report.rounding import shown
+    """The answer to a plan, set or reset: revision, headline, outcomes, money by program,
+    what moved against the plan first loaded, and the cells (the report comes with the
+    details: `details_state`)."""
     from allocator.serve.held import cells_of
     from allocator.serve.moved import moved
 
-    run = answer.run
-    page = render(run.tables, run.info, assumptions_of(run.inputs, run.tables))
-    style = page.partition("<style>")[2].partition("</style>")[0]
-    body = page.partition("<body>")[2].rpartition("<script>")[0]
-    objective = run.info["objective"]
+    brief = answer.brief
     assert held.first is not None
     return JSONResponse(
         {
             "status": "optimal",
-            "headline": objective
-            | {"shown": shown(float(objective["value"]), str(objective.get("unit", "")))},
-            "report": body,
-            "report_css": style,
-            "moved": moved(held.first, run),
+            "rev": answer.rev,
+            "details": f"/api/details?rev={answer.rev}",
+            "headline": _headline(brief.objective),
+            "outcomes": brief.outcomes,
+            "programs": brief.programs,
+            "moved": moved(held.first, brief),
             "sets": answer.sets,  # this answer's, not the held model's of the moment
             "how": answer.how,
             "seconds": round(answer.seconds, 4),
-            "cells": cells_of(run.inputs),
+            "cells": cells_of(answer.inputs),
         },
         headers=_SECURE,
     )
+
+
+def details_state(details: Details) -> Response:
+    """The details of a revision: the report's sections (prices, ranges, whole units), the
+    headline as the report shows it, and the tie classes."""
+    from allocator.report.assumed import assumptions_of
+    from allocator.report.html import render
+
+    run = details.run
+    page = render(run.tables, run.info, assumptions_of(run.inputs, run.tables))
+    style = page.partition("<style>")[2].partition("</style>")[0]
+    body = page.partition("<body>")[2].rpartition("<script>")[0]
+    solver = run.solution.solver
+    return JSONResponse(
+        {
+            "status": "optimal",
+            "rev": details.rev,
+            "stale": details.stale,
+            "headline": _headline(run.info["objective"]),
+            "report": body,
+            "report_css": style,
+            "ties": solver.get("ties"),
+            "tie_classes": solver.get("tie_classes") or [],
+            "seconds": round(details.seconds, 4),
+        },
+        headers=_SECURE,
+    )
+
+
+def _headline(objective: dict[str, Any]) -> dict[str, Any]:
+    """run.json's objective with the number as report.html shows it."""
+    from allocator.report.rounding import shown
+
+    return objective | {"shown": shown(float(objective["value"]), str(objective.get("unit", "")))}
 
 
 def page_html() -> str:

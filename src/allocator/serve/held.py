@@ -3,9 +3,17 @@
 A cell set (`data/cellset.py`) changes the dataset; the model is built again in memory (no HiGHS
 instance) and compared with the one the instance holds. Where only bounds, costs or matrix values
 changed, those are changed on the held instance, which re-solves from its last basis with every
-pass `allocator solve` runs (`solver.results.solve_lp`: least shortfall, objective, ranging,
-efficiency passes, ties, exports). Where rows or columns come or go (a program's years, a lag),
-the LP is built and handed to HiGHS again, and the answer says so.
+pass `allocator solve` runs that decides the plan (`solver.passes.optimum`: least shortfall,
+objective, efficiency passes, ties, exports; and the objective without targets). Where rows or
+columns come or go (a program's years, a lag), the LP is built and handed to HiGHS again, and the
+answer says so.
+
+An answer (`Answer`, numbered by `rev`) holds what the page shows at once (`Brief`: the headline,
+the outcomes, the money by program, the rows that bind). The rest of the run (ranges, one-sided
+rates and whole units, tie classes, every table and the report) is its `Details`, asked for next
+and solved as `allocator solve --set` solves the scenario, from the data, on a HiGHS instance of
+its own: the same bytes as the CLI's run folder (a warm instance's duals are another optimal
+dual where the optimum is degenerate), and the held instance stays free for the next edit.
 """
 
 from __future__ import annotations
@@ -23,16 +31,17 @@ from allocator.data.inputs import load_inputs
 from allocator.data.modelfile import Override, apply_overrides
 from allocator.data.schema import Inputs
 from allocator.errors import InfeasibleError, UsageError
-from allocator.model.solution import Objective
-from allocator.pipeline import refuse_empty, tables_of
+from allocator.model.solution import Objective, Solution
+from allocator.pipeline import refuse_empty
+from allocator.report import tables as reports
 from allocator.report.explain import explained
 from allocator.runs.common import Run, run_info
+from allocator.runs.solve import solved
 from allocator.runs.spec import RunSpec
 from allocator.solver.compile import CompiledLP, StandardForm, build_lp, standard_form
 from allocator.solver.diagnosis import infeasibility
-from allocator.solver.numerics import numerics_warnings
-from allocator.solver.passes import apply_options
-from allocator.solver.results import solve_lp
+from allocator.solver.passes import apply_options, optimum, price_of_targets
+from allocator.solver.results import plan_solution
 
 MAX_SETS = 10_000
 """Cells a scenario may change at once: the limit of a model file's overrides and sets."""
@@ -40,22 +49,71 @@ MAX_SETS = 10_000
 HELD = "held: bounds and costs changed on the held HiGHS instance, re-solved from its last basis"
 
 
+@dataclass(frozen=True)
+class Brief:
+    """What an answer shows at once, as `allocator solve` reports it: run.json's `objective`
+    and `outcomes`, each program's money over the horizon (allocation_by_phase.csv's
+    `total_musd`) and the rows that bind (shadow_prices.csv's `binding`)."""
+
+    objective: dict[str, Any]
+    outcomes: dict[str, Any]
+    programs: dict[str, float]
+    binding: frozenset[str]
+
+
 @dataclass
 class Answer:
-    """A solved scenario: the run, how the held instance got there, and the seconds it took."""
+    """A solved scenario: revision `rev` of the served plan, what it shows at once, the data and
+    options it was solved with (what its details are solved from), how the held instance got
+    there, and the seconds it took (`timings`: by step)."""
 
-    run: Run
+    rev: int
+    brief: Brief
+    inputs: Inputs
+    spec: RunSpec
     how: str
     seconds: float
     sets: list[str] = dataclasses.field(default_factory=list)
     """The cells set for this answer (`TABLE.KEY.COLUMN=VALUE`), in the order applied."""
+    timings: dict[str, float] = dataclasses.field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Details:
+    """The whole run of revision `rev`, as `allocator solve --set` makes it in memory (its
+    tables, prices, tie classes and run.json), and the seconds it took. `stale`: a later edit
+    was answered meanwhile, so the page shows another plan."""
+
+    rev: int
+    run: Run
+    seconds: float
+    stale: bool = False
+
+
+class StaleError(Exception):
+    """Details asked for a revision that is not the plan shown (`rev`, and the `current` one)."""
+
+    def __init__(self, rev: int, current: int) -> None:
+        if rev < current:
+            words = (
+                f"revision {rev} is no longer the plan: revision {current} is. "
+                f"Fix: ask for /api/details?rev={current}"
+            )
+        else:
+            words = (
+                f"there is no revision {rev} yet (the plan is revision {current}). "
+                f"Fix: ask for /api/details?rev={current}"
+            )
+        super().__init__(words)
+        self.rev, self.current = rev, current
 
 
 class HeldModel:
     """The scenario of a served page: the dataset (with the model file's overrides), the cells
     the planner set on top, and the HiGHS instance that holds the LP of the last answer.
 
-    One request at a time: every public method holds the lock (HiGHS is not re-entrant).
+    One answer at a time: every public method that solves on the held instance holds the lock
+    (HiGHS is not re-entrant); details are solved one at a time beside it, on their own instance.
     """
 
     def __init__(self, opts: RunSpec) -> None:
@@ -65,17 +123,48 @@ class HeldModel:
         self.opts = opts
         self.sets: dict[str, CellSet] = {}
         self.lp: CompiledLP | None = None
-        self.first: Run | None = None
+        self.first: Brief | None = None
         self.last: Answer | None = None
+        self.rev = 0
+        """The revision of the last answer (0: none yet); each answer solved takes the next."""
         self._raw: Inputs | None = None
+        self._details: Details | None = None
         self._lock = threading.Lock()
+        self._details_lock = threading.Lock()
 
     def answer(self) -> Answer:
         """The current answer; the first call loads and solves the scenario as given."""
         with self._lock:
             if self.last is None:
                 self.last = self._solve(dict(self.sets))
-                self.first = self.last.run
+                self.first = self.last.brief
+            return self.last
+
+    def details(self, rev: int) -> Details:
+        """The whole run of revision `rev`, solved (once) from its data as `allocator solve`
+        solves it, outside the held instance's lock, so an edit is answered meanwhile; marked
+        `stale` if one was.
+
+        Raises:
+            StaleError: `rev` is not the revision of the plan shown (older, or not yet made).
+        """
+        with self._details_lock:
+            answer = self._current(rev)
+            done = self._details
+            if done is None or done.rev != rev:
+                t0 = time.perf_counter()
+                run = solved(answer.inputs, answer.spec, None, answer.timings.get("load", 0.0))
+                done = Details(rev, run, time.perf_counter() - t0)
+                self._details = done
+            if self.rev != rev:
+                return dataclasses.replace(done, stale=True)
+            return done
+
+    def _current(self, rev: int) -> Answer:
+        """The answer of revision `rev`, if it is the plan shown."""
+        with self._lock:
+            if self.last is None or self.last.rev != rev:
+                raise StaleError(rev, self.rev)
             return self.last
 
     def edit(self, texts: list[str]) -> Answer:
@@ -133,7 +222,8 @@ class HeldModel:
         return inp, time.perf_counter() - t0
 
     def _solve(self, sets: dict[str, CellSet]) -> Answer:
-        """Solve the scenario with `sets` on the held instance (or a new one, said in `how`)."""
+        """Solve the scenario with `sets` on the held instance (or a new one, said in `how`):
+        the next revision."""
         t0 = time.perf_counter()
         opts = self.options(sets)
         inp, load_s = self._inputs(opts)
@@ -147,7 +237,7 @@ class HeldModel:
             opts.objective, measure, inp.years[0], inp.years[-1], inp.last_milestone
         )
         try:
-            sol = solve_lp(lp, goal, opts.weights, numerics=numerics_warnings(lp))
+            sol = plan_of(lp, goal, opts.weights)
         except InfeasibleError as exc:
             self.lp = None  # the passes stopped half-way: the next answer starts afresh
             raise explained(inp, exc, infeasibility(inp, exc)) from None
@@ -156,11 +246,15 @@ class HeldModel:
             raise
         if lp.highs.getNumRow() != len(lp.row_names) or lp.highs.getNumCol() != len(lp.col_names):
             self.lp = None  # a pass left a row behind: never reuse such an instance
-        timings = {"load": load_s, "build": t2 - t1, "handoff": 0.0}
-        timings["solve"] = time.perf_counter() - t2
-        tables = tables_of(inp, sol)
-        run = Run(inp, sol, tables, run_info(inp, sol, opts, timings))
-        return Answer(run, how, time.perf_counter() - t0, [cs.text for cs in sets.values()])
+        t3 = time.perf_counter()
+        brief = brief_of(inp, sol, opts)
+        timings = {"load": load_s, "build": t2 - t1, "solve": t3 - t2}
+        timings |= {f"pass:{k}": v for k, v in sol.timings.items()}
+        timings["brief"] = time.perf_counter() - t3
+        self.rev += 1
+        sets_text = [cs.text for cs in sets.values()]
+        seconds = time.perf_counter() - t0
+        return Answer(self.rev, brief, inp, opts, how, seconds, sets_text, timings)
 
     def _hold(self, inp: Inputs, opts: RunSpec) -> str:
         """Bring the held instance to the LP of `inp`; returns how."""
@@ -177,6 +271,58 @@ class HeldModel:
         apply_options(lp, opts.solver)
         self.lp = lp
         return why
+
+
+def plan_of(lp: CompiledLP, goal: Objective, weights: dict[str, float] | None = None) -> Solution:
+    """The plan `solve_lp` finds on `lp`, with every pass that decides it (least shortfall,
+    objective, efficiency passes, ties, exports) and its totals (the least shortfall, the
+    objective without targets), but without ranging: no shadow price, range or one-sided rate
+    (they are the details'). Its values are `solve_lp`'s: ranging restores the basis it probes
+    from, and the passes after it start from that basis."""
+    weights = weights or {"jobs": 0.5, "exports": 0.5}
+    opt = optimum(lp, goal.name, weights, ranging=False, ties=True)
+    free = price_of_targets(lp, opt)
+    sol = plan_solution(lp, opt.x, opt.cost, goal)
+    totals = (
+        sol.totals
+        | ({} if opt.least_shortfall is None else {"weighted_shortfall": opt.least_shortfall})
+        | ({} if free is None else {"objective_without_targets": free})
+    )
+    return dataclasses.replace(
+        sol,
+        status="optimal",
+        objective_value=opt.objective,
+        totals=totals,
+        timings=opt.timings,
+        weights=weights if goal.name == "weighted" else {},
+    )
+
+
+def brief_of(inp: Inputs, sol: Solution, spec: RunSpec) -> Brief:
+    """What an answer shows at once, read as the run's tables and run.json read it."""
+    info = run_info(inp, sol, spec, {})
+    by_phase = reports.allocation_by_phase(inp, reports.allocation(inp, sol))
+    programs = zip(by_phase["program"], by_phase["total_musd"], strict=True)
+    return Brief(
+        objective=info["objective"],
+        outcomes=info["outcomes"],
+        programs={str(p): float(v) for p, v in programs},
+        binding=binding_rows(sol.rows),
+    )
+
+
+def binding_rows(rows: Any) -> frozenset[str]:
+    """The rows whose slack is nil, by shadow_prices.csv's rule (`report.tables`): the slack
+    on the finite side, within `BINDING_TOLERANCE` of the right-hand side's size."""
+    upper = rows["upper"].to_numpy(dtype=float)
+    lower = rows["lower"].to_numpy(dtype=float)
+    body = rows["body"].to_numpy(dtype=float)
+    upper_side = np.isfinite(upper)
+    rhs = np.where(upper_side, upper, lower)
+    slack = np.where(upper_side, upper - body, body - lower)
+    slack = np.where(np.abs(slack) < 1e-9, 0.0, slack) + 0.0
+    hit = slack <= reports.BINDING_TOLERANCE * np.maximum(1.0, np.abs(rhs))
+    return frozenset(str(c) for c in rows["constraint"].to_numpy()[hit])
 
 
 def check_choices(opts: RunSpec) -> None:

@@ -5,19 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from allocator.runs.common import Run
+from allocator.serve.held import Brief
 
 TOLERANCE = 1e-6
 """A change smaller than this (in the unit of the number, relative above 1) is not a move."""
 
 
-def moved(first: Run, now: Run) -> dict[str, Any]:
+def moved(first: Brief, now: Brief) -> dict[str, Any]:
     """The moves of `now` against `first`, each list sorted as the tables are."""
     return {
-        "headline": _pair(first.info["objective"]["value"], now.info["objective"]["value"]),
-        "outcomes": _changes(_outcomes(first), _outcomes(now)),
-        "programs": _changes(_programs(first), _programs(now)),
-        "binding": _binding(first, now),
+        "headline": _pair(first.objective["value"], now.objective["value"]),
+        "outcomes": _changes(_numbers(first.outcomes), _numbers(now.outcomes)),
+        "programs": _changes(first.programs, now.programs),
+        "binding": {
+            "now_binding": sorted(now.binding - first.binding),
+            "no_longer_binding": sorted(first.binding - now.binding),
+        },
     }
 
 
@@ -36,22 +39,6 @@ def _changes(first: dict[str, float], now: dict[str, float]) -> list[dict[str, A
     return out
 
 
-def _outcomes(run: Run) -> dict[str, float]:
-    return {k: float(v) for k, v in run.info["outcomes"].items() if isinstance(v, int | float)}
-
-
-def _programs(run: Run) -> dict[str, float]:
-    """US$ million of each program over the horizon (allocation_by_phase.csv's total)."""
-    frame = run.tables["allocation_by_phase"]
-    return {str(p): float(v) for p, v in zip(frame["program"], frame["total_musd"], strict=True)}
-
-
-def _binding(first: Run, now: Run) -> dict[str, list[str]]:
-    """The rows that bind now and did not, and those that no longer bind (shadow_prices.csv)."""
-    a, b = _bound(first), _bound(now)
-    return {"now_binding": sorted(b - a), "no_longer_binding": sorted(a - b)}
-
-
-def _bound(run: Run) -> set[str]:
-    prices = run.tables["shadow_prices"]
-    return {str(c) for c, hit in zip(prices["constraint"], prices["binding"], strict=True) if hit}
+def _numbers(outcomes: dict[str, Any]) -> dict[str, float]:
+    """The outcomes that are numbers (run.json writes null where one does not apply)."""
+    return {k: float(v) for k, v in outcomes.items() if isinstance(v, int | float)}

@@ -4,6 +4,7 @@
   const token = new URLSearchParams(window.location.search).get("token") || "";
   const $ = (id) => document.getElementById(id);
   let busy = false;
+  let rev = 0; // the revision of the plan shown: details of any other are dropped
 
   function text(tag, words, cls) {
     const el = document.createElement(tag);
@@ -127,15 +128,74 @@
     });
   }
 
+  function showHeadline(h) {
+    const p = $("answer-headline");
+    p.replaceChildren(text("span", "Headline: "));
+    const value = text("strong", h.shown + " " + (h.label || h.unit));
+    value.dataset.value = String(h.value);
+    value.id = "answer-value";
+    p.appendChild(value);
+    p.appendChild(text("span", " (" + h.unit + ", " + h.sense + "d)"));
+    p.dataset.rev = String(rev);
+  }
+
   function show(state) {
-    $("report-css").textContent = state.report_css;
-    $("report").innerHTML = state.report; // allocator's own report HTML, escaped by its renderer
+    rev = state.rev;
+    showHeadline(state.headline);
     showMoved(state.moved, state.headline);
     showCells(state.cells, state.sets);
     $("sets").textContent = state.sets.length
       ? "Cells set: " + state.sets.join(", ") : "No cell set: the plan as first loaded.";
     $("error").hidden = true;
-    status("Solved in " + state.seconds.toFixed(3) + " s (" + state.how + ").", "ready");
+    status("Solved in " + state.seconds.toFixed(3) + " s (" + state.how + "), revision " +
+      state.rev + ".", "ready");
+    detailsStatus("Prices, tie classes and the full report of revision " + rev +
+      ": computing... (what is shown below is of an earlier revision)", "computing");
+    $("details-section").dataset.stale = "";
+    loadDetails(rev, state.details);
+  }
+
+  function detailsStatus(words, state) {
+    const p = $("details-status");
+    p.textContent = words;
+    p.dataset.state = state;
+    p.dataset.rev = String(rev);
+  }
+
+  function showTies(d) {
+    const box = $("ties");
+    box.replaceChildren();
+    if (!d.tie_classes.length) return;
+    box.appendChild(text("h3", "Programs another plan funds differently (same outcomes)"));
+    d.tie_classes.forEach((c) => box.appendChild(text("p", c.programs.map((m) =>
+      m.program + " " + fmt(m.plan) + " (" + fmt(m.low) + " to " + fmt(m.high) + ")")
+      .join(", ") + ": US$ million")));
+  }
+
+  function showDetails(d) {
+    $("report-css").textContent = d.report_css;
+    $("report").innerHTML = d.report; // allocator's own report HTML, escaped by its renderer
+    $("report").dataset.rev = String(d.rev);
+    showTies(d);
+    delete $("details-section").dataset.stale;
+    detailsStatus("Prices, tie classes and the full report of revision " + d.rev +
+      " (solved in " + d.seconds.toFixed(3) + " s, as allocator solve --set solves it).",
+      "ready");
+  }
+
+  async function loadDetails(asked, path) {
+    let d;
+    try {
+      d = await call("GET", path);
+    } catch (err) {
+      if (asked === rev) detailsStatus("Prices not computed: " + err.message, "refused");
+      return; // a refused older revision (409 stale): a later answer asks for its own
+    }
+    if (d.rev !== rev || d.stale) {
+      $("details-section").dataset.dropped = String(d.rev); // late: of a plan no longer shown
+      return;
+    }
+    showDetails(d);
   }
 
   async function run(method, path, body, words) {
