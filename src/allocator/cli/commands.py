@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from allocator.cli.deferred import import_rich_utils
 from allocator.cli.exits import exit_codes, stdout_lost
 from allocator.cli.helps import (
     CVAR_CAP_HELP,
@@ -422,6 +423,8 @@ def main() -> None:
     removed in either case."""
     import signal
 
+    if len(sys.argv) < 2 or "--help" in sys.argv[1:]:  # help is all this process will print
+        import_rich_utils()
     signal.signal(signal.SIGTERM, on_sigterm)
     sys.unraisablehook = unraisable
     try:
