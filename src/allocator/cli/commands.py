@@ -4,8 +4,6 @@ signals interrupts in `interrupts`). Heavy modules (pyomo, highspy, pandas) are 
 commands so `--help` stays fast.
 """
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated
