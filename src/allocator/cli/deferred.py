@@ -27,6 +27,8 @@ class Deferred(type):
     def real(cls) -> Any:
         """The class the stand-in stands for (its module imported now, once)."""
         module = type.__getattribute__(cls, "_module")
+        if getattr(sys.modules.get(module), cls.__name__, None) is cls:  # still the stand-in
+            del sys.modules[module]
         return getattr(importlib.import_module(module), cls.__name__)
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
