@@ -2,6 +2,11 @@
 point (options are read in `options`, printed in `render`; errors become exit codes in `exits`,
 signals interrupts in `interrupts`). Heavy modules (pyomo, highspy, pandas) are imported inside
 commands so `--help` stays fast.
+
+The modules that define commands (this one, books, core, freedom, replan, serve) do without
+`from __future__ import annotations`: typer then reads each option's annotation as an object
+instead of evaluating its text twice (building the commands for `--help`: 20 -> 6 ms). A name
+used only in an annotation and imported under TYPE_CHECKING is written in quotes.
 """
 
 import sys
