@@ -141,3 +141,17 @@ def test_a_stand_in_class_called_first_replaces_its_module(tmp_path, monkeypatch
     made = stub.Probe()
     assert sys.modules["standin_probe2"] is not stub
     assert type(made) is sys.modules["standin_probe2"].Probe
+
+
+def test_command_annotations_are_objects_typer_need_not_evaluate():
+    import allocator.cli  # noqa: F401 - registers every command on the app
+    from allocator.cli.commands import app
+
+    texts = {
+        f"{info.callback.__module__}.{info.callback.__name__}": name
+        for info in app.registered_commands
+        for name, annotation in info.callback.__annotations__.items()
+        if isinstance(annotation, str)
+    }
+    assert len(app.registered_commands) >= 13
+    assert texts == {}  # a text annotation is evaluated twice each time the commands are built
