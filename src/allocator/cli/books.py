@@ -1,8 +1,6 @@
 """Commands for workbooks and reports: `export-inputs` (a dataset as one workbook) and `report`
 (rebuild `report.html` from a run folder). Registered on the app of `commands`."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

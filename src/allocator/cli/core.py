@@ -4,8 +4,6 @@ Registered on the one typer app of `commands` (imported by the package, so every
 has it). The command reads its options and calls `allocator.studies.corerun.run_core`.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Any
 

@@ -4,8 +4,6 @@ Registered on the one typer app of `commands` (imported by the package, so every
 has it); `commands.py` is kept under the module size limit this way.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path

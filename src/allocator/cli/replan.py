@@ -5,8 +5,6 @@ Registered on the one typer app of `commands` (imported by the package, so every
 has it). The command parses its options and hands them to `run_replan`.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -3,16 +3,10 @@
 Registered on the one typer app of `commands` (imported by the package, as `freedom` is).
 """
 
-from __future__ import annotations
-
-import errno
-import secrets
-import signal
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -28,6 +22,9 @@ from allocator.cli.commands import (
 from allocator.cli.exits import exit_codes
 from allocator.cli.options import run_spec
 from allocator.cli.render import err
+
+if TYPE_CHECKING:
+    import socket
 
 HOST = "127.0.0.1"
 
@@ -57,6 +54,8 @@ def serve(
     """A local web page that re-solves the plan as you change budgets, caps, floors, targets
     and coefficients; Save writes a model file and a run folder. Ctrl-C stops it."""
     with exit_codes():
+        import secrets
+
         from allocator.serve.app import Scenario, create_app
 
         for path, what in ((model, "model file"), (inputs, "--inputs")):
@@ -85,12 +84,15 @@ def serve(
         err.print("allocator serve: stopped")
 
 
-def bound(port: int | None) -> socket.socket:
+def bound(port: int | None) -> "socket.socket":
     """A listening socket on 127.0.0.1: `port`, or a free one the system picks.
 
     Raises:
         UsageError: the port is taken or may not be used.
     """
+    import errno
+    import socket
+
     from allocator.errors import UsageError
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -108,7 +110,7 @@ def bound(port: int | None) -> socket.socket:
     return sock
 
 
-def run_server(asgi: Any, sock: socket.socket) -> None:
+def run_server(asgi: Any, sock: "socket.socket") -> None:
     """Serve `asgi` on `sock` with uvicorn until Ctrl-C or SIGTERM, then return (exit 0)."""
     import uvicorn
 
@@ -130,6 +132,8 @@ def run_server(asgi: Any, sock: socket.socket) -> None:
 def _signals_absorbed() -> Iterator[None]:
     """uvicorn stops gracefully on SIGINT and SIGTERM, then raises the signal again for the
     handler it found: a no-op here, so the command ends with exit 0 and no traceback."""
+    import signal
+
     handled = (signal.SIGINT, signal.SIGTERM)
     before = {sig: signal.signal(sig, _ignore) for sig in handled}
     try:

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -31,7 +30,6 @@ from allocator.data.numbers import check_magnitude, parse_number
 from allocator.data.ordering import canonical
 from allocator.data.rows import closest_fix
 from allocator.data.schema import Group, Inputs, Link, Pool, Program, Row
-from allocator.data.yamlfile import ModelFileLoader, unknown_key
 from allocator.errors import InputError, UsageError, printable, quoted, raise_all
 
 # Limits, far above a real scenario (the shipped ones are under 2 KB with at most 4 overrides) and
@@ -227,6 +225,8 @@ def load_model_file(path: Path) -> tuple[ModelFile, Path]:
     except ValidationError as exc:
         extra = [e for e in exc.errors() if e["type"] == "extra_forbidden"]
         if extra:  # a typo of a key is the likeliest cause of whatever else failed
+            from allocator.data.yamlfile import unknown_key
+
             raise UsageError(unknown_key(path, extra[0]["loc"], ModelFile)) from None
         e = exc.errors()[0]
         where = ".".join(str(p) for p in e["loc"]) or "the file"
@@ -272,6 +272,10 @@ def _read(path: Path) -> str:
 
 def _parse(path: Path, text: str) -> object:
     """The YAML of a model file, read with the safe loader only (a `!!python` tag is refused)."""
+    import yaml  # PyYAML (15-20 ms) only when a model file is read
+
+    from allocator.data.yamlfile import ModelFileLoader
+
     try:
         return yaml.load(text, Loader=ModelFileLoader)  # ModelFileLoader is a SafeLoader
     except yaml.YAMLError as exc:

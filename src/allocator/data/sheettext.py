@@ -14,8 +14,6 @@ import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from openpyxl.utils import get_column_letter
-
 from allocator.data.numbers import exact_text
 from allocator.data.records import MAX_TABLE_BYTES, MAX_TABLE_ROWS
 from allocator.data.xlsx import Book, BookError, SheetInfo
@@ -25,6 +23,8 @@ from allocator.errors import InputError
 
 def column_letter(j: int) -> str:
     """0 -> A, 25 -> Z, 26 -> AA (openpyxl's letters, from 0)."""
+    from openpyxl.utils import get_column_letter  # openpyxl only when a workbook is read
+
     return get_column_letter(j + 1)
 
 
