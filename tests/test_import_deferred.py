@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from allocator.cli.deferred import Deferred, _stand_in
+from allocator.cli.deferred import Deferred, stand_in
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -121,7 +121,7 @@ def test_a_deferred_class_acts_as_the_real_one():
 def test_a_stand_in_module_hands_over_to_the_real_one(tmp_path, monkeypatch):
     (tmp_path / "standin_probe.py").write_text("class Probe:\n    KIND = 'real'\n\nOTHER = 7\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    stub = _stand_in("standin_probe", "Probe")
+    stub = stand_in("standin_probe", "Probe")
     monkeypatch.setitem(sys.modules, "standin_probe", stub)
     with pytest.raises(AttributeError):
         stub.__path__  # noqa: B018 - what the import system asks of every module
@@ -136,7 +136,7 @@ def test_a_stand_in_module_hands_over_to_the_real_one(tmp_path, monkeypatch):
 def test_a_stand_in_class_called_first_replaces_its_module(tmp_path, monkeypatch):
     (tmp_path / "standin_probe2.py").write_text("class Probe:\n    pass\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    stub = _stand_in("standin_probe2", "Probe")
+    stub = stand_in("standin_probe2", "Probe")
     monkeypatch.setitem(sys.modules, "standin_probe2", stub)
     made = stub.Probe()
     assert sys.modules["standin_probe2"] is not stub

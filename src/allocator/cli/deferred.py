@@ -44,7 +44,7 @@ class Deferred(type):
         return issubclass(subclass, cls.real())
 
 
-def _stand_in(module: str, name: str) -> types.ModuleType:
+def stand_in(module: str, name: str) -> types.ModuleType:
     """A module object holding a stand-in for `module`.`name`; any other name read from it
     imports the real module (which then replaces it in `sys.modules`)."""
     stub = types.ModuleType(module)
@@ -66,7 +66,7 @@ def import_rich_utils() -> None:
     modules are not imported yet; the stand-in modules are gone from `sys.modules` after."""
     if "typer.rich_utils" in sys.modules:
         return
-    placed = {m: _stand_in(m, name) for m, name in DEFERRED.items() if m not in sys.modules}
+    placed = {m: stand_in(m, name) for m, name in DEFERRED.items() if m not in sys.modules}
     sys.modules.update(placed)
     try:
         importlib.import_module("typer.rich_utils")
