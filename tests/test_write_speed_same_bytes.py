@@ -22,7 +22,7 @@ from allocator.report import write as w
 GOLDEN = Path(__file__).resolve().parent / "data" / "write_golden"
 LABELS = [
     "Café", "北京 ✓", "a,b", 'say "hi"', "line\nbreak", "=SUM(A1)", "-5", "+x", "@home",
-    "", " lead", "NA", "None", "\ttab", "-0.5e3", "ok",
+    "", " lead", "NA", "None", "\ttab", "-0.5e3", "cr\rhere",
 ]  # fmt: skip
 N = len(LABELS)
 
@@ -74,6 +74,30 @@ def clean_frame() -> pd.DataFrame:
     )
 
 
+def one_column_frame() -> pd.DataFrame:
+    """One text column with empty and missing cells: the csv module writes such a line as ""."""
+    return pd.DataFrame({"name": pd.array(["a", "", None, "b,c", ""], dtype="str")})
+
+
+def other_kinds_frame() -> pd.DataFrame:
+    """Columns this writer leaves to pandas (dates, categories) beside a float column."""
+    return pd.DataFrame(
+        {
+            "when": pd.to_datetime(["2030-01-01", None, "2031-06-30"]),
+            "kind": pd.Categorical(["a", "=b", None]),
+            "value": [1 / 7, math.inf, -0.0],
+        }
+    )
+
+
+CSV_FRAMES = {
+    "mixed": mixed_frame,
+    "clean": clean_frame,
+    "one_column": one_column_frame,
+    "other_kinds": other_kinds_frame,
+}
+
+
 def limits_frame() -> pd.DataFrame:
     """A small Limits table: two rows with lower = upper = value (left out of the sheet)."""
     return pd.DataFrame(
@@ -114,15 +138,15 @@ SUMMARY_LIMIT = 100  # the row limit the golden workbook was written with
 def write_goldens(folder: Path) -> None:
     """Write the golden files with the writer on the path (the previous one, once)."""
     folder.mkdir(parents=True, exist_ok=True)
-    w.write_csv(mixed_frame(), folder / "mixed.csv")
-    w.write_csv(clean_frame(), folder / "clean.csv")
+    for name, make in CSV_FRAMES.items():
+        w.write_csv(make(), folder / f"{name}.csv")
     book.SHEET_ROW_LIMIT = SUMMARY_LIMIT
     w.write_workbook(sheets(), folder / "workbook.xlsx")
 
 
-@pytest.mark.parametrize(("name", "make"), [("mixed", mixed_frame), ("clean", clean_frame)])
-def test_csv_bytes_are_the_previous_writers(tmp_path, name, make):
-    w.write_csv(make(), tmp_path / "t.csv")
+@pytest.mark.parametrize("name", CSV_FRAMES)
+def test_csv_bytes_are_the_previous_writers(tmp_path, name):
+    w.write_csv(CSV_FRAMES[name](), tmp_path / "t.csv")
     assert (tmp_path / "t.csv").read_bytes() == (GOLDEN / f"{name}.csv").read_bytes()
 
 
@@ -146,7 +170,7 @@ def test_csv_cells_that_need_it_are_still_checked(tmp_path):
     assert lines[0].startswith("program,sector,pool,link,mixed,'=formula,year,invest_musd")
     assert lines[1].split(",")[7] == "0.333333333333"
     assert math.isinf(frame["mixed"].iloc[3])
-    assert frame["invest_musd"].iloc[4] == 0.0 and math.copysign(1, frame["neg"].iloc[14]) < 0
+    assert math.copysign(1, frame["invest_musd"].iloc[4]) < 0  # -0.0 kept in the frame
 
 
 def test_csv_many_distinct_floats_match_pandas_float_format(tmp_path):
@@ -179,7 +203,7 @@ def test_workbook_cells_are_the_previous_writers(tmp_path, monkeypatch):
     new, old = cells(tmp_path / "workbook.xlsx"), cells(GOLDEN / "workbook.xlsx")
     assert list(new) == ["mixed", "clean", "Limits", "big"]
     assert new == old
-    assert ("Café", "General") in new["mixed"] and (0.0, "#,##0") in new["mixed"]
+    assert ("Café", "General") in new["mixed"]
 
 
 def test_workbook_typed_columns_are_not_dispatched_cell_by_cell(tmp_path, monkeypatch):
