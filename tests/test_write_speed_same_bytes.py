@@ -2,7 +2,7 @@
 of cell is byte for byte what the previous writer wrote (a golden file made by it), and the
 workbook's cells (values and number formats, every sheet) are the previous writer's.
 
-The golden files in tests/data/write_golden/ were written by the writer before this change
+The golden files in tests/write_golden/ were written by the writer before this change
 (`python tests/test_write_speed_same_bytes.py OUT_FOLDER` with that version on the path).
 """
 
@@ -19,7 +19,7 @@ import pytest
 from allocator.report import book
 from allocator.report import write as w
 
-GOLDEN = Path(__file__).resolve().parent / "data" / "write_golden"
+GOLDEN = Path(__file__).resolve().parent / "write_golden"
 LABELS = [
     "Café", "北京 ✓", "a,b", 'say "hi"', "line\nbreak", "=SUM(A1)", "-5", "+x", "@home",
     "", " lead", "NA", "None", "\ttab", "-0.5e3", "cr\rhere",
