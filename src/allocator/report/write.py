@@ -247,6 +247,8 @@ def _csv_columns(frame: pd.DataFrame) -> list[list[str]] | None:
     writer knows."""
     if frame.shape[1] == 0 or any(c.__class__ is not str for c in frame.columns):
         return None
+    if not _quote_triggers() <= _QUOTED_AT_MOST:  # a csv module that `_quoted` does not know
+        return None
     columns = []
     for j in range(frame.shape[1]):
         cells = _csv_cells(frame.iloc[:, j])
@@ -261,27 +263,37 @@ def _csv_columns(frame: pd.DataFrame) -> list[list[str]] | None:
 def _quoted(cells: list[str]) -> list[str]:
     """Text cells, each quoted as the csv module's "excel" dialect quotes it (QUOTE_MINIMAL,
     quotes doubled) when it holds a comma, a quote or a line break; a column with no such cell
-    (most: the numbers, names without commas) is checked in one pass over its joined text."""
+    (most: the numbers, names without commas) is checked in one pass over its joined text.
+    A cell is tested with `in` for each candidate character (0.002 s for 77,000 names, where
+    `any(map(...))` takes 0.012), then against what this Python's csv module quotes."""
     special = _quote_triggers()
     joined = "".join(cells)
     if not any(map(joined.__contains__, special)):
         return cells
     return [
-        '"' + c.replace('"', '""') + '"' if any(map(c.__contains__, special)) else c for c in cells
+        '"' + c.replace('"', '""') + '"'
+        if ("," in c or '"' in c or "\n" in c or "\r" in c) and not special.isdisjoint(c)
+        else c
+        for c in cells
     ]
 
 
+_QUOTED_AT_MOST = frozenset(',"\n\r')
+"""What any csv module quotes a field for (its delimiter, quote and line breaks): `_quoted` tests
+these first."""
+
+
 @functools.cache
-def _quote_triggers() -> tuple[str, ...]:
+def _quote_triggers() -> frozenset[str]:
     """The characters that make this Python's csv module quote a field (asked of it, not
-    assumed: the line breaks it quotes have changed between versions)."""
-    found = []
+    assumed: whether a lone carriage return is quoted has changed between versions)."""
+    found = set()
     for ch in map(chr, range(128)):
         out = io.StringIO()
         csv.writer(out, lineterminator="\n").writerow([f"a{ch}b", "x"])
         if out.getvalue().startswith('"'):
-            found.append(ch)
-    return tuple(found)
+            found.add(ch)
+    return frozenset(found)
 
 
 def _csv_cells(values: pd.Series) -> list[str] | None:
@@ -304,13 +316,14 @@ def _csv_cells(values: pd.Series) -> list[str] | None:
 
 def _float_text(values: pd.Series) -> list[str]:
     """A float column as text, each distinct number formatted once: a run's columns repeat a
-    few values (0, missing, a bound), so 1.15 M cells of a 1e6 nonzero run are formatted as
-    about 20,000 numbers."""
+    few values (0, missing, a bound), so the 1.96 M float cells of a 1e6 nonzero run are
+    formatted as 40,000 numbers. `pd.factorize` finds them by hashing (0.3 ms for 77,000
+    numbers, where `np.unique`'s sort takes 11 ms); a missing number gets code -1, the last
+    text, which is empty."""
     numbers = values.to_numpy(dtype=float, na_value=np.nan) + 0.0  # -0.0 + 0.0 is 0.0
-    distinct, where = np.unique(numbers, return_inverse=True)  # one NaN: equal_nan
-    text = np.array([FLOAT_FORMAT % v for v in distinct.tolist()], dtype=object)
-    text[~np.isfinite(distinct)] = ""
-    return text[where].tolist()
+    codes, distinct = pd.factorize(numbers)
+    text = [FLOAT_FORMAT % v if math.isfinite(v) else "" for v in distinct.tolist()]
+    return np.array([*text, ""], dtype=object)[codes].tolist()
 
 
 def _text_cells(cells: np.ndarray) -> list[str]:
