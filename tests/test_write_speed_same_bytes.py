@@ -207,14 +207,28 @@ def test_workbook_cells_are_the_previous_writers(tmp_path, monkeypatch):
 
 
 def test_workbook_typed_columns_are_not_dispatched_cell_by_cell(tmp_path, monkeypatch):
-    """Per-row sheets: each column's writer is chosen once; only object columns of mixed
-    cells are looked at one by one."""
+    """Per-row sheets: each column's writer is chosen once; only the cells of an object column
+    of mixed cells (numbers among text) are looked at one by one, and only those not blank."""
     seen = []
-    monkeypatch.setattr(book, "_put", lambda *a: seen.append(a), raising=False)
+
+    def count(name):
+        def dispatched(*args):
+            seen.append(name)
+            return getattr(book, f"_real_{name}")(*args)
+
+        return dispatched
+
+    for name in ("_put", "_write_any"):  # the per-cell dispatcher, before and after
+        if hasattr(book, name):
+            monkeypatch.setattr(book, f"_real_{name}", getattr(book, name), raising=False)
+            monkeypatch.setattr(book, name, count(name))
     monkeypatch.setattr(book, "SHEET_ROW_LIMIT", SUMMARY_LIMIT)
-    w.write_workbook({"clean": clean_frame()}, tmp_path / "workbook.xlsx")
+    w.write_workbook({"clean": clean_frame()}, tmp_path / "clean.xlsx")
     assert seen == []
-    assert cells(tmp_path / "workbook.xlsx")["clean"] == cells(GOLDEN / "workbook.xlsx")["clean"]
+    assert cells(tmp_path / "clean.xlsx")["clean"] == cells(GOLDEN / "workbook.xlsx")["clean"]
+    w.write_workbook({"mixed": mixed_frame()}, tmp_path / "mixed.xlsx")
+    assert len(seen) == 10  # the "mixed" column: 16 cells, 6 of them missing, infinite or empty
+    assert cells(tmp_path / "mixed.xlsx")["mixed"] == cells(GOLDEN / "workbook.xlsx")["mixed"]
 
 
 if __name__ == "__main__":

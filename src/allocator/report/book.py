@@ -133,7 +133,9 @@ def _table(ws: Any, headers: list[str], frame: pd.DataFrame, fmt: _Formats) -> N
                 writers[j](r, j, v, formats[j])
 
 
-def _column(ws: Any, series: pd.Series, name: str, fmt: _Formats) -> tuple[Any, Any, list, list]:
+def _column(
+    ws: Any, series: pd.Series, name: str, fmt: _Formats
+) -> tuple[Any, Any, list[Any], list[Any]]:
     """(writer, format, cells with None where blank, the values the column width is read from)
     of one column: numbers (blank where missing or infinite, no -0), booleans, or text."""
     if pd.api.types.is_bool_dtype(series):

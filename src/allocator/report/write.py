@@ -238,7 +238,7 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
 
 
 _CHUNK_ROWS = 20_000
-"""Lines joined into one string before it is written: the text of a whole table is never held."""
+"""Lines joined into one string before it is written: a whole table's text is never one string."""
 
 
 def _csv_columns(frame: pd.DataFrame) -> list[list[str]] | None:
