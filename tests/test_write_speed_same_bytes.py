@@ -186,6 +186,41 @@ def test_csv_many_distinct_floats_match_pandas_float_format(tmp_path):
     assert (tmp_path / "new.csv").read_bytes() == (tmp_path / "old.csv").read_bytes()
 
 
+def random_text(rng: np.random.Generator, n: int) -> list[str | None]:
+    """Text from an alphabet of every character the csv module or a spreadsheet treats apart."""
+    alphabet = list(",\"\n\r=+-@\t 'é✓0.5eNa")
+    out: list[str | None] = []
+    for _ in range(n):
+        size = int(rng.integers(0, 6))
+        out.append("".join(rng.choice(alphabet, size=size)) if size < 5 else None)
+    return out
+
+
+def test_csv_random_text_matches_the_previous_path(tmp_path):
+    """Random text and mixed cells: the bytes of the previous writer, which still writes the
+    tables of a kind the new path does not know (`_as_text` and pandas' `to_csv`)."""
+    rng = np.random.default_rng(11)
+    n = 400
+    mixed = random_text(rng, n)
+    for i in range(0, n, 7):
+        mixed[i] = [math.inf, -0.0, 7, 2.5, True, math.nan, -math.inf][i % 7]
+    frame = pd.DataFrame(
+        {
+            "=a,b": pd.array(random_text(rng, n), dtype="str"),
+            'q"': pd.Series(random_text(rng, n), dtype=object),
+            "mixed": pd.Series(mixed, dtype=object),
+            "x": rng.normal(size=n),
+        }
+    )
+    w.write_csv(frame, tmp_path / "new.csv")
+    w._as_text(frame).to_csv(tmp_path / "old.csv", index=False, lineterminator="\n")
+    assert (tmp_path / "new.csv").read_bytes() == (tmp_path / "old.csv").read_bytes()
+    single = frame[["=a,b"]]
+    w.write_csv(single, tmp_path / "new1.csv")
+    w._as_text(single).to_csv(tmp_path / "old1.csv", index=False, lineterminator="\n")
+    assert (tmp_path / "new1.csv").read_bytes() == (tmp_path / "old1.csv").read_bytes()
+
+
 def cells(path: Path) -> dict[str, list[tuple[object, str]]]:
     """Every cell of every sheet: (value, number format), row by row, via openpyxl."""
     import openpyxl
