@@ -2,7 +2,13 @@
 and 2 worker processes, on the bundled baseline and its uncertainty.csv. Ratios are measured in
 the same run. Cluster start-up is timed apart from solving.
 
-    python bench/sweep_throughput.py [--samples 400]
+Each ratio is given twice: as wall time (what a user waits) and as the CPU time of the busiest
+process (the serial loop's own; on a cluster the busiest worker, or the main process if it did
+more). On an idle machine the two agree; on a loaded one the wall clock shows the contention and
+the CPU seconds what the batches leave each core to do, whatever else runs. The load average is
+printed before and after.
+
+    python bench/sweep_throughput.py [--samples 400] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -54,6 +60,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     n = parser.parse_args().samples
     reps = parser.parse_args().repeat
+    load_before = os.getloadavg()[0]
     loops = [serial(n) for _ in range(reps)]
     loop, cpu = (statistics.median(r[k] for r in loops) for k in range(2))
     rows = [("serial loop (1 process)", 0.0, loop, cpu)]
@@ -67,15 +74,18 @@ def main() -> None:
         )
     print(f"{n} samples of the bundled baseline (median of {reps}); start-up timed apart")
     print(
-        f"{'':30}{'start-up s':>12}{'sweep s':>10}{'samples/s':>12}{'vs serial':>11}"
-        f"{'busiest CPU s':>15}{'vs serial':>11}"
+        f"{'':30}{'start-up s':>12}{'wall s':>10}{'samples/s':>12}{'wall ratio':>12}"
+        f"{'busiest CPU s':>15}{'CPU ratio':>11}"
     )
     for name, start, secs, busy in rows:
         print(
-            f"{name:30}{start:12.2f}{secs:10.2f}{n / secs:12.1f}{loop / secs:11.2f}"
+            f"{name:30}{start:12.2f}{secs:10.2f}{n / secs:12.1f}{loop / secs:12.2f}"
             f"{busy:15.2f}{cpu / busy:11.2f}"
         )
-    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"load average (1 min): {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, "
+        f"on {os.cpu_count()} cores"
+    )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ workbook, and the terminal says so. The same tables give the same bytes (fixed d
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from pathlib import Path
 from typing import Any
@@ -112,50 +113,80 @@ def _column_format(values: np.ndarray, fmt: _Formats) -> Any:
 
 
 def _table(ws: Any, headers: list[str], frame: pd.DataFrame, fmt: _Formats) -> None:
-    kinds, formats, columns = [], [], []
+    """A per-row sheet: each column's writer, format and cells are made once (`_column`), then
+    the rows go out in order (constant_memory mode writes a row when the next one starts); a
+    blank cell (missing, infinite, empty text) is not written at all."""
+    writers, formats, columns = [], [], []
     for j, column in enumerate(frame.columns):
-        series = frame[column]
-        if pd.api.types.is_bool_dtype(series):
-            kinds.append("b")
-            columns.append(series.tolist())
-            formats.append(None)
-        elif pd.api.types.is_numeric_dtype(series):
-            values = series.to_numpy(dtype=float)
-            kinds.append("n")
-            columns.append(values.tolist())
-            formats.append(fmt.year if column in YEARS else _column_format(values, fmt))
-        else:
-            kinds.append("s")
-            columns.append(series.tolist())
-            formats.append(None)
-        shown = [len(str(v)) for v in columns[-1][:200] if v is not None]
-        width = min(60, max([len(headers[j]), *shown]) + 2)
-        ws.set_column(j, j, width, formats[-1])
+        write, form, cells, raw = _column(ws, frame[column], column, fmt)
+        writers.append(write)
+        formats.append(form)
+        columns.append(cells)
+        shown = [len(str(v)) for v in raw[:200] if v is not None]
+        ws.set_column(j, j, min(60, max([len(headers[j]), *shown]) + 2), form)
     ws.freeze_panes(1, 0)
     for j, h in enumerate(headers):
         ws.write_string(0, j, h, fmt.head)
-    for i in range(len(frame)):
-        for j, kind in enumerate(kinds):
-            _put(ws, i + 1, j, kind, columns[j][i], formats[j])
+    for r, row in enumerate(zip(*columns, strict=True), start=1):
+        for j, v in enumerate(row):
+            if v is not None:
+                writers[j](r, j, v, formats[j])
 
 
-def _put(ws: Any, r: int, j: int, kind: str, v: Any, form: Any) -> None:
-    """One cell: a number (blank if missing or infinite), a boolean, or text."""
-    if kind == "n":
-        if v == v and not math.isinf(v):
-            ws.write_number(r, j, v + 0.0, form)  # -0.0 + 0.0 is 0.0: no -0 in a sheet
-    elif kind == "b":
-        if isinstance(v, bool | np.bool_):
-            ws.write_boolean(r, j, bool(v))
-    elif v is None or v is pd.NA or v != v or v == "":
-        return
-    elif isinstance(v, bool):
+def _column(
+    ws: Any, series: pd.Series, name: str, fmt: _Formats
+) -> tuple[Any, Any, list[Any], list[Any]]:
+    """(writer, format, cells with None where blank, the values the column width is read from)
+    of one column: numbers (blank where missing or infinite, no -0), booleans, or text."""
+    if pd.api.types.is_bool_dtype(series):
+        raw = series.tolist()
+        cells = [bool(v) if isinstance(v, bool | np.bool_) else None for v in raw]
+        return ws.write_boolean, None, cells, raw
+    if pd.api.types.is_numeric_dtype(series):
+        values = series.to_numpy(dtype=float)
+        raw = values.tolist()
+        form = fmt.year if name in YEARS else _column_format(values, fmt)
+        return ws.write_number, form, _finite_numbers(values), raw
+    raw = series.tolist()
+    if isinstance(series.dtype, pd.StringDtype) or _only_text(series):
+        cells = series.to_numpy(dtype=object, na_value="").tolist()
+        return ws.write_string, None, [c or None for c in cells], raw
+    return functools.partial(_write_any, ws), None, list(map(_any_cell, raw)), raw
+
+
+def _finite_numbers(values: np.ndarray) -> list[float | None]:
+    """Numbers as written: -0 as 0, None (blank) where missing or infinite."""
+    cells = (values + 0.0).tolist()  # -0.0 + 0.0 is 0.0: no -0 in a sheet
+    for i in np.flatnonzero(~np.isfinite(values)).tolist():
+        cells[i] = None
+    return cells
+
+
+def _only_text(series: pd.Series) -> bool:
+    """Whether every cell of an object column is text or missing (a run's label columns)."""
+    return set(map(type, series.to_numpy(dtype=object, na_value=""))) <= {str}
+
+
+def _any_cell(v: Any) -> Any:
+    """A cell of a column of mixed objects as written: None (blank) if missing, infinite or
+    empty, a boolean, a number (no -0) or text."""
+    if v is None or v is pd.NA or v != v or v == "":
+        return None
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int | float | np.number):
+        return float(v) + 0.0 if math.isfinite(float(v)) else None
+    return str(v)
+
+
+def _write_any(ws: Any, r: int, j: int, v: Any, form: Any) -> None:
+    """Write one prepared cell of a mixed column (`_any_cell`) by its kind."""
+    if v.__class__ is bool:
         ws.write_boolean(r, j, v)
-    elif isinstance(v, int | float | np.number):
-        if math.isfinite(float(v)):
-            ws.write_number(r, j, float(v) + 0.0)
+    elif v.__class__ is float:
+        ws.write_number(r, j, v)
     else:
-        ws.write_string(r, j, str(v))
+        ws.write_string(r, j, v)
 
 
 def _summary(ws: Any, name: str, frame: pd.DataFrame, fmt: _Formats) -> None:
