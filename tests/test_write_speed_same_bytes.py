@@ -80,7 +80,8 @@ def one_column_frame() -> pd.DataFrame:
 
 
 def other_kinds_frame() -> pd.DataFrame:
-    """Columns this writer leaves to pandas (dates, categories) beside a float column."""
+    """Columns this writer leaves to pandas (dates) or reads as objects (categories, their text
+    neutralised as any text) beside a float column."""
     return pd.DataFrame(
         {
             "when": pd.to_datetime(["2030-01-01", None, "2031-06-30"]),
@@ -268,3 +269,18 @@ def test_workbook_typed_columns_are_not_dispatched_cell_by_cell(tmp_path, monkey
 
 if __name__ == "__main__":
     write_goldens(Path(sys.argv[1]))
+
+
+def test_formula_text_in_a_category_column_is_neutralised(tmp_path):
+    """A categorical column's text is checked as any text: a cell a spreadsheet would run as a
+    formula is written with its apostrophe (the fast writer once passed categories by)."""
+    frame = pd.DataFrame(
+        {"program": pd.Categorical(["=1+2", "ok", "@SUM(A1)"]), "x": [1.0, 2.5, -0.0]}
+    )
+    w.write_csv(frame, tmp_path / "t.csv")
+    assert (tmp_path / "t.csv").read_text().splitlines() == [
+        "program,x",
+        "'=1+2,1",
+        "ok,2.5",
+        "'@SUM(A1),0",
+    ]

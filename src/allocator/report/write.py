@@ -301,6 +301,8 @@ def _csv_cells(values: pd.Series) -> list[str] | None:
     0 for -0), text neutralised, missing cells empty, other cells as the csv module writes them
     (`_csv_text`); None for a column of any other kind."""
     dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):  # its cells as the objects they are: text checked
+        return _csv_cells(values.astype(object))
     if pd.api.types.is_float_dtype(dtype):
         return _float_text(values)
     if isinstance(dtype, pd.StringDtype):
@@ -380,6 +382,8 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     out.columns = [neutralise(c) if isinstance(c, str) else c for c in out.columns]
     for j in range(out.shape[1]):
         values = out.iloc[:, j]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype(object)
         if pd.api.types.is_float_dtype(values):
             numbers = values.to_numpy(dtype=float, na_value=np.nan) + 0.0  # -0.0 + 0.0 is 0.0
             text = [FLOAT_FORMAT % v for v in numbers.tolist()]
