@@ -26,6 +26,7 @@ import pytest
 
 from allocator.data.inputs import load_inputs
 from allocator.errors import AllocatorError
+from allocator.model.build import build_model
 from allocator.model.families import name_of
 from allocator.model.measures import Measure
 from allocator.model.robust import Robust
@@ -81,7 +82,6 @@ def _form(inp: Any, options: dict[str, Any]) -> Any:
     if "robust" in options:
         kwargs["robust"] = _robust(inp, options["robust"])
     if options.get("every_link_year"):
-        from allocator.model.build import build_model
         from allocator.model.linear import paused_gc
         from allocator.solver import compile as comp
 
@@ -157,9 +157,20 @@ def test_a_changed_coefficient_changes_the_digest() -> None:
     assert digest(form) != before
 
 
+def test_the_records_hold_coordinate_arrays() -> None:
+    """Every row family's entries are int32 / float arrays, row by row: no per-entry lists."""
+    model, _ = build_model(load_inputs(ROOT / "inputs" / "peru2040"))
+    assert model.rows
+    for rows in model.rows:
+        assert (rows.row.dtype, rows.col.dtype, rows.val.dtype) == (np.int32, np.int32, float)
+        assert rows.row.size == rows.col.size == rows.val.size
+        assert (np.diff(rows.row) >= 0).all()
+
+
 def test_highs_holds_the_compiled_matrix() -> None:
     """What passModel handed over is the compiled matrix, names and bounds (int32 indices)."""
     lp, _ = build_lp(load_inputs(ROOT / "inputs" / "peru2040"))
+    assert lp.matrix.indptr.dtype == lp.matrix.indices.dtype == np.int32
     held = lp.highs.getLp()
     a = held.a_matrix_
     assert np.array_equal(np.asarray(a.start_), lp.matrix.indptr)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +19,7 @@ import numpy as np
 
 from allocator.errors import AllocatorError
 from allocator.model.families import name_of
-from allocator.model.linear import Blocks, LinearModel, index_tuple, paused_gc
+from allocator.model.linear import LinearModel, index_tuple, paused_gc
 from allocator.model.sparse import CscMatrix
 from allocator.solver.highs import new_highs
 
@@ -173,19 +172,21 @@ def _concat(parts: list[np.ndarray]) -> np.ndarray:
 
 
 def _record_form(model: LinearModel) -> StandardForm:
-    """The standard form of `model`: its records concatenated in order."""
+    """The standard form of `model`: its families' entries concatenated once, in order (each
+    family's rows after the previous family's), and one compressed-column conversion."""
     cols, rows = model.columns, model.rows
-    n = model.num_cols
-    bodies = [b for r in rows for b in r.bodies]
-    counts, col_pos, data = _flatten(bodies)
+    n, m = model.num_cols, model.num_rows
+    first = np.cumsum([0] + [len(r.keys) for r in rows[:-1]]).tolist() if rows else []
+    index = np.int32 if max(m, n) < 2**31 - 1 else np.int64
+    row = _concat([r.row.astype(index) + index(f) for r, f in zip(rows, first, strict=True)])
     matrix = CscMatrix.from_triplets(
-        np.repeat(np.arange(len(bodies)), counts), col_pos, data, (len(bodies), n)
+        row, _concat([r.col for r in rows]), _concat([r.val for r in rows]), (m, n)
     )
+    del row
     costs = {}
     for obj in model.objectives:
-        _, at, coefs = _flatten([obj.blocks])
         vec = np.zeros(n)
-        np.add.at(vec, at, coefs)
+        np.add.at(vec, obj.col, obj.val)
         costs[obj.name] = vec
     return StandardForm(
         col_family=[c.family for c in cols for _ in c.keys],
@@ -255,19 +256,6 @@ def _compiler_form(
     )
 
 
-def _flatten(rows: list[Blocks]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Entries per row, and the column positions and coefficients of all rows' blocks."""
-    blocks = [b for row in rows for b in row]
-    per_row = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-    sizes = np.fromiter((len(c) for _, c in blocks), dtype=np.int64, count=len(blocks))
-    coefs = np.fromiter((a for a, _ in blocks), dtype=float, count=len(blocks))
-    nnz = int(sizes.sum())
-    cols = np.fromiter(chain.from_iterable(c for _, c in blocks), dtype=np.int64, count=nnz)
-    block_row = np.repeat(np.arange(len(rows)), per_row)
-    counts = np.bincount(block_row, weights=sizes, minlength=len(rows)).astype(np.int64)
-    return counts, cols, np.repeat(coefs, sizes)
-
-
 def _pass_model(lp: CompiledLP) -> None:
     h = lp.highs
     model = highspy.HighsLp()
@@ -277,9 +265,9 @@ def _pass_model(lp: CompiledLP) -> None:
     model.row_lower_, model.row_upper_ = lp.row_lower, lp.row_upper
     a = lp.matrix
     model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    model.a_matrix_.start_ = a.indptr.astype(np.int32)
-    model.a_matrix_.index_ = a.indices.astype(np.int32)
-    model.a_matrix_.value_ = a.data.astype(float)
+    model.a_matrix_.start_ = np.asarray(a.indptr, dtype=np.int32)  # no copy when int32
+    model.a_matrix_.index_ = np.asarray(a.indices, dtype=np.int32)
+    model.a_matrix_.value_ = np.asarray(a.data, dtype=float)
     model.sense_ = highspy.ObjSense.kMaximize
     model.col_names_, model.row_names_ = lp.col_names, lp.row_names
     if h.passModel(model) != highspy.HighsStatus.kOk:
