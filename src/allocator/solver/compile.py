@@ -257,21 +257,37 @@ def _compiler_form(
 
 
 def _pass_model(lp: CompiledLP) -> None:
-    h = lp.highs
-    model = highspy.HighsLp()
-    model.num_col_, model.num_row_ = len(lp.col_names), len(lp.row_names)
-    model.col_cost_ = np.zeros(model.num_col_)
-    model.col_lower_, model.col_upper_ = lp.col_lower, lp.col_upper
-    model.row_lower_, model.row_upper_ = lp.row_lower, lp.row_upper
-    a = lp.matrix
-    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    model.a_matrix_.start_ = np.asarray(a.indptr, dtype=np.int32)  # no copy when int32
-    model.a_matrix_.index_ = np.asarray(a.indices, dtype=np.int32)
-    model.a_matrix_.value_ = np.asarray(a.data, dtype=float)
-    model.sense_ = highspy.ObjSense.kMaximize
-    model.col_names_, model.row_names_ = lp.col_names, lp.row_names
-    if h.passModel(model) != highspy.HighsStatus.kOk:
+    """Hand the LP to its HiGHS instance: the rows (bounds, names) as a `HighsLp`, then every
+    column with its entries through `addCols`, whose numpy arguments HiGHS reads as buffers
+    (`HighsLp`'s matrix setters convert element by element), then the column names.
+
+    passModel's own array overload would take the matrix as buffers too, but it also takes an
+    integrality vector and keeps it, and HiGHS then writes empty `bin`, `gen` and `semi`
+    sections into model.lp."""
+    h, a = lp.highs, lp.matrix
+    rows = highspy.HighsLp()
+    rows.num_row_ = len(lp.row_names)
+    rows.row_lower_, rows.row_upper_ = _floats(lp.row_lower), _floats(lp.row_upper)
+    rows.row_names_ = lp.row_names
+    rows.sense_ = highspy.ObjSense.kMaximize
+    n = len(lp.col_names)
+    if h.passModel(rows) != highspy.HighsStatus.kOk or h.addCols(
+        n,
+        np.zeros(n),
+        _floats(lp.col_lower),
+        _floats(lp.col_upper),
+        a.nnz,
+        np.asarray(a.indptr[:-1], dtype=np.int32),
+        np.asarray(a.indices, dtype=np.int32),
+        _floats(a.data),
+    ) != highspy.HighsStatus.kOk:
         raise AllocatorError("internal: HiGHS refused the model")
+    for j, name in enumerate(lp.col_names):
+        h.passColName(j, name)
+
+
+def _floats(values: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(values, dtype=float)
 
 
 def set_costs(lp: CompiledLP, cost: np.ndarray) -> None:
