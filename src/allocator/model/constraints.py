@@ -333,17 +333,20 @@ def add_risk_budget(m: LinearModel, s: Sets) -> None:
     _add(m, "risk_budget", rows)
 
 
-def _exposure_by_year(s: Sets, risk: str) -> dict[int, Blocks]:
-    """Year -> (weight, investment columns) of each program exposed to `risk`."""
+def _exposure(s: Sets, risk: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The investment columns exposed to `risk`, their weights and years, ordered by year, then
+    by the program's place in exposures.csv, then by column: each risk_cover row is a prefix."""
     weight = {x.program: x.weight for x in s.inputs.exposures if x.risk == risk and x.weight > 0}
-    by_year: dict[int, Blocks] = {}
-    for p, w in weight.items():
-        per_year: dict[int, list[int]] = {}
-        for k in s.by_program.get(p, []):
-            per_year.setdefault(k[2], []).append(s.iv[k])
-        for t, cols in per_year.items():
-            by_year.setdefault(t, []).append((w, cols))
-    return by_year
+    a = s.arrays
+    rank = np.full(len(s.programs), -1, dtype=np.int64)
+    weights = np.zeros(len(s.programs))
+    position = {p: i for i, p in enumerate(s.programs)}
+    for k, (p, w) in enumerate(weight.items()):
+        if p in position:
+            rank[position[p]], weights[position[p]] = k, w
+    cols = np.flatnonzero(rank[a.program] >= 0)
+    cols = cols[np.lexsort((cols, rank[a.program[cols]], a.year[cols]))]
+    return cols, weights[a.program[cols]], a.year[cols]
 
 
 @family(
@@ -361,25 +364,34 @@ def add_risk_cover(m: LinearModel, s: Sets) -> None:
     up to year t; mitigation must have been spent by then. One row per year from the first year
     any exposed money can be spent.
 
-    Each row is the previous year's blocks plus that year's.
+    Each row is the previous year's entries plus that year's: a prefix of the risk's exposed
+    columns ordered by year (`_exposure`), then the mitigation spent by then.
     """
     mitigate = _col(s, "mitigate")
-    rows: dict[tuple, Row] = {}
+    keys: list[tuple[str, int]] = []
+    rows: list[int] = []
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
     for r in s.inputs.risks:
-        by_year = _exposure_by_year(s, r.risk)
-        if not by_year:
-            continue
-        exposed: Blocks = []  # grows year by year: each row is the prefix up to its year
-        cover: list[int] = []
+        exposed, weight, year = _exposure(s, r.risk)
+        window = [t for t in s.years if r.first_year <= t <= r.last_year]
         for t in s.years:
-            if t in by_year:
-                exposed += by_year[t]
-            if r.first_year <= t <= r.last_year:
-                cover.append(mitigate[r.risk, t])
-            if exposed:
-                covered: Blocks = [(-r.coverage, list(cover))] if cover else []
-                rows[(r.risk, t)] = (None, [*exposed, *covered], 0.0)
-    _add(m, "risk_cover", rows)
+            upto = int(np.searchsorted(year, t, side="right"))
+            if not upto:
+                continue
+            covered = [mitigate[r.risk, y] for y in window if y <= t]
+            cols += [exposed[:upto], np.array(covered, dtype=np.int64)]
+            vals += [weight[:upto], np.full(len(covered), -r.coverage)]
+            rows.append(upto + len(covered))
+            keys.append((r.risk, t))
+    n = len(keys)
+    entries = (
+        np.repeat(np.arange(n), rows),
+        np.concatenate(cols) if cols else np.empty(0),
+        np.concatenate(vals) if vals else np.empty(0),
+    )
+    m.add_entries("risk_cover", keys, np.full(n, -np.inf), np.zeros(n), entries)
+
 
 
 @family(
