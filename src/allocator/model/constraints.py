@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -70,18 +71,21 @@ class InvestArrays:
         pools = list(dict.fromkeys(p.pool for p in s.inputs.pools))
         pool_at = {p: i for i, p in enumerate(pools)}
         phase_at = {f: i for i, f in enumerate(s.phases)}
-        n = len(s.invest)
+        programs, pool, year = zip(*s.invest, strict=True) if s.invest else ((), (), ())
+        years = np.array(year, dtype=np.int64)
+        phase_of_year = {t: phase_at[f] for t, f in s.phase_of.items()}
         progs = s.programs.values()
         return cls(
-            np.fromiter((position[k[0]] for k in s.invest), dtype=np.int64, count=n),
-            np.fromiter((pool_at[k[1]] for k in s.invest), dtype=np.int64, count=n),
-            np.fromiter((k[2] for k in s.invest), dtype=np.int64, count=n),
-            np.fromiter((phase_at[s.phase_of[k[2]]] for k in s.invest), dtype=np.int64, count=n),
+            np.array(list(map(position.__getitem__, programs)), dtype=np.int64),
+            np.array(list(map(pool_at.__getitem__, pool)), dtype=np.int64),
+            years,
+            np.array(list(map(phase_of_year.__getitem__, year)), dtype=np.int64),
             pools,
             np.array([p.jobs_per_musd for p in progs], dtype=float),
             np.array([p.lag_years for p in progs], dtype=np.int64),
         )
 
+    @cached_property
     def by_program(self) -> list[np.ndarray]:
         """Each program's columns (by position in `Sets.programs`), in column order."""
         order = np.argsort(self.program, kind="stable")
@@ -156,7 +160,7 @@ def _position(names: list[str], name: str) -> int:
 
 def _program_columns(s: Sets) -> dict[str, np.ndarray]:
     """Each program's invest columns, in column order (`Sets.by_program`'s order)."""
-    return dict(zip(s.programs, s.arrays.by_program(), strict=True))
+    return dict(zip(s.programs, s.arrays.by_program, strict=True))
 
 
 @family(
@@ -406,11 +410,13 @@ def add_risk_cover(m: LinearModel, s: Sets) -> None:
 def add_export_capacity(m: LinearModel, s: Sets) -> None:
     """export_capacity[p,y]: exports[p,y] - exports_per_musd[p] * capital[p,y] <= 0."""
     exports = _col(s, "exports")
+    program_cols = _program_columns(s)
     rows: dict[tuple, Row] = {}
     for p, y in s.exports:
-        e = s.programs[p].exports_per_musd
-        capital = [s.iv[k] for k in s.capital_terms(p, y)]
-        rows[(p, y)] = (None, [(1.0, [exports[p, y]]), (-e, capital)], 0.0)
+        prog = s.programs[p]
+        cols = program_cols[p]
+        capital = cols[s.arrays.year[cols] <= y - prog.lag_years]  # spent by y - lag
+        rows[(p, y)] = (None, [(1.0, [exports[p, y]]), (-prog.exports_per_musd, capital)], 0.0)
     _add(m, "export_capacity", rows)
 
 
