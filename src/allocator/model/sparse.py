@@ -32,11 +32,15 @@ class CscMatrix:
         r = np.asarray(rows, dtype=_index_type(shape[0]))
         c = np.asarray(cols, dtype=_index_type(shape[1]))
         v = np.asarray(data, dtype=float)
+        del rows, cols, data  # arrays handed over unnamed are freed once sorted
         if r.size > 1 and (np.diff(r) < 0).any():
             order = _argsort_nonneg(c.astype(np.int64) * shape[0] + r)
         else:
             order = _argsort_nonneg(c)
-        r, c, v = r[order], c[order], v[order]
+        r = r[order]
+        c = c[order]
+        v = v[order]
+        del order
         if r.size > 1 and (dup := (r[1:] == r[:-1]) & (c[1:] == c[:-1])).any():
             first = np.flatnonzero(np.concatenate([[True], ~dup]))
             r, c, v = r[first], c[first], np.add.reduceat(v, first)

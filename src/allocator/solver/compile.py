@@ -19,7 +19,7 @@ import numpy as np
 
 from allocator.errors import AllocatorError
 from allocator.model.families import name_of
-from allocator.model.linear import LinearModel, index_tuple, paused_gc
+from allocator.model.linear import LinearModel, RowFamily, index_tuple, paused_gc
 from allocator.model.sparse import CscMatrix
 from allocator.solver.highs import new_highs
 
@@ -171,18 +171,29 @@ def _concat(parts: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts) if parts else np.empty(0)
 
 
+def _entries(rows: list[RowFamily], largest: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every family's entries in one array each (row, column, coefficient), the rows offset by
+    the rows of the families before, filled in place (no per-family temporaries)."""
+    index = np.int32 if largest < 2**31 - 1 else np.int64
+    nnz = sum(r.col.size for r in rows)
+    row, col, val = np.empty(nnz, index), np.empty(nnz, index), np.empty(nnz)
+    at = first = 0
+    for r in rows:
+        k = r.col.size
+        np.add(r.row, first, out=row[at : at + k], dtype=index)
+        col[at : at + k], val[at : at + k] = r.col, r.val
+        at, first = at + k, first + len(r.keys)
+    return row, col, val
+
+
 def _record_form(model: LinearModel) -> StandardForm:
     """The standard form of `model`: its families' entries concatenated once, in order (each
     family's rows after the previous family's), and one compressed-column conversion."""
     cols, rows = model.columns, model.rows
     n, m = model.num_cols, model.num_rows
-    first = np.cumsum([0] + [len(r.keys) for r in rows[:-1]]).tolist() if rows else []
-    index = np.int32 if max(m, n) < 2**31 - 1 else np.int64
-    row = _concat([r.row.astype(index) + index(f) for r, f in zip(rows, first, strict=True)])
-    matrix = CscMatrix.from_triplets(
-        row, _concat([r.col for r in rows]), _concat([r.val for r in rows]), (m, n)
-    )
-    del row
+    # the concatenated entries are handed over without a name here, so that the conversion
+    # frees each one as soon as its sorted copy exists
+    matrix = CscMatrix.from_triplets(*_entries(rows, max(m, n)), (m, n))
     costs = {}
     for obj in model.objectives:
         vec = np.zeros(n)
