@@ -45,7 +45,10 @@ MEASURES = {"final": Measure(), "cumulative": Measure("cumulative"),
 def _robust(inp: Any, kind: str) -> Robust:
     """Three scenarios that scale every program's jobs per musd and lengthen some lags."""
     scenarios = tuple(
-        {p.program: (p.jobs_per_musd * f, p.lag_years + (i % 2)) for i, p in enumerate(inp.programs)}
+        {
+            p.program: (p.jobs_per_musd * f, p.lag_years + (i % 2))
+            for i, p in enumerate(inp.programs)
+        }
         for f in (0.5, 1.0, 1.75)
     )
     return Robust(kind, scenarios, 0.5, 100.0 if kind == "cvar" else None, 10.0)

@@ -397,7 +397,6 @@ def add_risk_cover(m: LinearModel, s: Sets) -> None:
     m.add_entries("risk_cover", keys, np.full(n, -np.inf), np.zeros(n), entries)
 
 
-
 @family(
     "export_capacity",
     ("program", "year"),

@@ -174,7 +174,11 @@ class LinearModel:
         """
         if not len(keys):
             return
-        row, col, val = (np.asarray(a, dtype=t) for a, t in zip(entries, (INDEX, INDEX, float)))
+        row, col, val = (
+            np.asarray(entries[0], INDEX),
+            np.asarray(entries[1], INDEX),
+            np.asarray(entries[2], float),
+        )
         if row.size and (row[0] < 0 or row[-1] >= len(keys) or (np.diff(row) < 0).any()):
             raise ValueError(f"internal: the entries of {family} are not row by row")
         if not row.size == col.size == val.size:

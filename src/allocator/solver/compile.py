@@ -282,16 +282,10 @@ def _pass_model(lp: CompiledLP) -> None:
     rows.row_names_ = lp.row_names
     rows.sense_ = highspy.ObjSense.kMaximize
     n = len(lp.col_names)
-    if h.passModel(rows) != highspy.HighsStatus.kOk or h.addCols(
-        n,
-        np.zeros(n),
-        _floats(lp.col_lower),
-        _floats(lp.col_upper),
-        a.nnz,
-        np.asarray(a.indptr[:-1], dtype=np.int32),
-        np.asarray(a.indices, dtype=np.int32),
-        _floats(a.data),
-    ) != highspy.HighsStatus.kOk:
+    ok = h.passModel(rows) == highspy.HighsStatus.kOk
+    columns = (np.zeros(n), _floats(lp.col_lower), _floats(lp.col_upper))
+    matrix = (np.asarray(a.indptr[:-1], np.int32), np.asarray(a.indices, np.int32), _floats(a.data))
+    if not ok or h.addCols(n, *columns, a.nnz, *matrix) != highspy.HighsStatus.kOk:
         raise AllocatorError("internal: HiGHS refused the model")
     for j, name in enumerate(lp.col_names):
         h.passColName(j, name)
