@@ -144,7 +144,9 @@ def build_lp(
         t0 = time.perf_counter()
         model, _ = build_model(inp, targets, robust, measure or FINAL, every_link_year)
         t1 = time.perf_counter()
-        lp = compile_lp(model)
+        form = _record_form(model)
+        del model  # its records are in `form` now: not held while HiGHS copies the LP
+        lp = _handed_off(form)
     if robust is not None:  # the robust objective is the jobs objective; keep the nominal one
         lp.costs["jobs_nominal"] = lp.costs["jobs"]
         lp.costs["jobs"] = lp.costs.pop("robust")
