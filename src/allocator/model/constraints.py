@@ -109,6 +109,8 @@ def add_variables(m: LinearModel, s: Sets) -> None:
     invest outside the program's window is bounded to (0, 0) (a timing window as fixed bounds).
     """
     s.iv = _var(m, "invest", s.invest, (0.0, None))
+    if m.column_family("invest").start != 0:  # InvestArrays' positions are column positions
+        raise ValueError("internal: invest must be the first column family")
     s.arrays = a = InvestArrays.of(s)
     first = np.array([p.first_year for p in s.programs.values()], dtype=np.int64)
     last = np.array([p.last_year for p in s.programs.values()], dtype=np.int64)
