@@ -235,17 +235,19 @@ def add_ramp(m: LinearModel, s: Sets) -> None:
 _GROUP = ("dimension", "member", "phase")
 
 
-def _members(s: Sets, dimension: str, member: str, phase: str) -> np.ndarray:
+def _members(
+    s: Sets, values: dict[str, np.ndarray], dimension: str, member: str, phase: str
+) -> np.ndarray:
     """Which investment columns belong to `member` of `dimension` in `phase` (or `all`), as a
     mask. `pool` varies within a program and is read per column; a program attribute (sector,
-    minerals, ...) per program."""
+    minerals, ...) per program, as text (`values`: dimension -> each program's, filled here)."""
     a = s.arrays
     if dimension == "pool":
-        mask = a.pool == _position(a.pools, member)
-    else:
-        values = [getattr(prog, dimension) for prog in s.programs.values()]
-        of = np.array([v is not None and str(v) == member for v in values], dtype=bool)
-        mask = of[a.program] if len(of) else np.zeros(len(a.program), dtype=bool)
+        return (a.pool == _position(a.pools, member)) & _in_phase(s, phase)
+    if dimension not in values:
+        found = [getattr(prog, dimension) for prog in s.programs.values()]
+        values[dimension] = np.array([None if v is None else str(v) for v in found], object)
+    mask = (values[dimension] == member)[a.program] if s.programs else a.program < 0
     return mask & _in_phase(s, phase)
 
 
@@ -288,8 +290,9 @@ def add_groups(m: LinearModel, s: Sets) -> None:
     group_share[d,m,f]: that spending - max_share * (all spending in f) <= 0.
     """
     fams: dict[str, dict[tuple, Row]] = {"group_max": {}, "group_min": {}, "group_share": {}}
+    values: dict[str, np.ndarray] = {}
     for g in s.inputs.groups:
-        mask = _members(s, g.dimension, g.member, g.phase)
+        mask = _members(s, values, g.dimension, g.member, g.phase)
         inside = np.flatnonzero(mask)
         idx = (g.dimension, g.member, g.phase)
         if g.max_musd is not None and inside.size:

@@ -221,7 +221,8 @@ def flatten(bodies: list[Blocks]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             elif len(at):
                 gathered()
                 cols.append(np.asarray(at, dtype=np.int64))
-                vals.append(np.broadcast_to(np.asarray(coef, dtype=float), (len(at),)))
+                one = not isinstance(coef, np.ndarray)
+                vals.append(np.full(len(at), coef, dtype=float) if one else coef.astype(float))
         per_row[i] = n
     gathered()
     col = np.concatenate(cols).astype(INDEX) if cols else np.empty(0, INDEX)
