@@ -30,7 +30,7 @@ from allocator.model.build import build_model
 from allocator.model.families import name_of
 from allocator.model.measures import Measure
 from allocator.model.robust import Robust
-from allocator.solver.compile import build_lp, standard_form
+from allocator.solver.compile import build_lp, standard_form, write_model
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = Path(__file__).resolve().parent / "build_reference.json"
@@ -117,10 +117,28 @@ def digest(form: Any) -> str:
     return h.hexdigest()
 
 
+WRITTEN = ("peru2040", "targets", "robust", "risk")
+"""Datasets whose model.lp and model.mps (as HiGHS writes them from the hand-off) are compared."""
+
+
+def written(tmp: Path) -> dict[str, str]:
+    """sha256 of model.lp and model.mps of each `WRITTEN` dataset (its jobs objective)."""
+    out = {}
+    for name in WRITTEN:
+        folder = ROOT / "inputs" / name if name == "peru2040" else ROOT / "tests" / "data" / name
+        lp, _ = build_lp(load_inputs(folder))
+        (tmp / name).mkdir()
+        for path in write_model(lp, lp.costs["jobs"], tmp / name):
+            out[f"{name}/{path.name}"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
 def digests() -> dict[str, str]:
-    """Every case's digest (a refused build: the error's class and first line)."""
+    """Every case's digest (a refused build: the error's class and first line), and those of
+    the model files HiGHS writes."""
     out: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="build-numpy-") as tmp:
+        out.update(written(Path(tmp)))
         for name, folder in datasets(Path(tmp)):
             inp = load_inputs(folder)
             for case, options in cases(name):

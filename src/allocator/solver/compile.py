@@ -1,7 +1,8 @@
 """The LP as HiGHS holds it: the model's records (or a Pyomo model) compiled to one sparse matrix.
 
-The model's records (`linear.LinearModel`) are concatenated once into a sparse matrix with an
-explicit row and column order and handed to `highspy.Highs` in one call (`compile_lp`); a Pyomo
+The model's records (`linear.LinearModel`, coordinate arrays per family) are concatenated once
+into a sparse matrix with an explicit row and column order and handed to `highspy.Highs` as
+numpy buffers (`compile_lp`; rows, then columns with their entries); a Pyomo
 model goes through Pyomo's standard-form compiler instead (`compile_pyomo`). Both objectives are
 rows of the cost matrix (`CompiledLP.costs`), so a change of objective is a cost change on the
 same HiGHS instance (`set_costs`), not a rebuild. `write_model` writes model.lp and model.mps.
@@ -289,8 +290,10 @@ def _pass_model(lp: CompiledLP) -> None:
     matrix = (np.asarray(a.indptr[:-1], np.int32), np.asarray(a.indices, np.int32), _floats(a.data))
     if not ok or h.addCols(n, *columns, a.nnz, *matrix) != highspy.HighsStatus.kOk:
         raise AllocatorError("internal: HiGHS refused the model")
-    for j, name in enumerate(lp.col_names):
-        h.passColName(j, name)
+    ok = highspy.HighsStatus.kOk
+    refused = [name for j, name in enumerate(lp.col_names) if h.passColName(j, name) != ok]
+    if refused:
+        raise AllocatorError(f"internal: HiGHS refused the column name {refused[0]!r}")
 
 
 def _floats(values: np.ndarray) -> np.ndarray:
