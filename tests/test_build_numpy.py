@@ -3,7 +3,8 @@
 `tests/build_reference.json` holds one sha256 per build (dataset x targets x measure x robust x
 every-link-year) of the standard form: row and column names, families and index tuples, the
 compressed columns (indptr, indices, data, explicit zeros included), the bounds and every cost
-vector, in order. It was computed with the code before the numpy build:
+vector, in order; and one of model.lp and model.mps as HiGHS writes them from the hand-off, for
+four datasets. It was computed with the code before the numpy build (/work/main at 7c9caa4):
 
     PYTHONPATH=<old checkout>/src python tests/test_build_numpy.py > tests/build_reference.json
 
