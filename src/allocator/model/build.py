@@ -90,6 +90,9 @@ class Sets:
     by_phase: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
     iv: dict[tuple[str, str, int], int] = field(default_factory=dict)
     """invest key -> column position."""
+    arrays: Any = None
+    """The invest columns as numpy arrays (`constraints.InvestArrays`, set by `add_variables`):
+    what the families build their entries from."""
     cols: dict[str, dict[Any, int]] = field(default_factory=dict)
     """Column family -> key -> column position (`LinearModel.of`)."""
     targets: str = "soft"

@@ -13,7 +13,11 @@ robust rows and their spec (`Robust`) in `robust.py`.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from allocator.errors import InfeasibleError
 from allocator.model.declare import Labels, Source, Term, family, variable
@@ -38,6 +42,57 @@ def _var(m: LinearModel, name: str, keys: list | None, bounds: tuple) -> dict:
     return m.add_columns(name, keys, bounds)
 
 
+@dataclass(frozen=True)
+class InvestArrays:
+    """The invest columns as arrays: invest column j (column position j) is `Sets.invest[j]`.
+
+    Attributes:
+        program: Each column's program, as its position in `Sets.programs`.
+        pool: Each column's pool, as its position in `pools`.
+        year: Each column's year.
+        phase: Each column's phase, as its position in `Sets.phases`.
+        pools: The pools, in the order of their first budget row.
+        rate: Each program's jobs per musd (by position in `Sets.programs`).
+        lag: Each program's lag in years.
+    """
+
+    program: np.ndarray
+    pool: np.ndarray
+    year: np.ndarray
+    phase: np.ndarray
+    pools: list[str]
+    rate: np.ndarray
+    lag: np.ndarray
+
+    @classmethod
+    def of(cls, s: Sets) -> InvestArrays:
+        """The arrays of `s.invest`."""
+        position = {p: i for i, p in enumerate(s.programs)}
+        pools = list(dict.fromkeys(p.pool for p in s.inputs.pools))
+        pool_at = {p: i for i, p in enumerate(pools)}
+        phase_at = {f: i for i, f in enumerate(s.phases)}
+        programs, pool, year = zip(*s.invest, strict=True) if s.invest else ((), (), ())
+        years = np.array(year, dtype=np.int64)
+        phase_of_year = {t: phase_at[f] for t, f in s.phase_of.items()}
+        progs = s.programs.values()
+        return cls(
+            np.array(list(map(position.__getitem__, programs)), dtype=np.int64),
+            np.array(list(map(pool_at.__getitem__, pool)), dtype=np.int64),
+            years,
+            np.array(list(map(phase_of_year.__getitem__, year)), dtype=np.int64),
+            pools,
+            np.array([p.jobs_per_musd for p in progs], dtype=float),
+            np.array([p.lag_years for p in progs], dtype=np.int64),
+        )
+
+    @cached_property
+    def by_program(self) -> list[np.ndarray]:
+        """Each program's columns (by position in `Sets.programs`), in column order."""
+        order = np.argsort(self.program, kind="stable")
+        counts = np.bincount(self.program, minlength=len(self.rate))
+        return np.split(order, np.cumsum(counts)[:-1])
+
+
 @variable(
     "invest",
     ("program", "pool", "year"),
@@ -54,11 +109,13 @@ def add_variables(m: LinearModel, s: Sets) -> None:
     invest outside the program's window is bounded to (0, 0) (a timing window as fixed bounds).
     """
     s.iv = _var(m, "invest", s.invest, (0.0, None))
-    upper = m.column_family("invest").upper
-    for i, (p, _pool, t) in enumerate(s.invest):
-        prog = s.programs[p]
-        if not prog.first_year <= t <= prog.last_year:
-            upper[i] = 0.0
+    if m.column_family("invest").start != 0:  # InvestArrays' positions are column positions
+        raise ValueError("internal: invest must be the first column family")
+    s.arrays = a = InvestArrays.of(s)
+    first = np.array([p.first_year for p in s.programs.values()], dtype=np.int64)
+    last = np.array([p.last_year for p in s.programs.values()], dtype=np.int64)
+    outside = (a.year < first[a.program]) | (a.year > last[a.program])
+    m.column_family("invest").upper[outside] = 0.0
     _var(m, "carry", s.carry, (0.0, None))
     _var(m, "mitigate", s.mitigate, (0.0, None))
     _var(m, "exports", s.exports, (0.0, None))
@@ -81,19 +138,31 @@ def _col(s: Sets, family: str) -> dict:
 def add_budget(m: LinearModel, s: Sets) -> None:
     """budget[s,f]: sum_{p, t in f} invest[p,s,t] + carry[s,f] - carry[s,f-1] <= budget[s,f]."""
     carry = _col(s, "carry")
+    a = s.arrays
     rows: dict[tuple, Row] = {}
     for pool in s.inputs.pools:
         key = (pool.pool, pool.phase)
-        cols = [s.iv[k] for k in s.by_pool_phase.get(key, [])]
+        inside = (a.pool == a.pools.index(pool.pool)) & (a.phase == _position(s.phases, pool.phase))
+        cols = np.flatnonzero(inside)
         if key in carry:
-            cols.append(carry[key])
+            cols = np.append(cols, carry[key])
         blocks: Blocks = [(1.0, cols)]
         i = s.phases.index(pool.phase)
         if i > 0 and (pool.pool, s.phases[i - 1]) in carry:
             blocks.append((-1.0, [carry[pool.pool, s.phases[i - 1]]]))
-        if cols or len(blocks) > 1:
+        if len(cols) or len(blocks) > 1:
             rows[key] = (None, blocks, pool.budget_musd)
     _add(m, "budget", rows)
+
+
+def _position(names: list[str], name: str) -> int:
+    """The position of `name` in `names`, -1 if it is not there (a mask then selects nothing)."""
+    return names.index(name) if name in names else -1
+
+
+def _program_columns(s: Sets) -> dict[str, np.ndarray]:
+    """Each program's invest columns, in column order (`Sets.by_program`'s order)."""
+    return dict(zip(s.programs, s.arrays.by_program, strict=True))
 
 
 @family(
@@ -107,9 +176,9 @@ def add_budget(m: LinearModel, s: Sets) -> None:
 )
 def add_program_cap(m: LinearModel, s: Sets) -> None:
     """program_cap[p]: sum_{s,t} invest[p,s,t] <= cap[p]."""
+    cols = _program_columns(s)
     rows: dict[tuple, Row] = {
-        (p,): (None, [(1.0, [s.iv[k] for k in keys])], s.programs[p].cap_musd)
-        for p, keys in s.by_program.items()
+        (p,): (None, [(1.0, cols[p])], s.programs[p].cap_musd) for p in s.by_program
     }
     _add(m, "program_cap", rows)
 
@@ -124,8 +193,9 @@ def add_program_cap(m: LinearModel, s: Sets) -> None:
 )
 def add_program_floor(m: LinearModel, s: Sets) -> None:
     """program_floor[p]: sum_{s,t} invest[p,s,t] >= floor[p], for floors above zero."""
+    cols = _program_columns(s)
     rows: dict[tuple, Row] = {
-        (p,): (prog.floor_musd, [(1.0, [s.iv[k] for k in s.by_program.get(p, [])])], None)
+        (p,): (prog.floor_musd, [(1.0, cols[p])], None)
         for p, prog in s.programs.items()
         if prog.floor_musd > 0
     }
@@ -145,51 +215,48 @@ def add_program_floor(m: LinearModel, s: Sets) -> None:
 def add_ramp(m: LinearModel, s: Sets) -> None:
     """ramp[p,t]: sum_s invest[p,s,t] <= max_annual_share[p] * cap[p], inside p's window."""
     rows: dict[tuple, Row] = {}
-    for p, keys in s.by_program.items():
+    program_cols = _program_columns(s)
+    for p in s.by_program:
         prog = s.programs[p]
         if prog.max_annual_share >= 1:
             continue
-        per_year: dict[int, list[int]] = {}
-        for k in keys:
-            if prog.first_year <= k[2] <= prog.last_year:
-                per_year.setdefault(k[2], []).append(s.iv[k])
-        for t, cols in sorted(per_year.items()):
-            rows[(p, t)] = (None, [(1.0, cols)], prog.max_annual_share * prog.cap_musd)
+        cols = program_cols[p]
+        years = s.arrays.year[cols]
+        inside = (years >= prog.first_year) & (years <= prog.last_year)
+        for t in sorted(set(years[inside].tolist())):
+            rows[(p, t)] = (
+                None,
+                [(1.0, cols[inside & (years == t)])],
+                prog.max_annual_share * prog.cap_musd,
+            )
     _add(m, "ramp", rows)
 
 
 _GROUP = ("dimension", "member", "phase")
 
 
-def _members_by_phase(s: Sets, dimensions: set[str]) -> dict[tuple[str, str, str], list[int]]:
-    """Investment columns by (dimension, member, phase or all), in investment order.
+def _members(
+    s: Sets, values: dict[str, np.ndarray], dimension: str, member: str, phase: str
+) -> np.ndarray:
+    """Which investment columns belong to `member` of `dimension` in `phase` (or `all`), as a
+    mask. `pool` varies within a program and is read per column; a program attribute (sector,
+    minerals, ...) per program, as text (`values`: dimension -> each program's, filled here)."""
+    a = s.arrays
+    if dimension == "pool":
+        return (a.pool == _position(a.pools, member)) & _in_phase(s, phase)
+    if dimension not in values:
+        found = [getattr(prog, dimension) for prog in s.programs.values()]
+        values[dimension] = np.array([None if v is None else str(v) for v in found], object)
+    mask = (values[dimension] == member)[a.program] if s.programs else a.program < 0
+    return mask & _in_phase(s, phase)
 
-    Each program's columns are split by phase once; a program attribute (sector, minerals, ...)
-    then adds whole per-program lists. `pool` varies within a program and is read per column.
-    """
-    out: dict[tuple[str, str, str], list[int]] = defaultdict(list)
-    own: dict[str, tuple[list[int], dict[str, list[int]]]] = {}
-    for p, keys in s.by_program.items():
-        cols = [s.iv[k] for k in keys]
-        phases: dict[str, list[int]] = defaultdict(list)
-        for k, j in zip(keys, cols, strict=True):
-            phases[s.phase_of[k[2]]].append(j)
-        own[p] = (cols, phases)
-    for dim in dimensions:
-        if dim == "pool":
-            for k in s.invest:
-                j = s.iv[k]
-                out[(dim, k[1], "all")].append(j)
-                out[(dim, k[1], s.phase_of[k[2]])].append(j)
-            continue
-        for p, (cols, phases) in own.items():
-            value = getattr(s.programs[p], dim)
-            if value is None:
-                continue
-            out[(dim, str(value), "all")] += cols
-            for f, fcols in phases.items():
-                out[(dim, str(value), f)] += fcols
-    return out
+
+def _in_phase(s: Sets, phase: str) -> np.ndarray:
+    """Which investment columns are spent in `phase` (all of them for `all`)."""
+    a = s.arrays
+    if phase == "all":
+        return np.ones(len(a.phase), dtype=bool)
+    return a.phase == _position(s.phases, phase)
 
 
 @family(
@@ -223,13 +290,14 @@ def add_groups(m: LinearModel, s: Sets) -> None:
     group_share[d,m,f]: that spending - max_share * (all spending in f) <= 0.
     """
     fams: dict[str, dict[tuple, Row]] = {"group_max": {}, "group_min": {}, "group_share": {}}
-    members = _members_by_phase(s, {g.dimension for g in s.inputs.groups})
+    values: dict[str, np.ndarray] = {}
     for g in s.inputs.groups:
-        inside = members.get((g.dimension, g.member, g.phase), [])
+        mask = _members(s, values, g.dimension, g.member, g.phase)
+        inside = np.flatnonzero(mask)
         idx = (g.dimension, g.member, g.phase)
-        if g.max_musd is not None and inside:
+        if g.max_musd is not None and inside.size:
             fams["group_max"][idx] = (None, [(1.0, inside)], g.max_musd)
-        if g.min_musd is not None and g.min_musd > 0 and not inside:
+        if g.min_musd is not None and g.min_musd > 0 and not inside.size:
             raise InfeasibleError(
                 f"the plan is infeasible: the floor on {g.dimension} {g.member} ({g.phase}) "
                 "cannot be met whatever the budgets. Fix: clear min_musd, or make a pool with "
@@ -241,12 +309,10 @@ def add_groups(m: LinearModel, s: Sets) -> None:
                     f"(groups.csv row {g.line}, column min_musd)"
                 ],
             )
-        if g.min_musd is not None and inside:
+        if g.min_musd is not None and inside.size:
             fams["group_min"][idx] = (g.min_musd, [(1.0, inside)], None)
-        if g.max_share is not None and inside:
-            keys = s.invest if g.phase == "all" else s.by_phase.get(g.phase, [])
-            member = set(inside)
-            outside = [j for j in map(s.iv.__getitem__, keys) if j not in member]
+        if g.max_share is not None and inside.size:
+            outside = np.flatnonzero(_in_phase(s, g.phase) & ~mask)
             blocks = [(1.0 - g.max_share, inside), (-g.max_share, outside)]
             fams["group_share"][idx] = (None, blocks, 0.0)
     for name, rows in fams.items():
@@ -276,17 +342,20 @@ def add_risk_budget(m: LinearModel, s: Sets) -> None:
     _add(m, "risk_budget", rows)
 
 
-def _exposure_by_year(s: Sets, risk: str) -> dict[int, Blocks]:
-    """Year -> (weight, investment columns) of each program exposed to `risk`."""
+def _exposure(s: Sets, risk: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The investment columns exposed to `risk`, their weights and years, ordered by year, then
+    by the program's place in exposures.csv, then by column: each risk_cover row is a prefix."""
     weight = {x.program: x.weight for x in s.inputs.exposures if x.risk == risk and x.weight > 0}
-    by_year: dict[int, Blocks] = {}
-    for p, w in weight.items():
-        per_year: dict[int, list[int]] = {}
-        for k in s.by_program.get(p, []):
-            per_year.setdefault(k[2], []).append(s.iv[k])
-        for t, cols in per_year.items():
-            by_year.setdefault(t, []).append((w, cols))
-    return by_year
+    a = s.arrays
+    rank = np.full(len(s.programs), -1, dtype=np.int64)
+    weights = np.zeros(len(s.programs))
+    position = {p: i for i, p in enumerate(s.programs)}
+    for k, (p, w) in enumerate(weight.items()):
+        if p in position:
+            rank[position[p]], weights[position[p]] = k, w
+    cols = np.flatnonzero(rank[a.program] >= 0)
+    cols = cols[np.lexsort((cols, rank[a.program[cols]], a.year[cols]))]
+    return cols, weights[a.program[cols]], a.year[cols]
 
 
 @family(
@@ -304,25 +373,33 @@ def add_risk_cover(m: LinearModel, s: Sets) -> None:
     up to year t; mitigation must have been spent by then. One row per year from the first year
     any exposed money can be spent.
 
-    Each row is the previous year's blocks plus that year's.
+    Each row is the previous year's entries plus that year's: a prefix of the risk's exposed
+    columns ordered by year (`_exposure`), then the mitigation spent by then.
     """
     mitigate = _col(s, "mitigate")
-    rows: dict[tuple, Row] = {}
+    keys: list[tuple[str, int]] = []
+    rows: list[int] = []
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
     for r in s.inputs.risks:
-        by_year = _exposure_by_year(s, r.risk)
-        if not by_year:
-            continue
-        exposed: Blocks = []  # grows year by year: each row is the prefix up to its year
-        cover: list[int] = []
+        exposed, weight, year = _exposure(s, r.risk)
+        window = [t for t in s.years if r.first_year <= t <= r.last_year]
         for t in s.years:
-            if t in by_year:
-                exposed += by_year[t]
-            if r.first_year <= t <= r.last_year:
-                cover.append(mitigate[r.risk, t])
-            if exposed:
-                covered: Blocks = [(-r.coverage, list(cover))] if cover else []
-                rows[(r.risk, t)] = (None, [*exposed, *covered], 0.0)
-    _add(m, "risk_cover", rows)
+            upto = int(np.searchsorted(year, t, side="right"))
+            if not upto:
+                continue
+            covered = [mitigate[r.risk, y] for y in window if y <= t]
+            cols += [exposed[:upto], np.array(covered, dtype=np.int64)]
+            vals += [weight[:upto], np.full(len(covered), -r.coverage)]
+            rows.append(upto + len(covered))
+            keys.append((r.risk, t))
+    n = len(keys)
+    entries = (
+        np.repeat(np.arange(n), rows),
+        np.concatenate(cols) if cols else np.empty(0),
+        np.concatenate(vals) if vals else np.empty(0),
+    )
+    m.add_entries("risk_cover", keys, np.full(n, -np.inf), np.zeros(n), entries)
 
 
 @family(
@@ -337,11 +414,13 @@ def add_risk_cover(m: LinearModel, s: Sets) -> None:
 def add_export_capacity(m: LinearModel, s: Sets) -> None:
     """export_capacity[p,y]: exports[p,y] - exports_per_musd[p] * capital[p,y] <= 0."""
     exports = _col(s, "exports")
+    program_cols = _program_columns(s)
     rows: dict[tuple, Row] = {}
     for p, y in s.exports:
-        e = s.programs[p].exports_per_musd
-        capital = [s.iv[k] for k in s.capital_terms(p, y)]
-        rows[(p, y)] = (None, [(1.0, [exports[p, y]]), (-e, capital)], 0.0)
+        prog = s.programs[p]
+        cols = program_cols[p]
+        capital = cols[s.arrays.year[cols] <= y - prog.lag_years]  # spent by y - lag
+        rows[(p, y)] = (None, [(1.0, [exports[p, y]]), (-prog.exports_per_musd, capital)], 0.0)
     _add(m, "export_capacity", rows)
 
 

@@ -1,29 +1,39 @@
 """The model as plain records: column families, row families and objectives, in build order.
 
-Every row and objective is built from blocks: (coefficient, column positions) pairs, meaning
-coefficient * (sum of those columns). `build_model` collects one `ColumnFamily` per variable
-family, one `RowFamily` per constraint family and one `ObjectiveBlocks` per objective in a
-`LinearModel`; that is the model. The hand-off (`solver.compile.compile_lp`) concatenates the
-same blocks with numpy (HiGHS writes `model.lp` and `model.mps` from that), and `to_pyomo`
-builds a Pyomo model from them for users who want Pyomo. Nothing here imports Pyomo until
-`to_pyomo` is called.
+Every row and objective is written as blocks: (coefficient, column positions) pairs, meaning
+coefficient * (sum of those columns); a block's positions may be a list or a numpy array, and
+its coefficient one number or an array of one number per position. `LinearModel.add_rows` turns
+a family's blocks into coordinate arrays at once (local row, column, coefficient: one entry per
+position, row by row, block by block), and a family built with numpy hands over its arrays
+directly (`LinearModel.add_entries`); that record is the model. The hand-off
+(`solver.compile.compile_lp`) concatenates the families' arrays into one sparse matrix (HiGHS
+writes `model.lp` and `model.mps` from that), and `to_pyomo` builds a Pyomo model from the
+same records for users who want Pyomo. Nothing here imports Pyomo until `to_pyomo` is called.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Any
 
 import numpy as np
 
-Blocks = list[tuple[float, list[int]]]
-"""A linear form as (coefficient, column positions) blocks: sum_b coef_b * sum_{j in b} x_j."""
+Cols = list[int] | np.ndarray
+"""Column positions of a block: a list, or an integer array."""
+
+Blocks = list[tuple[Any, Cols]]
+"""A linear form as (coefficient, column positions) blocks: sum_b coef_b * sum_{j in b} x_j; a
+coefficient is a number, or an array with one coefficient per position."""
 
 Row = tuple[float | None, Blocks, float | None]
 """(lower, body as blocks, upper); None is no bound."""
+
+INDEX = np.int32
+"""The integer type of rows and columns in the records (what HiGHS takes)."""
 
 
 def index_tuple(key: Any) -> tuple[Any, ...]:
@@ -48,22 +58,48 @@ class ColumnFamily:
 
 @dataclass
 class RowFamily:
-    """One constraint family: member keys, bounds (-inf / inf where none) and each row's blocks."""
+    """One constraint family: member keys, bounds (-inf / inf where none) and its entries as
+    coordinate arrays, row by row (`row` never decreases; within a row, entries in the order
+    the blocks were written)."""
 
     family: str
     keys: list[tuple[Any, ...]]
     lower: np.ndarray
     upper: np.ndarray
-    bodies: list[Blocks]
+    row: np.ndarray
+    """The family's own row (0 = its first) of each entry."""
+    col: np.ndarray
+    """The column position of each entry."""
+    val: np.ndarray
+    """The coefficient of each entry."""
     scalar: bool = False
+
+    @property
+    def bodies(self) -> list[Blocks]:
+        """Each row's entries as blocks (runs of equal coefficients), for the Pyomo view."""
+        out: list[Blocks] = [[] for _ in self.keys]
+        cols, vals = self.col.tolist(), self.val.tolist()
+        start = 0
+        for i, run in groupby(self.row.tolist()):
+            end = start + len(list(run))
+            out[i] = runs(cols[start:end], vals[start:end])
+            start = end
+        return out
 
 
 @dataclass
-class ObjectiveBlocks:
-    """One objective (maximised): its name (`obj_<name>`) and blocks."""
+class ObjectiveEntries:
+    """One objective (maximised): its name (`obj_<name>`) and its entries (column, coefficient;
+    a column may appear more than once: its cost is the sum, in order)."""
 
     name: str
-    blocks: Blocks
+    col: np.ndarray
+    val: np.ndarray
+
+    @property
+    def blocks(self) -> Blocks:
+        """The entries as blocks (runs of equal coefficients)."""
+        return runs(self.col.tolist(), self.val.tolist())
 
 
 @dataclass
@@ -72,7 +108,7 @@ class LinearModel:
 
     columns: list[ColumnFamily] = field(default_factory=list)
     rows: list[RowFamily] = field(default_factory=list)
-    objectives: list[ObjectiveBlocks] = field(default_factory=list)
+    objectives: list[ObjectiveEntries] = field(default_factory=list)
     of: dict[str, dict[Any, int]] = field(default_factory=dict)
     """Column family -> key (as the family was given it) -> column position."""
 
@@ -81,6 +117,11 @@ class LinearModel:
         """Number of columns so far."""
         last = self.columns[-1] if self.columns else None
         return 0 if last is None else last.start + len(last.keys)
+
+    @property
+    def num_rows(self) -> int:
+        """Number of rows so far."""
+        return sum(len(r.keys) for r in self.rows)
 
     def add_columns(self, family: str, keys: list[Any] | None, bounds: tuple) -> dict[Any, int]:
         """Append a variable family (a single variable if `keys` is None) with the same `bounds`
@@ -111,13 +152,82 @@ class LinearModel:
             return
         lower = np.array([-np.inf if lo is None else float(lo) for lo, _, _ in rows.values()])
         upper = np.array([np.inf if up is None else float(up) for _, _, up in rows.values()])
-        keys = [index_tuple(k) for k in rows]
-        bodies = [b for _, b, _ in rows.values()]
-        self.rows.append(RowFamily(family, keys, lower, upper, bodies, scalar))
+        row, col, val = flatten([b for _, b, _ in rows.values()])
+        self.add_entries(family, list(rows), lower, upper, (row, col, val), scalar)
+
+    def add_entries(
+        self,
+        family: str,
+        keys: Sequence[Any],
+        lower: np.ndarray,
+        upper: np.ndarray,
+        entries: tuple[np.ndarray, np.ndarray, np.ndarray],
+        scalar: bool = False,
+    ) -> None:
+        """Append a constraint family built with numpy: member keys, bounds (-inf / inf where
+        none) and its entries (row of the family, column, coefficient), row by row; an empty
+        family adds nothing.
+
+        Raises:
+            ValueError: entries out of the family's rows or not row by row (an internal error
+                of the family that built them).
+        """
+        if not len(keys):
+            return
+        row, col, val = (
+            np.asarray(entries[0], INDEX),
+            np.asarray(entries[1], INDEX),
+            np.asarray(entries[2], float),
+        )
+        if row.size and (row[0] < 0 or row[-1] >= len(keys) or (np.diff(row) < 0).any()):
+            raise ValueError(f"internal: the entries of {family} are not row by row")
+        if not row.size == col.size == val.size:
+            raise ValueError(f"internal: the entries of {family} differ in length")
+        self.rows.append(
+            RowFamily(family, [index_tuple(k) for k in keys], lower, upper, row, col, val, scalar)
+        )
 
     def add_objective(self, name: str, blocks: Blocks) -> None:
         """Append an objective `name` (maximised)."""
-        self.objectives.append(ObjectiveBlocks(name, blocks))
+        _, col, val = flatten([blocks])
+        self.objectives.append(ObjectiveEntries(name, col, val))
+
+
+def flatten(bodies: list[Blocks]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The entries of `bodies` (one list of blocks per row) as coordinate arrays: row, column
+    and coefficient, row by row, block by block. Consecutive list blocks with one coefficient
+    are gathered in Python lists and converted at once; array blocks are concatenated."""
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    ints: list[int] = []
+    coefs: list[float] = []
+    sizes: list[int] = []
+
+    def gathered() -> None:
+        if sizes:
+            cols.append(np.array(ints, dtype=np.int64))
+            vals.append(np.repeat(np.array(coefs, dtype=float), sizes))
+            del ints[:], coefs[:], sizes[:]
+
+    per_row = np.zeros(len(bodies), dtype=np.int64)
+    for i, body in enumerate(bodies):
+        n = 0
+        for coef, at in body:
+            n += len(at)
+            if type(at) is list and not isinstance(coef, np.ndarray):
+                ints += at
+                coefs.append(coef)
+                sizes.append(len(at))
+            elif len(at):
+                gathered()
+                cols.append(np.asarray(at, dtype=np.int64))
+                one = not isinstance(coef, np.ndarray)
+                vals.append(np.full(len(at), coef, dtype=float) if one else coef.astype(float))
+        per_row[i] = n
+    gathered()
+    col = np.concatenate(cols).astype(INDEX) if cols else np.empty(0, INDEX)
+    val = np.concatenate(vals) if vals else np.empty(0)
+    return np.repeat(np.arange(len(bodies), dtype=INDEX), per_row), col, val
 
 
 def runs(cols: list[int], coefs: list[float]) -> Blocks:

@@ -7,8 +7,9 @@ after the core families (`constraints.py`) and before the targets (`build.STEPS`
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from allocator.data.links import link_programs
 from allocator.model.declare import Source, Term, family
@@ -20,32 +21,39 @@ if TYPE_CHECKING:
     from allocator.model.build import Sets
 
 
-def _productive(s: Sets, programs: list[str], delay: int) -> dict[int, list[int]]:
-    """Investment columns of `programs` by the year they first count: spent in year tau, a
-    program's money is productive from tau + its lag, and enables from `delay` years later."""
-    by_year: dict[int, list[int]] = defaultdict(list)
-    for p in programs:
-        lag = s.programs[p].lag_years + delay
-        for k in s.by_program.get(p, []):
-            by_year[k[2] + lag].append(s.iv[k])
-    return by_year
+def _productive(s: Sets, programs: list[str], delay: int) -> tuple[np.ndarray, np.ndarray]:
+    """Investment columns of `programs` and the year each first counts: spent in year tau, a
+    program's money is productive from tau + its lag, and enables from `delay` years later.
+    Ordered by that year, then by the program's place in `programs`, then by column: what
+    counts by year t is a prefix."""
+    a = s.arrays
+    position = {p: i for i, p in enumerate(s.programs)}
+    rank = np.full(len(s.programs), -1, dtype=np.int64)
+    for k, p in enumerate(programs):
+        rank[position[p]] = k
+    cols = np.flatnonzero(rank[a.program] >= 0)
+    years = a.year[cols] + a.lag[a.program[cols]] + delay
+    order = np.lexsort((cols, rank[a.program[cols]], years))
+    return cols[order], years[order]
 
 
 def _growth_years(s: Sets, programs: list[str]) -> set[int]:
     """The years in which a dependent program's productive capital can grow (money inside its
     window becomes productive): the only years whose row is not implied by the year before."""
-    years = set()
+    years: set[int] = set()
+    columns = dict(zip(s.programs, s.arrays.by_program, strict=True))
     for p in programs:
         prog = s.programs[p]
-        for k in s.by_program.get(p, []):
-            if prog.first_year <= k[2] <= prog.last_year:
-                years.add(k[2] + prog.lag_years)
+        spent = s.arrays.year[columns[p]]
+        inside = spent[(spent >= prog.first_year) & (spent <= prog.last_year)]
+        years.update((inside + prog.lag_years).tolist())
     return years
 
 
 def _link_rows(s: Sets, link: Link) -> dict[tuple, Row]:
     enabling, dependent = link_programs(s.inputs, link)
-    enabler = _productive(s, enabling, link.lag_years)
+    enabler, enables_from = _productive(s, enabling, link.lag_years)
+    wanted: dict[int, Any] = {}
     if link.quantity == "exports":
         exports = s.cols["exports"]
         years = sorted({y for _, y in s.exports})  # the milestones, or every year (measures)
@@ -55,20 +63,17 @@ def _link_rows(s: Sets, link: Link) -> dict[tuple, Row]:
         grows = _growth_years(s, dependent)
         if s.every_link_year and grows:
             grows = set(range(min(grows), s.years[-1] + 1))
-        capital = _productive(s, dependent, 0)
-        wanted, held = {}, []
+        capital, counts_from = _productive(s, dependent, 0)
         for t in s.years:
-            held += capital.get(t, [])
             if t in grows:
-                wanted[t] = list(held)
+                wanted[t] = capital[: np.searchsorted(counts_from, t, side="right")]
     rows: dict[tuple, Row] = {}
-    have: list[int] = []
     for t in s.years:
-        have += enabler.get(t, [])
         if t in wanted:
+            have = enabler[: np.searchsorted(enables_from, t, side="right")]
             blocks: Blocks = [(1.0, wanted[t])]
-            if have:
-                blocks.append((-link.ratio, list(have)))
+            if have.size:
+                blocks.append((-link.ratio, have))
             rows[(link.link, t)] = (None, blocks, 0.0)
     return rows
 

@@ -25,6 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from allocator.errors import UsageError
 from allocator.model.declare import WEIGHTED_SHORTFALL
 from allocator.model.linear import Blocks, runs
@@ -122,18 +124,40 @@ def jobs_blocks(
     rates: dict[str, tuple[float, int]] | None = None,
 ) -> Blocks:
     """Blocks of sum_t w_t * jobs of `programs` in year t (`rates`: program -> (jobs per musd,
-    lag) where they differ from the data, e.g. a robust scenario's)."""
-    ahead = weight_from(s.years, weights)
-    blocks: Blocks = []
-    for p in programs:
-        rate, lag = (rates or {}).get(p, (s.programs[p].jobs_per_musd, s.programs[p].lag_years))
-        if not rate:
-            continue
-        keys = s.by_program.get(p, [])
-        cols = [s.iv[k] for k in keys if ahead.get(k[2] + lag, 0.0)]
-        coefs = [rate * ahead[k[2] + lag] for k in keys if ahead.get(k[2] + lag, 0.0)]
-        blocks += runs(cols, coefs)
-    return blocks
+    lag) where they differ from the data, e.g. a robust scenario's): one block of the programs'
+    investment columns (in the order of `programs`, then by column) with one coefficient each,
+    rate * (sum of the weights from the year the column becomes productive); a program without
+    jobs and a column that counts in no weighted year are left out."""
+    a = s.arrays
+    rate, lag = a.rate, a.lag
+    if rates:
+        rate, lag = rate.copy(), lag.copy()
+        for i, p in enumerate(s.programs):
+            if p in rates:
+                rate[i], lag[i] = rates[p]
+    rank = np.full(len(s.programs), -1, dtype=np.int64)
+    position = {p: i for i, p in enumerate(s.programs)}
+    for k, p in enumerate(programs):
+        rank[position[p]] = k
+    cols = np.flatnonzero(rank[a.program] >= 0)
+    cols = cols[np.argsort(rank[a.program[cols]], kind="stable")]
+    prog = a.program[cols]
+    weight = _weights_at(weight_from(s.years, weights), a.year[cols] + lag[prog])
+    keep = (weight != 0) & (rate[prog] != 0)
+    if not keep.any():
+        return []
+    return [(rate[prog[keep]] * weight[keep], cols[keep])]
+
+
+def _weights_at(ahead: dict[int, float], years: np.ndarray) -> np.ndarray:
+    """`ahead`'s weight at each of `years`, 0 where it has none."""
+    if not ahead or not years.size:
+        return np.zeros(years.size)
+    first, last = min(ahead), max(ahead)
+    table = np.zeros(last - first + 1)
+    table[np.array(list(ahead)) - first] = list(ahead.values())
+    inside = (years >= first) & (years <= last)
+    return np.where(inside, table[np.clip(years - first, 0, last - first)], 0.0)
 
 
 def weight_from(years: list[int], weights: dict[int, float]) -> dict[int, float]:

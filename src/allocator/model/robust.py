@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from allocator.model.declare import family, variable
 from allocator.model.levels import scenario_levels
-from allocator.model.linear import Blocks, LinearModel, Row, runs
+from allocator.model.linear import Blocks, LinearModel, Row, flatten, runs
 from allocator.model.measures import jobs_blocks
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ def add_robust(m: LinearModel, s: Sets) -> None:
     m.add_rows("cvar_cap", {(): cap}, scalar=True)
     mean: dict[int, float] = defaultdict(float)
     for blocks in jobs:
-        for c, cols in blocks:
-            for j in cols:
-                mean[j] += c / n
+        _, cols, coefs = flatten([blocks])
+        for j, c in zip(cols.tolist(), coefs.tolist(), strict=True):
+            mean[j] += c / n
     m.add_objective("robust", runs(list(mean), list(mean.values())))

@@ -127,7 +127,7 @@ def add_targets(m: LinearModel, s: Sets) -> None:
         if mode == "soft":
             blocks.append((1.0, [shortfall[key]]))
             weights[shortfall[key]] = (target_weight(t.value, t.weight), t.value)
-        elif not any(cols for _, cols in blocks):
+        elif not any(len(cols) for _, cols in blocks):
             unreachable.append(_unreachable(s, t))
         rows[key] = (t.value, blocks, None)
     if unreachable:

@@ -1,7 +1,8 @@
 """The LP as HiGHS holds it: the model's records (or a Pyomo model) compiled to one sparse matrix.
 
-The model's records (`linear.LinearModel`) are concatenated once into a sparse matrix with an
-explicit row and column order and handed to `highspy.Highs` in one call (`compile_lp`); a Pyomo
+The model's records (`linear.LinearModel`, coordinate arrays per family) are concatenated once
+into a sparse matrix with an explicit row and column order and handed to `highspy.Highs` as
+numpy buffers (`compile_lp`; rows, then columns with their entries); a Pyomo
 model goes through Pyomo's standard-form compiler instead (`compile_pyomo`). Both objectives are
 rows of the cost matrix (`CompiledLP.costs`), so a change of objective is a cost change on the
 same HiGHS instance (`set_costs`), not a rebuild. `write_model` writes model.lp and model.mps.
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,7 @@ import numpy as np
 
 from allocator.errors import AllocatorError
 from allocator.model.families import name_of
-from allocator.model.linear import Blocks, LinearModel, index_tuple, paused_gc
+from allocator.model.linear import LinearModel, RowFamily, index_tuple, paused_gc
 from allocator.model.sparse import CscMatrix
 from allocator.solver.highs import new_highs
 
@@ -145,7 +145,9 @@ def build_lp(
         t0 = time.perf_counter()
         model, _ = build_model(inp, targets, robust, measure or FINAL, every_link_year)
         t1 = time.perf_counter()
-        lp = compile_lp(model)
+        form = _record_form(model)
+        del model  # its records are in `form` now: not held while HiGHS copies the LP
+        lp = _handed_off(form)
     if robust is not None:  # the robust objective is the jobs objective; keep the nominal one
         lp.costs["jobs_nominal"] = lp.costs["jobs"]
         lp.costs["jobs"] = lp.costs.pop("robust")
@@ -172,20 +174,33 @@ def _concat(parts: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts) if parts else np.empty(0)
 
 
+def _entries(rows: list[RowFamily], largest: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every family's entries in one array each (row, column, coefficient), the rows offset by
+    the rows of the families before, filled in place (no per-family temporaries)."""
+    index = np.int32 if largest < 2**31 - 1 else np.int64
+    nnz = sum(r.col.size for r in rows)
+    row, col, val = np.empty(nnz, index), np.empty(nnz, index), np.empty(nnz)
+    at = first = 0
+    for r in rows:
+        k = r.col.size
+        np.add(r.row, first, out=row[at : at + k], dtype=index)
+        col[at : at + k], val[at : at + k] = r.col, r.val
+        at, first = at + k, first + len(r.keys)
+    return row, col, val
+
+
 def _record_form(model: LinearModel) -> StandardForm:
-    """The standard form of `model`: its records concatenated in order."""
+    """The standard form of `model`: its families' entries concatenated once, in order (each
+    family's rows after the previous family's), and one compressed-column conversion."""
     cols, rows = model.columns, model.rows
-    n = model.num_cols
-    bodies = [b for r in rows for b in r.bodies]
-    counts, col_pos, data = _flatten(bodies)
-    matrix = CscMatrix.from_triplets(
-        np.repeat(np.arange(len(bodies)), counts), col_pos, data, (len(bodies), n)
-    )
+    n, m = model.num_cols, model.num_rows
+    # the concatenated entries are handed over without a name here, so that the conversion
+    # frees each one as soon as its sorted copy exists
+    matrix = CscMatrix.from_triplets(*_entries(rows, max(m, n)), (m, n))
     costs = {}
     for obj in model.objectives:
-        _, at, coefs = _flatten([obj.blocks])
         vec = np.zeros(n)
-        np.add.at(vec, at, coefs)
+        np.add.at(vec, obj.col, obj.val)
         costs[obj.name] = vec
     return StandardForm(
         col_family=[c.family for c in cols for _ in c.keys],
@@ -255,35 +270,34 @@ def _compiler_form(
     )
 
 
-def _flatten(rows: list[Blocks]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Entries per row, and the column positions and coefficients of all rows' blocks."""
-    blocks = [b for row in rows for b in row]
-    per_row = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-    sizes = np.fromiter((len(c) for _, c in blocks), dtype=np.int64, count=len(blocks))
-    coefs = np.fromiter((a for a, _ in blocks), dtype=float, count=len(blocks))
-    nnz = int(sizes.sum())
-    cols = np.fromiter(chain.from_iterable(c for _, c in blocks), dtype=np.int64, count=nnz)
-    block_row = np.repeat(np.arange(len(rows)), per_row)
-    counts = np.bincount(block_row, weights=sizes, minlength=len(rows)).astype(np.int64)
-    return counts, cols, np.repeat(coefs, sizes)
-
-
 def _pass_model(lp: CompiledLP) -> None:
-    h = lp.highs
-    model = highspy.HighsLp()
-    model.num_col_, model.num_row_ = len(lp.col_names), len(lp.row_names)
-    model.col_cost_ = np.zeros(model.num_col_)
-    model.col_lower_, model.col_upper_ = lp.col_lower, lp.col_upper
-    model.row_lower_, model.row_upper_ = lp.row_lower, lp.row_upper
-    a = lp.matrix
-    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    model.a_matrix_.start_ = a.indptr.astype(np.int32)
-    model.a_matrix_.index_ = a.indices.astype(np.int32)
-    model.a_matrix_.value_ = a.data.astype(float)
-    model.sense_ = highspy.ObjSense.kMaximize
-    model.col_names_, model.row_names_ = lp.col_names, lp.row_names
-    if h.passModel(model) != highspy.HighsStatus.kOk:
+    """Hand the LP to its HiGHS instance: the rows (bounds, names) as a `HighsLp`, then every
+    column with its entries through `addCols`, whose numpy arguments HiGHS reads as buffers
+    (`HighsLp`'s matrix setters convert element by element), then the column names.
+
+    passModel's own array overload would take the matrix as buffers too, but it also takes an
+    integrality vector and keeps it, and HiGHS then writes empty `bin`, `gen` and `semi`
+    sections into model.lp."""
+    h, a = lp.highs, lp.matrix
+    rows = highspy.HighsLp()
+    rows.num_row_ = len(lp.row_names)
+    rows.row_lower_, rows.row_upper_ = _floats(lp.row_lower), _floats(lp.row_upper)
+    rows.row_names_ = lp.row_names
+    rows.sense_ = highspy.ObjSense.kMaximize
+    n = len(lp.col_names)
+    ok = h.passModel(rows) == highspy.HighsStatus.kOk
+    columns = (np.zeros(n), _floats(lp.col_lower), _floats(lp.col_upper))
+    matrix = (np.asarray(a.indptr[:-1], np.int32), np.asarray(a.indices, np.int32), _floats(a.data))
+    if not ok or h.addCols(n, *columns, a.nnz, *matrix) != highspy.HighsStatus.kOk:
         raise AllocatorError("internal: HiGHS refused the model")
+    ok = highspy.HighsStatus.kOk
+    refused = [name for j, name in enumerate(lp.col_names) if h.passColName(j, name) != ok]
+    if refused:
+        raise AllocatorError(f"internal: HiGHS refused the column name {refused[0]!r}")
+
+
+def _floats(values: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(values, dtype=float)
 
 
 def set_costs(lp: CompiledLP, cost: np.ndarray) -> None:
