@@ -213,21 +213,50 @@ class TwoStage:
 
 
 def solve_two_stage(
-    model: SampleModel, values: np.ndarray, phases: list[str], nominal: np.ndarray | None = None
+    model: SampleModel,
+    values: np.ndarray,
+    phases: list[str],
+    nominal: np.ndarray | None = None,
+    workers: int = 1,
 ) -> TwoStage:
     """The here-and-now plan (`here_and_now`) with the wait-and-see optimum of each scenario
     and, given the nominal plan's columns `nominal`, each scenario with the nominal plan's
-    decide-now part fixed: what EVPI and VSS are made of.
+    decide-now part fixed: what EVPI and VSS are made of. Those scenario solves run in this
+    process (`workers` 1) or on a LocalCluster of `workers` processes, with the same results.
 
     Raises:
         InfeasibleError: no decide-now plan fits every scenario.
     """
+    from allocator.studies.hedging import scenario_pool
+
     result = here_and_now(model, values, phases)
-    result.wait_and_see = [_best(model, v) or (np.nan, np.nan) for v in values]
+    with scenario_pool(model, workers) as pool:
+        evaluate_scenarios(pool, result, values, nominal)
+    return result
+
+
+def evaluate_scenarios(
+    pool: Any, result: TwoStage, values: np.ndarray, nominal: np.ndarray | None
+) -> None:
+    """Each scenario solved alone (`result.wait_and_see`) and, given `nominal`, with its
+    decide-now part fixed (`result.nominal_now`), on `pool` (`hedging.ScenarioPool`)."""
+    rows = [np.asarray(v, dtype=float) for v in values]
+    items: list[Any] = [(v, None) for v in rows]
     if nominal is not None:
         fixed = (result.now, nominal[result.now])
-        result.nominal_now = [_best(model, v, fixed) for v in values]
-    return result
+        items += [(v, fixed) for v in rows]
+    found = pool.map(scenario_value, items)
+    result.wait_and_see = [f or (np.nan, np.nan) for f in found[: len(rows)]]
+    if nominal is not None:
+        result.nominal_now = found[len(rows) :]
+
+
+def scenario_value(
+    model: SampleModel, item: tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]
+) -> tuple[float, float] | None:
+    """A pool task: one scenario's values solved alone, with `item[1]`'s columns fixed if given
+    (`_best`)."""
+    return _best(model, item[0], item[1])
 
 
 def here_and_now(model: SampleModel, values: np.ndarray, phases: list[str]) -> TwoStage:
@@ -269,6 +298,7 @@ def _best(
     infeasible. The live instance is left as the sample model had it."""
     lp = model.sample_lp(np.asarray(values, dtype=float))
     h = lp.highs
+    h.setBasis(model.basis)  # the same start whatever this process solved before
     held = None
     if "shortfall" in lp.costs:
         held = lp.row_family.index("shortfall_total")
