@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from allocator.cli.commands import app
 
 DATA = Path(__file__).resolve().parent / "data" / "two_stage"
+BASELINE = Path(__file__).resolve().parents[1] / "inputs" / "peru2040"
 TABLES = ("allocation", "later_plans", "decide_now_prices", "two_stage_scenarios")
 
 
@@ -42,3 +43,47 @@ def test_scenario_solves_on_two_workers_give_the_serial_bytes(tmp_path):
     # the values are the scenarios' own: wait-and-see above the here-and-now plan
     assert first["evpi"] > 1.0
     assert np.isfinite(first["vss"])
+
+
+def _model(data: Path = DATA):
+    from allocator.studies.sweep import SampleModel, load_uncertain
+
+    inp, params = load_uncertain(str(data), None)
+    return SampleModel(inp, params, "jobs", "soft")
+
+
+def _live(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What the sample model's live HiGHS instance holds: coefficients and row bounds."""
+    lp = model.lp.highs.getLp()
+    return (
+        np.array(lp.a_matrix_.value_),
+        np.array(lp.row_lower_),
+        np.array(lp.row_upper_),
+    )
+
+
+def test_equivalent_is_built_without_writing_into_the_live_lp():
+    """The equivalent's blocks are the sample model's numbers (`sample_lp`'s arrays, exactly),
+    made without rewriting the live HiGHS instance that the sweep's samples share."""
+    from allocator.data.uncertainty import latin_hypercube
+    from allocator.studies.twostage import here_and_now
+
+    model = _model(BASELINE)
+    values = latin_hypercube(model.params, 3, 4)
+    before = _live(model)
+    got = here_and_now(model, values, [model.inp.phases[0].phase])
+    for a, b in zip(before, _live(model), strict=True):
+        assert np.array_equal(a, b)  # nothing written into the live instance
+    ext = got.extensive
+    assert ext is not None
+    m, n, a = ext.rows, ext.cols, ext.lp.matrix
+    for s, v in enumerate(values):
+        ref = model.sample_lp(v)  # the reference: the sweep's own per-sample arrays
+        start, stop = a.indptr[s * n], a.indptr[(s + 1) * n]
+        inside = a.indices[start:stop] < (s + 1) * m  # the scenario's block, not the shared rows
+        assert np.array_equal(a.data[start:stop][inside], ref.matrix.data)
+        assert np.array_equal(ext.lp.row_upper[s * m : (s + 1) * m], ref.row_upper)
+        for name, cost in ref.costs.items():
+            assert np.array_equal(
+                ext.lp.costs[name][s * n : (s + 1) * n], (1.0 / len(values)) * cost
+            )

@@ -33,6 +33,7 @@ from allocator.model.sparse import CscMatrix
 from allocator.solver.compile import INF, CompiledLP, StandardForm, compile_form
 from allocator.solver.passes import apply_options, optimum, solve_pass
 from allocator.solver.status import Status
+from allocator.studies.hedging import ScenarioArrays
 from allocator.studies.sweep import SampleModel
 
 NOW = "decide_now"
@@ -269,7 +270,8 @@ def here_and_now(model: SampleModel, values: np.ndarray, phases: list[str]) -> T
     """
     years = {y for y, ph in model.inp.phase_of_year.items() if ph in phases}
     now = now_columns(model.lp, years)
-    lps = [model.sample_lp(np.asarray(v, dtype=float)) for v in values]
+    arrays = ScenarioArrays(model)
+    lps = [arrays.lp(v) for v in values]  # the live instance is left alone
     ext = extensive_form(lps, now, model.solver)
     del lps
     try:
