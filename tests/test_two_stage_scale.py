@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from allocator.cli.commands import app
@@ -27,18 +28,32 @@ def _info(folder: Path) -> dict:
     return json.loads((folder / "run.json").read_text(encoding="utf-8"))
 
 
-def test_scenario_solves_on_two_workers_give_the_serial_bytes(tmp_path):
-    """Wait-and-see and the nominal plan's fixed decide-now part, solved on a LocalCluster of
-    two processes: the same tables, byte for byte, as in this process."""
-    one, two = tmp_path / "one", tmp_path / "two"
-    res = _solve(one, "--workers", "1")
-    assert res.exit_code == 0, res.output
-    res = _solve(two, "--workers", "2")
-    assert res.exit_code == 0, res.output
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[str, Path]:
+    """The equivalent in this process, hedging in this process and on two workers (one
+    LocalCluster for the module)."""
+    root = tmp_path_factory.mktemp("runs")
+    given = {
+        "equivalent": ["--workers", "1"],
+        "hedging": ["--two-stage-method", "hedging"],
+        "hedging2": ["--two-stage-method", "hedging", "--workers", "2"],
+    }
+    for name, extra in given.items():
+        res = _solve(root / name, *extra)
+        assert res.exit_code == 0, res.output
+        (root / f"{name}.out").write_text(res.output, encoding="utf-8")
+    return {name: root / name for name in given}
+
+
+def test_scenario_solves_on_two_workers_give_the_serial_bytes(runs):
+    """Progressive hedging's scenarios (pinned to their workers), then wait-and-see and the
+    nominal plan's fixed decide-now part, solved on a LocalCluster of two processes: the same
+    tables, byte for byte, as in this process."""
+    one, two = runs["hedging"], runs["hedging2"]
     for name in TABLES:
         assert (one / f"{name}.csv").read_bytes() == (two / f"{name}.csv").read_bytes(), name
     first, second = _info(one)["two_stage"], _info(two)["two_stage"]
-    for key in ("wait_and_see", "nominal_decide_now", "evpi", "vss"):
+    for key in ("wait_and_see", "nominal_decide_now", "evpi", "vss", "bounds"):
         assert first[key] == second[key]
     # the values are the scenarios' own: wait-and-see above the here-and-now plan
     assert first["evpi"] > 1.0
@@ -87,3 +102,53 @@ def test_equivalent_is_built_without_writing_into_the_live_lp():
             assert np.array_equal(
                 ext.lp.costs[name][s * n : (s + 1) * n], (1.0 / len(values)) * cost
             )
+
+
+def test_hedging_plan_is_within_its_printed_gap_of_the_equivalent(runs):
+    """Progressive hedging on the hand-solved case's data: the bounds it prints bracket the
+    equivalent's optimum, and its reported plan (feasible in every scenario) is within the gap
+    of it."""
+    best = _info(runs["equivalent"])["two_stage"]["here_and_now"]
+    block = _info(runs["hedging"])["two_stage"]
+    bounds = block["bounds"]
+    tol = 1e-6 * max(1.0, abs(best))
+    assert bounds["lower"] == block["here_and_now"]  # the plan reported is the feasible one
+    assert bounds["lower"] <= best + tol
+    assert best <= bounds["upper"] + tol
+    assert best - bounds["lower"] <= bounds["gap"] + tol
+    assert bounds["gap"] == pytest.approx(bounds["upper"] - bounds["lower"])
+    assert "progressive hedging" in block["method"]
+    assert "bounds" not in _info(runs["equivalent"])["two_stage"]
+    words = " ".join((runs["hedging"].parent / "hedging.out").read_text(encoding="utf-8").split())
+    assert "(lower bound)" in words
+    assert "(upper bound:" in words
+    assert "The gap," in words
+    alloc = (runs["hedging"] / "allocation.csv").read_text(encoding="utf-8").splitlines()
+    col = alloc[0].split(",").index("invest_musd")
+    money = sum(float(line.split(",")[col]) for line in alloc[1:])
+    assert money == pytest.approx(100, abs=1e-6)  # p1's budget, spent in full, as the optimum
+
+
+def test_hedging_on_the_hand_solved_pair_finds_the_here_and_now_plan():
+    """Scenarios (a 3, b 1) and (a 1, b 3): each alone puts all of p1 into its better program,
+    the here-and-now plan splits it 50/50 for 350 jobs (tests/test_two_stage.py). Hedging's
+    consensus is that split, its lower bound 350, its upper bound at most the wait-and-see 360."""
+    from allocator.studies.hedging import progressive_hedging
+
+    model = _model()
+    rates = [{"a": 3.0, "b": 1.0}, {"a": 1.0, "b": 3.0}]
+    values = np.array([[r[p.label.split(":")[1]] for p in model.params] for r in rates])
+    got = progressive_hedging(model, values, ["p1"])
+    assert got.objective == pytest.approx(350, abs=1e-3)
+    assert got.committed.sum() == pytest.approx(100, abs=1e-6)
+    assert sorted(np.round(got.committed[got.committed > 1e-9], 3)) == [50, 50]
+    bounds = got.hedging
+    assert bounds["lower"] == got.objective
+    assert 350 - 1e-6 <= bounds["upper"] <= 360 + 1e-6
+
+
+def test_unknown_two_stage_method_is_one_line_exit_2(tmp_path):
+    res = _solve(tmp_path / "run", "--two-stage-method", "benders")
+    assert res.exit_code == 2
+    assert "equivalent or hedging" in res.output
+    assert "Traceback" not in res.output

@@ -31,6 +31,11 @@ SIGN = (
     "a maximisation: EVPI = wait-and-see - here-and-now >= 0 and VSS = here-and-now - "
     "nominal decide-now >= 0 (up to solver tolerance); larger is more"
 )
+METHODS = {
+    "equivalent": "deterministic equivalent (one LP)",
+    "hedging": "progressive hedging over the scenarios (each a warm HiGHS LP), ended by bounds: "
+    "the plan reported is the consensus fixed and every scenario re-optimised (lower bound)",
+}
 LATER = (
     "allocation.csv and allocation_by_phase.csv hold the decide-now phases only; the later "
     "phases adapt per scenario: later_plans.csv gives their median, P5 and P95"
@@ -47,6 +52,11 @@ def refuse_options(opts: RunSpec) -> None:
         raise UsageError(
             f"--decide-now plans for the expected objective; --risk {opts.risk} with "
             "--decide-now is not implemented. Fix: leave out --risk or --decide-now"
+        )
+    if opts.two_stage_method not in METHODS:
+        raise UsageError(
+            f"--two-stage-method {opts.two_stage_method}: choose equivalent or hedging. "
+            "Fix: --two-stage-method equivalent (one LP) or hedging (progressive hedging)"
         )
     if opts.objective not in ("jobs", "exports"):
         raise UsageError(
@@ -84,7 +94,9 @@ def plan_two_stage(opts: RunSpec, warn: Callable[[str], None] | None = None) -> 
     model = SampleModel(inp, params, opts.objective, opts.targets, opts.measured(), opts.solver)
     values = latin_hypercube(params, opts.scenarios, opts.seed)
     t1 = time.perf_counter()
-    result = solve_two_stage(model, values, phases, nominal_x(model), opts.workers)
+    result = solve_two_stage(
+        model, values, phases, nominal_x(model), opts.workers, opts.two_stage_method
+    )
     timings = {"load": t1 - t0, "solve": time.perf_counter() - t1}
     sol = _solution(model, result, opts)
     tables = tables_of(inp, model, result, sol)
@@ -259,9 +271,10 @@ def two_stage_block(result: TwoStage, unit: str, opts: RunSpec) -> dict[str, Any
         "scenarios": len(result.plans),
         "seed": opts.seed,
         "sampling": "Latin hypercube over uncertainty.csv (as allocator sweep), equally likely",
-        "method": "deterministic equivalent (one LP); decomposition is not implemented",
+        "method": METHODS[opts.two_stage_method],
         "unit": unit,
         **result.values(),
+        **({} if result.hedging is None else {"bounds": result.hedging}),
         "sign_convention": SIGN,
         "later_phases": LATER,
         "decide_now_prices": "sum over scenarios of the non-anticipativity rows' duals: what "

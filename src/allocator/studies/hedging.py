@@ -209,3 +209,280 @@ def scenario_pool(model: SampleModel, workers: int) -> Iterator[ScenarioPool]:
 
             client = stack.enter_context(dask_client(None, workers))
         yield ScenarioPool(model, client)
+
+
+# --- progressive hedging -------------------------------------------------------------------
+
+PH_ITERATIONS = 100
+"""The most PH iterations (mpi-sppy's PHIterLimit; it has no default)."""
+PH_CONVTHRESH = 1e-4
+"""Stop when the mean |x_s - xbar| over scenarios (probability-weighted) and decide-now
+columns is below this, US$ million (mpi-sppy's convthresh on its convergence metric)."""
+PROX_TOL = 0.1
+"""The linearised proximal term: a cut where x^2 exceeds its outer approximation by more
+(mpi-sppy's proximal_linearization_tolerance, default 0.1)."""
+PROX_ROUNDS = 3
+"""Cut rounds per PH iteration (each a warm re-solve of the scenario)."""
+
+
+@dataclass
+class _PHScenario:
+    """A scenario's PH sub-problem on the worker that owns it: its own HiGHS instance (the
+    scenario's LP plus one column q_j >= x_j^2 per decide-now column, by tangent cuts), warm
+    from one iteration to the next."""
+
+    lp: CompiledLP
+    cost: np.ndarray  # the scenario's objective cost (its own columns)
+    nonant: np.ndarray  # the decide-now columns that may move
+    cuts: list[list[float]]  # tangent points of each q_j
+
+
+_PH: dict[tuple[str, int], _PHScenario] = {}
+"""The PH sub-problems this process owns, by (run, scenario)."""
+
+
+def ph_start(model: SampleModel, item: tuple[str, int, np.ndarray, np.ndarray]) -> Any:
+    """A pool task: scenario `item[1]`'s sub-problem made (run `item[0]`, numbers `item[2]`,
+    decide-now columns `item[3]`) and solved alone: its decide-now values and objective."""
+    from allocator.solver.compile import INF, StandardForm, compile_form
+    from allocator.solver.passes import apply_options
+
+    run, s, values, nonant = item
+    lp = ScenarioArrays(model).lp(values)
+    n, k = len(lp.col_family), len(nonant)
+    form = StandardForm(
+        col_family=lp.col_family, col_index=lp.col_index, col_lower=lp.col_lower,
+        col_upper=lp.col_upper, row_family=lp.row_family, row_index=lp.row_index,
+        row_lower=lp.row_lower, row_upper=lp.row_upper, matrix=lp.matrix, costs=lp.costs,
+    )  # fmt: skip
+    own = compile_form(form)
+    apply_options(own, model.solver)
+    h = own.highs
+    h.addCols(k, np.zeros(k), np.zeros(k), np.full(k, INF), 0, [], [], [])
+    state = _PHScenario(own, lp.costs[model.objective], nonant, [[] for _ in range(k)])
+    _PH[(run, s)] = state
+    upper = lp.col_upper[nonant]
+    _add_cuts(state, n, [(i, float(u)) for i, u in enumerate(upper) if u < INF])
+    return _ph_solve(state, np.zeros(k), np.zeros(k), None)
+
+
+def ph_step(model: SampleModel, item: tuple[str, int, np.ndarray, np.ndarray, np.ndarray]) -> Any:
+    """A pool task: one PH iteration of scenario `item[1]` with its multipliers `item[2]`,
+    the consensus `item[3]` and the proximal weights `item[4]`."""
+    run, s, w, xbar, rho = item
+    return _ph_solve(_PH[(run, s)], w, rho, xbar)
+
+
+def ph_bound(model: SampleModel, item: tuple[str, int, np.ndarray]) -> float:
+    """A pool task: max c x - W x_N of scenario `item[1]` (no proximal term), its part of the
+    Lagrangian bound; the run's sub-problem is then forgotten."""
+    run, s, w = item
+    state = _PH.pop((run, s))
+    k = len(state.nonant)
+    return float(_ph_solve(state, w, np.zeros(k), None)[1])
+
+
+def _ph_solve(
+    state: _PHScenario, w: np.ndarray, rho: np.ndarray, xbar: np.ndarray | None
+) -> tuple[np.ndarray, float, float]:
+    """max c x - W x_N - rho/2 |x_N - xbar|^2 (x_N^2 by tangent cuts, refined up to
+    PROX_ROUNDS times): the decide-now values, c x - W x_N, and c x."""
+    from allocator.errors import NotOptimalError
+    from allocator.solver.passes import solve_pass
+
+    n, k = len(state.cost), len(state.nonant)
+    cost = np.concatenate([state.cost, -0.5 * rho])
+    cost[state.nonant] -= w
+    if xbar is not None:
+        cost[state.nonant] += rho * xbar
+        _add_cuts(state, n, list(enumerate(xbar)))
+    for _ in range(PROX_ROUNDS):
+        found = solve_pass(state.lp, cost)
+        if found.status.name != "OPTIMAL":  # once more from scratch: cuts can stall a basis
+            state.lp.highs.clearSolver()
+            found = solve_pass(state.lp, cost)
+        if found.status.name != "OPTIMAL":
+            raise NotOptimalError(
+                f"a progressive-hedging scenario ended {found.status.name.lower()} "
+                f"({found.detail}). Fix: use "
+                "--two-stage-method equivalent, or give every program a cap_musd"
+            )
+        x, q = found.x[state.nonant], found.x[n : n + k]
+        loose = [(i, float(x[i])) for i in np.flatnonzero(x**2 - q > PROX_TOL) if rho[i] > 0]
+        if xbar is None or not _add_cuts(state, n, loose):
+            break
+    plain = float(state.cost @ found.x[:n])
+    return x, plain - float(w @ x), plain
+
+
+def _add_cuts(state: _PHScenario, n: int, points: list[tuple[int, float]]) -> int:
+    """Tangent cuts q_i >= 2 a x_i - a^2 at the new points a; how many were added."""
+    from allocator.solver.compile import INF
+
+    new = []
+    for i, a in points:  # a tangent at b is off by (a - b)^2 at a: new only if that is loose
+        if all((a - b) ** 2 > PROX_TOL for b in state.cuts[i]):
+            state.cuts[i].append(a)
+            new.append((i, a))
+    if new:
+        cols = [[n + i, int(state.nonant[i])] for i, _ in new]
+        state.lp.highs.addRows(
+            len(new),
+            np.array([-a * a for _, a in new]),
+            np.full(len(new), INF),
+            2 * len(new),
+            np.arange(0, 2 * len(new), 2, dtype=np.int32),
+            np.array(cols, dtype=np.int32).ravel(),
+            np.array([[1.0, -2.0 * a] for _, a in new]).ravel(),
+        )
+    return len(new)
+
+
+def progressive_hedging(
+    model: SampleModel, values: np.ndarray, phases: list[str], pool: ScenarioPool | None = None
+) -> Any:
+    """The here-and-now plan by progressive hedging (Rockafellar and Wets; mpi-sppy's PH):
+    each scenario a warm HiGHS LP on the worker that owns it, the decide-now columns held
+    together by PH's consensus and multipliers W, the proximal term linearised by cuts. PH
+    reaches the optimum of an LP only in the limit, so it ends with bounds: the consensus fixed
+    and every scenario re-optimised exactly (a feasible plan: the lower bound and the plan
+    reported), and the least of the wait-and-see value and PH's Lagrangian bound (upper).
+
+    Raises:
+        UsageError: soft targets with a shortfall (their expected-shortfall rule couples the
+            scenarios: use the equivalent).
+        InfeasibleError: the consensus cannot be carried out in some scenario.
+    """
+    import uuid
+
+    from allocator.studies.twostage import TwoStage, now_columns
+
+    _refuse_soft_targets(model)
+    pool = pool or ScenarioPool(model)
+    years = {y for y, ph in model.inp.phase_of_year.items() if ph in phases}
+    now = now_columns(model.lp, years)
+    free = now[model.lp.col_upper[now] > 0]
+    run = uuid.uuid4().hex
+    try:
+        xbar, bounds = _hedge(model, pool, values, free, run)
+    finally:
+        for key in [key for key in _PH if key[0] == run]:
+            del _PH[key]  # this process's, if PH stopped early (workers go with the cluster)
+    committed = np.zeros(len(now))
+    committed[np.isin(now, free)] = xbar
+    found = pool.map(consensus_plan, [(np.asarray(v, float), now, committed) for v in values])
+    if any(f is None for f in found):
+        _consensus_infeasible(sum(f is None for f in found), len(values), bounds["iterations"])
+    per = np.array([f["objective"] for f in found])
+    lower = float(per.mean())
+    gap = bounds["upper"] - lower
+    bounds |= {"lower": lower, "gap": 0.0 if abs(gap) <= 1e-9 * max(1.0, abs(lower)) else gap}
+    p, names = 1.0 / len(values), found[0]["expected"]
+    expected = {name: float(np.mean([f["expected"][name] for f in found])) for name in names}
+    return TwoStage(
+        phases, lower, None, np.array([f["x"] for f in found]), now, committed,
+        p * np.array([f["now_dual"] for f in found]), expected, per, hedging=bounds,
+    )  # fmt: skip
+
+
+def _hedge(
+    model: SampleModel, pool: ScenarioPool, values: np.ndarray, free: np.ndarray, run: str
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """PH's iterations: the consensus of the decide-now columns `free` and the upper bound."""
+    count = len(values)
+    got = pool.map(
+        ph_start, [(run, s, np.asarray(v, float), free) for s, v in enumerate(values)], True
+    )
+    x = np.array([g[0] for g in got]).reshape(count, len(free))
+    wait_and_see = float(np.mean([g[2] for g in got]))
+    rho = _sep_rho(model, values, free, x)
+    xbar = x.mean(axis=0)
+    w = rho * (x - xbar)
+    done, conv = 0, _conv(x, xbar)
+    while conv >= PH_CONVTHRESH and done < PH_ITERATIONS:
+        items = [(run, s, w[s], xbar, rho) for s in range(count)]
+        x = np.array([g[0] for g in pool.map(ph_step, items, True)]).reshape(count, len(free))
+        xbar = x.mean(axis=0)
+        w += rho * (x - xbar)
+        done, conv = done + 1, _conv(x, xbar)
+    w -= w.mean(axis=0)  # sum of p W = 0 exactly: the Lagrangian bound is then valid
+    lagrangian = float(np.mean(pool.map(ph_bound, [(run, s, w[s]) for s in range(count)], True)))
+    return xbar, {
+        "upper": min(wait_and_see, lagrangian),
+        "wait_and_see": wait_and_see,
+        "lagrangian": lagrangian,
+        "iterations": done,
+        "converged": bool(conv < PH_CONVTHRESH),
+        "convergence": float(conv),
+        "convthresh": PH_CONVTHRESH,
+        "iteration_limit": PH_ITERATIONS,
+    }
+
+
+def _conv(x: np.ndarray, xbar: np.ndarray) -> float:
+    """mpi-sppy's convergence metric: the mean over scenarios (equally likely) and decide-now
+    columns of |x_s - xbar|, US$ million."""
+    return float(np.abs(x - xbar).mean()) if x.size else 0.0
+
+
+def _sep_rho(model: SampleModel, values: np.ndarray, free: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Watson and Woodruff's SEP rho (mpi-sppy's sep_rho): per decide-now column, its mean
+    |objective cost| over the scenarios over max(1, the spread of the scenarios' own plans);
+    a column with no cost of its own (its value comes through rows) takes the columns' mean."""
+    arrays = ScenarioArrays(model)
+    cost = np.array([np.abs(arrays.lp(v).costs[model.objective][free]) for v in values])
+    mean = cost.mean(axis=0) if len(cost) else np.zeros(len(free))
+    fallback = float(mean[mean > 0].mean()) if (mean > 0).any() else 1.0
+    spread = x.max(axis=0) - x.min(axis=0) if x.size else np.zeros(len(free))
+    return np.where(mean > 0, mean, fallback) / np.maximum(1.0, spread)
+
+
+def consensus_plan(model: SampleModel, item: tuple[np.ndarray, np.ndarray, np.ndarray]) -> Any:
+    """A pool task: scenario `item[0]` solved as a plan (`optimum`, least spending on its last
+    face) with the decide-now columns `item[1]` fixed at `item[2]`: its plan, objective, every
+    cost's value and the fixed columns' reduced costs; None if infeasible."""
+    from allocator.errors import InfeasibleError
+    from allocator.solver.passes import optimum
+
+    values, cols, at = item
+    lp = model.sample_lp(values)
+    lower, upper = lp.col_lower.copy(), lp.col_upper.copy()
+    lower[cols], upper[cols] = at, at
+    lp = replace(lp, col_lower=lower, col_upper=upper)
+    h, idx = lp.highs, cols.astype(np.int32)
+    h.setBasis(model.basis)
+    h.changeColsBounds(len(idx), idx, at, at)
+    try:
+        opt = optimum(lp, model.objective, ranging=False, pick=True)
+    except InfeasibleError:
+        return None
+    finally:
+        h.changeColsBounds(len(idx), idx, model.lp.col_lower[cols], model.lp.col_upper[cols])
+        h.setBasis(model.basis)
+    return {
+        "x": opt.x,
+        "objective": float(opt.objective),
+        "now_dual": opt.col_dual[cols],
+        "expected": {n: float(c @ opt.x) for n, c in lp.costs.items() if n != "shortfall"},
+    }
+
+
+def _refuse_soft_targets(model: SampleModel) -> None:
+    from allocator.errors import UsageError
+
+    if "shortfall" in model.lp.costs:
+        raise UsageError(
+            "--two-stage-method hedging plans the objective alone; soft targets put the least "
+            "expected shortfall first, which ties the scenarios together. Fix: --targets off or "
+            "hard, or --two-stage-method equivalent"
+        )
+
+
+def _consensus_infeasible(bad: int, count: int, iterations: int) -> None:
+    from allocator.errors import InfeasibleError
+
+    raise InfeasibleError(
+        f"progressive hedging's decide-now plan after {iterations} iterations cannot be "
+        f"carried out in {bad} of {count} scenarios (it has not converged onto a plan every "
+        "scenario can fund). Fix: --two-stage-method equivalent, or fewer scenarios"
+    )

@@ -187,6 +187,8 @@ class TwoStage:
     wait_and_see: list[tuple[float, float]] = field(default_factory=list)
     nominal_now: list[tuple[float, float] | None] = field(default_factory=list)
     extensive: Extensive | None = None
+    hedging: dict[str, Any] | None = None
+    """Progressive hedging's bounds (`hedging.progressive_hedging`); None: the equivalent."""
 
     def values(self) -> dict[str, Any]:
         """EVPI and VSS with the means they come from (VSS None if the nominal plan's
@@ -219,19 +221,25 @@ def solve_two_stage(
     phases: list[str],
     nominal: np.ndarray | None = None,
     workers: int = 1,
+    method: str = "equivalent",
 ) -> TwoStage:
     """The here-and-now plan (`here_and_now`) with the wait-and-see optimum of each scenario
     and, given the nominal plan's columns `nominal`, each scenario with the nominal plan's
     decide-now part fixed: what EVPI and VSS are made of. Those scenario solves run in this
     process (`workers` 1) or on a LocalCluster of `workers` processes, with the same results.
+    `method` hedging: the plan by progressive hedging (`hedging.progressive_hedging`) instead
+    of the deterministic equivalent.
 
     Raises:
         InfeasibleError: no decide-now plan fits every scenario.
     """
-    from allocator.studies.hedging import scenario_pool
+    from allocator.studies.hedging import progressive_hedging, scenario_pool
 
-    result = here_and_now(model, values, phases)
     with scenario_pool(model, workers) as pool:
+        if method == "hedging":
+            result = progressive_hedging(model, values, phases, pool)
+        else:
+            result = here_and_now(model, values, phases)
         evaluate_scenarios(pool, result, values, nominal)
     return result
 
