@@ -61,11 +61,16 @@ def bound_sentences(block: dict[str, Any]) -> list[str]:
         return []
     unit, lower, upper, gap = block["unit"], b["lower"], b["upper"], b["gap"]
     how = "converged" if b["converged"] else "stopped at its iteration limit"
-    source = "the wait-and-see value" if upper == b["wait_and_see"] else "its Lagrangian bound"
+    source = (
+        "each scenario planned alone, within every scenario's limits on the decide-now money"
+        if upper == b["alone"]
+        else "its Lagrangian bound"
+    )
     share = f" ({100 * gap / abs(upper):.2g}% of it)" if upper else ""
     return [
         f"Progressive hedging ({b['iterations']} iterations, {how}): the decide-now plan "
-        f"reported is feasible in every scenario and gives {amount(lower)} {unit} on average "
+        f"reported ({b['plan']}) is feasible in every scenario and gives {amount(lower)} {unit} "
+        "on average "
         f"(lower bound); no decide-now plan gives more than {amount(upper)} (upper bound: "
         f"{source}). The gap, {amount(gap)} {unit}{share}, is what progressive hedging leaves "
         "unproven: the best plan lies within it, and EVPI and VSS use the lower bound."

@@ -241,13 +241,14 @@ _PH: dict[tuple[str, int], _PHScenario] = {}
 """The PH sub-problems this process owns, by (run, scenario)."""
 
 
-def ph_start(model: SampleModel, item: tuple[str, int, np.ndarray, np.ndarray]) -> Any:
+def ph_start(model: SampleModel, item: tuple[str, int, np.ndarray, np.ndarray, Any]) -> Any:
     """A pool task: scenario `item[1]`'s sub-problem made (run `item[0]`, numbers `item[2]`,
-    decide-now columns `item[3]`) and solved alone: its decide-now values and objective."""
+    decide-now columns `item[3]`, the other scenarios' limits on them `item[4]`,
+    `shared_limits`) and solved alone: its decide-now values and objective."""
     from allocator.solver.compile import INF, StandardForm, compile_form
     from allocator.solver.passes import apply_options
 
-    run, s, values, nonant = item
+    run, s, values, nonant, shared = item
     lp = ScenarioArrays(model).lp(values)
     n, k = len(lp.col_family), len(nonant)
     form = StandardForm(
@@ -259,6 +260,9 @@ def ph_start(model: SampleModel, item: tuple[str, int, np.ndarray, np.ndarray]) 
     apply_options(own, model.solver)
     h = own.highs
     h.addCols(k, np.zeros(k), np.zeros(k), np.full(k, INF), 0, [], [], [])
+    if shared.shape[0]:
+        h.addRows(shared.shape[0], shared.lower, shared.upper, shared.nnz, shared.indptr[:-1],
+                  nonant[shared.indices].astype(np.int32), shared.data)  # fmt: skip
     state = _PHScenario(own, lp.costs[model.objective], nonant, [[] for _ in range(k)])
     _PH[(run, s)] = state
     upper = lp.col_upper[nonant]
@@ -364,15 +368,14 @@ def progressive_hedging(
     free = now[model.lp.col_upper[now] > 0]
     run = uuid.uuid4().hex
     try:
-        xbar, bounds = _hedge(model, pool, values, free, run)
+        x, bounds = _hedge(model, pool, values, free, run)
     finally:
         for key in [key for key in _PH if key[0] == run]:
             del _PH[key]  # this process's, if PH stopped early (workers go with the cluster)
-    committed = np.zeros(len(now))
-    committed[np.isin(now, free)] = xbar
-    found = pool.map(consensus_plan, [(np.asarray(v, float), now, committed) for v in values])
-    if any(f is None for f in found):
-        _consensus_infeasible(sum(f is None for f in found), len(values), bounds["iterations"])
+    at = np.isin(now, free)
+    committed, found, bounds["plan"] = _feasible_plan(pool, values, now, at, x.mean(axis=0))
+    if committed is None:
+        _consensus_infeasible(len(values), bounds["iterations"])
     per = np.array([f["objective"] for f in found])
     lower = float(per.mean())
     gap = bounds["upper"] - lower
@@ -385,16 +388,70 @@ def progressive_hedging(
     )  # fmt: skip
 
 
+def shared_limits(model: SampleModel, values: np.ndarray, free: np.ndarray) -> Any:
+    """What every scenario's limits imply for the decide-now columns `free` alone, for rows
+    whose decide-now coefficients are the same in every scenario but whose implied bound is
+    not (a budget uncertain in a decide-now phase): the row over `free` with the tightest
+    bound over the scenarios (the rest of the row at its most helpful bounds). Added to each
+    scenario's sub-problem, it keeps every scenario plan, and so their average, within what
+    all scenarios allow; the here-and-now optimum meets them, so nothing better is cut off.
+    A csr matrix over `free` with `lower` and `upper` arrays."""
+    from scipy import sparse
+
+    arrays, rest = ScenarioArrays(model), np.ones(len(model.lp.col_family), dtype=bool)
+    rest[free] = False
+    parts = [_implied(arrays.lp(v), free, rest) for v in values]
+    first = parts[0][0]
+    same = np.ones(first.shape[0], dtype=bool)
+    for a, _, _ in parts[1:]:
+        differs = a.data != first.data
+        same &= np.bincount(_row_of(first)[differs], minlength=first.shape[0]) == 0
+    lower = np.max([lo for _, lo, _ in parts], axis=0)
+    upper = np.min([up for _, _, up in parts], axis=0)
+    loose_lo = np.min([lo for _, lo, _ in parts], axis=0)
+    loose_up = np.max([up for _, _, up in parts], axis=0)
+    has = np.diff(first.indptr) > 0
+    keep = same & has & ((lower > loose_lo) | (upper < loose_up))
+    out = sparse.csr_matrix(first[keep])
+    out.lower, out.upper = lower[keep], upper[keep]  # type: ignore[attr-defined]
+    return out
+
+
+def _implied(lp: CompiledLP, free: np.ndarray, rest: np.ndarray) -> tuple[Any, Any, Any]:
+    """The rows over `free` and their bounds once the other columns take their most helpful
+    bounds (-inf/+inf where a column is unbounded that way)."""
+    from scipy import sparse
+
+    m = lp.matrix
+    a = sparse.csc_matrix((m.data, m.indices, m.indptr), m.shape)
+    other = a[:, np.flatnonzero(rest)].tocoo()
+    lo, hi = lp.col_lower[rest][other.col], lp.col_upper[rest][other.col]
+    with np.errstate(invalid="ignore"):
+        least = np.where(other.data > 0, other.data * lo, other.data * hi)
+        most = np.where(other.data > 0, other.data * hi, other.data * lo)
+        rows = m.shape[0]
+        least_sum = np.bincount(other.row, least, minlength=rows)
+        most_sum = np.bincount(other.row, most, minlength=rows)
+        upper = np.nan_to_num(lp.row_upper - least_sum, nan=np.inf)
+        lower = np.nan_to_num(lp.row_lower - most_sum, nan=-np.inf)
+    return sparse.csr_matrix(a[:, free]), lower, upper
+
+
+def _row_of(a: Any) -> np.ndarray:
+    """The row of each stored entry of csr `a`."""
+    return np.repeat(np.arange(a.shape[0]), np.diff(a.indptr))
+
+
 def _hedge(
     model: SampleModel, pool: ScenarioPool, values: np.ndarray, free: np.ndarray, run: str
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """PH's iterations: the consensus of the decide-now columns `free` and the upper bound."""
     count = len(values)
-    got = pool.map(
-        ph_start, [(run, s, np.asarray(v, float), free) for s, v in enumerate(values)], True
-    )
+    shared = shared_limits(model, values, free)
+    items = [(run, s, np.asarray(v, float), free, shared) for s, v in enumerate(values)]
+    got = pool.map(ph_start, items, True)
     x = np.array([g[0] for g in got]).reshape(count, len(free))
-    wait_and_see = float(np.mean([g[2] for g in got]))
+    alone = float(np.mean([g[2] for g in got]))  # each scenario alone, within `shared`
     rho = _sep_rho(model, values, free, x)
     xbar = x.mean(axis=0)
     w = rho * (x - xbar)
@@ -407,9 +464,9 @@ def _hedge(
         done, conv = done + 1, _conv(x, xbar)
     w -= w.mean(axis=0)  # sum of p W = 0 exactly: the Lagrangian bound is then valid
     lagrangian = float(np.mean(pool.map(ph_bound, [(run, s, w[s]) for s in range(count)], True)))
-    return xbar, {
-        "upper": min(wait_and_see, lagrangian),
-        "wait_and_see": wait_and_see,
+    return x, {
+        "upper": min(alone, lagrangian),
+        "alone": alone,
         "lagrangian": lagrangian,
         "iterations": done,
         "converged": bool(conv < PH_CONVTHRESH),
@@ -417,6 +474,41 @@ def _hedge(
         "convthresh": PH_CONVTHRESH,
         "iteration_limit": PH_ITERATIONS,
     }
+
+
+BISECTIONS = 7
+"""Halvings of the step toward no commitment when PH's consensus does not fit every scenario
+(`_feasible_plan`): the plan kept is within 1/128 of the consensus's scale of the best one."""
+
+
+def _feasible_plan(
+    pool: ScenarioPool, values: np.ndarray, now: np.ndarray, free: np.ndarray, xbar: np.ndarray
+) -> tuple[np.ndarray | None, list[Any], str]:
+    """A decide-now plan every scenario can carry out, each scenario then solved as a plan with
+    it fixed. PH's consensus xbar if it fits (mpi-sppy's xhatxbar); else, when committing
+    nothing fits every scenario, the largest t xbar that does (the plans that fit form a convex
+    set, so the t that fit are an interval from 0: bisection). Returns the plan, the scenario
+    solves and which plan it is; none fits: None."""
+    rows = [np.asarray(v, dtype=float) for v in values]
+
+    def attempt(scale: float) -> tuple[np.ndarray, list[Any]] | None:
+        committed = np.zeros(len(now))
+        committed[free] = scale * xbar
+        found = pool.map(consensus_plan, [(v, now, committed) for v in rows])
+        return (committed, found) if all(f is not None for f in found) else None
+
+    best = attempt(1.0)
+    if best is not None:
+        return best[0], best[1], "the consensus"
+    lo, hi = 0.0, 1.0
+    best = attempt(lo)
+    for _ in range(BISECTIONS if best is not None else 0):
+        mid = (lo + hi) / 2
+        got = attempt(mid)
+        lo, hi, best = (mid, hi, got) if got is not None else (lo, mid, best)
+    if best is None:
+        return None, [], ""
+    return best[0], best[1], f"the consensus times {lo:.4g}, the largest that fits every scenario"
 
 
 def _conv(x: np.ndarray, xbar: np.ndarray) -> float:
@@ -478,11 +570,11 @@ def _refuse_soft_targets(model: SampleModel) -> None:
         )
 
 
-def _consensus_infeasible(bad: int, count: int, iterations: int) -> None:
+def _consensus_infeasible(count: int, iterations: int) -> None:
     from allocator.errors import InfeasibleError
 
     raise InfeasibleError(
-        f"progressive hedging's decide-now plan after {iterations} iterations cannot be "
-        f"carried out in {bad} of {count} scenarios (it has not converged onto a plan every "
-        "scenario can fund). Fix: --two-stage-method equivalent, or fewer scenarios"
+        f"progressive hedging found no decide-now plan after {iterations} iterations that all "
+        f"{count} scenarios can carry out (neither its consensus nor committing nothing fits "
+        "them all). Fix: --two-stage-method equivalent"
     )
