@@ -147,11 +147,21 @@ def test_hedging_on_the_hand_solved_pair_finds_the_here_and_now_plan():
     assert 350 - 1e-6 <= bounds["upper"] <= 360 + 1e-6
 
 
-def test_unknown_two_stage_method_is_one_line_exit_2(tmp_path):
-    res = _solve(tmp_path / "run", "--two-stage-method", "benders")
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--two-stage-method", "benders"], "choose equivalent or hedging"),
+        (["--two-stage-method", "hedging", "--write-model"], "never builds"),
+    ],
+)
+def test_refused_two_stage_method_is_one_line_exit_2(tmp_path, extra, words):
+    res = _solve(tmp_path / "run", *extra)
     assert res.exit_code == 2
-    assert "equivalent or hedging" in res.output
-    assert "Traceback" not in res.output
+    lines = [line for line in res.output.splitlines() if line.strip()]
+    assert len(lines) == 1
+    assert words in lines[0]
+    assert "Fix:" in lines[0]
+    assert not (tmp_path / "run").exists()
 
 
 def test_hedging_consensus_fits_an_uncertain_decide_now_budget(tmp_path, monkeypatch):

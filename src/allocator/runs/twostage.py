@@ -58,6 +58,11 @@ def refuse_options(opts: RunSpec) -> None:
             f"--two-stage-method {opts.two_stage_method}: choose equivalent or hedging. "
             "Fix: --two-stage-method equivalent (one LP) or hedging (progressive hedging)"
         )
+    if opts.two_stage_method == "hedging" and opts.write_model:
+        raise UsageError(
+            "--write-model writes the deterministic equivalent, which --two-stage-method "
+            "hedging never builds. Fix: leave out --write-model, or use the equivalent"
+        )
     if opts.objective not in ("jobs", "exports"):
         raise UsageError(
             f"--decide-now takes --objective jobs or exports, not {opts.objective}. "
