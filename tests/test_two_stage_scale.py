@@ -193,3 +193,54 @@ def test_hedging_consensus_fits_an_uncertain_decide_now_budget(tmp_path, monkeyp
     assert got.committed.sum() <= budgets.min() + 1e-6
     assert bounds["lower"] <= best + 1e-6 <= bounds["upper"] + 2e-6
     assert best - bounds["lower"] <= bounds["gap"] + 1e-6
+
+
+def test_cvar_cap_on_the_two_stage_plan_by_hand():
+    """--risk cvar with --decide-now: the expectation, capped in its tail (Rockafellar-Uryasev
+    on the equivalent). Scenarios (a 3, b 1) and (a 1, b 2), t = p1 money into a (b gets
+    100 - t), later phases adapting:
+
+    - V1(t) = 250 + 2t (t <= 50), 340 + 0.2t after; V2(t) = 260 - 0.2t (t <= 50), 300 - t after;
+    - expectation 255 + 0.9t up to 50, 320 - 0.4t after: best t = 50, 300 (V2 = 250);
+    - the nominal plan (a 2, b 1: t = 100) gives 260 on the nominal numbers: the reference;
+    - beta 0.5 of 2 scenarios: the tail is the worse one; cap 5 on its shortfall: V2 >= 255,
+      so t <= 25: expected 277.5 (a 25, b 75), tail shortfall 5, binding at a price of
+      d(255 + 4.5 cap)/d cap = 4.5 expected jobs per job of cap."""
+    from allocator.studies.twostage import Cvar, here_and_now
+
+    model = _model()
+    rates = [{"a": 3.0, "b": 1.0}, {"a": 1.0, "b": 2.0}]
+    values = np.array([[r[p.label.split(":")[1]] for p in model.params] for r in rates])
+    plain = here_and_now(model, values, ["p1"])
+    assert plain.objective == pytest.approx(300, abs=1e-6)
+    got = here_and_now(model, values, ["p1"], Cvar(beta=0.5, cap=5.0, reference=260.0))
+    assert got.objective == pytest.approx(277.5, abs=1e-6)
+    names = [model.lp.col_names[j] for j in got.now]
+    committed = dict(zip(names, got.committed, strict=True))
+    assert committed["invest(a,public,2025)"] == pytest.approx(25, abs=1e-6)
+    assert committed["invest(b,public,2025)"] == pytest.approx(75, abs=1e-6)
+    assert sorted(got.per_scenario) == pytest.approx([255, 300])
+    assert got.risk["tail_shortfall"] == pytest.approx(5, abs=1e-6)
+    assert got.risk["price"] == pytest.approx(4.5, abs=1e-6)
+
+
+def test_cli_cvar_with_decide_now_writes_its_tail(tmp_path):
+    """A slack cap: the plan is the expectation's, and run.json's tail shortfall is the mean
+    shortfall, against the nominal plan's 260 jobs, of the worst half of the scenarios'
+    values in two_stage_scenarios.csv."""
+    res = _solve(tmp_path / "run", "--risk", "cvar", "--cvar-cap", "5", "--beta", "0.5")
+    assert res.exit_code == 0, res.output
+    risk = _info(tmp_path / "run")["two_stage"]["risk"]
+    lines = (tmp_path / "run" / "two_stage_scenarios.csv").read_text(encoding="utf-8")
+    rows = [line.split(",") for line in lines.splitlines()]
+    col = rows[0].index("here_and_now")
+    values = sorted(float(r[col]) for r in rows[1:])
+    assert risk["reference"] == pytest.approx(260)
+    assert risk["tail_shortfall"] == pytest.approx(np.mean([260 - v for v in values[:3]]))
+    assert (risk["binds"], risk["price"]) == (False, 0.0)
+    assert "CVaR cap" in res.output
+    res = _solve(
+        tmp_path / "ph", "--risk", "cvar", "--cvar-cap", "5", "--two-stage-method", "hedging"
+    )
+    assert res.exit_code == 2
+    assert "Fix:" in res.output

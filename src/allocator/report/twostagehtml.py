@@ -39,7 +39,7 @@ def two_stage_sentences(block: dict[str, Any]) -> list[str]:
             f"({amount(hn)} minus {amount(block['nominal_decide_now'])} when the nominal plan's "
             f"{now} is committed and the rest adapts)."
         )
-    lines += bound_sentences(block)
+    lines += bound_sentences(block) + risk_sentences(block)
     lines.append(f"Sign convention: {block['sign_convention']}.")
     short = block.get("expected_shortfall") or {}
     values = [v for v in short.values() if v is not None]
@@ -74,6 +74,25 @@ def bound_sentences(block: dict[str, Any]) -> list[str]:
         f"(lower bound); no decide-now plan gives more than {amount(upper)} (upper bound: "
         f"{source}). The gap, {amount(gap)} {unit}{share}, is what progressive hedging leaves "
         "unproven: the best plan lies within it, and EVPI and VSS use the lower bound."
+    ]
+
+
+def risk_sentences(block: dict[str, Any]) -> list[str]:
+    """--risk cvar's cap in words (none without it)."""
+    r = block.get("risk")
+    if not isinstance(r, dict):
+        return []
+    unit, share = block["unit"], f"{1 - r['beta']:.0%}"
+    state = (
+        f"binds at a price of {amount(r['price'])} {unit} on average per {unit} of cap"
+        if r["binds"]
+        else "is slack (it does not shape the plan)"
+    )
+    return [
+        f"CVaR cap: in the worst {share} of the scenarios the plan falls short of the nominal "
+        f"plan's {amount(r['reference'])} {unit} by {amount(r['tail_shortfall'])} on average, "
+        f"at most the cap of {amount(r['cap'])}; the cap {state}. EVPI and VSS compare it "
+        "with plans that have no cap."
     ]
 
 
