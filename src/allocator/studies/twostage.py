@@ -1,7 +1,8 @@
 """Two-stage plans: decide the leading phases now, let the later phases adapt per scenario.
 
 The here-and-now problem is solved as its deterministic equivalent, one LP: the sample model's
-LP (`sweep.SampleModel.sample_lp`) copied once per scenario as a diagonal block, a shared column
+LP with each scenario's numbers (`hedging.ScenarioArrays`: `sample_lp`'s arrays, made without
+writing into the live HiGHS instance) as a diagonal block, a shared column
 per decide-now investment (an `invest` column of a decide-now phase), and one
 non-anticipativity row per scenario and decide-now investment (`x_s - z = 0`). The objective is
 the expectation over equally likely scenarios (the sweep's Latin hypercube over
@@ -13,6 +14,10 @@ The dual of a non-anticipativity row is what one more US$ million in that scenar
 worth (times its probability); summed over the scenarios it is what one more US$ million
 committed now is worth: 0 where the commitment is strictly between its bounds, the reduced
 cost of the shared column where it sits on one.
+
+`--risk cvar` caps the tail (`Cvar`: Rockafellar-Uryasev rows after all others). Progressive
+hedging (`hedging.progressive_hedging`) is the other method; the wait-and-see and fixed-plan
+solves run on a `hedging.ScenarioPool` (this process, or Dask workers).
 
 EVPI and VSS (objective's unit, a maximisation, so both are >= 0 up to solver tolerance):
 EVPI = the mean of each scenario solved alone (wait-and-see) - the here-and-now optimum;
