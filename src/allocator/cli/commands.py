@@ -115,6 +115,19 @@ def solve(
             metavar="PHASES",
         ),
     ] = None,
+    two_stage_method: Annotated[
+        str | None,
+        typer.Option(
+            help="--decide-now: equivalent (one LP, the default) or hedging (progressive "
+            "hedging over the scenarios, for equivalents too large for one machine).",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="--decide-now: processes for the scenario solves (a Dask LocalCluster)."
+        ),
+    ] = None,
 ) -> None:
     """Solve the allocation LP and write a run folder of tables."""
     with exit_codes(as_json):
@@ -129,7 +142,7 @@ def solve(
             model, inputs, objective, weights, targets, measure, discount_rate, cell_sets,
             out=out, force=force, write_model=write_model, plots=plots,
             risk=risk, beta=beta, cvar_cap=cvar_cap, scenarios=scenarios, seed=seed,
-            decide_now=decide_now,
+            decide_now=decide_now, two_stage_method=two_stage_method, workers=workers,
         )  # fmt: skip
         run = solve_run(spec, warn=warn)
         if "two_stage" in run.info:  # --decide-now: its own summary (cli/twostage.py)

@@ -39,6 +39,7 @@ def two_stage_sentences(block: dict[str, Any]) -> list[str]:
             f"({amount(hn)} minus {amount(block['nominal_decide_now'])} when the nominal plan's "
             f"{now} is committed and the rest adapts)."
         )
+    lines += bound_sentences(block) + risk_sentences(block)
     lines.append(f"Sign convention: {block['sign_convention']}.")
     short = block.get("expected_shortfall") or {}
     values = [v for v in short.values() if v is not None]
@@ -51,6 +52,48 @@ def two_stage_sentences(block: dict[str, Any]) -> list[str]:
             "at those shortfalls."
         )
     return lines
+
+
+def bound_sentences(block: dict[str, Any]) -> list[str]:
+    """Progressive hedging's bounds in words (none for the deterministic equivalent)."""
+    b = block.get("bounds")
+    if not isinstance(b, dict):
+        return []
+    unit, lower, upper, gap = block["unit"], b["lower"], b["upper"], b["gap"]
+    how = "converged" if b["converged"] else "stopped at its iteration limit"
+    source = (
+        "each scenario planned alone, within every scenario's limits on the decide-now money"
+        if upper == b["alone"]
+        else "its Lagrangian bound"
+    )
+    share = f" ({100 * gap / abs(upper):.2g}% of it)" if upper else ""
+    return [
+        f"Progressive hedging ({b['iterations']} iterations, {how}): the decide-now plan "
+        f"reported ({b['plan']}) is feasible in every scenario and gives {amount(lower)} {unit} "
+        "on average "
+        f"(lower bound); no decide-now plan gives more than {amount(upper)} (upper bound: "
+        f"{source}). The gap, {amount(gap)} {unit}{share}, is what progressive hedging leaves "
+        "unproven: the best plan lies within it, and EVPI and VSS use the lower bound."
+    ]
+
+
+def risk_sentences(block: dict[str, Any]) -> list[str]:
+    """--risk cvar's cap in words (none without it)."""
+    r = block.get("risk")
+    if not isinstance(r, dict):
+        return []
+    unit, share = block["unit"], f"{1 - r['beta']:.0%}"
+    state = (
+        f"binds at a price of {amount(r['price'])} {unit} on average per {unit} of cap"
+        if r["binds"]
+        else "is slack (it does not shape the plan)"
+    )
+    return [
+        f"CVaR cap: in the worst {share} of the scenarios the plan falls short of the nominal "
+        f"plan's {amount(r['reference'])} {unit} by {amount(r['tail_shortfall'])} on average, "
+        f"at most the cap of {amount(r['cap'])}; the cap {state}. EVPI and VSS compare it "
+        "with plans that have no cap."
+    ]
 
 
 def two_stage_section(block: dict[str, Any]) -> str:

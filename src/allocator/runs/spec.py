@@ -112,6 +112,10 @@ class RunSpec(BaseModel):
     decide_now: list[str] | str | None = None
     """Leading phases decided now (e.g. phase1), the later ones adapting per scenario: a
     two-stage plan (`runs/twostage.py`); None: a single-stage plan."""
+    two_stage_method: str = "equivalent"
+    """--decide-now: equivalent (one LP) or hedging (progressive hedging over the scenarios)."""
+    workers: int = 1
+    """--decide-now: processes for the scenario solves (1: this one; more: a Dask LocalCluster)."""
     solver: dict[str, int | float] = Field(default_factory=dict)
     """HiGHS options (the model file's `solver:`), numbers as written (an int stays one)."""
     out: Path | None = None

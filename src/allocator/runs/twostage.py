@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.errors import UsageError
-from allocator.studies.twostage import TwoStage, decide_now_phases, solve_two_stage
+from allocator.studies.twostage import Cvar, TwoStage, decide_now_phases, solve_two_stage
 
 if TYPE_CHECKING:
     from allocator.data.schema import Inputs
@@ -31,6 +31,11 @@ SIGN = (
     "a maximisation: EVPI = wait-and-see - here-and-now >= 0 and VSS = here-and-now - "
     "nominal decide-now >= 0 (up to solver tolerance); larger is more"
 )
+METHODS = {
+    "equivalent": "deterministic equivalent (one LP)",
+    "hedging": "progressive hedging over the scenarios (each a warm HiGHS LP), ended by bounds: "
+    "the plan reported is the consensus fixed and every scenario re-optimised (lower bound)",
+}
 LATER = (
     "allocation.csv and allocation_by_phase.csv hold the decide-now phases only; the later "
     "phases adapt per scenario: later_plans.csv gives their median, P5 and P95"
@@ -43,10 +48,16 @@ def refuse_options(opts: RunSpec) -> None:
     Raises:
         UsageError: --risk, the weighted objective, --plots.
     """
-    if opts.risk != "none":
+    _refuse_risk(opts)
+    if opts.two_stage_method not in METHODS:
         raise UsageError(
-            f"--decide-now plans for the expected objective; --risk {opts.risk} with "
-            "--decide-now is not implemented. Fix: leave out --risk or --decide-now"
+            f"--two-stage-method {opts.two_stage_method}: choose equivalent or hedging. "
+            "Fix: --two-stage-method equivalent (one LP) or hedging (progressive hedging)"
+        )
+    if opts.two_stage_method == "hedging" and opts.write_model:
+        raise UsageError(
+            "--write-model writes the deterministic equivalent, which --two-stage-method "
+            "hedging never builds. Fix: leave out --write-model, or use the equivalent"
         )
     if opts.objective not in ("jobs", "exports"):
         raise UsageError(
@@ -60,6 +71,28 @@ def refuse_options(opts: RunSpec) -> None:
         )
 
 
+def _refuse_risk(opts: RunSpec) -> None:
+    """--risk cvar takes --cvar-cap and the equivalent; --risk worst-case is refused."""
+    if opts.risk == "none":
+        return
+    if opts.risk != "cvar":
+        raise UsageError(
+            f"--decide-now plans for the expected objective; --risk {opts.risk} with "
+            "--decide-now is not implemented. Fix: leave out --risk, or use --risk cvar"
+        )
+    if opts.cvar_cap is None:
+        raise UsageError(
+            "--risk cvar with --decide-now caps the expected shortfall of the worst scenarios: "
+            "without --cvar-cap it is the expectation (a CVaR objective alone is not "
+            "implemented). Fix: give --cvar-cap, or leave out --risk"
+        )
+    if opts.two_stage_method != "equivalent":
+        raise UsageError(
+            "--risk cvar couples the scenarios in one cap, which progressive hedging does not "
+            "split. Fix: --two-stage-method equivalent, or leave out --risk"
+        )
+
+
 def plan_two_stage(opts: RunSpec, warn: Callable[[str], None] | None = None) -> Run:
     """Load, sample the scenarios as the sweep does, solve the two-stage plan and its EVPI and
     VSS, and make its tables and run.json content; nothing is written."""
@@ -67,6 +100,7 @@ def plan_two_stage(opts: RunSpec, warn: Callable[[str], None] | None = None) -> 
     from allocator.pipeline import notes_of
     from allocator.runs.common import Run, scenario_of
     from allocator.studies.fixedplan import nominal_x
+    from allocator.studies.hedging import ScenarioArrays
     from allocator.studies.sweep import SampleModel
 
     refuse_options(opts)
@@ -84,7 +118,15 @@ def plan_two_stage(opts: RunSpec, warn: Callable[[str], None] | None = None) -> 
     model = SampleModel(inp, params, opts.objective, opts.targets, opts.measured(), opts.solver)
     values = latin_hypercube(params, opts.scenarios, opts.seed)
     t1 = time.perf_counter()
-    result = solve_two_stage(model, values, phases, nominal_x(model))
+    nominal = nominal_x(model)
+    cvar = None
+    if opts.risk == "cvar" and opts.cvar_cap is not None:
+        base = ScenarioArrays(model).lp(np.array([p.nominal for p in model.params]))
+        reference = float(base.costs[opts.objective] @ nominal)  # the nominal plan's value
+        cvar = Cvar(opts.beta, opts.cvar_cap, reference)
+    result = solve_two_stage(
+        model, values, phases, nominal, opts.workers, opts.two_stage_method, cvar
+    )
     timings = {"load": t1 - t0, "solve": time.perf_counter() - t1}
     sol = _solution(model, result, opts)
     tables = tables_of(inp, model, result, sol)
@@ -259,9 +301,11 @@ def two_stage_block(result: TwoStage, unit: str, opts: RunSpec) -> dict[str, Any
         "scenarios": len(result.plans),
         "seed": opts.seed,
         "sampling": "Latin hypercube over uncertainty.csv (as allocator sweep), equally likely",
-        "method": "deterministic equivalent (one LP); decomposition is not implemented",
+        "method": METHODS[opts.two_stage_method],
         "unit": unit,
         **result.values(),
+        **({} if result.hedging is None else {"bounds": result.hedging}),
+        **({} if result.risk is None else {"risk": result.risk}),
         "sign_convention": SIGN,
         "later_phases": LATER,
         "decide_now_prices": "sum over scenarios of the non-anticipativity rows' duals: what "

@@ -1,7 +1,8 @@
 """Two-stage plans: decide the leading phases now, let the later phases adapt per scenario.
 
 The here-and-now problem is solved as its deterministic equivalent, one LP: the sample model's
-LP (`sweep.SampleModel.sample_lp`) copied once per scenario as a diagonal block, a shared column
+LP with each scenario's numbers (`hedging.ScenarioArrays`: `sample_lp`'s arrays, made without
+writing into the live HiGHS instance) as a diagonal block, a shared column
 per decide-now investment (an `invest` column of a decide-now phase), and one
 non-anticipativity row per scenario and decide-now investment (`x_s - z = 0`). The objective is
 the expectation over equally likely scenarios (the sweep's Latin hypercube over
@@ -13,6 +14,10 @@ The dual of a non-anticipativity row is what one more US$ million in that scenar
 worth (times its probability); summed over the scenarios it is what one more US$ million
 committed now is worth: 0 where the commitment is strictly between its bounds, the reduced
 cost of the shared column where it sits on one.
+
+`--risk cvar` caps the tail (`Cvar`: Rockafellar-Uryasev rows after all others). Progressive
+hedging (`hedging.progressive_hedging`) is the other method; the wait-and-see and fixed-plan
+solves run on a `hedging.ScenarioPool` (this process, or Dask workers).
 
 EVPI and VSS (objective's unit, a maximisation, so both are >= 0 up to solver tolerance):
 EVPI = the mean of each scenario solved alone (wait-and-see) - the here-and-now optimum;
@@ -33,6 +38,7 @@ from allocator.model.sparse import CscMatrix
 from allocator.solver.compile import INF, CompiledLP, StandardForm, compile_form
 from allocator.solver.passes import apply_options, optimum, solve_pass
 from allocator.solver.status import Status
+from allocator.studies.hedging import ScenarioArrays
 from allocator.studies.sweep import SampleModel
 
 NOW = "decide_now"
@@ -99,7 +105,7 @@ class Extensive:
     def split(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Scenario plans (scenarios x cols) and the shared decide-now values."""
         s, n = self.scenarios, self.cols
-        return x[: s * n].reshape(s, n), x[s * n :]
+        return x[: s * n].reshape(s, n), x[s * n : s * n + len(self.now)]
 
     def now_duals(self, row_dual: np.ndarray) -> np.ndarray:
         """The non-anticipativity rows' duals, scenarios x decide-now columns."""
@@ -109,9 +115,28 @@ class Extensive:
         )
 
 
-def extensive_form(lps: list[CompiledLP], now: np.ndarray, solver: dict[str, Any]) -> Extensive:
+@dataclass(frozen=True)
+class Cvar:
+    """--risk cvar on a two-stage plan: the expected objective is maximised with the expected
+    shortfall against `reference` (the nominal plan's objective on the nominal numbers) in
+    the worst (1 - beta) share of scenarios at most `cap` (Rockafellar-Uryasev: a free column
+    `eta`, a `tail` column and a `cvar_tail` row per scenario, one `cvar_cap` row)."""
+
+    beta: float
+    cap: float
+    reference: float
+
+
+def extensive_form(
+    lps: list[CompiledLP],
+    now: np.ndarray,
+    solver: dict[str, Any],
+    cvar: Cvar | None = None,
+    objective: str = "jobs",
+) -> Extensive:
     """One LP of the scenario LPs `lps` (same structure, own numbers), equally likely, with the
-    columns `now` shared (see the module's rules), handed to a fresh HiGHS instance."""
+    columns `now` shared (see the module's rules), handed to a fresh HiGHS instance; with
+    `cvar`, its tail rows on each scenario's `objective` after every other row."""
     base, count, k = lps[0], len(lps), len(now)
     n, m = len(base.col_family), len(base.row_family)
     p = 1.0 / count
@@ -144,7 +169,6 @@ def extensive_form(lps: list[CompiledLP], now: np.ndarray, solver: dict[str, Any
         lower.append(np.array([-INF]))
         upper.append(np.array([p * sum(float(lp.row_upper[i]) for lp in lps)]))
     a = sparse.bmat(grid, format="csc")
-    a.sort_indices()
     form = StandardForm(
         col_family=base.col_family * count + [NOW] * k,
         col_index=_per_scenario(base.col_index, count) + [base.col_index[j] for j in now],
@@ -154,12 +178,45 @@ def extensive_form(lps: list[CompiledLP], now: np.ndarray, solver: dict[str, Any
         row_index=row_index,
         row_lower=np.concatenate(lower),
         row_upper=np.concatenate(upper),
-        matrix=CscMatrix(a.indptr.astype(np.int64), a.indices.astype(np.int64), a.data, a.shape),
+        matrix=CscMatrix(a.indptr, a.indices, a.data, a.shape),
         costs=costs,
     )
+    if cvar is not None:
+        form = _with_cvar(form, [lp.costs[objective] for lp in lps], cvar)
+    a = _scipy(form.matrix)
+    a.sort_indices()
+    form.matrix = CscMatrix(a.indptr.astype(np.int64), a.indices.astype(np.int64), a.data, a.shape)
     lp = compile_form(form)
     apply_options(lp, solver)
     return Extensive(lp, count, n, m, now)
+
+
+def _with_cvar(form: StandardForm, values: list[np.ndarray], cvar: Cvar) -> StandardForm:
+    """`form` with the CVaR columns (eta, tail[s]) and rows: cvar_tail[s]: f_s(x_s) + eta +
+    tail_s >= reference (tail_s: scenario s's shortfall past eta), and cvar_cap: eta +
+    sum_s tail_s / ((1 - beta) S) <= cap."""
+    count, n = len(values), len(values[0])
+    a = _scipy(form.matrix)
+    rows = np.repeat(np.arange(count), n)
+    tail_x = sparse.csr_matrix(
+        (np.concatenate(values), (rows, np.arange(count * n))), (count, a.shape[1])
+    )
+    tail_e = sparse.hstack([np.ones((count, 1)), sparse.identity(count)])
+    cap_e = np.concatenate([[1.0], np.full(count, 1.0 / ((1.0 - cvar.beta) * count))])
+    full = sparse.bmat([[a, None], [tail_x, tail_e], [None, sparse.csr_matrix(cap_e)]], "csc")
+    zeros = np.zeros(count + 1)
+    return StandardForm(
+        col_family=form.col_family + ["eta"] + ["tail"] * count,
+        col_index=form.col_index + [()] + [(s,) for s in range(count)],
+        col_lower=np.concatenate([form.col_lower, [-INF], np.zeros(count)]),
+        col_upper=np.concatenate([form.col_upper, np.full(count + 1, INF)]),
+        row_family=form.row_family + ["cvar_tail"] * count + ["cvar_cap"],
+        row_index=form.row_index + [(s,) for s in range(count)] + [()],
+        row_lower=np.concatenate([form.row_lower, np.full(count, cvar.reference), [-INF]]),
+        row_upper=np.concatenate([form.row_upper, np.full(count, INF), [cvar.cap]]),
+        matrix=CscMatrix(full.indptr, full.indices, full.data, full.shape),
+        costs={name: np.concatenate([c, zeros]) for name, c in form.costs.items()},
+    )
 
 
 def _per_scenario(index: list[tuple[Any, ...]], count: int) -> list[tuple[Any, ...]]:
@@ -186,6 +243,10 @@ class TwoStage:
     wait_and_see: list[tuple[float, float]] = field(default_factory=list)
     nominal_now: list[tuple[float, float] | None] = field(default_factory=list)
     extensive: Extensive | None = None
+    hedging: dict[str, Any] | None = None
+    risk: dict[str, Any] | None = None
+    """--risk cvar: beta, cap, reference, the tail shortfall reached and the cap's price."""
+    """Progressive hedging's bounds (`hedging.progressive_hedging`); None: the equivalent."""
 
     def values(self) -> dict[str, Any]:
         """EVPI and VSS with the means they come from (VSS None if the nominal plan's
@@ -213,24 +274,62 @@ class TwoStage:
 
 
 def solve_two_stage(
-    model: SampleModel, values: np.ndarray, phases: list[str], nominal: np.ndarray | None = None
+    model: SampleModel,
+    values: np.ndarray,
+    phases: list[str],
+    nominal: np.ndarray | None = None,
+    workers: int = 1,
+    method: str = "equivalent",
+    cvar: Cvar | None = None,
 ) -> TwoStage:
     """The here-and-now plan (`here_and_now`) with the wait-and-see optimum of each scenario
     and, given the nominal plan's columns `nominal`, each scenario with the nominal plan's
-    decide-now part fixed: what EVPI and VSS are made of.
+    decide-now part fixed: what EVPI and VSS are made of. Those scenario solves run in this
+    process (`workers` 1) or on a LocalCluster of `workers` processes, with the same results.
+    `method` hedging: the plan by progressive hedging (`hedging.progressive_hedging`) instead
+    of the deterministic equivalent; `cvar`: the equivalent with its tail capped.
 
     Raises:
         InfeasibleError: no decide-now plan fits every scenario.
     """
-    result = here_and_now(model, values, phases)
-    result.wait_and_see = [_best(model, v) or (np.nan, np.nan) for v in values]
-    if nominal is not None:
-        fixed = (result.now, nominal[result.now])
-        result.nominal_now = [_best(model, v, fixed) for v in values]
+    from allocator.studies.hedging import progressive_hedging, scenario_pool
+
+    with scenario_pool(model, workers) as pool:
+        if method == "hedging":
+            result = progressive_hedging(model, values, phases, pool)
+        else:
+            result = here_and_now(model, values, phases, cvar)
+        evaluate_scenarios(pool, result, values, nominal)
     return result
 
 
-def here_and_now(model: SampleModel, values: np.ndarray, phases: list[str]) -> TwoStage:
+def evaluate_scenarios(
+    pool: Any, result: TwoStage, values: np.ndarray, nominal: np.ndarray | None
+) -> None:
+    """Each scenario solved alone (`result.wait_and_see`) and, given `nominal`, with its
+    decide-now part fixed (`result.nominal_now`), on `pool` (`hedging.ScenarioPool`)."""
+    rows = [np.asarray(v, dtype=float) for v in values]
+    items: list[Any] = [(v, None) for v in rows]
+    if nominal is not None:
+        fixed = (result.now, nominal[result.now])
+        items += [(v, fixed) for v in rows]
+    found = pool.map(scenario_value, items)
+    result.wait_and_see = [f or (np.nan, np.nan) for f in found[: len(rows)]]
+    if nominal is not None:
+        result.nominal_now = found[len(rows) :]
+
+
+def scenario_value(
+    model: SampleModel, item: tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]
+) -> tuple[float, float] | None:
+    """A pool task: one scenario's values solved alone, with `item[1]`'s columns fixed if given
+    (`_best`)."""
+    return _best(model, item[0], item[1])
+
+
+def here_and_now(
+    model: SampleModel, values: np.ndarray, phases: list[str], cvar: Cvar | None = None
+) -> TwoStage:
     """The here-and-now plan over the scenarios `values` (scenarios x model.params), deciding
     `phases` now: the deterministic equivalent solved as a plan (`optimum`, least spending on
     its last face).
@@ -240,12 +339,19 @@ def here_and_now(model: SampleModel, values: np.ndarray, phases: list[str]) -> T
     """
     years = {y for y, ph in model.inp.phase_of_year.items() if ph in phases}
     now = now_columns(model.lp, years)
-    lps = [model.sample_lp(np.asarray(v, dtype=float)) for v in values]
-    ext = extensive_form(lps, now, model.solver)
+    arrays = ScenarioArrays(model)
+    lps = [arrays.lp(v) for v in values]  # the live instance is left alone
+    ext = extensive_form(lps, now, model.solver, cvar, model.objective)
     del lps
     try:
         opt = optimum(ext.lp, model.objective, ranging=False, pick=True)
     except InfeasibleError:
+        if cvar is not None:
+            raise InfeasibleError(
+                f"no plan for {', '.join(phases)} keeps the expected shortfall of the worst "
+                f"{1 - cvar.beta:.0%} of the {len(values)} scenarios within --cvar-cap "
+                f"{cvar.cap:g}. Fix: raise --cvar-cap, or leave it out"
+            ) from None
         raise InfeasibleError(
             f"no plan for {', '.join(phases)} fits all {len(values)} scenarios at once (each "
             "scenario's budgets, floors and targets must hold with the same decide-now money). "
@@ -254,11 +360,41 @@ def here_and_now(model: SampleModel, values: np.ndarray, phases: list[str]) -> T
     plans, committed = ext.split(opt.x)
     expected = {name: float(c @ opt.x) for name, c in ext.lp.costs.items() if name != "shortfall"}
     cost = ext.lp.costs[model.objective][: plans.size].reshape(plans.shape)
+    per = (cost * plans).sum(axis=1) * len(values)
     return TwoStage(
         phases, opt.objective, opt.least_shortfall, plans, now, committed,
-        ext.now_duals(opt.row_dual), expected, (cost * plans).sum(axis=1) * len(values),
-        extensive=ext,
+        ext.now_duals(opt.row_dual), expected, per,
+        extensive=ext, risk=None if cvar is None else _tail(per, opt, cvar),
     )  # fmt: skip
+
+
+def tail_shortfall(values: np.ndarray, reference: float, beta: float) -> float:
+    """CVaR_beta of the shortfalls reference - values (equally likely): the mean shortfall of
+    the worst (1 - beta) share, a scenario cut at the share's edge counted in part (what
+    Rockafellar-Uryasev's minimum over eta gives)."""
+    losses = np.sort(reference - np.asarray(values, dtype=float))[::-1]
+    share = (1.0 - beta) * len(losses)
+    whole = int(np.floor(share + 1e-12))
+    part = share - whole
+    total = losses[:whole].sum() + (part * losses[whole] if whole < len(losses) else 0.0)
+    return float(total / share)
+
+
+def _tail(per: np.ndarray, opt: Any, cvar: Cvar) -> dict[str, Any]:
+    """The CVaR block: the tail shortfall the plan reaches (from its scenarios' values: the
+    LP's eta and tails are exact only where the cap binds) and the cap's price (expected
+    objective per unit of cap; 0 when slack)."""
+    reached = tail_shortfall(per, cvar.reference, cvar.beta)
+    price = abs(float(opt.row_dual[-1]))
+    return {
+        "kind": "cvar",
+        "beta": cvar.beta,
+        "cap": cvar.cap,
+        "reference": cvar.reference,
+        "tail_shortfall": reached,
+        "binds": price > 1e-9,
+        "price": price if price > 1e-9 else 0.0,
+    }
 
 
 def _best(
@@ -269,6 +405,7 @@ def _best(
     infeasible. The live instance is left as the sample model had it."""
     lp = model.sample_lp(np.asarray(values, dtype=float))
     h = lp.highs
+    h.setBasis(model.basis)  # the same start whatever this process solved before
     held = None
     if "shortfall" in lp.costs:
         held = lp.row_family.index("shortfall_total")
