@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from allocator.cli.commands import app
+from conftest import run_cli
 
 DATA = Path(__file__).resolve().parent / "data" / "two_stage"
 BASELINE = Path(__file__).resolve().parents[1] / "inputs" / "peru2040"
@@ -244,3 +245,26 @@ def test_cli_cvar_with_decide_now_writes_its_tail(tmp_path):
     )
     assert res.exit_code == 2
     assert "Fix:" in res.output
+
+
+def test_two_stage_options_without_decide_now_are_refused(tmp_path):
+    """--workers and --two-stage-method are read by a two-stage plan only: alone they are refused
+    in one line (exit 2, nothing written), not ignored in silence."""
+    out = tmp_path / "run"
+    code, stdout, stderr = run_cli(
+        "solve", "--two-stage-method", "hedging", "--workers", "2", "--out", out
+    )
+    assert code == 2
+    assert stdout == ""
+    assert "--two-stage-method hedging and --workers 2 apply to a two-stage plan only" in stderr
+    assert "Traceback" not in stderr
+    assert not out.exists()
+
+
+def test_a_hedging_run_has_its_own_default_folder_name():
+    """A hedging run's default folder says so, beside the equivalent's."""
+    from allocator.runs.spec import RunSpec
+
+    base = RunSpec(decide_now="phase1")
+    assert base.differs() == ["decide_now_phase1"]
+    assert base.with_(two_stage_method="hedging").differs() == ["decide_now_phase1", "hedging"]

@@ -28,6 +28,7 @@ Warn = Callable[[str], None]
 
 def plan(spec: RunSpec, warn: Warn | None = None) -> Run:
     """Load (with the model file's overrides), build and solve in memory; nothing is written."""
+    check_two_stage_only(spec)
     if spec.decide_now:  # a two-stage plan: its own tables (runs/twostage.py)
         from allocator.runs.twostage import plan_two_stage
 
@@ -35,6 +36,24 @@ def plan(spec: RunSpec, warn: Warn | None = None) -> Run:
     t0 = time.perf_counter()
     inp = scenario_of(spec)
     return solved(inp, spec, warn, time.perf_counter() - t0)
+
+
+def check_two_stage_only(spec: RunSpec) -> None:
+    """Refuse the options that only a two-stage plan reads, given without --decide-now (they
+    would be ignored in silence)."""
+    given = [
+        flag
+        for flag, differs in (
+            (f"--two-stage-method {spec.two_stage_method}", spec.two_stage_method != "equivalent"),
+            (f"--workers {spec.workers}", spec.workers != 1),
+        )
+        if differs
+    ]
+    if given and not spec.decide_now:
+        raise UsageError(
+            f"{' and '.join(given)} apply to a two-stage plan only. Fix: add --decide-now "
+            "phase1 (or the leading phases to decide now), or leave them out"
+        )
 
 
 def solved(inp: Inputs, spec: RunSpec, warn: Warn | None, load_s: float) -> Run:
@@ -101,6 +120,7 @@ def solve(
             optimum (nothing is written).
     """
     spec = spec_from(spec, options)
+    check_two_stage_only(spec)
     loaded: dict[str, float] = {}
 
     def load() -> Inputs:

@@ -180,7 +180,8 @@ class RunSpec(BaseModel):
 
     def differs(self) -> list[str]:
         """What this run does unlike the defaults, in a default folder's name: the measure,
-        the targets, the risk and the decide-now phases (e.g. `cumulative`, `targets_off`)."""
+        the targets, the risk, the decide-now phases and their method (e.g. `cumulative`,
+        `targets_off`, `hedging`)."""
         words = [] if self.measure == "final" else [self.measure]
         words += [] if self.targets == "soft" else [f"targets_{self.targets}"]
         words += [] if self.risk == "none" else [self.risk]
@@ -189,6 +190,7 @@ class RunSpec(BaseModel):
                 self.decide_now if isinstance(self.decide_now, str) else "_".join(self.decide_now)
             )
             words.append(f"decide_now_{phases.replace(',', '_')}")
+            words += [] if self.two_stage_method == "equivalent" else [self.two_stage_method]
         return words
 
     def with_(self, **changes: Any) -> RunSpec:
