@@ -36,6 +36,14 @@ def test_shadow_prices_are_computed_once_for_the_tables_and_the_sheets(monkeypat
     pd.testing.assert_frame_equal(sheets["Sensitivity"], reports.sensitivity(sol))
 
 
+@pytest.fixture
+def _fresh_versions():
+    """The versions read again after the test (it counted them with a stand-in)."""
+    yield
+    common._versions.cache_clear()
+
+
+@pytest.mark.usefixtures("_fresh_versions")
 def test_package_versions_are_read_once_a_process(monkeypatch):
     looked = []
     real = importlib.metadata.version
@@ -44,7 +52,7 @@ def test_package_versions_are_read_once_a_process(monkeypatch):
         looked.append(name)
         return real(name)
 
-    common._versions.cache_clear() if hasattr(common, "_versions") else None
+    common._versions.cache_clear()  # as in a new process
     monkeypatch.setattr(importlib.metadata, "version", counted)
     first, second = common.packages(), common.packages()
     assert first == second
@@ -52,13 +60,6 @@ def test_package_versions_are_read_once_a_process(monkeypatch):
     assert sorted(looked) == sorted(common.PACKAGES)
     first["numpy"] = "changed"  # a caller's dict is its own
     assert common.packages()["numpy"] == second["numpy"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_versions():
-    yield
-    if hasattr(common, "_versions"):
-        common._versions.cache_clear()
 
 
 def _solved_counting(folder, monkeypatch, shortcuts: bool, objective: str = "jobs"):
