@@ -85,13 +85,14 @@ def tables_of(inp: Inputs, sol: Solution) -> dict[str, pd.DataFrame]:
     """Every output table of a run, by file name (without .csv). The allocation is computed once
     here; the tables built on it are given it."""
     alloc = reports.allocation(inp, sol)
+    prices = reports.shadow_prices(sol)
     tables = {
         "allocation": alloc,
         "allocation_by_phase": reports.allocation_by_phase(inp, alloc),
         "outcomes": reports.outcomes(inp, sol, alloc),
-        "shadow_prices": reports.shadow_prices(sol),
+        "shadow_prices": prices,
         "reduced_costs": reports.reduced_costs(sol),
-        "sensitivity": reports.sensitivity(sol),
+        "sensitivity": reports.sensitivity(sol, prices),
         "limits": limits(sol),
     }
     if inp.shares:  # processing shares per mineral (shares.csv)
@@ -109,7 +110,10 @@ def sheets_of(
     sheets = {
         name: frame for name, frame in tables.items() if name not in ("sensitivity", "limits")
     }
-    sheets["Answer"] = reports.answer(sol, reports.objective_label(sol, inp.last_milestone))
+    label = reports.objective_label(sol, inp.last_milestone)
+    sheets["Answer"] = reports.answer(
+        sol, label, tables.get("shadow_prices"), tables.get("reduced_costs")
+    )
     sheets["Sensitivity"] = tables["sensitivity"]
     sheets["Limits"] = tables["limits"]
     return sheets

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from allocator.data.rows import described
 from allocator.data.schema import TABLES, Inputs, Row
 from allocator.data.workbook import README_SHEET, column_letter
 
@@ -180,7 +181,7 @@ _EPOCH = __import__("datetime").datetime(2000, 1, 1)  # fixed: the same dataset,
 
 
 def _comment(model: type[Row], name: str) -> str:
-    info = model.model_fields[name]
+    info = described(model)[name]
     unit = unit_of(model, name)
     need = "required" if info.is_required() else "optional"
     head = f"{name} ({need}" + (f", in {UNIT_WORDS.get(unit, unit)})" if unit else ")")
@@ -261,7 +262,7 @@ def _readme(ws: Any, tables: dict[str, Any], inp: Inputs, bold: Any, wrap: Any) 
     r = top + 1
     for sheet, (rows, model) in tables.items():
         for name in columns_of(rows, model):
-            info = model.model_fields[name]
+            info = described(model)[name]
             unit = unit_of(model, name)
             ws.write_string(r, 0, sheet)
             ws.write_string(r, 1, name)

@@ -4,9 +4,15 @@ limits of every number, and the helpers the row models of `schema.py` and `links
 
 from __future__ import annotations
 
+import ast
+import functools
+import inspect
+import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 # Plausibility limits, stated in inputs/README.md: generous far above any real strategy, so
@@ -50,9 +56,9 @@ def unit_field(unit: str, **kwargs: Any) -> Any:
 class Row(BaseModel):
     """Columns every table has: where the row comes from and how its numbers were obtained."""
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, allow_inf_nan=False, use_attribute_docstrings=True
-    )
+    # No `use_attribute_docstrings`: on Python 3.11 pydantic reads each model's source at import
+    # (48 ms of every command); `described` reads the docstrings where they are shown.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     line: int = Field(default=0, exclude=True)
     """Row number in the source file (header = 1); set by the loader, used in messages."""
@@ -112,3 +118,54 @@ def closest_fix(
     shown = ", ".join(names[:listed])
     more = f", ... and {len(names) - listed} more" if len(names) > listed else ""
     return f"use one of {where} ({shown}{more}), add it there, or delete {drop}"
+
+
+def described(model: type[BaseModel]) -> dict[str, FieldInfo]:
+    """`model.model_fields`, each field's description its docstring in the class body that
+    declares it (unless `Field(description=...)` gives one): what pydantic's
+    `use_attribute_docstrings` sets at import, read here only where it is shown (the data
+    dictionary of a dataset workbook, the run spec's fields)."""
+    fields = model.model_fields
+    for name, info in fields.items():
+        if info.description is None:
+            owner = next(c for c in model.__mro__ if name in c.__dict__.get("__annotations__", {}))
+            info.description = _field_docs(owner).get(name)
+    return fields
+
+
+@functools.cache
+def _field_docs(cls: type) -> dict[str, str]:
+    """The docstrings of `cls`'s own fields: a string right after an annotated name in its body
+    (cleaned as `inspect.cleandoc` cleans it, as pydantic does)."""
+    node = _class_node(sys.modules[cls.__module__].__file__ or "", cls.__qualname__)
+    docs: dict[str, str] = {}
+    if node is None:
+        return docs
+    for before, stmt in zip(node.body, node.body[1:], strict=False):
+        if (
+            isinstance(before, ast.AnnAssign)
+            and isinstance(before.target, ast.Name)
+            and isinstance(stmt, ast.Expr)
+            and isinstance(stmt.value, ast.Constant)
+            and isinstance(stmt.value.value, str)
+        ):
+            docs[before.target.id] = inspect.cleandoc(stmt.value.value)
+    return docs
+
+
+def _class_node(path: str, qualname: str) -> ast.ClassDef | None:
+    """The class `qualname` (Outer.Inner for a nested one) in the module file `path`."""
+    body: list[ast.stmt] = _module_tree(path).body
+    node = None
+    for part in qualname.split("."):
+        node = next((n for n in body if isinstance(n, ast.ClassDef) and n.name == part), None)
+        if node is None:
+            return None
+        body = node.body
+    return node
+
+
+@functools.cache
+def _module_tree(path: str) -> ast.Module:
+    """A module's syntax tree, parsed once."""
+    return ast.parse(Path(path).read_text(encoding="utf-8"))

@@ -164,7 +164,9 @@ def shadow_prices(sol: Solution) -> pd.DataFrame:
     rows["slack"] = np.where(np.abs(slack) < 1e-9, 0.0, slack) + 0.0
     scale = np.maximum(1.0, np.abs(rows["rhs"].to_numpy()))
     rows["binding"] = rows["slack"].to_numpy() <= BINDING_TOLERANCE * scale
-    records = rows.to_dict("records")
+    # the family and label columns only: a row's unit and words read nothing else
+    records = rows[[c for c in rows.columns if c == "family" or c in LABEL_ORDER]]
+    records = records.to_dict("records")
     rows["unit"] = [families.price_unit(sol.objective_unit, r["family"], r) for r in records]
     rows["description"] = [families.words(r["family"], r) for r in records]
     labels = [c for c in rows.columns if c in LABEL_ORDER]
@@ -280,13 +282,14 @@ def _excel_inf(values: pd.Series) -> pd.Series:
     return values.where(np.isfinite(values.to_numpy(dtype=float)), EXCEL_INFINITY)
 
 
-def sensitivity(sol: Solution) -> pd.DataFrame:
+def sensitivity(sol: Solution, prices: pd.DataFrame | None = None) -> pd.DataFrame:
     """Excel Solver's Sensitivity Report: variables, then constraints, with degenerate flags.
 
     Variables: final value, reduced cost, objective coefficient and how far that coefficient may
     rise or fall with the same optimal basis. Constraints: final value, shadow price, right-hand
     side and how far it may rise or fall with the same shadow price; then Excel's columns, the
-    one-sided rates (`ONE_SIDED`), empty for variables.
+    one-sided rates (`ONE_SIDED`), empty for variables. `prices`: `shadow_prices(sol)` if the
+    caller has it already (it is computed otherwise).
     """
     cols = sol.columns
     var = pd.DataFrame(
@@ -309,7 +312,7 @@ def sensitivity(sol: Solution) -> pd.DataFrame:
         "degenerate: zero-length range (another optimum exists)",
         "",
     )
-    sp = shadow_prices(sol)
+    sp = shadow_prices(sol) if prices is None else prices
     rows = sol.rows
     con = pd.DataFrame(
         {
@@ -343,19 +346,25 @@ def sensitivity(sol: Solution) -> pd.DataFrame:
     rest = [c for c in table.columns if c not in first and c not in labels]
     sides = pd.DataFrame(np.nan, index=var.index, columns=ONE_SIDED[:4])
     sides = pd.concat(
-        [sides.assign(holds_for_unit="", one_sided=""), one_sided(sol)], ignore_index=True
+        [sides.assign(holds_for_unit="", one_sided=""), sp[ONE_SIDED]], ignore_index=True
     )
     return pd.concat([table[first + labels + rest], sides], axis=1)
 
 
-def answer(sol: Solution, label: str) -> pd.DataFrame:
+def answer(
+    sol: Solution,
+    label: str,
+    prices: pd.DataFrame | None = None,
+    reduced: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Excel Solver's Answer Report: the objective and every variable with its original value
     (before the solve) and its final value, and every constraint's status.
 
     Before the solve no money is allocated: a variable's original value is 0 moved inside its
     bounds (a variable fixed by its bounds, such as a base level of what already exists, at that
-    value), and the objective's original value is the objective at those values."""
-    sp = shadow_prices(sol)
+    value), and the objective's original value is the objective at those values. `prices` and
+    `reduced`: `shadow_prices(sol)` and `reduced_costs(sol)` if the caller has them already."""
+    sp = shadow_prices(sol) if prices is None else prices
     cols = sol.columns
     original = np.clip(0.0, cols["lower"].fillna(-np.inf), cols["upper"].fillna(np.inf)) + 0.0
     start = math.fsum(cols["objective_coefficient"].fillna(0.0).to_numpy() * original.to_numpy())
@@ -377,7 +386,7 @@ def answer(sol: Solution, label: str) -> pd.DataFrame:
             "name": cols["variable"],
             "original_value": original,
             "final_value": cols["value"],
-            "status": reduced_costs(sol)["status"],
+            "status": (reduced_costs(sol) if reduced is None else reduced)["status"],
             "slack": np.nan,
         }
     )

@@ -3,6 +3,7 @@ wrapper a command's study is written through (`run_study`)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import platform
@@ -22,6 +23,9 @@ from allocator.report.write import atomic_run_dir, check_target, default_run_dir
 from allocator.runs.spec import RunSpec
 
 PACKAGES = ("allocator", "pyomo", "highspy", "pandas", "numpy", "pydantic")
+"""The packages run.json lists. pyomo stays although solve never imports it: it is a dependency
+of allocator (the Pyomo view, `model.linear.to_pyomo`), reading its version imports nothing, and
+`--check-against` compares each version an earlier run.json recorded."""
 
 T = TypeVar("T")
 Sources = list[tuple[str, Path | None]]
@@ -52,7 +56,15 @@ class Study:
 
 
 def packages() -> dict[str, str]:
-    """Python's version and those of the packages a result depends on, as run.json records."""
+    """Python's version and those of the packages a result depends on, as run.json records (a
+    new dict each call; the versions are read once a process)."""
+    return dict(_versions())
+
+
+@functools.cache
+def _versions() -> dict[str, str]:
+    """`packages`, read from the installed metadata (a few ms: each name is looked up on
+    sys.path) once: the versions do not change while a process runs."""
     return {"python": platform.python_version(), **{p: version_of(p) for p in PACKAGES}}
 
 

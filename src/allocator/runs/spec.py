@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from allocator.data.modelfile import Override
+from allocator.data.rows import described
 from allocator.errors import UsageError
 from allocator.model.measures import Measure
 
@@ -57,7 +58,7 @@ def default_inputs() -> Path:
 class Scenario(BaseModel):
     """What is solved: a dataset with the changes a model file and the command line make."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     inputs: Path = Field(default_factory=default_inputs)
     """The dataset: a folder of CSV tables or one workbook (`--inputs`, the model file's
@@ -83,9 +84,11 @@ class Scenario(BaseModel):
 
 class RunSpec(BaseModel):
     """What a command was asked to do: a scenario and how to solve it and write the run. Each
-    field's docstring is its description (`RunSpec.model_fields[name].description`)."""
+    field's docstring is its description (`RunSpec.model_fields[name].description`, set by
+    `described` below the class: one parse of this module, not pydantic's reading of each
+    class's source)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     scenario: Scenario = Field(default_factory=Scenario)
     """What is solved (`Scenario`)."""
@@ -215,6 +218,10 @@ class RunSpec(BaseModel):
             # the --sets (a model file's own sets come back with the model file, in each worker)
             "sets": self.scenario.command_line_sets(),
         } | more
+
+
+described(Scenario)
+described(RunSpec)
 
 
 def measure_of(kind: str, rate: float | None) -> Measure:

@@ -37,10 +37,21 @@ SMALLEST = 1e-4
 exact test would need an LP of the row's extreme activity, as dear as the plan's own; smaller
 moves meet HiGHS's feasibility tolerance (1e-7) in rows such as the held least shortfall."""
 
+SHORTCUTS = True
+"""Exact tests that spare re-solves: a move solved once is not solved again (`Side.at`), a cut
+no column bound allows is infeasible without a solve (`Side.blocked`), and a side infeasible at
+one unit is tried at the least move next (infeasible there, it is infeasible at every move: the
+moves a plan allows are an interval around 0). False: every probe re-solved, as the tests
+compare."""
+
 ON_LINE = 1e-9
 """A probe lies on a line when its objective differs by at most this, relative to the optimum."""
 
 _INF = highspy.kHighsInf
+
+_LEAST = 1.0
+while _LEAST / 10 >= SMALLEST:  # the last move `_one_side` tries, to the bit
+    _LEAST /= 10
 
 
 @dataclass(frozen=True)
@@ -70,13 +81,28 @@ class _Point:
     """The row has slack there after loosening: moving it further changes nothing."""
 
 
+Seen = dict[tuple[int, int, float], "_Point | None"]
+"""Probes solved on one LP, by (row, sigma, t)."""
+
+
 class Side:
     """Re-solves of one row moved by t >= 0 in one direction (`sigma` +1 up, -1 down)."""
 
-    def __init__(self, h: highspy.Highs, row: int, sigma: int, w0: float, s0: float) -> None:
-        lp = h.getLp()
+    def __init__(
+        self,
+        h: highspy.Highs,
+        row: int,
+        sigma: int,
+        w0: float,
+        s0: float,
+        seen: Seen | None = None,
+    ) -> None:
+        bounds = h.getRows(1, np.array([row], dtype=np.int32))  # this row's only: no LP copy
         self.h, self.row, self.sigma, self.w0, self.s0 = h, row, sigma, w0, s0
-        self.lower, self.upper = float(lp.row_lower_[row]), float(lp.row_upper_[row])
+        self.lower, self.upper = float(bounds[2][0]), float(bounds[3][0])
+        self.seen = {} if seen is None else seen
+        """Probes already solved on this instance's LP, by (row, sigma, t): `at` re-solves none
+        twice (the rate's probe at one unit is the whole unit's)."""
         at_upper = self.upper < _INF and (
             self.lower <= -_INF or self.lower == self.upper or s0 * sigma >= 0
         )
@@ -99,7 +125,15 @@ class Side:
         return low, up
 
     def at(self, t: float) -> _Point | None:
-        """Re-solve with the row moved by t; None if that is infeasible (or not solved)."""
+        """Re-solve with the row moved by t; None if that is infeasible (or not solved). A move
+        solved before on this LP (`seen`) is not solved again."""
+        key = (self.row, self.sigma, t)
+        if SHORTCUTS and key in self.seen:
+            return self.seen[key]
+        self.seen[key] = point = self._solve(t)
+        return point
+
+    def _solve(self, t: float) -> _Point | None:
         low, up = self.move(t)
         self.h.run()
         if status_of(self.h) is not Status.OPTIMAL:
@@ -109,6 +143,22 @@ class Side:
         w = float(self.h.getInfo().objective_function_value)
         s = self.sigma * float(sol.row_dual[self.row])
         return _Point(t, w, s, self.loosens and slack > 1e-9 * max(1.0, abs(self.rhs)))
+
+    def blocked(self) -> bool:
+        """Whether no plan has the row moved this way at all, without a solve: the move tightens
+        the row and its columns' bounds already hold it at the bound moved (a budget of 0 cut;
+        the least activity over the bounds is no lower than the bound). Every move of
+        `SMALLEST` or more then breaks the row by at least that, 1,000 times HiGHS's
+        tolerance: what the probes of `_one_side` would find, exactly."""
+        if not SHORTCUTS or not self.tightens:
+            return False
+        entries = self.h.getRowsEntries(1, np.array([self.row], dtype=np.int32))
+        index, value = entries[2], entries[3]
+        cols = self.h.getCols(len(index), index)
+        low, up = value * cols[3], value * cols[4]  # each entry's extremes over its bounds
+        if self.sigma < 0:  # the upper bound moved down: no plan has less than the least
+            return bool(np.minimum(low, up).sum() >= self.upper)
+        return bool(np.maximum(low, up).sum() <= self.lower)
 
     def on(self, p: _Point, slope: float) -> bool:
         """Whether `p` lies on the line through the base optimum with `slope`."""
@@ -172,8 +222,12 @@ def _one_side(side: Side) -> tuple[float, float]:
 
     A side infeasible at one unit is probed at a tenth, a hundredth, ... of it; infeasible still
     at `SMALLEST` units, no plan allows the move (its rate is -inf: every amount infeasible)."""
+    if side.blocked():
+        return -np.inf, np.inf
     t, reach = 1.0, np.inf
     first = side.at(t)
+    if first is None and SHORTCUTS and side.at(_LEAST) is None:
+        return -np.inf, np.inf  # infeasible at the least move, so at every larger one
     while first is None:
         reach, t = t, t / 10
         if t < SMALLEST:
@@ -201,11 +255,13 @@ class Base:
         )
 
 
-def side_rate(h: highspy.Highs, row: int, sigma: int, base: Base) -> tuple[float, float]:
+def side_rate(
+    h: highspy.Highs, row: int, sigma: int, base: Base, seen: Seen | None = None
+) -> tuple[float, float]:
     """One side of `row` at the optimum `base` of `h`: (rate, holds_for), the rate as
-    d(objective) / d(rhs) from that side. The row's bounds are put back; the basis is not (see
-    `one_sided`)."""
-    side = Side(h, row, sigma, base.objective, sigma * float(base.dual[row]))
+    d(objective) / d(rhs) from that side (`seen`: probes solved before, `Side.seen`). The row's
+    bounds are put back; the basis is not (see `one_sided`)."""
+    side = Side(h, row, sigma, base.objective, sigma * float(base.dual[row]), seen)
     try:
         slope, holds = _one_side(side)
     finally:

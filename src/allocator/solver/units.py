@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
-from allocator.solver.marginal import Base, Side, restored, side_rate
+from allocator.solver.marginal import Base, Seen, Side, restored, side_rate
 from allocator.solver.status import Status, status_of
 
 LISTED = 24
@@ -142,6 +142,8 @@ def unit_move(
     `rate`, if known: this side's rate at the margin (objective change per unit moved this way)
     and how far it holds. Where it holds for a whole unit and the move keeps the least
     shortfall, the unit is that rate, without a re-solve."""
+    if side.blocked():  # no plan has the row moved at all, whichever pass
+        return -np.inf, np.nan
     same = _held(side, lex) or side.tightens
     if same and rate is not None and np.isfinite(rate[0]) and rate[1] >= 1:
         return rate[0], (np.nan if lex is None else 0.0)
@@ -166,11 +168,13 @@ def unit_side(
     base: Base,
     lex: Lexicographic | None,
     rate: tuple[float, float] | None = None,
+    seen: Seen | None = None,
 ) -> tuple[float, float]:
     """`unit_move` of `row` one unit up (`sigma` +1) or down (-1) from the optimum `base` of `h`
-    (`rate`: that side's rate, as `unit_move` takes it); the row's bounds are put back, the
-    basis is not (see `one_unit`)."""
-    side = Side(h, row, sigma, base.objective, sigma * float(base.dual[row]))
+    (`rate`: that side's rate, as `unit_move` takes it; `seen`: the probes of the rates, so the
+    one at one unit is not solved again); the row's bounds are put back, the basis is not (see
+    `one_unit`)."""
+    side = Side(h, row, sigma, base.objective, sigma * float(base.dual[row]), seen)
     try:
         change, shortfall = unit_move(side, lex, rate)
     finally:
@@ -231,14 +235,15 @@ def listed_rates(
     basis = h.getBasis()
     if lex is not None:
         lex.keep(basis)
+    seen: Seen = {}  # every probe of the rates and units below: all on the same LP
     try:
-        listed = _listed(h, base, loosen_up, out, lex)
+        listed = _listed(h, base, loosen_up, out, lex, seen)
         met = set(np.flatnonzero(out["re_solved"] | _whole(out)).tolist())
         for i in sorted(set(listed) | met):
             for sigma in (+1, -1):
-                _fill(h, i, sigma, base, out)
+                _fill(h, i, sigma, base, out, seen)
             for sigma in (+1, -1):
-                _fill_unit(h, i, sigma, base, out, lex)
+                _fill_unit(h, i, sigma, base, out, lex, seen)
     finally:
         if out["re_solved"].any() or _whole(out).any():
             restored(h, basis)
@@ -257,12 +262,14 @@ _UNITS = {
 }
 
 
-def _fill(h: highspy.Highs, i: int, sigma: int, base: Base, out: dict[str, np.ndarray]) -> None:
+def _fill(
+    h: highspy.Highs, i: int, sigma: int, base: Base, out: dict[str, np.ndarray], seen: Seen
+) -> None:
     """Re-solve side `sigma` of row `i` unless it is known."""
     rate, holds = _SIDES[sigma]
     if out[rate][i] == out[rate][i]:
         return
-    out[rate][i], out[holds][i] = side_rate(h, i, sigma, base)
+    out[rate][i], out[holds][i] = side_rate(h, i, sigma, base, seen)
     out["re_solved"][i] = True
 
 
@@ -273,6 +280,7 @@ def _fill_unit(
     base: Base,
     out: dict[str, np.ndarray],
     lex: Lexicographic | None,
+    seen: Seen,
 ) -> None:
     """Re-solve one whole unit of row `i` on side `sigma` unless it is known, in the rates'
     sign convention: the gain of one unit up, the loss (objective down) of one unit down."""
@@ -280,7 +288,7 @@ def _fill_unit(
     if out[unit][i] == out[unit][i]:
         return
     rate, holds = (float(out[c][i]) for c in _SIDES[sigma])
-    change, out[shortfall][i] = unit_side(h, i, sigma, base, lex, (sigma * rate, holds))
+    change, out[shortfall][i] = unit_side(h, i, sigma, base, lex, (sigma * rate, holds), seen)
     out[unit][i] = sigma * change + 0.0
 
 
@@ -298,6 +306,7 @@ def _listed(
     loosen_up: np.ndarray,
     out: dict[str, np.ndarray],
     lex: Lexicographic | None,
+    seen: Seen,
 ) -> list[int]:
     """The `LISTED` rows whose room buys the most in whole units (more than 1e-9), exactly.
 
@@ -318,12 +327,12 @@ def _listed(
             break
         sigma = 1 if loosen_up[i] else -1
         if stage == 0:
-            _fill(h, i, sigma, base, out)
+            _fill(h, i, sigma, base, out, seen)
             room = _room(out, loosen_up, i, whole=False)
             if room > 1e-9:
                 heapq.heappush(todo, (-room, i, 1))
             continue
-        _fill_unit(h, i, sigma, base, out, lex)
+        _fill_unit(h, i, sigma, base, out, lex, seen)
         room = _room(out, loosen_up, i, whole=True)
         if room > 1e-9:
             heapq.heappush(best, (room, -i))
