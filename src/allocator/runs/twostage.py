@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from allocator.errors import UsageError
-from allocator.studies.twostage import Cvar, TwoStage, decide_now_phases, solve_two_stage
+from allocator.studies.twostage import Cvar, decide_now_phases, solve_two_stage
+from allocator.studies.twostageplan import TwoStage
 
 if TYPE_CHECKING:
     from allocator.data.schema import Inputs

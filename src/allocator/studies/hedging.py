@@ -25,6 +25,7 @@ from allocator.data.uncertainty import Param
 from allocator.model.measures import Measure
 from allocator.solver.compile import CompiledLP
 from allocator.studies.sweep import SampleModel
+from allocator.studies.twostageplan import TwoStage, now_columns
 
 Task = Callable[[SampleModel, Any], Any]
 KINDS = ("jobs", "exports", "enabled", "enabler")
@@ -430,8 +431,6 @@ def progressive_hedging(
         InfeasibleError: the consensus cannot be carried out in some scenario.
     """
     import uuid
-
-    from allocator.studies.twostage import TwoStage, now_columns
 
     _refuse_soft_targets(model)
     pool = pool or ScenarioPool(model)

@@ -27,7 +27,7 @@ investments fixed to the nominal plan's (the expected result of the expected-val
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -40,6 +40,7 @@ from allocator.solver.passes import apply_options, optimum, solve_pass
 from allocator.solver.status import Status
 from allocator.studies.hedging import ScenarioArrays
 from allocator.studies.sweep import SampleModel
+from allocator.studies.twostageplan import Extensive, TwoStage, now_columns
 
 NOW = "decide_now"
 """The family of the shared columns and of the non-anticipativity rows."""
@@ -78,41 +79,6 @@ def decide_now_phases(phases: list[str], given: list[str] | str | None) -> list[
             f"Fix: leave at least the last phase ({phases[-1]}) out"
         )
     return phases[: len(names)]
-
-
-def now_columns(lp: CompiledLP, years: set[int]) -> np.ndarray:
-    """The decide-now columns: investments in the decide-now years, in the LP's order."""
-    return np.array(
-        [
-            j
-            for j, f in enumerate(lp.col_family)
-            if f == "invest" and int(lp.col_index[j][2]) in years
-        ],
-        dtype=np.int64,
-    )
-
-
-@dataclass
-class Extensive:
-    """The deterministic equivalent and where its parts are."""
-
-    lp: CompiledLP
-    scenarios: int
-    cols: int  # columns of one scenario
-    rows: int  # rows of one scenario
-    now: np.ndarray  # the decide-now columns of one scenario
-
-    def split(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Scenario plans (scenarios x cols) and the shared decide-now values."""
-        s, n = self.scenarios, self.cols
-        return x[: s * n].reshape(s, n), x[s * n : s * n + len(self.now)]
-
-    def now_duals(self, row_dual: np.ndarray) -> np.ndarray:
-        """The non-anticipativity rows' duals, scenarios x decide-now columns."""
-        start = self.scenarios * self.rows
-        return row_dual[start : start + self.scenarios * len(self.now)].reshape(
-            self.scenarios, len(self.now)
-        )
 
 
 @dataclass(frozen=True)
@@ -225,52 +191,6 @@ def _per_scenario(index: list[tuple[Any, ...]], count: int) -> list[tuple[Any, .
 
 def _scipy(a: CscMatrix) -> sparse.csc_matrix:
     return sparse.csc_matrix((a.data, a.indices, a.indptr), a.shape)
-
-
-@dataclass
-class TwoStage:
-    """The here-and-now plan, its scenarios' later plans, and the values beside it."""
-
-    phases: list[str]
-    objective: float
-    shortfall: float | None
-    plans: np.ndarray  # scenarios x columns of the sample model's LP
-    now: np.ndarray  # the decide-now columns
-    committed: np.ndarray  # their shared values
-    duals: np.ndarray  # scenarios x decide-now columns
-    expected: dict[str, float]  # every cost's expectation at the plan
-    per_scenario: np.ndarray  # the plan's objective in each scenario
-    wait_and_see: list[tuple[float, float]] = field(default_factory=list)
-    nominal_now: list[tuple[float, float] | None] = field(default_factory=list)
-    extensive: Extensive | None = None
-    hedging: dict[str, Any] | None = None
-    risk: dict[str, Any] | None = None
-    """--risk cvar: beta, cap, reference, the tail shortfall reached and the cap's price."""
-    """Progressive hedging's bounds (`hedging.progressive_hedging`); None: the equivalent."""
-
-    def values(self) -> dict[str, Any]:
-        """EVPI and VSS with the means they come from (VSS None if the nominal plan's
-        decide-now part cannot be carried out in some scenario)."""
-        ws = float(np.mean([o for o, _ in self.wait_and_see]))
-        ws_short = float(np.mean([s for _, s in self.wait_and_see]))
-        fixed = [f for f in self.nominal_now if f is not None]
-        whole = bool(fixed) and len(fixed) == len(self.nominal_now)
-        eev = float(np.mean([o for o, _ in fixed])) if whole else None
-        eev_short = float(np.mean([s for _, s in fixed])) if whole else None
-        short = self.shortfall or 0.0
-        return {
-            "here_and_now": self.objective,
-            "wait_and_see": ws,
-            "nominal_decide_now": eev,
-            "evpi": ws - self.objective,
-            "vss": None if eev is None else self.objective - eev,
-            "nominal_infeasible_scenarios": len(self.nominal_now) - len(fixed),
-            "expected_shortfall": {
-                "here_and_now": short,
-                "wait_and_see": ws_short,
-                "nominal_decide_now": eev_short,
-            },
-        }
 
 
 def solve_two_stage(
