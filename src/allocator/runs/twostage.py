@@ -101,7 +101,7 @@ def plan_two_stage(opts: RunSpec, warn: Callable[[str], None] | None = None) -> 
     from allocator.pipeline import notes_of
     from allocator.runs.common import Run, scenario_of
     from allocator.studies.fixedplan import nominal_x
-    from allocator.studies.hedging import ScenarioArrays
+    from allocator.studies.scenariopool import ScenarioArrays
     from allocator.studies.sweep import SampleModel
 
     refuse_options(opts)

@@ -1,7 +1,7 @@
 """Two-stage plans: decide the leading phases now, let the later phases adapt per scenario.
 
 The here-and-now problem is solved as its deterministic equivalent, one LP: the sample model's
-LP with each scenario's numbers (`hedging.ScenarioArrays`: `sample_lp`'s arrays, made without
+LP with each scenario's numbers (`scenariopool.ScenarioArrays`: `sample_lp`'s arrays, made without
 writing into the live HiGHS instance) as a diagonal block, a shared column
 per decide-now investment (an `invest` column of a decide-now phase), and one
 non-anticipativity row per scenario and decide-now investment (`x_s - z = 0`). The objective is
@@ -17,7 +17,7 @@ cost of the shared column where it sits on one.
 
 `--risk cvar` caps the tail (`Cvar`: Rockafellar-Uryasev rows after all others). Progressive
 hedging (`hedging.progressive_hedging`) is the other method; the wait-and-see and fixed-plan
-solves run on a `hedging.ScenarioPool` (this process, or Dask workers).
+solves run on a `scenariopool.ScenarioPool` (this process, or Dask workers).
 
 EVPI and VSS (objective's unit, a maximisation, so both are >= 0 up to solver tolerance):
 EVPI = the mean of each scenario solved alone (wait-and-see) - the here-and-now optimum;
@@ -38,7 +38,7 @@ from allocator.model.sparse import CscMatrix
 from allocator.solver.compile import INF, CompiledLP, StandardForm, compile_form
 from allocator.solver.passes import apply_options, optimum, solve_pass
 from allocator.solver.status import Status
-from allocator.studies.hedging import ScenarioArrays
+from allocator.studies.scenariopool import ScenarioArrays
 from allocator.studies.sweep import SampleModel
 from allocator.studies.twostageplan import Extensive, TwoStage, now_columns
 
@@ -212,7 +212,8 @@ def solve_two_stage(
     Raises:
         InfeasibleError: no decide-now plan fits every scenario.
     """
-    from allocator.studies.hedging import progressive_hedging, scenario_pool
+    from allocator.studies.hedging import progressive_hedging
+    from allocator.studies.scenariopool import scenario_pool
 
     with scenario_pool(model, workers) as pool:
         if method == "hedging":
@@ -227,7 +228,7 @@ def evaluate_scenarios(
     pool: Any, result: TwoStage, values: np.ndarray, nominal: np.ndarray | None
 ) -> None:
     """Each scenario solved alone (`result.wait_and_see`) and, given `nominal`, with its
-    decide-now part fixed (`result.nominal_now`), on `pool` (`hedging.ScenarioPool`)."""
+    decide-now part fixed (`result.nominal_now`), on `pool` (`scenariopool.ScenarioPool`)."""
     rows = [np.asarray(v, dtype=float) for v in values]
     items: list[Any] = [(v, None) for v in rows]
     if nominal is not None:
