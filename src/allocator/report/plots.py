@@ -26,6 +26,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from allocator.report.htmlparts import chart_labels, plain
 from allocator.report.rounding import rounded_grid
 from allocator.report.tables import sector_by_phase, top_shadow_prices
 
@@ -108,7 +109,7 @@ def plot_shadow_prices(
             _note(ax, "No binding constraint has a non-zero shadow price")
             return Path(path)
         units = list(dict.fromkeys(top["unit"]))
-        words = top["description"].astype(str)
+        words = pd.Series(chart_labels(top), index=top.index)  # words, not ids (as report.html)
         if len(units) > 1:  # mixed units: each label carries its own
             words = words + " (" + top["unit"] + ")"
         labels = [textwrap.fill(w, 42) for w in words]
@@ -293,7 +294,8 @@ def _stacked_bars(ax: Axes, table: pd.DataFrame) -> np.ndarray:
     for sector, color in zip(table.index, _colors(len(table.index)), strict=True):
         values = table.loc[sector].to_numpy(dtype=float)
         x = np.arange(len(values))
-        ax.bar(x, values, 0.6, bottom=bottom, label=sector, color=color, edgecolor="white")
+        name = plain(sector)  # words, not ids: materials chemicals
+        ax.bar(x, values, 0.6, bottom=bottom, label=name, color=color, edgecolor="white")
         bottom += values
     for xi, (total, text) in enumerate(zip(bottom, shown, strict=True)):
         ax.annotate(
