@@ -53,7 +53,9 @@ def test_the_price_charts_use_words_not_row_names(baseline_run):
     import pandas as pd
 
     prices = pd.read_csv(baseline_run / "shadow_prices.csv", keep_default_na=False)
-    words = dict(zip(prices["constraint"], prices["description"], strict=True))
+    from allocator.report.htmlparts import chart_labels  # the registry's words, ids made plain
+
+    words = dict(zip(prices["constraint"], chart_labels(prices), strict=True))
     page = (baseline_run / "report.html").read_text(encoding="utf-8")
     section = page[page.index("<h2>What binds") :]
     svg = section[section.index("<svg") : section.index("</svg>")]
