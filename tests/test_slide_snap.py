@@ -13,7 +13,6 @@ import pytest
 
 from allocator.data.inputs import load_inputs
 from allocator.runs.spec import RunSpec
-
 from conftest import BASELINE
 
 ZONES = "manufacturing_zones"
@@ -46,7 +45,8 @@ def test_the_frontier_table_shows_the_snapped_money_by_sector():
 
     table, *_ = trace(_inputs(), RunSpec(), 2, "exports", "jobs")
     # manufacturing_zones is the only infrastructure program
-    assert len(table) and set(table["infrastructure_musd"]) == {3000.0}
+    assert len(table)
+    assert set(table["infrastructure_musd"]) == {3000.0}
     assert table["market_development_musd"].iloc[0] == pytest.approx(MARKET, abs=1e-6)
     assert table["market_development_musd"].iloc[0] != round(MARKET)  # not snapped to 2,231
 
@@ -88,5 +88,7 @@ def test_a_sweep_sample_and_the_fixed_plan_show_the_snapped_money():
     assert got["programs"]["export_market_development"] != round(MARKET)
     x = nominal_x(model)
     lp = model.lp
-    zones = [j for j, f in enumerate(lp.col_family) if f == "invest" and lp.col_index[j][0] == ZONES]
+    zones = [
+        j for j, f in enumerate(lp.col_family) if f == "invest" and lp.col_index[j][0] == ZONES
+    ]
     assert float(x[zones].sum()) == 3000.0
