@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.data.bookwriter import TEXT_AS_TEXT, close_book
-from allocator.report.htmlparts import chart_labels, plain
+from allocator.report.htmlparts import chart_labels, chart_unit, plain
 from allocator.report.pricehtml import TOP_PRICES
 
 SHEET_ROW_LIMIT = 20_000
@@ -367,7 +367,7 @@ def _price_block(prices: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str, str
     top = top_shadow_prices(prices, TOP_PRICES)
     if not len(top):
         return []
-    unit = str(top["unit"].iloc[0]) if "unit" in top.columns else ""
+    unit = chart_unit(top)  # limits of different units: each label says its own
     title = f"The {len(top)} limits whose room buys the most"
     if "gain_of_one_unit_up" in top.columns:
         name = "gain of one unit more room"
@@ -408,7 +408,9 @@ def _chart(
             })  # fmt: skip
         # first row at the top, as in the table; a small font, so long labels keep their room
         chart.set_y_axis({"reverse": True, "num_font": {"size": 8}})
-    chart.set_size({"width": 480, "height": height})
+    # the limits' chart starts two columns of numbers further left: as wide as the room
+    # up to the allocation chart's right edge, for its long labels
+    chart.set_size({"width": 640 if kind == "prices" else 480, "height": height})
     chart.set_title({"name": title, "name_font": {"size": 12}})
     chart.set_x_axis({"name": unit, "num_format": "#,##0"} if unit else {})
     if kind == "prices":

@@ -56,10 +56,28 @@ def chart_labels(prices: pd.DataFrame) -> list[str]:
     """A chart's labels of limits: their words (`description`), not the model's row names, with
     the ids in them as words (`plain`: `capital group automotive industry`) and levels with
     thousands separators (`past 40,000 jobs`); a table without words (written before them)
-    keeps the names."""
+    keeps the names. Limits of different units (jobs per musd, jobs per job) each carry theirs,
+    and the chart's unit says so (`chart_unit`)."""
     if "description" not in prices.columns:
         return [str(c) for c in prices["constraint"]]
-    return [_limit_words(r) for r in prices.to_dict("records")]
+    words = [_limit_words(r) for r in prices.to_dict("records")]
+    if len(_units(prices)) > 1:
+        words = [f"{w} ({u})" for w, u in zip(words, prices["unit"], strict=True)]
+    return words
+
+
+MIXED_UNITS = "per unit of each limit, unit in its label"
+
+
+def chart_unit(prices: pd.DataFrame) -> str:
+    """The unit of a chart of limits: their one unit, or MIXED_UNITS (each label has its own)."""
+    units = _units(prices)
+    return units[0] if len(units) == 1 else MIXED_UNITS if units else ""
+
+
+def _units(prices: pd.DataFrame) -> list[str]:
+    """The distinct units of the limits, in order (none without a unit column)."""
+    return list(dict.fromkeys(map(str, prices["unit"]))) if "unit" in prices.columns else []
 
 
 def plain(name: object) -> str:
