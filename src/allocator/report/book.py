@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.data.bookwriter import TEXT_AS_TEXT, close_book
+from allocator.report.htmlparts import chart_labels, chart_unit, plain
 from allocator.report.pricehtml import TOP_PRICES
 
 SHEET_ROW_LIMIT = 20_000
@@ -101,6 +102,11 @@ class _Formats:
         self.note = book.add_format({"italic": True})
         self.one = book.add_format({"num_format": "#,##0.0"})
         self.year = book.add_format({"num_format": "0"})
+        self.title = book.add_format(
+            {"bold": True, "bg_color": "#DDEBF7", "bottom": 1, "text_wrap": True}
+        )
+        self.wrap = book.add_format({"text_wrap": True})
+        self.book = book
 
 
 def _column_format(values: np.ndarray, fmt: _Formats) -> Any:
@@ -218,38 +224,78 @@ def _summary(ws: Any, name: str, frame: pd.DataFrame, fmt: _Formats) -> None:
                 ws.write_string(i, j, str(v))
 
 
+_LABEL_WIDTH = 46
+"""Width of the charts sheet's first column (labels; longer ones wrap)."""
+_NUMBER_WIDTH = 19
+"""Width of its columns of numbers: a phase with its years (`phase1 (2025-2027)`) fits."""
+_LINE_PX = 15
+"""Height of one line of text in a row (points, as Excel counts a row's height)."""
+
+
 def _charts(book: Any, tables: dict[str, pd.DataFrame], fmt: _Formats) -> None:
-    """The charts sheet: each chart's numbers written beside it, so Excel can redraw it."""
+    """The charts sheet: each chart's numbers written beside it, so Excel can redraw it; long
+    labels, titles and headers wrap inside their own cells (rows as tall as their lines), so
+    nothing spills into the next cell or is cut."""
     blocks = _blocks(tables)
     if not blocks:
         return
     ws = book.add_worksheet("charts")
-    ws.set_column(0, 0, 34)
-    ws.set_column(1, 8, 13)
+    ws.set_column(0, 0, _LABEL_WIDTH)
+    ws.set_column(1, 8, _NUMBER_WIDTH)
     ws.set_landscape()
     ws.set_paper(A4)
     ws.fit_to_pages(1, 0)  # printed one page wide: each chart beside its numbers
     row = 0
     for kind, data, unit, title in blocks:
-        ws.write_string(row, 0, f"{title} ({unit})" if unit else title, fmt.head)
-        ws.write_string(row + 1, 0, str(data.index.name or ""), fmt.head)
-        for j, c in enumerate(data.columns, start=1):
-            ws.write_string(row + 1, j, str(c).removesuffix("_musd"), fmt.head)
+        number = _number_format(kind, data, fmt)
+        ws.set_row(row, _height(f"{title} ({unit})" if unit else title, _LABEL_WIDTH, bold=True))
+        ws.write_string(row, 0, f"{title} ({unit})" if unit else title, fmt.title)
+        heads = [str(c).removesuffix("_musd") for c in data.columns]
+        ws.set_row(row + 1, max(_height(h, _NUMBER_WIDTH, bold=True) for h in ["", *heads]))
+        ws.write_string(row + 1, 0, str(data.index.name or ""), fmt.title)
+        for j, h in enumerate(heads, start=1):
+            ws.write_string(row + 1, j, h, fmt.title)
         for i, (label, values) in enumerate(data.iterrows(), start=row + 2):
             if kind == "frontier":
                 ws.write_number(i, 0, float(label) + 0.0, fmt.decimal)
             else:
-                ws.write_string(i, 0, str(label))
+                ws.set_row(i, _height(str(label), _LABEL_WIDTH))
+                ws.write_string(i, 0, str(label), fmt.wrap)
             for j, v in enumerate(values, start=1):
-                ws.write_number(i, j, float(v) + 0.0, fmt.one)
+                ws.write_number(i, j, float(v) + 0.0, number)
         first, last = row + 2, row + 1 + len(data)
         if kind == "allocation":  # the money in all, below the chart's numbers, not charted
             ws.write_string(last + 1, 0, "total", fmt.head)
             for j, c in enumerate(data.columns, start=1):
                 ws.write_number(last + 1, j, math.fsum(data[c].astype(float)) + 0.0, fmt.one)
-        chart = _chart(book, kind, data, first, last, unit, title)
-        ws.insert_chart(row, len(data.columns) + 2, chart, {"x_scale": 1.4, "y_scale": 1.3})
-        row = max(last + 3, row + 22)
+        chart, height = _chart(book, kind, data, (first, last), unit, title)
+        ws.insert_chart(row, len(data.columns) + 2, chart, {"x_scale": 1.4, "y_scale": 1.0})
+        row = max(last + 3, row + math.ceil(height / 20) + 2)
+
+
+def _height(text: str, width: int, bold: bool = False) -> float:
+    """The height of a row whose cell of `width` characters wraps `text`: a line holds about
+    `width` bold characters or 1.2 x `width` plain ones (Calibri 11, as printed)."""
+    room = max(1, int(width if bold else width * 1.2))
+    return _LINE_PX * max(1, math.ceil(len(text) / room))
+
+
+def _number_format(kind: str, data: pd.DataFrame, fmt: _Formats) -> Any:
+    """The format of a block's numbers: one decimal, or (the limits' gains) as many decimals as
+    its smallest bar needs to show two significant digits, so no bar of a "most" list reads 0.0."""
+    if kind != "prices":
+        return fmt.one
+    return fmt.book.add_format({"num_format": price_format(data.to_numpy(dtype=float))})
+
+
+def price_format(values: np.ndarray) -> str:
+    """`#,##0.0` with optional decimals enough for the smallest non-zero value to show two
+    significant digits (0.0025 -> `#,##0.0###`), at most 9 decimals."""
+    sizes = np.abs(values[np.isfinite(values) & (values != 0)])
+    if not sizes.size:
+        return "#,##0.0"
+    decimals = min(9, max(1, 1 - math.floor(math.log10(float(sizes.min())))))
+    return "#,##0.0" + "#" * (decimals - 1)
 
 
 def _blocks(tables: dict[str, pd.DataFrame]) -> list[tuple[str, pd.DataFrame, str, str]]:
@@ -263,8 +309,9 @@ def _blocks(tables: dict[str, pd.DataFrame]) -> list[tuple[str, pd.DataFrame, st
             if c.endswith("_musd") and c not in ("total_musd", "floor_musd", "cap_musd")
         ]
         if phases:
-            sums = by_phase.groupby("sector", sort=True)[phases].sum()
-            blocks.append(("allocation", _with_mitigation(sums, tables), "US$ million", _WHAT))
+            sums = _with_mitigation(by_phase.groupby("sector", sort=True)[phases].sum(), tables)
+            sums = sums.rename(index=plain, columns=_phase_years(tables))
+            blocks.append(("allocation", sums.rename_axis("sector"), "US$ million", _WHAT))
     prices = tables.get("shadow_prices")
     if prices is not None and "shadow_price" in prices.columns:
         blocks += _price_block(prices)
@@ -278,6 +325,20 @@ def _blocks(tables: dict[str, pd.DataFrame]) -> list[tuple[str, pd.DataFrame, st
 
 
 _WHAT = "Allocation by sector and phase"
+
+
+def _phase_years(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """A phase's column name with its years, `phase1_musd` -> `phase1 (2025-2027)`, from the
+    dataset's phases as budgets.csv repeats them (first_year, last_year); a phase without a
+    pool keeps its name."""
+    budgets = tables.get("budgets")
+    if budgets is None or not {"phase", "first_year", "last_year"} <= set(budgets.columns):
+        return {}
+    years = budgets.dropna(subset=["first_year", "last_year"]).drop_duplicates("phase")
+    return {
+        f"{r.phase}_musd": f"{r.phase} ({int(r.first_year)}-{int(r.last_year)})"
+        for r in years.itertuples(index=False)
+    }
 
 
 def _with_mitigation(sums: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -301,13 +362,12 @@ def _with_mitigation(sums: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.
 def _price_block(prices: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str, str]]:
     """The limits whose room buys the most (`tables.top_shadow_prices`), by that gain; a table
     without the one-sided columns, by the size of its shadow prices."""
-    from allocator.report.htmlparts import chart_labels
     from allocator.report.tables import top_shadow_prices
 
     top = top_shadow_prices(prices, TOP_PRICES)
     if not len(top):
         return []
-    unit = str(top["unit"].iloc[0]) if "unit" in top.columns else ""
+    unit = chart_unit(top)  # limits of different units: each label says its own
     title = f"The {len(top)} limits whose room buys the most"
     if "gain_of_one_unit_up" in top.columns:
         name = "gain of one unit more room"
@@ -320,7 +380,14 @@ def _price_block(prices: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str, str
     return [("prices", data, unit, title)]
 
 
-def _chart(book: Any, kind: str, data: pd.DataFrame, first: int, last: int, unit: str, title: str):
+def _chart(
+    book: Any, kind: str, data: pd.DataFrame, rows: tuple[int, int], unit: str, title: str
+) -> tuple[Any, int]:
+    """The native chart of a block (its numbers in `rows` of the charts sheet) and its height
+    in pixels: a bar chart is as tall as its bars need for every category label to be printed
+    (LibreOffice and Excel drop labels that would overlap)."""
+    first, last = rows
+    height = max(288, 110 + _BAR_PX * len(data)) if kind != "frontier" else 374
     if kind == "frontier":
         chart = book.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
         chart.add_series({
@@ -337,10 +404,25 @@ def _chart(book: Any, kind: str, data: pd.DataFrame, first: int, last: int, unit
                 "name": ["charts", first - 1, j],
                 "categories": ["charts", first, 0, last, 0],
                 "values": ["charts", first, j, last, j],
+                **(_value_labels(data) if kind == "prices" else {}),
             })  # fmt: skip
-        chart.set_y_axis({"reverse": True})  # first row at the top, as in the table
-    chart.set_title({"name": title})
+        # first row at the top, as in the table; a small font, so long labels keep their room
+        chart.set_y_axis({"reverse": True, "num_font": {"size": 8}})
+    # the limits' chart starts two columns of numbers further left: as wide as the room
+    # up to the allocation chart's right edge, for its long labels
+    chart.set_size({"width": 640 if kind == "prices" else 480, "height": height})
+    chart.set_title({"name": title, "name_font": {"size": 12}})
     chart.set_x_axis({"name": unit, "num_format": "#,##0"} if unit else {})
     if kind == "prices":
         chart.set_legend({"none": True})
-    return chart
+    return chart, height
+
+
+_BAR_PX = 30
+"""Pixels a bar of a bar chart: room for a label of two lines in 8 points."""
+
+
+def _value_labels(data: pd.DataFrame) -> dict[str, Any]:
+    """Each bar's number beside it, with the digits its table shows (`price_format`)."""
+    number = price_format(data.to_numpy(dtype=float))
+    return {"data_labels": {"value": True, "num_format": number, "font": {"size": 8}}}

@@ -5,6 +5,7 @@ of studies (`studyhtml.py`, `corehtml.py`, `replanhtml.py`) and the workbook's c
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 import pandas as pd
@@ -52,7 +53,69 @@ def _n(column: pd.Series) -> str:
 
 
 def chart_labels(prices: pd.DataFrame) -> list[str]:
-    """A chart's labels of limits: their words (`description`), not the model's row names; a
-    table without words (written before them) keeps the names."""
-    column = "description" if "description" in prices.columns else "constraint"
-    return [str(c) for c in prices[column]]
+    """A chart's labels of limits: their words (`description`), not the model's row names, with
+    the ids in them as words (`plain`: `capital group automotive industry`) and levels with
+    thousands separators (`past 40,000 jobs`); a table without words (written before them)
+    keeps the names. Limits of different units (jobs per musd, jobs per job) each carry theirs,
+    and the chart's unit says so (`chart_unit`)."""
+    if "description" not in prices.columns:
+        return [str(c) for c in prices["constraint"]]
+    words = [_limit_words(r) for r in prices.to_dict("records")]
+    if len(_units(prices)) > 1:
+        words = [f"{w} ({u})" for w, u in zip(words, prices["unit"], strict=True)]
+    return words
+
+
+MIXED_UNITS = "per unit of each limit, unit in its label"
+
+
+def chart_unit(prices: pd.DataFrame) -> str:
+    """The unit of a chart of limits: their one unit, or MIXED_UNITS (each label has its own)."""
+    units = _units(prices)
+    return units[0] if len(units) == 1 else MIXED_UNITS if units else ""
+
+
+def _units(prices: pd.DataFrame) -> list[str]:
+    """The distinct units of the limits, in order (none without a unit column)."""
+    return list(dict.fromkeys(map(str, prices["unit"]))) if "unit" in prices.columns else []
+
+
+def plain(name: object) -> str:
+    """An id as words: underscores as spaces (`materials_chemicals` -> `materials chemicals`)."""
+    return " ".join(str(name).replace("_", " ").split())
+
+
+def _limit_words(row: dict) -> str:
+    """The registry's words of a row's family with its labels as words; a row the registry does
+    not know (or without all its labels) gets its written description, made plain."""
+    from allocator.model import families
+
+    entry = families.registry().families.get(str(row.get("family")))
+    values = {d: row.get(d) for d in entry.dims} if entry is not None else {}
+    if entry is None or any(_missing(v) for v in values.values()):
+        return _plain_text(str(row["description"]))
+    return entry.words.format(**{d: _label_words(d, v) for d, v in values.items()})
+
+
+def _label_words(dim: str, value: object) -> str:
+    """One label as words: a level with thousands separators, a year as a year, `all` phases."""
+    if dim == "level":
+        return f"{float(value):,.0f}" if float(value).is_integer() else f"{float(value):,g}"
+    if dim == "year":
+        return str(int(float(value)))
+    if dim == "phase" and value == "all":
+        return "all phases"
+    return plain(value)
+
+
+def _missing(value: object) -> bool:
+    return value is None or value != value or value == ""
+
+
+_BIG = re.compile(r"(?<![\d.,])\d{5,}(?![\d.,])")
+
+
+def _plain_text(text: str) -> str:
+    """Written words made plain: underscores as spaces, numbers of 5 digits or more with
+    thousands separators (a 4-digit number may be a year: left as it is)."""
+    return _BIG.sub(lambda m: f"{int(m.group()):,}", plain(text))

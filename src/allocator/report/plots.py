@@ -26,6 +26,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from allocator.report.htmlparts import chart_labels, chart_unit, plain
 from allocator.report.rounding import rounded_grid
 from allocator.report.tables import sector_by_phase, top_shadow_prices
 
@@ -107,11 +108,8 @@ def plot_shadow_prices(
         if top.empty:
             _note(ax, "No binding constraint has a non-zero shadow price")
             return Path(path)
-        units = list(dict.fromkeys(top["unit"]))
-        words = top["description"].astype(str)
-        if len(units) > 1:  # mixed units: each label carries its own
-            words = words + " (" + top["unit"] + ")"
-        labels = [textwrap.fill(w, 42) for w in words]
+        # words, not ids, as report.html and the workbook; mixed units: each label has its own
+        labels = [textwrap.fill(w, 42) for w in chart_labels(top)]
         one_sided = "gain_per_unit_up" in top.columns  # ranked by what room buys, exactly
         prices = top["magnitude" if one_sided else "shadow_price"].to_numpy(dtype=float)
         y = np.arange(len(top))
@@ -122,9 +120,8 @@ def plot_shadow_prices(
         ax.set_ylim(len(y) - 0.5 + pad, -0.5 - pad)  # largest on top
         ax.axvline(0, color="0.3", linewidth=0.8)
         ax.grid(axis="y", visible=False)
-        unit = units[0] if len(units) == 1 else "per unit of each limit, unit in its label"
         what = "What one unit more room buys" if one_sided else "Shadow price"
-        ax.set_xlabel(f"{what} ({unit})")
+        ax.set_xlabel(textwrap.fill(f"{what} ({chart_unit(top)})", 70))
         ax.xaxis.set_major_formatter(FuncFormatter(tick_text))
         ax.margins(x=0.12)
     return Path(path)
@@ -293,7 +290,8 @@ def _stacked_bars(ax: Axes, table: pd.DataFrame) -> np.ndarray:
     for sector, color in zip(table.index, _colors(len(table.index)), strict=True):
         values = table.loc[sector].to_numpy(dtype=float)
         x = np.arange(len(values))
-        ax.bar(x, values, 0.6, bottom=bottom, label=sector, color=color, edgecolor="white")
+        name = plain(sector)  # words, not ids: materials chemicals
+        ax.bar(x, values, 0.6, bottom=bottom, label=name, color=color, edgecolor="white")
         bottom += values
     for xi, (total, text) in enumerate(zip(bottom, shown, strict=True)):
         ax.annotate(

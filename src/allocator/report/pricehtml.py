@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from allocator.report.htmlparts import chart_labels, number, table
+from allocator.report.htmlparts import chart_labels, chart_unit, number, table
 from allocator.report.svg import bars
 
 TOP_PRICES = 12
@@ -34,7 +34,7 @@ def binding_section(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> s
     chart = bars(
         chart_labels(top),
         {"gain": top["magnitude"].tolist()},
-        str(top["unit"].iloc[0]) if len(top) else "",
+        chart_unit(top),  # limits of different units: each label says its own
         f"The {len(top)} limits whose room buys the most",
     )
     whole = "gain_of_one_unit_up" in prices

@@ -31,6 +31,7 @@ from allocator.solver.alternatives import (
 )
 from allocator.solver.compile import CompiledLP, build_lp
 from allocator.solver.passes import Optimum, apply_options, optimum, secondaries
+from allocator.solver.results import snap, snap_plan
 
 DIMENSIONS = ("program", "sector", "pool")
 
@@ -120,13 +121,11 @@ def held_model(
 
 
 def tasks_of(model: HeldModel, names: list[str]) -> list[dict[str, Any]]:
-    """The members `names` as plain records a range task needs: columns and optimum funding."""
+    """The members `names` as plain records a range task needs: columns and optimum funding
+    (of the plan with solver noise snapped, as solve's tables show it)."""
+    plan = snap_plan(model.lp, model.opt.x)[0]
     return [
-        {
-            "member": n,
-            "cols": model.members[n],
-            "optimum": float(model.opt.x[model.members[n]].sum()),
-        }
+        {"member": n, "cols": model.members[n], "optimum": float(plan[model.members[n]].sum())}
         for n in names
     ]
 
@@ -205,19 +204,28 @@ def ranges_table(by: str, rows: list[dict[str, Any]], objective_unit: str) -> pd
                 "dimension": by,
                 "member": r["member"],
                 "optimum_musd": _round(r["optimum"]),
-                "min_musd": _round(r["min"]),
-                "max_musd": _round(r["max"]),
-                "width_musd": _round(r["max"] - r["min"]),
-                "classification": classify(_round(r["min"]), _round(r["max"])),
+                "min_musd": low,
+                "max_musd": high,
+                "width_musd": _round(high - low),
+                "classification": classify(low, high),
                 "objective_at_min": _round(r["objective_at_min"]),
                 "objective_at_max": _round(r["objective_at_max"]),
                 "objective_unit": objective_unit,
                 "unit": "US$ million over every pool and year",
             }
             for r in rows
+            for low, high in [_ends(r)]
         ]
     )
     return frame.sort_values("member", ignore_index=True)
+
+
+def _ends(row: dict[str, Any]) -> tuple[float, float]:
+    """A member's least and most funding with solver noise snapped (`snap`: 3,000, not
+    2,999.999824; the optimum's funding when within noise of it), then `_round`ed."""
+    optimum = np.full(2, float(row["optimum"]))
+    low, high = snap(np.array([row["min"], row["max"]], dtype=float), [optimum])
+    return _round(low), _round(high)
 
 
 def _round(value: float) -> float:

@@ -31,6 +31,7 @@ import pandas as pd
 from allocator.errors import AllocatorError, UsageError
 from allocator.model.measures import Measure
 from allocator.solver.alternatives import RangeInstance, RangeState, release
+from allocator.solver.results import snap, snap_plan
 from allocator.studies.alternatives import DIMENSIONS, ZERO_MUSD, held_model, members_of
 
 DEFAULT_THRESHOLD_MUSD = 1.0
@@ -164,10 +165,14 @@ def range_batch(
     return rows
 
 
-def totals(x: np.ndarray, columns: list[np.ndarray]) -> list[float]:
-    """A plan's money by member, rounded to 6 decimals (a US dollar): below that is the
-    simplex's noise, so the same plans give the same bytes."""
-    return [round(float(x[c].sum()), 6) + 0.0 if c.size else 0.0 for c in columns]
+def totals(x: np.ndarray, columns: list[np.ndarray], lp: Any = None) -> list[float]:
+    """A plan's money by member, solver noise snapped as in solve's tables (`snap_plan` on the
+    plan when its `lp` is given, `snap` on each sum: 3,000, not 2,999.999824), then rounded to
+    6 decimals (a US dollar), so the same plans give the same bytes."""
+    if lp is not None:
+        x = snap_plan(lp, x)[0]
+    sums = snap(np.array([float(x[c].sum()) if c.size else 0.0 for c in columns]))
+    return [round(float(v), 6) + 0.0 for v in sums]
 
 
 def alternative_plans(
@@ -186,7 +191,7 @@ def alternative_plans(
     )
     columns = list(model.members.values())
     tasks = [(k, s) for k in range(len(columns)) for s in (-1, 1) if columns[k].size]
-    plans = [totals(model.opt.x, columns)]
+    plans = [totals(model.opt.x, columns, model.lp)]
     plans += where.map(range_batch, (model.state, columns), tasks)
     model.solver.restore()
     release(model.lp, model.held)
@@ -239,7 +244,7 @@ def sample_batch(
         except AllocatorError as exc:
             rows.append((k, type(exc).__name__.removesuffix("Error").lower() or "error", None))
             continue
-        rows.append((k, "optimal", totals(opt.x, columns)))
+        rows.append((k, "optimal", totals(opt.x, columns, lp)))
     return rows
 
 

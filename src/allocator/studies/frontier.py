@@ -9,6 +9,7 @@ from allocator.model.families import WEIGHTED_SHORTFALL
 from allocator.model.measures import Axis
 from allocator.solver.compile import CompiledLP
 from allocator.solver.passes import trace_frontier
+from allocator.solver.results import snap_plan
 
 PER = {
     "jobs": "job",
@@ -39,8 +40,9 @@ def frontier_table(inp: Inputs, lp: CompiledLP, x: Axis, y: Axis, points: int) -
     rows = []
     for k, pt in enumerate(traced, start=1):
         by_sector = dict.fromkeys(sectors, 0.0)
+        plan = snap_plan(lp, pt.x)[0]  # solver noise snapped as in solve's tables: 3,000
         for j in invest:
-            by_sector[sector[lp.col_index[j][0]]] += pt.x[j]
+            by_sector[sector[lp.col_index[j][0]]] += plan[j]
         rate = 0.0 if one_plan or abs(pt.rate) < 1e-9 else x.sign * y.sign * pt.rate
         rows.append(
             {

@@ -27,6 +27,7 @@ from allocator.model.families import FAMILIES, labels_of
 from allocator.model.measures import FINAL, JOB_YEARS, Measure, weight_from
 from allocator.solver.compile import CompiledLP, build_lp
 from allocator.solver.passes import apply_options, optimum
+from allocator.solver.results import snap_plan
 
 
 @dataclass
@@ -130,15 +131,16 @@ class SampleModel:
                 "status": type(exc).__name__.removesuffix("Error").lower() or "error",
                 "message": str(exc).split(". Fix:")[0],
             }
+        x = snap_plan(lp, opt.x)[0]  # solver noise snapped as in solve's tables
         totals = defaultdict(float)
         for j, fam in enumerate(lp.col_family):
             if fam == "invest":
-                totals[lp.col_index[j][0]] += opt.x[j]
+                totals[lp.col_index[j][0]] += x[j]
         return {
             "status": "optimal",
             "objective": opt.objective,
-            "jobs": float(lp.costs["jobs"] @ opt.x),
-            "exports": float(lp.costs["exports"] @ opt.x),
+            "jobs": float(lp.costs["jobs"] @ x),
+            "exports": float(lp.costs["exports"] @ x),
             "programs": dict(totals),
         }
 
