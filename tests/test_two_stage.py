@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.optimize import linprog
 from typer.testing import CliRunner
@@ -254,3 +255,34 @@ def test_nominal_commitment_that_a_scenario_cannot_fund_has_no_vss(tmp_path):
         block | {"decide_now": ["p1"], "scenarios": 2, "unit": "jobs", "sign_convention": "max"}
     )
     assert any("cannot be carried out in 1 of 2 scenarios" in line for line in words)
+
+
+def test_later_plans_show_solver_noise_snapped():
+    """later_plans.csv reads a scenario's 2,999.9999998 as 3,000 (solve's rule, `snap`) and a
+    genuine 2,999.99 as it is."""
+    import dataclasses
+
+    from allocator.runs.twostage import later_plans
+
+    m = model()
+    values = np.array([scenario(3, 1), scenario(1, 3)])
+    got = solve_two_stage(m, values, ["p1"])
+    later = [p.phase for p in m.inp.phases if p.phase != "p1"]
+    j = next(
+        k
+        for k, f in enumerate(m.lp.col_family)
+        if f == "invest" and m.inp.phase_of_year[int(m.lp.col_index[k][2])] in later
+    )
+    plans = got.plans.copy()
+    prog, pool, year = m.lp.col_index[j][:3]
+    key = (str(prog), str(pool), m.inp.phase_of_year[int(year)])
+
+    def row_for(money: list[float]) -> pd.Series:
+        plans[:, j] = money
+        table = later_plans(m.inp, m, dataclasses.replace(got, plans=plans), later)
+        return table.set_index(["program", "pool", "phase"]).loc[key]
+
+    noisy = row_for([2999.9999998, 2999.9999998])
+    assert [noisy["p5_musd"], noisy["median_musd"], noisy["p95_musd"]] == [3000.0] * 3
+    genuine = row_for([2999.99, 2999.99])
+    assert genuine["median_musd"] == 2999.99

@@ -194,7 +194,7 @@ def tables_of(
         "allocation": alloc,
         "allocation_by_phase": by_phase,
         "later_plans": later_plans(inp, model, result, later),
-        "decide_now_prices": decide_now_prices(inp, model, result, sol.objective_unit),
+        "decide_now_prices": decide_now_prices(inp, model, result, sol),
         "two_stage_scenarios": scenario_table(result),
     }
 
@@ -203,7 +203,10 @@ def later_plans(
     inp: Inputs, model: SampleModel, result: TwoStage, later: list[str]
 ) -> pd.DataFrame:
     """Per program, pool and later phase funded in some scenario: the money's median, P5 and
-    P95 over the scenarios (US$ million) and in how many scenarios it is funded."""
+    P95 over the scenarios (US$ million) and in how many scenarios it is funded. Each
+    scenario's money is snapped as solve's tables are (`snap`: 3,000, not 2,999.999824)."""
+    from allocator.solver.results import snap
+
     lp = model.lp
     phase_of = inp.phase_of_year
     keys: dict[tuple[str, str, str], list[int]] = {}
@@ -214,7 +217,7 @@ def later_plans(
     order = {ph: k for k, ph in enumerate(later)}
     rows = []
     for key in sorted(keys, key=lambda k: (k[0], k[1], order[k[2]])):
-        money = result.plans[:, keys[key]].sum(axis=1)
+        money = snap(result.plans[:, keys[key]].sum(axis=1))
         if money.max() <= 1e-9:
             continue
         p5, p50, p95 = np.percentile(money, [5, 50, 95])
@@ -227,10 +230,13 @@ def later_plans(
     return pd.DataFrame(rows, columns=[*columns, "scenarios"])
 
 
-def decide_now_prices(inp: Inputs, model: SampleModel, result: TwoStage, unit: str) -> pd.DataFrame:
-    """Per decide-now investment that may receive money: the money committed now and what one
-    more US$ million committed now is worth (its non-anticipativity rows' duals summed over the
+def decide_now_prices(inp: Inputs, model: SampleModel, result: TwoStage, sol: Any) -> pd.DataFrame:
+    """Per decide-now investment that may receive money: the money committed now (as the plan's
+    `sol` holds it, solver noise snapped, so it reads as in allocation.csv) and what one more US$
+    million committed now is worth (its non-anticipativity rows' duals summed over the
     scenarios), with the least and most one scenario alone puts on it (dual / probability)."""
+    unit = sol.objective_unit
+    committed = sol.columns["value"].to_numpy(dtype=float)[result.now]
     lp, count = model.lp, len(result.plans)
     rows = []
     for k, j in enumerate(result.now):
@@ -240,7 +246,7 @@ def decide_now_prices(inp: Inputs, model: SampleModel, result: TwoStage, unit: s
         duals = result.duals[:, k]
         rows.append(
             {"program": str(prog), "pool": str(pool), "year": int(year)}
-            | {"phase": inp.phase_of_year[int(year)], "committed_musd": result.committed[k]}
+            | {"phase": inp.phase_of_year[int(year)], "committed_musd": committed[k]}
             | {"value_per_musd": _clean(duals.sum()), "scenario_low": _clean(duals.min() * count)}
             | {"scenario_high": _clean(duals.max() * count), "unit": f"{unit} per musd"}
         )
