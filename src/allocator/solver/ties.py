@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import highspy
 import numpy as np
 
+from allocator.solver import subproblems
 from allocator.solver.compile import CompiledLP
 from allocator.solver.status import Status, status_of
 from allocator.solver.subproblems import spending_order
@@ -171,13 +172,26 @@ def least_other_money(face: Face, lp: CompiledLP, x: np.ndarray) -> np.ndarray:
 
 
 def _ranges(face: Face, programs: dict[str, np.ndarray], x: np.ndarray) -> list[Member]:
-    """The least and most each program with a movable column may receive on the face."""
+    """The least and most each program with a movable column may receive on the face: two LPs
+    for each, except for a program whose money the basis shows cannot move (`Face.fixed_sums`;
+    its two LPs would end where they start)."""
     where = {int(c): k for k, c in enumerate(face.cols)}
     lower, upper = face.bounds["col"]
-    found = []
+    movable = []
     for p, cols in sorted(programs.items()):
         local = np.array([where[int(c)] for c in cols if int(c) in where], dtype=int)
-        if not local.size or not (upper[local] - lower[local] > 1e-9).any():
+        if local.size and (upper[local] - lower[local] > 1e-9).any():
+            movable.append((p, cols, local))
+    fixed = np.zeros(len(movable), dtype=bool)
+    if subproblems.EXACT:
+        fixed = face.fixed_sums([local for _, _, local in movable])
+        face.trace.append(
+            f"tie ranges: LPs for {len(movable) - int(fixed.sum())} of {len(movable)} programs "
+            f"with a movable column; {int(fixed.sum())} cannot move (basis test)"
+        )
+    found = []
+    for (p, cols, local), still in zip(movable, fixed, strict=True):
+        if still:
             continue
         cost = np.zeros(len(face.held))
         cost[face.cols[local]] = 1.0
