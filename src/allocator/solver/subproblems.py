@@ -29,6 +29,7 @@ anything new (`EXACT`); where it cannot, the LP is skipped and the face's trace 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import highspy
@@ -300,14 +301,16 @@ def spending_order(lp: CompiledLP) -> np.ndarray:
 
 
 def _primes(n: int) -> list[int]:
-    """The first n primes."""
-    found: list[int] = []
-    k = 2
-    while len(found) < n:
-        if all(k % p for p in found if p * p <= k):
-            found.append(k)
-        k += 1
-    return found
+    """The first n primes (a sieve up to Rosser's bound on the n-th prime)."""
+    if n < 1:
+        return []
+    size = max(15, int(n * (math.log(n) + math.log(math.log(max(n, 3))))) + 1)
+    sieve = np.ones(size + 1, dtype=bool)
+    sieve[:2] = False
+    for k in range(2, math.isqrt(size) + 1):
+        if sieve[k]:
+            sieve[k * k :: k] = False
+    return [int(k) for k in np.flatnonzero(sieve)[:n]]
 
 
 def _basic(status: list[highspy.HighsBasisStatus]) -> np.ndarray:
