@@ -258,11 +258,32 @@ class Face:
         """For each group of the face's columns (positions in its LP), True if the group's sum
         is the same at every point of the face held now: its reduced costs on the current
         basis are 0 on every nonbasic variable that is not fixed (module docstring). False
-        where that is not so or cannot be decided; no LP is solved."""
+        where that is not so or cannot be decided; no LP is solved.
+
+        A basic row's logical pins its pi to 0, so pi lives on the rows whose logical is
+        nonbasic, and B^T pi = c_B shrinks to the square block of those rows and the basic
+        columns (one LU of its transpose, by SuperLU)."""
         out = np.zeros(len(groups), dtype=bool)
         basis = self.highs.getBasis()
         if not groups or not basis.valid:
             return out
+        col_basic, row_basic = _basic(basis.col_status), _basic(basis.row_status)
+        a = _matrix(self.highs).tocsr()[~row_basic].tocsc()  # the rows pi lives on
+        if a.shape[0] != col_basic.sum():
+            return out
+        b = a[:, col_basic]
+        try:  # B^T itself factorised: a fraction of the fill of B's (8 k against 115 k at 1e6)
+            lu = splu(b.T.tocsc())
+        except RuntimeError:  # singular in SuperLU's eyes: not decided
+            return out
+        free = ~col_basic & np.not_equal(*self.bounds["col"])
+        free_rows = (~row_basic & np.not_equal(*self.bounds["row"]))[~row_basic]
+        member = _membership(groups, a.shape[1])
+        for start in range(0, len(groups), _BLOCK):
+            block = slice(start, start + _BLOCK)
+            c = member[:, block]
+            out[block] = _zero_reduced_costs(lu, b, c[col_basic], c[free], a[:, free], free_rows)
+        return out
         col_basic, row_basic = _basic(basis.col_status), _basic(basis.row_status)
         a = _matrix(self.highs)
         m = a.shape[0]
@@ -344,15 +365,19 @@ def _zero_reduced_costs(
     free_cols: sp.csc_matrix,
     free_rows: np.ndarray,
 ) -> np.ndarray:
-    """For each 0/1 cost (a column of `c_basic` over the basic variables, `c_free` over the
-    free nonbasic columns), whether its reduced costs are 0 on the free nonbasic columns and
-    rows: pi solves B^T pi = c_B, d = c - A^T pi on columns and pi itself on rows (logicals).
-    Zero is `ZERO`, the zero `Face.narrow` uses, after one step of iterative refinement whose
-    correction counts in full as a possible error of pi."""
-    rhs = np.zeros((b.shape[0], c_basic.shape[1]))
-    rhs[: c_basic.shape[0]] = c_basic.toarray()
-    pi = lu.solve(rhs, trans="T")  # type: ignore[attr-defined]
-    error = lu.solve(rhs - b.T @ pi, trans="T")  # type: ignore[attr-defined]
+    """For each 0/1 cost (a column of `c_basic` over the basic columns, `c_free` over the free
+    nonbasic columns; `lu` factorises B^T), whether its reduced costs are 0 on the free
+    nonbasic columns and rows (`free_rows`, a mask over `b`'s rows): pi solves B^T pi = c_B,
+    d = c - A^T pi on columns and pi itself on rows (logicals). Zero is `ZERO`, the zero
+    `Face.narrow` uses, after one step of iterative refinement whose correction counts in full
+    as a possible error of pi."""For each 0/1 cost (a column of `c_basic` over the basic columns, `c_free` over the free
+    nonbasic columns; `lu` factorises B^T), whether its reduced costs are 0 on the free nonbasic columns and rows
+    (`free_rows`, a mask over `b`'s rows): pi solves B^T pi = c_B, d = c - A^T pi on columns
+    and pi itself on rows (logicals). Zero is `ZERO`, the zero `Face.narrow` uses, after one
+    step of iterative refinement whose correction counts in full as a possible error of pi."""
+    rhs = c_basic.toarray()
+    pi = lu.solve(rhs)  # type: ignore[attr-defined]
+    error = lu.solve(rhs - b.T @ pi)  # type: ignore[attr-defined]
     pi += error
     d = c_free.toarray() - free_cols.T @ pi
     cols_zero = (np.abs(d) + abs(free_cols.T) @ np.abs(error) <= ZERO).all(axis=0)
