@@ -370,11 +370,7 @@ def _zero_reduced_costs(
     nonbasic columns and rows (`free_rows`, a mask over `b`'s rows): pi solves B^T pi = c_B,
     d = c - A^T pi on columns and pi itself on rows (logicals). Zero is `ZERO`, the zero
     `Face.narrow` uses, after one step of iterative refinement whose correction counts in full
-    as a possible error of pi."""For each 0/1 cost (a column of `c_basic` over the basic columns, `c_free` over the free
-    nonbasic columns; `lu` factorises B^T), whether its reduced costs are 0 on the free nonbasic columns and rows
-    (`free_rows`, a mask over `b`'s rows): pi solves B^T pi = c_B, d = c - A^T pi on columns
-    and pi itself on rows (logicals). Zero is `ZERO`, the zero `Face.narrow` uses, after one
-    step of iterative refinement whose correction counts in full as a possible error of pi."""
+    as a possible error of pi."""
     rhs = c_basic.toarray()
     pi = lu.solve(rhs)  # type: ignore[attr-defined]
     error = lu.solve(rhs - b.T @ pi)  # type: ignore[attr-defined]
