@@ -21,10 +21,12 @@ anything new (`EXACT`); where it cannot, the LP is skipped and the face's trace 
   logicals), c x = c_B x_B + c_N x_N = constant + d_N x_N on {B x_B + N x_N = b}. So if d is 0 on
   every nonbasic variable that is not fixed, c x is the same at every point of the face and both
   its range LPs would end where they start: `ties._ranges` skips them. Here d is computed (an LU
-  of B by SuperLU, independent of HiGHS's own factors) and "0" means below 1e-9 of the size of
-  the terms that cancel in it: rounding is about 1e-16 of that, and a true reduced cost that
-  small would be an almost-tie in the data that HiGHS's own dual tolerance (1e-7) does not see
-  either. Where the LU fails or its residual is not small, the test does not decide.
+  by SuperLU, independent of HiGHS's own factors) and "0" means |d| at most 1e-9 (`ZERO`, the
+  zero `narrow` uses; the costs are 0/1) even after adding the whole correction one step of
+  iterative refinement made to pi: rounding is about 1e-16, and a true reduced cost that small
+  would be an almost-tie in the data that HiGHS's own dual tolerance (1e-7) does not see either.
+  A reduced cost of 1e-6 is told apart (tests/test_exact_skip.py). Where the LU fails, the test
+  does not decide.
 """
 
 from __future__ import annotations

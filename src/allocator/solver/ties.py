@@ -3,7 +3,8 @@
 After the efficiency passes (`passes.secondaries`) some plans may still reach the same outcomes
 with other money. `tie_classes` names the programs whose money can move with every outcome
 unchanged, each with the least and the most it can receive on that face (two small LPs per
-program that can move, exact: the face is held by its bounds, no tolerance on an objective).
+program that can move, exact: the face is held by its bounds, no tolerance on an objective; a
+program whose money the face's basis shows cannot move gets none, `Face.fixed_sums`).
 `split_by_caps` is the rule, one more pass on the same face: among interchangeable programs,
 money in proportion to their caps (the plan that minimises the sum over programs of their money
 squared over their cap: a convex QP, strictly convex in the programs' totals, so their split is
