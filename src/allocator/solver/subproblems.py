@@ -25,7 +25,7 @@ anything new (`EXACT`); where it cannot, the LP is skipped and the face's trace 
   zero `narrow` uses; the costs are 0/1) even after adding the whole correction one step of
   iterative refinement made to pi: rounding is about 1e-16, and a true reduced cost that small
   would be an almost-tie in the data that HiGHS's own dual tolerance (1e-7) does not see either.
-  A reduced cost of 1e-6 is told apart (tests/test_exact_skip.py). Where the LU fails, the test
+  A reduced cost of 1e-5 is told apart (tests/test_exact_skip.py). Where the LU fails, the test
   does not decide.
 """
 
