@@ -270,6 +270,8 @@ class Face:
         if not groups or not basis.valid:
             return out
         col_basic, row_basic = _basic(basis.col_status), _basic(basis.row_status)
+        if len(row_basic) != len(self.bounds["row"][0]):  # rows added beside the face's own
+            return out
         a = _matrix(self.highs).tocsr()[~row_basic].tocsc()  # the rows pi lives on
         if a.shape[0] != col_basic.sum():
             return out
