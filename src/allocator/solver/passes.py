@@ -190,6 +190,11 @@ class Optimum:
     tie_classes: list[dict[str, Any]] | None = None
     """With `ties`: the programs interchangeable on the last face, each class with its
     programs' least, most and planned money (`ties.tie_classes`)."""
+    trace: list[str] = field(default_factory=list)
+    """The passes on the optimal face with their iterations, and each LP an exact test on the
+    face's basis skipped and why (`Face.trace`): nothing a report prints."""
+    face_solves: int = 0
+    """How many LPs ran on the optimal face: passes, tie LP, tie ranges, rule (`Face.solves`)."""
 
 
 def outcome_costs(lp: CompiledLP, kind: str) -> np.ndarray:
@@ -281,6 +286,8 @@ def optimum(
         hold,
         tied,
         classes,
+        [] if face is None else face.trace,
+        0 if face is None else face.solves,
     )
 
 

@@ -1,16 +1,56 @@
 """The small LPs solved beside the plan, so its HiGHS instance keeps its optimal basis: the
-efficiency passes on the optimal face and the exports reachable at every year."""
+efficiency passes on the optimal face and the exports reachable at every year.
+
+Before some of those LPs, an exact test on the face's basis says whether the LP could find
+anything new (`EXACT`); where it cannot, the LP is skipped and the face's trace says so.
+
+- **A single point** (`Face.single_point`). After a pass the face is held (`Face.narrow`): every
+  column or row with a non-zero reduced cost or dual is fixed at its bound. Those are exactly the
+  nonbasic variables whose reduced cost is not 0 (a basic one has 0), so if every nonbasic
+  variable of the pass's optimal basis is now fixed (lower = upper), the face is
+  {x : x_N fixed, B x_B = b - N x_N}: one point, since the basis matrix B is nonsingular. That
+  is the classic "no dual degeneracy means a unique optimum", decided on the narrowed bounds, so
+  no new tolerance enters: "zero" is what `narrow` already decided (1e-9), and equal bounds are
+  equal floats. Primal degeneracy does not matter in this direction (a degenerate basic variable
+  still has only one value once the nonbasic ones are fixed); it only matters for the converse,
+  which is never used: a nonbasic variable with reduced cost 0 may still be blocked at step 0,
+  so then the test cannot decide and the LP runs as before. A pass on a single point, the tie
+  LP (`Face.ties`) and the tie ranges can find nothing: they are skipped.
+- **A sum that cannot move** (`Face.fixed_sums`). For a cost c (a program's money), with
+  c_B B^-1 = pi and reduced costs d = c - pi A over the variables (columns, and rows as their
+  logicals), c x = c_B x_B + c_N x_N = constant + d_N x_N on {B x_B + N x_N = b}. So if d is 0 on
+  every nonbasic variable that is not fixed, c x is the same at every point of the face and both
+  its range LPs would end where they start: `ties._ranges` skips them. Here d is computed (an LU
+  by SuperLU, independent of HiGHS's own factors) and "0" means |d| at most 1e-9 (`ZERO`, the
+  zero `narrow` uses; the costs are 0/1) even after adding the whole correction one step of
+  iterative refinement made to pi: rounding is about 1e-16, and a true reduced cost that small
+  would be an almost-tie in the data that HiGHS's own dual tolerance (1e-7) does not see either.
+  A reduced cost of 1e-5 is told apart (tests/test_exact_skip.py). Where the LU fails, the test
+  does not decide.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import splu
 
 from allocator.solver.compile import INF, CompiledLP
 from allocator.solver.highs import new_highs
 from allocator.solver.status import Status, status_of
+
+EXACT = True
+"""Decide on the face's basis first and skip the LPs that test settles (module docstring); False
+runs every LP as before (what the tests compare against)."""
+ZERO = 1e-9
+"""A reduced cost of a 0/1 cost below this, with its possible error, is 0 (`Face.fixed_sums`):
+the zero `Face.narrow` uses for reduced costs and duals."""
+_BLOCK = 128
+"""Sums decided per LU solve with that many right-hand sides (`Face.fixed_sums`)."""
 
 
 def efficient(
@@ -86,9 +126,17 @@ class Face:
     held: np.ndarray
     bounds: dict[str, tuple[np.ndarray, np.ndarray]]
     """`col` and `row`: the restricted LP's lower and upper bounds, as narrowed so far."""
+    solves: int = 0
+    """How many LPs `solve` ran on the face: what the exact tests save is counted here."""
+    trace: list[str] = field(default_factory=list)
+    """One line per pass and per LP an exact test skipped (`Optimum.trace`)."""
+    narrowed: bool = False
+    """True when the face has been held (`narrow`) since its last LP."""
 
     def solve(self, cost: np.ndarray) -> np.ndarray | None:
         """Maximise `cost` on the face; the plan's columns, or None if not optimal."""
+        self.solves += 1
+        self.narrowed = False
         h = self.highs
         n = len(self.cols)
         h.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(cost, dtype=float)[self.cols])
@@ -117,10 +165,13 @@ class Face:
             lower[at], upper[at] = bound, bound
             change = h.changeColsBounds if kind == "col" else h.changeRowsBounds
             change(len(at), at.astype(np.int32), bound, bound)
+        self.narrowed = True
 
     def settle(self) -> bool:
         """Hold the optimal face of the last pass (`narrow`; solved first if no pass ran on
-        it); False if the face has no optimum."""
+        it); False if the face has no optimum. A face already held stays as it is."""
+        if self.narrowed:
+            return True
         unsolved = self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal
         if unsolved and self.solve(np.zeros(len(self.held))) is None:
             return False
@@ -149,6 +200,9 @@ class Face:
         towards the inside) stays at 0 if and only if the face is that single point; otherwise
         the optimum is another plan of the face, and the money columns that differ are counted.
         """
+        if EXACT and self.single_point():
+            self.trace.append("ties: the face is a single point (basis test): no tie LP")
+            return 0
         h, tol = self.highs, 1e-7
         sol = h.getSolution()  # the last pass's point (narrowing the bounds keeps it)
         x = np.array(sol.col_value)
@@ -168,16 +222,90 @@ class Face:
 
     def chain(self, costs: list[np.ndarray], x: np.ndarray) -> np.ndarray:
         """Each of `costs` maximised on the face of the ones before it; the last point found
-        (`x` if the first pass fails)."""
+        (`x` if the first pass fails). Once the face held after a pass is a single point
+        (`single_point`), the passes left cannot move it and are skipped (in the trace)."""
         found = x
         for k, cost in enumerate(costs):
             if k:
                 self.narrow()
+                if EXACT and self.single_point():
+                    self.trace.append(
+                        f"passes {k + 1}-{len(costs)} of {len(costs)} skipped: the face after "
+                        f"pass {k} is a single point (basis test)"
+                    )
+                    break
             got = self.solve(cost)
+            iterations = self.highs.getInfo().simplex_iteration_count
+            self.trace.append(f"pass {k + 1} of {len(costs)}: {iterations} iterations")
             if got is None:
                 break
             found = got
         return found
+
+    def single_point(self) -> bool:
+        """Whether the face held now (`narrow`) is one point, decided without an LP: every
+        nonbasic variable (column or row) of the last basis is fixed by its bounds, so the
+        basic ones have one value (module docstring)."""
+        h = self.highs
+        col_free, row_free = (np.not_equal(*self.bounds[kind]) for kind in ("col", "row"))
+        if len(row_free) != h.getNumRow() or col_free.sum() + row_free.sum() > len(row_free):
+            return False  # more free variables than basic ones: one of them is nonbasic
+        basis = h.getBasis()
+        if not basis.valid:
+            return False
+        col_basic, row_basic = _basic(basis.col_status), _basic(basis.row_status)
+        return not (col_free & ~col_basic).any() and not (row_free & ~row_basic).any()
+
+    def fixed_sums(self, groups: list[np.ndarray]) -> np.ndarray:
+        """For each group of the face's columns (positions in its LP), True if the group's sum
+        is the same at every point of the face held now: its reduced costs on the current
+        basis are 0 on every nonbasic variable that is not fixed (module docstring). False
+        where that is not so or cannot be decided; no LP is solved.
+
+        A basic row's logical pins its pi to 0, so pi lives on the rows whose logical is
+        nonbasic, and B^T pi = c_B shrinks to the square block of those rows and the basic
+        columns (one LU of its transpose, by SuperLU)."""
+        out = np.zeros(len(groups), dtype=bool)
+        basis = self.highs.getBasis()
+        if not groups or not basis.valid:
+            return out
+        col_basic, row_basic = _basic(basis.col_status), _basic(basis.row_status)
+        if len(row_basic) != len(self.bounds["row"][0]):  # rows added beside the face's own
+            return out
+        a = _matrix(self.highs).tocsr()[~row_basic].tocsc()  # the rows pi lives on
+        if a.shape[0] != col_basic.sum():
+            return out
+        b = a[:, col_basic]
+        try:  # B^T itself factorised: a fraction of the fill of B's (8 k against 115 k at 1e6)
+            lu = splu(b.T.tocsc())
+        except RuntimeError:  # singular in SuperLU's eyes: not decided
+            return out
+        free = ~col_basic & np.not_equal(*self.bounds["col"])
+        free_rows = (~row_basic & np.not_equal(*self.bounds["row"]))[~row_basic]
+        member = _membership(groups, a.shape[1])
+        for start in range(0, len(groups), _BLOCK):
+            block = slice(start, start + _BLOCK)
+            c = member[:, block]
+            out[block] = _zero_reduced_costs(lu, b, c[col_basic], c[free], a[:, free], free_rows)
+        return out
+        col_basic, row_basic = _basic(basis.col_status), _basic(basis.row_status)
+        a = _matrix(self.highs)
+        m = a.shape[0]
+        if col_basic.sum() + row_basic.sum() != m:
+            return out
+        b = sp.hstack([a[:, col_basic], sp.identity(m, format="csc")[:, row_basic]]).tocsc()
+        try:
+            lu = splu(b)
+        except RuntimeError:  # singular in SuperLU's eyes: not decided
+            return out
+        free = ~col_basic & np.not_equal(*self.bounds["col"])
+        free_rows = np.flatnonzero(~row_basic & np.not_equal(*self.bounds["row"]))
+        member = _membership(groups, a.shape[1])
+        for start in range(0, len(groups), _BLOCK):
+            block = slice(start, start + _BLOCK)
+            c = member[:, block]
+            out[block] = _zero_reduced_costs(lu, b, c[col_basic], c[free], a[:, free], free_rows)
+        return out
 
 
 def spending_order(lp: CompiledLP) -> np.ndarray:
@@ -198,14 +326,63 @@ def spending_order(lp: CompiledLP) -> np.ndarray:
 
 
 def _primes(n: int) -> list[int]:
-    """The first n primes."""
-    found: list[int] = []
-    k = 2
-    while len(found) < n:
-        if all(k % p for p in found if p * p <= k):
-            found.append(k)
-        k += 1
-    return found
+    """The first n primes (a sieve up to Rosser's bound on the n-th prime)."""
+    if n < 1:
+        return []
+    size = max(15, int(n * (math.log(n) + math.log(math.log(max(n, 3))))) + 1)
+    sieve = np.ones(size + 1, dtype=bool)
+    sieve[:2] = False
+    for k in range(2, math.isqrt(size) + 1):
+        if sieve[k]:
+            sieve[k * k :: k] = False
+    return [int(k) for k in np.flatnonzero(sieve)[:n]]
+
+
+def _basic(status: list[highspy.HighsBasisStatus]) -> np.ndarray:
+    """A mask: which of a basis's variables are basic."""
+    basic = highspy.HighsBasisStatus.kBasic
+    return np.fromiter((s == basic for s in status), dtype=bool, count=len(status))
+
+
+def _matrix(h: highspy.Highs) -> sp.csc_matrix:
+    """The constraint matrix of `h`'s LP, column-wise."""
+    lp = h.getLp()
+    a = lp.a_matrix_
+    shape = (lp.num_row_, lp.num_col_)
+    if a.format_ == highspy.MatrixFormat.kRowwise:
+        return sp.csr_matrix((a.value_, a.index_, a.start_), shape=shape).tocsc()
+    return sp.csc_matrix((np.array(a.value_), np.array(a.index_), np.array(a.start_)), shape)
+
+
+def _membership(groups: list[np.ndarray], n: int) -> sp.csr_matrix:
+    """An n x len(groups) 0/1 matrix: column g marks the columns of group g."""
+    rows = np.concatenate([np.asarray(g, dtype=np.int64) for g in groups])
+    cols = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    return sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, len(groups)))
+
+
+def _zero_reduced_costs(
+    lu: object,
+    b: sp.csc_matrix,
+    c_basic: sp.csr_matrix,
+    c_free: sp.csr_matrix,
+    free_cols: sp.csc_matrix,
+    free_rows: np.ndarray,
+) -> np.ndarray:
+    """For each 0/1 cost (a column of `c_basic` over the basic columns, `c_free` over the free
+    nonbasic columns; `lu` factorises B^T), whether its reduced costs are 0 on the free
+    nonbasic columns and rows (`free_rows`, a mask over `b`'s rows): pi solves B^T pi = c_B,
+    d = c - A^T pi on columns and pi itself on rows (logicals). Zero is `ZERO`, the zero
+    `Face.narrow` uses, after one step of iterative refinement whose correction counts in full
+    as a possible error of pi."""
+    rhs = c_basic.toarray()
+    pi = lu.solve(rhs)  # type: ignore[attr-defined]
+    error = lu.solve(rhs - b.T @ pi)  # type: ignore[attr-defined]
+    pi += error
+    d = c_free.toarray() - free_cols.T @ pi
+    cols_zero = (np.abs(d) + abs(free_cols.T) @ np.abs(error) <= ZERO).all(axis=0)
+    rows = np.abs(pi[free_rows]) + np.abs(error[free_rows])
+    return cols_zero & (rows <= ZERO).all(axis=0)
 
 
 def _inward(value: np.ndarray, lower: np.ndarray, upper: np.ndarray, tol: float) -> np.ndarray:
