@@ -28,6 +28,7 @@ def _optimum(
     monkeypatch: pytest.MonkeyPatch, folder: Path, exact: bool, objective: str = "jobs", **kw
 ) -> Optimum:
     monkeypatch.setattr(subproblems, "EXACT", exact)
+    monkeypatch.setattr(subproblems, "FIXED_SUMS_FROM", 0)  # the basis test on faces of any size
     lp, _ = build_lp(load_inputs(folder), "soft")
     return optimum(lp, objective, ranging=False, **kw)
 
@@ -118,6 +119,19 @@ def test_programs_that_cannot_move_skip_their_range_lps_on_the_baseline(monkeypa
     ruled_out = int(line.split("; ")[1].split()[0])
     assert ruled_out > 0
     assert on.face_solves < off.face_solves
+
+
+def test_small_faces_run_their_range_lps_without_scipy(monkeypatch):
+    """Below `FIXED_SUMS_FROM` columns the range LPs run (cheaper than importing SciPy's LU):
+    the baseline's face asks no basis test, with the same classes."""
+    asked = []
+    monkeypatch.setattr(subproblems.Face, "fixed_sums", lambda *a: asked.append(a))
+    monkeypatch.setattr(subproblems, "EXACT", True)
+    lp, _ = build_lp(load_inputs(BASELINE), "soft")
+    got = optimum(lp, "jobs", ranging=False, ties=True)
+    assert asked == []
+    assert got.tie_classes
+    assert not [t for t in got.trace if t.startswith("tie ranges")]
 
 
 def test_passes_after_a_single_point_are_skipped_and_said(monkeypatch):

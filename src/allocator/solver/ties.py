@@ -187,7 +187,7 @@ def least_other_money(face: Face, lp: CompiledLP, x: np.ndarray) -> np.ndarray:
     return got
 
 
-def _ranges(face: Face, programs: dict[str, np.ndarray], x: np.ndarray) -> tuple[list[Member], int]:
+def _ranges(face: Face, programs: dict[str, np.ndarray], x: np.ndarray) -> list[Member]:
     """The least and most each program with a movable column may receive on the face: two LPs
     for each, except for a program whose money the basis shows cannot move (`Face.fixed_sums`;
     its two LPs would end where they start)."""
@@ -199,7 +199,7 @@ def _ranges(face: Face, programs: dict[str, np.ndarray], x: np.ndarray) -> tuple
         if local.size and (upper[local] - lower[local] > 1e-9).any():
             movable.append((p, cols, local))
     fixed = np.zeros(len(movable), dtype=bool)
-    if subproblems.EXACT:
+    if subproblems.EXACT and len(face.cols) >= subproblems.FIXED_SUMS_FROM:
         fixed = face.fixed_sums([local for _, _, local in movable])
         face.trace.append(
             f"tie ranges: LPs for {len(movable) - int(fixed.sum())} of {len(movable)} programs "
