@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import shutil
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -165,3 +166,34 @@ def digest(folder: Path) -> dict[str, str]:
     import hashlib
 
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """A project folder with a copy of the baseline, one per test module (a saved model file
+    names its dataset inside the project, as `load_model_file` requires): `allocator serve`'s
+    tests."""
+    root = tmp_path_factory.mktemp("serve-project")
+    shutil.copytree(BASELINE, root / "inputs" / "peru2040")
+    return root
+
+
+@pytest.fixture(scope="module")
+def held(project):
+    """The served model of `project`'s baseline (`serve.held.HeldModel`), one per test module."""
+    from allocator.runs.spec import RunSpec
+    from allocator.serve.held import HeldModel
+
+    return HeldModel(RunSpec(inputs=project / "inputs" / "peru2040"))
+
+
+@pytest.fixture(scope="module")
+def client(held, project, request):
+    """Starlette's TestClient on the served app, with the test module's `TOKEN`."""
+    from starlette.testclient import TestClient
+
+    from allocator.serve.app import create_app
+
+    token = request.module.TOKEN
+    asgi = create_app(held, token, project / "models", project / "results", ("testserver",))
+    return TestClient(asgi)

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import threading
 import urllib.request
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -31,26 +30,6 @@ TOKEN = "test-token-not-secret"
 CELL = "pools.ecosystem/phase3.budget_musd"
 EDIT = f"{CELL}=6700"
 AUTH = {HEADER: TOKEN}
-
-
-@pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    """A project folder with a copy of the baseline (a saved model file names its dataset
-    inside the project, as `load_model_file` requires)."""
-    root = tmp_path_factory.mktemp("serve-project")
-    shutil.copytree(BASELINE, root / "inputs" / "peru2040")
-    return root
-
-
-@pytest.fixture(scope="module")
-def held(project) -> HeldModel:
-    return HeldModel(RunSpec(inputs=project / "inputs" / "peru2040"))
-
-
-@pytest.fixture(scope="module")
-def client(held, project) -> TestClient:
-    asgi = create_app(held, TOKEN, project / "models", project / "results", ("testserver",))
-    return TestClient(asgi)
 
 
 @pytest.fixture(scope="module")

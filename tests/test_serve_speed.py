@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,33 +17,13 @@ from typer.testing import CliRunner
 
 from allocator.cli.commands import app as cli_app
 from allocator.report.write import write_csv
-from allocator.runs.spec import RunSpec
-from allocator.serve.app import HEADER, create_app
-from allocator.serve.held import HeldModel
-from conftest import BASELINE, RUN_TABLES
+from allocator.serve.app import HEADER
+from conftest import RUN_TABLES
 
 TOKEN = "speed-token"
 AUTH = {HEADER: TOKEN}
 EDIT = "pools.ecosystem/phase3.budget_musd=6700"
 OTHER = "programs.lithium_processing.cap_musd=900"
-
-
-@pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("serve-speed")
-    shutil.copytree(BASELINE, root / "inputs" / "peru2040")
-    return root
-
-
-@pytest.fixture(scope="module")
-def held(project) -> HeldModel:
-    return HeldModel(RunSpec(inputs=project / "inputs" / "peru2040"))
-
-
-@pytest.fixture(scope="module")
-def client(held, project) -> TestClient:
-    asgi = create_app(held, TOKEN, project / "models", project / "results", ("testserver",))
-    return TestClient(asgi)
 
 
 @pytest.fixture(scope="module")
