@@ -12,6 +12,7 @@ import pytest
 from allocator import pipeline
 from allocator.report import tables as reports
 from allocator.runs import common
+from allocator.solver.ranging import ONE_SIDED
 from conftest import DATA, solved
 
 
@@ -81,18 +82,6 @@ def _solved_counting(folder, monkeypatch, shortcuts: bool, objective: str = "job
     sol, _ = pipeline.solve_inputs(load_inputs(folder), objective)
     monkeypatch.undo()
     return sol.rows, len(runs)
-
-
-ONE_SIDED = [
-    "gain_per_unit_up",
-    "up_holds_for",
-    "loss_per_unit_down",
-    "down_holds_for",
-    "gain_of_one_unit_up",
-    "loss_of_one_unit_down",
-    "shortfall_change_up",
-    "shortfall_change_down",
-]
 
 
 @pytest.mark.parametrize("folder", ["targets", "shares"])
