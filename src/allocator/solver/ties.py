@@ -82,34 +82,39 @@ def _local(face: Face, cols: np.ndarray) -> np.ndarray:
     return pos[face.cols[pos] == cols].astype(np.int32)
 
 
-def _totals_hessian(
+def _totals_rows(
     face: Face, programs: dict[str, np.ndarray], caps: dict[str, float]
-) -> highspy.HighsHessian:
-    """The Hessian of sum_p (money of p)^2 / cap_p over the face's columns, scaled so its
-    entries are at least 2 (the QP's regularisation is then noise; it is switched off anyway)."""
-    n = len(face.cols)
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """The face positions of each program in the rule (one with a column on the face), and the
+    weight of its total's square: 2 scale / cap, so the Hessian's entries are at least 2."""
     scale = max(caps.values(), default=1.0)
-    owner = np.full(n, -1)
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]] = []
-    for k, (p, cols) in enumerate(programs.items()):
+    rows, weight = [], []
+    for p, cols in programs.items():
         local = np.sort(_local(face, cols))
-        at, below = np.triu_indices(len(local))  # each column's entries from its own row down
-        parts.append((local[at], local[below], np.full(len(at), 2.0 * scale / caps[p]), k))
-        owner[local] = k  # a column in two programs keeps the last one's entries
-    col = np.concatenate([c for c, _, _, _ in parts] + [np.zeros(0, dtype=np.int32)])
-    row = np.concatenate([r for _, r, _, _ in parts] + [np.zeros(0, dtype=np.int32)])
-    value = np.concatenate([v for _, _, v, _ in parts] + [np.zeros(0)])
-    program = np.concatenate([np.full(len(c), k) for c, _, _, k in parts] + [np.zeros(0, int)])
-    keep = owner[col] == program
-    order = np.argsort(col[keep], kind="stable")
-    col, row, value = col[keep][order], row[keep][order], value[keep][order]
+        if local.size:
+            rows.append(local)
+            weight.append(2.0 * scale / caps[p])
+    return rows, np.array(weight, dtype=float)
+
+
+def _add_totals(h: highspy.Highs, n: int, rows: list[np.ndarray], weight: np.ndarray) -> None:
+    """One free column t_p per program after the face's n columns, one row each
+    (sum of the program's columns - t_p = 0), and the diagonal Hessian weight_p on t_p."""
+    k = len(rows)
+    inf = highspy.kHighsInf
+    none = np.zeros(0, dtype=np.int32)
+    h.addCols(k, np.zeros(k), np.full(k, -inf), np.full(k, inf), 0, none, none, np.zeros(0))
+    index = np.concatenate([np.append(r, n + i) for i, r in enumerate(rows)]).astype(np.int32)
+    value = np.concatenate([np.append(np.ones(len(r)), -1.0) for r in rows])
+    starts = np.concatenate([[0], np.cumsum([len(r) + 1 for r in rows])[:-1]]).astype(np.int32)
+    h.addRows(k, np.zeros(k), np.zeros(k), len(index), starts, index, value)
     hess = highspy.HighsHessian()
-    hess.dim_ = n
+    hess.dim_ = n + k
     hess.format_ = highspy.HessianFormat.kTriangular
-    hess.start_ = np.concatenate([[0], np.cumsum(np.bincount(col, minlength=n))]).astype(np.int32)
-    hess.index_ = row.astype(np.int32)
-    hess.value_ = value.astype(float)
-    return hess
+    hess.start_ = np.concatenate([np.zeros(n + 1), np.arange(1, k + 1)]).astype(np.int32)
+    hess.index_ = np.arange(n, n + k, dtype=np.int32)
+    hess.value_ = weight
+    h.passHessian(hess)
 
 
 def split_by_caps(
@@ -117,22 +122,30 @@ def split_by_caps(
 ) -> np.ndarray:
     """The rule's pass on the face (`Face`, settled): minimise sum_p (money of p)^2 / cap_p, so
     tied programs get money in proportion to their caps as far as the held outcomes allow; unique
-    in each program's total. Returns the plan (`x` if not optimal); the face's cost and Hessian
-    are cleared afterwards, its bounds unchanged."""
+    in each program's total. The QP is posed on the totals (`_add_totals`: a diagonal Hessian,
+    one column and one row a program) rather than on the columns (one dense triangle a program):
+    the same objective at every plan. Returns the plan (`x` if not optimal); the totals' columns
+    and rows and the Hessian are removed afterwards, the costs cleared, the bounds unchanged."""
     h: highspy.Highs = face.highs
-    n = len(face.cols)
+    n, m = len(face.cols), h.getNumRow()
     h.changeObjectiveSense(highspy.ObjSense.kMinimize)
     h.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))
-    h.passHessian(_totals_hessian(face, programs, caps))
+    rows, weight = _totals_rows(face, programs, caps)
+    k = len(rows)
+    if k:
+        _add_totals(h, n, rows, weight)
     h.setOptionValue("qp_regularization_value", 0.0)  # exact: no term added to the Hessian
     h.run()
     h.setOptionValue("qp_regularization_value", 1e-7)
     ok = status_of(h) is Status.OPTIMAL
-    got = np.array(h.getSolution().col_value) if ok else None
+    got = np.array(h.getSolution().col_value)[:n] if ok else None
     empty = highspy.HighsHessian()
-    empty.dim_ = n
-    empty.start_ = np.zeros(n + 1, dtype=np.int32)
+    empty.dim_ = n + k
+    empty.start_ = np.zeros(n + k + 1, dtype=np.int32)
     h.passHessian(empty)
+    if k:
+        h.deleteRows(k, np.arange(m, m + k, dtype=np.int32))
+        h.deleteCols(k, np.arange(n, n + k, dtype=np.int32))
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
     if got is None:
         return x
