@@ -23,6 +23,7 @@ import numpy as np
 
 from allocator.solver import subproblems
 from allocator.solver.compile import CompiledLP
+from allocator.solver.highs import new_highs
 from allocator.solver.status import Status, status_of
 from allocator.solver.subproblems import spending_order
 
@@ -82,32 +83,88 @@ def _local(face: Face, cols: np.ndarray) -> np.ndarray:
     return pos[face.cols[pos] == cols].astype(np.int32)
 
 
-def _totals_rows(
+def _face_columns(h: highspy.Highs) -> tuple[highspy.HighsLp, np.ndarray, np.ndarray, np.ndarray]:
+    """The LP held by `h` and its matrix column-wise (start, index, value)."""
+    model = h.getLp()
+    a = model.a_matrix_
+    start, index, value = np.array(a.start_), np.array(a.index_), np.array(a.value_)
+    if a.format_ == highspy.MatrixFormat.kRowwise:  # to column-wise, rows kept in order
+        row = np.repeat(np.arange(model.num_row_), np.diff(start))
+        order = np.argsort(index, kind="stable")
+        count = np.bincount(index, minlength=model.num_col_)
+        start, index, value = np.concatenate([[0], np.cumsum(count)]), row[order], value[order]
+    return model, start, index, value
+
+
+def _free_lp(face: Face) -> tuple[highspy.HighsLp, np.ndarray]:
+    """The face's LP over its free columns (lower < upper) and the rows they appear in, the
+    fixed columns' share of each row moved into its bounds; and the free columns' positions."""
+    lower, upper = face.bounds["col"]
+    free = np.flatnonzero(lower < upper)
+    model, start, index, value = _face_columns(face.highs)
+    counts = np.diff(start)
+    col_of = np.repeat(np.arange(len(counts)), counts)
+    held = np.where(lower < upper, 0.0, lower)[col_of]
+    fixed = np.bincount(index, value * held, minlength=model.num_row_)
+    entry = np.flatnonzero(np.isin(col_of, free))
+    rows = np.unique(index[entry])
+    inf = highspy.kHighsInf
+    row_lower, row_upper = np.array(model.row_lower_)[rows], np.array(model.row_upper_)[rows]
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = len(free), len(rows)
+    lp.col_cost_ = np.zeros(len(free))
+    lp.col_lower_, lp.col_upper_ = lower[free], upper[free]
+    lp.row_lower_ = np.where(row_lower <= -inf, -inf, row_lower - fixed[rows])
+    lp.row_upper_ = np.where(row_upper >= inf, inf, row_upper - fixed[rows])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(counts[free])]).astype(np.int32)
+    lp.a_matrix_.index_ = np.searchsorted(rows, index[entry]).astype(np.int32)
+    lp.a_matrix_.value_ = value[entry].astype(float)
+    return lp, free
+
+
+def _totals_qp(
     face: Face, programs: dict[str, np.ndarray], caps: dict[str, float]
-) -> tuple[list[np.ndarray], np.ndarray]:
-    """The face positions of each program in the rule (one with a column on the face), and the
-    weight of its total's square: 2 scale / cap, so the Hessian's entries are at least 2."""
+) -> tuple[highspy.Highs, np.ndarray]:
+    """The rule's QP in an instance of its own: the face's free columns (`_free_lp`), then one
+    total column t_p per program with a free column (sum of its free columns - t_p = minus its
+    fixed columns' money, so t_p is its whole money on the face) and the objective
+    sum_p weight_p t_p^2 / 2, weight_p = 2 scale / cap_p: a diagonal Hessian whose entries are
+    at least 2. Returns the instance and the face positions of its first columns."""
+    lp, free = _free_lp(face)
+    h = new_highs()
+    h.passModel(lp)
+    lower = face.bounds["col"][0]
+    where = np.full(len(lower), -1)
+    where[free] = np.arange(len(free))
     scale = max(caps.values(), default=1.0)
-    rows, weight = [], []
+    members, money, weight = [], [], []
     for p, cols in programs.items():
         local = np.sort(_local(face, cols))
-        if local.size:
-            rows.append(local)
+        moving = where[local][where[local] >= 0]
+        if moving.size:
+            members.append(moving)
+            money.append(float(lower[local[where[local] < 0]].sum()))
             weight.append(2.0 * scale / caps[p])
-    return rows, np.array(weight, dtype=float)
+    _add_totals(h, len(free), members, -np.array(money), np.array(weight))
+    return h, free
 
 
-def _add_totals(h: highspy.Highs, n: int, rows: list[np.ndarray], weight: np.ndarray) -> None:
-    """One free column t_p per program after the face's n columns, one row each
-    (sum of the program's columns - t_p = 0), and the diagonal Hessian weight_p on t_p."""
+def _add_totals(
+    h: highspy.Highs, n: int, rows: list[np.ndarray], rhs: np.ndarray, weight: np.ndarray
+) -> None:
+    """One free column t_p per program after the n columns of `h`, one row each
+    (sum of the program's columns - t_p = rhs_p), and the diagonal Hessian weight_p on t_p."""
     k = len(rows)
     inf = highspy.kHighsInf
     none = np.zeros(0, dtype=np.int32)
     h.addCols(k, np.zeros(k), np.full(k, -inf), np.full(k, inf), 0, none, none, np.zeros(0))
+    if not k:
+        return
     index = np.concatenate([np.append(r, n + i) for i, r in enumerate(rows)]).astype(np.int32)
     value = np.concatenate([np.append(np.ones(len(r)), -1.0) for r in rows])
     starts = np.concatenate([[0], np.cumsum([len(r) + 1 for r in rows])[:-1]]).astype(np.int32)
-    h.addRows(k, np.zeros(k), np.zeros(k), len(index), starts, index, value)
+    h.addRows(k, rhs, rhs, len(index), starts, index, value)
     hess = highspy.HighsHessian()
     hess.dim_ = n + k
     hess.format_ = highspy.HessianFormat.kTriangular
@@ -122,36 +179,26 @@ def split_by_caps(
 ) -> np.ndarray:
     """The rule's pass on the face (`Face`, settled): minimise sum_p (money of p)^2 / cap_p, so
     tied programs get money in proportion to their caps as far as the held outcomes allow; unique
-    in each program's total. The QP is posed on the totals (`_add_totals`: a diagonal Hessian,
-    one column and one row a program) rather than on the columns (one dense triangle a program):
-    the same objective at every plan. Returns the plan (`x` if not optimal); the totals' columns
-    and rows and the Hessian are removed afterwards, the costs cleared, the bounds unchanged."""
-    h: highspy.Highs = face.highs
-    n, m = len(face.cols), h.getNumRow()
-    h.changeObjectiveSense(highspy.ObjSense.kMinimize)
-    h.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))
-    rows, weight = _totals_rows(face, programs, caps)
-    k = len(rows)
-    if k:
-        _add_totals(h, n, rows, weight)
+    in each program's total. The QP is posed on the totals (`_totals_qp`: a diagonal Hessian,
+    one column and one row a program), not on the columns (one dense Hessian triangle a
+    program: 0.87 M entries at 1e6 nonzeros), in an instance of its own without the face's fixed
+    columns (on the face's instance, HiGHS's QP took 106 MB more at 1e6 even with the diagonal
+    Hessian; 2 MB so). Returns the plan (`x` if not optimal).
+
+    The face's solver state is cleared (`clearSolver`), as passing a Hessian to the face's own
+    instance did: `within_programs`' LP is not unique on every face (its pools and years at
+    1e5), so it must start where it always started, from no basis."""
+    h, free = _totals_qp(face, programs, caps)
     h.setOptionValue("qp_regularization_value", 0.0)  # exact: no term added to the Hessian
     h.run()
-    h.setOptionValue("qp_regularization_value", 1e-7)
-    ok = status_of(h) is Status.OPTIMAL
-    got = np.array(h.getSolution().col_value)[:n] if ok else None
-    empty = highspy.HighsHessian()
-    empty.dim_ = n + k
-    empty.start_ = np.zeros(n + k + 1, dtype=np.int32)
-    h.passHessian(empty)
-    if k:
-        h.deleteRows(k, np.arange(m, m + k, dtype=np.int32))
-        h.deleteCols(k, np.arange(n, n + k, dtype=np.int32))
-    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-    if got is None:
+    face.highs.clearSolver()
+    if status_of(h) is not Status.OPTIMAL:
         return x
-    out = face.held.copy()
     lower, upper = face.bounds["col"]
-    out[face.cols] = np.clip(got, lower, upper)
+    out = face.held.copy()
+    out[face.cols] = lower
+    got = np.array(h.getSolution().col_value)[: len(free)]
+    out[face.cols[free]] = np.clip(got, lower[free], upper[free])
     return out
 
 
