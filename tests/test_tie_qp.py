@@ -171,3 +171,17 @@ def test_three_programs_with_caps_one_two_three_split_600_as_100_200_300():
     totals = _totals(got, programs)
     assert totals == pytest.approx({"a": 100.0, "b": 200.0, "c": 300.0}, abs=1e-7)
     assert got[6] == 50.0
+
+
+def test_fewer_than_two_members_make_no_class_and_read_no_matrix(monkeypatch):
+    """No class without two members: the face's matrix (a copy of 0.57 M entries at 1e6, read
+    as Python lists) is not read for nothing."""
+    face = _face([([1, 1], 0, 4)], [0, 0], [3, 3])
+
+    def refuse(self):
+        raise AssertionError("the face's matrix was read")
+
+    monkeypatch.setattr(highspy.Highs, "getLp", refuse)
+    member = ties.Member("a", 0.0, 3.0, 1.0)
+    assert ties._classes(face, [], {}) == []
+    assert ties._classes(face, [member], {"a": np.array([0])}) == []
