@@ -185,3 +185,11 @@ def test_fewer_than_two_members_make_no_class_and_read_no_matrix(monkeypatch):
     member = ties.Member("a", 0.0, 3.0, 1.0)
     assert ties._classes(face, [], {}) == []
     assert ties._classes(face, [member], {"a": np.array([0])}) == []
+
+
+def test_a_face_with_every_column_fixed_keeps_its_values():
+    """Nothing can move: the rule returns the face's fixed values (no QP over no columns)."""
+    face = _face([([1, 1], 0, 10)], [2, 3], [2, 3])
+    got = ties.split_by_caps(face, {"a": np.array([0]), "b": np.array([1])}, {"a": 1.0, "b": 1.0},
+                             np.full(2, np.nan))  # fmt: skip
+    assert got.tolist() == [2.0, 3.0]

@@ -189,15 +189,17 @@ def split_by_caps(
     The face's solver state is cleared (`clearSolver`), as passing a Hessian to the face's own
     instance did: `within_programs`' LP is not unique on every face (its pools and years at
     1e5), so it must start where it always started, from no basis."""
+    lower, upper = face.bounds["col"]
+    out = face.held.copy()
+    out[face.cols] = lower  # the fixed columns' values; the free ones' follow
+    face.highs.clearSolver()
+    if not (lower < upper).any():
+        return out  # nothing moves: no QP over no columns
     h, free = _totals_qp(face, programs, caps)
     h.setOptionValue("qp_regularization_value", 0.0)  # exact: no term added to the Hessian
     h.run()
-    face.highs.clearSolver()
     if status_of(h) is not Status.OPTIMAL:
         return x
-    lower, upper = face.bounds["col"]
-    out = face.held.copy()
-    out[face.cols] = lower
     got = np.array(h.getSolution().col_value)[: len(free)]
     out[face.cols[free]] = np.clip(got, lower[free], upper[free])
     return out
