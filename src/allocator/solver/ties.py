@@ -23,6 +23,7 @@ import numpy as np
 
 from allocator.solver import subproblems
 from allocator.solver.compile import CompiledLP
+from allocator.solver.highs import new_highs
 from allocator.solver.status import Status, status_of
 from allocator.solver.subproblems import spending_order
 
@@ -82,34 +83,95 @@ def _local(face: Face, cols: np.ndarray) -> np.ndarray:
     return pos[face.cols[pos] == cols].astype(np.int32)
 
 
-def _totals_hessian(
+def _face_columns(h: highspy.Highs) -> tuple[highspy.HighsLp, np.ndarray, np.ndarray, np.ndarray]:
+    """The LP held by `h` and its matrix column-wise (start, index, value)."""
+    model = h.getLp()
+    a = model.a_matrix_
+    start, index, value = np.array(a.start_), np.array(a.index_), np.array(a.value_)
+    if a.format_ == highspy.MatrixFormat.kRowwise:  # to column-wise, rows kept in order
+        row = np.repeat(np.arange(model.num_row_), np.diff(start))
+        order = np.argsort(index, kind="stable")
+        count = np.bincount(index, minlength=model.num_col_)
+        start, index, value = np.concatenate([[0], np.cumsum(count)]), row[order], value[order]
+    return model, start, index, value
+
+
+def _free_lp(face: Face) -> tuple[highspy.HighsLp, np.ndarray]:
+    """The face's LP over its free columns (lower < upper) and the rows they appear in, the
+    fixed columns' share of each row moved into its bounds; and the free columns' positions."""
+    lower, upper = face.bounds["col"]
+    free = np.flatnonzero(lower < upper)
+    model, start, index, value = _face_columns(face.highs)
+    counts = np.diff(start)
+    col_of = np.repeat(np.arange(len(counts)), counts)
+    held = np.where(lower < upper, 0.0, lower)[col_of]
+    fixed = np.bincount(index, value * held, minlength=model.num_row_)
+    entry = np.flatnonzero(np.isin(col_of, free))
+    rows = np.unique(index[entry])
+    inf = highspy.kHighsInf
+    row_lower, row_upper = np.array(model.row_lower_)[rows], np.array(model.row_upper_)[rows]
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = len(free), len(rows)
+    lp.col_cost_ = np.zeros(len(free))
+    lp.col_lower_, lp.col_upper_ = lower[free], upper[free]
+    lp.row_lower_ = np.where(row_lower <= -inf, -inf, row_lower - fixed[rows])
+    lp.row_upper_ = np.where(row_upper >= inf, inf, row_upper - fixed[rows])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(counts[free])]).astype(np.int32)
+    lp.a_matrix_.index_ = np.searchsorted(rows, index[entry]).astype(np.int32)
+    lp.a_matrix_.value_ = value[entry].astype(float)
+    return lp, free
+
+
+def _totals_qp(
     face: Face, programs: dict[str, np.ndarray], caps: dict[str, float]
-) -> highspy.HighsHessian:
-    """The Hessian of sum_p (money of p)^2 / cap_p over the face's columns, scaled so its
-    entries are at least 2 (the QP's regularisation is then noise; it is switched off anyway)."""
-    n = len(face.cols)
+) -> tuple[highspy.Highs, np.ndarray]:
+    """The rule's QP in an instance of its own: the face's free columns (`_free_lp`), then one
+    total column t_p per program with a free column (sum of its free columns - t_p = minus its
+    fixed columns' money, so t_p is its whole money on the face) and the objective
+    sum_p weight_p t_p^2 / 2, weight_p = 2 scale / cap_p: a diagonal Hessian whose entries are
+    at least 2. Returns the instance and the face positions of its first columns."""
+    lp, free = _free_lp(face)
+    h = new_highs()
+    h.passModel(lp)
+    lower = face.bounds["col"][0]
+    where = np.full(len(lower), -1)
+    where[free] = np.arange(len(free))
     scale = max(caps.values(), default=1.0)
-    owner = np.full(n, -1)
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]] = []
-    for k, (p, cols) in enumerate(programs.items()):
+    members, money, weight = [], [], []
+    for p, cols in programs.items():
         local = np.sort(_local(face, cols))
-        at, below = np.triu_indices(len(local))  # each column's entries from its own row down
-        parts.append((local[at], local[below], np.full(len(at), 2.0 * scale / caps[p]), k))
-        owner[local] = k  # a column in two programs keeps the last one's entries
-    col = np.concatenate([c for c, _, _, _ in parts] + [np.zeros(0, dtype=np.int32)])
-    row = np.concatenate([r for _, r, _, _ in parts] + [np.zeros(0, dtype=np.int32)])
-    value = np.concatenate([v for _, _, v, _ in parts] + [np.zeros(0)])
-    program = np.concatenate([np.full(len(c), k) for c, _, _, k in parts] + [np.zeros(0, int)])
-    keep = owner[col] == program
-    order = np.argsort(col[keep], kind="stable")
-    col, row, value = col[keep][order], row[keep][order], value[keep][order]
+        moving = where[local][where[local] >= 0]
+        if moving.size:
+            members.append(moving)
+            money.append(float(lower[local[where[local] < 0]].sum()))
+            weight.append(2.0 * scale / caps[p])
+    _add_totals(h, len(free), members, -np.array(money), np.array(weight))
+    return h, free
+
+
+def _add_totals(
+    h: highspy.Highs, n: int, rows: list[np.ndarray], rhs: np.ndarray, weight: np.ndarray
+) -> None:
+    """One free column t_p per program after the n columns of `h`, one row each
+    (sum of the program's columns - t_p = rhs_p), and the diagonal Hessian weight_p on t_p."""
+    k = len(rows)
+    inf = highspy.kHighsInf
+    none = np.zeros(0, dtype=np.int32)
+    h.addCols(k, np.zeros(k), np.full(k, -inf), np.full(k, inf), 0, none, none, np.zeros(0))
+    if not k:
+        return
+    index = np.concatenate([np.append(r, n + i) for i, r in enumerate(rows)]).astype(np.int32)
+    value = np.concatenate([np.append(np.ones(len(r)), -1.0) for r in rows])
+    starts = np.concatenate([[0], np.cumsum([len(r) + 1 for r in rows])[:-1]]).astype(np.int32)
+    h.addRows(k, rhs, rhs, len(index), starts, index, value)
     hess = highspy.HighsHessian()
-    hess.dim_ = n
+    hess.dim_ = n + k
     hess.format_ = highspy.HessianFormat.kTriangular
-    hess.start_ = np.concatenate([[0], np.cumsum(np.bincount(col, minlength=n))]).astype(np.int32)
-    hess.index_ = row.astype(np.int32)
-    hess.value_ = value.astype(float)
-    return hess
+    hess.start_ = np.concatenate([np.zeros(n + 1), np.arange(1, k + 1)]).astype(np.int32)
+    hess.index_ = np.arange(n, n + k, dtype=np.int32)
+    hess.value_ = weight
+    h.passHessian(hess)
 
 
 def split_by_caps(
@@ -117,28 +179,29 @@ def split_by_caps(
 ) -> np.ndarray:
     """The rule's pass on the face (`Face`, settled): minimise sum_p (money of p)^2 / cap_p, so
     tied programs get money in proportion to their caps as far as the held outcomes allow; unique
-    in each program's total. Returns the plan (`x` if not optimal); the face's cost and Hessian
-    are cleared afterwards, its bounds unchanged."""
-    h: highspy.Highs = face.highs
-    n = len(face.cols)
-    h.changeObjectiveSense(highspy.ObjSense.kMinimize)
-    h.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))
-    h.passHessian(_totals_hessian(face, programs, caps))
+    in each program's total. The QP is posed on the totals (`_totals_qp`: a diagonal Hessian,
+    one column and one row a program), not on the columns (one dense Hessian triangle a
+    program: 0.87 M entries at 1e6 nonzeros), in an instance of its own without the face's fixed
+    columns (at 1e6 nonzeros HiGHS's QP took 106 MB at its peak on the face's 35,007 columns
+    even with the diagonal Hessian, 11 MB on these 7,253). Returns the plan (`x` if not
+    optimal).
+
+    The face's solver state is cleared (`clearSolver`), as passing a Hessian to the face's own
+    instance did: `within_programs`' LP is not unique on every face (its pools and years at
+    1e5), so it must start where it always started, from no basis."""
+    lower, upper = face.bounds["col"]
+    out = face.held.copy()
+    out[face.cols] = lower  # the fixed columns' values; the free ones' follow
+    face.highs.clearSolver()
+    if not (lower < upper).any():
+        return out  # nothing moves: no QP over no columns
+    h, free = _totals_qp(face, programs, caps)
     h.setOptionValue("qp_regularization_value", 0.0)  # exact: no term added to the Hessian
     h.run()
-    h.setOptionValue("qp_regularization_value", 1e-7)
-    ok = status_of(h) is Status.OPTIMAL
-    got = np.array(h.getSolution().col_value) if ok else None
-    empty = highspy.HighsHessian()
-    empty.dim_ = n
-    empty.start_ = np.zeros(n + 1, dtype=np.int32)
-    h.passHessian(empty)
-    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-    if got is None:
+    if status_of(h) is not Status.OPTIMAL:
         return x
-    out = face.held.copy()
-    lower, upper = face.bounds["col"]
-    out[face.cols] = np.clip(got, lower, upper)
+    got = np.array(h.getSolution().col_value)[: len(free)]
+    out[face.cols[free]] = np.clip(got, lower[free], upper[free])
     return out
 
 
@@ -240,7 +303,11 @@ def _classes(
     face: Face, members: list[Member], programs: dict[str, np.ndarray]
 ) -> list[list[Member]]:
     """Members joined when their movable columns share a row of the face (a pool's budget, an
-    outcome, a group): connected components, in the order of program names."""
+    outcome, a group): connected components, in the order of program names. Fewer than two
+    members make no class: the face's matrix (a copy HiGHS hands over as Python lists, +13 MB
+    at 1e6 nonzeros) is then not read."""
+    if len(members) < 2:
+        return []
     a = face.highs.getLp().a_matrix_
     start, index = np.array(a.start_), np.array(a.index_)
     where = {int(c): k for k, c in enumerate(face.cols)}
