@@ -197,3 +197,36 @@ def client(held, project, request):
     token = request.module.TOKEN
     asgi = create_app(held, token, project / "models", project / "results", ("testserver",))
     return TestClient(asgi)
+
+
+def hand_face(rows, lower, upper):
+    """A `subproblems.Face` over hand-made columns: rows (coefficients, lower, upper), column
+    bounds; the LP maximises nothing yet (the tests of the basis tests and the tie rule)."""
+    import highspy
+    import numpy as np
+
+    from allocator.solver.highs import new_highs
+    from allocator.solver.subproblems import Face
+
+    n = len(lower)
+    a = np.array([coefs for coefs, _, _ in rows], dtype=float)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n, len(rows)
+    lp.col_cost_ = np.zeros(n)
+    lp.col_lower_, lp.col_upper_ = np.array(lower, float), np.array(upper, float)
+    lp.row_lower_ = np.array([lo for _, lo, _ in rows], float)
+    lp.row_upper_ = np.array([up for _, _, up in rows], float)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum((a != 0).sum(axis=0))]).astype(np.int32)
+    lp.a_matrix_.index_ = np.concatenate([np.flatnonzero(a[:, j]) for j in range(n)]).astype(
+        np.int32
+    )
+    lp.a_matrix_.value_ = np.concatenate([a[a[:, j] != 0, j] for j in range(n)])
+    lp.sense_ = highspy.ObjSense.kMaximize
+    h = new_highs()
+    h.passModel(lp)
+    bounds = {
+        "col": (np.array(lower, float), np.array(upper, float)),
+        "row": tuple(np.array([row[k] for row in rows], float) for k in (1, 2)),
+    }
+    return Face(h, np.arange(n), np.zeros(n), bounds)

@@ -13,10 +13,8 @@ import pytest
 from allocator.data.inputs import load_inputs
 from allocator.solver import subproblems
 from allocator.solver.compile import build_lp
-from allocator.solver.highs import new_highs
 from allocator.solver.passes import Optimum, optimum
-from allocator.solver.subproblems import Face
-from conftest import BASELINE, DATA
+from conftest import BASELINE, DATA, hand_face
 
 INF = highspy.kHighsInf
 FEASIBLE = sorted(
@@ -33,36 +31,10 @@ def _optimum(
     return optimum(lp, objective, ranging=False, **kw)
 
 
-def _face(cost_rows: list[tuple[list[float], float, float]], lower, upper) -> Face:
-    """A face over hand-made columns: rows (coefficients, lower, upper), column bounds."""
-    n = len(lower)
-    a = np.array([coefs for coefs, _, _ in cost_rows], dtype=float)
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n, len(cost_rows)
-    lp.col_cost_ = np.zeros(n)
-    lp.col_lower_, lp.col_upper_ = np.array(lower, float), np.array(upper, float)
-    lp.row_lower_ = np.array([lo for _, lo, _ in cost_rows], float)
-    lp.row_upper_ = np.array([up for _, _, up in cost_rows], float)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum((a != 0).sum(axis=0))]).astype(np.int32)
-    lp.a_matrix_.index_ = np.concatenate([np.flatnonzero(a[:, j]) for j in range(n)]).astype(
-        np.int32
-    )
-    lp.a_matrix_.value_ = np.concatenate([a[a[:, j] != 0, j] for j in range(n)])
-    lp.sense_ = highspy.ObjSense.kMaximize
-    h = new_highs()
-    h.passModel(lp)
-    bounds = {
-        "col": (np.array(lower, float), np.array(upper, float)),
-        "row": tuple(np.array([row[k] for row in cost_rows], float) for k in (1, 2)),
-    }
-    return Face(h, np.arange(n), np.zeros(n), bounds)
-
-
 def test_a_face_is_a_single_point_only_once_no_free_nonbasic_variable_is_left():
     """max x1 + x2, x1 + x2 <= 4, each <= 3: the optima are an edge (x1 from 1 to 3), so not
     one point; once x1 is maximised on it too, the face held is the point (3, 1)."""
-    face = _face([([1, 1], -INF, 4)], [0, 0], [3, 3])
+    face = hand_face([([1, 1], -INF, 4)], [0, 0], [3, 3])
     face.solve(np.array([1.0, 1.0]))
     face.narrow()
     assert not face.single_point()
@@ -75,7 +47,7 @@ def test_a_face_is_a_single_point_only_once_no_free_nonbasic_variable_is_left():
 def test_a_sum_that_cannot_move_is_told_from_one_that_can():
     """x1 + x2 = 5 fixes their sum though each moves; x1 alone moves; x3 + 1.00001 x4 = 2 lets
     x3 + x4 move by about 2e-5 only: an almost-tie that is not zero. The LPs agree."""
-    face = _face([([1, 1, 0, 0], 5, 5), ([0, 0, 1, 1.00001], 2, 2)], [0] * 4, [5, 5, 2, 2])
+    face = hand_face([([1, 1, 0, 0], 5, 5), ([0, 0, 1, 1.00001], 2, 2)], [0] * 4, [5, 5, 2, 2])
     face.solve(np.zeros(4))
     groups = [np.array([0, 1]), np.array([0]), np.array([2, 3])]
     assert face.fixed_sums(groups).tolist() == [True, False, False]

@@ -14,11 +14,10 @@ import pytest
 from allocator.data.inputs import load_inputs
 from allocator.solver import ties
 from allocator.solver.compile import build_lp
-from allocator.solver.highs import new_highs
 from allocator.solver.passes import optimum
 from allocator.solver.status import Status, status_of
 from allocator.solver.subproblems import Face
-from conftest import BASELINE, DATA
+from conftest import BASELINE, DATA, hand_face
 
 INF = highspy.kHighsInf
 
@@ -100,7 +99,7 @@ def test_the_totals_equal_those_of_the_qp_on_the_columns(monkeypatch, folder: Pa
     assert len(moved) > 1
 
 
-def test_the_rule_passes_one_diagonal_hessian_outside_the_face(monkeypatch):
+def test_the_rule_passes_one_diagonal_hessian_outside_thehand_face(monkeypatch):
     """The QP's Hessian has one entry a program in the rule, each on the diagonal, and it goes
     to an instance of the QP's own: the face's instance never holds a Hessian."""
     passed = []
@@ -133,37 +132,11 @@ def test_the_rule_passes_one_diagonal_hessian_outside_the_face(monkeypatch):
     assert qp.getNumCol() == len(start) - 1
 
 
-def _face(rows, lower, upper) -> Face:
-    """A face over hand-made columns: rows (coefficients, lower, upper), column bounds."""
-    n = len(lower)
-    a = np.array([coefs for coefs, _, _ in rows], dtype=float)
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n, len(rows)
-    lp.col_cost_ = np.zeros(n)
-    lp.col_lower_, lp.col_upper_ = np.array(lower, float), np.array(upper, float)
-    lp.row_lower_ = np.array([lo for _, lo, _ in rows], float)
-    lp.row_upper_ = np.array([up for _, _, up in rows], float)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum((a != 0).sum(axis=0))]).astype(np.int32)
-    lp.a_matrix_.index_ = np.concatenate([np.flatnonzero(a[:, j]) for j in range(n)]).astype(
-        np.int32
-    )
-    lp.a_matrix_.value_ = np.concatenate([a[a[:, j] != 0, j] for j in range(n)])
-    lp.sense_ = highspy.ObjSense.kMaximize
-    h = new_highs()
-    h.passModel(lp)
-    bounds = {
-        "col": (np.array(lower, float), np.array(upper, float)),
-        "row": tuple(np.array([row[k] for row in rows], float) for k in (1, 2)),
-    }
-    return Face(h, np.arange(n), np.zeros(n), bounds)
-
-
 def test_three_programs_with_caps_one_two_three_split_600_as_100_200_300():
     """a, b, c with caps 1,000, 2,000 and 3,000 share 600 that can move freely (two columns
     each, one row holds their sum); c's third column is held at 50 on the face, and counts in
     its money: 100, 200 and 300, whatever split the face started from."""
-    face = _face([([1, 1, 1, 1, 1, 1, 1], 600, 600)], [0] * 6 + [50], [INF] * 6 + [50])
+    face = hand_face([([1, 1, 1, 1, 1, 1, 1], 600, 600)], [0] * 6 + [50], [INF] * 6 + [50])
     face.solve(np.array([1.0, 0, 0, 0, 0, 0, 0]))  # a vertex: a takes all it can
     programs = {"a": np.array([0, 1]), "b": np.array([2, 3]), "c": np.array([4, 5, 6])}
     caps = {"a": 1000.0, "b": 2000.0, "c": 3000.0}
@@ -176,7 +149,7 @@ def test_three_programs_with_caps_one_two_three_split_600_as_100_200_300():
 def test_fewer_than_two_members_make_no_class_and_read_no_matrix(monkeypatch):
     """No class without two members: the face's matrix (a copy of 0.57 M entries at 1e6, read
     as Python lists) is not read for nothing."""
-    face = _face([([1, 1], 0, 4)], [0, 0], [3, 3])
+    face = hand_face([([1, 1], 0, 4)], [0, 0], [3, 3])
 
     def refuse(self):
         raise AssertionError("the face's matrix was read")
@@ -189,7 +162,7 @@ def test_fewer_than_two_members_make_no_class_and_read_no_matrix(monkeypatch):
 
 def test_a_face_with_every_column_fixed_keeps_its_values():
     """Nothing can move: the rule returns the face's fixed values (no QP over no columns)."""
-    face = _face([([1, 1], 0, 10)], [2, 3], [2, 3])
+    face = hand_face([([1, 1], 0, 10)], [2, 3], [2, 3])
     got = ties.split_by_caps(face, {"a": np.array([0]), "b": np.array([1])}, {"a": 1.0, "b": 1.0},
                              np.full(2, np.nan))  # fmt: skip
     assert got.tolist() == [2.0, 3.0]
