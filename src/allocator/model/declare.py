@@ -87,6 +87,17 @@ class Source:
         key = {k: labels[k] for k in self.match}
         return next((r for r in rows if all(getattr(r, k) == v for k, v in key.items())), None)
 
+    def rows_of(self, inp: Inputs) -> Callable[[Labels], Row | None]:
+        """`row` for many rows of one family: the table indexed once by the `match` columns
+        (the first row of each key, as `row` finds it), so each look-up is a dict's, not a scan
+        of the table (806 priced rows of 1,341 programs at 1e6: 0.6 s -> a few ms)."""
+        if self.find is not None or not self.match:
+            return lambda labels: self.row(inp, labels)
+        first: dict[tuple[Any, ...], Row] = {}
+        for r in getattr(inp, self.table):
+            first.setdefault(tuple(getattr(r, k) for k in self.match), r)
+        return lambda labels: first.get(tuple(labels[k] for k in self.match))
+
 
 @dataclass(frozen=True)
 class Family:

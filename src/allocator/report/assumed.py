@@ -48,12 +48,16 @@ def relied_on(inp: Any, tables: dict[str, pd.DataFrame]) -> set[str]:
         priced = prices[
             prices["binding"].astype(bool) & (prices["shadow_price"].abs() >= ZERO_PRICE)
         ]
+        finders: dict[str, Any] = {}
         for record in priced.to_dict("records"):
             family = FAMILIES.get(str(record["family"]))
             if family is None or family.source is None:
                 continue
             labels = {d: record.get(d) for d in family.dims}
-            row = family.source.row(inp, labels)
+            name = str(record["family"])
+            if name not in finders:
+                finders[name] = family.source.rows_of(inp)
+            row = finders[name](labels)
             if row is not None:
                 found.add(f"{family.source.file} row {row.line}")
     by_phase = tables.get("allocation_by_phase")
