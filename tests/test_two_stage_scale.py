@@ -268,3 +268,36 @@ def test_a_hedging_run_has_its_own_default_folder_name():
     base = RunSpec(decide_now="phase1")
     assert base.differs() == ["decide_now_phase1"]
     assert base.with_(two_stage_method="hedging").differs() == ["decide_now_phase1", "hedging"]
+
+
+def test_scenario_solves_on_an_existing_scheduler_give_the_serial_bytes(runs, tmp_path):
+    """`--scheduler ADDRESS`: the scenario solves go to that Dask scheduler's workers (which may
+    be on other machines), with the same tables, byte for byte, as in this process; run.json
+    records the address."""
+    from allocator.studies.daskclient import dask_client
+
+    with dask_client(None, 1) as client:
+        address = client.scheduler.address
+        res = _solve(tmp_path / "far", "--scheduler", address)
+    assert res.exit_code == 0, res.output
+    for name in TABLES:
+        got = (tmp_path / "far" / f"{name}.csv").read_bytes()
+        assert got == (runs["equivalent"] / f"{name}.csv").read_bytes(), name
+    assert _info(tmp_path / "far")["spec"]["scheduler"] == address
+
+
+def test_a_scheduler_that_does_not_answer_is_one_line_exit_2(tmp_path):
+    """A --scheduler where nothing listens: one line naming it, exit 2, nothing written."""
+    res = _solve(tmp_path / "none", "--scheduler", "tcp://127.0.0.1:9")
+    assert res.exit_code == 2
+    assert "127.0.0.1:9" in res.stderr
+    assert "Traceback" not in res.output
+    assert not (tmp_path / "none").exists()
+
+
+def test_a_scheduler_without_decide_now_is_refused(tmp_path):
+    """--scheduler alone would be ignored by a single-stage solve: refused in one line."""
+    code, stdout, stderr = run_cli("solve", "--scheduler", "tcp://127.0.0.1:9", "--out", tmp_path)
+    assert code == 2
+    assert stdout == ""
+    assert "--scheduler tcp://127.0.0.1:9 apply to a two-stage plan only" in stderr

@@ -128,6 +128,13 @@ def solve(
             min=1, help="--decide-now: processes for the scenario solves (a Dask LocalCluster)."
         ),
     ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="--decide-now: address of an existing Dask scheduler for the scenario solves "
+            "(default: --workers processes on this machine)."
+        ),
+    ] = None,
 ) -> None:
     """Solve the allocation LP and write a run folder of tables."""
     with exit_codes(as_json):
@@ -143,6 +150,7 @@ def solve(
             out=out, force=force, write_model=write_model, plots=plots,
             risk=risk, beta=beta, cvar_cap=cvar_cap, scenarios=scenarios, seed=seed,
             decide_now=decide_now, two_stage_method=two_stage_method, workers=workers,
+            scheduler=scheduler,
         )  # fmt: skip
         run = solve_run(spec, warn=warn)
         if "two_stage" in run.info:  # --decide-now: its own summary (cli/twostage.py)

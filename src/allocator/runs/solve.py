@@ -46,6 +46,7 @@ def check_two_stage_only(spec: RunSpec) -> None:
         for flag, differs in (
             (f"--two-stage-method {spec.two_stage_method}", spec.two_stage_method != "equivalent"),
             (f"--workers {spec.workers}", spec.workers != 1),
+            (f"--scheduler {spec.scheduler}", spec.scheduler is not None),
         )
         if differs
     ]

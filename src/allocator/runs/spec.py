@@ -119,6 +119,9 @@ class RunSpec(BaseModel):
     """--decide-now: equivalent (one LP) or hedging (progressive hedging over the scenarios)."""
     workers: int = 1
     """--decide-now: processes for the scenario solves (1: this one; more: a Dask LocalCluster)."""
+    scheduler: str | None = None
+    """--decide-now: address of an existing Dask scheduler for the scenario solves (its workers,
+    on any machine, instead of a LocalCluster); None: `workers` decides."""
     solver: dict[str, int | float] = Field(default_factory=dict)
     """HiGHS options (the model file's `solver:`), numbers as written (an int stays one)."""
     out: Path | None = None

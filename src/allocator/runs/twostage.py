@@ -126,7 +126,7 @@ def plan_two_stage(opts: RunSpec, warn: Callable[[str], None] | None = None) -> 
         reference = float(base.costs[opts.objective] @ nominal)  # the nominal plan's value
         cvar = Cvar(opts.beta, opts.cvar_cap, reference)
     result = solve_two_stage(
-        model, values, phases, nominal, opts.workers, opts.two_stage_method, cvar
+        model, values, phases, nominal, opts.workers, opts.two_stage_method, cvar, opts.scheduler
     )
     timings = {"load": t1 - t0, "solve": time.perf_counter() - t1}
     sol = _solution(model, result, opts)

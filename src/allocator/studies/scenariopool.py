@@ -199,12 +199,15 @@ class ScenarioPool:
 
 
 @contextmanager
-def scenario_pool(model: SampleModel, workers: int) -> Iterator[ScenarioPool]:
-    """A pool in this process (`workers` 1) or on a LocalCluster of `workers` processes."""
+def scenario_pool(
+    model: SampleModel, workers: int, scheduler: str | None = None
+) -> Iterator[ScenarioPool]:
+    """A pool on the Dask `scheduler`'s workers (an address), else in this process (`workers` 1)
+    or on a LocalCluster of `workers` processes."""
     with ExitStack() as stack:
         client = None
-        if workers > 1:
+        if scheduler or workers > 1:
             from allocator.studies.daskclient import dask_client
 
-            client = stack.enter_context(dask_client(None, workers))
+            client = stack.enter_context(dask_client(scheduler, workers))
         yield ScenarioPool(model, client)

@@ -201,13 +201,15 @@ def solve_two_stage(
     workers: int = 1,
     method: str = "equivalent",
     cvar: Cvar | None = None,
+    scheduler: str | None = None,
 ) -> TwoStage:
     """The here-and-now plan (`here_and_now`) with the wait-and-see optimum of each scenario
     and, given the nominal plan's columns `nominal`, each scenario with the nominal plan's
     decide-now part fixed: what EVPI and VSS are made of. Those scenario solves run in this
-    process (`workers` 1) or on a LocalCluster of `workers` processes, with the same results.
-    `method` hedging: the plan by progressive hedging (`hedging.progressive_hedging`) instead
-    of the deterministic equivalent; `cvar`: the equivalent with its tail capped.
+    process (`workers` 1), on a LocalCluster of `workers` processes, or on the workers of the
+    Dask `scheduler` (an address), with the same results. `method` hedging: the plan by
+    progressive hedging (`hedging.progressive_hedging`) instead of the deterministic equivalent;
+    `cvar`: the equivalent with its tail capped.
 
     Raises:
         InfeasibleError: no decide-now plan fits every scenario.
@@ -215,7 +217,7 @@ def solve_two_stage(
     from allocator.studies.hedging import progressive_hedging
     from allocator.studies.scenariopool import scenario_pool
 
-    with scenario_pool(model, workers) as pool:
+    with scenario_pool(model, workers, scheduler) as pool:
         if method == "hedging":
             result = progressive_hedging(model, values, phases, pool)
         else:
