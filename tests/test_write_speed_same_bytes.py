@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from allocator.report import book
+from allocator.report import csvtext as c
 from allocator.report import write as w
 
 GOLDEN = Path(__file__).resolve().parent / "write_golden"
@@ -140,14 +141,14 @@ def write_goldens(folder: Path) -> None:
     """Write the golden files with the writer on the path (the previous one, once)."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, make in CSV_FRAMES.items():
-        w.write_csv(make(), folder / f"{name}.csv")
+        c.write_csv(make(), folder / f"{name}.csv")
     book.SHEET_ROW_LIMIT = SUMMARY_LIMIT
     w.write_workbook(sheets(), folder / "workbook.xlsx")
 
 
 @pytest.mark.parametrize("name", CSV_FRAMES)
 def test_csv_bytes_are_the_previous_writers(tmp_path, name):
-    w.write_csv(CSV_FRAMES[name](), tmp_path / "t.csv")
+    c.write_csv(CSV_FRAMES[name](), tmp_path / "t.csv")
     assert (tmp_path / "t.csv").read_bytes() == (GOLDEN / f"{name}.csv").read_bytes()
 
 
@@ -157,8 +158,8 @@ def test_csv_text_columns_get_no_cell_by_cell_check(tmp_path, monkeypatch):
     def refuse(value):
         raise AssertionError(f"a per-cell check of {value!r}")
 
-    monkeypatch.setattr(w, "_finite_cell", refuse)
-    w.write_csv(clean_frame(), tmp_path / "t.csv")
+    monkeypatch.setattr(c, "_finite_cell", refuse)
+    c.write_csv(clean_frame(), tmp_path / "t.csv")
     assert (tmp_path / "t.csv").read_bytes() == (GOLDEN / "clean.csv").read_bytes()
 
 
@@ -166,7 +167,7 @@ def test_csv_cells_that_need_it_are_still_checked(tmp_path):
     """An object column with infinity, -0.0 and formula text is still cleaned (golden bytes),
     and the frame itself is not rewritten."""
     frame = mixed_frame()
-    w.write_csv(frame, tmp_path / "t.csv")
+    c.write_csv(frame, tmp_path / "t.csv")
     lines = (tmp_path / "t.csv").read_text(encoding="utf-8").split("\n")
     assert lines[0].startswith("program,sector,pool,link,mixed,'=formula,year,invest_musd")
     assert lines[1].split(",")[7] == "0.333333333333"
@@ -181,7 +182,7 @@ def test_csv_many_distinct_floats_match_pandas_float_format(tmp_path):
     values[::5] = np.round(values[::5], 2)
     values[::37], values[::41], values[::43] = math.inf, math.nan, -0.0
     frame = pd.DataFrame({"k": np.arange(2000), "v": values, "w": values[::-1].copy()})
-    w.write_csv(frame, tmp_path / "new.csv")
+    c.write_csv(frame, tmp_path / "new.csv")
     old = frame.replace([math.inf, -math.inf], math.nan) + 0.0
     old.to_csv(tmp_path / "old.csv", index=False, float_format="%.12g", lineterminator="\n")
     assert (tmp_path / "new.csv").read_bytes() == (tmp_path / "old.csv").read_bytes()
@@ -213,12 +214,12 @@ def test_csv_random_text_matches_the_previous_path(tmp_path):
             "x": rng.normal(size=n),
         }
     )
-    w.write_csv(frame, tmp_path / "new.csv")
-    w._as_text(frame).to_csv(tmp_path / "old.csv", index=False, lineterminator="\n")
+    c.write_csv(frame, tmp_path / "new.csv")
+    c._as_text(frame).to_csv(tmp_path / "old.csv", index=False, lineterminator="\n")
     assert (tmp_path / "new.csv").read_bytes() == (tmp_path / "old.csv").read_bytes()
     single = frame[["=a,b"]]
-    w.write_csv(single, tmp_path / "new1.csv")
-    w._as_text(single).to_csv(tmp_path / "old1.csv", index=False, lineterminator="\n")
+    c.write_csv(single, tmp_path / "new1.csv")
+    c._as_text(single).to_csv(tmp_path / "old1.csv", index=False, lineterminator="\n")
     assert (tmp_path / "new1.csv").read_bytes() == (tmp_path / "old1.csv").read_bytes()
 
 
@@ -277,7 +278,7 @@ def test_formula_text_in_a_category_column_is_neutralised(tmp_path):
     frame = pd.DataFrame(
         {"program": pd.Categorical(["=1+2", "ok", "@SUM(A1)"]), "x": [1.0, 2.5, -0.0]}
     )
-    w.write_csv(frame, tmp_path / "t.csv")
+    c.write_csv(frame, tmp_path / "t.csv")
     assert (tmp_path / "t.csv").read_text().splitlines() == [
         "program,x",
         "'=1+2,1",
