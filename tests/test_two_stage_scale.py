@@ -274,12 +274,16 @@ def test_scenario_solves_on_an_existing_scheduler_give_the_serial_bytes(runs, tm
     """`--scheduler ADDRESS`: the scenario solves go to that Dask scheduler's workers (which may
     be on other machines), with the same tables, byte for byte, as in this process; run.json
     records the address."""
+    from distributed import get_task_stream
+
     from allocator.studies.daskclient import dask_client
 
-    with dask_client(None, 1) as client:
+    with dask_client(None, 1) as client, get_task_stream(client) as stream:
         address = client.scheduler.address
         res = _solve(tmp_path / "far", "--scheduler", address)
     assert res.exit_code == 0, res.output
+    ran = [t["key"] for t in stream.data]
+    assert any("run_chunk" in str(key) for key in ran), ran  # the scheduler's workers solved
     for name in TABLES:
         got = (tmp_path / "far" / f"{name}.csv").read_bytes()
         assert got == (runs["equivalent"] / f"{name}.csv").read_bytes(), name
