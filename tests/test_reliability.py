@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
@@ -66,6 +67,7 @@ def test_signals_at_any_moment_leave_a_complete_run_or_none(tmp_path, sig):
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            env={**os.environ, "PYTHONFAULTHANDLER": "1"},  # a fatal error says where it was
         )
         time.sleep(share * whole)
         proc.send_signal(sig)
@@ -77,7 +79,7 @@ def test_signals_at_any_moment_leave_a_complete_run_or_none(tmp_path, sig):
         else:
             # 130 from our handler; death by the signal itself only if it landed while Python
             # was still starting, before any of allocator's code ran
-            assert proc.returncode in (130, -signal.SIGINT, -sig)
+            assert proc.returncode in (130, -signal.SIGINT, -sig), (share, err[-3000:])
             outcomes.add("none")
         assert leftovers(tmp_path) == []
     assert "none" in outcomes, "at least one interruption landed before the rename"
