@@ -69,7 +69,7 @@ def reference_bytes(frame: pd.DataFrame, path: Path) -> bytes:
             values = values.astype(object)
         if pd.api.types.is_float_dtype(values):
             numbers = values.to_numpy(dtype=float, na_value=np.nan) + 0.0
-            text = ["%.12g" % v if math.isfinite(v) else "" for v in numbers.tolist()]
+            text = ["%.12g" % v if math.isfinite(v) else "" for v in numbers.tolist()]  # noqa: UP031
             out.isetitem(j, pd.Series(text, index=out.index, dtype=object))
         elif isinstance(values.dtype, pd.StringDtype) or values.dtype == object:
             out.isetitem(j, values.astype(object).map(_cell))
@@ -100,7 +100,8 @@ def awkward_frame(n: int, seed: int = 5) -> pd.DataFrame:
         for i in range(n)
     ]  # fmt: skip
     floats = np.array(NUMBERS)[rng.integers(0, len(NUMBERS), size=n)]
-    floats[::3] = rng.normal(size=len(floats[::3])) * 10.0 ** rng.integers(-20, 20, size=len(floats[::3]))
+    some = len(floats[::3])
+    floats[::3] = rng.normal(size=some) * 10.0 ** rng.integers(-20, 20, size=some)
     with_missing = np.where(np.arange(n) % 4 == 0, None, labels)
     return pd.DataFrame(
         {

@@ -78,9 +78,7 @@ def _quoted(cells: list[str]) -> list[str]:
         return cells  # the same list: nothing to quote
     if found == [","]:  # the usual case: names with an index
         return ['"' + c + '"' if "," in c else c for c in cells]
-    return [
-        '"' + c.replace('"', '""') + '"' if any(ch in c for ch in found) else c for c in cells
-    ]
+    return ['"' + c.replace('"', '""') + '"' if any(ch in c for ch in found) else c for c in cells]
 
 
 _QUOTED_AT_MOST = frozenset(',"\n\r')
