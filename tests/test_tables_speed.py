@@ -240,6 +240,16 @@ def test_budgets_read_the_columns_whole(problem, monkeypatch):
     assert found["spent_musd"].sum() > 0
 
 
+@pytest.mark.parametrize(
+    "index",
+    [(), ("public", "phase1"), ("p1",), ("p", "pool", 2030), (1.5, None, -0.0, "a,b", "%s"),
+     tuple(range(12)), (("nested", 1),)],
+)  # fmt: skip
+def test_names_are_the_labels_joined(index):
+    name = families.name_of("fam%", index)
+    assert name == (f"fam%({','.join(map(str, index))})" if index else "fam%")
+
+
 # --- Limits: the ratio test against a brute force -----------------------------------------
 
 
