@@ -121,7 +121,7 @@ def _pool_money(
     if at.size == 0:
         return carried, {}, {}
     pools, pool_names = pd.factorize(cols["pool"].to_numpy(dtype=object)[at], use_na_sentinel=False)
-    years, year_values = pd.factorize(cols["year"].to_numpy(dtype=object)[at])
+    years, year_values = pd.factorize(cols["year"].array[at], use_na_sentinel=False)
     phase_of = inp.phase_of_year
     phases, phase_names = pd.factorize(
         np.array([phase_of[int(y)] for y in year_values.tolist()], dtype=object)
