@@ -72,13 +72,19 @@ def _quoted(cells: list[str]) -> list[str]:
     joined text; else only the characters found there are looked for, one `in` each: a column
     of names with commas (`budget(public,p1)`) is one test a cell, 8 ms for 77,000 names where
     testing every character costs 21 ms."""
-    joined = "".join(cells)
-    found = [ch for ch in sorted(_quote_triggers()) if ch in joined]
+    found = _triggers_in(cells)
     if not found:
-        return cells  # the same list: nothing to quote
+        return cells
     if found == [","]:  # the usual case: names with an index
         return ['"' + c + '"' if "," in c else c for c in cells]
     return ['"' + c.replace('"', '""') + '"' if any(ch in c for ch in found) else c for c in cells]
+
+
+def _triggers_in(cells: list[str]) -> list[str]:
+    """The characters of `_quote_triggers` that some cell holds (one pass over the joined
+    text for each)."""
+    joined = "".join(cells)
+    return [ch for ch in sorted(_quote_triggers()) if ch in joined]
 
 
 _QUOTED_AT_MOST = frozenset(',"\n\r')
@@ -156,7 +162,7 @@ def _text_cells(cells: np.ndarray) -> list[str]:
             return _quoted(listed)
         return _cleaned(listed)
     labels = list(set(listed))
-    if _FIRST.isdisjoint(map(_first_character, labels)) and _quoted(labels) is labels:
+    if _FIRST.isdisjoint(map(_first_character, labels)) and not _triggers_in(labels):
         return listed
     codes, distinct = pd.factorize(cells)
     return _taken(_cleaned(distinct.tolist()), codes)
