@@ -17,8 +17,10 @@ Pyomo-free and highspy-free, so reports and explanations load without the solver
 
 from __future__ import annotations
 
+import string
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from allocator.data.schema import Inputs
 from allocator.model import build
@@ -34,6 +36,10 @@ from allocator.model.declare import (
     family,
     variable,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 __all__ = [
     "BY_KIND",
@@ -54,6 +60,9 @@ __all__ = [
     "price_unit",
     "registry_of",
     "relaxable",
+    "row_price_units",
+    "row_units",
+    "row_words",
     "unit_of",
     "variable",
     "where",
@@ -171,8 +180,16 @@ LABEL_ORDER: Sequence[str] = _Labels()
 
 
 def name_of(family: str, index: tuple[object, ...]) -> str:
-    """The row or column name written to model.lp / model.mps, e.g. `budget(public,phase1)`."""
-    return f"{family}({','.join(map(str, index))})" if index else family
+    """The row or column name written to model.lp / model.mps, e.g. `budget(public,phase1)`:
+    one %-format of the index's length (each label by `str`), 0.3 us a name where a join of
+    the labels mapped through `str` takes 0.45 (76,000 names at 1e6 nonzeros)."""
+    if len(index) < len(_NAMES):
+        return _NAMES[len(index)] % (family, *index)
+    return f"{family}({','.join(map(str, index))})"
+
+
+_NAMES = ("%s", *("%s(" + ",".join(["%s"] * k) + ")" for k in range(1, 9)))
+"""The format of a name by the length of its index (`name_of`)."""
 
 
 def family_of(family: str) -> Family:
@@ -205,7 +222,11 @@ _PER = {"jobs": "job", WEIGHTED_SHORTFALL: f"unit of {WEIGHTED_SHORTFALL}"}
 
 def price_unit(objective_unit: str, family: str, labels: Labels) -> str:
     """The unit of a row's shadow price: objective unit per unit of its right-hand side."""
-    unit = unit_of(family, labels)
+    return _per(objective_unit, unit_of(family, labels))
+
+
+def _per(objective_unit: str, unit: str) -> str:
+    """The objective's unit per unit of a right-hand side: `jobs per musd`, `musd per job`."""
     return f"{objective_unit} per {_PER.get(unit, unit)}"
 
 
@@ -223,3 +244,84 @@ def relaxable(family: str) -> bool:
     """Whether the feasibility relaxation may move this row family's right-hand side."""
     entry = registry().families.get(family)
     return entry is not None and entry.relaxable
+
+
+def row_words(table: pd.DataFrame) -> list[str]:
+    """`words` of every row of a row or column table (its `family` column and label columns),
+    each family's words format string turned positional once and mapped over its rows' labels
+    (no per-row record: at 1e6 nonzeros, 6,700 records cost 0.1 s)."""
+    import numpy as np
+
+    out = np.empty(len(table), dtype=object)
+    for name, at in _by_family(table):
+        fam = family_of(name)
+        fields = [_labels(table, d, at) for d in fam.dims]
+        template = _positional(fam.words, fam.dims)
+        if not fam.dims:
+            found = [fam.words.format()] * len(at)
+        elif template is None:  # a field that is not a plain label: the words' own way
+            rows = zip(*fields, strict=True)
+            found = [fam.words.format(**dict(zip(fam.dims, v, strict=True))) for v in rows]
+        else:
+            found = list(map(template.format, *fields))
+        out[at] = found
+    return out.tolist()
+
+
+def row_units(table: pd.DataFrame) -> list[str]:
+    """`unit_of` of every row of a row or column table, asked once per family and, for a family
+    whose unit follows its target kind (`BY_KIND`), once per kind."""
+    import numpy as np
+    import pandas as pd
+
+    out = np.empty(len(table), dtype=object)
+    for name, at in _by_family(table):
+        if family_of(name).unit != BY_KIND or "kind" not in table:
+            out[at] = unit_of(name, {})
+            continue
+        codes, kinds = pd.factorize(table["kind"].to_numpy(dtype=object)[at])
+        units = [unit_of(name, {"kind": k}) for k in kinds.tolist()]
+        out[at] = np.array([*units, unit_of(name, {"kind": None})], dtype=object)[codes]
+    return out.tolist()
+
+
+def row_price_units(objective_unit: str, table: pd.DataFrame) -> list[str]:
+    """`price_unit` of every row of a row table, once per distinct unit (`row_units`)."""
+    units = row_units(table)
+    said = {unit: _per(objective_unit, unit) for unit in set(units)}
+    return [said[unit] for unit in units]
+
+
+def _by_family(table: pd.DataFrame) -> Iterator[tuple[str, np.ndarray]]:
+    """(family, positions of its rows) of each family in `table`, in order of first row."""
+    import numpy as np
+    import pandas as pd
+
+    codes, names = pd.factorize(table["family"].to_numpy(dtype=object))
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+    for k, name in enumerate(names.tolist()):
+        yield str(name), order[bounds[k] : bounds[k + 1]]
+
+
+def _labels(table: pd.DataFrame, label: str, at: np.ndarray) -> list[Any]:
+    """The `label` of the rows at `at` as Python objects (None where the table has no such
+    column), as a record of each row would hold them."""
+    if label not in table:
+        return [None] * len(at)
+    return table[label].to_numpy(dtype=object)[at].tolist()
+
+
+def _positional(words: str, dims: tuple[str, ...]) -> str | None:
+    """`words` with each `{label}` replaced by its position in `dims` (`{0}`), or None when a
+    field is not a plain label."""
+    parts = []
+    for literal, field, spec, conversion in string.Formatter().parse(words):
+        parts.append(literal.replace("{", "{{").replace("}", "}}"))
+        if field is None:
+            continue
+        if field not in dims:
+            return None
+        tail = (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+        parts.append("{" + str(dims.index(field)) + tail + "}")
+    return "".join(parts)

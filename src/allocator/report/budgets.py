@@ -14,7 +14,6 @@ The words why money stays are `unspent.py`'s, read from the solution. Also here:
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from typing import Any
 
 import numpy as np
@@ -64,23 +63,15 @@ def budgets(inp: Inputs, sol: Solution, matrix: CscMatrix | None = None) -> pd.D
         if sol.view is None:
             raise ValueError("budgets needs the LP's matrix: the solution has no LP view")
         matrix = sol.view.matrix
-    cols, rows = sol.columns, sol.rows
-    value = cols["value"].to_numpy(dtype=float)
-    invest = cols[cols["family"] == "invest"]
-    carry = cols[cols["family"] == "carry"]
-    carried = {
-        (r.pool, r.phase): float(value[i])
-        for i, r in zip(carry.index, carry.itertuples(), strict=True)
-    }
-    phase_of = inp.phase_of_year
-    spent: dict[tuple[str, str], float] = defaultdict(float)
-    columns_of: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for j, pool, year in zip(invest.index, invest["pool"], invest["year"], strict=True):
-        key = (str(pool), phase_of[int(year)])
-        spent[key] += float(value[j])
-        columns_of[key].append(int(j))
-    budget_rows = rows[rows["family"] == "budget"]
-    price = {(r.pool, r.phase): float(r.shadow_price) for r in budget_rows.itertuples()}
+    carried, spent, columns_of = _pool_money(inp, sol.columns)
+    budget_rows = sol.rows[(sol.rows["family"] == "budget").to_numpy()]
+    price = dict(
+        zip(
+            zip(budget_rows["pool"].tolist(), budget_rows["phase"].tolist(), strict=True),
+            budget_rows["shadow_price"].to_numpy(dtype=float).tolist(),
+            strict=True,
+        )
+    )
     phases = [p.phase for p in inp.phases]
     years = {p.phase: (p.first_year, p.last_year) for p in inp.phases}
     held = Holds(sol, matrix)
@@ -91,7 +82,7 @@ def budgets(inp: Inputs, sol: Solution, matrix: CscMatrix | None = None) -> pd.D
         before = phases.index(pool.phase) - 1
         came = carried.get((pool.pool, phases[before]), 0.0) if before >= 0 else 0.0
         out = carried.get(key, 0.0)
-        left = pool.budget_musd + came - spent[key] - out
+        left = pool.budget_musd + came - spent.get(key, 0.0) - out
         left = 0.0 if abs(left) < MONEY else left
         records.append(
             {
@@ -101,7 +92,7 @@ def budgets(inp: Inputs, sol: Solution, matrix: CscMatrix | None = None) -> pd.D
                 "last_year": years[pool.phase][1],
                 "budget_musd": pool.budget_musd,
                 "carried_in_musd": came,
-                "spent_musd": spent[key],
+                "spent_musd": spent.get(key, 0.0),
                 "carried_out_musd": out,
                 "unspent_musd": left,
                 "shadow_price": price.get(key, np.nan),
@@ -113,21 +104,66 @@ def budgets(inp: Inputs, sol: Solution, matrix: CscMatrix | None = None) -> pd.D
     return pd.DataFrame(records, columns=COLUMNS)
 
 
+def _pool_money(
+    inp: Inputs, cols: pd.DataFrame
+) -> tuple[dict[Key, float], dict[Key, float], dict[Key, list[int]]]:
+    """From the column table, by (pool, phase): the money carried out (`carry` columns), the
+    money spent (`invest` columns, summed in column order as a loop would, by `np.bincount`)
+    and the investment columns. Read as arrays, each pool and year looked up once."""
+    value = cols["value"].to_numpy(dtype=float)
+    family = cols["family"]
+    carried: dict[Key, float] = {}
+    if (is_carry := (family == "carry").to_numpy()).any():
+        carry = cols[is_carry]
+        keys = zip(carry["pool"].tolist(), carry["phase"].tolist(), strict=True)
+        carried = dict(zip(keys, value[is_carry].tolist(), strict=True))
+    at = np.flatnonzero((family == "invest").to_numpy())
+    if at.size == 0:
+        return carried, {}, {}
+    pools, pool_names = pd.factorize(cols["pool"].to_numpy(dtype=object)[at], use_na_sentinel=False)
+    years, year_values = pd.factorize(cols["year"].array[at], use_na_sentinel=False)
+    phase_of = inp.phase_of_year
+    phases, phase_names = pd.factorize(
+        np.array([phase_of[int(y)] for y in year_values.tolist()], dtype=object)
+    )
+    group = pools * len(phase_names) + phases[years]
+    keys = [
+        (str(pool), str(phase)) for pool in pool_names.tolist() for phase in phase_names.tolist()
+    ]
+    sums = np.bincount(group, weights=value[at], minlength=len(keys)).tolist()
+    order = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[order], np.arange(len(keys) + 1)).tolist()
+    index = cols.index.to_numpy()[at][order].tolist()
+    columns_of = {k: index[bounds[g] : bounds[g + 1]] for g, k in enumerate(keys)}
+    spent = {k: sums[g] for g, k in enumerate(keys) if bounds[g] < bounds[g + 1]}
+    return carried, spent, {k: v for k, v in columns_of.items() if v}
+
+
+Key = tuple[str, str]
+"""(pool, phase)."""
+
+
 def _risk_rows(inp: Inputs, sol: Solution, held: Holds) -> list[dict[str, Any]]:
     """One row per risk budget: mitigation spent in its years, what stays, price and why."""
     cols, rows = sol.columns, sol.rows
     if not inp.risks:
         return []
-    mitigate = cols[cols["family"] == "mitigate"]
-    spent: dict[str, float] = defaultdict(float)
-    for risk, value in zip(mitigate["risk"], mitigate["value"], strict=True):
-        spent[str(risk)] += float(value)
-    priced = rows[rows["family"] == "risk_budget"]
-    price = {str(r): float(v) for r, v in zip(priced["risk"], priced["shadow_price"], strict=True)}
+    mitigate = cols[(cols["family"] == "mitigate").to_numpy()]
+    codes, names = pd.factorize(mitigate["risk"].to_numpy(dtype=object), use_na_sentinel=False)
+    sums = np.bincount(codes, weights=mitigate["value"].to_numpy(dtype=float))  # in column order
+    spent = dict(zip(map(str, names.tolist()), sums.tolist(), strict=True))
+    priced = rows[(rows["family"] == "risk_budget").to_numpy()]
+    price = dict(
+        zip(
+            map(str, priced["risk"].tolist()),
+            priced["shadow_price"].to_numpy(dtype=float).tolist(),
+            strict=True,
+        )
+    )
     unit = families.price_unit(sol.objective_unit, "risk_budget", {})
     records = []
     for risk in sorted(inp.risks, key=lambda r: r.risk):
-        left = risk.budget_musd - spent[risk.risk]
+        left = risk.budget_musd - spent.get(risk.risk, 0.0)
         left = 0.0 if abs(left) < MONEY else left
         records.append(
             {
@@ -137,7 +173,7 @@ def _risk_rows(inp: Inputs, sol: Solution, held: Holds) -> list[dict[str, Any]]:
                 "last_year": risk.last_year,
                 "budget_musd": risk.budget_musd,
                 "carried_in_musd": 0.0,
-                "spent_musd": spent[risk.risk],
+                "spent_musd": spent.get(risk.risk, 0.0),
                 "carried_out_musd": 0.0,
                 "unspent_musd": left,
                 "shadow_price": price.get(risk.risk, np.nan),

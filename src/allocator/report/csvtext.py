@@ -59,7 +59,7 @@ def _csv_columns(frame: pd.DataFrame) -> list[list[str]] | None:
         cells = _csv_cells(frame.iloc[:, j])
         if cells is None:
             return None
-        columns.append(_quoted(cells))
+        columns.append(cells)
     if len(columns) == 1:  # a line of one empty field: the csv module writes "" (not a blank line)
         columns[0] = [c or '""' for c in columns[0]]
     return columns
@@ -67,25 +67,29 @@ def _csv_columns(frame: pd.DataFrame) -> list[list[str]] | None:
 
 def _quoted(cells: list[str]) -> list[str]:
     """Text cells, each quoted as the csv module's "excel" dialect quotes it (QUOTE_MINIMAL,
-    quotes doubled) when it holds a comma, a quote or a line break; a column with no such cell
-    (most: the numbers, names without commas) is checked in one pass over its joined text.
-    A cell is tested with `in` for each candidate character (0.002 s for 77,000 names, where
-    `any(map(...))` takes 0.012), then against what this Python's csv module quotes."""
-    special = _quote_triggers()
-    joined = "".join(cells)
-    if not any(map(joined.__contains__, special)):
+    quotes doubled) when it holds a character it quotes for (`_quote_triggers`: a comma, a
+    quote or a line break). A column with no such cell (most) is checked in one pass over its
+    joined text; else only the characters found there are looked for, one `in` each: a column
+    of names with commas (`budget(public,p1)`) is one test a cell, 8 ms for 77,000 names where
+    testing every character costs 21 ms."""
+    found = _triggers_in(cells)
+    if not found:
         return cells
-    return [
-        '"' + c.replace('"', '""') + '"'
-        if ("," in c or '"' in c or "\n" in c or "\r" in c) and not special.isdisjoint(c)
-        else c
-        for c in cells
-    ]
+    if found == [","]:  # the usual case: names with an index
+        return ['"' + c + '"' if "," in c else c for c in cells]
+    return ['"' + c.replace('"', '""') + '"' if any(ch in c for ch in found) else c for c in cells]
+
+
+def _triggers_in(cells: list[str]) -> list[str]:
+    """The characters of `_quote_triggers` that some cell holds (one pass over the joined
+    text for each)."""
+    joined = "".join(cells)
+    return [ch for ch in sorted(_quote_triggers()) if ch in joined]
 
 
 _QUOTED_AT_MOST = frozenset(',"\n\r')
-"""What any csv module quotes a field for (its delimiter, quote and line breaks): `_quoted` tests
-these first."""
+"""What any csv module quotes a field for (its delimiter, quote and line breaks): `_csv_columns`
+falls back to pandas for a csv module that quotes for anything else."""
 
 
 @functools.cache
@@ -102,9 +106,10 @@ def _quote_triggers() -> frozenset[str]:
 
 
 def _csv_cells(values: pd.Series) -> list[str] | None:
-    """One column's cells as text: floats as `FLOAT_FORMAT` gives them (empty where not finite,
-    0 for -0), text neutralised, missing cells empty, other cells as the csv module writes them
-    (`_csv_text`); None for a column of any other kind."""
+    """One column's cells as the csv module writes them, quoted where it quotes: floats as
+    `FLOAT_FORMAT` gives them (empty where not finite, 0 for -0), text neutralised, missing
+    cells empty, other cells by `str` (`_csv_text`); None for a column of any other kind.
+    Numbers and booleans never hold a character the csv module quotes for."""
     dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype):  # its cells as the objects they are: text checked
         return _csv_cells(values.astype(object))
@@ -115,10 +120,22 @@ def _csv_cells(values: pd.Series) -> list[str] | None:
     if isinstance(dtype, np.dtype) and dtype.kind == "O":
         return _object_cells(values)
     if isinstance(dtype, np.dtype) and dtype.kind in "iub":
-        return list(map(str, values.tolist()))
+        return _distinct_text(values.to_numpy())
     if pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
-        return list(map(str, values.to_numpy(dtype=object, na_value="")))  # Int64: NA empty
+        return _distinct_text(values.array)  # Int64, boolean: NA empty
     return None
+
+
+def _distinct_text(values: Any) -> list[str]:
+    """Integers or booleans (missing ones empty) by `str`, each distinct value once: a run's
+    year columns hold a few years (0.3 ms for 77,000 cells where `str` on each takes 7-10)."""
+    codes, distinct = pd.factorize(values)
+    return _taken([str(v) for v in distinct.tolist()], codes)
+
+
+def _taken(text: list[str], codes: np.ndarray) -> list[str]:
+    """The text of each cell from its code into `text` (-1, a missing cell: empty)."""
+    return np.array([*text, ""], dtype=object)[codes].tolist()
 
 
 def _float_text(values: pd.Series) -> list[str]:
@@ -129,27 +146,54 @@ def _float_text(values: pd.Series) -> list[str]:
     text, which is empty."""
     numbers = values.to_numpy(dtype=float, na_value=np.nan) + 0.0  # -0.0 + 0.0 is 0.0
     codes, distinct = pd.factorize(numbers)
-    text = [FLOAT_FORMAT % v if math.isfinite(v) else "" for v in distinct.tolist()]
-    return np.array([*text, ""], dtype=object)[codes].tolist()
+    return _taken([FLOAT_FORMAT % v if math.isfinite(v) else "" for v in distinct.tolist()], codes)
 
 
 def _text_cells(cells: np.ndarray) -> list[str]:
-    """Text cells (missing ones already empty) with `neutralise` applied where a cell starts as
-    a formula would. The first characters are looked up in C (itemgetter into a set test): a
-    column with no such cell, the usual case, costs 0.08-0.1 s a million cells, where pandas'
-    `str.startswith` costs 0.21 s and a search of the joined column up to 0.48 s."""
-    if _FIRST.isdisjoint(map(_first_character, cells)):
-        return cells.tolist()
-    return [neutralise(c) if c[:1] in _FIRST else c for c in cells.tolist()]
+    """Text cells (missing ones already empty), neutralised where a cell starts as a formula
+    would (`neutralise`) and quoted (`_quoted`). A column that repeats its labels (a run's
+    family, unit and flag columns) is looked at through its set of labels (0.5 ms for 77,000
+    cells) and, if a label needs changing, changes each once; a column of names has its first
+    characters looked up in C (itemgetter into a set test, 2.7 ms for 77,000 cells, where
+    pandas' `str.startswith` costs 16 ms and a search of the joined column up to 37 ms)."""
+    listed = cells.tolist()
+    if not _repeats(listed):
+        if _FIRST.isdisjoint(map(_first_character, listed)):
+            return _quoted(listed)
+        return _cleaned(listed)
+    labels = list(set(listed))
+    if _FIRST.isdisjoint(map(_first_character, labels)) and not _triggers_in(labels):
+        return listed
+    codes, distinct = pd.factorize(cells)
+    return _taken(_cleaned(distinct.tolist()), codes)
+
+
+def _repeats(cells: list[str]) -> bool:
+    """Whether a column's first cells repeat (at most half of them distinct): its distinct
+    labels are then fewer than its cells, and worth finding (a column of names is not)."""
+    head = cells[:_SAMPLE]
+    return 2 * len(set(head)) <= len(head)
+
+
+_SAMPLE = 4096
+
+
+def _cleaned(cells: list[str]) -> list[str]:
+    """Text cells neutralised where they start as a formula would, then quoted."""
+    return _quoted([neutralise(c) if c[:1] in _FIRST else c for c in cells])
 
 
 def _object_cells(values: pd.Series) -> list[str]:
-    """A column of Python objects: when every cell is text or missing (a run's label columns),
-    as text, with no cell-by-cell look at numbers; else each cell through `_finite_cell`."""
-    cells = values.to_numpy(dtype=object, na_value="")
-    if set(map(type, cells)) <= _ONLY_TEXT:
-        return _text_cells(cells)
-    return list(map(_csv_text, values.map(_finite_cell).to_numpy(dtype=object, na_value="")))
+    """A column of Python objects: when every distinct cell is text (or missing: a run's label
+    columns), each distinct label cleaned once (`_cleaned`), with no cell-by-cell look at
+    numbers; else each cell through `_finite_cell`. `pd.factorize` counts as missing what
+    `isna` does (None, NaN, NA): code -1, an empty cell."""
+    codes, distinct = pd.factorize(values.to_numpy())
+    labels = distinct.tolist()
+    if set(map(type, labels)) <= _ONLY_TEXT:
+        return _taken(_cleaned(labels), codes)
+    cells = values.map(_finite_cell).to_numpy(dtype=object, na_value="")
+    return _quoted(list(map(_csv_text, cells)))
 
 
 def _csv_text(value: Any) -> str:

@@ -48,10 +48,15 @@ def column_limits(
     room_dn = np.maximum(activity - np.asarray(row_lower, dtype=float), 0.0)
     a, rows, cols = matrix.data, matrix.indices, matrix.col_of_entry
     live = a != 0
-    a, rows, cols = a[live], rows[live], cols[live]
+    if not live.all():  # an explicit zero limits nothing
+        a, rows, cols = a[live], rows[live], cols[live]
+    # each row's room gathered once and divided by |a| (-a is |a| exactly where a < 0): the
+    # same quotients as dividing each side by a and -a, with half the gathers and divisions
+    up, down, size = room_up[rows], room_dn[rows], np.abs(a)
+    rising = a > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        rise = np.where(a > 0, room_up[rows] / a, room_dn[rows] / -a)
-        fall = np.where(a > 0, room_dn[rows] / a, room_up[rows] / -a)
+        rise = np.where(rising, up, down) / size
+        fall = np.where(rising, down, up) / size
     n = matrix.shape[1]
     most_rise = np.full(n, np.inf)
     most_fall = np.full(n, np.inf)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.model import families
-from allocator.model.solution import LABEL_ORDER, Solution
+from allocator.model.solution import Solution
 
 ZERO_PRICE = 1e-9
 """A shadow price counts as non-zero from this magnitude on. Below it is solver noise, which the
@@ -63,8 +63,7 @@ def one_sided(sol: Solution) -> pd.DataFrame:
         frame = frame.assign(holds_for_unit="", one_sided="")
         return frame.assign(**dict.fromkeys(UNITS + SHORTFALL, np.nan))
     frame = pd.DataFrame({c: _signed_excel_inf(rows[c]) for c in RATES})
-    records = rows[[c for c in rows.columns if c in LABEL_ORDER or c == "family"]]
-    frame["holds_for_unit"] = [families.unit_of(r["family"], r) for r in records.to_dict("records")]
+    frame["holds_for_unit"] = families.row_units(rows)
     known = frame[RATES].notna().all(axis=1).to_numpy()
     frame["one_sided"] = np.where(
         rows["re_solved"].to_numpy(dtype=bool), "re-solved", np.where(known, "basis", "")

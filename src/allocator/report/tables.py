@@ -164,11 +164,9 @@ def shadow_prices(sol: Solution) -> pd.DataFrame:
     rows["slack"] = np.where(np.abs(slack) < 1e-9, 0.0, slack) + 0.0
     scale = np.maximum(1.0, np.abs(rows["rhs"].to_numpy()))
     rows["binding"] = rows["slack"].to_numpy() <= BINDING_TOLERANCE * scale
-    # the family and label columns only: a row's unit and words read nothing else
-    records = rows[[c for c in rows.columns if c == "family" or c in LABEL_ORDER]]
-    records = records.to_dict("records")
-    rows["unit"] = [families.price_unit(sol.objective_unit, r["family"], r) for r in records]
-    rows["description"] = [families.words(r["family"], r) for r in records]
+    # a row's unit and words read its family and labels only, each family's once for its rows
+    rows["unit"] = families.row_price_units(sol.objective_unit, rows)
+    rows["description"] = families.row_words(rows)
     labels = [c for c in rows.columns if c in LABEL_ORDER]
     order = [
         "constraint",
