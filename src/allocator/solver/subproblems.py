@@ -388,7 +388,7 @@ class _Reduced:
         the last bit whatever the block)."""
         rhs = self.c_basic[:, block].toarray(order="F")
         pi = self.lu.solve(rhs)
-        error = self.lu.solve(rhs - self.bt @ pi)
+        error = self.lu.solve(np.asfortranarray(rhs - self.bt @ pi))
         pi += error
         d = self.c_free[:, block].toarray() - self.free_cols.T @ pi
         cols_zero = (np.abs(d) + self.abs_free_t @ np.abs(error) <= ZERO).all(axis=0)
