@@ -370,10 +370,12 @@ class _Reduced:
     c_basic: sp.csc_matrix
     c_free: sp.csc_matrix
     free_cols: sp.csc_matrix
+    free_t: sp.csr_matrix = field(init=False)
     abs_free_t: sp.csr_matrix = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "abs_free_t", abs(self.free_cols.T))
+        object.__setattr__(self, "free_t", self.free_cols.T.tocsr())
+        object.__setattr__(self, "abs_free_t", abs(self.free_t))
 
     def zero_reduced_costs(self, block: slice, free_rows: np.ndarray) -> np.ndarray:
         """For the 0/1 costs of the groups in `block`, whether the reduced costs are 0 on the
@@ -385,13 +387,20 @@ class _Reduced:
         Few right-hand sides a solve, column-major: SuperLU's triangular solves sweep every
         right-hand side at each supernode, so a narrow block stays in cache (measured at 1e6:
         740 groups in 0.011 s by 64, 0.05 s by 128 row-major; each column's pi is the same to
-        the last bit whatever the block)."""
+        the last bit whatever the block). pi is sparse (1 % of its entries at 1e6), so A^T pi
+        is a sparse product: the same sums of the same non-zero terms in the same order as the
+        dense one, which only adds zeros besides (0.06 s instead of 0.11 s at 1e6)."""
+        import scipy.sparse as sp
+
         rhs = self.c_basic[:, block].toarray(order="F")
         pi = self.lu.solve(rhs)
         error = self.lu.solve(np.asfortranarray(rhs - self.bt @ pi))
         pi += error
-        d = self.c_free[:, block].toarray() - self.free_cols.T @ pi
-        cols_zero = (np.abs(d) + self.abs_free_t @ np.abs(error) <= ZERO).all(axis=0)
+        d = self.c_free[:, block] - self.free_t @ sp.csr_matrix(pi)
+        bound = abs(d) + self.abs_free_t @ sp.csr_matrix(np.abs(error))
+        coo = bound.tocoo()
+        cols_zero = np.ones(pi.shape[1], dtype=bool)
+        cols_zero[coo.col[~(coo.data <= ZERO)]] = False  # NaN is not zero either
         rows = np.abs(pi[free_rows]) + np.abs(error[free_rows])
         return cols_zero & (rows <= ZERO).all(axis=0)
 
