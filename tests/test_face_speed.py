@@ -215,3 +215,39 @@ def test_the_rows_of_a_face_are_those_np_unique_finds():
     assert np.array_equal(rows, np.unique(index))
     assert np.array_equal(position, np.searchsorted(rows, index))
     assert position.dtype == np.int32
+
+
+def test_a_tie_lp_on_a_large_face_imports_scipy_beside_it(monkeypatch):
+    """On a face where `ties._ranges` will ask `fixed_sums` (at least `FIXED_SUMS_FROM`
+    columns), SciPy's LU starts importing in a thread of its own while the tie LP runs (HiGHS's
+    run() releases the GIL), once a process; a smaller face starts nothing. The tie count is
+    the same."""
+    started = []
+    monkeypatch.setattr(subproblems, "_IMPORTING", [])
+    monkeypatch.setattr(subproblems, "_import_lu", lambda: started.append(_current_thread()))
+    money = np.array([True, True, True, True, False, False])
+    monkeypatch.setattr(subproblems, "FIXED_SUMS_FROM", 5)
+    small = _face()
+    small.narrow()
+    assert small.ties(money) == 4
+    monkeypatch.setattr(subproblems, "FIXED_SUMS_FROM", 4)
+    for _ in range(2):
+        face = _face()
+        face.narrow()
+        assert face.ties(money) == 4
+    for thread in subproblems._IMPORTING:
+        thread.join(timeout=60)
+    assert len(started) == 1
+    assert started[0] is not _main_thread()
+
+
+def _current_thread():
+    import threading
+
+    return threading.current_thread()
+
+
+def _main_thread():
+    import threading
+
+    return threading.main_thread()
