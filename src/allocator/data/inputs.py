@@ -28,7 +28,6 @@ from allocator.data.records import (
     read_records,
 )
 from allocator.data.schema import TABLES, Inputs, Row
-from allocator.data.workbook import load_workbook_inputs
 from allocator.errors import InputError
 
 __all__ = [  # the reading limits and the cell rules, where their callers import them
@@ -63,6 +62,8 @@ def load_inputs(folder: str | Path, *, strict: bool = False) -> Inputs:
     """
     root = Path(folder)
     if (root.suffix.lower() in BOOK_SUFFIXES and not root.is_dir()) or root.is_file():
+        from allocator.data.workbook import load_workbook_inputs  # a CSV folder does without
+
         return load_workbook_inputs(root, strict=strict)
     if not root.is_dir():
         raise InputError(
