@@ -25,6 +25,8 @@ DEFERRED = (
     "allocator.data.xlsx",
     "allocator.data.xlsxcells",
     "xml.parsers.expat",  # what the workbook reader parses sheets with
+    "allocator.data.modelfile",  # the model-file reader: a model file, an override or a --set
+    "allocator.data.carry",
 )
 """Modules a baseline `allocator solve` does without (and imported before this change)."""
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from allocator.data.inputs import load_inputs
-from allocator.data.modelfile import Override, apply_overrides
+from allocator.data.overrides import Override
 from allocator.data.schema import Inputs
 from allocator.errors import InfeasibleError, UsageError
 from allocator.model.build import check_choices
@@ -133,6 +133,8 @@ def load_scenario(
     inp = load_inputs(inputs)
     if not overrides:
         return inp
+    from allocator.data.modelfile import apply_overrides  # only a run with overrides
+
     source = str(model_file)
     refuse_empty(inp, list(overrides), source)
     return apply_overrides(inp, list(overrides), source)
