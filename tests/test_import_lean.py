@@ -27,6 +27,8 @@ DEFERRED = (
     "xml.parsers.expat",  # what the workbook reader parses sheets with
     "allocator.data.modelfile",  # the model-file reader: a model file, an override or a --set
     "allocator.data.carry",
+    "allocator.report.explain",  # why a plan is infeasible: only when it is
+    "allocator.report.risk",  # --risk's figures
 )
 """Modules a baseline `allocator solve` does without (and imported before this change)."""
 

@@ -20,7 +20,6 @@ from allocator.model.measures import FINAL, Measure
 from allocator.model.solution import Solution
 from allocator.report import tables as reports
 from allocator.report.budgets import budgets
-from allocator.report.explain import explained
 from allocator.report.limits import limits
 from allocator.report.outcomes import processing_shares
 from allocator.solver.compile import build_lp
@@ -61,6 +60,8 @@ def solve_inputs(
     try:
         sol = solve_lp(lp, goal, weights, numerics=numerics)
     except InfeasibleError as exc:
+        from allocator.report.explain import explained  # only an infeasible plan is explained
+
         raise explained(inp, exc, infeasibility(inp, exc)) from None
     timings["handoff"] += t2 - t1  # numerics checks and solver options
     return sol, timings | {"solve": time.perf_counter() - t2}
