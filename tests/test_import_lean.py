@@ -27,6 +27,7 @@ DEFERRED = (
     "xml.parsers.expat",  # what the workbook reader parses sheets with
     "allocator.data.modelfile",  # the model-file reader: a model file, an override or a --set
     "allocator.data.carry",
+    "allocator.data.csvquotes",  # where a CSV's broken quoting is: only for such a CSV
     "allocator.report.explain",  # why a plan is infeasible: only when it is
     "allocator.report.risk",  # --risk's figures
 )

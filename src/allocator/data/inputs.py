@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from allocator.data.checks import check_duplicates
-from allocator.data.csvquotes import quote_error
 from allocator.data.files import decode_text, read_file
 from allocator.data.numbers import SETTINGS_FILE, number_style, style_of
 from allocator.data.records import (
@@ -166,5 +165,7 @@ def _records(file: str, text: str) -> list[list[str]]:
             records.append(cells)
             done = reader.line_num
     except csv.Error as exc:
+        from allocator.data.csvquotes import quote_error  # only a CSV the reader refused
+
         raise quote_error(file, text, records, done, exc, MAX_CELL_CHARS) from None
     return records
