@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from allocator.data.inputs import load_inputs
-from allocator.data.modelfile import Override, apply_overrides
+from allocator.data.overrides import Override
 from allocator.data.schema import Inputs
 from allocator.errors import InfeasibleError, UsageError
 from allocator.model.build import check_choices
@@ -20,7 +20,6 @@ from allocator.model.measures import FINAL, Measure
 from allocator.model.solution import Solution
 from allocator.report import tables as reports
 from allocator.report.budgets import budgets
-from allocator.report.explain import explained
 from allocator.report.limits import limits
 from allocator.report.outcomes import processing_shares
 from allocator.solver.compile import build_lp
@@ -61,6 +60,8 @@ def solve_inputs(
     try:
         sol = solve_lp(lp, goal, weights, numerics=numerics)
     except InfeasibleError as exc:
+        from allocator.report.explain import explained  # only an infeasible plan is explained
+
         raise explained(inp, exc, infeasibility(inp, exc)) from None
     timings["handoff"] += t2 - t1  # numerics checks and solver options
     return sol, timings | {"solve": time.perf_counter() - t2}
@@ -133,6 +134,8 @@ def load_scenario(
     inp = load_inputs(inputs)
     if not overrides:
         return inp
+    from allocator.data.modelfile import apply_overrides  # only a run with overrides
+
     source = str(model_file)
     refuse_empty(inp, list(overrides), source)
     return apply_overrides(inp, list(overrides), source)

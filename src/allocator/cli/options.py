@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from allocator.data.modelfile import Override
+    from allocator.data.overrides import Override
     from allocator.data.schema import Inputs
     from allocator.runs.spec import RunSpec
 
@@ -48,7 +48,7 @@ def set_overrides(sets: list[str] | None) -> list[Override]:
     """Each `--set TABLE.KEY.COLUMN=VALUE`, checked against the schema before any work, as an
     override applied after those of the model file (`data/cellset.py`)."""
     from allocator.data.cellset import parse_set
-    from allocator.data.modelfile import Override
+    from allocator.data.overrides import Override
 
     return [Override(set_cell=parse_set(text, "--set")) for text in sets or []]
 

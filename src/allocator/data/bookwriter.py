@@ -17,7 +17,6 @@ from typing import Any
 
 from allocator.data.rows import described
 from allocator.data.schema import TABLES, Inputs, Row
-from allocator.data.workbook import README_SHEET, column_letter
 
 UNIT_WORDS = {
     "musd": "US$ million",
@@ -73,6 +72,8 @@ def unit_of(model: type[Row], name: str) -> str | None:
 def write_inputs_workbook(inp: Inputs, path: Path) -> None:
     """Write `inp` to the workbook `path` (same dataset, same bytes for the same inputs)."""
     import xlsxwriter
+
+    from allocator.data.workbook import README_SHEET  # the reader: not for a run's workbook
 
     book = xlsxwriter.Workbook(str(path), {**TEXT_AS_TEXT, "in_memory": True})
     book.set_properties({"title": "allocator dataset", "created": _EPOCH})
@@ -202,6 +203,8 @@ def _validation(
         keys = columns_of(*tables[source])
         if key not in keys:
             return None
+        from allocator.data.sheettext import column_letter  # the reader's letters
+
         letter = column_letter(keys.index(key))
         wild = _WILD.get((sheet, name))
         return {

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from allocator.data.checks import check_duplicates
-from allocator.data.csvquotes import quote_error
 from allocator.data.files import decode_text, read_file
 from allocator.data.numbers import SETTINGS_FILE, number_style, style_of
 from allocator.data.records import (
@@ -28,7 +27,6 @@ from allocator.data.records import (
     read_records,
 )
 from allocator.data.schema import TABLES, Inputs, Row
-from allocator.data.workbook import load_workbook_inputs
 from allocator.errors import InputError
 
 __all__ = [  # the reading limits and the cell rules, where their callers import them
@@ -63,6 +61,8 @@ def load_inputs(folder: str | Path, *, strict: bool = False) -> Inputs:
     """
     root = Path(folder)
     if (root.suffix.lower() in BOOK_SUFFIXES and not root.is_dir()) or root.is_file():
+        from allocator.data.workbook import load_workbook_inputs  # a CSV folder does without
+
         return load_workbook_inputs(root, strict=strict)
     if not root.is_dir():
         raise InputError(
@@ -165,5 +165,7 @@ def _records(file: str, text: str) -> list[list[str]]:
             records.append(cells)
             done = reader.line_num
     except csv.Error as exc:
+        from allocator.data.csvquotes import quote_error  # only a CSV the reader refused
+
         raise quote_error(file, text, records, done, exc, MAX_CELL_CHARS) from None
     return records

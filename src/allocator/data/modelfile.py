@@ -5,29 +5,32 @@ every override is checked against the dataset before anything is solved.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
 from allocator.data.carry import carry_exclusions
-from allocator.data.cellset import CellSet, after_words, apply_set, parse_set, set_texts
+from allocator.data.cellset import after_words, apply_set, parse_set, set_texts
 from allocator.data.checks import check_weights, reference_problems
 from allocator.data.files import read_file
 from allocator.data.inputs import explain_value, load_inputs
-from allocator.data.numbers import check_magnitude, parse_number
 from allocator.data.ordering import canonical
+
+# The overrides live in `overrides.py`: a run spec holds them, and a run without a model file
+# does without this reader. Their classes stay importable from here.
+from allocator.data.overrides import (
+    WHOLE_COLUMNS,
+    GroupLimit,
+    Number,
+    Override,
+    ScaleBudget,
+    SetCoefficient,
+    SetLinkRatio,
+    Strict,
+)
 from allocator.data.rows import closest_fix
 from allocator.data.schema import Group, Inputs, Link, Pool, Program, Row
 from allocator.errors import InputError, UsageError, printable, quoted, raise_all
@@ -37,118 +40,13 @@ from allocator.errors import InputError, UsageError, printable, quoted, raise_al
 MAX_MODEL_FILE_BYTES = 2_000_000
 MAX_OVERRIDES = 10_000
 
-PROGRAM_COLUMNS = Literal[
-    "cap_musd",
-    "floor_musd",
-    "max_annual_share",
-    "lag_years",
-    "jobs_per_musd",
-    "exports_per_musd",
-    "first_year",
-    "last_year",
-]
-
-
-WHOLE_COLUMNS = ("lag_years", "first_year", "last_year")
 SET_FIX = "list the cells under set:, e.g. set: [pools.public/phase1.budget_musd=6700]"
-
-
-def _number(value: object) -> float:
-    """A model-file number by the rule of a CSV cell: finite, 0 or at least MIN_MAGNITUDE in
-    size, and, written as text, ASCII digits only (YAML reads `1e-400` or `'８５００'` as text)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise PydanticCustomError("number", "{shown} is not a number", {"shown": repr(value)})
-    try:
-        if isinstance(value, str):
-            return parse_number(value, {"": 1.0})
-        if isinstance(value, float) and not math.isfinite(value):  # YAML's .inf and .nan
-            raise ValueError(f"{value} is not a finite number")
-        return check_magnitude(float(value), str(value))
-    except (ValueError, OverflowError) as exc:  # OverflowError: an int too large for a float
-        fix = getattr(exc, "fix", "write a plain number such as 2.5")
-        raise PydanticCustomError(
-            "number", "{reason} ({fix})", {"reason": str(exc) or repr(value), "fix": fix}
-        ) from None
-
-
-Number = Annotated[float, BeforeValidator(_number)]
-
-
-class Strict(BaseModel):
-    """Unknown keys are an error: a typo must not be silently ignored."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ScaleBudget(Strict):
-    """Multiply a pool's budget (in one phase, or in all) by a factor."""
-
-    pool: str
-    phase: str | None = None
-    factor: Number = Field(ge=0)
-
-
-class SetCoefficient(Strict):
-    """Set one number of one program (a coefficient, a cap, a window)."""
-
-    program: str
-    column: PROGRAM_COLUMNS
-    value: Number
-
-    @model_validator(mode="after")
-    def _whole(self) -> SetCoefficient:
-        # The CSV refuses a fractional lag or year; int() here would truncate it in silence.
-        if self.column in WHOLE_COLUMNS and not self.value.is_integer():
-            raise PydanticCustomError(
-                "whole_number",
-                "{column} = {value} is not a whole number (write a whole number such as 2)",
-                {"column": self.column, "value": f"{self.value:g}"},
-            )
-        return self
-
-
-class SetLinkRatio(Strict):
-    """Set the ratio of one enabling link (links.csv)."""
-
-    link: str
-    ratio: Number
-
-
-class GroupLimit(Strict):
-    """Add a cap, floor or share cap on a group, or replace the one the dataset has."""
-
-    dimension: Literal["sector", "capital_group", "mineral", "export_category", "program", "pool"]
-    member: str
-    phase: str = "all"
-    min_musd: Number | None = Field(default=None, ge=0)
-    max_musd: Number | None = Field(default=None, ge=0)
-    max_share: Number | None = Field(default=None, ge=0, le=1)
-
-
-class Override(Strict):
-    """One change to the data; exactly one key."""
-
-    scale_budget: ScaleBudget | None = None
-    exclude_pool: str | None = None
-    exclude_program: str | None = None
-    set_coefficient: SetCoefficient | None = None
-    group_limit: GroupLimit | None = None
-    set_link_ratio: SetLinkRatio | None = None
-    set_cell: CellSet | None = Field(default=None, json_schema_extra={"internal": True})
-    """A model file's `set:` entry or a `--set`, applied after the overrides (`cellset.py`)."""
-
-    @model_validator(mode="after")
-    def _one(self) -> Override:
-        if sum(v is not None for v in self.__dict__.values()) != 1:
-            raise ValueError(
-                "an override has exactly one of scale_budget, exclude_pool, "
-                "exclude_program, set_coefficient, group_limit, set_link_ratio"
-            )
-        return self
 
 
 class SolverOptions(Strict):
     """HiGHS options a planner may set."""
+
+    model_config = ConfigDict(defer_build=True)  # built when a model file is read
 
     time_limit_s: Number | None = Field(default=None, gt=0)
     primal_feasibility_tolerance: Number | None = Field(default=None, gt=0, lt=1e-3)
@@ -162,6 +60,8 @@ class SolverOptions(Strict):
 
 class ModelFile(Strict):
     """A scenario: dataset, objective, targets, solver options and overrides."""
+
+    model_config = ConfigDict(defer_build=True)  # built when a model file is read
 
     name: str | None = None
     description: str = ""

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from allocator.data.modelfile import Override
+from allocator.data.overrides import Override
 from allocator.data.schema import Inputs
 from allocator.errors import UsageError
 from allocator.model.build import OBJECTIVES

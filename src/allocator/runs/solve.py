@@ -16,7 +16,6 @@ from allocator.model.constraints import Robust
 from allocator.model.solution import Solution
 from allocator.pipeline import notes_of, sheets_of, solve_inputs, tables_of
 from allocator.report.assumed import assumptions_of
-from allocator.report.risk import cvar_info, nominal_in_scenarios
 from allocator.report.write import write_run
 from allocator.runs.common import Run, Study, run_info, run_study, scenario_of
 from allocator.runs.spec import RunSpec, spec_from
@@ -82,6 +81,8 @@ def solved(inp: Inputs, spec: RunSpec, warn: Warn | None, load_s: float) -> Run:
 
 def risk_info(inp: Inputs, sol: Solution, spec: RunSpec, robust: Robust) -> dict[str, Any]:
     """run.json's `risk`: the scenarios, the tail, and the nominal plan in the scenarios."""
+    from allocator.report.risk import cvar_info, nominal_in_scenarios  # only with --risk
+
     rows = sol.rows.set_index("constraint")
     risk = {
         "kind": robust.kind,

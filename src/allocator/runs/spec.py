@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from allocator.data.modelfile import Override
+from allocator.data.overrides import Override
 from allocator.data.rows import described
 from allocator.errors import UsageError
 from allocator.model.measures import Measure
@@ -249,10 +249,10 @@ def layered(
     other than the file's drops the file's discount rate (it belongs to the file's measure).
     The measure and rate are checked here, before any work.
     """
-    from allocator.data.modelfile import load_model_file
-
     base: dict[str, Any] = {}
     if model is not None:
+        from allocator.data.modelfile import load_model_file  # a run without one does without
+
         mf, dataset = load_model_file(model)
         base = {
             "inputs": dataset,
