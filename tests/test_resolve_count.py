@@ -1,0 +1,85 @@
+"""Issue 30, task res2: the one-sided rates and whole units with fewer HiGHS runs, the same numbers.
+
+A probe inside the range over which an earlier probe's optimal basis stays feasible is on that
+basis's line without a re-solve; probes past a move known infeasible are assumed infeasible and
+the nearest of them is re-solved to confirm. Each test counts runs (never time) and checks the
+values against re-solves in a fresh HiGHS."""
+
+from __future__ import annotations
+
+import highspy
+import numpy as np
+import pytest
+
+from allocator.solver import marginal
+from allocator.solver.highs import new_highs
+from allocator.solver.marginal import one_sided
+
+INF = highspy.kHighsInf
+
+
+@pytest.fixture
+def runs(monkeypatch):
+    """The HiGHS runs made while the test runs, one entry each."""
+    made: list[int] = []
+    real = highspy.Highs.run
+
+    def counted(self, *args, **kwargs):
+        made.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(highspy.Highs, "run", counted)
+    return made
+
+
+def _long_range(cap: float = 1.0) -> highspy.Highs:
+    """max 3x + 2y s.t. x <= cap (row 0), x + y <= 400 (row 1); 0 <= x <= 300, 0 <= y <= 1000.
+
+    At cap 1: x = 1, y = 399, value 801. By hand: one more unit of row 0 buys 1 (x replaces y)
+    for 299 units, up to x's bound 300, then nothing; one unit less costs 1 for 1 unit (x down
+    to 0), and past it no plan is feasible (x >= 0)."""
+    h = new_highs()
+    h.addVars(2, np.zeros(2), np.array([300.0, 1000.0]))
+    h.changeColsCost(2, np.array([0, 1], dtype=np.int32), np.array([3.0, 2.0]))
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    for cols, coefs, upper in (([0], [1.0], cap), ([0, 1], [1.0, 1.0], 400.0)):
+        h.addRow(-INF, upper, len(cols), np.array(cols, dtype=np.int32), np.array(coefs))
+    h.run()
+    return h
+
+
+def _fresh(cap: float) -> float | None:
+    """The optimum at row 0's bound `cap` in a new instance; None if no plan is feasible."""
+    h = _long_range(cap)
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    return h.getInfo().objective_function_value
+
+
+def test_a_rate_over_a_long_range_is_found_with_few_runs(runs):
+    h = _long_range()
+    assert h.getInfo().objective_function_value == pytest.approx(801)
+    runs.clear()
+    got = one_sided(h, 0)
+    # the numbers, each confirmed by a re-solve in a fresh instance
+    assert (got.gain_up, got.up_holds_for) == (pytest.approx(1.0), pytest.approx(299.0))
+    assert (got.loss_down, got.down_holds_for) == (pytest.approx(1.0), pytest.approx(1.0))
+    assert _fresh(1 + 299) - 801 == pytest.approx(299 * got.gain_up)
+    assert _fresh(1 + 300) - 801 != pytest.approx(300 * got.gain_up)  # it ends there
+    assert 801 - _fresh(0) == pytest.approx(got.loss_down)
+    assert _fresh(-1e-4) is None  # past one unit less, no plan
+    # up: the probe at 1 unit, the first beyond the basis's range (512: x at its bound), none
+    # for 2..256 or the piece's end (299, on the line of the probe at 1); down: the probe at 1,
+    # the one at 2 (infeasible), one confirming the nearest move the bisection assumed
+    # infeasible; then the optimum restored. Every probe re-solved: 35 runs.
+    assert len(runs) == 6
+
+
+def test_the_same_rates_with_every_probe_re_solved(runs, monkeypatch):
+    fast = one_sided(_long_range(), 0)
+    fewer = len(runs)
+    monkeypatch.setattr(marginal, "SHORTCUTS", False)
+    runs.clear()
+    full = one_sided(_long_range(), 0)
+    assert fast == full
+    assert fewer < len(runs) - 20
