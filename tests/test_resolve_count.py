@@ -84,3 +84,64 @@ def test_the_same_rates_with_every_probe_re_solved(runs, monkeypatch):
     full = one_sided(_long_range(), 0)
     assert fast == full
     assert fewer < len(runs) - 20
+
+
+def _soft_lp():
+    """Soft targets held as `allocator solve` holds them (tests/test_one_sided.py's `_soft_lp`):
+    x (3 jobs per musd), y (1), s (x's target shortfall); budget x + y <= 10 (row 0), cap
+    x <= 6 (row 1), target x + s >= 8 (row 2), shortfall_total 0.5 s <= least (row 3). The
+    least weighted shortfall is 1 (x = 6); then x = 6, y = 4: 22 jobs. By hand: the cap cut by
+    any amount has no plan with the least shortfall held; re-solved as `allocator solve` does,
+    one unit less costs 2 jobs and the least shortfall rises by 0.5."""
+    from allocator.solver.units import Lexicographic
+
+    h = new_highs()
+    h.addVars(3, np.zeros(3), np.full(3, INF))
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    rows = (
+        ([0, 1], [1.0, 1.0], -INF, 10.0),
+        ([0], [1.0], -INF, 6.0),
+        ([0, 2], [1.0, 1.0], 8.0, INF),
+        ([2], [0.5], -INF, INF),
+    )
+    for cols, coefs, lower, upper in rows:
+        h.addRow(lower, upper, len(cols), np.array(cols, dtype=np.int32), np.array(coefs))
+    shortfall, jobs = np.array([0.0, 0.0, -0.5]), np.array([3.0, 1.0, 0.0])
+    every = np.arange(3, dtype=np.int32)
+    h.changeColsCost(3, every, shortfall)
+    h.run()
+    first = h.getBasis()
+    h.changeRowBounds(3, -INF, 1.0)
+    h.changeColsCost(3, every, jobs)
+    h.run()
+    lex = Lexicographic(3, INF, 1.0, shortfall, jobs)
+    lex.bases["shortfall"] = first
+    return h, lex
+
+
+def test_a_cut_the_held_least_shortfall_binds_is_tried_at_the_least_move_first(runs):
+    from allocator.solver.marginal import Base
+    from allocator.solver.units import listed_rates
+
+    h, lex = _soft_lp()
+    assert h.getInfo().objective_function_value == pytest.approx(22)
+    runs.clear()
+    zero = np.zeros(4)  # no Excel range: every side of a listed row re-solved
+    out = listed_rates(h, Base.of(h), (zero, zero), np.array([True, True, False, True]), lex)
+    made = len(runs)
+    assert out["loss_per_unit_down"][1] == np.inf  # held: no plan at any cut of the cap
+    assert out["loss_of_one_unit_down"][1] == pytest.approx(2.0)
+    assert out["shortfall_change_down"][1] == pytest.approx(0.5)
+    assert out["gain_of_one_unit_up"][1] == pytest.approx(2.0)  # x = 7: 0.5 less shortfall
+    assert out["gain_per_unit_up"][0] == pytest.approx(1.0)
+    # a fresh instance with the cap at 6 - 1e-4 and the least shortfall held has no plan
+    fresh, _ = _soft_lp()
+    fresh.changeRowBounds(1, -INF, 6.0 - 1e-4)
+    fresh.run()
+    assert fresh.getModelStatus() == highspy.HighsModelStatus.kInfeasible
+    # the cap: up at one unit, at 4 (beyond its basis's range), at 8 (beyond the piece), both
+    # passes of its whole unit; its cut at the least move only (infeasible: so is one unit
+    # less), both passes of that unit; the budget: up at one unit only (its basis holds for
+    # every move), down at one unit, at 8 (infeasible) and the nearest assumed move; the
+    # optimum restored. Every probe re-solved: 76 runs.
+    assert made == 13

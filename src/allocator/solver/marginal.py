@@ -315,22 +315,37 @@ def _piece_end(
     return last.t
 
 
-def _one_side(side: Side) -> tuple[float, float]:
-    """(dw/dt from the right at 0, how far it holds) on one side; nan where not settled.
+def _first_probe(side: Side, cut_first: bool) -> tuple[_Point | None, float]:
+    """The first feasible probe of the side, at one unit or a tenth, a hundredth, ... of it, and
+    the nearest move found infeasible (inf if none); (None, 0) if no plan allows the move.
 
-    A side infeasible at one unit is probed at a tenth, a hundredth, ... of it; infeasible still
-    at `SMALLEST` units, no plan allows the move (its rate is -inf: every amount infeasible)."""
-    if side.blocked():
-        return -np.inf, np.inf
+    Infeasible at the least move (`_LEAST`), the side is infeasible at every larger one: tried
+    after one unit, or first for a cut that likely has no plan (`cut_first`: its row binds where
+    today's least shortfall is found), one unit less then known infeasible without a solve."""
+    if SHORTCUTS and cut_first and side.tightens and side.at(_LEAST) is None:
+        side.seen[(side.row, side.sigma, 1.0)] = None
+        return None, 0.0
     t, reach = 1.0, np.inf
     first = side.at(t)
     if first is None and SHORTCUTS and side.at(_LEAST) is None:
-        return -np.inf, np.inf  # infeasible at the least move, so at every larger one
+        return None, 0.0
     while first is None:
         reach, t = t, t / 10
         if t < SMALLEST:
-            return -np.inf, np.inf
+            return None, 0.0
         first = side.at(t)
+    return first, reach
+
+
+def _one_side(side: Side, cut_first: bool = False) -> tuple[float, float]:
+    """(dw/dt from the right at 0, how far it holds) on one side; nan where not settled; a side
+    no plan allows at `SMALLEST` units has the rate -inf, every amount infeasible (`cut_first`:
+    see `_first_probe`)."""
+    if side.blocked():
+        return -np.inf, np.inf
+    first, reach = _first_probe(side, cut_first)
+    if first is None:
+        return -np.inf, np.inf
     slope, last, beyond = _first_piece(side, first)
     if last is None:
         return np.nan, np.nan
@@ -369,14 +384,20 @@ class Base:
 
 
 def side_rate(
-    h: highspy.Highs, row: int, sigma: int, base: Base, seen: Seen | None = None
+    h: highspy.Highs,
+    row: int,
+    sigma: int,
+    base: Base,
+    seen: Seen | None = None,
+    cut_first: bool = False,
 ) -> tuple[float, float]:
     """One side of `row` at the optimum `base` of `h`: (rate, holds_for), the rate as
-    d(objective) / d(rhs) from that side (`seen`: probes solved before, `Side.seen`). The row's
-    bounds are put back; the basis is not (see `one_sided`)."""
+    d(objective) / d(rhs) from that side (`seen`: probes solved before, `Side.seen`;
+    `cut_first`: a cut likely has no plan, see `_first_probe`). The row's bounds are put back;
+    the basis is not (see `one_sided`)."""
     side = Side(h, row, sigma, base.objective, sigma * float(base.dual[row]), seen)
     try:
-        slope, holds = _one_side(side)
+        slope, holds = _one_side(side, cut_first)
     finally:
         side.restore()
     rate = sigma * slope
