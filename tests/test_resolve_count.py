@@ -145,3 +145,51 @@ def test_a_cut_the_held_least_shortfall_binds_is_tried_at_the_least_move_first(r
     # every move), down at one unit, at 8 (infeasible) and the nearest assumed move; the
     # optimum restored. Every probe re-solved: 76 runs.
     assert made == 13
+
+
+def _baseline_rates(monkeypatch, shortcuts: bool):
+    """The baseline's rows table solved in-process and the HiGHS runs of its rates and units
+    (`units.listed_rates`), the exact shortcuts on or off."""
+    from allocator.data.inputs import load_inputs
+    from allocator.pipeline import solve_inputs
+    from allocator.solver import ranging
+    from conftest import BASELINE
+
+    inside, made = [False], []
+    real_run, real_rates = highspy.Highs.run, ranging.listed_rates
+
+    def counted(self, *args, **kwargs):
+        made.extend([1] if inside[0] else [])
+        return real_run(self, *args, **kwargs)
+
+    def rates(*args, **kwargs):
+        inside[0] = True
+        try:
+            return real_rates(*args, **kwargs)
+        finally:
+            inside[0] = False
+
+    monkeypatch.setattr(marginal, "SHORTCUTS", shortcuts)
+    monkeypatch.setattr(highspy.Highs, "run", counted)
+    monkeypatch.setattr(ranging, "listed_rates", rates)
+    sol, _ = solve_inputs(load_inputs(str(BASELINE)), "jobs")
+    monkeypatch.undo()
+    return sol.rows, len(made)
+
+
+def test_the_baseline_rates_and_units_with_fewer_runs(monkeypatch):
+    """The baseline's rates and whole units: 48 HiGHS runs (104 before: the long pieces of the
+    electronics and ngf caps and of the aerospace tranche, each probe re-solved, and the cuts
+    no plan allows tried at one unit first), the numbers those of every probe re-solved."""
+    from allocator.solver.ranging import ONE_SIDED
+
+    fast, fewer = _baseline_rates(monkeypatch, shortcuts=True)
+    full, runs = _baseline_rates(monkeypatch, shortcuts=False)
+    assert fewer == 48
+    assert runs > 100
+    assert fast["re_solved"].tolist() == full["re_solved"].tolist()
+    for column in ONE_SIDED:
+        a, b = fast[column].to_numpy(dtype=float), full[column].to_numpy(dtype=float)
+        same = (a == b) | (np.isnan(a) & np.isnan(b)) | np.isclose(a, b, rtol=1e-12, atol=0)
+        assert same.all(), column
+    assert np.isfinite(fast["up_holds_for"]).sum() >= 5  # the long pieces are exercised
