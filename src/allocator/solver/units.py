@@ -117,7 +117,7 @@ def _both_passes(side: Side, lex: Lexicographic) -> tuple[float, float] | None:
         lex.warm(h, "objective")
         for hold in (least, least + HOLD_SLACK * max(1.0, least)):
             h.changeRowBounds(lex.row, -_INF, hold)
-            value = _objective(h)
+            value = _held_objective(side) if hold == lex.held else _objective(h)
             if value is not None:
                 return value, least
         return None
@@ -125,6 +125,13 @@ def _both_passes(side: Side, lex: Lexicographic) -> tuple[float, float] | None:
         h.changeRowBounds(lex.row, -_INF, lex.held)
         _costs(h, lex.objective)
         side.restore()
+
+
+def _held_objective(side: Side) -> float | None:
+    """The objective pass with the least found the one held today: the LP of the rates' probe
+    at one unit (`Side.at`), solved once for both."""
+    p = side.at(1.0)
+    return None if p is None else p.w
 
 
 def _held(side: Side, lex: Lexicographic | None) -> bool:
