@@ -16,7 +16,7 @@ from allocator.data.inputs import load_inputs
 from allocator.model.sparse import CscMatrix
 from allocator.solver import subproblems
 from allocator.solver.compile import build_lp
-from allocator.solver.subproblems import Extra, _restricted, spending_order
+from allocator.solver.subproblems import Extra, spending_order
 from conftest import BASELINE
 
 INF = highspy.kHighsInf
@@ -52,7 +52,9 @@ HELD = np.array([0, 0, 0, 0, 1, 3], dtype=float)
 
 
 def _face(extra=None):
-    face = _restricted(SUMS, np.arange(4), HELD, SUMS.row_lower, SUMS.row_upper, extra=extra)
+    face = subproblems._restricted(
+        SUMS, np.arange(4), HELD, SUMS.row_lower, SUMS.row_upper, extra=extra
+    )
     face.solve(np.zeros(6))
     return face
 
@@ -138,7 +140,7 @@ def test_fixed_sums_solves_narrow_column_major_blocks_with_one_factor(monkeypatc
     n = 2 * pairs
     rows = [([1.0 if j // 2 == k else 0.0 for j in range(n)], 1, 1) for k in range(pairs)]
     lp = _lp(rows, [0] * n, [1] * n)
-    face = _restricted(lp, np.arange(n), np.zeros(n), lp.row_lower, lp.row_upper)
+    face = subproblems._restricted(lp, np.arange(n), np.zeros(n), lp.row_lower, lp.row_upper)
     face.solve(np.arange(n) % 3 - 1.0)
     factors, seen = [], []
     real = spla.splu

@@ -46,7 +46,7 @@ def test_risk_counts_a_fixed_plan_in_the_scenarios_as_levels(monkeypatch, tmp_pa
     and worst jobs (its scenarios' rows: the base and each scenario's tranche terms counted)."""
     from typer.testing import CliRunner
 
-    import allocator.runs.solve as pipeline
+    import allocator.report.risk as risk
     from allocator.cli.commands import app
     from allocator.report.risk import nominal_in_scenarios, scenario_jobs
 
@@ -57,7 +57,7 @@ def test_risk_counts_a_fixed_plan_in_the_scenarios_as_levels(monkeypatch, tmp_pa
         seen["jobs"] = scenario_jobs(sol)
         return nominal_in_scenarios(sol, nominal)
 
-    monkeypatch.setattr(pipeline, "nominal_in_scenarios", own_plan)
+    monkeypatch.setattr(risk, "nominal_in_scenarios", own_plan)  # runs.solve imports it late
     args = ["solve", "--risk", "cvar", "--scenarios", "10", "--out", str(tmp_path / "run")]
     assert CliRunner().invoke(app, args).exit_code == 0
     assert seen["own"]["nominal_plan_expected_jobs"] == pytest.approx(seen["jobs"].mean(), 1e-9)
