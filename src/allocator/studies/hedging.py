@@ -414,6 +414,7 @@ def consensus_plan(model: SampleModel, item: tuple[np.ndarray, np.ndarray, np.nd
     lower[cols], upper[cols] = at, at
     lp = replace(lp, col_lower=lower, col_upper=upper)
     h, idx = lp.highs, cols.astype(np.int32)
+    h.clearSolver()  # from the basis alone: what this instance solved before leaves no last bit
     h.setBasis(model.basis)
     h.changeColsBounds(len(idx), idx, at, at)
     try:
