@@ -97,3 +97,51 @@ def test_a_row_beside_the_plans_makes_the_face_read_from_highs(monkeypatch):
     assert ties._face_matrix(face, lp) is None
     got, _ = ties._free_lp(face, lp)
     assert got.num_row_ == face.highs.getNumRow()
+
+
+def _lp_arrays(h: highspy.Highs) -> dict[str, np.ndarray]:
+    model = h.getLp()
+    a = model.a_matrix_
+    out = {n: np.array(getattr(model, n)) for n in ("col_cost_", "col_lower_", "col_upper_")}
+    out |= {n: np.array(getattr(model, n)) for n in ("row_lower_", "row_upper_")}
+    return out | {n: np.array(getattr(a, n)) for n in ("start_", "index_", "value_")}
+
+
+@pytest.mark.parametrize("cut", [True, False], ids=["plans-matrix", "highs-copy"])
+def test_renewing_the_face_releases_its_instance_and_keeps_its_lp(monkeypatch, cut: bool):
+    """`renew` is a `clearSolver` that frees: the face's instance (HiGHS's own clear keeps its
+    memory: 32 MB at 1e6) is released, a new one holds the same LP, options and no basis."""
+    import weakref
+
+    lp, face, _ = _face(monkeypatch, BASELINE)
+    face.highs.setOptionValue("simplex_iteration_limit", 123_456)
+    before, old = _lp_arrays(face.highs), weakref.ref(face.highs)
+    sense = face.highs.getObjectiveSense()
+    ties.renew(face, lp if cut else None)
+    assert old() is None
+    after = _lp_arrays(face.highs)
+    assert before.keys() == after.keys()
+    for name, values in before.items():
+        assert np.array_equal(values, after[name]), name
+    assert face.highs.getObjectiveSense() == sense
+    assert face.highs.getOptionValue("simplex_iteration_limit")[1] == 123_456
+    assert not face.highs.getBasis().valid
+
+
+@pytest.mark.parametrize("folder", [DATA / "ties", BASELINE], ids=["ties", "baseline"])
+def test_the_rule_on_renewed_instances_is_the_rule_on_a_cleared_one(monkeypatch, folder: Path):
+    """`tie_classes` renews the face's instance before the rule and after it (`renew`); its
+    plan and classes are those of the face's own instance cleared (`clearSolver`, as before),
+    bit for bit, and the instance the face held before the rule is released."""
+    import weakref
+
+    lp, face, x = _face(monkeypatch, folder)
+    old = weakref.ref(face.highs)
+    got, classes = ties.tie_classes(lp, face, x)
+    assert old() is None
+    lp, face, x = _face(monkeypatch, folder)
+    monkeypatch.setattr(ties, "renew", lambda face, lp=None: face.highs.clearSolver())
+    reference, reference_classes = ties.tie_classes(lp, face, x)
+    assert np.array_equal(got, reference)
+    assert classes == reference_classes
+    assert classes

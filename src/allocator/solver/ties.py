@@ -15,6 +15,9 @@ mitigation and carried money they need (`least_other_money`): two LPs on the sam
 
 from __future__ import annotations
 
+import ctypes
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -83,22 +86,39 @@ def _local(face: Face, cols: np.ndarray) -> np.ndarray:
     return pos[face.cols[pos] == cols].astype(np.int32)
 
 
-def _face_matrix(face: Face, lp: CompiledLP) -> tuple[np.ndarray, ...] | None:
-    """The face's matrix column-wise (start, index, value; its rows numbered as on the face), cut
-    from the plan's (`lp.matrix`, the face's columns only) as `subproblems._restricted` built
-    it. None where the face holds what the plan's matrix does not (a row beside the plan's, an
-    entry HiGHS dropped): then only HiGHS's copy is the face's."""
+def _face_entries(face: Face, lp: CompiledLP) -> np.ndarray | None:
+    """Where the face's matrix entries sit in the plan's (`lp.matrix`), column by column as
+    `subproblems._restricted` cut them. None where the face holds what the plan's matrix does
+    not (a row beside the plan's, an entry HiGHS dropped): then only HiGHS's copy is the
+    face's."""
     a = lp.matrix
     starts, ends = a.indptr[face.cols], a.indptr[face.cols + 1]
     counts = ends - starts
-    entry = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts) + np.arange(
-        int(counts.sum())
+    entry = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+    entry += np.arange(len(entry), dtype=entry.dtype)
+    rows = len(np.unique(a.indices[entry]))
+    return entry if (rows, len(entry)) == (face.highs.getNumRow(), face.highs.getNumNz()) else None
+
+
+def _cut(lp: CompiledLP, cols: np.ndarray, entry: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The plan's matrix at `entry` (`_face_entries`) as the face's, column-wise: start, index
+    (its rows numbered as on the face) and value."""
+    a = lp.matrix
+    index = a.indices[entry]
+    rows = np.unique(index)
+    start = np.concatenate([[0], np.cumsum(a.indptr[cols + 1] - a.indptr[cols])])
+    return (
+        start.astype(np.int32),
+        np.searchsorted(rows, index).astype(np.int32),
+        a.data[entry].astype(float, copy=False),
     )
-    rows = np.unique(a.indices[entry])
-    if len(rows) != face.highs.getNumRow() or len(entry) != face.highs.getNumNz():
-        return None
-    start = np.concatenate([[0], np.cumsum(counts)])
-    return start, np.searchsorted(rows, a.indices[entry]), a.data[entry].astype(float)
+
+
+def _face_matrix(face: Face, lp: CompiledLP) -> tuple[np.ndarray, ...] | None:
+    """The face's matrix column-wise (start, index, value), cut from the plan's; None where it
+    is not the face's (`_face_entries`)."""
+    entry = _face_entries(face, lp)
+    return None if entry is None else _cut(lp, face.cols, entry)
 
 
 def _face_columns(
@@ -122,6 +142,66 @@ def _face_columns(
         count = np.bincount(index, minlength=model.num_col_)
         start, index, value = np.concatenate([[0], np.cumsum(count)]), row[order], value[order]
     return start, index, value, np.array(model.row_lower_), np.array(model.row_upper_)
+
+
+def renew(face: Face, lp: CompiledLP | None = None) -> None:
+    """A `clearSolver` that frees: the face's LP (its matrix cut from `lp`'s where given,
+    `_face_entries`; its bounds, costs and sense read from HiGHS) in a new instance with the old
+    one's options and no solver data; the old instance is released before the matrix is cut,
+    and the C heap's free memory handed back (`_trim`). HiGHS's own `clearSolver` and
+    `clearModel` only mark its data invalid: at 1e6 nonzeros the face's instance kept its
+    memory after either (32 MB once settled, 60 MB after the rule)."""
+    old = face.highs
+    entry = None if lp is None else _face_entries(face, lp)
+    model = old.getLp() if entry is None else _model_of(old)
+    options = old.getOptions()
+    face.highs = old = None  # type: ignore[assignment]  # released before the new one is made
+    _trim()
+    if entry is not None:
+        a = model.a_matrix_
+        a.format_ = highspy.MatrixFormat.kColwise
+        a.start_, a.index_, a.value_ = _cut(lp, face.cols, entry)  # type: ignore[arg-type]
+        del entry
+    new = new_highs()
+    new.passOptions(options)
+    new.passModel(model)
+    del model
+    face.highs = new
+    _trim()
+
+
+def _model_of(h: highspy.Highs) -> highspy.HighsLp:
+    """The LP held by `h` without its matrix: costs, bounds and sense, read from HiGHS column by
+    column and row by row (no matrix copied)."""
+    n, m = h.getNumCol(), h.getNumRow()
+    _, _, cost, col_lower, col_upper, _ = h.getCols(n, np.arange(n, dtype=np.int32))
+    _, _, row_lower, row_upper, _ = h.getRows(m, np.arange(m, dtype=np.int32))
+    model = highspy.HighsLp()
+    model.num_col_, model.num_row_ = n, m
+    model.col_cost_, model.col_lower_, model.col_upper_ = cost, col_lower, col_upper
+    model.row_lower_, model.row_upper_ = row_lower, row_upper
+    model.sense_ = h.getObjectiveSense()[1]
+    model.offset_ = h.getObjectiveOffset()[1]
+    return model
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's `malloc_trim`, or None where the C library has none (macOS, musl, Windows)."""
+    try:
+        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
+    except (OSError, AttributeError, TypeError):
+        return None
+
+
+def _trim() -> None:
+    """The C heap's free memory handed back to the system (glibc's `malloc_trim`; elsewhere
+    nothing). HiGHS's freed vectors stay in the heap otherwise, and Python's own objects, made
+    in memory of their own, do not reuse it: at 1e6 nonzeros the Solution's tables were built
+    on top of the released face's 60 MB (measured in /work/notes/mem2.md)."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def _free_lp(face: Face, lp: CompiledLP | None = None) -> tuple[highspy.HighsLp, np.ndarray]:
@@ -220,13 +300,14 @@ def split_by_caps(
     even with the diagonal Hessian, 11 MB on these 7,253), its matrix cut from `lp`'s where
     given (`_face_columns`). Returns the plan (`x` if not optimal).
 
-    The face's solver state is cleared (`clearSolver`), as passing a Hessian to the face's own
-    instance did: `within_programs`' LP is not unique on every face (its pools and years at
-    1e5), so it must start where it always started, from no basis."""
+    The face's solver state is cleared first (`renew`: `clearSolver`, its memory released), as
+    passing a Hessian to the face's own instance did: `within_programs`' LP is not unique on
+    every face (its pools and years at 1e5), so it must start where it always started, from no
+    basis."""
     lower, upper = face.bounds["col"]
     out = face.held.copy()
     out[face.cols] = lower  # the fixed columns' values; the free ones' follow
-    face.highs.clearSolver()
+    renew(face, lp)
     if not (lower < upper).any():
         return out  # nothing moves: no QP over no columns
     h, free = _totals_qp(face, programs, caps, lp)
@@ -372,7 +453,9 @@ def tie_classes(
     lp: CompiledLP, face: Face, x: np.ndarray
 ) -> tuple[np.ndarray, list[dict[str, Any]]]:
     """The rule's plan on the settled face and its tie classes (as plain records for
-    `Solution.solver`): each class lists its programs with low, high and plan (musd)."""
+    `Solution.solver`): each class lists its programs with low, high and plan (musd). The
+    face's instance is renewed at the end (`renew`): no LP runs on the face after the rule, and
+    its solver data (60 MB at 1e6 nonzeros) would lie under the Solution's tables."""
     programs = program_columns(lp)
     members = _ranges(face, programs, x)
     picked = split_by_caps(face, programs, program_caps(lp), x, lp)
@@ -390,4 +473,5 @@ def tie_classes(
                 "money": sum(plan[m.program] for m in group),
             }
         )
+    renew(face, lp)
     return picked, out
