@@ -313,9 +313,13 @@ def split_by_caps(
     h, free = _totals_qp(face, programs, caps, lp)
     h.setOptionValue("qp_regularization_value", 0.0)  # exact: no term added to the Hessian
     h.run()
-    if status_of(h) is not Status.OPTIMAL:
+    got = (
+        np.array(h.getSolution().col_value)[: len(free)] if status_of(h) is Status.OPTIMAL else None
+    )
+    del h  # the QP's instance released, its memory handed back before the next LP
+    _trim()
+    if got is None:
         return x
-    got = np.array(h.getSolution().col_value)[: len(free)]
     out[face.cols[free]] = np.clip(got, lower[free], upper[free])
     return out
 
