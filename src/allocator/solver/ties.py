@@ -86,39 +86,41 @@ def _local(face: Face, cols: np.ndarray) -> np.ndarray:
     return pos[face.cols[pos] == cols].astype(np.int32)
 
 
-def _face_entries(face: Face, lp: CompiledLP) -> np.ndarray | None:
+def _face_entries(face: Face, lp: CompiledLP) -> tuple[np.ndarray, np.ndarray] | None:
     """Where the face's matrix entries sit in the plan's (`lp.matrix`), column by column as
-    `subproblems._restricted` cut them. None where the face holds what the plan's matrix does
-    not (a row beside the plan's, an entry HiGHS dropped): then only HiGHS's copy is the
-    face's."""
+    `subproblems._restricted` cut them, and the plan's rows they lie in (the face's, in order).
+    None where the face holds what the plan's matrix does not (a row beside the plan's, an
+    entry HiGHS dropped): then only HiGHS's copy is the face's."""
     a = lp.matrix
     starts, ends = a.indptr[face.cols], a.indptr[face.cols + 1]
     counts = ends - starts
     entry = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
     entry += np.arange(len(entry), dtype=entry.dtype)
-    rows = len(np.unique(a.indices[entry]))
-    return entry if (rows, len(entry)) == (face.highs.getNumRow(), face.highs.getNumNz()) else None
+    seen = np.zeros(a.shape[0], dtype=bool)
+    seen[a.indices[entry]] = True
+    rows = np.flatnonzero(seen)  # np.unique's rows, without its sort
+    same = (len(rows), len(entry)) == (face.highs.getNumRow(), face.highs.getNumNz())
+    return (entry, rows) if same else None
 
 
-def _cut(lp: CompiledLP, cols: np.ndarray, entry: np.ndarray) -> tuple[np.ndarray, ...]:
+def _cut(
+    lp: CompiledLP, cols: np.ndarray, entry: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The plan's matrix at `entry` (`_face_entries`) as the face's, column-wise: start, index
-    (its rows numbered as on the face) and value."""
+    (its `rows` numbered as on the face) and value."""
     a = lp.matrix
-    index = a.indices[entry]
-    rows = np.unique(index)
+    local = np.zeros(a.shape[0], dtype=np.int32)
+    local[rows] = np.arange(len(rows), dtype=np.int32)
     start = np.concatenate([[0], np.cumsum(a.indptr[cols + 1] - a.indptr[cols])])
-    return (
-        start.astype(np.int32),
-        np.searchsorted(rows, index).astype(np.int32),
-        a.data[entry].astype(float, copy=False),
-    )
+    value = a.data[entry].astype(float, copy=False)
+    return start.astype(np.int32), local[a.indices[entry]], value
 
 
-def _face_matrix(face: Face, lp: CompiledLP) -> tuple[np.ndarray, ...] | None:
+def _face_matrix(face: Face, lp: CompiledLP) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """The face's matrix column-wise (start, index, value), cut from the plan's; None where it
     is not the face's (`_face_entries`)."""
-    entry = _face_entries(face, lp)
-    return None if entry is None else _cut(lp, face.cols, entry)
+    found = _face_entries(face, lp)
+    return None if found is None else _cut(lp, face.cols, *found)
 
 
 def _face_columns(
@@ -152,37 +154,34 @@ def renew(face: Face, lp: CompiledLP | None = None) -> None:
     `clearModel` only mark its data invalid: at 1e6 nonzeros the face's instance kept its
     memory after either (32 MB once settled, 60 MB after the rule)."""
     old = face.highs
-    entry = None if lp is None else _face_entries(face, lp)
-    model = old.getLp() if entry is None else _model_of(old)
+    found = None if lp is None else _face_entries(face, lp)
+    model = old.getLp() if found is None else _lp_parts(old)
     options = old.getOptions()
     face.highs = old = None  # type: ignore[assignment]  # released before the new one is made
     _trim()
-    if entry is not None:
-        a = model.a_matrix_
-        a.format_ = highspy.MatrixFormat.kColwise
-        a.start_, a.index_, a.value_ = _cut(lp, face.cols, entry)  # type: ignore[arg-type]
-        del entry
     new = new_highs()
     new.passOptions(options)
-    new.passModel(model)
-    del model
+    if isinstance(model, highspy.HighsLp):
+        new.passModel(model)
+    else:  # arrays straight to HiGHS: a HighsLp's fields copy them element by element
+        start, index, value = _cut(lp, face.cols, *found)  # type: ignore[arg-type, misc]
+        n, m, sense, offset, *arrays = model
+        continuous = np.zeros(n, dtype=np.int32)  # HiGHS reads n values, even from none
+        new.passModel(n, m, len(value), 1, sense, offset, *arrays, start, index, value, continuous)
+    del model, found
     face.highs = new
     _trim()
 
 
-def _model_of(h: highspy.Highs) -> highspy.HighsLp:
-    """The LP held by `h` without its matrix: costs, bounds and sense, read from HiGHS column by
-    column and row by row (no matrix copied)."""
+def _lp_parts(h: highspy.Highs) -> tuple[Any, ...]:
+    """The LP held by `h` but its matrix, as `Highs.passModel`'s arguments take it: columns,
+    rows, sense (1 minimise, -1 maximise), offset, costs, column and row bounds (read column by
+    column and row by row: no matrix copied)."""
     n, m = h.getNumCol(), h.getNumRow()
     _, _, cost, col_lower, col_upper, _ = h.getCols(n, np.arange(n, dtype=np.int32))
     _, _, row_lower, row_upper, _ = h.getRows(m, np.arange(m, dtype=np.int32))
-    model = highspy.HighsLp()
-    model.num_col_, model.num_row_ = n, m
-    model.col_cost_, model.col_lower_, model.col_upper_ = cost, col_lower, col_upper
-    model.row_lower_, model.row_upper_ = row_lower, row_upper
-    model.sense_ = h.getObjectiveSense()[1]
-    model.offset_ = h.getObjectiveOffset()[1]
-    return model
+    sense = int(h.getObjectiveSense()[1])
+    return n, m, sense, h.getObjectiveOffset()[1], cost, col_lower, col_upper, row_lower, row_upper
 
 
 @functools.cache
