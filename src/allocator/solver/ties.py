@@ -157,19 +157,19 @@ def renew(face: Face, lp: CompiledLP | None = None) -> None:
     found = None if lp is None else _face_entries(face, lp)
     model = old.getLp() if found is None else _lp_parts(old)
     options = old.getOptions()
-    face.highs = old = None  # type: ignore[assignment]  # released before the new one is made
+    face.highs = new_highs()
+    del old  # no reference left: the old instance is released before the matrix is cut
     _trim()
-    new = new_highs()
-    new.passOptions(options)
-    if isinstance(model, highspy.HighsLp):
-        new.passModel(model)
+    h = face.highs
+    h.passOptions(options)
+    if lp is None or found is None or isinstance(model, highspy.HighsLp):
+        h.passModel(model)
     else:  # arrays straight to HiGHS: a HighsLp's fields copy them element by element
-        start, index, value = _cut(lp, face.cols, *found)  # type: ignore[arg-type, misc]
+        start, index, value = _cut(lp, face.cols, *found)
         n, m, sense, offset, *arrays = model
         continuous = np.zeros(n, dtype=np.int32)  # HiGHS reads n values, even from none
-        new.passModel(n, m, len(value), 1, sense, offset, *arrays, start, index, value, continuous)
+        h.passModel(n, m, len(value), 1, sense, offset, *arrays, start, index, value, continuous)
     del model, found
-    face.highs = new
     _trim()
 
 
@@ -188,7 +188,7 @@ def _lp_parts(h: highspy.Highs) -> tuple[Any, ...]:
 def _malloc_trim() -> Callable[[int], int] | None:
     """glibc's `malloc_trim`, or None where the C library has none (macOS, musl, Windows)."""
     try:
-        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
+        return ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError, TypeError):
         return None
 
