@@ -1,7 +1,8 @@
 """Issue 30, task mem2: the tie rule's LPs read the face's matrix from the plan's own
 (`CompiledLP.matrix`, the face's columns only), not from HiGHS's copy (`Highs.getLp`: every
 entry of the face handed over as Python lists, 0.57 M at 1e6 nonzeros), and what they build
-from it is the same to the last bit."""
+from it is the same to the last bit. The face's HiGHS instance is released around the rule
+(`ties.renew`: HiGHS's own clearSolver keeps its memory) with the same plan, bit for bit."""
 
 from __future__ import annotations
 
