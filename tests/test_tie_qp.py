@@ -80,8 +80,8 @@ def test_the_totals_equal_those_of_the_qp_on_the_columns(monkeypatch, folder: Pa
     seen = {}
     rule = ties.split_by_caps
 
-    def both(face, programs, caps, x):
-        got = rule(face, programs, caps, x)  # first: the reference changes the face's state
+    def both(face, programs, caps, x, *rest):
+        got = rule(face, programs, caps, x, *rest)  # first: the reference changes the face's state
         reference = face.held.copy()
         reference[face.cols] = _column_split(face, programs, caps)
         seen["new"], seen["old"] = _totals(got, programs), _totals(reference, programs)
