@@ -24,7 +24,7 @@ import importlib
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from typing import Any
 
@@ -116,10 +116,8 @@ class Overlap:
         for name, job in self._jobs.items():
             if self._stop.is_set():
                 return
-            try:
+            with suppress(Exception):  # left to `take`'s serial path, which raises it again
                 self._done[name] = job()
-            except Exception:  # noqa: S110 - left to `take`'s serial path, which raises it again
-                pass
 
 
 def take(during: Overlap | None, name: str, serial: Callable[[], Any]) -> Any:
