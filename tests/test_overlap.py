@@ -6,6 +6,7 @@ on a problem the rule says is large enough; a failure in the thread surfaces as 
 
 from __future__ import annotations
 
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -169,3 +170,40 @@ def test_modules_asked_for_after_the_solve_are_imported_by_the_thread(tmp_path, 
             __import__("ovl_broken")
     finally:
         sys.modules.pop("ovl_probe", None)
+
+
+def test_signals_are_blocked_in_the_thread(monkeypatch):
+    """SIGINT and SIGTERM always land in the main thread (where Python raises them), also while
+    the run folder is written with them held there (`report/write.py` `_signals_held`)."""
+    monkeypatch.setattr(overlap, "MIN_NONZEROS", 0)
+    masks: list[set[int]] = []
+    real = solver_results._labels
+
+    def labels(*args, **kwargs):
+        masks.append(set(signal.pthread_sigmask(signal.SIG_BLOCK, [])))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(solver_results, "_labels", labels)
+    _solve(DATA / "greedy", "soft")
+    assert len(masks) == 2, "columns' and rows' labels, both in the thread"
+    assert all({signal.SIGINT, signal.SIGTERM} <= mask for mask in masks)
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+
+
+def test_ctrl_c_during_the_main_solve_stops_and_joins_the_thread(monkeypatch):
+    """Ctrl-C while HiGHS solves the objective's pass: KeyboardInterrupt from the solve, as
+    without the overlap, and no thread left running."""
+    monkeypatch.setattr(overlap, "MIN_NONZEROS", 0)
+    run, calls = highspy.Highs.run, []
+
+    def interrupted(self, *args, **kwargs):
+        calls.append(threading.current_thread().name)
+        if len(calls) == 2:  # the objective's pass, after the least shortfall's
+            signal.raise_signal(signal.SIGINT)
+        return run(self, *args, **kwargs)
+
+    monkeypatch.setattr(highspy.Highs, "run", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _solve(DATA / "greedy", "soft")
+    assert calls == ["MainThread", "MainThread"]
+    assert not [t for t in threading.enumerate() if t.name == overlap.THREAD]
