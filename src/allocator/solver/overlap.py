@@ -2,12 +2,16 @@
 
 highspy's `Highs.run()` releases the GIL, so while the main solve runs (seconds on a large
 problem) a Python thread can do what the solution does not change: the label columns of the
-column and row tables (`solver/results.py`), the imports the run makes once the plan is solved
-(SciPy's sparse LU for `Face.fixed_sums` on a large face; the run folder's writers, named by the
-caller with `importing_after`). `optimum` opens the `Overlap` just before the first pass's run()
-and closes it (joins the thread) once the objective's pass is solved, so the thread never runs
-beside the main thread's own Python (no import races with it, nothing left running while the run
-folder is written); the consumers then `take` what it made.
+column and row tables (`solver/results.py`) and the imports the caller makes once the plan is
+solved (the run folder's writers, named with `importing_after`). SciPy's sparse LU, which
+`Face.fixed_sums` imports on a large face, is left where it is: imported in this thread it raised
+the peak memory at 1e6 nonzeros by about 25 MB, for good (the thread's own malloc arena keeps
+what the import freed; notes/ovl.md).
+
+`optimum` opens the `Overlap` just before the first pass's run() and closes it (joins the thread)
+once the objective's pass is solved, so the thread never runs beside the main thread's own Python
+(no import races with it, nothing left running while the run folder is written); the consumers
+then `take` what it made.
 
 Never a different result and never a lost exception: a job is the very function the serial path
 calls, and a job that failed (or never ran) is computed again where the serial path computes it,
@@ -28,7 +32,6 @@ from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from typing import Any
 
-from allocator.solver import subproblems
 from allocator.solver.compile import CompiledLP
 
 ENABLED = True
@@ -39,8 +42,6 @@ MIN_NONZEROS = 150_000
 and more) outlasts what the thread does; below, it gains a few ms at best (notes/ovl.md)."""
 THREAD = "allocator-overlap"
 """The thread's name."""
-SCIPY_LU = "scipy.sparse.linalg"
-"""`Face.fixed_sums`'s import (SciPy's sparse LU, 0.1-0.2 s), asked on a large face only."""
 
 _AFTER: ContextVar[tuple[str, ...]] = ContextVar("allocator_import_after_solve", default=())
 _HELD = frozenset({signal.SIGINT, signal.SIGTERM})
@@ -63,12 +64,9 @@ def worth(lp: CompiledLP) -> bool:
     return ENABLED and lp.matrix.nnz >= MIN_NONZEROS
 
 
-def imports_for(lp: CompiledLP) -> tuple[str, ...]:
-    """The modules the solve of `lp` and its caller import after the main pass: SciPy's sparse
-    LU where the optimal face will likely have `FIXED_SUMS_FROM` columns (it had about half the
-    LP's on every generated dataset measured), then those named by `importing_after`."""
-    large_face = subproblems.EXACT and len(lp.col_names) >= 2 * subproblems.FIXED_SUMS_FROM
-    return ((SCIPY_LU,) if large_face else ()) + _AFTER.get()
+def imports_after() -> tuple[str, ...]:
+    """The modules the caller imports once the plan is solved (`importing_after`)."""
+    return _AFTER.get()
 
 
 class Overlap:

@@ -22,7 +22,7 @@ from allocator.model.families import FAMILIES, LABEL_ORDER, VARIABLES
 from allocator.model.solution import LPView, Objective, Solution
 from allocator.solver.compile import INF, CompiledLP
 from allocator.solver.highs import highs_version
-from allocator.solver.overlap import Overlap, imports_for, take, worth
+from allocator.solver.overlap import Overlap, imports_after, take, worth
 from allocator.solver.passes import objective_costs, optimum, price_of_targets
 
 
@@ -89,7 +89,7 @@ def _overlap(lp: CompiledLP) -> Overlap | None:
     if not worth(lp):
         return None
     jobs = {"columns": lambda: _column_head(lp), "rows": lambda: _row_head(lp)}
-    return Overlap(jobs, imports_for(lp))
+    return Overlap(jobs, imports_after())
 
 
 def _costs_with(lp: CompiledLP, objective: str, weights: dict[str, float]) -> dict[str, Any]:
