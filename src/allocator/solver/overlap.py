@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import importlib
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -113,9 +114,10 @@ class Overlap:
     def _work(self) -> None:
         for name, job in self._jobs.items():
             if self._stop.is_set():
-                return
+                break
             with suppress(Exception):  # left to `take`'s serial path, which raises it again
                 self._done[name] = job()
+        _trim_arena()
 
 
 def take(during: Overlap | None, name: str, serial: Callable[[], Any]) -> Any:
@@ -130,6 +132,19 @@ def _importer(module: str) -> Callable[[], None]:
         importlib.import_module(module)
 
     return run
+
+
+def _trim_arena() -> None:
+    """Give back what the jobs freed: glibc keeps a thread's freed memory in the thread's own
+    malloc arena, which the main thread never reuses (at 1e6 nonzeros the run's peak memory was
+    about 9 MB higher without this, 3 MB with it; notes/ovl.md). `malloc_trim(0)` is what Dask's
+    documentation gives for the same; a no-op where there is no glibc."""
+    if not sys.platform.startswith("linux"):
+        return
+    with suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 @contextmanager
