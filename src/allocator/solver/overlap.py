@@ -136,9 +136,9 @@ def _importer(module: str) -> Callable[[], None]:
 
 def _trim_arena() -> None:
     """Give back what the jobs freed: glibc keeps a thread's freed memory in the thread's own
-    malloc arena, which the main thread never reuses (at 1e6 nonzeros the run's peak memory was
-    about 9 MB higher without this, 3 MB with it; notes/ovl.md). `malloc_trim(0)` is what Dask's
-    documentation gives for the same; a no-op where there is no glibc."""
+    malloc arena, which the main thread never reuses (at 1e6 nonzeros the run's median peak
+    memory was about 10 MB above the serial path's without this, 5-7 MB with it; notes/ovl.md).
+    `malloc_trim(0)` is what Dask's documentation gives for the same; a no-op without glibc."""
     if not sys.platform.startswith("linux"):
         return
     with suppress(OSError, AttributeError):
