@@ -20,9 +20,20 @@ from allocator.report.write import write_run
 from allocator.runs.common import Run, Study, run_info, run_study, scenario_of
 from allocator.runs.spec import RunSpec, spec_from
 from allocator.solver.compile import write_model
+from allocator.solver.overlap import importing_after
 from allocator.solver.passes import objective_costs
 
 Warn = Callable[[str], None]
+WRITERS = (
+    "xlsxwriter",
+    "allocator.report.book",
+    "allocator.report.html",
+    "allocator.report.corehtml",
+    "allocator.report.studyhtml",
+    "allocator.report.twostagehtml",
+)
+"""What writing a run folder imports on first use: imported while a large plan is solved
+(`importing_after`, solver/overlap.py)."""
 
 
 def plan(spec: RunSpec, warn: Warn | None = None) -> Run:
@@ -140,7 +151,8 @@ def solve(
             run = solved(inp, spec, warn, loaded["s"])
         return Study(run, run.info, lambda tmp, info: _write(tmp, run, spec))
 
-    folder, done = run_study(spec, spec.objective, study, load=load)
+    with importing_after(WRITERS):
+        folder, done = run_study(spec, spec.objective, study, load=load)
     run = done.result
     run.folder = folder
     return run

@@ -10,6 +10,7 @@ file's HiGHS options.
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ from allocator.errors import InfeasibleError, NotOptimalError, UnboundedError, U
 from allocator.model.measures import JOB_YEARS
 from allocator.solver.compile import INF, CompiledLP, set_costs
 from allocator.solver.diagnosis import diagnose
+from allocator.solver.overlap import Overlap
 from allocator.solver.ranging import allowable_ranges
 from allocator.solver.status import PassResult, Status, status_of
 from allocator.solver.subproblems import (
@@ -238,13 +240,16 @@ def optimum(
     hold_targets: bool = True,
     ties: bool = False,
     pick: bool = False,
+    during: Overlap | None = None,
 ) -> Optimum:
     """Soft targets held (unless `hold_targets` is False), the objective solved, then the
     efficiency passes on its optimal face (`secondaries`) and the exports the plan reaches.
     Duals (and ranges) are the objective's own. With `ties`, whether other plans reach the
     same outcomes with other money (`Optimum.ties`). With `pick`, the plan that spends least
     on the last face (`Face.pick`): fixed by the data, whichever vertex HiGHS returned (what
-    sweeps use, so a sample's funding does not depend on the basis it starts from).
+    sweeps use, so a sample's funding does not depend on the basis it starts from). `during`
+    runs in its thread while HiGHS solves the passes up to the objective's, and is joined then
+    (`solver/overlap.py`).
     """
     weights = weights or {"jobs": 0.5, "exports": 0.5}
     laps = [time.perf_counter()]
@@ -253,9 +258,10 @@ def optimum(
         laps.append(time.perf_counter())
         return laps[-1] - laps[-2]
 
-    least, hold = _hold_least_shortfall(lp) if hold_targets else _release_hold(lp)
-    cost, hold = _held_costs(lp, objective, weights, hold)
-    found, hold = _run(lp, cost, hold)
+    with during or nullcontext():  # the thread's window: HiGHS's main solve
+        least, hold = _hold_least_shortfall(lp) if hold_targets else _release_hold(lp)
+        cost, hold = _held_costs(lp, objective, weights, hold)
+        found, hold = _run(lp, cost, hold)
     row_dual, col_dual, x = found.duals, found.reduced_costs, found.x
     timings = {"solve": lap()}
     ranges = allowable_ranges(lp, cost, found.activity) if ranging else None

@@ -22,6 +22,7 @@ from allocator.model.families import FAMILIES, LABEL_ORDER, VARIABLES
 from allocator.model.solution import LPView, Objective, Solution
 from allocator.solver.compile import INF, CompiledLP
 from allocator.solver.highs import highs_version
+from allocator.solver.overlap import Overlap, imports_after, take, worth
 from allocator.solver.passes import objective_costs, optimum, price_of_targets
 
 
@@ -48,17 +49,20 @@ def solve_lp(
     """
     goal = objective if isinstance(objective, Objective) else Objective.plain(objective, unit)
     weights = weights or {"jobs": 0.5, "exports": 0.5}
-    opt = optimum(lp, goal.name, weights, ties=True, first=first)
+    during = _overlap(lp)
+    opt = optimum(lp, goal.name, weights, ties=True, first=first, during=during)
     free = price_of_targets(lp, opt)
     t_tables = time.perf_counter()
     ranges = opt.ranges or {}
     x, activity = snap_plan(lp, opt.x)
+    columns = take(during, "columns", lambda: _column_head(lp))
+    rows = take(during, "rows", lambda: _row_head(lp))
     return Solution(
         status="optimal",
         goal=goal,
         objective_value=opt.objective,
-        columns=_column_table(lp, x, opt.col_dual, opt.cost).assign(**ranges["columns"]),
-        rows=_row_table(lp, activity, opt.row_dual).assign(**ranges["rows"]),
+        columns=_column_table(lp, x, opt.col_dual, opt.cost, columns).assign(**ranges["columns"]),
+        rows=_row_table(lp, activity, opt.row_dual, rows).assign(**ranges["rows"]),
         totals={name: float(c @ x) for name, c in lp.costs.items() if name != "shortfall"}
         | ({} if opt.least_shortfall is None else {"weighted_shortfall": opt.least_shortfall})
         | ({} if free is None else {"objective_without_targets": free}),
@@ -77,6 +81,15 @@ def solve_lp(
         weights=weights if goal.name == "weighted" else {},
         view=LPView.of(lp, _costs_with(lp, goal.name, weights)),
     )
+
+
+def _overlap(lp: CompiledLP) -> Overlap | None:
+    """What the main pass's solve of `lp` can overlap (`solver/overlap.py`): the tables' label
+    columns and the imports after it; None where the rule says it does not pay."""
+    if not worth(lp):
+        return None
+    jobs = {"columns": lambda: _column_head(lp), "rows": lambda: _row_head(lp)}
+    return Overlap(jobs, imports_after())
 
 
 def _costs_with(lp: CompiledLP, objective: str, weights: dict[str, float]) -> dict[str, Any]:
@@ -145,9 +158,28 @@ def _labels(
     return frame
 
 
-def _column_table(lp: CompiledLP, x: np.ndarray, rc: np.ndarray, cost: np.ndarray) -> pd.DataFrame:
+def _column_head(lp: CompiledLP) -> pd.DataFrame:
+    """The column table's first columns: each variable's name, family and labels (what the
+    solution does not change)."""
     frame = pd.DataFrame({"variable": lp.col_names, "family": lp.col_family})
-    frame = pd.concat([frame, _labels(lp.col_family, lp.col_index, VARIABLES)], axis=1)
+    return pd.concat([frame, _labels(lp.col_family, lp.col_index, VARIABLES)], axis=1)
+
+
+def _row_head(lp: CompiledLP) -> pd.DataFrame:
+    """The row table's first columns: each constraint's name, family and labels."""
+    frame = pd.DataFrame({"constraint": lp.row_names, "family": lp.row_family})
+    return pd.concat([frame, _labels(lp.row_family, lp.row_index, FAMILIES)], axis=1)
+
+
+def _column_table(
+    lp: CompiledLP,
+    x: np.ndarray,
+    rc: np.ndarray,
+    cost: np.ndarray,
+    head: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The column table; `head` is `_column_head(lp)` if already made (it is filled in)."""
+    frame = _column_head(lp) if head is None or len(head) != len(lp.col_names) else head
     frame["value"] = x
     frame["reduced_cost"] = snap(rc, digits=None)
     frame["objective_coefficient"] = cost
@@ -156,9 +188,11 @@ def _column_table(lp: CompiledLP, x: np.ndarray, rc: np.ndarray, cost: np.ndarra
     return frame
 
 
-def _row_table(lp: CompiledLP, activity: np.ndarray, dual: np.ndarray) -> pd.DataFrame:
-    frame = pd.DataFrame({"constraint": lp.row_names, "family": lp.row_family})
-    frame = pd.concat([frame, _labels(lp.row_family, lp.row_index, FAMILIES)], axis=1)
+def _row_table(
+    lp: CompiledLP, activity: np.ndarray, dual: np.ndarray, head: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The row table; `head` is `_row_head(lp)` if already made (it is filled in)."""
+    frame = _row_head(lp) if head is None or len(head) != len(lp.row_names) else head
     frame["body"] = activity
     frame["lower"] = np.where(lp.row_lower <= -INF, -np.inf, lp.row_lower)
     frame["upper"] = np.where(lp.row_upper >= INF, np.inf, lp.row_upper)
