@@ -27,7 +27,13 @@ from allocator.cli.helps import (
     TARGETS_HELP,
     Command,
 )
-from allocator.cli.interrupts import caused_by_interrupt, on_sigterm, unraisable
+from allocator.cli.interrupts import (
+    INTERRUPTED,
+    caused_by_interrupt,
+    leave_interrupted,
+    on_sigterm,
+    unraisable,
+)
 from allocator.cli.options import risk_numbers, run_spec, with_sets
 from allocator.cli.render import (
     OutputLost,
@@ -453,6 +459,10 @@ def main() -> None:
     sys.unraisablehook = unraisable
     try:
         sys.exit(app())
+    except SystemExit as done:
+        if done.code == INTERRUPTED:  # said and cleaned up by the command (`exit_codes`)
+            leave_interrupted()
+        raise
     except OutputLost as exc:  # written outside a command's exit_codes
         try:
             stdout_lost(exc)
@@ -462,4 +472,4 @@ def main() -> None:
         if not caused_by_interrupt(exc):
             raise
         err.print("interrupted: no run folder was written")
-        sys.exit(130)
+        leave_interrupted()
