@@ -356,13 +356,23 @@ def write_run(
             _note(summary_note(path, summarized))
 
     job = functools.partial(_workbook_quietly, book, path)
-    if not (parallel.fork_wanted() and parallel.overlap(job, csvs, rest, said, folder)):
+    if not (parallel.fork_wanted() and _overlap(job, csvs, rest, said, folder)):
         csvs()  # in series, as before: tables, workbook, extra, report
         write_workbook(book, path)
         rest()
     if "timings_s" in run_info:  # run.json goes last, so it can say how long the rest took
         run_info["timings_s"]["write"] = round(time.perf_counter() - start, 4)
     write_run_json(run_info, folder, command)
+
+
+def _overlap(job: Callable[[], list[str]], *steps: Any) -> bool:
+    """`parallel.overlap`, the workbook's modules imported first: here they load while the
+    child would otherwise be the longer branch, and each child would load them again."""
+    import xlsxwriter  # noqa: F401
+
+    import allocator.report.book  # noqa: F401
+
+    return parallel.overlap(job, *steps)
 
 
 def _workbook_quietly(book: dict[str, pd.DataFrame], path: Path) -> list[str]:
