@@ -215,8 +215,8 @@ def _finish(child: _Child) -> Any:
         raise
     if not data:
         raise UsageError(
-            f"workbook.xlsx was not written: the process writing it ({child.pid}) was ended "
-            f"by a signal ({_ending(child)}). Fix: free some memory and run again, or set "
+            f"workbook.xlsx was not written: the process writing it ({child.pid}) ended before "
+            f"it finished ({_ending(child)}). Fix: free some memory and run again, or set "
             f"{SERIAL_ENV}=1 to write it in this process"
         )
     outcome: _Outcome = pickle.loads(data)
@@ -230,9 +230,11 @@ def _finish(child: _Child) -> Any:
 def _ending(child: _Child) -> str:
     """How the child ended, in words, from its wait status."""
     status = child.status or 0
-    if os.WIFSIGNALED(status):
-        return signal.Signals(os.WTERMSIG(status)).name
-    return f"exit {os.waitstatus_to_exitcode(status)}"
+    if not os.WIFSIGNALED(status):
+        return f"exit code {os.waitstatus_to_exitcode(status)}"
+    name = signal.Signals(os.WTERMSIG(status)).name
+    why = ": often the system running out of memory" if name == "SIGKILL" else ""
+    return f"killed by {name}{why}"
 
 
 def _reap(child: _Child) -> None:
