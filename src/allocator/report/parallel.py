@@ -220,8 +220,9 @@ def _finish(child: _Child) -> Any:
             f"{SERIAL_ENV}=1 to write it in this process"
         )
     outcome: _Outcome = pickle.loads(data)
-    sys.stdout.write(outcome.stdout)
-    sys.stderr.write(outcome.stderr)
+    for text, stream in ((outcome.stdout, sys.stdout), (outcome.stderr, sys.stderr)):
+        if text:  # nothing said, nothing written: a full stdout is met where serial meets it
+            stream.write(text)
     if not outcome.ok:
         raise outcome.value
     return outcome.value
