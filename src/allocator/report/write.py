@@ -335,7 +335,7 @@ def write_run(
     into `folder`; run.json names them all (see `write_run_json`).
 
     Where `parallel.fork_wanted`, a forked child writes the workbook meanwhile (same bytes,
-    same messages in the same order, same errors); run.json waits for it."""
+    same errors; its note is said once the child is done, before run.json, which waits)."""
     from allocator.report.html import dataset_assumptions, write_report
 
     start = time.perf_counter()
