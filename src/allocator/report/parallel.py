@@ -126,6 +126,7 @@ def _start(job: Callable[[], Any], scratch: Path) -> _Child | None:
         with contextlib.suppress(Exception):  # a closed or lost stream: nothing to flush
             stream.flush()
     old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    parent = os.getpid()
     try:
         read, write = os.pipe()
         try:
@@ -135,36 +136,39 @@ def _start(job: Callable[[], Any], scratch: Path) -> _Child | None:
             os.close(write)
             return None
         if pid == 0:  # the child: never returns
-            _child(job, read, write, old, scratch)
+            _child(job, (read, write), old, scratch, parent)
         os.close(write)
         return _Child(pid, os.fdopen(read, "rb"))
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def _child(job: Callable[[], Any], read: int, write: int, mask: Any, scratch: Path) -> None:
+def _child(
+    job: Callable[[], Any], pipe: tuple[int, int], mask: Any, scratch: Path, parent: int
+) -> None:
     """The child's whole life: run `job`, send its outcome, `os._exit` whatever happens."""
     code = 1
+    read, write = pipe
     try:
         gc.freeze()  # the collector skips the objects the parent made (less work in the child)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides on Ctrl-C
         signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's kill ends it
-        _die_with_parent()
+        _die_with_parent(parent)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(read)
         tempfile.tempdir = str(scratch)  # xlsxwriter's temp files: removed with the folder
         outcome = _run(job)
-        with os.fdopen(write, "wb") as pipe:
-            pipe.write(_dumps(outcome))
+        with os.fdopen(write, "wb") as sent:
+            sent.write(_dumps(outcome))
         code = 0
     finally:
         os._exit(code)
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """Ask Linux to kill this child if its parent dies (a `kill -9` of the parent), and
-    exit at once if the parent is already gone. Elsewhere nothing: the parent reaps it."""
-    parent = os.getppid()
+    exit at once if the parent (pid `parent`) is already gone. Elsewhere nothing: the parent
+    reaps it."""
     with contextlib.suppress(Exception):
         import ctypes
 
