@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import json
 import math
 import os
@@ -25,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.errors import UsageError
+from allocator.report import parallel
 from allocator.report.csvtext import write_csv
 from allocator.report.folders import (
     MARKER,
@@ -259,20 +261,29 @@ def write_text_atomic(path: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> list[str]:
+def write_workbook(
+    tables: dict[str, pd.DataFrame], path: Path, say: Callable[[str], None] | None = _note
+) -> list[str]:
     """One sheet per table; headers carry units; the header row is bold and frozen; a charts
     sheet (`allocator.report.book`, xlsxwriter). Tables over `book.SHEET_ROW_LIMIT` rows get a
-    summary sheet, and the terminal says so; returns their names."""
-    from allocator.report.book import SHEET_ROW_LIMIT, write_results_workbook
+    summary sheet, and `say` (the terminal; None: nothing) says so; returns their names."""
+    from allocator.report.book import write_results_workbook
 
     sheets = [(name, [_header(c) for c in frame.columns], frame) for name, frame in tables.items()]
     summarized = write_results_workbook(path, sheets)
-    if summarized:
-        _note(
-            f"{path.name}: {', '.join(summarized)} have over {SHEET_ROW_LIMIT:,} rows, so their "
-            "sheets hold summaries; the full tables are the CSV files beside it"
-        )
+    if summarized and say is not None:
+        say(summary_note(path, summarized))
     return summarized
+
+
+def summary_note(path: Path, summarized: list[str]) -> str:
+    """The line saying which sheets of the workbook `path` hold summaries."""
+    from allocator.report.book import SHEET_ROW_LIMIT
+
+    return (
+        f"{path.name}: {', '.join(summarized)} have over {SHEET_ROW_LIMIT:,} rows, so their "
+        "sheets hold summaries; the full tables are the CSV files beside it"
+    )
 
 
 def _cell(value: Any) -> Any:
@@ -321,20 +332,52 @@ def write_run(
 ) -> None:
     """Write every table as CSV, the workbook (`sheets`, by default the tables), report.html
     (with the dataset's `assumptions`, else those read from it), run.json and any extra files
-    into `folder`; run.json names them all (see `write_run_json`)."""
+    into `folder`; run.json names them all (see `write_run_json`).
+
+    Where `parallel.fork_wanted`, a forked child writes the workbook meanwhile (same bytes,
+    same errors; its note is said once the child is done, before run.json, which waits)."""
     from allocator.report.html import dataset_assumptions, write_report
 
     start = time.perf_counter()
-    for name, frame in tables.items():
-        write_csv(frame, folder / f"{name}.csv")
-    write_workbook(tables if sheets is None else sheets, folder / "workbook.xlsx")
-    if extra is not None:
-        extra(folder)
-    found = dataset_assumptions(run_info, tables) if assumptions is None else assumptions
-    write_report(folder, tables, {"command": command, **run_info}, found)
+    book, path = (tables if sheets is None else sheets), folder / "workbook.xlsx"
+
+    def csvs() -> None:
+        for name, frame in tables.items():
+            write_csv(frame, folder / f"{name}.csv")
+
+    def rest() -> None:
+        if extra is not None:
+            extra(folder)
+        found = dataset_assumptions(run_info, tables) if assumptions is None else assumptions
+        write_report(folder, tables, {"command": command, **run_info}, found)
+
+    def said(summarized: list[str]) -> None:
+        if summarized:
+            _note(summary_note(path, summarized))
+
+    job = functools.partial(_workbook_quietly, book, path)
+    if not (parallel.fork_wanted() and _overlap(job, csvs, rest, said, folder)):
+        csvs()  # in series, as before: tables, workbook, extra, report
+        write_workbook(book, path)
+        rest()
     if "timings_s" in run_info:  # run.json goes last, so it can say how long the rest took
         run_info["timings_s"]["write"] = round(time.perf_counter() - start, 4)
     write_run_json(run_info, folder, command)
+
+
+def _overlap(job: Callable[[], list[str]], *steps: Any) -> bool:
+    """`parallel.overlap`, the workbook's modules imported first: here they load while the
+    child would otherwise be the longer branch, and each child would load them again."""
+    import xlsxwriter  # noqa: F401
+
+    import allocator.report.book  # noqa: F401
+
+    return parallel.overlap(job, *steps)
+
+
+def _workbook_quietly(book: dict[str, pd.DataFrame], path: Path) -> list[str]:
+    """`write_workbook` saying nothing (in the child: the parent says it, in its place)."""
+    return write_workbook(book, path, say=None)
 
 
 def read_run_json(folder: Path, fix: str) -> dict[str, Any]:
