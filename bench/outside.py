@@ -67,8 +67,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("dataset", help="a dataset folder (bench/generate.py writes one)")
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("solve_args", nargs="*", help="after --: more `allocator solve` options")
-    args = ap.parse_args()
+    argv = sys.argv[1:]
+    cut = argv.index("--") if "--" in argv else len(argv)
+    args = ap.parse_args(argv[:cut])
+    args.solve_args = argv[cut + 1 :]  # after --: more `allocator solve` options
     rows = []
     for k in range(args.repeats):
         start = time.perf_counter()
