@@ -230,3 +230,33 @@ def hand_face(rows, lower, upper):
         "row": tuple(np.array([row[k] for row in rows], float) for k in (1, 2)),
     }
     return Face(h, np.arange(n), np.zeros(n), bounds)
+
+
+def soft_targets_first_pass():
+    """A hand LP of soft targets held as `allocator solve` holds them, after its first pass
+    (the least weighted shortfall; tests/test_one_sided.py and tests/test_resolve_count.py):
+    x (3 jobs per musd), y (1), s (x's target shortfall); budget x + y <= 10 (row 0), cap
+    x <= 6 (row 1), target x + s >= 8 (row 2), shortfall_total 0.5 s (row 3, free until held).
+    Returns the HiGHS instance, the shortfall and jobs costs, and every column's index."""
+    import highspy
+    import numpy as np
+
+    from allocator.solver.highs import new_highs
+
+    inf = highspy.kHighsInf
+    h = new_highs()
+    h.addVars(3, np.zeros(3), np.full(3, inf))
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    rows = (
+        ([0, 1], [1.0, 1.0], -inf, 10.0),
+        ([0], [1.0], -inf, 6.0),
+        ([0, 2], [1.0, 1.0], 8.0, inf),
+        ([2], [0.5], -inf, inf),
+    )
+    for cols, coefs, lower, upper in rows:
+        h.addRow(lower, upper, len(cols), np.array(cols, dtype=np.int32), np.array(coefs))
+    shortfall, jobs = np.array([0.0, 0.0, -0.5]), np.array([3.0, 1.0, 0.0])
+    every = np.arange(3, dtype=np.int32)
+    h.changeColsCost(3, every, shortfall)
+    h.run()
+    return h, shortfall, jobs, every

@@ -11,6 +11,7 @@ import pytest
 
 from allocator.solver.highs import new_highs
 from allocator.solver.marginal import Rates, one_sided
+from conftest import soft_targets_first_pass
 
 INF = highspy.kHighsInf
 
@@ -223,21 +224,7 @@ def _soft_lp() -> tuple[highspy.Highs, object]:
     """
     from allocator.solver.units import Lexicographic
 
-    h = new_highs()
-    h.addVars(3, np.zeros(3), np.full(3, INF))
-    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-    rows = (
-        ([0, 1], [1.0, 1.0], -INF, 10.0),
-        ([0], [1.0], -INF, 6.0),
-        ([0, 2], [1.0, 1.0], 8.0, INF),
-        ([2], [0.5], -INF, INF),
-    )
-    for cols, coefs, lower, upper in rows:
-        h.addRow(lower, upper, len(cols), np.array(cols, dtype=np.int32), np.array(coefs))
-    shortfall, jobs = np.array([0.0, 0.0, -0.5]), np.array([3.0, 1.0, 0.0])
-    every = np.arange(3, dtype=np.int32)
-    h.changeColsCost(3, every, shortfall)
-    h.run()
+    h, shortfall, jobs, every = soft_targets_first_pass()
     least = -h.getInfo().objective_function_value
     assert least == pytest.approx(1.0)
     h.changeRowBounds(3, -INF, least)

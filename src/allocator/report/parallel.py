@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from allocator.errors import UsageError
+from allocator.signalmask import HELD, signals_held
 
 SERIAL_ENV = "ALLOCATOR_SERIAL_WRITE"
 """Set to 1 (or any non-empty value but 0) to write every file in this process, in series."""
-_HELD = (signal.SIGINT, signal.SIGTERM)
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
@@ -125,7 +125,7 @@ def _start(job: Callable[[], Any], scratch: Path) -> _Child | None:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):  # a closed or lost stream: nothing to flush
             stream.flush()
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, HELD)
     parent = os.getpid()
     try:
         read, write = os.pipe()
@@ -250,12 +250,9 @@ def _reap(child: _Child) -> None:
 
 def _stop(child: _Child) -> None:
     """Kill and reap the child, signals held, so it neither runs on nor stays a zombie."""
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
-    try:
+    with signals_held():
         if child.status is None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child.pid, signal.SIGKILL)
             _reap(child)
         child.pipe.close()
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)

@@ -14,7 +14,6 @@ import math
 import os
 import secrets
 import shutil
-import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -43,6 +42,7 @@ from allocator.report.folders import (
     why_not_replaceable,
 )
 from allocator.report.tables import UNITS
+from allocator.signalmask import signals_held
 
 if TYPE_CHECKING:
     from allocator.report.assumed import Assumed
@@ -115,22 +115,6 @@ def check_target(path: Path, force: bool, sources: Sources = (), label: str = "-
             )
 
 
-@contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM for a few system calls that must not be cut in two (a folder
-    created but its name not yet known, a run renamed away but the new one not yet in place);
-    a signal that arrives meanwhile is delivered right after."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    if not hasattr(signal, "pthread_sigmask"):  # not on Windows: nothing to hold
-        yield
-        return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
 def _note(message: str) -> None:
     print(f"note: {message}", file=sys.stderr, flush=True)
 
@@ -157,7 +141,7 @@ def atomic_run_dir(
             pids, restored = remove_stale_temps(path.parent)
             if pids:
                 say(stale_note(path.parent, pids, restored))
-            with _signals_held():
+            with signals_held():
                 tmp = make_temp(path.parent)
     except BaseException:
         _remove_empty(made)
@@ -165,7 +149,7 @@ def atomic_run_dir(
     try:
         with output_faults(path, label):
             yield tmp
-            with _signals_held():
+            with signals_held():
                 _replace(tmp, path, force, sources, label)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

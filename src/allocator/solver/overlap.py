@@ -25,7 +25,6 @@ start and the GIL hand-overs cost; `MIN_NONZEROS` was set from measurements (not
 from __future__ import annotations
 
 import importlib
-import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -33,6 +32,7 @@ from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from typing import Any
 
+from allocator.signalmask import signals_held
 from allocator.solver.compile import CompiledLP
 
 ENABLED = True
@@ -45,7 +45,6 @@ THREAD = "allocator-overlap"
 """The thread's name."""
 
 _AFTER: ContextVar[tuple[str, ...]] = ContextVar("allocator_import_after_solve", default=())
-_HELD = frozenset({signal.SIGINT, signal.SIGTERM})
 
 
 @contextmanager
@@ -94,7 +93,7 @@ class Overlap:
         if self._thread is not None:
             return
         self._thread = threading.Thread(target=self._work, name=THREAD, daemon=True)
-        with _signals_blocked():  # the thread inherits the mask
+        with signals_held():  # the thread inherits the mask
             self._thread.start()
 
     def close(self) -> None:
@@ -145,16 +144,3 @@ def _trim_arena() -> None:
         import ctypes
 
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
-@contextmanager
-def _signals_blocked() -> Iterator[None]:
-    """SIGINT and SIGTERM blocked in this thread for the duration (and in threads it starts)."""
-    if not hasattr(signal, "pthread_sigmask"):  # not on Windows: signals go to the main thread
-        yield
-        return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
