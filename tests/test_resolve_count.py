@@ -181,3 +181,21 @@ def test_the_baseline_rates_and_units_with_fewer_runs(monkeypatch):
         same = (a == b) | (np.isnan(a) & np.isnan(b)) | np.isclose(a, b, rtol=1e-12, atol=0)
         assert same.all(), column
     assert np.isfinite(fast["up_holds_for"]).sum() >= 5  # the long pieces are exercised
+
+
+@pytest.mark.parametrize("shortcuts", [True, False])
+def test_a_rate_whose_basis_holds_for_ever_says_without_limit(monkeypatch, shortcuts):
+    """The hand soft-targets LP's budget x + y <= 10 raised by t: y = 4 + t and 22 + t jobs for
+    every t (y has no cap and no other row), so one more musd buys 1 job without limit. It used
+    to say "for 1.09951e12 musd": the last of 40 doublings, a number no planner can quote."""
+    from allocator.solver.marginal import Base
+    from allocator.solver.units import listed_rates
+
+    monkeypatch.setattr(marginal, "SHORTCUTS", shortcuts)
+    h, lex = _soft_lp()
+    zero = np.zeros(4)
+    out = listed_rates(h, Base.of(h), (zero, zero), np.array([True, False, False, False]), lex)
+    assert out["gain_per_unit_up"][0] == pytest.approx(1.0)
+    assert out["up_holds_for"][0] == np.inf  # written 1E+30, Excel's "no limit"
+    assert out["loss_per_unit_down"][0] == pytest.approx(1.0)
+    assert out["down_holds_for"][0] == pytest.approx(4.0)  # y reaches 0 at a budget of 6

@@ -122,6 +122,9 @@ class Side:
         feasible (so optimal, its dual the slope) for."""
         self.holds: _Point | None = None
         """The probe whose optimum the instance holds, its range not read yet."""
+        self.current: _Point | None = None
+        """The probe last solved, when the row sits at the bound it moves (the instance holds
+        its optimal basis), else None."""
         self.feasible, self.infeasible = 0.0, np.inf
         """The farthest move known feasible, the nearest re-solved infeasible."""
         self.speculate = False
@@ -175,7 +178,7 @@ class Side:
     def _solve(self, t: float) -> _Point | None:
         low, up = self.move(t)
         self.h.run()
-        self.holds = None
+        self.holds = self.current = None
         if status_of(self.h) is not Status.OPTIMAL:
             self.infeasible = min(self.infeasible, t)
             return None
@@ -187,9 +190,21 @@ class Side:
         self.feasible = max(self.feasible, t)
         moved = [b for b, m in zip((low, up), self.moves, strict=True) if m]
         at = float(sol.row_value[self.row])
-        if SHORTCUTS and any(abs(at - b) <= 1e-9 * max(1.0, abs(b)) for b in moved):
-            self.holds = point  # the row at the bound moved: a further move moves its activity
+        if any(abs(at - b) <= 1e-9 * max(1.0, abs(b)) for b in moved):
+            self.current = point  # the row at the bound moved: a further move moves its activity
+            self.holds = point if SHORTCUTS else None
         return point
+
+    def unlimited(self, p: _Point, slope: float) -> bool:
+        """Whether the piece of `slope` that `p` lies on holds however far the row moves: an
+        optimal basis on it (of `p`, the probe last solved, or of an earlier probe on the same
+        line) stays primal feasible without limit (`basis_range` inf), so optimal with the same
+        dual. Exact, in both modes of `SHORTCUTS`: with every probe re-solved, each probe on
+        the line starts from that basis and keeps it."""
+        if self.current is p and basis_range(self.h, self.row, self.sigma) == np.inf:
+            return True
+        self._read_range()
+        return any(reach == np.inf and self.on(q, slope) for q, reach in self.lines)
 
     def _read_range(self) -> None:
         """The range of the probe whose optimum the instance holds, into `lines`."""
@@ -291,7 +306,7 @@ def _piece_end(
     its line and the line of the next probe; the last amount checked if none did in time."""
     for _ in range(MAX_PROBES):
         if beyond is None:
-            if last.free:
+            if last.free or side.unlimited(last, slope):
                 return np.inf
             if reach - last.t <= 1e-6 * max(1.0, last.t):  # it holds up to where no plan is
                 return last.t
