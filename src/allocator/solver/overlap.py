@@ -8,10 +8,13 @@ solved (the run folder's writers, named with `importing_after`). SciPy's sparse 
 the peak memory at 1e6 nonzeros by about 25 MB, for good (the thread's own malloc arena keeps
 what the import freed; notes/ovl.md).
 
-`optimum` opens the `Overlap` just before the first pass's run() and closes it (joins the thread)
-once the objective's pass is solved, so the thread never runs beside the main thread's own Python
-(no import races with it, nothing left running while the run folder is written); the consumers
-then `take` what it made.
+`optimum` opens the `Overlap` just before the first pass's run() and, once the objective's pass is
+solved, waits for the imports (`pause`), so no import runs beside the main thread's own Python (no
+import races with it). Jobs named `later` (the label columns) wait for `release`, which `optimum`
+calls once the tie rule is done: built during the main solve, the labels were alive through the
+tie rule's LPs, where the peak memory is (about 9 MB of it at 1e6 nonzeros, notes/mem3.md); they
+are built beside the passes after it instead. The consumers `take` what the thread made (joining
+it first), so nothing is left running while the run folder is written.
 
 Never a different result and never a lost exception: a job is the very function the serial path
 calls, and a job that failed (or never ran) is computed again where the serial path computes it,
@@ -71,12 +74,22 @@ def imports_after() -> tuple[str, ...]:
 
 class Overlap:
     """Named jobs run in order in one daemon thread between `start` and `close`; `take` hands a
-    job's result to its consumer, or computes it there if the thread did not."""
+    job's result to its consumer, or computes it there if the thread did not. The imports run
+    first; the `later` jobs wait for `release` (or `close`)."""
 
-    def __init__(self, jobs: dict[str, Callable[[], Any]], imports: Sequence[str] = ()) -> None:
-        self._jobs = dict(jobs) | {f"import {m}": _importer(m) for m in imports}
+    def __init__(
+        self,
+        jobs: dict[str, Callable[[], Any]],
+        imports: Sequence[str] = (),
+        later: Sequence[str] = (),
+    ) -> None:
+        first = {n: j for n, j in jobs.items() if n not in later}
+        self._jobs = first | {f"import {m}": _importer(m) for m in imports}
+        self._later = {n: j for n, j in jobs.items() if n in later}
         self._done: dict[str, Any] = {}
         self._stop = threading.Event()
+        self._paused = threading.Event()
+        self._go = threading.Event()
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> Overlap:
@@ -85,7 +98,22 @@ class Overlap:
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         if kind is not None:  # the solve failed: nothing more is needed, only the thread ended
-            self._stop.set()
+            self.stop()
+        else:
+            self.pause()
+
+    def pause(self) -> None:
+        """Wait until the thread has done the jobs before the `later` ones (the imports)."""
+        if self._thread is not None:
+            self._paused.wait()
+
+    def release(self) -> None:
+        """Let the thread run the `later` jobs."""
+        self._go.set()
+
+    def stop(self) -> None:
+        """End the thread after the job under way (nothing more is needed) and join it."""
+        self._stop.set()
         self.close()
 
     def start(self) -> None:
@@ -97,8 +125,9 @@ class Overlap:
             self._thread.start()
 
     def close(self) -> None:
-        """Wait for the thread to finish its jobs (after `__exit__` on an error: the job under
-        way only)."""
+        """Wait for the thread to finish its jobs, the `later` ones released (after `stop`: the
+        job under way only)."""
+        self.release()
         if self._thread is not None:
             self._thread.join()
 
@@ -111,12 +140,21 @@ class Overlap:
         return serial()
 
     def _work(self) -> None:
-        for name, job in self._jobs.items():
+        try:
+            self._run(self._jobs)
+        finally:
+            self._paused.set()
+        if self._later:
+            self._go.wait()
+            self._run(self._later)
+        _trim_arena()
+
+    def _run(self, jobs: dict[str, Callable[[], Any]]) -> None:
+        for name, job in jobs.items():
             if self._stop.is_set():
                 break
             with suppress(Exception):  # left to `take`'s serial path, which raises it again
                 self._done[name] = job()
-        _trim_arena()
 
 
 def take(during: Overlap | None, name: str, serial: Callable[[], Any]) -> Any:

@@ -248,8 +248,8 @@ def optimum(
     same outcomes with other money (`Optimum.ties`). With `pick`, the plan that spends least
     on the last face (`Face.pick`): fixed by the data, whichever vertex HiGHS returned (what
     sweeps use, so a sample's funding does not depend on the basis it starts from). `during`
-    runs in its thread while HiGHS solves the passes up to the objective's, and is joined then
-    (`solver/overlap.py`).
+    runs in its thread while HiGHS solves the passes up to the objective's, paused then, and
+    released after the tie rule (`solver/overlap.py`).
     """
     weights = weights or {"jobs": 0.5, "exports": 0.5}
     laps = [time.perf_counter()]
@@ -264,18 +264,25 @@ def optimum(
         found, hold = _run(lp, cost, hold)
     row_dual, col_dual, x = found.duals, found.reduced_costs, found.x
     timings = {"solve": lap()}
-    ranges = allowable_ranges(lp, cost, found.activity) if ranging else None
-    timings["ranging"] = lap()
-    x, face = efficient_face(lp, x, col_dual, row_dual, secondaries(lp, objective, first))
-    timings["efficient"] = lap()
-    tied, classes = (None, None) if not ties else (0, [])
-    if face is not None and face.settle():
-        if ties:
-            tied = face.ties(np.array([f == "invest" for f in lp.col_family]))
-        if pick:
-            x = face.pick(x, spending_order(lp))
-        elif tied:  # one more pass on the face: the tie rule (`ties.RULE`), outcomes unchanged
-            x, classes = tie_classes(lp, face, x)
+    try:
+        ranges = allowable_ranges(lp, cost, found.activity) if ranging else None
+        timings["ranging"] = lap()
+        x, face = efficient_face(lp, x, col_dual, row_dual, secondaries(lp, objective, first))
+        timings["efficient"] = lap()
+        tied, classes = (None, None) if not ties else (0, [])
+        if face is not None and face.settle():
+            if ties:
+                tied = face.ties(np.array([f == "invest" for f in lp.col_family]))
+            if pick:
+                x = face.pick(x, spending_order(lp))
+            elif tied:  # one more pass on the face: the tie rule (`ties.RULE`), outcomes unchanged
+                x, classes = tie_classes(lp, face, x)
+    except BaseException:
+        if during is not None:
+            during.stop()  # its `later` jobs are not needed: the thread ended, not left waiting
+        raise
+    if during is not None:
+        during.release()  # the `later` jobs (labels) after the tie rule's LPs: not in its peak
     timings["ties"] = lap()
     x = reachable_exports(lp, x)
     timings["exports"] = lap()

@@ -84,12 +84,13 @@ def solve_lp(
 
 
 def _overlap(lp: CompiledLP) -> Overlap | None:
-    """What the main pass's solve of `lp` can overlap (`solver/overlap.py`): the tables' label
-    columns and the imports after it; None where the rule says it does not pay."""
+    """What the main pass's solve of `lp` can overlap (`solver/overlap.py`): the imports after
+    it, then, once the tie rule is done, the tables' label columns (not alive through the tie
+    rule's LPs, the peak memory); None where the rule says it does not pay."""
     if not worth(lp):
         return None
     jobs = {"columns": lambda: _column_head(lp), "rows": lambda: _row_head(lp)}
-    return Overlap(jobs, imports_after())
+    return Overlap(jobs, imports_after(), later=tuple(jobs))
 
 
 def _costs_with(lp: CompiledLP, objective: str, weights: dict[str, float]) -> dict[str, Any]:
