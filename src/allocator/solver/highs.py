@@ -72,3 +72,25 @@ def new_highs(**options: Any) -> highspy.Highs:
 def highs_version() -> str:
     """The HiGHS version, e.g. '1.16.0'."""
     return str(new_highs().version())
+
+
+@functools.cache
+def _malloc_trim() -> Any:
+    """glibc's `malloc_trim`, or None where the C library has none (macOS, musl, Windows)."""
+    import ctypes
+
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError, TypeError):
+        return None
+
+
+def trim_heap() -> None:
+    """The C heap's free memory handed back to the system (glibc's `malloc_trim(0)`; elsewhere
+    nothing). HiGHS's freed vectors stay in the heap otherwise, and Python's own objects do not
+    reuse it: at 1e6 nonzeros the Solution's tables were built on top of a released face's 60 MB
+    (peak 353 MB against 338 with the trim; 0.2-30 ms a call). A thread's freed memory stays in
+    its own malloc arena likewise (the overlap's thread: about 10 MB at 1e6 without the trim)."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)

@@ -28,7 +28,6 @@ start and the GIL hand-overs cost; `MIN_NONZEROS` was set from measurements (not
 from __future__ import annotations
 
 import importlib
-import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -37,6 +36,7 @@ from typing import Any
 
 from allocator.signalmask import signals_held
 from allocator.solver.compile import CompiledLP
+from allocator.solver.highs import trim_heap
 
 ENABLED = True
 """The switch: False computes everything in the main thread, after the solve (what the tests
@@ -147,7 +147,7 @@ class Overlap:
         if self._later:
             self._go.wait()
             self._run(self._later)
-        _trim_arena()
+        trim_heap()  # glibc keeps a thread's freed memory in its own arena
 
     def _run(self, jobs: dict[str, Callable[[], Any]]) -> None:
         for name, job in jobs.items():
@@ -169,16 +169,3 @@ def _importer(module: str) -> Callable[[], None]:
         importlib.import_module(module)
 
     return run
-
-
-def _trim_arena() -> None:
-    """Give back what the jobs freed: glibc keeps a thread's freed memory in the thread's own
-    malloc arena, which the main thread never reuses (at 1e6 nonzeros the run's median peak
-    memory was about 10 MB above the serial path's without this, 5-7 MB with it; notes/ovl.md).
-    `malloc_trim(0)` is what Dask's documentation gives for the same; a no-op without glibc."""
-    if not sys.platform.startswith("linux"):
-        return
-    with suppress(OSError, AttributeError):
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)

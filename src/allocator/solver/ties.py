@@ -15,9 +15,6 @@ mitigation and carried money they need (`least_other_money`): two LPs on the sam
 
 from __future__ import annotations
 
-import ctypes
-import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +23,7 @@ import numpy as np
 
 from allocator.solver import subproblems
 from allocator.solver.compile import CompiledLP
-from allocator.solver.highs import new_highs
+from allocator.solver.highs import new_highs, trim_heap
 from allocator.solver.status import Status, status_of
 from allocator.solver.subproblems import spending_order
 
@@ -143,7 +140,7 @@ def renew(face: Face, lp: CompiledLP | None = None) -> None:
     """A `clearSolver` that frees: the face's LP (its matrix cut from `lp`'s where given,
     `_face_entries`; its bounds, costs and sense read from HiGHS) in a new instance with the old
     one's options and no solver data; the old instance is released before the matrix is cut,
-    and the C heap's free memory handed back (`_trim`). HiGHS's own `clearSolver` and
+    and the C heap's free memory handed back (`highs.trim_heap`). HiGHS's own `clearSolver` and
     `clearModel` only mark its data invalid: at 1e6 nonzeros the face's instance kept its
     memory after either (32 MB once settled, 60 MB after the rule)."""
     old = face.highs
@@ -152,7 +149,7 @@ def renew(face: Face, lp: CompiledLP | None = None) -> None:
     options = old.getOptions()
     face.highs = new_highs()
     del old  # no reference left: the old instance is released before the matrix is cut
-    _trim()
+    trim_heap()
     h = face.highs
     h.passOptions(options)
     if lp is None or found is None or isinstance(model, highspy.HighsLp):
@@ -163,7 +160,7 @@ def renew(face: Face, lp: CompiledLP | None = None) -> None:
         continuous = np.zeros(n, dtype=np.int32)  # HiGHS reads n values, even from none
         h.passModel(n, m, len(value), 1, sense, offset, *arrays, start, index, value, continuous)
     del model, found
-    _trim()
+    trim_heap()
 
 
 def _lp_parts(h: highspy.Highs) -> tuple[Any, ...]:
@@ -175,26 +172,6 @@ def _lp_parts(h: highspy.Highs) -> tuple[Any, ...]:
     _, _, row_lower, row_upper, _ = h.getRows(m, np.arange(m, dtype=np.int32))
     sense = int(h.getObjectiveSense()[1])
     return n, m, sense, h.getObjectiveOffset()[1], cost, col_lower, col_upper, row_lower, row_upper
-
-
-@functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's `malloc_trim`, or None where the C library has none (macOS, musl, Windows)."""
-    try:
-        return ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError, TypeError):
-        return None
-
-
-def _trim() -> None:
-    """The C heap's free memory handed back to the system (glibc's `malloc_trim`; elsewhere
-    nothing). HiGHS's freed vectors stay in the heap otherwise, and Python's own objects, made
-    in memory of their own, do not reuse it: at 1e6 nonzeros the Solution's tables were built
-    on top of the released face's 60 MB (peak 353 MB against 338 with the trim; 0.2-30 ms a
-    call)."""
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
 
 
 def _free_lp(face: Face, lp: CompiledLP | None = None) -> tuple[highspy.HighsLp, np.ndarray]:
@@ -310,7 +287,7 @@ def split_by_caps(
         np.array(h.getSolution().col_value)[: len(free)] if status_of(h) is Status.OPTIMAL else None
     )
     del h  # the QP's instance released, its memory handed back before the next LP
-    _trim()
+    trim_heap()
     if got is None:
         return x
     out[face.cols[free]] = np.clip(got, lower[free], upper[free])
