@@ -1,6 +1,6 @@
 """Wall time of one whole `allocator solve` command outside HiGHS's `run()` calls (issue 30).
 
-    python bench/generate.py --nnz 1e6 --out /tmp/g6x     # once
+    python bench/generate.py /tmp/g6x --nnz 1e6           # once
     python bench/outside.py /tmp/g6x                      # the command as a planner runs it
     python bench/outside.py /tmp/g6x --repeats 3 -- --targets off
 
