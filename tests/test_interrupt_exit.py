@@ -56,3 +56,37 @@ def test_with_child_processes_the_exit_handlers_still_stop_them(tmp_path):
     assert "interrupted: no run folder was written" in done.stderr
     assert marker.read_text() == "teardown ran"  # multiprocessing's handler stopped the child
     assert not out.exists()
+
+
+SERIAL_WORKBOOK = r"""
+import sys
+import allocator.report.book as book
+def interrupted(*args, **kwargs):
+    raise KeyboardInterrupt  # the sheets are written, the workbook not yet closed
+book._charts = interrupted
+sys.argv = ["allocator", "solve", "--out", sys.argv[1]]
+from allocator.cli.commands import main
+main()
+"""
+
+
+def test_a_workbook_interrupted_in_series_leaves_no_temp_file(tmp_path):
+    """xlsxwriter's constant-memory temp files go in the run's temp folder, removed with it, not
+    in the system's temp folder (where an interrupted run used to leave them)."""
+    import os
+
+    system_tmp, out = tmp_path / "system-tmp", tmp_path / "run"
+    system_tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(system_tmp), "ALLOCATOR_SERIAL_WRITE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", SERIAL_WORKBOOK, str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 130, done.stderr
+    assert not out.exists()
+    assert sorted(p.name for p in system_tmp.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".allocator-")] == []

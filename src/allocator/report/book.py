@@ -32,12 +32,17 @@ Sheet = tuple[str, list[str], pd.DataFrame]
 """(sheet name, header texts with units, the table)."""
 
 
-def write_results_workbook(path: Path, sheets: list[Sheet]) -> list[str]:
-    """Write `sheets` and the charts sheet to `path`; returns the tables given as summaries."""
+def write_results_workbook(
+    path: Path, sheets: list[Sheet], scratch: Path | None = None
+) -> list[str]:
+    """Write `sheets` and the charts sheet to `path`; returns the tables given as summaries.
+    xlsxwriter's constant-memory temp files go in `scratch` (a run's temp folder, removed with
+    it however the run ends), else in the system's temp folder."""
     import xlsxwriter
 
+    options = {"constant_memory": True, "nan_inf_to_errors": False, **TEXT_AS_TEXT}
     book = xlsxwriter.Workbook(
-        str(path), {"constant_memory": True, "nan_inf_to_errors": False, **TEXT_AS_TEXT}
+        str(path), options | ({} if scratch is None else {"tmpdir": str(scratch)})
     )
     book.set_properties({"created": _FIXED})
     fmt = _Formats(book)

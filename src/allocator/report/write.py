@@ -246,15 +246,19 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 def write_workbook(
-    tables: dict[str, pd.DataFrame], path: Path, say: Callable[[str], None] | None = _note
+    tables: dict[str, pd.DataFrame],
+    path: Path,
+    say: Callable[[str], None] | None = _note,
+    scratch: Path | None = None,
 ) -> list[str]:
     """One sheet per table; headers carry units; the header row is bold and frozen; a charts
     sheet (`allocator.report.book`, xlsxwriter). Tables over `book.SHEET_ROW_LIMIT` rows get a
-    summary sheet, and `say` (the terminal; None: nothing) says so; returns their names."""
+    summary sheet, and `say` (the terminal; None: nothing) says so; returns their names.
+    `scratch`: where xlsxwriter's temp files go (a run's temp folder)."""
     from allocator.report.book import write_results_workbook
 
     sheets = [(name, [_header(c) for c in frame.columns], frame) for name, frame in tables.items()]
-    summarized = write_results_workbook(path, sheets)
+    summarized = write_results_workbook(path, sheets, scratch)
     if summarized and say is not None:
         say(summary_note(path, summarized))
     return summarized
@@ -339,10 +343,10 @@ def write_run(
         if summarized:
             _note(summary_note(path, summarized))
 
-    job = functools.partial(_workbook_quietly, book, path)
+    job = functools.partial(_workbook_quietly, book, path, folder)
     if not (parallel.fork_wanted() and _overlap(job, csvs, rest, said, folder)):
         csvs()  # in series, as before: tables, workbook, extra, report
-        write_workbook(book, path)
+        write_workbook(book, path, scratch=folder)  # temp files removed with the run's folder
         rest()
     if "timings_s" in run_info:  # run.json goes last, so it can say how long the rest took
         run_info["timings_s"]["write"] = round(time.perf_counter() - start, 4)
@@ -359,9 +363,9 @@ def _overlap(job: Callable[[], list[str]], *steps: Any) -> bool:
     return parallel.overlap(job, *steps)
 
 
-def _workbook_quietly(book: dict[str, pd.DataFrame], path: Path) -> list[str]:
+def _workbook_quietly(book: dict[str, pd.DataFrame], path: Path, scratch: Path) -> list[str]:
     """`write_workbook` saying nothing (in the child: the parent says it, in its place)."""
-    return write_workbook(book, path, say=None)
+    return write_workbook(book, path, say=None, scratch=scratch)
 
 
 def read_run_json(folder: Path, fix: str) -> dict[str, Any]:
