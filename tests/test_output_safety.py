@@ -338,7 +338,7 @@ def test_a_folder_that_cannot_be_written_is_one_line(tmp_path, monkeypatch, code
     assert sorted(p.name for p in parent.iterdir()) == ["run"]
 
 
-def _disk_full(path, _sheets):
+def _disk_full(path, _sheets, _scratch=None):
     Path(path).write_bytes(b"PK\x03\x04 half a workbook")
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
