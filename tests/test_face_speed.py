@@ -14,9 +14,10 @@ import pytest
 
 from allocator.data.inputs import load_inputs
 from allocator.model.sparse import CscMatrix
-from allocator.solver import subproblems
+from allocator.solver import reduced, spending, subproblems
 from allocator.solver.compile import build_lp
-from allocator.solver.subproblems import Extra, spending_order
+from allocator.solver.spending import spending_order
+from allocator.solver.subproblems import Extra
 from conftest import BASELINE
 
 INF = highspy.kHighsInf
@@ -200,7 +201,7 @@ def test_spending_order_on_the_baseline_is_the_per_column_formula_to_the_last_bi
     invest = [j for j, f in enumerate(lp.col_family) if f == "invest"]
     keys = [lp.col_index[j] for j in invest]
     rank = [{v: k for k, v in enumerate(sorted({key[d] for key in keys}))} for d in range(3)]
-    primes = subproblems._primes(max(len(r) for r in rank) * 3 + 3)
+    primes = spending._primes(max(len(r) for r in rank) * 3 + 3)
     want = np.zeros(len(lp.col_names))
     for j, key in zip(invest, keys, strict=True):
         parts = [primes[3 * rank[d][key[d]] + d] ** 0.5 % 1 for d in range(3)]
@@ -225,8 +226,8 @@ def test_a_tie_lp_on_a_large_face_imports_scipy_beside_it(monkeypatch):
     run() releases the GIL), once a process; a smaller face starts nothing. The tie count is
     the same."""
     started = []
-    monkeypatch.setattr(subproblems, "_IMPORTING", [])
-    monkeypatch.setattr(subproblems, "_import_lu", lambda: started.append(_current_thread()))
+    monkeypatch.setattr(reduced, "_IMPORTING", [])
+    monkeypatch.setattr(reduced, "_import_lu", lambda: started.append(_current_thread()))
     money = np.array([True, True, True, True, False, False])
     monkeypatch.setattr(subproblems, "FIXED_SUMS_FROM", 5)
     small = _face()
@@ -237,7 +238,7 @@ def test_a_tie_lp_on_a_large_face_imports_scipy_beside_it(monkeypatch):
         face = _face()
         face.narrow()
         assert face.ties(money) == 4
-    for thread in subproblems._IMPORTING:
+    for thread in reduced._IMPORTING:
         thread.join(timeout=60)
     assert len(started) == 1
     assert started[0] is not _main_thread()

@@ -37,6 +37,7 @@ SOLVER = {
     "units",
     "diagnosis",
     "subproblems",
+    "columns",
     "results",
     "numerics",
     "alternatives",

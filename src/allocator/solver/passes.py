@@ -23,14 +23,9 @@ from allocator.solver.compile import INF, CompiledLP, set_costs
 from allocator.solver.diagnosis import diagnose
 from allocator.solver.overlap import Overlap
 from allocator.solver.ranging import allowable_ranges
+from allocator.solver.spending import spending_order
 from allocator.solver.status import PassResult, Status, status_of
-from allocator.solver.subproblems import (
-    Extra,
-    efficient,
-    efficient_face,
-    reachable_exports,
-    spending_order,
-)
+from allocator.solver.subproblems import Extra, efficient, efficient_face, reachable_exports
 from allocator.solver.ties import tie_classes
 
 

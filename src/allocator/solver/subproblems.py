@@ -31,37 +31,30 @@ anything new (`EXACT`); where it cannot, the LP is skipped and the face's trace 
 
 from __future__ import annotations
 
-import contextlib
-import math
-import threading
 from dataclasses import dataclass, field
-from itertools import compress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
 
+from allocator.solver.columns import Columns
 from allocator.solver.compile import INF, CompiledLP
 from allocator.solver.highs import new_highs
+from allocator.solver.reduced import Reduced, import_lu_beside, membership
 from allocator.solver.status import Status, status_of
 
 if TYPE_CHECKING:
-    import scipy.sparse as sp
+    pass
 
 EXACT = True
 """Decide on the face's basis first and skip the LPs that test settles (module docstring); False
 runs every LP as before (what the tests compare against)."""
-ZERO = 1e-9
-"""A reduced cost of a 0/1 cost below this, with its possible error, is 0 (`Face.fixed_sums`):
-the zero `Face.narrow` uses for reduced costs and duals."""
 FIXED_SUMS_FROM = 5_000
 """`Face.fixed_sums` is asked (by `ties`) only on a face of at least this many columns: below,
 the range LPs it could skip cost less than importing SciPy's sparse LU (about 0.1 s; on the
 baseline's 672 columns the LPs it skips save no measurable time: 0.22 s a solve either way)."""
 _BLOCK = 64
 """Sums decided per LU solve with that many right-hand sides (`Face.fixed_sums`)."""
-_IMPORTING: list[threading.Thread] = []
-"""The thread that imports SciPy's LU beside a tie LP (`_import_lu_beside`): one a process."""
 
 
 def efficient(
@@ -227,7 +220,7 @@ class Face:
             self.trace.append("ties: the face is a single point (basis test): no tie LP")
             return 0
         if EXACT and len(self.cols) >= FIXED_SUMS_FROM:
-            _import_lu_beside()  # `ties._ranges` asks `fixed_sums` next, if the LP finds a tie
+            import_lu_beside()  # `ties._ranges` asks `fixed_sums` next, if the LP finds a tie
         h, tol = self.highs, 1e-7
         sol = h.getSolution()  # the last pass's point (narrowing the bounds keeps it)
         x = np.array(sol.col_value)
@@ -308,182 +301,18 @@ class Face:
             return out
         free = ~col_basic & np.not_equal(*self.bounds["col"])
         free_rows = (~row_basic & np.not_equal(*self.bounds["row"]))[~row_basic]
-        member = _membership(groups, a.shape[1])
-        face = _Reduced(lu, b.T, member[col_basic].tocsc(), member[free].tocsc(), a[:, free])
+        member = membership(groups, a.shape[1])
+        face = Reduced(lu, b.T, member[col_basic].tocsc(), member[free].tocsc(), a[:, free])
         for start in range(0, len(groups), _BLOCK):
             block = slice(start, start + _BLOCK)
             out[block] = face.zero_reduced_costs(block, free_rows)
         return out
 
 
-@dataclass(frozen=True)
-class Columns:
-    """A matrix column-wise as HiGHS takes it: column j's entries are start[j]:start[j+1]."""
-
-    start: np.ndarray
-    index: np.ndarray
-    value: np.ndarray
-    num_row: int
-
-    @property
-    def counts(self) -> tuple[int, int, int]:
-        """Rows, columns and entries: what HiGHS reports of the LP it holds."""
-        return self.num_row, len(self.start) - 1, len(self.index)
-
-    @classmethod
-    def of(cls, h: highspy.Highs) -> Columns:
-        """The matrix of `h`'s LP (a copy of the whole LP: about 0.06 s at 1e6 nonzeros)."""
-        lp = h.getLp()
-        a = lp.a_matrix_
-        start, index, value = np.array(a.start_), np.array(a.index_), np.array(a.value_)
-        if a.format_ == highspy.MatrixFormat.kRowwise:  # to column-wise, rows kept in order
-            row = np.repeat(np.arange(lp.num_row_), np.diff(start))
-            order = np.argsort(index, kind="stable")
-            count = np.bincount(index, minlength=lp.num_col_)
-            start, index, value = np.concatenate([[0], np.cumsum(count)]), row[order], value[order]
-        return cls(start, index, value, lp.num_row_)
-
-    def with_row(self, at: np.ndarray, coefs: np.ndarray) -> Columns:
-        """One more row, its entries `coefs` in the columns `at` (increasing): each goes last
-        in its column, where HiGHS's `addRow` puts it."""
-        counts = np.diff(self.start)
-        grown = counts.copy()
-        grown[at] += 1
-        start = np.concatenate([[0], np.cumsum(grown)])
-        old = np.arange(len(self.index)) + np.repeat(start[:-1] - self.start[:-1], counts)
-        index = np.empty(start[-1], dtype=self.index.dtype)
-        value = np.empty(start[-1], dtype=float)
-        index[old], value[old] = self.index, self.value
-        index[start[at + 1] - 1], value[start[at + 1] - 1] = self.num_row, coefs
-        return Columns(start, index, value, self.num_row + 1)
-
-    def scipy(self) -> sp.csc_matrix:
-        """As a SciPy matrix (imports SciPy)."""
-        import scipy.sparse as sp
-
-        shape = (self.num_row, len(self.start) - 1)
-        return sp.csc_matrix((self.value, self.index, self.start), shape=shape)
-
-
-@dataclass(frozen=True)
-class _Reduced:
-    """What `Face.fixed_sums` reuses for every block of groups: the LU of B^T, B^T itself, the
-    groups' 0/1 costs on the basic and on the free nonbasic columns, and those free columns of
-    the rows pi lives on (with their absolute values, for the error bound)."""
-
-    lu: Any
-    bt: sp.csr_matrix
-    c_basic: sp.csc_matrix
-    c_free: sp.csc_matrix
-    free_cols: sp.csc_matrix
-    free_t: sp.csr_matrix = field(init=False)
-    abs_free_t: sp.csr_matrix = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "free_t", self.free_cols.T.tocsr())
-        object.__setattr__(self, "abs_free_t", abs(self.free_t))
-
-    def zero_reduced_costs(self, block: slice, free_rows: np.ndarray) -> np.ndarray:
-        """For the 0/1 costs of the groups in `block`, whether the reduced costs are 0 on the
-        free nonbasic columns and rows (`free_rows`, a mask over B's rows): pi solves
-        B^T pi = c_B, d = c - A^T pi on columns and pi itself on rows (logicals). Zero is
-        `ZERO`, the zero `Face.narrow` uses, after one step of iterative refinement whose
-        correction counts in full as a possible error of pi.
-
-        Few right-hand sides a solve, column-major: SuperLU's triangular solves sweep every
-        right-hand side at each supernode, so a narrow block stays in cache (measured at 1e6:
-        740 groups in 0.011 s by 64, 0.05 s by 128 row-major; each column's pi is the same to
-        the last bit whatever the block). pi is sparse (1 % of its entries at 1e6), so A^T pi
-        is a sparse product: the same sums of the same non-zero terms in the same order as the
-        dense one, which only adds zeros besides (0.06 s instead of 0.11 s at 1e6)."""
-        import scipy.sparse as sp
-
-        rhs = self.c_basic[:, block].toarray(order="F")
-        pi = self.lu.solve(rhs)
-        error = self.lu.solve(np.asfortranarray(rhs - self.bt @ pi))
-        pi += error
-        d = self.c_free[:, block] - self.free_t @ sp.csr_matrix(pi)
-        bound = abs(d) + self.abs_free_t @ sp.csr_matrix(np.abs(error))
-        coo = bound.tocoo()
-        cols_zero = np.ones(pi.shape[1], dtype=bool)
-        cols_zero[coo.col[~(coo.data <= ZERO)]] = False  # NaN is not zero either
-        rows = np.abs(pi[free_rows]) + np.abs(error[free_rows])
-        return cols_zero & (rows <= ZERO).all(axis=0)
-
-
-def _import_lu_beside() -> None:
-    """Start importing SciPy's sparse LU in a daemon thread, once a process, so that the
-    import (0.17 s of CPU, 0.5 s of wall time on a busy machine, the only SciPy import of a
-    solve) overlaps the tie LP, whose `run()` releases the GIL, instead of following it.
-    `fixed_sums`' own import then finds the module there or waits for the thread's."""
-    if _IMPORTING:
-        return
-    thread = threading.Thread(target=_import_lu, name="allocator-scipy-import", daemon=True)
-    _IMPORTING.append(thread)
-    thread.start()
-
-
-def _import_lu() -> None:
-    """Import SciPy's sparse LU; a failure is left to `fixed_sums`' own import to raise."""
-    with contextlib.suppress(ImportError):
-        import scipy.sparse.linalg  # noqa: F401
-
-
-def spending_order(lp: CompiledLP) -> np.ndarray:
-    """The weight of a US$ million in each investment column (0 elsewhere) for `Face.pick`:
-    about 1 (spend least), plus a small part that differs by program, pool and year, so that
-    no two ways of spending the same money weigh the same. The parts are square roots of
-    primes (rationally independent) by the rank of each name in sorted order: fixed by the data,
-    never by the order of rows in a file.
-
-    Each part is computed once a name, then gathered for every column (numpy)."""
-    is_invest = [f == "invest" for f in lp.col_family]
-    invest = np.flatnonzero(is_invest)
-    out = np.zeros(len(lp.col_names))
-    if not invest.size:
-        return out
-    names = list(zip(*compress(lp.col_index, is_invest), strict=False))[:3]
-    ranks, orders = [], []
-    for values in names:
-        order = sorted(set(values))
-        rank = dict(zip(order, range(len(order)), strict=True))
-        ranks.append(np.fromiter(map(rank.__getitem__, values), dtype=np.intp, count=len(values)))
-        orders.append(order)
-    primes = _primes(max(len(o) for o in orders) * 3 + 3)
-    parts = [
-        np.array([primes[3 * k + d] ** 0.5 % 1 for k in range(len(o))])[r]
-        for d, (o, r) in enumerate(zip(orders, ranks, strict=True))
-    ]
-    out[invest] = 1.0 + 1e-2 * parts[0] + 1e-3 * parts[1] + 1e-4 * parts[2]
-    return out
-
-
-def _primes(n: int) -> list[int]:
-    """The first n primes (a sieve up to Rosser's bound on the n-th prime)."""
-    if n < 1:
-        return []
-    size = max(15, int(n * (math.log(n) + math.log(math.log(max(n, 3))))) + 1)
-    sieve = np.ones(size + 1, dtype=bool)
-    sieve[:2] = False
-    for k in range(2, math.isqrt(size) + 1):
-        if sieve[k]:
-            sieve[k * k :: k] = False
-    return [int(k) for k in np.flatnonzero(sieve)[:n]]
-
-
 def _basic(status: list[highspy.HighsBasisStatus]) -> np.ndarray:
     """A mask: which of a basis's variables are basic."""
     codes = np.fromiter(map(int, status), dtype=np.int8, count=len(status))
     return codes == int(highspy.HighsBasisStatus.kBasic)
-
-
-def _membership(groups: list[np.ndarray], n: int) -> sp.csr_matrix:
-    """An n x len(groups) 0/1 matrix: column g marks the columns of group g."""
-    import scipy.sparse as sp
-
-    rows = np.concatenate([np.asarray(g, dtype=np.int64) for g in groups])
-    cols = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
-    return sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, len(groups)))
 
 
 def _inward(value: np.ndarray, lower: np.ndarray, upper: np.ndarray, tol: float) -> np.ndarray:

@@ -22,10 +22,11 @@ import highspy
 import numpy as np
 
 from allocator.solver import subproblems
+from allocator.solver.columns import Columns
 from allocator.solver.compile import CompiledLP
 from allocator.solver.highs import new_highs, trim_heap
+from allocator.solver.spending import spending_order
 from allocator.solver.status import Status, status_of
-from allocator.solver.subproblems import spending_order
 
 if TYPE_CHECKING:
     from allocator.solver.subproblems import Face
@@ -129,7 +130,7 @@ def _face_columns(
     h = face.highs
     cut = None if lp is None else _face_matrix(face, lp)
     if cut is None:
-        held = subproblems.Columns.of(h)
+        held = Columns.of(h)
         cut = (held.start, held.index, held.value)
     num_row = h.getNumRow()
     _, _, row_lower, row_upper, _ = h.getRows(num_row, np.arange(num_row, dtype=np.int32))
