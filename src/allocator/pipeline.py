@@ -58,7 +58,7 @@ def solve_inputs(
     goal = Objective.measured(objective, measure, inp.years[0], inp.years[-1], inp.last_milestone)
     t2 = time.perf_counter()
     try:
-        sol = solve_lp(lp, goal, weights, numerics=numerics)
+        sol = solve_lp(lp, goal, weights, numerics=numerics, keep_solver=False)
     except InfeasibleError as exc:
         from allocator.report.explain import explained  # only an infeasible plan is explained
 

@@ -21,6 +21,7 @@ from allocator.errors import InfeasibleError, NotOptimalError, UnboundedError, U
 from allocator.model.measures import JOB_YEARS
 from allocator.solver.compile import INF, CompiledLP, set_costs
 from allocator.solver.diagnosis import diagnose
+from allocator.solver.highs import trim_heap
 from allocator.solver.overlap import Overlap
 from allocator.solver.ranging import allowable_ranges
 from allocator.solver.spending import spending_order
@@ -192,6 +193,8 @@ class Optimum:
     face's basis skipped and why (`Face.trace`): nothing a report prints."""
     face_solves: int = 0
     """How many LPs ran on the optimal face: passes, tie LP, tie ranges, rule (`Face.solves`)."""
+    free: float | None = None
+    """With `optimum(..., release=True)`: `price_of_targets`, taken before the instance went."""
 
 
 def outcome_costs(lp: CompiledLP, kind: str) -> np.ndarray:
@@ -236,6 +239,7 @@ def optimum(
     ties: bool = False,
     pick: bool = False,
     during: Overlap | None = None,
+    release: bool = False,
 ) -> Optimum:
     """Soft targets held (unless `hold_targets` is False), the objective solved, then the
     efficiency passes on its optimal face (`secondaries`) and the exports the plan reaches.
@@ -244,7 +248,11 @@ def optimum(
     on the last face (`Face.pick`): fixed by the data, whichever vertex HiGHS returned (what
     sweeps use, so a sample's funding does not depend on the basis it starts from). `during`
     runs in its thread while HiGHS solves the passes up to the objective's, paused then, and
-    released after the tie rule (`solver/overlap.py`).
+    released after the tie rule (`solver/overlap.py`). With `release`, the caller reads
+    nothing of `lp.highs` afterwards: the price of the soft targets (`price_of_targets`) is
+    taken first (`Optimum.free`), then the plan's HiGHS instance is let go once ranging is
+    done and the face has its basis, so its memory (about 110 MB at 1e6 nonzeros) is not held
+    through the face's LPs (`release_solver`).
     """
     weights = weights or {"jobs": 0.5, "exports": 0.5}
     laps = [time.perf_counter()]
@@ -262,7 +270,12 @@ def optimum(
     try:
         ranges = allowable_ranges(lp, cost, found.activity) if ranging else None
         timings["ranging"] = lap()
-        x, face = efficient_face(lp, x, col_dual, row_dual, secondaries(lp, objective, first))
+        basis, free = lp.highs.getBasis(), None
+        if release:  # priced now: the face's LPs never touch the instance, so the same bits
+            free = _price(lp, least, cost)
+            release_solver(lp)
+        after = secondaries(lp, objective, first)
+        x, face = efficient_face(lp, x, col_dual, row_dual, after, basis=basis)
         timings["efficient"] = lap()
         tied, classes = (None, None) if not ties else (0, [])
         if face is not None and face.settle():
@@ -296,20 +309,45 @@ def optimum(
         classes,
         [] if face is None else face.trace,
         0 if face is None else face.solves,
+        free,
     )
+
+
+class Released:
+    """What `CompiledLP.highs` holds once `release_solver` let the plan's instance go: any use
+    is a programming error, said plainly rather than a re-solve of an empty model."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(
+            f"the plan's HiGHS instance was released after its last use (solve_lp with "
+            f"keep_solver=False), so .{name} cannot be called on it"
+        )
+
+
+def release_solver(lp: CompiledLP) -> None:
+    """Let the plan's HiGHS instance go (its model, factors and solution) and hand the freed
+    memory back to the system (`trim_heap`); `lp`'s own arrays stay."""
+    lp.highs = Released()  # type: ignore[assignment]
+    lp.first_basis = None
+    trim_heap()
 
 
 def price_of_targets(lp: CompiledLP, opt: Optimum) -> float | None:
     """The objective of `opt` with the least-shortfall hold released (the same cost vector), or
     None where no soft target falls short: the least-shortfall rule gives up the difference.
     The hold is put back afterwards, so the instance still holds what the plan held."""
-    if not opt.least_shortfall:
+    return _price(lp, opt.least_shortfall, opt.cost)
+
+
+def _price(lp: CompiledLP, least: float | None, cost: np.ndarray) -> float | None:
+    """`price_of_targets` of a plan with least shortfall `least` under `cost`."""
+    if not least:
         return None
     i = lp.row_family.index("shortfall_total")
     held = float(lp.row_upper[i])
     _release_hold(lp)
     try:
-        found, _ = _run(lp, opt.cost)
+        found, _ = _run(lp, cost)
     finally:
         lp.row_upper[i] = held
         lp.highs.changeRowBounds(i, -INF, held)

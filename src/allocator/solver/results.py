@@ -33,6 +33,7 @@ def solve_lp(
     unit: str | None = None,
     first: str | None = None,
     numerics: list[str] | None = None,
+    keep_solver: bool = True,
 ) -> Solution:
     """Solve for `objective` (jobs, exports or weighted, or an `Objective` with its unit and
     words) and return the optimum as a complete, frozen `Solution`.
@@ -45,13 +46,16 @@ def solve_lp(
     the solve, recorded in `solver`. Under soft targets whose least shortfall is not 0,
     `objective_without_targets` in the totals is the objective with the shortfall free: what
     holding the targets costs. `first` names a cost of `lp` maximised on the optimal face
-    before the efficiency passes (`optimum`'s; the least change of a re-plan).
+    before the efficiency passes (`optimum`'s; the least change of a re-plan). With
+    `keep_solver` False the caller reads nothing of `lp.highs` afterwards, so the plan's HiGHS
+    instance may be let go before the face's LPs (`optimum`'s `release`; less peak memory).
     """
     goal = objective if isinstance(objective, Objective) else Objective.plain(objective, unit)
     weights = weights or {"jobs": 0.5, "exports": 0.5}
     during = _overlap(lp)
-    opt = optimum(lp, goal.name, weights, ties=True, first=first, during=during)
-    free = price_of_targets(lp, opt)
+    release = not keep_solver and goal.name in lp.costs  # a weighted goal re-reads its costs
+    opt = optimum(lp, goal.name, weights, ties=True, first=first, during=during, release=release)
+    free = opt.free if release else price_of_targets(lp, opt)
     t_tables = time.perf_counter()
     ranges = opt.ranges or {}
     x, activity = snap_plan(lp, opt.x)

@@ -89,9 +89,11 @@ def efficient_face(
     row_dual: np.ndarray,
     secondaries: list[np.ndarray],
     extra: Extra | None = None,
+    basis: highspy.HighsBasis | None = None,
 ) -> tuple[np.ndarray, Face | None]:
     """`efficient`, and the restricted LP of the last face (None if no column could move), on
-    which `Face.ties` asks whether other plans reach the same outcomes."""
+    which `Face.ties` asks whether other plans reach the same outcomes. `basis` is the plan's
+    optimal basis (default: read from `lp.highs`, which then must still hold it)."""
     tol = 1e-9
     moving = np.flatnonzero(np.abs(col_dual) <= tol)
     fixed = np.flatnonzero(np.abs(col_dual) > tol)
@@ -107,7 +109,7 @@ def efficient_face(
     if extra is not None:
         extra = Extra(extra.coefs, float(lower[-1]), float(upper[-1]))
         lower, upper = lower[:-1], upper[:-1]
-    basis = lp.highs.getBasis()
+    basis = lp.highs.getBasis() if basis is None else basis
     face = _restricted(lp, moving, held, lower, upper, basis if basis.valid else None, extra)
     return (held, None) if face is None else (face.chain(secondaries, x), face)
 
