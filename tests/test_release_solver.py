@@ -96,4 +96,4 @@ def test_allocator_solve_lets_it_go(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(passes, "release_solver", spy)
     sol, _ = solve_inputs(load_inputs(BASELINE), "jobs", None, "off")
-    assert len(calls) == 1 and calls[0] == sol.solver["nonzeros"]
+    assert calls == [sol.solver["nonzeros"]]
