@@ -20,7 +20,9 @@ raw: load (the same `load_inputs`), build (bench/raw.py `assemble`: numpy + scip
 
 core = build + hand-off/pass + solve + extract (the issue's ratio); "with extras" adds
 allocator's extras; total adds load, and tables and write on allocator's side. Then
-`--resolves` warm re-solves on the solved HiGHS instance of each side: all costs changed at once
+`--resolves` warm re-solves on the solved HiGHS instance of each side (allocator's solve, as
+`allocator solve` does, lets its instance go after ranging, so its side solves the plan once
+more, untimed, for them): all costs changed at once
 (`changeColsCost`, as `solver.compile.set_costs`), `run`, objective, x and both duals; costs
 alternate between jobs-heavy and exports-heavy convex blends of the two objectives (each scaled
 by its largest coefficient), the same on both sides.
@@ -122,6 +124,7 @@ def worker_allocator(folder: str, resolves: int, seed: int) -> dict[str, Any]:
     from allocator.pipeline import tables_of
     from allocator.report.write import write_run
     from allocator.solver.compile import build_lp
+    from allocator.solver.passes import solve_pass
     from allocator.solver.results import solve_lp
 
     out: dict[str, Any] = {"rss_imports_mb": _rss_mb(), "src": src_fingerprint(),
@@ -138,7 +141,7 @@ def worker_allocator(folder: str, resolves: int, seed: int) -> dict[str, Any]:
     lp, laps = build_lp(inp, "off")  # as allocator runs it: one GC pause, the model dropped
     lap()
     out["build"], out["handoff"] = laps["build"], laps["handoff"]
-    sol = solve_lp(lp, "jobs")
+    sol = solve_lp(lp, "jobs", keep_solver=False)  # as `allocator solve` runs it
     out["solve_all"] = lap()
     out["highs_main"], out["highs_extras"] = runs[0], sum(runs[1:])  # run() of the main LP, rest
     out["highs_runs"] = len(runs)
@@ -158,6 +161,9 @@ def worker_allocator(folder: str, resolves: int, seed: int) -> dict[str, Any]:
     out["shape"] = [int(lp.matrix.shape[0]), int(lp.matrix.shape[1]), int(lp.matrix.nnz)]
     del tables, sol
     costs = blends(lp.costs["jobs"], lp.costs["exports"], resolves, seed)
+    del lp  # its instance was let go: the re-solves start from a fresh plan's optimal basis
+    lp, _ = build_lp(inp, "off")
+    solve_pass(lp, lp.costs["jobs"])
     out["resolve"], out["resolve_objectives"], out["resolve_iterations"] = _resolve_loop(
         lp.highs, costs
     )
