@@ -268,20 +268,22 @@ def snap_plan(lp: CompiledLP, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     tables satisfy every row at least as well as the solver's plan.
     """
     x = np.asarray(x, dtype=float)
-    bounds = [_finite(lp.col_lower), _finite(lp.col_upper), _alone(lp, x)]
+    a = lp.matrix
+    given = a @ x  # each product once: at 1e6 nonzeros ~12 ms apiece
+    bounds = [_finite(lp.col_lower), _finite(lp.col_upper), _alone(lp, x, given)]
     snapped = snap(x, bounds)
-    before = _outside(lp, lp.matrix @ x)
+    before = _outside(lp, given)
     while True:
-        worse = _outside(lp, lp.matrix @ snapped) > before + NOISE_FLOOR * _scale(lp)
+        activity = a @ snapped
+        worse = _outside(lp, activity) > before + NOISE_FLOOR * _scale(lp)
         moved = snapped != x
         undo = moved & _in_rows(lp, worse)
         if not undo.any():
             break
         snapped[undo] = x[undo]
-    a = lp.matrix
     terms = np.bincount(a.indices, np.abs(a.data * snapped[a.col_of_entry]), a.shape[0])
     bounds = [_finite(lp.row_lower), _finite(lp.row_upper)]
-    return snapped, snap(a @ snapped, bounds, size=terms)
+    return snapped, snap(activity, bounds, size=terms)
 
 
 def _finite(bound: np.ndarray) -> np.ndarray:
@@ -290,14 +292,14 @@ def _finite(bound: np.ndarray) -> np.ndarray:
     return np.where(np.abs(bound) >= INF, np.nan, bound)
 
 
-def _alone(lp: CompiledLP, x: np.ndarray) -> np.ndarray:
+def _alone(lp: CompiledLP, x: np.ndarray, activity: np.ndarray) -> np.ndarray:
     """Per column, the value at which it alone would meet a row it makes up alone (the rest of
     the row within noise of 0): of those rows' bounds over its coefficient, the nearest to its
-    value; NaN if none."""
+    value; NaN if none. `activity` is the rows' `lp.matrix @ x`."""
     a = lp.matrix
     cols, rows = a.col_of_entry, a.indices
     term = a.data * x[cols]
-    rest = (a @ x)[rows] - term
+    rest = activity[rows] - term
     alone = (term != 0) & (np.abs(rest) <= np.maximum(NOISE * np.abs(term), NOISE_FLOOR))
     k = np.flatnonzero(alone)
     col = np.concatenate([cols[k], cols[k]])
