@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.data.bookwriter import TEXT_AS_TEXT, close_book
+from allocator.report import bookrows
 from allocator.report.htmlparts import chart_labels, chart_unit, plain
 from allocator.report.pricehtml import TOP_PRICES
 
@@ -124,45 +125,58 @@ def _column_format(values: np.ndarray, fmt: _Formats) -> Any:
 
 
 def _table(ws: Any, headers: list[str], frame: pd.DataFrame, fmt: _Formats) -> None:
-    """A per-row sheet: each column's writer, format and cells are made once (`_column`), then
-    the rows go out in order (constant_memory mode writes a row when the next one starts); a
-    blank cell (missing, infinite, empty text) is not written at all."""
-    writers, formats, columns = [], [], []
+    """A per-row sheet: each column's writer, format and cells are made once (`_column`); the
+    rows go to the sheet as blocks of XML (`bookrows`: xlsxwriter's own bytes, the last row by
+    xlsxwriter's writers), or, where a sheet cannot take blocks, cell by cell in order
+    (constant_memory mode writes a row when the next one starts). A blank cell (missing,
+    infinite, empty text) is not written at all."""
+    writers, columns = [], []
     for j, column in enumerate(frame.columns):
-        write, form, cells, raw = _column(ws, frame[column], column, fmt)
+        write, col, raw = _column(ws, frame[column], column, fmt)
         writers.append(write)
-        formats.append(form)
-        columns.append(cells)
+        columns.append(col)
         shown = [len(str(v)) for v in raw[:200] if v is not None]
-        ws.set_column(j, j, min(60, max([len(headers[j]), *shown]) + 2), form)
+        ws.set_column(j, j, min(60, max([len(headers[j]), *shown]) + 2), col.form)
     ws.freeze_panes(1, 0)
-    for j, h in enumerate(headers):
-        ws.write_string(0, j, h, fmt.head)
-    for r, row in enumerate(zip(*columns, strict=True), start=1):
-        for j, v in enumerate(row):
-            if v is not None:
-                writers[j](r, j, v, formats[j])
+
+    def row(r: int) -> None:
+        """Sheet row `r` (the header is row 0) through xlsxwriter's writers, cell by cell."""
+        if r == 0:
+            for j, h in enumerate(headers):
+                ws.write_string(0, j, h, fmt.head)
+            return
+        for j, col in enumerate(columns):
+            if col.cells[r - 1] is not None:
+                writers[j](r, j, col.cells[r - 1], col.form)
+
+    if bookrows.fits(ws, len(frame), len(headers)):
+        bookrows.write_rows(ws, (headers, fmt.head), columns, row, _write_any)
+    else:
+        for r in range(len(frame) + 1):
+            row(r)
 
 
 def _column(
     ws: Any, series: pd.Series, name: str, fmt: _Formats
-) -> tuple[Any, Any, list[Any], list[Any]]:
-    """(writer, format, cells with None where blank, the values the column width is read from)
-    of one column: numbers (blank where missing or infinite, no -0), booleans, or text."""
+) -> tuple[Any, bookrows.Column, list[Any]]:
+    """(writer, the column: kind, format and cells with None where blank, the values the
+    column width is read from) of one column: numbers (blank where missing or infinite, no
+    -0), booleans, text, or a mix of them (`_any_cell`, written by `_write_any`)."""
     if pd.api.types.is_bool_dtype(series):
         raw = series.tolist()
         cells = [bool(v) if isinstance(v, bool | np.bool_) else None for v in raw]
-        return ws.write_boolean, None, cells, raw
+        return ws.write_boolean, bookrows.Column("boolean", None, cells), raw
     if pd.api.types.is_numeric_dtype(series):
         values = series.to_numpy(dtype=float)
         raw = values.tolist()
         form = fmt.year if name in YEARS else _column_format(values, fmt)
-        return ws.write_number, form, _finite_numbers(values), raw
+        return ws.write_number, bookrows.Column("number", form, _finite_numbers(values)), raw
     raw = series.tolist()
     if isinstance(series.dtype, pd.StringDtype) or _only_text(series):
         cells = series.to_numpy(dtype=object, na_value="").tolist()
-        return ws.write_string, None, [c or None for c in cells], raw
-    return functools.partial(_write_any, ws), None, list(map(_any_cell, raw)), raw
+        return ws.write_string, bookrows.Column("string", None, [c or None for c in cells]), raw
+    column = bookrows.Column("any", None, list(map(_any_cell, raw)))
+    return functools.partial(_write_any, ws), column, raw
 
 
 def _finite_numbers(values: np.ndarray) -> list[float | None]:
@@ -190,14 +204,14 @@ def _any_cell(v: Any) -> Any:
     return str(v)
 
 
-def _write_any(ws: Any, r: int, j: int, v: Any, form: Any) -> None:
-    """Write one prepared cell of a mixed column (`_any_cell`) by its kind."""
+def _write_any(ws: Any, r: int, j: int, v: Any, form: Any) -> Any:
+    """Write one prepared cell of a mixed column (`_any_cell`) by its kind, with `ws`'s
+    writers (an xlsxwriter sheet, or `bookrows.CellText`, which returns the cell's XML)."""
     if v.__class__ is bool:
-        ws.write_boolean(r, j, v)
-    elif v.__class__ is float:
-        ws.write_number(r, j, v)
-    else:
-        ws.write_string(r, j, v)
+        return ws.write_boolean(r, j, v)
+    if v.__class__ is float:
+        return ws.write_number(r, j, v)
+    return ws.write_string(r, j, v)
 
 
 def _summary(ws: Any, name: str, frame: pd.DataFrame, fmt: _Formats) -> None:
