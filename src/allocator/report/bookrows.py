@@ -23,6 +23,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import xlsxwriter
+from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
+from xlsxwriter.xmlwriter import XMLwriter
+
 VERIFIED = ("3.2.9",)
 """xlsxwriter versions whose per-cell XML this module reproduces (compared byte for byte by
 tests/test_book_speed.py); another version writes cell by cell (same content, slower)."""
@@ -47,8 +51,6 @@ def fits(ws: Any, rows: int, columns: int) -> bool:
     """Whether `rows` data rows under a header of `columns` cells can go to `ws` as blocks:
     a verified xlsxwriter, constant_memory mode, nothing written to the sheet yet, default row
     height and no row options, and the table inside the sheet's limits."""
-    import xlsxwriter
-
     return (
         xlsxwriter.__version__ in VERIFIED
         and bool(ws.constant_memory)
@@ -131,9 +133,9 @@ def _rows(made: list[list[str | None]], first: int) -> Iterator[str]:
 def _header_cells(texts: list[str], head: Any, rows: int) -> list[str | None]:
     """The header row's cells as the first of `rows` (the others blank)."""
     sink = CellText()
-    return ["".join(sink.write_string(0, j, h, head) for j, h in enumerate(texts))] + [
-        None
-    ] * (rows - 1)
+    return ["".join(sink.write_string(0, j, h, head) for j, h in enumerate(texts))] + [None] * (
+        rows - 1
+    )
 
 
 def _cells(
@@ -178,8 +180,6 @@ def _tail(tails: dict[str, str], text: str) -> str:
 
 
 def _letter(col: int) -> str:
-    from xlsxwriter.utility import xl_col_to_name
-
     return str(xl_col_to_name(col))
 
 
@@ -206,12 +206,12 @@ def string_tail(text: str) -> str:
     """What follows a text cell's `<c r=".." s=".."`: xlsxwriter's inline string, escaped by
     its own functions (control characters as _xHHHH_, &, < and >; whitespace kept at the
     ends; a text that reads as a rich string, `<r>...</r>`, as is), cut at STRING_LIMIT."""
-    from xlsxwriter.utility import _preserve_whitespace
-    from xlsxwriter.xmlwriter import XMLwriter
-
-    text = XMLwriter._escape_control_characters(text[:STRING_LIMIT])
+    text = _XML._escape_control_characters(text[:STRING_LIMIT])
     if text.startswith("<r>") and text.endswith("</r>"):
         return f' t="inlineStr"><is>{text}</is></c>'
     space = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
-    return f' t="inlineStr"><is><t{space}>{XMLwriter()._escape_data(text)}</t></is></c>'
+    return f' t="inlineStr"><is><t{space}>{_XML._escape_data(text)}</t></is></c>'
 
+
+_XML = XMLwriter()
+"""xlsxwriter's XML writer, for its escaping functions (it writes nothing)."""
