@@ -66,9 +66,31 @@ def late_formats() -> pd.DataFrame:
     )
 
 
+MORE_HOSTILE = [
+    "ends in a newline\n",
+    "\tleading tab",
+    "trailing nbsp\u00a0",
+    "\u2003em space first",
+    "vertical\x0btab",
+    "non-character \uffff",
+    "<r>reads as a rich string</r>",
+    "<r>half",
+    "_x00fF_ and _X0041_ and _x12_",
+    "a & b",
+    "plain label (with, commas; and = signs)",
+]
+
+
 def sheets() -> dict[str, pd.DataFrame]:
     return {
+        "hostile": pd.DataFrame(
+            {
+                "text": pd.array(MORE_HOSTILE, dtype="str"),
+                "objects": pd.Series(MORE_HOSTILE[::-1], dtype=object),
+            }
+        ),
         "late": late_formats(),
+        "text_last": pd.DataFrame({"x": [1.0, 2.0, 3.0], "note": ["a", "b", None]}),
         "typed": typed_frame(),
         "one": typed_frame(1),
         "none": typed_frame().iloc[:0],
@@ -106,7 +128,7 @@ def test_blocks_write_every_part_as_xlsxwriter_cell_by_cell(tmp_path, monkeypatc
     blocks, cells = parts(tmp_path / "blocks.xlsx"), parts(tmp_path / "cells.xlsx")
     assert list(blocks) == list(cells)
     assert [name for name in blocks if blocks[name] != cells[name]] == []
-    sheet = blocks["xl/worksheets/sheet2.xml"].decode()
+    sheet = blocks["xl/worksheets/sheet4.xml"].decode()
     assert sheet.count("<row ") == 31  # the header and 30 rows
     assert "_x005F_x0041_ literal" in sheet and "a_x0001_b_x001F_c" in sheet
     assert "&lt;&amp;&gt;" in sheet and '<t xml:space="preserve"> lead and trail </t>' in sheet

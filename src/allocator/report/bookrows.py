@@ -19,6 +19,7 @@ with nothing written yet; otherwise the caller writes cell by cell, as before.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -205,13 +206,22 @@ def _attributes(row: int, col: int, form: Any) -> str:
 def string_tail(text: str) -> str:
     """What follows a text cell's `<c r=".." s=".."`: xlsxwriter's inline string, escaped by
     its own functions (control characters as _xHHHH_, &, < and >; whitespace kept at the
-    ends; a text that reads as a rich string, `<r>...</r>`, as is), cut at STRING_LIMIT."""
+    ends; a text that reads as a rich string, `<r>...</r>`, as is), cut at STRING_LIMIT. A
+    text none of these touch (`_TOUCHED` finds nothing: most labels) is written as it is."""
+    if len(text) <= STRING_LIMIT and not _TOUCHED.search(text):
+        return f' t="inlineStr"><is><t>{text}</t></is></c>'
     text = _XML._escape_control_characters(text[:STRING_LIMIT])
     if text.startswith("<r>") and text.endswith("</r>"):
         return f' t="inlineStr"><is>{text}</is></c>'
     space = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
     return f' t="inlineStr"><is><t{space}>{_XML._escape_data(text)}</t></is></c>'
 
+
+_TOUCHED = re.compile(r"_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|^\s|\s$")
+"""What one of xlsxwriter 3.2.9's string escapes acts on (xmlwriter.py `re_control_chars_1`,
+`re_control_chars_2`, the non-characters U+FFFE and U+FFFF; `_escape_data`'s &, < and >, a
+rich string's leading <; utility.py's leading and trailing whitespace): a text it does not
+find comes out of all of them unchanged."""
 
 _XML = XMLwriter()
 """xlsxwriter's XML writer, for its escaping functions (it writes nothing)."""
