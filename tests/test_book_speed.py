@@ -130,8 +130,10 @@ def test_blocks_write_every_part_as_xlsxwriter_cell_by_cell(tmp_path, monkeypatc
     assert [name for name in blocks if blocks[name] != cells[name]] == []
     sheet = blocks["xl/worksheets/sheet4.xml"].decode()
     assert sheet.count("<row ") == 31  # the header and 30 rows
-    assert "_x005F_x0041_ literal" in sheet and "a_x0001_b_x001F_c" in sheet
-    assert "&lt;&amp;&gt;" in sheet and '<t xml:space="preserve"> lead and trail </t>' in sheet
+    assert "_x005F_x0041_ literal" in sheet
+    assert "a_x0001_b_x001F_c" in sheet
+    assert "&lt;&amp;&gt;" in sheet
+    assert '<t xml:space="preserve"> lead and trail </t>' in sheet
 
 
 def test_rows_go_as_blocks_not_through_the_per_cell_writers(tmp_path, monkeypatch):
@@ -171,7 +173,8 @@ def test_cells_read_back_with_their_values_types_and_formats(tmp_path):
     assert rows[5]["name"].value == " lead and trail "
     assert rows[7]["name"].value == "<&> \"quoted\" 'single'"
     assert len(rows[9]["name"].value) == 32_767
-    assert rows[10]["name"].value is None and rows[11]["name"].value is None  # "" and None
+    assert rows[10]["name"].value is None
+    assert rows[11]["name"].value is None
     assert [rows[r]["invest_musd"].value for r in (2, 3, 4, 9, 12)] == [None, None, 0, None, None]
     big = rows[6]["invest_musd"]
     assert (big.data_type, big.number_format) == ("n", "#,##0.0#####")
