@@ -210,3 +210,27 @@ def test_the_summary_and_the_limits_note_follow_the_blocks(tmp_path, monkeypatch
     assert limits["A4"].value.startswith("2 more variables have lower limit = upper limit")
     assert wb["late"]["C4"].number_format == "#,##0.0#####"
     assert wb["late"]["B4"].number_format == "0.0#####"
+
+
+def test_parts_are_zipped_from_memory_only_rows_use_temp_files(tmp_path, monkeypatch):
+    """One temp file a sheet (constant_memory's rows, in the scratch folder), none a part: the
+    XML parts go to the zip from memory, as they are (only the zip's entry dates differ)."""
+    import tempfile
+
+    made = []
+    real = tempfile.mkstemp
+
+    def counted(*args, **kwargs):
+        made.append(kwargs.get("dir"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", counted)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    tables = {k: v for k, v in sheets().items() if k != "hostile"}
+    book.write_results_workbook(tmp_path / "w.xlsx", [(k, list(v), v) for k, v in tables.items()],
+                                scratch)  # fmt: skip
+    assert made == [str(scratch)] * (len(tables) + 1)  # and the charts sheet
+    assert list(scratch.iterdir()) == []
+    with zipfile.ZipFile(tmp_path / "w.xlsx") as archive:
+        assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}

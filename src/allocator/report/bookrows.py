@@ -53,7 +53,7 @@ def fits(ws: Any, rows: int, columns: int) -> bool:
     a verified xlsxwriter, constant_memory mode, nothing written to the sheet yet, default row
     height and no row options, and the table inside the sheet's limits."""
     return (
-        xlsxwriter.__version__ in VERIFIED
+        verified()
         and bool(ws.constant_memory)
         and ws.previous_row == 0
         and ws.dim_rowmin is None
@@ -65,6 +65,11 @@ def fits(ws: Any, rows: int, columns: int) -> bool:
         and rows + 1 <= ws.xls_rowmax
         and 0 < columns <= ws.xls_colmax
     )
+
+
+def verified() -> bool:
+    """Whether the xlsxwriter imported is one this module was compared with (VERIFIED)."""
+    return xlsxwriter.__version__ in VERIFIED
 
 
 def write_rows(
