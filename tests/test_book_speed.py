@@ -234,3 +234,24 @@ def test_parts_are_zipped_from_memory_only_rows_use_temp_files(tmp_path, monkeyp
     assert list(scratch.iterdir()) == []
     with zipfile.ZipFile(tmp_path / "w.xlsx") as archive:
         assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_a_summary_sheet_counts_sums_and_sizes_by_its_key(tmp_path, monkeypatch):
+    """The summary of a table over the row limit, grouped once for every column: rows, sum
+    and largest size of each group (missing key last; infinity left out)."""
+    monkeypatch.setattr(book, "SHEET_ROW_LIMIT", 20)
+    frame = typed_frame(60)
+    frame["name"] = pd.array([("b", "a", None, "c")[i % 4] for i in range(60)], dtype="str")
+    write_workbook({"typed": frame}, tmp_path / "w.xlsx", say=None)
+    ws = openpyxl.load_workbook(tmp_path / "w.xlsx")["typed"]
+    assert [c.value for c in ws[3]] == ["name", "rows", "invest_musd sum",
+                                        "invest_musd largest size"]  # fmt: skip
+    got = {r[0]: r[1:] for r in ws.iter_rows(min_row=4, values_only=True)}
+    finite = frame["invest_musd"].where(np.isfinite(frame["invest_musd"]))
+    assert list(got) == ["a", "b", "c", None]  # the missing key last, its label blank
+    for name in ("a", "b", "c", None):
+        same = frame["name"].isna() if name is None else frame["name"] == name
+        rows, total, largest = got[name]
+        assert rows == int(same.sum())
+        assert total == pytest.approx(math.fsum(finite[same].dropna()), rel=1e-12, abs=1e-9)
+        assert largest == pytest.approx(finite[same].abs().max(), rel=1e-15)

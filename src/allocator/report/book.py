@@ -229,12 +229,20 @@ def _summary(ws: Any, name: str, frame: pd.DataFrame, fmt: _Formats) -> None:
     """Rows counted by family (or by the first column), with sums and largest sizes."""
     key = "family" if "family" in frame.columns else frame.columns[0]
     measures = [c for c in _MEASURES if c in frame.columns][:3]
-    groups = frame.groupby(key, sort=True, dropna=False)
+    numbers = {
+        c: pd.to_numeric(frame[c], errors="coerce").replace([np.inf, -np.inf], np.nan)
+        for c in measures
+    }
+    values = pd.DataFrame(  # one grouping (the key's factorisation) for every column
+        {f"{c} sum": v for c, v in numbers.items()}
+        | {f"{c} largest size": v.abs() for c, v in numbers.items()},
+        index=frame.index,
+    )
+    groups = values.groupby(frame[key], sort=True, dropna=False)
     table = pd.DataFrame({"rows": groups.size()})
     for c in measures:
-        values = pd.to_numeric(frame[c], errors="coerce").replace([np.inf, -np.inf], np.nan)
-        table[f"{c} sum"] = values.groupby(frame[key], sort=True, dropna=False).sum()
-        table[f"{c} largest size"] = values.abs().groupby(frame[key], sort=True, dropna=False).max()
+        table[f"{c} sum"] = groups[f"{c} sum"].sum()
+        table[f"{c} largest size"] = groups[f"{c} largest size"].max()
     table = table.reset_index()
     ws.write_string(
         0, 0, f"{len(frame):,} rows: the full table is {name}.csv beside this workbook; "

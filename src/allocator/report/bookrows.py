@@ -155,7 +155,7 @@ def _cells(
 ) -> list[str | None]:
     """The XML of `values`, column `col`'s cells in sheet rows from `start` (0-based), None
     where blank; each distinct text escaped once (`tails`, the column's)."""
-    if all(v is None for v in values):
+    if values.count(None) == len(values):
         return [None] * len(values)  # no format index asked for: xlsxwriter asks none
     if col.kind == "any":
         return [
