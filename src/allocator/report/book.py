@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.data.bookwriter import TEXT_AS_TEXT, close_book
+from allocator.report import bookrows
 from allocator.report.htmlparts import chart_labels, chart_unit, plain
 from allocator.report.pricehtml import TOP_PRICES
 
@@ -36,14 +37,15 @@ def write_results_workbook(
     path: Path, sheets: list[Sheet], scratch: Path | None = None
 ) -> list[str]:
     """Write `sheets` and the charts sheet to `path`; returns the tables given as summaries.
-    xlsxwriter's constant-memory temp files go in `scratch` (a run's temp folder, removed with
-    it however the run ends), else in the system's temp folder."""
+    xlsxwriter's constant-memory temp files (one a sheet) go in `scratch` (a run's temp folder,
+    removed with it however the run ends), else in the system's temp folder."""
     import xlsxwriter
 
     options = {"constant_memory": True, "nan_inf_to_errors": False, **TEXT_AS_TEXT}
     book = xlsxwriter.Workbook(
         str(path), options | ({} if scratch is None else {"tmpdir": str(scratch)})
     )
+    _parts_in_memory(book)
     book.set_properties({"created": _FIXED})
     fmt = _Formats(book)
     summarized = []
@@ -63,6 +65,16 @@ def write_results_workbook(
     _charts(book, by_name, fmt)
     close_book(book)  # a full disk is an OSError, said in one line by the caller
     return summarized
+
+
+def _parts_in_memory(book: Any) -> None:
+    """Have xlsxwriter zip the workbook's XML parts from memory, not from a temp file each (a
+    run's workbook: 24 files made, written, read and removed; 5-10% of its time). Its
+    `in_memory` option cannot say so: it also turns constant_memory off (shared strings, other
+    parts); set after the sheets' mode is fixed, it changes only where the parts are kept, and
+    the zip's entry dates (1 January 1980, fixed). Only on an xlsxwriter `bookrows` verified."""
+    if bookrows.verified():
+        book.in_memory = True
 
 
 SUMMARY_SHEETS = ("allocation", "allocation_by_phase", "outcomes", "budgets", "shares", "Answer")
@@ -124,45 +136,58 @@ def _column_format(values: np.ndarray, fmt: _Formats) -> Any:
 
 
 def _table(ws: Any, headers: list[str], frame: pd.DataFrame, fmt: _Formats) -> None:
-    """A per-row sheet: each column's writer, format and cells are made once (`_column`), then
-    the rows go out in order (constant_memory mode writes a row when the next one starts); a
-    blank cell (missing, infinite, empty text) is not written at all."""
-    writers, formats, columns = [], [], []
+    """A per-row sheet: each column's writer, format and cells are made once (`_column`); the
+    rows go to the sheet as blocks of XML (`bookrows`: xlsxwriter's own bytes, the last row by
+    xlsxwriter's writers), or, where a sheet cannot take blocks, cell by cell in order
+    (constant_memory mode writes a row when the next one starts). A blank cell (missing,
+    infinite, empty text) is not written at all."""
+    writers, columns = [], []
     for j, column in enumerate(frame.columns):
-        write, form, cells, raw = _column(ws, frame[column], column, fmt)
+        write, col, raw = _column(ws, frame[column], column, fmt)
         writers.append(write)
-        formats.append(form)
-        columns.append(cells)
+        columns.append(col)
         shown = [len(str(v)) for v in raw[:200] if v is not None]
-        ws.set_column(j, j, min(60, max([len(headers[j]), *shown]) + 2), form)
+        ws.set_column(j, j, min(60, max([len(headers[j]), *shown]) + 2), col.form)
     ws.freeze_panes(1, 0)
-    for j, h in enumerate(headers):
-        ws.write_string(0, j, h, fmt.head)
-    for r, row in enumerate(zip(*columns, strict=True), start=1):
-        for j, v in enumerate(row):
-            if v is not None:
-                writers[j](r, j, v, formats[j])
+
+    def row(r: int) -> None:
+        """Sheet row `r` (the header is row 0) through xlsxwriter's writers, cell by cell."""
+        if r == 0:
+            for j, h in enumerate(headers):
+                ws.write_string(0, j, h, fmt.head)
+            return
+        for j, col in enumerate(columns):
+            if col.cells[r - 1] is not None:
+                writers[j](r, j, col.cells[r - 1], col.form)
+
+    if bookrows.fits(ws, len(frame), len(headers)):
+        bookrows.write_rows(ws, (headers, fmt.head), columns, row, _write_any)
+    else:
+        for r in range(len(frame) + 1):
+            row(r)
 
 
 def _column(
     ws: Any, series: pd.Series, name: str, fmt: _Formats
-) -> tuple[Any, Any, list[Any], list[Any]]:
-    """(writer, format, cells with None where blank, the values the column width is read from)
-    of one column: numbers (blank where missing or infinite, no -0), booleans, or text."""
+) -> tuple[Any, bookrows.Column, list[Any]]:
+    """(writer, the column: kind, format and cells with None where blank, the values the
+    column width is read from) of one column: numbers (blank where missing or infinite, no
+    -0), booleans, text, or a mix of them (`_any_cell`, written by `_write_any`)."""
     if pd.api.types.is_bool_dtype(series):
         raw = series.tolist()
         cells = [bool(v) if isinstance(v, bool | np.bool_) else None for v in raw]
-        return ws.write_boolean, None, cells, raw
+        return ws.write_boolean, bookrows.Column("boolean", None, cells), raw
     if pd.api.types.is_numeric_dtype(series):
         values = series.to_numpy(dtype=float)
         raw = values.tolist()
         form = fmt.year if name in YEARS else _column_format(values, fmt)
-        return ws.write_number, form, _finite_numbers(values), raw
+        return ws.write_number, bookrows.Column("number", form, _finite_numbers(values)), raw
     raw = series.tolist()
     if isinstance(series.dtype, pd.StringDtype) or _only_text(series):
         cells = series.to_numpy(dtype=object, na_value="").tolist()
-        return ws.write_string, None, [c or None for c in cells], raw
-    return functools.partial(_write_any, ws), None, list(map(_any_cell, raw)), raw
+        return ws.write_string, bookrows.Column("string", None, [c or None for c in cells]), raw
+    column = bookrows.Column("any", None, list(map(_any_cell, raw)))
+    return functools.partial(_write_any, ws), column, raw
 
 
 def _finite_numbers(values: np.ndarray) -> list[float | None]:
@@ -190,26 +215,34 @@ def _any_cell(v: Any) -> Any:
     return str(v)
 
 
-def _write_any(ws: Any, r: int, j: int, v: Any, form: Any) -> None:
-    """Write one prepared cell of a mixed column (`_any_cell`) by its kind."""
+def _write_any(ws: Any, r: int, j: int, v: Any, form: Any) -> Any:
+    """Write one prepared cell of a mixed column (`_any_cell`) by its kind, with `ws`'s
+    writers (an xlsxwriter sheet, or `bookrows.CellText`, which returns the cell's XML)."""
     if v.__class__ is bool:
-        ws.write_boolean(r, j, v)
-    elif v.__class__ is float:
-        ws.write_number(r, j, v)
-    else:
-        ws.write_string(r, j, v)
+        return ws.write_boolean(r, j, v)
+    if v.__class__ is float:
+        return ws.write_number(r, j, v)
+    return ws.write_string(r, j, v)
 
 
 def _summary(ws: Any, name: str, frame: pd.DataFrame, fmt: _Formats) -> None:
     """Rows counted by family (or by the first column), with sums and largest sizes."""
     key = "family" if "family" in frame.columns else frame.columns[0]
     measures = [c for c in _MEASURES if c in frame.columns][:3]
-    groups = frame.groupby(key, sort=True, dropna=False)
+    numbers = {
+        c: pd.to_numeric(frame[c], errors="coerce").replace([np.inf, -np.inf], np.nan)
+        for c in measures
+    }
+    values = pd.DataFrame(  # one grouping (the key's factorisation) for every column
+        {f"{c} sum": v for c, v in numbers.items()}
+        | {f"{c} largest size": v.abs() for c, v in numbers.items()},
+        index=frame.index,
+    )
+    groups = values.groupby(frame[key], sort=True, dropna=False)
     table = pd.DataFrame({"rows": groups.size()})
     for c in measures:
-        values = pd.to_numeric(frame[c], errors="coerce").replace([np.inf, -np.inf], np.nan)
-        table[f"{c} sum"] = values.groupby(frame[key], sort=True, dropna=False).sum()
-        table[f"{c} largest size"] = values.abs().groupby(frame[key], sort=True, dropna=False).max()
+        table[f"{c} sum"] = groups[f"{c} sum"].sum()
+        table[f"{c} largest size"] = groups[f"{c} largest size"].max()
     table = table.reset_index()
     ws.write_string(
         0, 0, f"{len(frame):,} rows: the full table is {name}.csv beside this workbook; "
