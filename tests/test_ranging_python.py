@@ -88,7 +88,8 @@ def test_an_entry_deleted_in_the_instance_is_read_from_highs():
     before = rows.entries(row)
     h.changeCoeff(row, col, 0.0)  # HiGHS deletes the entry; the LP's matrix still has it
     after = rows.entries(row)
-    assert col in before[0] and col not in after[0]
+    assert col in before[0]
+    assert col not in after[0]
     np.testing.assert_array_equal(after[0], _highs_row(h, row)[0])
     assert len(after[0]) == len(before[0]) - 1
 

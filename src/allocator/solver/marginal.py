@@ -188,7 +188,7 @@ class Side:
         sol = self.h.getSolution()
         at = float(sol.row_value[self.row])  # each read of row_value copies it all
         slack = min(up - at, at - low)
-        w = float(self.h.getInfo().objective_function_value)
+        w = self.h.getObjectiveValue()
         s = self.sigma * float(sol.row_dual[self.row])
         point = _Point(t, w, s, self.loosens and slack > 1e-9 * max(1.0, abs(self.rhs)))
         self.feasible = max(self.feasible, t)
@@ -399,7 +399,7 @@ class Base:
     def of(cls, h: highspy.Highs) -> Base:
         """The optimum `h` holds now."""
         return cls(
-            float(h.getInfo().objective_function_value),
+            h.getObjectiveValue(),
             np.array(h.getSolution().row_dual, dtype=float),
         )
 

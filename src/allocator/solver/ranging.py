@@ -72,7 +72,7 @@ def allowable_ranges(
     inc = _nonneg(np.where(basic, np.where(upper_row, np.inf, slack), up - rhs))
     dec = _nonneg(np.where(basic, np.where(upper_row, slack, np.inf), rhs - dn))
     sol = h.getSolution()
-    base = Base(float(h.getInfo().objective_function_value), np.array(sol.row_dual))
+    base = Base(h.getObjectiveValue(), np.array(sol.row_dual))
     lex, rows = _lexicographic(lp, cost), Rows.of(h, lp)
     rates = listed_rates(h, base, (inc, dec), upper_row, lex, rows)
     return {

@@ -96,7 +96,7 @@ def _objective(h: highspy.Highs) -> float | None:
     h.run()
     if status_of(h) is not Status.OPTIMAL:
         return None
-    return float(h.getInfo().objective_function_value)
+    return h.getObjectiveValue()
 
 
 def _both_passes(side: Side, lex: Lexicographic) -> tuple[float, float] | None:
