@@ -38,6 +38,7 @@ SOLVER = {
     "diagnosis",
     "subproblems",
     "columns",
+    "rows",
     "results",
     "numerics",
     "alternatives",

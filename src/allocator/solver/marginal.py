@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from allocator.solver.rows import Rows
 from allocator.solver.status import Status, status_of
 
 MAX_PROBES = 40
@@ -103,10 +104,12 @@ class Side:
         w0: float,
         s0: float,
         seen: Seen | None = None,
+        rows: Rows | None = None,
     ) -> None:
-        bounds = h.getRows(1, np.array([row], dtype=np.int32))  # this row's only: no LP copy
         self.h, self.row, self.sigma, self.w0, self.s0 = h, row, sigma, w0, s0
-        self.lower, self.upper = float(bounds[2][0]), float(bounds[3][0])
+        self.rows = Rows.of(h) if rows is None else rows
+        """The rows `h` holds, read once for every side of the rates (`solver/rows.py`)."""
+        self.lower, self.upper = self.rows.bounds(row)
         self.seen = {} if seen is None else seen
         """Probes already solved on this instance's LP, by (row, sigma, t): `at` re-solves none
         twice (the rate's probe at one unit is the whole unit's)."""
@@ -183,13 +186,13 @@ class Side:
             self.infeasible = min(self.infeasible, t)
             return None
         sol = self.h.getSolution()
-        slack = min(up - sol.row_value[self.row], sol.row_value[self.row] - low)
-        w = float(self.h.getInfo().objective_function_value)
+        at = float(sol.row_value[self.row])  # each read of row_value copies it all
+        slack = min(up - at, at - low)
+        w = self.h.getObjectiveValue()
         s = self.sigma * float(sol.row_dual[self.row])
         point = _Point(t, w, s, self.loosens and slack > 1e-9 * max(1.0, abs(self.rhs)))
         self.feasible = max(self.feasible, t)
         moved = [b for b, m in zip((low, up), self.moves, strict=True) if m]
-        at = float(sol.row_value[self.row])
         if any(abs(at - b) <= 1e-9 * max(1.0, abs(b)) for b in moved):
             self.current = point  # the row at the bound moved: a further move moves its activity
             self.holds = point if SHORTCUTS else None
@@ -201,7 +204,7 @@ class Side:
         line) stays primal feasible without limit (`basis_range` inf), so optimal with the same
         dual. Exact, in both modes of `SHORTCUTS`: with every probe re-solved, each probe on
         the line starts from that basis and keeps it."""
-        if self.current is p and basis_range(self.h, self.row, self.sigma) == np.inf:
+        if self.current is p and basis_range(self.h, self.row, self.sigma, self.rows) == np.inf:
             return True
         self._read_range()
         return any(reach == np.inf and self.on(q, slope) for q, reach in self.lines)
@@ -210,7 +213,7 @@ class Side:
         """The range of the probe whose optimum the instance holds, into `lines`."""
         if self.holds is not None:
             p, self.holds = self.holds, None
-            reach = p.t + basis_range(self.h, self.row, self.sigma)
+            reach = p.t + basis_range(self.h, self.row, self.sigma, self.rows)
             self.lines.append((p, reach))
             self.feasible = max(self.feasible, reach)
 
@@ -222,10 +225,10 @@ class Side:
         tolerance: what the probes of `_one_side` would find, exactly."""
         if not SHORTCUTS or not self.tightens:
             return False
-        entries = self.h.getRowsEntries(1, np.array([self.row], dtype=np.int32))
-        index, value = entries[2], entries[3]
+        index, value = self.rows.entries(self.row)
         cols = self.h.getCols(len(index), index)
-        low, up = value * cols[3], value * cols[4]  # each entry's extremes over its bounds
+        low = value * cols[3][: len(index)]  # each entry's extremes over its bounds
+        up = value * cols[4][: len(index)]
         if self.sigma < 0:  # the upper bound moved down: no plan has less than the least
             return bool(np.minimum(low, up).sum() >= self.upper)
         return bool(np.maximum(low, up).sum() <= self.lower)
@@ -238,7 +241,7 @@ class Side:
         self.h.changeRowBounds(self.row, self.lower, self.upper)
 
 
-def basis_range(h: highspy.Highs, row: int, sigma: int) -> float:
+def basis_range(h: highspy.Highs, row: int, sigma: int, view: Rows | None = None) -> float:
     """How far the activity of `row`, non-basic in the optimal basis `h` holds, moves on this
     way (`sigma` +1 up, -1 down) with that basis primal feasible: so optimal, with the same
     duals, the objective changing by the row's dual per unit. 0 where the row is basic; inf if
@@ -249,7 +252,9 @@ def basis_range(h: highspy.Highs, row: int, sigma: int) -> float:
     (`getBasisSolve`) and a ratio test over the basic variables, as in Excel's allowable
     increase. HiGHS's basis matrix holds a unit column per basic row whose variable is minus
     the row's activity, so the row's unit vector solved gives each basic variable's change per
-    unit of the row's activity (columns' values; rows' activities with the sign turned)."""
+    unit of the row's activity (columns' values; rows' activities with the sign turned).
+
+    `view`: the rows' bounds as `h` holds them, but for `row`'s own (read from `h` if None)."""
     status, basic = h.getBasicVariables()
     if status != highspy.HighsStatus.kOk or (basic == -1 - row).any():
         return 0.0
@@ -261,7 +266,8 @@ def basis_range(h: highspy.Highs, row: int, sigma: int) -> float:
     cols, rows = basic[basic >= 0], -1 - basic[basic < 0]
     sol = h.getSolution()
     value = np.concatenate([np.asarray(sol.col_value)[cols], np.asarray(sol.row_value)[rows]])
-    c, r = _bounds(h.getCols, cols, 3), _bounds(h.getRows, rows, 2)
+    c = _bounds(h.getCols, cols, 3)
+    r = _bounds(h.getRows, rows, 2) if view is None else (view.lower[rows], view.upper[rows])
     lower, upper = np.concatenate([c[0], r[0]]), np.concatenate([c[1], r[1]])
     rate = sigma * np.concatenate([change[basic >= 0], -change[basic < 0]])
     room = np.where(rate > 0, upper - value, np.where(rate < 0, lower - value, np.inf))
@@ -393,7 +399,7 @@ class Base:
     def of(cls, h: highspy.Highs) -> Base:
         """The optimum `h` holds now."""
         return cls(
-            float(h.getInfo().objective_function_value),
+            h.getObjectiveValue(),
             np.array(h.getSolution().row_dual, dtype=float),
         )
 
@@ -405,12 +411,13 @@ def side_rate(
     base: Base,
     seen: Seen | None = None,
     cut_first: bool = False,
+    rows: Rows | None = None,
 ) -> tuple[float, float]:
     """One side of `row` at the optimum `base` of `h`: (rate, holds_for), the rate as
     d(objective) / d(rhs) from that side (`seen`: probes solved before, `Side.seen`;
-    `cut_first`: a cut likely has no plan, see `_first_probe`). The row's bounds are put back;
-    the basis is not (see `one_sided`)."""
-    side = Side(h, row, sigma, base.objective, sigma * float(base.dual[row]), seen)
+    `cut_first`: a cut likely has no plan, see `_first_probe`; `rows`: the rows `h` holds, read
+    from it if None). The row's bounds are put back; the basis is not (see `one_sided`)."""
+    side = Side(h, row, sigma, base.objective, sigma * float(base.dual[row]), seen, rows)
     try:
         slope, holds = _one_side(side, cut_first)
     finally:
@@ -429,10 +436,10 @@ def restored(h: highspy.Highs, basis: highspy.HighsBasis) -> None:
 def one_sided(h: highspy.Highs, row: int) -> Rates:
     """Both one-sided rates of `row` on the solved instance `h` (an optimum of a maximisation),
     re-solved whatever the basis's ranges say; `h` is left with its bounds, basis and optimum."""
-    basis, base = h.getBasis(), Base.of(h)
+    basis, base, rows = h.getBasis(), Base.of(h), Rows.of(h)
     try:
-        up = side_rate(h, row, +1, base)
-        down = side_rate(h, row, -1, base)
+        up = side_rate(h, row, +1, base, rows=rows)
+        down = side_rate(h, row, -1, base, rows=rows)
     finally:
         restored(h, basis)
     return Rates(up[0], up[1], down[0], down[1])

@@ -11,6 +11,7 @@ import numpy as np
 
 from allocator.solver.compile import INF, CompiledLP
 from allocator.solver.marginal import Base
+from allocator.solver.rows import Rows, row_codes
 from allocator.solver.units import Lexicographic, listed_rates
 
 ONE_SIDED = (
@@ -36,7 +37,8 @@ def allowable_ranges(
     row's range is how far its right-hand side may move with the same basis. A basic row is not
     binding: its range is its slack on one side and unlimited on the other. The rows also get
     their one-sided rates (`units.listed_rates`): the dual where the range is non-zero that
-    way, re-solved on this instance for the rows a report lists.
+    way, re-solved on this instance for the rows a report lists, each row read from the LP's
+    own matrix where HiGHS holds it (`solver/rows.py`).
     """
     h = lp.highs
     n, m = len(lp.col_names), len(lp.row_names)
@@ -55,9 +57,9 @@ def allowable_ranges(
         }
     cost_up = np.array(rg.col_cost_up.value_[:n], dtype=float)
     cost_dn = np.array(rg.col_cost_dn.value_[:n], dtype=float)
-    status = h.getBasis().row_status[:m]  # each read of row_status copies it all
-    basic = np.array([s == highspy.HighsBasisStatus.kBasic for s in status], dtype=bool)
-    at_upper = np.array([s == highspy.HighsBasisStatus.kUpper for s in status], dtype=bool)
+    status = row_codes(h.getBasis().row_status[:m])  # each read of row_status copies it all
+    basic = status == int(highspy.HighsBasisStatus.kBasic)
+    at_upper = status == int(highspy.HighsBasisStatus.kUpper)
     upper_row = lp.row_upper < INF
     rhs = np.where(
         at_upper | (~basic & upper_row & (lp.row_lower <= -INF)),
@@ -70,8 +72,9 @@ def allowable_ranges(
     inc = _nonneg(np.where(basic, np.where(upper_row, np.inf, slack), up - rhs))
     dec = _nonneg(np.where(basic, np.where(upper_row, slack, np.inf), rhs - dn))
     sol = h.getSolution()
-    base = Base(float(h.getInfo().objective_function_value), np.array(sol.row_dual))
-    rates = listed_rates(h, base, (inc, dec), upper_row, _lexicographic(lp, cost))
+    base = Base(h.getObjectiveValue(), np.array(sol.row_dual))
+    lex, rows = _lexicographic(lp, cost), Rows.of(h, lp)
+    rates = listed_rates(h, base, (inc, dec), upper_row, lex, rows)
     return {
         "columns": {
             "allowable_increase": _nonneg(cost_up - cost),

@@ -20,6 +20,7 @@ import highspy
 import numpy as np
 
 from allocator.solver.marginal import Base, Seen, Side, restored, side_rate
+from allocator.solver.rows import Rows, row_codes
 from allocator.solver.status import Status, status_of
 
 LISTED = 24
@@ -71,8 +72,8 @@ class Lexicographic:
         if basis is None:
             return False
         if "basic" not in self._rows:
-            status = basis.row_status  # each read copies it all
-            self._rows["basic"] = np.array([s == highspy.HighsBasisStatus.kBasic for s in status])
+            basic = int(highspy.HighsBasisStatus.kBasic)
+            self._rows["basic"] = row_codes(basis.row_status) == basic  # each read copies it all
         return bool(self._rows["basic"][row])
 
     def binds(self, row: int) -> bool:
@@ -95,7 +96,7 @@ def _objective(h: highspy.Highs) -> float | None:
     h.run()
     if status_of(h) is not Status.OPTIMAL:
         return None
-    return float(h.getInfo().objective_function_value)
+    return h.getObjectiveValue()
 
 
 def _both_passes(side: Side, lex: Lexicographic) -> tuple[float, float] | None:
@@ -104,8 +105,10 @@ def _both_passes(side: Side, lex: Lexicographic) -> tuple[float, float] | None:
     infeasible, as the solve does) while the objective is solved. Returns (objective, least),
     None if no plan is feasible; the row, the hold and the costs are put back."""
     h = side.h
+    shortfall_costs = False  # whether `h` may hold the first pass's costs
     try:
         h.changeRowBounds(lex.row, -_INF, lex.unheld)
+        shortfall_costs = True
         _costs(h, lex.shortfall)
         lex.warm(h, "shortfall")
         side.move(1.0)
@@ -114,6 +117,7 @@ def _both_passes(side: Side, lex: Lexicographic) -> tuple[float, float] | None:
             return None
         least = max(0.0, -found)
         _costs(h, lex.objective)
+        shortfall_costs = False
         lex.warm(h, "objective")
         for hold in (least, least + HOLD_SLACK * max(1.0, least)):
             h.changeRowBounds(lex.row, -_INF, hold)
@@ -123,7 +127,12 @@ def _both_passes(side: Side, lex: Lexicographic) -> tuple[float, float] | None:
         return None
     finally:
         h.changeRowBounds(lex.row, -_INF, lex.held)
-        _costs(h, lex.objective)
+        side.rows.set_bounds(lex.row, -_INF, lex.held)
+        # the objective's costs, unless in place: set again, the same numbers would change
+        # nothing the bounds' change below does not (HiGHS resets the same simplex flags for
+        # new costs as for new bounds), at 3.6 ms a call over 70,000 columns
+        if shortfall_costs:
+            _costs(h, lex.objective)
         side.restore()
 
 
@@ -182,12 +191,13 @@ def unit_side(
     lex: Lexicographic | None,
     rate: tuple[float, float] | None = None,
     seen: Seen | None = None,
+    rows: Rows | None = None,
 ) -> tuple[float, float]:
     """`unit_move` of `row` one unit up (`sigma` +1) or down (-1) from the optimum `base` of `h`
     (`rate`: that side's rate, as `unit_move` takes it; `seen`: the probes of the rates, so the
-    one at one unit is not solved again); the row's bounds are put back, the basis is not (see
-    `one_unit`)."""
-    side = Side(h, row, sigma, base.objective, sigma * float(base.dual[row]), seen)
+    one at one unit is not solved again; `rows`: the rows `h` holds, read from it if None); the
+    row's bounds are put back, the basis is not (see `one_unit`)."""
+    side = Side(h, row, sigma, base.objective, sigma * float(base.dual[row]), seen, rows)
     try:
         change, shortfall = unit_move(side, lex, rate)
     finally:
@@ -201,12 +211,12 @@ def one_unit(
     """What one unit more of `row` and one unit less give on the solved instance `h`: for each,
     (change of the objective, change of the least weighted shortfall), as `allocator solve` on
     the moved data reports them (`lex`: its soft-target passes); `h` is left as it was."""
-    basis, base = h.getBasis(), Base.of(h)
+    basis, base, rows = h.getBasis(), Base.of(h), Rows.of(h)
     if lex is not None:
         lex.keep(basis)
     try:
-        up = unit_side(h, row, +1, base, lex)
-        down = unit_side(h, row, -1, base, lex)
+        up = unit_side(h, row, +1, base, lex, rows=rows)
+        down = unit_side(h, row, -1, base, lex, rows=rows)
     finally:
         restored(h, basis)
     return up, down
@@ -218,9 +228,11 @@ def listed_rates(
     ranges: tuple[np.ndarray, np.ndarray],
     loosen_up: np.ndarray,
     lex: Lexicographic | None = None,
+    rows: Rows | None = None,
 ) -> dict[str, np.ndarray]:
     """Both one-sided rates and both whole units of the rows a report can list, at the optimum
-    `base` that `h` holds (`lex`: how soft targets are solved, None without them).
+    `base` that `h` holds (`lex`: how soft targets are solved, None without them; `rows`: the
+    rows `h` holds, `Rows.of(h)` if None).
 
     Where a row's allowable range (`ranges`: increase, decrease) is non-zero in a direction, that
     side's rate is the dual and holds for that range; where it is zero, the side is re-solved
@@ -249,14 +261,15 @@ def listed_rates(
     if lex is not None:
         lex.keep(basis)
     seen: Seen = {}  # every probe of the rates and units below: all on the same LP
+    probe = _Probe(h, base, seen, Rows.of(h) if rows is None else rows, lex)
     try:
-        listed = _listed(h, base, loosen_up, out, lex, seen)
+        listed = _listed(probe, loosen_up, out)
         met = set(np.flatnonzero(out["re_solved"] | _whole(out)).tolist())
         for i in sorted(set(listed) | met):
             for sigma in (+1, -1):
-                _fill(h, i, sigma, base, out, seen, lex)
+                _fill(probe, i, sigma, out)
             for sigma in (+1, -1):
-                _fill_unit(h, i, sigma, base, out, lex, seen)
+                _fill_unit(probe, i, sigma, out)
     finally:
         if out["re_solved"].any() or _whole(out).any():
             restored(h, basis)
@@ -275,41 +288,43 @@ _UNITS = {
 }
 
 
-def _fill(
-    h: highspy.Highs,
-    i: int,
-    sigma: int,
-    base: Base,
-    out: dict[str, np.ndarray],
-    seen: Seen,
-    lex: Lexicographic | None = None,
-) -> None:
-    """Re-solve side `sigma` of row `i` unless it is known (`lex`: a cut of a row the held least
+@dataclass(frozen=True)
+class _Probe:
+    """What the re-solves of `listed_rates` share: the instance, the optimum `base` the rates
+    are taken at, the probes solved so far (`seen`), its rows read once (`rows`) and how soft
+    targets are solved (`lex`)."""
+
+    h: highspy.Highs
+    base: Base
+    seen: Seen
+    rows: Rows
+    lex: Lexicographic | None
+
+
+def _fill(probe: _Probe, i: int, sigma: int, out: dict[str, np.ndarray]) -> None:
+    """Re-solve side `sigma` of row `i` unless it is known (a cut of a row the held least
     shortfall binds is tried at the least move first, `Lexicographic.binds`)."""
     rate, holds = _SIDES[sigma]
     if out[rate][i] == out[rate][i]:
         return
+    lex = probe.lex
     cut_first = lex is not None and lex.held > 0 and lex.binds(i)
-    out[rate][i], out[holds][i] = side_rate(h, i, sigma, base, seen, cut_first)
+    out[rate][i], out[holds][i] = side_rate(
+        probe.h, i, sigma, probe.base, probe.seen, cut_first, probe.rows
+    )
     out["re_solved"][i] = True
 
 
-def _fill_unit(
-    h: highspy.Highs,
-    i: int,
-    sigma: int,
-    base: Base,
-    out: dict[str, np.ndarray],
-    lex: Lexicographic | None,
-    seen: Seen,
-) -> None:
+def _fill_unit(probe: _Probe, i: int, sigma: int, out: dict[str, np.ndarray]) -> None:
     """Re-solve one whole unit of row `i` on side `sigma` unless it is known, in the rates'
     sign convention: the gain of one unit up, the loss (objective down) of one unit down."""
     unit, shortfall = _UNITS[sigma]
     if out[unit][i] == out[unit][i]:
         return
-    rate, holds = (float(out[c][i]) for c in _SIDES[sigma])
-    change, out[shortfall][i] = unit_side(h, i, sigma, base, lex, (sigma * rate, holds), seen)
+    rate = tuple(float(out[c][i]) for c in _SIDES[sigma])
+    change, out[shortfall][i] = unit_side(
+        probe.h, i, sigma, probe.base, probe.lex, (sigma * rate[0], rate[1]), probe.seen, probe.rows
+    )
     out[unit][i] = sigma * change + 0.0
 
 
@@ -321,14 +336,7 @@ def _room(out: dict[str, np.ndarray], loosen_up: np.ndarray, i: int, whole: bool
     return float(out[up][i] if loosen_up[i] else -out[down][i])
 
 
-def _listed(
-    h: highspy.Highs,
-    base: Base,
-    loosen_up: np.ndarray,
-    out: dict[str, np.ndarray],
-    lex: Lexicographic | None,
-    seen: Seen,
-) -> list[int]:
+def _listed(probe: _Probe, loosen_up: np.ndarray, out: dict[str, np.ndarray]) -> list[int]:
     """The `LISTED` rows whose room buys the most in whole units (more than 1e-9), exactly.
 
     Best first on upper bounds, each tighter than the last: a row's room buys at most its dual's
@@ -337,7 +345,7 @@ def _listed(
     so it buys no more than with today's held. A row is re-solved (its rate, then its whole
     unit) only while its bound may still enter the best `LISTED`.
     """
-    bound = np.where(loosen_up, base.dual, -base.dual)
+    bound = np.where(loosen_up, probe.base.dual, -probe.base.dual)
     rows = np.flatnonzero(bound > 1e-9)
     todo = [(-float(bound[i]), int(i), 0) for i in rows]  # (minus the bound, row, stage)
     heapq.heapify(todo)
@@ -348,12 +356,12 @@ def _listed(
             break
         sigma = 1 if loosen_up[i] else -1
         if stage == 0:
-            _fill(h, i, sigma, base, out, seen, lex)
+            _fill(probe, i, sigma, out)
             room = _room(out, loosen_up, i, whole=False)
             if room > 1e-9:
                 heapq.heappush(todo, (-room, i, 1))
             continue
-        _fill_unit(h, i, sigma, base, out, lex, seen)
+        _fill_unit(probe, i, sigma, out)
         room = _room(out, loosen_up, i, whole=True)
         if room > 1e-9:
             heapq.heappush(best, (room, -i))
