@@ -67,7 +67,7 @@ def test_program_caps_weigh_an_uncapped_program_as_the_largest_finite_cap():
     lp = _tiny_lp()
     assert ties.program_caps(lp) == {"b": 120.0, "a": 60.0, "u": 120.0, "z": 120.0, "e": 30.0}
     lp.row_upper = np.array([90.0, INF, 50.0, 0.0, INF, 0.0, INF])
-    assert ties.program_caps(lp) == {p: 1.0 for p in "bauze"}
+    assert ties.program_caps(lp) == dict.fromkeys("bauze", 1.0)
 
 
 def test_each_programs_columns_are_found_on_the_face_at_once():
