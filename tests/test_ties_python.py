@@ -86,6 +86,13 @@ def test_each_programs_columns_are_found_on_the_face_at_once():
     assert [g.tolist() for g in got] == [ties._local(face, c).tolist() for c in programs.values()]
 
 
+def test_values_are_split_into_pieces_of_the_counts_given():
+    """`_split`: consecutive pieces, empty ones kept; no counts, no pieces."""
+    got = ties._split(np.arange(6), np.array([2, 0, 3, 1]))
+    assert [g.tolist() for g in got] == [[0, 1], [], [2, 3, 4], [5]]
+    assert ties._split(np.arange(0), np.array([], dtype=int)) == []
+
+
 def _face(monkeypatch: pytest.MonkeyPatch, folder: Path):
     """The settled face `tie_classes` gets on `folder` (jobs), its LP, and the plan there."""
     seen = {}

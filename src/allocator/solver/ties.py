@@ -100,7 +100,14 @@ def _locals(face: Face, programs: dict[str, np.ndarray]) -> list[np.ndarray]:
     pos = np.minimum(np.searchsorted(face.cols, every), len(face.cols) - 1)
     on = face.cols[pos] == every
     counts = np.bincount(np.repeat(np.arange(len(groups)), sizes)[on], minlength=len(groups))
-    return np.split(pos[on].astype(np.int32), np.cumsum(counts)[:-1])
+    return _split(pos[on].astype(np.int32), counts)
+
+
+def _split(values: np.ndarray, counts: np.ndarray) -> list[np.ndarray]:
+    """`values` cut into consecutive pieces of `counts` entries (views): `np.split` by slices,
+    a fifth of its time on 1,344 pieces."""
+    ends = np.cumsum(counts).tolist()
+    return [values[a:b] for a, b in zip([0, *ends], ends, strict=False)]  # one start too many
 
 
 def _face_entries(face: Face, lp: CompiledLP) -> tuple[np.ndarray, np.ndarray] | None:
@@ -314,7 +321,7 @@ def _split_moving(
     parts = []
     for values, mask in ((at, moves), (pos, ~moves)):
         counts = np.bincount(seg[mask], minlength=len(locs))
-        parts.append(np.split(values[mask], np.cumsum(counts)[:-1]) if len(locs) else [])
+        parts.append(_split(values[mask], counts))
     return list(programs), parts[0], parts[1]
 
 
@@ -399,9 +406,10 @@ def within_programs(
     rows = [local for local in _locals(face, programs) if local.size]
     held = len(rows)
     if held:  # one call, not one a program (0.4 s of 740 calls at 1e6)
-        starts = np.concatenate([[0], np.cumsum([len(local) for local in rows])[:-1]])
+        sizes = np.array([len(local) for local in rows])
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         index = np.concatenate(rows).astype(np.int32)
-        money = np.split(x[face.cols[index]], starts[1:])  # each program's, as x[its columns]
+        money = _split(x[face.cols[index]], sizes)  # each program's, as x[its columns] was
         totals = np.array([float(m.sum()) for m in money])
         ones = np.ones(len(index))
         h.addRows(held, totals, totals, len(index), starts.astype(np.int32), index, ones)
