@@ -96,7 +96,7 @@ def _locals(face: Face, programs: dict[str, np.ndarray]) -> list[np.ndarray]:
     if not groups:
         return []
     sizes = np.array([len(c) for c in groups], dtype=np.int64)
-    every = np.concatenate([np.asarray(c, dtype=np.int64) for c in groups] or [np.zeros(0, int)])
+    every = np.concatenate([np.asarray(c, dtype=np.int64) for c in groups])
     pos = np.minimum(np.searchsorted(face.cols, every), len(face.cols) - 1)
     on = face.cols[pos] == every
     counts = np.bincount(np.repeat(np.arange(len(groups)), sizes)[on], minlength=len(groups))
@@ -315,7 +315,8 @@ def _split_moving(
     locs = _locals(face, programs)
     seg = np.repeat(np.arange(len(locs)), [len(c) for c in locs])
     pos = np.concatenate(locs or [np.zeros(0, np.int32)])
-    pos = pos[np.lexsort((pos, seg))]  # each program's positions increasing (np.sort)
+    # each program's positions increasing (np.sort); `seg` is sorted already, so it stays
+    pos = pos[np.lexsort((pos, seg))]
     at = where[pos]
     moves = at >= 0
     parts = []
