@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from itertools import compress
+from operator import itemgetter
 
 import numpy as np
 
@@ -25,7 +26,9 @@ def spending_order(lp: CompiledLP) -> np.ndarray:
     out = np.zeros(len(lp.col_names))
     if not invest.size:
         return out
-    names = list(zip(*compress(lp.col_index, is_invest), strict=False))[:3]
+    keys = list(compress(lp.col_index, is_invest))
+    # not zip(*keys): its one iterator a column set the garbage collector off (0.05 s at 1e6)
+    names = [list(map(itemgetter(d), keys)) for d in range(3)]
     ranks, orders = [], []
     for values in names:
         order = sorted(set(values))
