@@ -39,6 +39,7 @@ SOLVER = {
     "subproblems",
     "columns",
     "rows",
+    "facelp",
     "results",
     "numerics",
     "alternatives",

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from allocator.data.inputs import load_inputs
-from allocator.solver import ties
+from allocator.solver import facelp, ties
 from allocator.solver.compile import build_lp
 from allocator.solver.passes import optimum
 from conftest import BASELINE, DATA
@@ -42,13 +42,13 @@ def _refuse_highs_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("folder", [DATA / "ties", BASELINE], ids=["ties", "baseline"])
 def test_the_rule_qp_is_cut_from_the_plans_matrix_to_the_last_bit(monkeypatch, folder: Path):
-    """The QP's LP over the face's free columns (`_free_lp`) built from the plan's matrix is
+    """The QP's LP over the face's free columns (`facelp.free_lp`) built from the plan's matrix is
     the one built from HiGHS's copy, every array equal, and HiGHS's copy is not read."""
     lp, face, _ = _face(monkeypatch, folder)
-    reference, free_ref = ties._free_lp(face)
+    reference, free_ref = facelp.free_lp(face)
     with monkeypatch.context() as m:
         _refuse_highs_matrix(m)
-        got, free = ties._free_lp(face, lp)
+        got, free = facelp.free_lp(face, lp)
     assert np.array_equal(free, free_ref)
     assert free.size
     assert (got.num_col_, got.num_row_) == (reference.num_col_, reference.num_row_)
@@ -95,8 +95,8 @@ def test_a_row_beside_the_plans_makes_the_face_read_from_highs(monkeypatch):
     face.highs.addRow(-highspy.kHighsInf, 1e6, n, np.arange(n, dtype=np.int32), np.ones(n))
     lower, upper = face.bounds["row"]
     face.bounds["row"] = (np.append(lower, -highspy.kHighsInf), np.append(upper, 1e6))
-    assert ties._face_matrix(face, lp) is None
-    got, _ = ties._free_lp(face, lp)
+    assert facelp.face_matrix(face, lp) is None
+    got, _ = facelp.free_lp(face, lp)
     assert got.num_row_ == face.highs.getNumRow()
 
 

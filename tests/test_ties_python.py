@@ -17,7 +17,7 @@ import pytest
 
 from allocator.data.inputs import load_inputs
 from allocator.model.sparse import CscMatrix
-from allocator.solver import ties
+from allocator.solver import facelp, ties
 from allocator.solver.columns import Columns
 from allocator.solver.compile import build_lp
 from allocator.solver.passes import optimum
@@ -143,8 +143,9 @@ def test_the_rule_cuts_no_matrix_when_the_face_keeps_its_own(monkeypatch):
     def refuse(*_args, **_kwargs):
         raise AssertionError("the face's matrix was built again")
 
-    for name in ("_face_entries", "_cut"):
+    for name in ("face_entries", "cut"):
         monkeypatch.setattr(ties, name, refuse)
+        monkeypatch.setattr(facelp, name, refuse)
     monkeypatch.setattr(Columns, "of", refuse)
     monkeypatch.setattr(highspy.Highs, "getLp", refuse)
     got, classes = ties.tie_classes(lp, face, x)
@@ -155,10 +156,10 @@ def test_the_rule_cuts_no_matrix_when_the_face_keeps_its_own(monkeypatch):
 def test_the_kept_matrix_is_the_one_cut_from_the_plans(monkeypatch):
     """What `_face_matrix` gives from the face's kept matrix is what cutting the plan's gave."""
     lp, face, _ = _face(monkeypatch, BASELINE)
-    found = ties._face_entries(face, lp)
+    found = facelp.face_entries(face, lp)
     assert found is not None
-    want = ties._cut(lp, face.cols, *found)
-    got = ties._face_matrix(face, lp)
+    want = facelp.cut(lp, face.cols, *found)
+    got = facelp.face_matrix(face, lp)
     assert got is not None
     for mine, theirs in zip(got, want, strict=True):
         assert np.array_equal(mine, theirs)

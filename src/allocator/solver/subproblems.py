@@ -351,7 +351,7 @@ def _restricted(
     entry = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts) + np.arange(
         int(counts.sum())
     )
-    rows, index = _rows_of(a.indices[entry], a.shape[0])
+    rows, index = rows_of(a.indices[entry], a.shape[0])
     others = held.copy()
     others[cols] = 0.0
     fixed = (a @ others)[rows]
@@ -385,7 +385,7 @@ def _restricted(
     return Face(sub, cols, held, bounds, matrix=matrix)
 
 
-def _rows_of(index: np.ndarray, num_row: int) -> tuple[np.ndarray, np.ndarray]:
+def rows_of(index: np.ndarray, num_row: int) -> tuple[np.ndarray, np.ndarray]:
     """The rows that `index` (row numbers of some entries) meets, increasing, and each entry's
     position among them: `np.unique` and `np.searchsorted` by a mask instead of two sorts."""
     met = np.zeros(num_row, dtype=bool)

@@ -16,18 +16,25 @@ mitigation and carried money they need (`least_other_money`): two LPs on the sam
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import highspy
 import numpy as np
 
 from allocator.solver import subproblems
-from allocator.solver.columns import Columns
 from allocator.solver.compile import CompiledLP
+from allocator.solver.facelp import (
+    cut,
+    face_columns,
+    face_entries,
+    free_parts,
+    kept_matrix,
+    lp_parts,
+    pass_lp,
+)
 from allocator.solver.highs import new_highs, trim_heap
 from allocator.solver.spending import spending_order
 from allocator.solver.status import Status, status_of
-from allocator.solver.subproblems import _rows_of
 
 if TYPE_CHECKING:
     from allocator.solver.subproblems import Face
@@ -110,83 +117,18 @@ def _split(values: np.ndarray, counts: np.ndarray) -> list[np.ndarray]:
     return [values[a:b] for a, b in zip([0, *ends], ends, strict=False)]  # one start too many
 
 
-def _face_entries(face: Face, lp: CompiledLP) -> tuple[np.ndarray, np.ndarray] | None:
-    """Where the face's matrix entries sit in the plan's (`lp.matrix`), column by column as
-    `subproblems._restricted` cut them, and the plan's rows they lie in (the face's, in order).
-    None where the face holds what the plan's matrix does not (a row beside the plan's, an
-    entry HiGHS dropped): then only HiGHS's copy is the face's."""
-    a = lp.matrix
-    starts, ends = a.indptr[face.cols], a.indptr[face.cols + 1]
-    counts = ends - starts
-    entry = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
-    entry += np.arange(len(entry), dtype=entry.dtype)
-    seen = np.zeros(a.shape[0], dtype=bool)
-    seen[a.indices[entry]] = True
-    rows = np.flatnonzero(seen)  # np.unique's rows, without its sort
-    same = (len(rows), len(entry)) == (face.highs.getNumRow(), face.highs.getNumNz())
-    return (entry, rows) if same else None
-
-
-def _cut(
-    lp: CompiledLP, cols: np.ndarray, entry: np.ndarray, rows: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The plan's matrix at `entry` (`_face_entries`) as the face's, column-wise: start, index
-    (its `rows` numbered as on the face) and value."""
-    a = lp.matrix
-    local = np.zeros(a.shape[0], dtype=np.int32)
-    local[rows] = np.arange(len(rows), dtype=np.int32)
-    start = np.concatenate([[0], np.cumsum(a.indptr[cols + 1] - a.indptr[cols])])
-    value = a.data[entry].astype(float, copy=False)
-    return start.astype(np.int32), local[a.indices[entry]], value
-
-
-def _kept(face: Face) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """The matrix the face handed HiGHS (`Face.matrix`: start, index, value) while HiGHS holds
-    as many rows, columns and entries (the test `Face.columns` makes); else None."""
-    kept, h = face.matrix, face.highs
-    if kept is None or (h.getNumRow(), h.getNumCol(), h.getNumNz()) != kept.counts:
-        return None
-    return kept.start.astype(np.int32, copy=False), kept.index, kept.value
-
-
-def _face_matrix(face: Face, lp: CompiledLP) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """The face's matrix column-wise (start, index, value): the one it keeps (`_kept`), else
-    cut from the plan's; None where neither is the face's (`_face_entries`)."""
-    kept = _kept(face)
-    if kept is not None:
-        return kept
-    found = _face_entries(face, lp)
-    return None if found is None else _cut(lp, face.cols, *found)
-
-
-def _face_columns(
-    face: Face, lp: CompiledLP | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The face's matrix column-wise (start, index, value) and its row bounds: the face's own
-    or the plan's (`_face_matrix`) where `lp` is given and it is the face's, else HiGHS's copy
-    (`getLp`: every entry as Python lists, 0.57 M at 1e6 nonzeros, +34 MB at its peak)."""
-    h = face.highs
-    cut = None if lp is None else _face_matrix(face, lp)
-    if cut is None:
-        held = Columns.of(h)
-        cut = (held.start, held.index, held.value)
-    num_row = h.getNumRow()
-    _, _, row_lower, row_upper, _ = h.getRows(num_row, np.arange(num_row, dtype=np.int32))
-    return (*cut, np.asarray(row_lower), np.asarray(row_upper))
-
-
 def renew(face: Face, lp: CompiledLP | None = None) -> None:
     """A `clearSolver` that frees: the face's LP (where `lp` is given, the matrix the face keeps,
-    `_kept`, or one cut from `lp`'s, `_face_entries`; its bounds, costs and sense read from
+    `kept_matrix`, or one cut from `lp`'s, `face_entries`; its bounds, costs and sense read from
     HiGHS) in a new instance with the old one's options and no solver data; the old instance is
     released before the matrix is cut, and the C heap's free memory handed back
     (`highs.trim_heap`). HiGHS's own `clearSolver` and `clearModel` only mark its data invalid:
     at 1e6 nonzeros the face's instance kept its memory after either (32 MB once settled, 60 MB
     after the rule)."""
     old = face.highs
-    kept = None if lp is None else _kept(face)
-    found = None if lp is None or kept is not None else _face_entries(face, lp)
-    model = old.getLp() if kept is None and found is None else _lp_parts(old)
+    kept = None if lp is None else kept_matrix(face)
+    found = None if lp is None or kept is not None else face_entries(face, lp)
+    model = old.getLp() if kept is None and found is None else lp_parts(old)
     options = old.getOptions()
     face.highs = new_highs()
     del old  # no reference left: the old instance is released before the matrix is cut
@@ -199,101 +141,26 @@ def renew(face: Face, lp: CompiledLP | None = None) -> None:
         if kept is None:
             assert lp is not None  # else the model is HiGHS's copy
             assert found is not None
-            kept = _cut(lp, face.cols, *found)
+            kept = cut(lp, face.cols, *found)
         n, m, sense, offset, *arrays = model
-        _pass_lp(h, n, m, sense, offset, *arrays, *kept)
+        pass_lp(h, n, m, sense, offset, *arrays, *kept)
     del model, found, kept
     trim_heap()
-
-
-def _pass_lp(h: highspy.Highs, n: int, m: int, sense: int, offset: float, *arrays: Any) -> None:
-    """An LP handed to `h` as arrays (costs, column and row bounds, then the matrix column-wise:
-    start, index, value), all columns continuous."""
-    continuous = np.zeros(n, dtype=np.int32)  # HiGHS reads n values, even from none
-    h.passModel(n, m, len(arrays[-1]), 1, sense, offset, *arrays, continuous)
-
-
-def _lp_parts(h: highspy.Highs) -> tuple[Any, ...]:
-    """The LP held by `h` but its matrix, as `Highs.passModel`'s arguments take it: columns,
-    rows, sense (1 minimise, -1 maximise), offset, costs, column and row bounds (read column by
-    column and row by row: no matrix copied)."""
-    n, m = h.getNumCol(), h.getNumRow()
-    _, _, cost, col_lower, col_upper, _ = h.getCols(n, np.arange(n, dtype=np.int32))
-    _, _, row_lower, row_upper, _ = h.getRows(m, np.arange(m, dtype=np.int32))
-    sense = int(h.getObjectiveSense()[1])
-    return n, m, sense, h.getObjectiveOffset()[1], cost, col_lower, col_upper, row_lower, row_upper
-
-
-class FreeLp(NamedTuple):
-    """The face's LP over its free columns (`_free_parts`), as `_pass_lp` takes it: column and
-    row bounds, the matrix column-wise (start, index, value); `free`: the columns' positions on
-    the face."""
-
-    col_lower: np.ndarray
-    col_upper: np.ndarray
-    row_lower: np.ndarray
-    row_upper: np.ndarray
-    start: np.ndarray
-    index: np.ndarray
-    value: np.ndarray
-    free: np.ndarray
-
-
-def _free_parts(face: Face, lp: CompiledLP | None = None) -> FreeLp:
-    """The face's LP over its free columns (lower < upper) and the rows they appear in, the
-    fixed columns' share of each row moved into its bounds. The face's matrix is its own or
-    cut from `lp`'s where given (`_face_columns`)."""
-    lower, upper = face.bounds["col"]
-    moves = lower < upper
-    free = np.flatnonzero(moves)
-    start, index, value, row_lower, row_upper = _face_columns(face, lp)
-    counts = np.diff(start)
-    col_of = np.repeat(np.arange(len(counts)), counts)
-    held = np.where(moves, 0.0, lower)[col_of]
-    fixed = np.bincount(index, value * held, minlength=len(row_lower))
-    entry = np.flatnonzero(moves[col_of])
-    rows, at = _rows_of(index[entry], len(row_lower))  # np.unique's rows, np.searchsorted's at
-    inf = highspy.kHighsInf
-    row_lower, row_upper, fixed = row_lower[rows], row_upper[rows], fixed[rows]
-    return FreeLp(
-        lower[free],
-        upper[free],
-        np.where(row_lower <= -inf, -inf, row_lower - fixed),
-        np.where(row_upper >= inf, inf, row_upper - fixed),
-        np.concatenate([[0], np.cumsum(counts[free])]).astype(np.int32),
-        at,
-        value[entry].astype(float),
-        free,
-    )
-
-
-def _free_lp(face: Face, lp: CompiledLP | None = None) -> tuple[highspy.HighsLp, np.ndarray]:
-    """`_free_parts` as a `HighsLp` (no cost, minimised), and the free columns' positions."""
-    part = _free_parts(face, lp)
-    model = highspy.HighsLp()
-    model.num_col_, model.num_row_ = len(part.free), len(part.row_lower)
-    model.col_cost_ = np.zeros(len(part.free))
-    model.col_lower_, model.col_upper_ = part.col_lower, part.col_upper
-    model.row_lower_, model.row_upper_ = part.row_lower, part.row_upper
-    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    model.a_matrix_.start_, model.a_matrix_.index_ = part.start, part.index
-    model.a_matrix_.value_ = part.value
-    return model, part.free
 
 
 def _totals_qp(
     face: Face, programs: dict[str, np.ndarray], caps: dict[str, float], lp: CompiledLP | None
 ) -> tuple[highspy.Highs, np.ndarray]:
-    """The rule's QP in an instance of its own: the face's free columns (`_free_parts`, handed
+    """The rule's QP in an instance of its own: the face's free columns (`free_parts`, handed
     to HiGHS as arrays), then one total column t_p per program with a free column (sum of its
     free columns - t_p = minus its fixed columns' money, so t_p is its whole money on the face)
     and the objective sum_p weight_p t_p^2 / 2, weight_p = 2 scale / cap_p: a diagonal Hessian
     whose entries are at least 2. Returns the instance and the face positions of its first
     columns."""
-    part = _free_parts(face, lp)
+    part = free_parts(face, lp)
     n, m = len(part.free), len(part.row_lower)
     h = new_highs()
-    _pass_lp(h, n, m, 1, 0.0, np.zeros(n), *part[:-1])
+    pass_lp(h, n, m, 1, 0.0, np.zeros(n), *part[:-1])
     lower = face.bounds["col"][0]
     where = np.full(len(lower), -1)
     where[part.free] = np.arange(n)
@@ -370,7 +237,7 @@ def split_by_caps(
     program: 0.87 M entries at 1e6 nonzeros), in an instance of its own without the face's fixed
     columns (at 1e6 nonzeros HiGHS's QP took 106 MB at its peak on the face's 35,007 columns
     even with the diagonal Hessian, 11 MB on these 7,253), its matrix cut from `lp`'s where
-    given (`_face_columns`). Returns the plan (`x` if not optimal).
+    given (`face_columns`). Returns the plan (`x` if not optimal).
 
     The face's solver state is cleared first (`renew`: `clearSolver`, its memory released), as
     passing a Hessian to the face's own instance did: `within_programs`' LP is not unique on
@@ -507,10 +374,10 @@ def _classes(
     """Members joined when their movable columns share a row of the face (a pool's budget, an
     outcome, a group): connected components, in the order of program names. Fewer than two
     members make no class: the face's matrix is then not read; else it is cut from `lp`'s
-    where given (`_face_columns`: HiGHS's copy comes as Python lists, +13 MB at 1e6)."""
+    where given (`face_columns`: HiGHS's copy comes as Python lists, +13 MB at 1e6)."""
     if len(members) < 2:
         return []
-    start, index, _, _, _ = _face_columns(face, lp)
+    start, index, _, _, _ = face_columns(face, lp)
     locs = _locals(face, {m.program: programs[m.program] for m in members})
     rows = []
     for local in locs:
