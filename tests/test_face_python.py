@@ -50,9 +50,7 @@ def _solved(lp):
     m = len(lp.row_lower)
     empty = np.zeros(0, np.int32)
     h.addRows(m, lp.row_lower, lp.row_upper, 0, np.zeros(m, np.int32), empty, np.zeros(0))
-    h.addCols(
-        n, lp.cost, lp.col_lower, lp.col_upper, a.nnz, a.indptr[:-1], a.indices, a.data
-    )
+    h.addCols(n, lp.cost, lp.col_lower, lp.col_upper, a.nnz, a.indptr[:-1], a.indices, a.data)
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
     h.run()
     assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
@@ -166,8 +164,9 @@ def test_the_tie_cost_is_the_entry_by_entry_sum_to_the_last_bit(seed):
 
 def test_the_tie_cost_on_a_hand_made_face():
     """x1 at its upper bound (-1), x2 at its lower (+1), x3 inside (0); row 0 at its upper
-    bound (-1: x1 + 2 x3 down), row 1 inside (0): -1 - 1, 1, 0 - 2."""
-    matrix = Columns(np.array([0, 2, 3, 5]), np.array([0, 1, 1, 0, 1]), np.ones(5) * [1, 3, 4, 2, 5], 2)
+    bound (-1: x1 + 2 x3 down), row 1 inside (0): -1 - 1, 1 + 0, 0 - 2."""
+    values = np.array([1.0, 3.0, 4.0, 2.0, 5.0])  # row 0: x1 + 2 x3, row 1: 3 x1 + 4 x2 + 5 x3
+    matrix = Columns(np.array([0, 2, 3, 5]), np.array([0, 1, 1, 0, 1]), values, 2)
     got = subproblems._with_rows(np.array([-1.0, 1.0, 0.0]), np.array([-1.0, 0.0]), matrix)
     assert got.tolist() == [-2.0, 1.0, -2.0]
 
@@ -229,3 +228,31 @@ def test_the_restricted_basis_is_the_plans_own_and_starts_where_it_ends():
     assert [int(s) for s in start.col_status] == [int(plan.col_status[j]) for j in (0, 1, 2)]
     assert [int(s) for s in start.row_status] == [int(plan.row_status[i]) for i in (0, 1)]
     assert got[3] == 0.0
+
+
+def test_the_restricted_basis_is_set_without_a_check_when_it_is_square(monkeypatch):
+    """On the face above, the restriction has as many basic variables as rows: it is set as not
+    alien (HiGHS does not factorise it on `setBasis`); the passes' answers are as above."""
+    seen = []
+    real = highspy.Highs.setBasis
+    monkeypatch.setattr(
+        highspy.Highs, "setBasis", lambda self, *b: seen.append(b[0].alien) or real(self, *b)
+    )
+    x, col_dual, row_dual = _optimum(TIE)
+    got, _ = subproblems.efficient_face(TIE, x, col_dual, row_dual, [np.array([0, 0, 1.0])])
+    assert seen == [False]
+    assert got[2] == 1.0
+
+
+def test_a_restricted_basis_a_row_short_is_left_for_highs_to_mend():
+    """Leave a basic column of the plan's basis out (its reduced cost read from another solve,
+    as under soft targets): one basic variable fewer than rows, so the basis is alien and HiGHS
+    checks and mends it on `setBasis`; with every column and row it is square, not alien."""
+    basis = TIE.highs.getBasis()
+    basic = [j for j, s in enumerate(basis.col_status) if s == highspy.HighsBasisStatus.kBasic]
+    rows = np.arange(2)
+    whole = subproblems._restricted_basis(basis, np.arange(3), rows)
+    short = subproblems._restricted_basis(basis, np.setdiff1d(np.arange(3), basic[:1]), rows)
+    assert (whole.alien, short.alien) == (False, True)
+    assert [int(s) for s in whole.col_status] == [int(s) for s in basis.col_status]
+    assert len(short.col_status) == 2

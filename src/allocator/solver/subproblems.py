@@ -219,8 +219,6 @@ class Face:
         if EXACT and self.single_point():
             self.trace.append("ties: the face is a single point (basis test): no tie LP")
             return 0
-        if EXACT and len(self.cols) >= FIXED_SUMS_FROM:
-            import_lu_beside()  # `ties._ranges` asks `fixed_sums` next, if the LP finds a tie
         h, tol = self.highs, 1e-7
         sol = h.getSolution()  # the last pass's point (narrowing the bounds keeps it)
         x = np.array(sol.col_value)
@@ -230,6 +228,10 @@ class Face:
         base = float(cost @ x)
         full = np.zeros(len(self.held))
         full[self.cols] = cost
+        if EXACT and len(self.cols) >= FIXED_SUMS_FROM:
+            # `ties._ranges` asks `fixed_sums` next, if the LP finds a tie: the import runs
+            # beside the LP (whose run() releases the GIL), not beside the Python before it
+            import_lu_beside()
         got = self.solve(full)
         if got is None or float(cost @ got[self.cols]) <= base + tol * max(1.0, abs(base)):
             return 0
@@ -422,8 +424,8 @@ def _rows_of(index: np.ndarray, num_row: int) -> tuple[np.ndarray, np.ndarray]:
     position among them: `np.unique` and `np.searchsorted` by a mask instead of two sorts."""
     met = np.zeros(num_row, dtype=bool)
     met[index] = True
-    position = np.cumsum(met) - 1
-    return np.flatnonzero(met), position[index].astype(np.int32)
+    position = np.cumsum(met, dtype=np.int32) - 1  # int32 as HiGHS takes it: no copy after
+    return np.flatnonzero(met), position[index]
 
 
 def _face_highs(matrix: Columns, bounds: dict[str, tuple[np.ndarray, np.ndarray]]) -> highspy.Highs:
@@ -455,17 +457,27 @@ def _face_highs(matrix: Columns, bounds: dict[str, tuple[np.ndarray, np.ndarray]
 def _restricted_basis(
     basis: highspy.HighsBasis, cols: np.ndarray, rows: np.ndarray
 ) -> highspy.HighsBasis:
-    """The statuses of `basis` for the columns `cols` and the rows `rows`, as a valid basis."""
+    """The statuses of `basis` for the columns `cols` and the rows `rows`, as a valid basis.
+
+    Alien (HiGHS factorises it on `setBasis` to check it, 0.02-0.03 s at 1e6 nonzeros, and
+    mends it) unless as many of its variables are basic as `rows` has rows. Then it is
+    nonsingular: no column of `cols` meets another row, so the plan's basis matrix is block
+    triangular, B = [[B_face, *], [0, B_other]], with B_face square, and det B = det B_face *
+    det B_other is not 0. (Not so when the plan's duals and basis come from different solves:
+    a basic column held for its reduced cost leaves a row short, tests/data/targets.)"""
     start = highspy.HighsBasis()
     col_status, row_status = basis.col_status, basis.row_status  # each read copies it all
-    start.col_status = [col_status[j] for j in cols.tolist()]
-    start.row_status = [row_status[i] for i in rows.tolist()]
+    col_part = [col_status[j] for j in cols.tolist()]
+    row_part = [row_status[i] for i in rows.tolist()]
+    start.col_status, start.row_status = col_part, row_part
     start.valid = True
-    # Not alien: the restriction of a nonsingular basis to the moving columns and their rows
-    # is nonsingular (every other row's logical is basic), so HiGHS need not factorise it to
-    # check it (0.02-0.03 s at 1e6 nonzeros); the run factorises it as before.
-    start.alien = False
+    start.alien = _basic_count(col_part) + _basic_count(row_part) != len(rows)
     return start
+
+
+def _basic_count(status: list[highspy.HighsBasisStatus]) -> int:
+    """How many of `status` are basic (one comparison each: 3 ms for 40 k)."""
+    return sum(map(highspy.HighsBasisStatus.kBasic.__eq__, status))
 
 
 def reachable_exports(lp: CompiledLP, x: np.ndarray) -> np.ndarray:
