@@ -256,3 +256,12 @@ def test_a_restricted_basis_a_row_short_is_left_for_highs_to_mend():
     assert (whole.alien, short.alien) == (False, True)
     assert [int(s) for s in whole.col_status] == [int(s) for s in basis.col_status]
     assert len(short.col_status) == 2
+
+
+def test_the_basic_mask_marks_only_basic_statuses():
+    """`_basic` (the single-point and fixed-sum tests' reading of a basis): every status but
+    kBasic is nonbasic."""
+    status = highspy.HighsBasisStatus
+    given = [status.kLower, status.kBasic, status.kUpper, status.kZero, status.kNonbasic]
+    assert subproblems._basic(given + [status.kBasic]).tolist() == [0, 1, 0, 0, 0, 1]
+    assert subproblems._basic([]).shape == (0,)
