@@ -251,8 +251,10 @@ def test_a_restricted_basis_a_row_short_is_left_for_highs_to_mend():
     basis = TIE.highs.getBasis()
     basic = [j for j, s in enumerate(basis.col_status) if s == highspy.HighsBasisStatus.kBasic]
     rows = np.arange(2)
-    whole = subproblems._restricted_basis(basis, np.arange(3), rows)
-    short = subproblems._restricted_basis(basis, np.setdiff1d(np.arange(3), basic[:1]), rows)
+    whole = subproblems._restricted_basis(basis, np.arange(3), rows, (2, 3))
+    short = subproblems._restricted_basis(
+        basis, np.setdiff1d(np.arange(3), basic[:1]), rows, (2, 3)
+    )
     assert (whole.alien, short.alien) == (False, True)
     assert [int(s) for s in whole.col_status] == [int(s) for s in basis.col_status]
     assert len(short.col_status) == 2
@@ -265,3 +267,13 @@ def test_the_basic_mask_marks_only_basic_statuses():
     given = [status.kLower, status.kBasic, status.kUpper, status.kZero, status.kNonbasic]
     assert subproblems._basic(given + [status.kBasic]).tolist() == [0, 1, 0, 0, 0, 1]
     assert subproblems._basic([]).shape == (0,)
+
+
+def test_a_restricted_basis_of_an_instance_with_rows_the_matrix_lacks_is_alien():
+    """Rows added to the plan's instance beside its matrix (not the frontier's one `Extra`):
+    the columns may meet them, so the square count proves nothing and HiGHS checks the basis."""
+    basis = TIE.highs.getBasis()
+    rows = np.arange(2)
+    assert subproblems._restricted_basis(basis, np.arange(3), rows, (1, 3)).alien
+    assert subproblems._restricted_basis(basis, np.arange(3), rows, (2, 2)).alien
+    assert subproblems._restricted_basis(basis, np.arange(3), rows).alien
