@@ -277,3 +277,16 @@ def test_a_restricted_basis_of_an_instance_with_rows_the_matrix_lacks_is_alien()
     assert subproblems._restricted_basis(basis, np.arange(3), rows, (1, 3)).alien
     assert subproblems._restricted_basis(basis, np.arange(3), rows, (2, 2)).alien
     assert subproblems._restricted_basis(basis, np.arange(3), rows).alien
+
+
+@pytest.mark.parametrize(
+    ("families", "want"),
+    [
+        (["invest", "exports", "exports", "carry"], [1, 2]),
+        (["exports", "invest", "exports"], [0, 2]),  # not one range: every label read
+        (["invest", "exports", "invest", "exports", "exports"], [1, 3, 4]),
+        (["invest", "carry"], []),
+    ],
+)
+def test_the_export_columns_are_found_whether_or_not_they_lie_together(families, want):
+    assert subproblems._family_columns(families, "exports").tolist() == want
