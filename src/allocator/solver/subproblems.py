@@ -44,7 +44,7 @@ from allocator.solver.reduced import Reduced, import_lu_beside, membership
 from allocator.solver.status import Status, status_of
 
 if TYPE_CHECKING:
-    pass
+    from allocator.model.sparse import CscMatrix
 
 EXACT = True
 """Decide on the face's basis first and skip the LPs that test settles (module docstring); False
@@ -221,18 +221,19 @@ class Face:
         if EXACT and self.single_point():
             self.trace.append("ties: the face is a single point (basis test): no tie LP")
             return 0
-        if EXACT and len(self.cols) >= FIXED_SUMS_FROM:
-            import_lu_beside()  # `ties._ranges` asks `fixed_sums` next, if the LP finds a tie
         h, tol = self.highs, 1e-7
         sol = h.getSolution()  # the last pass's point (narrowing the bounds keeps it)
         x = np.array(sol.col_value)
         cost = _inward(x, *self.bounds["col"], tol)
-        row_sign = _inward(np.array(sol.row_value), *self.bounds["row"], tol)
-        a = self.columns()
-        np.add.at(cost, np.repeat(np.arange(len(x)), np.diff(a.start)), a.value * row_sign[a.index])
+        row_sign = _inward(np.array(sol.row_value, dtype=float), *self.bounds["row"], tol)
+        cost = _with_rows(cost, row_sign, self.columns())
         base = float(cost @ x)
         full = np.zeros(len(self.held))
         full[self.cols] = cost
+        if EXACT and len(self.cols) >= FIXED_SUMS_FROM:
+            # `ties._ranges` asks `fixed_sums` next, if the LP finds a tie: the import runs
+            # beside the LP (whose run() releases the GIL), not beside the Python before it
+            import_lu_beside()
         got = self.solve(full)
         if got is None or float(cost @ got[self.cols]) <= base + tol * max(1.0, abs(base)):
             return 0
@@ -312,9 +313,19 @@ class Face:
 
 
 def _basic(status: list[highspy.HighsBasisStatus]) -> np.ndarray:
-    """A mask: which of a basis's variables are basic."""
-    codes = np.fromiter(map(int, status), dtype=np.int8, count=len(status))
-    return codes == int(highspy.HighsBasisStatus.kBasic)
+    """A mask: which of a basis's variables are basic (one comparison each, no int made)."""
+    return np.fromiter(map(highspy.HighsBasisStatus.kBasic.__eq__, status), bool, len(status))
+
+
+def _with_rows(cost: np.ndarray, row_sign: np.ndarray, a: Columns) -> np.ndarray:
+    """`cost` (in place) plus each column's entries times their rows' `row_sign`, added entry by
+    entry in column order (`np.add.at`), over the entries of rows whose sign is not 0 only: an
+    entry of another row adds +-0, which leaves the sum as it is (from a cost of +-1 or +0, no
+    running sum is -0)."""
+    kept = np.flatnonzero((row_sign != 0)[a.index])  # at 1e6, 4 % of the entries
+    column = np.searchsorted(a.start, kept, side="right") - 1
+    np.add.at(cost, column, a.value[kept] * row_sign[a.index[kept]])
+    return cost
 
 
 def _inward(value: np.ndarray, lower: np.ndarray, upper: np.ndarray, tol: float) -> np.ndarray:
@@ -346,15 +357,9 @@ def _restricted(
     if not cols.size:
         return None
     a = lp.matrix
-    starts, ends = a.indptr[cols], a.indptr[cols + 1]
-    counts = ends - starts
-    entry = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts) + np.arange(
-        int(counts.sum())
-    )
+    entry, counts = _entries(a.indptr, cols)
     rows, index = rows_of(a.indices[entry], a.shape[0])
-    others = held.copy()
-    others[cols] = 0.0
-    fixed = (a @ others)[rows]
+    fixed = _held_share(a, cols, held, rows)
     bounds = {
         "col": (lp.col_lower[cols].astype(float), lp.col_upper[cols].astype(float)),
         "row": (
@@ -365,13 +370,15 @@ def _restricted(
     matrix = Columns(
         np.concatenate([[0], np.cumsum(counts)]).astype(np.int32),
         index,
-        a.data[entry].astype(float),
+        np.asarray(a.data[entry], dtype=float),
         len(rows),
     )
     sub = _face_highs(matrix, bounds)
     if extra is not None:
         coefs = extra.coefs[cols]
         at = np.flatnonzero(coefs)
+        others = held.copy()
+        others[cols] = 0.0
         moved = float(extra.coefs @ others)
         lo = -INF if extra.lower <= -INF else extra.lower - moved
         up = INF if extra.upper >= INF else extra.upper - moved
@@ -380,9 +387,38 @@ def _restricted(
         matrix = matrix.with_row(at, coefs[at])
     if basis is not None:
         last = [len(lp.row_names)] if extra is not None else []
-        sub.setBasis(_restricted_basis(basis, cols, np.concatenate([rows, last]).astype(int)))
+        known = (a.shape[0] + len(last), a.shape[1])  # the rows and columns `rows` was read from
+        face_rows = np.concatenate([rows, last]).astype(int)
+        sub.setBasis(_restricted_basis(basis, cols, face_rows, known))
         sub.setOptionValue("simplex_strategy", 4)  # primal: the restricted basis is feasible
     return Face(sub, cols, held, bounds, matrix=matrix)
+
+
+def _entries(indptr: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of the entries of the columns `cols` of a column-wise matrix (column by
+    column, in order) and each column's count."""
+    starts = indptr[cols]
+    counts = indptr[cols + 1] - starts
+    shift = starts - np.concatenate([[0], np.cumsum(counts)[:-1]])
+    return np.repeat(shift, counts) + np.arange(int(counts.sum())), counts
+
+
+def _held_share(a: CscMatrix, cols: np.ndarray, held: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The activity in the rows `rows` of the columns held at `held`, all but `cols`:
+    `(a @ others)[rows]` with `others` the plan with `cols` at 0, bit for bit, summed over
+    the held columns that are not 0 and over their entries in `rows` only. A term left out is
+    +-0, which leaves a row's running sum as it is (from +0, no sum of the others is -0), and
+    the terms kept are added in the same order (`np.bincount`, entry by entry)."""
+    others = held.copy()
+    others[cols] = 0.0
+    at = np.flatnonzero(others)
+    position = np.full(a.shape[0], -1, dtype=np.intp)
+    position[rows] = np.arange(len(rows))
+    entry, counts = _entries(a.indptr, at)
+    where = position[a.indices[entry]]
+    keep = where >= 0
+    terms = a.data[entry[keep]] * others[np.repeat(at, counts)[keep]]
+    return np.bincount(where[keep], weights=terms, minlength=len(rows))
 
 
 def rows_of(index: np.ndarray, num_row: int) -> tuple[np.ndarray, np.ndarray]:
@@ -390,8 +426,8 @@ def rows_of(index: np.ndarray, num_row: int) -> tuple[np.ndarray, np.ndarray]:
     position among them: `np.unique` and `np.searchsorted` by a mask instead of two sorts."""
     met = np.zeros(num_row, dtype=bool)
     met[index] = True
-    position = np.cumsum(met) - 1
-    return np.flatnonzero(met), position[index].astype(np.int32)
+    position = np.cumsum(met, dtype=np.int32) - 1  # int32 as HiGHS takes it: no copy after
+    return np.flatnonzero(met), position[index]
 
 
 def _face_highs(matrix: Columns, bounds: dict[str, tuple[np.ndarray, np.ndarray]]) -> highspy.Highs:
@@ -421,15 +457,34 @@ def _face_highs(matrix: Columns, bounds: dict[str, tuple[np.ndarray, np.ndarray]
 
 
 def _restricted_basis(
-    basis: highspy.HighsBasis, cols: np.ndarray, rows: np.ndarray
+    basis: highspy.HighsBasis,
+    cols: np.ndarray,
+    rows: np.ndarray,
+    known: tuple[int, int] | None = None,
 ) -> highspy.HighsBasis:
-    """The statuses of `basis` for the columns `cols` and the rows `rows`, as a valid basis."""
+    """The statuses of `basis` for the columns `cols` and the rows `rows`, as a valid basis.
+
+    Alien (HiGHS factorises it on `setBasis` to check it, 0.02 s at 1e6 nonzeros, and mends
+    it) unless `basis` has the `known` rows and columns (those `rows`, the rows `cols` meet, was
+    read from) and as many of its variables are basic as `rows` has rows. Then it is
+    nonsingular: no column of `cols` meets another row, so the plan's basis matrix is block
+    triangular, B = [[B_face, *], [0, B_other]], with B_face square, and det B = det B_face *
+    det B_other is not 0. (A row short: where the plan's duals and basis come from different
+    solves, a basic column held for its reduced cost, as in tests/data/targets.)"""
     start = highspy.HighsBasis()
     col_status, row_status = basis.col_status, basis.row_status  # each read copies it all
-    start.col_status = [col_status[j] for j in cols]
-    start.row_status = [row_status[i] for i in rows]
+    col_part = [col_status[j] for j in cols.tolist()]
+    row_part = [row_status[i] for i in rows.tolist()]
+    start.col_status, start.row_status = col_part, row_part
     start.valid = True
+    square = known == (len(row_status), len(col_status))
+    start.alien = not square or _basic_count(col_part) + _basic_count(row_part) != len(rows)
     return start
+
+
+def _basic_count(status: list[highspy.HighsBasisStatus]) -> int:
+    """How many of `status` are basic (one comparison each: 3 ms for 40 k)."""
+    return sum(map(highspy.HighsBasisStatus.kBasic.__eq__, status))
 
 
 def reachable_exports(lp: CompiledLP, x: np.ndarray) -> np.ndarray:
@@ -439,8 +494,21 @@ def reachable_exports(lp: CompiledLP, x: np.ndarray) -> np.ndarray:
     else, so maximising them with every other column held at `x` reports what the plan reaches
     without changing it.
     """
-    exp = np.flatnonzero(np.array([f == "exports" for f in lp.col_family]))
+    exp = _family_columns(lp.col_family, "exports")
     ones = np.ones(len(x))
     face = _restricted(lp, exp, x, lp.row_lower, lp.row_upper)
     found = None if face is None else face.solve(ones)
     return x if found is None else found
+
+
+def _family_columns(families: list[str], family: str) -> np.ndarray:
+    """The columns of `family`, increasing: one range where the family's columns lie together
+    (as `build_model` adds them; checked by the list's own `index` and `count`, three passes
+    in C), else a pass over every label."""
+    count = families.count(family)
+    if not count:
+        return np.zeros(0, dtype=np.intp)
+    first = families.index(family)
+    if families[first : first + count].count(family) == count:
+        return np.arange(first, first + count)
+    return np.flatnonzero(np.fromiter(map(family.__eq__, families), bool, len(families)))
