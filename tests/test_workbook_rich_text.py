@@ -19,7 +19,7 @@ from allocator.data.inputs import load_inputs
 from allocator.data.textsheet import TextSheet
 from allocator.report import book, bookrows
 from allocator.report.write import write_workbook
-from tests.conftest import DATA, copy_dataset, run_cli
+from conftest import DATA, copy_dataset, run_cli
 
 SHOWN_EMPTY = "<r>x</r>"
 BREAKS_BOOK = "<r></t></is></c></row></r>"

@@ -52,23 +52,30 @@ _XML = XMLwriter()
 class TextSheet(Worksheet):  # type: ignore[misc]
     """A worksheet whose texts that read as rich strings are written as plain inline strings."""
 
-    def _write_string(
-        self, row: int, col: int, string: str, cell_format: Any = None
-    ) -> int:
+    def _write_string(self, row: int, col: int, string: str, cell_format: Any = None) -> int:
         """xlsxwriter's text writer (behind `write_string`, `write`, `write_row`...), which
         keeps a text that reads as a rich string as a `PlainText` cell instead."""
+        if string.startswith("<r>") and reads_as_rich(string[: self.xls_strmax]):
+            return self._write_plain_text(row, col, string, cell_format)
+        return Worksheet._write_string(self, row, col, string, cell_format)  # type: ignore
+
+    def _write_plain_text(self, row: int, col: int, string: str, cell_format: Any) -> int:
+        """`_write_string` for a text that reads as a rich string: the same checks, the text
+        kept as a `PlainText` cell (and the sheet's cell writer made one that writes it)."""
         text = string[: self.xls_strmax]
-        if not reads_as_rich(text):
-            return int(super()._write_string(row, col, string, cell_format))
         if self._check_dimensions(row, col):
             return -1
         if self.constant_memory and row > self.previous_row:
             self._write_single_row(row)  # constant_memory: the rows before go to the file
         self.table[row][col] = PlainText(text, cell_format)
+        self._write_cell = self._write_cell_or_text  # type: ignore[method-assign]
         return -2 if len(string) > len(text) else 0  # xlsxwriter's -2: the text was cut
 
-    def _write_cell(self, row: int, col: int, cell: Any) -> None:
-        """xlsxwriter's cell writer, with a `PlainText` cell as a plain inline string."""
+    def _write_cell_or_text(self, row: int, col: int, cell: Any) -> None:
+        """xlsxwriter's cell writer (`_write_cell`), with a `PlainText` cell as a plain inline
+        string. It is the sheet's cell writer from its first PlainText cell on: a sheet without
+        one writes every cell with xlsxwriter's own, not slowed by this test (a class-level
+        override cost 8% of a run's workbook written cell by cell)."""
         if cell.__class__ is not PlainText:
             super()._write_cell(row, col, cell)
             return

@@ -42,9 +42,7 @@ def write_results_workbook(
     xlsxwriter's constant-memory temp files (one a sheet) go in `scratch` (a run's temp folder,
     removed with it however the run ends), else in the system's temp folder."""
     options = {"constant_memory": True, "nan_inf_to_errors": False, **TEXT_AS_TEXT}
-    book = TextBook(
-        str(path), options | ({} if scratch is None else {"tmpdir": str(scratch)})
-    )
+    book = TextBook(str(path), options | ({} if scratch is None else {"tmpdir": str(scratch)}))
     _parts_in_memory(book)
     book.set_properties({"created": _FIXED})
     fmt = _Formats(book)
