@@ -10,8 +10,10 @@ rows goes to the sheet's row-data file in one write; xlsxwriter still writes eve
 
 Every cell is the cell xlsxwriter writes: the same reference, format index (indices given in
 the order xlsxwriter gives them: row by row, left to right), type and text, escaped by
-xlsxwriter's own functions. The last row with cells goes through xlsxwriter's own writers, so
-the formats it is first to use get their index when xlsxwriter would give it (at close).
+xlsxwriter's own functions; a text that reads as xlsxwriter's rich-string markup (`<r>...</r>`)
+escaped like any other, as a `TextSheet` (the sheets of `book.py`) writes it. The last row
+with cells goes through xlsxwriter's own writers, so the formats it is first to use get their
+index when xlsxwriter would give it (at close).
 `fits` says when a sheet can take blocks: an xlsxwriter version whose per-cell output these
 functions were compared with byte for byte (tests/test_book_speed.py), in constant_memory mode,
 with nothing written yet; otherwise the caller writes cell by cell, as before.
