@@ -74,6 +74,10 @@ MORE_HOSTILE = [
     "vertical\x0btab",
     "non-character \uffff",
     "<r>reads as a rich string</r>",
+    "<r>x</r>",  # a text like xlsxwriter's rich-string XML: escaped like any other (TextSheet)
+    "<r></t></is></c></row></r>",
+    "<r>\x01 control &amp;</r>",
+    "<r>" + "x" * 32_760 + "</r> cut off",  # reads as a rich string once cut at 32,767
     "<r>half",
     "_x00fF_ and _X0041_ and _x12_",
     "a & b",
@@ -134,6 +138,8 @@ def test_blocks_write_every_part_as_xlsxwriter_cell_by_cell(tmp_path, monkeypatc
     assert "a_x0001_b_x001F_c" in sheet
     assert "&lt;&amp;&gt;" in sheet
     assert '<t xml:space="preserve"> lead and trail </t>' in sheet
+    hostile = blocks["xl/worksheets/sheet1.xml"].decode()
+    assert '<c r="A9" t="inlineStr"><is><t>&lt;r&gt;x&lt;/r&gt;</t></is></c>' in hostile
 
 
 def test_rows_go_as_blocks_not_through_the_per_cell_writers(tmp_path, monkeypatch):

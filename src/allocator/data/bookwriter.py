@@ -2,7 +2,8 @@
 xlsxwriter: a README sheet with the data dictionary, then one sheet a table with the CSV's
 columns, frozen headers, each header's unit and meaning in its comment, and data validation where
 a value must come from a list (programs, pools, phases, sectors, risks, yes/no) or a range (shares
-in 0..1, years inside the horizon, amounts of at least 0).
+in 0..1, years inside the horizon, amounts of at least 0). Its sheets are `TextSheet`s: a text
+that reads as xlsxwriter's rich-string markup (`<r>...</r>`) is written as the text it is.
 
 Each row goes to the sheet row its CSV record had (header = 1), so every message and every table
 that cites "row N" of the CSV cites the same row of the workbook, and reading the workbook back
@@ -71,11 +72,10 @@ def unit_of(model: type[Row], name: str) -> str | None:
 
 def write_inputs_workbook(inp: Inputs, path: Path) -> None:
     """Write `inp` to the workbook `path` (same dataset, same bytes for the same inputs)."""
-    import xlsxwriter
-
+    from allocator.data.textsheet import TextBook  # xlsxwriter: only when a book is written
     from allocator.data.workbook import README_SHEET  # the reader: not for a run's workbook
 
-    book = xlsxwriter.Workbook(str(path), {**TEXT_AS_TEXT, "in_memory": True})
+    book = TextBook(str(path), {**TEXT_AS_TEXT, "in_memory": True})
     book.set_properties({"title": "allocator dataset", "created": _EPOCH})
     book.set_custom_property(MARK_PROPERTY, MARK_VALUE)
     bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})

@@ -6,6 +6,7 @@ sector, the largest shadow prices and, for a frontier, the frontier.
 A table of more than SHEET_ROW_LIMIT rows gets a summary sheet instead (its rows counted by
 family with the sums and largest sizes of its numbers); its full table is the CSV beside the
 workbook, and the terminal says so. The same tables give the same bytes (fixed document dates).
+Its sheets are `TextSheet`s: a text that reads as xlsxwriter's rich-string markup is a text.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.data.bookwriter import TEXT_AS_TEXT, close_book
+from allocator.data.textsheet import TextBook
 from allocator.report import bookrows
 from allocator.report.htmlparts import chart_labels, chart_unit, plain
 from allocator.report.pricehtml import TOP_PRICES
@@ -39,12 +41,8 @@ def write_results_workbook(
     """Write `sheets` and the charts sheet to `path`; returns the tables given as summaries.
     xlsxwriter's constant-memory temp files (one a sheet) go in `scratch` (a run's temp folder,
     removed with it however the run ends), else in the system's temp folder."""
-    import xlsxwriter
-
     options = {"constant_memory": True, "nan_inf_to_errors": False, **TEXT_AS_TEXT}
-    book = xlsxwriter.Workbook(
-        str(path), options | ({} if scratch is None else {"tmpdir": str(scratch)})
-    )
+    book = TextBook(str(path), options | ({} if scratch is None else {"tmpdir": str(scratch)}))
     _parts_in_memory(book)
     book.set_properties({"created": _FIXED})
     fmt = _Formats(book)

@@ -10,8 +10,10 @@ rows goes to the sheet's row-data file in one write; xlsxwriter still writes eve
 
 Every cell is the cell xlsxwriter writes: the same reference, format index (indices given in
 the order xlsxwriter gives them: row by row, left to right), type and text, escaped by
-xlsxwriter's own functions. The last row with cells goes through xlsxwriter's own writers, so
-the formats it is first to use get their index when xlsxwriter would give it (at close).
+xlsxwriter's own functions; a text that reads as xlsxwriter's rich-string markup (`<r>...</r>`)
+escaped like any other, as a `TextSheet` (the sheets of `book.py`) writes it. The last row
+with cells goes through xlsxwriter's own writers, so the formats it is first to use get their
+index when xlsxwriter would give it (at close).
 `fits` says when a sheet can take blocks: an xlsxwriter version whose per-cell output these
 functions were compared with byte for byte (tests/test_book_speed.py), in constant_memory mode,
 with nothing written yet; otherwise the caller writes cell by cell, as before.
@@ -25,8 +27,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import xlsxwriter
-from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
-from xlsxwriter.xmlwriter import XMLwriter
+from xlsxwriter.utility import xl_col_to_name
+
+from allocator.data.textsheet import inline_text
 
 VERIFIED = ("3.2.9",)
 """xlsxwriter versions whose per-cell XML this module reproduces (compared byte for byte by
@@ -210,23 +213,17 @@ def _attributes(row: int, col: int, form: Any) -> str:
 
 def string_tail(text: str) -> str:
     """What follows a text cell's `<c r=".." s=".."`: xlsxwriter's inline string, escaped by
-    its own functions (control characters as _xHHHH_, &, < and >; whitespace kept at the
-    ends; a text that reads as a rich string, `<r>...</r>`, as is), cut at STRING_LIMIT. A
-    text none of these touch (`_TOUCHED` finds nothing: most labels) is written as it is."""
+    its own functions (`textsheet.inline_text`: control characters as _xHHHH_, &, < and >;
+    whitespace kept at the ends), cut at STRING_LIMIT; a text that reads as a rich string
+    (`<r>...</r>`) escaped like any other, as `TextSheet` writes it. A text none of these
+    touch (`_TOUCHED` finds nothing: most labels) is written as it is."""
     if len(text) <= STRING_LIMIT and not _TOUCHED.search(text):
         return f' t="inlineStr"><is><t>{text}</t></is></c>'
-    text = _XML._escape_control_characters(text[:STRING_LIMIT])
-    if text.startswith("<r>") and text.endswith("</r>"):
-        return f' t="inlineStr"><is>{text}</is></c>'
-    space = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
-    return f' t="inlineStr"><is><t{space}>{_XML._escape_data(text)}</t></is></c>'
+    return inline_text(text[:STRING_LIMIT])
 
 
 _TOUCHED = re.compile(r"_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|^\s|\s$")
 """What one of xlsxwriter 3.2.9's string escapes acts on (xmlwriter.py `re_control_chars_1`,
-`re_control_chars_2`, the non-characters U+FFFE and U+FFFF; `_escape_data`'s &, < and >, a
-rich string's leading <; utility.py's leading and trailing whitespace): a text it does not
-find comes out of all of them unchanged."""
-
-_XML = XMLwriter()
-"""xlsxwriter's XML writer, for its escaping functions (it writes nothing)."""
+`re_control_chars_2`, the non-characters U+FFFE and U+FFFF; `_escape_data`'s &, < and >;
+utility.py's leading and trailing whitespace): a text it does not find comes out of all of
+them unchanged."""
