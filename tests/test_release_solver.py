@@ -97,3 +97,39 @@ def test_allocator_solve_lets_it_go(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(passes, "release_solver", spy)
     sol, _ = solve_inputs(load_inputs(BASELINE), "jobs", None, "off")
     assert calls == [sol.solver["nonzeros"]]
+
+
+def test_the_labels_are_built_beside_the_face_once_the_instance_is_gone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With the overlap on (as on a large LP) and the instance let go, the tables' label jobs
+    are released right after the release, before the face's LPs, so they are built while those
+    LPs run (GIL released); the solution is the same as with the overlap off."""
+    from allocator.solver import overlap
+
+    monkeypatch.setattr(overlap, "MIN_NONZEROS", 0)
+    events: list[str] = []
+    real_release, real_face = passes.release_solver, passes.efficient_face
+    real_go = overlap.Overlap.release
+
+    def release(lp):
+        events.append("instance let go")
+        real_release(lp)
+
+    def go(self):
+        events.append("labels released")
+        real_go(self)
+
+    def face(*args, **kwargs):
+        events.append("face")
+        return real_face(*args, **kwargs)
+
+    monkeypatch.setattr(passes, "release_solver", release)
+    monkeypatch.setattr(overlap.Overlap, "release", go)
+    monkeypatch.setattr(passes, "efficient_face", face)
+    inp = load_inputs(BASELINE)
+    lp, _ = build_lp(inp, "off")
+    got = solve_lp(lp, "jobs", keep_solver=False)
+    assert events[:3] == ["instance let go", "labels released", "face"]
+    monkeypatch.setattr(overlap, "ENABLED", False)
+    _same(solve_lp(build_lp(inp, "off")[0], "jobs"), got)

@@ -13,8 +13,12 @@ solved, waits for the imports (`pause`), so no import runs beside the main threa
 import races with it). Jobs named `later` (the label columns) wait for `release`, which `optimum`
 calls once the tie rule is done: built during the main solve, the labels were alive through the
 tie rule's LPs, where the peak memory is (about 9 MB of it at 1e6 nonzeros, notes/mem3.md); they
-are built beside the passes after it instead. The consumers `take` what the thread made (joining
-it first), so nothing is left running while the run folder is written.
+are built beside the passes after it instead. Where the plan's HiGHS instance is let go after
+ranging (`optimum(..., release=True)`, what `allocator solve` does), the peak is ranging's, with
+that instance alive, and the tie rule's LPs run well under it: there `optimum` releases the
+labels as soon as the instance is gone, so they are built while the face's LPs run. The
+consumers `take` what the thread made (joining it first), so nothing is left running while the
+run folder is written.
 
 Never a different result and never a lost exception: a job is the very function the serial path
 calls, and a job that failed (or never ran) is computed again where the serial path computes it,

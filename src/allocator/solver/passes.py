@@ -252,7 +252,8 @@ def optimum(
     nothing of `lp.highs` afterwards: the price of the soft targets (`price_of_targets`) is
     taken first (`Optimum.free`), then the plan's HiGHS instance is let go once ranging is
     done and the face has its basis, so its memory (about 110 MB at 1e6 nonzeros) is not held
-    through the face's LPs (`release_solver`).
+    through the face's LPs (`release_solver`), and `during`'s `later` jobs run then, beside
+    those LPs, rather than after the tie rule.
     """
     weights = weights or {"jobs": 0.5, "exports": 0.5}
     laps = [time.perf_counter()]
@@ -270,10 +271,8 @@ def optimum(
     try:
         ranges = allowable_ranges(lp, cost, found.activity) if ranging else None
         timings["ranging"] = lap()
-        basis, free = lp.highs.getBasis(), None
-        if release:  # priced now: the face's LPs never touch the instance, so the same bits
-            free = _price(lp, least, cost)
-            release_solver(lp)
+        basis = lp.highs.getBasis()
+        free = _let_go(lp, least, cost, during) if release else None
         after = secondaries(lp, objective, first)
         x, face = efficient_face(lp, x, col_dual, row_dual, after, basis=basis)
         timings["efficient"] = lap()
@@ -311,6 +310,19 @@ def optimum(
         0 if face is None else face.solves,
         free,
     )
+
+
+def _let_go(
+    lp: CompiledLP, least: float | None, cost: np.ndarray, during: Overlap | None
+) -> float | None:
+    """`optimum`'s `release`: the price of the soft targets taken now (the face's LPs never
+    touch the instance, so the same bits as after them), the instance let go, then `during`'s
+    `later` jobs released (the peak is behind: they are built beside the face's LPs)."""
+    free = _price(lp, least, cost)
+    release_solver(lp)
+    if during is not None:
+        during.release()
+    return free
 
 
 class Released:
