@@ -119,7 +119,7 @@ def _handed_off(form: StandardForm) -> CompiledLP:
         row_lower=form.row_lower,
         row_upper=form.row_upper,
     )
-    _pass_model(lp)
+    _pass_model(lp, names=False)  # nothing reads names from the plan's instance
     return lp
 
 
@@ -270,10 +270,15 @@ def _compiler_form(
     )
 
 
-def _pass_model(lp: CompiledLP) -> None:
+def _pass_model(lp: CompiledLP, names: bool = True) -> None:
     """Hand the LP to its HiGHS instance: the rows (bounds, names) as a `HighsLp`, then every
     column with its entries through `addCols`, whose numpy arguments HiGHS reads as buffers
     (`HighsLp`'s matrix setters convert element by element), then the column names.
+
+    `names` False: no row or column name, for an instance whose names nothing reads (the
+    plan's: reports name rows and columns from `lp`'s own lists, and model.lp/.mps are
+    written from a fresh instance that has them, `write_model`). The simplex never reads a
+    name; at 1e6 nonzeros the 70,000 `passColName` calls took ~80 ms of the hand-off.
 
     passModel's own array overload would take the matrix as buffers too, but it also takes an
     integrality vector and keeps it, and HiGHS then writes empty `bin`, `gen` and `semi`
@@ -282,7 +287,6 @@ def _pass_model(lp: CompiledLP) -> None:
     rows = highspy.HighsLp()
     rows.num_row_ = len(lp.row_names)
     rows.row_lower_, rows.row_upper_ = _floats(lp.row_lower), _floats(lp.row_upper)
-    rows.row_names_ = lp.row_names
     rows.sense_ = highspy.ObjSense.kMaximize
     n = len(lp.col_names)
     ok = h.passModel(rows) == highspy.HighsStatus.kOk
@@ -290,10 +294,20 @@ def _pass_model(lp: CompiledLP) -> None:
     matrix = (np.asarray(a.indptr[:-1], np.int32), np.asarray(a.indices, np.int32), _floats(a.data))
     if not ok or h.addCols(n, *columns, a.nnz, *matrix) != highspy.HighsStatus.kOk:
         raise AllocatorError("internal: HiGHS refused the model")
-    ok = highspy.HighsStatus.kOk
-    refused = [name for j, name in enumerate(lp.col_names) if h.passColName(j, name) != ok]
-    if refused:
-        raise AllocatorError(f"internal: HiGHS refused the column name {refused[0]!r}")
+    if names:
+        _pass_names(lp)
+
+
+def _pass_names(lp: CompiledLP) -> None:
+    """Every row's and column's name into `lp`'s instance (what model.lp and .mps show)."""
+    h, ok = lp.highs, highspy.HighsStatus.kOk
+    for kind, pass_name, named in (
+        ("row", h.passRowName, lp.row_names),
+        ("column", h.passColName, lp.col_names),
+    ):
+        refused = [name for j, name in enumerate(named) if pass_name(j, name) != ok]
+        if refused:
+            raise AllocatorError(f"internal: HiGHS refused the {kind} name {refused[0]!r}")
 
 
 def _floats(values: np.ndarray) -> np.ndarray:
@@ -310,6 +324,8 @@ def write_model(lp: Any, cost: np.ndarray, folder: Path) -> list[Path]:
     `CompiledLP` or a solution's read-only `LPView` (handed to a fresh HiGHS instance here)."""
     if not isinstance(lp, CompiledLP):
         lp = _handed_off_view(lp)
+    else:  # the plan's own instance holds no names (`_handed_off`)
+        _pass_names(lp)
     set_costs(lp, cost)
     paths = [folder / "model.lp", folder / "model.mps"]
     for path in paths:
