@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from allocator.model.sparse import CscMatrix
-from allocator.solver import subproblems
+from allocator.solver import restrict, subproblems
 from allocator.solver.columns import Columns
 from allocator.solver.highs import new_highs
 
@@ -133,7 +133,7 @@ def test_the_held_share_is_the_whole_product_to_the_last_bit(seed):
     others[cols] = 0.0
     entry = np.concatenate([np.arange(a.indptr[j], a.indptr[j + 1]) for j in cols]).astype(int)
     rows = np.unique(a.indices[entry])
-    got = subproblems._held_share(a, cols, held, rows)
+    got = restrict.held_share(a, cols, held, rows)
     assert got.tobytes() == (a @ others)[rows].tobytes()
 
 
@@ -142,7 +142,7 @@ def test_the_held_share_is_zero_when_every_held_column_is_at_zero():
     cols = np.arange(0, a.shape[1], 2)
     held = np.zeros(a.shape[1])
     held[cols] = 5.0  # the moving columns' own values do not count
-    got = subproblems._held_share(a, cols, held, np.arange(a.shape[0]))
+    got = restrict.held_share(a, cols, held, np.arange(a.shape[0]))
     assert got.tobytes() == np.zeros(a.shape[0]).tobytes()
 
 
@@ -251,10 +251,8 @@ def test_a_restricted_basis_a_row_short_is_left_for_highs_to_mend():
     basis = TIE.highs.getBasis()
     basic = [j for j, s in enumerate(basis.col_status) if s == highspy.HighsBasisStatus.kBasic]
     rows = np.arange(2)
-    whole = subproblems._restricted_basis(basis, np.arange(3), rows, (2, 3))
-    short = subproblems._restricted_basis(
-        basis, np.setdiff1d(np.arange(3), basic[:1]), rows, (2, 3)
-    )
+    whole = restrict.restricted_basis(basis, np.arange(3), rows, (2, 3))
+    short = restrict.restricted_basis(basis, np.setdiff1d(np.arange(3), basic[:1]), rows, (2, 3))
     assert (whole.alien, short.alien) == (False, True)
     assert [int(s) for s in whole.col_status] == [int(s) for s in basis.col_status]
     assert len(short.col_status) == 2
@@ -274,9 +272,9 @@ def test_a_restricted_basis_of_an_instance_with_rows_the_matrix_lacks_is_alien()
     the columns may meet them, so the square count proves nothing and HiGHS checks the basis."""
     basis = TIE.highs.getBasis()
     rows = np.arange(2)
-    assert subproblems._restricted_basis(basis, np.arange(3), rows, (1, 3)).alien
-    assert subproblems._restricted_basis(basis, np.arange(3), rows, (2, 2)).alien
-    assert subproblems._restricted_basis(basis, np.arange(3), rows).alien
+    assert restrict.restricted_basis(basis, np.arange(3), rows, (1, 3)).alien
+    assert restrict.restricted_basis(basis, np.arange(3), rows, (2, 2)).alien
+    assert restrict.restricted_basis(basis, np.arange(3), rows).alien
 
 
 @pytest.mark.parametrize(

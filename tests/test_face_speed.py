@@ -14,7 +14,7 @@ import pytest
 
 from allocator.data.inputs import load_inputs
 from allocator.model.sparse import CscMatrix
-from allocator.solver import reduced, spending, subproblems
+from allocator.solver import reduced, restrict, spending, subproblems
 from allocator.solver.compile import build_lp
 from allocator.solver.spending import spending_order
 from allocator.solver.subproblems import Extra
@@ -214,7 +214,7 @@ def test_the_rows_of_a_face_are_those_np_unique_finds():
     """`_rows_of` (a mask, no sort) gives np.unique's rows and np.searchsorted's positions."""
     rng = np.random.default_rng(3)
     index = rng.integers(0, 500, size=2000)
-    rows, position = subproblems.rows_of(index, 600)
+    rows, position = restrict.rows_of(index, 600)
     assert np.array_equal(rows, np.unique(index))
     assert np.array_equal(position, np.searchsorted(rows, index))
     assert position.dtype == np.int32

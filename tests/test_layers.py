@@ -40,6 +40,7 @@ SOLVER = {
     "columns",
     "rows",
     "facelp",
+    "restrict",
     "results",
     "numerics",
     "alternatives",

@@ -12,7 +12,7 @@ import numpy as np
 
 from allocator.solver.columns import Columns
 from allocator.solver.compile import CompiledLP
-from allocator.solver.subproblems import rows_of
+from allocator.solver.restrict import rows_of
 
 if TYPE_CHECKING:
     from allocator.solver.subproblems import Face
