@@ -2,7 +2,8 @@
 
 `optimum` runs the passes of one plan (least shortfall held, then the objective, then the
 efficiency passes on its optimal face, see `secondaries`, and the exports reached) and returns
-its `Optimum`; `trace_frontier` re-solves the same instance along the frontier of two measures.
+its `Optimum` (`solver/frontier.py` re-solves the same instance along the frontier of two
+measures with them).
 A non-optimal pass raises (an infeasible one with its `Diagnosis`); `apply_options` sets a model
 file's HiGHS options.
 """
@@ -26,7 +27,7 @@ from allocator.solver.overlap import Overlap
 from allocator.solver.ranging import allowable_ranges
 from allocator.solver.spending import spending_order
 from allocator.solver.status import PassResult, Status, status_of
-from allocator.solver.subproblems import Extra, efficient, efficient_face, reachable_exports
+from allocator.solver.subproblems import efficient_face, reachable_exports
 from allocator.solver.ties import tie_classes
 
 
@@ -43,7 +44,7 @@ def _held_costs(
         return lp.costs[objective], hold
     total = np.zeros(len(lp.col_names))
     for name, w in weights.items():
-        found, hold = _run(lp, lp.costs[name], hold)
+        found, hold = optimal_pass(lp, lp.costs[name], hold)
         if w and found.objective > 0:
             total += (w / found.objective) * lp.costs[name]
     return total, hold
@@ -90,7 +91,7 @@ def solve_pass(lp: CompiledLP, cost: np.ndarray) -> PassResult:
     return _result(h)
 
 
-def _run(
+def optimal_pass(
     lp: CompiledLP, cost: np.ndarray, hold: Hold | None = None
 ) -> tuple[PassResult, Hold | None]:
     """Solve with `cost`; raise on anything but an optimum.
@@ -103,7 +104,7 @@ def _run(
     if found.status is Status.INFEASIBLE and hold is not None:
         lp.row_upper[hold.row] += hold.slack
         lp.highs.changeRowBounds(hold.row, -INF, lp.row_upper[hold.row])
-        return _run(lp, cost)
+        return optimal_pass(lp, cost)
     _raise_unless_optimal(lp, found)
     return found, hold
 
@@ -158,7 +159,7 @@ def _hold_least_shortfall(lp: CompiledLP) -> tuple[float | None, Hold | None]:
         lp.hold_initial = float(lp.row_upper[i])
     lp.row_upper[i] = lp.hold_initial  # a re-solve after the data changed starts unheld
     lp.highs.changeRowBounds(i, -INF, lp.hold_initial)
-    found, _ = _run(lp, lp.costs["shortfall"], None)
+    found, _ = optimal_pass(lp, lp.costs["shortfall"], None)
     lp.first_basis = lp.highs.getBasis()
     least = max(0.0, -found.objective)
     lp.highs.changeRowBounds(i, -INF, least)
@@ -265,7 +266,7 @@ def optimum(
     with during or nullcontext():  # the thread's window: HiGHS's main solve
         least, hold = _hold_least_shortfall(lp) if hold_targets else _release_hold(lp)
         cost, hold = _held_costs(lp, objective, weights, hold)
-        found, hold = _run(lp, cost, hold)
+        found, hold = optimal_pass(lp, cost, hold)
     row_dual, col_dual, x = found.duals, found.reduced_costs, found.x
     timings = {"solve": lap()}
     try:
@@ -359,7 +360,7 @@ def _price(lp: CompiledLP, least: float | None, cost: np.ndarray) -> float | Non
     held = float(lp.row_upper[i])
     _release_hold(lp)
     try:
-        found, _ = _run(lp, cost)
+        found, _ = optimal_pass(lp, cost)
     finally:
         lp.row_upper[i] = held
         lp.highs.changeRowBounds(i, -INF, held)
@@ -375,60 +376,3 @@ def _release_hold(lp: CompiledLP) -> tuple[None, None]:
         lp.row_upper[i] = lp.hold_initial
         lp.highs.changeRowBounds(i, -INF, lp.hold_initial)
     return None, None
-
-
-@dataclass
-class FrontierPoint:
-    """One plan on the frontier of two measures: the most `y` with at least `epsilon` of `x`."""
-
-    epsilon: float
-    x_value: float
-    y_value: float
-    rate: float  # dual of the epsilon row: d(y) / d(epsilon)
-    x: np.ndarray
-
-
-def trace_frontier(lp: CompiledLP, x_name: str, y_name: str, points: int) -> list[FrontierPoint]:
-    """Epsilon-constraint frontier: the most `y_name` subject to `x_name` >= epsilon.
-
-    Both are names of cost vectors (`jobs`, `exports`, `jobs@2030`, `shortfall`: the shortfall
-    cost is minus the weighted shortfall, so "at least epsilon" caps the shortfall). Epsilon runs
-    from what the y-best plan reaches of x (y maximised, then x on its face) to the x optimum
-    (x maximised, then y on its face): the two end points are those single-objective plans.
-    One row, `x >= epsilon`, is added to the same HiGHS instance and only its bound changes
-    between points, so each re-solve starts from the previous basis; the rate at each point is
-    that row's dual there (at the y-best end, where the row may hold with a dual of 0, the dual
-    a millionth of the range further: what the next unit of x costs). Soft targets stay held
-    throughout unless an axis is the shortfall itself. Every point is made efficient like a
-    solve (`optimum`'s passes, x first).
-    """
-    hold_targets = "shortfall" not in (x_name, y_name)
-    xc, yc = lp.costs[x_name], lp.costs[y_name]
-    first = optimum(lp, y_name, ranging=False, first=x_name, hold_targets=hold_targets)
-    low = float(xc @ first.x)
-    best = optimum(lp, x_name, ranging=False, first=y_name, hold_targets=hold_targets)
-    high, hold = float(xc @ best.x), best.hold
-    h = lp.highs
-    nz = np.flatnonzero(xc).astype(np.int32)
-    h.addRow(low, INF, len(nz), nz, xc[nz])
-    row = h.getNumRow() - 1
-    ends = {0: first.x, points - 1: best.x}
-    found = []
-    try:
-        steps = np.linspace(low, high, points) if high - low > 1e-9 * max(1.0, abs(high)) else [low]
-        for k, eps in enumerate(steps):
-            h.changeRowBounds(row, float(eps), INF)
-            got, hold = _run(lp, yc, hold)
-            x = ends.get(k) if len(steps) > 1 else first.x
-            if x is None:
-                after = secondaries(lp, y_name, x_name)
-                x = efficient(lp, got.x, got.reduced_costs, got.duals, after, Extra(xc, eps, INF))
-                x = reachable_exports(lp, x)
-            rate = float(got.duals[row])
-            if k == 0 and len(steps) > 1:  # at the y-best end the row may bind with dual 0:
-                h.changeRowBounds(row, float(eps + 1e-6 * (high - low)), INF)
-                rate = float(_run(lp, yc, hold)[0].duals[row])  # the price of the next unit
-            found.append(FrontierPoint(float(eps), float(xc @ x), float(yc @ x), rate, x))
-    finally:
-        h.deleteRows(1, np.array([row], dtype=np.int32))
-    return found

@@ -8,7 +8,7 @@ from allocator.data.schema import Inputs
 from allocator.model.families import WEIGHTED_SHORTFALL
 from allocator.model.measures import Axis
 from allocator.solver.compile import CompiledLP
-from allocator.solver.passes import trace_frontier
+from allocator.solver.frontier import trace_frontier
 from allocator.solver.results import snap_plan
 
 PER = {

@@ -1,0 +1,69 @@
+"""The frontier of two measures (`trace_frontier`): epsilon-constraint plans on the plan's own
+HiGHS instance, each made efficient like a solve (`passes.optimum`'s passes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from allocator.solver.compile import INF, CompiledLP
+from allocator.solver.passes import optimal_pass, optimum, secondaries
+from allocator.solver.subproblems import Extra, efficient, reachable_exports
+
+
+@dataclass
+class FrontierPoint:
+    """One plan on the frontier of two measures: the most `y` with at least `epsilon` of `x`."""
+
+    epsilon: float
+    x_value: float
+    y_value: float
+    rate: float  # dual of the epsilon row: d(y) / d(epsilon)
+    x: np.ndarray
+
+
+def trace_frontier(lp: CompiledLP, x_name: str, y_name: str, points: int) -> list[FrontierPoint]:
+    """Epsilon-constraint frontier: the most `y_name` subject to `x_name` >= epsilon.
+
+    Both are names of cost vectors (`jobs`, `exports`, `jobs@2030`, `shortfall`: the shortfall
+    cost is minus the weighted shortfall, so "at least epsilon" caps the shortfall). Epsilon runs
+    from what the y-best plan reaches of x (y maximised, then x on its face) to the x optimum
+    (x maximised, then y on its face): the two end points are those single-objective plans.
+    One row, `x >= epsilon`, is added to the same HiGHS instance and only its bound changes
+    between points, so each re-solve starts from the previous basis; the rate at each point is
+    that row's dual there (at the y-best end, where the row may hold with a dual of 0, the dual
+    a millionth of the range further: what the next unit of x costs). Soft targets stay held
+    throughout unless an axis is the shortfall itself. Every point is made efficient like a
+    solve (`optimum`'s passes, x first).
+    """
+    hold_targets = "shortfall" not in (x_name, y_name)
+    xc, yc = lp.costs[x_name], lp.costs[y_name]
+    first = optimum(lp, y_name, ranging=False, first=x_name, hold_targets=hold_targets)
+    low = float(xc @ first.x)
+    best = optimum(lp, x_name, ranging=False, first=y_name, hold_targets=hold_targets)
+    high, hold = float(xc @ best.x), best.hold
+    h = lp.highs
+    nz = np.flatnonzero(xc).astype(np.int32)
+    h.addRow(low, INF, len(nz), nz, xc[nz])
+    row = h.getNumRow() - 1
+    ends = {0: first.x, points - 1: best.x}
+    found = []
+    try:
+        steps = np.linspace(low, high, points) if high - low > 1e-9 * max(1.0, abs(high)) else [low]
+        for k, eps in enumerate(steps):
+            h.changeRowBounds(row, float(eps), INF)
+            got, hold = optimal_pass(lp, yc, hold)
+            x = ends.get(k) if len(steps) > 1 else first.x
+            if x is None:
+                after = secondaries(lp, y_name, x_name)
+                x = efficient(lp, got.x, got.reduced_costs, got.duals, after, Extra(xc, eps, INF))
+                x = reachable_exports(lp, x)
+            rate = float(got.duals[row])
+            if k == 0 and len(steps) > 1:  # at the y-best end the row may bind with dual 0:
+                h.changeRowBounds(row, float(eps + 1e-6 * (high - low)), INF)
+                rate = float(optimal_pass(lp, yc, hold)[0].duals[row])  # the price of the next unit
+            found.append(FrontierPoint(float(eps), float(xc @ x), float(yc @ x), rate, x))
+    finally:
+        h.deleteRows(1, np.array([row], dtype=np.int32))
+    return found
