@@ -63,7 +63,7 @@ import sys
 import allocator.report.book as book
 def interrupted(*args, **kwargs):
     raise KeyboardInterrupt  # the sheets are written, the workbook not yet closed
-book._charts = interrupted
+book.charts = interrupted
 sys.argv = ["allocator", "solve", "--out", sys.argv[1]]
 from allocator.cli.commands import main
 main()

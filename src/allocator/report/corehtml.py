@@ -113,7 +113,7 @@ def percent(share: float) -> str:
 
 
 def book_blocks(tables: dict[str, pd.DataFrame]) -> list[tuple[str, pd.DataFrame, str, str]]:
-    """The workbook's native chart of the core index (`book._charts`): the share funded (%) by
+    """The workbook's native chart of the core index (`bookcharts.charts`): the share funded (%) by
     member name, one column a class, so Excel colours each bar by its class."""
     frame = tables.get("core")
     if frame is None or not len(frame) or "share_funded" not in frame.columns:
