@@ -24,6 +24,7 @@ from allocator.solver.compile import INF, CompiledLP
 from allocator.solver.highs import highs_version
 from allocator.solver.overlap import Overlap, imports_after, take, worth
 from allocator.solver.passes import objective_costs, optimum, price_of_targets
+from allocator.solver.restrict import entries
 
 
 def solve_lp(
@@ -297,15 +298,15 @@ def _alone(lp: CompiledLP, x: np.ndarray, activity: np.ndarray) -> np.ndarray:
     the row within noise of 0): of those rows' bounds over its coefficient, the nearest to its
     value; NaN if none. `activity` is the rows' `lp.matrix @ x`."""
     a = lp.matrix
-    cols, rows = a.col_of_entry, a.indices
-    term = a.data * x[cols]
+    live, _ = entries(a.indptr, np.flatnonzero(x))  # a term is 0 where its column is: skipped
+    cols, rows = a.col_of_entry[live], a.indices[live]
+    term = a.data[live] * x[cols]
     rest = activity[rows] - term
     alone = (term != 0) & (np.abs(rest) <= np.maximum(NOISE * np.abs(term), NOISE_FLOOR))
     k = np.flatnonzero(alone)
-    col = np.concatenate([cols[k], cols[k]])
-    value = np.concatenate(
-        [_finite(side)[rows[k]] / a.data[k] for side in (lp.row_lower, lp.row_upper)]
-    )
+    cols, rows, data = cols[k], rows[k], a.data[live[k]]
+    col = np.concatenate([cols, cols])
+    value = np.concatenate([_finite(side)[rows] / data for side in (lp.row_lower, lp.row_upper)])
     gap = np.abs(value - x[col])
     keep = np.isfinite(gap)
     col, value, gap = col[keep], value[keep], gap[keep]
