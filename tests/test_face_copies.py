@@ -185,14 +185,14 @@ def _random_columns(rng: np.random.Generator, m: int, n: int, density: float) ->
 
 @pytest.mark.parametrize("seed", range(6))
 def test_the_rows_kept_are_scipy_s_row_slice_to_the_last_bit(seed):
-    """`Columns.rows` (the rows pi lives on, for `fixed_sums`) gives the arrays SciPy's
+    """`Columns.scipy_rows` (the rows pi lives on, for `fixed_sums`) gives the arrays SciPy's
     `tocsr()[mask].tocsc()` gave, entry for entry, index type included."""
     rng = np.random.default_rng(seed)
     m, n = int(rng.integers(1, 40)), int(rng.integers(1, 60))
     cols = _random_columns(rng, m, n, float(rng.uniform(0.02, 0.5)))
     keep = rng.random(m) < 0.6
     want = cols.scipy().tocsr()[keep].tocsc()
-    got = cols.rows(keep).scipy()
+    got = cols.scipy_rows(keep)
     assert got.shape == want.shape
     for name in ("indptr", "indices", "data"):
         mine, theirs = getattr(got, name), getattr(want, name)
@@ -209,7 +209,7 @@ def test_rows_of_an_unsorted_column_come_out_in_row_order():
     )
     keep = np.array([True, False, True])
     want = cols.scipy().tocsr()[keep].tocsc()
-    got = cols.rows(keep).scipy()
+    got = cols.scipy_rows(keep)
     assert got.indices.tolist() == want.indices.tolist() == [0, 1]
     assert got.data.tolist() == want.data.tolist() == [2.0, 1.0]
 

@@ -55,20 +55,6 @@ class Columns:
         index[start[at + 1] - 1], value[start[at + 1] - 1] = self.num_row, coefs
         return Columns(start, index, value, self.num_row + 1)
 
-    def rows(self, keep: np.ndarray) -> Columns:
-        """The rows where `keep` (a mask over the rows) is True, numbered anew in their order;
-        each column's entries in row order, explicit zeros kept: the arrays SciPy's
-        `tocsr()[keep].tocsc()` gives, without its two copies of every entry (15 ms at 1e6)."""
-        kept = keep[self.index]
-        before = np.concatenate([[0], np.cumsum(kept)])  # kept entries before each entry
-        start = before[self.start].astype(self.start.dtype)
-        index = (np.cumsum(keep) - 1)[self.index[kept]].astype(self.index.dtype)
-        value = self.value[kept]
-        if _unsorted(start, index):  # rows out of order in a column: sorted as SciPy does
-            order = np.lexsort((index, np.repeat(np.arange(len(start) - 1), np.diff(start))))
-            index, value = index[order], value[order]
-        return Columns(start, index, value, int(keep.sum()))
-
     def scipy(self) -> sp.csc_matrix:
         """As a SciPy matrix (imports SciPy)."""
         import scipy.sparse as sp
@@ -76,10 +62,12 @@ class Columns:
         shape = (self.num_row, len(self.start) - 1)
         return sp.csc_matrix((self.value, self.index, self.start), shape=shape)
 
-
-def _unsorted(start: np.ndarray, index: np.ndarray) -> bool:
-    """Whether some column's row numbers (`index[start[j]:start[j + 1]]`) decrease."""
-    down = np.diff(index) < 0
-    crossing = start[1:-1].astype(np.int64) - 1  # last entry of a column, first of the next
-    down[crossing[(crossing >= 0) & (crossing < len(down))]] = False
-    return bool(down.any())
+    def scipy_rows(self, keep: np.ndarray) -> sp.csc_matrix:
+        """The rows where `keep` (a mask over the rows) is True, numbered anew in their order,
+        as a SciPy matrix: each column's entries in row order, explicit zeros kept, the arrays
+        `scipy().tocsr()[keep].tocsc()` gives, without its row-wise copy of every entry (at
+        1e6, first call: 2.6-3.0 ms against 8.4-8.9 ms)."""
+        got = self.scipy()[np.flatnonzero(keep)]
+        if not got.has_sorted_indices:  # rows out of order in a column: as the round trip did
+            got.sort_indices()
+        return got

@@ -296,7 +296,7 @@ class Face:
         col_basic, row_basic = basic
         if len(row_basic) != len(self.bounds["row"][0]):  # rows added beside the face's own
             return out
-        a = self.columns().rows(~row_basic).scipy()  # the rows pi lives on
+        a = self.columns().scipy_rows(~row_basic)  # the rows pi lives on
         if a.shape[0] != col_basic.sum():
             return out
         b = a[:, col_basic]
