@@ -232,3 +232,16 @@ def test_fixed_sums_reads_the_kept_matrix_without_a_csr_copy(monkeypatch):
     assert face.fixed_sums(groups).tolist() == [True, False, False]
     assert (2, 4) not in big
 
+
+def test_a_singular_basis_set_by_hand_decides_nothing():
+    """x1 + x2 = 2 and 2 x1 + 2 x2 <= 10 with both columns basic: B is singular, so which
+    variables are basic is not read (None) and the face is not called a single point."""
+    face = hand_face([([1, 1], 2, 2), ([2, 2], -INF, 10)], [0, 0], [3, 3])
+    face.solve(np.array([1.0, 0.0]))
+    got = subproblems.basic_masks(face.highs)
+    assert got is not None
+    assert (got[0].tolist(), got[1].tolist()) == ([True, False], [False, True])
+    basis = face.highs.getBasis()
+    basis.col_status, basis.row_status = [STATUS.kBasic] * 2, [STATUS.kLower, STATUS.kUpper]
+    assert face.highs.setBasis(basis) == highspy.HighsStatus.kOk
+    assert subproblems.basic_masks(face.highs) is None
