@@ -161,7 +161,8 @@ def _position(names: list[str], name: str) -> int:
 
 
 def _program_columns(s: Sets) -> dict[str, np.ndarray]:
-    """Each program's invest columns, in column order (`Sets.by_program`'s order)."""
+    """Each program's invest columns, in column order, by program in `Sets.programs`' order
+    (empty for a program without one)."""
     return dict(zip(s.programs, s.arrays.by_program, strict=True))
 
 
@@ -178,7 +179,7 @@ def add_program_cap(m: LinearModel, s: Sets) -> None:
     """program_cap[p]: sum_{s,t} invest[p,s,t] <= cap[p]."""
     cols = _program_columns(s)
     rows: dict[tuple, Row] = {
-        (p,): (None, [(1.0, cols[p])], s.programs[p].cap_musd) for p in s.by_program
+        (p,): (None, [(1.0, at)], s.programs[p].cap_musd) for p, at in cols.items() if at.size
     }
     _add(m, "program_cap", rows)
 
@@ -215,12 +216,10 @@ def add_program_floor(m: LinearModel, s: Sets) -> None:
 def add_ramp(m: LinearModel, s: Sets) -> None:
     """ramp[p,t]: sum_s invest[p,s,t] <= max_annual_share[p] * cap[p], inside p's window."""
     rows: dict[tuple, Row] = {}
-    program_cols = _program_columns(s)
-    for p in s.by_program:
+    for p, cols in _program_columns(s).items():
         prog = s.programs[p]
-        if prog.max_annual_share >= 1:
+        if prog.max_annual_share >= 1 or not cols.size:
             continue
-        cols = program_cols[p]
         years = s.arrays.year[cols]
         inside = (years >= prog.first_year) & (years <= prog.last_year)
         for t in sorted(set(years[inside].tolist())):
