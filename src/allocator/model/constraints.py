@@ -214,21 +214,32 @@ def add_program_floor(m: LinearModel, s: Sets) -> None:
     scale="max_annual_share",
 )
 def add_ramp(m: LinearModel, s: Sets) -> None:
-    """ramp[p,t]: sum_s invest[p,s,t] <= max_annual_share[p] * cap[p], inside p's window."""
-    rows: dict[tuple, Row] = {}
-    for p, cols in _program_columns(s).items():
-        prog = s.programs[p]
-        if prog.max_annual_share >= 1 or not cols.size:
-            continue
-        years = s.arrays.year[cols]
-        inside = (years >= prog.first_year) & (years <= prog.last_year)
-        for t in sorted(set(years[inside].tolist())):
-            rows[(p, t)] = (
-                None,
-                [(1.0, cols[inside & (years == t)])],
-                prog.max_annual_share * prog.cap_musd,
-            )
-    _add(m, "ramp", rows)
+    """ramp[p,t]: sum_s invest[p,s,t] <= max_annual_share[p] * cap[p], inside p's window.
+
+    Rows by program (in `Sets.programs`' order), then year; each row's columns in column order:
+    one stable sort of the columns inside a limited program's window by (program, year).
+    """
+    a, progs = s.arrays, list(s.programs.values())
+    limited = np.array([p.max_annual_share < 1 for p in progs], dtype=bool)
+    first = np.array([p.first_year for p in progs], dtype=np.int64)
+    last = np.array([p.last_year for p in progs], dtype=np.int64)
+    limit = np.array([p.max_annual_share * p.cap_musd for p in progs], dtype=float)
+    program, year = a.program, a.year
+    cols = np.flatnonzero(
+        limited[program] & (year >= first[program]) & (year <= last[program])
+        if progs
+        else np.zeros(0, dtype=bool)
+    )
+    cols = cols[np.lexsort((year[cols], program[cols]))]  # stable: column order within a row
+    p, t = program[cols], year[cols]
+    new = np.ones(cols.size, dtype=bool)
+    new[1:] = (p[1:] != p[:-1]) | (t[1:] != t[:-1])
+    starts = np.flatnonzero(new)
+    names = list(s.programs)
+    keys = [(names[i], y) for i, y in zip(p[starts].tolist(), t[starts].tolist(), strict=True)]
+    n = len(keys)
+    entries = (np.cumsum(new) - 1, cols, np.ones(cols.size))
+    m.add_entries("ramp", keys, np.full(n, -np.inf), limit[p[starts]], entries)
 
 
 _GROUP = ("dimension", "member", "phase")
@@ -411,16 +422,38 @@ def add_risk_cover(m: LinearModel, s: Sets) -> None:
     terms=lambda _inp, index: [Term(index[0], index[1], "exports")],
 )
 def add_export_capacity(m: LinearModel, s: Sets) -> None:
-    """export_capacity[p,y]: exports[p,y] - exports_per_musd[p] * capital[p,y] <= 0."""
+    """export_capacity[p,y]: exports[p,y] - exports_per_musd[p] * capital[p,y] <= 0.
+
+    Each row (in `Sets.exports`' order): exports[p,y], then p's invest columns spent by
+    y - lag[p], in column order; every (row, column of its program) pair at once, then a mask.
+    """
+    n = len(s.exports)
+    if not n:
+        return
+    a, position = s.arrays, {p: i for i, p in enumerate(s.programs)}
+    progs = list(s.programs.values())
+    rate = np.array([p.exports_per_musd for p in progs], dtype=float)
+    lag = np.array([p.lag_years for p in progs], dtype=np.int64)
     exports = _col(s, "exports")
-    program_cols = _program_columns(s)
-    rows: dict[tuple, Row] = {}
-    for p, y in s.exports:
-        prog = s.programs[p]
-        cols = program_cols[p]
-        capital = cols[s.arrays.year[cols] <= y - prog.lag_years]  # spent by y - lag
-        rows[(p, y)] = (None, [(1.0, [exports[p, y]]), (-prog.exports_per_musd, capital)], 0.0)
-    _add(m, "export_capacity", rows)
+    program = np.array([position[p] for p, _ in s.exports], dtype=np.int64)
+    last = np.array([y for _, y in s.exports], dtype=np.int64) - lag[program]
+    order = np.argsort(a.program, kind="stable")  # each program's columns, in column order
+    per_program = np.bincount(a.program, minlength=len(progs))
+    count = per_program[program]
+    row = np.repeat(np.arange(n), count)
+    within = np.arange(row.size) - np.repeat(np.cumsum(count) - count, count)
+    first = np.cumsum(per_program) - per_program  # of each program's columns in `order`
+    cand = order[np.repeat(first[program], count) + within]
+    keep = a.year[cand] <= last[row]
+    row, cand = row[keep], cand[keep]
+    at = np.arange(row.size) + row + 1  # after the exports entry of its row and every row before
+    col = np.empty(n + row.size, dtype=np.int64)
+    val = np.empty(n + row.size)
+    heads = np.arange(n) + np.searchsorted(row, np.arange(n))
+    col[heads], val[heads] = [exports[k] for k in s.exports], 1.0
+    col[at], val[at] = cand, -rate[program[row]]
+    entries = (np.repeat(np.arange(n), np.bincount(row, minlength=n) + 1), col, val)
+    m.add_entries("export_capacity", list(s.exports), np.full(n, -np.inf), np.zeros(n), entries)
 
 
 def _market_row(inp: Inputs, labels: Labels) -> InputRow | None:
