@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import groupby
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -66,20 +67,20 @@ class InvestArrays:
 
     @classmethod
     def of(cls, s: Sets) -> InvestArrays:
-        """The arrays of `s.invest`."""
+        """The arrays of `s.invest`: programs and pools by runs of equal keys (the invest keys
+        come program by program, pool by pool), phases by a table indexed by year."""
         position = {p: i for i, p in enumerate(s.programs)}
         pools = list(dict.fromkeys(p.pool for p in s.inputs.pools))
         pool_at = {p: i for i, p in enumerate(pools)}
         phase_at = {f: i for i, f in enumerate(s.phases)}
         programs, pool, year = zip(*s.invest, strict=True) if s.invest else ((), (), ())
         years = np.array(year, dtype=np.int64)
-        phase_of_year = {t: phase_at[f] for t, f in s.phase_of.items()}
         progs = s.programs.values()
         return cls(
-            np.array(list(map(position.__getitem__, programs)), dtype=np.int64),
-            np.array(list(map(pool_at.__getitem__, pool)), dtype=np.int64),
+            _by_runs(programs, position),
+            _by_runs(pool, pool_at),
             years,
-            np.array(list(map(phase_of_year.__getitem__, year)), dtype=np.int64),
+            _by_year(years, {t: phase_at[f] for t, f in s.phase_of.items()}),
             pools,
             np.array([p.jobs_per_musd for p in progs], dtype=float),
             np.array([p.lag_years for p in progs], dtype=np.int64),
@@ -91,6 +92,26 @@ class InvestArrays:
         order = np.argsort(self.program, kind="stable")
         counts = np.bincount(self.program, minlength=len(self.rate))
         return np.split(order, np.cumsum(counts)[:-1])
+
+
+def _by_runs(values: tuple[str, ...], at: dict[str, int]) -> np.ndarray:
+    """`at[v]` of every value, looked up once per run of equal values."""
+    keys: list[int] = []
+    sizes: list[int] = []
+    for value, run in groupby(values):
+        keys.append(at[value])
+        sizes.append(len(list(run)))
+    return np.repeat(np.array(keys, dtype=np.int64), sizes)
+
+
+def _by_year(years: np.ndarray, at: dict[int, int]) -> np.ndarray:
+    """`at[t]` of every year t (every one of them a key of `at`), through a table by year."""
+    if not years.size:
+        return np.zeros(0, dtype=np.int64)
+    first = min(at)
+    table = np.full(max(at) - first + 1, -1, dtype=np.int64)
+    table[np.array(list(at), dtype=np.int64) - first] = list(at.values())
+    return table[years - first]
 
 
 @variable(
