@@ -31,7 +31,8 @@ from allocator.model.build import build_model
 from allocator.model.families import name_of
 from allocator.model.measures import Measure
 from allocator.model.robust import Robust
-from allocator.solver.compile import _names, build_lp
+from allocator.solver import compile as comp
+from allocator.solver.compile import build_lp
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -156,8 +157,8 @@ def test_names_are_name_of_for_any_index() -> None:
         ("z",),
         (),
     ]
-    assert _names(families, indices) == list(map(name_of, families, indices))
-    assert _names([], []) == []
+    assert comp._names(families, indices) == list(map(name_of, families, indices))
+    assert comp._names([], []) == []
 
 
 def test_names_handed_on_are_name_of() -> None:
