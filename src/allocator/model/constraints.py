@@ -22,7 +22,7 @@ import numpy as np
 
 from allocator.errors import InfeasibleError
 from allocator.model.declare import Labels, Source, Term, family, variable
-from allocator.model.linear import Blocks, LinearModel, Row
+from allocator.model.linear import INDEX, Blocks, LinearModel, Row
 from allocator.model.robust import Robust
 
 __all__ = ["Robust"]  # its import path before it moved to robust.py (issue 26)
@@ -425,9 +425,9 @@ def add_risk_cover(m: LinearModel, s: Sets) -> None:
             rows.append(upto + len(covered))
             keys.append((r.risk, t))
     n = len(keys)
-    entries = (
-        np.repeat(np.arange(n), rows),
-        np.concatenate(cols) if cols else np.empty(0),
+    entries = (  # made in the records' integer type: no copy of half a million entries
+        np.repeat(np.arange(n, dtype=INDEX), rows),
+        np.concatenate(cols, dtype=INDEX, casting="same_kind") if cols else np.empty(0, INDEX),
         np.concatenate(vals) if vals else np.empty(0),
     )
     m.add_entries("risk_cover", keys, np.full(n, -np.inf), np.zeros(n), entries)
