@@ -88,6 +88,9 @@ class Sets:
     carry: list[tuple[str, str]]
     mitigate: list[tuple[str, int]]
     exports: list[tuple[str, int]]
+    invest_runs: list[tuple[str, str, list[int]]] = field(default_factory=list)
+    """`invest` as runs (program, pool, the years of the run), in column order: what the invest
+    columns' arrays are made from (`constraints.InvestArrays`), one run at a time."""
     iv: dict[tuple[str, str, int], int] = field(default_factory=dict)
     """invest key -> column position."""
     arrays: Any = None
@@ -145,12 +148,10 @@ def build_sets(inp: Inputs, measure: Measure = FINAL) -> Sets:
     eligible = eligible_pools(inp)
     years = inp.years
     funded = {s: [t for t in years if (s, phase_of[t]) in budget_rows] for s, _ in budget_rows}
-    invest = [
-        (p.program, s, t)
-        for p in inp.programs
-        for s in eligible[p.program]
-        for t in funded.get(s, [])
+    runs = [
+        (p.program, s, funded[s]) for p in inp.programs for s in eligible[p.program] if s in funded
     ]
+    invest = [(p, s, t) for p, s, years in runs for t in years]
     phases = [p.phase for p in inp.phases]
     carry = [
         (p.pool, p.phase)
@@ -172,6 +173,7 @@ def build_sets(inp: Inputs, measure: Measure = FINAL) -> Sets:
         carry,
         mitigate,
         exports,
+        invest_runs=runs,
         measure=measure,
     )
     return sets

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import groupby
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -67,18 +66,25 @@ class InvestArrays:
 
     @classmethod
     def of(cls, s: Sets) -> InvestArrays:
-        """The arrays of `s.invest`: programs and pools by runs of equal keys (the invest keys
-        come program by program, pool by pool), phases by a table indexed by year."""
+        """The arrays of `s.invest`, made from its runs (`Sets.invest_runs`): one lookup per
+        run of a program and a pool, each pool's years one array.
+
+        Raises:
+            ValueError: runs that do not make up `s.invest` (an internal error).
+        """
         position = {p: i for i, p in enumerate(s.programs)}
         pools = list(dict.fromkeys(p.pool for p in s.inputs.pools))
         pool_at = {p: i for i, p in enumerate(pools)}
+        runs = s.invest_runs
+        sizes = [len(years) for _, _, years in runs]
+        if sum(sizes) != len(s.invest):
+            raise ValueError("internal: the invest runs are not the invest columns")
+        years = _years_of(runs)
         phase_at = {f: i for i, f in enumerate(s.phases)}
-        programs, pool, year = zip(*s.invest, strict=True) if s.invest else ((), (), ())
-        years = np.array(year, dtype=np.int64)
         progs = s.programs.values()
         return cls(
-            _by_runs(programs, position),
-            _by_runs(pool, pool_at),
+            np.repeat(np.array([position[p] for p, _, _ in runs], dtype=np.int64), sizes),
+            np.repeat(np.array([pool_at[q] for _, q, _ in runs], dtype=np.int64), sizes),
             years,
             _by_year(years, {t: phase_at[f] for t, f in s.phase_of.items()}),
             pools,
@@ -94,14 +100,15 @@ class InvestArrays:
         return np.split(order, np.cumsum(counts)[:-1])
 
 
-def _by_runs(values: tuple[str, ...], at: dict[str, int]) -> np.ndarray:
-    """`at[v]` of every value, looked up once per run of equal values."""
-    keys: list[int] = []
-    sizes: list[int] = []
-    for value, run in groupby(values):
-        keys.append(at[value])
-        sizes.append(len(list(run)))
-    return np.repeat(np.array(keys, dtype=np.int64), sizes)
+def _years_of(runs: list[tuple[str, str, list[int]]]) -> np.ndarray:
+    """The years of every run, in order: one array per distinct list of years, concatenated."""
+    if not runs:
+        return np.zeros(0, dtype=np.int64)
+    arrays: dict[int, np.ndarray] = {}  # a pool's list of years is shared by its runs
+    for _, _, years in runs:
+        if id(years) not in arrays:
+            arrays[id(years)] = np.array(years, dtype=np.int64)
+    return np.concatenate([arrays[id(years)] for _, _, years in runs])
 
 
 def _by_year(years: np.ndarray, at: dict[int, int]) -> np.ndarray:
