@@ -169,5 +169,18 @@ def test_names_handed_on_are_name_of() -> None:
     assert "budget" in lp.row_family
 
 
+def test_invest_arrays_are_the_keys_looked_up_one_by_one() -> None:
+    """`Sets.arrays` (made from the invest runs) is each invest key's program, pool, year and
+    phase looked up one key at a time."""
+    _, s = build_model(load_inputs(ROOT / "inputs" / "peru2040"))
+    a, programs = s.arrays, list(s.programs)
+    assert len({q for _, q, _ in s.invest}) > 1
+    assert len({s.phase_of[t] for _, _, t in s.invest}) > 1
+    assert a.program.tolist() == [programs.index(p) for p, _, _ in s.invest]
+    assert [a.pools[i] for i in a.pool.tolist()] == [q for _, q, _ in s.invest]
+    assert a.year.tolist() == [t for _, _, t in s.invest]
+    assert a.phase.tolist() == [s.phases.index(s.phase_of[t]) for _, _, t in s.invest]
+
+
 if __name__ == "__main__":
     print(json.dumps(digests(), indent=1, sort_keys=True))
