@@ -184,3 +184,24 @@ def test_invest_arrays_are_the_keys_looked_up_one_by_one() -> None:
 
 if __name__ == "__main__":
     print(json.dumps(digests(), indent=1, sort_keys=True))
+
+
+def test_compressed_columns_of_entries_row_by_row() -> None:
+    """Entries given row by row (a row's columns in any order, duplicates too) compress as an
+    independent stable sort by column (`np.lexsort` with the position as tie-break) and the
+    former summation of duplicates (`np.add.reduceat` over each run) give them."""
+    from allocator.model.sparse import CscMatrix
+
+    rng = np.random.default_rng(7)
+    rows = np.sort(rng.integers(0, 40, 3000))
+    cols = rng.integers(0, 70_000, 3000)
+    cols[:600] = rng.integers(0, 30, 600)  # many entries on few columns: duplicates
+    vals = rng.normal(size=3000)
+    a = CscMatrix.from_triplets(rows, cols, vals, (40, 70_000))
+    order = np.lexsort((np.arange(cols.size), cols))
+    r, c, v = rows[order], cols[order], vals[order]
+    first = np.flatnonzero(np.r_[True, (r[1:] != r[:-1]) | (c[1:] != c[:-1])])
+    assert first.size < cols.size  # there were duplicates to sum
+    assert np.array_equal(a.indptr[1:], np.cumsum(np.bincount(c[first], minlength=70_000)))
+    assert np.array_equal(a.indices, r[first])
+    assert np.array_equal(a.data, np.add.reduceat(v, first))
