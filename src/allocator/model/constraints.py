@@ -253,11 +253,7 @@ def add_ramp(m: LinearModel, s: Sets) -> None:
     last = np.array([p.last_year for p in progs], dtype=np.int64)
     limit = np.array([p.max_annual_share * p.cap_musd for p in progs], dtype=float)
     program, year = a.program, a.year
-    cols = np.flatnonzero(
-        limited[program] & (year >= first[program]) & (year <= last[program])
-        if progs
-        else np.zeros(0, dtype=bool)
-    )
+    cols = np.flatnonzero(limited[program] & (year >= first[program]) & (year <= last[program]))
     cols = cols[np.lexsort((year[cols], program[cols]))]  # stable: column order within a row
     p, t = program[cols], year[cols]
     new = np.ones(cols.size, dtype=bool)
@@ -465,13 +461,7 @@ def add_export_capacity(m: LinearModel, s: Sets) -> None:
     exports = _col(s, "exports")
     program = np.array([position[p] for p, _ in s.exports], dtype=np.int64)
     last = np.array([y for _, y in s.exports], dtype=np.int64) - lag[program]
-    order = np.argsort(a.program, kind="stable")  # each program's columns, in column order
-    per_program = np.bincount(a.program, minlength=len(progs))
-    count = per_program[program]
-    row = np.repeat(np.arange(n), count)
-    within = np.arange(row.size) - np.repeat(np.cumsum(count) - count, count)
-    first = np.cumsum(per_program) - per_program  # of each program's columns in `order`
-    cand = order[np.repeat(first[program], count) + within]
+    row, cand = _pairs(a, program, len(progs))
     keep = a.year[cand] <= last[row]
     row, cand = row[keep], cand[keep]
     at = np.arange(row.size) + row + 1  # after the exports entry of its row and every row before
@@ -482,6 +472,18 @@ def add_export_capacity(m: LinearModel, s: Sets) -> None:
     col[at], val[at] = cand, -rate[program[row]]
     entries = (np.repeat(np.arange(n), np.bincount(row, minlength=n) + 1), col, val)
     m.add_entries("export_capacity", list(s.exports), np.full(n, -np.inf), np.zeros(n), entries)
+
+
+def _pairs(a: InvestArrays, program: np.ndarray, programs: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every (row, invest column of the row's program) pair of rows whose program (position in
+    `Sets.programs`, of `programs`) is `program[row]`: row by row, each in column order."""
+    order = np.argsort(a.program, kind="stable")  # each program's columns, in column order
+    per_program = np.bincount(a.program, minlength=programs)
+    first = np.cumsum(per_program) - per_program  # of each program's columns in `order`
+    count = per_program[program]
+    row = np.repeat(np.arange(program.size), count)
+    within = np.arange(row.size) - np.repeat(np.cumsum(count) - count, count)
+    return row, order[np.repeat(first[program], count) + within]
 
 
 def _market_row(inp: Inputs, labels: Labels) -> InputRow | None:
