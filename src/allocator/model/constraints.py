@@ -204,12 +204,17 @@ def _program_columns(s: Sets) -> dict[str, np.ndarray]:
     rhs=("programs.cap_musd",),
 )
 def add_program_cap(m: LinearModel, s: Sets) -> None:
-    """program_cap[p]: sum_{s,t} invest[p,s,t] <= cap[p]."""
-    cols = _program_columns(s)
-    rows: dict[tuple, Row] = {
-        (p,): (None, [(1.0, at)], s.programs[p].cap_musd) for p, at in cols.items() if at.size
-    }
-    _add(m, "program_cap", rows)
+    """program_cap[p]: sum_{s,t} invest[p,s,t] <= cap[p], for programs with invest columns.
+
+    The rows' entries are the invest columns sorted by program (stable: column order within)."""
+    a, progs = s.arrays, list(s.programs.values())
+    counts = np.bincount(a.program, minlength=len(progs))
+    have = np.flatnonzero(counts).tolist()
+    keys = [(progs[i].program,) for i in have]
+    caps = np.array([float(progs[i].cap_musd) for i in have])
+    order = np.argsort(a.program, kind="stable")
+    entries = (np.repeat(np.arange(len(have)), counts[have]), order, np.ones(order.size))
+    m.add_entries("program_cap", keys, np.full(len(have), -np.inf), caps, entries)
 
 
 @family(
