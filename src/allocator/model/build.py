@@ -16,6 +16,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from allocator.data.schema import Inputs, Program, eligible_pools
@@ -85,9 +88,9 @@ class Sets:
     carry: list[tuple[str, str]]
     mitigate: list[tuple[str, int]]
     exports: list[tuple[str, int]]
-    by_program: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
-    by_pool_phase: dict[tuple[str, str], list[tuple[str, str, int]]] = field(default_factory=dict)
-    by_phase: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
+    invest_runs: list[tuple[str, str, list[int]]] = field(default_factory=list)
+    """`invest` as runs (program, pool, the years of the run), in column order: what the invest
+    columns' arrays are made from (`constraints.InvestArrays`), one run at a time."""
     iv: dict[tuple[str, str, int], int] = field(default_factory=dict)
     """invest key -> column position."""
     arrays: Any = None
@@ -105,6 +108,32 @@ class Sets:
     """Capital links get a row in every year, not only where dependent capital grows
     (`links.add_enable`): for sweeps, whose samples may lengthen lags."""
 
+    @cached_property
+    def by_program(self) -> dict[str, list[tuple[str, str, int]]]:
+        """Each program's invest keys, in column order (a `defaultdict`, as each grouping here).
+
+        Made when first read (targets and robust rows read it; a targets-off build does not)."""
+        out: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+        for program, keys in groupby(self.invest, itemgetter(0)):
+            out[program] += keys
+        return out
+
+    @cached_property
+    def by_pool_phase(self) -> dict[tuple[str, str], list[tuple[str, str, int]]]:
+        """Each (pool, phase)'s invest keys, in column order (made when first read)."""
+        out: dict[tuple[str, str], list[tuple[str, str, int]]] = defaultdict(list)
+        for k in self.invest:
+            out[(k[1], self.phase_of[k[2]])].append(k)
+        return out
+
+    @cached_property
+    def by_phase(self) -> dict[str, list[tuple[str, str, int]]]:
+        """Each phase's invest keys, in column order (made when first read)."""
+        out: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+        for k in self.invest:
+            out[self.phase_of[k[2]]].append(k)
+        return out
+
     def capital_terms(self, program: str, year: int) -> list[tuple[str, str, int]]:
         """Investments in `program` productive by `year` (spent no later than year - lag)."""
         last = year - self.programs[program].lag_years
@@ -119,12 +148,10 @@ def build_sets(inp: Inputs, measure: Measure = FINAL) -> Sets:
     eligible = eligible_pools(inp)
     years = inp.years
     funded = {s: [t for t in years if (s, phase_of[t]) in budget_rows] for s, _ in budget_rows}
-    invest = [
-        (p.program, s, t)
-        for p in inp.programs
-        for s in eligible[p.program]
-        for t in funded.get(s, [])
+    runs = [
+        (p.program, s, funded[s]) for p in inp.programs for s in eligible[p.program] if s in funded
     ]
+    invest = [(p, s, t) for p, s, years in runs for t in years]
     phases = [p.phase for p in inp.phases]
     carry = [
         (p.pool, p.phase)
@@ -146,15 +173,9 @@ def build_sets(inp: Inputs, measure: Measure = FINAL) -> Sets:
         carry,
         mitigate,
         exports,
+        invest_runs=runs,
         measure=measure,
     )
-    by_program, by_pool_phase, by_phase = defaultdict(list), defaultdict(list), defaultdict(list)
-    for k in invest:
-        f = phase_of[k[2]]
-        by_program[k[0]].append(k)
-        by_pool_phase[(k[1], f)].append(k)
-        by_phase[f].append(k)
-    sets.by_program, sets.by_pool_phase, sets.by_phase = by_program, by_pool_phase, by_phase
     return sets
 
 

