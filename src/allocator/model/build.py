@@ -24,6 +24,7 @@ from typing import Any
 from allocator.data.schema import Inputs, Program, eligible_pools
 from allocator.model import constraints as c
 from allocator.model.declare import Builder
+from allocator.model.exportrows import add_export_capacity, add_export_market
 from allocator.model.levels import add_levels
 from allocator.model.linear import LinearModel, paused_gc
 from allocator.model.links import add_enable
@@ -41,8 +42,8 @@ STEPS: tuple[Builder, ...] = (
     c.add_groups,  # group_max, group_min, group_share
     c.add_risk_budget,
     c.add_risk_cover,
-    c.add_export_capacity,
-    c.add_export_market,
+    add_export_capacity,
+    add_export_market,
     add_enable,
     add_levels,  # base, excess, tranche
     add_objectives,  # jobs, exports, jobs@<year>, exports@<year>, job_years

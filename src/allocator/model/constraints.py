@@ -12,7 +12,6 @@ robust rows and their spec (`Robust`) in `robust.py`.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -20,19 +19,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from allocator.errors import InfeasibleError
-from allocator.model.declare import Labels, Source, Term, family, variable
+from allocator.model.declare import Source, family, variable
 from allocator.model.linear import INDEX, Blocks, LinearModel, Row
 from allocator.model.robust import Robust
 
 __all__ = ["Robust"]  # its import path before it moved to robust.py (issue 26)
 
 if TYPE_CHECKING:
-    from allocator.data.schema import Inputs
-    from allocator.data.schema import Row as InputRow
     from allocator.model.build import Sets
 
 
-def _add(m: LinearModel, name: str, rows: dict[tuple, Row]) -> None:
+def add_rows(m: LinearModel, name: str, rows: dict[tuple, Row]) -> None:
     """Attach a family of rows; an empty family adds nothing."""
     m.add_rows(name, rows)
 
@@ -150,7 +147,7 @@ def add_variables(m: LinearModel, s: Sets) -> None:
     s.cols = m.of
 
 
-def _col(s: Sets, family: str) -> dict:
+def column_positions(s: Sets, family: str) -> dict:
     return s.cols[family]
 
 
@@ -165,7 +162,7 @@ def _col(s: Sets, family: str) -> dict:
 )
 def add_budget(m: LinearModel, s: Sets) -> None:
     """budget[s,f]: sum_{p, t in f} invest[p,s,t] + carry[s,f] - carry[s,f-1] <= budget[s,f]."""
-    carry = _col(s, "carry")
+    carry = column_positions(s, "carry")
     a = s.arrays
     rows: dict[tuple, Row] = {}
     for pool in s.inputs.pools:
@@ -180,7 +177,7 @@ def add_budget(m: LinearModel, s: Sets) -> None:
             blocks.append((-1.0, [carry[pool.pool, s.phases[i - 1]]]))
         if len(cols) or len(blocks) > 1:
             rows[key] = (None, blocks, pool.budget_musd)
-    _add(m, "budget", rows)
+    add_rows(m, "budget", rows)
 
 
 def _position(names: list[str], name: str) -> int:
@@ -233,7 +230,7 @@ def add_program_floor(m: LinearModel, s: Sets) -> None:
         for p, prog in s.programs.items()
         if prog.floor_musd > 0
     }
-    _add(m, "program_floor", rows)
+    add_rows(m, "program_floor", rows)
 
 
 @family(
@@ -355,7 +352,7 @@ def add_groups(m: LinearModel, s: Sets) -> None:
             blocks = [(1.0 - g.max_share, inside), (-g.max_share, outside)]
             fams["group_share"][idx] = (None, blocks, 0.0)
     for name, rows in fams.items():
-        _add(m, name, rows)
+        add_rows(m, name, rows)
 
 
 @family(
@@ -369,7 +366,7 @@ def add_groups(m: LinearModel, s: Sets) -> None:
 )
 def add_risk_budget(m: LinearModel, s: Sets) -> None:
     """risk_budget[r]: sum_t mitigate[r,t] <= budget[r]."""
-    mitigate = _col(s, "mitigate")
+    mitigate = column_positions(s, "mitigate")
     rows: dict[tuple, Row] = {
         (r.risk,): (
             None,
@@ -378,7 +375,7 @@ def add_risk_budget(m: LinearModel, s: Sets) -> None:
         )
         for r in s.inputs.risks
     }
-    _add(m, "risk_budget", rows)
+    add_rows(m, "risk_budget", rows)
 
 
 def _exposure(s: Sets, risk: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -415,7 +412,7 @@ def add_risk_cover(m: LinearModel, s: Sets) -> None:
     Each row is the previous year's entries plus that year's: a prefix of the risk's exposed
     columns ordered by year (`_exposure`), then the mitigation spent by then.
     """
-    mitigate = _col(s, "mitigate")
+    mitigate = column_positions(s, "mitigate")
     keys: list[tuple[str, int]] = []
     rows: list[int] = []
     cols: list[np.ndarray] = []
@@ -439,114 +436,3 @@ def add_risk_cover(m: LinearModel, s: Sets) -> None:
         np.concatenate(vals) if vals else np.empty(0),
     )
     m.add_entries("risk_cover", keys, np.full(n, -np.inf), np.zeros(n), entries)
-
-
-@family(
-    "export_capacity",
-    ("program", "year"),
-    "musd",
-    "export capacity of {program} in {year}",
-    Source("programs", "exports_per_musd", ("program",)),
-    coefficients=("programs.exports_per_musd", "programs.lag_years"),
-    terms=lambda _inp, index: [Term(index[0], index[1], "exports")],
-)
-def add_export_capacity(m: LinearModel, s: Sets) -> None:
-    """export_capacity[p,y]: exports[p,y] - exports_per_musd[p] * capital[p,y] <= 0.
-
-    Each row (in `Sets.exports`' order): exports[p,y], then p's invest columns spent by
-    y - lag[p], in column order; every (row, column of its program) pair at once, then a mask.
-    """
-    n = len(s.exports)
-    if not n:
-        return
-    a, position = s.arrays, {p: i for i, p in enumerate(s.programs)}
-    progs = list(s.programs.values())
-    rate = np.array([p.exports_per_musd for p in progs], dtype=float)
-    lag = np.array([p.lag_years for p in progs], dtype=np.int64)
-    exports = _col(s, "exports")
-    program = np.array([position[p] for p, _ in s.exports], dtype=np.int64)
-    last = np.array([y for _, y in s.exports], dtype=np.int64) - lag[program]
-    row, cand = _pairs(a, program, len(progs))
-    keep = a.year[cand] <= last[row]
-    row, cand = row[keep], cand[keep]
-    at = np.arange(row.size) + row + 1  # after the exports entry of its row and every row before
-    col = np.empty(n + row.size, dtype=np.int64)
-    val = np.empty(n + row.size)
-    heads = np.arange(n) + np.searchsorted(row, np.arange(n))
-    col[heads], val[heads] = [exports[k] for k in s.exports], 1.0
-    col[at], val[at] = cand, -rate[program[row]]
-    entries = (np.repeat(np.arange(n), np.bincount(row, minlength=n) + 1), col, val)
-    m.add_entries("export_capacity", list(s.exports), np.full(n, -np.inf), np.zeros(n), entries)
-
-
-def _pairs(a: InvestArrays, program: np.ndarray, programs: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every (row, invest column of the row's program) pair of rows whose program (position in
-    `Sets.programs`, of `programs`) is `program[row]`: row by row, each in column order."""
-    order = np.argsort(a.program, kind="stable")  # each program's columns, in column order
-    per_program = np.bincount(a.program, minlength=programs)
-    first = np.cumsum(per_program) - per_program  # of each program's columns in `order`
-    count = per_program[program]
-    row = np.repeat(np.arange(program.size), count)
-    within = np.arange(row.size) - np.repeat(np.cumsum(count) - count, count)
-    return row, order[np.repeat(first[program], count) + within]
-
-
-def _market_row(inp: Inputs, labels: Labels) -> InputRow | None:
-    """The markets.csv row behind an export_market row (`market_in_force`)."""
-    key = (labels["dimension"], labels["member"])
-    return market_in_force(inp, key, int(str(labels["year"])))
-
-
-def market_in_force(inp: Inputs, key: tuple[str, str], year: int) -> InputRow | None:
-    """The markets.csv row of `key` in force in `year`: the latest one not after it, else (for a
-    year before the first figure) the earliest."""
-    rows = [mk for mk in inp.markets if mk.key == key]
-    before = [mk for mk in rows if mk.year <= year]
-    if before:
-        return max(before, key=lambda mk: mk.year)
-    return min(rows, key=lambda mk: mk.year, default=None)
-
-
-def market_rows(s: Sets) -> dict[tuple[str, str, int], float]:
-    """{(dimension, member, year): market * share} for every year with exports (milestones, or
-    every year under a path measure): the figure in force, the latest one not after the year.
-    A year before a market's first figure takes that first figure (markets are taken not to
-    be larger before the seeds date them)."""
-    years = sorted({y for _, y in s.exports})
-    limits: dict[tuple[str, str, int], float] = {}
-    by_key: dict[tuple[str, str], list] = defaultdict(list)
-    for mk in s.inputs.markets:
-        by_key[mk.key].append(mk)
-    for key, rows in sorted(by_key.items()):
-        rows.sort(key=lambda r: r.year)
-        for y in years:
-            mk = next((r for r in reversed(rows) if r.year <= y), rows[0])
-            limits[(*key, y)] = mk.market_musd * mk.max_share
-    return limits
-
-
-@family(
-    "export_market",
-    ("dimension", "member", "year"),
-    "musd",
-    "export market of {dimension} {member} in {year}",
-    Source("markets", "market_musd", find=_market_row),
-    relaxable=True,
-    rhs=("markets.market_musd",),
-    scale="max_share",
-)
-def add_export_market(m: LinearModel, s: Sets) -> None:
-    """export_market[d,m,y]: sum of exports[p,y] over programs p of member m <= market * share."""
-    exports = _col(s, "exports")
-    exporters: dict[tuple[str, str], list[str]] = {}
-    for p, prog in s.programs.items():
-        if prog.exports_per_musd > 0:
-            exporters.setdefault(("program", p), []).append(p)
-            if prog.export_category:
-                exporters.setdefault(("export_category", prog.export_category), []).append(p)
-    rows: dict[tuple, Row] = {}
-    for (dim, member, y), limit in market_rows(s).items():
-        ps = exporters.get((dim, member), [])
-        if ps:
-            rows[(dim, member, y)] = (None, [(1.0, [exports[p, y] for p in ps])], limit)
-    _add(m, "export_market", rows)
