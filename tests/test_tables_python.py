@@ -5,6 +5,10 @@
   plain per-column loop on the baseline's solution and on a hand-made matrix with an empty
   column, an explicit zero, negative coefficients, a violated row and infinite rooms.
 - `limits`' unit column is looked up once per family: pinned against a per-variable lookup.
+- Text columns (statuses, senses, flags) come from `select_text`, Python strings rather than
+  numpy's fixed-width text: pinned against `np.select`.
+- The solution's label columns read each family's block at once, the years into Int64 as an
+  array: pinned against an entry-by-entry reading of the baseline's LP and a hand-made one.
 - `unspent.Holds.held` reads the entries of a pool's columns at once (not one Python loop per
   column) and a tight row's labels from arrays (not a pandas row): pinned against the
   per-column form on the baseline's budgets and on a hand-made solution.
@@ -17,13 +21,18 @@ from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from allocator.data.inputs import load_inputs
 from allocator.model import families
-from allocator.model.families import BY_KIND, VARIABLES
+from allocator.model.families import BY_KIND, FAMILIES, VARIABLES
 from allocator.model.sparse import CscMatrix
 from allocator.report.budgets import budgets
 from allocator.report.limits import column_limits, limits
+from allocator.report.tables import select_text
 from allocator.report.unspent import TIGHT, Holds, why_pool
+from allocator.solver.compile import build_lp
+from allocator.solver.results import _column_head, _labels, _row_head
 from conftest import BASELINE, solved
 
 # --- independent computations: one column, one entry at a time, in plain Python ---------------
@@ -239,3 +248,91 @@ def test_hand_made_pool_words():
         "more money would not raise the objective (reduced cost <= 0 jobs per musd): q; "
         "enable(zones) is tight in 2027: s"
     )
+
+
+# --- text columns and the solution's label columns -------------------------------------------
+
+
+def test_select_text_is_np_select_as_python_strings():
+    rng = np.random.default_rng(7)
+    conditions = [rng.random(500) < 0.3, rng.random(500) < 0.5, np.zeros(500, dtype=bool)]
+    choices = ["fixed", "at lower bound", "never"]
+    found = select_text(conditions, choices, "between bounds")
+    assert found.dtype == object
+    assert {type(v) for v in found} == {str}
+    assert found.tolist() == np.select(conditions, choices, "between bounds").tolist()
+    assert set(found.tolist()) == {"fixed", "at lower bound", "between bounds"}
+    assert select_text([np.array([True, False])], ["<="], ">=").tolist() == ["<=", ">="]
+
+
+def test_baseline_statuses_and_flags_equal_np_select():
+    _, sol, tables = solved(str(BASELINE))
+    cols = sol.columns
+    value, lower, upper = cols["value"], cols["lower"], cols["upper"]
+    want = np.select(
+        [
+            (upper - lower).abs() <= 1e-9,
+            (value - lower).abs() <= 1e-9,
+            (upper - value).abs() <= 1e-9,
+        ],
+        ["fixed", "at lower bound", "at upper bound"],
+        default="between bounds",
+    )
+    status = tables["reduced_costs"]["status"]
+    assert status.tolist() == want.tolist()
+    assert len(set(want.tolist())) >= 3
+    assert status.dtype == cols["family"].dtype
+    sense = tables["shadow_prices"]["sense"].tolist()
+    assert sense == np.where(np.isfinite(sol.rows["upper"]), "<=", ">=").tolist()
+    flags = tables["sensitivity"]["flag"]
+    assert flags.dtype == status.dtype
+    assert flags.str.startswith("degenerate").any()
+
+
+def _every_label(families_, indices, dims):
+    """The label columns read one entry at a time."""
+    names = {d for f in families_ for d in dims[f].dims}
+    out = {n: [None] * len(families_) for n in names}
+    for i, (fam, index) in enumerate(zip(families_, indices, strict=True)):
+        for n, v in zip(dims[fam].dims, index, strict=True):
+            out[n][i] = v
+    return out
+
+
+@pytest.mark.parametrize("side", ["col", "row"])
+def test_baseline_label_columns_equal_an_entry_by_entry_reading(side):
+    lp = build_lp(load_inputs(BASELINE), "soft")[0]
+    if side == "col":
+        head, fams, index, dims = _column_head(lp), lp.col_family, lp.col_index, VARIABLES
+    else:
+        head, fams, index, dims = _row_head(lp), lp.row_family, lp.row_index, FAMILIES
+    want = _every_label(fams, index, dims)
+    assert set(want) == set(head.columns) - {"variable", "constraint", "family"}
+    for name, values in want.items():
+        got = head[name]
+        if name == "year":
+            assert str(got.dtype) == "Int64"
+            assert [None if v is pd.NA else int(v) for v in got] == values
+        else:
+            assert got.dtype == object, name
+            assert got.tolist() == values, name
+
+
+def test_hand_made_labels_with_a_year_that_is_not_an_integer():
+    dims = {
+        "a": SimpleNamespace(dims=("program", "year")),
+        "b": SimpleNamespace(dims=()),
+        "c": SimpleNamespace(dims=("pool", "year")),
+    }
+    fams = ["a", "a", "b", "c", "c"]
+    ints = [("x", 2025), ("y", 2026), (), ("p", np.int64(2027)), ("q", 2028)]
+    frame = _labels(fams, ints, dims)
+    assert list(frame.columns) == ["program", "pool", "year"]
+    assert frame["year"].tolist() == [2025, 2026, pd.NA, 2027, 2028]
+    assert str(frame["year"].dtype) == "Int64"
+    assert frame["program"].tolist() == ["x", "y", None, None, None]
+    assert frame["pool"].tolist() == [None, None, None, "p", "q"]
+    floats = [("x", 2025), ("y", 2026), (), ("p", 2027.0), ("q", 2028.0)]
+    again = _labels(fams, floats, dims)
+    assert again["year"].tolist() == [2025, 2026, pd.NA, 2027, 2028]
+    assert str(again["year"].dtype) == "Int64"
