@@ -9,6 +9,9 @@
   numpy's fixed-width text: pinned against `np.select`.
 - The solution's label columns read each family's block at once, the years into Int64 as an
   array: pinned against an entry-by-entry reading of the baseline's LP and a hand-made one.
+- Outcomes: a group's capital, jobs and exports summed from per-year program tables in the
+  group's order (the same float sums); capital and exports read from columns, not row tuples:
+  pinned against a sum per group on the baseline and a hand-made allocation.
 - `unspent.Holds.held` reads the entries of a pool's columns at once (not one Python loop per
   column) and a tight row's labels from arrays (not a pandas row): pinned against the
   per-column form on the baseline's budgets and on a hand-made solution.
@@ -17,6 +20,7 @@
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from types import SimpleNamespace
 
 import numpy as np
@@ -29,6 +33,12 @@ from allocator.model.families import BY_KIND, FAMILIES, VARIABLES
 from allocator.model.sparse import CscMatrix
 from allocator.report.budgets import budgets
 from allocator.report.limits import column_limits, limits
+from allocator.report.outcomes import (
+    _by_year,
+    _exports,
+    capital_by_program,
+    counted_jobs_by_program,
+)
 from allocator.report.tables import select_text
 from allocator.report.unspent import TIGHT, Holds, why_pool
 from allocator.solver.compile import build_lp
@@ -336,3 +346,68 @@ def test_hand_made_labels_with_a_year_that_is_not_an_integer():
     again = _labels(fams, floats, dims)
     assert again["year"].tolist() == [2025, 2026, pd.NA, 2027, 2028]
     assert str(again["year"].dtype) == "Int64"
+
+
+# --- outcomes ---------------------------------------------------------------------------------
+
+
+def test_baseline_outcome_sums_equal_a_sum_per_group_and_year():
+    inp, sol, tables = solved(str(BASELINE))
+    capital = defaultdict(float)
+    for row in tables["allocation"].itertuples(index=False):
+        lag = next(p.lag_years for p in inp.programs if p.program == row.program)
+        for m in inp.milestones:
+            if int(row.year) + lag <= m.year:
+                capital[(row.program, m.year)] += float(row.invest_musd)
+    jobs = counted_jobs_by_program(inp, dict(capital))
+    cols = sol.columns
+    exports = {
+        (r.program, int(r.year)): r.value
+        for r in cols[cols["family"] == "exports"].itertuples(index=False)
+    }
+    seen = 0
+    for r in tables["outcomes"].itertuples(index=False):
+        member = "" if r.member == "all" else r.member
+        progs = [
+            p.program
+            for p in inp.programs
+            if r.dimension == "total" or getattr(p, r.dimension) == member
+        ]
+        assert r.capital_musd == sum(capital.get((p, r.year), 0.0) for p in progs)
+        assert r.jobs_new == sum(jobs.get((p, r.year), 0.0) for p in progs)
+        assert r.exports_new_musd == sum(exports.get((p, r.year), 0.0) for p in progs)
+        seen += r.capital_musd > 0 and r.exports_new_musd > 0
+    assert seen >= 5
+
+
+def test_hand_made_capital_and_exports_by_year():
+    inp = SimpleNamespace(
+        programs=[
+            SimpleNamespace(program="a", lag_years=0),
+            SimpleNamespace(program="b", lag_years=2),
+        ],
+        milestones=[SimpleNamespace(year=2030), SimpleNamespace(year=2035)],
+    )
+    alloc = pd.DataFrame(
+        {
+            "program": ["a", "a", "b", "b"],
+            "year": [2029, 2031, 2029, 2033],
+            "invest_musd": [1.5, 2.0, 4.0, 1.0],
+        }
+    )
+    capital = capital_by_program(inp, alloc)
+    assert dict(capital) == {("a", 2030): 1.5, ("a", 2035): 3.5, ("b", 2035): 5.0}
+    cols = pd.DataFrame(
+        {
+            "family": pd.array(["invest", "exports", "exports", "carry"], dtype="str"),
+            "program": ["a", "a", "b", None],
+            "year": pd.array([2030, 2030, 2035, None], dtype="Int64"),
+            "value": [9.0, 0.25, 0.5, 1.0],
+        }
+    )
+    exports = _exports(cols)
+    assert exports == {("a", 2030): 0.25, ("b", 2035): 0.5}
+    assert _by_year(capital, exports) == {
+        2030: ({"a": 1.5}, {"a": 0.25}),
+        2035: ({"a": 3.5, "b": 5.0}, {"b": 0.5}),
+    }
