@@ -44,9 +44,11 @@ def column_limits(
     """
     x = np.asarray(x, dtype=float)
     a, rows, ptr = matrix.data, matrix.indices, matrix.indptr
-    # `matrix @ x` with each column's value repeated over its entries (a copy, not a gather):
-    # the same products summed in the same order
-    activity = np.bincount(rows, weights=a * np.repeat(x, np.diff(ptr)), minlength=matrix.shape[0])
+    # four arrays of one number per entry, reused in place: at 1e6 nonzeros each new one is 8
+    # MB of fresh pages, which cost as much as the arithmetic
+    term = np.repeat(x, np.diff(ptr))  # x of each entry's column: a copy, not a gather
+    np.multiply(a, term, out=term)  # `matrix @ x`: the same products, summed in the same order
+    activity = np.bincount(rows, weights=term, minlength=matrix.shape[0])
     room_up = np.maximum(np.asarray(row_upper, dtype=float) - activity, 0.0)  # inf stays inf
     room_dn = np.maximum(activity - np.asarray(row_lower, dtype=float), 0.0)
     # each entry's room read once per side from [up, down, up] (an entry with a < 0 rises by
@@ -54,12 +56,15 @@ def column_limits(
     # a < 0): the quotients of dividing each side by a and -a
     m = len(room_up)
     room = np.concatenate([room_up, room_dn, room_up])
-    at = rows + m * (a < 0)
+    at = rows.astype(np.intp)
+    np.add(at, m, out=at, where=a < 0)
     size = np.abs(a)
     with np.errstate(divide="ignore", invalid="ignore"):
-        rise = room.take(at) / size
+        rise = room.take(at)
+        np.divide(rise, size, out=rise)
         at += m
-        fall = room.take(at) / size
+        fall = room.take(at, out=term, mode="clip")  # in range (rows < m): not buffered
+        np.divide(fall, size, out=fall)
     if not (live := a != 0).all():  # an explicit zero limits nothing
         rise[~live] = fall[~live] = np.inf
     most_rise, most_fall = _least(rise, ptr), _least(fall, ptr)

@@ -83,19 +83,21 @@ def price_unit(sol: Solution) -> str:
 def allocation(inp: Inputs, sol: Solution) -> pd.DataFrame:
     """One row per (program, pool, year) that receives money."""
     cols = sol.columns
-    inv = cols[(cols["family"] == "invest") & (cols["value"] > 0)]
+    value = cols["value"].to_numpy(dtype=float)
+    # the funded investment columns, found and read as arrays (no filtered copy of the table)
+    at = np.flatnonzero((cols["family"].to_numpy(dtype=object) == "invest") & (value > 0))
     meta = _program_meta(inp)
     phase_of = inp.phase_of_year
     frame = pd.DataFrame(
         {
-            "program": inv["program"].to_numpy(),
-            "pool": inv["pool"].to_numpy(),
-            "year": inv["year"].to_numpy(),
+            "program": cols["program"].to_numpy()[at],
+            "pool": cols["pool"].to_numpy()[at],
+            "year": cols["year"].array[at].to_numpy(),
         }
     )
     frame = frame.merge(meta, on="program", how="left")
-    frame["phase"] = [phase_of[int(y)] for y in frame["year"]]
-    frame["invest_musd"] = inv["value"].to_numpy()
+    frame["phase"] = [phase_of[int(y)] for y in frame["year"].tolist()]
+    frame["invest_musd"] = value[at]
     order = [
         "program",
         "name",
@@ -112,18 +114,18 @@ def allocation(inp: Inputs, sol: Solution) -> pd.DataFrame:
 
 
 def _program_meta(inp: Inputs) -> pd.DataFrame:
+    """Each program's name, sector, export category, capital group and mineral ("" for none),
+    one column at a time."""
+    programs = inp.programs
     return pd.DataFrame(
-        [
-            {
-                "program": p.program,
-                "name": p.name,
-                "sector": p.sector,
-                "export_category": p.export_category or "",
-                "capital_group": p.capital_group or "",
-                "mineral": p.mineral or "",
-            }
-            for p in inp.programs
-        ]
+        {
+            "program": [p.program for p in programs],
+            "name": [p.name for p in programs],
+            "sector": [p.sector for p in programs],
+            "export_category": [p.export_category or "" for p in programs],
+            "capital_group": [p.capital_group or "" for p in programs],
+            "mineral": [p.mineral or "" for p in programs],
+        }
     )
 
 
@@ -144,8 +146,9 @@ def allocation_by_phase(inp: Inputs, alloc: pd.DataFrame) -> pd.DataFrame:
         frame[f"{ph}_musd"] = values.reindex(frame.index).fillna(0.0)
     frame["total_musd"] = frame[[f"{ph}_musd" for ph in phases]].sum(axis=1)
     caps = {p.program: p for p in inp.programs}
-    frame["floor_musd"] = [caps[p].floor_musd for p in frame.index]
-    frame["cap_musd"] = [caps[p].cap_musd for p in frame.index]
+    programs = frame.index.tolist()  # a list: an Index of text yields its cells one by one
+    frame["floor_musd"] = [caps[p].floor_musd for p in programs]
+    frame["cap_musd"] = [caps[p].cap_musd for p in programs]
     frame["share_of_cap"] = np.where(
         frame["cap_musd"] > 0,
         frame["total_musd"] / frame["cap_musd"].where(frame["cap_musd"] > 0, 1),
