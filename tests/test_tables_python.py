@@ -411,3 +411,27 @@ def test_hand_made_capital_and_exports_by_year():
         2030: ({"a": 1.5}, {"a": 0.25}),
         2035: ({"a": 3.5, "b": 5.0}, {"b": 0.5}),
     }
+
+
+# --- allocation -------------------------------------------------------------------------------
+
+
+def test_baseline_allocation_equals_a_row_by_row_reading():
+    inp, sol, tables = solved(str(BASELINE))
+    meta = {p.program: p for p in inp.programs}
+    want = []
+    for r in sol.columns.itertuples(index=False):
+        if r.family == "invest" and r.value > 0:
+            p = meta[r.program]
+            want.append(
+                (r.program, p.name, p.sector, p.export_category or "", p.capital_group or "")
+                + (p.mineral or "", r.pool, int(r.year), inp.phase_of_year[int(r.year)], r.value)
+            )
+    alloc = tables["allocation"]
+    assert [tuple(r) for r in alloc.itertuples(index=False)] == sorted(
+        want, key=lambda w: (w[0], w[6], w[7])
+    )
+    assert len(want) > 20
+    assert alloc["year"].dtype == np.int64
+    assert alloc["name"].dtype == alloc["program"].dtype
+    assert "" in set(alloc["mineral"])  # a program without a mineral: an empty text
