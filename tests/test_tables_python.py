@@ -32,7 +32,7 @@ from allocator.model import families
 from allocator.model.families import BY_KIND, FAMILIES, VARIABLES
 from allocator.model.sparse import CscMatrix
 from allocator.report.budgets import budgets
-from allocator.report.limits import column_limits, limits
+from allocator.report.limits import _units, column_limits, limits
 from allocator.report.outcomes import (
     _by_year,
     _exports,
@@ -174,6 +174,18 @@ def test_limit_units_equal_a_lookup_per_variable():
     frame = limits(sol)
     assert "lower_limit" not in sol.columns  # the solution's own table is left as it was
     assert frame["variable"].tolist() == cols["variable"].tolist()
+
+
+def test_hand_made_units_in_any_order():
+    cols = pd.DataFrame(
+        {
+            "family": pd.array(["invest", "excess", "invest", "shortfall", "shortfall", "x"]),
+            "kind": [None, None, None, "jobs", "exports", None],
+        }
+    )
+    assert _units(cols).tolist() == ["musd", "jobs", "musd", "jobs", "musd", ""]
+    assert _units(cols[["family"]]).tolist()[3:] == [BY_KIND, BY_KIND, ""]
+    assert _units(cols.iloc[:0]).tolist() == []
 
 
 # --- why money stays ------------------------------------------------------------------------

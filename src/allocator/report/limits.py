@@ -112,10 +112,16 @@ def limits(sol: Solution) -> pd.DataFrame:
 
 def _units(cols: pd.DataFrame) -> np.ndarray:
     """The unit of each variable's value and limits (a shortfall's follows its target kind)."""
-    # each family's unit looked up once (a family per distinct name), not once per variable
-    codes, names = pd.factorize(cols["family"].to_numpy(dtype=object), use_na_sentinel=False)
+    # a unit looked up once per run of equal family names (a family's columns are contiguous in
+    # the LP's order; any order gives the same units, in more runs), not once per variable
+    family = cols["family"].to_numpy(dtype=object)
+    if family.size == 0:
+        return family.copy()
+    starts = np.flatnonzero(np.concatenate([[True], family[1:] != family[:-1]]))
     units = {f: v.unit for f, v in VARIABLES.items()}
-    unit = np.array([units.get(f, "") for f in names.tolist()], dtype=object)[codes]
+    names = family[starts].tolist()
+    run_units = np.array([units.get(f, "") for f in names], dtype=object)
+    unit = np.repeat(run_units, np.diff(np.append(starts, len(family))))
     if "kind" in cols:
         by_kind = unit == BY_KIND
         unit[by_kind] = np.where(cols["kind"].to_numpy()[by_kind] == "jobs", "jobs", "musd")
