@@ -4,7 +4,8 @@
   `minimum.at` over every entry) and reads each entry's room once per side: pinned against a
   plain per-column loop on the baseline's solution and on a hand-made matrix with an empty
   column, an explicit zero, negative coefficients, a violated row and infinite rooms.
-- `limits`' unit column is looked up once per family: pinned against a per-variable lookup.
+- `limits`' unit column is looked up once per run of equal family names: pinned against a
+  per-variable lookup, families in any order.
 - Text columns (statuses, senses, flags) come from `select_text`, Python strings rather than
   numpy's fixed-width text: pinned against `np.select`.
 - The solution's label columns read each family's block at once, the years into Int64 as an
@@ -15,6 +16,7 @@
 - `unspent.Holds.held` reads the entries of a pool's columns at once (not one Python loop per
   column) and a tight row's labels from arrays (not a pandas row): pinned against the
   per-column form on the baseline's budgets and on a hand-made solution.
+- The allocation's funded columns found and read as arrays: pinned against a row-by-row reading.
 """
 
 from __future__ import annotations
