@@ -64,14 +64,7 @@ def budgets(inp: Inputs, sol: Solution, matrix: CscMatrix | None = None) -> pd.D
             raise ValueError("budgets needs the LP's matrix: the solution has no LP view")
         matrix = sol.view.matrix
     carried, spent, columns_of = _pool_money(inp, sol.columns)
-    budget_rows = sol.rows[(sol.rows["family"] == "budget").to_numpy()]
-    price = dict(
-        zip(
-            zip(budget_rows["pool"].tolist(), budget_rows["phase"].tolist(), strict=True),
-            budget_rows["shadow_price"].to_numpy(dtype=float).tolist(),
-            strict=True,
-        )
-    )
+    price = _prices(sol.rows, "budget", "pool", "phase")
     phases = [p.phase for p in inp.phases]
     years = {p.phase: (p.first_year, p.last_year) for p in inp.phases}
     held = Holds(sol, matrix)
@@ -111,16 +104,20 @@ def _pool_money(
     money spent (`invest` columns, summed in column order as a loop would, by `np.bincount`)
     and the investment columns. Read as arrays, each pool and year looked up once."""
     value = cols["value"].to_numpy(dtype=float)
-    family = cols["family"]
+    family = cols["family"].to_numpy(dtype=object)  # compared as an array: no pandas mask
+    pool_of = cols["pool"].to_numpy(dtype=object)
     carried: dict[Key, float] = {}
-    if (is_carry := (family == "carry").to_numpy()).any():
-        carry = cols[is_carry]
-        keys = zip(carry["pool"].tolist(), carry["phase"].tolist(), strict=True)
+    if (is_carry := family == "carry").any():
+        keys = zip(
+            pool_of[is_carry].tolist(),
+            cols["phase"].to_numpy(dtype=object)[is_carry].tolist(),
+            strict=True,
+        )
         carried = dict(zip(keys, value[is_carry].tolist(), strict=True))
-    at = np.flatnonzero((family == "invest").to_numpy())
+    at = np.flatnonzero(family == "invest")
     if at.size == 0:
         return carried, {}, {}
-    pools, pool_names = pd.factorize(cols["pool"].to_numpy(dtype=object)[at], use_na_sentinel=False)
+    pools, pool_names = pd.factorize(pool_of[at], use_na_sentinel=False)
     years, year_values = pd.factorize(cols["year"].array[at], use_na_sentinel=False)
     phase_of = inp.phase_of_year
     phases, phase_names = pd.factorize(
@@ -148,18 +145,13 @@ def _risk_rows(inp: Inputs, sol: Solution, held: Holds) -> list[dict[str, Any]]:
     cols, rows = sol.columns, sol.rows
     if not inp.risks:
         return []
-    mitigate = cols[(cols["family"] == "mitigate").to_numpy()]
-    codes, names = pd.factorize(mitigate["risk"].to_numpy(dtype=object), use_na_sentinel=False)
-    sums = np.bincount(codes, weights=mitigate["value"].to_numpy(dtype=float))  # in column order
+    mitigate = cols["family"].to_numpy(dtype=object) == "mitigate"
+    risk_of = cols["risk"].to_numpy(dtype=object)[mitigate]
+    codes, names = pd.factorize(risk_of, use_na_sentinel=False)
+    value = cols["value"].to_numpy(dtype=float)[mitigate]
+    sums = np.bincount(codes, weights=value)  # in column order
     spent = dict(zip(map(str, names.tolist()), sums.tolist(), strict=True))
-    priced = rows[(rows["family"] == "risk_budget").to_numpy()]
-    price = dict(
-        zip(
-            map(str, priced["risk"].tolist()),
-            priced["shadow_price"].to_numpy(dtype=float).tolist(),
-            strict=True,
-        )
-    )
+    price = {str(risk): p for (risk,), p in _prices(rows, "risk_budget", "risk").items()}
     unit = families.price_unit(sol.objective_unit, "risk_budget", {})
     records = []
     for risk in sorted(inp.risks, key=lambda r: r.risk):
@@ -182,6 +174,13 @@ def _risk_rows(inp: Inputs, sol: Solution, held: Holds) -> list[dict[str, Any]]:
             }
         )
     return records
+
+
+def _prices(rows: pd.DataFrame, family: str, *labels: str) -> dict[tuple[Any, ...], float]:
+    """The shadow price of each row of `family`, by the row's `labels` (read as arrays)."""
+    mask = rows["family"].to_numpy(dtype=object) == family
+    keys = zip(*(rows[k].to_numpy(dtype=object)[mask].tolist() for k in labels), strict=True)
+    return dict(zip(keys, rows["shadow_price"].to_numpy(dtype=float)[mask].tolist(), strict=True))
 
 
 def _span(first: int, last: int) -> str:

@@ -43,28 +43,44 @@ def column_limits(
     (its slack counts as 0), so a limit never lies beyond the value it starts from.
     """
     x = np.asarray(x, dtype=float)
-    activity = matrix @ x
+    a, rows, ptr = matrix.data, matrix.indices, matrix.indptr
+    # four arrays of one number per entry, reused in place: at 1e6 nonzeros each new one is 8
+    # MB of fresh pages, which cost as much as the arithmetic
+    term = np.repeat(x, np.diff(ptr))  # x of each entry's column: a copy, not a gather
+    np.multiply(a, term, out=term)  # `matrix @ x`: the same products, summed in the same order
+    activity = np.bincount(rows, weights=term, minlength=matrix.shape[0])
     room_up = np.maximum(np.asarray(row_upper, dtype=float) - activity, 0.0)  # inf stays inf
     room_dn = np.maximum(activity - np.asarray(row_lower, dtype=float), 0.0)
-    a, rows, cols = matrix.data, matrix.indices, matrix.col_of_entry
-    live = a != 0
-    if not live.all():  # an explicit zero limits nothing
-        a, rows, cols = a[live], rows[live], cols[live]
-    # each row's room gathered once and divided by |a| (-a is |a| exactly where a < 0): the
-    # same quotients as dividing each side by a and -a, with half the gathers and divisions
-    up, down, size = room_up[rows], room_dn[rows], np.abs(a)
-    rising = a > 0
+    # each entry's room read once per side from [up, down, up] (an entry with a < 0 rises by
+    # its row's room down, and falls by its room up) and divided by |a| (-a exactly where
+    # a < 0): the quotients of dividing each side by a and -a
+    m = len(room_up)
+    room = np.concatenate([room_up, room_dn, room_up])
+    at = rows.astype(np.intp)
+    np.add(at, m, out=at, where=a < 0)
+    size = np.abs(a)
     with np.errstate(divide="ignore", invalid="ignore"):
-        rise = np.where(rising, up, down) / size
-        fall = np.where(rising, down, up) / size
-    n = matrix.shape[1]
-    most_rise = np.full(n, np.inf)
-    most_fall = np.full(n, np.inf)
-    np.minimum.at(most_rise, cols, rise)
-    np.minimum.at(most_fall, cols, fall)
+        rise = room.take(at)
+        np.divide(rise, size, out=rise)
+        at += m
+        fall = room.take(at, out=term, mode="clip")  # in range (rows < m): not buffered
+        np.divide(fall, size, out=fall)
+    if not (live := a != 0).all():  # an explicit zero limits nothing
+        rise[~live] = fall[~live] = np.inf
+    most_rise, most_fall = _least(rise, ptr), _least(fall, ptr)
     upper = np.minimum(x + most_rise, np.maximum(np.asarray(col_upper, dtype=float), x))
     lower = np.maximum(x - most_fall, np.minimum(np.asarray(col_lower, dtype=float), x))
     return Limits(lower, upper)
+
+
+def _least(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Per column, the least of its entries' `values` (a column's entries are contiguous,
+    `indptr[j]:indptr[j + 1]`); inf for a column with none."""
+    out = np.full(len(indptr) - 1, np.inf)
+    filled = indptr[1:] > indptr[:-1]
+    if filled.any():  # reduceat gives an empty column its next entry: empty ones are skipped
+        out[filled] = np.minimum.reduceat(values, indptr[:-1][filled])
+    return out
 
 
 def limits(sol: Solution) -> pd.DataFrame:
@@ -84,7 +100,7 @@ def limits(sol: Solution) -> pd.DataFrame:
     )
     cost = cols["objective_coefficient"].to_numpy(dtype=float)
     labels = [c for c in cols.columns if c in LABEL_ORDER]
-    frame = cols[["variable", "family", *labels, "value"]].copy()
+    frame = cols[["variable", "family", *labels, "value"]]  # a new frame: `cols` is untouched
     frame["lower_limit"] = _clean(found.lower)
     frame["objective_at_lower"] = _at(sol.objective_value, cost, found.lower - x)
     frame["upper_limit"] = _clean(found.upper)
@@ -96,7 +112,16 @@ def limits(sol: Solution) -> pd.DataFrame:
 
 def _units(cols: pd.DataFrame) -> np.ndarray:
     """The unit of each variable's value and limits (a shortfall's follows its target kind)."""
-    unit = cols["family"].map({f: v.unit for f, v in VARIABLES.items()}).fillna("").to_numpy()
+    # a unit looked up once per run of equal family names (a family's columns are contiguous in
+    # the LP's order; any order gives the same units, in more runs), not once per variable
+    family = cols["family"].to_numpy(dtype=object)
+    if family.size == 0:
+        return family.copy()
+    starts = np.flatnonzero(np.concatenate([[True], family[1:] != family[:-1]]))
+    units = {f: v.unit for f, v in VARIABLES.items()}
+    names = family[starts].tolist()
+    run_units = np.array([units.get(f, "") for f in names], dtype=object)
+    unit = np.repeat(run_units, np.diff(np.append(starts, len(family))))
     if "kind" in cols:
         by_kind = unit == BY_KIND
         unit[by_kind] = np.where(cols["kind"].to_numpy()[by_kind] == "jobs", "jobs", "musd")

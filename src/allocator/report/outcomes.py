@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import repeat
 
 import pandas as pd
 
@@ -21,8 +22,10 @@ def capital_by_program(inp: Inputs, alloc: pd.DataFrame) -> dict[tuple[str, int]
     `allocation` table."""
     lag = {p.program: p.lag_years for p in inp.programs}
     capital: dict[tuple[str, int], float] = defaultdict(float)
-    for prog, year, value in alloc[["program", "year", "invest_musd"]].itertuples(index=False):
-        for m in inp.milestones:
+    milestones = inp.milestones
+    rows = (alloc[c].tolist() for c in ("program", "year", "invest_musd"))
+    for prog, year, value in zip(*rows, strict=True):
+        for m in milestones:
             if int(year) + lag[prog] <= m.year:
                 capital[(prog, m.year)] += float(value)
     return capital
@@ -41,13 +44,10 @@ def outcomes(inp: Inputs, sol: Solution, alloc: pd.DataFrame) -> pd.DataFrame:
         alloc: the run's `allocation` table, from which productive capital is counted.
     """
     capital = capital_by_program(inp, alloc)
-    cols = sol.columns
-    exp = cols[cols["family"] == "exports"]
-    exports = {
-        (p, int(y)): v for p, y, v in exp[["program", "year", "value"]].itertuples(index=False)
-    }
+    exports = _exports(sol.columns)
     jobs = counted_jobs_by_program(inp, capital)
     targets = {(t.kind, t.dimension, t.member or "", t.year): t.value for t in inp.targets}
+    by_year = _by_year(capital, jobs, exports)
     records = []
     for dimension in ("sector", "export_category", "total"):
         members: dict[str, list[str]] = defaultdict(list)
@@ -64,11 +64,21 @@ def outcomes(inp: Inputs, sol: Solution, alloc: pd.DataFrame) -> pd.DataFrame:
         for member, progs in sorted(members.items()):
             for m in inp.milestones:
                 group = Group(dimension, member, progs, m.year)
-                records.append(_outcome_row(inp, group, capital, jobs, exports, targets))
+                records.append(_outcome_row(inp, group, by_year, targets))
     frame = pd.DataFrame(records)
     paying = _Paying(sol, alloc)
     frame["note"] = [_why_above(inp, paying, r) for r in records]
     return frame
+
+
+def _exports(cols: pd.DataFrame) -> dict[tuple[str, int], float]:
+    """New exports (US$ million a year) by (program, year): the `exports` columns' values, read
+    as arrays."""
+    at = cols["family"].to_numpy(dtype=object) == "exports"
+    programs = cols["program"].to_numpy(dtype=object)[at].tolist()
+    years = cols["year"].array[at].tolist()
+    values = cols["value"].to_numpy(dtype=float)[at].tolist()
+    return {(p, int(y)): v for p, y, v in zip(programs, years, values, strict=True)}
 
 
 ABOVE_TARGET = 0.25
@@ -167,18 +177,31 @@ class Group:
     year: int
 
 
+def _by_year(
+    *values: dict[tuple[str, int], float],
+) -> dict[int, tuple[dict[str, float], ...]]:
+    """Each (program, year) table of `values` as one program table per year: a group's sum
+    reads its programs' values in its order without making a key for each."""
+    out: dict[int, list[dict[str, float]]] = defaultdict(lambda: [{} for _ in values])
+    for k, table in enumerate(values):
+        for (program, year), v in table.items():
+            out[year][k][program] = v
+    return {year: tuple(tables) for year, tables in out.items()}
+
+
 def _outcome_row(
     inp: Inputs,
     g: Group,
-    capital: dict[tuple[str, int], float],
-    jobs_of: dict[tuple[str, int], float],
-    exports: dict[tuple[str, int], float],
+    by_year: dict[int, tuple[dict[str, float], ...]],
     targets: dict[tuple[str, str, str, int], float],
 ) -> dict[str, object]:
     member = g.member or None
-    cap = sum(capital.get((p, g.year), 0.0) for p in g.programs)
-    jobs_new = sum(jobs_of.get((p, g.year), 0.0) for p in g.programs)
-    exp_new = sum(exports.get((p, g.year), 0.0) for p in g.programs)
+    # capital, new jobs and new exports of the year by program (`_by_year`), summed in the
+    # group's order from 0 with 0.0 where a program has none: `sum` over `get`s, key by key
+    capital, jobs_of, exports = by_year.get(g.year, ({}, {}, {}))
+    cap = sum(map(capital.get, g.programs, repeat(0.0)))
+    jobs_new = sum(map(jobs_of.get, g.programs, repeat(0.0)))
+    exp_new = sum(map(exports.get, g.programs, repeat(0.0)))
     jobs_base = base_of(inp, "jobs", g.dimension, member)
     exp_base = base_of(inp, "exports", g.dimension, member)
     jobs, exp = jobs_base + jobs_new, exp_base + exp_new

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -147,21 +148,51 @@ def plan_solution(
 def _labels(
     families: list[str], indices: list[tuple[Any, ...]], dims: dict[str, Any]
 ) -> pd.DataFrame:
-    """One column per label name (program, pool, phase, year, ...), empty where not applicable."""
+    """One column per label name (program, pool, phase, year, ...), empty where not applicable.
+    A family's entries are contiguous: each label of a block is read at once, and the years,
+    where they are integers, go into the Int64 column as an array, not as a list of objects."""
     names = sorted({d for f in set(families) for d in dims[f].dims}, key=list(LABEL_ORDER).index)
     data = {n: np.full(len(families), None, dtype=object) for n in names}
+    years = _Years(len(families))
     start = 0
-    for fam, block in groupby(families):  # a family's entries are contiguous
+    for fam, block in groupby(families):
         end = start + len(list(block))
-        fam_dims = dims[fam].dims
-        if fam_dims:
-            for n, values in zip(fam_dims, zip(*indices[start:end], strict=True), strict=True):
-                data[n][start:end] = values
+        rows = indices[start:end]
+        for k, n in enumerate(dims[fam].dims):
+            values = list(map(itemgetter(k), rows))
+            data[n][start:end] = values
+            if n == "year":
+                years.put(start, values)
         start = end
-    frame = pd.DataFrame(data, dtype=object)
+    frame = pd.DataFrame(data, dtype=object, copy=False)
     if "year" in frame:
-        frame["year"] = pd.array(frame["year"].tolist(), dtype="Int64")
+        frame["year"] = years.array(data["year"])
     return frame
+
+
+class _Years:
+    """The year column as Int64: from the blocks' integer years at once, else (a year that is
+    not a plain integer) from every value, as pandas reads a list."""
+
+    def __init__(self, size: int) -> None:
+        self.values = np.zeros(size, dtype=np.int64)
+        self.known = np.zeros(size, dtype=bool)
+        self.plain = True
+
+    def put(self, start: int, values: list[Any]) -> None:
+        """A block's years, from `start` on."""
+        if self.plain:
+            found = np.array(values)
+            self.plain = found.dtype.kind == "i" and found.ndim == 1
+            if self.plain:
+                self.values[start : start + len(values)] = found
+                self.known[start : start + len(values)] = True
+
+    def array(self, every: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        """The Int64 column (`every`: each entry's year or None)."""
+        if self.plain:
+            return pd.arrays.IntegerArray(self.values, ~self.known)
+        return pd.array(every.tolist(), dtype="Int64")
 
 
 def _column_head(lp: CompiledLP) -> pd.DataFrame:
