@@ -33,18 +33,15 @@ from allocator.data.inputs import load_inputs
 from allocator.model import families
 from allocator.model.families import BY_KIND, FAMILIES, VARIABLES
 from allocator.model.sparse import CscMatrix
+from allocator.report import limits as limits_module
+from allocator.report import outcomes as outcomes_module
 from allocator.report.budgets import budgets
-from allocator.report.limits import _units, column_limits, limits
-from allocator.report.outcomes import (
-    _by_year,
-    _exports,
-    capital_by_program,
-    counted_jobs_by_program,
-)
+from allocator.report.limits import column_limits, limits
+from allocator.report.outcomes import capital_by_program, counted_jobs_by_program
 from allocator.report.tables import select_text
 from allocator.report.unspent import TIGHT, Holds, why_pool
+from allocator.solver import results as results_module
 from allocator.solver.compile import build_lp
-from allocator.solver.results import _column_head, _labels, _row_head
 from conftest import BASELINE, solved
 
 # --- independent computations: one column, one entry at a time, in plain Python ---------------
@@ -185,9 +182,9 @@ def test_hand_made_units_in_any_order():
             "kind": [None, None, None, "jobs", "exports", None],
         }
     )
-    assert _units(cols).tolist() == ["musd", "jobs", "musd", "jobs", "musd", ""]
-    assert _units(cols[["family"]]).tolist()[3:] == [BY_KIND, BY_KIND, ""]
-    assert _units(cols.iloc[:0]).tolist() == []
+    assert limits_module._units(cols).tolist() == ["musd", "jobs", "musd", "jobs", "musd", ""]
+    assert limits_module._units(cols[["family"]]).tolist()[3:] == [BY_KIND, BY_KIND, ""]
+    assert limits_module._units(cols.iloc[:0]).tolist() == []
 
 
 # --- why money stays ------------------------------------------------------------------------
@@ -327,9 +324,19 @@ def _every_label(families_, indices, dims):
 def test_baseline_label_columns_equal_an_entry_by_entry_reading(side):
     lp = build_lp(load_inputs(BASELINE), "soft")[0]
     if side == "col":
-        head, fams, index, dims = _column_head(lp), lp.col_family, lp.col_index, VARIABLES
+        head, fams, index, dims = (
+            results_module._column_head(lp),
+            lp.col_family,
+            lp.col_index,
+            VARIABLES,
+        )
     else:
-        head, fams, index, dims = _row_head(lp), lp.row_family, lp.row_index, FAMILIES
+        head, fams, index, dims = (
+            results_module._row_head(lp),
+            lp.row_family,
+            lp.row_index,
+            FAMILIES,
+        )
     want = _every_label(fams, index, dims)
     assert set(want) == set(head.columns) - {"variable", "constraint", "family"}
     for name, values in want.items():
@@ -350,14 +357,14 @@ def test_hand_made_labels_with_a_year_that_is_not_an_integer():
     }
     fams = ["a", "a", "b", "c", "c"]
     ints = [("x", 2025), ("y", 2026), (), ("p", np.int64(2027)), ("q", 2028)]
-    frame = _labels(fams, ints, dims)
+    frame = results_module._labels(fams, ints, dims)
     assert list(frame.columns) == ["program", "pool", "year"]
     assert frame["year"].tolist() == [2025, 2026, pd.NA, 2027, 2028]
     assert str(frame["year"].dtype) == "Int64"
     assert frame["program"].tolist() == ["x", "y", None, None, None]
     assert frame["pool"].tolist() == [None, None, None, "p", "q"]
     floats = [("x", 2025), ("y", 2026), (), ("p", 2027.0), ("q", 2028.0)]
-    again = _labels(fams, floats, dims)
+    again = results_module._labels(fams, floats, dims)
     assert again["year"].tolist() == [2025, 2026, pd.NA, 2027, 2028]
     assert str(again["year"].dtype) == "Int64"
 
@@ -419,9 +426,9 @@ def test_hand_made_capital_and_exports_by_year():
             "value": [9.0, 0.25, 0.5, 1.0],
         }
     )
-    exports = _exports(cols)
+    exports = outcomes_module._exports(cols)
     assert exports == {("a", 2030): 0.25, ("b", 2035): 0.5}
-    assert _by_year(capital, exports) == {
+    assert outcomes_module._by_year(capital, exports) == {
         2030: ({"a": 1.5}, {"a": 0.25}),
         2035: ({"a": 3.5, "b": 5.0}, {"b": 0.5}),
     }
