@@ -59,8 +59,9 @@ def src_fingerprint(package: Path | None = None) -> str:
 
         package = Path(allocator.__file__).parent
     digest = hashlib.sha256()
-    for path in sorted(package.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in sorted(package.rglob("*.py")):  # every subpackage's too, not the top level only
+        name = path.relative_to(package).as_posix()
+        digest.update(name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
 
 

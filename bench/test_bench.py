@@ -206,3 +206,19 @@ def test_scale_runs_end_to_end() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "core ratio" in done.stdout
     assert "objectives agree" in done.stdout
+
+
+def test_the_source_fingerprint_sees_a_change_in_a_subpackage(tmp_path) -> None:
+    """scale.py's fingerprint of the timed source changes when a file in a subpackage does
+    (it hashed the package's top-level files only, so a change in solver/ went unseen)."""
+    from scale import src_fingerprint
+
+    package = tmp_path / "allocator"
+    (package / "solver").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "solver" / "passes.py").write_text("x = 1\n")
+    before = src_fingerprint(package)
+    (package / "solver" / "passes.py").write_text("x = 2\n")
+    assert src_fingerprint(package) != before
+    (package / "solver" / "passes.py").rename(package / "solver" / "ties.py")
+    assert src_fingerprint(package) not in (before,)
