@@ -260,3 +260,43 @@ def soft_targets_first_pass():
     h.changeColsCost(3, every, shortfall)
     h.run()
     return h, shortfall, jobs, every
+
+
+def settled_face(monkeypatch: pytest.MonkeyPatch, folder: Path) -> tuple[Any, Any, Any]:
+    """The settled face `tie_classes` gets on `folder` (jobs, soft targets), the LP and the
+    plan there: the rule itself replaced by a stand-in that keeps them."""
+    from allocator.solver.compile import build_lp
+    from allocator.solver.passes import optimum
+
+    seen = {}
+
+    def keep(lp, face, x):
+        seen.update(lp=lp, face=face, x=x)
+        return x, []
+
+    monkeypatch.setattr("allocator.solver.passes.tie_classes", keep)
+    lp, _ = build_lp(load_inputs(folder), "soft")
+    optimum(lp, "jobs", ranging=False, ties=True)
+    return seen["lp"], seen["face"], seen["x"]
+
+
+def limits_by_loop(entries, act, x, cl, cu, rl, ru):
+    """Each column's least and most value with every other column held, by a ratio test over
+    `entries(j)` (column j's (row, coefficient) pairs) one at a time, rows' activities `act`:
+    the independent computation the tests of `report.limits.column_limits` compare with."""
+    import math
+
+    import numpy as np
+
+    lower, upper = np.empty(len(x)), np.empty(len(x))
+    for j in range(len(x)):
+        rise = fall = math.inf
+        for i, a in entries(j):
+            if a == 0:
+                continue
+            up, dn = max(ru[i] - act[i], 0.0), max(act[i] - rl[i], 0.0)
+            rise = min(rise, up / a if a > 0 else dn / -a)
+            fall = min(fall, dn / a if a > 0 else up / -a)
+        upper[j] = min(x[j] + rise, max(cu[j], x[j]))
+        lower[j] = max(x[j] - fall, min(cl[j], x[j]))
+    return lower, upper

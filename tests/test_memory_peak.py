@@ -12,25 +12,13 @@ import highspy
 import numpy as np
 import pytest
 
-from allocator.data.inputs import load_inputs
 from allocator.solver import facelp, ties
-from allocator.solver.compile import build_lp
-from allocator.solver.passes import optimum
-from conftest import BASELINE, DATA
+from conftest import BASELINE, DATA, settled_face
 
 
 def _face(monkeypatch: pytest.MonkeyPatch, folder: Path):
     """The settled face `tie_classes` gets on `folder` (jobs), its LP, and the plan there."""
-    seen = {}
-
-    def keep(lp, face, x):
-        seen.update(lp=lp, face=face, x=x)
-        return x, []
-
-    monkeypatch.setattr("allocator.solver.passes.tie_classes", keep)
-    lp, _ = build_lp(load_inputs(folder), "soft")
-    optimum(lp, "jobs", ranging=False, ties=True)
-    return seen["lp"], seen["face"], seen["x"]
+    return settled_face(monkeypatch, folder)
 
 
 def _refuse_highs_matrix(monkeypatch: pytest.MonkeyPatch) -> None:

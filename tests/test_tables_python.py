@@ -42,31 +42,23 @@ from allocator.report.tables import select_text
 from allocator.report.unspent import TIGHT, Holds, why_pool
 from allocator.solver import results as results_module
 from allocator.solver.compile import build_lp
-from conftest import BASELINE, solved
+from conftest import BASELINE, limits_by_loop, solved
 
 # --- independent computations: one column, one entry at a time, in plain Python ---------------
 
 
 def loop_limits(matrix, x, cl, cu, rl, ru):
     """Each column's limits by a ratio test over its entries, one at a time."""
-    n = matrix.shape[1]
     act = [0.0] * matrix.shape[0]
-    for j in range(n):
+    for j in range(matrix.shape[1]):
         for k in range(matrix.indptr[j], matrix.indptr[j + 1]):
             act[int(matrix.indices[k])] += float(matrix.data[k]) * float(x[j])
-    lower, upper = np.empty(n), np.empty(n)
-    for j in range(n):
-        rise = fall = math.inf
-        for k in range(matrix.indptr[j], matrix.indptr[j + 1]):
-            i, a = int(matrix.indices[k]), float(matrix.data[k])
-            if a == 0:
-                continue
-            up, dn = max(ru[i] - act[i], 0.0), max(act[i] - rl[i], 0.0)
-            rise = min(rise, up / a if a > 0 else dn / -a)
-            fall = min(fall, dn / a if a > 0 else up / -a)
-        upper[j] = min(x[j] + rise, max(cu[j], x[j]))
-        lower[j] = max(x[j] - fall, min(cl[j], x[j]))
-    return lower, upper
+
+    def entries(j):
+        span = range(matrix.indptr[j], matrix.indptr[j + 1])
+        return ((int(matrix.indices[k]), float(matrix.data[k])) for k in span)
+
+    return limits_by_loop(entries, act, x, cl, cu, rl, ru)
 
 
 def loop_reasons(sol, matrix, j):

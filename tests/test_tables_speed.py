@@ -32,6 +32,7 @@ from allocator.report import csvtext as c
 from allocator.report import tables as t
 from allocator.report.budgets import budgets
 from allocator.report.limits import column_limits
+from conftest import limits_by_loop
 
 ROOT = Path(__file__).resolve().parents[1]
 DIGESTS = Path(__file__).resolve().parent / "tables_speed" / "digests.json"
@@ -255,19 +256,8 @@ def test_names_are_the_labels_joined(index):
 
 def brute_limits(dense, act, x, cl, cu, rl, ru):
     """Each column's limits by a loop over rows and columns (row activities `act`)."""
-    lower, upper = np.empty(len(x)), np.empty(len(x))
-    for j in range(len(x)):
-        rise = fall = math.inf
-        for i in range(dense.shape[0]):
-            a = dense[i, j]
-            if a == 0:
-                continue
-            up, dn = max(ru[i] - act[i], 0.0), max(act[i] - rl[i], 0.0)
-            rise = min(rise, up / a if a > 0 else dn / -a)
-            fall = min(fall, dn / a if a > 0 else up / -a)
-        upper[j] = min(x[j] + rise, max(cu[j], x[j]))
-        lower[j] = max(x[j] - fall, min(cl[j], x[j]))
-    return lower, upper
+    rows = range(dense.shape[0])
+    return limits_by_loop(lambda j: ((i, dense[i, j]) for i in rows), act, x, cl, cu, rl, ru)
 
 
 def test_column_limits_equal_a_brute_force_ratio_test():

@@ -15,14 +15,11 @@ import highspy
 import numpy as np
 import pytest
 
-from allocator.data.inputs import load_inputs
 from allocator.model.sparse import CscMatrix
 from allocator.solver import facelp, ties
 from allocator.solver.columns import Columns
-from allocator.solver.compile import build_lp
-from allocator.solver.passes import optimum
 from allocator.solver.spending import spending_order
-from conftest import BASELINE, DATA
+from conftest import BASELINE, DATA, settled_face
 
 TIES = DATA / "ties"
 PINNED = Path(__file__).resolve().parent / "ties_python"
@@ -95,16 +92,7 @@ def test_values_are_split_into_pieces_of_the_counts_given():
 
 def _face(monkeypatch: pytest.MonkeyPatch, folder: Path):
     """The settled face `tie_classes` gets on `folder` (jobs), its LP, and the plan there."""
-    seen = {}
-
-    def keep(lp, face, x):
-        seen.update(lp=lp, face=face, x=x)
-        return x, []
-
-    monkeypatch.setattr("allocator.solver.passes.tie_classes", keep)
-    lp, _ = build_lp(load_inputs(folder), "soft")
-    optimum(lp, "jobs", ranging=False, ties=True)
-    return seen["lp"], seen["face"], seen["x"]
+    return settled_face(monkeypatch, folder)
 
 
 def test_the_members_least_and_most_on_the_ties_dataset(monkeypatch):
