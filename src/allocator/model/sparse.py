@@ -26,8 +26,10 @@ class CscMatrix:
 
     @classmethod
     def from_triplets(cls, rows: Any, cols: Any, data: Any, shape: tuple[int, int]) -> CscMatrix:
-        """Entries (row, col, value); duplicates are summed in the order given, rows sorted
-        within each column. Entries given row by row (rows never decreasing, as the model's
+        """Entries (row, col, value); duplicates are summed (`np.add.reduceat`: the order of a
+        run's terms kept, but numpy may add them pairwise, so a run like 1e16, 1, -1e16 is not a
+        left-to-right sum; the model's families give no duplicates), rows sorted within each
+        column. Entries given row by row (rows never decreasing, as the model's
         families give them) take one stable sort by column (numpy's, `_argsort_columns`);
         others a sort by (column, row)."""
         r = np.asarray(rows, dtype=_index_type(shape[0]))
