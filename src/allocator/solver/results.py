@@ -10,6 +10,7 @@ report and terminal line built from a `Solution` shows the same number: 3,000, n
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from itertools import groupby
@@ -69,7 +70,7 @@ def solve_lp(
         objective_value=opt.objective,
         columns=_column_table(lp, x, opt.col_dual, opt.cost, columns).assign(**ranges["columns"]),
         rows=_row_table(lp, activity, opt.row_dual, rows).assign(**ranges["rows"]),
-        totals={name: float(c @ x) for name, c in lp.costs.items() if name != "shortfall"}
+        totals=_totals(lp, x)
         | ({} if opt.least_shortfall is None else {"weighted_shortfall": opt.least_shortfall})
         | ({} if free is None else {"objective_without_targets": free}),
         solver={
@@ -87,6 +88,20 @@ def solve_lp(
         weights=weights if goal.name == "weighted" else {},
         view=LPView.of(lp, _costs_with(lp, goal.name, weights)),
     )
+
+
+def _totals(lp: CompiledLP, x: np.ndarray) -> dict[str, float]:
+    """Each cost vector of `lp` but the shortfall's at the plan `x` (`exact_dot`)."""
+    return {name: exact_dot(c, x) for name, c in lp.costs.items() if name != "shortfall"}
+
+
+def exact_dot(c: np.ndarray, x: np.ndarray) -> float:
+    """c @ x as the correctly rounded sum of the products (`math.fsum` over the non-zero ones):
+    the same float on every machine. BLAS's `ddot` splits the sum among its threads, so its
+    last digits change with the number of cores (at 1e6 nonzeros, 1117342.3813373984 with two
+    OpenBLAS threads, ...987 with one), and run.json would differ between machines."""
+    products = np.multiply(c, x)
+    return math.fsum(products[products != 0].tolist())
 
 
 def _overlap(lp: CompiledLP) -> Overlap | None:
@@ -128,12 +143,12 @@ def plan_solution(
     return Solution(
         status="near-optimal",
         goal=goal,
-        objective_value=float(cost @ x),
+        objective_value=exact_dot(cost, x),
         columns=columns.assign(allowable_increase=none_n, allowable_decrease=none_n),
         rows=rows.assign(
             allowable_increase=none_m, allowable_decrease=none_m, basic=np.zeros(m, dtype=bool)
         ),
-        totals={name: float(c @ x) for name, c in lp.costs.items() if name != "shortfall"},
+        totals=_totals(lp, x),
         solver={
             "name": "HiGHS",
             "version": highs_version(),
