@@ -1,6 +1,7 @@
-"""The plan's totals (run.json `totals`, `Solution.totals`) are the correctly rounded sum of the
-products c_i * x_i (`results.exact_dot`): the same float whatever the summation order, so the
-same on every machine. BLAS's `ddot` splits a sum among its threads: at 1e6 nonzeros the total
+"""The plan's totals (run.json `totals`, `Solution.totals`, and the studies' sample, fixed-plan
+and expected totals) are the correctly rounded sum of the products c_i * x_i
+(`allocator.exactsum.exact_dot`): the same float whatever the summation order, so the same on
+every machine. BLAS's `ddot` splits a sum among its threads: at 1e6 nonzeros the total
 `jobs_2029` was 1117342.3813373984 with two OpenBLAS threads and ...987 with one."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from allocator.solver.results import exact_dot
+from allocator.exactsum import exact_dot
 from conftest import BASELINE, solved
 
 

@@ -10,7 +10,6 @@ report and terminal line built from a `Solution` shows the same number: 3,000, n
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
 from itertools import groupby
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from allocator.exactsum import exact_dot
 from allocator.model.families import FAMILIES, LABEL_ORDER, VARIABLES
 from allocator.model.solution import LPView, Objective, Solution
 from allocator.solver.compile import INF, CompiledLP
@@ -93,15 +93,6 @@ def solve_lp(
 def _totals(lp: CompiledLP, x: np.ndarray) -> dict[str, float]:
     """Each cost vector of `lp` but the shortfall's at the plan `x` (`exact_dot`)."""
     return {name: exact_dot(c, x) for name, c in lp.costs.items() if name != "shortfall"}
-
-
-def exact_dot(c: np.ndarray, x: np.ndarray) -> float:
-    """c @ x as the correctly rounded sum of the products (`math.fsum` over the non-zero ones):
-    the same float on every machine. BLAS's `ddot` splits the sum among its threads, so its
-    last digits change with the number of cores (at 1e6 nonzeros, 1117342.3813373984 with two
-    OpenBLAS threads, ...987 with one), and run.json would differ between machines."""
-    products = np.multiply(c, x)
-    return math.fsum(products[products != 0].tolist())
 
 
 def _overlap(lp: CompiledLP) -> Overlap | None:

@@ -40,6 +40,7 @@ import numpy as np
 from scipy import sparse
 
 from allocator.errors import UsageError
+from allocator.exactsum import exact_dot
 
 if TYPE_CHECKING:
     from allocator.solver.compile import CompiledLP
@@ -142,16 +143,16 @@ def evaluate(
     _fill_excess(lp, rows, x)
     act = rows @ x
     got: dict[str, Any] = {
-        "plan_objective": float(lp.costs[model.objective] @ x),
-        "plan_jobs": float(lp.costs["jobs"] @ x),
-        "plan_exports_musd": float(lp.costs["exports"] @ x),
+        "plan_objective": exact_dot(lp.costs[model.objective], x),
+        "plan_jobs": exact_dot(lp.costs["jobs"], x),
+        "plan_exports_musd": exact_dot(lp.costs["exports"], x),
         "money_cut_musd": cut,
         "link_cut_musd": link_cut,
     }
     for name, cost in lp.costs.items():
         kind, _, year = name.partition("@")
         if year and kind in ("jobs", "exports"):
-            got[f"plan_{'jobs' if kind == 'jobs' else 'exports_musd'}@{year}"] = float(cost @ x)
+            got[f"plan_{'jobs' if kind == 'jobs' else 'exports_musd'}@{year}"] = exact_dot(cost, x)
     return got | _targets(lp, act) | {"links_broken": _broken(lp, act, "enable")}
 
 

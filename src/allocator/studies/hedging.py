@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from allocator.exactsum import exact_dot
 from allocator.solver.compile import CompiledLP
 from allocator.studies.scenariopool import ScenarioArrays, ScenarioPool
 from allocator.studies.sweep import SampleModel
@@ -428,7 +429,7 @@ def consensus_plan(model: SampleModel, item: tuple[np.ndarray, np.ndarray, np.nd
         "x": opt.x,
         "objective": float(opt.objective),
         "now_dual": opt.col_dual[cols],
-        "expected": {n: float(c @ opt.x) for n, c in lp.costs.items() if n != "shortfall"},
+        "expected": {n: exact_dot(c, opt.x) for n, c in lp.costs.items() if n != "shortfall"},
     }
 
 

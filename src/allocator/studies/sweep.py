@@ -23,6 +23,7 @@ import numpy as np
 from allocator.data.schema import Inputs
 from allocator.data.uncertainty import Param
 from allocator.errors import AllocatorError, UsageError
+from allocator.exactsum import exact_dot
 from allocator.model.families import FAMILIES, labels_of
 from allocator.model.measures import FINAL, JOB_YEARS, Measure, weight_from
 from allocator.solver.compile import CompiledLP, build_lp
@@ -139,8 +140,8 @@ class SampleModel:
         return {
             "status": "optimal",
             "objective": opt.objective,
-            "jobs": float(lp.costs["jobs"] @ x),
-            "exports": float(lp.costs["exports"] @ x),
+            "jobs": exact_dot(lp.costs["jobs"], x),
+            "exports": exact_dot(lp.costs["exports"], x),
             "programs": dict(totals),
         }
 

@@ -34,6 +34,7 @@ import numpy as np
 from scipy import sparse
 
 from allocator.errors import InfeasibleError, NotOptimalError, UsageError
+from allocator.exactsum import exact_dot
 from allocator.model.sparse import CscMatrix
 from allocator.solver.compile import INF, CompiledLP, StandardForm, compile_form
 from allocator.solver.passes import apply_options, optimum, solve_pass
@@ -281,7 +282,7 @@ def here_and_now(
             "Fix: decide fewer phases now, or widen the ranges' low ends in uncertainty.csv"
         ) from None
     plans, committed = ext.split(opt.x)
-    expected = {name: float(c @ opt.x) for name, c in ext.lp.costs.items() if name != "shortfall"}
+    expected = {n: exact_dot(c, opt.x) for n, c in ext.lp.costs.items() if n != "shortfall"}
     cost = ext.lp.costs[model.objective][: plans.size].reshape(plans.shape)
     per = (cost * plans).sum(axis=1) * len(values)
     return TwoStage(
