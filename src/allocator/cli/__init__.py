@@ -7,6 +7,7 @@ from allocator.cli import (
     freedom,  # noqa: F401 - registers `allocator alternatives` on the app
     replan,  # noqa: F401 - registers `allocator replan` on the app
     serve,  # noqa: F401 - registers `allocator serve` on the app
+    sweepcommand,  # noqa: F401 - registers `allocator sweep` on the app
 )
 from allocator.cli.commands import app, main
 

@@ -1,0 +1,93 @@
+"""`allocator sweep`: what the nominal plan (or a run's) delivers in sampled values of its
+uncertain numbers, each sample also re-solved.
+
+Registered on the one typer app of `commands` (imported by the package, so every entry point
+has it). The command reads its options and calls `cli.sweeping.run_sweep_command`.
+"""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from allocator.cli.commands import INPUTS_HELP, Measure, Rate, Sets, app
+from allocator.cli.exits import exit_codes
+from allocator.cli.helps import TARGETS_HELP, Command
+from allocator.cli.options import run_spec
+
+
+@app.command(cls=Command)
+def sweep(
+    model: Annotated[Path | None, typer.Argument(help="Model file (models/*.yaml).")] = None,
+    inputs: Annotated[Path | None, typer.Option(help=INPUTS_HELP)] = None,
+    samples: Annotated[
+        int, typer.Option(min=1, max=1_000_000, help="Latin hypercube samples.")
+    ] = 100,
+    seed: Annotated[
+        int,
+        typer.Option(help="Seed of the samples (0 to 4294967295): the same seed draws the same."),
+    ] = 0,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Address of an existing Dask scheduler (default: a LocalCluster on this machine)."
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes of the LocalCluster.")] = 2,
+    objective: Annotated[
+        str | None, typer.Option(help="jobs or exports (default: the model file's, else jobs).")
+    ] = None,
+    targets: Annotated[str | None, typer.Option(help=TARGETS_HELP)] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Sweep folder.")] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            help="Continue the sweep in --out (the same options and data); failed "
+            "samples are solved again."
+        ),
+    ] = False,
+    serial: Annotated[bool, typer.Option(help="Solve in this process, without Dask.")] = False,
+    dashboard: Annotated[
+        str | None,
+        typer.Option(
+            help="Serve the LocalCluster's Dask dashboard at this address, e.g. :8787 "
+            "(default: none)."
+        ),
+    ] = None,
+    measure: Measure = None,
+    discount_rate: Rate = None,
+    plan: Annotated[
+        Path | None,
+        typer.Option(
+            help="Run folder whose plan is evaluated, fixed, in every sample (default: the "
+            "nominal plan)."
+        ),
+    ] = None,
+    cell_sets: Sets = None,
+) -> None:
+    """What the nominal plan (or --plan RUN's) delivers in sampled values of its uncertain
+    numbers (uncertainty.csv), and each sample re-solved (with perfect foresight).
+
+    Exit 0 when every sample has an answer, 1 when some were not solved (--resume solves them),
+    2 on bad input, 130 interrupted (the samples solved are kept; --resume continues).
+    """
+    with exit_codes():
+        from allocator.cli.sweeping import run_sweep_command
+
+        run_sweep_command(
+            run_spec(
+                model,
+                inputs,
+                objective,
+                None,
+                targets,
+                measure,
+                discount_rate,
+                cell_sets,
+                out=out_dir,
+            ),  # fmt: skip
+            (samples, seed),
+            (scheduler, workers, serial, dashboard),
+            resume,
+            plan,
+        )
