@@ -258,15 +258,6 @@ def test_a_restricted_basis_a_row_short_is_left_for_highs_to_mend():
     assert len(short.col_status) == 2
 
 
-def test_the_basic_mask_marks_only_basic_statuses():
-    """`_basic` (the single-point and fixed-sum tests' reading of a basis): every status but
-    kBasic is nonbasic."""
-    status = highspy.HighsBasisStatus
-    given = [status.kLower, status.kBasic, status.kUpper, status.kZero, status.kNonbasic]
-    assert subproblems._basic(given + [status.kBasic]).tolist() == [0, 1, 0, 0, 0, 1]
-    assert subproblems._basic([]).shape == (0,)
-
-
 def test_a_restricted_basis_of_an_instance_with_rows_the_matrix_lacks_is_alien():
     """Rows added to the plan's instance beside its matrix (not the frontier's one `Extra`):
     the columns may meet them, so the square count proves nothing and HiGHS checks the basis."""

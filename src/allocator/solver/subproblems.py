@@ -362,11 +362,6 @@ def basic_masks(h: highspy.Highs) -> tuple[np.ndarray, np.ndarray] | None:
     return cols, rows
 
 
-def _basic(status: list[highspy.HighsBasisStatus]) -> np.ndarray:
-    """A mask: which of a basis's variables are basic (one comparison each, no int made)."""
-    return np.fromiter(map(highspy.HighsBasisStatus.kBasic.__eq__, status), bool, len(status))
-
-
 def _with_rows(cost: np.ndarray, row_sign: np.ndarray, a: Columns) -> np.ndarray:
     """`cost` (in place) plus each column's entries times their rows' `row_sign`, added entry by
     entry in column order (`np.add.at`), over the entries of rows whose sign is not 0 only: an
