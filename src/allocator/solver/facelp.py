@@ -49,10 +49,9 @@ def cut(
 
 
 def kept_matrix(face: Face) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """The matrix the face handed HiGHS (`Face.matrix`: start, index, value) while HiGHS holds
-    as many rows, columns and entries (the test `Face.columns` makes); else None."""
-    kept, h = face.matrix, face.highs
-    if kept is None or (h.getNumRow(), h.getNumCol(), h.getNumNz()) != kept.counts:
+    """The matrix the face handed HiGHS (`Face.kept`) as start, index, value; else None."""
+    kept = face.kept()
+    if kept is None:
         return None
     return kept.start.astype(np.int32, copy=False), kept.index, kept.value
 

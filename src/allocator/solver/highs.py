@@ -94,3 +94,10 @@ def trim_heap() -> None:
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+def held_counts(h: highspy.Highs) -> tuple[int, int, int]:
+    """The rows, columns and matrix entries `h` holds: the test that a matrix kept beside it
+    (a face's, the plan's) is still the one HiGHS holds (a row added or an entry dropped since
+    changes a count)."""
+    return h.getNumRow(), h.getNumCol(), h.getNumNz()

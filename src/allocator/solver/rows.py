@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 import highspy
 import numpy as np
 
+from allocator.solver.highs import held_counts
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -74,7 +76,7 @@ def _same_counts(h: highspy.Highs, a: CscMatrix) -> bool:
     """Whether `h` holds as many rows, columns and entries as `a` (as `Face.columns` tests):
     then it holds `a`, the rows added since (`addRow`) or entries deleted (`changeCoeff` to 0)
     changing a count."""
-    return (h.getNumRow(), h.getNumCol(), h.getNumNz()) == (*a.shape, a.nnz)
+    return held_counts(h) == (*a.shape, a.nnz)
 
 
 def row_codes(status: Sequence[highspy.HighsBasisStatus]) -> np.ndarray:

@@ -40,6 +40,7 @@ import numpy as np
 
 from allocator.solver.columns import Columns
 from allocator.solver.compile import CompiledLP
+from allocator.solver.highs import held_counts
 from allocator.solver.reduced import Reduced, import_lu_beside, membership
 from allocator.solver.restrict import Extra, restricted_lp
 from allocator.solver.status import Status, status_of
@@ -137,13 +138,19 @@ class Face:
     """The last LP's solution as read from HiGHS (`solution`): dropped by `solve`."""
 
     def columns(self) -> Columns:
-        """The face LP's matrix column-wise: the one kept at its build while HiGHS holds as
-        many rows, columns and entries (rows added and deleted again, as `ties.within_programs`
-        does, leave it so), else read from HiGHS."""
+        """The face LP's matrix column-wise: the one kept at its build (`kept`), else read
+        from HiGHS."""
+        kept = self.kept()
+        return Columns.of(self.highs) if kept is None else kept
+
+    def kept(self) -> Columns | None:
+        """The matrix kept at the face's build while HiGHS holds as many rows, columns and
+        entries (rows added and deleted again, as `ties.within_programs` does, leave it so);
+        None otherwise."""
         h, kept = self.highs, self.matrix
-        if kept is not None and (h.getNumRow(), h.getNumCol(), h.getNumNz()) == kept.counts:
+        if kept is not None and held_counts(h) == kept.counts:
             return kept
-        return Columns.of(h)
+        return None
 
     def solve(self, cost: np.ndarray) -> np.ndarray | None:
         """Maximise `cost` on the face; the plan's columns, or None if not optimal."""
