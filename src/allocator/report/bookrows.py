@@ -97,7 +97,8 @@ def write_rows(
             for j, col in enumerate(columns):
                 values = col.cells[max(first, 1) - 1 : stop - 1]
                 cells = _cells(col, j, max(first, 1), values, tails[j], sink, render_any)
-                made.append([None] * (first == 0) + cells)
+                lead: list[str | None] = [None] * (first == 0)  # the header row's place
+                made.append(lead + cells)
             ws.fh.write("".join(_rows(made, first)))
         ws._check_dimensions(0, 0)  # the blocks' extent, as each of their cells would set it
         ws._check_dimensions(last - 1, len(texts) - 1)

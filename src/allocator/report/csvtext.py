@@ -135,7 +135,8 @@ def _distinct_text(values: Any) -> list[str]:
 
 def _taken(text: list[str], codes: np.ndarray) -> list[str]:
     """The text of each cell from its code into `text` (-1, a missing cell: empty)."""
-    return np.array([*text, ""], dtype=object)[codes].tolist()
+    taken: list[str] = np.array([*text, ""], dtype=object)[codes].tolist()
+    return taken
 
 
 def _float_text(values: pd.Series) -> list[str]:
