@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.errors import UsageError
+from allocator.exactsum import exact_dot
 from allocator.studies.twostage import Cvar, decide_now_phases, solve_two_stage
 from allocator.studies.twostageplan import TwoStage
 
@@ -123,7 +124,7 @@ def plan_two_stage(opts: RunSpec, warn: Callable[[str], None] | None = None) -> 
     cvar = None
     if opts.risk == "cvar" and opts.cvar_cap is not None:
         base = ScenarioArrays(model).lp(np.array([p.nominal for p in model.params]))
-        reference = float(base.costs[opts.objective] @ nominal)  # the nominal plan's value
+        reference = exact_dot(base.costs[opts.objective], nominal)  # the nominal plan's value
         cvar = Cvar(opts.beta, opts.cvar_cap, reference)
     result = solve_two_stage(
         model, values, phases, nominal, opts.workers, opts.two_stage_method, cvar, opts.scheduler

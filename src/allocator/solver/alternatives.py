@@ -19,6 +19,7 @@ import highspy
 import numpy as np
 
 from allocator.errors import NotOptimalError
+from allocator.exactsum import exact_dot
 from allocator.solver.compile import INF, CompiledLP, set_costs
 from allocator.solver.highs import new_highs
 from allocator.solver.passes import Optimum, solve_pass
@@ -87,7 +88,7 @@ class RangeSolver:
         extra = Extra(self.held.cost, self.held.bound, INF)
         x = efficient(self.lp, found.x, found.reduced_costs, found.duals, secondaries, extra)
         x = reachable_exports(self.lp, x)
-        return End(float(weights @ x), float(self.held.cost @ x), x, found.iterations)
+        return End(exact_dot(weights, x), exact_dot(self.held.cost, x), x, found.iterations)
 
     def _solve(self, cost: np.ndarray) -> PassResult:
         """Maximise `cost` with the objective held, from the optimum's basis.
@@ -199,4 +200,4 @@ class RangeInstance:
             )
         x = np.array(h.getSolution().col_value)
         iterations = int(h.getInfo().simplex_iteration_count)
-        return End(float(x[cols].sum()), float(objective @ x), x, iterations)
+        return End(float(x[cols].sum()), exact_dot(objective, x), x, iterations)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from allocator.exactsum import exact_dot
 from allocator.solver.compile import INF, CompiledLP
 from allocator.solver.passes import optimal_pass, optimum, secondaries
 from allocator.solver.subproblems import Extra, efficient, reachable_exports
@@ -40,9 +41,9 @@ def trace_frontier(lp: CompiledLP, x_name: str, y_name: str, points: int) -> lis
     hold_targets = "shortfall" not in (x_name, y_name)
     xc, yc = lp.costs[x_name], lp.costs[y_name]
     first = optimum(lp, y_name, ranging=False, first=x_name, hold_targets=hold_targets)
-    low = float(xc @ first.x)
+    low = exact_dot(xc, first.x)
     best = optimum(lp, x_name, ranging=False, first=y_name, hold_targets=hold_targets)
-    high, hold = float(xc @ best.x), best.hold
+    high, hold = exact_dot(xc, best.x), best.hold
     h = lp.highs
     nz = np.flatnonzero(xc).astype(np.int32)
     h.addRow(low, INF, len(nz), nz, xc[nz])
@@ -63,7 +64,7 @@ def trace_frontier(lp: CompiledLP, x_name: str, y_name: str, points: int) -> lis
             if k == 0 and len(steps) > 1:  # at the y-best end the row may bind with dual 0:
                 h.changeRowBounds(row, float(eps + 1e-6 * (high - low)), INF)
                 rate = float(optimal_pass(lp, yc, hold)[0].duals[row])  # the price of the next unit
-            found.append(FrontierPoint(float(eps), float(xc @ x), float(yc @ x), rate, x))
+            found.append(FrontierPoint(float(eps), exact_dot(xc, x), exact_dot(yc, x), rate, x))
     finally:
         h.deleteRows(1, np.array([row], dtype=np.int32))
     return found

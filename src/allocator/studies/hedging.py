@@ -184,8 +184,8 @@ def _ph_solve(
         if xbar is None or not _add_cuts(r, st, n, loose):
             break
     st.basis = r.lp.highs.getBasis()
-    plain = float(st.cost @ found.x[:n])
-    return x, plain - float(w @ x), plain
+    plain = exact_dot(st.cost, found.x[:n])
+    return x, plain - exact_dot(w, x), plain
 
 
 def _add_cuts(r: _PHRun, st: _PHScenario, n: int, points: list[tuple[int, float]]) -> int:
