@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import highspy
 import numpy as np
 
+from allocator.exactsum import exact_dot
 from allocator.solver.columns import Columns
 from allocator.solver.compile import INF, CompiledLP
 from allocator.solver.highs import new_highs
@@ -81,7 +82,7 @@ def restricted_lp(
         at = np.flatnonzero(coefs)
         others = held.copy()
         others[cols] = 0.0
-        moved = float(extra.coefs @ others)
+        moved = exact_dot(extra.coefs, others)
         lo = -INF if extra.lower <= -INF else extra.lower - moved
         up = INF if extra.upper >= INF else extra.upper - moved
         sub.addRow(lo, up, len(at), at.astype(np.int32), coefs[at])

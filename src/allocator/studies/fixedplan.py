@@ -166,7 +166,7 @@ def _fill_excess(lp: CompiledLP, rows: sparse.csr_matrix, x: np.ndarray) -> None
             lo, hi = rows.indptr[i], rows.indptr[i + 1]
             cols, coef = rows.indices[lo:hi], rows.data[lo:hi]
             own = excess[cols]
-            past = float(coef[~own] @ x[cols[~own]]) - float(lp.row_upper[i])
+            past = exact_dot(coef[~own], x[cols[~own]]) - float(lp.row_upper[i])
             x[cols[own]] = max(0.0, past)
 
 
@@ -186,7 +186,7 @@ def _cut_budgets(
         carried = 0.0
         for i in sorted(budget_rows, key=lambda r: order.get(lp.row_index[r][1], 0)):
             cols, coef = _invest_terms(lp, rows, i)
-            spend = float(coef @ x[cols])
+            spend = exact_dot(coef, x[cols])
             avail = max(0.0, float(lp.row_upper[i]) + carried)
             if spend > avail * (1 + TOL) + TOL:
                 x[cols] *= avail / spend
@@ -211,8 +211,8 @@ def _cut_links(lp: CompiledLP, rows: sparse.csr_matrix, x: np.ndarray) -> float:
                 continue
             cols, coef = _invest_terms(lp, rows, i)
             up = coef > 0
-            part = float(coef[up] @ x[cols[up]])
-            room = float(lp.row_upper[i]) - float(coef[~up] @ x[cols[~up]])
+            part = exact_dot(coef[up], x[cols[up]])
+            room = float(lp.row_upper[i]) - exact_dot(coef[~up], x[cols[~up]])
             if part > TOL and part > room * (1 + 1e-9) + 1e-9:
                 x[cols[up]] *= max(0.0, room) / part
                 changed = True
@@ -242,15 +242,15 @@ def _fill_exports(lp: CompiledLP, rows: sparse.csr_matrix, x: np.ndarray) -> Non
             lo, hi = rows.indptr[i], rows.indptr[i + 1]
             cols, coef = rows.indices[lo:hi], rows.data[lo:hi]
             own = exports[cols]
-            x[cols[own]] = max(0.0, -float(coef[~own] @ x[cols[~own]]))
+            x[cols[own]] = max(0.0, -exact_dot(coef[~own], x[cols[~own]]))
     for i, fam in enumerate(lp.row_family):
         if fam not in ("export_market", "enable"):
             continue
         lo, hi = rows.indptr[i], rows.indptr[i + 1]
         cols, coef = rows.indices[lo:hi], rows.data[lo:hi]
         own = exports[cols] & (coef > 0)
-        part = float(coef[own] @ x[cols[own]])
-        room = float(lp.row_upper[i]) - float(coef[~own] @ x[cols[~own]])
+        part = exact_dot(coef[own], x[cols[own]])
+        room = float(lp.row_upper[i]) - exact_dot(coef[~own], x[cols[~own]])
         if part > TOL and part > room * (1 + TOL) + TOL:
             x[cols[own]] *= max(0.0, room) / part
 
