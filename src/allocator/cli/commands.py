@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from allocator.cli.console import OutputLost, err, out, shown
 from allocator.cli.deferred import import_rich_utils
 from allocator.cli.exits import exit_codes, stdout_lost
 from allocator.cli.helps import (
@@ -36,15 +37,11 @@ from allocator.cli.interrupts import (
 )
 from allocator.cli.options import risk_numbers, run_spec, with_sets
 from allocator.cli.render import (
-    OutputLost,
-    err,
-    out,
     print_json,
     run_summary,
     show_audit,
     show_frontier,
     show_run,
-    shown,
     warn,
 )
 
@@ -275,10 +272,11 @@ def frontier(
         done = trace(spec, points, x, y)
         folder = done.folder
         show_frontier(done.table, done.notes)
-        out.print(
-            f"Wrote [bold]{shown(folder)}[/]: "
-            + ", ".join(sorted(p.name for p in folder.iterdir()))
-        )
+        if folder is not None:  # trace wrote it (the Python API may leave it unwritten)
+            out.print(
+                f"Wrote [bold]{shown(folder)}[/]: "
+                + ", ".join(sorted(p.name for p in folder.iterdir()))
+            )
 
 
 @app.command(cls=Command)

@@ -157,7 +157,7 @@ def _text_cells(cells: np.ndarray) -> list[str]:
     cells) and, if a label needs changing, changes each once; a column of names has its first
     characters looked up in C (itemgetter into a set test, 2.7 ms for 77,000 cells, where
     pandas' `str.startswith` costs 16 ms and a search of the joined column up to 37 ms)."""
-    listed = cells.tolist()
+    listed: list[str] = cells.tolist()
     if not _repeats(listed):
         if _FIRST.isdisjoint(map(_first_character, listed)):
             return _quoted(listed)
@@ -245,11 +245,11 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
             text = [FLOAT_FORMAT % v for v in numbers.tolist()]
             for i in np.flatnonzero(~np.isfinite(numbers)).tolist():
                 text[i] = ""
-            out.isetitem(j, pd.Series(text, index=out.index, dtype=object))
+            out.isetitem(j, pd.Series(text, index=out.index, dtype=object))  # type: ignore[arg-type]  # stubs: a Series is array-like
         elif isinstance(values.dtype, pd.StringDtype):
-            out.isetitem(j, _neutralised(values))
+            out.isetitem(j, _neutralised(values))  # type: ignore[arg-type]  # stubs: a Series is array-like
         elif values.dtype == object:
-            out.isetitem(j, values.map(_finite_cell))
+            out.isetitem(j, values.map(_finite_cell))  # type: ignore[arg-type]  # stubs: a Series is array-like
     return out
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import numpy as np
@@ -27,13 +27,17 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from allocator.report.htmlparts import chart_labels, chart_unit, plain
+from allocator.report.rates import top_shadow_prices
 from allocator.report.rounding import rounded_grid
-from allocator.report.tables import sector_by_phase, top_shadow_prices
+from allocator.report.tables import sector_by_phase
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 SIZE_IN = (10.0, 6.0)
 DPI = 150
 """Shadow prices this small (in magnitude) are solver noise and count as zero."""
-STYLE = {
+STYLE: dict[RcKeyType, Any] = {
     "font.size": 12,
     "axes.labelsize": 13,
     "xtick.labelsize": 12,
@@ -81,8 +85,14 @@ def plot_allocation(
         ax.grid(axis="x", visible=False)
         ax.yaxis.set_major_formatter(FuncFormatter(tick_text))
         handles, labels = ax.get_legend_handles_labels()  # top of the stack first
-        legend = {"title": "Sector", "loc": "upper left", "bbox_to_anchor": (1.02, 1.0)}
-        ax.legend(handles[::-1], labels[::-1], frameon=False, **legend)
+        ax.legend(
+            handles[::-1],
+            labels[::-1],
+            frameon=False,
+            title="Sector",
+            loc="upper left",
+            bbox_to_anchor=(1.02, 1.0),
+        )
     return Path(path)
 
 
@@ -147,7 +157,7 @@ def plot_frontier(frontier: pd.DataFrame, path: Path | str, title: str) -> Path:
                 xlabel=f"{first['x_words']} ({first['x_unit']})",
                 ylabel=f"{first['y_words']} ({first['y_unit']})",
             )
-        if points.empty:
+        if points.empty or first is None:  # no row has no point either
             _note(ax, "No plan on the frontier")
             return Path(path)
         ax.plot(points["x_value"], points["y_value"], "-o", color=LINE, lw=2.5, ms=9)

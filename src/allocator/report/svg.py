@@ -64,18 +64,18 @@ def bars(
             f'<text x="{left - 6}" y="{y + 14}" text-anchor="end" class="s">{escape(short)}'
             f"<title>{escape(label)}</title></text>"
         )
-        x = float(left)
+        end = float(left)  # where the next bar of the stack starts
         for k, name in enumerate(names):
             value = max(0.0, series[name][i])
             w = width * value / top
             if w > 0:
                 parts.append(
-                    f'<rect x="{x:.2f}" y="{y + 3}" width="{w:.2f}" height="{row - 6}" '
+                    f'<rect x="{end:.2f}" y="{y + 3}" width="{w:.2f}" height="{row - 6}" '
                     f'fill="{_color(k)}"><title>{escape(label)}, {escape(name)}: '
                     f"{number(value)} {escape(unit)}</title></rect>"
                 )
-            x += w
-        parts.append(f'<text x="{x + 4:.2f}" y="{y + 14}" class="s">{number(totals[i])}</text>')
+            end += w
+        parts.append(f'<text x="{end + 4:.2f}" y="{y + 14}" class="s">{number(totals[i])}</text>')
         if marks is not None:
             m = left + width * max(0.0, marks[i]) / top
             parts.append(

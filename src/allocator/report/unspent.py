@@ -138,7 +138,9 @@ class Holds:
         its price. The columns' entries are read at once, not one column at a time."""
         js = np.asarray(columns, dtype=np.int64)
         shut = self._upper[js] <= 0
-        said = [(WINDOW, None, self.program(j)) for j in js[shut].tolist()]
+        said: list[tuple[str, int | None, str]] = [
+            (WINDOW, None, self.program(j)) for j in js[shut].tolist()
+        ]
         free = js[~shut]
         found = np.zeros(free.size, dtype=bool)
         for k, i in zip(*self._tight(free), strict=True):

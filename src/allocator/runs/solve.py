@@ -105,7 +105,7 @@ def risk_info(inp: Inputs, sol: Solution, spec: RunSpec, robust: Robust) -> dict
         "jobs_nominal": sol.totals.get("jobs_nominal"),
         "reference_jobs": robust.reference,
         "jobs_unit": spec.measured().units()[0],
-        "price_of_risk": float(rows.loc["cvar_cap", "shadow_price"])
+        "price_of_risk": float(rows["shadow_price"]["cvar_cap"])
         if "cvar_cap" in rows.index
         else None,
     }
@@ -153,7 +153,7 @@ def solve(
 
     with importing_after(WRITERS):
         folder, done = run_study(spec, spec.objective, study, load=load)
-    run = done.result
+    run: Run = done.result
     run.folder = folder
     return run
 
