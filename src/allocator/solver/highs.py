@@ -60,7 +60,7 @@ def new_highs(**options: Any) -> highspy.Highs:
             defaults; an unknown name or a value HiGHS refuses raises `ValueError`.
     """
     with _stdout_silenced():
-        h = highspy.Highs()  # type: ignore[no-untyped-call]  # stub gap: __init__ not annotated
+        h = highspy.Highs()
     h.setOptionValue("output_flag", False)  # before anything else can log
     for name, value in (DEFAULTS | options).items():
         if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:

@@ -8,7 +8,7 @@ from allocator.data.schema import Inputs
 from allocator.model.families import WEIGHTED_SHORTFALL
 from allocator.model.measures import Axis
 from allocator.solver.compile import CompiledLP
-from allocator.solver.frontier import trace_frontier
+from allocator.solver.frontier import FrontierPoint, trace_frontier
 from allocator.solver.results import snap_plan
 
 PER = {
@@ -64,7 +64,7 @@ def frontier_table(inp: Inputs, lp: CompiledLP, x: Axis, y: Axis, points: int) -
     return pd.DataFrame(rows)
 
 
-def distinct(points: list) -> int:
+def distinct(points: list[FrontierPoint]) -> int:
     """How many of the traced points differ in (x, y) by more than `SAME` relatively."""
     seen: list[tuple[float, float]] = []
     for pt in points:
