@@ -53,8 +53,9 @@ def solve_inputs(
     t1 = time.perf_counter()
     apply_options(lp, solver)
     numerics = numerics_warnings(lp)
-    for message in numerics if warn is not None else []:
-        warn(message)  # before solving: the solve may be what suffers
+    if warn is not None:
+        for message in numerics:
+            warn(message)  # before solving: the solve may be what suffers
     goal = Objective.measured(objective, measure, inp.years[0], inp.years[-1], inp.last_milestone)
     t2 = time.perf_counter()
     try:

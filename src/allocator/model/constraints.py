@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from allocator.errors import InfeasibleError
 from allocator.model.declare import Source, family, variable
@@ -29,12 +30,14 @@ if TYPE_CHECKING:
     from allocator.model.build import Sets
 
 
-def add_rows(m: LinearModel, name: str, rows: dict[tuple, Row]) -> None:
+def add_rows(m: LinearModel, name: str, rows: dict[tuple[Any, ...], Row]) -> None:
     """Attach a family of rows; an empty family adds nothing."""
     m.add_rows(name, rows)
 
 
-def _var(m: LinearModel, name: str, keys: list | None, bounds: tuple) -> dict:
+def _var(
+    m: LinearModel, name: str, keys: list[Any] | None, bounds: tuple[float | None, float | None]
+) -> dict[Any, int]:
     """A variable family (a single variable if `keys` is None); returns key -> column position."""
     return m.add_columns(name, keys, bounds)
 
@@ -53,13 +56,13 @@ class InvestArrays:
         lag: Each program's lag in years.
     """
 
-    program: np.ndarray
-    pool: np.ndarray
-    year: np.ndarray
-    phase: np.ndarray
+    program: npt.NDArray[np.int64]
+    pool: npt.NDArray[np.int64]
+    year: npt.NDArray[np.int64]
+    phase: npt.NDArray[np.int64]
     pools: list[str]
-    rate: np.ndarray
-    lag: np.ndarray
+    rate: npt.NDArray[np.float64]
+    lag: npt.NDArray[np.int64]
 
     @classmethod
     def of(cls, s: Sets) -> InvestArrays:
@@ -97,18 +100,18 @@ class InvestArrays:
         return np.split(order, np.cumsum(counts)[:-1])
 
 
-def _years_of(runs: list[tuple[str, str, list[int]]]) -> np.ndarray:
+def _years_of(runs: list[tuple[str, str, list[int]]]) -> npt.NDArray[np.int64]:
     """The years of every run, in order: one array per distinct list of years, concatenated."""
     if not runs:
         return np.zeros(0, dtype=np.int64)
-    arrays: dict[int, np.ndarray] = {}  # a pool's list of years is shared by its runs
+    arrays: dict[int, npt.NDArray[np.int64]] = {}  # a pool's list of years is shared by its runs
     for _, _, years in runs:
         if id(years) not in arrays:
             arrays[id(years)] = np.array(years, dtype=np.int64)
     return np.concatenate([arrays[id(years)] for _, _, years in runs])
 
 
-def _by_year(years: np.ndarray, at: dict[int, int]) -> np.ndarray:
+def _by_year(years: npt.NDArray[np.int64], at: dict[int, int]) -> npt.NDArray[np.int64]:
     """`at[t]` of every year t (every one of them a key of `at`), through a table by year."""
     if not years.size:
         return np.zeros(0, dtype=np.int64)
@@ -147,7 +150,8 @@ def add_variables(m: LinearModel, s: Sets) -> None:
     s.cols = m.of
 
 
-def column_positions(s: Sets, family: str) -> dict:
+def column_positions(s: Sets, family: str) -> dict[Any, int]:
+    """The column positions of the variable family `family`, by index key."""
     return s.cols[family]
 
 
@@ -164,7 +168,7 @@ def add_budget(m: LinearModel, s: Sets) -> None:
     """budget[s,f]: sum_{p, t in f} invest[p,s,t] + carry[s,f] - carry[s,f-1] <= budget[s,f]."""
     carry = column_positions(s, "carry")
     a = s.arrays
-    rows: dict[tuple, Row] = {}
+    rows: dict[tuple[Any, ...], Row] = {}
     for pool in s.inputs.pools:
         key = (pool.pool, pool.phase)
         inside = (a.pool == a.pools.index(pool.pool)) & (a.phase == _position(s.phases, pool.phase))
@@ -225,7 +229,7 @@ def add_program_cap(m: LinearModel, s: Sets) -> None:
 def add_program_floor(m: LinearModel, s: Sets) -> None:
     """program_floor[p]: sum_{s,t} invest[p,s,t] >= floor[p], for floors above zero."""
     cols = _program_columns(s)
-    rows: dict[tuple, Row] = {
+    rows: dict[tuple[Any, ...], Row] = {
         (p,): (prog.floor_musd, [(1.0, cols[p])], None)
         for p, prog in s.programs.items()
         if prog.floor_musd > 0
@@ -273,26 +277,30 @@ _GROUP = ("dimension", "member", "phase")
 
 def _members(
     s: Sets, values: dict[str, np.ndarray], dimension: str, member: str, phase: str
-) -> np.ndarray:
+) -> npt.NDArray[np.bool_]:
     """Which investment columns belong to `member` of `dimension` in `phase` (or `all`), as a
     mask. `pool` varies within a program and is read per column; a program attribute (sector,
     minerals, ...) per program, as text (`values`: dimension -> each program's, filled here)."""
     a = s.arrays
     if dimension == "pool":
-        return (a.pool == _position(a.pools, member)) & _in_phase(s, phase)
+        in_pool: npt.NDArray[np.bool_] = a.pool == _position(a.pools, member)
+        return in_pool & _in_phase(s, phase)
     if dimension not in values:
         found = [getattr(prog, dimension) for prog in s.programs.values()]
         values[dimension] = np.array([None if v is None else str(v) for v in found], object)
-    mask = (values[dimension] == member)[a.program] if s.programs else a.program < 0
+    mask: npt.NDArray[np.bool_] = (
+        (values[dimension] == member)[a.program] if s.programs else a.program < 0
+    )
     return mask & _in_phase(s, phase)
 
 
-def _in_phase(s: Sets, phase: str) -> np.ndarray:
+def _in_phase(s: Sets, phase: str) -> npt.NDArray[np.bool_]:
     """Which investment columns are spent in `phase` (all of them for `all`)."""
     a = s.arrays
     if phase == "all":
         return np.ones(len(a.phase), dtype=bool)
-    return a.phase == _position(s.phases, phase)
+    spent: npt.NDArray[np.bool_] = a.phase == _position(s.phases, phase)
+    return spent
 
 
 @family(
@@ -325,7 +333,11 @@ def add_groups(m: LinearModel, s: Sets) -> None:
 
     group_share[d,m,f]: that spending - max_share * (all spending in f) <= 0.
     """
-    fams: dict[str, dict[tuple, Row]] = {"group_max": {}, "group_min": {}, "group_share": {}}
+    fams: dict[str, dict[tuple[Any, ...], Row]] = {
+        "group_max": {},
+        "group_min": {},
+        "group_share": {},
+    }
     values: dict[str, np.ndarray] = {}
     for g in s.inputs.groups:
         mask = _members(s, values, g.dimension, g.member, g.phase)
@@ -349,7 +361,7 @@ def add_groups(m: LinearModel, s: Sets) -> None:
             fams["group_min"][idx] = (g.min_musd, [(1.0, inside)], None)
         if g.max_share is not None and inside.size:
             outside = np.flatnonzero(_in_phase(s, g.phase) & ~mask)
-            blocks = [(1.0 - g.max_share, inside), (-g.max_share, outside)]
+            blocks: Blocks = [(1.0 - g.max_share, inside), (-g.max_share, outside)]
             fams["group_share"][idx] = (None, blocks, 0.0)
     for name, rows in fams.items():
         add_rows(m, name, rows)
@@ -367,7 +379,7 @@ def add_groups(m: LinearModel, s: Sets) -> None:
 def add_risk_budget(m: LinearModel, s: Sets) -> None:
     """risk_budget[r]: sum_t mitigate[r,t] <= budget[r]."""
     mitigate = column_positions(s, "mitigate")
-    rows: dict[tuple, Row] = {
+    rows: dict[tuple[Any, ...], Row] = {
         (r.risk,): (
             None,
             [(1.0, [mitigate[r.risk, t] for t in range(r.first_year, r.last_year + 1)])],

@@ -5,7 +5,7 @@ each, its algebra in the docstring, declared and listed like those of `constrain
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -14,7 +14,7 @@ from allocator.model.declare import Labels, Source, Term, family
 from allocator.model.linear import LinearModel, Row
 
 if TYPE_CHECKING:
-    from allocator.data.schema import Inputs
+    from allocator.data.schema import Inputs, Market
     from allocator.data.schema import Row as InputRow
     from allocator.model.build import Sets
 
@@ -92,7 +92,7 @@ def market_rows(s: Sets) -> dict[tuple[str, str, int], float]:
     be larger before the seeds date them)."""
     years = sorted({y for _, y in s.exports})
     limits: dict[tuple[str, str, int], float] = {}
-    by_key: dict[tuple[str, str], list] = defaultdict(list)
+    by_key: dict[tuple[str, str], list[Market]] = defaultdict(list)
     for mk in s.inputs.markets:
         by_key[mk.key].append(mk)
     for key, rows in sorted(by_key.items()):
@@ -122,7 +122,7 @@ def add_export_market(m: LinearModel, s: Sets) -> None:
             exporters.setdefault(("program", p), []).append(p)
             if prog.export_category:
                 exporters.setdefault(("export_category", prog.export_category), []).append(p)
-    rows: dict[tuple, Row] = {}
+    rows: dict[tuple[Any, ...], Row] = {}
     for (dim, member, y), limit in market_rows(s).items():
         ps = exporters.get((dim, member), [])
         if ps:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import string
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from allocator.data.schema import Inputs
 from allocator.model import build
@@ -133,7 +133,8 @@ class _Entries(Mapping[str, Family]):
         self._kind = kind
 
     def _now(self) -> dict[str, Family]:
-        return getattr(registry(), self._kind)
+        entries: dict[str, Family] = getattr(registry(), self._kind)  # rows or columns
+        return entries
 
     def __getitem__(self, name: str) -> Family:
         return self._now()[name]
@@ -158,7 +159,14 @@ class _Entries(Mapping[str, Family]):
 class _Labels(Sequence[str]):
     """A read-only view of the registry's label order."""
 
-    def __getitem__(self, i):  # type: ignore[override]
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> tuple[str, ...]: ...
+
+    def __getitem__(self, i: int | slice) -> str | tuple[str, ...]:
+        """The label at `i`, or the labels in slice `i`."""
         return registry().labels[i]
 
     def __len__(self) -> int:
@@ -309,7 +317,8 @@ def _labels(table: pd.DataFrame, label: str, at: np.ndarray) -> list[Any]:
     column), as a record of each row would hold them."""
     if label not in table:
         return [None] * len(at)
-    return table[label].to_numpy(dtype=object)[at].tolist()
+    values: list[Any] = table[label].to_numpy(dtype=object)[at].tolist()
+    return values
 
 
 def _positional(words: str, dims: tuple[str, ...]) -> str | None:

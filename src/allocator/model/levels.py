@@ -80,7 +80,7 @@ def add_levels(m: LinearModel, s: Sets) -> None:
         m.add_columns("base", keys, (0.0, 0.0))
         col = m.column_family("base")
         col.lower[:] = col.upper[:] = [b.value for b in inp.base]
-    rows: dict[tuple, Row] = {}
+    rows: dict[tuple[Any, ...], Row] = {}
     for sector in sorted({t.member for t in inp.tranches}):
         programs = [p for p, prog in s.programs.items() if prog.sector == sector]
         base = _base_cols(s, "jobs", "sector", sector)
@@ -167,8 +167,8 @@ def scenario_levels(
     tranche's level, in each weighted year), so a scenario's jobs are levels with its own
     diminishing returns. Returns one list of blocks per scenario, in order."""
     base = level_blocks(s, "jobs", "total", None, weights, tranches=False)
-    rows: dict[tuple, Row] = {}
-    drops: dict[tuple, float] = {}
+    rows: dict[tuple[Any, ...], Row] = {}
+    drops: dict[tuple[Any, ...], float] = {}
     for k, scenario in enumerate(scenarios, start=1):
         for sector in sorted({t.member for t in s.inputs.tranches}):
             programs = [p for p, prog in s.programs.items() if prog.sector == sector]

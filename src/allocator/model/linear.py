@@ -131,7 +131,9 @@ class LinearModel:
         """Number of rows so far."""
         return sum(len(r.keys) for r in self.rows)
 
-    def add_columns(self, family: str, keys: list[Any] | None, bounds: tuple) -> dict[Any, int]:
+    def add_columns(
+        self, family: str, keys: list[Any] | None, bounds: tuple[float | None, float | None]
+    ) -> dict[Any, int]:
         """Append a variable family (a single variable if `keys` is None) with the same `bounds`
         for every member; returns key -> column position."""
         given = [None] if keys is None else list(keys)
@@ -254,11 +256,13 @@ def flatten(bodies: list[Blocks]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def runs(cols: list[int], coefs: list[float]) -> Blocks:
     """Blocks of consecutive equal coefficients."""
     out: Blocks = []
+    last: list[int] = []  # the columns of out[-1], typed as the list it is
     for j, c in zip(cols, coefs, strict=True):
         if out and out[-1][0] == c:
-            out[-1][1].append(j)
+            last.append(j)
         else:
-            out.append((c, [j]))
+            last = [j]
+            out.append((c, last))
     return out
 
 

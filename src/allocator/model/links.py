@@ -50,7 +50,7 @@ def _growth_years(s: Sets, programs: list[str]) -> set[int]:
     return years
 
 
-def _link_rows(s: Sets, link: Link) -> dict[tuple, Row]:
+def _link_rows(s: Sets, link: Link) -> dict[tuple[Any, ...], Row]:
     enabling, dependent = link_programs(s.inputs, link)
     enabler, enables_from = _productive(s, enabling, link.lag_years)
     wanted: dict[int, Any] = {}
@@ -67,7 +67,7 @@ def _link_rows(s: Sets, link: Link) -> dict[tuple, Row]:
         for t in s.years:
             if t in grows:
                 wanted[t] = capital[: np.searchsorted(counts_from, t, side="right")]
-    rows: dict[tuple, Row] = {}
+    rows: dict[tuple[Any, ...], Row] = {}
     for t in s.years:
         if t in wanted:
             have = enabler[: np.searchsorted(enables_from, t, side="right")]
@@ -110,7 +110,7 @@ def add_enable(m: LinearModel, s: Sets) -> None:
     one more unit of the dependent quantity, beyond what the enabler allows, would add to the
     objective; ratio x price is what one more US$ million of enabling capital is worth there.
     """
-    rows: dict[tuple, Row] = {}
+    rows: dict[tuple[Any, ...], Row] = {}
     for link in s.inputs.links:
         rows.update(_link_rows(s, link))
     m.add_rows("enable", rows)

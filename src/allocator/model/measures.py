@@ -230,8 +230,12 @@ def axis(
                 "the shortfall axis is the weighted target shortfall of soft targets. "
                 "Fix: use --targets soft (the default) with targets.csv rows"
             )
-        words = "weighted target shortfall (the shares of the targets missed, added up)"
-        return Axis(name, words, WEIGHTED_SHORTFALL, -1.0)
+        return Axis(
+            name,
+            "weighted target shortfall (the shares of the targets missed, added up)",
+            WEIGHTED_SHORTFALL,
+            -1.0,
+        )
     if kind not in ("jobs", "exports"):
         raise UsageError(f"unknown measure '{name}'. Fix: use {names}")
     words = measure.words(years[0], years[-1], milestones[-1])

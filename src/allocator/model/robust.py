@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from allocator.model.declare import family, variable
 from allocator.model.levels import scenario_levels
@@ -80,7 +80,9 @@ def add_robust(m: LinearModel, s: Sets) -> None:
     scen = list(range(1, n + 1))
     if robust.kind == "worst-case":
         worst = m.add_columns("worst", None, (None, None))[None]
-        rows: dict[tuple, Row] = {(k,): (0.0, [*jobs[k - 1], (-1.0, [worst])], None) for k in scen}
+        rows: dict[tuple[Any, ...], Row] = {
+            (k,): (0.0, [*jobs[k - 1], (-1.0, [worst])], None) for k in scen
+        }
         m.add_rows("worst_case", rows)
         m.add_objective("robust", [(1.0, [worst])])
         return

@@ -103,7 +103,7 @@ class CscMatrix:
         )
 
 
-def _index_type(largest: int) -> type:
+def _index_type(largest: int) -> type[np.signedinteger[Any]]:
     """int32 where every index fits (what HiGHS takes without a copy), else int64."""
     return np.int32 if largest < 2**31 - 1 else np.int64
 

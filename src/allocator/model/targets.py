@@ -118,7 +118,7 @@ def add_targets(m: LinearModel, s: Sets) -> None:
     targets = [t for t in s.inputs.targets if t.value > 0]
     if mode == "off" or not (targets or any(r.weight != 0 for r in s.inputs.shares)):
         return
-    rows: dict[tuple, Row] = {}
+    rows: dict[tuple[Any, ...], Row] = {}
     weights, unreachable = {}, []
     keys = [(t.kind, t.dimension, t.member or "all", t.year) for t in targets]
     shortfall = m.add_columns("shortfall", keys, (0.0, None)) if mode == "soft" else {}
@@ -156,7 +156,7 @@ def _add_shares(m: LinearModel, s: Sets, soft: bool) -> dict[int, tuple[float, f
         return {}
     keys = [(r.mineral, r.year) for r in shares]
     short = m.add_columns("share_shortfall", keys, (0.0, None)) if soft else {}
-    rows: dict[tuple, Row] = {}
+    rows: dict[tuple[Any, ...], Row] = {}
     weights = {}
     for r, key in zip(shares, keys, strict=True):
         blocks = share_blocks(s, r)

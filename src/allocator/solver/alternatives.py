@@ -23,8 +23,9 @@ from allocator.exactsum import exact_dot
 from allocator.solver.compile import INF, CompiledLP, set_costs
 from allocator.solver.highs import new_highs
 from allocator.solver.passes import Optimum, solve_pass
+from allocator.solver.restrict import Extra
 from allocator.solver.status import PassResult, Status, status_of
-from allocator.solver.subproblems import Extra, efficient, reachable_exports
+from allocator.solver.subproblems import efficient, reachable_exports
 
 HOLD_TOLERANCE = 1e-12
 """The objective row gives this much (relative to 1 or the optimum) beyond the slack: the

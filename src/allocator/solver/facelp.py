@@ -5,14 +5,18 @@ stands on (`free_parts`). Split from `ties.py`, which uses them (`renew`, `split
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import highspy
 import numpy as np
+import numpy.typing as npt
 
 from allocator.solver.columns import Columns
 from allocator.solver.compile import CompiledLP
 from allocator.solver.restrict import rows_of
+
+Floats = npt.NDArray[np.float64]
+Indices = npt.NDArray[np.int32] | npt.NDArray[np.int64]
 
 if TYPE_CHECKING:
     from allocator.solver.subproblems import Face
@@ -82,14 +86,47 @@ def face_columns(
     return (*cut, np.asarray(row_lower), np.asarray(row_upper))
 
 
-def pass_lp(h: highspy.Highs, n: int, m: int, sense: int, offset: float, *arrays: Any) -> None:
+def pass_lp(
+    h: highspy.Highs,
+    n: int,
+    m: int,
+    sense: int,
+    offset: float,
+    cost: Floats,
+    col_lower: Floats,
+    col_upper: Floats,
+    row_lower: Floats,
+    row_upper: Floats,
+    start: Indices,
+    index: Indices,
+    value: Floats,
+) -> None:
     """An LP handed to `h` as arrays (costs, column and row bounds, then the matrix column-wise:
     start, index, value), all columns continuous."""
     continuous = np.zeros(n, dtype=np.int32)  # HiGHS reads n values, even from none
-    h.passModel(n, m, len(arrays[-1]), 1, sense, offset, *arrays, continuous)
+    h.passModel(
+        n,
+        m,
+        len(value),
+        1,
+        sense,
+        offset,
+        cost,
+        col_lower,
+        col_upper,
+        row_lower,
+        row_upper,
+        start,
+        index,
+        value,
+        continuous,
+    )
 
 
-def lp_parts(h: highspy.Highs) -> tuple[Any, ...]:
+LpParts = tuple[int, int, int, float, Floats, Floats, Floats, Floats, Floats]
+
+
+def lp_parts(h: highspy.Highs) -> LpParts:
     """The LP held by `h` but its matrix, as `Highs.passModel`'s arguments take it: columns,
     rows, sense (1 minimise, -1 maximise), offset, costs, column and row bounds (read column by
     column and row by row: no matrix copied)."""
@@ -102,7 +139,7 @@ def lp_parts(h: highspy.Highs) -> tuple[Any, ...]:
 
 class FreeLp(NamedTuple):
     """The face's LP over its free columns (`free_parts`), as `pass_lp` takes it: column and
-    row bounds, the matrix column-wise (start, index, value); `free`: the columns' positions on
+    row bounds, the matrix column-wise (start, row_index, value); `free`: the columns' positions on
     the face."""
 
     col_lower: np.ndarray
@@ -110,7 +147,7 @@ class FreeLp(NamedTuple):
     row_lower: np.ndarray
     row_upper: np.ndarray
     start: np.ndarray
-    index: np.ndarray
+    row_index: np.ndarray
     value: np.ndarray
     free: np.ndarray
 
@@ -152,6 +189,6 @@ def free_lp(face: Face, lp: CompiledLP | None = None) -> tuple[highspy.HighsLp, 
     model.col_lower_, model.col_upper_ = part.col_lower, part.col_upper
     model.row_lower_, model.row_upper_ = part.row_lower, part.row_upper
     model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    model.a_matrix_.start_, model.a_matrix_.index_ = part.start, part.index
+    model.a_matrix_.start_, model.a_matrix_.index_ = part.start, part.row_index
     model.a_matrix_.value_ = part.value
     return model, part.free

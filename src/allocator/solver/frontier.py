@@ -10,7 +10,8 @@ import numpy as np
 from allocator.exactsum import exact_dot
 from allocator.solver.compile import INF, CompiledLP
 from allocator.solver.passes import optimal_pass, optimum, secondaries
-from allocator.solver.subproblems import Extra, efficient, reachable_exports
+from allocator.solver.restrict import Extra
+from allocator.solver.subproblems import efficient, reachable_exports
 
 
 @dataclass

@@ -22,7 +22,9 @@ What one whole unit more buys and one unit less costs, and which rows get both, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import highspy
 import numpy as np
@@ -255,12 +257,12 @@ def basis_range(h: highspy.Highs, row: int, sigma: int, view: Rows | None = None
     unit of the row's activity (columns' values; rows' activities with the sign turned).
 
     `view`: the rows' bounds as `h` holds them, but for `row`'s own (read from `h` if None)."""
-    status, basic = h.getBasicVariables()
+    status, basic = h.getBasicVariables()  # type: ignore[attr-defined]  # stub gap (1.16)
     if status != highspy.HighsStatus.kOk or (basic == -1 - row).any():
         return 0.0
     unit = np.zeros(h.getNumRow())
     unit[row] = 1.0
-    status, change = h.getBasisSolve(unit)
+    status, change = h.getBasisSolve(unit)  # type: ignore[attr-defined]  # stub gap (1.16)
     if status != highspy.HighsStatus.kOk:
         return 0.0
     cols, rows = basic[basic >= 0], -1 - basic[basic < 0]
@@ -276,7 +278,9 @@ def basis_range(h: highspy.Highs, row: int, sigma: int, view: Rows | None = None
     return float(max(0.0, steps.min(initial=np.inf)))
 
 
-def _bounds(get, index: np.ndarray, at: int) -> tuple[np.ndarray, np.ndarray]:
+def _bounds(
+    get: Callable[..., tuple[Any, ...]], index: np.ndarray, at: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper bounds of the columns or rows `index` (`get`: `getCols` or `getRows`,
     whose bounds are at `at` and `at` + 1), in that order: HiGHS answers a set in ascending
     order, and with arrays of one for an empty set."""

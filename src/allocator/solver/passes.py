@@ -277,6 +277,8 @@ def optimum(
         after = secondaries(lp, objective, first)
         x, face = efficient_face(lp, x, col_dual, row_dual, after, basis=basis)
         timings["efficient"] = lap()
+        tied: int | None
+        classes: list[dict[str, Any]] | None
         tied, classes = (None, None) if not ties else (0, [])
         if face is not None and face.settle():
             if ties:

@@ -57,9 +57,9 @@ def allowable_ranges(
         }
     cost_up = np.array(rg.col_cost_up.value_[:n], dtype=float)
     cost_dn = np.array(rg.col_cost_dn.value_[:n], dtype=float)
-    status = row_codes(h.getBasis().row_status[:m])  # each read of row_status copies it all
-    basic = status == int(highspy.HighsBasisStatus.kBasic)
-    at_upper = status == int(highspy.HighsBasisStatus.kUpper)
+    codes = row_codes(h.getBasis().row_status[:m])  # each read of row_status copies it all
+    basic = codes == int(highspy.HighsBasisStatus.kBasic)
+    at_upper = codes == int(highspy.HighsBasisStatus.kUpper)
     upper_row = lp.row_upper < INF
     rhs = np.where(
         at_upper | (~basic & upper_row & (lp.row_lower <= -INF)),

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -65,7 +66,8 @@ class Reduced:
         cols_zero = np.ones(pi.shape[1], dtype=bool)
         cols_zero[coo.col[~(coo.data <= ZERO)]] = False  # NaN is not zero either
         rows = np.abs(pi[free_rows]) + np.abs(error[free_rows])
-        return cols_zero & (rows <= ZERO).all(axis=0)
+        zero: npt.NDArray[np.bool_] = cols_zero & (rows <= ZERO).all(axis=0)
+        return zero
 
 
 def import_lu_beside() -> None:

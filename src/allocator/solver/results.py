@@ -11,12 +11,13 @@ report and terminal line built from a `Solution` shows the same number: 3,000, n
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from allocator.exactsum import exact_dot
@@ -152,7 +153,7 @@ def plan_solution(
 
 
 def _labels(
-    families: list[str], indices: list[tuple[Any, ...]], dims: dict[str, Any]
+    families: list[str], indices: list[tuple[Any, ...]], dims: Mapping[str, Any]
 ) -> pd.DataFrame:
     """One column per label name (program, pool, phase, year, ...), empty where not applicable.
     A family's entries are contiguous: each label of a block is read at once, and the years,
@@ -198,7 +199,8 @@ class _Years:
         """The Int64 column (`every`: each entry's year or None)."""
         if self.plain:
             return pd.arrays.IntegerArray(self.values, ~self.known)
-        return pd.array(every.tolist(), dtype="Int64")
+        ints: pd.api.extensions.ExtensionArray = pd.array(every.tolist(), dtype="Int64")
+        return ints
 
 
 def _column_head(lp: CompiledLP) -> pd.DataFrame:
@@ -292,7 +294,10 @@ def _round_to(values: np.ndarray, digits: int | None) -> np.ndarray:
     up = places >= 0
     with np.errstate(over="ignore", invalid="ignore"):
         scale = 10.0 ** np.abs(places)
-        return np.where(up, np.rint(values * scale) / scale, np.rint(values / scale) * scale)
+        rounded: npt.NDArray[np.float64] = np.where(
+            up, np.rint(values * scale) / scale, np.rint(values / scale) * scale
+        )
+        return rounded
 
 
 def snap_plan(lp: CompiledLP, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -360,13 +365,15 @@ def _outside(lp: CompiledLP, activity: np.ndarray) -> np.ndarray:
     low, up = _finite(lp.row_lower), _finite(lp.row_upper)
     over = np.nan_to_num(activity - up, nan=0.0)
     under = np.nan_to_num(low - activity, nan=0.0)
-    return np.maximum(0.0, np.maximum(over, under))
+    outside: npt.NDArray[np.float64] = np.maximum(0.0, np.maximum(over, under))
+    return outside
 
 
 def _scale(lp: CompiledLP) -> np.ndarray:
     """Each row's size for a tolerance: its largest finite bound, at least 1."""
     low, up = np.nan_to_num(_finite(lp.row_lower)), np.nan_to_num(_finite(lp.row_upper))
-    return np.maximum(1.0, np.maximum(np.abs(low), np.abs(up)))
+    scale: npt.NDArray[np.float64] = np.maximum(1.0, np.maximum(np.abs(low), np.abs(up)))
+    return scale
 
 
 def _in_rows(lp: CompiledLP, rows: np.ndarray) -> np.ndarray:

@@ -13,10 +13,11 @@ row added or an entry deleted in HiGHS since (the counts differ) reads HiGHS's r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import highspy
 import numpy as np
+import numpy.typing as npt
 
 from allocator.solver.highs import held_counts
 
@@ -61,6 +62,7 @@ class Rows:
         gives them for a column-wise matrix; none for an empty row (where HiGHS pads its
         arrays with one zero entry: HiGHS holds no zero entry)."""
         a = self.matrix
+        index: npt.NDArray[np.signedinteger[Any]]
         if a is not None and _same_counts(self.highs, a):
             at = np.flatnonzero(a.indices == row)
             index = np.searchsorted(a.indptr, at, side="right") - 1

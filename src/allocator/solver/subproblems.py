@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
+import numpy.typing as npt
 
 from allocator.solver.columns import Columns
 from allocator.solver.compile import CompiledLP
@@ -191,7 +192,8 @@ class Face:
             lo, up = lower[at], upper[at]
             bound = np.where(np.abs(value[at] - lo) <= np.abs(value[at] - up), lo, up)
             lower[at], upper[at] = bound, bound
-            change = h.changeColsBounds if kind == "col" else h.changeRowsBounds
+            # highspy 1.16's stubs lack changeRowsBounds (a stub gap: HiGHS has it)
+            change = h.changeColsBounds if kind == "col" else h.changeRowsBounds  # type: ignore[attr-defined]
             change(len(at), at.astype(np.int32), bound, bound)
         self.narrowed = True
 
@@ -359,7 +361,7 @@ def basic_masks(h: highspy.Highs) -> tuple[np.ndarray, np.ndarray] | None:
     since (`setBasis`) is factorised first, and a singular one gives None."""
     if not h.getBasis().valid:
         return None
-    status, basic = h.getBasicVariables()
+    status, basic = h.getBasicVariables()  # type: ignore[attr-defined]  # stub gap (1.16)
     if status != highspy.HighsStatus.kOk:
         return None
     basic = np.asarray(basic)
@@ -386,7 +388,8 @@ def _inward(value: np.ndarray, lower: np.ndarray, upper: np.ndarray, tol: float)
     free = upper - lower > tol
     at_lower = free & (np.abs(value - lower) <= tol)
     at_upper = free & ~at_lower & (np.abs(upper - value) <= tol)
-    return at_lower.astype(float) - at_upper.astype(float)
+    inward: npt.NDArray[np.float64] = at_lower.astype(float) - at_upper.astype(float)
+    return inward
 
 
 def _restricted(

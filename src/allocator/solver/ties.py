@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import highspy
 import numpy as np
+import numpy.typing as npt
 
 from allocator.solver import subproblems
 from allocator.solver.compile import CompiledLP
@@ -94,7 +95,8 @@ def _local(face: Face, cols: np.ndarray) -> np.ndarray:
     """The positions in the face's LP of those of `cols` that move on it."""
     pos = np.searchsorted(face.cols, cols)
     pos = np.minimum(pos, len(face.cols) - 1)
-    return pos[face.cols[pos] == cols].astype(np.int32)
+    local: npt.NDArray[np.int32] = pos[face.cols[pos] == cols].astype(np.int32)
+    return local
 
 
 def _locals(face: Face, programs: dict[str, np.ndarray]) -> list[np.ndarray]:
@@ -142,8 +144,7 @@ def renew(face: Face, lp: CompiledLP | None = None) -> None:
             assert lp is not None  # else the model is HiGHS's copy
             assert found is not None
             kept = cut(lp, face.cols, *found)
-        n, m, sense, offset, *arrays = model
-        pass_lp(h, n, m, sense, offset, *arrays, *kept)
+        pass_lp(h, *model, *kept)
     del model, found, kept
     trim_heap()
 

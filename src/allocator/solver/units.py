@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
+import numpy.typing as npt
 
 from allocator.solver.marginal import Base, Seen, Side, restored, side_rate
 from allocator.solver.rows import Rows, row_codes
@@ -278,7 +279,10 @@ def listed_rates(
 
 def _whole(out: dict[str, np.ndarray]) -> np.ndarray:
     """Rows with a whole unit computed on either side."""
-    return ~(np.isnan(out["gain_of_one_unit_up"]) & np.isnan(out["loss_of_one_unit_down"]))
+    whole: npt.NDArray[np.bool_] = ~(
+        np.isnan(out["gain_of_one_unit_up"]) & np.isnan(out["loss_of_one_unit_down"])
+    )
+    return whole
 
 
 _SIDES = {+1: ("gain_per_unit_up", "up_holds_for"), -1: ("loss_per_unit_down", "down_holds_for")}

@@ -35,7 +35,7 @@ Numbers are copied from the tables (sums use `math.fsum`), never rounded; blank 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,14 +43,10 @@ from typing import Any
 import pandas as pd
 
 from allocator.errors import UsageError
-from allocator.report.tables import phases_in_time_order, sector_by_phase, top_shadow_prices
-from allocator.report.write import (
-    TEXT_COLUMNS,
-    read_run_json,
-    read_table,
-    write_csv,
-    write_workbook,
-)
+from allocator.report.csvtext import write_csv
+from allocator.report.rates import top_shadow_prices
+from allocator.report.tables import phases_in_time_order, sector_by_phase
+from allocator.report.write import TEXT_COLUMNS, read_run_json, read_table, write_workbook
 
 REQUIRED_TABLES = ("allocation", "allocation_by_phase", "outcomes", "shadow_prices")
 KEY_COLUMNS = ("section", "metric", "unit")
@@ -252,7 +248,7 @@ def _sector_phase_rows(views: list[RunView], labels: list[str]) -> list[Row]:
         for grid in grids
     ]
     phases = phases_in_time_order(pd.concat(allocs, ignore_index=True))
-    order = {p: i for i, p in enumerate(phases)}
+    order: dict[Hashable, int] = {p: i for i, p in enumerate(phases)}  # grid labels: Hashable
     pairs = {k for s in sums for k in s}
     rows = []
     for sector, phase in sorted(pairs, key=lambda k: (k[0], order[k[1]])):

@@ -317,7 +317,8 @@ def load_study(study: CoreStudy) -> Any:
     from pathlib import Path
 
     from allocator.data.cellset import parse_set
-    from allocator.data.modelfile import Override, load_dataset, load_model_file
+    from allocator.data.modelfile import load_dataset, load_model_file
+    from allocator.data.overrides import Override
 
     mf = study.model_file
     overrides = load_model_file(Path(mf))[0].overrides if mf else []

@@ -66,7 +66,7 @@ def connect(scheduler: str) -> Any:
         UsageError: an unknown scheme, or no scheduler answering.
     """
     from distributed import Client
-    from distributed.comm import parse_address
+    from distributed.comm.addressing import parse_address
     from distributed.comm.registry import get_backend
 
     fix = "give tcp://HOST:PORT of a running `dask scheduler`, or leave out --scheduler"

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 
 from allocator.errors import UsageError
@@ -101,6 +102,8 @@ def run_x(model: SampleModel, folder: Path) -> np.ndarray:
     col = {lp.col_index[j]: j for j, f in enumerate(lp.col_family) if f == "invest"}
     x = np.zeros(len(lp.col_family))
     table = read_table(path)
+    _check_plan_table(path, table)
+    r: Any  # a row of the checked table: a whole year, a finite invest_musd
     for n, r in enumerate(table.itertuples(index=False), start=2):
         key = (str(r.program), str(r.pool), int(r.year))
         if key not in col:
@@ -110,6 +113,34 @@ def run_x(model: SampleModel, folder: Path) -> np.ndarray:
             )
         x[col[key]] += float(r.invest_musd)
     return x
+
+
+PLAN_COLUMNS = ("program", "pool", "year", "invest_musd")
+"""The columns of a run folder's allocation.csv that a fixed plan reads."""
+
+
+def _check_plan_table(path: Path, table: pd.DataFrame) -> None:
+    """A run's allocation.csv has the plan's columns, a whole year and a finite invest_musd in
+    every row (an empty cell would be NaN: a traceback for a year, NaN money for the plan).
+
+    Raises:
+        UsageError: the first column missing, or the first row with such a cell.
+    """
+    fix = "Fix: pass a run folder written by `allocator solve` on this dataset"
+    missing = [c for c in PLAN_COLUMNS if c not in table.columns]
+    if missing:
+        raise UsageError(f"{path}: no {', '.join(missing)} column. {fix}")
+    for column in ("year", "invest_musd"):
+        values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(values)
+        if column == "year":
+            bad |= np.floor(values) != values
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            cell = table[column].iloc[k]
+            kind = "a whole year" if column == "year" else "a finite number"
+            problem = "is empty" if pd.isna(cell) else f"is {str(cell)!r}, not {kind}"
+            raise UsageError(f"{path}, row {k + 2}, column {column} {problem}. {fix}")
 
 
 def plan_id(folder: Path | None) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from allocator.data.schema import Inputs
@@ -64,8 +66,9 @@ def frontier_table(inp: Inputs, lp: CompiledLP, x: Axis, y: Axis, points: int) -
     return pd.DataFrame(rows)
 
 
-def distinct(points: list) -> int:
-    """How many of the traced points differ in (x, y) by more than `SAME` relatively."""
+def distinct(points: list[Any]) -> int:
+    """How many of the traced points differ in (x, y) by more than `SAME` relatively (points:
+    `FrontierPoint`s, or frontier.csv's rows as pandas tuples: anything with x_value, y_value)."""
     seen: list[tuple[float, float]] = []
     for pt in points:
         here = (pt.x_value, pt.y_value)

@@ -4,8 +4,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -15,6 +16,9 @@ from allocator.studies.scenariopool import ScenarioArrays, ScenarioPool
 from allocator.studies.sharedlimits import shared_limits
 from allocator.studies.sweep import SampleModel
 from allocator.studies.twostageplan import TwoStage, now_columns
+
+Position = int | np.integer[Any]
+"""A column's position among the decide-now columns: numpy's (`np.flatnonzero`) or Python's."""
 
 # --- progressive hedging -------------------------------------------------------------------
 
@@ -104,7 +108,8 @@ def _write(r: _PHRun, s: int, st: _PHScenario) -> None:
     """Scenario `s`'s numbers and cuts into the instance, in place of the loaded one's."""
     h, lp = r.lp.highs, r.arrays.lp(st.values)
     m = len(lp.row_family)
-    h.changeRowsBounds(m, np.arange(m, dtype=np.int32), lp.row_lower, lp.row_upper)
+    # highspy 1.16's stubs lack changeRowsBounds (a stub gap: HiGHS has it)
+    h.changeRowsBounds(m, np.arange(m, dtype=np.int32), lp.row_lower, lp.row_upper)  # type: ignore[attr-defined]
     pos, rows, cols = r.entries
     for i, j, v in zip(rows.tolist(), cols.tolist(), lp.matrix.data[pos].tolist(), strict=True):
         h.changeCoeff(i, j, v)
@@ -188,10 +193,10 @@ def _ph_solve(
     return x, plain - exact_dot(w, x), plain
 
 
-def _add_cuts(r: _PHRun, st: _PHScenario, n: int, points: list[tuple[int, float]]) -> int:
+def _add_cuts(r: _PHRun, st: _PHScenario, n: int, points: Sequence[tuple[Position, float]]) -> int:
     """Tangent cuts q_i >= 2 a x_i - a^2 at the new points a of the loaded scenario `st`; how
     many were added."""
-    new = []
+    new: list[tuple[Position, float]] = []
     for i, a in points:  # a tangent at b is off by (a - b)^2 at a: new only if that is loose
         if all((a - b) ** 2 > PROX_TOL for b in st.cuts[i]):
             st.cuts[i].append(a)
@@ -201,7 +206,7 @@ def _add_cuts(r: _PHRun, st: _PHScenario, n: int, points: list[tuple[int, float]
     return len(new)
 
 
-def _cut_rows(r: _PHRun, n: int, points: list[tuple[int, float]]) -> None:
+def _cut_rows(r: _PHRun, n: int, points: Sequence[tuple[Position, float]]) -> None:
     """The rows q_i - 2 a x_i >= -a^2 of `points` (i, a) into the instance."""
     from allocator.solver.compile import INF
 
@@ -221,7 +226,7 @@ def _cut_rows(r: _PHRun, n: int, points: list[tuple[int, float]]) -> None:
 
 def progressive_hedging(
     model: SampleModel, values: np.ndarray, phases: list[str], pool: ScenarioPool | None = None
-) -> Any:
+) -> TwoStage:
     """The here-and-now plan by progressive hedging (Rockafellar and Wets; mpi-sppy's PH):
     each scenario a warm HiGHS LP on the worker that owns it, the decide-now columns held
     together by PH's consensus and multipliers W, the proximal term linearised by cuts. PH
@@ -391,7 +396,7 @@ def _refuse_soft_targets(model: SampleModel) -> None:
         )
 
 
-def _consensus_infeasible(count: int, iterations: int) -> None:
+def _consensus_infeasible(count: int, iterations: int) -> NoReturn:
     from allocator.errors import InfeasibleError
 
     raise InfeasibleError(

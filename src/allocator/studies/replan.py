@@ -151,6 +151,7 @@ def binding_rows(prices: pd.DataFrame) -> list[str]:
     only a churn limit whose shadow price is not 0 (the actuals and the least-change rows hold
     by construction, and a limit of 0 on a program the plan leaves alone costs nothing)."""
     found = []
+    r: Any  # a row of the shadow prices table (its fields: the table's columns)
     for r in prices.itertuples(index=False):
         if not _true(r.binding) or str(r.family) in (
             "replan_spent",

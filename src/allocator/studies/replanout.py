@@ -23,6 +23,7 @@ def replan_table(
     new: dict[tuple[str, str], list[float]] = defaultdict(list)
     for (p, _s, t), v in approved.items():
         old[(p, phase_of.get(t, "?"))].append(v)
+    r: Any  # a row of the solution's allocation table (its fields: the table's columns)
     for r in alloc.itertuples(index=False):
         new[(str(r.program), str(r.phase))].append(float(r.invest_musd))
     order = {ph.phase: k for k, ph in enumerate(inp.phases)}
@@ -68,6 +69,7 @@ def moved(
     for (p, s, t), v in approved.items():
         if t > as_of:
             diff[(p, s, phase_of.get(t, "?"))].append(-v)
+    r: Any  # a row of the solution's allocation table (its fields: the table's columns)
     for r in alloc.itertuples(index=False):
         if int(r.year) > as_of:
             diff[(str(r.program), str(r.pool), str(r.phase))].append(float(r.invest_musd))

@@ -134,10 +134,10 @@ class Setup:
     @classmethod
     def of(cls, model: SampleModel) -> Setup:
         """The setup of `model`."""
-        parts = (model.inp, model.params, model.objective, model.targets, model.measure)
-        parts += (dict(model.solver),)
+        solver = dict(model.solver)
+        parts = (model.inp, model.params, model.objective, model.targets, model.measure, solver)
         token = hashlib.sha256(pickle.dumps(parts)).hexdigest()
-        return cls(*parts, token=token)  # type: ignore[arg-type]
+        return cls(*parts, token=token)
 
     def build(self) -> SampleModel:
         """A sample model of this setup."""

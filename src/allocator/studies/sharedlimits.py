@@ -39,7 +39,7 @@ def shared_limits(model: SampleModel, values: np.ndarray, free: np.ndarray) -> A
     has = np.diff(first.indptr) > 0
     keep = same & has & ((lower > loose_lo) | (upper < loose_up))
     out = sparse.csr_matrix(first[keep])
-    out.lower, out.upper = lower[keep], upper[keep]  # type: ignore[attr-defined]
+    out.lower, out.upper = lower[keep], upper[keep]
     return out
 
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
-from allocator.data.schema import Inputs
+from allocator.data.schema import Inputs, Program
 from allocator.data.uncertainty import Param
 from allocator.errors import AllocatorError, UsageError
 from allocator.exactsum import exact_dot
@@ -83,7 +83,11 @@ class SampleModel:
         self.entries = _program_entries(self.lp, wide, wide.last_milestone)
         _locate(self.lp, self.entries)
         self.bound_rows = [_rows_of(self.lp, wide, p) for p in self.params]
-        optimum(self.sample_lp(np.array([p.nominal for p in self.params])), self.objective, False)
+        optimum(
+            self.sample_lp(np.array([p.nominal for p in self.params])),
+            self.objective,
+            ranging=False,
+        )
         # every sample starts from this basis: warm, and the same whatever ran before it on
         # this process, so results do not depend on how samples are spread over workers
         self.basis = self.lp.highs.getBasis()
@@ -133,7 +137,7 @@ class SampleModel:
                 "message": str(exc).split(". Fix:")[0],
             }
         x = snap_plan(lp, opt.x)[0]  # solver noise snapped as in solve's tables
-        totals = defaultdict(float)
+        totals: defaultdict[str, float] = defaultdict(float)
         for j, fam in enumerate(lp.col_family):
             if fam == "invest":
                 totals[lp.col_index[j][0]] += x[j]
@@ -181,7 +185,8 @@ def _set_program(
 def _widest_lags(inp: Inputs, params: list[Param]) -> Inputs:
     """Programs with an uncertain lag built at their shortest lag, so every matrix entry a
     sample may need already exists (longer lags set some of them to 0)."""
-    shortest = {str(p.row.program): int(p.low) for p in params if p.column == "lag_years"}
+    lags = [p for p in params if p.column == "lag_years"]  # programs.csv's: Program rows
+    shortest = {str(cast(Program, p.row).program): int(p.low) for p in lags}
     if not shortest:
         return inp
     programs = tuple(
@@ -257,7 +262,13 @@ def _model_for(spec: dict[str, Any]) -> tuple[SampleModel, list[str]]:
     """This process's persistent model for a sweep (built once, reused for every chunk)."""
     measure = Measure(spec.get("measure", "final"), spec.get("discount_rate") or 0.0)
     solver = dict(spec.get("solver") or {})
-    key = (spec["inputs"], spec["model_file"], spec["objective"], spec["targets"], measure)
+    key: tuple[Any, ...] = (
+        spec["inputs"],
+        spec["model_file"],
+        spec["objective"],
+        spec["targets"],
+        measure,
+    )
     key += (tuple(sorted(solver.items())), tuple(spec.get("sets") or ()))
     if key not in _MODELS:
         inp, params = load_uncertain(spec["inputs"], spec["model_file"], spec.get("sets"))
@@ -274,7 +285,8 @@ def load_uncertain(
     from pathlib import Path
 
     from allocator.data.cellset import parse_set
-    from allocator.data.modelfile import Override, load_dataset, load_model_file
+    from allocator.data.modelfile import load_dataset, load_model_file
+    from allocator.data.overrides import Override
     from allocator.data.uncertainty import params_of
 
     overrides = load_model_file(Path(model_file))[0].overrides if model_file else []
@@ -313,4 +325,5 @@ def fixed_plan(spec: dict[str, Any]) -> list[float]:
 
     model, _ = _model_for(spec)
     run = spec.get("plan_run")
-    return (nominal_x(model) if run is None else run_x(model, Path(run))).tolist()
+    plan: list[float] = (nominal_x(model) if run is None else run_x(model, Path(run))).tolist()
+    return plan

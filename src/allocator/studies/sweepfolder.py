@@ -45,7 +45,7 @@ def finish_tables(folder: Path) -> pd.DataFrame:
     """sweep.csv, sweep_programs.csv and sweep_plan.csv sorted by sample, each sample's last
     row kept (a failed
     sample solved again by --resume appears twice), each replaced in one step."""
-    from allocator.report.write import write_csv
+    from allocator.report.csvtext import write_csv
 
     table = read_table(folder / "sweep.csv").drop_duplicates("sample", keep="last")
     table = table.sort_values("sample", ignore_index=True)

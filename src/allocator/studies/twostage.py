@@ -353,12 +353,14 @@ def _lexicographic(lp: CompiledLP, objective: str, held: int | None) -> tuple[fl
     if held is not None:
         first = solve_pass(lp, lp.costs["shortfall"])
         if first.status is not Status.OPTIMAL:
-            return _refuse(first.status)
+            _refuse(first.status)  # raises unless infeasible
+            return None
         least = max(0.0, -first.objective)
         lp.highs.changeRowBounds(held, -INF, least + 1e-7 * max(1.0, least))
     found = solve_pass(lp, lp.costs[objective])
     if found.status is not Status.OPTIMAL:
-        return _refuse(found.status)
+        _refuse(found.status)  # raises unless infeasible
+        return None
     return float(found.objective), least
 
 
