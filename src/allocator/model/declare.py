@@ -14,7 +14,7 @@ Imports only the schema: every module of `model/` that declares a family imports
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from allocator.model.build import Sets
     from allocator.model.linear import LinearModel
 
-Labels = dict[str, Any]
+Labels = Mapping[str, Any]
+"""A row's or column's labels by name (read only here: a dict or a solution's mapping)."""
 Finder = Callable[[Inputs, Labels], Row | None]
 
 BY_KIND = "jobs or musd, by kind"

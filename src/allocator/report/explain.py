@@ -33,10 +33,10 @@ def explained(
             those `err` already carries.
     """
     del inp  # the records carry the input places
-    found = found if found is not None else err.infeasibility
-    if not isinstance(found, Infeasibility):
+    records = found if found is not None else err.infeasibility
+    if not isinstance(records, Infeasibility):
         return err
-    return err.with_infeasibility(found, explain(found))
+    return err.with_infeasibility(records, explain(records))
 
 
 def explain(found: Infeasibility) -> list[str]:

@@ -20,7 +20,8 @@ def scenario_jobs(sol: Solution) -> np.ndarray:
     eta = float(cols["eta"])
     order = rows["scenario"].astype(int)
     tail = np.array([float(cols[f"tail({k})"]) for k in order])
-    return rows["body"].to_numpy(dtype=float) - tail - eta
+    jobs: np.ndarray = rows["body"].to_numpy(dtype=float) - tail - eta
+    return jobs
 
 
 def tail_shortfall(shortfalls: np.ndarray, beta: float) -> float:
@@ -68,6 +69,8 @@ def nominal_in_scenarios(sol: Solution, nominal: Solution) -> dict[str, Any]:
         `nominal_plan_expected_jobs` and `nominal_plan_worst_jobs` (the run's jobs unit).
     """
     lp = sol.view
+    if lp is None:
+        raise ValueError("the nominal plan's scenarios need the solution's LP view")
     planned = nominal.columns.set_index("variable")["value"]
     x = np.array(
         [
@@ -75,7 +78,7 @@ def nominal_in_scenarios(sol: Solution, nominal: Solution) -> dict[str, Any]:
             for name, fam in zip(lp.col_names, lp.col_family, strict=True)
         ]
     )
-    base = np.array([f == "base" for f in lp.col_family], dtype=bool)
+    base = np.array([f == "base" for f in lp.col_family], dtype=np.bool_)
     x[base] = lp.col_lower[base]  # levels: what exists before the plan, fixed
     _fill_excess(lp, x)
     act = _activity(lp.matrix, x)

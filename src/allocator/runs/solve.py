@@ -21,7 +21,6 @@ from allocator.runs.common import Run, Study, run_info, run_study, scenario_of
 from allocator.runs.spec import RunSpec, spec_from
 from allocator.solver.compile import write_model
 from allocator.solver.overlap import importing_after
-from allocator.solver.passes import objective_costs
 
 Warn = Callable[[str], None]
 WRITERS = (
@@ -161,11 +160,12 @@ def solve(
 def _write(folder: Path, run: Run, spec: RunSpec) -> None:
     """A solve's files: tables, workbook, report.html, run.json, and what was asked for."""
     inp, sol, tables = run.inputs, run.solution, run.tables
-    lp = sol.lp
 
     def extra(f: Path) -> object:
         if spec.write_model:
-            write_model(lp, objective_costs(lp, spec.objective, sol.weights or spec.weights), f)
+            if sol.view is None:
+                raise ValueError("model.lp needs the solution's LP view (solve_lp gives it)")
+            write_model(sol.view, sol.view.costs[spec.objective], f)  # weighted's too
         if spec.plots:
             from allocator.report.plots import write_plots  # matplotlib only when asked
 
