@@ -1,0 +1,124 @@
+"""Input-side reliability bugs found by a hostile hunt: each test reproduces one that the corpus
+(tests/broken), test_cli_hostile, test_workbook_hostile and test_reliability missed.
+
+All run in-process (conftest's `invoke`) on a copy of tests/data/greedy: `a` (10 jobs per US$
+million, cap 60), `b` (6, cap 100), `c` (2, cap 100) and one pool of 120; the greedy plan funds
+a 60 and b 60 (960 jobs). Every refusal is one line on stderr, exit 2, and writes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, invoke
+
+GREEDY = DATA / "greedy"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+GROUP_CAP = "dimension,member,phase,max_musd,source\nprogram,a,all,10,hand-solved test case\n"
+"""groups.csv holding a cap of 10 on program a: the plan then funds a 10, b 100, c 10."""
+
+
+def dataset(tmp_path: Path, **files: str) -> Path:
+    """tests/data/greedy with `files` (name -> text, `/` in a name as written) laid over it."""
+    folder = tmp_path / "in"
+    shutil.copytree(GREEDY, folder)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8", newline="")
+    return folder
+
+
+def one_line_refusal(res, start: str) -> str:
+    """The one line of a refusal (exit 2, no traceback, `start` after 'error: ')."""
+    assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
+    assert res.exit_code == 2, res.output
+    lines = ANSI.sub("", res.stderr).splitlines()  # splitlines: also at U+2028 and U+2029
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("error: " + start), lines[0]
+    assert "Fix: " in lines[0], lines[0]
+    return lines[0]
+
+
+def refused_everywhere(folder: Path, tmp_path: Path, start: str) -> str:
+    """`check`, `solve` and `export-inputs` each refuse `folder` in one line and write nothing."""
+    line = one_line_refusal(invoke("check", "--inputs", folder), start)
+    run, book = tmp_path / "run", tmp_path / "x.xlsx"
+    one_line_refusal(invoke("solve", "--inputs", folder, "--out", run), start)
+    one_line_refusal(invoke("export-inputs", book, "--inputs", folder), start)
+    assert not run.exists()
+    assert not book.exists()
+    return line
+
+
+# --- Bug: a line or paragraph separator in a quoted value broke the one-line message ----------
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029"])
+def test_a_line_separator_in_a_cell_is_escaped_in_the_message(tmp_path, separator):
+    """`6<U+2028>0` in cap_musd: printable() escaped control (Cc) and format (Cf) characters but
+    not the line (Zl) and paragraph (Zp) separators, so the message came out as two lines."""
+    programs = (GREEDY / "programs.csv").read_text().replace(",60,", f",6{separator}0,")
+    folder = dataset(tmp_path, **{"programs.csv": programs})
+    line = refused_everywhere(folder, tmp_path, "programs.csv, row 2, column 'cap_musd': '6")
+    assert f"'6\\u{ord(separator):04x}0' is not a number" in line
+
+
+def test_a_line_separator_in_a_set_is_escaped_in_the_message(tmp_path):
+    res = invoke("check", "--inputs", GREEDY, "--set", "programs.a.cap_musd=6\u20280")
+    assert "'6\\u20280' is not a number" in one_line_refusal(res, "--set 'programs.a.cap_musd=6")
+
+
+# --- Bug: a table file whose name is not exactly the table's was ignored in silence ----------
+
+
+def test_the_group_cap_is_read_from_groups_csv(tmp_path):
+    """The control: groups.csv's cap of 10 on a holds (a 10, b 100, c 10)."""
+    folder = dataset(tmp_path, **{"groups.csv": GROUP_CAP})
+    res = invoke("solve", "--inputs", folder, "--out", tmp_path / "run")
+    assert res.exit_code == 0, res.output
+    lines = (tmp_path / "run" / "allocation.csv").read_text().splitlines()
+    funded = [f"{x.split(',')[0]}={x.split(',')[-1]}" for x in lines[1:]]
+    assert funded == ["a=10", "b=100", "c=10"]
+
+
+@pytest.mark.parametrize(
+    ("name", "table"),
+    [
+        ("Groups.csv", "groups.csv"),  # read on Windows and macOS, ignored on Linux
+        ("groups.CSV", "groups.csv"),
+        ("GROUPS.csv", "groups.csv"),
+        ("groups.csv ", "groups.csv"),
+        ("group.csv", "groups.csv"),  # a near miss: the cap was dropped in silence
+        ("Settings.csv", "settings.csv"),
+    ],
+)
+def test_a_table_file_named_almost_as_the_table_is_refused(tmp_path, name, table):
+    """Groups.csv beside the tables: Linux ignored it and funded a 60 (its cap of 10 dropped), a
+    case-insensitive disk read it: the same folder, two plans. It is refused, naming both."""
+    text = GROUP_CAP if table == "groups.csv" else "setting,value\nnumber_style,point\n"
+    folder = dataset(tmp_path, **{name: text})
+    line = refused_everywhere(folder, tmp_path, f"{name}: ")
+    assert f"rename it to {table}" in line
+
+
+def test_a_case_twin_of_a_present_table_is_refused_too(tmp_path):
+    """programs.csv and Programs.csv side by side: one folder of two datasets on Linux, and on a
+    case-insensitive disk they cannot both exist."""
+    programs = (GREEDY / "programs.csv").read_text()
+    folder = dataset(tmp_path, **{"Programs.csv": programs})
+    line = refused_everywhere(folder, tmp_path, "Programs.csv: ")
+    assert "programs.csv" in line.split(": ", 2)[2]
+
+
+@pytest.mark.parametrize(
+    "name", ["actuals.csv", "notes.csv", "~$programs.csv", ".~lock.programs.csv#", "programs.bak"]
+)
+def test_other_files_in_the_folder_are_still_left_alone(tmp_path, name):
+    """Files that are not a table's near miss (replan's actuals, notes, a spreadsheet's lock
+    file while the table is open) are no part of the dataset, as before."""
+    folder = dataset(tmp_path, **{name: "x\n"})
+    res = invoke("check", "--inputs", folder)
+    assert res.exit_code == 0, res.output
