@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,45 @@ def test_other_files_in_the_folder_are_still_left_alone(tmp_path, name):
     folder = dataset(tmp_path, **{name: "x\n"})
     res = invoke("check", "--inputs", folder)
     assert res.exit_code == 0, res.output
+
+
+# --- Bug: a workbook number cell was read by Python's float(), laxer than the file format -----
+
+
+def greedy_book(tmp_path: Path, cap: str) -> Path:
+    """tests/data/greedy as a workbook (export-inputs) whose number cell E2 of sheet programs
+    (a's cap_musd, 60) holds `cap` as written in the file (`<v>cap</v>`)."""
+    from allocator.data.bookwriter import write_inputs_workbook
+    from allocator.data.inputs import load_inputs
+
+    book = tmp_path / "plan.xlsx"
+    write_inputs_workbook(load_inputs(GREEDY), book)
+    with zipfile.ZipFile(book) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    part = "xl/worksheets/sheet4.xml"  # README, phases, milestones, programs
+    old = b'<c r="E2"><v>60</v></c>'
+    assert parts[part].count(old) == 1
+    parts[part] = parts[part].replace(old, f'<c r="E2"><v>{cap}</v></c>'.encode())
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return book
+
+
+@pytest.mark.parametrize("cap", ["1_000", "\u0661\u0662", "\uff16\uff10", "6_0", "60\u00a0"])
+def test_a_number_cell_the_file_format_does_not_allow_is_refused(tmp_path, cap):
+    """`<v>1_000</v>`: float() read 1000 (and Arabic-Indic or fullwidth digits as 12 or 60),
+    where the format allows only an xsd:double (digits 0-9, a point, an exponent) and another
+    reader stops at the underscore: one cell, two numbers. It is refused by sheet and cell."""
+    book = greedy_book(tmp_path, cap)
+    res = invoke("check", "--inputs", book)
+    line = one_line_refusal(res, "plan.xlsx, sheet programs, cell E2")
+    assert "which is not a number" in line
+
+
+@pytest.mark.parametrize(("cap", "jobs"), [("60", "960"), ("6E1", "960"), (" 6.0e+1 ", "960")])
+def test_a_number_cell_as_excel_writes_it_is_read(tmp_path, cap, jobs):
+    """The control: what Excel writes (digits, a point, an exponent) reads as before."""
+    res = invoke("solve", "--inputs", greedy_book(tmp_path, cap), "--out", tmp_path / "run")
+    assert res.exit_code == 0, res.output
+    assert jobs in res.stdout

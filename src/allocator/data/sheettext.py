@@ -207,9 +207,19 @@ def _text(cell: _Cell, opened: Book) -> str:
     return reader(cell, opened)
 
 
+_XSD_DOUBLE = re.compile(
+    r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?INF|NaN", re.ASCII
+)
+"""A number cell's value as the file format writes it (xsd:double; INF and NaN are then refused
+as not finite): float() alone would also read `1_000`, Arabic-Indic or fullwidth digits, which
+another reader does not."""
+
+
 def _number(cell: _Cell, opened: Book) -> str:
-    raw = str(cell.value).strip()
+    raw = str(cell.value).strip(" \t\r\n")  # the whitespace XML may put around a value
     try:
+        if not _XSD_DOUBLE.fullmatch(raw):
+            raise ValueError(raw)
         value = float(raw)
     except ValueError:
         raise _CellError(
