@@ -165,3 +165,46 @@ def test_a_number_cell_as_excel_writes_it_is_read(tmp_path, cap, jobs):
     res = invoke("solve", "--inputs", greedy_book(tmp_path, cap), "--out", tmp_path / "run")
     assert res.exit_code == 0, res.output
     assert jobs in res.stdout
+
+
+# --- Bug: two spellings of one name that differ only in case were two names, in silence -----
+
+SECTOR_CAP = "dimension,member,phase,max_musd,source\nsector,s1,all,70,hand-solved test case\n"
+"""A cap of 70 on sector s1 (a and b): the plan funds a 60, b 10, c 50."""
+
+
+def test_a_sector_spelt_in_another_case_is_refused(tmp_path):
+    """b's sector written `S1`: it left the s1 cap of 70 (a 60 and b 60 funded, 120 > 70), and a
+    spreadsheet's filters and lookups, which ignore case, show it inside s1."""
+    programs = (GREEDY / "programs.csv").read_text().replace("b,s1,", "b,S1,")
+    folder = dataset(tmp_path, **{"programs.csv": programs, "groups.csv": SECTOR_CAP})
+    line = refused_everywhere(folder, tmp_path, "programs.csv, row 3, column 'sector': 'S1' ")
+    assert "differs from 's1' (row 2) only in case" in line
+
+
+def test_programs_named_alike_but_for_case_are_refused(tmp_path):
+    programs = (GREEDY / "programs.csv").read_text() + "A,s2,2025,2026,5,0,1,x\n"
+    folder = dataset(tmp_path, **{"programs.csv": programs})
+    line = refused_everywhere(folder, tmp_path, "programs.csv, row 5, column 'program': 'A' ")
+    assert "differs from 'a' (row 2) only in case" in line
+
+
+def test_a_pool_spelt_in_two_cases_is_refused(tmp_path):
+    """`Korea` in phase p1 and `korea` in p2 were two pools: a carry-over of one never reached
+    the other."""
+    phases = "phase,first_year,last_year,source\np1,2025,2025,x\np2,2026,2026,x\n"
+    pools = "pool,phase,budget_musd,source\nKorea,p1,60,x\nkorea,p2,60,x\n"
+    eligibility = "pool,program,source\nKorea,*,x\nkorea,*,x\n"
+    files = {"phases.csv": phases, "pools.csv": pools, "eligibility.csv": eligibility}
+    line = refused_everywhere(dataset(tmp_path, **files), tmp_path, "pools.csv, row 3, column")
+    assert "'korea' differs from 'Korea' (row 2) only in case" in line
+
+
+def test_the_sector_cap_holds_when_every_row_spells_the_sector_alike(tmp_path):
+    """The control: the cap of 70 on s1 funds a 60, b 10 and c 50."""
+    folder = dataset(tmp_path, **{"groups.csv": SECTOR_CAP})
+    res = invoke("solve", "--inputs", folder, "--out", tmp_path / "run")
+    assert res.exit_code == 0, res.output
+    lines = (tmp_path / "run" / "allocation.csv").read_text().splitlines()
+    funded = [f"{x.split(',')[0]}={x.split(',')[-1]}" for x in lines[1:]]
+    assert funded == ["a=60", "b=10", "c=50"]
