@@ -208,3 +208,37 @@ def test_the_sector_cap_holds_when_every_row_spells_the_sector_alike(tmp_path):
     lines = (tmp_path / "run" / "allocation.csv").read_text().splitlines()
     funded = [f"{x.split(',')[0]}={x.split(',')[-1]}" for x in lines[1:]]
     assert funded == ["a=60", "b=10", "c=50"]
+
+
+# --- Bug: a YAML integer with a leading 0 is octal to YAML 1.1 readers, decimal to allocator --
+
+
+def model_file(tmp_path: Path, text: str) -> Path:
+    """A model file beside a copy of tests/data/greedy (`dataset: greedy`)."""
+    shutil.copytree(GREEDY, tmp_path / "greedy")
+    path = tmp_path / "m.yaml"
+    path.write_text("dataset: greedy\n" + text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("text", ["010", "+010", "00"])
+def test_a_model_file_integer_with_a_leading_zero_is_refused(tmp_path, text):
+    """`time_limit_s: 010`: PyYAML (YAML 1.1) reads 8, a YAML 1.2 reader and allocator 10; the
+    same file, two time limits. It is refused with its line, as 0x10 and 1:30 are."""
+    path = model_file(tmp_path, f"solver:\n  time_limit_s: {text}\n")
+    res = invoke("solve", path, "--out", tmp_path / "run")
+    line = one_line_refusal(res, f"{path} at line 3: not a valid model file ('{text}' ")
+    assert "leading 0" in line
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("text", ["0", "1", "0.5", "-0"])
+def test_a_model_file_integer_without_a_leading_zero_is_read(tmp_path, text):
+    """The control: 0, 1, 0.5 and -0 are one number to every reader."""
+    path = model_file(tmp_path, f"measure: discounted\ndiscount_rate: {text}\n")
+    res = invoke("check", "--inputs", tmp_path / "greedy")
+    assert res.exit_code == 0
+    from allocator.data.modelfile import load_model_file
+
+    model, _ = load_model_file(path)
+    assert model.discount_rate == float(text)

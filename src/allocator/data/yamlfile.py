@@ -5,6 +5,7 @@ for a key the schema does not know, with the key it probably is."""
 from __future__ import annotations
 
 import difflib
+import re
 import typing
 from pathlib import Path
 
@@ -105,6 +106,10 @@ def _size(node: yaml.Node, sizes: dict[int, int]) -> int:
     return 1
 
 
+_OCTAL = re.compile(r"[-+]?0[0-9_]+")
+"""An integer YAML 1.1 reads as octal (010 is 8) and YAML 1.2 as decimal (10)."""
+
+
 def _yaml_number(loader: ModelFileLoader, node: yaml.ScalarNode) -> int | float:
     """A YAML int or float read by allocator's number rule, as a CSV cell is.
 
@@ -114,6 +119,13 @@ def _yaml_number(loader: ModelFileLoader, node: yaml.ScalarNode) -> int | float:
     text = str(node.value)
     if text.lower().lstrip("+-") in {".inf", ".nan"}:
         return float(text.lower().replace(".", "", 1))
+    if node.tag.endswith(":int") and _OCTAL.fullmatch(text):
+        raise Refused(
+            f"'{text}' has a leading 0: YAML 1.1 readers (PyYAML) take it as octal, YAML 1.2 "
+            "readers as decimal",
+            node.start_mark,
+            "write the number without the leading 0, e.g. 10",
+        )
     try:
         value = parse_number(text, {"": 1.0})
     except ValueError as exc:
