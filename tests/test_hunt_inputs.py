@@ -242,3 +242,58 @@ def test_a_model_file_integer_without_a_leading_zero_is_read(tmp_path, text):
 
     model, _ = load_model_file(path)
     assert model.discount_rate == float(text)
+
+
+# --- Bug: uncertainty.csv bounds were read as money whatever the cell, and without its limits --
+
+SWEEP = DATA / "sweep"
+SWEEP_PROGRAMS = (
+    "program,sector,export_category,first_year,last_year,cap_musd,lag_years,jobs_per_musd,"
+    "exports_per_musd,source\n"
+    "x,s1,cat,2025,2026,100,0,1,2,test\n"
+    "y,s2,cat,2025,2026,100,1,1.5K,1,test\n"
+)
+"""tests/data/sweep with y's jobs_per_musd written 1.5K (1,500 jobs: a count cell)."""
+
+
+def sweep_dataset(tmp_path: Path, row: str) -> Path:
+    """tests/data/sweep with SWEEP_PROGRAMS and `row` as its one uncertainty.csv row."""
+    folder = tmp_path / "in"
+    shutil.copytree(SWEEP, folder)
+    (folder / "programs.csv").write_text(SWEEP_PROGRAMS, encoding="utf-8")
+    text = f"ref,low,high,distribution,source\n{row},uniform,test\n"
+    (folder / "uncertainty.csv").write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("bounds", "low", "high"),
+    [("1K,2000", 1000.0, 2000.0), ("1000,2K", 1000.0, 2000.0), ("-20%,+20%", 1200.0, 1800.0)],
+)
+def test_a_bound_is_read_in_the_unit_of_its_cell(tmp_path, bounds, low, high):
+    """`1K` for a jobs_per_musd bound (a count, as the cell is): read as money it was 0.001, a
+    range from 0.001 to 2000 that held the value 1500, so the sweep drew near-zero jobs."""
+    from allocator.data.inputs import load_inputs
+    from allocator.data.uncertainty import params_of
+
+    folder = sweep_dataset(tmp_path, f"programs:y:jobs_per_musd,{bounds}")
+    [param] = params_of(load_inputs(folder))
+    assert (param.low, param.high) == (low, high)
+
+
+@pytest.mark.parametrize(
+    ("row", "words"),
+    [
+        ("pools:public/p1:budget_musd,60,1e300", "'1e300' is above the maximum 1e+09"),
+        ("programs:y:lag_years,0,1e300", "'1e300' is above the maximum 50"),
+        ("programs:y:lag_years,0,+1e300%", "'+1e300%' is above the maximum 50"),
+        ("programs:y:jobs_per_musd,1K,2M", "'2M' is above the maximum 1e+06"),
+        ("programs:y:lag_years,0,2M", "'2M' is not a value or a relative change"),
+    ],
+)
+def test_a_bound_past_the_limits_of_its_cell_is_refused(tmp_path, row, words):
+    """A budget of 1e300 or a lag of 1e300 years passed into the sweep's samples, where the cell
+    itself refuses anything past its plausibility limit; a lag has no unit, so `2M` is no lag."""
+    res = invoke("check", "--inputs", sweep_dataset(tmp_path, row))
+    line = one_line_refusal(res, "uncertainty.csv, row 2, column 'high': ")
+    assert words in line
