@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -128,24 +129,42 @@ def test_other_files_in_the_folder_are_still_left_alone(tmp_path, name):
 # --- Bug: a workbook number cell was read by Python's float(), laxer than the file format -----
 
 
-def greedy_book(tmp_path: Path, cap: str) -> Path:
-    """tests/data/greedy as a workbook (export-inputs) whose number cell E2 of sheet programs
-    (a's cap_musd, 60) holds `cap` as written in the file (`<v>cap</v>`)."""
+def book_parts(tmp_path: Path) -> dict[str, bytes]:
+    """The parts of tests/data/greedy written as a workbook (export-inputs): README, phases,
+    milestones, programs (xl/worksheets/sheet4.xml), pools, eligibility."""
     from allocator.data.bookwriter import write_inputs_workbook
     from allocator.data.inputs import load_inputs
 
-    book = tmp_path / "plan.xlsx"
+    book = tmp_path / "greedy.xlsx"
     write_inputs_workbook(load_inputs(GREEDY), book)
     with zipfile.ZipFile(book) as z:
-        parts = {n: z.read(n) for n in z.namelist()}
-    part = "xl/worksheets/sheet4.xml"  # README, phases, milestones, programs
-    old = b'<c r="E2"><v>60</v></c>'
-    assert parts[part].count(old) == 1
-    parts[part] = parts[part].replace(old, f'<c r="E2"><v>{cap}</v></c>'.encode())
-    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
-    return book
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def write_book(path: Path, parts: list[tuple[str, bytes]]) -> Path:
+    """A workbook of `parts` in this order (a name may repeat: a crafted archive)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of a repeated name
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, data in parts:
+                z.writestr(name, data)
+    return path
+
+
+PROGRAMS_PART = "xl/worksheets/sheet4.xml"
+A_CAP = b'<c r="E2"><v>60</v></c>'
+"""Cell E2 of sheet programs: a's cap_musd, 60."""
+
+
+def greedy_book(tmp_path: Path, cap: str) -> Path:
+    """The greedy workbook whose number cell E2 of sheet programs (a's cap_musd, 60) holds
+    `cap` as written in the file (`<v>cap</v>`)."""
+    parts = book_parts(tmp_path)
+    assert parts[PROGRAMS_PART].count(A_CAP) == 1
+    parts[PROGRAMS_PART] = parts[PROGRAMS_PART].replace(
+        A_CAP, f'<c r="E2"><v>{cap}</v></c>'.encode()
+    )
+    return write_book(tmp_path / "plan.xlsx", list(parts.items()))
 
 
 @pytest.mark.parametrize("cap", ["1_000", "\u0661\u0662", "\uff16\uff10", "6_0", "60\u00a0"])
@@ -297,3 +316,51 @@ def test_a_bound_past_the_limits_of_its_cell_is_refused(tmp_path, row, words):
     res = invoke("check", "--inputs", sweep_dataset(tmp_path, row))
     line = one_line_refusal(res, "uncertainty.csv, row 2, column 'high': ")
     assert words in line
+
+
+# --- Bug: a crafted workbook that two readers read two ways was read the last way, in silence --
+
+
+def test_a_part_stored_twice_in_the_archive_is_refused(tmp_path):
+    """Two xl/worksheets/sheet4.xml in one archive (a's cap 60, then 10): Python's zipfile reads
+    the last, another unzipper the first: the same file, two plans."""
+    parts = book_parts(tmp_path)
+    second = parts[PROGRAMS_PART].replace(A_CAP, b'<c r="E2"><v>10</v></c>')
+    book = write_book(tmp_path / "plan.xlsx", [*parts.items(), (PROGRAMS_PART, second)])
+    line = one_line_refusal(invoke("check", "--inputs", book), "plan.xlsx, the archive: ")
+    assert f"holds two parts named {PROGRAMS_PART}" in line
+
+
+def test_a_sheet_named_twice_is_refused(tmp_path):
+    """Two sheets named programs (the second a copy with a's cap 10): the last was read as the
+    table, the first ignored; Excel repairs such a file by renaming one."""
+    parts = book_parts(tmp_path)
+    parts["xl/worksheets/sheet9.xml"] = parts[PROGRAMS_PART].replace(
+        A_CAP, b'<c r="E2"><v>10</v></c>'
+    )
+    rels = "xl/_rels/workbook.xml.rels"
+    kind = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+    extra = b'<Relationship Id="rId99" Type="' + kind + b'" Target="worksheets/sheet9.xml"/>'
+    parts[rels] = parts[rels].replace(b"</Relationships>", extra + b"</Relationships>")
+    sheet = b'<sheet name="programs" sheetId="99" r:id="rId99"/>'
+    main = "xl/workbook.xml"
+    parts[main] = parts[main].replace(b"</sheets>", sheet + b"</sheets>")
+    book = write_book(tmp_path / "plan.xlsx", list(parts.items()))
+    line = one_line_refusal(invoke("check", "--inputs", book), "plan.xlsx, sheet programs: ")
+    assert "two sheets are named programs" in line
+
+
+def test_two_settings_sheets_are_refused(tmp_path):
+    """`settings` (point) and `settings ` (comma; Excel tells sheet names apart by spaces, not by
+    case): the first was read, and the number style decides whether 1.200 is 1.2 or 1200."""
+    from openpyxl import load_workbook
+
+    book = write_book(tmp_path / "plan.xlsx", list(book_parts(tmp_path).items()))
+    wb = load_workbook(book)
+    for name, style in (("settings", "point"), ("settings ", "comma")):
+        ws = wb.create_sheet(name)
+        ws.append(["setting", "value"])
+        ws.append(["number_style", style])
+    wb.save(book)
+    line = one_line_refusal(invoke("check", "--inputs", book), "plan.xlsx, sheet settings : ")
+    assert "two sheets are named settings ('settings', 'settings ')" in line

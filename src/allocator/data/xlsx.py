@@ -221,6 +221,7 @@ def open_book(data: bytes) -> Book:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise BookError("the archive", f"cannot be unzipped ({exc})", RESAVE_FIX) from None
+    _check_unique_parts(archive)
     main = next((t for k, t in _rels_of(archive, "").values() if k == "officeDocument"), None)
     main = main or "xl/workbook.xml"
     if main not in archive.NameToInfo:
@@ -241,6 +242,18 @@ def open_book(data: bytes) -> Book:
         _present(archive, by_kind.get("sharedStrings")),
         _present(archive, by_kind.get("styles")),
     )
+
+
+def _check_unique_parts(archive: zipfile.ZipFile) -> None:
+    """Refuse an archive that stores two parts under one name: zipfile reads the last, another
+    unzipper (or Excel) the first, so the same file would give two datasets."""
+    if len(archive.NameToInfo) == len(archive.filelist):
+        return
+    seen: set[str] = set()
+    for info in archive.filelist:
+        if info.filename in seen:
+            raise BookError("the archive", f"holds two parts named {info.filename}", RESAVE_FIX)
+        seen.add(info.filename)
 
 
 def _present(archive: zipfile.ZipFile, path: str | None) -> str | None:
