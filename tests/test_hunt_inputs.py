@@ -364,3 +364,46 @@ def test_two_settings_sheets_are_refused(tmp_path):
     wb.save(book)
     line = one_line_refusal(invoke("check", "--inputs", book), "plan.xlsx, sheet settings : ")
     assert "two sheets are named settings ('settings', 'settings ')" in line
+
+
+# --- Bug: a whole-number cell (a lag, a year) skipped the number style: 1.000 was 1 anyway ----
+
+COMMA = "setting,value\nnumber_style,comma\n"
+
+
+def with_lag(tmp_path: Path, lag: str, **files: str) -> Path:
+    """tests/data/greedy with a's lag_years written `lag` (quoted, so a comma stays in it)."""
+    programs = (GREEDY / "programs.csv").read_text()
+    programs = programs.replace("\na,s1,2025,2026,60,0,", f'\na,s1,2025,2026,60,"{lag}",')
+    return dataset(tmp_path, **{"programs.csv": programs, **files})
+
+
+def test_an_ambiguous_whole_number_is_refused_as_a_money_cell_is(tmp_path):
+    """lag_years `1.000`, undeclared: 1 with a decimal point, 1000 with a thousands point. A money
+    cell is refused so; the lag was read as 1."""
+    folder = with_lag(tmp_path, "1.000")
+    line = refused_everywhere(folder, tmp_path, "programs.csv, row 2, column 'lag_years': ")
+    assert "'1.000' reads as 1 with a decimal point or 1000 with a thousands point" in line
+
+
+def test_a_whole_number_follows_the_declared_comma_style(tmp_path):
+    """In a comma-style dataset `1.000` is 1000: past a lag's limit of 50, not a lag of 1."""
+    folder = with_lag(tmp_path, "1.000", **{"settings.csv": COMMA})
+    line = refused_everywhere(folder, tmp_path, "programs.csv, row 2, column 'lag_years': ")
+    assert "'1.000' is above the maximum 50" in line
+
+
+@pytest.mark.parametrize(("lag", "settings"), [("2,0", COMMA), ("2.0", None), ("2", COMMA)])
+def test_a_whole_number_in_the_declared_style_is_read(tmp_path, lag, settings):
+    """The control: `2,0` in the comma style and `2.0` in the point style are a lag of 2."""
+    from allocator.data.inputs import load_inputs
+
+    files = {"settings.csv": settings} if settings else {}
+    inp = load_inputs(with_lag(tmp_path, lag, **files))
+    assert [p.lag_years for p in inp.programs] == [2, 0, 0]
+
+
+def test_a_set_of_a_whole_number_follows_the_same_rule(tmp_path):
+    res = invoke("check", "--inputs", GREEDY, "--set", "programs.a.lag_years=1.000")
+    line = one_line_refusal(res, "--set 'programs.a.lag_years=1.000': programs.csv row 2")
+    assert "reads as 1 with a decimal point or 1000 with a thousands point" in line
