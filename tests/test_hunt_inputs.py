@@ -407,3 +407,13 @@ def test_a_set_of_a_whole_number_follows_the_same_rule(tmp_path):
     res = invoke("check", "--inputs", GREEDY, "--set", "programs.a.lag_years=1.000")
     line = one_line_refusal(res, "--set 'programs.a.lag_years=1.000': programs.csv row 2")
     assert "reads as 1 with a decimal point or 1000 with a thousands point" in line
+
+
+def test_a_cell_stored_twice_in_a_sheet_is_refused(tmp_path):
+    """`<c r="E2">` twice in sheet programs (60, then 10): the last was read in silence; Excel
+    calls such a file corrupt, and another reader may keep the first."""
+    parts = book_parts(tmp_path)
+    parts[PROGRAMS_PART] = parts[PROGRAMS_PART].replace(A_CAP, A_CAP + b'<c r="E2"><v>10</v></c>')
+    book = write_book(tmp_path / "plan.xlsx", list(parts.items()))
+    line = one_line_refusal(invoke("check", "--inputs", book), "plan.xlsx, sheet programs, cell E2")
+    assert "the cell appears twice in the sheet" in line

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from allocator.data.numbers import exact_text
 from allocator.data.records import MAX_TABLE_BYTES, MAX_TABLE_ROWS
-from allocator.data.xlsx import Book, BookError, SheetInfo
+from allocator.data.xlsx import RESAVE_FIX, Book, BookError, SheetInfo
 from allocator.data.xlsxcells import SheetReader, column_index
 from allocator.errors import InputError
 
@@ -95,9 +95,19 @@ class _Records:
             )  # fmt: skip
         if row == 1:
             self.header += [""] * (column + 1 - len(self.header))
+            if self.header[column]:
+                raise self._twice(row, column)
             self.header[column] = text
         else:
             self._data(row, column, text, width)
+
+    def _twice(self, row: int, column: int) -> InputError:
+        """The refusal of a cell given a second time (a crafted or broken file): one reader
+        keeps the first value, another the last."""
+        return InputError(
+            "the cell appears twice in the sheet", file=self._where(row, column),
+            row=row if row > 1 else None, fix=RESAVE_FIX,
+        )  # fmt: skip
 
     def _data(self, row: int, column: int, text: str, width: int) -> None:
         if row > MAX_TABLE_ROWS + 1:
@@ -115,6 +125,8 @@ class _Records:
             )  # fmt: skip
         while len(self.rows) < row - 1:
             self.rows.append([""] * width)
+        if self.rows[row - 2][column]:
+            raise self._twice(row, column)
         self.rows[row - 2][column] = text
 
     def _width(self) -> int:
