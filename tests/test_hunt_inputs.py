@@ -417,3 +417,13 @@ def test_a_cell_stored_twice_in_a_sheet_is_refused(tmp_path):
     book = write_book(tmp_path / "plan.xlsx", list(parts.items()))
     line = one_line_refusal(invoke("check", "--inputs", book), "plan.xlsx, sheet programs, cell E2")
     assert "the cell appears twice in the sheet" in line
+
+
+def test_a_model_file_binary_value_is_refused(tmp_path):
+    """`exclude_program: !!binary YQ==`: the safe loader decodes base64 to bytes, which the
+    schema took as the text `a`: a change the file does not show. Refused with its line."""
+    path = model_file(tmp_path, "overrides:\n  - exclude_program: !!binary YQ==\n")
+    res = invoke("solve", path, "--out", tmp_path / "run")
+    line = one_line_refusal(res, f"{path} at line 3: not a valid model file (")
+    assert "!!binary" in line
+    assert not (tmp_path / "run").exists()

@@ -136,8 +136,19 @@ def _yaml_number(loader: ModelFileLoader, node: yaml.ScalarNode) -> int | float:
     return value
 
 
+def _binary(loader: ModelFileLoader, node: yaml.ScalarNode) -> bytes:
+    """Refuse `!!binary`: the safe loader decodes its base64 to bytes, which the schema would
+    take as text the file does not show (`!!binary YQ==` is the program `a`)."""
+    raise Refused(
+        "a !!binary value hides its text in base64",
+        node.start_mark,
+        "write the value as plain text",
+    )
+
+
 ModelFileLoader.add_constructor("tag:yaml.org,2002:int", _yaml_number)
 ModelFileLoader.add_constructor("tag:yaml.org,2002:float", _yaml_number)
+ModelFileLoader.add_constructor("tag:yaml.org,2002:binary", _binary)
 
 
 def unknown_key(path: Path, loc: tuple[int | str, ...], root: type[BaseModel]) -> str:
