@@ -427,3 +427,29 @@ def test_a_model_file_binary_value_is_refused(tmp_path):
     line = one_line_refusal(res, f"{path} at line 3: not a valid model file (")
     assert "!!binary" in line
     assert not (tmp_path / "run").exists()
+
+
+# --- Bug: one cell given two ranges (a * row and its own) was drawn twice, one range dropped ---
+
+
+@pytest.mark.parametrize(
+    ("rows", "words"),
+    [
+        (
+            ["programs:*:jobs_per_musd,-50%,+50%", "programs:y:jobs_per_musd,-10%,+10%"],
+            "programs:y:jobs_per_musd has a range on row 2 already (programs:*:jobs_per_musd)",
+        ),
+        (
+            ["pools:public/p1:budget_musd,60,140", "pools:*/p1:budget_musd,-10%,+10%"],
+            "pools:public/p1:budget_musd has a range on row 2 already (pools:public/p1:budget",
+        ),
+    ],
+)
+def test_a_cell_given_two_ranges_is_refused(tmp_path, rows, words):
+    """`programs:*:jobs_per_musd` and `programs:y:jobs_per_musd`: y was sampled twice, and the
+    sampled dataset kept the draw of whichever row came last: one range dropped in silence."""
+    folder = sweep_dataset(tmp_path, rows[0])
+    text = (folder / "uncertainty.csv").read_text() + rows[1] + ",uniform,test\n"
+    (folder / "uncertainty.csv").write_text(text, encoding="utf-8")
+    line = one_line_refusal(invoke("check", "--inputs", folder), "uncertainty.csv, row 3, column")
+    assert words in line

@@ -129,13 +129,30 @@ def check_uncertainty(inp: Inputs) -> None:
 def uncertainty_problems(inp: Inputs) -> list[InputError]:
     """Every broken row of uncertainty.csv, one error per row."""
     found = []
+    ranged: dict[str, Uncertainty] = {}  # a cell's label -> the row that gave it a range
     with number_style(inp.number_style):  # the bounds are cells of the dataset
-        for u in inp.uncertainty:
+        for u in sorted(inp.uncertainty, key=lambda u: u.line):
             try:
-                _params_of_row(inp, u)
+                params = _params_of_row(inp, u)
             except InputError as exc:
                 found.append(exc)
+                continue
+            twice = next((p for p in params if ranged.setdefault(p.label, u) is not u), None)
+            if twice is not None:
+                found.append(_ranged_twice(twice, ranged[twice.label], u))
     return found
+
+
+def _ranged_twice(param: Param, first: Uncertainty, again: Uncertainty) -> InputError:
+    """A cell that two rows give a range (a `*` row and its own): a sample would draw it twice
+    and keep one draw."""
+    return InputError(
+        f"{param.label} has a range on row {first.line} already ({first.ref})",
+        file="uncertainty.csv",
+        row=again.line,
+        column="ref",
+        fix="give each cell one range: drop one of the rows, or name the other cells instead of *",
+    )
 
 
 REFUSED = "sweep and --risk refuse"
