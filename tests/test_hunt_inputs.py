@@ -453,3 +453,36 @@ def test_a_cell_given_two_ranges_is_refused(tmp_path, rows, words):
     (folder / "uncertainty.csv").write_text(text, encoding="utf-8")
     line = one_line_refusal(invoke("check", "--inputs", folder), "uncertainty.csv, row 3, column")
     assert words in line
+
+
+# --- Bug: a number format that divides by 1,000 showed one number and gave another ----------
+
+
+def book_with_format(tmp_path: Path, value: float, code: str) -> Path:
+    """The greedy workbook with a's cap_musd (sheet programs, E2) `value` formatted `code`."""
+    from openpyxl import load_workbook
+
+    book = write_book(tmp_path / "plan.xlsx", list(book_parts(tmp_path).items()))
+    wb = load_workbook(book)
+    cell = wb["programs"]["E2"]
+    cell.value, cell.number_format = value, code
+    wb.save(book)
+    return book
+
+
+@pytest.mark.parametrize("code", ["#,##0,", '0.0,,"M"', '#,##0,"K";-#,##0,"K"', "0,\\K"])
+def test_a_number_format_that_scales_is_refused(tmp_path, code):
+    """60,000 formatted `#,##0,` shows 60 (thousands) in Excel; it was read as 60,000 US$ million,
+    a cap a thousand times the one on screen. Refused by cell, with the format."""
+    book = book_with_format(tmp_path, 60000, code)
+    line = one_line_refusal(invoke("check", "--inputs", book), "plan.xlsx, sheet programs, cell E2")
+    assert "divides the number by 1,000" in line
+
+
+@pytest.mark.parametrize("code", ["#,##0", "0.00", "General", '0" musd"', "#,##0.0_);(#,##0.0)"])
+def test_a_number_format_that_does_not_scale_is_read(tmp_path, code):
+    """The control: thousands separators, decimals and unit text show the number itself."""
+    book = book_with_format(tmp_path, 60, code)
+    res = invoke("solve", "--inputs", book, "--out", tmp_path / "run")
+    assert res.exit_code == 0, res.output
+    assert "960" in res.stdout

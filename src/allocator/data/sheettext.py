@@ -57,7 +57,7 @@ class _Records:
         self.width: int | None = None
         self.rows: list[list[str]] = []
         self.chars = 0
-        self.dates = opened.dates()[0]
+        self.dates = opened.dates()[0] | set(opened.scaled())  # not read by the fast path
 
     def _where(self, row: int, column: int) -> str:
         return f"{self.book}, sheet {self.name}, cell {column_letter(column)}{row}"
@@ -243,6 +243,14 @@ def _number(cell: _Cell, opened: Book) -> str:
     if cell.style in dates:
         raise _CellError(
             f"the cell holds a date or time ({_shown_date(value, cell, opened)})", _DATE_FIX
+        )
+    scaled = opened.scaled().get(cell.style)
+    if scaled is not None:
+        raise _CellError(
+            f"the cell's number format '{scaled[:40]}' divides the number by 1,000 or more, so "
+            f"it shows other than its value {number_text(value)}",
+            "format the cell without the commas after the last digit (e.g. #,##0) and type "
+            "the number in the column's unit",
         )
     return number_text(value)
 

@@ -176,6 +176,8 @@ class Book:
     styles_path: str | None
     _strings: list[str] | None = field(default=None, repr=False)
     _dates: tuple[set[int], set[int]] | None = field(default=None, repr=False)
+    _formats: list[str | None] | None = field(default=None, repr=False)
+    _scaled: dict[int, str] | None = field(default=None, repr=False)
 
     def strings(self) -> list[str]:
         """The shared strings, read once, when a sheet first refers to one."""
@@ -188,6 +190,19 @@ class Book:
         if self._dates is None:
             self._dates = (set(), set()) if self.styles_path is None else read_dates(self)
         return self._dates
+
+    def formats(self) -> list[str | None]:
+        """The number format code of each cell style id (None: an unknown built-in), read once."""
+        if self._formats is None:
+            self._formats = [] if self.styles_path is None else read_formats(self)
+        return self._formats
+
+    def scaled(self) -> dict[int, str]:
+        """Style ids whose number format divides the number it shows by 1,000 or more (a comma
+        after the last digit: `#,##0,` shows 60000 as 60), with the format; read once."""
+        if self._scaled is None:
+            self._scaled = {i: f for i, f in enumerate(self.formats()) if f and scales(f)}
+        return self._scaled
 
 
 def _resolve(base: str, target: str) -> str:
@@ -327,7 +342,16 @@ class _Strings:
 
 def read_dates(book: Book) -> tuple[set[int], set[int]]:
     """Style ids whose number format shows a date (or a duration), as openpyxl decides."""
-    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+    from openpyxl.styles.numbers import is_date_format, is_timedelta_format
+
+    formats = book.formats()
+    dates = {i for i, f in enumerate(formats) if is_date_format(f)}
+    return dates, {i for i in dates if is_timedelta_format(formats[i])}
+
+
+def read_formats(book: Book) -> list[str | None]:
+    """The number format code of each cell style (`cellXfs`), by style id."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS
 
     path = book.styles_path or ""
     custom: dict[str, str] = {}
@@ -342,8 +366,23 @@ def read_dates(book: Book) -> tuple[set[int], set[int]]:
             fid = a.get("numFmtId", "0")
             code = custom.get(fid)
             formats.append(code if code is not None else _builtin(BUILTIN_FORMATS, fid))
-    dates = {i for i, f in enumerate(formats) if is_date_format(f)}
-    return dates, {i for i in dates if is_timedelta_format(formats[i])}
+    return formats
+
+
+_LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|[_*].')
+"""What a format code shows as it is: quoted text, an escaped character, [colour] or
+[condition], and the character after _ (a space its width) or * (a fill)."""
+
+
+def scales(code: str) -> bool:
+    """Whether a number format divides the number it shows by 1,000 per comma that follows the
+    section's last digit placeholder (`0.0,,"M"`), as Excel does; a comma between placeholders
+    (`#,##0`) only groups thousands."""
+    for section in _LITERALS.sub("", code).split(";"):
+        last = max(section.rfind(c) for c in "0#?")
+        if last >= 0 and "," in section[last:]:
+            return True
+    return False
 
 
 def _builtin(formats: dict[int, str], fid: str) -> str | None:
