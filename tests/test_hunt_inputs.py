@@ -486,3 +486,21 @@ def test_a_number_format_that_does_not_scale_is_read(tmp_path, code):
     res = invoke("solve", "--inputs", book, "--out", tmp_path / "run")
     assert res.exit_code == 0, res.output
     assert "960" in res.stdout
+
+
+# --- Bug: export-inputs cut a text longer than a workbook cell holds, in silence --------------
+
+
+def test_export_refuses_a_text_longer_than_a_workbook_cell(tmp_path):
+    """A 40,000-character name: xlsxwriter keeps 32,767 characters and says so only in its
+    return code, so the workbook read back was another dataset. Refused, nothing written."""
+    programs = (GREEDY / "programs.csv").read_text().replace("program,", "program,name,", 1)
+    programs = programs.replace("\na,", "\na," + "N" * 40_000 + ",")
+    programs = programs.replace("\nb,", "\nb,,").replace("\nc,", "\nc,,")
+    folder = dataset(tmp_path, **{"programs.csv": programs})
+    book = tmp_path / "x.xlsx"
+    res = invoke("export-inputs", book, "--inputs", folder)
+    line = one_line_refusal(res, "programs.csv, row 2, column 'name': ")
+    assert "40,000 characters, more than a workbook cell holds (32,767)" in line
+    assert not book.exists()
+    assert invoke("check", "--inputs", folder).exit_code == 0  # the CSV dataset itself is sound
