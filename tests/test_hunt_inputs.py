@@ -504,3 +504,27 @@ def test_export_refuses_a_text_longer_than_a_workbook_cell(tmp_path):
     assert "40,000 characters, more than a workbook cell holds (32,767)" in line
     assert not book.exists()
     assert invoke("check", "--inputs", folder).exit_code == 0  # the CSV dataset itself is sound
+
+
+# --- Bug: `targets: off`, as the help writes it, was YAML 1.1's false and refused -------------
+
+
+@pytest.mark.parametrize(("line", "field", "value"), [
+    ("targets: off", "targets", "off"),
+    ("name: no", "name", "no"),
+    ("name: On", "name", "On"),
+    ("description: yes", "description", "yes"),
+])  # fmt: skip
+def test_yaml_11_booleans_are_the_words_they_are(tmp_path, line, field, value):
+    """`targets: off` (a documented value): PyYAML reads off, on, yes and no as booleans (YAML
+    1.1; YAML 1.2 reads them as text), so the file was refused with "Input should be 'off'"."""
+    from allocator.data.modelfile import load_model_file
+
+    model, _ = load_model_file(model_file(tmp_path, line + "\n"))
+    assert getattr(model, field) == value
+
+
+def test_a_yaml_true_is_still_refused_where_text_is_expected(tmp_path):
+    """The control: `true` is a boolean in both YAML versions, and no name."""
+    path = model_file(tmp_path, "name: true\n")
+    one_line_refusal(invoke("solve", path, "--out", tmp_path / "run"), f"{path}: name: ")

@@ -146,6 +146,15 @@ def _binary(loader: ModelFileLoader, node: yaml.ScalarNode) -> bytes:
     )
 
 
+# YAML 1.1 (PyYAML) reads yes, no, on and off as booleans, YAML 1.2 as the words: a model file
+# has no yes/no field, and `targets: off` is one of its values. Only true and false are booleans.
+ModelFileLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+ModelFileLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 ModelFileLoader.add_constructor("tag:yaml.org,2002:int", _yaml_number)
 ModelFileLoader.add_constructor("tag:yaml.org,2002:float", _yaml_number)
 ModelFileLoader.add_constructor("tag:yaml.org,2002:binary", _binary)
