@@ -528,3 +528,23 @@ def test_a_yaml_true_is_still_refused_where_text_is_expected(tmp_path):
     """The control: `true` is a boolean in both YAML versions, and no name."""
     path = model_file(tmp_path, "name: true\n")
     one_line_refusal(invoke("solve", path, "--out", tmp_path / "run"), f"{path}: name: ")
+
+
+# --- Bug: a --set on a workbook dataset named a CSV file the dataset does not have ------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "words"),
+    [
+        ("programs.a.cap_musd=abc", "plan.xlsx, sheet programs, row 2, column 'cap_musd': 'abc'"),
+        ("programs.a.floor_musd=70", "plan.xlsx, sheet programs, row 2, column 'floor_musd'"),
+        ("programs.zz.cap_musd=7", "the key 'zz' names no row of plan.xlsx, sheet programs"),
+    ],
+)
+def test_a_set_on_a_workbook_names_the_sheet(tmp_path, cell, words):
+    """`--inputs plan.xlsx --set programs.a.cap_musd=abc` said `programs.csv row 2`: there is no
+    programs.csv to open. The message names the workbook and sheet, as the loader's do."""
+    book = write_book(tmp_path / "plan.xlsx", list(book_parts(tmp_path).items()))
+    line = one_line_refusal(invoke("check", "--inputs", book, "--set", cell), f"--set '{cell}': ")
+    assert words in line
+    assert ".csv" not in line
