@@ -548,3 +548,16 @@ def test_a_set_on_a_workbook_names_the_sheet(tmp_path, cell, words):
     line = one_line_refusal(invoke("check", "--inputs", book, "--set", cell), f"--set '{cell}': ")
     assert words in line
     assert ".csv" not in line
+
+
+def test_a_set_that_breaks_a_rule_across_sheets_names_the_sheet(tmp_path):
+    """A set the row accepts but the dataset does not (a window past the horizon): the message
+    said `programs.csv, row 2` and `covered by phases.csv` of a workbook dataset."""
+    book = write_book(tmp_path / "plan.xlsx", list(book_parts(tmp_path).items()))
+    cell = "programs.a.last_year=2030"
+    line = one_line_refusal(
+        invoke("check", "--inputs", book, "--set", cell), f"after --set '{cell}'"
+    )
+    assert "plan.xlsx, sheet programs, row 2, column 'last_year': last_year 2030 is outside" in line
+    assert "covered by sheet phases" in line
+    assert ".csv" not in line

@@ -159,6 +159,17 @@ def _renamed(sheets: dict[str, _Sheet], exc: InputError) -> InputError:
     )  # fmt: skip
 
 
+def in_book(book: str, exc: InputError) -> InputError:
+    """A problem found after the workbook was read (an override or a set broke a rule across
+    tables), its CSV file names as the workbook's sheets: `plan.xlsx, sheet programs`."""
+    sheet = _FILES.get(exc.file or "")
+    where = exc.file if sheet is None else f"{book}, sheet {sheet}"
+    return InputError(
+        _in_sheets(exc.reason) or "", file=where, row=exc.row, column=exc.column,
+        fix=_in_sheets(exc.fix),
+    )  # fmt: skip
+
+
 def _note(sheets: dict[str, _Sheet], exc: InputError, why: str) -> str:
     """A note on a problem set aside, by sheet and cell (`why` with its CSV names as sheets)."""
     return f"{_renamed(sheets, exc)} ({_in_sheets(why)})"
