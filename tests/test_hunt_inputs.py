@@ -561,3 +561,31 @@ def test_a_set_that_breaks_a_rule_across_sheets_names_the_sheet(tmp_path):
     assert "plan.xlsx, sheet programs, row 2, column 'last_year': last_year 2030 is outside" in line
     assert "covered by sheet phases" in line
     assert ".csv" not in line
+
+
+# --- Bug: a number formatted as a percent showed 60% and was read as 0.6 in any column --------
+
+
+def test_a_percent_cell_outside_a_share_column_is_refused(tmp_path):
+    """a's cap 0.6 formatted 0%: Excel shows 60%, the cap was read as 0.6 US$ million; the CSV
+    cell 60% is refused for money. The cell is read as the text Excel shows, so it is too."""
+    book = book_with_format(tmp_path, 0.6, "0%")
+    line = one_line_refusal(invoke("check", "--inputs", book), "plan.xlsx, sheet programs, cell E2")
+    assert "'60%' is not a number in a known unit" in line
+
+
+@pytest.mark.parametrize(("value", "code"), [(0.25, "0%"), (0.0257, "0.00%"), (0.1234, "0.0%")])
+def test_a_percent_cell_in_a_share_column_is_the_same_share(tmp_path, value, code):
+    """The control: max_annual_share 25% is the share 0.25 (the same float as typed)."""
+    from openpyxl import load_workbook
+
+    from allocator.data.inputs import load_inputs
+
+    book = write_book(tmp_path / "plan.xlsx", list(book_parts(tmp_path).items()))
+    wb = load_workbook(book)
+    ws = wb["programs"]
+    ws["I1"] = "max_annual_share"
+    for row, share in ((2, value), (3, 1), (4, 1)):
+        ws.cell(row, 9, share).number_format = code
+    wb.save(book)
+    assert [p.max_annual_share for p in load_inputs(book).programs] == [value, 1, 1]

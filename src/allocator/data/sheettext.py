@@ -12,9 +12,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, NamedTuple
 
-from allocator.data.numbers import exact_text
+from allocator.data.numbers import decimal_text, exact_text
 from allocator.data.records import MAX_TABLE_BYTES, MAX_TABLE_ROWS
 from allocator.data.xlsx import RESAVE_FIX, Book, BookError, SheetInfo
 from allocator.data.xlsxcells import SheetReader, column_index
@@ -57,7 +58,7 @@ class _Records:
         self.width: int | None = None
         self.rows: list[list[str]] = []
         self.chars = 0
-        self.dates = opened.dates()[0] | set(opened.scaled())  # not read by the fast path
+        self.dates = opened.dates()[0] | set(opened.scaled()) | opened.percents()  # not fast
 
     def _where(self, row: int, column: int) -> str:
         return f"{self.book}, sheet {self.name}, cell {column_letter(column)}{row}"
@@ -252,6 +253,8 @@ def _number(cell: _Cell, opened: Book) -> str:
             "format the cell without the commas after the last digit (e.g. #,##0) and type "
             "the number in the column's unit",
         )
+    if cell.style in opened.percents():  # what Excel shows, 25%: a share reads it as 0.25
+        return decimal_text(Decimal(raw).scaleb(2)) + "%"
     return number_text(value)
 
 

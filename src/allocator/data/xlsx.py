@@ -178,6 +178,7 @@ class Book:
     _dates: tuple[set[int], set[int]] | None = field(default=None, repr=False)
     _formats: list[str | None] | None = field(default=None, repr=False)
     _scaled: dict[int, str] | None = field(default=None, repr=False)
+    _percents: set[int] | None = field(default=None, repr=False)
 
     def strings(self) -> list[str]:
         """The shared strings, read once, when a sheet first refers to one."""
@@ -203,6 +204,13 @@ class Book:
         if self._scaled is None:
             self._scaled = {i: f for i, f in enumerate(self.formats()) if f and scales(f)}
         return self._scaled
+
+    def percents(self) -> set[int]:
+        """Style ids whose number format shows the number as a percent (0.25 as 25%), read
+        once."""
+        if self._percents is None:
+            self._percents = {i for i, f in enumerate(self.formats()) if f and is_percent(f)}
+        return self._percents
 
 
 def _resolve(base: str, target: str) -> str:
@@ -372,6 +380,12 @@ def read_formats(book: Book) -> list[str | None]:
 _LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|[_*].')
 """What a format code shows as it is: quoted text, an escaped character, [colour] or
 [condition], and the character after _ (a space its width) or * (a fill)."""
+
+
+def is_percent(code: str) -> bool:
+    """Whether a number format shows the number times 100 with a % sign (`0%`, `0.00%`), in its
+    first section (the one a positive number takes)."""
+    return "%" in _LITERALS.sub("", code).split(";")[0]
 
 
 def scales(code: str) -> bool:
