@@ -7,12 +7,18 @@ from collections.abc import Sequence
 
 
 def printable(text: str) -> str:
-    """`text` with control and format characters (ESC, NUL, bidi overrides) written as escapes.
+    """`text` with control and format characters (ESC, NUL, bidi overrides) and the line and
+    paragraph separators (U+2028, U+2029) written as escapes.
 
     Messages quote what the user's files hold; raw, those characters would recolour, rewrite or
-    reverse the terminal line instead of showing what is in the file.
+    reverse the terminal line, or break the one-line message in two, instead of showing what is
+    in the file.
     """
-    return "".join(_escape(ch) if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
+    return "".join(_escape(ch) if unicodedata.category(ch) in _ESCAPED else ch for ch in text)
+
+
+_ESCAPED = ("Cc", "Cf", "Zl", "Zp")
+"""Unicode categories written as escapes: control, format, line and paragraph separators."""
 
 
 MAX_QUOTED = 60

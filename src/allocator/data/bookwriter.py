@@ -18,6 +18,7 @@ from typing import Any
 
 from allocator.data.rows import described
 from allocator.data.schema import TABLES, Inputs, Row
+from allocator.errors import InputError
 
 UNIT_WORDS = {
     "musd": "US$ million",
@@ -75,6 +76,7 @@ def write_inputs_workbook(inp: Inputs, path: Path) -> None:
     from allocator.data.textsheet import TextBook  # xlsxwriter: only when a book is written
     from allocator.data.workbook import README_SHEET  # the reader: not for a run's workbook
 
+    _check_fits(inp)
     book = TextBook(str(path), {**TEXT_AS_TEXT, "in_memory": True})
     book.set_properties({"title": "allocator dataset", "created": _EPOCH})
     book.set_custom_property(MARK_PROPERTY, MARK_VALUE)
@@ -118,6 +120,30 @@ def write_inputs_workbook(inp: Inputs, path: Path) -> None:
     _settings(book, inp, bold)
     _readme(readme, tables, inp, bold, wrap)
     close_book(book)
+
+
+MAX_CELL_TEXT = 32_767
+"""Most characters a workbook cell holds (Excel's limit; xlsxwriter cuts a longer text)."""
+
+
+def _check_fits(inp: Inputs) -> None:
+    """Refuse, before anything is written, a text no workbook cell holds: cut, it would be read
+    back as another dataset.
+
+    Raises:
+        InputError: naming the CSV file, row and column of the first such text.
+    """
+    for field, (file, *_rest) in TABLES.items():
+        for row in getattr(inp, field):
+            for name, value in row:
+                if isinstance(value, str) and len(value) > MAX_CELL_TEXT:
+                    raise InputError(
+                        f"the text is {len(value):,} characters, more than a workbook cell "
+                        f"holds ({MAX_CELL_TEXT:,})",
+                        file=file, row=row.line, column=name,
+                        fix=f"shorten it to at most {MAX_CELL_TEXT:,} characters, or keep the "
+                        "dataset as CSV files",
+                    )  # fmt: skip
 
 
 TEXT_AS_TEXT = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}

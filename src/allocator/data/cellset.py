@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
 from allocator.data.audit import CELL_UNITS, KEYS
-from allocator.data.inputs import explain_value, read_cell
+from allocator.data.inputs import BOOK_SUFFIXES, explain_value, read_cell
 from allocator.data.numbers import NumberError, number_style
 from allocator.data.rows import closest_fix
 from allocator.data.schema import TABLES, Inputs, Row
@@ -135,9 +136,11 @@ def apply_set(inp: Inputs, cs: CellSet) -> Inputs:
         UsageError: the key matches no row ("did you mean") or several, the value breaks the
             number rule, or the row breaks a rule of its table (a floor above its cap).
     """
-    file, model, _, _ = TABLES[cs.table]
+    _, model, _, _ = TABLES[cs.table]
+    file = table_place(inp, cs.table)
     row = _row_of(inp, cs, file)
-    where = f"{cs.where}: {file} row {row.line}, column '{cs.column}'"
+    sep = " " if file == TABLES[cs.table][0] else ", "  # pools.csv row 2; book, sheet pools, row 2
+    where = f"{cs.where}: {file}{sep}row {row.line}, column '{cs.column}'"
     value = _read_value(row, model, cs, where, inp.number_style)
     try:
         new = model.model_validate(row.model_dump() | {"line": row.line, cs.column: value})
@@ -148,12 +151,22 @@ def apply_set(inp: Inputs, cs: CellSet) -> Inputs:
     return inp.model_copy(update={cs.table: rows})
 
 
+def table_place(inp: Inputs, table: str) -> str:
+    """Where a table of `inp` is, as messages name it: `pools.csv`, or `plan.xlsx, sheet pools`
+    for a dataset read from a workbook."""
+    file = TABLES[table][0]
+    path = Path(inp.folder)
+    if path.suffix.lower() in BOOK_SUFFIXES and path.is_file():
+        return f"{path.name}, sheet {file.removesuffix('.csv')}"
+    return file
+
+
 def _row_of(inp: Inputs, cs: CellSet, file: str) -> Row:
     """The one row the key of `cs` names."""
     wanted = cs.key.split("/")
     rows = [r for r in getattr(inp, cs.table) if _key_of(r, cs.table, wanted) == wanted]
     if not rows:
-        fix = _key_fix(inp, cs.table, wanted)
+        fix = _key_fix(inp, cs.table, wanted, file)
         raise UsageError(f"{cs.where}: the key {quoted(cs.key)} names no row of {file}. Fix: {fix}")
     if len(rows) > 1:
         lines = ", ".join(str(r.line) for r in rows[:10])
@@ -170,19 +183,20 @@ def _key_of(row: Row, table: str, wanted: list[str]) -> list[str]:
     return [w if w == "*" else c for c, w in zip(cells, wanted, strict=True)]
 
 
-def _key_fix(inp: Inputs, table: str, wanted: list[str]) -> str:
-    """The fix for a key that names no row, at its first part that no row has."""
+def _key_fix(inp: Inputs, table: str, wanted: list[str], file: str) -> str:
+    """The fix for a key that names no row of the table (at `file`), at its first part that no
+    row has."""
     names = KEYS[table]
     for name, want in zip(names, wanted, strict=True):
         have = {
             "" if getattr(r, name) is None else str(getattr(r, name)) for r in getattr(inp, table)
         }
         if want != "*" and want not in have:
-            where = f"the {name}s of {TABLES[table][0]}"
+            where = f"the {name}s of {file}"
             return f"no row has {name} {quoted(want)}: " + closest_fix(
                 want, have - {""}, where, drop="the set"
             )
-    return f"no row has this combination: check the key against {TABLES[table][0]}"
+    return f"no row has this combination: check the key against {file}"
 
 
 def _read_value(row: Row, model: type[Row], cs: CellSet, where: str, style: str | None) -> Any:

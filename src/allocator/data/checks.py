@@ -112,10 +112,55 @@ def formula_error(file: str, row: int | None, column: str, value: str) -> InputE
     )
 
 
+NAMES = (
+    ("programs", ("program", "sector", "export_category", "capital_group", "mineral")),
+    ("pools", ("pool",)),
+    ("phases", ("phase",)),
+    ("risks", ("risk",)),
+)
+"""The columns that give things their names (the others refer to these names, exactly)."""
+
+
+def case_problems(inp: Inputs) -> list[InputError]:
+    """Every name written in two ways that differ only in case (`S1` and `s1`): they are two
+    names to the model, but one to a spreadsheet's filters and lookups and to a reader."""
+    found = []
+    for table, columns in NAMES:
+        file = TABLES[table][0]
+        rows = sorted(getattr(inp, table), key=lambda r: r.line)
+        for column in columns:
+            found += _case_twins(file, column, [(getattr(r, column), r.line) for r in rows])
+    return found
+
+
+def _case_twins(file: str, column: str, cells: list[tuple[str | None, int]]) -> list[InputError]:
+    """One problem for each spelling of a name other than its first in `cells` (value, row)."""
+    first: dict[str, tuple[str, int]] = {}
+    found: dict[str, InputError] = {}
+    for value, row in cells:
+        if value is None:
+            continue
+        name, line = first.setdefault(value.casefold(), (value, row))
+        if name != value and value not in found:
+            found[value] = _case_error(file, row, column, value, name, line)
+    return list(found.values())
+
+
+def _case_error(file: str, row: int, column: str, value: str, name: str, line: int) -> InputError:
+    return InputError(
+        f"{quoted(value)} differs from {quoted(name)} (row {line}) only in case",
+        file=file,
+        row=row,
+        column=column,
+        fix=f"write {name} as on row {line} if it is the same, else a name that differs in "
+        "more than case",
+    )
+
+
 def reference_problems(inp: Inputs) -> list[InputError]:
-    """Every name that starts like a formula (`formula_problems`), and every broken cross-table
-    rule, in the order of the checks."""
-    return [*formula_problems(inp), *_cross_table_problems(inp)]
+    """Every name that starts like a formula (`formula_problems`) or differs from another only in
+    case (`case_problems`), and every broken cross-table rule, in the order of the checks."""
+    return [*formula_problems(inp), *case_problems(inp), *_cross_table_problems(inp)]
 
 
 def _cross_table_problems(inp: Inputs) -> list[InputError]:

@@ -8,8 +8,10 @@ here; a workbook by `workbook.py`; both turn their records into `Inputs` with `r
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import io
+import os
 from pathlib import Path
 from typing import Any
 
@@ -69,11 +71,71 @@ def load_inputs(folder: str | Path, *, strict: bool = False) -> Inputs:
             f"dataset folder '{root}' not found",
             fix="pass --inputs DIR with the CSV tables, or --inputs plan.xlsx",
         )
+    _check_file_names(root)
     hashes: dict[str, str] = {}
     style = _declared_style(root, hashes)
     with number_style(style):
         tables, unread = _read_tables(root, strict, hashes)
     return assemble_inputs(str(root), tables, hashes, strict, unread, style)
+
+
+_TABLE_FILES = (*(file for file, *_rest in TABLES.values()), SETTINGS_FILE)
+_NOT_TABLES = ("~$", ".")  # a spreadsheet's lock file while the table is open, hidden files
+
+
+def _check_file_names(root: Path) -> None:
+    """Refuse a file named almost as a table (`Groups.csv`, `groups.CSV`, `group.csv`).
+
+    The tables are read by their exact names, so such a file was left out in silence (its caps
+    dropped), and a case-insensitive disk (Windows, macOS) reads `Groups.csv` as `groups.csv`:
+    the same folder would give two plans.
+    """
+    try:
+        with os.scandir(root) as entries:
+            names = [e.name for e in entries]
+    except OSError:
+        return  # a folder that may not be listed: the tables are read (or refused) by name
+    present = set(names)
+    tables = [(t, difflib.SequenceMatcher(None, b=t, autojunk=False)) for t in _TABLE_FILES]
+    if len(names) > _MAX_NEAR_NAMES:
+        tables = []  # a folder of thousands of files: case and spaces only, in bounded time
+    for name in sorted(names):
+        meant = _table_meant(name, tables)
+        if meant is None or name == meant:
+            continue
+        if meant in present and name.strip().casefold() != meant:
+            continue  # a near miss beside the table itself (a copy, notes): not read, as before
+        raise InputError(
+            f"the file is named almost as the table {meant} and would not be read as it "
+            "(table file names are exact and lower-case)",
+            file=name,
+            fix=f"rename it to {meant}, or move it out of the dataset folder",
+        )
+
+
+def _table_meant(name: str, tables: list[tuple[str, difflib.SequenceMatcher[str]]]) -> str | None:
+    """The table file `name` is probably meant to be: the same but for case or spaces, or a
+    near miss (`group.csv`, a ratio of at least 0.9 to the table's name); None for every other
+    file (`actuals.csv`, `NOTES.md`). `tables` holds a matcher for each table's file name."""
+    if name.startswith(_NOT_TABLES):
+        return None
+    folded = name.strip().casefold()
+    if folded in _TABLE_FILES:
+        return folded
+    best, meant = _NEAR, None
+    for table, matcher in tables:  # the cheap upper bounds first, as difflib's own search does
+        matcher.set_seq1(folded)
+        if matcher.real_quick_ratio() >= best and matcher.quick_ratio() >= best:
+            ratio = matcher.ratio()
+            if ratio >= best:
+                best, meant = ratio, table
+    return meant
+
+
+_NEAR = 0.9
+"""Least difflib ratio of a file name to a table's for the file to be taken as that table."""
+_MAX_NEAR_NAMES = 1_000
+"""Most files in a dataset folder for near misses to be looked for (40 microseconds a name)."""
 
 
 def _declared_style(root: Path, hashes: dict[str, str]) -> str | None:

@@ -16,7 +16,7 @@ from allocator.data.carry import carry_exclusions
 from allocator.data.cellset import after_words, apply_set, parse_set, set_texts
 from allocator.data.checks import check_weights, reference_problems
 from allocator.data.files import read_file
-from allocator.data.inputs import explain_value, load_inputs
+from allocator.data.inputs import BOOK_SUFFIXES, explain_value, load_inputs
 from allocator.data.ordering import canonical
 
 # The overrides live in `overrides.py`: a run spec holds them, and a run without a model file
@@ -225,11 +225,21 @@ def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inpu
         elif ov.set_cell is not None:
             inp = apply_set(inp, ov.set_cell)
     after = after_words(source, [o.set_cell for o in overrides if o.set_cell is not None])
-    problems = reference_problems(inp)  # checked once, after the overrides and the sets
+    problems = _in_place(inp, reference_problems(inp))  # once, after overrides and sets
     if len(problems) == 1:  # the CSV is fine: an override made the data inconsistent
         raise UsageError(f"{after}, {problems[0]}")
     raise_all(problems, after)
     return canonical(carry_exclusions(before, inp, source))  # an added group row takes its place
+
+
+def _in_place(inp: Inputs, problems: list[InputError]) -> list[InputError]:
+    """The problems as the dataset's files are named: CSV files, or a workbook's sheets."""
+    path = Path(inp.folder)
+    if path.suffix.lower() not in BOOK_SUFFIXES or not path.is_file():
+        return problems
+    from allocator.data.workbook import in_book  # the workbook reader only for a workbook
+
+    return [in_book(path.name, e) for e in problems]
 
 
 def _known(where: str, kind: str, value: str, known: set[str]) -> None:

@@ -199,7 +199,12 @@ def exact_text(value: float) -> str:
     never refused as ambiguous or too long."""
     if value.is_integer() and abs(value) < 1e15:
         return str(int(value))
-    exact = Decimal(repr(value))
+    return decimal_text(Decimal(repr(value)))
+
+
+def decimal_text(exact: Decimal) -> str:
+    """A decimal as `exact_text` writes a float: its plain digits where they are short and read
+    one way in the current style, else digits and an exponent (`257e-2`)."""
     shown = f"{exact:f}"
     style = _STYLE.get()
     if len(shown) <= _SHORT and not (style is None and _AMBIGUOUS.match(shown.lstrip("-"))):

@@ -180,9 +180,20 @@ def _cell_value(model: type[Row], name: str, cell: str, cells: dict[str, str]) -
     info = model.model_fields.get(name)
     if info is not None and info.annotation is int:
         check_writing(cell)
+        return _whole(cell)
     if info is not None and info.annotation in (float, float | None):
         return _plain_float(cell)
     return cell
+
+
+def _whole(cell: str) -> int | str:
+    """A whole-number cell (a year, a lag): with a point or a comma it is read by the number
+    rule in the dataset's style (`1.000` is 1000 in the comma style, refused undeclared), not
+    by the row model's own reading; text that is no number is left to the row model."""
+    if "." not in cell and "," not in cell:
+        return cell
+    value = _plain_float(cell)
+    return int(value) if isinstance(value, float) and value.is_integer() else cell
 
 
 def read_cell(model: type[Row], column: str, text: str, cells: dict[str, str]) -> Any:

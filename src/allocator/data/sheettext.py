@@ -12,11 +12,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, NamedTuple
 
-from allocator.data.numbers import exact_text
+from allocator.data.numbers import decimal_text, exact_text
 from allocator.data.records import MAX_TABLE_BYTES, MAX_TABLE_ROWS
-from allocator.data.xlsx import Book, BookError, SheetInfo
+from allocator.data.xlsx import RESAVE_FIX, Book, BookError, SheetInfo
 from allocator.data.xlsxcells import SheetReader, column_index
 from allocator.errors import InputError
 
@@ -57,7 +58,7 @@ class _Records:
         self.width: int | None = None
         self.rows: list[list[str]] = []
         self.chars = 0
-        self.dates = opened.dates()[0]
+        self.dates = opened.dates()[0] | set(opened.scaled()) | opened.percents()  # not fast
 
     def _where(self, row: int, column: int) -> str:
         return f"{self.book}, sheet {self.name}, cell {column_letter(column)}{row}"
@@ -95,9 +96,19 @@ class _Records:
             )  # fmt: skip
         if row == 1:
             self.header += [""] * (column + 1 - len(self.header))
+            if self.header[column]:
+                raise self._twice(row, column)
             self.header[column] = text
         else:
             self._data(row, column, text, width)
+
+    def _twice(self, row: int, column: int) -> InputError:
+        """The refusal of a cell given a second time (a crafted or broken file): one reader
+        keeps the first value, another the last."""
+        return InputError(
+            "the cell appears twice in the sheet", file=self._where(row, column),
+            row=row if row > 1 else None, fix=RESAVE_FIX,
+        )  # fmt: skip
 
     def _data(self, row: int, column: int, text: str, width: int) -> None:
         if row > MAX_TABLE_ROWS + 1:
@@ -115,6 +126,8 @@ class _Records:
             )  # fmt: skip
         while len(self.rows) < row - 1:
             self.rows.append([""] * width)
+        if self.rows[row - 2][column]:
+            raise self._twice(row, column)
         self.rows[row - 2][column] = text
 
     def _width(self) -> int:
@@ -207,9 +220,19 @@ def _text(cell: _Cell, opened: Book) -> str:
     return reader(cell, opened)
 
 
+_XSD_DOUBLE = re.compile(
+    r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?INF|NaN", re.ASCII
+)
+"""A number cell's value as the file format writes it (xsd:double; INF and NaN are then refused
+as not finite): float() alone would also read `1_000`, Arabic-Indic or fullwidth digits, which
+another reader does not."""
+
+
 def _number(cell: _Cell, opened: Book) -> str:
-    raw = str(cell.value).strip()
+    raw = str(cell.value).strip(" \t\r\n")  # the whitespace XML may put around a value
     try:
+        if not _XSD_DOUBLE.fullmatch(raw):
+            raise ValueError(raw)
         value = float(raw)
     except ValueError:
         raise _CellError(
@@ -222,6 +245,16 @@ def _number(cell: _Cell, opened: Book) -> str:
         raise _CellError(
             f"the cell holds a date or time ({_shown_date(value, cell, opened)})", _DATE_FIX
         )
+    scaled = opened.scaled().get(cell.style)
+    if scaled is not None:
+        raise _CellError(
+            f"the cell's number format '{scaled[:40]}' divides the number by 1,000 or more, so "
+            f"it shows other than its value {number_text(value)}",
+            "format the cell without the commas after the last digit (e.g. #,##0) and type "
+            "the number in the column's unit",
+        )
+    if cell.style in opened.percents():  # what Excel shows, 25%: a share reads it as 0.25
+        return decimal_text(Decimal(raw).scaleb(2)) + "%"
     return number_text(value)
 
 

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from pydantic.fields import FieldInfo
 
 from allocator.data.audit import resolve_rows
-from allocator.data.numbers import number_style, parse_money, parse_number
-from allocator.data.schema import Inputs, Row, Uncertainty
+from allocator.data.numbers import number_style, parse_count, parse_money, parse_number
+from allocator.data.schema import TABLES, Inputs, Row, Uncertainty
 from allocator.errors import InputError, raise_all
 
 # The numbers a range may be put on: (table, column).
@@ -53,12 +54,18 @@ class Param:
         return self.column == "lag_years"
 
 
-def _bound(text: str, nominal: float, where: Uncertainty, column: str) -> float:
+def _bound(
+    text: str, nominal: float, where: Uncertainty, side: str, cell: tuple[str, str]
+) -> float:
+    """A bound (`side`: low or high) of the cell (table, column): a relative change (`-20%`) of
+    its value, or a number in the cell's own unit (`1.5K` jobs, `3.5B` US$ million), held to the
+    cell's upper limit."""
     t = text.strip()
     try:
         if t.endswith("%") and t[:1] in "+-":
-            return nominal * (1.0 + parse_number(t[:-1], {"": 1.0}) / 100.0)
-        return parse_money(t)
+            value = nominal * (1.0 + parse_number(t[:-1], {"": 1.0}) / 100.0)
+        else:
+            value = _READERS.get(_unit(*cell), _plain)(t)
     except ValueError as exc:
         fix = getattr(exc, "fix", None)  # a number the rule refuses says why (numbers.py)
         raise InputError(
@@ -66,9 +73,47 @@ def _bound(text: str, nominal: float, where: Uncertainty, column: str) -> float:
             + (f" ({exc})" if fix else ""),
             file="uncertainty.csv",
             row=where.line,
-            column=column,
+            column=side,
             fix=fix or "write a number in the cell's unit, or -20% / +20%",
         ) from None
+    top = _upper_limit(*cell)
+    if top is not None and value > top:
+        raise InputError(
+            f"'{text}' is above the maximum {top:g} of {cell[1]}",
+            file="uncertainty.csv",
+            row=where.line,
+            column=side,
+            fix=f"keep the range within {top:g} (limits: inputs/README.md)",
+        )
+    return value
+
+
+def _plain(text: str) -> float:
+    """A number without a unit (a lag in years, a link's ratio)."""
+    return parse_number(text, {"": 1.0})
+
+
+_READERS = {"musd": parse_money, "count": parse_count}
+
+
+def _field(table: str, column: str) -> FieldInfo:
+    return TABLES[table][1].model_fields[column]
+
+
+def _unit(table: str, column: str) -> str | None:
+    """The unit the loader reads the cell in (`rows.unit_field`), None for a plain number."""
+    extra = _field(table, column).json_schema_extra
+    return str(extra.get("unit")) if isinstance(extra, dict) and "unit" in extra else None
+
+
+def _upper_limit(table: str, column: str) -> float | None:
+    """The most the cell may hold (its `le` or `lt`), as the row model refuses past it."""
+    for rule in _field(table, column).metadata:
+        top = getattr(rule, "le", None)
+        top = getattr(rule, "lt", None) if top is None else top
+        if top is not None:
+            return float(top)
+    return None
 
 
 def check_uncertainty(inp: Inputs) -> None:
@@ -84,13 +129,30 @@ def check_uncertainty(inp: Inputs) -> None:
 def uncertainty_problems(inp: Inputs) -> list[InputError]:
     """Every broken row of uncertainty.csv, one error per row."""
     found = []
+    ranged: dict[str, Uncertainty] = {}  # a cell's label -> the row that gave it a range
     with number_style(inp.number_style):  # the bounds are cells of the dataset
-        for u in inp.uncertainty:
+        for u in sorted(inp.uncertainty, key=lambda u: u.line):
             try:
-                _params_of_row(inp, u)
+                params = _params_of_row(inp, u)
             except InputError as exc:
                 found.append(exc)
+                continue
+            twice = next((p for p in params if ranged.setdefault(p.label, u) is not u), None)
+            if twice is not None:
+                found.append(_ranged_twice(twice, ranged[twice.label], u))
     return found
+
+
+def _ranged_twice(param: Param, first: Uncertainty, again: Uncertainty) -> InputError:
+    """A cell that two rows give a range (a `*` row and its own): a sample would draw it twice
+    and keep one draw."""
+    return InputError(
+        f"{param.label} has a range on row {first.line} already ({first.ref})",
+        file="uncertainty.csv",
+        row=again.line,
+        column="ref",
+        fix="give each cell one range: drop one of the rows, or name the other cells instead of *",
+    )
 
 
 REFUSED = "sweep and --risk refuse"
@@ -134,7 +196,11 @@ def _params_of_row(inp: Inputs, u: Uncertainty) -> list[Param]:
     found = []
     for row in rows:
         nominal = float(getattr(row, column))
-        low, high = (_bound(u.low, nominal, u, "low"), _bound(u.high, nominal, u, "high"))
+        cell = (table, column)
+        low, high = (
+            _bound(u.low, nominal, u, "low", cell),
+            _bound(u.high, nominal, u, "high", cell),
+        )
         _check_range(u, table, row, column, (low, nominal, high))
         found.append(Param(table, row, column, nominal, low, high, u.distribution, u))
     return found

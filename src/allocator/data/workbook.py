@@ -159,6 +159,17 @@ def _renamed(sheets: dict[str, _Sheet], exc: InputError) -> InputError:
     )  # fmt: skip
 
 
+def in_book(book: str, exc: InputError) -> InputError:
+    """A problem found after the workbook was read (an override or a set broke a rule across
+    tables), its CSV file names as the workbook's sheets: `plan.xlsx, sheet programs`."""
+    sheet = _FILES.get(exc.file or "")
+    where = exc.file if sheet is None else f"{book}, sheet {sheet}"
+    return InputError(
+        _in_sheets(exc.reason) or "", file=where, row=exc.row, column=exc.column,
+        fix=_in_sheets(exc.fix),
+    )  # fmt: skip
+
+
 def _note(sheets: dict[str, _Sheet], exc: InputError, why: str) -> str:
     """A note on a problem set aside, by sheet and cell (`why` with its CSV names as sheets)."""
     return f"{_renamed(sheets, exc)} ({_in_sheets(why)})"
@@ -193,9 +204,16 @@ def _read_book(
 
 def _declared_style(book: str, opened: Book) -> str | None:
     """The number style the `settings` sheet declares (None: no such sheet, undeclared)."""
-    info = next((i for i in opened.sheets if i.name.strip().lower() == SETTINGS_SHEET), None)
-    if info is None:
+    found = [i for i in opened.sheets if i.name.strip().lower() == SETTINGS_SHEET]
+    if not found:
         return None
+    info = found[0]
+    if len(found) > 1:
+        raise InputError(
+            f"two sheets are named {SETTINGS_SHEET} ({', '.join(repr(i.name) for i in found)})",
+            file=f"{book}, sheet {found[1].name}",
+            fix="keep one settings sheet: rename or delete the other, then save again",
+        )
     _check_kind(book, info)
     sheet = _Sheet(book, info.name, read_sheet(book, info.name, opened, info))
     try:
@@ -225,6 +243,12 @@ def _table_sheets(book: str, opened: Book) -> tuple[dict[str, _Sheet], list[str]
                 "unknown sheet", file=f"{book}, sheet {name}", fix=f"rename it ({hint})"
             )
         _check_kind(book, info)
+        if name in out:
+            raise InputError(
+                f"two sheets are named {name}",
+                file=f"{book}, sheet {name}",
+                fix="keep one sheet of that name: rename or delete the other, then save again",
+            )
         if hidden:
             notes.append(
                 printable(f"{book}, sheet {name}: the sheet is {hidden} and is read as the table")

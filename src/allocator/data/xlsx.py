@@ -176,6 +176,9 @@ class Book:
     styles_path: str | None
     _strings: list[str] | None = field(default=None, repr=False)
     _dates: tuple[set[int], set[int]] | None = field(default=None, repr=False)
+    _formats: list[str | None] | None = field(default=None, repr=False)
+    _scaled: dict[int, str] | None = field(default=None, repr=False)
+    _percents: set[int] | None = field(default=None, repr=False)
 
     def strings(self) -> list[str]:
         """The shared strings, read once, when a sheet first refers to one."""
@@ -188,6 +191,26 @@ class Book:
         if self._dates is None:
             self._dates = (set(), set()) if self.styles_path is None else read_dates(self)
         return self._dates
+
+    def formats(self) -> list[str | None]:
+        """The number format code of each cell style id (None: an unknown built-in), read once."""
+        if self._formats is None:
+            self._formats = [] if self.styles_path is None else read_formats(self)
+        return self._formats
+
+    def scaled(self) -> dict[int, str]:
+        """Style ids whose number format divides the number it shows by 1,000 or more (a comma
+        after the last digit: `#,##0,` shows 60000 as 60), with the format; read once."""
+        if self._scaled is None:
+            self._scaled = {i: f for i, f in enumerate(self.formats()) if f and scales(f)}
+        return self._scaled
+
+    def percents(self) -> set[int]:
+        """Style ids whose number format shows the number as a percent (0.25 as 25%), read
+        once."""
+        if self._percents is None:
+            self._percents = {i for i, f in enumerate(self.formats()) if f and is_percent(f)}
+        return self._percents
 
 
 def _resolve(base: str, target: str) -> str:
@@ -221,6 +244,7 @@ def open_book(data: bytes) -> Book:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise BookError("the archive", f"cannot be unzipped ({exc})", RESAVE_FIX) from None
+    _check_unique_parts(archive)
     main = next((t for k, t in _rels_of(archive, "").values() if k == "officeDocument"), None)
     main = main or "xl/workbook.xml"
     if main not in archive.NameToInfo:
@@ -241,6 +265,18 @@ def open_book(data: bytes) -> Book:
         _present(archive, by_kind.get("sharedStrings")),
         _present(archive, by_kind.get("styles")),
     )
+
+
+def _check_unique_parts(archive: zipfile.ZipFile) -> None:
+    """Refuse an archive that stores two parts under one name: zipfile reads the last, another
+    unzipper (or Excel) the first, so the same file would give two datasets."""
+    if len(archive.NameToInfo) == len(archive.filelist):
+        return
+    seen: set[str] = set()
+    for info in archive.filelist:
+        if info.filename in seen:
+            raise BookError("the archive", f"holds two parts named {info.filename}", RESAVE_FIX)
+        seen.add(info.filename)
 
 
 def _present(archive: zipfile.ZipFile, path: str | None) -> str | None:
@@ -314,7 +350,16 @@ class _Strings:
 
 def read_dates(book: Book) -> tuple[set[int], set[int]]:
     """Style ids whose number format shows a date (or a duration), as openpyxl decides."""
-    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+    from openpyxl.styles.numbers import is_date_format, is_timedelta_format
+
+    formats = book.formats()
+    dates = {i for i, f in enumerate(formats) if is_date_format(f)}
+    return dates, {i for i in dates if is_timedelta_format(formats[i])}
+
+
+def read_formats(book: Book) -> list[str | None]:
+    """The number format code of each cell style (`cellXfs`), by style id."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS
 
     path = book.styles_path or ""
     custom: dict[str, str] = {}
@@ -329,8 +374,29 @@ def read_dates(book: Book) -> tuple[set[int], set[int]]:
             fid = a.get("numFmtId", "0")
             code = custom.get(fid)
             formats.append(code if code is not None else _builtin(BUILTIN_FORMATS, fid))
-    dates = {i for i, f in enumerate(formats) if is_date_format(f)}
-    return dates, {i for i in dates if is_timedelta_format(formats[i])}
+    return formats
+
+
+_LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|[_*].')
+"""What a format code shows as it is: quoted text, an escaped character, [colour] or
+[condition], and the character after _ (a space its width) or * (a fill)."""
+
+
+def is_percent(code: str) -> bool:
+    """Whether a number format shows the number times 100 with a % sign (`0%`, `0.00%`), in its
+    first section (the one a positive number takes)."""
+    return "%" in _LITERALS.sub("", code).split(";")[0]
+
+
+def scales(code: str) -> bool:
+    """Whether a number format divides the number it shows by 1,000 per comma that follows the
+    section's last digit placeholder (`0.0,,"M"`), as Excel does; a comma between placeholders
+    (`#,##0`) only groups thousands."""
+    for section in _LITERALS.sub("", code).split(";"):
+        last = max(section.rfind(c) for c in "0#?")
+        if last >= 0 and "," in section[last:]:
+            return True
+    return False
 
 
 def _builtin(formats: dict[int, str], fid: str) -> str | None:

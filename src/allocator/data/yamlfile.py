@@ -5,6 +5,7 @@ for a key the schema does not know, with the key it probably is."""
 from __future__ import annotations
 
 import difflib
+import re
 import typing
 from pathlib import Path
 
@@ -105,6 +106,10 @@ def _size(node: yaml.Node, sizes: dict[int, int]) -> int:
     return 1
 
 
+_OCTAL = re.compile(r"[-+]?0[0-9_]+")
+"""An integer YAML 1.1 reads as octal (010 is 8) and YAML 1.2 as decimal (10)."""
+
+
 def _yaml_number(loader: ModelFileLoader, node: yaml.ScalarNode) -> int | float:
     """A YAML int or float read by allocator's number rule, as a CSV cell is.
 
@@ -114,6 +119,13 @@ def _yaml_number(loader: ModelFileLoader, node: yaml.ScalarNode) -> int | float:
     text = str(node.value)
     if text.lower().lstrip("+-") in {".inf", ".nan"}:
         return float(text.lower().replace(".", "", 1))
+    if node.tag.endswith(":int") and _OCTAL.fullmatch(text):
+        raise Refused(
+            f"'{text}' has a leading 0: YAML 1.1 readers (PyYAML) take it as octal, YAML 1.2 "
+            "readers as decimal",
+            node.start_mark,
+            "write the number without the leading 0, e.g. 10",
+        )
     try:
         value = parse_number(text, {"": 1.0})
     except ValueError as exc:
@@ -124,8 +136,28 @@ def _yaml_number(loader: ModelFileLoader, node: yaml.ScalarNode) -> int | float:
     return value
 
 
+def _binary(loader: ModelFileLoader, node: yaml.ScalarNode) -> bytes:
+    """Refuse `!!binary`: the safe loader decodes its base64 to bytes, which the schema would
+    take as text the file does not show (`!!binary YQ==` is the program `a`)."""
+    raise Refused(
+        "a !!binary value hides its text in base64",
+        node.start_mark,
+        "write the value as plain text",
+    )
+
+
+# YAML 1.1 (PyYAML) reads yes, no, on and off as booleans, YAML 1.2 as the words: a model file
+# has no yes/no field, and `targets: off` is one of its values. Only true and false are booleans.
+ModelFileLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+ModelFileLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 ModelFileLoader.add_constructor("tag:yaml.org,2002:int", _yaml_number)
 ModelFileLoader.add_constructor("tag:yaml.org,2002:float", _yaml_number)
+ModelFileLoader.add_constructor("tag:yaml.org,2002:binary", _binary)
 
 
 def unknown_key(path: Path, loc: tuple[int | str, ...], root: type[BaseModel]) -> str:
