@@ -27,6 +27,11 @@ def export_workbook(inp: Inputs, path: Path, force: bool = False) -> Path:
     refuse_file_ancestor(path, LABEL)
     if path.is_dir() or path.is_symlink():
         raise UsageError(f"{path} is a folder or a link. Fix: choose another file name")
+    if path.exists() and not path.is_file():  # a FIFO would be waited on for ever when read
+        raise UsageError(
+            f"{path} is not a regular file (a FIFO, a device or a socket). "
+            "Fix: choose another file name"
+        )
     check_replaceable(path, force)
     with output_faults(path, LABEL):
         path.parent.mkdir(parents=True, exist_ok=True)

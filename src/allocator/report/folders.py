@@ -17,6 +17,7 @@ import re
 import secrets
 import shutil
 import socket
+import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,9 @@ from allocator.errors import UsageError
 MARKER = "written_by"
 # files an operating system drops into a folder someone merely looked at: harmless to delete
 OS_LITTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+MAX_RUN_JSON = 200_000_000
+"""Bytes of a run.json read to tell whose folder it is: far above any run's (a sweep of 100,000
+samples records a few KB), so a file past it is not allocator's and is never read whole."""
 OLD_TARGET = "target"  # in an "old" temp folder: the name of the run it holds, to restore it
 
 Sources = Iterable[tuple[str, Path | None]]
@@ -57,7 +61,10 @@ def marked_files(folder: Path, command: str | None = None) -> set[str] | None:
     the folder carries no such run.json."""
     path = folder / "run.json"
     try:
-        if path.is_symlink():  # a run.json borrowed from elsewhere proves nothing
+        # a run.json borrowed from elsewhere (a link) proves nothing, and a FIFO or a device
+        # would never end (a FIFO waits for a writer); a huge one is no run.json of allocator's
+        found = os.lstat(path)
+        if not stat.S_ISREG(found.st_mode) or found.st_size > MAX_RUN_JSON:
             return None
         info = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError):
@@ -217,6 +224,11 @@ _FAULTS: dict[int, tuple[str, str]] = {
         "the run cannot be renamed into place across two file systems",
         "give a folder inside it, e.g. {label} {inside}",
     ),
+    errno.ENOTEMPTY: (
+        "another process (a second allocator run?) put a folder there while this run was "
+        "written, and it is left as it is",
+        "choose another {label}, or run again once the other run is done",
+    ),
 }
 
 
@@ -248,11 +260,13 @@ def _start_time(pid: int) -> str:
 
 def make_temp(parent: Path, kind: str = "tmp") -> Path:
     """A new hidden folder in `parent` whose name says it is allocator's and which process owns
-    it (host, pid and the process's start time)."""
+    it (host, pid and the process's start time). Its permissions are those of any new folder
+    (the umask's), not a temp folder's 0700: it is renamed into place as the run folder (or
+    the project folder of `init`), which colleagues may need to open."""
     pid = os.getpid()
     name = f".allocator-{kind}-{_host()}-{pid}-{_start_time(pid)}-{secrets.token_hex(4)}"
     path = parent / name
-    os.mkdir(path, 0o700)
+    os.mkdir(path)
     return path
 
 

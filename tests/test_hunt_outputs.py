@@ -1,0 +1,191 @@
+"""Reliability bugs found on the output side (a hostile user, an unlucky machine), each proven
+here first: a full disk met by `init` and `export-inputs`, a FIFO where a run.json or a
+workbook was expected, a run folder's permissions, an output inside the run a sweep reads, a
+scenario saved into its own dataset, and a second process that renames its run into place first.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import resource
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, ROOT, run_cli
+
+GREEDY = DATA / "greedy"
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def _full_disk(*args: object, **kwargs: object) -> None:
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def _subprocess(*args: object, cwd: Path, fsize: int | None = None) -> subprocess.CompletedProcess:
+    """`allocator ARGS` in a new process (a generous timeout: a hang fails the test instead of
+    the suite); `fsize`: files past that many bytes fail with EFBIG (a full disk)."""
+
+    def limit() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of death; kept by exec
+        if fsize is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    return subprocess.run(
+        [sys.executable, "-m", "allocator.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        preexec_fn=limit,
+        env=env,
+    )
+
+
+def test_init_on_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, monkeypatch):
+    # copytree gathers every failed copy into one shutil.Error (no errno): it was a traceback
+    monkeypatch.setattr(shutil, "copyfile", _full_disk)
+    res = run_cli("init", tmp_path / "project")
+    assert res.exit_code == 2, res.stderr
+    lines = _lines(res.stderr)
+    assert len(lines) == 1, res.stderr
+    assert "the disk is full (Errno 28)" in lines[0]
+    assert "project" in lines[0]
+    assert "Fix:" in lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["export-inputs", "init"])
+def test_a_full_disk_inside_the_dataset_workbook_is_said_once(tmp_path, command):
+    # xlsxwriter leaves its ZipFile open on the error; dropped later, it failed again and Python
+    # printed "Exception ignored in: ZipFile.__del__" and a traceback after the one line
+    args = ["export-inputs", "--inputs", GREEDY, "plan.xlsx"]
+    if command == "init":
+        args = ["init", "project", "--xlsx"]
+    res = _subprocess(*args, cwd=tmp_path, fsize=2000)
+    assert res.returncode == 2, res.stderr
+    assert "Traceback" not in res.stderr
+    assert "Exception ignored" not in res.stderr
+    lines = _lines(res.stderr)
+    assert len(lines) == 1, res.stderr
+    assert "(Errno 27)" in lines[0]
+    assert res.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_force_on_a_folder_whose_run_json_is_a_fifo_is_refused_at_once(tmp_path):
+    # reading run.json to see whose folder it is waited for a writer that never came
+    target = tmp_path / "out"
+    target.mkdir()
+    os.mkfifo(target / "run.json")
+    res = _subprocess("solve", "--inputs", GREEDY, "--out", target, "--force", cwd=tmp_path)
+    assert res.returncode == 2, res.stderr
+    lines = _lines(res.stderr)
+    assert len(lines) == 1, res.stderr
+    assert "will not be replaced" in lines[0]
+    assert sorted(p.name for p in target.iterdir()) == ["run.json"]
+    assert stat.S_ISFIFO(os.lstat(target / "run.json").st_mode)
+
+
+def test_export_inputs_force_onto_a_fifo_is_refused_at_once(tmp_path):
+    # telling whether the workbook is allocator's opened the FIFO and waited for ever
+    fifo = tmp_path / "plan.xlsx"
+    os.mkfifo(fifo)
+    res = _subprocess("export-inputs", "--inputs", GREEDY, fifo, "--force", cwd=tmp_path)
+    assert res.returncode == 2, res.stderr
+    lines = _lines(res.stderr)
+    assert len(lines) == 1, res.stderr
+    assert str(fifo) in lines[0]
+    assert "not a regular file" in lines[0]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.xlsx"]
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(os.lstat(path).st_mode)
+
+
+@pytest.fixture
+def umask_022():
+    before = os.umask(0o022)
+    yield
+    os.umask(before)
+
+
+def test_a_run_folder_gets_the_permissions_of_any_new_folder(tmp_path, umask_022):
+    # the run folder is the renamed temp folder, made 0700: a colleague could not open a run
+    res = run_cli("solve", "--inputs", GREEDY, "--out", tmp_path / "run")
+    assert res.exit_code == 0, res.stderr
+    assert _mode(tmp_path / "run") == 0o755
+    assert _mode(tmp_path / "run" / "run.json") == 0o644
+
+
+def test_an_init_project_gets_the_permissions_of_any_new_folder(tmp_path, umask_022):
+    res = run_cli("init", tmp_path / "project")
+    assert res.exit_code == 0, res.stderr
+    assert _mode(tmp_path / "project") == 0o755
+    assert _mode(tmp_path / "project" / "inputs") == 0o755
+
+
+def test_a_sweep_is_not_written_into_the_run_whose_plan_it_evaluates(tmp_path):
+    # the run folder read as --plan took a foreign subfolder: --force could no longer replace it
+    run = tmp_path / "plan"
+    assert run_cli("solve", "--inputs", DATA / "sweep", "--out", run).exit_code == 0
+    before = sorted(p.name for p in run.iterdir())
+    args = ["--samples", "2", "--serial", "--plan", run, "--out", run / "sweep"]
+    res = run_cli("sweep", "--inputs", DATA / "sweep", *args)
+    assert res.exit_code == 2, res.stderr
+    lines = _lines(res.stderr)
+    assert len(lines) == 1, res.stderr
+    assert "is inside the plan" in lines[0]
+    assert sorted(p.name for p in run.iterdir()) == before
+
+
+def test_save_does_not_write_the_scenario_into_its_dataset(tmp_path):
+    # serve --models inputs/peru2040: Save wrote models' YAML into the dataset folder itself
+    from allocator.errors import UsageError
+    from allocator.runs.spec import RunSpec
+    from allocator.serve.held import HeldModel
+    from allocator.serve.save import save
+
+    dataset = shutil.copytree(GREEDY, tmp_path / "inputs" / "greedy")
+    before = sorted(p.name for p in dataset.iterdir())
+    held = HeldModel(RunSpec(inputs=dataset))
+    with pytest.raises(UsageError, match="--models .* is inside the dataset") as caught:
+        save(held, "mine", dataset, tmp_path / "results")
+    assert "\n" not in str(caught.value)
+    assert sorted(p.name for p in dataset.iterdir()) == before
+    assert not (tmp_path / "results").exists()
+
+
+def test_a_run_renamed_into_place_first_by_another_process_is_one_line(tmp_path, monkeypatch):
+    # two processes writing one --out: the other's run arrives between the check and the rename
+    # (rename onto a folder that is not empty: ENOTEMPTY), which was a traceback
+    target = tmp_path / "run"
+    real = os.rename
+
+    def rename(src, dst, *args, **kwargs):
+        if Path(dst) == target and not target.exists():
+            target.mkdir()
+            (target / "theirs.txt").write_text("the other process's run")
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "rename", rename)
+    res = run_cli("solve", "--inputs", GREEDY, "--out", target)
+    assert res.exit_code == 2, res.stderr
+    lines = _lines(res.stderr)
+    assert len(lines) == 1, res.stderr
+    assert str(target) in lines[0]
+    assert "Fix:" in lines[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+    assert sorted(p.name for p in target.iterdir()) == ["theirs.txt"]
