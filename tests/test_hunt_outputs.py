@@ -189,3 +189,16 @@ def test_a_run_renamed_into_place_first_by_another_process_is_one_line(tmp_path,
     assert "Fix:" in lines[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
     assert sorted(p.name for p in target.iterdir()) == ["theirs.txt"]
+
+
+@pytest.mark.parametrize("inside", ["plan.xlsx", "sub/plan.xlsx"])
+def test_export_inputs_writes_no_workbook_into_its_dataset(tmp_path, inside):
+    # only OUT_FILE == the dataset was refused: a workbook (and a folder) went into the dataset
+    dataset = shutil.copytree(GREEDY, tmp_path / "greedy")
+    before = sorted(p.name for p in dataset.iterdir())
+    res = run_cli("export-inputs", "--inputs", dataset, dataset / inside)
+    assert res.exit_code == 2, res.stderr
+    lines = _lines(res.stderr)
+    assert len(lines) == 1, res.stderr
+    assert f"is inside the dataset {dataset}" in lines[0]
+    assert sorted(p.name for p in dataset.iterdir()) == before

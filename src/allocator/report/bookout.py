@@ -11,7 +11,7 @@ from pathlib import Path
 from allocator.data.bookwriter import write_inputs_workbook, written_by_allocator
 from allocator.data.schema import Inputs
 from allocator.errors import UsageError
-from allocator.report.folders import output_faults, refuse_file_ancestor
+from allocator.report.folders import output_faults, refuse_file_ancestor, refuse_overlap
 from allocator.report.write import atomic_file
 
 LABEL = "OUT_FILE"
@@ -22,8 +22,7 @@ def export_workbook(inp: Inputs, path: Path, force: bool = False) -> Path:
     only if it is a workbook allocator wrote (never a folder, a link or the user's own file)."""
     if path.suffix.lower() != ".xlsx":
         raise UsageError(f"{path} does not end in .xlsx. Fix: name the workbook e.g. plan.xlsx")
-    if Path(inp.folder).resolve() == path.resolve():
-        raise UsageError(f"{path} is the dataset being read. Fix: write to another file")
+    refuse_overlap(path, [("dataset", Path(inp.folder))], LABEL)  # never into the dataset
     refuse_file_ancestor(path, LABEL)
     if path.is_dir() or path.is_symlink():
         raise UsageError(f"{path} is a folder or a link. Fix: choose another file name")
