@@ -202,3 +202,19 @@ def test_export_inputs_writes_no_workbook_into_its_dataset(tmp_path, inside):
     assert len(lines) == 1, res.stderr
     assert f"is inside the dataset {dataset}" in lines[0]
     assert sorted(p.name for p in dataset.iterdir()) == before
+
+
+@pytest.mark.parametrize("command", ["solve", "init"])
+def test_the_folder_one_works_in_is_refused_as_the_output_in_words(tmp_path, command):
+    # `mkdir p && cd p && allocator init .` said "run folder . already exists. Fix: pass
+    # --force" (init has no --force), as the temp folder was made inside "." itself
+    here = tmp_path / "here"
+    here.mkdir()
+    args = ["init", "."] if command == "init" else ["solve", "--inputs", GREEDY, "--out", "."]
+    res = run_cli(*args, cwd=here)
+    assert res.exit_code == 2, res.stderr
+    lines = _lines(res.stderr)
+    assert len(lines) == 1, res.stderr
+    assert "is the folder you are working in" in lines[0]
+    assert "--force" not in lines[0]
+    assert list(here.iterdir()) == []

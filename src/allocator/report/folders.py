@@ -179,6 +179,27 @@ def refuse_mount_point(path: Path, label: str = "--out") -> None:
         )
 
 
+def refuse_working_folder(path: Path, label: str = "--out") -> None:
+    """Refuse the folder this process works in (`.`), or one that holds it, as an output: a run
+    is made in a temp folder beside its folder and renamed into place, and from inside `.` the
+    temp folder lands in the target itself (which then "exists"); renamed away, the folder
+    would leave the shell that ran allocator in a folder that is gone.
+
+    Raises:
+        UsageError: naming the folder, with a new folder inside it as the fix.
+    """
+    try:
+        here = Path.cwd()
+    except OSError:  # the working folder was removed: it is no output's
+        return
+    if os.path.lexists(path) and _at_or_under(here, resolved(path, label)):
+        raise UsageError(
+            f"{label} {path} is the folder you are working in (or holds it), and a run is "
+            f"written beside its folder and renamed into place. Fix: name a new folder, "
+            f"e.g. {path / 'run'}"
+        )
+
+
 def refuse_file_ancestor(path: Path, label: str = "--out") -> None:
     """Refuse a path below a file: the nearest existing ancestor must be a folder."""
     for parent in path.parents:
