@@ -218,3 +218,26 @@ def test_the_folder_one_works_in_is_refused_as_the_output_in_words(tmp_path, com
     assert "is the folder you are working in" in lines[0]
     assert "--force" not in lines[0]
     assert list(here.iterdir()) == []
+
+
+def test_save_onto_an_existing_run_folder_says_the_pages_own_fix(tmp_path):
+    # the page was told "pass --force to replace it, or choose another --out": neither exists
+    from allocator.errors import UsageError
+    from allocator.runs.spec import RunSpec
+    from allocator.serve.held import HeldModel
+    from allocator.serve.save import save
+
+    dataset = shutil.copytree(GREEDY, tmp_path / "inputs" / "greedy")
+    mine = tmp_path / "results" / "mine"
+    mine.mkdir(parents=True)
+    (mine / "notes.txt").write_text("the user's")
+    held = HeldModel(RunSpec(inputs=dataset))
+    with pytest.raises(UsageError) as caught:
+        save(held, "mine", tmp_path / "models", tmp_path / "results")
+    words = str(caught.value)
+    assert f"{mine} exists" in words
+    assert "Fix: choose another name" in words
+    assert "--force" not in words
+    assert "--out" not in words
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
+    assert not (tmp_path / "models" / "mine.yaml").exists()

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from allocator.errors import UsageError, quoted
-from allocator.report.folders import resolved
+from allocator.report.folders import is_empty_dir, resolved
 from allocator.runs.common import Run
 from allocator.runs.solve import solve as run_solve
 from allocator.runs.spec import RunSpec, layered
@@ -48,6 +48,11 @@ def save(held: HeldModel, name: str, models: Path, results: Path) -> Saved:
         )
     path = models / f"{name}.yaml"
     refuse_inside_inputs(path, models, held)
+    run = results / name
+    if os.path.lexists(run) and not is_empty_dir(run):  # in the page's words, not solve's
+        raise UsageError(
+            f"{run} exists: Save never replaces a run folder. Fix: choose another name"
+        )
     write_new(path, _text(held, name, path))
     try:
         opts = saved_options(path, results / name)
