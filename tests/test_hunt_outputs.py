@@ -241,3 +241,45 @@ def test_save_onto_an_existing_run_folder_says_the_pages_own_fix(tmp_path):
     assert "--out" not in words
     assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
     assert not (tmp_path / "models" / "mine.yaml").exists()
+
+
+@pytest.mark.parametrize("command", ["export-inputs", "init"])
+def test_a_path_past_the_systems_limit_is_one_line(tmp_path, command):
+    # each name fits (50 bytes) but the whole path is past PATH_MAX (4,096): pathlib's is_dir
+    # raised ENAMETOOLONG before the checks that say a fault in one line
+    deep = Path(*["d" * 50] * 90)
+    args = (
+        ["init", deep]
+        if command == "init"
+        else ["export-inputs", "--inputs", GREEDY, f"{deep}.xlsx"]
+    )
+    res = run_cli(*args, cwd=tmp_path)
+    assert res.exit_code == 2, res.stderr
+    lines = _lines(res.stderr)
+    assert len(lines) == 1, res.stderr
+    assert "too long" in lines[0]
+    assert "Fix:" in lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["report", "{deep}"],
+        ["replan", "{deep}", "--as-of", "2026", "--actuals", "a.csv", "--out", "out"],
+        ["compare", "{deep}", "jobs", "--inputs", str(GREEDY), "--out", "out"],
+        ["solve", "--check-against", "{deep}"],
+    ],
+    ids=["report", "replan", "compare", "check-against"],
+)
+def test_a_run_folder_path_past_the_systems_limit_is_one_line(tmp_path, args):
+    # the run folder a command reads, named past PATH_MAX: pathlib's is_file raised
+    # ENAMETOOLONG as a traceback, exit 1
+    deep = str(Path(*["r" * 50] * 90))
+    res = run_cli(*[a.format(deep=deep) for a in args], cwd=tmp_path)
+    assert res.exit_code == 2, res.stderr
+    lines = _lines(res.stderr)
+    assert len(lines) == 1, res.stderr
+    assert "too long (Errno 36)" in lines[0]
+    assert "Fix:" in lines[0]
+    assert list(tmp_path.iterdir()) == []

@@ -22,22 +22,29 @@ def export_workbook(inp: Inputs, path: Path, force: bool = False) -> Path:
     only if it is a workbook allocator wrote (never a folder, a link or the user's own file)."""
     if path.suffix.lower() != ".xlsx":
         raise UsageError(f"{path} does not end in .xlsx. Fix: name the workbook e.g. plan.xlsx")
-    refuse_overlap(path, [("dataset", Path(inp.folder))], LABEL)  # never into the dataset
-    refuse_file_ancestor(path, LABEL)
-    if path.is_dir() or path.is_symlink():
-        raise UsageError(f"{path} is a folder or a link. Fix: choose another file name")
-    if path.exists() and not path.is_file():  # a FIFO would be waited on for ever when read
-        raise UsageError(
-            f"{path} is not a regular file (a FIFO, a device or a socket). "
-            "Fix: choose another file name"
-        )
-    check_replaceable(path, force)
+    with output_faults(path, LABEL):  # a path past the system's limit: one line, too
+        refuse_overlap(path, [("dataset", Path(inp.folder))], LABEL)  # never into the dataset
+        refuse_file_ancestor(path, LABEL)
+        refuse_special(path)
+        check_replaceable(path, force)
     with output_faults(path, LABEL):
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_file(path) as tmp:
             write_inputs_workbook(inp, tmp)
             check_replaceable(path, force)  # again: the file may have appeared meanwhile
     return path
+
+
+def refuse_special(path: Path) -> None:
+    """Refuse a folder, a link, or a FIFO, device or socket (a FIFO would be waited on for ever
+    when read to tell whose workbook it is) as the workbook to write."""
+    if path.is_dir() or path.is_symlink():
+        raise UsageError(f"{path} is a folder or a link. Fix: choose another file name")
+    if path.exists() and not path.is_file():
+        raise UsageError(
+            f"{path} is not a regular file (a FIFO, a device or a socket). "
+            "Fix: choose another file name"
+        )
 
 
 def check_replaceable(path: Path, force: bool) -> None:

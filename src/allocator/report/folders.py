@@ -221,8 +221,8 @@ _FAULTS: dict[int, tuple[str, str]] = {
     getattr(errno, "EDQUOT", errno.ENOSPC): ("the disk quota is used up", _FULL),
     errno.EFBIG: ("a file is larger than the disk allows", _FULL),
     errno.ENAMETOOLONG: (
-        "a name in the path is too long",
-        "choose a shorter {label} (at most 255 bytes per folder name)",
+        "a name in the path, or the whole path, is too long",
+        "choose a shorter {label} (at most 255 bytes per folder name, 4,096 in all)",
     ),
     errno.ENOTDIR: ("a part of the path is a file, not a folder", "choose another {label}"),
     errno.EEXIST: ("a part of the path is a file, not a folder", "choose another {label}"),
@@ -260,13 +260,44 @@ def output_faults(path: Path, label: str = "--out") -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        if exc.errno not in _FAULTS:
+        words = fault_words(exc, label, path / "run")
+        if words is None:
             raise
-        reason, fix = _FAULTS[exc.errno]
-        raise UsageError(
-            f"cannot write {label} {path}: {reason} (Errno {exc.errno}). "
-            f"Fix: {fix.format(label=label, inside=path / 'run')}"
-        ) from None
+        raise UsageError(f"cannot write {label} {path}: {words}") from None
+
+
+def fault_words(exc: OSError, label: str, inside: Path) -> str | None:
+    """`exc` as "reason (Errno N). Fix: ..." when it is a fault of the file system a user can
+    act on (`_FAULTS`), else None."""
+    if exc.errno not in _FAULTS:
+        return None
+    reason, fix = _FAULTS[exc.errno]
+    return f"{reason} (Errno {exc.errno}). Fix: {fix.format(label=label, inside=inside)}"
+
+
+_ANY_PATH: dict[int, str] = {
+    errno.ENAMETOOLONG: "give a shorter path (at most 255 bytes per name, 4,096 in all)",
+    errno.ELOOP: "give a path whose links lead somewhere",
+    errno.ENOTDIR: "give a path whose folders are folders",
+    errno.EACCES: "give a path you may use, or change its permissions",
+    errno.EPERM: "give a path you may use, or change its permissions",
+    errno.EROFS: "give a path on a writable disk",
+    errno.ENOSPC: _FULL.format(label="path"),
+    getattr(errno, "EDQUOT", errno.ENOSPC): _FULL.format(label="path"),
+    errno.EFBIG: _FULL.format(label="path"),
+    errno.EIO: "check the disk, or give another path",
+}
+"""The fixes of the faults `fault_line` says, whatever the path was used for (read or write)."""
+
+
+def fault_line(exc: BaseException) -> str | None:
+    """A file-system fault met where no command expected one (a run folder named past the
+    system's limit, say) as one line naming the path; None for any other error (a file that
+    is missing, too: what it is for decides its fix). `cli.exits` says it, not a traceback."""
+    if not isinstance(exc, OSError) or exc.filename is None or exc.errno not in _ANY_PATH:
+        return None
+    path = os.fsdecode(exc.filename)
+    return f"cannot use {path}: {exc.strerror} (Errno {exc.errno}). Fix: {_ANY_PATH[exc.errno]}"
 
 
 def _start_time(pid: int) -> str:

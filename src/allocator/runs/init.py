@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from allocator.errors import UsageError
+from allocator.report.folders import output_faults
 from allocator.report.write import atomic_run_dir
 from allocator.runs.spec import default_inputs
 
@@ -20,8 +21,9 @@ def init(folder: Path, xlsx: bool = False) -> list[Path]:
     from allocator.data.inputs import load_inputs
 
     label = "project folder"
-    if folder.is_dir() and not folder.is_symlink() and any(folder.iterdir()):
-        raise UsageError(f"{folder} exists and is not empty. Fix: choose a new folder")
+    with output_faults(folder, label):  # a path past the system's limit: one line, too
+        if folder.is_dir() and not folder.is_symlink() and any(folder.iterdir()):
+            raise UsageError(f"{folder} exists and is not empty. Fix: choose a new folder")
     source = default_inputs()
     with atomic_run_dir(folder, False, [("dataset", source)], label) as tmp:
         if xlsx:
