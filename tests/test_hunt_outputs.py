@@ -283,3 +283,25 @@ def test_a_run_folder_path_past_the_systems_limit_is_one_line(tmp_path, args):
     assert "too long (Errno 36)" in lines[0]
     assert "Fix:" in lines[0]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_run_json_naming_files_outside_its_folder_is_not_allocators(tmp_path, baseline_run):
+    # `report` read every .csv run.json names: `../secret/allocation.csv` put a file from
+    # outside the run folder (a run folder received from someone) into report.html
+    import json
+
+    run = shutil.copytree(baseline_run, tmp_path / "run")
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "allocation.csv").write_text("program,secret_column\nsecret_program,1\n")
+    info = json.loads((run / "run.json").read_text())
+    files = info["written_by"]["files"]
+    info["written_by"]["files"] = [f for f in files if f != "allocation.csv"]
+    info["written_by"]["files"].append("../secret/allocation.csv")
+    (run / "run.json").write_text(json.dumps(info))
+    res = run_cli("report", run)
+    assert res.exit_code == 2, res.stderr
+    assert "secret_program" not in (run / "report.html").read_text()
+    lines = _lines(res.stderr)
+    assert len(lines) == 1, res.stderr
+    assert "is not a run folder allocator wrote" in lines[0]

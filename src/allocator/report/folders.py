@@ -73,11 +73,16 @@ def marked_files(folder: Path, command: str | None = None) -> set[str] | None:
     if not isinstance(mark, dict) or mark.get("program") != "allocator":
         return None
     files = mark.get("files")
-    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-        return None
+    if not isinstance(files, list) or not all(_plain_name(f) for f in files):
+        return None  # allocator names only what is in the folder: `../x.csv` is not its
     if command is not None and mark.get("command") != command:
         return None
     return set(files)
+
+
+def _plain_name(name: object) -> bool:
+    """Whether `name` is the name of an entry of a folder (no path, not `.` or `..`)."""
+    return isinstance(name, str) and name not in ("", ".", "..") and Path(name).name == name
 
 
 def foreign_entry(folder: Path, files: set[str]) -> str | None:
