@@ -305,3 +305,24 @@ def test_a_run_json_naming_files_outside_its_folder_is_not_allocators(tmp_path, 
     lines = _lines(res.stderr)
     assert len(lines) == 1, res.stderr
     assert "is not a run folder allocator wrote" in lines[0]
+
+
+def test_a_second_sweep_into_a_folder_a_sweep_is_writing_is_refused(tmp_path):
+    # two sweeps started together into one new --out both passed the check, both wrote, and
+    # each said the other's samples were its own (seed 1, 30 samples: "in 20 samples"), exit 0
+    import fcntl
+
+    out = tmp_path / "sweep"
+    out.mkdir()
+    held = os.open(out, os.O_RDONLY)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as the first sweep holds it
+        args = ["--inputs", DATA / "sweep", "--samples", "2", "--serial", "--out", out]
+        res = run_cli("sweep", *args)
+    finally:
+        os.close(held)
+    assert res.exit_code == 2, res.stderr
+    lines = _lines(res.stderr)
+    assert len(lines) == 1, res.stderr
+    assert f"another allocator sweep is writing into {out}" in lines[0]
+    assert list(out.iterdir()) == []

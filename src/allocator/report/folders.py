@@ -305,6 +305,36 @@ def fault_line(exc: BaseException) -> str | None:
     return f"cannot use {path}: {exc.strerror} (Errno {exc.errno}). Fix: {_ANY_PATH[exc.errno]}"
 
 
+@contextmanager
+def writing_lock(folder: Path, what: str = "sweep") -> Iterator[None]:
+    """Hold an exclusive lock on `folder` (made if missing) while a command writes into it in
+    place (a sweep streams its samples there): a second one is refused at once rather than mixing
+    its rows with the first's. The lock is the folder's own (flock on it: no file is added) and
+    ends with the process, also on `kill -9`. Not on Windows, which has no flock.
+
+    Raises:
+        UsageError: another process holds the lock.
+    """
+    if os.name == "nt":
+        yield
+        return
+    import fcntl
+
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UsageError(
+                f"another allocator {what} is writing into {folder}. Fix: wait for it to end, "
+                f"then continue it with --resume, or choose another --out"
+            ) from None
+        yield
+    finally:
+        os.close(fd)  # the lock ends with the descriptor
+
+
 def _start_time(pid: int) -> str:
     """When process `pid` started (clock ticks since boot, Linux), or "x" where unknown: with
     the pid it tells a dead process from a new one that reuses its number."""
