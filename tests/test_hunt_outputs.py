@@ -326,3 +326,27 @@ def test_a_second_sweep_into_a_folder_a_sweep_is_writing_is_refused(tmp_path):
     assert len(lines) == 1, res.stderr
     assert f"another allocator sweep is writing into {out}" in lines[0]
     assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("option", ["--models", "--results"])
+def test_save_below_a_file_names_serves_own_option(tmp_path, option):
+    # --models FILE said "FILE/mine.yaml exists: Save never replaces a file"; --results FILE
+    # said "--out FILE/mine cannot be made. Fix: choose another --out": serve has no --out
+    from allocator.errors import UsageError
+    from allocator.runs.spec import RunSpec
+    from allocator.serve.held import HeldModel
+    from allocator.serve.save import save
+
+    dataset = shutil.copytree(GREEDY, tmp_path / "inputs" / "greedy")
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("the user's")
+    models, results = tmp_path / "models", tmp_path / "results"
+    models, results = (blocker, results) if option == "--models" else (models, blocker)
+    with pytest.raises(UsageError) as caught:
+        save(HeldModel(RunSpec(inputs=dataset)), "mine", models, results)
+    words = str(caught.value)
+    assert f"{blocker} is a file, not a folder" in words
+    assert f"Fix: choose another {option}" in words
+    assert "--out" not in words
+    assert blocker.read_text() == "the user's"
+    assert not (tmp_path / "models").exists()

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from allocator.errors import UsageError, quoted
-from allocator.report.folders import is_empty_dir, resolved
+from allocator.report.folders import is_empty_dir, refuse_file_ancestor, resolved
 from allocator.runs.common import Run
 from allocator.runs.solve import solve as run_solve
 from allocator.runs.spec import RunSpec, layered
@@ -46,13 +46,8 @@ def save(held: HeldModel, name: str, models: Path, results: Path) -> Saved:
             f"save: the name {quoted(name)} is not a plain name. Fix: letters, digits, _ . - "
             "(at most 64), e.g. ecosystem_plus_500"
         )
-    path = models / f"{name}.yaml"
-    refuse_inside_inputs(path, models, held)
-    run = results / name
-    if os.path.lexists(run) and not is_empty_dir(run):  # in the page's words, not solve's
-        raise UsageError(
-            f"{run} exists: Save never replaces a run folder. Fix: choose another name"
-        )
+    path, run = models / f"{name}.yaml", results / name
+    refuse_unwritable(path, run, held)
     write_new(path, _text(held, name, path))
     try:
         opts = saved_options(path, results / name)
@@ -60,6 +55,22 @@ def save(held: HeldModel, name: str, models: Path, results: Path) -> Saved:
     except BaseException:
         path.unlink()  # ours, written a moment ago: the scenario was not saved
         raise
+
+
+def refuse_unwritable(path: Path, run: Path, held: HeldModel) -> None:
+    """Refuse, in serve's words (its options, not solve's), a model file `path` or a run folder
+    `run` that Save may not write, before anything is written.
+
+    Raises:
+        UsageError: below a file, inside an input, or a run folder that exists.
+    """
+    refuse_file_ancestor(path, "--models")
+    refuse_file_ancestor(run, "--results")
+    refuse_inside_inputs(path, path.parent, held)
+    if os.path.lexists(run) and not is_empty_dir(run):
+        raise UsageError(
+            f"{run} exists: Save never replaces a run folder. Fix: choose another name"
+        )
 
 
 def refuse_inside_inputs(path: Path, models: Path, held: HeldModel) -> None:
