@@ -15,6 +15,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,7 +32,9 @@ def _full_disk(*args: object, **kwargs: object) -> None:
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
-def _subprocess(*args: object, cwd: Path, fsize: int | None = None) -> subprocess.CompletedProcess:
+def _subprocess(
+    *args: object, cwd: Path, fsize: int | None = None, stdout: Any = subprocess.PIPE
+) -> subprocess.CompletedProcess:
     """`allocator ARGS` in a new process (a generous timeout: a hang fails the test instead of
     the suite); `fsize`: files past that many bytes fail with EFBIG (a full disk)."""
 
@@ -43,7 +46,8 @@ def _subprocess(*args: object, cwd: Path, fsize: int | None = None) -> subproces
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     return subprocess.run(
         [sys.executable, "-m", "allocator.cli", *map(str, args)],
-        capture_output=True,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
         text=True,
         cwd=cwd,
         timeout=120,
@@ -350,3 +354,14 @@ def test_save_below_a_file_names_serves_own_option(tmp_path, option):
     assert "--out" not in words
     assert blocker.read_text() == "the user's"
     assert not (tmp_path / "models").exists()
+
+
+def test_serve_with_a_standard_output_it_cannot_write_is_one_line(tmp_path):
+    # the URL went out with print(): a full device was a traceback, exit 1
+    with open("/dev/full", "w") as full:
+        res = _subprocess("serve", "--inputs", GREEDY, cwd=tmp_path, stdout=full)
+    assert res.returncode == 2, res.stderr
+    lines = _lines(res.stderr)
+    assert len(lines) == 1, res.stderr
+    assert lines[0].startswith("error: cannot write to standard output: No space left")
+    assert list(tmp_path.iterdir()) == []
