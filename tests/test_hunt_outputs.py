@@ -365,3 +365,20 @@ def test_serve_with_a_standard_output_it_cannot_write_is_one_line(tmp_path):
     assert len(lines) == 1, res.stderr
     assert lines[0].startswith("error: cannot write to standard output: No space left")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_report_where_report_html_is_a_users_folder_is_one_line(tmp_path, baseline_run):
+    # os.replace onto a folder: IsADirectoryError as a traceback
+    run = shutil.copytree(baseline_run, tmp_path / "run")
+    (run / "report.html").unlink()
+    (run / "report.html").mkdir()
+    (run / "report.html" / "mine.txt").write_text("the user's")
+    res = run_cli("report", run)
+    assert res.exit_code == 2, res.stderr
+    lines = _lines(res.stderr)
+    assert len(lines) == 1, res.stderr
+    assert "report.html" in lines[0]
+    assert "(Errno 21)" in lines[0]
+    assert "Fix:" in lines[0]
+    assert (run / "report.html" / "mine.txt").read_text() == "the user's"
+    assert not [p for p in run.iterdir() if p.name.endswith(".tmp")]

@@ -250,6 +250,10 @@ _FAULTS: dict[int, tuple[str, str]] = {
         "the run cannot be renamed into place across two file systems",
         "give a folder inside it, e.g. {label} {inside}",
     ),
+    errno.EISDIR: (
+        "a folder stands where a file was to be written",
+        "move that folder away, or choose another {label}",
+    ),
     errno.ENOTEMPTY: (
         "another process (a second allocator run?) put a folder there while this run was "
         "written, and it is left as it is",
