@@ -29,8 +29,8 @@ MARKER = "written_by"
 # files an operating system drops into a folder someone merely looked at: harmless to delete
 OS_LITTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 MAX_RUN_JSON = 200_000_000
-"""Bytes of a run.json read to tell whose folder it is: far above any run's (a sweep of 100,000
-samples records a few KB), so a file past it is not allocator's and is never read whole."""
+"""Bytes of a run.json read to tell whose folder it is: far above any run.json allocator writes
+(the baseline solve's: 8 KB), so a larger file is not allocator's and is never read whole."""
 OLD_TARGET = "target"  # in an "old" temp folder: the name of the run it holds, to restore it
 
 Sources = Iterable[tuple[str, Path | None]]
