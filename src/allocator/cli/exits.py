@@ -34,6 +34,7 @@ def exit_codes(as_json: bool = False) -> Iterator[None]:
     except AllocatorError as exc:
         refuse(exc, as_json)
     except (KeyboardInterrupt, Exception) as exc:
+        unforeseen_fault(exc, as_json)
         if not caused_by_interrupt(exc):
             raise
         err.print("interrupted: no run folder was written")
@@ -41,6 +42,18 @@ def exit_codes(as_json: bool = False) -> Iterator[None]:
             with suppress(OutputLost):
                 print_json({"status": "interrupted", "exit_code": 130})
         raise typer.Exit(130) from None
+
+
+def unforeseen_fault(exc: BaseException, as_json: bool) -> None:
+    """A fault of the file system (a full disk, a path past the system's limit, ...) that
+    reached no `output_faults`: one line naming the path and exit 2, never a traceback.
+    Any other error is left to the caller."""
+    from allocator.errors import UsageError
+    from allocator.report.folders import fault_line
+
+    line = fault_line(exc)
+    if line is not None:
+        refuse(UsageError(line), as_json)
 
 
 def refuse(exc: Exception, as_json: bool) -> None:

@@ -34,7 +34,11 @@ def on_sigterm(signum: int, _frame: object) -> None:
 def unraisable(hook: object) -> None:
     """`sys.unraisablehook`: a Ctrl-C or SIGTERM that lands inside a weakref callback or a
     `__del__` (Python would print "Exception ignored ... Traceback" and go on as if nothing had
-    happened) is delivered again to the main thread, where it unwinds the run as any other."""
+    happened) is delivered again to the main thread, where it unwinds the run as any other.
+    A disk fault met again by a half-written zip dropped after its writer failed is not said
+    twice (`fault_said_already`)."""
+    if fault_said_already(hook):
+        return
     if isinstance(getattr(hook, "exc_value", None), KeyboardInterrupt):
         import _thread
         import threading
@@ -44,6 +48,20 @@ def unraisable(hook: object) -> None:
         threading.Timer(0.01, _thread.interrupt_main).start()
         return
     sys.__unraisablehook__(hook)  # type: ignore[arg-type]
+
+
+def fault_said_already(hook: object) -> bool:
+    """Whether `hook` is a disk fault raised by `ZipFile.__del__`. xlsxwriter (3.2.9) does not
+    close its ZipFile when writing it fails (a full disk): the fault reaches the command, which
+    says it in one line and removes the file, and the zip, dropped later, fails the same way as
+    it tries to finish a file that is gone; Python would print that as "Exception ignored" and
+    a traceback after the one line."""
+    import errno
+
+    faults = {errno.ENOSPC, errno.EFBIG, errno.EIO, errno.EROFS, getattr(errno, "EDQUOT", 0)}
+    exc = getattr(hook, "exc_value", None)
+    where = getattr(getattr(hook, "object", None), "__qualname__", "")
+    return isinstance(exc, OSError) and exc.errno in faults and where == "ZipFile.__del__"
 
 
 def leave_interrupted() -> NoReturn:

@@ -19,6 +19,7 @@ from allocator.cli.commands import (
     Sets,
     app,
 )
+from allocator.cli.console import STDOUT
 from allocator.cli.exits import exit_codes
 from allocator.cli.options import run_spec
 from allocator.cli.render import err
@@ -77,11 +78,19 @@ def serve(
         scenario = Scenario(held)
         token = secrets.token_urlsafe(24)
         sock = bound(port)
-        url = f"http://{HOST}:{sock.getsockname()[1]}/?token={token}"
-        print(f"allocator serve: open {url}", flush=True)
-        print("Ctrl-C stops the server.", flush=True)
-        run_server(create_app(scenario, token, models, results), sock)
+        try:
+            say_url(f"http://{HOST}:{sock.getsockname()[1]}/?token={token}")
+            run_server(create_app(scenario, token, models, results), sock)
+        finally:
+            sock.close()
         err.print("allocator serve: stopped")
+
+
+def say_url(url: str) -> None:
+    """The page's address on standard output, through the console whose failed write is
+    `OutputLost` (a full device: one line, exit 2; a closed pipe: exit 141), not a traceback."""
+    STDOUT.write(f"allocator serve: open {url}\nCtrl-C stops the server.\n")
+    STDOUT.flush()
 
 
 def bound(port: int | None) -> "socket.socket":

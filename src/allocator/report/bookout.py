@@ -11,7 +11,7 @@ from pathlib import Path
 from allocator.data.bookwriter import write_inputs_workbook, written_by_allocator
 from allocator.data.schema import Inputs
 from allocator.errors import UsageError
-from allocator.report.folders import output_faults, refuse_file_ancestor
+from allocator.report.folders import output_faults, refuse_file_ancestor, refuse_overlap
 from allocator.report.write import atomic_file
 
 LABEL = "OUT_FILE"
@@ -22,18 +22,29 @@ def export_workbook(inp: Inputs, path: Path, force: bool = False) -> Path:
     only if it is a workbook allocator wrote (never a folder, a link or the user's own file)."""
     if path.suffix.lower() != ".xlsx":
         raise UsageError(f"{path} does not end in .xlsx. Fix: name the workbook e.g. plan.xlsx")
-    if Path(inp.folder).resolve() == path.resolve():
-        raise UsageError(f"{path} is the dataset being read. Fix: write to another file")
-    refuse_file_ancestor(path, LABEL)
-    if path.is_dir() or path.is_symlink():
-        raise UsageError(f"{path} is a folder or a link. Fix: choose another file name")
-    check_replaceable(path, force)
+    with output_faults(path, LABEL):  # a path past the system's limit: one line, too
+        refuse_overlap(path, [("dataset", Path(inp.folder))], LABEL)  # never into the dataset
+        refuse_file_ancestor(path, LABEL)
+        refuse_special(path)
+        check_replaceable(path, force)
     with output_faults(path, LABEL):
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_file(path) as tmp:
             write_inputs_workbook(inp, tmp)
             check_replaceable(path, force)  # again: the file may have appeared meanwhile
     return path
+
+
+def refuse_special(path: Path) -> None:
+    """Refuse a folder, a link, or a FIFO, device or socket (a FIFO would be waited on for ever
+    when read to tell whose workbook it is) as the workbook to write."""
+    if path.is_dir() or path.is_symlink():
+        raise UsageError(f"{path} is a folder or a link. Fix: choose another file name")
+    if path.exists() and not path.is_file():
+        raise UsageError(
+            f"{path} is not a regular file (a FIFO, a device or a socket). "
+            "Fix: choose another file name"
+        )
 
 
 def check_replaceable(path: Path, force: bool) -> None:

@@ -17,6 +17,7 @@ import re
 import secrets
 import shutil
 import socket
+import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,9 @@ from allocator.errors import UsageError
 MARKER = "written_by"
 # files an operating system drops into a folder someone merely looked at: harmless to delete
 OS_LITTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+MAX_RUN_JSON = 200_000_000
+"""Bytes of a run.json read to tell whose folder it is: far above any run.json allocator writes
+(the baseline solve's: 8 KB), so a larger file is not allocator's and is never read whole."""
 OLD_TARGET = "target"  # in an "old" temp folder: the name of the run it holds, to restore it
 
 Sources = Iterable[tuple[str, Path | None]]
@@ -57,7 +61,10 @@ def marked_files(folder: Path, command: str | None = None) -> set[str] | None:
     the folder carries no such run.json."""
     path = folder / "run.json"
     try:
-        if path.is_symlink():  # a run.json borrowed from elsewhere proves nothing
+        # a run.json borrowed from elsewhere (a link) proves nothing, and a FIFO or a device
+        # would never end (a FIFO waits for a writer); a huge one is no run.json of allocator's
+        found = os.lstat(path)
+        if not stat.S_ISREG(found.st_mode) or found.st_size > MAX_RUN_JSON:
             return None
         info = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError):
@@ -66,11 +73,16 @@ def marked_files(folder: Path, command: str | None = None) -> set[str] | None:
     if not isinstance(mark, dict) or mark.get("program") != "allocator":
         return None
     files = mark.get("files")
-    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-        return None
+    if not isinstance(files, list) or not all(_plain_name(f) for f in files):
+        return None  # allocator names only what is in the folder: `../x.csv` is not its
     if command is not None and mark.get("command") != command:
         return None
     return set(files)
+
+
+def _plain_name(name: object) -> bool:
+    """Whether `name` is the name of an entry of a folder (no path, not `.` or `..`)."""
+    return isinstance(name, str) and name not in ("", ".", "..") and Path(name).name == name
 
 
 def foreign_entry(folder: Path, files: set[str]) -> str | None:
@@ -172,6 +184,27 @@ def refuse_mount_point(path: Path, label: str = "--out") -> None:
         )
 
 
+def refuse_working_folder(path: Path, label: str = "--out") -> None:
+    """Refuse the folder this process works in (`.`), or one that holds it, as an output: a run
+    is made in a temp folder beside its folder and renamed into place, and from inside `.` the
+    temp folder lands in the target itself (which then "exists"); renamed away, the folder
+    would leave the shell that ran allocator in a folder that is gone.
+
+    Raises:
+        UsageError: naming the folder, with a new folder inside it as the fix.
+    """
+    try:
+        here = Path.cwd()
+    except OSError:  # the working folder was removed: it is no output's
+        return
+    if os.path.lexists(path) and _at_or_under(here, resolved(path, label)):
+        raise UsageError(
+            f"{label} {path} is the folder you are working in (or holds it), and a run is "
+            f"written beside its folder and renamed into place. Fix: name a new folder, "
+            f"e.g. {path / 'run'}"
+        )
+
+
 def refuse_file_ancestor(path: Path, label: str = "--out") -> None:
     """Refuse a path below a file: the nearest existing ancestor must be a folder."""
     for parent in path.parents:
@@ -193,8 +226,8 @@ _FAULTS: dict[int, tuple[str, str]] = {
     getattr(errno, "EDQUOT", errno.ENOSPC): ("the disk quota is used up", _FULL),
     errno.EFBIG: ("a file is larger than the disk allows", _FULL),
     errno.ENAMETOOLONG: (
-        "a name in the path is too long",
-        "choose a shorter {label} (at most 255 bytes per folder name)",
+        "a name in the path, or the whole path, is too long",
+        "choose a shorter {label} (at most 255 bytes per folder name, 4,096 in all)",
     ),
     errno.ENOTDIR: ("a part of the path is a file, not a folder", "choose another {label}"),
     errno.EEXIST: ("a part of the path is a file, not a folder", "choose another {label}"),
@@ -217,6 +250,15 @@ _FAULTS: dict[int, tuple[str, str]] = {
         "the run cannot be renamed into place across two file systems",
         "give a folder inside it, e.g. {label} {inside}",
     ),
+    errno.EISDIR: (
+        "a folder stands where a file was to be written",
+        "move that folder away, or choose another {label}",
+    ),
+    errno.ENOTEMPTY: (
+        "another process (a second allocator run?) put a folder there while this run was "
+        "written, and it is left as it is",
+        "choose another {label}, or run again once the other run is done",
+    ),
 }
 
 
@@ -227,13 +269,74 @@ def output_faults(path: Path, label: str = "--out") -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        if exc.errno not in _FAULTS:
+        words = fault_words(exc, label, path / "run")
+        if words is None:
             raise
-        reason, fix = _FAULTS[exc.errno]
-        raise UsageError(
-            f"cannot write {label} {path}: {reason} (Errno {exc.errno}). "
-            f"Fix: {fix.format(label=label, inside=path / 'run')}"
-        ) from None
+        raise UsageError(f"cannot write {label} {path}: {words}") from None
+
+
+def fault_words(exc: OSError, label: str, inside: Path) -> str | None:
+    """`exc` as "reason (Errno N). Fix: ..." when it is a fault of the file system a user can
+    act on (`_FAULTS`), else None."""
+    if exc.errno not in _FAULTS:
+        return None
+    reason, fix = _FAULTS[exc.errno]
+    return f"{reason} (Errno {exc.errno}). Fix: {fix.format(label=label, inside=inside)}"
+
+
+_ANY_PATH: dict[int, str] = {
+    errno.ENAMETOOLONG: "give a shorter path (at most 255 bytes per name, 4,096 in all)",
+    errno.ELOOP: "give a path whose links lead somewhere",
+    errno.ENOTDIR: "give a path whose folders are folders",
+    errno.EACCES: "give a path you may use, or change its permissions",
+    errno.EPERM: "give a path you may use, or change its permissions",
+    errno.EROFS: "give a path on a writable disk",
+    errno.ENOSPC: _FULL.format(label="path"),
+    getattr(errno, "EDQUOT", errno.ENOSPC): _FULL.format(label="path"),
+    errno.EFBIG: _FULL.format(label="path"),
+    errno.EIO: "check the disk, or give another path",
+}
+"""The fixes of the faults `fault_line` says, whatever the path was used for (read or write)."""
+
+
+def fault_line(exc: BaseException) -> str | None:
+    """A file-system fault met where no command expected one (a run folder named past the
+    system's limit, say) as one line naming the path; None for any other error (a file that
+    is missing, too: what it is for decides its fix). `cli.exits` says it, not a traceback."""
+    if not isinstance(exc, OSError) or exc.filename is None or exc.errno not in _ANY_PATH:
+        return None
+    path = os.fsdecode(exc.filename)
+    return f"cannot use {path}: {exc.strerror} (Errno {exc.errno}). Fix: {_ANY_PATH[exc.errno]}"
+
+
+@contextmanager
+def writing_lock(folder: Path, what: str = "sweep") -> Iterator[None]:
+    """Hold an exclusive lock on `folder` (made if missing) while a command writes into it in
+    place (a sweep streams its samples there): a second one is refused at once rather than mixing
+    its rows with the first's. The lock is the folder's own (flock on it: no file is added) and
+    ends with the process, also on `kill -9`. Not on Windows, which has no flock.
+
+    Raises:
+        UsageError: another process holds the lock.
+    """
+    if os.name == "nt":
+        yield
+        return
+    import fcntl
+
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UsageError(
+                f"another allocator {what} is writing into {folder}. Fix: wait for it to end, "
+                f"then continue it with --resume, or choose another --out"
+            ) from None
+        yield
+    finally:
+        os.close(fd)  # the lock ends with the descriptor
 
 
 def _start_time(pid: int) -> str:
@@ -248,11 +351,13 @@ def _start_time(pid: int) -> str:
 
 def make_temp(parent: Path, kind: str = "tmp") -> Path:
     """A new hidden folder in `parent` whose name says it is allocator's and which process owns
-    it (host, pid and the process's start time)."""
+    it (host, pid and the process's start time). Its permissions are those of any new folder
+    (the umask's), not a temp folder's 0700: it is renamed into place as the run folder (or
+    the project folder of `init`), which colleagues may need to open."""
     pid = os.getpid()
     name = f".allocator-{kind}-{_host()}-{pid}-{_start_time(pid)}-{secrets.token_hex(4)}"
     path = parent / name
-    os.mkdir(path, 0o700)
+    os.mkdir(path)
     return path
 
 

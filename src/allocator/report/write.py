@@ -37,6 +37,7 @@ from allocator.report.folders import (
     output_faults,
     refuse_file_ancestor,
     refuse_overlap,
+    refuse_working_folder,
     remove_stale_temps,
     stale_note,
     why_not_replaceable,
@@ -93,6 +94,7 @@ def check_target(path: Path, force: bool, sources: Sources = (), label: str = "-
     with output_faults(path, label):
         refuse_overlap(path, sources, label)
         refuse_file_ancestor(path, label)
+        refuse_working_folder(path, label)
         if path.is_symlink():
             raise UsageError(
                 f"{label} {path} is a symbolic link. Fix: give the folder it points to, "

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from allocator.errors import UsageError
+from allocator.report.folders import output_faults
 from allocator.report.write import atomic_run_dir
 from allocator.runs.spec import default_inputs
 
@@ -20,8 +21,9 @@ def init(folder: Path, xlsx: bool = False) -> list[Path]:
     from allocator.data.inputs import load_inputs
 
     label = "project folder"
-    if folder.is_dir() and not folder.is_symlink() and any(folder.iterdir()):
-        raise UsageError(f"{folder} exists and is not empty. Fix: choose a new folder")
+    with output_faults(folder, label):  # a path past the system's limit: one line, too
+        if folder.is_dir() and not folder.is_symlink() and any(folder.iterdir()):
+            raise UsageError(f"{folder} exists and is not empty. Fix: choose a new folder")
     source = default_inputs()
     with atomic_run_dir(folder, False, [("dataset", source)], label) as tmp:
         if xlsx:
@@ -30,13 +32,39 @@ def init(folder: Path, xlsx: bool = False) -> list[Path]:
             if (source / "NOTES.md").is_file():  # the readings the numbers rest on
                 shutil.copy(source / "NOTES.md", tmp / "inputs" / "NOTES.md")
         else:
-            shutil.copytree(source, tmp / "inputs")
+            copy_dataset(source, tmp / "inputs")
         shutil.copy(data_dictionary(source), tmp / "inputs" / "README.md")
         (tmp / "models").mkdir()
         _write_scenario(
             tmp / "models" / "scenario.yaml", "../inputs/plan.xlsx" if xlsx else "../inputs"
         )
     return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def copy_dataset(source: Path, target: Path) -> None:
+    """`shutil.copytree`, a fault of the disk raised as the OSError it is: copytree gathers
+    every failed copy into one `shutil.Error` without an errno, which no fault message knows.
+
+    Raises:
+        OSError: the first failed copy (a full disk: ENOSPC), for `output_faults` to say.
+    """
+    import shutil
+
+    faults: list[OSError] = []
+
+    def copy(src: str, dst: str) -> object:
+        try:
+            return shutil.copy2(src, dst)
+        except OSError as exc:
+            faults.append(exc)
+            raise
+
+    try:
+        shutil.copytree(source, target, copy_function=copy)
+    except shutil.Error:
+        if faults:
+            raise faults[0] from None
+        raise
 
 
 def data_dictionary(dataset: Path) -> Path:

@@ -82,14 +82,19 @@ def sweep_into(
     resume: bool,
     progress: Callable[[int, int], None] | None = None,
 ) -> SweepRun:
-    """The sweep's samples (streamed to `folder`), then its summary, chart and report."""
-    from allocator.report.folders import output_faults
+    """The sweep's samples (streamed to `folder`), then its summary, chart and report. A
+    `folder` that is, lies inside or contains the run whose plan it evaluates is refused first:
+    that run is an input, and a sweep inside it would make it a folder `--force` cannot
+    replace."""
+    from allocator.report.folders import output_faults, refuse_overlap
     from allocator.report.plots import plot_sweep
     from allocator.report.rebuild import rebuild_report
     from allocator.studies.sweeprun import run_sweep, summarise
 
     scheduler, workers, serial, dashboard = where
     samples, seed, plan = draws
+    if plan is not None:
+        refuse_overlap(folder, [("plan run", Path(plan))])
     study = spec.study(plan_run=None if plan is None else str(plan))
     # a full disk mid-sweep: one line; --resume continues
     with output_faults(folder):

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from allocator.errors import UsageError, quoted
+from allocator.report.folders import is_empty_dir, refuse_file_ancestor, resolved
 from allocator.runs.common import Run
 from allocator.runs.solve import solve as run_solve
 from allocator.runs.spec import RunSpec, layered
@@ -45,7 +46,8 @@ def save(held: HeldModel, name: str, models: Path, results: Path) -> Saved:
             f"save: the name {quoted(name)} is not a plain name. Fix: letters, digits, _ . - "
             "(at most 64), e.g. ecosystem_plus_500"
         )
-    path = models / f"{name}.yaml"
+    path, run = models / f"{name}.yaml", results / name
+    refuse_unwritable(path, run, held)
     write_new(path, _text(held, name, path))
     try:
         opts = saved_options(path, results / name)
@@ -53,6 +55,39 @@ def save(held: HeldModel, name: str, models: Path, results: Path) -> Saved:
     except BaseException:
         path.unlink()  # ours, written a moment ago: the scenario was not saved
         raise
+
+
+def refuse_unwritable(path: Path, run: Path, held: HeldModel) -> None:
+    """Refuse, in serve's words (its options, not solve's), a model file `path` or a run folder
+    `run` that Save may not write, before anything is written.
+
+    Raises:
+        UsageError: below a file, inside an input, or a run folder that exists.
+    """
+    refuse_file_ancestor(path, "--models")
+    refuse_file_ancestor(run, "--results")
+    refuse_inside_inputs(path, path.parent, held)
+    if os.path.lexists(run) and not is_empty_dir(run):
+        raise UsageError(
+            f"{run} exists: Save never replaces a run folder. Fix: choose another name"
+        )
+
+
+def refuse_inside_inputs(path: Path, models: Path, held: HeldModel) -> None:
+    """Refuse a model file that would land inside an input of the served scenario (serve
+    `--models inputs/peru2040`): Save writes nothing into a dataset, as no command does.
+
+    Raises:
+        UsageError: naming --models, the input and the fix.
+    """
+    here = resolved(path, "--models")
+    for kind, source in held.opts.sources():
+        if source is not None and here.is_relative_to(resolved(Path(source), f"the {kind}")):
+            raise UsageError(
+                f"--models {models} is inside the {kind} {source}: Save would write "
+                f"{path.name} into it, and nothing is written into an input. Fix: start serve "
+                "with --models naming a folder outside it, e.g. models/ beside the dataset"
+            )
 
 
 def write_new(path: Path, text: str) -> None:

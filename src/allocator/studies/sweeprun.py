@@ -25,6 +25,7 @@ from allocator.report.folders import (
     refuse_file_ancestor,
     refuse_overlap,
     why_not_replaceable,
+    writing_lock,
 )
 from allocator.report.studyhtml import FORESIGHT
 from allocator.report.write import write_json
@@ -116,6 +117,8 @@ def run_sweep(
     tell = Progress(progress, len(skip), samples)
     with ExitStack() as stack:  # Dask first: a scheduler that does not answer leaves no folder
         client = None if serial else stack.enter_context(dask_client(scheduler, workers, dashboard))
+        stack.enter_context(writing_lock(folder))  # one sweep at a time writes a folder
+        check_folder(folder, spec, resume, record["fingerprint"], OUTCOMES + labels)  # again
         mark_folder(folder, spec, record)
         writer = stack.enter_context(
             closing(
