@@ -1,0 +1,227 @@
+"""Every surface of a plan agrees on every number it shares, and every number has a unit.
+
+The surfaces are read by code of this file alone (html.parser, csv, openpyxl, regular
+expressions on the terminal's text), never by allocator's own formatting functions, so a number
+formatted wrong in one place shows up as two surfaces that disagree.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import BASELINE, run_cli
+
+NUM = r"[+-]?\d+(?:,\d{3})*(?:\.\d+)?"
+"""A number as people read it: thousands separated by commas, an optional sign and decimals."""
+
+
+class _Page(HTMLParser):
+    """report.html as text and as tables, each table under the heading (h2/h3) before it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self.text: list[str] = []
+        self._heading = ""
+        self._in: str | None = None
+        self._skip = 0
+        self._rows: list[list[str]] | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+        elif tag in ("h2", "h3"):
+            self._in, self._heading = tag, ""
+        elif tag == "table":
+            self._rows = []
+        elif tag == "tr" and self._rows is not None:
+            self._rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._skip -= 1
+        elif tag in ("h2", "h3"):
+            self._in = None
+        elif tag == "table" and self._rows is not None:
+            self.tables.setdefault(self._heading.strip(), self._rows)
+            self._rows = None
+        elif tag in ("td", "th") and self._cell is not None and self._rows:
+            self._rows[-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        if self._in:
+            self._heading += data
+        if self._cell is not None:
+            self._cell.append(data)
+        self.text.append(data)
+
+
+def page(run: Path) -> _Page:
+    """report.html of a run folder, parsed."""
+    parsed = _Page()
+    parsed.feed((run / "report.html").read_text(encoding="utf-8"))
+    return parsed
+
+
+def records(rows: list[list[str]]) -> list[dict[str, str]]:
+    """A parsed table as dicts by header (the unit in brackets dropped)."""
+    head = [re.sub(r" \(.*\)$", "", h) for h in rows[0]]
+    return [dict(zip(head, r, strict=True)) for r in rows[1:]]
+
+
+def csv_rows(run: Path, name: str) -> list[dict[str, str]]:
+    with (run / name).open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def words(html: _Page) -> str:
+    return re.sub(r"\s+", " ", "".join(html.text))
+
+
+@pytest.fixture(scope="module")
+def base(baseline_solve):
+    """(run folder, terminal text, parsed report) of `allocator solve` on the baseline."""
+    run, ran = baseline_solve
+    return run, ran.stdout, page(run)
+
+
+# --- money ---------------------------------------------------------------------------------
+
+
+def test_risk_mitigation_spent_is_one_number_in_terminal_and_report(base):
+    """The money line, the sector x phase table and the report's sentence all say the money
+    spent on risk mitigation rounded the same way (largest remainder, so the parts add up)."""
+    run, text, html = base
+    line = re.search(rf"spent ({NUM}) \(investment ({NUM}), risk mitigation ({NUM})\)", text)
+    assert line, text
+    grid_row = re.search(rf"│ risk mitigation\s+│.*│\s+({NUM}) │", text)
+    assert grid_row, text
+    said = re.search(rf"Money spent: ({NUM}) US\$ million, of which ({NUM}) on risk", words(html))
+    assert said, words(html)
+    report_money = re.search(rf"spent ({NUM}) \(investment ({NUM}), risk mitigation ({NUM})\)",
+                             words(html))  # fmt: skip
+    assert report_money
+    assert said.group(2) == line.group(3) == grid_row.group(1) == report_money.group(3)
+    assert said.group(1) == line.group(1) == report_money.group(1)
+
+
+def test_money_of_json_agrees_with_budgets_csv(tmp_path):
+    """`solve --json` money equals the sums of budgets.csv (spent, unspent, pools and risk)."""
+    out = tmp_path / "run"
+    ran = run_cli("solve", "--inputs", BASELINE, "--json", "--out", out)
+    assert ran.exit_code == 0, ran.stderr
+    data = json.loads(ran.stdout)
+    rows = csv_rows(out, "budgets.csv")
+    risk = [r for r in rows if r["pool"].startswith("risk:")]
+    pools = [r for r in rows if not r["pool"].startswith("risk:")]
+    for part, group in (("pools", pools), ("risk_mitigation", risk)):
+        for key in ("spent", "unspent"):
+            total = math.fsum(float(r[f"{key}_musd"]) for r in group)
+            assert math.isclose(data["money_musd"][part][key], total, rel_tol=1e-9), (part, key)
+    totals = {r["year"]: r for r in csv_rows(out, "outcomes.csv") if r["dimension"] == "total"}
+    for year, row in totals.items():
+        assert math.isclose(data["outcomes"][f"jobs_{year}"], float(row["jobs"]), rel_tol=1e-9)
+        got = data["outcomes"][f"exports_{year}_musd"]
+        assert math.isclose(got, float(row["exports_musd"]), rel_tol=1e-9)
+
+
+# --- outcomes per milestone -------------------------------------------------------------------
+
+
+def _terminal_path(text: str, kind: str) -> tuple[str, dict[str, str]]:
+    """The terminal's `jobs (UNIT): 2030 N, ...` line: its unit and each year's number."""
+    line = re.search(rf"^  {kind} \((.*?)\): (.*)$", text, re.M)
+    assert line, text
+    return line.group(1), dict(re.findall(rf"(\d{{4}}) ({NUM})", line.group(2)))
+
+
+def test_milestones_terminal_agrees_with_report(base):
+    """Jobs and exports per milestone: the same unit and the same shown number in the terminal
+    and in report.html (exports 2030 are 11,000.5 US$ million: not 11,000 in one place)."""
+    _, text, html = base
+    table = records(html.tables["Jobs and exports per milestone"])
+    head = html.tables["Jobs and exports per milestone"][0]
+    for kind, column in (("jobs", 1), ("exports", 2)):
+        unit, path = _terminal_path(text, kind)
+        assert head[column] == f"{kind} ({unit})"
+        assert path == {r["year"]: r[kind] for r in table}, kind
+
+
+# --- targets not reached ----------------------------------------------------------------------
+
+
+def _missed(text: str) -> dict[tuple[str, str, str], tuple[str, str, str, str]]:
+    """The terminal's lines of targets not reached: (kind, member, year) -> numbers and unit."""
+    found = re.findall(
+        rf"^  (jobs|exports) of \w+ (\w+) in (\d{{4}}): target ({NUM}), reached ({NUM}), "
+        rf"short by ({NUM}) (.+)$",
+        text,
+        re.M,
+    )
+    return {(k, m, y): (t, r, s, u) for k, m, y, t, r, s, u in found}
+
+
+def test_targets_not_reached_agree_with_report_tables(base):
+    """Each target the terminal says is missed: target, reached and shortfall as the report's
+    target tables show them, in the unit of their heading (US$ million a year for exports)."""
+    _, text, html = base
+    missed = _missed(text)
+    assert missed
+    for kind, column in (("jobs", "jobs"), ("exports", "exports_musd")):
+        heading = next(h for h in html.tables if h.startswith(f"{kind.capitalize()} targets"))
+        unit = re.search(r"\((.*)\)$", heading).group(1)
+        target = "jobs_target" if kind == "jobs" else "exports_target_musd"
+        short = "jobs_shortfall" if kind == "jobs" else "exports_shortfall_musd"
+        for r in records(html.tables[heading]):
+            key = (kind, r["member"], r["year"])
+            if key in missed:
+                assert missed[key] == (r[target], r[column], r[short], unit), key
+            else:
+                assert r[short] == "0", key
+
+
+def test_processing_shares_not_reached_agree_with_report(base):
+    """A processing share missed: the same rounding in the terminal and in report.html."""
+    _, text, html = base
+    found = re.findall(
+        rf"processing share of (\w+) in (\d{{4}}): target ({NUM})%, reached ({NUM})%, "
+        rf"short by ({NUM}) percentage points",
+        text,
+    )
+    assert found
+    table = {(r["mineral"], r["year"]): r for r in records(html.tables["Processing shares"])}
+    for mineral, year, target, reached, short in found:
+        r = table[(mineral, year)]
+        assert (target, reached, short) == (
+            r["share_target_pct"],
+            r["share_pct"],
+            r["share_shortfall_pct"],
+        ), mineral
+
+
+# --- marginal values --------------------------------------------------------------------------
+
+
+def test_every_rate_of_a_marginal_value_says_its_unit(base):
+    """`+5.3 jobs per musd for the first 0.04 musd, then +0.3312 jobs per musd on average`:
+    the average over the rest of the unit has the unit the rate before it has, in the terminal
+    and in report.html."""
+    _, text, html = base
+    for surface in (text, words(html)):
+        averages = re.findall(rf"then ({NUM})(.*?) on average", surface)
+        assert averages
+        for value, unit in averages:
+            assert unit.strip() == "jobs per musd", (value, unit)
