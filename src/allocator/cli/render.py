@@ -183,6 +183,7 @@ def show_run(run: Run) -> None:
     from allocator.cli import summary
     from allocator.report import tables as reports
     from allocator.report.budgets import grouped_top_prices, mitigation_of
+    from allocator.report.rounding import EXPORTS_UNIT, cell
     from allocator.report.rounding import shown as shown_number
 
     sol, inp = run.solution, run.inputs
@@ -195,8 +196,8 @@ def show_run(run: Run) -> None:
     summary.show_setup(run)
     years = [m.year for m in inp.milestones]
     which = "nominal data, " if "risk" in run.info else ""
-    for kind, unit in (("jobs", "jobs"), ("exports", "US$ million a year")):
-        path = ", ".join(f"{y} {sol.totals.get(f'{kind}@{y}', 0):,.0f}" for y in years)
+    for kind, unit in (("jobs", "jobs"), ("exports", EXPORTS_UNIT)):
+        path = ", ".join(f"{y} {cell(sol.totals.get(f'{kind}@{y}', 0), unit)}" for y in years)
         out.print(f"  {kind} ({which}{unit}): {path}", highlight=False)
     summary.show_money(run.tables.get("budgets"))
     summary.show_ties(run)
@@ -315,13 +316,15 @@ def _tail_words(risk: dict[str, Any]) -> str:
 def _show_shortfalls(outcomes: object, shares: object = None) -> None:
     """The targets the plan does not reach, and by how much (with the processing shares of
     shares.csv, in percent)."""
+    from allocator.report.rounding import EXPORTS_UNIT, cell
+
     missed = []
     for r in outcomes.itertuples():  # type: ignore[attr-defined]
         for kind, unit, target, short, got in (
             ("jobs", "jobs", r.jobs_target, r.jobs_shortfall, r.jobs),
             (
                 "exports",
-                "US$ million",
+                EXPORTS_UNIT,
                 r.exports_target_musd,
                 r.exports_shortfall_musd,
                 r.exports_musd,
@@ -330,7 +333,8 @@ def _show_shortfalls(outcomes: object, shares: object = None) -> None:
             if short == short and short is not None and short > 1e-6:  # not NaN, not met
                 missed.append(
                     f"  {kind} of {r.dimension} {r.member} in {r.year}: target "
-                    f"{target:,.0f}, reached {got:,.0f}, short by {short:,.0f} {unit}"
+                    f"{cell(target, unit)}, reached {cell(got, unit)}, short by "
+                    f"{cell(short, unit)} {unit}"
                 )
     missed += _missed_shares(shares)
     if missed:
@@ -343,11 +347,13 @@ def _show_shortfalls(outcomes: object, shares: object = None) -> None:
 
 def _missed_shares(shares: object) -> list[str]:
     """The processing-share milestones the plan does not reach, one line each."""
+    from allocator.report.rounding import cell
+
     if shares is None:
         return []
     return [
-        f"  processing share of {r.mineral} in {r.year}: target {r.share_target_pct:.4g}%, "
-        f"reached {r.share_pct:.4g}%, short by {r.share_shortfall_pct:.4g} percentage points"
+        f"  processing share of {r.mineral} in {r.year}: target {cell(r.share_target_pct)}%, "
+        f"reached {cell(r.share_pct)}%, short by {cell(r.share_shortfall_pct)} percentage points"
         for r in shares.itertuples()  # type: ignore[attr-defined]
         if r.share_shortfall_pct > 1e-6
     ]

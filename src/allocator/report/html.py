@@ -21,7 +21,7 @@ from allocator.report.assumed import Assumed, assumptions_of
 from allocator.report.htmlparts import number, table
 from allocator.report.pricehtml import binding_section, unspent_section
 from allocator.report.rounding import shown as shown_number
-from allocator.report.rounding import whole
+from allocator.report.rounding import EXPORTS_UNIT, whole
 from allocator.report.svg import bars
 
 REPORT = "report.html"
@@ -228,7 +228,7 @@ def _milestones(outcomes: pd.DataFrame) -> str:
     targeted = outcomes[outcomes[["jobs_target", "exports_target_musd"]].notna().any(axis=1)]
     out = [
         "<h2>Jobs and exports per milestone</h2>",
-        table(frame, {"jobs": "jobs", "exports": "US$ million a year"}),
+        table(frame, {"jobs": "jobs", "exports": EXPORTS_UNIT}),
     ]
     if not targeted.empty:
         out.append(_targets(targeted))
@@ -261,7 +261,7 @@ def _targets(targeted: pd.DataFrame) -> str:
                     shown[c] = [whole(v) if v == v else v for v in shown[c]]
         count += len(shown)
         missed += int((shown[numbers[-1]] > 1e-9).sum()) if numbers[-1] in shown else 0
-        unit = "jobs" if kind == "jobs" else "US$ million a year"
+        unit = "jobs" if kind == "jobs" else EXPORTS_UNIT
         parts.append(f"<h3>{kind.capitalize()} targets ({unit})</h3>" + table(shown))
     said = f"{count} targets; the plan misses {missed} of them (shortfall above 0)."
     return f"<h2>Targets</h2><p>{said}</p>" + "".join(parts)
@@ -321,8 +321,9 @@ def _allocation(by_phase: pd.DataFrame, mitigation: pd.Series | None = None) -> 
 
 def _with_mitigation(sums: pd.DataFrame, mitigation: pd.Series) -> tuple[pd.DataFrame, str]:
     """The sector x phase sums with a risk mitigation row (phases it alone spends in become
-    columns), and a sentence with the total, rounded as the terminal's table rounds it."""
-    from allocator.report.rounding import whole
+    columns), and a sentence with the total, rounded as the terminal's table rounds it (the
+    money line's split too: `rounding.rounded_grid`, largest remainder)."""
+    from allocator.report.rounding import APART, rounded_grid
 
     sums = sums.copy()
     for phase, value in mitigation.items():
@@ -332,8 +333,8 @@ def _with_mitigation(sums: pd.DataFrame, mitigation: pd.Series) -> tuple[pd.Data
     sums.loc[str(mitigation.name)] = [
         float(mitigation.get(c.removesuffix("_musd"), 0.0)) for c in sums.columns
     ]
-    total = whole(float(sums.to_numpy(dtype=float).sum()))
-    spent = whole(float(mitigation.sum()))
+    grid = rounded_grid(sums.rename(index={str(mitigation.name): APART}))
+    total, spent = int(grid.loc["total", "total"]), int(grid.loc[APART, "total"])
     said = (
         f"<p>Money spent: {number(total)} US$ million, of which {number(spent)} on risk "
         "mitigation (the mitigation budgets of risks.csv, by the phase of the years spent).</p>"

@@ -10,7 +10,6 @@ from html import escape
 
 import pandas as pd
 
-from allocator.report.svg import number as _svg_number
 
 
 def table(frame: pd.DataFrame, units: dict[str, str] | None = None) -> str:
@@ -42,10 +41,11 @@ def table(frame: pd.DataFrame, units: dict[str, str] | None = None) -> str:
 
 
 def number(value: float) -> str:
-    """A number for people (`svg.number`), never -0: a negative number that rounds to zero is
-    shown as 0."""
-    text = _svg_number(value)
-    return "0" if text == "-0" else text
+    """A number for people (`rounding.cell`: `svg.number`'s rule), never -0: a negative number
+    that rounds to zero is shown as 0."""
+    from allocator.report.rounding import cell
+
+    return cell(value)
 
 
 def _n(column: pd.Series) -> str:

@@ -82,8 +82,26 @@ def _row_totals(grid: pd.DataFrame) -> list[int]:
     return shown
 
 
+EXPORTS_UNIT = "US$ million a year"
+"""The unit of exports at a milestone, on every surface (terminal, report.html, tables)."""
+
 WHOLE_UNITS = ("jobs", "job-years", "pv job-years")
 """Units counted in whole numbers where people read them: no half jobs."""
+
+
+def cell(value: float, unit: str = "") -> str:
+    """A number of a table or of a sentence, as report.html's tables and the terminal both show
+    it: whole for counts of jobs (halves away from zero), else `svg.number`'s rule (one decimal
+    from 100 up, two from 1, four below); never -0.
+
+    Args:
+        value: the number.
+        unit: its unit (`WHOLE_UNITS` are shown whole).
+    """
+    from allocator.report.svg import number
+
+    text = number(float(whole(value)) if unit in WHOLE_UNITS else float(value))
+    return "0" if text == "-0" else text
 
 
 def shown(value: float, unit: str = "") -> str:
