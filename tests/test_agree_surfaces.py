@@ -225,3 +225,48 @@ def test_every_rate_of_a_marginal_value_says_its_unit(base):
         assert averages
         for value, unit in averages:
             assert unit.strip() == "jobs per musd", (value, unit)
+
+
+# --- allocator serve ----------------------------------------------------------------------------
+
+TOKEN = "agree-test-token"
+SET = "pools.ecosystem/phase3.budget_musd=6700"
+
+
+@pytest.fixture(scope="module")
+def served_set(client):
+    """The answer of `allocator serve` to one `--set` of a cell (POST /api/set)."""
+    from allocator.serve.app import HEADER
+
+    answer = client.post("/api/set", json={"set": [SET]}, headers={HEADER: TOKEN})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_serve_after_a_set_agrees_with_solve_set(served_set, project, tmp_path):
+    """The page's numbers after a set are `allocator solve --set`'s: every outcome of run.json,
+    every program's money of allocation_by_phase.csv, the headline as report.html shows it."""
+    out = tmp_path / "cli"
+    dataset = project / "inputs" / "peru2040"
+    ran = run_cli("solve", "--inputs", dataset, "--set", SET, "--out", out)
+    assert ran.exit_code == 0, ran.stderr
+    info = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    for name, value in info["outcomes"].items():
+        assert math.isclose(served_set["outcomes"][name], value, rel_tol=1e-9), name
+    money = {r["program"]: float(r["total_musd"]) for r in csv_rows(out, "allocation_by_phase.csv")}
+    assert money.keys() == served_set["programs"].keys()
+    for name, value in money.items():
+        assert math.isclose(served_set["programs"][name], value, rel_tol=1e-9, abs_tol=1e-9)
+    headline = re.search(r'id="headline-value"[^>]*>([^<]+)<', (out / "report.html").read_text())
+    assert served_set["headline"]["shown"] == headline.group(1)
+
+
+def test_serve_moved_outcomes_each_have_a_unit(served_set):
+    """What moved against the plan first loaded: each outcome with its unit (jobs; exports in
+    US$ million a year; the objective without targets in the objective's), not a bare number."""
+    rows = served_set["moved"]["outcomes"]
+    assert "jobs_2040" in {r["name"] for r in rows}
+    want = {"jobs_": "jobs", "exports_": "US$ million a year", "objective_": "jobs"}
+    for r in rows:
+        prefix = next((p for p in want if r["name"].startswith(p)), None)
+        assert r.get("unit") == want.get(prefix, r.get("unit")) and r.get("unit"), r

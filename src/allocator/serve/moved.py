@@ -15,13 +15,39 @@ def moved(first: Brief, now: Brief) -> dict[str, Any]:
     """The moves of `now` against `first`, each list sorted as the tables are."""
     return {
         "headline": _pair(first.objective["value"], now.objective["value"]),
-        "outcomes": _changes(_numbers(first.outcomes), _numbers(now.outcomes)),
+        "outcomes": _with_units(
+            _changes(_numbers(first.outcomes), _numbers(now.outcomes)),
+            str(now.objective.get("unit", "")),
+        ),
         "programs": _changes(first.programs, now.programs),
         "binding": {
             "now_binding": sorted(now.binding - first.binding),
             "no_longer_binding": sorted(first.binding - now.binding),
         },
     }
+
+
+SHORTFALL_UNIT = "weighted shortfall (share of each target missed)"
+"""The unit of the least weighted target shortfall (docs/runs.md, `--targets`)."""
+
+
+def unit_of(name: str, objective_unit: str) -> str:
+    """The unit of an outcome of run.json by its name: jobs, exports (US$ million a year), the
+    objective without targets (the objective's unit), the least weighted target shortfall."""
+    from allocator.report.rounding import EXPORTS_UNIT
+
+    if name.startswith("jobs_"):
+        return "jobs"
+    if name.startswith("exports_"):
+        return EXPORTS_UNIT
+    if name == "least_weighted_target_shortfall":
+        return SHORTFALL_UNIT
+    return objective_unit
+
+
+def _with_units(rows: list[dict[str, Any]], objective_unit: str) -> list[dict[str, Any]]:
+    """Each moved outcome with its unit (`unit_of`)."""
+    return [r | {"unit": unit_of(str(r["name"]), objective_unit)} for r in rows]
 
 
 def _pair(a: float | None, b: float | None) -> dict[str, Any]:

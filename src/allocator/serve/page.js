@@ -48,11 +48,12 @@
   }
 
   function movesTable(rows, unit) {
+    // unit: of every row (money by program); else each row says its own (r.unit: outcomes)
     const table = document.createElement("table");
     table.className = "moves";
     const head = document.createElement("tr");
-    ["", "first loaded", "now", "change"].forEach((h, i) =>
-      head.appendChild(text("th", h + (i && unit ? " (" + unit + ")" : ""), i ? "n" : "")));
+    ["", "first loaded", "now", "change"].concat(unit ? [] : ["unit"]).forEach((h, i) =>
+      head.appendChild(text("th", h + (i && unit ? " (" + unit + ")" : ""), i && i < 4 ? "n" : "")));
     table.appendChild(head);
     rows.forEach((r) => {
       const tr = document.createElement("tr");
@@ -61,6 +62,7 @@
       tr.appendChild(text("td", fmt(r.now), "n"));
       tr.appendChild(text("td", (r.change > 0 ? "+" : "") + fmt(r.change),
         "n " + (r.change > 0 ? "up" : "down")));
+      if (!unit) tr.appendChild(text("td", r.unit || ""));
       table.appendChild(tr);
     });
     return table;
