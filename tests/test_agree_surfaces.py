@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BASELINE, run_cli
+from conftest import BASELINE, DATA, run_cli
 
 NUM = r"[+-]?\d+(?:,\d{3})*(?:\.\d+)?"
 """A number as people read it: thousands separated by commas, an optional sign and decimals."""
@@ -269,4 +269,27 @@ def test_serve_moved_outcomes_each_have_a_unit(served_set):
     want = {"jobs_": "jobs", "exports_": "US$ million a year", "objective_": "jobs"}
     for r in rows:
         prefix = next((p for p in want if r["name"].startswith(p)), None)
-        assert r.get("unit") == want.get(prefix, r.get("unit")) and r.get("unit"), r
+        assert r.get("unit"), r
+        assert r["unit"] == want.get(prefix, r["unit"]), r
+
+
+# --- study commands -----------------------------------------------------------------------------
+
+
+def test_frontier_terminal_agrees_with_report_and_says_units(tmp_path):
+    """`allocator frontier`: each point's exports, jobs and rate, the same in the terminal's
+    table and report.html's (jobs whole: no 266.7 jobs), each report column with its unit."""
+    out = tmp_path / "frontier"
+    ran = run_cli("frontier", "--inputs", DATA / "exports", "--points", 4, "--out", out)
+    assert ran.exit_code == 0, ran.stderr
+    terminal = re.findall(rf"│\s+(\d+) │\s+({NUM}) │\s+({NUM}) │\s+({NUM}) │", ran.stdout)
+    assert len(terminal) == 4, ran.stdout
+    html = page(out)
+    rows = html.tables["Frontier"]
+    head = dict(zip(rows[0], range(len(rows[0])), strict=True))
+    assert {"x_value (musd)", "y_value (jobs)", "rate (jobs per musd)"} <= head.keys(), rows[0]
+    shown = [(r[0], r[1], r[2], r[3]) for r in rows[1:]]
+    assert terminal == shown
+    said = re.search(rf"from ({NUM}) jobs .* to ({NUM}) jobs", words(html))
+    assert said, words(html)
+    assert (said.group(1), said.group(2)) == (shown[0][2], shown[-1][2])

@@ -137,6 +137,8 @@ def show_frontier(table: Any, notes: list[str]) -> None:
     """Points of the frontier with their trade-off rate, then what the planner must be told."""
     from rich.table import Table
 
+    from allocator.report.rounding import cell
+
     first = table.iloc[0]
     x, y = f"{first['x_words']} ({first['x_unit']})", f"{first['y_words']} ({first['y_unit']})"
     grid = Table(title=f"{first['y_words']} against {first['x_words']}", title_justify="left")
@@ -144,15 +146,15 @@ def show_frontier(table: Any, notes: list[str]) -> None:
     for col in ("point", x, y, rate):
         grid.add_column(escape(col), justify="right")
     for r in table.itertuples():
-        grid.add_row(str(r.point), _value(r.x_value), _value(r.y_value), _value(r.rate))
+        grid.add_row(
+            str(r.point),
+            cell(r.x_value, str(r.x_unit)),
+            cell(r.y_value, str(r.y_unit)),
+            cell(r.rate, str(r.rate_unit)),
+        )
     out.print(grid)
     for line in notes:
         out.print(shown(line), highlight=False)
-
-
-def _value(v: float) -> str:
-    """A frontier number: four significant digits below 10, else one decimal, with commas."""
-    return f"{v:,.4g}" if abs(v) < 10 else f"{v:,.1f}"
 
 
 def show_audit(report: object) -> None:

@@ -20,8 +20,8 @@ from allocator.data.numbers import style_words
 from allocator.report.assumed import Assumed, assumptions_of
 from allocator.report.htmlparts import number, table
 from allocator.report.pricehtml import binding_section, unspent_section
-from allocator.report.rounding import shown as shown_number
 from allocator.report.rounding import EXPORTS_UNIT, whole
+from allocator.report.rounding import shown as shown_number
 from allocator.report.svg import bars
 
 REPORT = "report.html"

@@ -11,7 +11,6 @@ from html import escape
 import pandas as pd
 
 
-
 def table(frame: pd.DataFrame, units: dict[str, str] | None = None) -> str:
     """A sortable HTML table; numbers right-aligned with their exact value kept for sorting."""
     units = units or {}
