@@ -160,6 +160,23 @@ def test_milestones_terminal_agrees_with_report(base):
         assert path == {r["year"]: r[kind] for r in table}, kind
 
 
+def test_units_of_outcomes_are_one_label_on_every_surface(base, tmp_path):
+    """The unit of jobs and exports: the terminal's words are the report's target headings' and
+    `allocator compare`'s (one label: `US$ million per year`, never `a year` in one place)."""
+    _, text, html = base
+    out = tmp_path / "compare"
+    ran = run_cli("compare", "jobs", "exports", "--inputs", BASELINE, "--out", out)
+    assert ran.exit_code == 0, ran.stderr
+    compared = {r["metric"]: r["unit"] for r in csv_rows(out, "compare.csv")}
+    for kind in ("jobs", "exports"):
+        unit, _ = _terminal_path(text, kind)
+        assert f"{kind.capitalize()} targets ({unit})" in html.tables, kind
+        assert compared[f"total {kind} in 2040"] == unit, kind
+    units = {_terminal_path(text, kind)[0] for kind in ("jobs", "exports")}
+    for line in _missed(text).values():
+        assert line[3] in units, line
+
+
 # --- targets not reached ----------------------------------------------------------------------
 
 
@@ -176,7 +193,7 @@ def _missed(text: str) -> dict[tuple[str, str, str], tuple[str, str, str, str]]:
 
 def test_targets_not_reached_agree_with_report_tables(base):
     """Each target the terminal says is missed: target, reached and shortfall as the report's
-    target tables show them, in the unit of their heading (US$ million a year for exports)."""
+    target tables show them, in the unit of their heading (US$ million per year for exports)."""
     _, text, html = base
     missed = _missed(text)
     assert missed
@@ -263,10 +280,10 @@ def test_serve_after_a_set_agrees_with_solve_set(served_set, project, tmp_path):
 
 def test_serve_moved_outcomes_each_have_a_unit(served_set):
     """What moved against the plan first loaded: each outcome with its unit (jobs; exports in
-    US$ million a year; the objective without targets in the objective's), not a bare number."""
+    US$ million per year; the objective without targets in the objective's), not a bare number."""
     rows = served_set["moved"]["outcomes"]
     assert "jobs_2040" in {r["name"] for r in rows}
-    want = {"jobs_": "jobs", "exports_": "US$ million a year", "objective_": "jobs"}
+    want = {"jobs_": "jobs", "exports_": "US$ million per year", "objective_": "jobs"}
     for r in rows:
         prefix = next((p for p in want if r["name"].startswith(p)), None)
         assert r.get("unit"), r
@@ -293,3 +310,18 @@ def test_frontier_terminal_agrees_with_report_and_says_units(tmp_path):
     said = re.search(rf"from ({NUM}) jobs .* to ({NUM}) jobs", words(html))
     assert said, words(html)
     assert (said.group(1), said.group(2)) == (shown[0][2], shown[-1][2])
+
+
+def test_exports_headline_is_the_milestone_number_everywhere(solved_run):
+    """`solve --objective exports`: the headline (terminal and report.html) and exports in 2040
+    (terminal line and report's milestone table) are one number at one rounding."""
+    run, ran = solved_run("--inputs", BASELINE, "--objective", "exports")
+    html = page(run)
+    said = re.match(rf"Optimal \(.*?\): ({NUM}) US\$ million of exports in 2040", ran.stdout)
+    assert said, ran.stdout
+    _, path = _terminal_path(ran.stdout, "exports")
+    table = {
+        r["year"]: r["exports"] for r in records(html.tables["Jobs and exports per milestone"])
+    }
+    headline = re.search(rf"Headline: ({NUM}) ", words(html))
+    assert said.group(1) == path["2040"] == table["2040"] == headline.group(1)

@@ -79,7 +79,7 @@ def test_targets_come_in_one_table_a_kind_with_whole_jobs(baseline_run):
     section = page[page.index("<h2>Targets</h2>") :]
     jobs = section[section.index("<h3>Jobs targets (jobs)</h3>") :]
     jobs = jobs[: jobs.index("</table>")]
-    exports = section[section.index("<h3>Exports targets (US$ million a year)</h3>") :]
+    exports = section[section.index("<h3>Exports targets (US$ million per year)</h3>") :]
     exports = exports[: exports.index("</table>")]
     heads = re.findall(r"<th[^>]*>([^<]+)</th>", exports)
     assert heads == ["dimension", "member", "year", "exports_musd", "exports_target_musd",

@@ -246,7 +246,7 @@ _TARGETS = {
 
 
 def _targets(targeted: pd.DataFrame) -> str:
-    """The targets, one table a kind (jobs in whole jobs; exports in US$ million a year), each
+    """The targets, one table a kind (jobs in whole jobs; exports in US$ million per year), each
     with only its own columns; how many the plan misses."""
     parts, count, missed = [], 0, 0
     for kind, (target, numbers) in _TARGETS.items():

@@ -82,7 +82,7 @@ def _row_totals(grid: pd.DataFrame) -> list[int]:
     return shown
 
 
-EXPORTS_UNIT = "US$ million a year"
+EXPORTS_UNIT = "US$ million per year"
 """The unit of exports at a milestone, on every surface (terminal, report.html, tables)."""
 
 WHOLE_UNITS = ("jobs", "job-years", "pv job-years")
@@ -105,8 +105,6 @@ def cell(value: float, unit: str = "") -> str:
 
 
 def shown(value: float, unit: str = "") -> str:
-    """A headline number as the terminal and report.html both show it: whole for counts of jobs,
-    for 0 and from 100 up (halves away from zero), else four decimals; thousands separated."""
-    if unit in WHOLE_UNITS or value == 0 or abs(value) >= 100:
-        return f"{whole(value):,}"
-    return f"{value:,.4f}"
+    """A headline number as the terminal, report.html and the serve page show it: the rule of
+    every table cell (`cell`), so a headline and the same number in a table read alike."""
+    return cell(value, unit)

@@ -27,6 +27,7 @@ from allocator.report.rates import (  # noqa: F401 (re-exported: the tables' one
     room,
     top_shadow_prices,
 )
+from allocator.report.rounding import EXPORTS_UNIT
 
 BINDING_TOLERANCE = 1e-7
 
@@ -42,11 +43,11 @@ UNITS = {
     "jobs_new": "jobs",
     "jobs_target": "jobs",
     "jobs_shortfall": "jobs",
-    "exports_musd": "US$ million per year",
-    "exports_base_musd": "US$ million per year",
-    "exports_new_musd": "US$ million per year",
-    "exports_target_musd": "US$ million per year",
-    "exports_shortfall_musd": "US$ million per year",
+    "exports_musd": EXPORTS_UNIT,
+    "exports_base_musd": EXPORTS_UNIT,
+    "exports_new_musd": EXPORTS_UNIT,
+    "exports_target_musd": EXPORTS_UNIT,
+    "exports_shortfall_musd": EXPORTS_UNIT,
     "rhs": "family unit",
     "body": "family unit",
     "lower": "family unit",

@@ -32,7 +32,7 @@ SHORTFALL_UNIT = "weighted shortfall (share of each target missed)"
 
 
 def unit_of(name: str, objective_unit: str) -> str:
-    """The unit of an outcome of run.json by its name: jobs, exports (US$ million a year), the
+    """The unit of an outcome of run.json by its name: jobs, exports (US$ million per year), the
     objective without targets (the objective's unit), the least weighted target shortfall."""
     from allocator.report.rounding import EXPORTS_UNIT
 
