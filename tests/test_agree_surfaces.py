@@ -260,13 +260,19 @@ def served_set(client):
     return answer.json()
 
 
-def test_serve_after_a_set_agrees_with_solve_set(served_set, project, tmp_path):
+@pytest.fixture(scope="module")
+def solve_set(project, tmp_path_factory):
+    """`allocator solve --set SET` of the same dataset: (run folder, what it printed)."""
+    out = tmp_path_factory.mktemp("agree") / "cli"
+    ran = run_cli("solve", "--inputs", project / "inputs" / "peru2040", "--set", SET, "--out", out)
+    assert ran.exit_code == 0, ran.stderr
+    return out, ran.stdout
+
+
+def test_serve_after_a_set_agrees_with_solve_set(served_set, solve_set):
     """The page's numbers after a set are `allocator solve --set`'s: every outcome of run.json,
     every program's money of allocation_by_phase.csv, the headline as report.html shows it."""
-    out = tmp_path / "cli"
-    dataset = project / "inputs" / "peru2040"
-    ran = run_cli("solve", "--inputs", dataset, "--set", SET, "--out", out)
-    assert ran.exit_code == 0, ran.stderr
+    out, _ = solve_set
     info = json.loads((out / "run.json").read_text(encoding="utf-8"))
     for name, value in info["outcomes"].items():
         assert math.isclose(served_set["outcomes"][name], value, rel_tol=1e-9), name
@@ -325,3 +331,49 @@ def test_exports_headline_is_the_milestone_number_everywhere(solved_run):
     }
     headline = re.search(rf"Headline: ({NUM}) ", words(html))
     assert said.group(1) == path["2040"] == table["2040"] == headline.group(1)
+
+
+def test_serve_moves_are_shown_as_the_report_shows_them(served_set, solve_set):
+    """The page's `now` of a moved outcome is the text report.html of `allocator solve --set`
+    shows for it (jobs whole; exports as the milestone table), not a rounding of the page's
+    own; each program's money as the CSV's number rounded by the report's rule for money."""
+    out, _ = solve_set
+    html = page(out)
+    table = {r["year"]: r for r in records(html.tables["Jobs and exports per milestone"])}
+    rows = {r["name"]: r for r in served_set["moved"]["outcomes"]}
+    checked = 0
+    for name, r in rows.items():
+        found = re.fullmatch(r"(jobs|exports)_(\d{4})(?:_musd)?", name)
+        if found:
+            assert r["shown"]["now"] == table[found.group(2)][found.group(1)], name
+            checked += 1
+    assert checked
+    money = {r["program"]: r for r in csv_rows(out, "allocation_by_phase.csv")}
+    for r in served_set["moved"]["programs"]:
+        value = float(money[r["name"]]["total_musd"])
+        digits = 1 if abs(value) >= 100 else 2 if abs(value) >= 1 else 4
+        want = f"{value:,.{digits}f}".rstrip("0").rstrip(".") if value else "0"
+        assert r["shown"]["now"] == want, r
+
+
+def test_serve_ties_are_the_terminal_ties(client, served_set, solve_set):
+    """Programs another plan funds differently: each program's money and range on the page are
+    the numbers `allocator solve --set` prints in its Ties line (one rounding, one unit)."""
+    from allocator.serve.app import HEADER
+
+    details = client.get(served_set["details"], headers={HEADER: TOKEN})
+    assert details.status_code == 200, details.text
+    classes = details.json()["tie_classes"]
+    assert classes
+    _, text = solve_set
+    line = next(x for x in text.splitlines() if x.startswith("  Ties:"))
+    ranges = line.split("(this plan")[0]
+    terminal = {
+        m.group(1): m.groups()[1:] for m in re.finditer(rf"(\w+) ({NUM}) to ({NUM})", ranges)
+    }
+    plans = dict(re.findall(rf"(\w+) ({NUM})", line.split("(this plan: ")[1].split(")")[0]))
+    for cls in classes:
+        for m in cls["programs"]:
+            said = m["shown"]
+            assert (said["low"], said["high"]) == terminal[m["program"]], m
+            assert said["plan"] == plans[m["program"]], m

@@ -138,10 +138,14 @@ def show_ties(run: Run) -> None:
 
 def _tie_class_words(k: int, cls: dict[str, Any]) -> str:
     """One tie class: its programs' ranges, its money and the plan's split."""
+    from allocator.report.rounding import cell
+
     members = cls["programs"]
-    ranges = ", ".join(f"{m['program']} {m['low']:,.0f} to {m['high']:,.0f}" for m in members)
-    split = ", ".join(f"{m['program']} {m['plan']:,.0f}" for m in members)
-    return f"class {k}, {cls['money']:,.0f} in all: {ranges} (this plan: {split})"
+    ranges = ", ".join(
+        f"{m['program']} {cell(m['low'], MONEY)} to {cell(m['high'], MONEY)}" for m in members
+    )
+    split = ", ".join(f"{m['program']} {cell(m['plan'], MONEY)}" for m in members)
+    return f"class {k}, {cell(cls['money'], MONEY)} in all: {ranges} (this plan: {split})"
 
 
 def show_grid(grid: pd.DataFrame) -> None:
