@@ -377,3 +377,41 @@ def test_serve_ties_are_the_terminal_ties(client, served_set, solve_set):
             said = m["shown"]
             assert (said["low"], said["high"]) == terminal[m["program"]], m
             assert said["plan"] == plans[m["program"]], m
+
+
+def test_sweep_terminal_agrees_with_its_report(tmp_path):
+    """`allocator sweep`: each spread the terminal prints (median, P5, P95 of the fixed plan; P5,
+    P50, P95 with perfect foresight; each program's P5 to P95) is the report's, at one rounding
+    (jobs whole in the table too: no 297.5 jobs beside a headline of 297)."""
+    out = tmp_path / "sweep"
+    args = ("--samples", 6, "--serial", "--out", out)
+    ran = run_cli("sweep", "--inputs", DATA / "sweep", *args)
+    assert ran.exit_code == 0, ran.stderr
+    html = page(out)
+    table = {r["item"]: r for r in records(html.tables["Sweep"])}
+    checked = 0
+    for item, p50, p5, p95 in re.findall(
+        rf"^  (jobs|exports_musd): median ({NUM}) \(P5 ({NUM}), P95 ({NUM})\)", ran.stdout, re.M
+    ):
+        r = table[f"plan {item}"]
+        assert (p5, p50, p95) == (r["p5"], r["p50"], r["p95"]), item
+        checked += 1
+    for item, p5, p50, p95 in re.findall(
+        rf"^  (jobs|exports_musd) with perfect .*?: P5 ({NUM}), P50 ({NUM}), P95 ({NUM})",
+        ran.stdout,
+        re.M,
+    ):
+        r = table[item]
+        assert (p5, p50, p95) == (r["p5"], r["p50"], r["p95"]), item
+        checked += 1
+    for item, p5, p95 in re.findall(
+        rf"^  (program \w+): .*P5 ({NUM}) to P95 ({NUM})", ran.stdout, re.M
+    ):
+        assert (p5, p95) == (table[item]["p5"], table[item]["p95"]), item
+        checked += 1
+    assert checked >= 5, ran.stdout
+    said = re.search(rf"fixed: not re-optimised: median ({NUM}) jobs \(P5 ({NUM}), P95 ({NUM})\)",
+                     words(html))  # fmt: skip
+    assert said, words(html)
+    r = table["plan jobs"]
+    assert said.groups() == (r["p50"], r["p5"], r["p95"])

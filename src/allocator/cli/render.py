@@ -94,6 +94,7 @@ def show_sweep(summary: Any, table: Any) -> None:
     """With perfect foresight, labelled so (the fixed plan comes first: `sweeping.show_plan`):
     the spread of the re-optimised jobs and exports beside the nominal plan's, failed samples,
     and the least stable programs."""
+    from allocator.report.rounding import cell
     from allocator.report.studyhtml import FORESIGHT as foresight
 
     failed = int((table["status"] != "optimal").sum())
@@ -107,15 +108,15 @@ def show_sweep(summary: Any, table: Any) -> None:
     for r in summary.itertuples():
         if r.item in ("jobs", "exports_musd") and r.samples:
             out.print(
-                f"  {r.item} {foresight}: P5 {r.p5:,.0f}, P50 {r.p50:,.0f}, P95 {r.p95:,.0f} "
-                f"{r.unit} ({r.samples:,} optimal samples)",
+                f"  {r.item} {foresight}: P5 {cell(r.p5, r.unit)}, P50 {cell(r.p50, r.unit)}, "
+                f"P95 {cell(r.p95, r.unit)} {r.unit} ({r.samples:,} optimal samples)",
                 markup=False,
             )
             nominal = getattr(r, "nominal", None)
             if nominal is not None and nominal == nominal:  # not NaN: the nominal plan solved
                 where = getattr(r, "nominal_percentile", float("nan"))
                 out.print(
-                    f"    nominal plan (every number as given): {nominal:,.0f} {r.unit}, "
+                    f"    nominal plan (every number as given): {cell(nominal, r.unit)} {r.unit}, "
                     f"at percentile {where:.0f} of the re-optimised samples "
                     f"({where:.0f}% of them reach less)",
                     markup=False,
@@ -128,7 +129,7 @@ def show_sweep(summary: Any, table: Any) -> None:
         for r in progs.sort_values("spread", ascending=False).head(5).itertuples():
             out.print(
                 f"  {r.item}: funded in {r.funded_share:.0%} of re-optimised samples, "
-                f"P5 {r.p5:,.0f} to P95 {r.p95:,.0f} US$ million",
+                f"P5 {cell(r.p5, r.unit)} to P95 {cell(r.p95, r.unit)} US$ million",
                 markup=False,
             )
 

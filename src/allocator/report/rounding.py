@@ -92,7 +92,7 @@ WHOLE_UNITS = ("jobs", "job-years", "pv job-years")
 def cell(value: float, unit: str = "") -> str:
     """A number of a table or of a sentence, as report.html's tables and the terminal both show
     it: whole for counts of jobs (halves away from zero), else `svg.number`'s rule (one decimal
-    from 100 up, two from 1, four below); never -0.
+    from 100 up, two from 1, four below); never -0; `n/a` for NaN.
 
     Args:
         value: the number.
@@ -100,6 +100,8 @@ def cell(value: float, unit: str = "") -> str:
     """
     from allocator.report.svg import number
 
+    if value != value:  # NaN: no number (a spread of no sample)
+        return "n/a"
     text = number(float(whole(value)) if unit in WHOLE_UNITS else float(value))
     return "0" if text == "-0" else text
 

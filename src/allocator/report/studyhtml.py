@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.report.htmlparts import number, table
-from allocator.report.rounding import WHOLE_UNITS, whole
+from allocator.report.rounding import WHOLE_UNITS, cell, whole
 from allocator.report.rounding import shown as shown_number
 from allocator.report.svg import bars, line
 
@@ -115,13 +115,9 @@ def frontier_headline(frame: pd.DataFrame) -> str | None:
 
 
 def shown_amount(value: float, unit: str) -> str:
-    """A number for people: whole jobs, money to 0.1 US$ million (no `.0`), else as `number`."""
-    if unit in WHOLE_UNITS:
-        return shown_number(value, unit)
-    if unit == "musd":
-        text = f"{round(value, 1):,.1f}"
-        return text.removesuffix(".0")
-    return number(value)
+    """A number for people, as every table cell and the terminal show it (`rounding.cell`):
+    whole jobs, else one decimal from 100 up, two from 1, four below."""
+    return cell(value, unit)
 
 
 def _money_by_point(frame: pd.DataFrame) -> str:
@@ -265,5 +261,23 @@ def sweep_section(sweep: pd.DataFrame, summary: pd.DataFrame) -> str:
                 f"Median funding (largest 15 programs), {FORESIGHT}",
             )
         )
-    out.append(table(summary))
+    out.append(table(_whole_jobs(summary)))
     return "".join(out)
+
+
+_SPREAD = ("p5", "p50", "p95", "nominal", "min", "max")
+"""The columns of a summary row in the row's unit."""
+
+
+def _whole_jobs(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary with the numbers of rows counted in jobs whole (halves away from zero), as
+    the headline and the terminal show them."""
+    if "unit" not in summary:
+        return summary
+    shown = summary.copy()
+    jobs = shown["unit"].isin(WHOLE_UNITS).to_numpy()
+    for column in (c for c in _SPREAD if c in shown):
+        values = shown[column].astype(object)
+        values[jobs] = [v if v != v else whole(v) for v in values[jobs]]
+        shown[column] = values
+    return shown
