@@ -415,3 +415,21 @@ def test_sweep_terminal_agrees_with_its_report(tmp_path):
     assert said, words(html)
     r = table["plan jobs"]
     assert said.groups() == (r["p50"], r["p5"], r["p95"])
+
+
+def test_core_shares_are_one_number_in_terminal_and_report(tmp_path):
+    """`allocator core`: the share of good plans funding each borderline member reads the same
+    in the terminal, the report's chart and the report's table (54%, not 0.5417 unit-less)."""
+    out = tmp_path / "core"
+    ran = run_cli("core", "--inputs", DATA / "core", "--out", out)
+    assert ran.exit_code == 0, ran.stderr
+    line = re.search(r"funding the borderline: (.*)\.$", ran.stdout, re.M)
+    assert line, ran.stdout
+    terminal = dict(re.findall(r"(\w+) (\d+(?:\.\d+)?%)", line.group(1)))
+    assert terminal
+    html = page(out)
+    heading = next(h for h in html.tables if h.startswith("Core index"))
+    table = {r["member"]: r["share_funded"] for r in records(html.tables[heading])}
+    chart = dict(re.findall(r"\((\w+)\): (\d+(?:\.\d+)?%) of good plans", words(html)))
+    for member, share in terminal.items():
+        assert table[member] == share == chart[member], member
