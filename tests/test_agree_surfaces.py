@@ -433,3 +433,26 @@ def test_core_shares_are_one_number_in_terminal_and_report(tmp_path):
     chart = dict(re.findall(r"\((\w+)\): (\d+(?:\.\d+)?%) of good plans", words(html)))
     for member, share in terminal.items():
         assert table[member] == share == chart[member], member
+
+
+def test_unspent_budgets_are_the_same_list_and_numbers(base):
+    """Each budget not spent in full: the terminal's `unspent POOL PHASE: X of Y` lines and the
+    report's Unspent budgets table list the same budgets with the same numbers."""
+    _, text, html = base
+    terminal = {}
+    for pool, phase, left, budget in re.findall(
+        rf"^    unspent (\S+) (\S+): ({NUM}) of ({NUM}) US\$ million", text, re.M
+    ):
+        name = (
+            f"risk_budget({pool.removeprefix('risk:')})"
+            if pool.startswith("risk:")
+            else f"budget({pool},{phase})"
+        )
+        terminal[name] = (left, budget)
+    report = {
+        r["constraint"]: (r["unspent"], r["budget"])
+        for r in records(html.tables["Unspent budgets"])
+    }
+    assert terminal == report
+    count = re.search(r"(\d+) budgets are not spent in full", words(html))
+    assert int(count.group(1)) == len(terminal)

@@ -117,7 +117,9 @@ def _amount(value: Any) -> str:
 def unspent_section(prices: pd.DataFrame) -> str:
     """The budgets not spent in full, with the money left in each."""
     families = ("budget", "risk_budget")  # pools and risk mitigation
-    budgets = prices[prices["family"].isin(families) & (prices["slack"] > 1e-6)]
+    from allocator.report.budgets import MONEY as UNSPENT
+
+    budgets = prices[prices["family"].isin(families) & (prices["slack"] > UNSPENT)]
     if budgets.empty:
         return "<h2>Unspent budgets</h2><p>Every budget is spent in full.</p>"
     frame = budgets[["constraint", "description", "rhs", "body", "slack"]].rename(
