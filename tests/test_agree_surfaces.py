@@ -456,3 +456,37 @@ def test_unspent_budgets_are_the_same_list_and_numbers(base):
     assert terminal == report
     count = re.search(r"(\d+) budgets are not spent in full", words(html))
     assert int(count.group(1)) == len(terminal)
+
+
+def test_chart_of_limits_says_what_its_number_is(base):
+    """The report's chart of the limits whose room buys the most: each bar's number is what the
+    terminal says one more unit buys (`one more musd: +0.53 jobs`), and its unit says so, not
+    `jobs per musd` (the rate at the margin, 5.3 there)."""
+    run, text, _ = base
+    html = (run / "report.html").read_text(encoding="utf-8")
+    bars = re.findall(rf"<title>([^<]*?) \(([^()]*)\), gain: ({NUM}) ", html)
+    assert bars, "the chart's bars"
+    terminal = re.findall(rf"^  one more (\w+): \+({NUM}) (\w+) .*: ([^:]+) \[[^]]+\]$", text, re.M)
+    checked = 0
+    for label, unit, value in bars:
+        for per, gain, objective, description in terminal:
+            if _plain(description) == label:
+                assert value == gain, label
+                assert unit == f"{objective} for one {per} more room", label
+                checked += 1
+    assert checked >= 5
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(run / "workbook.xlsx", read_only=True)["charts"]
+    rows = list(sheet.iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if r[0] == "limit") + 1
+    book = {r[0]: r[1] for r in rows[start:] if r[0]}
+    for label, unit, value in bars:
+        got = book[f"{label} ({unit})"]
+        assert math.isclose(got, float(value.replace(",", "")), rel_tol=0.01), label
+
+
+def _plain(description: str) -> str:
+    """A row's description as the chart words it (underscores as spaces, `(all)` phases)."""
+    text = description.replace("_", " ").replace("(all)", "(all phases)")
+    return re.sub(r"(?<![\d.,])(\d{2})(\d{3})(?![\d.,])", r"\1,\2", text)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from allocator.report.htmlparts import chart_labels, chart_unit, number, table
+from allocator.report.htmlparts import chart_labels, chart_unit, number, room_units, table
 from allocator.report.svg import bars
 
 TOP_PRICES = 12
@@ -31,10 +31,11 @@ def binding_section(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> s
             f"<li><strong>{escape(str(r.description))}</strong> ({escape(str(r.constraint))}): "
             f"{escape(more)}; {escape(less)}.</li>"
         )
+    room = room_units(top)  # what one unit more room buys, as the words below say it
     chart = bars(
-        chart_labels(top),
-        {"gain": top["magnitude"].tolist()},
-        chart_unit(top),  # limits of different units: each label says its own
+        chart_labels(room),
+        {"gain": room["magnitude"].tolist()},
+        chart_unit(room),  # limits of different units: each label says its own
         f"The {len(top)} limits whose room buys the most",
     )
     whole = "gain_of_one_unit_up" in prices
