@@ -490,3 +490,27 @@ def _plain(description: str) -> str:
     """A row's description as the chart words it (underscores as spaces, `(all)` phases)."""
     text = description.replace("_", " ").replace("(all)", "(all phases)")
     return re.sub(r"(?<![\d.,])(\d{2})(\d{3})(?![\d.,])", r"\1,\2", text)
+
+
+def test_compare_terminal_agrees_with_its_report(tmp_path):
+    """`allocator compare jobs exports`: each plan's number of each metric reads the same in the
+    terminal's table and in report.html's (jobs whole in both, as the headline says them)."""
+    out = tmp_path / "compare"
+    ran = run_cli(
+        "compare", "jobs", "exports", "--inputs", BASELINE, "--out", out, env={"COLUMNS": "240"}
+    )
+    assert ran.exit_code == 0, ran.stderr
+    terminal = {
+        m.group(1): (m.group(2), m.group(3))
+        for m in re.finditer(r"^│\s+(\S.*?)\s+│[^│]*│\s*(\S*)\s*│\s*(\S*)\s*│$", ran.stdout, re.M)
+    }
+    html = page(out)
+    report = {
+        r["metric"]: (r["jobs"], r["exports"]) for r in records(html.tables["Plans compared"])
+    }
+    shared = terminal.keys() & report.keys()
+    assert len(shared) >= 10, (terminal, report)
+    for metric in sorted(shared):
+        assert terminal[metric] == report[metric], metric
+    said = re.search(rf"Plans compared: jobs: ({NUM}) jobs", words(html))
+    assert said.group(1) == report["objective (jobs)"][0]

@@ -113,7 +113,7 @@ def render(
     if "frontier" in tables:
         sections.append(studyhtml.frontier_section(tables["frontier"]))
     if "compare" in tables:
-        sections.append("<h2>Plans compared</h2>" + table(tables["compare"]))
+        sections.append("<h2>Plans compared</h2>" + _compared(tables["compare"]))
     if "sweep_summary" in tables and "sweep" in tables:
         sections.append(studyhtml.sweep_section(tables["sweep"], tables["sweep_summary"]))
     if "ranges" in tables:
@@ -287,6 +287,14 @@ def _money(budgets: pd.DataFrame) -> str:
         f"<h2>Money</h2><p>{escape(words[:1].upper() + words[1:])}. Each pool and phase, each "
         "risk budget, and why money stays: budgets.csv.</p>"
     )
+
+
+def _compared(frame: pd.DataFrame) -> str:
+    """compare.csv as a table, each plan's numbers as the terminal shows them (jobs whole)."""
+    from allocator.report.rounding import whole_counts
+
+    plans = [c for c in frame.columns if c not in ("section", "metric", "unit")]
+    return table(whole_counts(frame, plans))
 
 
 def _mitigation(tables: dict[str, pd.DataFrame]) -> pd.Series | None:

@@ -106,6 +106,21 @@ def cell(value: float, unit: str = "") -> str:
     return "0" if text == "-0" else text
 
 
+def whole_counts(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """`frame` (a table with a `unit` column, one unit a row) with the `columns` of rows counted
+    in `WHOLE_UNITS` whole (halves away from zero), as `cell` and the terminal show them; a
+    report table then reads as the terminal's (no 297.5 jobs beside a headline of 297)."""
+    if "unit" not in frame:
+        return frame
+    shown = frame.copy()
+    counted = shown["unit"].isin(WHOLE_UNITS).to_numpy()
+    for column in (c for c in columns if c in shown):
+        values = shown[column].astype(object)
+        values[counted] = [v if v != v else whole(v) for v in values[counted]]
+        shown[column] = values
+    return shown
+
+
 def shown(value: float, unit: str = "") -> str:
     """A headline number as the terminal, report.html and the serve page show it: the rule of
     every table cell (`cell`), so a headline and the same number in a table read alike."""

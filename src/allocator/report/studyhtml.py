@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.report.htmlparts import number, table
-from allocator.report.rounding import WHOLE_UNITS, cell, whole
+from allocator.report.rounding import WHOLE_UNITS, cell, whole, whole_counts
 from allocator.report.rounding import shown as shown_number
 from allocator.report.svg import bars, line
 
@@ -261,23 +261,9 @@ def sweep_section(sweep: pd.DataFrame, summary: pd.DataFrame) -> str:
                 f"Median funding (largest 15 programs), {FORESIGHT}",
             )
         )
-    out.append(table(_whole_jobs(summary)))
+    out.append(table(whole_counts(summary, _SPREAD)))
     return "".join(out)
 
 
 _SPREAD = ("p5", "p50", "p95", "nominal", "min", "max")
 """The columns of a summary row in the row's unit."""
-
-
-def _whole_jobs(summary: pd.DataFrame) -> pd.DataFrame:
-    """The summary with the numbers of rows counted in jobs whole (halves away from zero), as
-    the headline and the terminal show them."""
-    if "unit" not in summary:
-        return summary
-    shown = summary.copy()
-    jobs = shown["unit"].isin(WHOLE_UNITS).to_numpy()
-    for column in (c for c in _SPREAD if c in shown):
-        values = shown[column].astype(object)
-        values[jobs] = [v if v != v else whole(v) for v in values[jobs]]
-        shown[column] = values
-    return shown
