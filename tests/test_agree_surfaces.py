@@ -439,23 +439,38 @@ def test_unspent_budgets_are_the_same_list_and_numbers(base):
     """Each budget not spent in full: the terminal's `unspent POOL PHASE: X of Y` lines and the
     report's Unspent budgets table list the same budgets with the same numbers."""
     _, text, html = base
-    terminal = {}
-    for pool, phase, left, budget in re.findall(
-        rf"^    unspent (\S+) (\S+): ({NUM}) of ({NUM}) US\$ million", text, re.M
-    ):
-        name = (
-            f"risk_budget({pool.removeprefix('risk:')})"
-            if pool.startswith("risk:")
-            else f"budget({pool},{phase})"
+    _same_unspent(text, html)
+
+
+def test_a_budget_no_program_can_use_is_unspent_on_every_surface(solved_run):
+    """A pool no eligible program can take money from (tests/data/budgets, spare p2) is unspent
+    in the terminal, in budgets.csv and in report.html's table, and the report's total of
+    unspent money is the money line's."""
+    run, ran = solved_run("--inputs", DATA / "budgets")
+    html = page(run)
+    unspent = {(r["pool"], r["phase"]) for r in csv_rows(run, "budgets.csv")
+               if float(r["unspent_musd"]) > 0}  # fmt: skip
+    assert ("spare", "p2") in unspent
+    assert set(_same_unspent(ran.stdout, html)) == unspent
+    line = re.search(rf"unspent ({NUM}) \(budgets\.csv", ran.stdout)
+    total = re.search(rf"not spent in full, ({NUM}) US\$ million in all", words(html))
+    assert line.group(1) == total.group(1)
+
+
+def _same_unspent(text: str, html: _Page) -> dict[tuple[str, str], tuple[str, str]]:
+    """The unspent budgets of the terminal, asserted equal to the report's table's."""
+    terminal = {
+        (pool, phase): (left, budget)
+        for pool, phase, left, budget in re.findall(
+            rf"^    unspent (\S+) (\S+): ({NUM}) of ({NUM}) US\$ million", text, re.M
         )
-        terminal[name] = (left, budget)
-    report = {
-        r["constraint"]: (r["unspent"], r["budget"])
-        for r in records(html.tables["Unspent budgets"])
     }
+    rows = records(html.tables["Unspent budgets"])
+    report = {(r["pool"], r["phase"]): (r["unspent"], r["budget"]) for r in rows}
     assert terminal == report
     count = re.search(r"(\d+) budgets are not spent in full", words(html))
     assert int(count.group(1)) == len(terminal)
+    return terminal
 
 
 def test_chart_of_limits_says_what_its_number_is(base):

@@ -109,7 +109,7 @@ def render(
         sections.append(_allocation(tables["allocation_by_phase"], _mitigation(tables)))
     if "shadow_prices" in tables:
         sections.append(binding_section(tables["shadow_prices"], tables.get("sensitivity")))
-        sections.append(unspent_section(tables["shadow_prices"]))
+        sections.append(unspent_section(tables["shadow_prices"], tables.get("budgets")))
     if "frontier" in tables:
         sections.append(studyhtml.frontier_section(tables["frontier"]))
     if "compare" in tables:
