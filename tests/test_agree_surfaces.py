@@ -529,3 +529,16 @@ def test_compare_terminal_agrees_with_its_report(tmp_path):
         assert terminal[metric] == report[metric], metric
     said = re.search(rf"Plans compared: jobs: ({NUM}) jobs", words(html))
     assert said.group(1) == report["objective (jobs)"][0]
+
+
+def test_alternatives_terminal_agrees_with_its_report(tmp_path):
+    """`allocator alternatives`: each program's optimum funding and its unit read the same in the
+    terminal (`optimum X UNIT`) and in report.html's chart (`the optimum: X UNIT`)."""
+    out = tmp_path / "alternatives"
+    ran = run_cli("alternatives", "--inputs", DATA / "mga", "--out", out)
+    assert ran.exit_code == 0, ran.stderr
+    terminal = dict(re.findall(rf"^  (\w+): .*\(optimum ({NUM} [^;]+);", ran.stdout, re.M))
+    assert terminal, ran.stdout
+    html = (out / "report.html").read_text(encoding="utf-8")
+    report = dict(re.findall(rf"<title>(\w+) \(\w+\), the optimum: ({NUM} [^<]+)</title>", html))
+    assert terminal == report
