@@ -542,3 +542,23 @@ def test_alternatives_terminal_agrees_with_its_report(tmp_path):
     html = (out / "report.html").read_text(encoding="utf-8")
     report = dict(re.findall(rf"<title>(\w+) \(\w+\), the optimum: ({NUM} [^<]+)</title>", html))
     assert terminal == report
+
+
+def test_the_answer_sheet_says_the_unit_of_every_value(base):
+    """workbook.xlsx's Answer sheet: each row's original and final values with their unit (the
+    objective's for the objective, the variable's, the row's as shadow_prices.csv says it)."""
+    import openpyxl
+
+    run, _, _ = base
+    sheet = openpyxl.load_workbook(run / "workbook.xlsx", read_only=True)["Answer"]
+    rows = list(sheet.iter_rows(values_only=True))
+    head = [str(h).partition(" (")[0] for h in rows[0]]
+    assert "unit" in head, rows[0]
+    got = [dict(zip(head, r, strict=True)) for r in rows[1:]]
+    info = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    assert got[0]["unit"] == info["objective"]["unit"] == "jobs"
+    prices = {r["constraint"]: r["holds_for_unit"] for r in csv_rows(run, "shadow_prices.csv")}
+    limits = {r["variable"]: r["unit"] for r in csv_rows(run, "limits.csv")}
+    for r in got[1:]:
+        want = limits[r["name"]] if r["section"] == "variable" else prices[r["name"]]
+        assert r["unit"] == want, r

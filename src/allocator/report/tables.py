@@ -366,6 +366,13 @@ def sensitivity(sol: Solution, prices: pd.DataFrame | None = None) -> pd.DataFra
     return pd.concat([table[first + labels + rest], sides], axis=1)
 
 
+def variable_units(cols: pd.DataFrame) -> np.ndarray:
+    """The unit of each variable's value (`musd`, `jobs`, ...), as limits.csv's `unit`."""
+    from allocator.report.limits import _units  # the one place variables' units are read
+
+    return _units(cols)
+
+
 def answer(
     sol: Solution,
     label: str,
@@ -373,7 +380,8 @@ def answer(
     reduced: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Excel Solver's Answer Report: the objective and every variable with its original value
-    (before the solve) and its final value, and every constraint's status.
+    (before the solve) and its final value, and every constraint's status; each row with the
+    unit of its values (`unit`: the objective's, the variable's, the row's).
 
     Before the solve no money is allocated: a variable's original value is 0 moved inside its
     bounds (a variable fixed by its bounds, such as a base level of what already exists, at that
@@ -392,6 +400,7 @@ def answer(
                 "final_value": sol.objective_value,
                 "status": sol.status,
                 "slack": np.nan,
+                "unit": sol.objective_unit,
             }
         ]
     )
@@ -403,6 +412,7 @@ def answer(
             "final_value": cols["value"],
             "status": (reduced_costs(sol) if reduced is None else reduced)["status"],
             "slack": np.nan,
+            "unit": variable_units(cols),  # as limits.csv's `unit`
         },
         copy=False,  # copy-on-write: the solution's columns are never changed
     )
@@ -414,6 +424,7 @@ def answer(
             "final_value": sp["body"],
             "status": select_text([sp["binding"]], ["Binding"], "Not Binding"),
             "slack": sp["slack"],
+            "unit": families.row_units(sp),  # the row's unit, shadow_prices.csv's holds_for
         },
         copy=False,  # copy-on-write: the solution's columns are never changed
     )
