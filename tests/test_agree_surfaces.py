@@ -562,3 +562,16 @@ def test_the_answer_sheet_says_the_unit_of_every_value(base):
     for r in got[1:]:
         want = limits[r["name"]] if r["section"] == "variable" else prices[r["name"]]
         assert r["unit"] == want, r
+
+
+def test_hedging_bounds_say_their_unit(tmp_path):
+    """Progressive hedging's lower and upper bounds: each number in the terminal and in
+    report.html with the objective's unit (`no decide-now plan gives more than 316 jobs`)."""
+    out = tmp_path / "hedging"
+    model = DATA / "two_stage" / "model.yaml"
+    ran = run_cli("solve", model, "--two-stage-method", "hedging", "--out", out)
+    assert ran.exit_code == 0, ran.stderr
+    for surface in (ran.stdout, words(page(out))):
+        bound = re.search(rf"gives more than ({NUM})(\s*\w*)", surface)
+        assert bound, surface
+        assert bound.group(2).strip() == "jobs", bound.group(0)
