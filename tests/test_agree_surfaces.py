@@ -575,3 +575,29 @@ def test_hedging_bounds_say_their_unit(tmp_path):
         bound = re.search(rf"gives more than ({NUM})(\s*\w*)", surface)
         assert bound, surface
         assert bound.group(2).strip() == "jobs", bound.group(0)
+
+
+def test_workbook_sheets_hold_the_csv_tables(base):
+    """Each sheet of workbook.xlsx named after a CSV table holds its rows: the same text, the
+    same numbers (to the CSV's 12 significant digits), each header the CSV's with a unit."""
+    import openpyxl
+
+    run, _, _ = base
+    book = openpyxl.load_workbook(run / "workbook.xlsx", read_only=True)
+    checked = 0
+    for sheet in book.worksheets:
+        if not (run / f"{sheet.title}.csv").is_file():
+            continue
+        rows = list(sheet.iter_rows(values_only=True))
+        with (run / f"{sheet.title}.csv").open(encoding="utf-8", newline="") as f:
+            table = list(csv.reader(f))
+        assert len(rows) == len(table), sheet.title
+        assert [str(h).partition(" (")[0] for h in rows[0]] == table[0], sheet.title
+        for got, want in zip(rows[1:], table[1:], strict=True):
+            for a, b in zip(got, want, strict=True):
+                if isinstance(a, int | float) and not isinstance(a, bool):
+                    assert math.isclose(a, float(b), rel_tol=1e-11, abs_tol=1e-12), sheet.title
+                else:
+                    assert ("" if a is None else str(a)) == b, sheet.title
+        checked += 1
+    assert checked >= 7
