@@ -87,6 +87,17 @@ def csv_rows(run: Path, name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+def sheets(run: Path) -> dict[str, list[tuple]]:
+    """Every sheet of a run's workbook.xlsx as its rows of values (openpyxl; file closed)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(run / "workbook.xlsx", read_only=True)
+    try:
+        return {s.title: list(s.iter_rows(values_only=True)) for s in book.worksheets}
+    finally:
+        book.close()
+
+
 def words(html: _Page) -> str:
     return re.sub(r"\s+", " ", "".join(html.text))
 
@@ -490,10 +501,7 @@ def test_chart_of_limits_says_what_its_number_is(base):
                 assert unit == f"{objective} for one {per} more room", label
                 checked += 1
     assert checked >= 5
-    import openpyxl
-
-    sheet = openpyxl.load_workbook(run / "workbook.xlsx", read_only=True)["charts"]
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = sheets(run)["charts"]
     start = next(i for i, r in enumerate(rows) if r[0] == "limit") + 1
     book = {r[0]: r[1] for r in rows[start:] if r[0]}
     for label, unit, value in bars:
@@ -547,11 +555,8 @@ def test_alternatives_terminal_agrees_with_its_report(tmp_path):
 def test_the_answer_sheet_says_the_unit_of_every_value(base):
     """workbook.xlsx's Answer sheet: each row's original and final values with their unit (the
     objective's for the objective, the variable's, the row's as shadow_prices.csv says it)."""
-    import openpyxl
-
     run, _, _ = base
-    sheet = openpyxl.load_workbook(run / "workbook.xlsx", read_only=True)["Answer"]
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = sheets(run)["Answer"]
     head = [str(h).partition(" (")[0] for h in rows[0]]
     assert "unit" in head, rows[0]
     got = [dict(zip(head, r, strict=True)) for r in rows[1:]]
@@ -580,24 +585,20 @@ def test_hedging_bounds_say_their_unit(tmp_path):
 def test_workbook_sheets_hold_the_csv_tables(base):
     """Each sheet of workbook.xlsx named after a CSV table holds its rows: the same text, the
     same numbers (to the CSV's 12 significant digits), each header the CSV's with a unit."""
-    import openpyxl
-
     run, _, _ = base
-    book = openpyxl.load_workbook(run / "workbook.xlsx", read_only=True)
     checked = 0
-    for sheet in book.worksheets:
-        if not (run / f"{sheet.title}.csv").is_file():
+    for title, rows in sheets(run).items():
+        if not (run / f"{title}.csv").is_file():
             continue
-        rows = list(sheet.iter_rows(values_only=True))
-        with (run / f"{sheet.title}.csv").open(encoding="utf-8", newline="") as f:
+        with (run / f"{title}.csv").open(encoding="utf-8", newline="") as f:
             table = list(csv.reader(f))
-        assert len(rows) == len(table), sheet.title
-        assert [str(h).partition(" (")[0] for h in rows[0]] == table[0], sheet.title
+        assert len(rows) == len(table), title
+        assert [str(h).partition(" (")[0] for h in rows[0]] == table[0], title
         for got, want in zip(rows[1:], table[1:], strict=True):
             for a, b in zip(got, want, strict=True):
                 if isinstance(a, int | float) and not isinstance(a, bool):
-                    assert math.isclose(a, float(b), rel_tol=1e-11, abs_tol=1e-12), sheet.title
+                    assert math.isclose(a, float(b), rel_tol=1e-11, abs_tol=1e-12), title
                 else:
-                    assert ("" if a is None else str(a)) == b, sheet.title
+                    assert ("" if a is None else str(a)) == b, title
         checked += 1
     assert checked >= 7
