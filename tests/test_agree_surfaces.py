@@ -87,13 +87,15 @@ def csv_rows(run: Path, name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def sheets(run: Path) -> dict[str, list[tuple]]:
-    """Every sheet of a run's workbook.xlsx as its rows of values (openpyxl; file closed)."""
+def sheets(run: Path, *names: str) -> dict[str, list[tuple]]:
+    """The sheets `names` (all without) of a run's workbook.xlsx as rows of values (openpyxl;
+    the file closed)."""
     import openpyxl
 
     book = openpyxl.load_workbook(run / "workbook.xlsx", read_only=True)
     try:
-        return {s.title: list(s.iter_rows(values_only=True)) for s in book.worksheets}
+        chosen = [s for s in book.worksheets if not names or s.title in names]
+        return {s.title: list(s.iter_rows(values_only=True)) for s in chosen}
     finally:
         book.close()
 
@@ -501,7 +503,7 @@ def test_chart_of_limits_says_what_its_number_is(base):
                 assert unit == f"{objective} for one {per} more room", label
                 checked += 1
     assert checked >= 5
-    rows = sheets(run)["charts"]
+    rows = sheets(run, "charts")["charts"]
     start = next(i for i, r in enumerate(rows) if r[0] == "limit") + 1
     book = {r[0]: r[1] for r in rows[start:] if r[0]}
     for label, unit, value in bars:
@@ -556,7 +558,7 @@ def test_the_answer_sheet_says_the_unit_of_every_value(base):
     """workbook.xlsx's Answer sheet: each row's original and final values with their unit (the
     objective's for the objective, the variable's, the row's as shadow_prices.csv says it)."""
     run, _, _ = base
-    rows = sheets(run)["Answer"]
+    rows = sheets(run, "Answer")["Answer"]
     head = [str(h).partition(" (")[0] for h in rows[0]]
     assert "unit" in head, rows[0]
     got = [dict(zip(head, r, strict=True)) for r in rows[1:]]
