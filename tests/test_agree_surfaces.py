@@ -604,3 +604,15 @@ def test_workbook_sheets_hold_the_csv_tables(base):
                     assert ("" if a is None else str(a)) == b, title
         checked += 1
     assert checked >= 7
+
+
+def test_a_robust_plans_headline_says_expected_on_every_surface(solved_run):
+    """`solve --risk cvar`: the headline is an expectation over the scenarios in the terminal
+    and in report.html alike (one label, one number), not `direct jobs` in one of them."""
+    run, ran = solved_run("--inputs", DATA / "sweep", "--risk", "cvar")
+    said = re.match(rf"Optimal \(.*?\): ({NUM}) (.+)$", ran.stdout, re.M)
+    assert said, ran.stdout
+    head = re.search(rf"Headline: ({NUM}) (.+?) \(jobs, maximized\)", words(page(run)))
+    assert head, words(page(run))
+    assert head.groups() == said.groups()
+    assert "expected" in said.group(2)

@@ -253,11 +253,7 @@ def _headline(run: Run) -> str:
     from allocator.report import tables as reports
 
     label = reports.objective_label(run.solution, run.inputs.last_milestone)
-    risk = run.info.get("risk")
-    if risk is None:
-        return label
-    which = "expected" if risk["kind"] == "cvar" else "worst-scenario"
-    return f"{which} {label} over {risk['scenarios']} scenarios"
+    return reports.headline_label(label, run.info.get("risk"))
 
 
 def _show_risk(risk: dict[str, Any]) -> None:

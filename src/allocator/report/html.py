@@ -206,12 +206,15 @@ def _headline(info: dict[str, Any], tables: dict[str, pd.DataFrame]) -> str:
     if not isinstance(obj, dict) or obj.get("value") is None:
         kind = escape(str(info.get("command", "run")))
         return f'<p class="headline" id="headline">{kind}: no single headline number.</p>'
+    from allocator.report.tables import headline_label
+
     value = float(obj["value"])
+    risk = info.get("risk") if isinstance(info.get("risk"), dict) else None
     return (
         f'<p class="headline" id="headline">Headline: '
         f'<strong><span id="headline-value" data-value="{obj["value"]!r}">'
         f"{shown_number(value, str(obj.get('unit', '')))}</span> "
-        f"{escape(str(obj.get('label') or obj.get('unit', '')))}</strong> "
+        f"{escape(headline_label(str(obj.get('label') or obj.get('unit', '')), risk))}</strong> "
         f"({escape(str(obj.get('unit', '')))}, {escape(str(obj.get('sense', 'maximize')))}d)</p>"
     )
 

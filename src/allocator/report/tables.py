@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -74,6 +75,16 @@ def objective_label(sol: Solution, last_year: int) -> str:
         "exports": f"US$ million of exports in {last_year}",
         "weighted": "weighted index (1 = best jobs and best exports)",
     }[sol.objective]
+
+
+def headline_label(label: str, risk: dict[str, Any] | None = None) -> str:
+    """The headline's words, the same in the terminal and report.html: the objective's label,
+    or under `--risk` what the plan's number is over the scenarios (the expectation under
+    CVaR, the worst scenario under worst-case)."""
+    if not risk:
+        return label
+    which = "expected" if risk.get("kind") == "cvar" else "worst-scenario"
+    return f"{which} {label} over {risk.get('scenarios')} scenarios"
 
 
 def price_unit(sol: Solution) -> str:
