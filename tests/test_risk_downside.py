@@ -213,7 +213,8 @@ def test_the_sweep_records_the_nominal_plan_and_where_it_sits(baseline_sweep):
         f"nominal plan (every number as given): {jobs:,.0f} jobs, at percentile {at_jobs:.0f} "
         "of the re-optimised samples" in res.stdout
     )
-    assert f"nominal plan (every number as given): {exports:,.0f} US$ million per year" in (
+    # money from 100 up to one decimal, as the report's tables (test_agree_surfaces)
+    assert f"nominal plan (every number as given): {exports:,.1f} US$ million per year" in (
         res.stdout
     )
     png = folder / "sweep.png"

@@ -53,23 +53,27 @@ def _decimals(number_format: str) -> int:
 def test_the_chart_categories_are_words_not_ids_or_row_names(sheet):
     labels = [str(r[0].value) for rows in _blocks(sheet).values() for r in rows[2:]]
     assert "materials chemicals" in labels
-    assert "cap on capital group automotive industry (all phases) (jobs per musd)" in labels
+    # each limit in the unit of what one unit more room buys (test_agree_surfaces)
+    label = "cap on capital group automotive industry (all phases) (jobs for one musd more room)"
+    assert label in labels
     assert not [w for w in labels if "_" in w or "group_max(" in w or "budget(" in w]
 
 
 def test_numbers_in_the_labels_have_thousands_separators(sheet):
     labels = [str(r[0].value) for r in _price_rows(sheet)]
     past = "diminishing returns of sector materials chemicals past 40,000 jobs in 2040"
-    assert f"{past} (jobs per job)" in labels
+    assert f"{past} (jobs for one job more room)" in labels
     assert not [w for w in labels if re.search(r"\d{5,}", w)]  # 40000 would read as a code
 
 
 def test_limits_of_different_units_each_say_theirs(sheet):
     title = next(t for t in _blocks(sheet) if PRICE_TITLE.match(t))
     assert title.endswith("(per unit of each limit, unit in its label)")  # not jobs per musd
-    units = [re.search(r"\((jobs per \w+)\)$", str(r[0].value)) for r in _price_rows(sheet)]
+    units = [
+        re.search(r"\((jobs for one \w+ more room)\)$", str(r[0].value)) for r in _price_rows(sheet)
+    ]
     assert all(units)
-    assert {u[1] for u in units} == {"jobs per musd", "jobs per job"}
+    assert {u[1] for u in units} == {"jobs for one musd more room", "jobs for one job more room"}
 
 
 def test_the_phase_series_are_named_with_their_years(sheet):

@@ -53,9 +53,10 @@ def test_the_price_charts_use_words_not_row_names(baseline_run):
     import pandas as pd
 
     prices = pd.read_csv(baseline_run / "shadow_prices.csv", keep_default_na=False)
-    from allocator.report.htmlparts import chart_labels  # the registry's words, ids made plain
+    from allocator.report.htmlparts import chart_labels, room_units  # words, ids made plain
 
-    words = dict(zip(prices["constraint"], chart_labels(prices), strict=True))
+    # the units of what one unit more room buys (test_agree_surfaces)
+    words = dict(zip(prices["constraint"], chart_labels(room_units(prices)), strict=True))
     page = (baseline_run / "report.html").read_text(encoding="utf-8")
     section = page[page.index("<h2>What binds") :]
     svg = section[section.index("<svg") : section.index("</svg>")]
@@ -63,7 +64,9 @@ def test_the_price_charts_use_words_not_row_names(baseline_run):
     assert labels
     assert all(full in words.values() for _short, full in labels)
     # mixed units (jobs per musd, jobs per job): each label carries its own
-    assert "budget of pool korea in phase3 (jobs per musd)" in [full for _s, full in labels]
+    assert "budget of pool korea in phase3 (jobs for one musd more room)" in [
+        full for _s, full in labels
+    ]
     assert not any(name in svg for name in words if "(" in name)
     ws = openpyxl.load_workbook(baseline_run / "workbook.xlsx")["charts"]
     column = [c.value for c in ws["A"] if c.value]
@@ -79,7 +82,7 @@ def test_targets_come_in_one_table_a_kind_with_whole_jobs(baseline_run):
     section = page[page.index("<h2>Targets</h2>") :]
     jobs = section[section.index("<h3>Jobs targets (jobs)</h3>") :]
     jobs = jobs[: jobs.index("</table>")]
-    exports = section[section.index("<h3>Exports targets (US$ million a year)</h3>") :]
+    exports = section[section.index("<h3>Exports targets (US$ million per year)</h3>") :]
     exports = exports[: exports.index("</table>")]
     heads = re.findall(r"<th[^>]*>([^<]+)</th>", exports)
     assert heads == ["dimension", "member", "year", "exports_musd", "exports_target_musd",

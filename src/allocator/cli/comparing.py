@@ -9,7 +9,8 @@ import pandas as pd
 from rich.markup import escape
 from rich.table import Table
 
-from allocator.studies.compare import KEY_COLUMNS, dominated, format_number
+from allocator.report.rounding import cell
+from allocator.studies.compare import KEY_COLUMNS, dominated
 
 
 def show_compare(table: pd.DataFrame, console: Any) -> None:
@@ -31,7 +32,11 @@ def show_compare(table: pd.DataFrame, console: Any) -> None:
         )
         for row in block.itertuples(index=False):
             unit = "" if shared else escape(str(row[2]))
-            values = [format_number(float(x)) for x in row[len(KEY_COLUMNS) :]]
+            # as report.html's table shows them (rounding.cell: jobs whole); blank if missing
+            values = [
+                "" if float(x) != float(x) else cell(float(x), str(row[2]))
+                for x in row[len(KEY_COLUMNS) :]
+            ]
             grid.add_row(f"  {escape(str(row[1]))}", unit, *values)
     console.print(grid)
     for label, by in dominated(table).items():

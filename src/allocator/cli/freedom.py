@@ -93,6 +93,8 @@ def members_bar() -> Iterator[Callable[[int, int], None]]:
 
 def show_ranges(table: Any, info: dict[str, Any]) -> None:
     """The bound held, the ten widest ranges and the must-haves, with the thresholds."""
+    from allocator.report.rounding import cell
+
     obj = info["objective"]
     by = info["by"]
     out.print(
@@ -102,14 +104,17 @@ def show_ranges(table: Any, info: dict[str, Any]) -> None:
     )
     widest = table.sort_values(["width_musd", "member"], ascending=[False, True]).head(10)
     out.print(f"Widest ranges (US$ million, total over every pool and year), by {by}:")
+    money = "US$ million"  # as report.html's chart: rounding.cell, its unit in words
     for r in widest.itertuples():
         out.print(
-            f"  {r.member}: {r.min_musd:,.1f} to {r.max_musd:,.1f} musd "
-            f"(optimum {r.optimum_musd:,.1f} musd; {r.classification})",
+            f"  {r.member}: {cell(r.min_musd, money)} to {cell(r.max_musd, money)} {money} "
+            f"(optimum {cell(r.optimum_musd, money)} {money}; {r.classification})",
             markup=False,
         )
     must = table[table["classification"] == "must-have"]
-    names = ", ".join(f"{r.member} (>= {r.min_musd:,.1f} musd)" for r in must.itertuples())
+    names = ", ".join(
+        f"{r.member} (>= {cell(r.min_musd, money)} {money})" for r in must.itertuples()
+    )
     out.print(f"Must-haves: {names or 'none'}.", markup=False)
     classes = info["classification"]["classes"]
     counts = table["classification"].value_counts()

@@ -94,6 +94,7 @@ def show_sweep(summary: Any, table: Any) -> None:
     """With perfect foresight, labelled so (the fixed plan comes first: `sweeping.show_plan`):
     the spread of the re-optimised jobs and exports beside the nominal plan's, failed samples,
     and the least stable programs."""
+    from allocator.report.rounding import cell
     from allocator.report.studyhtml import FORESIGHT as foresight
 
     failed = int((table["status"] != "optimal").sum())
@@ -107,15 +108,15 @@ def show_sweep(summary: Any, table: Any) -> None:
     for r in summary.itertuples():
         if r.item in ("jobs", "exports_musd") and r.samples:
             out.print(
-                f"  {r.item} {foresight}: P5 {r.p5:,.0f}, P50 {r.p50:,.0f}, P95 {r.p95:,.0f} "
-                f"{r.unit} ({r.samples:,} optimal samples)",
+                f"  {r.item} {foresight}: P5 {cell(r.p5, r.unit)}, P50 {cell(r.p50, r.unit)}, "
+                f"P95 {cell(r.p95, r.unit)} {r.unit} ({r.samples:,} optimal samples)",
                 markup=False,
             )
             nominal = getattr(r, "nominal", None)
             if nominal is not None and nominal == nominal:  # not NaN: the nominal plan solved
                 where = getattr(r, "nominal_percentile", float("nan"))
                 out.print(
-                    f"    nominal plan (every number as given): {nominal:,.0f} {r.unit}, "
+                    f"    nominal plan (every number as given): {cell(nominal, r.unit)} {r.unit}, "
                     f"at percentile {where:.0f} of the re-optimised samples "
                     f"({where:.0f}% of them reach less)",
                     markup=False,
@@ -128,7 +129,7 @@ def show_sweep(summary: Any, table: Any) -> None:
         for r in progs.sort_values("spread", ascending=False).head(5).itertuples():
             out.print(
                 f"  {r.item}: funded in {r.funded_share:.0%} of re-optimised samples, "
-                f"P5 {r.p5:,.0f} to P95 {r.p95:,.0f} US$ million",
+                f"P5 {cell(r.p5, r.unit)} to P95 {cell(r.p95, r.unit)} US$ million",
                 markup=False,
             )
 
@@ -137,6 +138,8 @@ def show_frontier(table: Any, notes: list[str]) -> None:
     """Points of the frontier with their trade-off rate, then what the planner must be told."""
     from rich.table import Table
 
+    from allocator.report.rounding import cell
+
     first = table.iloc[0]
     x, y = f"{first['x_words']} ({first['x_unit']})", f"{first['y_words']} ({first['y_unit']})"
     grid = Table(title=f"{first['y_words']} against {first['x_words']}", title_justify="left")
@@ -144,15 +147,15 @@ def show_frontier(table: Any, notes: list[str]) -> None:
     for col in ("point", x, y, rate):
         grid.add_column(escape(col), justify="right")
     for r in table.itertuples():
-        grid.add_row(str(r.point), _value(r.x_value), _value(r.y_value), _value(r.rate))
+        grid.add_row(
+            str(r.point),
+            cell(r.x_value, str(r.x_unit)),
+            cell(r.y_value, str(r.y_unit)),
+            cell(r.rate, str(r.rate_unit)),
+        )
     out.print(grid)
     for line in notes:
         out.print(shown(line), highlight=False)
-
-
-def _value(v: float) -> str:
-    """A frontier number: four significant digits below 10, else one decimal, with commas."""
-    return f"{v:,.4g}" if abs(v) < 10 else f"{v:,.1f}"
 
 
 def show_audit(report: object) -> None:
@@ -183,6 +186,7 @@ def show_run(run: Run) -> None:
     from allocator.cli import summary
     from allocator.report import tables as reports
     from allocator.report.budgets import grouped_top_prices, mitigation_of
+    from allocator.report.rounding import EXPORTS_UNIT, cell
     from allocator.report.rounding import shown as shown_number
 
     sol, inp = run.solution, run.inputs
@@ -195,8 +199,8 @@ def show_run(run: Run) -> None:
     summary.show_setup(run)
     years = [m.year for m in inp.milestones]
     which = "nominal data, " if "risk" in run.info else ""
-    for kind, unit in (("jobs", "jobs"), ("exports", "US$ million a year")):
-        path = ", ".join(f"{y} {sol.totals.get(f'{kind}@{y}', 0):,.0f}" for y in years)
+    for kind, unit in (("jobs", "jobs"), ("exports", EXPORTS_UNIT)):
+        path = ", ".join(f"{y} {cell(sol.totals.get(f'{kind}@{y}', 0), unit)}" for y in years)
         out.print(f"  {kind} ({which}{unit}): {path}", highlight=False)
     summary.show_money(run.tables.get("budgets"))
     summary.show_ties(run)
@@ -249,11 +253,7 @@ def _headline(run: Run) -> str:
     from allocator.report import tables as reports
 
     label = reports.objective_label(run.solution, run.inputs.last_milestone)
-    risk = run.info.get("risk")
-    if risk is None:
-        return label
-    which = "expected" if risk["kind"] == "cvar" else "worst-scenario"
-    return f"{which} {label} over {risk['scenarios']} scenarios"
+    return reports.headline_label(label, run.info.get("risk"))
 
 
 def _show_risk(risk: dict[str, Any]) -> None:
@@ -315,13 +315,15 @@ def _tail_words(risk: dict[str, Any]) -> str:
 def _show_shortfalls(outcomes: object, shares: object = None) -> None:
     """The targets the plan does not reach, and by how much (with the processing shares of
     shares.csv, in percent)."""
+    from allocator.report.rounding import EXPORTS_UNIT, cell
+
     missed = []
     for r in outcomes.itertuples():  # type: ignore[attr-defined]
         for kind, unit, target, short, got in (
             ("jobs", "jobs", r.jobs_target, r.jobs_shortfall, r.jobs),
             (
                 "exports",
-                "US$ million",
+                EXPORTS_UNIT,
                 r.exports_target_musd,
                 r.exports_shortfall_musd,
                 r.exports_musd,
@@ -330,7 +332,8 @@ def _show_shortfalls(outcomes: object, shares: object = None) -> None:
             if short == short and short is not None and short > 1e-6:  # not NaN, not met
                 missed.append(
                     f"  {kind} of {r.dimension} {r.member} in {r.year}: target "
-                    f"{target:,.0f}, reached {got:,.0f}, short by {short:,.0f} {unit}"
+                    f"{cell(target, unit)}, reached {cell(got, unit)}, short by "
+                    f"{cell(short, unit)} {unit}"
                 )
     missed += _missed_shares(shares)
     if missed:
@@ -343,11 +346,13 @@ def _show_shortfalls(outcomes: object, shares: object = None) -> None:
 
 def _missed_shares(shares: object) -> list[str]:
     """The processing-share milestones the plan does not reach, one line each."""
+    from allocator.report.rounding import cell
+
     if shares is None:
         return []
     return [
-        f"  processing share of {r.mineral} in {r.year}: target {r.share_target_pct:.4g}%, "
-        f"reached {r.share_pct:.4g}%, short by {r.share_shortfall_pct:.4g} percentage points"
+        f"  processing share of {r.mineral} in {r.year}: target {cell(r.share_target_pct)}%, "
+        f"reached {cell(r.share_pct)}%, short by {cell(r.share_shortfall_pct)} percentage points"
         for r in shares.itertuples()  # type: ignore[attr-defined]
         if r.share_shortfall_pct > 1e-6
     ]

@@ -74,18 +74,20 @@ def show_money(budgets: pd.DataFrame | None) -> None:
     """Total budget, spent and unspent (adding up as shown), split into the pools and risk
     mitigation where the dataset has risk budgets, then each pool and phase, and each risk
     budget, that leaves money, with why (budgets.csv)."""
+    from allocator.report.budgets import MONEY as UNSPENT
     from allocator.report.budgets import money_words
+    from allocator.report.rounding import cell
 
     if budgets is None or budgets.empty:
         return
     risks = budgets["pool"].astype(str).str.startswith("risk:").any()
     each = "each pool and phase, each risk budget" if risks else "each pool and phase"
     _line(f"  money: {money_words(budgets, MONEY)} (budgets.csv: {each}, carried money, why)")
-    left = budgets[budgets["unspent_musd"] > 0.5]
+    left = budgets[budgets["unspent_musd"] > UNSPENT]
     for r in left.itertuples():
         _line(
-            f"    unspent {r.pool} {r.phase}: {r.unspent_musd:,.0f} of {r.budget_musd:,.0f} "
-            f"{MONEY} ({_short(str(r.why_unspent))})"
+            f"    unspent {r.pool} {r.phase}: {cell(r.unspent_musd, MONEY)} of "
+            f"{cell(r.budget_musd, MONEY)} {MONEY} ({_short(str(r.why_unspent))})"
         )
 
 
@@ -138,10 +140,14 @@ def show_ties(run: Run) -> None:
 
 def _tie_class_words(k: int, cls: dict[str, Any]) -> str:
     """One tie class: its programs' ranges, its money and the plan's split."""
+    from allocator.report.rounding import cell
+
     members = cls["programs"]
-    ranges = ", ".join(f"{m['program']} {m['low']:,.0f} to {m['high']:,.0f}" for m in members)
-    split = ", ".join(f"{m['program']} {m['plan']:,.0f}" for m in members)
-    return f"class {k}, {cls['money']:,.0f} in all: {ranges} (this plan: {split})"
+    ranges = ", ".join(
+        f"{m['program']} {cell(m['low'], MONEY)} to {cell(m['high'], MONEY)}" for m in members
+    )
+    split = ", ".join(f"{m['program']} {cell(m['plan'], MONEY)}" for m in members)
+    return f"class {k}, {cell(cls['money'], MONEY)} in all: {ranges} (this plan: {split})"
 
 
 def show_grid(grid: pd.DataFrame) -> None:

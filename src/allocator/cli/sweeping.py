@@ -91,6 +91,8 @@ def _say_kept(folder: Path) -> None:
 def show_plan(summary: Any) -> None:
     """The sweep's headline: what the fixed plan delivers, median with P5 and P95, and in how
     many samples money is cut, targets are missed or links broken."""
+    from allocator.report.rounding import cell
+
     counts = summary.attrs.get("plan") or {}
     rows = {r.item: r for r in summary.itertuples() if str(r.item).startswith("plan ")}
     if not counts or "plan jobs" not in rows:
@@ -102,16 +104,16 @@ def show_plan(summary: Any) -> None:
     for item in ("plan jobs", "plan exports_musd"):
         r = rows[item]
         out.print(
-            f"  {item.removeprefix('plan ')}: median {r.p50:,.0f} (P5 {r.p5:,.0f}, "
-            f"P95 {r.p95:,.0f}) {r.unit}",
+            f"  {item.removeprefix('plan ')}: median {cell(r.p50, r.unit)} (P5 "
+            f"{cell(r.p5, r.unit)}, P95 {cell(r.p95, r.unit)}) {r.unit}",
             markup=False,
         )
     cut = rows.get("plan money_cut_musd")
     if cut is not None:
         out.print(
             f"  money it cannot spend (a sampled budget below it; cut, not moved): in "
-            f"{counts.get('money_cut_musd', 0):,} of {n:,} samples, up to {cut.max:,.0f} "
-            f"US$ million (P95 {cut.p95:,.0f})",
+            f"{counts.get('money_cut_musd', 0):,} of {n:,} samples, up to "
+            f"{cell(cut.max, cut.unit)} US$ million (P95 {cell(cut.p95, cut.unit)})",
             markup=False,
         )
     links = rows.get("plan link_cut_musd")
@@ -119,7 +121,7 @@ def show_plan(summary: Any) -> None:
         out.print(
             f"  money its links cannot carry (a sampled link ratio below what its dependent "
             f"capital needs; cut, not moved): in {counts['link_cut_musd']:,} of {n:,} samples, "
-            f"up to {links.max:,.0f} US$ million (P95 {links.p95:,.0f})",
+            f"up to {cell(links.max, links.unit)} US$ million (P95 {cell(links.p95, links.unit)})",
             markup=False,
         )
     out.print(

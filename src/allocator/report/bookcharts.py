@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from allocator.report.htmlparts import chart_labels, chart_unit, plain
+from allocator.report.htmlparts import chart_labels, chart_unit, plain, room_units
 from allocator.report.pricehtml import TOP_PRICES
 
 if TYPE_CHECKING:
@@ -159,7 +159,7 @@ def _price_block(prices: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str, str
     without the one-sided columns, by the size of its shadow prices."""
     from allocator.report.tables import top_shadow_prices
 
-    top = top_shadow_prices(prices, TOP_PRICES)
+    top = room_units(top_shadow_prices(prices, TOP_PRICES))  # as report.html's chart
     if not len(top):
         return []
     unit = chart_unit(top)  # limits of different units: each label says its own

@@ -26,7 +26,8 @@ from allocator.model.sparse import CscMatrix
 from allocator.report.unspent import Holds, why_pool, why_risk
 
 MONEY = 1e-6
-"""US$ million below which a budget counts as spent (solver noise)."""
+"""US$ million below which a budget counts as spent (solver noise): the terminal's unspent
+lines and report.html's Unspent budgets table list the budgets with more left."""
 
 RISK = "risk:"
 """Prefix of the `pool` of a risk budget's row: a pool identifier cannot hold a colon."""

@@ -57,7 +57,12 @@ def core_section(frame: pd.DataFrame) -> str:
 
 
 def _shown(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame[[c for c in SHOWN if c in frame.columns]]
+    """core.csv's columns people read; the share funded in percent as the chart and the
+    terminal say it (`percent`), not core.csv's fraction."""
+    shown = frame[[c for c in SHOWN if c in frame.columns]].copy()
+    if "share_funded" in shown:
+        shown["share_funded"] = [percent(float(v)) if v == v else "" for v in shown["share_funded"]]
+    return shown
 
 
 def share_chart(frame: pd.DataFrame) -> str:

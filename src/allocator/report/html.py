@@ -20,8 +20,8 @@ from allocator.data.numbers import style_words
 from allocator.report.assumed import Assumed, assumptions_of
 from allocator.report.htmlparts import number, table
 from allocator.report.pricehtml import binding_section, unspent_section
+from allocator.report.rounding import EXPORTS_UNIT, whole
 from allocator.report.rounding import shown as shown_number
-from allocator.report.rounding import whole
 from allocator.report.svg import bars
 
 REPORT = "report.html"
@@ -109,11 +109,11 @@ def render(
         sections.append(_allocation(tables["allocation_by_phase"], _mitigation(tables)))
     if "shadow_prices" in tables:
         sections.append(binding_section(tables["shadow_prices"], tables.get("sensitivity")))
-        sections.append(unspent_section(tables["shadow_prices"]))
+        sections.append(unspent_section(tables["shadow_prices"], tables.get("budgets")))
     if "frontier" in tables:
         sections.append(studyhtml.frontier_section(tables["frontier"]))
     if "compare" in tables:
-        sections.append("<h2>Plans compared</h2>" + table(tables["compare"]))
+        sections.append("<h2>Plans compared</h2>" + _compared(tables["compare"]))
     if "sweep_summary" in tables and "sweep" in tables:
         sections.append(studyhtml.sweep_section(tables["sweep"], tables["sweep_summary"]))
     if "ranges" in tables:
@@ -206,12 +206,15 @@ def _headline(info: dict[str, Any], tables: dict[str, pd.DataFrame]) -> str:
     if not isinstance(obj, dict) or obj.get("value") is None:
         kind = escape(str(info.get("command", "run")))
         return f'<p class="headline" id="headline">{kind}: no single headline number.</p>'
+    from allocator.report.tables import headline_label
+
     value = float(obj["value"])
+    risk = info.get("risk") if isinstance(info.get("risk"), dict) else None
     return (
         f'<p class="headline" id="headline">Headline: '
         f'<strong><span id="headline-value" data-value="{obj["value"]!r}">'
         f"{shown_number(value, str(obj.get('unit', '')))}</span> "
-        f"{escape(str(obj.get('label') or obj.get('unit', '')))}</strong> "
+        f"{escape(headline_label(str(obj.get('label') or obj.get('unit', '')), risk))}</strong> "
         f"({escape(str(obj.get('unit', '')))}, {escape(str(obj.get('sense', 'maximize')))}d)</p>"
     )
 
@@ -228,7 +231,7 @@ def _milestones(outcomes: pd.DataFrame) -> str:
     targeted = outcomes[outcomes[["jobs_target", "exports_target_musd"]].notna().any(axis=1)]
     out = [
         "<h2>Jobs and exports per milestone</h2>",
-        table(frame, {"jobs": "jobs", "exports": "US$ million a year"}),
+        table(frame, {"jobs": "jobs", "exports": EXPORTS_UNIT}),
     ]
     if not targeted.empty:
         out.append(_targets(targeted))
@@ -246,7 +249,7 @@ _TARGETS = {
 
 
 def _targets(targeted: pd.DataFrame) -> str:
-    """The targets, one table a kind (jobs in whole jobs; exports in US$ million a year), each
+    """The targets, one table a kind (jobs in whole jobs; exports in US$ million per year), each
     with only its own columns; how many the plan misses."""
     parts, count, missed = [], 0, 0
     for kind, (target, numbers) in _TARGETS.items():
@@ -261,7 +264,7 @@ def _targets(targeted: pd.DataFrame) -> str:
                     shown[c] = [whole(v) if v == v else v for v in shown[c]]
         count += len(shown)
         missed += int((shown[numbers[-1]] > 1e-9).sum()) if numbers[-1] in shown else 0
-        unit = "jobs" if kind == "jobs" else "US$ million a year"
+        unit = "jobs" if kind == "jobs" else EXPORTS_UNIT
         parts.append(f"<h3>{kind.capitalize()} targets ({unit})</h3>" + table(shown))
     said = f"{count} targets; the plan misses {missed} of them (shortfall above 0)."
     return f"<h2>Targets</h2><p>{said}</p>" + "".join(parts)
@@ -287,6 +290,14 @@ def _money(budgets: pd.DataFrame) -> str:
         f"<h2>Money</h2><p>{escape(words[:1].upper() + words[1:])}. Each pool and phase, each "
         "risk budget, and why money stays: budgets.csv.</p>"
     )
+
+
+def _compared(frame: pd.DataFrame) -> str:
+    """compare.csv as a table, each plan's numbers as the terminal shows them (jobs whole)."""
+    from allocator.report.rounding import whole_counts
+
+    plans = [c for c in frame.columns if c not in ("section", "metric", "unit")]
+    return table(whole_counts(frame, plans))
 
 
 def _mitigation(tables: dict[str, pd.DataFrame]) -> pd.Series | None:
@@ -321,8 +332,9 @@ def _allocation(by_phase: pd.DataFrame, mitigation: pd.Series | None = None) -> 
 
 def _with_mitigation(sums: pd.DataFrame, mitigation: pd.Series) -> tuple[pd.DataFrame, str]:
     """The sector x phase sums with a risk mitigation row (phases it alone spends in become
-    columns), and a sentence with the total, rounded as the terminal's table rounds it."""
-    from allocator.report.rounding import whole
+    columns), and a sentence with the total, rounded as the terminal's table rounds it (the
+    money line's split too: `rounding.rounded_grid`, largest remainder)."""
+    from allocator.report.rounding import APART, rounded_grid
 
     sums = sums.copy()
     for phase, value in mitigation.items():
@@ -332,8 +344,8 @@ def _with_mitigation(sums: pd.DataFrame, mitigation: pd.Series) -> tuple[pd.Data
     sums.loc[str(mitigation.name)] = [
         float(mitigation.get(c.removesuffix("_musd"), 0.0)) for c in sums.columns
     ]
-    total = whole(float(sums.to_numpy(dtype=float).sum()))
-    spent = whole(float(mitigation.sum()))
+    grid = rounded_grid(sums.rename(index={str(mitigation.name): APART}))
+    total, spent = int(grid.loc["total", "total"]), int(grid.loc[APART, "total"])
     said = (
         f"<p>Money spent: {number(total)} US$ million, of which {number(spent)} on risk "
         "mitigation (the mitigation budgets of risks.csv, by the phase of the years spent).</p>"

@@ -10,8 +10,6 @@ from html import escape
 
 import pandas as pd
 
-from allocator.report.svg import number as _svg_number
-
 
 def table(frame: pd.DataFrame, units: dict[str, str] | None = None) -> str:
     """A sortable HTML table; numbers right-aligned with their exact value kept for sorting."""
@@ -42,10 +40,11 @@ def table(frame: pd.DataFrame, units: dict[str, str] | None = None) -> str:
 
 
 def number(value: float) -> str:
-    """A number for people (`svg.number`), never -0: a negative number that rounds to zero is
-    shown as 0."""
-    text = _svg_number(value)
-    return "0" if text == "-0" else text
+    """A number for people (`rounding.cell`: `svg.number`'s rule), never -0: a negative number
+    that rounds to zero is shown as 0."""
+    from allocator.report.rounding import cell
+
+    return cell(value)
 
 
 def _n(column: pd.Series) -> str:
@@ -64,6 +63,20 @@ def chart_labels(prices: pd.DataFrame) -> list[str]:
     if len(_units(prices)) > 1:
         words = [f"{w} ({u})" for w, u in zip(words, prices["unit"], strict=True)]
     return words
+
+
+def room_units(prices: pd.DataFrame) -> pd.DataFrame:
+    """The limits of `top_shadow_prices` with the unit of what their chart shows: with whole
+    units (`gain_of_one_unit_up`), what one unit more room buys as the terminal says it
+    (`one more musd: +0.53 jobs`): `jobs for one musd more room`, not the rate's `jobs per
+    musd` (5.3 there); without them, the rates, in their own unit."""
+    if "gain_of_one_unit_up" not in prices.columns or "unit" not in prices.columns:
+        return prices
+    said = {}
+    for unit in dict.fromkeys(map(str, prices["unit"])):
+        objective, _, per = unit.partition(" per ")
+        said[unit] = f"{objective} for one {per} more room" if per else unit
+    return prices.assign(unit=[said[str(u)] for u in prices["unit"]])
 
 
 MIXED_UNITS = "per unit of each limit, unit in its label"

@@ -72,7 +72,7 @@ def outcomes(inp: Inputs, sol: Solution, alloc: pd.DataFrame) -> pd.DataFrame:
 
 
 def _exports(cols: pd.DataFrame) -> dict[tuple[str, int], float]:
-    """New exports (US$ million a year) by (program, year): the `exports` columns' values, read
+    """New exports (US$ million per year) by (program, year): the `exports` columns' values, read
     as arrays."""
     at = cols["family"].to_numpy(dtype=object) == "exports"
     programs = cols["program"].to_numpy(dtype=object)[at].tolist()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from allocator.report.htmlparts import chart_labels, chart_unit, number, table
+from allocator.report.htmlparts import chart_labels, chart_unit, number, room_units, table
 from allocator.report.svg import bars
 
 TOP_PRICES = 12
@@ -31,10 +31,11 @@ def binding_section(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> s
             f"<li><strong>{escape(str(r.description))}</strong> ({escape(str(r.constraint))}): "
             f"{escape(more)}; {escape(less)}.</li>"
         )
+    room = room_units(top)  # what one unit more room buys, as the words below say it
     chart = bars(
-        chart_labels(top),
-        {"gain": top["magnitude"].tolist()},
-        chart_unit(top),  # limits of different units: each label says its own
+        chart_labels(room),
+        {"gain": room["magnitude"].tolist()},
+        chart_unit(room),  # limits of different units: each label says its own
         f"The {len(top)} limits whose room buys the most",
     )
     whole = "gain_of_one_unit_up" in prices
@@ -114,10 +115,28 @@ def _amount(value: Any) -> str:
     return "any amount" if v != v or v >= 1e29 else number(v)
 
 
-def unspent_section(prices: pd.DataFrame) -> str:
-    """The budgets not spent in full, with the money left in each."""
+_UNSPENT_COLUMNS = {
+    "pool": "pool",
+    "phase": "phase",
+    "budget_musd": "budget",
+    "carried_in_musd": "carried in",
+    "spent_musd": "spent",
+    "carried_out_musd": "carried out",
+    "unspent_musd": "unspent",
+}
+"""budgets.csv's columns the Unspent budgets table shows, with their headers."""
+
+
+def unspent_section(prices: pd.DataFrame, budgets: pd.DataFrame | None = None) -> str:
+    """The budgets not spent in full, with the money left in each: budgets.csv's rows, as the
+    terminal lists them (a pool no program can use has no row in the LP but is unspent); a
+    folder written before budgets.csv: the budget rows' slack."""
+    if budgets is not None and "unspent_musd" in budgets.columns:
+        return _unspent_budgets(budgets)
+    from allocator.report.budgets import MONEY as UNSPENT
+
     families = ("budget", "risk_budget")  # pools and risk mitigation
-    budgets = prices[prices["family"].isin(families) & (prices["slack"] > 1e-6)]
+    budgets = prices[prices["family"].isin(families) & (prices["slack"] > UNSPENT)]
     if budgets.empty:
         return "<h2>Unspent budgets</h2><p>Every budget is spent in full.</p>"
     frame = budgets[["constraint", "description", "rhs", "body", "slack"]].rename(
@@ -127,4 +146,23 @@ def unspent_section(prices: pd.DataFrame) -> str:
     return (
         f"<h2>Unspent budgets</h2><p>{len(frame)} budgets are not spent in full, "
         f"{number(float(frame['unspent'].sum()))} US$ million in all.</p>" + table(frame, units)
+    )
+
+
+def _unspent_budgets(budgets: pd.DataFrame) -> str:
+    """The rows of budgets.csv with money left; the total as the money line says it."""
+    from allocator.report.budgets import MONEY as UNSPENT
+    from allocator.report.budgets import shown_money
+
+    left = budgets[budgets["unspent_musd"] > UNSPENT]
+    if left.empty:
+        return "<h2>Unspent budgets</h2><p>Every budget is spent in full.</p>"
+    columns = {k: v for k, v in _UNSPENT_COLUMNS.items() if k in left.columns}
+    frame = left[list(columns)].rename(columns=columns)
+    units = {v: "US$ million" for k, v in columns.items() if k.endswith("_musd")}
+    total = shown_money(budgets)["total"]["unspent"]
+    return (
+        f"<h2>Unspent budgets</h2><p>{len(frame)} budgets are not spent in full, {total:,} "
+        "US$ million in all (each pool and phase, each risk budget: budgets.csv, with why)."
+        "</p>" + table(frame, units)
     )

@@ -191,7 +191,7 @@ class _Side:
             return f"{said} for {amount}"
         rest = (self.change - rate * holds) / (1 - holds)
         rest = 0.0 if abs(rest) < 1e-9 * max(1.0, abs(rate)) else rest
-        return f"{said} for the first {amount}, then {rest:+,.4g} on average"
+        return f"{said} for the first {amount}, then {rest:+,.4g} {unit} on average"
 
 
 def _side_words(change: float, holds: float, holds_unit: str) -> str:

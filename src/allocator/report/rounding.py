@@ -82,13 +82,46 @@ def _row_totals(grid: pd.DataFrame) -> list[int]:
     return shown
 
 
+EXPORTS_UNIT = "US$ million per year"
+"""The unit of exports at a milestone, on every surface (terminal, report.html, tables)."""
+
 WHOLE_UNITS = ("jobs", "job-years", "pv job-years")
 """Units counted in whole numbers where people read them: no half jobs."""
 
 
+def cell(value: float, unit: str = "") -> str:
+    """A number of a table or of a sentence, as report.html's tables and the terminal both show
+    it: whole for counts of jobs (halves away from zero), else `svg.number`'s rule (one decimal
+    from 100 up, two from 1, four below); never -0; `n/a` for NaN.
+
+    Args:
+        value: the number.
+        unit: its unit (`WHOLE_UNITS` are shown whole).
+    """
+    from allocator.report.svg import number
+
+    if value != value:  # NaN: no number (a spread of no sample)
+        return "n/a"
+    text = number(float(whole(value)) if unit in WHOLE_UNITS else float(value))
+    return "0" if text == "-0" else text
+
+
+def whole_counts(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """`frame` (a table with a `unit` column, one unit a row) with the `columns` of rows counted
+    in `WHOLE_UNITS` whole (halves away from zero), as `cell` and the terminal show them; a
+    report table then reads as the terminal's (no 297.5 jobs beside a headline of 297)."""
+    if "unit" not in frame:
+        return frame
+    shown = frame.copy()
+    counted = shown["unit"].isin(WHOLE_UNITS).to_numpy()
+    for column in (c for c in columns if c in shown):
+        values = shown[column].astype(object)
+        values[counted] = [v if v != v else whole(v) for v in values[counted]]
+        shown[column] = values
+    return shown
+
+
 def shown(value: float, unit: str = "") -> str:
-    """A headline number as the terminal and report.html both show it: whole for counts of jobs,
-    for 0 and from 100 up (halves away from zero), else four decimals; thousands separated."""
-    if unit in WHOLE_UNITS or value == 0 or abs(value) >= 100:
-        return f"{whole(value):,}"
-    return f"{value:,.4f}"
+    """A headline number as the terminal, report.html and the serve page show it: the rule of
+    every table cell (`cell`), so a headline and the same number in a table read alike."""
+    return cell(value, unit)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.report.htmlparts import number, table
-from allocator.report.rounding import WHOLE_UNITS
+from allocator.report.rounding import WHOLE_UNITS, cell, whole, whole_counts
 from allocator.report.rounding import shown as shown_number
 from allocator.report.svg import bars, line
 
@@ -23,14 +23,31 @@ def frontier_section(frame: pd.DataFrame) -> str:
     y_name = str(frame["y_words"].iloc[0]) if "y_words" in frame and len(frame) else "y"
     xs = frame["x_value"].tolist() if "x_value" in frame else []
     ys = frame["y_value"].tolist() if "y_value" in frame else []
-    cols = [c for c in ("point", "x_value", "y_value", "rate", "rate_unit") if c in frame]
     return (
         f"<h2>Frontier</h2><p>{len(frame)} points: the most {escape(y_name)} for each level "
         f"of {escape(x_name)}.</p>"
         + line(xs, ys, x_name, y_name, "Frontier")
-        + table(frame[cols])
+        + _frontier_table(frame)
         + _money_by_point(frame)
     )
+
+
+def _frontier_table(frame: pd.DataFrame) -> str:
+    """The points, each column with its unit in the header (frontier.csv's `x_unit`, `y_unit`,
+    `rate_unit`), jobs whole as the terminal's table and the headline show them."""
+    cols = [c for c in ("point", "x_value", "y_value", "rate", "rate_unit") if c in frame]
+    shown = frame[cols].copy()
+    units: dict[str, str] = {}
+    for column, unit_column in (
+        ("x_value", "x_unit"),
+        ("y_value", "y_unit"),
+        ("rate", "rate_unit"),
+    ):
+        if column in shown and unit_column in frame and len(frame):
+            units[column] = str(frame[unit_column].iloc[0])
+            if units[column] in WHOLE_UNITS:
+                shown[column] = [whole(v) for v in shown[column]]
+    return table(shown, units)
 
 
 def study_headline(tables: dict[str, pd.DataFrame], info: dict[str, Any]) -> str | None:
@@ -98,13 +115,9 @@ def frontier_headline(frame: pd.DataFrame) -> str | None:
 
 
 def shown_amount(value: float, unit: str) -> str:
-    """A number for people: whole jobs, money to 0.1 US$ million (no `.0`), else as `number`."""
-    if unit in WHOLE_UNITS:
-        return shown_number(value, unit)
-    if unit == "musd":
-        text = f"{round(value, 1):,.1f}"
-        return text.removesuffix(".0")
-    return number(value)
+    """A number for people, as every table cell and the terminal show it (`rounding.cell`):
+    whole jobs, else one decimal from 100 up, two from 1, four below."""
+    return cell(value, unit)
 
 
 def _money_by_point(frame: pd.DataFrame) -> str:
@@ -248,5 +261,9 @@ def sweep_section(sweep: pd.DataFrame, summary: pd.DataFrame) -> str:
                 f"Median funding (largest 15 programs), {FORESIGHT}",
             )
         )
-    out.append(table(summary))
+    out.append(table(whole_counts(summary, _SPREAD)))
     return "".join(out)
+
+
+_SPREAD = ("p5", "p50", "p95", "nominal", "min", "max")
+"""The columns of a summary row in the row's unit."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,7 @@ from allocator.report.rates import (  # noqa: F401 (re-exported: the tables' one
     room,
     top_shadow_prices,
 )
+from allocator.report.rounding import EXPORTS_UNIT
 
 BINDING_TOLERANCE = 1e-7
 
@@ -42,11 +44,11 @@ UNITS = {
     "jobs_new": "jobs",
     "jobs_target": "jobs",
     "jobs_shortfall": "jobs",
-    "exports_musd": "US$ million per year",
-    "exports_base_musd": "US$ million per year",
-    "exports_new_musd": "US$ million per year",
-    "exports_target_musd": "US$ million per year",
-    "exports_shortfall_musd": "US$ million per year",
+    "exports_musd": EXPORTS_UNIT,
+    "exports_base_musd": EXPORTS_UNIT,
+    "exports_new_musd": EXPORTS_UNIT,
+    "exports_target_musd": EXPORTS_UNIT,
+    "exports_shortfall_musd": EXPORTS_UNIT,
     "rhs": "family unit",
     "body": "family unit",
     "lower": "family unit",
@@ -73,6 +75,16 @@ def objective_label(sol: Solution, last_year: int) -> str:
         "exports": f"US$ million of exports in {last_year}",
         "weighted": "weighted index (1 = best jobs and best exports)",
     }[sol.objective]
+
+
+def headline_label(label: str, risk: dict[str, Any] | None = None) -> str:
+    """The headline's words, the same in the terminal and report.html: the objective's label,
+    or under `--risk` what the plan's number is over the scenarios (the expectation under
+    CVaR, the worst scenario under worst-case)."""
+    if not risk:
+        return label
+    which = "expected" if risk.get("kind") == "cvar" else "worst-scenario"
+    return f"{which} {label} over {risk.get('scenarios')} scenarios"
 
 
 def price_unit(sol: Solution) -> str:
@@ -365,6 +377,13 @@ def sensitivity(sol: Solution, prices: pd.DataFrame | None = None) -> pd.DataFra
     return pd.concat([table[first + labels + rest], sides], axis=1)
 
 
+def variable_units(cols: pd.DataFrame) -> np.ndarray:
+    """The unit of each variable's value (`musd`, `jobs`, ...), as limits.csv's `unit`."""
+    from allocator.report.limits import _units  # the one place variables' units are read
+
+    return _units(cols)
+
+
 def answer(
     sol: Solution,
     label: str,
@@ -372,7 +391,8 @@ def answer(
     reduced: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Excel Solver's Answer Report: the objective and every variable with its original value
-    (before the solve) and its final value, and every constraint's status.
+    (before the solve) and its final value, and every constraint's status; each row with the
+    unit of its values (`unit`: the objective's, the variable's, the row's).
 
     Before the solve no money is allocated: a variable's original value is 0 moved inside its
     bounds (a variable fixed by its bounds, such as a base level of what already exists, at that
@@ -391,6 +411,7 @@ def answer(
                 "final_value": sol.objective_value,
                 "status": sol.status,
                 "slack": np.nan,
+                "unit": sol.objective_unit,
             }
         ]
     )
@@ -402,6 +423,7 @@ def answer(
             "final_value": cols["value"],
             "status": (reduced_costs(sol) if reduced is None else reduced)["status"],
             "slack": np.nan,
+            "unit": variable_units(cols),  # as limits.csv's `unit`
         },
         copy=False,  # copy-on-write: the solution's columns are never changed
     )
@@ -413,6 +435,7 @@ def answer(
             "final_value": sp["body"],
             "status": select_text([sp["binding"]], ["Binding"], "Not Binding"),
             "slack": sp["slack"],
+            "unit": families.row_units(sp),  # the row's unit, shadow_prices.csv's holds_for
         },
         copy=False,  # copy-on-write: the solution's columns are never changed
     )

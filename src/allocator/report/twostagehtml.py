@@ -71,7 +71,7 @@ def bound_sentences(block: dict[str, Any]) -> list[str]:
         f"Progressive hedging ({b['iterations']} iterations, {how}): the decide-now plan "
         f"reported ({b['plan']}) is feasible in every scenario and gives {amount(lower)} {unit} "
         "on average "
-        f"(lower bound); no decide-now plan gives more than {amount(upper)} (upper bound: "
+        f"(lower bound); no decide-now plan gives more than {amount(upper)} {unit} (upper bound: "
         f"{source}). The gap, {amount(gap)} {unit}{share}, is what progressive hedging leaves "
         "unproven: the best plan lies within it, and EVPI and VSS use the lower bound."
     ]

@@ -294,6 +294,7 @@ def details_state(details: Details) -> Response:
     headline as the report shows it, and the tie classes."""
     from allocator.report.assumed import assumptions_of
     from allocator.report.html import render
+    from allocator.serve.moved import shown_ties
 
     run = details.run
     page = render(run.tables, run.info, assumptions_of(run.inputs, run.tables))
@@ -309,7 +310,7 @@ def details_state(details: Details) -> Response:
             "report": body,
             "report_css": style,
             "ties": solver.get("ties"),
-            "tie_classes": solver.get("tie_classes") or [],
+            "tie_classes": shown_ties(solver.get("tie_classes") or []),
             "seconds": round(details.seconds, 4),
         },
         headers=_SECURE,

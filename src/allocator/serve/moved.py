@@ -13,15 +13,66 @@ TOLERANCE = 1e-6
 
 def moved(first: Brief, now: Brief) -> dict[str, Any]:
     """The moves of `now` against `first`, each list sorted as the tables are."""
+    unit = str(now.objective.get("unit", ""))
+    headline = _pair(first.objective["value"], now.objective["value"])
     return {
-        "headline": _pair(first.objective["value"], now.objective["value"]),
-        "outcomes": _changes(_numbers(first.outcomes), _numbers(now.outcomes)),
-        "programs": _changes(first.programs, now.programs),
+        "headline": headline | {"shown": _shown(headline, unit)},
+        "outcomes": _with_units(
+            _changes(_numbers(first.outcomes), _numbers(now.outcomes)),
+            unit,
+        ),
+        "programs": [
+            r | {"shown": _shown(r, MONEY)} for r in _changes(first.programs, now.programs)
+        ],
         "binding": {
             "now_binding": sorted(now.binding - first.binding),
             "no_longer_binding": sorted(first.binding - now.binding),
         },
     }
+
+
+SHORTFALL_UNIT = "weighted shortfall (share of each target missed)"
+"""The unit of the least weighted target shortfall (docs/runs.md, `--targets`)."""
+
+
+def unit_of(name: str, objective_unit: str) -> str:
+    """The unit of an outcome of run.json by its name: jobs, exports (US$ million per year), the
+    objective without targets (the objective's unit), the least weighted target shortfall."""
+    from allocator.report.rounding import EXPORTS_UNIT
+
+    if name.startswith("jobs_"):
+        return "jobs"
+    if name.startswith("exports_"):
+        return EXPORTS_UNIT
+    if name == "least_weighted_target_shortfall":
+        return SHORTFALL_UNIT
+    return objective_unit
+
+
+def _with_units(rows: list[dict[str, Any]], objective_unit: str) -> list[dict[str, Any]]:
+    """Each moved outcome with its unit (`unit_of`)."""
+    out = []
+    for r in rows:
+        unit = unit_of(str(r["name"]), objective_unit)
+        out.append(r | {"unit": unit, "shown": _shown(r, unit)})
+    return out
+
+
+MONEY = "US$ million"
+"""The unit of a program's money over the horizon."""
+
+
+def _shown(pair: dict[str, Any], unit: str) -> dict[str, str]:
+    """`first`, `now` and `change` of a move as report.html and the terminal show numbers of
+    `unit` (`rounding.cell`): the page prints these, never a rounding of its own; a change
+    carries its sign."""
+    from allocator.report.rounding import cell
+
+    said = {k: "" if pair[k] is None else cell(pair[k], unit) for k in ("first", "now", "change")}
+    change = pair["change"]
+    if change is not None and change > 0 and said["change"] != "0":
+        said["change"] = "+" + said["change"]
+    return said
 
 
 def _pair(a: float | None, b: float | None) -> dict[str, Any]:
@@ -42,3 +93,21 @@ def _changes(first: dict[str, float], now: dict[str, float]) -> list[dict[str, A
 def _numbers(outcomes: dict[str, Any]) -> dict[str, float]:
     """The outcomes that are numbers (run.json writes null where one does not apply)."""
     return {k: float(v) for k, v in outcomes.items() if isinstance(v, int | float)}
+
+
+def shown_ties(classes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The tie classes of a run (`solver["tie_classes"]`), each program with `shown`: its
+    money in this plan and its least and most, as the terminal's Ties line shows them
+    (`rounding.cell`, US$ million)."""
+    from allocator.report.rounding import cell
+
+    return [
+        c
+        | {
+            "programs": [
+                m | {"shown": {k: cell(m[k], MONEY) for k in ("plan", "low", "high")}}
+                for m in c["programs"]
+            ]
+        }
+        for c in classes
+    ]

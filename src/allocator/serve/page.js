@@ -13,12 +13,6 @@
     return el;
   }
 
-  function fmt(value) {
-    if (value === null || value === undefined) return "";
-    const rounded = Math.abs(value) >= 100 ? Math.round(value) : Math.round(value * 1000) / 1000;
-    return rounded.toLocaleString("en-US", { maximumFractionDigits: 3 });
-  }
-
   async function call(method, path, body) {
     const options = { method: method, headers: { "X-Allocator-Token": token } };
     if (body !== undefined) {
@@ -48,19 +42,21 @@
   }
 
   function movesTable(rows, unit) {
+    // unit: of every row (money by program); else each row says its own (r.unit: outcomes)
     const table = document.createElement("table");
     table.className = "moves";
     const head = document.createElement("tr");
-    ["", "first loaded", "now", "change"].forEach((h, i) =>
-      head.appendChild(text("th", h + (i && unit ? " (" + unit + ")" : ""), i ? "n" : "")));
+    ["", "first loaded", "now", "change"].concat(unit ? [] : ["unit"]).forEach((h, i) =>
+      head.appendChild(text("th", h + (i && unit ? " (" + unit + ")" : ""), i && i < 4 ? "n" : "")));
     table.appendChild(head);
     rows.forEach((r) => {
       const tr = document.createElement("tr");
       tr.appendChild(text("td", r.name));
-      tr.appendChild(text("td", fmt(r.first), "n"));
-      tr.appendChild(text("td", fmt(r.now), "n"));
-      tr.appendChild(text("td", (r.change > 0 ? "+" : "") + fmt(r.change),
-        "n " + (r.change > 0 ? "up" : "down")));
+      // the server's text of each number (rounding.cell, as report.html shows it)
+      tr.appendChild(text("td", r.shown.first, "n"));
+      tr.appendChild(text("td", r.shown.now, "n"));
+      tr.appendChild(text("td", r.shown.change, "n " + (r.change > 0 ? "up" : "down")));
+      if (!unit) tr.appendChild(text("td", r.unit || ""));
       table.appendChild(tr);
     });
     return table;
@@ -70,8 +66,8 @@
     const box = $("moved");
     box.replaceChildren();
     const h = m.headline;
-    box.appendChild(text("p", "Headline: " + fmt(h.first) + " -> " + fmt(h.now) + " " +
-      headline.unit + " (" + (h.change > 0 ? "+" : "") + fmt(h.change) + ")"));
+    box.appendChild(text("p", "Headline: " + h.shown.first + " -> " + h.shown.now + " " +
+      headline.unit + " (" + h.shown.change + ")"));
     if (m.outcomes.length) {
       box.appendChild(text("h3", "Outcomes"));
       box.appendChild(movesTable(m.outcomes, ""));
@@ -168,7 +164,7 @@
     if (!d.tie_classes.length) return;
     box.appendChild(text("h3", "Programs another plan funds differently (same outcomes)"));
     d.tie_classes.forEach((c) => box.appendChild(text("p", c.programs.map((m) =>
-      m.program + " " + fmt(m.plan) + " (" + fmt(m.low) + " to " + fmt(m.high) + ")")
+      m.program + " " + m.shown.plan + " (" + m.shown.low + " to " + m.shown.high + ")")
       .join(", ") + ": US$ million")));
   }
 
