@@ -105,12 +105,12 @@ def limits(sol: Solution) -> pd.DataFrame:
     frame["objective_at_lower"] = _at(sol.objective_value, cost, found.lower - x)
     frame["upper_limit"] = _clean(found.upper)
     frame["objective_at_upper"] = _at(sol.objective_value, cost, found.upper - x)
-    frame["unit"] = _units(cols)
+    frame["unit"] = variable_units(cols)
     frame["objective_unit"] = sol.objective_unit
     return frame
 
 
-def _units(cols: pd.DataFrame) -> np.ndarray:
+def variable_units(cols: pd.DataFrame) -> np.ndarray:
     """The unit of each variable's value and limits (a shortfall's follows its target kind)."""
     # a unit looked up once per run of equal family names (a family's columns are contiguous in
     # the LP's order; any order gives the same units, in more runs), not once per variable

@@ -379,9 +379,9 @@ def sensitivity(sol: Solution, prices: pd.DataFrame | None = None) -> pd.DataFra
 
 def variable_units(cols: pd.DataFrame) -> np.ndarray:
     """The unit of each variable's value (`musd`, `jobs`, ...), as limits.csv's `unit`."""
-    from allocator.report.limits import _units  # the one place variables' units are read
+    from allocator.report import limits  # the one place variables' units are read
 
-    return _units(cols)
+    return limits.variable_units(cols)
 
 
 def answer(
