@@ -382,3 +382,31 @@ def test_report_where_report_html_is_a_users_folder_is_one_line(tmp_path, baseli
     assert "Fix:" in lines[0]
     assert (run / "report.html" / "mine.txt").read_text() == "the user's"
     assert not [p for p in run.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_leftovers_of_allocators_own_atomic_writes_do_not_make_a_folder_the_users(tmp_path):
+    # a sweep killed while replacing sweep.csv (or `report` killed while writing report.html)
+    # leaves its hidden part file: --resume, and --force later, said "it holds .sweep.csv.part,
+    # which allocator did not write" and refused for good
+    out = tmp_path / "sweep"
+    args = ["sweep", "--inputs", DATA / "sweep", "--samples", "2", "--serial", "--out", out]
+    assert run_cli(*args).exit_code == 0
+    (out / ".sweep.csv.part").write_text("sample,status\n0,opt")
+    (out / ".report.html.0123abcd.tmp").write_text("<html>")
+    res = run_cli(*args, "--resume")
+    assert res.exit_code == 0, res.stderr
+    assert not (out / ".sweep.csv.part").exists()  # finish_tables' own part, written again
+    res = run_cli("solve", "--inputs", GREEDY, "--out", out, "--force")
+    assert res.exit_code == 0, res.stderr
+    assert (out / "allocation.csv").is_file()
+    assert not (out / ".report.html.0123abcd.tmp").exists()
+
+
+def test_a_users_hidden_file_still_makes_the_folder_the_users(tmp_path):
+    out = tmp_path / "run"
+    assert run_cli("solve", "--inputs", GREEDY, "--out", out).exit_code == 0
+    (out / ".report.html.notes.tmp").write_text("the user's")
+    res = run_cli("solve", "--inputs", GREEDY, "--out", out, "--force")
+    assert res.exit_code == 2, res.stderr
+    assert "it holds .report.html.notes.tmp" in res.stderr
+    assert (out / ".report.html.notes.tmp").read_text() == "the user's"
