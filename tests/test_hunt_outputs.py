@@ -410,3 +410,24 @@ def test_a_users_hidden_file_still_makes_the_folder_the_users(tmp_path):
     assert res.exit_code == 2, res.stderr
     assert "it holds .report.html.notes.tmp" in res.stderr
     assert (out / ".report.html.notes.tmp").read_text() == "the user's"
+
+
+def test_a_dashboard_address_without_a_host_serves_this_machine_only(tmp_path, monkeypatch):
+    # `--dashboard :8787`, the help's own example, is every interface to Dask: its HTTP server
+    # listened on 0.0.0.0:8787, without a token
+    import distributed
+
+    from allocator.errors import UsageError
+
+    asked: dict[str, object] = {}
+
+    def cluster(**kwargs: object) -> None:
+        asked.update(kwargs)
+        raise UsageError("stop: the cluster's options are what the test reads")
+
+    monkeypatch.setattr(distributed, "LocalCluster", cluster)
+    args = ["--inputs", DATA / "sweep", "--samples", "2", "--workers", "1", "--out", tmp_path / "s"]
+    res = run_cli("sweep", *args, "--dashboard", ":8787")
+    assert res.exit_code == 2, res.stderr
+    assert "stop:" in res.stderr
+    assert asked["dashboard_address"] == "127.0.0.1:8787"
