@@ -382,3 +382,89 @@ def test_report_where_report_html_is_a_users_folder_is_one_line(tmp_path, baseli
     assert "Fix:" in lines[0]
     assert (run / "report.html" / "mine.txt").read_text() == "the user's"
     assert not [p for p in run.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_leftovers_of_allocators_own_atomic_writes_do_not_make_a_folder_the_users(tmp_path):
+    # a sweep killed while replacing sweep.csv (or `report` killed while writing report.html)
+    # leaves its hidden part file: --resume, and --force later, said "it holds .sweep.csv.part,
+    # which allocator did not write" and refused for good
+    out = tmp_path / "sweep"
+    args = ["sweep", "--inputs", DATA / "sweep", "--samples", "2", "--serial", "--out", out]
+    assert run_cli(*args).exit_code == 0
+    (out / ".sweep.csv.part").write_text("sample,status\n0,opt")
+    (out / ".report.html.0123abcd.tmp").write_text("<html>")
+    res = run_cli(*args, "--resume")
+    assert res.exit_code == 0, res.stderr
+    assert not (out / ".sweep.csv.part").exists()  # finish_tables' own part, written again
+    res = run_cli("solve", "--inputs", GREEDY, "--out", out, "--force")
+    assert res.exit_code == 0, res.stderr
+    assert (out / "allocation.csv").is_file()
+    assert not (out / ".report.html.0123abcd.tmp").exists()
+
+
+def test_a_users_hidden_file_still_makes_the_folder_the_users(tmp_path):
+    out = tmp_path / "run"
+    assert run_cli("solve", "--inputs", GREEDY, "--out", out).exit_code == 0
+    (out / ".report.html.notes.tmp").write_text("the user's")
+    res = run_cli("solve", "--inputs", GREEDY, "--out", out, "--force")
+    assert res.exit_code == 2, res.stderr
+    assert "it holds .report.html.notes.tmp" in res.stderr
+    assert (out / ".report.html.notes.tmp").read_text() == "the user's"
+
+
+def test_a_dashboard_address_without_a_host_serves_this_machine_only(tmp_path, monkeypatch):
+    # `--dashboard :8787`, the help's own example, is every interface to Dask: its HTTP server
+    # listened on 0.0.0.0:8787, without a token (the client is faked: Dask is not imported
+    # here, whose tblib would change how exceptions pickle for every later test)
+    from contextlib import contextmanager
+
+    from allocator.errors import UsageError
+    from allocator.studies import sweeprun
+
+    asked: dict[str, object] = {}
+
+    @contextmanager
+    def client(scheduler: object, workers: object, dashboard: object = None):
+        asked["dashboard"] = dashboard
+        raise UsageError("stop: the cluster's options are what the test reads")
+        yield
+
+    monkeypatch.setattr(sweeprun, "dask_client", client)
+    args = ["--inputs", DATA / "sweep", "--samples", "2", "--workers", "1", "--out", tmp_path / "s"]
+    res = run_cli("sweep", *args, "--dashboard", ":8787")
+    assert res.exit_code == 2, res.stderr
+    assert "stop:" in res.stderr
+    assert asked["dashboard"] == "127.0.0.1:8787"
+
+
+def test_a_full_disk_in_the_workbooks_process_is_one_line_after_dask_was_imported(
+    tmp_path, monkeypatch
+):
+    # importing distributed installs tblib's pickling of tracebacks: the forked workbook
+    # writer's OSError then failed to pickle (RecursionError) and came back as a RuntimeError
+    # "in the workbook's process: OSError ...", a traceback (a notebook: sweep, then solve)
+    import copyreg
+
+    import tblib.pickling_support
+    import xlsxwriter
+
+    from allocator.report import parallel
+
+    def no_space(_self: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    if not parallel.fork_wanted():
+        pytest.skip("the workbook is written in this process here (one CPU, or not alone)")
+    saved = dict(copyreg.dispatch_table)
+    tblib.pickling_support.install()  # as `import distributed` does
+    try:
+        monkeypatch.setattr(xlsxwriter.workbook.Workbook, "_store_workbook", no_space)
+        res = run_cli("solve", "--inputs", GREEDY, "--out", tmp_path / "run")
+    finally:
+        copyreg.dispatch_table.clear()
+        copyreg.dispatch_table.update(saved)
+    assert res.exit_code == 2, res.stderr
+    lines = _lines(res.stderr)
+    assert len(lines) == 1, res.stderr
+    assert "the disk is full (Errno 28)" in lines[0]
+    assert list(tmp_path.iterdir()) == []

@@ -51,7 +51,7 @@ def sweep(
         str | None,
         typer.Option(
             help="Serve the LocalCluster's Dask dashboard at this address, e.g. :8787 "
-            "(default: none)."
+            "(on 127.0.0.1 unless a host is named; default: none)."
         ),
     ] = None,
     measure: Measure = None,

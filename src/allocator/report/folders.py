@@ -85,12 +85,24 @@ def _plain_name(name: object) -> bool:
     return isinstance(name, str) and name not in ("", ".", "..") and Path(name).name == name
 
 
+# the hidden file an atomic write of `name` goes through, left by a process killed meanwhile:
+# `write.atomic_file`'s .NAME.<8 hex>.tmp (NAME cut at 200) and `sweepfolder`'s .NAME.part
+PART_NAME = re.compile(r"\.(?P<name>.+?)(?:\.[0-9a-f]{8}\.tmp|\.part)")
+
+
+def _part_of(entry: str, files: set[str]) -> bool:
+    """Whether `entry` is what is left of an atomic write of one of `files` (allocator's own:
+    replaced with the rest of the folder)."""
+    m = PART_NAME.fullmatch(entry)
+    return m is not None and any(m["name"] == f[:200] for f in files)
+
+
 def foreign_entry(folder: Path, files: set[str]) -> str | None:
     """The first entry of `folder` that allocator did not write, if any. A subfolder counts as
     written only if run.json names it and it is itself a run folder holding nothing else (the
     alternative plans of `allocator alternatives`); a link never does."""
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-        if entry.name in OS_LITTER:
+        if entry.name in OS_LITTER or _part_of(entry.name, files):
             continue
         if entry.is_dir(follow_symlinks=False):
             if entry.name in files and why_not_replaceable(Path(entry.path)) is None:

@@ -185,6 +185,9 @@ def _run(job: Callable[[], Any]) -> _Outcome:
     try:
         value, ok = job(), True
     except BaseException as exc:
+        # the error alone: with tblib's pickling installed (`import distributed` does it), its
+        # traceback and chain would be pickled too, and a deep stack fails to (RecursionError)
+        exc.__traceback__, exc.__context__, exc.__cause__ = None, None, None
         value, ok = exc, False
     return _Outcome(ok, value, out.getvalue(), err.getvalue())
 

@@ -92,6 +92,7 @@ def sweep_into(
     from allocator.studies.sweeprun import run_sweep, summarise
 
     scheduler, workers, serial, dashboard = where
+    dashboard = on_this_machine(dashboard)
     samples, seed, plan = draws
     if plan is not None:
         refuse_overlap(folder, [("plan run", Path(plan))])
@@ -110,3 +111,15 @@ def sweep_into(
         )
         rebuild_report(folder)  # report.html from the sweep's tables
     return SweepRun(table, summary, folder)
+
+
+def on_this_machine(address: str | None) -> str | None:
+    """A dashboard address with 127.0.0.1 where it names no host (`:8787`, `8787`), which Dask
+    takes for every interface: a page without a token, seen from the network. A host given
+    (`0.0.0.0:8787` too) is kept as asked."""
+    if address is None:
+        return None
+    text = address.strip()
+    if text.isdigit():
+        return f"127.0.0.1:{text}"
+    return f"127.0.0.1{text}" if text.startswith(":") else text
