@@ -190,6 +190,18 @@ def test_units_of_outcomes_are_one_label_on_every_surface(base, tmp_path):
         assert line[3] in units, line
 
 
+def test_workbook_headers_give_exports_the_one_unit_label(base):
+    """The workbook's exports columns carry the exports label the terminal says (US$ million per
+    year: a flow at a milestone), not the money label of every other `_musd` column."""
+    run, text, _ = base
+    unit, _ = _terminal_path(text, "exports")
+    heads = {str(h) for h in sheets(run, "outcomes")["outcomes"][0]}
+    assert f"exports_musd ({unit})" in heads, sorted(heads)
+    assert "invest_musd (US$ million)" in {
+        str(h) for h in sheets(run, "allocation")["allocation"][0]
+    }
+
+
 # --- targets not reached ----------------------------------------------------------------------
 
 

@@ -286,7 +286,7 @@ def _cell(value: Any) -> Any:
 
 
 def _header(column: str) -> str:
-    unit = "US$ million" if column.endswith("_musd") else UNITS.get(column)
+    unit = UNITS.get(column) or ("US$ million" if column.endswith("_musd") else None)
     return f"{column} ({unit})" if unit else column
 
 
