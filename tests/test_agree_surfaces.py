@@ -202,6 +202,27 @@ def test_workbook_headers_give_exports_the_one_unit_label(base):
     }
 
 
+def test_json_top_prices_give_both_sides_as_shadow_prices_csv(base, tmp_path):
+    """`solve --json`'s top prices carry both sides (one more unit, one less, each rate's
+    amount), as shadow_prices.csv: a script reads what the terminal says, not the simplex's one
+    dual (group_max(automotive_industry): +0.006 jobs for one more musd, -12 for one less)."""
+    run, _, _ = base
+    ran = run_cli("solve", "--json", "--out", tmp_path / "j")
+    assert ran.exit_code == 0, ran.stderr
+    top = json.loads(ran.stdout)["top_shadow_prices"]
+    table = {r["constraint"]: r for r in csv_rows(run, "shadow_prices.csv")}
+    sides = ("gain_of_one_unit_up", "loss_of_one_unit_down", "up_holds_for", "down_holds_for")
+    for price in top:
+        row = table[price["constraint"]]
+        for key in (*sides, "one_sided", "holds_for_unit"):
+            assert key in price, key
+        for key in sides:
+            assert float(price[key]) == pytest.approx(float(row[key]), rel=1e-11), key
+    auto = next(p for p in top if p["constraint"].startswith("group_max(capital_group,automotive"))
+    assert auto["gain_of_one_unit_up"] == pytest.approx(0.006)
+    assert auto["loss_of_one_unit_down"] == pytest.approx(12.0)
+
+
 # --- targets not reached ----------------------------------------------------------------------
 
 

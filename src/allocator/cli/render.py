@@ -33,9 +33,12 @@ def warn(message: str) -> None:
 
 def run_summary(run: Run) -> dict[str, Any]:
     """What a script needs from a run: status, objective, outcomes, folder, top prices."""
-    from allocator.report import tables as reports
+    from allocator.report.rates import ONE_SIDED, top_shadow_prices
 
-    top = reports.top_shadow_prices(run.tables["shadow_prices"], 10)
+    top = top_shadow_prices(run.tables["shadow_prices"], 10)
+    # both sides of each price (one more unit, one less, and the amount each rate holds for),
+    # as shadow_prices.csv, the terminal and report.html give them
+    keys = ["constraint", "description", "shadow_price", "unit", *ONE_SIDED]
     return {
         "status": run.solution.status,
         "objective": run.info["objective"],
@@ -45,13 +48,7 @@ def run_summary(run: Run) -> dict[str, Any]:
         "ties": run.solution.solver.get("ties"),
         "tie_classes": run.solution.solver.get("tie_classes"),
         "top_shadow_prices": [
-            {
-                "constraint": r.constraint,
-                "description": r.description,
-                "shadow_price": r.shadow_price,
-                "unit": r.unit,
-            }
-            for r in top.itertuples()
+            {k: getattr(r, k) for k in keys if hasattr(r, k)} for r in top.itertuples()
         ],
     }
 
