@@ -463,3 +463,27 @@ def test_a_real_full_disk_keeps_the_old_run_and_leaves_nothing(tmp_path):
         assert "disk is full" in result.stderr
         assert digest(small / "run") == before
         assert sorted(p.name for p in small.iterdir()) == ["run"]
+
+
+def test_no_out_from_inside_the_dataset_is_refused_before_any_work(tmp_path: Path) -> None:
+    """`cd DATASET && allocator solve --inputs .`: the default folder (results/ of the folder one
+    works in) would lie inside the dataset. Refused before loading, in words about the default
+    folder (no --out was given, so "choose a --out under results/" was the wrong fix), nothing
+    written; and a default folder's name takes the dataset folder's own name for `.`."""
+    data = copy_dataset(DATA / "greedy", tmp_path / "greedy")
+    before = digest(data)
+    ran = cli("solve", "--inputs", ".", cwd=data)
+    assert ran.exit_code == 2, ran.stderr
+    line = ran.stderr.strip()
+    assert "\n" not in line
+    assert "default run folder (no --out given)" in line, line
+    assert "give --out a folder outside them" in line, line
+    assert "under results/" not in line, line
+    assert digest(data) == before
+    assert not (data / "results").exists()
+    work = tmp_path / "work"
+    work.mkdir()
+    ran = cli("solve", "--inputs", os.path.relpath(data, work), cwd=work)
+    assert ran.exit_code == 0, ran.stderr
+    (made,) = (work / "results").iterdir()
+    assert made.name.startswith("greedy-jobs-"), made.name

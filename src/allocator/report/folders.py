@@ -140,6 +140,10 @@ def _at_or_under(a: Path, b: Path) -> bool:
     return any(_same(p, b) for p in (a, *a.parents))
 
 
+DEFAULT_FOLDER = "the default run folder (no --out given)"
+"""How a run folder allocator named itself under results/ is called in messages."""
+
+
 def refuse_overlap(out: Path, sources: Sources, label: str = "--out") -> None:
     """Refuse an output that is, lies inside or contains an input, symlinks and `..` resolved.
 
@@ -159,9 +163,14 @@ def refuse_overlap(out: Path, sources: Sources, label: str = "--out") -> None:
             relation = "contains"
         else:
             continue
+        fix = (
+            "run allocator from a folder outside the inputs, or give --out a folder outside them"
+            if label == DEFAULT_FOLDER
+            else f"choose a {label} outside it, e.g. under results/"
+        )
         raise UsageError(
             f"{label} {out} {relation} the {kind} {source}: an output must not overlap an input. "
-            f"Fix: choose a {label} outside it, e.g. under results/"
+            f"Fix: {fix}"
         )
 
 

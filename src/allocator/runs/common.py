@@ -18,7 +18,12 @@ from allocator.data.schema import Inputs
 from allocator.model.solution import Solution
 from allocator.pipeline import load_scenario
 from allocator.report import tables as reports
-from allocator.report.folders import output_faults, refuse_mount_point
+from allocator.report.folders import (
+    DEFAULT_FOLDER,
+    output_faults,
+    refuse_mount_point,
+    refuse_overlap,
+)
 from allocator.report.write import atomic_run_dir, check_target, default_run_dir, release_run_dir
 from allocator.runs.spec import RunSpec
 
@@ -97,7 +102,8 @@ def write_folder(
         named = "-".join([kind, *spec.differs()])  # e.g. jobs-cumulative-targets_hard
         folder = spec.out or default_run_dir(spec.results, spec.label(), named)
     try:
-        with atomic_run_dir(folder, spec.force, sources) as tmp:
+        label = "--out" if spec.out is not None else DEFAULT_FOLDER
+        with atomic_run_dir(folder, spec.force, sources, label) as tmp:
             write(tmp)
     except BaseException:
         if spec.out is None:  # the folder default_run_dir made: nothing of it is left behind
@@ -126,6 +132,8 @@ def run_study(
     """
     sources = spec.sources() if sources is None else sources
     refuse_unsafe(spec.out, spec.force, sources)
+    if spec.out is None:  # the folder it would name under results/, refused before any work
+        refuse_overlap(spec.results / "\u2026", sources, DEFAULT_FOLDER)
     inp = load() if load is not None else scenario_of(spec)
     done = study(inp)
     done.info |= provenance(spec)

@@ -13,6 +13,7 @@ round-trips through run.json and the reader with no other change.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -182,7 +183,7 @@ class RunSpec(BaseModel):
 
     def label(self) -> str:
         """The run's label in a default folder name: its name, else its dataset's."""
-        return self.name or Path(self.inputs).name
+        return self.name or Path(os.path.abspath(self.inputs)).name  # `.`: the folder's name
 
     def differs(self) -> list[str]:
         """What this run does unlike the defaults, in a default folder's name: the measure,
