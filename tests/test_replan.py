@@ -320,3 +320,20 @@ def test_a_weighted_run_is_refused(tmp_path):
     assert "weighted" in said
     assert "Fix:" in said
     assert not (tmp_path / "re").exists()
+
+
+@pytest.mark.parametrize(("year", "money"), [("2025", ""), ("2025", "nan"), ("2025.5", "1")])
+def test_an_approved_plan_with_an_empty_or_odd_cell_is_refused(approved, tmp_path, year, money):
+    """An allocation.csv edited to an empty or NaN invest_musd, or a year that is not whole: one
+    line naming the file and row (the money was NaN in the approved plan, the year truncated)."""
+    copied = tmp_path / "copied"
+    shutil.copytree(approved, copied)
+    lines = (copied / "allocation.csv").read_text().splitlines()
+    head = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[head.index("year")], cells[head.index("invest_musd")] = year, money
+    (copied / "allocation.csv").write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]))
+    res = replan(copied, tmp_path / "re")
+    assert res.exit_code == 2, res.output
+    assert "allocation.csv, row 2" in " ".join(res.output.split())
+    assert not (tmp_path / "re").exists()

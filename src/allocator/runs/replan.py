@@ -67,18 +67,21 @@ def read_approved(folder: Path) -> Approved:
     for n, r in enumerate(table.to_dict("records"), start=2):
         try:
             key = (str(r["program"]), str(r["pool"]), int(r["year"]))
-            parts[key].append(float(r["invest_musd"]))
+            money = float(r["invest_musd"])
+            if not math.isfinite(money) or float(r["year"]) != key[2]:  # empty, or 2027.5
+                raise ValueError(r["invest_musd"])
+            parts[key].append(money)
         except (KeyError, TypeError, ValueError):
             raise UsageError(
                 f"{path}, row {n}: not a row of allocator's allocation.csv (program, pool, year, "
                 f"invest_musd). {fix}, unedited"
             ) from None
-    money = {k: math.fsum(v) for k, v in sorted(parts.items())}
+    spent = {k: math.fsum(v) for k, v in sorted(parts.items())}
     prices = folder / "shadow_prices.csv"
     t = read_table(prices, fix) if prices.is_file() else pd.DataFrame()
     columns = {"constraint", "family", "binding", "shadow_price"}
     binding = binding_rows(t) if columns <= set(t.columns) else []
-    return Approved(folder, info, _options(info, folder), money, binding)
+    return Approved(folder, info, _options(info, folder), spent, binding)
 
 
 def run_replan(ro: ReplanOptions) -> dict[str, Any]:
