@@ -16,7 +16,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.conftest import BASELINE
+from conftest import BASELINE
 
 ARGS = {  # few scenarios: each solve takes about a second
     "cvar": ("--risk", "cvar", "--cvar-cap", "9000", "--scenarios", "10", "--seed", "0"),
@@ -179,7 +179,7 @@ def test_the_workbook_has_the_same_numbers(robust):
     for key in _terminal(kind, said):
         label, shown, unit = page.rows[key][:3]
         row = by_label[label]
-        assert row["value"] == pytest.approx(risk[key], rel=1e-12, abs=1e-9), key
+        assert row["number"] == pytest.approx(risk[key], rel=1e-12, abs=1e-9), key
         assert row["unit"] == unit
         assert row["shown"] == shown
     book.close()
