@@ -82,6 +82,13 @@ def _page(folder: Path) -> _Section:
     return parser
 
 
+def _section(folder: Path) -> str:
+    """The page's robust-plan section as written (HTML, up to the next heading)."""
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    start = page.index('<h2 id="robust-plan"')
+    return page[start : page.index("<h2", start + 1)]
+
+
 def _terminal(kind: str, said: str) -> dict[str, str]:
     """The numbers of the terminal's robust-plan lines, by run.json key, as it shows them."""
     patterns = {
@@ -183,3 +190,28 @@ def test_the_workbook_has_the_same_numbers(robust):
         assert row["unit"] == unit
         assert row["shown"] == shown
     book.close()
+
+
+def test_report_rebuilds_the_section_and_reads_an_older_run_json(robust, tmp_path):
+    """`allocator report` rebuilds the same section from the run folder; a run.json written before
+    the plan's own expected and worst jobs were recorded still gives the section, with what
+    it holds (no hedging row it cannot know, no error)."""
+    import shutil
+
+    from conftest import run_cli
+
+    kind, folder, _said, _risk = robust
+    copy = shutil.copytree(folder, tmp_path / "run")
+    (copy / "report.html").unlink()
+    assert run_cli("report", copy).exit_code == 0
+    assert _section(copy) == _section(folder)  # the section rebuilt is the section written
+    record = json.loads((copy / "run.json").read_text(encoding="utf-8"))
+    for key in ("plan_expected_jobs", "plan_worst_jobs", "worst_jobs"):
+        record["risk"].pop(key, None)
+    (copy / "run.json").write_text(json.dumps(record), encoding="utf-8")
+    ran = run_cli("report", copy)
+    assert ran.exit_code == 0, ran.stderr
+    rows = _page(copy).rows
+    assert "objective" in rows
+    assert "jobs_nominal" in rows
+    assert "hedging_expected_jobs" not in rows

@@ -15,8 +15,8 @@ from allocator.report.rounding import cell, whole
 
 FIXED = "one plan for every scenario, not re-optimised per scenario"
 SAMPLING = (
-    "Scenarios: jobs per US$ million and lags drawn from the ranges of uncertainty.csv (Latin "
-    "hypercube), each equally likely; the same --scenarios and --seed give the same scenarios."
+    "jobs per US$ million and lags drawn from the ranges of uncertainty.csv (Latin hypercube), "
+    "each scenario equally likely; the same --scenarios and --seed give the same scenarios."
 )
 
 
@@ -38,8 +38,8 @@ def plan_jobs(risk: dict[str, Any]) -> tuple[float | None, float | None]:
     """This plan's (expected, worst-scenario) jobs: the objective is one of them (the
     expectation under CVaR, the worst scenario under worst-case); None where run.json lacks it
     (a run written before it was recorded)."""
-    if risk["kind"] == "cvar":
-        return risk["objective"], risk.get("plan_worst_jobs")
+    if risk["kind"] == "cvar":  # worst_jobs: the same number, from the LP's rows
+        return risk["objective"], risk.get("plan_worst_jobs", risk.get("worst_jobs"))
     return risk.get("plan_expected_jobs"), risk["objective"]
 
 
@@ -257,9 +257,9 @@ def risk_section(risk: dict[str, Any]) -> str:
         '<div class="wrap"><table class="sortable"><thead><tr><th scope="col">quantity</th>'
         '<th scope="col" class="n">number</th><th scope="col">unit</th>'
         f'<th scope="col">what it says</th></tr></thead><tbody>{rows}</tbody></table></div>'
-        f'<p class="muted">{escape(SAMPLING)} {risk["scenarios"]} scenarios, seed '
-        f"{risk.get('seed')}. run.json's risk block holds the exact numbers; the workbook's "
-        "risk sheet the same.</p>"
+        f'<p class="muted">{risk["scenarios"]} scenarios, seed {risk.get("seed")}: '
+        f"{escape(SAMPLING)} The exact numbers: run.json's risk block and the workbook's risk "
+        "sheet.</p>"
     )
 
 
