@@ -254,59 +254,15 @@ def _headline(run: Run) -> str:
 
 
 def _show_risk(risk: dict[str, Any]) -> None:
-    """The robust plan's expected (or worst) jobs, one plan in every scenario, beside its jobs on
-    the nominal data and what the nominal plan, fixed, expects over the same scenarios; for CVaR
+    """The robust plan's lines (`riskhtml.risk_lines`, the words of report.html's section): one
+    plan in every scenario beside the nominal plan, fixed, what hedging changes, and for CVaR
     the tail shortfall reached next to the cap: binding (with its price), slack, or none."""
-    from allocator.report.risk import nominal_words
+    from allocator.report.riskhtml import risk_lines
 
-    unit = risk.get("jobs_unit", "jobs")
-    fixed = "one plan for every scenario, not re-optimised per scenario"
-    if risk["kind"] == "worst-case":
-        out.print(
-            f"[bold]Robust plan[/] (worst case of {risk['scenarios']} scenarios; {fixed}): the "
-            f"worst scenario reaches {risk['objective']:,.0f} {unit}; the nominal data give "
-            f"{risk['jobs_nominal']:,.0f}" + nominal_words(risk, unit)
-        )
-        return
-    out.print(
-        f"[bold]Robust plan[/] (CVaR, beta {risk['beta']:g}, {risk['scenarios']} scenarios; "
-        f"{fixed}): expected {risk['objective']:,.0f} {unit} over the scenarios; on the nominal "
-        f"data {risk['jobs_nominal']:,.0f} {unit}"
-        + nominal_words(risk, unit)
-        + f"; price of risk {risk['price_of_risk']:,.4g} "
-        f"{unit} of expected value per {unit.removesuffix('s')} of CVaR cap"
-    )
-    if "tail_shortfall_jobs" in risk:
-        out.print(escape(_tail_words(risk)), highlight=False)
-
-
-def _tail_words(risk: dict[str, Any]) -> str:
-    """The tail shortfall reached, in words, and what the cap (or its absence) does."""
-    tail, cap, state = risk["tail_shortfall_jobs"], risk.get("cap"), risk["cap_state"]
-    n, unit = risk["tail_scenarios"], risk.get("jobs_unit", "jobs")
-    count = f", {n:,.0f} of {risk['scenarios']}" if abs(n - round(n)) < 1e-9 else ""
-    reached = (
-        f"the tail shortfall reached is {tail:,.0f} {unit} (expected shortfall against the nominal "
-        f"plan's {risk['reference_jobs']:,.0f} {unit} in the worst {1 - risk['beta']:.0%} of "
-        f"scenarios{count}"
-        + (
-            f"; negative: even those scenarios beat the nominal plan by {-tail:,.0f} {unit})"
-            if tail < 0
-            else ")"
-        )
-    )
-    if state == "binding":
-        return f"  CVaR cap {cap:,.0f} {unit} binds: {reached}."
-    if state == "slack":
-        return (
-            f"  CVaR cap {cap:,.0f} {unit} is slack: {reached}, below the cap, so the cap does "
-            f"not shape this plan (price of risk 0); only a cap below {tail:,.0f} {unit} would."
-        )
-    return (
-        f"  No CVaR cap (--cvar-cap not given): the plan maximises expected jobs over the "
-        f"scenarios with no limit on its tail; {reached}. A --cvar-cap below {tail:,.0f} {unit} "
-        "would trade expected jobs for a smaller tail."
-    )
+    first, *rest = risk_lines(risk)
+    out.print("[bold]Robust plan[/]" + escape(first.removeprefix("Robust plan")))
+    for line in rest:
+        out.print(escape(f"  {line}"), highlight=False)
 
 
 def _show_shortfalls(outcomes: object, shares: object = None) -> None:

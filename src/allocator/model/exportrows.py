@@ -72,7 +72,8 @@ def _pairs(a: InvestArrays, program: np.ndarray, programs: int) -> tuple[np.ndar
 def _market_row(inp: Inputs, labels: Labels) -> InputRow | None:
     """The markets.csv row behind an export_market row (`market_in_force`)."""
     key = (labels["dimension"], labels["member"])
-    return market_in_force(inp, key, int(str(labels["year"])))
+    # a year read back from a CSV whose year column has blanks (a --risk run's) is 2040.0
+    return market_in_force(inp, key, int(float(str(labels["year"]))))
 
 
 def market_in_force(inp: Inputs, key: tuple[str, str], year: int) -> InputRow | None:

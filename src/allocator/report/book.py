@@ -74,7 +74,15 @@ def _parts_in_memory(book: Any) -> None:
         book.in_memory = True
 
 
-SUMMARY_SHEETS = ("allocation", "allocation_by_phase", "outcomes", "budgets", "shares", "Answer")
+SUMMARY_SHEETS = (
+    "allocation",
+    "allocation_by_phase",
+    "outcomes",
+    "budgets",
+    "shares",
+    "Answer",
+    "risk",
+)
 """Sheets a planner prints: one page wide (any number of pages long)."""
 YEARS = ("year", "first_year", "last_year", "milestone")
 """Columns of years, shown as 2033 (not 2,033)."""

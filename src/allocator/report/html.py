@@ -96,9 +96,11 @@ def render(
 ) -> str:
     """The page's HTML."""
     from allocator.report import corehtml, studyhtml  # sections of studies (frontier, ...)
+    from allocator.report.riskhtml import risk_sections
     from allocator.report.twostagehtml import two_stage_sections
 
     sections = [_headline(info, tables), *_replan(tables, info)]
+    sections += risk_sections(info)  # solve --risk (report/riskhtml.py)
     if "outcomes" in tables:
         sections.append(_milestones(tables["outcomes"]))
     if "shares" in tables:

@@ -60,18 +60,32 @@ def cvar_info(sol: Solution, reference: float, beta: float, cap: float | None) -
 
 
 def nominal_in_scenarios(sol: Solution, nominal: Solution) -> dict[str, Any]:
-    """What the nominal plan delivers, fixed (not re-optimised), in the robust plan's scenarios:
-    its investments times each scenario's jobs row (`cvar_tail` or `worst_case`, whose other
-    terms, eta, tail and worst, are left at 0), averaged and at the worst. Jobs are levels: the
-    base columns at their values, each scenario's tranche excess from its own jobs.
+    """What the nominal plan delivers, fixed (not re-optimised), in the robust plan's scenarios,
+    and what the robust plan itself delivers there (`plan_jobs_in_scenarios`), averaged and at
+    the worst: the pair says what planning for the scenarios changes.
 
     Returns:
-        `nominal_plan_expected_jobs` and `nominal_plan_worst_jobs` (the run's jobs unit).
+        `nominal_plan_expected_jobs`, `nominal_plan_worst_jobs`, `plan_expected_jobs` and
+        `plan_worst_jobs` (the run's jobs unit).
     """
+    jobs, own = plan_jobs_in_scenarios(sol, nominal), plan_jobs_in_scenarios(sol, sol)
+    return {
+        "nominal_plan_expected_jobs": float(jobs.mean()),
+        "nominal_plan_worst_jobs": float(jobs.min()),
+        "plan_expected_jobs": float(own.mean()),
+        "plan_worst_jobs": float(own.min()),
+    }
+
+
+def plan_jobs_in_scenarios(sol: Solution, plan: Solution) -> np.ndarray:
+    """Each scenario's jobs of `plan`'s investments, fixed, in `sol`'s scenarios: the
+    investments times each scenario's jobs row (`cvar_tail` or `worst_case`, whose other terms,
+    eta, tail and worst, are left at 0). Jobs are levels: the base columns at their values,
+    each scenario's tranche excess from its own jobs."""
     lp = sol.view
     if lp is None:
         raise ValueError("the nominal plan's scenarios need the solution's LP view")
-    planned = nominal.columns.set_index("variable")["value"]
+    planned = plan.columns.set_index("variable")["value"]
     x = np.array(
         [
             float(planned.get(name, 0.0)) if fam == "invest" else 0.0
@@ -83,11 +97,8 @@ def nominal_in_scenarios(sol: Solution, nominal: Solution) -> dict[str, Any]:
     _fill_excess(lp, x)
     act = _activity(lp.matrix, x)
     rows = [i for i, f in enumerate(lp.row_family) if f in ("cvar_tail", "worst_case")]
-    jobs = act[rows]
-    return {
-        "nominal_plan_expected_jobs": float(jobs.mean()),
-        "nominal_plan_worst_jobs": float(jobs.min()),
-    }
+    jobs: np.ndarray = act[rows]
+    return jobs
 
 
 def _activity(a: Any, x: np.ndarray) -> np.ndarray:
@@ -108,13 +119,3 @@ def _fill_excess(lp: Any, x: np.ndarray) -> None:
             for i in a.indices[a.indptr[j] : a.indptr[j + 1]]:
                 if lp.row_family[i] == "scenario_tranche":
                     x[j] = max(0.0, float(act[i]) - float(lp.row_upper[i]))
-
-
-def nominal_words(risk: dict[str, Any], unit: str) -> str:
-    """What the nominal plan, fixed (not re-optimised), delivers over the same scenarios."""
-    if risk.get("nominal_plan_expected_jobs") is None:
-        return ""
-    return (
-        f"; the nominal plan, fixed, expects {risk['nominal_plan_expected_jobs']:,.0f} {unit} "
-        f"over the same scenarios (its worst: {risk['nominal_plan_worst_jobs']:,.0f})"
-    )

@@ -159,6 +159,8 @@ def solve(
 
 def _write(folder: Path, run: Run, spec: RunSpec) -> None:
     """A solve's files: tables, workbook, report.html, run.json, and what was asked for."""
+    from allocator.report.riskhtml import risk_sheets  # the workbook's `risk` sheet
+
     inp, sol, tables = run.inputs, run.solution, run.tables
 
     def extra(f: Path) -> object:
@@ -177,7 +179,7 @@ def _write(folder: Path, run: Run, spec: RunSpec) -> None:
         tables,
         run.info,
         extra,
-        tables if "two_stage" in run.info else sheets_of(inp, sol, tables),
+        tables if "two_stage" in run.info else sheets_of(inp, sol, tables) | risk_sheets(run.info),
         assumptions=assumptions_of(inp, tables),
     )
 
