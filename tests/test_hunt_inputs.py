@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from allocator.errors import InputError
 from conftest import DATA, invoke
 
 GREEDY = DATA / "greedy"
@@ -589,3 +590,38 @@ def test_a_percent_cell_in_a_share_column_is_the_same_share(tmp_path, value, cod
         ws.cell(row, 9, share).number_format = code
     wb.save(book)
     assert [p.max_annual_share for p in load_inputs(book).programs] == [value, 1, 1]
+
+
+# --- Bug: a small dataset whose plan is huge ran out of memory in a traceback ----------------
+
+
+def test_a_plan_past_the_size_limit_is_refused_before_it_is_built(tmp_path):
+    """60 programs over 1900-2200 and 120 pools: 2.2 million program-pool-years from 30 KB of
+    CSV. A dataset of that shape (4,000 programs, 5 pools) ended in MemoryError after 3 GB; it
+    is refused by `check` as by `solve`, in one line, before the LP is built."""
+    phases = "phase,first_year,last_year,source\np1,1900,2200,x\n"
+    pools = "pool,phase,budget_musd,source\n" + "".join(f"q{k},p1,10,x\n" for k in range(120))
+    eligibility = "pool,program,source\n" + "".join(f"q{k},*,x\n" for k in range(120))
+    programs = "program,sector,first_year,last_year,cap_musd,lag_years,jobs_per_musd,source\n"
+    programs += "".join(f"p{i},s1,1900,2200,60,0,10,x\n" for i in range(60))
+    files = {
+        "phases.csv": phases, "pools.csv": pools, "eligibility.csv": eligibility,
+        "programs.csv": programs, "milestones.csv": "year,source\n2200,x\n",
+    }  # fmt: skip
+    line = refused_everywhere(dataset(tmp_path, **files), tmp_path, "programs.csv: the plan has ")
+    assert "2,167,200 program-pool-years" in line
+    assert "more than the limit of 2,000,000" in line
+
+
+@pytest.mark.parametrize(("limit", "refused"), [(6, False), (5, True)])
+def test_the_size_limit_counts_windows_times_eligible_pools(tmp_path, monkeypatch, limit, refused):
+    """greedy: 3 programs x 2 years x 1 pool = 6 program-pool-years, at the limit or past it."""
+    from allocator.data import checks
+    from allocator.data.inputs import load_inputs
+
+    monkeypatch.setattr(checks, "MAX_PLAN_CELLS", limit)
+    if refused:
+        with pytest.raises(InputError, match="the plan has 6 program-pool-years"):
+            load_inputs(GREEDY)
+    else:
+        assert len(load_inputs(GREEDY).programs) == 3
