@@ -625,3 +625,54 @@ def test_the_size_limit_counts_windows_times_eligible_pools(tmp_path, monkeypatc
             load_inputs(GREEDY)
     else:
         assert len(load_inputs(GREEDY).programs) == 3
+
+
+# --- Bug: links.csv could make the check quadratic and the LP unbounded -----------------------
+
+
+def links_dataset(tmp_path: Path, pairs: int, dependents: int, last_year: int) -> Path:
+    """`pairs` links, each from its own enabler z<k> to `dependents` programs of its own sector
+    (no cycle, no program on two sides), one pool for all, years 2025 to `last_year`."""
+    folder = tmp_path / "links"
+    folder.mkdir()
+    programs = ["program,sector,first_year,last_year,cap_musd,lag_years,jobs_per_musd,source"]
+    links = ["link,enabler_dimension,enabler,dependent_dimension,dependent,quantity,ratio,source"]
+    for k in range(pairs):
+        programs.append(f"z{k},e{k},2025,{last_year},10,0,0,x")
+        programs += [f"p{k}x{i},d{k},2025,{last_year},10,0,1,x" for i in range(dependents)]
+        links.append(f"l{k},program,z{k},sector,d{k},capital,2,x")
+    files = {
+        "phases.csv": f"phase,first_year,last_year,source\np1,2025,{last_year},x\n",
+        "milestones.csv": f"year,source\n{last_year},x\n",
+        "pools.csv": "pool,phase,budget_musd,source\npublic,p1,100,x\n",
+        "eligibility.csv": "pool,program,source\npublic,z0,x\n",  # one program: few cells
+        "programs.csv": "\n".join(programs) + "\n",
+        "links.csv": "\n".join(links) + "\n",
+    }
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_links_past_the_size_limit_are_refused(tmp_path):
+    """5,000 links naming 100 programs each over 16 years (400 KB of CSV) made 53 million
+    nonzeros and a MemoryError after 99 s; here 60 links x 176 years x 200 programs."""
+    folder = links_dataset(tmp_path, pairs=60, dependents=199, last_year=2200)
+    res = invoke("check", "--inputs", folder)
+    line = one_line_refusal(res, "links.csv: the links name 2,112,000 program-years")
+    assert "more than the limit of 2,000,000" in line
+
+
+def test_many_links_are_checked_in_bounded_time(tmp_path):
+    """10,000 small links: the unknown-member check went over every program for every link and
+    the cycle check over every pair of links (65 s for 5,000); both are now linear. A process
+    with a generous timeout, so a quadratic check fails the test rather than hangs it."""
+    import subprocess
+    import sys
+
+    folder = links_dataset(tmp_path, pairs=10_000, dependents=1, last_year=2026)
+    res = subprocess.run(
+        [sys.executable, "-m", "allocator.cli", "check", "--inputs", str(folder)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
