@@ -11,6 +11,7 @@ from typing import Any
 from allocator.data.links import link_problems
 from allocator.data.rows import closest_fix
 from allocator.data.schema import MAX_WEIGHT, TABLES, Inputs, Row, Window, eligible_pools
+from allocator.data.sizes import size_problems
 from allocator.errors import InputError, quoted, raise_all
 
 Problems = Iterator[InputError]
@@ -163,35 +164,6 @@ def reference_problems(inp: Inputs) -> list[InputError]:
     none, a plan past the size limit (`size_problems`)."""
     found = [*formula_problems(inp), *case_problems(inp), *_cross_table_problems(inp)]
     return found or size_problems(inp)
-
-
-MAX_PLAN_CELLS = 2_000_000
-"""Most program-pool-years a plan may have (each program's years in the horizon times the pools
-eligible for it): the LP's investment columns, which size its memory. 1.5 million take 1.7 GB
-and 22 s to solve; the largest benchmark (3 million nonzeros) has 108,230."""
-
-
-def size_problems(inp: Inputs) -> list[InputError]:
-    """The plan's size past MAX_PLAN_CELLS, refused before the LP is built (a 30 KB dataset can
-    ask for gigabytes: 60 programs over 301 years and 120 pools)."""
-    first, last = inp.years[0], inp.years[-1]
-    eligible = eligible_pools(inp)
-    cells = sum(
-        max(0, min(p.last_year, last) - max(p.first_year, first) + 1) * len(eligible[p.program])
-        for p in inp.programs
-    )
-    if cells <= MAX_PLAN_CELLS:
-        return []
-    return [
-        InputError(
-            f"the plan has {cells:,} program-pool-years (each program's years times the pools "
-            f"eligible for it), more than the limit of {MAX_PLAN_CELLS:,}",
-            file="programs.csv",
-            fix="shorten the program windows or the horizon (phases.csv), make fewer pools "
-            "eligible, or split the dataset; the limit keeps memory bounded (see "
-            "inputs/README.md, Limits)",
-        )
-    ]
 
 
 def _cross_table_problems(inp: Inputs) -> list[InputError]:

@@ -1,0 +1,60 @@
+"""The size limits of a plan, checked on the data before any LP is built: a 30 KB dataset can ask
+for gigabytes (60 programs over 301 years and 120 pools), and past memory the build ends in a
+MemoryError traceback, not a message. The links' own limit is in `links.py`."""
+
+from __future__ import annotations
+
+from allocator.data.schema import Inputs, eligible_pools
+from allocator.errors import InputError
+
+MAX_PLAN_CELLS = 2_000_000
+"""Most program-pool-years a plan may have (each program's years in the horizon times the pools
+eligible for it): the LP's investment columns, which size its memory. 1.5 million take 1.7 GB
+and 22 s to solve; the largest benchmark (3 million nonzeros) has 108,230."""
+MAX_RISK_TERMS = 20_000_000
+"""Most terms the risk_cover rows may have, counted as each exposure's program-pool-years times
+its risk's years (each row sums the exposed investment up to its year). The largest benchmark has
+1,222,044; 50 programs exposed to 2,000 risks over 301 years asked numpy for 17 GB."""
+_LIMIT_WORDS = "the limit keeps memory bounded (see inputs/README.md, Limits)"
+
+
+def size_problems(inp: Inputs) -> list[InputError]:
+    """The plan's investment columns past MAX_PLAN_CELLS, else its risk cover past
+    MAX_RISK_TERMS; each refused before the LP is built."""
+    first, last = inp.years[0], inp.years[-1]
+    eligible = eligible_pools(inp)
+    cells = {
+        p.program: _years(p.first_year, p.last_year, first, last) * len(eligible[p.program])
+        for p in inp.programs
+    }
+    total = sum(cells.values())
+    if total > MAX_PLAN_CELLS:
+        return [
+            InputError(
+                f"the plan has {total:,} program-pool-years (each program's years times the "
+                f"pools eligible for it), more than the limit of {MAX_PLAN_CELLS:,}",
+                file="programs.csv",
+                fix="shorten the program windows or the horizon (phases.csv), make fewer pools "
+                f"eligible, or split the dataset; {_LIMIT_WORDS}",
+            )
+        ]
+    window = {r.risk: _years(r.first_year, r.last_year, first, last) for r in inp.risks}
+    terms = sum(
+        cells.get(x.program, 0) * window.get(x.risk, 0) for x in inp.exposures if x.weight > 0
+    )
+    if terms <= MAX_RISK_TERMS:
+        return []
+    return [
+        InputError(
+            f"the risks' cover rows have {terms:,} terms (each exposure's program-pool-years "
+            f"times its risk's years), more than the limit of {MAX_RISK_TERMS:,}",
+            file="exposures.csv",
+            fix="expose fewer programs to each risk, shorten the risk windows (risks.csv) or the "
+            f"horizon; {_LIMIT_WORDS}",
+        )
+    ]
+
+
+def _years(first_year: int, last_year: int, first: int, last: int) -> int:
+    """Years of a window inside the horizon first..last."""
+    return max(0, min(last_year, last) - max(first_year, first) + 1)
