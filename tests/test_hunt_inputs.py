@@ -699,3 +699,23 @@ def test_risk_cover_past_the_size_limit_is_refused(tmp_path):
     line = refused_everywhere(dataset(tmp_path, **files), tmp_path, "exposures.csv: the risks' ")
     assert "6,523,272,000 terms" in line
     assert "more than the limit of 20,000,000" in line
+
+
+def test_tranche_rows_past_the_size_limit_are_refused(tmp_path):
+    """A tranche row for every year sums its sector's jobs: 5,000 tranches of one 200-program
+    sector over 301 years ran out of 3 GB in 10 s. Here 10 programs, 120 pools, 10 tranches."""
+    phases = "phase,first_year,last_year,source\np1,1900,2200,x\n"
+    pools = "pool,phase,budget_musd,source\n" + "".join(f"q{k},p1,10,x\n" for k in range(120))
+    eligibility = "pool,program,source\n" + "".join(f"q{k},*,x\n" for k in range(120))
+    programs = "program,sector,first_year,last_year,cap_musd,lag_years,jobs_per_musd,source\n"
+    programs += "".join(f"p{i},s1,1900,2200,60,0,10,x\n" for i in range(10))
+    tranches = "kind,dimension,member,from_level,share,source\n"
+    tranches += "".join(f"jobs,sector,s1,{(k + 1) * 100},0.5,x\n" for k in range(10))
+    files = {
+        "phases.csv": phases, "pools.csv": pools, "eligibility.csv": eligibility,
+        "programs.csv": programs, "milestones.csv": "year,source\n2200,x\n",
+        "tranches.csv": tranches,
+    }  # fmt: skip
+    line = refused_everywhere(dataset(tmp_path, **files), tmp_path, "tranches.csv: the tranche ")
+    assert "1,087,212,000 terms" in line
+    assert "more than the limit of 20,000,000" in line

@@ -15,12 +15,16 @@ MAX_RISK_TERMS = 20_000_000
 """Most terms the risk_cover rows may have, counted as each exposure's program-pool-years times
 its risk's years (each row sums the exposed investment up to its year). The largest benchmark has
 1,222,044; 50 programs exposed to 2,000 risks over 301 years asked numpy for 17 GB."""
+MAX_TRANCHE_TERMS = 20_000_000
+"""Most terms the tranche rows may have, counted as each tranche's years times the
+program-pool-years of its sector (a row for every year sums the sector's jobs). 5,000 tranches of
+one sector of 200 programs over 301 years ran out of 3 GB in 10 s."""
 _LIMIT_WORDS = "the limit keeps memory bounded (see inputs/README.md, Limits)"
 
 
 def size_problems(inp: Inputs) -> list[InputError]:
     """The plan's investment columns past MAX_PLAN_CELLS, else its risk cover past
-    MAX_RISK_TERMS; each refused before the LP is built."""
+    MAX_RISK_TERMS or its tranche rows past MAX_TRANCHE_TERMS; refused before the LP is built."""
     first, last = inp.years[0], inp.years[-1]
     eligible = eligible_pools(inp)
     cells = {
@@ -38,6 +42,12 @@ def size_problems(inp: Inputs) -> list[InputError]:
                 f"eligible, or split the dataset; {_LIMIT_WORDS}",
             )
         ]
+    return _risk_problems(inp, cells) or _tranche_problems(inp, cells)
+
+
+def _risk_problems(inp: Inputs, cells: dict[str, int]) -> list[InputError]:
+    """The risk_cover rows past MAX_RISK_TERMS."""
+    first, last = inp.years[0], inp.years[-1]
     window = {r.risk: _years(r.first_year, r.last_year, first, last) for r in inp.risks}
     terms = sum(
         cells.get(x.program, 0) * window.get(x.risk, 0) for x in inp.exposures if x.weight > 0
@@ -51,6 +61,25 @@ def size_problems(inp: Inputs) -> list[InputError]:
             file="exposures.csv",
             fix="expose fewer programs to each risk, shorten the risk windows (risks.csv) or the "
             f"horizon; {_LIMIT_WORDS}",
+        )
+    ]
+
+
+def _tranche_problems(inp: Inputs, cells: dict[str, int]) -> list[InputError]:
+    """The tranche rows past MAX_TRANCHE_TERMS."""
+    by_sector: dict[str, int] = {}
+    for p in inp.programs:
+        by_sector[p.sector] = by_sector.get(p.sector, 0) + cells[p.program]
+    years = len(inp.years)
+    terms = sum(years * by_sector.get(t.member, 0) for t in inp.tranches)
+    if terms <= MAX_TRANCHE_TERMS:
+        return []
+    return [
+        InputError(
+            f"the tranche rows have {terms:,} terms (each tranche's years times its sector's "
+            f"program-pool-years), more than the limit of {MAX_TRANCHE_TERMS:,}",
+            file="tranches.csv",
+            fix="give each sector fewer tranches, or shorten the horizon; " + _LIMIT_WORDS,
         )
     ]
 
