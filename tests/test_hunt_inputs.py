@@ -719,3 +719,21 @@ def test_tranche_rows_past_the_size_limit_are_refused(tmp_path):
     line = refused_everywhere(dataset(tmp_path, **files), tmp_path, "tranches.csv: the tranche ")
     assert "1,087,212,000 terms" in line
     assert "more than the limit of 20,000,000" in line
+
+
+def test_outcome_rows_past_the_size_limit_are_refused(tmp_path):
+    """Each milestone's jobs sum the investment productive by then: 450,000 program-pool-years
+    with a milestone every year for 301 years asked numpy for 136 million entries and ran out of
+    4 GB. Here 10 programs and 120 pools (361,200) with 301 milestones."""
+    phases = "phase,first_year,last_year,source\np1,1900,2200,x\n"
+    pools = "pool,phase,budget_musd,source\n" + "".join(f"q{k},p1,10,x\n" for k in range(120))
+    eligibility = "pool,program,source\n" + "".join(f"q{k},*,x\n" for k in range(120))
+    programs = "program,sector,first_year,last_year,cap_musd,lag_years,jobs_per_musd,source\n"
+    programs += "".join(f"p{i},s1,1900,2200,60,0,10,x\n" for i in range(10))
+    milestones = "year,source\n" + "".join(f"{y},x\n" for y in range(1900, 2201))
+    files = {
+        "phases.csv": phases, "pools.csv": pools, "eligibility.csv": eligibility,
+        "programs.csv": programs, "milestones.csv": milestones,
+    }  # fmt: skip
+    line = refused_everywhere(dataset(tmp_path, **files), tmp_path, "milestones.csv: the outcome ")
+    assert "108,721,200 terms (361,200 program-pool-years times 301 milestones)" in line

@@ -11,6 +11,10 @@ MAX_PLAN_CELLS = 2_000_000
 """Most program-pool-years a plan may have (each program's years in the horizon times the pools
 eligible for it): the LP's investment columns, which size its memory. 1.5 million take 1.7 GB
 and 22 s to solve; the largest benchmark (3 million nonzeros) has 108,230."""
+MAX_OUTCOME_TERMS = 20_000_000
+"""Most terms the outcome rows may have, counted as program-pool-years times milestones (each
+milestone's jobs and exports sum the investment productive by then). 450,000 program-pool-years
+and a milestone in each of 301 years asked numpy for 136 million entries and ran out of 4 GB."""
 MAX_RISK_TERMS = 20_000_000
 """Most terms the risk_cover rows may have, counted as each exposure's program-pool-years times
 its risk's years (each row sums the exposed investment up to its year). The largest benchmark has
@@ -23,8 +27,9 @@ _LIMIT_WORDS = "the limit keeps memory bounded (see inputs/README.md, Limits)"
 
 
 def size_problems(inp: Inputs) -> list[InputError]:
-    """The plan's investment columns past MAX_PLAN_CELLS, else its risk cover past
-    MAX_RISK_TERMS or its tranche rows past MAX_TRANCHE_TERMS; refused before the LP is built."""
+    """The plan's investment columns past MAX_PLAN_CELLS, else its outcome rows past
+    MAX_OUTCOME_TERMS, its risk cover past MAX_RISK_TERMS or its tranche rows past
+    MAX_TRANCHE_TERMS; refused before the LP is built."""
     first, last = inp.years[0], inp.years[-1]
     eligible = eligible_pools(inp)
     cells = {
@@ -40,6 +45,18 @@ def size_problems(inp: Inputs) -> list[InputError]:
                 file="programs.csv",
                 fix="shorten the program windows or the horizon (phases.csv), make fewer pools "
                 f"eligible, or split the dataset; {_LIMIT_WORDS}",
+            )
+        ]
+    outcome = total * len(inp.milestones)
+    if outcome > MAX_OUTCOME_TERMS:
+        return [
+            InputError(
+                f"the outcome rows have {outcome:,} terms ({total:,} program-pool-years times "
+                f"{len(inp.milestones)} milestones), more than the limit of "
+                f"{MAX_OUTCOME_TERMS:,}",
+                file="milestones.csv",
+                fix="measure fewer milestones, or make the plan smaller (program windows, "
+                f"eligible pools); {_LIMIT_WORDS}",
             )
         ]
     return _risk_problems(inp, cells) or _tranche_problems(inp, cells)
