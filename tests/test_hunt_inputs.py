@@ -737,3 +737,17 @@ def test_outcome_rows_past_the_size_limit_are_refused(tmp_path):
     }  # fmt: skip
     line = refused_everywhere(dataset(tmp_path, **files), tmp_path, "milestones.csv: the outcome ")
     assert "108,721,200 terms (361,200 program-pool-years times 301 milestones)" in line
+
+
+# --- Bug: Excel's `sep=,` first line was taken for the header, with a misleading fix ---------
+
+
+@pytest.mark.parametrize("hint", ["sep=,", "sep=;", "SEP=,"])
+def test_an_excel_separator_hint_line_is_named(tmp_path, hint):
+    """`sep=;` above the header (Excel writes and reads it): the message said the columns are
+    separated by semicolons (they are not) or that `sep=` is an unknown column."""
+    programs = hint + "\r\n" + (GREEDY / "programs.csv").read_text()
+    folder = dataset(tmp_path, **{"programs.csv": programs})
+    line = refused_everywhere(folder, tmp_path, "programs.csv, row 1: ")
+    assert f"the first line '{hint}' is Excel's separator hint, not the header" in line
+    assert "delete the first line" in line
