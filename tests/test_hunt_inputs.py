@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from allocator.errors import InputError
 from conftest import DATA, invoke
 
 GREEDY = DATA / "greedy"
@@ -589,3 +590,164 @@ def test_a_percent_cell_in_a_share_column_is_the_same_share(tmp_path, value, cod
         ws.cell(row, 9, share).number_format = code
     wb.save(book)
     assert [p.max_annual_share for p in load_inputs(book).programs] == [value, 1, 1]
+
+
+# --- Bug: a small dataset whose plan is huge ran out of memory in a traceback ----------------
+
+
+def test_a_plan_past_the_size_limit_is_refused_before_it_is_built(tmp_path):
+    """60 programs over 1900-2200 and 120 pools: 2.2 million program-pool-years from 30 KB of
+    CSV. A dataset of that shape (4,000 programs, 5 pools) ended in MemoryError after 3 GB; it
+    is refused by `check` as by `solve`, in one line, before the LP is built."""
+    phases = "phase,first_year,last_year,source\np1,1900,2200,x\n"
+    pools = "pool,phase,budget_musd,source\n" + "".join(f"q{k},p1,10,x\n" for k in range(120))
+    eligibility = "pool,program,source\n" + "".join(f"q{k},*,x\n" for k in range(120))
+    programs = "program,sector,first_year,last_year,cap_musd,lag_years,jobs_per_musd,source\n"
+    programs += "".join(f"p{i},s1,1900,2200,60,0,10,x\n" for i in range(60))
+    files = {
+        "phases.csv": phases, "pools.csv": pools, "eligibility.csv": eligibility,
+        "programs.csv": programs, "milestones.csv": "year,source\n2200,x\n",
+    }  # fmt: skip
+    line = refused_everywhere(dataset(tmp_path, **files), tmp_path, "programs.csv: the plan has ")
+    assert "2,167,200 program-pool-years" in line
+    assert "more than the limit of 2,000,000" in line
+
+
+@pytest.mark.parametrize(("limit", "refused"), [(6, False), (5, True)])
+def test_the_size_limit_counts_windows_times_eligible_pools(tmp_path, monkeypatch, limit, refused):
+    """greedy: 3 programs x 2 years x 1 pool = 6 program-pool-years, at the limit or past it."""
+    from allocator.data import sizes
+    from allocator.data.inputs import load_inputs
+
+    monkeypatch.setattr(sizes, "MAX_PLAN_CELLS", limit)
+    if refused:
+        with pytest.raises(InputError, match="the plan has 6 program-pool-years"):
+            load_inputs(GREEDY)
+    else:
+        assert len(load_inputs(GREEDY).programs) == 3
+
+
+# --- Bug: links.csv could make the check quadratic and the LP unbounded -----------------------
+
+
+def links_dataset(tmp_path: Path, pairs: int, dependents: int, last_year: int) -> Path:
+    """`pairs` links, each from its own enabler z<k> to `dependents` programs of its own sector
+    (no cycle, no program on two sides), one pool for all, years 2025 to `last_year`."""
+    folder = tmp_path / "links"
+    folder.mkdir()
+    programs = ["program,sector,first_year,last_year,cap_musd,lag_years,jobs_per_musd,source"]
+    links = ["link,enabler_dimension,enabler,dependent_dimension,dependent,quantity,ratio,source"]
+    for k in range(pairs):
+        programs.append(f"z{k},e{k},2025,{last_year},10,0,0,x")
+        programs += [f"p{k}x{i},d{k},2025,{last_year},10,0,1,x" for i in range(dependents)]
+        links.append(f"l{k},program,z{k},sector,d{k},capital,2,x")
+    files = {
+        "phases.csv": f"phase,first_year,last_year,source\np1,2025,{last_year},x\n",
+        "milestones.csv": f"year,source\n{last_year},x\n",
+        "pools.csv": "pool,phase,budget_musd,source\npublic,p1,100,x\n",
+        "eligibility.csv": "pool,program,source\npublic,z0,x\n",  # one program: few cells
+        "programs.csv": "\n".join(programs) + "\n",
+        "links.csv": "\n".join(links) + "\n",
+    }
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_links_past_the_size_limit_are_refused(tmp_path):
+    """5,000 links naming 100 programs each over 16 years (400 KB of CSV) made 53 million
+    nonzeros and a MemoryError after 99 s; here 60 links x 176 years x 200 programs."""
+    folder = links_dataset(tmp_path, pairs=60, dependents=199, last_year=2200)
+    res = invoke("check", "--inputs", folder)
+    line = one_line_refusal(res, "links.csv: the links name 2,112,000 program-years")
+    assert "more than the limit of 2,000,000" in line
+
+
+def test_many_links_are_checked_in_bounded_time(tmp_path):
+    """6,000 small links: the unknown-member check went over every program for every link and
+    the cycle check over every pair of links (65 s for 5,000); both are now linear. A process
+    with a generous timeout, so a quadratic check fails the test rather than hangs it."""
+    import subprocess
+    import sys
+
+    folder = links_dataset(tmp_path, pairs=6_000, dependents=1, last_year=2026)
+    res = subprocess.run(
+        [sys.executable, "-m", "allocator.cli", "check", "--inputs", str(folder)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+
+
+def test_risk_cover_past_the_size_limit_is_refused(tmp_path):
+    """Each risk_cover row sums the exposed investment up to its year: 50 programs exposed to
+    2,000 risks over 301 years asked numpy for 17 GB (a traceback after 45 s). Here 10 programs,
+    120 pools and 60 risks over 1900-2200: 6.5 billion terms from 20 KB of CSV."""
+    phases = "phase,first_year,last_year,source\np1,1900,2200,x\n"
+    pools = "pool,phase,budget_musd,source\n" + "".join(f"q{k},p1,10,x\n" for k in range(120))
+    eligibility = "pool,program,source\n" + "".join(f"q{k},*,x\n" for k in range(120))
+    programs = "program,sector,first_year,last_year,cap_musd,lag_years,jobs_per_musd,source\n"
+    programs += "".join(f"p{i},s1,1900,2200,60,0,10,x\n" for i in range(10))
+    risks = "risk,first_year,last_year,budget_musd,coverage,source\n"
+    risks += "".join(f"r{k},1900,2200,10,2,x\n" for k in range(60))
+    exposures = "program,risk,weight,source\n"
+    exposures += "".join(f"p{i},r{k},1,x\n" for i in range(10) for k in range(60))
+    files = {
+        "phases.csv": phases, "pools.csv": pools, "eligibility.csv": eligibility,
+        "programs.csv": programs, "milestones.csv": "year,source\n2200,x\n",
+        "risks.csv": risks, "exposures.csv": exposures,
+    }  # fmt: skip
+    line = refused_everywhere(dataset(tmp_path, **files), tmp_path, "exposures.csv: the risks' ")
+    assert "6,523,272,000 terms" in line
+    assert "more than the limit of 20,000,000" in line
+
+
+def test_tranche_rows_past_the_size_limit_are_refused(tmp_path):
+    """A tranche row for every year sums its sector's jobs: 5,000 tranches of one 200-program
+    sector over 301 years ran out of 3 GB in 10 s. Here 10 programs, 120 pools, 10 tranches."""
+    phases = "phase,first_year,last_year,source\np1,1900,2200,x\n"
+    pools = "pool,phase,budget_musd,source\n" + "".join(f"q{k},p1,10,x\n" for k in range(120))
+    eligibility = "pool,program,source\n" + "".join(f"q{k},*,x\n" for k in range(120))
+    programs = "program,sector,first_year,last_year,cap_musd,lag_years,jobs_per_musd,source\n"
+    programs += "".join(f"p{i},s1,1900,2200,60,0,10,x\n" for i in range(10))
+    tranches = "kind,dimension,member,from_level,share,source\n"
+    tranches += "".join(f"jobs,sector,s1,{(k + 1) * 100},0.5,x\n" for k in range(10))
+    files = {
+        "phases.csv": phases, "pools.csv": pools, "eligibility.csv": eligibility,
+        "programs.csv": programs, "milestones.csv": "year,source\n2200,x\n",
+        "tranches.csv": tranches,
+    }  # fmt: skip
+    line = refused_everywhere(dataset(tmp_path, **files), tmp_path, "tranches.csv: the tranche ")
+    assert "1,087,212,000 terms" in line
+    assert "more than the limit of 20,000,000" in line
+
+
+def test_outcome_rows_past_the_size_limit_are_refused(tmp_path):
+    """Each milestone's jobs sum the investment productive by then: 450,000 program-pool-years
+    with a milestone every year for 301 years asked numpy for 136 million entries and ran out of
+    4 GB. Here 10 programs and 120 pools (361,200) with 301 milestones."""
+    phases = "phase,first_year,last_year,source\np1,1900,2200,x\n"
+    pools = "pool,phase,budget_musd,source\n" + "".join(f"q{k},p1,10,x\n" for k in range(120))
+    eligibility = "pool,program,source\n" + "".join(f"q{k},*,x\n" for k in range(120))
+    programs = "program,sector,first_year,last_year,cap_musd,lag_years,jobs_per_musd,source\n"
+    programs += "".join(f"p{i},s1,1900,2200,60,0,10,x\n" for i in range(10))
+    milestones = "year,source\n" + "".join(f"{y},x\n" for y in range(1900, 2201))
+    files = {
+        "phases.csv": phases, "pools.csv": pools, "eligibility.csv": eligibility,
+        "programs.csv": programs, "milestones.csv": milestones,
+    }  # fmt: skip
+    line = refused_everywhere(dataset(tmp_path, **files), tmp_path, "milestones.csv: the outcome ")
+    assert "108,721,200 terms (361,200 program-pool-years times 301 milestones)" in line
+
+
+# --- Bug: Excel's `sep=,` first line was taken for the header, with a misleading fix ---------
+
+
+@pytest.mark.parametrize("hint", ["sep=,", "sep=;", "SEP=,"])
+def test_an_excel_separator_hint_line_is_named(tmp_path, hint):
+    """`sep=;` above the header (Excel writes and reads it): the message said the columns are
+    separated by semicolons (they are not) or that `sep=` is an unknown column."""
+    programs = hint + "\r\n" + (GREEDY / "programs.csv").read_text()
+    folder = dataset(tmp_path, **{"programs.csv": programs})
+    line = refused_everywhere(folder, tmp_path, "programs.csv, row 1: ")
+    assert f"the first line '{hint}' is Excel's separator hint, not the header" in line
+    assert "delete the first line" in line

@@ -410,10 +410,11 @@ def warnings(inp: Inputs) -> list[str]:
                 f"program {p.program} creates no jobs or exports, has no floor and enables "
                 "nothing (links.csv): no objective will fund it"
             )
+    by_name = {q.program: q for q in inp.programs}
     for link in inp.links:
         dependent = link_programs(inp, link)[1]
         if link.quantity == "exports" and not any(
-            q.exports_per_musd > 0 for q in inp.programs if q.program in dependent
+            by_name[q].exports_per_musd > 0 for q in dependent
         ):
             out.append(
                 f"links.csv row {link.line}: link {link.link} limits exports of programs that "

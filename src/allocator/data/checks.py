@@ -11,6 +11,7 @@ from typing import Any
 from allocator.data.links import link_problems
 from allocator.data.rows import closest_fix
 from allocator.data.schema import MAX_WEIGHT, TABLES, Inputs, Row, Window, eligible_pools
+from allocator.data.sizes import size_problems
 from allocator.errors import InputError, quoted, raise_all
 
 Problems = Iterator[InputError]
@@ -159,8 +160,10 @@ def _case_error(file: str, row: int, column: str, value: str, name: str, line: i
 
 def reference_problems(inp: Inputs) -> list[InputError]:
     """Every name that starts like a formula (`formula_problems`) or differs from another only in
-    case (`case_problems`), and every broken cross-table rule, in the order of the checks."""
-    return [*formula_problems(inp), *case_problems(inp), *_cross_table_problems(inp)]
+    case (`case_problems`), and every broken cross-table rule, in the order of the checks; with
+    none, a plan past the size limit (`size_problems`)."""
+    found = [*formula_problems(inp), *case_problems(inp), *_cross_table_problems(inp)]
+    return found or size_problems(inp)
 
 
 def _cross_table_problems(inp: Inputs) -> list[InputError]:

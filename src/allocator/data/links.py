@@ -9,6 +9,7 @@ enabling programs in year t - lag (the `enable` rows of `allocator.model.links`)
 from __future__ import annotations
 
 import re
+import typing
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
@@ -85,11 +86,15 @@ class Link(Row):
 def side_programs(
     programs: tuple[Program, ...], dimension: str, names: tuple[str, ...]
 ) -> list[str]:
-    """The programs one side of a link names, in the order of `programs`."""
+    """The programs one side of a link names, in the order of `programs` (from an index of the
+    programs by member, built once for a tuple of programs: a scan of every program for every
+    link made thousands of links take minutes)."""
+    index = _index_of(programs)
     if names == (ALL,):
-        return [p.program for p in programs if getattr(p, dimension) is not None]
-    wanted = set(names)
-    return [p.program for p in programs if getattr(p, dimension) in wanted]
+        return list(index.every.get(dimension, []))
+    members = index.by_member.get(dimension, {})
+    chosen = [p for name in dict.fromkeys(names) for p in members.get(name, [])]
+    return sorted(chosen, key=index.position.__getitem__) if len(names) > 1 else chosen
 
 
 def link_programs(inp: Inputs, link: Link) -> tuple[list[str], list[str]]:
@@ -100,6 +105,34 @@ def link_programs(inp: Inputs, link: Link) -> tuple[list[str], list[str]]:
     )
 
 
+class _Index:
+    """The programs of one tuple by link dimension and member, each list in the tuple's order."""
+
+    def __init__(self, programs: tuple[Program, ...]) -> None:
+        self.programs = programs
+        self.position = {p.program: i for i, p in enumerate(programs)}
+        self.by_member: dict[str, dict[str, list[str]]] = {}
+        self.every: dict[str, list[str]] = {}
+        for p in programs:
+            for dim in typing.get_args(LinkDimension):
+                value = getattr(p, dim)
+                if value is not None:
+                    self.by_member.setdefault(dim, {}).setdefault(str(value), []).append(p.program)
+                    self.every.setdefault(dim, []).append(p.program)
+
+
+_LAST: _Index | None = None
+"""The index of the programs last asked about: every link of a dataset asks about the same."""
+
+
+def _index_of(programs: tuple[Program, ...]) -> _Index:
+    global _LAST
+    last = _LAST  # one read: another thread may swap it meanwhile
+    if last is None or last.programs is not programs:
+        last = _LAST = _Index(programs)
+    return last
+
+
 def check_links(inp: Inputs) -> None:
     """Every member names something of the dataset, no program enables itself, and no chain of
     links leads back to where it started; raises `InputError` naming links.csv's row and column."""
@@ -107,18 +140,20 @@ def check_links(inp: Inputs) -> None:
 
 
 def link_problems(inp: Inputs) -> list[InputError]:
-    """Every unknown member and every link to itself; then, if none, a cycle of links."""
+    """Every unknown member and every link to itself; then, if none, links past the size limit;
+    then a cycle of links. Linear in what the links name (an index of the programs by member)."""
+    index = _index_of(inp.programs)
     found = []
     for link in inp.links:
         for column in ("enabler", "dependent"):
             dim = getattr(link, f"{column}_dimension")
-            known = {str(getattr(p, dim)) for p in inp.programs if getattr(p, dim) is not None}
+            known = index.by_member.get(dim, {})
             found += [
                 _error(
                     link,
                     column,
                     f"unknown {dim} '{name}'",
-                    closest_fix(name, known, f"the {dim}s of programs.csv"),
+                    closest_fix(name, set(known), f"the {dim}s of programs.csv"),
                 )
                 for name in getattr(link, f"{column}s")
                 if name != ALL and name not in known
@@ -136,6 +171,8 @@ def link_problems(inp: Inputs) -> list[InputError]:
                 )
             )
     if not found:
+        found += _size_problems(inp, index)
+    if not found:
         try:
             _check_cycles(inp)
         except InputError as exc:
@@ -143,24 +180,66 @@ def link_problems(inp: Inputs) -> list[InputError]:
     return found
 
 
+MAX_LINK_TERMS = 2_000_000
+"""Most program-years the links may name (each link's programs on both sides times the years of
+the horizon): the nonzeros of the links' LP rows. 5,000 links of 100 programs over 16 years
+(8 million) ran out of 3 GB; the largest benchmark's links name 23,820."""
+
+
+def _size_problems(inp: Inputs, index: _Index) -> list[InputError]:
+    """The links' size past MAX_LINK_TERMS, counted without listing their programs."""
+
+    def named(dim: str, names: tuple[str, ...]) -> int:
+        if names == (ALL,):
+            return len(index.every.get(dim, []))
+        return sum(len(index.by_member.get(dim, {}).get(n, [])) for n in names)
+
+    terms = len(inp.years) * sum(
+        named(k.enabler_dimension, k.enablers) + named(k.dependent_dimension, k.dependents)
+        for k in inp.links
+    )
+    if terms <= MAX_LINK_TERMS:
+        return []
+    return [
+        InputError(
+            f"the links name {terms:,} program-years (each link's programs on both sides times "
+            f"the years), more than the limit of {MAX_LINK_TERMS:,}",
+            file="links.csv",
+            fix="join links that share their sides, name fewer programs, or shorten the horizon; "
+            "the limit keeps memory bounded (see inputs/README.md, Limits)",
+        )
+    ]
+
+
 def _error(link: Link, column: str, why: str, fix: str) -> InputError:
     return InputError(why, file="links.csv", row=link.line, column=column, fix=fix)
 
 
 def _check_cycles(inp: Inputs) -> None:
-    """Link a feeds link b when a's dependents enable b; a chain of links must not close."""
-    sides = {link.link: link_programs(inp, link) for link in inp.links}
+    """Link a feeds link b when a's dependents enable b; a chain of links must not close.
+
+    The graph searched is links -> their dependent programs -> the links those programs enable:
+    the same cycles as link -> link, with as many edges as the links name programs (comparing
+    every pair of links took minutes for a few thousand)."""
     rows = {link.link: link for link in inp.links}
-    feeds = {
-        a: sorted(b for b, (enabling, _) in sides.items() if set(dep) & set(enabling))
-        for a, (_, dep) in sides.items()
-    }
-    cycle = cycle_in(feeds, lambda name: rows[name].line)
+    edges: dict[str, list[str]] = {}
+    for link in inp.links:
+        enabling, dependent = link_programs(inp, link)
+        edges[_LINK + link.link] = [_PROGRAM + p for p in dependent]
+        for p in enabling:
+            edges.setdefault(_PROGRAM + p, []).append(_LINK + link.link)
+    far = max((r.line for r in inp.links), default=0) + 1  # a cycle is told from a link's row
+    cycle = cycle_in(edges, lambda node: rows[node[1:]].line if node[0] == _LINK else far)
     if cycle is not None:
+        names = [node[1:] for node in cycle if node[0] == _LINK]
         raise _error(
-            rows[cycle[0]],
+            rows[names[0]],
             "dependent",
-            f"the links form a cycle ({' -> '.join([*cycle, cycle[0]])}: each one's "
+            f"the links form a cycle ({' -> '.join([*names, names[0]])}: each one's "
             "dependents enable the next)",
             "an enabling chain must end: drop one of these links or a member that closes the loop",
         )
+
+
+_LINK, _PROGRAM = "L", "P"
+"""Node kinds of the cycle search: a link or a program (a link and a program may share a name)."""

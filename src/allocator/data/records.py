@@ -91,6 +91,14 @@ _SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 
 def _header(file: str, raw: list[str], model: type[Row]) -> list[str]:
     names = [h.strip().lower() for h in raw]
+    if names and names[0].startswith("sep=") and not any(names[2:]):
+        shown = ",".join(h.strip() for h in raw)  # sep=, is read as two cells: sep= and ""
+        raise InputError(
+            f"the first line '{shown}' is Excel's separator hint, not the header",
+            file=file,
+            row=1,
+            fix="delete the first line, so that the column names come first",
+        )
     known = [n for n in model.model_fields if n != "line"]
     sep = next((s for s in _SEPARATORS if len(names) == 1 and s in names[0]), None)
     if sep is not None:
