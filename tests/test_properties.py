@@ -210,8 +210,9 @@ def test_random_dataset_is_optimal_with_certificates_or_provably_infeasible(
     except InfeasibleError as exc:
         if exc.diagnosis is None:  # refused before solving: nothing could ever meet it
             event("refused before solving")
-            assert exc.details
-            assert targets == "hard" or all("group_min(" in d for d in exc.details)
+            # hypothesis decides whether the solve fails: the outcome is checked, not raised
+            assert exc.details  # noqa: PT017
+            assert targets == "hard" or all("group_min(" in d for d in exc.details)  # noqa: PT017
             return
         event("infeasible")
         _check_irreducible(exc.lp, exc.diagnosis)
