@@ -6,6 +6,7 @@ name is simply not in this scenario.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from allocator.data.audit import references, resolve, resolve_rows
@@ -28,7 +29,7 @@ def carry_exclusions(before: Inputs, after: Inputs, source: str) -> Inputs:
     notes = list(after.notes)
     ranges = []
     for u in after.uncertainty:
-        lost = _lost(lambda inp, u=u: resolve_rows(inp, u.ref, u.line)[1], before, after)
+        lost = _lost(functools.partial(_ref_rows, ref=u.ref, line=u.line), before, after)
         if lost is None:
             ranges.append(u)
         else:
@@ -51,7 +52,7 @@ def _kept_facts(
     kept = {f.fact: f for f in after.facts}
     for f in after.facts:
         for ref in _refs(f):
-            lost = _lost(lambda inp, f=f, ref=ref: _rows(inp, facts, f, ref), before, after)
+            lost = _lost(functools.partial(_rows, facts=facts, owner=f, ref=ref), before, after)
             if lost is not None and not ref.startswith("fact:"):
                 kept.pop(f.fact, None)
                 notes.append(
@@ -79,6 +80,11 @@ def _refs(fact: Fact) -> list[str]:
         return references(fact)
     except InputError:  # a malformed cell is the audit's to report, not a removed row
         return []
+
+
+def _ref_rows(inp: Inputs, ref: str, line: int) -> list[Row]:
+    """The rows of `inp` an uncertainty.csv reference (`ref`, on `line`) matches."""
+    return resolve_rows(inp, ref, line)[1]
 
 
 def _rows(inp: Inputs, facts: dict[str, Fact], owner: Fact, ref: str) -> list[Row]:

@@ -174,7 +174,8 @@ def _row_of(inp: Inputs, cs: CellSet, file: str) -> Row:
             f"{cs.where}: the key {quoted(cs.key)} names {len(rows)} rows of {file} (rows "
             f"{lines}). Fix: name one row: write every key part, without *"
         )
-    return rows[0]
+    found: Row = rows[0]
+    return found
 
 
 def _key_of(row: Row, table: str, wanted: list[str]) -> list[str]:

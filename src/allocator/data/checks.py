@@ -4,7 +4,7 @@ Each refusal is one `InputError` naming file, row, column and the fix; the cross
 report every broken reference of a dataset at once, so one run shows all that an edit broke."""
 
 import math
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -341,7 +341,7 @@ def _check_targets(inp: Inputs) -> Problems:
 def _check_floors_fit(inp: Inputs) -> Problems:
     """A floor must fit in what its eligible pools can give inside its window."""
     eligible = eligible_pools(inp)
-    budget: Counter[tuple[str, str]] = Counter()
+    budget: dict[tuple[str, str], float] = defaultdict(float)
     carry = {p.pool for p in inp.pools if p.carry_over}
     for pool in inp.pools:
         budget[(pool.pool, pool.phase)] += pool.budget_musd

@@ -58,6 +58,11 @@ class SolverOptions(Strict):
         return {names.get(k, k): v for k, v in self.model_dump().items() if v is not None}
 
 
+def _even_weights() -> dict[Literal["jobs", "exports"], float]:
+    """The weighted objective's default weights: jobs and exports alike."""
+    return {"jobs": 0.5, "exports": 0.5}
+
+
 class ModelFile(Strict):
     """A scenario: dataset, objective, targets, solver options and overrides."""
 
@@ -67,9 +72,7 @@ class ModelFile(Strict):
     description: str = ""
     dataset: str
     objective: Literal["jobs", "exports", "weighted"] = "jobs"
-    weights: dict[Literal["jobs", "exports"], Number] = Field(
-        default_factory=lambda: {"jobs": 0.5, "exports": 0.5}
-    )
+    weights: dict[Literal["jobs", "exports"], Number] = Field(default_factory=_even_weights)
     targets: Literal["off", "soft", "hard"] = "soft"
     measure: Literal["final", "cumulative", "discounted"] = "final"
     discount_rate: Number | None = Field(default=None, ge=0, le=1)

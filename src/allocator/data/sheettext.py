@@ -26,7 +26,8 @@ def column_letter(j: int) -> str:
     """0 -> A, 25 -> Z, 26 -> AA (openpyxl's letters, from 0)."""
     from openpyxl.utils import get_column_letter  # openpyxl only when a workbook is read
 
-    return get_column_letter(j + 1)
+    letter: str = get_column_letter(j + 1)
+    return letter
 
 
 def book_error(book: str, exc: BookError, sheet: str | None = None) -> InputError:

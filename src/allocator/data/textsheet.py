@@ -68,7 +68,7 @@ class TextSheet(Worksheet):  # type: ignore[misc]
         if self.constant_memory and row > self.previous_row:
             self._write_single_row(row)  # constant_memory: the rows before go to the file
         self.table[row][col] = PlainText(text, cell_format)
-        self._write_cell = self._write_cell_or_text  # type: ignore[method-assign]
+        self._write_cell = self._write_cell_or_text
         return -2 if len(string) > len(text) else 0  # xlsxwriter's -2: the text was cut
 
     def _write_cell_or_text(self, row: int, col: int, cell: Any) -> None:

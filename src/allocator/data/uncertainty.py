@@ -65,7 +65,7 @@ def _bound(
         if t.endswith("%") and t[:1] in "+-":
             value = nominal * (1.0 + parse_number(t[:-1], {"": 1.0}) / 100.0)
         else:
-            value = _READERS.get(_unit(*cell), _plain)(t)
+            value = _READERS.get(_unit(*cell) or "", _plain)(t)
     except ValueError as exc:
         fix = getattr(exc, "fix", None)  # a number the rule refuses says why (numbers.py)
         raise InputError(

@@ -76,7 +76,7 @@ class _Forbidden(Exception):
     pass
 
 
-def _forbidden(*_args: object) -> None:
+def _forbidden(*_args: object) -> Any:  # expat's handlers' types differ; each raises
     raise _Forbidden("a DTD or entity declaration")
 
 
@@ -148,9 +148,11 @@ class Part:
             raise BookError(self.label, f"cannot be unzipped ({exc})", RESAVE_FIX) from None
 
 
-def start_events(archive: zipfile.ZipFile, path: str, label: str) -> list[tuple[str, dict]]:
+def start_events(
+    archive: zipfile.ZipFile, path: str, label: str
+) -> list[tuple[str, dict[str, str]]]:
     """Every start tag of a small part (relationships, the workbook, styles), in order."""
-    events: list[tuple[str, dict]] = []
+    events: list[tuple[str, dict[str, str]]] = []
     Part(archive, path, label).parse(lambda n, a: events.append((local(n), attrs_local(a))))
     return events
 

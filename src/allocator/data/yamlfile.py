@@ -41,24 +41,26 @@ class ModelFileLoader(yaml.SafeLoader):
         self._aliased = 0  # values reached through aliases so far
         self._sizes: dict[int, int] = {}  # id(node) -> values at and under it, aliases expanded
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         self._depth += 1
         try:
             if self._depth > MAX_YAML_DEPTH:
                 raise Refused(
                     f"nested more than {MAX_YAML_DEPTH} levels deep",
-                    self.peek_event().start_mark,
+                    self.peek_event().start_mark,  # type: ignore[no-untyped-call]  # stubs
                     "a model file is a few levels of keys and lists; see models/baseline.yaml",
                 )
             if self.check_event(yaml.AliasEvent):
-                return self._alias(self.peek_event().start_mark, parent, index)
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]  # stubs
+                return self._alias(mark, parent, index)
             node = super().compose_node(parent, index)
-            self._sizes[id(node)] = _size(node, self._sizes)
+            if node is not None:
+                self._sizes[id(node)] = _size(node, self._sizes)
             return node
         finally:
             self._depth -= 1
 
-    def _alias(self, mark: yaml.Mark, parent: yaml.Node | None, index: object) -> yaml.Node:
+    def _alias(self, mark: yaml.Mark, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         """The anchored node an alias names, counted with every value under it (refused past
         MAX_ALIASED_VALUES, or when it names a node that contains the alias)."""
         node = super().compose_node(parent, index)
