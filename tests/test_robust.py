@@ -8,7 +8,7 @@ from allocator.data.inputs import load_inputs
 from allocator.errors import InfeasibleError
 from allocator.runs.solve import plan, robust_spec
 from allocator.runs.spec import RunSpec
-from conftest import DATA
+from conftest import DATA, run_cli
 
 SWEEP = DATA / "robust"
 
@@ -87,3 +87,15 @@ def test_risk_rows_are_priced_in_jobs_per_job(risk, family):
     assert len(rows) > 0
     assert set(rows["unit"]) == {"jobs per job"}
     assert set(prices.loc[prices["family"] == "budget", "unit"]) == {"jobs per musd"}
+
+
+def test_an_infeasible_cvar_cap_is_named_as_the_option_it_is(tmp_path):
+    """A CVaR cap no plan can meet: the conflicting set names the cap as the --cvar-cap option
+    the user gave, not as "the model's structure, not an input number"."""
+    ran = run_cli(
+        "solve", "--risk", "cvar", "--cvar-cap", "9000", "--scenarios", "10", "--seed", "3",
+        "--out", tmp_path / "run",
+    )  # fmt: skip
+    assert ran.exit_code == 1, ran.stderr
+    (line,) = [x for x in ran.stderr.splitlines() if x.strip().startswith("- cvar_cap:")]
+    assert line.endswith("<= 9,000 jobs (the --cvar-cap option)"), line
