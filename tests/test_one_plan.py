@@ -121,6 +121,7 @@ def test_frontier_csv_sectors_equal_solves_allocation(tmp_path, baseline_run):
     alloc = pd.read_csv(baseline_run / "allocation.csv")
     for sector, money in alloc.groupby("sector")["invest_musd"].sum().items():
         assert row[f"{sector}_musd"] == pytest.approx(money, rel=1e-12, abs=1e-9), sector
+    assert "tie rule" in json.loads((out / "run.json").read_text())["plans"]
 
 
 def test_core_counts_the_solves_plan_among_its_near_optimal_plans():
