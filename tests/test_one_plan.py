@@ -162,8 +162,9 @@ def test_replan_with_the_approved_spending_is_the_solves_plan(tmp_path, baseline
     spent = alloc[alloc["year"] <= 2027][[*KEY, "invest_musd"]]
     spent.rename(columns={"invest_musd": "spent_musd"}).to_csv(tmp_path / "a.csv", index=False)
     out = tmp_path / "re"
-    done = run_cli("replan", baseline_run, "--as-of", 2027, "--actuals", tmp_path / "a.csv",
-                   "--out", out)
+    done = run_cli(
+        "replan", baseline_run, "--as-of", 2027, "--actuals", tmp_path / "a.csv", "--out", out
+    )
     assert done.exit_code == 0, done.stderr
     again = pd.read_csv(out / "allocation.csv")
     pd.testing.assert_frame_equal(again, alloc)

@@ -21,7 +21,6 @@ from allocator.runs.spec import RunSpec, spec_from
 from allocator.solver.compile import CompiledLP, build_lp
 from allocator.solver.passes import apply_options, optimum
 
-
 PLANS = (
     "the end points: allocator solve's passes and tie rule (for jobs against exports, its plan "
     "for each objective); the points between: the vertex their efficiency passes end at"
