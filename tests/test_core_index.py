@@ -68,7 +68,7 @@ def test_classes_and_shares_worked_out_by_hand(strict):
     assert t.loc["a", "name"] == "Anchor plants"
     counted = t.loc["b", "plans_counted"]
     share = (t.loc["b", "plans_funded"]) / counted
-    assert t.loc["b", "share_funded"] == pytest.approx(share)
+    assert t.loc["b", "share_funded"] == round(share, 6)  # core.csv's 6 decimals: 6 / 13 now
 
 
 def test_rows_are_sorted_by_class_then_share_then_member(strict):

@@ -136,7 +136,9 @@ def ranges_of(
     """The ranges table, run.json's content, the held model and the different plans."""
     scheduler, workers, serial = where
     measure = spec.measured()
-    model = held_model(inp, spec.objective, spec.targets, measure, slack, by, spec.solver)
+    model = held_model(
+        inp, spec.objective, spec.targets, measure, slack, by, spec.solver, spec.weights
+    )
     names = list(model.members)
     if serial:
         rows = ranges_serial(model, names, progress)
@@ -170,6 +172,7 @@ def _info(
             "bound": held.bound,
             "unit": unit,
             "rule": "every plan counted keeps objective >= optimum - slack * |optimum|",
+            "plan": "the optimum is allocator solve's plan (its tie rule: docs/outputs.md, Ties)",
         },
         "least_weighted_target_shortfall": model.opt.least_shortfall,
         "classification": {

@@ -21,6 +21,12 @@ from allocator.runs.spec import RunSpec, spec_from
 from allocator.solver.compile import CompiledLP, build_lp
 from allocator.solver.passes import apply_options, optimum
 
+PLANS = (
+    "the end points: allocator solve's passes and tie rule (for jobs against exports, its plan "
+    "for each objective); the points between: the vertex their efficiency passes end at"
+)
+"""Which rule picked each point's plan among tied ones (run.json `plans`)."""
+
 
 def axes_of(inp: Inputs, spec: RunSpec, x: str, y: str) -> tuple[Axis, Axis]:
     """The two axes of a frontier, checked against the dataset and the options."""
@@ -53,6 +59,7 @@ def frontier(
             "points": points,
             "x": {"measure": x_axis.name, "words": x_axis.words, "unit": x_axis.unit},
             "y": {"measure": y_axis.name, "words": y_axis.words, "unit": y_axis.unit},
+            "plans": PLANS,
             "targets": spec.targets,
             "measure": spec.measured().as_dict(),
             "notes": notes,

@@ -9,7 +9,7 @@ import numpy as np
 
 from allocator.exactsum import exact_dot
 from allocator.solver.compile import INF, CompiledLP
-from allocator.solver.passes import optimal_pass, optimum, secondaries
+from allocator.solver.passes import Optimum, optimal_pass, optimum, secondaries
 from allocator.solver.restrict import Extra
 from allocator.solver.subproblems import efficient, reachable_exports
 
@@ -37,13 +37,13 @@ def trace_frontier(lp: CompiledLP, x_name: str, y_name: str, points: int) -> lis
     that row's dual there (at the y-best end, where the row may hold with a dual of 0, the dual
     a millionth of the range further: what the next unit of x costs). Soft targets stay held
     throughout unless an axis is the shortfall itself. Every point is made efficient like a
-    solve (`optimum`'s passes, x first).
+    solve (`optimum`'s passes, x first); the two ends also take the solve's tie rule
+    (`end_plan`), the points between them the vertex the efficiency passes end at.
     """
-    hold_targets = "shortfall" not in (x_name, y_name)
     xc, yc = lp.costs[x_name], lp.costs[y_name]
-    first = optimum(lp, y_name, ranging=False, first=x_name, hold_targets=hold_targets)
+    first = end_plan(lp, y_name, x_name)
     low = exact_dot(xc, first.x)
-    best = optimum(lp, x_name, ranging=False, first=y_name, hold_targets=hold_targets)
+    best = end_plan(lp, x_name, y_name)
     high, hold = exact_dot(xc, best.x), best.hold
     h = lp.highs
     nz = np.flatnonzero(xc).astype(np.int32)
@@ -69,3 +69,12 @@ def trace_frontier(lp: CompiledLP, x_name: str, y_name: str, points: int) -> lis
     finally:
         h.deleteRows(1, np.array([row], dtype=np.int32))
     return found
+
+
+def end_plan(lp: CompiledLP, name: str, other: str) -> Optimum:
+    """The plan best for `name`, then `other` on its face: `allocator solve`'s passes and its
+    tie rule (`optimum`'s `ties`), from a cleared basis as a fresh solve starts, so where
+    `name` and `other` are jobs and exports it is the solve's plan to the bit."""
+    lp.highs.clearSolver()
+    hold_targets = "shortfall" not in (name, other)
+    return optimum(lp, name, ranging=False, first=other, hold_targets=hold_targets, ties=True)

@@ -212,7 +212,8 @@ def secondaries(lp: CompiledLP, objective: str, first: str | None = None) -> lis
 
     1. `first`, if given (the frontier's other axis);
     2. the measured objectives the run did not ask for (`exports` for a jobs plan, `jobs` for an
-       exports plan, both for any other objective);
+       exports plan, both for any other objective), but `first` once only: a frontier of jobs
+       against exports makes at its ends the passes of a solve, so the solve's plan;
     3. jobs at every milestone, summed: the path of jobs;
     4. exports at every milestone, summed;
     5. job-years: the jobs of every year, added up, so that no job-year between milestones is
@@ -223,7 +224,7 @@ def secondaries(lp: CompiledLP, objective: str, first: str | None = None) -> lis
     better somewhere and no worse elsewhere would lie on every face and beat one of the passes.
     """
     names = [first] if first else []
-    names += [n for n in ("exports", "jobs") if n != objective and n in lp.costs]
+    names += [n for n in ("exports", "jobs") if n not in (objective, first) and n in lp.costs]
     costs = [lp.costs[n] for n in names] + [outcome_costs(lp, k) for k in ("jobs", "exports")]
     if JOB_YEARS in lp.costs:
         costs.append(lp.costs[JOB_YEARS])

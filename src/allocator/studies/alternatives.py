@@ -104,8 +104,13 @@ def held_model(
     slack: float,
     by: str,
     options: dict[str, Any] | None = None,
+    weights: dict[str, float] | None = None,
 ) -> HeldModel:
-    """Build and solve the plan of `inp`, then hold its objective within `slack`."""
+    """Build and solve the plan of `inp`, then hold its objective within `slack`.
+
+    The plan is `allocator solve`'s, to the bit: the same passes, its tie rule (`optimum`'s
+    `ties`) and its `weights` (a weighted objective's; default 0.5 / 0.5), so the optimum
+    column and the plan the alternatives move away from are the solve's allocation."""
     if not 0 <= slack < 1:
         raise UsageError(
             f"--slack {slack} is the share of the optimum that may be given up, in [0, 1). "
@@ -114,7 +119,7 @@ def held_model(
     lp, _ = build_lp(inp, targets, measure=measure)
     apply_options(lp, options)
     members = members_of(inp, lp, by)
-    opt = optimum(lp, objective, ranging=False)
+    opt = optimum(lp, objective, weights, ranging=False, ties=True)
     held = hold_objective(lp, opt, slack)
     state = range_state(lp, options)
     return HeldModel(inp, lp, opt, held, RangeSolver(lp, held), members, state)

@@ -72,14 +72,15 @@ def plan_columns(milestones: list[int]) -> list[str]:
 
 def nominal_x(model: SampleModel) -> np.ndarray:
     """The nominal plan's columns: the sample model solved at every number as given, as the
-    sweep places its samples against it; solver noise snapped (`snap_plan`), so the plan is the
-    one `allocator solve` writes (manufacturing_zones 3,000, not 2,999.999824)."""
+    sweep places its samples against it, with solve's tie rule (`optimum`'s `ties`, not the
+    samples' `pick`); solver noise snapped (`snap_plan`), so the plan is the one `allocator
+    solve` writes (manufacturing_zones 3,000, not 2,999.999824)."""
     from allocator.solver.passes import optimum
     from allocator.solver.results import snap_plan
 
     lp = model.sample_lp(np.array([p.nominal for p in model.params]))
     lp.highs.setBasis(model.basis)
-    x = np.asarray(optimum(lp, model.objective, ranging=False, pick=True).x, dtype=float)
+    x = np.asarray(optimum(lp, model.objective, ranging=False, ties=True).x, dtype=float)
     return snap_plan(lp, x)[0]
 
 
