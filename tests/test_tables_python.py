@@ -174,7 +174,14 @@ def test_hand_made_units_in_any_order():
             "kind": [None, None, None, "jobs", "exports", None],
         }
     )
-    assert limits_module.variable_units(cols).tolist() == ["musd", "jobs", "musd", "jobs", "musd", ""]
+    assert limits_module.variable_units(cols).tolist() == [
+        "musd",
+        "jobs",
+        "musd",
+        "jobs",
+        "musd",
+        "",
+    ]
     assert limits_module.variable_units(cols[["family"]]).tolist()[3:] == [BY_KIND, BY_KIND, ""]
     assert limits_module.variable_units(cols.iloc[:0]).tolist() == []
 
