@@ -120,7 +120,7 @@ def compare(
     spec = layered(model, sets, **given_of(inputs, targets, measure), out=out, force=force)
     spec = spec.with_(name="compare")
 
-    def study(_inp: Inputs | None) -> Study:  # the items load their own data
+    def study(_inp: Inputs | None) -> Study[CompareRun]:  # the items load their own data
         table = side_by_side(_views(steps))
         info = {
             "command": "compare",

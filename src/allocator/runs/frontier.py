@@ -44,7 +44,7 @@ def frontier(
     `runs.solve.solve`."""
     spec = spec_from(spec, options)
 
-    def study(inp: Inputs) -> Study:
+    def study(inp: Inputs) -> Study[FrontierRun]:
         from allocator.report.plots import frontier_plot  # matplotlib only here
 
         table, notes, x_axis, y_axis = trace(inp, spec, points, x, y)

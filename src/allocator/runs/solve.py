@@ -141,7 +141,7 @@ def solve(
         loaded["s"] = time.perf_counter() - t0
         return inp
 
-    def study(inp: Inputs) -> Study:
+    def study(inp: Inputs) -> Study[Run]:
         if spec.decide_now:  # a two-stage plan (runs/twostage.py)
             from allocator.runs.twostage import plan_two_stage
 

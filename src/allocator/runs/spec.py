@@ -13,6 +13,7 @@ round-trips through run.json and the reader with no other change.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -237,7 +238,7 @@ def measure_of(kind: str, rate: float | None) -> Measure:
 
 def layered(
     model: Path | None = None,
-    sets: list[Override] | tuple[Override, ...] = (),
+    sets: Sequence[Override] = (),
     **given: Any,
 ) -> RunSpec:
     """THE precedence of a run's options: defaults < model file < command line.
