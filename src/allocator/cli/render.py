@@ -13,14 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 
-from allocator.cli.console import (  # noqa: F401 - the consoles, importable from here as before
-    STDOUT,
-    OutputLost,
-    drop_stdout,
-    err,
-    out,
-    shown,
-)
+from allocator.cli.console import STDOUT as STDOUT  # the consoles, importable from here as before
+from allocator.cli.console import OutputLost as OutputLost
+from allocator.cli.console import drop_stdout as drop_stdout
+from allocator.cli.console import err as err
+from allocator.cli.console import out as out
+from allocator.cli.console import shown as shown
 
 if TYPE_CHECKING:
     from allocator.runs.common import Run
