@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 import allocator.solver.passes as passes
@@ -73,3 +74,46 @@ def test_plan_run_with_a_bad_cell_is_a_usage_error(
         run_x(sweep_model, _plan_folder(tmp_path, text))
     assert "allocation.csv" in str(got.value)
     assert "Fix:" in str(got.value)
+
+
+REPLAN = DATA / "replan"
+
+
+@pytest.fixture(scope="module")
+def approved_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An approved plan to re-plan: `allocator solve` on tests/data/replan."""
+    from conftest import invoke
+
+    out = tmp_path_factory.mktemp("approved") / "run"
+    res = invoke("solve", "--inputs", REPLAN, "--out", out)
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def test_replan_refuses_an_edited_shadow_price_that_is_no_number(
+    approved_run: Path, tmp_path: Path
+) -> None:
+    """mypy (studies/replan.binding_rows): `float(r.shadow_price)` of the approved run's
+    shadow_prices.csv, a file the user may have edited; a churn row's price that is no number
+    was a ValueError traceback. Now exit 2 naming the file, the row and the column."""
+    import shutil
+
+    from conftest import run_cli
+
+    approved = tmp_path / "approved"
+    shutil.copytree(approved_run, approved)
+    path = approved / "shadow_prices.csv"
+    t = pd.read_csv(path, dtype=str, keep_default_na=False)
+    t.loc[1, ["family", "binding", "shadow_price"]] = ["replan_change", "True", "lots"]
+    t.to_csv(path, index=False)
+    ran = run_cli(
+        "replan", approved, "--actuals", REPLAN / "actuals.csv", "--as-of", 2026,
+        "--out", tmp_path / "re",
+    )  # fmt: skip
+    assert ran.exit_code == 2, ran.stderr
+    assert "Traceback" not in ran.stderr
+    message = " ".join(ran.stderr.split())
+    assert f"{path}, row 3, column shadow_price" in message
+    assert "'lots' is not a number" in message
+    assert "Fix:" in message
+    assert not (tmp_path / "re").exists()

@@ -73,8 +73,8 @@ def fresh_consoles() -> None:
     """Both consoles as new, in place (modules hold them by name): not quiet, and colours, size
     and terminal read again from the streams of now. For one process that runs many commands,
     as typer's CliRunner in the tests: `drop_stdout` or a terminal at import leaves no trace."""
-    out.__init__(**_OUT)  # type: ignore[misc]
-    err.__init__(**_ERR)  # type: ignore[misc]
+    out.__init__(**_OUT)  # type: ignore[misc]  # in place, on purpose: modules hold them by name
+    err.__init__(**_ERR)  # type: ignore[misc]  # (as above)
 
 
 def drop_stdout() -> None:

@@ -10,9 +10,9 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from allocator.cli.commands import INPUTS_HELP, Measure, Rate, Sets, app
+from allocator.cli.commands import Measure, Rate, Sets, app
 from allocator.cli.exits import exit_codes
-from allocator.cli.helps import TARGETS_HELP, Command
+from allocator.cli.helps import INPUTS_HELP, TARGETS_HELP, Command
 from allocator.cli.options import run_spec
 from allocator.cli.render import out, print_json
 

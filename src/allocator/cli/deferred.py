@@ -57,7 +57,7 @@ def stand_in(module: str, name: str) -> types.ModuleType:
             del sys.modules[module]
         return getattr(importlib.import_module(module), attr)
 
-    stub.__getattr__ = __getattr__  # type: ignore[method-assign]
+    stub.__getattr__ = __getattr__  # type: ignore[method-assign]  # PEP 562: the module's own
     return stub
 
 

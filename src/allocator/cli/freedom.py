@@ -12,8 +12,9 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from allocator.cli.commands import INPUTS_HELP, Measure, Rate, Sets, app
+from allocator.cli.commands import Measure, Rate, Sets, app
 from allocator.cli.exits import exit_codes
+from allocator.cli.helps import INPUTS_HELP
 from allocator.cli.options import run_spec
 from allocator.cli.render import err, out
 
@@ -69,6 +70,7 @@ def alternatives(
         with members_bar() as advance:
             done = ranges(spec, slack, by, count, (address, workers, scheduler is None), advance)
         folder, table, info = done.folder, done.table, done.info
+        assert folder is not None  # ranges() writes its folder and says where
         show_ranges(table, info)
         out.print(
             f"Wrote [bold]{escape(str(folder))}[/]: "

@@ -31,7 +31,7 @@ def on_sigterm(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def unraisable(hook: object) -> None:
+def unraisable(hook: sys.UnraisableHookArgs) -> None:
     """`sys.unraisablehook`: a Ctrl-C or SIGTERM that lands inside a weakref callback or a
     `__del__` (Python would print "Exception ignored ... Traceback" and go on as if nothing had
     happened) is delivered again to the main thread, where it unwinds the run as any other.
@@ -47,7 +47,7 @@ def unraisable(hook: object) -> None:
         # raised while this hook still runs, and Python would print it as ignored
         threading.Timer(0.01, _thread.interrupt_main).start()
         return
-    sys.__unraisablehook__(hook)  # type: ignore[arg-type]
+    sys.__unraisablehook__(hook)
 
 
 def fault_said_already(hook: object) -> bool:

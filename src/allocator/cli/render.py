@@ -13,16 +13,17 @@ from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 
-from allocator.cli.console import (  # noqa: F401 - the consoles, importable from here as before
-    STDOUT,
-    OutputLost,
-    drop_stdout,
-    err,
-    out,
-    shown,
-)
+from allocator.cli.console import STDOUT as STDOUT  # the consoles, importable from here as before
+from allocator.cli.console import OutputLost as OutputLost
+from allocator.cli.console import drop_stdout as drop_stdout
+from allocator.cli.console import err as err
+from allocator.cli.console import out as out
+from allocator.cli.console import shown as shown
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from allocator.data.audit import Report
     from allocator.runs.common import Run
 
 
@@ -155,21 +156,21 @@ def show_frontier(table: Any, notes: list[str]) -> None:
         out.print(shown(line), highlight=False)
 
 
-def show_audit(report: object) -> None:
+def show_audit(report: Report) -> None:
     """Disagreements with both numbers and citations, agreeing totals, warnings, assumptions."""
-    bad = report.disagreements  # type: ignore[attr-defined]
-    good = [c for c in report.comparisons if c.agrees]  # type: ignore[attr-defined]
+    bad = report.disagreements
+    good = [c for c in report.comparisons if c.agrees]
     out.print(f"\n[bold]Disagreements found by arithmetic on cited numbers ({len(bad)})[/]")
     for c in bad:
         out.print(f"  [yellow]![/] {shown(c.describe())}", highlight=False)
     out.print(f"\n[bold]Stated totals and repeated figures that agree ({len(good)})[/]")
     for c in good:
         out.print(f"  [green]=[/] {shown(c.describe_agreement())}", highlight=False)
-    warns = report.warnings  # type: ignore[attr-defined]
+    warns = report.warnings
     out.print(f"\n[bold]Warnings ({len(warns)})[/]")
     for w in warns:
         out.print(f"  [yellow]![/] {shown(w)}", highlight=False)
-    assumed = report.assumptions  # type: ignore[attr-defined]
+    assumed = report.assumptions
     out.print(f"\n[bold]Assumptions: numbers with no seed behind them ({len(assumed)})[/]")
     for a in assumed:
         out.print(
@@ -265,26 +266,26 @@ def _show_risk(risk: dict[str, Any]) -> None:
         out.print(escape(f"  {line}"), highlight=False)
 
 
-def _show_shortfalls(outcomes: object, shares: object = None) -> None:
+def _show_shortfalls(outcomes: pd.DataFrame, shares: pd.DataFrame | None = None) -> None:
     """The targets the plan does not reach, and by how much (with the processing shares of
     shares.csv, in percent)."""
     from allocator.report.rounding import EXPORTS_UNIT, cell
 
     missed = []
-    for r in outcomes.itertuples():  # type: ignore[attr-defined]
+    for r in outcomes.to_dict("records"):
         for kind, unit, target, short, got in (
-            ("jobs", "jobs", r.jobs_target, r.jobs_shortfall, r.jobs),
+            ("jobs", "jobs", r["jobs_target"], r["jobs_shortfall"], r["jobs"]),
             (
                 "exports",
                 EXPORTS_UNIT,
-                r.exports_target_musd,
-                r.exports_shortfall_musd,
-                r.exports_musd,
+                r["exports_target_musd"],
+                r["exports_shortfall_musd"],
+                r["exports_musd"],
             ),
         ):
             if short == short and short is not None and short > 1e-6:  # not NaN, not met
                 missed.append(
-                    f"  {kind} of {r.dimension} {r.member} in {r.year}: target "
+                    f"  {kind} of {r['dimension']} {r['member']} in {r['year']}: target "
                     f"{cell(target, unit)}, reached {cell(got, unit)}, short by "
                     f"{cell(short, unit)} {unit}"
                 )
@@ -297,17 +298,18 @@ def _show_shortfalls(outcomes: object, shares: object = None) -> None:
         out.print("[bold]Every target is reached.[/]")
 
 
-def _missed_shares(shares: object) -> list[str]:
+def _missed_shares(shares: pd.DataFrame | None) -> list[str]:
     """The processing-share milestones the plan does not reach, one line each."""
     from allocator.report.rounding import cell
 
     if shares is None:
         return []
     return [
-        f"  processing share of {r.mineral} in {r.year}: target {cell(r.share_target_pct)}%, "
-        f"reached {cell(r.share_pct)}%, short by {cell(r.share_shortfall_pct)} percentage points"
-        for r in shares.itertuples()  # type: ignore[attr-defined]
-        if r.share_shortfall_pct > 1e-6
+        f"  processing share of {r['mineral']} in {r['year']}: target "
+        f"{cell(r['share_target_pct'])}%, reached {cell(r['share_pct'])}%, short by "
+        f"{cell(r['share_shortfall_pct'])} percentage points"
+        for r in shares.to_dict("records")
+        if r["share_shortfall_pct"] > 1e-6
     ]
 
 

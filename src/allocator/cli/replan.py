@@ -69,7 +69,7 @@ def added_lines(added: list[dict[str, object]]) -> list[str]:
     said, never counted twice in silence."""
     lines = []
     for a in added:
-        rows = [str(n) for n in a["rows"]]  # type: ignore[attr-defined]
+        rows = [str(n) for n in a["rows"]]  # type: ignore[attr-defined]  # Actuals.added_up: object
         listed = ", ".join(rows[:-1]) + " and " + rows[-1]
         lines.append(
             f"Actuals rows {listed} ({a['program']}, {a['pool']}, {a['year']}) added up to "

@@ -10,17 +10,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from allocator.cli.commands import (
-    INPUTS_HELP,
-    OBJECTIVE_HELP,
-    TARGETS_HELP,
-    Measure,
-    Rate,
-    Sets,
-    app,
-)
+from allocator.cli.commands import Measure, Rate, Sets, app
 from allocator.cli.console import STDOUT
 from allocator.cli.exits import exit_codes
+from allocator.cli.helps import INPUTS_HELP, OBJECTIVE_HELP, TARGETS_HELP
 from allocator.cli.options import run_spec
 from allocator.cli.render import err
 

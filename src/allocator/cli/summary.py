@@ -84,10 +84,11 @@ def show_money(budgets: pd.DataFrame | None) -> None:
     each = "each pool and phase, each risk budget" if risks else "each pool and phase"
     _line(f"  money: {money_words(budgets, MONEY)} (budgets.csv: {each}, carried money, why)")
     left = budgets[budgets["unspent_musd"] > UNSPENT]
-    for r in left.itertuples():
+    names = ("pool", "phase", "unspent_musd", "budget_musd", "why_unspent")
+    for pool, phase, unspent, budget, why in zip(*(left[c].tolist() for c in names), strict=True):
         _line(
-            f"    unspent {r.pool} {r.phase}: {cell(r.unspent_musd, MONEY)} of "
-            f"{cell(r.budget_musd, MONEY)} {MONEY} ({_short(str(r.why_unspent))})"
+            f"    unspent {pool} {phase}: {cell(unspent, MONEY)} of "
+            f"{cell(budget, MONEY)} {MONEY} ({_short(str(why))})"
         )
 
 
@@ -181,7 +182,7 @@ def show_prices(top: pd.DataFrame, unit: str) -> None:
     less costs (a floor's room is one unit less), each with the amount it holds for, in words,
     and the row's name (as in model.lp and model.mps, written with --write-model). Placeholder
     rows of one price (budgets of 0 set by assumption) are grouped on one line."""
-    from allocator.report.tables import rate_words
+    from allocator.report.rates import rate_words
 
     whole = "gain_of_one_unit_up" in top
     what = (

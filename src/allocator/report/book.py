@@ -195,7 +195,7 @@ def _column(
 
 def _finite_numbers(values: np.ndarray) -> list[float | None]:
     """Numbers as written: -0 as 0, None (blank) where missing or infinite."""
-    cells = (values + 0.0).tolist()  # -0.0 + 0.0 is 0.0: no -0 in a sheet
+    cells: list[float | None] = (values + 0.0).tolist()  # -0.0 + 0.0 is 0.0: no -0 in a sheet
     for i in np.flatnonzero(~np.isfinite(values)).tolist():
         cells[i] = None
     return cells

@@ -50,7 +50,8 @@ def charts(book: Any, tables: dict[str, pd.DataFrame], fmt: Formats) -> None:
         ws.write_string(row + 1, 0, str(data.index.name or ""), fmt.title)
         for j, h in enumerate(heads, start=1):
             ws.write_string(row + 1, j, h, fmt.title)
-        for i, (label, values) in enumerate(data.iterrows(), start=row + 2):
+        rows = zip(data.index.tolist(), data.to_numpy(dtype=float).tolist(), strict=True)
+        for i, (label, values) in enumerate(rows, start=row + 2):
             if kind == "frontier":
                 ws.write_number(i, 0, float(label) + 0.0, fmt.decimal)
             else:
@@ -130,9 +131,10 @@ def _phase_years(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     if budgets is None or not {"phase", "first_year", "last_year"} <= set(budgets.columns):
         return {}
     years = budgets.dropna(subset=["first_year", "last_year"]).drop_duplicates("phase")
+    columns = (years[c].tolist() for c in ("phase", "first_year", "last_year"))
     return {
-        f"{r.phase}_musd": f"{r.phase} ({int(r.first_year)}-{int(r.last_year)})"
-        for r in years.itertuples(index=False)
+        f"{phase}_musd": f"{phase} ({int(first)}-{int(last)})"
+        for phase, first, last in zip(*columns, strict=True)
     }
 
 
@@ -157,7 +159,7 @@ def _with_mitigation(sums: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.
 def _price_block(prices: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str, str]]:
     """The limits whose room buys the most (`tables.top_shadow_prices`), by that gain; a table
     without the one-sided columns, by the size of its shadow prices."""
-    from allocator.report.tables import top_shadow_prices
+    from allocator.report.rates import top_shadow_prices
 
     top = room_units(top_shadow_prices(prices, TOP_PRICES))  # as report.html's chart
     if not len(top):

@@ -109,12 +109,12 @@ def _pool_money(
     pool_of = cols["pool"].to_numpy(dtype=object)
     carried: dict[Key, float] = {}
     if (is_carry := family == "carry").any():
-        keys = zip(
+        carry_keys = zip(
             pool_of[is_carry].tolist(),
             cols["phase"].to_numpy(dtype=object)[is_carry].tolist(),
             strict=True,
         )
-        carried = dict(zip(keys, value[is_carry].tolist(), strict=True))
+        carried = dict(zip(carry_keys, value[is_carry].tolist(), strict=True))
     at = np.flatnonzero(family == "invest")
     if at.size == 0:
         return carried, {}, {}
@@ -211,7 +211,7 @@ def grouped_top_prices(prices: pd.DataFrame, inp: Inputs, n: int = 10) -> pd.Dat
         Columns constraint (names joined by ", "), description, shadow_price, unit, and the
         one-sided columns where `prices` has them.
     """
-    from allocator.report.tables import ONE_SIDED, top_shadow_prices
+    from allocator.report.rates import ONE_SIDED, top_shadow_prices
 
     sides = [c for c in ONE_SIDED if c in prices]
     columns = ["constraint", "description", "shadow_price", "unit", *sides]
@@ -331,10 +331,11 @@ def mitigation_of(tables: dict[str, pd.DataFrame]) -> pd.Series | None:
     if not risk.any():
         return None
     pools = budgets[~risk].sort_values(["first_year", "phase"])
+    columns = (pools[c].tolist() for c in ("phase", "first_year", "last_year"))
     phase_of = {
-        y: str(r.phase)
-        for r in pools.itertuples()
-        for y in range(int(r.first_year), int(r.last_year) + 1)
+        y: str(phase)
+        for phase, first, last in zip(*columns, strict=True)
+        for y in range(int(first), int(last) + 1)
     }
     spent: dict[str, list[float]] = {p: [] for p in dict.fromkeys(phase_of.values())}
     mitigate = costs[costs["family"] == "mitigate"]

@@ -347,7 +347,7 @@ def _with_mitigation(sums: pd.DataFrame, mitigation: pd.Series) -> tuple[pd.Data
         float(mitigation.get(c.removesuffix("_musd"), 0.0)) for c in sums.columns
     ]
     grid = rounded_grid(sums.rename(index={str(mitigation.name): APART}))
-    total, spent = int(grid.loc["total", "total"]), int(grid.loc[APART, "total"])
+    total, spent = int(grid["total"].loc["total"]), int(grid["total"].loc[APART])
     said = (
         f"<p>Money spent: {number(total)} US$ million, of which {number(spent)} on risk "
         "mitigation (the mitigation budgets of risks.csv, by the phase of the years spent).</p>"

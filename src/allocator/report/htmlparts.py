@@ -6,7 +6,9 @@ of studies (`studyhtml.py`, `corehtml.py`, `replanhtml.py`) and the workbook's c
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 from html import escape
+from typing import Any
 
 import pandas as pd
 
@@ -98,19 +100,19 @@ def plain(name: object) -> str:
     return " ".join(str(name).replace("_", " ").split())
 
 
-def _limit_words(row: dict) -> str:
+def _limit_words(row: dict[Hashable, Any]) -> str:
     """The registry's words of a row's family with its labels as words; a row the registry does
     not know (or without all its labels) gets its written description, made plain."""
     from allocator.model import families
 
     entry = families.registry().families.get(str(row.get("family")))
-    values = {d: row.get(d) for d in entry.dims} if entry is not None else {}
+    values: dict[str, Any] = {d: row.get(d) for d in entry.dims} if entry is not None else {}
     if entry is None or any(_missing(v) for v in values.values()):
         return _plain_text(str(row["description"]))
     return entry.words.format(**{d: _label_words(d, v) for d, v in values.items()})
 
 
-def _label_words(dim: str, value: object) -> str:
+def _label_words(dim: str, value: float | str) -> str:
     """One label as words: a level with thousands separators, a year as a year, `all` phases."""
     if dim == "level":
         return f"{float(value):,.0f}" if float(value).is_integer() else f"{float(value):,g}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import repeat
+from typing import TypedDict
 
 import pandas as pd
 
@@ -46,9 +47,11 @@ def outcomes(inp: Inputs, sol: Solution, alloc: pd.DataFrame) -> pd.DataFrame:
     capital = capital_by_program(inp, alloc)
     exports = _exports(sol.columns)
     jobs = counted_jobs_by_program(inp, capital)
-    targets = {(t.kind, t.dimension, t.member or "", t.year): t.value for t in inp.targets}
+    targets: dict[tuple[str, str, str, int], float] = {
+        (t.kind, t.dimension, t.member or "", t.year): t.value for t in inp.targets
+    }
     by_year = _by_year(capital, jobs, exports)
-    records = []
+    records: list[OutcomeRow] = []
     for dimension in ("sector", "export_category", "total"):
         members: dict[str, list[str]] = defaultdict(list)
         for p in inp.programs:
@@ -110,20 +113,18 @@ class _Paying:
         if self._price is None:
             rows = self.sol.rows
             budget = rows[rows["family"] == "budget"]
+            columns = (budget[c].tolist() for c in ("pool", "phase", "shadow_price"))
             self._price = {
-                (pool, phase): float(price)
-                for pool, phase, price in budget[["pool", "phase", "shadow_price"]].itertuples(
-                    index=False
-                )
+                (pool, phase): float(price) for pool, phase, price in zip(*columns, strict=True)
             }
         return self._price
 
 
-def _why_above(inp: Inputs, paying: _Paying, r: dict[str, object]) -> str:
+def _why_above(inp: Inputs, paying: _Paying, r: OutcomeRow) -> str:
     """Why a sector's jobs in the last milestone year are more than `ABOVE_TARGET` above its
     target: which pools pay, what their money is worth at the margin, and the tranche its returns
     are in; else empty."""
-    target, jobs = r["jobs_target"], float(r["jobs"])  # type: ignore[arg-type]
+    target, jobs = r["jobs_target"], float(r["jobs"])
     if r["dimension"] != "sector" or r["year"] != inp.last_milestone:
         return ""  # ahead of an earlier milestone's target is not money a sector cannot use
     if not target or jobs <= (1 + ABOVE_TARGET) * float(target):
@@ -167,6 +168,25 @@ def counted_jobs_by_program(
     return {(p, year): v * scale[(sector[p], year)] for (p, year), v in full.items()}
 
 
+class OutcomeRow(TypedDict):
+    """A record of the outcomes table (outcomes.csv), before its note."""
+
+    dimension: str
+    member: str
+    year: int
+    capital_musd: float
+    jobs_base: float
+    jobs_new: float
+    jobs: float
+    exports_base_musd: float
+    exports_new_musd: float
+    exports_musd: float
+    jobs_target: float | None
+    jobs_shortfall: float | None
+    exports_target_musd: float | None
+    exports_shortfall_musd: float | None
+
+
 @dataclass(frozen=True)
 class Group:
     """A row of the outcomes table: a dimension's member, its programs, and the year."""
@@ -194,7 +214,7 @@ def _outcome_row(
     g: Group,
     by_year: dict[int, tuple[dict[str, float], ...]],
     targets: dict[tuple[str, str, str, int], float],
-) -> dict[str, object]:
+) -> OutcomeRow:
     member = g.member or None
     # capital, new jobs and new exports of the year by program (`_by_year`), summed in the
     # group's order from 0 with 0.0 where a program has none: `sum` over `get`s, key by key

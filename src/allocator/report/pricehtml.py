@@ -19,7 +19,7 @@ TOP_PRICES = 12
 def binding_section(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> str:
     """What binds: the limits whose room buys the most, in a chart and in words (both one-sided
     rates and how far each holds); a folder written before the one-sided rates: the duals."""
-    from allocator.report.tables import rate_words, top_shadow_prices
+    from allocator.report.rates import rate_words, top_shadow_prices
 
     if "gain_per_unit_up" not in prices:
         return _binding_duals(prices, sensitivity)
@@ -78,19 +78,20 @@ def _binding_duals(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> st
         pairs = zip(rows["allowable_increase"], rows["allowable_decrease"], strict=True)
         ranges = dict(zip(rows["name"].astype(str), pairs, strict=True))
     words = []
-    for r in binding.itertuples(index=False):
-        inc, dec = ranges.get(str(r.constraint), (None, None))
+    columns = (binding[c].tolist() for c in ("constraint", "description", "unit", "shadow_price"))
+    for constraint, description, unit, price in zip(*columns, strict=True):
+        inc, dec = ranges.get(str(constraint), (None, None))
         span = (
             f" The price holds for an increase of up to {_amount(inc)} and a decrease of up to "
             f"{_amount(dec)} of the limit."
             if inc is not None
             else ""
         )
-        more = "more" if r.shadow_price > 0 else "less"
+        more = "more" if price > 0 else "less"
         words.append(
-            f"<li><strong>{escape(str(r.description))}</strong> ({escape(str(r.constraint))}): "
-            f"one unit more of this limit gives {number(abs(r.shadow_price))} "
-            f"{escape(str(r.unit))} {more} objective.{span}</li>"
+            f"<li><strong>{escape(str(description))}</strong> ({escape(str(constraint))}): "
+            f"one unit more of this limit gives {number(abs(price))} "
+            f"{escape(str(unit))} {more} objective.{span}</li>"
         )
     chart = bars(
         chart_labels(binding),

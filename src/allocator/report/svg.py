@@ -4,7 +4,7 @@ numbers give the same text."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
@@ -25,7 +25,7 @@ def number(value: float) -> str:
 
 def bars(
     labels: Sequence[str],
-    series: dict[str, Sequence[float]],
+    series: Mapping[str, Sequence[float]],
     unit: str,
     title: str,
     marks: Sequence[float] | None = None,

@@ -19,15 +19,13 @@ from allocator.model import families
 from allocator.model.solution import LABEL_ORDER, Solution
 from allocator.report.outcomes import capital_by_program as capital_by_program
 from allocator.report.outcomes import outcomes as outcomes
-from allocator.report.rates import (  # noqa: F401 (re-exported: the tables' one import)
-    EXCEL_INFINITY,
-    ONE_SIDED,
-    ZERO_PRICE,
-    one_sided,
-    rate_words,
-    room,
-    top_shadow_prices,
-)
+from allocator.report.rates import EXCEL_INFINITY as EXCEL_INFINITY
+from allocator.report.rates import ONE_SIDED as ONE_SIDED
+from allocator.report.rates import ZERO_PRICE as ZERO_PRICE
+from allocator.report.rates import one_sided as one_sided
+from allocator.report.rates import rate_words as rate_words
+from allocator.report.rates import room as room
+from allocator.report.rates import top_shadow_prices as top_shadow_prices
 from allocator.report.rounding import EXPORTS_UNIT
 
 BINDING_TOLERANCE = 1e-7
@@ -276,7 +274,7 @@ def sector_by_phase(
         if mitigation is not None:
             phases = _with_phases_of(phases, mitigation)
     elif mitigation is not None:
-        phases = [*phases, *(p for p, v in mitigation.items() if v and p not in phases)]
+        phases = [*phases, *(str(p) for p, v in mitigation.items() if v and p not in phases)]
     sectors = sorted({s for s, _ in grouped}) if sectors is None else sectors
     table = pd.DataFrame(
         0.0, index=pd.Index(sectors, name="sector"), columns=pd.Index(phases, name="phase")
@@ -292,7 +290,7 @@ def sector_by_phase(
 def _with_phases_of(phases: list[str], mitigation: pd.Series) -> list[str]:
     """The phases invested in and those with mitigation money, in time order: the order of
     `mitigation`, which holds every phase of the budgets, when it holds those invested in."""
-    spent = [p for p, v in mitigation.items() if v]
+    spent = [str(p) for p, v in mitigation.items() if v]
     if set(phases) <= set(mitigation.index):
         return [p for p in mitigation.index if p in phases or p in spent]
     return [*phases, *(p for p in spent if p not in phases)]

@@ -47,7 +47,7 @@ def ranges_on_dask(
     once, and each builds its own instance of it and keeps it for all its batches."""
     from distributed import as_completed
 
-    from allocator.studies.sweeprun import dask_client
+    from allocator.studies.daskclient import dask_client
 
     parts = batches(names, workers)
     rows: list[dict[str, Any]] = []
@@ -92,7 +92,7 @@ def alternatives(
     on Dask. `spec` and `options` as for `runs.solve.solve`."""
     spec = spec_from(spec, options)
 
-    def study(inp: Inputs) -> Study:
+    def study(inp: Inputs) -> Study[AlternativesRun]:
         table, info, model, plans = ranges_of(inp, spec, slack, by, count, where, progress)
         words = objective_words(inp, spec.objective, spec.measured())
         title = f"Funding by {by} within {slack:.1%} of the best {words}"

@@ -10,7 +10,7 @@ import platform
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import pandas as pd
 
@@ -51,11 +51,11 @@ class Run:
 
 
 @dataclass
-class Study:
+class Study(Generic[T]):
     """What a command's study gives the wrapper: its result, run.json's content and how to write
     its files."""
 
-    result: Any
+    result: T
     info: dict[str, Any]
     write: Writer
 
@@ -115,10 +115,10 @@ def write_folder(
 def run_study(
     spec: RunSpec,
     kind: str,
-    study: Callable[[Any], Study],
+    study: Callable[[Any], Study[T]],
     sources: Sources | None = None,
     load: Callable[[], Inputs | None] | None = None,
-) -> tuple[Path, Study]:
+) -> tuple[Path, Study[T]]:
     """The one wrapper of a run: refuse an unsafe output early, load the scenario, run the
     study, add the provenance to its run.json and write its folder atomically.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -20,6 +20,9 @@ from allocator.model.build import OBJECTIVES
 from allocator.runs.common import Study, run_study
 from allocator.runs.solve import plan
 from allocator.runs.spec import RunSpec, layered
+
+if TYPE_CHECKING:
+    from allocator.studies.compare import RunView
 
 Step = tuple[str, RunSpec | Path]
 
@@ -33,7 +36,7 @@ class CompareRun:
     folder: Path | None = None
 
 
-def _views(steps: list[Step]) -> list[Any]:
+def _views(steps: list[Step]) -> list[RunView]:
     from allocator.studies.compare import load_run, view_of
 
     views = []
@@ -120,7 +123,7 @@ def compare(
     spec = layered(model, sets, **given_of(inputs, targets, measure), out=out, force=force)
     spec = spec.with_(name="compare")
 
-    def study(_inp: Inputs | None) -> Study:  # the items load their own data
+    def study(_inp: Inputs | None) -> Study[CompareRun]:  # the items load their own data
         table = side_by_side(_views(steps))
         info = {
             "command": "compare",

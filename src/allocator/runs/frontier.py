@@ -34,7 +34,8 @@ def axes_of(inp: Inputs, spec: RunSpec, x: str, y: str) -> tuple[Axis, Axis]:
         raise UsageError(f"--x and --y are both '{x}'. Fix: give two different measures")
     soft = spec.targets == "soft" and any(t.value > 0 for t in inp.targets)
     years, milestones = inp.years, [m.year for m in inp.milestones]
-    return tuple(axis(a, spec.measured(), years, milestones, soft) for a in (x, y))  # type: ignore[return-value]
+    measured = spec.measured()
+    return axis(x, measured, years, milestones, soft), axis(y, measured, years, milestones, soft)
 
 
 def frontier(
@@ -50,7 +51,7 @@ def frontier(
     `runs.solve.solve`."""
     spec = spec_from(spec, options)
 
-    def study(inp: Inputs) -> Study:
+    def study(inp: Inputs) -> Study[FrontierRun]:
         from allocator.report.plots import frontier_plot  # matplotlib only here
 
         table, notes, x_axis, y_axis = trace(inp, spec, points, x, y)

@@ -15,7 +15,7 @@ def check_against(folder: Path) -> list[str]:
     """Re-run what `folder` records and list every difference: inputs, versions, tables."""
     import tempfile
 
-    from allocator.report.write import write_csv
+    from allocator.report.csvtext import write_csv
 
     info = read_record(folder)
     spec = spec_of_record(info, folder / "run.json").with_(**RECHECK_OFF)

@@ -80,7 +80,7 @@ def read_approved(folder: Path) -> Approved:
     prices = folder / "shadow_prices.csv"
     t = read_table(prices, fix) if prices.is_file() else pd.DataFrame()
     columns = {"constraint", "family", "binding", "shadow_price"}
-    binding = binding_rows(t) if columns <= set(t.columns) else []
+    binding = binding_rows(t, prices) if columns <= set(t.columns) else []
     return Approved(folder, info, _options(info, folder), spent, binding)
 
 

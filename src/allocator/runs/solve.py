@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from allocator.data.schema import Inputs
+from allocator.data.schema import Inputs, Program
 from allocator.errors import UsageError
 from allocator.model.constraints import Robust
 from allocator.model.solution import Solution
@@ -141,7 +141,7 @@ def solve(
         loaded["s"] = time.perf_counter() - t0
         return inp
 
-    def study(inp: Inputs) -> Study:
+    def study(inp: Inputs) -> Study[Run]:
         if spec.decide_now:  # a two-stage plan (runs/twostage.py)
             from allocator.runs.twostage import plan_two_stage
 
@@ -216,11 +216,12 @@ def robust_spec(inp: Inputs, spec: RunSpec) -> Robust:
             "Fix: add them (see inputs/README.md)"
         )
     base = {p.program: (p.jobs_per_musd, p.lag_years) for p in inp.programs}
+    # both columns are programs.csv's: each row is a program
+    programs = [str(p.row.program) for p in params if isinstance(p.row, Program)]
     scenarios = []
     for values in latin_hypercube(params, spec.scenarios, spec.seed):
         sc = dict(base)
-        for p, v in zip(params, values, strict=True):
-            prog = str(p.row.program)  # type: ignore[attr-defined]
+        for prog, p, v in zip(programs, params, values, strict=True):
             rate, lag = sc[prog]
             sc[prog] = (float(v), lag) if p.column == "jobs_per_musd" else (rate, int(v))
         scenarios.append(sc)

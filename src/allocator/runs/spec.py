@@ -14,6 +14,7 @@ round-trips through run.json and the reader with no other change.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -238,7 +239,7 @@ def measure_of(kind: str, rate: float | None) -> Measure:
 
 def layered(
     model: Path | None = None,
-    sets: list[Override] | tuple[Override, ...] = (),
+    sets: Sequence[Override] = (),
     **given: Any,
 ) -> RunSpec:
     """THE precedence of a run's options: defaults < model file < command line.

@@ -115,8 +115,9 @@ def plan_two_stage(opts: RunSpec, warn: Callable[[str], None] | None = None) -> 
             f"{opts.inputs} has no uncertainty.csv ranges to draw scenarios from. Fix: add "
             "uncertainty.csv (see inputs/README.md), or leave out --decide-now"
         )
-    for note in notes_of(inp, uncertainty=True) if warn is not None else []:
-        warn(note)
+    if warn is not None:
+        for note in notes_of(inp, uncertainty=True):
+            warn(note)
     model = SampleModel(inp, params, opts.objective, opts.targets, opts.measured(), opts.solver)
     values = latin_hypercube(params, opts.scenarios, opts.seed)
     t1 = time.perf_counter()

@@ -28,7 +28,8 @@ import numpy as np
 
 from allocator.data.cellset import CellSet, parse_set
 from allocator.data.inputs import load_inputs
-from allocator.data.modelfile import Override, apply_overrides
+from allocator.data.modelfile import apply_overrides
+from allocator.data.overrides import Override
 from allocator.data.schema import Inputs
 from allocator.errors import InfeasibleError, UsageError
 from allocator.model.solution import Objective, Solution
@@ -217,8 +218,9 @@ class HeldModel:
         inp = self._raw
         if opts.overrides:
             source = str(opts.model_file)
-            refuse_empty(inp, opts.overrides, source)
-            inp = apply_overrides(inp, list(opts.overrides), source)
+            overrides = list(opts.overrides)
+            refuse_empty(inp, overrides, source)
+            inp = apply_overrides(inp, overrides, source)
         return inp, time.perf_counter() - t0
 
     def _solve(self, sets: dict[str, CellSet]) -> Answer:
@@ -363,7 +365,7 @@ def update_held(lp: CompiledLP, form: StandardForm) -> str | None:
         )
     rows = np.flatnonzero((lp.row_lower != form.row_lower) | (lp.row_upper != form.row_upper))
     if rows.size:
-        h.changeRowsBounds(
+        h.changeRowsBounds(  # type: ignore[attr-defined]  # stub gap (highspy 1.16)
             rows.size, rows.astype(np.int32), form.row_lower[rows], form.row_upper[rows]
         )
     entries = np.flatnonzero(lp.matrix.data != form.matrix.data)

@@ -32,7 +32,7 @@ class Saved:
     run: Run
 
 
-def save(held: HeldModel, name: str, models: Path, results: Path) -> Saved:
+def save(held: HeldModel, name: object, models: Path, results: Path) -> Saved:
     """Write `models/<name>.yaml` (the served scenario: the model file it started from, if any,
     with the cells set as `set:` lines) and solve it into `results/<name>/` as `allocator solve
     <model file> --out results/<name>` does.

@@ -146,23 +146,38 @@ def _true(value: object) -> bool:
     return value is True or str(value).strip().lower() == "true"
 
 
-def binding_rows(prices: pd.DataFrame) -> list[str]:
+def binding_rows(prices: pd.DataFrame, where: Path | str = "shadow_prices.csv") -> list[str]:
     """The rows that bind (shadow_prices.csv's `binding`), sorted; of the re-plan's own rows
     only a churn limit whose shadow price is not 0 (the actuals and the least-change rows hold
-    by construction, and a limit of 0 on a program the plan leaves alone costs nothing)."""
+    by construction, and a limit of 0 on a program the plan leaves alone costs nothing).
+
+    Raises:
+        UsageError: a churn limit's shadow price is no number (a file `where` edited by hand).
+    """
     found = []
     r: Any  # a row of the shadow prices table (its fields: the table's columns)
-    for r in prices.itertuples(index=False):
+    for n, r in enumerate(prices.itertuples(index=False), start=2):
         if not _true(r.binding) or str(r.family) in (
             "replan_spent",
             "replan_above",
             "replan_below",
         ):
             continue
-        if r.family == "replan_change" and not float(r.shadow_price):
+        if r.family == "replan_change" and not _price(r.shadow_price, where, n):
             continue
         found.append(str(r.constraint))
     return sorted(found)
+
+
+def _price(value: str | float, where: Path | str, row: int) -> float:
+    """A shadow price cell as a number; `row` is its row in the file `where`."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise UsageError(
+            f"{where}, row {row}, column shadow_price: '{value}' is not a number. Fix: pass a "
+            "run folder written by allocator solve, unedited"
+        ) from None
 
 
 def approved_objective(approved: Approved) -> float:
