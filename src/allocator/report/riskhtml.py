@@ -47,10 +47,11 @@ def changes(risk: dict[str, Any]) -> tuple[int, int] | None:
     """What planning for the scenarios changes against the nominal plan, fixed: (expected,
     worst-scenario) jobs, as the difference of the whole numbers shown; None if unknown."""
     expected, worst = plan_jobs(risk)
-    nominal = risk.get("nominal_plan_expected_jobs"), risk.get("nominal_plan_worst_jobs")
-    if expected is None or worst is None or None in nominal:
+    nominal = risk.get("nominal_plan_expected_jobs")
+    nominal_worst = risk.get("nominal_plan_worst_jobs")
+    if expected is None or worst is None or nominal is None or nominal_worst is None:
         return None
-    return whole(expected) - whole(nominal[0]), whole(worst) - whole(nominal[1])
+    return whole(expected) - whole(nominal), whole(worst) - whole(nominal_worst)
 
 
 def signed(value: float, unit: str) -> str:
@@ -120,7 +121,8 @@ def _first_line(risk: dict[str, Any]) -> str:
 
 def tail_words(risk: dict[str, Any]) -> str:
     """The tail shortfall reached, in words, and what the cap (or its absence) does."""
-    tail, cap, state = risk["tail_shortfall_jobs"], risk.get("cap"), risk["cap_state"]
+    tail, state = risk["tail_shortfall_jobs"], risk["cap_state"]
+    cap = float(risk["cap"]) if state in ("binding", "slack") else 0.0  # a cap only then
     n, unit = risk["tail_scenarios"], _unit(risk)
     count = f", {n:,.0f} of {risk['scenarios']}" if abs(n - round(n)) < 1e-9 else ""
     reached = (

@@ -5,6 +5,7 @@ index), then as records (`infeasibility`: names, labels, bounds and input places
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -158,7 +159,7 @@ def _bound(lower: np.ndarray, upper: np.ndarray, k: int, side: str) -> Any:
     return upper[k] if side == "upper" else lower[k]
 
 
-def place_of(inp: Inputs, family: str, labels: dict[str, Any]) -> Place:
+def place_of(inp: Inputs, family: str, labels: Mapping[str, Any]) -> Place:
     """The input file, line and column a row's (a column's) number comes from."""
     source = family_of(family).source
     if source is None:
