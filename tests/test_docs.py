@@ -152,6 +152,8 @@ CONSTANT_HOMES = (
     "allocator.data.yamlfile",
     "allocator.data.workbook",
     "allocator.data.xlsx",
+    "allocator.data.sizes",
+    "allocator.data.links",
     "allocator.report.book",
     "allocator.errors",
 )
