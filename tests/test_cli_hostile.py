@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, ROOT, invoke
+from conftest import DATA, ROOT, invoke, run_cli
 
 SMALL = DATA / "path"  # two programs, one pool: solves in a few milliseconds
 SIGPIPE_EXIT = 141
@@ -498,3 +498,35 @@ def test_solve_paths_are_escaped(tmp_path):
     assert "\x1b" not in res.stdout
     assert "data\nset" not in res.stdout
     assert res.stdout.count("data\\x0aset\\x1b[2J") == 2  # the headline and the setup line
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["alternatives", "--slack", "1_0"], "--slack 1_0: '1_0' has an underscore"),
+        (["core", "--threshold", "nan"], "--threshold nan:"),
+        (["core", "--slack", "1e-400"], "--slack 1e-400:"),
+        (["solve", "--risk", "cvar", "--cvar-cap", "1_0"], "--cvar-cap 1_0:"),
+        (["solve", "--risk", "cvar", "--beta", "inf"], "--beta inf:"),
+    ],
+)
+def test_number_options_follow_the_number_rule(args, said, tmp_path):
+    """--slack, --threshold, --beta and --cvar-cap are read by the number rule of a data cell:
+    float() read `1_0` as 10, `nan` and `inf` as numbers and `1e-400` as 0, in silence."""
+    ran = run_cli(*args, "--out", tmp_path / "never") if args[0] != "core" else run_cli(*args)
+    assert ran.exit_code == 2, ran.stdout + ran.stderr
+    line = ran.stderr.strip()
+    assert "\n" not in line
+    assert said in line, line
+    assert "Fix:" in line, line
+    assert not (tmp_path / "never").exists()
+
+
+def test_number_options_read_shares_counts_and_money_as_cells_do():
+    from allocator.cli.options import number_of
+
+    assert number_of("--slack", "2%") == 0.02
+    assert number_of("--slack", " 0.02 ") == 0.02
+    assert number_of("--cvar-cap", "20K", "count") == 20000.0
+    assert number_of("--threshold", "1.5B", "money") == 1500.0  # US$ million
+    assert number_of("--beta", "-0") == 0.0

@@ -35,7 +35,7 @@ from allocator.cli.interrupts import (
     on_sigterm,
     unraisable,
 )
-from allocator.cli.options import risk_numbers, run_spec, with_sets
+from allocator.cli.options import number_of, risk_numbers, run_spec, with_sets
 from allocator.cli.render import (
     print_json,
     run_summary,
@@ -101,8 +101,15 @@ def solve(
             "scenarios drawn from uncertainty.csv."
         ),
     ] = "none",
-    beta: Annotated[float, typer.Option(help="CVaR: the tail is the worst 1 - beta share.")] = 0.9,
-    cvar_cap: Annotated[float | None, typer.Option(help=CVAR_CAP_HELP)] = None,
+    beta_text: Annotated[
+        str,
+        typer.Option(
+            "--beta", help="CVaR: the tail is the worst 1 - beta share.", metavar="SHARE"
+        ),
+    ] = "0.9",
+    cvar_cap_text: Annotated[
+        str | None, typer.Option("--cvar-cap", help=CVAR_CAP_HELP, metavar="JOBS")
+    ] = None,
     scenarios: Annotated[
         int, typer.Option(min=2, help="Scenarios for --risk and --decide-now.")
     ] = 50,
@@ -147,6 +154,10 @@ def solve(
             _check_against(check_against, as_json)
             return
 
+        beta = number_of("--beta", beta_text, example="0.9")
+        cvar_cap = None
+        if cvar_cap_text is not None:
+            cvar_cap = number_of("--cvar-cap", cvar_cap_text, "count", "20000")
         risk_numbers(beta, cvar_cap)
         spec = run_spec(
             model, inputs, objective, weights, targets, measure, discount_rate, cell_sets,

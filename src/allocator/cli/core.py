@@ -13,7 +13,7 @@ from rich.markup import escape
 from allocator.cli.commands import Measure, Rate, Sets, app
 from allocator.cli.exits import exit_codes
 from allocator.cli.helps import INPUTS_HELP, TARGETS_HELP, Command
-from allocator.cli.options import run_spec
+from allocator.cli.options import number_of, run_spec
 from allocator.cli.render import out, print_json
 
 THRESHOLD_HELP = (
@@ -27,11 +27,17 @@ def core(
     model: Annotated[Path | None, typer.Argument(help="Model file (models/*.yaml).")] = None,
     inputs: Annotated[Path | None, typer.Option(help=INPUTS_HELP)] = None,
     by: Annotated[str, typer.Option(help="Index per program, sector or pool.")] = "program",
-    threshold: Annotated[float, typer.Option(help=THRESHOLD_HELP)] = 1.0,
-    slack: Annotated[
-        float,
-        typer.Option(help="Near-optimal plans: the share of the optimum they may give up."),
-    ] = 0.02,
+    threshold_text: Annotated[
+        str, typer.Option("--threshold", help=THRESHOLD_HELP, metavar="MUSD")
+    ] = "1",
+    slack_text: Annotated[
+        str,
+        typer.Option(
+            "--slack",
+            help="Near-optimal plans: the share of the optimum they may give up.",
+            metavar="SHARE",
+        ),
+    ] = "0.02",
     samples: Annotated[
         int,
         typer.Option(help="Re-optimised samples of uncertainty.csv (0: near-optimal plans only)."),
@@ -74,6 +80,8 @@ def core(
         from allocator.studies.core import CoreSettings, CoreStudy
         from allocator.studies.corerun import Output, Where, run_core
 
+        threshold = number_of("--threshold", threshold_text, "money", "1")
+        slack = number_of("--slack", slack_text, example="0.02")
         setting = CoreSettings(by, threshold, slack, samples, seed)
         setting.check()  # before the dataset is read: a bad option is said first
         opts = run_spec(model, inputs, objective, None, targets, measure, discount_rate, cell_sets)

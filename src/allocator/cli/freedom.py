@@ -15,7 +15,7 @@ from rich.markup import escape
 from allocator.cli.commands import Measure, Rate, Sets, app
 from allocator.cli.exits import exit_codes
 from allocator.cli.helps import INPUTS_HELP
-from allocator.cli.options import run_spec
+from allocator.cli.options import number_of, run_spec
 from allocator.cli.render import err, out
 
 
@@ -23,10 +23,14 @@ from allocator.cli.render import err, out
 def alternatives(
     model: Annotated[Path | None, typer.Argument(help="Model file (models/*.yaml).")] = None,
     inputs: Annotated[Path | None, typer.Option(help=INPUTS_HELP)] = None,
-    slack: Annotated[
-        float,
-        typer.Option(help="Share of the optimum a plan may give up, e.g. 0.02 for 2%."),
-    ] = 0.02,
+    slack_text: Annotated[
+        str,
+        typer.Option(
+            "--slack",
+            help="Share of the optimum a plan may give up, e.g. 0.02 or 2%.",
+            metavar="SHARE",
+        ),
+    ] = "0.02",
     by: Annotated[str, typer.Option(help="Ranges per program, sector or pool.")] = "program",
     count: Annotated[
         int,
@@ -62,6 +66,7 @@ def alternatives(
     with exit_codes():
         from allocator.runs.alternatives import alternatives as ranges
 
+        slack = number_of("--slack", slack_text, example="0.02")
         spec = run_spec(
             model, inputs, objective, None, targets, measure, discount_rate, cell_sets,
             out=out_dir, force=force,

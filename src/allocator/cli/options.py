@@ -62,6 +62,26 @@ def with_sets(inp: Inputs, sets: list[str] | None) -> Inputs:
     return apply_overrides(inp, overrides, "") if overrides else inp
 
 
+def number_of(option: str, text: str, kind: str = "share", example: str = "0.02") -> float:
+    """An option's number, by the number rule of a data cell (`data.numbers`): `kind` "share"
+    (0.02 or 2%), "count" (20000 or 20K) or "money" (US$ million: 1, 500K, 1.5B). float()
+    would read `1_0` as 10, `nan` and `inf` as numbers, and `1e-400` as 0; the rule refuses
+    them in one line.
+
+    Raises:
+        UsageError: naming the option, the text and the fix.
+    """
+    from allocator.data.numbers import parse_count, parse_money, parse_share
+    from allocator.errors import UsageError
+
+    parse = {"share": parse_share, "count": parse_count, "money": parse_money}[kind]
+    try:
+        return parse(text) + 0.0  # + 0.0: -0.0 is 0
+    except ValueError as exc:
+        fix = getattr(exc, "fix", None) or f"give a number, e.g. {option} {example}"
+        raise UsageError(f"{option} {text}: {exc}. Fix: {fix}") from None
+
+
 def rate_of(text: str | float | None) -> float | None:
     """--discount-rate as given: None when not given (the default applies); `0`, `-0.0` and
     `0%` are 0, no discounting; a number that underflows to 0 (`1e-400`), a negative rate (later
