@@ -219,3 +219,26 @@ def test_show_compare(table: pd.DataFrame) -> None:
         assert word in text
     assert "300" in text
     assert "150" in text
+
+
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [("shadow_prices", "shadow_price"), ("outcomes", "jobs"), ("allocation", "invest_musd")],
+)
+def test_an_edited_cell_that_is_no_number_is_one_line(runs, tmp_path, table, column) -> None:
+    """compare of a run folder whose table a person edited (a cell `lots`): one line naming the
+    file, row and column, exit 2 (it was a ValueError traceback)."""
+    import shutil
+
+    edited = tmp_path / "edited"
+    shutil.copytree(runs[0], edited)
+    path = edited / f"{table}.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[0, column] = "lots"
+    frame.to_csv(path, index=False)
+    ran = run_cli("compare", edited, runs[1], "--out", tmp_path / "cmp")
+    assert ran.exit_code == 2, ran.stderr
+    line = ran.stderr.strip()
+    assert "\n" not in line
+    assert f"{table}.csv, row 2, column {column}: 'lots' is not a number" in line, line
+    assert not (tmp_path / "cmp").exists()

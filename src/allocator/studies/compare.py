@@ -49,6 +49,13 @@ from allocator.report.tables import phases_in_time_order, sector_by_phase
 from allocator.report.write import TEXT_COLUMNS, read_run_json, read_table, write_workbook
 
 REQUIRED_TABLES = ("allocation", "allocation_by_phase", "outcomes", "shadow_prices")
+NUMBER_COLUMNS = {
+    "allocation": ("year", "invest_musd"),
+    "allocation_by_phase": ("total_musd",),
+    "outcomes": ("year", "jobs", "exports_musd"),
+    "shadow_prices": ("shadow_price",),
+}
+"""The columns of each run table that compare reads as numbers."""
 KEY_COLUMNS = ("section", "metric", "unit")
 SECTIONS = ("objective", "outcomes", "sector x phase", "shadow prices", "largest differences")
 TOP_PRICES = 5
@@ -89,8 +96,31 @@ def load_run(folder: Path) -> RunView:
         if not path.is_file():
             raise UsageError(f"run folder {folder} has no {name}.csv. {again} --force")
         tables[name] = _read_table(path, again)
+        _numbers(tables[name], path, NUMBER_COLUMNS[name], again)
     label = folder.name or folder.resolve().name
     return view_of(label, info, tables, where=str(folder))
+
+
+def _numbers(frame: pd.DataFrame, path: Path, columns: tuple[str, ...], again: str) -> None:
+    """Refuse a table whose `columns` (those compare reads as numbers) hold a cell that is no
+    number (an edited run folder): one line naming the file, row and column.
+
+    Raises:
+        UsageError: the first such cell.
+    """
+    for col in columns:
+        if col not in frame.columns:
+            raise UsageError(f"{path} has no column {col}. {again} --force")
+        values = frame[col]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            continue
+        bad = pd.to_numeric(values, errors="coerce").isna() & values.notna()
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            raise UsageError(
+                f"{path}, row {i + 2}, column {col}: {str(values.iloc[i])[:40]!r} is not a "
+                f"number. {again} --force (an edited table is not what allocator wrote)"
+            )
 
 
 def _read_table(path: Path, again: str) -> pd.DataFrame:
