@@ -103,9 +103,7 @@ def solve(
     ] = "none",
     beta_text: Annotated[
         str,
-        typer.Option(
-            "--beta", help="CVaR: the tail is the worst 1 - beta share.", metavar="SHARE"
-        ),
+        typer.Option("--beta", help="CVaR: the tail is the worst 1 - beta share.", metavar="SHARE"),
     ] = "0.9",
     cvar_cap_text: Annotated[
         str | None, typer.Option("--cvar-cap", help=CVAR_CAP_HELP, metavar="JOBS")

@@ -49,7 +49,7 @@ def unforeseen_fault(exc: BaseException, as_json: bool) -> None:
     reached no `output_faults`: one line naming the path and exit 2, never a traceback.
     Any other error is left to the caller."""
     from allocator.errors import UsageError
-    from allocator.report.folders import fault_line
+    from allocator.report.faults import fault_line
 
     line = fault_line(exc)
     if line is not None:

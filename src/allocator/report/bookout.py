@@ -11,7 +11,8 @@ from pathlib import Path
 from allocator.data.bookwriter import write_inputs_workbook, written_by_allocator
 from allocator.data.schema import Inputs
 from allocator.errors import UsageError
-from allocator.report.folders import output_faults, refuse_file_ancestor, refuse_overlap
+from allocator.report.faults import output_faults
+from allocator.report.folders import refuse_file_ancestor, refuse_overlap
 from allocator.report.write import atomic_file
 
 LABEL = "OUT_FILE"

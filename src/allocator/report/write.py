@@ -27,6 +27,7 @@ import pandas as pd
 from allocator.errors import UsageError
 from allocator.report import parallel
 from allocator.report.csvtext import write_csv
+from allocator.report.faults import output_faults
 from allocator.report.folders import (
     MARKER,
     OLD_TARGET,
@@ -34,7 +35,6 @@ from allocator.report.folders import (
     is_empty_dir,
     make_temp,
     marker,
-    output_faults,
     refuse_file_ancestor,
     refuse_overlap,
     refuse_working_folder,

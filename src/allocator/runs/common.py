@@ -18,12 +18,8 @@ from allocator.data.schema import Inputs
 from allocator.model.solution import Solution
 from allocator.pipeline import load_scenario
 from allocator.report import tables as reports
-from allocator.report.folders import (
-    DEFAULT_FOLDER,
-    output_faults,
-    refuse_mount_point,
-    refuse_overlap,
-)
+from allocator.report.faults import output_faults
+from allocator.report.folders import DEFAULT_FOLDER, refuse_mount_point, refuse_overlap
 from allocator.report.write import atomic_run_dir, check_target, default_run_dir, release_run_dir
 from allocator.runs.spec import RunSpec
 

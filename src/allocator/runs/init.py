@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from allocator.errors import UsageError
-from allocator.report.folders import output_faults
+from allocator.report.faults import output_faults
 from allocator.report.write import atomic_run_dir
 from allocator.runs.spec import default_inputs
 

@@ -245,7 +245,7 @@ def _write(
     """The run folder, atomically: the solve's tables, replan.csv, workbook, report, run.json."""
     from allocator.pipeline import sheets_of
     from allocator.report.assumed import assumptions_of
-    from allocator.report.folders import output_faults
+    from allocator.report.faults import output_faults
     from allocator.report.write import (
         atomic_run_dir,
         default_run_dir,

@@ -86,7 +86,8 @@ def sweep_into(
     `folder` that is, lies inside or contains the run whose plan it evaluates is refused first:
     that run is an input, and a sweep inside it would make it a folder `--force` cannot
     replace."""
-    from allocator.report.folders import output_faults, refuse_overlap
+    from allocator.report.faults import output_faults
+    from allocator.report.folders import refuse_overlap
     from allocator.report.plots import plot_sweep
     from allocator.report.rebuild import rebuild_report
     from allocator.studies.sweeprun import run_sweep, summarise
