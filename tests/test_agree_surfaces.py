@@ -223,6 +223,25 @@ def test_json_top_prices_give_both_sides_as_shadow_prices_csv(base, tmp_path):
     assert auto["loss_of_one_unit_down"] == pytest.approx(12.0)
 
 
+def test_reduced_costs_and_sensitivity_units_follow_each_variable_and_row(base):
+    """A reduced cost is the objective's unit per unit of its variable (a tranche's excess is in
+    jobs: jobs per job, not jobs per musd), reduced_costs.csv says the value's own unit as
+    limits.csv does, and sensitivity.csv's constraint units are shadow_prices.csv's."""
+    run, _, _ = base
+    limits = {r["variable"]: r["unit"] for r in csv_rows(run, "limits.csv")}
+    reduced = csv_rows(run, "reduced_costs.csv")
+    assert {r["value_unit"] for r in reduced} >= {"musd", "jobs"}
+    for r in reduced:
+        assert r["value_unit"] == limits[r["variable"]], r["variable"]
+        one = {"jobs": "job"}.get(r["value_unit"], r["value_unit"])
+        assert r["unit"] == f"jobs per {one}", r
+    prices = {r["constraint"]: r["unit"] for r in csv_rows(run, "shadow_prices.csv")}
+    units = {r["variable"]: r["unit"] for r in reduced}
+    for r in csv_rows(run, "sensitivity.csv"):
+        want = units[r["name"]] if r["section"] == "variable" else prices[r["name"]]
+        assert r["unit"] == want, r["name"]
+
+
 # --- targets not reached ----------------------------------------------------------------------
 
 

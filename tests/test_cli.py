@@ -96,6 +96,7 @@ COLUMNS = {
         "lower",
         "upper",
         "status",
+        "value_unit",
         "unit",
     ],
     "budgets.csv": [

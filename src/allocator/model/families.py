@@ -57,6 +57,7 @@ __all__ = [
     "family_of",
     "labels_of",
     "name_of",
+    "per_unit",
     "price_unit",
     "registry_of",
     "relaxable",
@@ -230,11 +231,12 @@ _PER = {"jobs": "job", WEIGHTED_SHORTFALL: f"unit of {WEIGHTED_SHORTFALL}"}
 
 def price_unit(objective_unit: str, family: str, labels: Labels) -> str:
     """The unit of a row's shadow price: objective unit per unit of its right-hand side."""
-    return _per(objective_unit, unit_of(family, labels))
+    return per_unit(objective_unit, unit_of(family, labels))
 
 
-def _per(objective_unit: str, unit: str) -> str:
-    """The objective's unit per unit of a right-hand side: `jobs per musd`, `musd per job`."""
+def per_unit(objective_unit: str, unit: str) -> str:
+    """The objective's unit per unit of a right-hand side or a variable's value: `jobs per
+    musd`, `musd per job`."""
     return f"{objective_unit} per {_PER.get(unit, unit)}"
 
 
@@ -296,7 +298,7 @@ def row_units(table: pd.DataFrame) -> list[str]:
 def row_price_units(objective_unit: str, table: pd.DataFrame) -> list[str]:
     """`price_unit` of every row of a row table, once per distinct unit (`row_units`)."""
     units = row_units(table)
-    said = {unit: _per(objective_unit, unit) for unit in set(units)}
+    said = {unit: per_unit(objective_unit, unit) for unit in set(units)}
     return [said[unit] for unit in units]
 
 

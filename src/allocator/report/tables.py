@@ -211,7 +211,8 @@ def shadow_prices(sol: Solution) -> pd.DataFrame:
 
 
 def reduced_costs(sol: Solution) -> pd.DataFrame:
-    """Every variable: value, reduced cost (objective change per unit forced in), bounds, status."""
+    """Every variable: value, reduced cost (objective change per unit forced in), bounds, status;
+    `value_unit` says the unit of the value and bounds, `unit` that of the reduced cost."""
     cols = sol.columns.copy(deep=False)  # copy-on-write: new columns never reach the solution's
     value, lower, upper = cols["value"], cols["lower"], cols["upper"]
     tol = 1e-9
@@ -220,7 +221,9 @@ def reduced_costs(sol: Solution) -> pd.DataFrame:
         ["fixed", "at lower bound", "at upper bound"],
         default="between bounds",
     )
-    cols["unit"] = price_unit(sol)
+    units = variable_units(cols)
+    cols["value_unit"] = units  # of value, lower and upper, as limits.csv's
+    cols["unit"] = variable_price_units(sol, units)  # of reduced_cost, objective_coefficient
     labels = [c for c in cols.columns if c in LABEL_ORDER]
     order = [
         "variable",
@@ -232,6 +235,7 @@ def reduced_costs(sol: Solution) -> pd.DataFrame:
         "lower",
         "upper",
         "status",
+        "value_unit",
         "unit",
     ]
     return cols[order]
@@ -364,7 +368,12 @@ def sensitivity(sol: Solution, prices: pd.DataFrame | None = None) -> pd.DataFra
         default="",
     )
     table = pd.concat([var, con], ignore_index=True)
-    table["unit"] = price_unit(sol)
+    # a variable's rates per unit of its value, a constraint's per unit of its right-hand side
+    # (shadow_prices.csv's): jobs per job for a tranche, not jobs per musd
+    table["unit"] = [
+        *variable_price_units(sol, variable_units(cols)),
+        *sp["unit"].to_numpy(dtype=object).tolist(),
+    ]
     first = ["section", "name", "family"]
     labels = [c for c in _LABELS if c in table]
     rest = [c for c in table.columns if c not in first and c not in labels]
@@ -373,6 +382,16 @@ def sensitivity(sol: Solution, prices: pd.DataFrame | None = None) -> pd.DataFra
         [sides.assign(holds_for_unit="", one_sided=""), sp[ONE_SIDED]], ignore_index=True
     )
     return pd.concat([table[first + labels + rest], sides], axis=1)
+
+
+def variable_price_units(sol: Solution, units: np.ndarray) -> list[str]:
+    """The unit of each variable's reduced cost and objective coefficient: the objective's unit
+    per unit of the variable's value (`units`), each distinct unit worded once."""
+    said = {
+        u: families.per_unit(sol.objective_unit, u) if u else price_unit(sol)
+        for u in set(units.tolist())
+    }
+    return [said[u] for u in units.tolist()]
 
 
 def variable_units(cols: pd.DataFrame) -> np.ndarray:
