@@ -9,6 +9,7 @@ base.csv's and new = total - base."""
 from __future__ import annotations
 
 import functools
+import re
 
 import pandas as pd
 import pytest
@@ -93,3 +94,43 @@ def test_outcome_base_levels_are_base_csv_and_new_is_total_minus_base(baseline_r
         assert r.jobs_base == pytest.approx(level)
     assert (out.jobs_new - (out.jobs - out.jobs_base)).abs().max() < 1e-6
     assert (out.exports_new_musd - (out.exports_musd - out.exports_base_musd)).abs().max() < 1e-6
+
+
+def _ramp_claims(why: str) -> list[tuple[str, list[int]]]:
+    """(program, years) of each program a why_unspent names at its absorption limit: the years
+    said beside the program, or the clause's own years when the clause names them once."""
+    found = []
+    for clause in why.split("; "):
+        head, _, tail = clause.partition("at its absorption limit (ramp)")
+        if not _:
+            continue
+        said = re.fullmatch(r"(?: in ([\d, -]+))?: (.*)", tail)
+        assert said, clause
+        for part in said.group(2).split(", "):
+            own = re.fullmatch(r"(\w+) in ([\d-]+(?:, [\d-]+)*)", part)
+            years = own.group(2) if own else said.group(1)
+            found.append((own.group(1) if own else part, _years(years)))
+    return found
+
+
+def _years(text: str) -> list[int]:
+    out: list[int] = []
+    for run in text.split(", "):
+        first, _, last = run.partition("-")
+        out += range(int(first), int(last or first) + 1)
+    return out
+
+
+def test_a_ramp_said_to_hold_unspent_money_is_tight_in_every_year_said(baseline_run):
+    """budgets.csv's "at its absorption limit (ramp) in 2028-2030: copper_processing,
+    semiconductor_assembly" (scaleup, phase2) said semiconductor_assembly's ramp is tight in
+    2030, where it has 333.75 musd of room (233 of 566.75 invested): the years were the union
+    over the programs. Every (program, year) said must be a ramp row at its bound."""
+    budgets = pd.read_csv(baseline_run / "budgets.csv").fillna("")
+    prices = _prices(baseline_run)
+    said = [c for why in budgets["why_unspent"] for c in _ramp_claims(why)]
+    assert len(said) >= 4
+    for program, years in said:
+        for year in years:
+            slack = float(prices.loc[f"ramp({program},{year})", "slack"])
+            assert slack == pytest.approx(0, abs=1e-6), (program, year)
