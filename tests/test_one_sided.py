@@ -400,8 +400,8 @@ def test_the_list_leads_with_whole_units_and_ranks_by_them(written):
     # +1.25 -> +0.53 and 12.5 -> 5.3: phase-3 korea money now buys aerospace past its target,
     # 10.6 jobs per musd at the tranche's 0.5; its +0.1 musd of room (re-solved below, today's
     # least shortfall held, which a loosening of a budget does not change: shortfall_change_up
-    # 0) is shown from the basis's range, 0.04 musd, then the average over the rest of the unit
-    assert "one more musd: +0.53 jobs (+5.3 jobs per musd for the first 0.04 musd, then " in korea
+    # 0) is re-solved past the basis's range (0.04 musd) to where the rate changes, 0.1 musd
+    assert "one more musd: +0.53 jobs (+5.3 jobs per musd for the first 0.1 musd, then " in korea
     assert _moved(folder, "budget(korea,phase3)", 1.0) - _moved(folder, "", 0.0) == (
         pytest.approx(0.53, rel=1e-6)
     )

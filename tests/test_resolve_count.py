@@ -165,7 +165,8 @@ def _baseline_rates(monkeypatch, shortcuts: bool):
 
 
 def test_the_baseline_rates_and_units_with_fewer_runs(monkeypatch):
-    """The baseline's rates and whole units: 46 HiGHS runs (104 before: the long pieces of the
+    """The baseline's rates and whole units: 71 HiGHS runs (46 before the listed rows' pieces
+    were followed past their basis's range, `marginal.side_end`; 104 before: the long pieces of the
     electronics and ngf caps and of the aerospace tranche, each probe re-solved, and the cuts
     no plan allows tried at one unit first, the objective pass of a whole unit that keeps the
     least shortfall solved again), the numbers those of every probe re-solved."""
@@ -173,12 +174,14 @@ def test_the_baseline_rates_and_units_with_fewer_runs(monkeypatch):
 
     fast, fewer = _baseline_rates(monkeypatch, shortcuts=True)
     full, runs = _baseline_rates(monkeypatch, shortcuts=False)
-    assert fewer == 46
+    assert fewer == 71
     assert runs > 100
     assert fast["re_solved"].tolist() == full["re_solved"].tolist()
     for column in ONE_SIDED:
         a, b = fast[column].to_numpy(dtype=float), full[column].to_numpy(dtype=float)
-        same = (a == b) | (np.isnan(a) & np.isnan(b)) | np.isclose(a, b, rtol=1e-12, atol=0)
+        # a piece's end is an intersection of probes' lines: 1e-9 apart where the probes differ
+        rtol = 1e-9 if column.endswith("holds_for") else 1e-12
+        same = (a == b) | (np.isnan(a) & np.isnan(b)) | np.isclose(a, b, rtol=rtol, atol=0)
         assert same.all(), column
     assert np.isfinite(fast["up_holds_for"]).sum() >= 5  # the long pieces are exercised
 

@@ -39,8 +39,10 @@ ONE_SIDED = [
 right-hand side buys (v'+, objective per unit increase) and what each unit less costs (v'-), each
 exact for the amount beside it (in `holds_for_unit`); 1E+30 = without limit, and a rate of
 +-1E+30 a move that no plan allows; empty = not computed (the row's range is 0 that way and no
-report lists it). `one_sided`: `re-solved` (a side was computed by re-solves), `basis` (both are
-the simplex dual, over Excel's allowable range), empty (a side not computed).
+report lists it). `one_sided`: `re-solved` (a side was computed by re-solves, to where its rate
+changes; so is a listed row's finite Excel range), `basis` (both are the simplex dual, over
+Excel's allowable range: at least that far, since the range ends where the basis changes, not
+the rate), empty (a side not computed).
 
 Then the whole units, what `allocator solve` on the data moved by one unit reports (soft
 targets: the least shortfall found again, then held): `gain_of_one_unit_up` (objective after

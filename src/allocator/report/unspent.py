@@ -56,17 +56,27 @@ def why_pool(pool: Any, left: float, columns: list[int], held: Holds, has_row: b
         return ""
     if not columns or not has_row:
         return "no eligible program: no program this pool may fund can take money in this phase"
-    by_reason: dict[str, set[str]] = defaultdict(set)
-    years: dict[str, set[int]] = defaultdict(set)
+    by_reason: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
     for reason, year, program in held.held(columns):
-        by_reason[reason].add(program)
+        years = by_reason[reason][program]
         if year is not None:
-            years[reason].add(year)
+            years.add(year)
     parts = [
-        f"{reason}{_years(years.get(reason, set()))}: {', '.join(sorted(progs))}"
+        _clause(reason, progs)
         for reason, progs in sorted(by_reason.items(), key=lambda kv: (_rank(kv[0]), kv[0]))
     ]
     return "every eligible program is held: " + "; ".join(parts)
+
+
+def _clause(reason: str, programs: dict[str, set[int]]) -> str:
+    """`reason in YEARS: programs`; a program's own limit (its ramp) tight in years that differ
+    between the programs says each program's years (`ramp: a in 2028-2030, b in 2028-2029`), so
+    no program is said to be held in a year it is not. A shared row's years are the row's."""
+    names = sorted(programs)
+    own = [programs[p] for p in names]
+    if _rank(reason) == 0 and any(years != own[0] for years in own):
+        return f"{reason}: " + ", ".join(f"{p}{_years(programs[p])}" for p in names)
+    return f"{reason}{_years(set().union(*own))}: {', '.join(names)}"
 
 
 def _rank(reason: str) -> int:

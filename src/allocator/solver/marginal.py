@@ -447,3 +447,33 @@ def one_sided(h: highspy.Highs, row: int) -> Rates:
     finally:
         restored(h, basis)
     return Rates(up[0], up[1], down[0], down[1])
+
+
+def side_end(
+    h: highspy.Highs,
+    row: int,
+    sigma: int,
+    base: Base,
+    basis_reach: float,
+    seen: Seen | None = None,
+    rows: Rows | None = None,
+) -> float:
+    """Where the piece of `row`'s side `sigma` that the base dual gives ends, known to hold for
+    `basis_reach` > 0 units (Excel's allowable range: the optimal basis stays feasible that far)
+    and found exactly past it by the re-solves of `_piece_end`: the basis's range is where that
+    basis stops, not where the rate changes (the baseline's ecosystem budget: 331 musd by the
+    basis, the whole 6,200 by re-solves). The row's bounds are put back; the basis is not."""
+    side = Side(h, row, sigma, base.objective, sigma * float(base.dual[row]), seen, rows)
+    start = _Point(0.0, side.w0, side.s0, False)
+    side.lines.append((start, basis_reach))
+    side.feasible = basis_reach
+    last = _Point(basis_reach, side.w0 + side.s0 * basis_reach, side.s0, False)
+    try:
+        side.speculate = SHORTCUTS
+        end = _piece_end(side, side.s0, last, None, np.inf)
+        side.speculate = False
+        if not _confirmed(side):
+            end = _piece_end(side, side.s0, last, None, np.inf)
+    finally:
+        side.restore()
+    return end

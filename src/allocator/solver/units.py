@@ -20,7 +20,7 @@ import highspy
 import numpy as np
 import numpy.typing as npt
 
-from allocator.solver.marginal import Base, Seen, Side, restored, side_rate
+from allocator.solver.marginal import Base, Seen, Side, restored, side_end, side_rate
 from allocator.solver.rows import Rows, row_codes
 from allocator.solver.status import Status, status_of
 
@@ -271,6 +271,8 @@ def listed_rates(
                 _fill(probe, i, sigma, out)
             for sigma in (+1, -1):
                 _fill_unit(probe, i, sigma, out)
+            for sigma in (+1, -1):
+                _extend(probe, i, sigma, ranges, out)
     finally:
         if out["re_solved"].any() or _whole(out).any():
             restored(h, basis)
@@ -316,6 +318,24 @@ def _fill(probe: _Probe, i: int, sigma: int, out: dict[str, np.ndarray]) -> None
     out[rate][i], out[holds][i] = side_rate(
         probe.h, i, sigma, probe.base, probe.seen, cut_first, probe.rows
     )
+    out["re_solved"][i] = True
+
+
+def _extend(
+    probe: _Probe,
+    i: int,
+    sigma: int,
+    ranges: tuple[np.ndarray, np.ndarray],
+    out: dict[str, np.ndarray],
+) -> None:
+    """Where the side `sigma` of the listed row `i` ends, if its rate is the dual over a finite
+    allowable range: re-solved past that range (`marginal.side_end`), since the basis's range
+    is where the basis stops, and the rate may hold further."""
+    _, holds = _SIDES[sigma]
+    reach = float(ranges[0 if sigma > 0 else 1][i])
+    if not (0 < reach < np.inf) or out[holds][i] != reach:
+        return
+    out[holds][i] = side_end(probe.h, i, sigma, probe.base, reach, probe.seen, probe.rows)
     out["re_solved"][i] = True
 
 
