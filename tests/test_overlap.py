@@ -9,6 +9,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+import traceback
 from pathlib import Path
 
 import highspy
@@ -198,12 +199,31 @@ def test_ctrl_c_during_the_main_solve_stops_and_joins_the_thread(monkeypatch):
 
     def interrupted(self, *args, **kwargs):
         calls.append(threading.current_thread().name)
-        if len(calls) == 2:  # the objective's pass, after the least shortfall's
+        names = [f.name for f in traceback.extract_stack()]
+        if "optimal_pass" in names and "optimum" in names:  # the objective's pass
             signal.raise_signal(signal.SIGINT)
         return run(self, *args, **kwargs)
 
     monkeypatch.setattr(highspy.Highs, "run", interrupted)
     with pytest.raises(KeyboardInterrupt):
         _solve(DATA / "greedy", "soft")
-    assert calls == ["MainThread", "MainThread"]
+    assert calls == ["MainThread"]  # greedy has no targets: no least-shortfall pass first
     assert not [t for t in threading.enumerate() if t.name == overlap.THREAD]
+
+
+def test_ctrl_c_during_a_rates_re_solve_runs_no_restoring_solve(monkeypatch):
+    """Ctrl-C while a listed rate is re-solved: KeyboardInterrupt at once, with no further
+    HiGHS run to restore the instance (it was one more solve while the user stopped the run)."""
+    run, calls = highspy.Highs.run, []
+
+    def interrupted(self, *args, **kwargs):
+        names = [f.name for f in traceback.extract_stack()]
+        calls.append("listed_rates" in names)
+        if calls.count(True) == 10 and calls[-1]:  # a re-solve after some rates were found
+            signal.raise_signal(signal.SIGINT)
+        return run(self, *args, **kwargs)
+
+    monkeypatch.setattr(highspy.Highs, "run", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _solve(BASELINE, "soft")
+    assert calls.count(True) == 10, calls

@@ -263,6 +263,7 @@ def listed_rates(
         lex.keep(basis)
     seen: Seen = {}  # every probe of the rates and units below: all on the same LP
     probe = _Probe(h, base, seen, Rows.of(h) if rows is None else rows, lex)
+    interrupted = False
     try:
         listed = _listed(probe, loosen_up, out)
         met = set(np.flatnonzero(out["re_solved"] | _whole(out)).tolist())
@@ -273,8 +274,11 @@ def listed_rates(
                 _fill_unit(probe, i, sigma, out)
             for sigma in (+1, -1):
                 _extend(probe, i, sigma, ranges, out)
+    except KeyboardInterrupt:
+        interrupted = True  # Ctrl-C: the run stops, no solve to restore an instance let go
+        raise
     finally:
-        if out["re_solved"].any() or _whole(out).any():
+        if not interrupted and (out["re_solved"].any() or _whole(out).any()):
             restored(h, basis)
     return out
 
