@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from tests.conftest import DATA, ROOT, run_cli
 
 TOL = 1e-6
@@ -78,7 +77,8 @@ def test_frontier_points_ordered_and_undominated(kink):
     _, f = kink
     x, y = f["x_value"].to_numpy(), f["y_value"].to_numpy()
     assert len(f) == 7
-    assert (np.diff(x) >= -TOL).all() and (np.diff(y) <= TOL).all()
+    assert (np.diff(x) >= -TOL).all()
+    assert (np.diff(y) <= TOL).all()
     for i in range(len(f)):
         for j in range(len(f)):
             better = x[j] >= x[i] - TOL and y[j] >= y[i] - TOL
@@ -92,12 +92,14 @@ def test_frontier_points_feasible_and_reach_their_numbers(kink):
     programs = pd.read_csv(data / "programs.csv").set_index("sector")
     for _, row in f.iterrows():
         money = pd.Series({s: row[f"{s}_musd"] for s in programs.index})
-        assert (money >= -TOL).all() and (money <= programs["cap_musd"] + TOL).all()
+        assert (money >= -TOL).all()
+        assert (money <= programs["cap_musd"] + TOL).all()
         assert money.sum() <= 100 + TOL
         assert row["x_value"] >= row["epsilon"] - TOL
         jobs = float((money * programs["jobs_per_musd"]).sum())
         exports = float((money * programs["exports_per_musd"]).sum())
-        assert _rel(jobs, row["y_value"]) < 1e-9 and _rel(exports, row["x_value"]) < 1e-9
+        assert _rel(jobs, row["y_value"]) < 1e-9
+        assert _rel(exports, row["x_value"]) < 1e-9
 
 
 def test_frontier_rates_are_slopes_of_segments(kink):
@@ -149,9 +151,11 @@ def test_alternatives_ranges_hold_the_optimum_and_the_bound(alternatives):
     assert (ranges["optimum_musd"] <= ranges["max_musd"] + TOL).all()
     run = json.loads((alternatives / "run.json").read_text())
     opt, slack = run["objective"]["optimum"], run["slack"]
-    assert opt == 500 and run["objective"]["bound"] == pytest.approx(opt - slack * abs(opt))
+    assert opt == 500
+    assert run["objective"]["bound"] == pytest.approx(opt - slack * abs(opt))
     ends = ranges[["objective_at_min", "objective_at_max"]].to_numpy()
-    assert (ends >= run["objective"]["bound"] - TOL).all() and (ends <= opt + TOL).all()
+    assert (ends >= run["objective"]["bound"] - TOL).all()
+    assert (ends <= opt + TOL).all()
 
 
 def test_alternative_plans_feasible_and_within_slack(alternatives):
@@ -162,7 +166,8 @@ def test_alternative_plans_feasible_and_within_slack(alternatives):
     for k, alt in enumerate(run["alternatives"], start=1):
         plan = pd.read_csv(alternatives / f"alternative-{k}" / "allocation.csv")
         money = plan.groupby("program")["invest_musd"].sum()
-        assert (money >= -TOL).all() and money.sum() <= 100 + TOL
+        assert (money >= -TOL).all()
+        assert money.sum() <= 100 + TOL
         assert (money <= programs.loc[money.index, "cap_musd"] + TOL).all()
         jobs = float((money * programs.loc[money.index, "jobs_per_musd"]).sum())
         assert jobs == pytest.approx(alt["objective"], abs=1e-6)
@@ -270,7 +275,8 @@ def test_replan_from_own_spending_gives_the_plan_back(approved, tmp_path, extra)
     key = ["program", "pool", "year", "phase"]
     a = pd.read_csv(run / "allocation.csv").set_index(key)["invest_musd"].sort_index()
     b = pd.read_csv(out / "allocation.csv").set_index(key)["invest_musd"].sort_index()
-    assert a.index.equals(b.index) and np.allclose(a, b, atol=1e-9)
+    assert a.index.equals(b.index)
+    assert np.allclose(a, b, atol=1e-9)
 
 
 def test_replan_keeps_spent_money_and_program_totals_at_zero_change(approved, tmp_path):
@@ -299,7 +305,8 @@ def test_compare_run_with_itself_shows_no_difference(approved, tmp_path):
     _run("compare", run, run, "--out", tmp_path / "cmp")
     table = pd.read_csv(tmp_path / "cmp" / "compare.csv")
     a, b = table.columns[-2:]
-    assert len(table) > 5 and table[a].equals(table[b])
+    assert len(table) > 5
+    assert table[a].equals(table[b])
     assert "largest differences" not in set(table["section"])
 
 
