@@ -333,3 +333,25 @@ def test_sweep_percentiles_ordered_and_nominal_is_solve(sweep):
     plan = pd.read_csv(sw / "sweep_plan.csv")
     again = pd.read_csv(sw / "sweep.csv")
     assert (plan["plan_jobs"] <= again["jobs"] + TOL).all()  # a fixed plan never beats foresight
+
+
+def test_replan_zero_change_limits_totals_not_moves(approved, tmp_path):
+    """--max-change 0% holds each program's total after the as-of year, not where in those years
+    it goes: run.json's money moved (recomputed here by program, pool and phase) is not 0 on
+    tests/data/replan, so the option's help must not promise that nothing moves."""
+    run, _ = approved
+    out = tmp_path / "re"
+    actuals = DATA / "replan" / "actuals.csv"
+    _run("replan", run, "--as-of", 2026, "--actuals", actuals, "--max-change", "0%", "--out", out)
+    key = ["program", "pool", "phase"]
+    old, new = (
+        pd.read_csv(f / "allocation.csv").query("year > 2026").groupby(key)["invest_musd"].sum()
+        for f in (run, out)
+    )
+    moved = (new.sub(old, fill_value=0)).abs().sum()
+    assert moved == pytest.approx(
+        json.loads((out / "run.json").read_text())["replan"]["moved_musd"]
+    )
+    assert moved > 1
+    help_text = " ".join(run_cli("replan", "--help").stdout.replace("│", " ").split())
+    assert "total" in help_text.split("--max-change", 1)[1].split("--least-change")[0]
