@@ -355,3 +355,21 @@ def test_replan_zero_change_limits_totals_not_moves(approved, tmp_path):
     assert moved > 1
     help_text = " ".join(run_cli("replan", "--help").stdout.replace("│", " ").split())
     assert "total" in help_text.split("--max-change", 1)[1].split("--least-change")[0]
+
+
+def test_sweep_nominal_percentile_words_count_who_reaches_less(tmp_path):
+    """On tests/data/two_stage no plan exports: the nominal plan's 0 and every sample's 0 tie.
+    The percentile counts ties half (50), but the words say how many samples reach less: none."""
+    out = tmp_path / "sw"
+    res = run_cli("sweep", "--inputs", DATA / "two_stage", "--samples", 5, "--out", out)
+    assert res.exit_code == 0, res.stderr
+    samples = pd.read_csv(out / "sweep.csv")
+    assert (samples["exports_musd"] == 0).all()
+    text = " ".join(res.stdout.split())
+    line = text.split("exports_musd with perfect foresight", 1)[1].split("failed samples")[0]
+    assert "percentile 50 of the re-optimised samples" in line
+    assert "(0% of them reach less, 100% the same)" in line
+    jobs = text.split("jobs with perfect foresight", 1)[1].split("exports_musd")[0]
+    nominal = pd.read_csv(out / "sweep_summary.csv").set_index("item").loc["jobs", "nominal"]
+    below = (samples["jobs"] < nominal).mean()
+    assert f"({below:.0%} of them reach less)" in jobs
