@@ -174,6 +174,22 @@ def test_alternative_plans_feasible_and_within_slack(alternatives):
         assert run["objective"]["bound"] - TOL <= jobs <= run["objective"]["optimum"] + TOL
 
 
+def test_alternative_plans_differ_from_each_other(tmp_path):
+    """`--alternatives K` writes plans that differ from each other: on tests/data/mga the third
+    Hop-Skip-Jump plan would repeat the second (every member it funds was funded before, so
+    its LP is the second's), so two are written and the terminal and run.json say so."""
+    out = tmp_path / "alt"
+    res = run_cli("alternatives", "--inputs", DATA / "mga", "--alternatives", 3, "--out", out)
+    assert res.exit_code == 0, res.stderr
+    folders = sorted(out.glob("alternative-*"))
+    plans = [pd.read_csv(f / "allocation.csv")["invest_musd"].tolist() for f in folders]
+    assert len({tuple(p) for p in plans}) == len(plans) == 2
+    run = json.loads((out / "run.json").read_text())
+    assert run["alternatives_asked"] == 3
+    assert len(run["alternatives"]) == 2
+    assert "2 of the 3 alternatives asked" in " ".join(res.stdout.split())
+
+
 # --- core -----------------------------------------------------------------------------------
 
 
