@@ -201,6 +201,15 @@ def core(tmp_path_factory) -> dict[int, pd.DataFrame]:
     for n in (8, 0):
         _run("core", "--inputs", DATA / "core", "--samples", n, "--out", base / f"s{n}")
         tables[n] = pd.read_csv(base / f"s{n}" / "core.csv").set_index("member")
+        counts = json.loads((base / f"s{n}" / "run.json").read_text())["counts"]
+        t = tables[n]
+        assert (t["plans_counted"] == counts["plans_counted"]).all()
+        assert (
+            counts["plans_counted"] == counts["samples_optimal"] + counts["alternatives_distinct"]
+        )
+        assert sum(counts["classes"].values()) == len(t)
+        listed = t["class"].value_counts().to_dict()
+        assert all(counts["classes"][c] == listed.get(c, 0) for c in counts["classes"])
     return tables
 
 
