@@ -398,3 +398,15 @@ def test_sweep_nominal_percentile_words_count_who_reaches_less(tmp_path):
     nominal = pd.read_csv(out / "sweep_summary.csv").set_index("item").loc["jobs", "nominal"]
     below = (samples["jobs"] < nominal).mean()
     assert f"({below:.0%} of them reach less)" in jobs
+
+
+def test_compare_of_run_folders_claims_no_settings_of_its_own(tmp_path):
+    """Run folders are read, not solved: the report's settings line must not state compare's
+    defaults (objective jobs, targets soft) as the settings of plans solved otherwise."""
+    run = tmp_path / "run"
+    _run("solve", "--inputs", DATA / "sweep", "--objective", "exports", "--targets", "off",
+         "--out", run)  # fmt: skip
+    _run("compare", run, run, "--out", tmp_path / "cmp")
+    page = (tmp_path / "cmp" / "report.html").read_text()
+    assert "objective (exports)" in page
+    assert "Settings: objective jobs" not in page
