@@ -127,6 +127,13 @@ def show_ranges(table: Any, info: dict[str, Any]) -> None:
     counts = table["classification"].value_counts()
     for name, words in classes.items():
         out.print(f"  {name} ({int(counts.get(name, 0))}): {words}", markup=False)
+    asked, found = info.get("alternatives_asked", 0), len(info["alternatives"])
+    if found < asked:
+        out.print(
+            f"  {found} of the {asked} alternatives asked: a further one would repeat an "
+            "earlier plan (every member it funds was funded before).",
+            markup=False,
+        )
     for alt in info["alternatives"]:
         out.print(
             f"  {alt['folder']}: {obj['name']} {alt['objective']:,.6g} {obj['unit']}, "

@@ -30,8 +30,9 @@ def replan(
     max_change: Annotated[
         str | None,
         typer.Option(
-            help="Most a program's money after --as-of may move from the approved plan: a "
-            "share (10%) or US$ million (50musd)."
+            help="Most a program's total money after --as-of may differ from the approved "
+            "plan's: a share (10%) or US$ million (50musd). Its money may still move between "
+            "its pools and years (0% included)."
         ),
     ] = None,
     least_change: Annotated[

@@ -149,7 +149,7 @@ def ranges_of(
     plans = different_plans(model, count, spec.objective) if count else []
     model.solver.restore()
     release(model.lp, model.held)
-    return table, _info(spec, model, slack, by, unit, plans, inp), model, plans
+    return table, _info(spec, model, slack, by, unit, plans, inp, count), model, plans
 
 
 def _info(
@@ -160,6 +160,7 @@ def _info(
     unit: str,
     plans: list[End],
     inp: Any,
+    count: int = 0,
 ) -> dict[str, Any]:
     held = model.held
     return {
@@ -180,6 +181,7 @@ def _info(
             "narrow_share": NARROW,
             "classes": CLASS_WORDS,
         },
+        "alternatives_asked": count,
         "alternatives": [
             {
                 "folder": f"alternative-{k}",

@@ -138,7 +138,11 @@ def compare(
 
         def write(tmp: Path, info: dict[str, Any]) -> None:
             write_compare(table, tmp)
-            write_report(tmp, {"compare": table}, info)  # each plan has its own assumptions
+            # each plan has its own assumptions; plans read from run folders have their own
+            # settings too, so compare's spec is no settings line of theirs
+            solved = any(isinstance(what, RunSpec) for _, what in steps)
+            shown = info if solved else {k: v for k, v in info.items() if k != "spec"}
+            write_report(tmp, {"compare": table}, shown)
             write_run_json(info, tmp, "compare")
 
         return Study(CompareRun(table, info), info, write)

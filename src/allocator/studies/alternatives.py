@@ -240,9 +240,12 @@ def _round(value: float) -> float:
 
 
 def different_plans(model: HeldModel, count: int, objective: str) -> list[End]:
-    """Hop-Skip-Jump MGA: `count` plans within the slack, each putting the least money into the
-    members (programs, sectors or pools, as `--by`) that the optimum and the plans before it
-    funded, so each differs most from all before it; each made efficient like a solve's plan."""
+    """Hop-Skip-Jump MGA: up to `count` plans within the slack, each putting the least money into
+    the members (programs, sectors or pools, as `--by`) that the optimum and the plans before it
+    funded, so each differs most from all before it; each made efficient like a solve's plan.
+
+    Fewer than `count` where a plan would repeat an earlier one (or the optimum): its members
+    were all funded before, so every later LP would be the same LP and give it again."""
     lp = model.lp
     used = np.zeros(len(lp.col_names))
     after = secondaries(lp, objective)
@@ -253,8 +256,16 @@ def different_plans(model: HeldModel, count: int, objective: str) -> list[End]:
                 used[cols] = 1.0
     for _ in range(count):
         end = model.solver.far_from(used.copy(), after)
+        if any(_same_plan(end.x, x) for x in [model.opt.x, *(p.x for p in plans)]):
+            break
         plans.append(end)
         for cols in model.members.values():
             if cols.size and end.x[cols].sum() > ZERO_MUSD:
                 used[cols] = 1.0
     return plans
+
+
+def _same_plan(a: np.ndarray, b: np.ndarray) -> bool:
+    """Two plans are the same where no column differs by more than the money shown (6 decimals,
+    `_round`): the same alternative-<k> tables."""
+    return bool(np.all(np.abs(a - b) <= 5e-7 * np.maximum(1.0, np.abs(b))))
