@@ -34,6 +34,7 @@ SOLVER = {
     "passes",
     "ranging",
     "marginal",
+    "basisrange",
     "units",
     "diagnosis",
     "subproblems",

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from allocator import pipeline
+from allocator.report import solverreports
 from allocator.report import tables as reports
 from allocator.runs import common
 from allocator.solver.ranging import ONE_SIDED
@@ -33,8 +34,8 @@ def test_shadow_prices_are_computed_once_for_the_tables_and_the_sheets(monkeypat
     for name, frame in expected.items():
         pd.testing.assert_frame_equal(tables[name], frame)
     label = reports.objective_label(sol, inp.last_milestone)
-    pd.testing.assert_frame_equal(sheets["Answer"], reports.answer(sol, label))
-    pd.testing.assert_frame_equal(sheets["Sensitivity"], reports.sensitivity(sol))
+    pd.testing.assert_frame_equal(sheets["Answer"], solverreports.answer(sol, label))
+    pd.testing.assert_frame_equal(sheets["Sensitivity"], solverreports.sensitivity(sol))
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from allocator.model.build import check_choices
 from allocator.model.constraints import Robust
 from allocator.model.measures import FINAL, Measure
 from allocator.model.solution import Solution
+from allocator.report import solverreports
 from allocator.report import tables as reports
 from allocator.report.budgets import budgets
 from allocator.report.limits import limits
@@ -94,7 +95,7 @@ def tables_of(inp: Inputs, sol: Solution) -> dict[str, pd.DataFrame]:
         "outcomes": reports.outcomes(inp, sol, alloc),
         "shadow_prices": prices,
         "reduced_costs": reports.reduced_costs(sol),
-        "sensitivity": reports.sensitivity(sol, prices),
+        "sensitivity": solverreports.sensitivity(sol, prices),
         "limits": limits(sol),
     }
     if inp.shares:  # processing shares per mineral (shares.csv)
@@ -113,7 +114,7 @@ def sheets_of(
         name: frame for name, frame in tables.items() if name not in ("sensitivity", "limits")
     }
     label = reports.objective_label(sol, inp.last_milestone)
-    sheets["Answer"] = reports.answer(
+    sheets["Answer"] = solverreports.answer(
         sol, label, tables.get("shadow_prices"), tables.get("reduced_costs")
     )
     sheets["Sensitivity"] = tables["sensitivity"]

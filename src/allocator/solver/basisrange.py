@@ -1,0 +1,62 @@
+"""How far a row's activity can move with the optimal basis kept primal feasible (`basis_range`):
+one solve with the basis's factors and a ratio test over the basic variables, the basis's own
+reach, as Excel's allowable range; `marginal.Side` asks it before re-solving. Split from
+`marginal.py`, whose parametric re-solves find where a rate really changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import highspy
+import numpy as np
+
+from allocator.solver.rows import Rows
+
+
+def basis_range(h: highspy.Highs, row: int, sigma: int, view: Rows | None = None) -> float:
+    """How far the activity of `row`, non-basic in the optimal basis `h` holds, moves on this
+    way (`sigma` +1 up, -1 down) with that basis primal feasible: so optimal, with the same
+    duals, the objective changing by the row's dual per unit. 0 where the row is basic; inf if
+    no basic variable meets a bound.
+
+    HiGHS's `getRanging` tells the same for every row and column at 2.5 times the cost of a
+    re-solve (1.3 ms against 0.53 on the baseline); this is one solve with the basis's factors
+    (`getBasisSolve`) and a ratio test over the basic variables, as in Excel's allowable
+    increase. HiGHS's basis matrix holds a unit column per basic row whose variable is minus
+    the row's activity, so the row's unit vector solved gives each basic variable's change per
+    unit of the row's activity (columns' values; rows' activities with the sign turned).
+
+    `view`: the rows' bounds as `h` holds them, but for `row`'s own (read from `h` if None)."""
+    status, basic = h.getBasicVariables()  # type: ignore[attr-defined]  # stub gap (1.16)
+    if status != highspy.HighsStatus.kOk or (basic == -1 - row).any():
+        return 0.0
+    unit = np.zeros(h.getNumRow())
+    unit[row] = 1.0
+    status, change = h.getBasisSolve(unit)  # type: ignore[attr-defined]  # stub gap (1.16)
+    if status != highspy.HighsStatus.kOk:
+        return 0.0
+    cols, rows = basic[basic >= 0], -1 - basic[basic < 0]
+    sol = h.getSolution()
+    value = np.concatenate([np.asarray(sol.col_value)[cols], np.asarray(sol.row_value)[rows]])
+    c = _bounds(h.getCols, cols, 3)
+    r = _bounds(h.getRows, rows, 2) if view is None else (view.lower[rows], view.upper[rows])
+    lower, upper = np.concatenate([c[0], r[0]]), np.concatenate([c[1], r[1]])
+    rate = sigma * np.concatenate([change[basic >= 0], -change[basic < 0]])
+    room = np.where(rate > 0, upper - value, np.where(rate < 0, lower - value, np.inf))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        steps = np.where(rate != 0, room / rate, np.inf)
+    return float(max(0.0, steps.min(initial=np.inf)))
+
+
+def _bounds(
+    get: Callable[..., tuple[Any, ...]], index: np.ndarray, at: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds of the columns or rows `index` (`get`: `getCols` or `getRows`,
+    whose bounds are at `at` and `at` + 1), in that order: HiGHS answers a set in ascending
+    order, and with arrays of one for an empty set."""
+    order = np.argsort(index)
+    got = get(len(index), index[order])
+    lower, upper = np.empty(len(index)), np.empty(len(index))
+    lower[order], upper[order] = got[at][: len(index)], got[at + 1][: len(index)]
+    return lower, upper
