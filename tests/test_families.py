@@ -14,7 +14,7 @@ from allocator.data.inputs import load_inputs
 from allocator.data.schema import TABLES
 from allocator.errors import InfeasibleError
 from allocator.model.build import build_model
-from allocator.model.families import FAMILIES, VARIABLES, labels_of, name_of, where
+from allocator.model.families import FAMILIES, VARIABLES, labels_of, name_of
 from allocator.model.robust import Robust
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,11 +76,17 @@ def test_relaxable_families_name_a_real_input_column(family):
         assert label in model.model_fields
 
 
-def test_where_finds_the_input_row():
+def test_place_words_find_the_input_row_or_the_option():
+    from allocator.report.explain import place_words
+    from allocator.solver.diagnosis import place_of
+
     inp = load_inputs(ROOT / "tests" / "data" / "infeasible")
-    text = where(inp, "program_floor", {"program": "b"})
+    text = place_words(place_of(inp, "program_floor", {"program": "b"}))
     assert text == "programs.csv row 3, column floor_musd"
-    assert where(inp, "cvar_cap", {}) == "the model's structure, not an input number"
+    assert place_words(place_of(inp, "cvar_cap", {})) == "the --cvar-cap option"
+    assert place_words(place_of(inp, "cvar_tail", {"scenario": 1})) == (
+        "the model's structure, not an input number"
+    )
 
 
 def test_names_as_in_model_lp():

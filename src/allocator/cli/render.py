@@ -48,9 +48,7 @@ def run_summary(run: Run) -> dict[str, Any]:
         "money_musd": _money(run.tables.get("budgets")),
         "ties": run.solution.solver.get("ties"),
         "tie_classes": run.solution.solver.get("tie_classes"),
-        "top_shadow_prices": [
-            {k: getattr(r, k) for k in keys if hasattr(r, k)} for r in top.itertuples()
-        ],
+        "top_shadow_prices": [{k: getattr(r, k) for k in keys} for r in top.itertuples()],
     }
 
 

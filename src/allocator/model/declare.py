@@ -121,6 +121,8 @@ class Family:
             `programs.jobs_per_musd`, `programs.lag_years`.
         terms: Row index -> the program terms of the row (`Term`), for coefficients fed by
             program columns.
+        option: The command-line option the right-hand side is, when no data gives it (e.g.
+            `--cvar-cap`): a conflicting set names it so.
     """
 
     dims: tuple[str, ...]
@@ -132,6 +134,7 @@ class Family:
     scale: str | None = None
     coefficients: tuple[str, ...] = ()
     terms: Terms | None = field(default=None, compare=False)
+    option: str | None = None
 
 
 Builder = Callable[["LinearModel", "Sets"], None]
@@ -186,6 +189,7 @@ def family(
     scale: str | None = None,
     coefficients: tuple[str, ...] = (),
     terms: Terms | None = None,
+    option: str | None = None,
 ) -> Callable[[Builder], Builder]:
     """Declare a constraint family on the function that builds its rows (metadata only).
 
@@ -203,11 +207,12 @@ def family(
         scale: The input row's column the right-hand side is multiplied by.
         coefficients: The data columns that feed the matrix coefficients.
         terms: Row index -> the program terms of the row, for coefficients fed by programs.
+        option: The command-line option the right-hand side is, if no data gives it.
 
     Returns:
         A decorator that attaches the entry and returns the function unchanged.
     """
-    entry = Family(dims, unit, words, source, relaxable, rhs, scale, coefficients, terms)
+    entry = Family(dims, unit, words, source, relaxable, rhs, scale, coefficients, terms, option)
     return _attach("families", name, entry)
 
 

@@ -22,7 +22,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
 
-from allocator.data.schema import Inputs
 from allocator.model import build
 from allocator.model.declare import (
     BY_KIND,
@@ -66,7 +65,6 @@ __all__ = [
     "row_words",
     "unit_of",
     "variable",
-    "where",
     "words",
 ]
 
@@ -238,16 +236,6 @@ def per_unit(objective_unit: str, unit: str) -> str:
     """The objective's unit per unit of a right-hand side or a variable's value: `jobs per
     musd`, `musd per job`."""
     return f"{objective_unit} per {_PER.get(unit, unit)}"
-
-
-def where(inp: Inputs, family: str, labels: Labels) -> str:
-    """The input file, row and column a row comes from, e.g. `pools.csv row 2, column x`."""
-    source = family_of(family).source
-    if source is None:
-        return "the model's structure, not an input number"
-    row = source.row(inp, labels)
-    at = f"{source.file} row {row.line}" if row is not None else source.file
-    return f"{at}, column {source.column}"
 
 
 def relaxable(family: str) -> bool:

@@ -52,7 +52,13 @@ def _scenario_jobs(m: LinearModel, s: Sets, robust: Robust) -> list[Blocks]:
 @variable("tail", ("scenario",), "jobs", "shortfall of scenario {scenario} beyond the VaR")
 @family("worst_case", ("scenario",), "jobs", "jobs in scenario {scenario}")
 @family("cvar_tail", ("scenario",), "jobs", "shortfall of scenario {scenario} beyond the VaR")
-@family("cvar_cap", (), "jobs", "CVaR cap: expected shortfall in the worst scenarios")
+@family(
+    "cvar_cap",
+    (),
+    "jobs",
+    "CVaR cap: expected shortfall in the worst scenarios",
+    option="--cvar-cap",
+)
 @family(
     "scenario_tranche",
     ("scenario", "member", "level", "year"),

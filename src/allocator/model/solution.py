@@ -175,11 +175,13 @@ class Solution:
 @dataclass(frozen=True)
 class Place:
     """Where in the dataset a row's number comes from: its file, line and column. No file: the
-    row is the model's structure, not an input number; no line: no single row of the file."""
+    row is the model's structure, not an input number, or the command-line `option` that gave
+    it; no line: no single row of the file."""
 
     file: str | None = None
     row: int | None = None
     column: str | None = None
+    option: str | None = None
 
 
 @dataclass(frozen=True)

@@ -55,15 +55,11 @@ def explain(found: Infeasibility) -> list[str]:
     return lines
 
 
-OPTIONS = {"cvar_cap": "the --cvar-cap option"}
-"""Families whose right-hand side is a command-line option, not a number of the dataset."""
-
-
-def place_words(place: Place, family: str = "") -> str:
+def place_words(place: Place) -> str:
     """The input file, row and column of a number, e.g. `pools.csv row 2, column budget_musd`;
-    the option it is, for a family whose number the command line gives (`OPTIONS`)."""
-    if family in OPTIONS:
-        return OPTIONS[family]
+    the command-line option it is, for a row no data gives (`Family.option`)."""
+    if place.option is not None:
+        return f"the {place.option} option"
     if place.file is None:
         return STRUCTURE
     at = f"{place.file} row {place.row}" if place.row is not None else place.file
@@ -76,12 +72,12 @@ def _conflict_line(c: Conflict) -> str:
     op = "<=" if c.side == "upper" else ">="
     if not c.is_column:
         words = f"{words_of(c.family, c.labels)} {op} {c.bound:,.6g} {unit_of(c.family, c.labels)}"
-        return f"  - {c.constraint}: {words.rstrip()} ({place_words(c.place, c.family)})"
+        return f"  - {c.constraint}: {words.rstrip()} ({place_words(c.place)})"
     if c.side == "lower" and c.bound == 0:
         return ""
     window = c.family == "invest" and c.bound == 0
     what = "timing window: no money" if window else f"bound {c.bound:g}"
-    return f"  - {c.constraint}: {what} ({place_words(c.place, c.family)})"
+    return f"  - {c.constraint}: {what} ({place_words(c.place)})"
 
 
 def _relaxation_lines(found: Infeasibility) -> list[str]:
@@ -108,5 +104,5 @@ def _change_line(r: Relaxation) -> str:
     return (
         f"  - {verb} {r.constraint} ({words_of(r.family, r.labels)}) by {r.amount:,.6g} "
         f"{unit_of(r.family, r.labels)}: from {r.old:,.6g} to {r.new:,.6g} "
-        f"({place_words(r.place, r.family)}{mark})"
+        f"({place_words(r.place)}{mark})"
     )

@@ -161,8 +161,9 @@ def _bound(lower: np.ndarray, upper: np.ndarray, k: int, side: str) -> Any:
 
 def place_of(inp: Inputs, family: str, labels: Mapping[str, Any]) -> Place:
     """The input file, line and column a row's (a column's) number comes from."""
-    source = family_of(family).source
+    fam = family_of(family)
+    source = fam.source
     if source is None:
-        return Place()
+        return Place(option=fam.option)
     row = source.row(inp, labels)
     return Place(source.file, None if row is None else row.line, source.column)
