@@ -298,6 +298,13 @@ _UNITS = {
 }
 
 
+EXTEND_UP_TO = 200_000
+"""Nonzeros up to which a listed row's side is re-solved past its basis range (`_extend`). Past
+it the basis's range is kept, said as a lower bound (`one_sided` basis: at least that far):
+measured at 1,076,210 nonzeros the extension took 160 more re-solves, the whole command 5.6 ->
+13.95 s, where on the baseline it costs 25 re-solves (0.125 -> 0.148 s)."""
+
+
 @dataclass(frozen=True)
 class _Probe:
     """What the re-solves of `listed_rates` share: the instance, the optimum `base` the rates
@@ -338,6 +345,8 @@ def _extend(
     _, holds = _SIDES[sigma]
     reach = float(ranges[0 if sigma > 0 else 1][i])
     if not (0 < reach < np.inf) or out[holds][i] != reach:
+        return
+    if probe.h.getNumNz() > EXTEND_UP_TO:  # the basis's range stands: at least that far
         return
     out[holds][i] = side_end(probe.h, i, sigma, probe.base, reach, probe.seen, probe.rows)
     out["re_solved"][i] = True
