@@ -26,10 +26,12 @@ from allocator.data.links import members
 from allocator.data.modelfile import Override, apply_overrides
 from allocator.errors import InfeasibleError, UsageError
 from allocator.model.build import build_model
-from allocator.model.families import FAMILIES, where
+from allocator.model.families import FAMILIES
 from allocator.pipeline import solve_inputs, tables_of
+from allocator.report.explain import place_words
 from allocator.report.links import link_values, link_words
 from allocator.solver.compile import compile_lp
+from allocator.solver.diagnosis import place_of
 from allocator.solver.passes import optimum
 from conftest import BASELINE, DATA, run_cli, solved
 from conftest import price as _price
@@ -159,7 +161,7 @@ def test_a_link_that_makes_a_floor_unreachable_is_explained(tmp_path):
 
 def test_the_family_names_its_input_cell_and_is_not_relaxed():
     inp = load_inputs(ENABLE)
-    assert where(inp, "enable", {"link": "zone_plant", "year": 2025}) == (
+    assert place_words(place_of(inp, "enable", {"link": "zone_plant", "year": 2025})) == (
         "links.csv row 2, column ratio"
     )
     assert not FAMILIES["enable"].relaxable
