@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from allocator.data.numbers import exact_text
 from allocator.data.rows import described
 from allocator.data.schema import TABLES, Inputs, Row
 from allocator.errors import InputError
@@ -95,21 +96,10 @@ def write_inputs_workbook(inp: Inputs, path: Path) -> None:
     for sheet, (rows, model) in tables.items():
         ws = book.add_worksheet(sheet)
         names = columns_of(rows, model)
-        widths = [len(n) + 2 for n in names]
         for j, name in enumerate(names):
             ws.write_string(0, j, name, bold)
             ws.write_comment(0, j, _comment(model, name), {"x_scale": 2, "y_scale": 1.5})
-        for row in sorted(rows, key=lambda r: r.line):
-            for j, name in enumerate(names):
-                value = cell_value(getattr(row, name))
-                if value is None:
-                    continue
-                if isinstance(value, str):
-                    ws.write_string(row.line - 1, j, value)
-                else:
-                    ws.write_number(row.line - 1, j, value)
-                widths[j] = max(widths[j], min(len(str(value)) + 2, 50))
-        for j, w in enumerate(widths):
+        for j, w in enumerate(_write_rows(ws, rows, model, names)):
             ws.set_column(j, j, w)
         ws.freeze_panes(1, 0)
         last = max(heights[sheet], 2) + 500  # room to add rows that are still validated
@@ -120,6 +110,25 @@ def write_inputs_workbook(inp: Inputs, path: Path) -> None:
     _settings(book, inp, bold)
     _readme(readme, tables, inp, bold, wrap)
     close_book(book)
+
+
+def _write_rows(ws: Any, rows: Any, model: type[Row], names: list[str]) -> list[int]:
+    """Write a table's rows below its header; the width of each column."""
+    percents = {j for j, name in enumerate(names) if unit_of(model, name) == "percent"}
+    widths = [len(n) + 2 for n in names]
+    for row in sorted(rows, key=lambda r: r.line):
+        for j, name in enumerate(names):
+            value = cell_value(getattr(row, name))
+            if value is None:
+                continue
+            if j in percents and 0 < value <= 1:  # read back one way: 0.4% (not 0.4)
+                value = exact_text(value) + "%"
+            if isinstance(value, str):
+                ws.write_string(row.line - 1, j, value)
+            else:
+                ws.write_number(row.line - 1, j, value)
+            widths[j] = max(widths[j], min(len(str(value)) + 2, 50))
+    return widths
 
 
 MAX_CELL_TEXT = 32_767

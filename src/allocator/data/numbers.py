@@ -234,6 +234,24 @@ def parse_share(text: str) -> float:
     return parse_number(t, _PLAIN)
 
 
+def parse_percent(text: str) -> float:
+    """A percent cell (0..100): `40`, `40%` or `0.4%`. A plain number above 0 and at most 1 is
+    refused: `0.4` may be 0.4 % or a share of 40 % written as a fraction, and no text is read as
+    a number two ways in silence."""
+    t = text.strip()
+    if t.endswith("%"):
+        return parse_number(t[:-1], _PLAIN)
+    value = parse_number(t, _PLAIN)
+    if 0 < value <= 1:
+        shown = _shown(t)
+        raise NumberError(
+            f"'{shown}' could be {shown} % or a share of {value * 100:g} % written as a fraction",
+            f"write the percent as a number from 0 to 100 ({value * 100:g} for {value * 100:g} %),"
+            f" or with its sign ({shown}%) if {shown} % is meant",
+        )
+    return value
+
+
 def parse_bool(text: str) -> bool:
     """yes/no, true/false, 1/0."""
     t = text.strip().lower()

@@ -24,6 +24,7 @@ from allocator.data.numbers import (
     parse_count,
     parse_money,
     parse_number,
+    parse_percent,
     parse_share,
 )
 from allocator.data.ordering import canonical
@@ -40,11 +41,18 @@ MAX_TABLE_ROWS = 100_000
 MAX_CELL_CHARS = 131_072  # the csv module's own field limit, stated so the message can say it
 
 AUDIT_ONLY = "facts.csv is read only by the audit: solving goes on"
-_PARSERS = {"musd": parse_money, "count": parse_count, "share": parse_share, "bool": parse_bool}
+_PARSERS = {
+    "musd": parse_money,
+    "count": parse_count,
+    "share": parse_share,
+    "percent": parse_percent,
+    "bool": parse_bool,
+}
 _HOWTO = {
     "musd": "write an amount in US$ million such as 800, 1,200, 3.5B or $800M",
     "count": "write a number such as 12000, 12,000 or 12K",
     "share": "write a share between 0 and 1, such as 0.25 or 25%",
+    "percent": "write a percent from 0 to 100, such as 40, 40% or 0.4%",
     "bool": "write yes or no",
 }
 
@@ -296,6 +304,8 @@ def _explain(err: Any, column: str, shown: str, unit: str | None) -> tuple[str, 
     kind = err["type"]
     if unit == "share" and kind in _BOUNDS:
         return f"'{shown}' is not a share between 0 and 1", _HOWTO["share"]
+    if unit == "percent" and kind in _BOUNDS:
+        return f"'{shown}' is not a percent between 0 and 100", _HOWTO["percent"]
     if kind in ("int_parsing", "int_from_float") and column.endswith("year"):
         return f"'{shown}' is not a year", "write the year as four digits, such as 2030"
     if kind in _EXPLAIN:

@@ -31,13 +31,13 @@ class Share(Row):
     """The mineral (programs.csv `mineral`)."""
     year: Year
     """A milestone year."""
-    today_pct: float = Field(ge=0, le=100)
+    today_pct: float = _unit("percent", ge=0, le=100)
     """Share of the mineral's production processed in the country today, in percent."""
-    full_pct: float = Field(ge=0, le=100)
+    full_pct: float = _unit("percent", ge=0, le=100)
     """Share reached when `investment_musd` of its processing capital is productive, in percent."""
     investment_musd: float = _unit("musd", gt=0, le=MAX_MUSD)
     """Processing capital (US$ million) that takes the share from today's to `full_pct`."""
-    target_pct: float = Field(ge=0, le=100)
+    target_pct: float = _unit("percent", ge=0, le=100)
     """The milestone's target share, in percent."""
     weight: float | None = Field(default=None, ge=0, le=MAX_WEIGHT)
     """Weight of one percentage point of shortfall; empty = 1/target_pct; 0 = reported only (the
