@@ -10,5 +10,8 @@ from allocator.cli import (
     sweepcommand,  # noqa: F401 - registers `allocator sweep` on the app
 )
 from allocator.cli.commands import app, main
+from allocator.cli.helps import one_line_summaries
+
+one_line_summaries(app)
 
 __all__ = ["app", "books", "main"]

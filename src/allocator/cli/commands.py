@@ -27,6 +27,7 @@ from allocator.cli.helps import (
     SET_HELP,
     TARGETS_HELP,
     Command,
+    Group,
 )
 from allocator.cli.interrupts import (
     INTERRUPTED,
@@ -51,6 +52,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    cls=Group,
 )
 
 

@@ -3,9 +3,13 @@ that drops typer's `<bool>` labels from flags (a flag takes no value: the label 
 
 from __future__ import annotations
 
-from typing import Any
+import inspect
+from typing import TYPE_CHECKING, Any
 
-from typer.core import TyperCommand
+from typer.core import TyperCommand, TyperGroup
+
+if TYPE_CHECKING:
+    import typer
 
 INPUTS_HELP = "Dataset folder (default: the model file's, else the bundled inputs/peru2040)."
 OBJECTIVE_HELP = (
@@ -44,8 +48,29 @@ class Command(TyperCommand):
 
     def get_params(self, ctx: Any) -> list[Any]:
         """The parameters, each flag with an empty type label."""
-        params = super().get_params(ctx)
-        for param in params:
-            if getattr(param, "is_flag", False) or getattr(param, "is_bool_flag", False):
-                param.metavar = ""
-        return params
+        return _unlabelled(super().get_params(ctx))
+
+
+def _unlabelled(params: list[Any]) -> list[Any]:
+    for param in params:
+        if getattr(param, "is_flag", False) or getattr(param, "is_bool_flag", False):
+            param.metavar = ""
+    return params
+
+
+class Group(TyperGroup):
+    """The app's group: its own `--help` flag shows no `<bool>` label either (`Command`)."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The parameters, each flag with an empty type label."""
+        return _unlabelled(super().get_params(ctx))
+
+
+def one_line_summaries(app: typer.Typer) -> None:
+    """Each command's line in `allocator --help`: its docstring's first paragraph as one
+    sentence, wrapped by the terminal's width (typer's rich mode kept the source's line
+    breaks). A command given its own `short_help` keeps it."""
+    for info in app.registered_commands:
+        doc = info.callback.__doc__ if info.callback is not None else None
+        if info.short_help is None and doc:
+            info.short_help = " ".join(inspect.cleandoc(doc).split("\n\n")[0].split())

@@ -1,0 +1,46 @@
+"""`allocator --help` lists each command in one sentence, wrapped by the terminal's width only.
+
+The command panel took each docstring's first paragraph with its source line breaks (typer's rich
+markup mode keeps single newlines), so `frontier` broke after "jobs" at any width; and the
+group's own `--help` showed a `<bool>` label that no command's flag shows.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import pytest
+
+from conftest import invoke
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def panel(width: int) -> list[str]:
+    res = invoke("--help", env={"COLUMNS": str(width)})
+    assert res.exit_code == 0, res.output
+    return ANSI.sub("", res.stdout).splitlines()
+
+
+def commands() -> dict[str, str]:
+    import allocator.cli  # noqa: F401 - registers every command
+    from allocator.cli.commands import app
+
+    return {
+        (c.name or c.callback.__name__.replace("_", "-")): inspect.cleandoc(c.callback.__doc__)
+        for c in app.registered_commands
+    }
+
+
+@pytest.mark.parametrize("name", ["frontier", "core", "alternatives", "replan", "serve"])
+def test_each_command_is_one_line_when_the_terminal_is_wide(name):
+    first = " ".join(commands()[name].split("\n\n")[0].split())
+    rows = [r for r in panel(400) if re.match(rf"^\W*{re.escape(name)}\s", r.lstrip("│ "))]
+    assert len(rows) == 1, rows
+    text = " ".join(rows[0].strip("│ ").split()[1:])
+    assert text == first
+
+
+def test_group_help_flag_has_no_bool_label():
+    assert not any("<bool>" in r for r in panel(100))
