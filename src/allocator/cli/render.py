@@ -234,6 +234,8 @@ def show_run(run: Run) -> None:
 
 def _show_targets_price(run: Run) -> None:
     """Under soft targets that fall short: what the least-shortfall rule gives up."""
+    from allocator.model.targets import shortfall_words
+
     sol = run.solution
     least = sol.totals.get("weighted_shortfall")
     free = sol.totals.get("objective_without_targets")
@@ -241,16 +243,18 @@ def _show_targets_price(run: Run) -> None:
         return
     lost = free - sol.objective_value
     unit = sol.objective_unit
+    words = shortfall_words(run.inputs)
+    least_text = f"{least:,.4g}{'' if words.startswith(':') else ' '}{words}"
     if lost > 1e-6 * max(1.0, abs(free)):
         out.print(
             f"  The soft targets decide part of this plan: holding their least weighted "
-            f"shortfall ({least:,.4g}) gives up {lost:,.{_digits(lost)}f} {unit} "
+            f"shortfall ({least_text}) gives up {lost:,.{_digits(lost)}f} {unit} "
             f"(with the targets off: {free:,.{_digits(free)}f} {unit}).",
             highlight=False,
         )
     else:
         out.print(
-            f"  Holding the targets' least weighted shortfall ({least:,.4g}) costs no {unit}: "
+            f"  Holding the targets' least weighted shortfall ({least_text}) costs no {unit}: "
             "the objective is the same with the targets off.",
             highlight=False,
         )
