@@ -46,3 +46,28 @@ def test_given_weight_says_weight(tmp_path):
         "least weighted shortfall (600: each target's shortfall times its weight (targets.csv, "
         "shares.csv `weight`; 1/target where none is given), summed)" in text
     )
+
+
+def test_what_the_targets_give_up_is_rounded_as_every_number(monkeypatch):
+    """The amount given up and the objective without targets follow `rounding.cell` (jobs whole,
+    money to two decimals under 100): it printed 37.2500 jobs."""
+    import io
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from allocator.cli import render
+    from allocator.data.inputs import load_inputs
+
+    inp = load_inputs(str(TARGETS))
+
+    def said(value: float, free: float, unit: str) -> str:
+        buf = io.StringIO()
+        monkeypatch.setattr(render, "out", Console(file=buf, width=400))
+        totals = {"weighted_shortfall": 0.6, "objective_without_targets": free}
+        sol = SimpleNamespace(totals=totals, objective_value=value, objective_unit=unit)
+        render._show_targets_price(SimpleNamespace(solution=sol, inputs=inp))
+        return buf.getvalue()
+
+    assert "gives up 37 jobs (with the targets off: 97 jobs)" in said(59.75, 97.0, "jobs")
+    assert "gives up 12.35 musd (with the targets off: 99.5 musd)" in said(87.1544, 99.5044, "musd")

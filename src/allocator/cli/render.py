@@ -235,6 +235,7 @@ def show_run(run: Run) -> None:
 def _show_targets_price(run: Run) -> None:
     """Under soft targets that fall short: what the least-shortfall rule gives up."""
     from allocator.model.targets import shortfall_words
+    from allocator.report.rounding import cell
 
     sol = run.solution
     least = sol.totals.get("weighted_shortfall")
@@ -244,12 +245,12 @@ def _show_targets_price(run: Run) -> None:
     lost = free - sol.objective_value
     unit = sol.objective_unit
     words = shortfall_words(run.inputs)
-    least_text = f"{least:,.4g}{'' if words.startswith(':') else ' '}{words}"
+    least_text = f"{cell(least)}{'' if words.startswith(':') else ' '}{words}"
     if lost > 1e-6 * max(1.0, abs(free)):
         out.print(
             f"  The soft targets decide part of this plan: holding their least weighted "
-            f"shortfall ({least_text}) gives up {lost:,.{_digits(lost)}f} {unit} "
-            f"(with the targets off: {free:,.{_digits(free)}f} {unit}).",
+            f"shortfall ({least_text}) gives up {cell(lost, unit)} {unit} "
+            f"(with the targets off: {cell(free, unit)} {unit}).",
             highlight=False,
         )
     else:
@@ -354,11 +355,3 @@ def _show_empty(run: Run) -> None:
     else:
         why = "no money can go where it counts (budgets.csv says, for each pool, what holds it)"
     out.print(f"  [bold]The plan funds nothing: {escape(why)}.[/]", highlight=False)
-
-
-def _digits(value: float, unit: str = "") -> int:
-    """Decimals shown: none for counts of jobs, for 0 and from 100 up, else four (an index, a
-    small amount of money): the rule of `rounding.shown`, for numbers inside a sentence."""
-    from allocator.report.rounding import WHOLE_UNITS
-
-    return 0 if unit in WHOLE_UNITS or value == 0 or abs(value) >= 100 else 4
