@@ -375,7 +375,8 @@ def test_frontier_terminal_agrees_with_report_and_says_units(tmp_path):
     html = page(out)
     rows = html.tables["Frontier"]
     head = dict(zip(rows[0], range(len(rows[0])), strict=True))
-    assert {"x_value (musd)", "y_value (jobs)", "rate (jobs per musd)"} <= head.keys(), rows[0]
+    want = {"x_value (musd of exports)", "y_value (jobs)", "rate (jobs per musd of exports)"}
+    assert want <= head.keys(), rows[0]
     shown = [(r[0], r[1], r[2], r[3]) for r in rows[1:]]
     assert terminal == shown
     said = re.search(rf"from ({NUM}) jobs .* to ({NUM}) jobs", words(html))

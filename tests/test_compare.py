@@ -128,7 +128,7 @@ def test_shadow_price_rows(runs: tuple[Path, Path], table: pd.DataFrame) -> None
             assert rows.loc[name, label] == prices.loc[name, "shadow_price"]
     # units differ between a jobs and an exports objective: each unit names its views
     units = set(rows["unit"])
-    assert units == {"jobs per musd (A); musd per musd (B)"}
+    assert units == {"jobs per musd (A); musd of exports per musd (B)"}
     assert rows.loc["budget(public,p1)", ["A", "B"]].tolist() == [1, 0]
     assert rows.loc[market, ["A", "B"]].tolist() == [0, 1]
 

@@ -230,7 +230,7 @@ def test_units_follow_the_measure_in_run_json_and_the_tables(tmp_path):
         "measure": "discounted",
         "discount_rate": 0.1,
         "jobs_unit": "pv job-years",
-        "exports_unit": "pv musd",
+        "exports_unit": "pv musd of exports",
     }
     prices = pd.read_csv(tmp_path / "r" / "shadow_prices.csv").set_index("constraint")
     assert prices.loc["budget(public,all)", "unit"] == "pv job-years per musd"
@@ -308,7 +308,7 @@ def test_the_scarce_money_frontier_has_five_distinct_monotone_points_ending_at_t
     )
     assert jobs.objective_value > exports.totals["jobs"] + 1000  # a real trade-off
     assert (table["rate"] < 0).all()  # each extra musd of exports costs jobs, at every point
-    assert set(table["rate_unit"]) == {"jobs per musd"}
+    assert set(table["rate_unit"]) == {"jobs per musd of exports"}
 
 
 def test_compare_on_the_scarce_money_file_shows_two_plans(tmp_path):

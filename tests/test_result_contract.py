@@ -111,7 +111,7 @@ def test_report_modules_receive_no_raw_lp():
     ("objective", "words", "unit"),
     [
         ("jobs", "300 direct jobs in 2026", "jobs"),
-        ("exports", "150 US$ million of exports in 2026", "musd"),
+        ("exports", "150 US$ million of exports in 2026", "musd of exports"),
     ],
 )
 def test_objective_words_are_the_headline_of_the_terminal_and_report_html(

@@ -227,7 +227,7 @@ def test_frontier_is_monotone_and_concave():
     # walked from the exports end back to the jobs end, the price of exports never rises
     assert all(a >= b - 1e-9 for a, b in zip(rates[::-1], rates[::-1][1:], strict=False))
     assert rates[1:] == pytest.approx([2.0] * (len(rates) - 1))  # 2 jobs per musd of exports
-    assert set(table["rate_unit"]) == {"jobs per musd"}
+    assert set(table["rate_unit"]) == {"jobs per musd of exports"}
     slopes = pd.Series(jobs).diff() / pd.Series(exp).diff()
     assert slopes.dropna().to_numpy() == pytest.approx(-2.0)
 

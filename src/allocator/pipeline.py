@@ -70,7 +70,8 @@ def solve_inputs(
 
 
 def objective_unit(objective: str, measure: Measure) -> str:
-    """The unit of `objective` under `measure`: jobs, job-years, musd, pv musd or index."""
+    """The unit of `objective` under `measure`: jobs, job-years, pv job-years, musd of exports,
+    pv musd of exports or index."""
     if objective == "weighted":
         return "index"
     return measure.units()[objective == "exports"]

@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 
 MEASURES = ("final", "cumulative", "discounted")
 MAX_RATE = 1.0
+EXPORTS_UNIT = "musd of exports"
+"""The exports objective's unit: US$ million of exports (a year's, under the final measure),
+named so that its prices read apart from the money they are per (`musd of exports per
+musd`, not `musd per musd`)."""
 """The largest discount rate taken (100% a year): beyond it every later year weighs nothing."""
 
 
@@ -82,9 +86,9 @@ class Measure:
     def units(self) -> tuple[str, str]:
         """The units of the measured jobs and exports objectives."""
         return {
-            "final": ("jobs", "musd"),
-            "cumulative": ("job-years", "musd"),
-            "discounted": ("pv job-years", "pv musd"),
+            "final": ("jobs", EXPORTS_UNIT),
+            "cumulative": ("job-years", EXPORTS_UNIT),
+            "discounted": ("pv job-years", f"pv {EXPORTS_UNIT}"),
         }[self.kind]
 
     def words(self, first: int, last_year: int, last_milestone: int) -> tuple[str, str]:
@@ -250,4 +254,4 @@ def axis(
         )
     if kind == "jobs":
         return Axis(name, f"direct jobs in {year}", "jobs")
-    return Axis(name, f"US$ million of exports in {year}", "musd")
+    return Axis(name, f"US$ million of exports in {year}", EXPORTS_UNIT)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["LABEL_ORDER", "LPView", "Objective", "Solution"]
 
-PLAIN_UNITS = {"jobs": "jobs", "exports": "musd", "weighted": "index"}
+PLAIN_UNITS = {"jobs": "jobs", "exports": "musd of exports", "weighted": "index"}
 """The unit of each objective under the `final` measure (and of a solve that names no measure)."""
 
 
@@ -34,7 +34,8 @@ class Objective:
 
     Attributes:
         name: jobs, exports or weighted.
-        unit: jobs, job-years, pv job-years, musd, pv musd or index (follows the measure).
+        unit: jobs, job-years, pv job-years, musd of exports, pv musd of exports or index
+            (follows the measure).
         words: the objective in words with its measure, e.g. `direct jobs in 2040`; empty when
             the caller gave no dataset (a bare `solve_lp`), and reports then say it themselves.
     """
