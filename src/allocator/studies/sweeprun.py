@@ -27,7 +27,7 @@ from allocator.report.folders import (
     why_not_replaceable,
     writing_lock,
 )
-from allocator.report.studyhtml import FORESIGHT
+from allocator.report.studyhtml import FORESIGHT, PERCENTILE_METHOD, percentiles
 from allocator.report.write import write_json
 from allocator.studies.daskclient import LOCAL_WORKER_CONFIG, dask_client  # noqa: F401
 from allocator.studies.fixedplan import plan_columns, plan_counts, plan_id, plan_summary
@@ -218,6 +218,7 @@ def sweep_record(
         "parameters": labels,
         "plan": "nominal plan" if spec.get("plan_run") is None else f"plan of {spec['plan_run']}",
         "nominal": None,
+        "percentiles": PERCENTILE_METHOD,  # sweep_summary.csv's p5, p50, p95: sampled values
     }
 
 
@@ -394,7 +395,7 @@ def summarise(folder: Path) -> pd.DataFrame:
     nominal = record.get("nominal") or {}
     for column, unit in (("jobs", jobs_unit), ("exports_musd", exports_unit)):
         v = ok[column].to_numpy()
-        spread = {f"p{q}": float(np.percentile(v, q)) for q in (5, 50, 95)} if len(v) else {}
+        spread = percentiles(v)
         rows.append(
             {"item": column, "unit": unit, "samples": len(v), **spread, "basis": FORESIGHT}
             | _placed(nominal.get(column), v)
@@ -408,9 +409,7 @@ def summarise(folder: Path) -> pd.DataFrame:
                 "item": f"program {prog}",
                 "unit": "US$ million",
                 "samples": len(v),
-                "p5": float(np.percentile(v, 5)),
-                "p50": float(np.percentile(v, 50)),
-                "p95": float(np.percentile(v, 95)),
+                **percentiles(v),
                 "funded_share": float((v > 1e-6).mean()),
                 "min": float(v.min()),
                 "max": float(v.max()),
