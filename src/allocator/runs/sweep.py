@@ -69,6 +69,9 @@ def prepare(
     for note in dataset_notes(spec):
         if warn is not None and not note.startswith(REFUSED):  # the sweep refuses it, in a line
             warn(note)
+    differs = nominal_differs(spec)
+    if warn is not None and differs is not None:
+        warn(f"the sweep's nominal plan: {differs}")
     return spec.out or default_run_dir(
         spec.results, spec.label(), "-".join(["sweep", *spec.differs()])
     )
@@ -97,7 +100,10 @@ def sweep_into(
     samples, seed, plan = draws
     if plan is not None:
         refuse_overlap(folder, [("plan run", Path(plan))])
-    study = spec.study(plan_run=None if plan is None else str(plan))
+    study = spec.study(
+        plan_run=None if plan is None else str(plan),
+        nominal_differs=None if plan is not None else nominal_differs(spec),
+    )
     # a full disk mid-sweep: one line; --resume continues
     with output_faults(folder):
         table = run_sweep(
@@ -112,6 +118,26 @@ def sweep_into(
         )
         rebuild_report(folder)  # report.html from the sweep's tables
     return SweepRun(table, summary, folder)
+
+
+def nominal_differs(spec: RunSpec) -> str | None:
+    """How the sweep's nominal plan differs from the plan `allocator solve` gives for the same
+    options, in words (None: it is that plan). A sweep solves one single-stage plan: a model
+    file's decide_now (or --risk) makes solve's plan two-stage (or robust), which it does not
+    sweep."""
+    if spec.decide_now:
+        phases = spec.decide_now if isinstance(spec.decide_now, str) else ", ".join(spec.decide_now)
+        return (
+            f"the single-stage plan of these options, not the two-stage plan `allocator solve` "
+            f"gives with the model file's decide_now ({phases}), whose later phases adapt to "
+            "each sample (`allocator solve` reports them)"
+        )
+    if spec.risk != "none":
+        return (
+            f"the plan of the data as given, not the {spec.risk} plan `allocator solve` gives "
+            "with --risk. Fix: to sweep that plan, solve it and pass its folder as --plan RUN"
+        )
+    return None
 
 
 def on_this_machine(address: str | None) -> str | None:

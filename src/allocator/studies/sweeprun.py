@@ -218,8 +218,28 @@ def sweep_record(
         "parameters": labels,
         "plan": "nominal plan" if spec.get("plan_run") is None else f"plan of {spec['plan_run']}",
         "nominal": None,
+        "nominal_plan": nominal_words(spec),
         "percentiles": PERCENTILE_METHOD,  # sweep_summary.csv's p5, p50, p95: sampled values
     }
+
+
+NOMINAL_PLAN = (
+    "allocator solve's plan of the data as given, with the sweep's objective, targets, measure "
+    "and solver options (solve's LP, at the lags as given, and its tie rule)"
+)
+"""What the sweep's nominal plan is, as sweep.json says it (`nominal_plan`)."""
+
+
+def nominal_words(spec: dict[str, Any]) -> str | None:
+    """sweep.json's `nominal_plan`: what the nominal plan is (None with `--plan RUN`), and how
+    it differs from what `allocator solve` gives for the same options, if it does
+    (`spec["nominal_differs"]`, e.g. a model file's decide_now)."""
+    if spec.get("plan_run") is not None:
+        return None
+    differs = spec.get("nominal_differs")
+    if not differs:
+        return NOMINAL_PLAN
+    return f"the plan of the data as given (solve's LP and tie rule), {differs}"
 
 
 def nominal_plan(spec: dict[str, Any], values: list[float]) -> dict[str, Any]:
