@@ -49,6 +49,9 @@ def sweep(
         UsageError: bad options, folder or data (nothing written).
         IncompleteSweepError: samples without an answer (--resume solves them).
     """
+    if plan is not None and "objective" not in options and not isinstance(spec, RunSpec):
+        ran = sweep_objective(plan, None)  # RUN's own objective, unless one is given
+        options = options if ran is None else options | {"objective": ran}
     spec = spec_from(spec, options)
     folder = prepare(spec, seed, resume, warn)
     return sweep_into(spec, folder, (samples, seed, plan), where, resume, progress)
@@ -118,6 +121,56 @@ def sweep_into(
         )
         rebuild_report(folder)  # report.html from the sweep's tables
     return SweepRun(table, summary, folder)
+
+
+def plan_objective(plan: Path) -> str | None:
+    """The objective the run folder `plan` was solved with (its run.json), which a sweep of its
+    plan takes unless --objective is given; None if its run.json records none (or is not
+    there: the plan is read from allocation.csv alone)."""
+    from allocator.errors import UsageError
+    from allocator.report.write import read_run_json
+
+    try:
+        info = read_run_json(Path(plan), "")
+    except UsageError:
+        return None
+    named = info.get("objective")
+    name = named.get("name") if isinstance(named, dict) else None
+    if not isinstance(name, str):
+        spec = info.get("spec")
+        name = spec.get("objective") if isinstance(spec, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def sweep_objective(plan: Path | None, given: str | None) -> str | None:
+    """The objective of a sweep: `given` (--objective), else --plan RUN's own (`plan_objective`),
+    else None (the model file's, else jobs).
+
+    Raises:
+        UsageError: RUN was solved with an objective a sweep cannot take (weighted).
+    """
+    from allocator.errors import UsageError
+
+    if given is not None or plan is None:
+        return given
+    ran = plan_objective(plan)
+    if ran is not None and ran not in ("jobs", "exports"):
+        raise UsageError(
+            f"--plan {plan} was solved with objective {ran}; a sweep re-optimises for jobs or "
+            "exports. Fix: give --objective jobs or --objective exports"
+        )
+    return ran
+
+
+def objective_words(plan: Path | None, given: str | None, taken: str) -> str | None:
+    """Which objective a sweep of --plan RUN takes, and why (None without --plan)."""
+    if plan is None:
+        return None
+    if given is not None:
+        return f"objective {taken} (--objective)"
+    if plan_objective(plan) == taken:
+        return f"objective {taken} (the objective of --plan {plan}, its run.json)"
+    return f"objective {taken} (--plan {plan} records none: the model file's, else jobs)"
 
 
 def nominal_differs(spec: RunSpec) -> str | None:
