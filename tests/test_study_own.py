@@ -190,7 +190,9 @@ def test_every_surface_shows_observed_percentiles(tmp_path):
     """A real 5-sample sweep: every P5/P50/P95 in sweep_summary.csv is a value of its column in
     the samples, and the terminal and report.html show those same numbers."""
     out = tmp_path / "s"
-    text = " ".join(ok("sweep", "--inputs", FIXED, "--samples", 5, "--serial", "--out", out).split())
+    text = " ".join(
+        ok("sweep", "--inputs", FIXED, "--samples", 5, "--serial", "--out", out).split()
+    )
     summary = pd.read_csv(out / "sweep_summary.csv").set_index("item")
     samples = pd.read_csv(out / "sweep.csv")
     plan = pd.read_csv(out / "sweep_plan.csv")

@@ -7,7 +7,7 @@ its tables and numbers are `html.py`'s.
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -196,7 +196,7 @@ def _within(info: dict[str, Any]) -> str:
 
 FORESIGHT = "with perfect foresight (each sample re-optimised)"
 
-PERCENTILE_METHOD = "inverted_cdf"
+PERCENTILE_METHOD: Final = "inverted_cdf"
 """How a sweep's P5, P50 and P95 are read from its samples: numpy's `inverted_cdf` (Hyndman
 and Fan's type 1, the samples' own distribution function inverted), so each is a value some
 sample reached. numpy's default (`linear`) interpolates between two samples: with 5 samples
@@ -215,7 +215,7 @@ def percentiles(values: Any, quantiles: tuple[int, ...] = (5, 50, 95)) -> dict[s
     v = np.asarray(values, dtype=float)
     if not len(v):
         return {}
-    got = np.percentile(v, quantiles, method=PERCENTILE_METHOD)
+    got = np.percentile(v, list(quantiles), method=PERCENTILE_METHOD)
     return {f"p{q}": float(x) for q, x in zip(quantiles, got, strict=True)}
 
 
