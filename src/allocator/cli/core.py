@@ -24,7 +24,13 @@ THRESHOLD_HELP = (
 
 @app.command(cls=Command)
 def core(
-    model: Annotated[Path | None, typer.Argument(help="Model file (models/*.yaml).")] = None,
+    model: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Model file (models/*.yaml), or a run folder of allocator solve: its dataset, "
+            "objective, weights, targets, measure, sets and solver options."
+        ),
+    ] = None,
     inputs: Annotated[Path | None, typer.Option(help=INPUTS_HELP)] = None,
     by: Annotated[str, typer.Option(help="Index per program, sector or pool.")] = "program",
     threshold_text: Annotated[
@@ -48,6 +54,13 @@ def core(
         typer.Option(
             help="jobs or exports (weighted too with --samples 0; default: the model file's, "
             "else jobs)."
+        ),
+    ] = None,
+    weights: Annotated[
+        str | None,
+        typer.Option(
+            help="Weights of --objective weighted, e.g. jobs=0.7,exports=0.3 (default: the run "
+            "folder's or model file's, else 0.5 each)."
         ),
     ] = None,
     targets: Annotated[str | None, typer.Option(help=TARGETS_HELP)] = None,
@@ -84,7 +97,9 @@ def core(
         slack = number_of("--slack", slack_text, example="0.02")
         setting = CoreSettings(by, threshold, slack, samples, seed)
         setting.check()  # before the dataset is read: a bad option is said first
-        opts = run_spec(model, inputs, objective, None, targets, measure, discount_rate, cell_sets)
+        opts = core_spec(
+            model, inputs, objective, weights, targets, measure, discount_rate, cell_sets
+        )
         sets = tuple(
             o.set_cell.text
             for o in opts.overrides
@@ -98,6 +113,8 @@ def core(
             opts.targets,
             opts.measured(),
             dict(opts.solver),
+            dict(opts.weights) if opts.objective == "weighted" else None,
+            str(model) if model is not None and model.is_dir() else None,
         )
         address = None if scheduler in (None, "local") else scheduler
         where = Where(serial=scheduler is None, scheduler=address, workers=workers)
@@ -108,6 +125,46 @@ def core(
             print_json(_document(folder, info))
         else:
             _show(folder, table, info)
+
+
+def core_spec(
+    model: Path | None,
+    inputs: Path | None,
+    objective: str | None,
+    weights: str | None,
+    targets: str | None,
+    measure: str | None,
+    discount_rate: str | None,
+    sets: list[str] | None,
+) -> Any:
+    """The run spec of `allocator core`: a model file's with the command line on top
+    (`run_spec`), or, for a run folder, the spec its run.json records (its dataset, objective,
+    weights, targets, measure, sets, solver options) with the options given on top and each
+    `--set` after its own.
+
+    Raises:
+        UsageError: a run folder allocator solve did not write, or a bad option.
+    """
+    if model is None or not model.is_dir():
+        return run_spec(model, inputs, objective, weights, targets, measure, discount_rate, sets)
+    from allocator.cli.options import set_overrides
+    from allocator.runs.spec import read_record, spec_of_record
+
+    record = spec_of_record(read_record(model), model / "run.json")
+    given = run_spec(None, inputs, objective, weights, targets, measure, discount_rate)
+    typed = {
+        "inputs": inputs,
+        "objective": objective,
+        "weights": weights,
+        "targets": targets,
+        "measure": measure,
+        "discount_rate": discount_rate,
+    }
+    told = {k: getattr(given, k) for k, v in typed.items() if v is not None}
+    if measure is not None:  # the run's rate belongs to the run's measure (as `layered`)
+        told["discount_rate"] = given.discount_rate
+    overrides = (*record.overrides, *set_overrides(sets))
+    return record.with_(**told, overrides=overrides, out=None, force=False)
 
 
 def _document(folder: Path, info: dict[str, Any]) -> dict[str, Any]:
@@ -132,7 +189,7 @@ def _show(folder: Path, table: Any, info: dict[str, Any]) -> None:
     out.print(
         f"Good plans: {c['samples_optimal']:,} of {c['samples_drawn']:,} samples re-optimised "
         f"(seed {s['seed']}) and {c['alternatives_distinct']:,} distinct near-optimal plans "
-        f"within {s['slack']:.2%} of the optimum ({obj['name']} >= {obj['bound']:,.6g} "
+        f"within {s['slack']:.2%} of the optimum ({_objective_name(obj)} >= {obj['bound']:,.6g} "
         f"{obj['unit']}); "
         f"funded: above {s['threshold_musd']:g} US$ million, by {s['by']}.",
         markup=False,
@@ -145,6 +202,15 @@ def _show(folder: Path, table: Any, info: dict[str, Any]) -> None:
         f"Wrote [bold]{escape(str(folder))}[/]: "
         + ", ".join(sorted(p.name for p in folder.iterdir()))
     )
+
+
+def _objective_name(objective: dict[str, Any]) -> str:
+    """`jobs`, or `weighted (weights jobs 0.9, exports 0.1)`: the weights a weighted core held."""
+    weights = objective.get("weights")
+    if not weights:
+        return str(objective["name"])
+    said = ", ".join(f"{k} {v:g}" for k, v in weights.items())
+    return f"{objective['name']} (weights {said})"
 
 
 def borderline_line(table: Any) -> str:

@@ -35,7 +35,11 @@ def sweep(
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes of the LocalCluster.")] = 2,
     objective: Annotated[
-        str | None, typer.Option(help="jobs or exports (default: the model file's, else jobs).")
+        str | None,
+        typer.Option(
+            help="jobs or exports (default: --plan RUN's objective, else the model file's, "
+            "else jobs)."
+        ),
     ] = None,
     targets: Annotated[str | None, typer.Option(help=TARGETS_HELP)] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Sweep folder.")] = None,
@@ -73,12 +77,15 @@ def sweep(
     """
     with exit_codes():
         from allocator.cli.sweeping import run_sweep_command
+        from allocator.runs.sweep import sweep_objective
 
+        # a --plan RUN is swept under RUN's own objective unless --objective is given
+        taken = sweep_objective(plan, objective)
         run_sweep_command(
             run_spec(
                 model,
                 inputs,
-                objective,
+                taken,
                 None,
                 targets,
                 measure,
@@ -90,4 +97,5 @@ def sweep(
             (scheduler, workers, serial, dashboard),
             resume,
             plan,
+            objective,
         )

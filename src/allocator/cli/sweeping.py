@@ -21,20 +21,24 @@ def run_sweep_command(
     where: tuple[str | None, int, bool, str | None],
     resume: bool,
     plan: Path | None = None,
+    given: str | None = None,
 ) -> None:
     """Sweep `draws` (samples, seed) of `spec` into its folder on `where` (scheduler, workers,
     serial, dashboard), evaluating `plan` (a run folder; default the nominal plan) fixed, and
-    show it.
+    show it; with `plan`, which objective it takes and why (`given`: the --objective typed).
 
     Raises:
         UsageError: bad options, folder or data (nothing written).
         IncompleteSweepError: samples without an answer (exit 1; --resume solves them).
         typer.Exit: 130 after Ctrl-C, said in one line with what the folder keeps.
     """
-    from allocator.runs.sweep import prepare, sweep_into
+    from allocator.runs.sweep import objective_words, prepare, sweep_into
 
     samples, seed = draws
     folder = prepare(spec, seed, resume, warn)
+    said = objective_words(plan, given, spec.objective)
+    if said is not None:
+        out.print(f"Sweeping the plan of {escape(str(plan))} under {escape(said)}", soft_wrap=True)
     try:
         with progress(samples) as advance:
             done = sweep_into(spec, folder, (samples, seed, plan), where, resume, advance)

@@ -213,9 +213,12 @@ def plot_sweep(
             alpha=0.5,
             label=f"{len(ok):,} sampled plans",
         )
-        for q, style in ((5, ":"), (50, "--"), (95, ":")):
-            ax.axhline(np.percentile(ok["jobs"], q), color="0.35", ls=style, lw=1.2)
-            ax.axvline(np.percentile(ok["exports_musd"], q), color="0.35", ls=style, lw=1.2)
+        from allocator.report.studyhtml import percentiles  # the summary's own reading
+
+        jobs, exports = percentiles(ok["jobs"]), percentiles(ok["exports_musd"])
+        for q, style in (("p5", ":"), ("p50", "--"), ("p95", ":")):
+            ax.axhline(jobs[q], color="0.35", ls=style, lw=1.2)
+            ax.axvline(exports[q], color="0.35", ls=style, lw=1.2)
         ax.plot([], [], "--", color="0.35", label="P50 (dashed), P5 and P95 (dotted)")
         star = sweep.attrs.get("nominal") if nominal is None else nominal
         _nominal_star(ax, ok, star, (jobs_unit, exports_unit))

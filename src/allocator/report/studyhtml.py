@@ -7,7 +7,7 @@ its tables and numbers are `html.py`'s.
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -196,6 +196,28 @@ def _within(info: dict[str, Any]) -> str:
 
 FORESIGHT = "with perfect foresight (each sample re-optimised)"
 
+PERCENTILE_METHOD: Final = "inverted_cdf"
+"""How a sweep's P5, P50 and P95 are read from its samples: numpy's `inverted_cdf` (Hyndman
+and Fan's type 1, the samples' own distribution function inverted), so each is a value some
+sample reached. numpy's default (`linear`) interpolates between two samples: with 5 samples
+of which one funds a program with 0, its P5 was 10 where no sample funded 10."""
+
+PERCENTILE_WORDS = (
+    f"percentiles: {PERCENTILE_METHOD} (each P5, P50 and P95 is a value some sample reached: "
+    "the smallest sample with at least that share of the samples at or below it)"
+)
+"""The rule in words, as the report says it under the sweep's table."""
+
+
+def percentiles(values: Any, quantiles: tuple[int, ...] = (5, 50, 95)) -> dict[str, float]:
+    """`{"p5": .., "p50": .., "p95": ..}` of `values` by `PERCENTILE_METHOD` ({} if none):
+    the one reading of a sweep's percentiles, for its CSV, terminal, report and chart."""
+    v = np.asarray(values, dtype=float)
+    if not len(v):
+        return {}
+    got = np.percentile(v, list(quantiles), method=PERCENTILE_METHOD)
+    return {f"p{q}": float(x) for q, x in zip(quantiles, got, strict=True)}
+
 
 def _spread(summary: pd.DataFrame, item: str) -> str | None:
     """`median X unit (P5 a, P95 b)` of one summary row, or None if it has no numbers."""
@@ -262,6 +284,7 @@ def sweep_section(sweep: pd.DataFrame, summary: pd.DataFrame) -> str:
             )
         )
     out.append(table(whole_counts(summary, _SPREAD)))
+    out.append(f"<p>{escape(PERCENTILE_WORDS)}.</p>")
     return "".join(out)
 
 

@@ -62,6 +62,36 @@ def given_of(
     }
 
 
+def compared_item(item: str, what: RunSpec | Path) -> dict[str, Any]:
+    """run.json's record of one compared item: a run folder with what its own run.json says
+    (its dataset, model file, objective and spec), or an item solved here with its spec's
+    dataset, model file and objective."""
+    if isinstance(what, RunSpec):
+        kind = "objective" if item in OBJECTIVES else "model file"
+        return {
+            "item": item,
+            "kind": kind,
+            "inputs": str(what.inputs),
+            "model_file": None if what.model_file is None else str(what.model_file),
+            "objective": what.objective,
+            "spec": what.stored(),
+        }
+    from allocator.report.write import read_run_json
+
+    info = read_run_json(what, "Fix: pass a run folder written by `allocator solve`")
+    inputs = info.get("inputs")
+    objective = info.get("objective")
+    return {
+        "item": item,
+        "kind": "run folder",
+        "folder": str(what),
+        "inputs": inputs.get("folder") if isinstance(inputs, dict) else None,
+        "model_file": info.get("model_file"),
+        "objective": objective.get("name") if isinstance(objective, dict) else None,
+        "spec": info.get("spec"),
+    }
+
+
 def compare_steps(
     items: list[str],
     inputs: Path | None = None,
@@ -133,16 +163,18 @@ def compare(
             "measure": measure[0],
             "discount_rate": measure[1],
             "sets": [s.set_cell.text for s in sets if s.set_cell is not None],
+            "compared": [compared_item(item, what) for item, what in steps],
             "dominated": dominated(table),
         }
 
         def write(tmp: Path, info: dict[str, Any]) -> None:
             write_compare(table, tmp)
-            # each plan has its own assumptions; plans read from run folders have their own
-            # settings too, so compare's spec is no settings line of theirs
-            solved = any(isinstance(what, RunSpec) for _, what in steps)
-            shown = info if solved else {k: v for k, v in info.items() if k != "spec"}
-            write_report(tmp, {"compare": table}, shown)
+            if not any(isinstance(what, RunSpec) for _, what in steps):
+                # nothing was solved here: compare's own spec would name its default dataset,
+                # none of the folders'; `compared` names each folder and its own dataset. Each
+                # plan has its own settings, so no settings line of compare's in the report
+                info.pop("spec", None)
+            write_report(tmp, {"compare": table}, info)
             write_run_json(info, tmp, "compare")
 
         return Study(CompareRun(table, info), info, write)

@@ -49,6 +49,9 @@ def sweep(
         UsageError: bad options, folder or data (nothing written).
         IncompleteSweepError: samples without an answer (--resume solves them).
     """
+    if plan is not None and "objective" not in options and not isinstance(spec, RunSpec):
+        ran = sweep_objective(plan, None)  # RUN's own objective, unless one is given
+        options = options if ran is None else options | {"objective": ran}
     spec = spec_from(spec, options)
     folder = prepare(spec, seed, resume, warn)
     return sweep_into(spec, folder, (samples, seed, plan), where, resume, progress)
@@ -69,6 +72,9 @@ def prepare(
     for note in dataset_notes(spec):
         if warn is not None and not note.startswith(REFUSED):  # the sweep refuses it, in a line
             warn(note)
+    differs = nominal_differs(spec)
+    if warn is not None and differs is not None:
+        warn(f"the sweep's nominal plan: {differs}")
     return spec.out or default_run_dir(
         spec.results, spec.label(), "-".join(["sweep", *spec.differs()])
     )
@@ -97,7 +103,10 @@ def sweep_into(
     samples, seed, plan = draws
     if plan is not None:
         refuse_overlap(folder, [("plan run", Path(plan))])
-    study = spec.study(plan_run=None if plan is None else str(plan))
+    study = spec.study(
+        plan_run=None if plan is None else str(plan),
+        nominal_differs=None if plan is not None else nominal_differs(spec),
+    )
     # a full disk mid-sweep: one line; --resume continues
     with output_faults(folder):
         table = run_sweep(
@@ -112,6 +121,76 @@ def sweep_into(
         )
         rebuild_report(folder)  # report.html from the sweep's tables
     return SweepRun(table, summary, folder)
+
+
+def plan_objective(plan: Path) -> str | None:
+    """The objective the run folder `plan` was solved with (its run.json), which a sweep of its
+    plan takes unless --objective is given; None if its run.json records none (or is not
+    there: the plan is read from allocation.csv alone)."""
+    from allocator.errors import UsageError
+    from allocator.report.write import read_run_json
+
+    try:
+        info = read_run_json(Path(plan), "")
+    except UsageError:
+        return None
+    named = info.get("objective")
+    name = named.get("name") if isinstance(named, dict) else None
+    if not isinstance(name, str):
+        spec = info.get("spec")
+        name = spec.get("objective") if isinstance(spec, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def sweep_objective(plan: Path | None, given: str | None) -> str | None:
+    """The objective of a sweep: `given` (--objective), else --plan RUN's own (`plan_objective`),
+    else None (the model file's, else jobs).
+
+    Raises:
+        UsageError: RUN was solved with an objective a sweep cannot take (weighted).
+    """
+    from allocator.errors import UsageError
+
+    if given is not None or plan is None:
+        return given
+    ran = plan_objective(plan)
+    if ran is not None and ran not in ("jobs", "exports"):
+        raise UsageError(
+            f"--plan {plan} was solved with objective {ran}; a sweep re-optimises for jobs or "
+            "exports. Fix: give --objective jobs or --objective exports"
+        )
+    return ran
+
+
+def objective_words(plan: Path | None, given: str | None, taken: str) -> str | None:
+    """Which objective a sweep of --plan RUN takes, and why (None without --plan)."""
+    if plan is None:
+        return None
+    if given is not None:
+        return f"objective {taken} (--objective)"
+    if plan_objective(plan) == taken:
+        return f"objective {taken} (the objective of --plan {plan}, its run.json)"
+    return f"objective {taken} (--plan {plan} records none: the model file's, else jobs)"
+
+
+def nominal_differs(spec: RunSpec) -> str | None:
+    """How the sweep's nominal plan differs from the plan `allocator solve` gives for the same
+    options, in words (None: it is that plan). A sweep solves one single-stage plan: a model
+    file's decide_now (or --risk) makes solve's plan two-stage (or robust), which it does not
+    sweep."""
+    if spec.decide_now:
+        phases = spec.decide_now if isinstance(spec.decide_now, str) else ", ".join(spec.decide_now)
+        return (
+            f"the single-stage plan of these options, not the two-stage plan `allocator solve` "
+            f"gives with the model file's decide_now ({phases}), whose later phases adapt to "
+            "each sample (`allocator solve` reports them)"
+        )
+    if spec.risk != "none":
+        return (
+            f"the plan of the data as given, not the {spec.risk} plan `allocator solve` gives "
+            "with --risk. Fix: to sweep that plan, solve it and pass its folder as --plan RUN"
+        )
+    return None
 
 
 def on_this_machine(address: str | None) -> str | None:

@@ -66,6 +66,10 @@ class CoreStudy:
     targets: str
     measure: Measure
     solver: dict[str, float] = field(default_factory=dict)
+    weights: dict[str, float] | None = None
+    """The weighted objective's weights (None: not weighted; `optimum`'s 0.5 / 0.5)."""
+    run: str | None = None
+    """The run folder whose spec this is (`allocator core RUN`), if any: said, not solved."""
 
     def check(self) -> None:
         """The objective and targets as `allocator solve` checks them, in its words.
@@ -83,6 +87,7 @@ class CoreStudy:
         return (self.inputs, self.model_file, self.sets, self.objective, self.targets) + (
             self.measure,
             tuple(sorted(self.solver.items())),
+            tuple((self.weights or {}).items()),
         )
 
 
@@ -188,6 +193,7 @@ def alternative_plans(
         setting.slack,
         setting.by,
         study.solver,
+        study.weights,
     )
     columns = list(model.members.values())
     tasks = [(k, s) for k in range(len(columns)) for s in (-1, 1) if columns[k].size]
@@ -198,6 +204,7 @@ def alternative_plans(
     unit = "index" if study.objective == "weighted" else None
     objective = {
         "name": study.objective,
+        "weights": study.weights,
         "unit": unit or study.measure.units()[study.objective == "exports"],
         "optimum": model.held.optimum,
         "bound": model.held.bound,

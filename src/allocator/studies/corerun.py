@@ -150,6 +150,8 @@ def core_info(
             "samples": setting.samples,
             "seed": setting.seed,
             "objective": study.objective,
+            "weights": study.weights,
+            "run": study.run,
             "targets": study.targets,
             "measure": study.measure.as_dict(),
             "sets": list(study.sets),

@@ -347,6 +347,7 @@ def plan_basis(plan: str | None) -> str:
 def plan_summary(folder: Path, plan: str | None, units: tuple[str, str]) -> list[dict[str, Any]]:
     """sweep_summary.csv's rows of the fixed plan: P5/P50/P95 over the samples of its jobs and
     exports (under the measure and at each milestone), money cut and targets missed."""
+    from allocator.report.studyhtml import percentiles
     from allocator.studies.sweepfolder import read_table
 
     path = folder / "sweep_plan.csv"
@@ -365,7 +366,7 @@ def plan_summary(folder: Path, plan: str | None, units: tuple[str, str]) -> list
             else _unit_of(item)
         )
         v = table[column].to_numpy(dtype=float)
-        spread = {f"p{q}": float(np.percentile(v, q)) for q in (5, 50, 95)} if len(v) else {}
+        spread = percentiles(v)  # the sweep's one reading (a value some sample reached)
         extra = {"min": float(v.min()), "max": float(v.max())} if len(v) else {}
         rows.append(
             {"item": f"plan {item}", "unit": unit, "samples": len(v), **spread, **extra}

@@ -318,12 +318,34 @@ def solve_chunk(spec: dict[str, Any]) -> list[dict[str, Any]]:
 
 def fixed_plan(spec: dict[str, Any]) -> list[float]:
     """The plan the sweep evaluates in every sample: a run folder's (`spec["plan_run"]`), else
-    the nominal plan, as columns of this process's sample model."""
+    the nominal plan (`solved_plan`: `allocator solve`'s), as columns of this process's sample
+    model."""
     from pathlib import Path
 
-    from allocator.studies.fixedplan import nominal_x, run_x
+    from allocator.studies.fixedplan import run_x
 
     model, _ = _model_for(spec)
     run = spec.get("plan_run")
-    plan: list[float] = (nominal_x(model) if run is None else run_x(model, Path(run))).tolist()
+    plan: list[float] = (solved_plan(model) if run is None else run_x(model, Path(run))).tolist()
     return plan
+
+
+def solved_plan(model: SampleModel) -> np.ndarray:
+    """The nominal plan as `allocator solve` gives it for the same dataset and options: its own
+    LP (the lags as given, not the sample model's widest) solved by its pipeline (passes, tie
+    rule, snapped noise), its investments placed on the sample model's columns by name (both
+    LPs name an investment alike: invest(program,pool,year))."""
+    from allocator.pipeline import solve_inputs
+
+    sol, _ = solve_inputs(
+        model.inp, model.objective, targets=model.targets, solver=model.solver,
+        measure=model.measure,
+    )  # fmt: skip
+    invest = sol.columns[sol.columns["family"] == "invest"]
+    value = dict(zip(invest["variable"], invest["value"], strict=True))
+    lp = model.lp
+    x = np.zeros(len(lp.col_family))
+    for j, (name, fam) in enumerate(zip(lp.col_names, lp.col_family, strict=True)):
+        if fam == "invest":
+            x[j] = value[name]
+    return x

@@ -27,7 +27,7 @@ from allocator.report.folders import (
     why_not_replaceable,
     writing_lock,
 )
-from allocator.report.studyhtml import FORESIGHT
+from allocator.report.studyhtml import FORESIGHT, PERCENTILE_METHOD, percentiles
 from allocator.report.write import write_json
 from allocator.studies.daskclient import LOCAL_WORKER_CONFIG, dask_client  # noqa: F401
 from allocator.studies.fixedplan import plan_columns, plan_counts, plan_id, plan_summary
@@ -218,7 +218,28 @@ def sweep_record(
         "parameters": labels,
         "plan": "nominal plan" if spec.get("plan_run") is None else f"plan of {spec['plan_run']}",
         "nominal": None,
+        "nominal_plan": nominal_words(spec),
+        "percentiles": PERCENTILE_METHOD,  # sweep_summary.csv's p5, p50, p95: sampled values
     }
+
+
+NOMINAL_PLAN = (
+    "allocator solve's plan of the data as given, with the sweep's objective, targets, measure "
+    "and solver options (solve's LP, at the lags as given, and its tie rule)"
+)
+"""What the sweep's nominal plan is, as sweep.json says it (`nominal_plan`)."""
+
+
+def nominal_words(spec: dict[str, Any]) -> str | None:
+    """sweep.json's `nominal_plan`: what the nominal plan is (None with `--plan RUN`), and how
+    it differs from what `allocator solve` gives for the same options, if it does
+    (`spec["nominal_differs"]`, e.g. a model file's decide_now)."""
+    if spec.get("plan_run") is not None:
+        return None
+    differs = spec.get("nominal_differs")
+    if not differs:
+        return NOMINAL_PLAN
+    return f"the plan of the data as given (solve's LP and tie rule), {differs}"
 
 
 def nominal_plan(spec: dict[str, Any], values: list[float]) -> dict[str, Any]:
@@ -394,7 +415,7 @@ def summarise(folder: Path) -> pd.DataFrame:
     nominal = record.get("nominal") or {}
     for column, unit in (("jobs", jobs_unit), ("exports_musd", exports_unit)):
         v = ok[column].to_numpy()
-        spread = {f"p{q}": float(np.percentile(v, q)) for q in (5, 50, 95)} if len(v) else {}
+        spread = percentiles(v)
         rows.append(
             {"item": column, "unit": unit, "samples": len(v), **spread, "basis": FORESIGHT}
             | _placed(nominal.get(column), v)
@@ -408,9 +429,7 @@ def summarise(folder: Path) -> pd.DataFrame:
                 "item": f"program {prog}",
                 "unit": "US$ million",
                 "samples": len(v),
-                "p5": float(np.percentile(v, 5)),
-                "p50": float(np.percentile(v, 50)),
-                "p95": float(np.percentile(v, 95)),
+                **percentiles(v),
                 "funded_share": float((v > 1e-6).mean()),
                 "min": float(v.min()),
                 "max": float(v.max()),
