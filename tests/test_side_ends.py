@@ -118,6 +118,7 @@ def test_sides_not_followed_past_the_basis_say_at_least_on_every_surface(unexten
     assert kept >= 6  # the ecosystem's cut, korea's and rnd's both sides, in each surface
     eco = surfaces["terminal"][ECOSYSTEM][1]
     assert "-10.6 jobs per musd for at least 331 musd" in eco, eco
+    assert "(for at least: the optimal basis's range only; past 0 nonzeros" in stdout
 
 
 def test_the_csv_says_which_side_kept_the_basis_range(unextended):
@@ -138,12 +139,19 @@ def test_the_csv_says_which_side_kept_the_basis_range(unextended):
 
 
 @pytest.fixture(scope="module")
-def as_json(tmp_path_factory):
-    """`allocator solve --json` on the baseline: its top prices by first row name."""
-    ran = run_cli("solve", "--inputs", BASELINE, "--json", "--out",
-                  tmp_path_factory.mktemp("side") / "json")  # fmt: skip
+def written(tmp_path_factory):
+    """`allocator solve --json --write-model` on the baseline: (run folder, its top prices by
+    first row name)."""
+    out = tmp_path_factory.mktemp("side") / "run"
+    ran = run_cli("solve", "--inputs", BASELINE, "--json", "--write-model", "--out", out)
     assert ran.exit_code == 0, ran.stderr
-    return _json(ran.stdout)
+    return out, _json(ran.stdout)
+
+
+@pytest.fixture(scope="module")
+def as_json(written):
+    """The top prices of `solve --json` on the baseline, by first row name."""
+    return written[1]
 
 
 def test_a_rate_that_holds_to_where_no_plan_is_feasible_says_so(baseline_solve, as_json):
@@ -163,6 +171,7 @@ def test_a_rate_that_holds_to_where_no_plan_is_feasible_says_so(baseline_solve, 
         more = said["budget(china,phase1)"][0]
         assert "for 464 musd)" in more, (where, more)
         assert THEN_NONE not in more, (where, more)
+    assert "for at least" not in ran.stdout  # every listed side followed to its end
 
 
 def test_an_end_the_data_fixes_is_that_number_on_every_surface(baseline_solve, as_json):
@@ -190,15 +199,6 @@ def test_an_end_the_data_fixes_is_that_number_on_every_surface(baseline_solve, a
 # --- 4. every amount now stated, re-checked by fresh solves of model.mps -----------------------
 
 
-@pytest.fixture(scope="module")
-def written(tmp_path_factory):
-    """`allocator solve --write-model` on the baseline: (run folder, stdout)."""
-    out = tmp_path_factory.mktemp("side") / "run"
-    ran = run_cli("solve", "--inputs", BASELINE, "--out", out, "--write-model")
-    assert ran.exit_code == 0, ran.stderr
-    return out, ran.stdout
-
-
 def _optimum(folder: Path, row: str = "", sigma: int = 1, move: float = 0.0) -> float | None:
     """model.mps re-solved in a fresh HiGHS with `row`'s bound moved by sigma x move (its
     upper bound for a <= row, else its lower); None if no plan is feasible."""
@@ -223,9 +223,9 @@ def test_every_stated_amount_holds_and_ends_there(written):
     """Each finite amount of a listed row, moved by a fresh solve: the rate holds at the amount
     (objective moved by rate x amount), and 1% past it the average rate over the extra move is
     another number, or, where the words say no plan is feasible past it, no plan is."""
-    run, stdout = written
+    run, top = written
     prices = _rows(run, "shadow_prices.csv")
-    said = _terminal(stdout)
+    said = {k: (p["one_more"], p["one_less"]) for k, p in top.items()}
     base = _optimum(run)
     checked = ends = 0
     for name, words in said.items():
@@ -257,10 +257,10 @@ def test_an_end_where_no_plan_is_feasible_is_stated_to_the_thousandth(written):
     thousandth of a unit past it has no plan. The halving stopped up to 1e-6 short (ecosystem
     6,199.997 of 6,200; the aerospace tranche's cut 59,227.0625 of 59,227.08 jobs, where a
     basis reaching its bound fixes the end)."""
-    run, stdout = written
+    run, top = written
     prices = _rows(run, "shadow_prices.csv")
     ends = 0
-    for name, words in _terminal(stdout).items():
+    for name, words in ((k, (p["one_more"], p["one_less"])) for k, p in top.items()):
         for sigma, holds, text in ((+1, "up_holds_for", words[0]),
                                    (-1, "down_holds_for", words[1])):  # fmt: skip
             if THEN_NONE not in text:
