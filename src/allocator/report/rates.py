@@ -82,14 +82,14 @@ def _how(rows: pd.DataFrame, known: np.ndarray) -> pd.Series:
     """The `one_sided` column: `re-solved` or `basis`, then the re-solved rows' sides that end
     otherwise than where the rate changes (`; up: at least`, `; down: then no plan`)."""
     re_solved = rows["re_solved"].to_numpy(dtype=bool)
-    how = pd.Series(np.where(re_solved, "re-solved", np.where(known, "basis", "")), rows.index)
+    how = np.where(re_solved, "re-solved", np.where(known, "basis", "")).astype(object)
     for side in ("up", "down"):
         if f"{side}_end" not in rows:  # a solution without them (ranging failed)
             continue
-        end = rows[f"{side}_end"].fillna("").astype(str)
-        named = re_solved & (end != "").to_numpy()
+        end = rows[f"{side}_end"].fillna("").astype(str).to_numpy(dtype=object)
+        named = re_solved & (end != "")
         how[named] = how[named] + f"; {side}: " + end[named]
-    return how
+    return pd.Series(how, index=rows.index, dtype=object)
 
 
 def side_ends(row: Any) -> tuple[str, str]:
