@@ -80,7 +80,7 @@ def unextended(tmp_path_factory):
     patch.setattr(units, "EXTEND_UP_TO", 0)
     try:
         out = tmp_path_factory.mktemp("side") / "run"
-        ran = run_cli("solve", "--inputs", BASELINE, "--out", out)
+        ran = run_cli("solve", "--inputs", BASELINE, "--out", out, "--write-model")
         assert ran.exit_code == 0, ran.stderr
         js = run_cli("solve", "--inputs", BASELINE, "--json", "--out", out.with_name("json"))
         assert js.exit_code == 0, js.stderr
@@ -119,6 +119,26 @@ def test_sides_not_followed_past_the_basis_say_at_least_on_every_surface(unexten
     eco = surfaces["terminal"][ECOSYSTEM][1]
     assert "-10.6 jobs per musd for at least 331 musd" in eco, eco
     assert "(for at least: the optimal basis's range only; past 0 nonzeros" in stdout
+
+
+def test_an_amount_said_at_least_holds_at_least_that_far(unextended):
+    """Each side said to hold "for at least" its amount does: a fresh solve of model.mps with
+    the row moved by that amount changes the objective by rate x amount."""
+    run, stdout, _ = unextended
+    prices = _rows(run, "shadow_prices.csv")
+    base, checked = _optimum(run), 0
+    for name, words in _terminal(stdout).items():
+        for sigma, rate, holds, text in ((+1, "gain_per_unit_up", "up_holds_for", words[0]),
+                                         (-1, "loss_per_unit_down", "down_holds_for",
+                                          words[1])):  # fmt: skip
+            if "for at least" not in text:
+                continue
+            amount, slope = float(prices[name][holds]), float(prices[name][rate])
+            at = _optimum(run, name, sigma, amount)
+            assert at is not None, (name, sigma)
+            assert (at - base) / (sigma * amount) == pytest.approx(slope, rel=1e-6, abs=1e-6)
+            checked += 1
+    assert checked >= 6
 
 
 def test_the_csv_says_which_side_kept_the_basis_range(unextended):
