@@ -34,12 +34,14 @@ def warn(message: str) -> None:
 
 def run_summary(run: Run) -> dict[str, Any]:
     """What a script needs from a run: status, objective, outcomes, folder, top prices."""
-    from allocator.report.rates import ONE_SIDED, top_shadow_prices
+    from allocator.report.rates import ONE_SIDED, rate_words, top_shadow_prices
 
     top = top_shadow_prices(run.tables["shadow_prices"], 10)
     # both sides of each price (one more unit, one less, and the amount each rate holds for),
-    # as shadow_prices.csv, the terminal and report.html give them
+    # as shadow_prices.csv, the terminal and report.html give them, and their words (`for at
+    # least`, `then no plan is feasible`: what the numbers alone do not say)
     keys = ["constraint", "description", "shadow_price", "unit", *ONE_SIDED]
+    said = [rate_words(r, str(r.unit)) for r in top.itertuples()]
     return {
         "status": run.solution.status,
         "objective": run.info["objective"],
@@ -48,7 +50,10 @@ def run_summary(run: Run) -> dict[str, Any]:
         "money_musd": _money(run.tables.get("budgets")),
         "ties": run.solution.solver.get("ties"),
         "tie_classes": run.solution.solver.get("tie_classes"),
-        "top_shadow_prices": [{k: getattr(r, k) for k in keys} for r in top.itertuples()],
+        "top_shadow_prices": [
+            {k: getattr(r, k) for k in keys} | {"one_more": more, "one_less": less}
+            for r, (more, less) in zip(top.itertuples(), said, strict=True)
+        ],
     }
 
 

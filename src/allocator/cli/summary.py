@@ -213,3 +213,11 @@ def show_prices(top: pd.DataFrame, unit: str) -> None:
             "pass holds"
         )
         _line(f"  (no plan is feasible: no plan meets every other limit after that move{held})")
+    if any("for at least" in f"{a} {b}" for a, b in said):
+        from allocator.solver.units import EXTEND_UP_TO
+
+        _line(
+            "  (for at least: the optimal basis's range only; past "
+            f"{EXTEND_UP_TO:,} nonzeros re-solves do not follow the rate further, and it may "
+            "hold further)"
+        )

@@ -15,6 +15,17 @@ from allocator.report.svg import bars
 TOP_PRICES = 12
 """The most limits the section shows."""
 
+AMOUNTS = (
+    "<p><em>For at least</em> an amount: the optimal basis's range only, on a model too large "
+    "for re-solves to follow the rate further; it may hold further. <em>Then no plan is "
+    "feasible</em>: the rate holds up to that amount and no plan meets every limit past it. An "
+    "amount is exact where the data fixes it (a budget cut to 0, a variable reaching its "
+    "bound); elsewhere it is where re-solves found the rate to change, to the solver's "
+    "tolerance. Amounts are shown to 6 significant digits (<code>shadow_prices.csv</code>: "
+    "12).</p>"
+)
+"""What the amounts of the words say, under the section's first paragraph."""
+
 
 def binding_section(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> str:
     """What binds: the limits whose room buys the most, in a chart and in words (both one-sided
@@ -61,6 +72,7 @@ def binding_section(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> s
     return (
         "<h2>What binds: the largest shadow prices</h2>"
         + said
+        + AMOUNTS
         + chart
         + f"<ul>{''.join(words) or '<li>No limit buys anything at the margin.</li>'}</ul>"
     )

@@ -42,7 +42,12 @@ exact for the amount beside it (in `holds_for_unit`); 1E+30 = without limit, and
 report lists it). `one_sided`: `re-solved` (a side was computed by re-solves, to where its rate
 changes; so is a listed row's finite Excel range), `basis` (both are the simplex dual, over
 Excel's allowable range: at least that far, since the range ends where the basis changes, not
-the rate), empty (a side not computed).
+the rate), empty (a side not computed). After `re-solved`, a side whose amount says less than
+where the rate changes is named: `; up: at least` (that side kept Excel's range: the model is
+too large to follow it by re-solves, `units.EXTEND_UP_TO`), `; down: then no plan` (the rate
+holds up to that amount and past it no plan is feasible). An amount is exact where the data
+fixes it (a budget cut to 0, a bound reached); elsewhere it is where the re-solves found the
+rate to change, to the solver's tolerance; the words show 6 significant digits.
 
 Then the whole units, what `allocator solve` on the data moved by one unit reports (soft
 targets: the least shortfall found again, then held): `gain_of_one_unit_up` (objective after
@@ -67,12 +72,37 @@ def one_sided(sol: Solution) -> pd.DataFrame:
     frame = pd.DataFrame({c: _signed_excel_inf(rows[c]) for c in RATES})
     frame["holds_for_unit"] = families.row_units(rows)
     known = frame[RATES].notna().all(axis=1).to_numpy()
-    frame["one_sided"] = np.where(
-        rows["re_solved"].to_numpy(dtype=bool), "re-solved", np.where(known, "basis", "")
-    )
+    frame["one_sided"] = _how(rows, known)
     for c in UNITS + SHORTFALL:  # a solution of the first step has no whole units
         frame[c] = _signed_excel_inf(rows[c]) if c in rows else np.nan
     return frame
+
+
+def _how(rows: pd.DataFrame, known: np.ndarray) -> pd.Series:
+    """The `one_sided` column: `re-solved` or `basis`, then the re-solved rows' sides that end
+    otherwise than where the rate changes (`; up: at least`, `; down: then no plan`)."""
+    re_solved = rows["re_solved"].to_numpy(dtype=bool)
+    how = np.where(re_solved, "re-solved", np.where(known, "basis", "")).astype(object)
+    for side in ("up", "down"):
+        if f"{side}_end" not in rows:  # a solution without them (ranging failed)
+            continue
+        end = rows[f"{side}_end"].fillna("").astype(str).to_numpy(dtype=object)
+        named = re_solved & (end != "")
+        how[named] = how[named] + f"; {side}: " + end[named]
+    return pd.Series(how, index=rows.index, dtype=object)
+
+
+def side_ends(row: Any) -> tuple[str, str]:
+    """What lies past each side's amount of a row (up, down), as its `one_sided` says: `at
+    least` (the basis's range: the rate may hold further), `then no plan`, or empty (the rate
+    changes there, or holds for any amount)."""
+    said = str(getattr(row, "one_sided", "") or "")
+    head, *parts = (part.strip() for part in said.split(";"))
+    ends = dict.fromkeys(("up", "down"), "at least" if head == "basis" else "")
+    for part in parts:
+        side, _, end = part.partition(": ")
+        ends[side] = end
+    return ends["up"], ends["down"]
 
 
 def top_shadow_prices(prices: pd.DataFrame, n: int = 10) -> pd.DataFrame:
@@ -127,19 +157,23 @@ def rate_words(row: Any, unit: str) -> tuple[str, str]:
     """
     holds_unit = str(getattr(row, "holds_for_unit", "") or "")
     whole = [_number(row, c) for c in UNITS]
+    ends = side_ends(row)
     if whole[0] != whole[0] and whole[1] != whole[1]:
-        up = _side_words(float(row.gain_per_unit_up), float(row.up_holds_for), holds_unit)
-        down = _side_words(-float(row.loss_per_unit_down), float(row.down_holds_for), holds_unit)
+        up = _side_words(float(row.gain_per_unit_up), float(row.up_holds_for), holds_unit, ends[0])
+        down = _side_words(
+            -float(row.loss_per_unit_down), float(row.down_holds_for), holds_unit, ends[1]
+        )
         return f"one more: {up.replace(' (', f' {unit} (', 1)}", f"one less: {down}"
     objective, _, per = unit.partition(" per ")
     per = per or holds_unit
     said = []
-    for sign, (rate, holds), change, shortfall in zip(
-        (+1, -1), (RATES[:2], RATES[2:]), whole, SHORTFALL, strict=True
+    for sign, (rate, holds), change, shortfall, end in zip(
+        (+1, -1), (RATES[:2], RATES[2:]), whole, SHORTFALL, ends, strict=True
     ):
         side = _Side(
             sign * _number(row, rate), _number(row, holds), sign * change, _number(row, shortfall)
         )
+        side.end = end
         more = "more" if sign > 0 else "less"
         said.append(f"one {more} {per}: {side.words(objective, per, holds_unit)}")
     return said[0], said[1]
@@ -159,6 +193,8 @@ class _Side:
 
     def __init__(self, rate: float, holds: float, change: float, shortfall: float) -> None:
         self.rate, self.holds, self.change, self.shortfall = rate, holds, change, shortfall
+        self.end = ""
+        """What lies past `holds` (`side_ends`)."""
 
     def words(self, objective: str, per: str, holds_unit: str) -> str:
         """E.g. `-40 jobs, and the least target shortfall rises by 0.0002 (...)`."""
@@ -188,21 +224,34 @@ class _Side:
         said = f"{rate + 0.0:+,.4g} {unit}"
         if holds >= EXCEL_INFINITY:
             return f"{said} for any amount"
-        amount = f"{holds:,.6g} {holds_unit}".strip()
-        if holds >= 1 or moved:
+        amount = _amount(holds, holds_unit, self.end)
+        if holds >= 1 or moved or self.end == "then no plan":
             return f"{said} for {amount}"
         rest = (self.change - rate * holds) / (1 - holds)
         rest = 0.0 if abs(rest) < 1e-9 * max(1.0, abs(rate)) else rest
-        return f"{said} for the first {amount}, then {rest:+,.4g} {unit} on average"
+        first = amount.replace("at least ", "at least the first ", 1)
+        first = first if first != amount else f"the first {amount}"
+        return f"{said} for {first}, then {rest:+,.4g} {unit} on average"
 
 
-def _side_words(change: float, holds: float, holds_unit: str) -> str:
+def _amount(holds: float, holds_unit: str, end: str) -> str:
+    """How far a rate holds, in words: `331 musd`, `at least 331 musd` (the basis's range
+    only), `6,200 musd, then no plan is feasible`; 6 significant digits."""
+    amount = f"{holds:,.6g} {holds_unit}".strip()
+    if end == "at least":
+        return f"at least {amount}"
+    if end == "then no plan":
+        return f"{amount}, then no plan is feasible"
+    return amount
+
+
+def _side_words(change: float, holds: float, holds_unit: str, end: str = "") -> str:
     if change != change:
         return "not computed"
     change += 0.0  # no "-0"
     if abs(change) >= EXCEL_INFINITY:
         return "no plan is feasible"
-    amount = "any amount" if holds >= EXCEL_INFINITY else f"{holds:,.6g} {holds_unit}".strip()
+    amount = "any amount" if holds >= EXCEL_INFINITY else _amount(holds, holds_unit, end)
     return f"{change:+,.4g} (for {amount})"
 
 

@@ -23,6 +23,7 @@ What one whole unit more buys and one unit less costs, and which rows get both, 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import highspy
 import numpy as np
@@ -134,6 +135,9 @@ class Side:
         self.speculate = False
         self.assumed: list[float] = []
         """Moves assumed infeasible while `speculate`, to confirm (`_confirmed`)."""
+        self.stop: float | None = None
+        """Where the piece `_piece_end` found ends where no plan is feasible: the nearest move
+        found infeasible past its end (None: the rate changes there, or holds without limit)."""
 
     @property
     def tightens(self) -> bool:
@@ -226,13 +230,30 @@ class Side:
         tolerance: what the probes of `_one_side` would find, exactly."""
         if not SHORTCUTS or not self.tightens:
             return False
+        least, most = self.extremes()
+        if self.sigma < 0:  # the upper bound moved down: no plan has less than the least
+            return bool(least >= self.upper)
+        return bool(most <= self.lower)
+
+    def extremes(self) -> tuple[float, float]:
+        """The row's least and most activity over its columns' bounds alone."""
         index, value = self.rows.entries(self.row)
         cols = self.h.getCols(len(index), index)
         low = value * cols[3][: len(index)]  # each entry's extremes over its bounds
         up = value * cols[4][: len(index)]
-        if self.sigma < 0:  # the upper bound moved down: no plan has less than the least
-            return bool(np.minimum(low, up).sum() >= self.upper)
-        return bool(np.maximum(low, up).sum() <= self.lower)
+        return float(np.minimum(low, up).sum()), float(np.maximum(low, up).sum())
+
+    def breakpoints(self) -> list[float]:
+        """The moves, fixed by the data, past which the row itself may allow no plan, nearest
+        first: the bound moved reaches 0 (a budget cut to nothing), the row's other bound, or
+        the least (most) activity its columns' bounds allow."""
+        least, most = self.extremes()
+        found = [-self.sigma * self.rhs]
+        if self.sigma < 0 and self.moves[1]:
+            found += [self.upper - least, self.upper - self.lower]
+        if self.sigma > 0 and self.moves[0]:
+            found += [most - self.lower, self.upper - self.lower]
+        return sorted({t for t in found if 0 < t < np.inf})
 
     def on(self, p: _Point, slope: float) -> bool:
         """Whether `p` lies on the line through the base optimum with `slope`."""
@@ -264,12 +285,15 @@ def _piece_end(
     side: Side, slope: float, last: _Point, beyond: _Point | None, reach: float
 ) -> float:
     """Where the first piece (`slope`, known up to `last`) ends: exact when a probe lies on both
-    its line and the line of the next probe; the last amount checked if none did in time."""
+    its line and the line of the next probe; the last amount checked if none did in time. A
+    piece that holds up to where no plan is feasible sets `side.stop`."""
+    side.stop = None
     for _ in range(MAX_PROBES):
         if beyond is None:
             if last.free or side.unlimited(last, slope):
                 return np.inf
             if reach - last.t <= 1e-6 * max(1.0, last.t):  # it holds up to where no plan is
+                side.stop = reach
                 return last.t
             t = 2 * last.t if 2 * last.t < reach else (last.t + reach) / 2
             p = side.at(t, slope)
@@ -289,6 +313,32 @@ def _piece_end(
             return t
         beyond = p
     return last.t
+
+
+def _exact_end(side: Side, slope: float, end: float) -> float:
+    """The end of a piece that holds up to where no plan is feasible (`side.stop`, found by
+    halving to within 1e-6 of it: the ecosystem budget's 6,199.997 musd of 6,200) as the data
+    fixes it, between `end` and the nearest move found infeasible: the first of the row's
+    `breakpoints` at which a re-solve lies on the piece's line (a budget cut to 0); else the
+    move at which an optimal basis on the piece stops being feasible (a variable reaching its
+    bound: `basis_range`, the tranche's 59,227.08 jobs, not 59,227.0625); else `end`."""
+    if side.stop is None:
+        return end
+    near = 1e-9 * max(1.0, end)
+    for t in side.breakpoints():
+        if end - near <= t <= side.stop:
+            p = side.at(t, slope)
+            if p is not None and side.on(p, slope):
+                return t
+    side._read_range()
+    for q, reach in side.lines:  # a basis on the piece, its reach known (with `SHORTCUTS`)
+        if end <= reach <= side.stop and side.on(q, slope):
+            return reach
+    p = side._solve(end)  # the instance at an optimal basis there, whichever mode
+    if p is None or side.current is not p or not side.on(p, slope):
+        return end
+    reach = end + basis_range(side.h, side.row, side.sigma, side.rows)
+    return reach if end <= reach <= side.stop else end
 
 
 def _first_probe(side: Side, cut_first: bool) -> tuple[_Point | None, float]:
@@ -316,7 +366,7 @@ def _first_probe(side: Side, cut_first: bool) -> tuple[_Point | None, float]:
 def _one_side(side: Side, cut_first: bool = False) -> tuple[float, float]:
     """(dw/dt from the right at 0, how far it holds) on one side; nan where not settled; a side
     no plan allows at `SMALLEST` units has the rate -inf, every amount infeasible (`cut_first`:
-    see `_first_probe`)."""
+    see `_first_probe`). `side.stop` says whether no plan is feasible past the amount."""
     if side.blocked():
         return -np.inf, np.inf
     first, reach = _first_probe(side, cut_first)
@@ -325,12 +375,20 @@ def _one_side(side: Side, cut_first: bool = False) -> tuple[float, float]:
     slope, last, beyond = _first_piece(side, first)
     if last is None:
         return np.nan, np.nan
+    return slope, _settled_end(side, slope, last, beyond, reach)
+
+
+def _settled_end(
+    side: Side, slope: float, last: _Point, beyond: _Point | None, reach: float
+) -> float:
+    """`_piece_end` with the shortcuts' assumptions confirmed (else each probe re-solved), then
+    made exact where the data fixes it (`_exact_end`)."""
     side.speculate = SHORTCUTS
     end = _piece_end(side, slope, last, beyond, reach)
     side.speculate = False
-    if _confirmed(side):
-        return slope, end
-    return slope, _piece_end(side, slope, last, beyond, reach)  # each probe re-solved now
+    if not _confirmed(side):
+        end = _piece_end(side, slope, last, beyond, reach)
+    return _exact_end(side, slope, end)
 
 
 def _confirmed(side: Side) -> bool:
@@ -359,6 +417,16 @@ class Base:
         )
 
 
+class SideRate(NamedTuple):
+    """One side of a row: its rate (d(objective) / d(rhs) from that side), the amount it holds
+    for, and whether no plan is feasible past that amount (else the rate changes there, or it
+    holds without limit)."""
+
+    rate: float
+    holds: float
+    then_no_plan: bool = False
+
+
 def side_rate(
     h: highspy.Highs,
     row: int,
@@ -367,18 +435,19 @@ def side_rate(
     seen: Seen | None = None,
     cut_first: bool = False,
     rows: Rows | None = None,
-) -> tuple[float, float]:
-    """One side of `row` at the optimum `base` of `h`: (rate, holds_for), the rate as
-    d(objective) / d(rhs) from that side (`seen`: probes solved before, `Side.seen`;
-    `cut_first`: a cut likely has no plan, see `_first_probe`; `rows`: the rows `h` holds, read
-    from it if None). The row's bounds are put back; the basis is not (see `one_sided`)."""
+) -> SideRate:
+    """One side of `row` at the optimum `base` of `h` (`seen`: probes solved before,
+    `Side.seen`; `cut_first`: a cut likely has no plan, see `_first_probe`; `rows`: the rows
+    `h` holds, read from it if None). The row's bounds are put back; the basis is not (see
+    `one_sided`)."""
     side = Side(h, row, sigma, base.objective, sigma * float(base.dual[row]), seen, rows)
     try:
         slope, holds = _one_side(side, cut_first)
     finally:
         side.restore()
     rate = sigma * slope
-    return (0.0 if abs(rate) < 1e-9 else rate), holds  # a dual's noise, as the tables clean it
+    # a dual's noise as 0, as the tables clean it
+    return SideRate(0.0 if abs(rate) < 1e-9 else rate, holds, side.stop is not None)
 
 
 def restored(h: highspy.Highs, basis: highspy.HighsBasis) -> None:
@@ -408,23 +477,20 @@ def side_end(
     basis_reach: float,
     seen: Seen | None = None,
     rows: Rows | None = None,
-) -> float:
+) -> tuple[float, bool]:
     """Where the piece of `row`'s side `sigma` that the base dual gives ends, known to hold for
     `basis_reach` > 0 units (Excel's allowable range: the optimal basis stays feasible that far)
     and found exactly past it by the re-solves of `_piece_end`: the basis's range is where that
     basis stops, not where the rate changes (the baseline's ecosystem budget: 331 musd by the
-    basis, the whole 6,200 by re-solves). The row's bounds are put back; the basis is not."""
+    basis, the whole 6,200 by re-solves). Returns the end and whether no plan is feasible past
+    it. The row's bounds are put back; the basis is not."""
     side = Side(h, row, sigma, base.objective, sigma * float(base.dual[row]), seen, rows)
     start = _Point(0.0, side.w0, side.s0, False)
     side.lines.append((start, basis_reach))
     side.feasible = basis_reach
     last = _Point(basis_reach, side.w0 + side.s0 * basis_reach, side.s0, False)
     try:
-        side.speculate = SHORTCUTS
-        end = _piece_end(side, side.s0, last, None, np.inf)
-        side.speculate = False
-        if not _confirmed(side):
-            end = _piece_end(side, side.s0, last, None, np.inf)
+        end = _settled_end(side, side.s0, last, None, np.inf)
     finally:
         side.restore()
-    return end
+    return end, side.stop is not None

@@ -244,8 +244,9 @@ def listed_rates(
 
     Returns arrays: gain_per_unit_up, up_holds_for, loss_per_unit_down, down_holds_for,
     gain_of_one_unit_up, loss_of_one_unit_down, shortfall_change_up, shortfall_change_down (nan:
-    not computed; the shortfall's changes nan without soft targets) and `re_solved` (a rate of
-    the row was computed by re-solves).
+    not computed; the shortfall's changes nan without soft targets), `re_solved` (a rate of
+    the row was computed by re-solves) and `up_end`, `down_end`: what lies past each side's
+    amount where the amount alone does not say it (`ENDS`).
     """
     inc, dec = ranges
     dual = base.dual
@@ -257,6 +258,8 @@ def listed_rates(
         "down_holds_for": np.where(dec > 0, dec, np.nan),
         **{name: nan.copy() for pair in _UNITS.values() for name in pair},
         "re_solved": np.zeros(len(dual), dtype=bool),
+        "up_end": _basis_ends(inc),
+        "down_end": _basis_ends(dec),
     }
     basis = h.getBasis()
     if lex is not None:
@@ -291,7 +294,22 @@ def _whole(out: dict[str, np.ndarray]) -> np.ndarray:
     return whole
 
 
+AT_LEAST, THEN_NO_PLAN = "at least", "then no plan"
+"""`ENDS`: the side's amount is the basis's range only (the rate holds at least that far, and
+may further), or no plan is feasible past it."""
+
+ENDS = (AT_LEAST, THEN_NO_PLAN)
+"""What `up_end` and `down_end` may say past a side's amount; empty: the rate changes there (or
+holds for any amount, or the side is not computed)."""
+
+
+def _basis_ends(reach: np.ndarray) -> np.ndarray:
+    """`AT_LEAST` where a side's amount is a finite, non-zero basis range (Excel's)."""
+    return np.where((reach > 0) & (reach < np.inf), AT_LEAST, "").astype(object)
+
+
 _SIDES = {+1: ("gain_per_unit_up", "up_holds_for"), -1: ("loss_per_unit_down", "down_holds_for")}
+_ENDS = {+1: "up_end", -1: "down_end"}
 _UNITS = {
     +1: ("gain_of_one_unit_up", "shortfall_change_up"),
     -1: ("loss_of_one_unit_down", "shortfall_change_down"),
@@ -326,9 +344,9 @@ def _fill(probe: _Probe, i: int, sigma: int, out: dict[str, np.ndarray]) -> None
         return
     lex = probe.lex
     cut_first = lex is not None and lex.held > 0 and lex.binds(i)
-    out[rate][i], out[holds][i] = side_rate(
-        probe.h, i, sigma, probe.base, probe.seen, cut_first, probe.rows
-    )
+    found = side_rate(probe.h, i, sigma, probe.base, probe.seen, cut_first, probe.rows)
+    out[rate][i], out[holds][i] = found.rate, found.holds
+    out[_ENDS[sigma]][i] = THEN_NO_PLAN if found.then_no_plan else ""
     out["re_solved"][i] = True
 
 
@@ -348,7 +366,9 @@ def _extend(
         return
     if probe.h.getNumNz() > EXTEND_UP_TO:  # the basis's range stands: at least that far
         return
-    out[holds][i] = side_end(probe.h, i, sigma, probe.base, reach, probe.seen, probe.rows)
+    end, no_plan = side_end(probe.h, i, sigma, probe.base, reach, probe.seen, probe.rows)
+    out[holds][i] = end
+    out[_ENDS[sigma]][i] = THEN_NO_PLAN if no_plan else ""
     out["re_solved"][i] = True
 
 
