@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Iterable
 
 _CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
@@ -67,14 +67,16 @@ def text_problem(text: str, one_line: bool = True) -> tuple[str, str] | None:
 
 
 def cells_problem(
-    cells: Iterable[tuple[str, str]], numbers: Collection[str] = ()
+    cells: Iterable[tuple[str, str]], is_number: Callable[[str], bool]
 ) -> tuple[str, str, str] | None:
     """(column, what is wrong, fix) of the first refused cell of a row given as (column, text)
-    pairs; each column is one line but those of `FREE_TEXT` and the `numbers` columns, whose
-    own rule refuses a line break as no number."""
+    pairs; each column is one line but those of `FREE_TEXT` and those `is_number` says are
+    read as numbers (whose own rule refuses a line break as no number)."""
     for column, text in cells:
+        if not may_hold(text):
+            continue
         problem = text_problem(text, one_line=False)
-        if problem is None and column not in FREE_TEXT and column not in numbers:
+        if problem is None and column not in FREE_TEXT and not is_number(column):
             # space around a cell is dropped, and with it a line break or a tab there
             problem = text_problem(text.strip(), one_line=True)
         if problem is not None:

@@ -187,8 +187,7 @@ def _check_text(file: str, number: int, cells: dict[str, str], model: type[Row])
     (a line break in a number cell is left to the number rule)."""
     if not may_hold("".join(cells.values())):  # one scan of the row: the common case
         return
-    numbers = [c for c in cells if _is_number(model, c, cells)]
-    problem = cells_problem(cells.items(), numbers)
+    problem = cells_problem(cells.items(), lambda column: _is_number(model, column, cells))
     if problem is not None:
         column, reason, fix = problem
         raise InputError(reason, file=file, row=number, column=column, fix=fix)
