@@ -277,3 +277,9 @@ def test_a_model_file_name_on_two_lines_is_refused_but_a_description_is_not(tmp_
         "dataset: ../inputs/g\nname: run\ndescription: |\n  first\n  second\n", encoding="utf-8"
     )
     assert invoke("solve", model, "--out", tmp_path / "run").exit_code == 0
+
+
+def test_a_model_file_with_a_list_as_a_key_is_one_line(tmp_path):
+    """A complex key (`? [a, b]`) is not a name the one-line rule can look up: no traceback."""
+    model = _model(tmp_path, "? [a, b]\n: c\n")
+    refusal(invoke("solve", model, "--out", tmp_path / "run"), f"{model}")

@@ -87,7 +87,7 @@ class ModelFileLoader(yaml.SafeLoader):
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue  # keys merged in with << may be overridden: that is what << is for
             _one_line(key_node)
-            if key_node.value not in MULTI_LINE_KEYS:
+            if not (isinstance(key_node, yaml.ScalarNode) and key_node.value in MULTI_LINE_KEYS):
                 _one_line(value_node)
             key = self.construct_object(key_node, deep=True)
             try:
