@@ -467,12 +467,21 @@ def test_check_escapes_control_characters(tmp_path):
     programs[1] += ",guessed \x1b[31mred\x1b[0m"
     programs[2:] = [line + "," for line in programs[2:]]
     (data / "programs.csv").write_text("\n".join(programs) + "\n", encoding="utf-8")
+    # A control character in a cell is refused at load (tests/test_hunt_control.py), the
+    # refusal quoting it escaped; programs.csv first, then facts.csv.
     res = invoke("check", "--inputs", data)
-    assert res.exit_code == 0, res.stderr
-    assert "\x1b" not in res.stdout
-    assert "\x07" not in res.stdout
-    assert "doc \\x1b[2J\\x1b]8;;http://x.example\\x07C" in res.stdout
-    assert "guessed \\x1b[31mred\\x1b[0m" in res.stdout
+    assert res.exit_code == 2, res.output
+    assert "\x1b" not in res.stderr
+    assert "guessed \\x1b[31mred\\x1b[0m" in res.stderr
+    shutil.copy(DATA / "audit" / "programs.csv", data / "programs.csv")
+    res = invoke("check", "--inputs", data)
+    assert res.exit_code == 2, res.output
+    assert "\x1b" not in res.stderr
+    assert "\x07" not in res.stderr
+    assert "doc \\x1b[2J\\x1b]8;;http://x.example\\x07C" in res.stderr
+    shutil.copy(DATA / "audit" / "facts.csv", data / "facts.csv")
+    res = invoke("check", "--inputs", data)
+    assert res.exit_code == 0, res.output
     assert "new\\x0aline" in res.stdout
     assert "new\nline" not in res.stdout
 

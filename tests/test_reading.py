@@ -117,7 +117,7 @@ def test_bidi_controls_in_a_cell_are_shown_escaped(dataset):
     message = refusal(dataset)
     assert message.startswith("pools.csv, row 2, column 'pool'"), message
     assert printable(message), repr(message)
-    assert r"'pub\u202elic' is not a valid identifier" in message, message
+    assert r"'pub\u202elic' holds U+202E" in message, message  # refused as such
 
 
 # --- what is at the path ---------------------------------------------------------------------

@@ -5,9 +5,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from allocator.cli.commands import Sets, app
+from allocator.cli.console import shown
 from allocator.cli.exits import exit_codes
 from allocator.cli.options import with_sets
 from allocator.cli.render import out
@@ -35,8 +35,8 @@ def export_inputs(
         folder = inputs or default_inputs()
         export_workbook(with_sets(load_inputs(folder), cell_sets), out_file, force)
         out.print(
-            f"[bold green]Wrote[/] {escape(str(out_file))}: the dataset {escape(str(folder))} "
-            f"as one workbook. Next: allocator solve --inputs {escape(str(out_file))}"
+            f"[bold green]Wrote[/] {shown(out_file)}: the dataset {shown(folder)} "
+            f"as one workbook. Next: allocator solve --inputs {shown(out_file)}"
         )
 
 
@@ -50,4 +50,4 @@ def report(
         from allocator.runs.report import report as rebuild
 
         path = rebuild(run_dir)
-        out.print(f"[bold green]Wrote[/] {escape(str(path))}")
+        out.print(f"[bold green]Wrote[/] {shown(path)}")

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from allocator.cli.commands import Measure, Rate, Sets, app
+from allocator.cli.console import shown
 from allocator.cli.exits import exit_codes
 from allocator.cli.helps import INPUTS_HELP, TARGETS_HELP, Command
 from allocator.cli.options import number_of, run_spec
@@ -199,8 +199,7 @@ def _show(folder: Path, table: Any, info: dict[str, Any]) -> None:
         out.print(line, markup=False)
     out.print(verdict_line(table), markup=False)
     out.print(
-        f"Wrote [bold]{escape(str(folder))}[/]: "
-        + ", ".join(sorted(p.name for p in folder.iterdir()))
+        f"Wrote [bold]{shown(folder)}[/]: " + ", ".join(sorted(p.name for p in folder.iterdir()))
     )
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from allocator.cli.commands import Measure, Rate, Sets, app
+from allocator.cli.console import shown
 from allocator.cli.exits import exit_codes
 from allocator.cli.helps import INPUTS_HELP
 from allocator.cli.options import number_of, run_spec
@@ -78,7 +78,7 @@ def alternatives(
         assert folder is not None  # ranges() writes its folder and says where
         show_ranges(table, info)
         out.print(
-            f"Wrote [bold]{escape(str(folder))}[/]: "
+            f"Wrote [bold]{shown(folder)}[/]: "
             + ", ".join(sorted(p.name for p in folder.iterdir()))
         )
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from allocator.cli.commands import app
+from allocator.cli.console import shown
 from allocator.cli.exits import exit_codes
 from allocator.cli.render import out, print_json
 
@@ -62,7 +62,7 @@ def replan(
         for line in added_lines(done["actuals"]["added_up"]):
             out.print(line, markup=False, soft_wrap=True)
         show_table(done["table"])
-        out.print(f"Wrote [bold]{escape(str(done['folder']))}[/]")
+        out.print(f"Wrote [bold]{shown(done['folder'])}[/]")
 
 
 def added_lines(added: list[dict[str, object]]) -> list[str]:

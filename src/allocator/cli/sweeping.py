@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.markup import escape
 
+from allocator.cli.console import shown
 from allocator.cli.render import err, out, progress, show_sweep, warn
 
 if TYPE_CHECKING:
@@ -54,8 +55,7 @@ def run_sweep_command(
     show_plan(done.summary)  # what the plan delivers first, then with perfect foresight
     show_sweep(done.summary, done.table)
     out.print(
-        f"Wrote [bold]{escape(str(folder))}[/]: "
-        + ", ".join(sorted(p.name for p in folder.iterdir()))
+        f"Wrote [bold]{shown(folder)}[/]: " + ", ".join(sorted(p.name for p in folder.iterdir()))
     )
     _refuse_unsolved(done.table, folder)
 
@@ -85,7 +85,7 @@ def _say_kept(folder: Path) -> None:
 
     kept = len(done_samples(folder))
     err.print(
-        f"interrupted: kept {kept:,} samples in {escape(str(folder))}; the same sweep with "
+        f"interrupted: kept {kept:,} samples in {shown(folder)}; the same sweep with "
         "--resume continues it",
         highlight=False,
         soft_wrap=True,

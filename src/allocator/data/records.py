@@ -28,6 +28,7 @@ from allocator.data.numbers import (
     parse_share,
 )
 from allocator.data.ordering import canonical
+from allocator.data.plaintext import cells_problem, may_hold
 from allocator.data.schema import TABLES, Inputs, Row
 from allocator.data.shares import share_problems
 from allocator.data.uncertainty import uncertainty_notes, uncertainty_problems
@@ -170,6 +171,7 @@ def read_records(file: str, lines: list[list[str]], model: type[Row]) -> list[Ro
 
 
 def _row(file: str, number: int, cells: dict[str, str], model: type[Row]) -> Row:
+    _check_text(file, number, cells, model)
     values: dict[str, Any] = {"line": number}
     for name, raw in cells.items():
         cell = raw.strip()
@@ -185,6 +187,25 @@ def _row(file: str, number: int, cells: dict[str, str], model: type[Row]) -> Row
         return model.model_validate(values)
     except ValidationError as exc:
         raise _validation_error(file, number, cells, exc, model) from None
+
+
+def _check_text(file: str, number: int, cells: dict[str, str], model: type[Row]) -> None:
+    """Refuse a cell holding a control character, a bidirectional control, or a line break
+    in a text that is one line (`plaintext.py`): before any other rule, so the message says so
+    (a line break in a number cell is left to the number rule)."""
+    if not may_hold("".join(cells.values())):  # one scan of the row: the common case
+        return
+    problem = cells_problem(cells.items(), lambda column: _is_number(model, column, cells))
+    if problem is not None:
+        column, reason, fix = problem
+        raise InputError(reason, file=file, row=number, column=column, fix=fix)
+
+
+def _is_number(model: type[Row], column: str, cells: dict[str, str]) -> bool:
+    """Whether `model`'s `column` is read as a number (a unit, or an int or float field)."""
+    info = model.model_fields.get(column)
+    plain = info is not None and info.annotation in (int, float, float | None)
+    return plain or _unit_of(model, column, cells) is not None
 
 
 def _cell_value(model: type[Row], name: str, cell: str, cells: dict[str, str]) -> Any:

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from allocator.data.numbers import parse_number
+from allocator.data.plaintext import text_problem
 from allocator.errors import printable
 
 MAX_YAML_DEPTH = 50  # a model file is 4 levels deep; past Python's recursion limit is a traceback
@@ -82,9 +83,12 @@ class ModelFileLoader(yaml.SafeLoader):
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
         seen: dict[object, yaml.Mark] = {}
-        for key_node, _ in node.value:
+        for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue  # keys merged in with << may be overridden: that is what << is for
+            _one_line(key_node)
+            if not (isinstance(key_node, yaml.ScalarNode) and key_node.value in MULTI_LINE_KEYS):
+                _one_line(value_node)
             key = self.construct_object(key_node, deep=True)
             try:
                 first = seen.setdefault(key, key_node.start_mark)
@@ -97,6 +101,29 @@ class ModelFileLoader(yaml.SafeLoader):
                     "keep one of the two; YAML would silently use the last",
                 )
         return super().construct_mapping(node, deep)
+
+
+MULTI_LINE_KEYS = frozenset({"description"})
+"""Keys of a model file whose text may span lines; every other string is one line."""
+
+
+def _one_line(node: yaml.Node) -> None:
+    """Refuse a string scalar holding a line break or a tab (`plaintext.text_problem`)."""
+    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str":
+        problem = text_problem(str(node.value), one_line=True)
+        if problem is not None:
+            raise Refused(problem[0], node.start_mark, problem[1])
+
+
+def _text(loader: ModelFileLoader, node: yaml.ScalarNode) -> str:
+    """A YAML string, refused if it holds a control or bidirectional control character: a
+    double-quoted `"\\e"` or `"\\u202e"` is one, which PyYAML's own check of the file's
+    characters never sees (`plaintext.py`)."""
+    text = str(loader.construct_scalar(node))
+    problem = text_problem(text, one_line=False)
+    if problem is not None:
+        raise Refused(problem[0], node.start_mark, problem[1])
+    return text
 
 
 def _size(node: yaml.Node, sizes: dict[int, int]) -> int:
@@ -160,6 +187,7 @@ ModelFileLoader.add_implicit_resolver(
 ModelFileLoader.add_constructor("tag:yaml.org,2002:int", _yaml_number)
 ModelFileLoader.add_constructor("tag:yaml.org,2002:float", _yaml_number)
 ModelFileLoader.add_constructor("tag:yaml.org,2002:binary", _binary)
+ModelFileLoader.add_constructor("tag:yaml.org,2002:str", _text)
 
 
 def unknown_key(path: Path, loc: tuple[int | str, ...], root: type[BaseModel]) -> str:
