@@ -3,10 +3,12 @@ what moved against the plan first loaded, and Save.
 
 Routes: `GET /` (the page), `GET /api/plan`, `POST /api/set` (`{"set": ["TABLE.KEY.COLUMN=V"]}`),
 `POST /api/reset`, `GET /api/details?rev=N`, `POST /api/save` (`{"name": "..."}`); nothing else
-is served. Every request needs the token (`?token=` or the `X-Allocator-Token` header): 403
-otherwise. Errors are one JSON document with the words `allocator solve` prints (`error`,
+is served. Every request must name this machine, come from the page itself when it changes
+something, and carry the token (`?token=` or the `X-Allocator-Token` header): 403 otherwise
+(`guard`). Errors are one JSON document with the words `allocator solve` prints (`error`,
 `details`, `exit_code`): 400 for bad input, 422 when no plan is feasible, 413 for a body past
-`MAX_BODY`.
+`MAX_BODY`, 500 (and one log line without the URL's query, which holds the token) for a fault
+of the program.
 
 The plan, set and reset answer with revision `rev` of the plan: the headline, the outcomes, the
 money by program and what moved (`answer_state`); the page then asks `/api/details?rev=N` for
@@ -18,7 +20,9 @@ solved.
 from __future__ import annotations
 
 import json
-import secrets
+import logging
+import math
+import re
 import threading
 from collections.abc import Awaitable, Callable
 from importlib import resources
@@ -29,12 +33,14 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from allocator.errors import AllocatorError, printable
+from allocator.errors import AllocatorError, UsageError, printable
+from allocator.serve.guard import SECURE as _SECURE
+from allocator.serve.guard import LocalOnly, token_given
+from allocator.serve.guard import error as _error
 
 if TYPE_CHECKING:  # the model, pandas and HiGHS load on the first API request, not at start
     from allocator.serve.held import Answer, Details, HeldModel
@@ -45,6 +51,11 @@ MAX_BODY = 64 * 1024
 HEADER = "X-Allocator-Token"
 HOSTS = ("127.0.0.1", "localhost")
 Handler = Callable[[Request], Awaitable[Response]]
+LOG = logging.getLogger("allocator.serve")
+DIGITS = re.compile(r"[0-9]{1,9}")
+"""A revision or a Content-Length: ASCII digits only ('²'.isdigit() is True, int('²') fails)."""
+MAX_DIGITS = 30
+"""Digits a number in a request body may have: no field of the API takes a number at all."""
 
 
 class Scenario:
@@ -84,8 +95,7 @@ class Api:
         """`handler` answering only with the token; errors as one JSON document."""
 
         async def endpoint(request: Request) -> Response:
-            given = request.headers.get(HEADER) or request.query_params.get("token") or ""
-            if not secrets.compare_digest(given.encode(), self.token.encode()):
+            if not token_given(request.headers, request.query_params.get("token"), self.token):
                 return _error(403, "a missing or wrong token. Fix: open the URL serve printed")
             try:
                 return await handler(request)
@@ -93,6 +103,8 @@ class Api:
                 return _error(exc.status, str(exc))
             except AllocatorError as exc:
                 return _refused(exc)
+            except Exception as exc:  # a fault of the program: one line, not a traceback
+                return _unforeseen(request, exc)
 
         return endpoint
 
@@ -183,25 +195,9 @@ def create_app(
     ]
     return Starlette(
         routes=routes,
-        middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts))],
+        middleware=[Middleware(LocalOnly, hosts=hosts)],
         exception_handlers={HTTPException: _http_error},
     )
-
-
-_SECURE = {
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",  # the token is in the URL: never sent elsewhere
-    "Content-Security-Policy": "default-src 'none'; script-src 'unsafe-inline'; "
-    "style-src 'unsafe-inline'; img-src data:; connect-src 'self'; form-action 'none'; "
-    "frame-ancestors 'none'; base-uri 'none'",
-}
-
-
-def _error(status: int, message: str, details: list[str] | None = None, code: int = 2) -> Response:
-    """One JSON error: the words of the CLI's `error:` line and the exit code it would give."""
-    body = {"status": "error", "exit_code": code, "error": message, "details": details or []}
-    return JSONResponse(body, status_code=status, headers=_SECURE)
 
 
 def _refused(exc: AllocatorError) -> Response:
@@ -209,6 +205,34 @@ def _refused(exc: AllocatorError) -> Response:
     code = getattr(exc, "exit_code", 2)
     details = [printable(line) for line in getattr(exc, "details", [])]
     return _error(400 if code == 2 else 422, printable(str(exc)), details, code)
+
+
+def _unforeseen(request: Request, exc: Exception) -> Response:
+    """An error no check foresaw: a file-system fault (a full disk) in one line as the CLI
+    says it, else a 500 naming the error and where it was raised; logged in one line with the
+    route, never the URL's query (it holds the token)."""
+    from allocator.report.faults import fault_line
+
+    line = fault_line(exc)
+    if line is not None:
+        return _refused(UsageError(line))
+    words = printable(f"{type(exc).__name__}: {exc}{_raised_at(exc)}")
+    LOG.error("allocator serve: %s %s failed: %s", request.method, request.url.path, words)
+    return _error(
+        500,
+        f"allocator serve failed: {words}. Fix: report it with these words; the plan held "
+        "is the last one answered",
+    )
+
+
+def _raised_at(exc: BaseException) -> str:
+    """` at file.py:line` where `exc` was raised."""
+    where = exc.__traceback__
+    while where is not None and where.tb_next is not None:
+        where = where.tb_next
+    if where is None:
+        return ""
+    return f" at {Path(where.tb_frame.f_code.co_filename).name}:{where.tb_lineno}"
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -221,7 +245,7 @@ async def _body(request: Request) -> dict[str, Any]:
     """The JSON object of a request body, read up to MAX_BODY bytes."""
     too_big = ApiError(413, f"the request body is over {MAX_BODY:,} bytes. Fix: send fewer sets")
     declared = request.headers.get("content-length", "0")
-    if not declared.isdigit() or int(declared) > MAX_BODY:
+    if not DIGITS.fullmatch(declared) or int(declared) > MAX_BODY:
         raise too_big
     data = bytearray()
     async for chunk in request.stream():
@@ -231,7 +255,7 @@ async def _body(request: Request) -> dict[str, Any]:
     if not data:
         return {}
     try:
-        body = json.loads(data)
+        body = json.loads(data, parse_constant=_no_constant, parse_int=_int, parse_float=_float)
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise ApiError(400, 'the request body is not JSON. Fix: send {"set": [...]}') from None
     if not isinstance(body, dict):
@@ -239,9 +263,43 @@ async def _body(request: Request) -> dict[str, Any]:
     return body
 
 
+def _no_constant(name: str) -> float:
+    """NaN, Infinity or -Infinity in a body: Python's json reads them, JSON has no such number."""
+    raise ApiError(
+        400,
+        f"the request body has {name}, which is not a number in JSON (nor in allocator). "
+        'Fix: send each number as text inside a set, e.g. {"set": ["TABLE.KEY.COLUMN=6700"]}',
+    )
+
+
+def _int(text: str) -> int:
+    """An integer of a body, refused past MAX_DIGITS digits (Python refuses 4,301 and up)."""
+    _refuse_long(text)
+    return int(text)
+
+
+def _float(text: str) -> float:
+    """A decimal number of a body, refused past MAX_DIGITS characters or past a float's range
+    (1e400 would be Infinity)."""
+    _refuse_long(text)
+    value = float(text)
+    if not math.isfinite(value):
+        _no_constant(text)
+    return value
+
+
+def _refuse_long(text: str) -> None:
+    if len(text) > MAX_DIGITS:
+        raise ApiError(
+            400,
+            f"the request body has a number of {len(text):,} digits. Fix: send each number as "
+            'text inside a set, e.g. {"set": ["TABLE.KEY.COLUMN=6700"]}',
+        )
+
+
 def _rev(value: str | None) -> int:
-    """`?rev=N`: a revision number (1 and up)."""
-    if value is None or not value.isdigit() or int(value) < 1 or len(value) > 9:
+    """`?rev=N`: a revision number (1 and up), ASCII digits only."""
+    if value is None or not DIGITS.fullmatch(value) or int(value) < 1:
         raise ApiError(
             400,
             f"rev={value or ''} is not a revision of the plan. Fix: ask for "

@@ -5,8 +5,10 @@ overwrite as solve does), so the CLI on the model file gives the same bytes.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,7 +55,7 @@ def save(held: HeldModel, name: object, models: Path, results: Path) -> Saved:
         opts = saved_options(path, results / name)
         return Saved(path, run_solve(opts))
     except BaseException:
-        path.unlink()  # ours, written a moment ago: the scenario was not saved
+        path.unlink(missing_ok=True)  # ours, written a moment ago: the scenario was not saved
         raise
 
 
@@ -71,22 +73,31 @@ def refuse_unwritable(path: Path, run: Path, held: HeldModel) -> None:
         raise UsageError(
             f"{run} exists: Save never replaces a run folder. Fix: choose another name"
         )
+    refuse_inside_inputs(run, run.parent, held, "--results", "the run folder")
 
 
-def refuse_inside_inputs(path: Path, models: Path, held: HeldModel) -> None:
-    """Refuse a model file that would land inside an input of the served scenario (serve
-    `--models inputs/peru2040`): Save writes nothing into a dataset, as no command does.
+def refuse_inside_inputs(
+    path: Path,
+    folder: Path,
+    held: HeldModel,
+    option: str = "--models",
+    what: str = "",
+) -> None:
+    """Refuse a model file (or, with `option` --results, a run folder) that would land inside
+    an input of the served scenario (serve `--models inputs/peru2040`): Save writes nothing
+    into a dataset, as no command does.
 
     Raises:
-        UsageError: naming --models, the input and the fix.
+        UsageError: naming the option, the input and the fix.
     """
-    here = resolved(path, "--models")
+    here = resolved(path, option)
     for kind, source in held.opts.sources():
         if source is not None and here.is_relative_to(resolved(Path(source), f"the {kind}")):
             raise UsageError(
-                f"--models {models} is inside the {kind} {source}: Save would write "
-                f"{path.name} into it, and nothing is written into an input. Fix: start serve "
-                "with --models naming a folder outside it, e.g. models/ beside the dataset"
+                f"{option} {folder} is inside the {kind} {source}: Save would write "
+                f"{what or path.name}{' ' + path.name if what else ''} into it, and nothing is "
+                f"written into an input. Fix: start serve with {option} naming a folder "
+                f"outside it, e.g. {option[2:]}/ beside the dataset"
             )
 
 
@@ -102,8 +113,7 @@ def write_new(path: Path, text: str) -> None:
         raise exists
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "x", encoding="utf-8") as f:  # "x": a file made meanwhile is not replaced
-            f.write(text)
+        _write_whole(path, text)
     except FileExistsError:
         raise exists from None
     except OSError as exc:
@@ -111,6 +121,45 @@ def write_new(path: Path, text: str) -> None:
             f"save: {path} cannot be written ({exc.strerror}). Fix: start serve with --models "
             "naming a folder you may write"
         ) from None
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write `text` beside `path` and link it there: the file appears whole or not at all (a
+    full disk leaves nothing behind), and a file made meanwhile is not replaced (a link, unlike
+    a rename, never replaces). Where the file system has no links, written in place with "x",
+    removed again if the write fails.
+
+    Raises:
+        FileExistsError: `path` exists (also as a link to nowhere).
+        OSError: the folder cannot be written.
+    """
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        with open(temp, "x", encoding="utf-8") as f:  # the umask's permissions, as any file
+            f.write(text)
+        try:
+            os.link(temp, path, follow_symlinks=False)
+        except OSError as exc:
+            if exc.errno not in _NO_LINKS:
+                raise
+            _write_in_place(path, text)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+_NO_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.EXDEV}
+"""What `os.link` raises where a file system (FAT, some network disks) makes no links."""
+
+
+def _write_in_place(path: Path, text: str) -> None:
+    """Write `text` to a new `path` ("x": never a file made meanwhile), removed on a failure."""
+    with open(path, "x", encoding="utf-8") as f:
+        try:
+            f.write(text)
+            f.flush()
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
 
 
 def _text(held: HeldModel, name: str, path: Path) -> str:
