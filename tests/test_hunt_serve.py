@@ -299,3 +299,21 @@ def test_the_page_gets_the_token_from_its_url_and_sends_it_only_in_a_header(loca
     assert page.headers["referrer-policy"] == "no-referrer"
     assert TOKEN not in page.text
     assert json.dumps(HEADER) in page.text
+
+
+def test_save_to_models_outside_the_datasets_project_is_refused_in_serves_words(held, project):
+    """`serve --models scenarios`: a model file's dataset must lie in its project (the folder
+    above models/, else its own), so the model file written there could not be read. Refused
+    before anything is written, naming --models (before: written, read back, removed, and the
+    model file reader's 'points outside the project. Fix: use a folder inside the project')."""
+    scenarios = project / "scenarios"
+    asgi = create_app(held, TOKEN, scenarios, project / "results")
+    client = TestClient(asgi, base_url=f"http://{HERE}")
+    refused = client.post("/api/save", json={"name": "elsewhere"}, headers=AUTH)
+    assert refused.status_code == 400, refused.text[:300]
+    error = refused.json()["error"]
+    assert error.startswith(f"--models {scenarios}")
+    assert str(project / "models") in error  # the fix names a folder that works
+    assert "points outside" not in error
+    assert not scenarios.exists()
+    assert not (project / "results" / "elsewhere").exists()

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from allocator.data.modelfile import project_root
 from allocator.errors import UsageError, quoted
 from allocator.report.folders import is_empty_dir, refuse_file_ancestor, resolved
 from allocator.runs.common import Run
@@ -69,6 +70,7 @@ def refuse_unwritable(path: Path, run: Path, held: HeldModel) -> None:
     refuse_file_ancestor(path, "--models")
     refuse_file_ancestor(run, "--results")
     refuse_inside_inputs(path, path.parent, held)
+    refuse_outside_project(path, held)
     if os.path.lexists(run) and not is_empty_dir(run):
         raise UsageError(
             f"{run} exists: Save never replaces a run folder. Fix: choose another name"
@@ -99,6 +101,26 @@ def refuse_inside_inputs(
                 f"written into an input. Fix: start serve with {option} naming a folder "
                 f"outside it, e.g. {option[2:]}/ beside the dataset"
             )
+
+
+def refuse_outside_project(path: Path, held: HeldModel) -> None:
+    """Refuse a model file `path` that could not name the served dataset: a model file's
+    dataset lies in its project (`modelfile.project_root`: the folder above models/, else its
+    own), as `allocator solve` reads it back.
+
+    Raises:
+        UsageError: naming --models and a models/ folder that works.
+    """
+    root = project_root(path)
+    data = resolved(Path(held.opts.inputs), "the dataset")
+    if data.is_relative_to(root):
+        return
+    home = data.parent.parent if data.parent.name == "inputs" else data.parent
+    raise UsageError(
+        f"--models {path.parent}: a model file there cannot name the dataset "
+        f"{held.opts.inputs}, which is outside its project {root} (the folder above models/, "
+        f"else the model file's own folder). Fix: start serve with --models {home / 'models'}"
+    )
 
 
 def write_new(path: Path, text: str) -> None:
