@@ -317,3 +317,29 @@ def test_save_to_models_outside_the_datasets_project_is_refused_in_serves_words(
     assert "points outside" not in error
     assert not scenarios.exists()
     assert not (project / "results" / "elsewhere").exists()
+
+
+def test_a_client_gone_while_sending_its_body_is_no_fault_of_the_program(caplog):
+    """The page closed half-way through a body: Starlette raises ClientDisconnect, which the
+    API now answers as a refusal, logging nothing (before: a 'failed ... report it' line, and
+    earlier a traceback)."""
+    import asyncio
+
+    from starlette.requests import Request
+
+    from allocator.serve.app import ApiError, _body
+
+    messages = [
+        {"type": "http.request", "body": b'{"set": [', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+
+    async def receive() -> dict:
+        return messages.pop(0)
+
+    scope = {"type": "http", "method": "POST", "headers": [], "path": "/api/set"}
+    with pytest.raises(ApiError) as refused:
+        asyncio.run(_body(Request(scope, receive)))
+    assert refused.value.status == 400
+    assert "ended before" in str(refused.value)
+    assert not [r for r in caplog.records if r.name.startswith("allocator")]

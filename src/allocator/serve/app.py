@@ -33,7 +33,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
@@ -248,10 +248,13 @@ async def _body(request: Request) -> dict[str, Any]:
     if not DIGITS.fullmatch(declared) or int(declared) > MAX_BODY:
         raise too_big
     data = bytearray()
-    async for chunk in request.stream():
-        data += chunk
-        if len(data) > MAX_BODY:
-            raise too_big
+    try:
+        async for chunk in request.stream():
+            data += chunk
+            if len(data) > MAX_BODY:
+                raise too_big
+    except ClientDisconnect:  # nobody reads the answer: no fault of the program
+        raise ApiError(400, "the request body ended before it was whole. Fix: send again") from None
     if not data:
         return {}
     try:
