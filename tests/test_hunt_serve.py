@@ -343,3 +343,36 @@ def test_a_client_gone_while_sending_its_body_is_no_fault_of_the_program(caplog)
     assert refused.value.status == 400
     assert "ended before" in str(refused.value)
     assert not [r for r in caplog.records if r.name.startswith("allocator")]
+
+
+@pytest.mark.parametrize(
+    ("option", "key", "want"),
+    [
+        ({"objective": "exports"}, "objective", "exports"),
+        ({"targets": "hard"}, "targets", "hard"),
+        ({"measure": "discounted", "discount_rate": 0.05}, "discount_rate", 0.05),
+    ],
+)
+def test_save_keeps_the_command_lines_options_over_the_model_files(project, option, key, want):
+    """`serve models/base.yaml --objective exports`: the page showed the exports plan, and Save
+    wrote the model file's `objective: jobs`, so `allocator solve` on the saved file gave
+    another plan in silence. Now the saved file holds the options the page was solved with."""
+    import yaml
+
+    from allocator.runs.spec import layered
+    from allocator.serve.held import HeldModel
+    from allocator.serve.save import model_text
+
+    model = project / "models" / "base_for_options.yaml"
+    model.parent.mkdir(exist_ok=True)
+    model.write_text(
+        "dataset: ../inputs/peru2040\nobjective: jobs\ntargets: soft\nmeasure: final\n",
+        encoding="utf-8",
+    )
+    held = HeldModel(layered(model, **option))
+    kept = project / "models" / f"kept_{key}.yaml"
+    kept.write_text(model_text(held, kept.stem, kept), encoding="utf-8")
+    assert yaml.safe_load(kept.read_text(encoding="utf-8"))[key] == want
+    again = layered(kept)  # as solve reads the saved file
+    for name, value in option.items():
+        assert getattr(again, name) == value, name

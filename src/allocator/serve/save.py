@@ -201,7 +201,9 @@ def saved_options(model: Path, out: Path) -> RunSpec:
 
 
 def model_text(held: HeldModel, name: str, path: Path) -> str:
-    """The model file of the served scenario, to be written at `path`."""
+    """The model file of the served scenario, to be written at `path`: the model file serve
+    started from (if any) with the options the page was solved with (the command line's over
+    the file's) and the cells set."""
     base: dict[str, Any] = {}
     sets: list[str] = []
     opts = held.opts
@@ -209,26 +211,35 @@ def model_text(held: HeldModel, name: str, path: Path) -> str:
         with open(opts.model_file, encoding="utf-8-sig") as f:
             base = yaml.safe_load(f) or {}
         sets = list(base.get("set") or [])
-    else:
-        base = {
-            "objective": opts.objective,
-            "targets": opts.targets,
-            "measure": opts.measure,
-        }
-        if opts.objective == "weighted":
-            base["weights"] = dict(opts.weights)
-        if opts.measure == "discounted":
-            base["discount_rate"] = opts.discount_rate
+    kept = {k: v for k, v in base.items() if k not in ("name", "description", "set")}
+    if opts.measure != "discounted":
+        kept.pop("discount_rate", None)  # the file's rate belongs to the file's measure
     dataset = Path(os.path.relpath(Path(opts.inputs).resolve(), path.resolve().parent))
     data = {
         "name": name,
         "description": f"Saved by allocator serve from {_origin(opts)}.",
-        **{k: v for k, v in base.items() if k not in ("name", "description", "set")},
+        **(kept | run_options(opts)),
         "dataset": dataset.as_posix(),
         "set": sets + command_line_sets(opts) + [cs.text for cs in held.sets.values()],
     }
     head = "# Written by allocator serve: the scenario as the page held it.\n"
     return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def run_options(opts: RunSpec) -> dict[str, Any]:
+    """The options of a model file that the served plan was solved with (`layered`: the
+    command line's over the model file's): objective, targets, measure, and the weights and
+    discount rate where they apply."""
+    options: dict[str, Any] = {
+        "objective": opts.objective,
+        "targets": opts.targets,
+        "measure": opts.measure,
+    }
+    if opts.objective == "weighted":
+        options["weights"] = dict(opts.weights)
+    if opts.measure == "discounted":
+        options["discount_rate"] = opts.discount_rate
+    return options
 
 
 def command_line_sets(opts: RunSpec) -> list[str]:
