@@ -327,7 +327,7 @@ def test_a_client_gone_while_sending_its_body_is_no_fault_of_the_program(caplog)
 
     from starlette.requests import Request
 
-    from allocator.serve.app import ApiError, _body
+    from allocator.serve.body import ApiError, read_body
 
     messages = [
         {"type": "http.request", "body": b'{"set": [', "more_body": True},
@@ -339,7 +339,7 @@ def test_a_client_gone_while_sending_its_body_is_no_fault_of_the_program(caplog)
 
     scope = {"type": "http", "method": "POST", "headers": [], "path": "/api/set"}
     with pytest.raises(ApiError) as refused:
-        asyncio.run(_body(Request(scope, receive)))
+        asyncio.run(read_body(Request(scope, receive)))
     assert refused.value.status == 400
     assert "ended before" in str(refused.value)
     assert not [r for r in caplog.records if r.name.startswith("allocator")]
@@ -376,3 +376,25 @@ def test_save_keeps_the_command_lines_options_over_the_model_files(project, opti
     again = layered(kept)  # as solve reads the saved file
     for name, value in option.items():
         assert getattr(again, name) == value, name
+
+
+def test_a_model_file_with_decide_now_is_refused_not_served_as_another_plan(project):
+    """`decide_now:` in the model file: `allocator solve` on it makes a two-stage plan, serve's
+    page solved the one-stage plan in silence (and Save then wrote the two-stage one). Refused
+    as --risk is, in words naming the model file's key."""
+    from allocator.runs.spec import layered
+    from allocator.serve.app import Scenario
+    from allocator.serve.held import HeldModel
+
+    model = project / "models" / "two_stage.yaml"
+    model.parent.mkdir(exist_ok=True)
+    model.write_text(
+        "dataset: ../inputs/peru2040\nobjective: jobs\ndecide_now: [phase1]\n", encoding="utf-8"
+    )
+    scenario = Scenario(lambda: HeldModel(layered(model)))
+    asgi = create_app(scenario, TOKEN, project / "models", project / "results")
+    refused = TestClient(asgi, base_url=f"http://{HERE}").get("/api/plan", headers=AUTH)
+    assert refused.status_code == 400, refused.text[:300]
+    error = refused.json()["error"]
+    assert "decide_now" in error
+    assert "allocator solve" in error

@@ -5,10 +5,10 @@ Routes: `GET /` (the page), `GET /api/plan`, `POST /api/set` (`{"set": ["TABLE.K
 `POST /api/reset`, `GET /api/details?rev=N`, `POST /api/save` (`{"name": "..."}`); nothing else
 is served. Every request must name this machine, come from the page itself when it changes
 something, and carry the token (`?token=` or the `X-Allocator-Token` header): 403 otherwise
-(`guard`). Errors are one JSON document with the words `allocator solve` prints (`error`,
-`details`, `exit_code`): 400 for bad input, 422 when no plan is feasible, 413 for a body past
-`MAX_BODY`, 500 (and one log line without the URL's query, which holds the token) for a fault
-of the program.
+(`guard`); a body, a revision and the cells are read in `body`. Errors are one JSON document
+with the words `allocator solve` prints (`error`, `details`, `exit_code`): 400 for bad input,
+422 when no plan is feasible, 413 for a body past `MAX_BODY`, 500 (and one log line without the
+URL's query, which holds the token) for a fault of the program.
 
 The plan, set and reset answer with revision `rev` of the plan: the headline, the outcomes, the
 money by program and what moved (`answer_state`); the page then asks `/api/details?rev=N` for
@@ -19,10 +19,7 @@ solved.
 
 from __future__ import annotations
 
-import json
 import logging
-import math
-import re
 import threading
 from collections.abc import Awaitable, Callable
 from importlib import resources
@@ -33,11 +30,13 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from allocator.errors import AllocatorError, UsageError, printable
+from allocator.serve.body import MAX_BODY as MAX_BODY  # the limit, said where the API is
+from allocator.serve.body import ApiError, read_body, read_rev, read_texts
 from allocator.serve.guard import SECURE as _SECURE
 from allocator.serve.guard import LocalOnly, token_given
 from allocator.serve.guard import error as _error
@@ -45,17 +44,10 @@ from allocator.serve.guard import error as _error
 if TYPE_CHECKING:  # the model, pandas and HiGHS load on the first API request, not at start
     from allocator.serve.held import Answer, Details, HeldModel
 
-MAX_BODY = 64 * 1024
-"""Bytes a request body may have: a thousand cell sets fit many times over."""
-
 HEADER = "X-Allocator-Token"
 HOSTS = ("127.0.0.1", "localhost")
 Handler = Callable[[Request], Awaitable[Response]]
 LOG = logging.getLogger("allocator.serve")
-DIGITS = re.compile(r"[0-9]{1,9}")
-"""A revision or a Content-Length: ASCII digits only ('²'.isdigit() is True, int('²') fails)."""
-MAX_DIGITS = 30
-"""Digits a number in a request body may have: no field of the API takes a number at all."""
 
 
 class Scenario:
@@ -74,14 +66,6 @@ class Scenario:
             if self._held is None:
                 self._held = self._make()
             return self._held
-
-
-class ApiError(Exception):
-    """A request refused before it reaches the model: status and message."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 class Api:
@@ -140,23 +124,23 @@ class Api:
 
     async def set_cells(self, request: Request) -> Response:
         """Set the cells of `{"set": [...]}` and re-solve."""
-        texts = _texts((await _body(request)).get("set"))
+        texts = read_texts((await read_body(request)).get("set"))
         return await run_in_threadpool(self._answered, "edit", texts)
 
     async def reset(self, request: Request) -> Response:
         """Back to the plan first loaded."""
-        await _body(request)
+        await read_body(request)
         return await run_in_threadpool(self._answered, "reset")
 
     async def details(self, request: Request) -> Response:
         """The prices, tie classes and report of revision `?rev=N` (`details_state`)."""
-        return await run_in_threadpool(self._detailed, _rev(request.query_params.get("rev")))
+        return await run_in_threadpool(self._detailed, read_rev(request.query_params.get("rev")))
 
     async def save(self, request: Request) -> Response:
         """Save the scenario as `{"name": ...}`: a model file and a run folder."""
         from allocator.serve.save import save
 
-        name = (await _body(request)).get("name")
+        name = (await read_body(request)).get("name")
         held = await run_in_threadpool(self.scenario.held)
         saved = await run_in_threadpool(save, held, name, self.models, self.results)
         folder = saved.run.folder
@@ -239,88 +223,6 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     status = getattr(exc, "status_code", 500)
     words = {404: "no such page: serve has its page (/) and its API (/api/...) only"}
     return _error(status, words.get(status, str(getattr(exc, "detail", "refused"))))
-
-
-async def _body(request: Request) -> dict[str, Any]:
-    """The JSON object of a request body, read up to MAX_BODY bytes."""
-    too_big = ApiError(413, f"the request body is over {MAX_BODY:,} bytes. Fix: send fewer sets")
-    declared = request.headers.get("content-length", "0")
-    if not DIGITS.fullmatch(declared) or int(declared) > MAX_BODY:
-        raise too_big
-    data = bytearray()
-    try:
-        async for chunk in request.stream():
-            data += chunk
-            if len(data) > MAX_BODY:
-                raise too_big
-    except ClientDisconnect:  # nobody reads the answer: no fault of the program
-        raise ApiError(400, "the request body ended before it was whole. Fix: send again") from None
-    if not data:
-        return {}
-    try:
-        body = json.loads(data, parse_constant=_no_constant, parse_int=_int, parse_float=_float)
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
-        raise ApiError(400, 'the request body is not JSON. Fix: send {"set": [...]}') from None
-    if not isinstance(body, dict):
-        raise ApiError(400, 'the request body is not a JSON object. Fix: send {"set": [...]}')
-    return body
-
-
-def _no_constant(name: str) -> float:
-    """NaN, Infinity or -Infinity in a body: Python's json reads them, JSON has no such number."""
-    raise ApiError(
-        400,
-        f"the request body has {name}, which is not a number in JSON (nor in allocator). "
-        'Fix: send each number as text inside a set, e.g. {"set": ["TABLE.KEY.COLUMN=6700"]}',
-    )
-
-
-def _int(text: str) -> int:
-    """An integer of a body, refused past MAX_DIGITS digits (Python refuses 4,301 and up)."""
-    _refuse_long(text)
-    return int(text)
-
-
-def _float(text: str) -> float:
-    """A decimal number of a body, refused past MAX_DIGITS characters or past a float's range
-    (1e400 would be Infinity)."""
-    _refuse_long(text)
-    value = float(text)
-    if not math.isfinite(value):
-        _no_constant(text)
-    return value
-
-
-def _refuse_long(text: str) -> None:
-    if len(text) > MAX_DIGITS:
-        raise ApiError(
-            400,
-            f"the request body has a number of {len(text):,} digits. Fix: send each number as "
-            'text inside a set, e.g. {"set": ["TABLE.KEY.COLUMN=6700"]}',
-        )
-
-
-def _rev(value: str | None) -> int:
-    """`?rev=N`: a revision number (1 and up), ASCII digits only."""
-    if value is None or not DIGITS.fullmatch(value) or int(value) < 1:
-        raise ApiError(
-            400,
-            f"rev={value or ''} is not a revision of the plan. Fix: ask for "
-            "/api/details?rev=N with the rev of the answer to show",
-        )
-    return int(value)
-
-
-def _texts(value: object) -> list[str]:
-    """`set` as a list of texts (one text is a list of one)."""
-    texts = [value] if isinstance(value, str) else value
-    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
-        raise ApiError(
-            400,
-            'set is a list of texts TABLE.KEY.COLUMN=VALUE. Fix: send {"set": '
-            '["pools.ecosystem/phase3.budget_musd=6700"]}',
-        )
-    return texts
 
 
 def page_state(held: HeldModel, answer: Answer) -> Response:

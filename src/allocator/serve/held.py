@@ -120,6 +120,12 @@ class HeldModel:
     def __init__(self, opts: RunSpec) -> None:
         if opts.risk != "none":
             raise UsageError("allocator serve plans without --risk. Fix: use allocator solve")
+        if opts.decide_now:  # solve makes a two-stage plan of it: never another plan in silence
+            raise UsageError(
+                f"allocator serve plans in one stage, and the model file {opts.model_file} has "
+                "decide_now (a two-stage plan). Fix: use allocator solve on it, or serve a "
+                "model file without decide_now"
+            )
         check_choices(opts)
         self.opts = opts
         self.sets: dict[str, CellSet] = {}

@@ -111,6 +111,8 @@ def refuse_outside_project(path: Path, held: HeldModel) -> None:
     Raises:
         UsageError: naming --models and a models/ folder that works.
     """
+    if os.path.lexists(path):
+        return  # refused as a file that exists (`write_new`), even as a link to elsewhere
     root = project_root(path)
     data = resolved(Path(held.opts.inputs), "the dataset")
     if data.is_relative_to(root):
