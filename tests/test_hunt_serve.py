@@ -398,3 +398,53 @@ def test_a_model_file_with_decide_now_is_refused_not_served_as_another_plan(proj
     error = refused.json()["error"]
     assert "decide_now" in error
     assert "allocator solve" in error
+
+
+def test_save_after_the_dataset_changed_on_disk_is_refused(tmp_path):
+    """The page holds the dataset as serve read it; Save solved the CSV tables on disk, edited
+    meanwhile, and wrote a run whose numbers the page never showed, in silence. Now refused
+    before anything is written, saying why and what to do."""
+    import shutil
+
+    from allocator.runs.spec import RunSpec
+    from allocator.serve.held import HeldModel
+    from allocator.serve.save import save
+
+    data = tmp_path / "inputs" / "peru2040"
+    shutil.copytree(BASELINE, data)
+    held = HeldModel(RunSpec(inputs=data))
+    held.edit([EDIT])
+    pools = data / "pools.csv"
+    text = pools.read_text(encoding="utf-8")
+    edited = text.replace("infrastructure,phase1,5200,", "infrastructure,phase1,5300,", 1)
+    assert edited != text
+    pools.write_text(edited, encoding="utf-8")
+    with pytest.raises(UsageError, match="changed on disk") as refused:
+        save(held, "stale_data", tmp_path / "models", tmp_path / "results")
+    assert "Fix:" in str(refused.value)
+    assert not (tmp_path / "models" / "stale_data.yaml").exists()
+    assert not (tmp_path / "results" / "stale_data").exists()
+
+
+def test_the_model_file_gone_while_serving_stops_no_edit(project):
+    """The model file serve started from, deleted (or renamed) while the page is open: each
+    answer hashed it for run.json's options, so every edit failed (a 500 and a traceback).
+    Edits go on (the plan needs only what serve read); the details, which are `allocator
+    solve`'s run of that model file, are refused in words."""
+    from allocator.runs.spec import layered
+    from allocator.serve.held import HeldModel
+
+    model = project / "models" / "going.yaml"
+    model.parent.mkdir(exist_ok=True)
+    model.write_text("dataset: ../inputs/peru2040\nobjective: jobs\n", encoding="utf-8")
+    asgi = create_app(HeldModel(layered(model)), TOKEN, project / "models", project / "results")
+    client = TestClient(asgi, base_url=f"http://{HERE}", raise_server_exceptions=False)
+    assert client.get("/api/plan", headers=AUTH).status_code == 200
+    model.unlink()
+    answer = client.post("/api/set", json={"set": [EDIT]}, headers=AUTH)
+    assert answer.status_code == 200, answer.text[:300]
+    details = client.get(answer.json()["details"], headers=AUTH)
+    assert details.status_code == 400, details.text[:300]
+    error = details.json()["error"]
+    assert "going.yaml" in error
+    assert "Fix:" in error

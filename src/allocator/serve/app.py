@@ -20,6 +20,7 @@ solved.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Awaitable, Callable
 from importlib import resources
@@ -210,13 +211,14 @@ def _unforeseen(request: Request, exc: Exception) -> Response:
 
 
 def _raised_at(exc: BaseException) -> str:
-    """` at file.py:line` where `exc` was raised."""
-    where = exc.__traceback__
-    while where is not None and where.tb_next is not None:
+    """` at file.py:line`: the innermost line of allocator's own code that `exc` went through."""
+    where, ours = exc.__traceback__, ""
+    while where is not None:
+        code = where.tb_frame.f_code
+        if f"allocator{os.sep}" in code.co_filename:
+            ours = f" at {Path(code.co_filename).name}:{where.tb_lineno}"
         where = where.tb_next
-    if where is None:
-        return ""
-    return f" at {Path(where.tb_frame.f_code.co_filename).name}:{where.tb_lineno}"
+    return ours
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

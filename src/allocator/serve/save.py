@@ -15,7 +15,9 @@ from typing import Any
 
 import yaml
 
+from allocator.data.cellset import CellSet
 from allocator.data.modelfile import project_root
+from allocator.data.schema import Inputs
 from allocator.errors import UsageError, quoted
 from allocator.report.folders import is_empty_dir, refuse_file_ancestor, resolved
 from allocator.runs.common import Run
@@ -51,13 +53,36 @@ def save(held: HeldModel, name: object, models: Path, results: Path) -> Saved:
         )
     path, run = models / f"{name}.yaml", results / name
     refuse_unwritable(path, run, held)
-    write_new(path, _text(held, name, path))
+    shown, sets = held.shown()
+    write_new(path, _text(held, name, path, sets))
     try:
         opts = saved_options(path, results / name)
+        refuse_another_plan(opts, shown.inputs, held)
         return Saved(path, run_solve(opts))
     except BaseException:
         path.unlink(missing_ok=True)  # ours, written a moment ago: the scenario was not saved
         raise
+
+
+def refuse_another_plan(opts: RunSpec, shown: Inputs, held: HeldModel) -> None:
+    """Refuse a saved model file whose scenario, read from disk as `allocator solve` reads it,
+    is not the data of the plan shown (`shown`): the dataset (or the model file serve started
+    from) changed on disk since serve read it, and the run would hold numbers the page never
+    showed.
+
+    Raises:
+        UsageError: naming the inputs and the fix.
+    """
+    from allocator.runs.common import scenario_of
+
+    if scenario_of(opts) == shown:
+        return
+    inputs = " or ".join(str(source) for _, source in held.opts.sources() if source is not None)
+    raise UsageError(
+        f"save: {inputs} changed on disk since serve read it, so the saved scenario would give "
+        "another plan than the page shows. Fix: stop serve and start it again (it reads them "
+        "anew), then set the cells again"
+    )
 
 
 def refuse_unwritable(path: Path, run: Path, held: HeldModel) -> None:
@@ -186,10 +211,10 @@ def _write_in_place(path: Path, text: str) -> None:
             raise
 
 
-def _text(held: HeldModel, name: str, path: Path) -> str:
+def _text(held: HeldModel, name: str, path: Path, sets: dict[str, CellSet]) -> str:
     """`model_text`, a model file that can no longer be read refused in words."""
     try:
-        return model_text(held, name, path)
+        return model_text(held, name, path, sets)
     except OSError as exc:
         raise UsageError(
             f"save: the model file {held.opts.model_file} serve started from cannot be read "
@@ -202,17 +227,20 @@ def saved_options(model: Path, out: Path) -> RunSpec:
     return layered(model, [], out=out)
 
 
-def model_text(held: HeldModel, name: str, path: Path) -> str:
+def model_text(
+    held: HeldModel, name: str, path: Path, sets: dict[str, CellSet] | None = None
+) -> str:
     """The model file of the served scenario, to be written at `path`: the model file serve
     started from (if any) with the options the page was solved with (the command line's over
-    the file's) and the cells set."""
+    the file's) and the cells set (`sets`, default: the held model's)."""
+    cells = held.sets if sets is None else sets
     base: dict[str, Any] = {}
-    sets: list[str] = []
+    lines: list[str] = []
     opts = held.opts
     if opts.model_file is not None:
         with open(opts.model_file, encoding="utf-8-sig") as f:
             base = yaml.safe_load(f) or {}
-        sets = list(base.get("set") or [])
+        lines = list(base.get("set") or [])
     kept = {k: v for k, v in base.items() if k not in ("name", "description", "set")}
     if opts.measure != "discounted":
         kept.pop("discount_rate", None)  # the file's rate belongs to the file's measure
@@ -222,7 +250,7 @@ def model_text(held: HeldModel, name: str, path: Path) -> str:
         "description": f"Saved by allocator serve from {_origin(opts)}.",
         **(kept | run_options(opts)),
         "dataset": dataset.as_posix(),
-        "set": sets + command_line_sets(opts) + [cs.text for cs in held.sets.values()],
+        "set": lines + command_line_sets(opts) + [cs.text for cs in cells.values()],
     }
     head = "# Written by allocator serve: the scenario as the page held it.\n"
     return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
