@@ -20,6 +20,8 @@ from allocator.cli.render import err
 if TYPE_CHECKING:
     import socket
 
+    import uvicorn
+
 HOST = "127.0.0.1"
 
 
@@ -72,8 +74,10 @@ def serve(
         token = secrets.token_urlsafe(24)
         sock = bound(port)
         try:
-            say_url(f"http://{HOST}:{sock.getsockname()[1]}/?token={token}")
-            run_server(create_app(scenario, token, models, results), sock)
+            server = server_of(create_app(scenario, token, models, results))
+            with _signals_to(server):  # before the URL: a Ctrl-C at once stops as any later
+                say_url(f"http://{HOST}:{sock.getsockname()[1]}/?token={token}")
+                server.run(sockets=[sock])
         finally:
             sock.close()
         err.print("allocator serve: stopped")
@@ -112,8 +116,8 @@ def bound(port: int | None) -> "socket.socket":
     return sock
 
 
-def run_server(asgi: Any, sock: "socket.socket") -> None:
-    """Serve `asgi` on `sock` with uvicorn until Ctrl-C or SIGTERM, then return (exit 0)."""
+def server_of(asgi: Any) -> "uvicorn.Server":
+    """The uvicorn server of `asgi`: no access log (a URL holds the token), warnings only."""
     import uvicorn
 
     config = uvicorn.Config(
@@ -125,25 +129,21 @@ def run_server(asgi: Any, sock: "socket.socket") -> None:
         server_header=False,
         timeout_graceful_shutdown=10,
     )
-    with _signals_absorbed():
-        uvicorn.Server(config).run(sockets=[sock])
-    sock.close()
+    return uvicorn.Server(config)
 
 
 @contextmanager
-def _signals_absorbed() -> Iterator[None]:
-    """uvicorn stops gracefully on SIGINT and SIGTERM, then raises the signal again for the
-    handler it found: a no-op here, so the command ends with exit 0 and no traceback."""
+def _signals_to(server: "uvicorn.Server") -> Iterator[None]:
+    """SIGINT and SIGTERM stop `server` gracefully from now on, also before uvicorn listens
+    for them itself (a signal then makes it stop as soon as it has started) and after, when
+    uvicorn raises them again for the handler it found: this one, so the command ends with
+    exit 0 and no traceback."""
     import signal
 
     handled = (signal.SIGINT, signal.SIGTERM)
-    before = {sig: signal.signal(sig, _ignore) for sig in handled}
+    before = {sig: signal.signal(sig, server.handle_exit) for sig in handled}
     try:
         yield
     finally:
         for sig, handler in before.items():
             signal.signal(sig, handler)
-
-
-def _ignore(signum: int, frame: object) -> None:
-    """A signal that arrives after uvicorn restored its handlers: the server has stopped."""

@@ -3,10 +3,12 @@ what moved against the plan first loaded, and Save.
 
 Routes: `GET /` (the page), `GET /api/plan`, `POST /api/set` (`{"set": ["TABLE.KEY.COLUMN=V"]}`),
 `POST /api/reset`, `GET /api/details?rev=N`, `POST /api/save` (`{"name": "..."}`); nothing else
-is served. Every request needs the token (`?token=` or the `X-Allocator-Token` header): 403
-otherwise. Errors are one JSON document with the words `allocator solve` prints (`error`,
-`details`, `exit_code`): 400 for bad input, 422 when no plan is feasible, 413 for a body past
-`MAX_BODY`.
+is served. Every request must name this machine, come from the page itself when it changes
+something, and carry the token (`?token=` or the `X-Allocator-Token` header): 403 otherwise
+(`guard`); a body, a revision and the cells are read in `body`. Errors are one JSON document
+with the words `allocator solve` prints (`error`, `details`, `exit_code`): 400 for bad input,
+422 when no plan is feasible, 413 for a body past `MAX_BODY`, 500 (and one log line without the
+URL's query, which holds the token) for a fault of the program.
 
 The plan, set and reset answer with revision `rev` of the plan: the headline, the outcomes, the
 money by program and what moved (`answer_state`); the page then asks `/api/details?rev=N` for
@@ -17,8 +19,8 @@ solved.
 
 from __future__ import annotations
 
-import json
-import secrets
+import logging
+import os
 import threading
 from collections.abc import Awaitable, Callable
 from importlib import resources
@@ -29,22 +31,24 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from allocator.errors import AllocatorError, printable
+from allocator.errors import AllocatorError, UsageError, printable
+from allocator.serve.body import MAX_BODY as MAX_BODY  # the limit, said where the API is
+from allocator.serve.body import ApiError, read_body, read_rev, read_texts
+from allocator.serve.guard import SECURE as _SECURE
+from allocator.serve.guard import LocalOnly, token_given
+from allocator.serve.guard import error as _error
 
 if TYPE_CHECKING:  # the model, pandas and HiGHS load on the first API request, not at start
     from allocator.serve.held import Answer, Details, HeldModel
 
-MAX_BODY = 64 * 1024
-"""Bytes a request body may have: a thousand cell sets fit many times over."""
-
 HEADER = "X-Allocator-Token"
 HOSTS = ("127.0.0.1", "localhost")
 Handler = Callable[[Request], Awaitable[Response]]
+LOG = logging.getLogger("allocator.serve")
 
 
 class Scenario:
@@ -65,14 +69,6 @@ class Scenario:
             return self._held
 
 
-class ApiError(Exception):
-    """A request refused before it reaches the model: status and message."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
 class Api:
     """The endpoints over one scenario, each behind the token (`guarded`)."""
 
@@ -84,8 +80,7 @@ class Api:
         """`handler` answering only with the token; errors as one JSON document."""
 
         async def endpoint(request: Request) -> Response:
-            given = request.headers.get(HEADER) or request.query_params.get("token") or ""
-            if not secrets.compare_digest(given.encode(), self.token.encode()):
+            if not token_given(request.headers, request.query_params.get("token"), self.token):
                 return _error(403, "a missing or wrong token. Fix: open the URL serve printed")
             try:
                 return await handler(request)
@@ -93,6 +88,8 @@ class Api:
                 return _error(exc.status, str(exc))
             except AllocatorError as exc:
                 return _refused(exc)
+            except Exception as exc:  # a fault of the program: one line, not a traceback
+                return _unforeseen(request, exc)
 
         return endpoint
 
@@ -128,23 +125,23 @@ class Api:
 
     async def set_cells(self, request: Request) -> Response:
         """Set the cells of `{"set": [...]}` and re-solve."""
-        texts = _texts((await _body(request)).get("set"))
+        texts = read_texts((await read_body(request)).get("set"))
         return await run_in_threadpool(self._answered, "edit", texts)
 
     async def reset(self, request: Request) -> Response:
         """Back to the plan first loaded."""
-        await _body(request)
+        await read_body(request)
         return await run_in_threadpool(self._answered, "reset")
 
     async def details(self, request: Request) -> Response:
         """The prices, tie classes and report of revision `?rev=N` (`details_state`)."""
-        return await run_in_threadpool(self._detailed, _rev(request.query_params.get("rev")))
+        return await run_in_threadpool(self._detailed, read_rev(request.query_params.get("rev")))
 
     async def save(self, request: Request) -> Response:
         """Save the scenario as `{"name": ...}`: a model file and a run folder."""
         from allocator.serve.save import save
 
-        name = (await _body(request)).get("name")
+        name = (await read_body(request)).get("name")
         held = await run_in_threadpool(self.scenario.held)
         saved = await run_in_threadpool(save, held, name, self.models, self.results)
         folder = saved.run.folder
@@ -183,25 +180,9 @@ def create_app(
     ]
     return Starlette(
         routes=routes,
-        middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts))],
+        middleware=[Middleware(LocalOnly, hosts=hosts)],
         exception_handlers={HTTPException: _http_error},
     )
-
-
-_SECURE = {
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",  # the token is in the URL: never sent elsewhere
-    "Content-Security-Policy": "default-src 'none'; script-src 'unsafe-inline'; "
-    "style-src 'unsafe-inline'; img-src data:; connect-src 'self'; form-action 'none'; "
-    "frame-ancestors 'none'; base-uri 'none'",
-}
-
-
-def _error(status: int, message: str, details: list[str] | None = None, code: int = 2) -> Response:
-    """One JSON error: the words of the CLI's `error:` line and the exit code it would give."""
-    body = {"status": "error", "exit_code": code, "error": message, "details": details or []}
-    return JSONResponse(body, status_code=status, headers=_SECURE)
 
 
 def _refused(exc: AllocatorError) -> Response:
@@ -211,55 +192,39 @@ def _refused(exc: AllocatorError) -> Response:
     return _error(400 if code == 2 else 422, printable(str(exc)), details, code)
 
 
+def _unforeseen(request: Request, exc: Exception) -> Response:
+    """An error no check foresaw: a file-system fault (a full disk) in one line as the CLI
+    says it, else a 500 naming the error and where it was raised; logged in one line with the
+    route, never the URL's query (it holds the token)."""
+    from allocator.report.faults import fault_line
+
+    line = fault_line(exc)
+    if line is not None:
+        return _refused(UsageError(line))
+    words = printable(f"{type(exc).__name__}: {exc}{_raised_at(exc)}")
+    LOG.error("allocator serve: %s %s failed: %s", request.method, request.url.path, words)
+    return _error(
+        500,
+        f"allocator serve failed: {words}. Fix: report it with these words; the plan held "
+        "is the last one answered",
+    )
+
+
+def _raised_at(exc: BaseException) -> str:
+    """` at file.py:line`: the innermost line of allocator's own code that `exc` went through."""
+    where, ours = exc.__traceback__, ""
+    while where is not None:
+        code = where.tb_frame.f_code
+        if f"allocator{os.sep}" in code.co_filename:
+            ours = f" at {Path(code.co_filename).name}:{where.tb_lineno}"
+        where = where.tb_next
+    return ours
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     status = getattr(exc, "status_code", 500)
     words = {404: "no such page: serve has its page (/) and its API (/api/...) only"}
     return _error(status, words.get(status, str(getattr(exc, "detail", "refused"))))
-
-
-async def _body(request: Request) -> dict[str, Any]:
-    """The JSON object of a request body, read up to MAX_BODY bytes."""
-    too_big = ApiError(413, f"the request body is over {MAX_BODY:,} bytes. Fix: send fewer sets")
-    declared = request.headers.get("content-length", "0")
-    if not declared.isdigit() or int(declared) > MAX_BODY:
-        raise too_big
-    data = bytearray()
-    async for chunk in request.stream():
-        data += chunk
-        if len(data) > MAX_BODY:
-            raise too_big
-    if not data:
-        return {}
-    try:
-        body = json.loads(data)
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
-        raise ApiError(400, 'the request body is not JSON. Fix: send {"set": [...]}') from None
-    if not isinstance(body, dict):
-        raise ApiError(400, 'the request body is not a JSON object. Fix: send {"set": [...]}')
-    return body
-
-
-def _rev(value: str | None) -> int:
-    """`?rev=N`: a revision number (1 and up)."""
-    if value is None or not value.isdigit() or int(value) < 1 or len(value) > 9:
-        raise ApiError(
-            400,
-            f"rev={value or ''} is not a revision of the plan. Fix: ask for "
-            "/api/details?rev=N with the rev of the answer to show",
-        )
-    return int(value)
-
-
-def _texts(value: object) -> list[str]:
-    """`set` as a list of texts (one text is a list of one)."""
-    texts = [value] if isinstance(value, str) else value
-    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
-        raise ApiError(
-            400,
-            'set is a list of texts TABLE.KEY.COLUMN=VALUE. Fix: send {"set": '
-            '["pools.ecosystem/phase3.budget_musd=6700"]}',
-        )
-    return texts
 
 
 def page_state(held: HeldModel, answer: Answer) -> Response:

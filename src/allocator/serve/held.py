@@ -120,6 +120,12 @@ class HeldModel:
     def __init__(self, opts: RunSpec) -> None:
         if opts.risk != "none":
             raise UsageError("allocator serve plans without --risk. Fix: use allocator solve")
+        if opts.decide_now:  # solve makes a two-stage plan of it: never another plan in silence
+            raise UsageError(
+                f"allocator serve plans in one stage, and the model file {opts.model_file} has "
+                "decide_now (a two-stage plan). Fix: use allocator solve on it, or serve a "
+                "model file without decide_now"
+            )
         check_choices(opts)
         self.opts = opts
         self.sets: dict[str, CellSet] = {}
@@ -141,6 +147,14 @@ class HeldModel:
                 self.first = self.last.brief
             return self.last
 
+    def shown(self) -> tuple[Answer, dict[str, CellSet]]:
+        """The current answer and the cells it was solved with, read together (Save writes
+        those cells and checks the saved scenario against that answer's data)."""
+        self.answer()
+        with self._lock:
+            assert self.last is not None
+            return self.last, dict(self.sets)
+
     def details(self, rev: int) -> Details:
         """The whole run of revision `rev`, solved (once) from its data as `allocator solve`
         solves it, outside the held instance's lock, so an edit is answered meanwhile; marked
@@ -153,6 +167,7 @@ class HeldModel:
             answer = self._current(rev)
             done = self._details
             if done is None or done.rev != rev:
+                refuse_unreadable_model_file(answer.spec)
                 t0 = time.perf_counter()
                 run = solved(answer.inputs, answer.spec, None, answer.timings.get("load", 0.0))
                 done = Details(rev, run, time.perf_counter() - t0)
@@ -301,8 +316,9 @@ def plan_of(lp: CompiledLP, goal: Objective, weights: dict[str, float] | None = 
 
 
 def brief_of(inp: Inputs, sol: Solution, spec: RunSpec) -> Brief:
-    """What an answer shows at once, read as the run's tables and run.json read it."""
-    info = run_info(inp, sol, spec, {})
+    """What an answer shows at once, read as the run's tables and run.json read it (without the
+    model file, which run.json's options hash: an edit needs only what serve read)."""
+    info = run_info(inp, sol, spec.with_(model_file=None), {})
     by_phase = reports.allocation_by_phase(inp, reports.allocation(inp, sol))
     programs = zip(by_phase["program"], by_phase["total_musd"], strict=True)
     return Brief(
@@ -325,6 +341,26 @@ def binding_rows(rows: Any) -> frozenset[str]:
     slack = np.where(np.abs(slack) < 1e-9, 0.0, slack) + 0.0
     hit = slack <= reports.BINDING_TOLERANCE * np.maximum(1.0, np.abs(rhs))
     return frozenset(str(c) for c in rows["constraint"].to_numpy()[hit])
+
+
+def refuse_unreadable_model_file(spec: RunSpec) -> None:
+    """Refuse the details (`allocator solve`'s run, whose run.json hashes the model file) when
+    the model file serve started from can no longer be read.
+
+    Raises:
+        UsageError: naming the model file and the fix.
+    """
+    if spec.model_file is None:
+        return
+    try:
+        with open(spec.model_file, "rb"):
+            pass
+    except OSError as exc:
+        raise UsageError(
+            f"the model file {spec.model_file} serve started from cannot be read "
+            f"({exc.strerror}), and the prices and report are allocator solve's run of it. "
+            "Fix: put it back, or start serve again"
+        ) from None
 
 
 def check_choices(opts: RunSpec) -> None:

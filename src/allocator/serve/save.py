@@ -5,14 +5,19 @@ overwrite as solve does), so the CLI on the model file gives the same bytes.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from allocator.data.cellset import CellSet
+from allocator.data.modelfile import project_root
+from allocator.data.schema import Inputs
 from allocator.errors import UsageError, quoted
 from allocator.report.folders import is_empty_dir, refuse_file_ancestor, resolved
 from allocator.runs.common import Run
@@ -48,13 +53,36 @@ def save(held: HeldModel, name: object, models: Path, results: Path) -> Saved:
         )
     path, run = models / f"{name}.yaml", results / name
     refuse_unwritable(path, run, held)
-    write_new(path, _text(held, name, path))
+    shown, sets = held.shown()
+    write_new(path, _text(held, name, path, sets))
     try:
         opts = saved_options(path, results / name)
+        refuse_another_plan(opts, shown.inputs, held)
         return Saved(path, run_solve(opts))
     except BaseException:
-        path.unlink()  # ours, written a moment ago: the scenario was not saved
+        path.unlink(missing_ok=True)  # ours, written a moment ago: the scenario was not saved
         raise
+
+
+def refuse_another_plan(opts: RunSpec, shown: Inputs, held: HeldModel) -> None:
+    """Refuse a saved model file whose scenario, read from disk as `allocator solve` reads it,
+    is not the data of the plan shown (`shown`): the dataset (or the model file serve started
+    from) changed on disk since serve read it, and the run would hold numbers the page never
+    showed.
+
+    Raises:
+        UsageError: naming the inputs and the fix.
+    """
+    from allocator.runs.common import scenario_of
+
+    if scenario_of(opts) == shown:
+        return
+    inputs = " or ".join(str(source) for _, source in held.opts.sources() if source is not None)
+    raise UsageError(
+        f"save: {inputs} changed on disk since serve read it, so the saved scenario would give "
+        "another plan than the page shows. Fix: stop serve and start it again (it reads them "
+        "anew), then set the cells again"
+    )
 
 
 def refuse_unwritable(path: Path, run: Path, held: HeldModel) -> None:
@@ -67,27 +95,59 @@ def refuse_unwritable(path: Path, run: Path, held: HeldModel) -> None:
     refuse_file_ancestor(path, "--models")
     refuse_file_ancestor(run, "--results")
     refuse_inside_inputs(path, path.parent, held)
+    refuse_outside_project(path, held)
     if os.path.lexists(run) and not is_empty_dir(run):
         raise UsageError(
             f"{run} exists: Save never replaces a run folder. Fix: choose another name"
         )
+    refuse_inside_inputs(run, run.parent, held, "--results", "the run folder")
 
 
-def refuse_inside_inputs(path: Path, models: Path, held: HeldModel) -> None:
-    """Refuse a model file that would land inside an input of the served scenario (serve
-    `--models inputs/peru2040`): Save writes nothing into a dataset, as no command does.
+def refuse_inside_inputs(
+    path: Path,
+    folder: Path,
+    held: HeldModel,
+    option: str = "--models",
+    what: str = "",
+) -> None:
+    """Refuse a model file (or, with `option` --results, a run folder) that would land inside
+    an input of the served scenario (serve `--models inputs/peru2040`): Save writes nothing
+    into a dataset, as no command does.
 
     Raises:
-        UsageError: naming --models, the input and the fix.
+        UsageError: naming the option, the input and the fix.
     """
-    here = resolved(path, "--models")
+    here = resolved(path, option)
     for kind, source in held.opts.sources():
         if source is not None and here.is_relative_to(resolved(Path(source), f"the {kind}")):
             raise UsageError(
-                f"--models {models} is inside the {kind} {source}: Save would write "
-                f"{path.name} into it, and nothing is written into an input. Fix: start serve "
-                "with --models naming a folder outside it, e.g. models/ beside the dataset"
+                f"{option} {folder} is inside the {kind} {source}: Save would write "
+                f"{what or path.name}{' ' + path.name if what else ''} into it, and nothing is "
+                f"written into an input. Fix: start serve with {option} naming a folder "
+                f"outside it, e.g. {option[2:]}/ beside the dataset"
             )
+
+
+def refuse_outside_project(path: Path, held: HeldModel) -> None:
+    """Refuse a model file `path` that could not name the served dataset: a model file's
+    dataset lies in its project (`modelfile.project_root`: the folder above models/, else its
+    own), as `allocator solve` reads it back.
+
+    Raises:
+        UsageError: naming --models and a models/ folder that works.
+    """
+    if os.path.lexists(path):
+        return  # refused as a file that exists (`write_new`), even as a link to elsewhere
+    root = project_root(path)
+    data = resolved(Path(held.opts.inputs), "the dataset")
+    if data.is_relative_to(root):
+        return
+    home = data.parent.parent if data.parent.name == "inputs" else data.parent
+    raise UsageError(
+        f"--models {path.parent}: a model file there cannot name the dataset "
+        f"{held.opts.inputs}, which is outside its project {root} (the folder above models/, "
+        f"else the model file's own folder). Fix: start serve with --models {home / 'models'}"
+    )
 
 
 def write_new(path: Path, text: str) -> None:
@@ -102,8 +162,7 @@ def write_new(path: Path, text: str) -> None:
         raise exists
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "x", encoding="utf-8") as f:  # "x": a file made meanwhile is not replaced
-            f.write(text)
+        _write_whole(path, text)
     except FileExistsError:
         raise exists from None
     except OSError as exc:
@@ -113,10 +172,49 @@ def write_new(path: Path, text: str) -> None:
         ) from None
 
 
-def _text(held: HeldModel, name: str, path: Path) -> str:
+def _write_whole(path: Path, text: str) -> None:
+    """Write `text` beside `path` and link it there: the file appears whole or not at all (a
+    full disk leaves nothing behind), and a file made meanwhile is not replaced (a link, unlike
+    a rename, never replaces). Where the file system has no links, written in place with "x",
+    removed again if the write fails.
+
+    Raises:
+        FileExistsError: `path` exists (also as a link to nowhere).
+        OSError: the folder cannot be written.
+    """
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        with open(temp, "x", encoding="utf-8") as f:  # the umask's permissions, as any file
+            f.write(text)
+        try:
+            os.link(temp, path, follow_symlinks=False)
+        except OSError as exc:
+            if exc.errno not in _NO_LINKS:
+                raise
+            _write_in_place(path, text)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+_NO_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.EXDEV}
+"""What `os.link` raises where a file system (FAT, some network disks) makes no links."""
+
+
+def _write_in_place(path: Path, text: str) -> None:
+    """Write `text` to a new `path` ("x": never a file made meanwhile), removed on a failure."""
+    with open(path, "x", encoding="utf-8") as f:
+        try:
+            f.write(text)
+            f.flush()
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+
+
+def _text(held: HeldModel, name: str, path: Path, sets: dict[str, CellSet]) -> str:
     """`model_text`, a model file that can no longer be read refused in words."""
     try:
-        return model_text(held, name, path)
+        return model_text(held, name, path, sets)
     except OSError as exc:
         raise UsageError(
             f"save: the model file {held.opts.model_file} serve started from cannot be read "
@@ -129,35 +227,49 @@ def saved_options(model: Path, out: Path) -> RunSpec:
     return layered(model, [], out=out)
 
 
-def model_text(held: HeldModel, name: str, path: Path) -> str:
-    """The model file of the served scenario, to be written at `path`."""
+def model_text(
+    held: HeldModel, name: str, path: Path, sets: dict[str, CellSet] | None = None
+) -> str:
+    """The model file of the served scenario, to be written at `path`: the model file serve
+    started from (if any) with the options the page was solved with (the command line's over
+    the file's) and the cells set (`sets`, default: the held model's)."""
+    cells = held.sets if sets is None else sets
     base: dict[str, Any] = {}
-    sets: list[str] = []
+    lines: list[str] = []
     opts = held.opts
     if opts.model_file is not None:
         with open(opts.model_file, encoding="utf-8-sig") as f:
             base = yaml.safe_load(f) or {}
-        sets = list(base.get("set") or [])
-    else:
-        base = {
-            "objective": opts.objective,
-            "targets": opts.targets,
-            "measure": opts.measure,
-        }
-        if opts.objective == "weighted":
-            base["weights"] = dict(opts.weights)
-        if opts.measure == "discounted":
-            base["discount_rate"] = opts.discount_rate
+        lines = list(base.get("set") or [])
+    kept = {k: v for k, v in base.items() if k not in ("name", "description", "set")}
+    if opts.measure != "discounted":
+        kept.pop("discount_rate", None)  # the file's rate belongs to the file's measure
     dataset = Path(os.path.relpath(Path(opts.inputs).resolve(), path.resolve().parent))
     data = {
         "name": name,
         "description": f"Saved by allocator serve from {_origin(opts)}.",
-        **{k: v for k, v in base.items() if k not in ("name", "description", "set")},
+        **(kept | run_options(opts)),
         "dataset": dataset.as_posix(),
-        "set": sets + command_line_sets(opts) + [cs.text for cs in held.sets.values()],
+        "set": lines + command_line_sets(opts) + [cs.text for cs in cells.values()],
     }
     head = "# Written by allocator serve: the scenario as the page held it.\n"
     return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def run_options(opts: RunSpec) -> dict[str, Any]:
+    """The options of a model file that the served plan was solved with (`layered`: the
+    command line's over the model file's): objective, targets, measure, and the weights and
+    discount rate where they apply."""
+    options: dict[str, Any] = {
+        "objective": opts.objective,
+        "targets": opts.targets,
+        "measure": opts.measure,
+    }
+    if opts.objective == "weighted":
+        options["weights"] = dict(opts.weights)
+    if opts.measure == "discounted":
+        options["discount_rate"] = opts.discount_rate
+    return options
 
 
 def command_line_sets(opts: RunSpec) -> list[str]:

@@ -1,0 +1,101 @@
+"""Who the served page answers: requests that name this machine (`Host`: a page elsewhere whose
+name was rebound to 127.0.0.1 sends its own), that come from the page itself when they change
+something (`Origin`, `Sec-Fetch-Site`: a cross-site form or fetch), and that carry the token
+(compared in constant time). Each refusal is a 403 with the API's one JSON line.
+
+Starlette's TrustedHostMiddleware checks the host only, answering 400 in plain text; the rules
+here are three comparisons of header values, so they are written out (`LocalOnly`).
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from collections.abc import Iterable
+
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+SECURE = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",  # the token is in the URL: never sent elsewhere
+    "Content-Security-Policy": "default-src 'none'; script-src 'unsafe-inline'; "
+    "style-src 'unsafe-inline'; img-src data:; connect-src 'self'; form-action 'none'; "
+    "frame-ancestors 'none'; base-uri 'none'",
+}
+"""The headers of every answer."""
+
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+"""Methods that change nothing: another page may link to them (with the token)."""
+
+_HOST = re.compile(r"(?P<name>[^:]*)(?::[0-9]{1,5})?")
+
+
+def error(status: int, message: str, details: list[str] | None = None, code: int = 2) -> Response:
+    """One JSON error: the words of the CLI's `error:` line and the exit code it would give."""
+    body = {"status": "error", "exit_code": code, "error": message, "details": details or []}
+    return JSONResponse(body, status_code=status, headers=SECURE)
+
+
+def host_refused(host: str, names: Iterable[str]) -> str | None:
+    """Why a request whose `Host` header is `host` is refused (None: it names this machine)."""
+    match = _HOST.fullmatch(host)
+    if match is not None and match["name"] in names:
+        return None
+    shown = host[:80].encode("ascii", "backslashreplace").decode() or "(none)"
+    return (
+        f"the request names the host {shown!r}, and serve answers only "
+        f"{' and '.join(names)} (another site's page may have had its name rebound to this "
+        "machine). Fix: open the URL serve printed, http://127.0.0.1:PORT/?token=..."
+    )
+
+
+def origin_refused(headers: Headers, method: str) -> str | None:
+    """Why a request from another page is refused (None: from the page itself, or from no
+    page at all, as curl). A browser sends `Origin` with every change and `Sec-Fetch-Site`
+    with every request; the page's own are this host's origin and `same-origin`."""
+    origin = headers.get("origin")
+    own = f"http://{headers.get('host', '')}"
+    if origin is not None and origin != own:
+        return _another_page(origin[:80])
+    site = headers.get("sec-fetch-site")
+    if method not in SAFE_METHODS and site is not None and site not in ("same-origin", "none"):
+        return _another_page(f"Sec-Fetch-Site {site[:20]}")
+    return None
+
+
+def _another_page(what: str) -> str:
+    shown = what.encode("ascii", "backslashreplace").decode()
+    return (
+        f"a request from another page ({shown}): only the page serve printed may change the "
+        "plan. Fix: use that page, http://127.0.0.1:PORT/?token=..."
+    )
+
+
+def token_given(headers: Headers, query: str | None, token: str) -> bool:
+    """Whether the `X-Allocator-Token` header (or else `?token=`) is `token`, compared in
+    constant time."""
+    given = headers.get("x-allocator-token") or query or ""
+    return hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8"))
+
+
+class LocalOnly:
+    """ASGI middleware: every HTTP request must name this machine (`host_refused`) and come
+    from the page itself (`origin_refused`), else a 403 before any route runs."""
+
+    def __init__(self, app: ASGIApp, hosts: Iterable[str]) -> None:
+        self.app, self.hosts = app, tuple(hosts)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse or pass on the request."""
+        if scope["type"] == "http":
+            headers = Headers(scope=scope)
+            why = host_refused(headers.get("host", ""), self.hosts) or origin_refused(
+                headers, scope["method"]
+            )
+            if why is not None:
+                await error(403, why)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
