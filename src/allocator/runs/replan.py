@@ -109,7 +109,7 @@ def run_replan(ro: ReplanOptions) -> dict[str, Any]:
     load_s = time.perf_counter() - t0
     with replan_families():  # the tables, workbook and report name the re-plan's rows
         sol, timings = _solve(inp, opts, approved, actuals.by_year, ro, churn)
-        tables = _tables(inp, sol, approved, ro.as_of)
+        tables = _tables(inp, sol, approved, ro.as_of, actuals.by_year)
         said = facts(inp, sol, approved, actuals, (ro.as_of, churn, ro.least_change), tables)
         info = run_info(inp, sol, opts, {"load": load_s, **timings})
         info["command"] = "replan"  # --check-against and a re-plan refuse it: not a solve run
@@ -224,12 +224,18 @@ def _solve(
     return sol, {"build": tb - t0, "handoff": t1 - tb, "solve": t2 - t1}
 
 
-def _tables(inp: Any, sol: Any, approved: Approved, as_of: int) -> dict[str, pd.DataFrame]:
+def _tables(
+    inp: Any,
+    sol: Any,
+    approved: Approved,
+    as_of: int,
+    spent: dict[tuple[str, str, int], float],
+) -> dict[str, pd.DataFrame]:
     from allocator.pipeline import tables_of
     from allocator.studies.replanout import replan_table
 
     tables = tables_of(inp, sol)
-    tables["replan"] = replan_table(inp, approved.money, tables["allocation"], as_of)
+    tables["replan"] = replan_table(inp, approved.money, tables["allocation"], as_of, spent)
     return tables
 
 

@@ -1,0 +1,171 @@
+"""What-if at meeting speed: `--set` and `allocator replan`, hunted at their edges.
+
+tests/data/replan is solved by hand (tests/test_replan.py): three phases of 100 musd of one pool
+`public` (carry over); a (10 jobs/musd, cap 100) runs in phase 1 only, c (8 jobs/musd, cap
+120) from 2027, b (5 jobs/musd) takes the rest. The approved plan: a 100 in 2025; c 100 in 2027
+and 20 in 2029; b 80 in 2029. tests/data/greedy: one pool `public` p1 120; a (cap 60, 10
+jobs/musd), b (cap 100, 6), c (cap 100, 2): 960 jobs. All in-process (CliRunner).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import invoke
+
+DATA = Path(__file__).resolve().parent / "data"
+REPLAN = DATA / "replan"
+GREEDY = DATA / "greedy"
+HEADER = "program,pool,year,spent_musd\n"
+
+
+@pytest.fixture(scope="module")
+def approved(tmp_path_factory) -> Path:
+    """The approved plan: `allocator solve` on tests/data/replan (read it, never write it)."""
+    out = tmp_path_factory.mktemp("approved") / "run"
+    res = invoke("solve", "--inputs", REPLAN, "--out", out)
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def replan(run: Path, out: Path, actuals: Path, as_of: int = 2026):
+    """`allocator replan RUN --actuals ACTUALS --as-of AS_OF --out OUT` in this process."""
+    return invoke("replan", run, "--actuals", actuals, "--as-of", as_of, "--out", out)
+
+
+def one_line_error(res, out: Path, *words: str) -> str:
+    """The one line of a refused command (exit 2, nothing written) holding every word."""
+    assert res.exit_code == 2, res.output
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1, res.stderr
+    for w in words:
+        assert w in lines[0], lines[0]
+    assert not out.exists()
+    return lines[0]
+
+
+def actuals_file(tmp_path: Path, rows: str) -> Path:
+    path = tmp_path / "act.csv"
+    path.write_text(HEADER + rows, encoding="utf-8")
+    return path
+
+
+# --- replan: the actuals ---------------------------------------------------------------------
+
+
+def test_actuals_year_past_the_horizon_is_not_told_to_move_the_as_of_year(approved, tmp_path):
+    """2040 is after the plan's last year (2030): --as-of 2040 cannot fix it (the as-of year
+    must leave years to re-plan), so the message says the year is outside the plan."""
+    act = actuals_file(tmp_path, "a,public,2025,10\nb,public,2040,5\n")
+    line = one_line_error(
+        replan(approved, tmp_path / "re", act), tmp_path / "re", "act.csv", "row 3", "'year'"
+    )
+    assert "2025-2030" in line
+    assert "--as-of 2040" not in line
+
+
+@pytest.mark.parametrize(
+    ("rows", "as_of", "words"),
+    [
+        # c's cap is 120: 130 in 2027 passes it (the pool has 100 + 100 carried in phase 2)
+        ("c,public,2027,130\n", 2027, ["row 2", "'spent_musd'", "cap_musd 120", "programs.csv"]),
+        # over two rows: the row at which the running total passes is named
+        (
+            "c,public,2027,70\nb,public,2027,5\nc,public,2027,60\n",
+            2027,
+            ["row 4", "'spent_musd'", "cap_musd 120"],
+        ),
+    ],
+)
+def test_actuals_past_a_program_cap_are_one_line_naming_the_row(
+    approved, tmp_path, rows, as_of, words
+):
+    act = actuals_file(tmp_path, rows)
+    one_line_error(replan(approved, tmp_path / "re", act, as_of), tmp_path / "re", *words)
+
+
+def test_spent_money_in_replan_csv_adds_up_to_the_actuals_exactly(approved, tmp_path):
+    """Phase 1 is spent: replan.csv's re-planned money of a and b there is what the actuals
+    say, to the digit (not rounded to 6 decimals: 1.0000004 + 1.0000004 is 2.0000008, where
+    rounded rows would show 1 + 1)."""
+    act = actuals_file(
+        tmp_path, "a,public,2025,1.0000004\nb,public,2026,0.6000002\nb,public,2025,0.4000002\n"
+    )
+    res = replan(approved, tmp_path / "re", act)
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "re" / "replan.csv").read_text())))
+    spent = {r["program"]: r["replanned_musd"] for r in rows if r["phase"] == "phase1"}
+    assert spent == {"a": "1.0000004", "b": "1.0000004"}
+    total = math.fsum(float(v) for v in spent.values())
+    assert total == math.fsum([1.0000004, 0.6000002, 0.4000002])
+
+
+def test_replan_with_the_approved_spending_returns_the_approved_plan(approved, tmp_path):
+    """Nothing changed: the actuals are the approved plan's money up to 2026 (a 100 in 2025),
+    so the re-plan is the approved plan, byte for byte in its tables, at no cost."""
+    act = actuals_file(tmp_path, "a,public,2025,100\n")
+    res = replan(approved, tmp_path / "re", act)
+    assert res.exit_code == 0, res.output
+    for name in ("allocation.csv", "allocation_by_phase.csv", "outcomes.csv", "budgets.csv"):
+        assert (tmp_path / "re" / name).read_bytes() == (approved / name).read_bytes(), name
+    said = json.loads((tmp_path / "re" / "run.json").read_text())["replan"]
+    assert (said["cost_of_deviations"], said["moved_musd"]) == (0, 0)
+    text = (tmp_path / "re" / "replan.csv").read_text()
+    changes = [r["change_musd"] for r in csv.DictReader(io.StringIO(text))]
+    assert set(changes) == {"0"}
+
+
+# --- replan: an approved plan edited by hand ---------------------------------------------------
+
+
+def _edited(approved: Path, tmp_path: Path, old: str, new: str) -> Path:
+    """A copy of the approved run with the first `old` of allocation.csv replaced by `new`."""
+    copy = tmp_path / "edited"
+    shutil.copytree(approved, copy)
+    path = copy / "allocation.csv"
+    text = path.read_text(encoding="utf-8")
+    assert old in text, text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        # 80 written as 80.000: read 80 with a decimal point, 80000 with a thousands point
+        (",80\n", ",80.000\n", ["row 3", "'invest_musd'", "80.000"]),
+        (",80\n", ',"80,000"\n', ["row 3", "'invest_musd'", "80,000"]),
+        (",80\n", ",8_0\n", ["row 3", "'invest_musd'", "8_0"]),
+        (",80\n", ",-80\n", ["row 3", "'invest_musd'", "-80"]),
+        # a program, a year the dataset does not have: its money would count as moved
+        ("b,,s2", "zz,,s2", ["row 3", "'program'", "zz"]),
+        ("2029,phase3,80", "2040,phase3,80", ["row 3", "'year'", "2040"]),
+    ],
+)
+def test_an_edited_approved_plan_is_refused_by_row_and_column(
+    approved, tmp_path, old, new, words
+):
+    copy = _edited(approved, tmp_path, old, new)
+    act = actuals_file(tmp_path, "a,public,2025,60\n")
+    res = replan(copy, tmp_path / "re", act)
+    one_line_error(res, tmp_path / "re", "allocation.csv", *words)
+
+
+def test_an_approved_plan_without_a_column_names_it(approved, tmp_path):
+    copy = tmp_path / "edited"
+    shutil.copytree(approved, copy)
+    path = copy / "allocation.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    gone = rows[0].index("pool")
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([r[:gone] + r[gone + 1 :] for r in rows])
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    act = actuals_file(tmp_path, "a,public,2025,60\n")
+    one_line_error(replan(copy, tmp_path / "re", act), tmp_path / "re", "no column 'pool'")
