@@ -149,9 +149,7 @@ def _edited(approved: Path, tmp_path: Path, old: str, new: str) -> Path:
         ("2029,phase3,80", "2040,phase3,80", ["row 3", "'year'", "2040"]),
     ],
 )
-def test_an_edited_approved_plan_is_refused_by_row_and_column(
-    approved, tmp_path, old, new, words
-):
+def test_an_edited_approved_plan_is_refused_by_row_and_column(approved, tmp_path, old, new, words):
     copy = _edited(approved, tmp_path, old, new)
     act = actuals_file(tmp_path, "a,public,2025,60\n")
     res = replan(copy, tmp_path / "re", act)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -140,6 +140,8 @@ class Approved:
     """The run's options (`runs.spec.RunSpec`)."""
     money: dict[tuple[str, str, int], float]
     binding: list[str]
+    rows: dict[tuple[str, str, int], int] = field(default_factory=dict)
+    """The first row of allocation.csv of each (program, pool, year), for its messages."""
 
 
 def _true(value: object) -> bool:

@@ -1,0 +1,135 @@
+"""The approved plan of `allocator replan`: the money of a solve run folder's allocation.csv by
+(program, pool, year), read cell by cell, so a folder edited by hand is read as allocator wrote
+it or refused by row and column, never misread.
+
+A money cell is taken as allocator writes it (`report.csvtext.FLOAT_FORMAT`, `%.12g`: `80`,
+`1.125`, `1e-05`); any other text is read as a cell of the run's dataset would be (the number
+rule in the dataset's declared number style, which run.json records), so `80.000` and `80,000`
+are refused where the style is undeclared, and `1_000` always. A year is a whole number. After
+the dataset is loaded, every program, pool and year must be the dataset's: money of a program
+the dataset no longer has would count as moved.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from allocator.errors import UsageError, quoted
+
+COLUMNS = ("program", "pool", "year", "invest_musd")
+"""The columns of allocation.csv a re-plan reads."""
+
+FIX = "Fix: pass a run folder written by allocator solve, unedited"
+
+Key = tuple[str, str, int]
+
+
+@dataclass(frozen=True)
+class ApprovedMoney:
+    """The approved plan's money by (program, pool, year), with the first row of each key."""
+
+    money: dict[Key, float]
+    rows: dict[Key, int]
+
+
+def read_money(path: Path, style: str | None) -> ApprovedMoney:
+    """allocation.csv's money by (program, pool, year), rows of one key added (math.fsum).
+
+    Raises:
+        UsageError: the file cannot be read, lacks a column, or a cell is not as allocator
+            writes it nor a number the dataset's own cells could hold: naming row and column.
+    """
+    parts: dict[Key, list[float]] = defaultdict(list)
+    rows: dict[Key, int] = {}
+    for n, r in enumerate(_records(path), start=2):
+        where = f"{path}, row {n}"
+        key = (r["program"], r["pool"], _year(r["year"], f"{where}, column 'year'"))
+        parts[key].append(_money(r["invest_musd"], style, f"{where}, column 'invest_musd'"))
+        rows.setdefault(key, n)
+    return ApprovedMoney({k: math.fsum(v) for k, v in sorted(parts.items())}, rows)
+
+
+def _records(path: Path) -> list[dict[str, str]]:
+    """The rows of the file as texts, a missing cell as empty."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        header = [h.strip() for h in reader.fieldnames or []]
+        records = list(reader)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        why = " ".join(str(exc).split()) or type(exc).__name__
+        raise UsageError(f"{path} cannot be read as a table ({why}). {FIX}") from None
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise UsageError(
+            f"{path} has no column {quoted(missing[0])} (allocation.csv has program, pool, "
+            f"year and invest_musd). {FIX}"
+        )
+    names = dict(zip(reader.fieldnames or [], header, strict=True))
+    return [{names[k]: (v or "") for k, v in r.items() if k in names} for r in records]
+
+
+def _year(text: str, where: str) -> int:
+    t = text.strip()
+    if not (t.isascii() and t.isdigit()):
+        raise UsageError(f"{where}: {quoted(text)} is not a year. {FIX}")
+    return int(t)
+
+
+def _money(text: str, style: str | None, where: str) -> float:
+    """A money cell: as allocator writes it, else by the dataset's number rule; never below 0."""
+    from allocator.data.numbers import NumberError, number_style, parse_money
+    from allocator.report.csvtext import FLOAT_FORMAT
+
+    try:
+        value = float(text)
+        ours = math.isfinite(value) and FLOAT_FORMAT % value == text
+    except ValueError:
+        ours = False
+    if not ours:
+        try:
+            with number_style(style):
+                value = parse_money(text)
+        except NumberError as exc:
+            raise UsageError(
+                f"{where}: {exc}. Fix: {exc.fix}, or pass the run folder unedited"
+            ) from None
+        except ValueError as exc:
+            raise UsageError(f"{where}: {exc}. {FIX}") from None
+    if value < 0:
+        raise UsageError(f"{where}: {quoted(text)} is below 0: money is never negative. {FIX}")
+    return value
+
+
+def check_against(rows: dict[Key, int], path: Path, inp: Any) -> None:
+    """Every program, pool and year of the approved plan is one of the dataset's.
+
+    Raises:
+        UsageError: naming the first row of allocation.csv that has one it does not.
+    """
+    programs = {p.program for p in inp.programs}
+    pools = {p.pool for p in inp.pools}
+    years = inp.phase_of_year
+    for key, n in sorted(rows.items(), key=lambda kv: kv[1]):
+        program, pool, year = key
+        for column, value, known, table in (
+            ("program", program, programs, "programs.csv"),
+            ("pool", pool, pools, "pools.csv"),
+        ):
+            if value not in known:
+                raise UsageError(
+                    f"{path}, row {n}, column {quoted(column)}: {column} {quoted(value)} is not "
+                    f"in the dataset ({table}). Fix: re-plan a run of the dataset as it is, or "
+                    "pass the run folder unedited"
+                )
+        if year not in years:
+            raise UsageError(
+                f"{path}, row {n}, column 'year': {year} is outside the plan's years "
+                f"({inp.years[0]}-{inp.years[-1]}). {FIX}"
+            )
