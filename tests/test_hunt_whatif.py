@@ -167,3 +167,105 @@ def test_an_approved_plan_without_a_column_names_it(approved, tmp_path):
     path.write_text(buf.getvalue(), encoding="utf-8")
     act = actuals_file(tmp_path, "a,public,2025,60\n")
     one_line_error(replan(copy, tmp_path / "re", act), tmp_path / "re", "no column 'pool'")
+
+
+# --- --set: what was changed, and the bytes of an edited copy ---------------------------------
+
+
+def edit_cell(folder: Path, table: str, key: str, column: str, value: str) -> None:
+    """Write `value` into the one CSV cell of `folder` that `TABLE.KEY.COLUMN` names, as a
+    planner would edit the file (a key column the file lacks is an empty part)."""
+    from allocator.data.audit import KEYS
+
+    path = folder / f"{table}.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    head = rows[0]
+    hits = [
+        r for r in rows[1:]
+        if [r[head.index(k)].strip() if k in head else "" for k in KEYS[table]] == key.split("/")
+    ]  # fmt: skip
+    assert len(hits) == 1, (table, key)
+    if column not in head:  # an optional column the file leaves out
+        for r in rows:
+            r.append(column if r is head else "")
+    hits[0][head.index(column)] = value
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+def _without_settings(html: bytes) -> bytes:
+    """report.html without its settings paragraph (which lists the cells set)."""
+    start = html.index(b'<p class="muted" id="settings">')
+    return html[:start] + html[html.index(b"</p>", start) :]
+
+
+def _run_json(path: Path) -> dict[str, object]:
+    """run.json without what names the spec, the files read and the time taken."""
+    info = json.loads(path.read_text())
+    for name in ("options", "spec", "timings_s", "inputs", "cells_set"):
+        info.pop(name, None)
+    return info
+
+
+@pytest.mark.parametrize(
+    ("dataset", "cell"),
+    [
+        ("greedy", "pools.public/p1.budget_musd=0.15B"),
+        ("greedy", "programs.a.max_annual_share=25%"),
+        ("targets", "targets.jobs/sector/s2/2026.value=0.1K"),
+        ("exports", "markets./cat/2026.max_share=0.3"),
+        ("enable", "links.zone_plant.ratio=2.5"),
+        ("risk", "exposures.a/tech.weight=50%"),
+    ],
+)
+def test_a_set_gives_the_bytes_of_the_dataset_with_that_cell_edited(tmp_path, dataset, cell):
+    """Both runs read a folder `data` from their own working folder, so every path is the
+    same; only run.json's record of the spec and the report's settings line differ."""
+    address, value = cell.split("=", 1)
+    table, rest = address.split(".", 1)
+    key, column = rest.rsplit(".", 1)
+    one, two = tmp_path / "set", tmp_path / "edited"
+    shutil.copytree(DATA / dataset, one / "data")
+    shutil.copytree(DATA / dataset, two / "data")
+    edit_cell(two / "data", table, key, column, value)
+    a = invoke("solve", "--inputs", "data", "--set", cell, "--out", "out", cwd=one)
+    b = invoke("solve", "--inputs", "data", "--out", "out", cwd=two)
+    assert (a.exit_code, b.exit_code) == (0, 0), a.output + b.output
+    names = sorted(p.name for p in (one / "out").iterdir())
+    assert names == sorted(p.name for p in (two / "out").iterdir())
+    for name in names:
+        x, y = (one / "out" / name).read_bytes(), (two / "out" / name).read_bytes()
+        if name == "report.html":
+            x, y = _without_settings(x), _without_settings(y)
+        if name == "run.json":
+            assert _run_json(one / "out" / name) == _run_json(two / "out" / name)
+            continue
+        assert x == y, name
+
+
+def test_terminal_run_json_and_report_say_each_cell_old_and_new(tmp_path):
+    """A model file's set then two --sets, one of them on the same cell: each change is said
+    with the value before it and after it, in the order applied."""
+    shutil.copytree(GREEDY, tmp_path / "inputs" / "greedy")
+    model = tmp_path / "m.yaml"
+    model.write_text("dataset: inputs/greedy\nset:\n  - pools.public/p1.budget_musd=150\n")
+    run = tmp_path / "run"
+    res = invoke("solve", model, "--set", "programs.a.cap_musd=0.08B",
+                 "--set", "pools.public/p1.budget_musd=200", "--out", run)  # fmt: skip
+    assert res.exit_code == 0, res.output
+    said = [
+        f"pools.public/p1.budget_musd from 120 to 150 ({model}: set[0])",
+        "programs.a.cap_musd from 60 to 80 (--set)",
+        "pools.public/p1.budget_musd from 150 to 200 (--set)",
+    ]
+    assert "cells set: " + "; ".join(said) in " ".join(res.stdout.split())
+    cells = json.loads((run / "run.json").read_text())["cells_set"]
+    assert [(c["cell"], c["old"], c["new"], c["value"]) for c in cells] == [
+        ("pools.public/p1.budget_musd", 120, 150, "150"),
+        ("programs.a.cap_musd", 60, 80, "0.08B"),
+        ("pools.public/p1.budget_musd", 150, 200, "200"),
+    ]
+    html = (run / "report.html").read_text()
+    for words in said:
+        assert words in html, words

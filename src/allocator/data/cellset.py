@@ -148,7 +148,32 @@ def apply_set(inp: Inputs, cs: CellSet) -> Inputs:
         reason, fix = explain_value(exc.errors()[0], cs.column, cs.value, model)
         raise UsageError(f"{where}: {reason}. Fix: {fix}") from None
     rows = tuple(new if r is row else r for r in getattr(inp, cs.table))
-    return inp.model_copy(update={cs.table: rows})
+    change = {
+        "cell": f"{cs.table}.{cs.key}.{cs.column}",
+        "origin": cs.origin,
+        "value": cs.value,
+        "old": getattr(row, cs.column),
+        "new": getattr(new, cs.column),
+    }
+    return inp.model_copy(update={cs.table: rows, "cells_set": (*inp.cells_set, change)})
+
+
+def change_words(changes: Iterable[dict[str, Any]]) -> str:
+    """The cells set, in words: `pools.public/p1.budget_musd from 120 to 150 (--set)`, joined
+    by `; ` (the terminal's setup and the report's settings say it)."""
+    return "; ".join(
+        f"{c['cell']} from {_shown(c['old'])} to {_shown(c['new'])} ({c['origin']})"
+        for c in changes
+    )
+
+
+def _shown(value: object) -> str:
+    """A cell's value as read: `%.12g` as the CSV outputs write numbers, `empty` for none."""
+    if value is None:
+        return "empty"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:.12g}"
+    return str(value)
 
 
 def table_place(inp: Inputs, table: str) -> str:
