@@ -269,3 +269,23 @@ def test_terminal_run_json_and_report_say_each_cell_old_and_new(tmp_path):
     html = (run / "report.html").read_text()
     for words in said:
         assert words in html, words
+    doc = invoke("solve", "--inputs", GREEDY, "--set", "programs.a.cap_musd=80", "--json",
+                 "--out", tmp_path / "json")  # fmt: skip
+    assert json.loads(doc.stdout)["cells_set"] == [
+        {"cell": "programs.a.cap_musd", "origin": "--set", "value": "80", "old": 60, "new": 80}
+    ]
+
+
+def test_a_set_on_a_workbook_dataset_names_the_sheet_and_cell(tmp_path):
+    """As a broken cell of the workbook is named (sheet, cell, row, column); a good set gives
+    the plan of the cell edited (budget 150: 1,140 jobs)."""
+    book = tmp_path / "plan.xlsx"
+    assert invoke("export-inputs", book, "--inputs", GREEDY).exit_code == 0
+    run = tmp_path / "run"
+    bad = invoke("solve", "--inputs", book, "--set", "pools.public/p1.budget_musd=1_000",
+                 "--out", run)  # fmt: skip
+    one_line_error(bad, run, "plan.xlsx, sheet pools, cell C2, row 2, column 'budget_musd'",
+                   "'1_000' has an underscore")  # fmt: skip
+    res = invoke("solve", "--inputs", book, "--set", "pools.public/p1.budget_musd=150", "--json",
+                 "--out", run)  # fmt: skip
+    assert json.loads(res.stdout)["objective"]["value"] == 1140

@@ -49,6 +49,7 @@ def run_summary(run: Run) -> dict[str, Any]:
         "ties": run.solution.solver.get("ties"),
         "tie_classes": run.solution.solver.get("tie_classes"),
         "top_shadow_prices": [{k: getattr(r, k) for k in keys} for r in top.itertuples()],
+        **({"cells_set": run.info["cells_set"]} if run.info.get("cells_set") else {}),
     }
 
 

@@ -23,7 +23,7 @@ from allocator.data.inputs import BOOK_SUFFIXES, explain_value, read_cell
 from allocator.data.numbers import NumberError, number_style
 from allocator.data.rows import closest_fix
 from allocator.data.schema import TABLES, Inputs, Row
-from allocator.errors import UsageError, quoted
+from allocator.errors import InputError, UsageError, quoted
 
 EXAMPLE = "e.g. --set pools.public/phase1.budget_musd=6700"
 SETTABLE: dict[str, tuple[str, ...]] = {
@@ -139,14 +139,14 @@ def apply_set(inp: Inputs, cs: CellSet) -> Inputs:
     _, model, _, _ = TABLES[cs.table]
     file = table_place(inp, cs.table)
     row = _row_of(inp, cs, file)
-    sep = " " if file == TABLES[cs.table][0] else ", "  # pools.csv row 2; book, sheet pools, row 2
-    where = f"{cs.where}: {file}{sep}row {row.line}, column '{cs.column}'"
-    value = _read_value(row, model, cs, where, inp.number_style)
     try:
+        value = _read_value(row, model, cs, inp.number_style)
         new = model.model_validate(row.model_dump() | {"line": row.line, cs.column: value})
+    except NumberError as exc:
+        raise UsageError(f"{_where(inp, cs, file, row)}: {exc}. Fix: {exc.fix}") from None
     except ValidationError as exc:
         reason, fix = explain_value(exc.errors()[0], cs.column, cs.value, model)
-        raise UsageError(f"{where}: {reason}. Fix: {fix}") from None
+        raise UsageError(f"{_where(inp, cs, file, row)}: {reason}. Fix: {fix}") from None
     rows = tuple(new if r is row else r for r in getattr(inp, cs.table))
     change = {
         "cell": f"{cs.table}.{cs.key}.{cs.column}",
@@ -225,11 +225,38 @@ def _key_fix(inp: Inputs, table: str, wanted: list[str], file: str) -> str:
     return f"no row has this combination: check the key against {file}"
 
 
-def _read_value(row: Row, model: type[Row], cs: CellSet, where: str, style: str | None) -> Any:
-    """The value read by the CSV loader's own cell reader, in the dataset's number style."""
+def _read_value(row: Row, model: type[Row], cs: CellSet, style: str | None) -> Any:
+    """The value read by the CSV loader's own cell reader, in the dataset's number style.
+
+    Raises:
+        NumberError: the number rule refuses the value.
+    """
     cells = {k: "" if v is None else str(v) for k, v in row.model_dump().items()}
+    with number_style(style):
+        return read_cell(model, cs.column, cs.value, cells)
+
+
+def _where(inp: Inputs, cs: CellSet, file: str, row: Row) -> str:
+    """Where a refused value is, as a broken cell of the dataset is named: `pools.csv row 2,
+    column 'budget_musd'`, or `plan.xlsx, sheet pools, cell C2, row 2, column 'budget_musd'`."""
+    if file == TABLES[cs.table][0]:
+        return f"{cs.where}: {file} row {row.line}, column '{cs.column}'"
+    cell = _cell_of(Path(inp.folder), cs.table, cs.column, row.line)
+    return f"{cs.where}: {file}{cell}, row {row.line}, column '{cs.column}'"
+
+
+def _cell_of(book: Path, sheet: str, column: str, line: int) -> str:
+    """`, cell C2`: the cell of `column` in row `line` of the workbook's sheet (its header read
+    again: only a refused set asks), or nothing where the sheet has no such column."""
+    from allocator.data.files import read_file
+    from allocator.data.sheettext import column_letter, read_sheet
+    from allocator.data.workbook import MAX_BOOK_BYTES
+    from allocator.data.xlsx import BookError, open_book
+
     try:
-        with number_style(style):
-            return read_cell(model, cs.column, cs.value, cells)
-    except NumberError as exc:
-        raise UsageError(f"{where}: {exc}. Fix: {exc.fix}") from None
+        opened = open_book(read_file(book, MAX_BOOK_BYTES))
+        info = next(i for i in opened.sheets if i.name.strip().lower() == sheet)
+        header = [h.strip().lower() for h in read_sheet(book.name, info.name, opened, info)[0]]
+    except (InputError, BookError, OSError, StopIteration, IndexError):
+        return ""  # the workbook changed since it was read: the message goes on without
+    return f", cell {column_letter(header.index(column))}{line}" if column in header else ""
