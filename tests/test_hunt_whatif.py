@@ -289,3 +289,48 @@ def test_a_set_on_a_workbook_dataset_names_the_sheet_and_cell(tmp_path):
     res = invoke("solve", "--inputs", book, "--set", "pools.public/p1.budget_musd=150", "--json",
                  "--out", run)  # fmt: skip
     assert json.loads(res.stdout)["objective"]["value"] == 1140
+
+
+@pytest.mark.parametrize(
+    ("cell", "words"),
+    [
+        # a column of the table that holds no number: not "unknown"
+        (
+            "pools.public/p1.carry_over=yes",
+            ["column 'carry_over' of pools.csv is yes/no, not a number", "edit pools.csv"],
+        ),
+        ("programs.a.sector=s2", ["column 'sector' of programs.csv is text, not a number"]),
+        # a table of the data dictionary whose rows a set cannot name: not "unknown"
+        (
+            "base.jobs/sector/s1/2025.value=5",
+            ["base.csv has numbers, but --set changes only", "edit base.csv"],
+        ),
+    ],
+)
+def test_a_column_or_table_set_cannot_change_is_named_as_such(tmp_path, cell, words):
+    res = invoke("solve", "--inputs", GREEDY, "--set", cell, "--out", tmp_path / "run")
+    line = one_line_error(res, tmp_path / "run", *words)
+    assert "unknown" not in line
+
+
+@pytest.mark.parametrize(
+    ("cell", "new"),
+    [("programs.a.max_annual_share=", 1), ("programs.c.floor_musd=", 0)],
+)
+def test_an_empty_value_is_read_as_an_empty_cell(tmp_path, cell, new):
+    """a's ramp at 25% (15 a year, 30 in all) and a floor of 30 on c: a 30 x 10 + c 30 x 2 +
+    b 60 x 6 = 720 jobs. Either cell emptied as the CSV's empty cell reads (no ramp: a 60; no
+    floor: c 0) gives 840 (a 60 x 10 + c 30 x 2 + b 30 x 6, or a 30 x 10 + b 90 x 6)."""
+    sets = ["--set", "programs.a.max_annual_share=25%", "--set", "programs.c.floor_musd=30"]
+    res = invoke("solve", "--inputs", GREEDY, *sets, "--set", cell, "--json",
+                 "--out", tmp_path / "run")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert (doc["cells_set"][-1]["value"], doc["cells_set"][-1]["new"]) == ("", new)
+    assert doc["objective"]["value"] == 840
+
+
+def test_an_empty_value_of_a_required_cell_is_refused(tmp_path):
+    res = invoke("solve", "--inputs", GREEDY, "--set", "pools.public/p1.budget_musd=",
+                 "--out", tmp_path / "run")  # fmt: skip
+    one_line_error(res, tmp_path / "run", "pools.csv row 2, column 'budget_musd'", "empty")

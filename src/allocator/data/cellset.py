@@ -70,11 +70,10 @@ def parse_set(text: object, origin: str = "--set") -> CellSet:
     address, equals, value = text.partition("=")
     table, _, rest = address.strip().partition(".")
     key, dot, column = rest.rpartition(".")
-    if not equals or not value.strip() or not dot:
+    if not equals or not dot:  # an empty VALUE is an empty cell, as in the CSV
         raise UsageError(f"{where}: not TABLE.KEY.COLUMN=VALUE. Fix: {EXAMPLE}")
     if table not in SETTABLE:
-        fix = _name_fix(table, SETTABLE, "the tables with numbers")
-        raise UsageError(f"{where}: unknown table {quoted(table)}. Fix: {fix}")
+        raise UsageError(f"{where}: {_table_words(table)}")
     _check_column(where, table, column)
     names = KEYS[table]
     if len(key.split("/")) != len(names):
@@ -115,9 +114,33 @@ def _check_column(where: str, table: str, column: str) -> None:
             f"{where}: column {quoted(column)} is part of the key of {TABLES[table][0]} (it "
             f"names the row). Fix: set one of {', '.join(SETTABLE[table])}, or edit the file"
         )
+    model, file = TABLES[table][1], TABLES[table][0]
+    if column not in SETTABLE[table] and column in model.model_fields and column != "line":
+        kind = "yes/no" if model.model_fields[column].annotation is bool else "text"
+        raise UsageError(
+            f"{where}: column {quoted(column)} of {file} is {kind}, not a number: --set changes "
+            f"numbers. Fix: edit {file}, or set one of {', '.join(SETTABLE[table])}"
+        )
     if column not in SETTABLE[table]:
-        fix = _name_fix(column, SETTABLE[table], f"the number columns of {TABLES[table][0]}")
+        fix = _name_fix(column, SETTABLE[table], f"the number columns of {file}")
         raise UsageError(f"{where}: unknown column {quoted(column)}. Fix: {fix}")
+
+
+def _table_words(table: str) -> str:
+    """Why `table` cannot be set, and the fix: a table of the dataset whose rows no key of
+    `--set` names (base, tranches, shares) or that holds no number, or no table at all."""
+    if table not in TABLES:
+        fix = _name_fix(table, SETTABLE, "the tables with numbers")
+        return f"unknown table {quoted(table)}. Fix: {fix}"
+    file = TABLES[table][0]
+    numbers = any(
+        f.annotation in (float, float | None) for f in TABLES[table][1].model_fields.values()
+    )
+    said = "has numbers, but --set changes only" if numbers else "holds no number --set changes:"
+    return (
+        f"{file} {said} the numbers of {', '.join(sorted(SETTABLE))}. Fix: edit {file} (or "
+        "a copy of the dataset: allocator init)"
+    )
 
 
 def _name_fix(name: str, known: Iterable[str], what: str) -> str:
@@ -140,8 +163,7 @@ def apply_set(inp: Inputs, cs: CellSet) -> Inputs:
     file = table_place(inp, cs.table)
     row = _row_of(inp, cs, file)
     try:
-        value = _read_value(row, model, cs, inp.number_style)
-        new = model.model_validate(row.model_dump() | {"line": row.line, cs.column: value})
+        new = model.model_validate(_cells_after(row, model, cs, inp, file))
     except NumberError as exc:
         raise UsageError(f"{_where(inp, cs, file, row)}: {exc}. Fix: {exc.fix}") from None
     except ValidationError as exc:
@@ -223,6 +245,26 @@ def _key_fix(inp: Inputs, table: str, wanted: list[str], file: str) -> str:
                 want, have - {""}, where, drop="the set"
             )
     return f"no row has this combination: check the key against {file}"
+
+
+def _cells_after(row: Row, model: type[Row], cs: CellSet, inp: Inputs, file: str) -> Any:
+    """The row's values with the set's: an empty value is an empty cell (the column's default,
+    as the CSV loader leaves an empty cell out), refused where the column needs a value.
+
+    Raises:
+        NumberError: the number rule refuses the value.
+        UsageError: an empty value of a column that needs one.
+    """
+    values = row.model_dump() | {"line": row.line}
+    if cs.value:
+        return values | {cs.column: _read_value(row, model, cs, inp.number_style)}
+    if model.model_fields[cs.column].is_required():
+        raise UsageError(
+            f"{_where(inp, cs, file, row)}: {file} needs a value there, so it cannot be empty. "
+            f"Fix: write a number, e.g. {cs.text}{_shown(getattr(row, cs.column))}"
+        )
+    del values[cs.column]
+    return values
 
 
 def _read_value(row: Row, model: type[Row], cs: CellSet, style: str | None) -> Any:
