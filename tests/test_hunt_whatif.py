@@ -334,3 +334,20 @@ def test_an_empty_value_of_a_required_cell_is_refused(tmp_path):
     res = invoke("solve", "--inputs", GREEDY, "--set", "pools.public/p1.budget_musd=",
                  "--out", tmp_path / "run")  # fmt: skip
     one_line_error(res, tmp_path / "run", "pools.csv row 2, column 'budget_musd'", "empty")
+
+
+@pytest.mark.parametrize(
+    ("cell", "words"),
+    [
+        ("programs.A.cap_musd=5", ["names no row of programs.csv", "did you mean a?"]),
+        ("pools.PUBLIC/p1.budget_musd=5", ["no row has pool 'PUBLIC'", "did you mean public?"]),
+        ("pools.public/ p1.budget_musd=5", ["no row has phase ' p1'", "did you mean p1?"]),
+    ],
+)
+def test_a_key_in_another_case_or_with_spaces_is_refused_with_the_row_it_means(
+    tmp_path, cell, words
+):
+    """Ids are matched exactly (the dataset refuses two ids that differ only in case), so a
+    key that differs in case or spaces names no row, and the message names the one it means."""
+    res = invoke("solve", "--inputs", GREEDY, "--set", cell, "--out", tmp_path / "run")
+    one_line_error(res, tmp_path / "run", *words)

@@ -241,6 +241,12 @@ def _key_fix(inp: Inputs, table: str, wanted: list[str], file: str) -> str:
         }
         if want != "*" and want not in have:
             where = f"the {name}s of {file}"
+            same = sorted(h for h in have if h.strip().casefold() == want.strip().casefold())
+            if same:  # ids are matched exactly: the one it means differs in case or spaces
+                return (
+                    f"no row has {name} {quoted(want)}: did you mean {same[0]}? (ids are "
+                    "matched exactly, case and spaces included)"
+                )
             return f"no row has {name} {quoted(want)}: " + closest_fix(
                 want, have - {""}, where, drop="the set"
             )
