@@ -351,3 +351,45 @@ def test_a_key_in_another_case_or_with_spaces_is_refused_with_the_row_it_means(
     key that differs in case or spaces names no row, and the message names the one it means."""
     res = invoke("solve", "--inputs", GREEDY, "--set", cell, "--out", tmp_path / "run")
     one_line_error(res, tmp_path / "run", *words)
+
+
+VALUES = ["nan", "inf", "1e999", "1_000", "0x10", " 5 ", "+5", "5.", ".5", "-0", "50%", "1,000",
+          "1.000", "1,000.5", "１２", "5e2", "$5", "0.1B", "1 000", "−5", "abc"]  # fmt: skip
+
+
+def _read_either(load):
+    """The value `load()` gives, or the reason the number rule refused it."""
+    from allocator.errors import InputError, UsageError
+
+    try:
+        return load()
+    except (InputError, UsageError) as exc:
+        text = str(exc)
+        return text[text.index("'", text.index("column")) :].split(". Fix")[0].split(": ", 1)[1]
+
+
+CASES = [
+    *((None, "cap_musd", v) for v in VALUES),
+    *(("comma", "cap_musd", v) for v in ("1.000", "1,000", "1,5", "1.000,5", "1,000.5")),
+    *((None, "lag_years", v) for v in ("1.0", "1e0", "-0", "1,0", "+1", "1.5")),
+    *((None, "max_annual_share", v) for v in ("50%", "50", "0.5", "150%", "-0", ".5")),
+]
+
+
+@pytest.mark.parametrize(("style", "column", "value"), CASES)
+def test_a_set_value_reads_as_the_dataset_cell_would(tmp_path, style, column, value):
+    """Each text: the same number as the CSV cell holding it, or refused for the same reason."""
+    from allocator.data.cellset import apply_set, parse_set
+    from allocator.data.inputs import load_inputs
+
+    folder = tmp_path / "data"
+    shutil.copytree(GREEDY, folder)
+    if style:
+        (folder / "settings.csv").write_text(f"setting,value\nnumber_style,{style}\n")
+    cell = f"programs.b.{column}={value}"
+    by_set = _read_either(
+        lambda: getattr(apply_set(load_inputs(folder), parse_set(cell)).programs[1], column)
+    )
+    edit_cell(folder, "programs", "b", column, value)
+    by_csv = _read_either(lambda: getattr(load_inputs(folder).programs[1], column))
+    assert by_set == by_csv
