@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from allocator.data.numbers import NumberError, number_style, parse_money
 from allocator.errors import UsageError, quoted
+from allocator.report.csvtext import FLOAT_FORMAT
 
 COLUMNS = ("program", "pool", "year", "invest_musd")
 """The columns of allocation.csv a re-plan reads."""
@@ -47,64 +49,67 @@ def read_money(path: Path, style: str | None) -> ApprovedMoney:
     """
     parts: dict[Key, list[float]] = defaultdict(list)
     rows: dict[Key, int] = {}
-    for n, r in enumerate(_records(path), start=2):
-        where = f"{path}, row {n}"
-        key = (r["program"], r["pool"], _year(r["year"], f"{where}, column 'year'"))
-        parts[key].append(_money(r["invest_musd"], style, f"{where}, column 'invest_musd'"))
+    for n, (program, pool, year, money) in enumerate(_records(path), start=2):
+        key = (program, pool, _year(year, path, n))
+        parts[key].append(_money(money, style, path, n))
         rows.setdefault(key, n)
     return ApprovedMoney({k: math.fsum(v) for k, v in sorted(parts.items())}, rows)
 
 
-def _records(path: Path) -> list[dict[str, str]]:
-    """The rows of the file as texts, a missing cell as empty."""
+def _records(path: Path) -> list[list[str]]:
+    """The cells of COLUMNS of each row as texts, a missing cell as empty."""
     try:
         text = path.read_bytes().decode("utf-8-sig")
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        header = [h.strip() for h in reader.fieldnames or []]
-        records = list(reader)
+        records = list(csv.reader(io.StringIO(text, newline="")))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         why = " ".join(str(exc).split()) or type(exc).__name__
         raise UsageError(f"{path} cannot be read as a table ({why}). {FIX}") from None
+    header = [h.strip() for h in records[0]] if records else []
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise UsageError(
             f"{path} has no column {quoted(missing[0])} (allocation.csv has program, pool, "
             f"year and invest_musd). {FIX}"
         )
-    names = dict(zip(reader.fieldnames or [], header, strict=True))
-    return [{names[k]: (v or "") for k, v in r.items() if k in names} for r in records]
+    at = [header.index(c) for c in COLUMNS]
+    return [[r[j] if j < len(r) else "" for j in at] for r in records[1:]]
 
 
-def _year(text: str, where: str) -> int:
+def _year(text: str, path: Path, n: int) -> int:
     t = text.strip()
     if not (t.isascii() and t.isdigit()):
-        raise UsageError(f"{where}: {quoted(text)} is not a year. {FIX}")
+        raise UsageError(f"{path}, row {n}, column 'year': {quoted(text)} is not a year. {FIX}")
     return int(t)
 
 
-def _money(text: str, style: str | None, where: str) -> float:
+def _money(text: str, style: str | None, path: Path, n: int) -> float:
     """A money cell: as allocator writes it, else by the dataset's number rule; never below 0."""
-    from allocator.data.numbers import NumberError, number_style, parse_money
-    from allocator.report.csvtext import FLOAT_FORMAT
-
     try:
         value = float(text)
         ours = math.isfinite(value) and FLOAT_FORMAT % value == text
     except ValueError:
         ours = False
     if not ours:
-        try:
-            with number_style(style):
-                value = parse_money(text)
-        except NumberError as exc:
-            raise UsageError(
-                f"{where}: {exc}. Fix: {exc.fix}, or pass the run folder unedited"
-            ) from None
-        except ValueError as exc:
-            raise UsageError(f"{where}: {exc}. {FIX}") from None
+        value = _by_number_rule(text, style, f"{path}, row {n}, column 'invest_musd'")
     if value < 0:
-        raise UsageError(f"{where}: {quoted(text)} is below 0: money is never negative. {FIX}")
+        raise UsageError(
+            f"{path}, row {n}, column 'invest_musd': {quoted(text)} is below 0: money is never "
+            f"negative. {FIX}"
+        )
     return value
+
+
+def _by_number_rule(text: str, style: str | None, where: str) -> float:
+    """`text` read as a money cell of the dataset would be (its declared style)."""
+    try:
+        with number_style(style):
+            return parse_money(text)
+    except NumberError as exc:
+        raise UsageError(
+            f"{where}: {exc}. Fix: {exc.fix}, or pass the run folder unedited"
+        ) from None
+    except ValueError as exc:
+        raise UsageError(f"{where}: {exc}. {FIX}") from None
 
 
 def check_against(rows: dict[Key, int], path: Path, inp: Any) -> None:
