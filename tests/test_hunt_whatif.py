@@ -393,3 +393,16 @@ def test_a_set_value_reads_as_the_dataset_cell_would(tmp_path, style, column, va
     edit_cell(folder, "programs", "b", column, value)
     by_csv = _read_either(lambda: getattr(load_inputs(folder).programs[1], column))
     assert by_set == by_csv
+
+
+def test_an_approved_plan_with_a_row_given_twice_is_refused(approved, tmp_path):
+    """allocator writes one row per program, pool and year: a row pasted twice by hand would
+    double the approved money in silence."""
+    copy = tmp_path / "edited"
+    shutil.copytree(approved, copy)
+    path = copy / "allocation.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([*lines, lines[2]]) + "\n", encoding="utf-8")
+    act = actuals_file(tmp_path, "a,public,2025,60\n")
+    one_line_error(replan(copy, tmp_path / "re", act), tmp_path / "re",
+                   "allocation.csv, row 6", "(b, public, 2029)", "row 3")  # fmt: skip

@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,19 +40,24 @@ class ApprovedMoney:
 
 
 def read_money(path: Path, style: str | None) -> ApprovedMoney:
-    """allocation.csv's money by (program, pool, year), rows of one key added (math.fsum).
+    """allocation.csv's money by (program, pool, year), one row each.
 
     Raises:
         UsageError: the file cannot be read, lacks a column, or a cell is not as allocator
             writes it nor a number the dataset's own cells could hold: naming row and column.
     """
-    parts: dict[Key, list[float]] = defaultdict(list)
+    money: dict[Key, float] = {}
     rows: dict[Key, int] = {}
-    for n, (program, pool, year, money) in enumerate(_records(path), start=2):
+    for n, (program, pool, year, cell) in enumerate(_records(path), start=2):
         key = (program, pool, _year(year, path, n))
-        parts[key].append(_money(money, style, path, n))
-        rows.setdefault(key, n)
-    return ApprovedMoney({k: math.fsum(v) for k, v in sorted(parts.items())}, rows)
+        if key in rows:  # allocator writes one row a key: a row pasted twice would add up
+            raise UsageError(
+                f"{path}, row {n}: ({program}, {pool}, {key[2]}) is already on row {rows[key]}, "
+                f"and allocator writes one row for each program, pool and year. {FIX}"
+            )
+        money[key] = _money(cell, style, path, n)
+        rows[key] = n
+    return ApprovedMoney(dict(sorted(money.items())), rows)
 
 
 def _records(path: Path) -> list[list[str]]:
