@@ -105,6 +105,13 @@ def test_spent_money_in_replan_csv_adds_up_to_the_actuals_exactly(approved, tmp_
     assert spent == {"a": "1.0000004", "b": "1.0000004"}
     total = math.fsum(float(v) for v in spent.values())
     assert total == math.fsum([1.0000004, 0.6000002, 0.4000002])
+    said = json.loads((tmp_path / "re" / "run.json").read_text())["replan"]["actuals"]
+    assert said["spent_musd"] == total
+    assert "Spent up to 2026 (the actuals): 2.0000008 musd." in res.stdout
+    assert (
+        "Spent up to 2026 (the actuals): 2.0000008 musd."
+        in (tmp_path / "re" / "report.html").read_text()
+    )
 
 
 def test_replan_with_the_approved_spending_returns_the_approved_plan(approved, tmp_path):

@@ -22,6 +22,7 @@ Every pass of a solve runs (`results.solve_lp`); the tables are the solve's, plu
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -229,6 +230,7 @@ def facts(
             "file": actuals.file,
             "sha256": actuals.sha256,
             "rows": actuals.rows,
+            "spent_musd": math.fsum(actuals.by_year.values()) + 0.0,
             "added_up": actuals.added_up,
         },
         "as_of": as_of,
