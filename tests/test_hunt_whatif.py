@@ -413,3 +413,22 @@ def test_an_approved_plan_with_a_row_given_twice_is_refused(approved, tmp_path):
     act = actuals_file(tmp_path, "a,public,2025,60\n")
     one_line_error(replan(copy, tmp_path / "re", act), tmp_path / "re",
                    "allocation.csv, row 6", "(b, public, 2029)", "row 3")  # fmt: skip
+
+
+def test_actuals_past_a_group_cap_are_one_line_naming_the_row(tmp_path):
+    """A cap of 50 on sector s1 (program a) over the horizon: a spent 60 cannot be re-planned
+    (it was an infeasible plan, exit 1, several lines)."""
+    data = tmp_path / "data"
+    shutil.copytree(REPLAN, data)
+    (data / "groups.csv").write_text(
+        "dimension,member,phase,max_musd,source\nsector,s1,all,50,hand-solved\n"
+        "pool,public,phase1,200,hand-solved\n"
+    )
+    run = tmp_path / "approved"
+    assert invoke("solve", "--inputs", data, "--out", run).exit_code == 0
+    act = actuals_file(tmp_path, "b,public,2025,5\na,public,2025,30\na,public,2026,30\n")
+    said = "sector s1 (all) gets 60 musd up to this row, more than its max_musd 50"
+    res = replan(run, tmp_path / "re", act)
+    one_line_error(
+        res, tmp_path / "re", "act.csv", "row 4", "'spent_musd'", said, "groups.csv row 2"
+    )

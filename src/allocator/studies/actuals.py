@@ -78,6 +78,7 @@ def load_actuals(path: Path, inp: Inputs, as_of: int) -> Actuals:
         _check_year(r, name, inp, as_of, phase_of)
     _check_budgets(rows, name, inp, phase_of)
     _check_caps(rows, name, inp)
+    _check_groups(rows, name, inp, phase_of)
     parts: dict[Key, list[float]] = defaultdict(list)
     for r in rows:
         parts[(str(r.program), str(r.pool), phase_of[r.year])].append(r.spent_musd)
@@ -244,20 +245,42 @@ def _check_caps(rows: list[Actual], name: str, inp: Inputs) -> None:
         totals[prog.program].append(r.spent_musd)
         years[(prog.program, int(r.year))].append(r.spent_musd)
         where = f"programs.csv row {prog.line}"
-        _past(r, name, math.fsum(totals[prog.program]), prog.cap_musd,
+        who = f"program {r.program}"
+        _past(r, name, who, math.fsum(totals[prog.program]), prog.cap_musd,
               f"more than its cap_musd {prog.cap_musd:,.6g} ({where})")  # fmt: skip
         ramp = prog.max_annual_share * prog.cap_musd
         if prog.max_annual_share < 1:
-            _past(r, name, math.fsum(years[(prog.program, int(r.year))]), ramp,
+            _past(r, name, who, math.fsum(years[(prog.program, int(r.year))]), ramp,
                   f"in {r.year}, more than its max_annual_share {prog.max_annual_share:g} of "
                   f"cap_musd {prog.cap_musd:,.6g} lets it absorb in a year ({where})")  # fmt: skip
 
 
-def _past(r: Actual, name: str, total: float, limit: float, words: str) -> None:
+def _past(r: Actual, name: str, who: str, total: float, limit: float, words: str) -> None:
+    """Refuse row `r` if `who`'s running total passes `limit` there."""
     if total > limit * (1 + TOL) + TOL:
         raise InputError(
-            f"program {r.program} gets {total:,.6g} musd up to this row, {words}", file=name,
-            row=r.line, column="spent_musd",
-            fix="correct the amount or the program; a plan cannot re-plan spending past a "
-            "program's limit (raise it in programs.csv first)",
+            f"{who} gets {total:,.6g} musd up to this row, {words}", file=name, row=r.line,
+            column="spent_musd", fix="correct the amount or the program; a plan cannot re-plan "
+            "spending past a limit of the data (raise it there first)",
         )  # fmt: skip
+
+
+def _check_groups(rows: list[Actual], name: str, inp: Inputs, phase_of: dict[int, str]) -> None:
+    """No group gets more than its max_musd (groups.csv) in its phase or over the horizon; the
+    row named is the one at which the running total (file order) passes."""
+    programs = {p.program: p for p in inp.programs}
+    for g in inp.groups:
+        if g.max_musd is None:
+            continue
+        running: list[float] = []
+        for r in sorted(rows, key=lambda r: r.line):
+            if g.phase != "all" and phase_of[r.year] != g.phase:
+                continue
+            prog = programs[str(r.program)]
+            member = r.pool if g.dimension == "pool" else getattr(prog, g.dimension, None)
+            if member != g.member:
+                continue
+            running.append(r.spent_musd)
+            _past(r, name, f"{g.dimension} {g.member} ({g.phase})", math.fsum(running),
+                  g.max_musd, f"more than its max_musd {g.max_musd:,.6g} (groups.csv row "
+                  f"{g.line})")  # fmt: skip
