@@ -194,7 +194,7 @@ def _shown(value: object) -> str:
     if value is None:
         return "empty"
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return f"{value:.12g}"
+        return f"{value + 0:.12g}"  # -0 read from the text '-0' is shown 0, as the tables do
     return str(value)
 
 
