@@ -54,6 +54,7 @@ def run_summary(run: Run) -> dict[str, Any]:
             {k: getattr(r, k) for k in keys} | {"one_more": more, "one_less": less}
             for r, (more, less) in zip(top.itertuples(), said, strict=True)
         ],
+        **({"cells_set": run.info["cells_set"]} if run.info.get("cells_set") else {}),
     }
 
 

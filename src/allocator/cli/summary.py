@@ -49,6 +49,10 @@ def show_setup(run: Run) -> None:
         f"targets: {opts['targets']}; measure of the objective: {kind}{rate} "
         f"({run.solution.label or run.solution.objective}); {numbers}"
     )
+    if run.info.get("cells_set"):
+        from allocator.data.cellset import change_words
+
+        _line(f"  cells set: {change_words(run.info['cells_set'])}")
 
 
 def _set_words(overrides: list[dict[str, Any]]) -> str:

@@ -23,7 +23,7 @@ from allocator.data.inputs import BOOK_SUFFIXES, explain_value, read_cell
 from allocator.data.numbers import NumberError, number_style
 from allocator.data.rows import closest_fix
 from allocator.data.schema import TABLES, Inputs, Row
-from allocator.errors import UsageError, quoted
+from allocator.errors import InputError, UsageError, quoted
 
 EXAMPLE = "e.g. --set pools.public/phase1.budget_musd=6700"
 SETTABLE: dict[str, tuple[str, ...]] = {
@@ -70,11 +70,10 @@ def parse_set(text: object, origin: str = "--set") -> CellSet:
     address, equals, value = text.partition("=")
     table, _, rest = address.strip().partition(".")
     key, dot, column = rest.rpartition(".")
-    if not equals or not value.strip() or not dot:
+    if not equals or not dot:  # an empty VALUE is an empty cell, as in the CSV
         raise UsageError(f"{where}: not TABLE.KEY.COLUMN=VALUE. Fix: {EXAMPLE}")
     if table not in SETTABLE:
-        fix = _name_fix(table, SETTABLE, "the tables with numbers")
-        raise UsageError(f"{where}: unknown table {quoted(table)}. Fix: {fix}")
+        raise UsageError(f"{where}: {_table_words(table)}")
     _check_column(where, table, column)
     names = KEYS[table]
     if len(key.split("/")) != len(names):
@@ -115,9 +114,33 @@ def _check_column(where: str, table: str, column: str) -> None:
             f"{where}: column {quoted(column)} is part of the key of {TABLES[table][0]} (it "
             f"names the row). Fix: set one of {', '.join(SETTABLE[table])}, or edit the file"
         )
+    model, file = TABLES[table][1], TABLES[table][0]
+    if column not in SETTABLE[table] and column in model.model_fields and column != "line":
+        kind = "yes/no" if model.model_fields[column].annotation is bool else "text"
+        raise UsageError(
+            f"{where}: column {quoted(column)} of {file} is {kind}, not a number: --set changes "
+            f"numbers. Fix: edit {file}, or set one of {', '.join(SETTABLE[table])}"
+        )
     if column not in SETTABLE[table]:
-        fix = _name_fix(column, SETTABLE[table], f"the number columns of {TABLES[table][0]}")
+        fix = _name_fix(column, SETTABLE[table], f"the number columns of {file}")
         raise UsageError(f"{where}: unknown column {quoted(column)}. Fix: {fix}")
+
+
+def _table_words(table: str) -> str:
+    """Why `table` cannot be set, and the fix: a table of the dataset whose rows no key of
+    `--set` names (base, tranches, shares) or that holds no number, or no table at all."""
+    if table not in TABLES:
+        fix = _name_fix(table, SETTABLE, "the tables with numbers")
+        return f"unknown table {quoted(table)}. Fix: {fix}"
+    file = TABLES[table][0]
+    numbers = any(
+        f.annotation in (float, float | None) for f in TABLES[table][1].model_fields.values()
+    )
+    said = "has numbers, but --set changes only" if numbers else "holds no number --set changes:"
+    return (
+        f"{file} {said} the numbers of {', '.join(sorted(SETTABLE))}. Fix: edit {file} (or "
+        "a copy of the dataset: allocator init)"
+    )
 
 
 def _name_fix(name: str, known: Iterable[str], what: str) -> str:
@@ -139,16 +162,40 @@ def apply_set(inp: Inputs, cs: CellSet) -> Inputs:
     _, model, _, _ = TABLES[cs.table]
     file = table_place(inp, cs.table)
     row = _row_of(inp, cs, file)
-    sep = " " if file == TABLES[cs.table][0] else ", "  # pools.csv row 2; book, sheet pools, row 2
-    where = f"{cs.where}: {file}{sep}row {row.line}, column '{cs.column}'"
-    value = _read_value(row, model, cs, where, inp.number_style)
     try:
-        new = model.model_validate(row.model_dump() | {"line": row.line, cs.column: value})
+        new = model.model_validate(_cells_after(row, model, cs, inp, file))
+    except NumberError as exc:
+        raise UsageError(f"{_where(inp, cs, file, row)}: {exc}. Fix: {exc.fix}") from None
     except ValidationError as exc:
         reason, fix = explain_value(exc.errors()[0], cs.column, cs.value, model)
-        raise UsageError(f"{where}: {reason}. Fix: {fix}") from None
+        raise UsageError(f"{_where(inp, cs, file, row)}: {reason}. Fix: {fix}") from None
     rows = tuple(new if r is row else r for r in getattr(inp, cs.table))
-    return inp.model_copy(update={cs.table: rows})
+    change = {
+        "cell": f"{cs.table}.{cs.key}.{cs.column}",
+        "origin": cs.origin,
+        "value": cs.value,
+        "old": getattr(row, cs.column),
+        "new": getattr(new, cs.column),
+    }
+    return inp.model_copy(update={cs.table: rows, "cells_set": (*inp.cells_set, change)})
+
+
+def change_words(changes: Iterable[dict[str, Any]]) -> str:
+    """The cells set, in words: `pools.public/p1.budget_musd from 120 to 150 (--set)`, joined
+    by `; ` (the terminal's setup and the report's settings say it)."""
+    return "; ".join(
+        f"{c['cell']} from {_shown(c['old'])} to {_shown(c['new'])} ({c['origin']})"
+        for c in changes
+    )
+
+
+def _shown(value: object) -> str:
+    """A cell's value as read: `%.12g` as the CSV outputs write numbers, `empty` for none."""
+    if value is None:
+        return "empty"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value + 0:.12g}"  # -0 read from the text '-0' is shown 0, as the tables do
+    return str(value)
 
 
 def table_place(inp: Inputs, table: str) -> str:
@@ -194,17 +241,70 @@ def _key_fix(inp: Inputs, table: str, wanted: list[str], file: str) -> str:
         }
         if want != "*" and want not in have:
             where = f"the {name}s of {file}"
+            same = sorted(h for h in have if h.strip().casefold() == want.strip().casefold())
+            if same:  # ids are matched exactly: the one it means differs in case or spaces
+                return (
+                    f"no row has {name} {quoted(want)}: did you mean {same[0]}? (ids are "
+                    "matched exactly, case and spaces included)"
+                )
             return f"no row has {name} {quoted(want)}: " + closest_fix(
                 want, have - {""}, where, drop="the set"
             )
     return f"no row has this combination: check the key against {file}"
 
 
-def _read_value(row: Row, model: type[Row], cs: CellSet, where: str, style: str | None) -> Any:
-    """The value read by the CSV loader's own cell reader, in the dataset's number style."""
+def _cells_after(row: Row, model: type[Row], cs: CellSet, inp: Inputs, file: str) -> Any:
+    """The row's values with the set's: an empty value is an empty cell (the column's default,
+    as the CSV loader leaves an empty cell out), refused where the column needs a value.
+
+    Raises:
+        NumberError: the number rule refuses the value.
+        UsageError: an empty value of a column that needs one.
+    """
+    values = row.model_dump() | {"line": row.line}
+    if cs.value:
+        return values | {cs.column: _read_value(row, model, cs, inp.number_style)}
+    if model.model_fields[cs.column].is_required():
+        raise UsageError(
+            f"{_where(inp, cs, file, row)}: {file} needs a value there, so it cannot be empty. "
+            f"Fix: write a number, e.g. {cs.text}{_shown(getattr(row, cs.column))}"
+        )
+    del values[cs.column]
+    return values
+
+
+def _read_value(row: Row, model: type[Row], cs: CellSet, style: str | None) -> Any:
+    """The value read by the CSV loader's own cell reader, in the dataset's number style.
+
+    Raises:
+        NumberError: the number rule refuses the value.
+    """
     cells = {k: "" if v is None else str(v) for k, v in row.model_dump().items()}
+    with number_style(style):
+        return read_cell(model, cs.column, cs.value, cells)
+
+
+def _where(inp: Inputs, cs: CellSet, file: str, row: Row) -> str:
+    """Where a refused value is, as a broken cell of the dataset is named: `pools.csv row 2,
+    column 'budget_musd'`, or `plan.xlsx, sheet pools, cell C2, row 2, column 'budget_musd'`."""
+    if file == TABLES[cs.table][0]:
+        return f"{cs.where}: {file} row {row.line}, column '{cs.column}'"
+    cell = _cell_of(Path(inp.folder), cs.table, cs.column, row.line)
+    return f"{cs.where}: {file}{cell}, row {row.line}, column '{cs.column}'"
+
+
+def _cell_of(book: Path, sheet: str, column: str, line: int) -> str:
+    """`, cell C2`: the cell of `column` in row `line` of the workbook's sheet (its header read
+    again: only a refused set asks), or nothing where the sheet has no such column."""
+    from allocator.data.files import read_file
+    from allocator.data.sheettext import column_letter, read_sheet
+    from allocator.data.workbook import MAX_BOOK_BYTES
+    from allocator.data.xlsx import BookError, open_book
+
     try:
-        with number_style(style):
-            return read_cell(model, cs.column, cs.value, cells)
-    except NumberError as exc:
-        raise UsageError(f"{where}: {exc}. Fix: {exc.fix}") from None
+        opened = open_book(read_file(book, MAX_BOOK_BYTES))
+        info = next(i for i in opened.sheets if i.name.strip().lower() == sheet)
+        header = [h.strip().lower() for h in read_sheet(book.name, info.name, opened, info)[0]]
+    except (InputError, BookError, OSError, StopIteration, IndexError):
+        return ""  # the workbook changed since it was read: the message goes on without
+    return f", cell {column_letter(header.index(column))}{line}" if column in header else ""

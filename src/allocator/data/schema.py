@@ -9,7 +9,7 @@ the levels before the plan and the tranches (`base.csv`, `tranches.csv`) in `lev
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -350,6 +350,9 @@ class Inputs(BaseModel):
     number_style: Literal["point", "comma"] | None = None
     """The number style the dataset declares (settings.csv or sheet: `number_style`): `point`
     (1,200.5) or `comma` (1.200,5); None when undeclared (a point, and 1.200 or 1,200 refused)."""
+    cells_set: tuple[dict[str, Any], ...] = ()
+    """Each cell a `--set` or a model file's `set:` changed, in the order applied: `cell`
+    (TABLE.KEY.COLUMN), `origin`, `value` (as written), `old` and `new` (as read)."""
     notes: tuple[str, ...] = ()
     """What the loader set aside without refusing the data (a broken fact, a range on a row a
     model file removed), one line each, for the commands to show as warnings."""

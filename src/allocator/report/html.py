@@ -177,8 +177,19 @@ def _settings(info: dict[str, Any]) -> str:
         now = spec["decide_now"]
         parts.append(f"decided now: {now if isinstance(now, str) else ', '.join(now)}")
     parts.append(f"model file {scenario.get('model_file') or 'none'}")
-    parts.append(f"{len(sets)} cell(s) set" if sets else "no cell set")
+    parts.append(_cells_set(info, len(sets)))
     return f'<p class="muted" id="settings">Settings: {escape("; ".join(parts))}.</p>'
+
+
+def _cells_set(info: dict[str, Any], count: int) -> str:
+    """The cells set with their values before and after (run.json's `cells_set`), else their
+    count (a run written before run.json said it)."""
+    cells = info.get("cells_set")
+    if isinstance(cells, list) and cells:
+        from allocator.data.cellset import change_words
+
+        return f"cells set: {change_words(cells)}"
+    return f"{count} cell(s) set" if count else "no cell set"
 
 
 def _numbers(info: dict[str, Any]) -> str:

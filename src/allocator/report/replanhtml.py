@@ -46,6 +46,7 @@ def summary_lines(facts: dict[str, Any], source: bool = True) -> list[str]:
         + ")."
         if cost >= 0
         else f"The deviations up to {as_of} gain {-cost:,.6g} {label} ({unit}).",
+        *_spent_line(given, as_of),
         f"Money moved against the approved plan after {as_of}: {facts['moved_musd']:,.6g} musd"
         + (" (the least at this optimum: --least-change)." if facts["least_change"] else "."),
     ]
@@ -67,3 +68,13 @@ def summary_lines(facts: dict[str, Any], source: bool = True) -> list[str]:
             + " (the approved objective is the run's own)."
         )
     return lines
+
+
+def _spent_line(given: dict[str, Any], as_of: int) -> list[str]:
+    """What already happened: the actuals' total, to the digit (`%.12g`, as the CSV tables
+    write money), so it is the sum of the actuals and of replan.csv's spent phases; none for a
+    run.json written before it said the total."""
+    spent = given.get("spent_musd")
+    if not isinstance(spent, int | float):
+        return []
+    return [f"Spent up to {as_of} (the actuals): {spent:.12g} musd."]

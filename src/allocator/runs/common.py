@@ -148,7 +148,7 @@ def run_info(
     """Everything needed to trust and repeat a run (no timestamps: the folder name has one)."""
     last = inp.last_milestone
     measure = spec.measured()
-    return {
+    info: dict[str, Any] = {
         "status": sol.status,
         "objective": {
             "name": sol.objective,
@@ -184,6 +184,9 @@ def run_info(
             "reduced_cost": "change of the objective per unit increase of the variable's bound",
         },
     }
+    if inp.cells_set:  # each cell a --set or set: changed, its value before and after
+        info["cells_set"] = [dict(c) for c in inp.cells_set]
+    return info
 
 
 def options_block(spec: RunSpec, sol: Solution) -> dict[str, Any]:

@@ -6,9 +6,7 @@ with every pass of a solve, and write a normal run folder with replan.csv, atomi
 
 from __future__ import annotations
 
-import math
 import time
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,32 +54,21 @@ def read_approved(folder: Path) -> Approved:
         UsageError: not a solve run folder (run.json), or no allocation.csv.
     """
     from allocator.report.write import read_table
+    from allocator.studies.replanapproved import read_money
 
     info = read_record(folder)
     fix = "Fix: pass a run folder written by allocator solve"
     path = folder / "allocation.csv"
     if not path.is_file():
         raise UsageError(f"{folder} has no allocation.csv. {fix}")
-    table = read_table(path, fix)
-    parts: dict[tuple[str, str, int], list[float]] = defaultdict(list)
-    for n, r in enumerate(table.to_dict("records"), start=2):
-        try:
-            key = (str(r["program"]), str(r["pool"]), int(r["year"]))
-            money = float(r["invest_musd"])
-            if not math.isfinite(money) or float(r["year"]) != key[2]:  # empty, or 2027.5
-                raise ValueError(r["invest_musd"])
-            parts[key].append(money)
-        except (KeyError, TypeError, ValueError):
-            raise UsageError(
-                f"{path}, row {n}: not a row of allocator's allocation.csv (program, pool, year, "
-                f"invest_musd). {fix}, unedited"
-            ) from None
-    spent = {k: math.fsum(v) for k, v in sorted(parts.items())}
+    inputs = info.get("inputs")
+    style = inputs.get("number_style") if isinstance(inputs, dict) else None
+    plan = read_money(path, style if style in ("point", "comma") else None)
     prices = folder / "shadow_prices.csv"
     t = read_table(prices, fix) if prices.is_file() else pd.DataFrame()
     columns = {"constraint", "family", "binding", "shadow_price"}
     binding = binding_rows(t, prices) if columns <= set(t.columns) else []
-    return Approved(folder, info, _options(info, folder), spent, binding)
+    return Approved(folder, info, _options(info, folder), plan.money, binding, plan.rows)
 
 
 def run_replan(ro: ReplanOptions) -> dict[str, Any]:
@@ -91,6 +78,7 @@ def run_replan(ro: ReplanOptions) -> dict[str, Any]:
     from allocator.report.write import check_target
     from allocator.runs.common import run_info, scenario_of
     from allocator.studies.actuals import load_actuals
+    from allocator.studies.replanapproved import check_against
 
     approved = read_approved(ro.run)
     approved_objective(approved)  # a run.json without one is refused before any work
@@ -105,11 +93,12 @@ def run_replan(ro: ReplanOptions) -> dict[str, Any]:
     t0 = time.perf_counter()
     inp = scenario_of(opts)
     _check_as_of(inp, ro.as_of)
+    check_against(approved.rows, ro.run / "allocation.csv", inp)
     actuals = load_actuals(given, inp, ro.as_of)
     load_s = time.perf_counter() - t0
     with replan_families():  # the tables, workbook and report name the re-plan's rows
         sol, timings = _solve(inp, opts, approved, actuals.by_year, ro, churn)
-        tables = _tables(inp, sol, approved, ro.as_of)
+        tables = _tables(inp, sol, approved, ro.as_of, actuals.by_year)
         said = facts(inp, sol, approved, actuals, (ro.as_of, churn, ro.least_change), tables)
         info = run_info(inp, sol, opts, {"load": load_s, **timings})
         info["command"] = "replan"  # --check-against and a re-plan refuse it: not a solve run
@@ -224,12 +213,18 @@ def _solve(
     return sol, {"build": tb - t0, "handoff": t1 - tb, "solve": t2 - t1}
 
 
-def _tables(inp: Any, sol: Any, approved: Approved, as_of: int) -> dict[str, pd.DataFrame]:
+def _tables(
+    inp: Any,
+    sol: Any,
+    approved: Approved,
+    as_of: int,
+    spent: dict[tuple[str, str, int], float],
+) -> dict[str, pd.DataFrame]:
     from allocator.pipeline import tables_of
     from allocator.studies.replanout import replan_table
 
     tables = tables_of(inp, sol)
-    tables["replan"] = replan_table(inp, approved.money, tables["allocation"], as_of)
+    tables["replan"] = replan_table(inp, approved.money, tables["allocation"], as_of, spent)
     return tables
 
 

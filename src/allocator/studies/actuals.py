@@ -77,6 +77,8 @@ def load_actuals(path: Path, inp: Inputs, as_of: int) -> Actuals:
     for r in rows:
         _check_year(r, name, inp, as_of, phase_of)
     _check_budgets(rows, name, inp, phase_of)
+    _check_caps(rows, name, inp)
+    _check_groups(rows, name, inp, phase_of)
     parts: dict[Key, list[float]] = defaultdict(list)
     for r in rows:
         parts[(str(r.program), str(r.pool), phase_of[r.year])].append(r.spent_musd)
@@ -174,15 +176,15 @@ def _check_ids(rows: list[Actual], name: str, inp: Inputs) -> None:
 
 def _check_year(r: Actual, name: str, inp: Inputs, as_of: int, phase_of: dict[int, str]) -> None:
     """A year of the plan, no later than the as-of year, inside the program's years."""
+    if r.year not in phase_of:  # first: a year past the plan cannot be an as-of year
+        raise InputError(
+            f"year {r.year} is in no phase of phases.csv ({inp.years[0]}-{inp.years[-1]})",
+            file=name, row=r.line, column="year", fix="write a year of the plan",
+        )  # fmt: skip
     if r.year > as_of:
         raise InputError(
             f"year {r.year} is after the as-of year {as_of}", file=name, row=r.line,
             column="year", fix=f"drop the row or re-plan with --as-of {r.year}",
-        )  # fmt: skip
-    if r.year not in phase_of:
-        raise InputError(
-            f"year {r.year} is in no phase of phases.csv ({inp.years[0]}-{inp.years[-1]})",
-            file=name, row=r.line, column="year", fix="write a year of the plan",
         )  # fmt: skip
     prog = next(p for p in inp.programs if p.program == r.program)
     if r.spent_musd > 0 and not prog.first_year <= r.year <= prog.last_year:
@@ -228,3 +230,57 @@ def _over(
                 fix="correct the amount or the pool; a plan cannot re-plan spending past its "
                 "budget (raise the budget in pools.csv first)",
             )  # fmt: skip
+
+
+def _check_caps(rows: list[Actual], name: str, inp: Inputs) -> None:
+    """No program gets more than its cap over the horizon (cap_musd), nor more in a year than
+    its ramp lets it absorb (max_annual_share x cap_musd): the LP could not hold such actuals
+    and would report an infeasible plan instead of the row. The row named is the one at which
+    the running total (file order) passes."""
+    caps = {p.program: p for p in inp.programs}
+    totals: dict[str, list[float]] = defaultdict(list)
+    years: dict[tuple[str, int], list[float]] = defaultdict(list)
+    for r in sorted(rows, key=lambda r: r.line):
+        prog = caps[str(r.program)]
+        totals[prog.program].append(r.spent_musd)
+        years[(prog.program, int(r.year))].append(r.spent_musd)
+        where = f"programs.csv row {prog.line}"
+        who = f"program {r.program}"
+        _past(r, name, who, math.fsum(totals[prog.program]), prog.cap_musd,
+              f"more than its cap_musd {prog.cap_musd:,.6g} ({where})")  # fmt: skip
+        ramp = prog.max_annual_share * prog.cap_musd
+        if prog.max_annual_share < 1:
+            _past(r, name, who, math.fsum(years[(prog.program, int(r.year))]), ramp,
+                  f"in {r.year}, more than its max_annual_share {prog.max_annual_share:g} of "
+                  f"cap_musd {prog.cap_musd:,.6g} lets it absorb in a year ({where})")  # fmt: skip
+
+
+def _past(r: Actual, name: str, who: str, total: float, limit: float, words: str) -> None:
+    """Refuse row `r` if `who`'s running total passes `limit` there."""
+    if total > limit * (1 + TOL) + TOL:
+        raise InputError(
+            f"{who} gets {total:,.6g} musd up to this row, {words}", file=name, row=r.line,
+            column="spent_musd", fix="correct the amount or the program; a plan cannot re-plan "
+            "spending past a limit of the data (raise it there first)",
+        )  # fmt: skip
+
+
+def _check_groups(rows: list[Actual], name: str, inp: Inputs, phase_of: dict[int, str]) -> None:
+    """No group gets more than its max_musd (groups.csv) in its phase or over the horizon; the
+    row named is the one at which the running total (file order) passes."""
+    programs = {p.program: p for p in inp.programs}
+    for g in inp.groups:
+        if g.max_musd is None:
+            continue
+        running: list[float] = []
+        for r in sorted(rows, key=lambda r: r.line):
+            if g.phase != "all" and phase_of[r.year] != g.phase:
+                continue
+            prog = programs[str(r.program)]
+            member = r.pool if g.dimension == "pool" else getattr(prog, g.dimension, None)
+            if member != g.member:
+                continue
+            running.append(r.spent_musd)
+            _past(r, name, f"{g.dimension} {g.member} ({g.phase})", math.fsum(running),
+                  g.max_musd, f"more than its max_musd {g.max_musd:,.6g} (groups.csv row "
+                  f"{g.line})")  # fmt: skip

@@ -22,9 +22,10 @@ Every pass of a solve runs (`results.solve_lp`); the tables are the solve's, plu
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -140,6 +141,8 @@ class Approved:
     """The run's options (`runs.spec.RunSpec`)."""
     money: dict[tuple[str, str, int], float]
     binding: list[str]
+    rows: dict[tuple[str, str, int], int] = field(default_factory=dict)
+    """The first row of allocation.csv of each (program, pool, year), for its messages."""
 
 
 def _true(value: object) -> bool:
@@ -227,6 +230,7 @@ def facts(
             "file": actuals.file,
             "sha256": actuals.sha256,
             "rows": actuals.rows,
+            "spent_musd": math.fsum(actuals.by_year.values()) + 0.0,
             "added_up": actuals.added_up,
         },
         "as_of": as_of,

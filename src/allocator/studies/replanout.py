@@ -15,9 +15,15 @@ _ROUND = 6  # replan.csv: US$ million to the dollar
 
 
 def replan_table(
-    inp: Any, approved: dict[tuple[str, str, int], float], alloc: pd.DataFrame, as_of: int
+    inp: Any,
+    approved: dict[tuple[str, str, int], float],
+    alloc: pd.DataFrame,
+    as_of: int,
+    spent: dict[tuple[str, str, int], float],
 ) -> pd.DataFrame:
-    """Approved and re-planned money by program and phase (every pool), and the change."""
+    """Approved and re-planned money by program and phase (every pool), and the change. A phase
+    that has ended holds what was spent (`spent`, the actuals by program, pool and year), to
+    the digit: what already happened adds up to the actuals, not rounded row by row."""
     phase_of = inp.phase_of_year
     old: dict[tuple[str, str], list[float]] = defaultdict(list)
     new: dict[tuple[str, str], list[float]] = defaultdict(list)
@@ -25,12 +31,18 @@ def replan_table(
         old[(p, phase_of.get(t, "?"))].append(v)
     r: Any  # a row of the solution's allocation table (its fields: the table's columns)
     for r in alloc.itertuples(index=False):
-        new[(str(r.program), str(r.phase))].append(float(r.invest_musd))
+        if int(r.year) > as_of:
+            new[(str(r.program), str(r.phase))].append(float(r.invest_musd))
+    for (p, _s, t), v in spent.items():
+        if v:  # as the allocation table: no row for nothing spent
+            new[(p, phase_of[t])].append(v)
     order = {ph.phase: k for k, ph in enumerate(inp.phases)}
     status = {ph.phase: _status(ph, as_of) for ph in inp.phases}
+    ended = {ph.phase for ph in inp.phases if ph.last_year <= as_of}
     rows = []
     for p, ph in sorted(set(old) | set(new), key=lambda k: (k[0], order.get(k[1], 99))):
-        a, b = _money(old.get((p, ph), [])), _money(new.get((p, ph), []))
+        exact = ph in ended
+        a, b = _money(old.get((p, ph), [])), _money(new.get((p, ph), []), exact)
         rows.append(
             {
                 "program": p,
@@ -38,7 +50,7 @@ def replan_table(
                 "status": status.get(ph, "not in this dataset"),
                 "approved_musd": a,
                 "replanned_musd": b,
-                "change_musd": round(b - a, _ROUND) + 0.0,
+                "change_musd": (b - a if exact else round(b - a, _ROUND)) + 0.0,
             }
         )
     return pd.DataFrame(rows, columns=_COLUMNS)
@@ -47,8 +59,11 @@ def replan_table(
 _COLUMNS = ["program", "phase", "status", "approved_musd", "replanned_musd", "change_musd"]
 
 
-def _money(values: list[float]) -> float:
-    return round(math.fsum(values), _ROUND) + 0.0
+def _money(values: list[float], exact: bool = False) -> float:
+    """The sum of `values` (exactly rounded), to the dollar unless `exact`: money the LP
+    placed carries its noise (99.99999999997), money spent is the actuals' own."""
+    total = math.fsum(values)
+    return (total if exact else round(total, _ROUND)) + 0.0
 
 
 def _status(phase: Any, as_of: int) -> str:
