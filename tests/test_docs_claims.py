@@ -1,0 +1,389 @@
+"""What the docs promise is what the program does (task docs4): every `allocator ...` line of the
+pages parses as the CLI parses it, every option, source path and constant they name exists,
+every column they list for a written table is in that table (and every column written is
+listed), and every quoted terminal output marked `<!-- output: allocator ... -->` is what that
+command prints today. tests/test_docs.py builds the site and checks its generated pages; this
+module reads the Markdown sources only, and runs each quoted command once."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import BASELINE, ROOT, run_cli
+
+DOCS = ROOT / "docs"
+PAGES = [ROOT / "README.md", ROOT / "inputs" / "README.md", *sorted(DOCS.glob("*.md"))]
+SRC = ROOT / "src" / "allocator"
+
+# Flags of other tools the pages show (pip, mkdocs, ruff, the bench scripts), never allocator's
+OTHER_TOOLS = {"--help", "--strict", "--upgrade", "--exclude", "--check"}
+BENCH = {"--repeat", "--repeats", "--sizes", "--nnz", "--hedging"}
+# Outputs of a build, not files of the repository
+BUILT = {"site/"}
+# The label columns a table of rows or columns may carry (outputs.md: "index labels")
+LABELS = {
+    "kind",
+    "dimension",
+    "member",
+    "level",
+    "program",
+    "pool",
+    "risk",
+    "link",
+    "phase",
+    "year",
+}
+
+
+def text(page: Path) -> str:
+    return page.read_text(encoding="utf-8")
+
+
+def name(page: Path) -> str:
+    """A page as the messages name it (two pages are called README.md)."""
+    return page.relative_to(ROOT).as_posix()
+
+
+def words(value: str) -> str:
+    """Text with rich's box borders and every run of white space made one space."""
+    return " ".join(value.replace("│", " ").split())
+
+
+@cache
+def commands() -> dict:
+    """The CLI's click commands by name, as typer builds them."""
+    import typer
+
+    import allocator.cli  # noqa: F401 - registers every command on the app
+    from allocator.cli.commands import app
+
+    return dict(typer.main.get_command(app).commands)
+
+
+def fenced(page_text: str) -> list[str]:
+    """The fenced blocks of a page."""
+    return re.findall(r"```[a-z]*\n(.*?)```", page_text, flags=re.S)
+
+
+def prose(page_text: str) -> str:
+    """A page without its fenced blocks."""
+    return re.sub(r"```.*?```", "", page_text, flags=re.S)
+
+
+def block_commands(page_text: str) -> list[str]:
+    """Every `allocator ...` command of a page's fenced blocks (a `$ ` prompt, a `#` comment,
+    `\\` continuations, `&&` and `|` chains handled)."""
+    found = []
+    for block in fenced(page_text):
+        for line in block.replace("\\\n", " ").splitlines():
+            for part in re.split(r"&&|\|", line.strip().removeprefix("$ ")):
+                part = re.sub(r"\s+#.*$", "", part).strip()
+                if part.startswith("allocator "):
+                    found.append(part)
+    return found
+
+
+def inline_commands(page_text: str) -> list[str]:
+    """Every `allocator ...` code span of a page's prose, up to a pipe."""
+    spans = re.findall(r"`(allocator [^`]+)`", prose(page_text))
+    return [span.split("|")[0].strip() for span in spans if "<command>" not in span]
+
+
+def options_of(command) -> set[str]:
+    return {opt for p in command.params for opt in (*p.opts, *p.secondary_opts)}
+
+
+def test_every_command_line_in_a_block_parses_as_the_cli_parses_it():
+    """Each command shown to be typed is one the CLI accepts: the command exists, every option
+    exists and takes the value given, and no argument is left over (click's own parse, with
+    typer's conversions; what the command then does with the files is not run here)."""
+    checked = 0
+    for page in PAGES:
+        for line in block_commands(text(page)):
+            args = shlex.split(line)[1:]
+            assert args[0] in commands(), f"{name(page)}: no command {args[0]!r}: {line}"
+            try:
+                commands()[args[0]].make_context(args[0], args[1:])
+            except Exception as exc:  # click's UsageError, BadParameter, NoSuchOption, ...
+                pytest.fail(f"{name(page)}: {line!r} does not parse: {exc}")
+            checked += 1
+    assert checked >= 60
+
+
+def test_every_command_and_option_named_in_prose_exists():
+    """A code span `allocator CMD --opt ...` in the prose names a command and options it has;
+    and every `--flag` a page names anywhere is an option of some command (or one of the few
+    flags of other tools the pages show)."""
+    every = set().union(*(options_of(c) for c in commands().values()))
+    checked = 0
+    for page in PAGES:
+        page_text = text(page)
+        for span in inline_commands(page_text):
+            args = shlex.split(span.replace("[", " ").replace("]", " "))[1:]
+            assert args[0] in commands(), f"{name(page)}: no command {args[0]!r}: {span}"
+            mine = options_of(commands()[args[0]])
+            unknown = [a for a in args if a.startswith("--") and a.split("=")[0] not in mine]
+            assert not unknown, f"{name(page)}: `{span}`: {args[0]} has no {unknown}"
+            checked += 1
+        flags = set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*[a-z0-9](?![\w-])", page_text))
+        strange = flags - every - OTHER_TOOLS - BENCH
+        assert not strange, f"{name(page)} names options no command has: {sorted(strange)}"
+    assert checked >= 30
+
+
+def source_paths(page_text: str) -> list[str]:
+    """Code spans that name a file or folder of the repository (`data/links.py`, `tests/`)."""
+    found = []
+    for span in re.findall(r"`([^`\n]+)`", page_text):
+        head = span.split(" ")[0]
+        if re.fullmatch(r"[\w./-]+(\.py|\.sh|\.yaml|/)", head) and head not in BUILT:
+            found.append(head)
+    return found
+
+
+def exists(path: str) -> bool:
+    """A path as the pages write it: from the project root, from `src/` or `src/allocator/`; a
+    bare file name anywhere in the package or in models/."""
+    bases = (ROOT, ROOT / "src", SRC, ROOT / "models")
+    if any((base / path).exists() for base in bases):
+        return True
+    return "/" not in path and any(SRC.rglob(path))
+
+
+def defined(name: str) -> bool:
+    """A constant assigned at the start of a line somewhere in the package."""
+    pattern = re.compile(rf"^\s*{name}\s*[:=]", flags=re.M)
+    return any(pattern.search(p.read_text(encoding="utf-8")) for p in SRC.rglob("*.py"))
+
+
+def resolves(dotted: str) -> bool:
+    """`allocator.a.b.name`: the longest importable module, then attributes."""
+    import importlib
+
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            value = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attribute in parts[cut:]:
+            if not hasattr(value, attribute):
+                return False
+            value = getattr(value, attribute)
+        return True
+    return False
+
+
+def test_every_source_path_constant_and_api_name_the_pages_name_exists():
+    missing = []
+    for page in PAGES:
+        page_text = text(page)
+        missing += [(name(page), p) for p in source_paths(page_text) if not exists(p)]
+        spans = set(re.findall(r"`([^`\n]+)`", page_text))
+        for span in spans:
+            for constant in re.findall(r"(?:^|\.)([A-Z][A-Z0-9]*_[A-Z0-9_]+)$", span):
+                if not defined(constant):
+                    missing.append((name(page), span))
+            if re.fullmatch(r"allocator(\.\w+)+", span) and not resolves(span):
+                missing.append((name(page), span))
+    assert not missing
+
+
+def test_every_page_is_in_the_nav_and_linked_from_the_home_page():
+    config = yaml.safe_load(text(ROOT / "mkdocs.yml"))
+    assert config["docs_dir"] == "docs"
+
+    def leaves(entry) -> list[str]:
+        if isinstance(entry, str):
+            return [entry]
+        if isinstance(entry, list):
+            return [leaf for item in entry for leaf in leaves(item)]
+        return [leaf for value in entry.values() for leaf in leaves(value)]
+
+    pages = {p.name for p in DOCS.glob("*.md")}
+    listed = leaves(config["nav"])
+    assert sorted(listed) == sorted(pages)  # each page once
+    linked = set(re.findall(r"\]\(([\w-]+\.md)(?:#[\w-]+)?\)", text(DOCS / "index.md")))
+    assert linked == pages - {"index.md"}
+
+
+def listed_tables(page_text: str) -> dict[str, str]:
+    """file -> its `columns` cell, from a page's tables of (file | one row is | columns)."""
+    rows = re.findall(r"^\| `([\w.]+\.csv)` \|[^|\n]*\|(.*)\|\s*$", page_text, flags=re.M)
+    return dict(rows)
+
+
+def top_level(cell: str) -> list[str]:
+    """The parts of a columns cell separated by commas (or `and`) outside brackets."""
+    parts, depth, current = [], 0, ""
+    for char in cell:
+        depth += char in "([" and 1 or (char in ")]" and -1 or 0)
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [p.strip() for p in [*parts, current] if p.strip()]
+
+
+def one_sided_columns() -> list[str]:
+    """The columns outputs.md's "One-sided rates" paragraph names, after Excel's."""
+    paragraph = text(DOCS / "outputs.md").split("**One-sided rates.**")[1].split("\n\n")[0]
+    return re.findall(r"`([a-z]+_[a-z_]+)`", paragraph)
+
+
+def listed_columns(cell: str) -> tuple[list[str], set[str]]:
+    """(the columns a cell names, the placeholders it uses: `index labels`, `<phase>_musd`, ...)."""
+    names, placeholders = [], set()
+    for part in top_level(cell):
+        part = re.sub(r"^then ", "", part)
+        if part.startswith("index labels"):
+            placeholders.add("labels")
+            continue
+        if part.startswith("the one-sided columns"):
+            names += one_sided_columns()
+            continue
+        if "<phase>_musd" in part or "@YEAR" in part or "every uncertain number" in part:
+            placeholders.add(part)
+        for piece in re.split(r"\s+and\s+", re.sub(r"\(.*", "", part)):
+            head = piece.strip().strip("`").split(":")[0]
+            if re.fullmatch(r"[A-Za-z_@][\w@]*", head) and "YEAR" not in head:
+                names.append(head)
+    return names, placeholders
+
+
+def check_columns(table: str, cell: str, written: list[str]) -> None:
+    names, placeholders = listed_columns(cell)
+    missing = [n for n in names if n not in written]
+    assert not missing, f"outputs.md lists columns {table} does not have: {missing}"
+    rest = [c for c in written if c not in names]
+    if "labels" in placeholders:
+        rest = [c for c in rest if c not in LABELS]
+    if any("<phase>_musd" in p for p in placeholders):
+        rest = [c for c in rest if not re.fullmatch(r"phase\d+_musd", c)]
+    if any("@YEAR" in p for p in placeholders):
+        rest = [c for c in rest if "@" not in c]
+    if any("every uncertain number" in p for p in placeholders):
+        rest = [c for c in rest if ":" not in c]
+    assert not rest, f"{table} has columns outputs.md does not list: {rest}"
+
+
+def test_every_run_table_has_the_columns_the_output_page_lists(baseline_run):
+    tables = listed_tables(text(DOCS / "outputs.md"))
+    run_tables = sorted(p.name for p in baseline_run.glob("*.csv"))
+    assert set(run_tables) <= set(tables), "a CSV table of a run folder is not on outputs.md"
+    for table in run_tables:
+        written = pd.read_csv(baseline_run / table, nrows=0).columns.tolist()
+        check_columns(table, tables[table], written)
+
+
+@pytest.fixture(scope="module")
+def sweep_run(tmp_path_factory):
+    """The baseline swept as uncertainty.md quotes it (20 samples, seed 0), in this process."""
+    return quoted_run("allocator sweep --samples 20 --serial", tmp_path_factory)
+
+
+_RUNS: dict[str, tuple[Path | None, str]] = {}
+
+
+def quoted_run(line: str, tmp_path_factory) -> tuple[Path | None, str]:
+    """(run folder or None, what it printed on stdout and stderr) of a command line, run once
+    per module from the project root; `--out` is added where the command writes a folder."""
+    if line not in _RUNS:
+        args = shlex.split(line)[1:]
+        out = None
+        if "--out" in options_of(commands()[args[0]]) and "--out" not in args:
+            out = tmp_path_factory.mktemp("quoted") / "run"
+            args += ["--out", str(out)]
+        res = run_cli(*args)
+        assert res.exit_code in (0, 1), f"{line}: exit {res.exit_code}: {res.stderr[-2000:]}"
+        assert "Traceback" not in res.stderr, res.stderr
+        _RUNS[line] = (out, res.stdout + res.stderr)
+    return _RUNS[line]
+
+
+def test_every_sweep_table_has_the_columns_the_output_page_lists(sweep_run):
+    folder, _ = sweep_run
+    section = text(DOCS / "outputs.md").split("## Sweep folders")[1].split("\n## ")[0]
+    tables = listed_tables(section)
+    written = sorted(p.name for p in folder.glob("*.csv"))
+    assert written == sorted(tables)
+    for table in written:
+        check_columns(table, tables[table], pd.read_csv(folder / table, nrows=0).columns.tolist())
+
+
+def quoted_outputs() -> list[tuple[str, str, str]]:
+    """(page, command, block) for every fenced block a page marks as a command's output with
+    `<!-- output: allocator ... -->` on the line before it."""
+    found = []
+    for page in PAGES:
+        pattern = r"<!-- output: (allocator [^>]*?) -->\n```[a-z]*\n(.*?)```"
+        found += [(name(page), c, b) for c, b in re.findall(pattern, text(page), flags=re.S)]
+    return found
+
+
+def test_every_quoted_output_is_what_the_command_prints(tmp_path_factory):
+    """Each line of a marked block (an ellipsis line dropped; a line ending in `...` up to it)
+    is printed by its command today, white space and table borders aside."""
+    quoted = quoted_outputs()
+    assert {page for page, _, _ in quoted} >= {
+        "docs/shadow-prices.md",
+        "docs/uncertainty.md",
+        "docs/runs.md",
+    }
+    for page, line, block in quoted:
+        printed = words(quoted_run(line, tmp_path_factory)[1])
+        for shown in block.splitlines():
+            shown = words(shown.removesuffix("..."))
+            if shown and shown != "...":
+                assert shown in printed, f"{page}: `{line}` does not print: {shown!r}"
+
+
+def test_the_shadow_price_quoted_is_the_baseline_row_and_range(baseline_run):
+    """shadow-prices.md's table row is shadow_prices.csv's row of the baseline, cell by cell, and
+    its allowable increase and decrease are sensitivity.csv's."""
+    page = text(DOCS / "shadow-prices.md")
+    table = re.search(r"^(\| constraint \|.*\|)\n\|[-|]+\|\n((?:\|.*\|\n)+)", page, flags=re.M)
+    header = [c.strip() for c in table[1].strip("|").split("|")]
+    prices = pd.read_csv(baseline_run / "shadow_prices.csv").set_index("constraint")
+    for row in table[2].splitlines():
+        cells = [c.strip().strip("`") for c in row.strip("|").split("|")]
+        written = prices.loc[cells[0]]
+        for column, cell in zip(header[1:], cells[1:], strict=True):
+            value = written[column]
+            if isinstance(value, str) or value is True or value is False or column == "binding":
+                assert cell == str(value), (column, cell, value)
+            else:
+                assert float(cell.replace(",", "")) == pytest.approx(value, abs=0.05), column
+    ranges = re.search(r"allowable increase ([\d,]+), allowable decrease ([\d,]+)", page)
+    sensitivity = pd.read_csv(baseline_run / "sensitivity.csv").set_index("name")
+    row = sensitivity.loc[table[2].split("`")[1]]
+    assert float(ranges[1].replace(",", "")) == pytest.approx(row["allowable_increase"], abs=0.5)
+    assert float(ranges[2].replace(",", "")) == pytest.approx(row["allowable_decrease"], abs=0.5)
+
+
+def test_the_money_line_quoted_on_the_runs_page_is_printed(baseline_solve):
+    _, printed = baseline_solve
+    span = re.search(r"\(`(money: budget [^`]+)`\)", text(DOCS / "runs.md"))[1]
+    assert words(span) in words(printed.stdout)
+
+
+def test_the_datasets_the_pages_cite_exist_and_say_what_they_quote():
+    """The bundled dataset declares the number style the pages say it does, and every test
+    dataset a page cites (`tests/data/infeasible`) exists."""
+    settings = pd.read_csv(BASELINE / "settings.csv", dtype=str).set_index("setting")
+    assert settings.loc["number_style", "value"] == "point"
+    assert "declares `number_style,point`" in words(text(ROOT / "inputs" / "README.md"))
+    cited = 0
+    for page in PAGES:
+        for data in re.findall(r"`(tests/data/\w+)`", text(page)):
+            assert (ROOT / data).is_dir(), (name(page), data)
+            cited += 1
+    assert cited >= 3
