@@ -387,3 +387,39 @@ def test_the_datasets_the_pages_cite_exist_and_say_what_they_quote():
             assert (ROOT / data).is_dir(), (name(page), data)
             cited += 1
     assert cited >= 3
+
+
+def dictionary_columns() -> dict[str, list[str]]:
+    """table -> the columns of the first table under its `### \\`table.csv\\`` heading in
+    inputs/README.md (a row may name two columns: `first_year`, `last_year`)."""
+    parts = re.split(r"^### `(\w+)\.csv`", text(ROOT / "inputs" / "README.md"), flags=re.M)
+    found = {}
+    for table, body in zip(parts[1::2], parts[2::2], strict=True):
+        first = re.search(r"^\| column \|.*\n\|[-|]+\|\n((?:\|.*\|\n)+)", body, flags=re.M)
+        rows = re.findall(r"^\| ([^|]+) \|", first[1], flags=re.M) if first else []
+        found[table] = [c for row in rows for c in re.findall(r"`(\w+)`", row)]
+    return found
+
+
+def test_the_data_dictionary_lists_every_column_of_every_table():
+    """Each table's columns in inputs/README.md are the schema's fields of its rows, both ways;
+    the columns every table has (source, derivation, ...) are the conventions table's."""
+    import typing
+
+    from allocator.data.rows import Row
+    from allocator.data.schema import Inputs
+
+    listed = dictionary_columns()
+    common = [c for c in Row.model_fields if not Row.model_fields[c].exclude]
+    conventions = text(ROOT / "inputs" / "README.md").split("## Conventions for every table")[1]
+    assert re.findall(r"^\| `(\w+)` \|", conventions.split("\n\n")[1], flags=re.M) == common
+    tables = 0
+    for table, field in Inputs.model_fields.items():
+        (row,) = typing.get_args(field.annotation)[:1] or (None,)
+        if not (isinstance(row, type) and issubclass(row, Row)):
+            continue
+        columns = [c for c in row.model_fields if c not in Row.model_fields]
+        assert table in listed, f"inputs/README.md has no section for {table}.csv"
+        assert sorted(listed[table]) == sorted(columns), table
+        tables += 1
+    assert tables >= 15
