@@ -423,3 +423,17 @@ def test_the_data_dictionary_lists_every_column_of_every_table():
         assert sorted(listed[table]) == sorted(columns), table
         tables += 1
     assert tables >= 15
+
+
+def test_an_option_row_that_lists_commands_lists_every_command_that_takes_it():
+    """runs.md's option table: a row that names the commands an option is on (`--set`: "On
+    `solve`, `compare`, ...") names exactly the commands that have it."""
+    rows = re.findall(r"^\| `(--[a-z-]+)[^|]*\|(.*)\|\s*$", text(DOCS / "runs.md"), flags=re.M)
+    checked = 0
+    for option, cell in rows:
+        named = set(re.findall(r"`([a-z-]+)`", cell)) & set(commands())
+        if len(named) >= 3:
+            having = {n for n, c in commands().items() if option in options_of(c)}
+            assert named | {"solve"} == having, f"runs.md, {option}: {sorted(named)}"
+            checked += 1
+    assert checked >= 2
