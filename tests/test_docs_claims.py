@@ -437,3 +437,19 @@ def test_an_option_row_that_lists_commands_lists_every_command_that_takes_it():
             assert named | {"solve"} == having, f"runs.md, {option}: {sorted(named)}"
             checked += 1
     assert checked >= 2
+
+
+def test_compare_writes_the_files_its_page_and_its_help_name(baseline_run, tmp_path):
+    """workflow.md's "writes `compare.csv`, ..." and `compare --out`'s help name what compare
+    writes (two copies of the baseline's run folder compared: nothing solved)."""
+    import shutil
+
+    for label in ("a", "b"):
+        shutil.copytree(baseline_run, tmp_path / label)
+    res = run_cli("compare", tmp_path / "a", tmp_path / "b", "--out", tmp_path / "c")
+    assert res.exit_code == 0, res.stderr
+    written = sorted(p.name for p in (tmp_path / "c").iterdir())
+    sentence = re.search(r"and writes (.*?)\. Each row", words(text(DOCS / "workflow.md")))[1]
+    assert sorted(re.findall(r"`([\w.]+)`", sentence)) == written
+    (out,) = [p for p in commands()["compare"].params if "--out" in p.opts]
+    assert sorted(re.findall(r"[\w]+\.\w+", out.help)) == written
