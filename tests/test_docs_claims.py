@@ -157,10 +157,15 @@ def exists(path: str) -> bool:
     return "/" not in path and any(SRC.rglob(path))
 
 
+@cache
+def package_source() -> str:
+    """Every module of the package, one text."""
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(SRC.rglob("*.py")))
+
+
 def defined(name: str) -> bool:
     """A constant assigned at the start of a line somewhere in the package."""
-    pattern = re.compile(rf"^\s*{name}\s*[:=]", flags=re.M)
-    return any(pattern.search(p.read_text(encoding="utf-8")) for p in SRC.rglob("*.py"))
+    return re.search(rf"^\s*{name}\s*[:=]", package_source(), flags=re.M) is not None
 
 
 def resolves(dotted: str) -> bool:
@@ -252,9 +257,10 @@ def listed_columns(cell: str) -> tuple[list[str], set[str]]:
             continue
         if "<phase>_musd" in part or "@YEAR" in part or "every uncertain number" in part:
             placeholders.add(part)
-        for piece in re.split(r"\s+and\s+", re.sub(r"\(.*", "", part)):
-            head = piece.strip().strip("`").split(":")[0]
-            if re.fullmatch(r"[A-Za-z_@][\w@]*", head) and "YEAR" not in head:
+            continue
+        for piece in re.split(r"(?:^|\s+)and\s+", re.sub(r"\(.*", "", part)):
+            head = piece.strip().strip("`").split(":")[0]  # `why_unspent: in words, ...`
+            if re.fullmatch(r"[A-Za-z_@][\w@]*", head):
                 names.append(head)
     return names, placeholders
 
@@ -453,3 +459,31 @@ def test_compare_writes_the_files_its_page_and_its_help_name(baseline_run, tmp_p
     assert sorted(re.findall(r"`([\w.]+)`", sentence)) == written
     (out,) = [p for p in commands()["compare"].params if "--out" in p.opts]
     assert sorted(re.findall(r"[\w]+\.\w+", out.help)) == written
+
+
+def prose_columns(page: str, table: str) -> str:
+    """The column list a page gives in brackets after a table's name (`ranges.csv` (a, b, ...)),
+    up to its first semicolon."""
+    after = text(DOCS / page).split(f"`{table}` (", 1)[1]
+    depth, end = 1, 0
+    while depth:
+        depth += {"(": 1, ")": -1}.get(after[end], 0)
+        end += 1
+    return words(after[: end - 1].split(";")[0])
+
+
+@pytest.mark.parametrize(
+    ("page", "table", "line"),
+    [
+        ("alternatives.md", "ranges.csv", "allocator alternatives"),
+        (
+            "core.md",
+            "core.csv",
+            "allocator core --inputs tests/data/core --samples 8 --seed 3 --threshold 5",
+        ),
+    ],
+)
+def test_the_columns_a_page_lists_in_prose_are_written(page, table, line, tmp_path_factory):
+    folder, _ = quoted_run(line, tmp_path_factory)
+    written = pd.read_csv(folder / table, nrows=0).columns.tolist()
+    check_columns(table, prose_columns(page, table), written)
