@@ -226,10 +226,13 @@ def listed_tables(page_text: str) -> dict[str, str]:
 
 
 def top_level(cell: str) -> list[str]:
-    """The parts of a columns cell separated by commas (or `and`) outside brackets."""
+    """The parts of a columns cell separated by commas outside brackets."""
     parts, depth, current = [], 0, ""
     for char in cell:
-        depth += char in "([" and 1 or (char in ")]" and -1 or 0)
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
         if char == "," and depth == 0:
             parts.append(current)
             current = ""
