@@ -490,3 +490,10 @@ def test_the_columns_a_page_lists_in_prose_are_written(page, table, line, tmp_pa
     folder, _ = quoted_run(line, tmp_path_factory)
     written = pd.read_csv(folder / table, nrows=0).columns.tolist()
     check_columns(table, prose_columns(page, table), written)
+
+
+def test_the_counts_the_trust_page_quotes_are_the_repositorys():
+    """trust.md's "(111 broken datasets in `tests/broken/`)" counts the corpus' folders."""
+    said = re.search(r"\((\d+) broken datasets in `tests/broken/`\)", text(DOCS / "trust.md"))
+    corpus = [p for p in (ROOT / "tests" / "broken").iterdir() if p.is_dir()]
+    assert int(said[1]) == len(corpus)
