@@ -497,3 +497,38 @@ def test_the_counts_the_trust_page_quotes_are_the_repositorys():
     said = re.search(r"\((\d+) broken datasets in `tests/broken/`\)", text(DOCS / "trust.md"))
     corpus = [p for p in (ROOT / "tests" / "broken").iterdir() if p.is_dir()]
     assert int(said[1]) == len(corpus)
+
+
+def examples(page: str, after: str, until: str) -> list[str]:
+    """The code spans of a page's text between two phrases (white space made single)."""
+    part = words(text(ROOT / page)).split(after, 1)[1].split(until, 1)[0]
+    return re.findall(r"`([^`]+)`", part)
+
+
+# (page, (refused undeclared: between, and), (kept undeclared: between, and))
+NUMBER_RULES = [
+    ("inputs/README.md", ("unit around them: ", ") is refused"), ("undeclared: ", " - **Decl")),
+    ("docs/trust.md", ("not starting with 0 (", ", whatever"), ("undeclared: ", " - **Decl")),
+]
+
+
+@pytest.mark.parametrize(("page", "refused", "kept"), NUMBER_RULES)
+def test_the_number_examples_read_as_the_pages_say(page, refused, kept):
+    """The money examples read as the page says (`3.5B` (= 3,500), `500K` = 0.5); the examples
+    it says are refused undeclared are refused there and read in the point style (a percentage
+    aside: a bound, not money); those it says keep working undeclared read without a style."""
+    from allocator.data.numbers import NumberError, number_style, parse_money
+
+    for shown, value in re.findall(r"`([^`]+)` \(?= ([\d,.]+)\)?", words(text(ROOT / page))):
+        assert parse_money(shown) == float(value.replace(",", "")), shown
+    ambiguous = [e for e in examples(page, *refused) if not e.endswith("%")]
+    working = examples(page, *kept)
+    assert len(ambiguous) >= 5
+    assert len(working) >= 8
+    for shown in ambiguous:
+        with pytest.raises(NumberError, match="reads as"):
+            parse_money(shown)
+        with number_style("point"):
+            parse_money(shown)
+    for shown in working:
+        parse_money(shown)  # no NumberError
