@@ -532,3 +532,53 @@ def test_the_number_examples_read_as_the_pages_say(page, refused, kept):
             parse_money(shown)
     for shown in working:
         parse_money(shown)  # no NumberError
+
+
+def kib(value: int) -> str:
+    return str(value // 1024)
+
+
+def thousands(value: int) -> str:
+    return f"{value:,}"
+
+
+def spelt(value: int) -> str:
+    return {12: "twelve"}.get(value, str(value))
+
+
+# (page, the words that quote a number, module, constant, how the page writes it)
+QUOTED_CONSTANTS = [
+    ("docs/serve.md", r"at most (\d+) KiB", "allocator.serve.app", "MAX_BODY", kib),
+    ("docs/trust.md", r"at most (\d+) KiB", "allocator.serve.app", "MAX_BODY", kib),
+    ("docs/trust.md", r"at most ([\d,]+) cells", "allocator.serve.held", "MAX_SETS", thousands),
+    (
+        "docs/uncertainty.md",
+        r"must answer within (\d+) s",
+        "allocator.studies.daskclient",
+        "CONNECT_TIMEOUT_S",
+        str,
+    ),
+    (
+        "docs/uncertainty.md",
+        r"whole number from 0 to ([\d,]+)",
+        "allocator.data.uncertainty",
+        "MAX_SEED",
+        thousands,
+    ),
+    ("docs/shadow-prices.md", r"the (\d+) limits whose", "allocator.solver.units", "LISTED", str),
+    (
+        "docs/workbooks.md",
+        r"the (\w+) largest shadow",
+        "allocator.report.pricehtml",
+        "TOP_PRICES",
+        spelt,
+    ),
+]
+
+
+@pytest.mark.parametrize(("page", "pattern", "module", "constant", "shown"), QUOTED_CONSTANTS)
+def test_a_number_a_page_quotes_is_its_constant(page, pattern, module, constant, shown):
+    import importlib
+
+    value = getattr(importlib.import_module(module), constant)
+    assert re.search(pattern, words(text(ROOT / page)))[1] == shown(value), (page, constant)
