@@ -294,28 +294,33 @@ def test_every_run_table_has_the_columns_the_output_page_lists(baseline_run):
 
 
 @pytest.fixture(scope="module")
-def sweep_run(tmp_path_factory):
+def quoted(tmp_path_factory, baseline_solve):
+    """`quoted(LINE)`: (run folder or None, what it printed on stdout and stderr) of a command
+    line, run once per module from the project root, `--out` added where the command writes a
+    folder; `allocator solve` alone is the session's baseline solve (conftest)."""
+    folder, ran = baseline_solve
+    made = {"allocator solve": (folder, ran.stdout + ran.stderr)}
+
+    def run(line: str) -> tuple[Path | None, str]:
+        if line not in made:
+            args = shlex.split(line)[1:]
+            out = None
+            if "--out" in options_of(commands()[args[0]]) and "--out" not in args:
+                out = tmp_path_factory.mktemp("quoted") / "run"
+                args += ["--out", str(out)]
+            res = run_cli(*args)
+            assert res.exit_code in (0, 1), f"{line}: exit {res.exit_code}: {res.stderr[-2000:]}"
+            assert "Traceback" not in res.stderr, res.stderr
+            made[line] = (out, res.stdout + res.stderr)
+        return made[line]
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def sweep_run(quoted):
     """The baseline swept as uncertainty.md quotes it (20 samples, seed 0), in this process."""
-    return quoted_run("allocator sweep --samples 20 --serial", tmp_path_factory)
-
-
-_RUNS: dict[str, tuple[Path | None, str]] = {}
-
-
-def quoted_run(line: str, tmp_path_factory) -> tuple[Path | None, str]:
-    """(run folder or None, what it printed on stdout and stderr) of a command line, run once
-    per module from the project root; `--out` is added where the command writes a folder."""
-    if line not in _RUNS:
-        args = shlex.split(line)[1:]
-        out = None
-        if "--out" in options_of(commands()[args[0]]) and "--out" not in args:
-            out = tmp_path_factory.mktemp("quoted") / "run"
-            args += ["--out", str(out)]
-        res = run_cli(*args)
-        assert res.exit_code in (0, 1), f"{line}: exit {res.exit_code}: {res.stderr[-2000:]}"
-        assert "Traceback" not in res.stderr, res.stderr
-        _RUNS[line] = (out, res.stdout + res.stderr)
-    return _RUNS[line]
+    return quoted("allocator sweep --samples 20 --serial")
 
 
 def test_every_sweep_table_has_the_columns_the_output_page_lists(sweep_run):
@@ -338,17 +343,17 @@ def quoted_outputs() -> list[tuple[str, str, str]]:
     return found
 
 
-def test_every_quoted_output_is_what_the_command_prints(tmp_path_factory):
+def test_every_quoted_output_is_what_the_command_prints(quoted):
     """Each line of a marked block (an ellipsis line dropped; a line ending in `...` up to it)
     is printed by its command today, white space and table borders aside."""
-    quoted = quoted_outputs()
-    assert {page for page, _, _ in quoted} >= {
+    marked = quoted_outputs()
+    assert {page for page, _, _ in marked} >= {
         "docs/shadow-prices.md",
         "docs/uncertainty.md",
         "docs/runs.md",
     }
-    for page, line, block in quoted:
-        printed = words(quoted_run(line, tmp_path_factory)[1])
+    for page, line, block in marked:
+        printed = words(quoted(line)[1])
         for shown in block.splitlines():
             shown = words(shown.removesuffix("..."))
             if shown and shown != "...":
@@ -486,8 +491,8 @@ def prose_columns(page: str, table: str) -> str:
         ),
     ],
 )
-def test_the_columns_a_page_lists_in_prose_are_written(page, table, line, tmp_path_factory):
-    folder, _ = quoted_run(line, tmp_path_factory)
+def test_the_columns_a_page_lists_in_prose_are_written(page, table, line, quoted):
+    folder, _ = quoted(line)
     written = pd.read_csv(folder / table, nrows=0).columns.tolist()
     check_columns(table, prose_columns(page, table), written)
 
