@@ -587,3 +587,36 @@ def test_a_number_a_page_quotes_is_its_constant(page, pattern, module, constant,
 
     value = getattr(importlib.import_module(module), constant)
     assert re.search(pattern, words(text(ROOT / page)))[1] == shown(value), (page, constant)
+
+
+def default(command: str, option: str) -> str:
+    """An option's default as its command declares it, written as the pages write it."""
+    (param,) = [p for p in commands()[command].params if option in p.opts]
+    value = param.default
+    return f"{float(value) * 100:g}" if option == "--slack" else str(value)
+
+
+# (page, the words that state a default, command, option)
+QUOTED_DEFAULTS = [
+    ("docs/alternatives.md", r"# ranges per program within (\d+)%", "alternatives", "--slack"),
+    ("docs/core.md", r"# per program: (\d+) samples", "core", "--samples"),
+    ("docs/core.md", r"# per program: \d+ samples and the plans within (\d+)%", "core", "--slack"),
+    ("docs/core.md", r"The default threshold is (\d+) US\$ million", "core", "--threshold"),
+    ("docs/uncertainty.md", r"Dask LocalCluster, (\d+) workers", "sweep", "--workers"),
+    ("docs/uncertainty.md", r"`--scenarios N` \(default (\d+)\)", "solve", "--scenarios"),
+    ("docs/workflow.md", r"the frontier between them has (\d+) points", "frontier", "--points"),
+]
+
+
+@pytest.mark.parametrize(("page", "pattern", "command", "option"), QUOTED_DEFAULTS)
+def test_a_default_a_page_states_is_the_options(page, pattern, command, option):
+    said = re.search(pattern, words(text(ROOT / page)))
+    assert said, (page, pattern)
+    assert said[1] == default(command, option), (page, option)
+
+
+def test_the_default_discount_rate_is_the_specs():
+    from allocator.runs.spec import DEFAULT_DISCOUNT_RATE
+
+    said = re.search(r"default the model file's, else (\d+(?:\.\d+)?)", text(DOCS / "runs.md"))
+    assert float(said[1]) == DEFAULT_DISCOUNT_RATE
