@@ -62,14 +62,14 @@ def test_nominal_plan_is_solves_plan(tmp_path, dataset):
 
 def test_nominal_plan_columns_equal_solves_allocation(tmp_path):
     """`fixed_plan` (the plan the workers receive) is solve's allocation.csv, column by column."""
-    from allocator.studies.sweep import _model_for, fixed_plan
+    from allocator.studies.sweep import fixed_plan, model_for
 
     folder = lag_dataset(tmp_path)
     run = tmp_path / "run"
     ok("solve", "--inputs", folder, "--out", run)
     spec = {"inputs": str(folder), "model_file": None, "objective": "jobs", "targets": "soft"}
     x = np.asarray(fixed_plan(spec))
-    lp = _model_for(spec)[0].lp
+    lp = model_for(spec)[0].lp
     got = {lp.col_index[j]: x[j] for j, f in enumerate(lp.col_family) if f == "invest"}
     table = pd.read_csv(run / "allocation.csv")
     want = {(r.program, r.pool, int(r.year)): r.invest_musd for r in table.itertuples()}

@@ -212,7 +212,8 @@ def compare(
     inputs: Annotated[Path | None, typer.Option(help=INPUTS_HELP)] = None,
     targets: Annotated[str | None, typer.Option(help=TARGETS_HELP)] = None,
     out_dir: Annotated[
-        Path | None, typer.Option("--out", help="Folder for compare.csv and compare.xlsx.")
+        Path | None,
+        typer.Option("--out", help="Folder for compare.csv, compare.xlsx, report.html, run.json."),
     ] = None,
     force: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the table as JSON.")] = False,

@@ -258,7 +258,7 @@ def _rows_of(lp: CompiledLP, inp: Inputs, p: Param) -> list[tuple[int, float]]:
 _MODELS: dict[tuple[Any, ...], tuple[SampleModel, list[str]]] = {}
 
 
-def _model_for(spec: dict[str, Any]) -> tuple[SampleModel, list[str]]:
+def model_for(spec: dict[str, Any]) -> tuple[SampleModel, list[str]]:
     """This process's persistent model for a sweep (built once, reused for every chunk)."""
     measure = Measure(spec.get("measure", "final"), spec.get("discount_rate") or 0.0)
     solver = dict(spec.get("solver") or {})
@@ -306,7 +306,7 @@ def solve_chunk(spec: dict[str, Any]) -> list[dict[str, Any]]:
     `plan` in the spec, also what that fixed plan delivers in each sample (`fixedplan`)."""
     from allocator.studies.fixedplan import evaluate
 
-    model, _ = _model_for(spec)
+    model, _ = model_for(spec)
     plan = None if spec.get("plan") is None else np.asarray(spec["plan"], dtype=float)
     out = []
     for sample, values in spec["samples"]:
@@ -324,7 +324,7 @@ def fixed_plan(spec: dict[str, Any]) -> list[float]:
 
     from allocator.studies.fixedplan import run_x
 
-    model, _ = _model_for(spec)
+    model, _ = model_for(spec)
     run = spec.get("plan_run")
     plan: list[float] = (solved_plan(model) if run is None else run_x(model, Path(run))).tolist()
     return plan
