@@ -9,6 +9,7 @@ the header and cell rules, the words of a refused value, the assembly and cross-
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ from allocator.data.levels import level_problems
 from allocator.data.numbers import (
     NumberError,
     check_writing,
+    current_style,
     parse_bool,
     parse_count,
     parse_money,
@@ -50,12 +52,24 @@ _PARSERS = {
     "bool": parse_bool,
 }
 _HOWTO = {
-    "musd": "write an amount in US$ million such as 800, 1,200, 3.5B or $800M",
-    "count": "write a number such as 12000, 12,000 or 12K",
+    "musd": "write an amount in US$ million such as 800, 1200, 2B or $800M",
+    "count": "write a number such as 12000 or 12K",
     "share": "write a share between 0 and 1, such as 0.25 or 25%",
     "percent": "write a percent from 0 to 100, such as 40, 40% or 0.4%",
     "bool": "write yes or no",
 }
+"""How to write a cell of each unit: examples every number style reads (no thousands
+separator: an undeclared dataset refuses `1,200`), a decimal written in the dataset's style
+(`howto`)."""
+
+
+def howto(unit: str) -> str:
+    """`_HOWTO[unit]` with its decimal examples in the current number style (`0,25` in the
+    comma style, whose `.` groups thousands)."""
+    text = _HOWTO.get(unit, "write a plain number such as 2.5")
+    if current_style() != "comma":
+        return text
+    return re.sub(r"(?<=\d)\.(?=\d)", ",", text)
 
 
 def assemble_inputs(
@@ -181,7 +195,7 @@ def _row(file: str, number: int, cells: dict[str, str], model: type[Row]) -> Row
             values[name] = _cell_value(model, name, cell, cells)
         except ValueError as exc:
             unit = _unit_of(model, name, cells)
-            fix = getattr(exc, "fix", None) or _HOWTO[str(unit)]
+            fix = getattr(exc, "fix", None) or howto(str(unit))
             raise InputError(str(exc), file=file, row=number, column=name, fix=fix) from None
     try:
         return model.model_validate(values)
@@ -244,7 +258,7 @@ def read_cell(model: type[Row], column: str, text: str, cells: dict[str, str]) -
         return _cell_value(model, column, text, cells)
     except ValueError as exc:
         unit = str(_unit_of(model, column, cells))
-        fix = getattr(exc, "fix", None) or _HOWTO.get(unit, "write a plain number such as 2.5")
+        fix = getattr(exc, "fix", None) or howto(unit)
         raise NumberError(str(exc), fix) from None
 
 
@@ -324,9 +338,9 @@ def _explain(err: Any, column: str, shown: str, unit: str | None) -> tuple[str, 
     """What is wrong with one cell and how to fix it, in the user's words."""
     kind = err["type"]
     if unit == "share" and kind in _BOUNDS:
-        return f"'{shown}' is not a share between 0 and 1", _HOWTO["share"]
+        return f"'{shown}' is not a share between 0 and 1", howto("share")
     if unit == "percent" and kind in _BOUNDS:
-        return f"'{shown}' is not a percent between 0 and 100", _HOWTO["percent"]
+        return f"'{shown}' is not a percent between 0 and 100", howto("percent")
     if kind in ("int_parsing", "int_from_float") and column.endswith("year"):
         return f"'{shown}' is not a year", "write the year as four digits, such as 2030"
     if kind in _EXPLAIN:

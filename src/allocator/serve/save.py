@@ -75,7 +75,8 @@ def refuse_another_plan(opts: RunSpec, shown: Inputs, held: HeldModel) -> None:
     """
     from allocator.runs.common import scenario_of
 
-    if scenario_of(opts) == shown:
+    plain = {"cells_set": ()}  # how a cell was set (the page, a model file's set:) is no data
+    if scenario_of(opts).model_copy(update=plain) == shown.model_copy(update=plain):
         return
     inputs = " or ".join(str(source) for _, source in held.opts.sources() if source is not None)
     raise UsageError(
