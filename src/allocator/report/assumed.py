@@ -22,18 +22,20 @@ class Assumed(NamedTuple):
 
 
 def assumptions_of(inp: Any, tables: dict[str, pd.DataFrame] | None = None) -> list[Assumed]:
-    """Every input row that states an assumption no source does, by file and row; with the run's
-    `tables`, those the plan relies on marked (`relied_on`)."""
+    """Every input row that states an assumption no source does, by file, then in the table's
+    canonical order (by its key, as `allocator check` lists them), not by row number: the same
+    rows listed in another order in the file give the same list (only the rows cited differ);
+    with the run's `tables`, those the plan relies on marked (`relied_on`)."""
     from allocator.data.schema import TABLES
 
     relied = relied_on(inp, tables) if tables is not None else set()
     out = []
-    for field, (file, *_rest) in TABLES.items():
-        for row in getattr(inp, field):
+    for field, (file, *_rest) in sorted(TABLES.items(), key=lambda item: item[1][0]):
+        for row in getattr(inp, field):  # the loader's canonical order (sorted by key)
             if row.assumption.strip():
                 where = f"{file} row {row.line}"
                 out.append(Assumed(where, row.assumption.strip(), where in relied))
-    return sorted(out, key=lambda a: (a.where.split(" row ")[0], int(a.where.split(" row ")[1])))
+    return out
 
 
 def relied_on(inp: Any, tables: dict[str, pd.DataFrame]) -> set[str]:
