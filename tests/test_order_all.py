@@ -56,22 +56,28 @@ def shuffle(folder: Path, seed: int) -> list[str]:
     return changed
 
 
+def _is_hash(key: str, value: Any) -> bool:
+    """A key in `HASHES`, or a model file named by its SHA-256 (sweep.json's fingerprint)."""
+    digest = isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value) is not None
+    return key in HASHES or (key == "model_file" and digest)
+
+
 def _without_hashes(value: Any) -> Any:
-    """A run.json or sweep.json document without the keys in `HASHES`."""
+    """A run.json or sweep.json document without the input files' hashes and the times."""
     if isinstance(value, dict):
-        return {k: _without_hashes(v) for k, v in value.items() if k not in HASHES}
+        return {k: _without_hashes(v) for k, v in value.items() if not _is_hash(k, v)}
     if isinstance(value, list):
         return [_without_hashes(v) for v in value]
     return value
 
 
-def _comparable(path: Path) -> object:
+def _comparable(path: Path, words: Callable[[str], str] = str) -> object:
     """What of an output file must be the same: the bytes, but for the fields that cite the
-    input files' bytes or rows."""
+    input files' bytes or rows; `words` rewrites the text of a JSON or HTML file first."""
     if path.suffix == ".json":
-        return _without_hashes(json.loads(path.read_text(encoding="utf-8")))
+        return _without_hashes(json.loads(words(path.read_text(encoding="utf-8"))))
     if path.suffix == ".html":
-        return re.sub(r"\.csv row \d+", ".csv row #", path.read_text(encoding="utf-8"))
+        return re.sub(r"\.csv row \d+", ".csv row #", words(path.read_text(encoding="utf-8")))
     return path.read_bytes()
 
 
@@ -79,12 +85,13 @@ def files_of(folder: Path) -> list[str]:
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
 
 
-def differing(one: Path, two: Path) -> list[str]:
-    """The files of two output folders that are not the same (or are in only one of them)."""
+def differing(one: Path, two: Path, words: Callable[[str], str] = str) -> list[str]:
+    """The files of two output folders that are not the same (or are in only one of them), the
+    second's texts read through `words`."""
     names = files_of(one)
     assert names == files_of(two)
     assert names, "the command must write something"
-    return [n for n in names if _comparable(one / n) != _comparable(two / n)]
+    return [n for n in names if _comparable(one / n) != _comparable(two / n, words)]
 
 
 def twice(tmp_path: Path, src: Path, command: Command, seed: int = 1) -> tuple[Path, Path]:
@@ -138,7 +145,9 @@ COMMANDS = [
     ),
     pytest.param(DATA / "exports", _cli("frontier", "--points", 3), id="frontier"),
     pytest.param(DATA / "mga", _cli("alternatives", "--alternatives", 2), id="alternatives"),
-    pytest.param(DATA / "sweep", _cli("sweep", "--samples", 5, "--seed", 7, "--serial"), id="sweep"),
+    pytest.param(
+        DATA / "sweep", _cli("sweep", "--samples", 5, "--seed", 7, "--serial"), id="sweep"
+    ),
     pytest.param(DATA / "core", _cli("core", "--samples", 3), id="core"),
     pytest.param(DATA / "exports", _cli("compare", "jobs", "exports"), id="compare"),
     pytest.param(DATA / "replan", _replan, id="replan"),
@@ -163,3 +172,92 @@ def test_export_inputs_ignores_the_order_of_columns(tmp_path):
             csv.writer(f, lineterminator="\n").writerows(rows)
     assert _export(ds, tmp_path / "second").exit_code == 0
     assert differing(tmp_path / "first", tmp_path / "second") == []
+
+
+def _reversed_keys(value: Any) -> Any:
+    """A YAML document with the keys of every mapping in reverse order (lists kept)."""
+    if isinstance(value, dict):
+        return {k: _reversed_keys(value[k]) for k in reversed(list(value))}
+    if isinstance(value, list):
+        return [_reversed_keys(v) for v in value]
+    return value
+
+
+MODEL = {
+    "name": "order",
+    "description": "a scenario of the sweep dataset",
+    "dataset": "ds",
+    "objective": "jobs",
+    "targets": "soft",
+    "measure": "cumulative",
+    "overrides": [
+        {"scale_budget": {"pool": "public", "phase": "p1", "factor": 0.9}},
+        {"group_limit": {"dimension": "program", "member": "x", "max_share": 0.6}},
+    ],
+    "set": ["programs.y.cap_musd=80"],
+}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("solve",), ("sweep", "--samples", 3, "--serial")],
+    ids=["solve", "sweep"],
+)
+def test_model_file_keys_in_any_order_and_shuffled_rows_give_the_same_folder(tmp_path, args):
+    """The model file written with every mapping's keys reversed, beside the dataset's rows
+    shuffled: the same folder (run.json's model_file_sha256 aside)."""
+
+    def command(ds: Path, out: Path) -> Ran:
+        model = ds.parent / "model.yaml"
+        document = _reversed_keys(MODEL) if model.exists() else MODEL
+        model.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+        return run_cli(*args, model, "--out", out)
+
+    first, second = twice(tmp_path, DATA / "sweep", command)
+    assert differing(first, second) == []
+    text = (tmp_path / "model.yaml").read_text(encoding="utf-8")
+    assert text.index("set:") < text.index("name:"), "the keys must be reversed"
+
+
+def _as_csv(text: str) -> str:
+    """A workbook run's text as the CSV folder's run says it: the dataset's name and where the
+    number style is read (the only words that differ)."""
+    return text.replace("ds.xlsx", "ds").replace("the settings sheet", "settings.csv")
+
+
+@pytest.mark.parametrize(
+    ("dataset", "args"),
+    [(BASELINE, ("solve",)), (DATA / "sweep", ("sweep", "--samples", 3, "--serial"))],
+    ids=["solve-baseline", "sweep"],
+)
+def test_the_dataset_as_a_workbook_gives_the_bytes_of_its_csv_folder(tmp_path, dataset, args):
+    """`export-inputs` of the tables with their rows shuffled, solved as a workbook: the bytes
+    of the CSV folder as written, but for the dataset's name (`ds.xlsx`, not `ds`) and the
+    settings sheet named in place of settings.csv."""
+    ds = shutil.copytree(dataset, tmp_path / "ds")
+    shuffled = shutil.copytree(dataset, tmp_path / "shuffled")
+    assert shuffle(shuffled, 2)
+    assert run_cli("export-inputs", tmp_path / "ds.xlsx", "--inputs", shuffled).exit_code == 0
+    said = {}
+    for name in ("ds", "ds.xlsx"):
+        ran = run_cli(*args, "--inputs", tmp_path / name, "--out", tmp_path / "out")
+        assert ran.exit_code == 0, ran.stderr
+        (tmp_path / "out").rename(tmp_path / f"run-{name}")
+        said[name] = " ".join(ran.stdout.split())  # the longer name may wrap a line elsewhere
+    assert differing(tmp_path / "run-ds", tmp_path / "run-ds.xlsx", _as_csv) == []
+    assert _as_csv(said["ds.xlsx"]) == said["ds"]
+
+
+def test_export_inputs_keeps_the_list_check_of_a_markets_export_category(tmp_path):
+    """A markets sheet by export_category gets its list check like any other column: xlsxwriter
+    drops a check whose error title is over Excel's 32 characters (with a warning, which the
+    test run makes an error: exit 1, a traceback), and `not a export_category of sheet
+    programs` was 38."""
+    import zipfile
+
+    assert run_cli("export-inputs", tmp_path / "ds.xlsx", "--inputs", DATA / "sweep").exit_code == 0
+    with zipfile.ZipFile(tmp_path / "ds.xlsx") as book:
+        sheets = [book.read(n).decode() for n in book.namelist() if n.startswith("xl/worksheets/")]
+    titles = [t for s in sheets for t in re.findall(r'errorTitle="([^"]*)"', s)]
+    assert any("export_category" in t for t in titles), titles
+    assert max(map(len, titles)) <= 32
