@@ -234,7 +234,7 @@ def test_the_dataset_as_a_workbook_gives_the_bytes_of_its_csv_folder(tmp_path, d
     """`export-inputs` of the tables with their rows shuffled, solved as a workbook: the bytes
     of the CSV folder as written, but for the dataset's name (`ds.xlsx`, not `ds`) and the
     settings sheet named in place of settings.csv."""
-    ds = shutil.copytree(dataset, tmp_path / "ds")
+    shutil.copytree(dataset, tmp_path / "ds")
     shuffled = shutil.copytree(dataset, tmp_path / "shuffled")
     assert shuffle(shuffled, 2)
     assert run_cli("export-inputs", tmp_path / "ds.xlsx", "--inputs", shuffled).exit_code == 0
