@@ -261,3 +261,32 @@ def test_export_inputs_keeps_the_list_check_of_a_markets_export_category(tmp_pat
     titles = [t for s in sheets for t in re.findall(r'errorTitle="([^"]*)"', s)]
     assert any("export_category" in t for t in titles), titles
     assert max(map(len, titles)) <= 32
+
+
+def _save(project: Path, sets: list[str]) -> None:
+    """Serve's Save of the project's dataset after `sets`, one edit each, as the page sends."""
+    from allocator.runs.spec import RunSpec
+    from allocator.serve.held import HeldModel
+    from allocator.serve.save import save
+
+    held = HeldModel(RunSpec(inputs=project / "inputs" / "ds"))
+    for text in sets:
+        held.edit([text])
+    save(held, "scenario", project / "models", project / "results")
+
+
+def test_serve_save_writes_the_same_files_whatever_the_order_of_rows_and_edits(tmp_path):
+    """The same cells set in another order, on the dataset's rows shuffled: the same model file
+    (its `set:` lines in one order) and the same run folder."""
+    sets = ["programs.b.cap_musd=90", "pools.public/p1.budget_musd=150"]
+    project = tmp_path / "project"
+    shutil.copytree(DATA / "tranches", project / "inputs" / "ds")
+    _save(project, sets)
+    project.rename(tmp_path / "first")
+    shutil.copytree(DATA / "tranches", project / "inputs" / "ds")
+    assert shuffle(project / "inputs" / "ds", 3)
+    _save(project, sets[::-1])
+    model = (project / "models" / "scenario.yaml").read_text(encoding="utf-8")
+    assert model.index(sets[1]) < model.index(sets[0])  # by table, key and column
+    assert differing(tmp_path / "first" / "models", project / "models") == []
+    assert differing(tmp_path / "first" / "results", project / "results") == []

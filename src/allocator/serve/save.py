@@ -154,10 +154,17 @@ def model_text(held: HeldModel, name: str, path: Path) -> str:
         "description": f"Saved by allocator serve from {_origin(opts)}.",
         **{k: v for k, v in base.items() if k not in ("name", "description", "set")},
         "dataset": dataset.as_posix(),
-        "set": sets + command_line_sets(opts) + [cs.text for cs in held.sets.values()],
+        "set": sets + command_line_sets(opts) + page_sets(held),
     }
     head = "# Written by allocator serve: the scenario as the page held it.\n"
     return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def page_sets(held: HeldModel) -> list[str]:
+    """The cells set on the page, by table, key and column: the same scenario reached by edits
+    in another order is the same model file (each cell is set once, so the order changes
+    nothing else)."""
+    return [cs.text for _where, cs in sorted(held.sets.items())]
 
 
 def command_line_sets(opts: RunSpec) -> list[str]:
