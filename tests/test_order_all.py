@@ -296,3 +296,27 @@ def test_serve_save_writes_the_same_files_whatever_the_order_of_rows_and_edits(t
     assert model.index(sets[1]) < model.index(sets[0])  # by table, key and column
     assert differing(tmp_path / "first" / "models", project / "models") == []
     assert differing(tmp_path / "first" / "results", project / "results") == []
+
+
+def test_rebuilt_report_and_study_pages_list_the_assumptions_of_the_scenario(tmp_path):
+    """A model file that excludes a pool whose row states an assumption: solve's page leaves that
+    row out (it is not in the scenario); `report` rebuilding the page gives the same page, and
+    frontier's page lists the same rows (both read the dataset again: they must apply the
+    recorded overrides too)."""
+    ds = shutil.copytree(DATA / "budgets", tmp_path / "ds")
+    pools = (ds / "pools.csv").read_text(encoding="utf-8").splitlines()
+    said = {"partner": "partner money assumed", "spare": "spare money assumed"}
+    rows = [pools[0] + ",assumption"] + [f"{r},{said.get(r.split(',')[0], '')}" for r in pools[1:]]
+    (ds / "pools.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    model = tmp_path / "model.yaml"
+    model.write_text("dataset: ds\noverrides:\n  - exclude_pool: spare\n", encoding="utf-8")
+    assert run_cli("solve", model, "--out", tmp_path / "run").exit_code == 0
+    page = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
+    assert "partner money assumed" in page
+    assert "spare money assumed" not in page
+    assert run_cli("report", tmp_path / "run").exit_code == 0
+    assert (tmp_path / "run" / "report.html").read_text(encoding="utf-8") == page
+    assert run_cli("frontier", model, "--points", 2, "--out", tmp_path / "fr").exit_code == 0
+    study = (tmp_path / "fr" / "report.html").read_text(encoding="utf-8")
+    assert "partner money assumed" in study
+    assert "spare money assumed" not in study
