@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from allocator.data.numbers import style_words
-from allocator.report.assumed import Assumed, assumptions_of
+from allocator.report.assumed import Assumed
 from allocator.report.htmlparts import number, table
 from allocator.report.pricehtml import binding_section, unspent_section
 from allocator.report.rounding import EXPORTS_UNIT, whole
@@ -71,44 +71,6 @@ def write_report(
     path = folder / REPORT
     path.write_text(render(tables, info, assumptions), encoding="utf-8")
     return path
-
-
-def dataset_assumptions(
-    info: dict[str, Any], tables: dict[str, pd.DataFrame] | None = None
-) -> list[Assumed] | None:
-    """The assumptions of the run's scenario (its dataset with the overrides and sets run.json
-    records, as the run read it), those this plan relies on marked (`assumed`), if the dataset
-    can still be read and the overrides still apply (else None: unknown)."""
-    from pydantic import ValidationError
-
-    from allocator.data.inputs import load_inputs
-    from allocator.data.modelfile import Override, apply_overrides
-    from allocator.errors import AllocatorError
-
-    inputs = info.get("inputs") or {}
-    folder = inputs.get("folder") if isinstance(inputs, dict) else None
-    if not folder:
-        return None
-    try:
-        inp = load_inputs(folder)
-        overrides = [Override.model_validate(o) for o in _recorded_overrides(info)]
-        if overrides:
-            inp = apply_overrides(inp, overrides, "run.json")
-        return assumptions_of(inp, tables)
-    except (AllocatorError, ValidationError, OSError):
-        return None
-
-
-def _recorded_overrides(info: dict[str, Any]) -> list[Any]:
-    """The overrides and sets a run record holds: its spec's scenario, else (a run written
-    before the spec block) its options."""
-    spec = info.get("spec")
-    scenario = spec.get("scenario") if isinstance(spec, dict) else None
-    if isinstance(scenario, dict):
-        recorded = scenario.get("overrides")
-    else:
-        recorded = (info.get("options") or {}).get("overrides")
-    return list(recorded) if isinstance(recorded, list) else []
 
 
 def render(

@@ -326,7 +326,8 @@ def write_run(
 
     Where `parallel.fork_wanted`, a forked child writes the workbook meanwhile (same bytes,
     same errors; its note is said once the child is done, before run.json, which waits)."""
-    from allocator.report.html import dataset_assumptions, write_report
+    from allocator.report.assumed import dataset_assumptions
+    from allocator.report.html import write_report
 
     start = time.perf_counter()
     book, path = (tables if sheets is None else sheets), folder / "workbook.xlsx"
