@@ -320,3 +320,13 @@ def test_rebuilt_report_and_study_pages_list_the_assumptions_of_the_scenario(tmp
     study = (tmp_path / "fr" / "report.html").read_text(encoding="utf-8")
     assert "partner money assumed" in study
     assert "spare money assumed" not in study
+
+
+def test_report_rebuilt_from_a_run_with_an_empty_note_column_is_the_page_solve_wrote(tmp_path):
+    """tests/data/targets: every note of the outcomes is empty, so its CSV column read back was
+    numbers (all missing) and the rebuilt page right-aligned it as a number column."""
+    assert run_cli("solve", "--inputs", DATA / "targets", "--out", tmp_path / "run").exit_code == 0
+    page = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
+    assert '<th scope="col">note</th>' in page
+    assert run_cli("report", tmp_path / "run").exit_code == 0
+    assert (tmp_path / "run" / "report.html").read_text(encoding="utf-8") == page

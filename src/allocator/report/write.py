@@ -201,7 +201,7 @@ TEXT_COLUMNS = (
     "program", "name", "sector", "export_category", "capital_group", "mineral", "pool", "phase",
     "dimension", "member", "constraint", "variable", "family", "kind", "risk", "link",
     "description", "sense", "unit", "objective_unit", "section", "flag", "status", "why_unspent",
-    "item", "metric", "classification", "x_words", "y_words", "rate_unit",
+    "item", "metric", "classification", "x_words", "y_words", "rate_unit", "note",
 )  # fmt: skip
 """Columns of the tables allocator writes that hold names or words, never numbers."""
 
