@@ -330,3 +330,36 @@ def test_report_rebuilt_from_a_run_with_an_empty_note_column_is_the_page_solve_w
     assert '<th scope="col">note</th>' in page
     assert run_cli("report", tmp_path / "run").exit_code == 0
     assert (tmp_path / "run" / "report.html").read_text(encoding="utf-8") == page
+
+
+def test_serve_save_from_a_model_file_writes_its_keys_in_one_order(tmp_path):
+    """Serve started from a model file whose keys (and its overrides' keys) come in another
+    order: Save writes the same model file (the schema's order; inner keys by name)."""
+    from allocator.runs.spec import layered
+    from allocator.serve.held import HeldModel
+    from allocator.serve.save import save
+
+    document = {
+        "name": "base",
+        "description": "a scenario",
+        "dataset": "../inputs/ds",
+        "objective": "jobs",
+        "targets": "soft",
+        "overrides": [{"scale_budget": {"pool": "public", "phase": "p1", "factor": 0.9}}],
+        "set": ["programs.a.cap_musd=90"],
+    }
+    texts = []
+    for i, doc in enumerate((document, _reversed_keys(document))):
+        project = tmp_path / f"project{i}"
+        shutil.copytree(DATA / "tranches", project / "inputs" / "ds")
+        model = project / "models" / "base.yaml"
+        model.parent.mkdir()
+        model.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+        held = HeldModel(layered(model))
+        held.edit(["programs.b.cap_musd=80"])
+        save(held, "saved", project / "models", project / "results")
+        text = (project / "models" / "saved.yaml").read_text(encoding="utf-8")
+        texts.append(text.replace(str(project), "PROJECT"))  # the model file it came from
+    assert texts[1] == texts[0]
+    lines = texts[0].splitlines()
+    assert lines.index("dataset: ../inputs/ds") < lines.index("overrides:") < lines.index("set:")
