@@ -11,8 +11,9 @@ output folders must be the same file for file, byte for byte, except:
 
 The same dataset as a workbook (`export-inputs`) gives the bytes of the CSV folder but for the
 dataset's name (`ds` or `ds.xlsx`) and where the number style is read from (`settings.csv` or
-`the settings sheet`). A model file's keys may come in any order, and serve's Save writes the same
-model file and run folder whatever the order the cells were set in.
+`the settings sheet`). A model file's keys may come in any order; serve's Save writes the same
+model file and run folder whatever the order the cells were set in or its model file's keys came
+in; and a page rebuilt by `allocator report` is the page the run wrote.
 """
 
 from __future__ import annotations
