@@ -246,7 +246,7 @@ def _validation(
             "validate": "list",
             "source": f"={source}!${letter}$2:${letter}${max(heights[source], 2)}",
             "error_type": "warning" if wild else "stop",
-            "error_title": f"not a {key} of sheet {source}",
+            "error_title": f"unknown {key}",  # at most 32 characters, or xlsxwriter drops it
             "error_message": f"Use a {key} of sheet {source}" + (f", or {wild}" if wild else ""),
         }
     if name in _YEARS:

@@ -22,18 +22,20 @@ class Assumed(NamedTuple):
 
 
 def assumptions_of(inp: Any, tables: dict[str, pd.DataFrame] | None = None) -> list[Assumed]:
-    """Every input row that states an assumption no source does, by file and row; with the run's
-    `tables`, those the plan relies on marked (`relied_on`)."""
+    """Every input row that states an assumption no source does, by file, then in the table's
+    canonical order (by its key, as `allocator check` lists them), not by row number: the same
+    rows listed in another order in the file give the same list (only the rows cited differ);
+    with the run's `tables`, those the plan relies on marked (`relied_on`)."""
     from allocator.data.schema import TABLES
 
     relied = relied_on(inp, tables) if tables is not None else set()
     out = []
-    for field, (file, *_rest) in TABLES.items():
-        for row in getattr(inp, field):
+    for field, (file, *_rest) in sorted(TABLES.items(), key=lambda item: item[1][0]):
+        for row in getattr(inp, field):  # the loader's canonical order (sorted by key)
             if row.assumption.strip():
                 where = f"{file} row {row.line}"
                 out.append(Assumed(where, row.assumption.strip(), where in relied))
-    return sorted(out, key=lambda a: (a.where.split(" row ")[0], int(a.where.split(" row ")[1])))
+    return out
 
 
 def relied_on(inp: Any, tables: dict[str, pd.DataFrame]) -> set[str]:
@@ -66,3 +68,42 @@ def relied_on(inp: Any, tables: dict[str, pd.DataFrame]) -> set[str]:
         file = TABLES["programs"][0]
         found |= {f"{file} row {r.line}" for r in inp.programs if r.program in funded}
     return found
+
+
+def dataset_assumptions(
+    info: dict[str, Any], tables: dict[str, pd.DataFrame] | None = None
+) -> list[Assumed] | None:
+    """The assumptions of the run's scenario (its dataset with the overrides and sets run.json
+    records, as the run read it), those this plan relies on marked (`assumed`), if the dataset
+    can still be read and the overrides still apply (else None: unknown)."""
+    from pydantic import ValidationError
+
+    from allocator.data.inputs import load_inputs
+    from allocator.data.modelfile import apply_overrides
+    from allocator.data.overrides import Override
+    from allocator.errors import AllocatorError
+
+    inputs = info.get("inputs") or {}
+    folder = inputs.get("folder") if isinstance(inputs, dict) else None
+    if not folder:
+        return None
+    try:
+        inp = load_inputs(folder)
+        overrides = [Override.model_validate(o) for o in _recorded_overrides(info)]
+        if overrides:
+            inp = apply_overrides(inp, overrides, "run.json")
+        return assumptions_of(inp, tables)
+    except (AllocatorError, ValidationError, OSError):
+        return None
+
+
+def _recorded_overrides(info: dict[str, Any]) -> list[Any]:
+    """The overrides and sets a run record holds: its spec's scenario, else (a run written
+    before the spec block) its options."""
+    spec = info.get("spec")
+    scenario = spec.get("scenario") if isinstance(spec, dict) else None
+    if isinstance(scenario, dict):
+        recorded = scenario.get("overrides")
+    else:
+        recorded = (info.get("options") or {}).get("overrides")
+    return list(recorded) if isinstance(recorded, list) else []

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from allocator.data.numbers import style_words
-from allocator.report.assumed import Assumed, assumptions_of
+from allocator.report.assumed import Assumed
 from allocator.report.htmlparts import number, table
 from allocator.report.pricehtml import binding_section, unspent_section
 from allocator.report.rounding import EXPORTS_UNIT, whole
@@ -71,22 +71,6 @@ def write_report(
     path = folder / REPORT
     path.write_text(render(tables, info, assumptions), encoding="utf-8")
     return path
-
-
-def dataset_assumptions(
-    info: dict[str, Any], tables: dict[str, pd.DataFrame] | None = None
-) -> list[Assumed] | None:
-    """The assumptions of the run's dataset, those this plan relies on marked (`assumed`), if
-    the dataset can still be read (else None: unknown)."""
-    from allocator.data.inputs import load_inputs
-    from allocator.errors import InputError
-
-    inputs = info.get("inputs") or {}
-    folder = inputs.get("folder") if isinstance(inputs, dict) else None
-    try:
-        return assumptions_of(load_inputs(folder), tables) if folder else None
-    except (InputError, OSError):
-        return None
 
 
 def render(

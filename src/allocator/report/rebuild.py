@@ -10,9 +10,10 @@ from typing import Any
 import pandas as pd
 
 from allocator.errors import UsageError
+from allocator.report.assumed import dataset_assumptions
 from allocator.report.faults import output_faults
 from allocator.report.folders import marked_files
-from allocator.report.html import REPORT, dataset_assumptions, render
+from allocator.report.html import REPORT, render
 from allocator.report.write import read_run_json, read_table, write_text_atomic
 
 

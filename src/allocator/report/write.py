@@ -201,7 +201,7 @@ TEXT_COLUMNS = (
     "program", "name", "sector", "export_category", "capital_group", "mineral", "pool", "phase",
     "dimension", "member", "constraint", "variable", "family", "kind", "risk", "link",
     "description", "sense", "unit", "objective_unit", "section", "flag", "status", "why_unspent",
-    "item", "metric", "classification", "x_words", "y_words", "rate_unit",
+    "item", "metric", "classification", "x_words", "y_words", "rate_unit", "note",
 )  # fmt: skip
 """Columns of the tables allocator writes that hold names or words, never numbers."""
 
@@ -326,7 +326,8 @@ def write_run(
 
     Where `parallel.fork_wanted`, a forked child writes the workbook meanwhile (same bytes,
     same errors; its note is said once the child is done, before run.json, which waits)."""
-    from allocator.report.html import dataset_assumptions, write_report
+    from allocator.report.assumed import dataset_assumptions
+    from allocator.report.html import write_report
 
     start = time.perf_counter()
     book, path = (tables if sheets is None else sheets), folder / "workbook.xlsx"

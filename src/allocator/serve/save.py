@@ -251,10 +251,37 @@ def model_text(
         "description": f"Saved by allocator serve from {_origin(opts)}.",
         **(kept | run_options(opts)),
         "dataset": dataset.as_posix(),
-        "set": lines + command_line_sets(opts) + [cs.text for cs in cells.values()],
+        "set": lines + command_line_sets(opts) + page_sets(cells),
     }
     head = "# Written by allocator serve: the scenario as the page held it.\n"
-    return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return head + yaml.safe_dump(in_one_order(data), sort_keys=False, allow_unicode=True, width=100)
+
+
+def in_one_order(data: dict[str, Any]) -> dict[str, Any]:
+    """A model file's keys in the schema's order (`ModelFile`'s fields) and every mapping inside
+    by name, lists as they are: the same scenario is written one way, whatever order the model
+    file serve started from gave its keys in."""
+    from allocator.data.modelfile import ModelFile
+
+    rank = {name: i for i, name in enumerate(ModelFile.model_fields)}
+    keys = sorted(data, key=lambda k: (rank.get(k, len(rank)), k))
+    return {k: _by_name(data[k]) for k in keys}
+
+
+def _by_name(value: Any) -> Any:
+    """`value` with the keys of every mapping in it sorted (lists keep their order)."""
+    if isinstance(value, dict):
+        return {k: _by_name(value[k]) for k in sorted(value, key=str)}
+    if isinstance(value, list):
+        return [_by_name(v) for v in value]
+    return value
+
+
+def page_sets(cells: dict[Any, CellSet]) -> list[str]:
+    """The cells set on the page, by table, key and column: the same scenario reached by edits
+    in another order is the same model file (each cell is set once, so the order changes
+    nothing else)."""
+    return [cs.text for _where, cs in sorted(cells.items())]
 
 
 def run_options(opts: RunSpec) -> dict[str, Any]:
