@@ -74,3 +74,29 @@ def test_the_median_the_sweep_prints_is_the_median_of_its_samples(small_sweep):
     assert said is not None, stdout
     printed = float(said.group(1).replace(",", ""))
     assert printed == pytest.approx(statistics.median(jobs), abs=1.0), (printed, sorted(jobs))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="replan refuses actuals past a cap, a ramp or a group's max by row and column, but "
+    "actuals under an ended phase's floor give exit 1 'the plan is infeasible ... lower a floor "
+    "or raise a budget'",
+)
+def test_actuals_under_an_ended_phases_floor_are_refused_by_the_actuals_file(
+    baseline_run, tmp_path
+):
+    """Actuals to 2028 that spent nothing on semiconductor_assembly in phase1 (2025-2027, over):
+    groups.csv row 13 asks at least 800 musd there. What was spent cannot be re-planned, so
+    (as for a cap or a group's max since 000f32a and 4caf931) the actuals are refused in one line
+    naming their file (exit 2); the reviewed code solves and reports an infeasible plan (exit 1)
+    whose fix is to lower the floor or raise a budget."""
+    actuals = tmp_path / "actuals.csv"
+    actuals.write_text(
+        "program,pool,year,spent_musd\nmanufacturing_zones,infrastructure,2025,10\n",
+        encoding="utf-8",
+    )
+    ran = run_cli(
+        "replan", baseline_run, "--as-of", "2028", "--actuals", actuals, "--out", tmp_path / "rp"
+    )
+    assert ran.exit_code == 2, (ran.exit_code, ran.stderr[:300])
+    assert "actuals.csv" in ran.stderr.splitlines()[-1]
