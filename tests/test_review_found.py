@@ -127,3 +127,24 @@ def test_replan_of_a_two_stage_run_with_actuals_as_approved_costs_nothing(tmp_pa
     if ran.exit_code != 2:
         assert ran.exit_code == 0, ran.stderr
         assert "deviations up to 2025 cost 0 " in ran.stdout, ran.stdout[:400]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sweep --plan RUN takes RUN's objective from its run.json but not its --set cells: "
+    "the plan is swept, and its nominal said, on the dataset RUN was not solved on",
+)
+def test_sweep_of_a_run_solved_with_set_samples_the_data_the_run_was_solved_on(tmp_path):
+    """`allocator solve --set pools.rnd/phase3.budget_musd=2900` plans 515,587 jobs on an rnd
+    budget of 2,900. `allocator sweep --plan RUN` samples the dataset without that cell
+    (sweep.json sets: [], its nominal plan 545,334 jobs on the 8,500 budget), where `core RUN`
+    takes the run's sets (c84edfb). The sweep of RUN holds RUN's cells set."""
+    run = tmp_path / "run"
+    cell = "pools.rnd/phase3.budget_musd"
+    solved = run_cli("solve", "--inputs", BASELINE, "--set", f"{cell}=2900", "--out", run)
+    assert solved.exit_code == 0, solved.stderr
+    out = tmp_path / "sweep"
+    ran = run_cli("sweep", "--plan", run, "--samples", "2", "--seed", "1", "--out", out)
+    assert ran.exit_code == 0, ran.stderr
+    sweep = json.loads((out / "sweep.json").read_text(encoding="utf-8"))
+    assert cell in json.dumps(sweep.get("sets")), sweep.get("sets")
