@@ -158,11 +158,6 @@ def test_sweep_of_a_run_solved_with_set_samples_the_data_the_run_was_solved_on(t
     assert cell in json.dumps(sweep.get("sets")), sweep.get("sets")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="export-inputs writes a small percent as the text '0.4%' in point style; a comma "
-    "dataset's workbook then refuses its own cell ('0.4' is not a number in a known unit)",
-)
 def test_a_comma_datasets_small_percent_survives_export_inputs(tmp_path):
     """tests/data/shares with number_style comma and today_pct 0,4% solves; its workbook from
     `allocator export-inputs` holds '0.4%' in shares!C2 and `solve --inputs` on it exits 2:

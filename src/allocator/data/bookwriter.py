@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from allocator.data.numbers import exact_text
+from allocator.data.numbers import exact_text, number_style
 from allocator.data.rows import described
 from allocator.data.schema import TABLES, Inputs, Row
 from allocator.errors import InputError
@@ -99,7 +99,7 @@ def write_inputs_workbook(inp: Inputs, path: Path) -> None:
         for j, name in enumerate(names):
             ws.write_string(0, j, name, bold)
             ws.write_comment(0, j, _comment(model, name), {"x_scale": 2, "y_scale": 1.5})
-        for j, w in enumerate(_write_rows(ws, rows, model, names)):
+        for j, w in enumerate(_write_rows(ws, rows, model, names, inp.number_style)):
             ws.set_column(j, j, w)
         ws.freeze_panes(1, 0)
         last = max(heights[sheet], 2) + 500  # room to add rows that are still validated
@@ -112,8 +112,12 @@ def write_inputs_workbook(inp: Inputs, path: Path) -> None:
     close_book(book)
 
 
-def _write_rows(ws: Any, rows: Any, model: type[Row], names: list[str]) -> list[int]:
-    """Write a table's rows below its header; the width of each column."""
+def _write_rows(
+    ws: Any, rows: Any, model: type[Row], names: list[str], style: str | None
+) -> list[int]:
+    """Write a table's rows below its header; the width of each column. A percent of at most 1
+    is text with its sign in the dataset's number `style` (`0,4%` in the comma style), the one
+    way the loader reads it back."""
     percents = {j for j, name in enumerate(names) if unit_of(model, name) == "percent"}
     widths = [len(n) + 2 for n in names]
     for row in sorted(rows, key=lambda r: r.line):
@@ -122,7 +126,8 @@ def _write_rows(ws: Any, rows: Any, model: type[Row], names: list[str]) -> list[
             if value is None:
                 continue
             if j in percents and 0 < value <= 1:  # read back one way: 0.4% (not 0.4)
-                value = exact_text(value) + "%"
+                with number_style(style):
+                    value = exact_text(value) + "%"
             if isinstance(value, str):
                 ws.write_string(row.line - 1, j, value)
             else:
