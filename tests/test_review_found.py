@@ -21,35 +21,47 @@ def _price_rows(run: Path) -> dict[str, dict[str, str]]:
         return {r["constraint"]: r for r in csv.DictReader(f)}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rnd phase3's cut is said to end where 'no plan is feasible' (at today's least "
-    "shortfall only); allocator solve on the data moved past it finds a plan",
-)
-def test_then_no_plan_is_feasible_holds_for_allocator_solve_on_the_moved_data(
-    baseline_solve, tmp_path
+# The cuts the baseline's list says end where no plan is feasible, and those past whose end only
+# today's least target shortfall cannot be kept: (row, --set cell, budget or level as given).
+PAST_ENDS = [
+    ("budget(ecosystem,phase3)", "pools.ecosystem/phase3.budget_musd", "no plan"),
+    ("budget(korea,phase3)", "pools.korea/phase3.budget_musd", "no plan"),
+    ("budget(rnd,phase3)", "pools.rnd/phase3.budget_musd", "shortfall rises"),
+]
+
+
+@pytest.mark.parametrize(("row", "cell", "past"), PAST_ENDS)
+def test_what_lies_past_a_cuts_end_is_what_allocator_solve_gives(
+    baseline_solve, tmp_path, row, cell, past
 ):
-    """The terminal: 'budget of pool rnd in phase3 ... one less musd: -5.3 jobs (-5.3 jobs per
-    musd for 5,587.46 musd, then no plan is feasible)', and the list's heading promises prices
-    'as `allocator solve` on the data moved by that unit gives it'. A planner who sets the rnd
-    budget 100 musd below that end (2,812.54) gets an optimal plan, not an infeasible one: the
-    infeasibility holds only with today's least target shortfall held (model.mps), which the
-    line says for electronics_assembly's cap but not here."""
+    """The terminal said rnd phase3's cut held '-5.3 jobs per musd for 5,587.46 musd, then no
+    plan is feasible', where `allocator solve --set pools.rnd/phase3.budget_musd=2900` is
+    optimal (515,587 jobs): the infeasibility held only with today's least target shortfall
+    kept. Now 'then the least target shortfall rises' there, and 'then no plan is feasible'
+    only where a solve on the data moved 100 musd past the end finds no plan."""
     run, ran = baseline_solve
-    row = _price_rows(run)["budget(rnd,phase3)"]
-    assert "then no plan" in row["one_sided"]
-    past = float(row["rhs"]) - float(row["down_holds_for"]) - 100.0
-    moved = run_cli(
-        "solve",
-        "--inputs",
-        BASELINE,
-        "--set",
-        f"pools.rnd/phase3.budget_musd={past:.2f}",
-        "--json",
-        "--out",
-        tmp_path / "rnd_past",
-    )
-    assert moved.exit_code != 0, json.loads(moved.stdout)["status"]
+    got = _price_rows(run)[row]
+    assert got["one_sided"] == f"re-solved; down: then {past}"
+    said = " ".join(ran.stdout.split())
+    words = {
+        "no plan": "no plan is feasible",
+        "shortfall rises": "the least target shortfall rises",
+    }
+    end = float(got["down_holds_for"])
+    assert f"for {end:,.6g} musd, then {words[past]}): " in said
+    if past == "no plan":  # the whole budget: past it a budget below 0, which no data holds
+        assert end == float(got["rhs"])
+        return
+    moved = float(got["rhs"]) - end - 100.0
+    res = run_cli("solve", "--inputs", BASELINE, "--set", f"{cell}={moved:.6f}", "--out",
+                  tmp_path / "past")  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+
+    def least(folder: Path) -> float:
+        record = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+        return float(record["outcomes"]["least_weighted_target_shortfall"])
+
+    assert least(tmp_path / "past") > least(run) + 1e-6
 
 
 @pytest.fixture(scope="module")

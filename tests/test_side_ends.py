@@ -27,6 +27,9 @@ from conftest import BASELINE, run_cli
 EXCEL_INF = 1e30
 ECOSYSTEM = "budget(ecosystem,phase3)"
 THEN_NONE = "then no plan is feasible"
+THEN_RISES = "then the least target shortfall rises"
+"""Past such an end the objective's pass (model.mps: today's least shortfall held) has no plan
+either; `allocator solve` finds one at a larger least shortfall (tests/test_review_found.py)."""
 
 
 def _rows(run: Path, name: str) -> dict[str, dict[str, str]]:
@@ -261,7 +264,7 @@ def test_every_stated_amount_holds_and_ends_there(written):
             assert (at - base) / (sigma * amount) == pytest.approx(slope, rel=1e-6, abs=1e-6)
             past = amount * 1.01
             beyond = _optimum(run, name, sigma, past)
-            if THEN_NONE in text:
+            if THEN_NONE in text or THEN_RISES in text:
                 assert beyond is None, (name, sigma, text)
                 ends += 1
             elif beyond is not None:
@@ -283,7 +286,7 @@ def test_an_end_where_no_plan_is_feasible_is_stated_to_the_thousandth(written):
     for name, words in ((k, (p["one_more"], p["one_less"])) for k, p in top.items()):
         for sigma, holds, text in ((+1, "up_holds_for", words[0]),
                                    (-1, "down_holds_for", words[1])):  # fmt: skip
-            if THEN_NONE not in text:
+            if THEN_NONE not in text and THEN_RISES not in text:
                 continue
             amount = float(prices[name][holds])
             assert _optimum(run, name, sigma, amount) is not None, (name, sigma)

@@ -45,7 +45,9 @@ Excel's allowable range: at least that far, since the range ends where the basis
 the rate), empty (a side not computed). After `re-solved`, a side whose amount says less than
 where the rate changes is named: `; up: at least` (that side kept Excel's range: the model is
 too large to follow it by re-solves, `units.EXTEND_UP_TO`), `; down: then no plan` (the rate
-holds up to that amount and past it no plan is feasible). An amount is exact where the data
+holds up to that amount and past it no plan is feasible), `; down: then shortfall rises` (soft
+targets: past it no plan keeps today's least target shortfall; `allocator solve` finds a plan
+at a larger one). An amount is exact where the data
 fixes it (a budget cut to 0, a bound reached); elsewhere it is where the re-solves found the
 rate to change, to the solver's tolerance; the words show 6 significant digits.
 
@@ -94,7 +96,8 @@ def _how(rows: pd.DataFrame, known: np.ndarray) -> pd.Series:
 
 def side_ends(row: Any) -> tuple[str, str]:
     """What lies past each side's amount of a row (up, down), as its `one_sided` says: `at
-    least` (the basis's range: the rate may hold further), `then no plan`, or empty (the rate
+    least` (the basis's range: the rate may hold further), `then no plan`, `then shortfall
+    rises`, or empty (the rate
     changes there, or holds for any amount)."""
     said = str(getattr(row, "one_sided", "") or "")
     head, *parts = (part.strip() for part in said.split(";"))
@@ -225,7 +228,7 @@ class _Side:
         if holds >= EXCEL_INFINITY:
             return f"{said} for any amount"
         amount = _amount(holds, holds_unit, self.end)
-        if holds >= 1 or moved or self.end == "then no plan":
+        if holds >= 1 or moved or self.end in ("then no plan", "then shortfall rises"):
             return f"{said} for {amount}"
         rest = (self.change - rate * holds) / (1 - holds)
         rest = 0.0 if abs(rest) < 1e-9 * max(1.0, abs(rate)) else rest
@@ -242,6 +245,8 @@ def _amount(holds: float, holds_unit: str, end: str) -> str:
         return f"at least {amount}"
     if end == "then no plan":
         return f"{amount}, then no plan is feasible"
+    if end == "then shortfall rises":
+        return f"{amount}, then the least target shortfall rises"
     return amount
 
 

@@ -294,11 +294,12 @@ def _whole(out: dict[str, np.ndarray]) -> np.ndarray:
     return whole
 
 
-AT_LEAST, THEN_NO_PLAN = "at least", "then no plan"
+AT_LEAST, THEN_NO_PLAN, THEN_SHORTFALL = "at least", "then no plan", "then shortfall rises"
 """`ENDS`: the side's amount is the basis's range only (the rate holds at least that far, and
-may further), or no plan is feasible past it."""
+may further); no plan is feasible past it; or (soft targets) no plan past it keeps today's least
+target shortfall, and `allocator solve` on the data moved further finds a larger one."""
 
-ENDS = (AT_LEAST, THEN_NO_PLAN)
+ENDS = (AT_LEAST, THEN_NO_PLAN, THEN_SHORTFALL)
 """What `up_end` and `down_end` may say past a side's amount; empty: the rate changes there (or
 holds for any amount, or the side is not computed)."""
 
@@ -346,7 +347,7 @@ def _fill(probe: _Probe, i: int, sigma: int, out: dict[str, np.ndarray]) -> None
     cut_first = lex is not None and lex.held > 0 and lex.binds(i)
     found = side_rate(probe.h, i, sigma, probe.base, probe.seen, cut_first, probe.rows)
     out[rate][i], out[holds][i] = found.rate, found.holds
-    out[_ENDS[sigma]][i] = THEN_NO_PLAN if found.then_no_plan else ""
+    out[_ENDS[sigma]][i] = _past_end(probe, i, sigma, found.holds) if found.then_no_plan else ""
     out["re_solved"][i] = True
 
 
@@ -368,8 +369,36 @@ def _extend(
         return
     end, no_plan = side_end(probe.h, i, sigma, probe.base, reach, probe.seen, probe.rows)
     out[holds][i] = end
-    out[_ENDS[sigma]][i] = THEN_NO_PLAN if no_plan else ""
+    out[_ENDS[sigma]][i] = _past_end(probe, i, sigma, end) if no_plan else ""
     out["re_solved"][i] = True
+
+
+PAST = 1e-6
+"""How far past a side's end (relative, at least that many units) `_past_end` re-solves:
+beyond HiGHS's feasibility tolerance (1e-7) at any amount."""
+
+
+def _past_end(probe: _Probe, i: int, sigma: int, end: float) -> str:
+    """What lies past the end of row `i`'s side `sigma`, where the objective's pass (today's
+    least target shortfall held) has no plan: `THEN_NO_PLAN` if no plan is feasible there with
+    the hold released too, else `THEN_SHORTFALL` (`allocator solve` on the data moved there
+    finds a plan, at a larger least shortfall: the baseline's rnd phase3 cut past 5,587.46).
+    Without soft targets, or with a least shortfall of 0 that no move lowers, the pass's
+    infeasibility is the data's."""
+    lex = probe.lex
+    if lex is None or lex.held <= 0 or lex.row == i:
+        return THEN_NO_PLAN
+    h = probe.h
+    side = Side(h, i, sigma, probe.base.objective, 0.0, None, probe.rows)
+    try:
+        h.changeRowBounds(lex.row, -_INF, lex.unheld)
+        side.move(end + PAST * max(1.0, end))
+        h.run()
+        feasible = status_of(h) is Status.OPTIMAL
+    finally:
+        h.changeRowBounds(lex.row, -_INF, lex.held)
+        side.restore()
+    return THEN_SHORTFALL if feasible else THEN_NO_PLAN
 
 
 def _fill_unit(probe: _Probe, i: int, sigma: int, out: dict[str, np.ndarray]) -> None:
