@@ -91,8 +91,9 @@ def block_commands(page_text: str) -> list[str]:
 
 
 def inline_commands(page_text: str) -> list[str]:
-    """Every `allocator ...` code span of a page's prose, up to a pipe."""
-    spans = re.findall(r"`(allocator [^`]+)`", prose(page_text))
+    """Every `allocator ...` code span of a page's prose, up to a pipe; a line allocator prints
+    (`allocator serve: stopped`: the program's name, a colon) is quoted output, not a command."""
+    spans = re.findall(r"`(allocator (?![a-z-]+:)[^`]+)`", prose(page_text))
     return [span.split("|")[0].strip() for span in spans if "<command>" not in span]
 
 
