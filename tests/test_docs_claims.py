@@ -91,8 +91,9 @@ def block_commands(page_text: str) -> list[str]:
 
 
 def inline_commands(page_text: str) -> list[str]:
-    """Every `allocator ...` code span of a page's prose, up to a pipe."""
-    spans = re.findall(r"`(allocator [^`]+)`", prose(page_text))
+    """Every `allocator ...` code span of a page's prose, up to a pipe; a line allocator prints
+    (`allocator serve: stopped`: the program's name, a colon) is quoted output, not a command."""
+    spans = re.findall(r"`(allocator (?![a-z-]+:)[^`]+)`", prose(page_text))
     return [span.split("|")[0].strip() for span in spans if "<command>" not in span]
 
 
@@ -572,6 +573,27 @@ QUOTED_CONSTANTS = [
     ),
     ("docs/shadow-prices.md", r"the (\d+) limits whose", "allocator.solver.units", "LISTED", str),
     (
+        "docs/serve.md",
+        r"numbers of more than (\d+) digits",
+        "allocator.serve.body",
+        "MAX_DIGITS",
+        str,
+    ),
+    (
+        "docs/trust.md",
+        r"numbers of more than (\d+) digits",
+        "allocator.serve.body",
+        "MAX_DIGITS",
+        str,
+    ),
+    (
+        "docs/outputs.md",
+        r"on a model of more than ([\d,]+) nonzeros, `EXTEND_UP_TO`",
+        "allocator.solver.units",
+        "EXTEND_UP_TO",
+        thousands,
+    ),
+    (
         "docs/workbooks.md",
         r"the (\w+) largest shadow",
         "allocator.report.pricehtml",
@@ -620,3 +642,72 @@ def test_the_default_discount_rate_is_the_specs():
 
     said = re.search(r"default the model file's, else (\d+(?:\.\d+)?)", text(DOCS / "runs.md"))
     assert float(said[1]) == DEFAULT_DISCOUNT_RATE
+
+
+def test_the_side_ends_the_pages_name_are_the_baselines(baseline_run, baseline_solve):
+    """outputs.md's `; down: then no plan` and shadow-prices.md's "for 6,200 musd, then no plan
+    is feasible" are what the baseline's ecosystem budget says, in its CSV and in its words."""
+    outputs = words(text(DOCS / "outputs.md"))
+    assert "`; down: then no plan`" in outputs
+    assert "`; up: at least`" in outputs
+    rows = pd.read_csv(baseline_run / "shadow_prices.csv").set_index("constraint")
+    assert rows.loc["budget(ecosystem,phase3)", "one_sided"] == "re-solved; down: then no plan"
+    said = re.search(
+        r"`(for [\d,]+ musd, then no plan is feasible)`", text(DOCS / "shadow-prices.md")
+    )
+    assert f"({said[1]})" in words(baseline_solve[1].stdout).replace("-10.6 jobs per musd ", "")
+
+
+# (page, the words a page quotes, the command that prints them)
+QUOTED_REFUSALS = [
+    (
+        "docs/workflow.md",
+        "pools.csv needs a value there, so it cannot be empty",
+        ("check", "--set", "pools.ecosystem/phase3.budget_musd="),
+    ),
+    (
+        "docs/workflow.md",
+        "column 'carry_over' of pools.csv is yes/no, not a number: --set changes numbers. Fix: "
+        "edit pools.csv",
+        ("check", "--set", "pools.ecosystem/phase3.carry_over=1"),
+    ),
+    (
+        "docs/workflow.md",
+        "base.csv has numbers, but --set changes only the numbers of",
+        ("check", "--set", "base.x.y=1"),
+    ),
+    (
+        "docs/workflow.md",
+        "did you mean ecosystem? (ids are matched exactly, case and spaces included)",
+        ("check", "--set", "pools.Ecosystem/phase3.budget_musd=1"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("page", "quoted", "args"), QUOTED_REFUSALS)
+def test_a_refusal_a_page_quotes_is_printed(page, quoted, args):
+    """The one-line refusals the pages quote are the words the command prints (exit 2)."""
+    assert quoted in words(text(ROOT / page))
+    res = run_cli(*args, "--inputs", BASELINE)
+    assert res.exit_code == 2, res.stderr
+    assert quoted in words(res.stderr)
+
+
+def test_text_with_a_bidirectional_control_is_refused_as_trust_says(tmp_path):
+    """trust.md's "Text is plain text": a name holding U+202E is refused by file, row and column
+    with the words the page quotes."""
+    from conftest import copy_dataset
+
+    page = words(text(DOCS / "trust.md"))
+    quoted = re.search(r"'\.\.\.\\u202e' (holds U\+202E .*? Fix: delete the character)", page)
+    folder = copy_dataset(BASELINE, tmp_path / "ds")
+    programs = folder / "programs.csv"
+    lines = programs.read_text(encoding="utf-8").split("\n")
+    cells = lines[1].split(",")
+    cells[1] += "\u202e"
+    lines[1] = ",".join(cells)
+    programs.write_text("\n".join(lines), encoding="utf-8")
+    res = run_cli("check", "--inputs", folder)
+    assert res.exit_code == 2
+    assert "programs.csv, row 2, column 'name':" in res.stderr
+    assert quoted[1] in words(res.stderr)
