@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 NOT_ON_A_PLAIN_SOLVE = (
     "allocator.solver.diagnosis",  # why a pass is infeasible: only when one is
+    "allocator.solver.reduced",  # the face's reduced system: only past FIXED_SUMS_FROM columns
 )
 
 _RUN_MAIN = """
