@@ -75,6 +75,19 @@ def measure(trees: list[str], n: int) -> dict[str, dict[str, list[tuple[float, f
     return times
 
 
+def spread(values: list[float]) -> str:
+    """The first and third quartiles of `values` (s): how noisy the runs were."""
+    if len(values) < 2:
+        return "-"
+    q1, _, q3 = statistics.quantiles(values, n=4)
+    return f"{q1:.3f}-{q3:.3f} s"
+
+
+def load() -> str:
+    """The 1-minute load average (the machine is shared: wall times follow it)."""
+    return f"{os.getloadavg()[0]:.2f}"
+
+
 def report(tree: str, times: dict[str, list[tuple[float, float]]]) -> None:
     """Median wall and CPU of each command of one tree, and the two budgets."""
     med = {
@@ -86,6 +99,7 @@ def report(tree: str, times: dict[str, list[tuple[float, float]]]) -> None:
         print(
             f"  {name:30} wall {wall:6.3f} s  cpu {cpu:6.3f} s   "
             f"{wall / bare[0]:5.2f} x / {cpu / bare[1]:5.2f} x the bare import (wall / cpu)"
+            f"   cpu quartiles {spread([x[1] for x in times[name]])}"
         )
     help_wall, help_cpu = med["allocator --help"]
     solve = med["allocator solve (baseline)"]
@@ -102,8 +116,12 @@ def main() -> None:
     parser.add_argument("--against", help="another source tree (its src) to time alternately")
     args = parser.parse_args()
     trees = [str(ROOT / "src"), *([str(Path(args.against).resolve())] if args.against else [])]
+    before = load()
     times = measure(trees, args.repeat)
-    print(f"median of {args.repeat}, fresh processes, interleaved, bytecode cached")
+    print(
+        f"median of {args.repeat}, fresh processes, interleaved, bytecode cached; "
+        f"load average {before} before, {load()} after"
+    )
     for tree in reversed(trees):  # the older tree first: before, then after
         report(tree, times[tree])
 

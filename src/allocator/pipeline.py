@@ -48,7 +48,6 @@ def solve_inputs(
     """
     check_choices(objective, targets)
     from allocator.model.solution import Objective
-    from allocator.solver.diagnosis import infeasibility
 
     lp, timings = build_lp(inp, targets, robust, measure)  # robust: "jobs" is the robust cost
     t1 = time.perf_counter()
@@ -63,6 +62,7 @@ def solve_inputs(
         sol = solve_lp(lp, goal, weights, numerics=numerics, keep_solver=False)
     except InfeasibleError as exc:
         from allocator.report.explain import explained  # only an infeasible plan is explained
+        from allocator.solver.diagnosis import infeasibility
 
         raise explained(inp, exc, infeasibility(inp, exc)) from None
     timings["handoff"] += t2 - t1  # numerics checks and solver options

@@ -21,7 +21,6 @@ import numpy as np
 from allocator.errors import InfeasibleError, NotOptimalError, UnboundedError, UsageError
 from allocator.model.measures import JOB_YEARS
 from allocator.solver.compile import INF, CompiledLP, set_costs
-from allocator.solver.diagnosis import diagnose
 from allocator.solver.highs import trim_heap
 from allocator.solver.overlap import Overlap
 from allocator.solver.ranging import allowable_ranges
@@ -112,6 +111,8 @@ def optimal_pass(
 def _raise_unless_optimal(lp: CompiledLP, found: PassResult) -> None:
     """Raise the error of a pass that is not optimal; an infeasible one comes diagnosed."""
     if found.status is Status.INFEASIBLE:
+        from allocator.solver.diagnosis import diagnose  # only an infeasible plan's
+
         raise InfeasibleError(
             "the plan is infeasible: no allocation meets every floor, budget and cap at once. "
             "Fix: lower a floor or a minimum, or raise a budget (allocator check lists the floors)",

@@ -42,7 +42,6 @@ import numpy.typing as npt
 from allocator.solver.columns import Columns
 from allocator.solver.compile import CompiledLP
 from allocator.solver.highs import held_counts
-from allocator.solver.reduced import Reduced, import_lu_beside, membership
 from allocator.solver.restrict import Extra, restricted_lp
 from allocator.solver.status import Status, status_of
 
@@ -244,6 +243,8 @@ class Face:
         if EXACT and len(self.cols) >= FIXED_SUMS_FROM:
             # `ties._ranges` asks `fixed_sums` next, if the LP finds a tie: the import runs
             # beside the LP (whose run() releases the GIL), not beside the Python before it
+            from allocator.solver.reduced import import_lu_beside  # only past FIXED_SUMS_FROM
+
             import_lu_beside()
         got = self.solve(full)
         if got is None or float(cost @ got[self.cols]) <= base + tol * max(1.0, abs(base)):
@@ -297,6 +298,8 @@ class Face:
         nonbasic, and B^T pi = c_B shrinks to the square block of those rows and the basic
         columns (one LU of its transpose, by SuperLU, for every group)."""
         from scipy.sparse.linalg import splu
+
+        from allocator.solver.reduced import Reduced, membership
 
         out = np.zeros(len(groups), dtype=bool)
         basic = basic_masks(self.highs) if groups else None
