@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.metadata
+import os
 import platform
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -172,7 +173,8 @@ def run_info(
         "packages": packages(),
         "timings_s": {k: round(v, 4) for k, v in timings.items()},
         "inputs": {
-            "folder": str(spec.inputs),
+            "folder": str(spec.inputs),  # as typed; `absolute` finds it from any folder
+            "absolute": os.path.abspath(spec.inputs),
             "number_style": inp.number_style,  # as settings.csv declares it; null: undeclared
             "sha256": dict(sorted(inp.file_hashes.items())),
         },
