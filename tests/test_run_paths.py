@@ -8,13 +8,13 @@ A workbook dataset's assumptions are cited `plan.xlsx, sheet pools, row N`, neve
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import BASELINE, DATA, run_cli
 
 ASSUMED = "a guess: nobody has said how much"
@@ -84,7 +84,8 @@ def test_replan_with_its_dataset_gone_says_so_and_takes_inputs(moved, tmp_path):
     assert ran.exit_code == 2
     said = " ".join(ran.stderr.split())
     assert "Traceback" not in ran.stderr
-    assert "dataset ds" in said and "--inputs" in said
+    assert f"the run's dataset ds (last at {run.parents[1] / 'ds'}) is not found" in said
+    assert "Fix: pass --inputs" in said
     ran = run_cli(*args, "--inputs", ds, "--out", tmp_path / "r2", cwd=tmp_path)
     assert ran.exit_code == 0, ran.stderr
     info = json.loads((tmp_path / "r2" / "run.json").read_text(encoding="utf-8"))
@@ -95,7 +96,9 @@ def test_check_against_with_its_dataset_gone_takes_inputs(moved, tmp_path):
     run, ds = moved
     ran = run_cli("solve", "--check-against", run, cwd=tmp_path)
     assert ran.exit_code == 2
-    assert "--inputs" in " ".join(ran.stderr.split())
+    assert "is not found from here nor beside the run folder. Fix: pass --inputs" in " ".join(
+        ran.stderr.split()
+    )
     ran = run_cli("solve", "--check-against", run, "--inputs", ds, cwd=tmp_path)
     assert ran.exit_code == 0, ran.stderr + ran.stdout
 
@@ -105,9 +108,11 @@ def test_report_with_its_dataset_gone_says_why_the_assumptions_are_left_out(move
     ran = run_cli("report", run, cwd=tmp_path)
     assert ran.exit_code == 0, ran.stderr
     said = " ".join((ran.stdout + ran.stderr).split())
-    assert "assumptions" in said and "not found" in said
-    page = " ".join((run / "report.html").read_text(encoding="utf-8").split())
-    assert "not found" in page and "ds" in page
+    gone = f"the run's dataset ds (last at {run.parents[1] / 'ds'}) is not found"
+    assert f"the assumptions are left out: {gone}" in said
+    page = html.unescape(" ".join((run / "report.html").read_text(encoding="utf-8").split()))
+    assert f"not listed here: {gone}" in page
+    assert ASSUMED not in page
 
 
 @pytest.fixture(scope="module")

@@ -115,35 +115,47 @@ def cited_words(book: str | None, text: str) -> str:
     return _CSV_ROWS.sub(sheet, text)
 
 
+REPORT_FIX = (
+    "put the dataset back where run.json records it (inputs.absolute), or run allocator report "
+    "from the folder the run was solved in"
+)
+"""The fix of a rebuilt report whose run's dataset is not found (`report` has no --inputs)."""
+
+
 def dataset_path(info: dict[str, Any], folder: Path | None, fix: str) -> Path:
-    """The dataset a run folder's run.json records, found from any working folder: the
-    absolute path it records (`inputs.absolute`), else the path as typed (`inputs.folder`)
-    from the working folder, else as typed from the run folder's parents, nearest first (a
-    project moved with its runs; none if `folder` is None). The one finder of every reader of
-    a run's dataset.
+    """The dataset a run folder's run.json records, found by `find_dataset` from any working
+    folder: the one finder of every reader of a run's dataset.
 
     Raises:
-        UsageError: run.json records no dataset, or none of those paths exists (`fix`: what the
-            command offers, e.g. `pass --inputs ...`).
+        UsageError: run.json records no dataset, or it is not found (`fix`: what the command
+            offers, e.g. `pass --inputs ...`).
     """
-    record = "run.json" if folder is None else folder / "run.json"
+    found = find_dataset(info, folder)
+    if isinstance(found, str):
+        record = "run.json" if folder is None else folder / "run.json"
+        raise UsageError(f"{record}: {found}. Fix: {fix}")
+    return found
+
+
+def find_dataset(info: dict[str, Any], folder: Path | None) -> Path | str:
+    """The dataset run.json (`info`) records, tried in this order: the absolute path it records
+    (`inputs.absolute`), the path as typed (`inputs.folder`) from the working folder, then as
+    typed from the run `folder`'s parents, nearest first (a project moved with its runs; none
+    if `folder` is None). The first that exists; else why none is found (a str)."""
     inputs = info.get("inputs")
     typed = inputs.get("folder") if isinstance(inputs, dict) else None
-    if not isinstance(typed, str) or not typed:
-        raise UsageError(f"{record} records no dataset (inputs.folder). Fix: {fix}")
-    absolute = inputs.get("absolute") if isinstance(inputs, dict) else None
+    if not isinstance(inputs, dict) or not isinstance(typed, str) or not typed:
+        return "it records no dataset (inputs.folder)"
+    absolute = inputs.get("absolute")
     tried = [Path(absolute)] if isinstance(absolute, str) and absolute else []
     tried.append(Path(typed))
     if folder is not None:
         tried += [p / typed for p in Path(os.path.abspath(folder)).parents]
     found = next((p for p in tried if p.exists()), None)
-    if found is None:
-        at = f" (last at {absolute})" if tried[0] != Path(typed) else ""
-        raise UsageError(
-            f"{record}: the run's dataset {typed}{at} is not found from here nor "
-            f"beside the run folder. Fix: {fix}"
-        )
-    return found
+    if found is not None:
+        return found
+    at = f" (last at {absolute})" if tried[0] != Path(typed) else ""
+    return f"the run's dataset {typed}{at} is not found from here nor beside the run folder"
 
 
 def dataset_assumptions(
@@ -174,10 +186,9 @@ def run_assumptions(
     inputs = info.get("inputs")
     if not isinstance(inputs, dict) or not inputs.get("folder"):
         return None, "the run compares plans with datasets of their own"
-    try:
-        path = dataset_path(info, folder, "pass --inputs to re-run the command")
-    except UsageError as exc:
-        return None, str(exc).partition(" Fix: ")[0].partition(": ")[2]
+    path = find_dataset(info, folder)
+    if isinstance(path, str):
+        return None, f"{path}. Fix: {REPORT_FIX}"
     try:
         inp = load_inputs(path)
         overrides = [Override.model_validate(o) for o in _recorded_overrides(info)]

@@ -45,8 +45,7 @@ class ReplanOptions:
 
 
 INPUTS_FIX = (
-    "pass --inputs with the dataset the run was solved with (a folder of CSV tables or a "
-    "workbook)"
+    "pass --inputs with the dataset the run was solved with (a folder of CSV tables or a workbook)"
 )
 """The fix of a run whose dataset is not found, for the commands that take --inputs."""
 
