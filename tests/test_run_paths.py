@@ -31,6 +31,10 @@ def project(tmp_path_factory) -> Path:
     (ds / "pools.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     ran = run_cli("solve", "--inputs", "ds", "--out", "runs/approved", cwd=root)
     assert ran.exit_code == 0, ran.stderr
+    (root / "models").mkdir()
+    (root / "models" / "plan.yaml").write_text("dataset: ../ds\nobjective: jobs\n", "utf-8")
+    ran = run_cli("solve", "models/plan.yaml", "--out", "runs/modelled", cwd=root)
+    assert ran.exit_code == 0, ran.stderr
     (root / "elsewhere").mkdir()
     return root
 
@@ -39,6 +43,9 @@ def test_run_json_records_the_dataset_as_typed_and_absolute(project):
     info = json.loads((project / "runs" / "approved" / "run.json").read_text(encoding="utf-8"))
     assert info["inputs"]["folder"] == "ds"
     assert info["inputs"]["absolute"] == str(project / "ds")
+    info = json.loads((project / "runs" / "modelled" / "run.json").read_text(encoding="utf-8"))
+    assert info["options"]["model_file"] == "models/plan.yaml"
+    assert info["options"]["model_file_absolute"] == str(project / "models" / "plan.yaml")
 
 
 def test_replan_from_another_folder(project):
@@ -53,6 +60,12 @@ def test_replan_from_another_folder(project):
 
 def test_check_against_from_another_folder(project):
     ran = run_cli("solve", "--check-against", "../runs/approved", cwd=project / "elsewhere")
+    assert ran.exit_code == 0, ran.stderr + ran.stdout
+    assert "identical" in ran.stdout
+
+
+def test_check_against_a_model_file_run_from_another_folder(project):
+    ran = run_cli("solve", "--check-against", "../runs/modelled", cwd=project / "elsewhere")
     assert ran.exit_code == 0, ran.stderr + ran.stdout
     assert "identical" in ran.stdout
 

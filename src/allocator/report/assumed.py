@@ -138,24 +138,32 @@ def dataset_path(info: dict[str, Any], folder: Path | None, fix: str) -> Path:
 
 
 def find_dataset(info: dict[str, Any], folder: Path | None) -> Path | str:
-    """The dataset run.json (`info`) records, tried in this order: the absolute path it records
-    (`inputs.absolute`), the path as typed (`inputs.folder`) from the working folder, then as
-    typed from the run `folder`'s parents, nearest first (a project moved with its runs; none
-    if `folder` is None). The first that exists; else why none is found (a str)."""
+    """The dataset run.json (`info`) records, found by `find_recorded` from its `inputs.folder`
+    and `inputs.absolute`; else why it is not found (a str)."""
     inputs = info.get("inputs")
     typed = inputs.get("folder") if isinstance(inputs, dict) else None
     if not isinstance(inputs, dict) or not isinstance(typed, str) or not typed:
         return "it records no dataset (inputs.folder)"
     absolute = inputs.get("absolute")
-    tried = [Path(absolute)] if isinstance(absolute, str) and absolute else []
+    found = find_recorded(typed, absolute if isinstance(absolute, str) else None, folder)
+    if found is not None:
+        return found
+    at = f" (last at {absolute})" if absolute else ""
+    return f"the run's dataset {typed}{at} is not found from here nor beside the run folder"
+
+
+def find_recorded(typed: str, absolute: str | None, folder: Path | None) -> Path | None:
+    """A path run.json records (a dataset, a model file), tried in this order: the absolute
+    path it records (as typed, if that is the same place from here), the path as typed from
+    the working folder, then as typed from the run `folder`'s parents, nearest first (a project
+    moved with its runs; none if `folder` is None). The first that exists, else None."""
+    tried = [Path(absolute)] if absolute else []
+    if absolute and os.path.abspath(typed) == absolute:
+        tried = []  # the same place: said as the user typed it
     tried.append(Path(typed))
     if folder is not None:
         tried += [p / typed for p in Path(os.path.abspath(folder)).parents]
-    found = next((p for p in tried if p.exists()), None)
-    if found is not None:
-        return found
-    at = f" (last at {absolute})" if tried[0] != Path(typed) else ""
-    return f"the run's dataset {typed}{at} is not found from here nor beside the run folder"
+    return next((p for p in tried if p.exists()), None)
 
 
 def dataset_assumptions(

@@ -201,6 +201,7 @@ def options_block(spec: RunSpec, sol: Solution) -> dict[str, Any]:
         "measure": spec.measure,
         "discount_rate": spec.measured().as_dict()["discount_rate"],
         "model_file": None if model is None else str(model),
+        "model_file_absolute": None if model is None else os.path.abspath(model),
         "model_file_sha256": None
         if model is None
         else hashlib.sha256(Path(model).read_bytes()).hexdigest(),

@@ -51,13 +51,52 @@ INPUTS_FIX = (
 
 
 def _options(info: dict[str, Any], folder: Path, inputs: Path | None) -> RunSpec:
-    """The approved run's spec, as the one reader gives it, with its dataset where it is now
-    (`inputs`, else found by `report.assumed.dataset_path`)."""
+    """The approved run's spec, as the one reader gives it, with its files where they are now
+    (`located_spec`)."""
+    return located_spec(info, folder, inputs)
+
+
+def located_spec(info: dict[str, Any], folder: Path, inputs: Path | None) -> RunSpec:
+    """The spec a run folder's run.json records, its dataset (`inputs` if given) and model file
+    found from any working folder (`report.assumed.find_recorded`), to run again.
+
+    Raises:
+        UsageError: a dataset or model file not found, naming it, with the fix.
+    """
     from allocator.report.assumed import dataset_path
 
     spec = spec_of_record(info, folder / "run.json")
     found = inputs if inputs is not None else dataset_path(info, folder, INPUTS_FIX)
-    return spec if str(found) == str(spec.inputs) else spec.with_(inputs=found)
+    changes: dict[str, Any] = {}
+    if str(found) != str(spec.inputs):
+        changes["inputs"] = found
+    model = _model_file(info, spec, folder)
+    if model is not None and str(model) != str(spec.model_file):
+        changes["model_file"] = model
+    return spec.with_(**changes) if changes else spec
+
+
+def _model_file(info: dict[str, Any], spec: RunSpec, folder: Path) -> Path | None:
+    """The run's model file where it is now (None: the run had none).
+
+    Raises:
+        UsageError: it is not found from here nor beside the run folder.
+    """
+    from allocator.report.assumed import find_recorded
+
+    if spec.model_file is None:
+        return None
+    options = info.get("options")
+    absolute = options.get("model_file_absolute") if isinstance(options, dict) else None
+    typed = str(spec.model_file)
+    found = find_recorded(typed, absolute if isinstance(absolute, str) else None, folder)
+    if found is None:
+        raise UsageError(
+            f"{folder / 'run.json'}: the run's model file {typed} is not found from here nor "
+            f"beside the run folder. Fix: run the command from the folder the run was solved "
+            f"in, or put {typed} back"
+        )
+    return found
 
 
 def read_approved(folder: Path, inputs: Path | None = None) -> Approved:
