@@ -232,8 +232,10 @@ def test_model_file_keys_in_any_order_and_shuffled_rows_give_the_same_folder(tmp
 
 
 def _as_csv(text: str) -> str:
-    """A workbook run's text as the CSV folder's run says it: the dataset's name and where the
-    number style is read (the only words that differ)."""
+    """A workbook run's text as the CSV folder's run says it: the dataset's name, where the
+    number style is read and the rows cited (`ds.xlsx, sheet pools, row 5`: `pools.csv row 5`),
+    the only words that differ."""
+    text = re.sub(r"ds\.xlsx, sheet ([a-z_]+), row", r"\1.csv row", text)
     return text.replace("ds.xlsx", "ds").replace("the settings sheet", "settings.csv")
 
 

@@ -47,7 +47,8 @@ def report(
     """Rebuild `report.html` in a run folder allocator wrote, from its tables and run.json; the
     new page replaces the old one only once it is complete."""
     with exit_codes():
+        from allocator.cli.render import warn
         from allocator.runs.report import report as rebuild
 
-        path = rebuild(run_dir)
+        path = rebuild(run_dir, warn)
         out.print(f"[bold green]Wrote[/] {shown(path)}")

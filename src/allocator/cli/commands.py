@@ -151,7 +151,7 @@ def solve(
         from allocator.runs.solve import solve as solve_run
 
         if check_against is not None:
-            _check_against(check_against, as_json)
+            _check_against(check_against, as_json, inputs)
             return
 
         beta = number_of("--beta", beta_text, example="0.9")
@@ -180,11 +180,11 @@ def solve(
             show_run(run)
 
 
-def _check_against(folder: Path, as_json: bool) -> None:
+def _check_against(folder: Path, as_json: bool, inputs: Path | None = None) -> None:
     from allocator.errors import NotOptimalError
     from allocator.runs.recheck import check_against
 
-    diffs = check_against(folder)
+    diffs = check_against(folder, inputs)
     if as_json:
         status = "different" if diffs else "identical"
         print_json({"status": status, "run_folder": str(folder), "differences": diffs})
@@ -378,7 +378,9 @@ def check(
             f"({inp.years[0]}-{inp.years[-1]}), {len(inp.targets)} targets, "
             f"{len(inp.facts)} cited facts"
         )
-        show_audit(report)
+        from allocator.report.assumed import book_of
+
+        show_audit(report, book_of(folder))
 
 
 def main() -> None:

@@ -171,26 +171,31 @@ def show_frontier(table: Any, notes: list[str]) -> None:
         out.print(shown(line), highlight=False)
 
 
-def show_audit(report: Report) -> None:
-    """Disagreements with both numbers and citations, agreeing totals, warnings, assumptions."""
+def show_audit(report: Report, book: str | None = None) -> None:
+    """Disagreements with both numbers and citations, agreeing totals, warnings, assumptions;
+    a workbook dataset's (`book`, e.g. plan.xlsx) rows cited by sheet, as its loader does."""
+    from allocator.report.assumed import cited_words, row_place
+
+    def said(text: str) -> str:
+        return shown(cited_words(book, text))
+
     bad = report.disagreements
     good = [c for c in report.comparisons if c.agrees]
     out.print(f"\n[bold]Disagreements found by arithmetic on cited numbers ({len(bad)})[/]")
     for c in bad:
-        out.print(f"  [yellow]![/] {shown(c.describe())}", highlight=False)
+        out.print(f"  [yellow]![/] {said(c.describe())}", highlight=False)
     out.print(f"\n[bold]Stated totals and repeated figures that agree ({len(good)})[/]")
     for c in good:
-        out.print(f"  [green]=[/] {shown(c.describe_agreement())}", highlight=False)
+        out.print(f"  [green]=[/] {said(c.describe_agreement())}", highlight=False)
     warns = report.warnings
     out.print(f"\n[bold]Warnings ({len(warns)})[/]")
     for w in warns:
-        out.print(f"  [yellow]![/] {shown(w)}", highlight=False)
+        out.print(f"  [yellow]![/] {said(w)}", highlight=False)
     assumed = report.assumptions
     out.print(f"\n[bold]Assumptions: numbers with no seed behind them ({len(assumed)})[/]")
     for a in assumed:
-        out.print(
-            f"  - {shown(a.file)} row {a.line} ({shown(a.key)}): {shown(a.text)}", highlight=False
-        )
+        where = row_place(book, a.file, a.line)
+        out.print(f"  - {shown(where)} ({shown(a.key)}): {said(a.text)}", highlight=False)
 
 
 def show_run(run: Run) -> None:

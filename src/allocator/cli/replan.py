@@ -43,6 +43,13 @@ def replan(
         Path | None, typer.Option("--out", help="Folder to write (default: under results/).")
     ] = None,
     force: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False,
+    inputs: Annotated[
+        Path | None,
+        typer.Option(
+            help="The approved run's dataset, if it has moved (default: where its run.json "
+            "records it)."
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON document instead of lines.")
     ] = False,
@@ -52,7 +59,9 @@ def replan(
     with exit_codes(as_json):
         from allocator.runs.replan import ReplanOptions, run_replan
 
-        opts = ReplanOptions(run, actuals, as_of, max_change, least_change, out_dir, force)
+        opts = ReplanOptions(
+            run, actuals, as_of, max_change, least_change, out_dir, force, inputs=inputs
+        )
         done = run_replan(opts)
         if as_json:
             print_json({"status": "done", **done, "folder": str(done["folder"])})

@@ -3,18 +3,25 @@ marked where this plan relies on it (a limit that binds with a price, or a progr
 
 from __future__ import annotations
 
+import os
+import re
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import pandas as pd
 
+from allocator.errors import UsageError
 from allocator.report.rates import ZERO_PRICE
+
+_CSV_ROWS = re.compile(r"\b([a-z_]+)\.csv( rows?\b)?")
+"""A table's CSV name, with `row`/`rows` after it if there (`pools.csv row 5`)."""
 
 
 class Assumed(NamedTuple):
     """One input row that rests on an assumption."""
 
     where: str
-    """`file row N`, e.g. `pools.csv row 5`."""
+    """`file row N`, e.g. `pools.csv row 5`; a workbook's `plan.xlsx, sheet pools, row 5`."""
     text: str
     """The assumption, as the row states it."""
     relied: bool = False
@@ -29,11 +36,12 @@ def assumptions_of(inp: Any, tables: dict[str, pd.DataFrame] | None = None) -> l
     from allocator.data.schema import TABLES
 
     relied = relied_on(inp, tables) if tables is not None else set()
+    book = book_of(inp.folder)
     out = []
     for field, (file, *_rest) in sorted(TABLES.items(), key=lambda item: item[1][0]):
         for row in getattr(inp, field):  # the loader's canonical order (sorted by key)
             if row.assumption.strip():
-                where = f"{file} row {row.line}"
+                where = row_place(book, file, row.line)
                 out.append(Assumed(where, row.assumption.strip(), where in relied))
     return out
 
@@ -45,6 +53,7 @@ def relied_on(inp: Any, tables: dict[str, pd.DataFrame]) -> set[str]:
     from allocator.model.families import FAMILIES
 
     found: set[str] = set()
+    book = book_of(inp.folder)
     prices = tables.get("shadow_prices")
     if prices is not None and {"family", "binding", "shadow_price"} <= set(prices.columns):
         priced = prices[
@@ -61,21 +70,120 @@ def relied_on(inp: Any, tables: dict[str, pd.DataFrame]) -> set[str]:
                 finders[name] = family.source.rows_of(inp)
             row = finders[name](labels)
             if row is not None:
-                found.add(f"{family.source.file} row {row.line}")
+                found.add(row_place(book, family.source.file, row.line))
     by_phase = tables.get("allocation_by_phase")
     if by_phase is not None and {"program", "total_musd"} <= set(by_phase.columns):
         funded = set(by_phase.loc[by_phase["total_musd"] > 0, "program"].astype(str))
         file = TABLES["programs"][0]
-        found |= {f"{file} row {r.line}" for r in inp.programs if r.program in funded}
+        found |= {row_place(book, file, r.line) for r in inp.programs if r.program in funded}
     return found
 
 
+def book_of(dataset: str | Path) -> str | None:
+    """The file name of a workbook dataset (`plan.xlsx`), as the loader tells a workbook from a
+    folder of CSV tables (`data.inputs.load_inputs`); None: a folder."""
+    from allocator.data.inputs import BOOK_SUFFIXES
+
+    path = Path(dataset)
+    book = (path.suffix.lower() in BOOK_SUFFIXES and not path.is_dir()) or path.is_file()
+    return path.name if book else None
+
+
+def row_place(book: str | None, file: str, line: int) -> str:
+    """Where an input row is, in the loader's words: `pools.csv row 5` in a folder of CSV
+    tables, `plan.xlsx, sheet pools, row 5` in a workbook (`book`, from `book_of`)."""
+    if book is None:
+        return f"{file} row {line}"
+    return f"{book}, sheet {file.removesuffix('.csv')}, row {line}"
+
+
+def cited_words(book: str | None, text: str) -> str:
+    """A line that cites tables by their CSV names (`programs.csv rows 6, 7`), as a workbook
+    dataset's user finds them: `plan.xlsx, sheet programs, rows 6, 7`; a table named without
+    rows is `sheet programs`. Unchanged for a folder of CSV tables (`book` None)."""
+    if book is None:
+        return text
+    from allocator.data.schema import TABLES
+
+    sheets = {file.removesuffix(".csv") for file, *_rest in TABLES.values()}
+
+    def sheet(m: re.Match[str]) -> str:
+        if m[1] not in sheets:
+            return m[0]
+        return f"{book}, sheet {m[1]},{m[2]}" if m[2] else f"sheet {m[1]}"
+
+    return _CSV_ROWS.sub(sheet, text)
+
+
+REPORT_FIX = (
+    "put the dataset back where run.json records it (inputs.absolute), or run allocator report "
+    "from the folder the run was solved in"
+)
+"""The fix of a rebuilt report whose run's dataset is not found (`report` has no --inputs)."""
+
+
+def dataset_path(info: dict[str, Any], folder: Path | None, fix: str) -> Path:
+    """The dataset a run folder's run.json records, found by `find_dataset` from any working
+    folder: the one finder of every reader of a run's dataset.
+
+    Raises:
+        UsageError: run.json records no dataset, or it is not found (`fix`: what the command
+            offers, e.g. `pass --inputs ...`).
+    """
+    found = find_dataset(info, folder)
+    if isinstance(found, str):
+        record = "run.json" if folder is None else folder / "run.json"
+        raise UsageError(f"{record}: {found}. Fix: {fix}")
+    return found
+
+
+def find_dataset(info: dict[str, Any], folder: Path | None) -> Path | str:
+    """The dataset run.json (`info`) records, found by `find_recorded` from its `inputs.folder`
+    and `inputs.absolute`; else why it is not found (a str)."""
+    inputs = info.get("inputs")
+    typed = inputs.get("folder") if isinstance(inputs, dict) else None
+    if not isinstance(inputs, dict) or not isinstance(typed, str) or not typed:
+        return "it records no dataset (inputs.folder)"
+    absolute = inputs.get("absolute")
+    found = find_recorded(typed, absolute if isinstance(absolute, str) else None, folder)
+    if found is not None:
+        return found
+    at = f" (last at {absolute})" if absolute else ""
+    return f"the run's dataset {typed}{at} is not found from here nor beside the run folder"
+
+
+def find_recorded(typed: str, absolute: str | None, folder: Path | None) -> Path | None:
+    """A path run.json records (a dataset, a model file), tried in this order: the absolute
+    path it records (as typed, if that is the same place from here), the path as typed from
+    the working folder, then as typed from the run `folder`'s parents, nearest first (a project
+    moved with its runs; none if `folder` is None). The first that exists, else None."""
+    tried = [Path(absolute)] if absolute else []
+    if absolute and os.path.abspath(typed) == absolute:
+        tried = []  # the same place: said as the user typed it
+    tried.append(Path(typed))
+    if folder is not None:
+        tried += [p / typed for p in Path(os.path.abspath(folder)).parents]
+    return next((p for p in tried if p.exists()), None)
+
+
 def dataset_assumptions(
-    info: dict[str, Any], tables: dict[str, pd.DataFrame] | None = None
+    info: dict[str, Any],
+    tables: dict[str, pd.DataFrame] | None = None,
+    folder: Path | None = None,
 ) -> list[Assumed] | None:
-    """The assumptions of the run's scenario (its dataset with the overrides and sets run.json
-    records, as the run read it), those this plan relies on marked (`assumed`), if the dataset
-    can still be read and the overrides still apply (else None: unknown)."""
+    """The assumptions of the run's scenario (`run_assumptions`), or None: unknown."""
+    return run_assumptions(info, tables, folder)[0]
+
+
+def run_assumptions(
+    info: dict[str, Any],
+    tables: dict[str, pd.DataFrame] | None = None,
+    folder: Path | None = None,
+) -> tuple[list[Assumed] | None, str]:
+    """The assumptions of the run's scenario (its dataset, found by `dataset_path` from the run
+    `folder`, with the overrides and sets run.json records, as the run read it), those this plan
+    relies on marked, and "" ; or None and why they are unknown (no dataset recorded, the
+    dataset not found or no longer read, an override that no longer applies)."""
     from pydantic import ValidationError
 
     from allocator.data.inputs import load_inputs
@@ -83,18 +191,21 @@ def dataset_assumptions(
     from allocator.data.overrides import Override
     from allocator.errors import AllocatorError
 
-    inputs = info.get("inputs") or {}
-    folder = inputs.get("folder") if isinstance(inputs, dict) else None
-    if not folder:
-        return None
+    inputs = info.get("inputs")
+    if not isinstance(inputs, dict) or not inputs.get("folder"):
+        return None, "the run compares plans with datasets of their own"
+    path = find_dataset(info, folder)
+    if isinstance(path, str):
+        return None, f"{path}. Fix: {REPORT_FIX}"
     try:
-        inp = load_inputs(folder)
+        inp = load_inputs(path)
         overrides = [Override.model_validate(o) for o in _recorded_overrides(info)]
         if overrides:
             inp = apply_overrides(inp, overrides, "run.json")
-        return assumptions_of(inp, tables)
-    except (AllocatorError, ValidationError, OSError):
-        return None
+        return assumptions_of(inp, tables), ""
+    except (AllocatorError, ValidationError, OSError) as exc:
+        why = " ".join(str(exc).split()).partition(" Fix: ")[0]
+        return None, f"the dataset {path} could not be read as the run read it ({why})"
 
 
 def _recorded_overrides(info: dict[str, Any]) -> list[Any]:

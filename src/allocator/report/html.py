@@ -77,8 +77,9 @@ def render(
     tables: dict[str, pd.DataFrame],
     info: dict[str, Any],
     assumptions: list[Assumed] | None = None,
+    left_out: str = "",
 ) -> str:
-    """The page's HTML."""
+    """The page's HTML; `left_out`: why `assumptions` is None (else a general reason)."""
     from allocator.report import corehtml, studyhtml  # sections of studies (frontier, ...)
     from allocator.report.riskhtml import risk_sections
     from allocator.report.twostagehtml import two_stage_sections
@@ -106,7 +107,7 @@ def render(
         sections.append(studyhtml.ranges_section(tables["ranges"], info))
     sections += corehtml.sections(tables)  # `allocator core`
     sections += two_stage_sections(info)  # solve --decide-now (report/twostagehtml.py)
-    sections.append(_assumptions(info, assumptions))
+    sections.append(_assumptions(info, assumptions, left_out))
     title = f"allocator {info.get('command', info.get('written_by', {}).get('command', 'run'))}"
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -350,7 +351,7 @@ def _with_mitigation(sums: pd.DataFrame, mitigation: pd.Series) -> tuple[pd.Data
     return sums, said
 
 
-def _assumptions(info: dict[str, Any], assumptions: list[Assumed] | None) -> str:
+def _assumptions(info: dict[str, Any], assumptions: list[Assumed] | None, why: str = "") -> str:
     opts = info.get("options") or {}
     told = [
         f"objective {opts.get('objective')}" if opts.get("objective") else "",
@@ -362,6 +363,9 @@ def _assumptions(info: dict[str, Any], assumptions: list[Assumed] | None) -> str
     said = ", ".join(t for t in told if t)
     if said and "spec" not in info:  # a run with a spec says its settings at the top
         head += f"<p>Options: {escape(said)}.</p>"
+    if assumptions is None and why:
+        said = f"The input rows that rest on an assumption are not listed here: {why}"
+        return head + f"<p>{escape(said)}</p>"
     if assumptions is None:
         return head + (
             "<p>The input rows that rest on an assumption are not listed here: the dataset "

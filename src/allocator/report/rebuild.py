@@ -4,23 +4,25 @@ allocator wrote there (`html.render` draws the page, `write` reads and writes th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from allocator.errors import UsageError
-from allocator.report.assumed import dataset_assumptions
+from allocator.report.assumed import run_assumptions
 from allocator.report.faults import output_faults
 from allocator.report.folders import marked_files
 from allocator.report.html import REPORT, render
 from allocator.report.write import read_run_json, read_table, write_text_atomic
 
 
-def rebuild_report(folder: Path) -> Path:
+def rebuild_report(folder: Path, warn: Callable[[str], None] | None = None) -> Path:
     """Rebuild report.html of a run folder from the CSV tables its run.json says allocator wrote
     there, and run.json. A folder allocator did not write is refused (its report.html may be the
     user's); the new page replaces the old one in one rename, so a full disk leaves the old page.
+    Assumptions left out (the run's dataset not found, say) are said on the page and to `warn`.
 
     Raises:
         UsageError: not a run folder of allocator, a damaged table, or a disk fault.
@@ -40,18 +42,26 @@ def rebuild_report(folder: Path) -> Path:
     tables = {Path(f).stem: read_table(folder / f, again) for f in names}
     if not tables:
         raise UsageError(f"{folder} has no tables. Fix: give a run folder written by allocator")
-    page = _render_folder(folder, tables, info)
+    page = _render_folder(folder, tables, info, warn)
     path = folder / REPORT
     with output_faults(path, "RUN_DIR"):
         write_text_atomic(path, page)
     return path
 
 
-def _render_folder(folder: Path, tables: dict[str, pd.DataFrame], info: dict[str, Any]) -> str:
+def _render_folder(
+    folder: Path,
+    tables: dict[str, pd.DataFrame],
+    info: dict[str, Any],
+    warn: Callable[[str], None] | None,
+) -> str:
     """The page of a run folder; a table that lacks a column or holds text where a number
     belongs (edited by hand) is one line naming the folder."""
+    assumed, why = run_assumptions(info, tables, folder)
+    if why and warn is not None and "datasets of their own" not in why:
+        warn(f"{folder / REPORT}: the assumptions are left out: {why}")
     try:
-        return render(tables, info, dataset_assumptions(info, tables))
+        return render(tables, info, assumed, why)
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
         why = " ".join(f"{type(exc).__name__}: {exc}".split())
         raise UsageError(

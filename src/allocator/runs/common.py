@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.metadata
+import os
 import platform
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -172,7 +173,8 @@ def run_info(
         "packages": packages(),
         "timings_s": {k: round(v, 4) for k, v in timings.items()},
         "inputs": {
-            "folder": str(spec.inputs),
+            "folder": str(spec.inputs),  # as typed; `absolute` finds it from any folder
+            "absolute": os.path.abspath(spec.inputs),
             "number_style": inp.number_style,  # as settings.csv declares it; null: undeclared
             "sha256": dict(sorted(inp.file_hashes.items())),
         },
@@ -199,6 +201,7 @@ def options_block(spec: RunSpec, sol: Solution) -> dict[str, Any]:
         "measure": spec.measure,
         "discount_rate": spec.measured().as_dict()["discount_rate"],
         "model_file": None if model is None else str(model),
+        "model_file_absolute": None if model is None else os.path.abspath(model),
         "model_file_sha256": None
         if model is None
         else hashlib.sha256(Path(model).read_bytes()).hexdigest(),

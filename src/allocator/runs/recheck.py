@@ -8,17 +8,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from allocator.runs.solve import plan
-from allocator.runs.spec import RECHECK_OFF, read_record, spec_of_record
+from allocator.runs.spec import RECHECK_OFF, read_record
 
 
-def check_against(folder: Path) -> list[str]:
-    """Re-run what `folder` records and list every difference: inputs, versions, tables."""
+def check_against(folder: Path, inputs: Path | None = None) -> list[str]:
+    """Re-run what `folder` records and list every difference: inputs, versions, tables. Its
+    dataset is `inputs` if given, else where run.json records it (`replan.located_spec`).
+
+    Raises:
+        UsageError: not a solve run folder, or its dataset not found.
+    """
     import tempfile
 
     from allocator.report.csvtext import write_csv
+    from allocator.runs.replan import located_spec
 
     info = read_record(folder)
-    spec = spec_of_record(info, folder / "run.json").with_(**RECHECK_OFF)
+    spec = located_spec(info, folder, inputs).with_(**RECHECK_OFF)
     run = plan(spec)
     now = run.inputs.file_hashes
     diffs = [

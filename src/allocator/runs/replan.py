@@ -40,18 +40,71 @@ class ReplanOptions:
     out: Path | None = None
     force: bool = False
     results: Path = Path("results")
+    inputs: Path | None = None
+    """The approved run's dataset, where it is now (None: where run.json records it)."""
 
 
-def _options(info: dict[str, Any], folder: Path) -> RunSpec:
-    """The approved run's spec, as the one reader gives it."""
-    return spec_of_record(info, folder / "run.json")
+INPUTS_FIX = (
+    "pass --inputs with the dataset the run was solved with (a folder of CSV tables or a workbook)"
+)
+"""The fix of a run whose dataset is not found, for the commands that take --inputs."""
 
 
-def read_approved(folder: Path) -> Approved:
-    """The approved plan of a solve run folder.
+def _options(info: dict[str, Any], folder: Path, inputs: Path | None) -> RunSpec:
+    """The approved run's spec, as the one reader gives it, with its files where they are now
+    (`located_spec`)."""
+    return located_spec(info, folder, inputs)
+
+
+def located_spec(info: dict[str, Any], folder: Path, inputs: Path | None) -> RunSpec:
+    """The spec a run folder's run.json records, its dataset (`inputs` if given) and model file
+    found from any working folder (`report.assumed.find_recorded`), to run again.
 
     Raises:
-        UsageError: not a solve run folder (run.json), or no allocation.csv.
+        UsageError: a dataset or model file not found, naming it, with the fix.
+    """
+    from allocator.report.assumed import dataset_path
+
+    spec = spec_of_record(info, folder / "run.json")
+    found = inputs if inputs is not None else dataset_path(info, folder, INPUTS_FIX)
+    changes: dict[str, Any] = {}
+    if str(found) != str(spec.inputs):
+        changes["inputs"] = found
+    model = _model_file(info, spec, folder)
+    if model is not None and str(model) != str(spec.model_file):
+        changes["model_file"] = model
+    return spec.with_(**changes) if changes else spec
+
+
+def _model_file(info: dict[str, Any], spec: RunSpec, folder: Path) -> Path | None:
+    """The run's model file where it is now (None: the run had none).
+
+    Raises:
+        UsageError: it is not found from here nor beside the run folder.
+    """
+    from allocator.report.assumed import find_recorded
+
+    if spec.model_file is None:
+        return None
+    options = info.get("options")
+    absolute = options.get("model_file_absolute") if isinstance(options, dict) else None
+    typed = str(spec.model_file)
+    found = find_recorded(typed, absolute if isinstance(absolute, str) else None, folder)
+    if found is None:
+        raise UsageError(
+            f"{folder / 'run.json'}: the run's model file {typed} is not found from here nor "
+            f"beside the run folder. Fix: run the command from the folder the run was solved "
+            f"in, or put {typed} back"
+        )
+    return found
+
+
+def read_approved(folder: Path, inputs: Path | None = None) -> Approved:
+    """The approved plan of a solve run folder, its dataset `inputs` if given.
+
+    Raises:
+        UsageError: not a solve run folder (run.json), no allocation.csv, or its dataset not
+            found.
     """
     from allocator.report.write import read_table
     from allocator.studies.replanapproved import read_money
@@ -61,14 +114,15 @@ def read_approved(folder: Path) -> Approved:
     path = folder / "allocation.csv"
     if not path.is_file():
         raise UsageError(f"{folder} has no allocation.csv. {fix}")
-    inputs = info.get("inputs")
-    style = inputs.get("number_style") if isinstance(inputs, dict) else None
+    recorded = info.get("inputs")
+    style = recorded.get("number_style") if isinstance(recorded, dict) else None
     plan = read_money(path, style if style in ("point", "comma") else None)
     prices = folder / "shadow_prices.csv"
     t = read_table(prices, fix) if prices.is_file() else pd.DataFrame()
     columns = {"constraint", "family", "binding", "shadow_price"}
     binding = binding_rows(t, prices) if columns <= set(t.columns) else []
-    return Approved(folder, info, _options(info, folder), plan.money, binding, plan.rows)
+    opts = _options(info, folder, inputs)
+    return Approved(folder, info, opts, plan.money, binding, plan.rows)
 
 
 def run_replan(ro: ReplanOptions) -> dict[str, Any]:
@@ -80,7 +134,7 @@ def run_replan(ro: ReplanOptions) -> dict[str, Any]:
     from allocator.studies.actuals import load_actuals
     from allocator.studies.replanapproved import check_against
 
-    approved = read_approved(ro.run)
+    approved = read_approved(ro.run, ro.inputs)
     approved_objective(approved)  # a run.json without one is refused before any work
     opts = approved.opts
     _refuse_risk(ro.run, approved.info)
