@@ -96,12 +96,6 @@ def test_the_median_the_sweep_prints_is_the_median_of_its_samples(small_sweep):
     assert printed == pytest.approx(statistics.median(jobs), abs=1.0), (printed, sorted(jobs))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="replan refuses actuals past a cap, a ramp or a group's max by row and column, but "
-    "actuals under an ended phase's floor give exit 1 'the plan is infeasible ... lower a floor "
-    "or raise a budget'",
-)
 def test_actuals_under_an_ended_phases_floor_are_refused_by_the_actuals_file(
     baseline_run, tmp_path
 ):
@@ -119,14 +113,15 @@ def test_actuals_under_an_ended_phases_floor_are_refused_by_the_actuals_file(
         "replan", baseline_run, "--as-of", "2028", "--actuals", actuals, "--out", tmp_path / "rp"
     )
     assert ran.exit_code == 2, (ran.exit_code, ran.stderr[:300])
-    assert "actuals.csv" in ran.stderr.splitlines()[-1]
+    (line,) = ran.stderr.strip().splitlines()
+    assert line.startswith(
+        f"error: {actuals}, column 'spent_musd': the actuals give program "
+        "semiconductor_assembly 0 musd in phase1, less than its min_musd 800"
+    )
+    assert "phase1 has ended by --as-of 2028" in line
+    assert not (tmp_path / "rp").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="replan on a two-stage run (decide_now) compares the expected objective over the "
-    "scenarios with a one-stage re-plan and counts the later phases as approved at 0",
-)
 def test_replan_of_a_two_stage_run_with_actuals_as_approved_costs_nothing(tmp_path):
     """tests/data/two_stage's model file decides p1 now; its run's allocation.csv holds p1 only
     (a 50, b 50 in 2025). Actuals that spent exactly that, --as-of 2025, make replan say 'The
@@ -144,9 +139,11 @@ def test_replan_of_a_two_stage_run_with_actuals_as_approved_costs_nothing(tmp_pa
         "program,pool,year,spent_musd\na,public,2025,50\nb,public,2025,50\n", encoding="utf-8"
     )
     ran = run_cli("replan", run, "--as-of", "2025", "--actuals", actuals, "--out", tmp_path / "rp")
-    if ran.exit_code != 2:
-        assert ran.exit_code == 0, ran.stderr
-        assert "deviations up to 2025 cost 0 " in ran.stdout, ran.stdout[:400]
+    assert ran.exit_code == 2, ran.stdout[:400]
+    (line,) = ran.stderr.strip().splitlines()
+    assert "is a two-stage plan (--decide-now)" in line
+    assert "Fix: replan a run of allocator solve without --decide-now" in line
+    assert not (tmp_path / "rp").exists()
 
 
 @pytest.mark.xfail(

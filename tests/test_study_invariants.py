@@ -127,7 +127,7 @@ def test_workflow_doc_quotes_the_rate_column_with_its_sign(scarce):
     cost jobs: the rate is negative)."""
     text = " ".join((ROOT / "docs" / "workflow.md").read_text().split())
     quoted = re.search(
-        r"`rate` [^`]*?is (-?[\d.]+) jobs at the points of .*? and (-?[\d.]+) at", text
+        r"`rate` \(.*?\) is (-?[\d.]+)(?: jobs)? at the points of .*? and (-?[\d.]+) at", text
     )
     assert quoted, "the sentence quoting frontier.csv's rate is gone from docs/workflow.md"
     rates = scarce["rate"].to_numpy()

@@ -111,6 +111,13 @@ def read_approved(folder: Path, inputs: Path | None = None) -> Approved:
 
     info = read_record(folder)
     fix = "Fix: pass a run folder written by allocator solve"
+    if info.get("two_stage"):
+        raise UsageError(
+            f"{folder} is a two-stage plan (--decide-now): it approves only the phases decided "
+            "now, and its objective is an expectation over scenarios, so no approved plan and "
+            "value stand to compare a re-plan with. Fix: replan a run of allocator solve without "
+            "--decide-now (e.g. the same model file with decide_now removed)"
+        )
     path = folder / "allocation.csv"
     if not path.is_file():
         raise UsageError(f"{folder} has no allocation.csv. {fix}")

@@ -79,6 +79,7 @@ def load_actuals(path: Path, inp: Inputs, as_of: int) -> Actuals:
     _check_budgets(rows, name, inp, phase_of)
     _check_caps(rows, name, inp)
     _check_groups(rows, name, inp, phase_of)
+    _check_floors(rows, name, inp, phase_of, as_of)
     parts: dict[Key, list[float]] = defaultdict(list)
     for r in rows:
         parts[(str(r.program), str(r.pool), phase_of[r.year])].append(r.spent_musd)
@@ -284,3 +285,33 @@ def _check_groups(rows: list[Actual], name: str, inp: Inputs, phase_of: dict[int
             _past(r, name, f"{g.dimension} {g.member} ({g.phase})", math.fsum(running),
                   g.max_musd, f"more than its max_musd {g.max_musd:,.6g} (groups.csv row "
                   f"{g.line})")  # fmt: skip
+
+
+def _check_floors(
+    rows: list[Actual], name: str, inp: Inputs, phase_of: dict[int, str], as_of: int
+) -> None:
+    """No group's min_musd (groups.csv) of a phase that has ended by `as_of` is left unmet: what
+    was spent there is fixed, so no re-plan could meet it, and the LP would report an infeasible
+    plan instead of the actuals."""
+    programs = {p.program: p for p in inp.programs}
+    ended = {p.phase for p in inp.phases if p.last_year <= as_of}
+    if inp.phases and max(p.last_year for p in inp.phases) <= as_of:
+        ended.add("all")
+    for g in inp.groups:
+        if g.min_musd is None or g.phase not in ended:
+            continue
+        spent = math.fsum(
+            r.spent_musd
+            for r in rows
+            if (g.phase == "all" or phase_of[r.year] == g.phase)
+            and (r.pool if g.dimension == "pool" else getattr(programs[str(r.program)],
+                                                                g.dimension, None)) == g.member
+        )  # fmt: skip
+        if spent < g.min_musd * (1 - TOL) - TOL:
+            raise InputError(
+                f"the actuals give {g.dimension} {g.member} {spent:,.6g} musd in {g.phase}, "
+                f"less than its min_musd {g.min_musd:,.6g} (groups.csv row {g.line}), and "
+                f"{g.phase} has ended by --as-of {as_of}", file=name, column="spent_musd",
+                fix=f"add the rest of what was spent in {g.phase} to the actuals, or lower "
+                "min_musd in groups.csv first (spending that has happened cannot be re-planned)",
+            )  # fmt: skip
