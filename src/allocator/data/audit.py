@@ -25,6 +25,10 @@ KEYS: dict[str, tuple[str, ...]] = {
     "exposures": ("program", "risk"),
     "targets": ("kind", "dimension", "member", "year"),
     "links": ("link",),
+    # the keys base.csv, tranches.csv and shares.csv are deduplicated on (schema.TABLES)
+    "base": ("kind", "dimension", "member"),
+    "tranches": ("kind", "dimension", "member", "from_level"),
+    "shares": ("mineral", "year"),
 }
 DEFAULT_TOLERANCE = 0.005
 _YEAR = "calendar years"
@@ -54,8 +58,18 @@ CELL_UNITS: dict[str, dict[str, str]] = {
     "exposures": {"weight": "share"},
     "targets": {"year": _YEAR, "value": "", "weight": "weight per unit of shortfall"},
     "links": {"ratio": "enabled units per musd", "lag_years": "years"},
+    "base": {"year": _YEAR, "value": ""},
+    "tranches": {"from_level": "jobs", "share": "share"},
+    "shares": {
+        "year": _YEAR,
+        "today_pct": "percent",
+        "full_pct": "percent",
+        "investment_musd": "musd",
+        "target_pct": "percent",
+        "weight": "weight per percentage point of shortfall",
+    },
 }
-# targets.value is in the unit of its row's kind (the "" above).
+# targets.value and base.value are in the unit of their row's kind (the "" above).
 _TARGET_UNITS = {"jobs": "jobs", "exports": "musd"}
 
 
