@@ -98,16 +98,23 @@ def test_a_set_gives_the_bytes_of_the_dataset_with_that_cell_edited(
         assert x == y, name
     before = solved_run("--inputs", _source(dataset))[0]  # once per session and dataset
     tables = [n for n in names if n.endswith(".csv")]
-    assert any(
-        (one / "out" / n).read_bytes() != (before / n).read_bytes() for n in tables
-    ), "the set changed no table: the test would pass on a set that does nothing"
+    assert any((one / "out" / n).read_bytes() != (before / n).read_bytes() for n in tables), (
+        "the set changed no table: the test would pass on a set that does nothing"
+    )
     assert f"cells set: {address} {said} (--set)" in " ".join(a.stdout.split())
 
 
 def test_the_new_tables_and_yes_no_columns_are_settable():
     assert SETTABLE["base"] == ("year", "value")
     assert SETTABLE["tranches"] == ("from_level", "share")
-    assert SETTABLE["shares"] == ("year", "today_pct", "full_pct", "investment_musd", "target_pct", "weight")
+    assert SETTABLE["shares"] == (
+        "year",
+        "today_pct",
+        "full_pct",
+        "investment_musd",
+        "target_pct",
+        "weight",
+    )
     assert "carry_over" in SETTABLE["pools"]
 
 
@@ -147,7 +154,8 @@ def _two_tranches(tmp_path: Path) -> Path:
          ["shares.csv row 2", "the target 30% is outside today's 40%"]),
         ("shares", "shares.cu/2026.investment_musd=0", ["'0' is not above 0"]),
         ("shares", "shares.cu/2026.source=x", ["column 'source' of shares.csv is text"]),
-        ("shares", "shares.cu/2030.weight=1", ["names no row of shares.csv", "years of shares.csv (2026)"]),
+        ("shares", "shares.cu/2030.weight=1",
+         ["names no row of shares.csv", "years of shares.csv (2026)"]),
         ("shares", "shares.cu.weight=1", ["has 1 part(s)", "(mineral / year)"]),
         ("shares", "shares.cu/2026.year=2030",
          ["after --set 'shares.cu/2026.year=2030'", "2030 is not a milestone year"]),
@@ -178,8 +186,8 @@ def test_a_bad_set_on_the_new_tables_is_one_line_exit_2_nothing_written(
 
 def test_a_tranche_level_another_tranche_has_is_refused(tmp_path):
     folder = _two_tranches(tmp_path)
-    res = invoke("solve", "--inputs", folder, "--set",
-                 "tranches.jobs/sector/s1/800.from_level=1K", "--out", tmp_path / "run")  # fmt: skip
+    cell = "tranches.jobs/sector/s1/800.from_level=1K"
+    res = invoke("solve", "--inputs", folder, "--set", cell, "--out", tmp_path / "run")
     one_line_error(res, tmp_path / "run", "tranches.csv row 2", "row 3", "1000")
 
 
@@ -217,13 +225,14 @@ def test_a_model_files_set_reaches_base_levels(tmp_path):
 
 
 def test_facts_refer_to_the_new_tables(tmp_path):
-    """The audit's references reach base, tranches and shares by the same keys."""
+    """The audit's references reach base, tranches and shares by the same keys, a tranche by
+    its level as the set names it (`800`, not Python's `800.0`)."""
     folder = tmp_path / "data"
     shutil.copytree(DATA / "tranches", folder)
     (folder / "facts.csv").write_text(
         "fact,value,unit,total_of,same_as,source\n"
         "base_total,500,jobs,base:*/*/*:value,,doc\n"
-        "tranche_share,0.25,share,,tranches:jobs/sector/s1/*:share,doc\n",
+        "tranche_share,0.25,share,,tranches:jobs/sector/s1/800:share,doc\n",
         encoding="utf-8",
     )
     report = audit(load_inputs(folder))

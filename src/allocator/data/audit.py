@@ -374,10 +374,7 @@ def _key_fix(inp: Inputs, table: str, wanted: list[str]) -> str:
     for i, want in enumerate(wanted):
         if want == "*":
             continue
-        have = {
-            "" if getattr(r, names[i]) is None else str(getattr(r, names[i]))
-            for r in getattr(inp, table)
-        }
+        have = {_cell_text(getattr(r, names[i])) for r in getattr(inp, table)}
         if want not in have:
             where = f"the {names[i]}s of {table}.csv"
             return f"no row has {names[i]} '{want}': {closest_fix(want, have - {''}, where)}"
@@ -387,9 +384,17 @@ def _key_fix(inp: Inputs, table: str, wanted: list[str]) -> str:
 def _matches(row: Row, names: tuple[str, ...], wanted: list[str]) -> bool:
     for name, want in zip(names, wanted, strict=True):
         have = getattr(row, name)
-        if want != "*" and ("" if have is None else str(have)) != want:
+        if want != "*" and _cell_text(have) != want:
             return False
     return True
+
+
+def _cell_text(value: object) -> str:
+    """A key cell as a reference names it: a number as the tables write it (a tranche's level
+    800, not 800.0), an empty cell as nothing."""
+    if isinstance(value, float):
+        return f"{value + 0:.12g}"
+    return "" if value is None else str(value)
 
 
 def assumptions(inp: Inputs) -> list[Assumption]:
