@@ -259,11 +259,10 @@ def table_place(inp: Inputs, table: str) -> str:
 
 def _row_of(inp: Inputs, cs: CellSet, file: str) -> Row:
     """The one row the key of `cs` names."""
-    wanted = cs.key.split("/")
-    with number_style(inp.number_style):  # a number key part reads as the dataset's cells
-        rows = [r for r in getattr(inp, cs.table) if _names(r, cs.table, wanted)]
-        fix = "" if rows else _key_fix(inp, cs.table, wanted, file)
+    parts = _parts(inp, cs.table, cs.key.split("/"))
+    rows = [r for r in getattr(inp, cs.table) if all(_names(r, p) for p in parts)]
     if not rows:
+        fix = _key_fix(inp, cs.table, parts, file)
         raise UsageError(f"{cs.where}: the key {quoted(cs.key)} names no row of {file}. Fix: {fix}")
     if len(rows) > 1:
         lines = ", ".join(str(r.line) for r in rows[:10])
@@ -286,36 +285,40 @@ def _part(value: object) -> str:
     return _shown(value) if isinstance(value, float) else "" if value is None else str(value)
 
 
-def _names(row: Row, table: str, wanted: list[str]) -> bool:
-    """Whether the key parts `wanted` (`*` for any) name `row`: a part as written, or for a
-    number cell the same number read as the cell is (`0.8K` names from_level 800)."""
-    return all(_names_part(row, c, w) for c, w in zip(KEYS[table], wanted, strict=True))
+def _parts(inp: Inputs, table: str, wanted: list[str]) -> list[tuple[str, str, float | None]]:
+    """Each key part of a set: (column, the part as written, and for a number column the
+    number it reads as a cell of that column, in the dataset's number style: `0.8K` is 800;
+    None where it reads as no number)."""
+    model = TABLES[table][1]
+    found = []
+    for column, want in zip(KEYS[table], wanted, strict=True):
+        number = None
+        if model.model_fields[column].annotation is float and want != "*":
+            try:
+                with number_style(inp.number_style):
+                    number = float(read_cell(model, column, want, {}))
+            except NumberError:
+                pass  # no number: it names no row, and the fix says which cells there are
+        found.append((column, want, number))
+    return found
 
 
-def _names_part(row: Row, column: str, want: str) -> bool:
-    """Whether one key part names the cell `column` of `row`."""
+def _names(row: Row, part: tuple[str, str, float | None]) -> bool:
+    """Whether one key part (`*` for any) names the cell of `row`: as written, or the same
+    number."""
+    column, want, number = part
     value = getattr(row, column)
-    return want in ("*", _part(value)) or _same_number(row, column, want, value)
+    return want in ("*", _part(value)) or (number is not None and value == number)
 
 
-def _same_number(row: Row, column: str, want: str, value: object) -> bool:
-    """Whether `want`, read as a cell of the number column `column`, is `value`."""
-    if not isinstance(value, float):
-        return False
-    cells = {k: "" if v is None else str(v) for k, v in row.model_dump().items()}
-    try:
-        return bool(read_cell(type(row), column, want, cells) == value)
-    except NumberError:
-        return False
-
-
-def _key_fix(inp: Inputs, table: str, wanted: list[str], file: str) -> str:
+def _key_fix(inp: Inputs, table: str, parts: list[tuple[str, str, float | None]], file: str) -> str:
     """The fix for a key that names no row of the table (at `file`), at its first part that no
     row has."""
-    names = KEYS[table]
-    for name, want in zip(names, wanted, strict=True):
-        have = {_part(getattr(r, name)) for r in getattr(inp, table)}
-        if want != "*" and not any(_names_part(r, name, want) for r in getattr(inp, table)):
+    rows = getattr(inp, table)
+    for part in parts:
+        name, want, _ = part
+        have = {_part(getattr(r, name)) for r in rows}
+        if not any(_names(r, part) for r in rows):
             where = f"the {name}s of {file}"
             same = sorted(h for h in have if h.strip().casefold() == want.strip().casefold())
             if same:  # ids are matched exactly: the one it means differs in case or spaces
