@@ -123,7 +123,8 @@ def after_words(source: str, sets: list[CellSet]) -> str:
 
 
 def _check_column(where: str, table: str, column: str) -> None:
-    """Refuse a column the set cannot change: a text key column (it names the row), a text."""
+    """Refuse a column the set cannot change: a text key column (it names the row), a text
+    column, or no column of the table."""
     if column in KEYS[table] and column not in SETTABLE[table]:
         raise UsageError(
             f"{where}: column {quoted(column)} is part of the key of {TABLES[table][0]} (it "
@@ -142,8 +143,9 @@ def _check_column(where: str, table: str, column: str) -> None:
 
 
 def _table_words(table: str) -> str:
-    """Why `table` cannot be set, and the fix: a table of the dataset whose rows no key of
-    `--set` names (base, tranches, shares) or that holds no number, or no table at all."""
+    """Why `table` cannot be set, and the fix: a table of the dataset whose numbers `--set`
+    leaves to the file (facts, uncertainty, milestones) or that holds no number, or no table
+    at all."""
     if table not in TABLES:
         fix = _name_fix(table, SETTABLE, "the tables with numbers")
         return f"unknown table {quoted(table)}. Fix: {fix}"
