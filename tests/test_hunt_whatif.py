@@ -302,15 +302,17 @@ def test_a_set_on_a_workbook_dataset_names_the_sheet_and_cell(tmp_path):
     ("cell", "words"),
     [
         # a column of the table that holds no number: not "unknown"
+        # (a yes/no column such as carry_over is set: tests/test_set_everywhere.py)
         (
-            "pools.public/p1.carry_over=yes",
-            ["column 'carry_over' of pools.csv is yes/no, not a number", "edit pools.csv"],
+            "pools.public/p1.source=x",
+            ["column 'source' of pools.csv is text, not a number", "edit pools.csv"],
         ),
         ("programs.a.sector=s2", ["column 'sector' of programs.csv is text, not a number"]),
-        # a table of the data dictionary whose rows a set cannot name: not "unknown"
+        # a table of the data dictionary whose numbers a set does not change: not "unknown"
+        # (base, tranches and shares are set: tests/test_set_everywhere.py)
         (
-            "base.jobs/sector/s1/2025.value=5",
-            ["base.csv has numbers, but --set changes only", "edit base.csv"],
+            "facts.budget.value=5",
+            ["facts.csv has numbers, but --set changes only", "edit facts.csv"],
         ),
     ],
 )

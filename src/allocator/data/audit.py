@@ -25,6 +25,10 @@ KEYS: dict[str, tuple[str, ...]] = {
     "exposures": ("program", "risk"),
     "targets": ("kind", "dimension", "member", "year"),
     "links": ("link",),
+    # the keys base.csv, tranches.csv and shares.csv are deduplicated on (schema.TABLES)
+    "base": ("kind", "dimension", "member"),
+    "tranches": ("kind", "dimension", "member", "from_level"),
+    "shares": ("mineral", "year"),
 }
 DEFAULT_TOLERANCE = 0.005
 _YEAR = "calendar years"
@@ -54,8 +58,18 @@ CELL_UNITS: dict[str, dict[str, str]] = {
     "exposures": {"weight": "share"},
     "targets": {"year": _YEAR, "value": "", "weight": "weight per unit of shortfall"},
     "links": {"ratio": "enabled units per musd", "lag_years": "years"},
+    "base": {"year": _YEAR, "value": ""},
+    "tranches": {"from_level": "jobs", "share": "share"},
+    "shares": {
+        "year": _YEAR,
+        "today_pct": "percent",
+        "full_pct": "percent",
+        "investment_musd": "musd",
+        "target_pct": "percent",
+        "weight": "weight per percentage point of shortfall",
+    },
 }
-# targets.value is in the unit of its row's kind (the "" above).
+# targets.value and base.value are in the unit of their row's kind (the "" above).
 _TARGET_UNITS = {"jobs": "jobs", "exports": "musd"}
 
 
@@ -360,10 +374,7 @@ def _key_fix(inp: Inputs, table: str, wanted: list[str]) -> str:
     for i, want in enumerate(wanted):
         if want == "*":
             continue
-        have = {
-            "" if getattr(r, names[i]) is None else str(getattr(r, names[i]))
-            for r in getattr(inp, table)
-        }
+        have = {_cell_text(getattr(r, names[i])) for r in getattr(inp, table)}
         if want not in have:
             where = f"the {names[i]}s of {table}.csv"
             return f"no row has {names[i]} '{want}': {closest_fix(want, have - {''}, where)}"
@@ -373,9 +384,17 @@ def _key_fix(inp: Inputs, table: str, wanted: list[str]) -> str:
 def _matches(row: Row, names: tuple[str, ...], wanted: list[str]) -> bool:
     for name, want in zip(names, wanted, strict=True):
         have = getattr(row, name)
-        if want != "*" and ("" if have is None else str(have)) != want:
+        if want != "*" and _cell_text(have) != want:
             return False
     return True
+
+
+def _cell_text(value: object) -> str:
+    """A key cell as a reference names it: a number as the tables write it (a tranche's level
+    800, not 800.0), an empty cell as nothing."""
+    if isinstance(value, float):
+        return f"{value + 0:.12g}"
+    return "" if value is None else str(value)
 
 
 def assumptions(inp: Inputs) -> list[Assumption]:

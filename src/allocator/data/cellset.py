@@ -2,10 +2,14 @@
 line and the `set:` entries of a model file.
 
 A row is addressed the way facts.csv references and error messages name it: its key columns
-joined by `/` (`pools.korea/phase1.budget_musd`, `targets.jobs/total//2040.value`: an empty key
-cell is an empty part). The value is read as the CSV cell would be (the column's unit, the
-dataset's number style), and the row is validated again by its table's row model, so a set is
-held to every rule and plausibility limit of the cell it replaces.
+(the key its table is deduplicated on) joined by `/` (`pools.korea/phase1.budget_musd`,
+`targets.jobs/total//2040.value`: an empty key cell is an empty part; a number key cell is
+named by its number, `tranches.jobs/sector/mining/60000.share`). Every number column may be
+set, a number of the key too (the row then takes the new key, refused where another row has
+it), and every yes/no column. The value is read as the CSV cell would be (the column's unit,
+the dataset's number style), and the row is validated again by its table's row model, so a set
+is held to every rule and plausibility limit of the cell it replaces; the rules across tables
+are checked once after every set (`after_problems`).
 """
 
 from __future__ import annotations
@@ -26,10 +30,21 @@ from allocator.data.schema import TABLES, Inputs, Row
 from allocator.errors import InputError, UsageError, quoted
 
 EXAMPLE = "e.g. --set pools.public/phase1.budget_musd=6700"
+
+
+def _yes_no(table: str) -> tuple[str, ...]:
+    """The yes/no columns of a table (pools' carry_over)."""
+    fields = TABLES[table][1].model_fields
+    return tuple(c for c, f in fields.items() if f.annotation is bool)
+
+
 SETTABLE: dict[str, tuple[str, ...]] = {
-    table: tuple(c for c in units if c not in KEYS[table]) for table, units in CELL_UNITS.items()
+    table: (*units, *_yes_no(table)) for table, units in CELL_UNITS.items()
 }
-"""The columns a set may change, by table: every number column that is not part of the key."""
+"""The columns a set may change, by table: every number column (a number of the key too),
+then every yes/no column."""
+LEVEL_TABLES = frozenset({"base", "tranches", "shares"})
+"""The tables whose rules across tables the loader checks apart (levels.py, shares.py)."""
 
 
 class CellSet(BaseModel):
@@ -108,27 +123,29 @@ def after_words(source: str, sets: list[CellSet]) -> str:
 
 
 def _check_column(where: str, table: str, column: str) -> None:
-    """Refuse a column the set cannot change: a key column (it names the row) or no number."""
-    if column in KEYS[table]:
+    """Refuse a column the set cannot change: a text key column (it names the row), a text
+    column, or no column of the table."""
+    if column in KEYS[table] and column not in SETTABLE[table]:
         raise UsageError(
             f"{where}: column {quoted(column)} is part of the key of {TABLES[table][0]} (it "
             f"names the row). Fix: set one of {', '.join(SETTABLE[table])}, or edit the file"
         )
     model, file = TABLES[table][1], TABLES[table][0]
     if column not in SETTABLE[table] and column in model.model_fields and column != "line":
-        kind = "yes/no" if model.model_fields[column].annotation is bool else "text"
         raise UsageError(
-            f"{where}: column {quoted(column)} of {file} is {kind}, not a number: --set changes "
-            f"numbers. Fix: edit {file}, or set one of {', '.join(SETTABLE[table])}"
+            f"{where}: column {quoted(column)} of {file} is text, not a number: --set changes "
+            f"numbers and yes/no cells. Fix: edit {file}, or set one of "
+            f"{', '.join(SETTABLE[table])}"
         )
     if column not in SETTABLE[table]:
-        fix = _name_fix(column, SETTABLE[table], f"the number columns of {file}")
+        fix = _name_fix(column, SETTABLE[table], f"the number and yes/no columns of {file}")
         raise UsageError(f"{where}: unknown column {quoted(column)}. Fix: {fix}")
 
 
 def _table_words(table: str) -> str:
-    """Why `table` cannot be set, and the fix: a table of the dataset whose rows no key of
-    `--set` names (base, tranches, shares) or that holds no number, or no table at all."""
+    """Why `table` cannot be set, and the fix: a table of the dataset whose numbers `--set`
+    leaves to the file (facts, uncertainty, milestones) or that holds no number, or no table
+    at all."""
     if table not in TABLES:
         fix = _name_fix(table, SETTABLE, "the tables with numbers")
         return f"unknown table {quoted(table)}. Fix: {fix}"
@@ -157,7 +174,8 @@ def apply_set(inp: Inputs, cs: CellSet) -> Inputs:
 
     Raises:
         UsageError: the key matches no row ("did you mean") or several, the value breaks the
-            number rule, or the row breaks a rule of its table (a floor above its cap).
+            number rule, the row breaks a rule of its table (a floor above its cap), or a set
+            of a key column gives the row the key of another.
     """
     _, model, _, _ = TABLES[cs.table]
     file = table_place(inp, cs.table)
@@ -170,6 +188,8 @@ def apply_set(inp: Inputs, cs: CellSet) -> Inputs:
         reason, fix = explain_value(exc.errors()[0], cs.column, cs.value, model)
         raise UsageError(f"{_where(inp, cs, file, row)}: {reason}. Fix: {fix}") from None
     rows = tuple(new if r is row else r for r in getattr(inp, cs.table))
+    if cs.column in KEYS[cs.table]:
+        _check_unique(inp, cs, new, rows, file)
     change = {
         "cell": f"{cs.table}.{cs.key}.{cs.column}",
         "origin": cs.origin,
@@ -178,6 +198,34 @@ def apply_set(inp: Inputs, cs: CellSet) -> Inputs:
         "new": getattr(new, cs.column),
     }
     return inp.model_copy(update={cs.table: rows, "cells_set": (*inp.cells_set, change)})
+
+
+def _check_unique(inp: Inputs, cs: CellSet, new: Row, rows: tuple[Row, ...], file: str) -> None:
+    """Refuse a set of a key column that gives its row the key of another row (the loader
+    refuses such a file as a duplicate key)."""
+    names = KEYS[cs.table]
+    key = tuple(getattr(new, k) for k in names)
+    for other in rows:
+        if other is not new and tuple(getattr(other, k) for k in names) == key:
+            raise UsageError(
+                f"{_where(inp, cs, file, new)}: row {new.line} would have the key "
+                f"{key_text(new, cs.table)} ({' / '.join(names)}) of row {other.line}, and a "
+                f"key names one row. Fix: set another {cs.column}, or merge the two rows in "
+                f"{file}"
+            )
+
+
+def after_problems(inp: Inputs, sets: Iterable[CellSet]) -> list[InputError]:
+    """The rules across tables of base.csv, tranches.csv and shares.csv (levels.py, shares.py:
+    a base after the first milestone, shares that rise with the level, a share's year that is
+    no milestone), checked once after every set where a set changed one of these tables; the
+    other tables' rules are `checks.reference_problems`."""
+    if not any(cs.table in LEVEL_TABLES for cs in sets):
+        return []
+    from allocator.data.levels import level_problems
+    from allocator.data.shares import share_problems
+
+    return [*level_problems(inp), *share_problems(inp)]
 
 
 def change_words(changes: Iterable[dict[str, Any]]) -> str:
@@ -190,10 +238,13 @@ def change_words(changes: Iterable[dict[str, Any]]) -> str:
 
 
 def _shown(value: object) -> str:
-    """A cell's value as read: `%.12g` as the CSV outputs write numbers, `empty` for none."""
+    """A cell's value as read: `%.12g` as the CSV outputs write numbers, yes or no, `empty`
+    for none."""
     if value is None:
         return "empty"
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
         return f"{value + 0:.12g}"  # -0 read from the text '-0' is shown 0, as the tables do
     return str(value)
 
@@ -210,10 +261,10 @@ def table_place(inp: Inputs, table: str) -> str:
 
 def _row_of(inp: Inputs, cs: CellSet, file: str) -> Row:
     """The one row the key of `cs` names."""
-    wanted = cs.key.split("/")
-    rows = [r for r in getattr(inp, cs.table) if _key_of(r, cs.table, wanted) == wanted]
+    parts = _parts(inp, cs.table, cs.key.split("/"))
+    rows = [r for r in getattr(inp, cs.table) if all(_names(r, p) for p in parts)]
     if not rows:
-        fix = _key_fix(inp, cs.table, wanted, file)
+        fix = _key_fix(inp, cs.table, parts, file)
         raise UsageError(f"{cs.where}: the key {quoted(cs.key)} names no row of {file}. Fix: {fix}")
     if len(rows) > 1:
         lines = ", ".join(str(r.line) for r in rows[:10])
@@ -225,21 +276,51 @@ def _row_of(inp: Inputs, cs: CellSet, file: str) -> Row:
     return found
 
 
-def _key_of(row: Row, table: str, wanted: list[str]) -> list[str]:
-    """The key parts of `row` as a set writes them (an empty cell as ""), `*` where wanted."""
-    cells = ("" if getattr(row, k) is None else str(getattr(row, k)) for k in KEYS[table])
-    return [w if w == "*" else c for c, w in zip(cells, wanted, strict=True)]
+def key_text(row: Row, table: str) -> str:
+    """The key of `row` as a set names it: its key cells joined by `/` (`public/phase1`,
+    `jobs/sector/mining/60000`), an empty cell an empty part."""
+    return "/".join(_part(getattr(row, k)) for k in KEYS[table])
 
 
-def _key_fix(inp: Inputs, table: str, wanted: list[str], file: str) -> str:
+def _part(value: object) -> str:
+    """A key cell as a set writes it: a number as the tables write it (60000, not 60000.0)."""
+    return _shown(value) if isinstance(value, float) else "" if value is None else str(value)
+
+
+def _parts(inp: Inputs, table: str, wanted: list[str]) -> list[tuple[str, str, float | None]]:
+    """Each key part of a set: (column, the part as written, and for a number column the
+    number it reads as a cell of that column, in the dataset's number style: `0.8K` is 800;
+    None where it reads as no number)."""
+    model = TABLES[table][1]
+    found = []
+    for column, want in zip(KEYS[table], wanted, strict=True):
+        number = None
+        if model.model_fields[column].annotation is float and want != "*":
+            try:
+                with number_style(inp.number_style):
+                    number = float(read_cell(model, column, want, {}))
+            except NumberError:
+                pass  # no number: it names no row, and the fix says which cells there are
+        found.append((column, want, number))
+    return found
+
+
+def _names(row: Row, part: tuple[str, str, float | None]) -> bool:
+    """Whether one key part (`*` for any) names the cell of `row`: as written, or the same
+    number."""
+    column, want, number = part
+    value = getattr(row, column)
+    return want in ("*", _part(value)) or (number is not None and value == number)
+
+
+def _key_fix(inp: Inputs, table: str, parts: list[tuple[str, str, float | None]], file: str) -> str:
     """The fix for a key that names no row of the table (at `file`), at its first part that no
     row has."""
-    names = KEYS[table]
-    for name, want in zip(names, wanted, strict=True):
-        have = {
-            "" if getattr(r, name) is None else str(getattr(r, name)) for r in getattr(inp, table)
-        }
-        if want != "*" and want not in have:
+    rows = getattr(inp, table)
+    for part in parts:
+        name, want, _ = part
+        have = {_part(getattr(r, name)) for r in rows}
+        if not any(_names(r, part) for r in rows):
             where = f"the {name}s of {file}"
             same = sorted(h for h in have if h.strip().casefold() == want.strip().casefold())
             if same:  # ids are matched exactly: the one it means differs in case or spaces

@@ -13,7 +13,7 @@ from pydantic import ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
 from allocator.data.carry import carry_exclusions
-from allocator.data.cellset import after_words, apply_set, parse_set, set_texts
+from allocator.data.cellset import after_problems, after_words, apply_set, parse_set, set_texts
 from allocator.data.checks import check_weights, reference_problems
 from allocator.data.files import read_file
 from allocator.data.inputs import BOOK_SUFFIXES, explain_value, load_inputs
@@ -227,8 +227,10 @@ def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inpu
             inp = _set_link_ratio(inp, ov.set_link_ratio, where)
         elif ov.set_cell is not None:
             inp = apply_set(inp, ov.set_cell)
-    after = after_words(source, [o.set_cell for o in overrides if o.set_cell is not None])
-    problems = _in_place(inp, reference_problems(inp))  # once, after overrides and sets
+    sets = [o.set_cell for o in overrides if o.set_cell is not None]
+    after = after_words(source, sets)
+    found = [*reference_problems(inp), *after_problems(inp, sets)]
+    problems = _in_place(inp, found)  # once, after overrides and sets
     if len(problems) == 1:  # the CSV is fine: an override made the data inconsistent
         raise UsageError(f"{after}, {problems[0]}")
     raise_all(problems, after)

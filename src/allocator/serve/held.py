@@ -418,18 +418,16 @@ def update_held(lp: CompiledLP, form: StandardForm) -> str | None:
 
 
 def cells_of(inp: Inputs) -> list[dict[str, Any]]:
-    """The cells a page may set, by table: each row's key (as a set names it) and its numbers."""
-    from allocator.data.audit import KEYS
-    from allocator.data.cellset import SETTABLE
+    """The cells a page may set, by table: each row's key (as a set names it) and its numbers
+    and yes/no cells."""
+    from allocator.data.cellset import SETTABLE, key_text
     from allocator.data.schema import TABLES
 
     out = []
     for table, columns in SETTABLE.items():
         rows = []
         for row in getattr(inp, table):
-            key = "/".join(
-                "" if getattr(row, k) is None else str(getattr(row, k)) for k in KEYS[table]
-            )
+            key = key_text(row, table)
             rows.append({"key": key, "values": [_plain(getattr(row, c)) for c in columns]})
         out.append(
             {"table": table, "file": TABLES[table][0], "columns": list(columns), "rows": rows}
@@ -438,8 +436,11 @@ def cells_of(inp: Inputs) -> list[dict[str, Any]]:
 
 
 def _plain(value: Any) -> Any:
-    """A cell's value for JSON: a number, or None for an empty cell."""
-    if value is None or isinstance(value, bool):
+    """A cell's value for JSON: a number, yes or no (what the page's text box sends back), or
+    None for an empty cell."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
         return value
     if isinstance(value, int | float):
         return value
