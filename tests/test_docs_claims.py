@@ -667,14 +667,19 @@ QUOTED_REFUSALS = [
     ),
     (
         "docs/workflow.md",
-        "column 'carry_over' of pools.csv is yes/no, not a number: --set changes numbers. Fix: "
-        "edit pools.csv",
-        ("check", "--set", "pools.ecosystem/phase3.carry_over=1"),
+        "'maybe' is not yes or no. Fix: write yes or no",
+        ("check", "--set", "pools.ecosystem/phase3.carry_over=maybe"),
     ),
     (
         "docs/workflow.md",
-        "base.csv has numbers, but --set changes only the numbers of",
-        ("check", "--set", "base.x.y=1"),
+        "column 'sector' of programs.csv is text, not a number: --set changes numbers and yes/no "
+        "cells. Fix: edit programs.csv, or set one of",
+        ("check", "--set", "programs.copper_processing.sector=x"),
+    ),
+    (
+        "docs/workflow.md",
+        "facts.csv has numbers, but --set changes only the numbers of",
+        ("check", "--set", "facts.x.y=1"),
     ),
     (
         "docs/workflow.md",
