@@ -4,11 +4,16 @@ targets missed are counted alike by solve and the sweep, and `core RUN` says wha
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 
 from allocator.report.studyhtml import PERCENTILE_METHOD
+from conftest import DATA, run_cli
+
+FIXED = DATA / "fixed_plan"
 
 
 def _later_model(plans: list[float]) -> tuple[object, object, object]:
@@ -55,3 +60,41 @@ def test_core_median_is_a_plan_value():
     )
     row = core_table(plans, CoreSettings()).iloc[0]
     assert row["median_musd"] == 0.0
+
+
+# --- 2. sweep --plan RUN takes every option RUN's run.json records ------------------------------
+
+
+def _ok(*args: object) -> str:
+    """`allocator ARGS` in this process, exit 0 asserted: what it printed, on one line."""
+    res = run_cli(*args)
+    assert res.exit_code == 0, res.stderr
+    return " ".join(res.stdout.split())
+
+
+def _sweep_record(folder: Path) -> dict:
+    return json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
+
+
+def test_sweep_plan_takes_the_runs_measure_and_targets(tmp_path):
+    """A run solved for exports, cumulative, hard targets: its plan is swept under all three
+    (sweep.json's record) and the sweep says so in one line; an option typed wins and is said."""
+    run = tmp_path / "run"
+    _ok("solve", "--inputs", FIXED, "--objective", "exports", "--measure", "cumulative",
+        "--targets", "hard", "--out", run)  # fmt: skip
+    text = _ok("sweep", "--inputs", FIXED, "--samples", 1, "--serial", "--plan", run,
+               "--out", tmp_path / "own")  # fmt: skip
+    record = _sweep_record(tmp_path / "own")
+    assert (record["objective"], record["measure"], record["targets"]) == (
+        "exports",
+        "cumulative",
+        "hard",
+    )
+    line = next(t for t in text.split("Sweeping")[1:])
+    assert "measure cumulative (its run.json)" in line
+    assert "targets hard (its run.json)" in line
+    text = _ok("sweep", "--inputs", FIXED, "--samples", 1, "--serial", "--plan", run,
+               "--measure", "final", "--out", tmp_path / "given")  # fmt: skip
+    record = _sweep_record(tmp_path / "given")
+    assert (record["measure"], record["targets"]) == ("final", "hard")
+    assert "measure final (--measure)" in text

@@ -30,8 +30,8 @@ import pandas as pd
 
 from allocator.errors import AllocatorError, UsageError
 from allocator.model.measures import Measure
-from allocator.solver.alternatives import RangeInstance, RangeState, release
 from allocator.report.studyhtml import percentiles
+from allocator.solver.alternatives import RangeInstance, RangeState, release
 from allocator.solver.results import snap, snap_plan
 from allocator.studies.alternatives import DIMENSIONS, ZERO_MUSD, held_model, members_of
 
