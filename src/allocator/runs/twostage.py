@@ -208,7 +208,8 @@ def later_plans(
 ) -> pd.DataFrame:
     """Per program, pool and later phase funded in some scenario: the money's median, P5 and
     P95 over the scenarios (US$ million; the sweep's `percentiles`, each a scenario's value)
-    and in how many scenarios it is funded. Each scenario's money is snapped as solve's tables are (`snap`: 3,000, not 2,999.999824)."""
+    and in how many scenarios it is funded. Each scenario's money is snapped as solve's tables
+    are (`snap`: 3,000, not 2,999.999824)."""
     from allocator.solver.results import snap
 
     lp = model.lp
