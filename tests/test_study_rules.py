@@ -98,3 +98,28 @@ def test_sweep_plan_takes_the_runs_measure_and_targets(tmp_path):
     record = _sweep_record(tmp_path / "given")
     assert (record["measure"], record["targets"]) == ("final", "hard")
     assert "measure final (--measure)" in text
+
+
+# --- 3. one count of targets missed: targets.csv rows and shares.csv milestones ----------------
+
+
+def _solve_missed(tables: dict) -> int:
+    """The targets `allocator solve` lists as not reached: targets.csv's and shares.csv's."""
+    out, shares = tables["outcomes"], tables["shares"]
+    jobs = int((out["jobs_shortfall"].fillna(0) > 1e-6).sum())
+    exports = int((out["exports_shortfall_musd"].fillna(0) > 1e-6).sum())
+    return jobs + exports + int((shares["share_shortfall_pct"] > 1e-6).sum())
+
+
+def test_nominal_plan_misses_what_solve_lists(baseline_dir):
+    """The baseline's nominal plan evaluated at the data as given (no LP) misses exactly the 17
+    targets solve lists: 14 of targets.csv and 3 processing shares (weight 0, no LP rows)."""
+    from allocator.studies.fixedplan import evaluate
+    from allocator.studies.sweep import model_for, solved_plan
+    from conftest import solved
+
+    spec = {"inputs": str(baseline_dir), "model_file": None, "objective": "jobs"}
+    model, _ = model_for(spec | {"targets": "soft", "sets": []})
+    got = evaluate(model, solved_plan(model), np.array([p.nominal for p in model.params]))
+    assert _solve_missed(solved(str(baseline_dir))[2]) == 17
+    assert got["targets_missed"] == 17
