@@ -123,3 +123,48 @@ def test_nominal_plan_misses_what_solve_lists(baseline_dir):
     got = evaluate(model, solved_plan(model), np.array([p.nominal for p in model.params]))
     assert _solve_missed(solved(str(baseline_dir))[2]) == 17
     assert got["targets_missed"] == 17
+
+
+# --- 4. core RUN says what it studies, and its report.html its objective ---------------------
+
+
+CORE = DATA / "core"
+
+
+def _core_run(tmp_path: Path, **spec: object) -> Path:
+    """A weighted solve of tests/data/core whose run.json records `spec` on top (a --risk or
+    --decide-now run's record: core reads only its spec)."""
+    run = tmp_path / "run"
+    _ok("solve", "--inputs", CORE, "--objective", "weighted", "--weights",
+        "jobs=0.9,exports=0.1", "--out", run)  # fmt: skip
+    info = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    info["spec"] |= spec
+    (run / "run.json").write_text(json.dumps(info), encoding="utf-8")
+    return run
+
+
+def test_core_of_a_decide_now_run_says_it_studies_the_plain_plan(tmp_path):
+    """core RUN of a --decide-now (or --risk) run says in one line that it studies the plain
+    plan of RUN's options; a plain run gets no such line."""
+    run = _core_run(tmp_path, decide_now="p1")
+    res = run_cli("core", run, "--samples", 0, "--out", tmp_path / "core")
+    assert res.exit_code == 0, res.stderr
+    said = " ".join((res.stdout + res.stderr).split())
+    assert "--decide-now p1" in said
+    assert "plain plan" in said
+    info = json.loads((tmp_path / "core" / "run.json").read_text(encoding="utf-8"))
+    assert "plain plan" in info["settings"]["studied"]
+    risky = _core_run(tmp_path / "r", risk="cvar")
+    res = run_cli("core", risky, "--samples", 0, "--out", tmp_path / "core_r")
+    assert "--risk cvar" in " ".join((res.stdout + res.stderr).split())
+    plain = run_cli("core", CORE, "--samples", 0, "--out", tmp_path / "core_p")
+    assert "plain plan" not in plain.stdout + plain.stderr
+
+
+def test_core_report_states_its_objective_and_weights(tmp_path):
+    """core's report.html says the objective held, with its weights, as the terminal does."""
+    run = _core_run(tmp_path)
+    res = run_cli("core", run, "--samples", 0, "--out", tmp_path / "core")
+    assert "weighted (weights jobs 0.9, exports 0.1)" in res.stdout
+    page = (tmp_path / "core" / "report.html").read_text(encoding="utf-8")
+    assert "weighted (weights jobs 0.9, exports 0.1) &gt;=" in page

@@ -71,6 +71,9 @@ class CoreStudy:
     """The weighted objective's weights (None: not weighted; `optimum`'s 0.5 / 0.5)."""
     run: str | None = None
     """The run folder whose spec this is (`allocator core RUN`), if any: said, not solved."""
+    studied: str | None = None
+    """What the index studies instead of solve's plan of these options (a --risk or
+    --decide-now RUN: the plain plan), in one line; said, not solved."""
 
     def check(self) -> None:
         """The objective and targets as `allocator solve` checks them, in its words.
