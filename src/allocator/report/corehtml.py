@@ -44,14 +44,18 @@ def objective_name(objective: dict[str, Any]) -> str:
 
 
 def held_words(info: dict[str, Any]) -> str:
-    """What core's good plans held, from its run.json: `5 distinct near-optimal plans within
-    2.00% of the optimum (weighted (weights jobs 0.9, exports 0.1) >= 0.882 index)`, then what
-    a --risk or --decide-now RUN's core studies instead ('' without an objective)."""
+    """What core's good plans held, from its run.json, as the terminal says it (`0 of 0
+    samples re-optimised (seed 0) and 5 distinct near-optimal plans within 2.00% of the optimum
+    (weighted (weights jobs 0.9, exports 0.1) >= 0.882 index)`), then what a --risk or
+    --decide-now RUN's core studies instead ('' without an objective)."""
     obj, s = info.get("objective") or {}, info.get("settings") or {}
     if "name" not in obj or "bound" not in obj:
         return ""
+    c = info.get("counts") or {}
     words = (
-        f"near-optimal plans within {s.get('slack', 0):.2%} of the optimum "
+        f"{c.get('samples_optimal', 0):,} of {c.get('samples_drawn', 0):,} samples "
+        f"re-optimised (seed {s.get('seed', 0)}) and {c.get('alternatives_distinct', 0):,} "
+        f"distinct near-optimal plans within {s.get('slack', 0):.2%} of the optimum "
         f"({objective_name(obj)} >= {obj['bound']:,.6g} {obj.get('unit', '')})"
     )
     studied = s.get("studied")
