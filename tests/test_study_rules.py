@@ -37,11 +37,15 @@ def test_later_plans_percentiles_are_scenario_values():
     assert row["median_musd"] == 0.0
 
 
-def test_two_stage_says_the_percentile_method():
-    """The two-stage run's words for later_plans.csv name the sweep's method."""
-    from allocator.runs.twostage import LATER
-
-    assert PERCENTILE_METHOD in LATER
+def test_two_stage_says_the_percentile_method(tmp_path):
+    """A --decide-now run says the sweep's method where the sweep does: run.json's two_stage
+    block (`percentiles`, as sweep.json's) and its words for later_plans.csv."""
+    run = tmp_path / "run"
+    _ok("solve", "--inputs", DATA / "two_stage", "--decide-now", "p1", "--scenarios", 5,
+        "--out", run)  # fmt: skip
+    block = json.loads((run / "run.json").read_text(encoding="utf-8"))["two_stage"]
+    assert block["percentiles"] == PERCENTILE_METHOD
+    assert PERCENTILE_METHOD in block["later_phases"]
 
 
 def test_core_median_is_a_plan_value():

@@ -20,7 +20,7 @@ import pandas as pd
 
 from allocator.errors import UsageError
 from allocator.exactsum import exact_dot
-from allocator.report.studyhtml import PERCENTILE_WORDS, percentiles
+from allocator.report.studyhtml import PERCENTILE_METHOD, PERCENTILE_WORDS, percentiles
 from allocator.studies.twostage import Cvar, decide_now_phases, solve_two_stage
 from allocator.studies.twostageplan import TwoStage
 
@@ -320,6 +320,7 @@ def two_stage_block(result: TwoStage, unit: str, opts: RunSpec) -> dict[str, Any
         **({} if result.risk is None else {"risk": result.risk}),
         "sign_convention": SIGN,
         "later_phases": LATER,
+        "percentiles": PERCENTILE_METHOD,  # later_plans.csv's: scenario values, as the sweep's
         "decide_now_prices": "sum over scenarios of the non-anticipativity rows' duals: what "
         "one more musd committed now is worth (0 where the commitment is between its bounds)",
     }
