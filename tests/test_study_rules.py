@@ -172,3 +172,20 @@ def test_core_report_states_its_objective_and_weights(tmp_path):
     assert "weighted (weights jobs 0.9, exports 0.1)" in res.stdout
     page = (tmp_path / "core" / "report.html").read_text(encoding="utf-8")
     assert "weighted (weights jobs 0.9, exports 0.1) &gt;=" in page
+
+
+def test_resume_refuses_a_sweep_that_counted_targets_missed_otherwise():
+    """A sweep of a dataset with shares.csv made before shares were counted in targets_missed
+    is not extended (its samples would mix two counts): the fingerprint records the count's
+    rule and the refusal names it; a dataset without shares.csv keeps its fingerprint."""
+    from allocator.studies.sweepfolder import differences, fingerprint
+
+    spec = {"objective": "jobs", "targets": "soft", "model_file": None}
+    plain = fingerprint(spec, 2, 0, {"programs.csv": "a"}, [])
+    assert "targets_missed" not in plain["experiment"]
+    now = fingerprint(spec, 2, 0, {"programs.csv": "a", "shares.csv": "b"}, [])
+    before = {**now, "experiment": dict(now["experiment"])}
+    before["experiment"].pop("targets_missed")
+    said = " ".join(differences(before, now))
+    assert "targets_missed counts" in said
+    assert "shares.csv" in said
