@@ -14,7 +14,7 @@ from allocator.cli.console import shown
 from allocator.cli.exits import exit_codes
 from allocator.cli.helps import INPUTS_HELP, TARGETS_HELP, Command
 from allocator.cli.options import number_of, run_spec
-from allocator.cli.render import out, print_json
+from allocator.cli.render import out, print_json, warn
 
 THRESHOLD_HELP = (
     "US$ million above which a plan counts as funding a member (default 1: the unit of the "
@@ -105,6 +105,9 @@ def core(
             for o in opts.overrides
             if o.set_cell is not None and o.set_cell.origin == "--set"
         )
+        studied = studied_words(opts, model)
+        if studied is not None:
+            warn(studied)
         study = CoreStudy(
             str(opts.inputs),
             None if opts.model_file is None else str(opts.model_file),
@@ -115,6 +118,7 @@ def core(
             dict(opts.solver),
             dict(opts.weights) if opts.objective == "weighted" else None,
             str(model) if model is not None and model.is_dir() else None,
+            studied,
         )
         address = None if scheduler in (None, "local") else scheduler
         where = Where(serial=scheduler is None, scheduler=address, workers=workers)
@@ -204,12 +208,29 @@ def _show(folder: Path, table: Any, info: dict[str, Any]) -> None:
 
 
 def _objective_name(objective: dict[str, Any]) -> str:
-    """`jobs`, or `weighted (weights jobs 0.9, exports 0.1)`: the weights a weighted core held."""
-    weights = objective.get("weights")
-    if not weights:
-        return str(objective["name"])
-    said = ", ".join(f"{k} {v:g}" for k, v in weights.items())
-    return f"{objective['name']} (weights {said})"
+    """`jobs`, or `weighted (weights jobs 0.9, exports 0.1)` (`corehtml.objective_name`)."""
+    from allocator.report.corehtml import objective_name
+
+    return objective_name(objective)
+
+
+def studied_words(opts: Any, source: Path | None) -> str | None:
+    """One line when the plan `allocator solve` gives for these options is robust (--risk) or
+    two-stage (--decide-now, or a model file's decide_now): core re-optimises the plain,
+    single-stage plan of the same options instead (None: it studies solve's own plan)."""
+    given = []
+    if opts.risk != "none":
+        given.append(f"--risk {opts.risk}")
+    if opts.decide_now:
+        phases = opts.decide_now if isinstance(opts.decide_now, str) else ",".join(opts.decide_now)
+        given.append(f"--decide-now {phases}")
+    if not given:
+        return None
+    what = f"{source} was solved with {' and '.join(given)}" if source else " and ".join(given)
+    return (
+        f"{what}: the core index studies the plain plan of its options (one stage, no risk "
+        "measure), not that plan: core has no robust or two-stage mode"
+    )
 
 
 def borderline_line(table: Any) -> str:

@@ -77,25 +77,28 @@ def sweep(
     """
     with exit_codes():
         from allocator.cli.sweeping import run_sweep_command
-        from allocator.runs.sweep import sweep_objective
+        from allocator.runs.sweep import plan_options
 
-        # a --plan RUN is swept under RUN's own objective unless --objective is given
-        taken = sweep_objective(plan, objective)
+        # a --plan RUN is swept under RUN's own options (run.json) unless given
+        given = {"objective": objective, "targets": targets, "measure": measure}
+        given |= {"discount_rate": discount_rate, "solver": None}
+        taken = plan_options(plan, given)
         run_sweep_command(
             run_spec(
                 model,
                 inputs,
-                taken,
+                taken["objective"],
                 None,
-                targets,
-                measure,
-                discount_rate,
+                taken["targets"],
+                taken["measure"],
+                taken["discount_rate"],
                 cell_sets,
                 out=out_dir,
+                solver=taken["solver"],
             ),  # fmt: skip
             (samples, seed),
             (scheduler, workers, serial, dashboard),
             resume,
             plan,
-            objective,
+            given,
         )

@@ -22,11 +22,12 @@ def run_sweep_command(
     where: tuple[str | None, int, bool, str | None],
     resume: bool,
     plan: Path | None = None,
-    given: str | None = None,
+    given: str | dict[str, Any] | None = None,
 ) -> None:
     """Sweep `draws` (samples, seed) of `spec` into its folder on `where` (scheduler, workers,
     serial, dashboard), evaluating `plan` (a run folder; default the nominal plan) fixed, and
-    show it; with `plan`, which objective it takes and why (`given`: the --objective typed).
+    show it; with `plan`, which options it takes and why, in one line (`given`: the options
+    typed, None where not given, or the --objective typed).
 
     Raises:
         UsageError: bad options, folder or data (nothing written).
@@ -37,7 +38,7 @@ def run_sweep_command(
 
     samples, seed = draws
     folder = prepare(spec, seed, resume, warn)
-    said = objective_words(plan, given, spec.objective)
+    said = objective_words(plan, given, spec if isinstance(given, dict) else spec.objective)
     if said is not None:
         out.print(f"Sweeping the plan of {escape(str(plan))} under {escape(said)}", soft_wrap=True)
     try:

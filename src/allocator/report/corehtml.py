@@ -6,6 +6,7 @@ Both read only core.csv's columns, so `allocator report RUN_DIR` rebuilds the sa
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 import pandas as pd
 
@@ -30,6 +31,35 @@ SHOWN = (
     "median_musd",
     "max_musd",
 )
+
+
+def objective_name(objective: dict[str, Any]) -> str:
+    """`jobs`, or `weighted (weights jobs 0.9, exports 0.1)`: the weights a weighted core held
+    (run.json's `objective`), as the terminal and report.html say it."""
+    weights = objective.get("weights")
+    if not weights:
+        return str(objective["name"])
+    said = ", ".join(f"{k} {v:g}" for k, v in weights.items())
+    return f"{objective['name']} (weights {said})"
+
+
+def held_words(info: dict[str, Any]) -> str:
+    """What core's good plans held, from its run.json, as the terminal says it (`0 of 0
+    samples re-optimised (seed 0) and 5 distinct near-optimal plans within 2.00% of the optimum
+    (weighted (weights jobs 0.9, exports 0.1) >= 0.882 index)`), then what a --risk or
+    --decide-now RUN's core studies instead ('' without an objective)."""
+    obj, s = info.get("objective") or {}, info.get("settings") or {}
+    if "name" not in obj or "bound" not in obj:
+        return ""
+    c = info.get("counts") or {}
+    words = (
+        f"{c.get('samples_optimal', 0):,} of {c.get('samples_drawn', 0):,} samples "
+        f"re-optimised (seed {s.get('seed', 0)}) and {c.get('alternatives_distinct', 0):,} "
+        f"distinct near-optimal plans within {s.get('slack', 0):.2%} of the optimum "
+        f"({objective_name(obj)} >= {obj['bound']:,.6g} {obj.get('unit', '')})"
+    )
+    studied = s.get("studied")
+    return f"{words}. {studied}" if studied else words
 
 
 def sections(tables: dict[str, pd.DataFrame]) -> list[str]:

@@ -68,9 +68,12 @@ def study_headline(tables: dict[str, pd.DataFrame], info: dict[str, Any]) -> str
     if "core" in tables and "class" in tables["core"]:
         counts = tables["core"]["class"].value_counts()
         said = ", ".join(f"{int(counts.get(c, 0))} {c}" for c in ("core", "borderline", "exterior"))
+        from allocator.report.corehtml import held_words
+
+        held = held_words(info)
         return (
             f'<p class="headline" id="headline">Core index of {len(tables["core"])} members: '
-            f"{said}.</p>"
+            f"{said}.</p>" + (f"<p>Good plans: {escape(held)}</p>" if held else "")
         )
     return None
 

@@ -49,9 +49,10 @@ def sweep(
         UsageError: bad options, folder or data (nothing written).
         IncompleteSweepError: samples without an answer (--resume solves them).
     """
-    if plan is not None and "objective" not in options and not isinstance(spec, RunSpec):
-        ran = sweep_objective(plan, None)  # RUN's own objective, unless one is given
-        options = options if ran is None else options | {"objective": ran}
+    if plan is not None and not isinstance(spec, RunSpec):
+        given = {name: options.get(name) for name in TAKEN}  # RUN's own, unless given
+        taken = {k: v for k, v in plan_options(plan, given).items() if v is not None}
+        options = options | taken
     spec = spec_from(spec, options)
     folder = prepare(spec, seed, resume, warn)
     return sweep_into(spec, folder, (samples, seed, plan), where, resume, progress)
@@ -162,15 +163,86 @@ def sweep_objective(plan: Path | None, given: str | None) -> str | None:
     return ran
 
 
-def objective_words(plan: Path | None, given: str | None, taken: str) -> str | None:
-    """Which objective a sweep of --plan RUN takes, and why (None without --plan)."""
+TAKEN = ("objective", "targets", "measure", "discount_rate", "solver")
+"""The options a sweep of --plan RUN takes from RUN's run.json unless given: every option of
+RUN's spec a sweep uses (its weights belong to the weighted objective, which it refuses)."""
+
+OPTION = {"discount_rate": "discount rate", "solver": "solver options"}
+
+
+def plan_options(plan: Path | None, given: dict[str, Any]) -> dict[str, Any]:
+    """The options of a sweep of --plan RUN: each of `given` (the command line; None: not
+    given), else RUN's own as its run.json's spec records it (`TAKEN`), else None (the model
+    file's, else the default). RUN's discount rate goes with its measure: a --measure given
+    takes neither.
+
+    Raises:
+        UsageError: RUN was solved with an objective a sweep cannot take (weighted).
+    """
+    taken = dict(given)
+    taken["objective"] = sweep_objective(plan, given.get("objective"))
+    recorded = _recorded_spec(plan)
+    for name in TAKEN[1:]:
+        if taken.get(name) is None and recorded.get(name) is not None:
+            taken[name] = recorded[name]
+    if given.get("measure") is not None and given.get("discount_rate") is None:
+        taken["discount_rate"] = None  # the run's rate belongs to the run's measure
+    return taken
+
+
+def _recorded_spec(plan: Path | None) -> dict[str, Any]:
+    """RUN's run.json `spec` ({} without --plan, or a run.json without one)."""
+    from allocator.errors import UsageError
+    from allocator.report.write import read_run_json
+
+    if plan is None:
+        return {}
+    try:
+        spec = read_run_json(Path(plan), "").get("spec")
+    except UsageError:
+        return {}
+    return spec if isinstance(spec, dict) else {}
+
+
+def objective_words(
+    plan: Path | None, given: str | dict[str, Any] | None, taken: str | RunSpec
+) -> str | None:
+    """Which options a sweep of --plan RUN takes, and why, in one line (None without --plan):
+    the objective, then each other option RUN's run.json records (`TAKEN`), as typed or
+    from RUN. `given`: the --objective typed, or every option as typed (None: not given);
+    `taken`: the objective taken, or the sweep's spec."""
     if plan is None:
         return None
-    if given is not None:
-        return f"objective {taken} (--objective)"
-    if plan_objective(plan) == taken:
-        return f"objective {taken} (the objective of --plan {plan}, its run.json)"
-    return f"objective {taken} (--plan {plan} records none: the model file's, else jobs)"
+    typed = given if isinstance(given, dict) else {"objective": given}
+    objective = taken if isinstance(taken, str) else taken.objective
+    if typed.get("objective") is not None:
+        words = [f"objective {objective} (--objective)"]
+    elif plan_objective(plan) == objective:
+        words = [f"objective {objective} (the objective of --plan {plan}, its run.json)"]
+    else:
+        words = [f"objective {objective} (--plan {plan} records none: the model file's, else jobs)"]
+    if isinstance(taken, str):
+        return words[0]
+    recorded = _recorded_spec(plan)
+    for name in TAKEN[1:]:
+        value = getattr(taken, name)
+        option = OPTION.get(name, name)
+        if (name == "solver" and not value) or (
+            name == "discount_rate" and taken.measure != "discounted"
+        ):
+            continue  # no solver options, a rate unused: nothing to say
+        if typed.get(name) is not None:
+            words.append(f"{option} {_shown(value)} (--{name.replace('_', '-')})")
+        elif name in recorded and recorded[name] == value:
+            words.append(f"{option} {_shown(value)} (its run.json)")
+    return ", ".join(words)
+
+
+def _shown(value: Any) -> str:
+    """An option's value in words: solver options as `name=value`, none as `none`."""
+    if isinstance(value, dict):
+        return " ".join(f"{k}={v}" for k, v in value.items()) or "none"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def nominal_differs(spec: RunSpec) -> str | None:

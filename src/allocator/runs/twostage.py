@@ -20,6 +20,7 @@ import pandas as pd
 
 from allocator.errors import UsageError
 from allocator.exactsum import exact_dot
+from allocator.report.studyhtml import PERCENTILE_METHOD, PERCENTILE_WORDS, percentiles
 from allocator.studies.twostage import Cvar, decide_now_phases, solve_two_stage
 from allocator.studies.twostageplan import TwoStage
 
@@ -40,7 +41,8 @@ METHODS = {
 }
 LATER = (
     "allocation.csv and allocation_by_phase.csv hold the decide-now phases only; the later "
-    "phases adapt per scenario: later_plans.csv gives their median, P5 and P95"
+    "phases adapt per scenario: later_plans.csv gives their median, P5 and P95 "
+    f"({PERCENTILE_WORDS})"
 )
 
 
@@ -205,8 +207,9 @@ def later_plans(
     inp: Inputs, model: SampleModel, result: TwoStage, later: list[str]
 ) -> pd.DataFrame:
     """Per program, pool and later phase funded in some scenario: the money's median, P5 and
-    P95 over the scenarios (US$ million) and in how many scenarios it is funded. Each
-    scenario's money is snapped as solve's tables are (`snap`: 3,000, not 2,999.999824)."""
+    P95 over the scenarios (US$ million; the sweep's `percentiles`, each a scenario's value)
+    and in how many scenarios it is funded. Each scenario's money is snapped as solve's tables
+    are (`snap`: 3,000, not 2,999.999824)."""
     from allocator.solver.results import snap
 
     lp = model.lp
@@ -222,10 +225,10 @@ def later_plans(
         money = snap(result.plans[:, keys[key]].sum(axis=1))
         if money.max() <= 1e-9:
             continue
-        p5, p50, p95 = np.percentile(money, [5, 50, 95])
+        spread = percentiles(money)  # the sweep's rule: each a value some scenario reached
         rows.append(
             dict(zip(("program", "pool", "phase"), key, strict=True))
-            | {"median_musd": p50, "p5_musd": p5, "p95_musd": p95}
+            | {"median_musd": spread["p50"], "p5_musd": spread["p5"], "p95_musd": spread["p95"]}
             | {"funded_in": int((money > 1e-9).sum()), "scenarios": len(money)}
         )
     columns = ["program", "pool", "phase", "median_musd", "p5_musd", "p95_musd", "funded_in"]
@@ -317,6 +320,7 @@ def two_stage_block(result: TwoStage, unit: str, opts: RunSpec) -> dict[str, Any
         **({} if result.risk is None else {"risk": result.risk}),
         "sign_convention": SIGN,
         "later_phases": LATER,
+        "percentiles": PERCENTILE_METHOD,  # later_plans.csv's: scenario values, as the sweep's
         "decide_now_prices": "sum over scenarios of the non-anticipativity rows' duals: what "
         "one more musd committed now is worth (0 where the commitment is between its bounds)",
     }

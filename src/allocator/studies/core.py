@@ -30,6 +30,7 @@ import pandas as pd
 
 from allocator.errors import AllocatorError, UsageError
 from allocator.model.measures import Measure
+from allocator.report.studyhtml import percentiles
 from allocator.solver.alternatives import RangeInstance, RangeState, release
 from allocator.solver.results import snap, snap_plan
 from allocator.studies.alternatives import DIMENSIONS, ZERO_MUSD, held_model, members_of
@@ -70,6 +71,9 @@ class CoreStudy:
     """The weighted objective's weights (None: not weighted; `optimum`'s 0.5 / 0.5)."""
     run: str | None = None
     """The run folder whose spec this is (`allocator core RUN`), if any: said, not solved."""
+    studied: str | None = None
+    """What the index studies instead of solve's plan of these options (a --risk or
+    --decide-now RUN: the plain plan), in one line; said, not solved."""
 
     def check(self) -> None:
         """The objective and targets as `allocator solve` checks them, in its words.
@@ -338,7 +342,8 @@ def load_study(study: CoreStudy) -> Any:
 
 def core_table(plans: GoodPlans, setting: CoreSettings) -> pd.DataFrame:
     """One row per member: the share of good plans that fund it above the threshold, how many
-    of each kind do, its least, median and most money over them, and its class; rows by class
+    of each kind do, its least, median (the sweep's `percentiles`: a plan's value, never
+    interpolated) and most money over them, and its class; rows by class
     (core first), then share (largest first), then name."""
     bar = max(setting.threshold, ZERO_MUSD)
     both = np.vstack([plans.samples, plans.alternatives])
@@ -362,7 +367,7 @@ def core_table(plans: GoodPlans, setting: CoreSettings) -> pd.DataFrame:
                 "alternatives_funded": int((plans.alternatives[:, j] > bar).sum()),
                 "alternatives_counted": len(plans.alternatives),
                 "min_musd": _money(both[:, j].min()) if n else float("nan"),
-                "median_musd": _money(np.median(both[:, j])) if n else float("nan"),
+                "median_musd": _money(percentiles(both[:, j], (50,))["p50"]) if n else float("nan"),
                 "max_musd": _money(both[:, j].max()) if n else float("nan"),
                 "threshold_musd": setting.threshold,
                 "unit": "US$ million over every pool and year",

@@ -152,6 +152,7 @@ def core_info(
             "objective": study.objective,
             "weights": study.weights,
             "run": study.run,
+            "studied": study.studied,
             "targets": study.targets,
             "measure": study.measure.as_dict(),
             "sets": list(study.sets),

@@ -21,7 +21,11 @@ run folder's allocation (`--plan RUN`). Per sample, on the sample's own LP array
    the base columns at their fixed values, and each tranche's excess the sector's jobs past its
    level (so jobs there count at the tranche's share).
 4. Targets: a target row whose level the plan's activity stays under is missed by the
-   difference (`targets_missed`, and the shortfalls summed per kind).
+   difference (`targets_missed`, and the shortfalls summed per kind). `targets_missed` also
+   counts each processing-share milestone of shares.csv the plan does not reach (by more than
+   1e-6 percentage points, as `allocator solve` lists them): the mineral's share from the
+   plan's productive capital at the sample's lags (`data.shares.share_of`), whether or not the
+   milestone is an LP row (weight 0 is not), so the count is the one solve gives.
 5. Capital links (after the budgets): where a sampled ratio lets the enablers' capital carry
    less dependent capital than the plan puts in, the dependents' investments in that link's
    row are scaled down in proportion until it holds (rows in the LP's order, repeated until no
@@ -32,6 +36,7 @@ run folder's allocation (`--plan RUN`). Per sample, on the sample's own LP array
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -157,10 +162,18 @@ def plan_id(folder: Path | None) -> str:
 
 
 def evaluate(
-    model: SampleModel, plan: np.ndarray, sample: np.ndarray | CompiledLP
+    model: SampleModel,
+    plan: np.ndarray,
+    sample: np.ndarray | CompiledLP,
+    values: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """What `plan` delivers in a sample (its values, or its `model.sample_lp`), with no solve
-    (see the module's rules). Only reads the sample's arrays."""
+    """What `plan` delivers in a sample (its values, or its `model.sample_lp` with the values
+    it was made of: `values`, for the lags), with no solve (see the module's rules). Only reads
+    the sample's arrays."""
+    if isinstance(sample, np.ndarray):
+        values = sample
+    if values is None:
+        raise ValueError("evaluate needs the sample's values with its LP (for its lags)")
     lp = model.sample_lp(sample) if isinstance(sample, np.ndarray) else sample
     a = sparse.csc_matrix((lp.matrix.data, lp.matrix.indices, lp.matrix.indptr), lp.matrix.shape)
     x = np.zeros(len(lp.col_family))
@@ -185,7 +198,40 @@ def evaluate(
         kind, _, year = name.partition("@")
         if year and kind in ("jobs", "exports"):
             got[f"plan_{'jobs' if kind == 'jobs' else 'exports_musd'}@{year}"] = exact_dot(cost, x)
-    return got | _targets(lp, act) | {"links_broken": _broken(lp, act, "enable")}
+    got |= _targets(lp, act)
+    got["targets_missed"] += _shares_missed(model, lp, x, model.lags(np.asarray(values)))
+    return got | {"links_broken": _broken(lp, act, "enable")}
+
+
+SHARE_TOL = 1e-6
+"""Percentage points of share shortfall past which a milestone is missed (solve's listing)."""
+
+
+def _shares_missed(model: SampleModel, lp: CompiledLP, x: np.ndarray, lags: dict[str, int]) -> int:
+    """Rule 4's processing shares: the shares.csv milestones whose share, from the plan's
+    productive capital (money spent by the milestone year minus the program's lag, in the
+    mineral's programs), stays under the target."""
+    from allocator.data.shares import share_of
+
+    shares = model.inp.shares
+    if not shares:
+        return 0
+    mineral = {str(p.program): p.mineral for p in model.inp.programs if p.mineral}
+    money: dict[tuple[str, int], list[float]] = defaultdict(list)  # (mineral, year spent)
+    for j, fam in enumerate(lp.col_family):
+        prog = str(lp.col_index[j][0])
+        if fam == "invest" and prog in mineral:
+            money[(mineral[prog], int(lp.col_index[j][2]) + lags[prog])].append(float(x[j]))
+    missed = 0
+    for s in shares:
+        capital = math.fsum(
+            v
+            for (m, ready), got in money.items()
+            if m == s.mineral and ready <= s.year
+            for v in got
+        )
+        missed += int(s.target_pct - share_of(s, capital) > SHARE_TOL)
+    return missed
 
 
 def _fill_excess(lp: CompiledLP, rows: sparse.csr_matrix, x: np.ndarray) -> None:

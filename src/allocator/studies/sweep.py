@@ -124,6 +124,14 @@ class SampleModel:
             _set_program(lp, self.entries[prog], *rates, lag, ratios, self.ahead)
         return lp
 
+    def lags(self, values: np.ndarray) -> dict[str, int]:
+        """Each program's lag (years) in the sample `values`, as `sample_lp` sets it."""
+        lag = {str(p.program): int(p.lag_years) for p in self.inp.programs}
+        for p, v in zip(self.params, values, strict=True):
+            if p.table == "programs" and p.column == "lag_years":
+                lag[str(p.row.program)] = int(float(v))  # type: ignore[attr-defined]
+        return lag
+
     def solve(self, values: np.ndarray, lp: CompiledLP | None = None) -> dict[str, Any]:
         """One sample: its numbers set (`lp`: its `sample_lp`, if already made), solved warm;
         jobs, exports and program totals."""
@@ -311,7 +319,7 @@ def solve_chunk(spec: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for sample, values in spec["samples"]:
         lp = model.sample_lp(np.asarray(values, dtype=float))  # the sample's numbers, once
-        fixed = {} if plan is None else {"plan": evaluate(model, plan, lp)}  # no solve
+        fixed = {} if plan is None else {"plan": evaluate(model, plan, lp, values)}  # no solve
         out.append({"sample": sample, **model.solve(lp=lp, values=values), **fixed})
     return out
 

@@ -66,6 +66,11 @@ def finish_tables(folder: Path) -> pd.DataFrame:
     return table
 
 
+MISSED = "targets.csv rows and shares.csv processing-share milestones not reached"
+"""What sweep_plan.csv's `targets_missed` counts (the fingerprint's, with shares.csv): a sweep
+that counted targets.csv rows only is not extended with this count."""
+
+
 def fingerprint(
     spec: dict[str, Any], samples: int, seed: int, hashes: dict[str, str], labels: list[str]
 ) -> dict[str, Any]:
@@ -87,6 +92,8 @@ def fingerprint(
     }
     if spec.get("sets"):  # only when given: a sweep without --set keeps its fingerprint
         experiment["set"] = list(spec["sets"])
+    if "shares.csv" in hashes:  # only then: a dataset without shares keeps its fingerprint
+        experiment["targets_missed"] = MISSED
     model = spec.get("model_file")
     inputs = {
         "files": dict(sorted(hashes.items())),
@@ -140,6 +147,11 @@ def differences(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
         if old.get(key) != new.get(key):
             option = "the model file's solver options" if key == "solver" else f"--{key}"
             option = option.replace("_", "-")
+            if key == "targets_missed":  # no option: the rule of this version
+                found.append(
+                    f"targets_missed counts {new.get(key)}, the sweep's targets.csv rows only"
+                )
+                continue
             found.append(f"{option} {_shown(new.get(key))}, the sweep's {_shown(old.get(key))}")
     files_old, files_new = before.get("inputs", {}).get("files", {}), now["inputs"]["files"]
     for name in sorted(set(files_old) | set(files_new)):
