@@ -457,7 +457,7 @@ def test_sweep_terminal_agrees_with_its_report(tmp_path):
     table = {r["item"]: r for r in records(html.tables["Sweep"])}
     checked = 0
     for item, p50, p5, p95 in re.findall(
-        rf"^  (jobs|exports_musd): median ({NUM}) \(P5 ({NUM}), P95 ({NUM})\)", ran.stdout, re.M
+        rf"^  (jobs|exports_musd): P50 ({NUM}) \(P5 ({NUM}), P95 ({NUM})\)", ran.stdout, re.M
     ):
         r = table[f"plan {item}"]
         assert (p5, p50, p95) == (r["p5"], r["p50"], r["p95"]), item
@@ -476,7 +476,7 @@ def test_sweep_terminal_agrees_with_its_report(tmp_path):
         assert (p5, p95) == (table[item]["p5"], table[item]["p95"]), item
         checked += 1
     assert checked >= 5, ran.stdout
-    said = re.search(rf"fixed: not re-optimised: median ({NUM}) jobs \(P5 ({NUM}), P95 ({NUM})\)",
+    said = re.search(rf"fixed: not re-optimised: P50 ({NUM}) jobs \(P5 ({NUM}), P95 ({NUM})\)",
                      words(html))  # fmt: skip
     assert said, words(html)
     r = table["plan jobs"]

@@ -235,7 +235,7 @@ def test_the_sweep_run_has_its_report_with_charts(tmp_path):
     from allocator.report.studyhtml import shown_amount
 
     assert (
-        "jobs with perfect foresight (each sample re-optimised): median "
+        "jobs with perfect foresight (each sample re-optimised): P50 "
         f"<strong>{shown_amount(jobs['p50'], 'jobs')} jobs</strong>" in text
     )
     assert f"{round(jobs['p50']):,} jobs</strong>" in text  # whole jobs (issue 29)

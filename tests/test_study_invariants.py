@@ -225,7 +225,7 @@ def test_core_shares_counts_and_classes(core):
         assert (t.loc[t["class"] == "exterior", "plans_funded"] == 0).all()
         inner = t[t["class"] == "borderline"]
         assert ((inner["plans_funded"] > 0) & (inner["share_funded"] < 1)).all()
-        assert ((t["min_musd"] <= t["median_musd"]) & (t["median_musd"] <= t["max_musd"])).all()
+        assert ((t["min_musd"] <= t["p50_musd"]) & (t["p50_musd"] <= t["max_musd"])).all()
 
 
 def test_core_near_optimal_plans_do_not_depend_on_samples(core):

@@ -31,10 +31,10 @@ def test_later_plans_percentiles_are_scenario_values():
 
     inp, model, result = _later_model([0, 10, 10, 10, 10])
     row = later_plans(inp, model, result, ["later"]).iloc[0]
-    assert (row["p5_musd"], row["median_musd"], row["p95_musd"]) == (0.0, 10.0, 10.0)
+    assert (row["p5_musd"], row["p50_musd"], row["p95_musd"]) == (0.0, 10.0, 10.0)
     inp, model, result = _later_model([0, 10, 0, 10])
     row = later_plans(inp, model, result, ["later"]).iloc[0]
-    assert row["median_musd"] == 0.0
+    assert row["p50_musd"] == 0.0
 
 
 def test_two_stage_says_the_percentile_method(tmp_path):
@@ -63,7 +63,7 @@ def test_core_median_is_a_plan_value():
         objective={},
     )
     row = core_table(plans, CoreSettings()).iloc[0]
-    assert row["median_musd"] == 0.0
+    assert row["p50_musd"] == 0.0
 
 
 # --- 2. sweep --plan RUN takes every option RUN's run.json records ------------------------------

@@ -157,9 +157,7 @@ def test_cli_writes_the_two_stage_run(tmp_path):
     later = _table(folder / "later_plans.csv")
     assert later
     assert {r["phase"] for r in later} == {"p2"}
-    assert all(
-        float(r["p5_musd"]) <= float(r["median_musd"]) <= float(r["p95_musd"]) for r in later
-    )
+    assert all(float(r["p5_musd"]) <= float(r["p50_musd"]) <= float(r["p95_musd"]) for r in later)
     prices = _table(folder / "decide_now_prices.csv")
     assert [(r["program"], r["year"]) for r in prices] == [("a", "2025"), ("b", "2025")]
     assert {r["unit"] for r in prices} == {"jobs per musd"}
@@ -283,6 +281,6 @@ def test_later_plans_show_solver_noise_snapped():
         return table.set_index(["program", "pool", "phase"]).loc[key]
 
     noisy = row_for([2999.9999998, 2999.9999998])
-    assert [noisy["p5_musd"], noisy["median_musd"], noisy["p95_musd"]] == [3000.0] * 3
+    assert [noisy["p5_musd"], noisy["p50_musd"], noisy["p95_musd"]] == [3000.0] * 3
     genuine = row_for([2999.99, 2999.99])
-    assert genuine["median_musd"] == 2999.99
+    assert genuine["p50_musd"] == 2999.99

@@ -94,7 +94,7 @@ def _say_kept(folder: Path) -> None:
 
 
 def show_plan(summary: Any) -> None:
-    """The sweep's headline: what the fixed plan delivers, median with P5 and P95, and in how
+    """The sweep's headline: what the fixed plan delivers, P50 with P5 and P95, and in how
     many samples money is cut, targets are missed or links broken."""
     from allocator.report.rounding import cell
 
@@ -109,7 +109,7 @@ def show_plan(summary: Any) -> None:
     for item in ("plan jobs", "plan exports_musd"):
         r = rows[item]
         out.print(
-            f"  {item.removeprefix('plan ')}: median {cell(r.p50, r.unit)} (P5 "
+            f"  {item.removeprefix('plan ')}: P50 {cell(r.p50, r.unit)} (P5 "
             f"{cell(r.p5, r.unit)}, P95 {cell(r.p95, r.unit)}) {r.unit}",
             markup=False,
         )

@@ -28,7 +28,7 @@ SHOWN = (
     "plans_funded",
     "plans_counted",
     "min_musd",
-    "median_musd",
+    "p50_musd",
     "max_musd",
 )
 

@@ -223,14 +223,14 @@ def percentiles(values: Any, quantiles: tuple[int, ...] = (5, 50, 95)) -> dict[s
 
 
 def _spread(summary: pd.DataFrame, item: str) -> str | None:
-    """`median X unit (P5 a, P95 b)` of one summary row, or None if it has no numbers."""
+    """`P50 X unit (P5 a, P95 b)` of one summary row, or None if it has no numbers."""
     rows = summary[summary["item"] == item]
     if not len(rows) or not rows["p50"].notna().all():
         return None
     r = rows.iloc[0]
     unit = str(r["unit"])
     return (
-        f"median <strong>{shown_amount(float(r['p50']), unit)} {escape(unit)}</strong> (P5 "
+        f"P50 <strong>{shown_amount(float(r['p50']), unit)} {escape(unit)}</strong> (P5 "
         f"{shown_amount(float(r['p5']), unit)}, P95 {shown_amount(float(r['p95']), unit)})"
     )
 

@@ -2,7 +2,7 @@
 
 The run folder holds the decide-now plan as the allocation tables (allocation.csv and
 allocation_by_phase.csv hold the decide-now phases only: later phases differ by scenario and
-are left out), `later_plans.csv` (per program, pool and later phase: median, P5 and P95 over
+are left out), `later_plans.csv` (per program, pool and later phase: P50, P5 and P95 over
 the scenarios), `decide_now_prices.csv` (per decide-now investment: the non-anticipativity
 rows' duals summed over the scenarios, and their spread), and `two_stage_scenarios.csv` (per
 scenario: the here-and-now plan's objective, the wait-and-see optimum and the result of the
@@ -41,7 +41,7 @@ METHODS = {
 }
 LATER = (
     "allocation.csv and allocation_by_phase.csv hold the decide-now phases only; the later "
-    "phases adapt per scenario: later_plans.csv gives their median, P5 and P95 "
+    "phases adapt per scenario: later_plans.csv gives their P50, P5 and P95 "
     f"({PERCENTILE_WORDS})"
 )
 
@@ -206,7 +206,7 @@ def tables_of(
 def later_plans(
     inp: Inputs, model: SampleModel, result: TwoStage, later: list[str]
 ) -> pd.DataFrame:
-    """Per program, pool and later phase funded in some scenario: the money's median, P5 and
+    """Per program, pool and later phase funded in some scenario: the money's P50, P5 and
     P95 over the scenarios (US$ million; the sweep's `percentiles`, each a scenario's value)
     and in how many scenarios it is funded. Each scenario's money is snapped as solve's tables
     are (`snap`: 3,000, not 2,999.999824)."""
@@ -228,10 +228,10 @@ def later_plans(
         spread = percentiles(money)  # the sweep's rule: each a value some scenario reached
         rows.append(
             dict(zip(("program", "pool", "phase"), key, strict=True))
-            | {"median_musd": spread["p50"], "p5_musd": spread["p5"], "p95_musd": spread["p95"]}
+            | {"p50_musd": spread["p50"], "p5_musd": spread["p5"], "p95_musd": spread["p95"]}
             | {"funded_in": int((money > 1e-9).sum()), "scenarios": len(money)}
         )
-    columns = ["program", "pool", "phase", "median_musd", "p5_musd", "p95_musd", "funded_in"]
+    columns = ["program", "pool", "phase", "p50_musd", "p5_musd", "p95_musd", "funded_in"]
     return pd.DataFrame(rows, columns=[*columns, "scenarios"])
 
 

@@ -342,7 +342,7 @@ def load_study(study: CoreStudy) -> Any:
 
 def core_table(plans: GoodPlans, setting: CoreSettings) -> pd.DataFrame:
     """One row per member: the share of good plans that fund it above the threshold, how many
-    of each kind do, its least, median (the sweep's `percentiles`: a plan's value, never
+    of each kind do, its least, P50 (the sweep's `percentiles`: a plan's value, never
     interpolated) and most money over them, and its class; rows by class
     (core first), then share (largest first), then name."""
     bar = max(setting.threshold, ZERO_MUSD)
@@ -367,7 +367,7 @@ def core_table(plans: GoodPlans, setting: CoreSettings) -> pd.DataFrame:
                 "alternatives_funded": int((plans.alternatives[:, j] > bar).sum()),
                 "alternatives_counted": len(plans.alternatives),
                 "min_musd": _money(both[:, j].min()) if n else float("nan"),
-                "median_musd": _money(percentiles(both[:, j], (50,))["p50"]) if n else float("nan"),
+                "p50_musd": _money(percentiles(both[:, j], (50,))["p50"]) if n else float("nan"),
                 "max_musd": _money(both[:, j].max()) if n else float("nan"),
                 "threshold_musd": setting.threshold,
                 "unit": "US$ million over every pool and year",
