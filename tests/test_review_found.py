@@ -145,11 +145,6 @@ def test_replan_of_a_two_stage_run_with_actuals_as_approved_costs_nothing(tmp_pa
     assert not (tmp_path / "rp").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sweep --plan RUN takes RUN's objective from its run.json but not its --set cells: "
-    "the plan is swept, and its nominal said, on the dataset RUN was not solved on",
-)
 def test_sweep_of_a_run_solved_with_set_samples_the_data_the_run_was_solved_on(tmp_path):
     """`allocator solve --set pools.rnd/phase3.budget_musd=2900` plans 515,587 jobs on an rnd
     budget of 2,900. `allocator sweep --plan RUN` samples the dataset without that cell

@@ -6,7 +6,7 @@ has it). The command reads its options and calls `cli.sweeping.run_sweep_command
 """
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,6 +14,9 @@ from allocator.cli.commands import Measure, Rate, Sets, app
 from allocator.cli.exits import exit_codes
 from allocator.cli.helps import INPUTS_HELP, TARGETS_HELP, Command
 from allocator.cli.options import run_spec
+
+if TYPE_CHECKING:
+    from allocator.runs.spec import RunSpec
 
 
 @app.command(cls=Command)
@@ -83,22 +86,46 @@ def sweep(
         given = {"objective": objective, "targets": targets, "measure": measure}
         given |= {"discount_rate": discount_rate, "solver": None}
         taken = plan_options(plan, given)
+        spec = run_spec(
+            model,
+            inputs,
+            taken["objective"],
+            None,
+            taken["targets"],
+            taken["measure"],
+            taken["discount_rate"],
+            cell_sets,
+            out=out_dir,
+            solver=taken["solver"],
+        )
+        if plan is not None and model is None:
+            spec = on_runs_data(spec, plan, inputs)
         run_sweep_command(
-            run_spec(
-                model,
-                inputs,
-                taken["objective"],
-                None,
-                taken["targets"],
-                taken["measure"],
-                taken["discount_rate"],
-                cell_sets,
-                out=out_dir,
-                solver=taken["solver"],
-            ),  # fmt: skip
+            spec,
             (samples, seed),
             (scheduler, workers, serial, dashboard),
             resume,
             plan,
             given,
         )
+
+
+def on_runs_data(spec: "RunSpec", plan: Path, inputs: Path | None) -> "RunSpec":
+    """`spec` on the data --plan RUN was solved on: RUN's dataset (unless --inputs is given),
+    its model file's overrides and its sets, then the sets given here; a RUN whose run.json
+    records no scenario leaves `spec` as it is. The plan is then swept on the numbers it was
+    planned for (a RUN solved with `--set pools.rnd/phase3.budget_musd=2900` was swept on the
+    8,500 of the file)."""
+    from allocator.errors import UsageError
+    from allocator.runs.replan import located_spec
+    from allocator.runs.spec import read_record
+
+    try:
+        run = located_spec(read_record(plan), plan, inputs)
+    except UsageError:
+        return spec  # no record to take (its run.json says so when the plan is read)
+    return spec.with_(
+        inputs=run.inputs,
+        model_file=run.model_file,
+        overrides=(*run.overrides, *spec.overrides),
+    )
