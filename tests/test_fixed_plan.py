@@ -128,15 +128,15 @@ def test_summary_and_terminal_are_labelled(fixed_sweep):
     assert summary.loc["program y", "basis"] == FORESIGHT
     assert summary.loc["plan jobs", "basis"].startswith("this plan (nominal plan)")
     lines = text.splitlines()
-    first = next(k for k, line in enumerate(lines) if "median" in line)
+    first = next(k for k, line in enumerate(lines) if line.startswith("  jobs: P50 "))
     assert lines[first - 1].startswith("This plan (nominal plan, fixed: not re-optimised)")
-    assert "jobs: median" in lines[first]
-    foresight = [line for line in lines if " P50 " in line]
+    fixed = ("  jobs: P50 ", "  exports_musd: P50 ")
+    foresight = [line for line in lines if " P50 " in line and not line.startswith(fixed)]
     assert foresight
     assert all(FORESIGHT in line for line in foresight)
     assert first < lines.index(next(x for x in lines if FORESIGHT in x))
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert f"jobs {FORESIGHT}: median" in html
+    assert f"jobs {FORESIGHT}: P50" in html
     assert "Jobs of this plan" in html
 
 
