@@ -15,6 +15,7 @@ import json
 import math
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -215,26 +216,18 @@ def _run_json(path: Path) -> dict[str, object]:
     return info
 
 
-@pytest.mark.parametrize(
-    ("dataset", "cell"),
-    [
-        ("greedy", "pools.public/p1.budget_musd=0.15B"),
-        ("greedy", "programs.a.max_annual_share=25%"),
-        ("targets", "targets.jobs/sector/s2/2026.value=0.1K"),
-        ("exports", "markets./cat/2026.max_share=0.3"),
-        ("enable", "links.zone_plant.ratio=2.5"),
-        ("risk", "exposures.a/tech.weight=50%"),
-    ],
-)
-def test_a_set_gives_the_bytes_of_the_dataset_with_that_cell_edited(tmp_path, dataset, cell):
-    """Both runs read a folder `data` from their own working folder, so every path is the
-    same; only run.json's record of the spec and the report's settings line differ."""
+def same_bytes_as_edited(source: Path, cell: str, tmp_path: Path) -> tuple[list[str], Any]:
+    """`allocator solve --set CELL` on a copy of `source` and a solve of a copy with that cell
+    edited write the same bytes but run.json's record of the spec and report.html's settings
+    line (both runs read a folder `data` from their own working folder, so every path is the
+    same). Returns the files written and the result of the run with the set (its folder
+    tmp_path/set/out; the edited copy's tmp_path/edited/out)."""
     address, value = cell.split("=", 1)
     table, rest = address.split(".", 1)
     key, column = rest.rsplit(".", 1)
     one, two = tmp_path / "set", tmp_path / "edited"
-    shutil.copytree(DATA / dataset, one / "data")
-    shutil.copytree(DATA / dataset, two / "data")
+    for where in (one, two):
+        shutil.copytree(source, where / "data")
     edit_cell(two / "data", table, key, column, value)
     a = invoke("solve", "--inputs", "data", "--set", cell, "--out", "out", cwd=one)
     b = invoke("solve", "--inputs", "data", "--out", "out", cwd=two)
@@ -249,6 +242,24 @@ def test_a_set_gives_the_bytes_of_the_dataset_with_that_cell_edited(tmp_path, da
             assert _run_json(one / "out" / name) == _run_json(two / "out" / name)
             continue
         assert x == y, name
+    return names, a
+
+
+@pytest.mark.parametrize(
+    ("dataset", "cell"),
+    [
+        ("greedy", "pools.public/p1.budget_musd=0.15B"),
+        ("greedy", "programs.a.max_annual_share=25%"),
+        ("targets", "targets.jobs/sector/s2/2026.value=0.1K"),
+        ("exports", "markets./cat/2026.max_share=0.3"),
+        ("enable", "links.zone_plant.ratio=2.5"),
+        ("risk", "exposures.a/tech.weight=50%"),
+    ],
+)
+def test_a_set_gives_the_bytes_of_the_dataset_with_that_cell_edited(tmp_path, dataset, cell):
+    """Both runs read a folder `data` from their own working folder, so every path is the
+    same; only run.json's record of the spec and the report's settings line differ."""
+    same_bytes_as_edited(DATA / dataset, cell, tmp_path)
 
 
 def test_terminal_run_json_and_report_say_each_cell_old_and_new(tmp_path):

@@ -22,21 +22,7 @@ from allocator.data.cellset import SETTABLE, apply_set, parse_set
 from allocator.data.inputs import load_inputs
 from allocator.errors import UsageError
 from conftest import BASELINE, DATA, invoke
-from test_hunt_whatif import edit_cell
-
-
-def _without_settings(html: bytes) -> bytes:
-    """report.html without its settings paragraph (which lists the cells set)."""
-    start = html.index(b'<p class="muted" id="settings">')
-    return html[:start] + html[html.index(b"</p>", start) :]
-
-
-def _run_json(path: Path) -> dict[str, object]:
-    """run.json without what names the spec, the files read and the time taken."""
-    info = json.loads(path.read_text())
-    for name in ("options", "spec", "timings_s", "inputs", "cells_set"):
-        info.pop(name, None)
-    return info
+from test_hunt_whatif import same_bytes_as_edited
 
 
 def _source(dataset: str) -> Path:
@@ -76,32 +62,14 @@ def test_a_set_gives_the_bytes_of_the_dataset_with_that_cell_edited(
     same; only run.json's record of the spec and the report's settings line differ. The cell
     matters: the run of the dataset as it is differs in some table. The terminal says the
     change (a yes/no cell as yes or no)."""
-    address, value = cell.split("=", 1)
-    table, rest = address.split(".", 1)
-    key, column = rest.rsplit(".", 1)
-    one, two = tmp_path / "set", tmp_path / "edited"
-    for where in (one, two):
-        shutil.copytree(_source(dataset), where / "data")
-    edit_cell(two / "data", table, key, column, value)
-    a = invoke("solve", "--inputs", "data", "--set", cell, "--out", "out", cwd=one)
-    b = invoke("solve", "--inputs", "data", "--out", "out", cwd=two)
-    assert (a.exit_code, b.exit_code) == (0, 0), a.output + b.output
-    names = sorted(p.name for p in (one / "out").iterdir())
-    assert names == sorted(p.name for p in (two / "out").iterdir())
-    for name in names:
-        x, y = (one / "out" / name).read_bytes(), (two / "out" / name).read_bytes()
-        if name == "report.html":
-            x, y = _without_settings(x), _without_settings(y)
-        if name == "run.json":
-            assert _run_json(one / "out" / name) == _run_json(two / "out" / name)
-            continue
-        assert x == y, name
+    names, ran = same_bytes_as_edited(_source(dataset), cell, tmp_path)
+    one, address = tmp_path / "set", cell.split("=", 1)[0]
     before = solved_run("--inputs", _source(dataset))[0]  # once per session and dataset
     tables = [n for n in names if n.endswith(".csv")]
     assert any((one / "out" / n).read_bytes() != (before / n).read_bytes() for n in tables), (
         "the set changed no table: the test would pass on a set that does nothing"
     )
-    assert f"cells set: {address} {said} (--set)" in " ".join(a.stdout.split())
+    assert f"cells set: {address} {said} (--set)" in " ".join(ran.stdout.split())
 
 
 def test_the_new_tables_and_yes_no_columns_are_settable():
