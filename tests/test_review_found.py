@@ -185,3 +185,20 @@ def test_a_comma_datasets_small_percent_survives_export_inputs(tmp_path):
     assert wrote.exit_code == 0, wrote.stderr
     again = run_cli("solve", "--inputs", book, "--out", tmp_path / "book_run")
     assert again.exit_code == 0, again.stderr
+
+
+def test_what_was_spent_is_written_with_thousands_separators(baseline_run, tmp_path):
+    """replan's 'Spent up to YEAR (the actuals)' printed 22506.6391472 musd, the one number of
+    its summary without separators; to the digit still (12 significant, as the CSVs)."""
+    with open(baseline_run / "allocation.csv", newline="", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["year"] == "2025"]
+    actuals = tmp_path / "actuals.csv"
+    lines = [f"{r['program']},{r['pool']},2025,{r['invest_musd']}" for r in rows]
+    actuals.write_text("program,pool,year,spent_musd\n" + "\n".join(lines) + "\n")
+    total = sum(float(r["invest_musd"]) for r in rows)
+    assert total >= 1000
+    ran = run_cli(
+        "replan", baseline_run, "--as-of", "2025", "--actuals", actuals, "--out", tmp_path / "rp"
+    )
+    assert ran.exit_code == 0, ran.stderr
+    assert f"Spent up to 2025 (the actuals): {total:,.12g} musd." in ran.stdout

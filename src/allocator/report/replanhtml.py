@@ -71,10 +71,10 @@ def summary_lines(facts: dict[str, Any], source: bool = True) -> list[str]:
 
 
 def _spent_line(given: dict[str, Any], as_of: int) -> list[str]:
-    """What already happened: the actuals' total, to the digit (`%.12g`, as the CSV tables
+    """What already happened: the actuals' total, to the digit (12 significant, as the CSV tables
     write money), so it is the sum of the actuals and of replan.csv's spent phases; none for a
     run.json written before it said the total."""
     spent = given.get("spent_musd")
     if not isinstance(spent, int | float):
         return []
-    return [f"Spent up to {as_of} (the actuals): {spent:.12g} musd."]
+    return [f"Spent up to {as_of} (the actuals): {spent:,.12g} musd."]
