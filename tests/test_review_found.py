@@ -202,3 +202,17 @@ def test_what_was_spent_is_written_with_thousands_separators(baseline_run, tmp_p
     )
     assert ran.exit_code == 0, ran.stderr
     assert f"Spent up to 2025 (the actuals): {total:,.12g} musd." in ran.stdout
+
+
+def test_a_refused_amount_past_a_limit_shows_the_excess():
+    """875.0001 musd against a ramp of 875 was said 'gets 875 musd up to this row, more than
+    ...': the excess was invisible. The total is said to 12 significant digits."""
+    from types import SimpleNamespace
+
+    from allocator.errors import InputError
+    from allocator.studies import actuals
+
+    row = SimpleNamespace(line=3)
+    with pytest.raises(InputError) as got:
+        actuals._past(row, "actuals.csv", "program a", 875.0001, 875.0, "more than its ramp")
+    assert "program a gets 875.0001 musd up to this row, more than its ramp" in str(got.value)

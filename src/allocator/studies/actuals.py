@@ -260,7 +260,7 @@ def _past(r: Actual, name: str, who: str, total: float, limit: float, words: str
     """Refuse row `r` if `who`'s running total passes `limit` there."""
     if total > limit * (1 + TOL) + TOL:
         raise InputError(
-            f"{who} gets {total:,.6g} musd up to this row, {words}", file=name, row=r.line,
+            f"{who} gets {total:,.12g} musd up to this row, {words}", file=name, row=r.line,
             column="spent_musd", fix="correct the amount or the program; a plan cannot re-plan "
             "spending past a limit of the data (raise it there first)",
         )  # fmt: skip
