@@ -1,0 +1,49 @@
+"""Task cite: an infeasible workbook dataset's explanation cites the workbook's sheets (the file
+the user has), `--set` help says what it can set, and a model file's `exclude_program` is checked
+across tables as a `--set` is."""
+
+from __future__ import annotations
+
+import pytest
+
+from allocator.data.bookwriter import write_inputs_workbook
+from allocator.data.inputs import load_inputs
+from conftest import BASELINE, DATA
+from conftest import run_cli as cli
+
+
+@pytest.fixture(scope="module")
+def infeasible_book(tmp_path_factory):
+    """tests/data/infeasible as the workbook plan.xlsx (`export-inputs` writes the same)."""
+    book = tmp_path_factory.mktemp("cite") / "plan.xlsx"
+    write_inputs_workbook(load_inputs(DATA / "infeasible"), book)
+    return book
+
+
+@pytest.mark.parametrize("command", ["solve", "explain"])
+def test_an_infeasible_workbook_is_explained_by_sheet_row_and_column(command, infeasible_book):
+    args = ["--out", infeasible_book.parent / "run"] if command == "solve" else []
+    code, out, err = cli(command, "--inputs", infeasible_book, *args)
+    assert code == 1, err
+    assert "Traceback" not in err
+    assert "(plan.xlsx, sheet pools, row 2, column budget_musd)" in err, err
+    assert "(plan.xlsx, sheet programs, row 3, column floor_musd)" in err, err
+    assert "from 60 to 50 (plan.xlsx, sheet programs, row 2, column floor_musd)" in err, err
+    assert ".csv" not in err, err
+
+
+def test_the_baseline_workbook_made_infeasible_by_a_set_cites_its_sheet(tmp_path):
+    book = tmp_path / "plan.xlsx"
+    write_inputs_workbook(load_inputs(BASELINE), book)
+    floors = [f"programs.{p}.floor_musd=8500" for p in ("advanced_materials", "aerospace_components")]
+    code, _, err = cli("explain", "--inputs", book, "--set", floors[0], "--set", floors[1])
+    assert code == 1, err
+    assert "from 8,500 to" in err, err
+    assert "(plan.xlsx, sheet programs, row 3, column floor_musd)" in err, err
+    assert ".csv" not in err, err
+
+
+def test_a_csv_folder_is_still_explained_by_file(tmp_path):
+    code, _, err = cli("explain", "--inputs", DATA / "infeasible")
+    assert code == 1, err
+    assert "(pools.csv row 2, column budget_musd)" in err, err
