@@ -35,7 +35,9 @@ def test_an_infeasible_workbook_is_explained_by_sheet_row_and_column(command, in
 def test_the_baseline_workbook_made_infeasible_by_a_set_cites_its_sheet(tmp_path):
     book = tmp_path / "plan.xlsx"
     write_inputs_workbook(load_inputs(BASELINE), book)
-    floors = [f"programs.{p}.floor_musd=8500" for p in ("advanced_materials", "aerospace_components")]
+    floors = [
+        f"programs.{p}.floor_musd=8500" for p in ("advanced_materials", "aerospace_components")
+    ]
     code, _, err = cli("explain", "--inputs", book, "--set", floors[0], "--set", floors[1])
     assert code == 1, err
     assert "from 8,500 to" in err, err
