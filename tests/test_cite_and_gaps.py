@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from allocator.data.bookwriter import write_inputs_workbook
+from allocator.data.cellset import apply_set, parse_set
 from allocator.data.inputs import load_inputs
-from conftest import BASELINE, DATA
+from conftest import BASELINE, DATA, invoke
 from conftest import run_cli as cli
 
 
@@ -49,3 +50,27 @@ def test_a_csv_folder_is_still_explained_by_file(tmp_path):
     code, _, err = cli("explain", "--inputs", DATA / "infeasible")
     assert code == 1, err
     assert "(pools.csv row 2, column budget_musd)" in err, err
+
+
+SET_SENTENCE = (
+    "An empty VALUE empties the cell (programs.a.max_annual_share= removes a ramp limit), and "
+    "yes/no columns and the base, tranches and shares tables can be set too."
+)
+
+
+def _plain(help_text: str) -> str:
+    """`--help` as one line of words: rich's panel borders and wrapping taken out."""
+    return " ".join(help_text.replace("│", " ").split())
+
+
+def test_set_help_says_an_empty_value_and_what_tables_can_be_set():
+    res = invoke("solve", "--help", env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert SET_SENTENCE in _plain(res.stdout), res.stdout
+
+
+def test_an_empty_set_value_removes_a_ramp_limit_as_the_help_says():
+    ramped = load_inputs(DATA / "ramp")
+    freed = apply_set(ramped, parse_set("programs.a.max_annual_share="))
+    assert [p.max_annual_share for p in ramped.programs if p.program == "a"] == [0.3]
+    assert [p.max_annual_share for p in freed.programs if p.program == "a"] == [None]
