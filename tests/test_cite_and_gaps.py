@@ -73,4 +73,4 @@ def test_an_empty_set_value_removes_a_ramp_limit_as_the_help_says():
     ramped = load_inputs(DATA / "ramp")
     freed = apply_set(ramped, parse_set("programs.a.max_annual_share="))
     assert [p.max_annual_share for p in ramped.programs if p.program == "a"] == [0.3]
-    assert [p.max_annual_share for p in freed.programs if p.program == "a"] == [None]
+    assert [p.max_annual_share for p in freed.programs if p.program == "a"] == [1.0]  # no limit
