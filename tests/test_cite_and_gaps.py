@@ -107,3 +107,12 @@ def test_excluding_a_sectors_only_program_refuses_its_base_in_one_line(dataset, 
         "this row"
     ), err
     assert not (tmp_path / "run").exists()
+
+
+def test_hard_targets_refused_before_solving_cite_the_workbook_sheet(tmp_path):
+    book = tmp_path / "plan.xlsx"
+    write_inputs_workbook(load_inputs(BASELINE), book)
+    code, _, err = cli("explain", "--inputs", book, "--targets", "hard")
+    assert code == 1, err
+    assert "(plan.xlsx, sheet targets, row 11): no program serves it" in err, err
+    assert ".csv" not in err, err

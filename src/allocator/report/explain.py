@@ -12,7 +12,7 @@ from allocator.errors import InfeasibleError
 from allocator.model.families import unit_of
 from allocator.model.families import words as words_of
 from allocator.model.solution import Conflict, Infeasibility, Place, Relaxation
-from allocator.report.assumed import book_of, row_place
+from allocator.report.assumed import book_of, cited_words, row_place
 
 if TYPE_CHECKING:
     from allocator.data.schema import Inputs
@@ -25,7 +25,8 @@ def explained(
     inp: Inputs, err: InfeasibleError, found: Infeasibility | None = None
 ) -> InfeasibleError:
     """`err` with its records said in words (`explain`): a new, complete error to raise in its
-    place; `err` itself without records (refused before solving).
+    place. Refused before solving (no records): `err`, or for a workbook dataset the same
+    error with its lines citing sheets (`plan.xlsx, sheet targets, row 11`), not CSV files.
 
     Args:
         inp: the dataset: a workbook's (`inp.folder` e.g. plan.xlsx) places are cited by sheet.
@@ -33,10 +34,13 @@ def explained(
         found: the records of `err`'s diagnosis (`solver.diagnosis.infeasibility`); default:
             those `err` already carries.
     """
+    book = book_of(inp.folder)
     records = found if found is not None else err.infeasibility
-    if not isinstance(records, Infeasibility):
-        return err
-    return err.with_infeasibility(records, explain(records, book_of(inp.folder)))
+    if not isinstance(records, Infeasibility):  # refused before solving: lines citing CSV names
+        if book is None or not err.details:
+            return err
+        return err.with_infeasibility(records, [cited_words(book, d) for d in err.details])
+    return err.with_infeasibility(records, explain(records, book))
 
 
 def explain(found: Infeasibility, book: str | None = None) -> list[str]:
