@@ -49,7 +49,12 @@ def solve_inputs(
     check_choices(objective, targets)
     from allocator.model.solution import Objective
 
-    lp, timings = build_lp(inp, targets, robust, measure)  # robust: "jobs" is the robust cost
+    try:
+        lp, timings = build_lp(inp, targets, robust, measure)  # robust: "jobs" is the robust cost
+    except InfeasibleError as exc:  # refused before solving: cited as the user's dataset names
+        from allocator.report.explain import explained
+
+        raise explained(inp, exc) from None
     t1 = time.perf_counter()
     apply_options(lp, solver)
     numerics = numerics_warnings(lp)

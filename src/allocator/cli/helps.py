@@ -39,7 +39,9 @@ SET_HELP = (
     "Change one number of the dataset: TABLE.KEY.COLUMN=VALUE, the key being the row's key "
     "columns joined by / (e.g. pools.public/phase1.budget_musd=6700, "
     "targets.jobs/total//2040.value=30K). Repeatable; applied after the model file's overrides "
-    "and sets, and read as the CSV cell would be."
+    "and sets, and read as the CSV cell would be. An empty VALUE empties the cell "
+    "(programs.a.max_annual_share= removes a ramp limit), and yes/no columns and the base, "
+    "tranches and shares tables can be set too."
 )
 
 

@@ -1,0 +1,118 @@
+"""Task cite: an infeasible workbook dataset's explanation cites the workbook's sheets (the file
+the user has), `--set` help says what it can set, and a model file's `exclude_program` is checked
+across tables as a `--set` is."""
+
+from __future__ import annotations
+
+import pytest
+
+from allocator.data.bookwriter import write_inputs_workbook
+from allocator.data.cellset import apply_set, parse_set
+from allocator.data.inputs import load_inputs
+from conftest import BASELINE, DATA, copy_dataset, invoke
+from conftest import run_cli as cli
+
+
+@pytest.fixture(scope="module")
+def infeasible_book(tmp_path_factory):
+    """tests/data/infeasible as the workbook plan.xlsx (`export-inputs` writes the same)."""
+    book = tmp_path_factory.mktemp("cite") / "plan.xlsx"
+    write_inputs_workbook(load_inputs(DATA / "infeasible"), book)
+    return book
+
+
+@pytest.mark.parametrize("command", ["solve", "explain"])
+def test_an_infeasible_workbook_is_explained_by_sheet_row_and_column(command, infeasible_book):
+    args = ["--out", infeasible_book.parent / "run"] if command == "solve" else []
+    code, out, err = cli(command, "--inputs", infeasible_book, *args)
+    assert code == 1, err
+    assert "Traceback" not in err
+    assert "(plan.xlsx, sheet pools, row 2, column budget_musd)" in err, err
+    assert "(plan.xlsx, sheet programs, row 3, column floor_musd)" in err, err
+    assert "from 60 to 50 (plan.xlsx, sheet programs, row 2, column floor_musd)" in err, err
+    assert ".csv" not in err, err
+
+
+def test_the_baseline_workbook_made_infeasible_by_a_set_cites_its_sheet(tmp_path):
+    book = tmp_path / "plan.xlsx"
+    write_inputs_workbook(load_inputs(BASELINE), book)
+    floors = [
+        f"programs.{p}.floor_musd=8500" for p in ("advanced_materials", "aerospace_components")
+    ]
+    code, _, err = cli("explain", "--inputs", book, "--set", floors[0], "--set", floors[1])
+    assert code == 1, err
+    assert "from 8,500 to" in err, err
+    assert "(plan.xlsx, sheet programs, row 3, column floor_musd)" in err, err
+    assert ".csv" not in err, err
+
+
+def test_a_csv_folder_is_still_explained_by_file(tmp_path):
+    code, _, err = cli("explain", "--inputs", DATA / "infeasible")
+    assert code == 1, err
+    assert "(pools.csv row 2, column budget_musd)" in err, err
+
+
+SET_SENTENCE = (
+    "An empty VALUE empties the cell (programs.a.max_annual_share= removes a ramp limit), and "
+    "yes/no columns and the base, tranches and shares tables can be set too."
+)
+
+
+def _plain(help_text: str) -> str:
+    """`--help` as one line of words: rich's panel borders and wrapping taken out."""
+    return " ".join(help_text.replace("│", " ").split())
+
+
+def test_set_help_says_an_empty_value_and_what_tables_can_be_set():
+    res = invoke("solve", "--help", env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert SET_SENTENCE in _plain(res.stdout), res.stdout
+
+
+def test_an_empty_set_value_removes_a_ramp_limit_as_the_help_says():
+    ramped = load_inputs(DATA / "ramp")
+    freed = apply_set(ramped, parse_set("programs.a.max_annual_share="))
+    assert [p.max_annual_share for p in ramped.programs if p.program == "a"] == [0.3]
+    assert [p.max_annual_share for p in freed.programs if p.program == "a"] == [1.0]  # no limit
+
+
+def _project_excluding(tmp_path, program: str, dataset: str):
+    """A project holding tests/data/base_levels as `dataset` (a folder, or a workbook by its
+    suffix) and models/x.yaml excluding `program`."""
+    if dataset.endswith(".xlsx"):
+        write_inputs_workbook(load_inputs(DATA / "base_levels"), tmp_path / dataset)
+    else:
+        copy_dataset(DATA / "base_levels", tmp_path / dataset)
+    (tmp_path / "models").mkdir()
+    model = tmp_path / "models" / "x.yaml"
+    lines = ["name: x", f"dataset: ../{dataset}", "overrides:", f"  - exclude_program: {program}"]
+    model.write_text("\n".join([*lines, ""]))
+    return model
+
+
+@pytest.mark.parametrize(
+    ("dataset", "where"),
+    [
+        ("data", ("base.csv,", "programs.csv")),
+        ("plan.xlsx", ("plan.xlsx, sheet base,", "sheet programs")),
+    ],
+)
+def test_excluding_a_sectors_only_program_refuses_its_base_in_one_line(dataset, where, tmp_path):
+    _project_excluding(tmp_path, "a", dataset)  # a: sector s1's only program
+    code, out, err = cli("solve", "models/x.yaml", "--out", "run", cwd=tmp_path)
+    assert code == 2, out
+    assert err.strip() == (
+        f"error: models/x.yaml: after its overrides, {where[0]} row 2, column 'member': unknown "
+        f"sector 's1'. Fix: use one of the sectors of {where[1]} (s2), add it there, or delete "
+        "this row"
+    ), err
+    assert not (tmp_path / "run").exists()
+
+
+def test_hard_targets_refused_before_solving_cite_the_workbook_sheet(tmp_path):
+    book = tmp_path / "plan.xlsx"
+    write_inputs_workbook(load_inputs(BASELINE), book)
+    code, _, err = cli("explain", "--inputs", book, "--targets", "hard")
+    assert code == 1, err
+    assert "(plan.xlsx, sheet targets, row 11): no program serves it" in err, err
+    assert ".csv" not in err, err
