@@ -34,6 +34,7 @@ SOLVER = {
     "passes",
     "ranging",
     "marginal",
+    "probes",
     "basisrange",
     "units",
     "diagnosis",

@@ -18,7 +18,8 @@ from allocator.solver import passes
 from allocator.solver.basisrange import basis_range
 from allocator.solver.compile import build_lp
 from allocator.solver.highs import new_highs
-from allocator.solver.marginal import Base, Side
+from allocator.solver.marginal import Base
+from allocator.solver.probes import Side
 from allocator.solver.ranging import allowable_ranges
 from allocator.solver.rows import Rows, row_codes
 from conftest import BASELINE

@@ -20,7 +20,8 @@ import highspy
 import numpy as np
 import numpy.typing as npt
 
-from allocator.solver.marginal import Base, Seen, Side, restored, side_end, side_rate
+from allocator.solver.marginal import Base, restored, side_end, side_rate
+from allocator.solver.probes import Seen, Side
 from allocator.solver.rows import Rows, row_codes
 from allocator.solver.status import Status, status_of
 
