@@ -37,6 +37,7 @@ SOLVER = {
     "probes",
     "basisrange",
     "units",
+    "wholeunit",
     "diagnosis",
     "subproblems",
     "columns",

@@ -94,7 +94,7 @@ def _soft_lp():
     least weighted shortfall is 1 (x = 6); then x = 6, y = 4: 22 jobs. By hand: the cap cut by
     any amount has no plan with the least shortfall held; re-solved as `allocator solve` does,
     one unit less costs 2 jobs and the least shortfall rises by 0.5."""
-    from allocator.solver.units import Lexicographic
+    from allocator.solver.wholeunit import Lexicographic
 
     h, shortfall, jobs, every = soft_targets_first_pass()
     first = h.getBasis()
