@@ -30,7 +30,8 @@ from allocator.report.folders import (
 from allocator.report.studyhtml import FORESIGHT, PERCENTILE_METHOD, percentiles
 from allocator.report.write import write_json
 from allocator.studies.daskclient import LOCAL_WORKER_CONFIG, dask_client  # noqa: F401
-from allocator.studies.fixedplan import plan_columns, plan_counts, plan_id, plan_summary
+from allocator.studies.fixedplan import plan_id
+from allocator.studies.plantable import plan_columns, plan_counts, plan_summary
 from allocator.studies.sweep import fixed_plan, load_uncertain, solve_chunk
 from allocator.studies.sweepfolder import (
     done_samples,
@@ -323,7 +324,7 @@ class StreamWriter:
     def __init__(
         self, folder: Path, labels: list[str], values: np.ndarray, plan: list[str] | None = None
     ) -> None:
-        from allocator.studies.fixedplan import PlanTable
+        from allocator.studies.plantable import PlanTable
 
         self.values, self.labels = values, labels
         self.plan = PlanTable(folder / "sweep_plan.csv", plan or [])
