@@ -31,7 +31,8 @@ from starlette.testclient import TestClient
 
 from allocator.runs.spec import RunSpec
 from allocator.serve.app import HEADER, create_app
-from allocator.serve.held import HeldModel, cells_of
+from allocator.serve.brief import cells_of
+from allocator.serve.held import HeldModel
 
 EDITABLE = {
     "pools": ("budget_musd",),

@@ -69,7 +69,7 @@ def _solved_counting(folder, monkeypatch, shortcuts: bool, objective: str = "job
     import highspy
 
     from allocator.data.inputs import load_inputs
-    from allocator.solver import marginal
+    from allocator.solver import probes
 
     runs = []
     real = highspy.Highs.run
@@ -78,7 +78,7 @@ def _solved_counting(folder, monkeypatch, shortcuts: bool, objective: str = "job
         runs.append(1)
         return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(marginal, "SHORTCUTS", shortcuts, raising=False)
+    monkeypatch.setattr(probes, "SHORTCUTS", shortcuts)
     monkeypatch.setattr(highspy.Highs, "run", counted)
     sol, _ = pipeline.solve_inputs(load_inputs(folder), objective)
     monkeypatch.undo()

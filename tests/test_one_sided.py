@@ -223,7 +223,7 @@ def _soft_lp() -> tuple[highspy.Highs, object]:
     0.5 (-0.5) and x = 7, y = 3: 24 jobs (+2); the budget at 11 or 9 leaves the shortfall and
     moves y: 23 and 21 jobs (+1, -1). Held at the least shortfall 1, the cap at 5 has no plan.
     """
-    from allocator.solver.units import Lexicographic
+    from allocator.solver.wholeunit import Lexicographic
 
     h, shortfall, jobs, every = soft_targets_first_pass()
     least = -h.getInfo().objective_function_value
@@ -243,7 +243,7 @@ def _soft_lp() -> tuple[highspy.Highs, object]:
     ],
 )
 def test_hand_solved_soft_targets_one_unit_re_solves_both_passes(row, expected):
-    from allocator.solver.units import one_unit
+    from allocator.solver.wholeunit import one_unit
 
     h, lex = _soft_lp()
     basis = h.getBasis()

@@ -18,7 +18,8 @@ from allocator.solver import passes
 from allocator.solver.basisrange import basis_range
 from allocator.solver.compile import build_lp
 from allocator.solver.highs import new_highs
-from allocator.solver.marginal import Base, Side
+from allocator.solver.marginal import Base
+from allocator.solver.probes import Side
 from allocator.solver.ranging import allowable_ranges
 from allocator.solver.rows import Rows, row_codes
 from conftest import BASELINE
@@ -187,14 +188,14 @@ def test_ranging_reads_every_row_once_and_gives_the_same_rates(monkeypatch):
 
 
 def test_a_whole_unit_of_both_passes_sets_the_costs_twice(monkeypatch):
-    """Under soft targets a whole unit re-solves both passes (`units._both_passes`): the first
+    """Under soft targets a whole unit re-solves both passes (`wholeunit._both_passes`): the first
     pass's costs, then the objective's, which stay in place: HiGHS sets each cost vector once
     (3.6 ms a call at 70,000 columns), and holds the objective's costs after the rates."""
-    from allocator.solver import units
+    from allocator.solver import wholeunit
 
     made: list[str] = []
     after = {}
-    real_passes = units._both_passes
+    real_passes = wholeunit._both_passes
 
     def both(*args):
         made.append("both passes")
@@ -202,7 +203,7 @@ def test_a_whole_unit_of_both_passes_sets_the_costs_twice(monkeypatch):
 
     def checked(lp, cost, activity):
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(units, "_both_passes", both)
+            mp.setattr(wholeunit, "_both_passes", both)
             mp.setattr(highspy.Highs, "changeColsCost", _counting("changeColsCost", made))
             got = allowable_ranges(lp, cost, activity)
         n = len(lp.col_names)

@@ -11,7 +11,7 @@ import highspy
 import numpy as np
 import pytest
 
-from allocator.solver import marginal
+from allocator.solver import probes
 from allocator.solver.highs import new_highs
 from allocator.solver.marginal import one_sided
 from conftest import soft_targets_first_pass
@@ -80,7 +80,7 @@ def test_a_rate_over_a_long_range_is_found_with_few_runs(runs):
 def test_the_same_rates_with_every_probe_re_solved(runs, monkeypatch):
     fast = one_sided(_long_range(), 0)
     fewer = len(runs)
-    monkeypatch.setattr(marginal, "SHORTCUTS", False)
+    monkeypatch.setattr(probes, "SHORTCUTS", False)
     runs.clear()
     full = one_sided(_long_range(), 0)
     assert fast == full
@@ -94,7 +94,7 @@ def _soft_lp():
     least weighted shortfall is 1 (x = 6); then x = 6, y = 4: 22 jobs. By hand: the cap cut by
     any amount has no plan with the least shortfall held; re-solved as `allocator solve` does,
     one unit less costs 2 jobs and the least shortfall rises by 0.5."""
-    from allocator.solver.units import Lexicographic
+    from allocator.solver.wholeunit import Lexicographic
 
     h, shortfall, jobs, every = soft_targets_first_pass()
     first = h.getBasis()
@@ -157,7 +157,7 @@ def _baseline_rates(monkeypatch, shortcuts: bool):
         finally:
             inside[0] = False
 
-    monkeypatch.setattr(marginal, "SHORTCUTS", shortcuts)
+    monkeypatch.setattr(probes, "SHORTCUTS", shortcuts)
     monkeypatch.setattr(highspy.Highs, "run", counted)
     monkeypatch.setattr(ranging, "listed_rates", rates)
     sol, _ = solve_inputs(load_inputs(str(BASELINE)), "jobs")
@@ -197,7 +197,7 @@ def test_a_rate_whose_basis_holds_for_ever_says_without_limit(monkeypatch, short
     from allocator.solver.marginal import Base
     from allocator.solver.units import listed_rates
 
-    monkeypatch.setattr(marginal, "SHORTCUTS", shortcuts)
+    monkeypatch.setattr(probes, "SHORTCUTS", shortcuts)
     h, lex = _soft_lp()
     zero = np.zeros(4)
     out = listed_rates(h, Base.of(h), (zero, zero), np.array([True, False, False, False]), lex)

@@ -250,7 +250,7 @@ def test_the_page_lists_and_sets_the_new_cells_as_solve_set(
 ):
     """The page's cells name each row as a set does (`800`, not `800.0`), show a yes/no cell
     as yes or no (what the page's text box sends back), and an edit gives solve --set's plan."""
-    from allocator.serve.held import cells_of
+    from allocator.serve.brief import cells_of
 
     folder = tmp_path / "data"
     shutil.copytree(DATA / dataset, folder)

@@ -178,7 +178,7 @@ def hand_folder(tmp_path: Path) -> Path:
 def test_percentiles_of_five_samples_are_observed_values(tmp_path):
     """numpy's linear P5 of 0, 50, 60, 70, 80 is 10 (no sample funds x with 10); the empirical
     quantile (inverted CDF) gives P5 0, P50 60, P95 80, and jobs 100, 140, 180."""
-    from allocator.studies.sweeprun import summarise
+    from allocator.studies.sweepsummary import summarise
 
     summary = summarise(hand_folder(tmp_path)).set_index("item")
     assert summary.loc["program x", ["p5", "p50", "p95"]].tolist() == [0, 60, 80]

@@ -13,7 +13,8 @@ from allocator.data.uncertainty import latin_hypercube, params_of, with_values
 from allocator.model.measures import Measure
 from allocator.pipeline import solve_inputs
 from allocator.studies.sweep import SampleModel
-from allocator.studies.sweeprun import run_sweep, summarise
+from allocator.studies.sweeprun import run_sweep
+from allocator.studies.sweepsummary import summarise
 from conftest import BASELINE, DATA, run_cli
 
 SWEEP = DATA / "sweep"

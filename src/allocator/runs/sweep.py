@@ -97,7 +97,8 @@ def sweep_into(
     from allocator.report.folders import refuse_overlap
     from allocator.report.plots import plot_sweep
     from allocator.report.rebuild import rebuild_report
-    from allocator.studies.sweeprun import run_sweep, summarise
+    from allocator.studies.sweeprun import run_sweep
+    from allocator.studies.sweepsummary import summarise
 
     scheduler, workers, serial, dashboard = where
     dashboard = on_this_machine(dashboard)

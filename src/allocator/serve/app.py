@@ -231,7 +231,7 @@ def page_state(held: HeldModel, answer: Answer) -> Response:
     """The answer to a plan, set or reset: revision, headline, outcomes, money by program,
     what moved against the plan first loaded, and the cells (the report comes with the
     details: `details_state`)."""
-    from allocator.serve.held import cells_of
+    from allocator.serve.brief import cells_of
     from allocator.serve.moved import moved
 
     brief = answer.brief

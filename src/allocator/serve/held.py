@@ -8,12 +8,13 @@ objective, efficiency passes, ties, exports; and the objective without targets).
 columns come or go (a program's years, a lag), the LP is built and handed to HiGHS again, and the
 answer says so.
 
-An answer (`Answer`, numbered by `rev`) holds what the page shows at once (`Brief`: the headline,
-the outcomes, the money by program, the rows that bind). The rest of the run (ranges, one-sided
-rates and whole units, tie classes, every table and the report) is its `Details`, asked for next
-and solved as `allocator solve --set` solves the scenario, from the data, on a HiGHS instance of
-its own: the same bytes as the CLI's run folder (a warm instance's duals are another optimal
-dual where the optimum is degenerate), and the held instance stays free for the next edit.
+An answer (`Answer`, numbered by `rev`) holds what the page shows at once (`Brief`, from
+`serve/brief.py`: the headline, the outcomes, the money by program, the rows that bind). The rest
+of the run (ranges, one-sided rates and whole units, tie classes, every table and the report) is
+its `Details`, asked for next and solved as `allocator solve --set` solves the scenario, from the
+data, on a HiGHS instance of its own: the same bytes as the CLI's run folder (a warm instance's
+duals are another optimal dual where the optimum is degenerate), and the held instance stays free
+for the next edit.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import dataclasses
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -34,11 +34,11 @@ from allocator.data.schema import Inputs
 from allocator.errors import InfeasibleError, UsageError
 from allocator.model.solution import Objective, Solution
 from allocator.pipeline import refuse_empty
-from allocator.report import tables as reports
 from allocator.report.explain import explained
-from allocator.runs.common import Run, run_info
+from allocator.runs.common import Run
 from allocator.runs.solve import solved
 from allocator.runs.spec import RunSpec
+from allocator.serve.brief import Brief, brief_of
 from allocator.solver.compile import CompiledLP, StandardForm, build_lp, standard_form
 from allocator.solver.diagnosis import infeasibility
 from allocator.solver.passes import apply_options, optimum, price_of_targets
@@ -48,18 +48,6 @@ MAX_SETS = 10_000
 """Cells a scenario may change at once: the limit of a model file's overrides and sets."""
 
 HELD = "held: bounds and costs changed on the held HiGHS instance, re-solved from its last basis"
-
-
-@dataclass(frozen=True)
-class Brief:
-    """What an answer shows at once, as `allocator solve` reports it: run.json's `objective`
-    and `outcomes`, each program's money over the horizon (allocation_by_phase.csv's
-    `total_musd`) and the rows that bind (shadow_prices.csv's `binding`)."""
-
-    objective: dict[str, Any]
-    outcomes: dict[str, Any]
-    programs: dict[str, float]
-    binding: frozenset[str]
 
 
 @dataclass
@@ -315,34 +303,6 @@ def plan_of(lp: CompiledLP, goal: Objective, weights: dict[str, float] | None = 
     )
 
 
-def brief_of(inp: Inputs, sol: Solution, spec: RunSpec) -> Brief:
-    """What an answer shows at once, read as the run's tables and run.json read it (without the
-    model file, which run.json's options hash: an edit needs only what serve read)."""
-    info = run_info(inp, sol, spec.with_(model_file=None), {})
-    by_phase = reports.allocation_by_phase(inp, reports.allocation(inp, sol))
-    programs = zip(by_phase["program"], by_phase["total_musd"], strict=True)
-    return Brief(
-        objective=info["objective"],
-        outcomes=info["outcomes"],
-        programs={str(p): float(v) for p, v in programs},
-        binding=binding_rows(sol.rows),
-    )
-
-
-def binding_rows(rows: Any) -> frozenset[str]:
-    """The rows whose slack is nil, by shadow_prices.csv's rule (`report.tables`): the slack
-    on the finite side, within `BINDING_TOLERANCE` of the right-hand side's size."""
-    upper = rows["upper"].to_numpy(dtype=float)
-    lower = rows["lower"].to_numpy(dtype=float)
-    body = rows["body"].to_numpy(dtype=float)
-    upper_side = np.isfinite(upper)
-    rhs = np.where(upper_side, upper, lower)
-    slack = np.where(upper_side, upper - body, body - lower)
-    slack = np.where(np.abs(slack) < 1e-9, 0.0, slack) + 0.0
-    hit = slack <= reports.BINDING_TOLERANCE * np.maximum(1.0, np.abs(rhs))
-    return frozenset(str(c) for c in rows["constraint"].to_numpy()[hit])
-
-
 def refuse_unreadable_model_file(spec: RunSpec) -> None:
     """Refuse the details (`allocator solve`'s run, whose run.json hashes the model file) when
     the model file serve started from can no longer be read.
@@ -415,33 +375,3 @@ def update_held(lp: CompiledLP, form: StandardForm) -> str | None:
     if entries.size:
         return f"{HELD}; {entries.size} matrix value(s) changed in place"
     return HELD
-
-
-def cells_of(inp: Inputs) -> list[dict[str, Any]]:
-    """The cells a page may set, by table: each row's key (as a set names it) and its numbers
-    and yes/no cells."""
-    from allocator.data.cellset import SETTABLE, key_text
-    from allocator.data.schema import TABLES
-
-    out = []
-    for table, columns in SETTABLE.items():
-        rows = []
-        for row in getattr(inp, table):
-            key = key_text(row, table)
-            rows.append({"key": key, "values": [_plain(getattr(row, c)) for c in columns]})
-        out.append(
-            {"table": table, "file": TABLES[table][0], "columns": list(columns), "rows": rows}
-        )
-    return out
-
-
-def _plain(value: Any) -> Any:
-    """A cell's value for JSON: a number, yes or no (what the page's text box sends back), or
-    None for an empty cell."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if value is None:
-        return value
-    if isinstance(value, int | float):
-        return value
-    return str(value)

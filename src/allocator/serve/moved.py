@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from allocator.serve.held import Brief
+from allocator.serve.brief import Brief
 
 TOLERANCE = 1e-6
 """A change smaller than this (in the unit of the number, relative above 1) is not a move."""

@@ -54,7 +54,7 @@ class CompiledLP:
     hold_initial: float | None = None
     first_basis: highspy.HighsBasis | None = None
     """The optimal basis of the least-shortfall pass at this data (soft targets), from which
-    the whole units re-solve that pass (`units.Lexicographic`)."""
+    the whole units re-solve that pass (`wholeunit.Lexicographic`)."""
 
 
 @dataclass

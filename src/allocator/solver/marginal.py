@@ -16,8 +16,8 @@ with the one the base dual gives at 0, and it ends exactly where a probe lies on
 line and the next line (Eisner and Severance's sandwich method for a parametric LP). A side that
 no move keeps feasible (cutting a row the held least shortfall needs) is infinite.
 
-What one whole unit more buys and one unit less costs, and which rows get both, is
-`allocator.solver.units`.
+The re-solves of one side (`Side`) are `allocator.solver.probes`. What one whole unit more buys
+and one unit less costs, and which rows get both, is `allocator.solver.units`.
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ from typing import NamedTuple
 import highspy
 import numpy as np
 
+from allocator.solver import probes
 from allocator.solver.basisrange import basis_range
+from allocator.solver.probes import Point, Seen, Side
 from allocator.solver.rows import Rows
-from allocator.solver.status import Status, status_of
 
 MAX_PROBES = 40
 """Re-solves per side at most; a side not settled within them is left not computed."""
@@ -39,21 +40,6 @@ SMALLEST = 1e-4
 """A move this small (units of the row) that no plan allows makes the side's rate infinite. An
 exact test would need an LP of the row's extreme activity, as dear as the plan's own; smaller
 moves meet HiGHS's feasibility tolerance (1e-7) in rows such as the held least shortfall."""
-
-SHORTCUTS = True
-"""Exact tests that spare re-solves: a move solved once is not solved again (`Side.at`), a cut
-no column bound allows is infeasible without a solve (`Side.blocked`), a side infeasible at
-one unit is tried at the least move next (infeasible there, it is infeasible at every move: the
-moves a plan allows are an interval around 0), a probe on the line of an earlier probe's optimal
-basis over the moves that basis stays feasible for is not re-solved (`Side.implied`), and probes
-between the farthest move known feasible and one known infeasible are assumed infeasible, the
-nearest of them re-solved to confirm all (`_confirmed`). False: every probe re-solved, as the
-tests compare."""
-
-ON_LINE = 1e-9
-"""A probe lies on a line when its objective differs by at most this, relative to the optimum."""
-
-_INF = highspy.kHighsInf
 
 _LEAST = 1.0
 while _LEAST / 10 >= SMALLEST:  # the last move `_one_side` tries, to the bit
@@ -76,194 +62,7 @@ class Rates:
     down_holds_for: float
 
 
-@dataclass(frozen=True)
-class _Point:
-    """A probe at distance t along the side: w = v(b + sigma t), slope s = dw/dt there."""
-
-    t: float
-    w: float
-    s: float
-    free: bool
-    """The row has slack there after loosening: moving it further changes nothing."""
-
-
-_UNKNOWN = _Point(np.nan, np.nan, np.nan, False)
-"""What `Side.implied` returns for a move only a re-solve can tell."""
-
-
-Seen = dict[tuple[int, int, float], "_Point | None"]
-"""Probes solved on one LP, by (row, sigma, t)."""
-
-
-class Side:
-    """Re-solves of one row moved by t >= 0 in one direction (`sigma` +1 up, -1 down)."""
-
-    def __init__(
-        self,
-        h: highspy.Highs,
-        row: int,
-        sigma: int,
-        w0: float,
-        s0: float,
-        seen: Seen | None = None,
-        rows: Rows | None = None,
-    ) -> None:
-        self.h, self.row, self.sigma, self.w0, self.s0 = h, row, sigma, w0, s0
-        self.rows = Rows.of(h) if rows is None else rows
-        """The rows `h` holds, read once for every side of the rates (`solver/rows.py`)."""
-        self.lower, self.upper = self.rows.bounds(row)
-        self.seen = {} if seen is None else seen
-        """Probes already solved on this instance's LP, by (row, sigma, t): `at` re-solves none
-        twice (the rate's probe at one unit is the whole unit's)."""
-        at_upper = self.upper < _INF and (
-            self.lower <= -_INF or self.lower == self.upper or s0 * sigma >= 0
-        )
-        self.moves = (self.lower > -_INF and (not at_upper or self.lower == self.upper), at_upper)
-        self.rhs = self.upper if at_upper else self.lower
-        self.loosens = (sigma > 0) == at_upper and self.lower != self.upper
-        self.tol = ON_LINE * max(1.0, abs(w0))
-        self.lines: list[tuple[_Point, float]] = []
-        """Probes solved on this side, each with the farthest move its optimal basis stays
-        feasible (so optimal, its dual the slope) for."""
-        self.holds: _Point | None = None
-        """The probe whose optimum the instance holds, its range not read yet."""
-        self.current: _Point | None = None
-        """The probe last solved, when the row sits at the bound it moves (the instance holds
-        its optimal basis), else None."""
-        self.feasible, self.infeasible = 0.0, np.inf
-        """The farthest move known feasible, the nearest re-solved infeasible."""
-        self.speculate = False
-        self.assumed: list[float] = []
-        """Moves assumed infeasible while `speculate`, to confirm (`_confirmed`)."""
-        self.stop: float | None = None
-        """Where the piece `_piece_end` found ends where no plan is feasible: the nearest move
-        found infeasible past its end (None: the rate changes there, or holds without limit)."""
-
-    @property
-    def tightens(self) -> bool:
-        """Whether the move shrinks the feasible set (an inequality moved inward)."""
-        return not self.loosens and self.lower != self.upper
-
-    def move(self, t: float) -> tuple[float, float]:
-        """Move the row by t (not solved); returns its new bounds."""
-        d = self.sigma * t
-        low = self.lower + d if self.moves[0] else self.lower
-        up = self.upper + d if self.moves[1] else self.upper
-        self.h.changeRowBounds(self.row, low, up)
-        return low, up
-
-    def at(self, t: float, slope: float | None = None) -> _Point | None:
-        """Re-solve with the row moved by t; None if that is infeasible (or not solved). A move
-        solved before on this LP (`seen`) is not solved again, nor (given the `slope` of the
-        piece sought) one that `implied` tells."""
-        key = (self.row, self.sigma, t)
-        if SHORTCUTS and key in self.seen:
-            return self.seen[key]
-        if SHORTCUTS and slope is not None:
-            known = self.implied(t, slope)
-            if known is not _UNKNOWN:
-                return known
-        self.seen[key] = point = self._solve(t)
-        return point
-
-    def implied(self, t: float, slope: float) -> _Point | None:
-        """The probe at t without a re-solve, or `_UNKNOWN`: on the line (`slope` through the
-        base optimum) of a probe whose optimal basis stays feasible up to t (a re-solve there
-        would start optimal, so make no iteration and find the same point); None while
-        `speculate` for a move past the farthest known feasible and short of one infeasible."""
-        self._read_range()
-        for p, reach in self.lines:
-            if p.t < t <= reach:
-                point = _Point(t, p.w + p.s * (t - p.t), p.s, False)
-                if self.on(point, slope):  # else re-solved: its w sets where the piece ends
-                    self.feasible = max(self.feasible, t)
-                    return point
-        if self.speculate and self.feasible < t < self.infeasible < np.inf:
-            self.assumed.append(t)
-            return None
-        return _UNKNOWN
-
-    def _solve(self, t: float) -> _Point | None:
-        low, up = self.move(t)
-        self.h.run()
-        self.holds = self.current = None
-        if status_of(self.h) is not Status.OPTIMAL:
-            self.infeasible = min(self.infeasible, t)
-            return None
-        sol = self.h.getSolution()
-        at = float(sol.row_value[self.row])  # each read of row_value copies it all
-        slack = min(up - at, at - low)
-        w = self.h.getObjectiveValue()
-        s = self.sigma * float(sol.row_dual[self.row])
-        point = _Point(t, w, s, self.loosens and slack > 1e-9 * max(1.0, abs(self.rhs)))
-        self.feasible = max(self.feasible, t)
-        moved = [b for b, m in zip((low, up), self.moves, strict=True) if m]
-        if any(abs(at - b) <= 1e-9 * max(1.0, abs(b)) for b in moved):
-            self.current = point  # the row at the bound moved: a further move moves its activity
-            self.holds = point if SHORTCUTS else None
-        return point
-
-    def unlimited(self, p: _Point, slope: float) -> bool:
-        """Whether the piece of `slope` that `p` lies on holds however far the row moves: an
-        optimal basis on it (of `p`, the probe last solved, or of an earlier probe on the same
-        line) stays primal feasible without limit (`basis_range` inf), so optimal with the same
-        dual. Exact, in both modes of `SHORTCUTS`: with every probe re-solved, each probe on
-        the line starts from that basis and keeps it."""
-        if self.current is p and basis_range(self.h, self.row, self.sigma, self.rows) == np.inf:
-            return True
-        self._read_range()
-        return any(reach == np.inf and self.on(q, slope) for q, reach in self.lines)
-
-    def _read_range(self) -> None:
-        """The range of the probe whose optimum the instance holds, into `lines`."""
-        if self.holds is not None:
-            p, self.holds = self.holds, None
-            reach = p.t + basis_range(self.h, self.row, self.sigma, self.rows)
-            self.lines.append((p, reach))
-            self.feasible = max(self.feasible, reach)
-
-    def blocked(self) -> bool:
-        """Whether no plan has the row moved this way at all, without a solve: the move tightens
-        the row and its columns' bounds already hold it at the bound moved (a budget of 0 cut;
-        the least activity over the bounds is no lower than the bound). Every move of
-        `SMALLEST` or more then breaks the row by at least that, 1,000 times HiGHS's
-        tolerance: what the probes of `_one_side` would find, exactly."""
-        if not SHORTCUTS or not self.tightens:
-            return False
-        least, most = self.extremes()
-        if self.sigma < 0:  # the upper bound moved down: no plan has less than the least
-            return bool(least >= self.upper)
-        return bool(most <= self.lower)
-
-    def extremes(self) -> tuple[float, float]:
-        """The row's least and most activity over its columns' bounds alone."""
-        index, value = self.rows.entries(self.row)
-        cols = self.h.getCols(len(index), index)
-        low = value * cols[3][: len(index)]  # each entry's extremes over its bounds
-        up = value * cols[4][: len(index)]
-        return float(np.minimum(low, up).sum()), float(np.maximum(low, up).sum())
-
-    def breakpoints(self) -> list[float]:
-        """The moves, fixed by the data, past which the row itself may allow no plan, nearest
-        first: the bound moved reaches 0 (a budget cut to nothing), the row's other bound, or
-        the least (most) activity its columns' bounds allow."""
-        least, most = self.extremes()
-        found = [-self.sigma * self.rhs]
-        if self.sigma < 0 and self.moves[1]:
-            found += [self.upper - least, self.upper - self.lower]
-        if self.sigma > 0 and self.moves[0]:
-            found += [most - self.lower, self.upper - self.lower]
-        return sorted({t for t in found if 0 < t < np.inf})
-
-    def on(self, p: _Point, slope: float) -> bool:
-        """Whether `p` lies on the line through the base optimum with `slope`."""
-        return abs(p.w - (self.w0 + slope * p.t)) <= self.tol
-
-    def restore(self) -> None:
-        self.h.changeRowBounds(self.row, self.lower, self.upper)
-
-
-def _first_piece(side: Side, p: _Point) -> tuple[float, _Point | None, _Point | None]:
+def _first_piece(side: Side, p: Point) -> tuple[float, Point | None, Point | None]:
     """The slope of v's first piece on this side, the farthest probe on it, the probe beyond."""
     beyond = None
     for _ in range(MAX_PROBES):
@@ -281,9 +80,7 @@ def _first_piece(side: Side, p: _Point) -> tuple[float, _Point | None, _Point | 
     return np.nan, None, None
 
 
-def _piece_end(
-    side: Side, slope: float, last: _Point, beyond: _Point | None, reach: float
-) -> float:
+def _piece_end(side: Side, slope: float, last: Point, beyond: Point | None, reach: float) -> float:
     """Where the first piece (`slope`, known up to `last`) ends: exact when a probe lies on both
     its line and the line of the next probe; the last amount checked if none did in time. A
     piece that holds up to where no plan is feasible sets `side.stop`."""
@@ -330,30 +127,30 @@ def _exact_end(side: Side, slope: float, end: float) -> float:
             p = side.at(t, slope)
             if p is not None and side.on(p, slope):
                 return t
-    side._read_range()
+    side.read_range()
     for q, reach in side.lines:  # a basis on the piece, its reach known (with `SHORTCUTS`)
         if end <= reach <= side.stop and side.on(q, slope):
             return reach
-    p = side._solve(end)  # the instance at an optimal basis there, whichever mode
+    p = side.solve(end)  # the instance at an optimal basis there, whichever mode
     if p is None or side.current is not p or not side.on(p, slope):
         return end
     reach = end + basis_range(side.h, side.row, side.sigma, side.rows)
     return reach if end <= reach <= side.stop else end
 
 
-def _first_probe(side: Side, cut_first: bool) -> tuple[_Point | None, float]:
+def _first_probe(side: Side, cut_first: bool) -> tuple[Point | None, float]:
     """The first feasible probe of the side, at one unit or a tenth, a hundredth, ... of it, and
     the nearest move found infeasible (inf if none); (None, 0) if no plan allows the move.
 
     Infeasible at the least move (`_LEAST`), the side is infeasible at every larger one: tried
     after one unit, or first for a cut that likely has no plan (`cut_first`: its row binds where
     today's least shortfall is found), one unit less then known infeasible without a solve."""
-    if SHORTCUTS and cut_first and side.tightens and side.at(_LEAST) is None:
+    if probes.SHORTCUTS and cut_first and side.tightens and side.at(_LEAST) is None:
         side.seen[(side.row, side.sigma, 1.0)] = None
         return None, 0.0
     t, reach = 1.0, np.inf
     first = side.at(t)
-    if first is None and SHORTCUTS and side.at(_LEAST) is None:
+    if first is None and probes.SHORTCUTS and side.at(_LEAST) is None:
         return None, 0.0
     while first is None:
         reach, t = t, t / 10
@@ -379,11 +176,11 @@ def _one_side(side: Side, cut_first: bool = False) -> tuple[float, float]:
 
 
 def _settled_end(
-    side: Side, slope: float, last: _Point, beyond: _Point | None, reach: float
+    side: Side, slope: float, last: Point, beyond: Point | None, reach: float
 ) -> float:
     """`_piece_end` with the shortcuts' assumptions confirmed (else each probe re-solved), then
     made exact where the data fixes it (`_exact_end`)."""
-    side.speculate = SHORTCUTS
+    side.speculate = probes.SHORTCUTS
     end = _piece_end(side, slope, last, beyond, reach)
     side.speculate = False
     if not _confirmed(side):
@@ -485,10 +282,10 @@ def side_end(
     basis, the whole 6,200 by re-solves). Returns the end and whether no plan is feasible past
     it. The row's bounds are put back; the basis is not."""
     side = Side(h, row, sigma, base.objective, sigma * float(base.dual[row]), seen, rows)
-    start = _Point(0.0, side.w0, side.s0, False)
+    start = Point(0.0, side.w0, side.s0, False)
     side.lines.append((start, basis_reach))
     side.feasible = basis_reach
-    last = _Point(basis_reach, side.w0 + side.s0 * basis_reach, side.s0, False)
+    last = Point(basis_reach, side.w0 + side.s0 * basis_reach, side.s0, False)
     try:
         end = _settled_end(side, side.s0, last, None, np.inf)
     finally:

@@ -12,7 +12,8 @@ import numpy as np
 from allocator.solver.compile import INF, CompiledLP
 from allocator.solver.marginal import Base
 from allocator.solver.rows import Rows, row_codes
-from allocator.solver.units import Lexicographic, listed_rates
+from allocator.solver.units import listed_rates
+from allocator.solver.wholeunit import Lexicographic
 
 ONE_SIDED = (
     "gain_per_unit_up",

@@ -1,12 +1,12 @@
 """`allocator sweep`: Latin hypercube samples solved on Dask, streamed to disk, resumable.
 
 `LOCAL_WORKER_CONFIG` and `dask_client` (`daskclient`) are also importable from here, where
-README and bench name them."""
+README and bench name them. The summary a finished sweep writes (sweep_summary.csv) is
+`sweepsummary`."""
 
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Callable
 from contextlib import ExitStack, closing
 from pathlib import Path
@@ -17,7 +17,6 @@ import pandas as pd
 
 from allocator.data.uncertainty import check_seed, latin_hypercube
 from allocator.errors import AllocatorError, UsageError
-from allocator.model.measures import Measure
 from allocator.report.folders import (
     MARKER,
     is_empty_dir,
@@ -27,33 +26,20 @@ from allocator.report.folders import (
     why_not_replaceable,
     writing_lock,
 )
-from allocator.report.studyhtml import FORESIGHT, PERCENTILE_METHOD, percentiles
+from allocator.report.studyhtml import PERCENTILE_METHOD
 from allocator.report.write import write_json
 from allocator.studies.daskclient import LOCAL_WORKER_CONFIG, dask_client  # noqa: F401
-from allocator.studies.fixedplan import plan_columns, plan_counts, plan_id, plan_summary
+from allocator.studies.fixedplan import plan_id
+from allocator.studies.plantable import plan_columns
 from allocator.studies.sweep import fixed_plan, load_uncertain, solve_chunk
 from allocator.studies.sweepfolder import (
     done_samples,
     fingerprint,
     finish_tables,
-    read_table,
     refuse_other_experiment,
 )
+from allocator.studies.sweepsummary import sweep_units
 
-SUMMARY_COLUMNS = [
-    "item",
-    "unit",
-    "samples",
-    "p5",
-    "p50",
-    "p95",
-    "nominal",
-    "nominal_percentile",
-    "funded_share",
-    "min",
-    "max",
-    "basis",
-]
 OUTCOMES = ["sample", "status", "objective", "jobs", "exports_musd", "message"]
 # every file a sweep writes into its folder: run.json names them, so --force may replace it
 SWEEP_FILES = (
@@ -323,7 +309,7 @@ class StreamWriter:
     def __init__(
         self, folder: Path, labels: list[str], values: np.ndarray, plan: list[str] | None = None
     ) -> None:
-        from allocator.studies.fixedplan import PlanTable
+        from allocator.studies.plantable import PlanTable
 
         self.values, self.labels = values, labels
         self.plan = PlanTable(folder / "sweep_plan.csv", plan or [])
@@ -381,67 +367,3 @@ def _empty(path: Path) -> bool:
 
 def _g(v: Any) -> str:
     return "" if v is None else f"{v:.12g}"
-
-
-def sweep_units(measure: str | None, rate: float | None) -> tuple[str, str]:
-    """The units of a sweep's jobs and exports under its measure (final: a year's exports)."""
-    kind = Measure(measure or "final", rate or 0.0)
-    jobs_unit, exports_unit = kind.units()
-    return jobs_unit, "US$ million per year" if kind.kind == "final" else exports_unit
-
-
-def _placed(value: float | None, samples: np.ndarray) -> dict[str, float]:
-    """The nominal value and its percentile among the samples (ties count half)."""
-    if value is None:
-        return {}
-    from scipy.stats import percentileofscore
-
-    where = float(percentileofscore(samples, value, kind="mean")) if len(samples) else None
-    return {"nominal": float(value)} | ({} if where is None else {"nominal_percentile": where})
-
-
-def summarise(folder: Path) -> pd.DataFrame:
-    """What the fixed plan delivers (P5/P50/P95 of its outcomes, money cut, targets missed),
-    then, with perfect foresight, P5/P50/P95 of jobs and exports, with the nominal plan's value
-    and its percentile among the samples, and per program how often funded and its range."""
-    sweep = read_table(folder / "sweep.csv")
-    ok = sweep[sweep["status"] == "optimal"]
-    rows = []
-    try:
-        record = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        record = {}
-    jobs_unit, exports_unit = sweep_units(record.get("measure"), record.get("discount_rate"))
-    nominal = record.get("nominal") or {}
-    for column, unit in (("jobs", jobs_unit), ("exports_musd", exports_unit)):
-        v = ok[column].to_numpy()
-        spread = percentiles(v)
-        rows.append(
-            {"item": column, "unit": unit, "samples": len(v), **spread, "basis": FORESIGHT}
-            | _placed(nominal.get(column), v)
-        )
-    progs = read_table(folder / "sweep_programs.csv")
-    progs = progs[progs["sample"].isin(ok["sample"])]
-    for prog, g in progs.groupby("program", sort=True):
-        v = g["invest_musd"].to_numpy()
-        rows.append(
-            {
-                "item": f"program {prog}",
-                "unit": "US$ million",
-                "samples": len(v),
-                **percentiles(v),
-                "funded_share": float((v > 1e-6).mean()),
-                "min": float(v.min()),
-                "max": float(v.max()),
-                "basis": FORESIGHT,
-            }
-        )
-    failed = sweep[sweep["status"] != "optimal"]
-    rows.append({"item": "failed samples", "unit": "samples", "samples": len(failed)})
-    rows = plan_summary(folder, record.get("plan"), (jobs_unit, exports_unit)) + rows
-    table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)  # every column, even with no answer
-    table.attrs["plan"] = plan_counts(folder, record.get("plan"))  # for the terminal
-    table.to_csv(
-        folder / "sweep_summary.csv", index=False, float_format="%.12g", lineterminator="\n"
-    )
-    return table

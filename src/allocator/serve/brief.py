@@ -1,0 +1,88 @@
+"""What a served page shows of a plan and of its data, read as `allocator solve`'s tables and
+run.json read them: an answer's brief (the headline, the outcomes, the money by program, the rows
+that bind) and the cells the page may set. No HiGHS here: the held instance and its re-solves are
+`serve/held.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from allocator.data.schema import Inputs
+from allocator.model.solution import Solution
+from allocator.report import tables as reports
+from allocator.runs.common import run_info
+from allocator.runs.spec import RunSpec
+
+
+@dataclass(frozen=True)
+class Brief:
+    """What an answer shows at once, as `allocator solve` reports it: run.json's `objective`
+    and `outcomes`, each program's money over the horizon (allocation_by_phase.csv's
+    `total_musd`) and the rows that bind (shadow_prices.csv's `binding`)."""
+
+    objective: dict[str, Any]
+    outcomes: dict[str, Any]
+    programs: dict[str, float]
+    binding: frozenset[str]
+
+
+def brief_of(inp: Inputs, sol: Solution, spec: RunSpec) -> Brief:
+    """What an answer shows at once, read as the run's tables and run.json read it (without the
+    model file, which run.json's options hash: an edit needs only what serve read)."""
+    info = run_info(inp, sol, spec.with_(model_file=None), {})
+    by_phase = reports.allocation_by_phase(inp, reports.allocation(inp, sol))
+    programs = zip(by_phase["program"], by_phase["total_musd"], strict=True)
+    return Brief(
+        objective=info["objective"],
+        outcomes=info["outcomes"],
+        programs={str(p): float(v) for p, v in programs},
+        binding=binding_rows(sol.rows),
+    )
+
+
+def binding_rows(rows: Any) -> frozenset[str]:
+    """The rows whose slack is nil, by shadow_prices.csv's rule (`report.tables`): the slack
+    on the finite side, within `BINDING_TOLERANCE` of the right-hand side's size."""
+    upper = rows["upper"].to_numpy(dtype=float)
+    lower = rows["lower"].to_numpy(dtype=float)
+    body = rows["body"].to_numpy(dtype=float)
+    upper_side = np.isfinite(upper)
+    rhs = np.where(upper_side, upper, lower)
+    slack = np.where(upper_side, upper - body, body - lower)
+    slack = np.where(np.abs(slack) < 1e-9, 0.0, slack) + 0.0
+    hit = slack <= reports.BINDING_TOLERANCE * np.maximum(1.0, np.abs(rhs))
+    return frozenset(str(c) for c in rows["constraint"].to_numpy()[hit])
+
+
+def cells_of(inp: Inputs) -> list[dict[str, Any]]:
+    """The cells a page may set, by table: each row's key (as a set names it) and its numbers
+    and yes/no cells."""
+    from allocator.data.cellset import SETTABLE, key_text
+    from allocator.data.schema import TABLES
+
+    out = []
+    for table, columns in SETTABLE.items():
+        rows = []
+        for row in getattr(inp, table):
+            key = key_text(row, table)
+            rows.append({"key": key, "values": [_plain(getattr(row, c)) for c in columns]})
+        out.append(
+            {"table": table, "file": TABLES[table][0], "columns": list(columns), "rows": rows}
+        )
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """A cell's value for JSON: a number, yes or no (what the page's text box sends back), or
+    None for an empty cell."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return value
+    if isinstance(value, int | float):
+        return value
+    return str(value)

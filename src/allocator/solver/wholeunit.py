@@ -1,0 +1,215 @@
+"""What one whole unit more of a row buys and one unit less costs, exactly as `allocator solve`
+reports it on the data moved by that unit (`one_unit`): the row moved by exactly one unit on the
+objective pass's HiGHS instance and re-solved as `allocator solve` would solve the moved data.
+Under soft targets that is both passes (`Lexicographic`): the least shortfall found again with the
+move, held, and the objective solved, so a cut that today's held least shortfall forbids is a plan
+with a larger shortfall, not "no plan is feasible". Each pass starts from its own optimal basis at
+today's data, one bound away.
+
+Which rows get these whole units, ranked by them, is `allocator.solver.units`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+
+from allocator.solver.marginal import Base, restored
+from allocator.solver.probes import Seen, Side
+from allocator.solver.rows import Rows, row_codes
+from allocator.solver.status import Status, status_of
+
+_INF = highspy.kHighsInf
+
+HOLD_SLACK = 1e-7
+"""The least shortfall's tolerance retry, relative (as `passes._hold_least_shortfall`): a hold
+at the least found that the objective pass finds infeasible is loosened by this once. Changes
+of the least shortfall within it are reported as 0."""
+
+
+@dataclass
+class Lexicographic:
+    """How `allocator solve` solves soft targets, for re-solving a moved row the same way.
+
+    The first pass maximises `shortfall` (minus the weighted shortfall) with the hold row `row`
+    at `unheld`; the objective pass (`objective` costs) holds what it found on `row`. `held` is
+    the bound the instance holds now: the run's least weighted shortfall. `bases` keeps each
+    pass's optimal basis at today's data, so that every moved re-solve starts one bound away.
+    """
+
+    row: int
+    unheld: float
+    held: float
+    shortfall: np.ndarray
+    objective: np.ndarray
+    bases: dict[str, highspy.HighsBasis] = field(default_factory=dict)
+    _rows: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def warm(self, h: highspy.Highs, name: str) -> None:
+        """Start `h` from pass `name`'s basis at today's data: the objective's, kept when the
+        rates began (`keep`; without it, from where `h` is); the first pass's, solved once
+        unmoved (its costs and the released hold already set) on first use."""
+        if name in self.bases:
+            h.setBasis(self.bases[name])
+        elif name == "shortfall":
+            h.run()
+            if status_of(h) is Status.OPTIMAL:
+                self.bases[name] = h.getBasis()
+
+    def keeps_least(self, row: int) -> bool:
+        """Whether loosening `row` leaves the least shortfall as it is: the row is basic in the
+        first pass's optimal basis, which then stays feasible and optimal."""
+        basis = self.bases.get("shortfall")
+        if basis is None:
+            return False
+        if "basic" not in self._rows:
+            basic = int(highspy.HighsBasisStatus.kBasic)
+            self._rows["basic"] = row_codes(basis.row_status) == basic  # each read copies it all
+        return bool(self._rows["basic"][row])
+
+    def binds(self, row: int) -> bool:
+        """Whether `row` is non-basic in the first pass's optimal basis (False if not kept): a
+        cut of it then mostly raises the least shortfall, so no plan keeps today's held (10 of
+        10 such cuts over tests/data and the baseline; 9 of the other 15 cuts)."""
+        return "shortfall" in self.bases and not self.keeps_least(row)
+
+    def keep(self, basis: highspy.HighsBasis) -> None:
+        """The objective pass's optimal basis at today's data."""
+        self.bases.setdefault("objective", basis)
+
+
+def _costs(h: highspy.Highs, cost: np.ndarray) -> None:
+    n = len(cost)
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(cost, dtype=float))
+
+
+def _objective(h: highspy.Highs) -> float | None:
+    h.run()
+    if status_of(h) is not Status.OPTIMAL:
+        return None
+    return h.getObjectiveValue()
+
+
+def _both_passes(side: Side, lex: Lexicographic) -> tuple[float, float] | None:
+    """`allocator solve` with the row moved one unit: the least weighted shortfall found with
+    the hold released, then held (loosened once by `HOLD_SLACK` if the objective pass finds it
+    infeasible, as the solve does) while the objective is solved. Returns (objective, least),
+    None if no plan is feasible; the row, the hold and the costs are put back."""
+    h = side.h
+    shortfall_costs = False  # whether `h` may hold the first pass's costs
+    try:
+        h.changeRowBounds(lex.row, -_INF, lex.unheld)
+        shortfall_costs = True
+        _costs(h, lex.shortfall)
+        lex.warm(h, "shortfall")
+        side.move(1.0)
+        found = _objective(h)
+        if found is None:
+            return None
+        least = max(0.0, -found)
+        _costs(h, lex.objective)
+        shortfall_costs = False
+        lex.warm(h, "objective")
+        for hold in (least, least + HOLD_SLACK * max(1.0, least)):
+            h.changeRowBounds(lex.row, -_INF, hold)
+            value = _held_objective(side) if hold == lex.held else _objective(h)
+            if value is not None:
+                return value, least
+        return None
+    finally:
+        h.changeRowBounds(lex.row, -_INF, lex.held)
+        side.rows.set_bounds(lex.row, -_INF, lex.held)
+        # the objective's costs, unless in place: set again, the same numbers would change
+        # nothing the bounds' change below does not (HiGHS resets the same simplex flags for
+        # new costs as for new bounds), at 3.6 ms a call over 70,000 columns
+        if shortfall_costs:
+            _costs(h, lex.objective)
+        side.restore()
+
+
+def _held_objective(side: Side) -> float | None:
+    """The objective pass with the least found the one held today: the LP of the rates' probe
+    at one unit (`Side.at`), solved once for both."""
+    p = side.at(1.0)
+    return None if p is None else p.w
+
+
+def _held(side: Side, lex: Lexicographic | None) -> bool:
+    """Whether the move leaves the least shortfall as it is, so that re-solving the objective
+    with it held is what `allocator solve` does: no soft targets; the hold row itself; a least
+    shortfall of 0 (no move lowers it) or a loosening of a row basic in the first pass's optimum
+    (`Lexicographic.keeps_least`); or a cut that a plan survives with it held (a cut never lowers
+    it, and such a plan shows it does not rise)."""
+    if lex is None or lex.row == side.row:
+        return True
+    return side.loosens and (lex.held <= 0 or lex.keeps_least(side.row))
+
+
+def unit_move(
+    side: Side, lex: Lexicographic | None, rate: tuple[float, float] | None = None
+) -> tuple[float, float]:
+    """The change of the objective and of the least weighted shortfall when the row moves by
+    one unit this side, as `allocator solve` on the moved data reports them: (-inf, nan) where
+    no plan is feasible; the shortfall's change is nan without soft targets.
+
+    `rate`, if known: this side's rate at the margin (objective change per unit moved this way)
+    and how far it holds. Where it holds for a whole unit and the move keeps the least
+    shortfall, the unit is that rate, without a re-solve."""
+    if side.blocked():  # no plan has the row moved at all, whichever pass
+        return -np.inf, np.nan
+    same = _held(side, lex) or side.tightens
+    if same and rate is not None and np.isfinite(rate[0]) and rate[1] >= 1:
+        return rate[0], (np.nan if lex is None else 0.0)
+    if same:
+        p = side.at(1.0)
+        if p is not None:
+            return p.w - side.w0, (np.nan if lex is None else 0.0)
+        if _held(side, lex):
+            return -np.inf, np.nan
+    assert lex is not None
+    found = _both_passes(side, lex)
+    if found is None:
+        return -np.inf, np.nan
+    change = found[1] - lex.held
+    return found[0] - side.w0, (0.0 if abs(change) <= HOLD_SLACK * max(1.0, lex.held) else change)
+
+
+def unit_side(
+    h: highspy.Highs,
+    row: int,
+    sigma: int,
+    base: Base,
+    lex: Lexicographic | None,
+    rate: tuple[float, float] | None = None,
+    seen: Seen | None = None,
+    rows: Rows | None = None,
+) -> tuple[float, float]:
+    """`unit_move` of `row` one unit up (`sigma` +1) or down (-1) from the optimum `base` of `h`
+    (`rate`: that side's rate, as `unit_move` takes it; `seen`: the probes of the rates, so the
+    one at one unit is not solved again; `rows`: the rows `h` holds, read from it if None); the
+    row's bounds are put back, the basis is not (see `one_unit`)."""
+    side = Side(h, row, sigma, base.objective, sigma * float(base.dual[row]), seen, rows)
+    try:
+        change, shortfall = unit_move(side, lex, rate)
+    finally:
+        side.restore()
+    return (0.0 if abs(change) < 1e-9 else change), shortfall
+
+
+def one_unit(
+    h: highspy.Highs, row: int, lex: Lexicographic | None = None
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """What one unit more of `row` and one unit less give on the solved instance `h`: for each,
+    (change of the objective, change of the least weighted shortfall), as `allocator solve` on
+    the moved data reports them (`lex`: its soft-target passes); `h` is left as it was."""
+    basis, base, rows = h.getBasis(), Base.of(h), Rows.of(h)
+    if lex is not None:
+        lex.keep(basis)
+    try:
+        up = unit_side(h, row, +1, base, lex, rows=rows)
+        down = unit_side(h, row, -1, base, lex, rows=rows)
+    finally:
+        restored(h, basis)
+    return up, down

@@ -1,0 +1,97 @@
+"""sweep_summary.csv: what a finished sweep's folder says, read back from its tables. What the
+fixed plan delivers (P5/P50/P95 of its outcomes, money cut, targets missed), then, with perfect
+foresight, P5/P50/P95 of jobs and exports with the nominal plan placed among the samples, and per
+program how often funded and its range; the units follow the sweep's measure.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from allocator.model.measures import Measure
+from allocator.report.studyhtml import FORESIGHT, percentiles
+from allocator.studies.plantable import plan_counts, plan_summary
+from allocator.studies.sweepfolder import read_table
+
+SUMMARY_COLUMNS = [
+    "item",
+    "unit",
+    "samples",
+    "p5",
+    "p50",
+    "p95",
+    "nominal",
+    "nominal_percentile",
+    "funded_share",
+    "min",
+    "max",
+    "basis",
+]
+
+
+def sweep_units(measure: str | None, rate: float | None) -> tuple[str, str]:
+    """The units of a sweep's jobs and exports under its measure (final: a year's exports)."""
+    kind = Measure(measure or "final", rate or 0.0)
+    jobs_unit, exports_unit = kind.units()
+    return jobs_unit, "US$ million per year" if kind.kind == "final" else exports_unit
+
+
+def _placed(value: float | None, samples: np.ndarray) -> dict[str, float]:
+    """The nominal value and its percentile among the samples (ties count half)."""
+    if value is None:
+        return {}
+    from scipy.stats import percentileofscore
+
+    where = float(percentileofscore(samples, value, kind="mean")) if len(samples) else None
+    return {"nominal": float(value)} | ({} if where is None else {"nominal_percentile": where})
+
+
+def summarise(folder: Path) -> pd.DataFrame:
+    """What the fixed plan delivers (P5/P50/P95 of its outcomes, money cut, targets missed),
+    then, with perfect foresight, P5/P50/P95 of jobs and exports, with the nominal plan's value
+    and its percentile among the samples, and per program how often funded and its range."""
+    sweep = read_table(folder / "sweep.csv")
+    ok = sweep[sweep["status"] == "optimal"]
+    rows = []
+    try:
+        record = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = {}
+    jobs_unit, exports_unit = sweep_units(record.get("measure"), record.get("discount_rate"))
+    nominal = record.get("nominal") or {}
+    for column, unit in (("jobs", jobs_unit), ("exports_musd", exports_unit)):
+        v = ok[column].to_numpy()
+        spread = percentiles(v)
+        rows.append(
+            {"item": column, "unit": unit, "samples": len(v), **spread, "basis": FORESIGHT}
+            | _placed(nominal.get(column), v)
+        )
+    progs = read_table(folder / "sweep_programs.csv")
+    progs = progs[progs["sample"].isin(ok["sample"])]
+    for prog, g in progs.groupby("program", sort=True):
+        v = g["invest_musd"].to_numpy()
+        rows.append(
+            {
+                "item": f"program {prog}",
+                "unit": "US$ million",
+                "samples": len(v),
+                **percentiles(v),
+                "funded_share": float((v > 1e-6).mean()),
+                "min": float(v.min()),
+                "max": float(v.max()),
+                "basis": FORESIGHT,
+            }
+        )
+    failed = sweep[sweep["status"] != "optimal"]
+    rows.append({"item": "failed samples", "unit": "samples", "samples": len(failed)})
+    rows = plan_summary(folder, record.get("plan"), (jobs_unit, exports_unit)) + rows
+    table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)  # every column, even with no answer
+    table.attrs["plan"] = plan_counts(folder, record.get("plan"))  # for the terminal
+    table.to_csv(
+        folder / "sweep_summary.csv", index=False, float_format="%.12g", lineterminator="\n"
+    )
+    return table
