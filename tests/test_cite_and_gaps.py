@@ -1,6 +1,7 @@
-"""Task cite: an infeasible workbook dataset's explanation cites the workbook's sheets (the file
-the user has), `--set` help says what it can set, and a model file's `exclude_program` is checked
-across tables as a `--set` is."""
+"""An infeasible workbook dataset's explanation cites the workbook's sheets (the file the user
+has), and `--set` help says what it can set. (A model file's `exclude_program` keeps the base
+levels and processing shares of what it removes: jobs that exist still exist, a share with no
+program stays at today's; tests/test_workflow.py excludes gold processing.)"""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from allocator.data.bookwriter import write_inputs_workbook
 from allocator.data.cellset import apply_set, parse_set
 from allocator.data.inputs import load_inputs
-from conftest import BASELINE, DATA, copy_dataset, invoke
+from conftest import BASELINE, DATA, invoke
 from conftest import run_cli as cli
 
 
@@ -74,39 +75,6 @@ def test_an_empty_set_value_removes_a_ramp_limit_as_the_help_says():
     freed = apply_set(ramped, parse_set("programs.a.max_annual_share="))
     assert [p.max_annual_share for p in ramped.programs if p.program == "a"] == [0.3]
     assert [p.max_annual_share for p in freed.programs if p.program == "a"] == [1.0]  # no limit
-
-
-def _project_excluding(tmp_path, program: str, dataset: str):
-    """A project holding tests/data/base_levels as `dataset` (a folder, or a workbook by its
-    suffix) and models/x.yaml excluding `program`."""
-    if dataset.endswith(".xlsx"):
-        write_inputs_workbook(load_inputs(DATA / "base_levels"), tmp_path / dataset)
-    else:
-        copy_dataset(DATA / "base_levels", tmp_path / dataset)
-    (tmp_path / "models").mkdir()
-    model = tmp_path / "models" / "x.yaml"
-    lines = ["name: x", f"dataset: ../{dataset}", "overrides:", f"  - exclude_program: {program}"]
-    model.write_text("\n".join([*lines, ""]))
-    return model
-
-
-@pytest.mark.parametrize(
-    ("dataset", "where"),
-    [
-        ("data", ("base.csv,", "programs.csv")),
-        ("plan.xlsx", ("plan.xlsx, sheet base,", "sheet programs")),
-    ],
-)
-def test_excluding_a_sectors_only_program_refuses_its_base_in_one_line(dataset, where, tmp_path):
-    _project_excluding(tmp_path, "a", dataset)  # a: sector s1's only program
-    code, out, err = cli("solve", "models/x.yaml", "--out", "run", cwd=tmp_path)
-    assert code == 2, out
-    assert err.strip() == (
-        f"error: models/x.yaml: after its overrides, {where[0]} row 2, column 'member': unknown "
-        f"sector 's1'. Fix: use one of the sectors of {where[1]} (s2), add it there, or delete "
-        "this row"
-    ), err
-    assert not (tmp_path / "run").exists()
 
 
 def test_hard_targets_refused_before_solving_cite_the_workbook_sheet(tmp_path):

@@ -215,16 +215,12 @@ def _check_unique(inp: Inputs, cs: CellSet, new: Row, rows: tuple[Row, ...], fil
             )
 
 
-def after_problems(
-    inp: Inputs, sets: Iterable[CellSet], *, programs_removed: bool = False
-) -> list[InputError]:
+def after_problems(inp: Inputs, sets: Iterable[CellSet]) -> list[InputError]:
     """The rules across tables of base.csv, tranches.csv and shares.csv (levels.py, shares.py:
     a base after the first milestone, shares that rise with the level, a share's year that is
-    no milestone), checked once after every set where a set changed one of these tables, or
-    where an override removed programs (`programs_removed`: a base, tranche or share may then
-    name a sector or mineral no program is left in); the other tables' rules are
-    `checks.reference_problems`."""
-    if not programs_removed and not any(cs.table in LEVEL_TABLES for cs in sets):
+    no milestone), checked once after every set where a set changed one of these tables; the
+    other tables' rules are `checks.reference_problems`."""
+    if not any(cs.table in LEVEL_TABLES for cs in sets):
         return []
     from allocator.data.levels import level_problems
     from allocator.data.shares import share_problems

@@ -229,8 +229,7 @@ def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inpu
             inp = apply_set(inp, ov.set_cell)
     sets = [o.set_cell for o in overrides if o.set_cell is not None]
     after = after_words(source, sets)
-    removed = any(o.exclude_program is not None for o in overrides)
-    found = [*reference_problems(inp), *after_problems(inp, sets, programs_removed=removed)]
+    found = [*reference_problems(inp), *after_problems(inp, sets)]
     problems = _in_place(inp, found)  # once, after overrides and sets
     if len(problems) == 1:  # the CSV is fine: an override made the data inconsistent
         raise UsageError(f"{after}, {problems[0]}")
