@@ -37,6 +37,7 @@ _RUN_MAIN = """
 import json, sys
 from allocator.cli.commands import main
 sys.argv = ["allocator", *json.loads(sys.argv[1])]
+code = 0
 try:
     main()
 except SystemExit as done:
@@ -45,9 +46,9 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stder
 """
 
 
-def _modules_after(args: list[str]) -> tuple[int, set[str]]:
-    """Run `main` with `args` in a fresh interpreter: its exit code and `sys.modules` at the
-    end (its last stderr line)."""
+def modules_after(args: list[str]) -> tuple[int, str, set[str]]:
+    """Run `main` with `args` in a fresh interpreter: its exit code, its stdout and
+    `sys.modules` at the end (its last stderr line)."""
     env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
     done = subprocess.run(
@@ -59,14 +60,14 @@ def _modules_after(args: list[str]) -> tuple[int, set[str]]:
         timeout=300,
     )
     ran = json.loads(done.stderr.strip().splitlines()[-1])
-    return ran["code"], set(ran["modules"])
+    return ran["code"], done.stdout, set(ran["modules"])
 
 
 @pytest.fixture(scope="module")
 def baseline_modules(tmp_path_factory) -> set[str]:
     """`sys.modules` after a baseline `allocator solve` in a fresh interpreter."""
     out = tmp_path_factory.mktemp("lean") / "run"
-    code, modules = _modules_after(["solve", "--out", str(out)])
+    code, _, modules = modules_after(["solve", "--out", str(out)])
     assert code == 0
     assert (out / "workbook.xlsx").is_file()
     assert (out / "allocation.csv").is_file()

@@ -11,13 +11,11 @@ what is under test) and reports `sys.modules` after it; no timing is asserted.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from test_import_lean import modules_after
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,41 +24,12 @@ NOT_ON_A_PLAIN_SOLVE = (
     "allocator.solver.reduced",  # the face's reduced system: only past FIXED_SUMS_FROM columns
 )
 
-_RUN_MAIN = """
-import json, sys
-from allocator.cli.commands import main
-sys.argv = ["allocator", *json.loads(sys.argv[1])]
-code = 0
-try:
-    main()
-except SystemExit as done:
-    code = done.code
-print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
-"""
-
-
-def _modules_after(args: list[str]) -> tuple[int, str, set[str]]:
-    """Run `main` with `args` in a fresh interpreter: its exit code, its stdout and
-    `sys.modules` at the end (its last stderr line)."""
-    env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
-    done = subprocess.run(
-        [sys.executable, "-c", _RUN_MAIN, json.dumps(args)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=300,
-    )
-    ran = json.loads(done.stderr.strip().splitlines()[-1])
-    return ran["code"], done.stdout, set(ran["modules"])
-
 
 @pytest.fixture(scope="module")
 def baseline_modules(tmp_path_factory) -> set[str]:
     """`sys.modules` after a baseline `allocator solve` in a fresh interpreter."""
     out = tmp_path_factory.mktemp("startup") / "run"
-    code, stdout, modules = _modules_after(["solve", "--out", str(out)])
+    code, stdout, modules = modules_after(["solve", "--out", str(out)])
     assert code == 0
     assert stdout.startswith("Optimal (inputs/peru2040")
     assert (out / "workbook.xlsx").is_file()
@@ -82,6 +51,6 @@ def test_an_infeasible_plan_still_imports_the_diagnosis(tmp_path):
     # tests/data/infeasible: two floors above their pool's budget; the error names the
     # conflicting rows, which is the diagnosis's work
     inputs = str(ROOT / "tests" / "data" / "infeasible")
-    code, _, modules = _modules_after(["solve", "--inputs", inputs, "--out", str(tmp_path / "r")])
+    code, _, modules = modules_after(["solve", "--inputs", inputs, "--out", str(tmp_path / "r")])
     assert code == 1
     assert "allocator.solver.diagnosis" in modules
