@@ -1,8 +1,8 @@
 """Findings of the review of today's changes (14ca60c..HEAD), each reproducible.
 
-Every test here fails on the reviewed code and is marked xfail(strict=True): it says what a
-planner would read and what a re-solve, a browser or a hand calculation gives instead. A fix
-turns it into an XPASS, which strict mode reports as a failure, so the mark must then go.
+Every test here failed on the reviewed code (first as an xfail(strict=True), the mark dropped
+with the fix): it says what a planner reads and what a re-solve, `allocator solve` on the moved
+data or a hand calculation gives.
 """
 
 from __future__ import annotations
