@@ -84,3 +84,16 @@ def test_hard_targets_refused_before_solving_cite_the_workbook_sheet(tmp_path):
     assert code == 1, err
     assert "(plan.xlsx, sheet targets, row 11): no program serves it" in err, err
     assert ".csv" not in err, err
+
+
+@pytest.mark.parametrize("command", ["frontier", "alternatives", "core"])
+def test_every_command_cites_the_workbook_when_refused_before_solving(tmp_path, command):
+    """`solve` and `explain` cited a workbook's sheets for a plan refused before solving; frontier,
+    alternatives and core built their LP themselves and cited `targets.csv row 11`, a file the
+    user of plan.xlsx does not have."""
+    book = tmp_path / "plan.xlsx"
+    write_inputs_workbook(load_inputs(BASELINE), book)
+    code, _, err = cli(command, "--inputs", book, "--targets", "hard", "--out", tmp_path / "o")
+    assert code == 1, err
+    assert "(plan.xlsx, sheet targets, row 11)" in err, err
+    assert ".csv" not in err, err

@@ -23,10 +23,32 @@ from allocator.report import tables as reports
 from allocator.report.budgets import budgets
 from allocator.report.limits import limits
 from allocator.report.outcomes import processing_shares
-from allocator.solver.compile import build_lp
+from allocator.solver.compile import CompiledLP, build_lp
 from allocator.solver.numerics import numerics_warnings
 from allocator.solver.passes import apply_options
 from allocator.solver.results import solve_lp
+
+
+def built_lp(
+    inp: Inputs,
+    targets: str = "soft",
+    robust: Robust | None = None,
+    measure: Measure | None = None,
+    every_link_year: bool = False,
+) -> tuple[CompiledLP, dict[str, float]]:
+    """`solver.compile.build_lp`, with a plan refused before solving (a hard target no program
+    serves) cited in the words of the dataset the user has (`report.explain.explained`: a
+    workbook's sheets, not CSV files), for every command that builds an LP.
+
+    Raises:
+        InfeasibleError: refused before solving.
+    """
+    try:
+        return build_lp(inp, targets, robust, measure, every_link_year)
+    except InfeasibleError as exc:
+        from allocator.report.explain import explained
+
+        raise explained(inp, exc) from None
 
 
 def solve_inputs(
@@ -49,12 +71,7 @@ def solve_inputs(
     check_choices(objective, targets)
     from allocator.model.solution import Objective
 
-    try:
-        lp, timings = build_lp(inp, targets, robust, measure)  # robust: "jobs" is the robust cost
-    except InfeasibleError as exc:  # refused before solving: cited as the user's dataset names
-        from allocator.report.explain import explained
-
-        raise explained(inp, exc) from None
+    lp, timings = built_lp(inp, targets, robust, measure)  # robust: "jobs" is the robust cost
     t1 = time.perf_counter()
     apply_options(lp, solver)
     numerics = numerics_warnings(lp)

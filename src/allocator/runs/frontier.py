@@ -15,10 +15,11 @@ import pandas as pd
 from allocator.data.schema import Inputs
 from allocator.errors import UsageError
 from allocator.model.measures import SHORTFALL, Axis, axis
+from allocator.pipeline import built_lp
 from allocator.report.write import write_run
 from allocator.runs.common import Study, run_study
 from allocator.runs.spec import RunSpec, spec_from
-from allocator.solver.compile import CompiledLP, build_lp
+from allocator.solver.compile import CompiledLP
 from allocator.solver.passes import apply_options, optimum
 
 PLANS = (
@@ -96,7 +97,7 @@ def trace(
     from allocator.studies.frontier import distinct, frontier_table
 
     x_axis, y_axis = axes_of(inp, spec, x, y)
-    lp, _ = build_lp(inp, spec.targets, measure=spec.measured())
+    lp, _ = built_lp(inp, spec.targets, measure=spec.measured())
     apply_options(lp, spec.solver)
     table = frontier_table(inp, lp, x_axis, y_axis, points)
     notes = []

@@ -33,13 +33,13 @@ from allocator.data.overrides import Override
 from allocator.data.schema import Inputs
 from allocator.errors import InfeasibleError, UsageError
 from allocator.model.solution import Objective, Solution
-from allocator.pipeline import refuse_empty
+from allocator.pipeline import built_lp, refuse_empty
 from allocator.report.explain import explained
 from allocator.runs.common import Run
 from allocator.runs.solve import solved
 from allocator.runs.spec import RunSpec
 from allocator.serve.brief import Brief, brief_of
-from allocator.solver.compile import CompiledLP, StandardForm, build_lp, standard_form
+from allocator.solver.compile import CompiledLP, StandardForm, standard_form
 from allocator.solver.diagnosis import infeasibility
 from allocator.solver.passes import apply_options, optimum, price_of_targets
 from allocator.solver.results import plan_solution
@@ -272,7 +272,7 @@ class HeldModel:
             why = "rebuilt: the change adds or removes rows, columns or matrix entries"
         else:
             why = "built: the first solve" if self.first is None else "rebuilt after an error"
-        lp, _ = build_lp(inp, opts.targets, None, measure)
+        lp, _ = built_lp(inp, opts.targets, None, measure)
         apply_options(lp, opts.solver)
         self.lp = lp
         return why

@@ -29,7 +29,7 @@ from allocator.solver.alternatives import (
     hold_objective,
     range_state,
 )
-from allocator.solver.compile import CompiledLP, build_lp
+from allocator.solver.compile import CompiledLP
 from allocator.solver.passes import Optimum, apply_options, optimum, secondaries
 from allocator.solver.results import snap, snap_plan
 
@@ -116,7 +116,9 @@ def held_model(
             f"--slack {slack} is the share of the optimum that may be given up, in [0, 1). "
             "Fix: e.g. --slack 0.02 for 2%"
         )
-    lp, _ = build_lp(inp, targets, measure=measure)
+    from allocator.pipeline import built_lp  # the refusals in the dataset's own words
+
+    lp, _ = built_lp(inp, targets, measure=measure)
     apply_options(lp, options)
     members = members_of(inp, lp, by)
     opt = optimum(lp, objective, weights, ranging=False, ties=True)

@@ -26,7 +26,7 @@ from allocator.errors import AllocatorError, UsageError
 from allocator.exactsum import exact_dot
 from allocator.model.families import FAMILIES, labels_of
 from allocator.model.measures import FINAL, JOB_YEARS, Measure, weight_from
-from allocator.solver.compile import CompiledLP, build_lp
+from allocator.solver.compile import CompiledLP
 from allocator.solver.passes import apply_options, optimum
 from allocator.solver.results import snap_plan
 
@@ -74,7 +74,9 @@ class SampleModel:
                 "Fix: choose one of the two"
             )
         wide = _widest_lags(self.inp, self.params)
-        self.lp, _ = build_lp(wide, self.targets, measure=self.measure, every_link_year=True)
+        from allocator.pipeline import built_lp  # the refusals in the dataset's own words
+
+        self.lp, _ = built_lp(wide, self.targets, measure=self.measure, every_link_year=True)
         apply_options(self.lp, self.solver)
         years, milestones = wide.years, [m.year for m in wide.milestones]
         self.ahead = {"jobs": weight_from(years, self.measure.weights(years, milestones))}
