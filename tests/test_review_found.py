@@ -216,3 +216,22 @@ def test_a_refused_amount_past_a_limit_shows_the_excess():
     with pytest.raises(InputError) as got:
         actuals._past(row, "actuals.csv", "program a", 875.0001, 875.0, "more than its ramp")
     assert "program a gets 875.0001 musd up to this row, more than its ramp" in str(got.value)
+
+
+def test_sweep_of_a_run_whose_dataset_is_gone_says_so(tmp_path):
+    """`sweep --plan RUN` samples RUN's dataset; when it is not found, the sweep stops in one
+    line with the fix (it swept the bundled baseline instead, in silence)."""
+    from tests.conftest import copy_dataset
+
+    data = copy_dataset(BASELINE, tmp_path / "data")
+    run = tmp_path / "run"
+    solved = run_cli("solve", "--inputs", data, "--out", run)
+    assert solved.exit_code == 0, solved.stderr
+    data.rename(tmp_path / "moved")
+    out = tmp_path / "sweep"
+    ran = run_cli("sweep", "--plan", run, "--samples", "2", "--out", out)
+    assert ran.exit_code == 2, ran.stdout[:300]
+    (line,) = ran.stderr.strip().splitlines()
+    assert str(data) in line
+    assert "--inputs" in line
+    assert not out.exists()

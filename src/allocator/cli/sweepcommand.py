@@ -112,18 +112,21 @@ def sweep(
 
 def on_runs_data(spec: "RunSpec", plan: Path, inputs: Path | None) -> "RunSpec":
     """`spec` on the data --plan RUN was solved on: RUN's dataset (unless --inputs is given),
-    its model file's overrides and its sets, then the sets given here; a RUN whose run.json
-    records no scenario leaves `spec` as it is. The plan is then swept on the numbers it was
-    planned for (a RUN solved with `--set pools.rnd/phase3.budget_musd=2900` was swept on the
-    8,500 of the file)."""
-    from allocator.errors import UsageError
+    its model file's overrides and its sets, then the sets given here; a RUN without run.json
+    (an allocation.csv alone) leaves `spec` as it is. The plan is then swept on the numbers it
+    was planned for (a RUN solved with `--set pools.rnd/phase3.budget_musd=2900` was swept on
+    the 8,500 of the file).
+
+    Raises:
+        UsageError: RUN's run.json is no solve's, or its dataset or model file is not found
+            (one line: pass --inputs), rather than a sweep of other data.
+    """
     from allocator.runs.replan import located_spec
     from allocator.runs.spec import read_record
 
-    try:
-        run = located_spec(read_record(plan), plan, inputs)
-    except UsageError:
-        return spec  # no record to take (its run.json says so when the plan is read)
+    if not (plan / "run.json").is_file():
+        return spec
+    run = located_spec(read_record(plan), plan, inputs)
     return spec.with_(
         inputs=run.inputs,
         model_file=run.model_file,

@@ -21,7 +21,7 @@ from allocator.data.files import read_file
 from allocator.data.inputs import BOOK_SUFFIXES, MAX_TABLE_BYTES, read_records, read_table_bytes
 from allocator.data.numbers import number_style
 from allocator.data.rows import Row, Year, closest_fix, unit_field
-from allocator.data.schema import MAX_MUSD, Inputs, eligible_pools
+from allocator.data.schema import MAX_MUSD, Group, Inputs, Program, eligible_pools
 from allocator.data.workbook import ACTUALS_SHEET as SHEET
 from allocator.data.workbook import MAX_BOOK_BYTES
 from allocator.errors import InputError
@@ -266,21 +266,27 @@ def _past(r: Actual, name: str, who: str, total: float, limit: float, words: str
         )  # fmt: skip
 
 
+def _in_group(g: Group, r: Actual, programs: dict[str, Program], phase_of: dict[int, str]) -> bool:
+    """Whether actual `r` is spending of group `g` (groups.csv): in its phase (or any, `all`),
+    by its pool or its program's dimension."""
+    if g.phase != "all" and phase_of[r.year] != g.phase:
+        return False
+    member = (
+        r.pool if g.dimension == "pool" else getattr(programs[str(r.program)], g.dimension, None)
+    )
+    return bool(member == g.member)
+
+
 def _check_groups(rows: list[Actual], name: str, inp: Inputs, phase_of: dict[int, str]) -> None:
     """No group gets more than its max_musd (groups.csv) in its phase or over the horizon; the
     row named is the one at which the running total (file order) passes."""
     programs = {p.program: p for p in inp.programs}
+    in_order = sorted(rows, key=lambda r: r.line)
     for g in inp.groups:
         if g.max_musd is None:
             continue
         running: list[float] = []
-        for r in sorted(rows, key=lambda r: r.line):
-            if g.phase != "all" and phase_of[r.year] != g.phase:
-                continue
-            prog = programs[str(r.program)]
-            member = r.pool if g.dimension == "pool" else getattr(prog, g.dimension, None)
-            if member != g.member:
-                continue
+        for r in (r for r in in_order if _in_group(g, r, programs, phase_of)):
             running.append(r.spent_musd)
             _past(r, name, f"{g.dimension} {g.member} ({g.phase})", math.fsum(running),
                   g.max_musd, f"more than its max_musd {g.max_musd:,.6g} (groups.csv row "
@@ -300,13 +306,7 @@ def _check_floors(
     for g in inp.groups:
         if g.min_musd is None or g.phase not in ended:
             continue
-        spent = math.fsum(
-            r.spent_musd
-            for r in rows
-            if (g.phase == "all" or phase_of[r.year] == g.phase)
-            and (r.pool if g.dimension == "pool" else getattr(programs[str(r.program)],
-                                                                g.dimension, None)) == g.member
-        )  # fmt: skip
+        spent = math.fsum(r.spent_musd for r in rows if _in_group(g, r, programs, phase_of))
         if spent < g.min_musd * (1 - TOL) - TOL:
             raise InputError(
                 f"the actuals give {g.dimension} {g.member} {spent:,.6g} musd in {g.phase}, "
