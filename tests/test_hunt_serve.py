@@ -288,6 +288,7 @@ def test_a_signal_right_after_the_url_stops_the_server_cleanly(sig):
     assert "interrupted" not in stderr
     assert "Traceback" not in stderr
     assert url.split("token=")[1].strip() not in stderr
+    assert "/#token=" in url  # a fragment: the browser never sends it to any server
 
 
 def test_the_page_gets_the_token_from_its_url_and_sends_it_only_in_a_header(local):

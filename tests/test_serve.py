@@ -52,8 +52,15 @@ def cli_error(*sets: str) -> str:
 
 
 def test_every_request_needs_the_token(client):
-    assert client.get("/").status_code == 403
-    assert client.get("/?token=wrong").status_code == 403
+    """Every API request; the page is the same bytes for everyone, with no plan and no token in
+    it (its script reads the token from `/#token=`, which the browser never sends)."""
+    bare, wrong = client.get("/"), client.get("/?token=wrong")
+    assert bare.status_code == wrong.status_code == 200
+    assert bare.text == wrong.text == client.get(f"/?token={TOKEN}").text
+    for secret in (TOKEN, "545,334", "545334"):
+        assert secret not in bare.text
+    assert client.get("/api/plan").status_code == 403
+    assert client.get("/api/plan", params={"token": "wrong"}).status_code == 403
     refused = client.get("/api/plan", headers={HEADER: "wrong"})
     assert refused.status_code == 403
     assert "token" in refused.json()["error"]
@@ -379,10 +386,15 @@ def test_the_page_in_headless_chromium_shows_the_headline_of_solve_set(
     monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager never downloads anything
     driver = webdriver.Chrome(service=webdriver.ChromeService(driver_path), options=options)
     try:
-        driver.get(f"http://127.0.0.1:{sock.getsockname()[1]}/?token={TOKEN}")
+        driver.get(f"http://127.0.0.1:{sock.getsockname()[1]}/#token={TOKEN}")  # as printed
         wait = WebDriverWait(driver, 120)
         ready = (By.CSS_SELECTOR, '#status[data-state="ready"]')
         wait.until(lambda d: d.find_elements(*ready))
+        assert TOKEN not in driver.current_url  # out of the address bar and the history
+        assert driver.current_url.endswith(f"{sock.getsockname()[1]}/"), driver.current_url
+        driver.refresh()  # the tab keeps its token: a reload still answers
+        wait.until(lambda d: d.find_elements(*ready))
+        assert driver.find_element(By.ID, "error").is_displayed() is False
         driver.find_element(By.CSS_SELECTOR, 'details[data-table="pools"] summary').click()
 
         def edit(typed: str) -> None:

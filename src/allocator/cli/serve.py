@@ -76,7 +76,7 @@ def serve(
         try:
             server = server_of(create_app(scenario, token, models, results))
             with _signals_to(server):  # before the URL: a Ctrl-C at once stops as any later
-                say_url(f"http://{HOST}:{sock.getsockname()[1]}/?token={token}")
+                say_url(f"http://{HOST}:{sock.getsockname()[1]}/#token={token}")
                 server.run(sockets=[sock])
         finally:
             sock.close()

@@ -3,9 +3,12 @@ what moved against the plan first loaded, and Save.
 
 Routes: `GET /` (the page), `GET /api/plan`, `POST /api/set` (`{"set": ["TABLE.KEY.COLUMN=V"]}`),
 `POST /api/reset`, `GET /api/details?rev=N`, `POST /api/save` (`{"name": "..."}`); nothing else
-is served. Every request must name this machine, come from the page itself when it changes
-something, and carry the token (`?token=` or the `X-Allocator-Token` header): 403 otherwise
-(`guard`); a body, a revision and the cells are read in `body`. Errors are one JSON document
+is served. Every request must name this machine and come from the page itself when it changes
+something; every API request must also carry the token (the `X-Allocator-Token` header, or
+`?token=`): 403 otherwise (`guard`). The page itself holds no plan and no token (its script
+reads the token from the address serve printed, `/#token=...`, where the browser never sends
+it, keeps it for the tab and takes it out of the address bar), so it is served without one;
+a body, a revision and the cells are read in `body`. Errors are one JSON document
 with the words `allocator solve` prints (`error`, `details`, `exit_code`): 400 for bad input,
 422 when no plan is feasible, 413 for a body past `MAX_BODY`, 500 (and one log line without the
 URL's query, which holds the token) for a fault of the program.
@@ -76,11 +79,13 @@ class Api:
         self.scenario, self.token = scenario, token
         self.models, self.results = models, results
 
-    def guarded(self, handler: Handler) -> Handler:
-        """`handler` answering only with the token; errors as one JSON document."""
+    def guarded(self, handler: Handler, token: bool = True) -> Handler:
+        """`handler` answering only with the token (unless `token` is False: the page, which
+        holds neither plan nor token); errors as one JSON document."""
 
         async def endpoint(request: Request) -> Response:
-            if not token_given(request.headers, request.query_params.get("token"), self.token):
+            given = request.query_params.get("token")
+            if token and not token_given(request.headers, given, self.token):
                 return _error(403, "a missing or wrong token. Fix: open the URL serve printed")
             try:
                 return await handler(request)
@@ -94,7 +99,8 @@ class Api:
         return endpoint
 
     async def page(self, request: Request) -> Response:
-        """The page (its script asks the API for the plan); its CSP lets only that script run."""
+        """The page (its script asks the API for the plan, with the token); its CSP lets only
+        that script run. The same bytes for everyone: no plan, no token in it."""
         html, script = page_parts()
         return HTMLResponse(html, headers=_page_headers(script))
 
@@ -171,7 +177,7 @@ def create_app(
         scenario = Scenario(lambda: made)
     api = Api(scenario, token, models, results)
     routes = [
-        Route("/", api.guarded(api.page), methods=["GET"]),
+        Route("/", api.guarded(api.page, token=False), methods=["GET"]),
         Route("/api/plan", api.guarded(api.plan), methods=["GET"]),
         Route("/api/set", api.guarded(api.set_cells), methods=["POST"]),
         Route("/api/reset", api.guarded(api.reset), methods=["POST"]),

@@ -48,7 +48,7 @@ def host_refused(host: str, names: Iterable[str]) -> str | None:
     return (
         f"the request names the host {shown!r}, and serve answers only "
         f"{' and '.join(names)} (another site's page may have had its name rebound to this "
-        "machine). Fix: open the URL serve printed, http://127.0.0.1:PORT/?token=..."
+        "machine). Fix: open the URL serve printed, http://127.0.0.1:PORT/#token=..."
     )
 
 
@@ -70,7 +70,7 @@ def _another_page(what: str) -> str:
     shown = what.encode("ascii", "backslashreplace").decode()
     return (
         f"a request from another page ({shown}): only the page serve printed may change the "
-        "plan. Fix: use that page, http://127.0.0.1:PORT/?token=..."
+        "plan. Fix: use that page, http://127.0.0.1:PORT/#token=..."
     )
 
 

@@ -1,10 +1,31 @@
 // allocator serve: the page's script (hand-written, no library, nothing fetched but the API).
 "use strict";
 (function () {
-  const token = new URLSearchParams(window.location.search).get("token") || "";
+  const token = tokenOnce();
   const $ = (id) => document.getElementById(id);
   let busy = false;
   let rev = 0; // the revision of the plan shown: details of any other are dropped
+
+  // The token comes once in the address serve printed (`#token=`, or `?token=` from a script),
+  // is kept for this tab in sessionStorage (a reload still works) and leaves the address bar at
+  // once: the browser's history and a copied address never hold it.
+  function tokenOnce() {
+    const given =
+      new URLSearchParams(window.location.hash.slice(1)).get("token") ||
+      new URLSearchParams(window.location.search).get("token") ||
+      "";
+    let kept = given;
+    try {
+      if (given) window.sessionStorage.setItem("allocator-token", given);
+      kept = window.sessionStorage.getItem("allocator-token") || given;
+    } catch (e) {
+      kept = given; // storage refused (a private window): this load only
+    }
+    if (window.location.search || window.location.hash) {
+      window.history.replaceState(null, "", window.location.pathname);
+    }
+    return kept;
+  }
 
   function text(tag, words, cls) {
     const el = document.createElement(tag);
