@@ -7,8 +7,17 @@ terminal sequences that clear a screen, recolour or forge a line), DEL, the C1 c
 embeddings and overrides, U+2066-U+2069 isolates, U+200E, U+200F and U+061C marks), which make
 a row read in another order than the one allocator reads it ("Trojan Source"). A name, an id or
 a reference is one line, so it may not hold TAB, LF, CR or the line and paragraph separators
-(U+2028, U+2029) either; free text (`FREE_TEXT`) may. The joiners (ZWJ U+200D, ZWNJ U+200C) and
-every other character (accents, CJK, emoji) are text and are kept.
+(U+2028, U+2029) either; free text (`FREE_TEXT`) may. Nor may it hold a character that shows
+as nothing (`INVISIBLE`), so that two names that look the same are the same: Unicode's format
+characters (category Cf: the zero-width space, the word joiner, a byte-order mark inside text,
+the soft hyphen, the invisible operators, the deprecated format controls, the interlinear
+annotation marks, the language tag) and the two Hangul fillers that stand alone (U+3164,
+U+FFA0); free text pasted from a PDF or a web page often holds them, and may. The format
+characters that are text stay: the joiners (ZWJ U+200D, ZWNJ U+200C, needed by Persian, Indic
+scripts and emoji), the prepended marks that show (Arabic number signs, U+0600-U+0605 ...), the
+Egyptian, Duployan and musical format controls of their scripts, and the tags U+E0020-U+E007F
+inside an emoji flag's tag sequence (U+1F3F4, tags, U+E007F: the flag of England). Variation
+selectors, accents, CJK and emoji are text and are kept.
 """
 
 from __future__ import annotations
@@ -22,7 +31,15 @@ _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _BREAK = "\t\n\r\u2028\u2029"
 _REFUSED = re.compile(f"[{_CONTROL}{_BIDI}]")
 _REFUSED_BIDI = re.compile(f"[{_BIDI}]")
-_MULTI_LINE = re.compile(f"[{_CONTROL}{_BIDI}{_BREAK}]")
+_HIDDEN = (
+    "\u00ad\u180e\u200b\u2060-\u2064\u206a-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb"
+    "\U000e0001\U000e0020-\U000e007f"
+)
+INVISIBLE = re.compile(f"[{_HIDDEN}]")
+"""Characters that show as nothing, refused in one-line text (checked against unicodedata's
+categories by tests/test_invisible_text.py); the tags are text inside a flag (`_FLAG`)."""
+_FLAG = re.compile("\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f")
+_MULTI_LINE = re.compile(f"[{_CONTROL}{_BIDI}{_BREAK}{_HIDDEN}]")
 
 FREE_TEXT = frozenset({"source", "derivation", "assumption", "note"})
 """Columns of free text, where a line break or a tab may stand (a spreadsheet cell typed with
@@ -41,11 +58,19 @@ def text_problem(text: str, one_line: bool = True) -> tuple[str, str] | None:
         text: a cell, a YAML string or key, as read (the caller escapes it when it prints).
         one_line: refuse TAB, LF, CR, U+2028 and U+2029 too (a name, an id, a reference).
     """
-    found = (_MULTI_LINE if one_line else _REFUSED).search(text)
+    found = (_MULTI_LINE if one_line else _REFUSED).search(_FLAG.sub(_flag_shown, text))
     if found is None:
         return None
     ch = found.group()
     shown = f"'{_excerpt(text, found.start())}'"
+    if INVISIBLE.match(ch):
+        return (
+            f"{shown} holds {_what(ch)}, which shows as nothing: two names that look the same "
+            "would differ",
+            "delete the character (it does not show where you edit the text: retype the text; "
+            f"it may stand only in free text: {', '.join(sorted(FREE_TEXT))}, a model file's "
+            "description)",
+        )
     if ch in _BREAK:
         return (
             f"{shown} holds {_what(ch)}, but this text is one line",
@@ -89,6 +114,11 @@ def may_hold(text: str) -> bool:
     return _MULTI_LINE.search(text) is not None
 
 
+def _flag_shown(flag: re.Match[str]) -> str:
+    """An emoji flag's tag sequence with its tags as letters: text, not hidden characters."""
+    return flag.group()[0] + "f" * (len(flag.group()) - 1)
+
+
 def _what(ch: str) -> str:
     """`U+001B (ESC, a control character)`, `U+202E (RIGHT-TO-LEFT OVERRIDE, ...)`."""
     code = ord(ch)
@@ -98,6 +128,8 @@ def _what(ch: str) -> str:
     if code < 0x20 or 0x7F <= code <= 0x9F:
         name = _NAMES.get(code)
         return f"U+{code:04X} ({name + ', ' if name else ''}a control character)"
+    if INVISIBLE.match(ch):
+        return f"U+{code:04X} ({unicodedata.name(ch)})"
     return f"U+{code:04X} ({unicodedata.name(ch)}, a bidirectional control)"
 
 
