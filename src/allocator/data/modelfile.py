@@ -5,6 +5,7 @@ every override is checked against the dataset before anything is solved.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
@@ -58,6 +59,11 @@ class SolverOptions(Strict):
         return {names.get(k, k): v for k, v in self.model_dump().items() if v is not None}
 
 
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+"""A scenario's name (a model file's `name`, serve's Save): a file name on every system, without
+a path, since it names the run folder under results/."""
+
+
 def _even_weights() -> dict[Literal["jobs", "exports"], float]:
     """The weighted objective's default weights: jobs and exports alike."""
     return {"jobs": 0.5, "exports": 0.5}
@@ -89,6 +95,18 @@ class ModelFile(Strict):
     @classmethod
     def _set_texts(cls, entries: object) -> object:
         return set_texts(entries)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, name: str | None) -> str | None:
+        if name is None or NAME.fullmatch(name):
+            return name
+        raise PydanticCustomError(
+            "name",
+            "{name} is not a plain name: it names the run folder under results/. Fix: letters, "
+            "digits, _ . - (first a letter or digit, up to 64 characters), such as {example}",
+            {"name": quoted(name), "example": _plain(name)},
+        )
 
     @field_validator("weights")
     @classmethod
@@ -133,7 +151,8 @@ def load_model_file(path: Path) -> tuple[ModelFile, Path]:
             raise UsageError(unknown_key(path, extra[0]["loc"], ModelFile)) from None
         e = exc.errors()[0]
         where = ".".join(str(p) for p in e["loc"]) or "the file"
-        raise UsageError(f"{path}: {where}: {e['msg']}. Fix: see models/baseline.yaml") from None
+        fix = "" if "Fix: " in e["msg"] else ". Fix: see models/baseline.yaml"
+        raise UsageError(f"{path}: {where}: {e['msg']}{fix}") from None
     dataset = (path.resolve().parent / model.dataset).resolve()
     root = project_root(path)
     if not dataset.is_relative_to(root):
@@ -363,3 +382,10 @@ def _set_link_ratio(inp: Inputs, ov: SetLinkRatio, where: str) -> Inputs:
                 raise UsageError(_refused(where, "ratio", ov.ratio, Link, exc)) from None
         links.append(link)
     return inp.model_copy(update={"links": tuple(links)})
+
+
+def _plain(name: str) -> str:
+    """`name` made a plain name: other characters as `_`, cut to 64 (`scenario` if none is
+    left)."""
+    plain = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_.-")[:64]
+    return plain if plain and NAME.fullmatch(plain) else "scenario"

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 import yaml
 
 from allocator.data.cellset import CellSet
-from allocator.data.modelfile import project_root
+from allocator.data.modelfile import NAME, project_root
 from allocator.data.schema import Inputs
 from allocator.errors import UsageError, quoted
 from allocator.report.folders import is_empty_dir, refuse_file_ancestor, resolved
@@ -24,9 +23,6 @@ from allocator.runs.common import Run
 from allocator.runs.solve import solve as run_solve
 from allocator.runs.spec import RunSpec, layered
 from allocator.serve.held import HeldModel
-
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-"""A scenario name: a file name on every system, without a path."""
 
 
 @dataclass

@@ -1,0 +1,34 @@
+"""A model file's `name` names its default run folder under results/ (`<name>-<objective>-
+<date>-<time>`): `name: ../escape` wrote the run folder beside results/, outside it (a name with
+`/` anywhere else), and `name: ""` made `-jobs-...`. A name is now a plain file name, the rule
+of serve's Save (letters, digits, _ . -, first a letter or digit, up to 64), refused otherwise
+in one line naming the file, the field and the fix, before anything is written."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import invoke
+from test_hunt_inputs import model_file, one_line_refusal
+
+
+@pytest.mark.parametrize("name", ["../escape", "a/b", "..", ".hidden", "", "my run", "x" * 65])
+def test_a_name_that_is_no_plain_file_name_is_refused(tmp_path, name):
+    path = model_file(tmp_path, f'name: "{name}"\n')
+    work = tmp_path / "work"
+    work.mkdir()
+    res = invoke("solve", path, cwd=work)
+    line = one_line_refusal(res, f"{path}: name: ")
+    assert "letters, digits" in line
+    assert line.count("Fix: ") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["greedy", "m.yaml", "work"]
+    assert list(work.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["baseline", "public_cut_phase2", "v1.2-final", "A" * 64])
+def test_a_plain_name_names_the_run_folder(tmp_path, name):
+    path = model_file(tmp_path, f"name: {name}\n")
+    res = invoke("solve", path, cwd=tmp_path)
+    assert res.exit_code == 0, res.output
+    (folder,) = (tmp_path / "results").iterdir()
+    assert folder.name.startswith(f"{name}-jobs-")
