@@ -218,10 +218,11 @@ def show_prices(top: pd.DataFrame, unit: str) -> None:
         )
         _line(f"  (no plan is feasible: no plan meets every other limit after that move{held})")
     if any("for at least" in f"{a} {b}" for a, b in said):
+        from allocator.solver.marginal import MAX_PROBES
         from allocator.solver.units import EXTEND_UP_TO
 
         _line(
             "  (for at least: the optimal basis's range only; past "
-            f"{EXTEND_UP_TO:,} nonzeros re-solves do not follow the rate further, and it may "
-            "hold further)"
+            f"{EXTEND_UP_TO:,} nonzeros re-solves do not follow the rate further, or the "
+            f"{MAX_PROBES} re-solves allowed per side ran out before its end; it may hold further)"
         )

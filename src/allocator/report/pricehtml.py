@@ -17,7 +17,8 @@ TOP_PRICES = 12
 
 AMOUNTS = (
     "<p><em>For at least</em> an amount: the optimal basis's range only, on a model too large "
-    "for re-solves to follow the rate further; it may hold further. <em>Then no plan is "
+    "for re-solves to follow the rate further, or as far as the re-solves allowed per side "
+    "ran out before its end; it may hold further. <em>Then no plan is "
     "feasible</em>: the rate holds up to that amount and no plan meets every limit past it. An "
     "amount is exact where the data fixes it (a budget cut to 0, a variable reaching its "
     "bound); elsewhere it is where re-solves found the rate to change, to the solver's "

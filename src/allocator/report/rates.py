@@ -44,7 +44,8 @@ changes; so is a listed row's finite Excel range), `basis` (both are the simplex
 Excel's allowable range: at least that far, since the range ends where the basis changes, not
 the rate), empty (a side not computed). After `re-solved`, a side whose amount says less than
 where the rate changes is named: `; up: at least` (that side kept Excel's range: the model is
-too large to follow it by re-solves, `units.EXTEND_UP_TO`), `; down: then no plan` (the rate
+too large to follow it by re-solves, `units.EXTEND_UP_TO`; or the re-solves allowed per side,
+`marginal.MAX_PROBES`, ran out before its end), `; down: then no plan` (the rate
 holds up to that amount and past it no plan is feasible), `; down: then shortfall rises` (soft
 targets: past it no plan keeps today's least target shortfall; `allocator solve` finds a plan
 at a larger one). An amount is exact where the data

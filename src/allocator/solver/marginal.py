@@ -34,7 +34,9 @@ from allocator.solver.probes import Point, Seen, Side
 from allocator.solver.rows import Rows
 
 MAX_PROBES = 40
-"""Re-solves per side at most; a side not settled within them is left not computed."""
+"""Re-solves per side at most: a side whose rate is not settled within them is left not
+computed; one whose end is not found within them holds for at least the farthest move found on
+it (`Side.short`: said "at least")."""
 
 SMALLEST = 1e-4
 """A move this small (units of the row) that no plan allows makes the side's rate infinite. An
@@ -82,9 +84,10 @@ def _first_piece(side: Side, p: Point) -> tuple[float, Point | None, Point | Non
 
 def _piece_end(side: Side, slope: float, last: Point, beyond: Point | None, reach: float) -> float:
     """Where the first piece (`slope`, known up to `last`) ends: exact when a probe lies on both
-    its line and the line of the next probe; the last amount checked if none did in time. A
-    piece that holds up to where no plan is feasible sets `side.stop`."""
-    side.stop = None
+    its line and the line of the next probe; the last amount checked if none did in time (a
+    lower bound: `side.short`). A piece that holds up to where no plan is feasible sets
+    `side.stop`."""
+    side.stop, side.short = None, False
     for _ in range(MAX_PROBES):
         if beyond is None:
             if last.free or side.unlimited(last, slope):
@@ -101,14 +104,16 @@ def _piece_end(side: Side, slope: float, last: Point, beyond: Point | None, reac
             continue
         gap = slope - beyond.s
         t = (beyond.w - beyond.s * beyond.t - side.w0) / gap if gap > 0 else last.t
-        if t <= last.t + 1e-12 * max(1.0, last.t) or t >= beyond.t:
+        if t <= last.t + 1e-12 * max(1.0, last.t):  # the lines meet at `last`: it ends there
             return last.t
-        p = side.at(t, slope)
-        if p is None:
+        p = side.at(t, slope) if t < beyond.t else None
+        if p is None:  # no end found between `last` and `beyond`: at least `last`
+            side.short = True
             return last.t
         if side.on(p, slope):
             return t
         beyond = p
+    side.short = True  # the re-solves ran out
     return last.t
 
 
@@ -216,12 +221,14 @@ class Base:
 
 class SideRate(NamedTuple):
     """One side of a row: its rate (d(objective) / d(rhs) from that side), the amount it holds
-    for, and whether no plan is feasible past that amount (else the rate changes there, or it
-    holds without limit)."""
+    for, whether no plan is feasible past that amount, and whether the amount is a lower bound
+    (the re-solves ran out before its end; else the rate changes there, or it holds without
+    limit)."""
 
     rate: float
     holds: float
     then_no_plan: bool = False
+    at_least: bool = False
 
 
 def side_rate(
@@ -244,7 +251,7 @@ def side_rate(
         side.restore()
     rate = sigma * slope
     # a dual's noise as 0, as the tables clean it
-    return SideRate(0.0 if abs(rate) < 1e-9 else rate, holds, side.stop is not None)
+    return SideRate(0.0 if abs(rate) < 1e-9 else rate, holds, side.stop is not None, side.short)
 
 
 def restored(h: highspy.Highs, basis: highspy.HighsBasis) -> None:
@@ -274,13 +281,14 @@ def side_end(
     basis_reach: float,
     seen: Seen | None = None,
     rows: Rows | None = None,
-) -> tuple[float, bool]:
+) -> tuple[float, bool, bool]:
     """Where the piece of `row`'s side `sigma` that the base dual gives ends, known to hold for
     `basis_reach` > 0 units (Excel's allowable range: the optimal basis stays feasible that far)
     and found exactly past it by the re-solves of `_piece_end`: the basis's range is where that
     basis stops, not where the rate changes (the baseline's ecosystem budget: 331 musd by the
     basis, the whole 6,200 by re-solves). Returns the end and whether no plan is feasible past
-    it. The row's bounds are put back; the basis is not."""
+    it, and whether the end is a lower bound (`Side.short`). The row's bounds are put back; the
+    basis is not."""
     side = Side(h, row, sigma, base.objective, sigma * float(base.dual[row]), seen, rows)
     start = Point(0.0, side.w0, side.s0, False)
     side.lines.append((start, basis_reach))
@@ -290,4 +298,4 @@ def side_end(
         end = _settled_end(side, side.s0, last, None, np.inf)
     finally:
         side.restore()
-    return end, side.stop is not None
+    return end, side.stop is not None, side.short

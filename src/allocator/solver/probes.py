@@ -94,6 +94,9 @@ class Side:
         self.stop: float | None = None
         """Where the piece `_piece_end` found ends where no plan is feasible: the nearest move
         found infeasible past its end (None: the rate changes there, or holds without limit)."""
+        self.short = False
+        """Whether `_piece_end` ran out of re-solves (`marginal.MAX_PROBES`) before finding
+        where the piece ends: the amount is the farthest move found on it, a lower bound."""
 
     @property
     def tightens(self) -> bool:

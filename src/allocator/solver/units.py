@@ -107,8 +107,9 @@ def _whole(out: dict[str, np.ndarray]) -> np.ndarray:
 
 
 AT_LEAST, THEN_NO_PLAN, THEN_SHORTFALL = "at least", "then no plan", "then shortfall rises"
-"""`ENDS`: the side's amount is the basis's range only (the rate holds at least that far, and
-may further); no plan is feasible past it; or (soft targets) no plan past it keeps today's least
+"""`ENDS`: the side's amount is a lower bound (the basis's range only, or the farthest move the
+re-solves allowed per side found on the rate: it holds at least that far, and may further); no
+plan is feasible past it; or (soft targets) no plan past it keeps today's least
 target shortfall, and `allocator solve` on the data moved further finds a larger one."""
 
 ENDS = (AT_LEAST, THEN_NO_PLAN, THEN_SHORTFALL)
@@ -159,7 +160,9 @@ def _fill(probe: _Probe, i: int, sigma: int, out: dict[str, np.ndarray]) -> None
     cut_first = lex is not None and lex.held > 0 and lex.binds(i)
     found = side_rate(probe.h, i, sigma, probe.base, probe.seen, cut_first, probe.rows)
     out[rate][i], out[holds][i] = found.rate, found.holds
-    out[_ENDS[sigma]][i] = _past_end(probe, i, sigma, found.holds) if found.then_no_plan else ""
+    out[_ENDS[sigma]][i] = _end_word(
+        probe, i, sigma, found.holds, found.then_no_plan, found.at_least
+    )
     out["re_solved"][i] = True
 
 
@@ -179,10 +182,19 @@ def _extend(
         return
     if probe.h.getNumNz() > EXTEND_UP_TO:  # the basis's range stands: at least that far
         return
-    end, no_plan = side_end(probe.h, i, sigma, probe.base, reach, probe.seen, probe.rows)
+    end, no_plan, short = side_end(probe.h, i, sigma, probe.base, reach, probe.seen, probe.rows)
     out[holds][i] = end
-    out[_ENDS[sigma]][i] = _past_end(probe, i, sigma, end) if no_plan else ""
+    out[_ENDS[sigma]][i] = _end_word(probe, i, sigma, end, no_plan, short)
     out["re_solved"][i] = True
+
+
+def _end_word(probe: _Probe, i: int, sigma: int, end: float, no_plan: bool, short: bool) -> str:
+    """What lies past a re-solved side's `end` (`ENDS`): `AT_LEAST` where the re-solves ran
+    out before its end (`short`), what `_past_end` finds where no plan is, else nothing (the
+    rate changes there)."""
+    if short:
+        return AT_LEAST
+    return _past_end(probe, i, sigma, end) if no_plan else ""
 
 
 PAST = 1e-6
