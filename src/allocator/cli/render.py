@@ -134,6 +134,7 @@ def show_sweep(summary: Any, table: Any) -> None:
                     f"({_reach_less(table, r.item, nominal)})",
                     markup=False,
                 )
+    _show_missed(summary)
     kinds = sorted(set(table.loc[table["status"] != "optimal", "status"]))
     out.print(f"  failed samples: {failed:,}" + (f" ({', '.join(kinds)})" if failed else ""))
     progs = summary[summary["item"].str.startswith("program ")].copy()
@@ -145,6 +146,22 @@ def show_sweep(summary: Any, table: Any) -> None:
                 f"P5 {cell(r.p5, r.unit)} to P95 {cell(r.p95, r.unit)} US$ million",
                 markup=False,
             )
+
+
+def _show_missed(summary: Any) -> None:
+    """How many targets the re-optimised samples miss (P5, P50, P95), beside the nominal
+    plan's count on the data as given."""
+    found = summary[summary["item"] == "targets_missed"]
+    if not len(found) or not found.iloc[0]["samples"]:
+        return
+    r = found.iloc[0]
+    nominal = r["nominal"]
+    beside = "" if nominal != nominal else f"; the nominal plan misses {nominal:,.0f}"
+    out.print(
+        f"  targets missed with perfect foresight (targets.csv and shares.csv): P5 {r['p5']:,.0f}, "
+        f"P50 {r['p50']:,.0f}, P95 {r['p95']:,.0f} of them{beside}",
+        markup=False,
+    )
 
 
 def show_frontier(table: Any, notes: list[str]) -> None:

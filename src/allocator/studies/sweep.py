@@ -136,7 +136,8 @@ class SampleModel:
 
     def solve(self, values: np.ndarray, lp: CompiledLP | None = None) -> dict[str, Any]:
         """One sample: its numbers set (`lp`: its `sample_lp`, if already made), solved warm;
-        jobs, exports and program totals."""
+        jobs, exports, the targets missed (targets.csv and shares.csv, counted as `allocator
+        solve` lists them: `fixedplan.evaluate` of the optimum) and program totals."""
         lp = self.sample_lp(values) if lp is None else lp
         lp.highs.setBasis(self.basis)
         try:
@@ -146,7 +147,10 @@ class SampleModel:
                 "status": type(exc).__name__.removesuffix("Error").lower() or "error",
                 "message": str(exc).split(". Fix:")[0],
             }
+        from allocator.studies.fixedplan import evaluate
+
         x = snap_plan(lp, opt.x)[0]  # solver noise snapped as in solve's tables
+        missed = evaluate(self, x, lp, values)["targets_missed"]  # as solve lists them
         totals: defaultdict[str, float] = defaultdict(float)
         for j, fam in enumerate(lp.col_family):
             if fam == "invest":
@@ -156,6 +160,7 @@ class SampleModel:
             "objective": opt.objective,
             "jobs": exact_dot(lp.costs["jobs"], x),
             "exports": exact_dot(lp.costs["exports"], x),
+            "targets_missed": missed,
             "programs": dict(totals),
         }
 

@@ -40,7 +40,7 @@ from allocator.studies.sweepfolder import (
 )
 from allocator.studies.sweepsummary import sweep_units
 
-OUTCOMES = ["sample", "status", "objective", "jobs", "exports_musd", "message"]
+OUTCOMES = ["sample", "status", "objective", "jobs", "exports_musd", "targets_missed", "message"]
 # every file a sweep writes into its folder: run.json names them, so --force may replace it
 SWEEP_FILES = (
     "report.html",
@@ -241,6 +241,7 @@ def nominal_plan(spec: dict[str, Any], values: list[float]) -> dict[str, Any]:
         "objective": got.get("objective"),
         "jobs": got.get("jobs") if ok else None,
         "exports_musd": got.get("exports") if ok else None,
+        "targets_missed": got.get("targets_missed") if ok else None,
     }
 
 
@@ -343,6 +344,7 @@ class StreamWriter:
                     _g(r.get("objective")),
                     _g(r.get("jobs")),
                     _g(r.get("exports")),
+                    _g(r.get("targets_missed")),
                     r.get("message", ""),
                 ]
                 + [_g(v) for v in self.values[k]]

@@ -70,6 +70,14 @@ def summarise(folder: Path) -> pd.DataFrame:
             {"item": column, "unit": unit, "samples": len(v), **spread, "basis": FORESIGHT}
             | _placed(nominal.get(column), v)
         )
+    if "targets_missed" in ok:  # targets.csv and shares.csv milestones each sample misses
+        v = ok["targets_missed"].to_numpy(dtype=float)
+        rows.append(
+            {"item": "targets_missed", "unit": "targets", "samples": len(v), **percentiles(v)}
+            | {"min": float(v.min()) if len(v) else None, "max": float(v.max()) if len(v) else None}
+            | {"basis": FORESIGHT}
+            | _placed(nominal.get("targets_missed"), v)
+        )
     progs = read_table(folder / "sweep_programs.csv")
     progs = progs[progs["sample"].isin(ok["sample"])]
     for prog, g in progs.groupby("program", sort=True):
