@@ -134,7 +134,7 @@ def show_sweep(summary: Any, table: Any) -> None:
                     f"({_reach_less(table, r.item, nominal)})",
                     markup=False,
                 )
-    _show_missed(summary)
+    _show_missed(summary, foresight)
     kinds = sorted(set(table.loc[table["status"] != "optimal", "status"]))
     out.print(f"  failed samples: {failed:,}" + (f" ({', '.join(kinds)})" if failed else ""))
     progs = summary[summary["item"].str.startswith("program ")].copy()
@@ -148,7 +148,7 @@ def show_sweep(summary: Any, table: Any) -> None:
             )
 
 
-def _show_missed(summary: Any) -> None:
+def _show_missed(summary: Any, foresight: str) -> None:
     """How many targets the re-optimised samples miss (P5, P50, P95), beside the nominal
     plan's count on the data as given."""
     found = summary[summary["item"] == "targets_missed"]
@@ -158,8 +158,8 @@ def _show_missed(summary: Any) -> None:
     nominal = r["nominal"]
     beside = "" if nominal != nominal else f"; the nominal plan misses {nominal:,.0f}"
     out.print(
-        f"  targets missed with perfect foresight (targets.csv and shares.csv): P5 {r['p5']:,.0f}, "
-        f"P50 {r['p50']:,.0f}, P95 {r['p95']:,.0f} of them{beside}",
+        f"  targets missed {foresight}: P5 {r['p5']:,.0f}, P50 {r['p50']:,.0f}, P95 "
+        f"{r['p95']:,.0f} targets (targets.csv rows and shares.csv milestones){beside}",
         markup=False,
     )
 

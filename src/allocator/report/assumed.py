@@ -152,6 +152,15 @@ def find_dataset(info: dict[str, Any], folder: Path | None) -> Path | str:
     return f"the run's dataset {typed}{at} is not found from here nor beside the run folder"
 
 
+def recorded_inputs(typed: str | Path, hashes: dict[str, str] | None = None) -> dict[str, Any]:
+    """run.json's `inputs` block of every command: the dataset as typed, its absolute path (so
+    `find_recorded` finds it from any folder) and, given, its files' SHA-256."""
+    block: dict[str, Any] = {"folder": str(typed), "absolute": os.path.abspath(typed)}
+    if hashes is not None:
+        block["sha256"] = dict(sorted(hashes.items()))
+    return block
+
+
 def find_recorded(typed: str, absolute: str | None, folder: Path | None) -> Path | None:
     """A path run.json records (a dataset, a model file), tried in this order: the absolute
     path it records (as typed, if that is the same place from here), the path as typed from

@@ -66,10 +66,12 @@ def write_report(
     tables: dict[str, pd.DataFrame],
     info: dict[str, Any],
     assumptions: list[Assumed] | None = None,
+    left_out: str = "",
 ) -> Path:
-    """Write report.html into `folder` from the run's tables and run.json's content."""
+    """Write report.html into `folder` from the run's tables and run.json's content (`left_out`:
+    why `assumptions` is None, as `allocator report` says it when it rebuilds the page)."""
     path = folder / REPORT
-    path.write_text(render(tables, info, assumptions), encoding="utf-8")
+    path.write_text(render(tables, info, assumptions, left_out), encoding="utf-8")
     return path
 
 

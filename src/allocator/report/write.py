@@ -326,7 +326,7 @@ def write_run(
 
     Where `parallel.fork_wanted`, a forked child writes the workbook meanwhile (same bytes,
     same errors; its note is said once the child is done, before run.json, which waits)."""
-    from allocator.report.assumed import dataset_assumptions
+    from allocator.report.assumed import run_assumptions
     from allocator.report.html import write_report
 
     start = time.perf_counter()
@@ -339,8 +339,8 @@ def write_run(
     def rest() -> None:
         if extra is not None:
             extra(folder)
-        found = dataset_assumptions(run_info, tables) if assumptions is None else assumptions
-        write_report(folder, tables, {"command": command, **run_info}, found)
+        found, why = run_assumptions(run_info, tables) if assumptions is None else (assumptions, "")
+        write_report(folder, tables, {"command": command, **run_info}, found, why)
 
     def said(summarized: list[str]) -> None:
         if summarized:

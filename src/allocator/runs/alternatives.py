@@ -14,6 +14,7 @@ import pandas as pd
 
 from allocator.data.schema import Inputs
 from allocator.pipeline import objective_unit, objective_words, sheets_of, tables_of
+from allocator.report.assumed import recorded_inputs
 from allocator.report.write import write_run
 from allocator.runs.common import Study, run_study
 from allocator.runs.spec import RunSpec, spec_from
@@ -193,7 +194,7 @@ def _info(
         ],
         "targets": spec.targets,
         "measure": spec.measured().as_dict(),
-        "inputs": {"folder": str(spec.inputs), "sha256": dict(sorted(inp.file_hashes.items()))},
+        "inputs": recorded_inputs(spec.inputs, inp.file_hashes),
         "model_file": None if spec.model_file is None else str(spec.model_file),
     }
 

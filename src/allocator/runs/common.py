@@ -19,6 +19,7 @@ from allocator.data.schema import Inputs
 from allocator.model.solution import Solution
 from allocator.pipeline import load_scenario
 from allocator.report import tables as reports
+from allocator.report.assumed import recorded_inputs
 from allocator.report.faults import output_faults
 from allocator.report.folders import DEFAULT_FOLDER, refuse_mount_point, refuse_overlap
 from allocator.report.write import atomic_run_dir, check_target, default_run_dir, release_run_dir
@@ -172,12 +173,8 @@ def run_info(
         "solver": sol.solver,
         "packages": packages(),
         "timings_s": {k: round(v, 4) for k, v in timings.items()},
-        "inputs": {
-            "folder": str(spec.inputs),  # as typed; `absolute` finds it from any folder
-            "absolute": os.path.abspath(spec.inputs),
-            "number_style": inp.number_style,  # as settings.csv declares it; null: undeclared
-            "sha256": dict(sorted(inp.file_hashes.items())),
-        },
+        "inputs": recorded_inputs(spec.inputs, inp.file_hashes)
+        | {"number_style": inp.number_style},  # as settings.csv declares it; null: undeclared
         "options": options_block(spec, sol),
         "spec": spec.stored(),
         "conventions": {

@@ -17,6 +17,7 @@ from allocator.data.overrides import Override
 from allocator.data.schema import Inputs
 from allocator.errors import UsageError
 from allocator.model.build import OBJECTIVES
+from allocator.report.assumed import run_assumptions
 from allocator.runs.common import Study, run_study
 from allocator.runs.solve import plan
 from allocator.runs.spec import RunSpec, layered
@@ -174,7 +175,8 @@ def compare(
                 # none of the folders'; `compared` names each folder and its own dataset. Each
                 # plan has its own settings, so no settings line of compare's in the report
                 info.pop("spec", None)
-            write_report(tmp, {"compare": table}, info)
+            tables = {"compare": table}
+            write_report(tmp, tables, info, *run_assumptions(info, tables))  # as rebuilt
             write_run_json(info, tmp, "compare")
 
         return Study(CompareRun(table, info), info, write)

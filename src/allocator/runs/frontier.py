@@ -16,6 +16,7 @@ from allocator.data.schema import Inputs
 from allocator.errors import UsageError
 from allocator.model.measures import SHORTFALL, Axis, axis
 from allocator.pipeline import built_lp
+from allocator.report.assumed import recorded_inputs
 from allocator.report.write import write_run
 from allocator.runs.common import Study, run_study
 from allocator.runs.spec import RunSpec, spec_from
@@ -65,7 +66,7 @@ def frontier(
             "targets": spec.targets,
             "measure": spec.measured().as_dict(),
             "notes": notes,
-            "inputs": {"folder": str(spec.inputs), "sha256": dict(sorted(inp.file_hashes.items()))},
+            "inputs": recorded_inputs(spec.inputs, inp.file_hashes),
         }
         title = f"{y_axis.words[0].upper()}{y_axis.words[1:]} against {x_axis.words}"
         plot = frontier_plot(table, title)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from allocator.report.assumed import recorded_inputs
 from allocator.report.write import atomic_run_dir, check_target, default_run_dir, write_run
 from allocator.studies.core import (
     CLASS_WORDS,
@@ -171,7 +172,7 @@ def core_info(
         "verdict": verdict(table),
         "classes": CLASS_WORDS,
         "method": METHOD,
-        "inputs": {"folder": study.inputs, "sha256": plans.file_hashes},
+        "inputs": recorded_inputs(study.inputs, plans.file_hashes),
         "model_file": study.model_file,
         "packages": packages,
     }

@@ -17,6 +17,7 @@ import pandas as pd
 
 from allocator.data.uncertainty import check_seed, latin_hypercube
 from allocator.errors import AllocatorError, UsageError
+from allocator.report.assumed import recorded_inputs
 from allocator.report.folders import (
     MARKER,
     is_empty_dir,
@@ -294,7 +295,7 @@ def mark_folder(folder: Path, spec: dict[str, Any], record: dict[str, Any] | Non
     folder.mkdir(parents=True, exist_ok=True)
     info = {
         "command": "sweep",
-        "inputs": {"folder": spec["inputs"]},
+        "inputs": recorded_inputs(spec["inputs"]),
         "model_file": spec.get("model_file"),
         MARKER: marker("sweep", SWEEP_FILES),
     }
