@@ -32,3 +32,12 @@ def test_a_plain_name_names_the_run_folder(tmp_path, name):
     assert res.exit_code == 0, res.output
     (folder,) = (tmp_path / "results").iterdir()
     assert folder.name.startswith(f"{name}-jobs-")
+
+
+def test_a_refused_list_item_is_named_as_the_other_messages_name_it(tmp_path):
+    """`overrides[0].set_coefficient`, as every other model-file message writes a list item
+    (it said `overrides.0.set_coefficient` where pydantic refused the value)."""
+    text = "overrides:\n  - set_coefficient: {program: a, column: lag_years, value: 1.5}\n"
+    path = model_file(tmp_path, text)
+    line = one_line_refusal(invoke("solve", path, cwd=tmp_path), f"{path}: overrides[0].")
+    assert "overrides[0].set_coefficient: lag_years = 1.5 is not a whole number" in line

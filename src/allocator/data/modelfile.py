@@ -150,7 +150,8 @@ def load_model_file(path: Path) -> tuple[ModelFile, Path]:
 
             raise UsageError(unknown_key(path, extra[0]["loc"], ModelFile)) from None
         e = exc.errors()[0]
-        where = ".".join(str(p) for p in e["loc"]) or "the file"
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e["loc"])
+        where = where.removeprefix(".") or "the file"  # overrides[0].set_coefficient
         fix = "" if "Fix: " in e["msg"] else ". Fix: see models/baseline.yaml"
         raise UsageError(f"{path}: {where}: {e['msg']}{fix}") from None
     dataset = (path.resolve().parent / model.dataset).resolve()
