@@ -44,3 +44,15 @@ def test_each_command_is_one_line_when_the_terminal_is_wide(name):
 
 def test_group_help_flag_has_no_bool_label():
     assert not any("<bool>" in r for r in panel(100))
+
+
+@pytest.mark.parametrize("name", sorted(commands()))
+def test_no_commands_flag_shows_a_bool_label(name):
+    """A flag takes no value: `replan`, `alternatives`, `serve`, `report` and `export-inputs`
+    showed `--force --no-force <bool>` where `solve` shows none (their commands were
+    registered without the class that drops the label)."""
+    res = invoke(name, "--help", env={"COLUMNS": "100"})
+    assert res.exit_code == 0, res.output
+    text = ANSI.sub("", res.stdout)
+    assert "--help" in text
+    assert "<bool>" not in text

@@ -71,8 +71,11 @@ class Group(TyperGroup):
 def one_line_summaries(app: typer.Typer) -> None:
     """Each command's line in `allocator --help`: its docstring's first paragraph as one
     sentence, wrapped by the terminal's width (typer's rich mode kept the source's line
-    breaks). A command given its own `short_help` keeps it."""
+    breaks). A command given its own `short_help` keeps it. Every command is a `Command` (its
+    flags without a `<bool>` label), whether or not it was registered with `cls=Command`."""
     for info in app.registered_commands:
+        if info.cls is None or not issubclass(info.cls, Command):  # typer's default class
+            info.cls = Command
         doc = info.callback.__doc__ if info.callback is not None else None
         if info.short_help is None and doc:
             info.short_help = " ".join(inspect.cleandoc(doc).split("\n\n")[0].split())
