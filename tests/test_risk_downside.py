@@ -293,4 +293,10 @@ def test_a_nominal_plan_that_cannot_be_solved_is_recorded_not_raised(tmp_path):
     spec = {"inputs": str(data), "objective": "jobs", "targets": "soft", "model_file": None}
     params = params_of(load_inputs(data))
     got = nominal_plan(spec, [p.nominal for p in params])
-    assert got == {"status": "infeasible", "objective": None, "jobs": None, "exports_musd": None}
+    assert got == {
+        "status": "infeasible",
+        "objective": None,
+        "jobs": None,
+        "exports_musd": None,
+        "targets_missed": None,
+    }

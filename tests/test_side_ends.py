@@ -94,12 +94,15 @@ def unextended(tmp_path_factory):
 
 def _not_followed(sens: dict[str, str], price: dict[str, str]) -> tuple[bool, bool]:
     """Which sides of a row keep the basis's range: Excel's allowable range that way is finite
-    and non-zero (a zero range is re-solved to where the rate changes), the amount finite."""
+    and non-zero (a zero range is re-solved to where the rate changes), the amount finite, and
+    not a wall of the row, where no plan is past it (`; down: then no plan`, proven by fresh
+    solves in test_a_basis_range_that_ends_at_a_wall_is_exact)."""
     sides = []
-    for excel, holds in (("allowable_increase", "up_holds_for"),
-                         ("allowable_decrease", "down_holds_for")):  # fmt: skip
+    for side, excel, holds in (("up", "allowable_increase", "up_holds_for"),
+                               ("down", "allowable_decrease", "down_holds_for")):  # fmt: skip
         reach, amount = float(sens[excel]), float(price[holds] or "nan")
-        sides.append(0 < reach < EXCEL_INF and amount < EXCEL_INF)
+        wall = f"{side}: then no plan" in price["one_sided"]
+        sides.append(0 < reach < EXCEL_INF and amount < EXCEL_INF and not wall)
     return sides[0], sides[1]
 
 
@@ -142,6 +145,33 @@ def test_an_amount_said_at_least_holds_at_least_that_far(unextended):
             assert (at - base) / (sigma * amount) == pytest.approx(slope, rel=1e-6, abs=1e-6)
             checked += 1
     assert checked >= 6
+
+
+def test_a_basis_range_that_ends_at_a_wall_is_exact(unextended):
+    """Past EXTEND_UP_TO, korea phase3's cut said "for at least 2,181.8 musd": its whole budget,
+    past which the row allows no plan. A basis side ending where the data fixes it says so with
+    no re-solve; fresh solves of model.mps confirm rate x amount there and no plan 1e-6 past."""
+    run, stdout, _ = unextended
+    prices = _rows(run, "shadow_prices.csv")
+    less = _terminal(stdout)["budget(korea,phase3)"][1]
+    assert "-5.3 jobs per musd for 2,181.8 musd, then no plan is feasible" in less, less
+    base, walls = _optimum(run), 0
+    for name, price in prices.items():
+        for sigma, side, rate, holds in ((+1, "up", "gain_per_unit_up", "up_holds_for"),
+                                         (-1, "down", "loss_per_unit_down",
+                                          "down_holds_for")):  # fmt: skip
+            if (
+                not price["one_sided"].startswith("basis")
+                or f"{side}: then no plan" not in (price["one_sided"])
+            ):
+                continue
+            amount, slope = float(price[holds]), float(price[rate])
+            at = _optimum(run, name, sigma, amount)
+            assert at is not None, (name, side)
+            assert (at - base) / (sigma * amount) == pytest.approx(slope, rel=1e-6, abs=1e-6)
+            assert _optimum(run, name, sigma, amount + 1e-6 * max(1.0, amount)) is None
+            walls += 1
+    assert walls >= 1
 
 
 def test_the_csv_says_which_side_kept_the_basis_range(unextended):

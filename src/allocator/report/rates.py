@@ -50,7 +50,9 @@ holds up to that amount and past it no plan is feasible), `; down: then shortfal
 targets: past it no plan keeps today's least target shortfall; `allocator solve` finds a plan
 at a larger one). An amount is exact where the data
 fixes it (a budget cut to 0, a bound reached); elsewhere it is where the re-solves found the
-rate to change, to the solver's tolerance; the words show 6 significant digits.
+rate to change, to the solver's tolerance; the words show 6 significant digits. A `basis` row
+whose range ends at a wall of the row (its other bound, or the least or most activity its
+columns' bounds allow) names that side too (`basis; down: then no plan`): exact, no re-solve.
 
 Then the whole units, what `allocator solve` on the data moved by one unit reports (soft
 targets: the least shortfall found again, then held): `gain_of_one_unit_up` (objective after
@@ -82,17 +84,25 @@ def one_sided(sol: Solution) -> pd.DataFrame:
 
 
 def _how(rows: pd.DataFrame, known: np.ndarray) -> pd.Series:
-    """The `one_sided` column: `re-solved` or `basis`, then the re-solved rows' sides that end
-    otherwise than where the rate changes (`; up: at least`, `; down: then no plan`)."""
+    """The `one_sided` column: `re-solved` or `basis`, then the sides that end otherwise than
+    where the rate changes (`; up: at least`, `; down: then no plan`): every such side of a
+    re-solved row, and both of a basis row one of whose sides ends at a wall (`basis; up: at
+    least; down: then no plan`; a plain `basis` row holds at least its ranges both ways)."""
     re_solved = rows["re_solved"].to_numpy(dtype=bool)
     how = np.where(re_solved, "re-solved", np.where(known, "basis", "")).astype(object)
-    for side in ("up", "down"):
-        if f"{side}_end" not in rows:  # a solution without them (ranging failed)
-            continue
-        end = rows[f"{side}_end"].fillna("").astype(str).to_numpy(dtype=object)
-        named = re_solved & (end != "")
+    if "up_end" not in rows:  # a solution without them (ranging failed)
+        return pd.Series(how, index=rows.index, dtype=object)
+    ends = {s: rows[f"{s}_end"].fillna("").astype(str).to_numpy(dtype=object) for s in _SIDE}
+    walled = known & ~re_solved & ((ends["up"] != "") & (ends["up"] != "at least")) | (
+        known & ~re_solved & (ends["down"] != "") & (ends["down"] != "at least")
+    )
+    for side, end in ends.items():
+        named = (end != "") & (re_solved | walled)
         how[named] = how[named] + f"; {side}: " + end[named]
     return pd.Series(how, index=rows.index, dtype=object)
+
+
+_SIDE = ("up", "down")
 
 
 def side_ends(row: Any) -> tuple[str, str]:

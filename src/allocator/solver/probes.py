@@ -204,10 +204,15 @@ class Side:
 
     def breakpoints(self) -> list[float]:
         """The moves, fixed by the data, past which the row itself may allow no plan, nearest
-        first: the bound moved reaches 0 (a budget cut to nothing), the row's other bound, or
-        the least (most) activity its columns' bounds allow."""
+        first: the bound moved reaches 0 (a budget cut to nothing), or one of `walls`."""
+        found = [-self.sigma * self.rhs, *self.walls()]
+        return sorted({t for t in found if 0 < t < np.inf})
+
+    def walls(self) -> list[float]:
+        """The moves past which the row itself allows no plan at all: the row's other bound,
+        or the least (most) activity its columns' bounds allow."""
         least, most = self.extremes()
-        found = [-self.sigma * self.rhs]
+        found = []
         if self.sigma < 0 and self.moves[1]:
             found += [self.upper - least, self.upper - self.lower]
         if self.sigma > 0 and self.moves[0]:
