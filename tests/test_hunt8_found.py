@@ -47,7 +47,8 @@ def refused_and_kept(run: Path, copy: Path, missing: str) -> None:
     before = (copy / "report.html").read_bytes()
     res = invoke("report", copy)
     assert res.exit_code == 2, res.output
-    assert missing in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
+    assert missing in res.stderr, res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1, res.stderr
     assert (copy / "report.html").read_bytes() == before
 
 
