@@ -1,4 +1,4 @@
-"""Hunt 8 findings: each test fails on today's code and passes once the fault is fixed.
+"""Hunt 8 findings, fixed (each test failed on the code before `report/rebuild.py` refused).
 
 `allocator report RUN` rebuilds report.html from a run folder's tables and replaces the old page.
 When a table the page is built from is missing, the rebuild silently drops that section and
@@ -52,19 +52,12 @@ def refused_and_kept(run: Path, copy: Path, missing: str) -> None:
     assert (copy / "report.html").read_bytes() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report rebuild of a replan run without replan.csv drops 'Approved and re-planned'",
-)
 def test_report_replan_without_replan_csv_refused(replanned, tmp_path):
     """`rm RUN/replan.csv; allocator report RUN`: exit 0, the re-plan section silently lost."""
     assert "Approved and re-planned" in (replanned / "report.html").read_text(encoding="utf-8")
     refused_and_kept(replanned, tmp_path / "r", "replan.csv")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="report rebuild of a solve run without budgets.csv drops 'Money' section"
-)
 def test_report_solve_without_budgets_csv_refused(approved, tmp_path):
     """`rm RUN/budgets.csv; allocator report RUN`: exit 0, the Money section silently lost."""
     assert "<h2>Money" in (approved / "report.html").read_text(encoding="utf-8")

@@ -38,7 +38,14 @@ def rebuild_report(folder: Path, warn: Callable[[str], None] | None = None) -> P
         )
     info = read_run_json(folder, "Fix: give a run folder written by allocator")
     again = "Fix: re-run the command that wrote the run folder"
-    names = sorted(f for f in files if f.endswith(".csv") and (folder / f).is_file())
+    names = sorted(f for f in files if f.endswith(".csv"))
+    gone = [f for f in names if not (folder / f).is_file()]
+    if gone:  # its sections would be left out of the new page in silence
+        raise UsageError(
+            f"{folder / gone[0]} is missing: run.json says allocator wrote it there, and the "
+            f"report's sections read it, so {REPORT} is not rebuilt (it is left as it was). Fix: "
+            "put the file back, or re-run the command that wrote the run folder"
+        )
     tables = {Path(f).stem: read_table(folder / f, again) for f in names}
     if not tables:
         raise UsageError(f"{folder} has no tables. Fix: give a run folder written by allocator")
