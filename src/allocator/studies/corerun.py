@@ -112,6 +112,7 @@ def run_core(
     setting.check()
     sources = [("dataset", Path(study.inputs))]
     sources += [("model file", Path(study.model_file))] if study.model_file else []
+    sources += [("run folder", Path(study.run))] if study.run else []  # `core RUN` reads it
     if output.out is not None:
         check_target(output.out, output.force, sources)
     plans = _solve(study, setting, where)
