@@ -190,24 +190,43 @@ def close_book(book: Any) -> None:
 def written_by_allocator(path: Path) -> bool:
     """Whether the workbook `path` carries allocator's mark (MARK_PROPERTY = MARK_VALUE), read
     from its custom-properties part alone (at most 64 kB, no DTD), not by loading the book."""
-    import zipfile
-    from xml.etree import ElementTree
-
-    try:
-        with zipfile.ZipFile(path) as archive:
-            part = archive.getinfo(_MARK_PART)
-            if part.file_size > _MARK_PART_LIMIT:
-                return False
-            data = archive.read(part)
-        if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-            return False
-        root = ElementTree.fromstring(data)
-    except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError, ValueError):
+    root = _part(path, _MARK_PART)
+    if root is None:
         return False
     for prop in root:
         if prop.get("name") == MARK_PROPERTY:
             return [v.text for v in prop] == [MARK_VALUE]
     return False
+
+
+def saved_since(path: Path) -> str | None:
+    """When the workbook `path` was saved after allocator wrote it (its `dcterms:modified`, which
+    allocator fixes at 2000-01-01 and Excel, LibreOffice and openpyxl set on every save), else
+    None: so an exported workbook a planner has edited since is theirs, not a file to replace."""
+    root = _part(path, "docProps/core.xml")
+    if root is None:
+        return "an unknown time"  # no core properties: not as allocator wrote it
+    stamp = root.findtext("{http://purl.org/dc/terms/}modified")
+    return None if stamp == _EPOCH.strftime("%Y-%m-%dT%H:%M:%SZ") else (stamp or "an unknown time")
+
+
+def _part(path: Path, name: str) -> Any:
+    """One small XML part of a workbook as an element (at most 64 kB, no DTD), None if absent
+    or not readable."""
+    import zipfile
+    from xml.etree import ElementTree
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = archive.getinfo(name)
+            if part.file_size > _MARK_PART_LIMIT:
+                return None
+            data = archive.read(part)
+        if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+            return None
+        return ElementTree.fromstring(data)
+    except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError, ValueError):
+        return None
 
 
 def _settings(book: Any, inp: Inputs, bold: Any) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from allocator.data.bookwriter import write_inputs_workbook, written_by_allocator
+from allocator.data.bookwriter import saved_since, write_inputs_workbook, written_by_allocator
 from allocator.data.schema import Inputs
 from allocator.errors import UsageError
 from allocator.report.faults import output_faults
@@ -63,4 +63,11 @@ def check_replaceable(path: Path, force: bool) -> None:
             f"{path} will not be replaced: it is not a workbook allocator wrote (no written_by "
             "document property saying so), and --force replaces only allocator's own outputs. "
             "Fix: choose another file name"
+        )
+    saved = saved_since(path)
+    if saved is not None:
+        raise UsageError(
+            f"{path} will not be replaced: it was saved since allocator wrote it (modified "
+            f"{saved}), so it may hold your edits, and --force replaces only allocator's own "
+            "outputs. Fix: choose another file name, or move it aside first"
         )
