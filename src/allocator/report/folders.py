@@ -119,7 +119,27 @@ def why_not_replaceable(folder: Path, command: str | None = None) -> str | None:
         what = "a folder allocator wrote" if command is None else f"a folder `{command}` wrote"
         return f"it is not {what} (no run.json saying so)"
     name = foreign_entry(folder, files)
-    return None if name is None else f"it holds {name}, which allocator did not write"
+    if name is not None:
+        return f"it holds {name}, which allocator did not write"
+    return _edited_workbook(folder, files)
+
+
+def _edited_workbook(folder: Path, files: Iterable[str]) -> str | None:
+    """Why a workbook allocator wrote in `folder` is the user's now: saved since (its modified
+    date is no longer allocator's fixed one: `data.bookwriter.saved_since`), so it may hold
+    their edits; None when none was."""
+    from allocator.data.bookwriter import saved_since
+
+    for name in sorted(files):
+        path = folder / name
+        if name.lower().endswith(".xlsx") and path.is_file() and not path.is_symlink():
+            saved = saved_since(path)
+            if saved is not None:
+                return (
+                    f"it holds {name}, saved since allocator wrote it (modified {saved}), which "
+                    "may hold your edits"
+                )
+    return None
 
 
 def is_empty_dir(path: Path) -> bool:
