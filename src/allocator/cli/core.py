@@ -152,9 +152,10 @@ def core_spec(
     if model is None or not model.is_dir():
         return run_spec(model, inputs, objective, weights, targets, measure, discount_rate, sets)
     from allocator.cli.options import set_overrides
-    from allocator.runs.spec import read_record, spec_of_record
+    from allocator.runs.replan import located_spec
+    from allocator.runs.spec import read_record
 
-    record = spec_of_record(read_record(model), model / "run.json")
+    record = located_spec(read_record(model), model, inputs)  # found from any working folder
     given = run_spec(None, inputs, objective, weights, targets, measure, discount_rate)
     typed = {
         "inputs": inputs,
