@@ -264,7 +264,22 @@ def _in_place(inp: Inputs, problems: list[InputError]) -> list[InputError]:
         return problems
     from allocator.data.workbook import in_book  # the workbook reader only for a workbook
 
-    return [in_book(path.name, e) for e in problems]
+    return [_with_cell(path, in_book(path.name, e)) for e in problems]
+
+
+def _with_cell(book: Path, exc: InputError) -> InputError:
+    """The problem with its cell named as the loader names it: `sheet base, cell D2`."""
+    from allocator.data.cellset import _cell_of
+
+    head, _, sheet = (exc.file or "").rpartition(", sheet ")
+    if not head or exc.row is None or not exc.column:
+        return exc
+    cell = _cell_of(book, sheet, exc.column, exc.row)
+    if not cell:
+        return exc
+    return InputError(
+        exc.reason, file=f"{exc.file}{cell}", row=exc.row, column=exc.column, fix=exc.fix
+    )
 
 
 def _known(where: str, kind: str, value: str, known: set[str]) -> None:
