@@ -1,0 +1,40 @@
+"""Reliability and security findings of hunt 9 (hrel2), each proven here as an
+xfail(strict=True) test that fails on today's code and passes once the fault is fixed.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, run_cli
+
+FIXED = DATA / "fixed_plan"
+
+
+def _copy(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    return dst
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sweep --plan RUN samples a dataset edited since RUN was solved without a word",
+)
+def test_sweep_plan_of_a_run_whose_dataset_changed_says_so(tmp_path):
+    # replan says "Note: inputs changed since the approved run: pools.csv"; sweep --plan, which
+    # promises to sample "the data RUN was solved on", sweeps the edited file in silence and
+    # reports the plan's money "cut" by a budget the plan was never solved under.
+    data = _copy(FIXED, tmp_path / "data")
+    run = tmp_path / "run"
+    assert run_cli("solve", "--inputs", data, "--out", run).exit_code == 0
+    pools = data / "pools.csv"
+    pools.write_text(pools.read_text().replace("public,p1,100,", "public,p1,60,"))
+    res = run_cli(
+        "sweep", "--plan", run, "--samples", 2, "--serial", "--out", tmp_path / "sweep"
+    )
+    said = res.stdout + res.stderr
+    assert "Traceback" not in said
+    assert "pools.csv" in said, said
