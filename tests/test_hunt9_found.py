@@ -108,3 +108,26 @@ def test_report_rebuilt_after_the_dataset_changed_does_not_cite_todays_notes(tmp
     res = run_cli("report", run)
     assert res.exit_code == 0, res.stderr
     assert "WRITTEN-AFTER" not in (run / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="core RUN reads RUN's relative dataset path from the cwd: another dataset, silently",
+)
+def test_core_of_a_run_from_another_folder_studies_the_runs_own_dataset(tmp_path):
+    # cli/core.py takes RUN's spec by runs.spec.spec_of_record, not replan.located_spec as
+    # sweep --plan and replan do: run.json's relative `folder` is read from the working folder.
+    # Started elsewhere, core says "dataset folder not found", or, where that folder holds
+    # another dataset of the same name, studies it and writes its numbers as RUN's.
+    solved_in, other = tmp_path / "a", tmp_path / "b"
+    _copy(FIXED, solved_in / "data")
+    assert run_cli("solve", "--inputs", "data", "--out", "run", cwd=solved_in).exit_code == 0
+    _copy(FIXED, other / "data")
+    pools = other / "data" / "pools.csv"
+    pools.write_text(pools.read_text().replace("public,p1,100,", "public,p1,40,"))
+    here = run_cli("core", solved_in / "run", "--samples", 0, "--out", tmp_path / "c1", cwd=solved_in)
+    there = run_cli("core", solved_in / "run", "--samples", 0, "--out", tmp_path / "c2", cwd=other)
+    assert here.exit_code == 0, here.stderr
+    assert there.exit_code == 0, there.stderr
+    assert (tmp_path / "c2" / "core.csv").read_bytes() == (tmp_path / "c1" / "core.csv").read_bytes()
+    assert here.stdout.splitlines()[0] == there.stdout.splitlines()[0]
