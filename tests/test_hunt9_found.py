@@ -131,3 +131,31 @@ def test_core_of_a_run_from_another_folder_studies_the_runs_own_dataset(tmp_path
     assert there.exit_code == 0, there.stderr
     assert (tmp_path / "c2" / "core.csv").read_bytes() == (tmp_path / "c1" / "core.csv").read_bytes()
     assert here.stdout.splitlines()[0] == there.stdout.splitlines()[0]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="two sheets that both read as 'actuals' (case, spaces): replan takes the first",
+)
+def test_two_actuals_sheets_in_one_workbook_are_refused(tmp_path):
+    # studies/actuals.py _read_sheet: next(sheet whose name.strip().lower() == 'actuals'); the
+    # dataset workbook refuses two settings sheets, but replan re-plans from whichever actuals
+    # sheet comes first and says nothing of the other.
+    from openpyxl import load_workbook
+
+    book = tmp_path / "plan.xlsx"
+    assert run_cli("export-inputs", book, "--inputs", FIXED).exit_code == 0
+    assert run_cli("solve", "--inputs", book, "--out", tmp_path / "run").exit_code == 0
+    wb = load_workbook(book)
+    for name, spent in (("actuals", 100), ("Actuals ", 1)):
+        sheet = wb.create_sheet(name)
+        sheet.append(("program", "pool", "year", "spent_musd"))
+        sheet.append(("y", "public", 2025, spent))
+    wb.save(tmp_path / "spent.xlsx")
+    res = run_cli(
+        "replan", tmp_path / "run", "--as-of", 2025, "--actuals", tmp_path / "spent.xlsx",
+        "--out", tmp_path / "re",
+    )
+    assert res.exit_code == 2, res.stdout
+    assert "Actuals " in res.stderr
+    assert not (tmp_path / "re").exists()
