@@ -159,3 +159,22 @@ def test_two_actuals_sheets_in_one_workbook_are_refused(tmp_path):
     assert res.exit_code == 2, res.stdout
     assert "Actuals " in res.stderr
     assert not (tmp_path / "re").exists()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="core RUN --out RUN --force deletes the solve run core reads (compare, replan refuse)",
+)
+@pytest.mark.parametrize("inside", ["", "sub"])
+def test_core_of_a_run_does_not_write_over_or_into_that_run(tmp_path, inside):
+    # cli/core.py checks --out against the dataset and model file but not against RUN: with
+    # --force, RUN (the plan a ministry approved) is replaced by core.csv, report.html and
+    # run.json; RUN/sub is written into it. compare, replan and sweep --plan refuse both.
+    data = _copy(FIXED, tmp_path / "data")
+    run = tmp_path / "run"
+    assert run_cli("solve", "--inputs", data, "--out", run).exit_code == 0
+    before = sorted(p.name for p in run.iterdir())
+    res = run_cli("core", run, "--samples", 0, "--out", run / inside, "--force")
+    assert res.exit_code == 2, res.stdout
+    assert "overlap" in res.stderr
+    assert sorted(p.name for p in run.iterdir()) == before
