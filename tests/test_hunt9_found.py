@@ -178,3 +178,25 @@ def test_core_of_a_run_does_not_write_over_or_into_that_run(tmp_path, inside):
     assert res.exit_code == 2, res.stdout
     assert "overlap" in res.stderr
     assert sorted(p.name for p in run.iterdir()) == before
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sweep --dashboard with a bad port or host is a Dask traceback (exit 1), or ignored",
+)
+@pytest.mark.parametrize("address", [":abc", ":999999"])
+def test_a_dashboard_address_that_cannot_be_served_is_one_line(tmp_path, address):
+    # studies/daskclient.py local_cluster hands --dashboard to LocalCluster unchecked: ':abc'
+    # (or a host this machine is not, or a name that does not resolve) ends in "RuntimeError:
+    # Cluster failed to start: invalid literal for int()" and a traceback, exit 1 (reserved for
+    # "no feasible plan"); ':999999' is served on another port with Dask's multi-line warning.
+    from conftest import cli
+
+    res = cli(
+        "sweep", "--inputs", FIXED, "--samples", 2, "--workers", 1, "--dashboard", address,
+        "--out", tmp_path / "sweep",
+    )
+    assert "Traceback" not in res.stderr
+    assert res.returncode == 2, res.stderr[-500:]
+    assert "--dashboard" in res.stderr
+    assert not (tmp_path / "sweep").exists()
