@@ -182,14 +182,15 @@ def test_core_of_a_run_does_not_write_over_or_into_that_run(tmp_path, inside):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="sweep --dashboard with a bad port or host is a Dask traceback (exit 1), or ignored",
+    reason="sweep --dashboard with a bad port or host is a Dask traceback (exit 1)",
 )
-@pytest.mark.parametrize("address", [":abc", ":999999"])
+@pytest.mark.parametrize("address", [":abc"])
 def test_a_dashboard_address_that_cannot_be_served_is_one_line(tmp_path, address):
     # studies/daskclient.py local_cluster hands --dashboard to LocalCluster unchecked: ':abc'
     # (or a host this machine is not, or a name that does not resolve) ends in "RuntimeError:
     # Cluster failed to start: invalid literal for int()" and a traceback, exit 1 (reserved for
-    # "no feasible plan"); ':999999' is served on another port with Dask's multi-line warning.
+    # "no feasible plan"). (':999999' is not refused either: the sweep runs, the dashboard on
+    # another port, with Dask's multi-line warning; left out here, it takes a whole sweep.)
     from conftest import cli
 
     res = cli(
