@@ -201,3 +201,30 @@ def test_a_dashboard_address_that_cannot_be_served_is_one_line(tmp_path, address
     assert res.returncode == 2, res.stderr[-500:]
     assert "--dashboard" in res.stderr
     assert not (tmp_path / "sweep").exists()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="replan reads a hidden (or very hidden) actuals sheet without a word",
+)
+def test_a_hidden_actuals_sheet_is_said(tmp_path):
+    # A dataset workbook's hidden sheet is read and said ("very hidden ... is read", test
+    # test_workbook_hostile.test_hidden_sheets_are_said); the actuals sheet replan re-plans
+    # from is read in silence, though nobody opening the workbook sees those amounts.
+    from openpyxl import load_workbook
+
+    book = tmp_path / "plan.xlsx"
+    assert run_cli("export-inputs", book, "--inputs", FIXED).exit_code == 0
+    assert run_cli("solve", "--inputs", book, "--out", tmp_path / "run").exit_code == 0
+    wb = load_workbook(book)
+    sheet = wb.create_sheet("actuals")
+    sheet.append(("program", "pool", "year", "spent_musd"))
+    sheet.append(("y", "public", 2025, 100))
+    sheet.sheet_state = "veryHidden"
+    wb.save(tmp_path / "spent.xlsx")
+    res = run_cli(
+        "replan", tmp_path / "run", "--as-of", 2025, "--actuals", tmp_path / "spent.xlsx",
+        "--out", tmp_path / "re",
+    )
+    assert res.exit_code == 0, res.stderr
+    assert "hidden" in (res.stdout + res.stderr).lower()
