@@ -273,3 +273,44 @@ def test_a_set_outside_its_uncertainty_range_names_the_set(tmp_path):
     assert res.exit_code == 2, res.stdout
     assert "uncertainty.csv, row 5" in res.stderr  # the refusal is right; its words are not
     assert "--set" in res.stderr, res.stderr
+
+
+def _edit_cell(table: Path, column: str, value: str) -> None:
+    """Row 2's `column` of the CSV `table` set to `value` (as a spreadsheet would save it)."""
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(table.read_text(encoding="utf-8"))))
+    rows[1][rows[0].index(column)] = value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    table.write_text(out.getvalue(), encoding="utf-8")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="report RUN with an edited number cell in a run table is a traceback, exit 1",
+)
+@pytest.mark.parametrize(
+    ("table", "column", "value"),
+    [
+        ("allocation_by_phase.csv", "total_musd", "1,5"),  # a decimal-comma spreadsheet's save
+        ("shadow_prices.csv", "shadow_price", "abc"),
+        ("budgets.csv", "spent_musd", "inf"),
+    ],
+)
+def test_report_of_a_run_with_an_edited_table_cell_is_one_line(tmp_path, table, column, value):
+    # `allocator report` reads the run's tables back and meets the text in arithmetic:
+    # TypeError "'>' not supported between 'str' and 'int'" (allocation_by_phase), "bad operand
+    # type for abs(): 'str'" (shadow_prices), decimal.InvalidOperation (budgets 'inf').
+    data = _copy(FIXED, tmp_path / "data")
+    run = tmp_path / "run"
+    assert run_cli("solve", "--inputs", data, "--out", run).exit_code == 0
+    page = (run / "report.html").read_bytes()
+    _edit_cell(run / table, column, value)
+    res = run_cli("report", run)
+    assert "Traceback" not in res.stderr
+    assert res.exit_code == 2, res.stderr[-300:]
+    lines = [line for line in res.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and table in lines[0], res.stderr
+    assert (run / "report.html").read_bytes() == page
