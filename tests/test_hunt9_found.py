@@ -314,3 +314,43 @@ def test_report_of_a_run_with_an_edited_table_cell_is_one_line(tmp_path, table, 
     lines = [line for line in res.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and table in lines[0], res.stderr
     assert (run / "report.html").read_bytes() == page
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sweep --plan RUN sweeps a negative investment in RUN's allocation.csv: negative jobs",
+)
+def test_sweep_plan_refuses_a_negative_investment(tmp_path):
+    # replan refuses an edited approved plan by row and column; sweep --plan (studies/
+    # fixedplan.py reading RUN's allocation.csv) takes invest_musd -5 as money spent and says
+    # "jobs: P50 -20 (P5 -20, P95 -14) jobs" for a plan no one can carry out.
+    data = _copy(FIXED, tmp_path / "data")
+    run = tmp_path / "run"
+    assert run_cli("solve", "--inputs", data, "--out", run).exit_code == 0
+    _edit_cell(run / "allocation.csv", "invest_musd", "-5")
+    res = run_cli("sweep", "--plan", run, "--samples", 2, "--serial", "--out", tmp_path / "s")
+    assert res.exit_code == 2, res.stdout
+    assert "allocation.csv" in res.stderr
+    assert "invest_musd" in res.stderr
+    assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="compare RUN with an edited cell in its tables is a traceback, exit 1",
+)
+@pytest.mark.parametrize(
+    ("table", "column", "value"),
+    [("allocation.csv", "year", ""), ("shadow_prices.csv", "gain_of_one_unit_up", "1,5")],
+)
+def test_compare_of_a_run_with_an_edited_table_cell_is_one_line(tmp_path, table, column, value):
+    # runs/compare.py load_run: an empty year is "ValueError: cannot convert float NaN to
+    # integer" ('inf': OverflowError), a decimal-comma rate "could not convert string to float".
+    data = _copy(FIXED, tmp_path / "data")
+    run = tmp_path / "run"
+    assert run_cli("solve", "--inputs", data, "--out", run).exit_code == 0
+    _edit_cell(run / table, column, value)
+    res = run_cli("compare", run, "jobs", "--inputs", data, "--out", tmp_path / "c")
+    assert "Traceback" not in res.stderr
+    assert res.exit_code == 2, res.stderr[-300:]
+    assert table in res.stderr
