@@ -1,5 +1,9 @@
 """Reliability and security findings of hunt 9 (hrel2), each proven here as an
-xfail(strict=True) test that fails on today's code and passes once the fault is fixed.
+xfail(strict=True) test that fails on today's code and passes once the fault is fixed (then the
+mark is dropped): a study of a run that writes over it or reads another dataset, a dataset
+edited since a run swept, studied or reported in silence, an edited workbook replaced by
+export-inputs --force, Save after its model file broke, two or hidden actuals sheets, edited
+run tables and bad dashboard addresses that end in a traceback, a --set blamed on the files.
 """
 
 from __future__ import annotations
@@ -32,9 +36,7 @@ def test_sweep_plan_of_a_run_whose_dataset_changed_says_so(tmp_path):
     assert run_cli("solve", "--inputs", data, "--out", run).exit_code == 0
     pools = data / "pools.csv"
     pools.write_text(pools.read_text().replace("public,p1,100,", "public,p1,60,"))
-    res = run_cli(
-        "sweep", "--plan", run, "--samples", 2, "--serial", "--out", tmp_path / "sweep"
-    )
+    res = run_cli("sweep", "--plan", run, "--samples", 2, "--serial", "--out", tmp_path / "sweep")
     said = res.stdout + res.stderr
     assert "Traceback" not in said
     assert "pools.csv" in said, said
@@ -63,7 +65,8 @@ def test_core_of_a_run_whose_dataset_changed_says_so(tmp_path):
     reason="Save after the served model file was edited into broken YAML is a program fault",
 )
 @pytest.mark.parametrize(
-    "text", ["dataset: [unclosed\n", "- a list\n- not a mapping\n", "dataset: ../inputs/fp\nset: 5\n"]
+    "text",
+    ["dataset: [unclosed\n", "- a list\n- not a mapping\n", "dataset: ../inputs/fp\nset: 5\n"],
 )
 def test_save_after_the_model_file_was_broken_on_disk_is_refused_in_words(tmp_path, text):
     # serve/save.py _text -> model_text re-reads the model file with yaml.safe_load and only an
@@ -125,11 +128,15 @@ def test_core_of_a_run_from_another_folder_studies_the_runs_own_dataset(tmp_path
     _copy(FIXED, other / "data")
     pools = other / "data" / "pools.csv"
     pools.write_text(pools.read_text().replace("public,p1,100,", "public,p1,40,"))
-    here = run_cli("core", solved_in / "run", "--samples", 0, "--out", tmp_path / "c1", cwd=solved_in)
+    here = run_cli(
+        "core", solved_in / "run", "--samples", 0, "--out", tmp_path / "c1", cwd=solved_in
+    )
     there = run_cli("core", solved_in / "run", "--samples", 0, "--out", tmp_path / "c2", cwd=other)
     assert here.exit_code == 0, here.stderr
     assert there.exit_code == 0, there.stderr
-    assert (tmp_path / "c2" / "core.csv").read_bytes() == (tmp_path / "c1" / "core.csv").read_bytes()
+    assert (tmp_path / "c2" / "core.csv").read_bytes() == (
+        tmp_path / "c1" / "core.csv"
+    ).read_bytes()
     assert here.stdout.splitlines()[0] == there.stdout.splitlines()[0]
 
 
@@ -153,8 +160,14 @@ def test_two_actuals_sheets_in_one_workbook_are_refused(tmp_path):
         sheet.append(("y", "public", 2025, spent))
     wb.save(tmp_path / "spent.xlsx")
     res = run_cli(
-        "replan", tmp_path / "run", "--as-of", 2025, "--actuals", tmp_path / "spent.xlsx",
-        "--out", tmp_path / "re",
+        "replan",
+        tmp_path / "run",
+        "--as-of",
+        2025,
+        "--actuals",
+        tmp_path / "spent.xlsx",
+        "--out",
+        tmp_path / "re",
     )
     assert res.exit_code == 2, res.stdout
     assert "Actuals " in res.stderr
@@ -194,8 +207,17 @@ def test_a_dashboard_address_that_cannot_be_served_is_one_line(tmp_path, address
     from conftest import cli
 
     res = cli(
-        "sweep", "--inputs", FIXED, "--samples", 2, "--workers", 1, "--dashboard", address,
-        "--out", tmp_path / "sweep",
+        "sweep",
+        "--inputs",
+        FIXED,
+        "--samples",
+        2,
+        "--workers",
+        1,
+        "--dashboard",
+        address,
+        "--out",
+        tmp_path / "sweep",
     )
     assert "Traceback" not in res.stderr
     assert res.returncode == 2, res.stderr[-500:]
@@ -223,8 +245,14 @@ def test_a_hidden_actuals_sheet_is_said(tmp_path):
     sheet.sheet_state = "veryHidden"
     wb.save(tmp_path / "spent.xlsx")
     res = run_cli(
-        "replan", tmp_path / "run", "--as-of", 2025, "--actuals", tmp_path / "spent.xlsx",
-        "--out", tmp_path / "re",
+        "replan",
+        tmp_path / "run",
+        "--as-of",
+        2025,
+        "--actuals",
+        tmp_path / "spent.xlsx",
+        "--out",
+        tmp_path / "re",
     )
     assert res.exit_code == 0, res.stderr
     said = (res.stdout + res.stderr).replace(str(tmp_path), "TMP")  # the test's name says hidden
@@ -267,8 +295,16 @@ def test_a_set_outside_its_uncertainty_range_names_the_set(tmp_path):
     # Fix: make low <= value <= high": pools.csv row 2 says 100; the 50 came from --set, and
     # the fix the user needs is another --set value (or a wider range), not an edit of a file.
     res = run_cli(
-        "sweep", "--inputs", FIXED, "--set", "pools.public/p1.budget_musd=50", "--samples", 2,
-        "--serial", "--out", tmp_path / "sweep",
+        "sweep",
+        "--inputs",
+        FIXED,
+        "--set",
+        "pools.public/p1.budget_musd=50",
+        "--samples",
+        2,
+        "--serial",
+        "--out",
+        tmp_path / "sweep",
     )
     assert res.exit_code == 2, res.stdout
     assert "uncertainty.csv, row 5" in res.stderr  # the refusal is right; its words are not
@@ -312,7 +348,8 @@ def test_report_of_a_run_with_an_edited_table_cell_is_one_line(tmp_path, table, 
     assert "Traceback" not in res.stderr
     assert res.exit_code == 2, res.stderr[-300:]
     lines = [line for line in res.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and table in lines[0], res.stderr
+    assert len(lines) == 1, res.stderr
+    assert table in lines[0], res.stderr
     assert (run / "report.html").read_bytes() == page
 
 
