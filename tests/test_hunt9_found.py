@@ -353,22 +353,32 @@ def test_report_of_a_run_with_an_edited_table_cell_is_one_line(tmp_path, table, 
     assert (run / "report.html").read_bytes() == page
 
 
+def _negative(table: Path) -> None:
+    _edit_cell(table, "invest_musd", "-5")
+
+
+def _twice(table: Path) -> None:
+    lines = table.read_text(encoding="utf-8").splitlines()
+    table.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")
+
+
 @pytest.mark.xfail(
     strict=True,
-    reason="sweep --plan RUN sweeps a negative investment in RUN's allocation.csv: negative jobs",
+    reason="sweep --plan RUN sweeps an edited allocation.csv (a negative or doubled row) as given",
 )
-def test_sweep_plan_refuses_a_negative_investment(tmp_path):
-    # replan refuses an edited approved plan by row and column; sweep --plan (studies/
-    # fixedplan.py reading RUN's allocation.csv) takes invest_musd -5 as money spent and says
-    # "jobs: P50 -20 (P5 -20, P95 -14) jobs" for a plan no one can carry out.
+@pytest.mark.parametrize("edit", [_negative, _twice], ids=["negative", "row_twice"])
+def test_sweep_plan_refuses_an_allocation_no_solve_writes(tmp_path, edit):
+    # replan refuses an edited approved plan by row and column, and a row given twice; sweep
+    # --plan (studies/fixedplan.py reading RUN's allocation.csv) takes invest_musd -5 as money
+    # spent ("jobs: P50 -20 (P5 -20, P95 -14) jobs") and sums a row given twice (200 into a
+    # budget of 100: "money it cannot spend ... in 2 of 2 samples").
     data = _copy(FIXED, tmp_path / "data")
     run = tmp_path / "run"
     assert run_cli("solve", "--inputs", data, "--out", run).exit_code == 0
-    _edit_cell(run / "allocation.csv", "invest_musd", "-5")
+    edit(run / "allocation.csv")
     res = run_cli("sweep", "--plan", run, "--samples", 2, "--serial", "--out", tmp_path / "s")
     assert res.exit_code == 2, res.stdout
-    assert "allocation.csv" in res.stderr
-    assert "invest_musd" in res.stderr
+    assert "allocation.csv, row" in res.stderr
     assert not (tmp_path / "s").exists()
 
 
