@@ -425,3 +425,28 @@ def test_save_of_a_dataset_given_by_a_relative_path_is_written(tmp_path, monkeyp
     saved = save(held, "ninety", Path("models"), Path("results"))
     assert saved.model_file == Path("models/ninety.yaml")
     assert (tmp_path / "results" / "ninety" / "allocation.csv").is_file()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sweep --plan MISSING first announces a sweep 'of the plan of MISSING', then refuses",
+)
+def test_sweep_plan_of_a_missing_folder_is_one_line_and_nothing_else(tmp_path):
+    # stdout: "Sweeping the plan of gone under objective jobs (--plan gone records none: the
+    # model file's, else jobs)", stderr: "--plan gone has no allocation.csv": the folder is not
+    # there at all, and the first line says a sweep began.
+    res = run_cli(
+        "sweep",
+        "--plan",
+        tmp_path / "gone",
+        "--inputs",
+        FIXED,
+        "--samples",
+        2,
+        "--serial",
+        "--out",
+        tmp_path / "s",
+    )
+    assert res.exit_code == 2, res.stdout
+    assert res.stdout == ""
+    assert len([line for line in res.stderr.splitlines() if line.strip()]) == 1, res.stderr
