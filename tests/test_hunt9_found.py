@@ -113,10 +113,6 @@ def test_report_rebuilt_after_the_dataset_changed_does_not_cite_todays_notes(tmp
     assert "WRITTEN-AFTER" not in (run / "report.html").read_text(encoding="utf-8")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core RUN reads RUN's relative dataset path from the cwd: another dataset, silently",
-)
 def test_core_of_a_run_from_another_folder_studies_the_runs_own_dataset(tmp_path):
     # cli/core.py takes RUN's spec by runs.spec.spec_of_record, not replan.located_spec as
     # sweep --plan and replan do: run.json's relative `folder` is read from the working folder.
@@ -174,10 +170,6 @@ def test_two_actuals_sheets_in_one_workbook_are_refused(tmp_path):
     assert not (tmp_path / "re").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core RUN --out RUN --force deletes the solve run core reads (compare, replan refuse)",
-)
 @pytest.mark.parametrize("inside", ["", "sub"])
 def test_core_of_a_run_does_not_write_over_or_into_that_run(tmp_path, inside):
     # cli/core.py checks --out against the dataset and model file but not against RUN: with
@@ -259,10 +251,6 @@ def test_a_hidden_actuals_sheet_is_said(tmp_path):
     assert "hidden" in said.lower(), said
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="export-inputs --force replaces an exported workbook the user has edited since",
-)
 def test_export_inputs_force_keeps_a_workbook_edited_since_it_was_exported(tmp_path):
     # An exported workbook (or init --xlsx's plan.xlsx) is the dataset users are told to edit;
     # it keeps its written_by=allocator property through Excel's (here openpyxl's) save, so
