@@ -391,10 +391,6 @@ def test_compare_of_a_run_with_an_edited_table_cell_is_one_line(tmp_path, table,
     assert table in res.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="serve --inputs RELATIVE: every Save is refused as 'changed on disk' (it did not)",
-)
 def test_save_of_a_dataset_given_by_a_relative_path_is_written(tmp_path, monkeypatch):
     # `allocator serve --inputs inputs/fp` (the dataset as one types it, from the project) and
     # Save with serve's default --models models --results results: save.refuse_another_plan

@@ -71,7 +71,9 @@ def refuse_another_plan(opts: RunSpec, shown: Inputs, held: HeldModel) -> None:
     """
     from allocator.runs.common import scenario_of
 
-    plain = {"cells_set": ()}  # how a cell was set (the page, a model file's set:) is no data
+    # how a cell was set (the page, a model file's set:) is no data, nor how the dataset's
+    # path was written (`inputs/fp` as typed, the saved model file's resolved path)
+    plain = {"cells_set": (), "folder": shown.folder}
     if scenario_of(opts).model_copy(update=plain) == shown.model_copy(update=plain):
         return
     inputs = " or ".join(str(source) for _, source in held.opts.sources() if source is not None)
