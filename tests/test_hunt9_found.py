@@ -60,10 +60,6 @@ def test_core_of_a_run_whose_dataset_changed_says_so(tmp_path):
     assert "pools.csv" in said, said
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Save after the served model file was edited into broken YAML is a program fault",
-)
 @pytest.mark.parametrize(
     "text",
     ["dataset: [unclosed\n", "- a list\n- not a mapping\n", "dataset: ../inputs/fp\nset: 5\n"],

@@ -211,8 +211,13 @@ def _write_in_place(path: Path, text: str) -> None:
 
 
 def _text(held: HeldModel, name: str, path: Path, sets: dict[str, CellSet]) -> str:
-    """`model_text`, a model file that can no longer be read refused in words."""
+    """`model_text`, a model file that can no longer be read, or no longer reads as a model
+    file (edited on disk while serve ran), refused in words."""
+    from allocator.data.modelfile import load_model_file
+
     try:
+        if held.opts.model_file is not None:
+            load_model_file(Path(held.opts.model_file))  # its own one-line refusal, first
         return model_text(held, name, path, sets)
     except OSError as exc:
         raise UsageError(
