@@ -240,5 +240,5 @@ def test_an_edited_cell_that_is_no_number_is_one_line(runs, tmp_path, table, col
     assert ran.exit_code == 2, ran.stderr
     line = ran.stderr.strip()
     assert "\n" not in line
-    assert f"{table}.csv, row 2, column {column}: 'lots' is not a number" in line, line
+    assert f"{table}.csv, row 2, column '{column}': 'lots' is not a number" in line, line
     assert not (tmp_path / "cmp").exists()

@@ -307,10 +307,6 @@ def _edit_cell(table: Path, column: str, value: str) -> None:
     table.write_text(out.getvalue(), encoding="utf-8")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report RUN with an edited number cell in a run table is a traceback, exit 1",
-)
 @pytest.mark.parametrize(
     ("table", "column", "value"),
     [
@@ -366,10 +362,6 @@ def test_sweep_plan_refuses_an_allocation_no_solve_writes(tmp_path, edit):
     assert not (tmp_path / "s").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compare RUN with an edited cell in its tables is a traceback, exit 1",
-)
 @pytest.mark.parametrize(
     ("table", "column", "value"),
     [("allocation.csv", "year", ""), ("shadow_prices.csv", "gain_of_one_unit_up", "1,5")],

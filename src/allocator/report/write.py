@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from allocator.errors import UsageError
+from allocator.errors import UsageError, quoted
 from allocator.report import parallel
 from allocator.report.csvtext import write_csv
 from allocator.report.faults import output_faults
@@ -224,12 +224,44 @@ def read_table(path: Path, fix: str) -> pd.DataFrame:
         UsageError: the file cannot be read as a table; the message ends with `fix`.
     """
     try:
-        return pd.read_csv(
+        table = pd.read_csv(
             path, dtype=dict.fromkeys(TEXT_COLUMNS, str), keep_default_na=False, na_values=[""]
         )
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
         why = " ".join(str(exc).split()) or type(exc).__name__
         raise UsageError(f"{path} cannot be read as a table ({why}). {fix}") from None
+    _refuse_edited_numbers(path, table, fix)
+    return table
+
+
+def _refuse_edited_numbers(path: Path, table: pd.DataFrame, fix: str) -> None:
+    """Refuse a number column of a table allocator wrote that holds a cell no writer of
+    allocator's writes: text among numbers (`1,5` saved by a decimal-comma spreadsheet, `abc`)
+    or an infinity (allocator writes Excel's 1E+30), which the reports would meet in arithmetic.
+
+    Raises:
+        UsageError: naming the file, row and column, ending with `fix`.
+    """
+    for column in table.columns:
+        cells = table[column]
+        if column in TEXT_COLUMNS or cells.dtype.kind not in "Of":
+            continue
+        if cells.dtype.kind == "f":
+            bad = np.isinf(cells.to_numpy())
+            words = "is not a finite number (allocator writes 1E+30 for an unbounded amount)"
+        else:
+            given = cells.dropna().astype(str)
+            number = pd.to_numeric(given, errors="coerce").notna()
+            if not number.any() or number.all():  # a column of words, or of numbers only
+                continue
+            bad = cells.index.isin(given.index[~number])
+            words = "is not a number, as the column's other cells are"
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise UsageError(
+                f"{path}, row {k + 2}, column '{column}': {quoted(str(cells.iloc[k]))} {words} "
+                f"(edited since allocator wrote it?). {fix}"
+            )
 
 
 @contextmanager

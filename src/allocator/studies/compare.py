@@ -102,8 +102,9 @@ def load_run(folder: Path) -> RunView:
 
 
 def _numbers(frame: pd.DataFrame, path: Path, columns: tuple[str, ...], again: str) -> None:
-    """Refuse a table whose `columns` (those compare reads as numbers) hold a cell that is no
-    number (an edited run folder): one line naming the file, row and column.
+    """Refuse a table whose `columns` (those compare reads as numbers, every cell of which
+    allocator writes) hold a cell that is no number or is empty (an edited run folder): one
+    line naming the file, row and column.
 
     Raises:
         UsageError: the first such cell.
@@ -112,14 +113,16 @@ def _numbers(frame: pd.DataFrame, path: Path, columns: tuple[str, ...], again: s
         if col not in frame.columns:
             raise UsageError(f"{path} has no column {col}. {again} --force")
         values = frame[col]
-        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            continue
-        bad = pd.to_numeric(values, errors="coerce").isna() & values.notna()
+        bad = pd.to_numeric(values, errors="coerce").isna()  # no number, or an empty cell
+        if pd.api.types.is_bool_dtype(values):
+            bad = pd.Series(True, index=values.index)
         if bad.any():
             i = int(bad.to_numpy().nonzero()[0][0])
+            cell = values.iloc[i]
+            what = "is empty" if pd.isna(cell) else f"{str(cell)[:40]!r} is not a number"
             raise UsageError(
-                f"{path}, row {i + 2}, column {col}: {str(values.iloc[i])[:40]!r} is not a "
-                f"number. {again} --force (an edited table is not what allocator wrote)"
+                f"{path}, row {i + 2}, column '{col}': {what}. {again} --force (an edited table "
+                "is not what allocator wrote)"
             )
 
 
