@@ -370,11 +370,11 @@ def _where(inp: Inputs, cs: CellSet, file: str, row: Row) -> str:
     column 'budget_musd'`, or `plan.xlsx, sheet pools, cell C2, row 2, column 'budget_musd'`."""
     if file == TABLES[cs.table][0]:
         return f"{cs.where}: {file} row {row.line}, column '{cs.column}'"
-    cell = _cell_of(Path(inp.folder), cs.table, cs.column, row.line)
+    cell = cell_of(Path(inp.folder), cs.table, cs.column, row.line)
     return f"{cs.where}: {file}{cell}, row {row.line}, column '{cs.column}'"
 
 
-def _cell_of(book: Path, sheet: str, column: str, line: int) -> str:
+def cell_of(book: Path, sheet: str, column: str, line: int) -> str:
     """`, cell C2`: the cell of `column` in row `line` of the workbook's sheet (its header read
     again: only a refused set asks), or nothing where the sheet has no such column."""
     from allocator.data.files import read_file

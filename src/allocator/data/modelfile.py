@@ -269,12 +269,12 @@ def _in_place(inp: Inputs, problems: list[InputError]) -> list[InputError]:
 
 def _with_cell(book: Path, exc: InputError) -> InputError:
     """The problem with its cell named as the loader names it: `sheet base, cell D2`."""
-    from allocator.data.cellset import _cell_of
+    from allocator.data.cellset import cell_of
 
     head, _, sheet = (exc.file or "").rpartition(", sheet ")
     if not head or exc.row is None or not exc.column:
         return exc
-    cell = _cell_of(book, sheet, exc.column, exc.row)
+    cell = cell_of(book, sheet, exc.column, exc.row)
     if not cell:
         return exc
     return InputError(
