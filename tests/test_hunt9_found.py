@@ -342,10 +342,6 @@ def _twice(table: Path) -> None:
     table.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sweep --plan RUN sweeps an edited allocation.csv (a negative or doubled row) as given",
-)
 @pytest.mark.parametrize("edit", [_negative, _twice], ids=["negative", "row_twice"])
 def test_sweep_plan_refuses_an_allocation_no_solve_writes(tmp_path, edit):
     # replan refuses an edited approved plan by row and column, and a row given twice; sweep
@@ -399,10 +395,6 @@ def test_save_of_a_dataset_given_by_a_relative_path_is_written(tmp_path, monkeyp
     assert (tmp_path / "results" / "ninety" / "allocation.csv").is_file()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sweep --plan MISSING first announces a sweep 'of the plan of MISSING', then refuses",
-)
 def test_sweep_plan_of_a_missing_folder_is_one_line_and_nothing_else(tmp_path):
     # stdout: "Sweeping the plan of gone under objective jobs (--plan gone records none: the
     # model file's, else jobs)", stderr: "--plan gone has no allocation.csv": the folder is not

@@ -37,6 +37,10 @@ def run_sweep_command(
     from allocator.runs.sweep import objective_words, prepare, sweep_into
 
     samples, seed = draws
+    if plan is not None:  # refused before anything is said
+        from allocator.studies.fixedplan import plan_file
+
+        plan_file(Path(plan))
     folder = prepare(spec, seed, resume, warn)
     said = objective_words(plan, given, spec if isinstance(given, dict) else spec.objective)
     if said is not None:

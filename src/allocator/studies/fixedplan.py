@@ -82,12 +82,7 @@ def run_x(model: SampleModel, folder: Path) -> np.ndarray:
     """
     from allocator.studies.sweepfolder import read_table
 
-    path = Path(folder) / "allocation.csv"
-    if not path.is_file():
-        raise UsageError(
-            f"--plan {folder} has no allocation.csv. Fix: pass a run folder written by "
-            "`allocator solve` on this dataset"
-        )
+    path = plan_file(Path(folder))
     lp = model.lp
     col = {lp.col_index[j]: j for j, f in enumerate(lp.col_family) if f == "invest"}
     x = np.zeros(len(lp.col_family))
@@ -107,6 +102,21 @@ def run_x(model: SampleModel, folder: Path) -> np.ndarray:
 
 PLAN_COLUMNS = ("program", "pool", "year", "invest_musd")
 """The columns of a run folder's allocation.csv that a fixed plan reads."""
+
+
+def plan_file(folder: Path) -> Path:
+    """The allocation.csv of `--plan RUN`.
+
+    Raises:
+        UsageError: RUN has none (checked before the sweep says anything).
+    """
+    path = folder / "allocation.csv"
+    if not path.is_file():
+        raise UsageError(
+            f"--plan {folder} has no allocation.csv. Fix: pass a run folder written by "
+            "`allocator solve` on this dataset"
+        )
+    return path
 
 
 def _check_plan_table(path: Path, table: pd.DataFrame) -> None:
@@ -131,6 +141,21 @@ def _check_plan_table(path: Path, table: pd.DataFrame) -> None:
             kind = "a whole year" if column == "year" else "a finite number"
             problem = "is empty" if pd.isna(cell) else f"is {str(cell)!r}, not {kind}"
             raise UsageError(f"{path}, row {k + 2}, column {column} {problem}. {fix}")
+    money = pd.to_numeric(table["invest_musd"]).to_numpy(dtype=float)
+    if (money < 0).any():  # no solve writes one; replan's reader refuses it too
+        k = int(np.flatnonzero(money < 0)[0])
+        raise UsageError(
+            f"{path}, row {k + 2}, column invest_musd is {money[k]:g}: money spent is never "
+            f"negative. {fix}"
+        )
+    twice = table.duplicated(["program", "pool", "year"], keep="first").to_numpy()
+    if twice.any():  # no solve writes one: summed, it would be money no plan spent
+        k = int(np.flatnonzero(twice)[0])
+        r = table.iloc[k]
+        raise UsageError(
+            f"{path}, row {k + 2}: program {r['program']}, pool {r['pool']}, year {r['year']} is "
+            f"given twice. {fix}"
+        )
 
 
 def plan_id(folder: Path | None) -> str:
