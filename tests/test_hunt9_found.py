@@ -181,10 +181,6 @@ def test_core_of_a_run_does_not_write_over_or_into_that_run(tmp_path, inside):
     assert sorted(p.name for p in run.iterdir()) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sweep --dashboard with a bad port or host is a Dask traceback (exit 1)",
-)
 @pytest.mark.parametrize("address", [":abc"])
 def test_a_dashboard_address_that_cannot_be_served_is_one_line(tmp_path, address):
     # studies/daskclient.py local_cluster hands --dashboard to LocalCluster unchecked: ':abc'

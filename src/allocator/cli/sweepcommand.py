@@ -81,7 +81,10 @@ def sweep(
     with exit_codes():
         from allocator.cli.sweeping import run_sweep_command
         from allocator.runs.sweep import plan_options
+        from allocator.studies.daskclient import check_dashboard
 
+        if dashboard is not None:
+            check_dashboard(dashboard)  # before anything is read or said
         # a --plan RUN is swept under RUN's own options (run.json) unless given
         given = {"objective": objective, "targets": targets, "measure": measure}
         given |= {"discount_rate": discount_rate, "solver": None}

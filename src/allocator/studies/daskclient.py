@@ -86,6 +86,39 @@ def connect(scheduler: str) -> Any:
         ) from None
 
 
+def check_dashboard(address: str) -> None:
+    """Refuse a `--dashboard` address Dask could not serve: no port, a port that is no number
+    from 0 to 65535, or a host that is no address of this machine (Dask's error was a
+    RuntimeError traceback after the cluster had started).
+
+    Raises:
+        UsageError: naming the address and the fix.
+    """
+    import socket
+
+    from allocator.errors import UsageError, quoted
+
+    fix = "Fix: give an address of this machine such as :8787 or 127.0.0.1:8787"
+    host, sep, port = address.rpartition(":")
+    if not sep:
+        raise UsageError(f"--dashboard {quoted(address)} has no ':' before its port. {fix}")
+    if not port.isascii() or not port.isdigit() or int(port) > 65535:
+        raise UsageError(
+            f"--dashboard {quoted(address)}: {quoted(port)} is not a port (a whole number from 0 "
+            f"to 65535). {fix}"
+        )
+    if host:
+        try:
+            family = socket.getaddrinfo(host.strip("[]"), None)[0][0]
+            with socket.socket(family, socket.SOCK_STREAM) as probe:
+                probe.bind((host.strip("[]"), 0))
+        except (OSError, UnicodeError):
+            raise UsageError(
+                f"--dashboard {quoted(address)}: {quoted(host)} is not an address of this "
+                f"machine. {fix}"
+            ) from None
+
+
 @contextmanager
 def local_cluster(workers: int, dashboard: str | None) -> Iterator[Any]:
     """A LocalCluster of `workers` processes. Its scheduler serves HTTP on a free port, not on
