@@ -23,10 +23,6 @@ def _copy(src: Path, dst: Path) -> Path:
     return dst
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sweep --plan RUN samples a dataset edited since RUN was solved without a word",
-)
 def test_sweep_plan_of_a_run_whose_dataset_changed_says_so(tmp_path):
     # replan says "Note: inputs changed since the approved run: pools.csv"; sweep --plan, which
     # promises to sample "the data RUN was solved on", sweeps the edited file in silence and
@@ -42,10 +38,6 @@ def test_sweep_plan_of_a_run_whose_dataset_changed_says_so(tmp_path):
     assert "pools.csv" in said, said
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core RUN studies a dataset edited since RUN was solved without a word",
-)
 def test_core_of_a_run_whose_dataset_changed_says_so(tmp_path):
     # core RUN takes "its dataset, objective, weights, targets, measure, sets": the dataset as
     # it is now, not as RUN was solved on; replan names the changed file, core does not.

@@ -155,7 +155,9 @@ def core_spec(
     from allocator.runs.replan import located_spec
     from allocator.runs.spec import read_record
 
-    record = located_spec(read_record(model), model, inputs)  # found from any working folder
+    info = read_record(model)
+    record = located_spec(info, model, inputs)  # found from any working folder
+    said_changed(info, record.inputs, model)
     given = run_spec(None, inputs, objective, weights, targets, measure, discount_rate)
     typed = {
         "inputs": inputs,
@@ -170,6 +172,19 @@ def core_spec(
         told["discount_rate"] = given.discount_rate
     overrides = (*record.overrides, *set_overrides(sets))
     return record.with_(**told, overrides=overrides, out=None, force=False)
+
+
+def said_changed(info: dict[str, Any], dataset: Path, run: Path) -> None:
+    """A note on stderr when the dataset a study of RUN reads changed since RUN was solved (the
+    study reads it as it is now, as replan says of its approved run)."""
+    from allocator.report.assumed import changed_since
+
+    changed = changed_since(info, Path(dataset))
+    if changed:
+        warn(
+            f"note: inputs changed since {shown(run)} was solved: {', '.join(changed)} (the "
+            "study reads them as they are now)"
+        )
 
 
 def _document(folder: Path, info: dict[str, Any]) -> dict[str, Any]:

@@ -124,12 +124,15 @@ def on_runs_data(spec: "RunSpec", plan: Path, inputs: Path | None) -> "RunSpec":
         UsageError: RUN's run.json is no solve's, or its dataset or model file is not found
             (one line: pass --inputs), rather than a sweep of other data.
     """
+    from allocator.cli.core import said_changed
     from allocator.runs.replan import located_spec
     from allocator.runs.spec import read_record
 
     if not (plan / "run.json").is_file():
         return spec
-    run = located_spec(read_record(plan), plan, inputs)
+    info = read_record(plan)
+    run = located_spec(info, plan, inputs)
+    said_changed(info, run.inputs, plan)
     return spec.with_(
         inputs=run.inputs,
         model_file=run.model_file,

@@ -161,6 +161,27 @@ def recorded_inputs(typed: str | Path, hashes: dict[str, str] | None = None) -> 
     return block
 
 
+def changed_since(info: dict[str, Any], dataset: Path) -> list[str]:
+    """The files of `dataset` (a folder of tables, or a workbook) whose SHA-256 is not the one
+    run.json (`info`) records: changed or gone since the run was solved, by name."""
+    import hashlib
+
+    inputs = info.get("inputs")
+    recorded = inputs.get("sha256") if isinstance(inputs, dict) else None
+    if not isinstance(recorded, dict):
+        return []
+    base = dataset if dataset.is_dir() else dataset.parent
+    changed = []
+    for name, old in sorted(recorded.items()):
+        try:
+            now = hashlib.sha256((base / name).read_bytes()).hexdigest()
+        except OSError:
+            now = None
+        if now != old:
+            changed.append(name)
+    return changed
+
+
 def find_recorded(typed: str, absolute: str | None, folder: Path | None) -> Path | None:
     """A path run.json records (a dataset, a model file), tried in this order: the absolute
     path it records (as typed, if that is the same place from here), the path as typed from
