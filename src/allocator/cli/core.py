@@ -182,7 +182,7 @@ def said_changed(info: dict[str, Any], dataset: Path, run: Path) -> None:
     changed = changed_since(info, Path(dataset))
     if changed:
         warn(
-            f"note: inputs changed since {shown(run)} was solved: {', '.join(changed)} (the "
+            f"inputs changed since {shown(run)} was solved: {', '.join(changed)} (the "
             "study reads them as they are now)"
         )
 
