@@ -82,10 +82,6 @@ def _with_assumption(folder: Path, text: str) -> None:
     pools.write_text(f"pool,phase,budget_musd,source,assumption\npublic,p1,100,hand,{text}\n")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report RUN lists today's dataset notes as the run's though the file changed since",
-)
 def test_report_rebuilt_after_the_dataset_changed_does_not_cite_todays_notes(tmp_path):
     # `allocator report RUN` re-reads the dataset for the assumption rows: edited since the run
     # (run.json holds each file's sha256), the page shows numbers of one dataset beside the

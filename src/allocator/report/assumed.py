@@ -227,6 +227,13 @@ def run_assumptions(
     path = find_dataset(info, folder)
     if isinstance(path, str):
         return None, f"{path}. Fix: {REPORT_FIX}"
+    changed = changed_since(info, path)
+    if changed:  # its notes now may not be those the run read
+        return None, (
+            f"the dataset {path} changed since the run was solved ({', '.join(changed)}), so "
+            "its assumptions now may not be those the run rests on. Fix: put the run's files "
+            "back, or solve again"
+        )
     try:
         inp = load_inputs(path)
         overrides = [Override.model_validate(o) for o in _recorded_overrides(info)]
