@@ -120,10 +120,6 @@ def test_core_of_a_run_from_another_folder_studies_the_runs_own_dataset(tmp_path
     assert here.stdout.splitlines()[0] == there.stdout.splitlines()[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="two sheets that both read as 'actuals' (case, spaces): replan takes the first",
-)
 def test_two_actuals_sheets_in_one_workbook_are_refused(tmp_path):
     # studies/actuals.py _read_sheet: next(sheet whose name.strip().lower() == 'actuals'); the
     # dataset workbook refuses two settings sheets, but replan re-plans from whichever actuals

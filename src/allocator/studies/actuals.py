@@ -126,7 +126,14 @@ def _read_sheet(path: Path, data: bytes) -> list[Actual]:
         opened = open_book(data)
     except BookError as exc:
         raise book_error(book, exc) from None
-    info = next((i for i in opened.sheets if i.name.strip().lower() == SHEET), None)
+    named = [i for i in opened.sheets if i.name.strip().lower() == SHEET]
+    if len(named) > 1:  # which one the money was spent as would be a guess
+        raise InputError(
+            f"sheets {' and '.join(repr(i.name) for i in named)} both read as '{SHEET}'",
+            file=str(path),
+            fix="keep one actuals sheet (rename or delete the other)",
+        )
+    info = named[0] if named else None
     if info is None:
         raise InputError(
             "sheet is missing", file=f"{path}, sheet {SHEET}",
