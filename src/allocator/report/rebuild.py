@@ -15,7 +15,8 @@ from allocator.report.assumed import run_assumptions
 from allocator.report.faults import output_faults
 from allocator.report.folders import marked_files
 from allocator.report.html import REPORT, render
-from allocator.report.write import read_run_json, read_table, write_text_atomic
+from allocator.report.readback import read_run_json, read_table
+from allocator.report.write import write_text_atomic
 
 
 def rebuild_report(folder: Path, warn: Callable[[str], None] | None = None) -> Path:

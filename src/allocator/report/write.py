@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from allocator.errors import UsageError, quoted
+from allocator.errors import UsageError
 from allocator.report import parallel
 from allocator.report.csvtext import write_csv
 from allocator.report.faults import output_faults
@@ -206,64 +206,6 @@ def _replace(tmp: Path, path: Path, force: bool, sources: Sources, label: str) -
     shutil.rmtree(old, ignore_errors=True)
 
 
-TEXT_COLUMNS = (
-    "program", "name", "sector", "export_category", "capital_group", "mineral", "pool", "phase",
-    "dimension", "member", "constraint", "variable", "family", "kind", "risk", "link",
-    "description", "sense", "unit", "objective_unit", "section", "flag", "status", "why_unspent",
-    "item", "metric", "classification", "x_words", "y_words", "rate_unit", "note",
-)  # fmt: skip
-"""Columns of the tables allocator writes that hold names or words, never numbers."""
-
-
-def read_table(path: Path, fix: str) -> pd.DataFrame:
-    """A table allocator wrote, read back as written: missing-value parsing off, so a program
-    named `NA` or a sector named `None` keeps its name (only an empty cell is missing), and the
-    columns of TEXT_COLUMNS as text.
-
-    Raises:
-        UsageError: the file cannot be read as a table; the message ends with `fix`.
-    """
-    try:
-        table = pd.read_csv(
-            path, dtype=dict.fromkeys(TEXT_COLUMNS, str), keep_default_na=False, na_values=[""]
-        )
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
-        why = " ".join(str(exc).split()) or type(exc).__name__
-        raise UsageError(f"{path} cannot be read as a table ({why}). {fix}") from None
-    _refuse_edited_numbers(path, table, fix)
-    return table
-
-
-def _refuse_edited_numbers(path: Path, table: pd.DataFrame, fix: str) -> None:
-    """Refuse a number column of a table allocator wrote that holds a cell no writer of
-    allocator's writes: text among numbers (`1,5` saved by a decimal-comma spreadsheet, `abc`)
-    or an infinity (allocator writes Excel's 1E+30), which the reports would meet in arithmetic.
-
-    Raises:
-        UsageError: naming the file, row and column, ending with `fix`.
-    """
-    for column in table.columns:
-        cells = table[column]
-        if column in TEXT_COLUMNS or cells.dtype.kind not in "Of":
-            continue
-        if cells.dtype.kind == "f":
-            bad = np.isinf(cells.to_numpy())
-            words = "is not a finite number (allocator writes 1E+30 for an unbounded amount)"
-        else:
-            given = cells.dropna().astype(str)
-            number = pd.to_numeric(given, errors="coerce").notna()
-            if not number.any() or number.all():  # a column of words, or of numbers only
-                continue
-            bad = cells.index.isin(given.index[~number])
-            words = "is not a number, as the column's other cells are"
-        if bad.any():
-            k = int(np.flatnonzero(bad)[0])
-            raise UsageError(
-                f"{path}, row {k + 2}, column '{column}': {quoted(str(cells.iloc[k]))} {words} "
-                f"(edited since allocator wrote it?). {fix}"
-            )
-
-
 @contextmanager
 def atomic_file(path: Path) -> Iterator[Path]:
     """Yield a new empty file beside `path` to write; once written it replaces `path` in one
@@ -410,26 +352,6 @@ def _overlap(job: Callable[[], list[str]], *steps: Any) -> bool:
 def _workbook_quietly(book: dict[str, pd.DataFrame], path: Path, scratch: Path) -> list[str]:
     """`write_workbook` saying nothing (in the child: the parent says it, in its place)."""
     return write_workbook(book, path, say=None, scratch=scratch)
-
-
-def read_run_json(folder: Path, fix: str) -> dict[str, Any]:
-    """The run.json of a run folder as an object: the one reader of run.json (`--check-against`
-    through `runs.spec.read_record`, `compare`'s run folders, `report`).
-
-    Raises:
-        UsageError: no run.json, one that is not JSON, or one that is not a JSON object; each
-            message ends with `fix`.
-    """
-    path = folder / "run.json"
-    if not path.is_file():
-        raise UsageError(f"{folder} has no run.json. {fix}")
-    try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, OSError) as exc:
-        raise UsageError(f"{path} cannot be read as JSON ({exc}). {fix}") from None
-    if not isinstance(info, dict):
-        raise UsageError(f"{path} is not a run record (a JSON object). {fix}")
-    return info
 
 
 def write_run_json(info: dict[str, Any], folder: Path, command: str) -> None:

@@ -77,7 +77,7 @@ def compared_item(item: str, what: RunSpec | Path) -> dict[str, Any]:
             "objective": what.objective,
             "spec": what.stored(),
         }
-    from allocator.report.write import read_run_json
+    from allocator.report.readback import read_run_json
 
     info = read_run_json(what, "Fix: pass a run folder written by `allocator solve`")
     inputs = info.get("inputs")

@@ -106,7 +106,7 @@ def read_approved(folder: Path, inputs: Path | None = None) -> Approved:
         UsageError: not a solve run folder (run.json), no allocation.csv, or its dataset not
             found.
     """
-    from allocator.report.write import read_table
+    from allocator.report.readback import read_table
     from allocator.studies.replanapproved import read_money
 
     info = read_record(folder)

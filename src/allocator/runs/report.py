@@ -1,5 +1,5 @@
 """`allocator report` as a run: report.html of a run folder rebuilt from its tables and its
-run.json, read by the one reader (`report.write.read_run_json`); the page replaces the old one
+run.json, read by the one reader (`report.readback.read_run_json`); the page replaces the old one
 only once it is complete (`report.rebuild.rebuild_report`)."""
 
 from __future__ import annotations

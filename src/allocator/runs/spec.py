@@ -304,7 +304,7 @@ def read_record(folder: Path, command: str | None = "solve") -> dict[str, Any]:
         UsageError: no run.json, one that is not JSON or not an object, one from another
             command, or (for a solve) one that records no inputs.
     """
-    from allocator.report.write import read_run_json
+    from allocator.report.readback import read_run_json
 
     fix = f"Fix: pass a folder written by allocator {command or 'solve'}"
     info = read_run_json(folder, fix)

@@ -130,7 +130,7 @@ def plan_objective(plan: Path) -> str | None:
     plan takes unless --objective is given; None if its run.json records none (or is not
     there: the plan is read from allocation.csv alone)."""
     from allocator.errors import UsageError
-    from allocator.report.write import read_run_json
+    from allocator.report.readback import read_run_json
 
     try:
         info = read_run_json(Path(plan), "")
@@ -194,7 +194,7 @@ def plan_options(plan: Path | None, given: dict[str, Any]) -> dict[str, Any]:
 def _recorded_spec(plan: Path | None) -> dict[str, Any]:
     """RUN's run.json `spec` ({} without --plan, or a run.json without one)."""
     from allocator.errors import UsageError
-    from allocator.report.write import read_run_json
+    from allocator.report.readback import read_run_json
 
     if plan is None:
         return {}

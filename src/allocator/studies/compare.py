@@ -45,8 +45,9 @@ import pandas as pd
 from allocator.errors import UsageError
 from allocator.report.csvtext import write_csv
 from allocator.report.rates import top_shadow_prices
+from allocator.report.readback import TEXT_COLUMNS, read_run_json, read_table
 from allocator.report.tables import phases_in_time_order, sector_by_phase
-from allocator.report.write import TEXT_COLUMNS, read_run_json, read_table, write_workbook
+from allocator.report.write import write_workbook
 
 REQUIRED_TABLES = ("allocation", "allocation_by_phase", "outcomes", "shadow_prices")
 NUMBER_COLUMNS = {
@@ -127,7 +128,7 @@ def _numbers(frame: pd.DataFrame, path: Path, columns: tuple[str, ...], again: s
 
 
 def _read_table(path: Path, again: str) -> pd.DataFrame:
-    """A run table as written (`write.read_table`: a program named NA keeps its name),
+    """A run table as written (`readback.read_table`: a program named NA keeps its name),
     identifiers as text (empty = ""), numbers as floats."""
     frame = read_table(path, f"{again} --force")
     for col in TEXT_COLUMNS:
