@@ -113,7 +113,7 @@ def test_replan_refuses_an_edited_shadow_price_that_is_no_number(
     assert ran.exit_code == 2, ran.stderr
     assert "Traceback" not in ran.stderr
     message = " ".join(ran.stderr.split())
-    assert f"{path}, row 3, column shadow_price" in message
+    assert f"{path}, row 3, column 'shadow_price'" in message
     assert "'lots' is not a number" in message
     assert "Fix:" in message
     assert not (tmp_path / "re").exists()

@@ -103,9 +103,8 @@ def load_run(folder: Path) -> RunView:
 
 
 def _numbers(frame: pd.DataFrame, path: Path, columns: tuple[str, ...], again: str) -> None:
-    """Refuse a table whose `columns` (those compare reads as numbers, every cell of which
-    allocator writes) hold a cell that is no number or is empty (an edited run folder): one
-    line naming the file, row and column.
+    """Refuse a table whose `columns` (those compare reads as numbers) hold a cell that is no
+    number, or an empty year (an edited run folder): one line naming the file, row and column.
 
     Raises:
         UsageError: the first such cell.
@@ -115,6 +114,8 @@ def _numbers(frame: pd.DataFrame, path: Path, columns: tuple[str, ...], again: s
             raise UsageError(f"{path} has no column {col}. {again} --force")
         values = frame[col]
         bad = pd.to_numeric(values, errors="coerce").isna()  # no number, or an empty cell
+        if col != "year":  # a plan with no duals (an alternative) has empty prices
+            bad &= values.notna()
         if pd.api.types.is_bool_dtype(values):
             bad = pd.Series(True, index=values.index)
         if bad.any():
