@@ -193,10 +193,6 @@ def test_a_dashboard_address_that_cannot_be_served_is_one_line(tmp_path, address
     assert not (tmp_path / "sweep").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="replan reads a hidden (or very hidden) actuals sheet without a word",
-)
 def test_a_hidden_actuals_sheet_is_said(tmp_path):
     # A dataset workbook's hidden sheet is read and said ("very hidden ... is read", test
     # test_workbook_hostile.test_hidden_sheets_are_said); the actuals sheet replan re-plans

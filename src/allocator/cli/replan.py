@@ -13,7 +13,7 @@ import typer
 from allocator.cli.commands import app
 from allocator.cli.console import shown
 from allocator.cli.exits import exit_codes
-from allocator.cli.render import out, print_json
+from allocator.cli.render import out, print_json, warn
 
 
 @app.command()
@@ -57,6 +57,7 @@ def replan(
     """Re-plan from actuals: spending up to --as-of fixed to what was spent, the later years
     re-optimised under the same rules, with approved vs re-planned money by program and phase."""
     with exit_codes(as_json):
+        from allocator.data.workbook import ACTUALS_SHEET as SHEET
         from allocator.runs.replan import ReplanOptions, run_replan
 
         opts = ReplanOptions(
@@ -70,6 +71,12 @@ def replan(
             out.print(line, markup=False, soft_wrap=True)
         for line in added_lines(done["actuals"]["added_up"]):
             out.print(line, markup=False, soft_wrap=True)
+        if done["actuals"]["hidden"]:  # as a dataset workbook's hidden sheets are said
+            warn(
+                f"{done['actuals']['file']}, sheet {SHEET}: the sheet is "
+                f"{'very hidden' if done['actuals']['hidden'] == 'veryHidden' else 'hidden'} "
+                "and is read as the actuals"
+            )
         show_table(done["table"])
         out.print(f"Wrote [bold]{shown(done['folder'])}[/]")
 

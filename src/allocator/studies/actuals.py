@@ -61,6 +61,9 @@ class Actuals:
     """Money by (program, pool, year): what a re-plan fixes, year by year."""
     added_up: list[dict[str, object]] = field(default_factory=list)
     """Each (program, pool, year) given on more than one row: the rows and their sum."""
+    hidden: str = ""
+    """How the workbook's actuals sheet is hidden (`hidden` or `veryHidden`), if it is: said, as
+    a dataset workbook's hidden table sheets are (nobody opening the book sees those amounts)."""
 
 
 def load_actuals(path: Path, inp: Inputs, as_of: int) -> Actuals:
@@ -71,7 +74,7 @@ def load_actuals(path: Path, inp: Inputs, as_of: int) -> Actuals:
     """
     data = _bytes(path, MAX_BOOK_BYTES if path.suffix.lower() in BOOK_SUFFIXES else MAX_TABLE_BYTES)
     with number_style(inp.number_style):
-        rows, name = _read(path, data)
+        rows, name, hidden = _read(path, data)
     _check_ids(rows, name, inp)
     phase_of = inp.phase_of_year
     for r in rows:
@@ -94,15 +97,16 @@ def load_actuals(path: Path, inp: Inputs, as_of: int) -> Actuals:
         for k, v in sorted(years.items()) if len(v) > 1
     ]  # fmt: skip
     sha = hashlib.sha256(data).hexdigest()
-    return Actuals(str(path), spent, len(rows), sha, by_year=by_year, added_up=added)
+    return Actuals(str(path), spent, len(rows), sha, by_year=by_year, added_up=added, hidden=hidden)
 
 
-def _read(path: Path, data: bytes) -> tuple[list[Actual], str]:
-    """The rows of the file and the name messages give it."""
+def _read(path: Path, data: bytes) -> tuple[list[Actual], str, str]:
+    """The rows of the file, the name messages give it, and how its sheet is hidden ("")."""
     if path.suffix.lower() in BOOK_SUFFIXES:
-        return _read_sheet(path, data), f"{path}, sheet {SHEET}"
-    rows = read_table_bytes(str(path), data, Actual)
-    return [r for r in rows if isinstance(r, Actual)], str(path)
+        rows, hidden = _read_sheet(path, data)
+        return rows, f"{path}, sheet {SHEET}", hidden
+    read = read_table_bytes(str(path), data, Actual)
+    return [r for r in read if isinstance(r, Actual)], str(path), ""
 
 
 def _bytes(path: Path, limit: int) -> bytes:
@@ -116,8 +120,9 @@ def _bytes(path: Path, limit: int) -> bytes:
         raise InputError(exc.reason, file=str(path), fix=exc.fix) from None
 
 
-def _read_sheet(path: Path, data: bytes) -> list[Actual]:
-    """The `actuals` sheet of a workbook, each error named by its cell."""
+def _read_sheet(path: Path, data: bytes) -> tuple[list[Actual], str]:
+    """The `actuals` sheet of a workbook, each error named by its cell, and how it is hidden
+    ("" if it is not)."""
     from allocator.data.sheettext import book_error, read_sheet
     from allocator.data.xlsx import BookError, open_book
 
@@ -146,7 +151,8 @@ def _read_sheet(path: Path, data: bytes) -> list[Actual]:
         rows = read_records(SHEET, records, Actual)
     except InputError as exc:
         raise _by_cell(exc, f"{path}, sheet {info.name}", records) from None
-    return [r for r in rows if isinstance(r, Actual)]
+    hidden = info.state if info.state in ("hidden", "veryHidden") else ""
+    return [r for r in rows if isinstance(r, Actual)], hidden
 
 
 def _by_cell(exc: InputError, where: str, records: list[list[str]]) -> InputError:

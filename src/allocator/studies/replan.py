@@ -232,6 +232,7 @@ def facts(
             "rows": actuals.rows,
             "spent_musd": math.fsum(actuals.by_year.values()) + 0.0,
             "added_up": actuals.added_up,
+            "hidden": actuals.hidden,
         },
         "as_of": as_of,
         "max_change": None if churn is None else churn.text,
