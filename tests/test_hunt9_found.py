@@ -1,11 +1,10 @@
-"""Reliability and security findings of hunt 9 (hrel2), each proven here as an
-xfail(strict=True) test that fails on today's code and passes once the fault is fixed (then the
-mark is dropped): a study of a run that writes over it or reads another dataset, a dataset
-edited since a run swept, studied or reported in silence, an edited workbook replaced by
-export-inputs --force, Save after its model file broke, two or hidden actuals sheets, edited
-run tables and bad dashboard addresses that end in a traceback, a --set blamed on the files.
+"""Reliability and security findings of hunt 9 (hrel2), each first an xfail(strict=True) test
+that failed on the code before its fix, all fixed now: a study of a run that writes over it or
+reads another dataset, a dataset edited since a run swept, studied or reported in silence, an
+edited workbook replaced by export-inputs --force, Save after its model file broke or of a
+relative dataset, two or hidden actuals sheets, edited run tables and bad dashboard addresses
+that ended in a traceback, a --set blamed on the files, sweep --plan of an edited allocation.
 """
-
 from __future__ import annotations
 
 import shutil
@@ -245,10 +244,6 @@ def test_export_inputs_force_keeps_a_workbook_edited_since_it_was_exported(tmp_p
     assert res.exit_code == 2, res.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a --set value outside its uncertainty range is blamed on the files, not the --set",
-)
 def test_a_set_outside_its_uncertainty_range_names_the_set(tmp_path):
     # sweep (and core, and sweep --plan of a run solved with that --set) say "uncertainty.csv,
     # row 5, column 'low': the range 60 to 140 does not contain the value 50 (pools.csv row 2).

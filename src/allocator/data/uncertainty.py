@@ -201,13 +201,30 @@ def _params_of_row(inp: Inputs, u: Uncertainty) -> list[Param]:
             _bound(u.low, nominal, u, "low", cell),
             _bound(u.high, nominal, u, "high", cell),
         )
-        _check_range(u, table, row, column, (low, nominal, high))
+        _check_range(
+            u, table, row, column, (low, nominal, high), _set_by(inp, table, column, nominal)
+        )
         found.append(Param(table, row, column, nominal, low, high, u.distribution, u))
     return found
 
 
+def _set_by(inp: Inputs, table: str, column: str, value: float) -> str:
+    """The `--set` (or model file `set:`) that gave `table`'s `column` the `value`, as typed,
+    or "" (the value is the file's)."""
+    for c in inp.cells_set:
+        cell = str(c.get("cell", ""))
+        if cell.startswith(f"{table}.") and cell.endswith(f".{column}") and c.get("new") == value:
+            return f"{c.get('origin', '--set')} {cell}={c.get('value', value)}"
+    return ""
+
+
 def _check_range(
-    u: Uncertainty, table: str, row: Row, column: str, bounds: tuple[float, float, float]
+    u: Uncertainty,
+    table: str,
+    row: Row,
+    column: str,
+    bounds: tuple[float, float, float],
+    set_by: str = "",
 ) -> None:
     low, nominal, high = bounds
 
@@ -217,11 +234,13 @@ def _check_range(
     if low > high:
         raise bad(f"low {low:g} is above high {high:g}", "low", "swap low and high")
     if not low - 1e-12 <= nominal <= high + 1e-12:
+        where = f"{table}.csv row {row.line}" + (f", given by {set_by}" if set_by else "")
         raise bad(
-            f"the range {low:g} to {high:g} does not contain the value {nominal:g} "
-            f"({table}.csv row {row.line})",
+            f"the range {low:g} to {high:g} does not contain the value {nominal:g} ({where})",
             "low",
-            "make low <= value <= high",
+            f"give the {set_by.split()[0]} a value from {low:g} to {high:g}, or widen the range"
+            if set_by
+            else "make low <= value <= high",
         )
     if low < 0:
         raise bad(f"low {low:g} is negative", "low", "use a range of values >= 0")
