@@ -70,3 +70,30 @@ def test_the_summary_and_terminal_say_foresights_targets_missed(swept):
     assert (got["unit"], got["samples"], got["nominal"]) == ("targets", "3", "17")
     assert float(got["p50"]) == counts[1]
     assert "targets missed with perfect foresight" in stdout
+
+
+def test_under_targets_off_the_sweep_does_not_count_targets_it_cannot_see(tmp_path):
+    """With --targets off the LP holds no target rows, so a count from them said 0 where
+    `allocator solve --targets off` lists 1 missed target (review): the count is left empty,
+    for the fixed plan and each re-optimised sample, and the terminal says it is not counted."""
+    import shutil
+
+    from conftest import DATA
+
+    data = tmp_path / "tg"
+    shutil.copytree(DATA / "sweep", data)
+    (data / "targets.csv").write_text(
+        "kind,dimension,member,year,value,source\njobs,sector,s2,2026,1000,unreachable test\n",
+        encoding="utf-8",
+    )
+    solved = run_cli("solve", "--inputs", data, "--targets", "off", "--out", tmp_path / "s")
+    assert "Targets this plan does not reach (1)" in solved.stdout
+    out = tmp_path / "w"
+    ran = run_cli(
+        "sweep", "--inputs", data, "--samples", 3, "--serial", "--targets", "off", "--out", out
+    )
+    assert ran.exit_code == 0, ran.stderr
+    assert {r["targets_missed"] for r in _rows(out / "sweep.csv")} == {""}
+    assert {r["targets_missed"] for r in _rows(out / "sweep_plan.csv")} == {""}
+    assert "targets missed: not counted (--targets off" in ran.stdout
+    assert "targets missed: in 0 of 3" not in ran.stdout

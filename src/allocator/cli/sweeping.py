@@ -134,7 +134,11 @@ def show_plan(summary: Any) -> None:
             markup=False,
         )
     out.print(
-        f"  targets missed: in {counts.get('targets_missed', 0):,} of {n:,} samples"
+        (
+            f"  targets missed: in {counts['targets_missed']:,} of {n:,} samples"
+            if "targets_missed" in counts
+            else "  targets missed: not counted (--targets off: the LP holds no targets)"
+        )
         + _links_broken(counts, n),
         markup=False,
     )

@@ -209,6 +209,8 @@ def evaluate(
             got[f"plan_{'jobs' if kind == 'jobs' else 'exports_musd'}@{year}"] = exact_dot(cost, x)
     got |= _targets(lp, act)
     got["targets_missed"] += _shares_missed(model, lp, x, model.lags(np.asarray(values)))
+    if model.inp.targets and "target" not in lp.row_family:  # --targets off: none to count
+        got |= dict.fromkeys(("targets_missed", *TARGET_KINDS.values()), None)
     return got | {"links_broken": _broken(lp, act, "enable")}
 
 

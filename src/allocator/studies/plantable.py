@@ -116,6 +116,6 @@ def plan_counts(folder: Path, plan: str | None) -> dict[str, Any]:
     counts = {
         c: int((table[c] > 1e-9).sum())
         for c in ("money_cut_musd", "link_cut_musd", "targets_missed", "links_broken")
-        if c in table.columns
+        if c in table.columns and table[c].notna().any()  # empty: not counted (--targets off)
     }
     return {"samples": len(table), "plan": plan or "nominal plan", **counts}

@@ -70,7 +70,7 @@ def summarise(folder: Path) -> pd.DataFrame:
             {"item": column, "unit": unit, "samples": len(v), **spread, "basis": FORESIGHT}
             | _placed(nominal.get(column), v)
         )
-    if "targets_missed" in ok:  # targets.csv and shares.csv milestones each sample misses
+    if "targets_missed" in ok and ok["targets_missed"].notna().all():  # empty: --targets off
         v = ok["targets_missed"].to_numpy(dtype=float)
         rows.append(
             {"item": "targets_missed", "unit": "targets", "samples": len(v), **percentiles(v)}
