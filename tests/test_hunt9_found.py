@@ -5,6 +5,7 @@ edited workbook replaced by export-inputs --force, Save after its model file bro
 relative dataset, two or hidden actuals sheets, edited run tables and bad dashboard addresses
 that ended in a traceback, a --set blamed on the files, sweep --plan of an edited allocation.
 """
+
 from __future__ import annotations
 
 import shutil

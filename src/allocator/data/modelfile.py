@@ -5,7 +5,6 @@ every override is checked against the dataset before anything is solved.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
@@ -18,6 +17,7 @@ from allocator.data.cellset import after_problems, after_words, apply_set, parse
 from allocator.data.checks import check_weights, reference_problems
 from allocator.data.files import read_file
 from allocator.data.inputs import BOOK_SUFFIXES, explain_value, load_inputs
+from allocator.data.names import is_plain_name, plain_name
 from allocator.data.ordering import canonical
 
 # The overrides live in `overrides.py`: a run spec holds them, and a run without a model file
@@ -59,11 +59,6 @@ class SolverOptions(Strict):
         return {names.get(k, k): v for k, v in self.model_dump().items() if v is not None}
 
 
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-"""A scenario's name (a model file's `name`, serve's Save): a file name on every system, without
-a path, since it names the run folder under results/."""
-
-
 def _even_weights() -> dict[Literal["jobs", "exports"], float]:
     """The weighted objective's default weights: jobs and exports alike."""
     return {"jobs": 0.5, "exports": 0.5}
@@ -99,13 +94,13 @@ class ModelFile(Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, name: str | None) -> str | None:
-        if name is None or NAME.fullmatch(name):
+        if name is None or is_plain_name(name):
             return name
         raise PydanticCustomError(
             "name",
             "{name} is not a plain name: it names the run folder under results/. Fix: letters, "
             "digits, _ . - (first a letter or digit, up to 64 characters), such as {example}",
-            {"name": quoted(name), "example": _plain(name)},
+            {"name": quoted(name), "example": plain_name(name)},
         )
 
     @field_validator("weights")
@@ -398,10 +393,3 @@ def _set_link_ratio(inp: Inputs, ov: SetLinkRatio, where: str) -> Inputs:
                 raise UsageError(_refused(where, "ratio", ov.ratio, Link, exc)) from None
         links.append(link)
     return inp.model_copy(update={"links": tuple(links)})
-
-
-def _plain(name: str) -> str:
-    """`name` made a plain name: other characters as `_`, cut to 64 (`scenario` if none is
-    left)."""
-    plain = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_.-")[:64]
-    return plain if plain and NAME.fullmatch(plain) else "scenario"

@@ -15,7 +15,8 @@ annotation marks, the language tag) and the two Hangul fillers that stand alone 
 U+FFA0); free text pasted from a PDF or a web page often holds them, and may. The format
 characters that are text stay: the joiners (ZWJ U+200D, ZWNJ U+200C, needed by Persian, Indic
 scripts and emoji), the prepended marks that show (Arabic number signs, U+0600-U+0605 ...), the
-Egyptian, Duployan and musical format controls of their scripts, and the tags U+E0020-U+E007F
+Egyptian, Duployan and musical format controls of their scripts, the Mongolian vowel separator
+(U+180E, which shapes the letters around it), and the tags U+E0020-U+E007F
 inside an emoji flag's tag sequence (U+1F3F4, tags, U+E007F: the flag of England). Variation
 selectors, accents, CJK and emoji are text and are kept.
 """
@@ -32,7 +33,7 @@ _BREAK = "\t\n\r\u2028\u2029"
 _REFUSED = re.compile(f"[{_CONTROL}{_BIDI}]")
 _REFUSED_BIDI = re.compile(f"[{_BIDI}]")
 _HIDDEN = (
-    "\u00ad\u180e\u200b\u2060-\u2064\u206a-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb"
+    "\u00ad\u200b\u2060-\u2064\u206a-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb"
     "\U000e0001\U000e0020-\U000e007f"
 )
 INVISIBLE = re.compile(f"[{_HIDDEN}]")

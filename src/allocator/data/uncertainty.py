@@ -201,20 +201,20 @@ def _params_of_row(inp: Inputs, u: Uncertainty) -> list[Param]:
             _bound(u.low, nominal, u, "low", cell),
             _bound(u.high, nominal, u, "high", cell),
         )
-        _check_range(
-            u, table, row, column, (low, nominal, high), _set_by(inp, table, column, nominal)
-        )
+        _check_range(u, table, row, column, (low, nominal, high), _set_by(inp, table, row, column))
         found.append(Param(table, row, column, nominal, low, high, u.distribution, u))
     return found
 
 
-def _set_by(inp: Inputs, table: str, column: str, value: float) -> str:
-    """The `--set` (or model file `set:`) that gave `table`'s `column` the `value`, as typed,
-    or "" (the value is the file's)."""
+def _set_by(inp: Inputs, table: str, row: Row, column: str) -> str:
+    """The `--set` (or model file `set:`) that gave `row`'s `column` its value, as typed, or ""
+    (the value is the file's)."""
+    from allocator.data.cellset import key_text
+
+    cell = f"{table}.{key_text(row, table)}.{column}"
     for c in inp.cells_set:
-        cell = str(c.get("cell", ""))
-        if cell.startswith(f"{table}.") and cell.endswith(f".{column}") and c.get("new") == value:
-            return f"{c.get('origin', '--set')} {cell}={c.get('value', value)}"
+        if c.get("cell") == cell:
+            return f"{c.get('origin', '--set')} {cell}={c.get('value', '')}"
     return ""
 
 

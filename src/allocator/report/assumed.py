@@ -163,7 +163,8 @@ def recorded_inputs(typed: str | Path, hashes: dict[str, str] | None = None) -> 
 
 def changed_since(info: dict[str, Any], dataset: Path) -> list[str]:
     """The files of `dataset` (a folder of tables, or a workbook) whose SHA-256 is not the one
-    run.json (`info`) records: changed or gone since the run was solved, by name."""
+    run.json (`info`) records (changed or gone since the run was solved), and the tables of a
+    folder it does not record (added since: `name (new)`), by name."""
     import hashlib
 
     inputs = info.get("inputs")
@@ -179,6 +180,12 @@ def changed_since(info: dict[str, Any], dataset: Path) -> list[str]:
             now = None
         if now != old:
             changed.append(name)
+    if dataset.is_dir():  # a table added since: read now, not then
+        from allocator.data.numbers import SETTINGS_FILE
+        from allocator.data.schema import TABLES
+
+        known = {file for file, *_ in TABLES.values()} | {SETTINGS_FILE}
+        changed += [f"{n} (new)" for n in sorted(known - set(recorded)) if (dataset / n).is_file()]
     return changed
 
 

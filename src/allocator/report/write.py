@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from allocator.data.names import plain_name
 from allocator.errors import UsageError
 from allocator.report import parallel
 from allocator.report.csvtext import write_csv
@@ -55,7 +56,7 @@ def default_run_dir(results: Path, dataset: str, objective: str) -> Path:
     each get their own. The run is renamed onto it (an empty folder counts as new); if none is,
     the folder is removed when the process ends (`release_run_dir`)."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    base = results / f"{_safe_part(dataset)}-{objective}-{stamp}"
+    base = results / f"{plain_name(dataset, 'run')}-{objective}-{stamp}"
     if not results.is_dir():
         results.mkdir(parents=True, exist_ok=True)
         atexit.register(release_run_dir, results)  # runs after the one below: LIFO
@@ -69,15 +70,6 @@ def default_run_dir(results: Path, dataset: str, objective: str) -> Path:
             continue
         atexit.register(release_run_dir, path)
         return path
-
-
-def _safe_part(name: str) -> str:
-    """A dataset's or model file's name as part of a folder name: each run of characters that
-    is not a letter or digit of any script, `_`, `.` or `-` (a control character, a space, a
-    path separator) as one `_`, no leading `.` or `-` (`run` if nothing is left)."""
-    import re
-
-    return re.sub(r"[^\w.-]+", "_", name).lstrip(".-_") or "run"
 
 
 def release_run_dir(path: Path) -> None:

@@ -15,7 +15,8 @@ from typing import Any
 import yaml
 
 from allocator.data.cellset import CellSet
-from allocator.data.modelfile import NAME, project_root
+from allocator.data.modelfile import project_root
+from allocator.data.names import is_plain_name
 from allocator.data.schema import Inputs
 from allocator.errors import UsageError, quoted
 from allocator.report.folders import is_empty_dir, refuse_file_ancestor, resolved
@@ -42,7 +43,7 @@ def save(held: HeldModel, name: object, models: Path, results: Path) -> Saved:
         UsageError: a name that is not a plain file name, a model file or run folder that
             exists (nothing is overwritten), or a model file its dataset cannot be read from.
     """
-    if not isinstance(name, str) or not NAME.fullmatch(name) or name.endswith(".yaml"):
+    if not isinstance(name, str) or not is_plain_name(name) or name.endswith(".yaml"):
         raise UsageError(
             f"save: the name {quoted(name)} is not a plain name. Fix: letters, digits, _ . - "
             "(at most 64), e.g. ecosystem_plus_500"

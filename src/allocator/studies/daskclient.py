@@ -99,9 +99,12 @@ def check_dashboard(address: str) -> None:
     from allocator.errors import UsageError, quoted
 
     fix = "Fix: give an address of this machine such as :8787 or 127.0.0.1:8787"
-    host, sep, port = address.rpartition(":")
-    if not sep:
-        raise UsageError(f"--dashboard {quoted(address)} has no ':' before its port. {fix}")
+    host, _, port = address.rpartition(":")  # a port alone (8787) is Dask's own example
+    if ":" in host or "[" in host:
+        raise UsageError(
+            f"--dashboard {quoted(address)}: an IPv6 address, which Dask's dashboard cannot "
+            f"serve here. {fix}"
+        )
     if not port.isascii() or not port.isdigit() or int(port) > 65535:
         raise UsageError(
             f"--dashboard {quoted(address)}: {quoted(port)} is not a port (a whole number from 0 "

@@ -214,6 +214,9 @@ def evaluate(
     return got | {"links_broken": _broken(lp, act, "enable")}
 
 
+SHORT_TOL = 1e-6
+"""Jobs or US$ million of shortfall past which a target is missed (solve's listing)."""
+
 SHARE_TOL = 1e-6
 """Percentage points of share shortfall past which a milestone is missed (solve's listing)."""
 
@@ -352,7 +355,7 @@ def _targets(lp: CompiledLP, act: np.ndarray) -> dict[str, Any]:
         if fam != "target" or not np.isfinite(level):
             continue
         short = level - float(act[i])
-        if short > 1e-7 * max(1.0, abs(level)):
+        if short > SHORT_TOL:  # as `allocator solve` lists a target missed
             got["targets_missed"] += 1
             got[TARGET_KINDS.get(str(lp.row_index[i][0]), "jobs_short")] += short
     return got
