@@ -38,3 +38,21 @@ def test_a_refused_command_line_with_json_prints_one_json_document(args, tmp_pat
     doc = _one_json_document(res.stdout)
     assert doc["status"] == "error"
     assert doc["exit_code"] == 2
+
+
+# 3. frontier at its edges
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="--x jobs --y jobs@2040 is one measure spelt two ways (jobs is jobs in the last "
+    "milestone): the frontier of a measure against itself is traced, one point, rate 0",
+)
+def test_frontier_of_one_measure_spelt_two_ways_is_refused(tmp_path):
+    res = invoke(
+        "frontier", "--inputs", BASELINE, "--points", "3", "--x", "jobs", "--y", "jobs@2040",
+        "--out", tmp_path / "f",
+    )
+    assert res.exit_code == 2
+    assert "give two different measures" in res.stderr
+    assert not (tmp_path / "f").exists()
