@@ -56,3 +56,30 @@ def test_frontier_of_one_measure_spelt_two_ways_is_refused(tmp_path):
     assert res.exit_code == 2
     assert "give two different measures" in res.stderr
     assert not (tmp_path / "f").exists()
+
+
+# 1. two-stage and risk runs: their report rebuilt
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="`allocator report RUN` of a --decide-now or --risk run rebuilds a page that differs "
+    "from the one solve wrote: the allocation-by-phase table's data-v values drift in the last "
+    "digit (3298.77692627 -> ...626; a risk run's 5000 -> 4999.99999999)",
+)
+@pytest.mark.parametrize(
+    "args",
+    [["--decide-now", "phase1", "--scenarios", "3"], ["--risk", "cvar", "--scenarios", "3"]],
+    ids=["two-stage", "risk"],
+)
+def test_report_of_a_two_stage_or_risk_run_rebuilds_the_page_byte_for_byte(solved_run, tmp_path,
+                                                                           args):
+    import shutil
+
+    out, _ = solved_run("--inputs", BASELINE, *args)
+    copy = tmp_path / "run"
+    shutil.copytree(out, copy)
+    (copy / "report.html").unlink()
+    res = invoke("report", copy)
+    assert res.exit_code == 0, res.output
+    assert (copy / "report.html").read_bytes() == (out / "report.html").read_bytes()
