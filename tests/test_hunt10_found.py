@@ -142,3 +142,18 @@ def test_sweep_of_a_two_stage_runs_plan_is_refused_not_swept_as_phase1_alone(sol
     assert res.exit_code == 2, res.stdout
     assert "two-stage" in res.stderr
     assert not out.exists()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="compare of a --decide-now run says it 'has no outcomes.csv' and tells the user to "
+    "re-run it with --out RUN --force: that replaces the two-stage run (a plain solve writes "
+    "another plan there), and a two-stage run never has outcomes.csv; nothing says two-stage",
+)
+def test_compare_of_a_two_stage_run_says_so_and_suggests_no_force(solved_run):
+    run, _ = solved_run("--inputs", BASELINE, "--decide-now", "phase1", "--scenarios", "3")
+    res = invoke("compare", "--json", run, "jobs")
+    assert res.exit_code == 2
+    doc = _one_json_document(res.stdout)
+    assert "two-stage" in doc["error"]
+    assert "--force" not in doc["error"]
