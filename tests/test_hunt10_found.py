@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import BASELINE, invoke
+
+from conftest import BASELINE, DATA, invoke
 
 
 def _one_json_document(stdout: str) -> dict:
@@ -51,8 +52,17 @@ def test_a_refused_command_line_with_json_prints_one_json_document(args, tmp_pat
 )
 def test_frontier_of_one_measure_spelt_two_ways_is_refused(tmp_path):
     res = invoke(
-        "frontier", "--inputs", BASELINE, "--points", "3", "--x", "jobs", "--y", "jobs@2040",
-        "--out", tmp_path / "f",
+        "frontier",
+        "--inputs",
+        BASELINE,
+        "--points",
+        "3",
+        "--x",
+        "jobs",
+        "--y",
+        "jobs@2040",
+        "--out",
+        tmp_path / "f",
     )
     assert res.exit_code == 2
     assert "give two different measures" in res.stderr
@@ -73,8 +83,9 @@ def test_frontier_of_one_measure_spelt_two_ways_is_refused(tmp_path):
     [["--decide-now", "phase1", "--scenarios", "3"], ["--risk", "cvar", "--scenarios", "3"]],
     ids=["two-stage", "risk"],
 )
-def test_report_of_a_two_stage_or_risk_run_rebuilds_the_page_byte_for_byte(solved_run, tmp_path,
-                                                                           args):
+def test_report_of_a_two_stage_or_risk_run_rebuilds_the_page_byte_for_byte(
+    solved_run, tmp_path, args
+):
     import shutil
 
     out, _ = solved_run("--inputs", BASELINE, *args)
@@ -92,13 +103,12 @@ def test_report_of_a_two_stage_or_risk_run_rebuilds_the_page_byte_for_byte(solve
     "nominal plan (or worst-case plan) is written, and run.json records the cap as if it held; "
     "runs/solve.py refuses --two-stage-method without --decide-now for the same reason",
 )
-@pytest.mark.parametrize(
-    "risk", [[], ["--risk", "worst-case"]], ids=["without-risk", "worst-case"]
-)
+@pytest.mark.parametrize("risk", [[], ["--risk", "worst-case"]], ids=["without-risk", "worst-case"])
 def test_a_cvar_cap_that_nothing_reads_is_refused(tmp_path, risk):
     out = tmp_path / "r"
-    res = invoke("solve", "--inputs", BASELINE, *risk, "--scenarios", "2", "--cvar-cap", "5",
-                 "--out", out)
+    res = invoke(
+        "solve", "--inputs", BASELINE, *risk, "--scenarios", "2", "--cvar-cap", "5", "--out", out
+    )
     assert res.exit_code == 2, res.output
     assert "--cvar-cap" in res.stderr
     assert not out.exists()
@@ -114,15 +124,14 @@ def test_a_cvar_cap_that_nothing_reads_is_refused(tmp_path, risk):
     "one budget of 120 pass check, which fits each floor alone)",
 )
 def test_check_lists_the_floors_the_infeasible_refusal_points_to():
-    from conftest import DATA
-
     solved = invoke("solve", "--inputs", DATA / "infeasible")
     assert solved.exit_code == 1
     assert "allocator check lists the floors" in solved.stderr
     res = invoke("check", "--inputs", DATA / "infeasible")
     said = res.stdout + res.stderr
     assert "floor" in said
-    assert "60" in said and "70" in said
+    assert "60" in said
+    assert "70" in said
 
 
 # 1. a two-stage run handed to a command that reads its plan
@@ -135,8 +144,7 @@ def test_check_lists_the_floors_the_infeasible_refusal_points_to():
     "P50 160,359 jobs and 0 exports for a run whose expected jobs are 569,778 (replan refuses "
     "such a run in words)",
 )
-def test_sweep_of_a_two_stage_runs_plan_is_refused_not_swept_as_phase1_alone(solved_run,
-                                                                            tmp_path):
+def test_sweep_of_a_two_stage_runs_plan_is_refused_not_swept_as_phase1_alone(solved_run, tmp_path):
     run, _ = solved_run("--inputs", BASELINE, "--decide-now", "phase1", "--scenarios", "3")
     out = tmp_path / "sweep"
     res = invoke("sweep", "--plan", run, "--samples", "2", "--serial", "--out", out)
