@@ -137,13 +137,6 @@ def test_check_lists_the_floors_the_infeasible_refusal_points_to():
 # 1. a two-stage run handed to a command that reads its plan
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sweep --plan of a --decide-now run sweeps its allocation.csv, which holds only the "
-    "phases decided now, as the whole plan: later phases spend nothing, and the sweep reports "
-    "P50 160,359 jobs and 0 exports for a run whose expected jobs are 569,778 (replan refuses "
-    "such a run in words)",
-)
 def test_sweep_of_a_two_stage_runs_plan_is_refused_not_swept_as_phase1_alone(solved_run, tmp_path):
     run, _ = solved_run("--inputs", BASELINE, "--decide-now", "phase1", "--scenarios", "3")
     out = tmp_path / "sweep"
@@ -153,12 +146,6 @@ def test_sweep_of_a_two_stage_runs_plan_is_refused_not_swept_as_phase1_alone(sol
     assert not out.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compare of a --decide-now run says it 'has no outcomes.csv' and tells the user to "
-    "re-run it with --out RUN --force: that replaces the two-stage run (a plain solve writes "
-    "another plan there), and a two-stage run never has outcomes.csv; nothing says two-stage",
-)
 def test_compare_of_a_two_stage_run_says_so_and_suggests_no_force(solved_run):
     run, _ = solved_run("--inputs", BASELINE, "--decide-now", "phase1", "--scenarios", "3")
     res = invoke("compare", "--json", run, "jobs")

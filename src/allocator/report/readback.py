@@ -90,3 +90,19 @@ def read_run_json(folder: Path, fix: str) -> dict[str, Any]:
     if not isinstance(info, dict):
         raise UsageError(f"{path} is not a run record (a JSON object). {fix}")
     return info
+
+
+def refuse_two_stage(folder: Path, info: dict[str, Any], use: str, fix: str) -> None:
+    """Refuse a two-stage run (`--decide-now`) where a command needs a whole plan: its
+    allocation.csv holds only the phases decided now and its objective is an expectation over
+    scenarios (`use`: what the command would have done with it, after "it").
+
+    Raises:
+        UsageError: naming the folder, why, and `fix`.
+    """
+    if info.get("two_stage"):
+        raise UsageError(
+            f"{folder} is a two-stage plan (--decide-now): its allocation.csv holds only the "
+            f"phases decided now and its objective is an expectation over scenarios, so {use}. "
+            f"Fix: {fix}"
+        )

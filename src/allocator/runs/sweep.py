@@ -194,14 +194,22 @@ def plan_options(plan: Path | None, given: dict[str, Any]) -> dict[str, Any]:
 def _recorded_spec(plan: Path | None) -> dict[str, Any]:
     """RUN's run.json `spec` ({} without --plan, or a run.json without one)."""
     from allocator.errors import UsageError
-    from allocator.report.readback import read_run_json
+    from allocator.report.readback import read_run_json, refuse_two_stage
 
     if plan is None:
         return {}
     try:
-        spec = read_run_json(Path(plan), "").get("spec")
+        info = read_run_json(Path(plan), "")
     except UsageError:
         return {}
+    refuse_two_stage(
+        Path(plan),
+        info,
+        "it is no whole plan to sweep",
+        "sweep a run of allocator solve without --decide-now (the same model file with "
+        "decide_now removed)",
+    )
+    spec = info.get("spec")
     return spec if isinstance(spec, dict) else {}
 
 

@@ -45,7 +45,7 @@ import pandas as pd
 from allocator.errors import UsageError
 from allocator.report.csvtext import write_csv
 from allocator.report.rates import top_shadow_prices
-from allocator.report.readback import TEXT_COLUMNS, read_run_json, read_table
+from allocator.report.readback import TEXT_COLUMNS, read_run_json, read_table, refuse_two_stage
 from allocator.report.tables import phases_in_time_order, sector_by_phase
 from allocator.report.write import write_workbook
 
@@ -91,6 +91,13 @@ def load_run(folder: Path) -> RunView:
     if not folder.is_dir():
         raise UsageError(f"run folder {folder} does not exist. {again}")
     info = read_run_json(folder, again)
+    refuse_two_stage(
+        folder,
+        info,
+        "compare has no one outcome path of it to set beside another plan's",
+        "compare a run of allocator solve without --decide-now, or read its "
+        "two_stage_scenarios.csv",
+    )
     tables = {}
     for name in REQUIRED_TABLES:
         path = folder / f"{name}.csv"
