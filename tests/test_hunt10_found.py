@@ -97,12 +97,6 @@ def test_report_of_a_two_stage_or_risk_run_rebuilds_the_page_byte_for_byte(
     assert (copy / "report.html").read_bytes() == (out / "report.html").read_bytes()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="--cvar-cap (and --beta, --scenarios) without --risk cvar is ignored in silence: the "
-    "nominal plan (or worst-case plan) is written, and run.json records the cap as if it held; "
-    "runs/solve.py refuses --two-stage-method without --decide-now for the same reason",
-)
 @pytest.mark.parametrize("risk", [[], ["--risk", "worst-case"]], ids=["without-risk", "worst-case"])
 def test_a_cvar_cap_that_nothing_reads_is_refused(tmp_path, risk):
     out = tmp_path / "r"

@@ -38,6 +38,7 @@ WRITERS = (
 def plan(spec: RunSpec, warn: Warn | None = None) -> Run:
     """Load (with the model file's overrides), build and solve in memory; nothing is written."""
     check_two_stage_only(spec)
+    check_risk_only(spec)
     if spec.decide_now:  # a two-stage plan: its own tables (runs/twostage.py)
         from allocator.runs.twostage import plan_two_stage
 
@@ -63,6 +64,34 @@ def check_two_stage_only(spec: RunSpec) -> None:
         raise UsageError(
             f"{' and '.join(given)} apply to a two-stage plan only. Fix: add --decide-now "
             "phase1 (or the leading phases to decide now), or leave them out"
+        )
+
+
+def check_risk_only(spec: RunSpec) -> None:
+    """Refuse the options that only `--risk cvar` reads (`--cvar-cap`, `--beta`), or only a run
+    over scenarios (`--scenarios`: --risk or --decide-now), given without it: ignored in silence,
+    they were recorded in run.json as if they held."""
+    cvar = [
+        flag
+        for flag, differs in (
+            (
+                f"--cvar-cap {spec.cvar_cap:g}" if spec.cvar_cap is not None else "",
+                spec.cvar_cap is not None,
+            ),
+            (f"--beta {spec.beta:g}", spec.beta != RunSpec.model_fields["beta"].default),
+        )
+        if differs
+    ]
+    if cvar and spec.risk != "cvar":
+        raise UsageError(
+            f"{' and '.join(cvar)} apply to --risk cvar only. Fix: add --risk cvar, or leave "
+            f"{'them' if len(cvar) > 1 else 'it'} out"
+        )
+    scenarios = spec.scenarios != RunSpec.model_fields["scenarios"].default
+    if scenarios and spec.risk == "none" and not spec.decide_now:
+        raise UsageError(
+            f"--scenarios {spec.scenarios} applies to a run over scenarios only. Fix: add --risk "
+            "cvar or worst-case (or --decide-now phase1), or leave it out"
         )
 
 
@@ -133,6 +162,7 @@ def solve(
     """
     spec = spec_from(spec, options)
     check_two_stage_only(spec)
+    check_risk_only(spec)
     loaded: dict[str, float] = {}
 
     def load() -> Inputs:
