@@ -45,11 +45,6 @@ def test_a_refused_command_line_with_json_prints_one_json_document(args, tmp_pat
 # 3. frontier at its edges
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="--x jobs --y jobs@2040 is one measure spelt two ways (jobs is jobs in the last "
-    "milestone): the frontier of a measure against itself is traced, one point, rate 0",
-)
 def test_frontier_of_one_measure_spelt_two_ways_is_refused(tmp_path):
     res = invoke(
         "frontier",

@@ -37,7 +37,13 @@ def axes_of(inp: Inputs, spec: RunSpec, x: str, y: str) -> tuple[Axis, Axis]:
     soft = spec.targets == "soft" and any(t.value > 0 for t in inp.targets)
     years, milestones = inp.years, [m.year for m in inp.milestones]
     measured = spec.measured()
-    return axis(x, measured, years, milestones, soft), axis(y, measured, years, milestones, soft)
+    ax, ay = axis(x, measured, years, milestones, soft), axis(y, measured, years, milestones, soft)
+    if ax.words == ay.words:  # `jobs` is `jobs@2040` under the final measure
+        raise UsageError(
+            f"--x '{x}' and --y '{y}' are one measure ({ax.words}). Fix: give two different "
+            "measures"
+        )
+    return ax, ay
 
 
 def frontier(
