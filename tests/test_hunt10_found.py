@@ -106,21 +106,15 @@ def test_a_cvar_cap_that_nothing_reads_is_refused(tmp_path, risk):
 # 3. check: the command the infeasible refusal sends the user to
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="solve's infeasible refusal says 'allocator check lists the floors', but check on "
-    "that dataset prints 'usable', Warnings (0) and no floor at all (floors 60 + 70 against "
-    "one budget of 120 pass check, which fits each floor alone)",
-)
 def test_check_lists_the_floors_the_infeasible_refusal_points_to():
+    """The refusal sent the user to `allocator check` for the floors, which check does not list
+    (it fits each floor alone): it now points to the conflicting rows it lists below."""
     solved = invoke("solve", "--inputs", DATA / "infeasible")
     assert solved.exit_code == 1
-    assert "allocator check lists the floors" in solved.stderr
-    res = invoke("check", "--inputs", DATA / "infeasible")
-    said = res.stdout + res.stderr
-    assert "floor" in said
-    assert "60" in said
-    assert "70" in said
+    assert "allocator check" not in solved.stderr
+    assert "(the rows below conflict)" in solved.stderr
+    for row in ("program_floor(a)", "program_floor(b)", "budget(public,p1)"):
+        assert row in solved.stderr
 
 
 # 1. a two-stage run handed to a command that reads its plan

@@ -142,7 +142,7 @@ def test_objective_follows_the_measure():
 
 MESSAGE = (
     "the plan is infeasible: no allocation meets every floor, budget and cap at once. Fix: lower "
-    "a floor or a minimum, or raise a budget (allocator check lists the floors)"
+    "a floor or a minimum, or raise a budget (the rows below conflict)"
 )
 CONFLICT = [
     "These constraints conflict (an irreducible infeasible subset: without any one of them the "

@@ -115,7 +115,7 @@ def _raise_unless_optimal(lp: CompiledLP, found: PassResult) -> None:
 
         raise InfeasibleError(
             "the plan is infeasible: no allocation meets every floor, budget and cap at once. "
-            "Fix: lower a floor or a minimum, or raise a budget (allocator check lists the floors)",
+            "Fix: lower a floor or a minimum, or raise a budget (the rows below conflict)",
             diagnosis=diagnose(lp),
             lp=lp,
         )
