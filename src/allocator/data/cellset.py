@@ -24,6 +24,7 @@ from pydantic_core import PydanticCustomError
 
 from allocator.data.audit import CELL_UNITS, KEYS
 from allocator.data.inputs import BOOK_SUFFIXES, explain_value, read_cell
+from allocator.data.keytext import key_part, key_text, shown
 from allocator.data.numbers import NumberError, number_style
 from allocator.data.rows import closest_fix
 from allocator.data.schema import TABLES, Inputs, Row
@@ -232,21 +233,8 @@ def change_words(changes: Iterable[dict[str, Any]]) -> str:
     """The cells set, in words: `pools.public/p1.budget_musd from 120 to 150 (--set)`, joined
     by `; ` (the terminal's setup and the report's settings say it)."""
     return "; ".join(
-        f"{c['cell']} from {_shown(c['old'])} to {_shown(c['new'])} ({c['origin']})"
-        for c in changes
+        f"{c['cell']} from {shown(c['old'])} to {shown(c['new'])} ({c['origin']})" for c in changes
     )
-
-
-def _shown(value: object) -> str:
-    """A cell's value as read: `%.12g` as the CSV outputs write numbers, yes or no, `empty`
-    for none."""
-    if value is None:
-        return "empty"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float):
-        return f"{value + 0:.12g}"  # -0 read from the text '-0' is shown 0, as the tables do
-    return str(value)
 
 
 def table_place(inp: Inputs, table: str) -> str:
@@ -276,17 +264,6 @@ def _row_of(inp: Inputs, cs: CellSet, file: str) -> Row:
     return found
 
 
-def key_text(row: Row, table: str) -> str:
-    """The key of `row` as a set names it: its key cells joined by `/` (`public/phase1`,
-    `jobs/sector/mining/60000`), an empty cell an empty part."""
-    return "/".join(_part(getattr(row, k)) for k in KEYS[table])
-
-
-def _part(value: object) -> str:
-    """A key cell as a set writes it: a number as the tables write it (60000, not 60000.0)."""
-    return _shown(value) if isinstance(value, float) else "" if value is None else str(value)
-
-
 def _parts(inp: Inputs, table: str, wanted: list[str]) -> list[tuple[str, str, float | None]]:
     """Each key part of a set: (column, the part as written, and for a number column the
     number it reads as a cell of that column, in the dataset's number style: `0.8K` is 800;
@@ -310,7 +287,7 @@ def _names(row: Row, part: tuple[str, str, float | None]) -> bool:
     number."""
     column, want, number = part
     value = getattr(row, column)
-    return want in ("*", _part(value)) or (number is not None and value == number)
+    return want in ("*", key_part(value)) or (number is not None and value == number)
 
 
 def _key_fix(inp: Inputs, table: str, parts: list[tuple[str, str, float | None]], file: str) -> str:
@@ -319,7 +296,7 @@ def _key_fix(inp: Inputs, table: str, parts: list[tuple[str, str, float | None]]
     rows = getattr(inp, table)
     for part in parts:
         name, want, _ = part
-        have = {_part(getattr(r, name)) for r in rows}
+        have = {key_part(getattr(r, name)) for r in rows}
         if not any(_names(r, part) for r in rows):
             where = f"the {name}s of {file}"
             same = sorted(h for h in have if h.strip().casefold() == want.strip().casefold())
@@ -348,7 +325,7 @@ def _cells_after(row: Row, model: type[Row], cs: CellSet, inp: Inputs, file: str
     if model.model_fields[cs.column].is_required():
         raise UsageError(
             f"{_where(inp, cs, file, row)}: {file} needs a value there, so it cannot be empty. "
-            f"Fix: write a number, e.g. {cs.text}{_shown(getattr(row, cs.column))}"
+            f"Fix: write a number, e.g. {cs.text}{shown(getattr(row, cs.column))}"
         )
     del values[cs.column]
     return values

@@ -209,7 +209,7 @@ def _params_of_row(inp: Inputs, u: Uncertainty) -> list[Param]:
 def _set_by(inp: Inputs, table: str, row: Row, column: str) -> str:
     """The `--set` (or model file `set:`) that gave `row`'s `column` its value, as typed, or ""
     (the value is the file's)."""
-    from allocator.data.cellset import key_text
+    from allocator.data.keytext import key_text
 
     cell = f"{table}.{key_text(row, table)}.{column}"
     for c in inp.cells_set:

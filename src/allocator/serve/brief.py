@@ -61,7 +61,8 @@ def binding_rows(rows: Any) -> frozenset[str]:
 def cells_of(inp: Inputs) -> list[dict[str, Any]]:
     """The cells a page may set, by table: each row's key (as a set names it) and its numbers
     and yes/no cells."""
-    from allocator.data.cellset import SETTABLE, key_text
+    from allocator.data.cellset import SETTABLE
+    from allocator.data.keytext import key_text
     from allocator.data.schema import TABLES
 
     out = []
