@@ -138,13 +138,6 @@ def test_compare_of_a_two_stage_run_says_so_and_suggests_no_force(solved_run):
     assert "--force" not in doc["error"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a --risk cvar run's run.json labels its objective 'direct jobs in 2040' while the "
-    "value (573,049) is the expected jobs over the scenarios (its terminal line and report say "
-    "'expected direct jobs in 2040 over 3 scenarios'; its outcomes say 545,334 in 2040): "
-    "compare then sets 573,049 beside a plain plan's 545,334 as the same 'objective (jobs)'",
-)
 def test_a_risk_runs_objective_is_labelled_as_the_expectation_it_is(solved_run):
     run, printed = solved_run("--inputs", BASELINE, "--risk", "cvar", "--scenarios", "3")
     assert "expected direct jobs in 2040 over 3 scenarios" in printed.stdout

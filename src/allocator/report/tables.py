@@ -84,6 +84,8 @@ def headline_label(label: str, risk: dict[str, Any] | None = None) -> str:
     if not risk:
         return label
     which = "expected" if risk.get("kind") == "cvar" else "worst-scenario"
+    if label.startswith(f"{which} "):  # run.json's label says it already
+        return label
     return f"{which} {label} over {risk.get('scenarios')} scenarios"
 
 

@@ -114,7 +114,11 @@ def solved(inp: Inputs, spec: RunSpec, warn: Warn | None, load_s: float) -> Run:
     tables = tables_of(inp, sol)
     info = run_info(inp, sol, spec, {"load": load_s, **timings})
     if robust is not None:
-        info["risk"] = risk_info(inp, sol, spec, robust)
+        from allocator.report.tables import headline_label
+
+        info["risk"] = risk_info(inp, sol, spec, robust)  # the value is over the scenarios:
+        label = info["objective"]["label"]  # run.json's label says so, as the headline does
+        info["objective"]["label"] = headline_label(label, info["risk"])
     return Run(inp, sol, tables, info)
 
 
