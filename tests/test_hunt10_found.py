@@ -19,12 +19,6 @@ def _one_json_document(stdout: str) -> dict:
 # 5. stdout discipline: --json prints exactly one JSON document on every refusal
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a refusal of the command line itself (unknown option, missing option, value out of "
-    "range) prints click's usage on stderr and nothing on stdout, even with --json (docs/runs.md "
-    "names this gap as 'Not covered'; a script reading stdout still gets no document)",
-)
 @pytest.mark.parametrize(
     "args",
     [

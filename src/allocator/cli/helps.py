@@ -4,12 +4,10 @@ that drops typer's `<bool>` labels from flags (a flag takes no value: the label 
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import typer
 from typer.core import TyperCommand, TyperGroup
-
-if TYPE_CHECKING:
-    import typer
 
 INPUTS_HELP = "Dataset folder (default: the model file's, else the bundled inputs/peru2040)."
 OBJECTIVE_HELP = (
@@ -45,12 +43,33 @@ SET_HELP = (
 )
 
 
+_USAGE_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+"""typer's (vendored click's) refusal of a command line, which `BadParameter` specialises."""
+
+
 class Command(TyperCommand):
-    """A typer command whose flags (`--force`, `--json`, `--help`) show no `<bool>` label."""
+    """A typer command whose flags (`--force`, `--json`, `--help`) show no `<bool>` label, and
+    whose refusal of its command line (an unknown option, a value out of range) still prints
+    one JSON document on stdout when `--json` was asked for."""
 
     def get_params(self, ctx: Any) -> list[Any]:
         """The parameters, each flag with an empty type label."""
         return _unlabelled(super().get_params(ctx))
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """typer's parsing; a refusal with `--json` among `args` is also said as the JSON
+        document every refusal of a --json command prints (typer's usage stays on stderr)."""
+        asked = "--json" in args  # before parsing: the parser takes `args` apart
+        try:
+            parsed: list[str] = super().parse_args(ctx, args)
+        except _USAGE_ERROR as exc:  # type: ignore[misc]  # a class found on BadParameter's MRO
+            if asked:
+                from allocator.cli.render import print_json
+
+                words = " ".join(str(exc.format_message()).split())
+                print_json({"status": "error", "exit_code": 2, "error": words, "details": []})
+            raise
+        return parsed
 
 
 def _unlabelled(params: list[Any]) -> list[Any]:
