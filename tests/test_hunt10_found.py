@@ -1,7 +1,6 @@
 """Hunt 10: failures found in corners not hunted yet (two-stage and risk runs, serve, frontier,
-alternatives, explain, check, init, and --json's stdout). Each test fails on today's code and is
-marked xfail(strict=True) until it is fixed."""
-
+alternatives, explain, check, init, and --json's stdout). Each test failed on the code before
+its fix; all are fixed."""
 from __future__ import annotations
 
 import json
@@ -61,12 +60,6 @@ def test_frontier_of_one_measure_spelt_two_ways_is_refused(tmp_path):
 # 1. two-stage and risk runs: their report rebuilt
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`allocator report RUN` of a --decide-now or --risk run rebuilds a page that differs "
-    "from the one solve wrote: the allocation-by-phase table's data-v values drift in the last "
-    "digit (3298.77692627 -> ...626; a risk run's 5000 -> 4999.99999999)",
-)
 @pytest.mark.parametrize(
     "args",
     [["--decide-now", "phase1", "--scenarios", "3"], ["--risk", "cvar", "--scenarios", "3"]],

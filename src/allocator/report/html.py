@@ -313,7 +313,15 @@ def _allocation(by_phase: pd.DataFrame, mitigation: pd.Series | None = None) -> 
             c for c in by_phase.columns
             if c.endswith("_musd") and c not in ("total_musd", "floor_musd", "cap_musd")
         ]  # fmt: skip
-    sums = by_phase.groupby("sector")[phases].sum().sort_index()
+    from allocator.report.svg import as_written  # sums of the numbers the CSV holds: a rebuilt
+    # page (from allocation_by_phase.csv) gives the same bytes
+
+    written = by_phase[["sector", *phases]].copy()
+    for p in phases:
+        written[p] = [as_written(float(v)) for v in written[p]]
+    sums = written.groupby("sector")[phases].sum().sort_index()
+    if mitigation is not None:
+        mitigation = mitigation.map(lambda v: as_written(float(v)))
     said = ""
     if mitigation is not None:
         sums, said = _with_mitigation(sums, mitigation)
