@@ -72,6 +72,7 @@ Sets = Annotated[
 
 @app.command(cls=Command)
 def solve(
+    ctx: typer.Context,
     model: Annotated[
         Path | None, typer.Argument(help="Model file (models/*.yaml); options below override it.")
     ] = None,
@@ -151,7 +152,10 @@ def solve(
         from allocator.runs.solve import solve as solve_run
 
         if check_against is not None:
-            _check_against(check_against, as_json, inputs)
+            from allocator.cli.checkagainst import check_run, only_with_check
+
+            only_with_check(ctx, check_against)
+            check_run(check_against, as_json, inputs)
             return
 
         beta = number_of("--beta", beta_text, example="0.9")
@@ -178,27 +182,6 @@ def solve(
             print_json(run_summary(run))
         else:
             show_run(run)
-
-
-def _check_against(folder: Path, as_json: bool, inputs: Path | None = None) -> None:
-    from allocator.errors import NotOptimalError
-    from allocator.runs.recheck import check_against
-
-    diffs = check_against(folder, inputs)
-    if as_json:
-        status = "different" if diffs else "identical"
-        print_json({"status": status, "run_folder": str(folder), "differences": diffs})
-        if diffs:
-            raise typer.Exit(NotOptimalError.exit_code)
-        return
-    if diffs:
-        for line in diffs:
-            err.print(f"  - {shown(line)}", highlight=False, soft_wrap=True)
-        raise NotOptimalError(f"the re-run differs from {folder} in {len(diffs)} place(s) above")
-    out.print(
-        f"[bold green]identical[/]: re-running {shown(folder)} gives the same inputs, "
-        "package versions and tables, byte for byte"
-    )
 
 
 @app.command(cls=Command)
