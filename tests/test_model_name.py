@@ -41,3 +41,14 @@ def test_a_refused_list_item_is_named_as_the_other_messages_name_it(tmp_path):
     path = model_file(tmp_path, text)
     line = one_line_refusal(invoke("solve", path, cwd=tmp_path), f"{path}: overrides[0].")
     assert "overrides[0].set_coefficient: lag_years = 1.5 is not a whole number" in line
+
+
+@pytest.mark.parametrize("name", ["final.", "v2-", "x_"])
+def test_a_name_ending_in_a_dot_or_dash_is_refused(tmp_path, name):
+    """A plain name ends in a letter or digit: Windows drops a trailing dot (`final.` and
+    `final` would be one folder there), and a trailing `-` or `_` reads as a cut name."""
+    path = model_file(tmp_path, f'name: "{name}"\n')
+    work = tmp_path / "work"
+    work.mkdir()
+    line = one_line_refusal(invoke("solve", path, cwd=work), f"{path}: name: ")
+    assert "first a letter or digit" in line

@@ -99,7 +99,8 @@ class ModelFile(Strict):
         raise PydanticCustomError(
             "name",
             "{name} is not a plain name: it names the run folder under results/. Fix: letters, "
-            "digits, _ . - (first a letter or digit, up to 64 characters), such as {example}",
+            "digits, _ . - (first a letter or digit, last a letter or digit, up to 64 characters), "
+            "such as {example}",
             {"name": quoted(name), "example": plain_name(name)},
         )
 

@@ -46,7 +46,7 @@ def save(held: HeldModel, name: object, models: Path, results: Path) -> Saved:
     if not isinstance(name, str) or not is_plain_name(name) or name.endswith(".yaml"):
         raise UsageError(
             f"save: the name {quoted(name)} is not a plain name. Fix: letters, digits, _ . - "
-            "(at most 64), e.g. ecosystem_plus_500"
+            "(first and last a letter or digit, at most 64), e.g. ecosystem_plus_500"
         )
     path, run = models / f"{name}.yaml", results / name
     refuse_unwritable(path, run, held)
