@@ -1,6 +1,7 @@
 """Hunt 10: failures found in corners not hunted yet (two-stage and risk runs, serve, frontier,
 alternatives, explain, check, init, and --json's stdout). Each test failed on the code before
 its fix; all are fixed."""
+
 from __future__ import annotations
 
 import json
