@@ -162,31 +162,40 @@ def recorded_inputs(typed: str | Path, hashes: dict[str, str] | None = None) -> 
 
 
 def changed_since(info: dict[str, Any], dataset: Path) -> list[str]:
-    """The files of `dataset` (a folder of tables, or a workbook) whose SHA-256 is not the one
-    run.json (`info`) records (changed or gone since the run was solved), and the tables of a
-    folder it does not record (added since: `name (new)`), by name."""
+    """`changed_files` of `dataset` (a folder of tables, or a workbook) against the SHA-256
+    run.json (`info`) records, the files read for their hashes alone (no table is parsed)."""
+    import contextlib
     import hashlib
 
-    inputs = info.get("inputs")
-    recorded = inputs.get("sha256") if isinstance(inputs, dict) else None
-    if not isinstance(recorded, dict):
-        return []
+    recorded = _recorded_hashes(info)
     base = dataset if dataset.is_dir() else dataset.parent
-    changed = []
-    for name, old in sorted(recorded.items()):
-        try:
-            now = hashlib.sha256((base / name).read_bytes()).hexdigest()
-        except OSError:
-            now = None
-        if now != old:
-            changed.append(name)
+    now: dict[str, str] = {}
+    for name in recorded:
+        with contextlib.suppress(OSError):  # gone: changed
+            now[name] = hashlib.sha256((base / name).read_bytes()).hexdigest()
     if dataset.is_dir():  # a table added since: read now, not then
         from allocator.data.numbers import SETTINGS_FILE
         from allocator.data.schema import TABLES
 
-        known = {file for file, *_ in TABLES.values()} | {SETTINGS_FILE}
-        changed += [f"{n} (new)" for n in sorted(known - set(recorded)) if (dataset / n).is_file()]
-    return changed
+        for name in {file for file, *_ in TABLES.values()} | {SETTINGS_FILE}:
+            if name not in recorded and (dataset / name).is_file():
+                now[name] = ""
+    return changed_files(recorded, now)
+
+
+def changed_files(recorded: dict[str, str], now: dict[str, str]) -> list[str]:
+    """The dataset's files whose SHA-256 `now` is not the `recorded` one (changed, or gone),
+    then those `recorded` lacks (`name (new)`), by name: the one rule of `replan`, `report`,
+    `core RUN` and `sweep --plan RUN`."""
+    changed = [name for name, old in sorted(recorded.items()) if now.get(name) != old]
+    return changed + [f"{name} (new)" for name in sorted(set(now) - set(recorded))]
+
+
+def _recorded_hashes(info: dict[str, Any]) -> dict[str, str]:
+    """The SHA-256 of each dataset file run.json (`info`) records ({} if none)."""
+    inputs = info.get("inputs")
+    recorded = inputs.get("sha256") if isinstance(inputs, dict) else None
+    return dict(recorded) if isinstance(recorded, dict) else {}
 
 
 def find_recorded(typed: str, absolute: str | None, folder: Path | None) -> Path | None:
@@ -234,15 +243,16 @@ def run_assumptions(
     path = find_dataset(info, folder)
     if isinstance(path, str):
         return None, f"{path}. Fix: {REPORT_FIX}"
-    changed = changed_since(info, path)
-    if changed:  # its notes now may not be those the run read
-        return None, (
-            f"the dataset {path} changed since the run was solved ({', '.join(changed)}), so "
-            "its assumptions now may not be those the run rests on. Fix: put the run's files "
-            "back, or solve again"
-        )
     try:
         inp = load_inputs(path)
+        recorded = _recorded_hashes(info)
+        changed = changed_files(recorded, inp.file_hashes) if recorded else []
+        if changed:  # its notes now may not be those the run read
+            return None, (
+                f"the dataset {path} changed since the run was solved ({', '.join(changed)}), "
+                "so its assumptions now may not be those the run rests on. Fix: put the run's "
+                "files back, or solve again"
+            )
         overrides = [Override.model_validate(o) for o in _recorded_overrides(info)]
         if overrides:
             inp = apply_overrides(inp, overrides, "run.json")

@@ -93,9 +93,8 @@ def _how(rows: pd.DataFrame, known: np.ndarray) -> pd.Series:
     if "up_end" not in rows:  # a solution without them (ranging failed)
         return pd.Series(how, index=rows.index, dtype=object)
     ends = {s: rows[f"{s}_end"].fillna("").astype(str).to_numpy(dtype=object) for s in _SIDE}
-    walled = known & ~re_solved & ((ends["up"] != "") & (ends["up"] != "at least")) | (
-        known & ~re_solved & (ends["down"] != "") & (ends["down"] != "at least")
-    )
+    walls = [(end != "") & (end != "at least") for end in ends.values()]
+    walled = known & ~re_solved & (walls[0] | walls[1])
     for side, end in ends.items():
         named = (end != "") & (re_solved | walled)
         how[named] = how[named] + f"; {side}: " + end[named]

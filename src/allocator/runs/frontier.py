@@ -32,13 +32,11 @@ PLANS = (
 
 def axes_of(inp: Inputs, spec: RunSpec, x: str, y: str) -> tuple[Axis, Axis]:
     """The two axes of a frontier, checked against the dataset and the options."""
-    if x == y:
-        raise UsageError(f"--x and --y are both '{x}'. Fix: give two different measures")
     soft = spec.targets == "soft" and any(t.value > 0 for t in inp.targets)
     years, milestones = inp.years, [m.year for m in inp.milestones]
     measured = spec.measured()
     ax, ay = axis(x, measured, years, milestones, soft), axis(y, measured, years, milestones, soft)
-    if ax.words == ay.words:  # `jobs` is `jobs@2040` under the final measure
+    if ax.words == ay.words:  # the same name, or `jobs` and `jobs@2040` under the final measure
         raise UsageError(
             f"--x '{x}' and --y '{y}' are one measure ({ax.words}). Fix: give two different "
             "measures"

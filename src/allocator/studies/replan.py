@@ -215,15 +215,14 @@ def facts(
     tables: dict[str, pd.DataFrame],
 ) -> dict[str, Any]:
     """run.json's `replan`: what was asked, what the deviations cost, what binds now."""
+    from allocator.report.assumed import changed_files
     from allocator.studies import replanout
 
     as_of, churn, least_change = asked
     before = approved_objective(approved)
     prices = tables["shadow_prices"]
     now = binding_rows(prices)
-    changed = [
-        n for n, old in approved.info["inputs"]["sha256"].items() if inp.file_hashes.get(n) != old
-    ]
+    changed = changed_files(approved.info["inputs"]["sha256"], inp.file_hashes)
     return {
         "approved_run": str(approved.folder),
         "actuals": {
