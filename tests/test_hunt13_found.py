@@ -19,7 +19,9 @@ def _lines(text: str) -> list[str]:
 
 
 def _sweep(out: Path, samples: int, *extra: object):
-    return run_cli("sweep", "--inputs", SWEEP, "--samples", samples, "--serial", "--out", out, *extra)
+    return run_cli(
+        "sweep", "--inputs", SWEEP, "--samples", samples, "--serial", "--out", out, *extra
+    )
 
 
 def _cut_mid_row(monkeypatch: pytest.MonkeyPatch, nth: int) -> None:
@@ -60,3 +62,42 @@ def test_a_sweep_cut_mid_row_by_a_full_disk_resumes_to_the_whole_sweep(tmp_path,
     assert _sweep(whole, 4).exit_code == 0
     cut = (out / "sweep.csv").read_text().splitlines()
     assert cut == (whole / "sweep.csv").read_text().splitlines()
+
+
+def _programs_do_not_fit(monkeypatch: pytest.MonkeyPatch, nth: int) -> None:
+    """The `nth` batch: sweep.csv's rows reach the disk, then the disk is full when
+    sweep_programs.csv (flushed last) is written: none of the batch's program rows are kept."""
+    from allocator.studies import sweeprun
+
+    real = sweeprun.StreamWriter._write
+    calls = {"n": 0}
+
+    def write(self, rows):
+        calls["n"] += 1
+        before = os.fstat(self.prog.fileno()).st_size
+        got = real(self, rows)
+        if calls["n"] == nth:
+            os.truncate(self.prog.name, before)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return got
+
+    monkeypatch.setattr(sweeprun.StreamWriter, "_write", write)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a full disk between sweep.csv and sweep_programs.csv: --resume skips the batch whose "
+    "program rows were lost: program x 'funded in 33%' of 3 samples, the sweep's 50% of 4, exit 0",
+)
+def test_a_sweep_resumed_after_a_full_disk_keeps_every_samples_programs(tmp_path, monkeypatch):
+    out, whole = tmp_path / "cut", tmp_path / "whole"
+    _programs_do_not_fit(monkeypatch, 2)
+    res = _sweep(out, 4)
+    assert res.exit_code == 2, res.stderr
+    assert "the disk is full (Errno 28)" in res.stderr
+    monkeypatch.undo()
+    again = _sweep(out, 4, "--resume")
+    assert again.exit_code == 0, again.stderr
+    assert _sweep(whole, 4).exit_code == 0
+    for name in ("sweep_programs.csv", "sweep_summary.csv"):
+        assert (out / name).read_text() == (whole / name).read_text(), name
