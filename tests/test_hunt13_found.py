@@ -184,3 +184,27 @@ def test_an_interrupt_after_the_run_folder_is_written_does_not_deny_it(
     assert str(run) in res.stderr
     if as_json:  # the one document names the run folder it wrote
         assert str(run) in json.dumps(json.loads(res.stdout))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="solve --force replaces a sweep folder a running sweep holds locked: its samples are "
+    "deleted, its sweep.json lands in the solve's run, and it blames the disk ('as /proc')",
+)
+def test_force_does_not_replace_a_folder_a_sweep_is_writing_into(tmp_path):
+    import fcntl
+
+    out = tmp_path / "sweep"
+    assert _sweep(out, 2).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    held = os.open(out, os.O_RDONLY)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running sweep --resume holds it
+        res = run_cli("solve", "--inputs", DATA / "greedy", "--out", out, "--force")
+    finally:
+        os.close(held)
+    assert res.exit_code == 2, res.stderr
+    lines = _lines(res.stderr)
+    assert len(lines) == 1, res.stderr
+    assert "sweep" in lines[0]
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
