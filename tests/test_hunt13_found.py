@@ -303,3 +303,23 @@ def test_save_on_a_full_disk_leaves_no_folder_it_made(tmp_path, monkeypatch):
     with pytest.raises(UsageError, match=r"the disk is full \(Errno 28\)"):
         save(held, "mine", tmp_path / "models", tmp_path / "results")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["inputs"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="report reads a table that is a link out of the run folder (a folder received from "
+    "someone): a file of the user's, elsewhere on disk, is copied into report.html",
+)
+def test_report_does_not_read_a_table_linked_from_outside_its_folder(tmp_path, solved_run):
+    import shutil
+
+    run = shutil.copytree(solved_run("--inputs", DATA / "greedy")[0], tmp_path / "run")
+    secret = tmp_path / "secret.csv"
+    table = run / "allocation_by_phase.csv"
+    secret.write_text(table.read_text(encoding="utf-8").replace(",s1,", ",secret_sector,"))
+    table.unlink()
+    table.symlink_to(secret)
+    res = run_cli("report", run)
+    assert "secret_sector" not in (run / "report.html").read_text(encoding="utf-8")
+    assert res.exit_code == 2, res.stderr
+    assert len(_lines(res.stderr)) == 1, res.stderr
