@@ -323,3 +323,33 @@ def test_report_does_not_read_a_table_linked_from_outside_its_folder(tmp_path, s
     assert "secret_sector" not in (run / "report.html").read_text(encoding="utf-8")
     assert res.exit_code == 2, res.stderr
     assert len(_lines(res.stderr)) == 1, res.stderr
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sweep --resume appends its rows through a link in the sweep folder (a folder "
+    "received from someone): the user's file the link points to is written into",
+)
+def test_resume_writes_nothing_through_a_link_in_the_sweep_folder(tmp_path, monkeypatch):
+    from allocator.studies import sweeprun
+
+    calls = {"n": 0}
+    real = sweeprun.StreamWriter._write
+
+    def stop_second(self, rows):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(self, rows)
+
+    monkeypatch.setattr(sweeprun.StreamWriter, "_write", stop_second)
+    out = tmp_path / "sweep"
+    assert _sweep(out, 4).exit_code == 2
+    monkeypatch.undo()
+    mine = tmp_path / "notes.csv"
+    mine.write_text("sample,program,invest_musd\n", encoding="utf-8")  # the user's own file
+    (out / "sweep_programs.csv").unlink()
+    (out / "sweep_programs.csv").symlink_to(mine)
+    res = _sweep(out, 4, "--resume")
+    assert mine.read_text(encoding="utf-8") == "sample,program,invest_musd\n"
+    assert res.exit_code == 2, res.stderr
