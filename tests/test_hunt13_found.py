@@ -353,3 +353,23 @@ def test_resume_writes_nothing_through_a_link_in_the_sweep_folder(tmp_path, monk
     res = _sweep(out, 4, "--resume")
     assert mine.read_text(encoding="utf-8") == "sample,program,invest_musd\n"
     assert res.exit_code == 2, res.stderr
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a sweep into a folder of a sweep (its run.json) whose sweep.json is a link: the "
+    "user's file it points to is truncated and overwritten with the sweep's record",
+)
+def test_a_sweep_overwrites_no_file_through_a_link_named_sweep_json(tmp_path):
+    import shutil
+
+    done = tmp_path / "done"
+    assert _sweep(done, 2).exit_code == 0
+    out = tmp_path / "out"
+    out.mkdir()
+    shutil.copy(done / "run.json", out / "run.json")  # a sweep's folder, from someone else
+    mine = tmp_path / "thesis.txt"
+    mine.write_text("two years of the user's work\n", encoding="utf-8")
+    (out / "sweep.json").symlink_to(mine)
+    _sweep(out, 2)
+    assert mine.read_text(encoding="utf-8") == "two years of the user's work\n"
