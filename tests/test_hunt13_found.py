@@ -373,3 +373,27 @@ def test_a_sweep_overwrites_no_file_through_a_link_named_sweep_json(tmp_path):
     (out / "sweep.json").symlink_to(mine)
     _sweep(out, 2)
     assert mine.read_text(encoding="utf-8") == "two years of the user's work\n"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sweep and core without --out where ./results is a file: a traceback "
+    "(FileExistsError), exit 1; core after its whole study (solve and compare say it in a line)",
+)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sweep", "--inputs", SWEEP, "--samples", "2", "--serial"],
+        ["core", "--inputs", DATA / "core", "--samples", "0"],
+    ],
+    ids=["sweep", "core"],
+)
+def test_a_file_named_results_is_one_line_for_every_command(tmp_path, args):
+    (tmp_path / "results").write_text("the user's notes\n", encoding="utf-8")
+    res = run_cli(*args, cwd=tmp_path)
+    assert res.exit_code == 2, res.stderr
+    lines = _lines(res.stderr)
+    assert len(lines) == 1, res.stderr
+    assert "results" in lines[0]
+    assert "Fix:" in lines[0]
+    assert (tmp_path / "results").read_text(encoding="utf-8") == "the user's notes\n"
