@@ -147,11 +147,6 @@ def test_a_run_interrupted_without_out_leaves_no_folder(tmp_path, args):
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="solve --force deletes a run whose allocation.csv the planner edited and saved "
-    "(Excel saves a CSV in place): the edits are lost, as the workbook's would not be",
-)
 def test_force_keeps_a_run_folder_whose_csv_table_was_edited(tmp_path):
     run = tmp_path / "run"
     assert run_cli("solve", "--inputs", DATA / "greedy", "--out", run).exit_code == 0
@@ -193,11 +188,6 @@ def test_an_interrupt_after_the_run_folder_is_written_does_not_deny_it(
         assert str(run) in json.dumps(json.loads(res.stdout))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="solve --force replaces a sweep folder a running sweep holds locked: its samples are "
-    "deleted, its sweep.json lands in the solve's run, and it blames the disk ('as /proc')",
-)
 def test_force_does_not_replace_a_folder_a_sweep_is_writing_into(tmp_path):
     import fcntl
 
@@ -305,11 +295,6 @@ def test_save_on_a_full_disk_leaves_no_folder_it_made(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["inputs"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report reads a table that is a link out of the run folder (a folder received from "
-    "someone): a file of the user's, elsewhere on disk, is copied into report.html",
-)
 def test_report_does_not_read_a_table_linked_from_outside_its_folder(tmp_path, solved_run):
     import shutil
 
@@ -325,11 +310,6 @@ def test_report_does_not_read_a_table_linked_from_outside_its_folder(tmp_path, s
     assert len(_lines(res.stderr)) == 1, res.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sweep --resume appends its rows through a link in the sweep folder (a folder "
-    "received from someone): the user's file the link points to is written into",
-)
 def test_resume_writes_nothing_through_a_link_in_the_sweep_folder(tmp_path, monkeypatch):
     from allocator.studies import sweeprun
 
@@ -355,11 +335,6 @@ def test_resume_writes_nothing_through_a_link_in_the_sweep_folder(tmp_path, monk
     assert res.exit_code == 2, res.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a sweep into a folder of a sweep (its run.json) whose sweep.json is a link: the "
-    "user's file it points to is truncated and overwritten with the sweep's record",
-)
 def test_a_sweep_overwrites_no_file_through_a_link_named_sweep_json(tmp_path):
     import shutil
 

@@ -13,10 +13,10 @@ import pandas as pd
 from allocator.errors import UsageError
 from allocator.report.assumed import run_assumptions
 from allocator.report.faults import output_faults
-from allocator.report.folders import marked_files
+from allocator.report.folders import DIGESTS, MARKER, file_digests, marked_files
 from allocator.report.html import REPORT, render
 from allocator.report.readback import read_run_json, read_table
-from allocator.report.write import write_text_atomic
+from allocator.report.write import json_text, write_text_atomic
 
 
 def rebuild_report(folder: Path, warn: Callable[[str], None] | None = None) -> Path:
@@ -47,6 +47,13 @@ def rebuild_report(folder: Path, warn: Callable[[str], None] | None = None) -> P
             f"report's sections read it, so {REPORT} is not rebuilt (it is left as it was). Fix: "
             "put the file back, or re-run the command that wrote the run folder"
         )
+    linked = [f for f in names if not (folder / f).is_file() or (folder / f).is_symlink()]
+    if linked:  # a link may lead anywhere: a file of someone else's would go onto the page
+        raise UsageError(
+            f"{folder / linked[0]} is a link, not a table allocator wrote into the run folder, "
+            f"so {REPORT} is not rebuilt (it is left as it was). Fix: put the table itself there, "
+            "or re-run the command that wrote the run folder"
+        )
     tables = {Path(f).stem: read_table(folder / f, again) for f in names}
     if not tables:
         raise UsageError(f"{folder} has no tables. Fix: give a run folder written by allocator")
@@ -54,7 +61,20 @@ def rebuild_report(folder: Path, warn: Callable[[str], None] | None = None) -> P
     path = folder / REPORT
     with output_faults(path, "RUN_DIR"):
         write_text_atomic(path, page)
+        _record_digest(folder, info, REPORT)
     return path
+
+
+def _record_digest(folder: Path, info: dict[str, Any], name: str) -> None:
+    """Record in run.json the SHA-256 of `name` as rewritten (when run.json records digests and
+    the bytes changed), so `--force` still knows the file for allocator's own."""
+    digests = (info.get(MARKER) or {}).get(DIGESTS)
+    if not isinstance(digests, dict):
+        return
+    now = file_digests(folder, [name])
+    if digests.get(name) != now.get(name):
+        digests.update(now)
+        write_text_atomic(folder / "run.json", json_text(info) + "\n")
 
 
 def _render_folder(

@@ -33,6 +33,8 @@ from allocator.report.folders import (
     MARKER,
     OLD_TARGET,
     Sources,
+    being_written,
+    file_digests,
     is_empty_dir,
     make_temp,
     marker,
@@ -111,6 +113,8 @@ def check_target(path: Path, force: bool, sources: Sources = (), label: str = "-
                 f"or choose another {label}"
             )
         why = why_not_replaceable(path)
+        if why is None and being_written(path):
+            why = "another allocator command (a sweep) is writing into it"
         if why is not None:
             raise UsageError(
                 f"{label} {path} will not be replaced: {why}, and --force replaces only "
@@ -349,5 +353,6 @@ def _workbook_quietly(book: dict[str, pd.DataFrame], path: Path, scratch: Path) 
 def write_run_json(info: dict[str, Any], folder: Path, command: str) -> None:
     """run.json, last: `info` with the marker that makes `folder` allocator's, listing every
     file in it, so that --force may later replace it (and only while it holds nothing else)."""
-    info[MARKER] = marker(command, (p.name for p in folder.iterdir()))
+    names = sorted(p.name for p in folder.iterdir())
+    info[MARKER] = marker(command, names, file_digests(folder, names))
     write_json(info, folder / "run.json")
