@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
-from allocator.data.audit import CELL_UNITS, KEYS
+from allocator.data.cellrefs import CELL_UNITS, KEYS
 from allocator.data.inputs import BOOK_SUFFIXES, explain_value, read_cell
 from allocator.data.keytext import key_part, key_text, shown
 from allocator.data.numbers import NumberError, number_style
