@@ -14,9 +14,9 @@ import pytest
 from allocator.data.inputs import load_inputs
 from allocator.solver import ties
 from allocator.solver.compile import build_lp
+from allocator.solver.heldface import Face
 from allocator.solver.passes import optimum
 from allocator.solver.status import Status, status_of
-from allocator.solver.subproblems import Face
 from conftest import BASELINE, DATA, hand_face
 
 INF = highspy.kHighsInf

@@ -22,7 +22,7 @@ import highspy
 import numpy as np
 import numpy.typing as npt
 
-from allocator.solver import subproblems
+from allocator.solver import heldface
 from allocator.solver.compile import CompiledLP
 from allocator.solver.facelp import (
     cut,
@@ -38,7 +38,7 @@ from allocator.solver.spending import spending_order
 from allocator.solver.status import Status, status_of
 
 if TYPE_CHECKING:
-    from allocator.solver.subproblems import Face
+    from allocator.solver.heldface import Face
 
 RULE = (
     "among interchangeable programs, money in proportion to their caps, as near as the "
@@ -329,7 +329,7 @@ def _ranges(face: Face, programs: dict[str, np.ndarray], x: np.ndarray) -> list[
         if local.size and wide[local].any():
             movable.append((p, cols, local))
     fixed = np.zeros(len(movable), dtype=bool)
-    if subproblems.EXACT and len(face.cols) >= subproblems.FIXED_SUMS_FROM:
+    if heldface.EXACT and len(face.cols) >= heldface.FIXED_SUMS_FROM:
         fixed = face.fixed_sums([local for _, _, local in movable])
         face.trace.append(
             f"tie ranges: LPs for {len(movable) - int(fixed.sum())} of {len(movable)} programs "
