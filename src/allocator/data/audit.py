@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from allocator.data.cellrefs import CELL_UNITS, TARGET_UNITS, match_reference
+from allocator.data.evidence import Fact
 from allocator.data.graphs import cycle_in
 from allocator.data.links import link_programs
-from allocator.data.schema import TABLES, Fact, Inputs
+from allocator.data.schema import TABLES, Inputs
 from allocator.errors import InputError, raise_all
 
 DEFAULT_TOLERANCE = 0.005

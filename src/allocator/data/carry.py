@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 from allocator.data.audit import references, resolve
 from allocator.data.cellrefs import resolve_rows
-from allocator.data.schema import Fact, Inputs, Row
+from allocator.data.evidence import Fact
+from allocator.data.schema import Inputs, Row
 from allocator.errors import InputError
 
 

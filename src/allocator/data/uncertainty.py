@@ -9,8 +9,9 @@ import numpy as np
 from pydantic.fields import FieldInfo
 
 from allocator.data.cellrefs import resolve_rows
+from allocator.data.evidence import Uncertainty
 from allocator.data.numbers import number_style, parse_count, parse_money, parse_number
-from allocator.data.schema import TABLES, Inputs, Row, Uncertainty
+from allocator.data.schema import TABLES, Inputs, Row
 from allocator.errors import InputError, raise_all
 
 # The numbers a range may be put on: (table, column).
