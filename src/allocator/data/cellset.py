@@ -357,7 +357,8 @@ def cell_of(book: Path, sheet: str, column: str, line: int) -> str:
     from allocator.data.files import read_file
     from allocator.data.sheettext import column_letter, read_sheet
     from allocator.data.workbook import MAX_BOOK_BYTES
-    from allocator.data.xlsx import BookError, open_book
+    from allocator.data.xlsx import open_book
+    from allocator.data.xlsxparts import BookError
 
     try:
         opened = open_book(read_file(book, MAX_BOOK_BYTES))
