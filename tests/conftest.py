@@ -200,13 +200,13 @@ def client(held, project, request):
 
 
 def hand_face(rows, lower, upper):
-    """A `subproblems.Face` over hand-made columns: rows (coefficients, lower, upper), column
+    """A `heldface.Face` over hand-made columns: rows (coefficients, lower, upper), column
     bounds; the LP maximises nothing yet (the tests of the basis tests and the tie rule)."""
     import highspy
     import numpy as np
 
+    from allocator.solver.heldface import Face
     from allocator.solver.highs import new_highs
-    from allocator.solver.subproblems import Face
 
     n = len(lower)
     a = np.array([coefs for coefs, _, _ in rows], dtype=float)

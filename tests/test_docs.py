@@ -152,6 +152,7 @@ CONSTANT_HOMES = (
     "allocator.data.yamlfile",
     "allocator.data.workbook",
     "allocator.data.xlsx",
+    "allocator.data.xlsxparts",
     "allocator.data.sizes",
     "allocator.data.links",
     "allocator.report.book",

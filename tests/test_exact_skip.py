@@ -1,6 +1,6 @@
 """Issue 30, task ties: exact tests on the optimal face's basis stand in for LPs that could find
 nothing (a face that is a single point, a program whose money cannot move on it), and every
-result is the same as when every LP runs (`subproblems.EXACT` off)."""
+result is the same as when every LP runs (`heldface.EXACT` off)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from allocator.data.inputs import load_inputs
-from allocator.solver import subproblems
+from allocator.solver import heldface
 from allocator.solver.compile import build_lp
 from allocator.solver.passes import Optimum, optimum
 from conftest import BASELINE, DATA, hand_face
@@ -25,8 +25,8 @@ FEASIBLE = sorted(
 def _optimum(
     monkeypatch: pytest.MonkeyPatch, folder: Path, exact: bool, objective: str = "jobs", **kw
 ) -> Optimum:
-    monkeypatch.setattr(subproblems, "EXACT", exact)
-    monkeypatch.setattr(subproblems, "FIXED_SUMS_FROM", 0)  # the basis test on faces of any size
+    monkeypatch.setattr(heldface, "EXACT", exact)
+    monkeypatch.setattr(heldface, "FIXED_SUMS_FROM", 0)  # the basis test on faces of any size
     lp, _ = build_lp(load_inputs(folder), "soft")
     return optimum(lp, objective, ranging=False, **kw)
 
@@ -97,8 +97,8 @@ def test_small_faces_run_their_range_lps_without_scipy(monkeypatch):
     """Below `FIXED_SUMS_FROM` columns the range LPs run (cheaper than importing SciPy's LU):
     the baseline's face asks no basis test, with the same classes."""
     asked = []
-    monkeypatch.setattr(subproblems.Face, "fixed_sums", lambda *a: asked.append(a))
-    monkeypatch.setattr(subproblems, "EXACT", True)
+    monkeypatch.setattr(heldface.Face, "fixed_sums", lambda *a: asked.append(a))
+    monkeypatch.setattr(heldface, "EXACT", True)
     lp, _ = build_lp(load_inputs(BASELINE), "soft")
     got = optimum(lp, "jobs", ranging=False, ties=True)
     assert asked == []

@@ -16,7 +16,7 @@ import highspy
 import numpy as np
 import pytest
 
-from allocator.solver import subproblems
+from allocator.solver import heldface
 from allocator.solver.columns import Columns
 from allocator.solver.highs import new_highs
 from conftest import hand_face
@@ -238,10 +238,10 @@ def test_a_singular_basis_set_by_hand_decides_nothing():
     variables are basic is not read (None) and the face is not called a single point."""
     face = hand_face([([1, 1], 2, 2), ([2, 2], -INF, 10)], [0, 0], [3, 3])
     face.solve(np.array([1.0, 0.0]))
-    got = subproblems.basic_masks(face.highs)
+    got = heldface.basic_masks(face.highs)
     assert got is not None
     assert (got[0].tolist(), got[1].tolist()) == ([True, False], [False, True])
     basis = face.highs.getBasis()
     basis.col_status, basis.row_status = [STATUS.kBasic] * 2, [STATUS.kLower, STATUS.kUpper]
     assert face.highs.setBasis(basis) == highspy.HighsStatus.kOk
-    assert subproblems.basic_masks(face.highs) is None
+    assert heldface.basic_masks(face.highs) is None

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from allocator.model.sparse import CscMatrix
-from allocator.solver import restrict, subproblems
+from allocator.solver import heldface, restrict, subproblems
 from allocator.solver.columns import Columns
 from allocator.solver.highs import new_highs
 
@@ -158,7 +158,7 @@ def test_the_tie_cost_is_the_entry_by_entry_sum_to_the_last_bit(seed):
     row_sign = rng.choice([-1.0, 0.0, 0.0, 1.0], size=m)
     want = cost.copy()
     np.add.at(want, np.repeat(np.arange(n), np.diff(a.indptr)), a.data * row_sign[a.indices])
-    got = subproblems._with_rows(cost.copy(), row_sign, matrix)
+    got = heldface._with_rows(cost.copy(), row_sign, matrix)
     assert got.tobytes() == want.tobytes()
 
 
@@ -167,7 +167,7 @@ def test_the_tie_cost_on_a_hand_made_face():
     bound (-1: x1 + 2 x3 down), row 1 inside (0): -1 - 1, 1 + 0, 0 - 2."""
     values = np.array([1.0, 3.0, 4.0, 2.0, 5.0])  # row 0: x1 + 2 x3, row 1: 3 x1 + 4 x2 + 5 x3
     matrix = Columns(np.array([0, 2, 3, 5]), np.array([0, 1, 1, 0, 1]), values, 2)
-    got = subproblems._with_rows(np.array([-1.0, 1.0, 0.0]), np.array([-1.0, 0.0]), matrix)
+    got = heldface._with_rows(np.array([-1.0, 1.0, 0.0]), np.array([-1.0, 0.0]), matrix)
     assert got.tolist() == [-2.0, 1.0, -2.0]
 
 

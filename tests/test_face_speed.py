@@ -14,7 +14,7 @@ import pytest
 
 from allocator.data.inputs import load_inputs
 from allocator.model.sparse import CscMatrix
-from allocator.solver import reduced, restrict, spending, subproblems
+from allocator.solver import heldface, reduced, restrict, spending, subproblems
 from allocator.solver.compile import build_lp
 from allocator.solver.spending import spending_order
 from allocator.solver.subproblems import Extra
@@ -160,7 +160,7 @@ def test_fixed_sums_solves_narrow_column_major_blocks_with_one_factor(monkeypatc
     assert got.tolist() == [g % 2 == 0 for g in range(len(groups))]
     assert factors == [1]
     assert len(seen) == 2 * 3  # pi and its refinement, in blocks of 64, 64 and 22 groups
-    assert all(r.flags.f_contiguous and r.shape[1] <= subproblems._BLOCK for r in seen)
+    assert all(r.flags.f_contiguous and r.shape[1] <= heldface._BLOCK for r in seen)
     assert sum(r.shape[1] for r in seen) == 2 * len(groups)  # pi and its refinement
 
 
@@ -229,11 +229,11 @@ def test_a_tie_lp_on_a_large_face_imports_scipy_beside_it(monkeypatch):
     monkeypatch.setattr(reduced, "_IMPORTING", [])
     monkeypatch.setattr(reduced, "_import_lu", lambda: started.append(_current_thread()))
     money = np.array([True, True, True, True, False, False])
-    monkeypatch.setattr(subproblems, "FIXED_SUMS_FROM", 5)
+    monkeypatch.setattr(heldface, "FIXED_SUMS_FROM", 5)
     small = _face()
     small.narrow()
     assert small.ties(money) == 4
-    monkeypatch.setattr(subproblems, "FIXED_SUMS_FROM", 4)
+    monkeypatch.setattr(heldface, "FIXED_SUMS_FROM", 4)
     for _ in range(2):
         face = _face()
         face.narrow()

@@ -183,7 +183,7 @@ def test_an_approved_plan_without_a_column_names_it(approved, tmp_path):
 def edit_cell(folder: Path, table: str, key: str, column: str, value: str) -> None:
     """Write `value` into the one CSV cell of `folder` that `TABLE.KEY.COLUMN` names, as a
     planner would edit the file (a key column the file lacks is an empty part)."""
-    from allocator.data.audit import KEYS
+    from allocator.data.cellrefs import KEYS
 
     path = folder / f"{table}.csv"
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))

@@ -23,6 +23,7 @@ DEFERRED = (
     "allocator.data.workbook",  # the workbook reader: a dataset given as one workbook
     "allocator.data.sheettext",
     "allocator.data.xlsx",
+    "allocator.data.xlsxparts",
     "allocator.data.xlsxcells",
     "xml.parsers.expat",  # what the workbook reader parses sheets with
     "allocator.data.modelfile",  # the model-file reader: a model file, an override or a --set

@@ -40,6 +40,7 @@ SOLVER = {
     "wholeunit",
     "diagnosis",
     "subproblems",
+    "heldface",
     "columns",
     "rows",
     "facelp",

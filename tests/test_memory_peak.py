@@ -12,7 +12,7 @@ import highspy
 import numpy as np
 import pytest
 
-from allocator.solver import facelp, ties
+from allocator.solver import facelp, programcols, ties
 from conftest import BASELINE, DATA, settled_face
 
 
@@ -51,7 +51,7 @@ def test_the_rule_reads_no_matrix_from_highs_and_keeps_its_plan(monkeypatch):
     """On the baseline (a tie class of 13 programs), the rule's plan with the matrix cut from
     the plan's is the one from HiGHS's copy, bit for bit; HiGHS's copy is never read."""
     lp, face, x = _face(monkeypatch, BASELINE)
-    programs, caps = ties.program_columns(lp), ties.program_caps(lp)
+    programs, caps = programcols.program_columns(lp), programcols.program_caps(lp)
     reference = ties.split_by_caps(face, programs, caps, x)
     with monkeypatch.context() as m:
         _refuse_highs_matrix(m)
@@ -64,7 +64,7 @@ def test_the_classes_are_read_from_the_plans_matrix(monkeypatch):
     """The tie classes joined through the plan's matrix are those joined through HiGHS's copy
     (the baseline's one class), and HiGHS's copy is not read."""
     lp, face, x = _face(monkeypatch, BASELINE)
-    programs = ties.program_columns(lp)
+    programs = programcols.program_columns(lp)
     members = ties._ranges(face, programs, x)
     reference = ties._classes(face, members, programs)
     with monkeypatch.context() as m:

@@ -11,7 +11,7 @@ import pytest
 
 from allocator.data.inputs import load_inputs
 from allocator.pipeline import solve_inputs, tables_of
-from allocator.report import plots
+from allocator.report import plots, studyplots
 from allocator.report.tables import sector_by_phase, top_shadow_prices
 from conftest import BASELINE, DATA
 
@@ -128,14 +128,14 @@ def _frontier(exports: list[float], jobs: list[float]) -> pd.DataFrame:
 def test_plot_frontier(tmp_path: Path) -> None:
     # not in order: the plot sorts them
     frontier = _frontier([150.0, 100.0, 140.0, 120.0], [200.0, 300.0, 240.0, 280.0])
-    _check_png(plots.plot_frontier(frontier, tmp_path / "frontier.png", "Jobs vs exports"))
-    assert plots.frontier_points(frontier)["x_value"].tolist() == [100, 120, 140, 150]
+    _check_png(studyplots.plot_frontier(frontier, tmp_path / "frontier.png", "Jobs vs exports"))
+    assert studyplots.frontier_points(frontier)["x_value"].tolist() == [100, 120, 140, 150]
 
 
 def test_plot_frontier_single_point(tmp_path: Path) -> None:
     one = _frontier([44060.0, 44059.99999999997], [596022.5] * 2)
-    assert len(plots.frontier_points(one)) == 1  # equal up to rounding noise: one plan
-    path = plots.plot_frontier(one, tmp_path / "f1.png", "Jobs vs exports")
+    assert len(studyplots.frontier_points(one)) == 1  # equal up to rounding noise: one plan
+    path = studyplots.plot_frontier(one, tmp_path / "f1.png", "Jobs vs exports")
     _check_png(path)
 
 
@@ -158,7 +158,7 @@ def test_plots_of_a_real_run(folder: Path, tmp_path: Path) -> None:
     _check_png(plots.plot_shadow_prices(tables["shadow_prices"], tmp_path / "s.png", "prices"))
     best = [solve_inputs(inp, objective)[0].totals for objective in ("jobs", "exports")]
     frontier = _frontier([b["exports"] for b in best], [b["jobs"] for b in best])
-    _check_png(plots.plot_frontier(frontier, tmp_path / "f.png", f"{folder.name} frontier"))
+    _check_png(studyplots.plot_frontier(frontier, tmp_path / "f.png", f"{folder.name} frontier"))
 
 
 def test_frontier_of_the_exports_case(tmp_path: Path) -> None:
@@ -166,5 +166,5 @@ def test_frontier_of_the_exports_case(tmp_path: Path) -> None:
     inp = load_inputs(DATA / "exports")
     best = [solve_inputs(inp, objective)[0].totals for objective in ("jobs", "exports")]
     frontier = _frontier([b["exports"] for b in best], [b["jobs"] for b in best])
-    assert plots.frontier_points(frontier).values.tolist() == [[100, 300], [150, 200]]
-    _check_png(plots.plot_frontier(frontier, tmp_path / "f.png", "exports case"))
+    assert studyplots.frontier_points(frontier).values.tolist() == [[100, 300], [150, 200]]
+    _check_png(studyplots.plot_frontier(frontier, tmp_path / "f.png", "exports case"))

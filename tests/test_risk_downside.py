@@ -233,7 +233,7 @@ def test_the_sweep_chart_marks_the_nominal_plan(tmp_path, monkeypatch):
     """plot_sweep draws one more labelled point, the nominal plan, with its percentiles."""
     import matplotlib.axes
 
-    from allocator.report.plots import plot_sweep
+    from allocator.report.studyplots import plot_sweep
 
     seen = []
     real = matplotlib.axes.Axes.scatter

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from allocator.data.inputs import load_inputs
-from allocator.solver import ties
+from allocator.solver import programcols, ties
 from allocator.solver.compile import build_lp
+from allocator.solver.heldface import Face
 from allocator.solver.passes import optimum
 from allocator.solver.status import Status, status_of
-from allocator.solver.subproblems import Face
 from conftest import BASELINE, DATA, hand_face
 
 INF = highspy.kHighsInf
@@ -31,7 +31,7 @@ def _column_hessian(
     scale = max(caps.values(), default=1.0)
     col, row, value = [], [], []
     for p, cols in programs.items():
-        local = np.sort(ties._local(face, cols))
+        local = np.sort(programcols.face_local(face, cols))
         at, below = np.triu_indices(len(local))
         col.append(local[at])
         row.append(local[below])
@@ -95,7 +95,7 @@ def test_the_totals_equal_those_of_the_qp_on_the_columns(monkeypatch, folder: Pa
     assert new.keys() == old.keys()
     for p in new:
         assert new[p] == pytest.approx(old[p], rel=1e-9, abs=1e-9), p
-    moved = [p for p, plan in _totals(got.x, ties.program_columns(lp)).items() if plan]
+    moved = [p for p, plan in _totals(got.x, programcols.program_columns(lp)).items() if plan]
     assert len(moved) > 1
 
 
@@ -127,7 +127,7 @@ def test_the_rule_passes_one_diagonal_hessian_outside_thehand_face(monkeypatch):
     assert qp is not face
     column = np.repeat(np.arange(len(start) - 1), np.diff(start))
     assert np.array_equal(index, column)  # the diagonal only
-    programs = [c for c in ties.program_columns(lp).values() if c.size]
+    programs = [c for c in programcols.program_columns(lp).values() if c.size]
     assert len(index) <= len(programs)
     assert qp.getNumCol() == len(start) - 1
 

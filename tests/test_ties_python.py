@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from allocator.model.sparse import CscMatrix
-from allocator.solver import facelp, ties
+from allocator.solver import facelp, programcols, ties
 from allocator.solver.columns import Columns
 from allocator.solver.spending import spending_order
 from conftest import BASELINE, DATA, settled_face
@@ -46,7 +46,7 @@ def test_program_columns_are_read_from_each_programs_cap_row():
     """Each program's columns in column order, programs in the order of their cap rows; a
     program with a cap row and no column has none; columns outside every cap row are no
     program's."""
-    got = ties.program_columns(_tiny_lp())
+    got = programcols.program_columns(_tiny_lp())
     assert list(got) == ["b", "a", "u", "z", "e"]
     assert {p: c.tolist() for p, c in got.items()} == {
         "b": [0, 3, 4],
@@ -62,14 +62,20 @@ def test_program_caps_weigh_an_uncapped_program_as_the_largest_finite_cap():
     """Uncapped (infinite) and zero caps weigh as the largest finite cap (120); no finite cap
     at all weighs 1."""
     lp = _tiny_lp()
-    assert ties.program_caps(lp) == {"b": 120.0, "a": 60.0, "u": 120.0, "z": 120.0, "e": 30.0}
+    assert programcols.program_caps(lp) == {
+        "b": 120.0,
+        "a": 60.0,
+        "u": 120.0,
+        "z": 120.0,
+        "e": 30.0,
+    }
     lp.row_upper = np.array([90.0, INF, 50.0, 0.0, INF, 0.0, INF])
-    assert ties.program_caps(lp) == dict.fromkeys("bauze", 1.0)
+    assert programcols.program_caps(lp) == dict.fromkeys("bauze", 1.0)
 
 
 def test_each_programs_columns_are_found_on_the_face_at_once():
-    """`_locals`: each program's columns that the face holds, as positions in the face's LP
-    (`_local` of each program, one search for all)."""
+    """`face_locals`: each program's columns that the face holds, as positions in the face's LP
+    (`face_local` of each program, one search for all)."""
     face = SimpleNamespace(cols=np.array([2, 5, 7, 9, 12]))
     programs = {
         "p": np.array([1, 2, 9]),
@@ -78,16 +84,18 @@ def test_each_programs_columns_are_found_on_the_face_at_once():
         "s": np.array([], dtype=int),
         "t": np.array([13]),
     }
-    got = ties._locals(face, programs)
+    got = programcols.face_locals(face, programs)
     assert [g.tolist() for g in got] == [[0, 3], [], [1, 2, 4], [], []]
-    assert [g.tolist() for g in got] == [ties._local(face, c).tolist() for c in programs.values()]
+    assert [g.tolist() for g in got] == [
+        programcols.face_local(face, c).tolist() for c in programs.values()
+    ]
 
 
 def test_values_are_split_into_pieces_of_the_counts_given():
-    """`_split`: consecutive pieces, empty ones kept; no counts, no pieces."""
-    got = ties._split(np.arange(6), np.array([2, 0, 3, 1]))
+    """`split_counts`: consecutive pieces, empty ones kept; no counts, no pieces."""
+    got = programcols.split_counts(np.arange(6), np.array([2, 0, 3, 1]))
     assert [g.tolist() for g in got] == [[0, 1], [], [2, 3, 4], [5]]
-    assert ties._split(np.arange(0), np.array([], dtype=int)) == []
+    assert programcols.split_counts(np.arange(0), np.array([], dtype=int)) == []
 
 
 def _face(monkeypatch: pytest.MonkeyPatch, folder: Path):
@@ -98,7 +106,7 @@ def _face(monkeypatch: pytest.MonkeyPatch, folder: Path):
 def test_the_members_least_and_most_on_the_ties_dataset(monkeypatch):
     """a (cap 60) and b (cap 120) share 90 musd: a 0 to 60, b 30 to 90, at the plan's money."""
     lp, face, x = _face(monkeypatch, TIES)
-    programs = ties.program_columns(lp)
+    programs = programcols.program_columns(lp)
     got = ties._ranges(face, programs, x)
     plan = {p: float(x[c].sum()) for p, c in programs.items()}
     assert got == [
@@ -158,7 +166,9 @@ def test_least_other_money_leaves_the_faces_bounds_as_they_were(monkeypatch):
     """The investments held at the split for one LP, then every column's bounds in HiGHS as
     before, and the plan's investments unchanged."""
     lp, face, x = _face(monkeypatch, BASELINE)
-    picked = ties.split_by_caps(face, ties.program_columns(lp), ties.program_caps(lp), x, lp)
+    picked = ties.split_by_caps(
+        face, programcols.program_columns(lp), programcols.program_caps(lp), x, lp
+    )
     n = len(face.cols)
     before = face.highs.getCols(n, np.arange(n, dtype=np.int32))[3:5]
     got = ties.least_other_money(face, lp, picked)

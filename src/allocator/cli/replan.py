@@ -6,7 +6,7 @@ has it). The command parses its options and hands them to `run_replan`.
 """
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -15,41 +15,45 @@ from allocator.cli.console import shown
 from allocator.cli.exits import exit_codes
 from allocator.cli.render import out, print_json, warn
 
+Actuals = Annotated[
+    Path | None,
+    typer.Option(
+        help="What was spent: CSV (program, pool, year, spent_musd) or a workbook's "
+        "'actuals' sheet (default: that sheet of the run's input workbook)."
+    ),
+]
+MaxChange = Annotated[
+    str | None,
+    typer.Option(
+        help="Most a program's total money after --as-of may differ from the approved "
+        "plan's: a share (10%) or US$ million (50musd). Its money may still move between "
+        "its pools and years (0% included)."
+    ),
+]
+LeastChange = Annotated[
+    bool,
+    typer.Option(help="At the same optimum, move the least money against the approved plan."),
+]
+RunInputs = Annotated[
+    Path | None,
+    typer.Option(
+        help="The approved run's dataset, if it has moved (default: where its run.json records it)."
+    ),
+]
+
 
 @app.command()
 def replan(
     run: Annotated[Path, typer.Argument(help="The approved run: a folder of allocator solve.")],
     as_of: Annotated[int, typer.Option(help="Last year whose spending is known (inclusive).")],
-    actuals: Annotated[
-        Path | None,
-        typer.Option(
-            help="What was spent: CSV (program, pool, year, spent_musd) or a workbook's "
-            "'actuals' sheet (default: that sheet of the run's input workbook)."
-        ),
-    ] = None,
-    max_change: Annotated[
-        str | None,
-        typer.Option(
-            help="Most a program's total money after --as-of may differ from the approved "
-            "plan's: a share (10%) or US$ million (50musd). Its money may still move between "
-            "its pools and years (0% included)."
-        ),
-    ] = None,
-    least_change: Annotated[
-        bool,
-        typer.Option(help="At the same optimum, move the least money against the approved plan."),
-    ] = False,
+    actuals: Actuals = None,
+    max_change: MaxChange = None,
+    least_change: LeastChange = False,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Folder to write (default: under results/).")
     ] = None,
     force: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False,
-    inputs: Annotated[
-        Path | None,
-        typer.Option(
-            help="The approved run's dataset, if it has moved (default: where its run.json "
-            "records it)."
-        ),
-    ] = None,
+    inputs: RunInputs = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON document instead of lines.")
     ] = False,
@@ -57,7 +61,6 @@ def replan(
     """Re-plan from actuals: spending up to --as-of fixed to what was spent, the later years
     re-optimised under the same rules, with approved vs re-planned money by program and phase."""
     with exit_codes(as_json):
-        from allocator.data.workbook import ACTUALS_SHEET as SHEET
         from allocator.runs.replan import ReplanOptions, run_replan
 
         opts = ReplanOptions(
@@ -67,18 +70,26 @@ def replan(
         if as_json:
             print_json({"status": "done", **done, "folder": str(done["folder"])})
             return
-        for line in done["lines"]:
-            out.print(line, markup=False, soft_wrap=True)
-        for line in added_lines(done["actuals"]["added_up"]):
-            out.print(line, markup=False, soft_wrap=True)
-        if done["actuals"]["hidden"]:  # as a dataset workbook's hidden sheets are said
-            warn(
-                f"{done['actuals']['file']}, sheet {SHEET}: the sheet is "
-                f"{'very hidden' if done['actuals']['hidden'] == 'veryHidden' else 'hidden'} "
-                "and is read as the actuals"
-            )
-        show_table(done["table"])
-        out.print(f"Wrote [bold]{shown(done['folder'])}[/]")
+        show_replan(done)
+
+
+def show_replan(done: dict[str, Any]) -> None:
+    """What `run_replan` did, in lines: its own, the actuals added up, a hidden actuals sheet,
+    the table by program and phase and the folder written."""
+    from allocator.data.workbook import ACTUALS_SHEET as SHEET
+
+    for line in done["lines"]:
+        out.print(line, markup=False, soft_wrap=True)
+    for line in added_lines(done["actuals"]["added_up"]):
+        out.print(line, markup=False, soft_wrap=True)
+    if done["actuals"]["hidden"]:  # as a dataset workbook's hidden sheets are said
+        warn(
+            f"{done['actuals']['file']}, sheet {SHEET}: the sheet is "
+            f"{'very hidden' if done['actuals']['hidden'] == 'veryHidden' else 'hidden'} "
+            "and is read as the actuals"
+        )
+    show_table(done["table"])
+    out.print(f"Wrote [bold]{shown(done['folder'])}[/]")
 
 
 def added_lines(added: list[dict[str, object]]) -> list[str]:

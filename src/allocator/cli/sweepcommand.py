@@ -6,7 +6,7 @@ has it). The command reads its options and calls `cli.sweeping.run_sweep_command
 """
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,57 +19,64 @@ if TYPE_CHECKING:
     from allocator.runs.spec import RunSpec
 
 
+Samples = Annotated[int, typer.Option(min=1, max=1_000_000, help="Latin hypercube samples.")]
+Seed = Annotated[
+    int,
+    typer.Option(help="Seed of the samples (0 to 4294967295): the same seed draws the same."),
+]
+Scheduler = Annotated[
+    str | None,
+    typer.Option(
+        help="Address of an existing Dask scheduler (default: a LocalCluster on this machine)."
+    ),
+]
+Workers = Annotated[int, typer.Option(min=1, help="Worker processes of the LocalCluster.")]
+Objective = Annotated[
+    str | None,
+    typer.Option(
+        help="jobs or exports (default: --plan RUN's objective, else the model file's, else jobs)."
+    ),
+]
+Resume = Annotated[
+    bool,
+    typer.Option(
+        help="Continue the sweep in --out (the same options and data); failed "
+        "samples are solved again."
+    ),
+]
+Dashboard = Annotated[
+    str | None,
+    typer.Option(
+        help="Serve the LocalCluster's Dask dashboard at this address, e.g. :8787 "
+        "(on 127.0.0.1 unless a host is named; default: none)."
+    ),
+]
+Plan = Annotated[
+    Path | None,
+    typer.Option(
+        help="Run folder whose plan is evaluated, fixed, in every sample (default: the "
+        "nominal plan)."
+    ),
+]
+
+
 @app.command(cls=Command)
 def sweep(
     model: Annotated[Path | None, typer.Argument(help="Model file (models/*.yaml).")] = None,
     inputs: Annotated[Path | None, typer.Option(help=INPUTS_HELP)] = None,
-    samples: Annotated[
-        int, typer.Option(min=1, max=1_000_000, help="Latin hypercube samples.")
-    ] = 100,
-    seed: Annotated[
-        int,
-        typer.Option(help="Seed of the samples (0 to 4294967295): the same seed draws the same."),
-    ] = 0,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            help="Address of an existing Dask scheduler (default: a LocalCluster on this machine)."
-        ),
-    ] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes of the LocalCluster.")] = 2,
-    objective: Annotated[
-        str | None,
-        typer.Option(
-            help="jobs or exports (default: --plan RUN's objective, else the model file's, "
-            "else jobs)."
-        ),
-    ] = None,
+    samples: Samples = 100,
+    seed: Seed = 0,
+    scheduler: Scheduler = None,
+    workers: Workers = 2,
+    objective: Objective = None,
     targets: Annotated[str | None, typer.Option(help=TARGETS_HELP)] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Sweep folder.")] = None,
-    resume: Annotated[
-        bool,
-        typer.Option(
-            help="Continue the sweep in --out (the same options and data); failed "
-            "samples are solved again."
-        ),
-    ] = False,
+    resume: Resume = False,
     serial: Annotated[bool, typer.Option(help="Solve in this process, without Dask.")] = False,
-    dashboard: Annotated[
-        str | None,
-        typer.Option(
-            help="Serve the LocalCluster's Dask dashboard at this address, e.g. :8787 "
-            "(on 127.0.0.1 unless a host is named; default: none)."
-        ),
-    ] = None,
+    dashboard: Dashboard = None,
     measure: Measure = None,
     discount_rate: Rate = None,
-    plan: Annotated[
-        Path | None,
-        typer.Option(
-            help="Run folder whose plan is evaluated, fixed, in every sample (default: the "
-            "nominal plan)."
-        ),
-    ] = None,
+    plan: Plan = None,
     cell_sets: Sets = None,
 ) -> None:
     """What the nominal plan (or --plan RUN's) delivers in sampled values of its uncertain
@@ -80,29 +87,13 @@ def sweep(
     """
     with exit_codes():
         from allocator.cli.sweeping import run_sweep_command
-        from allocator.runs.sweep import plan_options
         from allocator.studies.daskclient import check_dashboard
 
         if dashboard is not None:
             check_dashboard(dashboard)  # before anything is read or said
-        # a --plan RUN is swept under RUN's own options (run.json) unless given
         given = {"objective": objective, "targets": targets, "measure": measure}
         given |= {"discount_rate": discount_rate, "solver": None}
-        taken = plan_options(plan, given)
-        spec = run_spec(
-            model,
-            inputs,
-            taken["objective"],
-            None,
-            taken["targets"],
-            taken["measure"],
-            taken["discount_rate"],
-            cell_sets,
-            out=out_dir,
-            solver=taken["solver"],
-        )
-        if plan is not None and model is None:
-            spec = on_runs_data(spec, plan, inputs)
+        spec = sweep_spec(model, inputs, plan, given, cell_sets, out_dir)
         run_sweep_command(
             spec,
             (samples, seed),
@@ -111,6 +102,37 @@ def sweep(
             plan,
             given,
         )
+
+
+def sweep_spec(
+    model: Path | None,
+    inputs: Path | None,
+    plan: Path | None,
+    given: dict[str, Any],
+    cell_sets: list[str] | None,
+    out_dir: Path | None,
+) -> "RunSpec":
+    """The run spec of a sweep: the options `given` on the command line, a --plan RUN's own
+    (run.json) where not given (`runs.sweep.plan_options`), on RUN's data when no model file
+    is given (`on_runs_data`)."""
+    from allocator.runs.sweep import plan_options
+
+    taken = plan_options(plan, given)
+    spec = run_spec(
+        model,
+        inputs,
+        taken["objective"],
+        None,
+        taken["targets"],
+        taken["measure"],
+        taken["discount_rate"],
+        cell_sets,
+        out=out_dir,
+        solver=taken["solver"],
+    )
+    if plan is not None and model is None:
+        spec = on_runs_data(spec, plan, inputs)
+    return spec
 
 
 def on_runs_data(spec: "RunSpec", plan: Path, inputs: Path | None) -> "RunSpec":

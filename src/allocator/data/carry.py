@@ -9,8 +9,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from allocator.data.audit import references, resolve, resolve_rows
-from allocator.data.schema import Fact, Inputs, Row
+from allocator.data.audit import references, resolve
+from allocator.data.cellrefs import resolve_rows
+from allocator.data.evidence import Fact
+from allocator.data.schema import Inputs, Row
 from allocator.errors import InputError
 
 

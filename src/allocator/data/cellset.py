@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
-from allocator.data.audit import CELL_UNITS, KEYS
+from allocator.data.cellrefs import CELL_UNITS, KEYS
 from allocator.data.inputs import BOOK_SUFFIXES, explain_value, read_cell
 from allocator.data.keytext import key_part, key_text, shown
 from allocator.data.numbers import NumberError, number_style
@@ -357,7 +357,8 @@ def cell_of(book: Path, sheet: str, column: str, line: int) -> str:
     from allocator.data.files import read_file
     from allocator.data.sheettext import column_letter, read_sheet
     from allocator.data.workbook import MAX_BOOK_BYTES
-    from allocator.data.xlsx import BookError, open_book
+    from allocator.data.xlsx import open_book
+    from allocator.data.xlsxparts import BookError
 
     try:
         opened = open_book(read_file(book, MAX_BOOK_BYTES))

@@ -4,7 +4,7 @@ write it."""
 
 from __future__ import annotations
 
-from allocator.data.audit import KEYS
+from allocator.data.cellrefs import KEYS
 from allocator.data.schema import Row
 
 

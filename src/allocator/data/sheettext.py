@@ -17,8 +17,9 @@ from typing import Any, NamedTuple
 
 from allocator.data.numbers import decimal_text, exact_text
 from allocator.data.records import MAX_TABLE_BYTES, MAX_TABLE_ROWS
-from allocator.data.xlsx import RESAVE_FIX, Book, BookError, SheetInfo
+from allocator.data.xlsx import Book, SheetInfo
 from allocator.data.xlsxcells import SheetReader, column_index
+from allocator.data.xlsxparts import RESAVE_FIX, BookError
 from allocator.errors import InputError
 
 

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic.fields import FieldInfo
 
-from allocator.data.audit import resolve_rows
+from allocator.data.cellrefs import resolve_rows
+from allocator.data.evidence import Uncertainty
 from allocator.data.numbers import number_style, parse_count, parse_money, parse_number
-from allocator.data.schema import TABLES, Inputs, Row, Uncertainty
+from allocator.data.schema import TABLES, Inputs, Row
 from allocator.errors import InputError, raise_all
 
 # The numbers a range may be put on: (table, column).
@@ -40,7 +41,7 @@ class Param:
     @property
     def label(self) -> str:
         """e.g. programs:copper_processing:jobs_per_musd."""
-        from allocator.data.audit import KEYS
+        from allocator.data.cellrefs import KEYS
 
         key = "/".join(
             "" if getattr(self.row, k) is None else str(getattr(self.row, k))
@@ -312,7 +313,7 @@ def _quantile(p: Param, u: np.ndarray) -> np.ndarray:
 
 def with_values(inp: Inputs, params: list[Param], values: np.ndarray) -> Inputs:
     """The dataset with each uncertain number replaced by a sampled value (for checks)."""
-    from allocator.data.audit import KEYS
+    from allocator.data.cellrefs import KEYS
 
     changes: dict[tuple[str, tuple[object, ...]], dict[str, float]] = {}
     for p, v in zip(params, values, strict=True):

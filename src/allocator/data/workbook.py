@@ -31,7 +31,8 @@ from allocator.data.records import (
 )
 from allocator.data.schema import TABLES, Inputs
 from allocator.data.sheettext import book_error, column_letter, read_sheet
-from allocator.data.xlsx import Book, BookError, SheetInfo, open_book
+from allocator.data.xlsx import Book, SheetInfo, open_book
+from allocator.data.xlsxparts import BookError
 from allocator.errors import InputError, InputErrors, printable
 
 MAX_BOOK_BYTES = 50_000_000

@@ -2,159 +2,32 @@
 
 An .xlsx file is a zip archive of XML parts. This module opens the archive and reads the sheet
 list, the styles (which number formats are dates) and the shared strings (`xlsxcells.py` streams
-the cells of one sheet), with expat hardened as defusedxml hardens it (no DTD, so no entity is
-ever declared or expanded, and nothing external is fetched). openpyxl's read-only mode trusts a
-sheet's stored `<dimension>` (rows past a stale one are lost, a huge one pads every row), cannot
-give merged ranges, and holds every shared string as an object; defusedxml's iterparse runs the
-pure-Python ElementTree parser, 2.7 times slower than expat's callbacks (6.9 s against 2.5 s for
-1.2 million cells). Every limit stops reading at once with one line naming the part (or sheet)
-and the limit.
+the cells of one sheet), each part with expat hardened as defusedxml hardens it (`xlsxparts.py`:
+no DTD, so no entity is ever declared or expanded, and nothing external is fetched). openpyxl's
+read-only mode trusts a sheet's stored `<dimension>` (rows past a stale one are lost, a huge one
+pads every row), cannot give merged ranges, and holds every shared string as an object. Every
+limit stops reading at once with one line naming the part (or sheet) and the limit.
 """
 
 from __future__ import annotations
 
-import functools
 import io
 import posixpath
 import re
 import zipfile
-import zlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-from xml.parsers import expat
 
 from allocator.data.records import MAX_CELL_CHARS, MAX_TABLE_BYTES
+from allocator.data.xlsxparts import LIMIT_FIX, RESAVE_FIX, BookError, Part, local, start_events
 
 MAX_COLUMNS = 16_384
 """Excel's own width: columns A to XFD."""
 MAX_PARTS = 10_000
 """Most members of the zip archive (a workbook of 13 sheets has about 40)."""
-MAX_PART_BYTES = 200_000_000
-"""Most bytes of one XML part once decompressed (a sheet at the row and byte limits: ~60 MB)."""
-MAX_TAGS = 8_000_000
-"""Most XML tags (start and end) in one part: 100,000 rows of 16 cells have 6.6 million."""
 MAX_SHARED_STRINGS = 1_000_000
 """Most strings in the shared-strings table (ten distinct texts per row of a table at its limit)."""
 MAX_SHARED_CHARS = MAX_TABLE_BYTES
 """Most characters of all shared strings together."""
-MAX_TOKEN_BYTES = 4_000_000
-"""Most bytes expat may read without reporting anything (a tag or name of megabytes)."""
-_CHUNK = 1 << 16
-
-
-class BookError(Exception):
-    """A problem with the workbook: `where` is a part or sheet; `reason`, `fix` as InputError's."""
-
-    def __init__(self, where: str, reason: str, fix: str, cell: str | None = None) -> None:
-        super().__init__(reason)
-        self.where, self.reason, self.fix, self.cell = where, reason, fix, cell
-
-
-RESAVE_FIX = "open it in Excel or LibreOffice and save it again as 'Excel Workbook (.xlsx)'"
-LIMIT_FIX = (
-    "split the data or drop what the model does not use; the limit keeps memory and time "
-    "bounded (see inputs/README.md, Limits)"
-)
-
-
-def hardened_parser() -> Any:
-    """An expat parser that refuses any DTD (so no entity is declared, expanded or fetched), as
-    defusedxml's forbid_dtd, forbid_entities and forbid_external do; names are 'uri local'."""
-    parser = expat.ParserCreate(namespace_separator=" ")
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    parser.StartDoctypeDeclHandler = _forbidden
-    parser.EntityDeclHandler = _forbidden
-    parser.UnparsedEntityDeclHandler = _forbidden
-    parser.ExternalEntityRefHandler = _forbidden
-    parser.buffer_text = True
-    parser.buffer_size = _CHUNK
-    return parser
-
-
-class _Forbidden(Exception):
-    pass
-
-
-def _forbidden(*_args: object) -> Any:  # expat's handlers' types differ; each raises
-    raise _Forbidden("a DTD or entity declaration")
-
-
-@functools.lru_cache(maxsize=1024)
-def local(name: str) -> str:
-    """'uri local' (or 'local') -> 'local'; cached, since a part has few distinct names."""
-    return name.rpartition(" ")[2]
-
-
-def attrs_local(attrs: dict[str, str]) -> dict[str, str]:
-    """Attributes by local name (a relationship id 'r:id' becomes 'id')."""
-    return {local(k): v for k, v in attrs.items()}
-
-
-class Part:
-    """One XML part parsed in streaming mode by handlers, within the part limits."""
-
-    def __init__(self, archive: zipfile.ZipFile, path: str, label: str) -> None:
-        self.archive, self.path, self.label = archive, path, label
-
-    def parse(
-        self,
-        start: Callable[[str, dict[str, str]], None],
-        end: Callable[[str], None] | None = None,
-        text: Callable[[str], None] | None = None,
-    ) -> None:
-        """Feed the part to `start(name, attrs)`, `end(name)` and `text(data)`; names are
-        'uri local' (see `local`)."""
-        parser = hardened_parser()
-        parser.StartElementHandler = start
-        if end is not None:
-            parser.EndElementHandler = end
-        if text is not None:
-            parser.CharacterDataHandler = text
-        self._feed(parser)
-
-    def _feed(self, parser: Any) -> None:
-        read = tags = quiet = 0
-        try:
-            with self.archive.open(self.path) as stream:
-                while chunk := stream.read(_CHUNK):
-                    read += len(chunk)
-                    tags += chunk.count(b"<")  # counted before expat sees them: no cost per tag
-                    if read > MAX_PART_BYTES or tags > MAX_TAGS:
-                        limit = (
-                            f"{MAX_PART_BYTES:,} bytes of XML"
-                            if read > MAX_PART_BYTES
-                            else f"{MAX_TAGS:,} XML tags"
-                        )
-                        raise BookError(self.label, f"holds more than {limit}", LIMIT_FIX)
-                    before = parser.CurrentByteIndex
-                    parser.Parse(chunk, False)
-                    quiet = quiet + len(chunk) if parser.CurrentByteIndex == before else 0
-                    if quiet > MAX_TOKEN_BYTES:
-                        raise BookError(self.label, "holds an XML tag of megabytes", RESAVE_FIX)
-                parser.Parse(b"", True)
-        except expat.ExpatError as exc:
-            raise BookError(
-                self.label, f"is not well-formed XML ({expat.ErrorString(exc.code)}, "
-                f"line {exc.lineno}, column {exc.offset})", RESAVE_FIX,
-            ) from None  # fmt: skip
-        except _Forbidden:
-            raise BookError(
-                self.label, "declares a DTD or entities, which a workbook never does", RESAVE_FIX
-            ) from None
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError) as exc:
-            raise BookError(self.label, f"cannot be unzipped ({exc})", RESAVE_FIX) from None
-        except (NotImplementedError, RuntimeError, ValueError) as exc:  # a method, a password
-            raise BookError(self.label, f"cannot be unzipped ({exc})", RESAVE_FIX) from None
-
-
-def start_events(
-    archive: zipfile.ZipFile, path: str, label: str
-) -> list[tuple[str, dict[str, str]]]:
-    """Every start tag of a small part (relationships, the workbook, styles), in order."""
-    events: list[tuple[str, dict[str, str]]] = []
-    Part(archive, path, label).parse(lambda n, a: events.append((local(n), attrs_local(a))))
-    return events
 
 
 @dataclass

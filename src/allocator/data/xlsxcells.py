@@ -12,17 +12,8 @@ import re
 from collections.abc import Callable
 
 from allocator.data.records import MAX_CELL_CHARS
-from allocator.data.xlsx import (
-    LIMIT_FIX,
-    MAX_COLUMNS,
-    RESAVE_FIX,
-    Book,
-    BookError,
-    Part,
-    SheetInfo,
-    local,
-    unescape,
-)
+from allocator.data.xlsx import MAX_COLUMNS, Book, SheetInfo, unescape
+from allocator.data.xlsxparts import LIMIT_FIX, RESAVE_FIX, BookError, Part, local
 
 _REF = re.compile(r"^([A-Za-z]{1,3})([0-9]{1,7})$")
 _LETTERS = re.compile(r"[A-Za-z]{1,3}\Z")

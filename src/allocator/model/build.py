@@ -91,11 +91,11 @@ class Sets:
     exports: list[tuple[str, int]]
     invest_runs: list[tuple[str, str, list[int]]] = field(default_factory=list)
     """`invest` as runs (program, pool, the years of the run), in column order: what the invest
-    columns' arrays are made from (`constraints.InvestArrays`), one run at a time."""
+    columns' arrays are made from (`investarrays.InvestArrays`), one run at a time."""
     iv: dict[tuple[str, str, int], int] = field(default_factory=dict)
     """invest key -> column position."""
     arrays: Any = None
-    """The invest columns as numpy arrays (`constraints.InvestArrays`, set by `add_variables`):
+    """The invest columns as numpy arrays (`investarrays.InvestArrays`, set by `add_variables`):
     what the families build their entries from."""
     cols: dict[str, dict[Any, int]] = field(default_factory=dict)
     """Column family -> key -> column position (`LinearModel.of`)."""

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from allocator.model.constraints import InvestArrays, add_rows, column_positions
+from allocator.model.constraints import add_rows, column_positions
 from allocator.model.declare import Labels, Source, Term, family
+from allocator.model.investarrays import InvestArrays
 from allocator.model.linear import LinearModel, Row
 
 if TYPE_CHECKING:

@@ -58,7 +58,7 @@ def frontier(
     spec = spec_from(spec, options)
 
     def study(inp: Inputs) -> Study[FrontierRun]:
-        from allocator.report.plots import frontier_plot  # matplotlib only here
+        from allocator.report.studyplots import frontier_plot  # matplotlib only here
 
         table, notes, x_axis, y_axis = trace(inp, spec, points, x, y)
         info = {

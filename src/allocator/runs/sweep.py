@@ -95,8 +95,8 @@ def sweep_into(
     replace."""
     from allocator.report.faults import output_faults
     from allocator.report.folders import refuse_overlap
-    from allocator.report.plots import plot_sweep
     from allocator.report.rebuild import rebuild_report
+    from allocator.report.studyplots import plot_sweep
     from allocator.studies.sweeprun import run_sweep
     from allocator.studies.sweepsummary import summarise
 

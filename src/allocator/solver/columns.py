@@ -1,6 +1,6 @@
 """A matrix column-wise as HiGHS takes it (`Columns`): read from a HiGHS instance, grown by a
 row where HiGHS's `addRow` puts it, or handed to SciPy. The optimal face keeps one
-(`solver/subproblems.py`), the tie rule reads the face's through it (`solver/ties.py`)."""
+(`solver/heldface.py`), the tie rule reads the face's through it (`solver/ties.py`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The face's LP as arrays (`subproblems.Face`): its matrix column-wise, the one the face keeps
+"""The face's LP as arrays (`heldface.Face`): its matrix column-wise, the one the face keeps
 or cut from the plan's (`face_matrix`), handed to new HiGHS instances without HiGHS's element-by-
 element copies (`pass_lp`, `lp_parts`), and the part over its free columns that the tie rule's QP
 stands on (`free_parts`). Split from `ties.py`, which uses them (`renew`, `split_by_caps`)."""
@@ -19,7 +19,7 @@ Floats = npt.NDArray[np.float64]
 Indices = npt.NDArray[np.int32] | npt.NDArray[np.int64]
 
 if TYPE_CHECKING:
-    from allocator.solver.subproblems import Face
+    from allocator.solver.heldface import Face
 
 
 def face_entries(face: Face, lp: CompiledLP) -> tuple[np.ndarray, np.ndarray] | None:

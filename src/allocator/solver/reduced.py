@@ -1,4 +1,4 @@
-"""The reduced costs behind `Face.fixed_sums` (`solver/subproblems.py`, whose docstring gives
+"""The reduced costs behind `Face.fixed_sums` (`solver/heldface.py`, whose docstring gives
 the argument): a sum of columns is the same at every point of the face when its reduced costs
 are 0 on every free nonbasic variable, decided per block of sums with one SciPy LU of B^T
 (`Reduced`), and SciPy's LU imported beside the tie LP that comes before (`import_lu_beside`)."""

@@ -1,7 +1,7 @@
 """The restricted LP of a face: the plan's LP over some of its columns, every other column held
 (`restricted_lp`), in an instance of its own, warm-started from the plan's basis where one is
 given. Only the columns that move and the rows they meet take part, so at 1e6 nonzeros the
-face's LP is a fraction of the plan's; `subproblems.Face` solves on it."""
+face's LP is a fraction of the plan's; `heldface.Face` solves on it."""
 
 from __future__ import annotations
 

@@ -20,9 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import highspy
 import numpy as np
-import numpy.typing as npt
 
-from allocator.solver import subproblems
+from allocator.solver import heldface
 from allocator.solver.compile import CompiledLP
 from allocator.solver.facelp import (
     cut,
@@ -34,11 +33,17 @@ from allocator.solver.facelp import (
     pass_lp,
 )
 from allocator.solver.highs import new_highs, trim_heap
+from allocator.solver.programcols import (
+    face_locals,
+    program_caps,
+    program_columns,
+    split_counts,
+)
 from allocator.solver.spending import spending_order
 from allocator.solver.status import Status, status_of
 
 if TYPE_CHECKING:
-    from allocator.solver.subproblems import Face
+    from allocator.solver.heldface import Face
 
 RULE = (
     "among interchangeable programs, money in proportion to their caps, as near as the "
@@ -57,66 +62,6 @@ class Member:
     low: float
     high: float
     plan: float
-
-
-def _cap_rows(lp: CompiledLP) -> list[int]:
-    """The `program_cap` rows, in row order: one a program."""
-    return [i for i, fam in enumerate(lp.row_family) if fam == "program_cap"]
-
-
-def program_columns(lp: CompiledLP) -> dict[str, np.ndarray]:
-    """Each program's investment columns, read from its `program_cap` row (sum of its money),
-    in column order. Only the cap rows' entries are gathered (a mask over the rows, and each
-    entry's column found in `indptr`): 1e6 entries are read once, not sorted nor repeated."""
-    a = lp.matrix
-    caps = _cap_rows(lp)
-    is_cap = np.zeros(a.shape[0], dtype=bool)
-    is_cap[caps] = True
-    entry = np.flatnonzero(is_cap[a.indices])
-    cols = np.searchsorted(a.indptr, entry, side="right") - 1  # the column each entry is in
-    rows = a.indices[entry]
-    order = np.argsort(rows, kind="stable")  # each row's columns stay in column order
-    rows, cols = rows[order], cols[order]
-    first, last = np.searchsorted(rows, caps), np.searchsorted(rows, caps, side="right")
-    spans = zip(caps, first, last, strict=True)
-    return {str(lp.row_index[i][0]): cols[lo:hi] for i, lo, hi in spans}
-
-
-def program_caps(lp: CompiledLP) -> dict[str, float]:
-    """Each program's cap (its `program_cap` row); an uncapped program weighs as the largest
-    finite cap."""
-    caps = {str(lp.row_index[i][0]): float(lp.row_upper[i]) for i in _cap_rows(lp)}
-    finite = [c for c in caps.values() if 0 < c < 1e20]
-    big = max(finite, default=1.0)
-    return {p: c if 0 < c < 1e20 else big for p, c in caps.items()}
-
-
-def _local(face: Face, cols: np.ndarray) -> np.ndarray:
-    """The positions in the face's LP of those of `cols` that move on it."""
-    pos = np.searchsorted(face.cols, cols)
-    pos = np.minimum(pos, len(face.cols) - 1)
-    local: npt.NDArray[np.int32] = pos[face.cols[pos] == cols].astype(np.int32)
-    return local
-
-
-def _locals(face: Face, programs: dict[str, np.ndarray]) -> list[np.ndarray]:
-    """`_local` of each program, in the order of `programs`: one search for all of them."""
-    groups = list(programs.values())
-    if not groups:
-        return []
-    sizes = np.array([len(c) for c in groups], dtype=np.int64)
-    every = np.concatenate([np.asarray(c, dtype=np.int64) for c in groups])
-    pos = np.minimum(np.searchsorted(face.cols, every), len(face.cols) - 1)
-    on = face.cols[pos] == every
-    counts = np.bincount(np.repeat(np.arange(len(groups)), sizes)[on], minlength=len(groups))
-    return _split(pos[on].astype(np.int32), counts)
-
-
-def _split(values: np.ndarray, counts: np.ndarray) -> list[np.ndarray]:
-    """`values` cut into consecutive pieces of `counts` entries (views): `np.split` by slices,
-    a fifth of its time on 1,344 pieces."""
-    ends = np.cumsum(counts).tolist()
-    return [values[a:b] for a, b in zip([0, *ends], ends, strict=False)]  # one start too many
 
 
 def renew(face: Face, lp: CompiledLP | None = None) -> None:
@@ -177,10 +122,10 @@ def _totals_qp(
 def _split_moving(
     face: Face, programs: dict[str, np.ndarray], where: np.ndarray
 ) -> tuple[list[str], list[np.ndarray], list[np.ndarray]]:
-    """Each program's face columns (`_locals`, in increasing order) split by `where` (a column's
+    """Each program's face columns (`face_locals`, in increasing order) split by `where` (a column's
     position in the QP, -1 if it does not move there): the QP positions of those that move, and
     the face positions of those that do not."""
-    locs = _locals(face, programs)
+    locs = face_locals(face, programs)
     seg = np.repeat(np.arange(len(locs)), [len(c) for c in locs])
     pos = np.concatenate(locs or [np.zeros(0, np.int32)])
     # each program's positions increasing (np.sort); `seg` is sorted already, so it stays
@@ -190,7 +135,7 @@ def _split_moving(
     parts = []
     for values, mask in ((at, moves), (pos, ~moves)):
         counts = np.bincount(seg[mask], minlength=len(locs))
-        parts.append(_split(values[mask], counts))
+        parts.append(split_counts(values[mask], counts))
     return list(programs), parts[0], parts[1]
 
 
@@ -272,13 +217,13 @@ def within_programs(
     the rows added to hold the totals are removed afterwards."""
     h: highspy.Highs = face.highs
     first = h.getNumRow()
-    rows = [local for local in _locals(face, programs) if local.size]
+    rows = [local for local in face_locals(face, programs) if local.size]
     held = len(rows)
     if held:  # one call, not one a program (0.4 s of 740 calls at 1e6)
         sizes = np.array([len(local) for local in rows])
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         index = np.concatenate(rows).astype(np.int32)
-        money = _split(x[face.cols[index]], sizes)  # each program's, as x[its columns] was
+        money = split_counts(x[face.cols[index]], sizes)  # each program's, as x[its columns] was
         totals = np.array([float(m.sum()) for m in money])
         ones = np.ones(len(index))
         h.addRows(held, totals, totals, len(index), starts.astype(np.int32), index, ones)
@@ -322,14 +267,14 @@ def _ranges(face: Face, programs: dict[str, np.ndarray], x: np.ndarray) -> list[
     its two LPs would end where they start)."""
     lower, upper = face.bounds["col"]
     wide = upper - lower > 1e-9
-    locs = dict(zip(programs, _locals(face, programs), strict=True))
+    locs = dict(zip(programs, face_locals(face, programs), strict=True))
     movable = []
     for p, cols in sorted(programs.items()):
         local = locs[p]
         if local.size and wide[local].any():
             movable.append((p, cols, local))
     fixed = np.zeros(len(movable), dtype=bool)
-    if subproblems.EXACT and len(face.cols) >= subproblems.FIXED_SUMS_FROM:
+    if heldface.EXACT and len(face.cols) >= heldface.FIXED_SUMS_FROM:
         fixed = face.fixed_sums([local for _, _, local in movable])
         face.trace.append(
             f"tie ranges: LPs for {len(movable) - int(fixed.sum())} of {len(movable)} programs "
@@ -379,7 +324,7 @@ def _classes(
     if len(members) < 2:
         return []
     start, index, _, _, _ = face_columns(face, lp)
-    locs = _locals(face, {m.program: programs[m.program] for m in members})
+    locs = face_locals(face, {m.program: programs[m.program] for m in members})
     rows = []
     for local in locs:
         rows.append({int(r) for k in local for r in index[start[k] : start[k + 1]]})

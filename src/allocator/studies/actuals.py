@@ -124,7 +124,8 @@ def _read_sheet(path: Path, data: bytes) -> tuple[list[Actual], str]:
     """The `actuals` sheet of a workbook, each error named by its cell, and how it is hidden
     ("" if it is not)."""
     from allocator.data.sheettext import book_error, read_sheet
-    from allocator.data.xlsx import BookError, open_book
+    from allocator.data.xlsx import open_book
+    from allocator.data.xlsxparts import BookError
 
     book = path.name
     try:

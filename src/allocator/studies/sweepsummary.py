@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -56,13 +57,37 @@ def summarise(folder: Path) -> pd.DataFrame:
     and its percentile among the samples, and per program how often funded and its range."""
     sweep = read_table(folder / "sweep.csv")
     ok = sweep[sweep["status"] == "optimal"]
-    rows = []
+    record = _record(folder)
+    units = sweep_units(record.get("measure"), record.get("discount_rate"))
+    nominal = record.get("nominal") or {}
+    rows = _outcome_rows(ok, nominal, units) + _program_rows(folder, ok)
+    failed = sweep[sweep["status"] != "optimal"]
+    rows.append({"item": "failed samples", "unit": "samples", "samples": len(failed)})
+    rows = plan_summary(folder, record.get("plan"), units) + rows
+    table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)  # every column, even with no answer
+    table.attrs["plan"] = plan_counts(folder, record.get("plan"))  # for the terminal
+    table.to_csv(
+        folder / "sweep_summary.csv", index=False, float_format="%.12g", lineterminator="\n"
+    )
+    return table
+
+
+def _record(folder: Path) -> dict[str, Any]:
+    """The sweep's sweep.json; empty if it cannot be read."""
     try:
-        record = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
+        record: dict[str, Any] = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         record = {}
-    jobs_unit, exports_unit = sweep_units(record.get("measure"), record.get("discount_rate"))
-    nominal = record.get("nominal") or {}
+    return record
+
+
+def _outcome_rows(
+    ok: pd.DataFrame, nominal: dict[str, Any], units: tuple[str, str]
+) -> list[dict[str, Any]]:
+    """The rows of jobs and exports, then of the targets missed (none with --targets off), over
+    the solved samples `ok`, each with the nominal plan's value placed among them."""
+    jobs_unit, exports_unit = units
+    rows = []
     for column, unit in (("jobs", jobs_unit), ("exports_musd", exports_unit)):
         v = ok[column].to_numpy()
         spread = percentiles(v)
@@ -78,8 +103,15 @@ def summarise(folder: Path) -> pd.DataFrame:
             | {"basis": FORESIGHT}
             | _placed(nominal.get("targets_missed"), v)
         )
+    return rows
+
+
+def _program_rows(folder: Path, ok: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per program (by name), its money over the solved samples `ok`: P5/P50/P95, how often
+    funded, its least and most."""
     progs = read_table(folder / "sweep_programs.csv")
     progs = progs[progs["sample"].isin(ok["sample"])]
+    rows = []
     for prog, g in progs.groupby("program", sort=True):
         v = g["invest_musd"].to_numpy()
         rows.append(
@@ -94,12 +126,4 @@ def summarise(folder: Path) -> pd.DataFrame:
                 "basis": FORESIGHT,
             }
         )
-    failed = sweep[sweep["status"] != "optimal"]
-    rows.append({"item": "failed samples", "unit": "samples", "samples": len(failed)})
-    rows = plan_summary(folder, record.get("plan"), (jobs_unit, exports_unit)) + rows
-    table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)  # every column, even with no answer
-    table.attrs["plan"] = plan_counts(folder, record.get("plan"))  # for the terminal
-    table.to_csv(
-        folder / "sweep_summary.csv", index=False, float_format="%.12g", lineterminator="\n"
-    )
-    return table
+    return rows
