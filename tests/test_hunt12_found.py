@@ -76,3 +76,32 @@ def test_the_decide_now_prices_sheet_heads_each_value_with_the_csvs_unit(tmp_pat
     head = next(book["decide_now_prices"].iter_rows(max_row=1, values_only=True))
     (header,) = [str(h) for h in head if str(h).startswith("value_per_musd")]
     assert "US$ million)" not in header  # jobs per musd, or "see unit column" as others say
+
+
+# 3. The two-stage plan's expected shortfalls are numbers without a unit
+
+
+SHORTFALLS = re.compile(
+    r"expected weighted shortfall here and now ([\d.,]+)([^,;]*), wait-and-see ([\d.,]+)([^,;]*)"
+)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the two-stage page and terminal give the expected weighted shortfalls no unit",
+)
+def test_a_two_stage_plans_expected_shortfalls_say_their_unit(tmp_path):
+    """Where soft targets fall short differently, the two-stage sentence gives the expected
+    weighted shortfall here and now, wait-and-see and nominal decide-now as bare numbers
+    (`here and now 11.09, wait-and-see 11.09`); solve says `10.99 targets' worth` and frontier
+    `weighted shortfall`. Both the terminal and report.html say the sentence."""
+    out = tmp_path / "run"
+    args = ("--decide-now", "phase1", "--scenarios", 2)
+    ran = run_cli("solve", "--inputs", BASELINE, *args, "--out", out)
+    assert ran.exit_code == 0, ran.stderr
+    page = (out / "report.html").read_text(encoding="utf-8")
+    for text in (" ".join(ran.stdout.split()), page):
+        found = SHORTFALLS.search(text)
+        assert found, "soft targets fall short differently here: the sentence is said"
+        assert found.group(2).strip(), found.group(0)
+        assert found.group(4).strip(), found.group(0)
