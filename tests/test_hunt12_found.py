@@ -23,6 +23,24 @@ def _relied(folder: Path) -> int:
     return int(found.group(1))
 
 
+@pytest.fixture(scope="module")
+def study_run(tmp_path_factory):
+    """`study_run(*ARGS)`: `allocator ARGS --inputs BASELINE --out OUT` once per module for each
+    ARGS (exit 0 asserted): OUT. Read it, never write into it."""
+    made: dict[tuple[str, ...], Path] = {}
+
+    def run(*args: object) -> Path:
+        key = tuple(map(str, args))
+        if key not in made:
+            out = tmp_path_factory.mktemp("study") / "out"
+            ran = run_cli(*args, "--inputs", BASELINE, "--out", out)
+            assert ran.exit_code == 0, ran.stderr
+            made[key] = out
+        return made[key]
+
+    return run
+
+
 # 1. The study pages say their plan relies on none of the assumed rows it funds
 
 
@@ -39,18 +57,17 @@ STUDIES = {
     reason="study pages say the plan relies on 0 assumed rows; solve's page of that plan says 32",
 )
 @pytest.mark.parametrize("study", list(STUDIES))
-def test_a_study_page_counts_the_assumed_rows_its_plan_relies_on(solved_run, tmp_path, study):
+def test_a_study_page_counts_the_assumed_rows_its_plan_relies_on(solved_run, study_run, study):
     """`allocator frontier` on the baseline (one plan: the solve's) and `sweep` (the nominal
     plan: the solve's) list the same assumed rows as solve's page; `alternatives` and `core`
     study plans that fund programs whose rows state an assumption, so not none of them. Every
     study page said `this plan relies on 0 of them`: its tables hold no shadow prices or
     allocation_by_phase, which `relied_on` reads."""
     run, _ = solved_run("--inputs", BASELINE)
-    ran = run_cli(*STUDIES[study], "--inputs", BASELINE, "--out", tmp_path / "study")
-    assert ran.exit_code == 0, ran.stderr
+    folder = study_run(*STUDIES[study])
     if study in ("frontier", "sweep"):
-        assert _relied(tmp_path / "study") == _relied(run)
-    assert _relied(tmp_path / "study") > 0
+        assert _relied(folder) == _relied(run)
+    assert _relied(folder) > 0
 
 
 # 2. The decide-now prices' workbook header gives a value per US$ million the unit US$ million
@@ -135,3 +152,23 @@ def test_a_risk_runs_answer_sheet_names_the_objective_as_run_json_does(tmp_path,
     rows = book["Answer"].iter_rows(min_row=2, values_only=True)
     (name,) = [row[1] for row in rows if row[0] == "objective"]
     assert name == label
+
+
+# 5. The frontier chart shows a point's jobs at another rounding than the table beside it
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="frontier chart labels jobs 545,333.5 where the page's table and headline say 545,334",
+)
+def test_the_frontier_charts_points_show_the_numbers_of_its_table(study_run):
+    """report.html of `allocator frontier` on the baseline: the table and the headline give the
+    plan's jobs whole (545,334: `rounding.cell`, jobs are counted whole), but the chart's point
+    (its tooltip) and its cut axis use `svg.number` (one decimal from 100 up): 545,333.5."""
+    page = (study_run(*STUDIES["frontier"]) / "report.html").read_text(encoding="utf-8")
+    table = re.findall(r'<td class="n" data-v="[^"]*">([^<]*)</td>', page)
+    points = re.findall(r"<circle [^>]*><title>([^<]*), ([^<]*)</title>", page)
+    assert len(points) == 1, "one plan is best for both: one point"
+    x, y = points[0]
+    assert "545,334" in table
+    assert y == "545,334"
