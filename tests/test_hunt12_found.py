@@ -26,16 +26,16 @@ def _relied(folder: Path) -> int:
 @pytest.fixture(scope="module")
 def study_run(tmp_path_factory):
     """`study_run(*ARGS)`: `allocator ARGS --inputs BASELINE --out OUT` once per module for each
-    ARGS (exit 0 asserted): OUT. Read it, never write into it."""
-    made: dict[tuple[str, ...], Path] = {}
+    ARGS (exit 0 asserted): (OUT, what it printed). Read OUT, never write into it."""
+    made: dict[tuple[str, ...], tuple[Path, str]] = {}
 
-    def run(*args: object) -> Path:
+    def run(*args: object) -> tuple[Path, str]:
         key = tuple(map(str, args))
         if key not in made:
             out = tmp_path_factory.mktemp("study") / "out"
             ran = run_cli(*args, "--inputs", BASELINE, "--out", out)
             assert ran.exit_code == 0, ran.stderr
-            made[key] = out
+            made[key] = (out, ran.stdout)
         return made[key]
 
     return run
@@ -64,7 +64,7 @@ def test_a_study_page_counts_the_assumed_rows_its_plan_relies_on(solved_run, stu
     study page said `this plan relies on 0 of them`: its tables hold no shadow prices or
     allocation_by_phase, which `relied_on` reads."""
     run, _ = solved_run("--inputs", BASELINE)
-    folder = study_run(*STUDIES[study])
+    folder, _ = study_run(*STUDIES[study])
     if study in ("frontier", "sweep"):
         assert _relied(folder) == _relied(run)
     assert _relied(folder) > 0
@@ -165,10 +165,38 @@ def test_the_frontier_charts_points_show_the_numbers_of_its_table(study_run):
     """report.html of `allocator frontier` on the baseline: the table and the headline give the
     plan's jobs whole (545,334: `rounding.cell`, jobs are counted whole), but the chart's point
     (its tooltip) and its cut axis use `svg.number` (one decimal from 100 up): 545,333.5."""
-    page = (study_run(*STUDIES["frontier"]) / "report.html").read_text(encoding="utf-8")
+    page = (study_run(*STUDIES["frontier"])[0] / "report.html").read_text(encoding="utf-8")
     table = re.findall(r'<td class="n" data-v="[^"]*">([^<]*)</td>', page)
     points = re.findall(r"<circle [^>]*><title>([^<]*), ([^<]*)</title>", page)
     assert len(points) == 1, "one plan is best for both: one point"
     x, y = points[0]
     assert "545,334" in table
     assert y == "545,334"
+
+
+# 6. The sweep page shows a share of samples as a bare 0.5 in a row whose unit is US$ million
+
+
+def _summary_rows(page: str) -> dict[str, list[str]]:
+    """The cells of the sweep page's summary table by item (`program silver_processing`)."""
+    rows = re.findall(r"<tr>(.*?)</tr>", page)
+    cells = [re.findall(r"<td[^>]*>([^<]*)</td>", r) for r in rows]
+    return {c[0]: c for c in cells if c}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sweep page gives funded_share 0.5 (row unit: US$ million); its terminal says 50%",
+)
+def test_the_sweep_pages_funded_share_is_the_terminals_percent(study_run):
+    """`allocator sweep` on the baseline (2 samples): the terminal says `silver_processing:
+    funded in 50% of re-optimised samples`; report.html's summary row of that program, whose
+    unit column says `US$ million`, gives its funded_share as a bare `0.5` (core's page gives
+    its shares as `97%`, as its terminal does)."""
+    folder, printed = study_run(*STUDIES["sweep"])
+    said = re.search(r"program silver_processing: funded in (\d+%)", " ".join(printed.split()))
+    assert said, printed
+    row = _summary_rows((folder / "report.html").read_text(encoding="utf-8"))
+    cells = row["program silver_processing"]
+    assert cells[1] == "US$ million"
+    assert said.group(1) in cells
