@@ -16,6 +16,17 @@ from conftest import BASELINE, DATA, run_cli
 RELIES = re.compile(r"input rows rest on an assumption; this plan relies on (\d+) of them")
 
 
+def _rows(path: Path, sheet: str) -> list[tuple]:
+    """The values of every row of `sheet` in the workbook at `path` (the file closed after)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return list(book[sheet].iter_rows(values_only=True))
+    finally:
+        book.close()
+
+
 def _relied(folder: Path) -> int:
     """How many assumed input rows report.html in `folder` says the plan relies on."""
     found = RELIES.search((folder / "report.html").read_text(encoding="utf-8"))
@@ -81,16 +92,13 @@ def test_the_decide_now_prices_sheet_heads_each_value_with_the_csvs_unit(tmp_pat
     """A two-stage run's decide_now_prices.csv gives `value_per_musd` in its `unit` column
     (`jobs per musd`), but workbook.xlsx heads the column `value_per_musd (US$ million)`: every
     header ending in `_musd` is given US$ million, a rate per US$ million too."""
-    import openpyxl
-
     out = tmp_path / "run"
     args = ("--decide-now", "p1", "--scenarios", 3)
     ran = run_cli("solve", "--inputs", DATA / "two_stage", *args, "--out", out)
     assert ran.exit_code == 0, ran.stderr
     units = set(pd.read_csv(out / "decide_now_prices.csv")["unit"])
     assert units == {"jobs per musd"}
-    book = openpyxl.load_workbook(out / "workbook.xlsx", read_only=True)
-    head = next(book["decide_now_prices"].iter_rows(max_row=1, values_only=True))
+    head = _rows(out / "workbook.xlsx", "decide_now_prices")[0]
     (header,) = [str(h) for h in head if str(h).startswith("value_per_musd")]
     assert "US$ million)" not in header  # jobs per musd, or "see unit column" as others say
 
@@ -140,16 +148,13 @@ def test_a_risk_runs_answer_sheet_names_the_objective_as_run_json_does(tmp_path,
     by name, another number by value."""
     import json
 
-    import openpyxl
-
     out = tmp_path / "run"
     args = ("--risk", risk, "--scenarios", 4)
     ran = run_cli("solve", "--inputs", DATA / "robust", *args, "--out", out)
     assert ran.exit_code == 0, ran.stderr
     label = json.loads((out / "run.json").read_text(encoding="utf-8"))["objective"]["label"]
     assert label.startswith("expected" if risk == "cvar" else "worst-scenario")
-    book = openpyxl.load_workbook(out / "workbook.xlsx", read_only=True)
-    rows = book["Answer"].iter_rows(min_row=2, values_only=True)
+    rows = _rows(out / "workbook.xlsx", "Answer")
     (name,) = [row[1] for row in rows if row[0] == "objective"]
     assert name == label
 
@@ -308,14 +313,35 @@ def test_compare_workbook_heads_each_plan_with_its_name_alone(tmp_path):
     names (`jobs`, `exports`), each row's unit in its `unit` column (US$ million, plans, ...);
     compare.xlsx heads the first `jobs (jobs)` (a column called jobs gets the jobs unit), so
     its US$ million rows read as jobs, and the second plain `exports`."""
-    import openpyxl
-
     out = tmp_path / "cmp"
     ran = run_cli("compare", "jobs", "exports", "--inputs", DATA / "exports", "--out", out)
     assert ran.exit_code == 0, ran.stderr
     table = pd.read_csv(out / "compare.csv")
     assert list(table.columns) == ["section", "metric", "unit", "jobs", "exports"]
     assert "US$ million" in set(table["unit"])
-    sheet = openpyxl.load_workbook(out / "compare.xlsx", read_only=True)["compare"]
-    head = next(sheet.iter_rows(max_row=1, values_only=True))
+    head = _rows(out / "compare.xlsx", "compare")[0]
     assert list(head)[3:] == ["jobs", "exports"]
+
+
+# 11. Progressive hedging on two workers gives other tables than in this process
+
+
+@pytest.mark.slow  # a LocalCluster of 2 processes: about 12 s of this file's 24
+@pytest.mark.xfail(
+    strict=True,
+    reason="hedging on 2 workers writes other allocation bytes than in-process; docs say same",
+)
+def test_hedging_on_two_workers_writes_the_tables_of_one_process(tmp_path):
+    """docs/uncertainty.md: `The tables are the same bytes with 1 or N workers or a scheduler`.
+    test_two_stage_scale holds that on tests/data/two_stage; on the baseline (2 scenarios,
+    targets off) allocation.csv differs in the 10th digit and beyond (394.736117084 against
+    394.73611708), and so later_plans.csv, decide_now_prices.csv and the rest."""
+    args = ["--inputs", BASELINE, "--targets", "off", "--decide-now", "phase1"]
+    args += ["--scenarios", 2, "--two-stage-method", "hedging"]
+    for workers in (1, 2):
+        out = tmp_path / f"workers{workers}"
+        ran = run_cli("solve", *args, "--workers", workers, "--out", out)
+        assert ran.exit_code == 0, ran.stderr
+    for name in ("allocation.csv", "later_plans.csv", "two_stage_scenarios.csv"):
+        one, two = (tmp_path / f"workers{w}" / name for w in (1, 2))
+        assert one.read_bytes() == two.read_bytes(), name
