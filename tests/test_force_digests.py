@@ -19,7 +19,7 @@ def test_run_json_records_every_file_as_written(tmp_path):
     run = tmp_path / "run"
     assert run_cli("solve", "--inputs", DATA / "greedy", "--out", run).exit_code == 0
     files = sorted(p.name for p in run.iterdir() if p.name != "run.json")
-    assert "allocation.csv" in files and "workbook.xlsx" in files
+    assert {"allocation.csv", "workbook.xlsx"} <= set(files)
     assert _digests(run) == {n: hashlib.sha256((run / n).read_bytes()).hexdigest() for n in files}
 
 
@@ -31,9 +31,10 @@ def test_a_page_rebuilt_by_report_stays_allocators_for_force(tmp_path):
     data.rename(tmp_path / "moved")  # the rebuilt page says its assumptions are left out
     assert run_cli("report", run).exit_code == 0
     assert (run / "report.html").read_bytes() != page
-    assert _digests(run)["report.html"] == hashlib.sha256(
-        (run / "report.html").read_bytes()
-    ).hexdigest()
+    assert (
+        _digests(run)["report.html"]
+        == hashlib.sha256((run / "report.html").read_bytes()).hexdigest()
+    )
     (tmp_path / "moved").rename(data)
     res = run_cli("solve", "--inputs", data, "--out", run, "--force")
     assert res.exit_code == 0, res.stderr
@@ -49,8 +50,8 @@ def test_force_names_the_edited_table_and_keeps_the_folder(tmp_path):
     res = run_cli("solve", "--inputs", DATA / "greedy", "--out", run, "--force")
     assert res.exit_code == 2
     assert res.stderr.strip().splitlines() == [
-        f"error: --out {run} will not be replaced: it holds budgets.csv, changed since allocator wrote "
-        "it, which may hold your edits, and --force replaces only allocator's own output "
-        "folders. Fix: choose another --out"
+        f"error: --out {run} will not be replaced: it holds budgets.csv, changed since "
+        "allocator wrote it, which may hold your edits, and --force replaces only allocator's "
+        "own output folders. Fix: choose another --out"
     ]
     assert {p.name: p.read_bytes() for p in run.iterdir()} == kept
