@@ -1,0 +1,77 @@
+"""Hunt 11: what README.md, inputs/README.md, docs/*.md and each command's --help claim, checked
+against what the program does; and the "Fix:" hints of refusals, followed literally. Each test
+fails on today's code (xfail, strict): it says what the text claims and what the program does."""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, invoke
+
+SWEEP = DATA / "sweep"  # a small dataset without settings.csv: the number style is undeclared
+
+
+def _dataset(tmp_path: Path, src: Path = SWEEP) -> Path:
+    """A copy of dataset `src` to edit."""
+    return Path(shutil.copytree(src, tmp_path / "data"))
+
+
+def _set(folder: Path, table: str, row: int, column: str, value: str) -> None:
+    """Write `value` into `column` of spreadsheet row `row` (header = 1) of `folder/table.csv`."""
+    path = folder / f"{table}.csv"
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    fields = list(rows[0])
+    if column not in fields:
+        fields.append(column)
+    rows[row - 2][column] = value
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fields)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _check(folder: Path):
+    """`allocator check --inputs FOLDER`."""
+    return invoke("check", "--inputs", folder)
+
+
+# Fix hints followed literally
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the underscore refusal's Fix suggests 8,500, which the same (undeclared) dataset "
+    "refuses next as a number read two ways",
+)
+def test_the_underscore_fix_examples_load_in_the_dataset_that_was_refused(tmp_path):
+    # `cap_musd` 8_500: "Fix: write the digits without underscores, e.g. 8500 or 8,500"; the
+    # user writes 8,500 and is told "'8,500' reads as 8500 ... or 8.5 ...": a second refusal.
+    data = _dataset(tmp_path)
+    _set(data, "programs", 2, "cap_musd", "8_500")
+    refused = _check(data)
+    assert refused.exit_code == 2
+    examples = re.search(r"e\.g\. (.+)$", refused.stderr.strip()).group(1).split(" or ")
+    assert examples == ["8500", "8,500"]
+    for example in examples:
+        _set(data, "programs", 2, "cap_musd", example)
+        followed = _check(data)
+        assert followed.exit_code == 0, (example, followed.stderr)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="max_annual_share 0 is refused as 'not a share between 0 and 1', and the fix asks "
+    "for a share between 0 and 1, which 0 is (inputs/README.md: share 0..1)",
+)
+def test_a_zero_ramp_share_is_refused_with_a_rule_that_excludes_zero(tmp_path):
+    data = _dataset(tmp_path)
+    _set(data, "programs", 2, "max_annual_share", "0")
+    refused = _check(data)
+    assert refused.exit_code == 2
+    assert "'0' is not a share between 0 and 1" not in refused.stderr, refused.stderr
