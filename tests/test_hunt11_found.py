@@ -186,3 +186,38 @@ def test_replan_keeps_the_mitigation_spent_up_to_the_as_of_year(baseline_run, tm
     past = [k for k in approved if int(k.rstrip(")").rsplit(",", 1)[1]) <= 2027]
     assert past
     assert {k: replanned[k] for k in past} == pytest.approx({k: approved[k] for k in past})
+
+
+def _model_file(folder: Path, body: str) -> Path:
+    """`folder/t.yaml`: a model file of the bundled dataset (a copy beside it) with `body`."""
+    bundled = Path(__file__).resolve().parents[1] / "inputs" / "peru2040"
+    shutil.copytree(bundled, folder.parent / "inputs" / "peru2040")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "t.yaml"
+    path.write_text(f"name: t\ndataset: ../inputs/peru2040\n{body}", encoding="utf-8")
+    return path
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a model file outside models/ is refused as 'points outside the project' with the "
+    "Fix 'e.g. ../inputs/peru2040': the very value refused",
+)
+def test_the_outside_the_project_fix_is_not_the_value_refused(tmp_path):
+    model = _model_file(tmp_path / "scenarios", "")
+    refused = invoke("solve", model, "--out", tmp_path / "r")
+    assert refused.exit_code == 2
+    assert "points outside the project" in refused.stderr
+    assert "e.g. ../inputs/peru2040" not in refused.stderr, refused.stderr
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="discount_rate: 5% in a model file is refused ('not a number in a known unit') where "
+    "--discount-rate 5% is taken (docs: one number rule for CSV, model files and options)",
+)
+def test_a_model_files_discount_rate_takes_a_percent_as_the_option_does(tmp_path):
+    model = _model_file(tmp_path / "models", "measure: discounted\ndiscount_rate: 5%\n")
+    res = invoke("solve", model, "--out", tmp_path / "r")
+    assert "not a number" not in res.stderr, res.stderr
+    assert res.exit_code == 0, res.stderr
