@@ -4,6 +4,7 @@ fails on today's code (xfail, strict): it says what the text claims and what the
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import re
 import shutil
@@ -292,3 +293,38 @@ def test_an_exported_workbook_keeps_every_column_of_the_schema(tmp_path):
     header = {n: [c.value for c in next(sheets[n].iter_rows(max_row=1))] for n in sheets.sheetnames}
     assert "floor_musd" in header["programs"], header["programs"]
     assert "export_category" in header["markets"], header["markets"]
+
+
+# docs/api.md: "A function takes a RunSpec, a model file, or nothing (the bundled Peru 2040
+# dataset), with any RunSpec field as a keyword on top"; "`allocator.plan` solves in memory".
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="allocator.plan() / plan(objective=...) / plan(model file) raise TypeError or "
+    "AttributeError: plan takes only a RunSpec, unlike the api page's rule for every function",
+)
+@pytest.mark.parametrize(
+    ("args", "kwargs"),
+    [((), {}), ((), {"objective": "exports"}), (("models/baseline.yaml",), {})],
+    ids=["nothing", "keyword", "model-file"],
+)
+def test_plan_takes_what_the_api_page_says_every_function_takes(args, kwargs, monkeypatch):
+    import allocator
+
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    run = allocator.plan(*args, **kwargs)
+    assert run.solution.objective_value > 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="allocator.solve(measure='discounted', discount_rate='5%') ends in TypeError "
+    "(str + float), where the api page promises UsageError/InputError and the CLI takes 5%",
+)
+def test_a_percent_discount_rate_through_the_api_is_taken_or_refused_in_words(tmp_path):
+    import allocator
+    from allocator.errors import InputError, UsageError
+
+    with contextlib.suppress(UsageError, InputError):  # refused in words: fine
+        allocator.solve(measure="discounted", discount_rate="5%", inputs=SWEEP, out=tmp_path / "r")
