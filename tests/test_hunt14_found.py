@@ -112,8 +112,12 @@ def _header(book, sheet, column):
     """The workbook header cell of `column` on `sheet` (the name and, in brackets, its unit)."""
     import openpyxl
 
-    cells = next(openpyxl.load_workbook(book, read_only=True)[sheet].iter_rows(max_row=1))
-    return next(c.value for c in cells if str(c.value).split(" (")[0] == column)
+    wb = openpyxl.load_workbook(book, read_only=True)
+    try:
+        cells = next(wb[sheet].iter_rows(max_row=1, values_only=True))
+    finally:
+        wb.close()
+    return next(c for c in cells if str(c).split(" (")[0] == column)
 
 
 @pytest.mark.xfail(
@@ -145,8 +149,8 @@ def test_the_two_stage_scenarios_say_their_unit(two_stage_run):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="sensitivity.csv: invest(advanced_materials,rnd,2036) may gain 5.3 jobs per musd with the "
-    "plan still optimal; in the run's own model.mps +0.053 already makes another plan 446 jobs better",
+    reason="sensitivity.csv: invest(advanced_materials,rnd,2036)'s coefficient may rise 5.3 with "
+    "the plan still optimal; in the run's own model.mps +0.053 makes another plan 446 jobs better",
 )
 def test_an_allowable_increase_keeps_the_written_plan_optimal(tmp_path):
     import highspy
