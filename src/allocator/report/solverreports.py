@@ -22,8 +22,8 @@ from allocator.report.tables import (
 
 
 def _excel_inf(values: pd.Series) -> pd.Series:
-    """Excel Solver writes an unlimited range as 1E+30."""
-    return values.where(np.isfinite(values.to_numpy(dtype=float)), EXCEL_INFINITY)
+    """Excel Solver writes an unlimited range as 1E+30; a range not known (NaN) stays empty."""
+    return values.where(~np.isinf(values.to_numpy(dtype=float)), EXCEL_INFINITY)
 
 
 def sensitivity(sol: Solution, prices: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -53,8 +53,15 @@ def sensitivity(sol: Solution, prices: pd.DataFrame | None = None) -> pd.DataFra
         copy=False,  # copy-on-write: the solution's columns are never changed
     )
     var["flag"] = select_text(
-        [(var["allowable_increase"] == 0) | (var["allowable_decrease"] == 0)],
-        ["degenerate: zero-length range (another optimum exists)"],
+        [
+            var["allowable_increase"].isna() | var["allowable_decrease"].isna(),
+            (var["allowable_increase"] == 0) | (var["allowable_decrease"] == 0),
+        ],
+        [
+            "tie: the tie rule moved this plan off the ranged vertex, another optimum; "
+            "0 on the side that optimum lies, the other side not computed",
+            "degenerate: zero-length range (another optimum exists)",
+        ],
         "",
     )
     sp = shadow_prices(sol) if prices is None else prices

@@ -23,7 +23,7 @@ from allocator.model.measures import JOB_YEARS
 from allocator.solver.compile import INF, CompiledLP, set_costs
 from allocator.solver.highs import trim_heap
 from allocator.solver.overlap import Overlap
-from allocator.solver.ranging import allowable_ranges
+from allocator.solver.ranging import allowable_ranges, ranges_at_plan
 from allocator.solver.spending import spending_order
 from allocator.solver.status import PassResult, Status, status_of
 from allocator.solver.subproblems import efficient_face, reachable_exports
@@ -298,6 +298,8 @@ def optimum(
     timings["ties"] = lap()
     x = reachable_exports(lp, x)
     timings["exports"] = lap()
+    if ranges is not None:
+        ranges["columns"] = ranges_at_plan(ranges["columns"], found.x, x)
     return Optimum(
         found.objective,
         x,

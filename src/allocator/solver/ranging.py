@@ -90,6 +90,32 @@ def allowable_ranges(
     }
 
 
+MOVED = 1e-7
+"""A column whose written value differs from its value at the ranged vertex by more than this
+(relative to 1 or that value) was moved by the passes after it (`ranges_at_plan`)."""
+
+
+def ranges_at_plan(
+    columns: dict[str, np.ndarray], vertex: np.ndarray, plan: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The objective coefficients' ranges of the written plan, from those of the ranged vertex.
+
+    A column the efficiency passes and the tie rule left where the vertex has it keeps the
+    vertex's range: inside it the vertex, and so the plan (the same objective: c'x = c'v), stays
+    optimal, and past it neither does. A column they moved is one of several optima: if the plan
+    holds less of it than the vertex, any rise of its coefficient makes the vertex better than
+    the plan (allowable increase 0, exactly), and likewise a fall if it holds more; the other
+    side is not known without re-solves, so it is left empty (NaN), never the vertex's range,
+    which would say the plan stays optimal where it does not."""
+    moved = np.abs(plan - vertex) > MOVED * np.maximum(1.0, np.abs(vertex))
+    inc, dec = columns["allowable_increase"], columns["allowable_decrease"]
+    return {
+        **columns,
+        "allowable_increase": np.where(moved, np.where(plan < vertex, 0.0, np.nan), inc),
+        "allowable_decrease": np.where(moved, np.where(plan > vertex, 0.0, np.nan), dec),
+    }
+
+
 def _lexicographic(lp: CompiledLP, cost: np.ndarray) -> Lexicographic | None:
     """How this run solves soft targets, if it holds their least shortfall (None: no soft
     targets, or their hold released)."""
