@@ -95,6 +95,11 @@ class CoreStudy:
         )
 
 
+MAX_SAMPLES = 1_000_000
+"""The most re-optimised samples the index counts: `sweep`'s limit (each sample is one LP;
+2,000,000 ran past 10 minutes before anything was said)."""
+
+
 @dataclass(frozen=True)
 class CoreSettings:
     """The index's own options: dimension, threshold (US$ million), slack, samples and seed."""
@@ -110,7 +115,7 @@ class CoreSettings:
 
         Raises:
             UsageError: an unknown --by, a negative or not finite --threshold, a --slack
-                outside [0, 1), a negative --samples or a bad --seed.
+                outside [0, 1), --samples outside [0, MAX_SAMPLES] or a bad --seed.
         """
         from allocator.data.uncertainty import check_seed
 
@@ -126,10 +131,10 @@ class CoreSettings:
                 f"--slack {self.slack:g} is the share of the optimum that may be given up, in "
                 "[0, 1). Fix: e.g. --slack 0.02 for 2%"
             )
-        if self.samples < 0:
+        if not 0 <= self.samples <= MAX_SAMPLES:
             raise UsageError(
-                f"--samples {self.samples} is how many re-optimised samples are counted. "
-                "Fix: 0 (near-optimal plans only) or more, e.g. --samples 20"
+                f"--samples {self.samples} is how many re-optimised samples are counted (each "
+                f"one LP). Fix: 0 (near-optimal plans only) to {MAX_SAMPLES:,}, e.g. --samples 20"
             )
         check_seed(self.seed)
 
