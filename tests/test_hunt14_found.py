@@ -68,11 +68,6 @@ def test_one_more_unit_of_a_ramped_cap_is_what_solve_on_the_moved_cap_gives(tmp_
     assert change == pytest.approx(row["gain_of_one_unit_up"], abs=1e-6)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="exports, cumulative: the terminal says one more musd of export_market_development is "
-    "'worth +64.29 musd of exports'; solve with that musd forced in (money unspent) gives +0",
-)
 def test_what_a_musd_of_enabling_capital_is_worth_is_what_a_resolve_gives(tmp_path):
     import re
 

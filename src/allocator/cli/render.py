@@ -364,6 +364,8 @@ def _show_links(run: Run) -> None:
     out.print(f"[bold]Enabling links ({len(run.inputs.links)})[/]")
     for r in link_values(run.inputs, run.tables["shadow_prices"]).itertuples():
         worth = f"{r.worth_per_musd:+,.4g} {r.unit}" if r.rows else "no rows in this plan"
+        if r.rows and r.from_year is not None:
+            worth += f" productive from {r.from_year}, the earliest it can be"
         out.print(
             escape(f"  {r.link}: {r.words}; worth {worth} (binding in {r.binding} of {r.rows})"),
             highlight=False,

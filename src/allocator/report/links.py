@@ -36,12 +36,18 @@ def link_words(link: Link) -> str:
 
 def link_values(inp: Inputs, prices: pd.DataFrame) -> pd.DataFrame:
     """One row per link: its words, its rows, how many bind, and the worth of one more US$
-    million of enabling capital (ratio x the sum of its rows' shadow prices, with their unit)."""
+    million of enabling capital productive from the earliest year any can be (`enables_from`):
+    ratio x the sum of the shadow prices of its rows from that year on, with their unit. A
+    row before that year holds no enabling capital whatever the plan (the enabler's window has
+    not opened), so its price is no worth of enabling money: one more musd spent in the
+    enabler's first year raises exactly the rows from `enables_from` on, by the ratio."""
     rows = prices[prices["family"] == "enable"]
     out = []
     for link in inp.links:
         mine = rows[rows["link"] == link.link]
-        price = float(mine["shadow_price"].astype(float).sum())
+        start = enables_from(inp, link)
+        counted = mine[mine["year"].astype(float) >= start] if start is not None else mine.iloc[:0]
+        price = float(counted["shadow_price"].astype(float).sum())
         unit = str(mine["unit"].iloc[0]) if len(mine) else ""
         out.append(
             {
@@ -51,6 +57,20 @@ def link_values(inp: Inputs, prices: pd.DataFrame) -> pd.DataFrame:
                 "binding": int(mine["binding"].astype(bool).sum()),
                 "worth_per_musd": link.ratio * price + 0.0,
                 "unit": unit.replace(" per musd", " per musd of enabling capital"),
+                "from_year": start,
             }
         )
-    return pd.DataFrame(out, columns=["link", "words", "rows", "binding", "worth_per_musd", "unit"])
+    columns = ["link", "words", "rows", "binding", "worth_per_musd", "unit", "from_year"]
+    return pd.DataFrame(out, columns=columns)
+
+
+def enables_from(inp: Inputs, link: Link) -> int | None:
+    """The first year enabling capital of `link` can count (`model.links`: money spent in year
+    tau counts from tau + the program's lag + the link's lag), spent in the first year of its
+    program's window; None when the link names no program to enable with."""
+    from allocator.data.links import link_programs
+
+    enabling, _ = link_programs(inp, link)
+    programs = {p.program: p for p in inp.programs}
+    years = [programs[p].first_year + programs[p].lag_years for p in enabling]
+    return min(years) + link.lag_years if years else None
