@@ -163,11 +163,6 @@ def _mitigation(run: Path) -> dict[str, float]:
         }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="replan keeps the invested past but re-decides risk mitigation already spent "
-    "(skills 2025: 1,500 -> 746 musd) and says 'money moved after 2027: 0 musd'",
-)
 def test_replan_keeps_the_mitigation_spent_up_to_the_as_of_year(baseline_run, tmp_path):
     # docs/replan.md: "Every year up to the as-of year ... fixed"; actuals equal to the approved
     # plan's 2025-2027 money re-plan the same investment, yet the mitigation of those years moves.
