@@ -23,7 +23,13 @@ def test_the_money_moved_counts_the_mitigation_moved_after_the_as_of_year():
 
     inp = SimpleNamespace(phase_of_year={2025: "p1", 2026: "p1"})
     alloc = pd.DataFrame(
-        {"program": ["a"], "pool": ["public"], "phase": ["p1"], "year": [2026], "invest_musd": [100]}
+        {
+            "program": ["a"],
+            "pool": ["public"],
+            "phase": ["p1"],
+            "year": [2026],
+            "invest_musd": [100],
+        }
     )
     costs = pd.DataFrame(
         {
@@ -62,3 +68,38 @@ def test_a_replan_whose_actuals_outgrow_the_mitigation_spent_names_the_rows(tmp_
     assert "replan_mitigation(tech,2025)" in res.stderr
     assert "risk_cover(tech,2025)" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+# compare, frontier, core: the dataset's notes, as solve and sweep say them
+
+
+def _broken_fact(tmp_path: Path) -> Path:
+    """tests/data/sweep with two facts that cite each other (a note, not a refusal)."""
+    data = Path(shutil.copytree(DATA / "sweep", tmp_path / "data"))
+    (data / "facts.csv").write_text(
+        "fact,value,unit,total_of,same_as,source\na,100,musd,,fact:b,x\nb,100,musd,,fact:a,x\n",
+        encoding="utf-8",
+    )
+    return data
+
+
+def test_compare_says_a_dataset_note_once_however_many_items_share_it(tmp_path):
+    """`compare jobs exports` solves the dataset twice; each note is said as often as solve
+    says it, not once per item (and not never, as before)."""
+    data = _broken_fact(tmp_path)
+    solved = invoke("solve", "--inputs", data, "--out", tmp_path / "s")
+    said = solved.stderr.count("leads back to this row")
+    assert said >= 1
+    compared = invoke("compare", "jobs", "exports", "--inputs", data, "--out", tmp_path / "c")
+    assert compared.exit_code == 0, compared.stderr
+    assert compared.stderr.count("leads back to this row") == said
+
+
+def test_core_with_samples_says_a_broken_fact_once(tmp_path):
+    """core --samples 2 reads uncertainty.csv: the broken fact is said once, before the study."""
+    data = _broken_fact(tmp_path)
+    cored = invoke("core", "--inputs", data, "--samples", "2", "--out", tmp_path / "c")
+    assert cored.exit_code == 0, cored.stderr
+    assert cored.stderr.count("leads back to this row") == invoke(
+        "solve", "--inputs", data, "--out", tmp_path / "s"
+    ).stderr.count("leads back to this row")

@@ -346,11 +346,6 @@ def test_report_rebuilds_a_weighted_core_run_byte_for_byte(tmp_path):
     assert (out / "report.html").read_bytes() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core samples uncertainty.csv but leaves out the range on a program the model file "
-    "removes in silence; sweep warns by row (docs/workflow.md: 'left out with a warning')",
-)
 def test_core_says_which_range_a_model_files_exclusion_leaves_out(tmp_path):
     shutil.copytree(SWEEP, tmp_path / "data")
     model = tmp_path / "models" / "t.yaml"
@@ -428,11 +423,6 @@ def test_an_existing_workbook_of_ones_own_is_not_told_to_pass_force(tmp_path):
         assert followed.exit_code == 0, followed.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="inputs/README.md: 'solve (and every other command) only warns about a broken fact'; "
-    "solve and sweep warn, compare, frontier and core say nothing",
-)
 @pytest.mark.parametrize(
     "args",
     [
