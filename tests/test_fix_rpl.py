@@ -70,6 +70,20 @@ def test_a_replan_whose_actuals_outgrow_the_mitigation_spent_names_the_rows(tmp_
     assert "Traceback" not in res.stderr
 
 
+def test_a_replan_of_a_folder_without_its_mitigation_is_refused_by_name(tmp_path):
+    """A run folder of a dataset with risks whose reduced_costs.csv (the mitigation spent) is
+    gone: refused in a line naming the file, not re-planned with the mitigation re-decided."""
+    run = tmp_path / "run"
+    assert invoke("solve", "--inputs", DATA / "risk", "--out", run).exit_code == 0
+    (run / "reduced_costs.csv").unlink()
+    actuals = tmp_path / "actuals.csv"
+    actuals.write_text("program,pool,year,spent_musd\nb,public,2025,10\n", encoding="utf-8")
+    res = invoke("replan", run, "--actuals", actuals, "--as-of", 2025, "--out", tmp_path / "r")
+    assert res.exit_code == 2, res.stdout
+    assert "has no reduced_costs.csv" in res.stderr
+    assert not (tmp_path / "r").exists()
+
+
 # compare, frontier, core: the dataset's notes, as solve and sweep say them
 
 

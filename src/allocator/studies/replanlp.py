@@ -44,12 +44,11 @@ def add_replan_rows(
     model.add_rows("replan_spent", rows)
     mitigated = mitigation or {}
     mcol = model.of["mitigate"]
-    fixed = {
-        k: (mitigated.get(k, 0.0), [(1.0, [mcol[k]])], mitigated.get(k, 0.0))
-        for k in sets.mitigate
-        if k[1] <= as_of
-    }
-    model.add_rows("replan_mitigation", dict(sorted(fixed.items())))
+    fixed: dict[RiskYear, Row] = {}
+    for k in sorted(k for k in sets.mitigate if k[1] <= as_of):
+        v = mitigated.get(k, 0.0)
+        fixed[k] = (v, [(1.0, [mcol[k]])], v)
+    model.add_rows("replan_mitigation", fixed)
     after = _after(sets, col, as_of)
     later = _later(sets, approved, as_of)
     if churn is not None:
