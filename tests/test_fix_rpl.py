@@ -117,3 +117,12 @@ def test_core_with_samples_says_a_broken_fact_once(tmp_path):
     assert cored.stderr.count("leads back to this row") == invoke(
         "solve", "--inputs", data, "--out", tmp_path / "s"
     ).stderr.count("leads back to this row")
+
+
+def test_alternatives_warns_about_a_broken_fact_as_solve_does(tmp_path):
+    """inputs/README.md: every command warns about a broken fact; alternatives said nothing."""
+    data = _broken_fact(tmp_path)
+    said = invoke("solve", "--inputs", data, "--out", tmp_path / "s").stderr
+    ranged = invoke("alternatives", "--inputs", data, "--out", tmp_path / "a")
+    assert ranged.exit_code == 0, ranged.stderr
+    assert ranged.stderr.count("leads back to this row") == said.count("leads back to this row")
