@@ -163,11 +163,6 @@ def _mitigation(run: Path) -> dict[str, float]:
         }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="replan keeps the invested past but re-decides risk mitigation already spent "
-    "(skills 2025: 1,500 -> 746 musd) and says 'money moved after 2027: 0 musd'",
-)
 def test_replan_keeps_the_mitigation_spent_up_to_the_as_of_year(baseline_run, tmp_path):
     # docs/replan.md: "Every year up to the as-of year ... fixed"; actuals equal to the approved
     # plan's 2025-2027 money re-plan the same investment, yet the mitigation of those years moves.
@@ -277,12 +272,6 @@ def test_sweep_takes_the_force_the_trust_page_names(tmp_path):
     assert again.exit_code == 0, again.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="export-inputs drops a column every row leaves empty (programs' floor_musd, markets' "
-    "export_category): docs say the workbook's columns are the schema's; a planner has no cell "
-    "to type a floor in",
-)
 def test_an_exported_workbook_keeps_every_column_of_the_schema(tmp_path):
     import openpyxl
 
@@ -357,11 +346,6 @@ def test_report_rebuilds_a_weighted_core_run_byte_for_byte(tmp_path):
     assert (out / "report.html").read_bytes() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core samples uncertainty.csv but leaves out the range on a program the model file "
-    "removes in silence; sweep warns by row (docs/workflow.md: 'left out with a warning')",
-)
 def test_core_says_which_range_a_model_files_exclusion_leaves_out(tmp_path):
     shutil.copytree(SWEEP, tmp_path / "data")
     model = tmp_path / "models" / "t.yaml"
@@ -439,11 +423,6 @@ def test_an_existing_workbook_of_ones_own_is_not_told_to_pass_force(tmp_path):
         assert followed.exit_code == 0, followed.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="inputs/README.md: 'solve (and every other command) only warns about a broken fact'; "
-    "solve and sweep warn, compare, frontier and core say nothing",
-)
 @pytest.mark.parametrize(
     "args",
     [

@@ -235,10 +235,6 @@ MOVES = re.compile(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="replan terminal says re-planned 1,059.82 / change -73.678; its page 1,059.8 / -73.68",
-)
 def test_replans_terminal_and_page_show_each_programs_money_alike(solved_run, tmp_path):
     """`allocator replan` of the baseline with 87% of the approved money spent up to 2026: the
     terminal's `Approved and re-planned money by program and phase` gives 6 significant digits

@@ -151,6 +151,25 @@ def notes_of(inp: Inputs, uncertainty: bool) -> list[str]:
     return [n for n in inp.notes if uncertainty or not n.startswith("uncertainty.csv")]
 
 
+def tell_notes(
+    inp: Inputs,
+    warn: Callable[[str], None] | None,
+    uncertainty: bool,
+    refused: bool = True,
+) -> None:
+    """Warn each note of `notes_of(inp, uncertainty)` through `warn` (None: say nothing): the
+    one way every command that loads a dataset tells a broken fact, a range an override left
+    out or a broken uncertainty.csv row. Without `refused`, not the notes on the broken
+    uncertainty.csv rows that the command itself refuses in a line (sweep, core's samples)."""
+    from allocator.data.uncertainty import REFUSED
+
+    if warn is None:
+        return
+    for note in notes_of(inp, uncertainty):
+        if refused or not note.startswith(REFUSED):
+            warn(note)
+
+
 def load_scenario(
     inputs: Path | str, overrides: Sequence[Override] = (), model_file: Path | None = None
 ) -> Inputs:

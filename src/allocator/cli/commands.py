@@ -219,7 +219,9 @@ def compare(
 
         measured = (measure, rate_of(discount_rate))
         changes = set_overrides(cell_sets)
-        done = side_by_side(items, inputs, targets, out_dir, force, measured, model, changes)
+        done = side_by_side(
+            items, inputs, targets, out_dir, force, measured, model, changes, warn=warn
+        )
         folder, table = done.folder, done.table
         if as_json:
             print_json(table.to_dict(orient="records"))
@@ -264,7 +266,7 @@ def frontier(
             model, inputs, None, None, targets, measure, discount_rate, cell_sets,
             out=out_dir, force=force,
         )  # fmt: skip
-        done = trace(spec, points, x, y)
+        done = trace(spec, points, x, y, warn=warn)
         folder = done.folder
         show_frontier(done.table, done.notes)
         if folder is not None:  # trace wrote it (the Python API may leave it unwritten)

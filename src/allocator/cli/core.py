@@ -124,7 +124,7 @@ def core(
         where = Where(serial=scheduler is None, scheduler=address, workers=workers)
         label = opts.label()
         output = Output(out_dir, force, opts.results, label, tuple(packages().items()))
-        folder, table, info = run_core(study, setting, where, output)
+        folder, table, info = run_core(study, setting, where, output, warn)
         if as_json:
             print_json(_document(folder, info))
         else:

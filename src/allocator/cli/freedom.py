@@ -16,7 +16,7 @@ from allocator.cli.console import shown
 from allocator.cli.exits import exit_codes
 from allocator.cli.helps import INPUTS_HELP
 from allocator.cli.options import number_of, run_spec
-from allocator.cli.render import err, out
+from allocator.cli.render import err, out, warn
 
 
 @app.command()
@@ -73,7 +73,8 @@ def alternatives(
         )  # fmt: skip
         address = None if scheduler in (None, "local") else scheduler
         with members_bar() as advance:
-            done = ranges(spec, slack, by, count, (address, workers, scheduler is None), advance)
+            where = (address, workers, scheduler is None)
+            done = ranges(spec, slack, by, count, where, advance, warn=warn)
         folder, table, info = done.folder, done.table, done.info
         assert folder is not None  # ranges() writes its folder and says where
         show_ranges(table, info)

@@ -106,13 +106,18 @@ def added_lines(added: list[dict[str, object]]) -> list[str]:
     return lines
 
 
-def show_table(rows: list[dict[str, object]]) -> None:
-    """Approved vs re-planned US$ million by program and phase (replan.csv)."""
+def show_table(rows: list[dict[str, Any]]) -> None:
+    """Approved vs re-planned US$ million by program and phase (replan.csv), each number as
+    report.html's table of the same rows shows it (`rounding.cell`), a change with its sign."""
+    from allocator.report.rounding import cell
+
     out.print("Approved and re-planned money by program and phase (US$ million):")
     for r in rows:
+        change = cell(r["change_musd"])
+        signed = change if change.startswith("-") or change == "0" else f"+{change}"
         out.print(
-            f"  {r['program']} {r['phase']} ({r['status']}): approved {r['approved_musd']:,.6g}, "
-            f"re-planned {r['replanned_musd']:,.6g}, change {r['change_musd']:+,.6g}",
+            f"  {r['program']} {r['phase']} ({r['status']}): approved "
+            f"{cell(r['approved_musd'])}, re-planned {cell(r['replanned_musd'])}, change {signed}",
             markup=False,
             soft_wrap=True,
         )

@@ -41,17 +41,18 @@ _YEARS = {"year", "first_year", "last_year"}
 
 
 def columns_of(rows: tuple[Row, ...], model: type[Row]) -> list[str]:
-    """The columns to write: the required ones and every other one some row sets."""
+    """The columns to write: every column of the table's schema. The required ones and those
+    some row sets come first (key, the table's own, then source and notes), then those no row
+    sets, in the schema's order: a planner needs a header to type a first value in (a
+    program's floor_musd), and the columns in use keep the cells the CSV's order gives them."""
     used = set().union(*(r.model_fields_set for r in rows)) if rows else set()
-    names = [
-        name
-        for name, info in model.model_fields.items()
-        if name != "line" and (info.is_required() or name in used)
-    ]
+    every = [name for name in model.model_fields if name != "line"]
+    names = [n for n in every if model.model_fields[n].is_required() or n in used]
     key = next((k for _f, m, k, _r in TABLES.values() if m is model), ())
     common = [n for n in names if n in Row.model_fields]  # source, notes: after the table's own
     first = [n for n in key if n in names]  # the key columns (program, pool...) first
-    return first + [n for n in names if n not in common and n not in first] + common
+    written = first + [n for n in names if n not in common and n not in first] + common
+    return written + [n for n in every if n not in written]
 
 
 def cell_value(value: Any) -> Any:

@@ -85,15 +85,20 @@ def alternatives(
     count: int = 0,
     where: tuple[str | None, int, bool] = (None, 2, True),
     progress: Progress | None = None,
+    warn: Callable[[str], None] | None = None,
     **options: Any,
 ) -> AlternativesRun:
     """Ranges (and `count` maximally different plans) within `slack` of the optimum, written
     atomically (`allocator alternatives`): ranges.csv, ranges.png, workbook.xlsx, run.json and
     alternative-<k>/ run folders. `where` is (scheduler, workers, serial): in this process, or
-    on Dask. `spec` and `options` as for `runs.solve.solve`."""
+    on Dask. `spec` and `options` as for `runs.solve.solve`; `warn` is told the dataset's notes
+    (a broken fact), as solve's."""
+    from allocator.pipeline import tell_notes
+
     spec = spec_from(spec, options)
 
     def study(inp: Inputs) -> Study[AlternativesRun]:
+        tell_notes(inp, warn, uncertainty=False)
         table, info, model, plans = ranges_of(inp, spec, slack, by, count, where, progress)
         words = objective_words(inp, spec.objective, spec.measured())
         title = f"Funding by {by} within {slack:.1%} of the best {words}"

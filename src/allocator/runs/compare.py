@@ -6,7 +6,7 @@ views and the table are `allocator.studies.compare`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,13 +37,24 @@ class CompareRun:
     folder: Path | None = None
 
 
-def _views(steps: list[Step]) -> list[RunView]:
+def _views(steps: list[Step], warn: Callable[[str], None] | None = None) -> list[RunView]:
+    """The view of each item; `warn` is told the notes of each dataset solved (a broken
+    fact), each note once however many items share the dataset."""
+    from allocator.pipeline import tell_notes
     from allocator.studies.compare import load_run, view_of
 
     views = []
+    said: set[str] = set()
+
+    def once(note: str) -> None:
+        if warn is not None and note not in said:
+            said.add(note)
+            warn(note)
+
     for item, what in steps:
         if isinstance(what, RunSpec):
             run = plan(what)
+            tell_notes(run.inputs, once, uncertainty=what.risk != "none")
             label = item if item in OBJECTIVES else Path(item).stem
             views.append(view_of(label, run.info, run.tables))
         else:
@@ -132,12 +143,13 @@ def compare(
     measure: tuple[str | None, float | None] = (None, None),
     model: Path | None = None,
     sets: Sequence[Override] = (),
+    warn: Callable[[str], None] | None = None,
 ) -> CompareRun:
     """Compare the items and write compare.csv, compare.xlsx, report.html and run.json
     atomically (`allocator compare`); the folder is checked against every input (datasets,
     model files, run folders) before any solve. `measure` is `--measure` and
     `--discount-rate` (None: each item's own); objectives are solved on the scenario of the
-    model file `model`, if given."""
+    model file `model`, if given; `warn` is told the notes of the datasets solved, as solve's."""
     from allocator.report.html import write_report
     from allocator.report.write import write_run_json
     from allocator.studies.compare import compare as side_by_side
@@ -155,7 +167,7 @@ def compare(
     spec = spec.with_(name="compare")
 
     def study(_inp: Inputs | None) -> Study[CompareRun]:  # the items load their own data
-        table = side_by_side(_views(steps))
+        table = side_by_side(_views(steps, warn))
         info = {
             "command": "compare",
             "items": items,

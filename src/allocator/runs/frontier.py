@@ -6,6 +6,7 @@ frontier of one plan, and whether the targets pin it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import pandas as pd
 from allocator.data.schema import Inputs
 from allocator.errors import UsageError
 from allocator.model.measures import SHORTFALL, Axis, axis
-from allocator.pipeline import built_lp
+from allocator.pipeline import built_lp, tell_notes
 from allocator.report.assumed import recorded_inputs
 from allocator.report.write import write_run
 from allocator.runs.common import Study, run_study
@@ -50,15 +51,18 @@ def frontier(
     points: int = 11,
     x: str = "exports",
     y: str = "jobs",
+    warn: Callable[[str], None] | None = None,
     **options: Any,
 ) -> FrontierRun:
     """Trace the frontier of `y` against `x` in `points` points and write frontier.csv,
     frontier.png and run.json atomically (`allocator frontier`). `spec` and `options` as for
-    `runs.solve.solve`."""
+    `runs.solve.solve`; `warn` is told the dataset's notes (a broken fact), as solve's."""
     spec = spec_from(spec, options)
 
     def study(inp: Inputs) -> Study[FrontierRun]:
         from allocator.report.studyplots import frontier_plot  # matplotlib only here
+
+        tell_notes(inp, warn, uncertainty=False)
 
         table, notes, x_axis, y_axis = trace(inp, spec, points, x, y)
         info = {

@@ -107,7 +107,7 @@ def read_approved(folder: Path, inputs: Path | None = None) -> Approved:
             found.
     """
     from allocator.report.readback import read_table
-    from allocator.studies.replanapproved import read_money
+    from allocator.studies.replanapproved import read_money, recorded_style
 
     info = read_record(folder)
     fix = "Fix: pass a run folder written by allocator solve"
@@ -121,9 +121,7 @@ def read_approved(folder: Path, inputs: Path | None = None) -> Approved:
     path = folder / "allocation.csv"
     if not path.is_file():
         raise UsageError(f"{folder} has no allocation.csv. {fix}")
-    recorded = info.get("inputs")
-    style = recorded.get("number_style") if isinstance(recorded, dict) else None
-    plan = read_money(path, style if style in ("point", "comma") else None)
+    plan = read_money(path, recorded_style(info))
     prices = folder / "shadow_prices.csv"
     t = read_table(prices, fix) if prices.is_file() else pd.DataFrame()
     columns = {"constraint", "family", "binding", "shadow_price"}
@@ -139,7 +137,7 @@ def run_replan(ro: ReplanOptions) -> dict[str, Any]:
     from allocator.report.write import check_target
     from allocator.runs.common import run_info, scenario_of
     from allocator.studies.actuals import load_actuals
-    from allocator.studies.replanapproved import check_against
+    from allocator.studies.replanapproved import check_against, mitigation_of
 
     approved = read_approved(ro.run, ro.inputs)
     approved_objective(approved)  # a run.json without one is refused before any work
@@ -155,6 +153,7 @@ def run_replan(ro: ReplanOptions) -> dict[str, Any]:
     inp = scenario_of(opts)
     _check_as_of(inp, ro.as_of)
     check_against(approved.rows, ro.run / "allocation.csv", inp)
+    approved.mitigation = mitigation_of(ro.run, approved.info, inp)
     actuals = load_actuals(given, inp, ro.as_of)
     load_s = time.perf_counter() - t0
     with replan_families():  # the tables, workbook and report name the re-plan's rows
@@ -256,7 +255,16 @@ def _solve(
     t0 = time.perf_counter()
     with paused_gc():
         model, sets = build_model(inp, opts.targets, None, measure)
-        add_replan_rows(model, sets, spent, approved.money, ro.as_of, churn, ro.least_change)
+        add_replan_rows(
+            model,
+            sets,
+            spent,
+            approved.money,
+            ro.as_of,
+            churn,
+            ro.least_change,
+            approved.mitigation,
+        )
         tb = time.perf_counter()
         lp = compile_lp(model)
     apply_options(lp, opts.solver)

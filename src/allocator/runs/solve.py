@@ -14,7 +14,7 @@ from allocator.data.schema import Inputs, Program
 from allocator.errors import UsageError
 from allocator.model.constraints import Robust
 from allocator.model.solution import Solution
-from allocator.pipeline import notes_of, sheets_of, solve_inputs, tables_of
+from allocator.pipeline import sheets_of, solve_inputs, tables_of, tell_notes
 from allocator.report.assumed import assumptions_of
 from allocator.report.write import write_run
 from allocator.runs.common import Run, Study, run_info, run_study, scenario_of
@@ -97,9 +97,7 @@ def check_risk_only(spec: RunSpec) -> None:
 
 def solved(inp: Inputs, spec: RunSpec, warn: Warn | None, load_s: float) -> Run:
     """Build and solve the loaded scenario `inp` of `spec`: the run, in memory."""
-    if warn is not None:
-        for note in notes_of(inp, uncertainty=spec.risk != "none"):
-            warn(note)
+    tell_notes(inp, warn, uncertainty=spec.risk != "none")
     robust = robust_spec(inp, spec) if spec.risk != "none" else None
     sol, timings = solve_inputs(
         inp,
@@ -216,11 +214,6 @@ def _write(folder: Path, run: Run, spec: RunSpec) -> None:
         tables if "two_stage" in run.info else sheets_of(inp, sol, tables) | risk_sheets(run.info),
         assumptions=assumptions_of(inp, tables),
     )
-
-
-def dataset_notes(spec: RunSpec) -> list[str]:
-    """The notes of the dataset `spec` names, with its model file's overrides (for sweep)."""
-    return notes_of(scenario_of(spec), uncertainty=True)
 
 
 def nominal_solution(inp: Inputs, spec: RunSpec) -> Solution:

@@ -12,7 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from allocator.runs.solve import dataset_notes
+from allocator.pipeline import tell_notes
+from allocator.runs.common import scenario_of
 from allocator.runs.spec import RunSpec, spec_from
 
 Where = tuple[str | None, int, bool, str | None]
@@ -63,16 +64,14 @@ def prepare(
 ) -> Path:
     """Check what can be checked before any work, tell the dataset's notes, and give the sweep
     folder (`spec.out`, else a new folder under `spec.results`)."""
-    from allocator.data.uncertainty import REFUSED, check_seed
+    from allocator.data.uncertainty import check_seed
     from allocator.errors import UsageError
     from allocator.report.write import default_run_dir
 
     check_seed(seed)
     if resume and spec.out is None:
         raise UsageError("--resume continues a sweep in --out. Fix: give --out DIR")
-    for note in dataset_notes(spec):
-        if warn is not None and not note.startswith(REFUSED):  # the sweep refuses it, in a line
-            warn(note)
+    tell_notes(scenario_of(spec), warn, uncertainty=True, refused=False)  # it refuses those
     differs = nominal_differs(spec)
     if warn is not None and differs is not None:
         warn(f"the sweep's nominal plan: {differs}")

@@ -101,7 +101,7 @@ def plan_two_stage(opts: RunSpec, warn: Callable[[str], None] | None = None) -> 
     """Load, sample the scenarios as the sweep does, solve the two-stage plan and its EVPI and
     VSS, and make its tables and run.json content; nothing is written."""
     from allocator.data.uncertainty import latin_hypercube, params_of
-    from allocator.pipeline import notes_of
+    from allocator.pipeline import tell_notes
     from allocator.runs.common import Run, scenario_of
     from allocator.studies.fixedplan import nominal_x
     from allocator.studies.scenariopool import ScenarioArrays
@@ -117,9 +117,7 @@ def plan_two_stage(opts: RunSpec, warn: Callable[[str], None] | None = None) -> 
             f"{opts.inputs} has no uncertainty.csv ranges to draw scenarios from. Fix: add "
             "uncertainty.csv (see inputs/README.md), or leave out --decide-now"
         )
-    if warn is not None:
-        for note in notes_of(inp, uncertainty=True):
-            warn(note)
+    tell_notes(inp, warn, uncertainty=True)
     model = SampleModel(inp, params, opts.objective, opts.targets, opts.measured(), opts.solver)
     values = latin_hypercube(params, opts.scenarios, opts.seed)
     t1 = time.perf_counter()

@@ -100,21 +100,31 @@ class Output:
 
 
 def run_core(
-    study: CoreStudy, setting: CoreSettings, where: Where = Where(), output: Output = Output()
+    study: CoreStudy,
+    setting: CoreSettings,
+    where: Where = Where(),
+    output: Output = Output(),
+    warn: Callable[[str], None] | None = None,
 ) -> tuple[Path, pd.DataFrame, dict[str, Any]]:
     """The core index of `study`, written to a run folder. Returns the folder, core.csv's table
-    and run.json's content.
+    and run.json's content. `warn` is told the dataset's notes before any work, as the sweep's:
+    a broken fact, and with samples the uncertainty.csv ranges an override leaves out.
 
     Raises:
         UsageError: a bad option or folder (nothing written).
         InputError: the dataset, its model file or its uncertainty.csv (nothing written).
     """
+    from allocator.pipeline import tell_notes
+    from allocator.studies.core import load_study
+
     setting.check()
     sources = [("dataset", Path(study.inputs))]
     sources += [("model file", Path(study.model_file))] if study.model_file else []
     sources += [("run folder", Path(study.run))] if study.run else []  # `core RUN` reads it
     if output.out is not None:
         check_target(output.out, output.force, sources)
+    sampled = setting.samples > 0  # uncertainty.csv read; a broken row is refused in a line
+    tell_notes(load_study(study), warn, uncertainty=sampled, refused=not sampled)
     plans = _solve(study, setting, where)
     table = core_table(plans, setting)
     info = core_info(study, setting, plans, table, dict(output.packages))

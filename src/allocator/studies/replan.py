@@ -9,13 +9,17 @@ while a re-plan runs, `replan_families`):
   money spent in 2026 stays in 2026, which lags, milestones and job-years see. A phase that has
   ended is fixed year by year; a phase that straddles the as-of year keeps what was spent so far
   in the years it was spent, and its later years are free.
+- `replan_mitigation[risk, year]`: for every year up to the as-of year, the risk mitigation
+  equals what the approved plan spent on it (its reduced_costs.csv's `mitigate` rows): the
+  actuals say what was invested, and mitigation spent is as past as investment spent.
 - `replan_change[program]` (`--max-change`): a program's money after the as-of year stays within
   the limit of what the approved plan put there (a share of it, or US$ million).
 - `--least-change`: columns `replan_move[program, pool, phase]` >= |re-planned - approved| money
-  after the as-of year (rows `replan_above`, `replan_below`), and an objective `least_change`
-  (minus their sum) maximised on the optimal face right after the objective, before the
-  efficiency passes: at the same optimum, within the passes' own tolerance, the plan that moves
-  the least money.
+  after the as-of year (rows `replan_above`, `replan_below`), the same of mitigation by risk and
+  phase (`replan_mitigation_move`, rows `replan_mitigation_above`, `replan_mitigation_below`),
+  and an objective `least_change` (minus their sum) maximised on the optimal face right after
+  the objective, before the efficiency passes: at the same optimum, within the passes' own
+  tolerance, the plan that moves the least money.
 
 Every pass of a solve runs (`results.solve_lp`); the tables are the solve's, plus replan.csv.
 """
@@ -70,6 +74,30 @@ LEAST_CHANGE = "least_change"
     ("program", "pool", "phase"),
     "musd",
     "money of pool {pool} into {program} in {phase} moved against the approved plan",
+)
+@family(
+    "replan_mitigation",
+    ("risk", "year"),
+    "musd",
+    "mitigation of {risk} risk in {year}, fixed to the approved plan",
+)
+@family(
+    "replan_mitigation_above",
+    ("risk", "phase"),
+    "musd",
+    "mitigation moved up: {risk} risk in {phase}",
+)
+@family(
+    "replan_mitigation_below",
+    ("risk", "phase"),
+    "musd",
+    "mitigation moved down: {risk} risk in {phase}",
+)
+@variable(
+    "replan_mitigation_move",
+    ("risk", "phase"),
+    "musd",
+    "mitigation of {risk} risk in {phase} moved against the approved plan",
 )
 def replan_rows(model: Any, sets: Any) -> None:
     """The re-plan's row and column families, declared for the registry. The step builds
@@ -143,10 +171,24 @@ class Approved:
     binding: list[str]
     rows: dict[tuple[str, str, int], int] = field(default_factory=dict)
     """The first row of allocation.csv of each (program, pool, year), for its messages."""
+    mitigation: dict[tuple[str, int], float] = field(default_factory=dict)
+    """The risk mitigation by (risk, year) (reduced_costs.csv's `mitigate` rows), read once the
+    dataset is loaded (`replanapproved.mitigation_of`)."""
 
 
 def _true(value: object) -> bool:
     return value is True or str(value).strip().lower() == "true"
+
+
+HELD = (
+    "replan_spent",
+    "replan_above",
+    "replan_below",
+    "replan_mitigation",
+    "replan_mitigation_above",
+    "replan_mitigation_below",
+)
+"""The re-plan's rows that hold by construction: never listed as binding."""
 
 
 def binding_rows(prices: pd.DataFrame, where: Path | str = "shadow_prices.csv") -> list[str]:
@@ -160,11 +202,7 @@ def binding_rows(prices: pd.DataFrame, where: Path | str = "shadow_prices.csv") 
     found = []
     r: Any  # a row of the shadow prices table (its fields: the table's columns)
     for n, r in enumerate(prices.itertuples(index=False), start=2):
-        if not _true(r.binding) or str(r.family) in (
-            "replan_spent",
-            "replan_above",
-            "replan_below",
-        ):
+        if not _true(r.binding) or str(r.family) in HELD:
             continue
         if r.family == "replan_change" and not _price(r.shadow_price, where, n):
             continue
@@ -241,7 +279,7 @@ def facts(
         "cost_of_deviations": cost_of(before, sol.objective_value),
         "unit": sol.objective_unit,
         "label": sol.label,
-        "moved_musd": replanout.moved(approved.money, tables["allocation"], inp, as_of),
+        "moved_musd": replanout.moved(approved.money, tables, inp, as_of, approved.mitigation),
         "binding_new": [c for c in now if c not in approved.binding],
         "binding_gone": [c for c in approved.binding if c not in now],
         "inputs_changed_since_approved": changed,

@@ -26,9 +26,13 @@ from allocator.report.csvtext import FLOAT_FORMAT
 COLUMNS = ("program", "pool", "year", "invest_musd")
 """The columns of allocation.csv a re-plan reads."""
 
+MITIGATION_COLUMNS = ("family", "risk", "year", "value")
+"""The columns of reduced_costs.csv a re-plan reads (its `mitigate` rows)."""
+
 FIX = "Fix: pass a run folder written by allocator solve, unedited"
 
 Key = tuple[str, str, int]
+RiskYear = tuple[str, int]
 
 
 @dataclass(frozen=True)
@@ -48,20 +52,46 @@ def read_money(path: Path, style: str | None) -> ApprovedMoney:
     """
     money: dict[Key, float] = {}
     rows: dict[Key, int] = {}
-    for n, (program, pool, year, cell) in enumerate(_records(path), start=2):
+    for n, (program, pool, year, cell) in enumerate(_records(path, COLUMNS), start=2):
         key = (program, pool, _year(year, path, n))
         if key in rows:  # allocator writes one row a key: a row pasted twice would add up
             raise UsageError(
                 f"{path}, row {n}: ({program}, {pool}, {key[2]}) is already on row {rows[key]}, "
                 f"and allocator writes one row for each program, pool and year. {FIX}"
             )
-        money[key] = _money(cell, style, path, n)
+        money[key] = _money(cell, style, f"{path}, row {n}, column 'invest_musd'")
         rows[key] = n
     return ApprovedMoney(dict(sorted(money.items())), rows)
 
 
-def _records(path: Path) -> list[list[str]]:
-    """The cells of COLUMNS of each row as texts, a missing cell as empty."""
+def read_mitigation(
+    path: Path, style: str | None
+) -> tuple[dict[RiskYear, float], dict[RiskYear, int]]:
+    """reduced_costs.csv's `mitigate` rows: the approved plan's risk mitigation by (risk, year),
+    read by the rules of `read_money`, and the row of each (risk, year).
+
+    Raises:
+        UsageError: the file cannot be read, lacks a column, has a (risk, year) twice, or a cell
+            is not as allocator writes it nor a number the dataset's cells could hold.
+    """
+    money: dict[RiskYear, float] = {}
+    rows: dict[RiskYear, int] = {}
+    for n, (fam, risk, year, cell) in enumerate(_records(path, MITIGATION_COLUMNS), start=2):
+        if fam != "mitigate":
+            continue
+        key = (risk, _year(year, path, n))
+        if key in rows:
+            raise UsageError(
+                f"{path}, row {n}: mitigate({risk},{key[1]}) is already on row {rows[key]}, "
+                f"and allocator writes one row for each risk and year. {FIX}"
+            )
+        money[key] = _money(cell, style, f"{path}, row {n}, column 'value'")
+        rows[key] = n
+    return dict(sorted(money.items())), rows
+
+
+def _records(path: Path, columns: tuple[str, ...]) -> list[list[str]]:
+    """The cells of `columns` of each row as texts, a missing cell as empty."""
     try:
         text = path.read_bytes().decode("utf-8-sig")
         records = list(csv.reader(io.StringIO(text, newline="")))
@@ -69,13 +99,13 @@ def _records(path: Path) -> list[list[str]]:
         why = " ".join(str(exc).split()) or type(exc).__name__
         raise UsageError(f"{path} cannot be read as a table ({why}). {FIX}") from None
     header = [h.strip() for h in records[0]] if records else []
-    missing = [c for c in COLUMNS if c not in header]
+    missing = [c for c in columns if c not in header]
     if missing:
+        has = ", ".join(columns[:-1]) + " and " + columns[-1]
         raise UsageError(
-            f"{path} has no column {quoted(missing[0])} (allocation.csv has program, pool, "
-            f"year and invest_musd). {FIX}"
+            f"{path} has no column {quoted(missing[0])} ({path.name} has {has}). {FIX}"
         )
-    at = [header.index(c) for c in COLUMNS]
+    at = [header.index(c) for c in columns]
     return [[r[j] if j < len(r) else "" for j in at] for r in records[1:]]
 
 
@@ -86,20 +116,18 @@ def _year(text: str, path: Path, n: int) -> int:
     return int(t)
 
 
-def _money(text: str, style: str | None, path: Path, n: int) -> float:
-    """A money cell: as allocator writes it, else by the dataset's number rule; never below 0."""
+def _money(text: str, style: str | None, where: str) -> float:
+    """A money cell (`where`: file, row and column): as allocator writes it, else by the
+    dataset's number rule; never below 0."""
     try:
         value = float(text)
         ours = math.isfinite(value) and FLOAT_FORMAT % value == text
     except ValueError:
         ours = False
     if not ours:
-        value = _by_number_rule(text, style, f"{path}, row {n}, column 'invest_musd'")
+        value = _by_number_rule(text, style, where)
     if value < 0:
-        raise UsageError(
-            f"{path}, row {n}, column 'invest_musd': {quoted(text)} is below 0: money is never "
-            f"negative. {FIX}"
-        )
+        raise UsageError(f"{where}: {quoted(text)} is below 0: money is never negative. {FIX}")
     return value
 
 
@@ -142,3 +170,39 @@ def check_against(rows: dict[Key, int], path: Path, inp: Any) -> None:
                 f"{path}, row {n}, column 'year': {year} is outside the plan's years "
                 f"({inp.years[0]}-{inp.years[-1]}). {FIX}"
             )
+
+
+def mitigation_of(folder: Path, info: dict[str, Any], inp: Any) -> dict[RiskYear, float]:
+    """The approved plan's risk mitigation by (risk, year), from the run `folder`'s
+    reduced_costs.csv (read in the number style its run.json `info` records), every (risk,
+    year) one of the dataset `inp`'s; empty where the dataset has no risks.
+
+    Raises:
+        UsageError: the folder has no reduced_costs.csv, it cannot be read, or a row names a
+            risk or year the dataset does not have.
+    """
+    if not inp.risks:
+        return {}
+    path = folder / "reduced_costs.csv"
+    if not path.is_file():
+        raise UsageError(
+            f"{folder} has no reduced_costs.csv, whose mitigate rows say what the approved plan "
+            f"spent on risk mitigation, which a re-plan holds up to the as-of year. {FIX}"
+        )
+    money, rows = read_mitigation(path, recorded_style(info))
+    years = {(r.risk, t) for r in inp.risks for t in range(r.first_year, r.last_year + 1)}
+    for key, n in sorted(rows.items(), key=lambda kv: kv[1]):
+        if key not in years:
+            raise UsageError(
+                f"{path}, row {n}: mitigate({key[0]},{key[1]}) is no risk and year of the "
+                "dataset (risks.csv). Fix: re-plan a run of the dataset as it is, or pass the run "
+                "folder unedited"
+            )
+    return money
+
+
+def recorded_style(info: dict[str, Any]) -> str | None:
+    """The number style of the run's dataset that its run.json `info` records (None: none)."""
+    recorded = info.get("inputs")
+    style = recorded.get("number_style") if isinstance(recorded, dict) else None
+    return style if style in ("point", "comma") else None

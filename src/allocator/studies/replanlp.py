@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from allocator.model.linear import Blocks, LinearModel, Row
 
@@ -14,8 +14,10 @@ if TYPE_CHECKING:
     from allocator.model.build import Sets
     from allocator.studies.replan import Churn
 
-Key = tuple[str, str, str]
+Key = tuple[str, ...]
+"""(program, pool, phase) of investment, (risk, phase) of mitigation."""
 YearKey = tuple[str, str, int]
+RiskYear = tuple[str, int]
 
 
 def add_replan_rows(
@@ -26,41 +28,55 @@ def add_replan_rows(
     as_of: int,
     churn: Churn | None,
     least_change: bool,
+    mitigation: dict[RiskYear, float] | None = None,
 ) -> None:
     """Actuals fixed year by year up to `as_of` (`spent` by program, pool and year: money
-    spent in 2026 stays in 2026, which lags, milestones and job-years see); with `churn`, each
-    program's later money near the approved plan's; with `least_change`, the money moved and the
-    objective that minimises it."""
+    spent in 2026 stays in 2026, which lags, milestones and job-years see), and the risk
+    mitigation of those years fixed to the approved plan's (`mitigation` by risk and year: the
+    actuals say what was invested, the approved run what was spent on mitigation); with `churn`,
+    each program's later money near the approved plan's; with `least_change`, the money moved
+    (investment and mitigation) and the objective that minimises it."""
     col = model.of["invest"]
-    after = _after(sets, col, as_of)
     rows: dict[YearKey, Row] = {}
     for key in sorted(k for k in sets.invest if k[2] <= as_of):
         v = spent.get(key, 0.0)
         rows[key] = (v, [(1.0, [col[key]])], v)
     model.add_rows("replan_spent", rows)
-    later = _later_approved(sets, approved, as_of)
+    mitigated = mitigation or {}
+    mcol = model.of["mitigate"]
+    fixed: dict[RiskYear, Row] = {}
+    for k in sorted(k for k in sets.mitigate if k[1] <= as_of):
+        v = mitigated.get(k, 0.0)
+        fixed[k] = (v, [(1.0, [mcol[k]])], v)
+    model.add_rows("replan_mitigation", fixed)
+    after = _after(sets, col, as_of)
+    later = _later(sets, approved, as_of)
     if churn is not None:
         model.add_rows("replan_change", _churn_rows(after, later, churn))
     if least_change:
-        _add_least_change(model, after, later)
+        moves = _moves(model, "replan", after, later)
+        m_after, m_later = _after(sets, mcol, as_of), _later(sets, mitigated, as_of)
+        moves += _moves(model, "replan_mitigation", m_after, m_later)
+        _least_change_objective(model, moves)
 
 
-def _after(sets: Sets, col: dict[YearKey, int], as_of: int) -> dict[Key, list[int]]:
-    """Invest columns after `as_of` by (program, pool, phase)."""
+def _after(sets: Sets, col: dict[Any, int], as_of: int) -> dict[Key, list[int]]:
+    """Columns `col` (keyed by labels ending in the year) after `as_of` by their labels with the
+    phase for the year: (program, pool, phase) of invest, (risk, phase) of mitigate."""
     after: dict[Key, list[int]] = defaultdict(list)
-    for p, s, t in sets.invest:
-        if t > as_of:
-            after[(p, s, sets.phase_of[t])].append(col[(p, s, t)])
+    for key, j in col.items():
+        if key[-1] > as_of:
+            after[(*key[:-1], sets.phase_of[key[-1]])].append(j)
     return after
 
 
-def _later_approved(
-    sets: Sets, approved: dict[tuple[str, str, int], float], as_of: int
-) -> dict[Key, float]:
+def _later(sets: Sets, approved: dict[Any, float], as_of: int) -> dict[Key, float]:
+    """The approved money after `as_of` by its labels with the phase for the year."""
     parts: dict[Key, list[float]] = defaultdict(list)
-    for (p, s, t), v in approved.items():
+    for key, v in approved.items():
+        t = key[-1]
         if t > as_of and t in sets.phase_of:
-            parts[(p, s, sets.phase_of[t])].append(v)
+            parts[(*key[:-1], sets.phase_of[t])].append(v)
     return {k: math.fsum(v) for k, v in parts.items()}
 
 
@@ -82,15 +98,13 @@ def _churn_rows(
     return rows
 
 
-def _add_least_change(
-    model: LinearModel, after: dict[Key, list[int]], later: dict[Key, float]
-) -> None:
-    """move[k] >= |money of k - approved k| for every later (program, pool, phase) k, and the
-    objective `least_change` = -sum of move."""
-    from allocator.studies.replan import LEAST_CHANGE
-
-    keys = sorted(set(after) | {k for k in later if k in after})
-    move = model.add_columns("replan_move", keys, (0.0, None))
+def _moves(
+    model: LinearModel, prefix: str, after: dict[Key, list[int]], later: dict[Key, float]
+) -> list[int]:
+    """Columns `{prefix}_move[k]` >= |money of k - approved k| for every later k (rows
+    `{prefix}_above`, `{prefix}_below`); returns the move columns."""
+    keys = sorted(after)
+    move = model.add_columns(f"{prefix}_move", keys, (0.0, None))
     above: dict[Key, Row] = {}
     below: dict[Key, Row] = {}
     for k in keys:
@@ -98,6 +112,13 @@ def _add_least_change(
         body: Blocks = [(1.0, [move[k]]), (-1.0, after[k])]
         above[k] = (-a, body, None)
         below[k] = (a, [(1.0, [move[k]]), (1.0, after[k])], None)
-    model.add_rows("replan_above", above)
-    model.add_rows("replan_below", below)
-    model.add_objective(LEAST_CHANGE, [(-1.0, [move[k] for k in keys])])
+    model.add_rows(f"{prefix}_above", above)
+    model.add_rows(f"{prefix}_below", below)
+    return [move[k] for k in keys]
+
+
+def _least_change_objective(model: LinearModel, moves: list[int]) -> None:
+    """The objective `least_change`: minus the money moved (every move column)."""
+    from allocator.studies.replan import LEAST_CHANGE
+
+    model.add_objective(LEAST_CHANGE, [(-1.0, moves)])

@@ -75,17 +75,32 @@ def _status(phase: Any, as_of: int) -> str:
 
 
 def moved(
-    approved: dict[tuple[str, str, int], float], alloc: pd.DataFrame, inp: Any, as_of: int
+    approved: dict[tuple[str, str, int], float],
+    tables: dict[str, pd.DataFrame],
+    inp: Any,
+    as_of: int,
+    mitigation: dict[tuple[str, int], float] | None = None,
 ) -> float:
-    """US$ million moved against the approved plan after the as-of year: the sum over program,
-    pool and phase of |re-planned - approved| (what --least-change minimises)."""
+    """US$ million moved against the approved plan after the as-of year (what --least-change
+    minimises): the sum over program, pool and phase of |re-planned - approved| investment
+    (`tables["allocation"]`), plus over risk and phase of |re-planned - approved| mitigation
+    (`mitigation` against the `mitigate` rows of `tables["reduced_costs"]`)."""
     phase_of = inp.phase_of_year
-    diff: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+    diff: dict[tuple[str, ...], list[float]] = defaultdict(list)
     for (p, s, t), v in approved.items():
         if t > as_of:
             diff[(p, s, phase_of.get(t, "?"))].append(-v)
     r: Any  # a row of the solution's allocation table (its fields: the table's columns)
-    for r in alloc.itertuples(index=False):
+    for r in tables["allocation"].itertuples(index=False):
         if int(r.year) > as_of:
             diff[(str(r.program), str(r.pool), str(r.phase))].append(float(r.invest_musd))
+    for (risk, t), v in (mitigation or {}).items():
+        if t > as_of:
+            diff[(risk, phase_of.get(t, "?"))].append(-v)  # two labels: never a program's key
+    costs = tables.get("reduced_costs")
+    if costs is not None and "risk" in costs.columns:  # no column: the dataset has no risks
+        done = costs[costs["family"] == "mitigate"]
+        for risk, t, v in zip(done["risk"], done["year"], done["value"], strict=True):
+            if int(t) > as_of:
+                diff[(str(risk), phase_of.get(int(t), "?"))].append(float(v))
     return round(math.fsum(abs(math.fsum(v)) for _, v in sorted(diff.items())), _ROUND) + 0.0
