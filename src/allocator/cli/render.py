@@ -7,6 +7,8 @@ off, and every user-supplied string goes through `escape` so brackets are not re
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -364,8 +366,9 @@ def _show_links(run: Run) -> None:
     out.print(f"[bold]Enabling links ({len(run.inputs.links)})[/]")
     for r in link_values(run.inputs, run.tables["shadow_prices"]).itertuples():
         worth = f"{r.worth_per_musd:+,.4g} {r.unit}" if r.rows else "no rows in this plan"
-        if r.rows and r.from_year is not None:
-            worth += f" productive from {r.from_year}, the earliest it can be"
+        start: object = r.from_year
+        if r.rows and isinstance(start, numbers.Real) and math.isfinite(start):
+            worth += f" productive from {float(start):.0f}, the earliest it can be"
         out.print(
             escape(f"  {r.link}: {r.words}; worth {worth} (binding in {r.binding} of {r.rows})"),
             highlight=False,
