@@ -45,11 +45,6 @@ def _cut_mid_row(monkeypatch: pytest.MonkeyPatch, nth: int) -> None:
     monkeypatch.setattr(sweeprun.StreamWriter, "_write", write)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a full disk mid-row leaves half a row in sweep.csv; --resume appends onto it and "
-    "rewrites sweep.csv with samples 0 and 1 gone and parameter values as sample ids, exit 1",
-)
 def test_a_sweep_cut_mid_row_by_a_full_disk_resumes_to_the_whole_sweep(tmp_path, monkeypatch):
     out, whole = tmp_path / "cut", tmp_path / "whole"
     _cut_mid_row(monkeypatch, 1)
@@ -84,11 +79,6 @@ def _programs_do_not_fit(monkeypatch: pytest.MonkeyPatch, nth: int) -> None:
     monkeypatch.setattr(sweeprun.StreamWriter, "_write", write)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a full disk between sweep.csv and sweep_programs.csv: --resume skips the batch whose "
-    "program rows were lost: program x 'funded in 33%' of 3 samples, the sweep's 50% of 4, exit 0",
-)
 def test_a_sweep_resumed_after_a_full_disk_keeps_every_samples_programs(tmp_path, monkeypatch):
     out, whole = tmp_path / "cut", tmp_path / "whole"
     _programs_do_not_fit(monkeypatch, 2)

@@ -6,9 +6,8 @@ README and bench name them. The summary a finished sweep writes (sweep_summary.c
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
-from contextlib import ExitStack, closing
+from contextlib import ExitStack, closing, suppress
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +38,7 @@ from allocator.studies.sweepfolder import (
     finish_tables,
     refuse_other_experiment,
 )
+from allocator.studies.sweepstream import AppendFile, csv_text
 from allocator.studies.sweepsummary import sweep_units
 
 OUTCOMES = ["sample", "status", "objective", "jobs", "exports_musd", "targets_missed", "message"]
@@ -305,8 +305,9 @@ def mark_folder(folder: Path, spec: dict[str, Any], record: dict[str, Any] | Non
 
 
 class StreamWriter:
-    """Appends finished samples to sweep.csv and sweep_programs.csv, flushed at once, so a
-    killed sweep keeps what it finished."""
+    """Appends finished samples to sweep.csv, sweep_programs.csv and sweep_plan.csv, so a killed
+    or stopped sweep keeps what it finished and `--resume` continues it (`sweepstream`): each
+    batch is on disk whole or not at all, its sweep.csv rows (the samples' commit) last."""
 
     def __init__(
         self, folder: Path, labels: list[str], values: np.ndarray, plan: list[str] | None = None
@@ -314,31 +315,41 @@ class StreamWriter:
         from allocator.studies.plantable import PlanTable
 
         self.values, self.labels = values, labels
-        self.plan = PlanTable(folder / "sweep_plan.csv", plan or [])
-        # a file left empty (stopped before its first flush) gets its header, like a new one
-        new_main, new_prog = (_empty(folder / n) for n in ("sweep.csv", "sweep_programs.csv"))
-        self.main = (folder / "sweep.csv").open("a", encoding="utf-8", newline="")
-        self.prog = (folder / "sweep_programs.csv").open("a", encoding="utf-8", newline="")
-        self.w_main = csv.writer(self.main, lineterminator="\n")
-        self.w_prog = csv.writer(self.prog, lineterminator="\n")
-        if new_main:
-            self.w_main.writerow(OUTCOMES + labels)
-        if new_prog:
-            self.w_prog.writerow(["sample", "program", "invest_musd"])
-        self.main.flush()
-        self.prog.flush()
+        with ExitStack() as opened:  # a file that cannot be opened closes those before it
+            self.plan = PlanTable(folder / "sweep_plan.csv", plan or [])
+            opened.callback(self.plan.close)
+            self.prog = AppendFile(folder / "sweep_programs.csv")
+            opened.callback(self.prog.close)
+            self.main = AppendFile(folder / "sweep.csv")
+            opened.callback(self.main.close)
+            # a file left empty (stopped before its first row) gets its header, like a new one
+            if self.prog.size() == 0:
+                self.prog.append(csv_text([["sample", "program", "invest_musd"]]))
+            if self.main.size() == 0:
+                self.main.append(csv_text([OUTCOMES + labels]))
+            opened.pop_all()
 
     def write(self, rows: list[dict[str, Any]]) -> int:
+        """Append the rows of finished samples; a fault (a full disk, Ctrl-C) cuts the batch off
+        again and closes the files, so --resume solves its samples again."""
+        sizes = [f.size() for f in self._files()]
         try:
             return self._write(rows)
-        except OSError:  # a full disk: close what was written, so --resume can continue it
+        except BaseException:
+            for f, size in zip(self._files(), sizes, strict=True):
+                with suppress(OSError):  # cutting a file shorter frees space: it works
+                    f.rollback(size)
             self.close()
             raise
 
+    def _files(self) -> list[AppendFile]:
+        return [self.plan.file, self.prog, self.main]
+
     def _write(self, rows: list[dict[str, Any]]) -> int:
+        main, prog = [], []
         for r in rows:
             k = int(r["sample"])
-            self.w_main.writerow(
+            main.append(
                 [
                     k,
                     r["status"],
@@ -350,22 +361,18 @@ class StreamWriter:
                 ]
                 + [_g(v) for v in self.values[k]]
             )
-            for prog, musd in sorted(r.get("programs", {}).items()):
-                self.w_prog.writerow([k, prog, _g(musd)])
+            prog += [[k, p, _g(musd)] for p, musd in sorted(r.get("programs", {}).items())]
             self.plan.write(k, r.get("plan"))
         self.plan.flush()
-        self.main.flush()
-        self.prog.flush()
+        self.prog.append(csv_text(prog))
+        self.main.append(csv_text(main))  # last: a sample is done once its row is here
         return len(rows)
 
     def close(self) -> None:
-        self.main.close()
-        self.prog.close()
+        """Close the tables (a second close does nothing)."""
         self.plan.close()
-
-
-def _empty(path: Path) -> bool:
-    return not path.exists() or path.stat().st_size == 0
+        self.prog.close()
+        self.main.close()
 
 
 def _g(v: Any) -> str:
