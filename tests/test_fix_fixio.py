@@ -88,3 +88,26 @@ def test_finishing_keeps_no_program_rows_of_a_sample_without_an_answer(tmp_path)
 
 def _names(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    ("args", "module", "work"),
+    [
+        (["core", "--inputs", DATA / "core", "--samples", "0"], "studies.corerun", "_solve"),
+        (["solve", "--inputs", DATA / "greedy"], "runs.solve", "solved"),
+    ],
+    ids=["core", "solve"],
+)
+def test_a_file_named_results_is_said_before_the_work(tmp_path, monkeypatch, args, module, work):
+    import importlib
+
+    def no_work(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the study ran")
+
+    monkeypatch.setattr(importlib.import_module(f"allocator.{module}"), work, no_work)
+    (tmp_path / "results").write_text("the user's notes\n", encoding="utf-8")
+    res = run_cli(*args, cwd=tmp_path)
+    assert res.exit_code == 2, res.stderr
+    assert "results is a file, not a folder" in res.stderr
+    assert "Fix: give --out DIR" in res.stderr
+

@@ -107,11 +107,6 @@ main()
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Ctrl-C of a run without --out says 'no run folder was written' and leaves results/ "
-    "(and, for a sweep, an empty results/<dataset>-sweep-<time>): os._exit skips the atexit",
-)
 @pytest.mark.parametrize(
     "args",
     [["sweep", "--inputs", SWEEP, "--samples", "2", "--serial"], ["solve", "--inputs", SWEEP]],
@@ -149,11 +144,6 @@ def test_force_keeps_a_run_folder_whose_csv_table_was_edited(tmp_path):
     assert {p.name: p.read_bytes() for p in run.iterdir()} == edited
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Ctrl-C as solve prints its summary says 'no run folder was written' (also in --json) "
-    "while the run is in place; with --force the old run is already gone (2 of 12 real ^C)",
-)
 @pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
 def test_an_interrupt_after_the_run_folder_is_written_does_not_deny_it(
     tmp_path, monkeypatch, as_json
@@ -340,11 +330,6 @@ def test_a_sweep_overwrites_no_file_through_a_link_named_sweep_json(tmp_path):
     assert mine.read_text(encoding="utf-8") == "two years of the user's work\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sweep and core without --out where ./results is a file: a traceback "
-    "(FileExistsError), exit 1; core after its whole study (solve and compare say it in a line)",
-)
 @pytest.mark.parametrize(
     "args",
     [
@@ -364,11 +349,6 @@ def test_a_file_named_results_is_one_line_for_every_command(tmp_path, args):
     assert (tmp_path / "results").read_text(encoding="utf-8") == "the user's notes\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="solve without --out where ./results is a file says 'cannot write --out results ... "
-    "Fix: choose another --out': no --out was given, and results is no --out",
-)
 def test_a_file_named_results_is_named_as_the_default_folder(tmp_path):
     (tmp_path / "results").write_text("the user's notes\n", encoding="utf-8")
     res = run_cli("solve", "--inputs", DATA / "greedy", cwd=tmp_path)

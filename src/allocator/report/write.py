@@ -6,7 +6,6 @@ an existing run is replaced only with `force`, only if allocator wrote it
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import functools
 import json
@@ -28,16 +27,19 @@ from allocator.data.names import plain_name
 from allocator.errors import UsageError
 from allocator.report import parallel
 from allocator.report.csvtext import write_csv
-from allocator.report.faults import output_faults
+from allocator.report.faults import fault_words, output_faults
 from allocator.report.folders import (
+    DEFAULT_FOLDER,
     MARKER,
     OLD_TARGET,
     Sources,
     being_written,
     file_digests,
     is_empty_dir,
+    made_in_advance,
     make_temp,
     marker,
+    placed,
     refuse_file_ancestor,
     refuse_overlap,
     refuse_working_folder,
@@ -56,22 +58,51 @@ def default_run_dir(results: Path, dataset: str, objective: str) -> Path:
     """A new folder under `results/`, dataset-objective-date-time (then -2, -3, ... if taken),
     made here: `os.mkdir` either makes the name or fails, so runs started in the same second
     each get their own. The run is renamed onto it (an empty folder counts as new); if none is,
-    the folder is removed when the process ends (`release_run_dir`)."""
+    the folder (and results/, if made here) is removed when the process ends, also on Ctrl-C
+    (`folders.release_made`).
+
+    Raises:
+        UsageError: `results` is a file or lies below one, or cannot be made (one line).
+    """
     stamp = time.strftime("%Y%m%d-%H%M%S")
     base = results / f"{plain_name(dataset, 'run')}-{objective}-{stamp}"
-    if not results.is_dir():
-        results.mkdir(parents=True, exist_ok=True)
-        atexit.register(release_run_dir, results)  # runs after the one below: LIFO
-    n = 1
-    while True:
-        path = base if n == 1 else Path(f"{base}-{n}")
-        try:
-            os.mkdir(path)
-        except FileExistsError:
-            n += 1
-            continue
-        atexit.register(release_run_dir, path)
-        return path
+    check_results(results)
+    try:
+        for made in reversed(_missing_parents(results / "run")):
+            os.mkdir(made)
+            made_in_advance(made)  # removed again, with the run's own, if nothing is written
+        n = 1
+        while True:
+            path = base if n == 1 else Path(f"{base}-{n}")
+            try:
+                os.mkdir(path)
+            except FileExistsError:
+                n += 1
+                continue
+            made_in_advance(path)
+            return path
+    except OSError as exc:
+        words = fault_words(exc, "--out", results / "run")
+        if words is None:
+            raise
+        raise UsageError(f"cannot make {DEFAULT_FOLDER} under {results}: {words}") from None
+
+
+def check_results(results: Path) -> None:
+    """Refuse a `results` (where runs go without --out) that is a file or lies below one,
+    before any work.
+
+    Raises:
+        UsageError: naming the file, with giving --out as the fix.
+    """
+    for place in (results, *results.parents):
+        if os.path.lexists(place):
+            if not place.is_dir():
+                raise UsageError(
+                    f"{place} is a file, not a folder, so {DEFAULT_FOLDER} cannot be made under "
+                    f"{results}. Fix: give --out DIR, or move the file {place} away"
+                )
+            return
 
 
 def release_run_dir(path: Path) -> None:
@@ -158,6 +189,7 @@ def atomic_run_dir(
             yield tmp
             with signals_held():
                 _replace(tmp, path, force, sources, label)
+                placed(path)  # an interrupt from here on must not deny it
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         _remove_empty(made)

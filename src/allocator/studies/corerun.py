@@ -15,7 +15,13 @@ from typing import Any
 import pandas as pd
 
 from allocator.report.assumed import recorded_inputs
-from allocator.report.write import atomic_run_dir, check_target, default_run_dir, write_run
+from allocator.report.write import (
+    atomic_run_dir,
+    check_results,
+    check_target,
+    default_run_dir,
+    write_run,
+)
 from allocator.studies.core import (
     CLASS_WORDS,
     METHOD,
@@ -115,6 +121,8 @@ def run_core(
     sources += [("run folder", Path(study.run))] if study.run else []  # `core RUN` reads it
     if output.out is not None:
         check_target(output.out, output.force, sources)
+    else:
+        check_results(output.results)  # a file named results: said before the study
     plans = _solve(study, setting, where)
     table = core_table(plans, setting)
     info = core_info(study, setting, plans, table, dict(output.packages))
