@@ -203,11 +203,6 @@ gc.collect()  # as a notebook's next cell would, sooner or later
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the Python API on a full disk raises its one-line UsageError, then prints 'Exception "
-    "ignored in ZipFile.__del__' and a traceback (xlsxwriter's zip left open; the CLI hides it)",
-)
 def test_the_python_api_on_a_full_disk_says_the_fault_once(tmp_path):
     import subprocess
     import sys
