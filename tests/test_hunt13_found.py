@@ -225,11 +225,6 @@ def test_the_python_api_on_a_full_disk_says_the_fault_once(tmp_path):
     assert done.stderr == ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="export-inputs into new folders on a full disk says it in one line but leaves the "
-    "folders it made (solve's --out removes its own): a/b/ stays, empty",
-)
 def test_export_inputs_on_a_full_disk_leaves_no_folder_it_made(tmp_path, monkeypatch):
     from allocator.report import bookout
 
@@ -244,11 +239,6 @@ def test_export_inputs_on_a_full_disk_leaves_no_folder_it_made(tmp_path, monkeyp
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="serve's Save on a full disk removes its model file but leaves the models/ folder it "
-    "made (and says nothing of it): Save of one scenario leaves an empty folder behind",
-)
 def test_save_on_a_full_disk_leaves_no_folder_it_made(tmp_path, monkeypatch):
     import shutil
 

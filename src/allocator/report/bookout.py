@@ -13,7 +13,7 @@ from allocator.data.schema import Inputs
 from allocator.errors import UsageError
 from allocator.report.faults import output_faults
 from allocator.report.folders import refuse_file_ancestor, refuse_overlap
-from allocator.report.write import atomic_file
+from allocator.report.write import atomic_file, undo_new_parents
 
 LABEL = "OUT_FILE"
 
@@ -28,7 +28,7 @@ def export_workbook(inp: Inputs, path: Path, force: bool = False) -> Path:
         refuse_file_ancestor(path, LABEL)
         refuse_special(path)
         check_replaceable(path, force)
-    with output_faults(path, LABEL):
+    with output_faults(path, LABEL), undo_new_parents(path):  # a failure leaves no folder
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_file(path) as tmp:
             write_inputs_workbook(inp, tmp)

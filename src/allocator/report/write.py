@@ -172,8 +172,7 @@ def atomic_run_dir(
     one line naming `path` (see `output_faults`); with `force` the old run then stays intact.
     """
     check_target(path, force, sources, label)
-    made = _missing_parents(path)
-    try:
+    with undo_new_parents(path):
         with output_faults(path, label):
             path.parent.mkdir(parents=True, exist_ok=True)
             pids, restored = remove_stale_temps(path.parent)
@@ -181,17 +180,25 @@ def atomic_run_dir(
                 say(stale_note(path.parent, pids, restored))
             with signals_held():
                 tmp = make_temp(path.parent)
-    except BaseException:
-        _remove_empty(made)
-        raise
+        try:
+            with output_faults(path, label):
+                yield tmp
+                with signals_held():
+                    _replace(tmp, path, force, sources, label)
+                    placed(path)  # an interrupt from here on must not deny it
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+
+@contextmanager
+def undo_new_parents(path: Path) -> Iterator[None]:
+    """Whatever folders above `path` the block makes (they are missing now) are removed again,
+    if still empty, when the block fails: an output that was not written leaves no folder."""
+    made = _missing_parents(path)
     try:
-        with output_faults(path, label):
-            yield tmp
-            with signals_held():
-                _replace(tmp, path, force, sources, label)
-                placed(path)  # an interrupt from here on must not deny it
+        yield
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
         _remove_empty(made)
         raise
 
