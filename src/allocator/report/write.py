@@ -138,19 +138,34 @@ def check_target(path: Path, force: bool, sources: Sources = (), label: str = "-
             return
         if not path.is_dir():
             raise UsageError(f"{label} {path} is a file, not a folder. Fix: choose another {label}")
-        if not force:
-            raise UsageError(
-                f"run folder {path} already exists. Fix: pass --force to replace it, "
-                f"or choose another {label}"
-            )
-        why = why_not_replaceable(path)
-        if why is None and being_written(path):
-            why = "another allocator command (a sweep) is writing into it"
-        if why is not None:
-            raise UsageError(
-                f"{label} {path} will not be replaced: {why}, and --force replaces only "
-                f"allocator's own output folders. Fix: choose another {label}"
-            )
+        _refuse_existing(path, force, label)
+
+
+def _refuse_existing(path: Path, force: bool, label: str) -> None:
+    """Refuse an existing, non-empty folder `path` unless `force` and allocator wrote it alone;
+    --force is offered as the fix only where it would work.
+
+    Raises:
+        UsageError: one line saying why and what to do.
+    """
+    why = why_not_replaceable(path)
+    if why is None and being_written(path):
+        why = "another allocator command (a sweep) is writing into it"
+    if why is not None and force:
+        raise UsageError(
+            f"{label} {path} will not be replaced: {why}, and --force replaces only "
+            f"allocator's own output folders. Fix: choose another {label}"
+        )
+    if why is not None:
+        raise UsageError(
+            f"{label} {path} already exists and is no run folder to replace: {why}. "
+            f"Fix: choose another {label}"
+        )
+    if not force:
+        raise UsageError(
+            f"run folder {path} already exists. Fix: pass --force to replace it, "
+            f"or choose another {label}"
+        )
 
 
 def _note(message: str) -> None:

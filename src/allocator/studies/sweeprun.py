@@ -6,6 +6,7 @@ README and bench name them. The summary a finished sweep writes (sweep_summary.c
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from contextlib import ExitStack, closing, suppress
 from pathlib import Path
@@ -106,6 +107,8 @@ def run_sweep(
         client = None if serial else stack.enter_context(dask_client(scheduler, workers, dashboard))
         stack.enter_context(writing_lock(folder))  # one sweep at a time writes a folder
         check_folder(folder, spec, resume, record["fingerprint"], OUTCOMES + labels)  # again
+        if spec.get("force"):
+            clear_for_force(folder)
         mark_folder(folder, spec, record)
         writer = stack.enter_context(
             closing(
@@ -260,13 +263,21 @@ def check_folder(
     header: list[str] | None = None,
 ) -> None:
     """Refuse a folder a sweep must not write into; writes nothing. A sweep there is continued
-    only with `resume`, and only if its fingerprint equals `now` (when given).
+    only with `resume`, and only if its fingerprint equals `now` (when given); with
+    `spec["force"]`, an earlier output of allocator there is replaced (`clear_for_force`), by
+    the rule of every command's --force.
 
     Raises:
         UsageError: the folder overlaps the dataset or model file, lies below a file, holds
-            something that is not a sweep's, holds a sweep and `resume` is not set, or holds a
-            sweep of another experiment.
+            something that is not a sweep's (with force: not allocator's), holds a sweep and
+            neither `resume` nor force is set, or holds a sweep of another experiment.
     """
+    force = bool(spec.get("force"))
+    if force and resume:
+        raise UsageError(
+            "--force starts the sweep afresh and --resume continues the one in --out. "
+            "Fix: give one of them"
+        )
     sources = [("dataset", Path(spec["inputs"]))]
     sources += [("model file", Path(spec["model_file"]))] if spec.get("model_file") else []
     refuse_overlap(folder, sources)
@@ -274,18 +285,48 @@ def check_folder(
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         raise UsageError(f"--out {folder} is not a folder. Fix: choose another --out")
     if folder.exists() and not is_empty_dir(folder):
-        why = why_not_replaceable(folder, "sweep")
-        if why is not None:
-            raise UsageError(
-                f"--out {folder} will not be written into: {why}. Fix: choose another --out"
-            )
-    if not resume and (folder / "sweep.csv").exists():
+        _refuse_foreign(folder, force)
+    if not force and not resume and (folder / "sweep.csv").exists():
         raise UsageError(
-            f"{folder} already holds a sweep. Fix: pass --resume to continue it, "
-            "or choose another --out"
+            f"{folder} already holds a sweep. Fix: pass --resume to continue it, --force to "
+            "replace it, or choose another --out"
         )
     if resume and now is not None:
         refuse_other_experiment(folder, now, header or [])
+
+
+def _refuse_foreign(folder: Path, force: bool) -> None:
+    """Refuse a folder a sweep may not write into: without `force`, one that is not a sweep's
+    (--force is offered only where it would work); with it, one that is not allocator's alone.
+
+    Raises:
+        UsageError: why, and the fix that works.
+    """
+    why = why_not_replaceable(folder, None if force else "sweep")
+    if why is None:
+        return
+    if force:
+        raise UsageError(
+            f"--out {folder} will not be replaced: {why}, and --force replaces only "
+            "allocator's own output folders. Fix: choose another --out"
+        )
+    replaceable = why_not_replaceable(folder) is None  # another command's run folder
+    fix = "pass --force to replace it, or choose another --out" if replaceable else None
+    raise UsageError(
+        f"--out {folder} will not be written into: {why}. Fix: {fix or 'choose another --out'}"
+    )
+
+
+def clear_for_force(folder: Path) -> None:
+    """Remove what an earlier run of allocator left in `folder` (checked by `check_folder`
+    under the sweep's lock: allocator's files alone), so the sweep starts afresh in it."""
+    import shutil
+
+    for entry in list(os.scandir(folder)):
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path)
+        else:
+            os.unlink(entry.path)
 
 
 def mark_folder(folder: Path, spec: dict[str, Any], record: dict[str, Any] | None = None) -> None:
