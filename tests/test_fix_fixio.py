@@ -111,3 +111,45 @@ def test_a_file_named_results_is_said_before_the_work(tmp_path, monkeypatch, arg
     assert "results is a file, not a folder" in res.stderr
     assert "Fix: give --out DIR" in res.stderr
 
+
+def _sweep(out: Path, *extra: object):
+    return run_cli("sweep", "--inputs", SWEEP, "--samples", 2, "--serial", "--out", out, *extra)
+
+
+def test_sweep_force_keeps_a_folder_of_ones_own(tmp_path):
+    out = tmp_path / "sweep"
+    assert _sweep(out).exit_code == 0
+    (out / "notes.txt").write_text("mine\n", encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    res = _sweep(out, "--force")
+    assert res.exit_code == 2, res.stderr
+    assert "notes.txt" in res.stderr
+    assert "--force" not in res.stderr.split("Fix:")[1]  # not offered: it would not work
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_sweep_force_replaces_a_run_of_another_command_and_not_with_resume(tmp_path):
+    out = tmp_path / "run"
+    assert run_cli("solve", "--inputs", SWEEP, "--out", out).exit_code == 0
+    refused = _sweep(out)
+    assert refused.exit_code == 2
+    assert "pass --force to replace it" in refused.stderr  # a run of solve: --force works
+    both = _sweep(out, "--force", "--resume")
+    assert both.exit_code == 2
+    assert "give one of them" in both.stderr
+    assert _sweep(out, "--force").exit_code == 0
+    assert not (out / "allocation.csv").exists()
+    assert (out / "sweep.csv").is_file()
+
+
+def test_a_sweep_interrupted_as_it_is_shown_says_what_it_kept(tmp_path, monkeypatch):
+    from allocator.cli import sweeping
+
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt  # Ctrl-C as the finished sweep is printed
+
+    monkeypatch.setattr(sweeping, "show_sweep", interrupted)
+    res = _sweep(tmp_path / "sweep")
+    assert res.exit_code == 130, res.stderr
+    assert "no run folder was written" not in res.stderr
+    assert "kept 2 samples" in res.stderr
