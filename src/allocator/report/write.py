@@ -69,7 +69,10 @@ def default_run_dir(results: Path, dataset: str, objective: str) -> Path:
     check_results(results)
     try:
         for made in reversed(_missing_parents(results / "run")):
-            os.mkdir(made)
+            try:
+                os.mkdir(made)
+            except FileExistsError:
+                continue  # made meanwhile by another run: not this one's to remove
             made_in_advance(made)  # removed again, with the run's own, if nothing is written
         n = 1
         while True:

@@ -35,7 +35,6 @@ class PlanTable:
     one when --resume solves it."""
 
     def __init__(self, path: Path, columns: list[str]) -> None:
-
         self.columns = columns
         self.rows: list[list[str]] = []
         self.file = AppendFile(path)
