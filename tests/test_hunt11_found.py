@@ -96,11 +96,6 @@ def test_a_zero_ramp_share_is_refused_with_a_rule_that_excludes_zero(tmp_path):
     assert "'0' is not a share between 0 and 1" not in refused.stderr, refused.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'run folder X already exists. Fix: pass --force' for a folder that is not a run: "
-    "--force then refuses it too (the fix cannot work)",
-)
 def test_an_existing_folder_that_is_not_a_run_is_not_told_to_pass_force(tmp_path):
     mine = tmp_path / "mine"
     mine.mkdir()
@@ -258,11 +253,6 @@ def test_a_model_file_reads_a_number_with_a_unit_in_overrides_as_in_set(tmp_path
     assert res.exit_code == 0, res.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="docs/trust.md: a sweep's .sweep.csv.part 'does not block --resume or --force', but "
-    "sweep has no --force (typer: No such option), so a sweep folder cannot be replaced",
-)
 def test_sweep_takes_the_force_the_trust_page_names(tmp_path):
     out = tmp_path / "sweep"
     args = ("sweep", "--inputs", SWEEP, "--samples", "2", "--serial", "--out", out)
@@ -404,11 +394,6 @@ def test_check_against_sees_a_change_of_the_runs_model_file(tmp_path, before, af
     assert rechecked.exit_code == 1, rechecked.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'mine.xlsx already exists. Fix: pass --force to replace it' for a workbook of the "
-    "user's own: export-inputs --force then refuses it (the fix cannot work)",
-)
 def test_an_existing_workbook_of_ones_own_is_not_told_to_pass_force(tmp_path):
     import openpyxl
 

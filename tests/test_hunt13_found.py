@@ -45,11 +45,6 @@ def _cut_mid_row(monkeypatch: pytest.MonkeyPatch, nth: int) -> None:
     monkeypatch.setattr(sweeprun.StreamWriter, "_write", write)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a full disk mid-row leaves half a row in sweep.csv; --resume appends onto it and "
-    "rewrites sweep.csv with samples 0 and 1 gone and parameter values as sample ids, exit 1",
-)
 def test_a_sweep_cut_mid_row_by_a_full_disk_resumes_to_the_whole_sweep(tmp_path, monkeypatch):
     out, whole = tmp_path / "cut", tmp_path / "whole"
     _cut_mid_row(monkeypatch, 1)
@@ -84,11 +79,6 @@ def _programs_do_not_fit(monkeypatch: pytest.MonkeyPatch, nth: int) -> None:
     monkeypatch.setattr(sweeprun.StreamWriter, "_write", write)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a full disk between sweep.csv and sweep_programs.csv: --resume skips the batch whose "
-    "program rows were lost: program x 'funded in 33%' of 3 samples, the sweep's 50% of 4, exit 0",
-)
 def test_a_sweep_resumed_after_a_full_disk_keeps_every_samples_programs(tmp_path, monkeypatch):
     out, whole = tmp_path / "cut", tmp_path / "whole"
     _programs_do_not_fit(monkeypatch, 2)
@@ -117,11 +107,6 @@ main()
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Ctrl-C of a run without --out says 'no run folder was written' and leaves results/ "
-    "(and, for a sweep, an empty results/<dataset>-sweep-<time>): os._exit skips the atexit",
-)
 @pytest.mark.parametrize(
     "args",
     [["sweep", "--inputs", SWEEP, "--samples", "2", "--serial"], ["solve", "--inputs", SWEEP]],
@@ -159,11 +144,6 @@ def test_force_keeps_a_run_folder_whose_csv_table_was_edited(tmp_path):
     assert {p.name: p.read_bytes() for p in run.iterdir()} == edited
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Ctrl-C as solve prints its summary says 'no run folder was written' (also in --json) "
-    "while the run is in place; with --force the old run is already gone (2 of 12 real ^C)",
-)
 @pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
 def test_an_interrupt_after_the_run_folder_is_written_does_not_deny_it(
     tmp_path, monkeypatch, as_json
@@ -223,11 +203,6 @@ gc.collect()  # as a notebook's next cell would, sooner or later
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the Python API on a full disk raises its one-line UsageError, then prints 'Exception "
-    "ignored in ZipFile.__del__' and a traceback (xlsxwriter's zip left open; the CLI hides it)",
-)
 def test_the_python_api_on_a_full_disk_says_the_fault_once(tmp_path):
     import subprocess
     import sys
@@ -250,11 +225,6 @@ def test_the_python_api_on_a_full_disk_says_the_fault_once(tmp_path):
     assert done.stderr == ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="export-inputs into new folders on a full disk says it in one line but leaves the "
-    "folders it made (solve's --out removes its own): a/b/ stays, empty",
-)
 def test_export_inputs_on_a_full_disk_leaves_no_folder_it_made(tmp_path, monkeypatch):
     from allocator.report import bookout
 
@@ -269,11 +239,6 @@ def test_export_inputs_on_a_full_disk_leaves_no_folder_it_made(tmp_path, monkeyp
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="serve's Save on a full disk removes its model file but leaves the models/ folder it "
-    "made (and says nothing of it): Save of one scenario leaves an empty folder behind",
-)
 def test_save_on_a_full_disk_leaves_no_folder_it_made(tmp_path, monkeypatch):
     import shutil
 
@@ -350,11 +315,6 @@ def test_a_sweep_overwrites_no_file_through_a_link_named_sweep_json(tmp_path):
     assert mine.read_text(encoding="utf-8") == "two years of the user's work\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sweep and core without --out where ./results is a file: a traceback "
-    "(FileExistsError), exit 1; core after its whole study (solve and compare say it in a line)",
-)
 @pytest.mark.parametrize(
     "args",
     [
@@ -374,11 +334,6 @@ def test_a_file_named_results_is_one_line_for_every_command(tmp_path, args):
     assert (tmp_path / "results").read_text(encoding="utf-8") == "the user's notes\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="solve without --out where ./results is a file says 'cannot write --out results ... "
-    "Fix: choose another --out': no --out was given, and results is no --out",
-)
 def test_a_file_named_results_is_named_as_the_default_folder(tmp_path):
     (tmp_path / "results").write_text("the user's notes\n", encoding="utf-8")
     res = run_cli("solve", "--inputs", DATA / "greedy", cwd=tmp_path)

@@ -32,6 +32,7 @@ from allocator.cli.helps import (
 from allocator.cli.interrupts import (
     INTERRUPTED,
     caused_by_interrupt,
+    interrupted_words,
     leave_interrupted,
     on_sigterm,
     unraisable,
@@ -391,5 +392,5 @@ def main() -> None:
     except (KeyboardInterrupt, Exception) as exc:  # between commands: nothing written yet
         if not caused_by_interrupt(exc):
             raise
-        err.print("interrupted: no run folder was written")
+        err.print(interrupted_words()[0], markup=False, highlight=False, soft_wrap=True)
         leave_interrupted()

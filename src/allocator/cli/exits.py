@@ -13,7 +13,7 @@ from contextlib import contextmanager, suppress
 import typer
 from rich.markup import escape
 
-from allocator.cli.interrupts import caused_by_interrupt
+from allocator.cli.interrupts import caused_by_interrupt, interrupted_words
 from allocator.cli.render import OutputLost, drop_stdout, err, print_json
 
 SIGPIPE_EXIT = 141
@@ -25,8 +25,11 @@ as a command killed by SIGPIPE reports; the run itself is complete."""
 def exit_codes(as_json: bool = False) -> Iterator[None]:
     """One line on stderr and the right exit code for every error the user can act on; with
     `as_json`, the error as one JSON document on stdout too (a script reads only that)."""
+    import time
+
     from allocator.errors import AllocatorError
 
+    start = time.monotonic()
     try:
         yield
     except OutputLost as exc:
@@ -37,11 +40,20 @@ def exit_codes(as_json: bool = False) -> Iterator[None]:
         unforeseen_fault(exc, as_json)
         if not caused_by_interrupt(exc):
             raise
-        err.print("interrupted: no run folder was written")
-        if as_json:
-            with suppress(OutputLost):
-                print_json({"status": "interrupted", "exit_code": 130})
+        say_interrupted(start, as_json)
         raise typer.Exit(130) from None
+
+
+def say_interrupted(start: float, as_json: bool) -> None:
+    """One line after Ctrl-C: whether a run folder was put in place since `start` (and which);
+    with `as_json`, the same as one JSON document."""
+    words, folder = interrupted_words(start)
+    with suppress(OutputLost):
+        err.print(words, markup=False, highlight=False, soft_wrap=True)
+    if as_json:
+        done = {"status": "interrupted", "exit_code": 130}
+        with suppress(OutputLost):
+            print_json(done if folder is None else done | {"folder": folder})
 
 
 def unforeseen_fault(exc: BaseException, as_json: bool) -> None:

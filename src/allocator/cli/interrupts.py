@@ -64,6 +64,20 @@ def fault_said_already(hook: object) -> bool:
     return isinstance(exc, OSError) and exc.errno in faults and where == "ZipFile.__del__"
 
 
+def interrupted_words(since: float = 0.0) -> tuple[str, str | None]:
+    """The line said after Ctrl-C, and the run folder put in place whole since
+    `time.monotonic()` was `since` (None if none was): an interrupt that lands once the run is
+    written (as its summary is printed) must not say that nothing was."""
+    folders = sys.modules.get("allocator.report.folders")  # not loaded: nothing was written
+    done = folders.placed_since(since) if folders is not None else []
+    if not done:
+        return "interrupted: no run folder was written", None
+    from allocator.errors import printable
+
+    folder = str(done[-1])
+    return f"interrupted: the run folder {printable(folder)} was written whole first", folder
+
+
 def leave_interrupted() -> NoReturn:
     """End an interrupted process at once, with `INTERRUPTED`, once its output is flushed (the
     run folder is already removed or whole by then).
@@ -72,8 +86,13 @@ def leave_interrupted() -> NoReturn:
     landed (highspy keeps each one in a reference cycle with its callbacks) are destroyed and
     call back into an interpreter that is going away; about one interrupt in a hundred then
     ended in SIGABRT ("Fatal Python error: PyThreadState_Get ... finalizing") instead of 130.
+    The folders made in advance of a run that was not written (results/ and its run folder,
+    `folders.release_made`) are removed first, as atexit would.
     With child processes alive (a Dask LocalCluster), Python's exit handlers must stop them,
     so then it exits the usual way."""
+    folders = sys.modules.get("allocator.report.folders")
+    if folders is not None:  # os._exit skips atexit: the folders made for a run go now
+        folders.release_made()
     for stream in (sys.stdout, sys.stderr):
         with suppress(Exception):
             stream.flush()

@@ -72,6 +72,13 @@ def sweep(
     targets: Annotated[str | None, typer.Option(help=TARGETS_HELP)] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Sweep folder.")] = None,
     resume: Resume = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            help="Replace --out if it holds an earlier output of allocator (and nothing else): "
+            "the sweep starts afresh there."
+        ),
+    ] = False,
     serial: Annotated[bool, typer.Option(help="Solve in this process, without Dask.")] = False,
     dashboard: Dashboard = None,
     measure: Measure = None,
@@ -93,7 +100,7 @@ def sweep(
             check_dashboard(dashboard)  # before anything is read or said
         given = {"objective": objective, "targets": targets, "measure": measure}
         given |= {"discount_rate": discount_rate, "solver": None}
-        spec = sweep_spec(model, inputs, plan, given, cell_sets, out_dir)
+        spec = sweep_spec(model, inputs, plan, given, cell_sets, out_dir).with_(force=force)
         run_sweep_command(
             spec,
             (samples, seed),

@@ -48,6 +48,7 @@ def run_sweep_command(
     try:
         with progress(samples) as advance:
             done = sweep_into(spec, folder, (samples, seed, plan), where, resume, advance)
+        _show(done, folder)  # a stop while it is shown keeps the sweep too: said as below
     except (KeyboardInterrupt, Exception) as exc:
         from allocator.cli.interrupts import caused_by_interrupt
 
@@ -57,12 +58,16 @@ def run_sweep_command(
     if done is None:  # said outside the handler: exit_codes must not see the interrupt again
         _say_kept(folder)
         raise typer.Exit(130)
+    _refuse_unsolved(done.table, folder)
+
+
+def _show(done: Any, folder: Path) -> None:
+    """The finished sweep in the terminal, and the files its folder holds."""
     show_plan(done.summary)  # what the plan delivers first, then with perfect foresight
     show_sweep(done.summary, done.table)
     out.print(
         f"Wrote [bold]{shown(folder)}[/]: " + ", ".join(sorted(p.name for p in folder.iterdir()))
     )
-    _refuse_unsolved(done.table, folder)
 
 
 def _refuse_unsolved(table: Any, folder: Path) -> None:

@@ -13,6 +13,7 @@ bytes.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -183,9 +184,26 @@ def close_book(book: Any) -> None:
             if getattr(sheet, "row_data_fh", None) is not None:
                 sheet._opt_close()
         cause = exc.args[0] if exc.args else None
+        _close_zips(cause)
         if isinstance(cause, OSError):
             raise cause from None
         raise
+
+
+def _close_zips(fault: object) -> None:
+    """Close the ZipFile xlsxwriter (3.2.9) leaves open when writing it fails (a local of its
+    `_store_workbook`, kept alive by the fault's traceback): dropped later, it would try to
+    finish a file that is gone, and Python would print "Exception ignored" and a traceback
+    after the fault was said (the Python API has no hook that hides it)."""
+    from zipfile import ZipFile
+
+    tb = getattr(fault, "__traceback__", None)
+    while tb is not None:
+        for value in list(tb.tb_frame.f_locals.values()):
+            if isinstance(value, ZipFile):
+                with contextlib.suppress(OSError, ValueError):  # the same fault again
+                    value.close()  # its file is closed and it is marked closed, whatever
+        tb = tb.tb_next
 
 
 def written_by_allocator(path: Path) -> bool:

@@ -13,7 +13,7 @@ from allocator.data.schema import Inputs
 from allocator.errors import UsageError
 from allocator.report.faults import output_faults
 from allocator.report.folders import refuse_file_ancestor, refuse_overlap
-from allocator.report.write import atomic_file
+from allocator.report.write import atomic_file, undo_new_parents
 
 LABEL = "OUT_FILE"
 
@@ -28,7 +28,7 @@ def export_workbook(inp: Inputs, path: Path, force: bool = False) -> Path:
         refuse_file_ancestor(path, LABEL)
         refuse_special(path)
         check_replaceable(path, force)
-    with output_faults(path, LABEL):
+    with output_faults(path, LABEL), undo_new_parents(path):  # a failure leaves no folder
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_file(path) as tmp:
             write_inputs_workbook(inp, tmp)
@@ -49,25 +49,34 @@ def refuse_special(path: Path) -> None:
 
 
 def check_replaceable(path: Path, force: bool) -> None:
-    """Refuse an existing `path` unless `force` and allocator wrote it.
+    """Refuse an existing `path` unless `force` and allocator wrote it (unchanged since); --force
+    is offered as the fix only where it would work.
 
     Raises:
         UsageError: one line saying why and what to do.
     """
     if not path.exists():
         return
+    why = why_not_ours(path)
+    if why is not None and force:
+        raise UsageError(
+            f"{path} will not be replaced: {why}, and --force replaces only allocator's own "
+            "outputs. Fix: choose another file name"
+        )
+    if why is not None:
+        raise UsageError(f"{path} already exists and {why}. Fix: choose another file name")
     if not force:
         raise UsageError(f"{path} already exists. Fix: pass --force to replace it")
+
+
+def why_not_ours(path: Path) -> str | None:
+    """Why the workbook `path` is the user's, or None if allocator wrote it and it is unchanged
+    since (`--force` may replace it)."""
     if not written_by_allocator(path):
-        raise UsageError(
-            f"{path} will not be replaced: it is not a workbook allocator wrote (no written_by "
-            "document property saying so), and --force replaces only allocator's own outputs. "
-            "Fix: choose another file name"
-        )
+        return "it is not a workbook allocator wrote (no written_by document property saying so)"
     saved = saved_since(path)
     if saved is not None:
-        raise UsageError(
-            f"{path} will not be replaced: it was saved since allocator wrote it (modified "
-            f"{saved}), so it may hold your edits, and --force replaces only allocator's own "
-            "outputs. Fix: choose another file name, or move it aside first"
+        return (
+            f"it was saved since allocator wrote it (modified {saved}), so it may hold your edits"
         )
+    return None

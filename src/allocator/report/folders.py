@@ -18,7 +18,7 @@ import shutil
 import socket
 import stat
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -207,6 +207,43 @@ def _same(a: Path, b: Path) -> bool:
 def _at_or_under(a: Path, b: Path) -> bool:
     """Whether `a` is `b` or lies inside it (both resolved)."""
     return any(_same(p, b) for p in (a, *a.parents))
+
+
+MADE: list[Path] = []
+"""Folders this process made in advance of a run (`write.default_run_dir`: results/ and the
+run's own), removed at its end while still empty (`release_made`)."""
+PLACED: list[tuple[float, Path]] = []
+"""Run folders this process put in place whole (`write.atomic_run_dir`), each with the
+`time.monotonic()` at which it was: an interrupt after it must not deny it (`placed_since`)."""
+
+
+def made_in_advance(folder: Path) -> None:
+    """Remember `folder`, made before its run was written: removed when the process ends
+    (atexit, or `release_made` on an interrupt, which skips atexit) if nothing was written."""
+    import atexit
+
+    if not MADE:
+        atexit.register(release_made)
+    MADE.append(folder)
+
+
+def release_made() -> None:
+    """Remove the folders `made_in_advance` that are still empty, the last made first."""
+    while MADE:
+        with suppress(OSError):  # a run is in it, or it is gone: leave it
+            MADE.pop().rmdir()
+
+
+def placed(folder: Path) -> None:
+    """Record that the run folder `folder` is now in place, whole."""
+    import time
+
+    PLACED.append((time.monotonic(), folder))
+
+
+def placed_since(start: float) -> list[Path]:
+    """The run folders put in place since `time.monotonic()` was `start`."""
+    return [folder for when, folder in PLACED if when >= start]
 
 
 DEFAULT_FOLDER = "the default run folder (no --out given)"

@@ -6,7 +6,6 @@ an existing run is replaced only with `force`, only if allocator wrote it
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import functools
 import json
@@ -28,16 +27,19 @@ from allocator.data.names import plain_name
 from allocator.errors import UsageError
 from allocator.report import parallel
 from allocator.report.csvtext import write_csv
-from allocator.report.faults import output_faults
+from allocator.report.faults import fault_words, output_faults
 from allocator.report.folders import (
+    DEFAULT_FOLDER,
     MARKER,
     OLD_TARGET,
     Sources,
     being_written,
     file_digests,
     is_empty_dir,
+    made_in_advance,
     make_temp,
     marker,
+    placed,
     refuse_file_ancestor,
     refuse_overlap,
     refuse_working_folder,
@@ -56,22 +58,54 @@ def default_run_dir(results: Path, dataset: str, objective: str) -> Path:
     """A new folder under `results/`, dataset-objective-date-time (then -2, -3, ... if taken),
     made here: `os.mkdir` either makes the name or fails, so runs started in the same second
     each get their own. The run is renamed onto it (an empty folder counts as new); if none is,
-    the folder is removed when the process ends (`release_run_dir`)."""
+    the folder (and results/, if made here) is removed when the process ends, also on Ctrl-C
+    (`folders.release_made`).
+
+    Raises:
+        UsageError: `results` is a file or lies below one, or cannot be made (one line).
+    """
     stamp = time.strftime("%Y%m%d-%H%M%S")
     base = results / f"{plain_name(dataset, 'run')}-{objective}-{stamp}"
-    if not results.is_dir():
-        results.mkdir(parents=True, exist_ok=True)
-        atexit.register(release_run_dir, results)  # runs after the one below: LIFO
-    n = 1
-    while True:
-        path = base if n == 1 else Path(f"{base}-{n}")
-        try:
-            os.mkdir(path)
-        except FileExistsError:
-            n += 1
-            continue
-        atexit.register(release_run_dir, path)
-        return path
+    check_results(results)
+    try:
+        for made in reversed(_missing_parents(results / "run")):
+            try:
+                os.mkdir(made)
+            except FileExistsError:
+                continue  # made meanwhile by another run: not this one's to remove
+            made_in_advance(made)  # removed again, with the run's own, if nothing is written
+        n = 1
+        while True:
+            path = base if n == 1 else Path(f"{base}-{n}")
+            try:
+                os.mkdir(path)
+            except FileExistsError:
+                n += 1
+                continue
+            made_in_advance(path)
+            return path
+    except OSError as exc:
+        words = fault_words(exc, "--out", results / "run")
+        if words is None:
+            raise
+        raise UsageError(f"cannot make {DEFAULT_FOLDER} under {results}: {words}") from None
+
+
+def check_results(results: Path) -> None:
+    """Refuse a `results` (where runs go without --out) that is a file or lies below one,
+    before any work.
+
+    Raises:
+        UsageError: naming the file, with giving --out as the fix.
+    """
+    for place in (results, *results.parents):
+        if os.path.lexists(place):
+            if not place.is_dir():
+                raise UsageError(
+                    f"{place} is a file, not a folder, so {DEFAULT_FOLDER} cannot be made under "
+                    f"{results}. Fix: give --out DIR, or move the file {place} away"
+                )
+            return
 
 
 def release_run_dir(path: Path) -> None:
@@ -107,19 +141,34 @@ def check_target(path: Path, force: bool, sources: Sources = (), label: str = "-
             return
         if not path.is_dir():
             raise UsageError(f"{label} {path} is a file, not a folder. Fix: choose another {label}")
-        if not force:
-            raise UsageError(
-                f"run folder {path} already exists. Fix: pass --force to replace it, "
-                f"or choose another {label}"
-            )
-        why = why_not_replaceable(path)
-        if why is None and being_written(path):
-            why = "another allocator command (a sweep) is writing into it"
-        if why is not None:
-            raise UsageError(
-                f"{label} {path} will not be replaced: {why}, and --force replaces only "
-                f"allocator's own output folders. Fix: choose another {label}"
-            )
+        _refuse_existing(path, force, label)
+
+
+def _refuse_existing(path: Path, force: bool, label: str) -> None:
+    """Refuse an existing, non-empty folder `path` unless `force` and allocator wrote it alone;
+    --force is offered as the fix only where it would work.
+
+    Raises:
+        UsageError: one line saying why and what to do.
+    """
+    why = why_not_replaceable(path)
+    if why is None and being_written(path):
+        why = "another allocator command (a sweep) is writing into it"
+    if why is not None and force:
+        raise UsageError(
+            f"{label} {path} will not be replaced: {why}, and --force replaces only "
+            f"allocator's own output folders. Fix: choose another {label}"
+        )
+    if why is not None:
+        raise UsageError(
+            f"{label} {path} already exists and is no run folder to replace: {why}. "
+            f"Fix: choose another {label}"
+        )
+    if not force:
+        raise UsageError(
+            f"run folder {path} already exists. Fix: pass --force to replace it, "
+            f"or choose another {label}"
+        )
 
 
 def _note(message: str) -> None:
@@ -141,8 +190,7 @@ def atomic_run_dir(
     one line naming `path` (see `output_faults`); with `force` the old run then stays intact.
     """
     check_target(path, force, sources, label)
-    made = _missing_parents(path)
-    try:
+    with undo_new_parents(path):
         with output_faults(path, label):
             path.parent.mkdir(parents=True, exist_ok=True)
             pids, restored = remove_stale_temps(path.parent)
@@ -150,16 +198,25 @@ def atomic_run_dir(
                 say(stale_note(path.parent, pids, restored))
             with signals_held():
                 tmp = make_temp(path.parent)
-    except BaseException:
-        _remove_empty(made)
-        raise
+        try:
+            with output_faults(path, label):
+                yield tmp
+                with signals_held():
+                    _replace(tmp, path, force, sources, label)
+                    placed(path)  # an interrupt from here on must not deny it
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+
+@contextmanager
+def undo_new_parents(path: Path) -> Iterator[None]:
+    """Whatever folders above `path` the block makes (they are missing now) are removed again,
+    if still empty, when the block fails: an output that was not written leaves no folder."""
+    made = _missing_parents(path)
     try:
-        with output_faults(path, label):
-            yield tmp
-            with signals_held():
-                _replace(tmp, path, force, sources, label)
+        yield
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
         _remove_empty(made)
         raise
 

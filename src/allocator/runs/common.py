@@ -22,7 +22,13 @@ from allocator.report import tables as reports
 from allocator.report.assumed import recorded_inputs
 from allocator.report.faults import output_faults
 from allocator.report.folders import DEFAULT_FOLDER, refuse_mount_point, refuse_overlap
-from allocator.report.write import atomic_run_dir, check_target, default_run_dir, release_run_dir
+from allocator.report.write import (
+    atomic_run_dir,
+    check_results,
+    check_target,
+    default_run_dir,
+    release_run_dir,
+)
 from allocator.runs.spec import RunSpec
 
 PACKAGES = ("allocator", "pyomo", "highspy", "pandas", "numpy", "pydantic")
@@ -132,6 +138,7 @@ def run_study(
     refuse_unsafe(spec.out, spec.force, sources)
     if spec.out is None:  # the folder it would name under results/, refused before any work
         refuse_overlap(spec.results / "\u2026", sources, DEFAULT_FOLDER)
+        check_results(spec.results)
     inp = load() if load is not None else scenario_of(spec)
     done = study(inp)
     done.info |= provenance(spec)

@@ -107,6 +107,7 @@ def sweep_into(
     study = spec.study(
         plan_run=None if plan is None else str(plan),
         nominal_differs=None if plan is not None else nominal_differs(spec),
+        force=spec.force and spec.out is not None,  # an earlier output in --out is replaced
     )
     # a full disk mid-sweep: one line; --resume continues
     with output_faults(folder):

@@ -20,6 +20,7 @@ from allocator.data.names import is_plain_name
 from allocator.data.schema import Inputs
 from allocator.errors import UsageError, quoted
 from allocator.report.folders import is_empty_dir, refuse_file_ancestor, resolved
+from allocator.report.write import undo_new_parents
 from allocator.runs.common import Run
 from allocator.runs.solve import solve as run_solve
 from allocator.runs.spec import RunSpec, layered
@@ -51,14 +52,15 @@ def save(held: HeldModel, name: object, models: Path, results: Path) -> Saved:
     path, run = models / f"{name}.yaml", results / name
     refuse_unwritable(path, run, held)
     shown, sets = held.shown()
-    write_new(path, _text(held, name, path, sets))
-    try:
-        opts = saved_options(path, results / name)
-        refuse_another_plan(opts, shown.inputs, held)
-        return Saved(path, run_solve(opts))
-    except BaseException:
-        path.unlink(missing_ok=True)  # ours, written a moment ago: the scenario was not saved
-        raise
+    with undo_new_parents(path):  # a scenario not saved leaves no models/ folder either
+        write_new(path, _text(held, name, path, sets))
+        try:
+            opts = saved_options(path, results / name)
+            refuse_another_plan(opts, shown.inputs, held)
+            return Saved(path, run_solve(opts))
+        except BaseException:
+            path.unlink(missing_ok=True)  # ours, written a moment ago: the scenario was not saved
+            raise
 
 
 def refuse_another_plan(opts: RunSpec, shown: Inputs, held: HeldModel) -> None:

@@ -15,7 +15,13 @@ from typing import Any
 import pandas as pd
 
 from allocator.report.assumed import recorded_inputs
-from allocator.report.write import atomic_run_dir, check_target, default_run_dir, write_run
+from allocator.report.write import (
+    atomic_run_dir,
+    check_results,
+    check_target,
+    default_run_dir,
+    write_run,
+)
 from allocator.studies.core import (
     CLASS_WORDS,
     METHOD,
@@ -123,6 +129,8 @@ def run_core(
     sources += [("run folder", Path(study.run))] if study.run else []  # `core RUN` reads it
     if output.out is not None:
         check_target(output.out, output.force, sources)
+    else:
+        check_results(output.results)  # a file named results: said before the study
     sampled = setting.samples > 0  # uncertainty.csv read; a broken row is refused in a line
     tell_notes(load_study(study), warn, uncertainty=sampled, refused=not sampled)
     plans = _solve(study, setting, where)

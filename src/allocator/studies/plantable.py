@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from allocator.studies.sweepstream import AppendFile, csv_text
+
 
 def plan_columns(milestones: list[int]) -> list[str]:
     """The columns of sweep_plan.csv for a dataset with these milestone years."""
@@ -28,31 +30,33 @@ def plan_columns(milestones: list[int]) -> list[str]:
 
 
 class PlanTable:
-    """sweep_plan.csv, appended as samples finish (with the sweep's other tables), flushed with
-    them; a sample without a plan row (its task failed) gets one when --resume solves it."""
+    """sweep_plan.csv, appended as samples finish (with the sweep's other tables, before their
+    sweep.csv rows: `sweeprun.StreamWriter`); a sample without a plan row (its task failed) gets
+    one when --resume solves it."""
 
     def __init__(self, path: Path, columns: list[str]) -> None:
-        import csv
-
         self.columns = columns
-        new = not path.exists() or path.stat().st_size == 0
-        self.file = path.open("a", encoding="utf-8", newline="")
-        self.writer = csv.writer(self.file, lineterminator="\n")
-        if new and columns:
-            self.writer.writerow(columns)
-            self.file.flush()
+        self.rows: list[list[str]] = []
+        self.file = AppendFile(path)
+        if self.file.size() == 0 and columns:
+            self.file.append(csv_text([columns]))
 
     def write(self, sample: int, got: dict[str, Any] | None) -> None:
-        """One sample's row (nothing without a plan evaluation)."""
+        """One sample's row (nothing without a plan evaluation), appended at `flush`."""
         if got is None or not self.columns:
             return
         row = {"sample": sample, **got}
-        self.writer.writerow(["" if row.get(c) is None else f"{row[c]:.12g}" for c in self.columns])
+        self.rows.append(["" if row.get(c) is None else f"{row[c]:.12g}" for c in self.columns])
 
     def flush(self) -> None:
-        self.file.flush()
+        """Append the rows written since the last flush."""
+        rows, self.rows = self.rows, []
+        if rows:
+            self.file.append(csv_text(rows))
 
     def close(self) -> None:
+        """Close the file; rows not flushed are dropped (their samples are not committed)."""
+        self.rows = []
         self.file.close()
 
 

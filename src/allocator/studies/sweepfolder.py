@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import os
 from pathlib import Path
@@ -29,11 +30,15 @@ def read_table(path: Path) -> pd.DataFrame:
 
 def done_samples(folder: Path) -> set[int]:
     """Samples of sweep.csv that have an answer (for --resume); failed ones are solved again."""
+    from allocator.studies.sweepstream import committed_size
+
     path = folder / "sweep.csv"
     if not path.is_file():
         return set()
-    with path.open(encoding="utf-8", newline="") as f:
-        return {int(r["sample"]) for r in csv.DictReader(f) if r["status"] in ANSWERS}
+    with path.open("rb") as f:  # a partial last row (a killed sweep) is no answer
+        text = f.read(committed_size(path)).decode("utf-8")
+    rows = csv.DictReader(io.StringIO(text, newline=""))
+    return {int(r["sample"]) for r in rows if r["status"] in ANSWERS}
 
 
 def unsolved(table: pd.DataFrame) -> pd.DataFrame:
@@ -43,18 +48,22 @@ def unsolved(table: pd.DataFrame) -> pd.DataFrame:
 
 def finish_tables(folder: Path) -> pd.DataFrame:
     """sweep.csv, sweep_programs.csv and sweep_plan.csv sorted by sample, each sample's last
-    row kept (a failed
-    sample solved again by --resume appears twice), each replaced in one step."""
+    row kept (a failed sample solved again by --resume appears twice), each replaced in one
+    step. Rows of sweep_programs.csv and sweep_plan.csv whose sample has no answer in sweep.csv
+    are dropped: its sweep.csv row, written last, never reached the disk (`sweepstream`)."""
     from allocator.report.csvtext import write_csv
 
     table = read_table(folder / "sweep.csv").drop_duplicates("sample", keep="last")
     table = table.sort_values("sample", ignore_index=True)
+    answered = table.loc[table["status"].isin(ANSWERS), "sample"]
     progs = read_table(folder / "sweep_programs.csv")
+    progs = progs[progs["sample"].isin(answered)]
     progs = progs.drop_duplicates(["sample", "program"], keep="last")
     progs = progs.sort_values(["sample", "program"], ignore_index=True)
     frames = [(table, "sweep.csv"), (progs, "sweep_programs.csv")]
     if (folder / "sweep_plan.csv").is_file():
-        plan = read_table(folder / "sweep_plan.csv").drop_duplicates("sample", keep="last")
+        plan = read_table(folder / "sweep_plan.csv")
+        plan = plan[plan["sample"].isin(answered)].drop_duplicates("sample", keep="last")
         frames.append((plan.sort_values("sample", ignore_index=True), "sweep_plan.csv"))
     for frame, name in frames:
         temp = folder / f".{name}.part"

@@ -6,9 +6,9 @@ README and bench name them. The summary a finished sweep writes (sweep_summary.c
 
 from __future__ import annotations
 
-import csv
+import os
 from collections.abc import Callable
-from contextlib import ExitStack, closing
+from contextlib import ExitStack, closing, suppress
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from allocator.studies.sweepfolder import (
     finish_tables,
     refuse_other_experiment,
 )
+from allocator.studies.sweepstream import AppendFile, csv_text
 from allocator.studies.sweepsummary import sweep_units
 
 OUTCOMES = ["sample", "status", "objective", "jobs", "exports_musd", "targets_missed", "message"]
@@ -106,6 +107,8 @@ def run_sweep(
         client = None if serial else stack.enter_context(dask_client(scheduler, workers, dashboard))
         stack.enter_context(writing_lock(folder))  # one sweep at a time writes a folder
         check_folder(folder, spec, resume, record["fingerprint"], OUTCOMES + labels)  # again
+        if spec.get("force"):
+            clear_for_force(folder)
         mark_folder(folder, spec, record)
         writer = stack.enter_context(
             closing(
@@ -260,13 +263,21 @@ def check_folder(
     header: list[str] | None = None,
 ) -> None:
     """Refuse a folder a sweep must not write into; writes nothing. A sweep there is continued
-    only with `resume`, and only if its fingerprint equals `now` (when given).
+    only with `resume`, and only if its fingerprint equals `now` (when given); with
+    `spec["force"]`, an earlier output of allocator there is replaced (`clear_for_force`), by
+    the rule of every command's --force.
 
     Raises:
         UsageError: the folder overlaps the dataset or model file, lies below a file, holds
-            something that is not a sweep's, holds a sweep and `resume` is not set, or holds a
-            sweep of another experiment.
+            something that is not a sweep's (with force: not allocator's), holds a sweep and
+            neither `resume` nor force is set, or holds a sweep of another experiment.
     """
+    force = bool(spec.get("force"))
+    if force and resume:
+        raise UsageError(
+            "--force starts the sweep afresh and --resume continues the one in --out. "
+            "Fix: give one of them"
+        )
     sources = [("dataset", Path(spec["inputs"]))]
     sources += [("model file", Path(spec["model_file"]))] if spec.get("model_file") else []
     refuse_overlap(folder, sources)
@@ -274,18 +285,48 @@ def check_folder(
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         raise UsageError(f"--out {folder} is not a folder. Fix: choose another --out")
     if folder.exists() and not is_empty_dir(folder):
-        why = why_not_replaceable(folder, "sweep")
-        if why is not None:
-            raise UsageError(
-                f"--out {folder} will not be written into: {why}. Fix: choose another --out"
-            )
-    if not resume and (folder / "sweep.csv").exists():
+        _refuse_foreign(folder, force)
+    if not force and not resume and (folder / "sweep.csv").exists():
         raise UsageError(
-            f"{folder} already holds a sweep. Fix: pass --resume to continue it, "
-            "or choose another --out"
+            f"{folder} already holds a sweep. Fix: pass --resume to continue it, --force to "
+            "replace it, or choose another --out"
         )
     if resume and now is not None:
         refuse_other_experiment(folder, now, header or [])
+
+
+def _refuse_foreign(folder: Path, force: bool) -> None:
+    """Refuse a folder a sweep may not write into: without `force`, one that is not a sweep's
+    (--force is offered only where it would work); with it, one that is not allocator's alone.
+
+    Raises:
+        UsageError: why, and the fix that works.
+    """
+    why = why_not_replaceable(folder, None if force else "sweep")
+    if why is None:
+        return
+    if force:
+        raise UsageError(
+            f"--out {folder} will not be replaced: {why}, and --force replaces only "
+            "allocator's own output folders. Fix: choose another --out"
+        )
+    replaceable = why_not_replaceable(folder) is None  # another command's run folder
+    fix = "pass --force to replace it, or choose another --out" if replaceable else None
+    raise UsageError(
+        f"--out {folder} will not be written into: {why}. Fix: {fix or 'choose another --out'}"
+    )
+
+
+def clear_for_force(folder: Path) -> None:
+    """Remove what an earlier run of allocator left in `folder` (checked by `check_folder`
+    under the sweep's lock: allocator's files alone), so the sweep starts afresh in it."""
+    import shutil
+
+    for entry in list(os.scandir(folder)):
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path)
+        else:
+            os.unlink(entry.path)
 
 
 def mark_folder(folder: Path, spec: dict[str, Any], record: dict[str, Any] | None = None) -> None:
@@ -305,8 +346,9 @@ def mark_folder(folder: Path, spec: dict[str, Any], record: dict[str, Any] | Non
 
 
 class StreamWriter:
-    """Appends finished samples to sweep.csv and sweep_programs.csv, flushed at once, so a
-    killed sweep keeps what it finished."""
+    """Appends finished samples to sweep.csv, sweep_programs.csv and sweep_plan.csv, so a killed
+    or stopped sweep keeps what it finished and `--resume` continues it (`sweepstream`): each
+    batch is on disk whole or not at all, its sweep.csv rows (the samples' commit) last."""
 
     def __init__(
         self, folder: Path, labels: list[str], values: np.ndarray, plan: list[str] | None = None
@@ -314,31 +356,41 @@ class StreamWriter:
         from allocator.studies.plantable import PlanTable
 
         self.values, self.labels = values, labels
-        self.plan = PlanTable(folder / "sweep_plan.csv", plan or [])
-        # a file left empty (stopped before its first flush) gets its header, like a new one
-        new_main, new_prog = (_empty(folder / n) for n in ("sweep.csv", "sweep_programs.csv"))
-        self.main = (folder / "sweep.csv").open("a", encoding="utf-8", newline="")
-        self.prog = (folder / "sweep_programs.csv").open("a", encoding="utf-8", newline="")
-        self.w_main = csv.writer(self.main, lineterminator="\n")
-        self.w_prog = csv.writer(self.prog, lineterminator="\n")
-        if new_main:
-            self.w_main.writerow(OUTCOMES + labels)
-        if new_prog:
-            self.w_prog.writerow(["sample", "program", "invest_musd"])
-        self.main.flush()
-        self.prog.flush()
+        with ExitStack() as opened:  # a file that cannot be opened closes those before it
+            self.plan = PlanTable(folder / "sweep_plan.csv", plan or [])
+            opened.callback(self.plan.close)
+            self.prog = AppendFile(folder / "sweep_programs.csv")
+            opened.callback(self.prog.close)
+            self.main = AppendFile(folder / "sweep.csv")
+            opened.callback(self.main.close)
+            # a file left empty (stopped before its first row) gets its header, like a new one
+            if self.prog.size() == 0:
+                self.prog.append(csv_text([["sample", "program", "invest_musd"]]))
+            if self.main.size() == 0:
+                self.main.append(csv_text([OUTCOMES + labels]))
+            opened.pop_all()
 
     def write(self, rows: list[dict[str, Any]]) -> int:
+        """Append the rows of finished samples; a fault (a full disk, Ctrl-C) cuts the batch off
+        again and closes the files, so --resume solves its samples again."""
+        sizes = [f.size() for f in self._files()]
         try:
             return self._write(rows)
-        except OSError:  # a full disk: close what was written, so --resume can continue it
+        except BaseException:
+            for f, size in zip(self._files(), sizes, strict=True):
+                with suppress(OSError):  # cutting a file shorter frees space: it works
+                    f.rollback(size)
             self.close()
             raise
 
+    def _files(self) -> list[AppendFile]:
+        return [self.plan.file, self.prog, self.main]
+
     def _write(self, rows: list[dict[str, Any]]) -> int:
+        main, prog = [], []
         for r in rows:
             k = int(r["sample"])
-            self.w_main.writerow(
+            main.append(
                 [
                     k,
                     r["status"],
@@ -350,22 +402,18 @@ class StreamWriter:
                 ]
                 + [_g(v) for v in self.values[k]]
             )
-            for prog, musd in sorted(r.get("programs", {}).items()):
-                self.w_prog.writerow([k, prog, _g(musd)])
+            prog += [[k, p, _g(musd)] for p, musd in sorted(r.get("programs", {}).items())]
             self.plan.write(k, r.get("plan"))
         self.plan.flush()
-        self.main.flush()
-        self.prog.flush()
+        self.prog.append(csv_text(prog))
+        self.main.append(csv_text(main))  # last: a sample is done once its row is here
         return len(rows)
 
     def close(self) -> None:
-        self.main.close()
-        self.prog.close()
+        """Close the tables (a second close does nothing)."""
         self.plan.close()
-
-
-def _empty(path: Path) -> bool:
-    return not path.exists() or path.stat().st_size == 0
+        self.prog.close()
+        self.main.close()
 
 
 def _g(v: Any) -> str:
