@@ -386,11 +386,6 @@ def test_explain_says_the_optimum_as_solve_does():
     assert "e+06" not in said.stdout, said.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="solve --check-against RUN says 'identical ... byte for byte' (exit 0) after RUN's "
-    "model file changed its set: or overrides: it replays run.json, not the file as it is now",
-)
 @pytest.mark.parametrize(
     ("before", "after"),
     [

@@ -339,6 +339,26 @@ def spec_of_record(info: dict[str, Any], where: Path | str = "run.json") -> RunS
     return _spec_of_options(info)
 
 
+def with_model_file_now(spec: RunSpec) -> tuple[RunSpec, bool]:
+    """The spec with its model file's overrides and sets read again from the file as it is now,
+    the recorded `--set`s on top (what `--check-against` replays), and whether they differ from
+    the recorded ones (a set's origin, which names the file's path as typed, aside)."""
+    if spec.model_file is None:
+        return spec, False
+    from allocator.data.modelfile import load_model_file
+
+    model, _ = load_model_file(Path(spec.model_file))
+    sets = [o for o in spec.overrides if o.set_cell is not None and o.set_cell.origin == "--set"]
+    recorded = [o for o in spec.overrides if o not in sets]
+    changed = _comparable(model.overrides) != _comparable(recorded)
+    return spec.with_(overrides=(*model.overrides, *sets)), changed
+
+
+def _comparable(overrides: Sequence[Override]) -> list[dict[str, Any]]:
+    """Overrides as plain values, without a set's origin."""
+    return [o.model_dump(mode="json", exclude={"set_cell": {"origin"}}) for o in overrides]
+
+
 def _spec_of_options(info: dict[str, Any]) -> RunSpec:
     """A run record's `options` block as a spec (runs written before the spec block)."""
     from allocator.data.modelfile import load_model_file
