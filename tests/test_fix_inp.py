@@ -6,6 +6,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from conftest import DATA, invoke
 
 SWEEP = DATA / "sweep"  # a small dataset without settings.csv: the number style is undeclared
@@ -44,3 +46,57 @@ def test_check_against_names_the_model_file_whose_overrides_changed(tmp_path):
     again = invoke("solve", "--check-against", run)
     assert again.exit_code == 1
     assert "t.yaml changed its overrides or sets" in again.stderr, again.stderr
+
+
+# A model file's override numbers are read as its `set:` entries are: by the cell's own rule,
+# in the dataset's number style
+
+
+def _applied(tmp_path: Path, style: str | None, override: str):
+    """The sweep dataset (number style `style`) with one override of a model file applied."""
+    from allocator.data.modelfile import load_dataset, load_model_file
+
+    model = _project(tmp_path, f"overrides:\n  - {override}\n")
+    if style is not None:
+        (tmp_path / "data" / "settings.csv").write_text(
+            f"setting,value,source\nnumber_style,{style},x\n", encoding="utf-8"
+        )
+    mf, dataset = load_model_file(model)
+    return load_dataset(dataset, mf.overrides, str(model))
+
+
+@pytest.mark.parametrize(
+    ("style", "value", "cap"),
+    [("point", "'3,500'", 3500), ("comma", "'3.500'", 3500), ("comma", "'3,5'", 3.5),
+     (None, "3.5B", 3500), (None, "'$800M'", 800)],
+)  # fmt: skip
+def test_a_set_coefficient_text_is_read_in_the_datasets_style(tmp_path, style, value, cap):
+    inp = _applied(
+        tmp_path, style, f"set_coefficient: {{program: x, column: cap_musd, value: {value}}}"
+    )
+    assert next(p for p in inp.programs if p.program == "x").cap_musd == cap
+
+
+def test_a_share_override_takes_a_percent(tmp_path):
+    over = "set_coefficient: {program: x, column: max_annual_share, value: 50%}"
+    inp = _applied(tmp_path, None, over)
+    assert next(p for p in inp.programs if p.program == "x").max_annual_share == 0.5
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [("'3,500'", "declare the dataset's number style"), ("'2.5'", "not a whole number"),
+     ("'8_500'", "underscore"), ("abc", "not a number")],
+)  # fmt: skip
+def test_an_override_text_the_cell_rule_refuses_is_refused_in_one_line(tmp_path, value, words):
+    from allocator.errors import UsageError
+
+    column = "lag_years" if value == "'2.5'" else "cap_musd"
+    with pytest.raises(UsageError, match=words) as caught:
+        _applied(
+            tmp_path, None, f"set_coefficient: {{program: x, column: {column}, value: {value}}}"
+        )
+    message = str(caught.value)
+    assert "overrides[0]" in message, message
+    assert "Fix: " in message
+    assert "\n" not in message

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
@@ -18,6 +18,7 @@ from allocator.data.checks import check_weights, reference_problems
 from allocator.data.files import read_file
 from allocator.data.inputs import BOOK_SUFFIXES, explain_value, load_inputs
 from allocator.data.names import is_plain_name, plain_name
+from allocator.data.numbers import NumberError, number_style
 from allocator.data.ordering import canonical
 
 # The overrides live in `overrides.py`: a run spec holds them, and a run without a model file
@@ -32,6 +33,7 @@ from allocator.data.overrides import (
     SetLinkRatio,
     Strict,
 )
+from allocator.data.records import read_cell
 from allocator.data.rows import closest_fix
 from allocator.data.schema import Group, Inputs, Link, Pool, Program, Row
 from allocator.errors import InputError, UsageError, printable, quoted, raise_all
@@ -284,10 +286,30 @@ def _known(where: str, kind: str, value: str, known: set[str]) -> None:
         raise UsageError(f"{where}: unknown {kind} {quoted(value)}. Fix: {fix}")
 
 
-def _refused(where: str, column: str, value: float, model: type[Row], exc: ValidationError) -> str:
+def _refused(
+    where: str, column: str, value: float | str, model: type[Row], exc: ValidationError
+) -> str:
     """One line: which override, which value, why it is refused and how to fix it."""
-    reason, fix = explain_value(exc.errors()[0], column, f"{value:g}", model)
-    return f"{where}: {column} = {value:g} is not allowed ({reason}). Fix: {fix}"
+    shown = f"{value:g}" if isinstance(value, float) else value
+    reason, fix = explain_value(exc.errors()[0], column, shown, model)
+    return f"{where}: {column} = {shown} is not allowed ({reason}). Fix: {fix}"
+
+
+def _cell_value(inp: Inputs, row: Row, column: str, value: float | str, where: str) -> Any:
+    """An override's value for `column` of `row`: a number as given, text read by the rule of
+    that cell in the dataset's number style (`3.5B`, `50%`, `3,500`), as a `set:` entry is.
+
+    Raises:
+        UsageError: the number rule refuses the text, naming the override and the fix.
+    """
+    if not isinstance(value, str):
+        return value
+    cells = {k: "" if v is None else str(v) for k, v in row.model_dump().items()}
+    try:
+        with number_style(inp.number_style):
+            return read_cell(type(row), column, value, cells)
+    except NumberError as exc:
+        raise UsageError(f"{where}: {column}: {exc}. Fix: {exc.fix}") from None
 
 
 def _scale_budget(inp: Inputs, ov: ScaleBudget, where: str) -> Inputs:
@@ -339,11 +361,12 @@ def _exclude_program(inp: Inputs, program: str, where: str) -> Inputs:
 def _set_coefficient(inp: Inputs, ov: SetCoefficient, where: str) -> Inputs:
     where += ".set_coefficient"
     _known(where, "program", ov.program, {p.program for p in inp.programs})
-    # SetCoefficient has checked that a whole-number column holds a whole number.
-    value: float | int = int(ov.value) if ov.column in WHOLE_COLUMNS else ov.value
     programs = []
     for p in inp.programs:
         if p.program == ov.program:
+            value = _cell_value(inp, p, ov.column, ov.value, where)
+            if isinstance(value, float) and ov.column in WHOLE_COLUMNS:
+                value = int(value)  # SetCoefficient has checked that it is a whole number
             data = p.model_dump() | {"line": p.line, ov.column: value}
             try:
                 p = Program.model_validate(data)
@@ -387,9 +410,8 @@ def _set_link_ratio(inp: Inputs, ov: SetLinkRatio, where: str) -> Inputs:
     for link in inp.links:
         if link.link == ov.link:
             try:  # held to the rule of a ratio cell: above 0, at most MAX_RATIO
-                link = Link.model_validate(
-                    link.model_dump() | {"line": link.line, "ratio": ov.ratio}
-                )
+                ratio = _cell_value(inp, link, "ratio", ov.ratio, where)
+                link = Link.model_validate(link.model_dump() | {"line": link.line, "ratio": ratio})
             except ValidationError as exc:
                 raise UsageError(_refused(where, "ratio", ov.ratio, Link, exc)) from None
         links.append(link)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from pydantic_core import PydanticCustomError
 
 from allocator.data.cellset import CellSet
-from allocator.data.numbers import check_magnitude, parse_number
+from allocator.data.numbers import NumberError, check_magnitude, check_writing, parse_number
 
 PROGRAM_COLUMNS = Literal[
     "cap_musd",
@@ -51,6 +51,27 @@ def _number(value: object) -> float:
 Number = Annotated[float, BeforeValidator(_number)]
 
 
+def _cell(value: object) -> float | str:
+    """A number given as text is kept as written, its writing checked (underscores, digits
+    other than 0-9, length): the override reads it when applied, by the rule of a cell of its
+    column in the dataset's number style, as a `set:` entry is read (`3.5B`, `50%`, `3,500`)."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            check_writing(text)
+        except NumberError as exc:
+            raise PydanticCustomError(
+                "number", "{reason} ({fix})", {"reason": str(exc), "fix": exc.fix}
+            ) from None
+        return text
+    return _number(value)
+
+
+CellValue = Annotated[float | str, BeforeValidator(_cell)]
+"""A number of an override that stands for a cell of the dataset (a program's column, a link's
+ratio): a YAML number, or text read as that cell would be when the override is applied."""
+
+
 class Strict(BaseModel):
     """Unknown keys are an error: a typo must not be silently ignored."""
 
@@ -70,16 +91,18 @@ class SetCoefficient(Strict):
 
     program: str
     column: PROGRAM_COLUMNS
-    value: Number
+    value: CellValue
 
     @model_validator(mode="after")
     def _whole(self) -> SetCoefficient:
         # The CSV refuses a fractional lag or year; int() here would truncate it in silence.
-        if self.column in WHOLE_COLUMNS and not self.value.is_integer():
+        # (Text is read by the column's cell rule when applied, which refuses it too.)
+        value = self.value
+        if self.column in WHOLE_COLUMNS and isinstance(value, float) and not value.is_integer():
             raise PydanticCustomError(
                 "whole_number",
                 "{column} = {value} is not a whole number (write a whole number such as 2)",
-                {"column": self.column, "value": f"{self.value:g}"},
+                {"column": self.column, "value": f"{value:g}"},
             )
         return self
 
@@ -88,7 +111,7 @@ class SetLinkRatio(Strict):
     """Set the ratio of one enabling link (links.csv)."""
 
     link: str
-    ratio: Number
+    ratio: CellValue
 
 
 class GroupLimit(Strict):
