@@ -100,3 +100,41 @@ def test_an_override_text_the_cell_rule_refuses_is_refused_in_one_line(tmp_path,
     assert "overrides[0]" in message, message
     assert "Fix: " in message
     assert "\n" not in message
+
+
+# The Python API: a discount rate as the option takes it, keywords refused in words
+
+
+def test_a_percent_discount_rate_through_the_api_is_the_rate_it_says():
+    import allocator
+
+    given = allocator.plan(inputs=SWEEP, measure="discounted", discount_rate="50%")
+    plain = allocator.plan(inputs=SWEEP, measure="discounted", discount_rate=0.5)
+    assert given.info["spec"]["discount_rate"] == 0.5
+    assert given.solution.objective_value == plain.solution.objective_value
+
+
+def test_a_model_files_percent_discount_rate_is_the_rate_it_says(tmp_path):
+    from allocator.runs.spec import layered
+
+    model = _project(tmp_path, "measure: discounted\ndiscount_rate: 5%\n")
+    assert layered(model).discount_rate == 0.05
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ({"discount_rate": "abc", "measure": "discounted"}, "discount_rate 'abc'"),
+        ({"discount_rate": True, "measure": "discounted"}, "is not a number"),
+        ({"objectve": "jobs"}, "objectve"),
+        ({"scenarios": "many"}, "scenarios"),
+    ],
+)
+def test_an_api_keyword_the_spec_refuses_is_a_usage_error(options, words):
+    import allocator
+    from allocator.errors import UsageError
+
+    with pytest.raises(UsageError, match=words) as caught:
+        allocator.plan(inputs=SWEEP, **options)
+    assert "Fix: " in str(caught.value)
+    assert "\n" not in str(caught.value)

@@ -204,11 +204,6 @@ def test_the_outside_the_project_fix_is_not_the_value_refused(tmp_path):
     assert "e.g. ../inputs/peru2040" not in refused.stderr, refused.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="discount_rate: 5% in a model file is refused ('not a number in a known unit') where "
-    "--discount-rate 5% is taken (docs: one number rule for CSV, model files and options)",
-)
 def test_a_model_files_discount_rate_takes_a_percent_as_the_option_does(tmp_path):
     model = _model_file(tmp_path / "models", "measure: discounted\ndiscount_rate: 5%\n")
     res = invoke("solve", model, "--out", tmp_path / "r")
@@ -281,11 +276,6 @@ def test_an_exported_workbook_keeps_every_column_of_the_schema(tmp_path):
 # dataset), with any RunSpec field as a keyword on top"; "`allocator.plan` solves in memory".
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="allocator.plan() / plan(objective=...) / plan(model file) raise TypeError or "
-    "AttributeError: plan takes only a RunSpec, unlike the api page's rule for every function",
-)
 @pytest.mark.parametrize(
     ("args", "kwargs"),
     [((), {}), ((), {"objective": "exports"}), (("models/baseline.yaml",), {})],
@@ -299,11 +289,6 @@ def test_plan_takes_what_the_api_page_says_every_function_takes(args, kwargs, mo
     assert run.solution.objective_value > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="allocator.solve(measure='discounted', discount_rate='5%') ends in TypeError "
-    "(str + float), where the api page promises UsageError/InputError and the CLI takes 5%",
-)
 def test_a_percent_discount_rate_through_the_api_is_taken_or_refused_in_words(tmp_path):
     import allocator
     from allocator.errors import InputError, UsageError

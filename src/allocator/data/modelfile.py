@@ -31,6 +31,7 @@ from allocator.data.overrides import (
     ScaleBudget,
     SetCoefficient,
     SetLinkRatio,
+    Share,
     Strict,
 )
 from allocator.data.records import read_cell
@@ -78,7 +79,7 @@ class ModelFile(Strict):
     weights: dict[Literal["jobs", "exports"], Number] = Field(default_factory=_even_weights)
     targets: Literal["off", "soft", "hard"] = "soft"
     measure: Literal["final", "cumulative", "discounted"] = "final"
-    discount_rate: Number | None = Field(default=None, ge=0, le=1)
+    discount_rate: Share | None = Field(default=None, ge=0, le=1)
     solver: SolverOptions = Field(default_factory=SolverOptions)
     overrides: list[Override] = Field(default_factory=list)
     set: list[str] = Field(default_factory=list)

@@ -13,7 +13,13 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from pydantic_core import PydanticCustomError
 
 from allocator.data.cellset import CellSet
-from allocator.data.numbers import NumberError, check_magnitude, check_writing, parse_number
+from allocator.data.numbers import (
+    NumberError,
+    check_magnitude,
+    check_writing,
+    parse_number,
+    parse_share,
+)
 
 PROGRAM_COLUMNS = Literal[
     "cap_musd",
@@ -49,6 +55,24 @@ def _number(value: object) -> float:
 
 
 Number = Annotated[float, BeforeValidator(_number)]
+
+
+def _share(value: object) -> float:
+    """A model-file share (a discount rate): a number, or text by the rule of a share cell and of
+    `--discount-rate` (`0.05` or `5%`)."""
+    if not isinstance(value, str):
+        return _number(value)
+    try:
+        return parse_share(value) + 0.0  # + 0.0: -0.0 is 0
+    except ValueError as exc:
+        fix = getattr(exc, "fix", "write a share such as 0.05 or 5%")
+        raise PydanticCustomError(
+            "number", "{reason} ({fix})", {"reason": str(exc), "fix": fix}
+        ) from None
+
+
+Share = Annotated[float, BeforeValidator(_share)]
+"""A share of a model file (`discount_rate`): `0.05` or `5%`, as the option takes it."""
 
 
 def _cell(value: object) -> float | str:

@@ -35,8 +35,21 @@ WRITERS = (
 (`importing_after`, solver/overlap.py)."""
 
 
-def plan(spec: RunSpec, warn: Warn | None = None) -> Run:
-    """Load (with the model file's overrides), build and solve in memory; nothing is written."""
+def plan(
+    spec: RunSpec | Path | str | None = None, /, warn: Warn | None = None, **options: Any
+) -> Run:
+    """Load (with the model file's overrides), build and solve in memory; nothing is written.
+
+    Args:
+        spec: a `RunSpec`, or a model file (its options, `options` on top), or None (the
+            bundled dataset, `options` on top), as `solve` takes it.
+        warn: told each note of the dataset and each numerics warning.
+        options: `RunSpec` fields, e.g. `objective="exports"`.
+
+    Returns:
+        The run: its inputs, solution, tables (DataFrames) and run.json's content (no folder).
+    """
+    spec = spec_from(spec, options)
     check_two_stage_only(spec)
     check_risk_only(spec)
     if spec.decide_now:  # a two-stage plan: its own tables (runs/twostage.py)

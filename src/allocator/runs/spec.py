@@ -202,8 +202,11 @@ class RunSpec(BaseModel):
         return words
 
     def with_(self, **changes: Any) -> RunSpec:
-        """A copy with `changes` (scenario fields may be given flat), validated again."""
-        return type(self).model_validate(self.stored() | changes)
+        """A copy with `changes` (scenario fields may be given flat), validated again (a
+        discount rate given as text by the rule of `--discount-rate`)."""
+        if "discount_rate" in changes:
+            changes = changes | {"discount_rate": rate_given(changes["discount_rate"])}
+        return validated(self.stored() | changes)
 
     def stored(self) -> dict[str, Any]:
         """The spec as run.json stores it (`spec`): plain JSON values."""
@@ -278,9 +281,51 @@ def layered(
     check_choices(merged.get("objective", "jobs"), merged.get("targets", "soft"))  # every command
     merged["overrides"] = (*merged.get("overrides", ()), *sets)
     merged["discount_rate"] = measure_of(
-        merged.get("measure", "final"), merged.get("discount_rate")
+        merged.get("measure", "final"), rate_given(merged.get("discount_rate"))
     ).rate  # checked now
-    return RunSpec(**merged)
+    return validated(merged)
+
+
+def rate_given(value: object) -> float | None:
+    """A discount rate as a caller gives it (None: not given): a number, or text by the rule
+    of `--discount-rate` and a model file's `discount_rate` (`0.05` or `5%`).
+
+    Raises:
+        UsageError: text the rule refuses, or a value that is no number, in one line.
+    """
+    from allocator.data.numbers import parse_share
+
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    fix = "give a share a year, e.g. discount_rate=0.05 or '5%'"
+    if not isinstance(value, str):
+        raise UsageError(f"discount_rate {value!r} is not a number. Fix: {fix}")
+    try:
+        return parse_share(value) + 0.0  # + 0.0: -0.0 is 0
+    except ValueError as exc:
+        raise UsageError(
+            f"discount_rate {value!r}: {exc}. Fix: {getattr(exc, 'fix', None) or fix}"
+        ) from None
+
+
+def validated(data: dict[str, Any]) -> RunSpec:
+    """`data` as a `RunSpec`; a field the spec does not have, or a value of the wrong kind (a
+    Python caller's keyword), refused in one line as the command line refuses an option.
+
+    Raises:
+        UsageError: naming the field, what is wrong and the fix.
+    """
+    try:
+        return RunSpec.model_validate(data)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        at = ".".join(str(p) for p in e["loc"]) or "the spec"
+        raise UsageError(
+            f"{at}: {e['msg']}. Fix: give the RunSpec fields of docs/api.md, each as its "
+            "option takes it"
+        ) from None
 
 
 def spec_from(spec: RunSpec | Path | str | None, options: dict[str, Any]) -> RunSpec:
