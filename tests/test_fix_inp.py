@@ -138,3 +138,18 @@ def test_an_api_keyword_the_spec_refuses_is_a_usage_error(options, words):
         allocator.plan(inputs=SWEEP, **options)
     assert "Fix: " in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+# Weights go with the weighted objective
+
+
+def test_a_model_files_weights_go_with_its_objective(tmp_path):
+    model = _project(tmp_path, "objective: weighted\nweights: {jobs: 0.2, exports: 0.8}\n")
+    jobs = invoke("solve", model, "--objective", "jobs", "--out", tmp_path / "j")
+    assert jobs.exit_code == 0, jobs.stderr  # the file's weights belong to its objective
+    weighted = invoke("solve", model, "--out", tmp_path / "w")
+    assert weighted.exit_code == 0, weighted.stderr
+    model.write_text("name: t\ndataset: ../data\nweights: {jobs: 0.2, exports: 0.8}\n")
+    refused = invoke("solve", model, "--out", tmp_path / "r")
+    assert refused.exit_code == 2
+    assert "t.yaml's weights:) apply to --objective weighted only" in refused.stderr

@@ -105,11 +105,6 @@ def test_an_existing_folder_that_is_not_a_run_is_not_told_to_pass_force(tmp_path
     assert (mine / "notes.txt").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="solve --weights without --objective weighted solves for jobs and drops the weights "
-    "in silence (--discount-rate without its measure, --cvar-cap, --scenarios are refused)",
-)
 def test_weights_given_to_an_objective_that_does_not_read_them_are_refused(tmp_path):
     res = invoke(
         "solve", "--inputs", SWEEP, "--weights", "jobs=0.1,exports=0.9", "--out", tmp_path / "r"

@@ -50,8 +50,7 @@ def plan(
         The run: its inputs, solution, tables (DataFrames) and run.json's content (no folder).
     """
     spec = spec_from(spec, options)
-    check_two_stage_only(spec)
-    check_risk_only(spec)
+    check_options(spec)
     if spec.decide_now:  # a two-stage plan: its own tables (runs/twostage.py)
         from allocator.runs.twostage import plan_two_stage
 
@@ -59,6 +58,29 @@ def plan(
     t0 = time.perf_counter()
     inp = scenario_of(spec)
     return solved(inp, spec, warn, time.perf_counter() - t0)
+
+
+def check_options(spec: RunSpec) -> None:
+    """Refuse the options the run would ignore in silence (they would be recorded in run.json
+    as if they held): weights without the weighted objective, two-stage and risk options
+    without their plan."""
+    check_weights_only(spec)
+    check_two_stage_only(spec)
+    check_risk_only(spec)
+
+
+def check_weights_only(spec: RunSpec) -> None:
+    """Refuse weights other than the default for an objective that reads none (jobs, exports).
+    A model file's weights go with its objective: another `--objective` drops them (`layered`)."""
+    default = RunSpec.model_fields["weights"].get_default(call_default_factory=True)
+    if spec.objective == "weighted" or spec.weights == default:
+        return
+    given = ",".join(f"{k}={v:g}" for k, v in spec.weights.items())
+    where = "" if spec.model_file is None else f" (or {spec.model_file}'s weights:)"
+    raise UsageError(
+        f"--weights {given}{where} apply to --objective weighted only; the {spec.objective} "
+        "objective reads no weights. Fix: add --objective weighted, or leave the weights out"
+    )
 
 
 def check_two_stage_only(spec: RunSpec) -> None:
@@ -178,8 +200,7 @@ def solve(
             optimum (nothing is written).
     """
     spec = spec_from(spec, options)
-    check_two_stage_only(spec)
-    check_risk_only(spec)
+    check_options(spec)
     loaded: dict[str, float] = {}
 
     def load() -> Inputs:
