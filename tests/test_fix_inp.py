@@ -153,3 +153,14 @@ def test_a_model_files_weights_go_with_its_objective(tmp_path):
     refused = invoke("solve", model, "--out", tmp_path / "r")
     assert refused.exit_code == 2
     assert "t.yaml's weights:) apply to --objective weighted only" in refused.stderr
+
+
+@pytest.mark.parametrize("args", [("--measure", "cumulative"), ("--objective", "exports")])
+def test_explain_says_the_optimum_in_the_words_of_solve(tmp_path, args):
+    import re
+
+    solved = invoke("solve", "--inputs", SWEEP, *args, "--out", tmp_path / "r")
+    said = invoke("explain", "--inputs", SWEEP, *args)
+    assert (solved.exit_code, said.exit_code) == (0, 0), said.stderr
+    number = re.search(r"\): (\S+)", solved.stdout).group(1)
+    assert f"has an optimal plan ({number} " in said.stdout, (number, said.stdout)

@@ -337,11 +337,6 @@ def test_core_says_which_range_a_model_files_exclusion_leaves_out(tmp_path):
     assert "uncertainty.csv row 3" in cored.stderr, cored.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`allocator explain --measure cumulative` says the optimum is '5.53075e+06 job-years' "
-    "where solve says 5,530,747: six digits in scientific notation, another number",
-)
 def test_explain_says_the_optimum_as_solve_does():
     said = invoke("explain", "--measure", "cumulative")
     assert said.exit_code == 0, said.stderr

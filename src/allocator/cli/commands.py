@@ -323,6 +323,7 @@ def explain(
     with exit_codes():
         from allocator.data.inputs import load_inputs
         from allocator.pipeline import solve_inputs
+        from allocator.report.rounding import shown as shown_number
 
         spec = run_spec(None, inputs, objective, None, targets, measure, discount_rate)
         folder = spec.inputs
@@ -330,7 +331,8 @@ def explain(
         sol, _ = solve_inputs(inp, spec.objective, targets=spec.targets, measure=spec.measured())
         out.print(
             f"[bold green]feasible[/]: {shown(folder)} with --targets {shown(targets)} "
-            f"has an optimal plan ({sol.objective_value:,.6g} {sol.objective_unit}); "
+            f"has an optimal plan ({shown_number(sol.objective_value, sol.objective_unit)} "
+            f"{sol.objective_unit}); "
             "nothing to explain"
         )
 
