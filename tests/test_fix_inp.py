@@ -164,3 +164,36 @@ def test_explain_says_the_optimum_in_the_words_of_solve(tmp_path, args):
     assert (solved.exit_code, said.exit_code) == (0, 0), said.stderr
     number = re.search(r"\): (\S+)", solved.stdout).group(1)
     assert f"has an optimal plan ({number} " in said.stdout, (number, said.stdout)
+
+
+# A ramp share of 0 is refused by a rule that says why, with a fix that works
+
+
+@pytest.mark.parametrize("style", [None, "comma"])
+def test_a_zero_ramp_share_fix_followed_literally_loads(tmp_path, style):
+    import re
+
+    from allocator.data.inputs import load_inputs
+    from allocator.errors import InputError
+
+    data = Path(shutil.copytree(SWEEP, tmp_path / "data"))
+    if style is not None:
+        (data / "settings.csv").write_text(f"setting,value,source\nnumber_style,{style},x\n")
+    programs = data / "programs.csv"
+    lines = programs.read_text(encoding="utf-8").splitlines()
+    lines[0] += ",max_annual_share"
+    lines[1:] = [line + ",0" for line in lines[1:2]] + [line + "," for line in lines[2:]]
+    programs.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_inputs(data)
+    assert (caught.value.row, caught.value.column) == (2, "max_annual_share")
+    assert "absorb no money" in caught.value.reason
+    example = re.search(r"such as (\S+)", caught.value.fix).group(1)
+    programs.write_text(programs.read_text().replace(",0\n", f",{example}\n", 1))
+    assert load_inputs(data).programs[0].max_annual_share == 0.25
+
+
+def test_a_zero_ramp_share_by_set_is_refused_by_the_same_rule():
+    said = invoke("check", "--inputs", SWEEP, "--set", "programs.x.max_annual_share=0")
+    assert said.exit_code == 2
+    assert "max_annual_share 0 lets the program absorb no money" in said.stderr, said.stderr

@@ -75,11 +75,6 @@ def test_the_underscore_fix_example_in_a_comma_dataset_is_the_number_refused(tmp
         assert load_inputs(str(data)).programs[0].cap_musd == 8500
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="max_annual_share 0 is refused as 'not a share between 0 and 1', and the fix asks "
-    "for a share between 0 and 1, which 0 is (inputs/README.md: share 0..1)",
-)
 def test_a_zero_ramp_share_is_refused_with_a_rule_that_excludes_zero(tmp_path):
     data = _dataset(tmp_path)
     _set(data, "programs", 2, "max_annual_share", "0")
