@@ -197,3 +197,21 @@ def test_a_zero_ramp_share_by_set_is_refused_by_the_same_rule():
     said = invoke("check", "--inputs", SWEEP, "--set", "programs.x.max_annual_share=0")
     assert said.exit_code == 2
     assert "max_annual_share 0 lets the program absorb no money" in said.stderr, said.stderr
+
+
+# The --set examples of every --help and of the syntax Fix are cells of the bundled dataset
+
+_EXAMPLE = r"\b([a-z]+\.[A-Za-z0-9_/]*[/.][a-z_]+=[^\s,()]*?)(?=[\s,()]|$)"
+
+
+@pytest.mark.parametrize("command", ["sweep", "core", "export-inputs", "alternatives"])
+def test_every_set_example_of_help_is_a_cell_of_the_bundled_dataset(command):
+    import re
+
+    shown = invoke(command, "--help", env={"COLUMNS": "400"})
+    text = re.sub(r"\s*│\s*", " ", shown.stdout)
+    examples = re.findall(_EXAMPLE, text)
+    assert len(examples) >= 3, text  # two cells and an emptied one
+    for example in examples:
+        followed = invoke("check", "--set", example)
+        assert followed.exit_code == 0, (example, followed.stderr)

@@ -108,11 +108,6 @@ def test_weights_given_to_an_objective_that_does_not_read_them_are_refused(tmp_p
     assert "--weights" in res.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a malformed --set's Fix 'e.g. --set pools.public/phase1.budget_musd=6700' names a "
-    "pool the bundled dataset lacks: followed literally it is refused again",
-)
 def test_the_set_syntax_fix_example_names_a_cell_of_the_bundled_dataset():
     refused = invoke("check", "--set", "pools.korea/phase1.budget_musd")
     assert refused.exit_code == 2
@@ -121,11 +116,6 @@ def test_the_set_syntax_fix_example_names_a_cell_of_the_bundled_dataset():
     assert followed.exit_code == 0, followed.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="--help's --set examples (pools.public/phase1, targets.jobs/total//2040) name no row "
-    "of the bundled dataset the command defaults to: each is refused",
-)
 @pytest.mark.parametrize("command", ["solve", "check"])
 def test_the_set_examples_of_help_name_cells_of_the_default_dataset(command):
     shown = invoke(command, "--help", env={"COLUMNS": "400"})

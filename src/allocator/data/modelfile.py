@@ -44,7 +44,7 @@ from allocator.errors import InputError, UsageError, printable, quoted, raise_al
 MAX_MODEL_FILE_BYTES = 2_000_000
 MAX_OVERRIDES = 10_000
 
-SET_FIX = "list the cells under set:, e.g. set: [pools.public/phase1.budget_musd=6700]"
+SET_FIX = "list the cells under set:, e.g. set: [pools.ecosystem/phase3.budget_musd=6700]"
 
 
 class SolverOptions(Strict):
