@@ -215,3 +215,20 @@ def test_every_set_example_of_help_is_a_cell_of_the_bundled_dataset(command):
     for example in examples:
         followed = invoke("check", "--set", example)
         assert followed.exit_code == 0, (example, followed.stderr)
+
+
+def test_the_outside_the_project_fix_followed_literally_solves(tmp_path):
+    import re
+
+    shutil.copytree(SWEEP, tmp_path / "inputs" / "small")
+    model = tmp_path / "scenarios" / "t.yaml"
+    model.parent.mkdir()
+    model.write_text("name: t\ndataset: ../inputs/small\n", encoding="utf-8")
+    refused = invoke("solve", model, "--out", tmp_path / "r")
+    assert refused.exit_code == 2
+    fix = re.search(r"Fix: move the model file to (\S+) with dataset: (\S+),", refused.stderr)
+    assert fix is not None, refused.stderr
+    moved = Path(fix.group(1))
+    moved.parent.mkdir()
+    moved.write_text(f"name: t\ndataset: {fix.group(2)}\n", encoding="utf-8")
+    assert invoke("solve", moved, "--out", tmp_path / "r").exit_code == 0

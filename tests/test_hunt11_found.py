@@ -171,11 +171,6 @@ def _model_file(folder: Path, body: str) -> Path:
     return path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a model file outside models/ is refused as 'points outside the project' with the "
-    "Fix 'e.g. ../inputs/peru2040': the very value refused",
-)
 def test_the_outside_the_project_fix_is_not_the_value_refused(tmp_path):
     model = _model_file(tmp_path / "scenarios", "")
     refused = invoke("solve", model, "--out", tmp_path / "r")

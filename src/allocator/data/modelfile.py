@@ -5,6 +5,7 @@ every override is checked against the dataset before anything is solved.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -158,9 +159,21 @@ def load_model_file(path: Path) -> tuple[ModelFile, Path]:
     if not dataset.is_relative_to(root):
         raise UsageError(
             f"{path}: dataset '{model.dataset}' points outside the project ({root}). "
-            "Fix: use a folder inside the project, e.g. ../inputs/peru2040"
+            f"Fix: {_inside_fix(path, dataset, root)}"
         )
     return with_sets(model, path), dataset
+
+
+def _inside_fix(path: Path, dataset: Path, root: Path) -> str:
+    """How to bring a model file and its dataset into one project: the model file moved into a
+    `models/` folder whose parent holds the dataset, or the dataset copied into the project."""
+    common = Path(os.path.commonpath([root, dataset]))
+    copy = f"copy the dataset into {root} and name it from there"
+    if common == Path(common.anchor):  # no folder holds both but the root of the disk
+        return copy
+    models = common / "models"
+    relative = Path(os.path.relpath(dataset, models)).as_posix()
+    return f"move the model file to {models / path.name} with dataset: {relative}, or {copy}"
 
 
 def with_sets(model: ModelFile, path: Path) -> ModelFile:
