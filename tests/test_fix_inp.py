@@ -232,3 +232,22 @@ def test_the_outside_the_project_fix_followed_literally_solves(tmp_path):
     moved.parent.mkdir()
     moved.write_text(f"name: t\ndataset: {fix.group(2)}\n", encoding="utf-8")
     assert invoke("solve", moved, "--out", tmp_path / "r").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("limit", "column", "value"),
+    [("max_musd: 0.05B", "max_musd", 50), ("max_share: 40%", "max_share", 0.4),
+     ("min_musd: '$20M'", "min_musd", 20)],
+)  # fmt: skip
+def test_a_group_limit_reads_its_numbers_as_a_groups_cell(tmp_path, limit, column, value):
+    inp = _applied(tmp_path, None, f"group_limit: {{dimension: sector, member: s1, {limit}}}")
+    group = next(g for g in inp.groups if g.member == "s1")
+    assert getattr(group, column) == value
+
+
+def test_a_negative_group_limit_is_refused_as_the_cell_would_be(tmp_path):
+    from allocator.errors import UsageError
+
+    with pytest.raises(UsageError, match="'-5' is below the minimum 0") as caught:
+        _applied(tmp_path, None, "group_limit: {dimension: sector, member: s1, min_musd: -5}")
+    assert "overrides[0].group_limit: min_musd" in str(caught.value)

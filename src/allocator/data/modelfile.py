@@ -309,19 +309,27 @@ def _refused(
     return f"{where}: {column} = {shown} is not allowed ({reason}). Fix: {fix}"
 
 
-def _cell_value(inp: Inputs, row: Row, column: str, value: float | str, where: str) -> Any:
-    """An override's value for `column` of `row`: a number as given, text read by the rule of
-    that cell in the dataset's number style (`3.5B`, `50%`, `3,500`), as a `set:` entry is.
+def _cell_value(
+    inp: Inputs, row: Row | type[Row], column: str, value: float | str | None, where: str
+) -> Any:
+    """An override's value for `column` of `row` (a row, or a new row's table): a number as
+    given, text read by the rule of that cell in the dataset's number style (`3.5B`, `50%`,
+    `3,500`), as a `set:` entry is.
 
     Raises:
         UsageError: the number rule refuses the text, naming the override and the fix.
     """
     if not isinstance(value, str):
         return value
-    cells = {k: "" if v is None else str(v) for k, v in row.model_dump().items()}
+    model = row if isinstance(row, type) else type(row)
+    cells = (
+        {}
+        if isinstance(row, type)
+        else {k: "" if v is None else str(v) for k, v in row.model_dump().items()}
+    )
     try:
         with number_style(inp.number_style):
-            return read_cell(type(row), column, value, cells)
+            return read_cell(model, column, value, cells)
     except NumberError as exc:
         raise UsageError(f"{where}: {column}: {exc}. Fix: {exc.fix}") from None
 
@@ -403,6 +411,8 @@ def _group_limit(inp: Inputs, ov: GroupLimit, where: str) -> Inputs:
     if ov.phase != "all":
         _known(where + ".group_limit", "phase", ov.phase, {p.phase for p in inp.phases})
     data = ov.model_dump() | {"source": f"model file override ({where})"}
+    for column in ("min_musd", "max_musd", "max_share"):
+        data[column] = _cell_value(inp, Group, column, data[column], where + ".group_limit")
     try:
         row = Group.model_validate(data)
     except ValidationError as exc:

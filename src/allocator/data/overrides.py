@@ -144,9 +144,10 @@ class GroupLimit(Strict):
     dimension: Literal["sector", "capital_group", "mineral", "export_category", "program", "pool"]
     member: str
     phase: str = "all"
-    min_musd: Number | None = Field(default=None, ge=0)
-    max_musd: Number | None = Field(default=None, ge=0)
-    max_share: Number | None = Field(default=None, ge=0, le=1)
+    # Held to the bounds of a groups.csv cell when applied (`modelfile._group_limit`).
+    min_musd: CellValue | None = None
+    max_musd: CellValue | None = None
+    max_share: CellValue | None = None
 
 
 class Override(Strict):
