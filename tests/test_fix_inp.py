@@ -143,16 +143,18 @@ def test_an_api_keyword_the_spec_refuses_is_a_usage_error(options, words):
 # Weights go with the weighted objective
 
 
-def test_a_model_files_weights_go_with_its_objective(tmp_path):
-    model = _project(tmp_path, "objective: weighted\nweights: {jobs: 0.2, exports: 0.8}\n")
-    jobs = invoke("solve", model, "--objective", "jobs", "--out", tmp_path / "j")
-    assert jobs.exit_code == 0, jobs.stderr  # the file's weights belong to its objective
-    weighted = invoke("solve", model, "--out", tmp_path / "w")
-    assert weighted.exit_code == 0, weighted.stderr
-    model.write_text("name: t\ndataset: ../data\nweights: {jobs: 0.2, exports: 0.8}\n")
-    refused = invoke("solve", model, "--out", tmp_path / "r")
+def test_a_model_files_weights_go_with_the_weighted_objective(tmp_path):
+    from allocator.runs.spec import layered
+
+    model = _project(tmp_path, "objective: jobs\nweights: {jobs: 0.2, exports: 0.8}\n")
+    assert layered(model, objective="weighted").weights == {"jobs": 0.2, "exports": 0.8}
+    for objective in (None, "exports"):  # the file's weights are weighted's: not read, kept out
+        assert layered(model, objective=objective).weights == {"jobs": 0.5, "exports": 0.5}
+    compared = invoke("compare", "jobs", "weighted", "--model", model, "--out", tmp_path / "c")
+    assert compared.exit_code == 0, compared.stderr
+    refused = invoke("solve", model, "--weights", "jobs=1,exports=0", "--out", tmp_path / "r")
     assert refused.exit_code == 2
-    assert "t.yaml's weights:) apply to --objective weighted only" in refused.stderr
+    assert "--weights jobs=1,exports=0 apply to --objective weighted only" in refused.stderr
 
 
 @pytest.mark.parametrize("args", [("--measure", "cumulative"), ("--objective", "exports")])

@@ -71,15 +71,15 @@ def check_options(spec: RunSpec) -> None:
 
 def check_weights_only(spec: RunSpec) -> None:
     """Refuse weights other than the default for an objective that reads none (jobs, exports).
-    A model file's weights go with its objective: another `--objective` drops them (`layered`)."""
+    A model file's weights are the weighted objective's: another objective drops them
+    (`layered`), so these were given with the objective (`--weights`, a keyword)."""
     default = RunSpec.model_fields["weights"].get_default(call_default_factory=True)
     if spec.objective == "weighted" or spec.weights == default:
         return
     given = ",".join(f"{k}={v:g}" for k, v in spec.weights.items())
-    where = "" if spec.model_file is None else f" (or {spec.model_file}'s weights:)"
     raise UsageError(
-        f"--weights {given}{where} apply to --objective weighted only; the {spec.objective} "
-        "objective reads no weights. Fix: add --objective weighted, or leave the weights out"
+        f"--weights {given} apply to --objective weighted only; the {spec.objective} "
+        "objective reads no weights. Fix: add --objective weighted, or leave --weights out"
     )
 
 

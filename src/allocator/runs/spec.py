@@ -252,7 +252,7 @@ def layered(
     The command line (`given`: each option not None; scenario fields flat) goes on top, and
     its `sets` (`--set`) after the model file's overrides. A measure given on the command line
     other than the file's drops the file's discount rate (it belongs to the file's measure), and
-    an objective other than the file's drops the file's weights.
+    an objective other than weighted drops the file's weights (they are weighted's).
     The measure and rate are checked here, before any work.
     """
     base: dict[str, Any] = {}
@@ -276,9 +276,9 @@ def layered(
     told = {k: v for k, v in given.items() if v is not None}
     if "measure" in told and told["measure"] != base.get("measure", "final"):
         base.pop("discount_rate", None)  # the file's rate is for the file's measure
-    if "objective" in told and told["objective"] != base.get("objective", "jobs"):
-        base.pop("weights", None)  # the file's weights are for the file's objective
     merged = base | told
+    if merged.get("objective", "jobs") != "weighted" and "weights" not in told:
+        merged.pop("weights", None)  # the file's weights are for the weighted objective
     from allocator.model.build import check_choices
 
     check_choices(merged.get("objective", "jobs"), merged.get("targets", "soft"))  # every command
