@@ -99,14 +99,19 @@ class Program(Window):
     """Annual export revenue (US$ million) per US$ million of productive capital."""
 
     @model_validator(mode="after")
-    def _floor_within_cap(self) -> Program:
-        if self.max_annual_share == 0:  # the bounds say 0..1; this rule says why not 0
+    def _ramp_above_zero(self) -> Program:
+        # The bounds are a share's (0..1, said as such); this rule says why 0 is not one.
+        if self.max_annual_share == 0:
             raise _rule(
                 "max_annual_share",
                 "max_annual_share 0 lets the program absorb no money in any year",
                 "write a share above 0 and at most 1, such as 25% (empty or 1: no ramp limit); "
                 "to fund the program not at all, set cap_musd to 0",
             )
+        return self
+
+    @model_validator(mode="after")
+    def _floor_within_cap(self) -> Program:
         if self.floor_musd > self.cap_musd:
             raise _rule(
                 "floor_musd",
