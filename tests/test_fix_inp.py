@@ -253,3 +253,11 @@ def test_a_negative_group_limit_is_refused_as_the_cell_would_be(tmp_path):
     with pytest.raises(UsageError, match="'-5' is below the minimum 0") as caught:
         _applied(tmp_path, None, "group_limit: {dimension: sector, member: s1, min_musd: -5}")
     assert "overrides[0].group_limit: min_musd" in str(caught.value)
+
+
+@pytest.mark.parametrize("command", ["check", "explain", "export-inputs"])
+def test_a_command_without_a_model_file_says_no_model_files_default(command):
+    shown = invoke(command, "--help", env={"COLUMNS": "400"})
+    assert shown.exit_code == 0
+    assert "--set" in shown.stdout
+    assert "model file" not in shown.stdout, shown.stdout

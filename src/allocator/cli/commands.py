@@ -28,6 +28,7 @@ from allocator.cli.helps import (
     TARGETS_HELP,
     Command,
     Group,
+    without_model_file,
 )
 from allocator.cli.interrupts import (
     INTERRUPTED,
@@ -68,6 +69,11 @@ Rate = Annotated[str | None, typer.Option(help=RATE_HELP, metavar="RATE")]
 Sets = Annotated[
     list[str] | None, typer.Option("--set", help=SET_HELP, metavar="TABLE.KEY.COLUMN=VALUE")
 ]
+DatasetSets = Annotated[
+    list[str] | None,
+    typer.Option("--set", help=without_model_file(SET_HELP), metavar="TABLE.KEY.COLUMN=VALUE"),
+]
+"""`--set` of a command that takes no model file (check, explain, export-inputs)."""
 
 
 @app.command(cls=Command)
@@ -310,11 +316,13 @@ def explain(
     inputs: Annotated[
         Path | None, typer.Option(help="Dataset folder (default: the bundled inputs/peru2040).")
     ] = None,
-    objective: Annotated[str, typer.Option(help=OBJECTIVE_HELP)] = "jobs",
-    targets: Annotated[str, typer.Option(help=TARGETS_HELP)] = "soft",
-    measure: Annotated[str, typer.Option(help=MEASURE_HELP)] = "final",
-    discount_rate: Rate = None,
-    cell_sets: Sets = None,
+    objective: Annotated[str, typer.Option(help=without_model_file(OBJECTIVE_HELP))] = "jobs",
+    targets: Annotated[str, typer.Option(help=without_model_file(TARGETS_HELP))] = "soft",
+    measure: Annotated[str, typer.Option(help=without_model_file(MEASURE_HELP))] = "final",
+    discount_rate: Annotated[
+        str | None, typer.Option(help=without_model_file(RATE_HELP), metavar="RATE")
+    ] = None,
+    cell_sets: DatasetSets = None,
 ) -> None:
     """Say why a plan is infeasible (conflicting constraints, smallest fix); writes nothing.
 
@@ -342,7 +350,7 @@ def check(
     inputs: Annotated[
         Path | None, typer.Option(help="Dataset folder (default: the bundled inputs/peru2040).")
     ] = None,
-    cell_sets: Sets = None,
+    cell_sets: DatasetSets = None,
 ) -> None:
     """Validate a dataset without solving, then audit it: disagreements and assumptions.
 

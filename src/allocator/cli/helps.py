@@ -44,6 +44,18 @@ SET_HELP = (
 )
 
 
+def without_model_file(text: str) -> str:
+    """`text` as the help of a command that takes no model file (check, explain,
+    export-inputs): its defaults and its order of changes without the file's."""
+    for said, meant in (
+        ("default: the model file's, else ", "default: "),
+        ("Default: the model file's, else ", "Default: "),
+        ("applied after the model file's overrides and sets", "applied in the order given"),
+    ):
+        text = text.replace(said, meant)
+    return text
+
+
 _USAGE_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 """typer's (vendored click's) refusal of a command line, which `BadParameter` specialises."""
 
