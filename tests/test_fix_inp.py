@@ -261,3 +261,15 @@ def test_a_command_without_a_model_file_says_no_model_files_default(command):
     assert shown.exit_code == 0
     assert "--set" in shown.stdout
     assert "model file" not in shown.stdout, shown.stdout
+
+
+def test_settings_take_the_optional_columns_of_every_table(tmp_path):
+    from allocator.data.inputs import load_inputs
+
+    data = Path(shutil.copytree(SWEEP, tmp_path / "data"))
+    (data / "settings.csv").write_text(
+        "setting,value,source,derivation,assumption,note\n"
+        "number_style,comma,x,,the ministry's files use the decimal comma,\n",
+        encoding="utf-8",
+    )
+    assert load_inputs(data).number_style == "comma"

@@ -291,7 +291,8 @@ def parse_bool(text: str) -> bool:
 
 SETTINGS_FILE = "settings.csv"
 """The dataset's settings (`setting,value` rows); today one: `number_style`."""
-_SETTING_COLUMNS = ("setting", "value", "source", "note")
+_SETTING_COLUMNS = ("setting", "value", "source", "derivation", "assumption", "note")
+"""The settings table's columns: its own two, then the optional ones of every table."""
 
 
 def style_of(records: list[list[str]], file: str = SETTINGS_FILE) -> str | None:
