@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from allocator.cli.commands import Sets, app
+from allocator.cli.commands import DatasetSets, app
 from allocator.cli.console import shown
 from allocator.cli.exits import exit_codes
 from allocator.cli.options import with_sets
@@ -23,7 +23,7 @@ def export_inputs(
     force: Annotated[
         bool, typer.Option(help="Replace OUT_FILE if allocator wrote it (an earlier export).")
     ] = False,
-    cell_sets: Sets = None,
+    cell_sets: DatasetSets = None,
 ) -> None:
     """Write a dataset as one workbook: a README sheet, one sheet a table, frozen headers, units
     in the header comments, and data validation. `solve --inputs OUT_FILE` reads it back."""

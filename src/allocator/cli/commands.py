@@ -28,6 +28,7 @@ from allocator.cli.helps import (
     TARGETS_HELP,
     Command,
     Group,
+    without_model_file,
 )
 from allocator.cli.interrupts import (
     INTERRUPTED,
@@ -69,6 +70,11 @@ Rate = Annotated[str | None, typer.Option(help=RATE_HELP, metavar="RATE")]
 Sets = Annotated[
     list[str] | None, typer.Option("--set", help=SET_HELP, metavar="TABLE.KEY.COLUMN=VALUE")
 ]
+DatasetSets = Annotated[
+    list[str] | None,
+    typer.Option("--set", help=without_model_file(SET_HELP), metavar="TABLE.KEY.COLUMN=VALUE"),
+]
+"""`--set` of a command that takes no model file (check, explain, export-inputs)."""
 
 
 @app.command(cls=Command)
@@ -313,11 +319,13 @@ def explain(
     inputs: Annotated[
         Path | None, typer.Option(help="Dataset folder (default: the bundled inputs/peru2040).")
     ] = None,
-    objective: Annotated[str, typer.Option(help=OBJECTIVE_HELP)] = "jobs",
-    targets: Annotated[str, typer.Option(help=TARGETS_HELP)] = "soft",
-    measure: Annotated[str, typer.Option(help=MEASURE_HELP)] = "final",
-    discount_rate: Rate = None,
-    cell_sets: Sets = None,
+    objective: Annotated[str, typer.Option(help=without_model_file(OBJECTIVE_HELP))] = "jobs",
+    targets: Annotated[str, typer.Option(help=without_model_file(TARGETS_HELP))] = "soft",
+    measure: Annotated[str, typer.Option(help=without_model_file(MEASURE_HELP))] = "final",
+    discount_rate: Annotated[
+        str | None, typer.Option(help=without_model_file(RATE_HELP), metavar="RATE")
+    ] = None,
+    cell_sets: DatasetSets = None,
 ) -> None:
     """Say why a plan is infeasible (conflicting constraints, smallest fix); writes nothing.
 
@@ -326,6 +334,7 @@ def explain(
     with exit_codes():
         from allocator.data.inputs import load_inputs
         from allocator.pipeline import solve_inputs
+        from allocator.report.rounding import shown as shown_number
 
         spec = run_spec(None, inputs, objective, None, targets, measure, discount_rate)
         folder = spec.inputs
@@ -333,7 +342,8 @@ def explain(
         sol, _ = solve_inputs(inp, spec.objective, targets=spec.targets, measure=spec.measured())
         out.print(
             f"[bold green]feasible[/]: {shown(folder)} with --targets {shown(targets)} "
-            f"has an optimal plan ({sol.objective_value:,.6g} {sol.objective_unit}); "
+            f"has an optimal plan ({shown_number(sol.objective_value, sol.objective_unit)} "
+            f"{sol.objective_unit}); "
             "nothing to explain"
         )
 
@@ -343,7 +353,7 @@ def check(
     inputs: Annotated[
         Path | None, typer.Option(help="Dataset folder (default: the bundled inputs/peru2040).")
     ] = None,
-    cell_sets: Sets = None,
+    cell_sets: DatasetSets = None,
 ) -> None:
     """Validate a dataset without solving, then audit it: disagreements and assumptions.
 

@@ -35,12 +35,25 @@ CVAR_CAP_HELP = (
 )
 SET_HELP = (
     "Change one number of the dataset: TABLE.KEY.COLUMN=VALUE, the key being the row's key "
-    "columns joined by / (e.g. pools.public/phase1.budget_musd=6700, "
-    "targets.jobs/total//2040.value=30K). Repeatable; applied after the model file's overrides "
+    "columns joined by / and an empty key cell an empty part (e.g. "
+    "pools.ecosystem/phase3.budget_musd=6700, markets.aerospace_components//2030.max_share=25%, "
+    "cells of the bundled dataset). Repeatable; applied after the model file's overrides "
     "and sets, and read as the CSV cell would be. An empty VALUE empties the cell "
-    "(programs.a.max_annual_share= removes a ramp limit), and yes/no columns and the base, "
-    "tranches and shares tables can be set too."
+    "(programs.copper_processing.max_annual_share= removes a ramp limit), and yes/no columns "
+    "and the base, tranches and shares tables can be set too."
 )
+
+
+def without_model_file(text: str) -> str:
+    """`text` as the help of a command that takes no model file (check, explain,
+    export-inputs): its defaults and its order of changes without the file's."""
+    for said, meant in (
+        ("default: the model file's, else ", "default: "),
+        ("Default: the model file's, else ", "Default: "),
+        ("applied after the model file's overrides and sets", "applied in the order given"),
+    ):
+        text = text.replace(said, meant)
+    return text
 
 
 _USAGE_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")

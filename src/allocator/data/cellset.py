@@ -30,7 +30,7 @@ from allocator.data.rows import closest_fix
 from allocator.data.schema import TABLES, Inputs, Row
 from allocator.errors import InputError, UsageError, quoted
 
-EXAMPLE = "e.g. --set pools.public/phase1.budget_musd=6700"
+EXAMPLE = "e.g. --set pools.ecosystem/phase3.budget_musd=6700"  # a cell of the bundled dataset
 
 
 def _yes_no(table: str) -> tuple[str, ...]:
@@ -108,7 +108,7 @@ def set_texts(entries: object) -> object:
             raise PydanticCustomError(
                 "set_text",
                 "{shown} is not a text (write each entry as TABLE.KEY.COLUMN=VALUE, "
-                "e.g. pools.public/phase1.budget_musd=6700)",
+                "e.g. pools.ecosystem/phase3.budget_musd=6700)",
                 {"shown": quoted(entry)},
             )
     return entries

@@ -5,9 +5,10 @@ every override is checked against the dataset before anything is solved.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
@@ -18,6 +19,7 @@ from allocator.data.checks import check_weights, reference_problems
 from allocator.data.files import read_file
 from allocator.data.inputs import BOOK_SUFFIXES, explain_value, load_inputs
 from allocator.data.names import is_plain_name, plain_name
+from allocator.data.numbers import NumberError, number_style
 from allocator.data.ordering import canonical
 
 # The overrides live in `overrides.py`: a run spec holds them, and a run without a model file
@@ -30,8 +32,10 @@ from allocator.data.overrides import (
     ScaleBudget,
     SetCoefficient,
     SetLinkRatio,
+    Share,
     Strict,
 )
+from allocator.data.records import read_cell
 from allocator.data.rows import closest_fix
 from allocator.data.schema import Group, Inputs, Link, Pool, Program, Row
 from allocator.errors import InputError, UsageError, printable, quoted, raise_all
@@ -41,7 +45,7 @@ from allocator.errors import InputError, UsageError, printable, quoted, raise_al
 MAX_MODEL_FILE_BYTES = 2_000_000
 MAX_OVERRIDES = 10_000
 
-SET_FIX = "list the cells under set:, e.g. set: [pools.public/phase1.budget_musd=6700]"
+SET_FIX = "list the cells under set:, e.g. set: [pools.ecosystem/phase3.budget_musd=6700]"
 
 
 class SolverOptions(Strict):
@@ -76,7 +80,7 @@ class ModelFile(Strict):
     weights: dict[Literal["jobs", "exports"], Number] = Field(default_factory=_even_weights)
     targets: Literal["off", "soft", "hard"] = "soft"
     measure: Literal["final", "cumulative", "discounted"] = "final"
-    discount_rate: Number | None = Field(default=None, ge=0, le=1)
+    discount_rate: Share | None = Field(default=None, ge=0, le=1)
     solver: SolverOptions = Field(default_factory=SolverOptions)
     overrides: list[Override] = Field(default_factory=list)
     set: list[str] = Field(default_factory=list)
@@ -155,9 +159,21 @@ def load_model_file(path: Path) -> tuple[ModelFile, Path]:
     if not dataset.is_relative_to(root):
         raise UsageError(
             f"{path}: dataset '{model.dataset}' points outside the project ({root}). "
-            "Fix: use a folder inside the project, e.g. ../inputs/peru2040"
+            f"Fix: {_inside_fix(path, dataset, root)}"
         )
     return with_sets(model, path), dataset
+
+
+def _inside_fix(path: Path, dataset: Path, root: Path) -> str:
+    """How to bring a model file and its dataset into one project: the model file moved into a
+    `models/` folder whose parent holds the dataset, or the dataset copied into the project."""
+    common = Path(os.path.commonpath([root, dataset]))
+    copy = f"copy the dataset into {root} and name it from there"
+    if common == Path(common.anchor):  # no folder holds both but the root of the disk
+        return copy
+    models = common / "models"
+    relative = Path(os.path.relpath(dataset, models)).as_posix()
+    return f"move the model file to {models / path.name} with dataset: {relative}, or {copy}"
 
 
 def with_sets(model: ModelFile, path: Path) -> ModelFile:
@@ -284,10 +300,38 @@ def _known(where: str, kind: str, value: str, known: set[str]) -> None:
         raise UsageError(f"{where}: unknown {kind} {quoted(value)}. Fix: {fix}")
 
 
-def _refused(where: str, column: str, value: float, model: type[Row], exc: ValidationError) -> str:
+def _refused(
+    where: str, column: str, value: float | str, model: type[Row], exc: ValidationError
+) -> str:
     """One line: which override, which value, why it is refused and how to fix it."""
-    reason, fix = explain_value(exc.errors()[0], column, f"{value:g}", model)
-    return f"{where}: {column} = {value:g} is not allowed ({reason}). Fix: {fix}"
+    shown = f"{value:g}" if isinstance(value, float) else value
+    reason, fix = explain_value(exc.errors()[0], column, shown, model)
+    return f"{where}: {column} = {shown} is not allowed ({reason}). Fix: {fix}"
+
+
+def _cell_value(
+    inp: Inputs, row: Row | type[Row], column: str, value: float | str | None, where: str
+) -> Any:
+    """An override's value for `column` of `row` (a row, or a new row's table): a number as
+    given, text read by the rule of that cell in the dataset's number style (`3.5B`, `50%`,
+    `3,500`), as a `set:` entry is.
+
+    Raises:
+        UsageError: the number rule refuses the text, naming the override and the fix.
+    """
+    if not isinstance(value, str):
+        return value
+    model = row if isinstance(row, type) else type(row)
+    cells = (
+        {}
+        if isinstance(row, type)
+        else {k: "" if v is None else str(v) for k, v in row.model_dump().items()}
+    )
+    try:
+        with number_style(inp.number_style):
+            return read_cell(model, column, value, cells)
+    except NumberError as exc:
+        raise UsageError(f"{where}: {column}: {exc}. Fix: {exc.fix}") from None
 
 
 def _scale_budget(inp: Inputs, ov: ScaleBudget, where: str) -> Inputs:
@@ -339,11 +383,12 @@ def _exclude_program(inp: Inputs, program: str, where: str) -> Inputs:
 def _set_coefficient(inp: Inputs, ov: SetCoefficient, where: str) -> Inputs:
     where += ".set_coefficient"
     _known(where, "program", ov.program, {p.program for p in inp.programs})
-    # SetCoefficient has checked that a whole-number column holds a whole number.
-    value: float | int = int(ov.value) if ov.column in WHOLE_COLUMNS else ov.value
     programs = []
     for p in inp.programs:
         if p.program == ov.program:
+            value = _cell_value(inp, p, ov.column, ov.value, where)
+            if isinstance(value, float) and ov.column in WHOLE_COLUMNS:
+                value = int(value)  # SetCoefficient has checked that it is a whole number
             data = p.model_dump() | {"line": p.line, ov.column: value}
             try:
                 p = Program.model_validate(data)
@@ -366,6 +411,8 @@ def _group_limit(inp: Inputs, ov: GroupLimit, where: str) -> Inputs:
     if ov.phase != "all":
         _known(where + ".group_limit", "phase", ov.phase, {p.phase for p in inp.phases})
     data = ov.model_dump() | {"source": f"model file override ({where})"}
+    for column in ("min_musd", "max_musd", "max_share"):
+        data[column] = _cell_value(inp, Group, column, data[column], where + ".group_limit")
     try:
         row = Group.model_validate(data)
     except ValidationError as exc:
@@ -387,9 +434,8 @@ def _set_link_ratio(inp: Inputs, ov: SetLinkRatio, where: str) -> Inputs:
     for link in inp.links:
         if link.link == ov.link:
             try:  # held to the rule of a ratio cell: above 0, at most MAX_RATIO
-                link = Link.model_validate(
-                    link.model_dump() | {"line": link.line, "ratio": ov.ratio}
-                )
+                ratio = _cell_value(inp, link, "ratio", ov.ratio, where)
+                link = Link.model_validate(link.model_dump() | {"line": link.line, "ratio": ratio})
             except ValidationError as exc:
                 raise UsageError(_refused(where, "ratio", ov.ratio, Link, exc)) from None
         links.append(link)

@@ -92,8 +92,35 @@ def check_writing(text: str) -> None:
     if "_" in text:
         raise NumberError(
             f"'{_shown(text)}' has an underscore",
-            "write the digits without underscores, e.g. 8500 or 8,500",
+            f"write the digits without underscores, e.g. {' or '.join(_retyped(text))}",
         )
+
+
+_THOUSANDS = {"point": ",", "comma": "."}  # the thousands separator of each number style
+
+
+def _retyped(text: str) -> list[str]:
+    """`text` without its underscores, as the current number style reads it (8_500: 8500, and
+    8,500 or 8.500 where the style reads that grouping one way): never text the style reads as
+    another number or refuses; a generic example where the digits do not make such text."""
+    style = _STYLE.get()
+    thousands = _THOUSANDS[style or "point"]
+    plain = text.replace("_", "")
+    m = _NUMBER.match(plain)
+    num = m.group("num") if m else ""
+    if not num or not _DIGITS[style or "point"].match(num) or _ambiguous(num):
+        return ["8500", f"8{thousands}500"] if style else ["8500"]
+    examples = [plain]
+    if num.isdigit() and len(num) > 3 and num[0] != "0":
+        grouped = f"{int(num):,}".replace(",", thousands)
+        if not _ambiguous(grouped):
+            examples.append(plain.replace(num, grouped, 1))
+    return examples
+
+
+def _ambiguous(num: str) -> bool:
+    """Whether the current (undeclared) style refuses `num` as read two ways."""
+    return _STYLE.get() is None and bool(_AMBIGUOUS.match(num))
 
 
 def check_magnitude(value: float, shown: str) -> float:
@@ -264,7 +291,8 @@ def parse_bool(text: str) -> bool:
 
 SETTINGS_FILE = "settings.csv"
 """The dataset's settings (`setting,value` rows); today one: `number_style`."""
-_SETTING_COLUMNS = ("setting", "value", "source", "note")
+_SETTING_COLUMNS = ("setting", "value", "source", "derivation", "assumption", "note")
+"""The settings table's columns: its own two, then the optional ones of every table."""
 
 
 def style_of(records: list[list[str]], file: str = SETTINGS_FILE) -> str | None:

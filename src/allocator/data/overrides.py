@@ -13,7 +13,13 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from pydantic_core import PydanticCustomError
 
 from allocator.data.cellset import CellSet
-from allocator.data.numbers import check_magnitude, parse_number
+from allocator.data.numbers import (
+    NumberError,
+    check_magnitude,
+    check_writing,
+    parse_number,
+    parse_share,
+)
 
 PROGRAM_COLUMNS = Literal[
     "cap_musd",
@@ -51,6 +57,45 @@ def _number(value: object) -> float:
 Number = Annotated[float, BeforeValidator(_number)]
 
 
+def _share(value: object) -> float:
+    """A model-file share (a discount rate): a number, or text by the rule of a share cell and of
+    `--discount-rate` (`0.05` or `5%`)."""
+    if not isinstance(value, str):
+        return _number(value)
+    try:
+        return parse_share(value) + 0.0  # + 0.0: -0.0 is 0
+    except ValueError as exc:
+        fix = getattr(exc, "fix", "write a share such as 0.05 or 5%")
+        raise PydanticCustomError(
+            "number", "{reason} ({fix})", {"reason": str(exc), "fix": fix}
+        ) from None
+
+
+Share = Annotated[float, BeforeValidator(_share)]
+"""A share of a model file (`discount_rate`): `0.05` or `5%`, as the option takes it."""
+
+
+def _cell(value: object) -> float | str:
+    """A number given as text is kept as written, its writing checked (underscores, digits
+    other than 0-9, length): the override reads it when applied, by the rule of a cell of its
+    column in the dataset's number style, as a `set:` entry is read (`3.5B`, `50%`, `3,500`)."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            check_writing(text)
+        except NumberError as exc:
+            raise PydanticCustomError(
+                "number", "{reason} ({fix})", {"reason": str(exc), "fix": exc.fix}
+            ) from None
+        return text
+    return _number(value)
+
+
+CellValue = Annotated[float | str, BeforeValidator(_cell)]
+"""A number of an override that stands for a cell of the dataset (a program's column, a link's
+ratio): a YAML number, or text read as that cell would be when the override is applied."""
+
+
 class Strict(BaseModel):
     """Unknown keys are an error: a typo must not be silently ignored."""
 
@@ -70,16 +115,18 @@ class SetCoefficient(Strict):
 
     program: str
     column: PROGRAM_COLUMNS
-    value: Number
+    value: CellValue
 
     @model_validator(mode="after")
     def _whole(self) -> SetCoefficient:
         # The CSV refuses a fractional lag or year; int() here would truncate it in silence.
-        if self.column in WHOLE_COLUMNS and not self.value.is_integer():
+        # (Text is read by the column's cell rule when applied, which refuses it too.)
+        value = self.value
+        if self.column in WHOLE_COLUMNS and isinstance(value, float) and not value.is_integer():
             raise PydanticCustomError(
                 "whole_number",
                 "{column} = {value} is not a whole number (write a whole number such as 2)",
-                {"column": self.column, "value": f"{self.value:g}"},
+                {"column": self.column, "value": f"{value:g}"},
             )
         return self
 
@@ -88,7 +135,7 @@ class SetLinkRatio(Strict):
     """Set the ratio of one enabling link (links.csv)."""
 
     link: str
-    ratio: Number
+    ratio: CellValue
 
 
 class GroupLimit(Strict):
@@ -97,9 +144,10 @@ class GroupLimit(Strict):
     dimension: Literal["sector", "capital_group", "mineral", "export_category", "program", "pool"]
     member: str
     phase: str = "all"
-    min_musd: Number | None = Field(default=None, ge=0)
-    max_musd: Number | None = Field(default=None, ge=0)
-    max_share: Number | None = Field(default=None, ge=0, le=1)
+    # Held to the bounds of a groups.csv cell when applied (`modelfile._group_limit`).
+    min_musd: CellValue | None = None
+    max_musd: CellValue | None = None
+    max_share: CellValue | None = None
 
 
 class Override(Strict):

@@ -89,14 +89,26 @@ class Program(Window):
     """Most the program may receive over the horizon (US$ million)."""
     floor_musd: float = _unit("musd", default=0.0, ge=0, le=MAX_MUSD)
     """Least the program must receive over the horizon (US$ million)."""
-    max_annual_share: float = _unit("share", default=1.0, gt=0, le=1)
-    """Most of cap_musd it can absorb in one year (ramp); 1 = no ramp limit."""
+    max_annual_share: float = _unit("share", default=1.0, ge=0, le=1)
+    """Most of cap_musd it can absorb in one year (ramp), above 0; 1 = no ramp limit."""
     lag_years: int = Field(ge=0, le=50)
     """Years from investment until the capital is productive."""
     jobs_per_musd: float = _unit("count", ge=0, le=MAX_JOBS_PER_MUSD)
     """Direct jobs per US$ million of productive capital."""
     exports_per_musd: float = _unit("musd", default=0.0, ge=0, le=MAX_EXPORTS_PER_MUSD)
     """Annual export revenue (US$ million) per US$ million of productive capital."""
+
+    @model_validator(mode="after")
+    def _ramp_above_zero(self) -> Program:
+        # The bounds are a share's (0..1, said as such); this rule says why 0 is not one.
+        if self.max_annual_share == 0:
+            raise _rule(
+                "max_annual_share",
+                "max_annual_share 0 lets the program absorb no money in any year",
+                "write a share above 0 and at most 1, such as 25% (empty or 1: no ramp limit); "
+                "to fund the program not at all, set cap_musd to 0",
+            )
+        return self
 
     @model_validator(mode="after")
     def _floor_within_cap(self) -> Program:

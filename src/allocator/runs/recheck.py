@@ -8,12 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from allocator.runs.solve import plan
-from allocator.runs.spec import RECHECK_OFF, read_record
+from allocator.runs.spec import RECHECK_OFF, read_record, with_model_file_now
 
 
 def check_against(folder: Path, inputs: Path | None = None) -> list[str]:
     """Re-run what `folder` records and list every difference: inputs, versions, tables. Its
-    dataset is `inputs` if given, else where run.json records it (`replan.located_spec`).
+    dataset is `inputs` if given, else where run.json records it (`replan.located_spec`); its
+    model file's overrides and sets are read again from the file as it is now.
 
     Raises:
         UsageError: not a solve run folder, or its dataset not found.
@@ -24,10 +25,11 @@ def check_against(folder: Path, inputs: Path | None = None) -> list[str]:
     from allocator.runs.replan import located_spec
 
     info = read_record(folder)
-    spec = located_spec(info, folder, inputs).with_(**RECHECK_OFF)
+    spec, changed = with_model_file_now(located_spec(info, folder, inputs).with_(**RECHECK_OFF))
     run = plan(spec)
     now = run.inputs.file_hashes
-    diffs = [
+    diffs = [f"model file {spec.model_file} changed its overrides or sets"] if changed else []
+    diffs += [
         f"input {name} changed: sha256 {old[:12]}... then, {now.get(name, 'missing')[:12]}... now"
         for name, old in info["inputs"]["sha256"].items()
         if now.get(name) != old

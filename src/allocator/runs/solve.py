@@ -35,10 +35,22 @@ WRITERS = (
 (`importing_after`, solver/overlap.py)."""
 
 
-def plan(spec: RunSpec, warn: Warn | None = None) -> Run:
-    """Load (with the model file's overrides), build and solve in memory; nothing is written."""
-    check_two_stage_only(spec)
-    check_risk_only(spec)
+def plan(
+    spec: RunSpec | Path | str | None = None, /, warn: Warn | None = None, **options: Any
+) -> Run:
+    """Load (with the model file's overrides), build and solve in memory; nothing is written.
+
+    Args:
+        spec: a `RunSpec`, or a model file (its options, `options` on top), or None (the
+            bundled dataset, `options` on top), as `solve` takes it.
+        warn: told each note of the dataset and each numerics warning.
+        options: `RunSpec` fields, e.g. `objective="exports"`.
+
+    Returns:
+        The run: its inputs, solution, tables (DataFrames) and run.json's content (no folder).
+    """
+    spec = spec_from(spec, options)
+    check_options(spec)
     if spec.decide_now:  # a two-stage plan: its own tables (runs/twostage.py)
         from allocator.runs.twostage import plan_two_stage
 
@@ -46,6 +58,29 @@ def plan(spec: RunSpec, warn: Warn | None = None) -> Run:
     t0 = time.perf_counter()
     inp = scenario_of(spec)
     return solved(inp, spec, warn, time.perf_counter() - t0)
+
+
+def check_options(spec: RunSpec) -> None:
+    """Refuse the options the run would ignore in silence (they would be recorded in run.json
+    as if they held): weights without the weighted objective, two-stage and risk options
+    without their plan."""
+    check_weights_only(spec)
+    check_two_stage_only(spec)
+    check_risk_only(spec)
+
+
+def check_weights_only(spec: RunSpec) -> None:
+    """Refuse weights other than the default for an objective that reads none (jobs, exports).
+    A model file's weights are the weighted objective's: another objective drops them
+    (`layered`), so these were given with the objective (`--weights`, a keyword)."""
+    default = RunSpec.model_fields["weights"].get_default(call_default_factory=True)
+    if spec.objective == "weighted" or spec.weights == default:
+        return
+    given = ",".join(f"{k}={v:g}" for k, v in spec.weights.items())
+    raise UsageError(
+        f"--weights {given} apply to --objective weighted only; the {spec.objective} "
+        "objective reads no weights. Fix: add --objective weighted, or leave --weights out"
+    )
 
 
 def check_two_stage_only(spec: RunSpec) -> None:
@@ -163,8 +198,7 @@ def solve(
             optimum (nothing is written).
     """
     spec = spec_from(spec, options)
-    check_two_stage_only(spec)
-    check_risk_only(spec)
+    check_options(spec)
     loaded: dict[str, float] = {}
 
     def load() -> Inputs:

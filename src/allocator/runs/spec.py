@@ -202,8 +202,11 @@ class RunSpec(BaseModel):
         return words
 
     def with_(self, **changes: Any) -> RunSpec:
-        """A copy with `changes` (scenario fields may be given flat), validated again."""
-        return type(self).model_validate(self.stored() | changes)
+        """A copy with `changes` (scenario fields may be given flat), validated again (a
+        discount rate given as text by the rule of `--discount-rate`)."""
+        if "discount_rate" in changes:
+            changes = changes | {"discount_rate": rate_given(changes["discount_rate"])}
+        return validated(self.stored() | changes)
 
     def stored(self) -> dict[str, Any]:
         """The spec as run.json stores it (`spec`): plain JSON values."""
@@ -248,7 +251,8 @@ def layered(
     targets, measure, discount rate, solver options, overrides (its sets last) and its name.
     The command line (`given`: each option not None; scenario fields flat) goes on top, and
     its `sets` (`--set`) after the model file's overrides. A measure given on the command line
-    other than the file's drops the file's discount rate (it belongs to the file's measure).
+    other than the file's drops the file's discount rate (it belongs to the file's measure), and
+    an objective other than weighted drops the file's weights (they are weighted's).
     The measure and rate are checked here, before any work.
     """
     base: dict[str, Any] = {}
@@ -273,14 +277,58 @@ def layered(
     if "measure" in told and told["measure"] != base.get("measure", "final"):
         base.pop("discount_rate", None)  # the file's rate is for the file's measure
     merged = base | told
+    if merged.get("objective", "jobs") != "weighted" and "weights" not in told:
+        merged.pop("weights", None)  # the file's weights are for the weighted objective
     from allocator.model.build import check_choices
 
     check_choices(merged.get("objective", "jobs"), merged.get("targets", "soft"))  # every command
     merged["overrides"] = (*merged.get("overrides", ()), *sets)
     merged["discount_rate"] = measure_of(
-        merged.get("measure", "final"), merged.get("discount_rate")
+        merged.get("measure", "final"), rate_given(merged.get("discount_rate"))
     ).rate  # checked now
-    return RunSpec(**merged)
+    return validated(merged)
+
+
+def rate_given(value: object) -> float | None:
+    """A discount rate as a caller gives it (None: not given): a number, or text by the rule
+    of `--discount-rate` and a model file's `discount_rate` (`0.05` or `5%`).
+
+    Raises:
+        UsageError: text the rule refuses, or a value that is no number, in one line.
+    """
+    from allocator.data.numbers import parse_share
+
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    fix = "give a share a year, e.g. discount_rate=0.05 or '5%'"
+    if not isinstance(value, str):
+        raise UsageError(f"discount_rate {value!r} is not a number. Fix: {fix}")
+    try:
+        return parse_share(value) + 0.0  # + 0.0: -0.0 is 0
+    except ValueError as exc:
+        raise UsageError(
+            f"discount_rate {value!r}: {exc}. Fix: {getattr(exc, 'fix', None) or fix}"
+        ) from None
+
+
+def validated(data: dict[str, Any]) -> RunSpec:
+    """`data` as a `RunSpec`; a field the spec does not have, or a value of the wrong kind (a
+    Python caller's keyword), refused in one line as the command line refuses an option.
+
+    Raises:
+        UsageError: naming the field, what is wrong and the fix.
+    """
+    try:
+        return RunSpec.model_validate(data)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        at = ".".join(str(p) for p in e["loc"]) or "the spec"
+        raise UsageError(
+            f"{at}: {e['msg']}. Fix: give the RunSpec fields of docs/api.md, each as its "
+            "option takes it"
+        ) from None
 
 
 def spec_from(spec: RunSpec | Path | str | None, options: dict[str, Any]) -> RunSpec:
@@ -337,6 +385,26 @@ def spec_of_record(info: dict[str, Any], where: Path | str = "run.json") -> RunS
                 f"{where}: spec.{at}: {e['msg']}. Fix: run the command again to write it anew"
             ) from None
     return _spec_of_options(info)
+
+
+def with_model_file_now(spec: RunSpec) -> tuple[RunSpec, bool]:
+    """The spec with its model file's overrides and sets read again from the file as it is now,
+    the recorded `--set`s on top (what `--check-against` replays), and whether they differ from
+    the recorded ones (a set's origin, which names the file's path as typed, aside)."""
+    if spec.model_file is None:
+        return spec, False
+    from allocator.data.modelfile import load_model_file
+
+    model, _ = load_model_file(Path(spec.model_file))
+    sets = [o for o in spec.overrides if o.set_cell is not None and o.set_cell.origin == "--set"]
+    recorded = [o for o in spec.overrides if o not in sets]
+    changed = _comparable(model.overrides) != _comparable(recorded)
+    return spec.with_(overrides=(*model.overrides, *sets)), changed
+
+
+def _comparable(overrides: Sequence[Override]) -> list[dict[str, Any]]:
+    """Overrides as plain values, without a set's origin."""
+    return [o.model_dump(mode="json", exclude={"set_cell": {"origin"}}) for o in overrides]
 
 
 def _spec_of_options(info: dict[str, Any]) -> RunSpec:
