@@ -84,10 +84,6 @@ def test_a_study_page_counts_the_assumed_rows_its_plan_relies_on(solved_run, stu
 # 2. The decide-now prices' workbook header gives a value per US$ million the unit US$ million
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workbook header says value_per_musd is in US$ million; the CSV says jobs per musd",
-)
 def test_the_decide_now_prices_sheet_heads_each_value_with_the_csvs_unit(tmp_path):
     """A two-stage run's decide_now_prices.csv gives `value_per_musd` in its `unit` column
     (`jobs per musd`), but workbook.xlsx heads the column `value_per_musd (US$ million)`: every
@@ -210,10 +206,6 @@ def test_the_sweep_pages_funded_share_is_the_terminals_percent(study_run):
 # 7. Ranges by pool are said to be totals "over every pool"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="alternatives --by pool: a pool's range is said to be a total over every pool",
-)
 def test_a_pools_range_is_not_said_to_be_a_total_over_every_pool(tmp_path):
     """`allocator alternatives --by pool`: each row is one pool's money over its programs and
     years, but ranges.csv's unit and the terminal say `US$ million, total over every pool and
@@ -304,10 +296,6 @@ def test_an_alternative_plans_page_does_not_call_its_jobs_maximized(study_run):
 # 10. compare.xlsx gives the plan named `jobs` the unit jobs, over rows in US$ million
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compare.xlsx heads the plan 'jobs' as 'jobs (jobs)' over rows in US$ million",
-)
 def test_compare_workbook_heads_each_plan_with_its_name_alone(tmp_path):
     """`allocator compare jobs exports`: compare.csv's columns after `unit` are the plans'
     names (`jobs`, `exports`), each row's unit in its `unit` column (US$ million, plans, ...);
