@@ -264,10 +264,6 @@ def _alternative(study_run) -> Path:
     return folder
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an alternative's outcomes note and page say 'rnd phase3 (nan jobs per musd)'",
-)
 @pytest.mark.parametrize("name", ["outcomes.csv", "report.html"])
 def test_an_alternative_plans_notes_print_no_nan(study_run, name):
     """A near-optimal alternative has no shadow prices (run.json: `those cells are empty`), but
@@ -279,10 +275,6 @@ def test_an_alternative_plans_notes_print_no_nan(study_run, name):
     assert "(nan " not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an alternative plan 2% below the optimum is headlined '(jobs, maximized)'",
-)
 def test_an_alternative_plans_page_does_not_call_its_jobs_maximized(study_run):
     """alternative-1 holds jobs at the slack's floor (534,427 of the optimum's 545,334: run.json
     `status: near-optimal`, `optimum`), while maximising its difference from earlier plans; its

@@ -110,7 +110,7 @@ def render(
     sections += corehtml.sections(tables)  # `allocator core`
     sections += two_stage_sections(info)  # solve --decide-now (report/twostagehtml.py)
     sections.append(_assumptions(info, assumptions, left_out))
-    title = f"allocator {info.get('command', info.get('written_by', {}).get('command', 'run'))}"
+    title = _title(info)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -122,6 +122,25 @@ def render(
         + "".join(sections)
         + f"<script>{_SORT}</script></body></html>\n"
     )
+
+
+def _title(info: dict[str, Any]) -> str:
+    """The page's title: the command that wrote the run (`allocator solve`); a near-optimal
+    alternative's folder is `allocator alternatives`' plan, not a solve's optimum."""
+    if isinstance(info.get("alternative"), int):
+        return f"allocator alternatives: alternative-{info['alternative']}"
+    return f"allocator {info.get('command', info.get('written_by', {}).get('command', 'run'))}"
+
+
+def _sense(info: dict[str, Any], obj: dict[str, Any]) -> str:
+    """How the headline's number was reached: `maximized`; a near-optimal alternative's
+    `near-optimal: within 2% of the optimum 545,334` (it is held above a bound, not best)."""
+    unit = str(obj.get("unit", ""))
+    if info.get("status") == "near-optimal" and isinstance(obj.get("optimum"), int | float):
+        slack = info.get("slack")
+        within = f"within {100 * slack:g}% of " if isinstance(slack, int | float) else ""
+        return f"near-optimal: {within}the optimum {shown_number(float(obj['optimum']), unit)}"
+    return f"{obj.get('sense', 'maximize')}d"
 
 
 def _replan(tables: dict[str, pd.DataFrame], info: dict[str, Any]) -> list[str]:
@@ -215,7 +234,7 @@ def _headline(info: dict[str, Any], tables: dict[str, pd.DataFrame]) -> str:
         f'<strong><span id="headline-value" data-value="{obj["value"]!r}">'
         f"{shown_number(value, str(obj.get('unit', '')))}</span> "
         f"{escape(headline_label(str(obj.get('label') or obj.get('unit', '')), risk))}</strong> "
-        f"({escape(str(obj.get('unit', '')))}, {escape(str(obj.get('sense', 'maximize')))}d)</p>"
+        f"({escape(str(obj.get('unit', '')))}, {escape(_sense(info, obj))})</p>"
     )
 
 
