@@ -131,10 +131,6 @@ def test_a_two_stage_plans_expected_shortfalls_say_their_unit(tmp_path):
 # 4. A risk run's Answer sheet calls the expectation (or the worst scenario) the plain measure
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a risk run's Answer sheet calls its expected/worst-scenario jobs plain 'direct jobs'",
-)
 @pytest.mark.parametrize("risk", ["cvar", "worst-case"])
 def test_a_risk_runs_answer_sheet_names_the_objective_as_run_json_does(tmp_path, risk):
     """`solve --risk cvar` maximises expected jobs over the scenarios, `worst-case` the worst
