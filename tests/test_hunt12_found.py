@@ -181,10 +181,6 @@ def _summary_rows(page: str) -> dict[str, list[str]]:
     return {c[0]: c for c in cells if c}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sweep page gives funded_share 0.5 (row unit: US$ million); its terminal says 50%",
-)
 def test_the_sweep_pages_funded_share_is_the_terminals_percent(study_run):
     """`allocator sweep` on the baseline (2 samples): the terminal says `silver_processing:
     funded in 50% of re-optimised samples`; report.html's summary row of that program, whose

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from allocator.report.htmlparts import table
+from allocator.report.rounding import percent
 from allocator.report.svg import number
 
 ACTIONS = {"core": "Commit now", "borderline": "Decide later", "exterior": "Drop"}
@@ -134,17 +135,6 @@ def _bar(
         f"plans ({escape(kind)})</title></rect>",
         f'<text x="{left + w + 4:.2f}" y="{y + 14}" class="s">{percent(share)}</text>',
     ]
-
-
-def percent(share: float) -> str:
-    """A share of good plans as a planner reads it right: whole percent, or as many decimals as
-    keep a share strictly between 0 and 1 (a borderline member's) from reading 0% or 100%."""
-    said = f"{share:.0%}"
-    for places in range(1, 7):
-        if share in (0.0, 1.0) or float(said[:-1]) not in (0.0, 100.0):
-            break
-        said = f"{share:.{places}%}"
-    return said
 
 
 def book_blocks(tables: dict[str, pd.DataFrame]) -> list[tuple[str, pd.DataFrame, str, str]]:

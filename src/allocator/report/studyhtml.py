@@ -13,7 +13,14 @@ import numpy as np
 import pandas as pd
 
 from allocator.report.htmlparts import number, table
-from allocator.report.rounding import WHOLE_UNITS, cell, whole, whole_counts
+from allocator.report.rounding import (
+    WHOLE_UNITS,
+    cell,
+    percent,
+    percentile_words,
+    whole,
+    whole_counts,
+)
 from allocator.report.rounding import shown as shown_number
 from allocator.report.svg import bars, line
 
@@ -286,10 +293,21 @@ def sweep_section(sweep: pd.DataFrame, summary: pd.DataFrame) -> str:
                 f"Median funding (largest 15 programs), {FORESIGHT}",
             )
         )
-    out.append(table(whole_counts(summary, _SPREAD)))
+    out.append(table(_summary_shown(summary)))
     out.append(f"<p>{escape(PERCENTILE_WORDS)}.</p>")
     return "".join(out)
 
 
 _SPREAD = ("p5", "p50", "p95", "nominal", "min", "max")
 """The columns of a summary row in the row's unit."""
+
+
+def _summary_shown(summary: pd.DataFrame) -> pd.DataFrame:
+    """sweep_summary as the terminal says it: counts whole (`whole_counts`), a program's
+    funded_share as a percent (`percent`: 50%, not 0.5 in a row whose unit is US$ million) and
+    the nominal plan's percentile whole (`percentile_words`)."""
+    shown = whole_counts(summary, _SPREAD).copy()
+    for column, say in (("funded_share", percent), ("nominal_percentile", percentile_words)):
+        if column in shown:
+            shown[column] = [say(float(v)) if v == v else "" for v in shown[column]]
+    return shown
