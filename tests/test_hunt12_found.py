@@ -154,10 +154,6 @@ def test_a_risk_runs_answer_sheet_names_the_objective_as_run_json_does(tmp_path,
 # 5. The frontier chart shows a point's jobs at another rounding than the table beside it
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="frontier chart labels jobs 545,333.5 where the page's table and headline say 545,334",
-)
 def test_the_frontier_charts_points_show_the_numbers_of_its_table(study_run):
     """report.html of `allocator frontier` on the baseline: the table and the headline give the
     plan's jobs whole (545,334: `rounding.cell`, jobs are counted whole), but the chart's point

@@ -24,16 +24,20 @@ from allocator.report.rounding import (
 from allocator.report.rounding import shown as shown_number
 from allocator.report.svg import bars, line
 
+UNIT_COLUMNS = ("x_unit", "y_unit")
+"""frontier.csv's units of x_value and y_value."""
+
 
 def frontier_section(frame: pd.DataFrame) -> str:
     x_name = str(frame["x_words"].iloc[0]) if "x_words" in frame and len(frame) else "x"
     y_name = str(frame["y_words"].iloc[0]) if "y_words" in frame and len(frame) else "y"
     xs = frame["x_value"].tolist() if "x_value" in frame else []
     ys = frame["y_value"].tolist() if "y_value" in frame else []
+    units = tuple(str(frame[c].iloc[0]) if c in frame and len(frame) else "" for c in UNIT_COLUMNS)
     return (
         f"<h2>Frontier</h2><p>{len(frame)} points: the most {escape(y_name)} for each level "
         f"of {escape(x_name)}.</p>"
-        + line(xs, ys, x_name, y_name, "Frontier")
+        + line(xs, ys, x_name, y_name, "Frontier", (units[0], units[1]))
         + _frontier_table(frame)
         + _money_by_point(frame)
     )
@@ -271,7 +275,8 @@ def sweep_section(sweep: pd.DataFrame, summary: pd.DataFrame) -> str:
         if edges is not None:
             counts, _ = np.histogram(jobs, bins=edges)
             labels = [
-                f"{number(a)} - {number(b)}" for a, b in zip(edges[:-1], edges[1:], strict=True)
+                f"{cell(a, 'jobs')} - {cell(b, 'jobs')}"  # jobs whole, as in the table
+                for a, b in zip(edges[:-1], edges[1:], strict=True)
             ]
             out.append(
                 bars(
