@@ -107,10 +107,6 @@ SHORTFALLS = re.compile(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the two-stage page and terminal give the expected weighted shortfalls no unit",
-)
 def test_a_two_stage_plans_expected_shortfalls_say_their_unit(tmp_path):
     """Where soft targets fall short differently, the two-stage sentence gives the expected
     weighted shortfall here and now, wait-and-see and nominal decide-now as bare numbers

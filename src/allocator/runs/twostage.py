@@ -303,6 +303,10 @@ def _info(
     info["options"] |= {"decide_now": list(result.phases), "scenarios": opts.scenarios}
     info["options"]["seed"] = opts.seed
     info["two_stage"] = two_stage_block(result, sol.objective_unit, opts)
+    if result.shortfall is not None:  # soft targets: what the expected shortfalls count
+        from allocator.model.targets import shortfall_unit
+
+        info["two_stage"]["shortfall_unit"] = shortfall_unit(inp)
     return info
 
 
