@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from allocator.data.checks import OBJECTIVES
 from allocator.report.htmlparts import table
 from allocator.report.rounding import percent
 from allocator.report.svg import number
@@ -40,7 +41,11 @@ def objective_name(objective: dict[str, Any]) -> str:
     weights = objective.get("weights")
     if not weights:
         return str(objective["name"])
-    said = ", ".join(f"{k} {v:g}" for k, v in weights.items())
+    # in the objectives' order, not the dict's: run.json sorts its keys, and `allocator
+    # report` rebuilds the page from it, so the words must not depend on how it was typed
+    order = {name: k for k, name in enumerate(OBJECTIVES)}
+    named = sorted(weights.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+    said = ", ".join(f"{k} {v:g}" for k, v in named)
     return f"{objective['name']} (weights {said})"
 
 
