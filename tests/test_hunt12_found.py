@@ -291,10 +291,6 @@ def test_compare_workbook_heads_each_plan_with_its_name_alone(tmp_path):
 
 
 @pytest.mark.slow  # a LocalCluster of 2 processes: about 12 s of this file's 24
-@pytest.mark.xfail(
-    strict=True,
-    reason="hedging on 2 workers writes other allocation bytes than in-process; docs say same",
-)
 def test_hedging_on_two_workers_writes_the_tables_of_one_process(tmp_path):
     """docs/uncertainty.md: `The tables are the same bytes with 1 or N workers or a scheduler`.
     test_two_stage_scale holds that on tests/data/two_stage; on the baseline (2 scenarios,

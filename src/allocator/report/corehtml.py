@@ -12,7 +12,7 @@ import pandas as pd
 
 from allocator.data.checks import OBJECTIVES
 from allocator.report.htmlparts import table
-from allocator.report.rounding import percent
+from allocator.report.rounding import percent as percent  # cli.core imports it from here
 from allocator.report.svg import number
 
 ACTIONS = {"core": "Commit now", "borderline": "Decide later", "exterior": "Drop"}

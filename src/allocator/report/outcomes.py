@@ -157,7 +157,7 @@ def _why_above_unpriced(inp: Inputs, r: OutcomeRow, pools: list[str]) -> str:
 
 def _above(r: OutcomeRow) -> str:
     """How far the row's jobs are above its target: `31% above the target of 40,000`."""
-    target = float(r["jobs_target"])
+    target = float(r["jobs_target"] or 0.0)  # only called with a target
     return f"{float(r['jobs']) / target - 1:.0%} above the target of {target:,.0f}"
 
 
