@@ -63,10 +63,6 @@ STUDIES = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="study pages say the plan relies on 0 assumed rows; solve's page of that plan says 32",
-)
 @pytest.mark.parametrize("study", list(STUDIES))
 def test_a_study_page_counts_the_assumed_rows_its_plan_relies_on(solved_run, study_run, study):
     """`allocator frontier` on the baseline (one plan: the solve's) and `sweep` (the nominal
