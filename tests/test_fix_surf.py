@@ -26,8 +26,9 @@ def test_a_rebuilt_study_page_counts_the_rows_run_json_records(tmp_path):
     page = (out / "report.html").read_bytes()
     found = RELIES.search(page.decode("utf-8"))
     assert found
-    assert 0 < int(found.group(1)) < len(recorded["rows"])
-    assert "pools.csv row 2" in recorded["rows"]  # a budget that binds with a price
+    relied = sum(len(at) for at in recorded["rows"].values())  # positions in key order, by file
+    assert 0 < int(found.group(1)) < relied
+    assert recorded["rows"]["pools.csv"]  # budgets that bind with a price
     assert run_cli("report", out).exit_code == 0
     assert (out / "report.html").read_bytes() == page
 
@@ -42,7 +43,7 @@ def test_a_study_page_without_the_record_says_the_count_is_unknown_not_zero():
     unknown = render({}, {"command": "frontier"}, rows)
     assert "not recorded" in unknown
     assert not RELIES.search(unknown)
-    info = {"command": "frontier", "relied_on": {"plan": "solve's", "rows": ["x"]}}
+    info = {"command": "frontier", "relied_on": {"plan": "solve's", "rows": {"pools.csv": [0]}}}
     said = render({}, info, rows)
     assert RELIES.search(said).group(1) == "1"
     assert "this plan: solve&#x27;s" in said

@@ -25,14 +25,15 @@ def reference_relied(
     solver: dict[str, Any] | None,
     measure: Measure,
 ) -> dict[str, Any] | None:
-    """run.json's `relied_on`: the reference plan's words and the places (`pools.csv row 5`,
-    as `report.assumed.row_place` says them) of the input rows it relies on (limits that bind
-    with a price, programs it funds: `relied_on`, the rule of solve's page); None where that
-    plan cannot be solved (the page then says the count is not known, never 0)."""
+    """run.json's `relied_on`: the reference plan's words and the input rows it relies on
+    (limits that bind with a price, programs it funds: `relied_on`, the rule of solve's page),
+    by file as positions in each table's canonical order (`relied_positions`: no row number,
+    so shuffled rows give the same run.json); None where that plan cannot be solved (the page
+    then says the count is not known, never 0)."""
     from allocator.errors import AllocatorError
     from allocator.pipeline import solve_inputs
     from allocator.report import tables as reports
-    from allocator.report.assumed import relied_on
+    from allocator.report.assumed import relied_on, relied_positions
 
     try:
         sol, _ = solve_inputs(inp, objective, weights, targets, solver, None, None, measure)
@@ -43,7 +44,7 @@ def reference_relied(
         "shadow_prices": reports.shadow_prices(sol),
         "allocation_by_phase": reports.allocation_by_phase(inp, alloc),
     }
-    return {"plan": REFERENCE, "rows": sorted(relied_on(inp, tables))}
+    return {"plan": REFERENCE, "rows": relied_positions(inp, relied_on(inp, tables))}
 
 
 def spec_relied(inp: Inputs, spec: Any) -> dict[str, Any] | None:
@@ -59,13 +60,13 @@ def run_relied(inp: Inputs, run: Path) -> dict[str, Any] | None:
     that plan relies on, from its own tables (None: the folder has none of them)."""
     import pandas as pd
 
-    from allocator.report.assumed import relied_on
+    from allocator.report.assumed import relied_on, relied_positions
 
     names = ("shadow_prices", "allocation_by_phase")
     tables = {n: pd.read_csv(run / f"{n}.csv") for n in names if (run / f"{n}.csv").is_file()}
     if not tables:
         return None
-    return {"plan": f"the plan of {run}", "rows": sorted(relied_on(inp, tables))}
+    return {"plan": f"the plan of {run}", "rows": relied_positions(inp, relied_on(inp, tables))}
 
 
 def record_relied(folder: Path, block: dict[str, Any] | None) -> None:
