@@ -251,11 +251,6 @@ def test_a_percent_discount_rate_through_the_api_is_taken_or_refused_in_words(tm
         allocator.solve(measure="discounted", discount_rate="5%", inputs=SWEEP, out=tmp_path / "r")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`allocator report` of a weighted core run rewrites 'weights jobs 0.7, exports 0.3' as "
-    "'weights exports 0.3, jobs 0.7': not the same bytes (docs/workbooks.md), nor the terminal's",
-)
 def test_report_rebuilds_a_weighted_core_run_byte_for_byte(tmp_path):
     out = tmp_path / "core"
     made = invoke(

@@ -63,10 +63,6 @@ STUDIES = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="study pages say the plan relies on 0 assumed rows; solve's page of that plan says 32",
-)
 @pytest.mark.parametrize("study", list(STUDIES))
 def test_a_study_page_counts_the_assumed_rows_its_plan_relies_on(solved_run, study_run, study):
     """`allocator frontier` on the baseline (one plan: the solve's) and `sweep` (the nominal
@@ -84,10 +80,6 @@ def test_a_study_page_counts_the_assumed_rows_its_plan_relies_on(solved_run, stu
 # 2. The decide-now prices' workbook header gives a value per US$ million the unit US$ million
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workbook header says value_per_musd is in US$ million; the CSV says jobs per musd",
-)
 def test_the_decide_now_prices_sheet_heads_each_value_with_the_csvs_unit(tmp_path):
     """A two-stage run's decide_now_prices.csv gives `value_per_musd` in its `unit` column
     (`jobs per musd`), but workbook.xlsx heads the column `value_per_musd (US$ million)`: every
@@ -111,10 +103,6 @@ SHORTFALLS = re.compile(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the two-stage page and terminal give the expected weighted shortfalls no unit",
-)
 def test_a_two_stage_plans_expected_shortfalls_say_their_unit(tmp_path):
     """Where soft targets fall short differently, the two-stage sentence gives the expected
     weighted shortfall here and now, wait-and-see and nominal decide-now as bare numbers
@@ -135,10 +123,6 @@ def test_a_two_stage_plans_expected_shortfalls_say_their_unit(tmp_path):
 # 4. A risk run's Answer sheet calls the expectation (or the worst scenario) the plain measure
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a risk run's Answer sheet calls its expected/worst-scenario jobs plain 'direct jobs'",
-)
 @pytest.mark.parametrize("risk", ["cvar", "worst-case"])
 def test_a_risk_runs_answer_sheet_names_the_objective_as_run_json_does(tmp_path, risk):
     """`solve --risk cvar` maximises expected jobs over the scenarios, `worst-case` the worst
@@ -162,10 +146,6 @@ def test_a_risk_runs_answer_sheet_names_the_objective_as_run_json_does(tmp_path,
 # 5. The frontier chart shows a point's jobs at another rounding than the table beside it
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="frontier chart labels jobs 545,333.5 where the page's table and headline say 545,334",
-)
 def test_the_frontier_charts_points_show_the_numbers_of_its_table(study_run):
     """report.html of `allocator frontier` on the baseline: the table and the headline give the
     plan's jobs whole (545,334: `rounding.cell`, jobs are counted whole), but the chart's point
@@ -189,10 +169,6 @@ def _summary_rows(page: str) -> dict[str, list[str]]:
     return {c[0]: c for c in cells if c}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sweep page gives funded_share 0.5 (row unit: US$ million); its terminal says 50%",
-)
 def test_the_sweep_pages_funded_share_is_the_terminals_percent(study_run):
     """`allocator sweep` on the baseline (2 samples): the terminal says `silver_processing:
     funded in 50% of re-optimised samples`; report.html's summary row of that program, whose
@@ -210,10 +186,6 @@ def test_the_sweep_pages_funded_share_is_the_terminals_percent(study_run):
 # 7. Ranges by pool are said to be totals "over every pool"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="alternatives --by pool: a pool's range is said to be a total over every pool",
-)
 def test_a_pools_range_is_not_said_to_be_a_total_over_every_pool(tmp_path):
     """`allocator alternatives --by pool`: each row is one pool's money over its programs and
     years, but ranges.csv's unit and the terminal say `US$ million, total over every pool and
@@ -268,10 +240,6 @@ def _alternative(study_run) -> Path:
     return folder
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an alternative's outcomes note and page say 'rnd phase3 (nan jobs per musd)'",
-)
 @pytest.mark.parametrize("name", ["outcomes.csv", "report.html"])
 def test_an_alternative_plans_notes_print_no_nan(study_run, name):
     """A near-optimal alternative has no shadow prices (run.json: `those cells are empty`), but
@@ -283,10 +251,6 @@ def test_an_alternative_plans_notes_print_no_nan(study_run, name):
     assert "(nan " not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an alternative plan 2% below the optimum is headlined '(jobs, maximized)'",
-)
 def test_an_alternative_plans_page_does_not_call_its_jobs_maximized(study_run):
     """alternative-1 holds jobs at the slack's floor (534,427 of the optimum's 545,334: run.json
     `status: near-optimal`, `optimum`), while maximising its difference from earlier plans; its
@@ -300,10 +264,6 @@ def test_an_alternative_plans_page_does_not_call_its_jobs_maximized(study_run):
 # 10. compare.xlsx gives the plan named `jobs` the unit jobs, over rows in US$ million
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compare.xlsx heads the plan 'jobs' as 'jobs (jobs)' over rows in US$ million",
-)
 def test_compare_workbook_heads_each_plan_with_its_name_alone(tmp_path):
     """`allocator compare jobs exports`: compare.csv's columns after `unit` are the plans'
     names (`jobs`, `exports`), each row's unit in its `unit` column (US$ million, plans, ...);
@@ -323,10 +283,6 @@ def test_compare_workbook_heads_each_plan_with_its_name_alone(tmp_path):
 
 
 @pytest.mark.slow  # a LocalCluster of 2 processes: about 12 s of this file's 24
-@pytest.mark.xfail(
-    strict=True,
-    reason="hedging on 2 workers writes other allocation bytes than in-process; docs say same",
-)
 def test_hedging_on_two_workers_writes_the_tables_of_one_process(tmp_path):
     """docs/uncertainty.md: `The tables are the same bytes with 1 or N workers or a scheduler`.
     test_two_stage_scale holds that on tests/data/two_stage; on the baseline (2 scenarios,

@@ -115,11 +115,6 @@ def _header(book, sheet, column):
     return next(c for c in cells if str(c).split(" (")[0] == column)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workbook decide_now_prices: value_per_musd is headed '(US$ million)' while it is in "
-    "jobs per musd (the CSV's unit column): a price read as money",
-)
 def test_a_decide_now_price_is_headed_in_its_own_unit(two_stage_run):
     import pandas as pd
 
@@ -129,11 +124,6 @@ def test_a_decide_now_price_is_headed_in_its_own_unit(two_stage_run):
     assert "US$ million)" not in header
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="two_stage_scenarios (CSV and workbook sheet): each scenario's objective without a unit "
-    "(jobs, job-years or musd of exports: nothing on the table says which)",
-)
 def test_the_two_stage_scenarios_say_their_unit(two_stage_run):
     import pandas as pd
 

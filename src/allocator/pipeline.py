@@ -129,14 +129,15 @@ def tables_of(inp: Inputs, sol: Solution) -> dict[str, pd.DataFrame]:
 
 
 def sheets_of(
-    inp: Inputs, sol: Solution, tables: dict[str, pd.DataFrame]
+    inp: Inputs, sol: Solution, tables: dict[str, pd.DataFrame], label: str | None = None
 ) -> dict[str, pd.DataFrame]:
     """Workbook sheets: every table, with Excel Solver's Answer, Sensitivity and Limits reports
-    by name."""
+    by name; the Answer names the objective `label` (run.json's: under --risk, what the value
+    is over the scenarios), by default the solution's `objective_label`."""
     sheets = {
         name: frame for name, frame in tables.items() if name not in ("sensitivity", "limits")
     }
-    label = reports.objective_label(sol, inp.last_milestone)
+    label = label or reports.objective_label(sol, inp.last_milestone)
     sheets["Answer"] = solverreports.answer(
         sol, label, tables.get("shadow_prices"), tables.get("reduced_costs")
     )

@@ -102,6 +102,7 @@ def members_bar() -> Iterator[Callable[[int, int], None]]:
 def show_ranges(table: Any, info: dict[str, Any]) -> None:
     """The bound held, the ten widest ranges and the must-haves, with the thresholds."""
     from allocator.report.rounding import cell
+    from allocator.studies.alternatives import RANGE_UNITS
 
     obj = info["objective"]
     by = info["by"]
@@ -111,7 +112,7 @@ def show_ranges(table: Any, info: dict[str, Any]) -> None:
         markup=False,
     )
     widest = table.sort_values(["width_musd", "member"], ascending=[False, True]).head(10)
-    out.print(f"Widest ranges (US$ million, total over every pool and year), by {by}:")
+    out.print(f"Widest ranges ({RANGE_UNITS[by]}), by {by}:", markup=False)
     money = "US$ million"  # as report.html's chart: rounding.cell, its unit in words
     for r in widest.itertuples():
         out.print(

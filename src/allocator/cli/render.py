@@ -109,7 +109,7 @@ def show_sweep(summary: Any, table: Any) -> None:
     """With perfect foresight, labelled so (the fixed plan comes first: `sweeping.show_plan`):
     the spread of the re-optimised jobs and exports beside the nominal plan's, failed samples,
     and the least stable programs."""
-    from allocator.report.rounding import cell
+    from allocator.report.rounding import cell, percent, percentile_words
     from allocator.report.studyhtml import FORESIGHT as foresight
 
     failed = int((table["status"] != "optimal").sum())
@@ -132,7 +132,7 @@ def show_sweep(summary: Any, table: Any) -> None:
                 where = getattr(r, "nominal_percentile", float("nan"))
                 out.print(
                     f"    nominal plan (every number as given): {cell(nominal, r.unit)} {r.unit}, "
-                    f"at percentile {where:.0f} of the re-optimised samples "
+                    f"at percentile {percentile_words(where)} of the re-optimised samples "
                     f"({_reach_less(table, r.item, nominal)})",
                     markup=False,
                 )
@@ -144,7 +144,7 @@ def show_sweep(summary: Any, table: Any) -> None:
         progs["spread"] = progs["p95"] - progs["p5"]
         for r in progs.sort_values("spread", ascending=False).head(5).itertuples():
             out.print(
-                f"  {r.item}: funded in {r.funded_share:.0%} of re-optimised samples, "
+                f"  {r.item}: funded in {percent(r.funded_share)} of re-optimised samples, "
                 f"P5 {cell(r.p5, r.unit)} to P95 {cell(r.p95, r.unit)} US$ million",
                 markup=False,
             )

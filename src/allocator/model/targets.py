@@ -53,12 +53,20 @@ def target_weight(value: float, weight: float | None) -> float:
     return 1.0 / value if value > 0 else 0.0
 
 
-def shortfall_words(inp: Inputs) -> str:
-    """What the least weighted shortfall counts, for the sentence that quotes it: with no
-    `weight` given, each target's shortfall as a share of its target (`target_weight`), so the
-    sum is in targets' worth; else shortfall times weight."""
+def shortfall_unit(inp: Inputs) -> str:
+    """The unit of the least weighted shortfall: with no `weight` given, each target's
+    shortfall as a share of its target (`target_weight`), so the sum is in `targets' worth`;
+    else shortfall times weight, a `weighted shortfall`."""
     given = [t.weight for t in inp.targets] + [r.weight for r in inp.shares]
     if all(w is None or w == 0 for w in given):  # weight 0: reported only, not in the sum
+        return "targets' worth"
+    return WEIGHTED_SHORTFALL
+
+
+def shortfall_words(inp: Inputs) -> str:
+    """What the least weighted shortfall counts, for the sentence that quotes it: its unit
+    (`shortfall_unit`) and how the sum is made."""
+    if shortfall_unit(inp) != WEIGHTED_SHORTFALL:
         return "targets' worth: each target's shortfall as a share of its target, summed"
     return (
         ": each target's shortfall times its weight (targets.csv, shares.csv `weight`; "

@@ -28,14 +28,19 @@ class Assumed(NamedTuple):
     """Whether this plan relies on the row: a binding limit with a price, or a funded program."""
 
 
-def assumptions_of(inp: Any, tables: dict[str, pd.DataFrame] | None = None) -> list[Assumed]:
+def assumptions_of(
+    inp: Any, tables: dict[str, pd.DataFrame] | None = None, relied: set[str] | None = None
+) -> list[Assumed]:
     """Every input row that states an assumption no source does, by file, then in the table's
     canonical order (by its key, as `allocator check` lists them), not by row number: the same
     rows listed in another order in the file give the same list (only the rows cited differ);
-    with the run's `tables`, those the plan relies on marked (`relied_on`)."""
+    those the plan relies on marked: the places `relied` names (a study's reference plan, as
+    its run.json records them: `recorded_relied`), else those of the run's `tables`
+    (`relied_on`)."""
     from allocator.data.schema import TABLES
 
-    relied = relied_on(inp, tables) if tables is not None else set()
+    if relied is None:
+        relied = relied_on(inp, tables) if tables is not None else set()
     book = book_of(inp.folder)
     out = []
     for field, (file, *_rest) in sorted(TABLES.items(), key=lambda item: item[1][0]):
@@ -77,6 +82,52 @@ def relied_on(inp: Any, tables: dict[str, pd.DataFrame]) -> set[str]:
         file = TABLES["programs"][0]
         found |= {row_place(book, file, r.line) for r in inp.programs if r.program in funded}
     return found
+
+
+def recorded_relied(info: dict[str, Any]) -> dict[str, list[int]] | None:
+    """The input rows a study's reference plan relies on, as its run.json records them
+    (`relied_on.rows`, `studies.reference`: `relied_positions`); None: not recorded."""
+    block = info.get("relied_on")
+    rows = block.get("rows") if isinstance(block, dict) else None
+    if not isinstance(rows, dict):
+        return None
+    return {str(f): [int(k) for k in at] for f, at in rows.items() if isinstance(at, list)}
+
+
+def relied_positions(inp: Any, places: set[str]) -> dict[str, list[int]]:
+    """The input rows at `places` (`relied_on`'s) by file, each as its position in the
+    loader's canonical order of its table (by key): the same record for the same rows listed
+    in any order in the file, or in a workbook (run.json is then the same bytes)."""
+    from allocator.data.schema import TABLES
+
+    book, found = book_of(inp.folder), {}
+    for field, (file, *_rest) in sorted(TABLES.items(), key=lambda item: item[1][0]):
+        at = [
+            k for k, r in enumerate(getattr(inp, field)) if row_place(book, file, r.line) in places
+        ]
+        if at:
+            found[file] = at
+    return found
+
+
+def positions_places(inp: Any, positions: dict[str, list[int]]) -> set[str]:
+    """`relied_positions` read back: the places (`pools.csv row 5`) of the rows recorded."""
+    from allocator.data.schema import TABLES
+
+    book, places = book_of(inp.folder), set()
+    for field, (file, *_rest) in TABLES.items():
+        rows = getattr(inp, field)
+        places |= {row_place(book, file, rows[k].line) for k in positions.get(file, [])
+                   if 0 <= k < len(rows)}  # fmt: skip
+    return places
+
+
+def plan_known(tables: dict[str, pd.DataFrame], info: dict[str, Any]) -> bool:
+    """Whether a run folder says which plan its assumptions are counted for: one of its own
+    (a plan's shadow prices or allocation by phase), or a study's reference plan run.json
+    records; a study without either cannot say which assumed rows a plan relies on."""
+    own = {"shadow_prices", "allocation_by_phase"} & set(tables)
+    return bool(own) or recorded_relied(info) is not None
 
 
 def book_of(dataset: str | Path) -> str | None:
@@ -256,7 +307,9 @@ def run_assumptions(
         overrides = [Override.model_validate(o) for o in _recorded_overrides(info)]
         if overrides:
             inp = apply_overrides(inp, overrides, "run.json")
-        return assumptions_of(inp, tables), ""
+        positions = recorded_relied(info)
+        relied = None if positions is None else positions_places(inp, positions)
+        return assumptions_of(inp, tables, relied), ""
     except (AllocatorError, ValidationError, OSError) as exc:
         why = " ".join(str(exc).split()).partition(" Fix: ")[0]
         return None, f"the dataset {path} could not be read as the run read it ({why})"

@@ -10,7 +10,9 @@ from typing import Any
 
 import pandas as pd
 
+from allocator.data.checks import OBJECTIVES
 from allocator.report.htmlparts import table
+from allocator.report.rounding import percent as percent  # cli.core imports it from here
 from allocator.report.svg import number
 
 ACTIONS = {"core": "Commit now", "borderline": "Decide later", "exterior": "Drop"}
@@ -39,7 +41,11 @@ def objective_name(objective: dict[str, Any]) -> str:
     weights = objective.get("weights")
     if not weights:
         return str(objective["name"])
-    said = ", ".join(f"{k} {v:g}" for k, v in weights.items())
+    # in the objectives' order, not the dict's: run.json sorts its keys, and `allocator
+    # report` rebuilds the page from it, so the words must not depend on how it was typed
+    order = {name: k for k, name in enumerate(OBJECTIVES)}
+    named = sorted(weights.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+    said = ", ".join(f"{k} {v:g}" for k, v in named)
     return f"{objective['name']} (weights {said})"
 
 
@@ -134,17 +140,6 @@ def _bar(
         f"plans ({escape(kind)})</title></rect>",
         f'<text x="{left + w + 4:.2f}" y="{y + 14}" class="s">{percent(share)}</text>',
     ]
-
-
-def percent(share: float) -> str:
-    """A share of good plans as a planner reads it right: whole percent, or as many decimals as
-    keep a share strictly between 0 and 1 (a borderline member's) from reading 0% or 100%."""
-    said = f"{share:.0%}"
-    for places in range(1, 7):
-        if share in (0.0, 1.0) or float(said[:-1]) not in (0.0, 100.0):
-            break
-        said = f"{share:.{places}%}"
-    return said
 
 
 def book_blocks(tables: dict[str, pd.DataFrame]) -> list[tuple[str, pd.DataFrame, str, str]]:

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from allocator.data.numbers import style_words
-from allocator.report.assumed import Assumed
+from allocator.report.assumed import Assumed, plan_known
 from allocator.report.htmlparts import number, table
 from allocator.report.pricehtml import binding_section, unspent_section
 from allocator.report.rounding import EXPORTS_UNIT, whole
@@ -109,8 +109,8 @@ def render(
         sections.append(studyhtml.ranges_section(tables["ranges"], info))
     sections += corehtml.sections(tables)  # `allocator core`
     sections += two_stage_sections(info)  # solve --decide-now (report/twostagehtml.py)
-    sections.append(_assumptions(info, assumptions, left_out))
-    title = f"allocator {info.get('command', info.get('written_by', {}).get('command', 'run'))}"
+    sections.append(_assumptions(info, assumptions, left_out, plan_known(tables, info)))
+    title = _title(info)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -122,6 +122,25 @@ def render(
         + "".join(sections)
         + f"<script>{_SORT}</script></body></html>\n"
     )
+
+
+def _title(info: dict[str, Any]) -> str:
+    """The page's title: the command that wrote the run (`allocator solve`); a near-optimal
+    alternative's folder is `allocator alternatives`' plan, not a solve's optimum."""
+    if isinstance(info.get("alternative"), int):
+        return f"allocator alternatives: alternative-{info['alternative']}"
+    return f"allocator {info.get('command', info.get('written_by', {}).get('command', 'run'))}"
+
+
+def _sense(info: dict[str, Any], obj: dict[str, Any]) -> str:
+    """How the headline's number was reached: `maximized`; a near-optimal alternative's
+    `near-optimal: within 2% of the optimum 545,334` (it is held above a bound, not best)."""
+    unit = str(obj.get("unit", ""))
+    if info.get("status") == "near-optimal" and isinstance(obj.get("optimum"), int | float):
+        slack = info.get("slack")
+        within = f"within {100 * slack:g}% of " if isinstance(slack, int | float) else ""
+        return f"near-optimal: {within}the optimum {shown_number(float(obj['optimum']), unit)}"
+    return f"{obj.get('sense', 'maximize')}d"
 
 
 def _replan(tables: dict[str, pd.DataFrame], info: dict[str, Any]) -> list[str]:
@@ -215,7 +234,7 @@ def _headline(info: dict[str, Any], tables: dict[str, pd.DataFrame]) -> str:
         f'<strong><span id="headline-value" data-value="{obj["value"]!r}">'
         f"{shown_number(value, str(obj.get('unit', '')))}</span> "
         f"{escape(headline_label(str(obj.get('label') or obj.get('unit', '')), risk))}</strong> "
-        f"({escape(str(obj.get('unit', '')))}, {escape(str(obj.get('sense', 'maximize')))}d)</p>"
+        f"({escape(str(obj.get('unit', '')))}, {escape(_sense(info, obj))})</p>"
     )
 
 
@@ -361,7 +380,13 @@ def _with_mitigation(sums: pd.DataFrame, mitigation: pd.Series) -> tuple[pd.Data
     return sums, said
 
 
-def _assumptions(info: dict[str, Any], assumptions: list[Assumed] | None, why: str = "") -> str:
+def _assumptions(
+    info: dict[str, Any], assumptions: list[Assumed] | None, why: str = "", known: bool = True
+) -> str:
+    """The assumptions section: the assumed input rows, those the plan relies on first (a
+    study's: its reference plan's, `relied_on` of run.json, and which plan that is); where no
+    plan is `known` (a study folder written without the record) the count is said unknown,
+    never 0."""
     opts = info.get("options") or {}
     told = [
         f"objective {opts.get('objective')}" if opts.get("objective") else "",
@@ -384,15 +409,30 @@ def _assumptions(info: dict[str, Any], assumptions: list[Assumed] | None, why: s
     if not assumptions:
         return head + "<p>No input row states an assumption: every number cites a source.</p>"
     relied = [a for a in assumptions if a.relied]
-    head += (
-        f"<p>{len(assumptions)} input rows rest on an assumption; this plan relies on "
-        f"{len(relied)} of them (limits that bind with a price, programs it funds):</p>"
-        f"<ul>{_items(relied)}</ul>"
-    )
+    if not known:
+        head += (
+            f"<p>{len(assumptions)} input rows rest on an assumption; which of them a plan of "
+            "this study relies on is not recorded in its run folder. Fix: run the study again, "
+            "or allocator solve for one plan's list.</p>"
+        )
+    else:
+        head += (
+            f"<p>{len(assumptions)} input rows rest on an assumption; this plan relies on "
+            f"{len(relied)} of them (limits that bind with a price, programs it funds"
+            f"{escape(_which_plan(info))}):</p><ul>{_items(relied)}</ul>"
+        )
     return head + (
         f"<details><summary>All {len(assumptions)} input rows that rest on an assumption"
         f"</summary><ul>{_items(assumptions)}</ul></details>"
     )
+
+
+def _which_plan(info: dict[str, Any]) -> str:
+    """`; this plan: allocator solve's plan of ...` for a study's reference plan (run.json
+    `relied_on.plan`); empty for a run of one plan."""
+    block = info.get("relied_on")
+    plan = block.get("plan") if isinstance(block, dict) else None
+    return f"; this plan: {plan}" if plan else ""
 
 
 def _items(assumptions: list[Assumed]) -> str:

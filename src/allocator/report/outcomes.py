@@ -5,6 +5,7 @@ ends far above its target. Computed from a `Solution`, its allocation and the `I
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import repeat
@@ -131,24 +132,44 @@ def _why_above(inp: Inputs, paying: _Paying, r: OutcomeRow) -> str:
         return ""
     sector = str(r["member"])
     price, unit = paying.price(), paying.sol.objective_unit
+    paid = [key for key in paying.pools(sector) if key in price]
+    if any(math.isnan(price[key]) for key in paid):  # a plan without duals (an alternative)
+        return _why_above_unpriced(inp, r, [f"{pool} {phase}" for pool, phase in paid])
     pools = ", ".join(
-        f"{pool} {phase} ({price[(pool, phase)]:.4g} {unit} per musd)"
-        for pool, phase in paying.pools(sector)
-        if (pool, phase) in price
+        f"{pool} {phase} ({price[(pool, phase)]:.4g} {unit} per musd)" for pool, phase in paid
     )
-    ranks = sorted((t for t in inp.tranches if t.member == sector), key=lambda t: t.from_level)
-    tranche = "; no tranche diminishes its returns (tranches.csv has no row for it)"
-    if ranks:
-        top = ranks[-1]
-        tranche = (
-            f"; past {top.from_level:,.0f} jobs only a share {top.share:g} of further jobs "
-            f"counts (tranches.csv, sector {sector})"
-        )
-    above = jobs / float(target) - 1
     return (
-        f"{above:.0%} above the target of {float(target):,.0f}: the pools that pay for it "
+        f"{_above(r)}: the pools that pay for it "
         f"(with what one more musd of each is worth, the budget's shadow price: {pools or 'none'}) "
-        f"have no better use for that money{tranche}"
+        f"have no better use for that money{_tranche(inp, sector)}"
+    )
+
+
+def _why_above_unpriced(inp: Inputs, r: OutcomeRow, pools: list[str]) -> str:
+    """`_why_above`'s note of a plan with no shadow prices (a near-optimal alternative): the
+    pools that pay, and that what their money is worth at the margin is not known here."""
+    return (
+        f"{_above(r)}: the pools that pay for it ({', '.join(pools) or 'none'}; this plan is "
+        "not an optimum, so it has no budget shadow price to say what one more musd of each is "
+        f"worth){_tranche(inp, str(r['member']))}"
+    )
+
+
+def _above(r: OutcomeRow) -> str:
+    """How far the row's jobs are above its target: `31% above the target of 40,000`."""
+    target = float(r["jobs_target"] or 0.0)  # only called with a target
+    return f"{float(r['jobs']) / target - 1:.0%} above the target of {target:,.0f}"
+
+
+def _tranche(inp: Inputs, sector: str) -> str:
+    """The tranche the sector's returns are in, as the tail of an above-target note."""
+    ranks = sorted((t for t in inp.tranches if t.member == sector), key=lambda t: t.from_level)
+    if not ranks:
+        return "; no tranche diminishes its returns (tranches.csv has no row for it)"
+    top = ranks[-1]
+    return (
+        f"; past {top.from_level:,.0f} jobs only a share {top.share:g} of further jobs "
+        f"counts (tranches.csv, sector {sector})"
     )
 
 

@@ -125,3 +125,20 @@ def shown(value: float, unit: str = "") -> str:
     """A headline number as the terminal, report.html and the serve page show it: the rule of
     every table cell (`cell`), so a headline and the same number in a table read alike."""
     return cell(value, unit)
+
+
+def percent(share: float) -> str:
+    """A share (of good plans, of samples) as a planner reads it right: whole percent, or as
+    many decimals as keep a share strictly between 0 and 1 (a borderline member's) from reading
+    0% or 100%; the one rule of the terminal and the pages."""
+    said = f"{share:.0%}"
+    for places in range(1, 7):
+        if share in (0.0, 1.0) or float(said[:-1]) not in (0.0, 100.0):
+            break
+        said = f"{share:.{places}%}"
+    return said
+
+
+def percentile_words(where: float) -> str:
+    """A percentile (0-100) as the terminal and the sweep page say it: whole (`33`)."""
+    return f"{where:.0f}"

@@ -13,9 +13,19 @@ import numpy as np
 import pandas as pd
 
 from allocator.report.htmlparts import number, table
-from allocator.report.rounding import WHOLE_UNITS, cell, whole, whole_counts
+from allocator.report.rounding import (
+    WHOLE_UNITS,
+    cell,
+    percent,
+    percentile_words,
+    whole,
+    whole_counts,
+)
 from allocator.report.rounding import shown as shown_number
 from allocator.report.svg import bars, line
+
+UNIT_COLUMNS = ("x_unit", "y_unit")
+"""frontier.csv's units of x_value and y_value."""
 
 
 def frontier_section(frame: pd.DataFrame) -> str:
@@ -23,10 +33,11 @@ def frontier_section(frame: pd.DataFrame) -> str:
     y_name = str(frame["y_words"].iloc[0]) if "y_words" in frame and len(frame) else "y"
     xs = frame["x_value"].tolist() if "x_value" in frame else []
     ys = frame["y_value"].tolist() if "y_value" in frame else []
+    units = tuple(str(frame[c].iloc[0]) if c in frame and len(frame) else "" for c in UNIT_COLUMNS)
     return (
         f"<h2>Frontier</h2><p>{len(frame)} points: the most {escape(y_name)} for each level "
         f"of {escape(x_name)}.</p>"
-        + line(xs, ys, x_name, y_name, "Frontier")
+        + line(xs, ys, x_name, y_name, "Frontier", (units[0], units[1]))
         + _frontier_table(frame)
         + _money_by_point(frame)
     )
@@ -264,7 +275,8 @@ def sweep_section(sweep: pd.DataFrame, summary: pd.DataFrame) -> str:
         if edges is not None:
             counts, _ = np.histogram(jobs, bins=edges)
             labels = [
-                f"{number(a)} - {number(b)}" for a, b in zip(edges[:-1], edges[1:], strict=True)
+                f"{cell(a, 'jobs')} - {cell(b, 'jobs')}"  # jobs whole, as in the table
+                for a, b in zip(edges[:-1], edges[1:], strict=True)
             ]
             out.append(
                 bars(
@@ -286,10 +298,21 @@ def sweep_section(sweep: pd.DataFrame, summary: pd.DataFrame) -> str:
                 f"Median funding (largest 15 programs), {FORESIGHT}",
             )
         )
-    out.append(table(whole_counts(summary, _SPREAD)))
+    out.append(table(_summary_shown(summary)))
     out.append(f"<p>{escape(PERCENTILE_WORDS)}.</p>")
     return "".join(out)
 
 
 _SPREAD = ("p5", "p50", "p95", "nominal", "min", "max")
 """The columns of a summary row in the row's unit."""
+
+
+def _summary_shown(summary: pd.DataFrame) -> pd.DataFrame:
+    """sweep_summary as the terminal says it: counts whole (`whole_counts`), a program's
+    funded_share as a percent (`percent`: 50%, not 0.5 in a row whose unit is US$ million) and
+    the nominal plan's percentile whole (`percentile_words`)."""
+    shown = whole_counts(summary, _SPREAD).copy()
+    for column, say in (("funded_share", percent), ("nominal_percentile", percentile_words)):
+        if column in shown:
+            shown[column] = [say(float(v)) if v == v else "" for v in shown[column]]
+    return shown

@@ -4,7 +4,7 @@ numbers give the same text."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
@@ -96,10 +96,27 @@ def bars(
     return "".join(parts)
 
 
-def line(xs: Sequence[float], ys: Sequence[float], x_title: str, y_title: str, title: str) -> str:
+def line(
+    xs: Sequence[float],
+    ys: Sequence[float],
+    x_title: str,
+    y_title: str,
+    title: str,
+    units: tuple[str, str] = ("", ""),
+) -> str:
     """A line chart with points: the frontier (x against y). An axis that does not start at
     zero is marked as cut (a zigzag at its start, and its title says where it starts), so a
-    small trade-off does not look like a cliff."""
+    small trade-off does not look like a cliff. Each number is shown as a table cell in its
+    axis's unit (`units`, x's and y's: `rounding.cell`, jobs whole), so a point reads as the
+    table beside the chart."""
+    from allocator.report.rounding import cell
+
+    def nx(value: float) -> str:
+        return cell(value, units[0])
+
+    def ny(value: float) -> str:
+        return cell(value, units[1])
+
     w, h, pad = 560, 300, 60
     if not xs:
         return ""
@@ -110,8 +127,8 @@ def line(xs: Sequence[float], ys: Sequence[float], x_title: str, y_title: str, t
     sy = (h - 2 * pad) / ((y1 - y0) or 1.0)
     pts = [(pad + (x - x0) * sx, h - pad - (y - y0) * sy) for x, y in zip(xs, ys, strict=True)]
     path = " ".join(f"{px:.2f},{py:.2f}" for px, py in pts)
-    x_title += _cut(x0)
-    y_title += _cut(y0)
+    x_title += _cut(x0, nx)
+    y_title += _cut(y0, ny)
     parts = [
         f'<div class="chartbox"><svg viewBox="0 0 {w} {h}" role="img" '
         f'aria-label="{escape(title)}" class="chart"><title>{escape(title)}</title>',
@@ -121,29 +138,29 @@ def line(xs: Sequence[float], ys: Sequence[float], x_title: str, y_title: str, t
         f'<text x="{w / 2}" y="{h - 20}" text-anchor="middle" class="s">{escape(x_title)}</text>',
         f'<text x="14" y="{h / 2}" transform="rotate(-90 14 {h / 2})" text-anchor="middle" '
         f'class="s">{escape(y_title)}</text>',
-        f'<text x="{pad}" y="{h - pad + 14}" class="s">{number(x0)}</text>',
-        f'<text x="{w - pad}" y="{h - pad + 14}" text-anchor="end" class="s">{number(x1)}</text>',
-        f'<text x="{pad - 4}" y="{h - pad}" text-anchor="end" class="s">{number(y0)}</text>',
-        f'<text x="{pad - 4}" y="{pad + 4}" text-anchor="end" class="s">{number(y1)}</text>',
+        f'<text x="{pad}" y="{h - pad + 14}" class="s">{nx(x0)}</text>',
+        f'<text x="{w - pad}" y="{h - pad + 14}" text-anchor="end" class="s">{nx(x1)}</text>',
+        f'<text x="{pad - 4}" y="{h - pad}" text-anchor="end" class="s">{ny(y0)}</text>',
+        f'<text x="{pad - 4}" y="{pad + 4}" text-anchor="end" class="s">{ny(y1)}</text>',
         f'<polyline points="{path}" fill="none" stroke="{PALETTE[0]}" stroke-width="2"/>',
     ]
-    if _cut(y0):  # a zigzag across the y axis just above its start
+    if y0 > 0:  # a zigzag across the y axis just above its start
         parts.append(_zigzag(pad, h - pad - 12, vertical=True))
-    if _cut(x0):
+    if x0 > 0:
         parts.append(_zigzag(pad + 12, h - pad, vertical=False))
     for (px, py), x, y in zip(pts, xs, ys, strict=True):
         parts.append(
             f'<circle cx="{px:.2f}" cy="{py:.2f}" r="4" fill="{PALETTE[1]}">'
-            f"<title>{number(x)}, {number(y)}</title></circle>"
+            f"<title>{nx(x)}, {ny(y)}</title></circle>"
         )
     parts.append("</svg></div>")
     return "".join(parts)
 
 
-def _cut(start: float) -> str:
-    """The words that mark an axis starting above zero as cut; empty for one from zero or
-    below."""
-    return f" (axis cut: starts at {number(start)}, not 0)" if start > 0 else ""
+def _cut(start: float, say: Callable[[float], str] = number) -> str:
+    """The words that mark an axis starting above zero as cut (the start as `say` shows it);
+    empty for one from zero or below."""
+    return f" (axis cut: starts at {say(start)}, not 0)" if start > 0 else ""
 
 
 def _zigzag(x: float, y: float, vertical: bool) -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from allocator.model.declare import WEIGHTED_SHORTFALL
+
 
 def amount(value: float | None) -> str:
     """A value as the terminal and the report show it: whole from 100 up, else 4 digits."""
@@ -44,12 +46,13 @@ def two_stage_sentences(block: dict[str, Any]) -> list[str]:
     short = block.get("expected_shortfall") or {}
     values = [v for v in short.values() if v is not None]
     if values and max(values) - min(values) > 1e-6 * max(1.0, max(values)):
+        worth = f" {block.get('shortfall_unit') or WEIGHTED_SHORTFALL}"  # as solve says it
         lines.append(
             "Soft targets come first: expected weighted shortfall here and now "
-            f"{amount(short.get('here_and_now'))}, wait-and-see "
-            f"{amount(short.get('wait_and_see'))}, nominal decide-now "
-            f"{amount(short.get('nominal_decide_now'))}; EVPI and VSS compare the objective "
-            "at those shortfalls."
+            f"{amount(short.get('here_and_now'))}{worth}, wait-and-see "
+            f"{amount(short.get('wait_and_see'))}{worth}, nominal decide-now "
+            f"{amount(short.get('nominal_decide_now'))}{worth}; EVPI and VSS compare the "
+            "objective at those shortfalls."
         )
     return lines
 
@@ -98,7 +101,8 @@ def risk_sentences(block: dict[str, Any]) -> list[str]:
 
 def two_stage_section(block: dict[str, Any]) -> str:
     """report.html's section: the sentences, and where the tables are."""
-    items = "".join(f"<li>{escape(line)}</li>" for line in two_stage_sentences(block))
+    lines = two_stage_sentences(block)  # text nodes: a quote needs no escaping (targets' worth)
+    items = "".join(f"<li>{escape(line, quote=False)}</li>" for line in lines)
     return (
         '<h2 id="two-stage">Two-stage plan: decide now, adapt later</h2>'
         f"<ul>{items}</ul>"

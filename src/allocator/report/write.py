@@ -15,7 +15,7 @@ import secrets
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -288,14 +288,20 @@ def write_workbook(
     path: Path,
     say: Callable[[str], None] | None = _note,
     scratch: Path | None = None,
+    units: bool = True,
 ) -> list[str]:
-    """One sheet per table; headers carry units; the header row is bold and frozen; a charts
-    sheet (`allocator.report.book`, xlsxwriter). Tables over `book.SHEET_ROW_LIMIT` rows get a
-    summary sheet, and `say` (the terminal; None: nothing) says so; returns their names.
-    `scratch`: where xlsxwriter's temp files go (a run's temp folder)."""
+    """One sheet per table; headers carry units (`header`; `units` False: the names alone, for
+    a table whose columns are names a user chose, e.g. compare's plans); the header row is bold
+    and frozen; a charts sheet (`allocator.report.book`, xlsxwriter). Tables over
+    `book.SHEET_ROW_LIMIT` rows get a summary sheet, and `say` (the terminal; None: nothing)
+    says so; returns their names. `scratch`: where xlsxwriter's temp files go (a run's temp
+    folder)."""
     from allocator.report.book import write_results_workbook
 
-    sheets = [(name, [_header(c) for c in frame.columns], frame) for name, frame in tables.items()]
+    sheets = [
+        (name, [header(c, frame.columns) if units else str(c) for c in frame.columns], frame)
+        for name, frame in tables.items()
+    ]
     summarized = write_results_workbook(path, sheets, scratch)
     if summarized and say is not None:
         say(summary_note(path, summarized))
@@ -321,8 +327,14 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _header(column: str) -> str:
-    unit = UNITS.get(column) or ("US$ million" if column.endswith("_musd") else None)
+def header(column: str, columns: Iterable[str] = ()) -> str:
+    """A workbook header: the column's name and, in brackets, its unit: the one `UNITS` gives,
+    US$ million for other `*_musd` money; a rate per US$ million (`*_per_musd`) is never money:
+    `see unit column` in a table (`columns`) that has one, else no unit."""
+    if column.endswith("_per_musd"):
+        unit = "see unit column" if "unit" in columns else None
+    else:
+        unit = UNITS.get(column) or ("US$ million" if column.endswith("_musd") else None)
     return f"{column} ({unit})" if unit else column
 
 

@@ -33,6 +33,7 @@ from allocator.studies.alternatives import (
     solve_members,
     tasks_of,
 )
+from allocator.studies.reference import spec_relied
 
 Progress = Callable[[int, int], None]
 
@@ -201,6 +202,7 @@ def _info(
         "measure": spec.measured().as_dict(),
         "inputs": recorded_inputs(spec.inputs, inp.file_hashes),
         "model_file": None if spec.model_file is None else str(spec.model_file),
+        "relied_on": spec_relied(inp, spec),  # the assumed rows its page counts
     }
 
 

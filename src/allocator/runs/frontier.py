@@ -23,6 +23,7 @@ from allocator.runs.common import Study, run_study
 from allocator.runs.spec import RunSpec, spec_from
 from allocator.solver.compile import CompiledLP
 from allocator.solver.passes import apply_options, optimum
+from allocator.studies.reference import spec_relied
 
 PLANS = (
     "the end points: allocator solve's passes and tie rule (for jobs against exports, its plan "
@@ -75,6 +76,7 @@ def frontier(
             "measure": spec.measured().as_dict(),
             "notes": notes,
             "inputs": recorded_inputs(spec.inputs, inp.file_hashes),
+            "relied_on": spec_relied(inp, spec),  # the assumed rows its page counts
         }
         title = f"{y_axis.words[0].upper()}{y_axis.words[1:]} against {x_axis.words}"
         plot = frontier_plot(table, title)

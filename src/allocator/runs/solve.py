@@ -245,7 +245,9 @@ def _write(folder: Path, run: Run, spec: RunSpec) -> None:
         tables,
         run.info,
         extra,
-        tables if "two_stage" in run.info else sheets_of(inp, sol, tables) | risk_sheets(run.info),
+        tables
+        if "two_stage" in run.info
+        else sheets_of(inp, sol, tables, run.info["objective"]["label"]) | risk_sheets(run.info),
         assumptions=assumptions_of(inp, tables),
     )
 

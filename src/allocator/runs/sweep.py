@@ -96,6 +96,7 @@ def sweep_into(
     from allocator.report.folders import refuse_overlap
     from allocator.report.rebuild import rebuild_report
     from allocator.report.studyplots import plot_sweep
+    from allocator.studies.reference import record_relied
     from allocator.studies.sweeprun import run_sweep
     from allocator.studies.sweepsummary import summarise
 
@@ -121,8 +122,19 @@ def sweep_into(
             folder / "sweep.png",
             f"{samples:,} samples, each re-optimised: with perfect foresight",
         )
+        record_relied(folder, _relied(spec, plan))  # the assumed rows its page counts
         rebuild_report(folder)  # report.html from the sweep's tables
     return SweepRun(table, summary, folder)
+
+
+def _relied(spec: RunSpec, plan: Path | None) -> dict[str, Any] | None:
+    """`relied_on` of the sweep's plan: solve's plan of the scenario (the nominal plan), or
+    `--plan RUN`'s from its tables (`studies.reference`)."""
+    from allocator.runs.common import scenario_of
+    from allocator.studies.reference import run_relied, spec_relied
+
+    inp = scenario_of(spec)
+    return spec_relied(inp, spec) if plan is None else run_relied(inp, Path(plan))
 
 
 def plan_objective(plan: Path) -> str | None:

@@ -197,7 +197,7 @@ def tables_of(
         "allocation_by_phase": by_phase,
         "later_plans": later_plans(inp, model, result, later),
         "decide_now_prices": decide_now_prices(inp, model, result, sol),
-        "two_stage_scenarios": scenario_table(result),
+        "two_stage_scenarios": scenario_table(result, sol.objective_unit),
     }
 
 
@@ -275,10 +275,10 @@ def _clean(value: float, tol: float = 1e-9) -> float:
     return 0.0 if abs(value) <= tol else float(value)
 
 
-def scenario_table(result: TwoStage) -> pd.DataFrame:
+def scenario_table(result: TwoStage, unit: str) -> pd.DataFrame:
     """Per scenario (the sample number of the Latin hypercube): the objective of the
     here-and-now plan, of the scenario solved alone, and with the nominal plan's decide-now
-    part fixed (empty where that part cannot be carried out)."""
+    part fixed (empty where that part cannot be carried out), in the objective's `unit`."""
     fixed = result.nominal_now or [None] * len(result.plans)
     return pd.DataFrame(
         {
@@ -286,6 +286,7 @@ def scenario_table(result: TwoStage) -> pd.DataFrame:
             "here_and_now": result.per_scenario,
             "wait_and_see": [o for o, _ in result.wait_and_see],
             "nominal_decide_now": [np.nan if f is None else f[0] for f in fixed],
+            "unit": unit,
         }
     )
 
@@ -300,6 +301,10 @@ def _info(
     info["options"] |= {"decide_now": list(result.phases), "scenarios": opts.scenarios}
     info["options"]["seed"] = opts.seed
     info["two_stage"] = two_stage_block(result, sol.objective_unit, opts)
+    if result.shortfall is not None:  # soft targets: what the expected shortfalls count
+        from allocator.model.targets import shortfall_unit
+
+        info["two_stage"]["shortfall_unit"] = shortfall_unit(inp)
     return info
 
 

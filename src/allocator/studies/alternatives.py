@@ -35,6 +35,13 @@ from allocator.solver.results import snap, snap_plan
 
 DIMENSIONS = ("program", "sector", "pool")
 
+RANGE_UNITS = {
+    "program": "US$ million over every pool and year",
+    "sector": "US$ million over its programs, every pool and year",
+    "pool": "US$ million over its programs and years",
+}
+"""What one member's range adds up, by `--by` (ranges.csv's `unit`, the terminal's words)."""
+
 ZERO_MUSD = 1e-6
 """A range end at or below this many US$ million counts as zero funding."""
 NARROW = 0.10
@@ -218,7 +225,7 @@ def ranges_table(by: str, rows: list[dict[str, Any]], objective_unit: str) -> pd
                 "objective_at_min": _round(r["objective_at_min"]),
                 "objective_at_max": _round(r["objective_at_max"]),
                 "objective_unit": objective_unit,
-                "unit": "US$ million over every pool and year",
+                "unit": RANGE_UNITS[by],
             }
             for r in rows
             for low, high in [_ends(r)]

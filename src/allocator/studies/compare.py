@@ -359,7 +359,7 @@ def write_compare(table: pd.DataFrame, folder: Path) -> list[Path]:
         raise UsageError(f"{folder} is not a folder. Fix: create it first, or choose another one")
     csv_path, xlsx_path = folder / "compare.csv", folder / "compare.xlsx"
     write_csv(table, csv_path)
-    write_workbook({"compare": table}, xlsx_path)
+    write_workbook({"compare": table}, xlsx_path, units=False)  # plans' names; units by row
     return [csv_path, xlsx_path]
 
 

@@ -136,10 +136,21 @@ def run_core(
     plans = _solve(study, setting, where)
     table = core_table(plans, setting)
     info = core_info(study, setting, plans, table, dict(output.packages))
+    info["relied_on"] = _relied(study)  # the assumed rows its page counts
     folder = output.out or default_run_dir(output.results, output.label, "core")
     with atomic_run_dir(folder, output.force, sources) as tmp:
         write_run(tmp, {"core": table}, info, command="core")
     return folder, table, info
+
+
+def _relied(study: CoreStudy) -> dict[str, Any] | None:
+    """The assumed rows solve's plan of the study's scenario relies on (`reference_relied`)."""
+    from allocator.studies.core import load_study
+    from allocator.studies.reference import reference_relied
+
+    weights = dict(study.weights or {"jobs": 0.5, "exports": 0.5})  # `optimum`'s default
+    args = (study.objective, weights, study.targets, dict(study.solver), study.measure)
+    return reference_relied(load_study(study), *args)
 
 
 def _solve(study: CoreStudy, setting: CoreSettings, where: Where) -> GoodPlans:

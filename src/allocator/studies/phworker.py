@@ -1,7 +1,7 @@
-"""Progressive hedging on a worker (`hedging.progressive_hedging` drives it): one scenario LP per
-run and worker (`_PHRun`, in `RUNS`), into which each scenario it owns is written in turn with
-its cuts and its basis, and the pool tasks run on it (`ph_start`, `ph_step`, `ph_bound`): each
-scenario's plan with PH's multipliers, the proximal term linearised by cuts."""
+"""Progressive hedging on a worker (`hedging.progressive_hedging` drives it): per run and worker
+(`_PHRun`, in `RUNS`) the scenarios it owns, each solved in a fresh instance of its LP with its
+cuts and its basis (one at a time), and the pool tasks run on them (`ph_start`, `ph_step`,
+`ph_bound`): each scenario's plan with PH's multipliers, the proximal term linearised by cuts."""
 
 from __future__ import annotations
 
@@ -30,88 +30,73 @@ PROX_ROUNDS = 3
 @dataclass
 class _PHScenario:
     """A scenario's PH state on the worker that owns it: its numbers, its objective cost, the
-    tangent points of its q_j >= x_j^2 cuts and its last optimal basis (its warm start)."""
+    tangent points of its q_j >= x_j^2 cuts (by column, and as (column, point) in the order
+    their rows were added) and its last optimal basis (its warm start)."""
 
     values: np.ndarray
     cost: np.ndarray
     cuts: list[list[float]]
+    added: list[tuple[Position, float]]
     basis: Any = None
 
 
 @dataclass
 class _PHRun:
-    """A worker's PH instance for one run: one scenario LP (plus a column q_j per decide-now
-    column and the shared limits) into which each scenario is written in turn, with its cuts
-    and its basis: memory for one LP per worker, not one per scenario."""
+    """A worker's PH run: what every scenario's instance is made of (the arrays, the decide-now
+    columns, the shared limits, the solver options) and the scenarios it owns. One HiGHS
+    instance at a time (the loaded scenario's, `_load`): memory for one LP per worker, not
+    one per scenario."""
 
-    lp: CompiledLP
     arrays: ScenarioArrays
     nonant: np.ndarray
-    rows: int  # rows before any cut
-    entries: tuple[np.ndarray, np.ndarray, np.ndarray]  # uncertain slots: pos, row, column
+    shared: Any
+    solver: dict[str, Any]
     scenarios: dict[int, _PHScenario]
-    loaded: int | None = None
-    cut_rows: int = 0
 
 
 RUNS: dict[str, _PHRun] = {}
 """The PH runs this process takes part in, by run."""
 
 
-def _new_run(model: SampleModel, values: np.ndarray, nonant: np.ndarray, shared: Any) -> _PHRun:
-    """This worker's PH instance: the LP at `values`, the q columns, the shared limits."""
+def _new_run(model: SampleModel, nonant: np.ndarray, shared: Any) -> _PHRun:
+    """This worker's PH run (no instance yet: `_load` makes each scenario's)."""
+    return _PHRun(ScenarioArrays(model), nonant, shared, dict(model.solver), {})
+
+
+def _instance(r: _PHRun, values: np.ndarray) -> CompiledLP:
+    """A fresh HiGHS instance of the scenario LP at `values`, with the q columns and the
+    shared limits: built the same way whatever this worker solved before."""
     from allocator.solver.compile import INF, StandardForm, compile_form
     from allocator.solver.passes import apply_options
 
-    arrays = ScenarioArrays(model)
-    lp, k = arrays.lp(values), len(nonant)
+    lp, k, shared, nonant = r.arrays.lp(values), len(r.nonant), r.shared, r.nonant
     form = StandardForm(
         col_family=lp.col_family, col_index=lp.col_index, col_lower=lp.col_lower,
         col_upper=lp.col_upper, row_family=lp.row_family, row_index=lp.row_index,
         row_lower=lp.row_lower, row_upper=lp.row_upper, matrix=lp.matrix, costs=lp.costs,
     )  # fmt: skip
     own = compile_form(form)
-    apply_options(own, model.solver)
+    apply_options(own, r.solver)
     h = own.highs
     h.addCols(k, np.zeros(k), np.zeros(k), np.full(k, INF), 0, [], [], [])
     if shared.shape[0]:
         h.addRows(shared.shape[0], shared.lower, shared.upper, shared.nnz, shared.indptr[:-1],
                   nonant[shared.indices].astype(np.int32), shared.data)  # fmt: skip
-    pos = np.unique(np.concatenate([f.pos for f in arrays.feeds.values()] or [np.zeros(0)]))
-    pos = pos.astype(np.int64)
-    cols = np.searchsorted(lp.matrix.indptr, pos, side="right") - 1
-    entries = (pos, lp.matrix.indices[pos], cols)
-    return _PHRun(own, arrays, nonant, h.getNumRow(), entries, {})
+    return own
 
 
-def _load(r: _PHRun, s: int) -> _PHScenario:
-    """Scenario `s` written into the instance (numbers, its cuts, its basis, or a cold start
-    the first time), so a solve does not depend on what the instance held before."""
-    st, h = r.scenarios[s], r.lp.highs
-    if r.loaded != s:
-        _write(r, s, st)
-    if st.basis is None:
-        h.clearSolver()
-    else:  # even if loaded: the same start as after a switch
-        h.setBasis(st.basis)
-    return st
-
-
-def _write(r: _PHRun, s: int, st: _PHScenario) -> None:
-    """Scenario `s`'s numbers and cuts into the instance, in place of the loaded one's."""
-    h, lp = r.lp.highs, r.arrays.lp(st.values)
-    m = len(lp.row_family)
-    # highspy 1.16's stubs lack changeRowsBounds (a stub gap: HiGHS has it)
-    h.changeRowsBounds(m, np.arange(m, dtype=np.int32), lp.row_lower, lp.row_upper)  # type: ignore[attr-defined]
-    pos, rows, cols = r.entries
-    for i, j, v in zip(rows.tolist(), cols.tolist(), lp.matrix.data[pos].tolist(), strict=True):
-        h.changeCoeff(i, j, v)
-    if r.cut_rows:
-        h.deleteRows(r.cut_rows, np.arange(r.rows, r.rows + r.cut_rows, dtype=np.int32))
-    n = len(lp.col_family)
-    points = [(i, a) for i, pts in enumerate(st.cuts) for a in pts]
-    _cut_rows(r, n, points)
-    r.loaded, r.cut_rows = s, len(points)
+def _load(r: _PHRun, s: int) -> tuple[_PHScenario, CompiledLP]:
+    """Scenario `s` in a fresh instance (`_instance`), its cuts in the order they were added,
+    from its basis (a cold start the first time). Each solve of a scenario thus starts from
+    the same state on one worker that holds every scenario and on many that hold a few: the
+    same bytes with 1 or N workers (an instance rewritten in place kept traces of the scenario
+    before it: other last digits, then another PH path)."""
+    st = r.scenarios[s]
+    lp = _instance(r, st.values)
+    _cut_rows(lp, r.nonant, len(st.cost), st.added)
+    if st.basis is not None:
+        lp.highs.setBasis(st.basis)
+    return st, lp
 
 
 def ph_start(model: SampleModel, item: tuple[str, int, np.ndarray, np.ndarray, Any]) -> Any:
@@ -122,12 +107,13 @@ def ph_start(model: SampleModel, item: tuple[str, int, np.ndarray, np.ndarray, A
 
     run, s, values, nonant, shared = item
     if run not in RUNS:
-        RUNS[run] = _new_run(model, values, nonant, shared)
+        RUNS[run] = _new_run(model, nonant, shared)
     r = RUNS[run]
     cost = r.arrays.lp(values).costs[model.objective]
-    upper = r.lp.col_upper[nonant]
+    upper = model.lp.col_upper[nonant]  # column bounds are no scenario's (`ScenarioArrays`)
     cuts = [[float(u)] if u < INF else [] for u in upper]
-    r.scenarios[s] = _PHScenario(values, cost, cuts)
+    added: list[tuple[Position, float]] = [(i, a) for i, pts in enumerate(cuts) for a in pts]
+    r.scenarios[s] = _PHScenario(values, cost, cuts, added)
     k = len(nonant)
     return _ph_solve(r, s, np.zeros(k), np.zeros(k), None)
 
@@ -159,18 +145,18 @@ def _ph_solve(
     from allocator.errors import NotOptimalError
     from allocator.solver.passes import solve_pass
 
-    st = _load(r, s)
+    st, lp = _load(r, s)
     n, k = len(st.cost), len(r.nonant)
     cost = np.concatenate([st.cost, -0.5 * rho])
     cost[r.nonant] -= w
     if xbar is not None:
         cost[r.nonant] += rho * xbar
-        _add_cuts(r, st, n, list(enumerate(xbar)))
+        _add_cuts(lp, r.nonant, st, list(enumerate(xbar)))
     for _ in range(PROX_ROUNDS):
-        found = solve_pass(r.lp, cost)
+        found = solve_pass(lp, cost)
         if found.status.name != "OPTIMAL":  # once more from scratch: cuts can stall a basis
-            r.lp.highs.clearSolver()
-            found = solve_pass(r.lp, cost)
+            lp.highs.clearSolver()
+            found = solve_pass(lp, cost)
         if found.status.name != "OPTIMAL":
             raise NotOptimalError(
                 f"a progressive-hedging scenario ended {found.status.name.lower()} "
@@ -179,34 +165,39 @@ def _ph_solve(
             )
         x, q = found.x[r.nonant], found.x[n : n + k]
         loose = [(i, float(x[i])) for i in np.flatnonzero(x**2 - q > PROX_TOL) if rho[i] > 0]
-        if xbar is None or not _add_cuts(r, st, n, loose):
+        if xbar is None or not _add_cuts(lp, r.nonant, st, loose):
             break
-    st.basis = r.lp.highs.getBasis()
+    st.basis = lp.highs.getBasis()
     plain = exact_dot(st.cost, found.x[:n])
     return x, plain - exact_dot(w, x), plain
 
 
-def _add_cuts(r: _PHRun, st: _PHScenario, n: int, points: Sequence[tuple[Position, float]]) -> int:
-    """Tangent cuts q_i >= 2 a x_i - a^2 at the new points a of the loaded scenario `st`; how
-    many were added."""
+def _add_cuts(
+    lp: CompiledLP, nonant: np.ndarray, st: _PHScenario, points: Sequence[tuple[Position, float]]
+) -> int:
+    """Tangent cuts q_i >= 2 a x_i - a^2 at the new points a of scenario `st`, loaded in `lp`;
+    how many were added."""
     new: list[tuple[Position, float]] = []
     for i, a in points:  # a tangent at b is off by (a - b)^2 at a: new only if that is loose
         if all((a - b) ** 2 > PROX_TOL for b in st.cuts[i]):
             st.cuts[i].append(a)
             new.append((i, a))
-    _cut_rows(r, n, new)
-    r.cut_rows += len(new)
+    st.added += new
+    _cut_rows(lp, nonant, len(st.cost), new)
     return len(new)
 
 
-def _cut_rows(r: _PHRun, n: int, points: Sequence[tuple[Position, float]]) -> None:
-    """The rows q_i - 2 a x_i >= -a^2 of `points` (i, a) into the instance."""
+def _cut_rows(
+    lp: CompiledLP, nonant: np.ndarray, n: int, points: Sequence[tuple[Position, float]]
+) -> None:
+    """The rows q_i - 2 a x_i >= -a^2 of `points` (i, a) into `lp`'s instance (`n`: the
+    scenario LP's columns, q_i is column n + i)."""
     from allocator.solver.compile import INF
 
     if not points:
         return
-    cols = [[n + i, int(r.nonant[i])] for i, _ in points]
-    r.lp.highs.addRows(
+    cols = [[n + i, int(nonant[i])] for i, _ in points]
+    lp.highs.addRows(
         len(points),
         np.array([-a * a for _, a in points]),
         np.full(len(points), INF),

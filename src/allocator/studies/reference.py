@@ -1,0 +1,84 @@
+"""A study's reference plan: the plan `allocator solve` gives the study's scenario with its
+options, and the assumed input rows it relies on, recorded in the study's run.json
+(`relied_on`) so its report.html (and `allocator report`'s rebuild of it) says what solve's page
+of that plan says. A study's own tables (frontier.csv, sweep_summary.csv, ranges.csv, core.csv)
+hold no one plan's shadow prices or allocation by phase, which `report.assumed.relied_on` reads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from allocator.data.schema import Inputs
+from allocator.model.measures import Measure
+
+REFERENCE = "allocator solve's plan of this scenario with the same options"
+"""Which plan a study's page counts the assumed rows of (run.json `relied_on.plan`)."""
+
+
+def reference_relied(
+    inp: Inputs,
+    objective: str,
+    weights: dict[str, float] | None,
+    targets: str,
+    solver: dict[str, Any] | None,
+    measure: Measure,
+) -> dict[str, Any] | None:
+    """run.json's `relied_on`: the reference plan's words and the input rows it relies on
+    (limits that bind with a price, programs it funds: `relied_on`, the rule of solve's page),
+    by file as positions in each table's canonical order (`relied_positions`: no row number,
+    so shuffled rows give the same run.json); None where that plan cannot be solved (the page
+    then says the count is not known, never 0)."""
+    from allocator.errors import AllocatorError
+    from allocator.pipeline import solve_inputs
+    from allocator.report import tables as reports
+    from allocator.report.assumed import relied_on, relied_positions
+
+    try:
+        sol, _ = solve_inputs(inp, objective, weights, targets, solver, None, None, measure)
+    except AllocatorError:
+        return None
+    alloc = reports.allocation(inp, sol)
+    tables = {
+        "shadow_prices": reports.shadow_prices(sol),
+        "allocation_by_phase": reports.allocation_by_phase(inp, alloc),
+    }
+    return {"plan": REFERENCE, "rows": relied_positions(inp, relied_on(inp, tables))}
+
+
+def spec_relied(inp: Inputs, spec: Any) -> dict[str, Any] | None:
+    """`reference_relied` with a run spec's options (`runs.spec.RunSpec`: frontier,
+    alternatives and sweep)."""
+    return reference_relied(
+        inp, spec.objective, dict(spec.weights), spec.targets, dict(spec.solver), spec.measured()
+    )
+
+
+def run_relied(inp: Inputs, run: Path) -> dict[str, Any] | None:
+    """`relied_on` of a study of the plan of run folder `run` (`sweep --plan RUN`): the rows
+    that plan relies on, from its own tables (None: the folder has none of them)."""
+    import pandas as pd
+
+    from allocator.report.assumed import relied_on, relied_positions
+
+    names = ("shadow_prices", "allocation_by_phase")
+    tables = {n: pd.read_csv(run / f"{n}.csv") for n in names if (run / f"{n}.csv").is_file()}
+    if not tables:
+        return None
+    return {"plan": f"the plan of {run}", "rows": relied_positions(inp, relied_on(inp, tables))}
+
+
+def record_relied(folder: Path, block: dict[str, Any] | None) -> None:
+    """`block` as `relied_on` of the run.json in `folder` (a sweep's, written before its
+    samples), so its page, and `allocator report`'s rebuild of it, counts the rows."""
+    import json
+
+    from allocator.report.write import json_text, write_text_atomic
+
+    path = folder / "run.json"
+    info = json.loads(path.read_text(encoding="utf-8"))
+    if block is None or info.get("relied_on") == block:
+        return
+    info["relied_on"] = block
+    write_text_atomic(path, json_text(info) + "\n")
