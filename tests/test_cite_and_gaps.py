@@ -54,7 +54,8 @@ def test_a_csv_folder_is_still_explained_by_file(tmp_path):
 
 
 SET_SENTENCE = (
-    "An empty VALUE empties the cell (programs.a.max_annual_share= removes a ramp limit), and "
+    "An empty VALUE empties the cell (programs.copper_processing.max_annual_share= removes a "
+    "ramp limit), and "
     "yes/no columns and the base, tranches and shares tables can be set too."
 )
 

@@ -86,7 +86,7 @@ def test_the_frontier_chart_and_its_cut_axis_show_jobs_whole():
 def test_the_sweep_page_says_the_nominal_percentile_whole():
     """The sweep page's nominal_percentile as the terminal's `percentile 33`, not 33.33, and a
     share of samples by the core page's rule (99.5% stays off 100%)."""
-    from allocator.report.studyhtml import _summary_shown
+    from allocator.report.studyhtml import summary_shown
 
     summary = pd.DataFrame(
         {
@@ -96,7 +96,7 @@ def test_the_sweep_page_says_the_nominal_percentile_whole():
             "funded_share": [float("nan"), 0.995],
         }
     )
-    shown = _summary_shown(summary)
+    shown = summary_shown(summary)
     assert list(shown["nominal_percentile"]) == ["33", ""]
     assert list(shown["funded_share"]) == ["", "99.5%"]
 

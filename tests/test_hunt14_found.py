@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from allocator.solver.highs import new_highs
 from conftest import BASELINE, DATA, run_cli
 
 
@@ -153,8 +154,7 @@ def test_an_allowable_increase_keeps_the_written_plan_optimal(tmp_path):
     assert np.isnan(moved["allowable_decrease"])
     assert moved["flag"].startswith("tie:")
     plan = pd.read_csv(run / "reduced_costs.csv").set_index("variable")["value"]
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = new_highs()
     h.readModel(str(run / "model.mps"))
     lp = h.getLp()
     names = list(lp.col_names_)

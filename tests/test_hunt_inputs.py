@@ -541,7 +541,10 @@ def test_a_yaml_true_is_still_refused_where_text_is_expected(tmp_path):
             "programs.a.cap_musd=abc",
             "plan.xlsx, sheet programs, cell E2, row 2, column 'cap_musd': 'abc'",
         ),
-        ("programs.a.floor_musd=70", "plan.xlsx, sheet programs, row 2, column 'floor_musd'"),
+        (
+            "programs.a.floor_musd=70",
+            "plan.xlsx, sheet programs, cell P2, row 2, column 'floor_musd'",
+        ),
         ("programs.zz.cap_musd=7", "the key 'zz' names no row of plan.xlsx, sheet programs"),
     ],
 )

@@ -219,7 +219,14 @@ def test_shadow_prices_words_and_units_are_made_per_family(problem, monkeypatch)
     rows = sol.rows
     labels = [col for col in rows.columns if col in t.LABEL_ORDER]
     records = rows[["family", *labels]].to_dict("records")
-    assert prices["description"].tolist() == [families.words(r["family"], r) for r in records]
+    ramped = {r["program"] for r in records if r["family"] == "ramp"}
+    held = [
+        t.RAMP_HELD if r["family"] == "program_cap" and r["program"] in ramped else ""
+        for r in records
+    ]
+    assert ramped  # the generated problem has absorption limits: their caps say so
+    words = [families.words(r["family"], r) + h for r, h in zip(records, held, strict=True)]
+    assert prices["description"].tolist() == words
     unit = sol.objective_unit
     assert prices["unit"].tolist() == [families.price_unit(unit, r["family"], r) for r in records]
     assert prices["holds_for_unit"].tolist() == [families.unit_of(r["family"], r) for r in records]

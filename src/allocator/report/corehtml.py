@@ -12,8 +12,8 @@ import pandas as pd
 
 from allocator.data.checks import OBJECTIVES
 from allocator.report.htmlparts import table
+from allocator.report.rounding import number
 from allocator.report.rounding import percent as percent  # cli.core imports it from here
-from allocator.report.svg import number
 
 ACTIONS = {"core": "Commit now", "borderline": "Decide later", "exterior": "Drop"}
 COLOURS = {"core": "#2ca02c", "borderline": "#ff7f0e", "exterior": "#7f7f7f"}

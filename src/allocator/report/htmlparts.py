@@ -42,7 +42,7 @@ def table(frame: pd.DataFrame, units: dict[str, str] | None = None) -> str:
 
 
 def number(value: float) -> str:
-    """A number for people (`rounding.cell`: `svg.number`'s rule), never -0: a negative number
+    """A number for people (`rounding.cell`: `rounding.number`'s rule), never -0: a negative number
     that rounds to zero is shown as 0."""
     from allocator.report.rounding import cell
 

@@ -17,6 +17,19 @@ import pandas as pd
 NOTE = "rounded to whole US$ million so that the parts add up to the totals (largest remainder)"
 
 
+def number(value: float) -> str:
+    """A number for people: thousands separators, no spurious decimals (596,022.5; 12.5; 0.38)."""
+    if value != value:  # NaN
+        return ""
+    if abs(value) >= 100:
+        text = f"{value:,.1f}"
+    elif abs(value) >= 1:
+        text = f"{value:,.2f}"
+    else:
+        text = f"{value:,.4f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def whole(value: float) -> int:
     """`value` to the nearest whole number, halves away from zero (596,022.5 -> 596,023)."""
     return int(Decimal(repr(round(float(value), 6))).quantize(Decimal(1), ROUND_HALF_UP))
@@ -91,15 +104,13 @@ WHOLE_UNITS = ("jobs", "job-years", "pv job-years")
 
 def cell(value: float, unit: str = "") -> str:
     """A number of a table or of a sentence, as report.html's tables and the terminal both show
-    it: whole for counts of jobs (halves away from zero), else `svg.number`'s rule (one decimal
+    it: whole for counts of jobs (halves away from zero), else `number`'s rule (one decimal
     from 100 up, two from 1, four below); never -0; `n/a` for NaN.
 
     Args:
         value: the number.
         unit: its unit (`WHOLE_UNITS` are shown whole).
     """
-    from allocator.report.svg import number
-
     if value != value:  # NaN: no number (a spread of no sample)
         return "n/a"
     text = number(float(whole(value)) if unit in WHOLE_UNITS else float(value))

@@ -298,7 +298,7 @@ def sweep_section(sweep: pd.DataFrame, summary: pd.DataFrame) -> str:
                 f"Median funding (largest 15 programs), {FORESIGHT}",
             )
         )
-    out.append(table(_summary_shown(summary)))
+    out.append(table(summary_shown(summary)))
     out.append(f"<p>{escape(PERCENTILE_WORDS)}.</p>")
     return "".join(out)
 
@@ -307,7 +307,7 @@ _SPREAD = ("p5", "p50", "p95", "nominal", "min", "max")
 """The columns of a summary row in the row's unit."""
 
 
-def _summary_shown(summary: pd.DataFrame) -> pd.DataFrame:
+def summary_shown(summary: pd.DataFrame) -> pd.DataFrame:
     """sweep_summary as the terminal says it: counts whole (`whole_counts`), a program's
     funded_share as a percent (`percent`: 50%, not 0.5 in a row whose unit is US$ million) and
     the nominal plan's percentile whole (`percentile_words`)."""

@@ -7,20 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from html import escape
 
+from allocator.report.rounding import cell, number
+
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
-
-
-def number(value: float) -> str:
-    """A number for people: thousands separators, no spurious decimals (596,022.5; 12.5; 0.38)."""
-    if value != value:  # NaN
-        return ""
-    if abs(value) >= 100:
-        text = f"{value:,.1f}"
-    elif abs(value) >= 1:
-        text = f"{value:,.2f}"
-    else:
-        text = f"{value:,.4f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def as_written(value: float) -> float:
@@ -109,7 +98,6 @@ def line(
     small trade-off does not look like a cliff. Each number is shown as a table cell in its
     axis's unit (`units`, x's and y's: `rounding.cell`, jobs whole), so a point reads as the
     table beside the chart."""
-    from allocator.report.rounding import cell
 
     def nx(value: float) -> str:
         return cell(value, units[0])

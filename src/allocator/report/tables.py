@@ -182,6 +182,25 @@ def select_text(conditions: Sequence[object], choices: Sequence[str], default: s
     return np.array([*choices, default], dtype=object)[codes]
 
 
+RAMP_HELD = " (the cap row alone: its yearly absorption limits, which cap_musd also sets, held)"
+"""Said of the cap of a program with absorption limits (`ramp` rows, max_annual_share x cap):
+its rates and whole units move the cap row alone, where `--set ...cap_musd` moves both
+(docs/shadow-prices.md)."""
+
+
+def _held_ramps(rows: pd.DataFrame, words: list[str]) -> list[str]:
+    """`words` with `RAMP_HELD` after each program_cap row of a program that has ramp rows."""
+    if "program" not in rows:
+        return words
+    family = rows["family"].to_numpy(dtype=object)
+    program = rows["program"].to_numpy(dtype=object)
+    ramped = set(program[family == "ramp"].tolist())
+    if not ramped:
+        return words
+    caps = (family == "program_cap") & np.isin(program, list(ramped))
+    return [w + RAMP_HELD if c else w for w, c in zip(words, caps.tolist(), strict=True)]
+
+
 def shadow_prices(sol: Solution) -> pd.DataFrame:
     """Every constraint row: its right-hand side, slack, shadow price with unit, binding flag."""
     rows = sol.rows.copy(deep=False)  # copy-on-write: new columns never reach the solution's
@@ -194,7 +213,7 @@ def shadow_prices(sol: Solution) -> pd.DataFrame:
     rows["binding"] = rows["slack"].to_numpy() <= BINDING_TOLERANCE * scale
     # a row's unit and words read its family and labels only, each family's once for its rows
     rows["unit"] = families.row_price_units(sol.objective_unit, rows)
-    rows["description"] = families.row_words(rows)
+    rows["description"] = _held_ramps(rows, families.row_words(rows))
     labels = [c for c in rows.columns if c in LABEL_ORDER]
     order = [
         "constraint",
