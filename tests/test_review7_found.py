@@ -62,3 +62,20 @@ def test_sweep_of_a_plan_with_a_text_shadow_price_is_one_line(tmp_path):
     assert "Traceback" not in res.stderr
     if res.exit_code == 0:
         assert (tmp_path / "sweep" / "report.html").is_file()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="data loss: `allocator report RUN` replaces a report.html the user edited, though "
+    "run.json's SHA-256 says it is no longer the page allocator wrote (--force keeps it)",
+)
+def test_report_keeps_a_page_the_user_edited(tmp_path):
+    run = tmp_path / "run"
+    assert run_cli("solve", "--inputs", DATA / "greedy", "--out", run).exit_code == 0
+    page = run / "report.html"
+    page.write_text(page.read_text(encoding="utf-8") + "<p>my notes for the minister</p>\n")
+    edited = _files(run)
+    res = run_cli("report", run)
+    assert res.exit_code == 2, res.stderr
+    assert "report.html" in res.stderr
+    assert _files(run) == edited
