@@ -4,6 +4,7 @@ code (xfail, strict): the reason says the harm in one line."""
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,27 @@ def test_report_keeps_a_page_the_user_edited(tmp_path):
     assert res.exit_code == 2, res.stderr
     assert "report.html" in res.stderr
     assert _files(run) == edited
+
+
+def _comma_dataset(tmp_path: Path, overrides: str) -> Path:
+    """tests/data/greedy declared in the comma style, and a model file of it with `overrides`."""
+    data = shutil.copytree(DATA / "greedy", tmp_path / "data")
+    (data / "settings.csv").write_text("setting,value\nnumber_style,comma\n", encoding="utf-8")
+    models = tmp_path / "models"
+    models.mkdir()
+    model = models / "m.yaml"
+    model.write_text(f"dataset: ../data\noverrides:\n{overrides}", encoding="utf-8")
+    return model
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="exit 2 for a number the dataset's style reads: a scale_budget factor '1,5' in a comma "
+    "dataset is 'not a number', '1.500' is told to declare the style it declares",
+)
+@pytest.mark.parametrize("factor", ["1,5", "1.500"])
+def test_a_scale_budget_factor_is_read_in_the_datasets_declared_style(tmp_path, factor):
+    model = _comma_dataset(tmp_path, f"  - scale_budget: {{pool: public, factor: '{factor}'}}\n")
+    res = run_cli("solve", model, "--out", tmp_path / "run")
+    assert "declare the dataset's number style" not in res.stderr, res.stderr
+    assert res.exit_code == 0, res.stderr
