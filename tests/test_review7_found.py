@@ -247,3 +247,21 @@ def test_report_of_a_study_with_a_damaged_relied_on_record_is_one_line(tmp_path)
     res = run_cli("report", out)
     assert "Traceback" not in res.stderr, res.stderr
     assert res.exit_code in (0, 2), res.stderr
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a wrong reason: --force on alternatives' folder with one table of alternative-1 "
+    "edited says allocator did not write alternative-1, not which file was changed",
+)
+def test_force_names_the_edited_table_inside_an_alternative_plan(tmp_path):
+    out = tmp_path / "alt"
+    args = ("alternatives", "--inputs", DATA / "greedy", "--alternatives", 1, "--out", out)
+    assert run_cli(*args).exit_code == 0
+    table = out / "alternative-1" / "allocation.csv"
+    assert table.is_file()
+    table.write_text(table.read_text(encoding="utf-8") + "my note\n", encoding="utf-8")
+    res = run_cli(*args, "--force")
+    assert res.exit_code == 2, res.stderr
+    assert "which allocator did not write" not in res.stderr, res.stderr
+    assert "allocation.csv" in res.stderr, res.stderr
