@@ -296,3 +296,28 @@ def test_the_api_reads_a_keyword_as_its_option_does(typed, given):
     data = DATA / "robust"
     want = allocator.plan(inputs=data, **given).info["objective"]["value"]
     assert allocator.plan(inputs=data, **typed).info["objective"]["value"] == want
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="traceback through the API: alternatives(slack='5%') and frontier(points='3'), as "
+    "their options take them, end in TypeError, not a result or a UsageError naming them",
+)
+@pytest.mark.parametrize(
+    ("function", "keywords"),
+    [("alternatives", {"slack": "5%"}), ("frontier", {"points": "3"})],
+    ids=["slack", "points"],
+)
+def test_a_study_keyword_as_its_option_takes_it_is_read_or_refused_in_words(
+    tmp_path, function, keywords
+):
+    import allocator
+    from allocator.errors import UsageError
+
+    call = getattr(allocator, function)
+    refused = None
+    try:
+        call(inputs=DATA / "greedy", out=tmp_path / "out", **keywords)
+    except UsageError as exc:
+        refused = str(exc)
+    assert refused is None or next(iter(keywords)) in refused, refused
