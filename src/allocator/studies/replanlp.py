@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from allocator.model.linear import Blocks, LinearModel, Row
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from allocator.model.build import Sets
     from allocator.studies.replan import Churn
 
@@ -36,19 +38,9 @@ def add_replan_rows(
     actuals say what was invested, the approved run what was spent on mitigation); with `churn`,
     each program's later money near the approved plan's; with `least_change`, the money moved
     (investment and mitigation) and the objective that minimises it."""
-    col = model.of["invest"]
-    rows: dict[YearKey, Row] = {}
-    for key in sorted(k for k in sets.invest if k[2] <= as_of):
-        v = spent.get(key, 0.0)
-        rows[key] = (v, [(1.0, [col[key]])], v)
-    model.add_rows("replan_spent", rows)
-    mitigated = mitigation or {}
-    mcol = model.of["mitigate"]
-    fixed: dict[RiskYear, Row] = {}
-    for k in sorted(k for k in sets.mitigate if k[1] <= as_of):
-        v = mitigated.get(k, 0.0)
-        fixed[k] = (v, [(1.0, [mcol[k]])], v)
-    model.add_rows("replan_mitigation", fixed)
+    col, mcol, mitigated = model.of["invest"], model.of["mitigate"], mitigation or {}
+    model.add_rows("replan_spent", _fixed_rows(sets.invest, col, spent, as_of))
+    model.add_rows("replan_mitigation", _fixed_rows(sets.mitigate, mcol, mitigated, as_of))
     after = _after(sets, col, as_of)
     later = _later(sets, approved, as_of)
     if churn is not None:
@@ -58,6 +50,18 @@ def add_replan_rows(
         m_after, m_later = _after(sets, mcol, as_of), _later(sets, mitigated, as_of)
         moves += _moves(model, "replan_mitigation", m_after, m_later)
         _least_change_objective(model, moves)
+
+
+def _fixed_rows(
+    keys: Iterable[tuple[Any, ...]], col: dict[Any, int], values: dict[Any, float], as_of: int
+) -> dict[Any, Row]:
+    """One row a column of `keys` (labels ending in the year) up to `as_of`, fixing it at its
+    value in `values` (0 where none is given), in the order of the keys."""
+    rows: dict[Any, Row] = {}
+    for key in sorted(k for k in keys if k[-1] <= as_of):
+        v = values.get(key, 0.0)
+        rows[key] = (v, [(1.0, [col[key]])], v)
+    return rows
 
 
 def _after(sets: Sets, col: dict[Any, int], as_of: int) -> dict[Key, list[int]]:
