@@ -30,11 +30,39 @@ def sensitivity(sol: Solution, prices: pd.DataFrame | None = None) -> pd.DataFra
     """Excel Solver's Sensitivity Report: variables, then constraints, with degenerate flags.
 
     Variables: final value, reduced cost, objective coefficient and how far that coefficient may
-    rise or fall with the same optimal basis. Constraints: final value, shadow price, right-hand
-    side and how far it may rise or fall with the same shadow price; then Excel's columns, the
-    one-sided rates (`ONE_SIDED`), empty for variables. `prices`: `shadow_prices(sol)` if the
-    caller has it already (it is computed otherwise).
+    rise or fall with the written plan still optimal (`ranging.ranges_at_plan`). Constraints:
+    final value, shadow price, right-hand side and how far it may rise or fall with the same
+    shadow price; then Excel's columns, the one-sided rates (`ONE_SIDED`), empty for variables.
+    `prices`: `shadow_prices(sol)` if the caller has it already (it is computed otherwise).
     """
+    sp = shadow_prices(sol) if prices is None else prices
+    var, con = _variable_rows(sol), _constraint_rows(sol, sp)
+    table = pd.concat([var, con], ignore_index=True)
+    # a variable's rates per unit of its value, a constraint's per unit of its right-hand side
+    # (shadow_prices.csv's): jobs per job for a tranche, not jobs per musd
+    table["unit"] = [
+        *variable_price_units(sol, variable_units(sol.columns)),
+        *sp["unit"].to_numpy(dtype=object).tolist(),
+    ]
+    first = ["section", "name", "family"]
+    labels = [c for c in LABEL_ORDER if c in table]
+    rest = [c for c in table.columns if c not in first and c not in labels]
+    sides = pd.DataFrame(np.nan, index=var.index, columns=ONE_SIDED[:4])
+    sides = pd.concat(
+        [sides.assign(holds_for_unit="", one_sided=""), sp[ONE_SIDED]], ignore_index=True
+    )
+    return pd.concat([table[first + labels + rest], sides], axis=1)
+
+
+TIE_FLAG = (
+    "tie: the tie rule moved this plan off the ranged vertex, another optimum; 0 on the side "
+    "that optimum lies, the other side not computed"
+)
+"""The flag of a variable whose range has a side not computed (`ranging.ranges_at_plan`)."""
+
+
+def _variable_rows(sol: Solution) -> pd.DataFrame:
+    """The Sensitivity Report's variables, each flagged where its range is a tie's or zero."""
     cols = sol.columns
     var = pd.DataFrame(
         {
@@ -52,19 +80,18 @@ def sensitivity(sol: Solution, prices: pd.DataFrame | None = None) -> pd.DataFra
         },
         copy=False,  # copy-on-write: the solution's columns are never changed
     )
+    inc, dec = var["allowable_increase"], var["allowable_decrease"]
     var["flag"] = select_text(
-        [
-            var["allowable_increase"].isna() | var["allowable_decrease"].isna(),
-            (var["allowable_increase"] == 0) | (var["allowable_decrease"] == 0),
-        ],
-        [
-            "tie: the tie rule moved this plan off the ranged vertex, another optimum; "
-            "0 on the side that optimum lies, the other side not computed",
-            "degenerate: zero-length range (another optimum exists)",
-        ],
+        [inc.isna() | dec.isna(), (inc == 0) | (dec == 0)],
+        [TIE_FLAG, "degenerate: zero-length range (another optimum exists)"],
         "",
     )
-    sp = shadow_prices(sol) if prices is None else prices
+    return var
+
+
+def _constraint_rows(sol: Solution, sp: pd.DataFrame) -> pd.DataFrame:
+    """The Sensitivity Report's constraints (`sp`: shadow_prices.csv's rows), each flagged
+    where binding with a zero price or a zero-length range."""
     rows = sol.rows
     con = pd.DataFrame(
         {
@@ -92,21 +119,7 @@ def sensitivity(sol: Solution, prices: pd.DataFrame | None = None) -> pd.DataFra
         ],
         default="",
     )
-    table = pd.concat([var, con], ignore_index=True)
-    # a variable's rates per unit of its value, a constraint's per unit of its right-hand side
-    # (shadow_prices.csv's): jobs per job for a tranche, not jobs per musd
-    table["unit"] = [
-        *variable_price_units(sol, variable_units(cols)),
-        *sp["unit"].to_numpy(dtype=object).tolist(),
-    ]
-    first = ["section", "name", "family"]
-    labels = [c for c in LABEL_ORDER if c in table]
-    rest = [c for c in table.columns if c not in first and c not in labels]
-    sides = pd.DataFrame(np.nan, index=var.index, columns=ONE_SIDED[:4])
-    sides = pd.concat(
-        [sides.assign(holds_for_unit="", one_sided=""), sp[ONE_SIDED]], ignore_index=True
-    )
-    return pd.concat([table[first + labels + rest], sides], axis=1)
+    return con
 
 
 def answer(
