@@ -96,8 +96,7 @@ class CoreStudy:
 
 
 MAX_SAMPLES = 1_000_000
-"""The most re-optimised samples the index counts: `sweep`'s limit (each sample is one LP;
-2,000,000 ran past 10 minutes before anything was said)."""
+"""The most re-optimised samples the index counts (one LP each): `sweep`'s limit."""
 
 
 @dataclass(frozen=True)
