@@ -82,8 +82,8 @@ class TwoStage:
             "here_and_now": self.objective,
             "wait_and_see": ws,
             "nominal_decide_now": eev,
-            "evpi": ws - self.objective,
-            "vss": None if eev is None else self.objective - eev,
+            "evpi": beyond_tolerance(ws - self.objective, self.objective),
+            "vss": None if eev is None else beyond_tolerance(self.objective - eev, self.objective),
             "nominal_infeasible_scenarios": len(self.nominal_now) - len(fixed),
             "expected_shortfall": {
                 "here_and_now": short,
@@ -91,3 +91,14 @@ class TwoStage:
                 "nominal_decide_now": eev_short,
             },
         }
+
+
+SOLVED_TO = 1e-6
+"""Relative to the objective, what two optima of HiGHS may differ by with nothing between them
+(its tolerances; the baseline's EVPI of phase1 over 50 scenarios came out 0.13 jobs of 545,000,
+2.4e-7): EVPI and VSS within it are 0, not noise."""
+
+
+def beyond_tolerance(difference: float, scale: float) -> float:
+    """`difference` of two optimal values, or 0 where it is within `SOLVED_TO` of `scale`."""
+    return difference if abs(difference) > SOLVED_TO * max(1.0, abs(scale)) else 0.0
