@@ -275,3 +275,31 @@ def test_the_api_tells_a_broken_fact_as_the_command_line_does(tmp_path, capsys, 
     said = capsys.readouterr().err + " ".join(str(w.message) for w in recwarn)
     assert "leads back" in said, said
     assert capsys.readouterr().out == ""
+
+
+# `where` (scheduler, workers, serial, ...) of sweep and alternatives: `--workers` has min=1 on
+# the command line; through the API 0 workers start a LocalCluster that never computes: sweep
+# waits for ever (a partial sweep folder on disk), alternatives fails after 30 s with Dask's
+# bare TimeoutError "No valid workers found". The cluster is stubbed here: a refusal comes first.
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open: where=(None, 0, ...) starts a LocalCluster of no worker: sweep hangs for "
+    "ever, alternatives ends in Dask's TimeoutError after 30 s",
+)
+@pytest.mark.parametrize(
+    ("study", "data", "where"),
+    [("sweep", SWEEP, (None, 0, False, None)), ("alternatives", MGA, (None, 0, False))],
+    ids=["sweep", "alternatives"],
+)
+def test_no_workers_are_refused_before_a_cluster_starts(tmp_path, monkeypatch, study, data, where):
+    from allocator.studies import daskclient
+
+    def started(*_args, **_kwargs):
+        raise RuntimeError("a LocalCluster of no worker was started")
+
+    monkeypatch.setattr(daskclient, "local_cluster", started)
+    call = getattr(allocator, study)
+    given = {"samples": 2} if study == "sweep" else {}
+    _refused(lambda: call(inputs=data, where=where, out=tmp_path / "o", **given))
