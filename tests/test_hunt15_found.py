@@ -303,3 +303,20 @@ def test_no_workers_are_refused_before_a_cluster_starts(tmp_path, monkeypatch, s
     call = getattr(allocator, study)
     given = {"samples": 2} if study == "sweep" else {}
     _refused(lambda: call(inputs=data, where=where, out=tmp_path / "o", **given))
+
+
+# docs/api.md: "What a run is asked to do is one typed, frozen `RunSpec`".
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open: a 'frozen' RunSpec's weights (a dict) can be changed after validation: "
+    "weights['jobs'] = nan is then solved, objective nan, unchecked",
+)
+def test_a_frozen_runspecs_weights_cannot_be_changed_after_it_was_checked():
+    spec = allocator.RunSpec(inputs=GREEDY, objective="weighted")
+    try:
+        spec.weights["jobs"] = math.nan
+    except (TypeError, ValueError):  # frozen all the way down: fine
+        return
+    _refused(lambda: allocator.plan(spec))
