@@ -15,7 +15,7 @@ import pytest
 
 import allocator
 from allocator.errors import InputError, UsageError
-from conftest import DATA
+from conftest import DATA, ROOT
 
 GREEDY = DATA / "greedy"
 ROBUST = DATA / "robust"
@@ -428,3 +428,38 @@ def test_a_keyword_on_a_runspec_is_laid_as_on_its_model_file(tmp_path, body, key
     on_spec = allocator.plan(spec, **keyword)
     assert on_spec.solution.objective_value == on_file.solution.objective_value
     assert on_spec.info["measure"] == on_file.info["measure"]
+
+
+SAMPLES_BOMB = r"""
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
+import allocator
+from allocator.errors import UsageError
+try:
+    allocator.sweep(inputs=sys.argv[1], samples=10**9, out=sys.argv[2])
+except UsageError as e:
+    print("refused:", e)
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open: sweep(samples=10**9), which the CLI refuses (max 1,000,000), tries to "
+    "allocate 7.45 GiB: a bare MemoryError (or the OOM killer)",
+)
+def test_a_sweep_of_more_samples_than_the_command_line_takes_is_refused(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    done = subprocess.run(
+        [sys.executable, "-c", SAMPLES_BOMB, str(SWEEP), str(tmp_path / "s")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.stdout.startswith("refused:"), done.stdout
+    assert "\n" not in done.stdout.strip()
