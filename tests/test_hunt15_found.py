@@ -56,12 +56,17 @@ def test_a_misspelt_weight_is_refused_in_words():
 @pytest.mark.xfail(
     strict=True,
     reason="open: weights the CLI refuses (nan, all 0, negative) are solved by the API: a plan "
-    "whose objective is nan or 0.0, returned as if optimal",
+    "whose objective is nan or 0.0, returned as if optimal (inf: 'raise solver.time_limit_s')",
 )
 @pytest.mark.parametrize(
     "weights",
-    [{"jobs": math.nan, "exports": 1}, {"jobs": 0, "exports": 0}, {"jobs": -1, "exports": 1}],
-    ids=["nan", "all-zero", "negative"],
+    [
+        {"jobs": math.nan, "exports": 1},
+        {"jobs": 0, "exports": 0},
+        {"jobs": -1, "exports": 1},
+        {"jobs": math.inf, "exports": 1},
+    ],
+    ids=["nan", "all-zero", "negative", "inf"],
 )
 def test_weights_the_command_line_refuses_are_refused_by_the_api(weights):
     _refused(lambda: allocator.plan(inputs=GREEDY, objective="weighted", weights=weights))
