@@ -15,7 +15,7 @@ import pytest
 
 import allocator
 from allocator.errors import InputError, UsageError
-from conftest import DATA, ROOT
+from conftest import DATA, ROOT, run_cli
 
 GREEDY = DATA / "greedy"
 ROBUST = DATA / "robust"
@@ -537,3 +537,30 @@ def test_the_run_folders_charts_do_not_take_the_callers_matplotlib_style(tmp_pat
     for name in ("allocation.png", "shadow_prices.png"):
         styled = (tmp_path / "styled" / name).read_bytes()
         assert styled == (tmp_path / "plain" / name).read_bytes(), name
+
+
+# `allocator sweep --plan RUN` samples "the data RUN was solved on": RUN's dataset, model file
+# and --sets (cli/sweepcommand.py `on_runs_data`, on the command line's side only). The API's
+# `sweep(plan=RUN)` samples the default dataset (refused: "not an investment of this dataset"),
+# or the --inputs given without RUN's sets: other numbers, in silence.
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open: sweep(plan=RUN, inputs=D) drops RUN's --set (cap 40): re-optimised jobs "
+    "358.09 where allocator sweep --plan RUN --inputs D gives 284.40, in sample 0",
+)
+def test_a_sweep_of_a_runs_plan_samples_the_runs_data_as_the_command_does(tmp_path):
+    import shutil
+
+    data = shutil.copytree(SWEEP, tmp_path / "data")
+    run = tmp_path / "run"
+    made = run_cli("solve", "--inputs", data, "--set", "programs.y.cap_musd=40", "--out", run)
+    assert made.exit_code == 0, made.stderr
+    args = ("sweep", "--plan", run, "--inputs", data, "--samples", 2, "--serial")
+    swept = run_cli(*args, "--out", tmp_path / "cli")
+    assert swept.exit_code == 0, swept.stderr
+    allocator.sweep(plan=run, inputs=data, samples=2, out=tmp_path / "api")
+    for name in ("sweep.csv", "sweep_summary.csv"):
+        api = (tmp_path / "api" / name).read_bytes()
+        assert api == (tmp_path / "cli" / name).read_bytes(), name
