@@ -564,3 +564,30 @@ def test_a_sweep_of_a_runs_plan_samples_the_runs_data_as_the_command_does(tmp_pa
     for name in ("sweep.csv", "sweep_summary.csv"):
         api = (tmp_path / "api" / name).read_bytes()
         assert api == (tmp_path / "cli" / name).read_bytes(), name
+
+
+# runs/sweep.py `sweep`: "Raises: ... IncompleteSweepError: samples without an answer (--resume
+# solves them)". Only the command raises it (cli/sweeping.py `_refuse_unsolved`: exit 1); the
+# API returns the sweep, its summary counting the answered samples alone, without a word.
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open: a sample HiGHS stopped on (time limit) leaves allocator.sweep returning as if "
+    "whole; its docstring says IncompleteSweepError, as the CLI's exit 1",
+)
+def test_a_sweep_with_a_sample_unsolved_raises_as_its_docstring_says(tmp_path, monkeypatch):
+    from allocator.studies import sweep as sampling
+    from allocator.studies.sweeprun import IncompleteSweepError
+
+    real, calls = sampling.SampleModel.solve, []
+
+    def stopped_once(self, values, lp=None):
+        calls.append(1)
+        if len(calls) == 2:  # what solve returns when HiGHS stops at its time limit
+            return {"status": "notoptimal", "message": "HiGHS stopped without an optimum"}
+        return real(self, values, lp)
+
+    monkeypatch.setattr(sampling.SampleModel, "solve", stopped_once)
+    with pytest.raises(IncompleteSweepError):
+        allocator.sweep(inputs=SWEEP, samples=3, out=tmp_path / "s")
