@@ -629,3 +629,25 @@ def test_a_keyword_is_read_as_its_option_reads_it(data, as_text, as_number):
     by_text = allocator.plan(inputs=data, **as_text)
     assert by_text.info["spec"] == by_number.info["spec"]
     assert by_text.solution.objective_value == by_number.solution.objective_value
+
+
+# A notebook that solves scenarios in a process pool (concurrent.futures, joblib, Dask: what
+# allocator itself uses) gets each error back pickled. UsageError, InputError and NotOptimalError
+# pickle; InfeasibleError carries the compiled LP with its live HiGHS instance and does not.
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open: an InfeasibleError cannot be pickled (TypeError: cannot pickle 'Highs' "
+    "object): from a process pool the explanation arrives as a pickling traceback",
+)
+def test_an_infeasible_plans_error_survives_a_process_pool():
+    import pickle
+
+    from allocator.errors import InfeasibleError
+
+    with pytest.raises(InfeasibleError) as caught:
+        allocator.plan(inputs=DATA / "infeasible")
+    back = pickle.loads(pickle.dumps(caught.value))
+    assert str(back) == str(caught.value)
+    assert back.details == caught.value.details
