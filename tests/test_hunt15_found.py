@@ -662,3 +662,25 @@ def test_a_model_file_given_as_the_dataset_is_pointed_to_its_place():
     said = _refused(lambda: allocator.plan(inputs=ROOT / "models" / "baseline.yaml"))
     assert "Save As" not in said, said
     assert "model file" in said, said
+
+
+# The caller's decimal context (thread-local, as a notebook sets it: `getcontext().prec = 6`)
+# is the one `report.rounding` and `report.plots` quantize in: a whole number with more digits
+# than its precision is a decimal.InvalidOperation (the bundled dataset's job-years under
+# --measure cumulative, 7 digits, at prec 6). numbers.py parses in a private Context already.
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open: under the caller's decimal precision (prec 2 here, 6 for the baseline's "
+    "cumulative job-years) solve ends in a bare decimal.InvalidOperation",
+)
+def test_a_run_does_not_depend_on_the_callers_decimal_context(tmp_path):
+    import decimal
+
+    allocator.solve(inputs=GREEDY, plots=True, out=tmp_path / "plain")
+    with decimal.localcontext(prec=2):
+        allocator.solve(inputs=GREEDY, plots=True, out=tmp_path / "narrow")
+    for path in sorted((tmp_path / "plain").iterdir()):
+        if path.name != "run.json":  # its timings differ
+            assert path.read_bytes() == (tmp_path / "narrow" / path.name).read_bytes(), path.name
