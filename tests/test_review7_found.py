@@ -24,11 +24,6 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in folder.iterdir()}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="data loss: a sweep's run.json records no SHA-256, so --force deletes a sweep table "
-    "the user edited (solve's edited tables are kept)",
-)
 def test_force_keeps_a_sweep_folder_whose_table_was_edited(tmp_path):
     out = tmp_path / "sweep"
     assert _sweep(out, 2).exit_code == 0

@@ -97,7 +97,8 @@ def sweep_into(
     from allocator.report.rebuild import rebuild_report
     from allocator.report.studyplots import plot_sweep
     from allocator.studies.reference import record_relied
-    from allocator.studies.sweeprun import run_sweep
+    from allocator.studies.sweepfolder import record_digests
+    from allocator.studies.sweeprun import SWEEP_FILES, run_sweep
     from allocator.studies.sweepsummary import summarise
 
     scheduler, workers, serial, dashboard = where
@@ -124,6 +125,7 @@ def sweep_into(
         )
         record_relied(folder, _relied(spec, plan))  # the assumed rows its page counts
         rebuild_report(folder)  # report.html from the sweep's tables
+        record_digests(folder, "sweep", SWEEP_FILES)  # last: the sweep is whole
     return SweepRun(table, summary, folder)
 
 

@@ -75,6 +75,21 @@ def finish_tables(folder: Path) -> pd.DataFrame:
     return table
 
 
+def record_digests(folder: Path, command: str, files: tuple[str, ...]) -> None:
+    """run.json of a whole study folder, rewritten last: its `written_by` marker with each of
+    `files` present now and its SHA-256 (`folders.marker`), as `write.write_run_json` records a
+    run's, so `--force` and `--resume` keep a table the user edited since. While the samples
+    stream in, run.json records none (`sweeprun.mark_folder`): the tables grow by design."""
+    from allocator.report.folders import MARKER, file_digests, marker
+    from allocator.report.write import json_text, write_text_atomic
+
+    path = folder / "run.json"
+    info = json.loads(path.read_text(encoding="utf-8"))
+    names = [n for n in files if n != "run.json" and os.path.lexists(folder / n)]
+    info[MARKER] = marker(command, files, file_digests(folder, names))
+    write_text_atomic(path, json_text(info) + "\n")
+
+
 MISSED = "targets.csv rows and shares.csv processing-share milestones not reached"
 """What sweep_plan.csv's `targets_missed` counts (the fingerprint's, with shares.csv): a sweep
 that counted targets.csv rows only is not extended with this count."""
