@@ -263,11 +263,6 @@ def test_report_of_a_study_with_a_damaged_relied_on_record_is_one_line(tmp_path)
     assert res.exit_code in (0, 2), res.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a wrong reason: --force on alternatives' folder with one table of alternative-1 "
-    "edited says allocator did not write alternative-1, not which file was changed",
-)
 def test_force_names_the_edited_table_inside_an_alternative_plan(tmp_path):
     out = tmp_path / "alt"
     args = ("alternatives", "--inputs", DATA / "greedy", "--alternatives", 1, "--out", out)
