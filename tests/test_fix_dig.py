@@ -31,3 +31,58 @@ def test_a_whole_sweep_records_each_files_digest_and_still_resumes(tmp_path):
     assert refused.exit_code == 2, refused.stderr
     assert "sweep.csv, changed since allocator wrote it" in refused.stderr
     assert table.read_bytes() == edited
+
+
+def test_a_page_in_place_before_run_json_met_a_full_disk_stays_allocators(tmp_path, monkeypatch):
+    import errno
+    import os
+    import shutil
+
+    from allocator.report import rebuild
+
+    data = shutil.copytree(DATA / "greedy", tmp_path / "data")
+    run = tmp_path / "run"
+    assert run_cli("solve", "--inputs", data, "--out", run).exit_code == 0
+    before = (run / "report.html").read_bytes()
+    data.rename(tmp_path / "moved")  # the rebuilt page differs: it says its assumptions are out
+    real, calls = rebuild.write_text_atomic, []
+
+    def write(path, text):  # run.json's first record fits; its last, after the page, does not
+        calls.append(path.name)
+        if calls.count("run.json") == 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(path, text)
+
+    monkeypatch.setattr(rebuild, "write_text_atomic", write)
+    res = run_cli("report", run)
+    assert res.exit_code == 2, res.stderr
+    assert (run / "report.html").read_bytes() != before  # the new page is in place
+    monkeypatch.undo()
+    again = run_cli("report", run)  # allocator's page either way: rebuilt, not refused
+    assert again.exit_code == 0, again.stderr
+    (tmp_path / "moved").rename(data)
+    forced = run_cli("solve", "--inputs", data, "--out", run, "--force")
+    assert forced.exit_code == 0, forced.stderr
+
+
+def test_report_says_how_to_keep_an_edited_page_and_the_fix_works(tmp_path):
+    run = tmp_path / "run"
+    assert run_cli("solve", "--inputs", DATA / "greedy", "--out", run).exit_code == 0
+    page = run / "report.html"
+    page.write_text(page.read_text(encoding="utf-8") + "<p>notes</p>\n", encoding="utf-8")
+    res = run_cli("report", run)
+    assert res.exit_code == 2, res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1, res.stderr
+    assert "Fix: move it out of" in res.stderr
+    page.rename(tmp_path / "kept.html")  # the fix, followed
+    again = run_cli("report", run)
+    assert again.exit_code == 0, again.stderr
+    mark = json.loads((run / "run.json").read_text(encoding="utf-8"))["written_by"]
+    assert mark["sha256"]["report.html"] == _sha256(page)
+    assert "<p>notes</p>" in (tmp_path / "kept.html").read_text(encoding="utf-8")
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -60,11 +60,6 @@ def test_sweep_of_a_plan_with_a_text_shadow_price_is_one_line(tmp_path):
         assert (tmp_path / "sweep" / "report.html").is_file()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="data loss: `allocator report RUN` replaces a report.html the user edited, though "
-    "run.json's SHA-256 says it is no longer the page allocator wrote (--force keeps it)",
-)
 def test_report_keeps_a_page_the_user_edited(tmp_path):
     run = tmp_path / "run"
     assert run_cli("solve", "--inputs", DATA / "greedy", "--out", run).exit_code == 0
@@ -172,11 +167,6 @@ def test_a_sweep_whose_header_met_a_full_disk_resumes_to_the_whole_sweep(tmp_pat
     assert (out / "sweep.csv").read_bytes() == (whole / "sweep.csv").read_bytes()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="allocator's own write trips --force: `report RUN` stopped by a full disk between "
-    "the new page and run.json's digest of it leaves a run --force calls the user's edits",
-)
 def test_a_page_report_wrote_before_a_full_disk_stays_allocators(tmp_path, monkeypatch):
     import errno
     import os
