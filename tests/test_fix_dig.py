@@ -86,3 +86,30 @@ def _sha256(path: Path) -> str:
     import hashlib
 
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_sweep_whose_header_was_cut_still_resumes_only_the_same_experiment(
+    tmp_path, monkeypatch
+):
+    import errno
+    import os
+
+    from allocator.studies import sweepstream
+
+    real = sweepstream.AppendFile.append
+
+    def append(self, text):  # the header half written, then a full disk
+        if self.name.endswith("sweep.csv") and self.size() == 0:
+            os.write(self.fd, text.encode("utf-8")[: len(text) // 2])
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(self, text)
+
+    out = tmp_path / "cut"
+    monkeypatch.setattr(sweepstream.AppendFile, "append", append)
+    assert _sweep(out, 4).exit_code == 2
+    monkeypatch.undo()
+    cut = (out / "sweep.csv").read_bytes()
+    other = _sweep(out, 4, "--resume", "--seed", 1)
+    assert other.exit_code == 2, other.stderr
+    assert "another experiment (--seed 1, the sweep's 0)" in other.stderr, other.stderr
+    assert (out / "sweep.csv").read_bytes() == cut

@@ -136,11 +136,6 @@ def test_replan_and_explain_tell_a_broken_fact_as_solve_does(tmp_path, command):
     assert "leads back to this row" in res.stderr, res.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="no resume after a full disk: a sweep.csv header cut by the disk is read as another "
-    "experiment's columns, so --resume is refused (exit 2) and the sweep must start elsewhere",
-)
 def test_a_sweep_whose_header_met_a_full_disk_resumes_to_the_whole_sweep(tmp_path, monkeypatch):
     import errno
     import os

@@ -154,13 +154,23 @@ def refuse_other_experiment(folder: Path, now: dict[str, Any], header: list[str]
             f"{folder} holds a sweep of another experiment ({'; '.join(differs)}); "
             f"nothing was written. Fix: {fix}"
         )
-    with main.open(encoding="utf-8", newline="") as f:
-        first = next(csv.reader(f), [])
-    if first != header:
+    first = _first_record(main)
+    if first not in ([], header):
         raise UsageError(
             f"{main} has the columns {','.join(first)[:200]}, not those this sweep writes; "
             f"nothing was written. Fix: {fix}"
         )
+
+
+def _first_record(path: Path) -> list[str]:
+    """The header of a sweep table, [] if no whole record reached the disk: a header cut by a
+    full disk or a kill is no other experiment's (`AppendFile` drops it and writes it again)."""
+    from allocator.studies.sweepstream import committed_size
+
+    if committed_size(path) == 0:
+        return []
+    with path.open(encoding="utf-8", newline="") as f:
+        return next(csv.reader(f), [])
 
 
 def differences(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
