@@ -88,9 +88,7 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_a_sweep_whose_header_was_cut_still_resumes_only_the_same_experiment(
-    tmp_path, monkeypatch
-):
+def test_a_sweep_whose_header_was_cut_still_resumes_only_the_same_experiment(tmp_path, monkeypatch):
     import errno
     import os
 
