@@ -111,3 +111,24 @@ def test_a_sweep_whose_header_was_cut_still_resumes_only_the_same_experiment(tmp
     assert other.exit_code == 2, other.stderr
     assert "another experiment (--seed 1, the sweep's 0)" in other.stderr, other.stderr
     assert (out / "sweep.csv").read_bytes() == cut
+
+
+def test_a_plan_with_a_text_shadow_price_is_refused_before_any_sample(tmp_path):
+    import csv
+
+    plan = tmp_path / "plan"
+    assert run_cli("solve", "--inputs", SWEEP, "--out", plan).exit_code == 0
+    path = plan / "shadow_prices.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[1][rows[0].index("shadow_price")] = "abc"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    out = tmp_path / "sweep"
+    res = _sweep(out, 2, "--plan", plan)
+    assert res.exit_code == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1, res.stderr
+    assert "shadow_prices.csv, row 2, column 'shadow_price': 'abc'" in lines[0]
+    assert "Fix: give --plan a run folder" in lines[0]
+    assert not out.exists()  # refused before the sweep folder and its samples

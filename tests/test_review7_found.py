@@ -44,11 +44,6 @@ def _set_cell(path: Path, row: int, column: str, value: str) -> None:
         csv.writer(handle).writerows(rows)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="traceback: sweep --plan RUN whose shadow_prices.csv holds text in a number cell "
-    "ends in a TypeError after every sample, and the sweep folder is left without report.html",
-)
 def test_sweep_of_a_plan_with_a_text_shadow_price_is_one_line(tmp_path):
     plan = tmp_path / "plan"
     assert run_cli("solve", "--inputs", SWEEP, "--out", plan).exit_code == 0
