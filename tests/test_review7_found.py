@@ -24,11 +24,6 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in folder.iterdir()}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="data loss: a sweep's run.json records no SHA-256, so --force deletes a sweep table "
-    "the user edited (solve's edited tables are kept)",
-)
 def test_force_keeps_a_sweep_folder_whose_table_was_edited(tmp_path):
     out = tmp_path / "sweep"
     assert _sweep(out, 2).exit_code == 0
@@ -49,11 +44,6 @@ def _set_cell(path: Path, row: int, column: str, value: str) -> None:
         csv.writer(handle).writerows(rows)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="traceback: sweep --plan RUN whose shadow_prices.csv holds text in a number cell "
-    "ends in a TypeError after every sample, and the sweep folder is left without report.html",
-)
 def test_sweep_of_a_plan_with_a_text_shadow_price_is_one_line(tmp_path):
     plan = tmp_path / "plan"
     assert run_cli("solve", "--inputs", SWEEP, "--out", plan).exit_code == 0
@@ -65,11 +55,6 @@ def test_sweep_of_a_plan_with_a_text_shadow_price_is_one_line(tmp_path):
         assert (tmp_path / "sweep" / "report.html").is_file()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="data loss: `allocator report RUN` replaces a report.html the user edited, though "
-    "run.json's SHA-256 says it is no longer the page allocator wrote (--force keeps it)",
-)
 def test_report_keeps_a_page_the_user_edited(tmp_path):
     run = tmp_path / "run"
     assert run_cli("solve", "--inputs", DATA / "greedy", "--out", run).exit_code == 0
@@ -146,11 +131,6 @@ def test_replan_and_explain_tell_a_broken_fact_as_solve_does(tmp_path, command):
     assert "leads back to this row" in res.stderr, res.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="no resume after a full disk: a sweep.csv header cut by the disk is read as another "
-    "experiment's columns, so --resume is refused (exit 2) and the sweep must start elsewhere",
-)
 def test_a_sweep_whose_header_met_a_full_disk_resumes_to_the_whole_sweep(tmp_path, monkeypatch):
     import errno
     import os
@@ -177,11 +157,6 @@ def test_a_sweep_whose_header_met_a_full_disk_resumes_to_the_whole_sweep(tmp_pat
     assert (out / "sweep.csv").read_bytes() == (whole / "sweep.csv").read_bytes()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="allocator's own write trips --force: `report RUN` stopped by a full disk between "
-    "the new page and run.json's digest of it leaves a run --force calls the user's edits",
-)
 def test_a_page_report_wrote_before_a_full_disk_stays_allocators(tmp_path, monkeypatch):
     import errno
     import os
@@ -268,11 +243,6 @@ def test_report_of_a_study_with_a_damaged_relied_on_record_is_one_line(tmp_path)
     assert res.exit_code in (0, 2), res.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a wrong reason: --force on alternatives' folder with one table of alternative-1 "
-    "edited says allocator did not write alternative-1, not which file was changed",
-)
 def test_force_names_the_edited_table_inside_an_alternative_plan(tmp_path):
     out = tmp_path / "alt"
     args = ("alternatives", "--inputs", DATA / "greedy", "--alternatives", 1, "--out", out)

@@ -130,51 +130,63 @@ def _part_of(entry: str, files: set[str]) -> bool:
     return m is not None and any(m["name"] == f[:200] for f in files)
 
 
-def foreign_entry(folder: Path, files: set[str]) -> str | None:
-    """The first entry of `folder` that allocator did not write, if any. A subfolder counts as
+def _foreign_reason(folder: Path, files: set[str], within: str) -> str | None:
+    """Why `folder` holds an entry allocator did not write, if it does. A subfolder counts as
     written only if run.json names it and it is itself a run folder holding nothing else (the
-    alternative plans of `allocator alternatives`); a link never does."""
+    alternative plans of `allocator alternatives`: what keeps one of them is said as inside it,
+    e.g. `alternative-1/allocation.csv`); a link never does."""
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         if entry.name in OS_LITTER or _part_of(entry.name, files):
             continue
-        if entry.is_dir(follow_symlinks=False):
-            if entry.name in files and why_not_replaceable(Path(entry.path)) is None:
-                continue
-            return entry.name
+        if entry.is_dir(follow_symlinks=False) and entry.name in files:
+            inner = Path(entry.path)
+            if _mark(inner) is not None:
+                why = why_not_replaceable(inner, within=f"{within}{entry.name}/")
+                if why is None:
+                    continue
+                return why
         if entry.name not in files or not entry.is_file(follow_symlinks=False):
-            return entry.name  # a link, a FIFO or a device is never what allocator wrote
+            # a folder without run.json, a link, a FIFO or a device is never what allocator wrote
+            return f"it holds {within}{entry.name}, which allocator did not write"
     return None
 
 
-def why_not_replaceable(folder: Path, command: str | None = None) -> str | None:
-    """None when `folder` holds only files allocator wrote there; else the reason, in words."""
+def why_not_replaceable(folder: Path, command: str | None = None, within: str = "") -> str | None:
+    """None when `folder` holds only files allocator wrote there, as it wrote them; else the
+    reason, in words (`within`: the path of `folder` inside the folder asked about)."""
     mark = _mark(folder, command)
     if mark is None:
         what = "a folder allocator wrote" if command is None else f"a folder `{command}` wrote"
         return f"it is not {what} (no run.json saying so)"
     files = set(mark["files"])
-    name = foreign_entry(folder, files)
-    if name is not None:
-        return f"it holds {name}, which allocator did not write"
-    return _edited_workbook(folder, files) or _edited_file(folder, files, mark.get(DIGESTS))
+    why = _foreign_reason(folder, files, within) or _edited_workbook(folder, files, within)
+    if why is not None:
+        return why
+    name = changed_file(folder, files, mark.get(DIGESTS))
+    if name is None:
+        return None
+    return f"it holds {within}{name}, changed since allocator wrote it, which may hold your edits"
 
 
-def _edited_file(folder: Path, files: set[str], digests: object) -> str | None:
-    """Why a file allocator wrote in `folder` is the user's now: its bytes are no longer those
-    run.json records (a table edited and saved in place); None when every file is as written,
-    or when run.json records no digests (a run of an older allocator)."""
+def changed_file(folder: Path, files: Iterable[str], digests: object) -> str | None:
+    """The first of `files` in `folder` whose bytes are none that run.json records (`digests`:
+    its `written_by.sha256`), so the user's now (a table edited and saved in place); None when
+    each is as written, or when run.json records no digests (a run of an older allocator). A
+    name may record a list of digests: a file being rewritten (`rebuild`), either allocator's."""
     if not isinstance(digests, dict):
         return None
+    names = set(files)
     for name, digest in sorted(digests.items()):
-        if name not in files:
+        if name not in names:
             continue  # run.json names only the folder's own files
         path = folder / name
-        if os.path.lexists(path) and (not path.is_file() or _digest(path) != digest):
-            return f"it holds {name}, changed since allocator wrote it, which may hold your edits"
+        accepted = digest if isinstance(digest, list) else [digest]
+        if os.path.lexists(path) and (not path.is_file() or _digest(path) not in accepted):
+            return name
     return None
 
 
-def _edited_workbook(folder: Path, files: Iterable[str]) -> str | None:
+def _edited_workbook(folder: Path, files: Iterable[str], within: str = "") -> str | None:
     """Why a workbook allocator wrote in `folder` is the user's now: saved since (its modified
     date is no longer allocator's fixed one: `data.bookwriter.saved_since`), so it may hold
     their edits; None when none was."""
@@ -186,8 +198,8 @@ def _edited_workbook(folder: Path, files: Iterable[str]) -> str | None:
             saved = saved_since(path)
             if saved is not None:
                 return (
-                    f"it holds {name}, saved since allocator wrote it (modified {saved}), which "
-                    "may hold your edits"
+                    f"it holds {within}{name}, saved since allocator wrote it (modified {saved}), "
+                    "which may hold your edits"
                 )
     return None
 

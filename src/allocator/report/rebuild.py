@@ -13,10 +13,10 @@ import pandas as pd
 from allocator.errors import UsageError
 from allocator.report.assumed import run_assumptions
 from allocator.report.faults import output_faults
-from allocator.report.folders import DIGESTS, MARKER, file_digests, marked_files
+from allocator.report.folders import DIGESTS, MARKER, changed_file, file_digests, marked_files
 from allocator.report.html import REPORT, render
 from allocator.report.readback import read_run_json, read_table
-from allocator.report.write import json_text, write_text_atomic
+from allocator.report.write import atomic_file, json_text, write_text_atomic
 
 
 def rebuild_report(folder: Path, warn: Callable[[str], None] | None = None) -> Path:
@@ -38,6 +38,7 @@ def rebuild_report(folder: Path, warn: Callable[[str], None] | None = None) -> P
             f"{REPORT} is not replaced. Fix: give a run folder written by allocator"
         )
     info = read_run_json(folder, "Fix: give a run folder written by allocator")
+    _refuse_edited_page(folder, info)
     again = "Fix: re-run the command that wrote the run folder"
     names = sorted(f for f in files if f.endswith(".csv"))
     gone = [f for f in names if not (folder / f).is_file()]
@@ -60,21 +61,51 @@ def rebuild_report(folder: Path, warn: Callable[[str], None] | None = None) -> P
     page = _render_folder(folder, tables, info, warn)
     path = folder / REPORT
     with output_faults(path, "RUN_DIR"):
-        write_text_atomic(path, page)
-        _record_digest(folder, info, REPORT)
+        _replace_page(folder, info, page)
     return path
 
 
-def _record_digest(folder: Path, info: dict[str, Any], name: str) -> None:
-    """Record in run.json the SHA-256 of `name` as rewritten (when run.json records digests and
-    the bytes changed), so `--force` still knows the file for allocator's own."""
-    digests = (info.get(MARKER) or {}).get(DIGESTS)
-    if not isinstance(digests, dict):
-        return
-    now = file_digests(folder, [name])
-    if digests.get(name) != now.get(name):
-        digests.update(now)
-        write_text_atomic(folder / "run.json", json_text(info) + "\n")
+def _digests(info: dict[str, Any]) -> dict[str, Any] | None:
+    """run.json's record of each file's SHA-256 (`written_by.sha256`), None if it has none."""
+    mark = info.get(MARKER)
+    digests = mark.get(DIGESTS) if isinstance(mark, dict) else None
+    return digests if isinstance(digests, dict) else None
+
+
+def _refuse_edited_page(folder: Path, info: dict[str, Any]) -> None:
+    """Refuse to replace a report.html whose bytes are none run.json records: the user's now.
+
+    Raises:
+        UsageError: naming the page, which is kept, and how to keep it and rebuild.
+    """
+    if changed_file(folder, [REPORT], _digests(info)) is not None:
+        raise UsageError(
+            f"{folder / REPORT} has changed since allocator wrote it (run.json records other "
+            f"bytes), so it may hold your edits and is not replaced. Fix: move it out of "
+            f"{folder} to keep it, then run allocator report again"
+        )
+
+
+def _replace_page(folder: Path, info: dict[str, Any], page: str) -> None:
+    """Put the new page in place in one rename, with run.json's digest of it: first run.json
+    records the old page's SHA-256 and the new one's (either is allocator's), then the page is
+    renamed into place, then run.json keeps the new one alone. A stop between any two steps (a
+    full disk) leaves a page run.json calls allocator's, so `--force` never takes it for the
+    user's. A run.json without digests (an older allocator's, a sweep's not yet whole) gets
+    none."""
+    digests = _digests(info)
+    record = folder / "run.json"
+    with atomic_file(folder / REPORT) as tmp:
+        tmp.write_text(page, encoding="utf-8")
+        new = file_digests(folder, [tmp.name])[tmp.name]
+        old = [] if digests is None else digests.get(REPORT) or []
+        old = old if isinstance(old, list) else [old]
+        if digests is not None and old and new not in old:
+            digests[REPORT] = [*old, new]
+            write_text_atomic(record, json_text(info) + "\n")
+    if digests is not None and digests.get(REPORT) != new:
+        digests[REPORT] = new
+        write_text_atomic(record, json_text(info) + "\n")
 
 
 def _render_folder(

@@ -97,7 +97,8 @@ def sweep_into(
     from allocator.report.rebuild import rebuild_report
     from allocator.report.studyplots import plot_sweep
     from allocator.studies.reference import record_relied
-    from allocator.studies.sweeprun import run_sweep
+    from allocator.studies.sweepfolder import record_digests
+    from allocator.studies.sweeprun import SWEEP_FILES, run_sweep
     from allocator.studies.sweepsummary import summarise
 
     scheduler, workers, serial, dashboard = where
@@ -105,6 +106,8 @@ def sweep_into(
     samples, seed, plan = draws
     if plan is not None:
         refuse_overlap(folder, [("plan run", Path(plan))])
+    # RUN's tables are read before the samples: a damaged one is refused, nothing written
+    relied = None if plan is None else _relied(spec, plan)
     study = spec.study(
         plan_run=None if plan is None else str(plan),
         nominal_differs=None if plan is not None else nominal_differs(spec),
@@ -122,8 +125,10 @@ def sweep_into(
             folder / "sweep.png",
             f"{samples:,} samples, each re-optimised: with perfect foresight",
         )
-        record_relied(folder, _relied(spec, plan))  # the assumed rows its page counts
+        # the assumed rows its page counts (the nominal plan's: solved once the sweep is done)
+        record_relied(folder, _relied(spec, None) if plan is None else relied)
         rebuild_report(folder)  # report.html from the sweep's tables
+        record_digests(folder, "sweep", SWEEP_FILES)  # last: the sweep is whole
     return SweepRun(table, summary, folder)
 
 

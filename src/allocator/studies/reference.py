@@ -58,12 +58,12 @@ def spec_relied(inp: Inputs, spec: Any) -> dict[str, Any] | None:
 def run_relied(inp: Inputs, run: Path) -> dict[str, Any] | None:
     """`relied_on` of a study of the plan of run folder `run` (`sweep --plan RUN`): the rows
     that plan relies on, from its own tables (None: the folder has none of them)."""
-    import pandas as pd
-
     from allocator.report.assumed import relied_on, relied_positions
+    from allocator.report.readback import read_table
 
+    fix = "Fix: give --plan a run folder whose tables are as `allocator solve` wrote them"
     names = ("shadow_prices", "allocation_by_phase")
-    tables = {n: pd.read_csv(run / f"{n}.csv") for n in names if (run / f"{n}.csv").is_file()}
+    tables = {n: read_table(run / f"{n}.csv", fix) for n in names if (run / f"{n}.csv").is_file()}
     if not tables:
         return None
     return {"plan": f"the plan of {run}", "rows": relied_positions(inp, relied_on(inp, tables))}

@@ -75,6 +75,21 @@ def finish_tables(folder: Path) -> pd.DataFrame:
     return table
 
 
+def record_digests(folder: Path, command: str, files: tuple[str, ...]) -> None:
+    """run.json of a whole study folder, rewritten last: its `written_by` marker with each of
+    `files` present now and its SHA-256 (`folders.marker`), as `write.write_run_json` records a
+    run's, so `--force` and `--resume` keep a table the user edited since. While the samples
+    stream in, run.json records none (`sweeprun.mark_folder`): the tables grow by design."""
+    from allocator.report.folders import MARKER, file_digests, marker
+    from allocator.report.write import json_text, write_text_atomic
+
+    path = folder / "run.json"
+    info = json.loads(path.read_text(encoding="utf-8"))
+    names = [n for n in files if n != "run.json" and os.path.lexists(folder / n)]
+    info[MARKER] = marker(command, files, file_digests(folder, names))
+    write_text_atomic(path, json_text(info) + "\n")
+
+
 MISSED = "targets.csv rows and shares.csv processing-share milestones not reached"
 """What sweep_plan.csv's `targets_missed` counts (the fingerprint's, with shares.csv): a sweep
 that counted targets.csv rows only is not extended with this count."""
@@ -139,13 +154,23 @@ def refuse_other_experiment(folder: Path, now: dict[str, Any], header: list[str]
             f"{folder} holds a sweep of another experiment ({'; '.join(differs)}); "
             f"nothing was written. Fix: {fix}"
         )
-    with main.open(encoding="utf-8", newline="") as f:
-        first = next(csv.reader(f), [])
-    if first != header:
+    first = _first_record(main)
+    if first not in ([], header):
         raise UsageError(
             f"{main} has the columns {','.join(first)[:200]}, not those this sweep writes; "
             f"nothing was written. Fix: {fix}"
         )
+
+
+def _first_record(path: Path) -> list[str]:
+    """The header of a sweep table, [] if no whole record reached the disk: a header cut by a
+    full disk or a kill is no other experiment's (`AppendFile` drops it and writes it again)."""
+    from allocator.studies.sweepstream import committed_size
+
+    if committed_size(path) == 0:
+        return []
+    with path.open(encoding="utf-8", newline="") as f:
+        return next(csv.reader(f), [])
 
 
 def differences(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
