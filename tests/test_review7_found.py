@@ -370,11 +370,6 @@ def _relied_rows(page: Path) -> list[str]:
     return re.findall(r"<li>(.*?):", text[start : text.index("</ul>", start)])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="silently wrong rows: a sweep or core of a model file that excludes a program lists "
-    "other assumed rows than solve's page of the same plan, the excluded program's among them",
-)
 @pytest.mark.parametrize("command", ["sweep", "core"])
 def test_a_study_page_of_a_model_file_lists_the_rows_solves_page_lists(tmp_path, command):
     data = shutil.copytree(SWEEP, tmp_path / "data")

@@ -316,12 +316,16 @@ def run_assumptions(
 
 
 def _recorded_overrides(info: dict[str, Any]) -> list[Any]:
-    """The overrides and sets a run record holds: its spec's scenario, else (a run written
-    before the spec block) its options."""
+    """The overrides and sets a run record holds: its spec's scenario, else those its
+    `relied_on` positions are counted in (a sweep's or core's: `studies.reference`), else (a
+    run written before the spec block) its options."""
     spec = info.get("spec")
     scenario = spec.get("scenario") if isinstance(spec, dict) else None
+    relied = info.get("relied_on")
     if isinstance(scenario, dict):
         recorded = scenario.get("overrides")
+    elif isinstance(relied, dict) and "overrides" in relied:
+        recorded = relied.get("overrides")
     else:
         recorded = (info.get("options") or {}).get("overrides")
     return list(recorded) if isinstance(recorded, list) else []
