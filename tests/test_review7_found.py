@@ -225,22 +225,12 @@ def alternative_plan(tmp_path_factory) -> Path:
     return plan
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="silently wrong number: an alternative plan's page counts the assumed rows behind "
-    "'limits that bind with a price' from a shadow_prices.csv whose prices are all empty",
-)
 def test_an_alternative_plans_page_does_not_count_rows_by_prices_it_has_not(alternative_plan):
     page = (alternative_plan / "report.html").read_text(encoding="utf-8")
     assert "relies on" in page
     assert "(limits that bind with a price, programs it funds" not in page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a false statement: an alternative plan's page, whose prices are not computed, says "
-    "'No limit buys anything at the margin' under 'The 0 limits whose room buys the most'",
-)
 def test_an_alternative_plans_page_does_not_say_no_limit_buys_anything(alternative_plan):
     page = (alternative_plan / "report.html").read_text(encoding="utf-8")
     assert "near-optimal" in page
@@ -389,11 +379,6 @@ def test_a_study_page_of_a_model_file_lists_the_rows_solves_page_lists(tmp_path,
     assert _relied_rows(tmp_path / "study" / "report.html") == solved
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="silently wrong count: a two-stage run's page says its plan relies on N assumed rows "
-    "'(limits that bind with a price, ...)' with no shadow_prices.csv: the limits counted as none",
-)
 def test_a_two_stage_page_does_not_count_limits_it_has_no_prices_of(tmp_path):
     from conftest import BASELINE
 

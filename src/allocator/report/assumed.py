@@ -122,6 +122,31 @@ def positions_places(inp: Any, positions: dict[str, list[int]]) -> set[str]:
     return places
 
 
+def has_prices(prices: pd.DataFrame | None) -> bool:
+    """Whether a run's shadow_prices.csv holds its plan's prices: a `shadow_price` cell with a
+    number (or no limit at all); a near-optimal plan's are all empty, and a two-stage run
+    writes no such table: which limits bind with a price is then not known, never none."""
+    if prices is None or "shadow_price" not in prices.columns:
+        return False
+    return prices.empty or bool(prices["shadow_price"].notna().any())
+
+
+RELIED_PRICED = "limits that bind with a price, programs it funds"
+RELIED_FUNDED = "programs it funds; which limits bind with a price is not known: no shadow prices"
+"""What a plan's relied-on rows are, with and without its shadow prices (`relied_basis`)."""
+
+
+def relied_basis(tables: dict[str, pd.DataFrame], info: dict[str, Any]) -> str:
+    """What the rows a plan relies on are (`relied_on`), in the page's words: a study's as its
+    run.json record says (`relied_on.priced`), else by the run's own shadow prices."""
+    block = info.get("relied_on")
+    if recorded_relied(info) is not None and isinstance(block, dict):
+        priced = block.get("priced", True) is not False
+    else:
+        priced = has_prices(tables.get("shadow_prices"))
+    return RELIED_PRICED if priced else RELIED_FUNDED
+
+
 def plan_known(tables: dict[str, pd.DataFrame], info: dict[str, Any]) -> bool:
     """Whether a run folder says which plan its assumptions are counted for: one of its own
     (a plan's shadow prices or allocation by phase), or a study's reference plan run.json

@@ -74,13 +74,16 @@ def run_relied(inp: Inputs, run: Path, overrides: Sequence[Override] = ()) -> di
     loaded with `overrides` (`reference_relied`)."""
     import pandas as pd
 
-    from allocator.report.assumed import relied_on, relied_positions
+    from allocator.report.assumed import has_prices, relied_on, relied_positions
 
     names = ("shadow_prices", "allocation_by_phase")
     tables = {n: pd.read_csv(run / f"{n}.csv") for n in names if (run / f"{n}.csv").is_file()}
     if not tables:
         return None
-    return _block(f"the plan of {run}", relied_positions(inp, relied_on(inp, tables)), overrides)
+    block = _block(f"the plan of {run}", relied_positions(inp, relied_on(inp, tables)), overrides)
+    if not has_prices(tables.get("shadow_prices")):  # a near-optimal or two-stage plan's
+        block["priced"] = False  # which limits bind with a price is not known (`relied_basis`)
+    return block
 
 
 def record_relied(folder: Path, block: dict[str, Any] | None) -> None:

@@ -1,0 +1,36 @@
+"""The rules behind the cnt fixes of review 7 (counts, pages, API keywords and number styles),
+each held where it is made, beyond the cases tests/test_review7_found.py pins."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from allocator.report.assumed import Assumed
+
+ROWS = [Assumed("programs.csv row 2", "a guess", True), Assumed("pools.csv row 3", "b")]
+
+
+def test_a_study_of_a_plan_without_prices_does_not_count_its_limits():
+    """A study's run.json record of a plan without shadow prices (`sweep --plan RUN` of a
+    near-optimal or two-stage plan: `relied_on.priced` false) is said as such on its page."""
+    from allocator.report.html import render
+
+    block = {"plan": "the plan of r", "rows": {"programs.csv": [0]}, "priced": False}
+    page = render({}, {"command": "sweep", "relied_on": block}, ROWS)
+    assert "relies on 1 of them (programs it funds; which limits bind" in page
+    assert "limits that bind with a price, programs it funds" not in page
+
+
+def test_run_relied_records_a_plan_without_prices_as_such(tmp_path):
+    """`run_relied` of a run folder whose shadow_prices.csv holds no price records `priced`
+    false; with a price, no such key (the pages of solve's plans read as before)."""
+    from allocator.data.inputs import load_inputs
+    from allocator.studies.reference import run_relied
+    from conftest import DATA
+
+    inp = load_inputs(DATA / "greedy")
+    prices = {"constraint": ["budget(public,p1)"], "family": ["budget"], "binding": [True]}
+    pd.DataFrame({**prices, "shadow_price": [None]}).to_csv(tmp_path / "shadow_prices.csv")
+    assert run_relied(inp, tmp_path)["priced"] is False
+    pd.DataFrame({**prices, "shadow_price": [8.0]}).to_csv(tmp_path / "shadow_prices.csv")
+    assert "priced" not in run_relied(inp, tmp_path)
