@@ -34,3 +34,30 @@ def test_run_relied_records_a_plan_without_prices_as_such(tmp_path):
     assert run_relied(inp, tmp_path)["priced"] is False
     pd.DataFrame({**prices, "shadow_price": [8.0]}).to_csv(tmp_path / "shadow_prices.csv")
     assert "priced" not in run_relied(inp, tmp_path)
+
+
+def test_a_settings_assumption_is_on_the_page_and_in_a_workbooks_audit(tmp_path):
+    """settings.csv's `assumption` is listed on report.html's assumptions (as check lists it),
+    and a workbook's settings sheet states one as settings.csv does."""
+    import shutil
+
+    from allocator.data.audit import audit
+    from allocator.data.inputs import load_inputs
+    from allocator.report.assumed import assumptions_of
+    from conftest import DATA, run_cli
+
+    data = shutil.copytree(DATA / "greedy", tmp_path / "data")
+    (data / "settings.csv").write_text(
+        "setting,value,assumption\nnumber_style,point,read from two figures\n", encoding="utf-8"
+    )
+    said = [(a.where, a.text) for a in assumptions_of(load_inputs(data))]
+    assert said == [("settings.csv row 2", "read from two figures")]
+    book = tmp_path / "plan.xlsx"
+    assert run_cli("export-inputs", book, "--inputs", data).exit_code == 0
+    import openpyxl
+
+    wb = openpyxl.load_workbook(book)
+    wb["settings"]["C1"], wb["settings"]["C2"] = "assumption", "read from two figures"
+    wb.save(book)
+    found = [(a.file, a.line, a.key) for a in audit(load_inputs(book)).assumptions]
+    assert ("settings.csv", 2, "number_style") in found

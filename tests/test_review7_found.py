@@ -332,11 +332,6 @@ def test_a_study_keyword_as_its_option_takes_it_is_read_or_refused_in_words(
     assert refused is None or next(iter(keywords)) in refused, refused
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a silently wrong count: settings.csv takes an `assumption` 'as in every table', but "
-    "check's assumptions audit (and report.html) leaves it out: (0) where one row states one",
-)
 def test_an_assumption_in_settings_is_counted_as_in_every_table(tmp_path):
     data = shutil.copytree(DATA / "greedy", tmp_path / "data")
     (data / "settings.csv").write_text(

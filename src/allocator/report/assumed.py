@@ -37,17 +37,23 @@ def assumptions_of(
     those the plan relies on marked: the places `relied` names (a study's reference plan, as
     its run.json records them: `recorded_relied`), else those of the run's `tables`
     (`relied_on`)."""
+    from allocator.data.numbers import SETTINGS_FILE
     from allocator.data.schema import TABLES
 
     if relied is None:
         relied = relied_on(inp, tables) if tables is not None else set()
     book = book_of(inp.folder)
+    stated = {  # (row, assumption) by file; settings.csv's as in every table
+        file: [(row.line, row.assumption) for row in getattr(inp, field)]  # canonical order
+        for field, (file, *_rest) in TABLES.items()
+    }
+    stated[SETTINGS_FILE] = [(n, c.get("assumption", "")) for n, c in inp.settings]
     out = []
-    for field, (file, *_rest) in sorted(TABLES.items(), key=lambda item: item[1][0]):
-        for row in getattr(inp, field):  # the loader's canonical order (sorted by key)
-            if row.assumption.strip():
-                where = row_place(book, file, row.line)
-                out.append(Assumed(where, row.assumption.strip(), where in relied))
+    for file in sorted(stated):
+        for line, text in stated[file]:
+            if text.strip():
+                where = row_place(book, file, line)
+                out.append(Assumed(where, text.strip(), where in relied))
     return out
 
 
