@@ -61,3 +61,15 @@ def test_a_settings_assumption_is_on_the_page_and_in_a_workbooks_audit(tmp_path)
     wb.save(book)
     found = [(a.file, a.line, a.key) for a in audit(load_inputs(book)).assumptions]
     assert ("settings.csv", 2, "number_style") in found
+
+
+def test_a_damaged_relied_on_record_is_said_not_recorded_never_counted():
+    """A `relied_on.rows` position that is no whole number (text, a float, true) makes the
+    page say which rows the plan relies on is not recorded (with its Fix), not a count."""
+    from allocator.report.html import render
+
+    for bad in (["two"], [1.0], [True], 3):
+        block = {"plan": "solve's", "rows": {"programs.csv": bad}}
+        page = render({}, {"command": "sweep", "relied_on": block}, ROWS)
+        assert "is not recorded in its run folder. Fix: run the study again" in page, bad
+        assert "this plan relies on" not in page

@@ -238,11 +238,6 @@ def test_an_alternative_plans_page_does_not_say_no_limit_buys_anything(alternati
     assert "The 0 limits whose room buys the most" not in page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="traceback: `allocator report` of a study whose run.json relied_on holds a row "
-    "position that is no number ends in ValueError, not one line naming run.json",
-)
 def test_report_of_a_study_with_a_damaged_relied_on_record_is_one_line(tmp_path):
     import json
 

@@ -92,12 +92,17 @@ def relied_on(inp: Any, tables: dict[str, pd.DataFrame]) -> set[str]:
 
 def recorded_relied(info: dict[str, Any]) -> dict[str, list[int]] | None:
     """The input rows a study's reference plan relies on, as its run.json records them
-    (`relied_on.rows`, `studies.reference`: `relied_positions`); None: not recorded."""
+    (`relied_on.rows`, `studies.reference`: `relied_positions`); None: not recorded, or a
+    record no study writes (a position that is no whole number): the page then says the
+    count is not recorded, never a count of rows it cannot name."""
     block = info.get("relied_on")
     rows = block.get("rows") if isinstance(block, dict) else None
-    if not isinstance(rows, dict):
+    if not isinstance(rows, dict) or not all(isinstance(at, list) for at in rows.values()):
         return None
-    return {str(f): [int(k) for k in at] for f, at in rows.items() if isinstance(at, list)}
+    found = {str(f): list(at) for f, at in rows.items()}
+    if not all(type(k) is int for at in found.values() for k in at):
+        return None
+    return found
 
 
 def relied_positions(inp: Any, places: set[str]) -> dict[str, list[int]]:
