@@ -4,8 +4,10 @@ each held where it is made, beyond the cases tests/test_review7_found.py pins.""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from allocator.report.assumed import Assumed
+from conftest import DATA, run_cli
 
 ROWS = [Assumed("programs.csv row 2", "a guess", True), Assumed("pools.csv row 3", "b")]
 
@@ -26,7 +28,6 @@ def test_run_relied_records_a_plan_without_prices_as_such(tmp_path):
     false; with a price, no such key (the pages of solve's plans read as before)."""
     from allocator.data.inputs import load_inputs
     from allocator.studies.reference import run_relied
-    from conftest import DATA
 
     inp = load_inputs(DATA / "greedy")
     prices = {"constraint": ["budget(public,p1)"], "family": ["budget"], "binding": [True]}
@@ -44,7 +45,6 @@ def test_a_settings_assumption_is_on_the_page_and_in_a_workbooks_audit(tmp_path)
     from allocator.data.audit import audit
     from allocator.data.inputs import load_inputs
     from allocator.report.assumed import assumptions_of
-    from conftest import DATA, run_cli
 
     data = shutil.copytree(DATA / "greedy", tmp_path / "data")
     (data / "settings.csv").write_text(
@@ -73,3 +73,31 @@ def test_a_damaged_relied_on_record_is_said_not_recorded_never_counted():
         page = render({}, {"command": "sweep", "relied_on": block}, ROWS)
         assert "is not recorded in its run folder. Fix: run the study again" in page, bad
         assert "this plan relies on" not in page
+
+
+@pytest.mark.parametrize(
+    ("function", "keywords", "named"),
+    [
+        ("alternatives", {"slack": "5x"}, "slack 5x"),
+        ("alternatives", {"slack": None}, "slack=None is not a number"),
+        ("frontier", {"points": "2.5"}, "points='2.5' is not a whole number from 2 to 200"),
+        ("frontier", {"points": 1}, "points=1 is not a whole number from 2 to 200"),
+        ("plan", {"risk": "cvar", "beta": "ninety"}, "beta ninety"),
+        ("plan", {"risk": "cvar", "cvar_cap": "20Q"}, "cvar_cap 20Q"),
+        ("plan", {"objective": "weighted", "weights": "jobs"}, "--weights 'jobs'"),
+    ],
+)
+def test_an_api_keyword_its_option_refuses_is_refused_naming_it(
+    tmp_path, function, keywords, named
+):
+    """Text a keyword's option refuses (or no number at all) is a UsageError naming the
+    keyword, before any work: never a TypeError from deep inside the study."""
+    import allocator
+    from allocator.errors import UsageError
+
+    out = {} if function == "plan" else {"out": tmp_path / "out"}
+    with pytest.raises(UsageError) as refused:
+        getattr(allocator, function)(inputs=DATA / "greedy", **out, **keywords)
+    assert named in str(refused.value)
+    assert "Fix: " in str(refused.value)
+    assert not (tmp_path / "out").exists()

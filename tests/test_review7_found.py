@@ -271,11 +271,6 @@ def test_force_names_the_edited_table_inside_an_alternative_plan(tmp_path):
     assert "allocation.csv" in res.stderr, res.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a docs claim not kept (docs/api.md: a keyword is read as its option reads it): "
-    "weights='jobs=0.7,exports=0.3', beta='90%', cvar_cap='20K' (as the options take them) refused",
-)
 @pytest.mark.parametrize(
     ("typed", "given"),
     [
@@ -302,11 +297,6 @@ def test_the_api_reads_a_keyword_as_its_option_does(typed, given):
     assert allocator.plan(inputs=data, **typed).info["objective"]["value"] == want
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="traceback through the API: alternatives(slack='5%') and frontier(points='3'), as "
-    "their options take them, end in TypeError, not a result or a UsageError naming them",
-)
 @pytest.mark.parametrize(
     ("function", "keywords"),
     [("alternatives", {"slack": "5%"}), ("frontier", {"points": "3"})],
