@@ -123,11 +123,6 @@ BROKEN_FACT = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="two surfaces disagree: solve warns of a broken facts.csv row, replan and explain of "
-    "the same dataset say nothing (pipeline.tell_notes: 'every command that loads a dataset')",
-)
 @pytest.mark.parametrize("command", ["replan", "explain"])
 def test_replan_and_explain_tell_a_broken_fact_as_solve_does(tmp_path, command):
     data = shutil.copytree(SWEEP, tmp_path / "data")
