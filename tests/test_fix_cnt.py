@@ -101,3 +101,34 @@ def test_an_api_keyword_its_option_refuses_is_refused_naming_it(
     assert named in str(refused.value)
     assert "Fix: " in str(refused.value)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("dataset", ["folder", "workbook"])
+def test_a_model_files_numbers_are_read_in_its_datasets_declared_style(tmp_path, dataset):
+    """Every number a model file writes as text (weights, discount_rate, a factor) is read in
+    the style its dataset declares, a folder's settings.csv or a workbook's settings sheet:
+    `0,7` is 0.7 in a comma dataset, and refused in a point one (not read as 7)."""
+    import shutil
+
+    from allocator.data.modelfile import load_model_file
+    from allocator.errors import UsageError
+
+    data = shutil.copytree(DATA / "greedy", tmp_path / "data")
+    (data / "settings.csv").write_text("setting,value\nnumber_style,comma\n", encoding="utf-8")
+    target = "../data"
+    if dataset == "workbook":
+        assert run_cli("export-inputs", tmp_path / "plan.xlsx", "--inputs", data).exit_code == 0
+        target = "../plan.xlsx"
+    model = tmp_path / "models" / "m.yaml"
+    model.parent.mkdir()
+    model.write_text(
+        f"dataset: {target}\nmeasure: discounted\ndiscount_rate: '0,050'\n"
+        "weights: {jobs: '0,7', exports: '0,3'}\n",
+        encoding="utf-8",
+    )
+    read, _ = load_model_file(model)
+    assert (read.discount_rate, read.weights) == (0.05, {"jobs": 0.7, "exports": 0.3})
+    (data / "settings.csv").write_text("setting,value\nnumber_style,point\n", encoding="utf-8")
+    if dataset == "folder":
+        with pytest.raises(UsageError, match="'0,7' is not a number"):
+            load_model_file(model)

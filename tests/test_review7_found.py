@@ -93,11 +93,6 @@ def _comma_dataset(tmp_path: Path, body: str) -> Path:
     return model
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="exit 2 for a number the dataset's style reads: a scale_budget factor '1,5' in a comma "
-    "dataset is 'not a number', '1.500' is told to declare the style it declares",
-)
 @pytest.mark.parametrize("factor", ["1,5", "1.500"])
 def test_a_scale_budget_factor_is_read_in_the_datasets_declared_style(tmp_path, factor):
     body = f"overrides:\n  - scale_budget: {{pool: public, factor: '{factor}'}}\n"
@@ -107,11 +102,6 @@ def test_a_scale_budget_factor_is_read_in_the_datasets_declared_style(tmp_path, 
     assert res.exit_code == 0, res.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a Fix that cannot work: a model file's discount_rate '1,000' in a dataset that "
-    "declares the comma style is told to declare the dataset's number style",
-)
 def test_a_discount_rate_is_not_told_to_declare_a_declared_style(tmp_path):
     model = _comma_dataset(tmp_path, "measure: discounted\ndiscount_rate: '1,000'\n")
     res = run_cli("solve", model, "--out", tmp_path / "run")
