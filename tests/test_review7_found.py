@@ -78,11 +78,6 @@ def _comma_dataset(tmp_path: Path, body: str) -> Path:
     return model
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="exit 2 for a number the dataset's style reads: a scale_budget factor '1,5' in a comma "
-    "dataset is 'not a number', '1.500' is told to declare the style it declares",
-)
 @pytest.mark.parametrize("factor", ["1,5", "1.500"])
 def test_a_scale_budget_factor_is_read_in_the_datasets_declared_style(tmp_path, factor):
     body = f"overrides:\n  - scale_budget: {{pool: public, factor: '{factor}'}}\n"
@@ -92,11 +87,6 @@ def test_a_scale_budget_factor_is_read_in_the_datasets_declared_style(tmp_path, 
     assert res.exit_code == 0, res.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a Fix that cannot work: a model file's discount_rate '1,000' in a dataset that "
-    "declares the comma style is told to declare the dataset's number style",
-)
 def test_a_discount_rate_is_not_told_to_declare_a_declared_style(tmp_path):
     model = _comma_dataset(tmp_path, "measure: discounted\ndiscount_rate: '1,000'\n")
     res = run_cli("solve", model, "--out", tmp_path / "run")
@@ -108,11 +98,6 @@ BROKEN_FACT = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="two surfaces disagree: solve warns of a broken facts.csv row, replan and explain of "
-    "the same dataset say nothing (pipeline.tell_notes: 'every command that loads a dataset')",
-)
 @pytest.mark.parametrize("command", ["replan", "explain"])
 def test_replan_and_explain_tell_a_broken_fact_as_solve_does(tmp_path, command):
     data = shutil.copytree(SWEEP, tmp_path / "data")
@@ -200,22 +185,12 @@ def alternative_plan(tmp_path_factory) -> Path:
     return plan
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="silently wrong number: an alternative plan's page counts the assumed rows behind "
-    "'limits that bind with a price' from a shadow_prices.csv whose prices are all empty",
-)
 def test_an_alternative_plans_page_does_not_count_rows_by_prices_it_has_not(alternative_plan):
     page = (alternative_plan / "report.html").read_text(encoding="utf-8")
     assert "relies on" in page
     assert "(limits that bind with a price, programs it funds" not in page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a false statement: an alternative plan's page, whose prices are not computed, says "
-    "'No limit buys anything at the margin' under 'The 0 limits whose room buys the most'",
-)
 def test_an_alternative_plans_page_does_not_say_no_limit_buys_anything(alternative_plan):
     page = (alternative_plan / "report.html").read_text(encoding="utf-8")
     assert "near-optimal" in page
@@ -223,11 +198,6 @@ def test_an_alternative_plans_page_does_not_say_no_limit_buys_anything(alternati
     assert "The 0 limits whose room buys the most" not in page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="traceback: `allocator report` of a study whose run.json relied_on holds a row "
-    "position that is no number ends in ValueError, not one line naming run.json",
-)
 def test_report_of_a_study_with_a_damaged_relied_on_record_is_one_line(tmp_path):
     import json
 
@@ -256,11 +226,6 @@ def test_force_names_the_edited_table_inside_an_alternative_plan(tmp_path):
     assert "allocation.csv" in res.stderr, res.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a docs claim not kept (docs/api.md: a keyword is read as its option reads it): "
-    "weights='jobs=0.7,exports=0.3', beta='90%', cvar_cap='20K' (as the options take them) refused",
-)
 @pytest.mark.parametrize(
     ("typed", "given"),
     [
@@ -287,11 +252,6 @@ def test_the_api_reads_a_keyword_as_its_option_does(typed, given):
     assert allocator.plan(inputs=data, **typed).info["objective"]["value"] == want
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="traceback through the API: alternatives(slack='5%') and frontier(points='3'), as "
-    "their options take them, end in TypeError, not a result or a UsageError naming them",
-)
 @pytest.mark.parametrize(
     ("function", "keywords"),
     [("alternatives", {"slack": "5%"}), ("frontier", {"points": "3"})],
@@ -312,11 +272,6 @@ def test_a_study_keyword_as_its_option_takes_it_is_read_or_refused_in_words(
     assert refused is None or next(iter(keywords)) in refused, refused
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a silently wrong count: settings.csv takes an `assumption` 'as in every table', but "
-    "check's assumptions audit (and report.html) leaves it out: (0) where one row states one",
-)
 def test_an_assumption_in_settings_is_counted_as_in_every_table(tmp_path):
     data = shutil.copytree(DATA / "greedy", tmp_path / "data")
     (data / "settings.csv").write_text(
@@ -340,11 +295,6 @@ def _relied_rows(page: Path) -> list[str]:
     return re.findall(r"<li>(.*?):", text[start : text.index("</ul>", start)])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="silently wrong rows: a sweep or core of a model file that excludes a program lists "
-    "other assumed rows than solve's page of the same plan, the excluded program's among them",
-)
 @pytest.mark.parametrize("command", ["sweep", "core"])
 def test_a_study_page_of_a_model_file_lists_the_rows_solves_page_lists(tmp_path, command):
     data = shutil.copytree(SWEEP, tmp_path / "data")
@@ -364,11 +314,6 @@ def test_a_study_page_of_a_model_file_lists_the_rows_solves_page_lists(tmp_path,
     assert _relied_rows(tmp_path / "study" / "report.html") == solved
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="silently wrong count: a two-stage run's page says its plan relies on N assumed rows "
-    "'(limits that bind with a price, ...)' with no shadow_prices.csv: the limits counted as none",
-)
 def test_a_two_stage_page_does_not_count_limits_it_has_no_prices_of(tmp_path):
     from conftest import BASELINE
 

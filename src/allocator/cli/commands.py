@@ -333,12 +333,13 @@ def explain(
     """
     with exit_codes():
         from allocator.data.inputs import load_inputs
-        from allocator.pipeline import solve_inputs
+        from allocator.pipeline import solve_inputs, tell_notes
         from allocator.report.rounding import shown as shown_number
 
         spec = run_spec(None, inputs, objective, None, targets, measure, discount_rate)
         folder = spec.inputs
         inp = with_sets(load_inputs(folder), cell_sets)
+        tell_notes(inp, warn, uncertainty=False)  # a broken fact, as solve tells it
         sol, _ = solve_inputs(inp, spec.objective, targets=spec.targets, measure=spec.measured())
         out.print(
             f"[bold green]feasible[/]: {shown(folder)} with --targets {shown(targets)} "

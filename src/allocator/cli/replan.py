@@ -64,7 +64,7 @@ def replan(
         from allocator.runs.replan import ReplanOptions, run_replan
 
         opts = ReplanOptions(
-            run, actuals, as_of, max_change, least_change, out_dir, force, inputs=inputs
+            run, actuals, as_of, max_change, least_change, out_dir, force, inputs=inputs, warn=warn
         )
         done = run_replan(opts)
         if as_json:

@@ -13,6 +13,7 @@ from allocator.data.cellrefs import CELL_UNITS, TARGET_UNITS, match_reference
 from allocator.data.evidence import Fact
 from allocator.data.graphs import cycle_in
 from allocator.data.links import link_programs
+from allocator.data.numbers import SETTINGS_FILE
 from allocator.data.schema import TABLES, Inputs
 from allocator.errors import InputError, raise_all
 
@@ -282,17 +283,29 @@ def _cycle_error(facts: dict[str, Fact], cycle: list[str]) -> InputError:
 
 
 def assumptions(inp: Inputs) -> list[Assumption]:
-    """Every row whose source is `assumption`, or that names assumed columns."""
+    """Every row whose source is `assumption`, or that names assumed columns: the tables', then
+    settings.csv's (its optional columns are those of every table)."""
     found = []
     for name, (file, _model, key, _req) in TABLES.items():
         for row in getattr(inp, name, ()):
-            text = row.assumption.strip()
-            if row.source.strip().lower().startswith("assumption"):
-                text = text or row.note.strip() or row.source.strip()
+            text = assumed_text(row.source, row.assumption, row.note)
             if text:
                 label = "/".join(str(getattr(row, k)) for k in key if getattr(row, k) is not None)
                 found.append(Assumption(file, row.line, label, text))
+    for line, cells in inp.settings:
+        text = assumed_text(*(cells.get(c, "") for c in ("source", "assumption", "note")))
+        if text:
+            found.append(Assumption(SETTINGS_FILE, line, cells.get("setting", ""), text))
     return found
+
+
+def assumed_text(source: str, assumption: str, note: str) -> str:
+    """The assumption a row states: its `assumption` cell, else (a row whose source is
+    `assumption`) its note, else its source; empty: none."""
+    text = assumption.strip()
+    if source.strip().lower().startswith("assumption"):
+        text = text or note.strip() or source.strip()
+    return text
 
 
 def warnings(inp: Inputs) -> list[str]:

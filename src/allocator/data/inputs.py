@@ -17,7 +17,7 @@ from typing import Any
 
 from allocator.data.checks import check_duplicates
 from allocator.data.files import decode_text, read_file
-from allocator.data.numbers import SETTINGS_FILE, number_style, style_of
+from allocator.data.numbers import SETTINGS_FILE, number_style, setting_rows, style_of
 from allocator.data.records import (
     AUDIT_ONLY,
     MAX_CELL_CHARS,
@@ -73,10 +73,11 @@ def load_inputs(folder: str | Path, *, strict: bool = False) -> Inputs:
         )
     _check_file_names(root)
     hashes: dict[str, str] = {}
-    style = _declared_style(root, hashes)
+    style, settings = _declared_style(root, hashes)
     with number_style(style):
         tables, unread = _read_tables(root, strict, hashes)
-    return assemble_inputs(str(root), tables, hashes, strict, unread, style)
+    inp = assemble_inputs(str(root), tables, hashes, strict, unread, style)
+    return inp.model_copy(update={"settings": settings})
 
 
 _TABLE_FILES = (*(file for file, *_rest in TABLES.values()), SETTINGS_FILE)
@@ -138,16 +139,20 @@ _MAX_NEAR_NAMES = 1_000
 """Most files in a dataset folder for near misses to be looked for (40 microseconds a name)."""
 
 
-def _declared_style(root: Path, hashes: dict[str, str]) -> str | None:
-    """The number style settings.csv declares, if the dataset has one (`numbers.style_of`)."""
+def _declared_style(
+    root: Path, hashes: dict[str, str]
+) -> tuple[str | None, tuple[tuple[int, dict[str, str]], ...]]:
+    """The number style settings.csv declares, if the dataset has one (`numbers.style_of`),
+    and its rows (`numbers.setting_rows`)."""
     try:
         data = read_file(root / SETTINGS_FILE, MAX_TABLE_BYTES)
     except FileNotFoundError:
-        return None
+        return None, ()
     except InputError as exc:
         raise InputError(exc.reason, file=SETTINGS_FILE, fix=exc.fix) from None
     hashes[SETTINGS_FILE] = hashlib.sha256(data).hexdigest()
-    return style_of(_records(SETTINGS_FILE, decode_text(SETTINGS_FILE, data)))
+    records = _records(SETTINGS_FILE, decode_text(SETTINGS_FILE, data))
+    return style_of(records), setting_rows(records)
 
 
 def _read_tables(

@@ -142,7 +142,8 @@ def load_model_file(path: Path) -> tuple[ModelFile, Path]:
     if any(isinstance(o, dict) and "set_cell" in o for o in lists[0]):
         raise UsageError(f"{path}: overrides: set_cell is not written by hand. Fix: {SET_FIX}")
     try:
-        model = ModelFile.model_validate(data)
+        with number_style(_declared_style(path, data.get("dataset"))):  # its numbers' style
+            model = ModelFile.model_validate(data)
     except ValidationError as exc:
         extra = [e for e in exc.errors() if e["type"] == "extra_forbidden"]
         if extra:  # a typo of a key is the likeliest cause of whatever else failed
@@ -162,6 +163,30 @@ def load_model_file(path: Path) -> tuple[ModelFile, Path]:
             f"Fix: {_inside_fix(path, dataset, root)}"
         )
     return with_sets(model, path), dataset
+
+
+def _declared_style(path: Path, dataset: object) -> str | None:
+    """The number style the model file's dataset declares (settings.csv, or a workbook's
+    settings sheet), in which the file's numbers are read (`1,5` in a comma dataset is 1.5),
+    as its `set:` entries and an override's cells are; None: undeclared, or not read here (the
+    dataset is refused, naming the problem, when it is loaded)."""
+    from allocator.data import inputs, workbook
+    from allocator.data.xlsx import open_book
+    from allocator.data.xlsxparts import BookError
+    from allocator.errors import AllocatorError
+
+    if not isinstance(dataset, str) or not dataset:
+        return None
+    found = path.resolve().parent / dataset
+    try:
+        if found.is_dir():
+            return inputs._declared_style(found, {})[0]
+        if found.suffix.lower() in BOOK_SUFFIXES and found.is_file():
+            opened = open_book(workbook._read(found))
+            return workbook._declared_style(found.name, opened)[0]
+    except (AllocatorError, BookError, OSError, ValueError):
+        return None
+    return None
 
 
 def _inside_fix(path: Path, dataset: Path, root: Path) -> str:

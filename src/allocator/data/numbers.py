@@ -325,6 +325,21 @@ def style_of(records: list[list[str]], file: str = SETTINGS_FILE) -> str | None:
     return style
 
 
+def setting_rows(records: list[list[str]]) -> tuple[tuple[int, dict[str, str]], ...]:
+    """Each settings row with a cell (`style_of` checked them): its row number and its cells
+    by column (`setting`, `value`, `source`, `assumption`, ...), for the audit's list of
+    assumptions (`data.audit.assumptions`: a settings row may state one, as in every table)."""
+    if not records:
+        return ()
+    header = [h.strip().lower() for h in records[0]]
+    rows = []
+    for number, cells in enumerate(records[1:], start=2):
+        row = dict(zip(header, (c.strip() for c in cells), strict=False))
+        if any(row.values()):
+            rows.append((number, row))
+    return tuple(rows)
+
+
 def _setting(file: str, number: int, row: dict[str, str], style: str | None) -> str | None:
     """The number style after one settings row, which must declare it (once) as point or comma."""
     if row.get("setting", "").lower() != "number_style":

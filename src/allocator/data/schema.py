@@ -316,6 +316,9 @@ class Inputs(BaseModel):
     number_style: Literal["point", "comma"] | None = None
     """The number style the dataset declares (settings.csv or sheet: `number_style`): `point`
     (1,200.5) or `comma` (1.200,5); None when undeclared (a point, and 1.200 or 1,200 refused)."""
+    settings: tuple[tuple[int, dict[str, str]], ...] = ()
+    """Each row of settings.csv (or sheet) with a cell: its row number and cells by column
+    (`numbers.setting_rows`), so the audit lists an assumption a setting states."""
     cells_set: tuple[dict[str, Any], ...] = ()
     """Each cell a `--set` or a model file's `set:` changed, in the order applied: `cell`
     (TABLE.KEY.COLUMN), `origin`, `value` (as written), `old` and `new` (as read)."""

@@ -23,7 +23,7 @@ from typing import Any
 
 from allocator.data.checks import check_duplicates
 from allocator.data.files import read_file
-from allocator.data.numbers import number_style, style_of
+from allocator.data.numbers import number_style, setting_rows, style_of
 from allocator.data.records import (
     AUDIT_ONLY,
     assemble_inputs,
@@ -77,14 +77,15 @@ def load_workbook_inputs(path: Path, strict: bool = False) -> Inputs:
     """
     book = path.name
     data = _read(path)
-    style, sheets, notes = _read_book(book, data, path.suffix.lower())
+    (style, settings), sheets, notes = _read_book(book, data, path.suffix.lower())
     with number_style(style):
         tables = _read_tables(book, sheets, strict, notes)
     hashes = {book: hashlib.sha256(data).hexdigest()}
     try:
-        return assemble_inputs(
+        inp = assemble_inputs(
             str(path), tables, hashes, strict, notes, style, lambda e, why: _note(sheets, e, why)
         )
+        return inp.model_copy(update={"settings": settings})
     except InputErrors as exc:
         header = str(exc).partition(f"{len(exc.errors)} problem")[0].removesuffix(": ")
         raise InputErrors([_renamed(sheets, e) for e in exc.errors], header) from None
@@ -189,25 +190,29 @@ def _read(path: Path) -> bytes:
 
 def _read_book(
     book: str, data: bytes, suffix: str
-) -> tuple[str | None, dict[str, _Sheet], list[str]]:
-    """The number style the settings sheet declares, every table sheet of the workbook as text
-    records (numbers as text in that style), and notes on hidden sheets."""
+) -> tuple[tuple[str | None, tuple[tuple[int, dict[str, str]], ...]], dict[str, _Sheet], list[str]]:
+    """The number style the settings sheet declares and its rows (`_declared_style`), every
+    table sheet of the workbook as text records (numbers as text in that style), and notes on
+    hidden sheets."""
     _identify(book, data, suffix)
     try:
         opened = open_book(data)
     except BookError as exc:
         raise book_error(book, exc) from None
-    style = _declared_style(book, opened)
-    with number_style(style):
+    declared = _declared_style(book, opened)
+    with number_style(declared[0]):
         sheets, notes = _table_sheets(book, opened)
-    return style, sheets, notes
+    return declared, sheets, notes
 
 
-def _declared_style(book: str, opened: Book) -> str | None:
-    """The number style the `settings` sheet declares (None: no such sheet, undeclared)."""
+def _declared_style(
+    book: str, opened: Book
+) -> tuple[str | None, tuple[tuple[int, dict[str, str]], ...]]:
+    """The number style the `settings` sheet declares (None: no such sheet, undeclared), and
+    its rows (`numbers.setting_rows`)."""
     found = [i for i in opened.sheets if i.name.strip().lower() == SETTINGS_SHEET]
     if not found:
-        return None
+        return None, ()
     info = found[0]
     if len(found) > 1:
         raise InputError(
@@ -218,7 +223,7 @@ def _declared_style(book: str, opened: Book) -> str | None:
     _check_kind(book, info)
     sheet = _Sheet(book, info.name, read_sheet(book, info.name, opened, info))
     try:
-        return style_of(sheet.records)
+        return style_of(sheet.records), setting_rows(sheet.records)
     except InputError as exc:
         raise sheet.error(exc) from None
 

@@ -37,17 +37,23 @@ def assumptions_of(
     those the plan relies on marked: the places `relied` names (a study's reference plan, as
     its run.json records them: `recorded_relied`), else those of the run's `tables`
     (`relied_on`)."""
+    from allocator.data.numbers import SETTINGS_FILE
     from allocator.data.schema import TABLES
 
     if relied is None:
         relied = relied_on(inp, tables) if tables is not None else set()
     book = book_of(inp.folder)
+    stated = {  # (row, assumption) by file; settings.csv's as in every table
+        file: [(row.line, row.assumption) for row in getattr(inp, field)]  # canonical order
+        for field, (file, *_rest) in TABLES.items()
+    }
+    stated[SETTINGS_FILE] = [(n, c.get("assumption", "")) for n, c in inp.settings]
     out = []
-    for field, (file, *_rest) in sorted(TABLES.items(), key=lambda item: item[1][0]):
-        for row in getattr(inp, field):  # the loader's canonical order (sorted by key)
-            if row.assumption.strip():
-                where = row_place(book, file, row.line)
-                out.append(Assumed(where, row.assumption.strip(), where in relied))
+    for file in sorted(stated):
+        for line, text in stated[file]:
+            if text.strip():
+                where = row_place(book, file, line)
+                out.append(Assumed(where, text.strip(), where in relied))
     return out
 
 
@@ -86,12 +92,17 @@ def relied_on(inp: Any, tables: dict[str, pd.DataFrame]) -> set[str]:
 
 def recorded_relied(info: dict[str, Any]) -> dict[str, list[int]] | None:
     """The input rows a study's reference plan relies on, as its run.json records them
-    (`relied_on.rows`, `studies.reference`: `relied_positions`); None: not recorded."""
+    (`relied_on.rows`, `studies.reference`: `relied_positions`); None: not recorded, or a
+    record no study writes (a position that is no whole number): the page then says the
+    count is not recorded, never a count of rows it cannot name."""
     block = info.get("relied_on")
     rows = block.get("rows") if isinstance(block, dict) else None
-    if not isinstance(rows, dict):
+    if not isinstance(rows, dict) or not all(isinstance(at, list) for at in rows.values()):
         return None
-    return {str(f): [int(k) for k in at] for f, at in rows.items() if isinstance(at, list)}
+    found = {str(f): list(at) for f, at in rows.items()}
+    if not all(type(k) is int for at in found.values() for k in at):
+        return None
+    return found
 
 
 def relied_positions(inp: Any, places: set[str]) -> dict[str, list[int]]:
@@ -120,6 +131,31 @@ def positions_places(inp: Any, positions: dict[str, list[int]]) -> set[str]:
         places |= {row_place(book, file, rows[k].line) for k in positions.get(file, [])
                    if 0 <= k < len(rows)}  # fmt: skip
     return places
+
+
+def has_prices(prices: pd.DataFrame | None) -> bool:
+    """Whether a run's shadow_prices.csv holds its plan's prices: a `shadow_price` cell with a
+    number (or no limit at all); a near-optimal plan's are all empty, and a two-stage run
+    writes no such table: which limits bind with a price is then not known, never none."""
+    if prices is None or "shadow_price" not in prices.columns:
+        return False
+    return prices.empty or bool(prices["shadow_price"].notna().any())
+
+
+RELIED_PRICED = "limits that bind with a price, programs it funds"
+RELIED_FUNDED = "programs it funds; which limits bind with a price is not known: no shadow prices"
+"""What a plan's relied-on rows are, with and without its shadow prices (`relied_basis`)."""
+
+
+def relied_basis(tables: dict[str, pd.DataFrame], info: dict[str, Any]) -> str:
+    """What the rows a plan relies on are (`relied_on`), in the page's words: a study's as its
+    run.json record says (`relied_on.priced`), else by the run's own shadow prices."""
+    block = info.get("relied_on")
+    if recorded_relied(info) is not None and isinstance(block, dict):
+        priced = block.get("priced", True) is not False
+    else:
+        priced = has_prices(tables.get("shadow_prices"))
+    return RELIED_PRICED if priced else RELIED_FUNDED
 
 
 def plan_known(tables: dict[str, pd.DataFrame], info: dict[str, Any]) -> bool:
@@ -316,12 +352,16 @@ def run_assumptions(
 
 
 def _recorded_overrides(info: dict[str, Any]) -> list[Any]:
-    """The overrides and sets a run record holds: its spec's scenario, else (a run written
-    before the spec block) its options."""
+    """The overrides and sets a run record holds: its spec's scenario, else those its
+    `relied_on` positions are counted in (a sweep's or core's: `studies.reference`), else (a
+    run written before the spec block) its options."""
     spec = info.get("spec")
     scenario = spec.get("scenario") if isinstance(spec, dict) else None
+    relied = info.get("relied_on")
     if isinstance(scenario, dict):
         recorded = scenario.get("overrides")
+    elif isinstance(relied, dict) and "overrides" in relied:
+        recorded = relied.get("overrides")
     else:
         recorded = (info.get("options") or {}).get("overrides")
     return list(recorded) if isinstance(recorded, list) else []

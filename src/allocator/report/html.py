@@ -17,7 +17,8 @@ from typing import Any
 import pandas as pd
 
 from allocator.data.numbers import style_words
-from allocator.report.assumed import Assumed, plan_known
+from allocator.report.assumed import RELIED_PRICED as RELIED
+from allocator.report.assumed import Assumed, plan_known, relied_basis
 from allocator.report.htmlparts import number, table
 from allocator.report.pricehtml import binding_section, unspent_section
 from allocator.report.rounding import EXPORTS_UNIT, whole
@@ -109,7 +110,8 @@ def render(
         sections.append(studyhtml.ranges_section(tables["ranges"], info))
     sections += corehtml.sections(tables)  # `allocator core`
     sections += two_stage_sections(info)  # solve --decide-now (report/twostagehtml.py)
-    sections.append(_assumptions(info, assumptions, left_out, plan_known(tables, info)))
+    known = relied_basis(tables, info) if plan_known(tables, info) else ""
+    sections.append(_assumptions(info, assumptions, left_out, known))
     title = _title(info)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -381,12 +383,12 @@ def _with_mitigation(sums: pd.DataFrame, mitigation: pd.Series) -> tuple[pd.Data
 
 
 def _assumptions(
-    info: dict[str, Any], assumptions: list[Assumed] | None, why: str = "", known: bool = True
+    info: dict[str, Any], assumptions: list[Assumed] | None, why: str = "", known: str = RELIED
 ) -> str:
     """The assumptions section: the assumed input rows, those the plan relies on first (a
-    study's: its reference plan's, `relied_on` of run.json, and which plan that is); where no
-    plan is `known` (a study folder written without the record) the count is said unknown,
-    never 0."""
+    study's: its reference plan's, `relied_on` of run.json, and which plan that is), `known`
+    saying what they are (`relied_basis`); where no plan is known (empty: a study folder
+    written without the record) the count is said unknown, never 0."""
     opts = info.get("options") or {}
     told = [
         f"objective {opts.get('objective')}" if opts.get("objective") else "",
@@ -418,7 +420,7 @@ def _assumptions(
     else:
         head += (
             f"<p>{len(assumptions)} input rows rest on an assumption; this plan relies on "
-            f"{len(relied)} of them (limits that bind with a price, programs it funds"
+            f"{len(relied)} of them ({escape(known)}"
             f"{escape(_which_plan(info))}):</p><ul>{_items(relied)}</ul>"
         )
     return head + (

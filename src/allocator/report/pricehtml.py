@@ -28,11 +28,23 @@ AMOUNTS = (
 """What the amounts of the words say, under the section's first paragraph."""
 
 
+UNPRICED = (
+    "<h2>What binds: the largest shadow prices</h2><p>This plan has no shadow prices: "
+    "<code>shadow_prices.csv</code> leaves them empty (a near-optimal plan is not the optimum "
+    "of its objective, so no price belongs to it; run.json's notes say why). Which limits bind "
+    "is in its <code>binding</code> column.</p>"
+)
+"""The section of a plan whose shadow prices are not computed (`has_prices`)."""
+
+
 def binding_section(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> str:
     """What binds: the limits whose room buys the most, in a chart and in words (both one-sided
     rates and how far each holds); a folder written before the one-sided rates: the duals."""
+    from allocator.report.assumed import has_prices
     from allocator.report.rates import rate_words, top_shadow_prices
 
+    if not has_prices(prices):
+        return UNPRICED
     if "gain_per_unit_up" not in prices:
         return _binding_duals(prices, sensitivity)
     top = top_shadow_prices(prices, TOP_PRICES)

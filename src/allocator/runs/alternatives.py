@@ -17,7 +17,7 @@ from allocator.pipeline import objective_unit, objective_words, sheets_of, table
 from allocator.report.assumed import recorded_inputs
 from allocator.report.write import write_run
 from allocator.runs.common import Study, run_study
-from allocator.runs.spec import RunSpec, spec_from
+from allocator.runs.spec import RunSpec, keyword_number, spec_from
 from allocator.solver.alternatives import End, release
 from allocator.solver.results import plan_solution
 from allocator.studies.alternatives import (
@@ -97,6 +97,7 @@ def alternatives(
     from allocator.pipeline import tell_notes
 
     spec = spec_from(spec, options)
+    slack = keyword_number("slack", slack)  # as --slack reads it (0.05 or 5%)
 
     def study(inp: Inputs) -> Study[AlternativesRun]:
         tell_notes(inp, warn, uncertainty=False)

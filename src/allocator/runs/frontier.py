@@ -20,7 +20,7 @@ from allocator.pipeline import built_lp, tell_notes
 from allocator.report.assumed import recorded_inputs
 from allocator.report.write import write_run
 from allocator.runs.common import Study, run_study
-from allocator.runs.spec import RunSpec, spec_from
+from allocator.runs.spec import RunSpec, keyword_whole, spec_from
 from allocator.solver.compile import CompiledLP
 from allocator.solver.passes import apply_options, optimum
 from allocator.studies.reference import spec_relied
@@ -59,6 +59,7 @@ def frontier(
     frontier.png and run.json atomically (`allocator frontier`). `spec` and `options` as for
     `runs.solve.solve`; `warn` is told the dataset's notes (a broken fact), as solve's."""
     spec = spec_from(spec, options)
+    points = keyword_whole("points", points, 2, 200)  # as --points reads it
 
     def study(inp: Inputs) -> Study[FrontierRun]:
         from allocator.report.studyplots import frontier_plot  # matplotlib only here

@@ -7,6 +7,7 @@ with every pass of a solve, and write a normal run folder with replan.csv, atomi
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,8 @@ class ReplanOptions:
     results: Path = Path("results")
     inputs: Path | None = None
     """The approved run's dataset, where it is now (None: where run.json records it)."""
+    warn: Callable[[str], None] | None = None
+    """Told each note of the dataset (a broken fact: `pipeline.tell_notes`), as solve's."""
 
 
 INPUTS_FIX = (
@@ -133,6 +136,7 @@ def read_approved(folder: Path, inputs: Path | None = None) -> Approved:
 def run_replan(ro: ReplanOptions) -> dict[str, Any]:
     """Re-plan and write the run folder atomically; returns run.json's `replan` part with the
     folder (`folder`) and the summary lines (`lines`)."""
+    from allocator.pipeline import tell_notes
     from allocator.report.replanhtml import summary_lines
     from allocator.report.write import check_target
     from allocator.runs.common import run_info, scenario_of
@@ -151,6 +155,7 @@ def run_replan(ro: ReplanOptions) -> dict[str, Any]:
         check_target(ro.out, ro.force, sources)
     t0 = time.perf_counter()
     inp = scenario_of(opts)
+    tell_notes(inp, ro.warn, uncertainty=False)
     _check_as_of(inp, ro.as_of)
     check_against(approved.rows, ro.run / "allocation.csv", inp)
     approved.mitigation = mitigation_of(ro.run, approved.info, inp)

@@ -333,10 +333,68 @@ def validated(data: dict[str, Any]) -> RunSpec:
 
 def spec_from(spec: RunSpec | Path | str | None, options: dict[str, Any]) -> RunSpec:
     """The spec a Python caller means: a `RunSpec` (with `options` on top), a model file's
-    (`layered`), or the defaults' with `options` on top."""
+    (`layered`), or the defaults' with `options` on top; each keyword read as its option reads
+    it (`keywords_read`)."""
+    options = keywords_read(options)
     if isinstance(spec, RunSpec):
         return spec.with_(**options) if options else spec
     return layered(None if spec is None else Path(spec), **options)
+
+
+TEXT_NUMBERS = {"beta": ("share", "0.9"), "cvar_cap": ("count", "20000")}
+"""The number keywords a caller may give as their options take them (`--beta 90%`, `--cvar-cap
+20K`): the kind of number (`cli.options.number_of`) and an example. (`discount_rate`: read by
+`rate_given`.)"""
+
+
+def keywords_read(options: dict[str, Any]) -> dict[str, Any]:
+    """A Python caller's keywords with each text value read as its option reads it: `weights`
+    as `--weights` (`jobs=0.7,exports=0.3`), `beta` and `cvar_cap` by `TEXT_NUMBERS`; others as
+    given (`discount_rate` is read by `rate_given`).
+
+    Raises:
+        UsageError: text the option's rule refuses, naming the keyword.
+    """
+    from allocator.cli.options import _weights
+
+    read = dict(options)
+    if isinstance(read.get("weights"), str):
+        read["weights"] = _weights(read["weights"])
+    for name, (kind, example) in TEXT_NUMBERS.items():
+        if isinstance(read.get(name), str):
+            read[name] = keyword_number(name, read[name], kind, example)
+    return read
+
+
+def keyword_number(name: str, value: object, kind: str = "share", example: str = "0.02") -> float:
+    """A number keyword (`slack`, `beta`, ...) as its option reads it: a number as given, text
+    by the option's rule (`cli.options.number_of`: 0.02 or 2%, 20000 or 20K).
+
+    Raises:
+        UsageError: a value that is no number, or text the rule refuses, naming the keyword.
+    """
+    from allocator.cli.options import number_of
+
+    if isinstance(value, str):
+        return number_of(name, value, kind, example)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise UsageError(f"{name}={value!r} is not a number. Fix: e.g. {name}={example}")
+    return value
+
+
+def keyword_whole(name: str, value: object, least: int, most: int) -> int:
+    """A whole-number keyword (`points`) as its option reads it (`--points 3`), in [least, most].
+
+    Raises:
+        UsageError: no whole number, or one out of range, naming the keyword.
+    """
+    number = keyword_number(name, value, "count", str(least))
+    if not float(number).is_integer() or not least <= number <= most:
+        raise UsageError(
+            f"{name}={value!r} is not a whole number from {least} to {most}. "
+            f"Fix: e.g. {name}={least}"
+        )
+    return int(number)
 
 
 def read_record(folder: Path, command: str | None = "solve") -> dict[str, Any]:

@@ -139,7 +139,7 @@ def _relied(spec: RunSpec, plan: Path | None) -> dict[str, Any] | None:
     from allocator.studies.reference import run_relied, spec_relied
 
     inp = scenario_of(spec)
-    return spec_relied(inp, spec) if plan is None else run_relied(inp, Path(plan))
+    return spec_relied(inp, spec) if plan is None else run_relied(inp, Path(plan), spec.overrides)
 
 
 def plan_objective(plan: Path) -> str | None:

@@ -329,16 +329,22 @@ def members_of_inputs(inp: Any, by: str) -> list[str]:
 def load_study(study: CoreStudy) -> Any:
     """The dataset with its model file's overrides, then the `--set`s (as the sweep loads it in
     every worker, so both kinds of plan solve the same data)."""
+    from allocator.data.modelfile import load_dataset
+
+    return load_dataset(study.inputs, study_overrides(study), study.model_file or "")
+
+
+def study_overrides(study: CoreStudy) -> list[Any]:
+    """The study's model file's overrides, then its `--set`s, in the order they apply."""
     from pathlib import Path
 
     from allocator.data.cellset import parse_set
-    from allocator.data.modelfile import load_dataset, load_model_file
+    from allocator.data.modelfile import load_model_file
     from allocator.data.overrides import Override
 
     mf = study.model_file
     overrides = load_model_file(Path(mf))[0].overrides if mf else []
-    overrides = [*overrides, *(Override(set_cell=parse_set(s)) for s in study.sets)]
-    return load_dataset(study.inputs, overrides, mf or "")
+    return [*overrides, *(Override(set_cell=parse_set(s)) for s in study.sets)]
 
 
 # --- the table --------------------------------------------------------------------------------

@@ -145,12 +145,12 @@ def run_core(
 
 def _relied(study: CoreStudy) -> dict[str, Any] | None:
     """The assumed rows solve's plan of the study's scenario relies on (`reference_relied`)."""
-    from allocator.studies.core import load_study
+    from allocator.studies.core import load_study, study_overrides
     from allocator.studies.reference import reference_relied
 
     weights = dict(study.weights or {"jobs": 0.5, "exports": 0.5})  # `optimum`'s default
     args = (study.objective, weights, study.targets, dict(study.solver), study.measure)
-    return reference_relied(load_study(study), *args)
+    return reference_relied(load_study(study), *args, study_overrides(study))
 
 
 def _solve(study: CoreStudy, setting: CoreSettings, where: Where) -> GoodPlans:

@@ -7,9 +7,11 @@ hold no one plan's shadow prices or allocation by phase, which `report.assumed.r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from allocator.data.overrides import Override
 from allocator.data.schema import Inputs
 from allocator.model.measures import Measure
 
@@ -24,12 +26,15 @@ def reference_relied(
     targets: str,
     solver: dict[str, Any] | None,
     measure: Measure,
+    overrides: Sequence[Override] = (),
 ) -> dict[str, Any] | None:
     """run.json's `relied_on`: the reference plan's words and the input rows it relies on
     (limits that bind with a price, programs it funds: `relied_on`, the rule of solve's page),
     by file as positions in each table's canonical order (`relied_positions`: no row number,
-    so shuffled rows give the same run.json); None where that plan cannot be solved (the page
-    then says the count is not known, never 0)."""
+    so shuffled rows give the same run.json) of the dataset with the scenario's `overrides`
+    (those `inp` was loaded with), recorded beside them so the positions are read back in the
+    same tables (`report.assumed.run_assumptions`); None where that plan cannot be solved (the
+    page then says the count is not known, never 0)."""
     from allocator.errors import AllocatorError
     from allocator.pipeline import solve_inputs
     from allocator.report import tables as reports
@@ -44,21 +49,30 @@ def reference_relied(
         "shadow_prices": reports.shadow_prices(sol),
         "allocation_by_phase": reports.allocation_by_phase(inp, alloc),
     }
-    return {"plan": REFERENCE, "rows": relied_positions(inp, relied_on(inp, tables))}
+    return _block(REFERENCE, relied_positions(inp, relied_on(inp, tables)), overrides)
+
+
+def _block(plan: str, rows: dict[str, list[int]], overrides: Sequence[Override]) -> dict[str, Any]:
+    """The `relied_on` record: which plan, its rows by position, and the overrides (if any) of
+    the tables those positions are in."""
+    block: dict[str, Any] = {"plan": plan, "rows": rows}
+    if overrides:
+        block["overrides"] = [o.model_dump(mode="json") for o in overrides]
+    return block
 
 
 def spec_relied(inp: Inputs, spec: Any) -> dict[str, Any] | None:
     """`reference_relied` with a run spec's options (`runs.spec.RunSpec`: frontier,
     alternatives and sweep)."""
-    return reference_relied(
-        inp, spec.objective, dict(spec.weights), spec.targets, dict(spec.solver), spec.measured()
-    )
+    options = (spec.objective, dict(spec.weights), spec.targets, dict(spec.solver))
+    return reference_relied(inp, *options, spec.measured(), spec.overrides)
 
 
-def run_relied(inp: Inputs, run: Path) -> dict[str, Any] | None:
+def run_relied(inp: Inputs, run: Path, overrides: Sequence[Override] = ()) -> dict[str, Any] | None:
     """`relied_on` of a study of the plan of run folder `run` (`sweep --plan RUN`): the rows
-    that plan relies on, from its own tables (None: the folder has none of them)."""
-    from allocator.report.assumed import relied_on, relied_positions
+    that plan relies on, from its own tables (None: the folder has none of them), in `inp`
+    loaded with `overrides` (`reference_relied`)."""
+    from allocator.report.assumed import has_prices, relied_on, relied_positions
     from allocator.report.readback import read_table
 
     fix = "Fix: give --plan a run folder whose tables are as `allocator solve` wrote them"
@@ -66,7 +80,10 @@ def run_relied(inp: Inputs, run: Path) -> dict[str, Any] | None:
     tables = {n: read_table(run / f"{n}.csv", fix) for n in names if (run / f"{n}.csv").is_file()}
     if not tables:
         return None
-    return {"plan": f"the plan of {run}", "rows": relied_positions(inp, relied_on(inp, tables))}
+    block = _block(f"the plan of {run}", relied_positions(inp, relied_on(inp, tables)), overrides)
+    if not has_prices(tables.get("shadow_prices")):  # a near-optimal or two-stage plan's
+        block["priced"] = False  # which limits bind with a price is not known (`relied_basis`)
+    return block
 
 
 def record_relied(folder: Path, block: dict[str, Any] | None) -> None:
