@@ -182,7 +182,7 @@ def changed_file(folder: Path, files: Iterable[str], digests: object) -> str | N
         path = folder / name
         accepted = digest if isinstance(digest, list) else [digest]
         if os.path.lexists(path) and (not path.is_file() or _digest(path) not in accepted):
-            return name
+            return str(name)
     return None
 
 
