@@ -169,11 +169,6 @@ def _half_budget_model(tmp_path):
     return model
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: RunSpec(model_file=M) solves the bundled dataset without M's overrides, and "
-    "run.json records M as the run's model file (545,334 jobs beside M's 600)",
-)
 def test_a_runspec_naming_a_model_file_solves_that_model_file(tmp_path):
     model = _half_budget_model(tmp_path)
     assert allocator.plan(model).solution.objective_value == pytest.approx(600)

@@ -16,8 +16,8 @@ from allocator.data.schema import Inputs
 from allocator.pipeline import objective_unit, objective_words, sheets_of, tables_of
 from allocator.report.assumed import recorded_inputs
 from allocator.report.write import write_run
-from allocator.runs.common import Study, run_study
-from allocator.runs.spec import RunSpec, spec_from
+from allocator.runs.common import Study, run_study, spec_given
+from allocator.runs.spec import RunSpec
 from allocator.solver.alternatives import End, release
 from allocator.solver.results import plan_solution
 from allocator.studies.alternatives import (
@@ -96,7 +96,7 @@ def alternatives(
     (a broken fact), as solve's."""
     from allocator.pipeline import tell_notes
 
-    spec = spec_from(spec, options)
+    spec = spec_given(spec, options)
 
     def study(inp: Inputs) -> Study[AlternativesRun]:
         tell_notes(inp, warn, uncertainty=False)

@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 import pandas as pd
 
 from allocator.data.schema import Inputs
+from allocator.errors import UsageError
 from allocator.model.solution import Solution
 from allocator.pipeline import load_scenario
 from allocator.report import tables as reports
@@ -29,7 +30,7 @@ from allocator.report.write import (
     default_run_dir,
     release_run_dir,
 )
-from allocator.runs.spec import RunSpec
+from allocator.runs.spec import RunSpec, spec_from
 
 PACKAGES = ("allocator", "pyomo", "highspy", "pandas", "numpy", "pydantic")
 """The packages run.json lists. pyomo stays although solve never imports it: it is a dependency
@@ -215,3 +216,50 @@ def options_block(spec: RunSpec, sol: Solution) -> dict[str, Any]:
         "write_model": spec.write_model,
         "force": spec.force,
     }
+
+
+def spec_given(spec: RunSpec | Path | str | None, options: dict[str, Any]) -> RunSpec:
+    """The spec a Python caller means (`runs.spec.spec_from`), a `RunSpec` naming a model file
+    checked first to hold that file's scenario (`check_model_scenario`)."""
+    if isinstance(spec, RunSpec):
+        check_model_scenario(spec)
+    return spec_from(spec, options)
+
+
+def check_model_scenario(spec: RunSpec) -> None:
+    """Refuse a `RunSpec` whose `model_file` is not where its scenario comes from: one made as
+    `RunSpec(model_file=M)` holds the default dataset and none of M's overrides, and would be
+    solved so while run.json records M. A spec `layered` (or run.json's `spec` block) holds M's
+    dataset (or the --inputs given) and M's overrides first, as the file has them now.
+
+    Raises:
+        UsageError: naming the model file, what the spec lacks and the fix.
+    """
+    if spec.model_file is None:
+        return
+    from allocator.data.modelfile import load_model_file
+
+    model = Path(spec.model_file)
+    mf, dataset = load_model_file(model)
+    lacks = []
+    if "inputs" not in spec.scenario.model_fields_set and _other(spec.inputs, dataset):
+        lacks.append(f"its dataset {dataset}")
+    held = [_plain(o) for o in spec.overrides[: len(mf.overrides)]]
+    if held != [_plain(o) for o in mf.overrides]:
+        lacks.append(f"its {len(mf.overrides)} overrides and sets")
+    if lacks:
+        raise UsageError(
+            f"RunSpec(model_file={str(model)!r}) holds not {' nor '.join(lacks)}: the model file "
+            "would be recorded but not solved. Fix: pass the model file itself, e.g. "
+            f"allocator.solve({str(model)!r}, ...), or allocator.layered(Path({str(model)!r}))"
+        )
+
+
+def _other(a: Path, b: Path) -> bool:
+    """Whether two paths name different places."""
+    return os.path.abspath(a) != os.path.abspath(b)
+
+
+def _plain(override: Any) -> dict[str, Any]:
+    """An override as plain values, without a set's origin (which names the file as typed)."""
+    return override.model_dump(mode="json", exclude={"set_cell": {"origin"}})

@@ -19,8 +19,8 @@ from allocator.model.measures import SHORTFALL, Axis, axis
 from allocator.pipeline import built_lp, tell_notes
 from allocator.report.assumed import recorded_inputs
 from allocator.report.write import write_run
-from allocator.runs.common import Study, run_study
-from allocator.runs.spec import RunSpec, spec_from
+from allocator.runs.common import Study, run_study, spec_given
+from allocator.runs.spec import RunSpec
 from allocator.solver.compile import CompiledLP
 from allocator.solver.passes import apply_options, optimum
 from allocator.studies.reference import spec_relied
@@ -58,7 +58,7 @@ def frontier(
     """Trace the frontier of `y` against `x` in `points` points and write frontier.csv,
     frontier.png and run.json atomically (`allocator frontier`). `spec` and `options` as for
     `runs.solve.solve`; `warn` is told the dataset's notes (a broken fact), as solve's."""
-    spec = spec_from(spec, options)
+    spec = spec_given(spec, options)
 
     def study(inp: Inputs) -> Study[FrontierRun]:
         from allocator.report.studyplots import frontier_plot  # matplotlib only here

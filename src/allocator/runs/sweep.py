@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 
 from allocator.pipeline import tell_notes
-from allocator.runs.common import scenario_of
-from allocator.runs.spec import RunSpec, spec_from
+from allocator.runs.common import scenario_of, spec_given
+from allocator.runs.spec import RunSpec
 
 Where = tuple[str | None, int, bool, str | None]
 """Where the samples are solved: (scheduler, workers, serial, dashboard)."""
@@ -54,7 +54,7 @@ def sweep(
         given = {name: options.get(name) for name in TAKEN}  # RUN's own, unless given
         taken = {k: v for k, v in plan_options(plan, given).items() if v is not None}
         options = options | taken
-    spec = spec_from(spec, options)
+    spec = spec_given(spec, options)
     folder = prepare(spec, seed, resume, warn)
     return sweep_into(spec, folder, (samples, seed, plan), where, resume, progress)
 
