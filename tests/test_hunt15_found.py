@@ -540,11 +540,6 @@ def test_the_run_folders_charts_do_not_take_the_callers_matplotlib_style(tmp_pat
 # or the --inputs given without RUN's sets: other numbers, in silence.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: sweep(plan=RUN, inputs=D) drops RUN's --set (cap 40): re-optimised jobs "
-    "358.09 where allocator sweep --plan RUN --inputs D gives 284.40, in sample 0",
-)
 def test_a_sweep_of_a_runs_plan_samples_the_runs_data_as_the_command_does(tmp_path):
     import shutil
 

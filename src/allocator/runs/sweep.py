@@ -50,13 +50,50 @@ def sweep(
         UsageError: bad options, folder or data (nothing written).
         IncompleteSweepError: samples without an answer (--resume solves them).
     """
+    on_run = plan is not None and spec is None  # RUN's data, as `allocator sweep --plan RUN`
     if plan is not None and not isinstance(spec, RunSpec):
         given = {name: options.get(name) for name in TAKEN}  # RUN's own, unless given
         taken = {k: v for k, v in plan_options(plan, given).items() if v is not None}
         options = options | taken
     spec = spec_given(spec, options)
+    if on_run and plan is not None:
+        spec = on_runs_data(spec, Path(plan), options.get("inputs"), warn)
     folder = prepare(spec, seed, resume, warn)
     return sweep_into(spec, folder, (samples, seed, plan), where, resume, progress)
+
+
+def on_runs_data(
+    spec: RunSpec, plan: Path, inputs: Path | None, warn: Callable[[str], None] | None = None
+) -> RunSpec:
+    """`spec` on the data --plan RUN was solved on: RUN's dataset (unless `inputs` is given),
+    its model file's overrides and its sets, then the sets of `spec`; a RUN without run.json
+    (an allocation.csv alone) leaves `spec` as it is. The plan is then swept on the numbers it
+    was planned for (a RUN solved with `--set pools.rnd/phase3.budget_musd=2900` was swept on
+    the 8,500 of the file). `warn` is told when that dataset changed since RUN was solved.
+
+    Raises:
+        UsageError: RUN's run.json is no solve's, or its dataset or model file is not found
+            (one line: pass --inputs), rather than a sweep of other data.
+    """
+    from allocator.report.assumed import changed_since
+    from allocator.runs.replan import located_spec
+    from allocator.runs.spec import read_record
+
+    if not (plan / "run.json").is_file():
+        return spec
+    info = read_record(plan)
+    run = located_spec(info, plan, None if inputs is None else Path(inputs))
+    changed = changed_since(info, Path(run.inputs))
+    if changed and warn is not None:
+        warn(
+            f"inputs changed since {plan} was solved: {', '.join(changed)} (the study reads "
+            "them as they are now)"
+        )
+    return spec.with_(
+        inputs=run.inputs,
+        model_file=run.model_file,
+        overrides=(*run.overrides, *spec.overrides),
+    )
 
 
 def prepare(
