@@ -46,18 +46,10 @@ def _outcome(call):
 # refuses an unknown name, a negative weight, all zeros and nan; the API's `weights=` skips it.
 
 
-@pytest.mark.xfail(
-    strict=True, reason="open: weights={'job': 1} (a typo) escapes as a bare KeyError 'job'"
-)
 def test_a_misspelt_weight_is_refused_in_words():
     _refused(lambda: allocator.plan(inputs=GREEDY, objective="weighted", weights={"job": 1}), "job")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: weights the CLI refuses (nan, all 0, negative) are solved by the API: a plan "
-    "whose objective is nan or 0.0, returned as if optimal (inf: 'raise solver.time_limit_s')",
-)
 @pytest.mark.parametrize(
     "weights",
     [
@@ -75,21 +67,11 @@ def test_weights_the_command_line_refuses_are_refused_by_the_api(weights):
 # --scenarios has min=2 on the command line (typer); the API's `scenarios=` takes any int.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: scenarios=0 under risk is a ZeroDivisionError, -2 a numpy ValueError "
-    "(tracebacks); the CLI refuses both (min 2)",
-)
 @pytest.mark.parametrize("scenarios", [0, -2])
 def test_a_risk_run_of_no_scenarios_is_refused_in_words(scenarios):
     _refused(lambda: allocator.plan(inputs=ROBUST, risk="cvar", scenarios=scenarios), "scenarios")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: scenarios=1 is solved by the API as a risk (or two-stage) plan over one draw "
-    "that the CLI refuses (min 2): 385.8 'expected' jobs of a single scenario",
-)
 @pytest.mark.parametrize(
     "kind", [{"risk": "cvar"}, {"decide_now": "p1"}], ids=["risk", "two-stage"]
 )
@@ -183,11 +165,6 @@ def test_a_runspec_naming_a_model_file_solves_that_model_file(tmp_path):
     assert run.solution.objective_value == pytest.approx(600)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: cvar_cap=nan ends in 'internal: HiGHS refused the model' (a fault of the "
-    "program, says the text) and inf is solved as a cap; the CLI refuses both in words",
-)
 @pytest.mark.parametrize("cap", [math.nan, math.inf], ids=["nan", "inf"])
 def test_a_cvar_cap_that_is_no_number_is_refused_as_the_command_line_refuses_it(cap):
     _refused(lambda: allocator.plan(inputs=ROBUST, risk="cvar", scenarios=3, cvar_cap=cap), "cvar")
@@ -320,11 +297,6 @@ def test_no_workers_are_refused_before_a_cluster_starts(tmp_path, monkeypatch, s
 # docs/api.md: "What a run is asked to do is one typed, frozen `RunSpec`".
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: a 'frozen' RunSpec's weights (a dict) can be changed after validation: "
-    "weights['jobs'] = nan is then solved, objective nan, unchecked",
-)
 def test_a_frozen_runspecs_weights_cannot_be_changed_after_it_was_checked():
     spec = allocator.RunSpec(inputs=GREEDY, objective="weighted")
     try:
@@ -357,11 +329,6 @@ def test_a_cell_set_as_the_option_takes_it_is_applied_by_the_api():
 # says "Settings: ... risk worst-case" / "decided now: p1" above ranges of the nominal plan.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: alternatives(risk='worst-case') and frontier(decide_now='p1') study the "
-    "nominal plan in silence; the page's Settings line says risk worst-case / decided now: p1",
-)
 @pytest.mark.parametrize(
     ("study", "data", "given", "claim"),
     [

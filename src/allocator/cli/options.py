@@ -5,7 +5,6 @@ numbers, and a model file with the command line on top of it. Each refuses bad i
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -112,24 +111,9 @@ def rate_of(text: str | float | None) -> float | None:
 def risk_numbers(beta: float, cvar_cap: float | None) -> None:
     """--beta and --cvar-cap, refused before any work (float() reads nan and inf as numbers);
     a negative cap is said in words (the tail must beat the nominal plan)."""
-    from allocator.data.schema import MAX_JOBS
-    from allocator.errors import UsageError
+    from allocator.runs.common import check_risk_numbers
 
-    if not 0 <= beta < 1:  # also refuses nan, for which every comparison is false
-        raise UsageError(
-            f"--beta {beta} is not in [0, 1): it is the share of scenarios left out of the "
-            "tail. Fix: e.g. --beta 0.9"
-        )
-    if cvar_cap is not None and not math.isfinite(cvar_cap):
-        raise UsageError(
-            f"--cvar-cap {cvar_cap} is not a finite number. Fix: give the most expected jobs "
-            "shortfall in the tail, e.g. --cvar-cap 20000, or leave it out for no cap"
-        )
-    if cvar_cap is not None and abs(cvar_cap) > MAX_JOBS:
-        raise UsageError(
-            f"--cvar-cap {cvar_cap:g} is not at most {MAX_JOBS:g} jobs in size. "
-            "Fix: give a cap in jobs, e.g. --cvar-cap 20000, or leave it out for no cap"
-        )
+    check_risk_numbers(beta, cvar_cap)  # the API's check too
     if cvar_cap is not None and cvar_cap < 0:  # allowed, but not what "shortfall" suggests
         from allocator.cli.render import warn
 

@@ -16,7 +16,13 @@ from allocator.data.schema import Inputs
 from allocator.pipeline import objective_unit, objective_words, sheets_of, tables_of
 from allocator.report.assumed import recorded_inputs
 from allocator.report.write import write_run
-from allocator.runs.common import Study, run_study, spec_given
+from allocator.runs.common import (
+    Study,
+    check_weights_given,
+    refuse_ignored,
+    run_study,
+    spec_given,
+)
 from allocator.runs.spec import RunSpec
 from allocator.solver.alternatives import End, release
 from allocator.solver.results import plan_solution
@@ -97,6 +103,8 @@ def alternatives(
     from allocator.pipeline import tell_notes
 
     spec = spec_given(spec, options)
+    refuse_ignored("alternatives", spec, options)
+    check_weights_given(spec)
 
     def study(inp: Inputs) -> Study[AlternativesRun]:
         tell_notes(inp, warn, uncertainty=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.metadata
+import math
 import os
 import platform
 from collections.abc import Callable
@@ -263,3 +264,103 @@ def _other(a: Path, b: Path) -> bool:
 def _plain(override: Any) -> dict[str, Any]:
     """An override as plain values, without a set's origin (which names the file as typed)."""
     return override.model_dump(mode="json", exclude={"set_cell": {"origin"}})
+
+
+IGNORED_BY_STUDIES = (
+    "risk",
+    "beta",
+    "cvar_cap",
+    "scenarios",
+    "seed",
+    "decide_now",
+    "two_stage_method",
+    "workers",
+    "scheduler",
+)
+"""The RunSpec fields of `allocator solve`'s risk and two-stage plans, which frontier and
+alternatives (studies of the single-stage plan) do not read."""
+
+
+def refuse_ignored(command: str, spec: RunSpec, options: dict[str, Any]) -> None:
+    """Refuse what `command` (frontier, alternatives) would ignore in silence while its run.json
+    and report.html recorded it as if it held: a risk plan (from any source), and each risk or
+    two-stage field given as a keyword (`options`). A model file's decide_now is left to the
+    study (the command line's rule: the file's scenario, its single-stage plan).
+
+    Raises:
+        UsageError: naming the fields and the fix.
+    """
+    given = [k for k in IGNORED_BY_STUDIES if options.get(k) is not None and k != "risk"]
+    if spec.risk != "none":
+        given.insert(0, "risk")
+    if given:
+        raise UsageError(
+            f"{', '.join(f'{k}={getattr(spec, k)!r}' for k in given)}: allocator {command} "
+            "studies the single-stage plan of the data and reads no risk or two-stage option. "
+            f"Fix: leave {'them' if len(given) > 1 else 'it'} out (allocator solve plans with "
+            "them)"
+        )
+
+
+def check_weights_given(spec: RunSpec) -> None:
+    """The weighted objective's weights by the rule of `--weights` and model files
+    (`data.checks.check_weights`): known names, finite, from 0 to the most, not all 0.
+
+    Raises:
+        UsageError: the first weight that breaks the rule, in one line with the fix.
+    """
+    if spec.objective != "weighted":
+        return
+    from allocator.data.checks import check_weights
+
+    try:
+        check_weights(spec.weights)
+    except ValueError as exc:
+        given = ",".join(f"{k}={v}" for k, v in spec.weights.items())
+        raise UsageError(
+            f"weights {given}: {exc}. Fix: give jobs and exports weights from 0 to 1e6, not "
+            "all 0, e.g. weights={'jobs': 0.7, 'exports': 0.3} (--weights jobs=0.7,exports=0.3)"
+        ) from None
+
+
+def check_risk_numbers(beta: float, cvar_cap: float | None) -> None:
+    """--beta and --cvar-cap (`beta=`, `cvar_cap=`), refused before any work: nan and inf are
+    floats, and a cap HiGHS cannot take is the user's to fix, not a fault of the program.
+
+    Raises:
+        UsageError: naming the option, the value and the fix.
+    """
+    from allocator.data.schema import MAX_JOBS
+
+    if not 0 <= beta < 1:  # also refuses nan, for which every comparison is false
+        raise UsageError(
+            f"--beta {beta} is not in [0, 1): it is the share of scenarios left out of the "
+            "tail. Fix: e.g. --beta 0.9"
+        )
+    if cvar_cap is not None and not math.isfinite(cvar_cap):
+        raise UsageError(
+            f"--cvar-cap {cvar_cap} is not a finite number. Fix: give the most expected jobs "
+            "shortfall in the tail, e.g. --cvar-cap 20000, or leave it out for no cap"
+        )
+    if cvar_cap is not None and abs(cvar_cap) > MAX_JOBS:
+        raise UsageError(
+            f"--cvar-cap {cvar_cap:g} is not at most {MAX_JOBS:g} jobs in size. "
+            "Fix: give a cap in jobs, e.g. --cvar-cap 20000, or leave it out for no cap"
+        )
+
+
+MIN_SCENARIOS = 2
+"""The fewest scenarios of a risk or two-stage plan (`--scenarios`, min 2): one is no spread."""
+
+
+def check_scenarios(spec: RunSpec) -> None:
+    """--scenarios (`scenarios=`) of a run over scenarios (--risk, --decide-now): at least 2.
+
+    Raises:
+        UsageError: naming the count and the fix.
+    """
+    if (spec.risk != "none" or spec.decide_now) and spec.scenarios < MIN_SCENARIOS:
+        raise UsageError(
+            f"--scenarios {spec.scenarios} is fewer than {MIN_SCENARIOS}: a plan over scenarios "
+            "needs a spread of them. Fix: give --scenarios 2 or more (the default is 50)"
+        )

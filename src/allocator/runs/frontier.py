@@ -19,7 +19,7 @@ from allocator.model.measures import SHORTFALL, Axis, axis
 from allocator.pipeline import built_lp, tell_notes
 from allocator.report.assumed import recorded_inputs
 from allocator.report.write import write_run
-from allocator.runs.common import Study, run_study, spec_given
+from allocator.runs.common import Study, refuse_ignored, run_study, spec_given
 from allocator.runs.spec import RunSpec
 from allocator.solver.compile import CompiledLP
 from allocator.solver.passes import apply_options, optimum
@@ -59,6 +59,7 @@ def frontier(
     frontier.png and run.json atomically (`allocator frontier`). `spec` and `options` as for
     `runs.solve.solve`; `warn` is told the dataset's notes (a broken fact), as solve's."""
     spec = spec_given(spec, options)
+    refuse_ignored("frontier", spec, options)
 
     def study(inp: Inputs) -> Study[FrontierRun]:
         from allocator.report.studyplots import frontier_plot  # matplotlib only here

@@ -17,7 +17,17 @@ from allocator.model.solution import Solution
 from allocator.pipeline import sheets_of, solve_inputs, tables_of, tell_notes
 from allocator.report.assumed import assumptions_of
 from allocator.report.write import write_run
-from allocator.runs.common import Run, Study, run_info, run_study, scenario_of, spec_given
+from allocator.runs.common import (
+    Run,
+    Study,
+    check_risk_numbers,
+    check_scenarios,
+    check_weights_given,
+    run_info,
+    run_study,
+    scenario_of,
+    spec_given,
+)
 from allocator.runs.spec import RunSpec
 from allocator.solver.compile import write_model
 from allocator.solver.overlap import importing_after
@@ -65,8 +75,11 @@ def check_options(spec: RunSpec) -> None:
     as if they held): weights without the weighted objective, two-stage and risk options
     without their plan."""
     check_weights_only(spec)
+    check_weights_given(spec)
     check_two_stage_only(spec)
     check_risk_only(spec)
+    check_risk_numbers(spec.beta, spec.cvar_cap)
+    check_scenarios(spec)
 
 
 def check_weights_only(spec: RunSpec) -> None:
