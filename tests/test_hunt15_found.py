@@ -528,11 +528,6 @@ def test_a_sweep_of_a_runs_plan_samples_the_runs_data_as_the_command_does(tmp_pa
 # API returns the sweep, its summary counting the answered samples alone, without a word.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: a sample HiGHS stopped on (time limit) leaves allocator.sweep returning as if "
-    "whole; its docstring says IncompleteSweepError, as the CLI's exit 1",
-)
 def test_a_sweep_with_a_sample_unsolved_raises_as_its_docstring_says(tmp_path, monkeypatch):
     from allocator.studies import sweep as sampling
     from allocator.studies.sweeprun import IncompleteSweepError

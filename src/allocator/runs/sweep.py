@@ -59,7 +59,29 @@ def sweep(
     if on_run and plan is not None:
         spec = on_runs_data(spec, Path(plan), options.get("inputs"), warn)
     folder = prepare(spec, seed, resume, warn)
-    return sweep_into(spec, folder, (samples, seed, plan), where, resume, progress)
+    done = sweep_into(spec, folder, (samples, seed, plan), where, resume, progress)
+    refuse_unsolved(done.table, folder)
+    return done
+
+
+def refuse_unsolved(table: pd.DataFrame, folder: Path) -> None:
+    """Refuse a sweep whose samples have no answer (a failed task, a time limit), in one line:
+    its summary counts the others alone. The folder is kept: --resume solves them.
+
+    Raises:
+        IncompleteSweepError: how many, of which status, and that --resume solves them.
+    """
+    from allocator.studies.sweepfolder import unsolved
+    from allocator.studies.sweeprun import IncompleteSweepError
+
+    failed = unsolved(table)
+    if len(failed):
+        kinds = ", ".join(sorted(set(failed["status"])))
+        raise IncompleteSweepError(
+            f"{len(failed):,} of {len(table):,} samples were not solved ({kinds}; the summary "
+            f"counts the other {len(table) - len(failed):,}). Fix: run the same sweep with "
+            f"--out {folder} --resume to solve them again"
+        )
 
 
 def on_runs_data(
