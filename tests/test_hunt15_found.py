@@ -89,11 +89,6 @@ SWEEP = DATA / "sweep"
 MGA = DATA / "mga"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: a study count the CLI refuses escapes the API as a KeyError, numpy "
-    "ValueError or TypeError (points=0, samples=-1, count=2.5, slack='2%', seed=1.5)",
-)
 @pytest.mark.parametrize(
     ("study", "data", "given"),
     [
@@ -113,11 +108,6 @@ def test_a_study_count_of_the_wrong_kind_is_refused_in_words(tmp_path, study, da
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: frontier points=1 and sweep samples=0 write a 'frontier' of one point and a "
-    "sweep of no sample, which the CLI refuses (min 2, min 1)",
-)
 @pytest.mark.parametrize(
     ("study", "data", "given"),
     [("frontier", EXPORTS, {"points": 1}), ("sweep", SWEEP, {"samples": 0})],
@@ -272,11 +262,6 @@ def test_the_api_tells_a_broken_fact_as_the_command_line_does(tmp_path, capsys, 
 # bare TimeoutError "No valid workers found". The cluster is stubbed here: a refusal comes first.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: where=(None, 0, ...) starts a LocalCluster of no worker: sweep hangs for "
-    "ever, alternatives ends in Dask's TimeoutError after 30 s",
-)
 @pytest.mark.parametrize(
     ("study", "data", "where"),
     [("sweep", SWEEP, (None, 0, False, None)), ("alternatives", MGA, (None, 0, False))],
@@ -420,11 +405,6 @@ except UsageError as e:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: sweep(samples=10**9), which the CLI refuses (max 1,000,000), tries to "
-    "allocate 7.45 GiB: a bare MemoryError (or the OOM killer)",
-)
 def test_a_sweep_of_more_samples_than_the_command_line_takes_is_refused(tmp_path):
     import os
     import subprocess
@@ -447,11 +427,6 @@ def test_a_sweep_of_more_samples_than_the_command_line_takes_is_refused(tmp_path
 # check (`numbers.Integral`), but not to the json module that writes sweep.json and run.json.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: sweep(samples=np.int64(2)) or seed=np.int64(3) is a bare TypeError: Object "
-    "of type int64 is not JSON serializable",
-)
 @pytest.mark.parametrize(
     "given", [{"samples": 2}, {"samples": 2, "seed": 3}], ids=["samples", "seed"]
 )
@@ -463,11 +438,6 @@ def test_a_sweep_takes_numpy_integers(tmp_path, given):
     assert len(done.table) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: frontier(points=np.int64(3)) writes run.json 'points': \"3\", a string where "
-    "the command line's run.json has the number 3",
-)
 def test_a_frontier_of_numpy_points_records_a_number(tmp_path):
     import json
 

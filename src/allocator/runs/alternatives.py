@@ -19,9 +19,11 @@ from allocator.report.write import write_run
 from allocator.runs.common import (
     Study,
     check_weights_given,
+    real,
     refuse_ignored,
     run_study,
     spec_given,
+    whole,
 )
 from allocator.runs.spec import RunSpec
 from allocator.solver.alternatives import End, release
@@ -42,6 +44,9 @@ from allocator.studies.alternatives import (
 from allocator.studies.reference import spec_relied
 
 Progress = Callable[[int, int], None]
+
+MAX_COUNT = 50
+"""The most maximally different plans asked for (`--alternatives`)."""
 
 
 def ranges_on_dask(
@@ -102,6 +107,8 @@ def alternatives(
     (a broken fact), as solve's."""
     from allocator.pipeline import tell_notes
 
+    slack, count = real("slack", slack, "0.02"), whole("count", count, 0, MAX_COUNT, 3)
+    where = (where[0], whole("workers", where[1], 1), where[2])
     spec = spec_given(spec, options)
     refuse_ignored("alternatives", spec, options)
     check_weights_given(spec)

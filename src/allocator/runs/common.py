@@ -7,6 +7,7 @@ import functools
 import hashlib
 import importlib.metadata
 import math
+import numbers
 import os
 import platform
 from collections.abc import Callable
@@ -364,3 +365,41 @@ def check_scenarios(spec: RunSpec) -> None:
             f"--scenarios {spec.scenarios} is fewer than {MIN_SCENARIOS}: a plan over scenarios "
             "needs a spread of them. Fix: give --scenarios 2 or more (the default is 50)"
         )
+
+
+def whole(name: str, value: object, low: int, high: int | None = None, example: int = 2) -> int:
+    """A study's count as a Python caller gives it (`points=`, `samples=`, ...), checked as its
+    option is (typer's min and max): a whole number (a numpy integer too, given back as int,
+    which json writes as a number) from `low` to `high`.
+
+    Raises:
+        UsageError: naming the keyword and its option, the range and the fix.
+    """
+    span = f"from {low:,}" + ("" if high is None else f" to {high:,}")
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise UsageError(
+            f"{name}={value!r} is not a whole number {span} (--{name.replace('_', '-')}). "
+            f"Fix: e.g. {name}={example}"
+        )
+    count = int(value)
+    if count < low or (high is not None and count > high):
+        raise UsageError(
+            f"{name}={count:,} is not {span} (--{name.replace('_', '-')}). "
+            f"Fix: e.g. {name}={example}"
+        )
+    return count
+
+
+def real(name: str, value: object, example: str) -> float:
+    """A study's number as a Python caller gives it (`slack=`): an int or float (a numpy one
+    too), finite, given back as float. Text is the command line's to read (`--slack 2%`).
+
+    Raises:
+        UsageError: naming the keyword, the value and the fix.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise UsageError(f"{name}={value!r} is not a number. Fix: e.g. {name}={example}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise UsageError(f"{name}={number} is not a finite number. Fix: e.g. {name}={example}")
+    return number

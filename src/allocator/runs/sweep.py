@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from allocator.pipeline import tell_notes
-from allocator.runs.common import scenario_of, spec_given
+from allocator.runs.common import scenario_of, spec_given, whole
 from allocator.runs.spec import RunSpec
 
 Where = tuple[str | None, int, bool, str | None]
@@ -50,6 +50,7 @@ def sweep(
         UsageError: bad options, folder or data (nothing written).
         IncompleteSweepError: samples without an answer (--resume solves them).
     """
+    samples, seed, where = checked_draws(samples, seed, where)
     on_run = plan is not None and spec is None  # RUN's data, as `allocator sweep --plan RUN`
     if plan is not None and not isinstance(spec, RunSpec):
         given = {name: options.get(name) for name in TAKEN}  # RUN's own, unless given
@@ -82,6 +83,27 @@ def refuse_unsolved(table: pd.DataFrame, folder: Path) -> None:
             f"counts the other {len(table) - len(failed):,}). Fix: run the same sweep with "
             f"--out {folder} --resume to solve them again"
         )
+
+
+MAX_SAMPLES = 1_000_000
+"""The most samples of a sweep (`--samples`): its table is held in memory."""
+
+
+def checked_draws(samples: object, seed: object, where: Where) -> tuple[int, int, Where]:
+    """`samples`, `seed` and `where`'s workers as `allocator sweep` checks them (typer's min and
+    max), before a folder or a cluster is made: whole numbers (numpy ones given back as int).
+
+    Raises:
+        UsageError: naming the keyword, its range and the fix.
+    """
+    from allocator.data.uncertainty import MAX_SEED
+
+    scheduler, workers, serial, dashboard = where
+    return (
+        whole("samples", samples, 1, MAX_SAMPLES, 100),
+        whole("seed", seed, 0, MAX_SEED, 7),
+        (scheduler, whole("workers", workers, 1), serial, dashboard),
+    )
 
 
 def on_runs_data(
