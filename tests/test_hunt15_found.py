@@ -164,11 +164,6 @@ def test_a_cvar_cap_that_is_no_number_is_refused_as_the_command_line_refuses_it(
 # UsageError naming it"; `allocator/__init__` exports `layered` beside `solve`.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: a dict or an int where the model file goes escapes as a bare TypeError "
-    "(expected str, bytes or os.PathLike object)",
-)
 @pytest.mark.parametrize("spec", [{"inputs": str(GREEDY)}, 5], ids=["dict", "int"])
 def test_a_spec_of_the_wrong_kind_is_refused_in_words(tmp_path, spec):
     _refused(lambda: allocator.solve(spec, out=tmp_path / "run"))

@@ -225,6 +225,12 @@ def spec_given(spec: RunSpec | Path | str | None, options: dict[str, Any]) -> Ru
     checked first to hold that file's scenario (`check_model_scenario`)."""
     if isinstance(spec, RunSpec):
         check_model_scenario(spec)
+    elif spec is not None and not isinstance(spec, str | os.PathLike):
+        raise UsageError(
+            f"{type(spec).__name__} {spec!r:.60} is no spec: a function takes a RunSpec, a model "
+            "file's path, or nothing. Fix: e.g. allocator.solve('models/baseline.yaml'), or "
+            "give the fields as keywords: allocator.solve(inputs=..., objective=...)"
+        )
     return spec_from(spec, options)
 
 
