@@ -328,11 +328,6 @@ def test_a_study_refuses_the_options_it_ignores(tmp_path, study, data, given, cl
     assert claim not in page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: scenario=5 (a RunSpec field of the wrong kind) escapes the spec's "
-    "validator as a bare TypeError: 'int' object is not iterable",
-)
 def test_a_scenario_of_the_wrong_kind_is_refused_in_words():
     _refused(lambda: allocator.plan(inputs=GREEDY, scenario=5), "scenario")
 

@@ -231,7 +231,29 @@ def spec_given(spec: RunSpec | Path | str | None, options: dict[str, Any]) -> Ru
             "file's path, or nothing. Fix: e.g. allocator.solve('models/baseline.yaml'), or "
             "give the fields as keywords: allocator.solve(inputs=..., objective=...)"
         )
+    check_scenario_kind(options.get("scenario"))
     return spec_from(spec, options)
+
+
+def check_scenario_kind(scenario: object) -> None:
+    """Refuse a `scenario=` keyword that is neither a `Scenario`, nor a mapping of its fields
+    (inputs, model_file, overrides), nor None: the spec's validator would meet it as a bare
+    TypeError.
+
+    Raises:
+        UsageError: naming the keyword, its kind and the fix.
+    """
+    from collections.abc import Mapping
+
+    from allocator.runs.spec import Scenario
+
+    if scenario is None or isinstance(scenario, Scenario | Mapping):
+        return
+    raise UsageError(
+        f"scenario={scenario!r:.60} is a {type(scenario).__name__}, not a Scenario. Fix: give "
+        "allocator.Scenario(inputs=..., model_file=..., overrides=...), or its fields flat "
+        "(inputs=..., overrides=...)"
+    )
 
 
 def check_model_scenario(spec: RunSpec) -> None:
