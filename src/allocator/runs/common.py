@@ -309,18 +309,28 @@ IGNORED_BY_STUDIES = (
 """The RunSpec fields of `allocator solve`'s risk and two-stage plans, which frontier and
 alternatives (studies of the single-stage plan) do not read."""
 
+IGNORED_BY_SWEEP = ("beta", "cvar_cap", "scenarios", "two_stage_method", "workers", "scheduler")
+"""The risk and two-stage keywords a sweep does not read (its seed, workers and scheduler are
+its own `seed=` and `where=`; a risk or decide_now plan is said by `nominal_differs`)."""
 
-def refuse_ignored(command: str, spec: RunSpec, options: dict[str, Any]) -> None:
+
+def refuse_ignored(
+    command: str,
+    spec: RunSpec,
+    options: dict[str, Any],
+    fields: tuple[str, ...] = IGNORED_BY_STUDIES,
+) -> None:
     """Refuse what `command` (frontier, alternatives) would ignore in silence while its run.json
     and report.html recorded it as if it held: a risk plan (from any source), and each risk or
-    two-stage field given as a keyword (`options`). A model file's decide_now is left to the
-    study (the command line's rule: the file's scenario, its single-stage plan).
+    two-stage field given as a keyword (`options`), of `fields` (the sweep's: those of
+    `IGNORED_BY_SWEEP`). A model file's decide_now is left to the study (the command line's
+    rule: the file's scenario, its single-stage plan).
 
     Raises:
         UsageError: naming the fields and the fix.
     """
-    given = [k for k in IGNORED_BY_STUDIES if options.get(k) is not None and k != "risk"]
-    if spec.risk != "none":
+    given = [k for k in fields if options.get(k) is not None and k != "risk"]
+    if "risk" in fields and spec.risk != "none":
         given.insert(0, "risk")
     if given:
         raise UsageError(

@@ -13,7 +13,13 @@ from typing import Any
 import pandas as pd
 
 from allocator.pipeline import tell_notes
-from allocator.runs.common import scenario_of, spec_given, whole
+from allocator.runs.common import (
+    IGNORED_BY_SWEEP,
+    refuse_ignored,
+    scenario_of,
+    spec_given,
+    whole,
+)
 from allocator.runs.spec import RunSpec
 
 Where = tuple[str | None, int, bool, str | None]
@@ -57,6 +63,7 @@ def sweep(
         taken = {k: v for k, v in plan_options(plan, given).items() if v is not None}
         options = options | taken
     spec = spec_given(spec, options)
+    refuse_ignored("sweep", spec, options, IGNORED_BY_SWEEP)
     if on_run and plan is not None:
         spec = on_runs_data(spec, Path(plan), options.get("inputs"), warn)
     folder = prepare(spec, seed, resume, warn)
