@@ -81,7 +81,7 @@ def test_a_damaged_relied_on_record_is_said_not_recorded_never_counted():
         ("alternatives", {"slack": "5x"}, "slack 5x"),
         ("alternatives", {"slack": None}, "slack=None is not a number"),
         ("frontier", {"points": "2.5"}, "points='2.5' is not a whole number from 2 to 200"),
-        ("frontier", {"points": 1}, "points=1 is not a whole number from 2 to 200"),
+        ("frontier", {"points": 1}, "points=1 is not from 2 to 200"),
         ("plan", {"risk": "cvar", "beta": "ninety"}, "beta ninety"),
         ("plan", {"risk": "cvar", "cvar_cap": "20Q"}, "cvar_cap 20Q"),
         ("plan", {"objective": "weighted", "weights": "jobs"}, "--weights 'jobs'"),

@@ -46,18 +46,10 @@ def _outcome(call):
 # refuses an unknown name, a negative weight, all zeros and nan; the API's `weights=` skips it.
 
 
-@pytest.mark.xfail(
-    strict=True, reason="open: weights={'job': 1} (a typo) escapes as a bare KeyError 'job'"
-)
 def test_a_misspelt_weight_is_refused_in_words():
     _refused(lambda: allocator.plan(inputs=GREEDY, objective="weighted", weights={"job": 1}), "job")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: weights the CLI refuses (nan, all 0, negative) are solved by the API: a plan "
-    "whose objective is nan or 0.0, returned as if optimal (inf: 'raise solver.time_limit_s')",
-)
 @pytest.mark.parametrize(
     "weights",
     [
@@ -75,21 +67,11 @@ def test_weights_the_command_line_refuses_are_refused_by_the_api(weights):
 # --scenarios has min=2 on the command line (typer); the API's `scenarios=` takes any int.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: scenarios=0 under risk is a ZeroDivisionError, -2 a numpy ValueError "
-    "(tracebacks); the CLI refuses both (min 2)",
-)
 @pytest.mark.parametrize("scenarios", [0, -2])
 def test_a_risk_run_of_no_scenarios_is_refused_in_words(scenarios):
     _refused(lambda: allocator.plan(inputs=ROBUST, risk="cvar", scenarios=scenarios), "scenarios")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: scenarios=1 is solved by the API as a risk (or two-stage) plan over one draw "
-    "that the CLI refuses (min 2): 385.8 'expected' jobs of a single scenario",
-)
 @pytest.mark.parametrize(
     "kind", [{"risk": "cvar"}, {"decide_now": "p1"}], ids=["risk", "two-stage"]
 )
@@ -107,11 +89,6 @@ SWEEP = DATA / "sweep"
 MGA = DATA / "mga"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: a study count the CLI refuses escapes the API as a KeyError, numpy "
-    "ValueError or TypeError (points=0, samples=-1, count=2.5, slack='2%', seed=1.5)",
-)
 @pytest.mark.parametrize(
     ("study", "data", "given"),
     [
@@ -121,9 +98,8 @@ MGA = DATA / "mga"
         ("sweep", SWEEP, {"samples": 2.5}),
         ("sweep", SWEEP, {"samples": 2, "seed": 1.5}),
         ("alternatives", MGA, {"count": 2.5}),
-        ("alternatives", MGA, {"slack": "2%"}),
-    ],
-    ids=["points-0", "points-neg", "samples-neg", "samples-float", "seed-float", "count", "slack"],
+    ],  # slack="2%" is read as --slack reads it (docs/api.md), so not here
+    ids=["points-0", "points-neg", "samples-neg", "samples-float", "seed-float", "count"],
 )
 def test_a_study_count_of_the_wrong_kind_is_refused_in_words(tmp_path, study, data, given):
     call = getattr(allocator, study)
@@ -131,11 +107,6 @@ def test_a_study_count_of_the_wrong_kind_is_refused_in_words(tmp_path, study, da
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: frontier points=1 and sweep samples=0 write a 'frontier' of one point and a "
-    "sweep of no sample, which the CLI refuses (min 2, min 1)",
-)
 @pytest.mark.parametrize(
     ("study", "data", "given"),
     [("frontier", EXPORTS, {"points": 1}), ("sweep", SWEEP, {"samples": 0})],
@@ -169,11 +140,6 @@ def _half_budget_model(tmp_path):
     return model
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: RunSpec(model_file=M) solves the bundled dataset without M's overrides, and "
-    "run.json records M as the run's model file (545,334 jobs beside M's 600)",
-)
 def test_a_runspec_naming_a_model_file_solves_that_model_file(tmp_path):
     model = _half_budget_model(tmp_path)
     assert allocator.plan(model).solution.objective_value == pytest.approx(600)
@@ -188,11 +154,6 @@ def test_a_runspec_naming_a_model_file_solves_that_model_file(tmp_path):
     assert run.solution.objective_value == pytest.approx(600)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: cvar_cap=nan ends in 'internal: HiGHS refused the model' (a fault of the "
-    "program, says the text) and inf is solved as a cap; the CLI refuses both in words",
-)
 @pytest.mark.parametrize("cap", [math.nan, math.inf], ids=["nan", "inf"])
 def test_a_cvar_cap_that_is_no_number_is_refused_as_the_command_line_refuses_it(cap):
     _refused(lambda: allocator.plan(inputs=ROBUST, risk="cvar", scenarios=3, cvar_cap=cap), "cvar")
@@ -202,11 +163,6 @@ def test_a_cvar_cap_that_is_no_number_is_refused_as_the_command_line_refuses_it(
 # UsageError naming it"; `allocator/__init__` exports `layered` beside `solve`.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: a dict or an int where the model file goes escapes as a bare TypeError "
-    "(expected str, bytes or os.PathLike object)",
-)
 @pytest.mark.parametrize("spec", [{"inputs": str(GREEDY)}, 5], ids=["dict", "int"])
 def test_a_spec_of_the_wrong_kind_is_refused_in_words(tmp_path, spec):
     _refused(lambda: allocator.solve(spec, out=tmp_path / "run"))
@@ -300,11 +256,6 @@ def test_the_api_tells_a_broken_fact_as_the_command_line_does(tmp_path, capsys, 
 # bare TimeoutError "No valid workers found". The cluster is stubbed here: a refusal comes first.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: where=(None, 0, ...) starts a LocalCluster of no worker: sweep hangs for "
-    "ever, alternatives ends in Dask's TimeoutError after 30 s",
-)
 @pytest.mark.parametrize(
     ("study", "data", "where"),
     [("sweep", SWEEP, (None, 0, False, None)), ("alternatives", MGA, (None, 0, False))],
@@ -325,11 +276,6 @@ def test_no_workers_are_refused_before_a_cluster_starts(tmp_path, monkeypatch, s
 # docs/api.md: "What a run is asked to do is one typed, frozen `RunSpec`".
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: a 'frozen' RunSpec's weights (a dict) can be changed after validation: "
-    "weights['jobs'] = nan is then solved, objective nan, unchecked",
-)
 def test_a_frozen_runspecs_weights_cannot_be_changed_after_it_was_checked():
     spec = allocator.RunSpec(inputs=GREEDY, objective="weighted")
     try:
@@ -362,11 +308,6 @@ def test_a_cell_set_as_the_option_takes_it_is_applied_by_the_api():
 # says "Settings: ... risk worst-case" / "decided now: p1" above ranges of the nominal plan.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: alternatives(risk='worst-case') and frontier(decide_now='p1') study the "
-    "nominal plan in silence; the page's Settings line says risk worst-case / decided now: p1",
-)
 @pytest.mark.parametrize(
     ("study", "data", "given", "claim"),
     [
@@ -386,11 +327,6 @@ def test_a_study_refuses_the_options_it_ignores(tmp_path, study, data, given, cl
     assert claim not in page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: scenario=5 (a RunSpec field of the wrong kind) escapes the spec's "
-    "validator as a bare TypeError: 'int' object is not iterable",
-)
 def test_a_scenario_of_the_wrong_kind_is_refused_in_words():
     _refused(lambda: allocator.plan(inputs=GREEDY, scenario=5), "scenario")
 
@@ -458,11 +394,6 @@ except UsageError as e:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: sweep(samples=10**9), which the CLI refuses (max 1,000,000), tries to "
-    "allocate 7.45 GiB: a bare MemoryError (or the OOM killer)",
-)
 def test_a_sweep_of_more_samples_than_the_command_line_takes_is_refused(tmp_path):
     import os
     import subprocess
@@ -485,11 +416,6 @@ def test_a_sweep_of_more_samples_than_the_command_line_takes_is_refused(tmp_path
 # check (`numbers.Integral`), but not to the json module that writes sweep.json and run.json.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: sweep(samples=np.int64(2)) or seed=np.int64(3) is a bare TypeError: Object "
-    "of type int64 is not JSON serializable",
-)
 @pytest.mark.parametrize(
     "given", [{"samples": 2}, {"samples": 2, "seed": 3}], ids=["samples", "seed"]
 )
@@ -501,11 +427,6 @@ def test_a_sweep_takes_numpy_integers(tmp_path, given):
     assert len(done.table) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: frontier(points=np.int64(3)) writes run.json 'points': \"3\", a string where "
-    "the command line's run.json has the number 3",
-)
 def test_a_frontier_of_numpy_points_records_a_number(tmp_path):
     import json
 
@@ -545,11 +466,6 @@ def test_the_run_folders_charts_do_not_take_the_callers_matplotlib_style(tmp_pat
 # or the --inputs given without RUN's sets: other numbers, in silence.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: sweep(plan=RUN, inputs=D) drops RUN's --set (cap 40): re-optimised jobs "
-    "358.09 where allocator sweep --plan RUN --inputs D gives 284.40, in sample 0",
-)
 def test_a_sweep_of_a_runs_plan_samples_the_runs_data_as_the_command_does(tmp_path):
     import shutil
 
@@ -571,11 +487,6 @@ def test_a_sweep_of_a_runs_plan_samples_the_runs_data_as_the_command_does(tmp_pa
 # API returns the sweep, its summary counting the answered samples alone, without a word.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: a sample HiGHS stopped on (time limit) leaves allocator.sweep returning as if "
-    "whole; its docstring says IncompleteSweepError, as the CLI's exit 1",
-)
 def test_a_sweep_with_a_sample_unsolved_raises_as_its_docstring_says(tmp_path, monkeypatch):
     from allocator.studies import sweep as sampling
     from allocator.studies.sweeprun import IncompleteSweepError
@@ -598,11 +509,6 @@ def test_a_sweep_with_a_sample_unsolved_raises_as_its_docstring_says(tmp_path, m
 # `--cvar-cap 1K` as keywords are refused, the fix saying to give each "as its option takes it".
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: weights='jobs=0.7,exports=0.3', beta='80%', cvar_cap='1K' (as the options read "
-    "them) are refused: 'Input should be a valid dictionary / number'",
-)
 @pytest.mark.parametrize(
     ("data", "as_text", "as_number"),
     [

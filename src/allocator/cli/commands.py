@@ -38,7 +38,7 @@ from allocator.cli.interrupts import (
     on_sigterm,
     unraisable,
 )
-from allocator.cli.options import number_of, risk_numbers, run_spec, with_sets
+from allocator.cli.options import risk_numbers, run_spec, with_sets
 from allocator.cli.render import (
     print_json,
     run_summary,
@@ -47,6 +47,7 @@ from allocator.cli.render import (
     show_run,
     warn,
 )
+from allocator.runs.optiontext import number_of
 
 app = typer.Typer(
     name="allocator",

@@ -13,8 +13,9 @@ from allocator.cli.commands import Measure, Rate, Sets, app
 from allocator.cli.console import shown
 from allocator.cli.exits import exit_codes
 from allocator.cli.helps import INPUTS_HELP, TARGETS_HELP, Command
-from allocator.cli.options import number_of, run_spec
+from allocator.cli.options import run_spec
 from allocator.cli.render import out, print_json, warn
+from allocator.runs.optiontext import number_of
 
 THRESHOLD_HELP = (
     "US$ million above which a plan counts as funding a member (default 1: the unit of the "

@@ -15,8 +15,9 @@ from allocator.cli.commands import Measure, Rate, Sets, app
 from allocator.cli.console import shown
 from allocator.cli.exits import exit_codes
 from allocator.cli.helps import INPUTS_HELP
-from allocator.cli.options import number_of, run_spec
+from allocator.cli.options import run_spec
 from allocator.cli.render import err, out, warn
+from allocator.runs.optiontext import number_of
 
 
 @app.command()

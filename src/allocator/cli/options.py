@@ -5,9 +5,10 @@ numbers, and a model file with the command line on top of it. Each refuses bad i
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from allocator.runs.optiontext import weights_of
 
 if TYPE_CHECKING:
     from allocator.data.overrides import Override
@@ -36,7 +37,7 @@ def run_spec(
         set_overrides(sets),
         inputs=inputs,
         objective=objective,
-        weights=None if weights is None else _weights(weights),
+        weights=None if weights is None else weights_of(weights),
         targets=targets,
         measure=measure,
         discount_rate=rate_of(discount_rate),
@@ -60,26 +61,6 @@ def with_sets(inp: Inputs, sets: list[str] | None) -> Inputs:
 
     overrides = set_overrides(sets)
     return apply_overrides(inp, overrides, "") if overrides else inp
-
-
-def number_of(option: str, text: str, kind: str = "share", example: str = "0.02") -> float:
-    """An option's number, by the number rule of a data cell (`data.numbers`): `kind` "share"
-    (0.02 or 2%), "count" (20000 or 20K) or "money" (US$ million: 1, 500K, 1.5B). float()
-    would read `1_0` as 10, `nan` and `inf` as numbers, and `1e-400` as 0; the rule refuses
-    them in one line.
-
-    Raises:
-        UsageError: naming the option, the text and the fix.
-    """
-    from allocator.data.numbers import parse_count, parse_money, parse_share
-    from allocator.errors import UsageError
-
-    parse = {"share": parse_share, "count": parse_count, "money": parse_money}[kind]
-    try:
-        return parse(text) + 0.0  # + 0.0: -0.0 is 0
-    except ValueError as exc:
-        fix = getattr(exc, "fix", None) or f"give a number, e.g. {option} {example}"
-        raise UsageError(f"{option} {text}: {exc}. Fix: {fix}") from None
 
 
 def rate_of(text: str | float | None) -> float | None:
@@ -112,24 +93,9 @@ def rate_of(text: str | float | None) -> float | None:
 def risk_numbers(beta: float, cvar_cap: float | None) -> None:
     """--beta and --cvar-cap, refused before any work (float() reads nan and inf as numbers);
     a negative cap is said in words (the tail must beat the nominal plan)."""
-    from allocator.data.schema import MAX_JOBS
-    from allocator.errors import UsageError
+    from allocator.runs.common import check_risk_numbers
 
-    if not 0 <= beta < 1:  # also refuses nan, for which every comparison is false
-        raise UsageError(
-            f"--beta {beta} is not in [0, 1): it is the share of scenarios left out of the "
-            "tail. Fix: e.g. --beta 0.9"
-        )
-    if cvar_cap is not None and not math.isfinite(cvar_cap):
-        raise UsageError(
-            f"--cvar-cap {cvar_cap} is not a finite number. Fix: give the most expected jobs "
-            "shortfall in the tail, e.g. --cvar-cap 20000, or leave it out for no cap"
-        )
-    if cvar_cap is not None and abs(cvar_cap) > MAX_JOBS:
-        raise UsageError(
-            f"--cvar-cap {cvar_cap:g} is not at most {MAX_JOBS:g} jobs in size. "
-            "Fix: give a cap in jobs, e.g. --cvar-cap 20000, or leave it out for no cap"
-        )
+    check_risk_numbers(beta, cvar_cap)  # the API's check too
     if cvar_cap is not None and cvar_cap < 0:  # allowed, but not what "shortfall" suggests
         from allocator.cli.render import warn
 
@@ -138,26 +104,3 @@ def risk_numbers(beta: float, cvar_cap: float | None) -> None:
             f"to beat the nominal plan's jobs by at least {-cvar_cap:,.6g} on average, not to "
             "fall short of them by at most a number (give 0 or more for a shortfall cap)"
         )
-
-
-def _weights(text: str) -> dict[str, float]:
-    """`jobs=0.7,exports=0.3`, each number by the rule of a data cell, the weights by the rule
-    model files follow too (checks.check_weights)."""
-    from allocator.data.checks import check_weights
-    from allocator.data.numbers import parse_number
-    from allocator.errors import UsageError
-
-    weights = {}
-    try:
-        for part in text.split(","):
-            name, equals, value = part.partition("=")
-            if not equals:
-                raise ValueError(f"'{part}' is not name=number")
-            weights[name.strip()] = parse_number(value, {"": 1.0})
-        return check_weights(weights)
-    except ValueError as exc:
-        fix = getattr(exc, "fix", None) or (
-            "give jobs and exports weights from 0 to 1e6, not all 0, "
-            "e.g. --weights jobs=0.7,exports=0.3"
-        )
-        raise UsageError(f"--weights '{text}': {exc}. Fix: {fix}") from None

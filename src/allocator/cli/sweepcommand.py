@@ -143,27 +143,14 @@ def sweep_spec(
 
 
 def on_runs_data(spec: "RunSpec", plan: Path, inputs: Path | None) -> "RunSpec":
-    """`spec` on the data --plan RUN was solved on: RUN's dataset (unless --inputs is given),
-    its model file's overrides and its sets, then the sets given here; a RUN without run.json
-    (an allocation.csv alone) leaves `spec` as it is. The plan is then swept on the numbers it
-    was planned for (a RUN solved with `--set pools.rnd/phase3.budget_musd=2900` was swept on
-    the 8,500 of the file).
+    """`spec` on the data --plan RUN was solved on (`runs.sweep.on_runs_data`, which the API's
+    `sweep(plan=RUN)` calls too), a change of that data since RUN warned of on stderr.
 
     Raises:
         UsageError: RUN's run.json is no solve's, or its dataset or model file is not found
             (one line: pass --inputs), rather than a sweep of other data.
     """
-    from allocator.cli.core import said_changed
-    from allocator.runs.replan import located_spec
-    from allocator.runs.spec import read_record
+    from allocator.cli.render import warn
+    from allocator.runs.sweep import on_runs_data as runs_data
 
-    if not (plan / "run.json").is_file():
-        return spec
-    info = read_record(plan)
-    run = located_spec(info, plan, inputs)
-    said_changed(info, run.inputs, plan)
-    return spec.with_(
-        inputs=run.inputs,
-        model_file=run.model_file,
-        overrides=(*run.overrides, *spec.overrides),
-    )
+    return runs_data(spec, plan, inputs, warn)

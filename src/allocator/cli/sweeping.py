@@ -71,22 +71,15 @@ def _show(done: Any, folder: Path) -> None:
 
 
 def _refuse_unsolved(table: Any, folder: Path) -> None:
-    """Exit 1, in one line, when samples have no answer (a failed task, a time limit).
+    """Exit 1, in one line, when samples have no answer (`runs.sweep.refuse_unsolved`, which
+    the API's `sweep` raises too).
 
     Raises:
         IncompleteSweepError: how many, of which status, and that --resume solves them.
     """
-    from allocator.studies.sweepfolder import unsolved
-    from allocator.studies.sweeprun import IncompleteSweepError
+    from allocator.runs.sweep import refuse_unsolved
 
-    failed = unsolved(table)
-    if len(failed):
-        kinds = ", ".join(sorted(set(failed["status"])))
-        raise IncompleteSweepError(
-            f"{len(failed):,} of {len(table):,} samples were not solved ({kinds}; the summary "
-            f"counts the other {len(table) - len(failed):,}). Fix: run the same sweep with "
-            f"--out {folder} --resume to solve them again"
-        )
+    refuse_unsolved(table, folder)
 
 
 def _say_kept(folder: Path) -> None:

@@ -16,8 +16,16 @@ from allocator.data.schema import Inputs
 from allocator.pipeline import objective_unit, objective_words, sheets_of, tables_of
 from allocator.report.assumed import recorded_inputs
 from allocator.report.write import write_run
-from allocator.runs.common import Study, run_study
-from allocator.runs.spec import RunSpec, keyword_number, spec_from
+from allocator.runs.common import (
+    Study,
+    check_weights_given,
+    real,
+    refuse_ignored,
+    run_study,
+    spec_given,
+    whole,
+)
+from allocator.runs.spec import RunSpec
 from allocator.solver.alternatives import End, release
 from allocator.solver.results import plan_solution
 from allocator.studies.alternatives import (
@@ -36,6 +44,9 @@ from allocator.studies.alternatives import (
 from allocator.studies.reference import spec_relied
 
 Progress = Callable[[int, int], None]
+
+MAX_COUNT = 50
+"""The most maximally different plans asked for (`--alternatives`)."""
 
 
 def ranges_on_dask(
@@ -96,8 +107,11 @@ def alternatives(
     (a broken fact), as solve's."""
     from allocator.pipeline import tell_notes
 
-    spec = spec_from(spec, options)
-    slack = keyword_number("slack", slack)  # as --slack reads it (0.05 or 5%)
+    slack, count = real("slack", slack, "0.02"), whole("count", count, 0, MAX_COUNT, 3)
+    where = (where[0], whole("workers", where[1], 1), where[2])
+    spec = spec_given(spec, options)
+    refuse_ignored("alternatives", spec, options)
+    check_weights_given(spec)
 
     def study(inp: Inputs) -> Study[AlternativesRun]:
         tell_notes(inp, warn, uncertainty=False)

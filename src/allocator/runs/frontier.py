@@ -19,11 +19,14 @@ from allocator.model.measures import SHORTFALL, Axis, axis
 from allocator.pipeline import built_lp, tell_notes
 from allocator.report.assumed import recorded_inputs
 from allocator.report.write import write_run
-from allocator.runs.common import Study, run_study
-from allocator.runs.spec import RunSpec, keyword_whole, spec_from
+from allocator.runs.common import Study, refuse_ignored, run_study, spec_given, whole
+from allocator.runs.spec import RunSpec
 from allocator.solver.compile import CompiledLP
 from allocator.solver.passes import apply_options, optimum
 from allocator.studies.reference import spec_relied
+
+MIN_POINTS, MAX_POINTS = 2, 200
+"""The points a frontier takes (`--points`): two ends at least; 200 is plenty for a chart."""
 
 PLANS = (
     "the end points: allocator solve's passes and tie rule (for jobs against exports, its plan "
@@ -58,8 +61,9 @@ def frontier(
     """Trace the frontier of `y` against `x` in `points` points and write frontier.csv,
     frontier.png and run.json atomically (`allocator frontier`). `spec` and `options` as for
     `runs.solve.solve`; `warn` is told the dataset's notes (a broken fact), as solve's."""
-    spec = spec_from(spec, options)
-    points = keyword_whole("points", points, 2, 200)  # as --points reads it
+    points = whole("points", points, MIN_POINTS, MAX_POINTS, 11)
+    spec = spec_given(spec, options)
+    refuse_ignored("frontier", spec, options)
 
     def study(inp: Inputs) -> Study[FrontierRun]:
         from allocator.report.studyplots import frontier_plot  # matplotlib only here

@@ -17,8 +17,18 @@ from allocator.model.solution import Solution
 from allocator.pipeline import sheets_of, solve_inputs, tables_of, tell_notes
 from allocator.report.assumed import assumptions_of
 from allocator.report.write import write_run
-from allocator.runs.common import Run, Study, run_info, run_study, scenario_of
-from allocator.runs.spec import RunSpec, spec_from
+from allocator.runs.common import (
+    Run,
+    Study,
+    check_risk_numbers,
+    check_scenarios,
+    check_weights_given,
+    run_info,
+    run_study,
+    scenario_of,
+    spec_given,
+)
+from allocator.runs.spec import RunSpec
 from allocator.solver.compile import write_model
 from allocator.solver.overlap import importing_after
 
@@ -49,7 +59,7 @@ def plan(
     Returns:
         The run: its inputs, solution, tables (DataFrames) and run.json's content (no folder).
     """
-    spec = spec_from(spec, options)
+    spec = spec_given(spec, options)
     check_options(spec)
     if spec.decide_now:  # a two-stage plan: its own tables (runs/twostage.py)
         from allocator.runs.twostage import plan_two_stage
@@ -65,8 +75,11 @@ def check_options(spec: RunSpec) -> None:
     as if they held): weights without the weighted objective, two-stage and risk options
     without their plan."""
     check_weights_only(spec)
+    check_weights_given(spec)
     check_two_stage_only(spec)
     check_risk_only(spec)
+    check_risk_numbers(spec.beta, spec.cvar_cap)
+    check_scenarios(spec)
 
 
 def check_weights_only(spec: RunSpec) -> None:
@@ -197,7 +210,7 @@ def solve(
         AllocatorError: its subclasses, for input the user can fix and for a plan without an
             optimum (nothing is written).
     """
-    spec = spec_from(spec, options)
+    spec = spec_given(spec, options)
     check_options(spec)
     loaded: dict[str, float] = {}
 

@@ -343,7 +343,7 @@ def spec_from(spec: RunSpec | Path | str | None, options: dict[str, Any]) -> Run
 
 TEXT_NUMBERS = {"beta": ("share", "0.9"), "cvar_cap": ("count", "20000")}
 """The number keywords a caller may give as their options take them (`--beta 90%`, `--cvar-cap
-20K`): the kind of number (`cli.options.number_of`) and an example. (`discount_rate`: read by
+20K`): the kind of number (`runs.optiontext.number_of`) and an example. (`discount_rate`: read by
 `rate_given`.)"""
 
 
@@ -355,11 +355,11 @@ def keywords_read(options: dict[str, Any]) -> dict[str, Any]:
     Raises:
         UsageError: text the option's rule refuses, naming the keyword.
     """
-    from allocator.cli.options import _weights
+    from allocator.runs.optiontext import weights_of
 
     read = dict(options)
     if isinstance(read.get("weights"), str):
-        read["weights"] = _weights(read["weights"])
+        read["weights"] = weights_of(read["weights"])
     for name, (kind, example) in TEXT_NUMBERS.items():
         if isinstance(read.get(name), str):
             read[name] = keyword_number(name, read[name], kind, example)
@@ -368,12 +368,12 @@ def keywords_read(options: dict[str, Any]) -> dict[str, Any]:
 
 def keyword_number(name: str, value: object, kind: str = "share", example: str = "0.02") -> float:
     """A number keyword (`slack`, `beta`, ...) as its option reads it: a number as given, text
-    by the option's rule (`cli.options.number_of`: 0.02 or 2%, 20000 or 20K).
+    by the option's rule (`runs.optiontext.number_of`: 0.02 or 2%, 20000 or 20K).
 
     Raises:
         UsageError: a value that is no number, or text the rule refuses, naming the keyword.
     """
-    from allocator.cli.options import number_of
+    from allocator.runs.optiontext import number_of
 
     if isinstance(value, str):
         return number_of(name, value, kind, example)

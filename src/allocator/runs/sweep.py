@@ -13,8 +13,14 @@ from typing import Any
 import pandas as pd
 
 from allocator.pipeline import tell_notes
-from allocator.runs.common import scenario_of
-from allocator.runs.spec import RunSpec, spec_from
+from allocator.runs.common import (
+    IGNORED_BY_SWEEP,
+    refuse_ignored,
+    scenario_of,
+    spec_given,
+    whole,
+)
+from allocator.runs.spec import RunSpec
 
 Where = tuple[str | None, int, bool, str | None]
 """Where the samples are solved: (scheduler, workers, serial, dashboard)."""
@@ -50,13 +56,95 @@ def sweep(
         UsageError: bad options, folder or data (nothing written).
         IncompleteSweepError: samples without an answer (--resume solves them).
     """
+    samples, seed, where = checked_draws(samples, seed, where)
+    on_run = plan is not None and spec is None  # RUN's data, as `allocator sweep --plan RUN`
     if plan is not None and not isinstance(spec, RunSpec):
         given = {name: options.get(name) for name in TAKEN}  # RUN's own, unless given
         taken = {k: v for k, v in plan_options(plan, given).items() if v is not None}
         options = options | taken
-    spec = spec_from(spec, options)
+    spec = spec_given(spec, options)
+    refuse_ignored("sweep", spec, options, IGNORED_BY_SWEEP)
+    if on_run and plan is not None:
+        spec = on_runs_data(spec, Path(plan), options.get("inputs"), warn)
     folder = prepare(spec, seed, resume, warn)
-    return sweep_into(spec, folder, (samples, seed, plan), where, resume, progress)
+    done = sweep_into(spec, folder, (samples, seed, plan), where, resume, progress)
+    refuse_unsolved(done.table, folder)
+    return done
+
+
+def refuse_unsolved(table: pd.DataFrame, folder: Path) -> None:
+    """Refuse a sweep whose samples have no answer (a failed task, a time limit), in one line:
+    its summary counts the others alone. The folder is kept: --resume solves them.
+
+    Raises:
+        IncompleteSweepError: how many, of which status, and that --resume solves them.
+    """
+    from allocator.studies.sweepfolder import unsolved
+    from allocator.studies.sweeprun import IncompleteSweepError
+
+    failed = unsolved(table)
+    if len(failed):
+        kinds = ", ".join(sorted(set(failed["status"])))
+        raise IncompleteSweepError(
+            f"{len(failed):,} of {len(table):,} samples were not solved ({kinds}; the summary "
+            f"counts the other {len(table) - len(failed):,}). Fix: run the same sweep with "
+            f"--out {folder} --resume to solve them again"
+        )
+
+
+MAX_SAMPLES = 1_000_000
+"""The most samples of a sweep (`--samples`): its table is held in memory."""
+
+
+def checked_draws(samples: object, seed: object, where: Where) -> tuple[int, int, Where]:
+    """`samples`, `seed` and `where`'s workers as `allocator sweep` checks them (typer's min and
+    max), before a folder or a cluster is made: whole numbers (numpy ones given back as int).
+
+    Raises:
+        UsageError: naming the keyword, its range and the fix.
+    """
+    from allocator.data.uncertainty import MAX_SEED
+
+    scheduler, workers, serial, dashboard = where
+    return (
+        whole("samples", samples, 1, MAX_SAMPLES, 100),
+        whole("seed", seed, 0, MAX_SEED, 7),
+        (scheduler, whole("workers", workers, 1), serial, dashboard),
+    )
+
+
+def on_runs_data(
+    spec: RunSpec, plan: Path, inputs: Path | None, warn: Callable[[str], None] | None = None
+) -> RunSpec:
+    """`spec` on the data --plan RUN was solved on: RUN's dataset (unless `inputs` is given),
+    its model file's overrides and its sets, then the sets of `spec`; a RUN without run.json
+    (an allocation.csv alone) leaves `spec` as it is. The plan is then swept on the numbers it
+    was planned for (a RUN solved with `--set pools.rnd/phase3.budget_musd=2900` was swept on
+    the 8,500 of the file). `warn` is told when that dataset changed since RUN was solved.
+
+    Raises:
+        UsageError: RUN's run.json is no solve's, or its dataset or model file is not found
+            (one line: pass --inputs), rather than a sweep of other data.
+    """
+    from allocator.report.assumed import changed_since
+    from allocator.runs.replan import located_spec
+    from allocator.runs.spec import read_record
+
+    if not (plan / "run.json").is_file():
+        return spec
+    info = read_record(plan)
+    run = located_spec(info, plan, None if inputs is None else Path(inputs))
+    changed = changed_since(info, Path(run.inputs))
+    if changed and warn is not None:
+        warn(
+            f"inputs changed since {plan} was solved: {', '.join(changed)} (the study reads "
+            "them as they are now)"
+        )
+    return spec.with_(
+        inputs=run.inputs,
+        model_file=run.model_file,
+        overrides=(*run.overrides, *spec.overrides),
+    )
 
 
 def prepare(
