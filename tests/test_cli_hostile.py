@@ -532,7 +532,7 @@ def test_number_options_follow_the_number_rule(args, said, tmp_path):
 
 
 def test_number_options_read_shares_counts_and_money_as_cells_do():
-    from allocator.cli.options import number_of
+    from allocator.runs.optiontext import number_of
 
     assert number_of("--slack", "2%") == 0.02
     assert number_of("--slack", " 0.02 ") == 0.02
