@@ -437,7 +437,7 @@ def real(name: str, value: object, example: str) -> float:
         UsageError: naming the keyword, the value and the fix.
     """
     if isinstance(value, str):  # as its option reads it: 0.02 or 2%
-        from allocator.runs.spec import keyword_number
+        from allocator.runs.optiontext import keyword_number
 
         value = keyword_number(name, value, "share", example)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):

@@ -1,7 +1,12 @@
 """Options given as text, read by the number rules of a data cell: the command line's and the
-Python API's one reader (`cli.options` for the command line, `runs.spec` for keywords)."""
+Python API's one reader (`cli.options` for the command line, `runs.spec` for a caller's
+keywords: `keywords_read`, `keyword_number`, `rate_given`)."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from allocator.errors import UsageError
 
 
 def number_of(option: str, text: str, kind: str = "share", example: str = "0.02") -> float:
@@ -45,3 +50,64 @@ def weights_of(text: str) -> dict[str, float]:
             "e.g. --weights jobs=0.7,exports=0.3"
         )
         raise UsageError(f"--weights '{text}': {exc}. Fix: {fix}") from None
+
+
+def rate_given(value: object) -> float | None:
+    """A discount rate as a caller gives it (None: not given): a number, or text by the rule
+    of `--discount-rate` and a model file's `discount_rate` (`0.05` or `5%`).
+
+    Raises:
+        UsageError: text the rule refuses, or a value that is no number, in one line.
+    """
+    from allocator.data.numbers import parse_share
+
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    fix = "give a share a year, e.g. discount_rate=0.05 or '5%'"
+    if not isinstance(value, str):
+        raise UsageError(f"discount_rate {value!r} is not a number. Fix: {fix}")
+    try:
+        return parse_share(value) + 0.0  # + 0.0: -0.0 is 0
+    except ValueError as exc:
+        raise UsageError(
+            f"discount_rate {value!r}: {exc}. Fix: {getattr(exc, 'fix', None) or fix}"
+        ) from None
+
+
+TEXT_NUMBERS = {"beta": ("share", "0.9"), "cvar_cap": ("count", "20000")}
+"""The number keywords a caller may give as their options take them (`--beta 90%`, `--cvar-cap
+20K`): the kind of number (`runs.optiontext.number_of`) and an example. (`discount_rate`: read by
+`rate_given`.)"""
+
+
+def keywords_read(options: dict[str, Any]) -> dict[str, Any]:
+    """A Python caller's keywords with each text value read as its option reads it: `weights`
+    as `--weights` (`jobs=0.7,exports=0.3`), `beta` and `cvar_cap` by `TEXT_NUMBERS`; others as
+    given (`discount_rate` is read by `rate_given`).
+
+    Raises:
+        UsageError: text the option's rule refuses, naming the keyword.
+    """
+    read = dict(options)
+    if isinstance(read.get("weights"), str):
+        read["weights"] = weights_of(read["weights"])
+    for name, (kind, example) in TEXT_NUMBERS.items():
+        if isinstance(read.get(name), str):
+            read[name] = keyword_number(name, read[name], kind, example)
+    return read
+
+
+def keyword_number(name: str, value: object, kind: str = "share", example: str = "0.02") -> float:
+    """A number keyword (`slack`, `beta`, ...) as its option reads it: a number as given, text
+    by the option's rule (`runs.optiontext.number_of`: 0.02 or 2%, 20000 or 20K).
+
+    Raises:
+        UsageError: a value that is no number, or text the rule refuses, naming the keyword.
+    """
+    if isinstance(value, str):
+        return number_of(name, value, kind, example)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise UsageError(f"{name}={value!r} is not a number. Fix: e.g. {name}={example}")
+    return value

@@ -31,6 +31,7 @@ from allocator.data.overrides import Override
 from allocator.data.rows import described
 from allocator.errors import UsageError
 from allocator.model.measures import Measure
+from allocator.runs.optiontext import keywords_read, rate_given
 
 DEFAULT_DISCOUNT_RATE = 0.05
 """The discount rate a year of `--measure discounted` when none is given."""
@@ -289,30 +290,6 @@ def layered(
     return validated(merged)
 
 
-def rate_given(value: object) -> float | None:
-    """A discount rate as a caller gives it (None: not given): a number, or text by the rule
-    of `--discount-rate` and a model file's `discount_rate` (`0.05` or `5%`).
-
-    Raises:
-        UsageError: text the rule refuses, or a value that is no number, in one line.
-    """
-    from allocator.data.numbers import parse_share
-
-    if value is None:
-        return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    fix = "give a share a year, e.g. discount_rate=0.05 or '5%'"
-    if not isinstance(value, str):
-        raise UsageError(f"discount_rate {value!r} is not a number. Fix: {fix}")
-    try:
-        return parse_share(value) + 0.0  # + 0.0: -0.0 is 0
-    except ValueError as exc:
-        raise UsageError(
-            f"discount_rate {value!r}: {exc}. Fix: {getattr(exc, 'fix', None) or fix}"
-        ) from None
-
-
 def validated(data: dict[str, Any]) -> RunSpec:
     """`data` as a `RunSpec`; a field the spec does not have, or a value of the wrong kind (a
     Python caller's keyword), refused in one line as the command line refuses an option.
@@ -339,62 +316,6 @@ def spec_from(spec: RunSpec | Path | str | None, options: dict[str, Any]) -> Run
     if isinstance(spec, RunSpec):
         return spec.with_(**options) if options else spec
     return layered(None if spec is None else Path(spec), **options)
-
-
-TEXT_NUMBERS = {"beta": ("share", "0.9"), "cvar_cap": ("count", "20000")}
-"""The number keywords a caller may give as their options take them (`--beta 90%`, `--cvar-cap
-20K`): the kind of number (`runs.optiontext.number_of`) and an example. (`discount_rate`: read by
-`rate_given`.)"""
-
-
-def keywords_read(options: dict[str, Any]) -> dict[str, Any]:
-    """A Python caller's keywords with each text value read as its option reads it: `weights`
-    as `--weights` (`jobs=0.7,exports=0.3`), `beta` and `cvar_cap` by `TEXT_NUMBERS`; others as
-    given (`discount_rate` is read by `rate_given`).
-
-    Raises:
-        UsageError: text the option's rule refuses, naming the keyword.
-    """
-    from allocator.runs.optiontext import weights_of
-
-    read = dict(options)
-    if isinstance(read.get("weights"), str):
-        read["weights"] = weights_of(read["weights"])
-    for name, (kind, example) in TEXT_NUMBERS.items():
-        if isinstance(read.get(name), str):
-            read[name] = keyword_number(name, read[name], kind, example)
-    return read
-
-
-def keyword_number(name: str, value: object, kind: str = "share", example: str = "0.02") -> float:
-    """A number keyword (`slack`, `beta`, ...) as its option reads it: a number as given, text
-    by the option's rule (`runs.optiontext.number_of`: 0.02 or 2%, 20000 or 20K).
-
-    Raises:
-        UsageError: a value that is no number, or text the rule refuses, naming the keyword.
-    """
-    from allocator.runs.optiontext import number_of
-
-    if isinstance(value, str):
-        return number_of(name, value, kind, example)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise UsageError(f"{name}={value!r} is not a number. Fix: e.g. {name}={example}")
-    return value
-
-
-def keyword_whole(name: str, value: object, least: int, most: int) -> int:
-    """A whole-number keyword (`points`) as its option reads it (`--points 3`), in [least, most].
-
-    Raises:
-        UsageError: no whole number, or one out of range, naming the keyword.
-    """
-    number = keyword_number(name, value, "count", str(least))
-    if not float(number).is_integer() or not least <= number <= most:
-        raise UsageError(
-            f"{name}={value!r} is not a whole number from {least} to {most}. "
-            f"Fix: e.g. {name}={least}"
-        )
-    return int(number)
 
 
 def read_record(folder: Path, command: str | None = "solve") -> dict[str, Any]:
