@@ -31,23 +31,20 @@ from allocator.report.faults import fault_words, output_faults
 from allocator.report.folders import (
     DEFAULT_FOLDER,
     MARKER,
-    OLD_TARGET,
     Sources,
     being_written,
     file_digests,
     is_empty_dir,
     made_in_advance,
-    make_temp,
     marker,
     placed,
     refuse_file_ancestor,
     refuse_overlap,
     refuse_working_folder,
-    remove_stale_temps,
-    stale_note,
     why_not_replaceable,
 )
 from allocator.report.tables import UNITS
+from allocator.report.tempdirs import OLD_TARGET, make_temp, remove_stale_temps, stale_note
 from allocator.signalmask import signals_held
 
 if TYPE_CHECKING:
