@@ -443,11 +443,6 @@ def test_a_frontier_of_numpy_points_records_a_number(tmp_path):
 # set_theme) restyles the run folder's PNGs, which then differ from the CLI's bytes.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: the caller's matplotlib style leaks into the run folder's charts: "
-    "allocation.png of solve(plots=True) under a dark style differs from the command's",
-)
 def test_the_run_folders_charts_do_not_take_the_callers_matplotlib_style(tmp_path):
     import matplotlib
     import matplotlib.style
@@ -542,11 +537,6 @@ def test_a_keyword_is_read_as_its_option_reads_it(data, as_text, as_number):
 # pickle; InfeasibleError carries the compiled LP with its live HiGHS instance and does not.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: an InfeasibleError cannot be pickled (TypeError: cannot pickle 'Highs' "
-    "object): from a process pool the explanation arrives as a pickling traceback",
-)
 def test_an_infeasible_plans_error_survives_a_process_pool():
     import pickle
 
@@ -576,11 +566,6 @@ def test_a_model_file_given_as_the_dataset_is_pointed_to_its_place():
 # --measure cumulative, 7 digits, at prec 6). numbers.py parses in a private Context already.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: under the caller's decimal precision (prec 2 here, 6 for the baseline's "
-    "cumulative job-years) solve ends in a bare decimal.InvalidOperation",
-)
 def test_a_run_does_not_depend_on_the_callers_decimal_context(tmp_path):
     import decimal
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
+from typing import Any
 
 
 def printable(text: str) -> str:
@@ -192,6 +193,16 @@ class InfeasibleError(NotOptimalError):
     def lp(self) -> object:
         """The compiled LP that `diagnosis` indexes, or None."""
         return self._lp
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled (a process pool sends it back) with its words and records; the compiled LP
+        and its diagnosis, which hold the solving process's live HiGHS instance, stay there."""
+        return (_infeasible_again, (str(self), self._details, self._infeasibility))
+
+
+def _infeasible_again(message: str, details: Sequence[str], records: object) -> InfeasibleError:
+    """An `InfeasibleError` read back from a pickle (`InfeasibleError.__reduce__`)."""
+    return InfeasibleError(message, details=details, infeasibility=records)
 
 
 class UnboundedError(NotOptimalError):

@@ -29,7 +29,7 @@ from matplotlib.ticker import FuncFormatter
 
 from allocator.report.htmlparts import chart_labels, chart_unit, plain
 from allocator.report.rates import top_shadow_prices
-from allocator.report.rounding import rounded_grid
+from allocator.report.rounding import WIDE, rounded_grid
 from allocator.report.tables import sector_by_phase
 
 if TYPE_CHECKING:
@@ -162,8 +162,12 @@ def write_plots(tables: dict[str, pd.DataFrame], folder: Path, label: str) -> li
 
 @contextmanager
 def slide(path: Path | str, title: str) -> Iterator[Axes]:
-    """A 10 x 6 inch figure with the slide style; written to `path` when the block ends."""
-    with matplotlib.rc_context(STYLE):
+    """A 10 x 6 inch figure with the slide style on matplotlib's defaults (never the caller's
+    style: a notebook's dark theme would restyle the run's charts); written to `path` when the
+    block ends."""
+    import matplotlib.style
+
+    with matplotlib.style.context(["default", {str(k): v for k, v in STYLE.items()}]):
         fig = Figure(figsize=SIZE_IN, dpi=DPI, layout="constrained")
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
@@ -250,7 +254,7 @@ def amount_text(v: float) -> str:
 
 def whole_text(v: float) -> str:
     """A total to the nearest whole number, halves rounded up as on paper: 16166.5 -> 16,167."""
-    return f"{Decimal(repr(round(float(v), 6))).quantize(Decimal(1), ROUND_HALF_UP):,}"
+    return f"{Decimal(repr(round(float(v), 6))).quantize(Decimal(1), ROUND_HALF_UP, WIDE):,}"
 
 
 def signed_text(v: float) -> str:

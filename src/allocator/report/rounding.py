@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 import pandas as pd
+
+WIDE = Context(prec=60)
+"""The context whole numbers are rounded in: never the caller's (a notebook's `getcontext().prec
+= 6` made 7-digit job-years a decimal.InvalidOperation)."""
 
 NOTE = "rounded to whole US$ million so that the parts add up to the totals (largest remainder)"
 
@@ -32,7 +36,7 @@ def number(value: float) -> str:
 
 def whole(value: float) -> int:
     """`value` to the nearest whole number, halves away from zero (596,022.5 -> 596,023)."""
-    return int(Decimal(repr(round(float(value), 6))).quantize(Decimal(1), ROUND_HALF_UP))
+    return int(Decimal(repr(round(float(value), 6))).quantize(Decimal(1), ROUND_HALF_UP, WIDE))
 
 
 def largest_remainder(values: Sequence[float], total: int | None = None) -> list[int]:
