@@ -549,11 +549,6 @@ def test_an_infeasible_plans_error_survives_a_process_pool():
     assert back.details == caught.value.details
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: a model file given as the dataset (inputs='models/baseline.yaml', or --inputs) "
-    "is told to be opened in Excel and saved as a workbook, not to be given as the model file",
-)
 def test_a_model_file_given_as_the_dataset_is_pointed_to_its_place():
     said = _refused(lambda: allocator.plan(inputs=ROOT / "models" / "baseline.yaml"))
     assert "Save As" not in said, said

@@ -311,6 +311,12 @@ def _identify(book: str, data: bytes, suffix: str) -> None:
     elif suffix == ".csv":
         kind = "one CSV table, not a dataset"
         fix = "pass --inputs the folder that holds the CSV tables, or a workbook (.xlsx)"
+    elif suffix in (".yaml", ".yml"):
+        kind = "a model file, not a dataset (a folder of CSV tables or an .xlsx workbook)"
+        fix = (
+            "give it as the model file (allocator solve FILE; in Python allocator.solve('FILE')),"
+            " whose `dataset:` names the dataset"
+        )
     else:
         kind = "not an Excel workbook (.xlsx): it is not a zip archive"
     if kind is not None:
