@@ -20,10 +20,11 @@ import shutil
 import numpy as np
 import pytest
 
+from allocator.data.applyoverrides import apply_overrides
 from allocator.data.audit import audit
 from allocator.data.inputs import load_inputs
 from allocator.data.links import members
-from allocator.data.modelfile import Override, apply_overrides
+from allocator.data.modelfile import Override
 from allocator.errors import InfeasibleError, UsageError
 from allocator.model.build import build_model
 from allocator.model.families import FAMILIES

@@ -14,9 +14,10 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from allocator.cli.commands import app
+from allocator.data.applyoverrides import apply_overrides
 from allocator.data.bookwriter import write_inputs_workbook
 from allocator.data.inputs import load_inputs
-from allocator.data.modelfile import Override, apply_overrides
+from allocator.data.modelfile import Override
 from allocator.data.numbers import parse_count, parse_money, parse_share
 from allocator.errors import InputError, UsageError
 from conftest import BASELINE, DATA

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from allocator.data import schema
+from allocator.data.applyoverrides import apply_overrides
 from allocator.data.inputs import load_inputs
-from allocator.data.modelfile import apply_overrides, load_model_file
+from allocator.data.modelfile import load_model_file
 from allocator.data.numbers import parse_count, parse_money, parse_share
 from allocator.errors import InputError, UsageError
 from allocator.report.write import write_json

@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from allocator.data.applyoverrides import apply_overrides
 from allocator.data.inputs import load_inputs
-from allocator.data.modelfile import Override, apply_overrides, load_model_file
+from allocator.data.modelfile import Override, load_model_file
 from allocator.errors import UsageError
 from allocator.model.build import build_model
 from allocator.model.measures import FINAL, axis

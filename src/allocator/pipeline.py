@@ -179,7 +179,7 @@ def load_scenario(
     inp = load_inputs(inputs)
     if not overrides:
         return inp
-    from allocator.data.modelfile import apply_overrides  # only a run with overrides
+    from allocator.data.applyoverrides import apply_overrides
 
     source = str(model_file)
     refuse_empty(inp, list(overrides), source)

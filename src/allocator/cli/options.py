@@ -57,7 +57,7 @@ def set_overrides(sets: list[str] | None) -> list[Override]:
 def with_sets(inp: Inputs, sets: list[str] | None) -> Inputs:
     """A dataset loaded without a model file, with each `--set` applied in order and the tables
     checked across again (for explain, check and export-inputs)."""
-    from allocator.data.modelfile import apply_overrides
+    from allocator.data.applyoverrides import apply_overrides
 
     overrides = set_overrides(sets)
     return apply_overrides(inp, overrides, "") if overrides else inp

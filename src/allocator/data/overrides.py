@@ -144,7 +144,7 @@ class GroupLimit(Strict):
     dimension: Literal["sector", "capital_group", "mineral", "export_category", "program", "pool"]
     member: str
     phase: str = "all"
-    # Held to the bounds of a groups.csv cell when applied (`modelfile._group_limit`).
+    # Held to the bounds of a groups.csv cell when applied (`applyoverrides._group_limit`).
     min_musd: CellValue | None = None
     max_musd: CellValue | None = None
     max_share: CellValue | None = None

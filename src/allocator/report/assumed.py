@@ -319,8 +319,8 @@ def run_assumptions(
     dataset not found or no longer read, an override that no longer applies)."""
     from pydantic import ValidationError
 
+    from allocator.data.applyoverrides import apply_overrides
     from allocator.data.inputs import load_inputs
-    from allocator.data.modelfile import apply_overrides
     from allocator.data.overrides import Override
     from allocator.errors import AllocatorError
 

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from allocator.data.applyoverrides import apply_overrides
 from allocator.data.cellset import CellSet, parse_set
 from allocator.data.inputs import load_inputs
-from allocator.data.modelfile import apply_overrides
 from allocator.data.overrides import Override
 from allocator.data.schema import Inputs
 from allocator.errors import InfeasibleError, UsageError
