@@ -329,16 +329,23 @@ def refuse_working_folder(path: Path, label: str = "--out") -> None:
         )
 
 
+def file_in_the_way(places: Iterable[Path]) -> Path | None:
+    """The first of `places` (a path, then its ancestors) that exists, if it is no folder: a
+    file where a folder must be made or found; None when the first that exists is a folder."""
+    for place in places:
+        if os.path.lexists(place):
+            return None if place.is_dir() else place
+    return None
+
+
 def refuse_file_ancestor(path: Path, label: str = "--out") -> None:
     """Refuse a path below a file: the nearest existing ancestor must be a folder."""
-    for parent in path.parents:
-        if os.path.lexists(parent):
-            if not parent.is_dir():
-                raise UsageError(
-                    f"{parent} is a file, not a folder, so {label} {path} cannot be made. "
-                    f"Fix: choose another {label}"
-                )
-            return
+    parent = file_in_the_way(path.parents)
+    if parent is not None:
+        raise UsageError(
+            f"{parent} is a file, not a folder, so {label} {path} cannot be made. "
+            f"Fix: choose another {label}"
+        )
 
 
 def being_written(folder: Path) -> bool:

@@ -34,6 +34,7 @@ from allocator.report.folders import (
     Sources,
     being_written,
     file_digests,
+    file_in_the_way,
     is_empty_dir,
     made_in_advance,
     marker,
@@ -95,14 +96,12 @@ def check_results(results: Path) -> None:
     Raises:
         UsageError: naming the file, with giving --out as the fix.
     """
-    for place in (results, *results.parents):
-        if os.path.lexists(place):
-            if not place.is_dir():
-                raise UsageError(
-                    f"{place} is a file, not a folder, so {DEFAULT_FOLDER} cannot be made under "
-                    f"{results}. Fix: give --out DIR, or move the file {place} away"
-                )
-            return
+    place = file_in_the_way((results, *results.parents))
+    if place is not None:
+        raise UsageError(
+            f"{place} is a file, not a folder, so {DEFAULT_FOLDER} cannot be made under "
+            f"{results}. Fix: give --out DIR, or move the file {place} away"
+        )
 
 
 def release_run_dir(path: Path) -> None:
