@@ -406,6 +406,7 @@ def _overlap(job: Callable[[], list[str]], *steps: Any) -> bool:
     import xlsxwriter  # noqa: F401
 
     import allocator.report.book  # noqa: F401
+    import allocator.report.corehtml  # noqa: F401  # the charts' `book_blocks` (bookcharts.py)
 
     return parallel.overlap(job, *steps)
 
