@@ -4,17 +4,26 @@ baseline (load, build, solve and write included). It prints the two budgets of i
 `--help` in seconds (goal <= 0.15 s) and solve / bare import (goal <= 2.0), each by wall time
 and by CPU time (user + system of the process: what a loaded machine disturbs least).
 
-    python bench/startup.py [--repeat 11] [--against OTHER/src]
+    python bench/startup.py [--repeat 11] [--against OTHER/src] [--stages]
 
 `--against` times a second source tree (e.g. an older checkout's `src`) in the same rounds,
 before and after alternately, and prints its figures beside this tree's. Bytecode is cached
 in a temporary folder (PYTHONPYCACHEPREFIX), as an installed package has it, after one warm-up
 round that is not counted: PYTHONDONTWRITEBYTECODE would have every run compile allocator.
+
+`--stages` says where a solve's CPU goes instead, in one fresh process a round: the bare import,
+the libraries a solve imports on top of it (typer, rich, pydantic, xlsxwriter, importlib's
+metadata), allocator's own modules, then the command run twice in that process (`main`, the
+console script's entry point): the first run is what is left of start-up (first calls, what
+the modules above did not load) plus the work, the second is the work alone (the floor no
+import change can go below). CPU seconds of the process and of its forked children (the
+workbook), medians over the rounds.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import statistics
@@ -75,6 +84,61 @@ def measure(trees: list[str], n: int) -> dict[str, dict[str, list[tuple[float, f
     return times
 
 
+STAGES = """
+import contextlib, io, json, os, resource, sys
+out = sys.argv[1]  # the run folder (sys.argv is the command's below)
+def cpu():
+    own, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
+marks = [("start", cpu())]
+import highspy, pandas
+marks.append(("bare import", cpu()))
+import importlib.metadata, pydantic, rich.console, rich.table, typer, typer.main, xlsxwriter
+marks.append(("libraries", cpu()))
+import allocator.cli.commands as commands
+if hasattr(commands, "PLUGINS_ENV"):  # what `main` does first (an older tree: nothing)
+    os.environ.setdefault(commands.PLUGINS_ENV, "__all__")
+import allocator.report.book, allocator.report.html, allocator.runs.solve
+marks.append(("allocator's modules", cpu()))
+from allocator.cli.commands import main
+for run in ("first solve", "second solve"):
+    sys.argv = ["allocator", "solve", "--out", out, "--force"]
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+        main()
+    marks.append((run, cpu()))
+print(json.dumps([(n, b[0] - a[0], b[1] - a[1]) for (_, a), (n, b) in zip(marks, marks[1:])]))
+"""
+"""One process's stages: CPU seconds of each (this process, its children), as JSON."""
+
+
+def stages(trees: list[str], n: int) -> dict[str, list[list[tuple[str, float, float]]]]:
+    """Each tree's `STAGES`, `n` rounds after a warm-up, interleaved."""
+    got: dict[str, list[list[tuple[str, float, float]]]] = {t: [] for t in trees}
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Path(tmp) / "pycache"
+        for round_ in range(n + 1):
+            for tree in trees:
+                out = str(Path(tmp) / f"stages-{abs(hash(tree))}")
+                cmd = [sys.executable, "-c", STAGES, out]
+                env = environment(tree, cache)
+                done = subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT, env=env)
+                if round_:
+                    got[tree].append(json.loads(done.stdout.decode().splitlines()[-1]))
+    return got
+
+
+def report_stages(tree: str, rounds: list[list[tuple[str, float, float]]]) -> None:
+    """Median CPU of each stage of one tree (own, forked children), and their sum."""
+    print(f"{tree}:")
+    total = 0.0
+    for i, (name, *_rest) in enumerate(rounds[0]):
+        own = statistics.median(r[i][1] for r in rounds)
+        kids = statistics.median(r[i][2] for r in rounds)
+        total += own + kids if i < len(rounds[0]) - 1 else 0.0  # the second solve: a repeat
+        print(f"  {name:22} cpu {own:6.3f} s + forked children {kids:6.3f} s")
+    print(f"  {'one command':22} cpu {total:6.3f} s (every stage but the second solve)")
+
+
 def spread(values: list[float]) -> str:
     """The first and third quartiles of `values` (s): how noisy the runs were."""
     if len(values) < 2:
@@ -114,9 +178,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=11)
     parser.add_argument("--against", help="another source tree (its src) to time alternately")
+    parser.add_argument("--stages", action="store_true", help="where a solve's CPU goes")
     args = parser.parse_args()
     trees = [str(ROOT / "src"), *([str(Path(args.against).resolve())] if args.against else [])]
     before = load()
+    if args.stages:
+        got = stages(trees, args.repeat)
+        print(
+            f"median of {args.repeat} processes, interleaved; load {before} before, {load()} after"
+        )
+        for tree in reversed(trees):
+            report_stages(tree, got[tree])
+        return
     times = measure(trees, args.repeat)
     print(
         f"median of {args.repeat}, fresh processes, interleaved, bytecode cached; "
