@@ -17,7 +17,7 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-from allocator.data.numbers import exact_text, number_style
+from allocator.data.numbers import SETTING_COLUMNS, exact_text, number_style
 from allocator.data.rows import described
 from allocator.data.schema import TABLES, Inputs, Row
 from allocator.errors import InputError
@@ -249,11 +249,20 @@ def _part(path: Path, name: str) -> Any:
 
 
 def _settings(book: Any, inp: Inputs, bold: Any) -> None:
-    """The settings sheet, when the dataset declares its number style (read back in it)."""
-    if inp.number_style is not None:
-        settings = book.add_worksheet("settings")
-        settings.write_row(0, 0, ["setting", "value"], bold)
-        settings.write_row(1, 0, ["number_style", inp.number_style])
+    """The settings sheet, when the dataset declares its number style (read back in it): each
+    settings row at its row number with every cell it has (a setting's source, assumption and
+    note are citations as in every table), each cell written as text, never as a formula."""
+    if inp.number_style is None:
+        return
+    rows = inp.settings or ((2, {"setting": "number_style", "value": inp.number_style}),)
+    names = [c for c in SETTING_COLUMNS if c in ("setting", "value") or any(
+        cells.get(c) for _line, cells in rows)]  # fmt: skip
+    settings = book.add_worksheet("settings")
+    settings.write_row(0, 0, names, bold)
+    for line, cells in rows:
+        for j, name in enumerate(names):
+            if cells.get(name):
+                settings.write_string(line - 1, j, cells[name])
 
 
 _EPOCH = __import__("datetime").datetime(2000, 1, 1)  # fixed: the same dataset, the same bytes

@@ -291,7 +291,7 @@ def parse_bool(text: str) -> bool:
 
 SETTINGS_FILE = "settings.csv"
 """The dataset's settings (`setting,value` rows); today one: `number_style`."""
-_SETTING_COLUMNS = ("setting", "value", "source", "derivation", "assumption", "note")
+SETTING_COLUMNS = ("setting", "value", "source", "derivation", "assumption", "note")
 """The settings table's columns: its own two, then the optional ones of every table."""
 
 
@@ -310,11 +310,11 @@ def style_of(records: list[list[str]], file: str = SETTINGS_FILE) -> str | None:
                 "required column is missing", file=file, row=1, column=name,
                 fix="write the header setting,value and a row number_style,point (or comma)",
             )  # fmt: skip
-    unknown = next((h for h in header if h not in _SETTING_COLUMNS), None)
+    unknown = next((h for h in header if h not in SETTING_COLUMNS), None)
     if unknown is not None:
         raise InputError(
             "unknown column", file=file, row=1, column=unknown,
-            fix=f"use the columns {', '.join(_SETTING_COLUMNS)}",
+            fix=f"use the columns {', '.join(SETTING_COLUMNS)}",
         )  # fmt: skip
     style = None
     for number, cells in enumerate(records[1:], start=2):
