@@ -93,7 +93,7 @@ def rate_of(text: str | float | None) -> float | None:
 def risk_numbers(beta: float, cvar_cap: float | None) -> None:
     """--beta and --cvar-cap, refused before any work (float() reads nan and inf as numbers);
     a negative cap is said in words (the tail must beat the nominal plan)."""
-    from allocator.runs.common import check_risk_numbers
+    from allocator.runs.arguments import check_risk_numbers
 
     check_risk_numbers(beta, cvar_cap)  # the API's check too
     if cvar_cap is not None and cvar_cap < 0:  # allowed, but not what "shortfall" suggests

@@ -16,15 +16,8 @@ from allocator.data.schema import Inputs
 from allocator.pipeline import objective_unit, objective_words, sheets_of, tables_of
 from allocator.report.assumed import recorded_inputs
 from allocator.report.write import write_run
-from allocator.runs.common import (
-    Study,
-    check_weights_given,
-    real,
-    refuse_ignored,
-    run_study,
-    spec_given,
-    whole,
-)
+from allocator.runs.arguments import check_weights_given, real, refuse_ignored, spec_given, whole
+from allocator.runs.common import Study, run_study
 from allocator.runs.spec import RunSpec
 from allocator.solver.alternatives import End, release
 from allocator.solver.results import plan_solution

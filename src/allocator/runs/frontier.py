@@ -19,7 +19,8 @@ from allocator.model.measures import SHORTFALL, Axis, axis
 from allocator.pipeline import built_lp, tell_notes
 from allocator.report.assumed import recorded_inputs
 from allocator.report.write import write_run
-from allocator.runs.common import Study, refuse_ignored, run_study, spec_given, whole
+from allocator.runs.arguments import refuse_ignored, spec_given, whole
+from allocator.runs.common import Study, run_study
 from allocator.runs.spec import RunSpec
 from allocator.solver.compile import CompiledLP
 from allocator.solver.passes import apply_options, optimum

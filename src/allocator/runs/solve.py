@@ -17,17 +17,13 @@ from allocator.model.solution import Solution
 from allocator.pipeline import sheets_of, solve_inputs, tables_of, tell_notes
 from allocator.report.assumed import assumptions_of
 from allocator.report.write import write_run
-from allocator.runs.common import (
-    Run,
-    Study,
+from allocator.runs.arguments import (
     check_risk_numbers,
     check_scenarios,
     check_weights_given,
-    run_info,
-    run_study,
-    scenario_of,
     spec_given,
 )
+from allocator.runs.common import Run, Study, run_info, run_study, scenario_of
 from allocator.runs.spec import RunSpec
 from allocator.solver.compile import write_model
 from allocator.solver.overlap import importing_after

@@ -13,13 +13,8 @@ from typing import Any
 import pandas as pd
 
 from allocator.pipeline import tell_notes
-from allocator.runs.common import (
-    IGNORED_BY_SWEEP,
-    refuse_ignored,
-    scenario_of,
-    spec_given,
-    whole,
-)
+from allocator.runs.arguments import IGNORED_BY_SWEEP, refuse_ignored, spec_given, whole
+from allocator.runs.common import scenario_of
 from allocator.runs.spec import RunSpec
 
 Where = tuple[str | None, int, bool, str | None]
