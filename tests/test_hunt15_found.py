@@ -169,11 +169,6 @@ def test_a_spec_of_the_wrong_kind_is_refused_in_words(tmp_path, spec):
     assert not (tmp_path / "run").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: a model file given as text (as solve takes it) to compare(model=) or "
-    "layered() is an AttributeError: 'str' object has no attribute 'resolve'",
-)
 @pytest.mark.parametrize("where", ["compare", "layered"])
 def test_a_model_file_given_as_text_is_taken_by_every_function(tmp_path, where):
     model = str(_half_budget_model(tmp_path))

@@ -20,7 +20,7 @@ from allocator.model.build import OBJECTIVES
 from allocator.report.assumed import run_assumptions
 from allocator.runs.common import Study, run_study
 from allocator.runs.solve import plan
-from allocator.runs.spec import RunSpec, layered
+from allocator.runs.spec import RunSpec, layered, model_path
 
 if TYPE_CHECKING:
     from allocator.studies.compare import RunView
@@ -141,7 +141,7 @@ def compare(
     out: Path | None = None,
     force: bool = False,
     measure: tuple[str | None, float | None] = (None, None),
-    model: Path | None = None,
+    model: Path | str | None = None,
     sets: Sequence[Override] = (),
     warn: Callable[[str], None] | None = None,
 ) -> CompareRun:
@@ -159,6 +159,7 @@ def compare(
         raise UsageError(
             "compare needs at least two items. Fix: e.g. allocator compare jobs exports"
         )
+    model = model_path(model)
     steps = compare_steps(items, inputs, targets, measure, model, sets)
     sources: list[tuple[str, Path | None]] = []
     for _, what in steps:

@@ -242,7 +242,7 @@ def measure_of(kind: str, rate: float | None) -> Measure:
 
 
 def layered(
-    model: Path | None = None,
+    model: Path | str | None = None,
     sets: Sequence[Override] = (),
     **given: Any,
 ) -> RunSpec:
@@ -257,6 +257,7 @@ def layered(
     The measure and rate are checked here, before any work.
     """
     base: dict[str, Any] = {}
+    model = model_path(model)
     if model is not None:
         from allocator.data.modelfile import load_model_file  # a run without one does without
 
@@ -288,6 +289,22 @@ def layered(
         merged.get("measure", "final"), rate_given(merged.get("discount_rate"))
     ).rate  # checked now
     return validated(merged)
+
+
+def model_path(model: object) -> Path | None:
+    """A model file as a caller gives it: a path, or its text as `solve` takes it (None: none).
+
+    Raises:
+        UsageError: a value of another kind, naming it and the fix.
+    """
+    if model is None or isinstance(model, Path):
+        return model
+    if isinstance(model, str | os.PathLike):
+        return Path(model)
+    raise UsageError(
+        f"model file {model!r:.60} ({type(model).__name__}) is not a path. Fix: give the model "
+        "file's path, e.g. 'models/baseline.yaml'"
+    )
 
 
 def validated(data: dict[str, Any]) -> RunSpec:
