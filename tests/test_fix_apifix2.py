@@ -32,3 +32,60 @@ def test_a_model_file_of_no_path_kind_is_refused_in_words(tmp_path, where):
         said = _said(lambda: allocator.compare(["jobs", "exports"], model=5, out=tmp_path / "c"))
     assert "model file 5 (int) is not a path" in said, said
     assert not (tmp_path / "c").exists()
+
+
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [
+        ({"risk": "cvar"}, "risk='cvar'"),
+        ({"objective": "exports"}, "objective='exports'"),
+        ({"bogus": 1}, "bogus=1"),
+        ({"measure": ("discounted", 0.1), "discount_rate": 0.2}, "discount_rate"),
+        ({"measure": 3}, "measure=3"),
+        ({"model": GREEDY / "m.yaml", "model_file": GREEDY / "n.yaml"}, "model_file"),
+    ],
+    ids=["risk", "objective", "unknown", "two-rates", "measure-kind", "two-model-files"],
+)
+def test_compare_refuses_a_keyword_it_does_not_take_naming_it(tmp_path, given, named):
+    out = tmp_path / "cmp"
+    said = _said(lambda: allocator.compare(["jobs", "exports"], inputs=EXPORTS, out=out, **given))
+    assert named in said, said
+    assert not out.exists()
+
+
+def test_compare_takes_the_results_folder_and_a_text_rate(tmp_path):
+    done = allocator.compare(
+        ["jobs", "exports"],
+        inputs=EXPORTS,
+        measure="discounted",
+        discount_rate="10%",
+        results=tmp_path / "many",
+    )
+    assert done.folder is not None
+    assert done.folder.parent == tmp_path / "many"
+    assert done.info["discount_rate"] == 0.1
+    assert done.info["compared"][0]["spec"]["discount_rate"] == 0.1
+
+
+def test_one_cell_set_given_as_text_alone_is_one_set_not_its_letters():
+    run = allocator.plan(inputs=GREEDY, overrides="pools.public/p1.budget_musd=60")
+    assert run.solution.objective_value == pytest.approx(600)
+    assert [c["new"] for c in run.info["cells_set"]] == [60]
+
+
+def test_a_cell_set_text_the_option_refuses_is_named_by_its_place():
+    sets = ["pools.public/p1.budget_musd=60", "pool.public/p1.budget_musd=1"]
+    said = _said(lambda: allocator.plan(inputs=GREEDY, overrides=sets))
+    assert said.startswith("overrides[1]: --set 'pool.public/p1.budget_musd=1'"), said
+
+
+def test_compare_takes_cell_sets_as_text(tmp_path):
+    done = allocator.compare(
+        ["jobs", "exports"],
+        inputs=GREEDY,
+        sets=["pools.public/p1.budget_musd=60"],
+        out=tmp_path / "cmp",
+    )
+    assert done.info["sets"] == ["pools.public/p1.budget_musd=60"]
+    jobs = done.info["compared"][0]["spec"]["scenario"]["overrides"]
+    assert jobs[0]["set_cell"]["value"] == "60"

@@ -183,11 +183,6 @@ def test_a_model_file_given_as_text_is_taken_by_every_function(tmp_path, where):
 # "any RunSpec field as a keyword on top".
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: compare(measure='cumulative') reads the text letter by letter: refused as "
-    "\"discount_rate 'u': 'u' is not a number\"",
-)
 def test_compare_takes_the_measure_as_its_command_does(tmp_path):
     done, refused = _outcome(
         lambda: allocator.compare(
@@ -201,11 +196,6 @@ def test_compare_takes_the_measure_as_its_command_does(tmp_path):
     assert done.info["measure"] == "cumulative"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: compare(..., discount_rate=0.05), a RunSpec field, is a bare TypeError "
-    "(unexpected keyword argument), not taken nor a UsageError as docs/api.md says",
-)
 def test_compare_takes_a_runspec_field_as_a_keyword_or_refuses_it_in_words(tmp_path):
     done, refused = _outcome(
         lambda: allocator.compare(
@@ -286,11 +276,6 @@ def test_a_frozen_runspecs_weights_cannot_be_changed_after_it_was_checked():
 # other way (allocator.cli.options.set_overrides is the command line's own).
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: overrides=['pools.public/p1.budget_musd=60'] (as --set takes it) is refused "
-    "with a fix that says to give it as its option takes it: no API way to set a cell",
-)
 def test_a_cell_set_as_the_option_takes_it_is_applied_by_the_api():
     run = allocator.plan(inputs=GREEDY, overrides=["pools.public/p1.budget_musd=60"])
     assert run.solution.objective_value == pytest.approx(600)  # a's 60 at 10 jobs per musd

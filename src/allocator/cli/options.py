@@ -8,10 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from allocator.runs.optiontext import weights_of
+from allocator.runs.optiontext import set_overrides, weights_of
 
 if TYPE_CHECKING:
-    from allocator.data.overrides import Override
     from allocator.data.schema import Inputs
     from allocator.runs.spec import RunSpec
 
@@ -43,15 +42,6 @@ def run_spec(
         discount_rate=rate_of(discount_rate),
         **more,
     )
-
-
-def set_overrides(sets: list[str] | None) -> list[Override]:
-    """Each `--set TABLE.KEY.COLUMN=VALUE`, checked against the schema before any work, as an
-    override applied after those of the model file (`data/cellset.py`)."""
-    from allocator.data.cellset import parse_set
-    from allocator.data.overrides import Override
-
-    return [Override(set_cell=parse_set(text, "--set")) for text in sets or []]
 
 
 def with_sets(inp: Inputs, sets: list[str] | None) -> Inputs:
