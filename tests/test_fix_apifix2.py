@@ -89,3 +89,11 @@ def test_compare_takes_cell_sets_as_text(tmp_path):
     assert done.info["sets"] == ["pools.public/p1.budget_musd=60"]
     jobs = done.info["compared"][0]["spec"]["scenario"]["overrides"]
     assert jobs[0]["set_cell"]["value"] == "60"
+
+
+def test_a_range_an_api_override_leaves_out_names_no_none_file():
+    run = allocator.plan(inputs=DATA / "robust", overrides=[{"exclude_program": "x"}])
+    notes = [n for n in run.inputs.notes if "range on 'programs:x:jobs_per_musd'" in n]
+    assert len(notes) == 1, run.inputs.notes
+    assert "None" not in notes[0], notes[0]
+    assert "overrides= removes program" in notes[0], notes[0]

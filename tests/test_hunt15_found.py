@@ -311,11 +311,6 @@ def test_a_scenario_of_the_wrong_kind_is_refused_in_words():
     _refused(lambda: allocator.plan(inputs=GREEDY, scenario=5), "scenario")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: an override given through the API is refused as 'None: overrides[0]...': the "
-    "model file's name, None, printed where the line names its file",
-)
 @pytest.mark.parametrize(
     "overrides",
     [
