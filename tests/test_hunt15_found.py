@@ -330,11 +330,6 @@ def test_an_api_override_refused_names_no_none_file(overrides):
 # keywords go through `RunSpec.with_`, which keeps them: the same keyword, refused.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: the model file's spec (run.info['spec']) with measure='cumulative' or "
-    "objective='jobs' on top is refused (its rate / weights kept); the model file itself takes it",
-)
 @pytest.mark.parametrize(
     ("body", "keyword"),
     [
