@@ -97,3 +97,66 @@ def test_a_range_an_api_override_leaves_out_names_no_none_file():
     assert len(notes) == 1, run.inputs.notes
     assert "None" not in notes[0], notes[0]
     assert "overrides= removes program" in notes[0], notes[0]
+
+
+def _broken_fact(tmp_path, case=GREEDY):
+    """A copy of a case (greedy) whose facts lead back to themselves (a note, not an error)."""
+    import shutil
+
+    data = shutil.copytree(case, tmp_path / "data")
+    (data / "facts.csv").write_text(
+        "fact,value,unit,total_of,same_as,source\na,100,musd,,fact:b,x\nb,100,musd,,fact:a,x\n",
+        encoding="utf-8",
+    )
+    return data
+
+
+@pytest.mark.parametrize("study", ["plan", "compare", "frontier", "alternatives", "sweep"])
+def test_each_function_tells_a_note_as_an_allocator_warning_from_the_callers_line(tmp_path, study):
+    from allocator.runs.notes import AllocatorWarning
+
+    data = _broken_fact(tmp_path, DATA / "sweep" if study == "sweep" else GREEDY)
+    calls = {
+        "plan": lambda: allocator.plan(inputs=data),
+        "compare": lambda: allocator.compare(["jobs", "exports"], inputs=data, out=tmp_path / "o"),
+        "frontier": lambda: allocator.frontier(inputs=data, points=2, out=tmp_path / "o"),
+        "alternatives": lambda: allocator.alternatives(inputs=data, count=0, out=tmp_path / "o"),
+        "sweep": lambda: allocator.sweep(inputs=data, samples=1, out=tmp_path / "o"),
+    }
+    with pytest.warns(AllocatorWarning, match="leads back") as told:
+        calls[study]()
+    said = [w for w in told if "leads back" in str(w.message)]
+    assert len(said) == 1, [str(w.message) for w in told]  # once, however many items share it
+    assert said[0].filename == __file__  # the caller's line, not allocator's
+
+
+def test_a_caller_filters_allocators_warnings_by_their_class(tmp_path, recwarn):
+    import warnings
+
+    data = _broken_fact(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", allocator.AllocatorWarning)  # the public name
+        allocator.plan(inputs=data)
+    assert not [str(w.message) for w in recwarn if "leads back" in str(w.message)]
+
+
+def test_the_command_line_tells_a_note_on_stderr_and_warns_nothing_in_python(tmp_path, recwarn):
+    from allocator.runs.notes import AllocatorWarning
+    from conftest import run_cli
+
+    data = _broken_fact(tmp_path)
+    for args in (("solve",), ("compare", "jobs", "exports")):
+        done = run_cli(*args, "--inputs", data, "--out", tmp_path / args[0])
+        assert done.exit_code == 0, done.stderr
+        assert done.stderr.count("leads back") == 1, done.stderr
+    assert not [w for w in recwarn if issubclass(w.category, AllocatorWarning)]
+
+
+def test_a_check_against_rerun_warns_nothing_in_python(tmp_path, recwarn):
+    from conftest import run_cli
+
+    data = _broken_fact(tmp_path)
+    assert run_cli("solve", "--inputs", data, "--out", tmp_path / "run").exit_code == 0
+    done = run_cli("solve", "--inputs", data, "--check-against", tmp_path / "run")
+    assert done.exit_code == 0, done.stderr
+    assert not [str(w.message) for w in recwarn if "leads back" in str(w.message)]

@@ -216,11 +216,6 @@ def test_compare_takes_a_runspec_field_as_a_keyword_or_refuses_it_in_words(tmp_p
 # swallows every note of the dataset, and run.json and report.html do not hold it either.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: a broken fact the CLI warns of on stderr is silent through allocator.solve "
-    "(no warning, no stderr, not in the run folder)",
-)
 def test_the_api_tells_a_broken_fact_as_the_command_line_does(tmp_path, capsys, recwarn):
     import shutil
 

@@ -19,6 +19,7 @@ from allocator.errors import UsageError
 from allocator.model.build import OBJECTIVES
 from allocator.report.assumed import run_assumptions
 from allocator.runs.common import Study, run_study
+from allocator.runs.notes import quiet, told
 from allocator.runs.optiontext import rate_given, sets_read
 from allocator.runs.solve import plan
 from allocator.runs.spec import SCENARIO_FIELDS, RunSpec, layered, model_path, validated
@@ -54,7 +55,7 @@ def _views(steps: list[Step], warn: Callable[[str], None] | None = None) -> list
 
     for item, what in steps:
         if isinstance(what, RunSpec):
-            run = plan(what)
+            run = plan(what, warn=quiet)  # its notes are told below, once
             tell_notes(run.inputs, once, uncertainty=what.risk != "none")
             label = item if item in OBJECTIVES else Path(item).stem
             views.append(view_of(label, run.info, run.tables))
@@ -210,8 +211,8 @@ def compare(
     model files, run folders) before any solve. `measure` is `--measure` (with
     `discount_rate=`, `--discount-rate`; None: each item's own); objectives are solved on the
     scenario of the model file `model`, if given; `sets` are `--set`s (as text or overrides);
-    `warn` is told the notes of the datasets solved, as solve's. `options`: the RunSpec fields
-    of `TAKEN`."""
+    `warn` is told the notes of the datasets solved, as solve's (None: as `AllocatorWarning`s).
+    `options`: the RunSpec fields of `TAKEN`."""
     from allocator.report.html import write_report
     from allocator.report.write import write_run_json
     from allocator.studies.compare import compare as side_by_side
@@ -221,6 +222,7 @@ def compare(
         raise UsageError(
             "compare needs at least two items. Fix: e.g. allocator compare jobs exports"
         )
+    warn = told(warn)  # a Python caller's default: AllocatorWarning
     measured = measure_given(measure, options.pop("discount_rate", None))
     model, changes, results = taken_options(model, sets, options)
     steps = compare_steps(items, inputs, targets, measured, model, changes)
