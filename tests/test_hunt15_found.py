@@ -169,11 +169,6 @@ def test_a_spec_of_the_wrong_kind_is_refused_in_words(tmp_path, spec):
     assert not (tmp_path / "run").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: a model file given as text (as solve takes it) to compare(model=) or "
-    "layered() is an AttributeError: 'str' object has no attribute 'resolve'",
-)
 @pytest.mark.parametrize("where", ["compare", "layered"])
 def test_a_model_file_given_as_text_is_taken_by_every_function(tmp_path, where):
     model = str(_half_budget_model(tmp_path))
@@ -188,11 +183,6 @@ def test_a_model_file_given_as_text_is_taken_by_every_function(tmp_path, where):
 # "any RunSpec field as a keyword on top".
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: compare(measure='cumulative') reads the text letter by letter: refused as "
-    "\"discount_rate 'u': 'u' is not a number\"",
-)
 def test_compare_takes_the_measure_as_its_command_does(tmp_path):
     done, refused = _outcome(
         lambda: allocator.compare(
@@ -206,11 +196,6 @@ def test_compare_takes_the_measure_as_its_command_does(tmp_path):
     assert done.info["measure"] == "cumulative"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: compare(..., discount_rate=0.05), a RunSpec field, is a bare TypeError "
-    "(unexpected keyword argument), not taken nor a UsageError as docs/api.md says",
-)
 def test_compare_takes_a_runspec_field_as_a_keyword_or_refuses_it_in_words(tmp_path):
     done, refused = _outcome(
         lambda: allocator.compare(
@@ -231,11 +216,6 @@ def test_compare_takes_a_runspec_field_as_a_keyword_or_refuses_it_in_words(tmp_p
 # swallows every note of the dataset, and run.json and report.html do not hold it either.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: a broken fact the CLI warns of on stderr is silent through allocator.solve "
-    "(no warning, no stderr, not in the run folder)",
-)
 def test_the_api_tells_a_broken_fact_as_the_command_line_does(tmp_path, capsys, recwarn):
     import shutil
 
@@ -291,11 +271,6 @@ def test_a_frozen_runspecs_weights_cannot_be_changed_after_it_was_checked():
 # other way (allocator.cli.options.set_overrides is the command line's own).
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: overrides=['pools.public/p1.budget_musd=60'] (as --set takes it) is refused "
-    "with a fix that says to give it as its option takes it: no API way to set a cell",
-)
 def test_a_cell_set_as_the_option_takes_it_is_applied_by_the_api():
     run = allocator.plan(inputs=GREEDY, overrides=["pools.public/p1.budget_musd=60"])
     assert run.solution.objective_value == pytest.approx(600)  # a's 60 at 10 jobs per musd
@@ -331,11 +306,6 @@ def test_a_scenario_of_the_wrong_kind_is_refused_in_words():
     _refused(lambda: allocator.plan(inputs=GREEDY, scenario=5), "scenario")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: an override given through the API is refused as 'None: overrides[0]...': the "
-    "model file's name, None, printed where the line names its file",
-)
 @pytest.mark.parametrize(
     "overrides",
     [
@@ -355,11 +325,6 @@ def test_an_api_override_refused_names_no_none_file(overrides):
 # keywords go through `RunSpec.with_`, which keeps them: the same keyword, refused.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: the model file's spec (run.info['spec']) with measure='cumulative' or "
-    "objective='jobs' on top is refused (its rate / weights kept); the model file itself takes it",
-)
 @pytest.mark.parametrize(
     ("body", "keyword"),
     [

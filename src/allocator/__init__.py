@@ -27,6 +27,7 @@ API = {
     "RunSpec": "allocator.runs.spec",
     "Scenario": "allocator.runs.spec",
     "layered": "allocator.runs.spec",
+    "AllocatorWarning": "allocator.runs.notes",
 }
 """Each public name and the module that defines it."""
 

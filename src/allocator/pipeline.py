@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from allocator.data.inputs import load_inputs
-from allocator.data.overrides import Override
+from allocator.data.overrides import Override, told_by
 from allocator.data.schema import Inputs
 from allocator.errors import InfeasibleError, UsageError
 from allocator.model.build import check_choices
@@ -202,6 +202,6 @@ def refuse_empty(inp: Inputs, overrides: list[Override], source: str) -> None:
             said = ", ".join(f"overrides[{i}] {field_name} {name}" for i, name in hits[:5])
             said += f" and {len(hits) - 5} more" if len(hits) > 5 else ""
             raise UsageError(
-                f"{source}: nothing is left to allocate: its overrides remove every {kind} of "
-                f"the dataset ({said}). Fix: delete one of these overrides"
+                f"{told_by(source)}nothing is left to allocate: its overrides remove every "
+                f"{kind} of the dataset ({said}). Fix: delete one of these overrides"
             )

@@ -222,8 +222,9 @@ def compare(
     """Compare plans side by side: objectives, outcomes, sector x phase, prices, differences."""
     with exit_codes(as_json):
         from allocator.cli.comparing import show_compare
-        from allocator.cli.options import rate_of, set_overrides
+        from allocator.cli.options import rate_of
         from allocator.runs.compare import compare as side_by_side
+        from allocator.runs.optiontext import set_overrides
 
         measured = (measure, rate_of(discount_rate))
         changes = set_overrides(cell_sets)

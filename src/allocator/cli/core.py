@@ -152,7 +152,7 @@ def core_spec(
     """
     if model is None or not model.is_dir():
         return run_spec(model, inputs, objective, weights, targets, measure, discount_rate, sets)
-    from allocator.cli.options import set_overrides
+    from allocator.runs.optiontext import set_overrides
     from allocator.runs.replan import located_spec
     from allocator.runs.spec import read_record
 

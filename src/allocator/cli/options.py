@@ -8,10 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from allocator.runs.optiontext import weights_of
+from allocator.runs.optiontext import set_overrides, weights_of
 
 if TYPE_CHECKING:
-    from allocator.data.overrides import Override
     from allocator.data.schema import Inputs
     from allocator.runs.spec import RunSpec
 
@@ -43,15 +42,6 @@ def run_spec(
         discount_rate=rate_of(discount_rate),
         **more,
     )
-
-
-def set_overrides(sets: list[str] | None) -> list[Override]:
-    """Each `--set TABLE.KEY.COLUMN=VALUE`, checked against the schema before any work, as an
-    override applied after those of the model file (`data/cellset.py`)."""
-    from allocator.data.cellset import parse_set
-    from allocator.data.overrides import Override
-
-    return [Override(set_cell=parse_set(text, "--set")) for text in sets or []]
 
 
 def with_sets(inp: Inputs, sets: list[str] | None) -> Inputs:
@@ -93,7 +83,7 @@ def rate_of(text: str | float | None) -> float | None:
 def risk_numbers(beta: float, cvar_cap: float | None) -> None:
     """--beta and --cvar-cap, refused before any work (float() reads nan and inf as numbers);
     a negative cap is said in words (the tail must beat the nominal plan)."""
-    from allocator.runs.common import check_risk_numbers
+    from allocator.runs.arguments import check_risk_numbers
 
     check_risk_numbers(beta, cvar_cap)  # the API's check too
     if cvar_cap is not None and cvar_cap < 0:  # allowed, but not what "shortfall" suggests

@@ -25,6 +25,7 @@ from allocator.data.overrides import (
     ScaleBudget,
     SetCoefficient,
     SetLinkRatio,
+    told_by,
 )
 from allocator.data.records import read_cell
 from allocator.data.rows import closest_fix
@@ -40,7 +41,7 @@ def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inpu
     and facts on rows an override removed are left out with a note (`carry.py`)."""
     before = inp
     for i, ov in enumerate(overrides):
-        where = f"{source}: overrides[{i}]"
+        where = f"{told_by(source)}overrides[{i}]"
         if ov.scale_budget is not None:
             inp = _scale_budget(inp, ov.scale_budget, where)
         elif ov.exclude_pool is not None:

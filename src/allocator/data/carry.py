@@ -12,6 +12,7 @@ from collections.abc import Callable
 from allocator.data.audit import references, resolve
 from allocator.data.cellrefs import resolve_rows
 from allocator.data.evidence import Fact
+from allocator.data.overrides import source_words
 from allocator.data.schema import Inputs, Row
 from allocator.errors import InputError
 
@@ -28,6 +29,7 @@ def carry_exclusions(before: Inputs, after: Inputs, source: str) -> Inputs:
     removed = _removed_keys(before, after)
     if not removed:
         return after
+    source = source_words(source)  # no model file: the caller's `overrides=`
     notes = list(after.notes)
     ranges = []
     for u in after.uncertainty:

@@ -35,6 +35,23 @@ PROGRAM_COLUMNS = Literal[
 
 WHOLE_COLUMNS = ("lag_years", "first_year", "last_year")
 
+NO_MODEL_FILE = ("", "None")
+"""The source of overrides given without a model file (a Python caller's `overrides=`, the
+command line's `--set`s): empty, or `str(None)` as `pipeline.load_scenario` names it."""
+
+
+def told_by(source: str) -> str:
+    """The start of a line that refuses an override of `source`: `models/x.yaml: `, or nothing
+    for overrides given without a model file, whose place (`overrides[0]`) says where they came
+    from."""
+    return "" if source in NO_MODEL_FILE else f"{source}: "
+
+
+def source_words(source: str) -> str:
+    """Who gave the overrides of `source`, as a note names them: the model file, or
+    `overrides=` (a Python caller's, given without a model file)."""
+    return "overrides=" if source in NO_MODEL_FILE else source
+
 
 def _number(value: object) -> float:
     """A model-file number by the rule of a CSV cell: finite, 0 or at least MIN_MAGNITUDE in

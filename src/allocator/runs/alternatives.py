@@ -16,15 +16,9 @@ from allocator.data.schema import Inputs
 from allocator.pipeline import objective_unit, objective_words, sheets_of, tables_of
 from allocator.report.assumed import recorded_inputs
 from allocator.report.write import write_run
-from allocator.runs.common import (
-    Study,
-    check_weights_given,
-    real,
-    refuse_ignored,
-    run_study,
-    spec_given,
-    whole,
-)
+from allocator.runs.arguments import check_weights_given, real, refuse_ignored, spec_given, whole
+from allocator.runs.common import Study, run_study
+from allocator.runs.notes import told
 from allocator.runs.spec import RunSpec
 from allocator.solver.alternatives import End, release
 from allocator.solver.results import plan_solution
@@ -104,12 +98,13 @@ def alternatives(
     atomically (`allocator alternatives`): ranges.csv, ranges.png, workbook.xlsx, run.json and
     alternative-<k>/ run folders. `where` is (scheduler, workers, serial): in this process, or
     on Dask. `spec` and `options` as for `runs.solve.solve`; `warn` is told the dataset's notes
-    (a broken fact), as solve's."""
+    (a broken fact), as solve's (None: as `AllocatorWarning`s)."""
     from allocator.pipeline import tell_notes
 
     slack, count = real("slack", slack, "0.02"), whole("count", count, 0, MAX_COUNT, 3)
     where = (where[0], whole("workers", where[1], 1), where[2])
     spec = spec_given(spec, options)
+    warn = told(warn)  # a Python caller's default: AllocatorWarning
     refuse_ignored("alternatives", spec, options)
     check_weights_given(spec)
 

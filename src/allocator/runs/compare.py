@@ -19,8 +19,10 @@ from allocator.errors import UsageError
 from allocator.model.build import OBJECTIVES
 from allocator.report.assumed import run_assumptions
 from allocator.runs.common import Study, run_study
+from allocator.runs.notes import quiet, told
+from allocator.runs.optiontext import rate_given, sets_read
 from allocator.runs.solve import plan
-from allocator.runs.spec import RunSpec, layered
+from allocator.runs.spec import SCENARIO_FIELDS, RunSpec, layered, model_path, validated
 
 if TYPE_CHECKING:
     from allocator.studies.compare import RunView
@@ -53,7 +55,7 @@ def _views(steps: list[Step], warn: Callable[[str], None] | None = None) -> list
 
     for item, what in steps:
         if isinstance(what, RunSpec):
-            run = plan(what)
+            run = plan(what, warn=quiet)  # its notes are told below, once
             tell_notes(run.inputs, once, uncertainty=what.risk != "none")
             label = item if item in OBJECTIVES else Path(item).stem
             views.append(view_of(label, run.info, run.tables))
@@ -133,6 +135,64 @@ def compare_steps(
     return steps
 
 
+TAKEN = ("discount_rate", "model_file", "overrides", "results")
+"""The RunSpec fields compare takes as keywords beside its own arguments (`model_file` is
+`model`, `overrides` is `sets`); the others are each item's own."""
+
+
+def measure_given(measure: object, rate: object) -> tuple[str | None, float | None]:
+    """compare's measure and rate as a caller gives them: `measure` as `--measure` takes it
+    (`"cumulative"`; None: each item's own) or as the command hands it on, (measure, rate);
+    `rate` (`discount_rate=`, None: not given) read as `--discount-rate` reads it.
+
+    Raises:
+        UsageError: a measure of another kind, or two different rates, naming them.
+    """
+    if isinstance(measure, tuple) and len(measure) == 2:
+        kind, own = measure
+    elif measure is None or isinstance(measure, str):
+        kind, own = measure, None
+    else:
+        raise UsageError(
+            f"measure={measure!r:.60} is not a measure. Fix: give final, cumulative or "
+            "discounted, e.g. measure='cumulative'"
+        )
+    if own is not None and rate is not None and rate_given(own) != rate_given(rate):
+        raise UsageError(
+            f"measure={measure!r:.60} and discount_rate={rate!r:.30} give two discount rates. "
+            "Fix: give the rate once, as discount_rate="
+        )
+    return kind, rate_given(own if rate is None else rate)
+
+
+def taken_options(
+    model: object, sets: Sequence[Override | str], options: dict[str, Any]
+) -> tuple[Path | None, list[Override], Path | None]:
+    """The model file, the sets and the results folder of compare's arguments and its RunSpec
+    keywords (`TAKEN`): each given once; any other keyword refused, naming it."""
+    other = [k for k in options if k not in TAKEN]
+    if other:
+        known = other[0] in RunSpec.model_fields or other[0] in SCENARIO_FIELDS
+        why = (
+            "allocator compare solves each item with its own objective and options"
+            if known
+            else "no option of allocator compare nor a RunSpec field"
+        )
+        raise UsageError(
+            f"{other[0]}={options[other[0]]!r:.60}: {why}. Fix: leave it out; compare takes "
+            "inputs, targets, measure, discount_rate, model (model_file), sets (overrides), "
+            "out, force and results"
+        )
+    for name, mine, given in (("model", model, "model_file"), ("sets", sets, "overrides")):
+        if mine and options.get(given):
+            raise UsageError(
+                f"{name}= and {given}= both given: they are the same. Fix: give one of them"
+            )
+    read = validated({"overrides": sets_read(sets or options.get("overrides") or ())})
+    model = model_path(model or options.get("model_file"))
+    return model, list(read.overrides), options.get("results")
+
+
 def compare(
     items: list[str],
     /,
@@ -140,16 +200,19 @@ def compare(
     targets: str | None = None,
     out: Path | None = None,
     force: bool = False,
-    measure: tuple[str | None, float | None] = (None, None),
-    model: Path | None = None,
-    sets: Sequence[Override] = (),
+    measure: str | tuple[str | None, float | None] | None = None,
+    model: Path | str | None = None,
+    sets: Sequence[Override | str] = (),
     warn: Callable[[str], None] | None = None,
+    **options: Any,
 ) -> CompareRun:
     """Compare the items and write compare.csv, compare.xlsx, report.html and run.json
     atomically (`allocator compare`); the folder is checked against every input (datasets,
-    model files, run folders) before any solve. `measure` is `--measure` and
-    `--discount-rate` (None: each item's own); objectives are solved on the scenario of the
-    model file `model`, if given; `warn` is told the notes of the datasets solved, as solve's."""
+    model files, run folders) before any solve. `measure` is `--measure` (with
+    `discount_rate=`, `--discount-rate`; None: each item's own); objectives are solved on the
+    scenario of the model file `model`, if given; `sets` are `--set`s (as text or overrides);
+    `warn` is told the notes of the datasets solved, as solve's (None: as `AllocatorWarning`s).
+    `options`: the RunSpec fields of `TAKEN`."""
     from allocator.report.html import write_report
     from allocator.report.write import write_run_json
     from allocator.studies.compare import compare as side_by_side
@@ -159,11 +222,15 @@ def compare(
         raise UsageError(
             "compare needs at least two items. Fix: e.g. allocator compare jobs exports"
         )
-    steps = compare_steps(items, inputs, targets, measure, model, sets)
+    warn = told(warn)  # a Python caller's default: AllocatorWarning
+    measured = measure_given(measure, options.pop("discount_rate", None))
+    model, changes, results = taken_options(model, sets, options)
+    steps = compare_steps(items, inputs, targets, measured, model, changes)
     sources: list[tuple[str, Path | None]] = []
     for _, what in steps:
         sources += what.sources() if isinstance(what, RunSpec) else [("run folder", what)]
-    spec = layered(model, sets, **given_of(inputs, targets, measure), out=out, force=force)
+    given = given_of(inputs, targets, measured)
+    spec = layered(model, changes, **given, out=out, force=force, results=results)
     spec = spec.with_(name="compare")
 
     def study(_inp: Inputs | None) -> Study[CompareRun]:  # the items load their own data
@@ -173,9 +240,9 @@ def compare(
             "items": items,
             "model_file": None if model is None else str(model),
             "targets": targets,
-            "measure": measure[0],
-            "discount_rate": measure[1],
-            "sets": [s.set_cell.text for s in sets if s.set_cell is not None],
+            "measure": measured[0],
+            "discount_rate": measured[1],
+            "sets": [s.set_cell.text for s in changes if s.set_cell is not None],
             "compared": [compared_item(item, what) for item, what in steps],
             "dominated": dominated(table),
         }

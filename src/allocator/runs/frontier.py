@@ -19,7 +19,9 @@ from allocator.model.measures import SHORTFALL, Axis, axis
 from allocator.pipeline import built_lp, tell_notes
 from allocator.report.assumed import recorded_inputs
 from allocator.report.write import write_run
-from allocator.runs.common import Study, refuse_ignored, run_study, spec_given, whole
+from allocator.runs.arguments import refuse_ignored, spec_given, whole
+from allocator.runs.common import Study, run_study
+from allocator.runs.notes import told
 from allocator.runs.spec import RunSpec
 from allocator.solver.compile import CompiledLP
 from allocator.solver.passes import apply_options, optimum
@@ -60,9 +62,11 @@ def frontier(
 ) -> FrontierRun:
     """Trace the frontier of `y` against `x` in `points` points and write frontier.csv,
     frontier.png and run.json atomically (`allocator frontier`). `spec` and `options` as for
-    `runs.solve.solve`; `warn` is told the dataset's notes (a broken fact), as solve's."""
+    `runs.solve.solve`; `warn` is told the dataset's notes (a broken fact), as solve's (None:
+    as `AllocatorWarning`s)."""
     points = whole("points", points, MIN_POINTS, MAX_POINTS, 11)
     spec = spec_given(spec, options)
+    warn = told(warn)  # a Python caller's default: AllocatorWarning
     refuse_ignored("frontier", spec, options)
 
     def study(inp: Inputs) -> Study[FrontierRun]:

@@ -4,9 +4,13 @@ keywords: `keywords_read`, `keyword_number`, `rate_given`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from allocator.errors import UsageError
+
+if TYPE_CHECKING:
+    from allocator.data.overrides import Override
 
 
 def number_of(option: str, text: str, kind: str = "share", example: str = "0.02") -> float:
@@ -52,6 +56,37 @@ def weights_of(text: str) -> dict[str, float]:
         raise UsageError(f"--weights '{text}': {exc}. Fix: {fix}") from None
 
 
+def set_overrides(sets: Sequence[str] | None) -> list[Override]:
+    """Each `--set TABLE.KEY.COLUMN=VALUE`, checked against the schema before any work, as an
+    override applied after those of the model file (`data/cellset.py`): the one reader of
+    `--set` text, the command line's and a Python caller's (`sets_read`)."""
+    from allocator.data.cellset import parse_set
+    from allocator.data.overrides import Override
+
+    return [Override(set_cell=parse_set(text, "--set")) for text in sets or []]
+
+
+def sets_read(given: object) -> object:
+    """A caller's overrides (`overrides=`, compare's `sets=`) with each text read as `--set`
+    reads it (`set_overrides`: `"pools.public/p1.budget_musd=60"`); one text alone is one set,
+    not a list of letters. Other entries (an `Override`, a mapping of its fields) are left to
+    the spec to check.
+
+    Raises:
+        UsageError: a text `--set` refuses, naming its place (`overrides[1]: --set ...`).
+    """
+    entries = [given] if isinstance(given, str) else given
+    if not isinstance(entries, list | tuple):
+        return given
+    read: list[object] = []
+    for i, entry in enumerate(entries):
+        try:
+            read += set_overrides([entry]) if isinstance(entry, str) else [entry]
+        except UsageError as exc:
+            raise UsageError(f"overrides[{i}]: {exc}") from None
+    return read
+
+
 def rate_given(value: object) -> float | None:
     """A discount rate as a caller gives it (None: not given): a number, or text by the rule
     of `--discount-rate` and a model file's `discount_rate` (`0.05` or `5%`).
@@ -84,13 +119,16 @@ TEXT_NUMBERS = {"beta": ("share", "0.9"), "cvar_cap": ("count", "20000")}
 
 def keywords_read(options: dict[str, Any]) -> dict[str, Any]:
     """A Python caller's keywords with each text value read as its option reads it: `weights`
-    as `--weights` (`jobs=0.7,exports=0.3`), `beta` and `cvar_cap` by `TEXT_NUMBERS`; others as
-    given (`discount_rate` is read by `rate_given`).
+    as `--weights` (`jobs=0.7,exports=0.3`), `beta` and `cvar_cap` by `TEXT_NUMBERS`, each text
+    of `overrides` as `--set` (`sets_read`); others as given (`discount_rate` is read by
+    `rate_given`).
 
     Raises:
         UsageError: text the option's rule refuses, naming the keyword.
     """
     read = dict(options)
+    if "overrides" in read:  # `--set` text, as the option takes it
+        read["overrides"] = sets_read(read["overrides"])
     if isinstance(read.get("weights"), str):
         read["weights"] = weights_of(read["weights"])
     for name, (kind, example) in TEXT_NUMBERS.items():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from allocator.runs.notes import quiet
 from allocator.runs.solve import plan
 from allocator.runs.spec import RECHECK_OFF, read_record, with_model_file_now
 
@@ -26,7 +27,7 @@ def check_against(folder: Path, inputs: Path | None = None) -> list[str]:
 
     info = read_record(folder)
     spec, changed = with_model_file_now(located_spec(info, folder, inputs).with_(**RECHECK_OFF))
-    run = plan(spec)
+    run = plan(spec, warn=quiet)  # a re-run: the notes were told when it was solved
     now = run.inputs.file_hashes
     diffs = [f"model file {spec.model_file} changed its overrides or sets"] if changed else []
     diffs += [

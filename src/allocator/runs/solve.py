@@ -6,7 +6,6 @@ model.lp/.mps and charts). A `--risk` run adds scenarios of uncertainty.csv (`ro
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,22 +16,18 @@ from allocator.model.solution import Solution
 from allocator.pipeline import sheets_of, solve_inputs, tables_of, tell_notes
 from allocator.report.assumed import assumptions_of
 from allocator.report.write import write_run
-from allocator.runs.common import (
-    Run,
-    Study,
+from allocator.runs.arguments import (
     check_risk_numbers,
     check_scenarios,
     check_weights_given,
-    run_info,
-    run_study,
-    scenario_of,
     spec_given,
 )
+from allocator.runs.common import Run, Study, run_info, run_study, scenario_of
+from allocator.runs.notes import Warn, told
 from allocator.runs.spec import RunSpec
 from allocator.solver.compile import write_model
 from allocator.solver.overlap import importing_after
 
-Warn = Callable[[str], None]
 WRITERS = (
     "xlsxwriter",
     "allocator.report.book",
@@ -53,7 +48,8 @@ def plan(
     Args:
         spec: a `RunSpec`, or a model file (its options, `options` on top), or None (the
             bundled dataset, `options` on top), as `solve` takes it.
-        warn: told each note of the dataset and each numerics warning.
+        warn: told each note of the dataset and each numerics warning (None: each as an
+            `AllocatorWarning`, `runs/notes.py`).
         options: `RunSpec` fields, e.g. `objective="exports"`.
 
     Returns:
@@ -61,6 +57,7 @@ def plan(
     """
     spec = spec_given(spec, options)
     check_options(spec)
+    warn = told(warn)  # a Python caller's default: AllocatorWarning
     if spec.decide_now:  # a two-stage plan: its own tables (runs/twostage.py)
         from allocator.runs.twostage import plan_two_stage
 
@@ -200,7 +197,8 @@ def solve(
     Args:
         spec: a `RunSpec`, or a model file (its options, `options` on top), or None (the
             bundled dataset, `options` on top).
-        warn: told each note of the dataset and each numerics warning.
+        warn: told each note of the dataset and each numerics warning (None: each as an
+            `AllocatorWarning`, `runs/notes.py`).
         options: `RunSpec` fields, e.g. `objective="exports"`, `out=Path("run")`.
 
     Returns:
@@ -212,6 +210,7 @@ def solve(
     """
     spec = spec_given(spec, options)
     check_options(spec)
+    warn = told(warn)  # a Python caller's default: AllocatorWarning
     loaded: dict[str, float] = {}
 
     def load() -> Inputs:

@@ -242,21 +242,19 @@ def measure_of(kind: str, rate: float | None) -> Measure:
 
 
 def layered(
-    model: Path | None = None,
+    model: Path | str | None = None,
     sets: Sequence[Override] = (),
     **given: Any,
 ) -> RunSpec:
-    """THE precedence of a run's options: defaults < model file < command line.
+    """A run's options by THE precedence (`laid`): defaults < model file < command line.
 
     The defaults are `RunSpec`'s. A model file (`model`) gives its dataset, objective, weights,
     targets, measure, discount rate, solver options, overrides (its sets last) and its name.
     The command line (`given`: each option not None; scenario fields flat) goes on top, and
-    its `sets` (`--set`) after the model file's overrides. A measure given on the command line
-    other than the file's drops the file's discount rate (it belongs to the file's measure), and
-    an objective other than weighted drops the file's weights (they are weighted's).
-    The measure and rate are checked here, before any work.
+    its `sets` (`--set`) after the model file's overrides.
     """
     base: dict[str, Any] = {}
+    model = model_path(model)
     if model is not None:
         from allocator.data.modelfile import load_model_file  # a run without one does without
 
@@ -274,12 +272,24 @@ def layered(
             "name": mf.name or model.stem,
             "decide_now": mf.decide_now or None,
         }
+    return laid(base, given, sets)
+
+
+def laid(base: dict[str, Any], given: dict[str, Any], sets: Sequence[Override] = ()) -> RunSpec:
+    """THE precedence of a run's options, one rule for a model file and for a `RunSpec`: `given`
+    (each option not None) on top of `base` (a model file's options, or a spec's fields), then
+    `sets` after the overrides. A measure given other than the base's drops the base's discount
+    rate (it belongs to the base's measure), and an objective other than weighted drops the
+    base's weights (they are weighted's). The objective, targets, measure and rate are checked
+    here, before any work.
+    """
+    base = dict(base)
     told = {k: v for k, v in given.items() if v is not None}
     if "measure" in told and told["measure"] != base.get("measure", "final"):
-        base.pop("discount_rate", None)  # the file's rate is for the file's measure
+        base.pop("discount_rate", None)  # the base's rate is for the base's measure
     merged = base | told
     if merged.get("objective", "jobs") != "weighted" and "weights" not in told:
-        merged.pop("weights", None)  # the file's weights are for the weighted objective
+        merged.pop("weights", None)  # the base's weights are for the weighted objective
     from allocator.model.build import check_choices
 
     check_choices(merged.get("objective", "jobs"), merged.get("targets", "soft"))  # every command
@@ -288,6 +298,31 @@ def layered(
         merged.get("measure", "final"), rate_given(merged.get("discount_rate"))
     ).rate  # checked now
     return validated(merged)
+
+
+def fields_of(spec: RunSpec, given: dict[str, Any]) -> dict[str, Any]:
+    """A spec's fields as the base of `laid`: its scenario's flat, as a model file gives them
+    (a whole `scenario` in `given` replaces it, so it is left whole)."""
+    base = spec.stored()
+    if "scenario" not in given:
+        base |= base.pop("scenario")
+    return base
+
+
+def model_path(model: object) -> Path | None:
+    """A model file as a caller gives it: a path, or its text as `solve` takes it (None: none).
+
+    Raises:
+        UsageError: a value of another kind, naming it and the fix.
+    """
+    if model is None or isinstance(model, Path):
+        return model
+    if isinstance(model, str | os.PathLike):
+        return Path(model)
+    raise UsageError(
+        f"model file {model!r:.60} ({type(model).__name__}) is not a path. Fix: give the model "
+        "file's path, e.g. 'models/baseline.yaml'"
+    )
 
 
 def validated(data: dict[str, Any]) -> RunSpec:
@@ -309,12 +344,12 @@ def validated(data: dict[str, Any]) -> RunSpec:
 
 
 def spec_from(spec: RunSpec | Path | str | None, options: dict[str, Any]) -> RunSpec:
-    """The spec a Python caller means: a `RunSpec` (with `options` on top), a model file's
-    (`layered`), or the defaults' with `options` on top; each keyword read as its option reads
-    it (`keywords_read`)."""
+    """The spec a Python caller means: a `RunSpec` or a model file (`layered`) with `options` on
+    top by the one precedence (`laid`), or the defaults' with `options` on top; each keyword
+    read as its option reads it (`keywords_read`)."""
     options = keywords_read(options)
     if isinstance(spec, RunSpec):
-        return spec.with_(**options) if options else spec
+        return laid(fields_of(spec, options), options) if options else spec
     return layered(None if spec is None else Path(spec), **options)
 
 

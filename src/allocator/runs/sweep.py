@@ -13,13 +13,9 @@ from typing import Any
 import pandas as pd
 
 from allocator.pipeline import tell_notes
-from allocator.runs.common import (
-    IGNORED_BY_SWEEP,
-    refuse_ignored,
-    scenario_of,
-    spec_given,
-    whole,
-)
+from allocator.runs.arguments import IGNORED_BY_SWEEP, refuse_ignored, spec_given, whole
+from allocator.runs.common import scenario_of
+from allocator.runs.notes import told
 from allocator.runs.spec import RunSpec
 
 Where = tuple[str | None, int, bool, str | None]
@@ -50,7 +46,8 @@ def sweep(
     """Sweep `samples` Latin hypercube samples (`seed`) of the spec's uncertain numbers into its
     folder (`allocator sweep`), evaluating `plan` (a run folder; default the nominal plan)
     fixed. `where`: (scheduler, workers, serial, dashboard); in this process by default.
-    `spec` and `options` as for `runs.solve.solve`.
+    `spec` and `options` as for `runs.solve.solve`; `warn` is told the dataset's notes (None:
+    as `AllocatorWarning`s).
 
     Raises:
         UsageError: bad options, folder or data (nothing written).
@@ -63,6 +60,7 @@ def sweep(
         taken = {k: v for k, v in plan_options(plan, given).items() if v is not None}
         options = options | taken
     spec = spec_given(spec, options)
+    warn = told(warn)  # a Python caller's default: AllocatorWarning
     refuse_ignored("sweep", spec, options, IGNORED_BY_SWEEP)
     if on_run and plan is not None:
         spec = on_runs_data(spec, Path(plan), options.get("inputs"), warn)

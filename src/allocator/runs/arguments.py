@@ -1,0 +1,244 @@
+"""What a Python caller gives a run, checked as the command line checks its options: the spec
+it means (`spec_given`: a `RunSpec`, a model file or nothing, keywords on top), the options a
+study would ignore in silence (`refuse_ignored`), the weights, the risk numbers, the scenarios,
+and a study's counts and shares given as keywords (`whole`, `real`). Each refusal is one line,
+a `UsageError` naming the keyword and the fix."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+from pathlib import Path
+from typing import Any
+
+from allocator.errors import UsageError
+from allocator.runs.spec import RunSpec, spec_from
+
+
+def spec_given(spec: RunSpec | Path | str | None, options: dict[str, Any]) -> RunSpec:
+    """The spec a Python caller means (`runs.spec.spec_from`), a `RunSpec` naming a model file
+    checked first to hold that file's scenario (`check_model_scenario`)."""
+    if isinstance(spec, RunSpec):
+        check_model_scenario(spec)
+    elif spec is not None and not isinstance(spec, str | os.PathLike):
+        raise UsageError(
+            f"{type(spec).__name__} {spec!r:.60} is no spec: a function takes a RunSpec, a model "
+            "file's path, or nothing. Fix: e.g. allocator.solve('models/baseline.yaml'), or "
+            "give the fields as keywords: allocator.solve(inputs=..., objective=...)"
+        )
+    check_scenario_kind(options.get("scenario"))
+    return spec_from(spec, options)
+
+
+def check_scenario_kind(scenario: object) -> None:
+    """Refuse a `scenario=` keyword that is neither a `Scenario`, nor a mapping of its fields
+    (inputs, model_file, overrides), nor None: the spec's validator would meet it as a bare
+    TypeError.
+
+    Raises:
+        UsageError: naming the keyword, its kind and the fix.
+    """
+    from collections.abc import Mapping
+
+    from allocator.runs.spec import Scenario
+
+    if scenario is None or isinstance(scenario, Scenario | Mapping):
+        return
+    raise UsageError(
+        f"scenario={scenario!r:.60} is a {type(scenario).__name__}, not a Scenario. Fix: give "
+        "allocator.Scenario(inputs=..., model_file=..., overrides=...), or its fields flat "
+        "(inputs=..., overrides=...)"
+    )
+
+
+def check_model_scenario(spec: RunSpec) -> None:
+    """Refuse a `RunSpec` whose `model_file` is not where its scenario comes from: one made as
+    `RunSpec(model_file=M)` holds the default dataset and none of M's overrides, and would be
+    solved so while run.json records M. A spec `layered` (or run.json's `spec` block) holds M's
+    dataset (or the --inputs given) and M's overrides first, as the file has them now.
+
+    Raises:
+        UsageError: naming the model file, what the spec lacks and the fix.
+    """
+    if spec.model_file is None:
+        return
+    from allocator.data.modelfile import load_model_file
+
+    model = Path(spec.model_file)
+    mf, dataset = load_model_file(model)
+    lacks = []
+    if "inputs" not in spec.scenario.model_fields_set and _other(spec.inputs, dataset):
+        lacks.append(f"its dataset {dataset}")
+    held = [_plain(o) for o in spec.overrides[: len(mf.overrides)]]
+    if held != [_plain(o) for o in mf.overrides]:
+        lacks.append(f"its {len(mf.overrides)} overrides and sets")
+    if lacks:
+        raise UsageError(
+            f"RunSpec(model_file={str(model)!r}) holds not {' nor '.join(lacks)}: the model file "
+            "would be recorded but not solved. Fix: pass the model file itself, e.g. "
+            f"allocator.solve({str(model)!r}, ...), or allocator.layered(Path({str(model)!r}))"
+        )
+
+
+def _other(a: Path, b: Path) -> bool:
+    """Whether two paths name different places."""
+    return os.path.abspath(a) != os.path.abspath(b)
+
+
+def _plain(override: Any) -> dict[str, Any]:
+    """An override as plain values, without a set's origin (which names the file as typed)."""
+    plain: dict[str, Any] = override.model_dump(mode="json", exclude={"set_cell": {"origin"}})
+    return plain
+
+
+IGNORED_BY_STUDIES = (
+    "risk",
+    "beta",
+    "cvar_cap",
+    "scenarios",
+    "seed",
+    "decide_now",
+    "two_stage_method",
+    "workers",
+    "scheduler",
+)
+"""The RunSpec fields of `allocator solve`'s risk and two-stage plans, which frontier and
+alternatives (studies of the single-stage plan) do not read."""
+
+IGNORED_BY_SWEEP = ("beta", "cvar_cap", "scenarios", "two_stage_method", "workers", "scheduler")
+"""The risk and two-stage keywords a sweep does not read (its seed, workers and scheduler are
+its own `seed=` and `where=`; a risk or decide_now plan is said by `nominal_differs`)."""
+
+
+def refuse_ignored(
+    command: str,
+    spec: RunSpec,
+    options: dict[str, Any],
+    fields: tuple[str, ...] = IGNORED_BY_STUDIES,
+) -> None:
+    """Refuse what `command` (frontier, alternatives) would ignore in silence while its run.json
+    and report.html recorded it as if it held: a risk plan (from any source), and each risk or
+    two-stage field given as a keyword (`options`), of `fields` (the sweep's: those of
+    `IGNORED_BY_SWEEP`). A model file's decide_now is left to the study (the command line's
+    rule: the file's scenario, its single-stage plan).
+
+    Raises:
+        UsageError: naming the fields and the fix.
+    """
+    given = [k for k in fields if options.get(k) is not None and k != "risk"]
+    if "risk" in fields and spec.risk != "none":
+        given.insert(0, "risk")
+    if given:
+        raise UsageError(
+            f"{', '.join(f'{k}={getattr(spec, k)!r}' for k in given)}: allocator {command} "
+            "studies the single-stage plan of the data and reads no risk or two-stage option. "
+            f"Fix: leave {'them' if len(given) > 1 else 'it'} out (allocator solve plans with "
+            "them)"
+        )
+
+
+def check_weights_given(spec: RunSpec) -> None:
+    """The weighted objective's weights by the rule of `--weights` and model files
+    (`data.checks.check_weights`): known names, finite, from 0 to the most, not all 0.
+
+    Raises:
+        UsageError: the first weight that breaks the rule, in one line with the fix.
+    """
+    if spec.objective != "weighted":
+        return
+    from allocator.data.checks import check_weights
+
+    try:
+        check_weights(spec.weights)
+    except ValueError as exc:
+        given = ",".join(f"{k}={v}" for k, v in spec.weights.items())
+        raise UsageError(
+            f"weights {given}: {exc}. Fix: give jobs and exports weights from 0 to 1e6, not "
+            "all 0, e.g. weights={'jobs': 0.7, 'exports': 0.3} (--weights jobs=0.7,exports=0.3)"
+        ) from None
+
+
+def check_risk_numbers(beta: float, cvar_cap: float | None) -> None:
+    """--beta and --cvar-cap (`beta=`, `cvar_cap=`), refused before any work: nan and inf are
+    floats, and a cap HiGHS cannot take is the user's to fix, not a fault of the program.
+
+    Raises:
+        UsageError: naming the option, the value and the fix.
+    """
+    from allocator.data.schema import MAX_JOBS
+
+    if not 0 <= beta < 1:  # also refuses nan, for which every comparison is false
+        raise UsageError(
+            f"--beta {beta} is not in [0, 1): it is the share of scenarios left out of the "
+            "tail. Fix: e.g. --beta 0.9"
+        )
+    if cvar_cap is not None and not math.isfinite(cvar_cap):
+        raise UsageError(
+            f"--cvar-cap {cvar_cap} is not a finite number. Fix: give the most expected jobs "
+            "shortfall in the tail, e.g. --cvar-cap 20000, or leave it out for no cap"
+        )
+    if cvar_cap is not None and abs(cvar_cap) > MAX_JOBS:
+        raise UsageError(
+            f"--cvar-cap {cvar_cap:g} is not at most {MAX_JOBS:g} jobs in size. "
+            "Fix: give a cap in jobs, e.g. --cvar-cap 20000, or leave it out for no cap"
+        )
+
+
+MIN_SCENARIOS = 2
+"""The fewest scenarios of a risk or two-stage plan (`--scenarios`, min 2): one is no spread."""
+
+
+def check_scenarios(spec: RunSpec) -> None:
+    """--scenarios (`scenarios=`) of a run over scenarios (--risk, --decide-now): at least 2.
+
+    Raises:
+        UsageError: naming the count and the fix.
+    """
+    if (spec.risk != "none" or spec.decide_now) and spec.scenarios < MIN_SCENARIOS:
+        raise UsageError(
+            f"--scenarios {spec.scenarios} is fewer than {MIN_SCENARIOS}: a plan over scenarios "
+            "needs a spread of them. Fix: give --scenarios 2 or more (the default is 50)"
+        )
+
+
+def whole(name: str, value: object, low: int, high: int | None = None, example: int = 2) -> int:
+    """A study's count as a Python caller gives it (`points=`, `samples=`, ...), checked as its
+    option is (typer's min and max): a whole number (a numpy integer too, given back as int,
+    which json writes as a number) from `low` to `high`.
+
+    Raises:
+        UsageError: naming the keyword and its option, the range and the fix.
+    """
+    span = f"from {low:,}" + ("" if high is None else f" to {high:,}")
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise UsageError(
+            f"{name}={value!r} is not a whole number {span} (--{name.replace('_', '-')}). "
+            f"Fix: e.g. {name}={example}"
+        )
+    count = int(value)
+    if count < low or (high is not None and count > high):
+        raise UsageError(
+            f"{name}={count:,} is not {span} (--{name.replace('_', '-')}). "
+            f"Fix: e.g. {name}={example}"
+        )
+    return count
+
+
+def real(name: str, value: object, example: str) -> float:
+    """A study's number as a Python caller gives it (`slack=`): an int or float (a numpy one
+    too), finite, given back as float; text as its option reads it (`--slack 2%`).
+
+    Raises:
+        UsageError: naming the keyword, the value and the fix.
+    """
+    if isinstance(value, str):  # as its option reads it: 0.02 or 2%
+        from allocator.runs.optiontext import keyword_number
+
+        value = keyword_number(name, value, "share", example)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise UsageError(f"{name}={value!r} is not a number. Fix: e.g. {name}={example}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise UsageError(f"{name}={number} is not a finite number. Fix: e.g. {name}={example}")
+    return number
