@@ -14,6 +14,7 @@ import numpy as np
 
 from allocator.solver.basisrange import basis_range
 from allocator.solver.rows import Rows
+from allocator.solver.runs import run
 from allocator.solver.status import Status, status_of
 
 SHORTCUTS = True
@@ -144,7 +145,7 @@ class Side:
 
     def solve(self, t: float) -> Point | None:
         low, up = self.move(t)
-        self.h.run()
+        run(self.h)
         self.holds = self.current = None
         if status_of(self.h) is not Status.OPTIMAL:
             self.infeasible = min(self.infeasible, t)
