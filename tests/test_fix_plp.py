@@ -56,14 +56,16 @@ def test_no_restore_run_when_no_rate_was_re_solved(
     """Above `EXTEND_UP_TO` nonzeros no listed side is re-solved past its basis range and the
     whole units come from the rates (each holds for a whole unit): no LP runs on the plan's
     instance after the main pass, so it still holds its optimum and basis and is not restored
-    (one `Highs.run` of 0 iterations: 0.03 s at 1e6 nonzeros). The rates are the same."""
-    before, _ = _plan(TIES)
+    (one `Highs.run` of 0 iterations: 0.03 s at 1e6 nonzeros)."""
+    before, plan = _plan(TIES)
     calls = len(runs)
     monkeypatch.setattr(units, "EXTEND_UP_TO", 0)  # as a large plan (1e6 nonzeros) has it
     runs.clear()
-    solver, _ = _plan(TIES)
-    assert made(runs, "_piece_end") == 0 and made(runs, "unit_move") == 0  # no re-solve ran
+    solver, after = _plan(TIES)
+    assert made(runs, "_piece_end") == 0  # no side re-solved past its basis range
+    assert made(runs, "unit_move") == 0  # every whole unit from a rate that holds for one
     assert made(runs, "restored") == 0
     assert made(runs, "solve_pass") == 1  # the main pass, and no other LP on its instance
     assert calls - len(runs) >= 4  # the extension's re-solves and the restore: fewer runs
     assert solver["ties"] == before["ties"]
+    assert np.array_equal(after, plan)  # the face starts from the same basis: the same plan
