@@ -22,9 +22,8 @@ import numpy as np
 import numpy.typing as npt
 
 from allocator.solver.marginal import Base, restored, side_end, side_rate
-from allocator.solver.probes import Seen, Side
+from allocator.solver.probes import Seen, Side, run, runs
 from allocator.solver.rows import Rows
-from allocator.solver.runs import run, runs
 from allocator.solver.status import Status, status_of
 from allocator.solver.wholeunit import Lexicographic, unit_side
 

@@ -17,9 +17,8 @@ import highspy
 import numpy as np
 
 from allocator.solver.marginal import Base, restored
-from allocator.solver.probes import Seen, Side
+from allocator.solver.probes import Seen, Side, run
 from allocator.solver.rows import Rows, row_codes
-from allocator.solver.runs import run
 from allocator.solver.status import Status, status_of
 
 _INF = highspy.kHighsInf
