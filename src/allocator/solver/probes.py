@@ -7,6 +7,7 @@ the exact shortcuts that spare re-solves, and the moves past which the data lets
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import highspy
@@ -25,6 +26,24 @@ basis over the moves that basis stays feasible for is not re-solved (`Side.impli
 between the farthest move known feasible and one known infeasible are assumed infeasible, the
 nearest of them re-solved to confirm all (`marginal`'s piece search). False: every probe
 re-solved, as the tests compare."""
+
+_RUNS: weakref.WeakKeyDictionary[highspy.Highs, int] = weakref.WeakKeyDictionary()
+"""How many LPs the rates' re-solves ran on each instance (`run`; an instance let go is dropped
+with it), so that `units.listed_rates` restores the plan's instance only where one ran (issue
+30: at 1e6 nonzeros no listed side is re-solved, and the restore was a re-solve of 0
+iterations, 0.03 s)."""
+
+
+def run(h: highspy.Highs) -> None:
+    """`h.run()`, counted first (a run interrupted still counts: the instance may have moved)."""
+    _RUNS[h] = _RUNS.get(h, 0) + 1
+    h.run()
+
+
+def runs(h: highspy.Highs) -> int:
+    """How many times `run` ran `h`."""
+    return _RUNS.get(h, 0)
+
 
 ON_LINE = 1e-9
 """A probe lies on a line when its objective differs by at most this, relative to the optimum."""
@@ -144,7 +163,7 @@ class Side:
 
     def solve(self, t: float) -> Point | None:
         low, up = self.move(t)
-        self.h.run()
+        run(self.h)
         self.holds = self.current = None
         if status_of(self.h) is not Status.OPTIMAL:
             self.infeasible = min(self.infeasible, t)

@@ -17,7 +17,7 @@ import highspy
 import numpy as np
 
 from allocator.solver.marginal import Base, restored
-from allocator.solver.probes import Seen, Side
+from allocator.solver.probes import Seen, Side, run
 from allocator.solver.rows import Rows, row_codes
 from allocator.solver.status import Status, status_of
 
@@ -54,7 +54,7 @@ class Lexicographic:
         if name in self.bases:
             h.setBasis(self.bases[name])
         elif name == "shortfall":
-            h.run()
+            run(h)
             if status_of(h) is Status.OPTIMAL:
                 self.bases[name] = h.getBasis()
 
@@ -86,7 +86,7 @@ def _costs(h: highspy.Highs, cost: np.ndarray) -> None:
 
 
 def _objective(h: highspy.Highs) -> float | None:
-    h.run()
+    run(h)
     if status_of(h) is not Status.OPTIMAL:
         return None
     return h.getObjectiveValue()
