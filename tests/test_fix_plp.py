@@ -10,6 +10,7 @@ from pathlib import Path
 
 import highspy
 import numpy as np
+import pandas as pd
 import pytest
 
 from allocator.data.inputs import load_inputs
@@ -69,3 +70,21 @@ def test_no_restore_run_when_no_rate_was_re_solved(
     assert calls - len(runs) >= 4  # the extension's re-solves and the restore: fewer runs
     assert solver["ties"] == before["ties"]
     assert np.array_equal(after, plan)  # the face starts from the same basis: the same plan
+
+
+POOL_TIES = TIES.parent / "pool_ties"
+
+
+def test_no_totals_qp_when_no_programs_money_can_move(runs: list[str]) -> None:
+    """pool_ties: a (cap 60, 10 jobs/musd) and b (cap 20, 5 jobs/musd) in two pools of 50 musd:
+    both at their caps (80 of 100 musd, 700 jobs), and only the pools' split of a's 60 is open
+    (private 10-30 of it). No program's total can move, so the rule's QP on the totals (every
+    point of the face minimises it) is not run; the split within programs still is: a's money
+    from public first (the pools by name, least spending), b's from what private has left."""
+    solver, invest = _plan(POOL_TIES)
+    assert made(runs, "split_by_caps") == 0
+    assert made(runs, "within_programs") == 1
+    assert solver["tie_classes"] == []
+    alloc = pd.read_csv(POOL_TIES / "programs.csv")  # hand check: every program at its cap
+    assert invest.sum() == pytest.approx(float(alloc["cap_musd"].sum()))
+    assert sorted(v for v in invest.round(9).tolist() if v) == [10.0, 20.0, 50.0]

@@ -354,7 +354,11 @@ def tie_classes(
     its solver data (60 MB at 1e6 nonzeros) would lie under the Solution's tables."""
     programs = program_columns(lp)
     members = _ranges(face, programs, x)
-    picked = split_by_caps(face, programs, program_caps(lp), x, lp)
+    if members:
+        picked = split_by_caps(face, programs, program_caps(lp), x, lp)
+    else:  # no program's total can move: every point of the face minimises the rule's QP
+        renew(face, lp)  # `within_programs` starts from no basis, as after the QP
+        picked = x
     picked = within_programs(face, programs, picked, spending_order(lp))
     picked = least_other_money(face, lp, picked)
     groups = _classes(face, members, programs, lp)
