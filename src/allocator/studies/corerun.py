@@ -22,16 +22,8 @@ from allocator.report.write import (
     default_run_dir,
     write_run,
 )
-from allocator.studies.core import (
-    CLASS_WORDS,
-    METHOD,
-    CoreSettings,
-    CoreStudy,
-    GoodPlans,
-    core_table,
-    good_plans,
-    verdict,
-)
+from allocator.studies.core import CoreSettings, CoreStudy, GoodPlans, good_plans
+from allocator.studies.coretable import CLASS_WORDS, METHOD, core_table, verdict
 
 Task = Callable[..., list[Any]]
 
