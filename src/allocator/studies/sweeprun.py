@@ -12,6 +12,7 @@ from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from allocator.data.uncertainty import check_seed, latin_hypercube
@@ -70,40 +71,79 @@ def run_sweep(
     plan = fixed_plan(spec)  # a --plan that cannot be read is refused before anything is written
     values = latin_hypercube(params, samples, seed)
     skip = done_samples(folder) if resume else set()
-    pending = [(k, values[k].tolist()) for k in range(samples) if k not in skip]
-    # few, large batches (two per worker, at most 200 samples: progress and --resume keep step)
-    size = max(1, min(200, -(-len(pending) // max(1, workers * 2))))
-    chunks = [
-        dict(spec, plan=plan, samples=pending[i : i + size]) for i in range(0, len(pending), size)
-    ]
+    chunks = batches(dict(spec, plan=plan), values, skip, workers)
     tell = Progress(progress, len(skip), samples)
     with ExitStack() as stack:  # Dask first: a scheduler that does not answer leaves no folder
         client = None if serial else stack.enter_context(dask_client(scheduler, workers, dashboard))
         stack.enter_context(writing_lock(folder))  # one sweep at a time writes a folder
-        check_folder(folder, spec, resume, record["fingerprint"], OUTCOMES + labels)  # again
-        if spec.get("force"):
-            clear_for_force(folder)
-        mark_folder(folder, spec, record)
-        writer = stack.enter_context(
-            closing(
-                StreamWriter(
-                    folder, labels, values, plan_columns(sorted(m.year for m in inp.milestones))
-                )
-            )
-        )
-        try:
-            if client is None:
-                for chunk in chunks:
-                    tell(writer.write(solve_chunk(chunk)))
-            else:
-                solve_on_dask(client, chunks, writer, tell)
-        except _SchedulerLost as exc:
-            raise IncompleteSweepError(
-                f"the Dask scheduler at {scheduler} was lost ({exc}) after {tell.done:,} of "
-                f"{samples:,} samples, kept in {folder}. Fix: start it again (or leave out "
-                f"--scheduler) and run the same sweep with --out {folder} --resume"
-            ) from None
-    record["nominal"] = nominal_plan(spec, [p.nominal for p in params])
+        _claim(folder, spec, resume, record, OUTCOMES + labels)
+        writer = stack.enter_context(closing(_writer(folder, labels, values, inp)))
+        _solve_all(client, chunks, writer, tell, (scheduler, samples, folder))
+    return _finished(folder, spec, record, [p.nominal for p in params])
+
+
+def batches(
+    spec: dict[str, Any], values: np.ndarray, skip: set[int], workers: int
+) -> list[dict[str, Any]]:
+    """The samples not in `skip` (done already), as tasks of `spec`: few, large batches (two
+    per worker, at most 200 samples: progress and --resume keep step)."""
+    pending = [(k, values[k].tolist()) for k in range(len(values)) if k not in skip]
+    size = max(1, min(200, -(-len(pending) // max(1, workers * 2))))
+    return [dict(spec, samples=pending[i : i + size]) for i in range(0, len(pending), size)]
+
+
+def _claim(
+    folder: Path, spec: dict[str, Any], resume: bool, record: dict[str, Any], header: list[str]
+) -> None:
+    """Under the folder's lock: the folder checked again (another sweep may have come first),
+    cleared for --force, and marked as this sweep's (run.json, sweep.json)."""
+    check_folder(folder, spec, resume, record["fingerprint"], header)
+    if spec.get("force"):
+        clear_for_force(folder)
+    mark_folder(folder, spec, record)
+
+
+def _writer(folder: Path, labels: list[str], values: np.ndarray, inp: Any) -> StreamWriter:
+    """The writer of the sweep's tables, sweep_plan.csv with a column a milestone year."""
+    years = sorted(m.year for m in inp.milestones)
+    return StreamWriter(folder, labels, values, plan_columns(years))
+
+
+def _solve_all(
+    client: Any,
+    chunks: list[dict[str, Any]],
+    writer: StreamWriter,
+    tell: Progress,
+    where: tuple[str | None, int, Path],
+) -> None:
+    """Every chunk solved (on Dask when `client` is given, else here), its rows written as it
+    finishes; `where`: the scheduler, the samples and the folder, for the words of a loss.
+
+    Raises:
+        IncompleteSweepError: the scheduler was lost (the samples solved are kept).
+    """
+    scheduler, samples, folder = where
+    try:
+        if client is None:
+            for chunk in chunks:
+                tell(writer.write(solve_chunk(chunk)))
+        else:
+            solve_on_dask(client, chunks, writer, tell)
+    except _SchedulerLost as exc:
+        raise IncompleteSweepError(
+            f"the Dask scheduler at {scheduler} was lost ({exc}) after {tell.done:,} of "
+            f"{samples:,} samples, kept in {folder}. Fix: start it again (or leave out "
+            f"--scheduler) and run the same sweep with --out {folder} --resume"
+        ) from None
+
+
+def _finished(
+    folder: Path, spec: dict[str, Any], record: dict[str, Any], nominal: list[float]
+) -> pd.DataFrame:
+    """sweep.json with the nominal plan (`nominal`: every uncertain number's value as given)
+    solved, and sweep.csv as the finished tables give it, with what the chart and the terminal
+    read of it (`attrs`: the nominal plan and the units)."""
+    record["nominal"] = nominal_plan(spec, nominal)
     write_json(record, folder / "sweep.json")
     table = finish_tables(folder)
     table.attrs["nominal"] = record["nominal"]  # for the chart (`plot_sweep`) and the terminal
