@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from allocator.cli.aliases import AsJson, Force, OutFolder
 from allocator.cli.commands import app
 from allocator.cli.console import shown
 from allocator.cli.exits import exit_codes
@@ -49,14 +50,10 @@ def replan(
     actuals: Actuals = None,
     max_change: MaxChange = None,
     least_change: LeastChange = False,
-    out_dir: Annotated[
-        Path | None, typer.Option("--out", help="Folder to write (default: under results/).")
-    ] = None,
-    force: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False,
+    out_dir: OutFolder = None,
+    force: Force = False,
     inputs: RunInputs = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON document instead of lines.")
-    ] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Re-plan from actuals: spending up to --as-of fixed to what was spent, the later years
     re-optimised under the same rules, with approved vs re-planned money by program and phase."""

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from allocator.cli.aliases import Workers
 from allocator.cli.commands import Measure, Rate, Sets, app
 from allocator.cli.exits import exit_codes
 from allocator.cli.helps import INPUTS_HELP, TARGETS_HELP, Command
@@ -30,7 +31,6 @@ Scheduler = Annotated[
         help="Address of an existing Dask scheduler (default: a LocalCluster on this machine)."
     ),
 ]
-Workers = Annotated[int, typer.Option(min=1, help="Worker processes of the LocalCluster.")]
 Objective = Annotated[
     str | None,
     typer.Option(

@@ -34,7 +34,7 @@ def run_sweep_command(
         IncompleteSweepError: samples without an answer (exit 1; --resume solves them).
         typer.Exit: 130 after Ctrl-C, said in one line with what the folder keeps.
     """
-    from allocator.runs.sweep import objective_words, prepare, sweep_into
+    from allocator.runs.sweep import objective_words, prepare
 
     samples, seed = draws
     if plan is not None:  # refused before anything is said
@@ -45,20 +45,36 @@ def run_sweep_command(
     said = objective_words(plan, given, spec if isinstance(given, dict) else spec.objective)
     if said is not None:
         out.print(f"Sweeping the plan of {escape(str(plan))} under {escape(said)}", soft_wrap=True)
+    done = _swept(spec, folder, (samples, seed, plan), where, resume)
+    if done is None:  # said outside the handler: exit_codes must not see the interrupt again
+        _say_kept(folder)
+        raise typer.Exit(130)
+    _refuse_unsolved(done.table, folder)
+
+
+def _swept(
+    spec: RunSpec,
+    folder: Path,
+    draws: tuple[int, int, Path | None],
+    where: tuple[str | None, int, bool, str | None],
+    resume: bool,
+) -> Any:
+    """The sweep of `draws` (samples, seed, plan) into `folder` with a progress bar, shown;
+    None after a stop (Ctrl-C) once sweep.csv keeps samples, said by the caller outside this
+    handler."""
+    from allocator.runs.sweep import sweep_into
+
     try:
-        with progress(samples) as advance:
-            done = sweep_into(spec, folder, (samples, seed, plan), where, resume, advance)
+        with progress(draws[0]) as advance:
+            done = sweep_into(spec, folder, draws, where, resume, advance)
         _show(done, folder)  # a stop while it is shown keeps the sweep too: said as below
     except (KeyboardInterrupt, Exception) as exc:
         from allocator.cli.interrupts import caused_by_interrupt
 
         if not caused_by_interrupt(exc) or not (folder / "sweep.csv").is_file():
             raise
-        done = None
-    if done is None:  # said outside the handler: exit_codes must not see the interrupt again
-        _say_kept(folder)
-        raise typer.Exit(130)
-    _refuse_unsolved(done.table, folder)
+        return None
+    return done
 
 
 def _show(done: Any, folder: Path) -> None:
@@ -115,22 +131,8 @@ def show_plan(summary: Any) -> None:
             f"{cell(r.p5, r.unit)}, P95 {cell(r.p95, r.unit)}) {r.unit}",
             markup=False,
         )
-    cut = rows.get("plan money_cut_musd")
-    if cut is not None:
-        out.print(
-            f"  money it cannot spend (a sampled budget below it; cut, not moved): in "
-            f"{counts.get('money_cut_musd', 0):,} of {n:,} samples, up to "
-            f"{cell(cut.max, cut.unit)} US$ million (P95 {cell(cut.p95, cut.unit)})",
-            markup=False,
-        )
-    links = rows.get("plan link_cut_musd")
-    if links is not None and counts.get("link_cut_musd"):
-        out.print(
-            f"  money its links cannot carry (a sampled link ratio below what its dependent "
-            f"capital needs; cut, not moved): in {counts['link_cut_musd']:,} of {n:,} samples, "
-            f"up to {cell(links.max, links.unit)} US$ million (P95 {cell(links.p95, links.unit)})",
-            markup=False,
-        )
+    for line in _cut_lines(rows, counts, n):
+        out.print(line, markup=False)
     out.print(
         (
             f"  targets missed: in {counts['targets_missed']:,} of {n:,} samples"
@@ -141,6 +143,29 @@ def show_plan(summary: Any) -> None:
         markup=False,
     )
     out.print("[bold]With perfect foresight[/] (each sample re-optimised, as if known in advance):")
+
+
+def _cut_lines(rows: dict[str, Any], counts: dict[str, Any], n: int) -> list[str]:
+    """The money the fixed plan cannot spend (a sampled budget below it) and the money its
+    links cannot carry, each in how many of the `n` samples and up to how much."""
+    from allocator.report.rounding import cell
+
+    lines = []
+    cut = rows.get("plan money_cut_musd")
+    if cut is not None:
+        lines.append(
+            f"  money it cannot spend (a sampled budget below it; cut, not moved): in "
+            f"{counts.get('money_cut_musd', 0):,} of {n:,} samples, up to "
+            f"{cell(cut.max, cut.unit)} US$ million (P95 {cell(cut.p95, cut.unit)})"
+        )
+    links = rows.get("plan link_cut_musd")
+    if links is not None and counts.get("link_cut_musd"):
+        lines.append(
+            f"  money its links cannot carry (a sampled link ratio below what its dependent "
+            f"capital needs; cut, not moved): in {counts['link_cut_musd']:,} of {n:,} samples, "
+            f"up to {cell(links.max, links.unit)} US$ million (P95 {cell(links.p95, links.unit)})"
+        )
+    return lines
 
 
 def _links_broken(counts: dict[str, Any], n: int) -> str:

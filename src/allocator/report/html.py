@@ -4,8 +4,9 @@ style or font), written into every solve and frontier run folder and rebuilt fro
 
 It reads only what the run folder holds (the tables and run.json), plus the dataset's
 assumptions when the dataset is at hand, so the page rebuilt later is the page written then.
-Charts are inline SVG (`svg.py`); tables sort with a dozen lines of inline script; it prints on
-A4 or Letter and reads on a phone's width. The same run gives the same bytes.
+The plan's sections are `planhtml`'s, the assumptions `assumedhtml`'s, the studies' their own
+modules'. Charts are inline SVG (`svg.py`); tables sort with a dozen lines of inline script; it
+prints on A4 or Letter and reads on a phone's width. The same run gives the same bytes.
 """
 
 from __future__ import annotations
@@ -17,13 +18,18 @@ from typing import Any
 import pandas as pd
 
 from allocator.data.numbers import style_words
-from allocator.report.assumed import RELIED_PRICED as RELIED
 from allocator.report.assumed import Assumed, plan_known, relied_basis
-from allocator.report.htmlparts import number, table
+from allocator.report.assumedhtml import assumptions_section
+from allocator.report.htmlparts import table as table  # where tests import it
+from allocator.report.planhtml import (
+    allocation_section,
+    compared_table,
+    milestones_section,
+    money_section,
+    shares_section,
+)
 from allocator.report.pricehtml import binding_section, unspent_section
-from allocator.report.rounding import EXPORTS_UNIT, whole
 from allocator.report.rounding import shown as shown_number
-from allocator.report.svg import bars
 
 REPORT = "report.html"
 
@@ -90,20 +96,20 @@ def render(
     sections = [_headline(info, tables), *_replan(tables, info)]
     sections += risk_sections(info)  # solve --risk (report/riskhtml.py)
     if "outcomes" in tables:
-        sections.append(_milestones(tables["outcomes"]))
+        sections.append(milestones_section(tables["outcomes"]))
     if "shares" in tables:
-        sections.append(_shares(tables["shares"]))
+        sections.append(shares_section(tables["shares"]))
     if "budgets" in tables and len(tables["budgets"]):
-        sections.append(_money(tables["budgets"]))
+        sections.append(money_section(tables["budgets"]))
     if "allocation_by_phase" in tables:
-        sections.append(_allocation(tables["allocation_by_phase"], _mitigation(tables)))
+        sections.append(allocation_section(tables["allocation_by_phase"], _mitigation(tables)))
     if "shadow_prices" in tables:
         sections.append(binding_section(tables["shadow_prices"], tables.get("sensitivity")))
         sections.append(unspent_section(tables["shadow_prices"], tables.get("budgets")))
     if "frontier" in tables:
         sections.append(studyhtml.frontier_section(tables["frontier"]))
     if "compare" in tables:
-        sections.append("<h2>Plans compared</h2>" + _compared(tables["compare"]))
+        sections.append("<h2>Plans compared</h2>" + compared_table(tables["compare"]))
     if "sweep_summary" in tables and "sweep" in tables:
         sections.append(studyhtml.sweep_section(tables["sweep"], tables["sweep_summary"]))
     if "ranges" in tables:
@@ -111,7 +117,13 @@ def render(
     sections += corehtml.sections(tables)  # `allocator core`
     sections += two_stage_sections(info)  # solve --decide-now (report/twostagehtml.py)
     known = relied_basis(tables, info) if plan_known(tables, info) else ""
-    sections.append(_assumptions(info, assumptions, left_out, known))
+    sections.append(assumptions_section(info, assumptions, left_out, known))
+    return _page(info, sections)
+
+
+def _page(info: dict[str, Any], sections: list[str]) -> str:
+    """The page around its sections: the head (title, style), the dataset line, the settings,
+    and the script that sorts the tables."""
     title = _title(info)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -240,202 +252,7 @@ def _headline(info: dict[str, Any], tables: dict[str, pd.DataFrame]) -> str:
     )
 
 
-def _milestones(outcomes: pd.DataFrame) -> str:
-    total = outcomes[outcomes["dimension"] == "total"]
-    frame = pd.DataFrame(
-        {
-            "year": total["year"].astype(int),
-            "jobs": [whole(v) for v in total["jobs"]],  # people read whole jobs
-            "exports": total["exports_musd"],
-        }
-    )
-    targeted = outcomes[outcomes[["jobs_target", "exports_target_musd"]].notna().any(axis=1)]
-    out = [
-        "<h2>Jobs and exports per milestone</h2>",
-        table(frame, {"jobs": "jobs", "exports": EXPORTS_UNIT}),
-    ]
-    if not targeted.empty:
-        out.append(_targets(targeted))
-    return "".join(out)
-
-
-_TARGETS = {
-    "jobs": ("jobs_target", ["jobs_base", "jobs_new", "jobs", "jobs_target", "jobs_shortfall"]),
-    "exports": (
-        "exports_target_musd",
-        ["exports_musd", "exports_target_musd", "exports_shortfall_musd"],
-    ),
-}
-"""Each kind of target: the column of its targets and the columns its table shows."""
-
-
-def _targets(targeted: pd.DataFrame) -> str:
-    """The targets, one table a kind (jobs in whole jobs; exports in US$ million per year), each
-    with only its own columns; how many the plan misses."""
-    parts, count, missed = [], 0, 0
-    for kind, (target, numbers) in _TARGETS.items():
-        rows = targeted[targeted[target].notna()] if target in targeted else targeted.iloc[:0]
-        if rows.empty:
-            continue
-        cols = ["dimension", "member", "year", *[c for c in numbers if c in rows], "note"]
-        shown = rows[[c for c in cols if c in rows.columns]].copy()
-        if kind == "jobs":  # people read whole jobs; the CSV keeps the exact numbers
-            for c in numbers:
-                if c in shown:
-                    shown[c] = [whole(v) if v == v else v for v in shown[c]]
-        count += len(shown)
-        missed += int((shown[numbers[-1]] > 1e-9).sum()) if numbers[-1] in shown else 0
-        unit = "jobs" if kind == "jobs" else EXPORTS_UNIT
-        parts.append(f"<h3>{kind.capitalize()} targets ({unit})</h3>" + table(shown))
-    said = f"{count} targets; the plan misses {missed} of them (shortfall above 0)."
-    return f"<h2>Targets</h2><p>{said}</p>" + "".join(parts)
-
-
-def _shares(shares: pd.DataFrame) -> str:
-    """Processing shares per mineral against their targets (shares.csv of the run)."""
-    missed = int((shares["share_shortfall_pct"] > 1e-9).sum())
-    return (
-        f"<h2>Processing shares</h2><p>{len(shares)} processing-share targets; the plan misses "
-        f"{missed} of them. Share = today + (2040 share - today) x productive capital / "
-        "investment, in percent.</p>" + table(shares)
-    )
-
-
-def _money(budgets: pd.DataFrame) -> str:
-    """The money line of the terminal: budget, spent and unspent, with the pools and risk
-    mitigation apart (budgets.csv), in whole US$ million that add up as shown."""
-    from allocator.report.budgets import money_words
-
-    words = money_words(budgets)
-    return (
-        f"<h2>Money</h2><p>{escape(words[:1].upper() + words[1:])}. Each pool and phase, each "
-        "risk budget, and why money stays: budgets.csv.</p>"
-    )
-
-
-def _compared(frame: pd.DataFrame) -> str:
-    """compare.csv as a table, each plan's numbers as the terminal shows them (jobs whole)."""
-    from allocator.report.rounding import whole_counts
-
-    plans = [c for c in frame.columns if c not in ("section", "metric", "unit")]
-    return table(whole_counts(frame, plans))
-
-
 def _mitigation(tables: dict[str, pd.DataFrame]) -> pd.Series | None:
     from allocator.report.budgets import mitigation_of
 
     return mitigation_of(tables)
-
-
-def _allocation(by_phase: pd.DataFrame, mitigation: pd.Series | None = None) -> str:
-    phases = [c for c in by_phase.columns if c.endswith("_musd") and c.startswith("phase")]
-    if not phases:
-        phases = [
-            c for c in by_phase.columns
-            if c.endswith("_musd") and c not in ("total_musd", "floor_musd", "cap_musd")
-        ]  # fmt: skip
-    from allocator.report.svg import as_written  # sums of the numbers the CSV holds: a rebuilt
-    # page (from allocation_by_phase.csv) gives the same bytes
-
-    written = by_phase[["sector", *phases]].copy()
-    for p in phases:
-        written[p] = [as_written(float(v)) for v in written[p]]
-    sums = written.groupby("sector")[phases].sum().sort_index()
-    if mitigation is not None:
-        mitigation = mitigation.map(lambda v: as_written(float(v)))
-    said = ""
-    if mitigation is not None:
-        sums, said = _with_mitigation(sums, mitigation)
-    labels = list(sums.index)
-    series = {p.removesuffix("_musd"): sums[p].tolist() for p in sums.columns}
-    frame = sums.reset_index()
-    frame["total_musd"] = sums.sum(axis=1).to_numpy()
-    what = "Investment" if mitigation is None else "Investment and risk mitigation"
-    return (
-        "<h2>Allocation by phase and sector</h2>"
-        + said
-        + bars(labels, series, "US$ million", f"{what} by sector and phase")
-        + table(frame)
-    )
-
-
-def _with_mitigation(sums: pd.DataFrame, mitigation: pd.Series) -> tuple[pd.DataFrame, str]:
-    """The sector x phase sums with a risk mitigation row (phases it alone spends in become
-    columns), and a sentence with the total, rounded as the terminal's table rounds it (the
-    money line's split too: `rounding.rounded_grid`, largest remainder)."""
-    from allocator.report.rounding import APART, rounded_grid
-
-    sums = sums.copy()
-    for phase, value in mitigation.items():
-        column = f"{phase}_musd"
-        if column not in sums.columns and value:
-            sums[column] = 0.0
-    sums.loc[str(mitigation.name)] = [
-        float(mitigation.get(c.removesuffix("_musd"), 0.0)) for c in sums.columns
-    ]
-    grid = rounded_grid(sums.rename(index={str(mitigation.name): APART}))
-    total, spent = int(grid["total"].loc["total"]), int(grid["total"].loc[APART])
-    said = (
-        f"<p>Money spent: {number(total)} US$ million, of which {number(spent)} on risk "
-        "mitigation (the mitigation budgets of risks.csv, by the phase of the years spent).</p>"
-    )
-    return sums, said
-
-
-def _assumptions(
-    info: dict[str, Any], assumptions: list[Assumed] | None, why: str = "", known: str = RELIED
-) -> str:
-    """The assumptions section: the assumed input rows, those the plan relies on first (a
-    study's: its reference plan's, `relied_on` of run.json, and which plan that is), `known`
-    saying what they are (`relied_basis`); where no plan is known (empty: a study folder
-    written without the record) the count is said unknown, never 0."""
-    opts = info.get("options") or {}
-    told = [
-        f"objective {opts.get('objective')}" if opts.get("objective") else "",
-        f"targets {opts.get('targets')}" if opts.get("targets") else "",
-        f"measure {opts.get('measure')}" if opts.get("measure") else "",
-        f"model file {opts.get('model_file')}" if opts.get("model_file") else "",
-    ]
-    head = "<h2>Assumptions this run depends on</h2>"
-    said = ", ".join(t for t in told if t)
-    if said and "spec" not in info:  # a run with a spec says its settings at the top
-        head += f"<p>Options: {escape(said)}.</p>"
-    if assumptions is None and why:
-        said = f"The input rows that rest on an assumption are not listed here: {why}"
-        return head + f"<p>{escape(said)}</p>"
-    if assumptions is None:
-        return head + (
-            "<p>The input rows that rest on an assumption are not listed here: the dataset "
-            "could not be read, or the run compares plans with datasets of their own.</p>"
-        )
-    if not assumptions:
-        return head + "<p>No input row states an assumption: every number cites a source.</p>"
-    relied = [a for a in assumptions if a.relied]
-    if not known:
-        head += (
-            f"<p>{len(assumptions)} input rows rest on an assumption; which of them a plan of "
-            "this study relies on is not recorded in its run folder. Fix: run the study again, "
-            "or allocator solve for one plan's list.</p>"
-        )
-    else:
-        head += (
-            f"<p>{len(assumptions)} input rows rest on an assumption; this plan relies on "
-            f"{len(relied)} of them ({escape(known)}"
-            f"{escape(_which_plan(info))}):</p><ul>{_items(relied)}</ul>"
-        )
-    return head + (
-        f"<details><summary>All {len(assumptions)} input rows that rest on an assumption"
-        f"</summary><ul>{_items(assumptions)}</ul></details>"
-    )
-
-
-def _which_plan(info: dict[str, Any]) -> str:
-    """`; this plan: allocator solve's plan of ...` for a study's reference plan (run.json
-    `relied_on.plan`); empty for a run of one plan."""
-    block = info.get("relied_on")
-    plan = block.get("plan") if isinstance(block, dict) else None
-    return f"; this plan: {plan}" if plan else ""
-
-
-def _items(assumptions: list[Assumed]) -> str:
-    return "".join(f"<li>{escape(a.where)}: {escape(a.text)}</li>" for a in assumptions)

@@ -85,16 +85,21 @@ def plot_allocation(
         ax.set(xlabel="Phase", ylabel="Investment (US$ million)", ylim=(0, totals.max() * 1.1))
         ax.grid(axis="x", visible=False)
         ax.yaxis.set_major_formatter(FuncFormatter(tick_text))
-        handles, labels = ax.get_legend_handles_labels()  # top of the stack first
-        ax.legend(
-            handles[::-1],
-            labels[::-1],
-            frameon=False,
-            title="Sector",
-            loc="upper left",
-            bbox_to_anchor=(1.02, 1.0),
-        )
+        _sector_legend(ax)
     return Path(path)
+
+
+def _sector_legend(ax: Any) -> None:
+    """The sectors' legend right of the bars, the top of the stack first."""
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(
+        handles[::-1],
+        labels[::-1],
+        frameon=False,
+        title="Sector",
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1.0),
+    )
 
 
 def plot_shadow_prices(

@@ -28,6 +28,23 @@ def rebuild_report(folder: Path, warn: Callable[[str], None] | None = None) -> P
     Raises:
         UsageError: not a run folder of allocator, a damaged table, or a disk fault.
     """
+    files = _marked_files(folder)
+    info = read_run_json(folder, "Fix: give a run folder written by allocator")
+    _refuse_edited_page(folder, info)
+    tables = _tables(folder, files)
+    page = _render_folder(folder, tables, info, warn)
+    path = folder / REPORT
+    with output_faults(path, "RUN_DIR"):
+        _replace_page(folder, info, page)
+    return path
+
+
+def _marked_files(folder: Path) -> set[str]:
+    """The files run.json says allocator wrote in `folder` (report.html among them).
+
+    Raises:
+        UsageError: no run.json, or one that does not say allocator wrote the page.
+    """
     record = folder / "run.json"
     if not record.is_file():
         raise UsageError(f"{folder} has no run.json. Fix: give a run folder written by allocator")
@@ -37,8 +54,16 @@ def rebuild_report(folder: Path, warn: Callable[[str], None] | None = None) -> P
             f"{folder} is not a run folder allocator wrote (its run.json does not say so), so its "
             f"{REPORT} is not replaced. Fix: give a run folder written by allocator"
         )
-    info = read_run_json(folder, "Fix: give a run folder written by allocator")
-    _refuse_edited_page(folder, info)
+    return files
+
+
+def _tables(folder: Path, files: set[str]) -> dict[str, pd.DataFrame]:
+    """The CSV tables allocator wrote in `folder` (of `files`), by name without .csv.
+
+    Raises:
+        UsageError: a table missing or a link (its section would be left out, or another file
+            shown), a damaged table, or none at all.
+    """
     again = "Fix: re-run the command that wrote the run folder"
     names = sorted(f for f in files if f.endswith(".csv"))
     gone = [f for f in names if not (folder / f).is_file()]
@@ -58,11 +83,7 @@ def rebuild_report(folder: Path, warn: Callable[[str], None] | None = None) -> P
     tables = {Path(f).stem: read_table(folder / f, again) for f in names}
     if not tables:
         raise UsageError(f"{folder} has no tables. Fix: give a run folder written by allocator")
-    page = _render_folder(folder, tables, info, warn)
-    path = folder / REPORT
-    with output_faults(path, "RUN_DIR"):
-        _replace_page(folder, info, page)
-    return path
+    return tables
 
 
 def _digests(info: dict[str, Any]) -> dict[str, Any] | None:

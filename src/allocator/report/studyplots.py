@@ -83,27 +83,33 @@ def plot_sweep(
         if ok.empty:
             note(ax, "No sample reached an optimal plan")
             return Path(path)
-        ax.scatter(
-            ok["exports_musd"],
-            ok["jobs"],
-            s=18,
-            color=LINE,
-            alpha=0.5,
-            label=f"{len(ok):,} sampled plans",
-        )
-        from allocator.report.studyhtml import percentiles  # the summary's own reading
-
-        jobs, exports = percentiles(ok["jobs"]), percentiles(ok["exports_musd"])
-        for q, style in (("p5", ":"), ("p50", "--"), ("p95", ":")):
-            ax.axhline(jobs[q], color="0.35", ls=style, lw=1.2)
-            ax.axvline(exports[q], color="0.35", ls=style, lw=1.2)
-        ax.plot([], [], "--", color="0.35", label="P50 (dashed), P5 and P95 (dotted)")
+        _samples(ax, ok)
         star = sweep.attrs.get("nominal") if nominal is None else nominal
         _nominal_star(ax, ok, star, (jobs_unit, exports_unit))
         for axis in (ax.xaxis, ax.yaxis):
             axis.set_major_formatter(FuncFormatter(tick_text))
         ax.legend(loc="best", frameon=False)
     return Path(path)
+
+
+def _samples(ax: Axes, ok: pd.DataFrame) -> None:
+    """The optimal samples as points (exports, jobs), and the P5, P50 and P95 of their jobs and
+    of their exports as lines across the chart."""
+    ax.scatter(
+        ok["exports_musd"],
+        ok["jobs"],
+        s=18,
+        color=LINE,
+        alpha=0.5,
+        label=f"{len(ok):,} sampled plans",
+    )
+    from allocator.report.studyhtml import percentiles  # the summary's own reading
+
+    jobs, exports = percentiles(ok["jobs"]), percentiles(ok["exports_musd"])
+    for q, style in (("p5", ":"), ("p50", "--"), ("p95", ":")):
+        ax.axhline(jobs[q], color="0.35", ls=style, lw=1.2)
+        ax.axvline(exports[q], color="0.35", ls=style, lw=1.2)
+    ax.plot([], [], "--", color="0.35", label="P50 (dashed), P5 and P95 (dotted)")
 
 
 def _nominal_star(

@@ -245,7 +245,6 @@ def _solve(
     churn: Churn | None,
 ) -> tuple[Any, dict[str, float]]:
     """The solve's LP with the re-plan's rows, solved with every pass of a solve."""
-    from allocator.model.build import build_model
     from allocator.model.linear import paused_gc
     from allocator.model.solution import Objective
     from allocator.report.explain import explained
@@ -254,22 +253,12 @@ def _solve(
     from allocator.solver.numerics import numerics_warnings
     from allocator.solver.passes import apply_options
     from allocator.solver.results import solve_lp
-    from allocator.studies.replanlp import add_replan_rows
+    from allocator.studies.replanlp import replan_model
 
-    measure = opts.measured()
+    measure, how = opts.measured(), (ro.as_of, churn, ro.least_change)
     t0 = time.perf_counter()
     with paused_gc():
-        model, sets = build_model(inp, opts.targets, None, measure)
-        add_replan_rows(
-            model,
-            sets,
-            spent,
-            approved.money,
-            ro.as_of,
-            churn,
-            ro.least_change,
-            approved.mitigation,
-        )
+        model = replan_model(inp, opts.targets, measure, spent, approved, how)
         tb = time.perf_counter()
         lp = compile_lp(model)
     apply_options(lp, opts.solver)

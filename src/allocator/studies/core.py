@@ -15,7 +15,8 @@ Good plans are of two kinds, both counted:
 A member is funded in a plan when its money there is above `--threshold` US$ million. Both
 kinds of work run as batches: in this process, or as Dask tasks (`core_on_dask`); each batch
 starts every LP from the same basis on an instance built from the same state, so the rows do
-not depend on how the batches were cut or where they ran (`corerun`: Serial, OnDask).
+not depend on how the batches were cut or where they ran (`corerun`: Serial, OnDask). The
+classes the good plans give, and core.csv's table, are `coretable`'s.
 """
 
 from __future__ import annotations
@@ -26,33 +27,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from allocator.errors import AllocatorError, UsageError
 from allocator.model.measures import Measure
-from allocator.report.studyhtml import percentiles
 from allocator.solver.alternatives import RangeInstance, RangeState, release
 from allocator.solver.results import snap, snap_plan
-from allocator.studies.alternatives import DIMENSIONS, ZERO_MUSD, held_model, members_of
+from allocator.studies.alternatives import DIMENSIONS, held_model, members_of
+from allocator.studies.coretable import core_table as core_table  # where tests name it
+from allocator.studies.coretable import verdict_line as verdict_line  # the CLI's import
 
 DEFAULT_THRESHOLD_MUSD = 1.0
 """Money above which a program counts as funded: one US$ million, the unit of every money table
 (the sector tables round to it, so less shows as 0 there), a million times the solver's noise
 (`ZERO_MUSD`) and far below any program's cap in the bundled dataset. A share of each cap
 would make a sector's or a pool's threshold a sum no one chose."""
-CLASSES = ("core", "borderline", "exterior")
-ACTIONS = {"core": "commit now", "borderline": "decide later", "exterior": "drop"}
-CLASS_WORDS = {
-    "core": "funded above the threshold in every good plan: commit now",
-    "borderline": "funded in some good plans and not in others: decide later",
-    "exterior": "funded above the threshold in no good plan: drop",
-}
-"""The classes, as run.json, the report and the terminal state them."""
-METHOD = (
-    "Robust Portfolio Modeling (Liesio, Mild and Salo 2007): core = funded in every good plan, "
-    "exterior = in none; good plans = the re-optimised samples and the distinct near-optimal "
-    "plans (the optimum and each member's least and most money within the slack)"
-)
 
 
 @dataclass(frozen=True)
@@ -345,62 +333,3 @@ def study_overrides(study: CoreStudy) -> list[Any]:
     mf = study.model_file
     overrides = load_model_file(Path(mf))[0].overrides if mf else []
     return [*overrides, *(Override(set_cell=parse_set(s)) for s in study.sets)]
-
-
-# --- the table --------------------------------------------------------------------------------
-
-
-def core_table(plans: GoodPlans, setting: CoreSettings) -> pd.DataFrame:
-    """One row per member: the share of good plans that fund it above the threshold, how many
-    of each kind do, its least, P50 (the sweep's `percentiles`: a plan's value, never
-    interpolated) and most money over them, and its class; rows by class
-    (core first), then share (largest first), then name."""
-    bar = max(setting.threshold, ZERO_MUSD)
-    both = np.vstack([plans.samples, plans.alternatives])
-    rows = []
-    for j, member in enumerate(plans.members):
-        funded = both[:, j] > bar
-        k, n = int(funded.sum()), len(both)
-        kind = "core" if k == n else "exterior" if k == 0 else "borderline"
-        rows.append(
-            {
-                "dimension": setting.by,
-                "member": member,
-                "name": plans.names.get(member) or member,
-                "class": kind,
-                "action": ACTIONS[kind],
-                "share_funded": round(k / n, 6) if n else float("nan"),
-                "plans_funded": k,
-                "plans_counted": n,
-                "samples_funded": int((plans.samples[:, j] > bar).sum()),
-                "samples_counted": len(plans.samples),
-                "alternatives_funded": int((plans.alternatives[:, j] > bar).sum()),
-                "alternatives_counted": len(plans.alternatives),
-                "min_musd": _money(both[:, j].min()) if n else float("nan"),
-                "p50_musd": _money(percentiles(both[:, j], (50,))["p50"]) if n else float("nan"),
-                "max_musd": _money(both[:, j].max()) if n else float("nan"),
-                "threshold_musd": setting.threshold,
-                "unit": "US$ million over every pool and year",
-            }
-        )
-    frame = pd.DataFrame(rows)
-    frame["_order"] = frame["class"].map(CLASSES.index)
-    frame = frame.sort_values(["_order", "share_funded", "member"], ascending=[True, False, True])
-    return frame.drop(columns="_order").reset_index(drop=True)
-
-
-def _money(value: float) -> float:
-    return round(float(value), 6) + 0.0
-
-
-def verdict(table: pd.DataFrame) -> dict[str, list[str]]:
-    """The members to commit now, to decide later and to drop, each list by name."""
-    return {
-        ACTIONS[kind]: sorted(table.loc[table["class"] == kind, "member"].astype(str))
-        for kind in CLASSES
-    }
-
-
-def verdict_line(table: pd.DataFrame) -> str:
-    """`commit now: ...; decide later: ...; drop: ...` (`none` where a class is empty)."""
-    return "; ".join(f"{action}: {', '.join(m) or 'none'}" for action, m in verdict(table).items())

@@ -22,16 +22,8 @@ from allocator.report.write import (
     default_run_dir,
     write_run,
 )
-from allocator.studies.core import (
-    CLASS_WORDS,
-    METHOD,
-    CoreSettings,
-    CoreStudy,
-    GoodPlans,
-    core_table,
-    good_plans,
-    verdict,
-)
+from allocator.studies.core import CoreSettings, CoreStudy, GoodPlans, good_plans
+from allocator.studies.coretable import CLASS_WORDS, METHOD, core_table, verdict
 
 Task = Callable[..., list[Any]]
 
@@ -174,21 +166,7 @@ def core_info(
     return {
         "command": "core",
         "status": "done",
-        "settings": {
-            "by": setting.by,
-            "threshold_musd": setting.threshold,
-            "slack": setting.slack,
-            "samples": setting.samples,
-            "seed": setting.seed,
-            "objective": study.objective,
-            "weights": study.weights,
-            "run": study.run,
-            "studied": study.studied,
-            "targets": study.targets,
-            "measure": study.measure.as_dict(),
-            "sets": list(study.sets),
-            "solver": dict(sorted(study.solver.items())),
-        },
+        "settings": settings_of(study, setting),
         "objective": plans.objective,
         "counts": {
             "samples_drawn": plans.drawn,
@@ -205,4 +183,23 @@ def core_info(
         "inputs": recorded_inputs(study.inputs, plans.file_hashes),
         "model_file": study.model_file,
         "packages": packages,
+    }
+
+
+def settings_of(study: CoreStudy, setting: CoreSettings) -> dict[str, Any]:
+    """run.json's `settings` of a core run: the index's own options, then the study's."""
+    return {
+        "by": setting.by,
+        "threshold_musd": setting.threshold,
+        "slack": setting.slack,
+        "samples": setting.samples,
+        "seed": setting.seed,
+        "objective": study.objective,
+        "weights": study.weights,
+        "run": study.run,
+        "studied": study.studied,
+        "targets": study.targets,
+        "measure": study.measure.as_dict(),
+        "sets": list(study.sets),
+        "solver": dict(sorted(study.solver.items())),
     }

@@ -14,12 +14,34 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from allocator.model.build import Sets
-    from allocator.studies.replan import Churn
+    from allocator.model.measures import Measure
+    from allocator.studies.replan import Approved, Churn
 
 Key = tuple[str, ...]
 """(program, pool, phase) of investment, (risk, phase) of mitigation."""
 YearKey = tuple[str, str, int]
 RiskYear = tuple[str, int]
+
+
+def replan_model(
+    inp: Any,
+    targets: str,
+    measure: Measure,
+    spent: dict[YearKey, float],
+    approved: Approved,
+    how: tuple[int, Churn | None, bool],
+) -> LinearModel:
+    """The solve's model of `inp` (`build_model`, at `targets` and `measure`) with the
+    re-plan's rows (`add_replan_rows`); `how`: the --as-of year, the churn limit (None: none)
+    and whether the least change is asked for."""
+    from allocator.model.build import build_model
+
+    as_of, churn, least_change = how
+    model, sets = build_model(inp, targets, None, measure)
+    add_replan_rows(
+        model, sets, spent, approved.money, as_of, churn, least_change, approved.mitigation
+    )
+    return model
 
 
 def add_replan_rows(

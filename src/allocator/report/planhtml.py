@@ -1,0 +1,152 @@
+"""The plan's sections of report.html: jobs and exports per milestone, the targets, the
+processing shares, the money line, the allocation by phase and sector (its chart and table), and
+the plans compared; each from the run folder's tables, as the terminal shows the numbers."""
+
+from __future__ import annotations
+
+from html import escape
+
+import pandas as pd
+
+from allocator.report.htmlparts import number, table
+from allocator.report.rounding import EXPORTS_UNIT, whole
+from allocator.report.svg import bars
+
+
+def milestones_section(outcomes: pd.DataFrame) -> str:
+    """Jobs and exports per milestone (outcomes.csv's totals, jobs whole), then the targets."""
+    total = outcomes[outcomes["dimension"] == "total"]
+    frame = pd.DataFrame(
+        {
+            "year": total["year"].astype(int),
+            "jobs": [whole(v) for v in total["jobs"]],  # people read whole jobs
+            "exports": total["exports_musd"],
+        }
+    )
+    targeted = outcomes[outcomes[["jobs_target", "exports_target_musd"]].notna().any(axis=1)]
+    out = [
+        "<h2>Jobs and exports per milestone</h2>",
+        table(frame, {"jobs": "jobs", "exports": EXPORTS_UNIT}),
+    ]
+    if not targeted.empty:
+        out.append(targets_section(targeted))
+    return "".join(out)
+
+
+_TARGETS = {
+    "jobs": ("jobs_target", ["jobs_base", "jobs_new", "jobs", "jobs_target", "jobs_shortfall"]),
+    "exports": (
+        "exports_target_musd",
+        ["exports_musd", "exports_target_musd", "exports_shortfall_musd"],
+    ),
+}
+"""Each kind of target: the column of its targets and the columns its table shows."""
+
+
+def targets_section(targeted: pd.DataFrame) -> str:
+    """The targets, one table a kind (jobs in whole jobs; exports in US$ million per year), each
+    with only its own columns; how many the plan misses."""
+    parts, count, missed = [], 0, 0
+    for kind, (target, numbers) in _TARGETS.items():
+        rows = targeted[targeted[target].notna()] if target in targeted else targeted.iloc[:0]
+        if rows.empty:
+            continue
+        cols = ["dimension", "member", "year", *[c for c in numbers if c in rows], "note"]
+        shown = rows[[c for c in cols if c in rows.columns]].copy()
+        if kind == "jobs":  # people read whole jobs; the CSV keeps the exact numbers
+            for c in numbers:
+                if c in shown:
+                    shown[c] = [whole(v) if v == v else v for v in shown[c]]
+        count += len(shown)
+        missed += int((shown[numbers[-1]] > 1e-9).sum()) if numbers[-1] in shown else 0
+        unit = "jobs" if kind == "jobs" else EXPORTS_UNIT
+        parts.append(f"<h3>{kind.capitalize()} targets ({unit})</h3>" + table(shown))
+    said = f"{count} targets; the plan misses {missed} of them (shortfall above 0)."
+    return f"<h2>Targets</h2><p>{said}</p>" + "".join(parts)
+
+
+def shares_section(shares: pd.DataFrame) -> str:
+    """Processing shares per mineral against their targets (shares.csv of the run)."""
+    missed = int((shares["share_shortfall_pct"] > 1e-9).sum())
+    return (
+        f"<h2>Processing shares</h2><p>{len(shares)} processing-share targets; the plan misses "
+        f"{missed} of them. Share = today + (2040 share - today) x productive capital / "
+        "investment, in percent.</p>" + table(shares)
+    )
+
+
+def money_section(budgets: pd.DataFrame) -> str:
+    """The money line of the terminal: budget, spent and unspent, with the pools and risk
+    mitigation apart (budgets.csv), in whole US$ million that add up as shown."""
+    from allocator.report.budgets import money_words
+
+    words = money_words(budgets)
+    return (
+        f"<h2>Money</h2><p>{escape(words[:1].upper() + words[1:])}. Each pool and phase, each "
+        "risk budget, and why money stays: budgets.csv.</p>"
+    )
+
+
+def compared_table(frame: pd.DataFrame) -> str:
+    """compare.csv as a table, each plan's numbers as the terminal shows them (jobs whole)."""
+    from allocator.report.rounding import whole_counts
+
+    plans = [c for c in frame.columns if c not in ("section", "metric", "unit")]
+    return table(whole_counts(frame, plans))
+
+
+def allocation_section(by_phase: pd.DataFrame, mitigation: pd.Series | None = None) -> str:
+    """Money by sector and phase (allocation_by_phase.csv, summed as the CSV writes each
+    number), risk mitigation as a row of its own when given: a bar chart and its table."""
+    phases = [c for c in by_phase.columns if c.endswith("_musd") and c.startswith("phase")]
+    if not phases:
+        phases = [
+            c for c in by_phase.columns
+            if c.endswith("_musd") and c not in ("total_musd", "floor_musd", "cap_musd")
+        ]  # fmt: skip
+    from allocator.report.svg import as_written  # sums of the numbers the CSV holds: a rebuilt
+    # page (from allocation_by_phase.csv) gives the same bytes
+
+    written = by_phase[["sector", *phases]].copy()
+    for p in phases:
+        written[p] = [as_written(float(v)) for v in written[p]]
+    sums = written.groupby("sector")[phases].sum().sort_index()
+    if mitigation is not None:
+        mitigation = mitigation.map(lambda v: as_written(float(v)))
+    said = ""
+    if mitigation is not None:
+        sums, said = with_mitigation(sums, mitigation)
+    labels = list(sums.index)
+    series = {p.removesuffix("_musd"): sums[p].tolist() for p in sums.columns}
+    frame = sums.reset_index()
+    frame["total_musd"] = sums.sum(axis=1).to_numpy()
+    what = "Investment" if mitigation is None else "Investment and risk mitigation"
+    return (
+        "<h2>Allocation by phase and sector</h2>"
+        + said
+        + bars(labels, series, "US$ million", f"{what} by sector and phase")
+        + table(frame)
+    )
+
+
+def with_mitigation(sums: pd.DataFrame, mitigation: pd.Series) -> tuple[pd.DataFrame, str]:
+    """The sector x phase sums with a risk mitigation row (phases it alone spends in become
+    columns), and a sentence with the total, rounded as the terminal's table rounds it (the
+    money line's split too: `rounding.rounded_grid`, largest remainder)."""
+    from allocator.report.rounding import APART, rounded_grid
+
+    sums = sums.copy()
+    for phase, value in mitigation.items():
+        column = f"{phase}_musd"
+        if column not in sums.columns and value:
+            sums[column] = 0.0
+    sums.loc[str(mitigation.name)] = [
+        float(mitigation.get(c.removesuffix("_musd"), 0.0)) for c in sums.columns
+    ]
+    grid = rounded_grid(sums.rename(index={str(mitigation.name): APART}))
+    total, spent = int(grid["total"].loc["total"]), int(grid["total"].loc[APART])
+    said = (
+        f"<p>Money spent: {number(total)} US$ million, of which {number(spent)} on risk "
+        "mitigation (the mitigation budgets of risks.csv, by the phase of the years spent).</p>"
+    )
+    return sums, said
