@@ -34,12 +34,6 @@ SWEEP_FILES = (
 )
 
 
-def prepare_folder(folder: Path, spec: dict[str, Any], resume: bool) -> None:
-    """Check the sweep folder (`check_folder`), then make and mark it (`mark_folder`)."""
-    check_folder(folder, spec, resume)
-    mark_folder(folder, spec)
-
-
 def check_folder(
     folder: Path,
     spec: dict[str, Any],
