@@ -60,3 +60,60 @@ def test_held_ramps_on_the_baseline_shadow_prices(monkeypatch: pytest.MonkeyPatc
     want = (sol.rows["family"] == "program_cap") & sol.rows["program"].isin(ramped)
     assert ramped
     assert prices["description"].str.endswith(t.RAMP_HELD).tolist() == want.tolist()
+
+
+# -- data/records.py: how a column is read, worked out once per column ------------------------
+
+
+def test_a_dataset_loads_without_a_per_cell_unit_lookup(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading reads each column's unit and kind once (`records._reading`), not by
+    `_unit_of` for each of a table's cells (21,649 cells at 1e6 nonzeros): with `_unit_of`
+    refused the baseline loads, to the same rows as a load that may call it."""
+    want = load_inputs(BASELINE)
+    monkeypatch.setattr(records, "_unit_of", _refused)
+    got = load_inputs(BASELINE)
+    assert got.programs == want.programs
+    assert got.targets == want.targets
+    assert got.model_dump() == want.model_dump()
+
+
+@pytest.mark.parametrize(
+    ("column", "cell", "others", "value"),
+    [
+        ("value", "2B", {"kind": "exports"}, 2000.0),  # unit_from: money for exports
+        ("value", "1500", {"kind": "jobs"}, 1500.0),  # a count for jobs
+        ("value", " 12 ", {"kind": "jobs "}, 12.0),  # the unit's cell read stripped
+        ("value", "2.5", {"kind": "other"}, 2.5),  # no unit found: the field's float reading
+        ("value", "text", {"kind": "other"}, "text"),  # left to the row model
+        ("year", "2030", {}, "2030"),  # a whole number: left to the model unless it has a point
+        ("year", "2030.0", {}, 2030),
+        ("target", "t1", {}, "t1"),  # an id: text
+    ],
+)
+def test_cells_read_as_before(column: str, cell: str, others: dict[str, str], value: Any) -> None:
+    """`_cell_value` on Target's columns: a unit taken from another cell of the row, a float
+    and an int field, text; the same value whichever way the reading is found."""
+    cells = {"kind": "jobs", **others, column: cell}
+    got = records._cell_value(Target, column, cell.strip(), cells)
+    assert got == value and type(got) is type(value)
+    assert records.read_cell(Target, column, cell.strip(), cells) == value
+
+
+def test_a_bad_cell_is_refused_in_the_same_words() -> None:
+    """A refused cell still names its file, row, column and its unit's fix (the error path
+    reads the unit as before); an ambiguous count through a unit taken from another cell too."""
+    lines = [row.split("|") for row in _PROGRAMS]
+    with pytest.raises(records.InputError) as err:
+        records.read_records("programs.csv", lines, Program)
+    said = str(err.value)
+    assert said.startswith("programs.csv, row 2, column 'cap_musd': ")
+    assert "2B or $800M" in said  # the money howto
+    with pytest.raises(ValueError, match="thousands comma"):
+        records._cell_value(Target, "value", "1,500", {"kind": "jobs", "value": "1,500"})
+
+
+_PROGRAMS = [
+    "program|name|sector|first_year|last_year|cap_musd|lag_years|jobs_per_musd|exports_per_musd"
+    "|source",
+    "p1|P one|mining|2026|2030|lots|1|3|0|a source",
+]
