@@ -11,14 +11,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from tests.conftest import BASELINE
 
 from allocator.data import records
 from allocator.data.inputs import load_inputs
 from allocator.data.schema import Program, Target
 from allocator.report import tables as t
-from allocator.solver import results
-from allocator.solver.compile import build_lp
-from tests.conftest import BASELINE, DATA
 
 
 def _refused(*args: Any, **kwargs: Any) -> Any:
@@ -95,7 +93,8 @@ def test_cells_read_as_before(column: str, cell: str, others: dict[str, str], va
     and an int field, text; the same value whichever way the reading is found."""
     cells = {"kind": "jobs", **others, column: cell}
     got = records._cell_value(Target, column, cell.strip(), cells)
-    assert got == value and type(got) is type(value)
+    assert got == value
+    assert type(got) is type(value)
     assert records.read_cell(Target, column, cell.strip(), cells) == value
 
 
