@@ -1,8 +1,8 @@
 """What writing a run costs at scale (issues 19 and 30): the CSV tables, workbook.xlsx as allocator
 writes it (xlsxwriter, summary sheets for tables over `book.SHEET_ROW_LIMIT` rows), the same
-workbook with every cell (the limit lifted; once), and report.html. Each step is repeated and reported
-as the median wall time and the median CPU time of this process: on a machine shared with other
-work the wall clock shows the contention, the CPU seconds do not.
+workbook with every cell (the limit lifted; once), and report.html. Each step is repeated and
+reported as the median wall time and the median CPU time of this process: on a machine shared
+with other work the wall clock shows the contention, the CPU seconds do not.
 
     python bench/generate.py /tmp/big --nnz 1e6 && python bench/write_budget.py /tmp/big
 

@@ -9,6 +9,7 @@ the header and cell rules, the words of a refused value, the assembly and cross-
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -224,17 +225,44 @@ def _is_number(model: type[Row], column: str, cells: dict[str, str]) -> bool:
 
 def _cell_value(model: type[Row], name: str, cell: str, cells: dict[str, str]) -> Any:
     """A cell read in its column's unit; text (ids, whole numbers) is left to the row model,
-    but a whole number is first held to the rule every number is written by."""
-    unit = _unit_of(model, name, cells)
-    if unit is not None:
-        return _PARSERS[str(unit)](cell)
-    info = model.model_fields.get(name)
-    if info is not None and info.annotation is int:
+    but a whole number is first held to the rule every number is written by. How the column
+    is read is worked out once (`_reading`); only a unit another cell gives is looked up per
+    row, as `_unit_of` looks it up."""
+    kind, unit, units = _reading(model, name)
+    if units is not None:  # the unit is read off another column of the row (`unit_from`)
+        found = units.get(cells.get(unit, "").strip())
+        if found is not None:
+            return _PARSERS[str(found)](cell)
+    elif unit is not None:
+        return _PARSERS[unit](cell)
+    if kind == "int":
         check_writing(cell)
         return _whole(cell)
-    if info is not None and info.annotation in (float, float | None):
+    if kind == "float":
         return _plain_float(cell)
     return cell
+
+
+@functools.cache
+def _reading(model: type[Row], name: str) -> tuple[str, str | None, dict[str, Any] | None]:
+    """How `_cell_value` reads `model`'s column `name`: its field's kind (int, float or text),
+    its unit (or, with `units`, the column that names the unit), as `_unit_of` finds them.
+    Found once per column rather than for each of a table's cells: pydantic's `model_fields`
+    and the field's extra cost ~25 ms of the 0.13 s load at 1e6 nonzeros (bench/README.md)."""
+    info = model.model_fields.get(name)
+    kind = "text"
+    if info is not None and info.annotation is int:
+        kind = "int"
+    elif info is not None and info.annotation in (float, float | None):
+        kind = "float"
+    extra = info.json_schema_extra if info is not None else None
+    if isinstance(extra, dict) and "unit_from" in extra:
+        units = extra["units"]
+        assert isinstance(units, dict)
+        return kind, str(extra["unit_from"]), units
+    if isinstance(extra, dict) and "unit" in extra:
+        return kind, str(extra["unit"]), None
+    return kind, None, None
 
 
 def _whole(cell: str) -> int | str:
