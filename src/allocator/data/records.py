@@ -229,7 +229,7 @@ def _cell_value(model: type[Row], name: str, cell: str, cells: dict[str, str]) -
     is read is worked out once (`_reading`); only a unit another cell gives is looked up per
     row, as `_unit_of` looks it up."""
     kind, unit, units = _reading(model, name)
-    if units is not None:  # the unit is read off another column of the row (`unit_from`)
+    if units is not None and unit is not None:  # the unit read off another column (`unit_from`)
         found = units.get(cells.get(unit, "").strip())
         if found is not None:
             return _PARSERS[str(found)](cell)
