@@ -230,6 +230,14 @@ def _by_year(
     return {year: tuple(tables) for year, tables in out.items()}
 
 
+def shortfall(target: float, level: float) -> float:
+    """How far `level` falls short of `target`, 0 when it does not; a gap within 1e-9 of the
+    target's size (below HiGHS's feasibility tolerance: a met target's float remainder, which
+    the written level, to 12 significant digits, does not show) is 0, not 3.6e-12 jobs."""
+    gap = target - level
+    return gap if gap > 1e-9 * max(1.0, abs(target)) else 0.0
+
+
 def _outcome_row(
     inp: Inputs,
     g: Group,
@@ -260,9 +268,9 @@ def _outcome_row(
         "exports_new_musd": exp_new,
         "exports_musd": exp,
         "jobs_target": jt,
-        "jobs_shortfall": None if jt is None else max(0.0, jt - jobs),
+        "jobs_shortfall": None if jt is None else shortfall(jt, jobs),
         "exports_target_musd": et,
-        "exports_shortfall_musd": None if et is None else max(0.0, et - exp),
+        "exports_shortfall_musd": None if et is None else shortfall(et, exp),
     }
 
 
@@ -302,7 +310,7 @@ def processing_shares(inp: Inputs, alloc: pd.DataFrame) -> pd.DataFrame:
                     strict=False,
                 ),
                 share_target_pct=r.target_pct,
-                share_shortfall_pct=max(0.0, r.target_pct - share),
+                share_shortfall_pct=shortfall(r.target_pct, share),
             )
         )
     return pd.DataFrame(records, columns=list(SHARE_COLUMNS))
