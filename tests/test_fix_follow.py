@@ -59,3 +59,78 @@ def test_the_page_and_save_tell_the_notes_as_solve_says_them_not_on_the_console(
     assert "leads back" in said[0]
     assert saved.json()["warnings"] == said
     assert shown.json()["warnings"] == said
+
+
+# Two readers of a discount rate: the command line's (`cli.options.rate_of`, range checked at
+# once) and the API's (`runs.optiontext.rate_given`, range left to `measure_of`, in words that
+# name no keyword, and a number taken as given: nan, inf). Each input is read by both surfaces;
+# they must agree on the value, or refuse it for the same reason, each naming its own option.
+
+RATES = [
+    "5%", "0.05", "5 %", "1e-1", ",05", "0,05", "-0", "nan", "inf", "1_000", "", "  ", "2",
+    "-0.05", "101%", "1e-400", "1,000", "5K", "100%",
+]  # fmt: skip
+
+
+def _read(call) -> tuple[str, object]:
+    """("rate", the spec's discount rate) or ("refused", (the text shown, the reason, the fix)):
+    a message `OPTION TEXT: REASON. Fix: FIX`, one line."""
+    from allocator.errors import UsageError
+
+    try:
+        return "rate", call().discount_rate
+    except UsageError as exc:
+        said = str(exc)
+        assert "\n" not in said, said
+        head, _, rest = said.partition(": ")
+        reason, _, fix = rest.partition(". Fix: ")
+        return "refused", (head, reason, fix)
+
+
+def _both(measure: str, cli_text: str, api_value: object) -> tuple[tuple, tuple]:
+    """The command line's reading of `--discount-rate cli_text` and the API's of
+    `discount_rate=api_value`, the option names taken out of what they say."""
+    from allocator.cli.options import run_spec
+    from allocator.runs.spec import layered
+
+    cli = _read(lambda: run_spec(None, GREEDY, None, None, None, measure, cli_text))
+    api = _read(lambda: layered(None, inputs=GREEDY, measure=measure, discount_rate=api_value))
+    return _unnamed(cli, "--discount-rate", "discount_rate="), _unnamed(api, "discount_rate")
+
+
+def _unnamed(read: tuple[str, object], option: str, other: str = "--discount-rate") -> tuple:
+    """`read` with its refusal's option name taken out, after checking it names `option` first
+    and its fix names no other option and no dataset setting (an option is no data cell)."""
+    if read[0] != "refused":
+        return read
+    head, reason, fix = read[1]  # type: ignore[misc]
+    assert head.startswith(option), read
+    assert fix, read
+    assert other not in fix, read
+    assert "settings.csv" not in fix, read
+    return "refused", reason  # the value shown as each surface writes it: 5x, '5x'
+
+
+@pytest.mark.parametrize("text", RATES)
+def test_a_discount_rate_text_reads_the_same_on_the_command_line_and_in_python(text):
+    cli, api = _both("discounted", text, text)
+    assert cli == api
+
+
+@pytest.mark.parametrize("text", ["-0.05", "2"])
+def test_a_rate_out_of_range_is_refused_as_such_also_without_the_discounted_measure(text):
+    """Without --measure discounted the CLI refused -0.05 as out of range, the API as a rate
+    the measure does not read."""
+    cli, api = _both("final", text, text)
+    assert cli == api
+    assert "not in [0, 1]" in cli[1]
+
+
+@pytest.mark.parametrize(
+    ("number", "text"), [(float("nan"), "nan"), (float("inf"), "inf"), (2, "2"), (-0.0, "-0")]
+)
+def test_a_discount_rate_number_reads_as_its_text(number, text):
+    """A number given to the API reads as its text does on the command line (nan and inf were
+    taken, then refused as out of range in words that name no keyword)."""
+    cli, api = _both("discounted", text, number)
+    assert cli == api
