@@ -134,3 +134,34 @@ def test_a_discount_rate_number_reads_as_its_text(number, text):
     taken, then refused as out of range in words that name no keyword)."""
     cli, api = _both("discounted", text, number)
     assert cli == api
+
+
+# sweep(RunSpec(..., seed=7)) sampled with sweep's own `seed=` keyword default (0): the spec's
+# seed was dropped in silence. docs/api.md: any RunSpec field as a keyword on top of the spec.
+
+SWEEP = DATA / "sweep"
+
+
+class _Sampled(Exception):
+    """Raised by the stubbed sampler with the seed it was given: no sample is solved."""
+
+
+@pytest.mark.parametrize(
+    ("spec_seed", "keywords", "used"),
+    [(7, {}, 7), (7, {"seed": 3}, 3), (None, {}, 0), (None, {"seed": 5}, 5)],
+    ids=["the-specs", "the-keyword-on-top", "the-default", "the-keyword"],
+)
+def test_a_sweep_samples_with_the_specs_seed_unless_a_keyword_is_laid_on_top(
+    tmp_path, monkeypatch, spec_seed, keywords, used
+):
+    import allocator
+    from allocator.studies import sweeprun
+
+    def sampled(study, samples, seed, *_args, **_kwargs):
+        raise _Sampled(seed)
+
+    monkeypatch.setattr(sweeprun, "run_sweep", sampled)
+    spec = RunSpec(inputs=SWEEP) if spec_seed is None else RunSpec(inputs=SWEEP, seed=spec_seed)
+    with pytest.raises(_Sampled) as caught:
+        allocator.sweep(spec, samples=2, out=tmp_path / "s", warn=lambda _note: None, **keywords)
+    assert caught.value.args == (used,)

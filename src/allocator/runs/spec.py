@@ -114,7 +114,7 @@ class RunSpec(BaseModel):
     scenarios: int = 50
     """Scenarios for --risk."""
     seed: int = 0
-    """Seed of the --risk and --decide-now scenarios."""
+    """Seed of the --risk and --decide-now scenarios, and of a sweep's samples."""
     decide_now: list[str] | str | None = None
     """Leading phases decided now (e.g. phase1), the later ones adapting per scenario: a
     two-stage plan (`runs/twostage.py`); None: a single-stage plan."""
