@@ -165,3 +165,18 @@ def test_a_sweep_samples_with_the_specs_seed_unless_a_keyword_is_laid_on_top(
     with pytest.raises(_Sampled) as caught:
         allocator.sweep(spec, samples=2, out=tmp_path / "s", warn=lambda _note: None, **keywords)
     assert caught.value.args == (used,)
+
+
+# runs/spec.py held the run.json reader beside the spec (458 lines, house limit about 400): the
+# reader is its own module, runs/record.py (which imports runs.spec, so runs.spec cannot
+# re-export it without an import cycle, tests/test_layers.py).
+
+
+def test_the_run_json_reader_is_its_own_module_and_the_spec_module_is_under_400_lines():
+    import allocator.runs.spec as spec_module
+    from allocator.runs import record
+
+    for name in ("read_record", "spec_of_record", "with_model_file_now"):
+        assert getattr(record, name).__module__ == "allocator.runs.record", name
+    lines = Path(spec_module.__file__).read_text(encoding="utf-8").count("\n")
+    assert lines <= 400, lines

@@ -139,8 +139,8 @@ def on_runs_data(
             (one line: pass --inputs), rather than a sweep of other data.
     """
     from allocator.report.assumed import changed_since
+    from allocator.runs.record import read_record
     from allocator.runs.replan import located_spec
-    from allocator.runs.spec import read_record
 
     if not (plan / "run.json").is_file():
         return spec
