@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 
 from allocator.cli.commands import app
 from allocator.cli.options import set_overrides
+from allocator.runs.record import read_record, spec_of_record
 from allocator.runs.solve import solve as solve_run
-from allocator.runs.spec import RunSpec, layered, read_record, spec_of_record
+from allocator.runs.spec import RunSpec, layered
 from conftest import DATA
 
 ROBUST = DATA / "robust"

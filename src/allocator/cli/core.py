@@ -153,8 +153,8 @@ def core_spec(
     if model is None or not model.is_dir():
         return run_spec(model, inputs, objective, weights, targets, measure, discount_rate, sets)
     from allocator.runs.optiontext import set_overrides
+    from allocator.runs.record import read_record
     from allocator.runs.replan import located_spec
-    from allocator.runs.spec import read_record
 
     info = read_record(model)
     record = located_spec(info, model, inputs)  # found from any working folder

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from allocator.runs.optiontext import set_overrides, weights_of
+from allocator.runs.optiontext import rate_given, set_overrides, weights_of
 
 if TYPE_CHECKING:
     from allocator.data.schema import Inputs
@@ -54,30 +54,14 @@ def with_sets(inp: Inputs, sets: list[str] | None) -> Inputs:
 
 
 def rate_of(text: str | float | None) -> float | None:
-    """--discount-rate as given: None when not given (the default applies); `0`, `-0.0` and
-    `0%` are 0, no discounting; a number that underflows to 0 (`1e-400`), a negative rate (later
-    years would weigh more than earlier ones) and one past 100% a year are refused.
+    """--discount-rate as given (None: not given, the default applies), read by THE reader of
+    a rate, `runs.optiontext.rate_given`: `0`, `-0.0` and `0%` are 0; a number that underflows
+    to 0 (`1e-400`), a negative rate and one past 100% a year are refused at once.
 
     Raises:
         UsageError: naming the option, the text and the fix.
     """
-    if text is None:
-        return None
-    from allocator.data.numbers import parse_share
-    from allocator.errors import UsageError
-    from allocator.model.measures import MAX_RATE
-
-    try:
-        rate = parse_share(str(text)) + 0.0  # + 0.0: -0.0 is 0
-    except ValueError as exc:
-        fix = getattr(exc, "fix", None) or "give a share a year, e.g. --discount-rate 0.05 or 5%"
-        raise UsageError(f"--discount-rate {text}: {exc}. Fix: {fix}") from None
-    if not 0 <= rate <= MAX_RATE:
-        raise UsageError(
-            f"--discount-rate {text}: discount rate {rate:g} is not in [0, {MAX_RATE:g}]: it is "
-            "a share a year (0: no discounting). Fix: e.g. --discount-rate 0.05 (5% a year)"
-        )
-    return rate
+    return rate_given(text, "--discount-rate")
 
 
 def risk_numbers(beta: float, cvar_cap: float | None) -> None:

@@ -107,8 +107,9 @@ IGNORED_BY_STUDIES = (
 alternatives (studies of the single-stage plan) do not read."""
 
 IGNORED_BY_SWEEP = ("beta", "cvar_cap", "scenarios", "two_stage_method", "workers", "scheduler")
-"""The risk and two-stage keywords a sweep does not read (its seed, workers and scheduler are
-its own `seed=` and `where=`; a risk or decide_now plan is said by `nominal_differs`)."""
+"""The risk and two-stage keywords a sweep does not read (its workers and scheduler are its own
+`where=`; its seed is the spec's, `seed=` laid on top; a risk or decide_now plan is said by
+`nominal_differs`)."""
 
 
 def refuse_ignored(

@@ -87,28 +87,71 @@ def sets_read(given: object) -> object:
     return read
 
 
-def rate_given(value: object) -> float | None:
-    """A discount rate as a caller gives it (None: not given): a number, or text by the rule
-    of `--discount-rate` and a model file's `discount_rate` (`0.05` or `5%`).
+RATE_EXAMPLES = {
+    "--discount-rate": "--discount-rate 0.05 or 5%",
+    "discount_rate": "discount_rate=0.05 or '5%'",
+}
+"""How each surface writes a discount rate, for the fix of a refusal: the command line's option
+and a Python caller's keyword."""
+
+
+def rate_given(value: object, option: str = "discount_rate") -> float | None:
+    """A discount rate as `option` gives it (None: not given): THE reader of a rate, the command
+    line's (`--discount-rate`, `cli.options.rate_of`) and a Python caller's (`discount_rate=`).
+    Text is read by the number rule of a share cell (`0.05`, `5%`; `-0` and `0%` are 0, no
+    discounting), a number as its text (`nan` and `inf` are no rate), and the rate is checked
+    at once: a negative one (later years would weigh more) or one past 100% a year is refused,
+    whatever the measure.
 
     Raises:
-        UsageError: text the rule refuses, or a value that is no number, in one line.
+        UsageError: one line naming `option`, the value and the fix.
     """
-    from allocator.data.numbers import parse_share
+    from allocator.model.measures import MAX_RATE
 
     if value is None:
         return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    fix = "give a share a year, e.g. discount_rate=0.05 or '5%'"
-    if not isinstance(value, str):
-        raise UsageError(f"discount_rate {value!r} is not a number. Fix: {fix}")
-    try:
-        return parse_share(value) + 0.0  # + 0.0: -0.0 is 0
-    except ValueError as exc:
+    example = RATE_EXAMPLES.get(option, f"{option} 0.05")
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise UsageError(
-            f"discount_rate {value!r}: {exc}. Fix: {getattr(exc, 'fix', None) or fix}"
-        ) from None
+            f"{option} {_shown(value, option)} is not a number. Fix: give a share a year, "
+            f"e.g. {example}"
+        )
+    text = value if isinstance(value, str) else repr(value)
+    rate = _rate_text(text, f"{option} {_shown(value, option)}", example)
+    if not 0 <= rate <= MAX_RATE:
+        raise UsageError(
+            f"{option} {_shown(value, option)}: discount rate {rate:g} is not in "
+            f"[0, {MAX_RATE:g}]: it is a share a year (0: no discounting). Fix: e.g. {example}"
+        )
+    return rate
+
+
+def _rate_text(text: str, given: str, example: str) -> float:
+    """`text` by the number rule of a share cell; refused naming the option as `given`."""
+    from allocator.data.numbers import parse_share
+
+    try:
+        return parse_share(text) + 0.0  # + 0.0: -0.0 is 0
+    except ValueError as exc:
+        fix = getattr(exc, "fix", None) or f"give a share a year, e.g. {example}"
+        if "," in text:  # a dataset's number style is for its cells, never for an option
+            fix = f"write the rate with a decimal point, e.g. {example} (options take the "
+            fix += "point whatever the dataset's number style)"
+        raise UsageError(f"{given}: {exc}. Fix: {fix}") from None
+
+
+def _shown(value: object, option: str) -> str:
+    """The value in a message as its surface writes it: an option's text as typed (in quotes
+    when it is empty, has spaces around it or is long), a keyword's value as Python writes it
+    (`'5x'`, `nan`)."""
+    from allocator.errors import printable, quoted
+
+    if not option.startswith("--"):
+        written = printable(repr(value))
+        return written if len(written) <= 40 else f"{written[:40]}... ({len(written):,} characters)"
+    text = str(value)
+    plain = text and text == text.strip() and len(text) <= 40
+    return printable(text) if plain else quoted(printable(text))
 
 
 TEXT_NUMBERS = {"beta": ("share", "0.9"), "cvar_cap": ("count", "20000")}

@@ -1,5 +1,5 @@
 """Re-checking a run folder (`allocator solve --check-against`): its run.json is read by the one
-reader (`runs.spec.read_record`), the spec it records (`spec_of_record`) is run again, and
+reader (`runs.record.read_record`), the spec it records (`spec_of_record`) is run again, and
 `check_against` lists every difference in inputs, package versions and tables.
 """
 
@@ -8,8 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from allocator.runs.notes import quiet
+from allocator.runs.record import read_record, with_model_file_now
 from allocator.runs.solve import plan
-from allocator.runs.spec import RECHECK_OFF, read_record, with_model_file_now
+from allocator.runs.spec import RECHECK_OFF
 
 
 def check_against(folder: Path, inputs: Path | None = None) -> list[str]:

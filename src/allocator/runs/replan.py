@@ -15,7 +15,8 @@ from typing import Any
 import pandas as pd
 
 from allocator.errors import InfeasibleError, UsageError
-from allocator.runs.spec import RunSpec, read_record, spec_of_record
+from allocator.runs.record import read_record, spec_of_record
+from allocator.runs.spec import RunSpec
 from allocator.studies.replan import (
     LEAST_CHANGE,
     Approved,

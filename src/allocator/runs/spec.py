@@ -5,7 +5,8 @@ A `RunSpec` has a scenario part (`Scenario`: the dataset, the model file, its ov
 solver options, output). Every command builds one with `layered` (the one place the precedence
 is written: defaults < model file < command line), run.json stores it (`spec`), the sweep's
 Dask workers receive its study fields (`RunSpec.study`), and `--check-against`, `compare` and
-`report` read run.json back through one reader (`read_record`, then `spec_of_record`).
+`report` read run.json back through one reader (`runs.record`: `read_record`, then
+`spec_of_record`).
 
 A new option is a field here, with its docstring (the help text the CLI shows beside it): it
 round-trips through run.json and the reader with no other change.
@@ -114,7 +115,7 @@ class RunSpec(BaseModel):
     scenarios: int = 50
     """Scenarios for --risk."""
     seed: int = 0
-    """Seed of the --risk and --decide-now scenarios."""
+    """Seed of the --risk and --decide-now scenarios, and of a sweep's samples."""
     decide_now: list[str] | str | None = None
     """Leading phases decided now (e.g. phase1), the later ones adapting per scenario: a
     two-stage plan (`runs/twostage.py`); None: a single-stage plan."""
@@ -351,108 +352,3 @@ def spec_from(spec: RunSpec | Path | str | None, options: dict[str, Any]) -> Run
     if isinstance(spec, RunSpec):
         return laid(fields_of(spec, options), options) if options else spec
     return layered(None if spec is None else Path(spec), **options)
-
-
-def read_record(folder: Path, command: str | None = "solve") -> dict[str, Any]:
-    """The run.json of a run folder, read once: the one reader of run.json for
-    `--check-against`, `compare` and `report`.
-
-    Args:
-        folder: a run folder allocator wrote.
-        command: the command that must have written it (None: any; a run.json without
-            `command` is a solve's, as solve and the alternatives' plan folders write it).
-
-    Raises:
-        UsageError: no run.json, one that is not JSON or not an object, one from another
-            command, or (for a solve) one that records no inputs.
-    """
-    from allocator.report.readback import read_run_json
-
-    fix = f"Fix: pass a folder written by allocator {command or 'solve'}"
-    info = read_run_json(folder, fix)
-    inputs = info.get("inputs")
-    if command == "solve" and (
-        not isinstance(inputs, dict) or not {"folder", "sha256"} <= inputs.keys()
-    ):
-        raise UsageError(f"{folder / 'run.json'} records no inputs (folder and sha256). {fix}")
-    if command is not None and info.get("command", "solve") != command:
-        raise UsageError(
-            f"{folder} was written by allocator {info['command']}, not {command}. {fix}"
-        )
-    return info
-
-
-def spec_of_record(info: dict[str, Any], where: Path | str = "run.json") -> RunSpec:
-    """The spec a run record holds (its `spec` block; a run written before run.json stored one:
-    its `options` block), to repeat the run.
-
-    Raises:
-        UsageError: a `spec` block that is not a valid spec (a hand-edited run.json).
-    """
-    if "spec" in info:
-        try:
-            return RunSpec.model_validate(info["spec"])
-        except ValidationError as exc:
-            e = exc.errors()[0]
-            at = ".".join(str(p) for p in e["loc"])
-            raise UsageError(
-                f"{where}: spec.{at}: {e['msg']}. Fix: run the command again to write it anew"
-            ) from None
-    return _spec_of_options(info)
-
-
-def with_model_file_now(spec: RunSpec) -> tuple[RunSpec, bool]:
-    """The spec with its model file's overrides and sets read again from the file as it is now,
-    the recorded `--set`s on top (what `--check-against` replays), and whether they differ from
-    the recorded ones (a set's origin, which names the file's path as typed, aside)."""
-    if spec.model_file is None:
-        return spec, False
-    from allocator.data.modelfile import load_model_file
-
-    model, _ = load_model_file(Path(spec.model_file))
-    sets = [o for o in spec.overrides if o.set_cell is not None and o.set_cell.origin == "--set"]
-    recorded = [o for o in spec.overrides if o not in sets]
-    changed = _comparable(model.overrides) != _comparable(recorded)
-    return spec.with_(overrides=(*model.overrides, *sets)), changed
-
-
-def _comparable(overrides: Sequence[Override]) -> list[dict[str, Any]]:
-    """Overrides as plain values, without a set's origin."""
-    return [o.model_dump(mode="json", exclude={"set_cell": {"origin"}}) for o in overrides]
-
-
-def _spec_of_options(info: dict[str, Any]) -> RunSpec:
-    """A run record's `options` block as a spec (runs written before the spec block)."""
-    from allocator.data.modelfile import load_model_file
-
-    o = info.get("options", {})
-    fields: dict[str, Any] = {
-        "inputs": Path(info["inputs"]["folder"]),
-        "objective": o.get("objective", "jobs"),
-        "targets": o.get("targets", "soft"),
-        "solver": o.get("solver") or {},
-        "measure": o.get("measure") or "final",
-        "discount_rate": o.get("discount_rate"),  # None: not recorded; 0 is a rate
-    }
-    if o.get("weights"):
-        fields["weights"] = o["weights"]
-    overrides: list[Override] = []
-    if o.get("model_file"):
-        model, _ = load_model_file(Path(o["model_file"]))
-        fields["model_file"] = Path(o["model_file"])
-        overrides = list(model.overrides)
-    fields["overrides"] = (*overrides, *_command_line_sets(o.get("overrides") or []))
-    return RunSpec(**fields)
-
-
-def _command_line_sets(recorded: list[Any]) -> list[Override]:
-    """The `--set`s a run recorded among its overrides, read again by the rule of `--set`."""
-    from allocator.data.cellset import parse_set
-
-    found = []
-    for entry in recorded:
-        cell = entry.get("set_cell") if isinstance(entry, dict) else None
-        if isinstance(cell, dict) and cell.get("origin") == "--set":
-            text = f"{cell.get('table')}.{cell.get('key')}.{cell.get('column')}={cell.get('value')}"
-            found.append(Override(set_cell=parse_set(text, "--set")))
-    return found

@@ -35,7 +35,7 @@ def sweep(
     spec: RunSpec | Path | str | None = None,
     /,
     samples: int = 100,
-    seed: int = 0,
+    seed: int | None = None,
     where: Where = (None, 2, True, None),
     resume: bool = False,
     plan: Path | None = None,
@@ -43,23 +43,27 @@ def sweep(
     warn: Callable[[str], None] | None = None,
     **options: Any,
 ) -> SweepRun:
-    """Sweep `samples` Latin hypercube samples (`seed`) of the spec's uncertain numbers into its
-    folder (`allocator sweep`), evaluating `plan` (a run folder; default the nominal plan)
-    fixed. `where`: (scheduler, workers, serial, dashboard); in this process by default.
-    `spec` and `options` as for `runs.solve.solve`; `warn` is told the dataset's notes (None:
-    as `AllocatorWarning`s).
+    """Sweep `samples` Latin hypercube samples of the spec's uncertain numbers into its folder
+    (`allocator sweep`), evaluating `plan` (a run folder; default the nominal plan) fixed.
+    `seed`: the spec's field, laid on top of the spec as every other keyword (None: the spec's
+    own, 0 by default). `where`: (scheduler, workers, serial, dashboard); in this process by
+    default. `spec` and `options` as for `runs.solve.solve`; `warn` is told the dataset's notes
+    (None: as `AllocatorWarning`s).
 
     Raises:
         UsageError: bad options, folder or data (nothing written).
         IncompleteSweepError: samples without an answer (--resume solves them).
     """
     samples, seed, where = checked_draws(samples, seed, where)
+    if seed is not None:  # a keyword on top of the spec, as every other field
+        options = options | {"seed": seed}
     on_run = plan is not None and spec is None  # RUN's data, as `allocator sweep --plan RUN`
     if plan is not None and not isinstance(spec, RunSpec):
         given = {name: options.get(name) for name in TAKEN}  # RUN's own, unless given
         taken = {k: v for k, v in plan_options(plan, given).items() if v is not None}
         options = options | taken
     spec = spec_given(spec, options)
+    seed = checked_seed(spec.seed)  # the spec's, or the keyword laid on it
     warn = told(warn)  # a Python caller's default: AllocatorWarning
     refuse_ignored("sweep", spec, options, IGNORED_BY_SWEEP)
     if on_run and plan is not None:
@@ -94,21 +98,31 @@ MAX_SAMPLES = 1_000_000
 """The most samples of a sweep (`--samples`): its table is held in memory."""
 
 
-def checked_draws(samples: object, seed: object, where: Where) -> tuple[int, int, Where]:
+def checked_draws(samples: object, seed: object, where: Where) -> tuple[int, int | None, Where]:
     """`samples`, `seed` and `where`'s workers as `allocator sweep` checks them (typer's min and
-    max), before a folder or a cluster is made: whole numbers (numpy ones given back as int).
+    max), before a folder or a cluster is made: whole numbers (numpy ones given back as int; a
+    `seed` of None, not given, as None).
+
+    Raises:
+        UsageError: naming the keyword, its range and the fix.
+    """
+    scheduler, workers, serial, dashboard = where
+    return (
+        whole("samples", samples, 1, MAX_SAMPLES, 100),
+        None if seed is None else checked_seed(seed),
+        (scheduler, whole("workers", workers, 1), serial, dashboard),
+    )
+
+
+def checked_seed(seed: object) -> int:
+    """A sweep's seed as `--seed` checks it (a whole number from 0 to `MAX_SEED`).
 
     Raises:
         UsageError: naming the keyword, its range and the fix.
     """
     from allocator.data.uncertainty import MAX_SEED
 
-    scheduler, workers, serial, dashboard = where
-    return (
-        whole("samples", samples, 1, MAX_SAMPLES, 100),
-        whole("seed", seed, 0, MAX_SEED, 7),
-        (scheduler, whole("workers", workers, 1), serial, dashboard),
-    )
+    return whole("seed", seed, 0, MAX_SEED, 7)
 
 
 def on_runs_data(
@@ -125,8 +139,8 @@ def on_runs_data(
             (one line: pass --inputs), rather than a sweep of other data.
     """
     from allocator.report.assumed import changed_since
+    from allocator.runs.record import read_record
     from allocator.runs.replan import located_spec
-    from allocator.runs.spec import read_record
 
     if not (plan / "run.json").is_file():
         return spec

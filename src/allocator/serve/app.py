@@ -158,6 +158,7 @@ class Api:
                 "run_folder": None if folder is None else str(folder),
                 "command": f"allocator solve {saved.model_file}",
                 "headline": saved.run.info["objective"],
+                "warnings": warning_lines(saved.notes),
             },
             headers=_SECURE,
         )
@@ -237,6 +238,7 @@ def page_state(held: HeldModel, answer: Answer) -> Response:
     """The answer to a plan, set or reset: revision, headline, outcomes, money by program,
     what moved against the plan first loaded, and the cells (the report comes with the
     details: `details_state`)."""
+    from allocator.pipeline import notes_of
     from allocator.serve.brief import cells_of
     from allocator.serve.moved import moved
 
@@ -255,9 +257,15 @@ def page_state(held: HeldModel, answer: Answer) -> Response:
             "how": answer.how,
             "seconds": round(answer.seconds, 4),
             "cells": cells_of(answer.inputs),
+            "warnings": warning_lines(notes_of(answer.inputs, uncertainty=False)),
         },
         headers=_SECURE,
     )
+
+
+def warning_lines(notes: list[str]) -> list[str]:
+    """Each note as `allocator solve` says it on stderr: `warning: ...`, one line."""
+    return [f"warning: {printable(note)}" for note in notes]
 
 
 def details_state(details: Details) -> Response:

@@ -164,6 +164,9 @@
     $("sets").textContent = state.sets.length
       ? "Cells set: " + state.sets.join(", ") : "No cell set: the plan as first loaded.";
     $("error").hidden = true;
+    const notes = state.warnings || [];  // the dataset's notes, as allocator solve warns them
+    $("warnings").textContent = notes.join("\n");
+    $("warnings").hidden = !notes.length;
     status("Solved in " + state.seconds.toFixed(3) + " s (" + state.how + "), revision " +
       state.rev + ".", "ready");
     detailsStatus("Prices, tie classes and the full report of revision " + rev +
@@ -240,7 +243,8 @@
     try {
       const done = await call("POST", "/api/save", { name: $("save-name").value });
       $("saved").textContent = "Saved " + done.model_file + " and " + done.run_folder +
-        " (" + done.command + " gives the same tables).";
+        " (" + done.command + " gives the same tables)." +
+        (done.warnings || []).map((line) => " " + line).join("");
     } catch (err) {
       $("saved").textContent = "";
       showError(err);

@@ -8,7 +8,7 @@ from __future__ import annotations
 import errno
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +29,13 @@ from allocator.serve.held import HeldModel
 
 @dataclass
 class Saved:
-    """Where Save wrote: the model file and the run folder."""
+    """Where Save wrote: the model file and the run folder, and what the run told (`notes`):
+    each note of the dataset and each numerics warning that `allocator solve` on the model file
+    prints on stderr, for the page (never a Python warning on the server's console)."""
 
     model_file: Path
     run: Run
+    notes: list[str] = field(default_factory=list)
 
 
 def save(held: HeldModel, name: object, models: Path, results: Path) -> Saved:
@@ -57,7 +60,9 @@ def save(held: HeldModel, name: object, models: Path, results: Path) -> Saved:
         try:
             opts = saved_options(path, results / name)
             refuse_another_plan(opts, shown.inputs, held)
-            return Saved(path, run_solve(opts))
+            notes: list[str] = []
+            run_done = run_solve(opts, warn=notes.append)
+            return Saved(path, run_done, notes)
         except BaseException:
             path.unlink(missing_ok=True)  # ours, written a moment ago: the scenario was not saved
             raise
