@@ -68,11 +68,6 @@ def test_a_none_keyword_on_a_runspec_sets_the_field_to_none(field, value):
     assert getattr(spec_given(spec, {field: None}), field) is None  # as spec.with_ gives it
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="serve's Save now tells a dataset's note as a Python AllocatorWarning (on the "
-    "server's stderr, blamed on a library's line); under -W error the Save fails",
-)
 def test_serves_save_warns_nothing_in_python(tmp_path):
     from allocator.runs.spec import RunSpec
     from allocator.serve.held import HeldModel
