@@ -72,7 +72,7 @@ def test_no_restore_run_when_no_rate_was_re_solved(
     assert np.array_equal(after, plan)  # the face starts from the same basis: the same plan
 
 
-POOL_TIES = TIES.parent / "pool_ties"
+POOL_TIES = TIES.parent.parent / "tie_rule" / "pool_ties"  # not in data/: no reference LP
 
 
 def test_no_totals_qp_when_no_programs_money_can_move(runs: list[str]) -> None:
