@@ -77,13 +77,46 @@ class Scenario(BaseModel):
         """The inputs a run reads, which its output folder must keep clear of."""
         return [("dataset", Path(self.inputs)), ("model file", self.model_file)]
 
-    def command_line_sets(self) -> list[str]:
-        """The `--set`s, as typed (a model file's own sets come back with its overrides)."""
+    def given_overrides(self) -> list[str | dict[str, Any]]:
+        """The overrides given after the model file's own (each `--set`, a caller's
+        `overrides=`), as plain values: a `--set` as typed, any other as its mapping. What a
+        sweep's workers receive (`RunSpec.study`): each reloads the model file for its own and
+        reads these after them by the one reader of `overrides=` (`optiontext.sets_read`)."""
         return [
             o.set_cell.text
-            for o in self.overrides
-            if o.set_cell is not None and o.set_cell.origin == "--set"
+            if o.set_cell is not None and _typed_set(o)
+            else o.model_dump(mode="json", exclude_none=True)
+            for o in self.overrides[self._model_files_own() :]
         ]
+
+    def _model_files_own(self) -> int:
+        """How many of the overrides lead as the model file's own: its overrides and sets as
+        the file has them now (0 without one). A spec that holds them otherwise (a run's record
+        of a file changed since) is told apart as run.json's reader does (`runs.record`): the
+        trailing `--set`s are given, the rest is the file's."""
+        if self.model_file is None:
+            return 0
+        from allocator.data.modelfile import load_model_file
+
+        own = load_model_file(Path(self.model_file))[0].overrides
+        held = self.overrides[: len(own)]
+        if [plain_override(o) for o in held] == [plain_override(o) for o in own]:
+            return len(own)
+        count = len(self.overrides)
+        while count and _typed_set(self.overrides[count - 1]):
+            count -= 1
+        return count
+
+
+def _typed_set(override: Override) -> bool:
+    """Whether `override` is a `--set` (or a caller's text read as one)."""
+    return override.set_cell is not None and override.set_cell.origin == "--set"
+
+
+def plain_override(override: Override) -> dict[str, Any]:
+    """An override as plain values, without a set's origin (which names the file as typed)."""
+    plain: dict[str, Any] = override.model_dump(mode="json", exclude={"set_cell": {"origin"}})
+    return plain
 
 
 class RunSpec(BaseModel):
@@ -225,8 +258,8 @@ class RunSpec(BaseModel):
             "measure": self.measure,
             "discount_rate": self.discount_rate,
             "solver": dict(self.solver),
-            # the --sets (a model file's own sets come back with the model file, in each worker)
-            "sets": self.scenario.command_line_sets(),
+            # all but the model file's own, which come back with the file in each worker
+            "sets": self.scenario.given_overrides(),
         } | more
 
 
