@@ -86,3 +86,41 @@ def test_a_resumed_sweep_with_another_api_exclusion_is_refused(tmp_path):
         allocator.sweep(
             inputs=SWEEP, samples=2, out=out, resume=True, overrides=[{"exclude_program": "x"}]
         )
+
+
+# --- 2. overrides= on a model file go after its own, as --set does ---------------------------
+
+
+def _greedy_model(tmp_path) -> object:
+    """A model file on a copy of the greedy case (programs a, b, c) that excludes program a."""
+    data = shutil.copytree(GREEDY, tmp_path / "data")
+    model = tmp_path / "m.yaml"
+    model.write_text(
+        f"dataset: {data.as_posix()}\nobjective: jobs\noverrides:\n  - exclude_program: a\n",
+        encoding="utf-8",
+    )
+    return model
+
+
+def test_a_plan_of_a_model_file_with_overrides_plans_as_solve_with_set(tmp_path):
+    from allocator.runs.optiontext import set_overrides
+    from allocator.runs.spec import layered
+
+    model = _greedy_model(tmp_path)
+    cli = allocator.plan(layered(model, set_overrides(["programs.b.cap_musd=1"])))
+    api = allocator.plan(str(model), overrides=["programs.b.cap_musd=1"])
+    assert "a" not in set(api.tables["allocation"]["program"])  # the file's exclusion holds
+    assert api.solution.objective_value == pytest.approx(cli.solution.objective_value)
+
+
+def test_overrides_on_a_runspec_go_after_its_own_in_order(tmp_path):
+    from allocator.runs.arguments import spec_given
+
+    spec = allocator.RunSpec(inputs=GREEDY, overrides=[{"exclude_program": "a"}])
+    given = spec_given(spec, {"overrides": [{"exclude_program": "b"}, SET]})
+    assert [o.exclude_program for o in given.overrides] == ["a", "b", None]
+    cell = given.overrides[2].set_cell
+    assert cell is not None
+    assert cell.text == SET
+    # none given: the spec's own are kept; an empty list adds nothing
+    assert spec_given(spec, {"overrides": []}).overrides == spec.overrides

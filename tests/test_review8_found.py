@@ -33,11 +33,6 @@ def _kinds(spec) -> list[str]:
     return [next(iter(o.model_dump(exclude_none=True))) for o in spec.overrides]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="overrides= on a model file (or its RunSpec) drops the file's own overrides, where "
-    "--set and docs/api.md add after them: a plan of a scenario nobody asked for, silently",
-)
 @pytest.mark.parametrize("base", ["model file", "RunSpec"])
 def test_overrides_given_on_a_model_file_go_after_its_own_as_set_does(tmp_path, base):
     from allocator.runs.arguments import spec_given

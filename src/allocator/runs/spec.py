@@ -380,8 +380,21 @@ def validated(data: dict[str, Any]) -> RunSpec:
 def spec_from(spec: RunSpec | Path | str | None, options: dict[str, Any]) -> RunSpec:
     """The spec a Python caller means: a `RunSpec` or a model file (`layered`) with `options` on
     top by the one precedence (`laid`), or the defaults' with `options` on top; each keyword
-    read as its option reads it (`keywords_read`)."""
+    read as its option reads it (`keywords_read`), and `overrides=` applied after the model
+    file's (or the spec's) own, as `--set` is (`given_sets`)."""
     options = keywords_read(options)
+    options, sets = given_sets(options)
     if isinstance(spec, RunSpec):
-        return laid(fields_of(spec, options), options) if options else spec
-    return layered(None if spec is None else Path(spec), **options)
+        if not options and not sets:
+            return spec
+        return laid(fields_of(spec, options), options, sets)
+    return layered(None if spec is None else Path(spec), sets, **options)
+
+
+def given_sets(options: dict[str, Any]) -> tuple[dict[str, Any], Sequence[Any]]:
+    """A caller's `overrides=` (a list, read) taken out of `options`: laid after the base's own,
+    as `--set` is; any other value is left in `options` for the spec to refuse by name."""
+    given = options.get("overrides")
+    if not isinstance(given, list | tuple):
+        return options, ()
+    return {k: v for k, v in options.items() if k != "overrides"}, tuple(given)
