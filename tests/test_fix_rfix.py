@@ -124,3 +124,30 @@ def test_overrides_on_a_runspec_go_after_its_own_in_order(tmp_path):
     assert cell.text == SET
     # none given: the spec's own are kept; an empty list adds nothing
     assert spec_given(spec, {"overrides": []}).overrides == spec.overrides
+
+
+# --- 3. a keyword None on a RunSpec sets the field to None ------------------------------------
+
+
+def test_a_none_decide_now_on_a_runspec_plans_in_one_stage():
+    spec = allocator.RunSpec(inputs=GREEDY, decide_now="p1")
+    done = allocator.plan(spec, decide_now=None)  # a two-stage plan of one phase is refused
+    assert done.info["spec"]["decide_now"] is None
+    single = allocator.plan(allocator.RunSpec(inputs=GREEDY))
+    assert done.solution.objective_value == pytest.approx(single.solution.objective_value)
+
+
+@pytest.mark.parametrize("field", ["objective", "measure", "weights", "targets", "overrides"])
+def test_a_none_keyword_a_field_cannot_take_is_refused_by_name(field):
+    with pytest.raises(UsageError) as caught:
+        allocator.plan(allocator.RunSpec(inputs=GREEDY), **{field: None})
+    said = str(caught.value)
+    assert field in said, said
+    assert "\n" not in said, said
+
+
+def test_a_none_keyword_on_a_model_file_is_an_option_left_out(tmp_path):
+    from allocator.runs.arguments import spec_given
+
+    spec = spec_given(_greedy_model(tmp_path), {"objective": None, "out": None})
+    assert (spec.objective, spec.out, len(spec.overrides)) == ("jobs", None, 1)

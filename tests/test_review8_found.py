@@ -47,11 +47,6 @@ def test_overrides_given_on_a_model_file_go_after_its_own_as_set_does(tmp_path, 
     assert _kinds(api) == _kinds(cli)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="since runs.spec.laid, a keyword None on a RunSpec is ignored: solve(spec, "
-    "cvar_cap=None) keeps the cap, decide_now=None keeps a two-stage plan, silently",
-)
 @pytest.mark.parametrize(
     ("field", "value"), [("cvar_cap", 100.0), ("decide_now", "phase1"), ("out", "/tmp/x")]
 )

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from allocator.errors import UsageError
-from allocator.runs.spec import RunSpec, plain_override, spec_from
+from allocator.runs.given import plain_override
+from allocator.runs.spec import RunSpec, spec_from
 
 
 def spec_given(spec: RunSpec | Path | str | None, options: dict[str, Any]) -> RunSpec:

@@ -77,47 +77,6 @@ class Scenario(BaseModel):
         """The inputs a run reads, which its output folder must keep clear of."""
         return [("dataset", Path(self.inputs)), ("model file", self.model_file)]
 
-    def given_overrides(self) -> list[str | dict[str, Any]]:
-        """The overrides given after the model file's own (each `--set`, a caller's
-        `overrides=`), as plain values: a `--set` as typed, any other as its mapping. What a
-        sweep's workers receive (`RunSpec.study`): each reloads the model file for its own and
-        reads these after them by the one reader of `overrides=` (`optiontext.sets_read`)."""
-        return [
-            o.set_cell.text
-            if o.set_cell is not None and _typed_set(o)
-            else o.model_dump(mode="json", exclude_none=True)
-            for o in self.overrides[self._model_files_own() :]
-        ]
-
-    def _model_files_own(self) -> int:
-        """How many of the overrides lead as the model file's own: its overrides and sets as
-        the file has them now (0 without one). A spec that holds them otherwise (a run's record
-        of a file changed since) is told apart as run.json's reader does (`runs.record`): the
-        trailing `--set`s are given, the rest is the file's."""
-        if self.model_file is None:
-            return 0
-        from allocator.data.modelfile import load_model_file
-
-        own = load_model_file(Path(self.model_file))[0].overrides
-        held = self.overrides[: len(own)]
-        if [plain_override(o) for o in held] == [plain_override(o) for o in own]:
-            return len(own)
-        count = len(self.overrides)
-        while count and _typed_set(self.overrides[count - 1]):
-            count -= 1
-        return count
-
-
-def _typed_set(override: Override) -> bool:
-    """Whether `override` is a `--set` (or a caller's text read as one)."""
-    return override.set_cell is not None and override.set_cell.origin == "--set"
-
-
-def plain_override(override: Override) -> dict[str, Any]:
-    """An override as plain values, without a set's origin (which names the file as typed)."""
-    plain: dict[str, Any] = override.model_dump(mode="json", exclude={"set_cell": {"origin"}})
-    return plain
-
 
 class RunSpec(BaseModel):
     """What a command was asked to do: a scenario and how to solve it and write the run. Each
@@ -250,6 +209,8 @@ class RunSpec(BaseModel):
     def study(self, **more: Any) -> dict[str, Any]:
         """The fields a sweep's Dask workers receive, as plain values (also what sweep.json and
         the sweep's fingerprint are made of)."""
+        from allocator.runs.given import given_overrides
+
         return {
             "inputs": str(self.inputs),
             "objective": self.objective,
@@ -259,7 +220,7 @@ class RunSpec(BaseModel):
             "discount_rate": self.discount_rate,
             "solver": dict(self.solver),
             # all but the model file's own, which come back with the file in each worker
-            "sets": self.scenario.given_overrides(),
+            "sets": given_overrides(self.scenario),
         } | more
 
 
@@ -309,16 +270,22 @@ def layered(
     return laid(base, given, sets)
 
 
-def laid(base: dict[str, Any], given: dict[str, Any], sets: Sequence[Override] = ()) -> RunSpec:
+def laid(
+    base: dict[str, Any],
+    given: dict[str, Any],
+    sets: Sequence[Override] = (),
+    nones: bool = False,
+) -> RunSpec:
     """THE precedence of a run's options, one rule for a model file and for a `RunSpec`: `given`
-    (each option not None) on top of `base` (a model file's options, or a spec's fields), then
-    `sets` after the overrides. A measure given other than the base's drops the base's discount
+    (each option not None; with `nones`, a keyword on a `RunSpec`, each as given: None sets its
+    field to None) on top of `base` (a model file's options, or a spec's fields), then `sets`
+    after the overrides. A measure given other than the base's drops the base's discount
     rate (it belongs to the base's measure), and an objective other than weighted drops the
     base's weights (they are weighted's). The objective, targets, measure and rate are checked
     here, before any work.
     """
     base = dict(base)
-    told = {k: v for k, v in given.items() if v is not None}
+    told = dict(given) if nones else {k: v for k, v in given.items() if v is not None}
     if "measure" in told and told["measure"] != base.get("measure", "final"):
         base.pop("discount_rate", None)  # the base's rate is for the base's measure
     merged = base | told
@@ -327,7 +294,9 @@ def laid(base: dict[str, Any], given: dict[str, Any], sets: Sequence[Override] =
     from allocator.model.build import check_choices
 
     check_choices(merged.get("objective", "jobs"), merged.get("targets", "soft"))  # every command
-    merged["overrides"] = (*merged.get("overrides", ()), *sets)
+    held = merged.get("overrides", ())
+    if isinstance(held, list | tuple):  # another value (a keyword None) is the spec's to refuse
+        merged["overrides"] = (*held, *sets)
     merged["discount_rate"] = measure_of(
         merged.get("measure", "final"), rate_given(merged.get("discount_rate"))
     ).rate  # checked now
@@ -387,7 +356,7 @@ def spec_from(spec: RunSpec | Path | str | None, options: dict[str, Any]) -> Run
     if isinstance(spec, RunSpec):
         if not options and not sets:
             return spec
-        return laid(fields_of(spec, options), options, sets)
+        return laid(fields_of(spec, options), options, sets, nones=True)  # as spec.with_
     return layered(None if spec is None else Path(spec), sets, **options)
 
 
