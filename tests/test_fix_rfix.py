@@ -151,3 +151,35 @@ def test_a_none_keyword_on_a_model_file_is_an_option_left_out(tmp_path):
 
     spec = spec_given(_greedy_model(tmp_path), {"objective": None, "out": None})
     assert (spec.objective, spec.out, len(spec.overrides)) == ("jobs", None, 1)
+
+
+# --- 4. compare meets a pandas or numpy value in one line -------------------------------------
+
+
+def test_compare_takes_a_series_of_sets_as_the_list_of_them(tmp_path):
+    import pandas as pd
+
+    by_list = allocator.compare(["jobs", "exports"], inputs=GREEDY, out=tmp_path / "l", sets=[SET])
+    column = pd.Series([SET])
+    by_series = allocator.compare(
+        ["jobs", "exports"], inputs=GREEDY, out=tmp_path / "s", sets=column
+    )
+    pd.testing.assert_frame_equal(by_series.table, by_list.table)
+    assert by_series.info["sets"] == [SET]
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [("model", "array"), ("objective", "series"), ("measure", "array"), ("model_file", "array")],
+)
+def test_compare_refuses_a_pandas_or_numpy_value_in_one_line_naming_it(tmp_path, name, kind):
+    import numpy as np
+    import pandas as pd
+
+    value = pd.Series([1, 2]) if kind == "series" else np.array([["m.yaml", "n.yaml"]])
+    with pytest.raises(UsageError) as caught:
+        allocator.compare(["jobs", "exports"], inputs=GREEDY, out=tmp_path / "c", **{name: value})
+    said = str(caught.value)
+    assert "\n" not in said, said
+    assert said.startswith((f"{name}=", "model file")), said
+    assert type(value).__name__ in said, said

@@ -119,11 +119,6 @@ def _given_to_compare(tmp_path, given: dict) -> str:
     return "refused"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compare's new keyword checks (runs/compare.taken_options, measure_given) meet a "
-    "pandas or numpy value with a bare ValueError traceback, or a message of several lines",
-)
 @pytest.mark.parametrize(
     "given",
     [

@@ -32,7 +32,7 @@ from allocator.data.overrides import Override
 from allocator.data.rows import described
 from allocator.errors import UsageError
 from allocator.model.measures import Measure
-from allocator.runs.optiontext import keywords_read, rate_given
+from allocator.runs.optiontext import keywords_read, rate_given, value_shown
 
 DEFAULT_DISCOUNT_RATE = 0.05
 """The discount rate a year of `--measure discounted` when none is given."""
@@ -323,8 +323,8 @@ def model_path(model: object) -> Path | None:
     if isinstance(model, str | os.PathLike):
         return Path(model)
     raise UsageError(
-        f"model file {model!r:.60} ({type(model).__name__}) is not a path. Fix: give the model "
-        "file's path, e.g. 'models/baseline.yaml'"
+        f"model file {value_shown(model, kind=False)} ({type(model).__name__}) is not a path. "
+        "Fix: give the model file's path, e.g. 'models/baseline.yaml'"
     )
 
 
