@@ -183,3 +183,32 @@ def test_compare_refuses_a_pandas_or_numpy_value_in_one_line_naming_it(tmp_path,
     assert "\n" not in said, said
     assert said.startswith((f"{name}=", "model file")), said
     assert type(value).__name__ in said, said
+
+
+# --- 5. one place says who gave an override ---------------------------------------------------
+
+
+def _refusal(**given) -> str:
+    """The one line a plan of the enable case with `given` is refused in."""
+    with pytest.raises(UsageError) as caught:
+        allocator.plan(inputs=DATA / "enable", **given)
+    said = str(caught.value)
+    assert "\n" not in said, said
+    return said
+
+
+def test_an_api_mapping_with_a_set_that_breaks_a_reference_names_overrides_not_an_empty_set():
+    said = _refusal(overrides=[{"exclude_program": "zone"}, "programs.plant.cap_musd=5"])
+    assert said.startswith("after overrides= ("), said
+    assert "unknown program 'zone'" in said, said
+
+
+def test_the_source_of_overrides_is_said_by_one_function():
+    from allocator.data.overrides import Override, after_words
+
+    cell = _sets(["programs.plant.cap_musd=5"])
+    excluded = [Override(exclude_program="zone")]
+    assert after_words("", cell) == "after --set 'programs.plant.cap_musd=5'"
+    assert after_words("None", excluded).startswith("after overrides=")
+    assert after_words("m.yaml", [*excluded, *cell]) == "m.yaml: after its overrides and sets"
+    assert after_words("m.yaml", excluded) == "m.yaml: after its overrides"

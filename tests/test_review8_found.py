@@ -77,11 +77,6 @@ def test_serves_save_warns_nothing_in_python(tmp_path):
     assert not [str(w.message) for w in told if w.category is allocator.AllocatorWarning]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an API override that breaks a reference is blamed on 'after --set ,': a --set "
-    "nobody gave, named empty",
-)
 def test_an_api_override_that_breaks_a_reference_is_not_blamed_on_an_empty_set():
     with pytest.raises(UsageError) as caught:
         allocator.plan(inputs=DATA / "enable", overrides=[{"exclude_program": "zone"}])
