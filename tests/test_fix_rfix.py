@@ -212,3 +212,19 @@ def test_the_source_of_overrides_is_said_by_one_function():
     assert after_words("None", excluded).startswith("after overrides=")
     assert after_words("m.yaml", [*excluded, *cell]) == "m.yaml: after its overrides and sets"
     assert after_words("m.yaml", excluded) == "m.yaml: after its overrides"
+
+
+# --- 6. layered reads a keyword as its option does ---------------------------------------------
+
+
+def test_layered_lays_keyword_overrides_after_the_model_files_own(tmp_path):
+    spec = allocator.layered(_greedy_model(tmp_path), overrides=[SET], beta="90%", cvar_cap="20K")
+    assert [o.exclude_program for o in spec.overrides] == ["a", None]
+    assert (spec.beta, spec.cvar_cap) == (0.9, 20000.0)
+
+
+def test_layered_reads_weights_as_weights_does_and_refuses_a_bad_set_by_its_place():
+    spec = allocator.layered(objective="weighted", weights="jobs=0.7,exports=0.3")
+    assert spec.weights == {"jobs": 0.7, "exports": 0.3}
+    with pytest.raises(UsageError, match=r"^overrides\[1\]: --set"):
+        allocator.layered(overrides=[SET, "programs.a"])

@@ -86,11 +86,6 @@ def test_an_api_override_that_breaks_a_reference_is_not_blamed_on_an_empty_set()
     assert "overrides" in said, said
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="allocator.layered refuses overrides= as --set text (and weights= as --weights) "
-    "with 'give ... each as its option takes it', which is what was given (docs/api.md)",
-)
 @pytest.mark.parametrize(
     "given",
     [{"overrides": [SET]}, {"objective": "weighted", "weights": "jobs=0.7,exports=0.3"}],

@@ -245,9 +245,12 @@ def layered(
 
     The defaults are `RunSpec`'s. A model file (`model`) gives its dataset, objective, weights,
     targets, measure, discount rate, solver options, overrides (its sets last) and its name.
-    The command line (`given`: each option not None; scenario fields flat) goes on top, and
-    its `sets` (`--set`) after the model file's overrides.
+    The command line (`given`: each option not None, read as its option reads it by
+    `keywords_read`; scenario fields flat) goes on top, its `sets` (`--set`) after the model
+    file's overrides, then an `overrides=` given (`given_sets`).
     """
+    given, more = given_sets(keywords_read(given))
+    sets = (*sets, *more)
     base: dict[str, Any] = {}
     model = model_path(model)
     if model is not None:
@@ -351,13 +354,12 @@ def spec_from(spec: RunSpec | Path | str | None, options: dict[str, Any]) -> Run
     top by the one precedence (`laid`), or the defaults' with `options` on top; each keyword
     read as its option reads it (`keywords_read`), and `overrides=` applied after the model
     file's (or the spec's) own, as `--set` is (`given_sets`)."""
-    options = keywords_read(options)
-    options, sets = given_sets(options)
-    if isinstance(spec, RunSpec):
-        if not options and not sets:
-            return spec
-        return laid(fields_of(spec, options), options, sets, nones=True)  # as spec.with_
-    return layered(None if spec is None else Path(spec), sets, **options)
+    if not isinstance(spec, RunSpec):
+        return layered(None if spec is None else Path(spec), **options)
+    options, sets = given_sets(keywords_read(options))
+    if not options and not sets:
+        return spec
+    return laid(fields_of(spec, options), options, sets, nones=True)  # as spec.with_
 
 
 def given_sets(options: dict[str, Any]) -> tuple[dict[str, Any], Sequence[Any]]:
