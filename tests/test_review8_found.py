@@ -33,11 +33,6 @@ def _kinds(spec) -> list[str]:
     return [next(iter(o.model_dump(exclude_none=True))) for o in spec.overrides]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="overrides= on a model file (or its RunSpec) drops the file's own overrides, where "
-    "--set and docs/api.md add after them: a plan of a scenario nobody asked for, silently",
-)
 @pytest.mark.parametrize("base", ["model file", "RunSpec"])
 def test_overrides_given_on_a_model_file_go_after_its_own_as_set_does(tmp_path, base):
     from allocator.runs.arguments import spec_given
@@ -52,11 +47,6 @@ def test_overrides_given_on_a_model_file_go_after_its_own_as_set_does(tmp_path, 
     assert _kinds(api) == _kinds(cli)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="since runs.spec.laid, a keyword None on a RunSpec is ignored: solve(spec, "
-    "cvar_cap=None) keeps the cap, decide_now=None keeps a two-stage plan, silently",
-)
 @pytest.mark.parametrize(
     ("field", "value"), [("cvar_cap", 100.0), ("decide_now", "phase1"), ("out", "/tmp/x")]
 )
@@ -87,11 +77,6 @@ def test_serves_save_warns_nothing_in_python(tmp_path):
     assert not [str(w.message) for w in told if w.category is allocator.AllocatorWarning]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an API override that breaks a reference is blamed on 'after --set ,': a --set "
-    "nobody gave, named empty",
-)
 def test_an_api_override_that_breaks_a_reference_is_not_blamed_on_an_empty_set():
     with pytest.raises(UsageError) as caught:
         allocator.plan(inputs=DATA / "enable", overrides=[{"exclude_program": "zone"}])
@@ -101,11 +86,6 @@ def test_an_api_override_that_breaks_a_reference_is_not_blamed_on_an_empty_set()
     assert "overrides" in said, said
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="allocator.layered refuses overrides= as --set text (and weights= as --weights) "
-    "with 'give ... each as its option takes it', which is what was given (docs/api.md)",
-)
 @pytest.mark.parametrize(
     "given",
     [{"overrides": [SET]}, {"objective": "weighted", "weights": "jobs=0.7,exports=0.3"}],
@@ -129,11 +109,6 @@ def _given_to_compare(tmp_path, given: dict) -> str:
     return "refused"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compare's new keyword checks (runs/compare.taken_options, measure_given) meet a "
-    "pandas or numpy value with a bare ValueError traceback, or a message of several lines",
-)
 @pytest.mark.parametrize(
     "given",
     [

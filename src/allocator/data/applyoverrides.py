@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from allocator.data.carry import carry_exclusions
-from allocator.data.cellset import after_problems, after_words, apply_set
+from allocator.data.cellset import after_problems, apply_set
 from allocator.data.checks import reference_problems
 from allocator.data.inputs import BOOK_SUFFIXES, explain_value
 from allocator.data.numbers import NumberError, number_style
@@ -25,6 +25,7 @@ from allocator.data.overrides import (
     ScaleBudget,
     SetCoefficient,
     SetLinkRatio,
+    after_words,
     told_by,
 )
 from allocator.data.records import read_cell
@@ -57,7 +58,7 @@ def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inpu
         elif ov.set_cell is not None:
             inp = apply_set(inp, ov.set_cell)
     sets = [o.set_cell for o in overrides if o.set_cell is not None]
-    after = after_words(source, sets)
+    after = after_words(source, overrides)
     found = [*reference_problems(inp), *after_problems(inp, sets)]
     problems = _in_place(inp, found)  # once, after overrides and sets
     if len(problems) == 1:  # the CSV is fine: an override made the data inconsistent

@@ -114,15 +114,6 @@ def set_texts(entries: object) -> object:
     return entries
 
 
-def after_words(source: str, sets: list[CellSet]) -> str:
-    """Who changed the data, for a problem across tables found after the overrides and sets:
-    `models/x.yaml: after its overrides (and sets)`, or `after --set '...'` without a model file."""
-    if source in ("", "None"):  # no model file: the sets come from the command line
-        named = ", ".join(quoted(s.text) for s in sets[:3])
-        return f"after --set {named}{' and more' if len(sets) > 3 else ''}"
-    return f"{source}: after its overrides{' and sets' if sets else ''}"
-
-
 def _check_column(where: str, table: str, column: str) -> None:
     """Refuse a column the set cannot change: a text key column (it names the row), a text
     column, or no column of the table."""

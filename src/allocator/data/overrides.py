@@ -7,6 +7,7 @@ reader (`modelfile.py`), which reads them from YAML and applies them to a datase
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -20,6 +21,7 @@ from allocator.data.numbers import (
     parse_number,
     parse_share,
 )
+from allocator.errors import quoted
 
 PROGRAM_COLUMNS = Literal[
     "cap_musd",
@@ -40,17 +42,38 @@ NO_MODEL_FILE = ("", "None")
 command line's `--set`s): empty, or `str(None)` as `pipeline.load_scenario` names it."""
 
 
+def by_model_file(source: str) -> bool:
+    """Whether overrides of `source` come from a model file: THE test of who gave them, which
+    each way of saying so below reads."""
+    return source not in NO_MODEL_FILE
+
+
 def told_by(source: str) -> str:
     """The start of a line that refuses an override of `source`: `models/x.yaml: `, or nothing
     for overrides given without a model file, whose place (`overrides[0]`) says where they came
     from."""
-    return "" if source in NO_MODEL_FILE else f"{source}: "
+    return f"{source}: " if by_model_file(source) else ""
 
 
 def source_words(source: str) -> str:
     """Who gave the overrides of `source`, as a note names them: the model file, or
     `overrides=` (a Python caller's, given without a model file)."""
-    return "overrides=" if source in NO_MODEL_FILE else source
+    return source if by_model_file(source) else "overrides="
+
+
+def after_words(source: str, overrides: Sequence[Override]) -> str:
+    """Who changed the data, for a problem across tables found after the overrides and sets:
+    `models/x.yaml: after its overrides (and sets)`; without a model file, `after --set '...'`
+    when all are sets (the command line's, or a caller's texts read as `--set`), else
+    `after overrides= (...)`: a caller's, whatever their kinds."""
+    sets = [o.set_cell for o in overrides if o.set_cell is not None]
+    if by_model_file(source):
+        return f"{source}: after its overrides{' and sets' if sets else ''}"
+    if len(sets) < len(overrides):  # a mapping: only a Python caller gives one without a file
+        count = f"{len(overrides)} override{'s' if len(overrides) > 1 else ''}"
+        return f"after {source_words(source)} ({count} given)"
+    named = ", ".join(quoted(s.text) for s in sets[:3])
+    return f"after --set {named}{' and more' if len(sets) > 3 else ''}"
 
 
 def _number(value: object) -> float:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from allocator.errors import UsageError
+from allocator.runs.given import plain_override
 from allocator.runs.spec import RunSpec, spec_from
 
 
@@ -70,8 +71,8 @@ def check_model_scenario(spec: RunSpec) -> None:
     lacks = []
     if "inputs" not in spec.scenario.model_fields_set and _other(spec.inputs, dataset):
         lacks.append(f"its dataset {dataset}")
-    held = [_plain(o) for o in spec.overrides[: len(mf.overrides)]]
-    if held != [_plain(o) for o in mf.overrides]:
+    held = [plain_override(o) for o in spec.overrides[: len(mf.overrides)]]
+    if held != [plain_override(o) for o in mf.overrides]:
         lacks.append(f"its {len(mf.overrides)} overrides and sets")
     if lacks:
         raise UsageError(
@@ -84,12 +85,6 @@ def check_model_scenario(spec: RunSpec) -> None:
 def _other(a: Path, b: Path) -> bool:
     """Whether two paths name different places."""
     return os.path.abspath(a) != os.path.abspath(b)
-
-
-def _plain(override: Any) -> dict[str, Any]:
-    """An override as plain values, without a set's origin (which names the file as typed)."""
-    plain: dict[str, Any] = override.model_dump(mode="json", exclude={"set_cell": {"origin"}})
-    return plain
 
 
 IGNORED_BY_STUDIES = (

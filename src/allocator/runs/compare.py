@@ -20,7 +20,7 @@ from allocator.model.build import OBJECTIVES
 from allocator.report.assumed import run_assumptions
 from allocator.runs.common import Study, run_study
 from allocator.runs.notes import quiet, told
-from allocator.runs.optiontext import rate_given, sets_read
+from allocator.runs.optiontext import rate_given, sets_read, value_shown
 from allocator.runs.solve import plan
 from allocator.runs.spec import SCENARIO_FIELDS, RunSpec, layered, model_path, validated
 
@@ -154,12 +154,13 @@ def measure_given(measure: object, rate: object) -> tuple[str | None, float | No
         kind, own = measure, None
     else:
         raise UsageError(
-            f"measure={measure!r:.60} is not a measure. Fix: give final, cumulative or "
+            f"measure={value_shown(measure)} is not a measure. Fix: give final, cumulative or "
             "discounted, e.g. measure='cumulative'"
         )
     if own is not None and rate is not None and rate_given(own) != rate_given(rate):
         raise UsageError(
-            f"measure={measure!r:.60} and discount_rate={rate!r:.30} give two discount rates. "
+            f"measure={value_shown(measure)} and discount_rate={value_shown(rate, 30)} give two "
+            "discount rates. "
             "Fix: give the rate once, as discount_rate="
         )
     return kind, rate_given(own if rate is None else rate)
@@ -179,18 +180,30 @@ def taken_options(
             else "no option of allocator compare nor a RunSpec field"
         )
         raise UsageError(
-            f"{other[0]}={options[other[0]]!r:.60}: {why}. Fix: leave it out; compare takes "
+            f"{other[0]}={value_shown(options[other[0]])}: {why}. Fix: leave it out; compare takes "
             "inputs, targets, measure, discount_rate, model (model_file), sets (overrides), "
             "out, force and results"
         )
     for name, mine, given in (("model", model, "model_file"), ("sets", sets, "overrides")):
-        if mine and options.get(given):
+        if _given(mine) and _given(options.get(given)):
             raise UsageError(
                 f"{name}= and {given}= both given: they are the same. Fix: give one of them"
             )
-    read = validated({"overrides": sets_read(sets or options.get("overrides") or ())})
-    model = model_path(model or options.get("model_file"))
+    changes = sets if _given(sets) else options.get("overrides")
+    read = validated({"overrides": sets_read(changes if _given(changes) else ())})
+    model = model_path(model if _given(model) else options.get("model_file"))
     return model, list(read.overrides), options.get("results")
+
+
+def _given(value: object) -> bool:
+    """Whether a keyword was given: not None nor empty, a pandas Series or numpy array by its
+    length (its truth value is ambiguous: a bare ValueError)."""
+    if value is None:
+        return False
+    try:
+        return len(value) > 0  # type: ignore[arg-type]
+    except TypeError:  # no length: a Path, a number
+        return True
 
 
 def compare(

@@ -69,13 +69,15 @@ def set_overrides(sets: Sequence[str] | None) -> list[Override]:
 def sets_read(given: object) -> object:
     """A caller's overrides (`overrides=`, compare's `sets=`) with each text read as `--set`
     reads it (`set_overrides`: `"pools.public/p1.budget_musd=60"`); one text alone is one set,
-    not a list of letters. Other entries (an `Override`, a mapping of its fields) are left to
-    the spec to check.
+    not a list of letters; a pandas Series or 1-D numpy array is its list. Other entries (an
+    `Override`, a mapping of its fields) are left to the spec to check.
 
     Raises:
         UsageError: a text `--set` refuses, naming its place (`overrides[1]: --set ...`).
     """
     entries = [given] if isinstance(given, str) else given
+    if hasattr(entries, "tolist") and getattr(entries, "ndim", None) == 1:
+        entries = entries.tolist()  # a DataFrame column (Series) or a 1-D array, as its list
     if not isinstance(entries, list | tuple):
         return given
     read: list[object] = []
@@ -192,3 +194,16 @@ def keyword_number(name: str, value: object, kind: str = "share", example: str =
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise UsageError(f"{name}={value!r} is not a number. Fix: e.g. {name}={example}")
     return value
+
+
+def value_shown(value: object, width: int = 60, kind: bool = True) -> str:
+    """A caller's value in a one-line message: a text or number as Python writes it, anything
+    else (a pandas Series, a numpy array: a repr of several lines) by its kind (unless `kind`
+    is False: the message names it) and its repr on one line, each cut at `width` characters."""
+    from allocator.errors import printable
+
+    written = " ".join(repr(value).split())
+    cut = written if len(written) <= width else f"{written[:width]}..."
+    if not kind or value is None or isinstance(value, str | int | float):
+        return printable(cut)
+    return printable(f"{type(value).__name__} {cut}")

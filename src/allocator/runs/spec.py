@@ -32,7 +32,7 @@ from allocator.data.overrides import Override
 from allocator.data.rows import described
 from allocator.errors import UsageError
 from allocator.model.measures import Measure
-from allocator.runs.optiontext import keywords_read, rate_given
+from allocator.runs.optiontext import keywords_read, rate_given, value_shown
 
 DEFAULT_DISCOUNT_RATE = 0.05
 """The discount rate a year of `--measure discounted` when none is given."""
@@ -76,14 +76,6 @@ class Scenario(BaseModel):
     def sources(self) -> list[tuple[str, Path | None]]:
         """The inputs a run reads, which its output folder must keep clear of."""
         return [("dataset", Path(self.inputs)), ("model file", self.model_file)]
-
-    def command_line_sets(self) -> list[str]:
-        """The `--set`s, as typed (a model file's own sets come back with its overrides)."""
-        return [
-            o.set_cell.text
-            for o in self.overrides
-            if o.set_cell is not None and o.set_cell.origin == "--set"
-        ]
 
 
 class RunSpec(BaseModel):
@@ -217,6 +209,8 @@ class RunSpec(BaseModel):
     def study(self, **more: Any) -> dict[str, Any]:
         """The fields a sweep's Dask workers receive, as plain values (also what sweep.json and
         the sweep's fingerprint are made of)."""
+        from allocator.runs.given import given_overrides
+
         return {
             "inputs": str(self.inputs),
             "objective": self.objective,
@@ -225,8 +219,8 @@ class RunSpec(BaseModel):
             "measure": self.measure,
             "discount_rate": self.discount_rate,
             "solver": dict(self.solver),
-            # the --sets (a model file's own sets come back with the model file, in each worker)
-            "sets": self.scenario.command_line_sets(),
+            # all but the model file's own, which come back with the file in each worker
+            "sets": given_overrides(self.scenario),
         } | more
 
 
@@ -251,9 +245,12 @@ def layered(
 
     The defaults are `RunSpec`'s. A model file (`model`) gives its dataset, objective, weights,
     targets, measure, discount rate, solver options, overrides (its sets last) and its name.
-    The command line (`given`: each option not None; scenario fields flat) goes on top, and
-    its `sets` (`--set`) after the model file's overrides.
+    The command line (`given`: each option not None, read as its option reads it by
+    `keywords_read`; scenario fields flat) goes on top, its `sets` (`--set`) after the model
+    file's overrides, then an `overrides=` given (`given_sets`).
     """
+    given, more = given_sets(keywords_read(given))
+    sets = (*sets, *more)
     base: dict[str, Any] = {}
     model = model_path(model)
     if model is not None:
@@ -276,16 +273,22 @@ def layered(
     return laid(base, given, sets)
 
 
-def laid(base: dict[str, Any], given: dict[str, Any], sets: Sequence[Override] = ()) -> RunSpec:
+def laid(
+    base: dict[str, Any],
+    given: dict[str, Any],
+    sets: Sequence[Override] = (),
+    nones: bool = False,
+) -> RunSpec:
     """THE precedence of a run's options, one rule for a model file and for a `RunSpec`: `given`
-    (each option not None) on top of `base` (a model file's options, or a spec's fields), then
-    `sets` after the overrides. A measure given other than the base's drops the base's discount
+    (each option not None; with `nones`, a keyword on a `RunSpec`, each as given: None sets its
+    field to None) on top of `base` (a model file's options, or a spec's fields), then `sets`
+    after the overrides. A measure given other than the base's drops the base's discount
     rate (it belongs to the base's measure), and an objective other than weighted drops the
     base's weights (they are weighted's). The objective, targets, measure and rate are checked
     here, before any work.
     """
     base = dict(base)
-    told = {k: v for k, v in given.items() if v is not None}
+    told = dict(given) if nones else {k: v for k, v in given.items() if v is not None}
     if "measure" in told and told["measure"] != base.get("measure", "final"):
         base.pop("discount_rate", None)  # the base's rate is for the base's measure
     merged = base | told
@@ -294,7 +297,9 @@ def laid(base: dict[str, Any], given: dict[str, Any], sets: Sequence[Override] =
     from allocator.model.build import check_choices
 
     check_choices(merged.get("objective", "jobs"), merged.get("targets", "soft"))  # every command
-    merged["overrides"] = (*merged.get("overrides", ()), *sets)
+    held = merged.get("overrides", ())
+    if isinstance(held, list | tuple):  # another value (a keyword None) is the spec's to refuse
+        merged["overrides"] = (*held, *sets)
     merged["discount_rate"] = measure_of(
         merged.get("measure", "final"), rate_given(merged.get("discount_rate"))
     ).rate  # checked now
@@ -321,8 +326,8 @@ def model_path(model: object) -> Path | None:
     if isinstance(model, str | os.PathLike):
         return Path(model)
     raise UsageError(
-        f"model file {model!r:.60} ({type(model).__name__}) is not a path. Fix: give the model "
-        "file's path, e.g. 'models/baseline.yaml'"
+        f"model file {value_shown(model, kind=False)} ({type(model).__name__}) is not a path. "
+        "Fix: give the model file's path, e.g. 'models/baseline.yaml'"
     )
 
 
@@ -347,8 +352,20 @@ def validated(data: dict[str, Any]) -> RunSpec:
 def spec_from(spec: RunSpec | Path | str | None, options: dict[str, Any]) -> RunSpec:
     """The spec a Python caller means: a `RunSpec` or a model file (`layered`) with `options` on
     top by the one precedence (`laid`), or the defaults' with `options` on top; each keyword
-    read as its option reads it (`keywords_read`)."""
-    options = keywords_read(options)
-    if isinstance(spec, RunSpec):
-        return laid(fields_of(spec, options), options) if options else spec
-    return layered(None if spec is None else Path(spec), **options)
+    read as its option reads it (`keywords_read`), and `overrides=` applied after the model
+    file's (or the spec's) own, as `--set` is (`given_sets`)."""
+    if not isinstance(spec, RunSpec):
+        return layered(None if spec is None else Path(spec), **options)
+    options, sets = given_sets(keywords_read(options))
+    if not options and not sets:
+        return spec
+    return laid(fields_of(spec, options), options, sets, nones=True)  # as spec.with_
+
+
+def given_sets(options: dict[str, Any]) -> tuple[dict[str, Any], Sequence[Any]]:
+    """A caller's `overrides=` (a list, read) taken out of `options`: laid after the base's own,
+    as `--set` is; any other value is left in `options` for the spec to refuse by name."""
+    given = options.get("overrides")
+    if not isinstance(given, list | tuple):
+        return options, ()
+    return {k: v for k, v in options.items() if k != "overrides"}, tuple(given)

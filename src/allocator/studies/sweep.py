@@ -14,9 +14,10 @@ as built is never rewritten.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -29,6 +30,9 @@ from allocator.model.measures import FINAL, JOB_YEARS, Measure, weight_from
 from allocator.solver.compile import CompiledLP
 from allocator.solver.passes import apply_options, optimum
 from allocator.solver.results import snap_plan
+
+if TYPE_CHECKING:
+    from allocator.data.overrides import Override
 
 
 @dataclass
@@ -284,7 +288,8 @@ def model_for(spec: dict[str, Any]) -> tuple[SampleModel, list[str]]:
         spec["targets"],
         measure,
     )
-    key += (tuple(sorted(solver.items())), tuple(spec.get("sets") or ()))
+    given = json.dumps(spec.get("sets") or [], sort_keys=True)  # texts and mappings
+    key += (tuple(sorted(solver.items())), given)
     if key not in _MODELS:
         inp, params = load_uncertain(spec["inputs"], spec["model_file"], spec.get("sets"))
         model = SampleModel(inp, params, spec["objective"], spec["targets"], measure, solver)
@@ -293,19 +298,18 @@ def model_for(spec: dict[str, Any]) -> tuple[SampleModel, list[str]]:
 
 
 def load_uncertain(
-    inputs: str, model_file: str | None, sets: list[str] | None = None
+    inputs: str, model_file: str | None, sets: list[Any] | None = None
 ) -> tuple[Inputs, list[Param]]:
-    """The dataset (with a model file's overrides, then the `--set`s) and its uncertain
+    """The dataset (with a model file's overrides, then those given after them: each `--set`
+    text and a caller's override mappings, `RunSpec.study`'s `sets`) and its uncertain
     numbers."""
     from pathlib import Path
 
-    from allocator.data.cellset import parse_set
     from allocator.data.modelfile import load_dataset, load_model_file
-    from allocator.data.overrides import Override
     from allocator.data.uncertainty import params_of
 
     overrides = load_model_file(Path(model_file))[0].overrides if model_file else []
-    overrides = [*overrides, *(Override(set_cell=parse_set(s)) for s in sets or [])]
+    overrides = [*overrides, *given_overrides(sets or [])]
     inp = load_dataset(inputs, overrides, model_file or "")
     params = params_of(inp)
     if not params:
@@ -314,6 +318,17 @@ def load_uncertain(
             "uncertainty.csv (see inputs/README.md)"
         )
     return inp, params
+
+
+def given_overrides(entries: list[Any]) -> list[Override]:
+    """The overrides a run gives after its model file's, as `RunSpec.study` sends them: by the
+    one reader of a caller's `overrides=` (`optiontext.sets_read`: a text as `--set`), each
+    mapping as an `Override`."""
+    from allocator.data.overrides import Override
+    from allocator.runs.optiontext import sets_read
+
+    read = cast(list[Any], sets_read(list(entries)))  # a list stays one
+    return [o if isinstance(o, Override) else Override.model_validate(o) for o in read]
 
 
 def solve_chunk(spec: dict[str, Any]) -> list[dict[str, Any]]:

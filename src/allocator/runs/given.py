@@ -1,0 +1,58 @@
+"""The overrides a run is given after its model file's own (each `--set`, a caller's
+`overrides=`), told apart from the file's: what a sweep's workers receive (`RunSpec.study`),
+each worker reloading the model file for its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from allocator.data.overrides import Override
+    from allocator.runs.spec import Scenario
+
+
+def given_overrides(scenario: Scenario) -> list[str | dict[str, Any]]:
+    """The overrides given after the model file's own, as plain values: a `--set` as typed, any
+    other as its mapping. A sweep's worker reads them after the file's by the one reader of
+    `overrides=` (`studies.sweep.given_overrides`: `optiontext.sets_read`)."""
+    return [
+        o.set_cell.text if o.set_cell is not None and typed_set(o) else _mapping(o)
+        for o in scenario.overrides[model_files_own(scenario) :]
+    ]
+
+
+def _mapping(override: Override) -> dict[str, Any]:
+    """An override as the mapping a model file writes (its one key)."""
+    plain: dict[str, Any] = override.model_dump(mode="json", exclude_none=True)
+    return plain
+
+
+def model_files_own(scenario: Scenario) -> int:
+    """How many of the overrides lead as the model file's own: its overrides and sets as the
+    file has them now (0 without one). A scenario that holds them otherwise (a run's record of
+    a file changed since) is told apart as run.json's reader does (`runs.record`): the trailing
+    `--set`s are given, the rest is the file's."""
+    if scenario.model_file is None:
+        return 0
+    from allocator.data.modelfile import load_model_file
+
+    own = load_model_file(Path(scenario.model_file))[0].overrides
+    held = scenario.overrides[: len(own)]
+    if [plain_override(o) for o in held] == [plain_override(o) for o in own]:
+        return len(own)
+    count = len(scenario.overrides)
+    while count and typed_set(scenario.overrides[count - 1]):
+        count -= 1
+    return count
+
+
+def typed_set(override: Override) -> bool:
+    """Whether `override` is a `--set` (or a caller's text read as one)."""
+    return override.set_cell is not None and override.set_cell.origin == "--set"
+
+
+def plain_override(override: Override) -> dict[str, Any]:
+    """An override as plain values, without a set's origin (which names the file as typed)."""
+    plain: dict[str, Any] = override.model_dump(mode="json", exclude={"set_cell": {"origin"}})
+    return plain
