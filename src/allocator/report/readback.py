@@ -74,7 +74,7 @@ def _refuse_edited_numbers(path: Path, table: pd.DataFrame, fix: str) -> None:
 
 def read_run_json(folder: Path, fix: str) -> dict[str, Any]:
     """The run.json of a run folder as an object: the one reader of run.json (`--check-against`
-    through `runs.spec.read_record`, `compare`'s run folders, `report`).
+    through `runs.record.read_record`, `compare`'s run folders, `report`).
 
     Raises:
         UsageError: no run.json, one that is not JSON, or one that is not a JSON object; each

@@ -31,7 +31,7 @@ def plan_columns(milestones: list[int]) -> list[str]:
 
 class PlanTable:
     """sweep_plan.csv, appended as samples finish (with the sweep's other tables, before their
-    sweep.csv rows: `sweeprun.StreamWriter`); a sample without a plan row (its task failed) gets
+    sweep.csv rows: `sweepwriter.StreamWriter`); a sample without a plan row (its task failed) gets
     one when --resume solves it."""
 
     def __init__(self, path: Path, columns: list[str]) -> None:

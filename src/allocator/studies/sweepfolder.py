@@ -79,7 +79,7 @@ def record_digests(folder: Path, command: str, files: tuple[str, ...]) -> None:
     """run.json of a whole study folder, rewritten last: its `written_by` marker with each of
     `files` present now and its SHA-256 (`folders.marker`), as `write.write_run_json` records a
     run's, so `--force` and `--resume` keep a table the user edited since. While the samples
-    stream in, run.json records none (`sweeprun.mark_folder`): the tables grow by design."""
+    stream in, run.json records none (`sweepguard.mark_folder`): the tables grow by design."""
     from allocator.report.folders import MARKER, file_digests, marker
     from allocator.report.write import json_text, write_text_atomic
 
