@@ -46,11 +46,6 @@ def test_a_weighted_runs_one_more_unit_is_what_solve_on_the_moved_data_gives(tmp
     assert change == pytest.approx(row["gain_of_one_unit_up"], rel=1e-6, abs=1e-9)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (docs/shadow-prices.md): the cap row moves alone; --set cap_musd also moves its "
-    "ramp rows (semiconductor_assembly: 0 by the row, +6.8 by solve on the moved cap)",
-)
 def test_one_more_unit_of_a_ramped_cap_is_what_solve_on_the_moved_cap_gives(tmp_path):
     import pandas as pd
 

@@ -49,6 +49,49 @@ def basis_range(h: highspy.Highs, row: int, sigma: int, view: Rows | None = None
     return float(max(0.0, steps.min(initial=np.inf)))
 
 
+def direction_range(
+    h: highspy.Highs,
+    rows: np.ndarray,
+    coef: np.ndarray,
+    sigma: int,
+    view: Rows,
+    upper: np.ndarray,
+) -> float:
+    """`basis_range` of several rows' upper bounds moved together, each by its `coef` x t
+    (`sigma` +1 up, -1 down; `upper`: their bounds as `h` holds them now, `view` every other
+    row's, as for `basis_range`: no row read from HiGHS): how far t goes with
+    the optimal basis `h` holds primal feasible, so optimal, the objective changing by the duals
+    times the moves per unit. A non-basic row's activity moves with its bound (its unit vector,
+    times its coefficient, into the basis solve); a basic row's bound moves away from or
+    towards its activity (the ratio test's bound moves too)."""
+    status, basic = h.getBasicVariables()  # type: ignore[attr-defined]  # stub gap (1.16)
+    if status != highspy.HighsStatus.kOk:
+        return 0.0
+    m = h.getNumRow()
+    is_basic = np.zeros(m, dtype=bool)
+    is_basic[-1 - basic[basic < 0]] = True
+    step = np.zeros(m)
+    step[rows] = np.where(is_basic[rows], 0.0, coef)
+    status, change = h.getBasisSolve(step)  # type: ignore[attr-defined]  # stub gap (1.16)
+    if status != highspy.HighsStatus.kOk:
+        return 0.0
+    cols, brows = basic[basic >= 0], -1 - basic[basic < 0]
+    sol = h.getSolution()
+    value = np.concatenate([np.asarray(sol.col_value)[cols], np.asarray(sol.row_value)[brows]])
+    c = _bounds(h.getCols, cols, 3)
+    now = view.upper.copy()
+    now[rows] = upper
+    drift_of = np.zeros(m)
+    drift_of[rows] = sigma * coef
+    lower, high = np.concatenate([c[0], view.lower[brows]]), np.concatenate([c[1], now[brows]])
+    drift = np.concatenate([np.zeros(len(cols)), drift_of[brows]])
+    rate = sigma * np.concatenate([change[basic >= 0], -change[basic < 0]])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        up = np.where(rate - drift > 0, (high - value) / (rate - drift), np.inf)
+        down = np.where(rate < 0, (lower - value) / rate, np.inf)
+    return float(max(0.0, min(up.min(initial=np.inf), down.min(initial=np.inf))))
+
+
 def _bounds(
     get: Callable[..., tuple[Any, ...]], index: np.ndarray, at: int
 ) -> tuple[np.ndarray, np.ndarray]:
