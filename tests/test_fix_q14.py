@@ -146,3 +146,106 @@ def test_a_datums_rate_where_the_basis_proves_it_needs_no_resolve(monkeypatch):
     assert out["gain_per_unit_up"][0] == pytest.approx(0.6)
     assert out["up_holds_for"][0] == pytest.approx(5 / 3)
     assert out["up_end"][0] == "at least"
+
+
+def _weighted_lp():
+    """x (1 job per musd), y (1 musd of exports per musd); budget x + y <= 10 (row 0), cap
+    x <= 4 (row 1). Best jobs 4, best exports 10; the index 0.5 jobs / 4 + 0.5 exports / 10 is
+    0.8 at x = 4, y = 6. By hand, as `allocator solve --objective weighted` on the moved data:
+    budget 11: bests 4 and 11, index 0.5 + 0.5 x 7 / 11 (+0.0181818); cap 5: bests 5 and 10,
+    index 0.5 + 0.25 (-0.05), where the bests held say +0.05 and +0.075 a musd."""
+    import highspy
+
+    from allocator.solver.highs import new_highs
+    from allocator.solver.wholeunit import Normalised
+
+    inf = highspy.kHighsInf
+    h = new_highs()
+    h.setOptionValue("output_flag", False)
+    for _ in range(2):
+        h.addVar(0.0, inf)
+    jobs, exports = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    index = 0.5 * jobs / 4 + 0.5 * exports / 10
+    h.changeColsCost(2, np.array([0, 1], dtype=np.int32), index)
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    h.addRow(-inf, 10.0, 2, np.array([0, 1], dtype=np.int32), np.ones(2))
+    h.addRow(-inf, 4.0, 1, np.array([0], dtype=np.int32), np.ones(1))
+    h.run()
+    return h, Normalised(((0.5, jobs), (0.5, exports)), index)
+
+
+def test_a_weighted_whole_unit_finds_each_measures_best_again():
+    from allocator.solver.marginal import Base
+    from allocator.solver.units import listed_rates
+
+    h, norm = _weighted_lp()
+    assert h.getInfo().objective_function_value == pytest.approx(0.8)
+    zero = np.zeros(2)
+    out = listed_rates(h, Base.of(h), (zero, zero), np.array([True, True]), None, None, None, norm)
+    assert out["gain_per_unit_up"] == pytest.approx([0.05, 0.075])  # the bests held
+    assert out["gain_of_one_unit_up"][0] == pytest.approx(0.5 + 0.5 * 7 / 11 - 0.8)
+    assert out["gain_of_one_unit_up"][1] == pytest.approx(-0.05)
+    assert h.getInfo().objective_function_value == pytest.approx(0.8)  # put back
+    assert list(h.getLp().col_cost_) == pytest.approx(list(norm.cost))
+
+
+@pytest.fixture(scope="module")
+def weighted(tmp_path_factory):
+    """The weighted baseline's printed document and the rare earths cap's row."""
+    tmp = tmp_path_factory.mktemp("weighted")
+    args = ("--inputs", BASELINE, "--objective", "weighted", "--json")
+    res = run_cli("solve", *args, "--out", tmp / "base")
+    assert res.exit_code == 0, res.stderr
+    prices = pd.read_csv(tmp / "base" / "shadow_prices.csv").set_index("constraint")
+    return tmp, json.loads(res.stdout), prices.loc["program_cap(rare_earths_processing)"], args
+
+
+def test_a_weighted_runs_unit_less_is_what_solve_on_the_moved_data_gives(weighted):
+    """One unit less (one more: tests/test_hunt14_found.py); the bests held said -4.5e-05."""
+    tmp, before, row, args = weighted
+    cap, column, sign = 2199, "loss_of_one_unit_down", -1
+    res = run_cli(
+        "solve",
+        *args,
+        "--set",
+        f"programs.rare_earths_processing.cap_musd={cap}",
+        "--out",
+        tmp / str(cap),
+    )
+    assert res.exit_code == 0, res.stderr
+    change = json.loads(res.stdout)["objective"]["value"] - before["objective"]["value"]
+    assert sign * float(row[column]) == pytest.approx(change, rel=1e-6, abs=1e-9)
+
+
+def test_a_weighted_index_at_both_bests_lists_no_room_that_buys(weighted):
+    _, before, row, _ = weighted
+    # the plan reaches the best jobs and the best exports at once: no move raises the index
+    # once the bests are found again, so no limit is listed (the bests held said +4.5e-05)
+    assert before["objective"]["value"] == pytest.approx(1.0)
+    assert float(row["gain_per_unit_up"]) > 1e-5
+    assert before["top_shadow_prices"] == []
+
+
+def test_a_weighted_rate_says_it_holds_the_bests_and_makes_no_average_of_both():
+    from types import SimpleNamespace
+
+    from allocator.report.rates import rate_words
+
+    row = SimpleNamespace(
+        gain_per_unit_up=4.5e-5,
+        up_holds_for=0.08,
+        loss_per_unit_down=4.5e-5,
+        down_holds_for=200.0,
+        gain_of_one_unit_up=-2.2e-6,
+        loss_of_one_unit_down=0.0,
+        shortfall_change_up=0.0,
+        shortfall_change_down=0.0,
+        holds_for_unit="musd",
+        one_sided="re-solved",
+    )
+    more, less = rate_words(row, "index per musd")
+    assert more == (
+        "one more musd: -2.2e-06 index (+4.5e-05 index per musd with each measure's best held "
+        "for 0.08 musd)"
+    )
+    assert "best held for 200 musd" in less

@@ -148,14 +148,27 @@ def _held(side: Side, lex: Lexicographic | None) -> bool:
     return side.loosens and (lex.held <= 0 or keeps)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Normalised:
     """How `--objective weighted` solves, for re-solving a moved row the same way: each
     measure's best found (its `costs`, with its weight), then the index, each measure over its
-    best, solved (`cost`: today's index, whose bests a move changes)."""
+    best, solved (`cost`: today's index, whose bests a move changes). `bases`: an optimal basis
+    of each pass (by measure, and -1 for the index) at the data of the first move solved, from
+    which each later move starts, a few bounds away."""
 
     measures: tuple[tuple[float, np.ndarray], ...]
     cost: np.ndarray
+    bases: dict[int, highspy.HighsBasis] = field(default_factory=dict)
+
+    def warm(self, h: highspy.Highs, k: int) -> None:
+        """Start pass `k` from its kept basis, if any."""
+        if k in self.bases:
+            h.setBasis(self.bases[k])
+
+    def keep(self, h: highspy.Highs, k: int) -> None:
+        """Keep pass `k`'s optimal basis, if none is kept yet."""
+        if k not in self.bases and status_of(h) is Status.OPTIMAL:
+            self.bases[k] = h.getBasis()
 
 
 def _renormalised(side: Side, lex: Lexicographic | None, norm: Normalised) -> tuple[float, float]:
@@ -170,20 +183,21 @@ def _renormalised(side: Side, lex: Lexicographic | None, norm: Normalised) -> tu
         if lex is not None:
             h.changeRowBounds(lex.row, -_INF, lex.unheld)
             _costs(h, lex.shortfall)
+            lex.warm(h, "shortfall")
             found = _objective(h)
             if found is None:
                 return -np.inf, np.nan
             least = max(0.0, -found)
             h.changeRowBounds(lex.row, -_INF, least)
-        held = _Held(h, lex, least)
+        held = _Held(h, lex, least, norm)
         index = np.zeros(len(norm.cost))
-        for weight, cost in norm.measures:
-            best = held.solve(cost)
+        for k, (weight, cost) in enumerate(norm.measures):
+            best = held.solve(cost, k)
             if best is None:
                 return -np.inf, np.nan
             if weight and best > 0:  # as `passes.objective_costs` normalises
                 index += (weight / best) * cost
-        value = held.solve(index)
+        value = held.solve(index, -1)
         if value is None:
             return -np.inf, np.nan
         change = least - lex.held if lex is not None else np.nan
@@ -205,12 +219,15 @@ class _Held:
     h: highspy.Highs
     lex: Lexicographic | None
     least: float
+    norm: Normalised
     spent: bool = False
 
-    def solve(self, cost: np.ndarray) -> float | None:
-        """The optimum of `cost`, None if no plan is feasible."""
+    def solve(self, cost: np.ndarray, k: int) -> float | None:
+        """The optimum of `cost` (pass `k` of `norm`), None if no plan is feasible."""
         _costs(self.h, cost)
+        self.norm.warm(self.h, k)
         value = _objective(self.h)
+        self.norm.keep(self.h, k)
         if value is None and self.lex is not None and not self.spent:
             self.spent = True
             slack = HOLD_SLACK * max(1.0, self.least)
