@@ -249,3 +249,28 @@ def test_a_weighted_rate_says_it_holds_the_bests_and_makes_no_average_of_both():
         "for 0.08 musd)"
     )
     assert "best held for 200 musd" in less
+
+
+def test_above_the_resolve_size_a_datums_numbers_are_not_computed_nor_the_rows_alone(
+    monkeypatch,
+):
+    """Above `EXTEND_UP_TO` nonzeros no side is re-solved (nor the basis's reach along the move
+    read): the cap's rates and units are empty, never its row alone's under cap_musd's words."""
+    from allocator.solver import probes, units
+    from allocator.solver.marginal import Base
+    from allocator.solver.units import listed_rates, ramped_caps
+
+    monkeypatch.setattr(units, "EXTEND_UP_TO", 0)
+    h = _ramped_lp()
+    together = ramped_caps(
+        ["program_cap", "ramp", "ramp", "budget"],
+        [("a",), ("a", 2030), ("a", 2031), ("p", "phase1")],
+        np.array([10.0, 3.0, 3.0, 7.0]),
+    )
+    before = probes.runs(h)
+    big = np.full(4, 5.0)  # the rows alone's ranges: 0 a musd for 5 musd each way
+    out = listed_rates(h, Base.of(h), (big, big), np.ones(4, dtype=bool), None, None, together)
+    assert probes.runs(h) == before
+    for column in ("gain_per_unit_up", "loss_per_unit_down", "gain_of_one_unit_up"):
+        assert np.isnan(out[column][0]), column
+    assert out["gain_per_unit_up"][3] == 0.0  # the budget (basic) keeps its own
