@@ -225,7 +225,8 @@ def grouped_top_prices(prices: pd.DataFrame, inp: Inputs, n: int = 10) -> pd.Dat
         if r["family"] != "budget" or key not in placeholders:
             lines.append(line)
             continue
-        same = (key[0], r["shadow_price"], *(str(r[c]) for c in sides))
+        # as written (12 digits): two probes' line intersections differ in the 15th digit
+        same = (key[0], r["shadow_price"], *(_written_key(r[c]) for c in sides))
         group = groups.get(same)
         if group is None:
             group = line | {"phases": [key[1]], "pool": key[0]}
@@ -241,6 +242,11 @@ def grouped_top_prices(prices: pd.DataFrame, inp: Inputs, n: int = 10) -> pd.Dat
                 "budget is 0 (assumption), so this is what money there would be worth"
             )
     return pd.DataFrame(lines[:n], columns=columns)
+
+
+def _written_key(value: Any) -> str:
+    """A cell as the CSV tables write it: numbers to 12 significant digits, text as it is."""
+    return str(_as_written(value)) if isinstance(value, (int, float)) else str(value)
 
 
 def _as_written(value: Any) -> float:

@@ -23,6 +23,11 @@ tables already write as 0 (the solver's duals are cleaned at this same tolerance
 EXCEL_INFINITY = 1e30
 """Excel Solver's "no limit"."""
 
+WEIGHTED_UNIT = "index"
+"""The unit of `--objective weighted` (`model.solution.PLAIN_UNITS`): its rates at the margin
+hold each measure's best as this run found it (the LP model.mps holds); its whole units are
+`allocator solve` on the moved data, the bests found again."""
+
 ONE_SIDED = [
     "gain_per_unit_up",
     "up_holds_for",
@@ -187,6 +192,7 @@ def rate_words(row: Any, unit: str) -> tuple[str, str]:
             sign * _number(row, rate), _number(row, holds), sign * change, _number(row, shortfall)
         )
         side.end = end
+        side.bests_held = objective == WEIGHTED_UNIT
         more = "more" if sign > 0 else "less"
         said.append(f"one {more} {per}: {side.words(objective, per, holds_unit)}")
     return said[0], said[1]
@@ -208,6 +214,9 @@ class _Side:
         self.rate, self.holds, self.change, self.shortfall = rate, holds, change, shortfall
         self.end = ""
         """What lies past `holds` (`side_ends`)."""
+        self.bests_held = False
+        """A weighted index: the rate holds each measure's best (the whole unit finds them
+        again), so it is said so, and no average over the rest of the unit is made of both."""
 
     def words(self, objective: str, per: str, holds_unit: str) -> str:
         """E.g. `-40 jobs, and the least target shortfall rises by 0.0002 (...)`."""
@@ -235,10 +244,13 @@ class _Side:
         if abs(rate) >= EXCEL_INFINITY:
             return "no plan is feasible"
         said = f"{rate + 0.0:+,.4g} {unit}"
+        if self.bests_held:
+            said += " with each measure's best held"
         if holds >= EXCEL_INFINITY:
             return f"{said} for any amount"
         amount = _amount(holds, holds_unit, self.end)
-        if holds >= 1 or moved or self.end in ("then no plan", "then shortfall rises"):
+        ends = ("then no plan", "then shortfall rises")
+        if holds >= 1 or moved or self.bests_held or self.end in ends:
             return f"{said} for {amount}"
         rest = (self.change - rate * holds) / (1 - holds)
         rest = 0.0 if abs(rest) < 1e-9 * max(1.0, abs(rate)) else rest

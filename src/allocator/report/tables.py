@@ -182,14 +182,21 @@ def select_text(conditions: Sequence[object], choices: Sequence[str], default: s
     return np.array([*choices, default], dtype=object)[codes]
 
 
-RAMP_HELD = " (the cap row alone: its yearly absorption limits, which cap_musd also sets, held)"
+RAMP_MOVED = (
+    " (one-sided rates and whole units: cap_musd moved as --set moves it, its yearly absorption"
+    " limits too; shadow_price: the cap row alone, its absorption limits held)"
+)
 """Said of the cap of a program with absorption limits (`ramp` rows, max_annual_share x cap):
-its rates and whole units move the cap row alone, where `--set ...cap_musd` moves both
-(docs/shadow-prices.md)."""
+its one-sided rates and whole units are what `--set programs.X.cap_musd` gives (the cap row and
+its ramp rows moved together, re-solved: `solver.probes.Bundle`), its shadow price is the cap
+row's own dual (docs/shadow-prices.md)."""
+
+RAMP_HELD = RAMP_MOVED
+"""The name the words had while the cap row moved alone (tests import it)."""
 
 
 def _held_ramps(rows: pd.DataFrame, words: list[str]) -> list[str]:
-    """`words` with `RAMP_HELD` after each program_cap row of a program that has ramp rows.
+    """`words` with `RAMP_MOVED` after each program_cap row of a program that has ramp rows.
 
     Only the cap rows' programs are looked up, in a set: `np.isin` over the object column
     sorted it (31 ms of the 1e6 nonzero run's 6,726 rows; bench/README.md, eighth session)
@@ -204,7 +211,7 @@ def _held_ramps(rows: pd.DataFrame, words: list[str]) -> list[str]:
     out = list(words)
     for i in np.flatnonzero(family == "program_cap").tolist():
         if isinstance(program[i], str) and program[i] in ramped:
-            out[i] += RAMP_HELD
+            out[i] += RAMP_MOVED
     return out
 
 

@@ -6,6 +6,7 @@ reach, as Excel's allowable range; `marginal.Side` asks it before re-solving. Sp
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import highspy
@@ -47,6 +48,77 @@ def basis_range(h: highspy.Highs, row: int, sigma: int, view: Rows | None = None
     with np.errstate(divide="ignore", invalid="ignore"):
         steps = np.where(rate != 0, room / rate, np.inf)
     return float(max(0.0, steps.min(initial=np.inf)))
+
+
+@dataclass(frozen=True)
+class Basic:
+    """The optimal basis `h` holds, read once for many `direction_range`s at one point: its
+    basic variables (HiGHS's order: a column's index, or -1 - a row's), their values and their
+    bounds (the rows' from `view` and the given moved bounds, per call)."""
+
+    basic: np.ndarray
+    is_basic: np.ndarray
+    cols: np.ndarray
+    rows: np.ndarray
+    value: np.ndarray
+    col_bounds: tuple[np.ndarray, np.ndarray]
+
+    @classmethod
+    def of(cls, h: highspy.Highs) -> Basic | None:
+        """The basis `h` holds; None if HiGHS has none to give."""
+        status, basic = h.getBasicVariables()  # type: ignore[attr-defined]  # stub gap (1.16)
+        if status != highspy.HighsStatus.kOk:
+            return None
+        is_basic = np.zeros(h.getNumRow(), dtype=bool)
+        cols, rows = basic[basic >= 0], -1 - basic[basic < 0]
+        is_basic[rows] = True
+        sol = h.getSolution()
+        value = np.concatenate([np.asarray(sol.col_value)[cols], np.asarray(sol.row_value)[rows]])
+        return cls(basic, is_basic, cols, rows, value, _bounds(h.getCols, cols, 3))
+
+
+def direction_range(
+    h: highspy.Highs,
+    rows: np.ndarray,
+    coef: np.ndarray,
+    sigma: int,
+    view: Rows,
+    upper: np.ndarray,
+    held: Basic | None = None,
+) -> float:
+    """`basis_range` of several rows' upper bounds moved together, each by its `coef` x t
+    (`sigma` +1 up, -1 down; `upper`: their bounds as `h` holds them now, `view` every other
+    row's, as for `basis_range`: no row read from HiGHS): how far t goes with the optimal basis
+    `h` holds (`held`, if read already: `Basic.of`) primal feasible, so optimal, the objective
+    changing by the duals times the moves per unit. A non-basic row's activity moves with its
+    bound (its unit vector, times its coefficient, into the basis solve); a basic row's bound
+    moves away from or towards its activity (the ratio test's bound moves too)."""
+    b = Basic.of(h) if held is None else held
+    if b is None:
+        return 0.0
+    step = np.zeros(len(b.is_basic))
+    step[rows] = np.where(b.is_basic[rows], 0.0, coef)
+    change = np.zeros(len(step))  # every row moved basic: no basic variable moves
+    if step.any():
+        status, change = h.getBasisSolve(step)  # type: ignore[attr-defined]  # stub gap (1.16)
+        if status != highspy.HighsStatus.kOk:
+            return 0.0
+    now = view.upper[b.rows]
+    drift = np.zeros(len(b.rows))
+    at = np.flatnonzero(np.isin(b.rows, rows))  # the basic rows among those moved
+    if at.size:
+        where = {r: k for k, r in enumerate(np.asarray(rows).tolist())}
+        k = np.array([where[r] for r in b.rows[at].tolist()])
+        now[at], drift[at] = upper[k], sigma * coef[k]
+    lower = np.concatenate([b.col_bounds[0], view.lower[b.rows]])
+    high = np.concatenate([b.col_bounds[1], now])
+    drift = np.concatenate([np.zeros(len(b.cols)), drift])
+    rate = sigma * np.concatenate([change[b.basic >= 0], -change[b.basic < 0]])
+    value = b.value
+    with np.errstate(divide="ignore", invalid="ignore"):
+        up = np.where(rate - drift > 0, (high - value) / (rate - drift), np.inf)
+        down = np.where(rate < 0, (lower - value) / rate, np.inf)
+    return float(max(0.0, min(up.min(initial=np.inf), down.min(initial=np.inf))))
 
 
 def _bounds(

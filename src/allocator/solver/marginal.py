@@ -29,8 +29,7 @@ import highspy
 import numpy as np
 
 from allocator.solver import probes
-from allocator.solver.basisrange import basis_range
-from allocator.solver.probes import Point, Seen, Side
+from allocator.solver.probes import Point, Seen, Side, Together, side_of
 from allocator.solver.rows import Rows
 
 MAX_PROBES = 40
@@ -139,7 +138,7 @@ def _exact_end(side: Side, slope: float, end: float) -> float:
     p = side.solve(end)  # the instance at an optimal basis there, whichever mode
     if p is None or side.current is not p or not side.on(p, slope):
         return end
-    reach = end + basis_range(side.h, side.row, side.sigma, side.rows)
+    reach = end + side.reach()
     return reach if end <= reach <= side.stop else end
 
 
@@ -151,7 +150,7 @@ def _first_probe(side: Side, cut_first: bool) -> tuple[Point | None, float]:
     after one unit, or first for a cut that likely has no plan (`cut_first`: its row binds where
     today's least shortfall is found), one unit less then known infeasible without a solve."""
     if probes.SHORTCUTS and cut_first and side.tightens and side.at(_LEAST) is None:
-        side.seen[(side.row, side.sigma, 1.0)] = None
+        side.seen[(side.key, side.sigma, 1.0)] = None
         return None, 0.0
     t, reach = 1.0, np.inf
     first = side.at(t)
@@ -239,12 +238,13 @@ def side_rate(
     seen: Seen | None = None,
     cut_first: bool = False,
     rows: Rows | None = None,
+    together: Together | None = None,
 ) -> SideRate:
     """One side of `row` at the optimum `base` of `h` (`seen`: probes solved before,
     `Side.seen`; `cut_first`: a cut likely has no plan, see `_first_probe`; `rows`: the rows
-    `h` holds, read from it if None). The row's bounds are put back; the basis is not (see
-    `one_sided`)."""
-    side = Side(h, row, sigma, base.objective, sigma * float(base.dual[row]), seen, rows)
+    `h` holds, read from it if None; `together`: rows the same datum moves with it, `Bundle`).
+    The rows' bounds are put back; the basis is not (see `one_sided`)."""
+    side = side_of(h, row, sigma, base.objective, base.dual, seen, rows, together)
     try:
         slope, holds = _one_side(side, cut_first)
     finally:
@@ -281,15 +281,16 @@ def side_end(
     basis_reach: float,
     seen: Seen | None = None,
     rows: Rows | None = None,
+    together: Together | None = None,
 ) -> tuple[float, bool, bool]:
     """Where the piece of `row`'s side `sigma` that the base dual gives ends, known to hold for
     `basis_reach` > 0 units (Excel's allowable range: the optimal basis stays feasible that far)
     and found exactly past it by the re-solves of `_piece_end`: the basis's range is where that
     basis stops, not where the rate changes (the baseline's ecosystem budget: 331 musd by the
     basis, the whole 6,200 by re-solves). Returns the end and whether no plan is feasible past
-    it, and whether the end is a lower bound (`Side.short`). The row's bounds are put back; the
-    basis is not."""
-    side = Side(h, row, sigma, base.objective, sigma * float(base.dual[row]), seen, rows)
+    it, and whether the end is a lower bound (`Side.short`); `together`: rows the same datum
+    moves with it (`Bundle`). The rows' bounds are put back; the basis is not."""
+    side = side_of(h, row, sigma, base.objective, base.dual, seen, rows, together)
     start = Point(0.0, side.w0, side.s0, False)
     side.lines.append((start, basis_reach))
     side.feasible = basis_reach

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from allocator.solver.basisrange import basis_range
+from allocator.solver.basisrange import basis_range, direction_range
 from allocator.solver.rows import Rows
 from allocator.solver.status import Status, status_of
 
@@ -84,6 +84,8 @@ class Side:
         rows: Rows | None = None,
     ) -> None:
         self.h, self.row, self.sigma, self.w0, self.s0 = h, row, sigma, w0, s0
+        self.key = row
+        """The probes' key in `seen` (a `Bundle`'s differs from its row's own)."""
         self.rows = Rows.of(h) if rows is None else rows
         """The rows `h` holds, read once for every side of the rates (`solver/rows.py`)."""
         self.lower, self.upper = self.rows.bounds(row)
@@ -134,7 +136,7 @@ class Side:
         """Re-solve with the row moved by t; None if that is infeasible (or not solved). A move
         solved before on this LP (`seen`) is not solved again, nor (given the `slope` of the
         piece sought) one that `implied` tells."""
-        key = (self.row, self.sigma, t)
+        key = (self.key, self.sigma, t)
         if SHORTCUTS and key in self.seen:
             return self.seen[key]
         if SHORTCUTS and slope is not None:
@@ -187,7 +189,7 @@ class Side:
         line) stays primal feasible without limit (`basis_range` inf), so optimal with the same
         dual. Exact, in both modes of `SHORTCUTS`: with every probe re-solved, each probe on
         the line starts from that basis and keeps it."""
-        if self.current is p and basis_range(self.h, self.row, self.sigma, self.rows) == np.inf:
+        if self.current is p and self.reach() == np.inf:
             return True
         self.read_range()
         return any(reach == np.inf and self.on(q, slope) for q, reach in self.lines)
@@ -196,7 +198,7 @@ class Side:
         """The range of the probe whose optimum the instance holds, into `lines`."""
         if self.holds is not None:
             p, self.holds = self.holds, None
-            reach = p.t + basis_range(self.h, self.row, self.sigma, self.rows)
+            reach = p.t + self.reach()
             self.lines.append((p, reach))
             self.feasible = max(self.feasible, reach)
 
@@ -242,5 +244,115 @@ class Side:
         """Whether `p` lies on the line through the base optimum with `slope`."""
         return abs(p.w - (self.w0 + slope * p.t)) <= self.tol
 
+    def members(self) -> list[int]:
+        """The rows the move moves."""
+        return [self.row]
+
+    def reach(self) -> float:
+        """How much further the move goes with the optimal basis the instance holds (at the
+        probe last solved) primal feasible: `basis_range`."""
+        return basis_range(self.h, self.row, self.sigma, self.rows)
+
     def restore(self) -> None:
         self.h.changeRowBounds(self.row, self.lower, self.upper)
+
+
+Together = tuple[np.ndarray, np.ndarray]
+"""Rows that one datum sets with a row, and their coefficients: moving the datum by t moves the
+row by t and each of these by its coefficient x t (a program's `cap_musd`: its `program_cap` row
+by t, each of its yearly `ramp` rows by max_annual_share x t)."""
+
+
+class Bundle(Side):
+    """Re-solves of a row moved together with the rows the same datum sets (`Together`): as
+    `allocator solve` on the data moved by t. The rate is that of the value along the direction
+    (each probe's slope: its duals times the rows' moves, a line above the concave value), so
+    the sandwich search of `marginal` applies as for one row; no basis range is read (HiGHS's
+    ranges are one row's): the basis's reach along the move is `direction_range`."""
+
+    def __init__(
+        self,
+        h: highspy.Highs,
+        row: int,
+        together: Together,
+        sigma: int,
+        w0: float,
+        dual: np.ndarray,
+        seen: Seen | None = None,
+        rows: Rows | None = None,
+    ) -> None:
+        others, coef = together
+        s0 = sigma * (float(dual[row]) + float(coef @ dual[others]))
+        super().__init__(h, row, sigma, w0, s0, seen, rows)
+        self.key = -1 - row
+        self.others = np.asarray(others, dtype=np.int32)
+        self.coef = np.asarray(coef, dtype=float)
+        self.others_lower = self.rows.lower[self.others].copy()
+        self.others_upper = self.rows.upper[self.others].copy()
+        self.moved = 0.0
+        """The move the instance holds (`move`)."""
+
+    def members(self) -> list[int]:
+        return [self.row, *self.others.tolist()]
+
+    def reach(self) -> float:
+        rows = np.append(self.others, self.row)
+        coef = np.append(self.coef, 1.0)
+        t = self.sigma * self.moved
+        upper = np.append(self.others_upper + t * self.coef, self.upper + t * self.moves[1])
+        return direction_range(self.h, rows, coef, self.sigma, self.rows, upper)
+
+    def move(self, t: float) -> tuple[float, float]:
+        """Move the row by t and the others by their coefficients x t (their upper bounds: the
+        ramp rows are `<=` limits); returns the row's new bounds."""
+        bounds = super().move(t)
+        self.moved = t
+        upper = self.others_upper + self.sigma * t * self.coef
+        self._set(self.others_lower, upper)
+        return bounds
+
+    def _set(self, lower: np.ndarray, upper: np.ndarray) -> None:
+        n = len(self.others)
+        self.h.changeRowsBounds(n, self.others, lower, upper)  # type: ignore[attr-defined]  # stub gap
+
+    def solve(self, t: float) -> Point | None:
+        low, up = self.move(t)
+        run(self.h)
+        self.holds = self.current = None
+        if status_of(self.h) is not Status.OPTIMAL:
+            self.infeasible = min(self.infeasible, t)
+            return None
+        sol = self.h.getSolution()
+        dual, value = np.asarray(sol.row_dual), np.asarray(sol.row_value)
+        s = self.sigma * (float(dual[self.row]) + float(self.coef @ dual[self.others]))
+        upper = np.append(self.others_upper + self.sigma * t * self.coef, up)
+        at = np.append(value[self.others], value[self.row])
+        # loosened with slack in every row moved: moving further changes nothing
+        free = self.loosens and bool((upper - at > 1e-9 * np.maximum(1.0, abs(upper))).all())
+        self.feasible = max(self.feasible, t)
+        point = Point(t, self.h.getObjectiveValue(), s, free)
+        self.current = point  # any optimal basis has a reach along the move
+        self.holds = point if SHORTCUTS else None
+        return point
+
+    def restore(self) -> None:
+        super().restore()
+        self.moved = 0.0
+        self._set(self.others_lower, self.others_upper)
+
+
+def side_of(
+    h: highspy.Highs,
+    row: int,
+    sigma: int,
+    w0: float,
+    dual: np.ndarray,
+    seen: Seen | None = None,
+    rows: Rows | None = None,
+    together: Together | None = None,
+) -> Side:
+    """The re-solves of `row` moved on side `sigma` from the optimum (`w0`, its row duals
+    `dual`): alone, or with the rows `together` says the same datum moves (`Bundle`)."""
+    if together is None or len(together[0]) == 0:
+        return Side(h, row, sigma, w0, sigma * float(dual[row]), seen, rows)
+    return Bundle(h, row, together, sigma, w0, dual, seen, rows)

@@ -12,8 +12,8 @@ import numpy as np
 from allocator.solver.compile import INF, CompiledLP
 from allocator.solver.marginal import Base
 from allocator.solver.rows import Rows, row_codes
-from allocator.solver.units import listed_rates
-from allocator.solver.wholeunit import Lexicographic
+from allocator.solver.units import listed_rates, ramped_caps
+from allocator.solver.wholeunit import Lexicographic, Normalised
 
 ONE_SIDED = (
     "gain_per_unit_up",
@@ -30,7 +30,10 @@ ONE_SIDED = (
 
 
 def allowable_ranges(
-    lp: CompiledLP, cost: np.ndarray, activity: np.ndarray
+    lp: CompiledLP,
+    cost: np.ndarray,
+    activity: np.ndarray,
+    weights: dict[str, float] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Excel-style allowable increase / decrease from the first pass's basis (inf = no limit).
 
@@ -39,7 +42,8 @@ def allowable_ranges(
     binding: its range is its slack on one side and unlimited on the other. The rows also get
     their one-sided rates (`units.listed_rates`): the dual where the range is non-zero that
     way, re-solved on this instance for the rows a report lists, each row read from the LP's
-    own matrix where HiGHS holds it (`solver/rows.py`).
+    own matrix where HiGHS holds it (`solver/rows.py`). `weights`: the measures of a weighted
+    index (`cost`), whose whole units find each measure's best again (`wholeunit.Normalised`).
     """
     h = lp.highs
     n, m = len(lp.col_names), len(lp.row_names)
@@ -75,7 +79,12 @@ def allowable_ranges(
     sol = h.getSolution()
     base = Base(h.getObjectiveValue(), np.array(sol.row_dual))
     lex, rows = _lexicographic(lp, cost), Rows.of(h, lp)
-    rates = listed_rates(h, base, (inc, dec), upper_row, lex, rows)
+    together = ramped_caps(lp.row_family, lp.row_index, lp.row_upper)
+    norm = None
+    if weights is not None:
+        measures = tuple((w, lp.costs[name]) for name, w in weights.items())
+        norm = Normalised(measures, cost)
+    rates = listed_rates(h, base, (inc, dec), upper_row, lex, rows, together, norm)
     return {
         "columns": {
             "allowable_increase": _nonneg(cost_up - cost),

@@ -17,7 +17,7 @@ import highspy
 import numpy as np
 
 from allocator.solver.marginal import Base, restored
-from allocator.solver.probes import Seen, Side, run
+from allocator.solver.probes import Seen, Side, Together, run, side_of
 from allocator.solver.rows import Rows, row_codes
 from allocator.solver.status import Status, status_of
 
@@ -144,11 +144,103 @@ def _held(side: Side, lex: Lexicographic | None) -> bool:
     it, and such a plan shows it does not rise)."""
     if lex is None or lex.row == side.row:
         return True
-    return side.loosens and (lex.held <= 0 or lex.keeps_least(side.row))
+    keeps = all(lex.keeps_least(r) for r in side.members())
+    return side.loosens and (lex.held <= 0 or keeps)
+
+
+@dataclass
+class Normalised:
+    """How `--objective weighted` solves, for re-solving a moved row the same way: each
+    measure's best found (its `costs`, with its weight), then the index, each measure over its
+    best, solved (`cost`: today's index, whose bests a move changes). `bases`: an optimal basis
+    of each pass (by measure, and -1 for the index) at the data of the first move solved, from
+    which each later move starts, a few bounds away."""
+
+    measures: tuple[tuple[float, np.ndarray], ...]
+    cost: np.ndarray
+    bases: dict[int, highspy.HighsBasis] = field(default_factory=dict)
+
+    def warm(self, h: highspy.Highs, k: int) -> None:
+        """Start pass `k` from its kept basis, if any."""
+        if k in self.bases:
+            h.setBasis(self.bases[k])
+
+    def keep(self, h: highspy.Highs, k: int) -> None:
+        """Keep pass `k`'s optimal basis, if none is kept yet."""
+        if k not in self.bases and status_of(h) is Status.OPTIMAL:
+            self.bases[k] = h.getBasis()
+
+
+def _renormalised(side: Side, lex: Lexicographic | None, norm: Normalised) -> tuple[float, float]:
+    """`allocator solve --objective weighted` with the row moved one unit: the least shortfall
+    found and held (soft targets, as `_both_passes`), each measure's best found again, then the
+    index over those bests solved. Returns (the index's change, the least's change), (-inf, nan)
+    if no plan is feasible; the rows, the hold and the costs are put back."""
+    h = side.h
+    try:
+        side.move(1.0)
+        least = np.nan
+        if lex is not None:
+            h.changeRowBounds(lex.row, -_INF, lex.unheld)
+            _costs(h, lex.shortfall)
+            lex.warm(h, "shortfall")
+            found = _objective(h)
+            if found is None:
+                return -np.inf, np.nan
+            least = max(0.0, -found)
+            h.changeRowBounds(lex.row, -_INF, least)
+        held = _Held(h, lex, least, norm)
+        index = np.zeros(len(norm.cost))
+        for k, (weight, cost) in enumerate(norm.measures):
+            best = held.solve(cost, k)
+            if best is None:
+                return -np.inf, np.nan
+            if weight and best > 0:  # as `passes.objective_costs` normalises
+                index += (weight / best) * cost
+        value = held.solve(index, -1)
+        if value is None:
+            return -np.inf, np.nan
+        change = least - lex.held if lex is not None else np.nan
+        small = lex is not None and abs(change) <= HOLD_SLACK * max(1.0, lex.held)
+        return value - side.w0, (0.0 if small else change)
+    finally:
+        if lex is not None:
+            h.changeRowBounds(lex.row, -_INF, lex.held)
+            side.rows.set_bounds(lex.row, -_INF, lex.held)
+        _costs(h, norm.cost)
+        side.restore()
+
+
+@dataclass
+class _Held:
+    """The passes after the least shortfall, as `passes.optimal_pass` solves them: the least
+    held, loosened by `HOLD_SLACK` once, the first time a pass finds it infeasible."""
+
+    h: highspy.Highs
+    lex: Lexicographic | None
+    least: float
+    norm: Normalised
+    spent: bool = False
+
+    def solve(self, cost: np.ndarray, k: int) -> float | None:
+        """The optimum of `cost` (pass `k` of `norm`), None if no plan is feasible."""
+        _costs(self.h, cost)
+        self.norm.warm(self.h, k)
+        value = _objective(self.h)
+        self.norm.keep(self.h, k)
+        if value is None and self.lex is not None and not self.spent:
+            self.spent = True
+            slack = HOLD_SLACK * max(1.0, self.least)
+            self.h.changeRowBounds(self.lex.row, -_INF, self.least + slack)
+            value = _objective(self.h)
+        return value
 
 
 def unit_move(
-    side: Side, lex: Lexicographic | None, rate: tuple[float, float] | None = None
+    side: Side,
+    lex: Lexicographic | None,
+    rate: tuple[float, float] | None = None,
+    norm: Normalised | None = None,
 ) -> tuple[float, float]:
     """The change of the objective and of the least weighted shortfall when the row moves by
     one unit this side, as `allocator solve` on the moved data reports them: (-inf, nan) where
@@ -156,9 +248,12 @@ def unit_move(
 
     `rate`, if known: this side's rate at the margin (objective change per unit moved this way)
     and how far it holds. Where it holds for a whole unit and the move keeps the least
-    shortfall, the unit is that rate, without a re-solve."""
+    shortfall, the unit is that rate, without a re-solve. `norm`: a weighted index, whose
+    bests the moved data finds again (`_renormalised`; the rate holds them, so is not used)."""
     if side.blocked():  # no plan has the row moved at all, whichever pass
         return -np.inf, np.nan
+    if norm is not None:
+        return _renormalised(side, lex, norm)
     same = _held(side, lex) or side.tightens
     if same and rate is not None and np.isfinite(rate[0]) and rate[1] >= 1:
         return rate[0], (np.nan if lex is None else 0.0)
@@ -185,14 +280,17 @@ def unit_side(
     rate: tuple[float, float] | None = None,
     seen: Seen | None = None,
     rows: Rows | None = None,
+    together: Together | None = None,
+    norm: Normalised | None = None,
 ) -> tuple[float, float]:
     """`unit_move` of `row` one unit up (`sigma` +1) or down (-1) from the optimum `base` of `h`
     (`rate`: that side's rate, as `unit_move` takes it; `seen`: the probes of the rates, so the
-    one at one unit is not solved again; `rows`: the rows `h` holds, read from it if None); the
-    row's bounds are put back, the basis is not (see `one_unit`)."""
-    side = Side(h, row, sigma, base.objective, sigma * float(base.dual[row]), seen, rows)
+    one at one unit is not solved again; `rows`: the rows `h` holds, read from it if None;
+    `together`: rows the same datum moves with it, `Bundle`; `norm`: a weighted index,
+    `Normalised`); the rows' bounds are put back, the basis is not (see `one_unit`)."""
+    side = side_of(h, row, sigma, base.objective, base.dual, seen, rows, together)
     try:
-        change, shortfall = unit_move(side, lex, rate)
+        change, shortfall = unit_move(side, lex, rate, norm)
     finally:
         side.restore()
     return (0.0 if abs(change) < 1e-9 else change), shortfall
