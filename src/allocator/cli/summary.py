@@ -201,6 +201,11 @@ def show_prices(top: pd.DataFrame, unit: str) -> None:
         f"[bold]Largest shadow prices[/]: {what} ({escape(unit)} per unit; row names as "
         "in shadow_prices.csv, and in model.lp with --write-model)"
     )
+    if top.empty:
+        from allocator.report.pricehtml import NO_LIMIT_BUYS
+
+        _line(f"  {NO_LIMIT_BUYS}")
+        return
     if "gain_per_unit_up" not in top:
         for r in top.itertuples():
             _line(f"  {r.shadow_price:+,.4g} {r.unit}: {r.description} [{r.constraint}]")

@@ -37,6 +37,10 @@ UNPRICED = (
 """The section of a plan whose shadow prices are not computed (`has_prices`)."""
 
 
+NO_LIMIT_BUYS = "No limit buys anything at the margin."
+"""What the terminal, report.html and the workbook say when no limit's room buys anything."""
+
+
 def binding_section(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> str:
     """What binds: the limits whose room buys the most, in a chart and in words (both one-sided
     rates and how far each holds); a folder written before the one-sided rates: the duals."""
@@ -56,11 +60,15 @@ def binding_section(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> s
             f"{escape(more)}; {escape(less)}.</li>"
         )
     room = room_units(top)  # what one unit more room buys, as the words below say it
-    chart = bars(
-        chart_labels(room),
-        {"gain": room["magnitude"].tolist()},
-        chart_unit(room),  # limits of different units: each label says its own
-        f"The {len(top)} limits whose room buys the most",
+    chart = (
+        bars(
+            chart_labels(room),
+            {"gain": room["magnitude"].tolist()},
+            chart_unit(room),  # limits of different units: each label says its own
+            f"The {len(top)} limits whose room buys the most",
+        )
+        if len(top)
+        else ""  # no chart of no limit: the list below says so
     )
     whole = "gain_of_one_unit_up" in prices
     said = (
@@ -87,7 +95,7 @@ def binding_section(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> s
         + said
         + AMOUNTS
         + chart
-        + f"<ul>{''.join(words) or '<li>No limit buys anything at the margin.</li>'}</ul>"
+        + f"<ul>{''.join(words) or f'<li>{NO_LIMIT_BUYS}</li>'}</ul>"
     )
 
 
