@@ -130,8 +130,8 @@ def _shuffled(src: Path, dst: Path, seed: int) -> Path:
 
 @pytest.mark.parametrize("folder", ["pinned", GENERATED], ids=str)
 def test_the_plan_is_the_same_for_every_row_order_and_warm(monkeypatch, tmp_path, folder):
-    """Shuffled rows, and the last LP started from the face's basis (no `renew` before it):
-    allocation.csv has the same bytes."""
+    """Shuffled rows: allocation.csv has the same bytes. The last LP started from the face's
+    basis (no `renew` before it): the same plan."""
     src = ROOT / "inputs" / "peru2040" if folder == "pinned" else folder
 
     def inputs(path: Path | None = None):
@@ -144,4 +144,13 @@ def test_the_plan_is_the_same_for_every_row_order_and_warm(monkeypatch, tmp_path
         moved = _shuffled(src, tmp_path / f"rows{seed}" / "data", seed)
         assert _allocation(inputs(moved), tmp_path / f"rows{seed}") == want, seed
     monkeypatch.setattr(ties, "renew", lambda face, lp=None: None)
-    assert _allocation(inputs(), tmp_path / "warm") == want
+    _same_plan(_allocation(inputs(), tmp_path / "warm"), want)
+
+
+def _same_plan(got: bytes, want: bytes) -> None:
+    """The same lines of allocation.csv, each amount to 1e-9 relative (another path through
+    HiGHS may leave float noise in the 12th digit; another vertex moves whole musd)."""
+    rows = [[line.rsplit(",", 1) for line in b.decode().splitlines()[1:]] for b in (got, want)]
+    assert [key for key, _ in rows[0]] == [key for key, _ in rows[1]]
+    money = [np.array([float(v) for _, v in r]) for r in rows]
+    assert np.allclose(money[0], money[1], rtol=1e-9, atol=1e-9)

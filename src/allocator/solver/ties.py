@@ -39,7 +39,7 @@ from allocator.solver.programcols import (
     program_columns,
     split_counts,
 )
-from allocator.solver.spending import spending_order
+from allocator.solver.spending import within_order
 from allocator.solver.status import Status, status_of
 
 if TYPE_CHECKING:
@@ -359,7 +359,7 @@ def tie_classes(
     else:  # no program's total can move: every point of the face minimises the rule's QP
         renew(face, lp)  # `within_programs` starts from no basis, as after the QP
         picked = x
-    picked = within_programs(face, programs, picked, spending_order(lp))
+    picked = within_programs(face, programs, picked, within_order(lp))
     picked = least_other_money(face, lp, picked)
     groups = _classes(face, members, programs, lp)
     plan = {m.program: float(picked[programs[m.program]].sum()) for g in groups for m in g}
