@@ -18,7 +18,7 @@ from allocator.data.modelfile import load_dataset, load_model_file
 from allocator.pipeline import solve_inputs, tables_of
 from allocator.report.csvtext import write_csv
 from allocator.solver import ties
-from tests.conftest import ROOT, copy_dataset
+from conftest import ROOT, copy_dataset
 
 PINNED = ROOT / "models" / "scarce_all_public_lines.yaml"
 GENERATED = ROOT / "tests" / "tie_rule" / "generated_1e4"
@@ -94,9 +94,7 @@ def test_the_three_cycle_on_the_pinned_model_weighs_more_than_highs_can_miss(mon
 
 
 @pytest.mark.parametrize("folder", ["pinned", GENERATED, POOL_TIES], ids=str)
-def test_every_free_column_of_the_last_lp_has_a_reduced_cost_clearly_not_zero(
-    monkeypatch, folder
-):
+def test_every_free_column_of_the_last_lp_has_a_reduced_cost_clearly_not_zero(monkeypatch, folder):
     """At the optimum no free nonbasic investment column has a reduced cost HiGHS takes for 0
     (another optimum would then be as good, its choice HiGHS's path's)."""
     inputs = _pinned_inputs() if folder == "pinned" else load_inputs(folder)
