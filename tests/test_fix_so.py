@@ -18,7 +18,7 @@ from allocator.data.modelfile import load_dataset, load_model_file
 from allocator.pipeline import solve_inputs, tables_of
 from allocator.report.csvtext import write_csv
 from allocator.solver import ties
-from conftest import ROOT, copy_dataset
+from conftest import BASELINE, ROOT, copy_dataset
 
 PINNED = ROOT / "models" / "scarce_all_public_lines.yaml"
 GENERATED = ROOT / "tests" / "tie_rule" / "generated_1e4"
@@ -33,6 +33,11 @@ CYCLE = [  # (program, pool, year), +1 money in, -1 out: each total, pool and ye
     (("ev_electric_motors", "korea", 2026), -1),
     (("ev_electric_motors", "korea", 2028), 1),
 ]
+
+
+def _name(folder: Path | str) -> str:
+    """A test id: the data set's folder name."""
+    return getattr(folder, "name", str(folder))
 
 
 def _pinned_inputs(folder: Path | None = None):
@@ -93,7 +98,7 @@ def test_the_three_cycle_on_the_pinned_model_weighs_more_than_highs_can_miss(mon
     assert abs(weight) > MARGIN
 
 
-@pytest.mark.parametrize("folder", ["pinned", GENERATED, POOL_TIES], ids=str)
+@pytest.mark.parametrize("folder", ["pinned", BASELINE, GENERATED, POOL_TIES], ids=_name)
 def test_every_free_column_of_the_last_lp_has_a_reduced_cost_clearly_not_zero(monkeypatch, folder):
     """At the optimum no free nonbasic investment column has a reduced cost HiGHS takes for 0
     (another optimum would then be as good, its choice HiGHS's path's)."""
@@ -126,7 +131,7 @@ def _shuffled(src: Path, dst: Path, seed: int) -> Path:
     return dst
 
 
-@pytest.mark.parametrize("folder", ["pinned", GENERATED], ids=str)
+@pytest.mark.parametrize("folder", ["pinned", GENERATED], ids=_name)
 def test_the_plan_is_the_same_for_every_row_order_and_warm(monkeypatch, tmp_path, folder):
     """Shuffled rows: allocation.csv has the same bytes. The last LP started from the face's
     basis (no `renew` before it): the same plan."""
