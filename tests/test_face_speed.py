@@ -177,7 +177,8 @@ class _Names(list):
 def test_spending_order_reads_each_column_once_and_gives_the_hand_computed_weights():
     """Programs b and a, pool p, years 2031 and 2030; ranks in sorted order, primes 2, 3, 5,
     7, 11, 13 by rank and dimension: a weighs sqrt(2), b sqrt(7), p sqrt(3), 2030 sqrt(5),
-    2031 sqrt(13) (fractional parts). No label is read item by item (one pass over them)."""
+    2031 sqrt(13), a column's own part the root of its three primes' product (fractional
+    parts). No label is read item by item (one pass over them)."""
     labels = _Names([("b", "p", 2031), ("x",), ("a", "p", 2030), ("b", "p", 2030)])
     lp = SimpleNamespace(
         col_family=["invest", "exports", "invest", "invest"],
@@ -188,8 +189,8 @@ def test_spending_order_reads_each_column_once_and_gives_the_hand_computed_weigh
     got = spending_order(lp)
 
     def weight(program, year):
-        frac = [math.sqrt(p) % 1 for p in (program, 3, year)]
-        return 1.0 + 1e-2 * frac[0] + 1e-3 * frac[1] + 1e-4 * frac[2]
+        frac = [math.sqrt(p) % 1 for p in (program, 3, year, program * 3 * year)]
+        return 1.0 + 1e-2 * frac[0] + 1e-3 * frac[1] + 1e-4 * frac[2] + 1e-5 * frac[3]
 
     assert got.tolist() == [weight(7, 13), 0.0, weight(2, 5), weight(7, 5)]
     assert _Names.reads == 0
@@ -204,8 +205,10 @@ def test_spending_order_on_the_baseline_is_the_per_column_formula_to_the_last_bi
     primes = spending._primes(max(len(r) for r in rank) * 3 + 3)
     want = np.zeros(len(lp.col_names))
     for j, key in zip(invest, keys, strict=True):
+        own = math.prod(primes[3 * rank[d][key[d]] + d] for d in range(3))
         parts = [primes[3 * rank[d][key[d]] + d] ** 0.5 % 1 for d in range(3)]
-        want[j] = 1.0 + 1e-2 * parts[0] + 1e-3 * parts[1] + 1e-4 * parts[2]
+        parts.append(math.sqrt(own) % 1)
+        want[j] = 1.0 + 1e-2 * parts[0] + 1e-3 * parts[1] + 1e-4 * parts[2] + 1e-5 * parts[3]
     assert np.array_equal(spending_order(lp), want)
     assert len(invest) > 100
 

@@ -39,7 +39,7 @@ from allocator.solver.programcols import (
     program_columns,
     split_counts,
 )
-from allocator.solver.spending import spending_order
+from allocator.solver.spending import within_order
 from allocator.solver.status import Status, status_of
 
 if TYPE_CHECKING:
@@ -186,9 +186,10 @@ def split_by_caps(
     given (`face_columns`). Returns the plan (`x` if not optimal).
 
     The face's solver state is cleared first (`renew`: `clearSolver`, its memory released), as
-    passing a Hessian to the face's own instance did: `within_programs`' LP is not unique on
-    every face (its pools and years at 1e5), so it must start where it always started, from no
-    basis."""
+    passing a Hessian to the face's own instance did, so `within_programs` starts from no basis.
+    Its LP has one optimum (`spending.within_order`), but from another basis HiGHS reaches it
+    with other rounding: every command that shows this plan shows it to the bit only because
+    each starts that LP cold (bench/README.md, "Eighth session: the tie rule's last LP")."""
     lower, upper = face.bounds["col"]
     out = face.held.copy()
     out[face.cols] = lower  # the fixed columns' values; the free ones' follow
@@ -212,8 +213,9 @@ def split_by_caps(
 def within_programs(
     face: Face, programs: dict[str, np.ndarray], x: np.ndarray, spending: np.ndarray
 ) -> np.ndarray:
-    """With each program's total held at `x`'s, its pools and years chosen as `Face.pick` does
-    (least spending weighed by `spending_order`: fixed by the data's names). `x` if not optimal;
+    """With each program's total held at `x`'s, its pools and years chosen by the least
+    spending weighed by `spending` (`spending.within_order`: fixed by the data's names, and not
+    separable, so the LP has one optimum whatever basis it starts from). `x` if not optimal;
     the rows added to hold the totals are removed afterwards."""
     h: highspy.Highs = face.highs
     first = h.getNumRow()
@@ -359,7 +361,7 @@ def tie_classes(
     else:  # no program's total can move: every point of the face minimises the rule's QP
         renew(face, lp)  # `within_programs` starts from no basis, as after the QP
         picked = x
-    picked = within_programs(face, programs, picked, spending_order(lp))
+    picked = within_programs(face, programs, picked, within_order(lp))
     picked = least_other_money(face, lp, picked)
     groups = _classes(face, members, programs, lp)
     plan = {m.program: float(picked[programs[m.program]].sum()) for g in groups for m in g}
