@@ -51,11 +51,6 @@ def _solve_warnings(data, *args: str) -> list[str]:
     return [line for line in done.stderr.splitlines() if line.startswith("warning: ")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="serve's plan and set answers (and the page) leave out the numerics warning that "
-    "allocator solve prints for the same scenario: a unit slip of 1e7 is shown only after Save",
-)
 @pytest.mark.parametrize("route", ["plan", "set"])
 def test_serves_answers_carry_every_warning_solve_prints(tmp_path, route):
     from starlette.testclient import TestClient
