@@ -52,3 +52,26 @@ def test_serves_reset_answer_carries_the_numerics_warning_and_loses_it_when_fixe
     assert fixed.json()["warnings"] == []
     back = client.post("/api/reset", headers=auth, json={}).json()
     assert [w for w in back["warnings"] if "coefficients span 1e-07" in w], back["warnings"]
+
+
+NUMERICS = "job_years objective coefficients span 1e-07"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("compare", "jobs", "exports"),
+        ("frontier", "--points", "2"),
+        ("alternatives",),
+    ],
+    ids=["compare", "frontier", "alternatives"],
+)
+def test_a_studys_command_prints_the_numerics_warning_once(tmp_path, args):
+    """On the command line too, and once however many plans of the same data it solves."""
+    from conftest import run_cli
+
+    data = _tiny_coefficient_project(tmp_path)
+    done = run_cli(*args, "--inputs", data, "--out", tmp_path / "out")
+    assert done.exit_code == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if NUMERICS in line]
+    assert len(lines) == 1 and lines[0].startswith("warning: "), done.stderr

@@ -201,11 +201,6 @@ def test_a_runspec_takes_a_value_as_its_keyword_does_or_refuses_it_in_one_line(g
 # do frontier and alternatives (on the command line too).
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compare, frontier and alternatives never tell the numerics warning solve tells on "
-    "the same data (coefficients spanning 2e8): a likely unit slip compared in silence",
-)
 @pytest.mark.parametrize("study", ["compare", "frontier", "alternatives"])
 def test_a_study_tells_the_numerics_warning_solve_tells(tmp_path, study):
     data = _tiny_coefficient_project(tmp_path)

@@ -98,7 +98,7 @@ def alternatives(
     atomically (`allocator alternatives`): ranges.csv, ranges.png, workbook.xlsx, run.json and
     alternative-<k>/ run folders. `where` is (scheduler, workers, serial): in this process, or
     on Dask. `spec` and `options` as for `runs.solve.solve`; `warn` is told the dataset's notes
-    (a broken fact), as solve's (None: as `AllocatorWarning`s)."""
+    (a broken fact) and the numerics warnings, as solve's (None: as `AllocatorWarning`s)."""
     from allocator.pipeline import tell_notes
 
     slack, count = real("slack", slack, "0.02"), whole("count", count, 0, MAX_COUNT, 3)
@@ -110,7 +110,7 @@ def alternatives(
 
     def study(inp: Inputs) -> Study[AlternativesRun]:
         tell_notes(inp, warn, uncertainty=False)
-        table, info, model, plans = ranges_of(inp, spec, slack, by, count, where, progress)
+        table, info, model, plans = ranges_of(inp, spec, slack, by, count, where, progress, warn)
         words = objective_words(inp, spec.objective, spec.measured())
         title = f"Funding by {by} within {slack:.1%} of the best {words}"
 
@@ -149,12 +149,14 @@ def ranges_of(
     count: int,
     where: tuple[str | None, int, bool],
     progress: Progress | None,
+    warn: Callable[[str], None] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any], HeldModel, list[End]]:
-    """The ranges table, run.json's content, the held model and the different plans."""
+    """The ranges table, run.json's content, the held model and the different plans; `warn` is
+    told the numerics warnings of the LP, as solve's."""
     scheduler, workers, serial = where
     measure = spec.measured()
     model = held_model(
-        inp, spec.objective, spec.targets, measure, slack, by, spec.solver, spec.weights
+        inp, spec.objective, spec.targets, measure, slack, by, spec.solver, spec.weights, warn
     )
     names = list(model.members)
     if serial:

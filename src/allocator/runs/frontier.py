@@ -62,8 +62,8 @@ def frontier(
 ) -> FrontierRun:
     """Trace the frontier of `y` against `x` in `points` points and write frontier.csv,
     frontier.png and run.json atomically (`allocator frontier`). `spec` and `options` as for
-    `runs.solve.solve`; `warn` is told the dataset's notes (a broken fact), as solve's (None:
-    as `AllocatorWarning`s)."""
+    `runs.solve.solve`; `warn` is told the dataset's notes (a broken fact) and the numerics
+    warnings, as solve's (None: as `AllocatorWarning`s)."""
     points = whole("points", points, MIN_POINTS, MAX_POINTS, 11)
     spec = spec_given(spec, options)
     warn = told(warn)  # a Python caller's default: AllocatorWarning
@@ -74,7 +74,7 @@ def frontier(
 
         tell_notes(inp, warn, uncertainty=False)
 
-        table, notes, x_axis, y_axis = trace(inp, spec, points, x, y)
+        table, notes, x_axis, y_axis = trace(inp, spec, points, x, y, warn)
         info = {
             "command": "frontier",
             "points": points,
@@ -111,13 +111,22 @@ class FrontierRun:
 
 
 def trace(
-    inp: Inputs, spec: RunSpec, points: int, x: str, y: str
+    inp: Inputs,
+    spec: RunSpec,
+    points: int,
+    x: str,
+    y: str,
+    warn: Callable[[str], None] | None = None,
 ) -> tuple[pd.DataFrame, list[str], Axis, Axis]:
-    """The frontier table of the loaded scenario, the notes beside it and its two axes."""
+    """The frontier table of the loaded scenario, the notes beside it and its two axes; `warn`
+    is told the numerics warnings of its LP, as solve's (None: say nothing)."""
+    from allocator.solver.numerics import numerics_warnings
     from allocator.studies.frontier import distinct, frontier_table
 
     x_axis, y_axis = axes_of(inp, spec, x, y)
     lp, _ = built_lp(inp, spec.targets, measure=spec.measured())
+    for message in numerics_warnings(lp) if warn is not None else []:
+        warn(message)  # before solving, as solve tells them
     apply_options(lp, spec.solver)
     table = frontier_table(inp, lp, x_axis, y_axis, points)
     notes = []
