@@ -82,11 +82,6 @@ def test_serves_answers_carry_every_warning_solve_prints(tmp_path, route):
 # 'np.float64(0.05)'; weights=, beta= and cvar_cap= take numpy numbers.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="discount_rate= from a DataFrame cell (numpy float64, a float) is refused as "
-    "\"'np.float64(0.05)' is not a number\", where weights=, beta= and cvar_cap= take numpy",
-)
 @pytest.mark.parametrize("kind", ["float64", "float32"])
 def test_a_numpy_discount_rate_is_read_as_its_number(kind):
     import numpy as np
@@ -130,11 +125,6 @@ def test_a_refused_set_in_overrides_is_named_by_its_place(bad):
 # repr, and an int of more than 4,300 digits has none (Python's int-to-str limit).
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="discount_rate=10**5000 escapes the one reader as a bare ValueError (int-to-str "
-    "limit): a traceback where every other refused rate is a one-line UsageError",
-)
 def test_a_rate_too_long_to_write_is_refused_in_one_line():
     said = _refusal(
         lambda: allocator.plan(inputs=MEASURES, measure="discounted", discount_rate=10**5000)
@@ -147,11 +137,6 @@ def test_a_rate_too_long_to_write_is_refused_in_one_line():
 # of the same RunSpec refuse its nan rate in different words, plan's fix naming --discount-rate.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plan and solve refuse the same RunSpec's nan discount rate in different words "
-    "(plan: 'not in [0, 1]' with a --discount-rate fix): two readers, not one",
-)
 def test_plan_and_solve_refuse_a_runspecs_rate_in_the_same_words(tmp_path):
     spec = allocator.RunSpec(inputs=MEASURES, measure="discounted", discount_rate=math.nan)
     by_plan = _refusal(lambda: allocator.plan(spec))

@@ -113,19 +113,42 @@ def rate_given(value: object, option: str = "discount_rate") -> float | None:
     if value is None:
         return None
     example = RATE_EXAMPLES.get(option, f"{option} 0.05")
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise UsageError(
-            f"{option} {_shown(value, option)} is not a number. Fix: give a share a year, "
-            f"e.g. {example}"
-        )
-    text = value if isinstance(value, str) else repr(value)
-    rate = _rate_text(text, f"{option} {_shown(value, option)}", example)
+    given = f"{option} {_shown(value, option)}"
+    if isinstance(value, str):
+        rate = _rate_text(value, given, example)
+    else:
+        rate = _rate_number(value, given, example)
     if not 0 <= rate <= MAX_RATE:
         raise UsageError(
-            f"{option} {_shown(value, option)}: discount rate {rate:g} is not in "
-            f"[0, {MAX_RATE:g}]: it is a share a year (0: no discounting). Fix: e.g. {example}"
+            f"{given}: discount rate {rate:g} is not in [0, {MAX_RATE:g}]: it is a share a "
+            f"year (0: no discounting). Fix: e.g. {example}"
         )
     return rate
+
+
+def _rate_number(value: object, given: str, example: str) -> float:
+    """A rate given as a number of any kind (int, float, a numpy scalar, Decimal, Fraction) as
+    its value, by the rule of its shortest text (`nan` and `inf` are no rate); a whole number
+    too large for a float as a rate past the range.
+
+    Raises:
+        UsageError: a value that is no number (a bool is none), naming the option as `given`.
+    """
+    import numbers
+    from decimal import Decimal
+
+    from allocator.model.measures import MAX_RATE
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Real | Decimal):
+        raise UsageError(f"{given} is not a number. Fix: give a share a year, e.g. {example}")
+    try:
+        number = float(value)
+    except OverflowError:  # a whole number past any float: far past the range, either side
+        raise UsageError(
+            f"{given}: discount rate {'-' if value < 0 else ''}1e+308 or more is not in "
+            f"[0, {MAX_RATE:g}]: it is a share a year (0: no discounting). Fix: e.g. {example}"
+        ) from None
+    return _rate_text(repr(number), given, example)
 
 
 def _rate_text(text: str, given: str, example: str) -> float:
@@ -149,11 +172,21 @@ def _shown(value: object, option: str) -> str:
     from allocator.errors import printable, quoted
 
     if not option.startswith("--"):
-        written = printable(repr(value))
+        written = printable(_repr(value))
         return written if len(written) <= 40 else f"{written[:40]}... ({len(written):,} characters)"
     text = str(value)
     plain = text and text == text.strip() and len(text) <= 40
     return printable(text) if plain else quoted(printable(text))
+
+
+def _repr(value: object) -> str:
+    """`repr(value)`, or for a whole number too long to write (Python's int-to-str limit) its
+    size in digits."""
+    try:
+        return repr(value)
+    except ValueError:
+        digits = int(abs(value).bit_length() * 0.30103) + 1 if isinstance(value, int) else 0
+        return f"<a whole number of about {digits:,} digits>"
 
 
 TEXT_NUMBERS = {"beta": ("share", "0.9"), "cvar_cap": ("count", "20000")}

@@ -230,10 +230,13 @@ described(RunSpec)
 
 def measure_of(kind: str, rate: float | None) -> Measure:
     """The measure `kind` at `rate` (discounted: `DEFAULT_DISCOUNT_RATE` if None; a given 0 is
-    kept: no discounting), checked."""
+    kept: no discounting), checked: a given rate by the one reader of a rate (`rate_given`, in
+    a Python caller's words), whoever built the spec."""
     if rate is None:
         rate = DEFAULT_DISCOUNT_RATE if kind == "discounted" else 0.0
-    return Measure(kind, rate + 0.0)  # + 0.0: -0.0 is 0
+    read = rate_given(rate)
+    assert read is not None
+    return Measure(kind, read + 0.0)  # + 0.0: -0.0 is 0
 
 
 def layered(
