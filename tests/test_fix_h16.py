@@ -74,4 +74,71 @@ def test_a_studys_command_prints_the_numerics_warning_once(tmp_path, args):
     done = run_cli(*args, "--inputs", data, "--out", tmp_path / "out")
     assert done.exit_code == 0, done.stderr
     lines = [line for line in done.stderr.splitlines() if NUMERICS in line]
-    assert len(lines) == 1 and lines[0].startswith("warning: "), done.stderr
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("warning: "), done.stderr
+
+
+@pytest.mark.parametrize(
+    "rate",
+    ["decimal", "int64", "fraction"],
+)
+def test_a_number_rate_of_any_kind_is_read_as_its_value(rate):
+    """Decimal, numpy integers and fractions are numbers: read as their value, not their repr."""
+    from decimal import Decimal
+    from fractions import Fraction
+
+    import numpy as np
+
+    given = {"decimal": Decimal("0.05"), "int64": np.int64(0), "fraction": Fraction(1, 20)}[rate]
+    done = allocator.plan(inputs=MEASURES, measure="discounted", discount_rate=given)
+    assert done.info["measure"]["discount_rate"] == pytest.approx(float(given))
+
+
+@pytest.mark.parametrize("rate", [10**400, -(10**5000)], ids=["overflows-float", "no-text"])
+def test_a_huge_whole_rate_is_refused_in_one_line_by_with(rate):
+    spec = allocator.RunSpec(inputs=MEASURES, measure="discounted")
+    said = _refusal(lambda: spec.with_(discount_rate=rate))
+    assert said.startswith("discount_rate "), said
+    assert "not in [0, 1]" in said, said
+
+
+def test_a_runspecs_rate_past_the_range_is_refused_naming_the_keyword():
+    """One reader: a RunSpec's rate out of range names discount_rate (a Python caller's word),
+    never the command line's --discount-rate."""
+    spec = allocator.RunSpec(inputs=MEASURES, measure="discounted", discount_rate=7.0)
+    said = _refusal(lambda: allocator.plan(spec))
+    assert said.startswith("discount_rate 7.0:"), said
+    assert "--discount-rate" not in said, said
+
+
+@pytest.mark.parametrize(
+    ("given", "field", "value"),
+    [
+        ({"beta": "90%"}, "beta", 0.9),
+        ({"cvar_cap": "20K"}, "cvar_cap", 20000.0),
+        ({"measure": "discounted", "discount_rate": "5%"}, "discount_rate", 0.05),
+    ],
+    ids=["beta", "cvar-cap", "rate"],
+)
+def test_a_runspec_reads_text_as_its_keyword(given, field, value):
+    assert getattr(allocator.RunSpec(inputs=MEASURES, **given), field) == pytest.approx(value)
+
+
+@pytest.mark.parametrize(
+    ("given", "field"),
+    [({"seed": "seven"}, "seed"), ({"colour": "red"}, "colour"), ({"weights": "jobs"}, "weights")],
+    ids=["seed", "unknown", "weights"],
+)
+def test_a_runspec_refuses_a_value_in_one_line_naming_its_field(given, field):
+    said = _refusal(lambda: allocator.RunSpec(inputs=MEASURES, **given))
+    assert field in said.split(":")[0], said
+
+
+def test_another_measure_by_with_drops_the_old_measures_rate():
+    """A hand-built spec fills the rate as `layered` does (0 for final), so `with_` of another
+    measure drops it, as a keyword does: discounted at its default rate, never at final's 0."""
+    from allocator.runs.spec import DEFAULT_DISCOUNT_RATE
+
+    for spec in (allocator.RunSpec(inputs=MEASURES), allocator.layered(inputs=MEASURES)):
+        assert spec.discount_rate == 0.0
+        assert spec.with_(measure="discounted").discount_rate == DEFAULT_DISCOUNT_RATE

@@ -151,11 +151,6 @@ def test_plan_and_solve_refuse_a_runspecs_rate_in_the_same_words(tmp_path):
 # refused by pydantic's ValidationError: several lines and a URL.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="RunSpec(discount_rate='5%' / weights='jobs=0.7,...' / overrides=[a --set text]) "
-    "raises pydantic's ValidationError of several lines and a URL, not a one-line UsageError",
-)
 @pytest.mark.parametrize(
     "given",
     [

@@ -125,8 +125,9 @@ def trace(
 
     x_axis, y_axis = axes_of(inp, spec, x, y)
     lp, _ = built_lp(inp, spec.targets, measure=spec.measured())
-    for message in numerics_warnings(lp) if warn is not None else []:
-        warn(message)  # before solving, as solve tells them
+    if warn is not None:
+        for message in numerics_warnings(lp):
+            warn(message)  # before solving, as solve tells them
     apply_options(lp, spec.solver)
     table = frontier_table(inp, lp, x_axis, y_axis, points)
     notes = []

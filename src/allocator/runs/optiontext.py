@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 from allocator.errors import UsageError
 
 if TYPE_CHECKING:
+    from pydantic import ValidationError
+
     from allocator.data.overrides import Override
 
 
@@ -240,3 +242,29 @@ def value_shown(value: object, width: int = 60, kind: bool = True) -> str:
     if not kind or value is None or isinstance(value, str | int | float):
         return printable(cut)
     return printable(f"{type(value).__name__} {cut}")
+
+
+def spec_refusal(exc: ValidationError) -> str:
+    """pydantic's refusal of a spec in one line: the first field refused, what is wrong and the
+    fix."""
+    e = exc.errors()[0]
+    at = ".".join(str(p) for p in e["loc"]) or "the spec"
+    fix = "give the RunSpec fields of docs/api.md, each as its option takes it"
+    return f"{at}: {e['msg']}. Fix: {fix}"
+
+
+def fields_read(data: Any, default_rate: float) -> Any:
+    """A spec's fields given flat (`RunSpec(...)`, `model_validate`) with each text read as the
+    function's keyword reads it (`keywords_read`: weights, beta, cvar_cap, overrides;
+    `rate_given`: a discount rate's text); numbers and stored values as given. A rate not
+    given is the measure's own (`default_rate` for discounted, else 0), as `laid` fills it."""
+    if not isinstance(data, dict):
+        return data
+    read = keywords_read(data)
+    rate = read.get("discount_rate")
+    if isinstance(rate, str):
+        read["discount_rate"] = rate_given(rate)
+    elif rate is None and isinstance(read.get("measure", "final"), str):
+        kind = read.get("measure", "final")  # not given: the measure's own, as `laid` fills it
+        read["discount_rate"] = default_rate if kind == "discounted" else 0.0
+    return read

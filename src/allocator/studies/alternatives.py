@@ -130,8 +130,9 @@ def held_model(
     from allocator.solver.numerics import numerics_warnings
 
     lp, _ = built_lp(inp, targets, measure=measure)
-    for message in numerics_warnings(lp) if warn is not None else []:
-        warn(message)
+    if warn is not None:
+        for message in numerics_warnings(lp):
+            warn(message)
     apply_options(lp, options)
     members = members_of(inp, lp, by)
     opt = optimum(lp, objective, weights, ranging=False, ties=True)
