@@ -142,3 +142,15 @@ def test_another_measure_by_with_drops_the_old_measures_rate():
     for spec in (allocator.RunSpec(inputs=MEASURES), allocator.layered(inputs=MEASURES)):
         assert spec.discount_rate == 0.0
         assert spec.with_(measure="discounted").discount_rate == DEFAULT_DISCOUNT_RATE
+
+
+def test_a_sweeps_info_is_its_run_json_and_reads_back_its_spec(tmp_path):
+    """A SweepRun's info is its run.json (as every other run's), whose spec is the sweep's."""
+    import json
+
+    spec = allocator.RunSpec(inputs=DATA / "sweep", objective="exports")
+    done = allocator.sweep(spec, seed=5, samples=2, out=tmp_path / "s", warn=lambda _: None)
+    record = json.loads((done.folder / "run.json").read_text(encoding="utf-8"))
+    assert done.info == record
+    back = allocator.RunSpec.model_validate(record["spec"])
+    assert (back.seed, back.objective, back.inputs) == (5, "exports", spec.inputs)

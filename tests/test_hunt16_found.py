@@ -205,11 +205,6 @@ def test_a_study_tells_the_numerics_warning_solve_tells(tmp_path, study):
 # `info`.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a sweep's run.json has no spec block (a SweepRun no info): its RunSpec and seed "
-    "cannot be given back from its folder, as every other run's can",
-)
 def test_a_sweeps_run_json_gives_back_its_runspec_and_seed(tmp_path):
     import json
 

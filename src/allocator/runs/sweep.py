@@ -6,7 +6,7 @@ the chart and report.html are written. The terminal view is `cli.sweeping`'s.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +24,13 @@ Where = tuple[str | None, int, bool, str | None]
 
 @dataclass
 class SweepRun:
-    """A finished sweep: its samples, its summary and its folder."""
+    """A finished sweep: its samples, its summary, its folder and run.json's content (`info`:
+    its `spec` block is the sweep's `RunSpec`, its seed included)."""
 
     table: pd.DataFrame
     summary: pd.DataFrame
     folder: Path
+    info: dict[str, Any] = field(default_factory=dict)
 
 
 def sweep(
@@ -228,8 +230,10 @@ def sweep_into(
         # the assumed rows its page counts (the nominal plan's: solved once the sweep is done)
         record_relied(folder, _relied(spec, None) if plan is None else relied)
         rebuild_report(folder)  # report.html from the sweep's tables
-        record_digests(folder, "sweep", SWEEP_FILES)  # last: the sweep is whole
-    return SweepRun(table, summary, folder)
+        # last: the sweep is whole; its spec with the seed it sampled with, as a run's
+        spec_block = {"spec": spec.with_(seed=seed).stored()}
+        info = record_digests(folder, "sweep", SWEEP_FILES, spec_block)
+    return SweepRun(table, summary, folder, info)
 
 
 def _relied(spec: RunSpec, plan: Path | None) -> dict[str, Any] | None:
