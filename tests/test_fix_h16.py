@@ -154,3 +154,20 @@ def test_a_sweeps_info_is_its_run_json_and_reads_back_its_spec(tmp_path):
     assert done.info == record
     back = allocator.RunSpec.model_validate(record["spec"])
     assert (back.seed, back.objective, back.inputs) == (5, "exports", spec.inputs)
+
+
+def test_a_refused_set_in_overrides_is_named_by_its_place_by_solve_too(tmp_path):
+    """solve names it as plan does (and writes nothing); the command line's --set keeps its
+    own name."""
+    from conftest import run_cli
+
+    bad = "pools.nope/p1.budget_musd=1"
+    said = _refusal(
+        lambda: allocator.solve(inputs=GREEDY, overrides=[bad], out=tmp_path / "run")
+    )
+    assert said.startswith(f"overrides[0]: --set '{bad}': the key 'nope/p1'"), said
+    assert not (tmp_path / "run").exists()
+    done = run_cli("solve", "--inputs", GREEDY, "--set", bad, "--out", tmp_path / "cli")
+    assert done.exit_code == 2
+    assert f"--set '{bad}': the key 'nope/p1'" in done.stderr
+    assert "overrides[" not in done.stderr

@@ -101,11 +101,6 @@ def test_a_numpy_discount_rate_is_read_as_its_number(kind):
 SET = "pools.public/p1.budget_musd=60"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a refused --set text (or set_cell) in overrides= is named \"--set '...'\", not by "
-    "its place overrides[N]: in a list of sets the caller cannot tell which one, or why --set",
-)
 @pytest.mark.parametrize(
     "bad",
     [

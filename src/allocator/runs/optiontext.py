@@ -4,8 +4,9 @@ keywords: `keywords_read`, `keyword_number`, `rate_given`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+import functools
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from allocator.errors import UsageError
 
@@ -13,6 +14,8 @@ if TYPE_CHECKING:
     from pydantic import ValidationError
 
     from allocator.data.overrides import Override
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def number_of(option: str, text: str, kind: str = "share", example: str = "0.02") -> float:
@@ -89,6 +92,56 @@ def sets_read(given: object) -> object:
         except UsageError as exc:
             raise UsageError(f"overrides[{i}]: {exc}") from None
     return read
+
+
+def sets_placed(function: F) -> F:
+    """`function` (a Python API function taking `overrides=`) with a set of its `overrides=`
+    that the data refuses (an unknown key, a value below a minimum: `data.cellset.apply_set`)
+    named by its place as `sets_read` names a text it refuses: `overrides[1]: --set '...': ...`.
+    A refusal of anything else, and the command line's `--set`s (no `overrides=`), as said."""
+
+    @functools.wraps(function)
+    def placed(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except UsageError as exc:
+            place = set_place(str(exc), kwargs.get("overrides"))
+            if place is None:
+                raise
+            raise UsageError(f"{place}: {exc}") from None
+
+    return cast(F, placed)
+
+
+def set_place(said: str, given: object) -> str | None:
+    """`overrides[N]`: the first set of a caller's `overrides=` (`given`) that `said` (a
+    refusal) starts with, as a set names itself (`--set 'TABLE.KEY.COLUMN=VALUE':`); None when
+    it names none."""
+    from allocator.errors import quoted
+
+    entries = [given] if isinstance(given, str) else given
+    if hasattr(entries, "tolist") and getattr(entries, "ndim", None) == 1:
+        entries = entries.tolist()
+    if not isinstance(entries, list | tuple):
+        return None
+    for i, entry in enumerate(entries):
+        text = _set_text(entry)
+        if text is not None and said.startswith(f"--set {quoted(text)}:"):
+            return f"overrides[{i}]"
+    return None
+
+
+def _set_text(entry: object) -> str | None:
+    """The `TABLE.KEY.COLUMN=VALUE` of a caller's set: a text, a `set_cell` mapping or an
+    `Override` holding one (None: another override)."""
+    if isinstance(entry, str):
+        return entry
+    cell = entry.get("set_cell") if isinstance(entry, dict) else getattr(entry, "set_cell", None)
+    if isinstance(cell, dict):
+        parts = [cell.get(k) for k in ("table", "key", "column", "value")]
+        return None if None in parts else "{}.{}.{}={}".format(*parts)
+    text = getattr(cell, "text", None)
+    return text if isinstance(text, str) else None
 
 
 RATE_EXAMPLES = {

@@ -16,6 +16,7 @@ from allocator.pipeline import tell_notes
 from allocator.runs.arguments import IGNORED_BY_SWEEP, refuse_ignored, spec_given, whole
 from allocator.runs.common import scenario_of
 from allocator.runs.notes import told
+from allocator.runs.optiontext import sets_placed
 from allocator.runs.spec import RunSpec
 
 Where = tuple[str | None, int, bool, str | None]
@@ -33,6 +34,7 @@ class SweepRun:
     info: dict[str, Any] = field(default_factory=dict)
 
 
+@sets_placed
 def sweep(
     spec: RunSpec | Path | str | None = None,
     /,

@@ -87,7 +87,7 @@ def record_digests(
     from allocator.report.write import json_text, write_text_atomic
 
     path = folder / "run.json"
-    info = json.loads(path.read_text(encoding="utf-8"))
+    info: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     names = [n for n in files if n != "run.json" and os.path.lexists(folder / n)]
     info |= more or {}
     info[MARKER] = marker(command, files, file_digests(folder, names))
