@@ -201,7 +201,7 @@ def sweep_into(
     from allocator.report.rebuild import rebuild_report
     from allocator.report.studyplots import plot_sweep
     from allocator.studies.reference import record_relied
-    from allocator.studies.sweepfolder import record_digests
+    from allocator.studies.sweepfolder import record_blocks, record_digests
     from allocator.studies.sweeprun import SWEEP_FILES, run_sweep
     from allocator.studies.sweepsummary import summarise
 
@@ -231,10 +231,10 @@ def sweep_into(
         )
         # the assumed rows its page counts (the nominal plan's: solved once the sweep is done)
         record_relied(folder, _relied(spec, None) if plan is None else relied)
+        # its spec with the seed it sampled with, as a run's: before the page, which reads it
+        record_blocks(folder, {"spec": spec.with_(seed=seed).stored()})
         rebuild_report(folder)  # report.html from the sweep's tables
-        # last: the sweep is whole; its spec with the seed it sampled with, as a run's
-        spec_block = {"spec": spec.with_(seed=seed).stored()}
-        info = record_digests(folder, "sweep", SWEEP_FILES, spec_block)
+        info = record_digests(folder, "sweep", SWEEP_FILES)  # last: the sweep is whole
     return SweepRun(table, summary, folder, info)
 
 
