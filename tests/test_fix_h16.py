@@ -162,12 +162,20 @@ def test_a_refused_set_in_overrides_is_named_by_its_place_by_solve_too(tmp_path)
     from conftest import run_cli
 
     bad = "pools.nope/p1.budget_musd=1"
-    said = _refusal(
-        lambda: allocator.solve(inputs=GREEDY, overrides=[bad], out=tmp_path / "run")
-    )
+    said = _refusal(lambda: allocator.solve(inputs=GREEDY, overrides=[bad], out=tmp_path / "run"))
     assert said.startswith(f"overrides[0]: --set '{bad}': the key 'nope/p1'"), said
     assert not (tmp_path / "run").exists()
     done = run_cli("solve", "--inputs", GREEDY, "--set", bad, "--out", tmp_path / "cli")
     assert done.exit_code == 2
     assert f"--set '{bad}': the key 'nope/p1'" in done.stderr
     assert "overrides[" not in done.stderr
+
+
+def test_a_rate_without_the_discounted_measure_is_refused_in_the_callers_words(tmp_path):
+    from conftest import run_cli
+
+    said = _refusal(lambda: allocator.plan(inputs=MEASURES, discount_rate=0.05))
+    assert 'Fix: add measure="discounted", or drop discount_rate' in said, said
+    assert "--measure" not in said, said
+    done = run_cli("solve", "--inputs", MEASURES, "--discount-rate", "0.05", "--out", tmp_path)
+    assert "Fix: add --measure discounted" in done.stderr, done.stderr
