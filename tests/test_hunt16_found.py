@@ -1,7 +1,8 @@
 """Findings of hunt16: today's docs (docs/api.md, docs/serve.md, docs/cli.md "Environment")
-run as written. Each test fails on today's code (strict xfail) and says the harm in its reason;
-tests/test_*found*.py cover the others (review8: overrides= on a model file, None keywords,
-compare and pandas values, a sweep's exclusion)."""
+run as written. Each test failed on the code it was written against (a strict xfail, its
+reason the harm; each mark dropped with its fix); tests/test_*found*.py cover the others
+(review8: overrides= on a model file, None keywords, compare and pandas values, a sweep's
+exclusion)."""
 
 from __future__ import annotations
 
@@ -51,11 +52,6 @@ def _solve_warnings(data, *args: str) -> list[str]:
     return [line for line in done.stderr.splitlines() if line.startswith("warning: ")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="serve's plan and set answers (and the page) leave out the numerics warning that "
-    "allocator solve prints for the same scenario: a unit slip of 1e7 is shown only after Save",
-)
 @pytest.mark.parametrize("route", ["plan", "set"])
 def test_serves_answers_carry_every_warning_solve_prints(tmp_path, route):
     from starlette.testclient import TestClient
@@ -87,11 +83,6 @@ def test_serves_answers_carry_every_warning_solve_prints(tmp_path, route):
 # 'np.float64(0.05)'; weights=, beta= and cvar_cap= take numpy numbers.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="discount_rate= from a DataFrame cell (numpy float64, a float) is refused as "
-    "\"'np.float64(0.05)' is not a number\", where weights=, beta= and cvar_cap= take numpy",
-)
 @pytest.mark.parametrize("kind", ["float64", "float32"])
 def test_a_numpy_discount_rate_is_read_as_its_number(kind):
     import numpy as np
@@ -111,11 +102,6 @@ def test_a_numpy_discount_rate_is_read_as_its_number(kind):
 SET = "pools.public/p1.budget_musd=60"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a refused --set text (or set_cell) in overrides= is named \"--set '...'\", not by "
-    "its place overrides[N]: in a list of sets the caller cannot tell which one, or why --set",
-)
 @pytest.mark.parametrize(
     "bad",
     [
@@ -135,11 +121,6 @@ def test_a_refused_set_in_overrides_is_named_by_its_place(bad):
 # repr, and an int of more than 4,300 digits has none (Python's int-to-str limit).
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="discount_rate=10**5000 escapes the one reader as a bare ValueError (int-to-str "
-    "limit): a traceback where every other refused rate is a one-line UsageError",
-)
 def test_a_rate_too_long_to_write_is_refused_in_one_line():
     said = _refusal(
         lambda: allocator.plan(inputs=MEASURES, measure="discounted", discount_rate=10**5000)
@@ -152,11 +133,6 @@ def test_a_rate_too_long_to_write_is_refused_in_one_line():
 # of the same RunSpec refuse its nan rate in different words, plan's fix naming --discount-rate.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plan and solve refuse the same RunSpec's nan discount rate in different words "
-    "(plan: 'not in [0, 1]' with a --discount-rate fix): two readers, not one",
-)
 def test_plan_and_solve_refuse_a_runspecs_rate_in_the_same_words(tmp_path):
     spec = allocator.RunSpec(inputs=MEASURES, measure="discounted", discount_rate=math.nan)
     by_plan = _refusal(lambda: allocator.plan(spec))
@@ -171,11 +147,6 @@ def test_plan_and_solve_refuse_a_runspecs_rate_in_the_same_words(tmp_path):
 # refused by pydantic's ValidationError: several lines and a URL.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="RunSpec(discount_rate='5%' / weights='jobs=0.7,...' / overrides=[a --set text]) "
-    "raises pydantic's ValidationError of several lines and a URL, not a one-line UsageError",
-)
 @pytest.mark.parametrize(
     "given",
     [
@@ -206,11 +177,6 @@ def test_a_runspec_takes_a_value_as_its_keyword_does_or_refuses_it_in_one_line(g
 # do frontier and alternatives (on the command line too).
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compare, frontier and alternatives never tell the numerics warning solve tells on "
-    "the same data (coefficients spanning 2e8): a likely unit slip compared in silence",
-)
 @pytest.mark.parametrize("study", ["compare", "frontier", "alternatives"])
 def test_a_study_tells_the_numerics_warning_solve_tells(tmp_path, study):
     data = _tiny_coefficient_project(tmp_path)
@@ -235,11 +201,6 @@ def test_a_study_tells_the_numerics_warning_solve_tells(tmp_path, study):
 # `info`.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a sweep's run.json has no spec block (a SweepRun no info): its RunSpec and seed "
-    "cannot be given back from its folder, as every other run's can",
-)
 def test_a_sweeps_run_json_gives_back_its_runspec_and_seed(tmp_path):
     import json
 

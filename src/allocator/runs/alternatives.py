@@ -19,6 +19,7 @@ from allocator.report.write import write_run
 from allocator.runs.arguments import check_weights_given, real, refuse_ignored, spec_given, whole
 from allocator.runs.common import Study, run_study
 from allocator.runs.notes import told
+from allocator.runs.optiontext import sets_placed
 from allocator.runs.spec import RunSpec
 from allocator.solver.alternatives import End, release
 from allocator.solver.results import plan_solution
@@ -83,6 +84,7 @@ def ranges_serial(
     return rows
 
 
+@sets_placed
 def alternatives(
     spec: RunSpec | Path | str | None = None,
     /,
@@ -98,7 +100,7 @@ def alternatives(
     atomically (`allocator alternatives`): ranges.csv, ranges.png, workbook.xlsx, run.json and
     alternative-<k>/ run folders. `where` is (scheduler, workers, serial): in this process, or
     on Dask. `spec` and `options` as for `runs.solve.solve`; `warn` is told the dataset's notes
-    (a broken fact), as solve's (None: as `AllocatorWarning`s)."""
+    (a broken fact) and the numerics warnings, as solve's (None: as `AllocatorWarning`s)."""
     from allocator.pipeline import tell_notes
 
     slack, count = real("slack", slack, "0.02"), whole("count", count, 0, MAX_COUNT, 3)
@@ -110,7 +112,7 @@ def alternatives(
 
     def study(inp: Inputs) -> Study[AlternativesRun]:
         tell_notes(inp, warn, uncertainty=False)
-        table, info, model, plans = ranges_of(inp, spec, slack, by, count, where, progress)
+        table, info, model, plans = ranges_of(inp, spec, slack, by, count, where, progress, warn)
         words = objective_words(inp, spec.objective, spec.measured())
         title = f"Funding by {by} within {slack:.1%} of the best {words}"
 
@@ -149,12 +151,14 @@ def ranges_of(
     count: int,
     where: tuple[str | None, int, bool],
     progress: Progress | None,
+    warn: Callable[[str], None] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any], HeldModel, list[End]]:
-    """The ranges table, run.json's content, the held model and the different plans."""
+    """The ranges table, run.json's content, the held model and the different plans; `warn` is
+    told the numerics warnings of the LP, as solve's."""
     scheduler, workers, serial = where
     measure = spec.measured()
     model = held_model(
-        inp, spec.objective, spec.targets, measure, slack, by, spec.solver, spec.weights
+        inp, spec.objective, spec.targets, measure, slack, by, spec.solver, spec.weights, warn
     )
     names = list(model.members)
     if serial:

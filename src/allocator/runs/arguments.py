@@ -29,7 +29,26 @@ def spec_given(spec: RunSpec | Path | str | None, options: dict[str, Any]) -> Ru
             "give the fields as keywords: allocator.solve(inputs=..., objective=...)"
         )
     check_scenario_kind(options.get("scenario"))
-    return spec_from(spec, options)
+    try:
+        return spec_from(spec, options)
+    except UsageError as exc:
+        raise in_keywords(exc) from None
+
+
+OPTION_FIX = "Fix: add --measure discounted, or drop the rate"
+"""The fix of a rate without the discounted measure, in the command line's words
+(`model.measures.Measure`)."""
+KEYWORD_FIX = 'Fix: add measure="discounted", or drop discount_rate'
+"""The same fix in a Python caller's words."""
+
+
+def in_keywords(exc: UsageError) -> UsageError:
+    """A refusal of a caller's keywords with a fix the measure gives in the command line's words
+    (`--measure discounted`) said in the caller's (`measure="discounted"`)."""
+    said = str(exc)
+    if not said.endswith(OPTION_FIX):
+        return exc
+    return UsageError(said.removesuffix(OPTION_FIX) + KEYWORD_FIX)
 
 
 def check_scenario_kind(scenario: object) -> None:

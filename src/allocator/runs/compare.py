@@ -19,7 +19,7 @@ from allocator.errors import UsageError
 from allocator.model.build import OBJECTIVES
 from allocator.report.assumed import run_assumptions
 from allocator.runs.common import Study, run_study
-from allocator.runs.notes import quiet, told
+from allocator.runs.notes import told
 from allocator.runs.optiontext import rate_given, sets_read, value_shown
 from allocator.runs.solve import plan
 from allocator.runs.spec import SCENARIO_FIELDS, RunSpec, layered, model_path, validated
@@ -40,9 +40,8 @@ class CompareRun:
 
 
 def _views(steps: list[Step], warn: Callable[[str], None] | None = None) -> list[RunView]:
-    """The view of each item; `warn` is told the notes of each dataset solved (a broken
-    fact), each note once however many items share the dataset."""
-    from allocator.pipeline import tell_notes
+    """The view of each item; `warn` is told what solve tells of each plan solved (a broken
+    fact, a numerics warning), each once however many items share the dataset."""
     from allocator.studies.compare import load_run, view_of
 
     views = []
@@ -55,8 +54,7 @@ def _views(steps: list[Step], warn: Callable[[str], None] | None = None) -> list
 
     for item, what in steps:
         if isinstance(what, RunSpec):
-            run = plan(what, warn=quiet)  # its notes are told below, once
-            tell_notes(run.inputs, once, uncertainty=what.risk != "none")
+            run = plan(what, warn=once)  # its notes and numerics warnings, as solve's
             label = item if item in OBJECTIVES else Path(item).stem
             views.append(view_of(label, run.info, run.tables))
         else:

@@ -22,6 +22,7 @@ from allocator.report.write import write_run
 from allocator.runs.arguments import refuse_ignored, spec_given, whole
 from allocator.runs.common import Study, run_study
 from allocator.runs.notes import told
+from allocator.runs.optiontext import sets_placed
 from allocator.runs.spec import RunSpec
 from allocator.solver.compile import CompiledLP
 from allocator.solver.passes import apply_options, optimum
@@ -51,6 +52,7 @@ def axes_of(inp: Inputs, spec: RunSpec, x: str, y: str) -> tuple[Axis, Axis]:
     return ax, ay
 
 
+@sets_placed
 def frontier(
     spec: RunSpec | Path | str | None = None,
     /,
@@ -62,8 +64,8 @@ def frontier(
 ) -> FrontierRun:
     """Trace the frontier of `y` against `x` in `points` points and write frontier.csv,
     frontier.png and run.json atomically (`allocator frontier`). `spec` and `options` as for
-    `runs.solve.solve`; `warn` is told the dataset's notes (a broken fact), as solve's (None:
-    as `AllocatorWarning`s)."""
+    `runs.solve.solve`; `warn` is told the dataset's notes (a broken fact) and the numerics
+    warnings, as solve's (None: as `AllocatorWarning`s)."""
     points = whole("points", points, MIN_POINTS, MAX_POINTS, 11)
     spec = spec_given(spec, options)
     warn = told(warn)  # a Python caller's default: AllocatorWarning
@@ -74,7 +76,7 @@ def frontier(
 
         tell_notes(inp, warn, uncertainty=False)
 
-        table, notes, x_axis, y_axis = trace(inp, spec, points, x, y)
+        table, notes, x_axis, y_axis = trace(inp, spec, points, x, y, warn)
         info = {
             "command": "frontier",
             "points": points,
@@ -111,13 +113,23 @@ class FrontierRun:
 
 
 def trace(
-    inp: Inputs, spec: RunSpec, points: int, x: str, y: str
+    inp: Inputs,
+    spec: RunSpec,
+    points: int,
+    x: str,
+    y: str,
+    warn: Callable[[str], None] | None = None,
 ) -> tuple[pd.DataFrame, list[str], Axis, Axis]:
-    """The frontier table of the loaded scenario, the notes beside it and its two axes."""
+    """The frontier table of the loaded scenario, the notes beside it and its two axes; `warn`
+    is told the numerics warnings of its LP, as solve's (None: say nothing)."""
+    from allocator.solver.numerics import numerics_warnings
     from allocator.studies.frontier import distinct, frontier_table
 
     x_axis, y_axis = axes_of(inp, spec, x, y)
     lp, _ = built_lp(inp, spec.targets, measure=spec.measured())
+    if warn is not None:
+        for message in numerics_warnings(lp):
+            warn(message)  # before solving, as solve tells them
     apply_options(lp, spec.solver)
     table = frontier_table(inp, lp, x_axis, y_axis, points)
     notes = []

@@ -4,13 +4,18 @@ keywords: `keywords_read`, `keyword_number`, `rate_given`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+import functools
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from allocator.errors import UsageError
 
 if TYPE_CHECKING:
+    from pydantic import ValidationError
+
     from allocator.data.overrides import Override
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def number_of(option: str, text: str, kind: str = "share", example: str = "0.02") -> float:
@@ -89,6 +94,56 @@ def sets_read(given: object) -> object:
     return read
 
 
+def sets_placed(function: F) -> F:
+    """`function` (a Python API function taking `overrides=`) with a set of its `overrides=`
+    that the data refuses (an unknown key, a value below a minimum: `data.cellset.apply_set`)
+    named by its place as `sets_read` names a text it refuses: `overrides[1]: --set '...': ...`.
+    A refusal of anything else, and the command line's `--set`s (no `overrides=`), as said."""
+
+    @functools.wraps(function)
+    def placed(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except UsageError as exc:
+            place = set_place(str(exc), kwargs.get("overrides"))
+            if place is None:
+                raise
+            raise UsageError(f"{place}: {exc}") from None
+
+    return cast(F, placed)
+
+
+def set_place(said: str, given: object) -> str | None:
+    """`overrides[N]`: the first set of a caller's `overrides=` (`given`) that `said` (a
+    refusal) starts with, as a set names itself (`--set 'TABLE.KEY.COLUMN=VALUE':`); None when
+    it names none."""
+    from allocator.errors import quoted
+
+    entries = [given] if isinstance(given, str) else given
+    if hasattr(entries, "tolist") and getattr(entries, "ndim", None) == 1:
+        entries = entries.tolist()
+    if not isinstance(entries, list | tuple):
+        return None
+    for i, entry in enumerate(entries):
+        text = _set_text(entry)
+        if text is not None and said.startswith(f"--set {quoted(text)}:"):
+            return f"overrides[{i}]"
+    return None
+
+
+def _set_text(entry: object) -> str | None:
+    """The `TABLE.KEY.COLUMN=VALUE` of a caller's set: a text, a `set_cell` mapping or an
+    `Override` holding one (None: another override)."""
+    if isinstance(entry, str):
+        return entry
+    cell = entry.get("set_cell") if isinstance(entry, dict) else getattr(entry, "set_cell", None)
+    if isinstance(cell, dict):
+        parts = [cell.get(k) for k in ("table", "key", "column", "value")]
+        return None if None in parts else "{}.{}.{}={}".format(*parts)
+    text = getattr(cell, "text", None)
+    return text if isinstance(text, str) else None
+
+
 RATE_EXAMPLES = {
     "--discount-rate": "--discount-rate 0.05 or 5%",
     "discount_rate": "discount_rate=0.05 or '5%'",
@@ -113,19 +168,42 @@ def rate_given(value: object, option: str = "discount_rate") -> float | None:
     if value is None:
         return None
     example = RATE_EXAMPLES.get(option, f"{option} 0.05")
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise UsageError(
-            f"{option} {_shown(value, option)} is not a number. Fix: give a share a year, "
-            f"e.g. {example}"
-        )
-    text = value if isinstance(value, str) else repr(value)
-    rate = _rate_text(text, f"{option} {_shown(value, option)}", example)
+    given = f"{option} {_shown(value, option)}"
+    if isinstance(value, str):
+        rate = _rate_text(value, given, example)
+    else:
+        rate = _rate_number(value, given, example)
     if not 0 <= rate <= MAX_RATE:
         raise UsageError(
-            f"{option} {_shown(value, option)}: discount rate {rate:g} is not in "
-            f"[0, {MAX_RATE:g}]: it is a share a year (0: no discounting). Fix: e.g. {example}"
+            f"{given}: discount rate {rate:g} is not in [0, {MAX_RATE:g}]: it is a share a "
+            f"year (0: no discounting). Fix: e.g. {example}"
         )
     return rate
+
+
+def _rate_number(value: object, given: str, example: str) -> float:
+    """A rate given as a number of any kind (int, float, a numpy scalar, Decimal, Fraction) as
+    its value, by the rule of its shortest text (`nan` and `inf` are no rate); a whole number
+    too large for a float as a rate past the range.
+
+    Raises:
+        UsageError: a value that is no number (a bool is none), naming the option as `given`.
+    """
+    import numbers
+    from decimal import Decimal
+
+    from allocator.model.measures import MAX_RATE
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Real | Decimal):
+        raise UsageError(f"{given} is not a number. Fix: give a share a year, e.g. {example}")
+    try:
+        number = float(value)
+    except OverflowError:  # a whole number past any float: far past the range, either side
+        raise UsageError(
+            f"{given}: discount rate {'-' if value < 0 else ''}1e+308 or more is not in "
+            f"[0, {MAX_RATE:g}]: it is a share a year (0: no discounting). Fix: e.g. {example}"
+        ) from None
+    return _rate_text(repr(number), given, example)
 
 
 def _rate_text(text: str, given: str, example: str) -> float:
@@ -149,11 +227,21 @@ def _shown(value: object, option: str) -> str:
     from allocator.errors import printable, quoted
 
     if not option.startswith("--"):
-        written = printable(repr(value))
+        written = printable(_repr(value))
         return written if len(written) <= 40 else f"{written[:40]}... ({len(written):,} characters)"
     text = str(value)
     plain = text and text == text.strip() and len(text) <= 40
     return printable(text) if plain else quoted(printable(text))
+
+
+def _repr(value: object) -> str:
+    """`repr(value)`, or for a whole number too long to write (Python's int-to-str limit) its
+    size in digits."""
+    try:
+        return repr(value)
+    except ValueError:
+        digits = int(abs(value).bit_length() * 0.30103) + 1 if isinstance(value, int) else 0
+        return f"<a whole number of about {digits:,} digits>"
 
 
 TEXT_NUMBERS = {"beta": ("share", "0.9"), "cvar_cap": ("count", "20000")}
@@ -207,3 +295,29 @@ def value_shown(value: object, width: int = 60, kind: bool = True) -> str:
     if not kind or value is None or isinstance(value, str | int | float):
         return printable(cut)
     return printable(f"{type(value).__name__} {cut}")
+
+
+def spec_refusal(exc: ValidationError) -> str:
+    """pydantic's refusal of a spec in one line: the first field refused, what is wrong and the
+    fix."""
+    e = exc.errors()[0]
+    at = ".".join(str(p) for p in e["loc"]) or "the spec"
+    fix = "give the RunSpec fields of docs/api.md, each as its option takes it"
+    return f"{at}: {e['msg']}. Fix: {fix}"
+
+
+def fields_read(data: Any, default_rate: float) -> Any:
+    """A spec's fields given flat (`RunSpec(...)`, `model_validate`) with each text read as the
+    function's keyword reads it (`keywords_read`: weights, beta, cvar_cap, overrides;
+    `rate_given`: a discount rate's text); numbers and stored values as given. A rate not
+    given is the measure's own (`default_rate` for discounted, else 0), as `laid` fills it."""
+    if not isinstance(data, dict):
+        return data
+    read = keywords_read(data)
+    rate = read.get("discount_rate")
+    if isinstance(rate, str):
+        read["discount_rate"] = rate_given(rate)
+    elif rate is None and isinstance(read.get("measure", "final"), str):
+        kind = read.get("measure", "final")  # not given: the measure's own, as `laid` fills it
+        read["discount_rate"] = default_rate if kind == "discounted" else 0.0
+    return read

@@ -32,7 +32,13 @@ from allocator.data.overrides import Override
 from allocator.data.rows import described
 from allocator.errors import UsageError
 from allocator.model.measures import Measure
-from allocator.runs.optiontext import keywords_read, rate_given, value_shown
+from allocator.runs.optiontext import (
+    fields_read,
+    keywords_read,
+    rate_given,
+    spec_refusal,
+    value_shown,
+)
 
 DEFAULT_DISCOUNT_RATE = 0.05
 """The discount rate a year of `--measure discounted` when none is given."""
@@ -133,10 +139,25 @@ class RunSpec(BaseModel):
     results: Path = Path("results")
     """Where default run folders are made."""
 
+    def __init__(self, /, **data: Any) -> None:
+        """`RunSpec(...)` built by hand: each value read as its keyword reads it (`fields_read`),
+        and a field it does not have, or a value it cannot take, refused in one line naming it
+        (`spec_refusal`), never pydantic's ValidationError of several lines.
+
+        Raises:
+            UsageError: naming the field, what is wrong and the fix.
+        """
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise UsageError(spec_refusal(exc)) from None
+
     @model_validator(mode="before")
     @classmethod
     def _flat_scenario(cls, data: Any) -> Any:
-        """`RunSpec(inputs=..., overrides=...)`: the scenario's fields may be given flat."""
+        """`RunSpec(inputs=..., overrides=...)`: the scenario's fields may be given flat, and
+        text as its keyword takes it (`fields_read`)."""
+        data = fields_read(data, DEFAULT_DISCOUNT_RATE)
         if isinstance(data, dict) and any(k in data for k in SCENARIO_FIELDS):
             data = dict(data)
             flat = {k: data.pop(k) for k in SCENARIO_FIELDS if k in data}
@@ -200,6 +221,8 @@ class RunSpec(BaseModel):
         discount rate given as text by the rule of `--discount-rate`)."""
         if "discount_rate" in changes:
             changes = changes | {"discount_rate": rate_given(changes["discount_rate"])}
+        elif changes.get("measure", self.measure) != self.measure:
+            changes = changes | {"discount_rate": None}  # the rate was the old measure's
         return validated(self.stored() | changes)
 
     def stored(self) -> dict[str, Any]:
@@ -230,10 +253,13 @@ described(RunSpec)
 
 def measure_of(kind: str, rate: float | None) -> Measure:
     """The measure `kind` at `rate` (discounted: `DEFAULT_DISCOUNT_RATE` if None; a given 0 is
-    kept: no discounting), checked."""
+    kept: no discounting), checked: a given rate by the one reader of a rate (`rate_given`, in
+    a Python caller's words), whoever built the spec."""
     if rate is None:
         rate = DEFAULT_DISCOUNT_RATE if kind == "discounted" else 0.0
-    return Measure(kind, rate + 0.0)  # + 0.0: -0.0 is 0
+    read = rate_given(rate)
+    assert read is not None
+    return Measure(kind, read + 0.0)  # + 0.0: -0.0 is 0
 
 
 def layered(
@@ -341,12 +367,7 @@ def validated(data: dict[str, Any]) -> RunSpec:
     try:
         return RunSpec.model_validate(data)
     except ValidationError as exc:
-        e = exc.errors()[0]
-        at = ".".join(str(p) for p in e["loc"]) or "the spec"
-        raise UsageError(
-            f"{at}: {e['msg']}. Fix: give the RunSpec fields of docs/api.md, each as its "
-            "option takes it"
-        ) from None
+        raise UsageError(spec_refusal(exc)) from None
 
 
 def spec_from(spec: RunSpec | Path | str | None, options: dict[str, Any]) -> RunSpec:

@@ -6,7 +6,7 @@ the chart and report.html are written. The terminal view is `cli.sweeping`'s.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from allocator.pipeline import tell_notes
 from allocator.runs.arguments import IGNORED_BY_SWEEP, refuse_ignored, spec_given, whole
 from allocator.runs.common import scenario_of
 from allocator.runs.notes import told
+from allocator.runs.optiontext import sets_placed
 from allocator.runs.spec import RunSpec
 
 Where = tuple[str | None, int, bool, str | None]
@@ -24,13 +25,16 @@ Where = tuple[str | None, int, bool, str | None]
 
 @dataclass
 class SweepRun:
-    """A finished sweep: its samples, its summary and its folder."""
+    """A finished sweep: its samples, its summary, its folder and run.json's content (`info`:
+    its `spec` block is the sweep's `RunSpec`, its seed included)."""
 
     table: pd.DataFrame
     summary: pd.DataFrame
     folder: Path
+    info: dict[str, Any] = field(default_factory=dict)
 
 
+@sets_placed
 def sweep(
     spec: RunSpec | Path | str | None = None,
     /,
@@ -197,7 +201,7 @@ def sweep_into(
     from allocator.report.rebuild import rebuild_report
     from allocator.report.studyplots import plot_sweep
     from allocator.studies.reference import record_relied
-    from allocator.studies.sweepfolder import record_digests
+    from allocator.studies.sweepfolder import record_blocks, record_digests
     from allocator.studies.sweeprun import SWEEP_FILES, run_sweep
     from allocator.studies.sweepsummary import summarise
 
@@ -227,9 +231,11 @@ def sweep_into(
         )
         # the assumed rows its page counts (the nominal plan's: solved once the sweep is done)
         record_relied(folder, _relied(spec, None) if plan is None else relied)
+        # its spec with the seed it sampled with, as a run's: before the page, which reads it
+        record_blocks(folder, {"spec": spec.with_(seed=seed).stored()})
         rebuild_report(folder)  # report.html from the sweep's tables
-        record_digests(folder, "sweep", SWEEP_FILES)  # last: the sweep is whole
-    return SweepRun(table, summary, folder)
+        info = record_digests(folder, "sweep", SWEEP_FILES)  # last: the sweep is whole
+    return SweepRun(table, summary, folder, info)
 
 
 def _relied(spec: RunSpec, plan: Path | None) -> dict[str, Any] | None:

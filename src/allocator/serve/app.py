@@ -238,7 +238,6 @@ def page_state(held: HeldModel, answer: Answer) -> Response:
     """The answer to a plan, set or reset: revision, headline, outcomes, money by program,
     what moved against the plan first loaded, and the cells (the report comes with the
     details: `details_state`)."""
-    from allocator.pipeline import notes_of
     from allocator.serve.brief import cells_of
     from allocator.serve.moved import moved
 
@@ -257,7 +256,7 @@ def page_state(held: HeldModel, answer: Answer) -> Response:
             "how": answer.how,
             "seconds": round(answer.seconds, 4),
             "cells": cells_of(answer.inputs),
-            "warnings": warning_lines(notes_of(answer.inputs, uncertainty=False)),
+            "warnings": warning_lines(answer.warnings),
         },
         headers=_SECURE,
     )

@@ -65,6 +65,8 @@ class Answer:
     sets: list[str] = dataclasses.field(default_factory=list)
     """The cells set for this answer (`TABLE.KEY.COLUMN=VALUE`), in the order applied."""
     timings: dict[str, float] = dataclasses.field(default_factory=dict)
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    """What `allocator solve` on this answer's scenario tells (`scenario_warnings`)."""
 
 
 @dataclass(frozen=True)
@@ -237,6 +239,7 @@ class HeldModel:
         how = self._hold(inp, opts)
         lp = self.lp
         assert lp is not None
+        warnings = scenario_warnings(inp, lp)  # before solving, as solve tells them
         t2 = time.perf_counter()
         goal = Objective.measured(
             opts.objective, measure, inp.years[0], inp.years[-1], inp.last_milestone
@@ -259,7 +262,7 @@ class HeldModel:
         self.rev += 1
         sets_text = [cs.text for cs in sets.values()]
         seconds = time.perf_counter() - t0
-        return Answer(self.rev, brief, inp, opts, how, seconds, sets_text, timings)
+        return Answer(self.rev, brief, inp, opts, how, seconds, sets_text, timings, warnings)
 
     def _hold(self, inp: Inputs, opts: RunSpec) -> str:
         """Bring the held instance to the LP of `inp`; returns how."""
@@ -276,6 +279,16 @@ class HeldModel:
         apply_options(lp, opts.solver)
         self.lp = lp
         return why
+
+
+def scenario_warnings(inp: Inputs, lp: CompiledLP) -> list[str]:
+    """What `allocator solve` on a scenario tells on stderr as `warning:` lines, in its order:
+    the notes of its data (`pipeline.notes_of`, without uncertainty.csv's: serve has no --risk),
+    then the numerics warnings of its LP (`lp`, the held instance brought to `inp`)."""
+    from allocator.pipeline import notes_of
+    from allocator.solver.numerics import numerics_warnings
+
+    return [*notes_of(inp, uncertainty=False), *numerics_warnings(lp)]
 
 
 def plan_of(lp: CompiledLP, goal: Objective, weights: dict[str, float] | None = None) -> Solution:

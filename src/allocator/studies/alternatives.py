@@ -11,6 +11,7 @@ those of the serial run (the same LP, options and starting basis for every range
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,8 +113,10 @@ def held_model(
     by: str,
     options: dict[str, Any] | None = None,
     weights: dict[str, float] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> HeldModel:
-    """Build and solve the plan of `inp`, then hold its objective within `slack`.
+    """Build and solve the plan of `inp`, then hold its objective within `slack`; `warn` is
+    told the numerics warnings of its LP before it is solved, as solve's (None: say nothing).
 
     The plan is `allocator solve`'s, to the bit: the same passes, its tie rule (`optimum`'s
     `ties`) and its `weights` (a weighted objective's; default 0.5 / 0.5), so the optimum
@@ -124,8 +127,12 @@ def held_model(
             "Fix: e.g. --slack 0.02 for 2%"
         )
     from allocator.pipeline import built_lp  # the refusals in the dataset's own words
+    from allocator.solver.numerics import numerics_warnings
 
     lp, _ = built_lp(inp, targets, measure=measure)
+    if warn is not None:
+        for message in numerics_warnings(lp):
+            warn(message)
     apply_options(lp, options)
     members = members_of(inp, lp, by)
     opt = optimum(lp, objective, weights, ranging=False, ties=True)

@@ -75,19 +75,30 @@ def finish_tables(folder: Path) -> pd.DataFrame:
     return table
 
 
-def record_digests(folder: Path, command: str, files: tuple[str, ...]) -> None:
+def record_blocks(folder: Path, blocks: dict[str, Any]) -> None:
+    """run.json of a study folder with `blocks` added (a sweep's `spec`)."""
+    from allocator.report.write import json_text, write_text_atomic
+
+    path = folder / "run.json"
+    info = json.loads(path.read_text(encoding="utf-8")) | blocks
+    write_text_atomic(path, json_text(info) + "\n")
+
+
+def record_digests(folder: Path, command: str, files: tuple[str, ...]) -> dict[str, Any]:
     """run.json of a whole study folder, rewritten last: its `written_by` marker with each of
     `files` present now and its SHA-256 (`folders.marker`), as `write.write_run_json` records a
     run's, so `--force` and `--resume` keep a table the user edited since. While the samples
-    stream in, run.json records none (`sweepguard.mark_folder`): the tables grow by design."""
+    stream in, run.json records none (`sweepguard.mark_folder`): the tables grow by design.
+    Returns run.json's content."""
     from allocator.report.folders import MARKER, file_digests, marker
     from allocator.report.write import json_text, write_text_atomic
 
     path = folder / "run.json"
-    info = json.loads(path.read_text(encoding="utf-8"))
+    info: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     names = [n for n in files if n != "run.json" and os.path.lexists(folder / n)]
     info[MARKER] = marker(command, files, file_digests(folder, names))
     write_text_atomic(path, json_text(info) + "\n")
+    return info
 
 
 MISSED = "targets.csv rows and shares.csv processing-share milestones not reached"
