@@ -163,13 +163,22 @@ class Side:
             return None
         return _UNKNOWN
 
-    def solve(self, t: float) -> Point | None:
+    def resolved(self, t: float) -> tuple[float, float] | None:
+        """The row's bounds moved to `t` and re-solved (the probe's marks cleared): those
+        bounds, or None (and `infeasible` lowered to `t`) if the LP is not optimal there."""
         low, up = self.move(t)
         run(self.h)
         self.holds = self.current = None
         if status_of(self.h) is not Status.OPTIMAL:
             self.infeasible = min(self.infeasible, t)
             return None
+        return low, up
+
+    def solve(self, t: float) -> Point | None:
+        bounds = self.resolved(t)
+        if bounds is None:
+            return None
+        low, up = bounds
         sol = self.h.getSolution()
         at = float(sol.row_value[self.row])  # each read of row_value copies it all
         slack = min(up - at, at - low)
@@ -316,12 +325,10 @@ class Bundle(Side):
         self.h.changeRowsBounds(n, self.others, lower, upper)  # type: ignore[attr-defined]  # stub gap
 
     def solve(self, t: float) -> Point | None:
-        low, up = self.move(t)
-        run(self.h)
-        self.holds = self.current = None
-        if status_of(self.h) is not Status.OPTIMAL:
-            self.infeasible = min(self.infeasible, t)
+        bounds = self.resolved(t)
+        if bounds is None:
             return None
+        up = bounds[1]
         sol = self.h.getSolution()
         dual, value = np.asarray(sol.row_dual), np.asarray(sol.row_value)
         s = self.sigma * (float(dual[self.row]) + float(self.coef @ dual[self.others]))
