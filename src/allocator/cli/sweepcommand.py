@@ -120,9 +120,9 @@ def sweep_spec(
     out_dir: Path | None,
 ) -> "RunSpec":
     """The run spec of a sweep: the options `given` on the command line, a --plan RUN's own
-    (run.json) where not given (`runs.sweep.plan_options`), on RUN's data when no model file
+    (run.json) where not given (`runs.sweepplan.plan_options`), on RUN's data when no model file
     is given (`on_runs_data`)."""
-    from allocator.runs.sweep import plan_options
+    from allocator.runs.sweepplan import plan_options
 
     taken = plan_options(plan, given)
     spec = run_spec(

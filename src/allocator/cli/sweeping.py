@@ -34,7 +34,8 @@ def run_sweep_command(
         IncompleteSweepError: samples without an answer (exit 1; --resume solves them).
         typer.Exit: 130 after Ctrl-C, said in one line with what the folder keeps.
     """
-    from allocator.runs.sweep import objective_words, prepare
+    from allocator.runs.sweep import prepare
+    from allocator.runs.sweepplan import objective_words
 
     samples, seed = draws
     if plan is not None:  # refused before anything is said
