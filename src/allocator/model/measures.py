@@ -42,6 +42,12 @@ named so that its prices read apart from the money they are per (`musd of export
 musd`, not `musd per musd`)."""
 """The largest discount rate taken (100% a year): beyond it every later year weighs nothing."""
 
+RATE_FIX_OPTION = "Fix: add --measure discounted, or drop the rate"
+"""The fix of a rate without the discounted measure, in the command line's words (how
+`Measure` says it: the command line's options and a model file's keys reach it alike)."""
+RATE_FIX_KEYWORD = 'Fix: add measure="discounted", or drop discount_rate'
+"""The same fix in a Python caller's words (`runs.arguments.in_keywords` says it so)."""
+
 
 @dataclass(frozen=True)
 class Measure:
@@ -68,7 +74,7 @@ class Measure:
         if self.kind != "discounted" and self.rate:
             raise UsageError(
                 f"a discount rate ({self.rate:g}) is only used by the discounted measure. "
-                "Fix: add --measure discounted, or drop the rate"
+                + RATE_FIX_OPTION
             )
 
     def weights(self, years: list[int], milestones: list[int]) -> dict[int, float]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from allocator.errors import UsageError
+from allocator.model.measures import RATE_FIX_KEYWORD, RATE_FIX_OPTION
 from allocator.runs.given import plain_override
 from allocator.runs.spec import RunSpec, spec_from
 
@@ -30,15 +31,17 @@ def spec_given(spec: RunSpec | Path | str | None, options: dict[str, Any]) -> Ru
         )
     check_scenario_kind(options.get("scenario"))
     try:
-        return spec_from(spec, options)
+        given = spec_from(spec, options)
+        given.measured()  # a hand-built spec's measure and rate, checked in a caller's words
     except UsageError as exc:
         raise in_keywords(exc) from None
+    return given
 
 
-OPTION_FIX = "Fix: add --measure discounted, or drop the rate"
+OPTION_FIX = RATE_FIX_OPTION
 """The fix of a rate without the discounted measure, in the command line's words
 (`model.measures.Measure`)."""
-KEYWORD_FIX = 'Fix: add measure="discounted", or drop discount_rate'
+KEYWORD_FIX = RATE_FIX_KEYWORD
 """The same fix in a Python caller's words."""
 
 

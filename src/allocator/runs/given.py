@@ -4,6 +4,7 @@ each worker reloading the model file for its own."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,18 +29,23 @@ def _mapping(override: Override) -> dict[str, Any]:
     return plain
 
 
-def model_files_own(scenario: Scenario) -> int:
+def model_files_own(scenario: Scenario, sha256: str | None = None) -> int:
     """How many of the overrides lead as the model file's own: its overrides and sets as the
-    file has them now (0 without one). A scenario that holds them otherwise (a run's record of
-    a file changed since) is told apart as run.json's reader does (`runs.record`): the trailing
-    `--set`s are given, the rest is the file's."""
+    file has them now (0 without one), when they lead the scenario's and the file is the one
+    the overrides were read from (`sha256`: its digest as a run recorded it; None: not known,
+    taken as the same). A scenario that holds them otherwise (a run's record of a file changed
+    since) is told apart as run.json's reader does (`runs.record`): the trailing `--set`s are
+    given, the rest is the file's (a file cut to a prefix of its old overrides would otherwise
+    count its dropped ones as given)."""
     if scenario.model_file is None:
         return 0
     from allocator.data.modelfile import load_model_file
 
-    own = load_model_file(Path(scenario.model_file))[0].overrides
+    path = Path(scenario.model_file)
+    own = load_model_file(path)[0].overrides
     held = scenario.overrides[: len(own)]
-    if [plain_override(o) for o in held] == [plain_override(o) for o in own]:
+    same = sha256 is None or sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    if same and [plain_override(o) for o in held] == [plain_override(o) for o in own]:
         return len(own)
     count = len(scenario.overrides)
     while count and typed_set(scenario.overrides[count - 1]):

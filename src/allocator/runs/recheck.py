@@ -27,7 +27,11 @@ def check_against(folder: Path, inputs: Path | None = None) -> list[str]:
     from allocator.runs.replan import located_spec
 
     info = read_record(folder)
-    spec, changed = with_model_file_now(located_spec(info, folder, inputs).with_(**RECHECK_OFF))
+    options = info.get("options")
+    sha256 = options.get("model_file_sha256") if isinstance(options, dict) else None
+    spec, changed = with_model_file_now(
+        located_spec(info, folder, inputs).with_(**RECHECK_OFF), sha256
+    )
     run = plan(spec, warn=quiet)  # a re-run: the notes were told when it was solved
     now = run.inputs.file_hashes
     diffs = [f"model file {spec.model_file} changed its overrides or sets"] if changed else []

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from allocator.data.overrides import Override
 from allocator.errors import UsageError
 from allocator.runs import spec as specs
+from allocator.runs.given import model_files_own
 from allocator.runs.spec import RunSpec
 
 # the spec class is read from `runs.spec` when a record is read (`specs.RunSpec`), not bound here:
@@ -69,19 +70,22 @@ def spec_of_record(info: dict[str, Any], where: Path | str = "run.json") -> RunS
     return _spec_of_options(info)
 
 
-def with_model_file_now(spec: RunSpec) -> tuple[RunSpec, bool]:
+def with_model_file_now(spec: RunSpec, sha256: str | None = None) -> tuple[RunSpec, bool]:
     """The spec with its model file's overrides and sets read again from the file as it is now,
-    the recorded `--set`s on top (what `--check-against` replays), and whether they differ from
-    the recorded ones (a set's origin, which names the file's path as typed, aside)."""
+    the run's given overrides on top (each `--set`, a caller's `overrides=`: what
+    `--check-against` replays), and whether the file's differ from the recorded ones (a set's
+    origin, which names the file's path as typed, aside). The given are told from the file's by
+    the one count rule (`runs.given.model_files_own`: the recorded file prefix, while the file
+    has the digest run.json records as `model_file_sha256`, `sha256`)."""
     if spec.model_file is None:
         return spec, False
     from allocator.data.modelfile import load_model_file
 
     model, _ = load_model_file(Path(spec.model_file))
-    sets = [o for o in spec.overrides if o.set_cell is not None and o.set_cell.origin == "--set"]
-    recorded = [o for o in spec.overrides if o not in sets]
+    own = model_files_own(spec.scenario, sha256)
+    recorded, given = spec.overrides[:own], spec.overrides[own:]
     changed = _comparable(model.overrides) != _comparable(recorded)
-    return spec.with_(overrides=(*model.overrides, *sets)), changed
+    return spec.with_(overrides=(*model.overrides, *given)), changed
 
 
 def _comparable(overrides: Sequence[Override]) -> list[dict[str, Any]]:
