@@ -29,3 +29,49 @@ def test_no_limit_buys_anything_only_when_no_rate_at_the_margin_is_non_zero(tmp_
     said = NO_LIMIT_BUYS in ran[1] or NO_LIMIT_BUYS in (out / "report.html").read_text("utf-8")
     rates = prices["gain_per_unit_up"].abs().where(prices["gain_per_unit_up"].abs() < 1e29)
     assert not said or not (rates >= ZERO_PRICE).any(), prices.loc[rates >= ZERO_PRICE].head(3)
+
+
+def _outcomes(jobs_short: float, exports_short: float) -> pd.DataFrame:
+    """An outcomes.csv of one jobs target and one exports target, short by the given amounts."""
+    return pd.DataFrame(
+        {
+            "dimension": ["total", "total"],
+            "member": ["all", "all"],
+            "year": [2040, 2035],
+            "jobs_base": [1000.0, None],
+            "jobs_new": [99_000.0 - jobs_short, None],
+            "jobs": [100_000.0 - jobs_short, None],
+            "jobs_target": [100_000.0, None],
+            "jobs_shortfall": [jobs_short, None],
+            "exports_musd": [None, 500.0 - exports_short],
+            "exports_target_musd": [None, 500.0],
+            "exports_shortfall_musd": [None, exports_short],
+            "note": ["", ""],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("jobs_short", "exports_short"), [(0.4, 0.0), (0.0, 5e-7)], ids=["0.4 jobs", "5e-7 musd"]
+)
+@pytest.mark.xfail(
+    strict=True,
+    reason="the terminal and report.html count a plan's missed targets differently (report.html "
+    "counts jobs rounded to whole jobs and a 1e-9 cut-off, the terminal 1e-6): one says a "
+    "target is missed, the other that every target is reached",
+)
+def test_the_terminal_and_report_html_count_the_same_missed_targets(
+    capsys, jobs_short, exports_short
+):
+    import re
+
+    from allocator.cli.render import _show_shortfalls
+    from allocator.report.planhtml import targets_section
+
+    outcomes = _outcomes(jobs_short, exports_short)
+    _show_shortfalls(outcomes)
+    said = capsys.readouterr().out
+    terminal = re.search(r"does not reach \((\d+)\)", said)
+    page = re.search(r"the plan misses (\d+) of them", targets_section(outcomes))
+    assert page is not None
+    assert (int(terminal.group(1)) if terminal else 0) == int(page.group(1)), said
