@@ -89,3 +89,26 @@ def test_a_float32_rate_is_read_by_its_text_as_the_reader_says():
 
     assert str(np.float32(0.05)) == "0.05"
     assert rate_given(np.float32(0.05)) == rate_given("--discount-rate 0.05".split()[1]) == 0.05
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a sweep counts a target missed by a float remainder (1e-4 of 250,000 jobs) that "
+    "solve's outcomes.csv snaps to 0 and its terminal calls reached: a sweep of the nominal "
+    "values says the plan misses a target solve says it meets",
+)
+def test_a_sweep_misses_a_target_only_when_solves_outcomes_say_it_falls_short():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from allocator.report.outcomes import shortfall
+    from allocator.studies.fixedplan import _targets
+
+    target, level = 250_000.0, 250_000.0 - 1e-4
+    lp = SimpleNamespace(
+        row_family=["target"], row_lower=np.array([target]), row_index=[("jobs", "total", 2040)]
+    )
+    said_by_solve = int(shortfall(target, level) > 0)
+    assert said_by_solve == 0  # outcomes.csv: met (the float remainder snapped)
+    assert _targets(lp, np.array([level]))["targets_missed"] == said_by_solve
