@@ -13,22 +13,47 @@ from conftest import ROOT, run_cli
 BASELINE = ROOT / "models" / "baseline.yaml"
 
 
+@pytest.fixture(scope="module")
+def weighted_run(tmp_path_factory):
+    """`allocator solve models/baseline.yaml --objective weighted`: (stdout, its folder)."""
+    out = tmp_path_factory.mktemp("review9") / "w"
+    ran = run_cli("solve", BASELINE, "--objective", "weighted", "--out", out)
+    assert ran[0] == 0, ran[2]
+    return ran[1], out
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="a weighted run's terminal and report.html say no limit buys anything at the margin "
     "while shadow_prices.csv gives limits a non-zero rate at the margin (gain_per_unit_up)",
 )
-def test_no_limit_buys_anything_only_when_no_rate_at_the_margin_is_non_zero(tmp_path):
+def test_no_limit_buys_anything_only_when_no_rate_at_the_margin_is_non_zero(weighted_run):
     from allocator.report.pricehtml import NO_LIMIT_BUYS
     from allocator.report.rates import ZERO_PRICE
 
-    out = tmp_path / "w"
-    ran = run_cli("solve", BASELINE, "--objective", "weighted", "--out", out)
-    assert ran[0] == 0, ran[2]
+    said, out = weighted_run
     prices = pd.read_csv(out / "shadow_prices.csv")
-    said = NO_LIMIT_BUYS in ran[1] or NO_LIMIT_BUYS in (out / "report.html").read_text("utf-8")
+    said = NO_LIMIT_BUYS in said or NO_LIMIT_BUYS in (out / "report.html").read_text("utf-8")
     rates = prices["gain_per_unit_up"].abs().where(prices["gain_per_unit_up"].abs() < 1e29)
     assert not said or not (rates >= ZERO_PRICE).any(), prices.loc[rates >= ZERO_PRICE].head(3)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="when no limit's room buys anything the terminal and report.html say so, but the "
+    "workbook drops its largest-shadow-prices chart without a word (NO_LIMIT_BUYS says it does)",
+)
+def test_the_workbook_says_no_limit_buys_anything_as_the_terminal_does(weighted_run):
+    import openpyxl
+
+    from allocator.report.pricehtml import NO_LIMIT_BUYS
+
+    said, out = weighted_run
+    assert NO_LIMIT_BUYS in said  # the terminal says it
+    book = openpyxl.load_workbook(out / "workbook.xlsx", read_only=True)
+    cells = [v for ws in book for row in ws.iter_rows(values_only=True) for v in row]
+    texts = [v for v in cells if isinstance(v, str)]
+    assert any(NO_LIMIT_BUYS in t for t in texts)
 
 
 def _outcomes(jobs_short: float, exports_short: float) -> pd.DataFrame:
@@ -88,7 +113,7 @@ def test_a_float32_rate_is_read_by_its_text_as_the_reader_says():
     from allocator.runs.optiontext import rate_given
 
     assert str(np.float32(0.05)) == "0.05"
-    assert rate_given(np.float32(0.05)) == rate_given("--discount-rate 0.05".split()[1]) == 0.05
+    assert rate_given(np.float32(0.05)) == rate_given("0.05", "--discount-rate") == 0.05
 
 
 @pytest.mark.xfail(
