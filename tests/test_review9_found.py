@@ -1,0 +1,153 @@
+"""review9: what the afternoon's changes (313995e..6fee839: one-sided rates of ramped caps,
+weighted whole units by re-solve, an empty "largest shadow prices" list, outcomes' shortfall
+snapping, overrides given after a model file's own) still get wrong, each a strict xfail whose
+reason is the harm (tests/test_*found*.py cover the others)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT, run_cli
+
+BASELINE = ROOT / "models" / "baseline.yaml"
+
+
+@pytest.fixture(scope="module")
+def weighted_run(tmp_path_factory):
+    """`allocator solve models/baseline.yaml --objective weighted`: (stdout, its folder)."""
+    out = tmp_path_factory.mktemp("review9") / "w"
+    ran = run_cli("solve", BASELINE, "--objective", "weighted", "--out", out)
+    assert ran[0] == 0, ran[2]
+    return ran[1], out
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a weighted run's terminal and report.html say no limit buys anything at the margin "
+    "while shadow_prices.csv gives limits a non-zero rate at the margin (gain_per_unit_up)",
+)
+def test_no_limit_buys_anything_only_when_no_rate_at_the_margin_is_non_zero(weighted_run):
+    from allocator.report.pricehtml import NO_LIMIT_BUYS
+    from allocator.report.rates import ZERO_PRICE
+
+    said, out = weighted_run
+    prices = pd.read_csv(out / "shadow_prices.csv")
+    said = NO_LIMIT_BUYS in said or NO_LIMIT_BUYS in (out / "report.html").read_text("utf-8")
+    rates = prices["gain_per_unit_up"].abs().where(prices["gain_per_unit_up"].abs() < 1e29)
+    assert not said or not (rates >= ZERO_PRICE).any(), prices.loc[rates >= ZERO_PRICE].head(3)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="when no limit's room buys anything the terminal and report.html say so, but the "
+    "workbook drops its largest-shadow-prices chart without a word (NO_LIMIT_BUYS says it does)",
+)
+def test_the_workbook_says_no_limit_buys_anything_as_the_terminal_does(weighted_run):
+    import openpyxl
+
+    from allocator.report.pricehtml import NO_LIMIT_BUYS
+
+    said, out = weighted_run
+    assert NO_LIMIT_BUYS in said  # the terminal says it
+    book = openpyxl.load_workbook(out / "workbook.xlsx", read_only=True)
+    cells = [v for ws in book for row in ws.iter_rows(values_only=True) for v in row]
+    texts = [v for v in cells if isinstance(v, str)]
+    assert any(NO_LIMIT_BUYS in t for t in texts)
+
+
+def _outcomes(jobs_short: float, exports_short: float) -> pd.DataFrame:
+    """An outcomes.csv of one jobs target and one exports target, short by the given amounts."""
+    return pd.DataFrame(
+        {
+            "dimension": ["total", "total"],
+            "member": ["all", "all"],
+            "year": [2040, 2035],
+            "jobs_base": [1000.0, None],
+            "jobs_new": [99_000.0 - jobs_short, None],
+            "jobs": [100_000.0 - jobs_short, None],
+            "jobs_target": [100_000.0, None],
+            "jobs_shortfall": [jobs_short, None],
+            "exports_musd": [None, 500.0 - exports_short],
+            "exports_target_musd": [None, 500.0],
+            "exports_shortfall_musd": [None, exports_short],
+            "note": ["", ""],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("jobs_short", "exports_short"), [(0.4, 0.0), (0.0, 5e-7)], ids=["0.4 jobs", "5e-7 musd"]
+)
+@pytest.mark.xfail(
+    strict=True,
+    reason="the terminal and report.html count a plan's missed targets differently (report.html "
+    "counts jobs rounded to whole jobs and a 1e-9 cut-off, the terminal 1e-6): one says a "
+    "target is missed, the other that every target is reached",
+)
+def test_the_terminal_and_report_html_count_the_same_missed_targets(
+    capsys, jobs_short, exports_short
+):
+    import re
+
+    from allocator.cli.render import _show_shortfalls
+    from allocator.report.planhtml import targets_section
+
+    outcomes = _outcomes(jobs_short, exports_short)
+    _show_shortfalls(outcomes)
+    said = capsys.readouterr().out
+    terminal = re.search(r"does not reach \((\d+)\)", said)
+    page = re.search(r"the plan misses (\d+) of them", targets_section(outcomes))
+    assert page is not None
+    assert (int(terminal.group(1)) if terminal else 0) == int(page.group(1)), said
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a float32 discount rate of 0.05 is read as 0.05000000074505806, not 0.05 as its text "
+    "and --discount-rate 0.05 give: run.json and the discounted objective say another rate",
+)
+def test_a_float32_rate_is_read_by_its_text_as_the_reader_says():
+    import numpy as np
+
+    from allocator.runs.optiontext import rate_given
+
+    assert str(np.float32(0.05)) == "0.05"
+    assert rate_given(np.float32(0.05)) == rate_given("0.05", "--discount-rate") == 0.05
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a sweep counts a target missed by a float remainder (1e-4 of 250,000 jobs) that "
+    "solve's outcomes.csv snaps to 0 and its terminal calls reached: a sweep of the nominal "
+    "values says the plan misses a target solve says it meets",
+)
+def test_a_sweep_misses_a_target_only_when_solves_outcomes_say_it_falls_short():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from allocator.report.outcomes import shortfall
+    from allocator.studies.fixedplan import _targets
+
+    target, level = 250_000.0, 250_000.0 - 1e-4
+    lp = SimpleNamespace(
+        row_family=["target"], row_lower=np.array([target]), row_index=[("jobs", "total", 2040)]
+    )
+    said_by_solve = int(shortfall(target, level) > 0)
+    assert said_by_solve == 0  # outcomes.csv: met (the float remainder snapped)
+    assert _targets(lp, np.array([level]))["targets_missed"] == said_by_solve
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a Python caller's discount_rate whose text holds a line break is refused in two "
+    "lines: the number rule's words repeat the text raw after the keyword's printable copy",
+)
+def test_a_rate_with_a_line_break_is_refused_in_one_line():
+    from allocator.errors import UsageError
+    from allocator.runs.optiontext import rate_given
+
+    with pytest.raises(UsageError) as caught:
+        rate_given("5%\nx", "discount_rate")  # allocator.plan(discount_rate=...)
+    assert len(str(caught.value).splitlines()) == 1, str(caught.value)
