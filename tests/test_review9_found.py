@@ -79,12 +79,6 @@ def _outcomes(jobs_short: float, exports_short: float) -> pd.DataFrame:
 @pytest.mark.parametrize(
     ("jobs_short", "exports_short"), [(0.4, 0.0), (0.0, 5e-7)], ids=["0.4 jobs", "5e-7 musd"]
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="the terminal and report.html count a plan's missed targets differently (report.html "
-    "counts jobs rounded to whole jobs and a 1e-9 cut-off, the terminal 1e-6): one says a "
-    "target is missed, the other that every target is reached",
-)
 def test_the_terminal_and_report_html_count_the_same_missed_targets(
     capsys, jobs_short, exports_short
 ):
@@ -116,12 +110,6 @@ def test_a_float32_rate_is_read_by_its_text_as_the_reader_says():
     assert rate_given(np.float32(0.05)) == rate_given("0.05", "--discount-rate") == 0.05
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a sweep counts a target missed by a float remainder (1e-4 of 250,000 jobs) that "
-    "solve's outcomes.csv snaps to 0 and its terminal calls reached: a sweep of the nominal "
-    "values says the plan misses a target solve says it meets",
-)
 def test_a_sweep_misses_a_target_only_when_solves_outcomes_say_it_falls_short():
     from types import SimpleNamespace
 

@@ -327,7 +327,7 @@ def _show_shortfalls(outcomes: pd.DataFrame, shares: pd.DataFrame | None = None)
                 r["exports_musd"],
             ),
         ):
-            if short == short and short is not None and short > 1e-6:  # not NaN, not met
+            if short == short and short is not None and short > 0:  # `outcomes.shortfall`
                 missed.append(
                     f"  {kind} of {r['dimension']} {r['member']} in {r['year']}: target "
                     f"{cell(target, unit)}, reached {cell(got, unit)}, short by "
@@ -353,7 +353,7 @@ def _missed_shares(shares: pd.DataFrame | None) -> list[str]:
         f"{cell(r['share_target_pct'])}%, reached {cell(r['share_pct'])}%, short by "
         f"{cell(r['share_shortfall_pct'])} percentage points"
         for r in shares.to_dict("records")
-        if r["share_shortfall_pct"] > 1e-6
+        if r["share_shortfall_pct"] > 0  # `outcomes.shortfall`: 0 when reached
     ]
 
 

@@ -58,7 +58,8 @@ def targets_section(targeted: pd.DataFrame) -> str:
                 if c in shown:
                     shown[c] = [whole(v) if v == v else v for v in shown[c]]
         count += len(shown)
-        missed += int((shown[numbers[-1]] > 1e-9).sum()) if numbers[-1] in shown else 0
+        # counted on the table's shortfalls (`outcomes.shortfall`), not the rounded jobs shown
+        missed += int((rows[numbers[-1]] > 0).sum()) if numbers[-1] in rows else 0
         unit = "jobs" if kind == "jobs" else EXPORTS_UNIT
         parts.append(f"<h3>{kind.capitalize()} targets ({unit})</h3>" + table(shown))
     said = f"{count} targets; the plan misses {missed} of them (shortfall above 0)."
@@ -67,7 +68,7 @@ def targets_section(targeted: pd.DataFrame) -> str:
 
 def shares_section(shares: pd.DataFrame) -> str:
     """Processing shares per mineral against their targets (shares.csv of the run)."""
-    missed = int((shares["share_shortfall_pct"] > 1e-9).sum())
+    missed = int((shares["share_shortfall_pct"] > 0).sum())  # `outcomes.shortfall`
     return (
         f"<h2>Processing shares</h2><p>{len(shares)} processing-share targets; the plan misses "
         f"{missed} of them. Share = today + (2040 share - today) x productive capital / "

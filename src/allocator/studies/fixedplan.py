@@ -22,8 +22,8 @@ run folder's allocation (`--plan RUN`). Per sample, on the sample's own LP array
    level (so jobs there count at the tranche's share).
 4. Targets: a target row whose level the plan's activity stays under is missed by the
    difference (`targets_missed`, and the shortfalls summed per kind). `targets_missed` also
-   counts each processing-share milestone of shares.csv the plan does not reach (by more than
-   1e-6 percentage points, as `allocator solve` lists them): the mineral's share from the
+   counts each processing-share milestone of shares.csv the plan does not reach (a shortfall
+   by `report.outcomes.shortfall`, as `allocator solve` lists them): the mineral's share from the
    plan's productive capital at the sample's lags (`data.shares.share_of`), whether or not the
    milestone is an LP row (weight 0 is not), so the count is the one solve gives.
 5. Capital links (after the budgets): where a sampled ratio lets the enablers' capital carry
@@ -49,6 +49,7 @@ from scipy import sparse
 
 from allocator.errors import UsageError
 from allocator.exactsum import exact_dot
+from allocator.report.outcomes import shortfall
 
 if TYPE_CHECKING:
     from allocator.solver.compile import CompiledLP
@@ -214,13 +215,6 @@ def evaluate(
     return got | {"links_broken": _broken(lp, act, "enable")}
 
 
-SHORT_TOL = 1e-6
-"""Jobs or US$ million of shortfall past which a target is missed (solve's listing)."""
-
-SHARE_TOL = 1e-6
-"""Percentage points of share shortfall past which a milestone is missed (solve's listing)."""
-
-
 def _shares_missed(model: SampleModel, lp: CompiledLP, x: np.ndarray, lags: dict[str, int]) -> int:
     """Rule 4's processing shares: the shares.csv milestones whose share, from the plan's
     productive capital (money spent by the milestone year minus the program's lag, in the
@@ -244,7 +238,7 @@ def _shares_missed(model: SampleModel, lp: CompiledLP, x: np.ndarray, lags: dict
             if m == s.mineral and ready <= s.year
             for v in got
         )
-        missed += int(s.target_pct - share_of(s, capital) > SHARE_TOL)
+        missed += int(shortfall(s.target_pct, share_of(s, capital)) > 0)
     return missed
 
 
@@ -354,8 +348,8 @@ def _targets(lp: CompiledLP, act: np.ndarray) -> dict[str, Any]:
         level = float(lp.row_lower[i])
         if fam != "target" or not np.isfinite(level):
             continue
-        short = level - float(act[i])
-        if short > SHORT_TOL:  # as `allocator solve` lists a target missed
+        short = shortfall(level, float(act[i]))
+        if short > 0:  # as `allocator solve` lists a target missed (`outcomes.shortfall`)
             got["targets_missed"] += 1
             got[TARGET_KINDS.get(str(lp.row_index[i][0]), "jobs_short")] += short
     return got
