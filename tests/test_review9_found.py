@@ -96,11 +96,6 @@ def test_the_terminal_and_report_html_count_the_same_missed_targets(
     assert (int(terminal.group(1)) if terminal else 0) == int(page.group(1)), said
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a float32 discount rate of 0.05 is read as 0.05000000074505806, not 0.05 as its text "
-    "and --discount-rate 0.05 give: run.json and the discounted objective say another rate",
-)
 def test_a_float32_rate_is_read_by_its_text_as_the_reader_says():
     import numpy as np
 
@@ -127,11 +122,6 @@ def test_a_sweep_misses_a_target_only_when_solves_outcomes_say_it_falls_short():
     assert _targets(lp, np.array([level]))["targets_missed"] == said_by_solve
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a Python caller's discount_rate whose text holds a line break is refused in two "
-    "lines: the number rule's words repeat the text raw after the keyword's printable copy",
-)
 def test_a_rate_with_a_line_break_is_refused_in_one_line():
     from allocator.errors import UsageError
     from allocator.runs.optiontext import rate_given

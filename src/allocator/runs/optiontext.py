@@ -203,12 +203,18 @@ def _rate_number(value: object, given: str, example: str) -> float:
             f"{given}: discount rate {'-' if value < 0 else ''}1e+308 or more is not in "
             f"[0, {MAX_RATE:g}]: it is a share a year (0: no discounting). Fix: e.g. {example}"
         ) from None
-    return _rate_text(repr(number), given, example)
+    import numpy as np
+
+    # a numpy float by its own shortest text (float32's 0.05 is 0.05, not 0.0500000007...)
+    text = str(value) if isinstance(value, np.floating) else repr(number)
+    return _rate_text(text, given, example)
 
 
 def _rate_text(text: str, given: str, example: str) -> float:
-    """`text` by the number rule of a share cell; refused naming the option as `given`."""
+    """`text` by the number rule of a share cell; refused naming the option as `given`, in one
+    line (the rule's words quote the text: a line break in it is written as `\\n`)."""
     from allocator.data.numbers import parse_share
+    from allocator.errors import printable
 
     try:
         return parse_share(text) + 0.0  # + 0.0: -0.0 is 0
@@ -217,7 +223,7 @@ def _rate_text(text: str, given: str, example: str) -> float:
         if "," in text:  # a dataset's number style is for its cells, never for an option
             fix = f"write the rate with a decimal point, e.g. {example} (options take the "
             fix += "point whatever the dataset's number style)"
-        raise UsageError(f"{given}: {exc}. Fix: {fix}") from None
+        raise UsageError(f"{given}: {printable(str(exc))}. Fix: {fix}") from None
 
 
 def _shown(value: object, option: str) -> str:
