@@ -202,9 +202,9 @@ def show_prices(top: pd.DataFrame, unit: str) -> None:
         "in shadow_prices.csv, and in model.lp with --write-model)"
     )
     if top.empty:
-        from allocator.report.pricehtml import NO_LIMIT_BUYS
+        from allocator.report.pricehtml import no_limit_words
 
-        _line(f"  {NO_LIMIT_BUYS}")
+        _line(f"  {no_limit_words(top)}")
         return
     if "gain_per_unit_up" not in top:
         for r in top.itertuples():

@@ -38,7 +38,21 @@ UNPRICED = (
 
 
 NO_LIMIT_BUYS = "No limit buys anything at the margin."
-"""What the terminal, report.html and the workbook say when no limit's room buys anything."""
+"""What the terminal and report.html say when no limit's room buys anything at the margin (a
+table of rates only: its list ranks by them). The workbook then draws no chart of them."""
+
+NO_UNIT_BUYS = (
+    "No limit's one unit more room buys anything, as `allocator solve` on the data moved by that "
+    "unit gives it (the rates at the margin: shadow_prices.csv)."
+)
+"""The same when the list ranks by whole units (a weighted index at every measure's best: a
+rate at the margin, with the bests held, can still be above 0)."""
+
+
+def no_limit_words(prices: pd.DataFrame) -> str:
+    """What is said of an empty list of the limits whose room buys the most: by whole units
+    where `prices` has them (`NO_UNIT_BUYS`), else at the margin (`NO_LIMIT_BUYS`)."""
+    return NO_UNIT_BUYS if "gain_of_one_unit_up" in prices else NO_LIMIT_BUYS
 
 
 def binding_section(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> str:
@@ -95,7 +109,7 @@ def binding_section(prices: pd.DataFrame, sensitivity: pd.DataFrame | None) -> s
         + said
         + AMOUNTS
         + chart
-        + f"<ul>{''.join(words) or f'<li>{NO_LIMIT_BUYS}</li>'}</ul>"
+        + f"<ul>{''.join(words) or f'<li>{escape(no_limit_words(prices))}</li>'}</ul>"
     )
 
 
