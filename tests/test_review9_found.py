@@ -61,11 +61,11 @@ def test_the_terminal_and_report_html_count_the_same_missed_targets(
 ):
     import re
 
-    from allocator.cli.render import _show_shortfalls
+    from allocator.cli.render import show_shortfalls
     from allocator.report.planhtml import targets_section
 
     outcomes = _outcomes(jobs_short, exports_short)
-    _show_shortfalls(outcomes)
+    show_shortfalls(outcomes)
     said = capsys.readouterr().out
     terminal = re.search(r"does not reach \((\d+)\)", said)
     page = re.search(r"the plan misses (\d+) of them", targets_section(outcomes))

@@ -252,7 +252,7 @@ def show_run(run: Run) -> None:
     )
     if "risk" in run.info:
         _show_risk(run.info["risk"])
-    _show_shortfalls(run.tables["outcomes"], run.tables.get("shares"))
+    show_shortfalls(run.tables["outcomes"], run.tables.get("shares"))
     _show_links(run)
     summary.show_prices(grouped_top_prices(run.tables["shadow_prices"], inp), sol.objective_unit)
     if run.folder is not None:
@@ -310,7 +310,7 @@ def _show_risk(risk: dict[str, Any]) -> None:
         out.print(escape(f"  {line}"), highlight=False)
 
 
-def _show_shortfalls(outcomes: pd.DataFrame, shares: pd.DataFrame | None = None) -> None:
+def show_shortfalls(outcomes: pd.DataFrame, shares: pd.DataFrame | None = None) -> None:
     """The targets the plan does not reach, and by how much (with the processing shares of
     shares.csv, in percent)."""
     from allocator.report.rounding import EXPORTS_UNIT, cell
