@@ -139,7 +139,7 @@ def test_a_range_check_blames_only_the_set_of_its_own_row(tmp_path):
 def test_sweep_counts_a_near_missed_target_as_solve_lists_it(tmp_path):
     """A target of 300.00001 jobs where 300 is the most reachable: `allocator solve` lists it
     ('Targets this plan does not reach (1)', shortfall > 1e-6, cli/render.py), the sweep's
-    targets_missed (fixedplan._targets: shortfall > 1e-7 x level = 3e-5) says 0, and its
+    targets_missed (fixedplan.targets_missed_of: shortfall > 1e-7 x level = 3e-5) says 0, and its
     terminal 'the nominal plan misses 0' of the same plan."""
     from conftest import run_cli
 

@@ -88,7 +88,7 @@ def test_a_sweep_misses_a_target_only_when_solves_outcomes_say_it_falls_short():
     import numpy as np
 
     from allocator.report.outcomes import shortfall
-    from allocator.studies.fixedplan import _targets
+    from allocator.studies.fixedplan import targets_missed_of
 
     target, level = 250_000.0, 250_000.0 - 1e-4
     lp = SimpleNamespace(
@@ -96,7 +96,7 @@ def test_a_sweep_misses_a_target_only_when_solves_outcomes_say_it_falls_short():
     )
     said_by_solve = int(shortfall(target, level) > 0)
     assert said_by_solve == 0  # outcomes.csv: met (the float remainder snapped)
-    assert _targets(lp, np.array([level]))["targets_missed"] == said_by_solve
+    assert targets_missed_of(lp, np.array([level]))["targets_missed"] == said_by_solve
 
 
 def test_a_rate_with_a_line_break_is_refused_in_one_line():

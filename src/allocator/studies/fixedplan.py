@@ -208,7 +208,7 @@ def evaluate(
         kind, _, year = name.partition("@")
         if year and kind in ("jobs", "exports"):
             got[f"plan_{'jobs' if kind == 'jobs' else 'exports_musd'}@{year}"] = exact_dot(cost, x)
-    got |= _targets(lp, act)
+    got |= targets_missed_of(lp, act)
     got["targets_missed"] += _shares_missed(model, lp, x, model.lags(np.asarray(values)))
     if model.inp.targets and "target" not in lp.row_family:  # --targets off: none to count
         got |= dict.fromkeys(("targets_missed", *TARGET_KINDS.values()), None)
@@ -341,7 +341,7 @@ def _fill_exports(lp: CompiledLP, rows: sparse.csr_matrix, x: np.ndarray) -> Non
             x[cols[own]] *= max(0.0, room) / part
 
 
-def _targets(lp: CompiledLP, act: np.ndarray) -> dict[str, Any]:
+def targets_missed_of(lp: CompiledLP, act: np.ndarray) -> dict[str, Any]:
     """Rule 4: targets missed, and their shortfalls summed per kind (jobs, exports)."""
     got: dict[str, Any] = {"targets_missed": 0} | dict.fromkeys(TARGET_KINDS.values(), 0.0)
     for i, fam in enumerate(lp.row_family):
