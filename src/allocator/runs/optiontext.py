@@ -71,6 +71,30 @@ def set_overrides(sets: Sequence[str] | None) -> list[Override]:
     return [Override(set_cell=parse_set(text, "--set")) for text in sets or []]
 
 
+def overrides_listed(given: object) -> list[object] | tuple[object, ...] | None:
+    """A caller's overrides as the list they apply in: one text alone is one set, not a list of
+    letters; a pandas Series or 1-D numpy array is its list; None for anything else that is no
+    collection (a mapping, an `Override`: left to the spec to check).
+
+    Raises:
+        UsageError: a set or another iterable without an order of its own (a generator, read
+            once), which `overrides=` cannot take: overrides apply in the order given.
+    """
+    from collections.abc import Iterable, Mapping
+
+    entries = [given] if isinstance(given, str) else given
+    if hasattr(entries, "tolist") and getattr(entries, "ndim", None) == 1:
+        entries = entries.tolist()  # a DataFrame column (Series) or a 1-D array, as its list
+    if isinstance(entries, list | tuple):
+        return entries
+    if isinstance(entries, Iterable) and not isinstance(entries, Mapping):
+        raise UsageError(
+            f"overrides= is a {type(given).__name__}: overrides apply in the order given. "
+            "Fix: give a list, e.g. overrides=['pools.public/p1.budget_musd=60']"
+        )
+    return None
+
+
 def sets_read(given: object) -> object:
     """A caller's overrides (`overrides=`, compare's `sets=`) with each text read as `--set`
     reads it (`set_overrides`: `"pools.public/p1.budget_musd=60"`); one text alone is one set,
@@ -80,10 +104,8 @@ def sets_read(given: object) -> object:
     Raises:
         UsageError: a text `--set` refuses, naming its place (`overrides[1]: --set ...`).
     """
-    entries = [given] if isinstance(given, str) else given
-    if hasattr(entries, "tolist") and getattr(entries, "ndim", None) == 1:
-        entries = entries.tolist()  # a DataFrame column (Series) or a 1-D array, as its list
-    if not isinstance(entries, list | tuple):
+    entries = overrides_listed(given)
+    if entries is None:
         return given
     read: list[object] = []
     for i, entry in enumerate(entries):
@@ -119,12 +141,8 @@ def set_place(said: str, given: object) -> str | None:
     it names none."""
     from allocator.errors import quoted
 
-    entries = [given] if isinstance(given, str) else given
-    if hasattr(entries, "tolist") and getattr(entries, "ndim", None) == 1:
-        entries = entries.tolist()
-    if not isinstance(entries, list | tuple):
-        return None
-    for i, entry in enumerate(entries):
+    entries = overrides_listed(given)
+    for i, entry in enumerate(entries or []):
         text = _set_text(entry)
         if text is not None and said.startswith(f"--set {quoted(text)}:"):
             return f"overrides[{i}]"
