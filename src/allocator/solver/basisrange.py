@@ -28,26 +28,14 @@ def basis_range(h: highspy.Highs, row: int, sigma: int, view: Rows | None = None
     the row's activity, so the row's unit vector solved gives each basic variable's change per
     unit of the row's activity (columns' values; rows' activities with the sign turned).
 
-    `view`: the rows' bounds as `h` holds them, but for `row`'s own (read from `h` if None)."""
-    status, basic = h.getBasicVariables()  # type: ignore[attr-defined]  # stub gap (1.16)
-    if status != highspy.HighsStatus.kOk or (basic == -1 - row).any():
+    `view`: the rows' bounds as `h` holds them, but for `row`'s own (read from `h` if None).
+    The ratio test is `direction_range`'s, of this one row moved alone."""
+    held = Basic.of(h)
+    if held is None or held.is_basic[row]:
         return 0.0
-    unit = np.zeros(h.getNumRow())
-    unit[row] = 1.0
-    status, change = h.getBasisSolve(unit)  # type: ignore[attr-defined]  # stub gap (1.16)
-    if status != highspy.HighsStatus.kOk:
-        return 0.0
-    cols, rows = basic[basic >= 0], -1 - basic[basic < 0]
-    sol = h.getSolution()
-    value = np.concatenate([np.asarray(sol.col_value)[cols], np.asarray(sol.row_value)[rows]])
-    c = _bounds(h.getCols, cols, 3)
-    r = _bounds(h.getRows, rows, 2) if view is None else (view.lower[rows], view.upper[rows])
-    lower, upper = np.concatenate([c[0], r[0]]), np.concatenate([c[1], r[1]])
-    rate = sigma * np.concatenate([change[basic >= 0], -change[basic < 0]])
-    room = np.where(rate > 0, upper - value, np.where(rate < 0, lower - value, np.inf))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        steps = np.where(rate != 0, room / rate, np.inf)
-    return float(max(0.0, steps.min(initial=np.inf)))
+    view = Rows.of(h) if view is None else view
+    rows = np.array([row])
+    return direction_range(h, rows, np.ones(1), sigma, view, view.upper[rows], held)
 
 
 @dataclass(frozen=True)
