@@ -39,6 +39,7 @@ def test_held_ramps_words_match_the_rule_without_isin(monkeypatch: pytest.Monkey
     )
     rows["program"] = rows["program"].astype(object)
     rows.loc[4, "program"] = pd.NA
+    rows["upper"] = 100.0  # every cap above 0: moved with its ramp rows
     words = [f"w{i}" for i in range(len(rows))]
     monkeypatch.setattr(t.np, "isin", _refused)
     got = t._held_ramps(rows, words)
@@ -167,3 +168,20 @@ def test_snap_plan_undoes_a_snap_that_breaks_a_row_as_before() -> None:
         flagged += int(worse.any())
         results.snap_plan(lp, x)
     assert flagged > 0
+
+
+def test_a_cap_of_0_or_none_is_said_as_the_row_alone_as_the_solver_moves_it() -> None:
+    """The solver moves a cap with its ramp rows only where the cap is above 0 and finite
+    (`units.ramped_caps`: a share of 0 has no ratio to move them by); the words follow the same
+    rule, so a cap of 0 is not said to move its absorption limits while its rates are its row's
+    alone."""
+    from allocator.solver.units import ramped_caps
+
+    family = ["ramp", "program_cap", "ramp", "program_cap", "ramp", "program_cap"]
+    program = ["a", "a", "b", "b", "c", "c"]
+    upper = np.array([30.0, 100.0, 0.0, 0.0, np.inf, np.inf])
+    rows = pd.DataFrame({"family": family, "program": program, "upper": upper})
+    got = t._held_ramps(rows, ["w"] * 6)
+    moved = ramped_caps(family, [(p,) for p in program], upper)
+    assert sorted(moved) == [1]
+    assert [i for i, w in enumerate(got) if w.endswith(t.RAMP_MOVED)] == [1]

@@ -196,7 +196,8 @@ RAMP_HELD = RAMP_MOVED
 
 
 def _held_ramps(rows: pd.DataFrame, words: list[str]) -> list[str]:
-    """`words` with `RAMP_MOVED` after each program_cap row of a program that has ramp rows.
+    """`words` with `RAMP_MOVED` after each program_cap row of a program that has ramp rows
+    and a cap above 0 (the caps whose rates are cap_musd's: `units.ramped_caps`).
 
     Only the cap rows' programs are looked up, in a set: `np.isin` over the object column
     sorted it (31 ms of the 1e6 nonzero run's 6,726 rows; bench/README.md, eighth session)
@@ -208,9 +209,11 @@ def _held_ramps(rows: pd.DataFrame, words: list[str]) -> list[str]:
     ramped = {p for p in program[family == "ramp"].tolist() if isinstance(p, str)}
     if not ramped:
         return words
+    upper = rows["upper"].to_numpy(dtype=float)
     out = list(words)
     for i in np.flatnonzero(family == "program_cap").tolist():
-        if isinstance(program[i], str) and program[i] in ramped:
+        # as the solver moves a cap with its ramp rows (`units.ramped_caps`): above 0, finite
+        if isinstance(program[i], str) and program[i] in ramped and 0 < upper[i] < np.inf:
             out[i] += RAMP_MOVED
     return out
 
