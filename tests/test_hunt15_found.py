@@ -10,6 +10,7 @@ line's: UsageError and InputError for input you can fix (one line ...)".
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -173,7 +174,7 @@ def test_a_spec_of_the_wrong_kind_is_refused_in_words(tmp_path, spec):
 def test_a_model_file_given_as_text_is_taken_by_every_function(tmp_path, where):
     model = str(_half_budget_model(tmp_path))
     if where == "layered":
-        assert allocator.layered(model).model_file is not None
+        assert allocator.layered(model).model_file == Path(model)
         return
     done = allocator.compare(["jobs", "exports"], model=model, out=tmp_path / "cmp")
     assert done.folder == tmp_path / "cmp"
@@ -189,10 +190,7 @@ def test_compare_takes_the_measure_as_its_command_does(tmp_path):
             ["jobs", "exports"], inputs=EXPORTS, measure="cumulative", out=tmp_path / "cmp"
         )
     )
-    if refused is not None:
-        assert "'u'" not in refused, refused
-        assert "measure" in refused, refused
-        return
+    assert refused is None, refused  # taken as --measure takes it
     assert done.info["measure"] == "cumulative"
 
 
@@ -206,9 +204,7 @@ def test_compare_takes_a_runspec_field_as_a_keyword_or_refuses_it_in_words(tmp_p
             out=tmp_path / "cmp",
         )
     )
-    if refused is not None:
-        assert "discount_rate" in refused, refused
-        return
+    assert refused is None, refused  # a RunSpec field, taken as a keyword on top
     assert done.info["discount_rate"] == 0.05
 
 

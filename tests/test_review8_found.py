@@ -91,9 +91,14 @@ def test_an_api_override_that_breaks_a_reference_is_not_blamed_on_an_empty_set()
     [{"overrides": [SET]}, {"objective": "weighted", "weights": "jobs=0.7,exports=0.3"}],
 )
 def test_layered_reads_a_keyword_as_its_option_does(given):
-    from allocator.runs.arguments import spec_given
-
-    assert allocator.layered(**given) == spec_given(None, dict(given))
+    spec = allocator.layered(**given)
+    if "overrides" in given:  # the --set text read as --set reads it, in its place
+        (override,) = spec.overrides
+        assert override.set_cell is not None
+        assert override.set_cell.text == SET
+    else:  # the weights text read as --weights reads it
+        assert spec.objective == "weighted"
+        assert dict(spec.weights) == pytest.approx({"jobs": 0.7, "exports": 0.3})
 
 
 def _given_to_compare(tmp_path, given: dict) -> str:
@@ -110,16 +115,16 @@ def _given_to_compare(tmp_path, given: dict) -> str:
 
 
 @pytest.mark.parametrize(
-    "given",
+    ("given", "outcome"),
     [
-        {"sets": "series"},  # a DataFrame column of --set texts
-        {"model": "array"},
-        {"objective": "series"},  # refused by name, but in a repr of three lines
-        {"measure": "series"},
+        ({"sets": "series"}, "taken"),  # a DataFrame column of --set texts: their list
+        ({"model": "array"}, "refused"),
+        ({"objective": "series"}, "refused"),  # refused by name, once in a repr of three lines
+        ({"measure": "series"}, "refused"),
     ],
     ids=["sets-series", "model-array", "objective-series", "measure-series"],
 )
-def test_compare_takes_or_refuses_a_pandas_or_numpy_value_in_one_line(tmp_path, given):
+def test_compare_takes_or_refuses_a_pandas_or_numpy_value_in_one_line(tmp_path, given, outcome):
     import numpy as np
     import pandas as pd
 
@@ -127,7 +132,7 @@ def test_compare_takes_or_refuses_a_pandas_or_numpy_value_in_one_line(tmp_path, 
     ((name, kind),) = given.items()
     if name in ("objective", "measure"):
         values["series"] = pd.Series([1, 2])
-    assert _given_to_compare(tmp_path, {name: values[kind]}) in ("taken", "refused")
+    assert _given_to_compare(tmp_path, {name: values[kind]}) == outcome
 
 
 def test_a_sweep_solves_its_samples_with_an_api_exclusion(tmp_path):
