@@ -217,13 +217,10 @@ class RunSpec(BaseModel):
         return words
 
     def with_(self, **changes: Any) -> RunSpec:
-        """A copy with `changes` (scenario fields may be given flat), validated again (a
-        discount rate given as text by the rule of `--discount-rate`)."""
-        if "discount_rate" in changes:
-            changes = changes | {"discount_rate": rate_given(changes["discount_rate"])}
-        elif changes.get("measure", self.measure) != self.measure:
-            changes = changes | {"discount_rate": None}  # the rate was the old measure's
-        return validated(self.stored() | changes)
+        """A copy with `changes` (scenario fields may be given flat), laid as a keyword on a
+        RunSpec is (`laid`: another measure drops the rate, another objective the weights; a
+        discount rate given as text by the rule of `--discount-rate`), validated again."""
+        return laid(fields_of(self, changes), changes, nones=True)
 
     def stored(self) -> dict[str, Any]:
         """The spec as run.json stores it (`spec`): plain JSON values."""
