@@ -33,9 +33,6 @@ from allocator.data.rows import closest_fix
 from allocator.data.schema import Group, Inputs, Link, Pool, Program, Row
 from allocator.errors import InputError, UsageError, quoted, raise_all
 
-# Limits, far above a real scenario (the shipped ones are under 2 KB with at most 4 overrides) and
-# stated in the README: PyYAML and the override checks are pure Python, so size is time.
-
 
 def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inputs:
     """The dataset with each override applied in order, each checked against the data; ranges

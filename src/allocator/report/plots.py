@@ -15,7 +15,6 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +28,7 @@ from matplotlib.ticker import FuncFormatter
 
 from allocator.report.htmlparts import chart_labels, chart_unit, plain
 from allocator.report.rates import top_shadow_prices
-from allocator.report.rounding import WIDE, rounded_grid
+from allocator.report.rounding import rounded_grid, whole
 from allocator.report.tables import sector_by_phase
 
 if TYPE_CHECKING:
@@ -259,7 +258,7 @@ def amount_text(v: float) -> str:
 
 def whole_text(v: float) -> str:
     """A total to the nearest whole number, halves rounded up as on paper: 16166.5 -> 16,167."""
-    return f"{Decimal(repr(round(float(v), 6))).quantize(Decimal(1), ROUND_HALF_UP, WIDE):,}"
+    return f"{whole(v):,}"  # as every table rounds a whole number (`rounding.whole`)
 
 
 def signed_text(v: float) -> str:

@@ -38,20 +38,13 @@ def spec_given(spec: RunSpec | Path | str | None, options: dict[str, Any]) -> Ru
     return given
 
 
-OPTION_FIX = RATE_FIX_OPTION
-"""The fix of a rate without the discounted measure, in the command line's words
-(`model.measures.Measure`)."""
-KEYWORD_FIX = RATE_FIX_KEYWORD
-"""The same fix in a Python caller's words."""
-
-
 def in_keywords(exc: UsageError) -> UsageError:
     """A refusal of a caller's keywords with a fix the measure gives in the command line's words
     (`--measure discounted`) said in the caller's (`measure="discounted"`)."""
     said = str(exc)
-    if not said.endswith(OPTION_FIX):
+    if not said.endswith(RATE_FIX_OPTION):
         return exc
-    return UsageError(said.removesuffix(OPTION_FIX) + KEYWORD_FIX)
+    return UsageError(said.removesuffix(RATE_FIX_OPTION) + RATE_FIX_KEYWORD)
 
 
 def check_scenario_kind(scenario: object) -> None:

@@ -28,7 +28,6 @@ def number_of(option: str, text: str, kind: str = "share", example: str = "0.02"
         UsageError: naming the option, the text and the fix.
     """
     from allocator.data.numbers import parse_count, parse_money, parse_share
-    from allocator.errors import UsageError
 
     parse = {"share": parse_share, "count": parse_count, "money": parse_money}[kind]
     try:
@@ -43,7 +42,6 @@ def weights_of(text: str) -> dict[str, float]:
     model files follow too (checks.check_weights)."""
     from allocator.data.checks import check_weights
     from allocator.data.numbers import parse_number
-    from allocator.errors import UsageError
 
     weights = {}
     try:

@@ -6,7 +6,6 @@ model file read again as it is now (`with_model_file_now`, what `--check-against
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from pydantic import ValidationError
 from allocator.data.overrides import Override
 from allocator.errors import UsageError
 from allocator.runs import spec as specs
-from allocator.runs.given import model_files_own
+from allocator.runs.given import model_files_own, plain_override
 from allocator.runs.spec import RunSpec
 
 # the spec class is read from `runs.spec` when a record is read (`specs.RunSpec`), not bound here:
@@ -84,13 +83,8 @@ def with_model_file_now(spec: RunSpec, sha256: str | None = None) -> tuple[RunSp
     model, _ = load_model_file(Path(spec.model_file))
     own = model_files_own(spec.scenario, sha256)
     recorded, given = spec.overrides[:own], spec.overrides[own:]
-    changed = _comparable(model.overrides) != _comparable(recorded)
+    changed = [plain_override(o) for o in model.overrides] != [plain_override(o) for o in recorded]
     return spec.with_(overrides=(*model.overrides, *given)), changed
-
-
-def _comparable(overrides: Sequence[Override]) -> list[dict[str, Any]]:
-    """Overrides as plain values, without a set's origin."""
-    return [o.model_dump(mode="json", exclude={"set_cell": {"origin"}}) for o in overrides]
 
 
 def _spec_of_options(info: dict[str, Any]) -> RunSpec:
