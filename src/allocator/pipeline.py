@@ -24,7 +24,7 @@ from allocator.report.budgets import budgets
 from allocator.report.limits import limits
 from allocator.report.outcomes import processing_shares
 from allocator.solver.compile import CompiledLP, build_lp
-from allocator.solver.numerics import numerics_warnings
+from allocator.solver.numerics import told_numerics
 from allocator.solver.passes import apply_options
 from allocator.solver.results import solve_lp
 
@@ -74,10 +74,7 @@ def solve_inputs(
     lp, timings = built_lp(inp, targets, robust, measure)  # robust: "jobs" is the robust cost
     t1 = time.perf_counter()
     apply_options(lp, solver)
-    numerics = numerics_warnings(lp)
-    if warn is not None:
-        for message in numerics:
-            warn(message)  # before solving: the solve may be what suffers
+    numerics = told_numerics(lp, warn)
     goal = Objective.measured(objective, measure, inp.years[0], inp.years[-1], inp.last_milestone)
     t2 = time.perf_counter()
     try:

@@ -122,14 +122,12 @@ def trace(
 ) -> tuple[pd.DataFrame, list[str], Axis, Axis]:
     """The frontier table of the loaded scenario, the notes beside it and its two axes; `warn`
     is told the numerics warnings of its LP, as solve's (None: say nothing)."""
-    from allocator.solver.numerics import numerics_warnings
+    from allocator.solver.numerics import told_numerics
     from allocator.studies.frontier import distinct, frontier_table
 
     x_axis, y_axis = axes_of(inp, spec, x, y)
     lp, _ = built_lp(inp, spec.targets, measure=spec.measured())
-    if warn is not None:
-        for message in numerics_warnings(lp):
-            warn(message)  # before solving, as solve tells them
+    told_numerics(lp, warn)
     apply_options(lp, spec.solver)
     table = frontier_table(inp, lp, x_axis, y_axis, points)
     notes = []

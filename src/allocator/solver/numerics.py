@@ -3,11 +3,23 @@ with the rows and columns that hold them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from allocator.solver.compile import INF, CompiledLP
 
 RANGE_WARNING = 1e8  # HiGHS scales well within this; beyond it tolerances start to bite
+
+
+def told_numerics(lp: CompiledLP, warn: Callable[[str], None] | None) -> list[str]:
+    """`numerics_warnings` of `lp`, each told to `warn` (None: to no one) before the LP is
+    solved (the solve may be what suffers), as every command tells them."""
+    found = numerics_warnings(lp)
+    if warn is not None:
+        for message in found:
+            warn(message)
+    return found
 
 
 def numerics_warnings(lp: CompiledLP) -> list[str]:

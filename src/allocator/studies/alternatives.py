@@ -127,12 +127,10 @@ def held_model(
             "Fix: e.g. --slack 0.02 for 2%"
         )
     from allocator.pipeline import built_lp  # the refusals in the dataset's own words
-    from allocator.solver.numerics import numerics_warnings
+    from allocator.solver.numerics import told_numerics
 
     lp, _ = built_lp(inp, targets, measure=measure)
-    if warn is not None:
-        for message in numerics_warnings(lp):
-            warn(message)
+    told_numerics(lp, warn)
     apply_options(lp, options)
     members = members_of(inp, lp, by)
     opt = optimum(lp, objective, weights, ranging=False, ties=True)
