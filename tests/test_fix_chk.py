@@ -76,13 +76,14 @@ def test_check_against_sees_a_model_file_cut_to_a_prefix_of_its_overrides(tmp_pa
 
 
 def test_serve_names_the_typed_sets_by_the_one_test(monkeypatch):
+    from allocator.runs import given
     from allocator.runs.optiontext import set_overrides
     from allocator.runs.spec import RunSpec
     from allocator.serve import save
 
     spec = RunSpec(inputs=GREEDY, overrides=set_overrides(["programs.b.cap_musd=1"]))
     assert save.command_line_sets(spec) == ["programs.b.cap_musd=1"]
-    monkeypatch.setattr(save, "typed_set", lambda override: False)
+    monkeypatch.setattr(given, "typed_set", lambda override: False)
     assert save.command_line_sets(spec) == []
 
 

@@ -15,7 +15,7 @@ from allocator.cli.exits import exit_codes
 from allocator.cli.helps import INPUTS_HELP, TARGETS_HELP, Command
 from allocator.cli.options import run_spec
 from allocator.cli.render import out, print_json, warn
-from allocator.runs.given import typed_set
+from allocator.runs.given import typed_texts
 from allocator.runs.optiontext import number_of
 
 THRESHOLD_HELP = (
@@ -102,7 +102,7 @@ def core(
         opts = core_spec(
             model, inputs, objective, weights, targets, measure, discount_rate, cell_sets
         )
-        sets = tuple(o.set_cell.text for o in opts.overrides if typed_set(o) and o.set_cell)
+        sets = tuple(typed_texts(opts.overrides))
         studied = studied_words(opts, model)
         if studied is not None:
             warn(studied)

@@ -5,6 +5,7 @@ each worker reloading the model file for its own."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +52,11 @@ def model_files_own(scenario: Scenario, sha256: str | None = None) -> int:
     while count and typed_set(scenario.overrides[count - 1]):
         count -= 1
     return count
+
+
+def typed_texts(overrides: Sequence[Override]) -> list[str]:
+    """The `TABLE.KEY.COLUMN=VALUE` texts of the `--set`s among `overrides` (`typed_set`)."""
+    return [o.set_cell.text for o in overrides if o.set_cell is not None and typed_set(o)]
 
 
 def typed_set(override: Override) -> bool:

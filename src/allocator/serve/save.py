@@ -22,7 +22,7 @@ from allocator.errors import UsageError, quoted
 from allocator.report.folders import is_empty_dir, refuse_file_ancestor, resolved
 from allocator.report.write import undo_new_parents
 from allocator.runs.common import Run
-from allocator.runs.given import typed_set
+from allocator.runs.given import typed_texts
 from allocator.runs.solve import solve as run_solve
 from allocator.runs.spec import RunSpec, layered
 from allocator.serve.held import HeldModel
@@ -314,7 +314,7 @@ def run_options(opts: RunSpec) -> dict[str, Any]:
 
 def command_line_sets(opts: RunSpec) -> list[str]:
     """The `--set`s serve was started with (part of the plan first loaded)."""
-    return [o.set_cell.text for o in opts.overrides if o.set_cell is not None and typed_set(o)]
+    return typed_texts(opts.overrides)
 
 
 def _origin(opts: RunSpec) -> str:
