@@ -27,7 +27,7 @@ def _refused(*args: Any, **kwargs: Any) -> Any:
 
 
 def test_held_ramps_words_match_the_rule_without_isin(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A program_cap row of a program with ramp rows gets RAMP_HELD, others not; missing
+    """A program_cap row of a program with ramp rows gets RAMP_MOVED, others not; missing
     programs (None, NaN, pd.NA) and a program named like another's prefix are never matched.
     np.isin over the object column (31 ms at 1e6 nonzeros) is not called."""
     rows = pd.DataFrame(
@@ -44,11 +44,11 @@ def test_held_ramps_words_match_the_rule_without_isin(monkeypatch: pytest.Monkey
     monkeypatch.setattr(t.np, "isin", _refused)
     got = t._held_ramps(rows, words)
     held = [False, True, False, False, False, False, False, True]
-    assert got == [w + t.RAMP_HELD if h else w for w, h in zip(words, held, strict=True)]
+    assert got == [w + t.RAMP_MOVED if h else w for w, h in zip(words, held, strict=True)]
 
 
 def test_held_ramps_on_the_baseline_shadow_prices(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The shadow prices table of a solved dataset with absorption limits says RAMP_HELD on
+    """The shadow prices table of a solved dataset with absorption limits says RAMP_MOVED on
     exactly the caps of ramped programs, with np.isin refused."""
     from tests.conftest import solved
 
@@ -58,7 +58,7 @@ def test_held_ramps_on_the_baseline_shadow_prices(monkeypatch: pytest.MonkeyPatc
     ramped = set(sol.rows.loc[sol.rows["family"] == "ramp", "program"])
     want = (sol.rows["family"] == "program_cap") & sol.rows["program"].isin(ramped)
     assert ramped
-    assert prices["description"].str.endswith(t.RAMP_HELD).tolist() == want.tolist()
+    assert prices["description"].str.endswith(t.RAMP_MOVED).tolist() == want.tolist()
 
 
 # -- data/records.py: how a column is read, worked out once per column ------------------------

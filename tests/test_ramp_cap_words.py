@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from allocator.report.tables import RAMP_HELD
+from allocator.report.tables import RAMP_MOVED
 from conftest import BASELINE, run_cli
 
 
@@ -16,11 +16,11 @@ def test_a_ramped_cap_says_its_limits_are_held_and_a_plain_cap_does_not(tmp_path
     prices = pd.read_csv(tmp_path / "run" / "shadow_prices.csv").set_index("constraint")
     said = prices["description"]
     assert said["program_cap(semiconductor_assembly)"] == (
-        "cap on program semiconductor_assembly" + RAMP_HELD
+        "cap on program semiconductor_assembly" + RAMP_MOVED
     )
-    assert said["program_cap(copper_processing)"].endswith(RAMP_HELD)
+    assert said["program_cap(copper_processing)"].endswith(RAMP_MOVED)
     assert said["program_cap(electronics_assembly)"] == "cap on program electronics_assembly"
-    held = {c[len("program_cap(") : -1] for c in said.index[said.str.endswith(RAMP_HELD)]}
+    held = {c[len("program_cap(") : -1] for c in said.index[said.str.endswith(RAMP_MOVED)]}
     programs = pd.read_csv(BASELINE / "programs.csv")
     ramped = set(programs.loc[programs["max_annual_share"].notna(), "program"])
     assert held == ramped == {"semiconductor_assembly", "copper_processing"}

@@ -221,7 +221,7 @@ def test_shadow_prices_words_and_units_are_made_per_family(problem, monkeypatch)
     records = rows[["family", *labels]].to_dict("records")
     ramped = {r["program"] for r in records if r["family"] == "ramp"}
     held = [
-        t.RAMP_HELD if r["family"] == "program_cap" and r["program"] in ramped else ""
+        t.RAMP_MOVED if r["family"] == "program_cap" and r["program"] in ramped else ""
         for r in records
     ]
     assert ramped  # the generated problem has absorption limits: their caps say so

@@ -191,9 +191,6 @@ its one-sided rates and whole units are what `--set programs.X.cap_musd` gives (
 its ramp rows moved together, re-solved: `solver.probes.Bundle`), its shadow price is the cap
 row's own dual (docs/shadow-prices.md)."""
 
-RAMP_HELD = RAMP_MOVED
-"""The name the words had while the cap row moved alone (tests import it)."""
-
 
 def _held_ramps(rows: pd.DataFrame, words: list[str]) -> list[str]:
     """`words` with `RAMP_MOVED` after each program_cap row of a program that has ramp rows
