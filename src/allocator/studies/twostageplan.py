@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from allocator.solver.compile import CompiledLP
+from allocator.solver.results import NOISE
 
 
 def now_columns(lp: CompiledLP, years: set[int]) -> np.ndarray:
@@ -93,10 +94,10 @@ class TwoStage:
         }
 
 
-SOLVED_TO = 1e-6
-"""Relative to the objective, what two optima of HiGHS may differ by with nothing between them
-(its tolerances; the baseline's EVPI of phase1 over 50 scenarios came out 0.13 jobs of 545,000,
-2.4e-7): EVPI and VSS within it are 0, not noise."""
+SOLVED_TO = NOISE
+"""Relative to the objective, what two optima of HiGHS may differ by with nothing between them:
+the solver noise every table snaps (`results.NOISE`; the baseline's EVPI of phase1 over 50
+scenarios came out 0.13 jobs of 545,000, 2.4e-7): EVPI and VSS within it are 0, not noise."""
 
 
 def beyond_tolerance(difference: float, scale: float) -> float:
