@@ -4,6 +4,7 @@ the model file itself is `data/modelfile.py`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,21 +40,12 @@ def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inpu
     and facts on rows an override removed are left out with a note (`carry.py`)."""
     before = inp
     for i, ov in enumerate(overrides):
-        where = f"{told_by(source)}overrides[{i}]"
-        if ov.scale_budget is not None:
-            inp = _scale_budget(inp, ov.scale_budget, where)
-        elif ov.exclude_pool is not None:
-            inp = _exclude_pool(inp, ov.exclude_pool, where)
-        elif ov.exclude_program is not None:
-            inp = _exclude_program(inp, ov.exclude_program, where)
-        elif ov.set_coefficient is not None:
-            inp = _set_coefficient(inp, ov.set_coefficient, where)
-        elif ov.group_limit is not None:
-            inp = _group_limit(inp, ov.group_limit, where)
-        elif ov.set_link_ratio is not None:
-            inp = _set_link_ratio(inp, ov.set_link_ratio, where)
-        elif ov.set_cell is not None:
+        if ov.set_cell is not None:
             inp = apply_set(inp, ov.set_cell)
+            continue
+        where = f"{told_by(source)}overrides[{i}]"
+        field, apply = next((f, a) for f, a in _APPLY.items() if getattr(ov, f) is not None)
+        inp = apply(inp, getattr(ov, field), where)
     sets = [o.set_cell for o in overrides if o.set_cell is not None]
     after = after_words(source, overrides)
     found = [*reference_problems(inp), *after_problems(inp, sets)]
@@ -235,3 +227,14 @@ def _set_link_ratio(inp: Inputs, ov: SetLinkRatio, where: str) -> Inputs:
                 raise UsageError(_refused(where, "ratio", ov.ratio, Link, exc)) from None
         links.append(link)
     return inp.model_copy(update={"links": tuple(links)})
+
+
+_APPLY: dict[str, Callable[[Inputs, Any, str], Inputs]] = {
+    "scale_budget": _scale_budget,
+    "exclude_pool": _exclude_pool,
+    "exclude_program": _exclude_program,
+    "set_coefficient": _set_coefficient,
+    "group_limit": _group_limit,
+    "set_link_ratio": _set_link_ratio,
+}
+"""How each kind of override (its one field set) is applied, but a cell set (`apply_set`)."""
