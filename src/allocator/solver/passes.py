@@ -272,8 +272,8 @@ def optimum(
     row_dual, col_dual, x = found.duals, found.reduced_costs, found.x
     timings = {"solve": lap()}
     try:
-        index = None if objective in lp.costs else weights  # weighted: bests found again
-        ranges = allowable_ranges(lp, cost, found.activity, index) if ranging else None
+        extra = {} if objective in lp.costs else {"weights": weights}  # weighted: bests again
+        ranges = allowable_ranges(lp, cost, found.activity, **extra) if ranging else None
         timings["ranging"] = lap()
         basis = lp.highs.getBasis()
         free = _let_go(lp, least, cost, during) if release else None
