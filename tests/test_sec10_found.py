@@ -234,3 +234,35 @@ def test_the_same_scenario_reached_by_other_edits_gives_the_same_numbers():
     again = held.edit([cell + "6700"]).brief
     assert again.objective["value"] == first.objective["value"]
     assert again.outcomes == first.outcomes
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sec10: Save on a full disk says 'choose a --out on another disk', an option serve "
+    "does not have (its run folder goes under --results)",
+)
+def test_save_on_a_full_disk_names_serves_option(held, project, monkeypatch):
+    """Save whose run folder meets a full disk: one JSON line, nothing left (both sound), and
+    the fix names serve's --results, as Save's other refusals do (measured on a 1.2 MB tmpfs:
+    'cannot write --out .../results/full: the disk is full (Errno 28). Fix: free some space, or
+    choose a --out on another disk')."""
+    import errno
+
+    from starlette.testclient import TestClient
+
+    import allocator.report.write as write
+    from allocator.serve.app import HEADER, create_app
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(write, "write_csv", full)
+    asgi = create_app(held, "sec10", project / "models", project / "results", ("testserver",))
+    answer = TestClient(asgi).post("/api/save", headers={HEADER: "sec10"}, json={"name": "full"})
+    assert answer.status_code == 400, answer.text
+    words = answer.json()["error"]
+    assert "disk is full" in words
+    assert not (project / "models" / "full.yaml").exists()
+    assert not (project / "results" / "full").exists()
+    assert "--out" not in words, words
+    assert "--results" in words, words
