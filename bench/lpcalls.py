@@ -146,6 +146,8 @@ def main() -> None:
     argv = sys.argv[1:]
     cut = argv.index("--") if "--" in argv else len(argv)
     args = ap.parse_args(argv[:cut])
+    if args.repeat < 1:
+        ap.error("--repeat must be 1 or more")
     trees: list[str | None] = [None]
     if args.against:  # the older tree first: before, then after
         trees = [str(Path(args.against).resolve()), str(ROOT / "src")]
