@@ -198,3 +198,37 @@ def test_compare_shows_what_one_more_unit_of_a_listed_limit_buys(tmp_path, basel
     with (out / "compare.csv").open(encoding="utf-8", newline="") as f:
         row = next(r for r in csv.DictReader(f) if r["metric"] == cap["constraint"])
     assert float(row["jobs"]) != pytest.approx(23.2), row
+
+
+# An infeasible plan's fix names a cell and the value to write there. tests/data/shares under
+# --targets hard: cu's share is 40 + (90 - 40) x capital / 125 and b's cap of 100 reaches 80, so
+# shares.csv's target_pct of 90 must come down to 80 (`--set shares.cu/2026.target_pct=80` solves,
+# 80.5 does not). The explanation says "lower processing_share(cu,2026) ... by 10 percent: from 50
+# to 40 (shares.csv row 2, column target_pct)": the row's right-hand side (target - today, 90 -
+# 40), not the cell it names. report/explain.py `_change_line` prints the row's `old` and `new`
+# with the place of the cell behind it.
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="hunt18: an infeasible plan's fix tells to write 40 into a target_pct cell that holds "
+    "90 and must become 80",
+)
+def test_an_infeasible_share_targets_fix_names_the_cells_own_values(tmp_path):
+    shares = DATA / "shares"
+    fixed, _ = _solve(
+        tmp_path,
+        "fixed",
+        "--inputs",
+        shares,
+        "--targets",
+        "hard",
+        "--set",
+        "shares.cu/2026.target_pct=80",
+    )
+    assert (fixed / "shares.csv").exists()  # 80 is the least change that solves
+    done = run_cli("solve", "--inputs", shares, "--targets", "hard", "--out", tmp_path / "hard")
+    assert done.exit_code == 1, done.stderr
+    said = done.stdout + done.stderr
+    line = next(s for s in said.splitlines() if "column target_pct" in s and "from " in s)
+    assert "from 90 to 80" in line, line
