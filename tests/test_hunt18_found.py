@@ -130,7 +130,7 @@ def test_a_categorys_exports_with_a_base_stay_within_its_reachable_market(tmp_pa
     data = shutil.copytree(DATA / "exports", tmp_path / "exports_base")
     (data / "base.csv").write_text(
         "kind,dimension,member,year,value,source\n"
-        "exports,export_category,cat,2025,100,hunt18: 100 musd a year of cat sold before the plan\n",
+        "exports,export_category,cat,2025,100,hunt18: 100 musd a year sold before\n",
         encoding="utf-8",
     )
     run, _ = _solve(tmp_path, "run", "--inputs", data, "--objective", "exports")
