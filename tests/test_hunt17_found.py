@@ -51,3 +51,43 @@ def test_a_deeply_nested_run_json_is_one_line(tmp_path, replan_run, command):
     done = run_cli(*args, "--out", tmp_path / "out") if command in ("replan",) else run_cli(*args)
     _one_line_refusal(done)
     assert not (tmp_path / "out").exists()
+
+
+# A number below MIN_MAGNITUDE (1e-12) is refused with "Fix: write 0, or a number of at least
+# 1e-12 in size" (data/numbers.py:134, check_magnitude), whatever the cell: where 0 is itself
+# refused (a solver tolerance or time limit must be above 0; a max_annual_share of 0 "lets the
+# program absorb no money"), the fix the user follows is refused in turn.
+@pytest.mark.xfail(
+    strict=True, reason="hunt17: a too-small number's fix says 'write 0' where 0 is refused"
+)
+@pytest.mark.parametrize(
+    ("where", "given"),
+    [
+        ("model", "solver: {time_limit_s: 1e-300}"),
+        ("model", "solver: {primal_feasibility_tolerance: 1e-13}"),
+        ("set", "programs.a.max_annual_share=1e-13"),
+    ],
+)
+def test_a_number_too_small_is_not_told_to_be_written_as_a_refused_zero(tmp_path, where, given):
+    data = shutil.copytree(DATA / "greedy", tmp_path / "inputs" / "greedy")
+    if where == "model":
+        model = tmp_path / "models" / "m.yaml"
+        model.parent.mkdir()
+        model.write_text(f"name: m\ndataset: ../inputs/greedy\n{given}\n", encoding="utf-8")
+        args: tuple[object, ...] = ("solve", model, "--out", tmp_path / "out")
+        zero = (model, given.replace("1e-300", "0").replace("1e-13", "0"))
+    else:
+        args = ("solve", "--inputs", data, "--set", given, "--out", tmp_path / "out")
+        zero = (None, given.replace("1e-13", "0"))
+    done = run_cli(*args)
+    _one_line_refusal(done)
+    assert "too small to tell from 0" in done.stderr, done.stderr
+    # the fix offered is followed: the value written as 0
+    if zero[0] is None:
+        followed = run_cli("solve", "--inputs", data, "--set", zero[1], "--out", tmp_path / "o")
+    else:
+        zero[0].write_text(f"name: m\ndataset: ../inputs/greedy\n{zero[1]}\n", encoding="utf-8")
+        followed = run_cli("solve", zero[0], "--out", tmp_path / "o")
+    assert not (tmp_path / "out").exists()
+    wrote_zero = "write 0" in done.stderr
+    assert not (wrote_zero and followed.exit_code == 2), (done.stderr, followed.stderr)
