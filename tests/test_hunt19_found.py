@@ -158,3 +158,27 @@ def test_a_scenario_infeasible_alone_is_named_not_blamed_on_deciding_now(tmp_pat
     error = next(x for x in done.stderr.splitlines() if x.startswith("error: "))
     assert "decide fewer phases now" not in error
     assert "scenario 0" in error or "scenarios 0" in error, error
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="hunt19: a --set below an absolute low of uncertainty.csv is refused as 'low 5000 is "
+    "above high 3000. Fix: swap low and high': the --set is not named, the fix edits the file",
+)
+@pytest.mark.parametrize("command", ["sweep", "decide-now"])
+def test_a_set_that_empties_a_range_is_named_in_the_refusal(tmp_path, command):
+    """uncertainty.csv row 4 gives markets aerospace_components 2030 the range 5000 (US$
+    million) to +0% (of the value). `--set ...market_musd=3000` makes the high 3000: the range
+    is empty because of the --set, not of the file (whose high +0% is fine). A --set outside an
+    absolute range is refused naming it (`given by --set ...`, data/uncertainty.py
+    _check_range); this one is refused as if the file were wrong and the --set is not named."""
+    cell = "markets.aerospace_components//2030.market_musd=3000"
+    common = ("--inputs", BASELINE, "--set", cell, "--targets", "off", "--out", tmp_path / "o")
+    if command == "sweep":
+        done = run_cli("sweep", *common, "--samples", "2", "--serial")
+    else:
+        done = run_cli("solve", *common, "--decide-now", "phase1", "--scenarios", "2")
+    assert done.exit_code == 2, done.stderr
+    error = next(x for x in done.stderr.splitlines() if x.startswith("error: "))
+    assert cell in error, error
+    assert "swap low and high" not in error, error
