@@ -139,16 +139,14 @@ def test_solve_records_the_bytes_it_solved_when_the_file_is_saved_mid_run(tmp_pa
     assert [o["exclude_program"] for o in info["options"]["overrides"]] == ["d"]
 
 
-def test_the_api_records_the_bytes_it_solved_when_the_file_is_saved_mid_run(
-    tmp_path, monkeypatch
-):
+def test_the_api_records_the_bytes_it_solved_when_the_file_is_saved_mid_run(tmp_path, monkeypatch):
     model = _project(tmp_path)
     _counting(monkeypatch, model, edit=FIRST.format("c"))
     run = allocator.solve(str(model), out=tmp_path / "run")
     assert run.info["options"]["model_file_sha256"] == _sha(FIRST.format("d"))
     assert [o.exclude_program for o in allocator.layered(model).overrides] == ["c"]  # now
     allocated = run.tables["allocation"]
-    assert "d" not in set(allocated.loc[allocated["value"] > 0, "program"])
+    assert "d" not in set(allocated.loc[allocated["invest_musd"] > 0, "program"])
 
 
 def test_check_against_records_the_bytes_it_replayed(tmp_path):

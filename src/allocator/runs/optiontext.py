@@ -5,7 +5,9 @@ keywords: `keywords_read`, `keyword_number`, `rate_given`)."""
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from allocator.errors import UsageError
@@ -343,3 +345,28 @@ def fields_read(data: Any, default_rate: float) -> Any:
         kind = read.get("measure", "final")  # not given: the measure's own, as `laid` fills it
         read["discount_rate"] = default_rate if kind == "discounted" else 0.0
     return read
+
+
+def model_path(model: object) -> Path | None:
+    """A model file as a caller gives it: a path, or its text as `solve` takes it (None: none).
+
+    Raises:
+        UsageError: a value of another kind, naming it and the fix.
+    """
+    if model is None or isinstance(model, Path):
+        return model
+    if isinstance(model, str | os.PathLike):
+        return Path(model)
+    raise UsageError(
+        f"model file {value_shown(model, kind=False)} ({type(model).__name__}) is not a path. "
+        "Fix: give the model file's path, e.g. 'models/baseline.yaml'"
+    )
+
+
+def given_sets(options: dict[str, Any]) -> tuple[dict[str, Any], Sequence[Any]]:
+    """A caller's `overrides=` (a list, read) taken out of `options`: laid after the base's own,
+    as `--set` is; any other value is left in `options` for the spec to refuse by name."""
+    given = options.get("overrides")
+    if not isinstance(given, list | tuple):
+        return options, ()
+    return {k: v for k, v in options.items() if k != "overrides"}, tuple(given)
