@@ -155,6 +155,12 @@ def load_model_file(path: Path) -> tuple[ModelFile, Path]:
     return read.model, read.dataset
 
 
+def model_file_of(path: Path, text: str | None = None) -> ModelFile:
+    """The model file `path`: from its text as a run read it (`ModelRead.text`, which a study
+    sends its workers), else read now (a caller that gives the path alone)."""
+    return (load_model_file(path) if text is None else model_of_text(path, text))[0]
+
+
 def model_of_text(path: Path, text: str) -> tuple[ModelFile, Path]:
     """The model file `path` whose text is `text` (read before, `ModelRead.text`), validated;
     and its dataset folder (resolved, checked)."""

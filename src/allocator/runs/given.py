@@ -22,6 +22,17 @@ def given_overrides(scenario: Scenario) -> list[str | dict[str, Any]]:
     ]
 
 
+def read_sent(scenario: Scenario) -> dict[str, str | None]:
+    """The model file as the run read it (`Scenario.model_read`), for a study's workers
+    (`RunSpec.study`): its text, from which each reads the file's own overrides and options,
+    and its digest (a sweep's fingerprint); None without one."""
+    read = scenario.model_read()
+    return {
+        "model_text": None if read is None else read.text,
+        "model_sha256": None if read is None else read.sha256,
+    }
+
+
 def _mapping(override: Override) -> dict[str, Any]:
     """An override as the mapping a model file writes (its one key)."""
     plain: dict[str, Any] = override.model_dump(mode="json", exclude_none=True)

@@ -257,9 +257,9 @@ class RunSpec(BaseModel):
     def study(self, **more: Any) -> dict[str, Any]:
         """The fields a sweep's Dask workers receive, as plain values (also what sweep.json and
         the sweep's fingerprint are made of)."""
-        from allocator.runs.given import given_overrides
+        from allocator.runs.given import given_overrides, read_sent
 
-        return {
+        plain = {
             "inputs": str(self.inputs),
             "objective": self.objective,
             "targets": self.targets,
@@ -267,9 +267,10 @@ class RunSpec(BaseModel):
             "measure": self.measure,
             "discount_rate": self.discount_rate,
             "solver": dict(self.solver),
-            # all but the model file's own, which come back with the file in each worker
+            # all but the model file's own, which each worker reads from its text (`read_sent`)
             "sets": given_overrides(self.scenario),
-        } | more
+        }
+        return plain | read_sent(self.scenario) | more
 
 
 described(Scenario)
