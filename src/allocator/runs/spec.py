@@ -37,10 +37,10 @@ from allocator.runs.optiontext import (
     fields_read,
     given_sets,
     keywords_read,
-    model_path,
     rate_given,
     spec_refusal,
 )
+from allocator.runs.optiontext import model_path as model_path  # runs.compare's import
 
 if TYPE_CHECKING:
     from allocator.data.modelfile import ModelRead
