@@ -171,3 +171,36 @@ def test_sweep_fingerprints_the_bytes_it_swept_when_the_file_is_saved_mid_run(
     assert record["fingerprint"]["inputs"]["model_file"] == _sha(FIRST.format("y"))
     plans = (tmp_path / "s" / "sweep.csv").read_text(encoding="utf-8")
     assert "infeasible" not in plans
+
+
+# --- a refused set of a caller is named by its place, passed down with it ----------------------
+
+GREEDY = DATA / "greedy"
+SET = "pools.public/p1.budget_musd=60"
+NOPE = "pools.nope/p1.budget_musd=1"
+
+
+def _refusal(call) -> str:
+    from allocator.errors import UsageError
+
+    with pytest.raises(UsageError) as caught:
+        call()
+    return str(caught.value)
+
+
+def test_compare_names_a_refused_set_by_its_place(tmp_path):
+    said = _refusal(
+        lambda: allocator.compare(
+            ["jobs", "exports"], inputs=GREEDY, sets=[SET, NOPE], out=tmp_path / "c"
+        )
+    )
+    assert said.startswith(f"overrides[1]: --set '{NOPE}': the key 'nope/p1'"), said
+    assert not (tmp_path / "c").exists()
+
+
+def test_a_set_is_named_by_its_own_place_not_by_an_earlier_one_of_the_same_text():
+    """Two sets of the same cell: the second is refused (the first moved its row's key), and
+    named as the second, not as the first one whose text it shares."""
+    moved = "markets./cat/2026.year=2025"
+    said = _refusal(lambda: allocator.plan(inputs=SWEEP, overrides=[moved, moved]))
+    assert said.startswith(f"overrides[1]: --set '{moved}': the key '/cat/2026'"), said
