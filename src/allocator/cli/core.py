@@ -117,6 +117,7 @@ def core(
             dict(opts.weights) if opts.objective == "weighted" else None,
             str(model) if model is not None and model.is_dir() else None,
             studied,
+            None if (read := opts.scenario.model_read()) is None else read.text,  # its one read
         )
         address = None if scheduler in (None, "local") else scheduler
         where = Where(serial=scheduler is None, scheduler=address, workers=workers)

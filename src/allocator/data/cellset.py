@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
 from allocator.data.cellrefs import CELL_UNITS, KEYS
@@ -59,6 +59,10 @@ class CellSet(BaseModel):
     column: str
     value: str
     origin: str = "--set"
+    place: str = Field(default="", exclude=True)
+    """Where a Python caller gave it (`overrides[1]`: `runs.optiontext.placed`), said first in
+    every message about it; "" for the command line's and a model file's (their origin says
+    where). Not recorded: a run.json holds the set as the command line gives it."""
 
     @property
     def text(self) -> str:
@@ -67,8 +71,9 @@ class CellSet(BaseModel):
 
     @property
     def where(self) -> str:
-        """The start of every message about this set."""
-        return f"{self.origin} {quoted(self.text)}"
+        """The start of every message about this set: its place, if a caller gave it one."""
+        said = f"{self.origin} {quoted(self.text)}"
+        return f"{self.place}: {said}" if self.place else said
 
 
 def parse_set(text: object, origin: str = "--set") -> CellSet:

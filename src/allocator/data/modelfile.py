@@ -5,8 +5,10 @@ every override is checked against the dataset before anything is solved.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -115,9 +117,54 @@ def project_root(path: Path) -> Path:
     return folder.parent if folder.name == "models" else folder
 
 
+@dataclass(frozen=True)
+class ModelRead:
+    """One read of a model file: its text, the SHA-256 of its bytes and what they say (the file
+    validated, its dataset folder). A run takes every use of its model file from one read, so
+    what it solves and what run.json records (`model_file_sha256`) are the same bytes, however
+    the file is saved meanwhile."""
+
+    path: Path
+    """The model file as it was given."""
+    text: str
+    """Its text, as a sweep's and the core index's workers parse it again (`model_of_text`)."""
+    sha256: str
+    """The SHA-256 of its bytes, as run.json records it."""
+    model: ModelFile
+    """The file validated, its `set:` entries appended to its overrides (`with_sets`)."""
+    dataset: Path
+    """Its dataset, resolved and checked to lie inside the project."""
+
+
+def read_model_file(path: Path) -> ModelRead:
+    """Read a model file once and validate it (`load_model_file`), keeping its text and digest.
+
+    Raises:
+        UsageError: the file cannot be read, is not a model file, or its dataset lies outside
+            the project; one line naming the file and the fix.
+    """
+    data = _read(path)
+    text = _decoded(path, data)
+    model, dataset = model_of_text(path, text)
+    return ModelRead(path, text, hashlib.sha256(data).hexdigest(), model, dataset)
+
+
 def load_model_file(path: Path) -> tuple[ModelFile, Path]:
     """Read and validate a model file; returns it and its dataset folder (resolved, checked)."""
-    data = _parse(path, _read(path))
+    read = read_model_file(path)
+    return read.model, read.dataset
+
+
+def model_file_of(path: Path, text: str | None = None) -> ModelFile:
+    """The model file `path`: from its text as a run read it (`ModelRead.text`, which a study
+    sends its workers), else read now (a caller that gives the path alone)."""
+    return (load_model_file(path) if text is None else model_of_text(path, text))[0]
+
+
+def model_of_text(path: Path, text: str) -> tuple[ModelFile, Path]:
+    """The model file `path` whose text is `text` (read before, `ModelRead.text`), validated;
+    and its dataset folder (resolved, checked)."""
+    data = _parse(path, text)
     if not isinstance(data, dict):
         raise UsageError(
             f"{path}: a model file is a mapping of keys (dataset, objective, ...). "
@@ -201,8 +248,8 @@ def with_sets(model: ModelFile, path: Path) -> ModelFile:
     return model.model_copy(update={"overrides": [*model.overrides, *sets]}) if sets else model
 
 
-def _read(path: Path) -> str:
-    """The text of a model file: a regular file (a FIFO would block), at most the size limit."""
+def _read(path: Path) -> bytes:
+    """The bytes of a model file: a regular file (a FIFO would block), at most the size limit."""
     try:
         data = read_file(path, MAX_MODEL_FILE_BYTES)
     except FileNotFoundError:
@@ -216,6 +263,11 @@ def _read(path: Path) -> str:
         elif exc.reason.startswith("the file is"):  # past MAX_MODEL_FILE_BYTES
             fix = "keep large changes in the dataset's CSV tables (allocator init copies one)"
         raise UsageError(printable(f"{path}: {exc.reason}. Fix: {fix}")) from None
+    return data
+
+
+def _decoded(path: Path, data: bytes) -> str:
+    """The text of a model file's bytes (UTF-8, a byte order mark dropped)."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

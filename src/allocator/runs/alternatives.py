@@ -19,7 +19,6 @@ from allocator.report.write import write_run
 from allocator.runs.arguments import check_weights_given, real, refuse_ignored, spec_given, whole
 from allocator.runs.common import Study, run_study
 from allocator.runs.notes import told
-from allocator.runs.optiontext import sets_placed
 from allocator.runs.spec import RunSpec
 from allocator.solver.alternatives import End, release
 from allocator.solver.results import plan_solution
@@ -84,7 +83,6 @@ def ranges_serial(
     return rows
 
 
-@sets_placed
 def alternatives(
     spec: RunSpec | Path | str | None = None,
     /,

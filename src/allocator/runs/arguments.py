@@ -72,17 +72,16 @@ def check_model_scenario(spec: RunSpec) -> None:
     """Refuse a `RunSpec` whose `model_file` is not where its scenario comes from: one made as
     `RunSpec(model_file=M)` holds the default dataset and none of M's overrides, and would be
     solved so while run.json records M. A spec `layered` (or run.json's `spec` block) holds M's
-    dataset (or the --inputs given) and M's overrides first, as the file has them now.
+    dataset (or the --inputs given) and M's overrides first, as the file had them when the run
+    read it: its one read (`Scenario.model_read`), which every later use takes.
 
     Raises:
         UsageError: naming the model file, what the spec lacks and the fix.
     """
-    if spec.model_file is None:
+    read = spec.scenario.model_read()  # the run's one read of it, held by the spec
+    if read is None:
         return
-    from allocator.data.modelfile import load_model_file
-
-    model = Path(spec.model_file)
-    mf, dataset = load_model_file(model)
+    model, mf, dataset = read.path, read.model, read.dataset
     lacks = []
     if "inputs" not in spec.scenario.model_fields_set and _other(spec.inputs, dataset):
         lacks.append(f"its dataset {dataset}")

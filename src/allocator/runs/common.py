@@ -5,7 +5,6 @@ checked in `runs/arguments.py`."""
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib.metadata
 import os
 import platform
@@ -199,7 +198,7 @@ def run_info(
 def options_block(spec: RunSpec, sol: Solution) -> dict[str, Any]:
     """run.json's `options`, as runs before the spec block wrote it (the terminal summary and
     report.html read it)."""
-    model = spec.model_file
+    model, read = spec.model_file, spec.scenario.model_read()  # the bytes solved: one read
     return {
         "objective": spec.objective,
         "targets": spec.targets,
@@ -207,9 +206,7 @@ def options_block(spec: RunSpec, sol: Solution) -> dict[str, Any]:
         "discount_rate": spec.measured().as_dict()["discount_rate"],
         "model_file": None if model is None else str(model),
         "model_file_absolute": None if model is None else os.path.abspath(model),
-        "model_file_sha256": None
-        if model is None
-        else hashlib.sha256(Path(model).read_bytes()).hexdigest(),
+        "model_file_sha256": None if read is None else read.sha256,
         "overrides": [o.model_dump(exclude_none=True) for o in spec.overrides],
         "solver": spec.solver,
         "weights": sol.weights,

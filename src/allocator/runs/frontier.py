@@ -22,7 +22,6 @@ from allocator.report.write import write_run
 from allocator.runs.arguments import refuse_ignored, spec_given, whole
 from allocator.runs.common import Study, run_study
 from allocator.runs.notes import told
-from allocator.runs.optiontext import sets_placed
 from allocator.runs.spec import RunSpec
 from allocator.solver.compile import CompiledLP
 from allocator.solver.passes import apply_options, optimum
@@ -52,7 +51,6 @@ def axes_of(inp: Inputs, spec: RunSpec, x: str, y: str) -> tuple[Axis, Axis]:
     return ax, ay
 
 
-@sets_placed
 def frontier(
     spec: RunSpec | Path | str | None = None,
     /,

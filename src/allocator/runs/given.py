@@ -1,12 +1,10 @@
 """The overrides a run is given after its model file's own (each `--set`, a caller's
 `overrides=`), told apart from the file's: what a sweep's workers receive (`RunSpec.study`),
-each worker reloading the model file for its own."""
+each worker reading the file's own from its text as the run read it."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -24,6 +22,17 @@ def given_overrides(scenario: Scenario) -> list[str | dict[str, Any]]:
     ]
 
 
+def read_sent(scenario: Scenario) -> dict[str, str | None]:
+    """The model file as the run read it (`Scenario.model_read`), for a study's workers
+    (`RunSpec.study`): its text, from which each reads the file's own overrides and options,
+    and its digest (a sweep's fingerprint); None without one."""
+    read = scenario.model_read()
+    return {
+        "model_text": None if read is None else read.text,
+        "model_sha256": None if read is None else read.sha256,
+    }
+
+
 def _mapping(override: Override) -> dict[str, Any]:
     """An override as the mapping a model file writes (its one key)."""
     plain: dict[str, Any] = override.model_dump(mode="json", exclude_none=True)
@@ -32,20 +41,18 @@ def _mapping(override: Override) -> dict[str, Any]:
 
 def model_files_own(scenario: Scenario, sha256: str | None = None) -> int:
     """How many of the overrides lead as the model file's own: its overrides and sets as the
-    file has them now (0 without one), when they lead the scenario's and the file is the one
-    the overrides were read from (`sha256`: its digest as a run recorded it; None: not known,
-    taken as the same). A scenario that holds them otherwise (a run's record of a file changed
-    since) is told apart as run.json's reader does (`runs.record`): the trailing `--set`s are
-    given, the rest is the file's (a file cut to a prefix of its old overrides would otherwise
-    count its dropped ones as given)."""
-    if scenario.model_file is None:
+    run read the file (`Scenario.model_read`; 0 without one), when they lead the scenario's and
+    the file is the one the overrides were read from (`sha256`: its digest as a run recorded
+    it; None: not known, taken as the same). A scenario that holds them otherwise (a run's
+    record of a file changed since) is told apart as run.json's reader does (`runs.record`):
+    the trailing `--set`s are given, the rest is the file's (a file cut to a prefix of its old
+    overrides would otherwise count its dropped ones as given)."""
+    read = scenario.model_read()  # the run's one read of it: its overrides and digest
+    if read is None:
         return 0
-    from allocator.data.modelfile import load_model_file
-
-    path = Path(scenario.model_file)
-    own = load_model_file(path)[0].overrides
+    own = read.model.overrides
     held = scenario.overrides[: len(own)]
-    same = sha256 is None or sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    same = sha256 is None or sha256 == read.sha256
     if same and [plain_override(o) for o in held] == [plain_override(o) for o in own]:
         return len(own)
     count = len(scenario.overrides)

@@ -4,9 +4,10 @@ keywords: `keywords_read`, `keyword_number`, `rate_given`)."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from allocator.errors import UsageError
 
@@ -14,8 +15,6 @@ if TYPE_CHECKING:
     from pydantic import ValidationError
 
     from allocator.data.overrides import Override
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def number_of(option: str, text: str, kind: str = "share", example: str = "0.02") -> float:
@@ -108,56 +107,30 @@ def sets_read(given: object) -> object:
     read: list[object] = []
     for i, entry in enumerate(entries):
         try:
-            read += set_overrides([entry]) if isinstance(entry, str) else [entry]
+            read.append(placed(set_overrides([entry])[0], i) if isinstance(entry, str) else entry)
         except UsageError as exc:
             raise UsageError(f"overrides[{i}]: {exc}") from None
     return read
 
 
-def sets_placed(function: F) -> F:
-    """`function` (a Python API function taking `overrides=`) with a set of its `overrides=`
-    that the data refuses (an unknown key, a value below a minimum: `data.cellset.apply_set`)
-    named by its place as `sets_read` names a text it refuses: `overrides[1]: --set '...': ...`.
-    A refusal of anything else, and the command line's `--set`s (no `overrides=`), as said."""
+def placed(entry: object, index: int) -> object:
+    """A caller's set (an `Override` holding one, or a mapping of its fields) given its place in
+    `overrides=` (`overrides[1]`), which every refusal of it names first where the set is applied
+    (`data.cellset.CellSet.place`). Another entry, a set placed already or one of a model file,
+    and a mapping the spec refuses, as given."""
+    from pydantic import ValidationError
 
-    @functools.wraps(function)
-    def placed(*args: Any, **kwargs: Any) -> Any:
+    from allocator.data.overrides import Override
+
+    if isinstance(entry, dict) and isinstance(entry.get("set_cell"), dict):
         try:
-            return function(*args, **kwargs)
-        except UsageError as exc:
-            place = set_place(str(exc), kwargs.get("overrides"))
-            if place is None:
-                raise
-            raise UsageError(f"{place}: {exc}") from None
-
-    return cast(F, placed)
-
-
-def set_place(said: str, given: object) -> str | None:
-    """`overrides[N]`: the first set of a caller's `overrides=` (`given`) that `said` (a
-    refusal) starts with, as a set names itself (`--set 'TABLE.KEY.COLUMN=VALUE':`); None when
-    it names none."""
-    from allocator.errors import quoted
-
-    entries = overrides_listed(given)
-    for i, entry in enumerate(entries or []):
-        text = _set_text(entry)
-        if text is not None and said.startswith(f"--set {quoted(text)}:"):
-            return f"overrides[{i}]"
-    return None
-
-
-def _set_text(entry: object) -> str | None:
-    """The `TABLE.KEY.COLUMN=VALUE` of a caller's set: a text, a `set_cell` mapping or an
-    `Override` holding one (None: another override)."""
-    if isinstance(entry, str):
+            entry = Override.model_validate(entry)
+        except ValidationError:
+            return entry  # the spec refuses it, naming the keyword
+    cell = entry.set_cell if isinstance(entry, Override) else None
+    if cell is None or cell.place or cell.origin != "--set":
         return entry
-    cell = entry.get("set_cell") if isinstance(entry, dict) else getattr(entry, "set_cell", None)
-    if isinstance(cell, dict):
-        parts = [cell.get(k) for k in ("table", "key", "column", "value")]
-        return None if None in parts else "{}.{}.{}={}".format(*parts)
-    text = getattr(cell, "text", None)
-    return text if isinstance(text, str) else None
+    return Override(set_cell=cell.model_copy(update={"place": f"overrides[{index}]"}))
 
 
 RATE_EXAMPLES = {
@@ -343,3 +316,29 @@ def fields_read(data: Any, default_rate: float) -> Any:
         kind = read.get("measure", "final")  # not given: the measure's own, as `laid` fills it
         read["discount_rate"] = default_rate if kind == "discounted" else 0.0
     return read
+
+
+def model_path(model: object) -> Path | None:
+    """A model file as a caller gives it: a path, or its text as `solve` takes it (None: none).
+
+    Raises:
+        UsageError: a value of another kind, naming it and the fix.
+    """
+    if model is None or isinstance(model, Path):
+        return model
+    if isinstance(model, str | os.PathLike):
+        return Path(model)
+    raise UsageError(
+        f"model file {value_shown(model, kind=False)} ({type(model).__name__}) is not a path. "
+        "Fix: give the model file's path, e.g. 'models/baseline.yaml'"
+    )
+
+
+def given_sets(options: dict[str, Any]) -> tuple[dict[str, Any], Sequence[Any]]:
+    """A caller's `overrides=` (a list, read) taken out of `options`: laid after the base's own,
+    as `--set` is; any other value is left in `options` for the spec to refuse by name."""
+    given = options.get("overrides")
+    if not isinstance(given, list | tuple):
+        return options, ()
+    sets = tuple(placed(entry, i) for i, entry in enumerate(given))  # each named by its place
+    return {k: v for k, v in options.items() if k != "overrides"}, sets

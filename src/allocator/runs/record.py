@@ -1,7 +1,8 @@
 """run.json read back: the one reader of a run folder's record (`read_record`) for
 `--check-against`, `compare`, `report`, `replan` and `sweep --plan`, the spec it holds
 (`spec_of_record`, also from a run written before run.json stored one), and that spec with its
-model file read again as it is now (`with_model_file_now`, what `--check-against` replays).
+model file read again as it is now (`with_model_file_now`, what `--check-against` replays: that
+read is the re-run's one, which it solves and records).
 """
 
 from __future__ import annotations
@@ -76,11 +77,10 @@ def with_model_file_now(spec: RunSpec, sha256: str | None = None) -> tuple[RunSp
     origin, which names the file's path as typed, aside). The given are told from the file's by
     the one count rule (`runs.given.model_files_own`: the recorded file prefix, while the file
     has the digest run.json records as `model_file_sha256`, `sha256`)."""
-    if spec.model_file is None:
+    read = spec.scenario.model_read()  # the file now: the run's one read, which it keeps
+    if read is None:
         return spec, False
-    from allocator.data.modelfile import load_model_file
-
-    model, _ = load_model_file(Path(spec.model_file))
+    model = read.model
     own = model_files_own(spec.scenario, sha256)
     recorded, given = spec.overrides[:own], spec.overrides[own:]
     changed = [plain_override(o) for o in model.overrides] != [plain_override(o) for o in recorded]
@@ -89,7 +89,7 @@ def with_model_file_now(spec: RunSpec, sha256: str | None = None) -> tuple[RunSp
 
 def _spec_of_options(info: dict[str, Any]) -> RunSpec:
     """A run record's `options` block as a spec (runs written before the spec block)."""
-    from allocator.data.modelfile import load_model_file
+    from allocator.data.modelfile import read_model_file
 
     o = info.get("options", {})
     fields: dict[str, Any] = {
@@ -103,12 +103,15 @@ def _spec_of_options(info: dict[str, Any]) -> RunSpec:
     if o.get("weights"):
         fields["weights"] = o["weights"]
     overrides: list[Override] = []
+    read = None
     if o.get("model_file"):
-        model, _ = load_model_file(Path(o["model_file"]))
-        fields["model_file"] = Path(o["model_file"])
-        overrides = list(model.overrides)
+        read = read_model_file(Path(o["model_file"]))  # the run's one read of it, kept
+        fields["model_file"] = read.path
+        overrides = list(read.model.overrides)
     fields["overrides"] = (*overrides, *_command_line_sets(o.get("overrides") or []))
-    return specs.RunSpec(**fields)
+    spec = specs.RunSpec(**fields)
+    spec.scenario.kept(read)
+    return spec
 
 
 def _command_line_sets(recorded: list[Any]) -> list[Override]:

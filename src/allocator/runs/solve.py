@@ -24,7 +24,6 @@ from allocator.runs.arguments import (
 )
 from allocator.runs.common import Run, Study, run_info, run_study, scenario_of
 from allocator.runs.notes import Warn, told
-from allocator.runs.optiontext import sets_placed
 from allocator.runs.spec import RunSpec
 from allocator.solver.compile import write_model
 from allocator.solver.overlap import importing_after
@@ -41,7 +40,6 @@ WRITERS = (
 (`importing_after`, solver/overlap.py)."""
 
 
-@sets_placed
 def plan(
     spec: RunSpec | Path | str | None = None, /, warn: Warn | None = None, **options: Any
 ) -> Run:
@@ -191,7 +189,6 @@ def risk_info(inp: Inputs, sol: Solution, spec: RunSpec, robust: Robust) -> dict
     return risk | nominal_in_scenarios(sol, nominal_solution(inp, spec))
 
 
-@sets_placed
 def solve(
     spec: RunSpec | Path | str | None = None, /, warn: Warn | None = None, **options: Any
 ) -> Run:

@@ -17,12 +17,13 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -34,11 +35,15 @@ from allocator.errors import UsageError
 from allocator.model.measures import Measure
 from allocator.runs.optiontext import (
     fields_read,
+    given_sets,
     keywords_read,
     rate_given,
     spec_refusal,
-    value_shown,
 )
+from allocator.runs.optiontext import model_path as model_path  # runs.compare's import
+
+if TYPE_CHECKING:
+    from allocator.data.modelfile import ModelRead
 
 DEFAULT_DISCOUNT_RATE = 0.05
 """The discount rate a year of `--measure discounted` when none is given."""
@@ -79,9 +84,32 @@ class Scenario(BaseModel):
     """The model file's overrides (exclusions, scaled budgets, ...) and sets, then each `--set`,
     applied in this order."""
 
+    _read: ModelRead | None = PrivateAttr(default=None)
+
     def sources(self) -> list[tuple[str, Path | None]]:
         """The inputs a run reads, which its output folder must keep clear of."""
         return [("dataset", Path(self.inputs)), ("model file", self.model_file)]
+
+    def model_read(self) -> ModelRead | None:
+        """Its model file, read once (None: none): the first use reads it, every later one (of
+        a spec made from this one too: `kept`) takes that read, so what a run solves and what
+        it records (`model_file_sha256`) are the same bytes."""
+        if self.model_file is not None and self._read is None:
+            from allocator.data.modelfile import read_model_file
+
+            self._read = read_model_file(Path(self.model_file))
+        return self._read
+
+    def kept(self, read: ModelRead | None) -> None:
+        """Hold `read` as its model file's one read, if it is of that file and none is held."""
+        if read is not None and self._read is None and self.model_file == read.path:
+            self._read = read
+
+    def __eq__(self, other: object) -> bool:
+        """Equal by the fields (the read of its model file it holds is none)."""
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
 
 
 class RunSpec(BaseModel):
@@ -220,7 +248,7 @@ class RunSpec(BaseModel):
         """A copy with `changes` (scenario fields may be given flat), laid as a keyword on a
         RunSpec is (`laid`: another measure drops the rate, another objective the weights; a
         discount rate given as text by the rule of `--discount-rate`), validated again."""
-        return laid(fields_of(self, changes), changes, nones=True)
+        return laid(fields_of(self, changes), changes, nones=True, read=self.scenario._read)
 
     def stored(self) -> dict[str, Any]:
         """The spec as run.json stores it (`spec`): plain JSON values."""
@@ -229,9 +257,9 @@ class RunSpec(BaseModel):
     def study(self, **more: Any) -> dict[str, Any]:
         """The fields a sweep's Dask workers receive, as plain values (also what sweep.json and
         the sweep's fingerprint are made of)."""
-        from allocator.runs.given import given_overrides
+        from allocator.runs.given import given_overrides, read_sent
 
-        return {
+        plain = {
             "inputs": str(self.inputs),
             "objective": self.objective,
             "targets": self.targets,
@@ -239,9 +267,10 @@ class RunSpec(BaseModel):
             "measure": self.measure,
             "discount_rate": self.discount_rate,
             "solver": dict(self.solver),
-            # all but the model file's own, which come back with the file in each worker
+            # all but the model file's own, which each worker reads from its text (`read_sent`)
             "sets": given_overrides(self.scenario),
-        } | more
+        }
+        return plain | read_sent(self.scenario) | more
 
 
 described(Scenario)
@@ -276,12 +305,14 @@ def layered(
     sets = (*sets, *more)
     base: dict[str, Any] = {}
     model = model_path(model)
+    read = None
     if model is not None:
-        from allocator.data.modelfile import load_model_file  # a run without one does without
+        from allocator.data.modelfile import read_model_file  # a run without one does without
 
-        mf, dataset = load_model_file(model)
+        read = read_model_file(model)  # the run's one read of it (`Scenario.model_read`)
+        mf = read.model
         base = {
-            "inputs": dataset,
+            "inputs": read.dataset,
             "objective": mf.objective,
             "weights": dict(mf.weights),
             "targets": mf.targets,
@@ -293,7 +324,7 @@ def layered(
             "name": mf.name or model.stem,
             "decide_now": mf.decide_now or None,
         }
-    return laid(base, given, sets)
+    return laid(base, given, sets, read=read)
 
 
 def laid(
@@ -301,6 +332,7 @@ def laid(
     given: dict[str, Any],
     sets: Sequence[Override] = (),
     nones: bool = False,
+    read: ModelRead | None = None,
 ) -> RunSpec:
     """THE precedence of a run's options, one rule for a model file and for a `RunSpec`: `given`
     (each option not None; with `nones`, a keyword on a `RunSpec`, each as given: None sets its
@@ -308,7 +340,8 @@ def laid(
     after the overrides. A measure given other than the base's drops the base's discount
     rate (it belongs to the base's measure), and an objective other than weighted drops the
     base's weights (they are weighted's). The objective, targets, measure and rate are checked
-    here, before any work.
+    here, before any work. `read`: the model file's one read, which the spec holds if it names
+    that file (`Scenario.kept`).
     """
     base = dict(base)
     told = dict(given) if nones else {k: v for k, v in given.items() if v is not None}
@@ -326,7 +359,9 @@ def laid(
     merged["discount_rate"] = measure_of(
         merged.get("measure", "final"), rate_given(merged.get("discount_rate"))
     ).rate  # checked now
-    return validated(merged)
+    spec = validated(merged)
+    spec.scenario.kept(read)
+    return spec
 
 
 def fields_of(spec: RunSpec, given: dict[str, Any]) -> dict[str, Any]:
@@ -336,22 +371,6 @@ def fields_of(spec: RunSpec, given: dict[str, Any]) -> dict[str, Any]:
     if "scenario" not in given:
         base |= base.pop("scenario")
     return base
-
-
-def model_path(model: object) -> Path | None:
-    """A model file as a caller gives it: a path, or its text as `solve` takes it (None: none).
-
-    Raises:
-        UsageError: a value of another kind, naming it and the fix.
-    """
-    if model is None or isinstance(model, Path):
-        return model
-    if isinstance(model, str | os.PathLike):
-        return Path(model)
-    raise UsageError(
-        f"model file {value_shown(model, kind=False)} ({type(model).__name__}) is not a path. "
-        "Fix: give the model file's path, e.g. 'models/baseline.yaml'"
-    )
 
 
 def validated(data: dict[str, Any]) -> RunSpec:
@@ -377,13 +396,4 @@ def spec_from(spec: RunSpec | Path | str | None, options: dict[str, Any]) -> Run
     options, sets = given_sets(keywords_read(options))
     if not options and not sets:
         return spec
-    return laid(fields_of(spec, options), options, sets, nones=True)  # as spec.with_
-
-
-def given_sets(options: dict[str, Any]) -> tuple[dict[str, Any], Sequence[Any]]:
-    """A caller's `overrides=` (a list, read) taken out of `options`: laid after the base's own,
-    as `--set` is; any other value is left in `options` for the spec to refuse by name."""
-    given = options.get("overrides")
-    if not isinstance(given, list | tuple):
-        return options, ()
-    return {k: v for k, v in options.items() if k != "overrides"}, tuple(given)
+    return laid(fields_of(spec, options), options, sets, True, spec.scenario._read)  # as with_

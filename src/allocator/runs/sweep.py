@@ -16,7 +16,6 @@ from allocator.pipeline import tell_notes
 from allocator.runs.arguments import IGNORED_BY_SWEEP, refuse_ignored, spec_given, whole
 from allocator.runs.common import scenario_of
 from allocator.runs.notes import told
-from allocator.runs.optiontext import sets_placed
 from allocator.runs.spec import RunSpec
 from allocator.runs.sweepplan import TAKEN, plan_options
 
@@ -35,7 +34,6 @@ class SweepRun:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-@sets_placed
 def sweep(
     spec: RunSpec | Path | str | None = None,
     /,

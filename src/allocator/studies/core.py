@@ -62,6 +62,9 @@ class CoreStudy:
     studied: str | None = None
     """What the index studies instead of solve's plan of these options (a --risk or
     --decide-now RUN: the plain plan), in one line; said, not solved."""
+    model_text: str | None = None
+    """The model file's text as the run read it (`runs.spec.Scenario.model_read`), whose
+    overrides are applied (None: the file is read when the dataset is loaded)."""
 
     def check(self) -> None:
         """The objective and targets as `allocator solve` checks them, in its words.
@@ -76,7 +79,8 @@ class CoreStudy:
 
     def key(self) -> tuple[Any, ...]:
         """What a process's cached sample model depends on."""
-        return (self.inputs, self.model_file, self.sets, self.objective, self.targets) + (
+        return (self.inputs, self.model_file, self.model_text, self.sets, self.objective) + (
+            self.targets,
             self.measure,
             tuple(sorted(self.solver.items())),
             tuple((self.weights or {}).items()),
@@ -215,13 +219,14 @@ def alternative_plans(
 _SAMPLES: dict[tuple[Any, ...], tuple[Any, list[np.ndarray]]] = {}
 
 
-def sample_model(study: CoreStudy, by: str) -> tuple[Any, list[np.ndarray]]:
-    """This process's sample model of `study` (as the sweep's) and its columns by member."""
-    from allocator.studies.sweep import SampleModel, load_uncertain
+def sample_model(study: CoreStudy, by: str, inp: Any) -> tuple[Any, list[np.ndarray]]:
+    """This process's sample model of `study` (as the sweep's) on its dataset `inp` (loaded once
+    a run and given to every batch) and its columns by member."""
+    from allocator.studies.sweep import SampleModel, uncertain_params
 
-    key = (*study.key(), by)
+    key = (*study.key(), by, tuple(sorted(inp.file_hashes.items())))
     if key not in _SAMPLES:
-        inp, params = load_uncertain(study.inputs, study.model_file, list(study.sets))
+        params = uncertain_params(inp, study.inputs)
         model = SampleModel(
             inp, params, study.objective, study.targets, study.measure, dict(study.solver)
         )
@@ -231,13 +236,14 @@ def sample_model(study: CoreStudy, by: str) -> tuple[Any, list[np.ndarray]]:
 
 
 def sample_batch(
-    study: CoreStudy, by: str, items: list[tuple[int, list[float]]]
+    study: CoreStudy, by: str, inp: Any, items: list[tuple[int, list[float]]]
 ) -> list[tuple[int, str, list[float] | None]]:
-    """A batch of samples, each re-optimised from the nominal basis (the plan that spends least
-    on the last face, as the sweep's): (sample, status, money by member or None)."""
+    """A batch of samples of `study` on its dataset `inp`, each re-optimised from the nominal
+    basis (the plan that spends least on the last face, as the sweep's): (sample, status, money
+    by member or None)."""
     from allocator.solver.passes import optimum
 
-    model, columns = sample_model(study, by)
+    model, columns = sample_model(study, by, inp)
     rows: list[tuple[int, str, list[float] | None]] = []
     for k, values in items:
         lp = model.sample_lp(np.asarray(values, dtype=float))
@@ -252,35 +258,37 @@ def sample_batch(
 
 
 def sample_plans(
-    study: CoreStudy, setting: CoreSettings, where: Any, width: int
+    study: CoreStudy, setting: CoreSettings, where: Any, width: int, inp: Any
 ) -> tuple[np.ndarray, dict[str, int]]:
-    """The optimal samples' money by member (rows in sample order) and the samples by status."""
+    """The optimal samples' money by member (rows in sample order) and the samples by status,
+    of the study's dataset `inp`, which every batch is given (here, or sent to each worker)."""
     if setting.samples == 0:
         return np.zeros((0, width)), {}
     from allocator.data.uncertainty import latin_hypercube
-    from allocator.studies.sweep import load_uncertain
+    from allocator.studies.sweep import uncertain_params
 
-    _, params = load_uncertain(study.inputs, study.model_file, list(study.sets))
+    params = uncertain_params(inp, study.inputs)
     values = latin_hypercube(params, setting.samples, setting.seed)
     items = [(k, values[k].tolist()) for k in range(setting.samples)]
-    rows = sorted(where.map(sample_batch, (study, setting.by), items), key=lambda r: r[0])
+    rows = sorted(where.map(sample_batch, (study, setting.by, inp), items), key=lambda r: r[0])
     status = dict(sorted(Counter(r[1] for r in rows).items()))
     ok = [r[2] for r in rows if r[2] is not None]
     return np.array(ok, dtype=float).reshape(len(ok), width), status
 
 
-def good_plans(study: CoreStudy, setting: CoreSettings, where: Any) -> GoodPlans:
-    """Every good plan's money by member: the near-optimal plans, then the samples. The HiGHS
-    instances this process kept for them are let go at the end (a Dask worker's stay with it
-    until its cluster closes)."""
+def good_plans(study: CoreStudy, setting: CoreSettings, where: Any, inp: Any = None) -> GoodPlans:
+    """Every good plan's money by member: the near-optimal plans, then the samples, of the
+    study's dataset `inp` (None: loaded here, `load_study`). The HiGHS instances this process
+    kept for them are let go at the end (a Dask worker's stay with it until its cluster
+    closes)."""
     try:
-        return _good_plans(study, setting, where)
+        return _good_plans(study, setting, where, inp)
     finally:
         _RANGES.clear()
         _SAMPLES.clear()
 
 
-def _good_plans(study: CoreStudy, setting: CoreSettings, where: Any) -> GoodPlans:
+def _good_plans(study: CoreStudy, setting: CoreSettings, where: Any, inp: Any) -> GoodPlans:
     setting.check()
     study.check()
     if setting.samples and study.objective not in ("jobs", "exports"):
@@ -288,7 +296,7 @@ def _good_plans(study: CoreStudy, setting: CoreSettings, where: Any) -> GoodPlan
             f"--objective {study.objective}: the core index re-optimises samples for jobs or "
             "exports only. Fix: choose one of the two, or --samples 0 (near-optimal plans only)"
         )
-    inp = load_study(study)
+    inp = load_study(study) if inp is None else inp
     if setting.samples and not inp.uncertainty:
         raise UsageError(
             f"{study.inputs} has no uncertainty.csv ranges to sample. Fix: add uncertainty.csv "
@@ -296,7 +304,7 @@ def _good_plans(study: CoreStudy, setting: CoreSettings, where: Any) -> GoodPlan
         )
     alternatives, lps, objective = alternative_plans(study, setting, where, inp)
     members = list(members_of_inputs(inp, setting.by))
-    samples, status = sample_plans(study, setting, where, len(members))
+    samples, status = sample_plans(study, setting, where, len(members), inp)
     names = {m: m.replace("_", " ") for m in members}  # a sector's or pool's name in words
     if setting.by == "program":
         names = {p.program: p.name or p.program for p in inp.programs}
@@ -314,22 +322,24 @@ def members_of_inputs(inp: Any, by: str) -> list[str]:
     return sorted({p.pool for p in inp.pools})
 
 
-def load_study(study: CoreStudy) -> Any:
-    """The dataset with its model file's overrides, then the `--set`s (as the sweep loads it in
-    every worker, so both kinds of plan solve the same data)."""
+def load_study(study: CoreStudy, overrides: list[Any] | None = None) -> Any:
+    """The dataset with its model file's overrides, then the `--set`s (`overrides`, if known:
+    `study_overrides`), loaded once a run: every batch, here or on a Dask worker, is given it."""
     from allocator.data.modelfile import load_dataset
 
-    return load_dataset(study.inputs, study_overrides(study), study.model_file or "")
+    given = study_overrides(study) if overrides is None else overrides
+    return load_dataset(study.inputs, given, study.model_file or "")
 
 
 def study_overrides(study: CoreStudy) -> list[Any]:
-    """The study's model file's overrides, then its `--set`s, in the order they apply."""
+    """The study's model file's overrides (from its text as the run read it, if given), then
+    its `--set`s, in the order they apply."""
     from pathlib import Path
 
     from allocator.data.cellset import parse_set
-    from allocator.data.modelfile import load_model_file
+    from allocator.data.modelfile import model_file_of
     from allocator.data.overrides import Override
 
     mf = study.model_file
-    overrides = load_model_file(Path(mf))[0].overrides if mf else []
+    overrides = model_file_of(Path(mf), study.model_text).overrides if mf else []
     return [*overrides, *(Override(set_cell=parse_set(s)) for s in study.sets)]

@@ -113,7 +113,7 @@ def run_core(
         InputError: the dataset, its model file or its uncertainty.csv (nothing written).
     """
     from allocator.pipeline import tell_notes
-    from allocator.studies.core import load_study
+    from allocator.studies.core import load_study, study_overrides
 
     setting.check()
     sources = [("dataset", Path(study.inputs))]
@@ -124,34 +124,48 @@ def run_core(
     else:
         check_results(output.results)  # a file named results: said before the study
     sampled = setting.samples > 0  # uncertainty.csv read; a broken row is refused in a line
-    tell_notes(load_study(study), warn, uncertainty=sampled, refused=not sampled)
-    plans = _solve(study, setting, where)
+    overrides = study_overrides(study)
+    inp = load_study(study, overrides)  # the dataset, loaded once: every plan is of it
+    tell_notes(inp, warn, uncertainty=sampled, refused=not sampled)
+    plans = _solve(study, setting, where, inp)
     table = core_table(plans, setting)
     info = core_info(study, setting, plans, table, dict(output.packages))
-    info["relied_on"] = _relied(study)  # the assumed rows its page counts
+    info["relied_on"] = _relied(study, inp, overrides)  # the assumed rows its page counts
     folder = output.out or default_run_dir(output.results, output.label, "core")
+    found = _assumed(inp, table, info)
     with atomic_run_dir(folder, output.force, sources) as tmp:
-        write_run(tmp, {"core": table}, info, command="core")
+        write_run(tmp, {"core": table}, info, command="core", assumptions=found)
     return folder, table, info
 
 
-def _relied(study: CoreStudy) -> dict[str, Any] | None:
-    """The assumed rows solve's plan of the study's scenario relies on (`reference_relied`)."""
-    from allocator.studies.core import load_study, study_overrides
+def _relied(study: CoreStudy, inp: Any, overrides: list[Any]) -> dict[str, Any] | None:
+    """The assumed rows solve's plan of the study's scenario (`inp`, loaded with `overrides`)
+    relies on (`reference_relied`)."""
     from allocator.studies.reference import reference_relied
 
     weights = dict(study.weights or {"jobs": 0.5, "exports": 0.5})  # `optimum`'s default
     args = (study.objective, weights, study.targets, dict(study.solver), study.measure)
-    return reference_relied(load_study(study), *args, study_overrides(study))
+    return reference_relied(inp, *args, overrides)
 
 
-def _solve(study: CoreStudy, setting: CoreSettings, where: Where) -> GoodPlans:
+def _assumed(inp: Any, table: pd.DataFrame, info: dict[str, Any]) -> list[Any]:
+    """The assumptions of the study's dataset `inp` (as its page lists them), those its
+    reference plan relies on marked (`info["relied_on"]`): the dataset as the run loaded it,
+    not read again from disk (`report.assumed.run_assumptions`)."""
+    from allocator.report.assumed import assumptions_of, positions_places, recorded_relied
+
+    positions = recorded_relied(info)
+    relied = None if positions is None else positions_places(inp, positions)
+    return assumptions_of(inp, {"core": table}, relied)
+
+
+def _solve(study: CoreStudy, setting: CoreSettings, where: Where, inp: Any) -> GoodPlans:
     if where.serial:
-        return good_plans(study, setting, Serial())
+        return good_plans(study, setting, Serial(), inp)
     from allocator.studies.daskclient import dask_client
 
     with dask_client(where.scheduler, where.workers) as client:
-        return good_plans(study, setting, OnDask(client, where.workers))
+        return good_plans(study, setting, OnDask(client, where.workers), inp)
 
 
 def core_info(

@@ -289,35 +289,48 @@ def model_for(spec: dict[str, Any]) -> tuple[SampleModel, list[str]]:
         measure,
     )
     given = json.dumps(spec.get("sets") or [], sort_keys=True)  # texts and mappings
-    key += (tuple(sorted(solver.items())), given)
+    key += (tuple(sorted(solver.items())), given, spec.get("model_sha256"))
     if key not in _MODELS:
-        inp, params = load_uncertain(spec["inputs"], spec["model_file"], spec.get("sets"))
+        inp, params = load_uncertain(
+            spec["inputs"], spec["model_file"], spec.get("sets"), spec.get("model_text")
+        )
         model = SampleModel(inp, params, spec["objective"], spec["targets"], measure, solver)
         _MODELS[key] = (model, sorted({p.program for p in inp.programs}))
     return _MODELS[key]
 
 
 def load_uncertain(
-    inputs: str, model_file: str | None, sets: list[Any] | None = None
+    inputs: str, model_file: str | None, sets: list[Any] | None = None, text: str | None = None
 ) -> tuple[Inputs, list[Param]]:
     """The dataset (with a model file's overrides, then those given after them: each `--set`
     text and a caller's override mappings, `RunSpec.study`'s `sets`) and its uncertain
-    numbers."""
+    numbers. `text`: the model file's as the run read it (`RunSpec.study`'s `model_text`; None:
+    the file is read)."""
     from pathlib import Path
 
-    from allocator.data.modelfile import load_dataset, load_model_file
-    from allocator.data.uncertainty import params_of
+    from allocator.data.modelfile import load_dataset, model_file_of
 
-    overrides = load_model_file(Path(model_file))[0].overrides if model_file else []
+    overrides = model_file_of(Path(model_file), text).overrides if model_file else []
     overrides = [*overrides, *given_overrides(sets or [])]
     inp = load_dataset(inputs, overrides, model_file or "")
+    return inp, uncertain_params(inp, inputs)
+
+
+def uncertain_params(inp: Inputs, inputs: str) -> list[Param]:
+    """The uncertain numbers of the dataset `inp` (loaded from `inputs`).
+
+    Raises:
+        UsageError: it has none (no uncertainty.csv ranges), naming the dataset.
+    """
+    from allocator.data.uncertainty import params_of
+
     params = params_of(inp)
     if not params:
         raise UsageError(
             f"{inputs} has no uncertainty.csv ranges to sweep. Fix: add "
             "uncertainty.csv (see inputs/README.md)"
         )
-    return inp, params
+    return params
 
 
 def given_overrides(entries: list[Any]) -> list[Override]:

@@ -132,7 +132,10 @@ def fingerprint(
     model = spec.get("model_file")
     inputs = {
         "files": dict(sorted(hashes.items())),
-        "model_file": _sha256(Path(model).read_bytes()) if model else None,
+        # the digest of the bytes the run read (`RunSpec.study`), else of the file now
+        "model_file": (spec.get("model_sha256") or _sha256(Path(model).read_bytes()))
+        if model
+        else None,
         "parameters": labels,
     }
     return {

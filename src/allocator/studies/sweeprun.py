@@ -63,7 +63,9 @@ def run_sweep(
     """
     check_seed(seed)
     spec = dict(spec, solver=solver_of(spec), plan_id=plan_id(spec.get("plan_run")))
-    inp, params = load_uncertain(spec["inputs"], spec["model_file"], spec.get("sets"))
+    inp, params = load_uncertain(
+        spec["inputs"], spec["model_file"], spec.get("sets"), spec.get("model_text")
+    )
     labels = [p.label for p in params]
     record = sweep_record(spec, samples, seed, labels)
     record["fingerprint"] = fingerprint(spec, samples, seed, dict(inp.file_hashes), labels)
@@ -194,14 +196,15 @@ def solve_on_dask(
 
 
 def solver_of(spec: dict[str, Any]) -> dict[str, float]:
-    """HiGHS options of the sweep: the spec's, else its model file's (`solver:`), as solve."""
+    """HiGHS options of the sweep: the spec's, else its model file's (`solver:`), as solve
+    (from the file's text as the run read it, `model_text`, if sent)."""
     if spec.get("solver") is not None:
         return dict(spec["solver"])
     if not spec.get("model_file"):
         return {}
-    from allocator.data.modelfile import load_model_file
+    from allocator.data.modelfile import model_file_of
 
-    return load_model_file(Path(spec["model_file"]))[0].solver.highs()
+    return model_file_of(Path(spec["model_file"]), spec.get("model_text")).solver.highs()
 
 
 def sweep_record(
