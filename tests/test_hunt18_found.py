@@ -34,11 +34,6 @@ def _solve(tmp_path, name: str, *args: object):
 # least shortfall is 0 ("a least shortfall of 0 that no move lowers"), yet a cut can raise it.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hunt18: a soft-target side past which solve finds a plan says 'then no plan' "
-    "when today's least shortfall is 0",
-)
 @pytest.mark.parametrize(
     ("row", "side", "cell", "moved"),
     [
@@ -69,11 +64,6 @@ def test_a_side_past_which_solve_finds_a_plan_does_not_say_no_plan(
 # above 0 (`if w and found.objective > 0`) without a word, so the scale's top is 0.5, not 1.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hunt18: a weighted plan at both bests reads 0.5 on a scale said to top at 1, "
-    "when one measure's best is 0",
-)
 def test_a_weighted_plan_at_both_bests_is_not_read_as_half_of_the_best(tmp_path):
     import json
 

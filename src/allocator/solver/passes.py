@@ -28,10 +28,12 @@ from allocator.solver.spending import spending_order
 from allocator.solver.status import PassResult, Status, status_of
 from allocator.solver.subproblems import efficient_face, reachable_exports
 from allocator.solver.ties import tie_classes
+from allocator.solver.wholeunit import index_costs
 
 
 def objective_costs(lp: CompiledLP, objective: str, weights: dict[str, float]) -> np.ndarray:
-    """The cost vector of `objective`; `weighted` is normalised by each single objective's best."""
+    """The cost vector of `objective`; `weighted` is normalised by each single objective's best
+    (`wholeunit.index_costs`: a measure whose best is 0 left out, the others' weights scaled)."""
     return _held_costs(lp, objective, weights, None)[0]
 
 
@@ -41,12 +43,11 @@ def _held_costs(
     """`objective_costs`, its passes given `hold`; returns the costs and the hold still unused."""
     if objective in lp.costs:
         return lp.costs[objective], hold
-    total = np.zeros(len(lp.col_names))
+    measures = []
     for name, w in weights.items():
         found, hold = optimal_pass(lp, lp.costs[name], hold)
-        if w and found.objective > 0:
-            total += (w / found.objective) * lp.costs[name]
-    return total, hold
+        measures.append((w, found.objective, lp.costs[name]))
+    return index_costs(measures), hold
 
 
 @dataclass(frozen=True)

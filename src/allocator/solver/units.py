@@ -320,11 +320,11 @@ def _past_end(probe: _Probe, i: int, sigma: int, end: float) -> str:
     """What lies past the end of row `i`'s side `sigma`, where the objective's pass (today's
     least target shortfall held) has no plan: `THEN_NO_PLAN` if no plan is feasible there with
     the hold released too, else `THEN_SHORTFALL` (`allocator solve` on the data moved there
-    finds a plan, at a larger least shortfall: the baseline's rnd phase3 cut past 5,587.46).
-    Without soft targets, or with a least shortfall of 0 that no move lowers, the pass's
-    infeasibility is the data's."""
+    finds a plan, at a larger least shortfall: the baseline's rnd phase3 cut past 5,587.46;
+    tests/data/base_levels's public p1 budget cut past 45 musd, where today's least is 0).
+    Without soft targets, or on the hold row itself, the pass's infeasibility is the data's."""
     lex = probe.lex
-    if lex is None or lex.held <= 0 or lex.row == i:
+    if lex is None or lex.row == i:
         return THEN_NO_PLAN
     h = probe.h
     side = side_of(

@@ -171,6 +171,24 @@ class Normalised:
             self.bases[k] = h.getBasis()
 
 
+def index_costs(measures: list[tuple[float, float, np.ndarray]]) -> np.ndarray:
+    """The weighted index's costs from each measure's (weight, best, costs): each measure over its
+    best, weighted. A measure whose best is 0 (no plan makes any of it, so every plan is at its
+    best) is left out, and the others' weights scaled by the weights' sum over theirs: a plan at
+    every best reads the weights' sum (1 with the default 0.5 and 0.5), and the index is a share
+    of the bests some plan can move (tests/data/base_levels, no exports: jobs over the best jobs).
+    All 0 if no measure's best is above 0 (every plan is at every best: nothing to weigh)."""
+    total = np.zeros(len(measures[0][2]))
+    kept = sum(w for w, best, _ in measures if best > 0)
+    if kept <= 0:
+        return total
+    scale = sum(w for w, _, _ in measures) / kept
+    for w, best, cost in measures:
+        if w and best > 0:
+            total += (scale * w / best) * cost
+    return total
+
+
 def _renormalised(side: Side, lex: Lexicographic | None, norm: Normalised) -> tuple[float, float]:
     """`allocator solve --objective weighted` with the row moved one unit: the least shortfall
     found and held (soft targets, as `_both_passes`), each measure's best found again, then the
@@ -190,14 +208,13 @@ def _renormalised(side: Side, lex: Lexicographic | None, norm: Normalised) -> tu
             least = max(0.0, -found)
             h.changeRowBounds(lex.row, -_INF, least)
         held = _Held(h, lex, least, norm)
-        index = np.zeros(len(norm.cost))
+        bests = []
         for k, (weight, cost) in enumerate(norm.measures):
             best = held.solve(cost, k)
             if best is None:
                 return -np.inf, np.nan
-            if weight and best > 0:  # as `passes.objective_costs` normalises
-                index += (weight / best) * cost
-        value = held.solve(index, -1)
+            bests.append((weight, best, cost))
+        value = held.solve(index_costs(bests), -1)  # as `passes.objective_costs` normalises
         if value is None:
             return -np.inf, np.nan
         change = least - lex.held if lex is not None else np.nan
