@@ -35,7 +35,10 @@ def warn(message: str) -> None:
 
 
 def run_summary(run: Run) -> dict[str, Any]:
-    """What a script needs from a run: status, objective, outcomes, folder, top prices."""
+    """What a script needs from a run: status, objective, outcomes (with `base_and_new` where
+    the dataset has a base), folder, top prices; every number as the run folder's CSV tables
+    write it (`as_written`)."""
+    from allocator.report.existing import json_parts
     from allocator.report.rates import ONE_SIDED, rate_words, top_shadow_prices
 
     top = top_shadow_prices(run.tables["shadow_prices"], 10)
@@ -44,7 +47,8 @@ def run_summary(run: Run) -> dict[str, Any]:
     # least`, `then no plan is feasible`: what the numbers alone do not say)
     keys = ["constraint", "description", "shadow_price", "unit", *ONE_SIDED]
     said = [rate_words(r, str(r.unit)) for r in top.itertuples()]
-    return {
+    parts = json_parts(run.tables.get("outcomes"))
+    summary = {
         "status": run.solution.status,
         "objective": run.info["objective"],
         "outcomes": run.info["outcomes"],
@@ -56,8 +60,24 @@ def run_summary(run: Run) -> dict[str, Any]:
             {k: getattr(r, k) for k in keys} | {"one_more": more, "one_less": less}
             for r, (more, less) in zip(top.itertuples(), said, strict=True)
         ],
+        **({"base_and_new": parts} if parts else {}),
         **({"cells_set": run.info["cells_set"]} if run.info.get("cells_set") else {}),
     }
+    return as_written(summary)
+
+
+def as_written(data: Any) -> Any:
+    """`data` with every finite float as the CSV tables write it (`%.12g`, read back): --json
+    says 900 where shadow_prices.csv does, not the solver's 899.9999999999999."""
+    from allocator.report.csvtext import FLOAT_FORMAT
+
+    if isinstance(data, dict):
+        return {k: as_written(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [as_written(v) for v in data]
+    if isinstance(data, float) and math.isfinite(data):
+        return float(FLOAT_FORMAT % data)
+    return data
 
 
 def _money(budgets: Any) -> dict[str, Any] | None:
@@ -223,7 +243,6 @@ def show_run(run: Run) -> None:
     from allocator.cli import summary
     from allocator.report import tables as reports
     from allocator.report.budgets import grouped_top_prices, mitigation_of
-    from allocator.report.rounding import EXPORTS_UNIT, cell
     from allocator.report.rounding import shown as shown_number
 
     sol, inp = run.solution, run.inputs
@@ -234,11 +253,7 @@ def show_run(run: Run) -> None:
     )
     _show_empty(run)
     summary.show_setup(run)
-    years = [m.year for m in inp.milestones]
-    which = "nominal data, " if "risk" in run.info else ""
-    for kind, unit in (("jobs", "jobs"), ("exports", EXPORTS_UNIT)):
-        path = ", ".join(f"{y} {cell(sol.totals.get(f'{kind}@{y}', 0), unit)}" for y in years)
-        out.print(f"  {kind} ({which}{unit}): {path}", highlight=False)
+    summary.show_levels(run)
     summary.show_money(run.tables.get("budgets"))
     summary.show_ties(run)
     _show_targets_price(run)
@@ -252,9 +267,12 @@ def show_run(run: Run) -> None:
     )
     if "risk" in run.info:
         _show_risk(run.info["risk"])
-    show_shortfalls(run.tables["outcomes"], run.tables.get("shares"))
+    targets = bool(inp.targets or inp.shares)  # none: nothing to say of targets
+    if targets:
+        show_shortfalls(run.tables["outcomes"], run.tables.get("shares"))
     _show_links(run)
-    summary.show_prices(grouped_top_prices(run.tables["shadow_prices"], inp), sol.objective_unit)
+    top = grouped_top_prices(run.tables["shadow_prices"], inp)
+    summary.show_prices(top, sol.objective_unit, targets=targets)
     if run.folder is not None:
         out.print(
             f"Wrote [bold]{shown(run.folder)}[/]: "
@@ -292,10 +310,13 @@ def _show_targets_price(run: Run) -> None:
 
 
 def _headline(run: Run) -> str:
+    """The headline's words, with what already existed where the dataset has a base."""
     from allocator.report import tables as reports
+    from allocator.report.existing import headline_split
 
     label = reports.objective_label(run.solution, run.inputs.last_milestone)
-    return reports.headline_label(label, run.info.get("risk"))
+    said = reports.headline_label(label, run.info.get("risk"))
+    return said + headline_split(run.info, run.tables.get("outcomes"))
 
 
 def _show_risk(risk: dict[str, Any]) -> None:
