@@ -13,7 +13,7 @@ import numpy as np
 from allocator.model.constraints import add_rows, column_positions
 from allocator.model.declare import Labels, Source, Term, family
 from allocator.model.investarrays import InvestArrays
-from allocator.model.linear import LinearModel, Row
+from allocator.model.linear import Blocks, LinearModel, Row
 
 if TYPE_CHECKING:
     from allocator.data.schema import Inputs, Market
@@ -136,12 +136,12 @@ def add_export_market(m: LinearModel, s: Sets) -> None:
     for (dim, member, y), limit in market_rows(s).items():
         ps = exporters.get((dim, member), [])
         if ps:
-            body = [(1.0, [exports[p, y] for p in ps]), *_base_block(s, dim, member, y)]
+            body: Blocks = [(1.0, [exports[p, y] for p in ps]), *_base_block(s, dim, member, y)]
             rows[(dim, member, y)] = (None, body, limit)
     add_rows(m, "export_market", rows)
 
 
-def _base_block(s: Sets, dimension: str, member: str, year: int) -> list[tuple[float, list[int]]]:
+def _base_block(s: Sets, dimension: str, member: str, year: int) -> Blocks:
     """The exports base column of a category in a year from its base year on (none for a
     program's market: a base is stated by category)."""
     base = s.cols.get("base", {})
