@@ -47,6 +47,10 @@ def test_the_terminal_splits_a_level_into_existing_and_new(tmp_path):
     assert _line(done.stdout, "  exports (") == "  exports (US$ million per year): 2026 0"
     page = (run / "report.html").read_text(encoding="utf-8")
     assert "(800 existing before the plan + 750 new)" in page
+    milestones = page[page.index("<h2>Jobs and exports per milestone</h2>") :]
+    milestones = milestones[: milestones.index("</table>")]
+    assert "jobs existing before the plan (jobs)</th>" in milestones
+    assert '<td class="n" data-v="800">800</td><td class="n" data-v="750">750</td>' in milestones
 
 
 def test_json_says_the_base_and_the_new_part(tmp_path):
