@@ -86,11 +86,6 @@ def test_a_weighted_plan_at_both_bests_is_not_read_as_half_of_the_best(tmp_path)
 # 63,000 exist; cli/ summary lines print the level alone), so a planner quotes 1,550 as the plan's.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hunt18: the terminal's jobs headline counts the base without saying how much of it "
-    "already existed",
-)
 def test_the_terminals_jobs_say_how_many_exist_before_the_plan(tmp_path):
     run, printed = _solve(tmp_path, "run", "--inputs", BASE_LEVELS)
     total = _rows(run / "outcomes.csv")["total"]
@@ -110,10 +105,6 @@ def test_the_terminals_jobs_say_how_many_exist_before_the_plan(tmp_path):
 # outcomes.csv says cat sells 250 musd a year into a market of which 150 is reachable.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hunt18: a category's exports level (base + new) is shown above its reachable market",
-)
 def test_a_categorys_exports_with_a_base_stay_within_its_reachable_market(tmp_path):
     import shutil
 

@@ -323,10 +323,10 @@ def test_risk_summary_says_which_number_is_which(tmp_path):
     assert "expected direct jobs in 2040 over 4 scenarios" in stdout.splitlines()[0]
     outcomes = pd.read_csv(out / "outcomes.csv")
     total = outcomes[(outcomes["dimension"] == "total") & (outcomes["year"] == 2040)]
-    jobs = float(total["jobs"].iloc[0])
+    jobs, base, new = (float(total[c].iloc[0]) for c in ("jobs", "jobs_base", "jobs_new"))
     line = next(x for x in stdout.splitlines() if x.startswith("  jobs ("))
     assert line.startswith("  jobs (nominal data, jobs):")
-    assert line.endswith(f"2040 {jobs:,.0f}")
+    assert line.endswith(f"2040 {jobs:,.0f} ({base:,.0f} existing + {new:,.0f} new)")
 
 
 def test_allocation_png_totals_are_the_terminal_totals(tmp_path, monkeypatch):

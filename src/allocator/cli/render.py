@@ -21,6 +21,7 @@ from allocator.cli.console import drop_stdout as drop_stdout
 from allocator.cli.console import err as err
 from allocator.cli.console import out as out
 from allocator.cli.console import shown as shown
+from allocator.cli.scripts import run_summary as run_summary  # --json's document of a run
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,43 +33,6 @@ if TYPE_CHECKING:
 def warn(message: str) -> None:
     """A warning on stderr, one line."""
     err.print(f"[bold yellow]warning:[/] {shown(message)}", highlight=False, soft_wrap=True)
-
-
-def run_summary(run: Run) -> dict[str, Any]:
-    """What a script needs from a run: status, objective, outcomes, folder, top prices."""
-    from allocator.report.rates import ONE_SIDED, rate_words, top_shadow_prices
-
-    top = top_shadow_prices(run.tables["shadow_prices"], 10)
-    # both sides of each price (one more unit, one less, and the amount each rate holds for),
-    # as shadow_prices.csv, the terminal and report.html give them, and their words (`for at
-    # least`, `then no plan is feasible`: what the numbers alone do not say)
-    keys = ["constraint", "description", "shadow_price", "unit", *ONE_SIDED]
-    said = [rate_words(r, str(r.unit)) for r in top.itertuples()]
-    return {
-        "status": run.solution.status,
-        "objective": run.info["objective"],
-        "outcomes": run.info["outcomes"],
-        "run_folder": None if run.folder is None else str(run.folder),
-        "money_musd": _money(run.tables.get("budgets")),
-        "ties": run.solution.solver.get("ties"),
-        "tie_classes": run.solution.solver.get("tie_classes"),
-        "top_shadow_prices": [
-            {k: getattr(r, k) for k in keys} | {"one_more": more, "one_less": less}
-            for r, (more, less) in zip(top.itertuples(), said, strict=True)
-        ],
-        **({"cells_set": run.info["cells_set"]} if run.info.get("cells_set") else {}),
-    }
-
-
-def _money(budgets: Any) -> dict[str, Any] | None:
-    """Budget, spent and unspent (US$ million) of budgets.csv, for scripts: in all (pools and
-    risk mitigation), then `pools` and `risk_mitigation` apart, each with the same keys."""
-    from allocator.report.budgets import money
-
-    if budgets is None:
-        return None
-    parts = money(budgets)
-    return {**parts["total"], "pools": parts["pools"], "risk_mitigation": parts["risk_mitigation"]}
 
 
 def print_json(data: object) -> None:
@@ -223,7 +187,6 @@ def show_run(run: Run) -> None:
     from allocator.cli import summary
     from allocator.report import tables as reports
     from allocator.report.budgets import grouped_top_prices, mitigation_of
-    from allocator.report.rounding import EXPORTS_UNIT, cell
     from allocator.report.rounding import shown as shown_number
 
     sol, inp = run.solution, run.inputs
@@ -234,11 +197,7 @@ def show_run(run: Run) -> None:
     )
     _show_empty(run)
     summary.show_setup(run)
-    years = [m.year for m in inp.milestones]
-    which = "nominal data, " if "risk" in run.info else ""
-    for kind, unit in (("jobs", "jobs"), ("exports", EXPORTS_UNIT)):
-        path = ", ".join(f"{y} {cell(sol.totals.get(f'{kind}@{y}', 0), unit)}" for y in years)
-        out.print(f"  {kind} ({which}{unit}): {path}", highlight=False)
+    summary.show_levels(run)
     summary.show_money(run.tables.get("budgets"))
     summary.show_ties(run)
     _show_targets_price(run)
@@ -252,9 +211,12 @@ def show_run(run: Run) -> None:
     )
     if "risk" in run.info:
         _show_risk(run.info["risk"])
-    show_shortfalls(run.tables["outcomes"], run.tables.get("shares"))
+    targets = bool(inp.targets or inp.shares)  # none: nothing to say of targets
+    if targets:
+        show_shortfalls(run.tables["outcomes"], run.tables.get("shares"))
     _show_links(run)
-    summary.show_prices(grouped_top_prices(run.tables["shadow_prices"], inp), sol.objective_unit)
+    top = grouped_top_prices(run.tables["shadow_prices"], inp)
+    summary.show_prices(top, sol.objective_unit, targets=targets)
     if run.folder is not None:
         out.print(
             f"Wrote [bold]{shown(run.folder)}[/]: "
@@ -292,10 +254,13 @@ def _show_targets_price(run: Run) -> None:
 
 
 def _headline(run: Run) -> str:
+    """The headline's words, with what already existed where the dataset has a base."""
     from allocator.report import tables as reports
+    from allocator.report.existing import headline_split
 
     label = reports.objective_label(run.solution, run.inputs.last_milestone)
-    return reports.headline_label(label, run.info.get("risk"))
+    said = reports.headline_label(label, run.info.get("risk"))
+    return said + headline_split(run.info, run.tables.get("outcomes"))
 
 
 def _show_risk(risk: dict[str, Any]) -> None:

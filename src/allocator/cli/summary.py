@@ -74,6 +74,26 @@ def _override_words(override: dict[str, Any]) -> str:
     )
 
 
+def show_levels(run: Run) -> None:
+    """Jobs and exports at each milestone (nominal data under `--risk`), each level with the part
+    that existed before the plan and the new part where the dataset has a base of its kind
+    (outcomes.csv's `jobs_base` and `jobs_new`, `exports_base_musd` and `exports_new_musd`)."""
+    from allocator.report.existing import PARTS, base_and_new, split_words
+    from allocator.report.rounding import cell
+
+    totals = run.solution.totals
+    years = [m.year for m in run.inputs.milestones]
+    which = "nominal data, " if "risk" in run.info else ""
+    for kind, (*_cols, unit, _key) in PARTS.items():
+        split = base_and_new(run.tables.get("outcomes"), kind)
+        path = ", ".join(
+            f"{y} {cell(totals.get(f'{kind}@{y}', 0), unit)}"
+            + (f" {split_words(kind, *split[y])}" if y in split else "")
+            for y in years
+        )
+        _line(f"  {kind} ({which}{unit}): {path}")
+
+
 def show_money(budgets: pd.DataFrame | None) -> None:
     """Total budget, spent and unspent (adding up as shown), split into the pools and risk
     mitigation where the dataset has risk budgets, then each pool and phase, and each risk
@@ -181,11 +201,12 @@ def show_grid(grid: pd.DataFrame) -> None:
     out.print(table)
 
 
-def show_prices(top: pd.DataFrame, unit: str) -> None:
+def show_prices(top: pd.DataFrame, unit: str, targets: bool = True) -> None:
     """The limits whose room buys the most, one line each: what one more unit buys and what one
     less costs (a floor's room is one unit less), each with the amount it holds for, in words,
     and the row's name (as in model.lp and model.mps, written with --write-model). Placeholder
-    rows of one price (budgets of 0 set by assumption) are grouped on one line."""
+    rows of one price (budgets of 0 set by assumption) are grouped on one line. Without
+    `targets` (a dataset with none) the notes say nothing of a least target shortfall."""
     from allocator.report.rates import rate_words
 
     whole = "gain_of_one_unit_up" in top
@@ -221,6 +242,7 @@ def show_prices(top: pd.DataFrame, unit: str) -> None:
             else ", and under soft targets the least target shortfall, which the objective's "
             "pass holds"
         )
+        held = held if targets else ""
         _line(f"  (no plan is feasible: no plan meets every other limit after that move{held})")
     if any("for at least" in f"{a} {b}" for a, b in said):
         from allocator.solver.marginal import MAX_PROBES

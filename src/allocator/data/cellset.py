@@ -44,8 +44,9 @@ SETTABLE: dict[str, tuple[str, ...]] = {
 }
 """The columns a set may change, by table: every number column (a number of the key too),
 then every yes/no column."""
-LEVEL_TABLES = frozenset({"base", "tranches", "shares"})
-"""The tables whose rules across tables the loader checks apart (levels.py, shares.py)."""
+LEVEL_TABLES = frozenset({"base", "tranches", "shares", "markets"})
+"""The tables whose rules across tables the loader checks apart (levels.py, shares.py; markets:
+an exports base may not be above its reachable market)."""
 
 
 class CellSet(BaseModel):
@@ -213,10 +214,10 @@ def _check_unique(inp: Inputs, cs: CellSet, new: Row, rows: tuple[Row, ...], fil
 
 
 def after_problems(inp: Inputs, sets: Iterable[CellSet]) -> list[InputError]:
-    """The rules across tables of base.csv, tranches.csv and shares.csv (levels.py, shares.py:
-    a base after the first milestone, shares that rise with the level, a share's year that is
-    no milestone), checked once after every set where a set changed one of these tables; the
-    other tables' rules are `checks.reference_problems`."""
+    """The rules across tables of base.csv, tranches.csv, shares.csv and markets.csv (levels.py,
+    shares.py: a base after the first milestone or above its market, shares that rise with the
+    level, a share's year that is no milestone), checked once after every set where a set
+    changed one of these tables; the other tables' rules are `checks.reference_problems`."""
     if not any(cs.table in LEVEL_TABLES for cs in sets):
         return []
     from allocator.data.levels import level_problems

@@ -18,9 +18,10 @@ from allocator.data.rows import unit_field as _unit
 from allocator.errors import InputError
 
 if TYPE_CHECKING:
-    from allocator.data.schema import Inputs
+    from allocator.data.schema import Inputs, Market
 
 BASE_FILE = "base.csv"
+MARKETS_FILE = "markets.csv"
 TRANCHES_FILE = "tranches.csv"
 
 
@@ -79,7 +80,8 @@ class Tranche(Row):
 
 def level_problems(inp: Inputs) -> Iterator[InputError]:
     """Every broken rule of base.csv and tranches.csv: unknown members, a base stated after the
-    first milestone, and shares that rise with the level (returns that grow are not concave)."""
+    first milestone, an exports base above its reachable market, and shares that rise with the
+    level (returns that grow are not concave)."""
     sectors = {p.sector for p in inp.programs}
     categories = {p.export_category for p in inp.programs if p.export_category}
     categories |= {t.member for t in inp.targets if t.dimension == "export_category" and t.member}
@@ -96,7 +98,42 @@ def level_problems(inp: Inputs) -> Iterator[InputError]:
                 column="year",
                 fix="state the level at the start of the plan (a year up to the first milestone)",
             )
+    yield from market_problems(inp)
     yield from _tranche_problems(inp, sectors)
+
+
+def market_problems(inp: Inputs) -> Iterator[InputError]:
+    """A category's exports base above its reachable market (market_musd x max_share) of a
+    markets.csv row in force in a year from the base's year to the last milestone: the market
+    holds the level (base + new), so no plan could keep within it."""
+    last = inp.milestones[-1].year if inp.milestones else None
+    for b in inp.base:
+        if b.kind != "exports" or last is None:
+            continue
+        rows = sorted(
+            (mk for mk in inp.markets if mk.key == ("export_category", b.member)),
+            key=lambda mk: mk.year,
+        )
+        at_start = [mk for mk in rows if mk.year <= b.year][-1:] or rows[:1]
+        for mk in [*at_start, *(mk for mk in rows if b.year < mk.year <= last)]:
+            limit = mk.market_musd * mk.max_share
+            if b.value > limit:
+                yield _above_market(b, mk, limit)
+                break
+
+
+def _above_market(b: Base, mk: Market, limit: float) -> InputError:
+    return InputError(
+        f"the exports of {b.member} that exist before the plan, {b.value:g} US$ million a year, "
+        f"are above its reachable market from {mk.year}, {limit:g} US$ million a year "
+        f"({MARKETS_FILE} row {mk.line}: market_musd {mk.market_musd:g} x max_share "
+        f"{mk.max_share:g}); the market holds the level, base + new",
+        file=BASE_FILE,
+        row=b.line,
+        column="value",
+        fix=f"use a value of at most {limit:g}, or raise market_musd or max_share in "
+        f"{MARKETS_FILE} row {mk.line}",
+    )
 
 
 def _tranche_problems(inp: Inputs, sectors: set[str]) -> Iterator[InputError]:

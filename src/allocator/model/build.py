@@ -25,7 +25,7 @@ from allocator.data.schema import Inputs, Program, eligible_pools
 from allocator.model import constraints as c
 from allocator.model.declare import Builder
 from allocator.model.exportrows import add_export_capacity, add_export_market
-from allocator.model.levels import add_levels
+from allocator.model.levels import add_base, add_levels
 from allocator.model.linear import LinearModel, paused_gc
 from allocator.model.links import add_enable
 from allocator.model.measures import FINAL, Measure
@@ -43,9 +43,10 @@ STEPS: tuple[Builder, ...] = (
     c.add_risk_budget,
     c.add_risk_cover,
     add_export_capacity,
+    add_base,  # base (before the markets, which hold base + new)
     add_export_market,
     add_enable,
-    add_levels,  # base, excess, tranche
+    add_levels,  # excess, tranche
     add_objectives,  # jobs, exports, jobs@<year>, exports@<year>, job_years
     add_targets,  # target, processing_share, shortfall_total; shortfall columns
     add_robust,  # worst_case, cvar_tail, cvar_cap, scenario_tranche; worst, eta, tail

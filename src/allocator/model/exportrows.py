@@ -1,5 +1,6 @@
 """The export families of MODEL.md: `export_capacity` (what a program's productive capital can
-export each year) and `export_market` (what the market in force takes), one `add_<family>`
+export each year) and `export_market` (what the market in force takes of a category's or a
+program's exports level: a category's base counts, `add_export_market`), one `add_<family>`
 each, its algebra in the docstring, declared and listed like those of `constraints.py`."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import numpy as np
 from allocator.model.constraints import add_rows, column_positions
 from allocator.model.declare import Labels, Source, Term, family
 from allocator.model.investarrays import InvestArrays
-from allocator.model.linear import LinearModel, Row
+from allocator.model.linear import Blocks, LinearModel, Row
 
 if TYPE_CHECKING:
     from allocator.data.schema import Inputs, Market
@@ -116,7 +117,14 @@ def market_rows(s: Sets) -> dict[tuple[str, str, int], float]:
     scale="max_share",
 )
 def add_export_market(m: LinearModel, s: Sets) -> None:
-    """export_market[d,m,y]: sum of exports[p,y] over programs p of member m <= market * share."""
+    """export_market[d,m,y]: sum of exports[p,y] over programs p of member m
+    + base[exports, d, m] (a category's exports before the plan, from its base year on)
+    <= market * share.
+
+    The market is a ceiling on the level a category's exports reach (base + new, as outcomes
+    count them): exports that exist already hold part of it. The base is a fixed column, so the
+    row's upper bound stays markets.csv's market * share (what a sweep patches); a base above it
+    is refused on loading (`data.levels.market_problems`)."""
     exports = column_positions(s, "exports")
     exporters: dict[tuple[str, str], list[str]] = {}
     for p, prog in s.programs.items():
@@ -128,5 +136,17 @@ def add_export_market(m: LinearModel, s: Sets) -> None:
     for (dim, member, y), limit in market_rows(s).items():
         ps = exporters.get((dim, member), [])
         if ps:
-            rows[(dim, member, y)] = (None, [(1.0, [exports[p, y] for p in ps])], limit)
+            body: Blocks = [(1.0, [exports[p, y] for p in ps]), *_base_block(s, dim, member, y)]
+            rows[(dim, member, y)] = (None, body, limit)
     add_rows(m, "export_market", rows)
+
+
+def _base_block(s: Sets, dimension: str, member: str, year: int) -> Blocks:
+    """The exports base column of a category in a year from its base year on (none for a
+    program's market: a base is stated by category)."""
+    base = s.cols.get("base", {})
+    return [
+        (1.0, [base[(b.kind, b.dimension, b.member)]])
+        for b in s.inputs.base
+        if (b.kind, b.dimension, b.member) == ("exports", dimension, member) and b.year <= year
+    ]

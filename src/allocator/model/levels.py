@@ -1,8 +1,8 @@
 """Outcomes as levels: the base that exists before the plan, and returns that diminish in tranches.
 
-`add_levels` adds the `base` columns (one per base.csv row, fixed at its value: what exists at
-the start, held in every later year) and, for each tranche of tranches.csv, the `excess`
-columns and `tranche` rows
+`add_base` adds the `base` columns (one per base.csv row, fixed at its value: what exists at
+the start, held in every later year; before the export rows, whose markets hold the level) and
+`add_levels`, for each tranche of tranches.csv, the `excess` columns and `tranche` rows
 
     tranche[sector, level, t]:  sum_p jobs_per_musd[p] * capital[p, t] + base[sector]
                                 - excess[sector, level, t] <= level
@@ -54,6 +54,17 @@ def _tranche_terms(inp: Inputs, index: tuple[Any, ...]) -> list[Term]:
     "{kind} of {dimension} {member} that exist before the plan",
     Source("base", "value", ("kind", "dimension", "member")),
 )
+def add_base(m: LinearModel, s: Sets) -> None:
+    """base[kind, dimension, member] fixed at base.csv's value: a step of its own, before the
+    export rows, since a category's market holds its exports level (base + new). A dataset
+    without base.csv adds nothing."""
+    keys = [(b.kind, b.dimension, b.member) for b in s.inputs.base]
+    if keys:
+        m.add_columns("base", keys, (0.0, 0.0))
+        col = m.column_family("base")
+        col.lower[:] = col.upper[:] = [b.value for b in s.inputs.base]
+
+
 @variable(
     "excess",
     ("member", "level", "year"),
@@ -71,19 +82,13 @@ def _tranche_terms(inp: Inputs, index: tuple[Any, ...]) -> list[Term]:
     terms=_tranche_terms,
 )
 def add_levels(m: LinearModel, s: Sets) -> None:
-    """base[kind, dimension, member] fixed at base.csv's value; excess[member, level, year] >= 0
-    and the tranche rows (module docstring). A dataset without base.csv or tranches.csv adds
-    nothing."""
+    """excess[member, level, year] >= 0 and the tranche rows (module docstring), on the base
+    columns of `add_base`. A dataset without tranches.csv adds nothing."""
     inp = s.inputs
-    keys = [(b.kind, b.dimension, b.member) for b in inp.base]
-    if keys:
-        m.add_columns("base", keys, (0.0, 0.0))
-        col = m.column_family("base")
-        col.lower[:] = col.upper[:] = [b.value for b in inp.base]
     rows: dict[tuple[Any, ...], Row] = {}
     for sector in sorted({t.member for t in inp.tranches}):
         programs = [p for p, prog in s.programs.items() if prog.sector == sector]
-        base = _base_cols(s, "jobs", "sector", sector)
+        base = base_cols(s, "jobs", "sector", sector)
         for level, _drop in penalties(inp, sector):
             for t in s.years:
                 body = jobs_blocks(s, programs, {t: 1.0})
@@ -101,7 +106,7 @@ def _shown(level: float) -> float | int:
     return int(level) if level.is_integer() else level
 
 
-def _base_cols(s: Sets, kind: str, dimension: str, member: str | None) -> Blocks:
+def base_cols(s: Sets, kind: str, dimension: str, member: str | None) -> Blocks:
     """The base column of a group (`total`: every base of the kind), as one block."""
     base = s.cols.get("base", {})
     cols = [
@@ -172,7 +177,7 @@ def scenario_levels(
     for k, scenario in enumerate(scenarios, start=1):
         for sector in sorted({t.member for t in s.inputs.tranches}):
             programs = [p for p, prog in s.programs.items() if prog.sector == sector]
-            own = _base_cols(s, "jobs", "sector", sector)
+            own = base_cols(s, "jobs", "sector", sector)
             for level, drop in penalties(s.inputs, sector):
                 for t, w in weights.items():
                     body = jobs_blocks(s, programs, {t: 1.0}, scenario)

@@ -239,6 +239,7 @@ def _headline(info: dict[str, Any], tables: dict[str, pd.DataFrame]) -> str:
     if not isinstance(obj, dict) or obj.get("value") is None:
         kind = escape(str(info.get("command", "run")))
         return f'<p class="headline" id="headline">{kind}: no single headline number.</p>'
+    from allocator.report.existing import headline_split
     from allocator.report.tables import headline_label
 
     value = float(obj["value"])
@@ -247,7 +248,8 @@ def _headline(info: dict[str, Any], tables: dict[str, pd.DataFrame]) -> str:
         f'<p class="headline" id="headline">Headline: '
         f'<strong><span id="headline-value" data-value="{obj["value"]!r}">'
         f"{shown_number(value, str(obj.get('unit', '')))}</span> "
-        f"{escape(headline_label(str(obj.get('label') or obj.get('unit', '')), risk))}</strong> "
+        f"{escape(headline_label(str(obj.get('label') or obj.get('unit', '')), risk))}"
+        f"{escape(headline_split(info, tables.get('outcomes')))}</strong> "
         f"({escape(str(obj.get('unit', '')))}, {escape(_sense(info, obj))})</p>"
     )
 

@@ -14,7 +14,8 @@ from allocator.report.svg import bars
 
 
 def milestones_section(outcomes: pd.DataFrame) -> str:
-    """Jobs and exports per milestone (outcomes.csv's totals, jobs whole), then the targets."""
+    """Jobs and exports per milestone (outcomes.csv's totals, jobs whole; what existed before
+    the plan and what is new where the dataset has a base), then the targets."""
     total = outcomes[outcomes["dimension"] == "total"]
     frame = pd.DataFrame(
         {
@@ -23,14 +24,34 @@ def milestones_section(outcomes: pd.DataFrame) -> str:
             "exports": total["exports_musd"],
         }
     )
+    units = {"jobs": "jobs", "exports": EXPORTS_UNIT}
+    frame, units = _with_existing(frame, units, outcomes)
     targeted = outcomes[outcomes[["jobs_target", "exports_target_musd"]].notna().any(axis=1)]
-    out = [
-        "<h2>Jobs and exports per milestone</h2>",
-        table(frame, {"jobs": "jobs", "exports": EXPORTS_UNIT}),
-    ]
+    out = ["<h2>Jobs and exports per milestone</h2>", table(frame, units)]
     if not targeted.empty:
         out.append(targets_section(targeted))
     return "".join(out)
+
+
+def _with_existing(
+    frame: pd.DataFrame, units: dict[str, str], outcomes: pd.DataFrame
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The milestone table with, for each kind with a base (base.csv), the part that existed
+    before the plan and the new part as columns of their own (outcomes.csv's `jobs_base` and
+    `jobs_new`, `exports_base_musd` and `exports_new_musd`), as the terminal's lines split it."""
+    from allocator.report.existing import base_and_new
+
+    frame, units = frame.copy(), dict(units)
+    for kind in ("jobs", "exports"):
+        split = base_and_new(outcomes, kind)
+        if not split:
+            continue
+        parts = [split[int(y)] for y in frame["year"]]
+        keep = whole if kind == "jobs" else float
+        for at, name in enumerate((f"{kind} existing before the plan", f"new {kind}")):
+            frame[name] = [keep(p[at]) for p in parts]
+            units[name] = units[kind]
+    return frame, units
 
 
 _TARGETS = {
