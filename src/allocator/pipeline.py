@@ -17,7 +17,7 @@ from allocator.errors import InfeasibleError, UsageError
 from allocator.model.build import check_choices
 from allocator.model.constraints import Robust
 from allocator.model.measures import FINAL, Measure
-from allocator.model.solution import Solution
+from allocator.model.solution import Solution, weighted_words
 from allocator.report import solverreports
 from allocator.report import tables as reports
 from allocator.report.budgets import budgets
@@ -99,7 +99,7 @@ def objective_unit(objective: str, measure: Measure) -> str:
 def objective_words(inp: Inputs, objective: str, measure: Measure) -> str:
     """The objective in words with its measure."""
     if objective == "weighted":
-        return f"weighted index (1 = best jobs and best exports; {measure.kind} measure)"
+        return weighted_words(measure.kind)
     jobs, exports = measure.words(inp.years[0], inp.years[-1], inp.last_milestone)
     return jobs if objective == "jobs" else exports
 

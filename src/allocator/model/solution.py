@@ -55,11 +55,18 @@ class Objective:
     ) -> Objective:
         """`name` under `measure`, its words spanning the horizon `first`..`last_year`."""
         if name == "weighted":
-            words = f"weighted index (1 = best jobs and best exports; {measure.kind} measure)"
+            words = weighted_words(measure.kind)
             return cls(name, "index", words)
         is_exports = name == "exports"
         unit = measure.units()[is_exports]
         return cls(name, unit, measure.words(first, last_year, last_milestone)[is_exports])
+
+
+def weighted_words(kind: str | None = None) -> str:
+    """The weighted index in words: its top is the weights' sum (1 with the default weights; the
+    weights need not add to 1), reached by a plan at the best jobs and the best exports at once."""
+    measure = f"; {kind} measure" if kind else ""
+    return f"weighted index (the weights' sum = best jobs and best exports{measure})"
 
 
 def _frozen(values: Any, dtype: Any = None) -> np.ndarray:

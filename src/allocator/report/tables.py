@@ -17,7 +17,7 @@ import pandas as pd
 
 from allocator.data.schema import Inputs
 from allocator.model import families
-from allocator.model.solution import LABEL_ORDER, Solution
+from allocator.model.solution import LABEL_ORDER, Solution, weighted_words
 from allocator.report.limits import variable_units
 from allocator.report.outcomes import capital_by_program as capital_by_program
 from allocator.report.outcomes import outcomes as outcomes
@@ -73,7 +73,7 @@ def objective_label(sol: Solution, last_year: int) -> str:
     return {
         "jobs": f"direct jobs in {last_year}",
         "exports": f"US$ million of exports in {last_year}",
-        "weighted": "weighted index (1 = best jobs and best exports)",
+        "weighted": weighted_words(),
     }[sol.objective]
 
 
