@@ -114,11 +114,6 @@ def _solved(out: Path, *more: str) -> None:
     assert ran.exit_code == 0, ran.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sec10: --force deletes a user's folder in a run folder when its name is OS litter "
-    "or an allocator part-file name (folders._foreign_reason skips it whatever its type)",
-)
 @pytest.mark.parametrize("name", [".allocation.csv.part", ".report.html.0123abcd.tmp", "Thumbs.db"])
 def test_force_keeps_a_folder_of_the_users_named_like_a_part_file(tmp_path, name):
     """A folder (with a file of the user's in it) named as allocator's part files or an
@@ -134,6 +129,24 @@ def test_force_keeps_a_folder_of_the_users_named_like_a_part_file(tmp_path, name
     assert kept.is_file(), f"{kept} deleted by --force"
     assert kept.read_text(encoding="utf-8") == "my notes\n"
     assert ran.exit_code == 2, ran.stderr
+
+
+def test_a_sweeps_force_clears_only_the_folders_run_json_names(tmp_path):
+    """clear_for_force (the sweep's --force, after its check) deletes the files and the
+    subfolders run.json names, and no other folder, whatever its name."""
+    from allocator.report.folders import marker
+    from allocator.report.write import write_json
+    from allocator.studies.sweepguard import clear_for_force
+
+    folder = tmp_path / "sweep"
+    (folder / "alternative-1").mkdir(parents=True)
+    (folder / "Thumbs.db").mkdir()
+    (folder / "Thumbs.db" / "notes.txt").write_text("my notes\n", encoding="utf-8")
+    (folder / "sweep.csv").write_text("sample\n", encoding="utf-8")
+    write_json({"written_by": marker("sweep", ["sweep.csv", "alternative-1"])}, folder / "run.json")
+    clear_for_force(folder)
+    assert sorted(os.listdir(folder)) == ["Thumbs.db"]
+    assert (folder / "Thumbs.db" / "notes.txt").is_file()
 
 
 @pytest.mark.xfail(
