@@ -149,11 +149,6 @@ def test_a_sweeps_force_clears_only_the_folders_run_json_names(tmp_path):
     assert (folder / "Thumbs.db" / "notes.txt").is_file()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sec10: --force replaces a run folder the user made private (0700) with one of the "
-    "umask's mode (0755): write._replace does not carry the old folder's mode over",
-)
 def test_force_keeps_a_private_run_folder_private(tmp_path, umask_022):
     """A run folder the user restricted to themselves (chmod 700) stays so when --force
     replaces it; today the new folder gets the umask's mode, readable by everyone."""
@@ -164,11 +159,17 @@ def test_force_keeps_a_private_run_folder_private(tmp_path, umask_022):
     assert stat.S_IMODE(out.stat().st_mode) == 0o700
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sec10: allocator report replaces report.html (0600 by the user) with a file of the "
-    "umask's mode (0644): write.atomic_file does not carry the old file's mode over",
-)
+def test_an_empty_out_folder_keeps_its_mode(tmp_path, umask_022):
+    """An empty --out folder the user made private (chmod 700) beforehand is written into as
+    it is: the run folder renamed over it keeps its 0700."""
+    out = tmp_path / "run"
+    out.mkdir(mode=0o700)
+    out.chmod(0o700)
+    _solved(out)
+    assert (out / "allocation.csv").is_file()
+    assert stat.S_IMODE(out.stat().st_mode) == 0o700
+
+
 def test_report_keeps_the_mode_of_the_page_it_replaces(tmp_path, umask_022):
     """`allocator report RUN_DIR` rewrites report.html in place; a page the user made private
     (chmod 600) stays private, as an editor saving a file keeps its mode."""

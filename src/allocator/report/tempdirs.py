@@ -10,6 +10,7 @@ import re
 import secrets
 import shutil
 import socket
+import stat
 from pathlib import Path
 
 OLD_TARGET = "target"  # in an "old" temp folder: the name of the run it holds, to restore it
@@ -46,6 +47,19 @@ def make_temp(parent: Path, kind: str = "tmp") -> Path:
     path = parent / name
     os.mkdir(path)
     return path
+
+
+def keep_mode(old: Path, new: Path) -> None:
+    """Give `new` (about to be renamed over `old`) the permission bits of `old`, when `old` is
+    of the same kind (a folder for a folder, a regular file for a file; never through a link):
+    a run folder or page the user made private (0700, 0600) stays private when replaced, as an
+    editor saving a file keeps its mode. Nothing there: `new` keeps the umask's."""
+    try:
+        was, now = os.lstat(old), os.lstat(new)
+    except FileNotFoundError:
+        return
+    if stat.S_IFMT(was.st_mode) == stat.S_IFMT(now.st_mode) and not stat.S_ISLNK(was.st_mode):
+        os.chmod(new, stat.S_IMODE(was.st_mode))
 
 
 def _owner_gone(pid: int, start: str) -> bool:
