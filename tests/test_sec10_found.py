@@ -250,11 +250,6 @@ def test_the_same_scenario_reached_by_other_edits_gives_the_same_numbers():
     assert again.outcomes == first.outcomes
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sec10: Save on a full disk says 'choose a --out on another disk', an option serve "
-    "does not have (its run folder goes under --results)",
-)
 def test_save_on_a_full_disk_names_serves_option(held, project, monkeypatch):
     """Save whose run folder meets a full disk: one JSON line, nothing left (both sound), and
     the fix names serve's --results, as Save's other refusals do (measured on a 1.2 MB tmpfs:
