@@ -47,8 +47,10 @@ from allocator.report.folders import (
 from allocator.report.tables import UNITS
 from allocator.report.tempdirs import (
     OLD_TARGET,
+    OWNER,
     keep_mode,
     make_temp,
+    release_owner,
     remove_stale_temps,
     stale_note,
 )
@@ -241,7 +243,8 @@ def _replace(tmp: Path, path: Path, force: bool, sources: Sources, label: str) -
     """Rename `tmp` to `path`; an earlier run there is first moved into an "old" temp folder
     (which names the run, so a later run can put it back if this process is killed between the
     two renames) and deleted only once the new run is in place. `tmp` takes the mode of the
-    folder it replaces (`keep_mode`), an empty one too."""
+    folder it replaces (`keep_mode`), an empty one too, and loses its owner file."""
+    release_owner(tmp)
     keep_mode(path, tmp)
     if not path.exists() or is_empty_dir(path):
         os.rename(tmp, path)  # onto an empty folder too: POSIX rename replaces it
@@ -428,6 +431,6 @@ def _workbook_quietly(book: dict[str, pd.DataFrame], path: Path, scratch: Path) 
 def write_run_json(info: dict[str, Any], folder: Path, command: str) -> None:
     """run.json, last: `info` with the marker that makes `folder` allocator's, listing every
     file in it, so that --force may later replace it (and only while it holds nothing else)."""
-    names = sorted(p.name for p in folder.iterdir())
+    names = sorted(p.name for p in folder.iterdir() if p.name != OWNER)  # not a run's file
     info[MARKER] = marker(command, names, file_digests(folder, names))
     write_json(info, folder / "run.json")
