@@ -235,11 +235,6 @@ def test_a_temp_named_folder_with_subfolders_but_no_owner_file_stays(tmp_path):
     assert not (tmp_path / "run" / OWNER).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sec10: the served answer to one scenario differs in its last digits by the edits "
-    "before it (the held instance re-solves from the last basis); JSON bytes differ",
-)
 def test_the_same_scenario_reached_by_other_edits_gives_the_same_numbers():
     """Concurrent edits answer as the same edits one at a time do (no 500, no mixed plan:
     checked with 6 threads), but the numbers of one scenario depend on the edits before it:
