@@ -1,6 +1,7 @@
 """Security review sec10 (serve/ and the run-folder write path): each finding as a test that
-fails today for the reason it states (xfail, strict). In-process except the stop of a server,
-which needs the process (bounded by a watchdog, always killed)."""
+failed for the reason its docstring states (strict xfails until task fsec fixed them), with the
+fixes' own tests beside them. In-process except the stop of a server, which needs the process
+(bounded by a watchdog, always killed)."""
 
 from __future__ import annotations
 
