@@ -1,6 +1,7 @@
 """Security review sec10 (serve/ and the run-folder write path): each finding as a test that
-fails today for the reason it states (xfail, strict). In-process except the stop of a server,
-which needs the process (bounded by a watchdog, always killed)."""
+failed for the reason its docstring states (strict xfails until task fsec fixed them), with the
+fixes' own tests beside them. In-process except the stop of a server, which needs the process
+(bounded by a watchdog, always killed)."""
 
 from __future__ import annotations
 
@@ -50,11 +51,6 @@ def _ask(url: str, token: str, got: dict) -> None:
         got["error"] = repr(exc)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sec10: a stop while a solve outlasts the 10 s graceful shutdown prints uvicorn's "
-    "CancelledError traceback and answers a plain-text 500",
-)
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_a_stop_while_a_long_solve_runs_is_clean(tmp_path, sig):
     """Ctrl-C (or SIGTERM) while the page's solve runs longer than uvicorn's graceful
@@ -99,6 +95,20 @@ def test_a_stop_while_a_long_solve_runs_is_clean(tmp_path, sig):
         assert json.loads(got["body"])["status"] in ("optimal", "error"), got
 
 
+def test_a_stopped_held_model_cancels_its_solves():
+    """serve's stop cancels the held instance's solve (HiGHS's cancelSolve) and every later
+    one: the process then waits for no solve before it exits (the re-solve ends at once)."""
+    from allocator.errors import AllocatorError
+    from allocator.runs.spec import RunSpec
+    from allocator.serve.held import HeldModel
+
+    held = HeldModel(RunSpec(inputs=BASELINE))
+    held.answer()
+    held.stop()
+    with pytest.raises(AllocatorError, match="Interrupted by user"):
+        held.edit(["pools.infrastructure/phase1.budget_musd=1"])
+
+
 @pytest.fixture
 def umask_022():
     """The common umask (new files 0644, folders 0755), whatever the test runner's is."""
@@ -114,11 +124,6 @@ def _solved(out: Path, *more: str) -> None:
     assert ran.exit_code == 0, ran.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sec10: --force deletes a user's folder in a run folder when its name is OS litter "
-    "or an allocator part-file name (folders._foreign_reason skips it whatever its type)",
-)
 @pytest.mark.parametrize("name", [".allocation.csv.part", ".report.html.0123abcd.tmp", "Thumbs.db"])
 def test_force_keeps_a_folder_of_the_users_named_like_a_part_file(tmp_path, name):
     """A folder (with a file of the user's in it) named as allocator's part files or an
@@ -136,11 +141,24 @@ def test_force_keeps_a_folder_of_the_users_named_like_a_part_file(tmp_path, name
     assert ran.exit_code == 2, ran.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sec10: --force replaces a run folder the user made private (0700) with one of the "
-    "umask's mode (0755): write._replace does not carry the old folder's mode over",
-)
+def test_a_sweeps_force_clears_only_the_folders_run_json_names(tmp_path):
+    """clear_for_force (the sweep's --force, after its check) deletes the files and the
+    subfolders run.json names, and no other folder, whatever its name."""
+    from allocator.report.folders import marker
+    from allocator.report.write import write_json
+    from allocator.studies.sweepguard import clear_for_force
+
+    folder = tmp_path / "sweep"
+    (folder / "alternative-1").mkdir(parents=True)
+    (folder / "Thumbs.db").mkdir()
+    (folder / "Thumbs.db" / "notes.txt").write_text("my notes\n", encoding="utf-8")
+    (folder / "sweep.csv").write_text("sample\n", encoding="utf-8")
+    write_json({"written_by": marker("sweep", ["sweep.csv", "alternative-1"])}, folder / "run.json")
+    clear_for_force(folder)
+    assert sorted(os.listdir(folder)) == ["Thumbs.db"]
+    assert (folder / "Thumbs.db" / "notes.txt").is_file()
+
+
 def test_force_keeps_a_private_run_folder_private(tmp_path, umask_022):
     """A run folder the user restricted to themselves (chmod 700) stays so when --force
     replaces it; today the new folder gets the umask's mode, readable by everyone."""
@@ -151,11 +169,17 @@ def test_force_keeps_a_private_run_folder_private(tmp_path, umask_022):
     assert stat.S_IMODE(out.stat().st_mode) == 0o700
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sec10: allocator report replaces report.html (0600 by the user) with a file of the "
-    "umask's mode (0644): write.atomic_file does not carry the old file's mode over",
-)
+def test_an_empty_out_folder_keeps_its_mode(tmp_path, umask_022):
+    """An empty --out folder the user made private (chmod 700) beforehand is written into as
+    it is: the run folder renamed over it keeps its 0700."""
+    out = tmp_path / "run"
+    out.mkdir(mode=0o700)
+    out.chmod(0o700)
+    _solved(out)
+    assert (out / "allocation.csv").is_file()
+    assert stat.S_IMODE(out.stat().st_mode) == 0o700
+
+
 def test_report_keeps_the_mode_of_the_page_it_replaces(tmp_path, umask_022):
     """`allocator report RUN_DIR` rewrites report.html in place; a page the user made private
     (chmod 600) stays private, as an editor saving a file keeps its mode."""
@@ -193,11 +217,6 @@ def _ended_pid() -> int:
     return done.pid
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sec10: the temp folder of a killed init or alternatives (it has subfolders) is never "
-    "removed nor said: tempdirs._clean skips any temp folder that is not flat",
-)
 @pytest.mark.parametrize("inner", ["inputs", "alternative-1"])
 def test_the_temp_folder_of_a_killed_init_or_alternatives_is_removed(tmp_path, inner):
     """A run beside the temp folder a killed `allocator init` (inputs/, models/) or
@@ -212,11 +231,20 @@ def test_the_temp_folder_of_a_killed_init_or_alternatives_is_removed(tmp_path, i
     assert not nested.exists(), sorted(os.listdir(tmp_path))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sec10: the served answer to one scenario differs in its last digits by the edits "
-    "before it (the held instance re-solves from the last basis); JSON bytes differ",
-)
+def test_a_temp_named_folder_with_subfolders_but_no_owner_file_stays(tmp_path):
+    """A folder named as allocator's temp folders, of an ended process, with a subfolder but
+    without the owner file make_temp writes (the user's, or an older allocator's: never sure)
+    is left as it is; the run folder written beside it holds no owner file."""
+    from allocator.report.tempdirs import OWNER
+
+    nested = _stale_temp(tmp_path, "inputs")
+    (nested / OWNER).unlink()
+    ran = run_cli("solve", "--inputs", BASELINE, "--out", tmp_path / "run")
+    assert ran.exit_code == 0, ran.stderr
+    assert (nested / "inputs" / "allocation.csv").is_file()
+    assert not (tmp_path / "run" / OWNER).exists()
+
+
 def test_the_same_scenario_reached_by_other_edits_gives_the_same_numbers():
     """Concurrent edits answer as the same edits one at a time do (no 500, no mixed plan:
     checked with 6 threads), but the numbers of one scenario depend on the edits before it:
@@ -236,11 +264,6 @@ def test_the_same_scenario_reached_by_other_edits_gives_the_same_numbers():
     assert again.outcomes == first.outcomes
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sec10: Save on a full disk says 'choose a --out on another disk', an option serve "
-    "does not have (its run folder goes under --results)",
-)
 def test_save_on_a_full_disk_names_serves_option(held, project, monkeypatch):
     """Save whose run folder meets a full disk: one JSON line, nothing left (both sound), and
     the fix names serve's --results, as Save's other refusals do (measured on a 1.2 MB tmpfs:

@@ -3,9 +3,10 @@
 Registered on the one typer app of `commands` (imported by the package, as `freedom` is).
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -74,7 +75,7 @@ def serve(
         token = secrets.token_urlsafe(24)
         sock = bound(port)
         try:
-            server = server_of(create_app(scenario, token, models, results))
+            server = server_of(create_app(scenario, token, models, results), scenario.stop)
             with _signals_to(server):  # before the URL: a Ctrl-C at once stops as any later
                 say_url(f"http://{HOST}:{sock.getsockname()[1]}/#token={token}")
                 server.run(sockets=[sock])
@@ -116,8 +117,11 @@ def bound(port: int | None) -> "socket.socket":
     return sock
 
 
-def server_of(asgi: Any) -> "uvicorn.Server":
-    """The uvicorn server of `asgi`: no access log (a URL holds the token), warnings only."""
+def server_of(asgi: Any, on_stop: Callable[[], None] = lambda: None) -> "uvicorn.Server":
+    """The uvicorn server of `asgi`: no access log (a URL holds the token), warnings only.
+    Ctrl-C or SIGTERM also calls `on_stop` (`Scenario.stop`): a request waiting on a solve is
+    answered at once and the solve cancelled, so the graceful shutdown never has to cancel a
+    request (uvicorn's traceback and plain-text 500) nor wait for the solve to end."""
     import uvicorn
 
     config = uvicorn.Config(
@@ -129,7 +133,15 @@ def server_of(asgi: Any) -> "uvicorn.Server":
         server_header=False,
         timeout_graceful_shutdown=10,
     )
-    return uvicorn.Server(config)
+    server = uvicorn.Server(config)
+    exit_now = server.handle_exit
+
+    def handle_exit(sig: int, frame: FrameType | None) -> None:
+        exit_now(sig, frame)
+        on_stop()
+
+    server.handle_exit = handle_exit  # type: ignore[method-assign]  # uvicorn's signal handler
+    return server
 
 
 @contextmanager

@@ -119,9 +119,11 @@ def _foreign_reason(folder: Path, files: set[str], within: str) -> str | None:
     """Why `folder` holds an entry allocator did not write, if it does. A subfolder counts as
     written only if run.json names it and it is itself a run folder holding nothing else (the
     alternative plans of `allocator alternatives`: what keeps one of them is said as inside it,
-    e.g. `alternative-1/allocation.csv`); a link never does."""
+    e.g. `alternative-1/allocation.csv`); a link never does. OS litter and part files are
+    regular files: a folder or a link of such a name is the user's."""
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-        if entry.name in OS_LITTER or _part_of(entry.name, files):
+        litter = entry.name in OS_LITTER or _part_of(entry.name, files)
+        if litter and entry.is_file(follow_symlinks=False):
             continue
         if entry.is_dir(follow_symlinks=False) and entry.name in files:
             inner = Path(entry.path)

@@ -10,9 +10,14 @@ import re
 import secrets
 import shutil
 import socket
+import stat
 from pathlib import Path
 
 OLD_TARGET = "target"  # in an "old" temp folder: the name of the run it holds, to restore it
+OWNER = ".allocator-owner"
+"""In a "tmp" temp folder while it is written: its name's random part, proof that the folder
+is allocator's whatever it holds (`init` writes inputs/ and models/, `alternatives` a folder
+per plan); removed before the folder is renamed into place (`release_owner`)."""
 
 
 def _host() -> str:
@@ -40,12 +45,48 @@ def make_temp(parent: Path, kind: str = "tmp") -> Path:
     """A new hidden folder in `parent` whose name says it is allocator's and which process owns
     it (host, pid and the process's start time). Its permissions are those of any new folder
     (the umask's), not a temp folder's 0700: it is renamed into place as the run folder (or
-    the project folder of `init`), which colleagues may need to open."""
+    the project folder of `init`), which colleagues may need to open. A "tmp" one holds the
+    owner file (`OWNER`) until then."""
     pid = os.getpid()
     name = f".allocator-{kind}-{_host()}-{pid}-{_start_time(pid)}-{secrets.token_hex(4)}"
     path = parent / name
     os.mkdir(path)
+    if kind == "tmp":
+        try:
+            (path / OWNER).write_text(name[-8:], encoding="ascii")
+        except BaseException:
+            shutil.rmtree(path, ignore_errors=True)
+            raise
     return path
+
+
+def release_owner(tmp: Path) -> None:
+    """Remove the owner file of temp folder `tmp`, about to become the run folder."""
+    (tmp / OWNER).unlink(missing_ok=True)
+
+
+def _owned(folder: Path) -> bool:
+    """Whether `folder` holds the owner file `make_temp` wrote into it (a regular file holding
+    the random part of its name): what makes a temp folder with subfolders allocator's."""
+    path = folder / OWNER
+    try:
+        found = os.lstat(path)
+        return stat.S_ISREG(found.st_mode) and path.read_bytes() == folder.name[-8:].encode()
+    except OSError:
+        return False
+
+
+def keep_mode(old: Path, new: Path) -> None:
+    """Give `new` (about to be renamed over `old`) the permission bits of `old`, when `old` is
+    of the same kind (a folder for a folder, a regular file for a file; never through a link):
+    a run folder or page the user made private (0700, 0600) stays private when replaced, as an
+    editor saving a file keeps its mode. Nothing there: `new` keeps the umask's."""
+    try:
+        was, now = os.lstat(old), os.lstat(new)
+    except FileNotFoundError:
+        return
+    if stat.S_IFMT(was.st_mode) == stat.S_IFMT(now.st_mode) and not stat.S_ISLNK(was.st_mode):
+        os.chmod(new, stat.S_IMODE(was.st_mode))
 
 
 def _owner_gone(pid: int, start: str) -> bool:
@@ -96,8 +137,8 @@ def remove_stale_temps(parent: Path) -> tuple[list[str], list[Path]]:
 
 def _clean(folder: Path, parent: Path, kind: str) -> Path | None:
     """Remove one stale temp folder, first putting back the run an "old" one holds."""
-    if kind == "tmp" and any(p.is_dir() for p in folder.iterdir()):
-        return None  # allocator's temp folders are flat: this one is not what it seems
+    if kind == "tmp" and not _owned(folder) and any(p.is_dir() for p in folder.iterdir()):
+        return None  # no owner file, and not flat as an older allocator's: maybe the user's
     back = _restore(folder, parent) if kind == "old" else None
     shutil.rmtree(folder, ignore_errors=True)
     return back

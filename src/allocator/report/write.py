@@ -45,7 +45,15 @@ from allocator.report.folders import (
     why_not_replaceable,
 )
 from allocator.report.tables import UNITS
-from allocator.report.tempdirs import OLD_TARGET, make_temp, remove_stale_temps, stale_note
+from allocator.report.tempdirs import (
+    OLD_TARGET,
+    OWNER,
+    keep_mode,
+    make_temp,
+    release_owner,
+    remove_stale_temps,
+    stale_note,
+)
 from allocator.signalmask import signals_held
 
 if TYPE_CHECKING:
@@ -234,7 +242,10 @@ def _remove_empty(folders: list[Path]) -> None:
 def _replace(tmp: Path, path: Path, force: bool, sources: Sources, label: str) -> None:
     """Rename `tmp` to `path`; an earlier run there is first moved into an "old" temp folder
     (which names the run, so a later run can put it back if this process is killed between the
-    two renames) and deleted only once the new run is in place."""
+    two renames) and deleted only once the new run is in place. `tmp` takes the mode of the
+    folder it replaces (`keep_mode`), an empty one too, and loses its owner file."""
+    release_owner(tmp)
+    keep_mode(path, tmp)
     if not path.exists() or is_empty_dir(path):
         os.rename(tmp, path)  # onto an empty folder too: POSIX rename replaces it
         return
@@ -260,13 +271,14 @@ def atomic_file(path: Path) -> Iterator[Path]:
     """Yield a new empty file beside `path` to write; once written it replaces `path` in one
     rename (os.replace), so `path` is at every moment the old file or the new one, never a part.
     On any error the new file is removed and `path` is left as it was. The new file gets the
-    permissions any new file gets (the umask), not a temp file's 0600."""
+    mode of the file it replaces (`keep_mode`), else the umask's, never a temp file's 0600."""
     tmp = path.with_name(f".{path.name[:200]}.{secrets.token_hex(4)}.tmp")
     os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
         yield tmp
         with open(tmp, "rb") as done:  # on disk before the rename, so a crash cannot leave a hole
             os.fsync(done.fileno())
+        keep_mode(path, tmp)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -419,6 +431,6 @@ def _workbook_quietly(book: dict[str, pd.DataFrame], path: Path, scratch: Path) 
 def write_run_json(info: dict[str, Any], folder: Path, command: str) -> None:
     """run.json, last: `info` with the marker that makes `folder` allocator's, listing every
     file in it, so that --force may later replace it (and only while it holds nothing else)."""
-    names = sorted(p.name for p in folder.iterdir())
+    names = sorted(p.name for p in folder.iterdir() if p.name != OWNER)  # not a run's file
     info[MARKER] = marker(command, names, file_digests(folder, names))
     write_json(info, folder / "run.json")

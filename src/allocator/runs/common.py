@@ -8,7 +8,9 @@ import functools
 import importlib.metadata
 import os
 import platform
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -35,6 +37,22 @@ PACKAGES = ("allocator", "pyomo", "highspy", "pandas", "numpy", "pydantic")
 """The packages run.json lists. pyomo stays although solve never imports it: it is a dependency
 of allocator (the Pyomo view, `model.linear.to_pyomo`), reading its version imports nothing, and
 `--check-against` compares each version an earlier run.json recorded."""
+
+OUT_LABEL: ContextVar[str] = ContextVar("out_label", default="--out")
+"""The option a run's `spec.out` came from, as its refusals and faults name it: `--out` on the
+command line; serve's Save writes `<--results>/<name>` (`out_label`)."""
+
+
+@contextmanager
+def out_label(label: str) -> Iterator[None]:
+    """Name `spec.out` as `label` in what the runs started in the block say (serve's Save:
+    `--results`, the option its user has)."""
+    token = OUT_LABEL.set(label)
+    try:
+        yield
+    finally:
+        OUT_LABEL.reset(token)
+
 
 T = TypeVar("T")
 Sources = list[tuple[str, Path | None]]
@@ -93,8 +111,8 @@ def provenance(spec: RunSpec) -> dict[str, Any]:
 def refuse_unsafe(out: Path | None, force: bool, sources: Sources) -> None:
     """Refuse an output folder that may not be written, before any work: nothing changes."""
     if out is not None:
-        check_target(out, force, sources)
-        refuse_mount_point(out)
+        check_target(out, force, sources, OUT_LABEL.get())
+        refuse_mount_point(out, OUT_LABEL.get())
 
 
 def write_folder(
@@ -106,7 +124,7 @@ def write_folder(
         named = "-".join([kind, *spec.differs()])  # e.g. jobs-cumulative-targets_hard
         folder = spec.out or default_run_dir(spec.results, spec.label(), named)
     try:
-        label = "--out" if spec.out is not None else DEFAULT_FOLDER
+        label = OUT_LABEL.get() if spec.out is not None else DEFAULT_FOLDER
         with atomic_run_dir(folder, spec.force, sources, label) as tmp:
             write(tmp)
     except BaseException:

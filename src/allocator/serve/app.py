@@ -22,16 +22,17 @@ solved.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import os
 import threading
 from collections.abc import Awaitable, Callable
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -49,6 +50,13 @@ if TYPE_CHECKING:  # the model, pandas and HiGHS load on the first API request, 
     from allocator.serve.held import Answer, Details, HeldModel
 
 HEADER = "X-Allocator-Token"
+T = TypeVar("T")
+STOPPED = (
+    "allocator serve stopped before this request was answered (a Save under way is finished "
+    "or undone before it exits: run folders are written whole). Fix: start allocator serve again"
+)
+STOP_POLL = 0.1
+"""Seconds between two looks at whether serve stops, while a request waits on a solve."""
 HOSTS = ("127.0.0.1", "localhost")
 Handler = Callable[[Request], Awaitable[Response]]
 LOG = logging.getLogger("allocator.serve")
@@ -63,6 +71,15 @@ class Scenario:
         self._make = make
         self._held: HeldModel | None = None
         self._lock = threading.Lock()
+        self.stopped = threading.Event()
+
+    def stop(self) -> None:
+        """Serve stops (called from its signal handler: never blocks): requests waiting on a
+        solve answer 503 at once, and the held instance's solve, if one runs, is cancelled."""
+        self.stopped.set()
+        held = self._held
+        if held is not None:
+            held.stop()
 
     def held(self) -> HeldModel:
         """The held model, made now if not yet."""
@@ -91,6 +108,8 @@ class Api:
                 return await handler(request)
             except ApiError as exc:
                 return _error(exc.status, str(exc))
+            except asyncio.CancelledError:  # uvicorn gave up on it past its graceful shutdown
+                return _error(503, STOPPED)
             except AllocatorError as exc:
                 return _refused(exc)
             except Exception as exc:  # a fault of the program: one line, not a traceback
@@ -103,6 +122,28 @@ class Api:
         that script run. The same bytes for everyone: no plan, no token in it."""
         html, script = page_parts()
         return HTMLResponse(html, headers=_page_headers(script))
+
+    async def threaded(self, func: Callable[..., T], *args: Any) -> T:
+        """`func(*args)` in a worker thread, waited for until serve stops: then the request is
+        answered 503 (`STOPPED`) at once and the thread is not waited for (the held solve is
+        cancelled; a Save goes on to its end, as the process waits for it before it exits).
+
+        Raises:
+            ApiError: 503, serve stopped before `func` returned.
+        """
+        import anyio.to_thread
+
+        stopped = self.scenario.stopped
+        if stopped.is_set():
+            raise ApiError(503, STOPPED)
+        call = functools.partial(func, *args)
+        work = asyncio.ensure_future(anyio.to_thread.run_sync(call, abandon_on_cancel=True))
+        while not work.done() and not stopped.is_set():
+            await asyncio.wait({work}, timeout=STOP_POLL)
+        if work.done() and not (stopped.is_set() and work.exception() is not None):
+            return work.result()  # an error once serve stops is the cancelled solve's
+        work.cancel()
+        raise ApiError(503, STOPPED)
 
     def _answered(self, step: str, *args: Any) -> Response:
         held = self.scenario.held()
@@ -127,29 +168,29 @@ class Api:
 
     async def plan(self, request: Request) -> Response:
         """The current plan (the first call solves the scenario as given)."""
-        return await run_in_threadpool(self._answered, "answer")
+        return await self.threaded(self._answered, "answer")
 
     async def set_cells(self, request: Request) -> Response:
         """Set the cells of `{"set": [...]}` and re-solve."""
         texts = read_texts((await read_body(request)).get("set"))
-        return await run_in_threadpool(self._answered, "edit", texts)
+        return await self.threaded(self._answered, "edit", texts)
 
     async def reset(self, request: Request) -> Response:
         """Back to the plan first loaded."""
         await read_body(request)
-        return await run_in_threadpool(self._answered, "reset")
+        return await self.threaded(self._answered, "reset")
 
     async def details(self, request: Request) -> Response:
         """The prices, tie classes and report of revision `?rev=N` (`details_state`)."""
-        return await run_in_threadpool(self._detailed, read_rev(request.query_params.get("rev")))
+        return await self.threaded(self._detailed, read_rev(request.query_params.get("rev")))
 
     async def save(self, request: Request) -> Response:
         """Save the scenario as `{"name": ...}`: a model file and a run folder."""
         from allocator.serve.save import save
 
         name = (await read_body(request)).get("name")
-        held = await run_in_threadpool(self.scenario.held)
-        saved = await run_in_threadpool(save, held, name, self.models, self.results)
+        held = await self.threaded(self.scenario.held)
+        saved = await self.threaded(save, held, name, self.models, self.results)
         folder = saved.run.folder
         return JSONResponse(
             {

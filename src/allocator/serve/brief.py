@@ -6,6 +6,7 @@ that bind) and the cells the page may set. No HiGHS here: the held instance and 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ import numpy as np
 from allocator.data.schema import Inputs
 from allocator.model.solution import Solution
 from allocator.report import tables as reports
+from allocator.report.csvtext import FLOAT_FORMAT
 from allocator.runs.common import run_info
 from allocator.runs.spec import RunSpec
 
@@ -37,11 +39,23 @@ def brief_of(inp: Inputs, sol: Solution, spec: RunSpec) -> Brief:
     by_phase = reports.allocation_by_phase(inp, reports.allocation(inp, sol))
     programs = zip(by_phase["program"], by_phase["total_musd"], strict=True)
     return Brief(
-        objective=info["objective"],
-        outcomes=info["outcomes"],
-        programs={str(p): float(v) for p, v in programs},
+        objective={k: as_tables(v) for k, v in info["objective"].items()},
+        outcomes={k: as_tables(v) for k, v in info["outcomes"].items()},
+        programs={str(p): as_tables(float(v)) for p, v in programs},
         binding=binding_rows(sol.rows),
     )
+
+
+def as_tables(value: Any) -> Any:
+    """A number as the run folder's CSV tables write it (`csvtext.FLOAT_FORMAT`, 12 significant
+    digits, no -0); anything else as it is. The held instance re-solves from the last basis, so
+    a scenario's last bits depend on the edits before it (550633.54 or 550633.5399999999), and
+    `allocator solve --set`'s own are a third path's: to 12 digits all agree (measured on 60
+    random edits of the baseline: most values differ in their bits, none at 12 digits), so the same
+    scenario is always answered with the same numbers, those of solve's tables."""
+    if isinstance(value, float) and math.isfinite(value):
+        return float(FLOAT_FORMAT % value) + 0.0
+    return value
 
 
 def binding_rows(rows: Any) -> frozenset[str]:

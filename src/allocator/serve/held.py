@@ -24,8 +24,6 @@ import threading
 import time
 from dataclasses import dataclass
 
-import numpy as np
-
 from allocator.data.applyoverrides import apply_overrides
 from allocator.data.cellset import CellSet, parse_set
 from allocator.data.inputs import load_inputs
@@ -39,15 +37,15 @@ from allocator.runs.common import Run
 from allocator.runs.solve import solved
 from allocator.runs.spec import RunSpec
 from allocator.serve.brief import Brief, brief_of
-from allocator.solver.compile import CompiledLP, StandardForm, standard_form
+from allocator.serve.inplace import HELD as HELD  # the words `how` says: kept importable here
+from allocator.serve.inplace import update_held
+from allocator.solver.compile import CompiledLP, standard_form
 from allocator.solver.diagnosis import infeasibility
 from allocator.solver.passes import apply_options, optimum, price_of_targets
 from allocator.solver.results import plan_solution
 
 MAX_SETS = 10_000
 """Cells a scenario may change at once: the limit of a model file's overrides and sets."""
-
-HELD = "held: bounds and costs changed on the held HiGHS instance, re-solved from its last basis"
 
 
 @dataclass
@@ -128,6 +126,14 @@ class HeldModel:
         self._details: Details | None = None
         self._lock = threading.Lock()
         self._details_lock = threading.Lock()
+        self._stopped = False
+
+    def stop(self) -> None:
+        """Cancel the held instance's solve, if one runs, and every later one: serve stops and
+        waits for no answer (from a signal handler: it only sets flags, never blocks)."""
+        self._stopped = True
+        if self.lp is not None:
+            self.lp.highs.cancelSolve()
 
     def answer(self) -> Answer:
         """The current answer; the first call loads and solves the scenario as given."""
@@ -277,6 +283,9 @@ class HeldModel:
             why = "built: the first solve" if self.first is None else "rebuilt after an error"
         lp, _ = built_lp(inp, opts.targets, None, measure)
         apply_options(lp, opts.solver)
+        lp.highs.HandleUserInterrupt = True  # so that `stop` can cancel a solve under way
+        if self._stopped:
+            lp.highs.cancelSolve()
         self.lp = lp
         return why
 
@@ -351,40 +360,3 @@ def check_choices(opts: RunSpec) -> None:
 def address(cs: CellSet) -> str:
     """`TABLE.KEY.COLUMN`: the cell a set names."""
     return f"{cs.table}.{cs.key}.{cs.column}"
-
-
-def update_held(lp: CompiledLP, form: StandardForm) -> str | None:
-    """Change the held instance of `lp` to `form` where only bounds, costs or matrix values
-    differ (the same rows, columns and sparsity); None where the structure differs."""
-    same = (
-        lp.col_family == form.col_family
-        and lp.col_index == form.col_index
-        and lp.row_family == form.row_family
-        and lp.row_index == form.row_index
-        and np.array_equal(lp.matrix.indptr, form.matrix.indptr)
-        and np.array_equal(lp.matrix.indices, form.matrix.indices)
-    )
-    if not same:
-        return None
-    h = lp.highs
-    cols = np.flatnonzero((lp.col_lower != form.col_lower) | (lp.col_upper != form.col_upper))
-    if cols.size:
-        h.changeColsBounds(
-            cols.size, cols.astype(np.int32), form.col_lower[cols], form.col_upper[cols]
-        )
-    rows = np.flatnonzero((lp.row_lower != form.row_lower) | (lp.row_upper != form.row_upper))
-    if rows.size:
-        h.changeRowsBounds(  # type: ignore[attr-defined]  # stub gap (highspy 1.16)
-            rows.size, rows.astype(np.int32), form.row_lower[rows], form.row_upper[rows]
-        )
-    entries = np.flatnonzero(lp.matrix.data != form.matrix.data)
-    for k in entries:
-        col = int(np.searchsorted(form.matrix.indptr, k, side="right")) - 1
-        h.changeCoeff(int(form.matrix.indices[k]), col, float(form.matrix.data[k]))
-    lp.costs, lp.matrix = form.costs, form.matrix
-    lp.col_lower, lp.col_upper = form.col_lower, form.col_upper
-    lp.row_lower, lp.row_upper = form.row_lower, form.row_upper
-    lp.hold_initial, lp.first_basis = None, None  # read again from the new bounds
-    if entries.size:
-        return f"{HELD}; {entries.size} matrix value(s) changed in place"
-    return HELD

@@ -21,7 +21,7 @@ from allocator.data.schema import Inputs
 from allocator.errors import UsageError, quoted
 from allocator.report.folders import is_empty_dir, refuse_file_ancestor, resolved
 from allocator.report.write import undo_new_parents
-from allocator.runs.common import Run
+from allocator.runs.common import Run, out_label
 from allocator.runs.given import typed_texts
 from allocator.runs.solve import solve as run_solve
 from allocator.runs.spec import RunSpec, layered
@@ -62,7 +62,8 @@ def save(held: HeldModel, name: object, models: Path, results: Path) -> Saved:
             opts = saved_options(path, results / name)
             refuse_another_plan(opts, shown.inputs, held)
             notes: list[str] = []
-            run_done = run_solve(opts, warn=notes.append)
+            with out_label("--results"):  # serve's option: it has no --out
+                run_done = run_solve(opts, warn=notes.append)
             return Saved(path, run_done, notes)
         except BaseException:
             path.unlink(missing_ok=True)  # ours, written a moment ago: the scenario was not saved

@@ -13,6 +13,7 @@ from allocator.report.assumed import recorded_inputs
 from allocator.report.folders import (
     MARKER,
     is_empty_dir,
+    marked_files,
     marker,
     refuse_file_ancestor,
     refuse_overlap,
@@ -98,14 +99,17 @@ def _refuse_foreign(folder: Path, force: bool) -> None:
 
 def clear_for_force(folder: Path) -> None:
     """Remove what an earlier run of allocator left in `folder` (checked by `check_folder`
-    under the sweep's lock: allocator's files alone), so the sweep starts afresh in it."""
+    under the sweep's lock: allocator's files alone), so the sweep starts afresh in it. A
+    subfolder is deleted only when run.json names it (the alternative plans of `allocator
+    alternatives`, checked as allocator's): any other is the user's and stays."""
     import shutil
 
+    named = marked_files(folder) or set()
     for entry in list(os.scandir(folder)):
-        if entry.is_dir(follow_symlinks=False):
-            shutil.rmtree(entry.path)
-        else:
+        if not entry.is_dir(follow_symlinks=False):
             os.unlink(entry.path)
+        elif entry.name in named:
+            shutil.rmtree(entry.path)
 
 
 def mark_folder(folder: Path, spec: dict[str, Any], record: dict[str, Any] | None = None) -> None:
