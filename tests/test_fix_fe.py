@@ -1,0 +1,91 @@
+"""Fixes of task fE: a run folder's JSON read in one line (hunt17 #1), a too-small number told a
+fix its field accepts (hunt17 #2), a --set that empties an uncertainty range named (hunt19 #4)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from allocator.errors import UsageError
+from conftest import DATA, run_cli
+
+DEEP = "[" * 5000 + "]" * 5000
+
+
+def _one_line_refusal(done) -> str:
+    assert done.exit_code == 2, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    return done.stderr
+
+
+# --- hunt17 #1: one reader of a run folder's JSON ------------------------------------------
+
+
+@pytest.mark.parametrize("depth", [150, 5000])
+def test_json_nested_past_the_limit_is_refused_naming_the_file(tmp_path, depth):
+    """Past MAX_JSON_DEPTH levels a run.json is refused, whether Python's json would read it
+    (150 levels) or raise RecursionError (5,000)."""
+    from allocator.report.jsonfile import MAX_JSON_DEPTH, read_json
+
+    path = tmp_path / "run.json"
+    path.write_text('{"a": ' + "[" * depth + "]" * depth + "}", encoding="utf-8")
+    with pytest.raises(UsageError, match="nested more than") as raised:
+        read_json(path, "Fix: do this")
+    said = str(raised.value)
+    assert str(path) in said
+    assert f"{MAX_JSON_DEPTH} levels" in said
+    assert said.endswith("Fix: do this")
+
+
+def test_json_at_the_depth_limit_is_read(tmp_path):
+    from allocator.report.jsonfile import MAX_JSON_DEPTH, read_json
+
+    path = tmp_path / "run.json"
+    n = MAX_JSON_DEPTH
+    path.write_text("[" * n + "1" + "]" * n, encoding="utf-8")
+    value = read_json(path, "")
+    for _ in range(n):
+        value = value[0]
+    assert value == 1
+
+
+def test_json_over_the_size_limit_is_not_read(tmp_path, monkeypatch):
+    from allocator.report import jsonfile
+
+    path = tmp_path / "sweep.json"
+    path.write_text('{"a": "' + "x" * 100 + '"}', encoding="utf-8")
+    monkeypatch.setattr(jsonfile, "MAX_JSON_BYTES", 50)
+    with pytest.raises(UsageError, match="over 50 bytes"):
+        jsonfile.read_json(path, "Fix: f")
+
+
+@pytest.mark.parametrize("text", [b"\xff\xfe{}", b'{"a": 1', b""])
+def test_json_that_is_not_json_is_one_line_naming_the_file(tmp_path, text):
+    from allocator.report.jsonfile import read_json
+
+    path = tmp_path / "run.json"
+    path.write_bytes(text)
+    with pytest.raises(UsageError, match="cannot be read as JSON") as raised:
+        read_json(path, "Fix: f")
+    assert str(path) in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+@pytest.fixture(scope="module")
+def greedy_run(tmp_path_factory):
+    where = tmp_path_factory.mktemp("fe")
+    done = run_cli("solve", "--inputs", DATA / "greedy", "--out", where / "run")
+    assert done.exit_code == 0, done.stderr
+    return where / "run"
+
+
+def test_force_over_a_deeply_nested_run_json_is_one_line(tmp_path, greedy_run):
+    """--force reads the --out folder's run.json to tell whose it is: one nested 5,000 deep is
+    no run.json of allocator's, so the folder is not replaced, in one line."""
+    out = shutil.copytree(greedy_run, tmp_path / "out")
+    (out / "run.json").write_text(DEEP, encoding="utf-8")
+    done = run_cli("solve", "--inputs", DATA / "greedy", "--out", out, "--force")
+    _one_line_refusal(done)
+    assert (out / "run.json").read_text(encoding="utf-8") == DEEP
