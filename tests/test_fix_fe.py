@@ -89,3 +89,77 @@ def test_force_over_a_deeply_nested_run_json_is_one_line(tmp_path, greedy_run):
     done = run_cli("solve", "--inputs", DATA / "greedy", "--out", out, "--force")
     _one_line_refusal(done)
     assert (out / "run.json").read_text(encoding="utf-8") == DEEP
+
+
+# --- hunt17 #2: a too-small number's fix is one its field accepts --------------------------
+
+
+def _greedy(tmp_path, column: str = "", value: str = ""):
+    data = shutil.copytree(DATA / "greedy", tmp_path / "inputs" / "greedy")
+    if column:
+        table = data / "programs.csv"
+        lines = table.read_text(encoding="utf-8").splitlines()
+        lines[0] += f",{column}"
+        lines[1:] = [f"{line},{value if i == 0 else ''}" for i, line in enumerate(lines[1:])]
+        table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return data
+
+
+def _model(tmp_path, body: str):
+    model = tmp_path / "models" / "m.yaml"
+    model.parent.mkdir(exist_ok=True)
+    model.write_text(f"name: m\ndataset: ../inputs/greedy\n{body}\n", encoding="utf-8")
+    return model
+
+
+def test_a_too_small_cell_where_0_is_refused_is_not_told_to_write_0(tmp_path):
+    data = _greedy(tmp_path, "max_annual_share", "1e-13")
+    said = _one_line_refusal(run_cli("solve", "--inputs", data, "--out", tmp_path / "out"))
+    assert "column 'max_annual_share': '1e-13' is too small to tell from 0" in said, said
+    assert "write 0" not in said, said
+    assert "Fix: write a number of at least 1e-12 in size (0 is refused here: " in said, said
+    assert "absorb no money" in said, said
+
+
+def test_a_too_small_cell_where_0_is_taken_is_still_offered_0(tmp_path):
+    data = _greedy(tmp_path)
+    table = data / "programs.csv"
+    table.write_text(table.read_text(encoding="utf-8").replace(",60,", ",1e-13,"), "utf-8")
+    said = _one_line_refusal(run_cli("solve", "--inputs", data, "--out", tmp_path / "out"))
+    assert "Fix: write 0, or a number of at least 1e-12 in size" in said, said
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "overrides:\n  - set_coefficient: {program: a, column: max_annual_share, value: 1e-13}",
+        "set: [programs.a.max_annual_share=1e-13]",
+        "solver: {dual_feasibility_tolerance: 1e-13}",
+        "solver: {time_limit_s: '1e-300'}",
+    ],
+)
+def test_a_too_small_model_file_number_where_0_is_refused_gets_a_fix_it_takes(tmp_path, body):
+    _greedy(tmp_path)
+    said = _one_line_refusal(run_cli("solve", _model(tmp_path, body), "--out", tmp_path / "o"))
+    assert "too small to tell from 0" in said, said
+    assert "write 0" not in said, said
+    assert "Fix: write a number of at least 1e-12 in size (0 is refused here: " in said, said
+    assert "see models/baseline.yaml" not in said, said
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "weights: {jobs: 1e-13, exports: 1}",
+        "discount_rate: 1e-13",
+        "overrides:\n  - scale_budget: {pool: public, factor: 1e-13}",
+    ],
+)
+def test_a_too_small_model_file_number_says_its_fix_not_see_baseline(tmp_path, body):
+    """Where 0 is taken (a weight, a discount rate, a scale_budget factor) the fix is to write
+    0 or a number large enough, said as the fix: not in brackets before 'see baseline.yaml'."""
+    _greedy(tmp_path)
+    said = _one_line_refusal(run_cli("solve", _model(tmp_path, body), "--out", tmp_path / "o"))
+    assert said.rstrip().endswith(
+        "is too small to tell from 0. Fix: write 0, or a number of at least 1e-12 in size"
+    ), said

@@ -54,9 +54,6 @@ def test_a_deeply_nested_run_json_is_one_line(tmp_path, replan_run, command):
 # 1e-12 in size" (data/numbers.py:134, check_magnitude), whatever the cell: where 0 is itself
 # refused (a solver tolerance or time limit must be above 0; a max_annual_share of 0 "lets the
 # program absorb no money"), the fix the user follows is refused in turn.
-@pytest.mark.xfail(
-    strict=True, reason="hunt17: a too-small number's fix says 'write 0' where 0 is refused"
-)
 @pytest.mark.parametrize(
     ("where", "given"),
     [

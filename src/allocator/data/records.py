@@ -21,6 +21,7 @@ from allocator.data.checks import check_duplicates, reference_problems
 from allocator.data.levels import level_problems
 from allocator.data.numbers import (
     NumberError,
+    TooSmallError,
     check_writing,
     current_style,
     parse_bool,
@@ -29,6 +30,7 @@ from allocator.data.numbers import (
     parse_number,
     parse_percent,
     parse_share,
+    too_small_fix,
 )
 from allocator.data.ordering import canonical
 from allocator.data.plaintext import cells_problem, may_hold
@@ -195,8 +197,7 @@ def _row(file: str, number: int, cells: dict[str, str], model: type[Row]) -> Row
         try:
             values[name] = _cell_value(model, name, cell, cells)
         except ValueError as exc:
-            unit = _unit_of(model, name, cells)
-            fix = getattr(exc, "fix", None) or howto(str(unit))
+            fix = _fix_of(exc, model, name, cells)
             raise InputError(str(exc), file=file, row=number, column=name, fix=fix) from None
     try:
         return model.model_validate(values)
@@ -285,9 +286,27 @@ def read_cell(model: type[Row], column: str, text: str, cells: dict[str, str]) -
     try:
         return _cell_value(model, column, text, cells)
     except ValueError as exc:
-        unit = str(_unit_of(model, column, cells))
-        fix = getattr(exc, "fix", None) or howto(unit)
-        raise NumberError(str(exc), fix) from None
+        raise NumberError(str(exc), _fix_of(exc, model, column, cells)) from None
+
+
+def _fix_of(exc: ValueError, model: type[Row], column: str, cells: dict[str, str]) -> str:
+    """The fix of a cell of `model`'s `column` the number rule refuses: the rule's own, but for
+    a number too small to tell from 0 only where the row takes 0 there (`_zero_refused`); else
+    how to write a cell of the column's unit."""
+    if isinstance(exc, TooSmallError):
+        return too_small_fix(_zero_refused(model, column, cells))
+    return getattr(exc, "fix", None) or howto(str(_unit_of(model, column, cells)))
+
+
+def _zero_refused(model: type[Row], column: str, cells: dict[str, str]) -> str | None:
+    """Why the row of `cells` refuses 0 in `column` (max_annual_share 0 lets a program absorb
+    no money, a bound above 0), None where it takes 0 (a problem of another column is that
+    column's: the reader names it next)."""
+    try:
+        _row("", 0, cells | {column: "0"}, model)
+    except InputError as exc:
+        return exc.reason if exc.column == column else None
+    return None
 
 
 def _plain_float(cell: str) -> float | str:
