@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from allocator.errors import UsageError
-from conftest import DATA, run_cli
+from conftest import BASELINE, DATA, copy_dataset, run_cli
 
 DEEP = "[" * 5000 + "]" * 5000
 
@@ -163,3 +163,53 @@ def test_a_too_small_model_file_number_says_its_fix_not_see_baseline(tmp_path, b
     assert said.rstrip().endswith(
         "is too small to tell from 0. Fix: write 0, or a number of at least 1e-12 in size"
     ), said
+
+
+# --- hunt19 #4: a --set that empties an uncertainty range is named --------------------------
+
+AERO = "markets.aerospace_components//2030.market_musd"
+
+
+def _warnings(done) -> list[str]:
+    return [x for x in done.stderr.splitlines() if x.startswith("warning: ") and "refuse" in x]
+
+
+def test_a_range_made_empty_in_the_file_is_not_told_to_swap(tmp_path):
+    """uncertainty.csv row 4 is 5000 to +0%: a markets.csv value of 3000 makes it 5000 to 3000,
+    which swapping low and high (+0% to 5000) would not mend as meant: the value is outside."""
+    data = copy_dataset(BASELINE, tmp_path / "p")
+    table = data / "markets.csv"
+    table.write_text(
+        table.read_text(encoding="utf-8").replace(",2030,7300,", ",2030,3000,", 1), "utf-8"
+    )
+    done = run_cli("check", "--inputs", data)
+    said = "\n".join(done.stderr.splitlines())
+    assert "uncertainty.csv, row 4" in said, said
+    assert "swap low and high" not in said, said
+    assert "does not contain the value 3000 (markets.csv row 2)" in said, said
+
+
+def test_solve_warns_of_a_range_a_set_empties(tmp_path):
+    """solve does not read uncertainty.csv but warns of a row sweep and --risk refuse: one a
+    --set breaks too, naming the --set."""
+    args = ("solve", "--inputs", BASELINE, "--targets", "off", "--out", tmp_path / "o")
+    done = run_cli(*args, "--set", f"{AERO}=3000")
+    assert done.exit_code == 0, done.stderr
+    warned = [w for w in _warnings(done) if "uncertainty.csv, row 4" in w]
+    assert len(warned) == 1, done.stderr
+    assert f"given by --set {AERO}=3000" in warned[0], warned[0]
+    assert "swap" not in warned[0], warned[0]
+
+
+def test_solve_does_not_warn_of_a_range_a_set_mends(tmp_path):
+    data = copy_dataset(BASELINE, tmp_path / "p")
+    table = data / "markets.csv"
+    table.write_text(
+        table.read_text(encoding="utf-8").replace(",2030,7300,", ",2030,3000,", 1), "utf-8"
+    )
+    args = ("solve", "--inputs", data, "--targets", "off")
+    broken = run_cli(*args, "--out", tmp_path / "o1")
+    assert [w for w in _warnings(broken) if "uncertainty.csv, row 4" in w], broken.stderr
+    mended = run_cli(*args, "--set", f"{AERO}=7300", "--out", tmp_path / "o2")
+    assert mended.exit_code == 0, mended.stderr
+    assert not [w for w in _warnings(mended) if "uncertainty.csv" in w], mended.stderr
