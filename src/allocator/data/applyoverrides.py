@@ -54,9 +54,10 @@ def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inpu
     if len(problems) == 1:  # the CSV is fine: an override made the data inconsistent
         raise UsageError(f"{after}, {problems[0]}")
     raise_all(problems, after)
-    inp = carry_exclusions(before, inp, source)
-    inp = renoted(inp, lambda found: _in_place(inp, found))  # ranges the sets broke or mended
-    return canonical(inp)  # an added group row takes its place
+    carried = carry_exclusions(before, inp, source)
+    # the warnings on uncertainty.csv rows of the data now: the sets may break or mend a range
+    noted = renoted(carried, lambda found: _in_place(carried, found))
+    return canonical(noted)  # an added group row takes its place
 
 
 def _in_place(inp: Inputs, problems: list[InputError]) -> list[InputError]:
