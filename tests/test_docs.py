@@ -156,6 +156,7 @@ CONSTANT_HOMES = (
     "allocator.data.sizes",
     "allocator.data.links",
     "allocator.report.book",
+    "allocator.report.jsonfile",
     "allocator.errors",
 )
 

@@ -34,9 +34,6 @@ def _one_line_refusal(done) -> None:
 # 4 KB of `[`) makes json.loads raise RecursionError, which readers catch as no ValueError:
 # report/folders.py:87 (_mark, catches OSError, UnicodeDecodeError, ValueError) and
 # report/readback.py:87 (catches ValueError, OSError). serve/body.py:50 catches it for a body.
-@pytest.mark.xfail(
-    strict=True, reason="hunt17: a deeply nested run.json is a RecursionError traceback, exit 1"
-)
 @pytest.mark.parametrize("command", ["report", "compare", "check-against", "replan"])
 def test_a_deeply_nested_run_json_is_one_line(tmp_path, replan_run, command):
     run, actuals = replan_run
@@ -57,9 +54,6 @@ def test_a_deeply_nested_run_json_is_one_line(tmp_path, replan_run, command):
 # 1e-12 in size" (data/numbers.py:134, check_magnitude), whatever the cell: where 0 is itself
 # refused (a solver tolerance or time limit must be above 0; a max_annual_share of 0 "lets the
 # program absorb no money"), the fix the user follows is refused in turn.
-@pytest.mark.xfail(
-    strict=True, reason="hunt17: a too-small number's fix says 'write 0' where 0 is refused"
-)
 @pytest.mark.parametrize(
     ("where", "given"),
     [

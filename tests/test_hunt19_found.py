@@ -160,11 +160,6 @@ def test_a_scenario_infeasible_alone_is_named_not_blamed_on_deciding_now(tmp_pat
     assert "scenario 0" in error or "scenarios 0" in error, error
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hunt19: a --set below an absolute low of uncertainty.csv is refused as 'low 5000 is "
-    "above high 3000. Fix: swap low and high': the --set is not named, the fix edits the file",
-)
 @pytest.mark.parametrize("command", ["sweep", "decide-now"])
 def test_a_set_that_empties_a_range_is_named_in_the_refusal(tmp_path, command):
     """uncertainty.csv row 4 gives markets aerospace_components 2030 the range 5000 (US$

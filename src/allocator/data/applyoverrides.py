@@ -32,6 +32,7 @@ from allocator.data.overrides import (
 from allocator.data.records import read_cell
 from allocator.data.rows import closest_fix
 from allocator.data.schema import Group, Inputs, Link, Pool, Program, Row
+from allocator.data.uncertainty import renoted
 from allocator.errors import InputError, UsageError, quoted, raise_all
 
 
@@ -53,7 +54,10 @@ def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inpu
     if len(problems) == 1:  # the CSV is fine: an override made the data inconsistent
         raise UsageError(f"{after}, {problems[0]}")
     raise_all(problems, after)
-    return canonical(carry_exclusions(before, inp, source))  # an added group row takes its place
+    carried = carry_exclusions(before, inp, source)
+    # the warnings on uncertainty.csv rows of the data now: the sets may break or mend a range
+    noted = renoted(carried, lambda found: _in_place(carried, found))
+    return canonical(noted)  # an added group row takes its place
 
 
 def _in_place(inp: Inputs, problems: list[InputError]) -> list[InputError]:

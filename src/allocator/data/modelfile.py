@@ -28,6 +28,7 @@ from allocator.data.numbers import number_style
 from allocator.data.overrides import (
     Number,
     Override,
+    Positive,
     Share,
     Strict,
 )
@@ -47,9 +48,9 @@ class SolverOptions(Strict):
 
     model_config = ConfigDict(defer_build=True)  # built when a model file is read
 
-    time_limit_s: Number | None = Field(default=None, gt=0)
-    primal_feasibility_tolerance: Number | None = Field(default=None, gt=0, lt=1e-3)
-    dual_feasibility_tolerance: Number | None = Field(default=None, gt=0, lt=1e-3)
+    time_limit_s: Positive | None = Field(default=None, gt=0)
+    primal_feasibility_tolerance: Positive | None = Field(default=None, gt=0, lt=1e-3)
+    dual_feasibility_tolerance: Positive | None = Field(default=None, gt=0, lt=1e-3)
 
     def highs(self) -> dict[str, float]:
         """As HiGHS option names."""
@@ -192,6 +193,9 @@ def model_of_text(path: Path, text: str) -> tuple[ModelFile, Path]:
         e = exc.errors()[0]
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e["loc"])
         where = where.removeprefix(".") or "the file"  # overrides[0].set_coefficient
+        ctx = e.get("ctx") or {}
+        if {"reason", "fix"} <= ctx.keys():  # a number's own fix (overrides._number), as the fix
+            raise UsageError(f"{path}: {where}: {ctx['reason']}. Fix: {ctx['fix']}") from None
         fix = "" if "Fix: " in e["msg"] else ". Fix: see models/baseline.yaml"
         raise UsageError(f"{path}: {where}: {e['msg']}{fix}") from None
     dataset = (path.resolve().parent / model.dataset).resolve()

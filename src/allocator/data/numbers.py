@@ -70,6 +70,23 @@ class NumberError(ValueError):
         self.fix = fix
 
 
+class TooSmallError(NumberError):
+    """A number not 0 yet under MIN_MAGNITUDE in size; where the field refuses 0 as well, the
+    reader that knows it gives the fix `too_small_fix(why)`, which does not offer 0."""
+
+    def __init__(self, shown: str) -> None:
+        super().__init__(f"'{shown}' is too small to tell from 0", too_small_fix())
+
+
+def too_small_fix(zero_refused: str | None = None) -> str:
+    """How to write a number too small to tell from 0: as 0 or at least MIN_MAGNITUDE in size,
+    or, where the field refuses 0 (`zero_refused`: why), at least MIN_MAGNITUDE only."""
+    least = f"a number of at least {MIN_MAGNITUDE:g} in size"
+    if zero_refused is None:
+        return f"write 0, or {least}"
+    return f"write {least} (0 is refused here: {zero_refused})"
+
+
 def _shown(text: str) -> str:
     """The cell as written, shortened so that a 5000-digit cell still gives a one-line message."""
     return text if len(text) <= 24 else text[:20] + "..."
@@ -124,7 +141,11 @@ def _ambiguous(num: str) -> bool:
 
 
 def check_magnitude(value: float, shown: str) -> float:
-    """The range every number must be in: finite, and 0 or at least MIN_MAGNITUDE in size."""
+    """The range every number must be in: finite, and 0 or at least MIN_MAGNITUDE in size.
+
+    Raises:
+        NumberError: not finite; `TooSmallError`: not 0 yet under MIN_MAGNITUDE in size.
+    """
     if math.isnan(value):
         raise NumberError(f"'{shown}' is not a finite number", "write a plain number such as 2.5")
     if math.isinf(value):
@@ -132,10 +153,7 @@ def check_magnitude(value: float, shown: str) -> float:
             f"'{shown}' is too large to be a number", "write a finite number such as 2.5"
         )
     if value != 0 and abs(value) < MIN_MAGNITUDE:
-        raise NumberError(
-            f"'{shown}' is too small to tell from 0",
-            f"write 0, or a number of at least {MIN_MAGNITUDE:g} in size",
-        )
+        raise TooSmallError(shown)
     return value
 
 

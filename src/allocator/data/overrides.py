@@ -16,10 +16,12 @@ from pydantic_core import PydanticCustomError
 from allocator.data.cellset import CellSet
 from allocator.data.numbers import (
     NumberError,
+    TooSmallError,
     check_magnitude,
     check_writing,
     parse_number,
     parse_share,
+    too_small_fix,
 )
 from allocator.errors import quoted
 
@@ -76,9 +78,10 @@ def after_words(source: str, overrides: Sequence[Override]) -> str:
     return f"after --set {named}{' and more' if len(sets) > 3 else ''}"
 
 
-def _number(value: object) -> float:
+def _number(value: object, zero_refused: str | None = None) -> float:
     """A model-file number by the rule of a CSV cell: finite, 0 or at least MIN_MAGNITUDE in
-    size, and, written as text, ASCII digits only (YAML reads `1e-400` or `'８５００'` as text)."""
+    size, and, written as text, ASCII digits only (YAML reads `1e-400` or `'８５００'` as text);
+    `zero_refused`: why the field refuses 0 too, so a number too small is not told to be 0."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise PydanticCustomError("number", "{shown} is not a number", {"shown": repr(value)})
     try:
@@ -89,12 +92,23 @@ def _number(value: object) -> float:
         return check_magnitude(float(value), str(value))
     except (ValueError, OverflowError) as exc:  # OverflowError: an int too large for a float
         fix = getattr(exc, "fix", "write a plain number such as 2.5")
+        if isinstance(exc, TooSmallError):
+            fix = too_small_fix(zero_refused)
         raise PydanticCustomError(
             "number", "{reason} ({fix})", {"reason": str(exc) or repr(value), "fix": fix}
         ) from None
 
 
 Number = Annotated[float, BeforeValidator(_number)]
+
+
+def _positive(value: object) -> float:
+    """A model-file number that must be above 0 (a solver option), by `_number`'s rule."""
+    return _number(value, "a solver option must be above 0")
+
+
+Positive = Annotated[float, BeforeValidator(_positive)]
+"""A model-file number above 0 (a solver option); the field's `gt=0` refuses 0 and below."""
 
 
 def _share(value: object) -> float:

@@ -1,34 +1,35 @@
 """Tables given as records of text cells -> validated rows -> `Inputs`, whatever the file format.
 
 The part of reading a dataset that a CSV folder (`inputs.py`) and a workbook (`workbook.py`) share:
-the header and cell rules, the words of a refused value, the assembly and cross-table checks of
-`Inputs`, and the reading limits. It imports neither reader, so neither imports the other
-(`inputs.load_inputs` hands a workbook to `workbook.load_workbook_inputs`).
+the header and cell rules (the words of a refused cell: `cellwords.py`), the assembly and
+cross-table checks of `Inputs`, and the reading limits. It imports neither reader, so neither
+imports the other (`inputs.load_inputs` hands a workbook to `workbook.load_workbook_inputs`).
 """
 
 from __future__ import annotations
 
 import difflib
 import functools
-import re
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 
 from allocator.data.audit import fact_problems
+from allocator.data.cellwords import explain, howto
 from allocator.data.checks import check_duplicates, reference_problems
 from allocator.data.levels import level_problems
 from allocator.data.numbers import (
     NumberError,
+    TooSmallError,
     check_writing,
-    current_style,
     parse_bool,
     parse_count,
     parse_money,
     parse_number,
     parse_percent,
     parse_share,
+    too_small_fix,
 )
 from allocator.data.ordering import canonical
 from allocator.data.plaintext import cells_problem, may_hold
@@ -52,25 +53,6 @@ _PARSERS = {
     "percent": parse_percent,
     "bool": parse_bool,
 }
-_HOWTO = {
-    "musd": "write an amount in US$ million such as 800, 1200, 2B or $800M",
-    "count": "write a number such as 12000 or 12K",
-    "share": "write a share between 0 and 1, such as 0.25 or 25%",
-    "percent": "write a percent from 0 to 100, such as 40, 40% or 0.4%",
-    "bool": "write yes or no",
-}
-"""How to write a cell of each unit: examples every number style reads (no thousands
-separator: an undeclared dataset refuses `1,200`), a decimal written in the dataset's style
-(`howto`)."""
-
-
-def howto(unit: str) -> str:
-    """`_HOWTO[unit]` with its decimal examples in the current number style (`0,25` in the
-    comma style, whose `.` groups thousands)."""
-    text = _HOWTO.get(unit, "write a plain number such as 2.5")
-    if current_style() != "comma":
-        return text
-    return re.sub(r"(?<=\d)\.(?=\d)", ",", text)
 
 
 def assemble_inputs(
@@ -195,8 +177,7 @@ def _row(file: str, number: int, cells: dict[str, str], model: type[Row]) -> Row
         try:
             values[name] = _cell_value(model, name, cell, cells)
         except ValueError as exc:
-            unit = _unit_of(model, name, cells)
-            fix = getattr(exc, "fix", None) or howto(str(unit))
+            fix = _fix_of(exc, model, name, cells)
             raise InputError(str(exc), file=file, row=number, column=name, fix=fix) from None
     try:
         return model.model_validate(values)
@@ -285,9 +266,19 @@ def read_cell(model: type[Row], column: str, text: str, cells: dict[str, str]) -
     try:
         return _cell_value(model, column, text, cells)
     except ValueError as exc:
-        unit = str(_unit_of(model, column, cells))
-        fix = getattr(exc, "fix", None) or howto(unit)
-        raise NumberError(str(exc), fix) from None
+        raise NumberError(str(exc), _fix_of(exc, model, column, cells)) from None
+
+
+def _fix_of(exc: ValueError, model: type[Row], column: str, cells: dict[str, str]) -> str:
+    """The fix of a cell of `model`'s `column` the number rule refuses: the rule's own (for a
+    number too small to tell from 0, 0 only where the row takes 0 there), else its unit's."""
+    if not isinstance(exc, TooSmallError):
+        return getattr(exc, "fix", None) or howto(str(_unit_of(model, column, cells)))
+    try:
+        _row("", 0, cells | {column: "0"}, model)
+    except InputError as zero:  # a problem of another column is that column's: named next
+        return too_small_fix(zero.reason if zero.column == column else None)
+    return too_small_fix()
 
 
 def _plain_float(cell: str) -> float | str:
@@ -299,30 +290,6 @@ def _plain_float(cell: str) -> float | str:
         raise
     except ValueError:
         return cell
-
-
-# Pydantic error types -> (what is wrong, fix); {v} is the cell as written, other keys its ctx.
-_EXPLAIN = {
-    "greater_than_equal": ("'{v}' is below the minimum {ge}", "use a value of at least {ge}"),
-    "greater_than": ("'{v}' is not above {gt}", "use a value above {gt}"),
-    "less_than_equal": (
-        "'{v}' is above the maximum {le}",
-        "use a value of at most {le} (limits: inputs/README.md)",
-    ),
-    "less_than": ("'{v}' is not below {lt}", "use a value below {lt}"),
-    "int_parsing": ("'{v}' is not a whole number", "write a whole number such as 0, 1 or 2"),
-    "int_from_float": ("'{v}' is not a whole number", "write a whole number such as 0, 1 or 2"),
-    "float_parsing": ("'{v}' is not a number", "write a plain number such as 2.5"),
-    "finite_number": ("'{v}' is not a finite number", "write a plain number such as 2.5"),
-    "literal_error": ("'{v}' is not allowed here", "use {expected}"),
-    "string_pattern_mismatch": (
-        "'{v}' is not a valid identifier",
-        "use letters, digits, _ - . and start with a letter",
-    ),
-    "string_too_long": ("'{v}' is longer than {max_length} characters", "shorten it"),
-    "missing": ("is empty but required", "fill in the cell (see inputs/README.md)"),
-}
-_BOUNDS = {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}
 
 
 def _validation_error(
@@ -347,7 +314,7 @@ def _validation_error(
             fix="correct the row (see inputs/README.md)",
         )
     column = str(err["loc"][0])
-    reason, fix = _explain(
+    reason, fix = explain(
         err, column, cells.get(column, "").strip(), _unit_of(model, column, cells)
     )
     return InputError(reason, file=file, row=number, column=column, fix=fix)
@@ -359,27 +326,7 @@ def explain_value(err: Any, column: str, shown: str, model: type[Row]) -> tuple[
     ctx = err.get("ctx") or {}
     if "fix" in ctx:  # a rule across the columns of the row (schema._rule)
         return err["msg"], str(ctx["fix"])
-    return _explain(err, column, shown, _unit_of(model, column))
-
-
-def _explain(err: Any, column: str, shown: str, unit: str | None) -> tuple[str, str]:
-    """What is wrong with one cell and how to fix it, in the user's words."""
-    kind = err["type"]
-    if unit == "share" and kind in _BOUNDS:
-        return f"'{shown}' is not a share between 0 and 1", howto("share")
-    if unit == "percent" and kind in _BOUNDS:
-        return f"'{shown}' is not a percent between 0 and 100", howto("percent")
-    if kind in ("int_parsing", "int_from_float") and column.endswith("year"):
-        return f"'{shown}' is not a year", "write the year as four digits, such as 2030"
-    if kind in _EXPLAIN:
-        reason, fix = _EXPLAIN[kind]
-        ctx = {
-            k: f"{v:g}" if isinstance(v, float) else str(v)
-            for k, v in (err.get("ctx") or {}).items()
-        }
-        return reason.format(**ctx, v=shown), fix.format(**ctx)
-    msg = err["msg"].removeprefix("Value error, ")
-    return (f"'{shown}': {msg}" if shown else msg), "correct the value (see inputs/README.md)"
+    return explain(err, column, shown, _unit_of(model, column))
 
 
 def _unit_of(model: type[Row], column: str, cells: dict[str, str] | None = None) -> str | None:

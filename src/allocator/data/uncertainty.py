@@ -63,7 +63,7 @@ def _bound(
     cell's upper limit."""
     t = text.strip()
     try:
-        if t.endswith("%") and t[:1] in "+-":
+        if relative(t):
             value = nominal * (1.0 + parse_number(t[:-1], {"": 1.0}) / 100.0)
         else:
             value = _READERS.get(_unit(*cell) or "", _plain)(t)
@@ -87,6 +87,12 @@ def _bound(
             fix=f"keep the range within {top:g} (limits: inputs/README.md)",
         )
     return value
+
+
+def relative(text: str) -> bool:
+    """Whether a bound is a relative change of the cell's value (`-20%`), not a value."""
+    t = text.strip()
+    return t.endswith("%") and t[:1] in "+-"
 
 
 def _plain(text: str) -> float:
@@ -164,12 +170,32 @@ def _csv_note(problem: InputError, why: str) -> str:
     return f"{problem} ({why})"
 
 
+WHY = "solve does not read uncertainty.csv: solving goes on"
+"""Why a command that does not read uncertainty.csv goes on past a broken row of it."""
+
+
 def uncertainty_notes(inp: Inputs, note: Callable[[InputError, str], str] = _csv_note) -> list[str]:
     """A warning per broken uncertainty.csv row, for commands that do not read the file
     (solve goes on), as facts.csv gets them; each begins with REFUSED. `note(problem, why)`
     words one (a workbook names its sheet and cell)."""
-    why = "solve does not read uncertainty.csv: solving goes on"
-    return [f"{REFUSED} {note(e, why)}" for e in uncertainty_problems(inp)]
+    return [f"{REFUSED} {note(e, WHY)}" for e in uncertainty_problems(inp)]
+
+
+Placed = Callable[[list[InputError]], list[InputError]]
+
+
+def renoted(inp: Inputs, place: Placed = list) -> Inputs:
+    """`inp` after overrides and --sets, its warnings on broken uncertainty.csv rows made anew:
+    a set may break a row (a value below a range's low given as a value) or mend one, and the
+    warnings made as the dataset was read are of the data before it. `place` names a problem
+    as the dataset names its tables (a workbook: sheet and cell)."""
+    old = [n for n in inp.notes if n.startswith(REFUSED)]
+    why = str(place([InputError(WHY)])[0])  # uncertainty.csv as the dataset names it
+    new = [f"{REFUSED} {e} ({why})" for e in place(uncertainty_problems(inp))]
+    if new == old:
+        return inp
+    kept = [n for n in inp.notes if not n.startswith(REFUSED)]
+    return inp.model_copy(update={"notes": (*kept, *new)})
 
 
 def params_of(inp: Inputs) -> list[Param]:
@@ -232,15 +258,17 @@ def _check_range(
     def bad(why: str, col: str, fix: str) -> InputError:
         return InputError(why, file="uncertainty.csv", row=u.line, column=col, fix=fix)
 
-    if low > high:
+    # one bound a value, the other a change of the value: the value empties the range
+    moved = relative(u.low) != relative(u.high)
+    if low > high and not moved:
         raise bad(f"low {low:g} is above high {high:g}", "low", "swap low and high")
     if not low - 1e-12 <= nominal <= high + 1e-12:
         where = f"{table}.csv row {row.line}" + (f", given by {set_by}" if set_by else "")
         raise bad(
             f"the range {low:g} to {high:g} does not contain the value {nominal:g} ({where})",
             "low",
-            f"give the {set_by.split()[0]} a value from {low:g} to {high:g}, or widen the range"
-            if set_by
+            f"give the {set_by.split()[0]} a value {_span(u, low, high)}, or widen the range"
+            if set_by and _outside(u, bounds)
             else "make low <= value <= high",
         )
     if low < 0:
@@ -254,6 +282,23 @@ def _check_range(
             "ref",
             f"give it a positive {column}, or drop the range",
         )
+
+
+def _outside(u: Uncertainty, bounds: tuple[float, float, float]) -> bool:
+    """Whether the value is past a bound of `u` that is a value, so another value mends it (a
+    relative bound that excludes the value, +10% as low, excludes every value)."""
+    low, nominal, high = bounds
+    return (low > nominal and not relative(u.low)) or (high < nominal and not relative(u.high))
+
+
+def _span(u: Uncertainty, low: float, high: float) -> str:
+    """The values a --set may give a cell whose range is `u`: between its bounds that are
+    values (a relative bound moves with the value)."""
+    if relative(u.low):
+        return f"of at most {high:g}"
+    if relative(u.high):
+        return f"of at least {low:g}"
+    return f"from {low:g} to {high:g}"
 
 
 MAX_SEED = 2**32 - 1

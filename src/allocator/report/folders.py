@@ -10,7 +10,6 @@ nothing else, so a dataset, a home folder or a run the user added notes to is ne
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import stat
@@ -77,15 +76,18 @@ def marked_files(folder: Path, command: str | None = None) -> set[str] | None:
 def _mark(folder: Path, command: str | None = None) -> dict[str, Any] | None:
     """run.json's `written_by` entry of `folder` (by `command`, if given), its file names
     checked; None when the folder carries no such run.json."""
+    from allocator.report.jsonfile import read_json
+
     path = folder / "run.json"
     try:
         # a run.json borrowed from elsewhere (a link) proves nothing, and a FIFO or a device
-        # would never end (a FIFO waits for a writer); a huge one is no run.json of allocator's
+        # would never end (a FIFO waits for a writer); a huge or deeply nested one, or one that
+        # is no JSON, is no run.json of allocator's
         found = os.lstat(path)
         if not stat.S_ISREG(found.st_mode) or found.st_size > MAX_RUN_JSON:
             return None
-        info = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+        info = read_json(path, "")
+    except (OSError, UsageError):
         return None
     mark = info.get(MARKER) if isinstance(info, dict) else None
     if not isinstance(mark, dict) or mark.get("program") != "allocator":

@@ -5,7 +5,6 @@ writes refused in one line naming file, row and column.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -77,16 +76,15 @@ def read_run_json(folder: Path, fix: str) -> dict[str, Any]:
     through `runs.record.read_record`, `compare`'s run folders, `report`).
 
     Raises:
-        UsageError: no run.json, one that is not JSON, or one that is not a JSON object; each
-            message ends with `fix`.
+        UsageError: no run.json, one that `jsonfile.read_json` refuses (too large, nested too
+            deep, not JSON), or one that is not a JSON object; each message ends with `fix`.
     """
+    from allocator.report.jsonfile import read_json
+
     path = folder / "run.json"
     if not path.is_file():
         raise UsageError(f"{folder} has no run.json. {fix}")
-    try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, OSError) as exc:
-        raise UsageError(f"{path} cannot be read as JSON ({exc}). {fix}") from None
+    info = read_json(path, fix)
     if not isinstance(info, dict):
         raise UsageError(f"{path} is not a run record (a JSON object). {fix}")
     return info

@@ -89,13 +89,12 @@ def run_relied(inp: Inputs, run: Path, overrides: Sequence[Override] = ()) -> di
 def record_relied(folder: Path, block: dict[str, Any] | None) -> None:
     """`block` as `relied_on` of the run.json in `folder` (a sweep's, written before its
     samples), so its page, and `allocator report`'s rebuild of it, counts the rows."""
-    import json
-
+    from allocator.report.readback import read_run_json
     from allocator.report.write import json_text, write_text_atomic
+    from allocator.studies.sweepfolder import AGAIN
 
-    path = folder / "run.json"
-    info = json.loads(path.read_text(encoding="utf-8"))
+    info = read_run_json(folder, AGAIN)
     if block is None or info.get("relied_on") == block:
         return
     info["relied_on"] = block
-    write_text_atomic(path, json_text(info) + "\n")
+    write_text_atomic(folder / "run.json", json_text(info) + "\n")

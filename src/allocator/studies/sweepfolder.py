@@ -75,13 +75,17 @@ def finish_tables(folder: Path) -> pd.DataFrame:
     return table
 
 
+AGAIN = "Fix: run the sweep again into another --out"
+"""The fix when a sweep's own run.json, written as it starts, cannot be read back at its end."""
+
+
 def record_blocks(folder: Path, blocks: dict[str, Any]) -> None:
     """run.json of a study folder with `blocks` added (a sweep's `spec`)."""
+    from allocator.report.readback import read_run_json
     from allocator.report.write import json_text, write_text_atomic
 
-    path = folder / "run.json"
-    info = json.loads(path.read_text(encoding="utf-8")) | blocks
-    write_text_atomic(path, json_text(info) + "\n")
+    info = read_run_json(folder, AGAIN) | blocks
+    write_text_atomic(folder / "run.json", json_text(info) + "\n")
 
 
 def record_digests(folder: Path, command: str, files: tuple[str, ...]) -> dict[str, Any]:
@@ -91,10 +95,11 @@ def record_digests(folder: Path, command: str, files: tuple[str, ...]) -> dict[s
     stream in, run.json records none (`sweepguard.mark_folder`): the tables grow by design.
     Returns run.json's content."""
     from allocator.report.folders import MARKER, file_digests, marker
+    from allocator.report.readback import read_run_json
     from allocator.report.write import json_text, write_text_atomic
 
     path = folder / "run.json"
-    info: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    info = read_run_json(folder, AGAIN)
     names = [n for n in files if n != "run.json" and os.path.lexists(folder / n)]
     info[MARKER] = marker(command, files, file_digests(folder, names))
     write_text_atomic(path, json_text(info) + "\n")
@@ -214,9 +219,11 @@ def differences(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
 
 
 def _recorded(folder: Path) -> dict[str, Any] | None:
+    from allocator.report.jsonfile import read_json
+
     try:
-        record = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        record = read_json(folder / "sweep.json", "")
+    except UsageError:  # none, too large, nested too deep or no JSON: it records nothing
         return None
     found = record.get("fingerprint") if isinstance(record, dict) else None
     return found if isinstance(found, dict) else None

@@ -6,7 +6,6 @@ program how often funded and its range; the units follow the sweep's measure.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -74,11 +73,14 @@ def summarise(folder: Path) -> pd.DataFrame:
 
 def _record(folder: Path) -> dict[str, Any]:
     """The sweep's sweep.json; empty if it cannot be read."""
+    from allocator.errors import UsageError
+    from allocator.report.jsonfile import read_json
+
     try:
-        record: dict[str, Any] = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        record = {}
-    return record
+        record = read_json(folder / "sweep.json", "")
+    except UsageError:
+        return {}
+    return record if isinstance(record, dict) else {}
 
 
 def _outcome_rows(
