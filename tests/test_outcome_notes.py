@@ -19,7 +19,8 @@ def _expected_pools(tables, sol, sector: str) -> str:
     pairs = sorted(set(zip(mine["pool"], mine["phase"], strict=True)))
     rows = sol.rows[sol.rows["family"] == "budget"]
     columns = ("gain_of_one_unit_up", "gain_per_unit_up", "up_holds_for")
-    up = {(p, ph): r for p, ph, *r in zip(rows["pool"], rows["phase"], *map(rows.get, columns))}
+    values = zip(rows["pool"], rows["phase"], *map(rows.get, columns), strict=True)
+    up = {(p, ph): r for p, ph, *r in values}
     said = []
     for p, ph in (k for k in pairs if k in up):
         whole, rate, holds = up[(p, ph)]

@@ -46,9 +46,7 @@ def explained(
     return err.with_infeasibility(records, explain(records, book, inp))
 
 
-def explain(
-    found: Infeasibility, book: str | None = None, inp: Inputs | None = None
-) -> list[str]:
+def explain(found: Infeasibility, book: str | None = None, inp: Inputs | None = None) -> list[str]:
     """Lines for the terminal: the conflicting set, then the smallest relaxation; each input
     place in the words of the dataset the user has: a workbook `book` (plan.xlsx) by sheet.
     With the dataset `inp`, a row whose bound is computed from the cell it names (a market:
