@@ -58,7 +58,7 @@ NUMBER_COLUMNS = {
     "shadow_prices": ("shadow_price",),
 }
 """The columns of each run table that compare reads as numbers."""
-ROOM_COLUMNS = ("sense", "holds_for_unit", *UNITS)
+ROOM_COLUMNS = ("sense", *UNITS)
 """The columns of shadow_prices.csv from which compare shows what one unit more room buys
 (`rates.room`); a table without them (an older allocator's) shows its shadow prices."""
 KEY_COLUMNS = ("section", "metric", "unit")
@@ -332,12 +332,8 @@ def _room_of(prices: pd.DataFrame) -> dict[str, tuple[float, str]]:
     if not set(ROOM_COLUMNS) <= set(prices.columns):
         pairs = zip(prices["shadow_price"].astype(float), prices["unit"].astype(str), strict=True)
         return dict(zip(names, pairs, strict=True))
-    units = (
-        f"{unit.rpartition(' per ')[0] or unit} from one more {per or 'unit'} of room"
-        for unit, per in zip(
-            prices["unit"].astype(str), prices["holds_for_unit"].fillna("").astype(str), strict=True
-        )
-    )
+    said = (unit.rpartition(" per ") for unit in prices["unit"].astype(str))
+    units = (f"{obj} from one more {per} of room" if obj else per for obj, _, per in said)
     return dict(zip(names, zip(room(prices).tolist(), units, strict=True), strict=True))
 
 
