@@ -131,11 +131,6 @@ def test_a_categorys_exports_with_a_base_stay_within_its_reachable_market(tmp_pa
 # as the worth of a whole musd, with no amount it holds for.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hunt18: outcomes.csv's note says one more musd of korea phase3 is worth 5.3 jobs; "
-    "solve on the moved data gives 0.53",
-)
 def test_the_above_target_note_says_what_one_more_musd_gives(tmp_path, baseline_solve):
     import json
 
@@ -162,11 +157,6 @@ def test_the_above_target_note_says_what_one_more_musd_gives(tmp_path, baseline_
 # rows by the list's ranking but shows each row's `shadow_price`.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hunt18: compare shows a cap's dual (23.2 jobs per musd) as its price where one more "
-    "musd buys 9.2",
-)
 def test_compare_shows_what_one_more_unit_of_a_listed_limit_buys(tmp_path, baseline_solve):
     run, printed = baseline_solve
     cap = _rows(run / "shadow_prices.csv")["program_cap(electronics_assembly)"]
@@ -190,11 +180,6 @@ def test_compare_shows_what_one_more_unit_of_a_listed_limit_buys(tmp_path, basel
 # with the place of the cell behind it.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hunt18: an infeasible plan's fix tells to write 40 into a target_pct cell that holds "
-    "90 and must become 80",
-)
 def test_an_infeasible_share_targets_fix_names_the_cells_own_values(tmp_path):
     shares = DATA / "shares"
     fixed, _ = _solve(

@@ -1,6 +1,7 @@
 """outcomes.csv's note on a sector far above its target (`report.outcomes._why_above`): the
-pools and phases that pay for the sector, each with its budget's shadow price, recomputed here
-from the allocation table and the budget rows by independent code. The pools and prices are read
+pools and phases that pay for the sector, each with what one more musd of its budget buys (the
+whole musd, then the rate up and the amount it holds for), recomputed here from the allocation
+table and the budget rows by independent code. The pools and prices are read
 once for every note (`_Paying`), not once a sector (issue 30: at 1e6 nonzeros each note
 re-filtered 70,000 allocation rows)."""
 
@@ -17,19 +18,25 @@ def _expected_pools(tables, sol, sector: str) -> str:
     mine = alloc[alloc["sector"] == sector]
     pairs = sorted(set(zip(mine["pool"], mine["phase"], strict=True)))
     rows = sol.rows[sol.rows["family"] == "budget"]
-    price = {
-        (p, ph): v
-        for p, ph, v in zip(rows["pool"], rows["phase"], rows["shadow_price"], strict=True)
-    }
-    return ", ".join(
-        f"{p} {ph} ({price[(p, ph)]:.4g} jobs per musd)" for p, ph in pairs if (p, ph) in price
-    )
+    columns = ("gain_of_one_unit_up", "gain_per_unit_up", "up_holds_for")
+    values = zip(rows["pool"], rows["phase"], *map(rows.get, columns), strict=True)
+    up = {(p, ph): r for p, ph, *r in values}
+    said = []
+    for p, ph in (k for k in pairs if k in up):
+        whole, rate, holds = up[(p, ph)]
+        rest = (whole - rate * holds) / (1 - holds)  # every paying budget's rate holds < 1 musd
+        rest = 0.0 if abs(rest) < 1e-9 * max(1.0, abs(rate)) else rest  # the re-solve's noise
+        said.append(
+            f"{p} {ph}, one more musd: {whole:+,.4g} jobs ({rate:+,.4g} jobs per musd for the "
+            f"first {holds:,.6g} musd, then {rest + 0.0:+,.4g} jobs per musd on average)"
+        )
+    return "; ".join(said)
 
 
 def test_each_note_names_the_paying_pools_and_their_prices() -> None:
     """The baseline: aerospace and materials_chemicals are over 25% above their 2040 targets;
     each note lists exactly the (pool, phase) pairs the allocation funds for the sector, sorted,
-    with the budget's shadow price (4 significant digits), and nothing for other rows."""
+    with what one more musd of it buys, and nothing for other rows."""
     _, sol, tables = solved(str(BASELINE))
     out = tables["outcomes"]
     noted = out[out["note"] != ""]
@@ -37,10 +44,11 @@ def test_each_note_names_the_paying_pools_and_their_prices() -> None:
     assert set(noted["dimension"]) == {"sector"}
     assert set(noted["year"]) == {2040}
     for member, note in zip(noted["member"], noted["note"], strict=True):
-        listed = re.search(r"shadow price: (.*)\) have no better use", note)
+        listed = re.search(r"the pools that pay for it \((.*)\) have no better use", note)
         assert listed is not None, note
         assert listed.group(1) == _expected_pools(tables, sol, member)
-        assert "(5.3 jobs per musd)" in listed.group(1)  # the phase-3 budgets' price
+        assert "+0.53 jobs (+5.3 jobs per musd" in listed.group(1)  # the phase-3 budgets'
+        assert "shadow price" not in note
 
 
 def test_the_pools_are_read_once_for_all_notes(monkeypatch) -> None:

@@ -6,10 +6,13 @@ It reads the solver's records (`model.solution.Infeasibility`), never the LP.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from allocator.errors import InfeasibleError
-from allocator.model.families import unit_of
+from allocator.model.families import family_of, unit_of
 from allocator.model.families import words as words_of
 from allocator.model.solution import Conflict, Infeasibility, Place, Relaxation
 from allocator.report.assumed import book_of, cited_words, row_place
@@ -40,24 +43,69 @@ def explained(
         if book is None or not err.details:
             return err
         return err.with_infeasibility(records, [cited_words(book, d) for d in err.details])
-    return err.with_infeasibility(records, explain(records, book))
+    return err.with_infeasibility(records, explain(records, book, inp))
 
 
-def explain(found: Infeasibility, book: str | None = None) -> list[str]:
+def explain(found: Infeasibility, book: str | None = None, inp: Inputs | None = None) -> list[str]:
     """Lines for the terminal: the conflicting set, then the smallest relaxation; each input
-    place in the words of the dataset the user has: a workbook `book` (plan.xlsx) by sheet."""
+    place in the words of the dataset the user has: a workbook `book` (plan.xlsx) by sheet.
+    With the dataset `inp`, a row whose bound is computed from the cell it names (a market:
+    market_musd x max_share; a ramp: max_annual_share x cap_musd; a share: target_pct less
+    today's share) says the cell's own values (`cell_of`); without it, the row's bounds."""
     lines = []
     if found.conflicts:
         lines.append(
             "These constraints conflict (an irreducible infeasible subset: without any "
             "one of them the rest can be met):"
         )
-        lines += [line for c in found.conflicts if (line := _conflict_line(c, book))]
+        lines += [line for c in found.conflicts if (line := _conflict_line(c, book, inp))]
     else:
         lines.append("HiGHS found no irreducible infeasible subset for this model.")
     if found.relaxation:
-        lines += _relaxation_lines(found, book)
+        lines += _relaxation_lines(found, book, inp)
     return lines
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The input cell a row's bound is computed from: bound = value x factor + offset."""
+
+    value: float
+    factor: float = 1.0
+    offset: float = 0.0
+    how: str = ""
+    """How the bound is made of the cell, e.g. `max_annual_share x cap_musd 100`."""
+
+    def at(self, bound: float) -> float:
+        """The cell's value that gives the row this bound."""
+        return (bound - self.offset) / self.factor
+
+
+def cell_of(inp: Inputs, family: str, labels: Mapping[str, Any], bound: float) -> Cell | None:
+    """The cell behind a row whose `bound` is not the cell's value itself, else None (no input
+    row, no number there, or the bound is the cell). A family that declares a `scale`
+    (`declare.Family`) multiplies the cell by the input row's other `rhs`/`scale` columns
+    (ramps, markets); any other adds a constant to it (a processing share's row is
+    target_pct - today_pct)."""
+    fam = family_of(family)
+    source = fam.source
+    row = None if source is None else source.row(inp, labels)
+    value = getattr(row, source.column, None) if source is not None else None
+    if source is None or not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    if value == bound:
+        return None
+    column = source.column
+    if fam.scale is not None:
+        named = [c.partition(".")[2] for c in fam.rhs] + [fam.scale]
+        others = [(c, float(getattr(row, c))) for c in named if c != column]
+        factor = math.prod(v for _, v in others)
+        if not others or factor == 0:
+            return None
+        how = " x ".join([column] + [f"{c} {v:,.6g}" for c, v in others])
+        return Cell(float(value), factor=factor, how=how)
+    offset = bound - float(value)
+    return Cell(float(value), offset=offset, how=f"{column} {'-+'[offset > 0]} {abs(offset):,.6g}")
 
 
 def place_words(place: Place, book: str | None = None) -> str:
@@ -76,13 +124,16 @@ def place_words(place: Place, book: str | None = None) -> str:
     return f"{at}, column {place.column}"
 
 
-def _conflict_line(c: Conflict, book: str | None = None) -> str:
+def _conflict_line(c: Conflict, book: str | None = None, inp: Inputs | None = None) -> str:
     """A conflicting row or column bound in words; empty for a column's lower bound of 0 (money
-    is never negative: true of every variable, not worth a line)."""
+    is never negative: true of every variable, not worth a line). A row computed from the cell
+    it names says what the cell holds and how the bound is made of it."""
     op = "<=" if c.side == "upper" else ">="
     if not c.is_column:
         words = f"{words_of(c.family, c.labels)} {op} {c.bound:,.6g} {unit_of(c.family, c.labels)}"
-        return f"  - {c.constraint}: {words.rstrip()} ({place_words(c.place, book)})"
+        cell = None if inp is None else cell_of(inp, c.family, c.labels, c.bound)
+        holds = "" if cell is None else f", which holds {cell.value:,.6g}; the bound is {cell.how}"
+        return f"  - {c.constraint}: {words.rstrip()} ({place_words(c.place, book)}{holds})"
     if c.side == "lower" and c.bound == 0:
         return ""
     window = c.family == "invest" and c.bound == 0
@@ -90,7 +141,9 @@ def _conflict_line(c: Conflict, book: str | None = None) -> str:
     return f"  - {c.constraint}: {what} ({place_words(c.place, book)})"
 
 
-def _relaxation_lines(found: Infeasibility, book: str | None = None) -> list[str]:
+def _relaxation_lines(
+    found: Infeasibility, book: str | None = None, inp: Inputs | None = None
+) -> list[str]:
     """The least relaxation: a header with its total, then one line per change."""
     rows = any(not c.is_column for c in found.conflicts)
     scope = "of the rows above" if rows and not found.outside else "of the data"
@@ -104,15 +157,24 @@ def _relaxation_lines(found: Infeasibility, book: str | None = None) -> list[str
             "than one conflict, so this change also moves rows outside that set, marked "
             "'outside the set above')"
         )
-    return lines + [_change_line(r, book) for r in found.relaxation]
+    return lines + [_change_line(r, book, inp) for r in found.relaxation]
 
 
-def _change_line(r: Relaxation, book: str | None = None) -> str:
-    """One change of the relaxation in words, with its input place."""
+def _change_line(r: Relaxation, book: str | None = None, inp: Inputs | None = None) -> str:
+    """One change of the relaxation in words, with its input place: the cell's own value before
+    and after (what `--set` of that cell takes), and for a row that is the cell times other
+    numbers, the row's new bound and how it is made first. A change of a percentage is in
+    percentage points."""
     verb = "raise" if r.side == "upper" else "lower"
     mark = "; outside the set above" if r.outside_set else ""
+    unit = unit_of(r.family, r.labels)
+    by = "percentage points" if unit == "percent" else unit
+    cell = None if inp is None else cell_of(inp, r.family, r.labels, r.old)
+    before, after, row = r.old, r.new, ""
+    if cell is not None:
+        before, after = cell.value, cell.at(r.new)
+        row = f", to {r.new:,.6g} {unit} ({cell.how})" if cell.factor != 1 else ""
     return (
         f"  - {verb} {r.constraint} ({words_of(r.family, r.labels)}) by {r.amount:,.6g} "
-        f"{unit_of(r.family, r.labels)}: from {r.old:,.6g} to {r.new:,.6g} "
-        f"({place_words(r.place, book)}{mark})"
+        f"{by}{row}: from {before:,.6g} to {after:,.6g} ({place_words(r.place, book)}{mark})"
     )

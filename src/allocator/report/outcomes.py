@@ -9,14 +9,16 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import repeat
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import pandas as pd
 
 from allocator.data.levels import base_of, counted_jobs
 from allocator.data.schema import Inputs
 from allocator.data.shares import share_of
+from allocator.model.families import per_unit
 from allocator.model.solution import Solution
+from allocator.report.rates import one_sided, rate_words
 
 
 def capital_by_program(inp: Inputs, alloc: pd.DataFrame) -> dict[tuple[str, int], float]:
@@ -91,13 +93,14 @@ ABOVE_TARGET = 0.25
 
 class _Paying:
     """Which pools and phases pay for each sector (the allocation's rows), and each budget
-    row's shadow price: read once, on the first note that needs them (`_why_above`), not once
-    a sector (at 1e6 nonzeros a note each re-filtered 70,000 allocation rows)."""
+    row's shadow price and one-sided columns: read once, on the first note that needs them
+    (`_why_above`), not once a sector (at 1e6 nonzeros a note each re-filtered 70,000
+    allocation rows)."""
 
     def __init__(self, sol: Solution, alloc: pd.DataFrame) -> None:
         self.sol, self.alloc = sol, alloc
         self._pools: dict[str, list[tuple[str, str]]] | None = None
-        self._price: dict[tuple[str, str], float] | None = None
+        self._price: dict[tuple[str, str], tuple[float, Any]] | None = None
 
     def pools(self, sector: str) -> list[tuple[str, str]]:
         """The sector's (pool, phase) pairs, sorted."""
@@ -109,40 +112,52 @@ class _Paying:
             self._pools = {sec: sorted(pairs) for sec, pairs in pools.items()}
         return self._pools.get(sector, [])
 
-    def price(self) -> dict[tuple[str, str], float]:
-        """Each budget row's shadow price by (pool, phase)."""
+    def price(self) -> dict[tuple[str, str], tuple[float, Any]]:
+        """Each budget row's shadow price and its one-sided columns (`rates.one_sided`, as
+        shadow_prices.csv holds them) by (pool, phase)."""
         if self._price is None:
             rows = self.sol.rows
-            budget = rows[rows["family"] == "budget"]
+            at = (rows["family"] == "budget").to_numpy()
+            sides = one_sided(self.sol)[at].itertuples(index=False)
+            budget = rows[at]
             columns = (budget[c].tolist() for c in ("pool", "phase", "shadow_price"))
             self._price = {
-                (pool, phase): float(price) for pool, phase, price in zip(*columns, strict=True)
+                (pool, phase): (float(price), side)
+                for pool, phase, price, side in zip(*columns, sides, strict=True)
             }
         return self._price
 
 
 def _why_above(inp: Inputs, paying: _Paying, r: OutcomeRow) -> str:
     """Why a sector's jobs in the last milestone year are more than `ABOVE_TARGET` above its
-    target: which pools pay, what their money is worth at the margin, and the tranche its returns
-    are in; else empty."""
+    target: which pools pay, what one more musd of each buys (`_one_more`), and the tranche its
+    returns are in; else empty."""
     target, jobs = r["jobs_target"], float(r["jobs"])
     if r["dimension"] != "sector" or r["year"] != inp.last_milestone:
         return ""  # ahead of an earlier milestone's target is not money a sector cannot use
     if not target or jobs <= (1 + ABOVE_TARGET) * float(target):
         return ""
     sector = str(r["member"])
-    price, unit = paying.price(), paying.sol.objective_unit
+    price, unit = paying.price(), per_unit(paying.sol.objective_unit, "musd")
     paid = [key for key in paying.pools(sector) if key in price]
-    if any(math.isnan(price[key]) for key in paid):  # a plan without duals (an alternative)
+    if any(math.isnan(price[key][0]) for key in paid):  # a plan without duals (an alternative)
         return _why_above_unpriced(inp, r, [f"{pool} {phase}" for pool, phase in paid])
-    pools = ", ".join(
-        f"{pool} {phase} ({price[(pool, phase)]:.4g} {unit} per musd)" for pool, phase in paid
+    pools = "; ".join(
+        f"{pool} {phase}, {_one_more(price[(pool, phase)][1], unit)}" for pool, phase in paid
     )
     return (
-        f"{_above(r)}: the pools that pay for it "
-        f"(with what one more musd of each is worth, the budget's shadow price: {pools or 'none'}) "
+        f"{_above(r)}: the pools that pay for it ({pools or 'none'}) "
         f"have no better use for that money{_tranche(inp, sector)}"
     )
+
+
+def _one_more(side: Any, unit: str) -> str:
+    """What one more musd of a budget buys, as the terminal's list says it (`rates.rate_words`):
+    the whole musd as `allocator solve` on the data moved gives it, then the rate at the margin
+    and the amount it holds for; where the whole musd is not computed (a budget no report
+    lists), the rate and its amount alone. Never the dual alone: it may hold for 0.1 musd."""
+    up_only = side._replace(loss_of_one_unit_down=math.nan)  # the down side is not quoted
+    return rate_words(up_only, unit)[0]
 
 
 def _why_above_unpriced(inp: Inputs, r: OutcomeRow, pools: list[str]) -> str:

@@ -17,14 +17,15 @@ Sections, in this order:
 - `sector x phase`: `<sector> / <phase>` (US$ million), the sum of `allocation.invest_musd`
   (`reports.sector_by_phase`), for every pair that is non-zero in any view (0 where a view has
   none); by sector, then phases in time order (by the first year any view invests in them).
-- `shadow prices`: each view's five rows with the largest |shadow_price|
-  (`reports.top_shadow_prices`: prices of at least `reports.ZERO_PRICE`; ties by constraint name,
-  as `allocator solve` prints them), the first view's in rank order, then the
-  ones later views add. The metric is the constraint's name in `model.lp`; every view shows its
-  own price for that row (blank if the row is not in its LP). A price is in the objective's unit
-  per unit of the right-hand side, so it depends on the view's objective: `unit` is the common
-  unit when the views agree, else each unit followed by the views it applies to, e.g.
-  `jobs per musd (A); musd per musd (B)`.
+- `shadow prices`: each view's five limits whose room buys the most
+  (`rates.top_shadow_prices`: at least `rates.ZERO_PRICE`; ties by constraint name, as `allocator
+  solve` lists them), the first view's in rank order, then the ones later views add. The metric
+  is the constraint's name in `model.lp`; every view shows what one unit more room of that row
+  buys in its plan (`_room_of`: one more unit of a `<=` limit, one less of a `>=` one, as
+  `allocator solve` on the data moved gives it), never the shadow price (the rate at the margin,
+  which may hold for a thousandth of a unit); blank if the row is not in its LP or its run did not
+  compute it (a row outside the 24 it ranks). `unit` says so, e.g. `jobs from one more musd of
+  room`: the common unit when the views agree, else each unit followed by the views it applies to.
 - `largest differences`: the ten programs whose `allocation_by_phase.total_musd` differs most
   between views (max - min, a program missing from a view counts 0 there but shows blank), ties by
   program name; programs that differ by less than 1e-9 of their funding are not listed.
@@ -44,7 +45,7 @@ import pandas as pd
 
 from allocator.errors import UsageError
 from allocator.report.csvtext import write_csv
-from allocator.report.rates import top_shadow_prices
+from allocator.report.rates import RATES, UNITS, room, top_shadow_prices
 from allocator.report.readback import TEXT_COLUMNS, read_run_json, read_table, refuse_two_stage
 from allocator.report.tables import phases_in_time_order, sector_by_phase
 from allocator.report.write import write_workbook
@@ -57,6 +58,9 @@ NUMBER_COLUMNS = {
     "shadow_prices": ("shadow_price",),
 }
 """The columns of each run table that compare reads as numbers."""
+ROOM_COLUMNS = ("sense", *UNITS)
+"""The columns of shadow_prices.csv from which compare shows what one unit more room buys
+(`rates.room`); a table without them (an older allocator's) shows its shadow prices."""
 KEY_COLUMNS = ("section", "metric", "unit")
 SECTIONS = ("objective", "outcomes", "sector x phase", "shadow prices", "largest differences")
 TOP_PRICES = 5
@@ -103,10 +107,17 @@ def load_run(folder: Path) -> RunView:
         path = folder / f"{name}.csv"
         if not path.is_file():
             raise UsageError(f"run folder {folder} has no {name}.csv. {again} --force")
-        tables[name] = _read_table(path, again)
-        _numbers(tables[name], path, NUMBER_COLUMNS[name], again)
+        table = tables[name] = _read_table(path, again)
+        _numbers(table, path, _number_columns(name, table), again)
     label = folder.name or folder.resolve().name
     return view_of(label, info, tables, where=str(folder))
+
+
+def _number_columns(name: str, table: pd.DataFrame) -> tuple[str, ...]:
+    """`NUMBER_COLUMNS` of a table, and shadow_prices' rates and whole units where it has them
+    (an older allocator's run folder may not)."""
+    extra = (*RATES, *UNITS) if name == "shadow_prices" else ()
+    return NUMBER_COLUMNS[name] + tuple(c for c in extra if c in table.columns)
 
 
 def _numbers(frame: pd.DataFrame, path: Path, columns: tuple[str, ...], again: str) -> None:
@@ -306,19 +317,24 @@ def _price_rows(views: list[RunView], labels: list[str]) -> list[Row]:
         prices = v.tables["shadow_prices"]
         top = [str(c) for c in top_shadow_prices(prices, TOP_PRICES)["constraint"]]
         names += [c for c in top if c not in names]
-        lookups.append(
-            {
-                str(c): (float(p), str(u))
-                for c, p, u in prices[["constraint", "shadow_price", "unit"]].itertuples(
-                    index=False
-                )
-            }
-        )
+        lookups.append(_room_of(prices))
     rows = []
     for name in names:
         found = [lk.get(name) for lk in lookups]
         rows.append((name, _price_unit(labels, found), [NAN if f is None else f[0] for f in found]))
     return rows
+
+
+def _room_of(prices: pd.DataFrame) -> dict[str, tuple[float, str]]:
+    """Each row's (value, unit) in the list: what one unit more room buys (`rates.room`), with
+    its unit; a table without `ROOM_COLUMNS` (an older allocator's) its shadow prices."""
+    names = prices["constraint"].astype(str)
+    if not set(ROOM_COLUMNS) <= set(prices.columns):
+        pairs = zip(prices["shadow_price"].astype(float), prices["unit"].astype(str), strict=True)
+        return dict(zip(names, pairs, strict=True))
+    said = (unit.rpartition(" per ") for unit in prices["unit"].astype(str))
+    units = (f"{obj} from one more {per} of room" if obj else per for obj, _, per in said)
+    return dict(zip(names, zip(room(prices).tolist(), units, strict=True), strict=True))
 
 
 def _price_unit(labels: list[str], found: list[tuple[float, str] | None]) -> str:
