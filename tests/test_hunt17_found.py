@@ -126,9 +126,6 @@ def test_the_order_of_sets_and_overrides_does_not_decide_refused_or_solved(tmp_p
 # only "Wrote OUT: ..." (cli/render.py:260, cli/freedom.py:83, and alike in commands.py,
 # core.py, sweeping.py, replan.py), the same line as for a new folder: the planner is not told
 # that a run of theirs is gone, nor which.
-@pytest.mark.xfail(
-    strict=True, reason="hunt17: --force replaces an earlier run and says only 'Wrote OUT'"
-)
 @pytest.mark.parametrize("command", ["solve", "alternatives"])
 def test_force_says_which_earlier_run_it_replaced(tmp_path, command):
     data = shutil.copytree(DATA / "greedy", tmp_path / "inputs" / "greedy")

@@ -205,12 +205,33 @@ def atomic_run_dir(
         try:
             with output_faults(path, label):
                 yield tmp
+                earlier = earlier_run(path)
                 with signals_held():
                     _replace(tmp, path, force, sources, label)
                     placed(path)  # an interrupt from here on must not deny it
+                if earlier:
+                    say(f"--force replaced {path}: the earlier {earlier}")
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+
+
+def earlier_run(path: Path) -> str | None:
+    """What a run folder at `path` holds, in words (`allocator solve run, objective jobs`), or
+    None where there is none (no folder, an empty one): what --force is about to replace."""
+    if not path.is_dir() or is_empty_dir(path):
+        return None
+    from allocator.report.jsonfile import read_json
+
+    try:
+        record = read_json(path / "run.json", "")
+    except UsageError:
+        return "run"
+    record = record if isinstance(record, dict) else {}
+    command = (record.get("written_by") or {}).get("command")
+    objective = (record.get("objective") or {}).get("name")
+    said = f"allocator {command} run" if isinstance(command, str) else "run"
+    return f"{said}, objective {objective}" if isinstance(objective, str) else said
 
 
 @contextmanager
