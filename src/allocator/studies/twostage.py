@@ -41,7 +41,9 @@ from allocator.solver.passes import apply_options, optimum, solve_pass
 from allocator.solver.status import Status
 from allocator.studies.scenariopool import ScenarioArrays
 from allocator.studies.sweep import SampleModel
+from allocator.studies.twostagefit import refuse_unfit
 from allocator.studies.twostageplan import Extensive, TwoStage, now_columns
+from allocator.studies.twostageprices import CommitmentPrices, price_commitments
 
 NOW = "decide_now"
 """The family of the shared columns and of the non-anticipativity rows."""
@@ -224,7 +226,29 @@ def solve_two_stage(
         else:
             result = here_and_now(model, values, phases, cvar)
         evaluate_scenarios(pool, result, values, nominal)
+    result.prices = commitment_prices(model, values, result, cvar)
     return result
+
+
+def commitment_prices(
+    model: SampleModel, values: np.ndarray, result: TwoStage, cvar: Cvar | None
+) -> CommitmentPrices:
+    """What one more and one less US$ million of each commitment changes, re-solved on the
+    plan's deterministic equivalent (built for it after progressive hedging, which has none):
+    `twostageprices.price_commitments`."""
+    ext = result.extensive
+    if ext is None:
+        arrays = ScenarioArrays(model)
+        ext = extensive_form([arrays.lp(v) for v in values], result.now, model.solver)
+
+    def alone(k: int, value: float) -> list[float | None]:
+        at = np.array(result.committed, dtype=float)
+        at[k] = value
+        found = [_best(model, np.asarray(v, dtype=float), (result.now, at)) for v in values]
+        return [None if f is None else f[0] for f in found]
+
+    coupled = cvar is not None or "shortfall" in ext.lp.costs
+    return price_commitments(ext, result.committed, model.objective, coupled, alone)
 
 
 def evaluate_scenarios(
@@ -276,11 +300,7 @@ def here_and_now(
                 f"{1 - cvar.beta:.0%} of the {len(values)} scenarios within --cvar-cap "
                 f"{cvar.cap:g}. Fix: raise --cvar-cap, or leave it out"
             ) from None
-        raise InfeasibleError(
-            f"no plan for {', '.join(phases)} fits all {len(values)} scenarios at once (each "
-            "scenario's budgets, floors and targets must hold with the same decide-now money). "
-            "Fix: decide fewer phases now, or widen the ranges' low ends in uncertainty.csv"
-        ) from None
+        raise refuse_unfit(model, values, phases, _best) from None
     plans, committed = ext.split(opt.x)
     expected = {n: exact_dot(c, opt.x) for n, c in ext.lp.costs.items() if n != "shortfall"}
     cost = ext.lp.costs[model.objective][: plans.size].reshape(plans.shape)

@@ -1,0 +1,62 @@
+"""Why no decide-now plan fits every scenario: the scenarios that have no plan even planned alone
+(so no decision now could help) are named, each with the draw that takes its plan away (the one
+uncertain number that, put back to its nominal value, gives the scenario a plan again)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from allocator.errors import InfeasibleError
+from allocator.studies.sweep import SampleModel
+
+Solve = Callable[[SampleModel, np.ndarray], object | None]
+"""A scenario's values solved alone: anything but None where it has a plan."""
+
+NAMED = 3
+"""How many infeasible scenarios the error spells out with their draws (all are numbered)."""
+
+
+def refuse_unfit(
+    model: SampleModel, values: np.ndarray, phases: list[str], solve: Solve
+) -> InfeasibleError:
+    """The error for a deterministic equivalent with no plan: the scenarios with no plan alone
+    named with their culprit draws, or (every scenario has a plan alone) the decide-now money
+    that no single plan can give them all."""
+    alone = [s for s, v in enumerate(values) if solve(model, np.asarray(v, dtype=float)) is None]
+    count, now = len(values), ", ".join(phases)
+    if not alone:
+        fewer = f"decide fewer phases now (e.g. --decide-now {phases[0]}), or " * (len(phases) > 1)
+        return InfeasibleError(
+            f"no plan for {now} fits all {count} scenarios at once, though each has a plan "
+            "alone (each scenario's budgets, floors and targets must hold with the same "
+            f"decide-now money). Fix: {fewer}narrow the ranges in uncertainty.csv whose draws "
+            "need different money now"
+        )
+    which = ", ".join(str(s) for s in alone)
+    told = "; ".join(_culprits(model, values, s, solve) for s in alone[:NAMED])
+    more = f"; and {len(alone) - NAMED} more" if len(alone) > NAMED else ""
+    noun = "scenario" if len(alone) == 1 else "scenarios"
+    return InfeasibleError(
+        f"{noun} {which} of {count} have no plan even planned alone, whatever is decided now "
+        f"({told}{more}). Fix: raise the low end (or lower the high end) of those ranges in "
+        "uncertainty.csv so that every draw leaves a plan, or loosen the limits the draws break "
+        "(allocator sweep with the same --seed and --samples shows each scenario's status)"
+    )
+
+
+def _culprits(model: SampleModel, values: np.ndarray, s: int, solve: Solve) -> str:
+    """Scenario s's draws that, each put back to its nominal value alone, give it a plan."""
+    drawn = np.asarray(values[s], dtype=float)
+    found = []
+    for i, p in enumerate(model.params):
+        if drawn[i] == p.nominal:
+            continue
+        back = drawn.copy()
+        back[i] = p.nominal
+        if solve(model, back) is not None:
+            found.append(f"{p.label} drawn {drawn[i]:,.6g} (nominal {p.nominal:,.6g})")
+    if not found:
+        return f"scenario {s}: no single draw put back to its nominal value gives it a plan"
+    return f"scenario {s}: " + ", ".join(found)
