@@ -99,7 +99,8 @@ def test_too_many_scenarios_are_refused_in_one_line(tmp_path):
     )
     assert done.exit_code == 2, done.stderr
     error = [x for x in done.stderr.splitlines() if x.strip()]
-    assert len(error) == 1 and "Fix:" in error[0], error
+    assert len(error) == 1, error
+    assert "Fix:" in error[0], error
     assert "--scenarios 100000" in error[0]
     assert not out.exists()
 

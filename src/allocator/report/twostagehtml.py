@@ -85,8 +85,10 @@ def price_sentences(block: dict[str, Any]) -> list[str]:
         p = s[key]
         said = f"no US$ million {side} has a plan"
         if p is not None:
-            amount_ = "every amount" if p["holds_for_musd"] >= 1e30 else (
-                f"{amount(p['holds_for_musd'])} US$ million"
+            amount_ = (
+                "every amount"
+                if p["holds_for_musd"] >= 1e30
+                else (f"{amount(p['holds_for_musd'])} US$ million")
             )
             which = "best" if side == "more" else "dearest"
             said = (

@@ -325,7 +325,8 @@ def _pick(frame: pd.DataFrame, column: str, side: str, largest: bool) -> dict[st
     """The first row (table order) with the largest (smallest) `column`, as run.json keeps it."""
     if frame.empty:
         return None
-    row = frame.loc[frame[column].idxmax() if largest else frame[column].idxmin()]
+    values = frame[column].to_numpy(dtype=float)
+    row = frame.iloc[int(np.argmax(values) if largest else np.argmin(values))]
     return {
         "program": row["program"],
         "pool": row["pool"],

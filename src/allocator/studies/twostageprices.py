@@ -26,8 +26,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-import highspy
 import numpy as np
 
 from allocator.solver.compile import INF, CompiledLP, set_costs
@@ -72,20 +72,21 @@ class _Held:
     first: int
     value: float
     per: np.ndarray  # each scenario's objective at the plan
-    basis: highspy.HighsBasis
+    basis: Any  # the plan's optimal basis (highspy's HighsBasis)
     hold: int | None  # the expected shortfall's row under soft targets
     held_at: float
     quantum: float
 
     @property
-    def h(self) -> highspy.Highs:
+    def h(self) -> Any:
+        """The equivalent's HiGHS instance."""
         return self.lp.highs
 
     def per_scenario(self) -> np.ndarray:
         x = np.asarray(self.h.getSolution().col_value, dtype=float)
         plans, _ = self.ext.split(x)
         cost = self.lp.costs[self.objective][: plans.size].reshape(plans.shape)
-        return (cost * plans).sum(axis=1) * self.ext.scenarios
+        return np.asarray((cost * plans).sum(axis=1) * self.ext.scenarios, dtype=float)
 
 
 def price_commitments(
@@ -106,7 +107,12 @@ def price_commitments(
         h.deleteRows(k_all, np.arange(held.first, held.first + k_all, dtype=np.int32))
     soft = held.hold is not None
     return CommitmentPrices(
-        *(out[name] for name in _NAMES[:6]),
+        out["more"],
+        out["less"],
+        out["more_rate"],
+        out["more_holds"],
+        out["less_rate"],
+        out["less_holds"],
         None if coupled else out["scenario_low"],
         None if coupled else out["scenario_high"],
         out["shortfall_more"] if soft else None,
@@ -211,9 +217,9 @@ def _least_again(held: _Held) -> float | None:
     h.run()
     if status_of(h) is not Status.OPTIMAL:
         return None
-    least = max(0.0, -h.getObjectiveValue())
+    least = max(0.0, -float(h.getObjectiveValue()))
     h.changeRowBounds(held.hold, -INF, least + 1e-7 * max(1.0, least))
-    return least - held.held_at
+    return float(least - held.held_at)
 
 
 def _round(held: _Held, k: int, out: dict[str, np.ndarray]) -> None:
