@@ -349,6 +349,8 @@ def price_words(prices: Any, k: int, committed: float) -> str:
         rise = getattr(prices, f"shortfall_{name}")
         if rise is not None and rise[k] > 0:
             words.append(f"{side}: the least expected weighted shortfall rises by {rise[k]:.6g}")
+        if np.isinf(getattr(prices, f"{name}_rate")[k]):  # soft targets: the rate holds it
+            words.append(f"{side}, the rate: no plan at today's least expected shortfall")
     return "; ".join(words)
 
 

@@ -177,8 +177,16 @@ def _price_one(
 
 def _alone(held: _Held, k: int, alone: Alone) -> list[float]:
     """Each scenario's change from one more US$ million in k, each solved alone (-inf: no plan)."""
+    if not _within(held, k, float(held.committed[k]) + 1.0):
+        return [-np.inf]
     found = alone(k, float(held.committed[k]) + 1.0)
     return [-np.inf if f is None else f - p for f, p in zip(found, held.per, strict=True)]
+
+
+def _within(held: _Held, k: int, value: float) -> bool:
+    """Whether commitment k may be `value` by its own bounds (0 and the program's room there)."""
+    j = held.ext.cols * held.ext.scenarios + k
+    return bool(held.lp.col_lower[j] <= value <= held.lp.col_upper[j])
 
 
 def _whole(held: _Held, k: int, value: float) -> tuple[float, float, list[float]] | None:
@@ -186,6 +194,8 @@ def _whole(held: _Held, k: int, value: float) -> tuple[float, float, list[float]
     found again and held, then the objective): the objective's change, the least shortfall's
     rise, each scenario's change; None where no plan exists. The instance is put back."""
     h, row = held.h, held.first + k
+    if not _within(held, k, value):
+        return None  # past the column's own bounds: no plan, without a solve
     h.changeRowBounds(row, value, value)
     try:
         rise = _least_again(held) if held.hold is not None else 0.0
