@@ -41,7 +41,7 @@ from allocator.solver.passes import apply_options, optimum, solve_pass
 from allocator.solver.status import Status
 from allocator.studies.scenariopool import ScenarioArrays
 from allocator.studies.sweep import SampleModel
-from allocator.studies.twostagefit import refuse_unfit
+from allocator.studies.twostagefit import alone_with, refuse_unfit
 from allocator.studies.twostageplan import Extensive, TwoStage, now_columns
 from allocator.studies.twostageprices import CommitmentPrices, price_commitments
 
@@ -241,11 +241,8 @@ def commitment_prices(
         arrays = ScenarioArrays(model)
         ext = extensive_form([arrays.lp(v) for v in values], result.now, model.solver)
 
-    def alone(k: int, value: float) -> list[float | None]:
-        at = np.array(result.committed, dtype=float)
-        at[k] = value
-        found = [_best(model, np.asarray(v, dtype=float), (result.now, at)) for v in values]
-        return [None if f is None else f[0] for f in found]
+    def alone(moves: list[tuple[int, float]]) -> list[list[float | None]]:
+        return alone_with(model, values, result.now, result.committed, moves)
 
     coupled = cvar is not None or "shortfall" in ext.lp.costs
     return price_commitments(ext, result.committed, model.objective, coupled, alone)

@@ -60,3 +60,35 @@ def _culprits(model: SampleModel, values: np.ndarray, s: int, solve: Solve) -> s
     if not found:
         return f"scenario {s}: no single draw put back to its nominal value gives it a plan"
     return f"scenario {s}: " + ", ".join(found)
+
+
+def alone_with(
+    model: SampleModel,
+    values: np.ndarray,
+    now: np.ndarray,
+    committed: np.ndarray,
+    moves: list[tuple[int, float]],
+) -> list[list[float | None]]:
+    """Per move (decide-now column k at a value, the other commitments at `committed`), each
+    scenario's objective solved alone (None: no plan); each scenario's numbers are put into the
+    sample model's instance once for all the moves. Scenarios that soft targets do not couple
+    only (no shortfall pass). The live instance is left as the sample model had it."""
+    from allocator.studies.twostage import _lexicographic
+
+    found: list[list[float | None]] = [[None] * len(values) for _ in moves]
+    cols = now.astype(np.int32)
+    for s, v in enumerate(values):
+        lp = model.sample_lp(np.asarray(v, dtype=float))
+        h = lp.highs
+        try:
+            for i, (k, value) in enumerate(moves):
+                at = np.array(committed, dtype=float)
+                at[k] = value
+                h.setBasis(model.basis)
+                h.changeColsBounds(len(cols), cols, at, at)
+                got = _lexicographic(lp, model.objective, None)
+                found[i][s] = None if got is None else got[0]
+        finally:
+            h.changeColsBounds(len(cols), cols, lp.col_lower[cols], lp.col_upper[cols])
+            h.setBasis(model.basis)
+    return found

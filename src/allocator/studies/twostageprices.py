@@ -36,9 +36,9 @@ from allocator.solver.results import snap
 from allocator.solver.status import Status, status_of
 from allocator.studies.twostageplan import Extensive
 
-Alone = Callable[[int, float], list[float | None]]
-"""Each scenario's objective solved alone with decide-now column k at a value, the other
-commitments held (None where that scenario has no plan)."""
+Alone = Callable[[list[tuple[int, float]]], list[list[float | None]]]
+"""Per move (decide-now column k at a value, the other commitments held), each scenario's
+objective solved alone (None where that scenario has no plan)."""
 
 
 @dataclass
@@ -99,12 +99,14 @@ def price_commitments(
     held = _hold(ext, committed, objective)
     k_all = len(committed)
     out = {name: np.full(k_all, np.nan) for name in _NAMES}
+    pending: list[int] = []  # one more has no plan for every scenario at once: each alone
     try:
         for k in np.flatnonzero(ext.lp.col_upper[ext.cols * ext.scenarios + np.arange(k_all)] > 0):
-            _price_one(held, int(k), out, coupled, alone)
+            pending += _price_one(held, int(k), out, coupled)
     finally:
         h = held.h
         h.deleteRows(k_all, np.arange(held.first, held.first + k_all, dtype=np.int32))
+    _alone(held, pending, alone, out)
     soft = held.hold is not None
     return CommitmentPrices(
         out["more"],
@@ -158,29 +160,40 @@ def _hold(ext: Extensive, committed: np.ndarray, objective: str) -> _Held:
     return held
 
 
-def _price_one(
-    held: _Held, k: int, out: dict[str, np.ndarray], coupled: bool, alone: Alone
-) -> None:
-    """Both rates and both whole US$ million of commitment k into `out`."""
+def _price_one(held: _Held, k: int, out: dict[str, np.ndarray], coupled: bool) -> list[int]:
+    """Both rates and both whole US$ million of commitment k into `out`; [k] if one more has no
+    plan and the scenarios are not coupled (each is then solved alone: `_alone`)."""
     rates = one_sided(held.h, held.first + k)  # the instance is left at the plan's optimum
     out["more_rate"][k], out["more_holds"][k] = rates.gain_up, rates.up_holds_for
     out["less_rate"][k], out["less_holds"][k] = -rates.loss_down, rates.down_holds_for
+    pending = []
     for sign, name in ((+1, "more"), (-1, "less")):
         found = _whole(held, k, held.committed[k] + sign)
         out[name][k] = -np.inf if found is None else found[0]
         out[f"shortfall_{name}"][k] = np.nan if found is None else found[1]
         if sign > 0 and not coupled:
-            changes = found[2] if found is not None else _alone(held, k, alone)
-            out["scenario_low"][k], out["scenario_high"][k] = min(changes), max(changes)
+            if found is not None:
+                out["scenario_low"][k], out["scenario_high"][k] = min(found[2]), max(found[2])
+            elif _within(held, k, float(held.committed[k]) + 1.0):
+                pending.append(k)
+            else:  # past the column's own bounds, which every scenario shares
+                out["scenario_low"][k] = out["scenario_high"][k] = -np.inf
     _round(held, k, out)
+    return pending
 
 
-def _alone(held: _Held, k: int, alone: Alone) -> list[float]:
-    """Each scenario's change from one more US$ million in k, each solved alone (-inf: no plan)."""
-    if not _within(held, k, float(held.committed[k]) + 1.0):
-        return [-np.inf]
-    found = alone(k, float(held.committed[k]) + 1.0)
-    return [-np.inf if f is None else f - p for f, p in zip(found, held.per, strict=True)]
+def _alone(held: _Held, ks: list[int], alone: Alone, out: dict[str, np.ndarray]) -> None:
+    """Each scenario's change from one more US$ million in each of `ks`, solved alone (-inf:
+    no plan), as their least and most into `out`."""
+    if not ks:
+        return
+    found = alone([(k, float(held.committed[k]) + 1.0) for k in ks])
+    for k, objectives in zip(ks, found, strict=True):
+        changes = [
+            -np.inf if f is None else f - p for f, p in zip(objectives, held.per, strict=True)
+        ]
+        out["scenario_low"][k], out["scenario_high"][k] = min(changes), max(changes)
+        _round(held, k, out)
 
 
 def _within(held: _Held, k: int, value: float) -> bool:
