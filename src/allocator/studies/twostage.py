@@ -33,15 +33,14 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from allocator.errors import InfeasibleError, NotOptimalError, UsageError
+from allocator.errors import InfeasibleError, UsageError
 from allocator.exactsum import exact_dot
 from allocator.model.sparse import CscMatrix
 from allocator.solver.compile import INF, CompiledLP, StandardForm, compile_form
-from allocator.solver.passes import apply_options, optimum, solve_pass
-from allocator.solver.status import Status
+from allocator.solver.passes import apply_options, optimum
 from allocator.studies.scenariopool import ScenarioArrays
 from allocator.studies.sweep import SampleModel
-from allocator.studies.twostagefit import alone_with, refuse_unfit
+from allocator.studies.twostagefit import alone_with, lexicographic, refuse_unfit
 from allocator.studies.twostageplan import Extensive, TwoStage, now_columns
 from allocator.studies.twostageprices import CommitmentPrices, price_commitments
 
@@ -355,37 +354,10 @@ def _best(
         cols, at = fixed[0].astype(np.int32), np.asarray(fixed[1], dtype=float)
         h.changeColsBounds(len(cols), cols, at, at)
     try:
-        return _lexicographic(lp, model.objective, held)
+        return lexicographic(lp, model.objective, held)
     finally:
         if fixed is not None:
             h.changeColsBounds(len(cols), cols, lp.col_lower[cols], lp.col_upper[cols])
         if held is not None:
             h.changeRowBounds(held, -INF, float(model.lp.row_upper[held]))
         h.setBasis(model.basis)
-
-
-def _lexicographic(lp: CompiledLP, objective: str, held: int | None) -> tuple[float, float] | None:
-    """Least shortfall (row `held` of the hold), held with a tolerance, then the objective."""
-    least = 0.0
-    if held is not None:
-        first = solve_pass(lp, lp.costs["shortfall"])
-        if first.status is not Status.OPTIMAL:
-            _refuse(first.status)  # raises unless infeasible
-            return None
-        least = max(0.0, -first.objective)
-        lp.highs.changeRowBounds(held, -INF, least + 1e-7 * max(1.0, least))
-    found = solve_pass(lp, lp.costs[objective])
-    if found.status is not Status.OPTIMAL:
-        _refuse(found.status)  # raises unless infeasible
-        return None
-    return float(found.objective), least
-
-
-def _refuse(status: Status) -> None:
-    """None for an infeasible scenario; anything else (unbounded, a time limit) raises."""
-    if status is Status.INFEASIBLE:
-        return None
-    raise NotOptimalError(
-        f"a scenario of the two-stage plan ended {status.name.lower()}. "
-        "Fix: give every program a cap_musd and every pool a budget, or raise solver.time_limit_s"
-    )

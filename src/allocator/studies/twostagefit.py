@@ -1,6 +1,8 @@
 """Why no decide-now plan fits every scenario: the scenarios that have no plan even planned alone
 (so no decision now could help) are named, each with the draw that takes its plan away (the one
-uncertain number that, put back to its nominal value, gives the scenario a plan again)."""
+uncertain number that, put back to its nominal value, gives the scenario a plan again); and
+the solves of one scenario alone that this and the commitments' prices share (`lexicographic`,
+`alone_with`)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from allocator.errors import InfeasibleError
+from allocator.errors import InfeasibleError, NotOptimalError
+from allocator.solver.compile import INF, CompiledLP
+from allocator.solver.passes import solve_pass
+from allocator.solver.status import Status
 from allocator.studies.sweep import SampleModel
 
 Solve = Callable[[SampleModel, np.ndarray], object | None]
@@ -73,8 +78,6 @@ def alone_with(
     scenario's objective solved alone (None: no plan); each scenario's numbers are put into the
     sample model's instance once for all the moves. Scenarios that soft targets do not couple
     only (no shortfall pass). The live instance is left as the sample model had it."""
-    from allocator.studies.twostage import _lexicographic
-
     found: list[list[float | None]] = [[None] * len(values) for _ in moves]
     cols = now.astype(np.int32)
     for s, v in enumerate(values):
@@ -86,9 +89,36 @@ def alone_with(
                 at[k] = value
                 h.setBasis(model.basis)
                 h.changeColsBounds(len(cols), cols, at, at)
-                got = _lexicographic(lp, model.objective, None)
+                got = lexicographic(lp, model.objective, None)
                 found[i][s] = None if got is None else got[0]
         finally:
             h.changeColsBounds(len(cols), cols, lp.col_lower[cols], lp.col_upper[cols])
             h.setBasis(model.basis)
     return found
+
+
+def lexicographic(lp: CompiledLP, objective: str, held: int | None) -> tuple[float, float] | None:
+    """Least shortfall (row `held` of the hold), held with a tolerance, then the objective."""
+    least = 0.0
+    if held is not None:
+        first = solve_pass(lp, lp.costs["shortfall"])
+        if first.status is not Status.OPTIMAL:
+            refuse(first.status)  # raises unless infeasible
+            return None
+        least = max(0.0, -first.objective)
+        lp.highs.changeRowBounds(held, -INF, least + 1e-7 * max(1.0, least))
+    found = solve_pass(lp, lp.costs[objective])
+    if found.status is not Status.OPTIMAL:
+        refuse(found.status)  # raises unless infeasible
+        return None
+    return float(found.objective), least
+
+
+def refuse(status: Status) -> None:
+    """None for an infeasible scenario; anything else (unbounded, a time limit) raises."""
+    if status is Status.INFEASIBLE:
+        return None
+    raise NotOptimalError(
+        f"a scenario of the two-stage plan ended {status.name.lower()}. "
+        "Fix: give every program a cap_musd and every pool a budget, or raise solver.time_limit_s"
+    )
