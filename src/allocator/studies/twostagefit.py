@@ -42,9 +42,9 @@ def refuse_unfit(
     which = ", ".join(str(s) for s in alone)
     told = "; ".join(_culprits(model, values, s, solve) for s in alone[:NAMED])
     more = f"; and {len(alone) - NAMED} more" if len(alone) > NAMED else ""
-    noun = "scenario" if len(alone) == 1 else "scenarios"
+    noun, verb = ("scenario", "has") if len(alone) == 1 else ("scenarios", "have")
     return InfeasibleError(
-        f"{noun} {which} of {count} have no plan even planned alone, whatever is decided now "
+        f"{noun} {which} of {count} {verb} no plan even planned alone, whatever is decided now "
         f"({told}{more}). Fix: raise the low end (or lower the high end) of those ranges in "
         "uncertainty.csv so that every draw leaves a plan, or loosen the limits the draws break "
         "(allocator sweep with the same --seed and --samples shows each scenario's status)"
