@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from allocator.errors import NotOptimalError
 from allocator.solver.compile import INF, CompiledLP, set_costs
 from allocator.solver.marginal import one_sided, restored
 from allocator.solver.results import snap
@@ -148,7 +149,11 @@ def _hold(ext: Extensive, committed: np.ndarray, objective: str) -> _Held:
     h.run()
     if status_of(h) is not Status.OPTIMAL:  # the plan itself fixed: cannot be, but never silent
         h.deleteRows(k, np.arange(first, first + k, dtype=np.int32))
-        raise RuntimeError("the two-stage plan's own commitments have no plan when fixed")
+        raise NotOptimalError(
+            "the two-stage plan's own commitments, fixed, were not re-solved to an optimum "
+            f"({status_of(h).name.lower()}), so no decide-now price can be given. Fix: raise "
+            "solver.time_limit_s, or leave out --decide-now"
+        )
     value = h.getObjectiveValue()
     hold = lp.row_family.index("shortfall_total") if "shortfall" in lp.costs else None
     held_at = float(lp.row_upper[hold]) if hold is not None else math.nan
