@@ -91,7 +91,7 @@ def test_the_decide_now_prices_sheet_heads_each_value_with_the_csvs_unit(tmp_pat
     units = set(pd.read_csv(out / "decide_now_prices.csv")["unit"])
     assert units == {"jobs per musd"}
     head = _rows(out / "workbook.xlsx", "decide_now_prices")[0]
-    (header,) = [str(h) for h in head if str(h).startswith("value_per_musd")]
+    (header,) = [str(h) for h in head if str(h).startswith("one_more_per_musd")]
     assert "US$ million)" not in header  # jobs per musd, or "see unit column" as others say
 
 

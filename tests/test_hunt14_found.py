@@ -112,7 +112,7 @@ def test_a_decide_now_price_is_headed_in_its_own_unit(two_stage_run):
 
     unit = pd.read_csv(two_stage_run / "decide_now_prices.csv")["unit"].iloc[0]
     assert unit == "jobs per musd"
-    header = _header(two_stage_run / "workbook.xlsx", "decide_now_prices", "value_per_musd")
+    header = _header(two_stage_run / "workbook.xlsx", "decide_now_prices", "one_more_per_musd")
     assert "US$ million)" not in header
 
 

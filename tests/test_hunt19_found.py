@@ -36,11 +36,6 @@ def _identical_scenarios(tmp_path):
     return data
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hunt19: with identical scenarios decide_now_prices.csv gives one investment "
-    "scenario_low -35 and scenario_high 17.5 jobs per musd (a degenerate dual split)",
-)
 def test_identical_scenarios_give_one_price_per_scenario(tmp_path):
     """docs/uncertainty.md: `scenario_low` / `scenario_high` are "the least and most one
     scenario alone would pay for it". When every scenario is the same data, each scenario alone
@@ -90,11 +85,6 @@ def _replanned(run, actuals, out) -> float:
     return json.loads((out / "run.json").read_text(encoding="utf-8"))["objective"]["value"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hunt19: decide_now_prices.csv says one more musd of ev_battery_systems/"
-    "infrastructure/2026 is worth 0 in every scenario; re-solved, scenario 1 loses 0.49 jobs",
-)
 def test_a_decide_now_price_is_what_a_re_solve_of_one_more_musd_gives(tmp_path):
     """docs/uncertainty.md: `value_per_musd` is "what one more US$ million committed now is
     worth", `scenario_low`/`scenario_high` "the least and most one scenario alone would pay for
@@ -132,11 +122,6 @@ def test_a_decide_now_price_is_what_a_re_solve_of_one_more_musd_gives(tmp_path):
     assert low - 1e-6 <= change <= high + 1e-6, (change, low, high)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hunt19: a scenario infeasible on its own is reported as 'no plan for phase1 fits "
-    "all 6 scenarios at once', fix 'decide fewer phases now' (impossible), no scenario named",
-)
 def test_a_scenario_infeasible_alone_is_named_not_blamed_on_deciding_now(tmp_path):
     """The infrastructure pool's phase-1 budget made uncertain (-95% to +0%) with
     manufacturing_zones (open 2025-2027 only) given a floor of 3,000: `allocator sweep` of the

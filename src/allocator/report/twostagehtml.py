@@ -25,8 +25,8 @@ def two_stage_sentences(block: dict[str, Any]) -> list[str]:
         f"Here and now: committing {now} now and adapting the later phases to each of {n} "
         f"scenarios gives {amount(hn)} {unit} on average.",
         f"Value of perfect information (EVPI): knowing the numbers before committing {now} "
-        f"would add {amount(block['evpi'])} {unit} on average ({amount(ws)} if each scenario "
-        f"were planned alone, minus {amount(hn)}).",
+        f"would add {_bound(block)}{amount(block['evpi'])} {unit} on average ({amount(ws)} if "
+        f"each scenario were planned alone, minus {amount(hn)}{_lower(block)}).",
     ]
     if block["vss"] is None:
         lines.append(
@@ -41,7 +41,7 @@ def two_stage_sentences(block: dict[str, Any]) -> list[str]:
             f"({amount(hn)} minus {amount(block['nominal_decide_now'])} when the nominal plan's "
             f"{now} is committed and the rest adapts)."
         )
-    lines += bound_sentences(block) + risk_sentences(block)
+    lines += bound_sentences(block) + risk_sentences(block) + price_sentences(block)
     lines.append(f"Sign convention: {block['sign_convention']}.")
     short = block.get("expected_shortfall") or {}
     values = [v for v in short.values() if v is not None]
@@ -55,6 +55,52 @@ def two_stage_sentences(block: dict[str, Any]) -> list[str]:
             "objective at those shortfalls."
         )
     return lines
+
+
+def _bound(block: dict[str, Any]) -> str:
+    """Progressive hedging's plan is a lower bound, so its EVPI is an upper bound."""
+    return "at most " if isinstance(block.get("bounds"), dict) else ""
+
+
+def _lower(block: dict[str, Any]) -> str:
+    return ", the plan's lower bound" if isinstance(block.get("bounds"), dict) else ""
+
+
+def _signed(value: float) -> str:
+    return ("+" if value > 0 else "") + amount(value)
+
+
+def price_sentences(block: dict[str, Any]) -> list[str]:
+    """decide_now_prices.csv in one sentence: the US$ million more that changes the expected
+    objective most, the US$ million less that costs most, and how many have no plan."""
+    s = block.get("price_summary")
+    if not isinstance(s, dict):
+        return []
+    unit, n = block["unit"], s["commitments"]
+    parts = []
+    for key, side, none in (
+        ("best_one_more", "more", "one_more_no_plan"),
+        ("dearest_one_less", "less", "one_less_no_plan"),
+    ):
+        p = s[key]
+        said = f"no US$ million {side} has a plan"
+        if p is not None:
+            amount_ = (
+                "every amount"
+                if p["holds_for_musd"] >= 1e30
+                else (f"{amount(p['holds_for_musd'])} US$ million")
+            )
+            which = "best" if side == "more" else "dearest"
+            said = (
+                f"the {which} US$ million {side}: {_signed(p['change'])} {unit} on average "
+                f"({p['program']}/{p['pool']}/{p['year']}; {_signed(p['rate'])} {unit} per US$ "
+                f"million {side} for {amount_})"
+            )
+        parts.append(f"{said}; {s[none]} of {n} commitments have no plan one US$ million {side}")
+    return [
+        f"One more US$ million committed now, or one less (the other commitments held, each "
+        f"re-solved): {'; '.join(parts)} (decide_now_prices.csv)."
+    ]
 
 
 def bound_sentences(block: dict[str, Any]) -> list[str]:

@@ -39,11 +39,23 @@ METHODS = {
     "hedging": "progressive hedging over the scenarios (each a warm HiGHS LP), ended by bounds: "
     "the plan reported is the consensus fixed and every scenario re-optimised (lower bound)",
 }
+PRICE_WORDS = (
+    "per commitment, what one more and one less US$ million committed now change in the "
+    "expected objective, each re-solved on the deterministic equivalent with the other "
+    "commitments held, the rate of each side per US$ million and how many US$ million it holds "
+    "for (-1e30: no plan), and the least and most one more changes one scenario"
+)
 LATER = (
     "allocation.csv and allocation_by_phase.csv hold the decide-now phases only; the later "
     "phases adapt per scenario: later_plans.csv gives their P50, P5 and P95 "
     f"({PERCENTILE_WORDS})"
 )
+
+
+MAX_SCENARIOS = 1_000
+"""The most scenarios a two-stage plan takes (sweep and core take 1,000,000 samples, each
+solved alone; here every scenario is a block of one LP, and each commitment's prices are its
+re-solves)."""
 
 
 def refuse_options(opts: RunSpec) -> None:
@@ -53,6 +65,12 @@ def refuse_options(opts: RunSpec) -> None:
         UsageError: --risk, the weighted objective, --plots.
     """
     _refuse_risk(opts)
+    if opts.scenarios > MAX_SCENARIOS:
+        raise UsageError(
+            f"--scenarios {opts.scenarios} with --decide-now: at most {MAX_SCENARIOS:,} (the "
+            "deterministic equivalent holds a copy of the LP per scenario). "
+            f"Fix: --scenarios {MAX_SCENARIOS} or fewer, e.g. --scenarios 50"
+        )
     if opts.two_stage_method not in METHODS:
         raise UsageError(
             f"--two-stage-method {opts.two_stage_method}: choose equivalent or hedging. "
@@ -134,6 +152,7 @@ def plan_two_stage(opts: RunSpec, warn: Callable[[str], None] | None = None) -> 
     sol = _solution(model, result, opts)
     tables = tables_of(inp, model, result, sol)
     info = _info(inp, sol, opts, result, timings)
+    info["two_stage"]["price_summary"] = price_summary(tables["decide_now_prices"])
     return Run(inp, sol, tables, info)
 
 
@@ -235,44 +254,104 @@ def later_plans(
 
 def decide_now_prices(inp: Inputs, model: SampleModel, result: TwoStage, sol: Any) -> pd.DataFrame:
     """Per decide-now investment that may receive money: the money committed now (as the plan's
-    `sol` holds it, solver noise snapped, so it reads as in allocation.csv) and what one more US$
-    million committed now is worth (its non-anticipativity rows' duals summed over the
-    scenarios), with the least and most one scenario alone puts on it (dual / probability)."""
-    unit = sol.objective_unit
+    `sol` holds it, solver noise snapped, so it reads as in allocation.csv), what one more and one
+    less US$ million committed now change in the expected objective (re-solved, the other
+    commitments held), each side's rate and the US$ million it holds for, the least and most
+    one more changes one scenario's objective (empty where the scenarios are coupled), and the
+    words (`twostageprices`). -1e30 (HiGHS's infinity, as in shadow_prices.csv): no plan."""
+    prices = result.prices
+    assert prices is not None
     committed = sol.columns["value"].to_numpy(dtype=float)[result.now]
-    lp, count = model.lp, len(result.plans)
+    lp, unit = model.lp, f"{sol.objective_unit} per musd"
     rows = []
     for k, j in enumerate(result.now):
         if lp.col_upper[j] <= 0:
             continue  # outside the program's years or not eligible: fixed at 0
         prog, pool, year = lp.col_index[j][:3]
-        duals = result.duals[:, k]
         rows.append(
             {"program": str(prog), "pool": str(pool), "year": int(year)}
             | {"phase": inp.phase_of_year[int(year)], "committed_musd": committed[k]}
-            | {"value_per_musd": _clean(duals.sum()), "scenario_low": _clean(duals.min() * count)}
-            | {"scenario_high": _clean(duals.max() * count), "unit": f"{unit} per musd"}
+            | {name: _sentinel(getattr(prices, attr)[k]) for name, attr in PRICE_COLUMNS.items()}
+            | {
+                "scenario_low": _per_scenario(prices.scenario_low, k),
+                "scenario_high": _per_scenario(prices.scenario_high, k),
+                "one_sided": price_words(prices, k, committed[k]),
+                "unit": unit,
+            }
         )
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "program",
-            "pool",
-            "year",
-            "phase",
-            "committed_musd",
-            "value_per_musd",
-            "scenario_low",
-            "scenario_high",
-            "unit",
-        ],
-    )
+    columns = ["program", "pool", "year", "phase", "committed_musd", *PRICE_COLUMNS]
+    frame = pd.DataFrame(rows, columns=[*columns, "scenario_low", "scenario_high", *TAIL])
     return frame.sort_values(["program", "pool", "year"], ignore_index=True)
 
 
-def _clean(value: float, tol: float = 1e-9) -> float:
-    """0 for a sum of duals that cancels to rounding noise (the same bytes on every machine)."""
-    return 0.0 if abs(value) <= tol else float(value)
+PRICE_COLUMNS = {
+    "one_more_per_musd": "more",
+    "more_rate_per_musd": "more_rate",
+    "more_holds_for_musd": "more_holds",
+    "one_less_per_musd": "less",
+    "less_rate_per_musd": "less_rate",
+    "less_holds_for_musd": "less_holds",
+}
+"""decide_now_prices.csv's value columns and the `CommitmentPrices` arrays they come from."""
+TAIL = ("one_sided", "unit")
+NO_PLAN = 1e30
+"""What the tables write for an infinite value (HiGHS's infinity, as shadow_prices.csv)."""
+
+
+def _sentinel(value: float) -> float:
+    return float(np.sign(value) * NO_PLAN) if np.isinf(value) else float(value)
+
+
+def _per_scenario(values: np.ndarray | None, k: int) -> float:
+    return np.nan if values is None else _sentinel(values[k])
+
+
+def price_summary(prices: pd.DataFrame) -> dict[str, Any]:
+    """run.json's summary of decide_now_prices.csv (what the terminal and the report say): the
+    commitments, how many cannot grow or shrink by one US$ million, the one whose US$ million
+    more changes the expected objective most and the one whose US$ million less costs most."""
+    more = prices[prices["one_more_per_musd"] > -NO_PLAN]
+    less = prices[prices["one_less_per_musd"] > -NO_PLAN]
+    return {
+        "commitments": len(prices),
+        "one_more_no_plan": len(prices) - len(more),
+        "one_less_no_plan": len(prices) - len(less),
+        "best_one_more": _pick(more, "one_more_per_musd", "more", largest=True),
+        "dearest_one_less": _pick(less, "one_less_per_musd", "less", largest=False),
+    }
+
+
+def _pick(frame: pd.DataFrame, column: str, side: str, largest: bool) -> dict[str, Any] | None:
+    """The first row (table order) with the largest (smallest) `column`, as run.json keeps it."""
+    if frame.empty:
+        return None
+    values = frame[column].to_numpy(dtype=float)
+    row = frame.iloc[int(np.argmax(values) if largest else np.argmin(values))]
+    return {
+        "program": row["program"],
+        "pool": row["pool"],
+        "year": int(row["year"]),
+        "change": float(row[column]),
+        "rate": float(row[f"{side}_rate_per_musd"]),
+        "holds_for_musd": float(row[f"{side}_holds_for_musd"]),
+    }
+
+
+def price_words(prices: Any, k: int, committed: float) -> str:
+    """The row's words: re-solved, and per side whether no plan exists (and why, for one less
+    of nothing) or, under soft targets, how much the least expected shortfall rises."""
+    words = ["re-solved (the other commitments held)"]
+    for name, side in (("more", "one more"), ("less", "one less")):
+        if np.isinf(getattr(prices, name)[k]):
+            why = " (nothing committed to take back)" if name == "less" and committed <= 0 else ""
+            words.append(f"{side}: no plan fits every scenario{why}")
+            continue
+        rise = getattr(prices, f"shortfall_{name}")
+        if rise is not None and rise[k] > 0:
+            words.append(f"{side}: the least expected weighted shortfall rises by {rise[k]:.6g}")
+        if np.isinf(getattr(prices, f"{name}_rate")[k]):  # soft targets: the rate holds it
+            words.append(f"{side}, the rate: no plan at today's least expected shortfall")
+    return "; ".join(words)
 
 
 def scenario_table(result: TwoStage, unit: str) -> pd.DataFrame:
@@ -324,6 +403,5 @@ def two_stage_block(result: TwoStage, unit: str, opts: RunSpec) -> dict[str, Any
         "sign_convention": SIGN,
         "later_phases": LATER,
         "percentiles": PERCENTILE_METHOD,  # later_plans.csv's: scenario values, as the sweep's
-        "decide_now_prices": "sum over scenarios of the non-anticipativity rows' duals: what "
-        "one more musd committed now is worth (0 where the commitment is between its bounds)",
+        "decide_now_prices": PRICE_WORDS,
     }

@@ -33,15 +33,16 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from allocator.errors import InfeasibleError, NotOptimalError, UsageError
+from allocator.errors import InfeasibleError, UsageError
 from allocator.exactsum import exact_dot
 from allocator.model.sparse import CscMatrix
 from allocator.solver.compile import INF, CompiledLP, StandardForm, compile_form
-from allocator.solver.passes import apply_options, optimum, solve_pass
-from allocator.solver.status import Status
+from allocator.solver.passes import apply_options, optimum
 from allocator.studies.scenariopool import ScenarioArrays
 from allocator.studies.sweep import SampleModel
+from allocator.studies.twostagefit import alone_with, lexicographic, refuse_unfit
 from allocator.studies.twostageplan import Extensive, TwoStage, now_columns
+from allocator.studies.twostageprices import CommitmentPrices, price_commitments
 
 NOW = "decide_now"
 """The family of the shared columns and of the non-anticipativity rows."""
@@ -224,7 +225,26 @@ def solve_two_stage(
         else:
             result = here_and_now(model, values, phases, cvar)
         evaluate_scenarios(pool, result, values, nominal)
+    result.prices = commitment_prices(model, values, result, cvar)
     return result
+
+
+def commitment_prices(
+    model: SampleModel, values: np.ndarray, result: TwoStage, cvar: Cvar | None
+) -> CommitmentPrices:
+    """What one more and one less US$ million of each commitment changes, re-solved on the
+    plan's deterministic equivalent (built for it after progressive hedging, which has none):
+    `twostageprices.price_commitments`."""
+    ext = result.extensive
+    if ext is None:
+        arrays = ScenarioArrays(model)
+        ext = extensive_form([arrays.lp(v) for v in values], result.now, model.solver)
+
+    def alone(moves: list[tuple[int, float]]) -> list[list[float | None]]:
+        return alone_with(model, values, result.now, result.committed, moves)
+
+    coupled = cvar is not None or "shortfall" in ext.lp.costs
+    return price_commitments(ext, result.committed, model.objective, coupled, alone)
 
 
 def evaluate_scenarios(
@@ -276,11 +296,7 @@ def here_and_now(
                 f"{1 - cvar.beta:.0%} of the {len(values)} scenarios within --cvar-cap "
                 f"{cvar.cap:g}. Fix: raise --cvar-cap, or leave it out"
             ) from None
-        raise InfeasibleError(
-            f"no plan for {', '.join(phases)} fits all {len(values)} scenarios at once (each "
-            "scenario's budgets, floors and targets must hold with the same decide-now money). "
-            "Fix: decide fewer phases now, or widen the ranges' low ends in uncertainty.csv"
-        ) from None
+        raise refuse_unfit(model, values, phases, _best) from None
     plans, committed = ext.split(opt.x)
     expected = {n: exact_dot(c, opt.x) for n, c in ext.lp.costs.items() if n != "shortfall"}
     cost = ext.lp.costs[model.objective][: plans.size].reshape(plans.shape)
@@ -338,37 +354,10 @@ def _best(
         cols, at = fixed[0].astype(np.int32), np.asarray(fixed[1], dtype=float)
         h.changeColsBounds(len(cols), cols, at, at)
     try:
-        return _lexicographic(lp, model.objective, held)
+        return lexicographic(lp, model.objective, held)
     finally:
         if fixed is not None:
             h.changeColsBounds(len(cols), cols, lp.col_lower[cols], lp.col_upper[cols])
         if held is not None:
             h.changeRowBounds(held, -INF, float(model.lp.row_upper[held]))
         h.setBasis(model.basis)
-
-
-def _lexicographic(lp: CompiledLP, objective: str, held: int | None) -> tuple[float, float] | None:
-    """Least shortfall (row `held` of the hold), held with a tolerance, then the objective."""
-    least = 0.0
-    if held is not None:
-        first = solve_pass(lp, lp.costs["shortfall"])
-        if first.status is not Status.OPTIMAL:
-            _refuse(first.status)  # raises unless infeasible
-            return None
-        least = max(0.0, -first.objective)
-        lp.highs.changeRowBounds(held, -INF, least + 1e-7 * max(1.0, least))
-    found = solve_pass(lp, lp.costs[objective])
-    if found.status is not Status.OPTIMAL:
-        _refuse(found.status)  # raises unless infeasible
-        return None
-    return float(found.objective), least
-
-
-def _refuse(status: Status) -> None:
-    """None for an infeasible scenario; anything else (unbounded, a time limit) raises."""
-    if status is Status.INFEASIBLE:
-        return None
-    raise NotOptimalError(
-        f"a scenario of the two-stage plan ended {status.name.lower()}. "
-        "Fix: give every program a cap_musd and every pool a budget, or raise solver.time_limit_s"
-    )

@@ -5,12 +5,15 @@ the equivalent's layout and the plan with the values beside it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from allocator.solver.compile import CompiledLP
 from allocator.solver.results import NOISE
+
+if TYPE_CHECKING:
+    from allocator.studies.twostageprices import CommitmentPrices
 
 
 def now_columns(lp: CompiledLP, years: set[int]) -> np.ndarray:
@@ -68,6 +71,9 @@ class TwoStage:
     """Progressive hedging's bounds (`hedging.progressive_hedging`); None: the equivalent."""
     risk: dict[str, Any] | None = None
     """--risk cvar: beta, cap, reference, the tail shortfall reached and the cap's price."""
+    prices: CommitmentPrices | None = None
+    """What one more and one less US$ million of each commitment changes, re-solved
+    (`twostageprices`); None until `twostage.solve_two_stage` prices them."""
 
     def values(self) -> dict[str, Any]:
         """EVPI and VSS with the means they come from (VSS None if the nominal plan's
