@@ -167,3 +167,27 @@ def test_a_set_of_an_excluded_programs_row_names_the_exclude(tmp_path):
     assert "program 'a' is excluded by overrides[0] of " in line, line
     assert "m.yaml (exclude_program: a), so the set changes nothing" in line, line
     assert "names no row" not in line, line
+
+
+@pytest.mark.parametrize(
+    ("bad", "column", "words"),
+    [
+        ("programs.a.max_annual_share=0", "max_annual_share", "absorb no money in any year"),
+        ("targets.jobs/total//2026.value=2e10", "value", "is above the maximum"),
+    ],
+)
+def test_a_rule_of_one_cell_names_its_own_set_whatever_follows(tmp_path, bad, column, words):
+    """A rule of one cell (a ramp above 0, a target below the limit) is the cell's: the set
+    that breaks it is named, with its column, not a later set of another cell of the row."""
+    data = shutil.copytree(GREEDY, tmp_path / "greedy")
+    (data / "targets.csv").write_text(
+        "kind,dimension,member,year,value,source\njobs,total,,2026,100,t\n", encoding="utf-8"
+    )
+    other = CAP if bad.startswith("programs") else "targets.jobs/total//2026.weight=2"
+    done = run_cli("solve", "--inputs", data, "--set", bad, "--set", other, "--out", tmp_path / "o")
+    assert done.exit_code == 2, done.stderr
+    line = done.stderr.strip()
+    assert len(line.splitlines()) == 1, line
+    assert line.startswith(f"error: --set '{bad}': "), line
+    assert f"column '{column}': " in line, line
+    assert words in line, line
