@@ -177,35 +177,28 @@ def apply_set(inp: Inputs, cs: CellSet) -> Inputs:
 
 
 def apply_sets(inp: Inputs, sets: Sequence[CellSet], edits: RowEdits) -> Inputs:
-    """`inp` with every set applied in order, each naming its row as `inp` has it (so a set
-    that moves a key never moves the row another set names), each cell held to its column's
-    rule; the rows' rules across columns are left to `edits` (`RowEdits.checked`), and the
-    keys are checked once all are set. The cells set are recorded in file order.
+    """`inp` with every set applied in order, each naming its row as `inp` has it (a set that
+    moves a key never moves the row another set names), each cell held to its column's rule;
+    the rows' rules across columns are left to `edits`, the keys checked once all are set. The
+    cells set are recorded in the dataset's order.
 
     Raises:
-        UsageError: a key matches no row ("did you mean") or several, a value breaks the
-            number rule, or the sets give a row the key of another.
+        UsageError: a key names no row ("did you mean") or several, a value breaks the number
+            rule, or the sets give a row the key of another.
     """
     rows = {id(cs): row_named(inp, cs) for cs in sets}
     now: dict[int, Row] = {id(r): r for r in rows.values()}  # each row as the sets leave it
-    changes = []
-    out = inp
+    changes, out = [], inp
     for cs in sets:
         first = rows[id(cs)]
-        row = now[id(first)]
-        new = _set_one(out, cs, row, edits)
+        row, new = now[id(first)], _set_one(out, cs, now[id(first)], edits)
         now[id(first)] = new
         out = out.model_copy(
             update={cs.table: tuple(new if r is row else r for r in getattr(out, cs.table))}
         )
-        change = {
-            "cell": f"{cs.table}.{cs.key}.{cs.column}",
-            "origin": cs.origin,
-            "value": cs.value,
-            "old": getattr(row, cs.column),
-            "new": getattr(new, cs.column),
-        }
-        changes.append((_order(cs, first), change))
+        cell, old = f"{cs.table}.{cs.key}.{cs.column}", getattr(row, cs.column)
+        change = {"cell": cell, "origin": cs.origin, "value": cs.value, "old": old}
+        changes.append((_order(cs, first), change | {"new": getattr(new, cs.column)}))
     _check_keys(out, [cs for cs in sets if cs.column in KEYS[cs.table]], rows, now)
     done = tuple(c for _, c in sorted(changes, key=lambda c: c[0]))
     return out.model_copy(update={"cells_set": (*inp.cells_set, *done)})
