@@ -199,8 +199,8 @@ def test_compare_names_a_refused_set_by_its_place(tmp_path):
 
 
 def test_a_set_is_named_by_its_own_place_not_by_an_earlier_one_of_the_same_text():
-    """Two sets of the same cell: the second is refused (the first moved its row's key), and
-    named as the second, not as the first one whose text it shares."""
-    moved = "markets./cat/2026.year=2025"
-    said = _refusal(lambda: allocator.plan(inputs=SWEEP, overrides=[moved, moved]))
-    assert said.startswith(f"overrides[1]: --set '{moved}': the key '/cat/2026'"), said
+    """Two sets of the same cell that break its row's rule: the row is refused as the last
+    set of it leaves it, named as the second set, not as the first one whose text it shares."""
+    floor = "programs.x.floor_musd=200"
+    said = _refusal(lambda: allocator.plan(inputs=SWEEP, overrides=[floor, floor]))
+    assert said.startswith(f"overrides[1]: --set '{floor}': programs.csv row 2"), said

@@ -95,9 +95,6 @@ def test_a_number_too_small_is_not_told_to_be_written_as_a_refused_zero(tmp_path
 # exclude_program dropped is "unknown program 'a'", told to use "the programs of the dataset
 # (b, c)", while the two in the other order solve. Cause: data/cellset.py and
 # data/applyoverrides.py check each change on its own, in order.
-@pytest.mark.xfail(
-    strict=True, reason="hunt17: the order of --sets and overrides decides refused or solved"
-)
 @pytest.mark.parametrize("how", ["sets", "overrides"])
 def test_the_order_of_sets_and_overrides_does_not_decide_refused_or_solved(tmp_path, how):
     data = shutil.copytree(DATA / "greedy", tmp_path / "inputs" / "greedy")

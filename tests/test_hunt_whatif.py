@@ -266,7 +266,8 @@ def test_a_set_gives_the_bytes_of_the_dataset_with_that_cell_edited(tmp_path, da
 
 def test_terminal_run_json_and_report_say_each_cell_old_and_new(tmp_path):
     """A model file's set then two --sets, one of them on the same cell: each change is said
-    with the value before it and after it, in the order applied."""
+    with the value before it and after it, in the dataset's order (table, row, column; a cell
+    set twice in the order applied), so the order of the sets never changes the bytes."""
     shutil.copytree(GREEDY, tmp_path / "inputs" / "greedy")
     model = tmp_path / "m.yaml"
     model.write_text("dataset: inputs/greedy\nset:\n  - pools.public/p1.budget_musd=150\n")
@@ -275,15 +276,15 @@ def test_terminal_run_json_and_report_say_each_cell_old_and_new(tmp_path):
                  "--set", "pools.public/p1.budget_musd=200", "--out", run)  # fmt: skip
     assert res.exit_code == 0, res.output
     said = [
-        f"pools.public/p1.budget_musd from 120 to 150 ({model}: set[0])",
         "programs.a.cap_musd from 60 to 80 (--set)",
+        f"pools.public/p1.budget_musd from 120 to 150 ({model}: set[0])",
         "pools.public/p1.budget_musd from 150 to 200 (--set)",
     ]
     assert "cells set: " + "; ".join(said) in " ".join(res.stdout.split())
     cells = json.loads((run / "run.json").read_text())["cells_set"]
     assert [(c["cell"], c["old"], c["new"], c["value"]) for c in cells] == [
-        ("pools.public/p1.budget_musd", 120, 150, "150"),
         ("programs.a.cap_musd", 60, 80, "0.08B"),
+        ("pools.public/p1.budget_musd", 120, 150, "150"),
         ("pools.public/p1.budget_musd", 150, 200, "200"),
     ]
     html = (run / "report.html").read_text()
@@ -348,7 +349,8 @@ def test_an_empty_value_is_read_as_an_empty_cell(tmp_path, cell, new):
                  "--out", tmp_path / "run")  # fmt: skip
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
-    assert (doc["cells_set"][-1]["value"], doc["cells_set"][-1]["new"]) == ("", new)
+    emptied = [c for c in doc["cells_set"] if c["cell"] == cell.removesuffix("=")][-1]
+    assert (emptied["value"], emptied["new"]) == ("", new)
     assert doc["objective"]["value"] == 840
 
 

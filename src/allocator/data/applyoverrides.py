@@ -1,9 +1,11 @@
 """A model file's overrides applied to a dataset, each checked against the data and refused in
-one line naming the model file (or the sheet and cell it changes): `apply_overrides`. Reading
+one line naming the model file (or the sheet and cell it changes), in any order alike:
+`apply_overrides`. Reading
 the model file itself is `data/modelfile.py`."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from allocator.data.carry import carry_exclusions
-from allocator.data.cellset import after_problems, apply_set
+from allocator.data.cellset import CellSet, apply_sets, row_named
 from allocator.data.checks import reference_problems
 from allocator.data.inputs import BOOK_SUFFIXES, explain_value
 from allocator.data.numbers import NumberError, number_style
@@ -27,29 +29,50 @@ from allocator.data.overrides import (
     SetCoefficient,
     SetLinkRatio,
     after_words,
+    by_model_file,
     told_by,
 )
 from allocator.data.records import read_cell
+from allocator.data.rowedits import RowEdits, cell_checked
 from allocator.data.rows import closest_fix
 from allocator.data.schema import Group, Inputs, Link, Pool, Program, Row
 from allocator.data.uncertainty import renoted
 from allocator.errors import InputError, UsageError, quoted, raise_all
 
+LEVEL_TABLES = frozenset({"base", "tranches", "shares", "markets"})
+"""The tables whose rules across tables the loader checks apart (levels.py, shares.py; markets:
+an exports base may not be above its reachable market)."""
+EXCLUDES = {"program": "exclude_program", "pool": "exclude_pool"}
+"""The overrides that drop a program or a pool, by what they drop."""
+DROPS = {
+    "program": ("programs", "eligibility", "exposures", "markets", "groups"),
+    "pool": ("pools", "eligibility", "groups"),
+}
+"""The tables whose rows of a program (or a pool) its exclude drops (a group's by its member)."""
+
 
 def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inputs:
-    """The dataset with each override applied in order, each checked against the data; ranges
-    and facts on rows an override removed are left out with a note (`carry.py`)."""
-    before = inp
-    for i, ov in enumerate(overrides):
-        if ov.set_cell is not None:
-            inp = apply_set(inp, ov.set_cell)
-            continue
-        where = f"{told_by(source)}overrides[{i}]"
-        field, apply = next((f, a) for f, a in _APPLY.items() if getattr(ov, f) is not None)
-        inp = apply(inp, getattr(ov, field), where)
+    """The dataset with the overrides applied, then the sets, then the excludes, whatever
+    their order, each checked against the data as the dataset has it; the rules of a changed
+    row and the rules across tables are checked once, after all (so the order never decides
+    refused or solved: a cell set twice takes the later value). An override or a set that
+    names a program or pool an exclude drops is refused, naming the exclude. Ranges and facts
+    on rows an exclude removed are left out with a note (`carry.py`).
+
+    Raises:
+        UsageError: an override or a set refused, or the data they leave breaks a rule.
+    """
+    before, edits = inp, RowEdits()
+    excluded = _excludes(inp, overrides, source)
+    inp = _changed(inp, overrides, source, excluded, edits)
     sets = [o.set_cell for o in overrides if o.set_cell is not None]
+    for cs in sets:
+        _set_not_excluded(row_named(inp, cs), cs, excluded, source)
+    inp = edits.checked(apply_sets(inp, sets, edits))
+    for dimension, name in excluded:
+        inp = _excluding(inp, dimension, name)
     after = after_words(source, overrides)
-    found = [*reference_problems(inp), *after_problems(inp, sets)]
+    found = [*reference_problems(inp), *_level_problems(inp, sets)]
     problems = _in_place(inp, found)  # once, after overrides and sets
     if len(problems) == 1:  # the CSV is fine: an override made the data inconsistent
         raise UsageError(f"{after}, {problems[0]}")
@@ -58,6 +81,118 @@ def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inpu
     # the warnings on uncertainty.csv rows of the data now: the sets may break or mend a range
     noted = renoted(carried, lambda found: _in_place(carried, found))
     return canonical(noted)  # an added group row takes its place
+
+
+def _changed(
+    inp: Inputs,
+    overrides: list[Override],
+    source: str,
+    excluded: dict[tuple[str, str], str],
+    edits: RowEdits,
+) -> Inputs:
+    """`inp` with the overrides but the excludes and the sets applied in order (they change
+    different cells but a cell given twice), the budgets' factors multiplied at once."""
+    scales = []
+    for i, ov in enumerate(overrides):
+        where = f"{told_by(source)}overrides[{i}]"
+        field = next(f for f, v in ov.__dict__.items() if v is not None)
+        if field in ("set_cell", *EXCLUDES.values()):
+            continue
+        value = getattr(ov, field)
+        _not_excluded(f"{where}.{field}", _names(value), excluded)
+        if isinstance(value, ScaleBudget):
+            scales.append((where, value))
+        elif isinstance(value, SetCoefficient):
+            inp = _set_coefficient(inp, value, where, edits)
+        else:
+            inp = _APPLY[field](inp, value, where)
+    return _scale_budgets(inp, scales)
+
+
+def _excludes(inp: Inputs, overrides: list[Override], source: str) -> dict[tuple[str, str], str]:
+    """Each program and pool an override excludes, known to the dataset: (`program`, its id)
+    -> where it is first excluded (`overrides[0]`)."""
+    found: dict[tuple[str, str], str] = {}
+    for i, ov in enumerate(overrides):
+        for dimension, field in EXCLUDES.items():
+            name = getattr(ov, field)
+            if name is not None:
+                have = {getattr(r, dimension) for r in getattr(inp, DROPS[dimension][0])}
+                _known(f"{told_by(source)}overrides[{i}].{field}", dimension, name, have)
+                found.setdefault((dimension, name), f"overrides[{i}]")
+    return found
+
+
+def _names(value: object) -> tuple[str, str] | None:
+    """The program or pool an override names, if it names one."""
+    if isinstance(value, ScaleBudget):
+        return ("pool", value.pool)
+    if isinstance(value, SetCoefficient):
+        return ("program", value.program)
+    if isinstance(value, GroupLimit) and value.dimension in EXCLUDES:
+        return (value.dimension, value.member)
+    return None
+
+
+def _excluded_words(named: tuple[str, str], place: str) -> str:
+    dimension, name = named
+    return f"{dimension} {quoted(name)} is excluded by {place} ({EXCLUDES[dimension]}: {name})"
+
+
+def _not_excluded(
+    where: str, named: tuple[str, str] | None, excluded: dict[tuple[str, str], str]
+) -> None:
+    """Refuse an override of a program or pool an exclude drops, in either order."""
+    if named is not None and named in excluded:
+        raise UsageError(
+            f"{where}: {_excluded_words(named, excluded[named])}, so this override changes "
+            "nothing. Fix: delete the one of the two you do not mean"
+        )
+
+
+def _set_not_excluded(
+    row: Row, cs: CellSet, excluded: dict[tuple[str, str], str], source: str
+) -> None:
+    """Refuse a set of a row an exclude drops (a row of that program or pool)."""
+    for named, place in excluded.items():
+        if _of(named[0], cs.table, row) == named[1]:
+            of = f" of {source}" if by_model_file(source) else ""
+            raise UsageError(
+                f"{cs.where}: {_excluded_words(named, place + of)}, so the set changes "
+                "nothing. Fix: delete the set or the exclude"
+            )
+
+
+def _of(dimension: str, table: str, row: Row) -> object:
+    """The program (or pool) whose exclude drops `row` of `table`, if one does."""
+    if table not in DROPS[dimension]:
+        return None
+    if isinstance(row, Group):
+        return row.member if row.dimension == dimension else None
+    return getattr(row, dimension, None)
+
+
+def _excluding(inp: Inputs, dimension: str, name: str) -> Inputs:
+    """`inp` without the rows of program (or pool) `name`."""
+    return inp.model_copy(
+        update={
+            table: tuple(r for r in getattr(inp, table) if _of(dimension, table, r) != name)
+            for table in DROPS[dimension]
+        }
+    )
+
+
+def _level_problems(inp: Inputs, sets: list[CellSet]) -> list[InputError]:
+    """The rules across tables of base.csv, tranches.csv, shares.csv and markets.csv (levels.py,
+    shares.py: a base after the first milestone or above its market, shares that rise with the
+    level, a share's year that is no milestone), checked where a set changed one of these
+    tables; the other tables' rules are `checks.reference_problems`."""
+    if not any(cs.table in LEVEL_TABLES for cs in sets):
+        return []
+    from allocator.data.levels import level_problems
+    from allocator.data.shares import share_problems
+
+    return [*level_problems(inp), *share_problems(inp)]
 
 
 def _in_place(inp: Inputs, problems: list[InputError]) -> list[InputError]:
@@ -125,55 +260,38 @@ def _cell_value(
         raise UsageError(f"{where}: {column}: {exc}. Fix: {exc.fix}") from None
 
 
-def _scale_budget(inp: Inputs, ov: ScaleBudget, where: str) -> Inputs:
-    where += ".scale_budget"
-    _known(where, "pool", ov.pool, {p.pool for p in inp.pools})
-    phases = {p.phase for p in inp.pools if p.pool == ov.pool}
-    if ov.phase is not None:
-        _known(where, f"phase of pool {ov.pool}", ov.phase, phases)
+def _scale_budgets(inp: Inputs, scales: list[tuple[str, ScaleBudget]]) -> Inputs:
+    """`inp` with each budget times the factors of the scales that name it, multiplied at once
+    in order of size (so any order of the scales gives the same bits), the result held to the
+    limits of a budget cell; a refusal names the last scale of the budget."""
+    for where, ov in scales:
+        _known(where + ".scale_budget", "pool", ov.pool, {p.pool for p in inp.pools})
+        if ov.phase is not None:
+            phases = {p.phase for p in inp.pools if p.pool == ov.pool}
+            _known(where + ".scale_budget", f"phase of pool {ov.pool}", ov.phase, phases)
     pools = []
     for p in inp.pools:
-        if p.pool == ov.pool and ov.phase in (None, p.phase):
-            budget = p.budget_musd * ov.factor
+        mine = [(w, ov) for w, ov in scales if ov.pool == p.pool and ov.phase in (None, p.phase)]
+        if mine:
+            budget = p.budget_musd * math.prod(sorted(ov.factor for _, ov in mine))
             try:  # the scaled budget is held to the limits of a budget cell
                 p = Pool.model_validate(p.model_dump() | {"line": p.line, "budget_musd": budget})
             except ValidationError as exc:
+                where = mine[-1][0] + ".scale_budget"
                 raise UsageError(_refused(where, "budget_musd", budget, Pool, exc)) from None
         pools.append(p)
     return inp.model_copy(update={"pools": tuple(pools)})
 
 
-def _exclude_pool(inp: Inputs, pool: str, where: str) -> Inputs:
-    _known(where + ".exclude_pool", "pool", pool, {p.pool for p in inp.pools})
-    return inp.model_copy(
-        update={
-            "pools": tuple(p for p in inp.pools if p.pool != pool),
-            "eligibility": tuple(e for e in inp.eligibility if e.pool != pool),
-            "groups": tuple(
-                g for g in inp.groups if not (g.dimension == "pool" and g.member == pool)
-            ),
-        }
-    )
-
-
-def _exclude_program(inp: Inputs, program: str, where: str) -> Inputs:
-    _known(where + ".exclude_program", "program", program, {p.program for p in inp.programs})
-    return inp.model_copy(
-        update={
-            "programs": tuple(p for p in inp.programs if p.program != program),
-            "eligibility": tuple(e for e in inp.eligibility if e.program != program),
-            "exposures": tuple(x for x in inp.exposures if x.program != program),
-            "markets": tuple(m for m in inp.markets if m.program != program),
-            "groups": tuple(
-                g for g in inp.groups if not (g.dimension == "program" and g.member == program)
-            ),
-        }
-    )
-
-
-def _set_coefficient(inp: Inputs, ov: SetCoefficient, where: str) -> Inputs:
+def _set_coefficient(inp: Inputs, ov: SetCoefficient, where: str, edits: RowEdits) -> Inputs:
+    """`inp` with the program's cell set, held to its column's rule; the row's rules across
+    columns are `edits`' to check once all are set."""
     where += ".set_coefficient"
     _known(where, "program", ov.program, {p.program for p in inp.programs})
+
+    def say(exc: ValidationError) -> str:
+        return _refused(where, ov.column, ov.value, Program, exc)
+
     programs = []
     for p in inp.programs:
         if p.program == ov.program:
@@ -182,9 +300,11 @@ def _set_coefficient(inp: Inputs, ov: SetCoefficient, where: str) -> Inputs:
                 value = int(value)  # SetCoefficient has checked that it is a whole number
             data = p.model_dump() | {"line": p.line, ov.column: value}
             try:
-                p = Program.model_validate(data)
+                new = cell_checked(Program, data, ov.column)
             except ValidationError as exc:
-                raise UsageError(_refused(where, ov.column, ov.value, Program, exc)) from None
+                raise UsageError(say(exc)) from None
+            edits.replaced("programs", p, new, say)
+            p = new
         programs.append(p)
     return inp.model_copy(update={"programs": tuple(programs)})
 
@@ -234,11 +354,7 @@ def _set_link_ratio(inp: Inputs, ov: SetLinkRatio, where: str) -> Inputs:
 
 
 _APPLY: dict[str, Callable[[Inputs, Any, str], Inputs]] = {
-    "scale_budget": _scale_budget,
-    "exclude_pool": _exclude_pool,
-    "exclude_program": _exclude_program,
-    "set_coefficient": _set_coefficient,
     "group_limit": _group_limit,
     "set_link_ratio": _set_link_ratio,
 }
-"""How each kind of override (its one field set) is applied, but a cell set (`apply_set`)."""
+"""How each kind of override that changes no program's cell and scales no budget is applied."""

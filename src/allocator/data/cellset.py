@@ -8,14 +8,15 @@ named by its number, `tranches.jobs/sector/mining/60000.share`). Every number co
 set, a number of the key too (the row then takes the new key, refused where another row has
 it), and every yes/no column. The value is read as the CSV cell would be (the column's unit,
 the dataset's number style), and the row is validated again by its table's row model, so a set
-is held to every rule and plausibility limit of the cell it replaces; the rules across tables
-are checked once after every set (`after_problems`).
+is held to every rule and plausibility limit of the cell it replaces; the rules across the
+columns of a row (`rowedits.py`) and across tables (`applyoverrides.py`) are checked once, after
+every set, so the order of the sets never decides refused or solved.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from allocator.data.cellrefs import CELL_UNITS, KEYS
 from allocator.data.inputs import BOOK_SUFFIXES, explain_value, read_cell
 from allocator.data.keytext import key_part, key_text, shown
 from allocator.data.numbers import NumberError, number_style
+from allocator.data.rowedits import RowEdits, cell_checked
 from allocator.data.rows import closest_fix
 from allocator.data.schema import TABLES, Inputs, Row
 from allocator.errors import InputError, UsageError, quoted
@@ -44,9 +46,6 @@ SETTABLE: dict[str, tuple[str, ...]] = {
 }
 """The columns a set may change, by table: every number column (a number of the key too),
 then every yes/no column."""
-LEVEL_TABLES = frozenset({"base", "tranches", "shares", "markets"})
-"""The tables whose rules across tables the loader checks apart (levels.py, shares.py; markets:
-an exports base may not be above its reachable market)."""
 
 
 class CellSet(BaseModel):
@@ -171,59 +170,83 @@ def apply_set(inp: Inputs, cs: CellSet) -> Inputs:
     """`inp` with the cell `cs` names set to its value, the row validated again.
 
     Raises:
-        UsageError: the key matches no row ("did you mean") or several, the value breaks the
-            number rule, the row breaks a rule of its table (a floor above its cap), or a set
-            of a key column gives the row the key of another.
+        UsageError: as `apply_sets`, or the row breaks a rule of its table (a floor above cap).
     """
-    _, model, _, _ = TABLES[cs.table]
-    file = table_place(inp, cs.table)
-    row = _row_of(inp, cs, file)
+    edits = RowEdits()
+    return edits.checked(apply_sets(inp, [cs], edits))
+
+
+def apply_sets(inp: Inputs, sets: Sequence[CellSet], edits: RowEdits) -> Inputs:
+    """`inp` with every set applied in order, each naming its row as `inp` has it (a set that
+    moves a key never moves the row another set names), each cell held to its column's rule;
+    the rows' rules across columns are left to `edits`, the keys checked once all are set. The
+    cells set are recorded in the dataset's order.
+
+    Raises:
+        UsageError: a key names no row ("did you mean") or several, a value breaks the number
+            rule, or the sets give a row the key of another.
+    """
+    rows = {id(cs): row_named(inp, cs) for cs in sets}
+    now: dict[int, Row] = {id(r): r for r in rows.values()}  # each row as the sets leave it
+    changes, out = [], inp
+    for cs in sets:
+        first = rows[id(cs)]
+        row, new = now[id(first)], _set_one(out, cs, now[id(first)], edits)
+        now[id(first)] = new
+        out = out.model_copy(
+            update={cs.table: tuple(new if r is row else r for r in getattr(out, cs.table))}
+        )
+        cell, old = f"{cs.table}.{cs.key}.{cs.column}", getattr(row, cs.column)
+        change = {"cell": cell, "origin": cs.origin, "value": cs.value, "old": old}
+        changes.append((_order(cs, first), change | {"new": getattr(new, cs.column)}))
+    _check_keys(out, [cs for cs in sets if cs.column in KEYS[cs.table]], rows, now)
+    done = tuple(c for _, c in sorted(changes, key=lambda c: c[0]))
+    return out.model_copy(update={"cells_set": (*inp.cells_set, *done)})
+
+
+def _order(cs: CellSet, row: Row) -> tuple[int, str, int]:
+    """Where a set's cell is in the dataset, whatever the order of its rows: table, the row's
+    key as the data has it, column (the order of the records and of the key checks)."""
+    table = list(TABLES).index(cs.table)
+    return (table, key_text(row, cs.table), SETTABLE[cs.table].index(cs.column))
+
+
+def _set_one(inp: Inputs, cs: CellSet, row: Row, edits: RowEdits) -> Row:
+    """`row` with the cell of `cs` set, the cell held to its column's rule."""
+    model, file = TABLES[cs.table][1], table_place(inp, cs.table)
+
+    def say(exc: ValidationError) -> str:
+        reason, fix = explain_value(exc.errors()[0], cs.column, cs.value, model)
+        return f"{_where(inp, cs, file, row)}: {reason}. Fix: {fix}"
+
     try:
-        new = model.model_validate(_cells_after(row, model, cs, inp, file))
+        new = cell_checked(model, _cells_after(row, model, cs, inp, file), cs.column)
     except NumberError as exc:
         raise UsageError(f"{_where(inp, cs, file, row)}: {exc}. Fix: {exc.fix}") from None
     except ValidationError as exc:
-        reason, fix = explain_value(exc.errors()[0], cs.column, cs.value, model)
-        raise UsageError(f"{_where(inp, cs, file, row)}: {reason}. Fix: {fix}") from None
-    rows = tuple(new if r is row else r for r in getattr(inp, cs.table))
-    if cs.column in KEYS[cs.table]:
-        _check_unique(inp, cs, new, rows, file)
-    change = {
-        "cell": f"{cs.table}.{cs.key}.{cs.column}",
-        "origin": cs.origin,
-        "value": cs.value,
-        "old": getattr(row, cs.column),
-        "new": getattr(new, cs.column),
-    }
-    return inp.model_copy(update={cs.table: rows, "cells_set": (*inp.cells_set, change)})
+        raise UsageError(say(exc)) from None
+    edits.replaced(cs.table, row, new, say)
+    return new
 
 
-def _check_unique(inp: Inputs, cs: CellSet, new: Row, rows: tuple[Row, ...], file: str) -> None:
-    """Refuse a set of a key column that gives its row the key of another row (the loader
-    refuses such a file as a duplicate key)."""
-    names = KEYS[cs.table]
-    key = tuple(getattr(new, k) for k in names)
-    for other in rows:
-        if other is not new and tuple(getattr(other, k) for k in names) == key:
-            raise UsageError(
-                f"{_where(inp, cs, file, new)}: row {new.line} would have the key "
-                f"{key_text(new, cs.table)} ({' / '.join(names)}) of row {other.line}, and a "
-                f"key names one row. Fix: set another {cs.column}, or merge the two rows in "
-                f"{file}"
-            )
-
-
-def after_problems(inp: Inputs, sets: Iterable[CellSet]) -> list[InputError]:
-    """The rules across tables of base.csv, tranches.csv, shares.csv and markets.csv (levels.py,
-    shares.py: a base after the first milestone or above its market, shares that rise with the
-    level, a share's year that is no milestone), checked once after every set where a set
-    changed one of these tables; the other tables' rules are `checks.reference_problems`."""
-    if not any(cs.table in LEVEL_TABLES for cs in sets):
-        return []
-    from allocator.data.levels import level_problems
-    from allocator.data.shares import share_problems
-
-    return [*level_problems(inp), *share_problems(inp)]
+def _check_keys(
+    inp: Inputs, sets: list[CellSet], rows: dict[int, Row], now: dict[int, Row]
+) -> None:
+    """Refuse sets of key columns that leave a row with the key of another row (the loader
+    refuses such a file as a duplicate key), naming the last such set of the row: checked
+    once all are set, so two rows may trade keys."""
+    last = {id(rows[id(cs)]): cs for cs in sets}
+    for first, cs in sorted(last.items(), key=lambda e: _order(e[1], rows[id(e[1])])):
+        new, names, file = now[first], KEYS[cs.table], table_place(inp, cs.table)
+        key = tuple(getattr(new, k) for k in names)
+        for other in getattr(inp, cs.table):
+            if other is not new and tuple(getattr(other, k) for k in names) == key:
+                raise UsageError(
+                    f"{_where(inp, cs, file, new)}: row {new.line} would have the key "
+                    f"{key_text(new, cs.table)} ({' / '.join(names)}) of row {other.line}, and "
+                    f"a key names one row. Fix: set another {cs.column}, or merge the two rows "
+                    f"in {file}"
+                )
 
 
 def change_words(changes: Iterable[dict[str, Any]]) -> str:
@@ -242,6 +265,15 @@ def table_place(inp: Inputs, table: str) -> str:
     if path.suffix.lower() in BOOK_SUFFIXES and path.is_file():
         return f"{path.name}, sheet {file.removesuffix('.csv')}"
     return file
+
+
+def row_named(inp: Inputs, cs: CellSet) -> Row:
+    """The one row of `inp` the key of `cs` names.
+
+    Raises:
+        UsageError: the key names no row ("did you mean") or several.
+    """
+    return _row_of(inp, cs, table_place(inp, cs.table))
 
 
 def _row_of(inp: Inputs, cs: CellSet, file: str) -> Row:

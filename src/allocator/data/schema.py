@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from allocator.data.evidence import Fact, Uncertainty
 from allocator.data.levels import Base, Tranche
@@ -34,6 +35,15 @@ from allocator.data.rows import (
 from allocator.data.rows import rule as _rule
 from allocator.data.rows import unit_field as _unit
 from allocator.data.shares import Share
+
+
+def _cell_rule(column: str, message: str, fix: str) -> PydanticCustomError:
+    """A broken rule of one cell, said as a rule across columns is (`rows.rule`: the loader
+    names `column` and shows `fix`), but checked as the cell is read, so a set that breaks it
+    is refused as it is given, whatever sets follow (`rowedits.py`)."""
+    said = message.replace("{", "(").replace("}", ")")
+    return PydanticCustomError("cell_rule", said, {"column": column, "fix": fix})
+
 
 __all__ = [
     "MAX_COVERAGE",
@@ -98,17 +108,18 @@ class Program(Window):
     exports_per_musd: float = _unit("musd", default=0.0, ge=0, le=MAX_EXPORTS_PER_MUSD)
     """Annual export revenue (US$ million) per US$ million of productive capital."""
 
-    @model_validator(mode="after")
-    def _ramp_above_zero(self) -> Program:
+    @field_validator("max_annual_share")
+    @classmethod
+    def _ramp_above_zero(cls, share: float) -> float:
         # The bounds are a share's (0..1, said as such); this rule says why 0 is not one.
-        if self.max_annual_share == 0:
-            raise _rule(
+        if share == 0:
+            raise _cell_rule(
                 "max_annual_share",
                 "max_annual_share 0 lets the program absorb no money in any year",
                 "write a share above 0 and at most 1, such as 25% (empty or 1: no ramp limit); "
                 "to fund the program not at all, set cap_musd to 0",
             )
-        return self
+        return share
 
     @model_validator(mode="after")
     def _floor_within_cap(self) -> Program:
@@ -278,16 +289,18 @@ class Target(Row):
     """Weight of one unit of shortfall (per job or per US$ million); empty = 1/value, so every
     target's shortfall counts as the share of it that is missed."""
 
-    @model_validator(mode="after")
-    def _plausible(self) -> Target:
-        limit = MAX_JOBS if self.kind == "jobs" else MAX_MUSD
-        if self.value > limit:
-            raise _rule(
+    @field_validator("value")
+    @classmethod
+    def _plausible(cls, value: float, info: ValidationInfo) -> float:
+        kind = info.data.get("kind")  # validated before value: the limit is the kind's
+        limit = MAX_JOBS if kind == "jobs" else MAX_MUSD
+        if kind is not None and value > limit:
+            raise _cell_rule(
                 "value",
-                f"the {self.kind} target {self.value:g} is above the maximum {limit:g}",
+                f"the {kind} target {value:g} is above the maximum {limit:g}",
                 f"use a value of at most {limit:g} (limits: inputs/README.md)",
             )
-        return self
+        return value
 
 
 class Inputs(BaseModel):
