@@ -156,7 +156,7 @@ def test_serves_first_page_is_the_solves_plan(held):
     # its held instance's last bits depend on the edits before (docs/serve.md)
     brief = held.answer().brief
     total = solved(str(BASELINE))[2]["allocation_by_phase"].set_index("program")["total_musd"]
-    assert brief.programs == {str(p): float("%.12g" % v) for p, v in total.items()}
+    assert brief.programs == {str(p): float(f"{v:.12g}") for p, v in total.items()}
 
 
 def test_replan_with_the_approved_spending_is_the_solves_plan(tmp_path, baseline_run):
