@@ -19,13 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from allocator.errors import UsageError
+from allocator.report.jsonfile import MAX_JSON_BYTES, read_json
 
 MARKER = "written_by"
 # files an operating system drops into a folder someone merely looked at: harmless to delete
 OS_LITTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
-MAX_RUN_JSON = 200_000_000
-"""Bytes of a run.json read to tell whose folder it is: far above any run.json allocator writes
-(the baseline solve's: 8 KB), so a larger file is not allocator's and is never read whole."""
 
 Sources = Iterable[tuple[str, Path | None]]
 
@@ -76,15 +74,13 @@ def marked_files(folder: Path, command: str | None = None) -> set[str] | None:
 def _mark(folder: Path, command: str | None = None) -> dict[str, Any] | None:
     """run.json's `written_by` entry of `folder` (by `command`, if given), its file names
     checked; None when the folder carries no such run.json."""
-    from allocator.report.jsonfile import read_json
-
     path = folder / "run.json"
     try:
         # a run.json borrowed from elsewhere (a link) proves nothing, and a FIFO or a device
         # would never end (a FIFO waits for a writer); a huge or deeply nested one, or one that
         # is no JSON, is no run.json of allocator's
         found = os.lstat(path)
-        if not stat.S_ISREG(found.st_mode) or found.st_size > MAX_RUN_JSON:
+        if not stat.S_ISREG(found.st_mode) or found.st_size > MAX_JSON_BYTES:
             return None
         info = read_json(path, "")
     except (OSError, UsageError):

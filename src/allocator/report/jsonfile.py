@@ -14,8 +14,9 @@ from typing import Any
 from allocator.errors import UsageError
 
 MAX_JSON_BYTES = 200_000_000
-"""Bytes of a run.json or sweep.json read: far above any allocator writes (the baseline solve's
-run.json: 8 KB), so a larger file is not allocator's and is never read whole."""
+"""Bytes of a run.json or sweep.json read (also by `folders`, telling whose folder it is): far
+above any allocator writes (the baseline solve's run.json: 8 KB), so a larger file is not
+allocator's and is never read whole."""
 
 MAX_JSON_DEPTH = 100
 """Levels of nesting of a run.json or sweep.json read: allocator writes 8 at most, and Python's

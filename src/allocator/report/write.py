@@ -356,11 +356,20 @@ def _cell(value: Any) -> Any:
     return value
 
 
+IN_UNIT_COLUMN = frozenset(
+    {"scenario_low", "scenario_high", "here_and_now", "wait_and_see", "nominal_decide_now"}
+)
+"""Columns whose unit is their row's `unit` (decide_now_prices' range of a rate over the
+scenarios, per US$ million as its other rates; two_stage_scenarios' plans, in the objective's
+unit); their CSV names stay as they are."""
+
+
 def header(column: str, columns: Iterable[str] = ()) -> str:
     """A workbook header: the column's name and, in brackets, its unit: the one `UNITS` gives,
     US$ million for other `*_musd` money; a rate per US$ million (`*_per_musd`) is never money:
-    `see unit column` in a table (`columns`) that has one, else no unit."""
-    if column.endswith("_per_musd"):
+    `see unit column` in a table (`columns`) that has one, else no unit; so too the columns of
+    `IN_UNIT_COLUMN`."""
+    if column.endswith("_per_musd") or column in IN_UNIT_COLUMN:
         unit = "see unit column" if "unit" in columns else None
     else:
         unit = UNITS.get(column) or ("US$ million" if column.endswith("_musd") else None)

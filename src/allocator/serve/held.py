@@ -88,6 +88,11 @@ class StaleError(Exception):
                 f"revision {rev} is no longer the plan: revision {current} is. "
                 f"Fix: ask for /api/details?rev={current}"
             )
+        elif current == 0:  # revisions start at 1: no ?rev=0 to name
+            words = (
+                f"there is no revision {rev} yet: no plan is solved. Fix: ask for /api/plan, "
+                "then for /api/details?rev=N with the rev it answers"
+            )
         else:
             words = (
                 f"there is no revision {rev} yet (the plan is revision {current}). "

@@ -50,8 +50,10 @@ def finish_tables(folder: Path) -> pd.DataFrame:
     """sweep.csv, sweep_programs.csv and sweep_plan.csv sorted by sample, each sample's last
     row kept (a failed sample solved again by --resume appears twice), each replaced in one
     step. Rows of sweep_programs.csv and sweep_plan.csv whose sample has no answer in sweep.csv
-    are dropped: its sweep.csv row, written last, never reached the disk (`sweepstream`)."""
+    are dropped: its sweep.csv row, written last, never reached the disk (`sweepstream`). Each
+    keeps the file mode of the table it replaces (`keep_mode`), as `write.atomic_file` does."""
     from allocator.report.csvtext import write_csv
+    from allocator.report.tempdirs import keep_mode
 
     table = read_table(folder / "sweep.csv").drop_duplicates("sample", keep="last")
     table = table.sort_values("sample", ignore_index=True)
@@ -69,6 +71,7 @@ def finish_tables(folder: Path) -> pd.DataFrame:
         temp = folder / f".{name}.part"
         try:
             write_csv(frame, temp)
+            keep_mode(folder / name, temp)  # a table the user made private stays so
             os.replace(temp, folder / name)  # a stop while writing leaves the old file whole
         finally:
             temp.unlink(missing_ok=True)
