@@ -307,7 +307,7 @@ def test_measure_of_keeps_a_zero_rate():
 def test_default_run_dir_reserves_a_free_name(tmp_path, monkeypatch):
     import time
 
-    from allocator.report.write import default_run_dir
+    from allocator.report.placing import default_run_dir
 
     monkeypatch.setattr(time, "strftime", lambda _fmt, *_: "20260101-000000")
     # six processes in the same second, before any of them has written its run

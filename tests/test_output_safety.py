@@ -227,7 +227,7 @@ def test_init_writes_its_project_atomically(tmp_path: Path) -> None:
 HOLD = """
 import sys, time
 from pathlib import Path
-from allocator.report.write import atomic_run_dir
+from allocator.report.placing import atomic_run_dir
 with atomic_run_dir(Path(sys.argv[1]), False) as tmp:
     (tmp / "allocation.csv").write_text("program,invest_musd\\n")
     print(tmp.name, flush=True)
@@ -274,7 +274,7 @@ def test_kill_9_leaves_a_temp_folder_that_the_next_run_removes(tmp_path: Path) -
 SWAP = """
 import os, sys, time
 from pathlib import Path
-from allocator.report import write as outputs
+from allocator.report import placing, write as outputs
 rename = os.rename
 def paused(src, dst):
     rename(src, dst)
@@ -282,7 +282,7 @@ def paused(src, dst):
         print("moved", flush=True)
         time.sleep(600)
 os.rename = paused
-with outputs.atomic_run_dir(Path(sys.argv[1]), True) as tmp:
+with placing.atomic_run_dir(Path(sys.argv[1]), True) as tmp:
     (tmp / "run.json").write_text("{}")
 """
 

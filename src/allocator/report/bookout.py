@@ -13,7 +13,7 @@ from allocator.data.schema import Inputs
 from allocator.errors import UsageError
 from allocator.report.faults import output_faults
 from allocator.report.folders import refuse_file_ancestor, refuse_overlap
-from allocator.report.write import atomic_file, undo_new_parents
+from allocator.report.placing import atomic_file, undo_new_parents
 
 LABEL = "OUT_FILE"
 

@@ -102,7 +102,7 @@ def _plain_name(name: object) -> bool:
 
 
 # the hidden file an atomic write of `name` goes through, left by a process killed meanwhile:
-# `write.atomic_file`'s .NAME.<8 hex>.tmp (NAME cut at 200) and `sweepfolder`'s .NAME.part
+# `placing.atomic_file`'s .NAME.<8 hex>.tmp (NAME cut at 200) and `sweepfolder`'s .NAME.part
 PART_NAME = re.compile(r"\.(?P<name>.+?)(?:\.[0-9a-f]{8}\.tmp|\.part)")
 
 
@@ -207,10 +207,10 @@ def _at_or_under(a: Path, b: Path) -> bool:
 
 
 MADE: list[Path] = []
-"""Folders this process made in advance of a run (`write.default_run_dir`: results/ and the
+"""Folders this process made in advance of a run (`placing.default_run_dir`: results/ and the
 run's own), removed at its end while still empty (`release_made`)."""
 PLACED: list[tuple[float, Path]] = []
-"""Run folders this process put in place whole (`write.atomic_run_dir`), each with the
+"""Run folders this process put in place whole (`placing.atomic_run_dir`), each with the
 `time.monotonic()` at which it was: an interrupt after it must not deny it (`placed_since`)."""
 
 

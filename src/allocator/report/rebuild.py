@@ -15,8 +15,9 @@ from allocator.report.assumed import run_assumptions
 from allocator.report.faults import output_faults
 from allocator.report.folders import DIGESTS, MARKER, changed_file, file_digests, marked_files
 from allocator.report.html import REPORT, render
+from allocator.report.placing import atomic_file, write_text_atomic
 from allocator.report.readback import read_run_json, read_table
-from allocator.report.write import atomic_file, json_text, write_text_atomic
+from allocator.report.write import json_text
 
 
 def rebuild_report(folder: Path, warn: Callable[[str], None] | None = None) -> Path:

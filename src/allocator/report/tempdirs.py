@@ -1,6 +1,6 @@
 """Temporary folders that name their owner (host, pid, the process's start time), made beside
 a run's folder and renamed into place; those of processes gone are removed (or, for an old
-run moved aside, put back) by the next run (`report/write.atomic_run_dir`)."""
+run moved aside, put back) by the next run (`report/placing.atomic_run_dir`)."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from allocator.report import tables as reports
 from allocator.report.assumed import recorded_inputs
 from allocator.report.faults import output_faults
 from allocator.report.folders import DEFAULT_FOLDER, refuse_mount_point, refuse_overlap
-from allocator.report.write import (
+from allocator.report.placing import (
     atomic_run_dir,
     check_results,
     check_target,

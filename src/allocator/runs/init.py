@@ -8,7 +8,7 @@ from pathlib import Path
 
 from allocator.errors import UsageError
 from allocator.report.faults import output_faults
-from allocator.report.write import atomic_run_dir
+from allocator.report.placing import atomic_run_dir
 from allocator.runs.spec import default_inputs
 
 

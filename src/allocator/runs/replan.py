@@ -138,8 +138,8 @@ def run_replan(ro: ReplanOptions) -> dict[str, Any]:
     """Re-plan and write the run folder atomically; returns run.json's `replan` part with the
     folder (`folder`) and the summary lines (`lines`)."""
     from allocator.pipeline import tell_notes
+    from allocator.report.placing import check_target
     from allocator.report.replanhtml import summary_lines
-    from allocator.report.write import check_target
     from allocator.runs.common import run_info, scenario_of
     from allocator.studies.actuals import load_actuals
     from allocator.studies.replanapproved import check_against, mitigation_of
@@ -305,12 +305,8 @@ def _write(
     from allocator.pipeline import sheets_of
     from allocator.report.assumed import assumptions_of
     from allocator.report.faults import output_faults
-    from allocator.report.write import (
-        atomic_run_dir,
-        default_run_dir,
-        release_run_dir,
-        write_run,
-    )
+    from allocator.report.placing import atomic_run_dir, default_run_dir, release_run_dir
+    from allocator.report.write import write_run
 
     label = opts.label()
     with output_faults(ro.results):

@@ -169,7 +169,7 @@ def prepare(
     folder (`spec.out`, else a new folder under `spec.results`)."""
     from allocator.data.uncertainty import check_seed
     from allocator.errors import UsageError
-    from allocator.report.write import default_run_dir
+    from allocator.report.placing import default_run_dir
 
     check_seed(seed)
     if resume and spec.out is None:

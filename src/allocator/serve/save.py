@@ -20,7 +20,7 @@ from allocator.data.names import is_plain_name
 from allocator.data.schema import Inputs
 from allocator.errors import UsageError, quoted
 from allocator.report.folders import is_empty_dir, refuse_file_ancestor, resolved
-from allocator.report.write import undo_new_parents
+from allocator.report.placing import undo_new_parents
 from allocator.runs.common import Run, out_label
 from allocator.runs.given import typed_texts
 from allocator.runs.solve import solve as run_solve

@@ -15,13 +15,8 @@ from typing import Any
 import pandas as pd
 
 from allocator.report.assumed import recorded_inputs
-from allocator.report.write import (
-    atomic_run_dir,
-    check_results,
-    check_target,
-    default_run_dir,
-    write_run,
-)
+from allocator.report.placing import atomic_run_dir, check_results, check_target, default_run_dir
+from allocator.report.write import write_run
 from allocator.studies.core import CoreSettings, CoreStudy, GoodPlans, good_plans
 from allocator.studies.coretable import CLASS_WORDS, METHOD, core_table, verdict
 

@@ -89,8 +89,9 @@ def run_relied(inp: Inputs, run: Path, overrides: Sequence[Override] = ()) -> di
 def record_relied(folder: Path, block: dict[str, Any] | None) -> None:
     """`block` as `relied_on` of the run.json in `folder` (a sweep's, written before its
     samples), so its page, and `allocator report`'s rebuild of it, counts the rows."""
+    from allocator.report.placing import write_text_atomic
     from allocator.report.readback import read_run_json
-    from allocator.report.write import json_text, write_text_atomic
+    from allocator.report.write import json_text
     from allocator.studies.sweepfolder import AGAIN
 
     info = read_run_json(folder, AGAIN)

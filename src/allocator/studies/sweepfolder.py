@@ -51,7 +51,7 @@ def finish_tables(folder: Path) -> pd.DataFrame:
     row kept (a failed sample solved again by --resume appears twice), each replaced in one
     step. Rows of sweep_programs.csv and sweep_plan.csv whose sample has no answer in sweep.csv
     are dropped: its sweep.csv row, written last, never reached the disk (`sweepstream`). Each
-    keeps the file mode of the table it replaces (`keep_mode`), as `write.atomic_file` does."""
+    keeps the file mode of the table it replaces (`keep_mode`), as `placing.atomic_file` does."""
     from allocator.report.csvtext import write_csv
     from allocator.report.tempdirs import keep_mode
 
@@ -84,8 +84,9 @@ AGAIN = "Fix: run the sweep again into another --out"
 
 def record_blocks(folder: Path, blocks: dict[str, Any]) -> None:
     """run.json of a study folder with `blocks` added (a sweep's `spec`)."""
+    from allocator.report.placing import write_text_atomic
     from allocator.report.readback import read_run_json
-    from allocator.report.write import json_text, write_text_atomic
+    from allocator.report.write import json_text
 
     info = read_run_json(folder, AGAIN) | blocks
     write_text_atomic(folder / "run.json", json_text(info) + "\n")
@@ -98,8 +99,9 @@ def record_digests(folder: Path, command: str, files: tuple[str, ...]) -> dict[s
     stream in, run.json records none (`sweepguard.mark_folder`): the tables grow by design.
     Returns run.json's content."""
     from allocator.report.folders import MARKER, file_digests, marker
+    from allocator.report.placing import write_text_atomic
     from allocator.report.readback import read_run_json
-    from allocator.report.write import json_text, write_text_atomic
+    from allocator.report.write import json_text
 
     path = folder / "run.json"
     info = read_run_json(folder, AGAIN)
