@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import shutil
 import traceback
 from collections.abc import Iterator
@@ -300,3 +301,13 @@ def limits_by_loop(entries, act, x, cl, cu, rl, ru):
         upper[j] = min(x[j] + rise, max(cu[j], x[j]))
         lower[j] = max(x[j] - fall, min(cl[j], x[j]))
     return lower, upper
+
+
+@pytest.fixture
+def umask_022():
+    """The common umask (new files 0644, folders 0755), whatever the test runner's is."""
+    before = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(before)

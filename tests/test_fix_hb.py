@@ -4,13 +4,11 @@ before any plan name a fix the API accepts."""
 
 from __future__ import annotations
 
-import os
 import re
 import stat
 from pathlib import Path
 
 import openpyxl
-import pytest
 from starlette.testclient import TestClient
 
 from allocator.runs.spec import RunSpec
@@ -21,16 +19,6 @@ from conftest import BASELINE, DATA, run_cli
 TOKEN = "test-token-not-secret"
 AUTH = {HEADER: TOKEN}
 TWO_STAGE = ("--decide-now", "phase1", "--scenarios", 4, "--seed", 1, "--targets", "off")
-
-
-@pytest.fixture
-def umask_022():
-    """The common umask (new files 0644, folders 0755), whatever the test runner's is."""
-    before = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(before)
 
 
 def _headers(book: Path, sheet: str) -> list[str]:

@@ -109,16 +109,6 @@ def test_a_stopped_held_model_cancels_its_solves():
         held.edit(["pools.infrastructure/phase1.budget_musd=1"])
 
 
-@pytest.fixture
-def umask_022():
-    """The common umask (new files 0644, folders 0755), whatever the test runner's is."""
-    before = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(before)
-
-
 def _solved(out: Path, *more: str) -> None:
     ran = run_cli("solve", "--inputs", BASELINE, "--out", out, *more)
     assert ran.exit_code == 0, ran.stderr
