@@ -94,7 +94,8 @@ def test_a_risk_run_of_too_many_scenarios_is_refused_in_one_line(tmp_path, risk)
     assert "Traceback" not in ran.stderr, ran.stderr[-800:]
     assert ran.exit_code == 2, ran.stderr[-800:]
     lines = ran.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: --scenarios"), lines
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("error: --scenarios"), lines
     assert not out.exists()
 
 
@@ -123,5 +124,6 @@ def test_more_workers_than_a_machine_can_start_are_refused_before_a_cluster(tmp_
     assert started == []
     assert ran.exit_code == 2, ran.stderr[-800:]
     lines = ran.stderr.strip().splitlines()
-    assert len(lines) == 1 and "--workers" in lines[0], lines
+    assert len(lines) == 1, lines
+    assert "--workers" in lines[0], lines
     assert not out.exists()
