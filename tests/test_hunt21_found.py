@@ -1,0 +1,139 @@
+"""Findings of hunt21: numbers a planner cannot quote, each checked by an independent re-solve
+(`allocator solve --set` of the very cell a number is about, or highspy on the LP a run wrote)
+or by hand. Each test is a strict xfail that fails today for the reason it names; drop the mark
+with the fix."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from conftest import BASELINE, DATA, copy_dataset, run_cli
+
+
+def _rows(path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _row(path, constraint: str) -> dict[str, str]:
+    (row,) = [r for r in _rows(path) if r["constraint"] == constraint]
+    return row
+
+
+def _solve_json(tmp_path, name, *args) -> dict:
+    out = tmp_path / name
+    res = run_cli("solve", *args, "--json", "--out", out)
+    assert res.exit_code == 0, res.stderr
+    return json.loads(res.stdout)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an export market's 'one more musd' is one musd of market x max_share, not of "
+    "markets.csv's market_musd: solve on the moved market gives max_share of it",
+)
+def test_one_more_musd_of_an_export_market_is_what_solve_on_the_moved_market_gives(tmp_path):
+    """tests/data/exports: markets.csv holds cat's market_musd 300 at max_share 50% (150
+    reachable); x (2 musd of exports per musd) and y (1) share a budget of 100. The terminal
+    heads its list "what one more unit of a limit buys ... as `allocator solve` on the data
+    moved by that unit gives it" and says of `export_market(export_category,cat,2026)` "one
+    more musd: +1 musd of exports". By hand, a market of 301 reaches 150.5: +0.5 musd of
+    exports, which `allocator solve --set markets./cat/2026.market_musd=301` gives too. (On the
+    baseline, `export_market(program,aerospace_components,2040)` is said to buy +1 musd of
+    exports a musd while markets.csv's aerospace market at max_share 0.2 buys +0.2.)"""
+    args = ("--inputs", DATA / "exports", "--objective", "exports")
+    before = _solve_json(tmp_path, "base", *args)
+    said = _row(tmp_path / "base" / "shadow_prices.csv", "export_market(export_category,cat,2026)")
+    moved = _solve_json(tmp_path, "moved", *args, "--set", "markets./cat/2026.market_musd=301")
+    change = moved["objective"]["value"] - before["objective"]["value"]
+    assert change == pytest.approx(0.5, abs=1e-9)  # by hand: 301 x 50% - 300 x 50%
+    assert float(said["gain_of_one_unit_up"]) == pytest.approx(change, abs=1e-9)
+
+
+def _short_target(tmp_path):
+    """tests/data/base_levels with s2's jobs target raised to 1,000: s2 reaches at most 300
+    existing + 100 musd x 4 = 700 jobs, so the target is short by 300 jobs, a weighted
+    shortfall of 300 / 1,000 = 0.3 (targets.csv: an empty weight is 1/value)."""
+    data = copy_dataset(DATA / "base_levels", tmp_path / "data")
+    (data / "targets.csv").write_text(
+        "kind,dimension,member,year,value,source\njobs,sector,s2,2026,1000,test\n",
+        encoding="utf-8",
+    )
+    return data
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a target's one-unit shortfall change holds the target's weight 1/value fixed; "
+    "solve on the moved target weighs it 1/(value+1)",
+)
+def test_a_targets_one_unit_shortfall_change_is_what_solve_on_the_moved_target_gives(tmp_path):
+    """shadow_prices.csv's `shortfall_change_up` is how the least weighted shortfall changes
+    when the row moves one unit, "as `allocator solve` on the data moved by that unit gives it".
+    A target of 1,001 jobs with 700 reachable is short by 301 jobs at weight 1/1,001: 0.3007,
+    up 0.000699 from 0.3 (by hand; `--set targets.jobs/sector/s2/2026.value=1001` gives it).
+    The CSV says +0.001, the row moved with its weight held at 1/1,000."""
+    data = _short_target(tmp_path)
+    before = _solve_json(tmp_path, "base", "--inputs", data)
+    said = _row(tmp_path / "base" / "shadow_prices.csv", "target(jobs,sector,s2,2026)")
+    cell = "targets.jobs/sector/s2/2026.value=1001"
+    moved = _solve_json(tmp_path, "moved", "--inputs", data, "--set", cell)
+    key = "least_weighted_target_shortfall"
+    change = moved["outcomes"][key] - before["outcomes"][key]
+    assert change == pytest.approx(301 / 1001 - 300 / 1000, abs=1e-9)
+    assert float(said["shortfall_change_up"]) == pytest.approx(change, abs=1e-9)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a processing share's one-unit shortfall change holds its weight 1/target_pct "
+    "fixed; solve on the moved target weighs it 1/(target_pct-1)",
+)
+def test_a_processing_shares_shortfall_change_is_what_solve_on_the_moved_target_gives(tmp_path):
+    """tests/data/shares: copper's share reaches 80% against a 90% target (short by 10 points,
+    weight 1/90: 0.1111). A target of 89% is short by 9 points at weight 1/89: 0.10112, down
+    0.00999 (by hand; `--set shares.cu/2026.target_pct=89` gives it). shadow_prices.csv's
+    `shortfall_change_down` of `processing_share(cu,2026)` says -0.01111 (9/90 - 10/90)."""
+    args = ("--inputs", DATA / "shares")
+    before = _solve_json(tmp_path, "base", *args)
+    said = _row(tmp_path / "base" / "shadow_prices.csv", "processing_share(cu,2026)")
+    moved = _solve_json(tmp_path, "moved", *args, "--set", "shares.cu/2026.target_pct=89")
+    key = "least_weighted_target_shortfall"
+    change = moved["outcomes"][key] - before["outcomes"][key]
+    assert change == pytest.approx(9 / 89 - 10 / 90, abs=1e-9)
+    assert float(said["shortfall_change_down"]) == pytest.approx(change, abs=1e-9)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a tranche's 'one less job' range runs past from_level 0 (to -34,227 jobs), a "
+    "value allocator refuses: the rate can hold for at most from_level jobs",
+)
+def test_a_tranches_one_less_range_ends_where_its_level_reaches_zero(baseline_run, tmp_path):
+    """report.html and shadow_prices.csv: `tranche(aerospace,25000,2040)` "one less job: -0.5
+    jobs (-0.5 jobs per job for 59,227.1 jobs, then the least target shortfall rises)". The
+    row's number is tranches.csv's from_level, 25,000; 59,227 less is -34,227 jobs, which
+    `allocator solve --set tranches.jobs/sector/aerospace/25000.from_level=-34227` refuses
+    ("below the minimum 0"). At 0, the least the cell takes, solve gives 545,333.54 - 0.5 x
+    25,000 = 532,833.54 jobs: the rate holds for the 25,000 jobs the data can move, and no
+    further."""
+    said = _row(baseline_run / "shadow_prices.csv", "tranche(aerospace,25000,2040)")
+    level = 25000.0  # tranches.csv: from_level of aerospace
+    refused = run_cli(
+        "solve",
+        "--set",
+        f"tranches.jobs/sector/aerospace/25000.from_level={level - float(said['down_holds_for'])!r}",
+        "--out",
+        tmp_path / "past",
+    )
+    assert refused.exit_code == 2  # the range's end is no value the data takes
+    at_zero = _solve_json(
+        tmp_path, "zero", "--set", "tranches.jobs/sector/aerospace/25000.from_level=0"
+    )
+    base = json.loads((baseline_run / "run.json").read_text(encoding="utf-8"))
+    drop = base["objective"]["value"] - at_zero["objective"]["value"]
+    assert drop == pytest.approx(0.5 * level, abs=1e-6)  # the rate held all the way to 0
+    assert float(said["down_holds_for"]) <= level
