@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from conftest import BASELINE, DATA, copy_dataset, run_cli
+from conftest import DATA, copy_dataset, run_cli
 
 
 def _rows(path) -> list[dict[str, str]]:
@@ -122,13 +122,9 @@ def test_a_tranches_one_less_range_ends_where_its_level_reaches_zero(baseline_ru
     further."""
     said = _row(baseline_run / "shadow_prices.csv", "tranche(aerospace,25000,2040)")
     level = 25000.0  # tranches.csv: from_level of aerospace
-    refused = run_cli(
-        "solve",
-        "--set",
-        f"tranches.jobs/sector/aerospace/25000.from_level={level - float(said['down_holds_for'])!r}",
-        "--out",
-        tmp_path / "past",
-    )
+    end = level - float(said["down_holds_for"])
+    cell = f"tranches.jobs/sector/aerospace/25000.from_level={end!r}"
+    refused = run_cli("solve", "--set", cell, "--out", tmp_path / "past")
     assert refused.exit_code == 2  # the range's end is no value the data takes
     at_zero = _solve_json(
         tmp_path, "zero", "--set", "tranches.jobs/sector/aerospace/25000.from_level=0"
