@@ -245,3 +245,34 @@ def test_one_more_musd_of_the_aerospace_market_is_what_solve_on_the_moved_market
     change = moved["objective"]["value"] - before["objective"]["value"]
     assert change == pytest.approx(0.2, abs=1e-6)  # by hand: 7,301 x 0.2 - 7,300 x 0.2
     assert said["gain_of_one_unit_up"] == pytest.approx(change, abs=1e-6)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="frontier.csv's rate at a kink is the segment before it (-2 jobs per musd of "
+    "exports at 170) where one more musd of exports costs 5 jobs",
+)
+def test_the_frontiers_rate_at_a_kink_is_what_one_more_unit_of_x_costs(tmp_path):
+    """docs/workflow.md: frontier.csv's `rate` is "the change of y per unit more x". Four
+    programs share 100 musd: x (cap 30) 1 job and 2 musd of exports per musd, y (50) 3 and 1, z
+    (50) 2 and 1.8, w (100) 0.5 and 1.5. By hand the most jobs with exports >= e: 250 at 140
+    (y, z full), then y's money moves to x (-2 jobs per musd of exports) until x is full at 170
+    (190 jobs), then to w (-5): 185 jobs at 171, 140 at 180, the most exports. (highspy on the
+    same LP: 192, 190, 185 jobs at 169, 170, 171.) The frontier's point at 170 says -2."""
+    data = copy_dataset(DATA / "exports", tmp_path / "data")
+    (data / "markets.csv").unlink()
+    (data / "programs.csv").write_text(
+        "program,sector,export_category,first_year,last_year,cap_musd,lag_years,"
+        "jobs_per_musd,exports_per_musd,source\n"
+        "x,s1,cat,2025,2026,30,0,1,2,t\ny,s2,cat,2025,2026,50,0,3,1,t\n"
+        "z,s3,cat,2025,2026,50,0,2,1.8,t\nw,s4,cat,2025,2026,100,0,0.5,1.5,t\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "frontier"
+    res = run_cli("frontier", "--inputs", data, "--points", "5", "--out", out)
+    assert res.exit_code == 0, res.stderr
+    points = {round(float(r["x_value"]), 6): r for r in _rows(out / "frontier.csv")}
+    assert sorted(points) == [140, 150, 160, 170, 180]
+    at = points[170]
+    assert float(at["y_value"]) == pytest.approx(190)
+    assert float(at["rate"]) == pytest.approx(185 - 190)  # 171 musd of exports: 185 jobs
