@@ -276,3 +276,37 @@ def test_the_frontiers_rate_at_a_kink_is_what_one_more_unit_of_x_costs(tmp_path)
     at = points[170]
     assert float(at["y_value"]) == pytest.approx(190)
     assert float(at["rate"]) == pytest.approx(185 - 190)  # 171 musd of exports: 185 jobs
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a pool share cap of 1 stores a 0 coefficient and solve warns 'coefficients span 0 "
+    "to 1 (ratio inf)' with a numpy RuntimeWarning on stderr",
+)
+def test_a_share_cap_of_one_raises_no_numerics_warning(tmp_path):
+    """groups.csv's max_share is a share from 0 to 1 (inputs/README.md); 1 lets a pool pay for
+    everything. The row is partner - max_share x (partner + public) <= 0, whose coefficients
+    are 1 - 1 = 0 (partner's programs, nothing to store) and -1 (public's): by hand they span 1
+    to 1. Today solve prints "warning: matrix coefficients span 0 to 1 (ratio inf)" and numpy's
+    "RuntimeWarning: divide by zero" on stderr. The plan itself is right: all 160 musd, 100 to a
+    (10 jobs a musd) and 60 to b (4): 1,240 jobs."""
+    data = copy_dataset(DATA / "base_levels", tmp_path / "data")
+    (data / "base.csv").unlink()
+    (data / "targets.csv").unlink()
+    (data / "eligibility.csv").write_text(
+        "pool,program,source\npublic,*,t\npartner,a,t\n", encoding="utf-8"
+    )
+    (data / "pools.csv").write_text(
+        "pool,phase,budget_musd,source\npublic,p1,60,t\npartner,p1,100,t\n", encoding="utf-8"
+    )
+    (data / "groups.csv").write_text(
+        "dimension,member,phase,min_musd,max_musd,max_share,source\npool,partner,all,,,1,t\n",
+        encoding="utf-8",
+    )
+    res = run_cli("solve", "--inputs", data, "--out", tmp_path / "run")
+    # under pytest's warnings-as-errors the RuntimeWarning is a traceback and exit 1
+    assert "RuntimeWarning" not in res.stderr
+    assert "ratio inf" not in res.stderr
+    assert res.exit_code == 0, res.stderr
+    done = json.loads((tmp_path / "run" / "run.json").read_text(encoding="utf-8"))
+    assert done["objective"]["value"] == pytest.approx(1240)
