@@ -29,6 +29,8 @@ from allocator.report.bookunits import with_units
 from allocator.report.rounding import cell
 
 UNIT = re.compile(r"^(?P<name>.+?) \((?P<unit>[^()]+)\)$")
+ORDINALS = (*YEARS, "point", "scenario")
+"""Numbers that name a row, not a quantity: a year, a frontier's point, a risk scenario."""
 SEE = re.compile(r"^see (?P<column>\S+) column$")
 
 
@@ -51,7 +53,7 @@ def _unitless(rows: list[tuple[Any, ...]]) -> list[str]:
     names = [m["name"] if (m := UNIT.match(h)) else h for h in header]
     bad = []
     for j, h in enumerate(header):
-        if not any(_is_number(r[j]) for r in rows[1:] if j < len(r)) or h in YEARS:
+        if not any(_is_number(r[j]) for r in rows[1:] if j < len(r)) or h in ORDINALS:
             continue
         m = UNIT.match(h)
         see = SEE.match(m["unit"]) if m else None
@@ -62,7 +64,8 @@ def _unitless(rows: list[tuple[Any, ...]]) -> list[str]:
 
 def _chart_titles_without_unit(rows: list[tuple[Any, ...]]) -> list[str]:
     """The charts sheet: a block is a title row, a header row (text in column B) and rows of
-    numbers; a title names its unit in brackets, or (mixed units) each label names its own."""
+    numbers; a title names its unit in brackets, or each header does, or (mixed units) each
+    label names its own."""
     bad = []
     for i, row in enumerate(rows[1:], start=1):
         if not (isinstance(row[1], str) and isinstance(rows[i - 1][0], str)):
@@ -73,7 +76,8 @@ def _chart_titles_without_unit(rows: list[tuple[Any, ...]]) -> list[str]:
             if below[0] is None or below[0] == "total":
                 break
             labels.append(str(below[0]))
-        if not UNIT.match(title):
+        heads = [h for h in row if h is not None]
+        if not UNIT.match(title) and not all(UNIT.match(str(h)) for h in heads):
             bad.append(title)
         elif "unit in its label" in title:
             bad += [label for label in labels if not UNIT.match(label)]
@@ -90,6 +94,23 @@ def test_every_numeric_column_of_the_baseline_workbook_has_a_unit(baseline_run):
     assert _chart_titles_without_unit(sheets["charts"]) == []
 
 
+@pytest.mark.parametrize(
+    "command",
+    [("frontier", "--points", "3"), ("alternatives",)],
+    ids=["frontier", "alternatives"],
+)
+def test_every_numeric_column_of_a_study_workbook_has_a_unit(tmp_path, baseline_dir, command):
+    from conftest import run_cli
+
+    out = tmp_path / "run"
+    ran = run_cli(*command, "--inputs", baseline_dir, "--out", out)
+    assert ran.exit_code == 0, ran.stderr
+    sheets = _sheets(out)
+    missing = {n: bad for n, rows in sheets.items() if n != "charts" and (bad := _unitless(rows))}
+    assert missing == {}
+    assert _chart_titles_without_unit(sheets.get("charts", [])) == []
+
+
 def test_the_walk_finds_a_column_without_a_unit():
     """The check itself: a numeric column with a bare header, or pointing to a column the
     sheet lacks, is found; a year column and a text column are not."""
@@ -100,6 +121,8 @@ def test_the_walk_finds_a_column_without_a_unit():
     assert _unitless(rows) == ["gain", "rate (see unit column)"]
     charts = [("Money", None), ("sector", "phase1"), ("a", 1.0)]
     assert _chart_titles_without_unit(charts) == ["Money"]
+    charts = [("Frontier", None), ("x_value (jobs)", "y_value (jobs)"), (1.0, 2.0)]
+    assert _chart_titles_without_unit(charts) == []
 
 
 def test_a_unit_column_is_pointed_to_only_where_the_sheet_has_it():

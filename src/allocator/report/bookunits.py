@@ -55,6 +55,16 @@ SHEET_UNITS: dict[str, dict[str, str]] = {
     "limits": _LIMITS,  # a run whose sheets are its tables (two-stage)
     "reduced_costs": _LABELS,
     "risk": {"number": "see unit column"},
+    "frontier": {  # epsilon: the x asked for, in x's unit
+        "epsilon": "see x_unit column",
+        "x_value": "see x_unit column",
+        "y_value": "see y_unit column",
+        "rate": "see rate_unit column",
+    },
+    "ranges": {  # allocator alternatives
+        "objective_at_min": "see objective_unit column",
+        "objective_at_max": "see objective_unit column",
+    },
     "shares": {  # percents from 0 to 100; the shortfall, a difference of two of them
         **dict.fromkeys(
             ("share_today_pct", "share_2040_pct", "share_pct", "share_target_pct"), "percent"
