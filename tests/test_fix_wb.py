@@ -25,6 +25,7 @@ import pandas as pd
 import pytest
 
 from allocator.report.book import YEARS
+from allocator.report.booksummary import summary_sheet
 from allocator.report.bookunits import with_units
 from allocator.report.rounding import cell
 
@@ -265,3 +266,50 @@ def test_no_summary_sheet_without_a_base(tmp_path):
     assert "summary" not in sheets
     assert "existing" not in run_cli("solve", "--inputs", DATA / "greedy", "--out",
                                       tmp_path / "again").stdout  # fmt: skip
+
+
+def test_summary_rows_by_hand():
+    """Two milestones, a jobs base of 800 and an exports base of 0 (no exports row): the
+    levels as outcomes' total rows hold them; under --risk they are the nominal data's."""
+    outcomes = pd.DataFrame(
+        {
+            "dimension": ["sector", "total", "total"],
+            "member": ["a", None, None],
+            "year": [2030, 2030, 2035],
+            "jobs_base": [800.0, 800.0, 800.0],
+            "jobs_new": [100.0, 250.5, 750.0],
+            "jobs": [900.0, 1050.5, 1550.0],
+            "exports_base_musd": [0.0, 0.0, 0.0],
+            "exports_new_musd": [1.0, 2.0, 3.0],
+            "exports_musd": [1.0, 2.0, 3.0],
+        }
+    )
+    made = summary_sheet({"outcomes": outcomes})
+    assert made is not None
+    name, _headers, frame = made
+    assert name == "summary"
+    assert frame.values.tolist() == [
+        [
+            "jobs",
+            2030,
+            800.0,
+            250.5,
+            1050.5,
+            "jobs",
+            "1,051 (800 existing before the plan + 251 new)",
+        ],
+        [
+            "jobs",
+            2035,
+            800.0,
+            750.0,
+            1550.0,
+            "jobs",
+            "1,550 (800 existing before the plan + 750 new)",
+        ],
+    ]
+    risky = summary_sheet({"outcomes": outcomes, "risk": pd.DataFrame()})
+    assert risky is not None
+    assert set(risky[2]["outcome"]) == {"jobs (nominal data)"}
+    no_base = outcomes.assign(jobs_base=0.0)
+    assert summary_sheet({"outcomes": no_base}) is None

@@ -14,6 +14,8 @@ from allocator.report.rounding import cell
 SHEET = "summary"
 LEVELS = {"jobs": "jobs", "exports": "exports_musd"}
 """Each outcome kind's level column of outcomes.csv (its base and new part: `existing.PARTS`)."""
+RISK = "risk"
+"""The sheet of a `--risk` run (`riskhtml.risk_sheets`): its outcomes are on the nominal data."""
 HEADERS = [
     "outcome",
     "year",
@@ -30,10 +32,12 @@ def summary_sheet(
 ) -> tuple[str, list[str], pd.DataFrame] | None:
     """(name, headers, table) of the summary sheet of a run whose outcomes table states a base
     (base.csv) of jobs or exports; None otherwise (nothing existed to split off: the terminal
-    says the levels alone), or when a table already has the sheet's name."""
+    says the levels alone), or when a table already has the sheet's name. Under `--risk` (a
+    `risk` sheet) each outcome says `(nominal data)`, as the terminal's lines do."""
     outcomes = tables.get("outcomes")
     if outcomes is None or SHEET in tables:
         return None
+    nominal = " (nominal data)" if RISK in tables else ""  # as the terminal's lines say
     rows = []
     for kind, (*_cols, unit, _key) in PARTS.items():
         split = base_and_new(outcomes, kind)
@@ -43,7 +47,7 @@ def summary_sheet(
         for year, (base, new) in sorted(split.items()):
             level = levels[year]
             shown = f"{cell(level, unit)} {split_words(kind, base, new, first=True)}"
-            rows.append((kind, year, base, new, level, unit, shown))
+            rows.append((kind + nominal, year, base, new, level, unit, shown))
     if not rows:
         return None
     names = [h.split(" (")[0] for h in HEADERS]
