@@ -173,9 +173,9 @@ def test_workbook_has_a_sheet_per_table_with_units_and_frozen_header(greedy_run)
     tables = [n.removesuffix(".csv") for n in COLUMNS if n not in ("sensitivity.csv", "limits.csv")]
     assert wb.sheetnames == [*tables, "Answer", "Sensitivity", "Limits", "charts"]
     assert [c.value for c in wb["Limits"][1]][-5:-2] == [
-        "objective_at_lower",
-        "upper_limit",
-        "objective_at_upper",
+        "objective_at_lower (see objective_unit column)",
+        "upper_limit (see unit column)",
+        "objective_at_upper (see objective_unit column)",
     ]
     sens = wb["Sensitivity"]
     assert [c.value for c in sens[1]][:3] == ["section", "name", "family"]

@@ -186,7 +186,7 @@ def test_the_workbook_has_the_same_numbers(robust):
     for key in _terminal(kind, said):
         label, shown, unit = page.rows[key][:3]
         row = by_label[label]
-        assert row["number"] == pytest.approx(risk[key], rel=1e-12, abs=1e-9), key
+        assert row["number (see unit column)"] == pytest.approx(risk[key], rel=1e-12, abs=1e-9)
         assert row["unit"] == unit
         assert row["shown"] == shown
     book.close()

@@ -69,7 +69,12 @@ def test_the_limits_sheet_keeps_the_non_trivial_ranges_and_counts_the_rest(wb, b
 def test_the_answer_sheet_has_original_and_final_values(wb, baseline_run):
     ws = wb["Answer"]
     header = [c.value for c in ws[1]]
-    assert header[:4] == ["section", "name", "original_value", "final_value"]
+    assert header[:4] == [
+        "section",
+        "name",
+        "original_value (see unit column)",
+        "final_value (see unit column)",
+    ]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     objective = rows[0]
     assert objective[0] == "objective"

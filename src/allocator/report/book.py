@@ -24,6 +24,8 @@ from allocator.data.bookwriter import TEXT_AS_TEXT, close_book
 from allocator.data.textsheet import TextBook
 from allocator.report import bookrows
 from allocator.report.bookcharts import A4, charts
+from allocator.report.booksummary import summary_sheet
+from allocator.report.bookunits import objective_unit, with_units
 
 SHEET_ROW_LIMIT = 20_000
 """Rows of one table above which its sheet holds a summary (the full table is its CSV)."""
@@ -37,16 +39,23 @@ Sheet = tuple[str, list[str], pd.DataFrame]
 def write_results_workbook(
     path: Path, sheets: list[Sheet], scratch: Path | None = None
 ) -> list[str]:
-    """Write `sheets` and the charts sheet to `path`; returns the tables given as summaries.
-    xlsxwriter's constant-memory temp files (one a sheet) go in `scratch` (a run's temp folder,
-    removed with it however the run ends), else in the system's temp folder."""
+    """Write the summary sheet (`booksummary`: a run with a base), `sheets` (a unit added to
+    the headers that have none where the sheet gives one, `bookunits`) and the charts sheet to
+    `path`; returns the tables given as summaries. xlsxwriter's constant-memory temp files (one
+    a sheet) go in `scratch` (a run's temp folder, removed with it however the run ends), else
+    in the system's temp folder."""
+    by_name = {name: frame for name, _h, frame in sheets}
+    unit = objective_unit(by_name)
+    front = summary_sheet(by_name)
+    sheets = [*([front] if front else []), *sheets]
     options = {"constant_memory": True, "nan_inf_to_errors": False, **TEXT_AS_TEXT}
     book = TextBook(str(path), options | ({} if scratch is None else {"tmpdir": str(scratch)}))
     _parts_in_memory(book)
     book.set_properties({"created": _FIXED})
     fmt = Formats(book)
     summarized = []
-    for name, headers, frame in sheets:
+    for name, given, frame in sheets:
+        headers = with_units(name, given, frame, unit)
         ws = book.add_worksheet(name[:31])
         _print_setup(ws, name, len(frame) > SHEET_ROW_LIMIT)
         if len(frame) > SHEET_ROW_LIMIT:
@@ -58,7 +67,6 @@ def write_results_workbook(
             ws.write_string(len(kept) + 1, 0, note, fmt.note)
         else:
             _table(ws, headers, frame, fmt)
-    by_name = {name: frame for name, _h, frame in sheets}
     charts(book, by_name, fmt)
     close_book(book)  # a full disk is an OSError, said in one line by the caller
     return summarized
@@ -75,6 +83,7 @@ def _parts_in_memory(book: Any) -> None:
 
 
 SUMMARY_SHEETS = (
+    "summary",
     "allocation",
     "allocation_by_phase",
     "outcomes",

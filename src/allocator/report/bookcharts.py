@@ -113,14 +113,25 @@ def _blocks(tables: dict[str, pd.DataFrame]) -> list[tuple[str, pd.DataFrame, st
         blocks += _price_block(prices)
     frontier = tables.get("frontier")
     if frontier is not None and {"x_value", "y_value"} <= set(frontier.columns):
-        data = frontier.set_index("x_value")[["y_value"]]
-        blocks.append(("frontier", data, "", "Frontier"))
+        blocks.append(("frontier", _frontier_data(frontier), "", "Frontier"))
     from allocator.report.corehtml import book_blocks  # `allocator core`
 
     return blocks + book_blocks(tables)
 
 
 _WHAT = "Allocation by sector and phase"
+
+
+def _frontier_data(frontier: pd.DataFrame) -> pd.DataFrame:
+    """The frontier's y by x, each header with its measure's unit (frontier.csv's x_unit and
+    y_unit), `x_value (musd of exports)`, as the frontier sheet's headers."""
+    data = frontier.set_index("x_value")[["y_value"]]
+    units = {k: str(frontier[f"{k}_unit"].iloc[0]) for k in ("x", "y") if f"{k}_unit" in frontier}
+    if "x" in units and len(frontier):
+        data.index.name = f"x_value ({units['x']})"
+    if "y" in units and len(frontier):
+        data = data.rename(columns={"y_value": f"y_value ({units['y']})"})
+    return data
 
 
 def _phase_years(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
