@@ -158,7 +158,7 @@ def test_a_fault_of_the_program_is_one_json_line_without_the_token(
     client = TestClient(asgi, base_url=f"http://{HERE}", raise_server_exceptions=False)
     monkeypatch.setattr(held, "answer", broken)
     with caplog.at_level(logging.DEBUG):
-        answer = client.get("/api/plan", params={"token": TOKEN})
+        answer = client.get("/api/plan", headers=AUTH)
     assert answer.status_code == 500, answer.text[:200]
     body = answer.json()
     assert body["status"] == "error"
@@ -288,18 +288,22 @@ def test_a_signal_right_after_the_url_stops_the_server_cleanly(sig):
     assert "interrupted" not in stderr
     assert "Traceback" not in stderr
     assert url.split("token=")[1].strip() not in stderr
-    assert "/#token=" in url  # a fragment: the browser never sends it to any server
+    assert "/?token=" in url  # the page's first load only: it sets a cookie, redirects to /
 
 
-def test_the_page_gets_the_token_from_its_url_and_sends_it_only_in_a_header(local):
-    """The token is in the URL serve prints (the page must read it), never in a cookie; the
-    script sends it as a header, and no link of the page or report carries the Referer."""
-    page = local.get("/", params={"token": TOKEN})
+def test_the_page_gets_the_token_from_its_url_as_an_httponly_cookie(local):
+    """The token is in the URL serve prints, taken by the page's first load only: it becomes an
+    HttpOnly cookie (the script never holds it; tests/test_fix_srv.py) and the browser is sent
+    to the clean URL; no link of the page or report carries the Referer."""
+    first = local.get("/", params={"token": TOKEN}, follow_redirects=False)
+    assert first.status_code == 303
+    assert "httponly" in first.headers["set-cookie"].lower()
+    page = local.get("/")
     assert page.status_code == 200
     assert "set-cookie" not in page.headers
     assert page.headers["referrer-policy"] == "no-referrer"
     assert TOKEN not in page.text
-    assert json.dumps(HEADER) in page.text
+    assert json.dumps(HEADER) not in page.text
 
 
 def test_save_to_models_outside_the_datasets_project_is_refused_in_serves_words(held, project):

@@ -73,7 +73,7 @@ def test_a_stop_while_a_long_solve_runs_is_clean(tmp_path, sig):
     got: dict = {}
     try:
         url = proc.stdout.readline().split()[-1]
-        base, token = url.split("/#token=")
+        base, token = url.split("/?token=")
         asking = threading.Thread(target=_ask, args=(f"{base}/api/plan", token, got))
         asking.start()
         while not mark.exists() and proc.poll() is None:

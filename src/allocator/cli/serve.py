@@ -77,8 +77,9 @@ def serve(
         try:
             server = server_of(create_app(scenario, token, models, results), scenario.stop)
             with _signals_to(server):  # before the URL: a Ctrl-C at once stops as any later
-                say_url(f"http://{HOST}:{sock.getsockname()[1]}/#token={token}")
+                say_url(f"http://{HOST}:{sock.getsockname()[1]}/?token={token}")
                 server.run(sockets=[sock])
+                scenario.finish()  # a cancelled solve unwinds, a Save is undone or kept whole
         finally:
             sock.close()
         err.print("allocator serve: stopped")
@@ -120,8 +121,9 @@ def bound(port: int | None) -> "socket.socket":
 def server_of(asgi: Any, on_stop: Callable[[], None] = lambda: None) -> "uvicorn.Server":
     """The uvicorn server of `asgi`: no access log (a URL holds the token), warnings only.
     Ctrl-C or SIGTERM also calls `on_stop` (`Scenario.stop`): a request waiting on a solve is
-    answered at once and the solve cancelled, so the graceful shutdown never has to cancel a
-    request (uvicorn's traceback and plain-text 500) nor wait for the solve to end."""
+    answered at once and the solve cancelled (the held one, a details solve, a Save's run), so
+    the graceful shutdown never has to cancel a request (uvicorn's traceback and plain-text
+    500) nor wait for the solve to end."""
     import uvicorn
 
     config = uvicorn.Config(

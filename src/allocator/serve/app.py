@@ -4,17 +4,19 @@ what moved against the plan first loaded, and Save.
 Routes: `GET /` (the page), `GET /api/plan`, `POST /api/set` (`{"set": ["TABLE.KEY.COLUMN=V"]}`),
 `POST /api/reset`, `GET /api/details?rev=N`, `POST /api/save` (`{"name": "..."}`); nothing else
 is served. Every request must name this machine and come from the page itself when it changes
-something; every API request must also carry the token (the `X-Allocator-Token` header, or
-`?token=`): 403 otherwise (`guard`). The page itself holds no plan and no token (its script
-reads the token from the address serve printed, `/#token=...`, where the browser never sends
-it, keeps it for the tab and takes it out of the address bar), so it is served without one;
-a body, a revision and the cells are read in `body`. Errors are one JSON document
+something; every API request must also carry the token (the `X-Allocator-Token` header, or the
+cookie the page's first load sets): 403 otherwise (`guard`), and never in the URL. The page
+itself holds no plan and no token, so it is served without one; the address serve prints,
+`/?token=...`, is the one request with the token in its URL: it sets the cookie (HttpOnly, so
+the script never holds the token) and redirects to `/`. A body, a revision and the cells are
+read in `body`; a stop is `stopping`'s. Errors are one JSON document
 with the words `allocator solve` prints (`error`, `details`, `exit_code`): 400 for bad input,
 422 when no plan is feasible, 413 for a body past `MAX_BODY`, 500 (and one log line without the
 URL's query, which holds the token) for a fault of the program.
 
-The plan, set and reset answer with revision `rev` of the plan: the headline, the outcomes, the
-money by program and what moved (`answer_state`); the page then asks `/api/details?rev=N` for
+The plan, set and reset answer with revision `rev` of the plan: the headline (with the part that
+existed before the plan, as `allocator solve` says it), the outcomes, the money by program and
+what moved (`page_state`); the page then asks `/api/details?rev=N` for
 the prices, tie classes and report of that revision (`details_state`), which are refused (409,
 `"status": "stale"`) once a later revision exists, also when it was answered while they were
 solved.
@@ -23,70 +25,37 @@ solved.
 from __future__ import annotations
 
 import asyncio
-import functools
+import hmac
 import logging
 import os
-import threading
 from collections.abc import Awaitable, Callable
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from allocator.errors import AllocatorError, UsageError, printable
 from allocator.serve.body import MAX_BODY as MAX_BODY  # the limit, said where the API is
 from allocator.serve.body import ApiError, read_body, read_rev, read_texts
 from allocator.serve.guard import SECURE as _SECURE
-from allocator.serve.guard import LocalOnly, token_given
+from allocator.serve.guard import LocalOnly, cookie_name, token_given
 from allocator.serve.guard import error as _error
+from allocator.serve.stopping import STOPPED as STOPPED  # the words of a stop, said here too
+from allocator.serve.stopping import Scenario as Scenario  # serve's and the tests' import
 
 if TYPE_CHECKING:  # the model, pandas and HiGHS load on the first API request, not at start
     from allocator.serve.held import Answer, Details, HeldModel
 
 HEADER = "X-Allocator-Token"
-T = TypeVar("T")
-STOPPED = (
-    "allocator serve stopped before this request was answered (a Save under way is finished "
-    "or undone before it exits: run folders are written whole). Fix: start allocator serve again"
-)
-STOP_POLL = 0.1
-"""Seconds between two looks at whether serve stops, while a request waits on a solve."""
 HOSTS = ("127.0.0.1", "localhost")
 Handler = Callable[[Request], Awaitable[Response]]
 LOG = logging.getLogger("allocator.serve")
-
-
-class Scenario:
-    """The served scenario, made on first use: the server is up (and stops) at once, and the
-    dataset is read when the page first asks for the plan. A scenario that cannot be made is
-    refused then, in the CLI's words, and tried again on the next request."""
-
-    def __init__(self, make: Callable[[], HeldModel]) -> None:
-        self._make = make
-        self._held: HeldModel | None = None
-        self._lock = threading.Lock()
-        self.stopped = threading.Event()
-
-    def stop(self) -> None:
-        """Serve stops (called from its signal handler: never blocks): requests waiting on a
-        solve answer 503 at once, and the held instance's solve, if one runs, is cancelled."""
-        self.stopped.set()
-        held = self._held
-        if held is not None:
-            held.stop()
-
-    def held(self) -> HeldModel:
-        """The held model, made now if not yet."""
-        with self._lock:
-            if self._held is None:
-                self._held = self._make()
-            return self._held
 
 
 class Api:
@@ -101,8 +70,7 @@ class Api:
         holds neither plan nor token); errors as one JSON document."""
 
         async def endpoint(request: Request) -> Response:
-            given = request.query_params.get("token")
-            if token and not token_given(request.headers, given, self.token):
+            if token and not token_given(request, self.token):
                 return _error(403, "a missing or wrong token. Fix: open the URL serve printed")
             try:
                 return await handler(request)
@@ -118,32 +86,22 @@ class Api:
         return endpoint
 
     async def page(self, request: Request) -> Response:
-        """The page (its script asks the API for the plan, with the token); its CSP lets only
-        that script run. The same bytes for everyone: no plan, no token in it."""
+        """The page (its script asks the API for the plan; the browser sends the cookie); its
+        CSP lets only that script run. The same bytes for everyone: no plan, no token in it.
+
+        The address serve prints, `/?token=...`, is answered with a redirect to `/` (out of the
+        address bar and the history) that sets the token as an HttpOnly, SameSite=Strict cookie
+        of this port, when it is the right one (as Jupyter does): the only request that may
+        carry the token in its URL."""
+        if "token" in request.query_params:
+            moved = RedirectResponse("/", status_code=303, headers=_SECURE)
+            given = request.query_params["token"]
+            if hmac.compare_digest(given.encode("utf-8"), self.token.encode("utf-8")):
+                name = cookie_name(request.url.port)
+                moved.set_cookie(name, self.token, httponly=True, samesite="strict")
+            return moved
         html, script = page_parts()
         return HTMLResponse(html, headers=_page_headers(script))
-
-    async def threaded(self, func: Callable[..., T], *args: Any) -> T:
-        """`func(*args)` in a worker thread, waited for until serve stops: then the request is
-        answered 503 (`STOPPED`) at once and the thread is not waited for (the held solve is
-        cancelled; a Save goes on to its end, as the process waits for it before it exits).
-
-        Raises:
-            ApiError: 503, serve stopped before `func` returned.
-        """
-        import anyio.to_thread
-
-        stopped = self.scenario.stopped
-        if stopped.is_set():
-            raise ApiError(503, STOPPED)
-        call = functools.partial(func, *args)
-        work = asyncio.ensure_future(anyio.to_thread.run_sync(call, abandon_on_cancel=True))
-        while not work.done() and not stopped.is_set():
-            await asyncio.wait({work}, timeout=STOP_POLL)
-        if work.done() and not (stopped.is_set() and work.exception() is not None):
-            return work.result()  # an error once serve stops is the cancelled solve's
-        work.cancel()
-        raise ApiError(503, STOPPED)
 
     def _answered(self, step: str, *args: Any) -> Response:
         held = self.scenario.held()
@@ -168,29 +126,31 @@ class Api:
 
     async def plan(self, request: Request) -> Response:
         """The current plan (the first call solves the scenario as given)."""
-        return await self.threaded(self._answered, "answer")
+        return await self.scenario.threaded(self._answered, "answer")
 
     async def set_cells(self, request: Request) -> Response:
         """Set the cells of `{"set": [...]}` and re-solve."""
         texts = read_texts((await read_body(request)).get("set"))
-        return await self.threaded(self._answered, "edit", texts)
+        return await self.scenario.threaded(self._answered, "edit", texts)
 
     async def reset(self, request: Request) -> Response:
         """Back to the plan first loaded."""
         await read_body(request)
-        return await self.threaded(self._answered, "reset")
+        return await self.scenario.threaded(self._answered, "reset")
 
     async def details(self, request: Request) -> Response:
         """The prices, tie classes and report of revision `?rev=N` (`details_state`)."""
-        return await self.threaded(self._detailed, read_rev(request.query_params.get("rev")))
+        return await self.scenario.threaded(
+            self._detailed, read_rev(request.query_params.get("rev"))
+        )
 
     async def save(self, request: Request) -> Response:
         """Save the scenario as `{"name": ...}`: a model file and a run folder."""
         from allocator.serve.save import save
 
         name = (await read_body(request)).get("name")
-        held = await self.threaded(self.scenario.held)
-        saved = await self.threaded(save, held, name, self.models, self.results)
+        held = await self.scenario.threaded(self.scenario.held)
+        saved = await self.scenario.threaded(save, held, name, self.models, self.results)
         folder = saved.run.folder
         return JSONResponse(
             {
@@ -289,7 +249,8 @@ def page_state(held: HeldModel, answer: Answer) -> Response:
             "status": "optimal",
             "rev": answer.rev,
             "details": f"/api/details?rev={answer.rev}",
-            "headline": _headline(brief.objective),
+            "headline": _headline(brief.objective) | {"split": brief.split},
+            "levels": list(brief.levels),
             "outcomes": brief.outcomes,
             "programs": brief.programs,
             "moved": moved(held.first, brief),
@@ -310,26 +271,39 @@ def warning_lines(notes: list[str]) -> list[str]:
 
 def details_state(details: Details) -> Response:
     """The details of a revision: the report's sections (prices, ranges, whole units), the
-    headline as the report shows it, and the tie classes."""
+    headline as the report shows it, and the tie classes, each number as the quick answer
+    gives it (`brief.as_tables`: run.json's, to 12 significant digits), so the page shows one
+    number one way."""
     from allocator.report.assumed import assumptions_of
+    from allocator.report.existing import headline_split
     from allocator.report.html import render
+    from allocator.serve.brief import as_tables
     from allocator.serve.moved import shown_ties
 
     run = details.run
-    page = render(run.tables, run.info, assumptions_of(run.inputs, run.tables))
+    info = run.info | {
+        part: {k: as_tables(v) for k, v in run.info[part].items()}
+        for part in ("objective", "outcomes")
+    }
+    page = render(run.tables, info, assumptions_of(run.inputs, run.tables))
     style = page.partition("<style>")[2].partition("</style>")[0]
     body = page.partition("<body>")[2].rpartition("<script>")[0]
     solver = run.solution.solver
+    split = headline_split(info, run.tables.get("outcomes"))
+    ties = [
+        c | {"programs": [{k: as_tables(v) for k, v in m.items()} for m in c["programs"]]}
+        for c in solver.get("tie_classes") or []
+    ]
     return JSONResponse(
         {
             "status": "optimal",
             "rev": details.rev,
             "stale": details.stale,
-            "headline": _headline(run.info["objective"]),
+            "headline": _headline(info["objective"]) | {"split": split},
             "report": body,
             "report_css": style,
             "ties": solver.get("ties"),
-            "tie_classes": shown_ties(solver.get("tie_classes") or []),
+            "tie_classes": shown_ties(ties),
             "seconds": round(details.seconds, 4),
         },
         headers=_SECURE,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from allocator.data.schema import Inputs
 from allocator.model.solution import Solution
@@ -24,26 +25,66 @@ from allocator.runs.spec import RunSpec
 class Brief:
     """What an answer shows at once, as `allocator solve` reports it: run.json's `objective`
     and `outcomes`, each program's money over the horizon (allocation_by_phase.csv's
-    `total_musd`) and the rows that bind (shadow_prices.csv's `binding`)."""
+    `total_musd`), the rows that bind (shadow_prices.csv's `binding`), and the words solve
+    prints of what existed before the plan: after the headline (`split`) and at each milestone
+    (`levels`)."""
 
     objective: dict[str, Any]
     outcomes: dict[str, Any]
     programs: dict[str, float]
     binding: frozenset[str]
+    split: str = ""
+    """` (63,000 existing before the plan + 482,334 new)`, or empty (`existing.headline_split`)."""
+    levels: tuple[str, ...] = ()
+    """`jobs (jobs): 2030 238,941 (63,000 existing + 175,941 new), ...`: each kind's line of
+    `allocator solve`'s summary (`cli.summary.show_levels`), without its indent."""
 
 
 def brief_of(inp: Inputs, sol: Solution, spec: RunSpec) -> Brief:
     """What an answer shows at once, read as the run's tables and run.json read it (without the
     model file, which run.json's options hash: an edit needs only what serve read)."""
+    from allocator.report.existing import headline_split
+    from allocator.report.outcomes import outcomes as outcome_rows
+
     info = run_info(inp, sol, spec.with_(model_file=None), {})
-    by_phase = reports.allocation_by_phase(inp, reports.allocation(inp, sol))
+    alloc = reports.allocation(inp, sol)
+    by_phase = reports.allocation_by_phase(inp, alloc)
     programs = zip(by_phase["program"], by_phase["total_musd"], strict=True)
+    info["objective"] = {k: as_tables(v) for k, v in info["objective"].items()}
+    info["outcomes"] = {k: as_tables(v) for k, v in info["outcomes"].items()}
+    levels = outcome_rows(inp, sol, alloc)
+    for column in ("jobs_base", "jobs_new", "exports_base_musd", "exports_new_musd"):
+        levels[column] = [as_tables(float(v)) for v in levels[column]]  # as outcomes.csv has them
     return Brief(
-        objective={k: as_tables(v) for k, v in info["objective"].items()},
-        outcomes={k: as_tables(v) for k, v in info["outcomes"].items()},
+        objective=info["objective"],
+        outcomes=info["outcomes"],
         programs={str(p): as_tables(float(v)) for p, v in programs},
         binding=binding_rows(sol.rows),
+        split=headline_split(info, levels),
+        levels=level_lines(info["outcomes"], [m.year for m in inp.milestones], levels),
     )
+
+
+def level_lines(
+    outcomes: dict[str, Any], years: list[int], levels: pd.DataFrame
+) -> tuple[str, ...]:
+    """Each kind's levels at every milestone, as `allocator solve`'s summary says them
+    (`cli.summary.show_levels`, no `--risk`): run.json's `outcomes`, each with the part that
+    existed before the plan and the new part where the dataset has a base of that kind
+    (outcomes.csv's total rows, `levels`)."""
+    from allocator.report.existing import PARTS, base_and_new, split_words
+    from allocator.report.rounding import cell
+
+    lines = []
+    for kind, (*_cols, unit, key) in PARTS.items():
+        split = base_and_new(levels, kind)
+        path = ", ".join(
+            f"{y} {cell(outcomes.get(key.format(year=y)) or 0.0, unit)}"
+            + (f" {split_words(kind, *split[y])}" if y in split else "")
+            for y in years
+        )
+        lines.append(f"{kind} ({unit}): {path}")
+    return tuple(lines)
 
 
 def as_tables(value: Any) -> Any:

@@ -1,7 +1,8 @@
 """Who the served page answers: requests that name this machine (`Host`: a page elsewhere whose
 name was rebound to 127.0.0.1 sends its own), that come from the page itself when they change
 something (`Origin`, `Sec-Fetch-Site`: a cross-site form or fetch), and that carry the token
-(compared in constant time). Each refusal is a 403 with the API's one JSON line.
+(compared in constant time) in a header or the page's cookie, never in the URL. Each refusal is
+a 403 with the API's one JSON line.
 
 Starlette's TrustedHostMiddleware checks the host only, answering 400 in plain text; the rules
 here are three comparisons of header values, so they are written out (`LocalOnly`).
@@ -14,13 +15,14 @@ import re
 from collections.abc import Iterable
 
 from starlette.datastructures import Headers
+from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 SECURE = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",  # the token is in the URL: never sent elsewhere
+    "Referrer-Policy": "no-referrer",  # the first URL holds the token: never sent elsewhere
     "Content-Security-Policy": "default-src 'none'; script-src 'unsafe-inline'; "
     "style-src 'unsafe-inline'; img-src data:; connect-src 'self'; form-action 'none'; "
     "frame-ancestors 'none'; base-uri 'none'",
@@ -48,7 +50,7 @@ def host_refused(host: str, names: Iterable[str]) -> str | None:
     return (
         f"the request names the host {shown!r}, and serve answers only "
         f"{' and '.join(names)} (another site's page may have had its name rebound to this "
-        "machine). Fix: open the URL serve printed, http://127.0.0.1:PORT/#token=..."
+        "machine). Fix: open the URL serve printed, http://127.0.0.1:PORT/?token=..."
     )
 
 
@@ -70,14 +72,31 @@ def _another_page(what: str) -> str:
     shown = what.encode("ascii", "backslashreplace").decode()
     return (
         f"a request from another page ({shown}): only the page serve printed may change the "
-        "plan. Fix: use that page, http://127.0.0.1:PORT/#token=..."
+        "plan. Fix: use that page, http://127.0.0.1:PORT/?token=..."
     )
 
 
-def token_given(headers: Headers, query: str | None, token: str) -> bool:
-    """Whether the `X-Allocator-Token` header (or else `?token=`) is `token`, compared in
-    constant time."""
-    given = headers.get("x-allocator-token") or query or ""
+COOKIE = "allocator-serve"
+"""The name of the token's cookie, with the port after it (`cookie_name`)."""
+
+
+def cookie_name(port: int | None) -> str:
+    """The token's cookie on `port`: a cookie is the host's, whatever its port, so two servers
+    on one machine each name their own."""
+    return COOKIE if port is None else f"{COOKIE}-{port}"
+
+
+def token_given(request: HTTPConnection, token: str) -> bool:
+    """Whether the request carries `token`, compared in constant time: the `X-Allocator-Token`
+    header (a script), else the cookie of this port (the page), which counts only from the page
+    itself or no page at all (`Sec-Fetch-Site`: a browser sends this host's cookies with a
+    request from another port of it, which SameSite holds the same site). Never `?token=`: a
+    URL leaks through logs and history."""
+    given = request.headers.get("x-allocator-token")
+    if given is None:
+        if request.headers.get("sec-fetch-site", "none") not in ("same-origin", "none"):
+            return False
+        given = request.cookies.get(cookie_name(request.url.port), "")
     return hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8"))
 
 

@@ -39,6 +39,7 @@ from allocator.runs.spec import RunSpec
 from allocator.serve.brief import Brief, brief_of
 from allocator.serve.inplace import HELD as HELD  # the words `how` says: kept importable here
 from allocator.serve.inplace import update_held
+from allocator.serve.stopping import Cancels
 from allocator.solver.compile import CompiledLP, standard_form
 from allocator.solver.diagnosis import infeasibility
 from allocator.solver.passes import apply_options, optimum, price_of_targets
@@ -132,11 +133,16 @@ class HeldModel:
         self._lock = threading.Lock()
         self._details_lock = threading.Lock()
         self._stopped = False
+        self.cancels = Cancels()
+        """The details solves and Save runs that a stop cancels (`serve/stopping.py`)."""
+        opts.scenario.model_read()  # its model file read now, once: Save writes these bytes
 
     def stop(self) -> None:
-        """Cancel the held instance's solve, if one runs, and every later one: serve stops and
-        waits for no answer (from a signal handler: it only sets flags, never blocks)."""
+        """Cancel the held instance's solve, if one runs, and every later one, and the details
+        solves and Save runs (`cancels`): serve stops and waits for no answer (from a signal
+        handler: it sets flags and raises in those threads, never waits)."""
         self._stopped = True
+        self.cancels.stop()
         if self.lp is not None:
             self.lp.highs.cancelSolve()
 
@@ -170,7 +176,8 @@ class HeldModel:
             if done is None or done.rev != rev:
                 refuse_unreadable_model_file(answer.spec)
                 t0 = time.perf_counter()
-                run = solved(answer.inputs, answer.spec, None, answer.timings.get("load", 0.0))
+                with self.cancels.cancellable():
+                    run = solved(answer.inputs, answer.spec, None, answer.timings.get("load", 0.0))
                 done = Details(rev, run, time.perf_counter() - t0)
                 self._details = done
             if self.rev != rev:

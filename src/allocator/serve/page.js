@@ -1,31 +1,13 @@
 // allocator serve: the page's script (hand-written, no library, nothing fetched but the API).
 "use strict";
 (function () {
-  const token = tokenOnce();
   const $ = (id) => document.getElementById(id);
   let busy = false;
   let rev = 0; // the revision of the plan shown: details of any other are dropped
 
-  // The token comes once in the address serve printed (`#token=`, or `?token=` from a script),
-  // is kept for this tab in sessionStorage (a reload still works) and leaves the address bar at
-  // once: the browser's history and a copied address never hold it.
-  function tokenOnce() {
-    const given =
-      new URLSearchParams(window.location.hash.slice(1)).get("token") ||
-      new URLSearchParams(window.location.search).get("token") ||
-      "";
-    let kept = given;
-    try {
-      if (given) window.sessionStorage.setItem("allocator-token", given);
-      kept = window.sessionStorage.getItem("allocator-token") || given;
-    } catch (e) {
-      kept = given; // storage refused (a private window): this load only
-    }
-    if (window.location.search || window.location.hash) {
-      window.history.replaceState(null, "", window.location.pathname);
-    }
-    return kept;
-  }
+  // No token here: the address serve printed (`/?token=`) set it as an HttpOnly cookie of this
+  // page and sent the browser on to `/`, so the browser sends it with each call and this script
+  // never holds it.
 
   function text(tag, words, cls) {
     const el = document.createElement(tag);
@@ -35,7 +17,7 @@
   }
 
   async function call(method, path, body) {
-    const options = { method: method, headers: { "X-Allocator-Token": token } };
+    const options = { method: method, headers: {}, credentials: "same-origin" };
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
@@ -152,13 +134,22 @@
     value.dataset.value = String(h.value);
     value.id = "answer-value";
     p.appendChild(value);
+    // what existed before the plan and what it adds, as allocator solve says it
+    if (h.split) p.appendChild(text("strong", h.split, "split"));
     p.appendChild(text("span", " (" + h.unit + ", " + h.sense + "d)"));
     p.dataset.rev = String(rev);
+  }
+
+  function showLevels(lines) {
+    const box = $("levels");
+    box.replaceChildren();
+    (lines || []).forEach((line) => box.appendChild(text("p", line)));
   }
 
   function show(state) {
     rev = state.rev;
     showHeadline(state.headline);
+    showLevels(state.levels);
     showMoved(state.moved, state.headline);
     showCells(state.cells, state.sets);
     $("sets").textContent = state.sets.length

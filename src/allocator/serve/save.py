@@ -57,24 +57,31 @@ def save(held: HeldModel, name: object, models: Path, results: Path) -> Saved:
     refuse_unwritable(path, run, held)
     shown, sets = held.shown()
     with undo_new_parents(path):  # a scenario not saved leaves no models/ folder either
-        write_new(path, _text(held, name, path, sets))
+        write_new(path, model_text(held, name, path, sets))
         try:
             opts = saved_options(path, results / name)
             refuse_another_plan(opts, shown.inputs, held)
             notes: list[str] = []
-            with out_label("--results"):  # serve's option: it has no --out
+            with out_label("--results"), held.cancels.cancellable():  # serve's option: no --out
                 run_done = run_solve(opts, warn=notes.append)
             return Saved(path, run_done, notes)
-        except BaseException:
-            path.unlink(missing_ok=True)  # ours, written a moment ago: the scenario was not saved
-            raise
+        except BaseException as exc:
+            if not (isinstance(exc, KeyboardInterrupt) and is_run_folder(run)):
+                path.unlink(missing_ok=True)  # ours, written a moment ago: not saved
+            raise  # stopped once its run folder was in place whole: saved, kept
+
+
+def is_run_folder(run: Path) -> bool:
+    """Whether `run` is a folder with something in it: a Save's run folder, put in place whole
+    (it was missing or empty when the Save began, `refuse_unwritable`)."""
+    return run.is_dir() and not is_empty_dir(run)
 
 
 def refuse_another_plan(opts: RunSpec, shown: Inputs, held: HeldModel) -> None:
     """Refuse a saved model file whose scenario, read from disk as `allocator solve` reads it,
-    is not the data of the plan shown (`shown`): the dataset (or the model file serve started
-    from) changed on disk since serve read it, and the run would hold numbers the page never
-    showed.
+    is not the data of the plan shown (`shown`): the dataset changed on disk since serve read
+    it, and the run would hold numbers the page never showed (the model file serve started
+    from is written as serve read it, `model_text`).
 
     Raises:
         UsageError: naming the inputs and the fix.
@@ -86,11 +93,10 @@ def refuse_another_plan(opts: RunSpec, shown: Inputs, held: HeldModel) -> None:
     plain = {"cells_set": (), "folder": shown.folder}
     if scenario_of(opts).model_copy(update=plain) == shown.model_copy(update=plain):
         return
-    inputs = " or ".join(str(source) for _, source in held.opts.sources() if source is not None)
     raise UsageError(
-        f"save: {inputs} changed on disk since serve read it, so the saved scenario would give "
-        "another plan than the page shows. Fix: stop serve and start it again (it reads them "
-        "anew), then set the cells again"
+        f"save: the dataset {held.opts.inputs} changed on disk since serve read it, so the "
+        "saved scenario would give another plan than the page shows. Fix: stop serve and start "
+        "it again (it reads it anew), then set the cells again"
     )
 
 
@@ -220,22 +226,6 @@ def _write_in_place(path: Path, text: str) -> None:
             raise
 
 
-def _text(held: HeldModel, name: str, path: Path, sets: dict[str, CellSet]) -> str:
-    """`model_text`, a model file that can no longer be read, or no longer reads as a model
-    file (edited on disk while serve ran), refused in words."""
-    from allocator.data.modelfile import load_model_file
-
-    try:
-        if held.opts.model_file is not None:
-            load_model_file(Path(held.opts.model_file))  # its own one-line refusal, first
-        return model_text(held, name, path, sets)
-    except OSError as exc:
-        raise UsageError(
-            f"save: the model file {held.opts.model_file} serve started from cannot be read "
-            f"({exc.strerror}). Fix: put it back, or start serve again"
-        ) from None
-
-
 def saved_options(model: Path, out: Path) -> RunSpec:
     """The spec `allocator solve <model> --out <out>` runs with."""
     return layered(model, [], out=out)
@@ -245,15 +235,16 @@ def model_text(
     held: HeldModel, name: str, path: Path, sets: dict[str, CellSet] | None = None
 ) -> str:
     """The model file of the served scenario, to be written at `path`: the model file serve
-    started from (if any) with the options the page was solved with (the command line's over
-    the file's) and the cells set (`sets`, default: the held model's)."""
+    started from (if any, as serve read it: `Scenario.model_read`, whatever the file became on
+    disk since) with the options the page was solved with (the command line's over the file's)
+    and the cells set (`sets`, default: the held model's)."""
     cells = held.sets if sets is None else sets
     base: dict[str, Any] = {}
     lines: list[str] = []
     opts = held.opts
-    if opts.model_file is not None:
-        with open(opts.model_file, encoding="utf-8-sig") as f:
-            base = yaml.safe_load(f) or {}
+    read = opts.scenario.model_read()
+    if read is not None:
+        base = yaml.safe_load(read.text) or {}  # a model file: validated when it was read
         lines = list(base.get("set") or [])
     kept = {k: v for k, v in base.items() if k not in ("name", "description", "set")}
     if opts.measure != "discounted":
