@@ -37,6 +37,7 @@ SOLVER = {
     "probes",
     "basisrange",
     "units",
+    "sideends",
     "wholeunit",
     "diagnosis",
     "subproblems",

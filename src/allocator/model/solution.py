@@ -9,7 +9,7 @@ handle) are set there, never patched afterwards.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -61,12 +61,33 @@ class Objective:
         unit = measure.units()[is_exports]
         return cls(name, unit, measure.words(first, last_year, last_milestone)[is_exports])
 
+    def weighing(self, cost: np.ndarray) -> Objective:
+        """This objective as solved with the costs `cost`: a weighted index whose costs are all 0
+        (no measure with a weight has a best above 0, so every plan is at every best and none
+        weighs anything: `wholeunit.index_costs`) reads 0 for every plan, never the weights' sum
+        its words name as its top; they say so instead (`NOTHING_WEIGHED`). Any other objective,
+        or an index that weighs something, is itself."""
+        if self.name != "weighted" or np.any(cost):
+            return self
+        if not self.words:  # a bare solve's: the reports' own words (`weighted_words()`)
+            return replace(self, words=weighted_words(nothing=True))
+        return replace(self, words=self.words.replace(WEIGHTS_TOP, NOTHING_WEIGHED))
 
-def weighted_words(kind: str | None = None) -> str:
+
+WEIGHTS_TOP = "the weights' sum = best jobs and best exports"
+"""The weighted index's top in words (`weighted_words`)."""
+NOTHING_WEIGHED = (
+    "nothing to weigh: no plan makes any of the jobs or exports weighed, so every plan reads 0"
+)
+"""A weighted index whose costs are all 0 in words, in place of its top (`Objective.weighing`)."""
+
+
+def weighted_words(kind: str | None = None, nothing: bool = False) -> str:
     """The weighted index in words: its top is the weights' sum (1 with the default weights; the
-    weights need not add to 1), reached by a plan at the best jobs and the best exports at once."""
+    weights need not add to 1), reached by a plan at the best jobs and the best exports at once;
+    or, with `nothing`, that it reads 0 for every plan (`NOTHING_WEIGHED`)."""
     measure = f"; {kind} measure" if kind else ""
-    return f"weighted index (the weights' sum = best jobs and best exports{measure})"
+    return f"weighted index ({NOTHING_WEIGHED if nothing else WEIGHTS_TOP}{measure})"
 
 
 def _frozen(values: Any, dtype: Any = None) -> np.ndarray:

@@ -67,7 +67,7 @@ def solve_lp(
     rows = take(during, "rows", lambda: _row_head(lp))
     return Solution(
         status="optimal",
-        goal=goal,
+        goal=goal.weighing(opt.cost),
         objective_value=opt.objective,
         columns=_column_table(lp, x, opt.col_dual, opt.cost, columns).assign(**ranges["columns"]),
         rows=_row_table(lp, activity, opt.row_dual, rows).assign(**ranges["rows"]),
@@ -127,6 +127,7 @@ def plan_solution(
     costs and ranges are missing (written as empty cells), never made up. `objective` is an
     `Objective`, or a name with its `unit` and `words`."""
     goal = objective if isinstance(objective, Objective) else Objective(objective, unit, words)
+    goal = goal.weighing(cost)
     n, m = len(lp.col_names), len(lp.row_names)
     none_n, none_m = np.full(n, np.nan), np.full(m, np.nan)
     x, activity = snap_plan(lp, x)

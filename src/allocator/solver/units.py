@@ -9,31 +9,37 @@ least shortfall found again with the move, held, and the objective solved, so a 
 held least shortfall forbids is a plan with a larger shortfall, not "no plan is feasible". Each
 pass starts from its own optimal basis at today's data, one bound away
 (`allocator.solver.wholeunit`). The reports rank rows by these whole units: the `LISTED` best,
-found exactly (`_listed`).
+found exactly (`_listed`). Where a listed row's side ends, and what lies past it, is
+`allocator.solver.sideends`.
 """
 
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
 
 import highspy
 import numpy as np
 import numpy.typing as npt
 
 from allocator.solver.basisrange import Basic, direction_range
-from allocator.solver.marginal import Base, restored, side_end, side_rate
-from allocator.solver.probes import Seen, Side, Together, run, runs, side_of
+from allocator.solver.marginal import Base, restored, side_rate
+from allocator.solver.probes import Seen, Together, runs
 from allocator.solver.rows import Rows
-from allocator.solver.status import Status, status_of
+from allocator.solver.sideends import (
+    AT_LEAST,
+    END_OF,
+    SIDES,
+    Probe,
+    basis_ends,
+    end_word,
+    extend,
+)
 from allocator.solver.wholeunit import Lexicographic, Normalised, unit_side
 
 LISTED = 24
 """How many rows, ranked by what one whole unit more room buys, get both one-sided rates and
 both whole units computed: the reports list at most 12 (the terminal 10 lines, some of which
 group several placeholder budgets)."""
-
-_INF = highspy.kHighsInf
 
 
 def listed_rates(
@@ -75,8 +81,8 @@ def listed_rates(
         "down_holds_for": np.where(dec > 0, dec, np.nan),
         **{name: nan.copy() for pair in _UNITS.values() for name in pair},
         "re_solved": np.zeros(len(dual), dtype=bool),
-        "up_end": _basis_ends(inc),
-        "down_end": _basis_ends(dec),
+        "up_end": basis_ends(inc),
+        "down_end": basis_ends(dec),
     }
     rows = Rows.of(h) if rows is None and together else rows
     together = _datum_moves(h, base, together or {}, out, rows)
@@ -86,9 +92,7 @@ def listed_rates(
         lex.keep(basis)
     seen: Seen = {}  # every probe of the rates and units below: all on the same LP
     resolve = h.getNumNz() <= EXTEND_UP_TO  # else no side is re-solved (`_datum_moves`)
-    probe = _Probe(
-        h, base, seen, Rows.of(h) if rows is None else rows, lex, together, resolve, norm
-    )
+    probe = Probe(h, base, seen, Rows.of(h) if rows is None else rows, lex, together, resolve, norm)
     interrupted = False
     try:
         listed = _listed(probe, loosen_up, out)
@@ -99,7 +103,7 @@ def listed_rates(
             for sigma in (+1, -1):
                 _fill_unit(probe, i, sigma, out)
             for sigma in (+1, -1):
-                _extend(probe, i, sigma, ranges, out)
+                extend(probe, i, sigma, ranges, out)
     except KeyboardInterrupt:
         interrupted = True  # Ctrl-C: the run stops, no solve to restore an instance let go
         raise
@@ -144,7 +148,7 @@ def _datum_moves(
     if not together:
         return together
     caps = np.fromiter(together, dtype=np.intp)
-    for name in (*_SIDES[+1], *_SIDES[-1]):
+    for name in (*SIDES[+1], *SIDES[-1]):
         out[name][caps] = np.nan  # not the row alone's
     out["up_end"][caps] = out["down_end"][caps] = ""
     if h.getNumNz() > EXTEND_UP_TO:  # one basis solve a side: 0.63 s for 391 caps at 1e6 nnz
@@ -154,7 +158,7 @@ def _datum_moves(
     for i, (others, coef) in together.items():
         rate = float(base.dual[i] + coef @ base.dual[others])
         rows, step = np.append(others, i), np.append(coef, 1.0)
-        for sigma, (gain, holds) in _SIDES.items():
+        for sigma, (gain, holds) in SIDES.items():
             reach = (
                 0.0
                 if held is None
@@ -162,7 +166,7 @@ def _datum_moves(
             )
             found = reach > 0
             out[gain][i], out[holds][i] = (rate, reach) if found else (np.nan, np.nan)
-            out[_ENDS[sigma]][i] = AT_LEAST if found and reach < np.inf else ""
+            out[END_OF[sigma]][i] = AT_LEAST if found and reach < np.inf else ""
     return together
 
 
@@ -195,24 +199,6 @@ def _whole(out: dict[str, np.ndarray]) -> np.ndarray:
     return whole
 
 
-AT_LEAST, THEN_NO_PLAN, THEN_SHORTFALL = "at least", "then no plan", "then shortfall rises"
-"""`ENDS`: the side's amount is a lower bound (the basis's range only, or the farthest move the
-re-solves allowed per side found on the rate: it holds at least that far, and may further); no
-plan is feasible past it; or (soft targets) no plan past it keeps today's least
-target shortfall, and `allocator solve` on the data moved further finds a larger one."""
-
-ENDS = (AT_LEAST, THEN_NO_PLAN, THEN_SHORTFALL)
-"""What `up_end` and `down_end` may say past a side's amount; empty: the rate changes there (or
-holds for any amount, or the side is not computed)."""
-
-
-def _basis_ends(reach: np.ndarray) -> np.ndarray:
-    """`AT_LEAST` where a side's amount is a finite, non-zero basis range (Excel's)."""
-    return np.where((reach > 0) & (reach < np.inf), AT_LEAST, "").astype(object)
-
-
-_SIDES = {+1: ("gain_per_unit_up", "up_holds_for"), -1: ("loss_per_unit_down", "down_holds_for")}
-_ENDS = {+1: "up_end", -1: "down_end"}
 _UNITS = {
     +1: ("gain_of_one_unit_up", "shortfall_change_up"),
     -1: ("loss_of_one_unit_down", "shortfall_change_down"),
@@ -220,35 +206,16 @@ _UNITS = {
 
 
 EXTEND_UP_TO = 200_000
-"""Nonzeros up to which a listed row's side is re-solved past its basis range (`_extend`). Past
-it the basis's range is kept, said as a lower bound (`one_sided` basis: at least that far):
+"""Nonzeros up to which a listed row's side is re-solved past its basis range (`sideends.extend`).
+Past it the basis's range is kept, said as a lower bound (`one_sided` basis: at least that far):
 measured at 1,076,210 nonzeros the extension took 160 more re-solves, the whole command 5.6 ->
 13.95 s, where on the baseline it costs 25 re-solves (0.125 -> 0.148 s)."""
 
 
-@dataclass(frozen=True)
-class _Probe:
-    """What the re-solves of `listed_rates` share: the instance, the optimum `base` the rates
-    are taken at, the probes solved so far (`seen`), its rows read once (`rows`) and how soft
-    targets are solved (`lex`)."""
-
-    h: highspy.Highs
-    base: Base
-    seen: Seen
-    rows: Rows
-    lex: Lexicographic | None
-    together: dict[int, Together]
-    """Rows whose numbers are a datum's, moving other rows with them (`Bundle`)."""
-    resolve: bool
-    """Whether sides are re-solved (`EXTEND_UP_TO`)."""
-    norm: Normalised | None = None
-    """A weighted index's measures (`wholeunit.Normalised`)."""
-
-
-def _fill(probe: _Probe, i: int, sigma: int, out: dict[str, np.ndarray]) -> None:
+def _fill(probe: Probe, i: int, sigma: int, out: dict[str, np.ndarray]) -> None:
     """Re-solve side `sigma` of row `i` unless it is known (a cut of a row the held least
     shortfall binds is tried at the least move first, `Lexicographic.binds`)."""
-    rate, holds = _SIDES[sigma]
+    rate, holds = SIDES[sigma]
     if out[rate][i] == out[rate][i]:
         return
     lex = probe.lex
@@ -257,97 +224,19 @@ def _fill(probe: _Probe, i: int, sigma: int, out: dict[str, np.ndarray]) -> None
         probe.h, i, sigma, probe.base, probe.seen, cut_first, probe.rows, probe.together.get(i)
     )
     out[rate][i], out[holds][i] = found.rate, found.holds
-    out[_ENDS[sigma]][i] = _end_word(
+    out[END_OF[sigma]][i] = end_word(
         probe, i, sigma, found.holds, found.then_no_plan, found.at_least
     )
     out["re_solved"][i] = True
 
 
-def _extend(
-    probe: _Probe,
-    i: int,
-    sigma: int,
-    ranges: tuple[np.ndarray, np.ndarray],
-    out: dict[str, np.ndarray],
-) -> None:
-    """Where the side `sigma` of the listed row `i` ends, if its rate is the dual over a finite
-    allowable range: re-solved past that range (`marginal.side_end`), since the basis's range
-    is where the basis stops, and the rate may hold further."""
-    _, holds = _SIDES[sigma]
-    reach = float(ranges[0 if sigma > 0 else 1][i])
-    if not (0 < reach < np.inf) or out[holds][i] != reach:
-        return
-    if probe.h.getNumNz() > EXTEND_UP_TO:  # the basis's range stands: at least that far,
-        _wall_end(probe, i, sigma, reach, out)  # or exactly, where the data fixes its end
-        return
-    end, no_plan, short = side_end(
-        probe.h, i, sigma, probe.base, reach, probe.seen, probe.rows, probe.together.get(i)
-    )
-    out[holds][i] = end
-    out[_ENDS[sigma]][i] = _end_word(probe, i, sigma, end, no_plan, short)
-    out["re_solved"][i] = True
-
-
-def _wall_end(probe: _Probe, i: int, sigma: int, reach: float, out: dict[str, np.ndarray]) -> None:
-    """Where the basis's range of row `i`'s side `sigma` ends at a wall of the row (its other
-    bound, or the least or most activity its columns' bounds allow: `Side.walls`), the rate
-    holds exactly that far and no plan is feasible past it, proven with no re-solve: said so
-    (the baseline's korea phase3 budget cut to 0: 2,181.8 musd, then no plan is feasible)."""
-    dual = sigma * float(probe.base.dual[i])
-    side = Side(probe.h, i, sigma, probe.base.objective, dual, None, probe.rows)
-    near = 1e-9 * max(1.0, reach)
-    for wall in side.walls():
-        if abs(wall - reach) <= near:
-            out[_SIDES[sigma][1]][i], out[_ENDS[sigma]][i] = wall, THEN_NO_PLAN
-            return
-
-
-def _end_word(probe: _Probe, i: int, sigma: int, end: float, no_plan: bool, short: bool) -> str:
-    """What lies past a re-solved side's `end` (`ENDS`): `AT_LEAST` where the re-solves ran
-    out before its end (`short`), what `_past_end` finds where no plan is, else nothing (the
-    rate changes there)."""
-    if short:
-        return AT_LEAST
-    return _past_end(probe, i, sigma, end) if no_plan else ""
-
-
-PAST = 1e-6
-"""How far past a side's end (relative, at least that many units) `_past_end` re-solves:
-beyond HiGHS's feasibility tolerance (1e-7) at any amount."""
-
-
-def _past_end(probe: _Probe, i: int, sigma: int, end: float) -> str:
-    """What lies past the end of row `i`'s side `sigma`, where the objective's pass (today's
-    least target shortfall held) has no plan: `THEN_NO_PLAN` if no plan is feasible there with
-    the hold released too, else `THEN_SHORTFALL` (`allocator solve` on the data moved there
-    finds a plan, at a larger least shortfall: the baseline's rnd phase3 cut past 5,587.46;
-    tests/data/base_levels's public p1 budget cut past 45 musd, where today's least is 0).
-    Without soft targets, or on the hold row itself, the pass's infeasibility is the data's."""
-    lex = probe.lex
-    if lex is None or lex.row == i:
-        return THEN_NO_PLAN
-    h = probe.h
-    side = side_of(
-        h, i, sigma, probe.base.objective, probe.base.dual, None, probe.rows, probe.together.get(i)
-    )
-    try:
-        h.changeRowBounds(lex.row, -_INF, lex.unheld)
-        side.move(end + PAST * max(1.0, end))
-        run(h)
-        feasible = status_of(h) is Status.OPTIMAL
-    finally:
-        h.changeRowBounds(lex.row, -_INF, lex.held)
-        side.restore()
-    return THEN_SHORTFALL if feasible else THEN_NO_PLAN
-
-
-def _fill_unit(probe: _Probe, i: int, sigma: int, out: dict[str, np.ndarray]) -> None:
+def _fill_unit(probe: Probe, i: int, sigma: int, out: dict[str, np.ndarray]) -> None:
     """Re-solve one whole unit of row `i` on side `sigma` unless it is known, in the rates'
     sign convention: the gain of one unit up, the loss (objective down) of one unit down."""
     unit, shortfall = _UNITS[sigma]
     if out[unit][i] == out[unit][i]:
         return
-    rate = tuple(float(out[c][i]) for c in _SIDES[sigma])
+    rate = tuple(float(out[c][i]) for c in SIDES[sigma])
     change, out[shortfall][i] = unit_side(
         probe.h,
         i,
@@ -367,11 +256,11 @@ def _room(out: dict[str, np.ndarray], loosen_up: np.ndarray, i: int, whole: bool
     """What one unit more room of row `i` buys: per unit at the margin, or one `whole` unit."""
     up, down = _UNITS[+1][0], _UNITS[-1][0]
     if not whole:
-        up, down = _SIDES[+1][0], _SIDES[-1][0]
+        up, down = SIDES[+1][0], SIDES[-1][0]
     return float(out[up][i] if loosen_up[i] else -out[down][i])
 
 
-def _listed(probe: _Probe, loosen_up: np.ndarray, out: dict[str, np.ndarray]) -> list[int]:
+def _listed(probe: Probe, loosen_up: np.ndarray, out: dict[str, np.ndarray]) -> list[int]:
     """The `LISTED` rows whose room buys the most in whole units (more than 1e-9), exactly.
 
     Best first on upper bounds, each tighter than the last: a row's room buys at most its dual's

@@ -177,7 +177,10 @@ def index_costs(measures: list[tuple[float, float, np.ndarray]]) -> np.ndarray:
     best) is left out, and the others' weights scaled by the weights' sum over theirs: a plan at
     every best reads the weights' sum (1 with the default 0.5 and 0.5), and the index is a share
     of the bests some plan can move (tests/data/base_levels, no exports: jobs over the best jobs).
-    All 0 if no measure's best is above 0 (every plan is at every best: nothing to weigh)."""
+    All 0 if no measure with a weight has a best above 0 (every plan is at every best: nothing
+    to weigh), so every plan reads 0, not the weights' sum: the index's words then say so
+    (`Objective.weighing`). The one rule of the index: `allocator solve`'s passes
+    (`passes.objective_costs`) and its whole units on moved data (`_renormalised`) both use it."""
     total = np.zeros(len(measures[0][2]))
     kept = sum(w for w, best, _ in measures if best > 0)
     if kept <= 0:

@@ -1,0 +1,143 @@
+"""Where a listed row's side ends, and what lies past it (`ENDS`), for `units.listed_rates`.
+
+A side's rate is the dual over the basis's allowable range, said as a lower bound (`AT_LEAST`):
+the basis stops there, and the rate may hold further. For a row a report lists, `extend`
+re-solves past that range (`marginal.side_end`) to find where the rate really changes, or that
+no plan is feasible past it (`THEN_NO_PLAN`), or, under soft targets, that a plan is but with a
+larger least shortfall (`THEN_SHORTFALL`). Above `units.EXTEND_UP_TO` nonzeros it re-solves
+nothing: the basis's range stands, exact where it ends at a wall of the row (`_wall_end`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from allocator.solver.marginal import Base, side_end
+from allocator.solver.probes import Seen, Side, Together, run, side_of
+from allocator.solver.rows import Rows
+from allocator.solver.status import Status, status_of
+from allocator.solver.wholeunit import Lexicographic, Normalised
+
+_INF = highspy.kHighsInf
+
+AT_LEAST, THEN_NO_PLAN, THEN_SHORTFALL = "at least", "then no plan", "then shortfall rises"
+"""`ENDS`: the side's amount is a lower bound (the basis's range only, or the farthest move the
+re-solves allowed per side found on the rate: it holds at least that far, and may further); no
+plan is feasible past it; or (soft targets) no plan past it keeps today's least
+target shortfall, and `allocator solve` on the data moved further finds a larger one."""
+
+ENDS = (AT_LEAST, THEN_NO_PLAN, THEN_SHORTFALL)
+"""What `up_end` and `down_end` may say past a side's amount; empty: the rate changes there (or
+holds for any amount, or the side is not computed)."""
+
+
+def basis_ends(reach: np.ndarray) -> np.ndarray:
+    """`AT_LEAST` where a side's amount is a finite, non-zero basis range (Excel's)."""
+    return np.where((reach > 0) & (reach < np.inf), AT_LEAST, "").astype(object)
+
+
+SIDES = {+1: ("gain_per_unit_up", "up_holds_for"), -1: ("loss_per_unit_down", "down_holds_for")}
+"""Each side's (`sigma` +1: up, -1: down) rate and how far it holds, as `listed_rates` names
+them."""
+END_OF = {+1: "up_end", -1: "down_end"}
+"""Each side's `ENDS` word, as `listed_rates` names it."""
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What the re-solves of `units.listed_rates` share: the instance, the optimum `base` the rates
+    are taken at, the probes solved so far (`seen`), its rows read once (`rows`) and how soft
+    targets are solved (`lex`)."""
+
+    h: highspy.Highs
+    base: Base
+    seen: Seen
+    rows: Rows
+    lex: Lexicographic | None
+    together: dict[int, Together]
+    """Rows whose numbers are a datum's, moving other rows with them (`Bundle`)."""
+    resolve: bool
+    """Whether sides are re-solved (`units.EXTEND_UP_TO`)."""
+    norm: Normalised | None = None
+    """A weighted index's measures (`wholeunit.Normalised`)."""
+
+
+def extend(
+    probe: Probe,
+    i: int,
+    sigma: int,
+    ranges: tuple[np.ndarray, np.ndarray],
+    out: dict[str, np.ndarray],
+) -> None:
+    """Where the side `sigma` of the listed row `i` ends, if its rate is the dual over a finite
+    allowable range: re-solved past that range (`marginal.side_end`), since the basis's range
+    is where the basis stops, and the rate may hold further."""
+    _, holds = SIDES[sigma]
+    reach = float(ranges[0 if sigma > 0 else 1][i])
+    if not (0 < reach < np.inf) or out[holds][i] != reach:
+        return
+    if not probe.resolve:  # the basis's range stands: at least that far,
+        _wall_end(probe, i, sigma, reach, out)  # or exactly, where the data fixes its end
+        return
+    end, no_plan, short = side_end(
+        probe.h, i, sigma, probe.base, reach, probe.seen, probe.rows, probe.together.get(i)
+    )
+    out[holds][i] = end
+    out[END_OF[sigma]][i] = end_word(probe, i, sigma, end, no_plan, short)
+    out["re_solved"][i] = True
+
+
+def _wall_end(probe: Probe, i: int, sigma: int, reach: float, out: dict[str, np.ndarray]) -> None:
+    """Where the basis's range of row `i`'s side `sigma` ends at a wall of the row (its other
+    bound, or the least or most activity its columns' bounds allow: `Side.walls`), the rate
+    holds exactly that far and no plan is feasible past it, proven with no re-solve: said so
+    (the baseline's korea phase3 budget cut to 0: 2,181.8 musd, then no plan is feasible)."""
+    dual = sigma * float(probe.base.dual[i])
+    side = Side(probe.h, i, sigma, probe.base.objective, dual, None, probe.rows)
+    near = 1e-9 * max(1.0, reach)
+    for wall in side.walls():
+        if abs(wall - reach) <= near:
+            out[SIDES[sigma][1]][i], out[END_OF[sigma]][i] = wall, THEN_NO_PLAN
+            return
+
+
+def end_word(probe: Probe, i: int, sigma: int, end: float, no_plan: bool, short: bool) -> str:
+    """What lies past a re-solved side's `end` (`ENDS`): `AT_LEAST` where the re-solves ran
+    out before its end (`short`), what `_past_end` finds where no plan is, else nothing (the
+    rate changes there)."""
+    if short:
+        return AT_LEAST
+    return _past_end(probe, i, sigma, end) if no_plan else ""
+
+
+PAST = 1e-6
+"""How far past a side's end (relative, at least that many units) `_past_end` re-solves:
+beyond HiGHS's feasibility tolerance (1e-7) at any amount."""
+
+
+def _past_end(probe: Probe, i: int, sigma: int, end: float) -> str:
+    """What lies past the end of row `i`'s side `sigma`, where the objective's pass (today's
+    least target shortfall held) has no plan: `THEN_NO_PLAN` if no plan is feasible there with
+    the hold released too, else `THEN_SHORTFALL` (`allocator solve` on the data moved there
+    finds a plan, at a larger least shortfall: the baseline's rnd phase3 cut past 5,587.46;
+    tests/data/base_levels's public p1 budget cut past 45 musd, where today's least is 0).
+    Without soft targets, or on the hold row itself, the pass's infeasibility is the data's."""
+    lex = probe.lex
+    if lex is None or lex.row == i:
+        return THEN_NO_PLAN
+    h = probe.h
+    side = side_of(
+        h, i, sigma, probe.base.objective, probe.base.dual, None, probe.rows, probe.together.get(i)
+    )
+    try:
+        h.changeRowBounds(lex.row, -_INF, lex.unheld)
+        side.move(end + PAST * max(1.0, end))
+        run(h)
+        feasible = status_of(h) is Status.OPTIMAL
+    finally:
+        h.changeRowBounds(lex.row, -_INF, lex.held)
+        side.restore()
+    return THEN_SHORTFALL if feasible else THEN_NO_PLAN
