@@ -15,6 +15,7 @@ import highspy
 import numpy as np
 import pytest
 
+from allocator.solver.highs import new_highs
 from conftest import BASELINE, run_cli
 
 DATA = Path(__file__).resolve().parent / "data" / "two_stage"
@@ -30,8 +31,7 @@ class Equivalent:
     """model.mps in a fresh instance, each commitment's shared column held at its value."""
 
     def __init__(self, folder: Path) -> None:
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+        h = new_highs()  # a fresh instance: nothing of the run's carried over
         assert h.readModel(str(folder / "model.mps")) == highspy.HighsStatus.kOk
         self.h = h
         lp = h.getLp()
