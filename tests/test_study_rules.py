@@ -27,7 +27,7 @@ def _later_model(plans: list[float]) -> tuple[object, object, object]:
 def test_later_plans_percentiles_are_scenario_values():
     """5 scenarios, one funds 0 and four 10: P5 is 0 (a scenario's money), never numpy's
     interpolated 2; the median of 4 scenarios 0, 0, 10, 10 is 0, never 5."""
-    from allocator.runs.twostage import later_plans
+    from allocator.runs.twostagetables import later_plans
 
     inp, model, result = _later_model([0, 10, 10, 10, 10])
     row = later_plans(inp, model, result, ["later"]).iloc[0]

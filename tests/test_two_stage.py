@@ -260,7 +260,7 @@ def test_later_plans_show_solver_noise_snapped():
     genuine 2,999.99 as it is."""
     import dataclasses
 
-    from allocator.runs.twostage import later_plans
+    from allocator.runs.twostagetables import later_plans
 
     m = model()
     values = np.array([scenario(3, 1), scenario(1, 3)])

@@ -22,6 +22,7 @@ and one unit less costs, and which rows get both, is `allocator.solver.units`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -87,6 +88,8 @@ def _piece_end(side: Side, slope: float, last: Point, beyond: Point | None, reac
     lower bound: `side.short`). A piece that holds up to where no plan is feasible sets
     `side.stop`."""
     side.stop, side.short = None, False
+    if beyond is None and not (last.free or side.unlimited(last, slope)):
+        last, beyond, reach = _from_far(side, slope, last, reach)
     for _ in range(MAX_PROBES):
         if beyond is None:
             if last.free or side.unlimited(last, slope):
@@ -114,6 +117,30 @@ def _piece_end(side: Side, slope: float, last: Point, beyond: Point | None, reac
         beyond = p
     side.short = True  # the re-solves ran out
     return last.t
+
+
+def _from_far(
+    side: Side, slope: float, last: Point, reach: float
+) -> tuple[Point, Point | None, float]:
+    """Where a move past which no plan exists is known (`Side.limit`), the probe there first:
+    on the piece's line, the piece holds up to it and no plan past it (`reach` just past it);
+    else it is the probe beyond the piece, whose line the sandwich search meets (a few
+    re-solves, not a doubling from one unit and a halving to where no plan is). No plan
+    there: the limit is the nearest move known infeasible, and the search goes on as before."""
+    far = side.limit
+    if far is None or not last.t < far < reach:
+        return last, None, reach if far is None else min(reach, _past(far))
+    p = side.at(far, slope)
+    if p is None:
+        return last, None, far
+    if side.on(p, slope):
+        return p, None, min(reach, _past(far))
+    return last, p, min(reach, _past(far))
+
+
+def _past(far: float) -> float:
+    """A move just past the farthest one a plan allows (no plan there)."""
+    return far + 1e-9 * max(1.0, far)
 
 
 def _exact_end(side: Side, slope: float, end: float) -> float:
@@ -239,12 +266,17 @@ def side_rate(
     cut_first: bool = False,
     rows: Rows | None = None,
     together: Together | None = None,
+    limit: float | None = None,
+    solved: Callable[[Point], None] | None = None,
 ) -> SideRate:
     """One side of `row` at the optimum `base` of `h` (`seen`: probes solved before,
     `Side.seen`; `cut_first`: a cut likely has no plan, see `_first_probe`; `rows`: the rows
-    `h` holds, read from it if None; `together`: rows the same datum moves with it, `Bundle`).
+    `h` holds, read from it if None; `together`: rows the same datum moves with it, `Bundle`;
+    `limit`: a move past which no plan exists, known without a solve, `Side.limit`; `solved`:
+    told of each probe solved, `Side.solved`).
     The rows' bounds are put back; the basis is not (see `one_sided`)."""
     side = side_of(h, row, sigma, base.objective, base.dual, seen, rows, together)
+    side.limit, side.solved = limit, solved
     try:
         slope, holds = _one_side(side, cut_first)
     finally:

@@ -8,6 +8,7 @@ the exact shortcuts that spare re-solves, and the moves past which the data lets
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import highspy
@@ -118,6 +119,12 @@ class Side:
         self.short = False
         """Whether `_piece_end` ran out of re-solves (`marginal.MAX_PROBES`) before finding
         where the piece ends: the amount is the farthest move found on it, a lower bound."""
+        self.solved: Callable[[Point], None] | None = None
+        """Told of each probe solved (the instance then holds its optimum), where the caller
+        of `marginal.side_rate` reads more of it (a two-stage plan's scenarios)."""
+        self.limit: float | None = None
+        """A move past which no plan exists, known without a solve where the caller of
+        `marginal.side_rate` knows one (None: not known): the piece's search probes it first."""
 
     @property
     def tightens(self) -> bool:
@@ -190,6 +197,8 @@ class Side:
         if any(abs(at - b) <= 1e-9 * max(1.0, abs(b)) for b in moved):
             self.current = point  # the row at the bound moved: a further move moves its activity
             self.holds = point if SHORTCUTS else None
+        if self.solved is not None:
+            self.solved(point)
         return point
 
     def unlimited(self, p: Point, slope: float) -> bool:

@@ -240,7 +240,7 @@ def commitment_prices(
         arrays = ScenarioArrays(model)
         ext = extensive_form([arrays.lp(v) for v in values], result.now, model.solver)
 
-    def alone(moves: list[tuple[int, float]]) -> list[list[float | None]]:
+    def alone(moves: list[tuple[int, float, np.ndarray]]) -> list[list[float | None]]:
         return alone_with(model, values, result.now, result.committed, moves)
 
     coupled = cvar is not None or "shortfall" in ext.lp.costs

@@ -72,19 +72,25 @@ def alone_with(
     values: np.ndarray,
     now: np.ndarray,
     committed: np.ndarray,
-    moves: list[tuple[int, float]],
+    moves: list[tuple[int, float, np.ndarray]],
 ) -> list[list[float | None]]:
-    """Per move (decide-now column k at a value, the other commitments at `committed`), each
-    scenario's objective solved alone (None: no plan); each scenario's numbers are put into the
-    sample model's instance once for all the moves. Scenarios that soft targets do not couple
-    only (no shortfall pass). The live instance is left as the sample model had it."""
+    """Per move (decide-now column k at a value, the other commitments at `committed`, and per
+    scenario whether to solve it: one known to have no plan is not), each scenario's objective
+    solved alone (None: no plan, or not solved); each scenario's numbers are put into the
+    sample model's instance once for all the moves it solves. Scenarios that soft targets do
+    not couple only (no shortfall pass). The live instance is left as the sample model had
+    it."""
     found: list[list[float | None]] = [[None] * len(values) for _ in moves]
     cols = now.astype(np.int32)
     for s, v in enumerate(values):
+        if not any(solve[s] for _, _, solve in moves):
+            continue
         lp = model.sample_lp(np.asarray(v, dtype=float))
         h = lp.highs
         try:
-            for i, (k, value) in enumerate(moves):
+            for i, (k, value, solve) in enumerate(moves):
+                if not solve[s]:
+                    continue
                 at = np.array(committed, dtype=float)
                 at[k] = value
                 h.setBasis(model.basis)

@@ -31,15 +31,20 @@ from typing import Any
 import numpy as np
 
 from allocator.errors import NotOptimalError
+from allocator.solver import probes
 from allocator.solver.compile import INF, CompiledLP, set_costs
-from allocator.solver.marginal import one_sided, restored
+from allocator.solver.marginal import Base, SideRate, restored, side_rate
+from allocator.solver.probes import Point
 from allocator.solver.results import snap
+from allocator.solver.rows import Rows
 from allocator.solver.status import Status, status_of
+from allocator.studies.twostageblock import Blocked, blocked_moves
 from allocator.studies.twostageplan import Extensive
 
-Alone = Callable[[list[tuple[int, float]]], list[list[float | None]]]
-"""Per move (decide-now column k at a value, the other commitments held), each scenario's
-objective solved alone (None where that scenario has no plan)."""
+Alone = Callable[[list[tuple[int, float, np.ndarray]]], list[list[float | None]]]
+"""Per move (decide-now column k at a value, the other commitments held, and which scenarios
+to solve), each scenario's objective solved alone (None where that scenario has no plan or
+is not to be solved)."""
 
 
 @dataclass
@@ -101,13 +106,14 @@ def price_commitments(
     k_all = len(committed)
     out = {name: np.full(k_all, np.nan) for name in _NAMES}
     pending: list[int] = []  # one more has no plan for every scenario at once: each alone
+    blocked = blocked_moves(ext, held.committed)
     try:
         for k in np.flatnonzero(ext.lp.col_upper[ext.cols * ext.scenarios + np.arange(k_all)] > 0):
-            pending += _price_one(held, int(k), out, coupled)
+            pending += _price_one(held, int(k), out, coupled, blocked)
     finally:
         h = held.h
         h.deleteRows(k_all, np.arange(held.first, held.first + k_all, dtype=np.int32))
-    _alone(held, pending, alone, out)
+    _alone(held, pending, alone, out, blocked)
     soft = held.hold is not None
     return CommitmentPrices(
         out["more"],
@@ -165,15 +171,24 @@ def _hold(ext: Extensive, committed: np.ndarray, objective: str) -> _Held:
     return held
 
 
-def _price_one(held: _Held, k: int, out: dict[str, np.ndarray], coupled: bool) -> list[int]:
+def _price_one(
+    held: _Held, k: int, out: dict[str, np.ndarray], coupled: bool, blocked: Blocked
+) -> list[int]:
     """Both rates and both whole US$ million of commitment k into `out`; [k] if one more has no
     plan and the scenarios are not coupled (each is then solved alone: `_alone`)."""
-    rates = one_sided(held.h, held.first + k)  # the instance is left at the plan's optimum
-    out["more_rate"][k], out["more_holds"][k] = rates.gain_up, rates.up_holds_for
-    out["less_rate"][k], out["less_holds"][k] = -rates.loss_down, rates.down_holds_for
+    seen: probes.Seen = {}
+    units: dict[int, _Found] = {}  # the rates' one-unit probes, where they are the whole units
+    up, down = _rates(held, k, blocked, seen, units)
+    out["more_rate"][k], out["more_holds"][k] = up.rate, up.holds
+    out["less_rate"][k], out["less_holds"][k] = -down.rate, down.holds
     pending = []
     for sign, name in ((+1, "more"), (-1, "less")):
-        found = _whole(held, k, held.committed[k] + sign)
+        if blocked.side(k, sign) or (held.hold is None and _no_unit(seen, held.first + k, sign)):
+            found = None  # no plan at the least move, or (the same LP) at the one-unit probe
+        elif sign in units:
+            found = units[sign]
+        else:
+            found = _whole(held, k, held.committed[k] + sign)
         out[name][k] = -np.inf if found is None else found[0]
         out[f"shortfall_{name}"][k] = np.nan if found is None else found[1]
         if sign > 0 and not coupled:
@@ -187,12 +202,78 @@ def _price_one(held: _Held, k: int, out: dict[str, np.ndarray], coupled: bool) -
     return pending
 
 
-def _alone(held: _Held, ks: list[int], alone: Alone, out: dict[str, np.ndarray]) -> None:
+_Found = tuple[float, float, list[float]]
+"""One whole US$ million re-solved (`_whole`): the objective's change, the least shortfall's
+rise, each scenario's change."""
+
+
+def _rates(
+    held: _Held, k: int, blocked: Blocked, seen: probes.Seen, units: dict[int, _Found]
+) -> tuple[SideRate, SideRate]:
+    """Commitment k's rate up (one more) and down (one less, as `side_rate` gives it: the
+    objective's change per unit moved down, +inf where no plan), each re-solved unless no plan
+    allows the least move (`blocked`); the instance is put back at the plan's optimum if an LP
+    ran (`seen`: the probes solved). Without soft targets a probe one unit along a side is the
+    LP `_whole` would solve: what it gives goes into `units` by side."""
+    h, row = held.h, held.first + k
+    none = {+1: SideRate(-np.inf, np.inf, False, False), -1: SideRate(np.inf, np.inf, False, False)}
+    if blocked.side(k, +1) and blocked.side(k, -1):
+        return none[+1], none[-1]
+    ran, basis, base, rows = probes.runs(h), h.getBasis(), Base.of(h), Rows.of(h)
+    try:
+        up, down = (
+            none[sign]
+            if blocked.side(k, sign)
+            else side_rate(
+                h,
+                row,
+                sign,
+                base,
+                seen,
+                rows=rows,
+                limit=_limit(blocked, k, sign),
+                solved=None if held.hold is not None else _unit(held, sign, units),
+            )
+            for sign in (+1, -1)
+        )
+    finally:
+        if probes.runs(h) != ran:
+            restored(h, basis)
+    return up, down
+
+
+def _unit(held: _Held, sign: int, units: dict[int, _Found]) -> Callable[[Point], None]:
+    """What keeps the probe one unit along `sign` as that whole unit's re-solve (`_whole`)."""
+
+    def told(p: Point) -> None:
+        if p.t == 1.0:
+            per = held.per_scenario() - held.per
+            units[sign] = held.h.getObjectiveValue() - held.value, 0.0, per.tolist()
+
+    return told
+
+
+def _limit(blocked: Blocked, k: int, sign: int) -> float | None:
+    """The move of commitment k along `sign` past which no plan exists, if one is known."""
+    far = float(blocked.limit[sign][k])
+    return far if np.isfinite(far) else None
+
+
+def _no_unit(seen: probes.Seen, row: int, sign: int) -> bool:
+    """Whether the rate's probe one unit along `sign` was solved and found no plan."""
+    key = (row, sign, 1.0)
+    return key in seen and seen[key] is None
+
+
+def _alone(
+    held: _Held, ks: list[int], alone: Alone, out: dict[str, np.ndarray], blocked: Blocked
+) -> None:
     """Each scenario's change from one more US$ million in each of `ks`, solved alone (-inf:
-    no plan), as their least and most into `out`."""
+    no plan; a scenario whose own rows allow no plan with the least move is not solved), as
+    their least and most into `out`."""
     if not ks:
         return
-    found = alone([(k, float(held.committed[k]) + 1.0) for k in ks])
+    found = alone([(k, float(held.committed[k]) + 1.0, blocked.open_up(k)) for k in ks])
     for k, objectives in zip(ks, found, strict=True):
         changes = [
             -np.inf if f is None else f - p for f, p in zip(objectives, held.per, strict=True)
@@ -207,7 +288,7 @@ def _within(held: _Held, k: int, value: float) -> bool:
     return bool(held.lp.col_lower[j] <= value <= held.lp.col_upper[j])
 
 
-def _whole(held: _Held, k: int, value: float) -> tuple[float, float, list[float]] | None:
+def _whole(held: _Held, k: int, value: float) -> _Found | None:
     """Commitment k at `value`, re-solved (under soft targets: the least expected shortfall
     found again and held, then the objective): the objective's change, the least shortfall's
     rise, each scenario's change; None where no plan exists. The instance is put back."""
@@ -252,7 +333,10 @@ def _least_again(held: _Held) -> float | None:
 
 def _round(held: _Held, k: int, out: dict[str, np.ndarray]) -> None:
     """The values of k to the plan's resolution (`quantum`: 1e-12 of the objective, a power of
-    10), noise to 0; amounts snapped as the tables snap money (799.99999 to 800)."""
+    10), noise to 0; amounts snapped as the tables snap money (799.99999 to 800), then to 12
+    significant digits (as decide_now_prices.csv writes them): a piece's end found where two
+    probes' lines meet carries noise past them that depends on which LPs ran before (the
+    order of the commitments), which the workbook's full-precision cells would show."""
     q = held.quantum
     for name in ("more", "less", "more_rate", "less_rate", "scenario_low", "scenario_high"):
         v = out[name][k]
@@ -260,8 +344,8 @@ def _round(held: _Held, k: int, out: dict[str, np.ndarray]) -> None:
             out[name][k] = float(np.round(v / q) * q) + 0.0
     for name in ("more_holds", "less_holds"):
         v = out[name][k]
-        if np.isfinite(v):
-            out[name][k] = float(snap(np.array([v]))[0])
+        if np.isfinite(v):  # to the CSV's 12 digits: the last ones depend on earlier solves
+            out[name][k] = float(f"{float(snap(np.array([v]))[0]):.12g}")
     for name in ("shortfall_more", "shortfall_less"):
         v = out[name][k]
         if np.isfinite(v):
