@@ -15,6 +15,17 @@ from pydantic import ValidationError
 from allocator.data.carry import carry_exclusions
 from allocator.data.cellset import CellSet, apply_sets, row_named
 from allocator.data.checks import reference_problems
+from allocator.data.excludes import (
+    DROPS,
+    EXCLUDES,
+    Exclude,
+    exclude_named,
+    excluding,
+    files_own,
+    names_of,
+    not_excluded,
+    set_not_excluded,
+)
 from allocator.data.inputs import BOOK_SUFFIXES, explain_value
 from allocator.data.numbers import NumberError, number_style
 from allocator.data.ordering import canonical
@@ -29,8 +40,7 @@ from allocator.data.overrides import (
     SetCoefficient,
     SetLinkRatio,
     after_words,
-    by_model_file,
-    told_by,
+    place_of,
 )
 from allocator.data.records import read_cell
 from allocator.data.rowedits import RowEdits, cell_checked
@@ -42,13 +52,6 @@ from allocator.errors import InputError, UsageError, quoted, raise_all
 LEVEL_TABLES = frozenset({"base", "tranches", "shares", "markets"})
 """The tables whose rules across tables the loader checks apart (levels.py, shares.py; markets:
 an exports base may not be above its reachable market)."""
-EXCLUDES = {"program": "exclude_program", "pool": "exclude_pool"}
-"""The overrides that drop a program or a pool, by what they drop."""
-DROPS = {
-    "program": ("programs", "eligibility", "exposures", "markets", "groups"),
-    "pool": ("pools", "eligibility", "groups"),
-}
-"""The tables whose rows of a program (or a pool) its exclude drops (a group's by its member)."""
 
 
 def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inputs:
@@ -56,27 +59,30 @@ def apply_overrides(inp: Inputs, overrides: list[Override], source: str) -> Inpu
     their order, each checked against the data as the dataset has it; the rules of a changed
     row and the rules across tables are checked once, after all (so the order never decides
     refused or solved: a cell set twice takes the later value). An override or a set that
-    names a program or pool an exclude drops is refused, naming the exclude. Ranges and facts
-    on rows an exclude removed are left out with a note (`carry.py`).
+    names a program or pool an exclude drops is refused, naming the exclude (`excludes.py`);
+    one excluded again is a note naming both places. Each is named by where it was given
+    (`place_of`: a caller's `overrides[1]`, the model file's `models/x.yaml: overrides[0]`).
+    Ranges and facts on rows an exclude removed are left out with a note (`carry.py`).
 
     Raises:
         UsageError: an override or a set refused, or the data they leave breaks a rule.
     """
     before, edits = inp, RowEdits()
-    excluded = _excludes(inp, overrides, source)
+    excluded, twice = _excludes(inp, overrides, source)
     inp = _changed(inp, overrides, source, excluded, edits)
     sets = [o.set_cell for o in overrides if o.set_cell is not None]
     for cs in sets:
-        _set_not_excluded(row_named(inp, cs), cs, excluded, source)
+        set_not_excluded(row_named(inp, cs), cs, excluded, source)
     inp = edits.checked(apply_sets(inp, sets, edits))
     for dimension, name in excluded:
-        inp = _excluding(inp, dimension, name)
+        inp = excluding(inp, dimension, name)
     after = after_words(source, overrides)
     found = [*reference_problems(inp), *_level_problems(inp, sets)]
     problems = _in_place(inp, found)  # once, after overrides and sets
     if len(problems) == 1:  # the CSV is fine: an override made the data inconsistent
         raise UsageError(f"{after}, {problems[0]}")
     raise_all(problems, after)
+    inp = inp.model_copy(update={"notes": (*inp.notes, *twice)})
     carried = carry_exclusions(before, inp, source)
     # the warnings on uncertainty.csv rows of the data now: the sets may break or mend a range
     noted = renoted(carried, lambda found: _in_place(carried, found))
@@ -87,19 +93,20 @@ def _changed(
     inp: Inputs,
     overrides: list[Override],
     source: str,
-    excluded: dict[tuple[str, str], str],
+    excluded: dict[tuple[str, str], Exclude],
     edits: RowEdits,
 ) -> Inputs:
     """`inp` with the overrides but the excludes and the sets applied in order (they change
     different cells but a cell given twice), the budgets' factors multiplied at once."""
     scales = []
     for i, ov in enumerate(overrides):
-        where = f"{told_by(source)}overrides[{i}]"
+        where = place_of(ov, i, source)
         field = next(f for f, v in ov.__dict__.items() if v is not None)
         if field in ("set_cell", *EXCLUDES.values()):
             continue
         value = getattr(ov, field)
-        _not_excluded(f"{where}.{field}", _names(value), excluded)
+        mine = files_own(ov, source)
+        not_excluded(f"{where}.{field}", names_of(value), excluded, source, mine)
         if isinstance(value, ScaleBudget):
             scales.append((where, value))
         elif isinstance(value, SetCoefficient):
@@ -109,77 +116,33 @@ def _changed(
     return _scale_budgets(inp, scales)
 
 
-def _excludes(inp: Inputs, overrides: list[Override], source: str) -> dict[tuple[str, str], str]:
+def _excludes(
+    inp: Inputs, overrides: list[Override], source: str
+) -> tuple[dict[tuple[str, str], Exclude], list[str]]:
     """Each program and pool an override excludes, known to the dataset: (`program`, its id)
-    -> where it is first excluded (`overrides[0]`)."""
-    found: dict[tuple[str, str], str] = {}
+    -> where it is first excluded; and a note for each exclude of one excluded already (it
+    changes nothing: said once, naming both places, as a cell set twice is listed twice)."""
+    found: dict[tuple[str, str], Exclude] = {}
+    twice = []
     for i, ov in enumerate(overrides):
         for dimension, field in EXCLUDES.items():
             name = getattr(ov, field)
-            if name is not None:
-                have = {getattr(r, dimension) for r in getattr(inp, DROPS[dimension][0])}
-                _known(f"{told_by(source)}overrides[{i}].{field}", dimension, name, have)
-                found.setdefault((dimension, name), f"overrides[{i}]")
-    return found
-
-
-def _names(value: object) -> tuple[str, str] | None:
-    """The program or pool an override names, if it names one."""
-    if isinstance(value, ScaleBudget):
-        return ("pool", value.pool)
-    if isinstance(value, SetCoefficient):
-        return ("program", value.program)
-    if isinstance(value, GroupLimit) and value.dimension in EXCLUDES:
-        return (value.dimension, value.member)
-    return None
-
-
-def _excluded_words(named: tuple[str, str], place: str) -> str:
-    dimension, name = named
-    return f"{dimension} {quoted(name)} is excluded by {place} ({EXCLUDES[dimension]}: {name})"
-
-
-def _not_excluded(
-    where: str, named: tuple[str, str] | None, excluded: dict[tuple[str, str], str]
-) -> None:
-    """Refuse an override of a program or pool an exclude drops, in either order."""
-    if named is not None and named in excluded:
-        raise UsageError(
-            f"{where}: {_excluded_words(named, excluded[named])}, so this override changes "
-            "nothing. Fix: delete the one of the two you do not mean"
-        )
-
-
-def _set_not_excluded(
-    row: Row, cs: CellSet, excluded: dict[tuple[str, str], str], source: str
-) -> None:
-    """Refuse a set of a row an exclude drops (a row of that program or pool)."""
-    for named, place in excluded.items():
-        if _of(named[0], cs.table, row) == named[1]:
-            of = f" of {source}" if by_model_file(source) else ""
-            raise UsageError(
-                f"{cs.where}: {_excluded_words(named, place + of)}, so the set changes "
-                "nothing. Fix: delete the set or the exclude"
+            if name is None:
+                continue
+            have = {getattr(r, dimension) for r in getattr(inp, DROPS[dimension][0])}
+            where = place_of(ov, i, source)
+            _known(f"{where}.{field}", dimension, name, have)
+            mine = files_own(ov, source)
+            first = found.get((dimension, name))
+            if first is None:
+                found[(dimension, name)] = Exclude(ov.place or f"overrides[{i}]", mine)
+                continue
+            twice.append(
+                f"{where}: {dimension} {quoted(name)} is excluded already by "
+                f"{exclude_named(first, source, mine)}, so this exclude changes nothing. "
+                "Fix: delete one of the two"
             )
-
-
-def _of(dimension: str, table: str, row: Row) -> object:
-    """The program (or pool) whose exclude drops `row` of `table`, if one does."""
-    if table not in DROPS[dimension]:
-        return None
-    if isinstance(row, Group):
-        return row.member if row.dimension == dimension else None
-    return getattr(row, dimension, None)
-
-
-def _excluding(inp: Inputs, dimension: str, name: str) -> Inputs:
-    """`inp` without the rows of program (or pool) `name`."""
-    return inp.model_copy(
-        update={
-            table: tuple(r for r in getattr(inp, table) if _of(dimension, table, r) != name)
-            for table in DROPS[dimension]
-        }
-    )
+    return found, twice
 
 
 def _level_problems(inp: Inputs, sets: list[CellSet]) -> list[InputError]:

@@ -10,7 +10,7 @@ import math
 from collections.abc import Sequence
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 from pydantic_core import PydanticCustomError
 
 from allocator.data.cellset import CellSet
@@ -216,6 +216,8 @@ class Override(Strict):
     set_cell: CellSet | None = Field(default=None, json_schema_extra={"internal": True})
     """A model file's `set:` entry or a `--set`, applied after the overrides (`cellset.py`)."""
 
+    _place: str = PrivateAttr(default="")
+
     @model_validator(mode="after")
     def _one(self) -> Override:
         if sum(v is not None for v in self.__dict__.values()) != 1:
@@ -224,3 +226,26 @@ class Override(Strict):
                 "exclude_program, set_coefficient, group_limit, set_link_ratio"
             )
         return self
+
+    @property
+    def place(self) -> str:
+        """Where a Python caller gave it (`overrides[1]`: `runs.optiontext.placed`), which a
+        refusal of it names instead of its place among the model file's; "" for a model
+        file's (named by the file: `models/x.yaml: overrides[0]`). A set's is its cell's
+        (`CellSet.place`). Not recorded, as a set's is not."""
+        return self.set_cell.place if self.set_cell is not None else self._place
+
+    def placed_at(self, place: str) -> Override:
+        """This override as given at `place` by a Python caller (`overrides[1]`)."""
+        if self.set_cell is not None:
+            return Override(set_cell=self.set_cell.model_copy(update={"place": place}))
+        copy = self.model_copy()
+        copy._place = place
+        return copy
+
+
+def place_of(override: Override, index: int, source: str) -> str:
+    """Where `override`, the `index`-th of those applied with `source`, was given, as a
+    refusal of it starts: a caller's place (`overrides[1]`), else `models/x.yaml:
+    overrides[3]` (or `overrides[3]` without a model file)."""
+    return override.place or f"{told_by(source)}overrides[{index}]"

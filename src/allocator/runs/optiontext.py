@@ -114,23 +114,25 @@ def sets_read(given: object) -> object:
 
 
 def placed(entry: object, index: int) -> object:
-    """A caller's set (an `Override` holding one, or a mapping of its fields) given its place in
-    `overrides=` (`overrides[1]`), which every refusal of it names first where the set is applied
-    (`data.cellset.CellSet.place`). Another entry, a set placed already or one of a model file,
-    and a mapping the spec refuses, as given."""
+    """A caller's override (an `Override`, or a mapping of its fields) given its place in
+    `overrides=` (`overrides[1]`), which every refusal of it names first where it is applied
+    (`Override.place`; a set's: `data.cellset.CellSet.place`), never as the model file's.
+    Another entry, one placed already, a model file's set, and a mapping the spec refuses, as
+    given."""
     from pydantic import ValidationError
 
     from allocator.data.overrides import Override
 
-    if isinstance(entry, dict) and isinstance(entry.get("set_cell"), dict):
+    if isinstance(entry, dict):
         try:
             entry = Override.model_validate(entry)
         except ValidationError:
             return entry  # the spec refuses it, naming the keyword
-    cell = entry.set_cell if isinstance(entry, Override) else None
-    if cell is None or cell.place or cell.origin != "--set":
+    if not isinstance(entry, Override) or entry.place:
         return entry
-    return Override(set_cell=cell.model_copy(update={"place": f"overrides[{index}]"}))
+    if entry.set_cell is not None and entry.set_cell.origin != "--set":
+        return entry  # a model file's set: its origin names the file
+    return entry.placed_at(f"overrides[{index}]")
 
 
 RATE_EXAMPLES = {

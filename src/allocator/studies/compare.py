@@ -21,11 +21,14 @@ Sections, in this order:
   (`rates.top_shadow_prices`: at least `rates.ZERO_PRICE`; ties by constraint name, as `allocator
   solve` lists them), the first view's in rank order, then the ones later views add. The metric
   is the constraint's name in `model.lp`; every view shows what one unit more room of that row
-  buys in its plan (`_room_of`: one more unit of a `<=` limit, one less of a `>=` one, as
-  `allocator solve` on the data moved gives it), never the shadow price (the rate at the margin,
-  which may hold for a thousandth of a unit); blank if the row is not in its LP or its run did not
-  compute it (a row outside the 24 it ranks). `unit` says so, e.g. `jobs from one more musd of
-  room`: the common unit when the views agree, else each unit followed by the views it applies to.
+  buys in its plan (`compareprices.room_of`: one more unit of a `<=` limit, one less of a `>=`
+  one, as `allocator solve` on the data moved gives it), never the shadow price (the rate at the
+  margin, which may hold for a thousandth of a unit). Where its run did not re-solve the row (it
+  re-solves only those whose room buys the most), a limit the plan does not reach shows 0 (more
+  room changes no plan); any other is blank, and `unit` says why for the views it applies to
+  (`blank: no such limit in its plan`, `blank: its run did not re-solve this limit ...`).
+  `unit` is e.g. `jobs from one more musd of room`: the common unit when the views agree, else
+  each unit (or blank's why) followed by the views it applies to.
 - `largest differences`: the ten programs whose `allocation_by_phase.total_musd` differs most
   between views (max - min, a program missing from a view counts 0 there but shows blank), ties by
   program name; programs that differ by less than 1e-9 of their funding are not listed.
@@ -45,10 +48,11 @@ import pandas as pd
 
 from allocator.errors import UsageError
 from allocator.report.csvtext import write_csv
-from allocator.report.rates import RATES, UNITS, room, top_shadow_prices
+from allocator.report.rates import RATES, UNITS
 from allocator.report.readback import TEXT_COLUMNS, read_run_json, read_table, refuse_two_stage
 from allocator.report.tables import phases_in_time_order, sector_by_phase
 from allocator.report.write import write_workbook
+from allocator.studies.compareprices import NAN, Row, price_rows
 
 REQUIRED_TABLES = ("allocation", "allocation_by_phase", "outcomes", "shadow_prices")
 NUMBER_COLUMNS = {
@@ -58,12 +62,8 @@ NUMBER_COLUMNS = {
     "shadow_prices": ("shadow_price",),
 }
 """The columns of each run table that compare reads as numbers."""
-ROOM_COLUMNS = ("sense", *UNITS)
-"""The columns of shadow_prices.csv from which compare shows what one unit more room buys
-(`rates.room`); a table without them (an older allocator's) shows its shadow prices."""
 KEY_COLUMNS = ("section", "metric", "unit")
 SECTIONS = ("objective", "outcomes", "sector x phase", "shadow prices", "largest differences")
-TOP_PRICES = 5
 TOP_DIFFERENCES = 10
 DIFFERENCE_TOLERANCE = 1e-9
 
@@ -190,7 +190,7 @@ def compare(views: list[RunView]) -> pd.DataFrame:
         raise UsageError("nothing to compare. Fix: pass at least one run")
     labels = unique_labels([v.label for v in views])
     rows: list[dict[str, Any]] = []
-    builders = (_objective_rows, _outcome_rows, _sector_phase_rows, _price_rows, _difference_rows)
+    builders = (_objective_rows, _outcome_rows, _sector_phase_rows, price_rows, _difference_rows)
     for section, build in zip(SECTIONS, builders, strict=True):
         for metric, unit, values in build(views, labels):
             rows.append(
@@ -217,10 +217,6 @@ def unique_labels(labels: Iterable[str]) -> list[str]:
         taken.add(name)
         out.append(name)
     return out
-
-
-Row = tuple[str, str, list[float]]
-NAN = float("nan")
 
 
 def _objective_rows(views: list[RunView], labels: list[str]) -> list[Row]:
@@ -308,44 +304,6 @@ def _sector_phase_rows(views: list[RunView], labels: list[str]) -> list[Row]:
         values = [s.get((sector, phase), 0.0) for s in sums]
         rows.append((f"{sector} / {phase}", "US$ million", values))
     return rows
-
-
-def _price_rows(views: list[RunView], labels: list[str]) -> list[Row]:
-    names: list[str] = []
-    lookups = []
-    for v in views:
-        prices = v.tables["shadow_prices"]
-        top = [str(c) for c in top_shadow_prices(prices, TOP_PRICES)["constraint"]]
-        names += [c for c in top if c not in names]
-        lookups.append(_room_of(prices))
-    rows = []
-    for name in names:
-        found = [lk.get(name) for lk in lookups]
-        rows.append((name, _price_unit(labels, found), [NAN if f is None else f[0] for f in found]))
-    return rows
-
-
-def _room_of(prices: pd.DataFrame) -> dict[str, tuple[float, str]]:
-    """Each row's (value, unit) in the list: what one unit more room buys (`rates.room`), with
-    its unit; a table without `ROOM_COLUMNS` (an older allocator's) its shadow prices."""
-    names = prices["constraint"].astype(str)
-    if not set(ROOM_COLUMNS) <= set(prices.columns):
-        pairs = zip(prices["shadow_price"].astype(float), prices["unit"].astype(str), strict=True)
-        return dict(zip(names, pairs, strict=True))
-    said = (unit.rpartition(" per ") for unit in prices["unit"].astype(str))
-    units = (f"{obj} from one more {per} of room" if obj else per for obj, _, per in said)
-    return dict(zip(names, zip(room(prices).tolist(), units, strict=True), strict=True))
-
-
-def _price_unit(labels: list[str], found: list[tuple[float, str] | None]) -> str:
-    """The common unit, else each unit with its views: `jobs per musd (A); musd per musd (B)`."""
-    by_unit: dict[str, list[str]] = {}
-    for label, f in zip(labels, found, strict=True):
-        if f is not None:
-            by_unit.setdefault(f[1], []).append(label)
-    if len(by_unit) == 1:
-        return next(iter(by_unit))
-    return "; ".join(f"{unit} ({', '.join(views)})" for unit, views in by_unit.items())
 
 
 def _difference_rows(views: list[RunView], labels: list[str]) -> list[Row]:

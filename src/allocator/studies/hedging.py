@@ -6,10 +6,11 @@ bounds and the plan every scenario can carry out. What runs on a worker is `phwo
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 
+from allocator.errors import InfeasibleError, NotOptimalError
 from allocator.exactsum import exact_dot
 from allocator.studies.phworker import RUNS, ph_bound, ph_start, ph_step
 from allocator.studies.scenariopool import ScenarioArrays, ScenarioPool
@@ -37,7 +38,9 @@ def progressive_hedging(
     Raises:
         UsageError: soft targets with a shortfall (their expected-shortfall rule couples the
             scenarios: use the equivalent).
-        InfeasibleError: the consensus cannot be carried out in some scenario.
+        InfeasibleError: a scenario has no plan even alone (each such one named with its
+            draws, as the equivalent names them), or the consensus cannot be carried out in
+            some scenario.
     """
     import uuid
 
@@ -49,12 +52,16 @@ def progressive_hedging(
     run = uuid.uuid4().hex
     try:
         x, bounds = _hedge(model, pool, values, free, run)
+    except NotOptimalError as exc:  # a scenario's sub-problem has no plan (or ran out)
+        raise _no_plan_alone(model, values) or exc from None
     finally:
         RUNS.pop(run, None)  # this process's, if PH stopped early (workers: the cluster's)
     at = np.isin(now, free)
     committed, found, bounds["plan"] = _feasible_plan(pool, values, now, at, x.mean(axis=0))
     if committed is None:
-        _consensus_infeasible(len(values), bounds["iterations"])
+        raise _no_plan_alone(model, values) or _consensus_infeasible(
+            len(values), bounds["iterations"]
+        )
     per = np.array([f["objective"] for f in found])
     lower = float(per.mean())
     gap = bounds["upper"] - lower
@@ -158,7 +165,6 @@ def consensus_plan(model: SampleModel, item: tuple[np.ndarray, np.ndarray, np.nd
     """A pool task: scenario `item[0]` solved as a plan (`optimum`, least spending on its last
     face) with the decide-now columns `item[1]` fixed at `item[2]`: its plan, objective, every
     cost's value and the fixed columns' reduced costs; None if infeasible."""
-    from allocator.errors import InfeasibleError
     from allocator.solver.passes import optimum
 
     values, cols, at = item
@@ -196,10 +202,19 @@ def _refuse_soft_targets(model: SampleModel) -> None:
         )
 
 
-def _consensus_infeasible(count: int, iterations: int) -> NoReturn:
-    from allocator.errors import InfeasibleError
+def _no_plan_alone(model: SampleModel, values: np.ndarray) -> InfeasibleError | None:
+    """The scenarios with no plan even solved alone, named with their draws as the equivalent
+    names them (`twostagefit.no_plan_alone`, each solved by `best_alone`); None if each has
+    one."""
+    from allocator.studies.twostagefit import best_alone, no_plan_alone
 
-    raise InfeasibleError(
+    return no_plan_alone(model, values, best_alone)
+
+
+def _consensus_infeasible(count: int, iterations: int) -> InfeasibleError:
+    """PH's own refusal, once every scenario has a plan alone: no plan it found fits them all
+    (one may exist: the equivalent finds it or proves there is none)."""
+    return InfeasibleError(
         f"progressive hedging found no decide-now plan after {iterations} iterations that all "
         f"{count} scenarios can carry out (neither its consensus nor committing nothing fits "
         "them all). Fix: --two-stage-method equivalent"

@@ -40,7 +40,7 @@ from allocator.solver.compile import INF, CompiledLP, StandardForm, compile_form
 from allocator.solver.passes import apply_options, optimum
 from allocator.studies.scenariopool import ScenarioArrays
 from allocator.studies.sweep import SampleModel
-from allocator.studies.twostagefit import alone_with, lexicographic, refuse_unfit
+from allocator.studies.twostagefit import alone_with, best_alone, refuse_unfit
 from allocator.studies.twostageplan import Extensive, TwoStage, now_columns
 from allocator.studies.twostageprices import CommitmentPrices, price_commitments
 
@@ -267,8 +267,8 @@ def scenario_value(
     model: SampleModel, item: tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]
 ) -> tuple[float, float] | None:
     """A pool task: one scenario's values solved alone, with `item[1]`'s columns fixed if given
-    (`_best`)."""
-    return _best(model, item[0], item[1])
+    (`twostagefit.best_alone`)."""
+    return best_alone(model, item[0], item[1])
 
 
 def here_and_now(
@@ -296,7 +296,7 @@ def here_and_now(
                 f"{1 - cvar.beta:.0%} of the {len(values)} scenarios within --cvar-cap "
                 f"{cvar.cap:g}. Fix: raise --cvar-cap, or leave it out"
             ) from None
-        raise refuse_unfit(model, values, phases, _best) from None
+        raise refuse_unfit(model, values, phases, best_alone) from None
     plans, committed = ext.split(opt.x)
     expected = {n: exact_dot(c, opt.x) for n, c in ext.lp.costs.items() if n != "shortfall"}
     cost = ext.lp.costs[model.objective][: plans.size].reshape(plans.shape)
@@ -335,29 +335,3 @@ def _tail(per: np.ndarray, opt: Any, cvar: Cvar) -> dict[str, Any]:
         "binds": price > 1e-9,
         "price": price if price > 1e-9 else 0.0,
     }
-
-
-def _best(
-    model: SampleModel, values: np.ndarray, fixed: tuple[np.ndarray, np.ndarray] | None = None
-) -> tuple[float, float] | None:
-    """One scenario solved alone (the least weighted shortfall held, then the objective), with
-    the columns `fixed[0]` fixed at `fixed[1]` if given: (objective, least shortfall), None if
-    infeasible. The live instance is left as the sample model had it."""
-    lp = model.sample_lp(np.asarray(values, dtype=float))
-    h = lp.highs
-    h.setBasis(model.basis)  # the same start whatever this process solved before
-    held = None
-    if "shortfall" in lp.costs:
-        held = lp.row_family.index("shortfall_total")
-        h.changeRowBounds(held, -INF, float(model.lp.row_upper[held]))
-    if fixed is not None:
-        cols, at = fixed[0].astype(np.int32), np.asarray(fixed[1], dtype=float)
-        h.changeColsBounds(len(cols), cols, at, at)
-    try:
-        return lexicographic(lp, model.objective, held)
-    finally:
-        if fixed is not None:
-            h.changeColsBounds(len(cols), cols, lp.col_lower[cols], lp.col_upper[cols])
-        if held is not None:
-            h.changeRowBounds(held, -INF, float(model.lp.row_upper[held]))
-        h.setBasis(model.basis)

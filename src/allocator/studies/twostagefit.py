@@ -27,18 +27,29 @@ def refuse_unfit(
     model: SampleModel, values: np.ndarray, phases: list[str], solve: Solve
 ) -> InfeasibleError:
     """The error for a deterministic equivalent with no plan: the scenarios with no plan alone
-    named with their culprit draws, or (every scenario has a plan alone) the decide-now money
-    that no single plan can give them all."""
+    named with their culprit draws (`no_plan_alone`), or (every scenario has a plan alone) the
+    decide-now money that no single plan can give them all."""
+    found = no_plan_alone(model, values, solve)
+    if found is not None:
+        return found
+    fewer = f"decide fewer phases now (e.g. --decide-now {phases[0]}), or " * (len(phases) > 1)
+    return InfeasibleError(
+        f"no plan for {', '.join(phases)} fits all {len(values)} scenarios at once, though each "
+        "has a plan alone (each scenario's budgets, floors and targets must hold with the same "
+        f"decide-now money). Fix: {fewer}narrow the ranges in uncertainty.csv whose draws "
+        "need different money now"
+    )
+
+
+def no_plan_alone(model: SampleModel, values: np.ndarray, solve: Solve) -> InfeasibleError | None:
+    """The error naming the scenarios that have no plan even solved alone by `solve` (so no
+    decision now could help), each with the draws that take its plan away; None if every
+    scenario has one. The decide-now plan of either method refuses with it (`refuse_unfit`,
+    `hedging.progressive_hedging`)."""
     alone = [s for s, v in enumerate(values) if solve(model, np.asarray(v, dtype=float)) is None]
-    count, now = len(values), ", ".join(phases)
+    count = len(values)
     if not alone:
-        fewer = f"decide fewer phases now (e.g. --decide-now {phases[0]}), or " * (len(phases) > 1)
-        return InfeasibleError(
-            f"no plan for {now} fits all {count} scenarios at once, though each has a plan "
-            "alone (each scenario's budgets, floors and targets must hold with the same "
-            f"decide-now money). Fix: {fewer}narrow the ranges in uncertainty.csv whose draws "
-            "need different money now"
-        )
+        return None
     which = ", ".join(str(s) for s in alone)
     told = "; ".join(_culprits(model, values, s, solve) for s in alone[:NAMED])
     more = f"; and {len(alone) - NAMED} more" if len(alone) > NAMED else ""
@@ -65,6 +76,34 @@ def _culprits(model: SampleModel, values: np.ndarray, s: int, solve: Solve) -> s
     if not found:
         return f"scenario {s}: no single draw put back to its nominal value gives it a plan"
     return f"scenario {s}: " + ", ".join(found)
+
+
+def best_alone(
+    model: SampleModel, values: np.ndarray, fixed: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[float, float] | None:
+    """One scenario solved alone (the least weighted shortfall held, then the objective), with
+    the columns `fixed[0]` fixed at `fixed[1]` if given: (objective, least shortfall), None if
+    infeasible. The live instance is left as the sample model had it. The one solve of a
+    scenario alone that both methods' refusals (`refuse_unfit`, `no_plan_alone`) and the
+    wait-and-see values (`twostage.scenario_value`) use."""
+    lp = model.sample_lp(np.asarray(values, dtype=float))
+    h = lp.highs
+    h.setBasis(model.basis)  # the same start whatever this process solved before
+    held = None
+    if "shortfall" in lp.costs:
+        held = lp.row_family.index("shortfall_total")
+        h.changeRowBounds(held, -INF, float(model.lp.row_upper[held]))
+    if fixed is not None:
+        cols, at = fixed[0].astype(np.int32), np.asarray(fixed[1], dtype=float)
+        h.changeColsBounds(len(cols), cols, at, at)
+    try:
+        return lexicographic(lp, model.objective, held)
+    finally:
+        if fixed is not None:
+            h.changeColsBounds(len(cols), cols, lp.col_lower[cols], lp.col_upper[cols])
+        if held is not None:
+            h.changeRowBounds(held, -INF, float(model.lp.row_upper[held]))
+        h.setBasis(model.basis)
 
 
 def alone_with(
