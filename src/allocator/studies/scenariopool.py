@@ -21,6 +21,7 @@ import numpy as np
 
 from allocator.data.schema import Inputs
 from allocator.data.uncertainty import Param
+from allocator.errors import UsageError
 from allocator.model.measures import Measure
 from allocator.solver.compile import CompiledLP
 from allocator.studies.sweep import SampleModel
@@ -171,7 +172,7 @@ class ScenarioPool:
         self.workers: list[str] = []
         self.setup: Any = None
         if client is not None:
-            self.workers = sorted(client.scheduler_info()["workers"])
+            self.workers = registered(client)
             self.setup = client.scatter(Setup.of(model), broadcast=True)
 
     def map(self, task: Task, items: list[Any], pinned: bool = False) -> list[Any]:
@@ -196,6 +197,32 @@ class ScenarioPool:
         if not pinned:
             return {}
         return {"workers": [self.workers[chunk % len(self.workers)]], "allow_other_workers": False}
+
+
+WORKERS_WAIT_S = 60
+"""Seconds to wait for a first worker when the scheduler lists none: a LocalCluster's workers
+register a moment after it starts (on a loaded machine after `Client` returns), and an external
+scheduler may have none at all."""
+
+
+def registered(client: Any) -> list[str]:
+    """The addresses of `client`'s workers, sorted; waits for the first to register.
+
+    Raises:
+        UsageError: no worker registered within `WORKERS_WAIT_S`.
+    """
+    found = client.scheduler_info()["workers"]
+    if not found:
+        try:
+            client.wait_for_workers(1, timeout=WORKERS_WAIT_S)
+        except TimeoutError:
+            raise UsageError(
+                f"the Dask scheduler has no worker after {WORKERS_WAIT_S} s, so no scenario "
+                "can be solved on it. Fix: start workers on it (`dask worker ADDRESS`), or "
+                "leave out --scheduler"
+            ) from None
+        found = client.scheduler_info()["workers"]
+    return sorted(found)
 
 
 @contextmanager
