@@ -61,8 +61,7 @@ def commands() -> dict:
     """The CLI's click commands by name, as typer builds them."""
     import typer
 
-    import allocator.cli  # noqa: F401 - registers every command on the app
-    from allocator.cli.commands import app
+    from allocator.cli import app  # every command registered (the package's __getattr__)
 
     return dict(typer.main.get_command(app).commands)
 

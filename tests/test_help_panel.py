@@ -24,8 +24,7 @@ def panel(width: int) -> list[str]:
 
 
 def commands() -> dict[str, str]:
-    import allocator.cli  # noqa: F401 - registers every command
-    from allocator.cli.commands import app
+    from allocator.cli import app  # every command registered (the package's __getattr__)
 
     return {
         (c.name or c.callback.__name__.replace("_", "-")): inspect.cleandoc(c.callback.__doc__)

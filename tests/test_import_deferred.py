@@ -144,8 +144,7 @@ def test_a_stand_in_class_called_first_replaces_its_module(tmp_path, monkeypatch
 
 
 def test_command_annotations_are_objects_typer_need_not_evaluate():
-    import allocator.cli  # noqa: F401 - registers every command on the app
-    from allocator.cli.commands import app
+    from allocator.cli import app  # every command registered (the package's __getattr__)
 
     texts = {
         f"{info.callback.__module__}.{info.callback.__name__}": name

@@ -1,17 +1,24 @@
-"""The `allocator` command line: typer commands (`commands`), their options (`options`) and
-their rich renderers (`render`). `main` is the console-script entry point."""
+"""The `allocator` command line: the typer app and `main`, the console script's entry point
+(`root`), the commands (`commands`, `books`, `core`, `freedom`, `replan`, `serve`,
+`sweepcommand`), their options (`options`, `aliases`) and their rich renderers (`render`).
 
-from allocator.cli import (
-    books,  # registers its commands on the app
-    core,  # noqa: F401 - registers `allocator core` on the app
-    freedom,  # noqa: F401 - registers `allocator alternatives` on the app
-    replan,  # noqa: F401 - registers `allocator replan` on the app
-    serve,  # noqa: F401 - registers `allocator serve` on the app
-    sweepcommand,  # noqa: F401 - registers `allocator sweep` on the app
-)
-from allocator.cli.commands import app, main
-from allocator.cli.helps import one_line_summaries
+Importing the package imports no command (`allocator --help` lists them from `root.COMMANDS`);
+`from allocator.cli import app` gives the app with every command registered (PEP 562).
+"""
 
-one_line_summaries(app)
+from __future__ import annotations
 
-__all__ = ["app", "books", "main"]
+from typing import Any
+
+from allocator.cli.root import main
+
+__all__ = ["app", "main"]
+
+
+def __getattr__(name: str) -> Any:
+    """`app`: the typer app with every command's module imported, so every command registered."""
+    if name != "app":
+        raise AttributeError(f"module 'allocator.cli' has no attribute {name!r}")
+    from allocator.cli.root import every_command
+
+    return every_command()

@@ -1,7 +1,8 @@
-"""Command line: the typer app, its thin commands that call `runs/`, and `main`, the entry
-point (options are read in `options`, printed in `render`; errors become exit codes in `exits`,
-signals interrupts in `interrupts`). Heavy modules (pyomo, highspy, pandas) are imported inside
-commands so `--help` stays fast.
+"""The commands of a plan and of a dataset: solve, compare, frontier, init, explain and check,
+each a thin typer command that calls `runs/` (options are read in `options`, printed in `render`;
+errors become exit codes in `exits`). The app, its group and `main` are `root`'s (importable from
+here as before), the shared option types `aliases`'. Heavy modules (pyomo, highspy, pandas) are
+imported inside commands so `--help` stays fast.
 
 The modules that define commands (this one, books, core, freedom, replan, serve) do without
 `from __future__ import annotations`: typer then reads each option's annotation as an object
@@ -9,34 +10,26 @@ instead of evaluating its text twice (building the commands for `--help`: 20 -> 
 used only in an annotation and imported under TYPE_CHECKING is written in quotes.
 """
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from allocator.cli.console import OutputLost, err, out, shown
-from allocator.cli.deferred import import_rich_utils
-from allocator.cli.exits import exit_codes, stdout_lost
+from allocator.cli.aliases import DatasetSets as DatasetSets
+from allocator.cli.aliases import Measure as Measure
+from allocator.cli.aliases import Rate as Rate
+from allocator.cli.aliases import Sets as Sets
+from allocator.cli.console import out, shown
+from allocator.cli.exits import exit_codes
 from allocator.cli.helps import (
     CVAR_CAP_HELP,
     INPUTS_HELP,
     MEASURE_HELP,
     OBJECTIVE_HELP,
     RATE_HELP,
-    SET_HELP,
     TARGETS_HELP,
     Command,
-    Group,
     without_model_file,
-)
-from allocator.cli.interrupts import (
-    INTERRUPTED,
-    caused_by_interrupt,
-    interrupted_words,
-    leave_interrupted,
-    on_sigterm,
-    unraisable,
 )
 from allocator.cli.options import risk_numbers, run_spec, with_sets
 from allocator.cli.render import (
@@ -47,35 +40,10 @@ from allocator.cli.render import (
     show_run,
     warn,
 )
+from allocator.cli.root import PLUGINS_ENV as PLUGINS_ENV  # importable from here as before
+from allocator.cli.root import app as app
+from allocator.cli.root import main as main
 from allocator.runs.optiontext import number_of
-
-app = typer.Typer(
-    name="allocator",
-    help="Turn a national investment strategy into an optimal, explainable allocation.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-    cls=Group,
-)
-
-
-@app.callback()
-def _root() -> None:
-    """Turn a national investment strategy into an optimal, explainable allocation."""
-
-
-Measure = Annotated[str | None, typer.Option(help=MEASURE_HELP)]
-# read as text, by the number rule of a data cell (options.rate_of): float() would read 1e-400
-# as 0 and -0.0 as a negative zero
-Rate = Annotated[str | None, typer.Option(help=RATE_HELP, metavar="RATE")]
-Sets = Annotated[
-    list[str] | None, typer.Option("--set", help=SET_HELP, metavar="TABLE.KEY.COLUMN=VALUE")
-]
-DatasetSets = Annotated[
-    list[str] | None,
-    typer.Option("--set", help=without_model_file(SET_HELP), metavar="TABLE.KEY.COLUMN=VALUE"),
-]
-"""`--set` of a command that takes no model file (check, explain, export-inputs)."""
 
 
 @app.command(cls=Command)
@@ -380,39 +348,3 @@ def check(
         from allocator.report.assumed import book_of
 
         show_audit(report, book_of(folder))
-
-
-PLUGINS_ENV = "PYDANTIC_DISABLE_PLUGINS"
-"""pydantic looks for plugins in the entry points of every installed distribution when it
-builds its first model (about 7 ms of a solve's CPU with 105 distributions); the command line
-uses none, so `main` turns the look-up off unless the user set this variable (set empty, every
-installed plugin is loaded again)."""
-
-
-def main() -> None:
-    """Console-script entry point. SIGTERM unwinds like Ctrl-C, so a half-written run folder is
-    removed in either case. pydantic plugins are off unless asked for (`PLUGINS_ENV`)."""
-    import os
-    import signal
-
-    os.environ.setdefault(PLUGINS_ENV, "__all__")
-    if len(sys.argv) < 2 or "--help" in sys.argv[1:]:  # help is all this process will print
-        import_rich_utils()
-    signal.signal(signal.SIGTERM, on_sigterm)
-    sys.unraisablehook = unraisable
-    try:
-        sys.exit(app())
-    except SystemExit as done:
-        if done.code == INTERRUPTED:  # said and cleaned up by the command (`exit_codes`)
-            leave_interrupted()
-        raise
-    except OutputLost as exc:  # written outside a command's exit_codes
-        try:
-            stdout_lost(exc)
-        except typer.Exit as done:
-            sys.exit(done.exit_code)
-    except (KeyboardInterrupt, Exception) as exc:  # between commands: nothing written yet
-        if not caused_by_interrupt(exc):
-            raise
-        err.print(interrupted_words()[0], markup=False, highlight=False, soft_wrap=True)
-        leave_interrupted()

@@ -1,5 +1,6 @@
-"""Help texts of the command line, with every default said in words, and the command class
-that drops typer's `<bool>` labels from flags (a flag takes no value: the label was noise)."""
+"""Help texts of the command line, with every default said in words, the command class that
+drops typer's `<bool>` labels from flags (a flag takes no value: the label was noise), and each
+command's line in `allocator --help` (`one_line`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import inspect
 from typing import Any
 
 import typer
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperCommand
 
 INPUTS_HELP = "Dataset folder (default: the model file's, else the bundled inputs/peru2040)."
 OBJECTIVE_HELP = (
@@ -67,7 +68,7 @@ class Command(TyperCommand):
 
     def get_params(self, ctx: Any) -> list[Any]:
         """The parameters, each flag with an empty type label."""
-        return _unlabelled(super().get_params(ctx))
+        return unlabelled(super().get_params(ctx))
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         """typer's parsing; a refusal with `--json` among `args` is also said as the JSON
@@ -85,29 +86,22 @@ class Command(TyperCommand):
         return parsed
 
 
-def _unlabelled(params: list[Any]) -> list[Any]:
+def unlabelled(params: list[Any]) -> list[Any]:
+    """`params`, each flag given an empty type label (a flag takes no value)."""
     for param in params:
         if getattr(param, "is_flag", False) or getattr(param, "is_bool_flag", False):
             param.metavar = ""
     return params
 
 
-class Group(TyperGroup):
-    """The app's group: its own `--help` flag shows no `<bool>` label either (`Command`)."""
-
-    def get_params(self, ctx: Any) -> list[Any]:
-        """The parameters, each flag with an empty type label."""
-        return _unlabelled(super().get_params(ctx))
-
-
-def one_line_summaries(app: typer.Typer) -> None:
-    """Each command's line in `allocator --help`: its docstring's first paragraph as one
-    sentence, wrapped by the terminal's width (typer's rich mode kept the source's line
-    breaks). A command given its own `short_help` keeps it. Every command is a `Command` (its
-    flags without a `<bool>` label), whether or not it was registered with `cls=Command`."""
-    for info in app.registered_commands:
-        if info.cls is None or not issubclass(info.cls, Command):  # typer's default class
-            info.cls = Command
-        doc = info.callback.__doc__ if info.callback is not None else None
-        if info.short_help is None and doc:
-            info.short_help = " ".join(inspect.cleandoc(doc).split("\n\n")[0].split())
+def one_line(info: Any) -> None:
+    """A registered command (typer's `CommandInfo`) made a `Command` (its flags without a
+    `<bool>` label), whatever class it was registered with, and given its line in `allocator
+    --help`: its docstring's first paragraph as one sentence, wrapped by the terminal's width
+    (typer's rich mode kept the source's line breaks). A command given its own `short_help`
+    keeps it."""
+    if info.cls is None or not issubclass(info.cls, Command):  # typer's default class
+        info.cls = Command
+    doc = info.callback.__doc__ if info.callback is not None else None
+    if info.short_help is None and doc:
+        info.short_help = " ".join(inspect.cleandoc(doc).split("\n\n")[0].split())
