@@ -52,11 +52,6 @@ def _stuffed(book: Path, out: Path, part: str, tags: int) -> Path:
     return out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="xlsxparts.start_events keeps every start tag of a small part (sheet list, styles, "
-    "rels) under the 8M-tag sheet limit: a 250 KB workbook costs GBs and tens of seconds",
-)
 @pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/styles.xml"])
 def test_a_small_part_stuffed_with_tags_is_read_or_refused_within_300_mb(tmp_path, part):
     """The Trust page: reading is bounded, and past a limit is one line. A workbook's sheet list

@@ -1,0 +1,104 @@
+"""Fixes of hunt20's findings (tests/test_hunt20_found.py): the small parts of a workbook are read
+within their own limits, keeping only the tags asked for; --risk's scenarios and every command's
+--workers are bounded, refused in one line before any work."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from allocator.data import xlsxparts
+from allocator.data.bookwriter import write_inputs_workbook
+from allocator.data.inputs import load_inputs
+from allocator.data.xlsx import open_book, read_formats
+from allocator.data.xlsxparts import BookError, start_events
+from conftest import BASELINE, run_cli
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory) -> Path:
+    """The bundled dataset as one workbook, written once; never edited (`_stuffed` copies)."""
+    path = tmp_path_factory.mktemp("book") / "plan.xlsx"
+    write_inputs_workbook(load_inputs(BASELINE), path)
+    return path
+
+
+def _stuffed(book: Path, out: Path, part: str, after: str, xml: str) -> Path:
+    """`book` with `xml` put right after the first start tag `<after` of `part`."""
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == part:
+                text = data.decode("utf-8")
+                at = text.index(">", text.index(f"<{after}")) + 1
+                data = (text[:at] + xml + text[at:]).encode()
+            dst.writestr(info, data)
+    return out
+
+
+def _one_line_refusal(path: Path) -> str:
+    ran = run_cli("check", "--inputs", path)
+    line = ANSI.sub("", ran.stderr).strip()
+    assert (ran.exit_code, ran.stdout) == (2, ""), (ran.exit_code, line)
+    assert "\n" not in line, line
+    assert "Traceback" not in line, line
+    return line
+
+
+# 1: the small parts (relationships, the sheet list, the styles)
+
+
+def test_only_the_tags_asked_for_are_kept_of_a_small_part(book, tmp_path):
+    """Tags the reader does not use are read past, not kept: the sheet list of a workbook
+    stuffed with unknown tags is the plain workbook's, and the styles' formats are the same."""
+    extra = '<a b="1"/><x:c xmlns:x="urn:x"><d/></x:c>' * 500
+    stuffed = _stuffed(book, tmp_path / "s.xlsx", "xl/workbook.xml", "sheets", extra)
+    stuffed = _stuffed(stuffed, tmp_path / "t.xlsx", "xl/styles.xml", "cellXfs", extra)
+    plain, other = open_book(book.read_bytes()), open_book(stuffed.read_bytes())
+    assert [s.name for s in other.sheets] == [s.name for s in plain.sheets]
+    assert len(plain.sheets) == 18
+    assert read_formats(other) == read_formats(plain)
+    with zipfile.ZipFile(stuffed) as archive:
+        kept = start_events(archive, "xl/workbook.xml", "wb", frozenset({"sheet", "a"}))
+    assert [n for n, _ in kept].count("a") == 500
+    assert [n for n, _ in kept].count("sheet") == 18
+    assert kept[0] == ("a", {"b": "1"})  # in order: the stuffing comes before the sheets
+
+
+def test_a_small_part_over_its_tag_limit_is_one_line_naming_file_and_part(
+    book, tmp_path, monkeypatch
+):
+    """A small part is held to MAX_SMALL_TAGS, far below a sheet's MAX_TAGS (lowered here to
+    keep the test small; the hunt's test holds 2 million tags to 300 MB)."""
+    monkeypatch.setattr(xlsxparts, "MAX_SMALL_TAGS", 2_000)
+    bomb = _stuffed(book, tmp_path / "bomb.xlsx", "xl/styles.xml", "styleSheet", "<a/>" * 2_001)
+    line = _one_line_refusal(bomb)
+    assert line.startswith("error: bomb.xlsx, xl/styles.xml: holds more than 2,000 XML tags"), line
+    assert "Fix: " in line
+    assert xlsxparts.MAX_SMALL_TAGS < xlsxparts.MAX_TAGS
+
+
+def test_more_kept_tags_than_the_limit_is_one_line_naming_the_tag(book, tmp_path, monkeypatch):
+    """Tags asked for are kept within MAX_KEPT_TAGS: a sheet list of 201 sheets (of 200 here)
+    is refused naming the part and the tag; 200 are read."""
+    monkeypatch.setattr(xlsxparts, "MAX_KEPT_TAGS", 200)
+    sheet = '<sheet name="README" sheetId="1" r:id="rId1"/>'
+    for count, refused in ((200 - 18, False), (201 - 18, True)):
+        path = _stuffed(book, tmp_path / f"b{count}.xlsx", "xl/workbook.xml", "sheets",
+                        sheet * count)  # fmt: skip
+        if not refused:
+            assert len(open_book(path.read_bytes()).sheets) == 200
+            continue
+        with pytest.raises(BookError) as info:
+            open_book(path.read_bytes())
+        assert (info.value.where, info.value.reason) == (
+            "xl/workbook.xml",
+            "holds more than 200 sheet tags",
+        )
+        line = _one_line_refusal(path)
+        assert line.startswith(f"error: {path.name}, xl/workbook.xml: holds more than 200 sheet")
