@@ -102,3 +102,40 @@ def test_more_kept_tags_than_the_limit_is_one_line_naming_the_tag(book, tmp_path
         )
         line = _one_line_refusal(path)
         assert line.startswith(f"error: {path.name}, xl/workbook.xml: holds more than 200 sheet")
+
+
+# 2: --risk's scenarios
+
+
+@pytest.mark.parametrize("risk", ["cvar", "worst-case"])
+def test_risk_scenarios_are_bounded_at_the_limit_not_before(risk):
+    """MAX_RISK_SCENARIOS is taken, one more is refused naming the option and the limit; a
+    two-stage plan keeps its own lower limit and words (`twostage.MAX_SCENARIOS`)."""
+    from allocator.errors import UsageError
+    from allocator.runs.arguments import MAX_RISK_SCENARIOS, check_scenarios
+    from allocator.runs.spec import RunSpec
+    from allocator.runs.twostage import MAX_SCENARIOS
+
+    assert MAX_RISK_SCENARIOS == 10_000
+    check_scenarios(RunSpec(risk=risk, scenarios=MAX_RISK_SCENARIOS))
+    with pytest.raises(UsageError) as info:
+        check_scenarios(RunSpec(risk=risk, scenarios=MAX_RISK_SCENARIOS + 1))
+    assert str(info.value) == (
+        f"--scenarios 10001 with --risk {risk}: at most 10,000 (each scenario is a row of the "
+        "LP over the whole plan, drawn, solved and reported). Fix: --scenarios 10000 or fewer, "
+        "e.g. --scenarios 50"
+    )
+    check_scenarios(RunSpec(decide_now="phase1", scenarios=MAX_RISK_SCENARIOS + 1))  # its own
+    assert MAX_SCENARIOS < MAX_RISK_SCENARIOS
+
+
+def test_a_python_caller_of_too_many_risk_scenarios_is_refused_before_any_work(tmp_path):
+    """allocator.solve(risk=..., scenarios=10**12): a UsageError naming --scenarios, nothing
+    written (it was numpy's MemoryError)."""
+    import allocator
+    from allocator.errors import UsageError
+
+    out = tmp_path / "run"
+    with pytest.raises(UsageError, match=r"^--scenarios 1000000000000 with --risk cvar: at most"):
+        allocator.solve(inputs=BASELINE, risk="cvar", scenarios=10**12, out=out)
+    assert not out.exists()

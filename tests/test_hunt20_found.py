@@ -72,11 +72,6 @@ def test_a_small_part_stuffed_with_tags_is_read_or_refused_within_300_mb(tmp_pat
     assert lines[0] == "READ" or lines[0].startswith("bomb.xlsx, "), lines[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="--scenarios of --risk has no upper bound (--decide-now's is MAX_SCENARIOS): "
-    "latin_hypercube's numpy allocation fails as a traceback, exit 1",
-)
 @pytest.mark.parametrize("risk", ["cvar", "worst-case"])
 def test_a_risk_run_of_too_many_scenarios_is_refused_in_one_line(tmp_path, risk):
     """Bounded time and memory, one-line refusal: `solve --risk cvar --scenarios 10**12` is
