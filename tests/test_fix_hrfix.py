@@ -15,7 +15,7 @@ from allocator.data.bookwriter import write_inputs_workbook
 from allocator.data.inputs import load_inputs
 from allocator.data.xlsx import open_book, read_formats
 from allocator.data.xlsxparts import BookError, start_events
-from conftest import BASELINE, run_cli
+from conftest import BASELINE, DATA, run_cli
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -139,3 +139,110 @@ def test_a_python_caller_of_too_many_risk_scenarios_is_refused_before_any_work(t
     with pytest.raises(UsageError, match=r"^--scenarios 1000000000000 with --risk cvar: at most"):
         allocator.solve(inputs=BASELINE, risk="cvar", scenarios=10**12, out=out)
     assert not out.exists()
+
+
+# 3, 4: --workers of a LocalCluster
+
+
+def _no_cluster(monkeypatch) -> list[int]:
+    """Clusters asked for (their workers), each refused: a LocalCluster is never started."""
+    asked: list[int] = []
+
+    class Asked(Exception):
+        pass
+
+    def no_cluster(workers, dashboard):
+        asked.append(workers)
+        raise Asked(workers)
+
+    monkeypatch.setattr("allocator.studies.daskclient.local_cluster", no_cluster)
+    return asked
+
+
+def test_the_workers_bound_is_four_per_core_and_only_for_a_local_cluster():
+    from allocator.errors import UsageError
+    from allocator.studies.daskclient import CORES, MAX_WORKERS, check_workers
+
+    assert MAX_WORKERS == 4 * CORES
+    assert CORES >= 1
+    check_workers(MAX_WORKERS)
+    check_workers(10**12, "tcp://10.0.0.1:8786")  # a scheduler's workers are its own
+    check_workers(10**12, None, serial=True)  # --serial starts no process
+    for scheduler in (None, "local"):
+        with pytest.raises(UsageError) as info:
+            check_workers(MAX_WORKERS + 1, scheduler)
+        assert str(info.value) == (
+            f"--workers {MAX_WORKERS + 1}: at most {MAX_WORKERS} worker processes on this "
+            f"machine (4 per core of its {CORES}; each solves one LP at a time, so more only "
+            f"wait their turn). Fix: --workers {CORES}, or --scheduler ADDRESS of a Dask "
+            "cluster with more machines"
+        )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("sweep", "--samples", 2),
+        ("core",),
+        ("core", "--scheduler", "local"),
+        ("alternatives",),
+        ("alternatives", "--scheduler", "local"),
+        ("solve", "--decide-now", "phase1"),
+    ],
+)
+def test_too_many_workers_are_one_line_before_a_cluster_or_a_folder(command, tmp_path, monkeypatch):
+    """Each command that starts a LocalCluster refuses one worker past MAX_WORKERS in one line,
+    exit 2, nothing written, no cluster asked for (--decide-now's by `dask_client`)."""
+    from allocator.studies.daskclient import MAX_WORKERS
+
+    asked = _no_cluster(monkeypatch)
+    out = tmp_path / "out"
+    ran = run_cli(command[0], "--inputs", BASELINE, *command[1:], "--workers", MAX_WORKERS + 1,
+                  "--out", out)  # fmt: skip
+    line = ANSI.sub("", ran.stderr).strip()
+    assert (ran.exit_code, asked, ran.stdout) == (2, [], ""), line
+    assert line.startswith(f"error: --workers {MAX_WORKERS + 1}: at most {MAX_WORKERS} "), line
+    assert "\n" not in line, line
+    assert not out.exists()
+
+
+def test_a_python_caller_of_too_many_workers_is_refused_before_a_folder(tmp_path, monkeypatch):
+    import allocator
+    from allocator.errors import UsageError
+    from allocator.studies.daskclient import MAX_WORKERS, dask_client
+
+    asked = _no_cluster(monkeypatch)
+    many = MAX_WORKERS + 1
+    with pytest.raises(UsageError, match=rf"^--workers {many}: at most {MAX_WORKERS} worker"):
+        allocator.sweep(samples=2, where=(None, many, False, None), out=tmp_path / "s")
+    with pytest.raises(UsageError, match=rf"^--workers {many}: at most"):
+        allocator.alternatives(where=(None, many, False), out=tmp_path / "a")
+    with pytest.raises(UsageError, match=rf"^--workers {many}: at most"), dask_client(None, many):
+        pass
+    assert asked == []
+    assert not (tmp_path / "s").exists()
+    assert not (tmp_path / "a").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "cluster"),
+    [((), None), (("--workers", 1), None), (("--workers", 3), 3), (("--scheduler", "local"), 2)],
+)
+def test_core_workers_alone_ask_for_a_local_cluster_of_that_many(
+    args, cluster, tmp_path, monkeypatch
+):
+    """`core --workers 3` spreads the LPs over a LocalCluster of 3 (it was ignored in silence,
+    the LPs solved in this process); without --workers, or with 1, they are solved here; with
+    --scheduler local and no --workers, on 2 (as before). The cluster is refused here once
+    asked for: test_core_index shows a cluster writes the serial bytes."""
+    asked = _no_cluster(monkeypatch)
+    core = DATA / "core"
+    out = tmp_path / "out"
+    fast = ("--samples", 2, "--seed", 3, "--threshold", 5)
+    ran = run_cli("core", "--inputs", core, *fast, *args, "--out", out)
+    if cluster is None:
+        assert (ran.exit_code, asked) == (0, []), ran.stderr[-800:]
+        assert (out / "core.csv").is_file()
+    else:
+        assert asked == [cluster], ran.stderr[-800:]
+        assert ran.exit_code != 0

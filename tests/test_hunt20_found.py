@@ -89,11 +89,6 @@ def test_a_risk_run_of_too_many_scenarios_is_refused_in_one_line(tmp_path, risk)
     assert not out.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="--workers has no upper bound: LocalCluster(n_workers=10**12) is started (a dict "
-    "of 10**12 worker specs: MemoryError traceback, or the process OOM-killed)",
-)
 def test_more_workers_than_a_machine_can_start_are_refused_before_a_cluster(tmp_path, monkeypatch):
     """Bounded time and memory: `--workers 10**12` (a slip of the keyboard, or 500 on a
     laptop of 8 cores: 500 Python processes) is refused in one line, exit 2, before any
