@@ -52,11 +52,6 @@ def _stuffed(book: Path, out: Path, part: str, tags: int) -> Path:
     return out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="xlsxparts.start_events keeps every start tag of a small part (sheet list, styles, "
-    "rels) under the 8M-tag sheet limit: a 250 KB workbook costs GBs and tens of seconds",
-)
 @pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/styles.xml"])
 def test_a_small_part_stuffed_with_tags_is_read_or_refused_within_300_mb(tmp_path, part):
     """The Trust page: reading is bounded, and past a limit is one line. A workbook's sheet list
@@ -77,11 +72,6 @@ def test_a_small_part_stuffed_with_tags_is_read_or_refused_within_300_mb(tmp_pat
     assert lines[0] == "READ" or lines[0].startswith("bomb.xlsx, "), lines[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="--scenarios of --risk has no upper bound (--decide-now's is MAX_SCENARIOS): "
-    "latin_hypercube's numpy allocation fails as a traceback, exit 1",
-)
 @pytest.mark.parametrize("risk", ["cvar", "worst-case"])
 def test_a_risk_run_of_too_many_scenarios_is_refused_in_one_line(tmp_path, risk):
     """Bounded time and memory, one-line refusal: `solve --risk cvar --scenarios 10**12` is
@@ -99,11 +89,6 @@ def test_a_risk_run_of_too_many_scenarios_is_refused_in_one_line(tmp_path, risk)
     assert not out.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="--workers has no upper bound: LocalCluster(n_workers=10**12) is started (a dict "
-    "of 10**12 worker specs: MemoryError traceback, or the process OOM-killed)",
-)
 def test_more_workers_than_a_machine_can_start_are_refused_before_a_cluster(tmp_path, monkeypatch):
     """Bounded time and memory: `--workers 10**12` (a slip of the keyboard, or 500 on a
     laptop of 8 cores: 500 Python processes) is refused in one line, exit 2, before any

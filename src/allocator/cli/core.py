@@ -18,6 +18,10 @@ from allocator.cli.render import out, print_json, warn
 from allocator.runs.given import typed_texts
 from allocator.runs.optiontext import number_of
 
+WORKERS_HELP = (
+    "Worker processes of a LocalCluster (default 2 with --scheduler local); given alone, the "
+    "LPs are spread over a LocalCluster of that many (1: this process)."
+)
 THRESHOLD_HELP = (
     "US$ million above which a plan counts as funding a member (default 1: the unit of the "
     "money tables, far above the solver's noise)."
@@ -76,10 +80,11 @@ def core(
         str | None,
         typer.Option(
             help="Spread the LPs over Dask: an existing scheduler's address, or 'local' for a "
-            "LocalCluster of --workers processes (default: this process)."
+            "LocalCluster of --workers processes (default: this process, or the LocalCluster "
+            "--workers asks for)."
         ),
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes of the LocalCluster.")] = 2,
+    workers: Annotated[int | None, typer.Option(min=1, help=WORKERS_HELP)] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON document instead of lines.")
     ] = False,
@@ -94,7 +99,10 @@ def core(
         from allocator.runs.common import packages
         from allocator.studies.core import CoreSettings, CoreStudy
         from allocator.studies.corerun import Output, Where, run_core
+        from allocator.studies.daskclient import check_workers
 
+        serial, count = in_this_process(scheduler, workers)
+        check_workers(count, scheduler, serial)  # before anything is read, said or started
         threshold = number_of("--threshold", threshold_text, "money", "1")
         slack = number_of("--slack", slack_text, example="0.02")
         setting = CoreSettings(by, threshold, slack, samples, seed)
@@ -120,7 +128,7 @@ def core(
             None if (read := opts.scenario.model_read()) is None else read.text,  # its one read
         )
         address = None if scheduler in (None, "local") else scheduler
-        where = Where(serial=scheduler is None, scheduler=address, workers=workers)
+        where = Where(serial=serial, scheduler=address, workers=count)
         label = opts.label()
         output = Output(out_dir, force, opts.results, label, tuple(packages().items()))
         folder, table, info = run_core(study, setting, where, output, warn)
@@ -128,6 +136,15 @@ def core(
             print_json(_document(folder, info))
         else:
             _show(folder, table, info)
+
+
+def in_this_process(scheduler: str | None, workers: int | None) -> tuple[bool, int]:
+    """(whether the LPs are solved in this process, the workers of a LocalCluster): in this
+    process without --scheduler unless --workers asks for more than 1, which is a planner's
+    way to say "spread it" (it was ignored in silence); --scheduler local without --workers
+    has 2, as `sweep`."""
+    serial = scheduler is None and (workers is None or workers == 1)
+    return serial, 2 if workers is None else workers
 
 
 def core_spec(

@@ -13,6 +13,7 @@ import typer
 
 from allocator.cli.commands import Measure, Rate, Sets, app
 from allocator.cli.console import shown
+from allocator.cli.core import WORKERS_HELP, in_this_process
 from allocator.cli.exits import exit_codes
 from allocator.cli.helps import INPUTS_HELP
 from allocator.cli.options import run_spec
@@ -54,10 +55,11 @@ def alternatives(
         str | None,
         typer.Option(
             help="Spread the range LPs over Dask: an existing scheduler's address, or "
-            "'local' for a LocalCluster of --workers processes (default: this process)."
+            "'local' for a LocalCluster of --workers processes (default: this process, or the "
+            "LocalCluster --workers asks for)."
         ),
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes of the LocalCluster.")] = 2,
+    workers: Annotated[int | None, typer.Option(min=1, help=WORKERS_HELP)] = None,
     measure: Measure = None,
     discount_rate: Rate = None,
     cell_sets: Sets = None,
@@ -66,6 +68,10 @@ def alternatives(
     (sector, pool) over every plan within --slack of the optimum, and which are must-haves."""
     with exit_codes():
         from allocator.runs.alternatives import alternatives as ranges
+        from allocator.studies.daskclient import check_workers
+
+        serial, count = in_this_process(scheduler, workers)
+        check_workers(count, scheduler, serial)  # before anything is read, said or started
 
         slack = number_of("--slack", slack_text, example="0.02")
         spec = run_spec(
@@ -74,7 +80,7 @@ def alternatives(
         )  # fmt: skip
         address = None if scheduler in (None, "local") else scheduler
         with members_bar() as advance:
-            where = (address, workers, scheduler is None)
+            where = (address, count, serial)
             done = ranges(spec, slack, by, count, where, advance, warn=warn)
         folder, table, info = done.folder, done.table, done.info
         assert folder is not None  # ranges() writes its folder and says where

@@ -94,8 +94,9 @@ def sweep(
     """
     with exit_codes():
         from allocator.cli.sweeping import run_sweep_command
-        from allocator.studies.daskclient import check_dashboard
+        from allocator.studies.daskclient import check_dashboard, check_workers
 
+        check_workers(workers, scheduler, serial)  # before anything is read, said or started
         if dashboard is not None:
             check_dashboard(dashboard)  # before anything is read or said
         given = {"objective": objective, "targets": targets, "measure": measure}

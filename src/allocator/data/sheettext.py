@@ -40,9 +40,9 @@ def book_error(book: str, exc: BookError, sheet: str | None = None) -> InputErro
 
 def read_sheet(book: str, name: str, opened: Book, info: SheetInfo) -> list[list[str]]:
     """The sheet's cells as text records, row n at index n - 1, within the CSV table limits."""
-    table = _Records(book, name, opened)
     reader = SheetReader(opened, info, name)
     try:
+        table = _Records(book, name, opened)  # reads the styles: a BookError names their part
         reader.cells(table.add)
     except BookError as exc:
         raise book_error(book, exc, name) from None

@@ -29,6 +29,11 @@ MAX_SHARED_STRINGS = 1_000_000
 MAX_SHARED_CHARS = MAX_TABLE_BYTES
 """Most characters of all shared strings together."""
 
+_RELATIONSHIP = frozenset({"Relationship"})
+_SHEET_LIST = frozenset({"workbookPr", "sheet"})
+_STYLES = frozenset({"numFmt", "cellXfs", "cellStyleXfs", "dxfs", "xf"})
+"""The start tags `start_events` keeps of a relationships part, the workbook, the styles."""
+
 
 @dataclass
 class SheetInfo:
@@ -102,7 +107,7 @@ def _rels_of(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
         return {}
     return {
         a.get("Id", ""): (a.get("Type", "").rpartition("/")[2], _resolve(part, a.get("Target", "")))
-        for n, a in start_events(archive, path, path)
+        for n, a in start_events(archive, path, path, _RELATIONSHIP)
         if n == "Relationship" and a.get("TargetMode") != "External"
     }
 
@@ -126,7 +131,7 @@ def open_book(data: bytes) -> Book:
         raise BookError("the archive", "holds no workbook part (xl/workbook.xml)", RESAVE_FIX)
     rels = _rels_of(archive, main)
     sheets, date1904 = [], False
-    for name, a in start_events(archive, main, main):
+    for name, a in start_events(archive, main, main, _SHEET_LIST):
         if name == "workbookPr":
             date1904 = a.get("date1904", "").lower() in ("1", "true")
         elif name == "sheet":
@@ -240,7 +245,7 @@ def read_formats(book: Book) -> list[str | None]:
     custom: dict[str, str] = {}
     formats: list[str | None] = []
     in_xfs = False
-    for name, a in start_events(book.archive, path, path):
+    for name, a in start_events(book.archive, path, path, _STYLES):
         if name == "numFmt":
             custom[a.get("numFmtId", "")] = a.get("formatCode", "")
         elif name in ("cellXfs", "cellStyleXfs", "dxfs"):

@@ -18,6 +18,14 @@ MAX_PART_BYTES = 200_000_000
 """Most bytes of one XML part once decompressed (a sheet at the row and byte limits: ~60 MB)."""
 MAX_TAGS = 8_000_000
 """Most XML tags (start and end) in one part: 100,000 rows of 16 cells have 6.6 million."""
+MAX_SMALL_TAGS = 1_000_000
+"""Most XML tags in a small part (relationships, the workbook's sheet list, its styles): Excel's
+own limits of 65,490 cell formats and as many cell styles, a few tags each, fit; a part at the
+limit is read in about a second, and only the tags asked for are kept (`start_events`)."""
+MAX_KEPT_TAGS = 200_000
+"""Most start tags of one name kept of a small part: 65,490 cell formats and as many cell styles
+(the `xf` tags of the styles) fit, as do the 10,000 sheets or relationships of an archive at
+MAX_PARTS; 200,000 `xf` tags take 50 MB (measured)."""
 
 
 MAX_TOKEN_BYTES = 4_000_000
@@ -76,8 +84,10 @@ def attrs_local(attrs: dict[str, str]) -> dict[str, str]:
 class Part:
     """One XML part parsed in streaming mode by handlers, within the part limits."""
 
-    def __init__(self, archive: zipfile.ZipFile, path: str, label: str) -> None:
-        self.archive, self.path, self.label = archive, path, label
+    def __init__(
+        self, archive: zipfile.ZipFile, path: str, label: str, max_tags: int = MAX_TAGS
+    ) -> None:
+        self.archive, self.path, self.label, self.max_tags = archive, path, label, max_tags
 
     def parse(
         self,
@@ -102,11 +112,11 @@ class Part:
                 while chunk := stream.read(_CHUNK):
                     read += len(chunk)
                     tags += chunk.count(b"<")  # counted before expat sees them: no cost per tag
-                    if read > MAX_PART_BYTES or tags > MAX_TAGS:
+                    if read > MAX_PART_BYTES or tags > self.max_tags:
                         limit = (
                             f"{MAX_PART_BYTES:,} bytes of XML"
                             if read > MAX_PART_BYTES
-                            else f"{MAX_TAGS:,} XML tags"
+                            else f"{self.max_tags:,} XML tags"
                         )
                         raise BookError(self.label, f"holds more than {limit}", LIMIT_FIX)
                     before = parser.CurrentByteIndex
@@ -131,9 +141,21 @@ class Part:
 
 
 def start_events(
-    archive: zipfile.ZipFile, path: str, label: str
+    archive: zipfile.ZipFile, path: str, label: str, names: frozenset[str]
 ) -> list[tuple[str, dict[str, str]]]:
-    """Every start tag of a small part (relationships, the workbook, styles), in order."""
+    """The start tags of a small part (relationships, the workbook, styles) whose local name is
+    in `names`, in order, within MAX_SMALL_TAGS tags in the part and MAX_KEPT_TAGS kept of each
+    name: a part of millions of tags is refused in one line; tags not asked for are not kept."""
     events: list[tuple[str, dict[str, str]]] = []
-    Part(archive, path, label).parse(lambda n, a: events.append((local(n), attrs_local(a))))
+    kept = dict.fromkeys(names, 0)
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        tag = local(name)
+        if tag in kept:
+            kept[tag] += 1
+            if kept[tag] > MAX_KEPT_TAGS:
+                raise BookError(label, f"holds more than {MAX_KEPT_TAGS:,} {tag} tags", LIMIT_FIX)
+            events.append((tag, attrs_local(attrs)))
+
+    Part(archive, path, label, MAX_SMALL_TAGS).parse(start)
     return events

@@ -35,6 +35,7 @@ from allocator.studies.alternatives import (
     solve_members,
     tasks_of,
 )
+from allocator.studies.daskclient import check_workers
 from allocator.studies.reference import spec_relied
 
 Progress = Callable[[int, int], None]
@@ -103,6 +104,7 @@ def alternatives(
 
     slack, count = real("slack", slack, "0.02"), whole("count", count, 0, MAX_COUNT, 3)
     where = (where[0], whole("workers", where[1], 1), where[2])
+    check_workers(where[1], where[0], where[2])  # before the data is read
     spec = spec_given(spec, options)
     warn = told(warn)  # a Python caller's default: AllocatorWarning
     refuse_ignored("alternatives", spec, options)

@@ -109,11 +109,15 @@ def checked_draws(samples: object, seed: object, where: Where) -> tuple[int, int
     Raises:
         UsageError: naming the keyword, its range and the fix.
     """
+    from allocator.studies.daskclient import check_workers
+
     scheduler, workers, serial, dashboard = where
+    count = whole("workers", workers, 1)
+    check_workers(count, scheduler, serial)
     return (
         whole("samples", samples, 1, MAX_SAMPLES, 100),
         None if seed is None else checked_seed(seed),
-        (scheduler, whole("workers", workers, 1), serial, dashboard),
+        (scheduler, count, serial, dashboard),
     )
 
 

@@ -4,6 +4,7 @@ LocalCluster that leaves the cores, the dashboard port and Ctrl-C to this proces
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
@@ -13,6 +14,38 @@ from allocator.errors import UsageError
 CONNECT_TIMEOUT_S = 5
 """Seconds to wait for a `--scheduler` to answer before saying so (Dask waits 30 s, then
 retries in a traceback)."""
+
+
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+"""The cores this process may run on."""
+WORKERS_PER_CORE = 4
+MAX_WORKERS = WORKERS_PER_CORE * CORES
+"""The most worker processes of a LocalCluster (`--workers`): four per core of this machine. A
+worker solves one LP at a time on one thread, so past one per core they only wait their turn,
+and each holds about 110 MB once its modules are imported (`warm_workers`); four per core still
+lets a small machine try a cluster, while a slip (--workers 1000000000000, or 500 on a laptop of
+8 cores) is refused before any process starts: distributed sized a dict of 10**12 workers (a
+MemoryError, or the process killed). A scheduler's address (`--scheduler`) has workers of its
+own, which this bound does not concern."""
+
+
+def check_workers(workers: int, scheduler: str | None = None, serial: bool = False) -> None:
+    """Refuse more than MAX_WORKERS `workers` where they would be processes of a LocalCluster on
+    this machine (not `serial`, and `scheduler` None or 'local'), before anything is read,
+    written or started: the one check of sweep, core, alternatives, --decide-now and their
+    Python functions (`dask_client` checks again before it starts a cluster).
+
+    Raises:
+        UsageError: naming --workers, the bound, its reason and the fix.
+    """
+    if serial or scheduler not in (None, "local") or workers <= MAX_WORKERS:
+        return
+    raise UsageError(
+        f"--workers {workers}: at most {MAX_WORKERS} worker processes on this machine "
+        f"({WORKERS_PER_CORE} per core of its {CORES}; each solves one LP at a time, so more "
+        f"only wait their turn). Fix: --workers {CORES}, or --scheduler ADDRESS of a Dask "
+        "cluster with more machines"
+    )
 
 
 @contextmanager
@@ -26,7 +59,8 @@ def dask_client(scheduler: str | None, workers: int, dashboard: str | None = Non
     what goes wrong is said once, by the sweep.
 
     Raises:
-        UsageError: `scheduler` is not an address Dask knows, or nothing answers there.
+        UsageError: `scheduler` is not an address Dask knows, or nothing answers there; more
+            `workers` than MAX_WORKERS for a LocalCluster (`check_workers`).
     """
     from distributed import Client
 
@@ -35,6 +69,7 @@ def dask_client(scheduler: str | None, workers: int, dashboard: str | None = Non
         if scheduler:
             client = stack.enter_context(connect(scheduler))
         else:
+            check_workers(workers)
             cluster = stack.enter_context(local_cluster(workers, dashboard))
             client = stack.enter_context(Client(cluster))
         warm_workers(client)
