@@ -11,12 +11,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from tests.conftest import BASELINE
 
 from allocator.data import records
 from allocator.data.inputs import load_inputs
 from allocator.data.schema import Program, Target
 from allocator.report import tables as t
+from conftest import BASELINE
 
 
 def _refused(*args: Any, **kwargs: Any) -> Any:
@@ -50,7 +50,7 @@ def test_held_ramps_words_match_the_rule_without_isin(monkeypatch: pytest.Monkey
 def test_held_ramps_on_the_baseline_shadow_prices(monkeypatch: pytest.MonkeyPatch) -> None:
     """The shadow prices table of a solved dataset with absorption limits says RAMP_MOVED on
     exactly the caps of ramped programs, with np.isin refused."""
-    from tests.conftest import solved
+    from conftest import solved
 
     _, sol, _ = solved(str(BASELINE))
     monkeypatch.setattr(t.np, "isin", _refused)

@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.conftest import BASELINE, run_cli
+
+from conftest import BASELINE, run_cli
 
 
 def _price_rows(run: Path) -> dict[str, dict[str, str]]:
@@ -128,7 +129,7 @@ def test_replan_of_a_two_stage_run_with_actuals_as_approved_costs_nothing(tmp_pa
     plan minus 250 of a one-stage re-plan) and 'Money moved against the approved plan after
     2025: 50 musd' (p2 counted as approved at 0). Nothing deviated: the cost is 0, or the run is
     refused as one replan cannot compare with (exit 2)."""
-    from tests.conftest import ROOT
+    from conftest import ROOT
 
     run = tmp_path / "run"
     solved = run_cli("solve", ROOT / "tests/data/two_stage/model.yaml", "--out", run)
@@ -168,7 +169,7 @@ def test_a_comma_datasets_small_percent_survives_export_inputs(tmp_path):
     the sign is written 'so its workbook loads again'."""
     import shutil
 
-    from tests.conftest import ROOT
+    from conftest import ROOT
 
     data = tmp_path / "data"
     shutil.copytree(ROOT / "tests/data/shares", data)
@@ -221,7 +222,7 @@ def test_a_refused_amount_past_a_limit_shows_the_excess():
 def test_sweep_of_a_run_whose_dataset_is_gone_says_so(tmp_path):
     """`sweep --plan RUN` samples RUN's dataset; when it is not found, the sweep stops in one
     line with the fix (it swept the bundled baseline instead, in silence)."""
-    from tests.conftest import copy_dataset
+    from conftest import copy_dataset
 
     data = copy_dataset(BASELINE, tmp_path / "data")
     run = tmp_path / "run"

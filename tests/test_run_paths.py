@@ -15,7 +15,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.conftest import BASELINE, DATA, run_cli
+
+from conftest import BASELINE, DATA, run_cli
 
 ASSUMED = "a guess: nobody has said how much"
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from tests.conftest import DATA, ROOT, run_cli
+
+from conftest import DATA, ROOT, run_cli
 
 TOL = 1e-6
 """Absolute tolerance on money and outcomes re-computed from written tables (solver noise)."""

@@ -70,8 +70,8 @@ def alternatives(
         from allocator.runs.alternatives import alternatives as ranges
         from allocator.studies.daskclient import check_workers
 
-        serial, count = in_this_process(scheduler, workers)
-        check_workers(count, scheduler, serial)  # before anything is read, said or started
+        serial, processes = in_this_process(scheduler, workers)
+        check_workers(processes, scheduler, serial)  # before anything is read, said or started
 
         slack = number_of("--slack", slack_text, example="0.02")
         spec = run_spec(
@@ -80,7 +80,7 @@ def alternatives(
         )  # fmt: skip
         address = None if scheduler in (None, "local") else scheduler
         with members_bar() as advance:
-            where = (address, count, serial)
+            where = (address, processes, serial)
             done = ranges(spec, slack, by, count, where, advance, warn=warn)
         folder, table, info = done.folder, done.table, done.info
         assert folder is not None  # ranges() writes its folder and says where
