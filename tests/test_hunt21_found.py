@@ -135,11 +135,6 @@ def test_a_tranches_one_less_range_ends_where_its_level_reaches_zero(baseline_ru
     assert float(said["down_holds_for"]) <= level
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a base above a tranche's from_level is diminished too: existing jobs count at the "
-    "tranche's share and the funded sector's jobs_new is negative (-40 jobs for 60 musd)",
-)
 def test_jobs_that_exist_above_a_tranche_level_are_not_diminished_by_new_money(tmp_path):
     """tests/data/tranches: past 800 jobs of s1 each further job that money would create counts
     at 0.2 (inputs/README.md, tranches.csv); a makes 10 jobs per musd in s1, b 4 in s2, budget
@@ -166,11 +161,6 @@ def _table_after(page: str, heading: str) -> str:
     return page[at : page.index("</table>", at)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report.html's exports targets table omits what existed before the plan "
-    "(exports_base_musd, exports_new_musd), which its jobs targets table shows",
-)
 def test_the_reports_exports_targets_say_what_existed_before_the_plan(tmp_path):
     """tests/data/exports with 100 musd a year of cat's exports existing (base.csv) and a target
     of 200 for cat in 2026: the plan reaches 150, of which 100 existed (outcomes.csv:
@@ -202,11 +192,6 @@ def test_the_reports_exports_targets_say_what_existed_before_the_plan(tmp_path):
     assert ">exports_new_musd<" in exports
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="allocator check reports binary rounding as a gap: korea's 2,181.8 + 3,636.4 + "
-    "2,181.8 = 8,000 is said to be 'a gap of -9.095e-13 musd'",
-)
 def test_check_calls_parts_that_add_up_exactly_exact():
     """facts.csv: korea_private_investment, 8B musd, the same quantity as pools.csv's korea
     budgets 2,181.8 + 3,636.4 + 2,181.8, which add up to 8,000 exactly (by hand, in the decimals
@@ -278,11 +263,6 @@ def test_the_frontiers_rate_at_a_kink_is_what_one_more_unit_of_x_costs(tmp_path)
     assert float(at["rate"]) == pytest.approx(185 - 190)  # 171 musd of exports: 185 jobs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a pool share cap of 1 stores a 0 coefficient and solve warns 'coefficients span 0 "
-    "to 1 (ratio inf)' with a numpy RuntimeWarning on stderr",
-)
 def test_a_share_cap_of_one_raises_no_numerics_warning(tmp_path):
     """groups.csv's max_share is a share from 0 to 1 (inputs/README.md); 1 lets a pool pay for
     everything. The row is partner - max_share x (partner + public) <= 0, whose coefficients

@@ -85,8 +85,9 @@ def test_targets_come_in_one_table_a_kind_with_whole_jobs(baseline_run):
     exports = section[section.index("<h3>Exports targets (US$ million per year)</h3>") :]
     exports = exports[: exports.index("</table>")]
     heads = re.findall(r"<th[^>]*>([^<]+)</th>", exports)
-    assert heads == ["dimension", "member", "year", "exports_musd", "exports_target_musd",
-                     "exports_shortfall_musd", "note"]  # fmt: skip
+    assert heads == ["dimension", "member", "year", "exports_base_musd", "exports_new_musd",
+                     "exports_musd", "exports_target_musd", "exports_shortfall_musd",
+                     "note"]  # fmt: skip
     assert "aerospace_defense" in exports
     assert "aerospace_defense" not in jobs  # an export category has no jobs target
     outcomes = pd.read_csv(baseline_run / "outcomes.csv")

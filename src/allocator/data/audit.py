@@ -7,7 +7,9 @@ citations. Nothing here changes the data or the model: the audit only reports.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from allocator.data.cellrefs import CELL_UNITS, TARGET_UNITS, match_reference
 from allocator.data.evidence import Fact
@@ -127,6 +129,13 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.4g}"
 
 
+def written_sum(values: Iterable[float]) -> float:
+    """The sum of numbers as they are written (each float's shortest decimal, `repr`), added
+    exactly and rounded once: 2,181.8 + 3,636.4 + 2,181.8 is 8,000 and 0.1 + 0.2 is 0.3, where
+    adding binary floats leaves noise (8,000.000000000001) that would read as a gap."""
+    return float(sum((Decimal(repr(float(v))) for v in values), Decimal(0)))
+
+
 def audit(inp: Inputs) -> Report:
     """Compare every stated total and repeated statement; list assumptions and warnings."""
     facts = {f.fact: f for f in inp.facts}
@@ -136,7 +145,7 @@ def audit(inp: Inputs) -> Report:
         if refs:
             parts = tuple(p for ref in refs for p in resolve(inp, facts, f, ref))
             kind = "total" if f.total_of is not None else "same"
-            comparisons.append(Comparison(f, kind, sum(p.value for p in parts), parts))
+            comparisons.append(Comparison(f, kind, written_sum(p.value for p in parts), parts))
     return Report(tuple(comparisons), tuple(assumptions(inp)), tuple(warnings(inp)))
 
 
@@ -313,7 +322,7 @@ def warnings(inp: Inputs) -> list[str]:
     out = []
     funded = {e.pool for e in inp.eligibility}
     for pool in sorted({p.pool for p in inp.pools} - funded):
-        total = sum(p.budget_musd for p in inp.pools if p.pool == pool)
+        total = written_sum(p.budget_musd for p in inp.pools if p.pool == pool)
         out.append(
             f"pool {pool} may fund no program (eligibility.csv): its {_fmt(total)} musd "
             "will stay unspent"

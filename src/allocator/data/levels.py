@@ -185,10 +185,19 @@ def penalties(inp: Inputs, sector: str) -> list[tuple[float, float]]:
     return out
 
 
+def tranche_limit(inp: Inputs, sector: str, level: float) -> float:
+    """The jobs level (base + new) past which a tranche's share holds: its `from_level`, or the
+    sector's base where that is higher. The share is of the jobs further money would create
+    (tranches.csv); jobs that exist before the plan are not diminished by it."""
+    return max(level, base_of(inp, "jobs", "sector", sector))
+
+
 def counted_jobs(inp: Inputs, sector: str, potential: float) -> float:
     """New jobs of a sector that count, when its programs would create `potential` at the full
-    rate: the concave, piecewise-linear return of its tranches (on the level base + new)."""
+    rate: the concave, piecewise-linear return of its tranches (on the level base + new, each
+    from `tranche_limit`)."""
     base = base_of(inp, "jobs", "sector", sector)
     return potential - sum(
-        drop * max(0.0, base + potential - level) for level, drop in penalties(inp, sector)
+        drop * max(0.0, base + potential - tranche_limit(inp, sector, level))
+        for level, drop in penalties(inp, sector)
     )

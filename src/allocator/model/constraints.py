@@ -283,7 +283,9 @@ def add_groups(m: LinearModel, s: Sets) -> None:
         if g.max_share is not None and inside.size:
             outside = np.flatnonzero(_in_phase(s, g.phase) & ~mask)
             blocks: Blocks = [(1.0 - g.max_share, inside), (-g.max_share, outside)]
-            fams["group_share"][idx] = (None, blocks, 0.0)
+            # a cap of 1 (or 0) makes a coefficient 0: nothing to store (numerics, the matrix)
+            kept = [(c, cols) for c, cols in blocks if c != 0.0]
+            fams["group_share"][idx] = (None, kept, 0.0)
     for name, rows in fams.items():
         add_rows(m, name, rows)
 

@@ -5,12 +5,14 @@ the start, held in every later year; before the export rows, whose markets hold 
 `add_levels`, for each tranche of tranches.csv, the `excess` columns and `tranche` rows
 
     tranche[sector, level, t]:  sum_p jobs_per_musd[p] * capital[p, t] + base[sector]
-                                - excess[sector, level, t] <= level
+                                - excess[sector, level, t] <= max(level, base[sector])
 
-so excess >= (base + new) - level, and at least 0. Every jobs outcome counts
--(share before - share) * excess: maximised, excess is exactly the part of the level past the
-tranche's start, and jobs there count only at the tranche's share. The return is concave and
-piecewise linear in the money (shares may not rise with the level), so the model stays an LP.
+so excess >= (base + new) - level, and at least 0; a base already past the level is not
+diminished (the share is of the jobs further money would create: excess >= new). Every jobs
+outcome counts -(share before - share) * excess: maximised, excess is exactly the part of the
+level past the tranche's start, and jobs there count only at the tranche's share. The return
+is concave and piecewise linear in the money (shares may not rise with the level), so the model
+stays an LP.
 `level_blocks` gives the objectives (`measures.py`), targets (`targets.py`) and the robust rows
 their base and tranche terms. Pyomo-free and highspy-free.
 """
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from allocator.data.levels import penalties
+from allocator.data.levels import penalties, tranche_limit
 from allocator.model.declare import BY_KIND, Labels, Source, Term, family, variable
 from allocator.model.linear import Blocks, LinearModel, Row
 from allocator.model.measures import jobs_blocks, weight_from
@@ -93,7 +95,8 @@ def add_levels(m: LinearModel, s: Sets) -> None:
             for t in s.years:
                 body = jobs_blocks(s, programs, {t: 1.0})
                 if body:
-                    rows[(sector, _shown(level), t)] = (None, [*body, *base], level)
+                    limit = tranche_limit(inp, sector, level)
+                    rows[(sector, _shown(level), t)] = (None, [*body, *base], limit)
     if rows:
         excess = m.add_columns("excess", list(rows), (0.0, None))
         for key, (lo, body, up) in rows.items():
@@ -183,7 +186,8 @@ def scenario_levels(
                     body = jobs_blocks(s, programs, {t: 1.0}, scenario)
                     if body and w and drop:
                         key = (k, sector, _shown(level), t)
-                        rows[key], drops[key] = (None, [*body, *own], level), -drop * w
+                        limit = tranche_limit(s.inputs, sector, level)
+                        rows[key], drops[key] = (None, [*body, *own], limit), -drop * w
     out: list[Blocks] = [list(base) for _ in scenarios]
     if not rows:
         return out

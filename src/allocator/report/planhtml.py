@@ -58,7 +58,13 @@ _TARGETS = {
     "jobs": ("jobs_target", ["jobs_base", "jobs_new", "jobs", "jobs_target", "jobs_shortfall"]),
     "exports": (
         "exports_target_musd",
-        ["exports_musd", "exports_target_musd", "exports_shortfall_musd"],
+        [
+            "exports_base_musd",
+            "exports_new_musd",
+            "exports_musd",
+            "exports_target_musd",
+            "exports_shortfall_musd",
+        ],
     ),
 }
 """Each kind of target: the column of its targets and the columns its table shows."""

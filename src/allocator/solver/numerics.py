@@ -26,9 +26,10 @@ def numerics_warnings(lp: CompiledLP) -> list[str]:
     """Coefficients or right-hand sides spanning more than 1e8, with the rows that hold them."""
     found = []
     a = lp.matrix
-    size = np.abs(a.data)
+    held = np.flatnonzero(a.data)  # a stored 0 is no coefficient: it spans nothing
+    size = np.abs(a.data[held])
     if size.size and size.max() > RANGE_WARNING * size.min():
-        lo, hi = int(np.argmin(size)), int(np.argmax(size))
+        lo, hi = int(held[np.argmin(size)]), int(held[np.argmax(size)])
         found.append(
             f"matrix coefficients span {size.min():.3g} to {size.max():.3g} "
             f"(ratio {size.max() / size.min():.1e}): smallest in row "
