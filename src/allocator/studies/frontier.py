@@ -72,21 +72,23 @@ def frontier_table(inp: Inputs, lp: CompiledLP, x: Axis, y: Axis, points: int) -
     return pd.DataFrame(rows)
 
 
-NO_MORE, NO_PLAN_PAST = "no plan has more", "then no plan has more"
+NO_MORE, NO_LESS, NO_PLAN_PAST = "no plan has more", "no plan has less", "then no plan has more"
 AT_LEAST, ANY = "at least", "any amount"
 """`ENDS`."""
 
-ENDS = (NO_MORE, NO_PLAN_PAST, AT_LEAST, ANY)
+ENDS = (NO_MORE, NO_LESS, NO_PLAN_PAST, AT_LEAST, ANY)
 """What frontier.csv's `rate_end` and `rate_less_end` may say of the side: no plan has more x
-than the point (the x-best end: no rate); the rate holds for the amount and no plan has more x
+than the point (the x-best end: no rate), or less (an x such as the shortfall, whose best is
+its least); the rate holds for the amount and no plan has more x
 past it; the rate holds at least that far (the re-solves ran out before its end); it holds
 for any amount (`*_holds_for` inf, an empty cell in the CSV); empty: the rate changes there."""
 
 
 def _side(name: str, side: SideRate, sign: float) -> dict[str, Any]:
     """A side's columns: its rate in y per unit of x that way, how far it holds, its end."""
-    if np.isinf(side.rate):  # no plan moves x that way at all: only more x can be so
-        return {name: np.nan, f"{name}_holds_for": np.nan, f"{name}_end": NO_MORE}
+    if np.isinf(side.rate):  # no plan moves x that way at all
+        none = NO_MORE if name == "rate" else NO_LESS
+        return {name: np.nan, f"{name}_holds_for": np.nan, f"{name}_end": none}
     rate = sign * side.rate
     end = (
         NO_PLAN_PAST
