@@ -370,15 +370,20 @@ def test_frontier_terminal_agrees_with_report_and_says_units(tmp_path):
     out = tmp_path / "frontier"
     ran = run_cli("frontier", "--inputs", DATA / "exports", "--points", 4, "--out", out)
     assert ran.exit_code == 0, ran.stderr
-    terminal = re.findall(rf"│\s+(\d+) │\s+({NUM}) │\s+({NUM}) │\s+({NUM}) │", ran.stdout)
+    terminal = re.findall(rf"│\s+(\d+) │\s+({NUM}) │\s+({NUM}) │", ran.stdout)
     assert len(terminal) == 4, ran.stdout
     html = page(out)
     rows = html.tables["Frontier"]
     head = dict(zip(rows[0], range(len(rows[0])), strict=True))
-    want = {"x_value (musd of exports)", "y_value (jobs)", "rate (jobs per musd of exports)"}
+    more, less = (f"change of jobs per unit {w} exports" for w in ("more", "less"))
+    want = {"x_value (musd of exports)", "y_value (jobs)", more, less}
     assert want <= head.keys(), rows[0]
-    shown = [(r[0], r[1], r[2], r[3]) for r in rows[1:]]
+    shown = [(r[0], r[1], r[2]) for r in rows[1:]]
     assert terminal == shown
+    said_terminal = " ".join(re.sub(r"[│┃]", " ", ran.stdout).split())
+    for r in rows[1:]:  # each side's words (rate, unit, how far) in the terminal, cells wrapped
+        for side in (r[head[more]], r[head[less]]):
+            assert all(w in said_terminal for w in side.split()), side
     said = re.search(rf"from ({NUM}) jobs .* to ({NUM}) jobs", words(html))
     assert said, words(html)
     assert (said.group(1), said.group(2)) == (shown[0][2], shown[-1][2])

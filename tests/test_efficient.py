@@ -307,7 +307,8 @@ def test_the_scarce_money_frontier_has_five_distinct_monotone_points_ending_at_t
         (exports.totals["jobs"], exports.objective_value), rel=1e-9
     )
     assert jobs.objective_value > exports.totals["jobs"] + 1000  # a real trade-off
-    assert (table["rate"] < 0).all()  # each extra musd of exports costs jobs, at every point
+    assert (table["rate"].iloc[:-1] < 0).all()  # each extra musd of exports costs jobs
+    assert table["rate_end"].iloc[-1] == "no plan has more"  # the exports end
     assert set(table["rate_unit"]) == {"jobs per musd of exports"}
 
 
@@ -352,7 +353,9 @@ def test_the_shortfall_frontier_trades_targets_for_jobs():
     assert distinct(list(table[["x_value", "y_value"]].itertuples(index=False))) >= 5
     assert (table["x_value"].diff().dropna() < 0).all()  # from the jobs-best plan to the least
     assert (table["y_value"].diff().dropna() < 0).all()  # shortfall: each step costs jobs
-    assert (table["rate"] > 0).all()  # more tolerated shortfall buys jobs
+    assert (table["rate"].iloc[1:] > 0).all()  # more tolerated shortfall buys jobs
+    assert table["rate"].iloc[0] == 0  # but none past the jobs-best plan's own shortfall
+    assert table["rate_less_end"].iloc[-1] == "no plan has less"  # the least shortfall
     assert table["rate_unit"].iloc[0] == "jobs per unit of weighted shortfall"
 
 

@@ -232,11 +232,6 @@ def test_one_more_musd_of_the_aerospace_market_is_what_solve_on_the_moved_market
     assert said["gain_of_one_unit_up"] == pytest.approx(change, abs=1e-6)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="frontier.csv's rate at a kink is the segment before it (-2 jobs per musd of "
-    "exports at 170) where one more musd of exports costs 5 jobs",
-)
 def test_the_frontiers_rate_at_a_kink_is_what_one_more_unit_of_x_costs(tmp_path):
     """docs/workflow.md: frontier.csv's `rate` is "the change of y per unit more x". Four
     programs share 100 musd: x (cap 30) 1 job and 2 musd of exports per musd, y (50) 3 and 1, z

@@ -68,7 +68,9 @@ def _rates_on_segments(frame: pd.DataFrame) -> None:
     """Each point's rate is the slope of a segment it lies on: between the slope to its right
     neighbour and the slope from its left one (a concave frontier's slopes fall along x)."""
     slopes, rates = _slopes(frame), frame["rate"].to_numpy()
-    for k, rate in enumerate(rates):
+    assert np.isnan(rates[-1])
+    assert frame["rate_end"].iloc[-1] == "no plan has more"
+    for k, rate in enumerate(rates[:-1]):  # the x-best end: no plan has more x
         left = slopes[k - 1] if k > 0 else np.inf
         right = slopes[k] if k < len(slopes) else -np.inf
         assert right - 1e-6 <= rate <= left + 1e-6, (k + 1, rate, left, right)
@@ -106,7 +108,7 @@ def test_frontier_points_feasible_and_reach_their_numbers(kink):
 def test_frontier_rates_are_slopes_of_segments(kink):
     _, f = kink
     _rates_on_segments(f)
-    assert sorted(set(f["rate"].round(9))) == [-2.0, -0.5]
+    assert sorted(set(f["rate"].dropna().round(9))) == [-2.0, -0.5]
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +134,8 @@ def test_workflow_doc_quotes_the_rate_column_with_its_sign(scarce):
     )
     assert quoted, "the sentence quoting frontier.csv's rate is gone from docs/workflow.md"
     rates = scarce["rate"].to_numpy()
-    for value, rows in ((float(quoted[1]), [7, 8]), (float(quoted[2]), [9, 10])):
+    assert np.isnan(rates[10])  # the last point: no plan has more exports
+    for value, rows in ((float(quoted[1]), [7, 8]), (float(quoted[2]), [9])):
         assert all(round(rates[k], 2) == value for k in rows), (value, rates[rows])
 
 

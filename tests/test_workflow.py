@@ -224,7 +224,8 @@ def test_frontier_is_monotone_and_concave():
     exp, jobs = table["x_value"].to_numpy(), table["y_value"].to_numpy()
     assert (pd.Series(exp).diff().dropna() >= -1e-9).all(), "more exports along the frontier"
     assert (pd.Series(jobs).diff().dropna() <= 1e-9).all(), "fewer or equal jobs"
-    rates = -table["rate"].to_numpy()  # jobs given up per extra musd of exports
+    assert table["rate_end"].iloc[-1] == "no plan has more"  # the exports end
+    rates = -table["rate"].to_numpy()[:-1]  # jobs given up per extra musd of exports
     # walked from the exports end back to the jobs end, the price of exports never rises
     assert all(a >= b - 1e-9 for a, b in zip(rates[::-1], rates[::-1][1:], strict=False))
     assert rates[1:] == pytest.approx([2.0] * (len(rates) - 1))  # 2 jobs per musd of exports

@@ -135,19 +135,22 @@ def show_frontier(table: Any, notes: list[str]) -> None:
     from rich.table import Table
 
     from allocator.report.rounding import cell
+    from allocator.report.studyhtml import side_words
 
     first = table.iloc[0]
     x, y = f"{first['x_words']} ({first['x_unit']})", f"{first['y_words']} ({first['y_unit']})"
     grid = Table(title=f"{first['y_words']} against {first['x_words']}", title_justify="left")
-    rate = f"rate: change of {first['y']} per unit more {first['x']} ({first['rate_unit']})"
-    for col in ("point", x, y, rate):
+    more = f"change of {first['y']} per unit more {first['x']}"
+    less = f"change of {first['y']} per unit less {first['x']}"
+    for col in ("point", x, y, more, less):
         grid.add_column(escape(col), justify="right")
-    for r in table.itertuples():
+    for _, r in table.iterrows():
         grid.add_row(
-            str(r.point),
-            cell(r.x_value, str(r.x_unit)),
-            cell(r.y_value, str(r.y_unit)),
-            cell(r.rate, str(r.rate_unit)),
+            str(r["point"]),
+            cell(r["x_value"], str(r["x_unit"])),
+            cell(r["y_value"], str(r["y_unit"])),
+            escape(side_words(r, "rate")),
+            escape(side_words(r, "rate_less")),
         )
     out.print(grid)
     for line in notes:

@@ -60,6 +60,9 @@ SHEET_UNITS: dict[str, dict[str, str]] = {
         "x_value": "see x_unit column",
         "y_value": "see y_unit column",
         "rate": "see rate_unit column",
+        "rate_holds_for": "see x_unit column",
+        "rate_less": "see rate_unit column",
+        "rate_less_holds_for": "see x_unit column",
     },
     "ranges": {  # allocator alternatives
         "objective_at_min": "see objective_unit column",

@@ -44,21 +44,43 @@ def frontier_section(frame: pd.DataFrame) -> str:
 
 
 def _frontier_table(frame: pd.DataFrame) -> str:
-    """The points, each column with its unit in the header (frontier.csv's `x_unit`, `y_unit`,
-    `rate_unit`), jobs whole as the terminal's table and the headline show them."""
-    cols = [c for c in ("point", "x_value", "y_value", "rate", "rate_unit") if c in frame]
+    """The points, each column with its unit in the header (frontier.csv's `x_unit`, `y_unit`),
+    jobs whole as the terminal's table and the headline show them, then the change of y per
+    unit more x and per unit less, each with its unit and how far it holds (`side_words`), as
+    the terminal says them."""
+    cols = [c for c in ("point", "x_value", "y_value") if c in frame]
     shown = frame[cols].copy()
     units: dict[str, str] = {}
-    for column, unit_column in (
-        ("x_value", "x_unit"),
-        ("y_value", "y_unit"),
-        ("rate", "rate_unit"),
-    ):
+    for column, unit_column in (("x_value", "x_unit"), ("y_value", "y_unit")):
         if column in shown and unit_column in frame and len(frame):
             units[column] = str(frame[unit_column].iloc[0])
             if units[column] in WHOLE_UNITS:
                 shown[column] = [whole(v) for v in shown[column]]
+    if len(frame) and "rate_end" in frame:
+        first = frame.iloc[0]
+        for side, way in (("rate", "more"), ("rate_less", "less")):
+            head = f"change of {first['y']} per unit {way} {first['x']}"
+            shown[head] = [side_words(r, side) for _, r in frame.iterrows()]
     return table(shown, units)
+
+
+def side_words(row: pd.Series, side: str) -> str:
+    """One side of a frontier point in words, as report.html and the terminal show it:
+    `-5 jobs per musd of exports, for 10 musd of exports, then no plan has more`, `no plan has
+    more`, `0 jobs per musd of exports, for any amount` (`side`: `rate` or `rate_less`, the
+    change of y per unit more x or per unit less; frontier.csv's columns)."""
+    end = str(row[f"{side}_end"]) if row[f"{side}_end"] == row[f"{side}_end"] else ""
+    rate = float(row[side])
+    if rate != rate:
+        return end or "n/a"
+    said = f"{cell(rate, str(row['rate_unit']))} {row['rate_unit']}, for "
+    holds = float(row[f"{side}_holds_for"])
+    if holds != holds or holds == np.inf:
+        return said + "any amount"
+    amount = f"{cell(holds, str(row['x_unit']))} {row['x_unit']}"
+    if end == "at least":
+        return f"{said}at least {amount}"
+    return said + amount + (f", {end}" if end else "")
 
 
 def study_headline(tables: dict[str, pd.DataFrame], info: dict[str, Any]) -> str | None:

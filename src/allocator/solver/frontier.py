@@ -9,6 +9,7 @@ import numpy as np
 
 from allocator.exactsum import exact_dot
 from allocator.solver.compile import INF, CompiledLP
+from allocator.solver.marginal import Base, SideRate, restored, side_rate
 from allocator.solver.passes import Optimum, optimal_pass, optimum, secondaries
 from allocator.solver.restrict import Extra
 from allocator.solver.subproblems import efficient, reachable_exports
@@ -21,7 +22,8 @@ class FrontierPoint:
     epsilon: float
     x_value: float
     y_value: float
-    rate: float  # dual of the epsilon row: d(y) / d(epsilon)
+    up: SideRate  # epsilon one unit up: d(y) / d(epsilon) from the right, how far it holds
+    down: SideRate  # epsilon one unit down: d(y) / d(epsilon) from the left (`SideRate.rate`)
     x: np.ndarray
 
 
@@ -33,9 +35,10 @@ def trace_frontier(lp: CompiledLP, x_name: str, y_name: str, points: int) -> lis
     from what the y-best plan reaches of x (y maximised, then x on its face) to the x optimum
     (x maximised, then y on its face): the two end points are those single-objective plans.
     One row, `x >= epsilon`, is added to the same HiGHS instance and only its bound changes
-    between points, so each re-solve starts from the previous basis; the rate at each point is
-    that row's dual there (at the y-best end, where the row may hold with a dual of 0, the dual
-    a millionth of the range further: what the next unit of x costs). Soft targets stay held
+    between points, so each re-solve starts from the previous basis. The rates at each point are
+    the row's one-sided rates by re-solves (`marginal.side_rate`, as `allocator solve`'s limits):
+    the row's dual is a point between them where the point is a kink of the frontier, neither
+    what one more unit of x costs nor what one less gives. Soft targets stay held
     throughout unless an axis is the shortfall itself. Every point is made efficient like a
     solve (`optimum`'s passes, x first); the two ends also take the solve's tie rule
     (`end_plan`), the points between them the vertex the efficiency passes end at.
@@ -56,19 +59,28 @@ def trace_frontier(lp: CompiledLP, x_name: str, y_name: str, points: int) -> lis
         for k, eps in enumerate(steps):
             h.changeRowBounds(row, float(eps), INF)
             got, hold = optimal_pass(lp, yc, hold)
+            up, down = sides(lp, row)
             x = ends.get(k) if len(steps) > 1 else first.x
             if x is None:
                 after = secondaries(lp, y_name, x_name)
                 x = efficient(lp, got.x, got.reduced_costs, got.duals, after, Extra(xc, eps, INF))
                 x = reachable_exports(lp, x)
-            rate = float(got.duals[row])
-            if k == 0 and len(steps) > 1:  # at the y-best end the row may bind with dual 0:
-                h.changeRowBounds(row, float(eps + 1e-6 * (high - low)), INF)
-                rate = float(optimal_pass(lp, yc, hold)[0].duals[row])  # the price of the next unit
-            found.append(FrontierPoint(float(eps), exact_dot(xc, x), exact_dot(yc, x), rate, x))
+            found.append(FrontierPoint(float(eps), exact_dot(xc, x), exact_dot(yc, x), up, down, x))
     finally:
         h.deleteRows(1, np.array([row], dtype=np.int32))
     return found
+
+
+def sides(lp: CompiledLP, row: int) -> tuple[SideRate, SideRate]:
+    """The epsilon `row`'s rates one unit up and one unit down at the optimum the instance
+    holds (the most y with x >= epsilon), by re-solves; the instance is left at that optimum,
+    its basis and bounds as they were."""
+    h = lp.highs
+    basis, base = h.getBasis(), Base.of(h)
+    try:
+        return side_rate(h, row, +1, base), side_rate(h, row, -1, base)
+    finally:
+        restored(h, basis)
 
 
 def end_plan(lp: CompiledLP, name: str, other: str) -> Optimum:

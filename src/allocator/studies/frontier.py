@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from allocator.data.schema import Inputs
@@ -11,6 +12,7 @@ from allocator.model.families import WEIGHTED_SHORTFALL
 from allocator.model.measures import Axis
 from allocator.solver.compile import CompiledLP
 from allocator.solver.frontier import trace_frontier
+from allocator.solver.marginal import SideRate
 from allocator.solver.results import snap_plan
 
 PER = {
@@ -26,26 +28,29 @@ SAME = 1e-9
 
 
 def frontier_table(inp: Inputs, lp: CompiledLP, x: Axis, y: Axis, points: int) -> pd.DataFrame:
-    """One row per point: the x asked for (epsilon), x and y reached, the trade-off rate and the
-    investment by sector (US$ million).
+    """One row per point: the x asked for (epsilon), x and y reached, the trade-off rates and
+    the investment by sector (US$ million).
 
-    The rate is d(y)/d(x) along the frontier at the point, from the epsilon row's dual, in y's
-    unit per unit of x: negative where more x costs y (e.g. -5.4 jobs per musd of exports),
-    positive where more x buys y (more tolerated shortfall). Where every point is the same plan
-    there is nothing to trade and the rate is 0.
+    `rate` is the change of y per unit more x from the point (the frontier's slope to its
+    right), `rate_less` the change of y per unit less x (minus its slope to the left), both in
+    `rate_unit` (y's unit per unit of x) and found by re-solves as `allocator solve`'s limits
+    are (`solver.frontier.sides`): at a kink the two differ (at 170 musd of exports one more
+    costs 5 jobs, one less gives 2). A negative `rate` is more x costing y (e.g. -5.4 jobs per
+    musd of exports); a positive one more x buying y (more tolerated shortfall). Each holds for
+    `*_holds_for` units of x (inf: any amount); `*_end` says what is past that (`ENDS`). At the
+    x-best end no plan has more x: `rate` is empty and `rate_end` says so.
     """
     sector = {p.program: p.sector for p in inp.programs}
     sectors = sorted(set(sector.values()))
     invest = [j for j, f in enumerate(lp.col_family) if f == "invest"]
     traced = trace_frontier(lp, x.name, y.name, points)
-    one_plan = distinct(traced) == 1
     rows = []
     for k, pt in enumerate(traced, start=1):
         by_sector = dict.fromkeys(sectors, 0.0)
         plan = snap_plan(lp, pt.x)[0]  # solver noise snapped as in solve's tables: 3,000
         for j in invest:
             by_sector[sector[lp.col_index[j][0]]] += plan[j]
-        rate = 0.0 if one_plan or abs(pt.rate) < 1e-9 else x.sign * y.sign * pt.rate
+        more, less = (pt.up, pt.down) if x.sign > 0 else (pt.down, pt.up)
         rows.append(
             {
                 "point": k,
@@ -58,12 +63,47 @@ def frontier_table(inp: Inputs, lp: CompiledLP, x: Axis, y: Axis, points: int) -
                 "y_words": y.words,
                 "y_unit": y.unit,
                 "y_value": y.sign * pt.y_value,
-                "rate": rate,
+                **_side("rate", more, x.sign * y.sign),
+                **_side("rate_less", less, -x.sign * y.sign),
                 "rate_unit": f"{y.unit} per {PER.get(x.unit, x.unit)}",
                 **{f"{s}_musd": v for s, v in by_sector.items()},
             }
         )
     return pd.DataFrame(rows)
+
+
+NO_MORE, NO_LESS, NO_PLAN_PAST = "no plan has more", "no plan has less", "then no plan has more"
+AT_LEAST, ANY = "at least", "any amount"
+"""`ENDS`."""
+
+ENDS = (NO_MORE, NO_LESS, NO_PLAN_PAST, AT_LEAST, ANY)
+"""What frontier.csv's `rate_end` and `rate_less_end` may say of the side: no plan has more x
+than the point (the x-best end: no rate), or less (an x such as the shortfall, whose best is
+its least); the rate holds for the amount and no plan has more x
+past it; the rate holds at least that far (the re-solves ran out before its end); it holds
+for any amount (`*_holds_for` inf, an empty cell in the CSV); empty: the rate changes there."""
+
+
+def _side(name: str, side: SideRate, sign: float) -> dict[str, Any]:
+    """A side's columns: its rate in y per unit of x that way, how far it holds, its end."""
+    if np.isinf(side.rate):  # no plan moves x that way at all
+        none = NO_MORE if name == "rate" else NO_LESS
+        return {name: np.nan, f"{name}_holds_for": np.nan, f"{name}_end": none}
+    rate = sign * side.rate
+    end = (
+        NO_PLAN_PAST
+        if side.then_no_plan
+        else AT_LEAST
+        if side.at_least
+        else ANY
+        if np.isinf(side.holds)
+        else ""
+    )
+    return {
+        name: 0.0 if abs(rate) < 1e-9 else rate,
+        f"{name}_holds_for": side.holds,
+        f"{name}_end": end,
+    }
 
 
 def distinct(points: list[Any]) -> int:
