@@ -130,10 +130,12 @@ def datum_of(lp: CompiledLP, together: dict[int, Together]) -> Datum:
             others = np.array([k for k in rows if k != i], dtype=np.int32)
             together[i] = (others, np.ones(len(others)))
             scale[i] = shares[key]
-    bounded = np.array([bool(f in FAMILIES and FAMILIES[f].rhs) for f in lp.row_family])
+    declared = {f: bool(f in FAMILIES and FAMILIES[f].rhs) for f in set(lp.row_family)}
+    bounded = np.array([declared[f] for f in lp.row_family], dtype=bool)
     upper = np.where(bounded & (lp.row_upper < INF), lp.row_upper, np.inf)
-    room = upper / np.array([scale.get(i, 1.0) for i in range(len(upper))])
-    return Datum(scale, room, _weights(lp))
+    step = np.ones(len(upper))
+    step[list(scale)] = list(scale.values())
+    return Datum(scale, upper / step, _weights(lp))
 
 
 def _weights(lp: CompiledLP) -> dict[int, tuple[int, float]]:
@@ -142,11 +144,12 @@ def _weights(lp: CompiledLP) -> dict[int, tuple[int, float]]:
     inp = lp.inputs
     if inp is None or "shortfall" not in lp.costs:
         return {}
-    cols = {
-        (f, k): j
-        for j, (f, k) in enumerate(zip(lp.col_family, lp.col_index, strict=True))
-        if f in ("shortfall", "share_shortfall")
-    }
+    cols: dict[tuple[str, tuple[object, ...]], int] = {}
+    for f in ("shortfall", "share_shortfall"):  # each family's columns are one run
+        j = lp.col_family.index(f) if f in lp.col_family else len(lp.col_family)
+        while j < len(lp.col_family) and lp.col_family[j] == f:
+            cols[(f, tuple(lp.col_index[j]))] = j
+            j += 1
     values: dict[tuple[str, tuple[object, ...]], float] = {}
     for t in inp.targets:
         if t.weight is None:
