@@ -30,11 +30,6 @@ def _solve_json(tmp_path, name, *args) -> dict:
     return json.loads(res.stdout)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an export market's 'one more musd' is one musd of market x max_share, not of "
-    "markets.csv's market_musd: solve on the moved market gives max_share of it",
-)
 def test_one_more_musd_of_an_export_market_is_what_solve_on_the_moved_market_gives(tmp_path):
     """tests/data/exports: markets.csv holds cat's market_musd 300 at max_share 50% (150
     reachable); x (2 musd of exports per musd) and y (1) share a budget of 100. The terminal
@@ -65,11 +60,6 @@ def _short_target(tmp_path):
     return data
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a target's one-unit shortfall change holds the target's weight 1/value fixed; "
-    "solve on the moved target weighs it 1/(value+1)",
-)
 def test_a_targets_one_unit_shortfall_change_is_what_solve_on_the_moved_target_gives(tmp_path):
     """shadow_prices.csv's `shortfall_change_up` is how the least weighted shortfall changes
     when the row moves one unit, "as `allocator solve` on the data moved by that unit gives it".
@@ -87,11 +77,6 @@ def test_a_targets_one_unit_shortfall_change_is_what_solve_on_the_moved_target_g
     assert float(said["shortfall_change_up"]) == pytest.approx(change, abs=1e-9)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a processing share's one-unit shortfall change holds its weight 1/target_pct "
-    "fixed; solve on the moved target weighs it 1/(target_pct-1)",
-)
 def test_a_processing_shares_shortfall_change_is_what_solve_on_the_moved_target_gives(tmp_path):
     """tests/data/shares: copper's share reaches 80% against a 90% target (short by 10 points,
     weight 1/90: 0.1111). A target of 89% is short by 9 points at weight 1/89: 0.10112, down

@@ -28,6 +28,9 @@ EXCEL_INF = 1e30
 ECOSYSTEM = "budget(ecosystem,phase3)"
 THEN_NONE = "then no plan is feasible"
 THEN_RISES = "then the least target shortfall rises"
+AT_MINIMUM = "where its number in the data reaches its minimum"
+"""A side that ends where its cell can fall no further (a tranche's from_level at 0): the LP
+holds the rate past it, no data does (tests/test_fix_hna.py re-solves the cell at 0)."""
 """Past such an end the objective's pass (model.mps: today's least shortfall held) has no plan
 either; `allocator solve` finds one at a larger least shortfall (tests/test_review_found.py)."""
 
@@ -297,7 +300,7 @@ def test_every_stated_amount_holds_and_ends_there(written):
             if THEN_NONE in text or THEN_RISES in text:
                 assert beyond is None, (name, sigma, text)
                 ends += 1
-            elif beyond is not None:
+            elif beyond is not None and AT_MINIMUM not in text:
                 average = (beyond - at) / (sigma * (past - amount))
                 assert average != pytest.approx(slope, rel=1e-3, abs=1e-6), (name, sigma)
             checked += 1
@@ -308,8 +311,8 @@ def test_every_stated_amount_holds_and_ends_there(written):
 def test_an_end_where_no_plan_is_feasible_is_stated_to_the_thousandth(written):
     """A side said to hold up to where no plan is feasible ends at its amount: a fresh solve a
     thousandth of a unit past it has no plan. The halving stopped up to 1e-6 short (ecosystem
-    6,199.997 of 6,200; the aerospace tranche's cut 59,227.0625 of 59,227.08 jobs, where a
-    basis reaching its bound fixes the end)."""
+    6,199.997 of 6,200). The tranches' cuts end at their from_level's minimum 0 instead
+    (`then at its minimum`, tests/test_fix_hna.py), not where no plan is."""
     run, top = written
     prices = _rows(run, "shadow_prices.csv")
     ends = 0
@@ -322,4 +325,4 @@ def test_an_end_where_no_plan_is_feasible_is_stated_to_the_thousandth(written):
             assert _optimum(run, name, sigma, amount) is not None, (name, sigma)
             assert _optimum(run, name, sigma, amount + 1e-3) is None, (name, sigma, amount)
             ends += 1
-    assert ends >= 5
+    assert ends >= 3

@@ -88,6 +88,21 @@ def market_in_force(inp: Inputs, key: tuple[str, str], year: int) -> InputRow | 
     return min(rows, key=lambda mk: mk.year, default=None)
 
 
+def markets_of(inp: Inputs, keys: list[tuple[str, str, int]]) -> list[Market | None]:
+    """The markets.csv row that sets each export_market row (dimension, member, year), as
+    `market_rows` picks it: the latest not after the year, else the earliest; None if none."""
+    by_key: dict[tuple[str, str], list[Market]] = defaultdict(list)
+    for mk in inp.markets:
+        by_key[mk.key].append(mk)
+    for rows in by_key.values():
+        rows.sort(key=lambda r: r.year)
+    found: list[Market | None] = []
+    for dim, member, y in keys:
+        rows = by_key.get((dim, member), [])
+        found.append(next((r for r in reversed(rows) if r.year <= y), rows[0] if rows else None))
+    return found
+
+
 def market_rows(s: Sets) -> dict[tuple[str, str, int], float]:
     """{(dimension, member, year): market * share} for every year with exports (milestones, or
     every year under a path measure): the figure in force, the latest one not after the year.

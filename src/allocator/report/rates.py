@@ -51,7 +51,9 @@ the rate), empty (a side not computed). After `re-solved`, a side whose amount s
 where the rate changes is named: `; up: at least` (that side kept Excel's range: the model is
 too large to follow it by re-solves, `units.EXTEND_UP_TO`; or the re-solves allowed per side,
 `marginal.MAX_PROBES`, ran out before its end), `; down: then no plan` (the rate
-holds up to that amount and past it no plan is feasible), `; down: then shortfall rises` (soft
+holds up to that amount and past it no plan is feasible), `; down: then at its minimum` (the
+number in the data behind the row reaches the least value it takes there, as a tranche's
+from_level at 0: no data moves it further), `; down: then shortfall rises` (soft
 targets: past it no plan keeps today's least target shortfall; `allocator solve` finds a plan
 at a larger one). An amount is exact where the data
 fixes it (a budget cut to 0, a bound reached); elsewhere it is where the re-solves found the
@@ -249,7 +251,7 @@ class _Side:
         if holds >= EXCEL_INFINITY:
             return f"{said} for any amount"
         amount = _amount(holds, holds_unit, self.end)
-        ends = ("then no plan", "then shortfall rises")
+        ends = ("then no plan", "then shortfall rises", "then at its minimum")
         if holds >= 1 or moved or self.bests_held or self.end in ends:
             return f"{said} for {amount}"
         rest = (self.change - rate * holds) / (1 - holds)
@@ -269,6 +271,8 @@ def _amount(holds: float, holds_unit: str, end: str) -> str:
         return f"{amount}, then no plan is feasible"
     if end == "then shortfall rises":
         return f"{amount}, then the least target shortfall rises"
+    if end == "then at its minimum":  # the cell behind the row can fall no further
+        return f"{amount}, where its number in the data reaches its minimum"
     return amount
 
 

@@ -55,6 +55,9 @@ class CompiledLP:
     first_basis: highspy.HighsBasis | None = None
     """The optimal basis of the least-shortfall pass at this data (soft targets), from which
     the whole units re-solve that pass (`wholeunit.Lexicographic`)."""
+    inputs: Inputs | None = None
+    """The data `build_lp` built the LP of: the cells behind its rows, which the rates move as
+    `allocator solve --set` does (`ranging.datum_of`); None for an LP of another origin."""
 
 
 @dataclass
@@ -150,6 +153,7 @@ def build_lp(
         form = _record_form(model)
         del model  # its records are in `form` now: not held while HiGHS copies the LP
         lp = _handed_off(form)
+    lp.inputs = inp
     if robust is not None:  # the robust objective is the jobs objective; keep the nominal one
         lp.costs["jobs_nominal"] = lp.costs["jobs"]
         lp.costs["jobs"] = lp.costs.pop("robust")

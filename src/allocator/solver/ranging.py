@@ -9,9 +9,13 @@ from typing import Any
 import highspy
 import numpy as np
 
+from allocator.model.exportrows import markets_of
+from allocator.model.families import FAMILIES
 from allocator.solver.compile import INF, CompiledLP
 from allocator.solver.marginal import Base
+from allocator.solver.probes import Together
 from allocator.solver.rows import Rows, row_codes
+from allocator.solver.sideends import Datum
 from allocator.solver.units import listed_rates, ramped_caps
 from allocator.solver.wholeunit import Lexicographic, Normalised
 
@@ -80,11 +84,12 @@ def allowable_ranges(
     base = Base(h.getObjectiveValue(), np.array(sol.row_dual))
     lex, rows = _lexicographic(lp, cost), Rows.of(h, lp)
     together = ramped_caps(lp.row_family, lp.row_index, lp.row_upper)
+    datum = datum_of(lp, together)
     norm = None
     if weights is not None:
         measures = tuple((w, lp.costs[name]) for name, w in weights.items())
         norm = Normalised(measures, cost)
-    rates = listed_rates(h, base, (inc, dec), upper_row, lex, rows, together, norm)
+    rates = listed_rates(h, base, (inc, dec), upper_row, lex, rows, together, norm, datum)
     return {
         "columns": {
             "allowable_increase": _nonneg(cost_up - cost),
@@ -97,6 +102,67 @@ def allowable_ranges(
             **rates,
         },
     }
+
+
+def datum_of(lp: CompiledLP, together: dict[int, Together]) -> Datum:
+    """How the cells behind `lp`'s rows move them, as `allocator solve --set` moves them
+    (`sideends.Datum`), read from the data it was built of (`CompiledLP.inputs`; none known
+    without it): each markets.csv row's market_musd, which sets the export_market rows of every
+    year it is in force at max_share of it (added to `together`, each row with the others it
+    sets); how far a cell that is a row's bound (a family's `rhs`: at least 0) may fall; and the
+    targets and processing shares whose weight cell is empty (weight 1/value)."""
+    inp = lp.inputs
+    if inp is None:
+        return Datum()
+    scale: dict[int, float] = {}
+    market = [i for i, f in enumerate(lp.row_family) if f == "export_market"]
+    keys = [(str(k[0]), str(k[1]), int(k[2])) for k in (lp.row_index[i] for i in market)]
+    sets: dict[int, list[int]] = {}
+    shares: dict[int, float] = {}
+    for i, mk in zip(market, markets_of(inp, keys), strict=True):
+        if mk is not None and mk.max_share > 0:
+            sets.setdefault(id(mk), []).append(i)
+            shares[id(mk)] = mk.max_share
+    for key, rows in sets.items():
+        if shares[key] == 1 and len(rows) == 1:
+            continue  # the row alone is the cell
+        for i in rows:
+            others = np.array([k for k in rows if k != i], dtype=np.int32)
+            together[i] = (others, np.ones(len(others)))
+            scale[i] = shares[key]
+    declared = {f: bool(f in FAMILIES and FAMILIES[f].rhs) for f in set(lp.row_family)}
+    bounded = np.array([declared[f] for f in lp.row_family], dtype=bool)
+    upper = np.where(bounded & (lp.row_upper < INF), lp.row_upper, np.inf)
+    step = np.ones(len(upper))
+    step[list(scale)] = list(scale.values())
+    return Datum(scale, upper / step, _weights(lp))
+
+
+def _weights(lp: CompiledLP) -> dict[int, tuple[int, float]]:
+    """The soft targets and processing shares of `lp.inputs` whose weight cell is empty, by
+    row: their shortfall column and the value whose inverse weighs it (`Datum.weights`)."""
+    inp = lp.inputs
+    if inp is None or "shortfall" not in lp.costs:
+        return {}
+    cols: dict[tuple[str, tuple[object, ...]], int] = {}
+    for f in ("shortfall", "share_shortfall"):  # each family's columns are one run
+        j = lp.col_family.index(f) if f in lp.col_family else len(lp.col_family)
+        while j < len(lp.col_family) and lp.col_family[j] == f:
+            cols[(f, tuple(lp.col_index[j]))] = j
+            j += 1
+    values: dict[tuple[str, tuple[object, ...]], float] = {}
+    for t in inp.targets:
+        if t.weight is None:
+            values[("target", (t.kind, t.dimension, t.member or "all", t.year))] = t.value
+    for r in inp.shares:
+        if r.weight is None:
+            values[("processing_share", (r.mineral, r.year))] = r.target_pct
+    column = {"target": "shortfall", "processing_share": "share_shortfall"}
+    found = {}
+    for i, (f, k) in enumerate(zip(lp.row_family, lp.row_index, strict=True)):
+        if f in column and (f, tuple(k)) in values and (column[f], tuple(k)) in cols:
+            found[i] = (cols[(column[f], tuple(k))], values[(f, tuple(k))])
+    return found
 
 
 MOVED = 1e-7

@@ -10,7 +10,7 @@ nothing: the basis's range stands, exact where it ends at a wall of the row (`_w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
@@ -24,6 +24,7 @@ from allocator.solver.wholeunit import Lexicographic, Normalised
 _INF = highspy.kHighsInf
 
 AT_LEAST, THEN_NO_PLAN, THEN_SHORTFALL = "at least", "then no plan", "then shortfall rises"
+AT_MINIMUM = "then at its minimum"
 """`ENDS`: the side's amount is a lower bound (the basis's range only, or the farthest move the
 re-solves allowed per side found on the rate: it holds at least that far, and may further); no
 plan is feasible past it; or (soft targets) no plan past it keeps today's least
@@ -47,6 +48,31 @@ END_OF = {+1: "up_end", -1: "down_end"}
 
 
 @dataclass(frozen=True)
+class Datum:
+    """How the cells behind rows move them, where a unit of the cell is not a unit of the row
+    alone (`ranging.datum_of`): `scale`, the row's units per unit of its cell (markets.csv's
+    market_musd sets its rows at max_share of it: the rates, amounts and whole units are the
+    cell's); `room_down`, how far each row's cell may fall before it reaches the least value
+    the data takes, in the cell's units (inf: no such cell known); `weights`, the target rows
+    whose weight is 1/value (an empty weight cell), by row: their shortfall column and value,
+    so a whole unit moves the weight with the value (`wholeunit.unit_move`)."""
+
+    scale: dict[int, float] = field(default_factory=dict)
+    room_down: np.ndarray | None = None
+    weights: dict[int, tuple[int, float]] = field(default_factory=dict)
+
+    def step(self, i: int) -> float:
+        """Row `i`'s units per unit of its cell."""
+        return self.scale.get(i, 1.0)
+
+    def room(self, i: int, sigma: int) -> float:
+        """How far row `i`'s cell may move on side `sigma`, in its units."""
+        if sigma > 0 or self.room_down is None:
+            return np.inf
+        return float(self.room_down[i])
+
+
+@dataclass(frozen=True)
 class Probe:
     """What the re-solves of `units.listed_rates` share: the instance, the optimum `base` the rates
     are taken at, the probes solved so far (`seen`), its rows read once (`rows`) and how soft
@@ -63,6 +89,8 @@ class Probe:
     """Whether sides are re-solved (`units.EXTEND_UP_TO`)."""
     norm: Normalised | None = None
     """A weighted index's measures (`wholeunit.Normalised`)."""
+    datum: Datum = field(default_factory=Datum)
+    """How the cells behind the rows move them (`Datum`)."""
 
 
 def extend(
@@ -82,12 +110,28 @@ def extend(
     if not probe.resolve:  # the basis's range stands: at least that far,
         _wall_end(probe, i, sigma, reach, out)  # or exactly, where the data fixes its end
         return
-    end, no_plan, short = side_end(
-        probe.h, i, sigma, probe.base, reach, probe.seen, probe.rows, probe.together.get(i)
+    step = probe.datum.step(i)  # the row's units per unit of its cell
+    found, no_plan, short = side_end(
+        probe.h, i, sigma, probe.base, reach * step, probe.seen, probe.rows, probe.together.get(i)
     )
+    end = found / step
     out[holds][i] = end
     out[END_OF[sigma]][i] = end_word(probe, i, sigma, end, no_plan, short)
     out["re_solved"][i] = True
+    at_minimum(probe, i, sigma, out)
+
+
+def at_minimum(probe: Probe, i: int, sigma: int, out: dict[str, np.ndarray]) -> None:
+    """End a re-solved side of row `i` whose finite rate holds past where its cell reaches the
+    least value the data takes (`Datum.room`) there, said so (`AT_MINIMUM`): no data moves the
+    row further (the baseline's tranche of aerospace at 25,000 jobs: its rate held for 59,227
+    jobs less, a from_level of -34,227 that `allocator solve --set` refuses). A side that ends
+    there already keeps its words (a budget cut to 0: then no plan)."""
+    rate, holds = SIDES[sigma]
+    room = probe.datum.room(i, sigma)
+    amount = float(out[holds][i])
+    if np.isfinite(out[rate][i]) and amount > room + 1e-9 * max(1.0, room):
+        out[holds][i], out[END_OF[sigma]][i] = room, AT_MINIMUM
 
 
 def _wall_end(probe: Probe, i: int, sigma: int, reach: float, out: dict[str, np.ndarray]) -> None:
@@ -119,10 +163,11 @@ beyond HiGHS's feasibility tolerance (1e-7) at any amount."""
 
 
 def _past_end(probe: Probe, i: int, sigma: int, end: float) -> str:
-    """What lies past the end of row `i`'s side `sigma`, where the objective's pass (today's
-    least target shortfall held) has no plan: `THEN_NO_PLAN` if no plan is feasible there with
-    the hold released too, else `THEN_SHORTFALL` (`allocator solve` on the data moved there
-    finds a plan, at a larger least shortfall: the baseline's rnd phase3 cut past 5,587.46;
+    """What lies past the end (in its cell's units, `Datum`) of row `i`'s side `sigma`, where
+    the objective's pass (today's least target shortfall held) has no plan: `THEN_NO_PLAN` if
+    no plan is feasible there with the hold released too, else `THEN_SHORTFALL` (`allocator
+    solve` on the data moved there finds a plan, at a larger least shortfall: the baseline's
+    rnd phase3 cut past 5,587.46;
     tests/data/base_levels's public p1 budget cut past 45 musd, where today's least is 0).
     Without soft targets, or on the hold row itself, the pass's infeasibility is the data's."""
     lex = probe.lex
@@ -132,9 +177,10 @@ def _past_end(probe: Probe, i: int, sigma: int, end: float) -> str:
     side = side_of(
         h, i, sigma, probe.base.objective, probe.base.dual, None, probe.rows, probe.together.get(i)
     )
+    far = end * probe.datum.step(i)  # in the row's units
     try:
         h.changeRowBounds(lex.row, -_INF, lex.unheld)
-        side.move(end + PAST * max(1.0, end))
+        side.move(far + PAST * max(1.0, far))
         run(h)
         feasible = status_of(h) is Status.OPTIMAL
     finally:

@@ -29,7 +29,9 @@ from allocator.solver.sideends import (
     AT_LEAST,
     END_OF,
     SIDES,
+    Datum,
     Probe,
+    at_minimum,
     basis_ends,
     end_word,
     extend,
@@ -51,12 +53,15 @@ def listed_rates(
     rows: Rows | None = None,
     together: dict[int, Together] | None = None,
     norm: Normalised | None = None,
+    datum: Datum | None = None,
 ) -> dict[str, np.ndarray]:
     """Both one-sided rates and both whole units of the rows a report can list, at the optimum
     `base` that `h` holds (`lex`: how soft targets are solved, None without them; `rows`: the
     rows `h` holds, `Rows.of(h)` if None; `together`: rows that one datum moves with other
     rows, by row, as `ramped_caps` finds them: their rates and units are the datum's, `Bundle`;
-    `norm`: a weighted index, whose whole units find each measure's best again, `Normalised`).
+    `norm`: a weighted index, whose whole units find each measure's best again, `Normalised`;
+    `datum`: how the cells behind the rows move them, `Datum`: rates, amounts and whole units
+    in the cell's units, each re-solved side ended where its cell reaches its minimum).
 
     Where a row's allowable range (`ranges`: increase, decrease) is non-zero in a direction, that
     side's rate is the dual and holds for that range; where it is zero, the side is re-solved
@@ -84,15 +89,17 @@ def listed_rates(
         "up_end": basis_ends(inc),
         "down_end": basis_ends(dec),
     }
+    datum = Datum() if datum is None else datum
     rows = Rows.of(h) if rows is None and together else rows
-    together = _datum_moves(h, base, together or {}, out, rows)
+    together = _datum_moves(h, base, together or {}, out, rows, datum)
     ranges = _datum_ranges(ranges, together, out)
     basis, ran = h.getBasis(), runs(h)
     if lex is not None:
         lex.keep(basis)
     seen: Seen = {}  # every probe of the rates and units below: all on the same LP
     resolve = h.getNumNz() <= EXTEND_UP_TO  # else no side is re-solved (`_datum_moves`)
-    probe = Probe(h, base, seen, Rows.of(h) if rows is None else rows, lex, together, resolve, norm)
+    view = Rows.of(h) if rows is None else rows
+    probe = Probe(h, base, seen, view, lex, together, resolve, norm, datum)
     interrupted = False
     try:
         listed = _listed(probe, loosen_up, out)
@@ -138,9 +145,11 @@ def _datum_moves(
     together: dict[int, Together],
     out: dict[str, np.ndarray],
     view: Rows | None,
+    datum: Datum,
 ) -> dict[int, Together]:
     """The rows whose numbers move the datum (`together`): their row-alone rates in `out` (the
-    dual stays the shadow price) replaced by the datum's where the optimal basis proves them
+    dual stays the shadow price) replaced by the datum's, per unit of it (`Datum.step`), where
+    the optimal basis proves them
     (the duals times the rows' moves, for as far as the basis stays feasible along the move:
     `direction_range`, no re-solve), else not computed (re-solved where a report lists the
     row). Above `EXTEND_UP_TO` nonzeros neither: not computed (the basis solves alone took
@@ -156,7 +165,8 @@ def _datum_moves(
     view = Rows.of(h) if view is None else view
     held = Basic.of(h)  # read once for all (once a side: 10 s for the 1e6 set's 391 caps)
     for i, (others, coef) in together.items():
-        rate = float(base.dual[i] + coef @ base.dual[others])
+        per = datum.step(i)  # the row's units per unit of the datum
+        rate = float(base.dual[i] + coef @ base.dual[others]) * per
         rows, step = np.append(others, i), np.append(coef, 1.0)
         for sigma, (gain, holds) in SIDES.items():
             reach = (
@@ -165,7 +175,7 @@ def _datum_moves(
                 else direction_range(h, rows, step, sigma, view, view.upper[rows], held)
             )
             found = reach > 0
-            out[gain][i], out[holds][i] = (rate, reach) if found else (np.nan, np.nan)
+            out[gain][i], out[holds][i] = (rate, reach / per) if found else (np.nan, np.nan)
             out[END_OF[sigma]][i] = AT_LEAST if found and reach < np.inf else ""
     return together
 
@@ -223,11 +233,12 @@ def _fill(probe: Probe, i: int, sigma: int, out: dict[str, np.ndarray]) -> None:
     found = side_rate(
         probe.h, i, sigma, probe.base, probe.seen, cut_first, probe.rows, probe.together.get(i)
     )
-    out[rate][i], out[holds][i] = found.rate, found.holds
-    out[END_OF[sigma]][i] = end_word(
-        probe, i, sigma, found.holds, found.then_no_plan, found.at_least
-    )
+    step = probe.datum.step(i)  # the row's units per unit of its cell
+    amount = found.holds / step
+    out[rate][i], out[holds][i] = found.rate * step, amount
+    out[END_OF[sigma]][i] = end_word(probe, i, sigma, amount, found.then_no_plan, found.at_least)
     out["re_solved"][i] = True
+    at_minimum(probe, i, sigma, out)
 
 
 def _fill_unit(probe: Probe, i: int, sigma: int, out: dict[str, np.ndarray]) -> None:
@@ -248,6 +259,8 @@ def _fill_unit(probe: Probe, i: int, sigma: int, out: dict[str, np.ndarray]) -> 
         probe.rows,
         probe.together.get(i),
         probe.norm,
+        probe.datum.step(i),
+        probe.datum.weights.get(i),
     )
     out[unit][i] = sigma * change + 0.0
 
@@ -271,7 +284,7 @@ def _listed(probe: Probe, loosen_up: np.ndarray, out: dict[str, np.ndarray]) -> 
     """
     bound = np.where(loosen_up, probe.base.dual, -probe.base.dual)
     for i, (others, coef) in probe.together.items():  # the value's slope along the datum's move
-        slope = float(probe.base.dual[i] + coef @ probe.base.dual[others])
+        slope = float(probe.base.dual[i] + coef @ probe.base.dual[others]) * probe.datum.step(i)
         bound[i] = slope if loosen_up[i] else -slope
         if not probe.resolve:  # none of them re-solved: not listed
             bound[i] = -np.inf

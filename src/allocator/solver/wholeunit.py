@@ -92,19 +92,45 @@ def _objective(h: highspy.Highs) -> float | None:
     return h.getObjectiveValue()
 
 
-def _both_passes(side: Side, lex: Lexicographic) -> tuple[float, float] | None:
-    """`allocator solve` with the row moved one unit: the least weighted shortfall found with
-    the hold released, then held (loosened once by `HOLD_SLACK` if the objective pass finds it
-    infeasible, as the solve does) while the objective is solved. Returns (objective, least),
-    None if no plan is feasible; the row, the hold and the costs are put back."""
+Weight = tuple[int, float]
+"""A target row whose weight is 1/value (its weight cell empty): its shortfall column and value.
+`allocator solve` on the value moved by t weighs that column 1/(value + t) (`_reweighed`)."""
+
+
+def _reweighed(
+    h: highspy.Highs, lex: Lexicographic, weight: Weight | None, moved: float
+) -> np.ndarray:
+    """The first pass's costs with the row's target value moved by `moved` (`Weight`), and its
+    shortfall column's coefficient in the hold row set to match (as `model.targets` weighs a
+    value: 1/value, 0 for a value of 0 or less); `lex.shortfall` without a `weight`."""
+    if weight is None:
+        return lex.shortfall
+    col, value = weight
+    new = value + moved
+    w = 1.0 / new if new > 0 else 0.0
+    h.changeCoeff(lex.row, col, w)
+    costs = lex.shortfall.copy()
+    costs[col] = -w
+    return costs
+
+
+def _both_passes(
+    side: Side, lex: Lexicographic, step: float = 1.0, weight: Weight | None = None
+) -> tuple[float, float] | None:
+    """`allocator solve` with the row moved one unit (`step` of the row's own units: its cell's
+    unit, `sideends.Datum`; a target's weight moved with its value, `weight`): the least
+    weighted shortfall found with the hold released, then held (loosened once by `HOLD_SLACK`
+    if the objective pass finds it infeasible, as the solve does) while the objective is
+    solved. Returns (objective, least), None if no plan is feasible; the row, the hold, the
+    weight and the costs are put back."""
     h = side.h
     shortfall_costs = False  # whether `h` may hold the first pass's costs
     try:
         h.changeRowBounds(lex.row, -_INF, lex.unheld)
         shortfall_costs = True
-        _costs(h, lex.shortfall)
+        _costs(h, _reweighed(h, lex, weight, side.sigma * step))
         lex.warm(h, "shortfall")
-        side.move(1.0)
+        side.move(step)
         found = _objective(h)
         if found is None:
             return None
@@ -114,11 +140,14 @@ def _both_passes(side: Side, lex: Lexicographic) -> tuple[float, float] | None:
         lex.warm(h, "objective")
         for hold in (least, least + HOLD_SLACK * max(1.0, least)):
             h.changeRowBounds(lex.row, -_INF, hold)
-            value = _held_objective(side) if hold == lex.held else _objective(h)
+            same = hold == lex.held and weight is None  # the rates' LP: its probe at one unit
+            value = _held_objective(side, step) if same else _objective(h)
             if value is not None:
                 return value, least
         return None
     finally:
+        if weight is not None:
+            h.changeCoeff(lex.row, weight[0], -float(lex.shortfall[weight[0]]))
         h.changeRowBounds(lex.row, -_INF, lex.held)
         side.rows.set_bounds(lex.row, -_INF, lex.held)
         # the objective's costs, unless in place: set again, the same numbers would change
@@ -129,10 +158,10 @@ def _both_passes(side: Side, lex: Lexicographic) -> tuple[float, float] | None:
         side.restore()
 
 
-def _held_objective(side: Side) -> float | None:
+def _held_objective(side: Side, step: float = 1.0) -> float | None:
     """The objective pass with the least found the one held today: the LP of the rates' probe
-    at one unit (`Side.at`), solved once for both."""
-    p = side.at(1.0)
+    at one unit (`Side.at`, `step` of the row's units), solved once for both."""
+    p = side.at(step)
     return None if p is None else p.w
 
 
@@ -192,18 +221,25 @@ def index_costs(measures: list[tuple[float, float, np.ndarray]]) -> np.ndarray:
     return total
 
 
-def _renormalised(side: Side, lex: Lexicographic | None, norm: Normalised) -> tuple[float, float]:
-    """`allocator solve --objective weighted` with the row moved one unit: the least shortfall
-    found and held (soft targets, as `_both_passes`), each measure's best found again, then the
-    index over those bests solved. Returns (the index's change, the least's change), (-inf, nan)
-    if no plan is feasible; the rows, the hold and the costs are put back."""
+def _renormalised(
+    side: Side,
+    lex: Lexicographic | None,
+    norm: Normalised,
+    step: float = 1.0,
+    weight: Weight | None = None,
+) -> tuple[float, float]:
+    """`allocator solve --objective weighted` with the row moved one unit (`step`, `weight`: as
+    `_both_passes`): the least shortfall found and held (soft targets, as `_both_passes`), each
+    measure's best found again, then the index over those bests solved. Returns (the index's
+    change, the least's change), (-inf, nan) if no plan is feasible; the rows, the hold, the
+    weight and the costs are put back."""
     h = side.h
     try:
-        side.move(1.0)
+        side.move(step)
         least = np.nan
         if lex is not None:
             h.changeRowBounds(lex.row, -_INF, lex.unheld)
-            _costs(h, lex.shortfall)
+            _costs(h, _reweighed(h, lex, weight, side.sigma * step))
             lex.warm(h, "shortfall")
             found = _objective(h)
             if found is None:
@@ -212,11 +248,11 @@ def _renormalised(side: Side, lex: Lexicographic | None, norm: Normalised) -> tu
             h.changeRowBounds(lex.row, -_INF, least)
         held = _Held(h, lex, least, norm)
         bests = []
-        for k, (weight, cost) in enumerate(norm.measures):
+        for k, (share, cost) in enumerate(norm.measures):
             best = held.solve(cost, k)
             if best is None:
                 return -np.inf, np.nan
-            bests.append((weight, best, cost))
+            bests.append((share, best, cost))
         value = held.solve(index_costs(bests), -1)  # as `passes.objective_costs` normalises
         if value is None:
             return -np.inf, np.nan
@@ -225,6 +261,8 @@ def _renormalised(side: Side, lex: Lexicographic | None, norm: Normalised) -> tu
         return value - side.w0, (0.0 if small else change)
     finally:
         if lex is not None:
+            if weight is not None:
+                h.changeCoeff(lex.row, weight[0], -float(lex.shortfall[weight[0]]))
             h.changeRowBounds(lex.row, -_INF, lex.held)
             side.rows.set_bounds(lex.row, -_INF, lex.held)
         _costs(h, norm.cost)
@@ -261,10 +299,14 @@ def unit_move(
     lex: Lexicographic | None,
     rate: tuple[float, float] | None = None,
     norm: Normalised | None = None,
+    step: float = 1.0,
+    weight: Weight | None = None,
 ) -> tuple[float, float]:
     """The change of the objective and of the least weighted shortfall when the row moves by
     one unit this side, as `allocator solve` on the moved data reports them: (-inf, nan) where
-    no plan is feasible; the shortfall's change is nan without soft targets.
+    no plan is feasible; the shortfall's change is nan without soft targets. One unit is the
+    unit of the row's cell, `step` of the row's own (`sideends.Datum`); a target whose weight is
+    1/value (`weight`) is weighed 1/(value moved), both passes re-solved where a shortfall is.
 
     `rate`, if known: this side's rate at the margin (objective change per unit moved this way)
     and how far it holds. Where it holds for a whole unit and the move keeps the least
@@ -273,18 +315,19 @@ def unit_move(
     if side.blocked():  # no plan has the row moved at all, whichever pass
         return -np.inf, np.nan
     if norm is not None:
-        return _renormalised(side, lex, norm)
-    same = _held(side, lex) or side.tightens
+        return _renormalised(side, lex, norm, step, weight)
+    weighed = weight is not None and lex is not None and lex.held > 0  # the least may move
+    same = not weighed and (_held(side, lex) or side.tightens)
     if same and rate is not None and np.isfinite(rate[0]) and rate[1] >= 1:
         return rate[0], (np.nan if lex is None else 0.0)
     if same:
-        p = side.at(1.0)
+        p = side.at(step)
         if p is not None:
             return p.w - side.w0, (np.nan if lex is None else 0.0)
         if _held(side, lex):
             return -np.inf, np.nan
     assert lex is not None
-    found = _both_passes(side, lex)
+    found = _both_passes(side, lex, step, weight)
     if found is None:
         return -np.inf, np.nan
     change = found[1] - lex.held
@@ -302,15 +345,18 @@ def unit_side(
     rows: Rows | None = None,
     together: Together | None = None,
     norm: Normalised | None = None,
+    step: float = 1.0,
+    weight: Weight | None = None,
 ) -> tuple[float, float]:
     """`unit_move` of `row` one unit up (`sigma` +1) or down (-1) from the optimum `base` of `h`
     (`rate`: that side's rate, as `unit_move` takes it; `seen`: the probes of the rates, so the
     one at one unit is not solved again; `rows`: the rows `h` holds, read from it if None;
     `together`: rows the same datum moves with it, `Bundle`; `norm`: a weighted index,
-    `Normalised`); the rows' bounds are put back, the basis is not (see `one_unit`)."""
+    `Normalised`; `step`, `weight`: as `unit_move`); the rows' bounds are put back, the basis
+    is not (see `one_unit`)."""
     side = side_of(h, row, sigma, base.objective, base.dual, seen, rows, together)
     try:
-        change, shortfall = unit_move(side, lex, rate, norm)
+        change, shortfall = unit_move(side, lex, rate, norm, step, weight)
     finally:
         side.restore()
     return (0.0 if abs(change) < 1e-9 else change), shortfall
