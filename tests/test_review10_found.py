@@ -11,11 +11,6 @@ from allocator.serve.app import create_app
 TOKEN = "rv-token-not-secret"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="serve.guard: a cookie-carried POST with no Origin and no Sec-Fetch-Site "
-    "(an older browser's text/plain form from another port of 127.0.0.1) changes the plan",
-)
 def test_a_form_post_from_another_local_port_in_an_older_browser_is_refused(held, project):
     """A page on http://127.0.0.1:9999 (any other local program) posts a form to serve on
     port 8765. The browser sends the port's cookie (cookies ignore ports, and SameSite counts
