@@ -33,11 +33,6 @@ def test_a_form_post_from_another_local_port_in_an_older_browser_is_refused(held
         browser.post("/api/reset", headers={"X-Allocator-Token": TOKEN})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="twostageprices: under soft targets a side's rate says no plan (-inf) while the "
-    "same row's one whole US$ million more has a plan and a price",
-)
 def test_soft_targets_a_side_with_a_whole_unit_price_is_not_called_no_plan():
     """The moves a plan allows are an interval around 0: if one whole US$ million more has a
     plan, so has the least move. Under soft targets the rate is probed with the expected
