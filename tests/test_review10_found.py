@@ -11,11 +11,6 @@ from allocator.serve.app import create_app
 TOKEN = "rv-token-not-secret"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="serve.guard: a cookie-carried POST with no Origin and no Sec-Fetch-Site "
-    "(an older browser's text/plain form from another port of 127.0.0.1) changes the plan",
-)
 def test_a_form_post_from_another_local_port_in_an_older_browser_is_refused(held, project):
     """A page on http://127.0.0.1:9999 (any other local program) posts a form to serve on
     port 8765. The browser sends the port's cookie (cookies ignore ports, and SameSite counts
@@ -38,11 +33,6 @@ def test_a_form_post_from_another_local_port_in_an_older_browser_is_refused(held
         browser.post("/api/reset", headers={"X-Allocator-Token": TOKEN})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="twostageprices: under soft targets a side's rate says no plan (-inf) while the "
-    "same row's one whole US$ million more has a plan and a price",
-)
 def test_soft_targets_a_side_with_a_whole_unit_price_is_not_called_no_plan():
     """The moves a plan allows are an interval around 0: if one whole US$ million more has a
     plan, so has the least move. Under soft targets the rate is probed with the expected

@@ -168,7 +168,13 @@ def price_words(prices: Any, k: int, committed: float) -> str:
         rise = getattr(prices, f"shortfall_{name}")
         if rise is not None and rise[k] > 0:
             words.append(f"{side}: the least expected weighted shortfall rises by {rise[k]:.6g}")
-        if np.isinf(getattr(prices, f"{name}_rate")[k]):  # soft targets: the rate holds it
+        lex = getattr(prices, f"shortfall_{name}_rate", None)
+        if lex is not None and np.isfinite(lex[k]):  # soft targets: no plan keeps today's
+            words.append(
+                f"{side}, the rate: with the least expected weighted shortfall found again, "
+                f"rising by {lex[k]:.6g} per musd (today's cannot be kept)"
+            )
+        elif np.isinf(getattr(prices, f"{name}_rate")[k]):  # the rate holds today's
             words.append(f"{side}, the rate: no plan at today's least expected shortfall")
     return "; ".join(words)
 

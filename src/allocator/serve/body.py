@@ -11,6 +11,8 @@ from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
 
+from allocator.serve.guard import json_refused
+
 MAX_BODY = 64 * 1024
 """Bytes a request body may have: a thousand cell sets fit many times over."""
 
@@ -30,7 +32,11 @@ class ApiError(Exception):
 
 
 async def read_body(request: Request) -> dict[str, Any]:
-    """The JSON object of a request body, read up to MAX_BODY bytes."""
+    """The JSON object of a request body, read up to MAX_BODY bytes; a body of a request
+    carrying the cookie alone must be application/json (`json_refused`: 415 otherwise)."""
+    refused = json_refused(request.headers)
+    if refused is not None:
+        raise ApiError(415, refused)
     too_big = ApiError(413, f"the request body is over {MAX_BODY:,} bytes. Fix: send fewer sets")
     declared = request.headers.get("content-length", "0")
     if not DIGITS.fullmatch(declared) or int(declared) > MAX_BODY:

@@ -86,18 +86,55 @@ def cookie_name(port: int | None) -> str:
     return COOKIE if port is None else f"{COOKIE}-{port}"
 
 
+TOKEN_HEADER = "x-allocator-token"
+"""The header a script sends the token in (a browser's page sends the cookie)."""
+
+
 def token_given(request: HTTPConnection, token: str) -> bool:
     """Whether the request carries `token`, compared in constant time: the `X-Allocator-Token`
     header (a script), else the cookie of this port (the page), which counts only from the page
-    itself or no page at all (`Sec-Fetch-Site`: a browser sends this host's cookies with a
-    request from another port of it, which SameSite holds the same site). Never `?token=`: a
-    URL leaks through logs and history."""
-    given = request.headers.get("x-allocator-token")
+    itself (`from_page`: a browser sends this host's cookies with a request from another port
+    of it, which SameSite holds the same site). Never `?token=`: a URL leaks through logs and
+    history."""
+    given = request.headers.get(TOKEN_HEADER)
     if given is None:
-        if request.headers.get("sec-fetch-site", "none") not in ("same-origin", "none"):
+        if not from_page(request.headers, request.scope["method"]):
             return False
         given = request.cookies.get(cookie_name(request.url.port), "")
     return hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8"))
+
+
+def from_page(headers: Headers, method: str) -> bool:
+    """Whether a request carrying the cookie alone shows it comes from the page itself. One
+    that reads (GET) may also come from no page at all (`Sec-Fetch-Site` none: a typed address)
+    or from a browser that sends no `Sec-Fetch-Site`. One that changes something (POST) must
+    show it: `Sec-Fetch-Site` same-origin, or `Origin` this host's own. A browser older than
+    `Sec-Fetch-Site` (Firefox < 90, Safari < 16.4) posting a form from another port of this
+    host sends the cookie and, before Firefox 70, no `Origin` either: that is refused here."""
+    site = headers.get("sec-fetch-site")
+    if method in SAFE_METHODS:
+        return site in (None, "same-origin", "none")
+    return site == "same-origin" or (
+        site is None and headers.get("origin") == f"http://{headers.get('host', '')}"
+    )
+
+
+def json_refused(headers: Headers) -> str | None:
+    """Why the body of a change carrying the cookie alone is refused (None: its `Content-Type`
+    is application/json, which the page sends and which no form can: a form's text/plain,
+    urlencoded or multipart body is never read as the API's JSON). A script sending the
+    `X-Allocator-Token` header may send any type."""
+    if TOKEN_HEADER in headers:
+        return None
+    given = headers.get("content-type", "")
+    if given.split(";", 1)[0].strip().lower() == "application/json":
+        return None
+    shown = given[:60].encode("ascii", "backslashreplace").decode() or "(none)"
+    return (
+        f"the request body is of Content-Type {shown}, and a change from the page is "
+        "application/json only (a form on another page cannot send that). Fix: use the page "
+        "serve printed, or send Content-Type: application/json"
+    )
 
 
 class LocalOnly:

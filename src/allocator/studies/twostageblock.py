@@ -7,16 +7,23 @@ this: no plan at the least move, so none at any larger one (the moves a plan all
 interval around 0), the side's rate -inf and one whole US$ million infeasible; and a scenario
 whose own rows are so broken has no plan alone either. Telling it by arithmetic spares those
 re-solves of the deterministic equivalent and of each scenario alone (issue 30).
+
+Under soft targets a side that no plan allows with today's least expected shortfall held may
+still have a plan with a larger one, as `allocator solve` finds it on the moved data: its rate
+is then that of both passes (`lexicographic_side`), and no plan only where none exists at all.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
 
-from allocator.solver.marginal import SMALLEST
+from allocator.solver.compile import INF, CompiledLP, set_costs
+from allocator.solver.marginal import SMALLEST, Base, SideRate, restored, side_rate
+from allocator.solver.status import Status, status_of
 from allocator.studies.twostageplan import Extensive
 
 MARGIN = 1e-6
@@ -184,3 +191,43 @@ def _shared_break(
             out[k] = bool(_breaks(*given).any())
             room[k] = _rooms(*given)
     return out, room
+
+
+def lexicographic_side(
+    lp: CompiledLP, row: int, sign: int, hold: int, held_at: float, objective: str, basis: Any
+) -> tuple[SideRate, float | None]:
+    """Soft targets, side `sign` of the equivalent's row `row` (a commitment's), which no plan
+    allows with today's least expected shortfall held (row `hold` at `held_at`): the rate of
+    the problem `allocator solve` solves on the moved data, the least shortfall first, then the
+    objective with it held. The shortfall pass's own rate (the hold released) gives the least
+    shortfall's rise per US$ million, returned with the rate; the objective's rate is that of
+    the commitment moved with the hold raised by that rise (`probes.Bundle`), holding as far as
+    both do. No plan (-inf, None) only where the shortfall pass has none: no plan at all.
+    `lp`'s instance is left with the hold, the `objective`'s costs and the plan's `basis` back."""
+    h = lp.highs
+    none = SideRate(-np.inf if sign > 0 else np.inf, np.inf, False, False)
+    start = lp.hold_initial if lp.hold_initial is not None else INF
+    try:
+        h.changeRowBounds(hold, -INF, start)
+        set_costs(lp, lp.costs["shortfall"])
+        h.run()
+        if status_of(h) is not Status.OPTIMAL:
+            return none, None
+        first = side_rate(h, row, sign, Base.of(h), {})
+        if np.isinf(first.rate):
+            return none, None  # no plan even with the least shortfall found again
+        rise = max(0.0, -sign * first.rate)  # the least shortfall's rise per unit moved
+        h.changeRowBounds(hold, -INF, held_at)
+        set_costs(lp, lp.costs[objective])
+        restored(h, basis)
+        together = (np.array([hold]), np.array([sign * rise]))
+        then = side_rate(h, row, sign, Base.of(h), {}, together=together)
+        if np.isinf(then.rate):
+            return none, None
+        if first.holds < then.holds:
+            return SideRate(then.rate, first.holds, False, first.at_least), rise
+        return then, rise
+    finally:
+        h.changeRowBounds(hold, -INF, held_at)
+        set_costs(lp, lp.costs[objective])
+        restored(h, basis)

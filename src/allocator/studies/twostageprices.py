@@ -38,7 +38,8 @@ from allocator.solver.probes import Point
 from allocator.solver.results import snap
 from allocator.solver.rows import Rows
 from allocator.solver.status import Status, status_of
-from allocator.studies.twostageblock import Blocked, blocked_moves
+from allocator.solver.wholeunit import HOLD_SLACK
+from allocator.studies.twostageblock import Blocked, blocked_moves, lexicographic_side
 from allocator.studies.twostageplan import Extensive
 
 Alone = Callable[[list[tuple[int, float, np.ndarray]]], list[list[float | None]]]
@@ -65,6 +66,10 @@ class CommitmentPrices:
     scenario_high: np.ndarray | None
     shortfall_more: np.ndarray | None = None
     shortfall_less: np.ndarray | None = None
+    shortfall_more_rate: np.ndarray | None = None
+    shortfall_less_rate: np.ndarray | None = None
+    """Soft targets: where a side's rate is taken with the least shortfall found again (no
+    plan keeps today's), the least shortfall's rise per US$ million on it (NaN elsewhere)."""
 
 
 @dataclass
@@ -126,6 +131,8 @@ def price_commitments(
         None if coupled else out["scenario_high"],
         out["shortfall_more"] if soft else None,
         out["shortfall_less"] if soft else None,
+        out["shortfall_more_rate"] if soft else None,
+        out["shortfall_less_rate"] if soft else None,
     )
 
 
@@ -140,6 +147,8 @@ _NAMES = (
     "scenario_high",
     "shortfall_more",
     "shortfall_less",
+    "shortfall_more_rate",
+    "shortfall_less_rate",
 )
 
 
@@ -178,7 +187,10 @@ def _price_one(
     plan and the scenarios are not coupled (each is then solved alone: `_alone`)."""
     seen: probes.Seen = {}
     units: dict[int, _Found] = {}  # the rates' one-unit probes, where they are the whole units
-    up, down = _rates(held, k, blocked, seen, units)
+    lex: dict[int, float] = {}  # soft targets: the least shortfall's rise per unit, by side
+    up, down = _rates(held, k, blocked, seen, units, lex)
+    for sign, name in ((+1, "more"), (-1, "less")):
+        out[f"shortfall_{name}_rate"][k] = lex.get(sign, np.nan)
     out["more_rate"][k], out["more_holds"][k] = up.rate, up.holds
     out["less_rate"][k], out["less_holds"][k] = -down.rate, down.holds
     pending = []
@@ -208,13 +220,20 @@ rise, each scenario's change."""
 
 
 def _rates(
-    held: _Held, k: int, blocked: Blocked, seen: probes.Seen, units: dict[int, _Found]
+    held: _Held,
+    k: int,
+    blocked: Blocked,
+    seen: probes.Seen,
+    units: dict[int, _Found],
+    lex: dict[int, float],
 ) -> tuple[SideRate, SideRate]:
     """Commitment k's rate up (one more) and down (one less, as `side_rate` gives it: the
     objective's change per unit moved down, +inf where no plan), each re-solved unless no plan
     allows the least move (`blocked`); the instance is put back at the plan's optimum if an LP
     ran (`seen`: the probes solved). Without soft targets a probe one unit along a side is the
-    LP `_whole` would solve: what it gives goes into `units` by side."""
+    LP `_whole` would solve: what it gives goes into `units` by side. Under soft targets a side
+    that no plan allows with today's least shortfall held is `_lexicographic` (its shortfall's
+    rise per unit into `lex` by side)."""
     h, row = held.h, held.first + k
     none = {+1: SideRate(-np.inf, np.inf, False, False), -1: SideRate(np.inf, np.inf, False, False)}
     if blocked.side(k, +1) and blocked.side(k, -1):
@@ -236,10 +255,28 @@ def _rates(
             )
             for sign in (+1, -1)
         )
+        if held.hold is not None:  # soft targets: past the held shortfall, both passes
+            up, down = (
+                _lexicographic(held, k, sign, lex)
+                if np.isinf(side.rate) and not blocked.side(k, sign)
+                else side
+                for sign, side in ((+1, up), (-1, down))
+            )
     finally:
         if probes.runs(h) != ran:
             restored(h, basis)
     return up, down
+
+
+def _lexicographic(held: _Held, k: int, sign: int, lex: dict[int, float]) -> SideRate:
+    """Side `sign` of commitment k with the least shortfall found again (`lexicographic_side`),
+    its shortfall's rise per unit into `lex`."""
+    assert held.hold is not None
+    at = (held.hold, held.held_at, held.objective, held.basis)
+    side, rise = lexicographic_side(held.lp, held.first + k, sign, *at)
+    if rise is not None:
+        lex[sign] = rise
+    return side
 
 
 def _unit(held: _Held, sign: int, units: dict[int, _Found]) -> Callable[[Point], None]:
@@ -302,6 +339,10 @@ def _whole(held: _Held, k: int, value: float) -> _Found | None:
             return None
         set_costs(held.lp, held.lp.costs[held.objective])
         h.run()
+        if status_of(h) is not Status.OPTIMAL and held.hold is not None:
+            least = held.held_at + rise  # loosened once, as `allocator solve` does
+            h.changeRowBounds(held.hold, -INF, least + HOLD_SLACK * max(1.0, least))
+            h.run()
         if status_of(h) is not Status.OPTIMAL:
             return None
         per = held.per_scenario() - held.per
@@ -316,8 +357,11 @@ def _whole(held: _Held, k: int, value: float) -> _Found | None:
 
 
 def _least_again(held: _Held) -> float | None:
-    """Soft targets: the least expected shortfall with the move, held (as the plan's pass
-    holds it); its rise over the plan's, or None if no plan exists."""
+    """Soft targets: the least expected shortfall with the move, held at what was found, as the
+    plan's pass holds it (`_whole` loosens it by `HOLD_SLACK` once where the objective pass then
+    finds no plan, as `allocator solve` does; before, it was always loosened, and a US$ million
+    less of a commitment whose rate is 0 changed the objective by what that slack is worth);
+    its rise over the plan's, or None if no plan exists."""
     h, lp = held.h, held.lp
     assert held.hold is not None
     start = lp.hold_initial if lp.hold_initial is not None else INF
@@ -327,7 +371,7 @@ def _least_again(held: _Held) -> float | None:
     if status_of(h) is not Status.OPTIMAL:
         return None
     least = max(0.0, -float(h.getObjectiveValue()))
-    h.changeRowBounds(held.hold, -INF, least + 1e-7 * max(1.0, least))
+    h.changeRowBounds(held.hold, -INF, least)
     return float(least - held.held_at)
 
 
