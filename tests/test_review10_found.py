@@ -3,7 +3,6 @@ security reviewer. Each real finding is a strict xfail stating the right behavio
 
 from __future__ import annotations
 
-import pytest
 from starlette.testclient import TestClient
 
 from allocator.serve.app import create_app
