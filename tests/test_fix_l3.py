@@ -1,17 +1,21 @@
 """Task l3: loose ends. Overrides that leave nothing to allocate, each named by its own giver's
-place (`pipeline.refuse_empty`)."""
+place (`pipeline.refuse_empty`); what `allocator alternatives` holds, in words."""
 
 from __future__ import annotations
 
+import json
 import shutil
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import allocator
 from allocator.errors import UsageError
-from conftest import DATA
+from conftest import DATA, run_cli
 
 GREEDY = DATA / "greedy"
+BASE_LEVELS = DATA / "base_levels"
 
 
 def _model(tmp_path, overrides: str) -> str:
@@ -38,3 +42,65 @@ def test_nothing_left_names_a_callers_exclude_by_the_callers_place(tmp_path):
     assert "the caller's overrides[1] exclude_program c" in line, line
     assert "overrides[3]" not in line, line
     assert "overrides[2]" not in line, line
+
+
+# --- alternatives: what the objective row holds, in words -------------------------------------
+
+
+def _no_jobs_no_exports(tmp_path: Path) -> Path:
+    """tests/data/base_levels with programs that make no jobs and nothing existing before the
+    plan (as tests/test_fix_l2.py builds it): every plan has 0 jobs and 0 exports."""
+    folder = tmp_path / "nothing"
+    folder.mkdir()
+    for name in ("eligibility", "milestones", "phases", "pools"):
+        shutil.copy(BASE_LEVELS / f"{name}.csv", folder)
+    programs = (BASE_LEVELS / "programs.csv").read_text(encoding="utf-8")
+    made = programs.replace(",10,hand", ",0,hand").replace(",4,hand", ",0,hand")
+    assert made.count(",0,hand") == 2
+    (folder / "programs.csv").write_text(made, encoding="utf-8")
+    return folder
+
+
+def test_alternatives_with_nothing_to_weigh_say_every_plan_is_held(tmp_path):
+    # before: "Plans within 2.00% of the optimum: weighted >= -1e-12 index", the row's solver
+    # margin; the index's costs are all 0, so every plan meets the row and each program's range
+    # is all it can get (a and b: 0 to 100 US$ million, the pool's 100)
+    out = tmp_path / "alt"
+    done = run_cli(
+        "alternatives",
+        "--inputs",
+        _no_jobs_no_exports(tmp_path),
+        "--objective",
+        "weighted",
+        "--out",
+        out,
+    )
+    assert done.exit_code == 0, done.stderr
+    first = done.stdout.splitlines()[0]
+    assert first == (
+        "Plans within 2.00% of the optimum: every plan, the weighted index having nothing to "
+        "weigh: no plan makes any of the jobs or exports weighed, so every plan reads 0 "
+        "(optimum 0 index)."
+    ), first
+    assert "e-12" not in done.stdout
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["objective"]["holds"] in first
+    ranges = pd.read_csv(out / "ranges.csv")
+    assert list(ranges["min_musd"]) == [0, 0]
+    assert list(ranges["max_musd"]) == [100, 100]
+
+
+def test_alternatives_on_a_measure_say_its_floor_without_the_solver_margin(tmp_path):
+    # the jobs objective on the same data: jobs >= 0 jobs (0 less 2% of 0), not -1e-12
+    done = run_cli(
+        "alternatives",
+        "--inputs",
+        _no_jobs_no_exports(tmp_path),
+        "--objective",
+        "jobs",
+        "--out",
+        tmp_path / "alt",
+    )
+    assert done.exit_code == 0, done.stderr
+    first = done.stdout.splitlines()[0]
+    assert first == "Plans within 2.00% of the optimum: jobs >= 0 jobs (optimum 0 jobs).", first
