@@ -104,3 +104,45 @@ def test_alternatives_on_a_measure_say_its_floor_without_the_solver_margin(tmp_p
     assert done.exit_code == 0, done.stderr
     first = done.stdout.splitlines()[0]
     assert first == "Plans within 2.00% of the optimum: jobs >= 0 jobs (optimum 0 jobs).", first
+
+
+# --- compare: no blank where the value is known -------------------------------------------------
+
+
+def _solve(tmp_path: Path, name: str, *args: object) -> Path:
+    out = tmp_path / name
+    done = run_cli("solve", "--inputs", DATA / "exports", *args, "--out", out)
+    assert done.exit_code == 0, done.stderr
+    return out
+
+
+def test_compare_gives_a_missing_program_0_and_says_why_an_index_is_blank(tmp_path):
+    """The exports case: the jobs plan puts its 100 in y (300 jobs, 100 musd of exports); with
+    y excluded (a model file's exclude) x takes what it can. y is missing from that plan's
+    allocation_by_phase: 0 there, not blank. A weighted plan's index needs the bests of a
+    weighted run: blank for the jobs plans, with why in `unit`."""
+    from allocator.studies.compare import OTHER_OBJECTIVE, compare, load_run
+
+    data = shutil.copytree(DATA / "exports", tmp_path / "exports")
+    model = tmp_path / "no_y.yaml"
+    model.write_text(
+        f"dataset: {data.as_posix()}\nobjective: jobs\noverrides:\n  - exclude_program: y\n",
+        encoding="utf-8",
+    )
+    a = _solve(tmp_path, "A", "--objective", "jobs")
+    done = run_cli("solve", model, "--out", tmp_path / "B")
+    assert done.exit_code == 0, done.stderr
+    w = _solve(tmp_path, "W", "--objective", "weighted")
+    table = compare([load_run(a), load_run(tmp_path / "B"), load_run(w)])
+    rows = table.set_index(["section", "metric"])
+    y = rows.loc[("largest differences", "y")]
+    assert y["A"] == 100
+    assert y["B"] == 0  # missing from B's tables: B funds none of it
+    index = rows.loc[("objective", "objective (weighted)")]
+    assert index[["A", "B"]].isna().all()
+    assert index["unit"] == f"{OTHER_OBJECTIVE} (A, B); index (W)"
+    jobs = rows.loc[("objective", "objective (jobs)")]
+    assert jobs["A"] == 300
+    outcomes = pd.read_csv(w / "outcomes.csv")
+    total = outcomes[(outcomes["dimension"] == "total") & (outcomes["year"] == 2026)]
+    assert jobs["W"] == float(total["jobs"].iloc[0])  # W's jobs in the last milestone year
