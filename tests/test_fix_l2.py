@@ -36,6 +36,19 @@ def test_the_shadow_price_page_quotes_the_jobs_as_solve_prints_them(baseline_sol
     )
     page = _words((DOCS / "shadow-prices.md").read_text(encoding="utf-8"))
     assert f"reaches {said}" in page
+    # every page that quotes the baseline's optimum in jobs: the figure as solve rounds it
+    # (never the unrounded 545,333.54 it does not print), and where the page states it in words
+    # (docs/alternatives.md: "within 2% of ..."), with what existed before the plan
+    total = said.split(" direct jobs")[0]  # 545,334
+    quoting = []
+    for path in sorted(DOCS.glob("*.md")):
+        text = _words(path.read_text(encoding="utf-8"))
+        assert not re.search(r"545,333\.\d", text), path.name
+        if f"{total} direct jobs" in text:
+            quoting.append(path.name)
+            for at in re.finditer(f"{total} direct jobs", text):
+                assert text.startswith(said, at.start()), (path.name, text[at.start() :][:120])
+    assert {"alternatives.md", "serve.md", "shadow-prices.md"} <= set(quoting)
 
 
 # The weighted index's corner: no measure with a weight has a best above 0, so every plan is at

@@ -30,7 +30,7 @@ def _solve(tmp_path, name: str, *args: object):
 # docs/outputs.md, one-sided rates: `; down: then no plan` means "past it no plan is feasible";
 # under soft targets, where `allocator solve` on the data moved further finds a plan at a larger
 # least shortfall, the side says `then shortfall rises`. tests/data/base_levels meets its one
-# target (least shortfall 0): solver/units.py `_past_end` returns THEN_NO_PLAN whenever the held
+# target (least shortfall 0): solver/sideends.py `_past_end` returns THEN_NO_PLAN whenever the held
 # least shortfall is 0 ("a least shortfall of 0 that no move lowers"), yet a cut can raise it.
 
 

@@ -435,22 +435,28 @@ def test_save_after_the_dataset_changed_on_disk_is_refused(tmp_path):
 def test_the_model_file_gone_while_serving_stops_no_edit(project):
     """The model file serve started from, deleted (or renamed) while the page is open: each
     answer hashed it for run.json's options, so every edit failed (a 500 and a traceback).
-    Edits go on (the plan needs only what serve read); the details, which are `allocator
-    solve`'s run of that model file, are refused in words."""
+    Edits go on (the plan needs only what serve read); the details, `allocator solve`'s run
+    of that model file, are solved from the bytes serve read at start (as Save writes them):
+    before, they were refused with 400."""
+    import hashlib
+
     from allocator.runs.spec import layered
     from allocator.serve.held import HeldModel
 
     model = project / "models" / "going.yaml"
     model.parent.mkdir(exist_ok=True)
     model.write_text("dataset: ../inputs/peru2040\nobjective: jobs\n", encoding="utf-8")
-    asgi = create_app(HeldModel(layered(model)), TOKEN, project / "models", project / "results")
+    held = HeldModel(layered(model))
+    asgi = create_app(held, TOKEN, project / "models", project / "results")
     client = TestClient(asgi, base_url=f"http://{HERE}", raise_server_exceptions=False)
     assert client.get("/api/plan", headers=AUTH).status_code == 200
+    read = model.read_bytes()
     model.unlink()
     answer = client.post("/api/set", json={"set": [EDIT]}, headers=AUTH)
     assert answer.status_code == 200, answer.text[:300]
     details = client.get(answer.json()["details"], headers=AUTH)
-    assert details.status_code == 400, details.text[:300]
-    error = details.json()["error"]
-    assert "going.yaml" in error
-    assert "Fix:" in error
+    assert details.status_code == 200, details.text[:300]
+    assert details.json()["rev"] == answer.json()["rev"]
+    assert not model.exists()
+    run = held.details(answer.json()["rev"]).run  # the same revision: solved once, held
+    assert run.info["options"]["model_file_sha256"] == hashlib.sha256(read).hexdigest()

@@ -130,7 +130,7 @@ def test_a_cut_the_held_least_shortfall_binds_is_tried_at_the_least_move_first(r
     # passes of its whole unit; its cut at the least move only (infeasible: so is one unit
     # less), both passes of that unit; the budget: up at one unit only (its basis holds for
     # every move), down at one unit, at 8 (infeasible) and the nearest assumed move, then past
-    # that end with the hold released (`units._past_end`: no plan there either); the optimum
+    # that end with the hold released (`sideends._past_end`: no plan there either); the optimum
     # restored. Every probe re-solved: 76 runs.
     assert made == 14
 
@@ -170,7 +170,7 @@ def test_the_baseline_rates_and_units_with_fewer_runs(monkeypatch):
     cap_musd's, their ramp rows moved with the cap row, `probes.Bundle`, q14; 71 before the five
     sides that end where
     the objective's pass has no plan were re-solved past their ends with the hold released,
-    `units._past_end`; 46 before the listed rows' pieces
+    `sideends._past_end`; 46 before the listed rows' pieces
     were followed past their basis's range, `marginal.side_end`; 104 before: the long pieces of the
     electronics and ngf caps and of the aerospace tranche, each probe re-solved, and the cuts
     no plan allows tried at one unit first, the objective pass of a whole unit that keeps the

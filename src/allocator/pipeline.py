@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from allocator.data.excludes import Exclude, exclude_named, files_own
 from allocator.data.inputs import load_inputs
 from allocator.data.overrides import Override, told_by
 from allocator.data.schema import Inputs
@@ -187,18 +188,28 @@ def refuse_empty(inp: Inputs, overrides: list[Override], source: str) -> None:
     """Refuse overrides that exclude every program or every pool: no LP is left to solve.
 
     Raises:
-        UsageError: naming each override that removes one, in the model file's order.
+        UsageError: naming each override that removes one, in the order applied, each by its
+            own giver's place (`excludes.exclude_named`: the model file's `overrides[0]`, `the
+            caller's overrides[1]`), as a refusal of an exclude names it.
     """
     for kind, rows, field_name in (
         ("program", inp.programs, "exclude_program"),
         ("pool", inp.pools, "exclude_pool"),
     ):
-        hits = [(i, getattr(o, field_name)) for i, o in enumerate(overrides)]
-        hits = [(i, name) for i, name in hits if name is not None]
+        hits = [
+            (
+                exclude_named(
+                    Exclude(o.place or f"overrides[{i}]", files_own(o, source)), source, True
+                ),
+                getattr(o, field_name),
+            )
+            for i, o in enumerate(overrides)
+        ]
+        hits = [(place, name) for place, name in hits if name is not None]
         if {getattr(r, kind) for r in rows} <= {name for _, name in hits}:
-            said = ", ".join(f"overrides[{i}] {field_name} {name}" for i, name in hits[:5])
+            said = ", ".join(f"{place} {field_name} {name}" for place, name in hits[:5])
             said += f" and {len(hits) - 5} more" if len(hits) > 5 else ""
             raise UsageError(
-                f"{told_by(source)}nothing is left to allocate: its overrides remove every "
+                f"{told_by(source)}nothing is left to allocate: the overrides remove every "
                 f"{kind} of the dataset ({said}). Fix: delete one of these overrides"
             )

@@ -114,8 +114,8 @@ def show_ranges(table: Any, info: dict[str, Any]) -> None:
     obj = info["objective"]
     by = info["by"]
     out.print(
-        f"Plans within {info['slack']:.2%} of the optimum: {obj['name']} >= {obj['bound']:,.6g} "
-        f"{obj['unit']} (optimum {obj['optimum']:,.6g} {obj['unit']}).",
+        f"Plans within {info['slack']:.2%} of the optimum: {obj['holds']} "
+        f"(optimum {obj['optimum']:,.6g} {obj['unit']}).",
         markup=False,
     )
     widest = table.sort_values(["width_musd", "member"], ascending=[False, True]).head(10)

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from allocator.data.schema import Inputs
+from allocator.model.solution import NOTHING_WEIGHED
 from allocator.pipeline import objective_unit, objective_words, sheets_of, tables_of
 from allocator.report.assumed import recorded_inputs
 from allocator.report.write import write_run
@@ -20,7 +22,7 @@ from allocator.runs.arguments import check_weights_given, real, refuse_ignored, 
 from allocator.runs.common import Study, run_study
 from allocator.runs.notes import told
 from allocator.runs.spec import RunSpec
-from allocator.solver.alternatives import End, release
+from allocator.solver.alternatives import End, Held, release
 from allocator.solver.results import plan_solution
 from allocator.studies.alternatives import (
     CLASS_WORDS,
@@ -193,6 +195,7 @@ def _info(
             "optimum": held.optimum,
             "bound": held.bound,
             "unit": unit,
+            "holds": held_words(spec.objective, held, unit),
             "rule": "every plan counted keeps objective >= optimum - slack * |optimum|",
             "plan": "the optimum is allocator solve's plan (its tie rule: docs/outputs.md, Ties)",
         },
@@ -218,6 +221,17 @@ def _info(
         "model_file": None if spec.model_file is None else str(spec.model_file),
         "relied_on": spec_relied(inp, spec),  # the assumed rows its page counts
     }
+
+
+def held_words(objective: str, held: Held, unit: str) -> str:
+    """What the objective row holds, as the terminal says it: `jobs >= 534,427 jobs` (the
+    optimum less the slack; the row's own bound is lower by `HOLD_TOLERANCE`, a solver's margin
+    no planner reads); a weighted index that weighs nothing (every cost 0: `NOTHING_WEIGHED`)
+    holds every plan, and says so."""
+    if objective == "weighted" and not np.any(held.cost):
+        return f"every plan, the {objective} index having {NOTHING_WEIGHED}"
+    floor = held.optimum - held.slack * abs(held.optimum) + 0.0  # never -0
+    return f"{objective} >= {floor:,.6g} {unit}"
 
 
 def _write_plan(

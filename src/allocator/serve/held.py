@@ -165,7 +165,8 @@ class HeldModel:
     def details(self, rev: int) -> Details:
         """The whole run of revision `rev`, solved (once) from its data as `allocator solve`
         solves it, outside the held instance's lock, so an edit is answered meanwhile; marked
-        `stale` if one was.
+        `stale` if one was. A model file gone since serve started is no matter: its bytes
+        were read once at start (`Scenario.model_read`) and the run solves and hashes those.
 
         Raises:
             StaleError: `rev` is not the revision of the plan shown (older, or not yet made).
@@ -174,7 +175,6 @@ class HeldModel:
             answer = self._current(rev)
             done = self._details
             if done is None or done.rev != rev:
-                refuse_unreadable_model_file(answer.spec)
                 t0 = time.perf_counter()
                 with self.cancels.cancellable():
                     run = solved(answer.inputs, answer.spec, None, answer.timings.get("load", 0.0))
@@ -335,26 +335,6 @@ def plan_of(lp: CompiledLP, goal: Objective, weights: dict[str, float] | None = 
         timings=opt.timings,
         weights=weights if goal.name == "weighted" else {},
     )
-
-
-def refuse_unreadable_model_file(spec: RunSpec) -> None:
-    """Refuse the details (`allocator solve`'s run, whose run.json hashes the model file) when
-    the model file serve started from can no longer be read.
-
-    Raises:
-        UsageError: naming the model file and the fix.
-    """
-    if spec.model_file is None:
-        return
-    try:
-        with open(spec.model_file, "rb"):
-            pass
-    except OSError as exc:
-        raise UsageError(
-            f"the model file {spec.model_file} serve started from cannot be read "
-            f"({exc.strerror}), and the prices and report are allocator solve's run of it. "
-            "Fix: put it back, or start serve again"
-        ) from None
 
 
 def check_choices(opts: RunSpec) -> None:

@@ -8,8 +8,9 @@ from a run folder, `view_of` wraps a run solved in memory. `compare` lays the vi
 Sections, in this order:
 
 - `objective`: one row per objective name among the views (`objective (jobs)`), its value from
-  `info["objective"]["value"]`; blank for a view that optimised another objective, because the
-  units differ.
+  `info["objective"]["value"]`; for a view that optimised another objective, the last milestone
+  year's total jobs (or exports) from its outcomes table where the row is a final measure of jobs
+  (or exports), which is what it counts; else blank, and `unit` says why (`OTHER_OBJECTIVE`).
 - `outcomes`: `total jobs in <year>` (jobs) and `total exports in <year>` (US$ million per year)
   for every milestone year, from the `total` rows of `outcomes`; then `total investment`
   (US$ million), the sum of `allocation.invest_musd`; then how many plans of the comparison
@@ -30,7 +31,7 @@ Sections, in this order:
   `unit` is e.g. `jobs from one more musd of room`: the common unit when the views agree, else
   each unit (or blank's why) followed by the views it applies to.
 - `largest differences`: the ten programs whose `allocation_by_phase.total_musd` differs most
-  between views (max - min, a program missing from a view counts 0 there but shows blank), ties by
+  between views (max - min, a program missing from a view has 0 there and shows 0), ties by
   program name; programs that differ by less than 1e-9 of their funding are not listed.
 
 Numbers are copied from the tables (sums use `math.fsum`), never rounded; blank cells are NaN.
@@ -47,12 +48,13 @@ from typing import Any
 import pandas as pd
 
 from allocator.errors import UsageError
+from allocator.model.measures import FINAL
 from allocator.report.csvtext import write_csv
 from allocator.report.rates import RATES, UNITS
 from allocator.report.readback import TEXT_COLUMNS, read_run_json, read_table, refuse_two_stage
 from allocator.report.tables import phases_in_time_order, sector_by_phase
 from allocator.report.write import write_workbook
-from allocator.studies.compareprices import NAN, Row, price_rows
+from allocator.studies.compareprices import NAN, Row, price_rows, units_by_view
 
 REQUIRED_TABLES = ("allocation", "allocation_by_phase", "outcomes", "shadow_prices")
 NUMBER_COLUMNS = {
@@ -225,12 +227,48 @@ def _objective_rows(views: list[RunView], labels: list[str]) -> list[Row]:
         names.setdefault(str(v.info["objective"]["name"]), str(v.info["objective"]["unit"]))
     rows = []
     for name, unit in names.items():
-        values = [
-            float(v.info["objective"]["value"]) if v.info["objective"]["name"] == name else NAN
-            for v in views
-        ]
-        rows.append((f"objective ({name})", unit, values))
+        found = [_objective_of(v, name, unit) for v in views]
+        rows.append((f"objective ({name})", units_by_view(labels, found), [x for x, _ in found]))
     return rows
+
+
+OTHER_OBJECTIVE = (
+    "blank: its run optimised another objective, and its tables give this one only as a final "
+    "measure of jobs or exports (the last milestone year's total)"
+)
+"""Why an objective's cell is blank for a plan that optimised another one: a weighted index
+needs the bests only a weighted run finds, a cumulative or discounted measure every year's."""
+
+
+FINAL_UNITS = {("jobs", FINAL.units()[0]), ("exports", FINAL.units()[1])}
+"""An objective row of a final measure, by its name and unit (another measure's unit differs)."""
+
+
+def _final(v: RunView) -> bool:
+    measure = v.info.get("measure")
+    return not isinstance(measure, dict) or measure.get("measure", "final") == "final"
+
+
+def _last_total(v: RunView, name: str) -> float:
+    """A plan's total jobs (or exports) in its last milestone year, from its outcomes table."""
+    frame = v.tables["outcomes"]
+    frame = frame[frame["dimension"] == "total"]
+    last = frame[frame["year"].astype(int) == frame["year"].astype(int).max()]
+    return float(last["jobs" if name == "jobs" else "exports_musd"].iloc[0]) if len(last) else NAN
+
+
+def _objective_of(v: RunView, name: str, unit: str) -> tuple[float, str]:
+    """A view's value of objective `name` with its unit: its own, else (a final measure of jobs
+    or exports, as the views that optimised it measure it) the last milestone year's total from
+    its outcomes table, which is what that objective counts; else NaN with why."""
+    own = v.info["objective"]
+    if own["name"] == name:
+        return float(own["value"]), unit
+    if (name, unit) in FINAL_UNITS and _final(v):  # the row a final measure, as the view's
+        value = _last_total(v, name)
+        if value == value:
+            return value, unit
+    return NAN, OTHER_OBJECTIVE
 
 
 def _outcome_rows(views: list[RunView], labels: list[str]) -> list[Row]:
@@ -321,8 +359,7 @@ def _difference_rows(views: list[RunView], labels: list[str]) -> list[Row]:
             ranked.append((-spread, program))
     rows = []
     for _, program in sorted(ranked)[:TOP_DIFFERENCES]:
-        values = [t.get(program, NAN) for t in totals]
-        rows.append((program, "US$ million", values))
+        rows.append((program, "US$ million", [t.get(program, 0.0) for t in totals]))
     return rows
 
 

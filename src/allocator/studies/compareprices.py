@@ -47,7 +47,7 @@ def price_rows(views: list[RunView], labels: list[str]) -> list[Row]:
     rows = []
     for name in names:
         found = [lk.get(name, (NAN, NO_SUCH_LIMIT)) for lk in lookups]
-        rows.append((name, _price_unit(labels, found), [f[0] for f in found]))
+        rows.append((name, units_by_view(labels, found), [f[0] for f in found]))
     return rows
 
 
@@ -84,9 +84,10 @@ def unreached(prices: pd.DataFrame) -> pd.Series:
     return room(prices).isna() & (slack > BINDING_TOLERANCE * scale) & ~ramps
 
 
-def _price_unit(labels: list[str], found: list[tuple[float, str]]) -> str:
+def units_by_view(labels: list[str], found: list[tuple[float, str]]) -> str:
     """The common unit, else each unit with its views: `jobs per musd (A); musd per musd (B)`;
-    a blank's why (`NOT_RE_SOLVED`, `NO_SUCH_LIMIT`) is listed as a unit is."""
+    a blank's why (`NOT_RE_SOLVED`, `NO_SUCH_LIMIT`, compare's `OTHER_OBJECTIVE`) is listed as a
+    unit is."""
     by_unit: dict[str, list[str]] = {}
     for label, (_, unit) in zip(labels, found, strict=True):
         by_unit.setdefault(unit, []).append(label)
