@@ -38,7 +38,7 @@ def link_words(link: Link) -> str:
     if link.dependents == (ALL,) or len(link.dependents) > 1:
         together = f"in total over {dependent} (one sum a year, not {ratio} each)"
         return f"each extra musd of {enabler} lets {ratio} {more}{noun} {verb}, {together}{lag}"
-    what = f"{more} of {dependent}" if link.quantity == "capital" else f"{more} exports of {dependent}"
+    what = f"{more}{noun} of {dependent}"
     return f"each extra musd of {enabler} lets {ratio} {what} {verb}{lag}"
 
 
