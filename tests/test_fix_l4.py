@@ -72,3 +72,54 @@ def test_the_baseline_tie_class_can_rise_from_unspent_money(monkeypatch):
         text
     )
     assert "23,113.2 in all:" not in text
+
+
+def test_a_summary_sheet_of_a_large_table_says_its_units(tmp_path):
+    """A table over `SHEET_ROW_LIMIT` rows becomes a summary sheet: its sums and largest
+    sizes say the unit of the column they add up (US$ million for invest_musd), and a column
+    whose unit varies by row (a shadow price: see unit column) gets each group's units in a
+    column of its own, which the header names. The walker of test_fix_wb finds nothing."""
+    import openpyxl
+    import pandas as pd
+
+    from allocator.report.book import SHEET_ROW_LIMIT, write_results_workbook
+    from allocator.report.write import header
+    from test_fix_wb import _unitless
+
+    n = SHEET_ROW_LIMIT + 1
+    alloc = pd.DataFrame({"program": ["a", "b"] * (n // 2) + ["a"] * (n % 2), "invest_musd": 1.0})
+    prices = pd.DataFrame(
+        {
+            "constraint": [f"r{k}" for k in range(n)],
+            "family": ["budget"] * (n - 1) + ["tranche"],
+            "shadow_price": 2.0,
+            "unit": ["jobs per musd"] * (n - 1) + ["jobs per job"],
+        }
+    )
+    sheets = [
+        (name, [header(c, frame.columns) for c in frame.columns], frame)
+        for name, frame in (("allocation", alloc), ("shadow_prices", prices))
+    ]
+    path = tmp_path / "w.xlsx"
+    assert write_results_workbook(path, sheets) == ["allocation", "shadow_prices"]
+    book = openpyxl.load_workbook(path, read_only=True)
+    rows = {ws.title: list(ws.iter_rows(values_only=True))[2:] for ws in book.worksheets}
+    book.close()
+    assert rows["allocation"][0] == (
+        "program",
+        "rows (count)",
+        "invest_musd sum (US$ million)",
+        "invest_musd largest size (US$ million)",
+    )
+    assert rows["allocation"][1] == ("a", n // 2 + 1, n // 2 + 1.0, 1.0)  # by hand: 10,001 of 1
+    head = rows["shadow_prices"][0]
+    assert head[:4] == (
+        "family",
+        "rows (count)",
+        "shadow_price_unit",
+        "shadow_price sum (see shadow_price_unit column)",
+    )
+    assert rows["shadow_prices"][1][:4] == ("budget", n - 1, "jobs per musd", 2.0 * (n - 1))
+    assert rows["shadow_prices"][2][:3] == ("tranche", 1, "jobs per job")
+    for name in ("allocation", "shadow_prices"):
+        assert _unitless(rows[name]) == [], name
