@@ -123,3 +123,33 @@ def test_a_summary_sheet_of_a_large_table_says_its_units(tmp_path):
     assert rows["shadow_prices"][2][:3] == ("tranche", 1, "jobs per job")
     for name in ("allocation", "shadow_prices"):
         assert _unitless(rows[name]) == [], name
+
+
+def test_one_name_for_the_weighted_shortfall_on_every_surface(tmp_path):
+    """tests/data/targets: one target of 500 jobs that reaches 200, 0.6 of it missed. The
+    terminal, shadow_prices.csv's row unit, the workbook's Answer row and its headers all say
+    `weighted shortfall`; `targets' worth` is said nowhere."""
+    import openpyxl
+    import pandas as pd
+
+    from allocator.model.declare import WEIGHTED_SHORTFALL
+    from conftest import invoke
+
+    out = tmp_path / "r"
+    res = invoke("solve", "--inputs", DATA / "targets", "--out", out)
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.stdout.split())
+    assert f"(0.6 {WEIGHTED_SHORTFALL}: each target's shortfall as a share" in text
+    prices = pd.read_csv(out / "shadow_prices.csv").set_index("constraint")
+    assert prices.loc["shortfall_total", "holds_for_unit"] == WEIGHTED_SHORTFALL
+    book = openpyxl.load_workbook(out / "workbook.xlsx", read_only=True)
+    answer = list(book["Answer"].iter_rows(values_only=True))
+    heads = [str(h) for ws in book.worksheets for h in next(ws.iter_rows(values_only=True), ())]
+    book.close()
+    (row,) = [r for r in answer if r[1] == "shortfall_total"]
+    assert row[-1] == WEIGHTED_SHORTFALL
+    assert row[3] == pytest.approx(0.6)
+    assert f"shortfall_change_up ({WEIGHTED_SHORTFALL})" in heads
+    html = (out / "report.html").read_text(encoding="utf-8")
+    everything = [text, html, *(p.read_text(encoding="utf-8") for p in out.glob("*.csv"))]
+    assert not [t for t in everything if "targets' worth" in t or "targets&#x27; worth" in t]
