@@ -329,7 +329,9 @@ def test_soft_targets_that_pin_the_plan_say_so_and_what_they_cost(tmp_path):
     assert res.returncode == 0, res.stderr
     table = pd.read_csv(tmp_path / "f" / "frontier.csv")
     assert distinct(list(table[["x_value", "y_value"]].itertuples(index=False))) == 1
-    assert (table["rate"] == 0).all()  # never a non-zero rate beside "no trade-off"
+    # never a non-zero rate beside "no trade-off" (the last point's is empty: no plan has more)
+    assert (table["rate"].iloc[:-1] == 0).all()
+    assert table["rate_end"].iloc[-1] == "no plan has more"
     assert "One plan is best for both" in res.stdout
     assert "The soft targets decide this plan" in res.stdout
     assert "--x shortfall --y jobs" in res.stdout

@@ -67,25 +67,29 @@ def test_the_aerospace_markets_row_says_what_solve_on_the_moved_market_gives(tmp
 
 
 @pytest.mark.parametrize(
-    ("sector", "level"), [("aerospace", 25000), ("materials_chemicals", 40000)]
+    ("sector", "level", "base"), [("aerospace", 25000, 1000), ("materials_chemicals", 40000, 10000)]
 )
-def test_a_tranches_one_less_side_ends_where_its_from_level_reaches_zero(
-    baseline_run, tmp_path, sector, level
+def test_a_tranches_one_less_side_ends_where_its_from_level_reaches_the_existing_jobs(
+    baseline_run, tmp_path, sector, level, base
 ):
-    """The baseline's tranches at 25,000 (aerospace) and 40,000 (materials_chemicals) jobs, each
-    -0.5 jobs a job less: the rate held by re-solves past 59,227 jobs less, a from_level below
-    0 that `--set` refuses. The side now ends at the level itself, said so (`then at its
-    minimum`), and the re-solve at from_level 0 loses 0.5 x level jobs: the rate holds all the
-    way there."""
+    """The baseline's tranches at 25,000 (aerospace, 1,000 jobs exist: base.csv) and 40,000
+    (materials_chemicals, 10,000 exist) jobs, each -0.5 jobs a job less: the rate held by
+    re-solves past 59,227 jobs less, a from_level below 0 that `--set` refuses. The row's limit
+    is max(from_level, base) (data.levels.tranche_limit), so the side ends where from_level
+    reaches the base, said so; the re-solve there loses 0.5 x (level - base) jobs, and at 0 the
+    same (a further cut changes nothing)."""
     said = _row(baseline_run / "shadow_prices.csv", f"tranche({sector},{level},2040)")
     assert float(said["loss_per_unit_down"]) == pytest.approx(0.5)
-    assert float(said["down_holds_for"]) == level
-    assert said["one_sided"] == "re-solved; down: then at its minimum"
-    base = json.loads((baseline_run / "run.json").read_text(encoding="utf-8"))
-    cell = f"tranches.jobs/sector/{sector}/{level}.from_level=0"
-    at_zero = _objective(tmp_path, "zero", "--set", cell)
-    assert base["objective"]["value"] - at_zero == pytest.approx(0.5 * level, abs=1e-6)
-    refused = run_cli("solve", "--set", f"{cell[:-1]}-1", "--out", tmp_path / "past")
+    assert float(said["down_holds_for"]) == level - base
+    assert said["one_sided"] == "re-solved; down: then at the existing level"
+    before = json.loads((baseline_run / "run.json").read_text(encoding="utf-8"))
+    cell = f"tranches.jobs/sector/{sector}/{level}.from_level="
+    at_base = _objective(tmp_path, "base", "--set", f"{cell}{base}")
+    at_zero = _objective(tmp_path, "zero", "--set", f"{cell}0")
+    drop = before["objective"]["value"] - at_base
+    assert drop == pytest.approx(0.5 * (level - base), abs=1e-6)
+    assert at_zero == pytest.approx(at_base, abs=1e-6)  # less changes nothing
+    refused = run_cli("solve", "--set", f"{cell}-1", "--out", tmp_path / "past")
     assert refused.exit_code == 2  # one job further is no value the data takes
     page = (baseline_run / "report.html").read_text(encoding="utf-8")
-    assert f"{level:,} jobs, where its number in the data reaches its minimum" in page
+    assert f"{level - base:,} jobs, where it reaches the jobs that exist before the plan" in page

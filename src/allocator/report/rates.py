@@ -273,6 +273,10 @@ def _amount(holds: float, holds_unit: str, end: str) -> str:
         return f"{amount}, then the least target shortfall rises"
     if end == "then at its minimum":  # the cell behind the row can fall no further
         return f"{amount}, where its number in the data reaches its minimum"
+    if end == "then at the existing level":  # a tranche cut to the jobs that already exist
+        return (
+            f"{amount}, where it reaches the jobs that exist before the plan (less changes nothing)"
+        )
     return amount
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import highspy
 import numpy as np
 
+from allocator.data.levels import base_of
 from allocator.model.exportrows import markets_of
 from allocator.model.families import FAMILIES
 from allocator.solver.compile import INF, CompiledLP
@@ -133,9 +134,26 @@ def datum_of(lp: CompiledLP, together: dict[int, Together]) -> Datum:
     declared = {f: bool(f in FAMILIES and FAMILIES[f].rhs) for f in set(lp.row_family)}
     bounded = np.array([declared[f] for f in lp.row_family], dtype=bool)
     upper = np.where(bounded & (lp.row_upper < INF), lp.row_upper, np.inf)
+    based = _tranche_bases(lp, upper)
     step = np.ones(len(upper))
     step[list(scale)] = list(scale.values())
-    return Datum(scale, upper / step, _weights(lp))
+    return Datum(scale, upper / step, _weights(lp), frozenset(based))
+
+
+def _tranche_bases(lp: CompiledLP, upper: np.ndarray) -> list[int]:
+    """Lower `upper` (each row's room down) of the tranche rows of a sector with existing jobs
+    by them: the row's limit is max(from_level, base) (`data.levels.tranche_limit`), so a cut of
+    from_level moves the row only down to the base. Returns those rows."""
+    inp = lp.inputs
+    assert inp is not None
+    based = []
+    for i, family in enumerate(lp.row_family):
+        if family == "tranche" and np.isfinite(upper[i]):
+            base = base_of(inp, "jobs", "sector", str(lp.row_index[i][0]))
+            if base > 0:
+                upper[i] = max(0.0, upper[i] - base)
+                based.append(i)
+    return based
 
 
 def _weights(lp: CompiledLP) -> dict[int, tuple[int, float]]:

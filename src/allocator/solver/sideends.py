@@ -25,6 +25,9 @@ _INF = highspy.kHighsInf
 
 AT_LEAST, THEN_NO_PLAN, THEN_SHORTFALL = "at least", "then no plan", "then shortfall rises"
 AT_MINIMUM = "then at its minimum"
+AT_BASE = "then at the existing level"
+"""A tranche's from_level cut to the sector's existing jobs: the row's limit is then the base
+(`data.levels.tranche_limit`), so a further cut of the cell changes nothing."""
 """`ENDS`: the side's amount is a lower bound (the basis's range only, or the farthest move the
 re-solves allowed per side found on the rate: it holds at least that far, and may further); no
 plan is feasible past it; or (soft targets) no plan past it keeps today's least
@@ -55,11 +58,14 @@ class Datum:
     cell's); `room_down`, how far each row's cell may fall before it reaches the least value
     the data takes, in the cell's units (inf: no such cell known); `weights`, the target rows
     whose weight is 1/value (an empty weight cell), by row: their shortfall column and value,
-    so a whole unit moves the weight with the value (`wholeunit.unit_move`)."""
+    so a whole unit moves the weight with the value (`wholeunit.unit_move`); `based`, the rows
+    whose room ends at the level that exists before the plan, not at the cell's least value
+    (a tranche above its sector's base: `AT_BASE`)."""
 
     scale: dict[int, float] = field(default_factory=dict)
     room_down: np.ndarray | None = None
     weights: dict[int, tuple[int, float]] = field(default_factory=dict)
+    based: frozenset[int] = frozenset()
 
     def step(self, i: int) -> float:
         """Row `i`'s units per unit of its cell."""
@@ -131,7 +137,8 @@ def at_minimum(probe: Probe, i: int, sigma: int, out: dict[str, np.ndarray]) -> 
     room = probe.datum.room(i, sigma)
     amount = float(out[holds][i])
     if np.isfinite(out[rate][i]) and amount > room + 1e-9 * max(1.0, room):
-        out[holds][i], out[END_OF[sigma]][i] = room, AT_MINIMUM
+        word = AT_BASE if i in probe.datum.based else AT_MINIMUM
+        out[holds][i], out[END_OF[sigma]][i] = room, word
 
 
 def _wall_end(probe: Probe, i: int, sigma: int, reach: float, out: dict[str, np.ndarray]) -> None:
