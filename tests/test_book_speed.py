@@ -250,8 +250,8 @@ def test_a_summary_sheet_counts_sums_and_sizes_by_its_key(tmp_path, monkeypatch)
     frame["name"] = pd.array([("b", "a", None, "c")[i % 4] for i in range(60)], dtype="str")
     write_workbook({"typed": frame}, tmp_path / "w.xlsx", say=None)
     ws = openpyxl.load_workbook(tmp_path / "w.xlsx")["typed"]
-    assert [c.value for c in ws[3]] == ["name", "rows", "invest_musd sum",
-                                        "invest_musd largest size"]  # fmt: skip
+    assert [c.value for c in ws[3]] == ["name", "rows (count)", "invest_musd sum (US$ million)",
+                                        "invest_musd largest size (US$ million)"]  # fmt: skip
     got = {r[0]: r[1:] for r in ws.iter_rows(min_row=4, values_only=True)}
     finite = frame["invest_musd"].where(np.isfinite(frame["invest_musd"]))
     assert list(got) == ["a", "b", "c", None]  # the missing key last, its label blank

@@ -32,7 +32,9 @@ from allocator.report.rounding import cell
 UNIT = re.compile(r"^(?P<name>.+?) \((?P<unit>[^()]+)\)$")
 ORDINALS = (*YEARS, "point", "scenario")
 """Numbers that name a row, not a quantity: a year, a frontier's point, a risk scenario."""
-SEE = re.compile(r"^see (?P<column>\S+) column$")
+SEE = re.compile(r"see (\S+) column")
+NO_COLUMN = "family unit"
+"""A unit said by name that no column of the sheet holds."""
 
 
 def _sheets(run: Path) -> dict[str, list[tuple[Any, ...]]]:
@@ -48,17 +50,22 @@ def _is_number(v: Any) -> bool:
 
 
 def _unitless(rows: list[tuple[Any, ...]]) -> list[str]:
-    """The headers of a table sheet's numeric columns that say no unit, or point to a unit
-    column the sheet does not have."""
+    """The headers of a table sheet's numeric columns that say no unit; and any header that
+    points to a unit column the sheet does not have (each `see X column` of it, as in
+    `variable: see unit column; constraint: see value_unit column`) or names a unit no column
+    holds (`family unit`)."""
     header = [str(h) for h in rows[0]]
     names = [m["name"] if (m := UNIT.match(h)) else h for h in header]
     bad = []
     for j, h in enumerate(header):
+        m = UNIT.match(h)
+        pointed = SEE.findall(m["unit"]) if m else []
+        if any(c not in names for c in pointed) or (m and NO_COLUMN in m["unit"]):
+            bad.append(h)
+            continue
         if not any(_is_number(r[j]) for r in rows[1:] if j < len(r)) or h in ORDINALS:
             continue
-        m = UNIT.match(h)
-        see = SEE.match(m["unit"]) if m else None
-        if m is None or (see is not None and see["column"] not in names):
+        if m is None:
             bad.append(h)
     return bad
 
@@ -120,6 +127,13 @@ def test_the_walk_finds_a_column_without_a_unit():
         ("a", 2030, 1.5, 2.0, 3),
     ]
     assert _unitless(rows) == ["gain", "rate (see unit column)"]
+    rows = [
+        ("name", "slack (family unit)", "low (a: see unit column; b: see value_unit column)"),
+        ("a", None, None),  # no number: the header is still read
+    ]
+    assert _unitless(rows) == [rows[0][1], rows[0][2]]
+    rows = [("name", "x (a: see unit column; b: see value_unit column)", "unit", "value_unit")]
+    assert _unitless([*rows, ("a", 1.0, "jobs", "musd")]) == []
     charts = [("Money", None), ("sector", "phase1"), ("a", 1.0)]
     assert _chart_titles_without_unit(charts) == ["Money"]
     charts = [("Frontier", None), ("x_value (jobs)", "y_value (jobs)"), (1.0, 2.0)]
@@ -158,21 +172,28 @@ def test_the_baselines_headers_say_the_units_a_planner_reads(baseline_run):
             "gain_of_one_unit_up": "gain_of_one_unit_up (jobs)",
             "loss_of_one_unit_down": "loss_of_one_unit_down (jobs)",
             "shortfall_change_up": "shortfall_change_up (weighted shortfall)",
+            "rhs": "rhs (see holds_for_unit column)",
+            "slack": "slack (see holds_for_unit column)",
         },
         "shares": {
             "share_pct": "share_pct (percent)",
             "share_today_pct": "share_today_pct (percent)",
             "share_shortfall_pct": "share_shortfall_pct (percentage points)",
         },
-        "Answer": {"final_value": "final_value (see unit column)"},
+        "Answer": {
+            "final_value": "final_value (see unit column)",
+            "slack": "slack (see unit column)",
+        },
+        "reduced_costs": {"value": "value (see value_unit column)"},
         "Limits": {
             "lower_limit": "lower_limit (see unit column)",
             "objective_at_upper": "objective_at_upper (see objective_unit column)",
         },
         "Sensitivity": {
-            "final_value": "final_value (family unit)",
+            "final_value": "final_value (see value_unit column)",
+            "rhs": "rhs (see value_unit column)",
             "allowable_increase": "allowable_increase (variable: see unit column; "
-            "constraint: family unit)",
+            "constraint: see value_unit column)",
             "gain_of_one_unit_up": "gain_of_one_unit_up (jobs)",
         },
     }

@@ -1,7 +1,7 @@
 """The least weighted shortfall the terminal quotes says what it counts.
 
 It was a bare number ("least weighted shortfall (10.99)"): with no `weight` given it is each
-target's shortfall as a share of its target, summed (the baseline misses 10.99 targets' worth:
+target's shortfall as a share of its target, summed (the baseline misses 10.99 weighted shortfall:
 aerospace jobs 2030 4,000 of 5,000 = 0.8, ...); with weights it is shortfall times weight.
 
 tests/data/targets: one target of 500 jobs in s2, which reaches at most 200: 300 short, 0.6 of
@@ -17,11 +17,11 @@ from conftest import DATA, invoke
 TARGETS = DATA / "targets"
 
 
-def test_baseline_says_targets_worth(baseline_solve):
+def test_baseline_says_weighted_shortfall(baseline_solve):
     _run, ran = baseline_solve
     text = " ".join(ran.stdout.split())
     assert (
-        "least weighted shortfall (10.99 targets' worth: each target's shortfall as a share "
+        "least weighted shortfall (10.99 weighted shortfall: each target's shortfall as a share "
         "of its target, summed)" in text
     )
 
@@ -30,7 +30,7 @@ def test_hand_solved_share_of_the_target(tmp_path):
     res = invoke("solve", "--inputs", TARGETS, "--out", tmp_path / "r")
     assert res.exit_code == 0, res.output
     text = " ".join(res.stdout.split())
-    assert "least weighted shortfall (0.6 targets' worth: each target's shortfall" in text
+    assert "least weighted shortfall (0.6 weighted shortfall: each target's shortfall" in text
 
 
 def test_given_weight_says_weight(tmp_path):
@@ -43,8 +43,8 @@ def test_given_weight_says_weight(tmp_path):
     assert res.exit_code == 0, res.output
     text = " ".join(res.stdout.split())
     assert (
-        "least weighted shortfall (600: each target's shortfall times its weight (targets.csv, "
-        "shares.csv `weight`; 1/target where none is given), summed)" in text
+        "least weighted shortfall (600 weighted shortfall: each target's shortfall times its "
+        "weight (targets.csv, shares.csv `weight`; 1/target where none is given), summed)" in text
     )
 
 

@@ -135,11 +135,13 @@ def sheets_of(
     sheets = {
         name: frame for name, frame in tables.items() if name not in ("sensitivity", "limits")
     }
+    from allocator.report.bookunits import with_value_unit
+
     label = label or reports.objective_label(sol, inp.last_milestone)
     sheets["Answer"] = solverreports.answer(
         sol, label, tables.get("shadow_prices"), tables.get("reduced_costs")
     )
-    sheets["Sensitivity"] = tables["sensitivity"]
+    sheets["Sensitivity"] = with_value_unit(tables["sensitivity"], tables.get("reduced_costs"))
     sheets["Limits"] = tables["limits"]
     return sheets
 

@@ -240,7 +240,7 @@ def _show_targets_price(run: Run) -> None:
     lost = free - sol.objective_value
     unit = sol.objective_unit
     words = shortfall_words(run.inputs)
-    least_text = f"{cell(least)}{'' if words.startswith(':') else ' '}{words}"
+    least_text = f"{cell(least)} {words}"
     if lost > 1e-6 * max(1.0, abs(free)):
         out.print(
             f"  The soft targets decide part of this plan: holding their least weighted "

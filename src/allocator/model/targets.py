@@ -54,24 +54,28 @@ def target_weight(value: float, weight: float | None) -> float:
 
 
 def shortfall_unit(inp: Inputs) -> str:
-    """The unit of the least weighted shortfall: with no `weight` given, each target's
-    shortfall as a share of its target (`target_weight`), so the sum is in `targets' worth`;
-    else shortfall times weight, a `weighted shortfall`."""
-    given = [t.weight for t in inp.targets] + [r.weight for r in inp.shares]
-    if all(w is None or w == 0 for w in given):  # weight 0: reported only, not in the sum
-        return "targets' worth"
+    """The unit of the least weighted shortfall, one name on every surface (the CSV tables'
+    unit columns, the workbook's headers, the terminal, report.html, run.json): `weighted
+    shortfall`, whether the weights are 1/target (no `weight` given: the sum counts the share
+    of each target missed) or targets.csv's and shares.csv's `weight` (`shortfall_words` says
+    which)."""
+    del inp  # the name is the same whichever weights the dataset gives
     return WEIGHTED_SHORTFALL
 
 
 def shortfall_words(inp: Inputs) -> str:
-    """What the least weighted shortfall counts, for the sentence that quotes it: its unit
-    (`shortfall_unit`) and how the sum is made."""
-    if shortfall_unit(inp) != WEIGHTED_SHORTFALL:
-        return "targets' worth: each target's shortfall as a share of its target, summed"
-    return (
-        ": each target's shortfall times its weight (targets.csv, shares.csv `weight`; "
-        "1/target where none is given), summed"
-    )
+    """The least weighted shortfall's unit (`shortfall_unit`) and how the sum is made, for the
+    sentence that quotes it: `10.99 weighted shortfall: each target's shortfall as a share of
+    its target, summed`."""
+    given = [t.weight for t in inp.targets] + [r.weight for r in inp.shares]
+    if all(w is None or w == 0 for w in given):  # weight 0: reported only, not in the sum
+        how = "each target's shortfall as a share of its target, summed"
+    else:
+        how = (
+            "each target's shortfall times its weight (targets.csv, shares.csv `weight`; "
+            "1/target where none is given), summed"
+        )
+    return f"{shortfall_unit(inp)}: {how}"
 
 
 def _target_terms(inp: Inputs, index: tuple[Any, ...]) -> list[Term]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,7 @@ def write_results_workbook(
         _print_setup(ws, name, len(frame) > SHEET_ROW_LIMIT)
         if len(frame) > SHEET_ROW_LIMIT:
             summarized.append(name)
-            _summary(ws, name, frame, fmt)
+            _summary(ws, name, frame, fmt, dict(zip(map(str, frame.columns), headers, strict=True)))
         elif name == "Limits":
             kept, note = limits_sheet(frame)
             _table(ws, headers, kept, fmt)
@@ -237,8 +238,23 @@ def _write_any(ws: Any, r: int, j: int, v: Any, form: Any) -> Any:
     return ws.write_string(r, j, v)
 
 
-def _summary(ws: Any, name: str, frame: pd.DataFrame, fmt: Formats) -> None:
-    """Rows counted by family (or by the first column), with sums and largest sizes."""
+def _summary_header(column: str, units: dict[str, str]) -> str:
+    """A summary column's header: `rows`, a `<measure>_unit` column, or `<measure> sum` and
+    `<measure> largest size` with the measure's unit (`units`: measure -> ` (unit)`)."""
+    if column == "rows":
+        return "rows (count)"
+    for measure, unit in units.items():
+        if column in (f"{measure} sum", f"{measure} largest size"):
+            return column + unit
+    return column
+
+
+def _summary(
+    ws: Any, name: str, frame: pd.DataFrame, fmt: Formats, headers: dict[str, str]
+) -> None:
+    """Rows counted by family (or by the first column), with sums and largest sizes, each in
+    its column's unit as the full sheet's header says it (`headers`: column -> header); where
+    that unit varies by row (`see unit column`), a `<column>_unit` column lists each group's."""
     key = "family" if "family" in frame.columns else frame.columns[0]
     measures = [c for c in _MEASURES if c in frame.columns][:3]
     numbers = {
@@ -252,7 +268,17 @@ def _summary(ws: Any, name: str, frame: pd.DataFrame, fmt: Formats) -> None:
     )
     groups = values.groupby(frame[key], sort=True, dropna=False)
     table = pd.DataFrame({"rows": groups.size()})
+    units = {}
     for c in measures:
+        said = headers.get(c, c)
+        unit = said[len(c) + 2 : -1] if said.startswith(f"{c} (") else ""
+        pointed = re.findall(r"see (\S+) column", unit)
+        if pointed and pointed[0] in frame.columns:
+            held = frame[pointed[0]].astype(str).groupby(frame[key], sort=True, dropna=False)
+            table[f"{c}_unit"] = held.agg(lambda u: "; ".join(sorted(set(u) - {"", "nan"})))
+            unit = f"see {c}_unit column"
+        shown = f"{c}_unit" in table or (unit and not pointed)  # no pointer to an absent column
+        units[c] = f" ({unit})" if shown else ""
         table[f"{c} sum"] = groups[f"{c} sum"].sum()
         table[f"{c} largest size"] = groups[f"{c} largest size"].max()
     table = table.reset_index()
@@ -260,10 +286,10 @@ def _summary(ws: Any, name: str, frame: pd.DataFrame, fmt: Formats) -> None:
         0, 0, f"{len(frame):,} rows: the full table is {name}.csv beside this workbook; "
         f"this sheet counts them by {key}.", fmt.note,
     )  # fmt: skip
-    headers = [str(c) for c in table.columns]
+    headers_out = [_summary_header(str(c), units) for c in table.columns]
     ws.set_column(0, 0, 28)
-    ws.set_column(1, len(headers), 20)
-    for j, h in enumerate(headers):
+    ws.set_column(1, len(headers_out), 20)
+    for j, h in enumerate(headers_out):
         ws.write_string(2, j, h, fmt.head)
     for i, row in enumerate(table.itertuples(index=False), start=3):
         for j, v in enumerate(row):

@@ -12,12 +12,20 @@ import pandas as pd
 
 from allocator.model.declare import BY_KIND, WEIGHTED_SHORTFALL
 
+FAMILY = "family unit"
+"""`tables.UNITS`'s word for a row's own unit, which names no column: each sheet that has such a
+column says it instead (`SHEET_UNITS`), and the header walker refuses the bare words."""
 OBJECTIVE = "objective"
 """Stands for the run's objective unit (`objective_unit`) in `SHEET_UNITS`."""
 
-_RANGE = "variable: see unit column; constraint: family unit"
+VALUE_UNIT = "value_unit"
+"""The column of a row's own unit (of its value and bounds): reduced_costs.csv's, and the
+workbook's Sensitivity sheet's (`with_value_unit`)."""
+_RANGE = "variable: see unit column; constraint: see value_unit column"
 """Excel's allowable range: of a variable's objective coefficient (its `unit`), of a
-constraint's right-hand side (its family's unit)."""
+constraint's right-hand side (its own unit, `value_unit`)."""
+_ROW = dict.fromkeys(("rhs", "body", "lower", "upper", "slack"), "see holds_for_unit column")
+"""shadow_prices.csv's amounts of a row, in the row's unit: the one its rates hold for."""
 _LABELS = {"level": BY_KIND}
 """Index labels that are numbers: a tranche's (or its excess's) level, in its kind's unit."""
 _WHOLE = {
@@ -31,13 +39,15 @@ _WHOLE = {
 after one unit more (less), less today's; the least weighted target shortfall likewise."""
 
 _SENSITIVITY = {
-    "final_value": "family unit",
+    "final_value": "see value_unit column",
+    "rhs": "see value_unit column",
     "allowable_increase": _RANGE,
     "allowable_decrease": _RANGE,
     **_WHOLE,
 }
 """Excel's Sensitivity report (the one-sided columns as shadow_prices.csv's)."""
 _LIMITS = {
+    "value": "see unit column",
     "lower_limit": "see unit column",
     "upper_limit": "see unit column",
     "objective_at_lower": "see objective_unit column",
@@ -47,13 +57,13 @@ _LIMITS = {
 """Excel's Limits report: each limit in its variable's unit, the objective there in its own."""
 
 SHEET_UNITS: dict[str, dict[str, str]] = {
-    "shadow_prices": _WHOLE,
+    "shadow_prices": {**_ROW, **_WHOLE},
+    "reduced_costs": dict.fromkeys(("value", "lower", "upper"), "see value_unit column") | _LABELS,
     "Sensitivity": _SENSITIVITY,
     "sensitivity": _SENSITIVITY,  # a run whose sheets are its tables (two-stage)
-    "Answer": {"original_value": "see unit column", "final_value": "see unit column"},
+    "Answer": dict.fromkeys(("original_value", "final_value", "slack"), "see unit column"),
     "Limits": _LIMITS,
     "limits": _LIMITS,  # a run whose sheets are its tables (two-stage)
-    "reduced_costs": _LABELS,
     "risk": {"number": "see unit column"},
     "frontier": {  # epsilon: the x asked for, in x's unit
         "epsilon": "see x_unit column",
@@ -87,13 +97,23 @@ def with_units(
     units = SHEET_UNITS.get(sheet, {})
     out = []
     for head, column in zip(headers, map(str, frame.columns), strict=True):
-        unit = units.get(column)
+        unit = units.get(column) or _own_unit(head, column, frame)
         if unit == OBJECTIVE:
             unit = objective_unit or "objective unit"
         elif unit and _missing_column(unit, frame):
             unit = None  # as `write.header`: no pointer to a column the sheet lacks
-        out.append(f"{column} ({unit})" if unit and head == column else head)
+        bare = head in (column, f"{column} ({FAMILY})")  # `tables.UNITS` names no column
+        out.append(f"{column} ({unit})" if unit and bare else head)
     return out
+
+
+def _own_unit(head: str, column: str, frame: pd.DataFrame) -> str | None:
+    """For a sheet `SHEET_UNITS` does not name (a two-stage run's tables, a re-plan's): where
+    `tables.UNITS` says a row's own unit (`FAMILY`), the sheet's column that holds it."""
+    if head != f"{column} ({FAMILY})":
+        return None
+    held = [c for c in (VALUE_UNIT, "holds_for_unit") if c in frame.columns]
+    return f"see {held[0]} column" if held else None
 
 
 def _missing_column(unit: str, frame: pd.DataFrame) -> bool:
@@ -117,3 +137,24 @@ def objective_unit(sheets: dict[str, pd.DataFrame]) -> str | None:
             if isinstance(first, str) and first:
                 return first
     return None
+
+
+def with_value_unit(sensitivity: pd.DataFrame, reduced: pd.DataFrame | None) -> pd.DataFrame:
+    """The Sensitivity sheet: sensitivity.csv with `value_unit` after `unit`, each row's own
+    unit (of its final value, and a constraint's right-hand side and range): a variable's as
+    reduced_costs.csv's `value_unit`, a constraint's as its `holds_for_unit` (the unit its
+    rates hold for, shadow_prices.csv's). The CSV table stays as it is."""
+    if reduced is None or VALUE_UNIT not in reduced or "unit" not in sensitivity:
+        return sensitivity
+    of_variable = dict(zip(reduced["variable"], reduced[VALUE_UNIT], strict=True))
+    is_variable = sensitivity["section"] == "variable"
+    units = [
+        of_variable.get(name, "") if variable else held
+        for name, variable, held in zip(
+            sensitivity["name"], is_variable, sensitivity["holds_for_unit"], strict=True
+        )
+    ]
+    at = list(sensitivity.columns).index("unit")
+    out = sensitivity.copy()
+    out.insert(at + 1, VALUE_UNIT, units)
+    return out

@@ -13,7 +13,7 @@ import pandas as pd
 from allocator.data.links import ALL, Link
 from allocator.data.schema import Inputs
 
-QUANTITY = {"capital": ("musd more capital of", "produce"), "exports": ("musd a year more", "sell")}
+QUANTITY = {"capital": ("musd more capital", "produce"), "exports": ("musd a year more", "sell")}
 
 
 def _side(dimension: str, names: tuple[str, ...]) -> str:
@@ -23,15 +23,23 @@ def _side(dimension: str, names: tuple[str, ...]) -> str:
 
 
 def link_words(link: Link) -> str:
-    """e.g. `each extra musd of capital_group infrastructure lets 5.67 musd more capital of
-    capital_group automotive_industry, ... produce` (lag, if any, at the end)."""
+    """e.g. `each extra musd of capital_group infrastructure lets 5.67 musd more capital
+    produce, in total over capital_group automotive_industry, ... (not 5.67 each)` (lag, if any,
+    at the end). A link has one row a year over all its dependents together (`model.links`:
+    their sum), so where it names more than one (or every member), the words say the ratio is
+    their total, not each one's."""
     more, verb = QUANTITY[link.quantity]
     enabler = _side(link.enabler_dimension, link.enablers)
     dependent = _side(link.dependent_dimension, link.dependents)
-    what = f"{more} {dependent}" if link.quantity == "capital" else f"{more} exports of {dependent}"
     years = f"{link.lag_years} year{'s' if link.lag_years != 1 else ''}"
     lag = f", {years} after it is productive" if link.lag_years else ""
-    return f"each extra musd of {enabler} lets {link.ratio:,.3g} {what} {verb}{lag}"
+    ratio = f"{link.ratio:,.3g}"
+    noun = "" if link.quantity == "capital" else " exports"
+    if link.dependents == (ALL,) or len(link.dependents) > 1:
+        together = f"in total over {dependent} (one sum a year, not {ratio} each)"
+        return f"each extra musd of {enabler} lets {ratio} {more}{noun} {verb}, {together}{lag}"
+    what = f"{more}{noun} of {dependent}"
+    return f"each extra musd of {enabler} lets {ratio} {what} {verb}{lag}"
 
 
 def link_values(inp: Inputs, prices: pd.DataFrame) -> pd.DataFrame:

@@ -147,7 +147,7 @@ def risk_sentences(block: dict[str, Any]) -> list[str]:
 
 def two_stage_section(block: dict[str, Any]) -> str:
     """report.html's section: the sentences, and where the tables are."""
-    lines = two_stage_sentences(block)  # text nodes: a quote needs no escaping (targets' worth)
+    lines = two_stage_sentences(block)  # text nodes: a quote needs no escaping
     items = "".join(f"<li>{escape(line, quote=False)}</li>" for line in lines)
     return (
         '<h2 id="two-stage">Two-stage plan: decide now, adapt later</h2>'

@@ -347,6 +347,22 @@ def _classes(
     return [g for g in groups.values() if len(g) > 1]
 
 
+def _class_range(
+    face: Face, programs: dict[str, np.ndarray], group: list[Member]
+) -> dict[str, float]:
+    """The least and most money of a tie class in all (`money_low`, `money_high`): two LPs on
+    the face, each member's columns costed 1. The class's total is not fixed where a member can
+    take money from outside it (its pool's unspent budget) or give money back to it."""
+    cost = np.zeros(len(face.held))
+    for local in face_locals(face, {m.program: programs[m.program] for m in group}):
+        cost[face.cols[local]] = 1.0
+    most, least = face.solve(cost), face.solve(-cost)
+    cols = np.concatenate([programs[m.program] for m in group])
+    if most is None or least is None:  # as `_ranges`: no range where an LP fails
+        return {}
+    return {"money_low": float(least[cols].sum()), "money_high": float(most[cols].sum())}
+
+
 def tie_classes(
     lp: CompiledLP, face: Face, x: np.ndarray
 ) -> tuple[np.ndarray, list[dict[str, Any]]]:
@@ -374,6 +390,7 @@ def tie_classes(
                     for m in group
                 ],
                 "money": sum(plan[m.program] for m in group),
+                **_class_range(face, programs, group),
             }
         )
     renew(face, lp)
