@@ -389,8 +389,8 @@ def test_a_model_file_with_decide_now_is_refused_not_served_as_another_plan(proj
     page solved the one-stage plan in silence (and Save then wrote the two-stage one). Refused
     as --risk is, in words naming the model file's key."""
     from allocator.runs.spec import layered
-    from allocator.serve.app import Scenario
     from allocator.serve.held import HeldModel
+    from allocator.serve.stopping import Scenario
 
     model = project / "models" / "two_stage.yaml"
     model.parent.mkdir(exist_ok=True)

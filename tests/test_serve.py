@@ -254,7 +254,7 @@ def test_a_deeply_nested_body_is_refused_as_not_json(client):
 def test_an_unknown_objective_or_targets_is_refused_as_solve_refuses_it(project, option, words):
     """`allocator serve --objective jbos` served a plan headed "jbos 1.0" (US$ million of
     exports) and --targets sfot solved with hard targets; solve refuses both, exit 2."""
-    from allocator.serve.app import Scenario
+    from allocator.serve.stopping import Scenario
 
     opts = RunSpec(inputs=project / "inputs" / "peru2040", **option)
     scenario = Scenario(lambda: HeldModel(opts))

@@ -53,7 +53,8 @@ def serve(
     with exit_codes():
         import secrets
 
-        from allocator.serve.app import Scenario, create_app
+        from allocator.serve.app import create_app
+        from allocator.serve.stopping import Scenario
 
         for path, what in ((model, "model file"), (inputs, "--inputs")):
             if path is not None and not path.exists():

@@ -46,8 +46,7 @@ from allocator.serve.body import ApiError, read_body, read_rev, read_texts
 from allocator.serve.guard import SECURE as _SECURE
 from allocator.serve.guard import LocalOnly, cookie_name, token_given
 from allocator.serve.guard import error as _error
-from allocator.serve.stopping import STOPPED as STOPPED  # the words of a stop, said here too
-from allocator.serve.stopping import Scenario as Scenario  # serve's and the tests' import
+from allocator.serve.stopping import STOPPED, Scenario
 
 if TYPE_CHECKING:  # the model, pandas and HiGHS load on the first API request, not at start
     from allocator.serve.held import Answer, Details, HeldModel

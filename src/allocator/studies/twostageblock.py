@@ -80,11 +80,10 @@ def blocked_moves(ext: Extensive, committed: np.ndarray) -> Blocked:
     scenario, shared, limit = {}, {}, {}
     for sign in (+1, -1):
         own = _beyond(col_lo[xs], col_up[xs], c[None, :], sign)
-        rows_break, rows_room = _rows_break(a, xs, own_rows, least, most, row_lo, row_up, sign)
+        bounds = (least, most, row_lo, row_up)
+        rows_break, rows_room = _rows_break(a, xs, own_rows, bounds, sign)
         scenario[sign] = own | rows_break
-        tail_break, tail_room = _shared_break(
-            a, xs, zs, own_rows, least, most, row_lo, row_up, sign
-        )
+        tail_break, tail_room = _shared_break(a, xs, zs, own_rows, bounds, sign)
         shared[sign] = _beyond(col_lo[zs], col_up[zs], c, sign) | tail_break
         rooms = [_room(col_lo[zs], col_up[zs], c, sign), tail_room]
         rooms += [_room(col_lo[xs], col_up[xs], c[None, :], sign).min(axis=0), rows_room]
@@ -141,14 +140,23 @@ def _rooms(
     return float(max(room.min(), 0.0)) if room.size else np.inf
 
 
+_Bounds = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""Per row of the equivalent: the least and most activity its columns allow, its bounds."""
+
+
+def _verdict(coef: np.ndarray, rows: np.ndarray, bounds: _Bounds, sign: int) -> tuple[bool, float]:
+    """For a column moving side `sign` with `coef` in `rows`: whether one of them breaks at
+    once (`_breaks`), and how far it moves before one does (`_rooms`)."""
+    least, most, lower, upper = (b[rows] for b in bounds)
+    given = (coef, least, most, lower, upper, sign)
+    return bool(_breaks(*given).any()), _rooms(*given)
+
+
 def _rows_break(
     a: sparse.csc_matrix,
     xs: np.ndarray,
     own_rows: int,
-    least: np.ndarray,
-    most: np.ndarray,
-    lower: np.ndarray,
-    upper: np.ndarray,
+    bounds: _Bounds,
     sign: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per scenario and commitment, whether a row of the scenario's own block breaks; and per
@@ -160,9 +168,9 @@ def _rows_break(
         r, coef = a.indices[start:end], a.data[start:end]
         keep = r < own_rows
         r, coef = r[keep], coef[keep]
-        given = (coef, least[r], most[r], lower[r], upper[r], sign)
-        out[s, k] = _breaks(*given).any()
-        room[k] = min(room[k], _rooms(*given))
+        breaks, reach = _verdict(coef, r, bounds, sign)
+        out[s, k] = breaks
+        room[k] = min(room[k], reach)
     return out, room
 
 
@@ -171,10 +179,7 @@ def _shared_break(
     xs: np.ndarray,
     zs: np.ndarray,
     own_rows: int,
-    least: np.ndarray,
-    most: np.ndarray,
-    lower: np.ndarray,
-    upper: np.ndarray,
+    bounds: _Bounds,
     sign: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per commitment, whether a row past the scenarios' blocks (non-anticipativity, the
@@ -186,10 +191,7 @@ def _shared_break(
         coef = np.asarray(tail[:, np.append(xs[:, k], z)].sum(axis=1)).ravel()
         r = np.flatnonzero(coef)
         if r.size:
-            rows = r + own_rows
-            given = (coef[r], least[rows], most[rows], lower[rows], upper[rows], sign)
-            out[k] = bool(_breaks(*given).any())
-            room[k] = _rooms(*given)
+            out[k], room[k] = _verdict(coef[r], r + own_rows, bounds, sign)
     return out, room
 
 
