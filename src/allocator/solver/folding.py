@@ -11,12 +11,17 @@ LP has the same feasible set over the columns that can move: a fixed column's sh
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
 
 from allocator.solver.columns import Columns
+from allocator.solver.facelp import LpParts
 from allocator.solver.restrict import face_highs, rows_of
+
+if TYPE_CHECKING:
+    from allocator.solver.heldface import Face
 
 INF = highspy.kHighsInf
 BASIC = highspy.HighsBasisStatus.kBasic
@@ -47,6 +52,15 @@ class Folded:
         out = self.share.copy() if activity else np.zeros(len(self.share))
         out[self.rows] = values + self.share[self.rows] if activity else values
         return out
+
+    def basic(
+        self, masks: tuple[np.ndarray, np.ndarray], num_col: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The instance's basic columns and rows (`heldface.basic_masks`) as the face's: a
+        folded column nonbasic, a row no live column meets basic (as `full_basis`)."""
+        cols, rows = np.zeros(num_col, dtype=bool), np.ones(len(self.share), dtype=bool)
+        cols[self.live], rows[self.rows] = masks
+        return cols, rows
 
     def full_basis(self, h: highspy.Highs, num_col: int) -> highspy.HighsBasis:
         """The instance's basis as the face's: a folded column nonbasic at its (one) bound, a
@@ -124,3 +138,13 @@ def unfold(
     if basis is not None and basis.valid:
         h.setBasis(basis)
     return h
+
+
+def whole(face: Face) -> LpParts:
+    """The face's whole LP as `facelp.pass_lp` takes it but its matrix (`Face.matrix`): costs 0,
+    maximised, the face's bounds; the face is no longer folded (`ties.renew`, which starts the
+    next LP from no basis)."""
+    n, (row_lower, row_upper) = len(face.cols), face.bounds["row"]
+    face.folded, face.point = None, None
+    lower, upper = face.bounds["col"]
+    return n, len(row_lower), -1, 0.0, np.zeros(n), lower, upper, row_lower, row_upper

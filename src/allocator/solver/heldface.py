@@ -297,13 +297,8 @@ class Face:
     def basic_masks(self) -> tuple[np.ndarray, np.ndarray] | None:
         """`basic_masks` of the instance, over the face's columns and rows: a folded column
         nonbasic, a row no live column meets basic (`folding.Folded.full_basis`)."""
-        got = basic_masks(self.highs)
-        folded = self.folded
-        if got is None or folded is None:
-            return got
-        cols, rows = np.zeros(len(self.cols), dtype=bool), np.ones(len(folded.share), dtype=bool)
-        cols[folded.live], rows[folded.rows] = got
-        return cols, rows
+        got, folded = basic_masks(self.highs), self.folded
+        return got if got is None or folded is None else folded.basic(got, len(self.cols))
 
     def fold(self) -> None:
         """The fixed columns (lower = upper) folded into the rows' bounds, in a new instance
@@ -322,16 +317,6 @@ class Face:
         del h
         self.highs, self.folded = folding.fold(self.matrix, self.bounds, basis, options)
         self.point = None
-
-    def whole(
-        self,
-    ) -> tuple[int, int, int, float, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Unfold (`fold`) without a basis: the face's whole LP as `facelp.pass_lp` takes it
-        but its matrix (`Face.matrix`), costs 0, maximised; the face no longer folded."""
-        n, (row_lower, row_upper) = len(self.cols), self.bounds["row"]
-        self.folded, self.point = None, None
-        lower, upper = self.bounds["col"]
-        return n, len(row_lower), -1, 0.0, np.zeros(n), lower, upper, row_lower, row_upper
 
 
 @dataclass
