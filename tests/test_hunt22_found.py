@@ -1,0 +1,57 @@
+"""Findings of hunt22. Each test is a strict xfail that fails today for the reason it names and
+asserts what a correct program gives (by hand, or by `allocator solve --set` re-solves); drop the
+mark with the fix."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import pytest
+
+from conftest import DATA, copy_dataset, run_cli
+
+
+def _set_cell(path, row: int, column: str, value: str) -> None:
+    """Write `value` into data row `row` (from 0) of column `column` of the CSV at `path`."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        records = list(csv.reader(handle))
+    records[row + 1][records[0].index(column)] = value
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(records)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an ambiguous number's refusal drops its exponent and scale: '4.500e1' is said to read "
+    "as 4.5 or 4500 and the fix says write 4.5 or 4500 (10x below both readings; 1.500B: 1000x)",
+)
+@pytest.mark.parametrize(
+    ("cell", "readings"),
+    [
+        (
+            "4.500e1",
+            (45.0, 45_000.0),
+        ),  # 4.500 x 10 with a decimal point, 4500 x 10 with a thousands one
+        ("1.500B", (1_500.0, 1_500_000.0)),  # 1.5 or 1,500 billion US$, in US$ million
+    ],
+)
+def test_an_ambiguous_numbers_fix_names_the_two_values_it_reads_as(tmp_path, cell, readings):
+    """tests/data/base_levels declares no number style, so programs.csv's cap_musd '4.500e1' is
+    refused (a thousands point or a decimal point). The refusal says "'4.500e1' reads as 4.5
+    with a decimal point or 4500 with a thousands point. Fix: write 4.5 or 4500": with a decimal
+    point 4.500e1 is 45 (`allocator solve` takes '4.5e1' as 45: a cap of 45 musd), with a
+    thousands point 45,000; a user who retypes the first value the fix offers gets a cap ten
+    times smaller than either reading. Likewise '1.500B' (the README's own `2B` writing) is said
+    to read as 1.5 or 1500 US$ million, where its readings are 1,500 and 1,500,000."""
+    data = copy_dataset(DATA / "base_levels", tmp_path / "data")
+    _set_cell(data / "programs.csv", 0, "cap_musd", cell)
+    res = run_cli("solve", "--inputs", data, "--out", tmp_path / "run")
+    assert res.exit_code == 2, res.stderr
+    fix = re.search(r"Fix: write (\S+) or (\S+),", res.stderr)
+    assert fix is not None, res.stderr
+    from allocator.data.numbers import number_style, parse_money
+
+    with number_style("point"):
+        offered = tuple(parse_money(text) for text in fix.groups())
+    assert offered == readings
