@@ -23,38 +23,43 @@ def _set_cell(path, row: int, column: str, value: str) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="an ambiguous number's refusal drops its exponent and scale: '4.500e1' is said to read "
-    "as 4.5 or 4500 and the fix says write 4.5 or 4500 (10x below both readings; 1.500B: 1000x)",
+    reason="an ambiguous number's refusal drops its exponent, scale and percent sign: '4.500e1' "
+    "is said to read as 4.5 or 4500 and the fix says write 4.5 or 4500 (10x below both)",
 )
 @pytest.mark.parametrize(
-    ("cell", "readings"),
+    ("data", "table", "column", "cell", "parse", "readings"),
     [
-        (
-            "4.500e1",
-            (45.0, 45_000.0),
-        ),  # 4.500 x 10 with a decimal point, 4500 x 10 with a thousands one
-        ("1.500B", (1_500.0, 1_500_000.0)),  # 1.5 or 1,500 billion US$, in US$ million
+        # 4.500 x 10 with a decimal point, 4500 x 10 with a thousands point
+        ("base_levels", "programs.csv", "cap_musd", "4.500e1", "parse_money", (45.0, 45_000.0)),
+        # 1.5 or 1,500 billion US$, in US$ million
+        ("base_levels", "programs.csv", "cap_musd", "1.500B", "parse_money", (1_500.0, 1.5e6)),
+        # 50% or 50,000% (the fix's 50 and 50000 are both refused: not a share from 0 to 1)
+        ("exports", "markets.csv", "max_share", "50.000%", "parse_share", (0.5, 500.0)),
     ],
 )
-def test_an_ambiguous_numbers_fix_names_the_two_values_it_reads_as(tmp_path, cell, readings):
+def test_an_ambiguous_numbers_fix_names_the_two_values_it_reads_as(
+    tmp_path, data, table, column, cell, parse, readings
+):
     """tests/data/base_levels declares no number style, so programs.csv's cap_musd '4.500e1' is
     refused (a thousands point or a decimal point). The refusal says "'4.500e1' reads as 4.5
     with a decimal point or 4500 with a thousands point. Fix: write 4.5 or 4500": with a decimal
     point 4.500e1 is 45 (`allocator solve` takes '4.5e1' as 45: a cap of 45 musd), with a
     thousands point 45,000; a user who retypes the first value the fix offers gets a cap ten
     times smaller than either reading. Likewise '1.500B' (the README's own `2B` writing) is said
-    to read as 1.5 or 1500 US$ million, where its readings are 1,500 and 1,500,000."""
-    data = copy_dataset(DATA / "base_levels", tmp_path / "data")
-    _set_cell(data / "programs.csv", 0, "cap_musd", cell)
-    res = run_cli("solve", "--inputs", data, "--out", tmp_path / "run")
+    to read as 1.5 or 1500 US$ million, where its readings are 1,500 and 1,500,000; and
+    markets.csv's max_share '50.000%' is said to be '50.000', to be written 50 or 50000, both of
+    which max_share refuses ("'50' is not a share between 0 and 1")."""
+    from allocator.data import numbers
+
+    folder = copy_dataset(DATA / data, tmp_path / "data")
+    _set_cell(folder / table, 0, column, cell)
+    res = run_cli("solve", "--inputs", folder, "--out", tmp_path / "run")
     assert res.exit_code == 2, res.stderr
     fix = re.search(r"Fix: write (\S+) or (\S+),", res.stderr)
     assert fix is not None, res.stderr
-    from allocator.data.numbers import number_style, parse_money
-
-    with number_style("point"):
-        offered = tuple(parse_money(text) for text in fix.groups())
-    assert offered == readings
+    with numbers.number_style("point"):
+        offered = tuple(getattr(numbers, parse)(text) for text in fix.groups())
+    assert offered == pytest.approx(readings)
 
 
 @pytest.mark.xfail(
