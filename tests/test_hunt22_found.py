@@ -62,11 +62,6 @@ def test_an_ambiguous_numbers_fix_names_the_two_values_it_reads_as(
     assert offered == pytest.approx(readings)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="solver.time_limit_s is spent across every solve on one HiGHS instance (its run clock "
-    "is never reset): a sweep's later samples stop as notoptimal though each takes milliseconds",
-)
 def test_a_time_limit_gives_every_solve_of_a_sweep_its_whole_limit(tmp_path, monkeypatch):
     """docs/uncertainty.md: "`sweep` applies the model file's `solver:` options
     (`time_limit_s`, tolerances) to every sample, as `solve` does". HiGHS's run clock adds up
@@ -116,11 +111,6 @@ def test_a_time_limit_gives_every_solve_of_a_sweep_its_whole_limit(tmp_path, mon
     assert min(left_before) >= limit - 1e-6
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="serve's held HiGHS instance spends solver.time_limit_s over every edit together: "
-    "each later edit has less of the limit, until a quick edit stops at 'Time limit reached'",
-)
 def test_every_edit_serve_solves_has_the_whole_time_limit(tmp_path, monkeypatch):
     """`allocator serve models/tl.yaml` (a model file with `solver: {time_limit_s: T}`) holds
     one HiGHS instance and re-solves each edit on it (`serve/held.py`, `update_held`); HiGHS's
