@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allocator.model.declare import WEIGHTED_SHORTFALL
 from allocator.serve.brief import Brief
 
 TOLERANCE = 1e-6
@@ -31,8 +32,9 @@ def moved(first: Brief, now: Brief) -> dict[str, Any]:
     }
 
 
-SHORTFALL_UNIT = "weighted shortfall (share of each target missed)"
-"""The unit of the least weighted target shortfall (docs/runs.md, `--targets`)."""
+SHORTFALL_UNIT = WEIGHTED_SHORTFALL
+"""The unit of the least weighted target shortfall, as every other surface names it
+(`model.targets.shortfall_unit`; a share of each target missed only where no weight is given)."""
 
 
 def unit_of(name: str, objective_unit: str) -> str:
