@@ -59,7 +59,9 @@ def test_the_baseline_line_says_the_unit_and_a_re_solve_gives_the_number(
     assert f"the least target shortfall rises by 0.0005093 {UNIT} (" in line, line
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert f"the least target shortfall rises by 0.0005093 {UNIT} (" in html
-    moved, _ = solved_run("--inputs", BASELINE, "--set", "programs.electronics_assembly.cap_musd=2499")
+    moved, _ = solved_run(
+        "--inputs", BASELINE, "--set", "programs.electronics_assembly.cap_musd=2499"
+    )
     least = "least_weighted_target_shortfall"
     before = json.loads((folder / "run.json").read_text(encoding="utf-8"))["outcomes"][least]
     after = json.loads((moved / "run.json").read_text(encoding="utf-8"))["outcomes"][least]

@@ -168,9 +168,9 @@ def rate_words(row: Any, unit: str) -> tuple[str, str]:
     it holds, e.g. (`one more musd: +1.25 jobs (+12.5 jobs per musd for the first 0.1 musd,
     then +0 on average)`, `one less musd: -40 jobs, and the least target shortfall rises by
     0.0002 weighted shortfall (at today's least shortfall: no plan is feasible)`: the
-    shortfall's change in `WEIGHTED_SHORTFALL`, as every other surface names its unit). A row without whole units (a
-    run folder of the first step) says the rates alone: `one more: +12.5 jobs per musd (for
-    0.1 musd)`.
+    shortfall's change in `WEIGHTED_SHORTFALL`, as every other surface names its unit). A row
+    without whole units (a run folder of the first step) says the rates alone: `one more:
+    +12.5 jobs per musd (for 0.1 musd)`.
 
     Args:
         row: a row of a `shadow_prices` table (or of `top_shadow_prices`), with the one-sided

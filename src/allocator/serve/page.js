@@ -17,7 +17,10 @@
   }
 
   async function call(method, path, body) {
-    const options = { method: method, headers: {}, credentials: "same-origin" };
+    // X-Allocator-Page: the page's own call (no other page can send it without a preflight
+    // serve never grants), so serve starts a details solve on the cookie alone
+    const options = {
+      method: method, headers: { "X-Allocator-Page": "1" }, credentials: "same-origin" };
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
