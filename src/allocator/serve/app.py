@@ -293,7 +293,9 @@ def details_state(details: Details) -> Response:
     solver = run.solution.solver
     split = headline_split(info, run.tables.get("outcomes"))
     ties = [
-        c | {"programs": [{k: as_tables(v) for k, v in m.items()} for m in c["programs"]]}
+        c
+        | {k: as_tables(c[k]) for k in ("money", "money_low", "money_high") if k in c}
+        | {"programs": [{k: as_tables(v) for k, v in m.items()} for m in c["programs"]]}
         for c in solver.get("tie_classes") or []
     ]
     return JSONResponse(

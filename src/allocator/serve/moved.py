@@ -99,17 +99,20 @@ def _numbers(outcomes: dict[str, Any]) -> dict[str, float]:
 
 def shown_ties(classes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The tie classes of a run (`solver["tie_classes"]`), each program with `shown`: its
-    money in this plan and its least and most, as the terminal's Ties line shows them
-    (`rounding.cell`, US$ million)."""
+    money in this plan and its least and most, and each class with `shown_total`: its money in
+    all and what that total can move to, as the terminal's Ties line shows them
+    (`rounding.cell`, US$ million; `tieclasses.class_total_words`)."""
     from allocator.report.rounding import cell
+    from allocator.report.tieclasses import class_total_words
 
     return [
         c
         | {
+            "shown_total": class_total_words(c),
             "programs": [
                 m | {"shown": {k: cell(m[k], MONEY) for k in ("plan", "low", "high")}}
                 for m in c["programs"]
-            ]
+            ],
         }
         for c in classes
     ]
