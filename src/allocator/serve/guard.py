@@ -93,7 +93,7 @@ PAGE_HEADER = "x-allocator-page"
 """The header the page's script sends with each call. No other page can send it: a request
 with a header of its own from another origin needs a CORS preflight, which serve never grants
 (no `Access-Control-Allow-*` answer). A read that starts a solve (`GET /api/details`) on the
-cookie alone must carry it or `Sec-Fetch-Site` same-origin (`from_page`)."""
+cookie alone must carry it or `Sec-Fetch-Site` same-origin (`from_page_refused`)."""
 
 _OR_HEADER = "or send the token in the X-Allocator-Token header (a script)"
 
@@ -101,11 +101,11 @@ _OR_HEADER = "or send the token in the X-Allocator-Token header (a script)"
 def token_refused(request: HTTPConnection, token: str, solves: bool = False) -> str | None:
     """Why the request does not carry `token` (None: it does), compared in constant time: the
     `X-Allocator-Token` header (a script), else the cookie of this port (the page), which
-    counts only from the page itself (`from_page`: a browser sends this host's cookies with a
-    request from another port of it, which SameSite holds the same site). Never `?token=`: a
-    URL leaks through logs and history. `solves`: a read that starts a solve (the details),
-    which another page may not start on the cookie alone either. Each reason names what is
-    wrong and the fix."""
+    counts only from the page itself (`from_page_refused`: a browser sends this host's cookies
+    with a request from another port of it, which SameSite holds the same site). Never
+    `?token=`: a URL leaks through logs and history. `solves`: a read that starts a solve
+    (the details), which another page may not start on the cookie alone either. Each reason
+    names what is wrong and the fix."""
     given = request.headers.get(TOKEN_HEADER)
     if given is not None:
         if _same(given, token):
@@ -134,31 +134,20 @@ def token_refused(request: HTTPConnection, token: str, solves: bool = False) -> 
     return None
 
 
-def token_given(request: HTTPConnection, token: str, solves: bool = False) -> bool:
-    """Whether the request carries `token` (`token_refused` says why not)."""
-    return token_refused(request, token, solves) is None
-
-
 def _same(given: str, token: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8"))
 
 
-def from_page(headers: Headers, method: str, solves: bool = False) -> bool:
-    """Whether a request carrying the cookie alone shows it comes from the page itself. One
-    that reads (GET) may also come from no page at all (`Sec-Fetch-Site` none: a typed address)
-    or from a browser that sends no `Sec-Fetch-Site`, unless it starts a solve (`solves`: the
-    details), which must show it: `Sec-Fetch-Site` same-origin, or none sent and the page's
-    `X-Allocator-Page` header (an `<img>` or a link on another page can send neither). One that
-    changes something (POST) must show it: `Sec-Fetch-Site` same-origin, or `Origin` this
-    host's own. A browser older than `Sec-Fetch-Site` (Firefox < 90, Safari < 16.4) posting a
-    form from another port of this host sends the cookie and, before Firefox 70, no `Origin`
-    either: that is refused here."""
-    return from_page_refused(headers, method, solves) is None
-
-
 def from_page_refused(headers: Headers, method: str, solves: bool = False) -> str | None:
     """Why a request carrying the cookie alone is not shown to come from the page itself
-    (`from_page`; None: it is), in words naming what it shows and the fix."""
+    (None: it is), in words naming what it shows and the fix. One that reads (GET) may also
+    come from no page at all (`Sec-Fetch-Site` none: a typed address) or from a browser that
+    sends no `Sec-Fetch-Site`, unless it starts a solve (`solves`: the details), which must
+    show it: `Sec-Fetch-Site` same-origin, or none sent and the page's `X-Allocator-Page`
+    header (an `<img>` or a link on another page can send neither). One that changes something
+    (POST) must show it: `Sec-Fetch-Site` same-origin, or `Origin` this host's own. A browser
+    older than `Sec-Fetch-Site` (Firefox < 90, Safari < 16.4) posting a form from another port
+    of this host sends the cookie and, before Firefox 70, no `Origin` either: refused here."""
     site = headers.get("sec-fetch-site")
     origin = headers.get("origin")
     own = f"http://{headers.get('host', '')}"
