@@ -166,6 +166,7 @@ def show_ties(run: Run) -> None:
 def _tie_class_words(k: int, cls: dict[str, Any]) -> str:
     """One tie class: its programs' ranges, its money and the plan's split."""
     from allocator.report.rounding import cell
+    from allocator.report.tieclasses import class_total_words
 
     members = cls["programs"]
     ranges = ", ".join(
@@ -173,29 +174,6 @@ def _tie_class_words(k: int, cls: dict[str, Any]) -> str:
     )
     split = ", ".join(f"{m['program']} {cell(m['plan'], MONEY)}" for m in members)
     return f"class {k}, {class_total_words(cls)}: {ranges} (this plan: {split})"
-
-
-def class_total_words(cls: dict[str, Any]) -> str:
-    """A tie class's money in this plan and what its total can move to with every outcome
-    unchanged (`ties._class_range`): `fixed` where the two LPs end at the plan's total, else
-    the range (money from, or back to, outside the class: a pool's unspent budget)."""
-    from allocator.report.rounding import cell
-
-    money = cls["money"]
-    low, high = cls.get("money_low"), cls.get("money_high")
-    this = f"{cell(money, MONEY)} in all in this plan"
-    if low is None or high is None:
-        return this
-    tol = 1e-6 * max(1.0, abs(money))
-    if money - low <= tol and high - money <= tol:
-        return f"{this} (a fixed total: money moves only among these programs)"
-    if money - low <= tol:
-        more = f"can rise to {cell(high, MONEY)}"
-    elif high - money <= tol:
-        more = f"can fall to {cell(low, MONEY)}"
-    else:
-        more = f"can move from {cell(low, MONEY)} to {cell(high, MONEY)}"
-    return f"{this} (not a fixed total: it {more} with money from or back to outside the class)"
 
 
 def show_grid(grid: pd.DataFrame) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.model import families
+from allocator.model.declare import WEIGHTED_SHORTFALL
 from allocator.model.solution import Solution
 
 ZERO_PRICE = 1e-9
@@ -166,9 +167,10 @@ def rate_words(row: Any, unit: str) -> tuple[str, str]:
     first (what a re-solve with the data moved gives), then the rate at the margin and how far
     it holds, e.g. (`one more musd: +1.25 jobs (+12.5 jobs per musd for the first 0.1 musd,
     then +0 on average)`, `one less musd: -40 jobs, and the least target shortfall rises by
-    0.0002 (at today's least shortfall: no plan is feasible)`). A row without whole units (a
-    run folder of the first step) says the rates alone: `one more: +12.5 jobs per musd (for
-    0.1 musd)`.
+    0.0002 weighted shortfall (at today's least shortfall: no plan is feasible)`: the
+    shortfall's change in `WEIGHTED_SHORTFALL`, as every other surface names its unit). A row
+    without whole units (a run folder of the first step) says the rates alone: `one more:
+    +12.5 jobs per musd (for 0.1 musd)`.
 
     Args:
         row: a row of a `shadow_prices` table (or of `top_shadow_prices`), with the one-sided
@@ -221,7 +223,8 @@ class _Side:
         again), so it is said so, and no average over the rest of the unit is made of both."""
 
     def words(self, objective: str, per: str, holds_unit: str) -> str:
-        """E.g. `-40 jobs, and the least target shortfall rises by 0.0002 (...)`."""
+        """E.g. `-40 jobs, and the least target shortfall rises by 0.0002 weighted shortfall
+        (...)`."""
         if self.change != self.change:
             return "not computed"
         if abs(self.change) >= EXCEL_INFINITY:
@@ -230,7 +233,8 @@ class _Side:
         moved = self.shortfall == self.shortfall and self.shortfall != 0
         if moved:
             how = "rises" if self.shortfall > 0 else "falls"
-            text += f", and the least target shortfall {how} by {abs(self.shortfall):.4g}"
+            change = f"{abs(self.shortfall):.4g} {WEIGHTED_SHORTFALL}"
+            text += f", and the least target shortfall {how} by {change}"
         detail = self._detail(f"{objective} per {per}", holds_unit, moved)
         if detail and moved:
             detail = f"at today's least shortfall: {detail}"

@@ -44,7 +44,7 @@ from allocator.errors import AllocatorError, UsageError, printable
 from allocator.serve.body import MAX_BODY as MAX_BODY  # the limit, said where the API is
 from allocator.serve.body import ApiError, read_body, read_rev, read_texts
 from allocator.serve.guard import SECURE as _SECURE
-from allocator.serve.guard import LocalOnly, cookie_name, token_given
+from allocator.serve.guard import LocalOnly, cookie_name, token_refused
 from allocator.serve.guard import error as _error
 from allocator.serve.stopping import STOPPED, Scenario
 
@@ -64,13 +64,16 @@ class Api:
         self.scenario, self.token = scenario, token
         self.models, self.results = models, results
 
-    def guarded(self, handler: Handler, token: bool = True) -> Handler:
+    def guarded(self, handler: Handler, token: bool = True, solves: bool = False) -> Handler:
         """`handler` answering only with the token (unless `token` is False: the page, which
-        holds neither plan nor token); errors as one JSON document."""
+        holds neither plan nor token), each refusal saying what is wrong (`token_refused`;
+        `solves`: a read that starts a solve, which the cookie alone starts only from the
+        page's script); errors as one JSON document."""
 
         async def endpoint(request: Request) -> Response:
-            if token and not token_given(request, self.token):
-                return _error(403, "a missing or wrong token. Fix: open the URL serve printed")
+            why = token_refused(request, self.token, solves) if token else None
+            if why is not None:
+                return _error(403, why)
             try:
                 return await handler(request)
             except ApiError as exc:
@@ -182,7 +185,7 @@ def create_app(
         Route("/api/plan", api.guarded(api.plan), methods=["GET"]),
         Route("/api/set", api.guarded(api.set_cells), methods=["POST"]),
         Route("/api/reset", api.guarded(api.reset), methods=["POST"]),
-        Route("/api/details", api.guarded(api.details), methods=["GET"]),
+        Route("/api/details", api.guarded(api.details, solves=True), methods=["GET"]),
         Route("/api/save", api.guarded(api.save), methods=["POST"]),
     ]
     return Starlette(
@@ -290,7 +293,9 @@ def details_state(details: Details) -> Response:
     solver = run.solution.solver
     split = headline_split(info, run.tables.get("outcomes"))
     ties = [
-        c | {"programs": [{k: as_tables(v) for k, v in m.items()} for m in c["programs"]]}
+        c
+        | {k: as_tables(c[k]) for k in ("money", "money_low", "money_high") if k in c}
+        | {"programs": [{k: as_tables(v) for k, v in m.items()} for m in c["programs"]]}
         for c in solver.get("tie_classes") or []
     ]
     return JSONResponse(

@@ -89,34 +89,98 @@ def cookie_name(port: int | None) -> str:
 TOKEN_HEADER = "x-allocator-token"
 """The header a script sends the token in (a browser's page sends the cookie)."""
 
+PAGE_HEADER = "x-allocator-page"
+"""The header the page's script sends with each call. No other page can send it: a request
+with a header of its own from another origin needs a CORS preflight, which serve never grants
+(no `Access-Control-Allow-*` answer). A read that starts a solve (`GET /api/details`) on the
+cookie alone must carry it or `Sec-Fetch-Site` same-origin (`from_page_refused`)."""
 
-def token_given(request: HTTPConnection, token: str) -> bool:
-    """Whether the request carries `token`, compared in constant time: the `X-Allocator-Token`
-    header (a script), else the cookie of this port (the page), which counts only from the page
-    itself (`from_page`: a browser sends this host's cookies with a request from another port
-    of it, which SameSite holds the same site). Never `?token=`: a URL leaks through logs and
-    history."""
+_OR_HEADER = "or send the token in the X-Allocator-Token header (a script)"
+
+
+def token_refused(request: HTTPConnection, token: str, solves: bool = False) -> str | None:
+    """Why the request does not carry `token` (None: it does), compared in constant time: the
+    `X-Allocator-Token` header (a script), else the cookie of this port (the page), which
+    counts only from the page itself (`from_page_refused`: a browser sends this host's cookies
+    with a request from another port of it, which SameSite holds the same site). Never
+    `?token=`: a URL leaks through logs and history. `solves`: a read that starts a solve
+    (the details), which another page may not start on the cookie alone either. Each reason
+    names what is wrong and the fix."""
     given = request.headers.get(TOKEN_HEADER)
-    if given is None:
-        if not from_page(request.headers, request.scope["method"]):
-            return False
-        given = request.cookies.get(cookie_name(request.url.port), "")
+    if given is not None:
+        if _same(given, token):
+            return None
+        return (
+            "the X-Allocator-Token header holds a token that is not the token this serve "
+            "printed (each start prints a new one). Fix: send the token in the URL serve "
+            "printed, http://127.0.0.1:PORT/?token=..."
+        )
+    cookie = request.cookies.get(cookie_name(request.url.port))
+    if cookie is None:
+        return (
+            "the request carries no token: neither the X-Allocator-Token header (a script) nor "
+            "the page's cookie (set when the URL serve printed is opened). Fix: open the URL "
+            f"serve printed, http://127.0.0.1:PORT/?token=..., {_OR_HEADER}"
+        )
+    why = from_page_refused(request.headers, request.scope["method"], solves)
+    if why is not None:
+        return why
+    if not _same(cookie, token):
+        return (
+            "the page's cookie holds a token that is not the token of this serve (one started "
+            "earlier on this port set it). Fix: open the URL this serve printed, "
+            "http://127.0.0.1:PORT/?token=..."
+        )
+    return None
+
+
+def _same(given: str, token: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8"))
 
 
-def from_page(headers: Headers, method: str) -> bool:
-    """Whether a request carrying the cookie alone shows it comes from the page itself. One
-    that reads (GET) may also come from no page at all (`Sec-Fetch-Site` none: a typed address)
-    or from a browser that sends no `Sec-Fetch-Site`. One that changes something (POST) must
-    show it: `Sec-Fetch-Site` same-origin, or `Origin` this host's own. A browser older than
-    `Sec-Fetch-Site` (Firefox < 90, Safari < 16.4) posting a form from another port of this
-    host sends the cookie and, before Firefox 70, no `Origin` either: that is refused here."""
+def from_page_refused(headers: Headers, method: str, solves: bool = False) -> str | None:
+    """Why a request carrying the cookie alone is not shown to come from the page itself
+    (None: it is), in words naming what it shows and the fix. One that reads (GET) may also
+    come from no page at all (`Sec-Fetch-Site` none: a typed address) or from a browser that
+    sends no `Sec-Fetch-Site`, unless it starts a solve (`solves`: the details), which must
+    show it: `Sec-Fetch-Site` same-origin, or none sent and the page's `X-Allocator-Page`
+    header (an `<img>` or a link on another page can send neither). One that changes something
+    (POST) must show it: `Sec-Fetch-Site` same-origin, or `Origin` this host's own. A browser
+    older than `Sec-Fetch-Site` (Firefox < 90, Safari < 16.4) posting a form from another port
+    of this host sends the cookie and, before Firefox 70, no `Origin` either: refused here."""
     site = headers.get("sec-fetch-site")
-    if method in SAFE_METHODS:
-        return site in (None, "same-origin", "none")
-    return site == "same-origin" or (
-        site is None and headers.get("origin") == f"http://{headers.get('host', '')}"
+    origin = headers.get("origin")
+    own = f"http://{headers.get('host', '')}"
+    if method not in SAFE_METHODS:
+        if site == "same-origin" or (site is None and origin == own):
+            return None
+        return (
+            "a change sent with the page's cookie alone must come from the page itself as "
+            f"same-origin JSON (Sec-Fetch-Site same-origin, or Origin {own[:80]}; Content-Type "
+            f"application/json), and this one shows {_shows(site, origin)}. Fix: use the page "
+            f"serve printed, {_OR_HEADER}"
+        )
+    if site is not None and site not in ("same-origin", "none"):
+        return (
+            f"a read sent with the page's cookie alone from another page ({_shows(site, origin)}; "
+            "a browser sends this machine's cookie to the pages of its other ports too): only "
+            f"the page serve printed may read the plan. Fix: use that page, {_OR_HEADER}"
+        )
+    if not solves or site == "same-origin" or (site is None and PAGE_HEADER in headers):
+        return None
+    return (
+        "a request for the details (a solve) sent with the page's cookie alone must come from "
+        "the page's script (Sec-Fetch-Site same-origin, or the X-Allocator-Page header it "
+        f"sends), and this one shows {_shows(site, origin)}: a link or an image on another page "
+        f"starts no solve. Fix: use the page serve printed, {_OR_HEADER}"
     )
+
+
+def _shows(site: str | None, origin: str | None) -> str:
+    """What a request shows of where it comes from, in words."""
+    said = [f"Sec-Fetch-Site {site[:20]}" if site is not None else "no Sec-Fetch-Site"]
+    said.append(f"Origin {origin[:80]}" if origin is not None else "no Origin")
+    return " and ".join(said).encode("ascii", "backslashreplace").decode()
 
 
 def json_refused(headers: Headers) -> str | None:

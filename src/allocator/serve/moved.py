@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allocator.model.declare import WEIGHTED_SHORTFALL
 from allocator.serve.brief import Brief
 
 TOLERANCE = 1e-6
@@ -31,8 +32,9 @@ def moved(first: Brief, now: Brief) -> dict[str, Any]:
     }
 
 
-SHORTFALL_UNIT = "weighted shortfall (share of each target missed)"
-"""The unit of the least weighted target shortfall (docs/runs.md, `--targets`)."""
+SHORTFALL_UNIT = WEIGHTED_SHORTFALL
+"""The unit of the least weighted target shortfall, as every other surface names it
+(`model.targets.shortfall_unit`; a share of each target missed only where no weight is given)."""
 
 
 def unit_of(name: str, objective_unit: str) -> str:
@@ -97,17 +99,20 @@ def _numbers(outcomes: dict[str, Any]) -> dict[str, float]:
 
 def shown_ties(classes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The tie classes of a run (`solver["tie_classes"]`), each program with `shown`: its
-    money in this plan and its least and most, as the terminal's Ties line shows them
-    (`rounding.cell`, US$ million)."""
+    money in this plan and its least and most, and each class with `shown_total`: its money in
+    all and what that total can move to, as the terminal's Ties line shows them
+    (`rounding.cell`, US$ million; `tieclasses.class_total_words`)."""
     from allocator.report.rounding import cell
+    from allocator.report.tieclasses import class_total_words
 
     return [
         c
         | {
+            "shown_total": class_total_words(c),
             "programs": [
                 m | {"shown": {k: cell(m[k], MONEY) for k in ("plan", "low", "high")}}
                 for m in c["programs"]
-            ]
+            ],
         }
         for c in classes
     ]

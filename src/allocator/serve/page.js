@@ -17,7 +17,10 @@
   }
 
   async function call(method, path, body) {
-    const options = { method: method, headers: {}, credentials: "same-origin" };
+    // X-Allocator-Page: the page's own call (no other page can send it without a preflight
+    // serve never grants), so serve starts a details solve on the cookie alone
+    const options = {
+      method: method, headers: { "X-Allocator-Page": "1" }, credentials: "same-origin" };
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
@@ -177,10 +180,17 @@
     const box = $("ties");
     box.replaceChildren();
     if (!d.tie_classes.length) return;
-    box.appendChild(text("h3", "Programs another plan funds differently (same outcomes)"));
-    d.tie_classes.forEach((c) => box.appendChild(text("p", c.programs.map((m) =>
-      m.program + " " + m.shown.plan + " (" + m.shown.low + " to " + m.shown.high + ")")
-      .join(", ") + ": US$ million")));
+    box.appendChild(text("h3", "Programs another plan funds differently (same outcomes; " +
+      "each program's money in this plan, least to most in brackets, US$ million)"));
+    d.tie_classes.forEach((c, k) => {
+      // the class's total and its range, in the words allocator solve's Ties line says them
+      const p = text("p", "", "tie-class");
+      p.appendChild(text("span", "class " + (k + 1) + ", " + c.shown_total, "tie-total"));
+      p.appendChild(text("span", ": " + c.programs.map((m) =>
+        m.program + " " + m.shown.plan + " (" + m.shown.low + " to " + m.shown.high + ")")
+        .join(", ")));
+      box.appendChild(p);
+    });
   }
 
   function showDetails(d) {
