@@ -330,9 +330,10 @@ def side_end(
     `basis_reach` > 0 units (Excel's allowable range: the optimal basis stays feasible that far)
     and found exactly past it by the re-solves of `_piece_end`: the basis's range is where that
     basis stops, not where the rate changes (the baseline's ecosystem budget: 331 musd by the
-    basis, the whole 6,200 by re-solves). Returns the end and whether no plan is feasible past
-    it, and whether the end is a lower bound (`Side.short`); `together`: rows the same datum
-    moves with it (`Bundle`). The rows' bounds are put back; the basis is not."""
+    basis, the whole 6,200 by re-solves; 0, none, where no plan is feasible past an end within
+    `RESOLUTION` of 0, as a basis range of 1.5e-12 musd). Returns the end and whether no plan is
+    feasible past it, and whether the end is a lower bound (`Side.short`); `together`: rows the
+    same datum moves with it (`Bundle`). The rows' bounds are put back; the basis is not."""
     side = side_of(h, row, sigma, base.objective, base.dual, seen, rows, together)
     start = Point(0.0, side.w0, side.s0, False)
     side.lines.append((start, basis_reach))
