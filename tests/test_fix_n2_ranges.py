@@ -121,3 +121,29 @@ def test_terminal_csv_workbook_and_report_agree(solved_run):
     assert "4.08718e-08" not in html
     assert "2.98023e-08" not in html
     assert not np.isnan(sens.loc[name, "loss_per_unit_down"])
+
+
+@pytest.mark.parametrize(
+    ("end", "said"),
+    [
+        ("then no plan", "-0.2 (for no amount: at once no plan is feasible)"),
+        ("then shortfall rises", "-0.2 (for no amount: at once the least target shortfall rises)"),
+        ("then at its minimum", "-0.2 (for 0 musd, where its number in the data reaches its"),
+    ],
+)
+def test_a_run_of_the_first_step_says_none_too(end, said):
+    """A row without whole units (a run folder of the first step) says the rate alone: an
+    amount of 0 before no plan or a larger least shortfall is none; at a cell's minimum the
+    amount stays (a budget of 0 in the data cut: nothing to cut)."""
+    row = pd.Series(
+        {
+            "gain_per_unit_up": 0.2,
+            "up_holds_for": 100.0,
+            "loss_per_unit_down": 0.2,
+            "down_holds_for": 0.0,
+            "holds_for_unit": "musd",
+            "one_sided": f"re-solved; down: {end}",
+        }
+    )
+    _, less = rate_words(row, "musd of exports per musd")
+    assert less.startswith(f"one less: {said}")

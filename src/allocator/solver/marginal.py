@@ -46,9 +46,9 @@ moves meet HiGHS's feasibility tolerance (1e-7) in rows such as the held least s
 RESOLUTION = 1e-6
 """The halving's resolution (units of the row, relative above one unit): `_piece_end` stops
 halving between the farthest move found on the piece and the nearest found infeasible once
-they are this close. A piece that ends where no plan is feasible within it of 0 holds for none:
-the search cannot tell its end from 0 (a step of the halving, 2^-25, is no amount a rate holds
-for), and HiGHS's feasibility tolerance (1e-7) cannot either."""
+they are this close. A piece whose end (no plan feasible past it) lies within this of 0 holds
+for none (`_settled_end`): the search cannot tell that end from 0 (a step of the halving,
+2^-25, is no amount a rate holds for), nor can HiGHS's feasibility tolerance (1e-7)."""
 
 _LEAST = 1.0
 while _LEAST / 10 >= SMALLEST:  # the last move `_one_side` tries, to the bit
