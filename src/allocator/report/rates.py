@@ -267,7 +267,15 @@ class _Side:
 
 def _amount(holds: float, holds_unit: str, end: str) -> str:
     """How far a rate holds, in words: `331 musd`, `at least 331 musd` (the basis's range
-    only), `6,200 musd, then no plan is feasible`; 6 significant digits."""
+    only), `6,200 musd, then no plan is feasible`; 6 significant digits. A rate that holds for
+    none (0, then no plan or a larger least shortfall) says so: `no amount: at once the least
+    target shortfall rises`."""
+    at_once = {
+        "then no plan": "no plan is feasible",
+        "then shortfall rises": "the least target shortfall rises",
+    }
+    if holds == 0 and end in at_once:
+        return f"no amount: at once {at_once[end]}"
     amount = f"{holds:,.6g} {holds_unit}".strip()
     if end == "at least":
         return f"at least {amount}"

@@ -43,6 +43,13 @@ SMALLEST = 1e-4
 exact test would need an LP of the row's extreme activity, as dear as the plan's own; smaller
 moves meet HiGHS's feasibility tolerance (1e-7) in rows such as the held least shortfall."""
 
+RESOLUTION = 1e-6
+"""The halving's resolution (units of the row, relative above one unit): `_piece_end` stops
+halving between the farthest move found on the piece and the nearest found infeasible once
+they are this close. A piece whose end (no plan feasible past it) lies within this of 0 holds
+for none (`_settled_end`): the search cannot tell that end from 0 (a step of the halving,
+2^-25, is no amount a rate holds for), nor can HiGHS's feasibility tolerance (1e-7)."""
+
 _LEAST = 1.0
 while _LEAST / 10 >= SMALLEST:  # the last move `_one_side` tries, to the bit
     _LEAST /= 10
@@ -94,7 +101,7 @@ def _piece_end(side: Side, slope: float, last: Point, beyond: Point | None, reac
         if beyond is None:
             if last.free or side.unlimited(last, slope):
                 return np.inf
-            if reach - last.t <= 1e-6 * max(1.0, last.t):  # it holds up to where no plan is
+            if reach - last.t <= RESOLUTION * max(1.0, last.t):  # it holds up to where no plan is
                 side.stop = reach
                 return last.t
             t = 2 * last.t if 2 * last.t < reach else (last.t + reach) / 2
@@ -210,12 +217,16 @@ def _settled_end(
     side: Side, slope: float, last: Point, beyond: Point | None, reach: float
 ) -> float:
     """`_piece_end` with the shortcuts' assumptions confirmed (else each probe re-solved), then
-    made exact where the data fixes it (`_exact_end`)."""
+    made exact where the data fixes it (`_exact_end`); 0 where no plan is feasible past an end
+    within the halving's `RESOLUTION` of 0 (the rate holds for none: the baseline's export
+    markets cut under `--objective exports`, the least shortfall rising at once)."""
     side.speculate = probes.SHORTCUTS
     end = _piece_end(side, slope, last, beyond, reach)
     side.speculate = False
     if not _confirmed(side):
         end = _piece_end(side, slope, last, beyond, reach)
+    if side.stop is not None and end <= RESOLUTION:
+        return 0.0
     return _exact_end(side, slope, end)
 
 
@@ -319,9 +330,10 @@ def side_end(
     `basis_reach` > 0 units (Excel's allowable range: the optimal basis stays feasible that far)
     and found exactly past it by the re-solves of `_piece_end`: the basis's range is where that
     basis stops, not where the rate changes (the baseline's ecosystem budget: 331 musd by the
-    basis, the whole 6,200 by re-solves). Returns the end and whether no plan is feasible past
-    it, and whether the end is a lower bound (`Side.short`); `together`: rows the same datum
-    moves with it (`Bundle`). The rows' bounds are put back; the basis is not."""
+    basis, the whole 6,200 by re-solves; 0, none, where no plan is feasible past an end within
+    `RESOLUTION` of 0, as a basis range of 1.5e-12 musd). Returns the end and whether no plan is
+    feasible past it, and whether the end is a lower bound (`Side.short`); `together`: rows the
+    same datum moves with it (`Bundle`). The rows' bounds are put back; the basis is not."""
     side = side_of(h, row, sigma, base.objective, base.dual, seen, rows, together)
     start = Point(0.0, side.w0, side.s0, False)
     side.lines.append((start, basis_reach))

@@ -380,7 +380,9 @@ def _round(held: _Held, k: int, out: dict[str, np.ndarray]) -> None:
     10), noise to 0; amounts snapped as the tables snap money (799.99999 to 800), then to 12
     significant digits (as decide_now_prices.csv writes them): a piece's end found where two
     probes' lines meet carries noise past them that depends on which LPs ran before (the
-    order of the commitments), which the workbook's full-precision cells would show."""
+    order of the commitments), which the workbook's full-precision cells would show. The least
+    shortfall's rises, whole and per unit, alike to 1e-12 of the held least: one number where
+    the rate holds for the whole unit (1.47971e-06; a re-solve's 1.8e-15 is 0)."""
     q = held.quantum
     for name in ("more", "less", "more_rate", "less_rate", "scenario_low", "scenario_high"):
         v = out[name][k]
@@ -390,7 +392,8 @@ def _round(held: _Held, k: int, out: dict[str, np.ndarray]) -> None:
         v = out[name][k]
         if np.isfinite(v):  # to the CSV's 12 digits: the last ones depend on earlier solves
             out[name][k] = float(f"{float(snap(np.array([v]))[0]):.12g}")
-    for name in ("shortfall_more", "shortfall_less"):
+    q = 10.0 ** math.floor(math.log10(1e-12 * max(1.0, held.held_at)))  # nan (no soft): 1
+    for name in _NAMES[8:]:  # the least shortfall's rises (NaN without soft targets)
         v = out[name][k]
         if np.isfinite(v):
-            out[name][k] = 0.0 if abs(v) <= 1e-6 * max(1.0, held.held_at) else v
+            out[name][k] = float(np.round(v / q) * q) + 0.0
