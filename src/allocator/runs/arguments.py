@@ -14,6 +14,7 @@ from typing import Any
 
 from allocator.errors import UsageError
 from allocator.model.measures import RATE_FIX_KEYWORD, RATE_FIX_OPTION
+from allocator.model.robust import ScenarioSize
 from allocator.runs.given import plain_override
 from allocator.runs.spec import RunSpec, spec_from
 
@@ -227,6 +228,37 @@ def check_scenarios(spec: RunSpec) -> None:
             f"drawn, solved and reported). Fix: --scenarios {MAX_RISK_SCENARIOS} or fewer, "
             "e.g. --scenarios 50"
         )
+
+
+MAX_RISK_NONZEROS = 10**9
+"""PLACEHOLDER"""
+
+
+def check_risk_size(spec: RunSpec, size: ScenarioSize) -> None:
+    """The LP a --risk plan would solve, bounded by its size before the scenarios are drawn,
+    built and solved: `spec.scenarios` times what one scenario adds (`size`, the widest
+    scenario's: `model.robust.scenario_size`) at most MAX_RISK_NONZEROS nonzeros.
+
+    Raises:
+        UsageError: naming --scenarios, the size it would make, the limit and the fix.
+    """
+    added = spec.scenarios * size.nonzeros
+    if added <= MAX_RISK_NONZEROS:
+        return
+    most = MAX_RISK_NONZEROS // max(size.nonzeros, 1)
+    fix = (
+        f"--scenarios {most} or fewer"
+        if most >= MIN_SCENARIOS
+        else "a dataset with fewer programs, years or tranches"
+    )
+    if spec.measure != "final" and most < MIN_SCENARIOS * 10:
+        fix += ", or --measure final (one year's rows per scenario)"
+    raise UsageError(
+        f"--scenarios {spec.scenarios} with --risk {spec.risk} (measure {spec.measure}): "
+        f"the scenarios would add {added:,} nonzeros to the LP ({size.nonzeros:,} each: its "
+        f"{size.rows:,} rows over the whole plan), at most {MAX_RISK_NONZEROS:,} (time and "
+        f"memory grow with them). Fix: {fix}"
+    )
 
 
 def whole(name: str, value: object, low: int, high: int | None = None, example: int = 2) -> int:
