@@ -76,6 +76,10 @@ def check_options(spec: RunSpec) -> None:
     """Refuse the options the run would ignore in silence (they would be recorded in run.json
     as if they held): weights without the weighted objective, two-stage and risk options
     without their plan."""
+    if spec.decide_now:  # as sweep, core and alternatives: before the dataset is read
+        from allocator.studies.daskclient import check_workers
+
+        check_workers(spec.workers, spec.scheduler)
     check_weights_only(spec)
     check_weights_given(spec)
     check_two_stage_only(spec)
