@@ -4,7 +4,7 @@ scenario adds), the measure behind `runs.arguments.MAX_RISK_NONZEROS`.
     python bench/risk_scale.py [--runs final:500 final:1000 cumulative:250 ...] [--timeout 1800]
 
 For each MEASURE:SCENARIOS on the bundled baseline (or --inputs), what one scenario adds
-(`model.robust.scenario_size` of the widest scenario: rows, columns, nonzeros), the nonzeros
+(`model.robustsize.scenario_size` of the widest scenario: rows, columns, nonzeros), the nonzeros
 the scenarios add in all, and one whole `allocator solve --risk cvar` (or --kind worst-case)
 in a fresh process: wall seconds, CPU seconds (user + system, its own and its children's) and
 peak resident memory (ru_maxrss, from `os.wait4`), with the load average before it. A run past
@@ -35,7 +35,7 @@ def per_scenario(inputs: Path, kind: str, measure: str) -> tuple[int, int, int]:
 
     rate = 0.05 if measure == "discounted" else None
     spec = RunSpec(inputs=inputs, risk=kind, measure=measure, discount_rate=rate)
-    from allocator.model.robust import scenario_size
+    from allocator.model.robustsize import scenario_size
 
     inp = scenario_of(spec)
     size = scenario_size(inp, kind, spec.measured(), widest_scenario(inp))
@@ -88,14 +88,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--inputs", type=Path, default=BASELINE)
     parser.add_argument("--kind", default="cvar", choices=["cvar", "worst-case"])
-    parser.add_argument(
-        "--runs", nargs="+", default=["final:250", "final:1000", "cumulative:100"]
-    )
+    parser.add_argument("--runs", nargs="+", default=["final:250", "final:1000", "cumulative:100"])
     parser.add_argument("--timeout", type=float, default=1800.0)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     rows = []
-    print("| measure | scenarios | rows/scen | nnz/scen | nnz added | wall s | CPU s | peak MB | load | status |")
+    print(
+        "| measure | scenarios | rows/scen | nnz/scen | nnz added | wall s | CPU s | peak MB "
+        "| load | status |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for item in args.runs:
         measure, count = item.split(":")

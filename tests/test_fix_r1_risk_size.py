@@ -1,5 +1,5 @@
 """r1, finding 1: a --risk plan is bounded by the LP it would solve, not by its count of
-scenarios alone. What one scenario adds (`model.robust.scenario_size` of the widest scenario:
+scenarios alone. What one scenario adds (`model.robustsize.scenario_size` of the widest scenario:
 each lag at its least) times `--scenarios` is at most `MAX_RISK_NONZEROS`; past it the run is
 refused in one line naming the option, the limit, the size and the fix, before the scenarios
 are drawn, built or solved, from the command line and from Python alike."""
@@ -16,7 +16,7 @@ from allocator.data.inputs import load_inputs
 from allocator.errors import UsageError
 from allocator.model.build import build_model
 from allocator.model.measures import CUMULATIVE, FINAL
-from allocator.model.robust import ScenarioSize, scenario_size, widest
+from allocator.model.robustsize import ScenarioSize, scenario_size, widest
 from allocator.runs.arguments import (
     MAX_RISK_NONZEROS,
     MAX_RISK_SCENARIOS,

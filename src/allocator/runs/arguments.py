@@ -10,13 +10,15 @@ import math
 import numbers
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from allocator.errors import UsageError
 from allocator.model.measures import RATE_FIX_KEYWORD, RATE_FIX_OPTION
-from allocator.model.robust import ScenarioSize
 from allocator.runs.given import plain_override
 from allocator.runs.spec import RunSpec, spec_from
+
+if TYPE_CHECKING:
+    from allocator.model.robustsize import ScenarioSize
 
 
 def spec_given(spec: RunSpec | Path | str | None, options: dict[str, Any]) -> RunSpec:
@@ -247,7 +249,7 @@ and 2.1 GB. The limit keeps 4,750 scenarios of the bundled dataset under the fin
 def check_risk_size(spec: RunSpec, size: ScenarioSize) -> None:
     """The LP a --risk plan would solve, bounded by its size before the scenarios are drawn,
     built and solved: `spec.scenarios` times what one scenario adds (`size`, the widest
-    scenario's: `model.robust.scenario_size`) at most MAX_RISK_NONZEROS nonzeros.
+    scenario's: `model.robustsize.scenario_size`) at most MAX_RISK_NONZEROS nonzeros.
 
     Raises:
         UsageError: naming --scenarios, the size it would make, the limit and the fix.

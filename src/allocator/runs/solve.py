@@ -31,7 +31,7 @@ from allocator.solver.overlap import importing_after
 
 if TYPE_CHECKING:
     from allocator.data.uncertainty import Param
-    from allocator.model.robust import Widest
+    from allocator.model.robustsize import Widest
 
 WRITERS = (
     "xlsxwriter",
@@ -284,7 +284,7 @@ def robust_spec(inp: Inputs, spec: RunSpec) -> Robust:
     """Scenarios of jobs per US$ million and lags (Latin hypercube over uncertainty.csv), and
     for CVaR the nominal plan's jobs, from which each scenario's shortfall is counted."""
     from allocator.data.uncertainty import latin_hypercube
-    from allocator.model.robust import scenario_size
+    from allocator.model.robustsize import scenario_size
 
     if spec.objective != "jobs":
         raise UsageError("--risk plans for the jobs objective. Fix: use --objective jobs")
@@ -330,9 +330,9 @@ def _risk_params(inp: Inputs) -> list[Param]:
 
 
 def widest_scenario(inp: Inputs) -> Widest:
-    """The scenario of `inp`'s ranges whose rows hold the most entries (`model.robust.widest`),
+    """The scenario of `inp`'s ranges whose rows hold the most entries (`model.robustsize.widest`),
     whose size bounds every drawn scenario's."""
-    from allocator.model.robust import widest
+    from allocator.model.robustsize import widest
 
     base = {p.program: (p.jobs_per_musd, p.lag_years) for p in inp.programs}
     ranges = [
