@@ -234,16 +234,18 @@ def check_scenarios(spec: RunSpec) -> None:
         )
 
 
-MAX_RISK_NONZEROS = 4_000_000
+MAX_RISK_NONZEROS = 2_000_000
 """The most nonzeros the scenarios of a --risk plan may add to its LP (`--scenarios` times what
 one scenario adds, `check_risk_size`): each scenario repeats its jobs row and its own tranche rows
 over the plan's program-years, so time and memory grow with the product, not with the count
 alone (MAX_RISK_SCENARIOS bounds the count before the dataset is read). Measured with
-`bench/risk_scale.py` (bench/README.md, "--risk: scenarios x plan"): on the bundled dataset
-3.4 million nonzeros (4,000 scenarios, final measure; 1,000 cumulative) took about a minute of
-CPU and under 0.7 GB; 10,000 scenarios of the final measure (8.4 million) had taken 1,189 s
-and 2.1 GB. The limit keeps 4,750 scenarios of the bundled dataset under the final measure
-(842 nonzeros each) and 1,167 under the cumulative or discounted one (3,425 each)."""
+`bench/risk_scale.py` on the bundled dataset, 2 cores shared with other work (bench/README.md,
+"--risk: scenarios x the plan"): 1.7 million nonzeros took 30 s (final measure, 2,000
+scenarios) and 46 s (cumulative, 500) of CPU and at most 0.4 GB; 3.4 million took 52 s (final,
+4,000) but 179 s and 0.7 GB (cumulative, 1,000: twice the size, four times the time); 10,000
+scenarios of the final measure (8.4 million) had taken 1,189 s and 2.1 GB. The limit keeps
+2,375 scenarios of the bundled dataset under the final measure (842 nonzeros each) and 583
+under the cumulative or discounted one (3,425 each)."""
 
 
 def check_risk_size(spec: RunSpec, size: ScenarioSize) -> None:
