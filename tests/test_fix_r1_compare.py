@@ -108,6 +108,11 @@ def test_compare_solving_under_a_measure_gives_both_objectives_in_its_unit(tmp_p
     again = allocator.plan(objective="exports", measure="cumulative", warn=lambda _: None)
     assert exports["exports"] == again.solution.objective_value
     assert jobs["exports"] == again.solution.totals["jobs"]
+    page = (tmp_path / "c" / "report.html").read_text(encoding="utf-8")
+    headline = page[page.index('id="headline"') :].split("</p>")[0]
+    assert "jobs: <strong>5,530,747 job-years</strong>" in headline, headline
+    assert "exports: <strong>" in headline, headline
+    assert "musd of exports</strong>" in headline, headline
 
 
 def test_the_command_line_writes_the_rows_apart(folders, tmp_path):
