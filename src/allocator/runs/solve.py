@@ -295,7 +295,8 @@ def robust_spec(inp: Inputs, spec: RunSpec) -> Robust:
             "--beta is the share of scenarios left out of the tail, in [0, 1). Fix: e.g. --beta 0.9"
         )
     params = _risk_params(inp)
-    check_risk_size(spec, scenario_size(inp, spec.risk, spec.measured(), widest_scenario(inp)))
+    widest = widest_scenario(inp, params)
+    check_risk_size(spec, scenario_size(inp, spec.risk, spec.measured(), widest))
     base = {p.program: (p.jobs_per_musd, p.lag_years) for p in inp.programs}
     # both columns are programs.csv's: each row is a program
     programs = [str(p.row.program) for p in params if isinstance(p.row, Program)]
@@ -329,15 +330,15 @@ def _risk_params(inp: Inputs) -> list[Param]:
     return params
 
 
-def widest_scenario(inp: Inputs) -> Widest:
-    """The scenario of `inp`'s ranges whose rows hold the most entries (`model.robustsize.widest`),
-    whose size bounds every drawn scenario's."""
+def widest_scenario(inp: Inputs, params: list[Param] | None = None) -> Widest:
+    """The scenario of `inp`'s ranges (`params`, None: read them) whose rows hold the most
+    entries (`model.robustsize.widest`), whose size bounds every drawn scenario's."""
     from allocator.model.robustsize import widest
 
     base = {p.program: (p.jobs_per_musd, p.lag_years) for p in inp.programs}
     ranges = [
         (str(p.row.program), p.column, p.low, p.high)
-        for p in _risk_params(inp)
+        for p in (_risk_params(inp) if params is None else params)
         if isinstance(p.row, Program)
     ]
     return widest(base, ranges)
