@@ -127,6 +127,10 @@ def solve(
     with exit_codes(as_json):
         from allocator.runs.solve import solve as solve_run
 
+        if workers is not None:  # before a model file or the dataset is read
+            from allocator.studies.daskclient import check_workers
+
+            check_workers(workers, scheduler)
         if check_against is not None:
             from allocator.cli.checkagainst import check_run, only_with_check
 

@@ -120,14 +120,27 @@ def _compare_headline(frame: pd.DataFrame) -> str | None:
     plans = [c for c in frame.columns if c not in ("section", "metric", "unit")]
     parts = []
     for plan in plans:
-        own = rows[rows["metric"] == f"objective ({plan})"]
+        metric = rows["metric"].astype(str)  # under a measure: `objective (jobs, cumulative)`
+        own = rows[
+            (metric == f"objective ({plan})") | metric.str.startswith(f"objective ({plan}, ")
+        ]
         if len(own) and pd.notna(own[plan].iloc[0]):
-            unit = str(own["unit"].iloc[0])
+            unit = _own_unit(str(own["unit"].iloc[0]), plan)
             value = shown_amount(float(own[plan].iloc[0]), unit)
             parts.append(f"{escape(plan)}: <strong>{value} {escape(unit)}</strong>")
     if not parts:
         return None
     return f'<p class="headline" id="headline">Plans compared: {"; ".join(parts)}.</p>'
+
+
+def _own_unit(unit: str, plan: str) -> str:
+    """A plan's unit in a compare row's `unit`: the whole, else the part that names the plan
+    among its views (`blank: ... (jobs, exports); index (weighted)`: `index` for weighted)."""
+    for part in unit.split("; "):
+        said, _, views = part.rpartition(" (")
+        if said and plan in views.removesuffix(")").split(", "):
+            return said
+    return unit
 
 
 def frontier_headline(frame: pd.DataFrame) -> str | None:

@@ -10,12 +10,15 @@ import math
 import numbers
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from allocator.errors import UsageError
 from allocator.model.measures import RATE_FIX_KEYWORD, RATE_FIX_OPTION
 from allocator.runs.given import plain_override
 from allocator.runs.spec import RunSpec, spec_from
+
+if TYPE_CHECKING:
+    from allocator.model.robustsize import ScenarioSize
 
 
 def spec_given(spec: RunSpec | Path | str | None, options: dict[str, Any]) -> RunSpec:
@@ -203,8 +206,10 @@ MAX_RISK_SCENARIOS = 10_000
 """The most scenarios of a --risk plan (`--scenarios`): each is a row of the LP over the whole
 plan (its jobs) and is drawn, solved and reported with it, so time and memory grow with the count
 (the bundled dataset on 2 busy cores: 1,000 scenarios 104 s and 230 MB, 10,000 1,189 s and
-2.1 GB); 10,000 still leave 100 scenarios in the tail of --beta 0.99. A two-stage plan takes
-1,000 (`twostage.MAX_SCENARIOS`, a copy of the LP per scenario)."""
+2.1 GB); 10,000 still leave 100 scenarios in the tail of --beta 0.99. It bounds the count
+before the dataset is read; the LP the scenarios make is bounded once it is
+(`MAX_RISK_NONZEROS`). A two-stage plan takes 1,000 (`twostage.MAX_SCENARIOS`, a copy of the LP
+per scenario)."""
 
 
 def check_scenarios(spec: RunSpec) -> None:
@@ -227,6 +232,47 @@ def check_scenarios(spec: RunSpec) -> None:
             f"drawn, solved and reported). Fix: --scenarios {MAX_RISK_SCENARIOS} or fewer, "
             "e.g. --scenarios 50"
         )
+
+
+MAX_RISK_NONZEROS = 2_000_000
+"""The most nonzeros the scenarios of a --risk plan may add to its LP (`--scenarios` times what
+one scenario adds, `check_risk_size`): each scenario repeats its jobs row and its own tranche rows
+over the plan's program-years, so time and memory grow with the product, not with the count
+alone (MAX_RISK_SCENARIOS bounds the count before the dataset is read). Measured with
+`bench/risk_scale.py` on the bundled dataset, 2 cores shared with other work (bench/README.md,
+"--risk: scenarios x the plan"): 1.7 million nonzeros took 30 s (final measure, 2,000
+scenarios) and 46 s (cumulative, 500) of CPU and at most 0.4 GB; 3.4 million took 52 s (final,
+4,000) but 179 s and 0.7 GB (cumulative, 1,000: twice the size, four times the time); 10,000
+scenarios of the final measure (8.4 million) had taken 1,189 s and 2.1 GB. The limit keeps
+2,375 scenarios of the bundled dataset under the final measure (842 nonzeros each: 43 s of CPU,
+0.39 GB) and 583 under the cumulative or discounted one (3,425 each: 75 s, 0.47 GB)."""
+
+
+def check_risk_size(spec: RunSpec, size: ScenarioSize) -> None:
+    """The LP a --risk plan would solve, bounded by its size before the scenarios are drawn,
+    built and solved: `spec.scenarios` times what one scenario adds (`size`, the widest
+    scenario's: `model.robustsize.scenario_size`) at most MAX_RISK_NONZEROS nonzeros.
+
+    Raises:
+        UsageError: naming --scenarios, the size it would make, the limit and the fix.
+    """
+    added = spec.scenarios * size.nonzeros
+    if added <= MAX_RISK_NONZEROS:
+        return
+    most = MAX_RISK_NONZEROS // max(size.nonzeros, 1)
+    fix = (
+        f"--scenarios {most} or fewer"
+        if most >= MIN_SCENARIOS
+        else "a dataset with fewer programs, years or tranches"
+    )
+    if spec.measure != "final" and most < MIN_SCENARIOS * 10:
+        fix += ", or --measure final (one year's rows per scenario)"
+    raise UsageError(
+        f"--scenarios {spec.scenarios} with --risk {spec.risk} (measure {spec.measure}): "
+        f"the scenarios would add {added:,} nonzeros to the LP ({size.nonzeros:,} a scenario, in "
+        f"{size.rows:,} rows of its own), at most {MAX_RISK_NONZEROS:,} (time and "
+        f"memory grow with them). Fix: {fix}"
+    )
 
 
 def whole(name: str, value: object, low: int, high: int | None = None, example: int = 2) -> int:

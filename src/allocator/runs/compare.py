@@ -25,6 +25,7 @@ from allocator.runs.solve import plan
 from allocator.runs.spec import SCENARIO_FIELDS, RunSpec, layered, model_path, validated
 
 if TYPE_CHECKING:
+    from allocator.runs.common import Run
     from allocator.studies.compare import RunView
 
 Step = tuple[str, RunSpec | Path]
@@ -56,10 +57,23 @@ def _views(steps: list[Step], warn: Callable[[str], None] | None = None) -> list
         if isinstance(what, RunSpec):
             run = plan(what, warn=once)  # its notes and numerics warnings, as solve's
             label = item if item in OBJECTIVES else Path(item).stem
-            views.append(view_of(label, run.info, run.tables))
+            views.append(view_of(label, run.info | measured(run), run.tables))
         else:
             views.append(load_run(what))
     return views
+
+
+def measured(run: Run) -> dict[str, Any]:
+    """Each objective's value at a plan solved here, under its own measure (the LP's cost row
+    of each at the plan: `Solution.totals`), which compare's objective rows show beside the
+    plans of that measure that optimised it (`compareobjective.MEASURED`); a --risk plan's
+    jobs are over its scenarios: none."""
+    from allocator.studies.compareobjective import MEASURED
+
+    totals = run.solution.totals
+    if "risk" in run.info:
+        return {}
+    return {MEASURED: {k: float(totals[k]) for k in OBJECTIVES if k in totals}}
 
 
 def given_of(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from allocator.data.schema import Inputs, Program
 from allocator.errors import UsageError
@@ -18,6 +18,7 @@ from allocator.report.assumed import assumptions_of
 from allocator.report.write import write_run
 from allocator.runs.arguments import (
     check_risk_numbers,
+    check_risk_size,
     check_scenarios,
     check_weights_given,
     spec_given,
@@ -27,6 +28,10 @@ from allocator.runs.notes import Warn, told
 from allocator.runs.spec import RunSpec
 from allocator.solver.compile import write_model
 from allocator.solver.overlap import importing_after
+
+if TYPE_CHECKING:
+    from allocator.data.uncertainty import Param
+    from allocator.model.robustsize import Widest
 
 WRITERS = (
     "xlsxwriter",
@@ -71,6 +76,10 @@ def check_options(spec: RunSpec) -> None:
     """Refuse the options the run would ignore in silence (they would be recorded in run.json
     as if they held): weights without the weighted objective, two-stage and risk options
     without their plan."""
+    if spec.decide_now:  # as sweep, core and alternatives: before the dataset is read
+        from allocator.studies.daskclient import check_workers
+
+        check_workers(spec.workers, spec.scheduler)
     check_weights_only(spec)
     check_weights_given(spec)
     check_two_stage_only(spec)
@@ -274,7 +283,8 @@ def nominal_solution(inp: Inputs, spec: RunSpec) -> Solution:
 def robust_spec(inp: Inputs, spec: RunSpec) -> Robust:
     """Scenarios of jobs per US$ million and lags (Latin hypercube over uncertainty.csv), and
     for CVaR the nominal plan's jobs, from which each scenario's shortfall is counted."""
-    from allocator.data.uncertainty import latin_hypercube, params_of
+    from allocator.data.uncertainty import latin_hypercube
+    from allocator.model.robustsize import scenario_size
 
     if spec.objective != "jobs":
         raise UsageError("--risk plans for the jobs objective. Fix: use --objective jobs")
@@ -284,12 +294,9 @@ def robust_spec(inp: Inputs, spec: RunSpec) -> Robust:
         raise UsageError(
             "--beta is the share of scenarios left out of the tail, in [0, 1). Fix: e.g. --beta 0.9"
         )
-    params = [p for p in params_of(inp) if p.column in ("jobs_per_musd", "lag_years")]
-    if not params:
-        raise UsageError(
-            "--risk needs ranges on jobs_per_musd or lag_years in uncertainty.csv. "
-            "Fix: add them (see inputs/README.md)"
-        )
+    params = _risk_params(inp)
+    widest = widest_scenario(inp, params)
+    check_risk_size(spec, scenario_size(inp, spec.risk, spec.measured(), widest))
     base = {p.program: (p.jobs_per_musd, p.lag_years) for p in inp.programs}
     # both columns are programs.csv's: each row is a program
     programs = [str(p.row.program) for p in params if isinstance(p.row, Program)]
@@ -304,3 +311,34 @@ def robust_spec(inp: Inputs, spec: RunSpec) -> Robust:
     if spec.risk == "cvar":
         reference = nominal_solution(inp, spec).objective_value
     return Robust(spec.risk, tuple(scenarios), spec.beta, spec.cvar_cap, reference)
+
+
+def _risk_params(inp: Inputs) -> list[Param]:
+    """uncertainty.csv's ranges on jobs_per_musd and lag_years, the numbers --risk draws.
+
+    Raises:
+        UsageError: there are none.
+    """
+    from allocator.data.uncertainty import params_of
+
+    params = [p for p in params_of(inp) if p.column in ("jobs_per_musd", "lag_years")]
+    if not params:
+        raise UsageError(
+            "--risk needs ranges on jobs_per_musd or lag_years in uncertainty.csv. "
+            "Fix: add them (see inputs/README.md)"
+        )
+    return params
+
+
+def widest_scenario(inp: Inputs, params: list[Param] | None = None) -> Widest:
+    """The scenario of `inp`'s ranges (`params`, None: read them) whose rows hold the most
+    entries (`model.robustsize.widest`), whose size bounds every drawn scenario's."""
+    from allocator.model.robustsize import widest
+
+    base = {p.program: (p.jobs_per_musd, p.lag_years) for p in inp.programs}
+    ranges = [
+        (str(p.row.program), p.column, p.low, p.high)
+        for p in (_risk_params(inp) if params is None else params)
+        if isinstance(p.row, Program)
+    ]
+    return widest(base, ranges)

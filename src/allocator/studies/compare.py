@@ -7,10 +7,11 @@ from a run folder, `view_of` wraps a run solved in memory. `compare` lays the vi
 
 Sections, in this order:
 
-- `objective`: one row per objective name among the views (`objective (jobs)`), its value from
-  `info["objective"]["value"]`; for a view that optimised another objective, the last milestone
-  year's total jobs (or exports) from its outcomes table where the row is a final measure of jobs
-  (or exports), which is what it counts; else blank, and `unit` says why (`OTHER_OBJECTIVE`).
+- `objective`: one row per objective and measure among the views (`objective (jobs)`, the final
+  measure's; `objective (jobs, cumulative)`, ...), in that measure's unit: each view's own value
+  from `info["objective"]["value"]`, the final measure's from any view's outcomes table, another
+  objective under a view's own measure where compare solved it; else blank, and `unit` says why
+  (`compareobjective`: `OTHER_MEASURE`, `OTHER_OBJECTIVE`).
 - `outcomes`: `total jobs in <year>` (jobs) and `total exports in <year>` (US$ million per year)
   for every milestone year, from the `total` rows of `outcomes`; then `total investment`
   (US$ million), the sum of `allocation.invest_musd`; then how many plans of the comparison
@@ -48,13 +49,15 @@ from typing import Any
 import pandas as pd
 
 from allocator.errors import UsageError
-from allocator.model.measures import FINAL
 from allocator.report.csvtext import write_csv
 from allocator.report.rates import RATES, UNITS
 from allocator.report.readback import TEXT_COLUMNS, read_run_json, read_table, refuse_two_stage
 from allocator.report.tables import phases_in_time_order, sector_by_phase
 from allocator.report.write import write_workbook
-from allocator.studies.compareprices import NAN, Row, price_rows, units_by_view
+from allocator.studies.compareobjective import OTHER_MEASURE as OTHER_MEASURE  # its blanks' why
+from allocator.studies.compareobjective import OTHER_OBJECTIVE as OTHER_OBJECTIVE
+from allocator.studies.compareobjective import objective_rows
+from allocator.studies.compareprices import NAN, Row, price_rows
 
 REQUIRED_TABLES = ("allocation", "allocation_by_phase", "outcomes", "shadow_prices")
 NUMBER_COLUMNS = {
@@ -192,7 +195,7 @@ def compare(views: list[RunView]) -> pd.DataFrame:
         raise UsageError("nothing to compare. Fix: pass at least one run")
     labels = unique_labels([v.label for v in views])
     rows: list[dict[str, Any]] = []
-    builders = (_objective_rows, _outcome_rows, _sector_phase_rows, price_rows, _difference_rows)
+    builders = (objective_rows, _outcome_rows, _sector_phase_rows, price_rows, _difference_rows)
     for section, build in zip(SECTIONS, builders, strict=True):
         for metric, unit, values in build(views, labels):
             rows.append(
@@ -219,56 +222,6 @@ def unique_labels(labels: Iterable[str]) -> list[str]:
         taken.add(name)
         out.append(name)
     return out
-
-
-def _objective_rows(views: list[RunView], labels: list[str]) -> list[Row]:
-    names: dict[str, str] = {}
-    for v in views:
-        names.setdefault(str(v.info["objective"]["name"]), str(v.info["objective"]["unit"]))
-    rows = []
-    for name, unit in names.items():
-        found = [_objective_of(v, name, unit) for v in views]
-        rows.append((f"objective ({name})", units_by_view(labels, found), [x for x, _ in found]))
-    return rows
-
-
-OTHER_OBJECTIVE = (
-    "blank: its run optimised another objective, and its tables give this one only as a final "
-    "measure of jobs or exports (the last milestone year's total)"
-)
-"""Why an objective's cell is blank for a plan that optimised another one: a weighted index
-needs the bests only a weighted run finds, a cumulative or discounted measure every year's."""
-
-
-FINAL_UNITS = {("jobs", FINAL.units()[0]), ("exports", FINAL.units()[1])}
-"""An objective row of a final measure, by its name and unit (another measure's unit differs)."""
-
-
-def _final(v: RunView) -> bool:
-    measure = v.info.get("measure")
-    return not isinstance(measure, dict) or measure.get("measure", "final") == "final"
-
-
-def _last_total(v: RunView, name: str) -> float:
-    """A plan's total jobs (or exports) in its last milestone year, from its outcomes table."""
-    frame = v.tables["outcomes"]
-    frame = frame[frame["dimension"] == "total"]
-    last = frame[frame["year"].astype(int) == frame["year"].astype(int).max()]
-    return float(last["jobs" if name == "jobs" else "exports_musd"].iloc[0]) if len(last) else NAN
-
-
-def _objective_of(v: RunView, name: str, unit: str) -> tuple[float, str]:
-    """A view's value of objective `name` with its unit: its own, else (a final measure of jobs
-    or exports, as the views that optimised it measure it) the last milestone year's total from
-    its outcomes table, which is what that objective counts; else NaN with why."""
-    own = v.info["objective"]
-    if own["name"] == name:
-        return float(own["value"]), unit
-    if (name, unit) in FINAL_UNITS and _final(v):  # the row a final measure, as the view's
-        value = _last_total(v, name)
-        if value == value:
-            return value, unit
-    return NAN, OTHER_OBJECTIVE
 
 
 def _outcome_rows(views: list[RunView], labels: list[str]) -> list[Row]:
