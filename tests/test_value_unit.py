@@ -61,3 +61,20 @@ def test_missing_parts_leave_the_table() -> None:
     sens = _sensitivity(None)
     assert with_value_unit(sens, None) is sens
     assert with_value_unit(sens, _reduced().drop(columns="value_unit")) is sens
+
+
+@pytest.mark.parametrize("dtype", [None, "string", "str"])
+def test_summary_units_by_group(dtype: str | None) -> None:
+    """A summary sheet's `<measure>_unit` (book._units_by): each group's distinct units, sorted,
+    joined by `; `, blank and `nan` left out, the groups sorted by key (missing key last)."""
+    from allocator.report.book import _units_by
+
+    key = pd.Series(["b", "a", "b", "a", "b", "c", None, "a"], name="family")
+    unit = pd.Series(["musd", "jobs", "jobs", "jobs", "", "nan", "tons", "index"], name="u")
+    if dtype is not None:
+        key, unit = key.astype(dtype), unit.astype(dtype)
+    got = _units_by(key, unit)
+    assert got.index.name == "family"
+    assert got.tolist() == ["index; jobs", "jobs; musd", "", "tons"]
+    assert got.index.tolist()[:3] == ["a", "b", "c"]
+    assert pd.isna(got.index.tolist()[3])

