@@ -56,13 +56,17 @@ def add(label, t, c, h, hc):
     r[1] += time.process_time() - c
     r[2] += spent[0] - h
     r[3] += spent[2] - hc
+depth = {}
 def wrapped(label, f):
-    def w(*a, **k):
+    def w(*a, **k):  # a call inside a call of the same phase (recursion) is not counted twice
         t, c, h, hc = time.perf_counter(), time.process_time(), spent[0], spent[2]
+        depth[label] = depth.get(label, 0) + 1
         try:
             return f(*a, **k)
         finally:
-            add(label, t, c, h, hc)
+            depth[label] -= 1
+            if not depth[label]:
+                add(label, t, c, h, hc)
     return w
 def patch(owner, name, label):
     f = getattr(owner, name)
@@ -136,6 +140,7 @@ IMPORTS = [
 it), the first time the command imports them."""
 
 PHASES = [
+    ("typer._coercion", "build_runtime_param", "typer: each option's value adapter"),
     ("allocator.cli.options", "run_spec", "options -> RunSpec"),
     ("allocator.runs.common", "refuse_unsafe", "refuse an unsafe --out"),
     ("allocator.pipeline", "load_scenario", "load"),
