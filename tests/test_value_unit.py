@@ -10,7 +10,7 @@ import math
 import pandas as pd
 import pytest
 
-from allocator.report.bookunits import VALUE_UNIT, with_value_unit
+from allocator.report.bookunits import VALUE_UNIT, units_by, with_value_unit
 
 
 def _sensitivity(dtype: str | None) -> pd.DataFrame:
@@ -65,15 +65,13 @@ def test_missing_parts_leave_the_table() -> None:
 
 @pytest.mark.parametrize("dtype", [None, "string", "str"])
 def test_summary_units_by_group(dtype: str | None) -> None:
-    """A summary sheet's `<measure>_unit` (book._units_by): each group's distinct units, sorted,
+    """A summary sheet's `<measure>_unit` (bookunits.units_by): each group's distinct units, sorted,
     joined by `; `, blank and `nan` left out, the groups sorted by key (missing key last)."""
-    from allocator.report.book import _units_by
-
     key = pd.Series(["b", "a", "b", "a", "b", "c", None, "a"], name="family")
     unit = pd.Series(["musd", "jobs", "jobs", "jobs", "", "nan", "tons", "index"], name="u")
     if dtype is not None:
         key, unit = key.astype(dtype), unit.astype(dtype)
-    got = _units_by(key, unit)
+    got = units_by(key, unit)
     assert got.index.name == "family"
     assert got.tolist() == ["index; jobs", "jobs; musd", "", "tons"]
     assert got.index.tolist()[:3] == ["a", "b", "c"]

