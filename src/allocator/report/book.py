@@ -26,7 +26,7 @@ from allocator.data.textsheet import TextBook
 from allocator.report import bookrows
 from allocator.report.bookcharts import A4, charts
 from allocator.report.booksummary import summary_sheet
-from allocator.report.bookunits import objective_unit, with_units
+from allocator.report.bookunits import objective_unit, units_by, with_units
 
 SHEET_ROW_LIMIT = 20_000
 """Rows of one table above which its sheet holds a summary (the full table is its CSV)."""
@@ -274,8 +274,7 @@ def _summary(
         unit = said[len(c) + 2 : -1] if said.startswith(f"{c} (") else ""
         pointed = re.findall(r"see (\S+) column", unit)
         if pointed and pointed[0] in frame.columns:
-            held = frame[pointed[0]].astype(str).groupby(frame[key], sort=True, dropna=False)
-            table[f"{c}_unit"] = held.agg(lambda u: "; ".join(sorted(set(u) - {"", "nan"})))
+            table[f"{c}_unit"] = units_by(frame[key], frame[pointed[0]].astype(str))
             unit = f"see {c}_unit column"
         shown = f"{c}_unit" in table or (unit and not pointed)  # no pointer to an absent column
         units[c] = f" ({unit})" if shown else ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from allocator.model.declare import BY_KIND, WEIGHTED_SHORTFALL
@@ -146,15 +147,29 @@ def with_value_unit(sensitivity: pd.DataFrame, reduced: pd.DataFrame | None) -> 
     rates hold for, shadow_prices.csv's). The CSV table stays as it is."""
     if reduced is None or VALUE_UNIT not in reduced or "unit" not in sensitivity:
         return sensitivity
-    of_variable = dict(zip(reduced["variable"], reduced[VALUE_UNIT], strict=True))
-    is_variable = sensitivity["section"] == "variable"
-    units = [
-        of_variable.get(name, "") if variable else held
-        for name, variable, held in zip(
-            sensitivity["name"], is_variable, sensitivity["holds_for_unit"], strict=True
-        )
-    ]
+    # vector ops, no per-row Python (76,646 rows at 1e6 nonzeros: 0.12 -> 0.01 s CPU); a name
+    # reduced_costs.csv gives twice takes its last row, as a dict built from its rows would
+    last = ~reduced["variable"].duplicated(keep="last").to_numpy()
+    of_variable = pd.Index(reduced["variable"].to_numpy(dtype=object)[last])
+    # one blank after the units: where get_indexer finds no variable (-1) it is read
+    units = np.append(reduced[VALUE_UNIT].to_numpy(dtype=object)[last], "")
+    at_variable = units[of_variable.get_indexer(sensitivity["name"].to_numpy(dtype=object))]
+    is_variable = (sensitivity["section"] == "variable").to_numpy(dtype=bool, na_value=False)
+    held = sensitivity["holds_for_unit"].to_numpy(dtype=object)
     at = list(sensitivity.columns).index("unit")
     out = sensitivity.copy()
-    out.insert(at + 1, VALUE_UNIT, units)
+    # a list, as before: pandas infers the column's kind from its values (text: `str`)
+    out.insert(at + 1, VALUE_UNIT, np.where(is_variable, at_variable, held).tolist())
     return out
+
+
+def units_by(key: pd.Series, unit: pd.Series) -> pd.Series:
+    """A summary sheet's `<measure>_unit` (`book._summary`): each `key` group's distinct `unit`
+    texts, sorted, joined by `; ` (blank and `nan` left out), the groups sorted by key. Each
+    (key, unit) pair is kept once before grouping, so the join reads a handful of cells, not
+    each row's through the text column's per-cell iterator (the Sensitivity and reduced_costs
+    summaries at 1e6 nonzeros: the workbook 0.435 -> 0.373 s CPU)."""
+    pairs = pd.DataFrame({"key": key.array, "unit": unit.array})
+    first = ~pairs.duplicated().to_numpy()
+    held = unit[first].groupby(key[first], sort=True, dropna=False)
+    return held.agg(lambda u: "; ".join(sorted(set(u) - {"", "nan"})))

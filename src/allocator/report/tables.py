@@ -317,12 +317,13 @@ def sector_by_phase(
     elif mitigation is not None:
         phases = [*phases, *(str(p) for p, v in mitigation.items() if v and p not in phases)]
     sectors = sorted({s for s, _ in grouped}) if sectors is None else sectors
-    table = pd.DataFrame(
-        0.0, index=pd.Index(sectors, name="sector"), columns=pd.Index(phases, name="phase")
+    sums = {key: math.fsum(xs) for key, xs in grouped.items()}
+    cells = np.array([[sums.get((s, p), 0.0) for p in phases] for s in sectors], dtype=float)
+    table = pd.DataFrame(  # built at once: a `.loc` write per cell took 10 ms at 26 sectors
+        cells.reshape(len(sectors), len(phases)),
+        index=pd.Index(sectors, name="sector"),
+        columns=pd.Index(phases, name="phase"),
     )
-    for (s, p), xs in grouped.items():
-        if s in table.index and p in table.columns:
-            table.loc[s, p] = math.fsum(xs)
     if mitigation is not None:
         table.loc[str(mitigation.name)] = [float(mitigation.get(p, 0.0)) for p in phases]
     return table
