@@ -69,11 +69,8 @@ def test_the_share_caps_rates_are_per_percentage_point_as_resolves_give_them(sha
     assert past == pytest.approx(top)
     assert base - zero == pytest.approx(down * down_for)
     assert said["one_sided"] == "re-solved; down: then at its minimum"
-    sens = [
-        r
-        for r in csv.DictReader((run / "sensitivity.csv").open(newline="", encoding="utf-8"))
-        if r["name"] == ROW
-    ]
+    with open(run / "sensitivity.csv", newline="", encoding="utf-8") as handle:
+        sens = [r for r in csv.DictReader(handle) if r["name"] == ROW]
     assert [float(r["gain_per_unit_up"]) for r in sens] == pytest.approx([up])
 
 
