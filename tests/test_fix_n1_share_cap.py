@@ -98,7 +98,10 @@ def test_a_share_whose_total_moves_with_it_lists_the_resolved_whole_unit(tmp_pat
     more, less = _at(tmp_path, 0.31, data), _at(tmp_path, 0.29, data)
     assert float(said["gain_of_one_unit_up"]) == pytest.approx(more - base)
     assert float(said["loss_of_one_unit_down"]) == pytest.approx(base - less)
-    for rate, holds, sign in (("gain_per_unit_up", "up_holds_for", 1), ("loss_per_unit_down", "down_holds_for", -1)):
+    for rate, holds, sign in (
+        ("gain_per_unit_up", "up_holds_for", 1),
+        ("loss_per_unit_down", "down_holds_for", -1),
+    ):
         if said[rate] and float(said[holds]) > 0:
             t = float(said[holds])
             moved = _at(tmp_path, 0.3 + sign * t / 100, data)

@@ -138,9 +138,9 @@ def datum_of(lp: CompiledLP, together: dict[int, Together]) -> Datum:
     based = _tranche_bases(lp, upper)
     step = np.ones(len(upper))
     step[list(scale)] = list(scale.values())
-    shares = share_cells(lp, np.asarray(lp.highs.getSolution().col_value))
+    cells = share_cells(lp, np.asarray(lp.highs.getSolution().col_value))
     based_only = frozenset(based) - frozenset(shadowed := _shadowed(lp))
-    return Datum(scale, upper / step, _weights(lp), based_only, shares, shadowed)
+    return Datum(scale, upper / step, _weights(lp), based_only, cells, shadowed)
 
 
 def _shadowed(lp: CompiledLP) -> dict[int, tuple[float, float]]:

@@ -194,16 +194,20 @@ class ShareSide(Side):
         super().restore()
 
 
-def share_basis(out: dict[str, np.ndarray], cells: dict[int, ShareCell], dual: np.ndarray) -> None:
-    """The share rows' sides before any re-solve, per point of max_share: a row that does not
-    bind (dual 0, its basis range of its slack) has rate 0 up for any amount and down until its
-    group's spending meets the moved share (its slack over `per_point`, exact at this vertex,
-    or to max_share 0); a binding row's sides are not computed unless a report lists it."""
+def share_basis(out: dict[str, np.ndarray], cells: dict[int, ShareCell], h: highspy.Highs) -> None:
+    """The share rows' sides before any re-solve, per point of max_share: a row basic in the
+    optimal basis `h` holds (its slack basic, so its dual 0; a move of max_share moves only
+    that slack, by all spending per point) has rate 0 up for any amount and down until its
+    group's spending meets the moved share (its slack, its basis range, over `per_point`:
+    exact at this vertex; or to max_share 0); the other rows' sides are not computed unless a
+    report lists them."""
+    status = h.getBasis().row_status
+    basic = int(highspy.HighsBasisStatus.kBasic)
     for i, cell in cells.items():
         for sigma, (rate, holds) in SIDES.items():
             reach = float(out[holds][i])
             out[END_OF[sigma]][i] = ""
-            if dual[i] != 0 or reach != reach:
+            if int(status[i]) != basic or reach != reach:
                 out[rate][i] = out[holds][i] = np.nan
                 continue
             per = cell.per_point()
@@ -265,7 +269,9 @@ def share_unit(probe: Probe, i: int, sigma: int, out: dict[str, np.ndarray]) -> 
     rate = tuple(float(out[c][i]) for c in SIDES[sigma])
     side = ShareSide(probe.h, i, sigma, probe.base, cell, probe.seen, probe.rows)
     try:
-        change, out[shortfall][i] = unit_move(side, probe.lex, (sigma * rate[0], rate[1]), probe.norm)
+        change, out[shortfall][i] = unit_move(
+            side, probe.lex, (sigma * rate[0], rate[1]), probe.norm
+        )
     finally:
         side.restore()
     change = 0.0 if abs(change) < 1e-9 else change

@@ -96,7 +96,7 @@ def listed_rates(
     rows = Rows.of(h) if rows is None and together else rows
     together = _datum_moves(h, base, together or {}, out, rows, datum)
     ranges = share_ranges(_datum_ranges(ranges, together, out), datum.shares)
-    share_basis(out, datum.shares, dual)
+    share_basis(out, datum.shares, h)
     basis, ran = h.getBasis(), runs(h)
     if lex is not None:
         lex.keep(basis)
@@ -311,15 +311,8 @@ def _room(out: dict[str, np.ndarray], loosen_up: np.ndarray, i: int, whole: bool
     return float(out[up][i] if loosen_up[i] else -out[down][i])
 
 
-def _listed(probe: Probe, loosen_up: np.ndarray, out: dict[str, np.ndarray]) -> list[int]:
-    """The `LISTED` rows whose room buys the most in whole units (more than 1e-9), exactly.
-
-    Best first on upper bounds, each tighter than the last: a row's room buys at most its dual's
-    size per unit, one whole unit at most its rate at the margin (v is concave), and under soft
-    targets a loosening can only lower the least shortfall, which `allocator solve` then holds,
-    so it buys no more than with today's held. A row is re-solved (its rate, then its whole
-    unit) only while its bound may still enter the best `LISTED`.
-    """
+def _bounds(probe: Probe, loosen_up: np.ndarray) -> np.ndarray:
+    """What one unit more room of each row buys at most, per unit of its cell (`_listed`)."""
     bound = np.where(loosen_up, probe.base.dual, -probe.base.dual)
     for i, (others, coef) in probe.together.items():  # the value's slope along the datum's move
         slope = float(probe.base.dual[i] + coef @ probe.base.dual[others]) * probe.datum.step(i)
@@ -331,6 +324,19 @@ def _listed(probe: Probe, loosen_up: np.ndarray, out: dict[str, np.ndarray]) -> 
     for i, (_, gap) in probe.datum.shadowed.items():
         if gap > 0:  # from_level up to the base buys nothing (`_shadowed`)
             bound[i] = -np.inf
+    return bound
+
+
+def _listed(probe: Probe, loosen_up: np.ndarray, out: dict[str, np.ndarray]) -> list[int]:
+    """The `LISTED` rows whose room buys the most in whole units (more than 1e-9), exactly.
+
+    Best first on upper bounds, each tighter than the last: a row's room buys at most its dual's
+    size per unit, one whole unit at most its rate at the margin (v is concave), and under soft
+    targets a loosening can only lower the least shortfall, which `allocator solve` then holds,
+    so it buys no more than with today's held. A row is re-solved (its rate, then its whole
+    unit) only while its bound may still enter the best `LISTED`.
+    """
+    bound = _bounds(probe, loosen_up)
     rows = np.flatnonzero(bound > 1e-9)
     todo = [(-float(bound[i]), int(i), 0) for i in rows]  # (minus the bound, row, stage)
     heapq.heapify(todo)
