@@ -53,7 +53,9 @@ too large to follow it by re-solves, `units.EXTEND_UP_TO`; or the re-solves allo
 `marginal.MAX_PROBES`, ran out before its end), `; down: then no plan` (the rate
 holds up to that amount and past it no plan is feasible), `; down: then at its minimum` (the
 number in the data behind the row reaches the least value it takes there, as a tranche's
-from_level at 0: no data moves it further), `; down: then shortfall rises` (soft
+from_level at 0: no data moves it further; `; up: then at its maximum`, a share cap's
+max_share at 1), `; up: then it acts` (a tranche's from_level below the sector's existing
+jobs, raised to them: rate 0 that far, the row's past it), `; down: then shortfall rises` (soft
 targets: past it no plan keeps today's least target shortfall; `allocator solve` finds a plan
 at a larger one). An amount is exact where the data
 fixes it (a budget cut to 0, a bound reached); elsewhere it is where the re-solves found the

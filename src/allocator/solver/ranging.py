@@ -112,7 +112,10 @@ def datum_of(lp: CompiledLP, together: dict[int, Together]) -> Datum:
     without it): each markets.csv row's market_musd, which sets the export_market rows of every
     year it is in force at max_share of it (added to `together`, each row with the others it
     sets); how far a cell that is a row's bound (a family's `rhs`: at least 0) may fall; and the
-    targets and processing shares whose weight cell is empty (weight 1/value)."""
+    targets and processing shares whose weight cell is empty (weight 1/value); each share cap's
+    max_share (`sharecap.share_cells`, with all spending in its phase at the optimum `lp`'s
+    instance holds); and the tranches whose from_level is at or below the sector's base
+    (`_shadowed`)."""
     inp = lp.inputs
     if inp is None:
         return Datum()
