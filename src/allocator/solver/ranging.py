@@ -18,7 +18,7 @@ from allocator.solver.probes import Together
 from allocator.solver.rows import Rows, row_codes
 from allocator.solver.sharecap import share_cells
 from allocator.solver.sideends import Datum
-from allocator.solver.units import listed_rates, ramped_caps
+from allocator.solver.units import EXTEND_UP_TO, listed_rates, ramped_caps
 from allocator.solver.wholeunit import Lexicographic, Normalised
 
 ONE_SIDED = (
@@ -141,7 +141,8 @@ def datum_of(lp: CompiledLP, together: dict[int, Together]) -> Datum:
     based = _tranche_bases(lp, upper)
     step = np.ones(len(upper))
     step[list(scale)] = list(scale.values())
-    cells = share_cells(lp, np.asarray(lp.highs.getSolution().col_value))
+    small = lp.highs.getNumNz() <= EXTEND_UP_TO  # else no side is re-solved
+    cells = share_cells(lp, np.asarray(lp.highs.getSolution().col_value), small)
     based_only = frozenset(based) - frozenset(shadowed := _shadowed(lp))
     return Datum(scale, upper / step, _weights(lp), based_only, cells, shadowed)
 
