@@ -26,17 +26,20 @@ import numpy as np
 
 from allocator.solver.highs import held_counts
 from allocator.solver.marginal import Base, rate_of
-from allocator.solver.probes import Point, Seen, Side
+from allocator.solver.probes import Point, Seen, Side, run
 from allocator.solver.rows import Rows
 from allocator.solver.sideends import (
     AT_LEAST,
     AT_MAXIMUM,
     AT_MINIMUM,
     END_OF,
+    PAST,
     SIDES,
     THEN_NO_PLAN,
+    THEN_SHORTFALL,
     Probe,
 )
+from allocator.solver.status import Status, status_of
 from allocator.solver.wholeunit import unit_move
 
 if TYPE_CHECKING:
@@ -276,16 +279,39 @@ def share_side(probe: Probe, i: int, sigma: int, out: dict[str, np.ndarray]) -> 
     at 1, `THEN_NO_PLAN`, `AT_LEAST`)."""
     rate, holds = SIDES[sigma]
     cell = probe.datum.shares[i]
+    room = cell.room(sigma)
+    out["re_solved"][i] = True
+    last = AT_MAXIMUM if sigma > 0 else AT_MINIMUM
+    if room <= 0:  # max_share at 1 (up) or 0 (down): no value the data takes that way
+        out[rate][i], out[holds][i], out[END_OF[sigma]][i] = 0.0, 0.0, last
+        return
     side = ShareSide(probe.h, i, sigma, probe.base, cell, probe.seen, probe.rows)
     found = rate_of(side)
     out[rate][i], out[holds][i] = found.rate, found.holds
-    room = cell.room(sigma)
     word = AT_LEAST if found.at_least else ""
     if found.then_no_plan:
         at_end = found.holds >= room * (1 - 1e-9)
-        word = (AT_MAXIMUM if sigma > 0 else AT_MINIMUM) if at_end else THEN_NO_PLAN
+        word = last if at_end else _past(probe, side, found.holds)
     out[END_OF[sigma]][i] = word
-    out["re_solved"][i] = True
+
+
+def _past(probe: Probe, side: ShareSide, end: float) -> str:
+    """What lies past a side's `end` where the objective's pass has no plan: `THEN_NO_PLAN`,
+    or under soft targets `THEN_SHORTFALL` if a plan is feasible there with today's least
+    shortfall released (as `sideends._past_end` for a row)."""
+    lex = probe.lex
+    if lex is None:
+        return THEN_NO_PLAN
+    h = probe.h
+    try:
+        h.changeRowBounds(lex.row, -_INF, lex.unheld)
+        side.move(end + PAST * max(1.0, end))
+        run(h)
+        feasible = status_of(h) is Status.OPTIMAL
+    finally:
+        h.changeRowBounds(lex.row, -_INF, lex.held)
+        side.restore()
+    return THEN_SHORTFALL if feasible else THEN_NO_PLAN
 
 
 UNITS = {
