@@ -622,7 +622,10 @@ def test_the_answer_sheet_says_the_unit_of_every_value(base):
     got = [dict(zip(head, r, strict=True)) for r in rows[1:]]
     info = json.loads((run / "run.json").read_text(encoding="utf-8"))
     assert got[0]["unit"] == info["objective"]["unit"] == "jobs"
-    prices = {r["constraint"]: r["holds_for_unit"] for r in csv_rows(run, "shadow_prices.csv")}
+    prices = {  # a share cap's rates hold for points of max_share, its amounts are musd
+        r["constraint"]: "musd" if r["family"] == "group_share" else r["holds_for_unit"]
+        for r in csv_rows(run, "shadow_prices.csv")
+    }
     limits = {r["variable"]: r["unit"] for r in csv_rows(run, "limits.csv")}
     for r in got[1:]:
         want = limits[r["name"]] if r["section"] == "variable" else prices[r["name"]]

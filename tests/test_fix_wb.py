@@ -172,8 +172,8 @@ def test_the_baselines_headers_say_the_units_a_planner_reads(baseline_run):
             "gain_of_one_unit_up": "gain_of_one_unit_up (jobs)",
             "loss_of_one_unit_down": "loss_of_one_unit_down (jobs)",
             "shortfall_change_up": "shortfall_change_up (weighted shortfall)",
-            "rhs": "rhs (see holds_for_unit column)",
-            "slack": "slack (see holds_for_unit column)",
+            "rhs": "rhs (see holds_for_unit column; a share cap's: musd)",
+            "slack": "slack (see holds_for_unit column; a share cap's: musd)",
         },
         "shares": {
             "share_pct": "share_pct (percent)",

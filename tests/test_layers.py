@@ -38,6 +38,7 @@ SOLVER = {
     "basisrange",
     "units",
     "sideends",
+    "sharecap",
     "wholeunit",
     "diagnosis",
     "subproblems",

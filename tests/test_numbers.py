@@ -135,7 +135,7 @@ def test_every_bundled_and_test_dataset_is_within_the_limits():
     loaded = [load_inputs(f) for f in folders]
     # with base_levels, tranches (issue 25), fixed_plan (issue 27) and shares (issue 25 point 3)
     # and ties (25 point 5), replan (28), core (27), two_conflicts (26): every folder loads
-    assert len(loaded) == 25  # and two_stage (27)
+    assert len(loaded) == 26  # and two_stage (27), share_cap (task n1)
     assert max(p.budget_musd for p in loaded[0].pools) == 12500.0
 
 

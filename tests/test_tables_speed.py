@@ -6,7 +6,9 @@
 - Each distinct label of a text column is cleaned once, not once per cell.
 - The tables of a generated problem (bench/generate.py) written as CSV have the digests the
   previous code gave (tests/tables_speed/digests.json, written by
-  `python tests/test_tables_speed.py` with that code on the path), and the shadow prices'
+  `python tests/test_tables_speed.py` with that code on the path; rewritten when a share
+  cap's one-sided columns became per percentage point of max_share, task n1: only its three
+  rows differ), and the shadow prices'
   words and units and the budgets are made per family / per pool, not per row.
 - `column_limits` equals a brute-force ratio test.
 """
@@ -32,6 +34,7 @@ from allocator.report import csvtext as c
 from allocator.report import tables as t
 from allocator.report.budgets import budgets
 from allocator.report.limits import column_limits
+from allocator.report.rates import SHARE_POINTS
 from conftest import limits_by_loop
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -229,7 +232,12 @@ def test_shadow_prices_words_and_units_are_made_per_family(problem, monkeypatch)
     assert prices["description"].tolist() == words
     unit = sol.objective_unit
     assert prices["unit"].tolist() == [families.price_unit(unit, r["family"], r) for r in records]
-    assert prices["holds_for_unit"].tolist() == [families.unit_of(r["family"], r) for r in records]
+    held = [  # a share cap's rates hold for points of max_share (task n1)
+        SHARE_POINTS if r["family"] == "group_share" else families.unit_of(r["family"], r)
+        for r in records
+    ]
+    assert SHARE_POINTS in held  # the generated problem has share caps
+    assert prices["holds_for_unit"].tolist() == held
 
 
 def _refused(*args: Any, **kwargs: Any) -> Any:

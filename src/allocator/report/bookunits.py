@@ -11,7 +11,9 @@ import re
 import numpy as np
 import pandas as pd
 
+from allocator.model import families
 from allocator.model.declare import BY_KIND, WEIGHTED_SHORTFALL
+from allocator.report.rates import SHARE_POINTS
 
 FAMILY = "family unit"
 """`tables.UNITS`'s word for a row's own unit, which names no column: each sheet that has such a
@@ -25,8 +27,12 @@ workbook's Sensitivity sheet's (`with_value_unit`)."""
 _RANGE = "variable: see unit column; constraint: see value_unit column"
 """Excel's allowable range: of a variable's objective coefficient (its `unit`), of a
 constraint's right-hand side (its own unit, `value_unit`)."""
-_ROW = dict.fromkeys(("rhs", "body", "lower", "upper", "slack"), "see holds_for_unit column")
-"""shadow_prices.csv's amounts of a row, in the row's unit: the one its rates hold for."""
+_ROW = dict.fromkeys(
+    ("rhs", "body", "lower", "upper", "slack"), "see holds_for_unit column; a share cap's: musd"
+)
+"""shadow_prices.csv's amounts of a row, in the row's unit: the one its rates hold for, but a
+share cap's (group_share), whose rates hold for percentage points of max_share
+(`rates.SHARE_POINTS`)."""
 _LABELS = {"level": BY_KIND}
 """Index labels that are numbers: a tranche's (or its excess's) level, in its kind's unit."""
 _WHOLE = {
@@ -144,7 +150,8 @@ def with_value_unit(sensitivity: pd.DataFrame, reduced: pd.DataFrame | None) -> 
     """The Sensitivity sheet: sensitivity.csv with `value_unit` after `unit`, each row's own
     unit (of its final value, and a constraint's right-hand side and range): a variable's as
     reduced_costs.csv's `value_unit`, a constraint's as its `holds_for_unit` (the unit its
-    rates hold for, shadow_prices.csv's). The CSV table stays as it is."""
+    rates hold for, shadow_prices.csv's), a share cap's its family's (its rates hold for
+    percentage points of max_share). The CSV table stays as it is."""
     if reduced is None or VALUE_UNIT not in reduced or "unit" not in sensitivity:
         return sensitivity
     # vector ops, no per-row Python (76,646 rows at 1e6 nonzeros: 0.12 -> 0.01 s CPU); a name
@@ -156,6 +163,8 @@ def with_value_unit(sensitivity: pd.DataFrame, reduced: pd.DataFrame | None) -> 
     at_variable = units[of_variable.get_indexer(sensitivity["name"].to_numpy(dtype=object))]
     is_variable = (sensitivity["section"] == "variable").to_numpy(dtype=bool, na_value=False)
     held = sensitivity["holds_for_unit"].to_numpy(dtype=object)
+    # a share cap's rates hold for percentage points of max_share; its value is its family's
+    held = np.where(held == SHARE_POINTS, families.unit_of("group_share", {}), held)
     at = list(sensitivity.columns).index("unit")
     out = sensitivity.copy()
     # a list, as before: pandas infers the column's kind from its values (text: `str`)

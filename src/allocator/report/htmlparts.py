@@ -71,14 +71,19 @@ def room_units(prices: pd.DataFrame) -> pd.DataFrame:
     """The limits of `top_shadow_prices` with the unit of what their chart shows: with whole
     units (`gain_of_one_unit_up`), what one unit more room buys as the terminal says it
     (`one more musd: +0.53 jobs`): `jobs for one musd more room`, not the rate's `jobs per
-    musd` (5.3 there); without them, the rates, in their own unit."""
+    musd` (5.3 there); a share cap's per percentage point of max_share (`SHARE_POINTS`);
+    without them, the rates, in their own unit."""
     if "gain_of_one_unit_up" not in prices.columns or "unit" not in prices.columns:
         return prices
-    said = {}
-    for unit in dict.fromkeys(map(str, prices["unit"])):
+    from allocator.report.rates import SHARE_POINTS
+
+    held = prices.get("holds_for_unit", pd.Series("", index=prices.index))
+    said = []
+    for unit, amounts in zip(map(str, prices["unit"]), held, strict=True):
         objective, _, per = unit.partition(" per ")
-        said[unit] = f"{objective} for one {per} more room" if per else unit
-    return prices.assign(unit=[said[str(u)] for u in prices["unit"]])
+        per = "percentage point of max_share" if amounts == SHARE_POINTS else per
+        said.append(f"{objective} for one {per} more room" if per else unit)
+    return prices.assign(unit=said)
 
 
 MIXED_UNITS = "per unit of each limit, unit in its label"

@@ -54,7 +54,9 @@ too large to follow it by re-solves, `units.EXTEND_UP_TO`; or the re-solves allo
 `marginal.MAX_PROBES`, ran out before its end), `; down: then no plan` (the rate
 holds up to that amount and past it no plan is feasible), `; down: then at its minimum` (the
 number in the data behind the row reaches the least value it takes there, as a tranche's
-from_level at 0: no data moves it further), `; down: then shortfall rises` (soft
+from_level at 0: no data moves it further; `; up: then at its maximum`, a share cap's
+max_share at 1), `; up: then it acts` (a tranche's from_level below the sector's existing
+jobs, raised to them: rate 0 that far, the row's past it), `; down: then shortfall rises` (soft
 targets: past it no plan keeps today's least target shortfall; `allocator solve` finds a plan
 at a larger one). An amount is exact where the data
 fixes it (a budget cut to 0, a bound reached); elsewhere it is where the re-solves found the
@@ -68,6 +70,11 @@ one unit more, less today's), `loss_of_one_unit_down` (today's less the objectiv
 less), +-1E+30 where no plan is feasible; `shortfall_change_up` / `_down` (the least weighted
 target shortfall after the move, less today's; empty without soft targets or without a plan);
 all empty for rows no report lists."""
+
+SHARE_POINTS = "percentage points"
+"""`holds_for_unit` of a share cap (group_share): its one-sided columns are per percentage
+point of groups.csv's max_share, the cell `allocator solve --set` moves (the shadow price stays
+the row's dual, per musd of a right-hand side that no cell holds)."""
 
 RATES = ONE_SIDED[:4]
 UNITS = ONE_SIDED[6:8]
@@ -83,7 +90,9 @@ def one_sided(sol: Solution) -> pd.DataFrame:
         frame = frame.assign(holds_for_unit="", one_sided="")
         return frame.assign(**dict.fromkeys(UNITS + SHORTFALL, np.nan))
     frame = pd.DataFrame({c: _signed_excel_inf(rows[c]) for c in RATES})
-    frame["holds_for_unit"] = families.row_units(rows)
+    units = np.array(families.row_units(rows), dtype=object)
+    units[(rows["family"] == "group_share").to_numpy()] = SHARE_POINTS  # max_share's points
+    frame["holds_for_unit"] = units.tolist()
     known = frame[RATES].notna().all(axis=1).to_numpy()
     frame["one_sided"] = _how(rows, known)
     for c in UNITS + SHORTFALL:  # a solution of the first step has no whole units
@@ -188,6 +197,8 @@ def rate_words(row: Any, unit: str) -> tuple[str, str]:
         return f"one more: {up.replace(' (', f' {unit} (', 1)}", f"one less: {down}"
     objective, _, per = unit.partition(" per ")
     per = per or holds_unit
+    if holds_unit == SHARE_POINTS:
+        per = "percentage point of max_share"
     said = []
     for sign, (rate, holds), change, shortfall, end in zip(
         (+1, -1), (RATES[:2], RATES[2:]), whole, SHORTFALL, ends, strict=True
@@ -235,6 +246,7 @@ class _Side:
             how = "rises" if self.shortfall > 0 else "falls"
             change = f"{abs(self.shortfall):.4g} {WEIGHTED_SHORTFALL}"
             text += f", and the least target shortfall {how} by {change}"
+        per = "percentage point" if holds_unit == SHARE_POINTS else per
         detail = self._detail(f"{objective} per {per}", holds_unit, moved)
         if detail and moved:
             detail = f"at today's least shortfall: {detail}"
@@ -255,7 +267,13 @@ class _Side:
         if holds >= EXCEL_INFINITY:
             return f"{said} for any amount"
         amount = _amount(holds, holds_unit, self.end)
-        ends = ("then no plan", "then shortfall rises", "then at its minimum")
+        ends = (
+            "then no plan",
+            "then shortfall rises",
+            "then at its minimum",
+            "then at its maximum",
+            "then it acts",
+        )
         if holds >= 1 or moved or self.bests_held or self.end in ends:
             return f"{said} for {amount}"
         rest = (self.change - rate * holds) / (1 - holds)
@@ -285,6 +303,10 @@ def _amount(holds: float, holds_unit: str, end: str) -> str:
         return f"{amount}, then the least target shortfall rises"
     if end == "then at its minimum":  # the cell behind the row can fall no further
         return f"{amount}, where its number in the data reaches its minimum"
+    if end == "then at its maximum":  # a share cap's max_share at 1
+        return f"{amount}, where its number in the data reaches its maximum"
+    if end == "then it acts":  # a tranche's from_level raised to the jobs that already exist
+        return f"{amount}, where it reaches the jobs that exist before the plan (past it, it acts)"
     if end == "then at the existing level":  # a tranche cut to the jobs that already exist
         return (
             f"{amount}, where it reaches the jobs that exist before the plan (less changes nothing)"

@@ -288,11 +288,17 @@ def side_rate(
     The rows' bounds are put back; the basis is not (see `one_sided`)."""
     side = side_of(h, row, sigma, base.objective, base.dual, seen, rows, together)
     side.limit, side.solved = limit, solved
+    return rate_of(side, cut_first)
+
+
+def rate_of(side: Side, cut_first: bool = False) -> SideRate:
+    """`side_rate` of a side its caller made (`sharecap.ShareSide`: a cell that moves a row's
+    coefficients, not its bound); its moves are put back, the basis is not."""
     try:
         slope, holds = _one_side(side, cut_first)
     finally:
         side.restore()
-    rate = sigma * slope
+    rate = side.sigma * slope
     # a dual's noise as 0, as the tables clean it
     return SideRate(0.0 if abs(rate) < 1e-9 else rate, holds, side.stop is not None, side.short)
 

@@ -16,8 +16,9 @@ from allocator.solver.compile import INF, CompiledLP
 from allocator.solver.marginal import Base
 from allocator.solver.probes import Together
 from allocator.solver.rows import Rows, row_codes
+from allocator.solver.sharecap import share_cells
 from allocator.solver.sideends import Datum
-from allocator.solver.units import listed_rates, ramped_caps
+from allocator.solver.units import EXTEND_UP_TO, listed_rates, ramped_caps
 from allocator.solver.wholeunit import Lexicographic, Normalised
 
 ONE_SIDED = (
@@ -111,7 +112,10 @@ def datum_of(lp: CompiledLP, together: dict[int, Together]) -> Datum:
     without it): each markets.csv row's market_musd, which sets the export_market rows of every
     year it is in force at max_share of it (added to `together`, each row with the others it
     sets); how far a cell that is a row's bound (a family's `rhs`: at least 0) may fall; and the
-    targets and processing shares whose weight cell is empty (weight 1/value)."""
+    targets and processing shares whose weight cell is empty (weight 1/value); each share cap's
+    max_share (`sharecap.share_cells`, with all spending in its phase at the optimum `lp`'s
+    instance holds); and the tranches whose from_level is at or below the sector's base
+    (`_shadowed`)."""
     inp = lp.inputs
     if inp is None:
         return Datum()
@@ -137,7 +141,27 @@ def datum_of(lp: CompiledLP, together: dict[int, Together]) -> Datum:
     based = _tranche_bases(lp, upper)
     step = np.ones(len(upper))
     step[list(scale)] = list(scale.values())
-    return Datum(scale, upper / step, _weights(lp), frozenset(based))
+    small = lp.highs.getNumNz() <= EXTEND_UP_TO  # else no side is re-solved
+    cells = share_cells(lp, np.asarray(lp.highs.getSolution().col_value), small)
+    based_only = frozenset(based) - frozenset(shadowed := _shadowed(lp))
+    return Datum(scale, upper / step, _weights(lp), based_only, cells, shadowed)
+
+
+def _shadowed(lp: CompiledLP) -> dict[int, tuple[float, float]]:
+    """The tranche rows whose from_level is at or below their sector's existing jobs (the base),
+    by row: from_level and the base less it. The row's limit is the base then
+    (`data.levels.tranche_limit`), so a move of from_level that stays at or below it changes
+    nothing (`Datum.shadowed`)."""
+    inp = lp.inputs
+    assert inp is not None
+    found = {}
+    for i, family in enumerate(lp.row_family):
+        if family == "tranche":
+            level = float(lp.row_index[i][1])
+            base = base_of(inp, "jobs", "sector", str(lp.row_index[i][0]))
+            if base > 0 and level <= base:
+                found[i] = (level, base - level)
+    return found
 
 
 def _tranche_bases(lp: CompiledLP, upper: np.ndarray) -> list[int]:

@@ -11,6 +11,7 @@ nothing: the basis's range stands, exact where it ends at a wall of the row (`_w
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
@@ -21,13 +22,22 @@ from allocator.solver.rows import Rows
 from allocator.solver.status import Status, status_of
 from allocator.solver.wholeunit import Lexicographic, Normalised
 
+if TYPE_CHECKING:
+    from allocator.solver.sharecap import ShareCell
+
 _INF = highspy.kHighsInf
 
 AT_LEAST, THEN_NO_PLAN, THEN_SHORTFALL = "at least", "then no plan", "then shortfall rises"
 AT_MINIMUM = "then at its minimum"
+AT_MAXIMUM = "then at its maximum"
+"""The cell behind the row reaches the most it takes there (a share cap's max_share at 1)."""
 AT_BASE = "then at the existing level"
 """A tranche's from_level cut to the sector's existing jobs: the row's limit is then the base
 (`data.levels.tranche_limit`), so a further cut of the cell changes nothing."""
+ACTS = "then it acts"
+"""A tranche's from_level below the sector's existing jobs, raised to them: the row's limit is
+the base until then (`data.levels.tranche_limit`), so the rate is 0 that far, the row's own
+past it."""
 """`ENDS`: the side's amount is a lower bound (the basis's range only, or the farthest move the
 re-solves allowed per side found on the rate: it holds at least that far, and may further); no
 plan is feasible past it; or (soft targets) no plan past it keeps today's least
@@ -60,12 +70,18 @@ class Datum:
     whose weight is 1/value (an empty weight cell), by row: their shortfall column and value,
     so a whole unit moves the weight with the value (`wholeunit.unit_move`); `based`, the rows
     whose room ends at the level that exists before the plan, not at the cell's least value
-    (a tranche above its sector's base: `AT_BASE`)."""
+    (a tranche above its sector's base: `AT_BASE`); `shares`, the group_share rows' max_share
+    cells, whose moves are of the row's coefficients (`sharecap`); `shadowed`, the tranche rows
+    whose from_level is at or below the sector's base, by row: from_level and how far below
+    the base it is (the row's limit is the base: a move of from_level that stays at or below
+    it changes nothing)."""
 
     scale: dict[int, float] = field(default_factory=dict)
     room_down: np.ndarray | None = None
     weights: dict[int, tuple[int, float]] = field(default_factory=dict)
     based: frozenset[int] = frozenset()
+    shares: dict[int, ShareCell] = field(default_factory=dict)
+    shadowed: dict[int, tuple[float, float]] = field(default_factory=dict)
 
     def step(self, i: int) -> float:
         """Row `i`'s units per unit of its cell."""

@@ -25,8 +25,11 @@ from allocator.solver.basisrange import Basic, direction_range
 from allocator.solver.marginal import Base, restored, side_rate
 from allocator.solver.probes import Seen, Together, runs
 from allocator.solver.rows import Rows
+from allocator.solver.sharecap import share_basis, share_ranges, share_side, share_unit
 from allocator.solver.sideends import (
+    ACTS,
     AT_LEAST,
+    AT_MINIMUM,
     END_OF,
     SIDES,
     Datum,
@@ -92,7 +95,8 @@ def listed_rates(
     datum = Datum() if datum is None else datum
     rows = Rows.of(h) if rows is None and together else rows
     together = _datum_moves(h, base, together or {}, out, rows, datum)
-    ranges = _datum_ranges(ranges, together, out)
+    ranges = share_ranges(_datum_ranges(ranges, together, out), datum.shares)
+    share_basis(out, datum.shares, h)
     basis, ran = h.getBasis(), runs(h)
     if lex is not None:
         lex.keep(basis)
@@ -111,6 +115,7 @@ def listed_rates(
                 _fill_unit(probe, i, sigma, out)
             for sigma in (+1, -1):
                 extend(probe, i, sigma, ranges, out)
+        _shadowed(probe, out)
     except KeyboardInterrupt:
         interrupted = True  # Ctrl-C: the run stops, no solve to restore an instance let go
         raise
@@ -222,11 +227,41 @@ measured at 1,076,210 nonzeros the extension took 160 more re-solves, the whole 
 13.95 s, where on the baseline it costs 25 re-solves (0.125 -> 0.148 s)."""
 
 
+def _shadowed(probe: Probe, out: dict[str, np.ndarray]) -> None:
+    """The sides of the tranche rows whose from_level is at or below their sector's existing
+    jobs (`Datum.shadowed`), per job of from_level: the row's limit is the base, so a move of
+    from_level that stays at or below it changes nothing. Up: 0 for the jobs up to the base,
+    then it acts (the row's rate past it); down: 0 all the way to from_level 0. A whole unit up
+    that passes the base is re-solved with the row moved by the part past it."""
+    lex = probe.lex
+    unchanged = np.nan if lex is None else 0.0
+    for i, (level, gap) in probe.datum.shadowed.items():
+        if gap > 0:
+            out["gain_per_unit_up"][i], out["up_holds_for"][i], out["up_end"][i] = 0.0, gap, ACTS
+            change, short = 0.0, unchanged
+            if gap < 1:
+                change, short = unit_side(
+                    probe.h, i, +1, probe.base, lex, None, probe.seen, probe.rows,
+                    None, probe.norm, 1.0 - gap,
+                )  # fmt: skip
+            out["gain_of_one_unit_up"][i], out["shortfall_change_up"][i] = change, short
+        out["loss_per_unit_down"][i], out["down_holds_for"][i] = 0.0, level
+        out["down_end"][i] = AT_MINIMUM
+        whole = level >= 1  # one job less is a from_level the data takes
+        out["loss_of_one_unit_down"][i] = 0.0 if whole else np.nan
+        out["shortfall_change_down"][i] = unchanged if whole else np.nan
+        out["re_solved"][i] = True
+
+
 def _fill(probe: Probe, i: int, sigma: int, out: dict[str, np.ndarray]) -> None:
     """Re-solve side `sigma` of row `i` unless it is known (a cut of a row the held least
-    shortfall binds is tried at the least move first, `Lexicographic.binds`)."""
+    shortfall binds is tried at the least move first, `Lexicographic.binds`; a share cap's
+    max_share moved, `sharecap.share_side`)."""
     rate, holds = SIDES[sigma]
     if out[rate][i] == out[rate][i]:
+        return
+    if i in probe.datum.shares:
+        share_side(probe, i, sigma, out)
         return
     lex = probe.lex
     cut_first = lex is not None and lex.held > 0 and lex.binds(i)
@@ -246,6 +281,9 @@ def _fill_unit(probe: Probe, i: int, sigma: int, out: dict[str, np.ndarray]) -> 
     sign convention: the gain of one unit up, the loss (objective down) of one unit down."""
     unit, shortfall = _UNITS[sigma]
     if out[unit][i] == out[unit][i]:
+        return
+    if i in probe.datum.shares:
+        share_unit(probe, i, sigma, out)
         return
     rate = tuple(float(out[c][i]) for c in SIDES[sigma])
     change, out[shortfall][i] = unit_side(
@@ -273,6 +311,22 @@ def _room(out: dict[str, np.ndarray], loosen_up: np.ndarray, i: int, whole: bool
     return float(out[up][i] if loosen_up[i] else -out[down][i])
 
 
+def _bounds(probe: Probe, loosen_up: np.ndarray) -> np.ndarray:
+    """What one unit more room of each row buys at most, per unit of its cell (`_listed`)."""
+    bound = np.where(loosen_up, probe.base.dual, -probe.base.dual)
+    for i, (others, coef) in probe.together.items():  # the value's slope along the datum's move
+        slope = float(probe.base.dual[i] + coef @ probe.base.dual[others]) * probe.datum.step(i)
+        bound[i] = slope if loosen_up[i] else -slope
+        if not probe.resolve:  # none of them re-solved: not listed
+            bound[i] = -np.inf
+    for i, cell in probe.datum.shares.items():  # a point of max_share, at the margin
+        bound[i] = float(probe.base.dual[i]) * cell.per_point() if probe.resolve else -np.inf
+    for i, (_, gap) in probe.datum.shadowed.items():
+        if gap > 0:  # from_level up to the base buys nothing (`_shadowed`)
+            bound[i] = -np.inf
+    return bound
+
+
 def _listed(probe: Probe, loosen_up: np.ndarray, out: dict[str, np.ndarray]) -> list[int]:
     """The `LISTED` rows whose room buys the most in whole units (more than 1e-9), exactly.
 
@@ -282,12 +336,7 @@ def _listed(probe: Probe, loosen_up: np.ndarray, out: dict[str, np.ndarray]) -> 
     so it buys no more than with today's held. A row is re-solved (its rate, then its whole
     unit) only while its bound may still enter the best `LISTED`.
     """
-    bound = np.where(loosen_up, probe.base.dual, -probe.base.dual)
-    for i, (others, coef) in probe.together.items():  # the value's slope along the datum's move
-        slope = float(probe.base.dual[i] + coef @ probe.base.dual[others]) * probe.datum.step(i)
-        bound[i] = slope if loosen_up[i] else -slope
-        if not probe.resolve:  # none of them re-solved: not listed
-            bound[i] = -np.inf
+    bound = _bounds(probe, loosen_up)
     rows = np.flatnonzero(bound > 1e-9)
     todo = [(-float(bound[i]), int(i), 0) for i in rows]  # (minus the bound, row, stage)
     heapq.heapify(todo)
