@@ -32,6 +32,7 @@ SOLVER = {
     "compile",
     "status",
     "passes",
+    "beside",
     "ranging",
     "marginal",
     "probes",
