@@ -32,7 +32,6 @@ SOLVER = {
     "compile",
     "status",
     "passes",
-    "beside",
     "ranging",
     "marginal",
     "probes",

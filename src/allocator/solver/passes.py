@@ -13,15 +13,15 @@ from __future__ import annotations
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import highspy
 import numpy as np
 
 from allocator.errors import InfeasibleError, NotOptimalError, UnboundedError, UsageError
 from allocator.model.measures import JOB_YEARS
-from allocator.solver.beside import Beside, release_solver
 from allocator.solver.compile import INF, CompiledLP, set_costs
+from allocator.solver.highs import trim_heap
 from allocator.solver.overlap import Overlap
 from allocator.solver.ranging import allowable_ranges, ranges_at_plan
 from allocator.solver.spending import spending_order
@@ -29,9 +29,6 @@ from allocator.solver.status import PassResult, Status, status_of
 from allocator.solver.subproblems import efficient_face, reachable_exports
 from allocator.solver.ties import tie_classes
 from allocator.solver.wholeunit import index_costs
-
-if TYPE_CHECKING:
-    from allocator.solver.heldface import Face
 
 
 def objective_costs(lp: CompiledLP, objective: str, weights: dict[str, float]) -> np.ndarray:
@@ -260,8 +257,7 @@ def optimum(
     taken first (`Optimum.free`), then the plan's HiGHS instance is let go once ranging is
     done and the face has its basis, so its memory (about 110 MB at 1e6 nonzeros) is not held
     through the face's LPs (`release_solver`), and `during`'s `later` jobs run then, beside
-    those LPs, rather than after the tie rule. With both (a large LP), ranging runs beside the
-    tie LP (`beside.Beside`), the instance is let go after it, and the price taken then.
+    those LPs, rather than after the tie rule.
     """
     weights = weights or {"jobs": 0.5, "exports": 0.5}
     laps = [time.perf_counter()]
@@ -276,26 +272,26 @@ def optimum(
         found, hold = optimal_pass(lp, cost, hold)
     row_dual, col_dual, x = found.duals, found.reduced_costs, found.x
     timings = {"solve": lap()}
-    extra = {} if objective in lp.costs else {"weights": weights}  # weighted: bests again
-    ranger = Beside(lambda: allowable_ranges(lp, cost, found.activity, **extra))
-    beside = ranger if ranging and release and during is not None else None  # a large LP
     try:
-        ranges = ranger.result() if ranging and beside is None else None
-        timings["ranging"] = lap() if beside is None else 0.0
-        basis = lp.highs.getBasis()  # ranging leaves it as it found it
-        free = _let_go(lp, least, cost, during) if release and beside is None else None
+        extra = {} if objective in lp.costs else {"weights": weights}  # weighted: bests again
+        ranges = allowable_ranges(lp, cost, found.activity, **extra) if ranging else None
+        timings["ranging"] = lap()
+        basis = lp.highs.getBasis()
+        free = _let_go(lp, least, cost, during) if release else None
         after = secondaries(lp, objective, first)
         x, face = efficient_face(lp, x, col_dual, row_dual, after, basis=basis)
         timings["efficient"] = lap()
-        held = face if face is not None and face.settle() else None  # None: no optimum on it
-        tied = _count_ties(lp, held, beside) if ties else None
-        if beside is not None:  # joined before anything else reads the plan's instance
-            ranges, free = beside.result(), _let_go(lp, least, cost, during)
-            timings["ranging"] = beside.seconds
-        x, classes = _tie_rule(lp, held, x, tied, pick)
+        tied: int | None
+        classes: list[dict[str, Any]] | None
+        tied, classes = (None, None) if not ties else (0, [])
+        if face is not None and face.settle():
+            if ties:
+                tied = face.ties(np.array([f == "invest" for f in lp.col_family]))
+            if pick:
+                x = face.pick(x, spending_order(lp))
+            elif tied:  # one more pass on the face: the tie rule (`ties.RULE`), outcomes unchanged
+                x, classes = tie_classes(lp, face, x)
     except BaseException:
-        if beside is not None:
-            beside.abandon()
         if during is not None:
             during.stop()  # its `later` jobs are not needed: the thread ended, not left waiting
         raise
@@ -325,32 +321,6 @@ def optimum(
     )
 
 
-def _count_ties(lp: CompiledLP, face: Face | None, beside: Beside[Any] | None) -> int:
-    """`Face.ties` over the investment columns of the `settle`d face (0 without one), with
-    `beside`'s job started by its LP's run(), if it runs one: ranging overlaps the LP."""
-    if face is None:
-        return 0
-    with nullcontext() if beside is None else beside.at_run(face.highs):
-        return face.ties(np.array([f == "invest" for f in lp.col_family]))
-
-
-def _tie_rule(
-    lp: CompiledLP, face: Face | None, x: np.ndarray, tied: int | None, pick: bool
-) -> tuple[np.ndarray, list[dict[str, Any]] | None]:
-    """`optimum`'s plan on the `settle`d face (`x` without one): with `pick`, the one that
-    spends least (`Face.pick`); else, where other plans tie (`tied`), the tie rule's
-    (`ties.RULE`), outcomes unchanged. Returns it and the tie classes (None without a tie
-    count, [] without a tie)."""
-    classes: list[dict[str, Any]] | None = None if tied is None else []
-    if face is None:
-        return x, classes
-    if pick:
-        return face.pick(x, spending_order(lp)), classes
-    if tied:
-        return tie_classes(lp, face, x)
-    return x, classes
-
-
 def _let_go(
     lp: CompiledLP, least: float | None, cost: np.ndarray, during: Overlap | None
 ) -> float | None:
@@ -362,6 +332,25 @@ def _let_go(
     if during is not None:
         during.release()
     return free
+
+
+class Released:
+    """What `CompiledLP.highs` holds once `release_solver` let the plan's instance go: any use
+    is a programming error, said plainly rather than a re-solve of an empty model."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(
+            f"the plan's HiGHS instance was released after its last use (solve_lp with "
+            f"keep_solver=False), so .{name} cannot be called on it"
+        )
+
+
+def release_solver(lp: CompiledLP) -> None:
+    """Let the plan's HiGHS instance go (its model, factors and solution) and hand the freed
+    memory back to the system (`trim_heap`); `lp`'s own arrays stay."""
+    lp.highs = Released()  # type: ignore[assignment]
+    lp.first_basis = None
+    trim_heap()
 
 
 def price_of_targets(lp: CompiledLP, opt: Optimum) -> float | None:
