@@ -50,6 +50,7 @@ SOLVER = {
     "numerics",
     "alternatives",
     "ties",
+    "folding",
 }
 """The modules of `solver/`: the only ones that may import highspy."""
 

@@ -3,7 +3,9 @@ largest-remainder rounding, so the shown parts add up to the shown totals.
 
 Each value is first rounded down; the units still missing to reach the rounded total go to the
 values with the largest remainders (ties to the earlier value, so the result does not depend on
-anything but the order given, which the callers keep sorted).
+anything but the order given, which the callers keep sorted). Values and remainders are compared
+at 6 decimals, as `whole` rounds: two remainders of .4 that differ by a solver's last bits are a
+tie, not decided by the noise.
 """
 
 from __future__ import annotations
@@ -48,9 +50,12 @@ def largest_remainder(values: Sequence[float], total: int | None = None) -> list
         total: the whole number the rounded parts must add up to.
     """
     target = whole(math.fsum(values)) if total is None else total
-    floors = [math.floor(v) for v in values]
+    snapped = [
+        round(float(v), 6) for v in values
+    ]  # as `whole`: the solver's last bits decide no tie
+    floors = [math.floor(v) for v in snapped]
     missing = target - sum(floors)
-    order = sorted(range(len(values)), key=lambda i: (-(values[i] - floors[i]), i))
+    order = sorted(range(len(values)), key=lambda i: (-round(snapped[i] - floors[i], 6), i))
     out = list(floors)
     if not order:
         return out

@@ -38,10 +38,14 @@ import highspy
 import numpy as np
 import numpy.typing as npt
 
+from allocator.solver import folding
 from allocator.solver.columns import Columns
 from allocator.solver.highs import held_counts
 from allocator.solver.status import Status, status_of
 
+FOLD = True
+"""Fold the fixed columns of a large face before its LPs (`Face.fold`); False runs every LP on
+the whole face as before."""
 EXACT = True
 """Decide on the face's basis first and skip the LPs that test settles (module docstring); False
 runs every LP as before (what the tests compare against)."""
@@ -49,6 +53,12 @@ FIXED_SUMS_FROM = 5_000
 """`Face.fixed_sums` is asked (by `ties`) only on a face of at least this many columns: below,
 the range LPs it could skip cost less than importing SciPy's sparse LU (about 0.1 s; on the
 baseline's 672 columns the LPs it skips save no measurable time: 0.22 s a solve either way)."""
+FOLD_FROM = 5_000
+"""On a face of at least this many columns, the fixed ones are folded into the rows' bounds before
+the efficiency passes after the first and before the tie LP (`Face.fold`, `solver/folding.py`)."""
+FOLD_SHARE = 0.75
+"""Fold only where the folded LP drops at least a quarter of the columns HiGHS holds now: a new
+instance and its basis cost a few hundredths of a second at 1e6."""
 _BLOCK = 64
 """Sums decided per LU solve with that many right-hand sides (`Face.fixed_sums`)."""
 
@@ -74,6 +84,8 @@ class Face:
     HiGHS), so `ties` and `fixed_sums` need not copy the whole LP out of HiGHS (`columns`)."""
     point: _Point | None = field(default=None, repr=False)
     """The last LP's solution as read from HiGHS (`solution`): dropped by `solve`."""
+    folded: folding.Folded | None = field(default=None, repr=False)
+    """Which columns and rows the instance holds where the fixed ones are folded (`fold`)."""
 
     def columns(self) -> Columns:
         """The face LP's matrix column-wise: the one kept at its build (`kept`), else read
@@ -86,6 +98,8 @@ class Face:
         entries (rows added and deleted again, as `ties.within_programs` does, leave it so);
         None otherwise."""
         h, kept = self.highs, self.matrix
+        if self.folded is not None:  # the face's own matrix, HiGHS holding its folded part
+            return kept if held_counts(h) == self.folded.counts else None
         if kept is not None and held_counts(h) == kept.counts:
             return kept
         return None
@@ -96,8 +110,9 @@ class Face:
         self.narrowed = False
         self.point = None
         h = self.highs
-        n = len(self.cols)
-        h.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(cost, dtype=float)[self.cols])
+        cols = self.cols if self.folded is None else self.cols[self.folded.live]
+        n = len(cols)
+        h.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(cost, dtype=float)[cols])
         h.run()
         if status_of(h) is not Status.OPTIMAL:
             return None
@@ -114,7 +129,13 @@ class Face:
         h, point = self.highs, self.point
         if point is None or not point.reads(h):
             point = self.point = _Point.of(h)
-        return point.vector(name)
+        got, folded = point.vector(name), self.folded
+        if folded is None:
+            return got
+        if name.startswith("row"):  # the folded columns' share back in each row's activity
+            return folded.expand_rows(got, activity=name == "row_value")
+        fill = self.bounds["col"][0] if name == "col_value" else 0.0  # folded: lower = upper
+        return folded.expand(got, len(self.cols), fill)
 
     def narrow(self) -> None:
         """Hold the optimal face of the last pass: columns with a non-zero reduced cost at the
@@ -129,6 +150,10 @@ class Face:
             lo, up = lower[at], upper[at]
             bound = np.where(np.abs(value[at] - lo) <= np.abs(value[at] - up), lo, up)
             lower[at], upper[at] = bound, bound
+            if self.folded is not None:  # a folded column or row has no dual: all are held
+                held = self.folded.live if kind == "col" else self.folded.rows
+                at = np.searchsorted(held, at)
+                bound = bound - (0.0 if kind == "col" else self.folded.share[held[at]])
             # highspy 1.16's stubs lack changeRowsBounds (a stub gap: HiGHS has it)
             change = h.changeColsBounds if kind == "col" else h.changeRowsBounds  # type: ignore[attr-defined]
             change(len(at), at.astype(np.int32), bound, bound)
@@ -184,6 +209,7 @@ class Face:
             from allocator.solver.reduced import import_lu_beside  # only past FIXED_SUMS_FROM
 
             import_lu_beside()
+        self.fold()
         got = self.solve(full)
         if got is None or float(cost @ got[self.cols]) <= base + tol * max(1.0, abs(base)):
             return 0
@@ -204,6 +230,7 @@ class Face:
                         f"pass {k} is a single point (basis test)"
                     )
                     break
+                self.fold()
             got = self.solve(cost)
             iterations = self.highs.getInfo().simplex_iteration_count
             self.trace.append(f"pass {k + 1} of {len(costs)}: {iterations} iterations")
@@ -216,11 +243,10 @@ class Face:
         """Whether the face held now (`narrow`) is one point, decided without an LP: every
         nonbasic variable (column or row) of the last basis is fixed by its bounds, so the
         basic ones have one value (module docstring)."""
-        h = self.highs
         col_free, row_free = (np.not_equal(*self.bounds[kind]) for kind in ("col", "row"))
-        if len(row_free) != h.getNumRow() or col_free.sum() + row_free.sum() > len(row_free):
+        if len(row_free) != self._num_row() or col_free.sum() + row_free.sum() > len(row_free):
             return False  # more free variables than basic ones: one of them is nonbasic
-        basic = basic_masks(h)
+        basic = self.basic_masks()
         if basic is None:
             return False
         col_basic, row_basic = basic
@@ -240,7 +266,7 @@ class Face:
         from allocator.solver.reduced import Reduced, membership
 
         out = np.zeros(len(groups), dtype=bool)
-        basic = basic_masks(self.highs) if groups else None
+        basic = self.basic_masks() if groups else None
         if basic is None:
             return out
         col_basic, row_basic = basic
@@ -262,6 +288,35 @@ class Face:
             block = slice(start, start + _BLOCK)
             out[block] = face.zero_reduced_costs(block, free_rows)
         return out
+
+    def _num_row(self) -> int:
+        """The face's rows as HiGHS holds them (those no live column meets counted too)."""
+        folded = self.folded
+        return self.highs.getNumRow() if folded is None else len(folded.share)
+
+    def basic_masks(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """`basic_masks` of the instance, over the face's columns and rows: a folded column
+        nonbasic, a row no live column meets basic (`folding.Folded.full_basis`)."""
+        got, folded = basic_masks(self.highs), self.folded
+        return got if got is None or folded is None else folded.basic(got, len(self.cols))
+
+    def fold(self) -> None:
+        """The fixed columns (lower = upper) folded into the rows' bounds, in a new instance
+        started from the face's basis (`folding.fold`), where the face has at least `FOLD_FROM`
+        columns and the folded LP drops a quarter of those HiGHS holds (`FOLD_SHARE`)."""
+        lower, upper = self.bounds["col"]
+        n, held = len(self.cols), self.highs.getNumCol()
+        if not FOLD or n < FOLD_FROM or self.kept() is None:
+            return
+        if n - np.count_nonzero(lower == upper) > FOLD_SHARE * held:
+            return
+        assert self.matrix is not None  # kept() is not None
+        h, folded = self.highs, self.folded
+        basis = h.getBasis() if folded is None else folded.full_basis(h, n)
+        options = h.getOptions()
+        del h
+        self.highs, self.folded = folding.fold(self.matrix, self.bounds, basis, options)
+        self.point = None
 
 
 @dataclass

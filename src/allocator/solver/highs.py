@@ -52,6 +52,43 @@ def _stdout_silenced() -> Iterator[None]:
             os.close(saved)
 
 
+class Highs(highspy.Highs):
+    """`highspy.Highs` whose `time_limit` holds for each `run()`, as a model file's
+    `solver.time_limit_s` says, not for the instance's life: HiGHS compares the limit with its
+    run clock, which adds up over every `run()` of one instance and which highspy 1.16 cannot
+    reset (no `zeroAllClocks`; HiGHS issues 1331, 1477: to change in HiGHS 2.0). A sweep's
+    samples, serve's edits and a solve's re-solves on a held instance each got the limit less
+    every earlier run's time, so the later ones stopped at "Time limit reached" however quick.
+    Each `run()` sets HiGHS's option to the limit plus the clock so far; `getOptions` gives the
+    limit itself, so an instance built from another's options (`passOptions`) has it too."""
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.per_run_limit = float(highspy.kHighsInf)
+
+    def setOptionValue(self, name: str, value: Any) -> highspy.HighsStatus:
+        status = super().setOptionValue(name, value)
+        if name == "time_limit" and status == highspy.HighsStatus.kOk:
+            self.per_run_limit = float(value)
+        return status
+
+    def getOptions(self) -> highspy.HighsOptions:
+        options = super().getOptions()
+        options.time_limit = self.per_run_limit
+        return options
+
+    def passOptions(self, options: highspy.HighsOptions) -> highspy.HighsStatus:
+        status = super().passOptions(options)
+        if status == highspy.HighsStatus.kOk:
+            self.per_run_limit = float(options.time_limit)
+        return status
+
+    def run(self) -> highspy.HighsStatus:
+        if self.per_run_limit < highspy.kHighsInf:
+            super().setOptionValue("time_limit", self.per_run_limit + self.getRunTime())
+        return super().run()
+
+
 def new_highs(**options: Any) -> highspy.Highs:
     """A fresh, silent `highspy.Highs` with allocator's defaults, then `options` on top.
 
@@ -60,7 +97,7 @@ def new_highs(**options: Any) -> highspy.Highs:
             defaults; an unknown name or a value HiGHS refuses raises `ValueError`.
     """
     with _stdout_silenced():
-        h = highspy.Highs()
+        h = Highs()
     h.setOptionValue("output_flag", False)  # before anything else can log
     for name, value in (DEFAULTS | options).items():
         if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:

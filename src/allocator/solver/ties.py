@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import highspy
 import numpy as np
 
-from allocator.solver import heldface
+from allocator.solver import folding, heldface
 from allocator.solver.compile import CompiledLP
 from allocator.solver.facelp import (
     cut,
@@ -76,6 +76,8 @@ def renew(face: Face, lp: CompiledLP | None = None) -> None:
     kept = None if lp is None else kept_matrix(face)
     found = None if lp is None or kept is not None else face_entries(face, lp)
     model = old.getLp() if kept is None and found is None else lp_parts(old)
+    if face.folded is not None and kept is not None:  # the whole face again (`Face.fold`)
+        model = folding.whole(face)
     options = old.getOptions()
     face.highs = new_highs()
     del old  # no reference left: the old instance is released before the matrix is cut
