@@ -40,10 +40,11 @@ def two_ways(text: str, num: str, exp: int, scale: Decimal, form: str) -> tuple[
         for digits in (num.replace(",", ""), num.replace(".", "").replace(",", "."))
     ]
     writings = (_writings(values[0], form), _writings(values[1], form))
+    said = [_writings(v, form, one_way=False)[0] for v in values]  # 12.345, not 12.3450
     name = "point" if "." in num else "comma"
     ways = ("decimal", "thousands") if name == "point" else ("thousands", "decimal")
     words = (
-        f"'{shown}' reads as {writings[0][0]} with a {ways[0]} {name} or {writings[1][0]} with a "
+        f"'{shown}' reads as {said[0]} with a {ways[0]} {name} or {said[1]} with a "
         f"{ways[1]} {name}{_unit(form, values)}"
     )
     return words, writings
@@ -70,31 +71,34 @@ def judged(
     )
 
 
-def _writings(value: Decimal, form: str) -> tuple[str, ...]:
-    """The ways a column of `form` takes `value`, the cell's own way first."""
+def _writings(value: Decimal, form: str, one_way: bool = True) -> tuple[str, ...]:
+    """The ways a column of `form` takes `value`, the cell's own way first (`one_way`: in digits
+    read one way, else as plainly as a reader says it)."""
+    hundred = value.scaleb(2, EXACT)
     if form == "share%":
-        return f"{_text(value.scaleb(2, EXACT))}%", _text(value)
+        return f"{_text(hundred, one_way)}%", _text(value, one_way)
     if form == "share":
-        return _text(value), f"{_text(value.scaleb(2, EXACT))}%"
+        return _text(value, one_way), f"{_text(hundred, one_way)}%"
     if form == "percent%" or (form == "percent" and 0 < value <= 1):
-        return (f"{_text(value)}%",)  # a plain percent of 1 or less is refused as read two ways
-    return (_text(value),)
+        return (f"{_text(value, one_way)}%",)  # a plain percent of at most 1 is read two ways
+    return (_text(value, one_way),)
 
 
 def _unit(form: str, values: list[Decimal]) -> str:
     """What the two values are in: `, in US$ million`, or the shares two percents are."""
     if form == "share%":
-        return f" (a share of {_text(values[0])} or {_text(values[1])})"
+        return f" (a share of {_text(values[0], False)} or {_text(values[1], False)})"
     return "" if form == "percent%" else _UNITS.get(form, "")
 
 
-def _text(value: Decimal) -> str:
-    """`value` without trailing zeros (`4.500e1`: 45) in digits a dataset with no declared style
-    reads one way: `16.6670` for 16.667, digits and an exponent (`15e310`) where plain digits
-    would be long."""
+def _text(value: Decimal, one_way: bool = True) -> str:
+    """`value` without trailing zeros (`4.500e1`: 45), with `one_way` in digits a dataset with no
+    declared style reads one way (`16.6670` for 16.667); digits and an exponent (`15e310`) where
+    plain digits would be long."""
     value = EXACT.normalize(value)
     plain = f"{value:f}"
     if len(plain) <= _SHORT:
-        return plain + "0" if READ_TWO_WAYS.match(plain.lstrip("-")) else plain
+        either = one_way and READ_TWO_WAYS.match(plain.lstrip("-"))
+        return plain + "0" if either else plain
     sign, digits, exp = value.as_tuple()
     return f"{'-' if sign else ''}{''.join(map(str, digits))}e{exp}"
