@@ -189,3 +189,19 @@ def test_max_change_names_the_readings(approved, tmp_path, limit, words):
                   2026, "--max-change", limit, "--out", tmp_path / "re")  # fmt: skip
     line = _one_line(res)
     assert f"--max-change '{limit}': '{limit}' reads as {words}" in line
+
+
+def test_a_relative_bound_keeps_its_sign_and_percent(tmp_path):
+    """uncertainty.csv's `+12.500%` (a change of the cell's value): +12.5% or +12500%; the fix
+    said 12.5 or 12500, which read as values in the cell's unit, not as changes."""
+    folder = copy_dataset(DATA / "sweep", tmp_path / "data")
+    path = folder / "uncertainty.csv"
+    text = path.read_text(encoding="utf-8")
+    assert ",-50%,+100%," in text
+    path.write_text(text.replace(",-50%,+100%,", ",-50%,+12.500%,"), encoding="utf-8")
+    line = _one_line(run_cli("check", "--inputs", folder))
+    assert "'+12.500%' reads as +12.5% with a decimal point or +12500% with a thousands" in line
+    offered = FIX.search(line).groups()
+    assert offered == ("+12.5%", "+12500%")
+    path.write_text(text.replace(",-50%,+100%,", f",-50%,{offered[0]},"), encoding="utf-8")
+    assert run_cli("check", "--inputs", folder).exit_code == 0

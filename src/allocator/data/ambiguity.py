@@ -30,8 +30,9 @@ Writings = tuple[tuple[str, ...], tuple[str, ...]]
 def two_ways(text: str, num: str, exp: int, scale: Decimal, form: str) -> tuple[str, Writings]:
     """What `text` (digits `num`, exponent `exp`, sign and scale `scale`) reads as in the point
     style and in the comma style, in words, and the ways to write each reading, as a cell of
-    `form` (musd, count, share, share%, percent, percent% or number; `%`: the cell had its
-    percent sign, which the caller took off, and `scale` then holds its 0.01)."""
+    `form` (musd, count, share, share%, percent, percent%, change% or number; `%`: the cell had
+    its percent sign, which the caller took off; for share% `scale` holds its 0.01, and a
+    change% is a relative bound of uncertainty.csv, `-20%`)."""
     percent = form.endswith("%")
     shown = text + "%" if percent else text
     shown = shown if len(shown) <= 24 else shown[:20] + "..."
@@ -79,6 +80,8 @@ def _writings(value: Decimal, form: str, one_way: bool = True) -> tuple[str, ...
         return f"{_text(hundred, one_way)}%", _text(value, one_way)
     if form == "share":
         return _text(value, one_way), f"{_text(hundred, one_way)}%"
+    if form == "change%":  # a relative bound (uncertainty.csv) keeps its sign: +16.667%
+        return (f"{'+' if value > 0 else ''}{_text(value, one_way)}%",)
     if form == "percent%" or (form == "percent" and 0 < value <= 1):
         return (f"{_text(value, one_way)}%",)  # a plain percent of at most 1 is read two ways
     return (_text(value, one_way),)
@@ -88,7 +91,7 @@ def _unit(form: str, values: list[Decimal]) -> str:
     """What the two values are in: `, in US$ million`, or the shares two percents are."""
     if form == "share%":
         return f" (a share of {_text(values[0], False)} or {_text(values[1], False)})"
-    return "" if form == "percent%" else _UNITS.get(form, "")
+    return _UNITS.get(form, "")  # a percent% or change% reading shows its own % sign
 
 
 def _text(value: Decimal, one_way: bool = True) -> str:
