@@ -71,7 +71,8 @@ def program_a(inp) -> object:
         ("1.200", ("1.2 with a decimal point", "1200 with a thousands point")),
         ('"1,200"', ("1200 with a thousands comma", "1.2 with a decimal comma")),
         ('"12,345"', ("12345 with a thousands comma", "12.345 with a decimal comma")),
-        ("3.500B", ("3.5 with a decimal point", "3500 with a thousands point")),
+        # in US$ million: 3.5 or 3,500 billion (it said 3.5 or 3500, the scale dropped)
+        ("3.500B", ("3500 with a decimal point", "3500000 with a thousands point")),
     ],
 )
 def test_a_number_the_two_styles_read_differently_is_refused_naming_both(tmp_path, cell, readings):

@@ -12,12 +12,10 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from decimal import Context, Decimal
+from decimal import Decimal
 
-from allocator.data.schema import (
-    MAX_NUMBER_CHARS,
-    MIN_MAGNITUDE,
-)
+from allocator.data.ambiguity import DECLARE, EXACT, READ_TWO_WAYS, Writings, two_ways
+from allocator.data.schema import MAX_NUMBER_CHARS, MIN_MAGNITUDE
 from allocator.errors import InputError
 
 _NUMBER = re.compile(
@@ -35,7 +33,6 @@ _DIGITS = {
         r"^(?:[1-9][0-9]{0,2}(?:\.[0-9]{3})+(?:,[0-9]+)?|[0-9]+(?:,[0-9]+)?|,[0-9]+)$"
     ),
 }
-_AMBIGUOUS = re.compile(r"^[1-9][0-9]{0,2}[.,][0-9]{3}$")
 STYLES = ("point", "comma")
 """The number styles a dataset may declare (settings.csv, `number_style`)."""
 _STYLE: ContextVar[str | None] = ContextVar("number_style", default=None)
@@ -54,9 +51,6 @@ _MONEY_SCALE = {
 }
 _COUNT_SCALE = {"": "1", "k": "1e3", "thousand": "1e3", "m": "1e6", "million": "1e6"}
 _PLAIN = {"": "1"}
-# Exact decimal arithmetic for a number of at most MAX_NUMBER_CHARS digits times a scale: the
-# same number written two ways (2.57% and 0.0257) gives the same float.
-_EXACT = Context(prec=2 * MAX_NUMBER_CHARS, Emax=10**6, Emin=-(10**6))
 _FLOAT_EXP = 400  # past 10**400 every float is inf, below 10**-400 every one is 0
 _TRUE = {"yes", "y", "true", "1"}
 _FALSE = {"no", "n", "false", "0"}
@@ -68,6 +62,16 @@ class NumberError(ValueError):
     def __init__(self, message: str, fix: str) -> None:
         super().__init__(message)
         self.fix = fix
+
+
+class AmbiguousError(NumberError):
+    """A number the point and comma styles read as two values (`ambiguity.two_ways`): `texts`,
+    the two as its column takes them (the point style's first), `writings` each one's ways."""
+
+    def __init__(self, words: str, writings: Writings) -> None:
+        self.words, self.writings = words, writings
+        self.texts = (writings[0][0], writings[1][0])
+        super().__init__(words, f"write {self.texts[0]} or {self.texts[1]}, or {DECLARE}")
 
 
 class TooSmallError(NumberError):
@@ -137,7 +141,7 @@ def _retyped(text: str) -> list[str]:
 
 def _ambiguous(num: str) -> bool:
     """Whether the current (undeclared) style refuses `num` as read two ways."""
-    return _STYLE.get() is None and bool(_AMBIGUOUS.match(num))
+    return _STYLE.get() is None and bool(READ_TWO_WAYS.match(num))
 
 
 def check_magnitude(value: float, shown: str) -> float:
@@ -173,27 +177,9 @@ def current_style() -> str | None:
 
 
 def _digits(num: str, shown: str) -> str:
-    """The digits of a number as Python writes them (`1200.5`), read in the current style.
-
-    Undeclared, a number is read with a decimal point, but one that the comma style reads
-    differently (a single separator followed by exactly three digits: 1.200, 1,200) is refused.
-    """
+    """The digits of a number as Python writes them (`1200.5`), read in the current style
+    (undeclared: the point style, once `parse_number` has refused a number read two ways)."""
     style = _STYLE.get()
-    if style is None and _AMBIGUOUS.match(num):
-        point = _plain(num.replace(",", ""))
-        comma = _plain(num.replace(".", "").replace(",", "."))
-        name = "point" if "." in num else "comma"
-        read = (
-            (point, "decimal", comma, "thousands")
-            if name == "point"
-            else (point, "thousands", comma, "decimal")
-        )
-        raise NumberError(
-            f"'{shown}' reads as {read[0]} with a {read[1]} {name} or {read[2]} with a "
-            f"{read[3]} {name}",
-            f"write {point} or {comma}, or declare the dataset's number style "
-            "(settings.csv: number_style, point or comma)",
-        )
     pattern = _DIGITS[style or "point"]
     if not pattern.match(num):
         raise ValueError(f"'{shown}' is not a number in a known unit")
@@ -202,15 +188,15 @@ def _digits(num: str, shown: str) -> str:
     return num.replace(",", "")
 
 
-def _plain(digits: str) -> str:
-    """`1200.0` -> `1200`, `1.200` -> `1.2`: a number as a user would retype it."""
-    return f"{Decimal(digits).normalize():f}"
-
-
-def parse_number(text: str, scales: dict[str, float] | dict[str, str]) -> float:
+def parse_number(
+    text: str, scales: dict[str, float] | dict[str, str], form: str = "number"
+) -> float:
     """`3.5B` -> 3500.0 with money scales; raises NumberError (a ValueError) with the reason.
 
     The digits, exponent and scale are multiplied exactly (decimal), and rounded to a float once.
+    Undeclared, a number the comma style reads differently (one separator followed by exactly
+    three digits: 1.200, 1,200) is refused, naming its two values as a cell of `form` (musd,
+    count, share, percent; `%` after it: the cell had the percent sign) means them.
     """
     t = text.strip()
     check_writing(t)
@@ -221,10 +207,13 @@ def parse_number(text: str, scales: dict[str, float] | dict[str, str]) -> float:
     # An exponent past 10,000 is clamped: with at most 64 digits the number is still far past
     # a float's range, and Decimal need not hold a 60-digit exponent.
     exp = max(min(int(m.group("exp") or "0"), 10_000), -10_000)
-    exact = _EXACT.scaleb(Decimal(_digits(m.group("num"), t)), exp)
+    if _ambiguous(m.group("num")):
+        scale = Decimal(str(scales[suffix])) * (-1 if m.group("sign") == "-" else 1)
+        raise AmbiguousError(*two_ways(t, m.group("num"), exp, scale, form))
+    exact = EXACT.scaleb(Decimal(_digits(m.group("num"), t)), exp)
     if exact and abs(exact.adjusted()) > _FLOAT_EXP:  # inf or 0 as a float, whatever the scale
         return _to_float(exact, t)
-    exact = _EXACT.multiply(exact, Decimal(str(scales[suffix])))
+    exact = EXACT.multiply(exact, Decimal(str(scales[suffix])))
     value = _to_float(exact, t)
     return -value if m.group("sign") == "-" else value
 
@@ -252,7 +241,7 @@ def decimal_text(exact: Decimal) -> str:
     one way in the current style, else digits and an exponent (`257e-2`)."""
     shown = f"{exact:f}"
     style = _STYLE.get()
-    if len(shown) <= _SHORT and not (style is None and _AMBIGUOUS.match(shown.lstrip("-"))):
+    if len(shown) <= _SHORT and not (style is None and READ_TWO_WAYS.match(shown.lstrip("-"))):
         return shown.replace(".", ",") if style == "comma" else shown
     sign, digits, exp = exact.normalize().as_tuple()
     return f"{'-' if sign else ''}{''.join(map(str, digits))}e{exp}"
@@ -263,20 +252,20 @@ _SHORT = 20  # longest positional text exact_text writes (0.000001234 is still s
 
 def parse_money(text: str) -> float:
     """A money cell in US$ million."""
-    return parse_number(text, _MONEY_SCALE)
+    return parse_number(text, _MONEY_SCALE, "musd")
 
 
 def parse_count(text: str) -> float:
     """A count (jobs) cell: `12,000`, `12K`, `1.5M`."""
-    return parse_number(text, _COUNT_SCALE)
+    return parse_number(text, _COUNT_SCALE, "count")
 
 
 def parse_share(text: str) -> float:
     """A share cell: `0.2` or `20%`."""
     t = text.strip()
     if t.endswith("%"):
-        return parse_number(t[:-1], {"": "0.01"})
-    return parse_number(t, _PLAIN)
+        return parse_number(t[:-1], {"": "0.01"}, "share%")
+    return parse_number(t, _PLAIN, "share")
 
 
 def parse_percent(text: str) -> float:
@@ -285,8 +274,8 @@ def parse_percent(text: str) -> float:
     a number two ways in silence."""
     t = text.strip()
     if t.endswith("%"):
-        return parse_number(t[:-1], _PLAIN)
-    value = parse_number(t, _PLAIN)
+        return parse_number(t[:-1], _PLAIN, "percent%")
+    value = parse_number(t, _PLAIN, "percent")
     if 0 < value <= 1:
         shown = _shown(t)
         raise NumberError(

@@ -15,14 +15,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from allocator.data.ambiguity import judged
 from allocator.data.audit import fact_problems
 from allocator.data.cellwords import explain, howto
 from allocator.data.checks import check_duplicates, reference_problems
 from allocator.data.levels import level_problems
 from allocator.data.numbers import (
+    AmbiguousError,
     NumberError,
     TooSmallError,
     check_writing,
+    number_style,
     parse_bool,
     parse_count,
     parse_money,
@@ -177,8 +180,8 @@ def _row(file: str, number: int, cells: dict[str, str], model: type[Row]) -> Row
         try:
             values[name] = _cell_value(model, name, cell, cells)
         except ValueError as exc:
-            fix = _fix_of(exc, model, name, cells)
-            raise InputError(str(exc), file=file, row=number, column=name, fix=fix) from None
+            reason, fix = _refusal(exc, model, name, cells)
+            raise InputError(reason, file=file, row=number, column=name, fix=fix) from None
     try:
         return model.model_validate(values)
     except ValidationError as exc:
@@ -266,7 +269,32 @@ def read_cell(model: type[Row], column: str, text: str, cells: dict[str, str]) -
     try:
         return _cell_value(model, column, text, cells)
     except ValueError as exc:
-        raise NumberError(str(exc), _fix_of(exc, model, column, cells)) from None
+        raise NumberError(*_refusal(exc, model, column, cells)) from None
+
+
+def _refusal(
+    exc: ValueError, model: type[Row], column: str, cells: dict[str, str]
+) -> tuple[str, str]:
+    """What is wrong with a cell of `model`'s `column` the number rule refuses, and the fix;
+    a number read two ways names the reading the row refuses, and why (`AmbiguousError`)."""
+    if not isinstance(exc, AmbiguousError):
+        return str(exc), _fix_of(exc, model, column, cells)
+    refused = tuple(_why_not(model, column, text, cells) for text in exc.texts)
+    return judged(exc.words, exc.writings, column, refused) or (exc.words, str(exc.fix))
+
+
+def _why_not(
+    model: type[Row], column: str, text: str, cells: dict[str, str]
+) -> tuple[str, str] | None:
+    """Why the row refuses `text` in `column` (its reason and fix), None where it takes it or
+    where another column is the problem. Read in the point style, the one `text` is written in
+    (and the one that reads the row's other cells when they come from a row model)."""
+    try:
+        with number_style("point"):
+            _row("", 0, cells | {column: text}, model)
+    except InputError as refused:
+        return (refused.reason, refused.fix or "") if refused.column == column else None
+    return None
 
 
 def _fix_of(exc: ValueError, model: type[Row], column: str, cells: dict[str, str]) -> str:

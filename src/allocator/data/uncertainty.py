@@ -64,7 +64,7 @@ def _bound(
     t = text.strip()
     try:
         if relative(t):
-            value = nominal * (1.0 + parse_number(t[:-1], {"": 1.0}) / 100.0)
+            value = nominal * (1.0 + parse_number(t[:-1], {"": 1.0}, "change%") / 100.0)
         else:
             value = _READERS.get(_unit(*cell) or "", _plain)(t)
     except ValueError as exc:
