@@ -15,11 +15,6 @@ from conftest import run_cli
 CASE = Path(__file__).parent / "mitigation_unneeded"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="100 musd of risk mitigation is spent on a risk no funded program is exposed to "
-    "(only program a is exposed, and a gets 0): the plan's mitigation is not the least it needs",
-)
 def test_a_plan_spends_no_mitigation_on_a_risk_nothing_funded_is_exposed_to(tmp_path):
     """tests/mitigation_unneeded: one pool of 90 musd over 2025-2026; programs a (2026 only) and
     b (2025-2026), 10 jobs per musd each; risk tech (2025-2026, its own budget 100, coverage 5)

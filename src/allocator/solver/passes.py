@@ -21,13 +21,14 @@ import numpy as np
 from allocator.errors import InfeasibleError, NotOptimalError, UnboundedError, UsageError
 from allocator.model.measures import JOB_YEARS
 from allocator.solver.compile import INF, CompiledLP, set_costs
+from allocator.solver.heldface import Face
 from allocator.solver.highs import trim_heap
 from allocator.solver.overlap import Overlap
 from allocator.solver.ranging import allowable_ranges, ranges_at_plan
 from allocator.solver.spending import spending_order
 from allocator.solver.status import PassResult, Status, status_of
 from allocator.solver.subproblems import efficient_face, reachable_exports
-from allocator.solver.ties import tie_classes
+from allocator.solver.ties import least_money, tie_classes
 from allocator.solver.wholeunit import index_costs
 
 
@@ -281,16 +282,7 @@ def optimum(
         after = secondaries(lp, objective, first)
         x, face = efficient_face(lp, x, col_dual, row_dual, after, basis=basis)
         timings["efficient"] = lap()
-        tied: int | None
-        classes: list[dict[str, Any]] | None
-        tied, classes = (None, None) if not ties else (0, [])
-        if face is not None and face.settle():
-            if ties:
-                tied = face.ties(np.array([f == "invest" for f in lp.col_family]))
-            if pick:
-                x = face.pick(x, spending_order(lp))
-            elif tied:  # one more pass on the face: the tie rule (`ties.RULE`), outcomes unchanged
-                x, classes = tie_classes(lp, face, x)
+        x, tied, classes = _settled(lp, face, x, ties, pick)
     except BaseException:
         if during is not None:
             during.stop()  # its `later` jobs are not needed: the thread ended, not left waiting
@@ -319,6 +311,28 @@ def optimum(
         0 if face is None else face.solves,
         free,
     )
+
+
+def _settled(
+    lp: CompiledLP, face: Face | None, x: np.ndarray, ties: bool, pick: bool
+) -> tuple[np.ndarray, int | None, list[dict[str, Any]] | None]:
+    """`optimum`'s plan on the settled face (`pick`: the one that spends least; `ties`: the tie
+    rule, or where no other plan funds the investments differently the least mitigation and
+    carried money they need, `ties.least_money`), the tie count and classes (None: no `ties`)."""
+    tied: int | None
+    classes: list[dict[str, Any]] | None
+    tied, classes = (None, None) if not ties else (0, [])
+    if face is None or not face.settle():
+        return x, tied, classes
+    if ties:
+        tied = face.ties(np.array([f == "invest" for f in lp.col_family]))
+    if pick:
+        x = face.pick(x, spending_order(lp))
+    elif tied:  # one more pass on the face: the tie rule (`ties.RULE`), outcomes unchanged
+        x, classes = tie_classes(lp, face, x)
+    elif ties:  # one plan's investments: the least mitigation and carry they need
+        x = least_money(lp, face, x)
+    return x, tied, classes
 
 
 def _let_go(
