@@ -158,6 +158,9 @@ CONSTANT_HOMES = (
     "allocator.report.book",
     "allocator.report.jsonfile",
     "allocator.errors",
+    "allocator.runs.arguments",
+    "allocator.runs.twostage",
+    "allocator.studies.daskclient",
 )
 
 
