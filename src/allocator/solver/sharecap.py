@@ -26,20 +26,18 @@ import numpy as np
 
 from allocator.solver.highs import held_counts
 from allocator.solver.marginal import Base, rate_of
-from allocator.solver.probes import Point, Seen, Side, run
+from allocator.solver.probes import Point, Seen, Side
 from allocator.solver.rows import Rows
 from allocator.solver.sideends import (
     AT_LEAST,
     AT_MAXIMUM,
     AT_MINIMUM,
     END_OF,
-    PAST,
     SIDES,
     THEN_NO_PLAN,
-    THEN_SHORTFALL,
     Probe,
+    past_released,
 )
-from allocator.solver.status import Status, status_of
 from allocator.solver.wholeunit import unit_move
 
 if TYPE_CHECKING:
@@ -299,19 +297,7 @@ def _past(probe: Probe, side: ShareSide, end: float) -> str:
     """What lies past a side's `end` where the objective's pass has no plan: `THEN_NO_PLAN`,
     or under soft targets `THEN_SHORTFALL` if a plan is feasible there with today's least
     shortfall released (as `sideends._past_end` for a row)."""
-    lex = probe.lex
-    if lex is None:
-        return THEN_NO_PLAN
-    h = probe.h
-    try:
-        h.changeRowBounds(lex.row, -_INF, lex.unheld)
-        side.move(end + PAST * max(1.0, end))
-        run(h)
-        feasible = status_of(h) is Status.OPTIMAL
-    finally:
-        h.changeRowBounds(lex.row, -_INF, lex.held)
-        side.restore()
-    return THEN_SHORTFALL if feasible else THEN_NO_PLAN
+    return THEN_NO_PLAN if probe.lex is None else past_released(probe, side, end)
 
 
 UNITS = {

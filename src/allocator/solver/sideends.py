@@ -11,7 +11,7 @@ nothing: the basis's range stands, exact where it ends at a wall of the row (`_w
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import highspy
 import numpy as np
@@ -200,7 +200,15 @@ def _past_end(probe: Probe, i: int, sigma: int, end: float) -> str:
     side = side_of(
         h, i, sigma, probe.base.objective, probe.base.dual, None, probe.rows, probe.together.get(i)
     )
-    far = end * probe.datum.step(i)  # in the row's units
+    return past_released(probe, side, end * probe.datum.step(i))  # in the row's units
+
+
+def past_released(probe: Probe, side: Any, far: float) -> str:
+    """`THEN_SHORTFALL` if a plan is feasible just past `far` (`side` moved there, in its own
+    units) with today's least shortfall released (`probe.lex`, soft targets), else
+    `THEN_NO_PLAN`; the hold and `side` restored (a row's side, or a share cap's: `sharecap`)."""
+    lex, h = probe.lex, probe.h
+    assert lex is not None
     try:
         h.changeRowBounds(lex.row, -_INF, lex.unheld)
         side.move(far + PAST * max(1.0, far))
