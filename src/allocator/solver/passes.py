@@ -23,12 +23,13 @@ from allocator.model.measures import JOB_YEARS
 from allocator.solver.compile import INF, CompiledLP, set_costs
 from allocator.solver.heldface import Face
 from allocator.solver.highs import trim_heap
+from allocator.solver.othermoney import least_money
 from allocator.solver.overlap import Overlap
 from allocator.solver.ranging import allowable_ranges, ranges_at_plan
 from allocator.solver.spending import spending_order
 from allocator.solver.status import PassResult, Status, status_of
 from allocator.solver.subproblems import efficient_face, reachable_exports
-from allocator.solver.ties import least_money, tie_classes
+from allocator.solver.ties import tie_classes
 from allocator.solver.wholeunit import index_costs
 
 
@@ -317,8 +318,7 @@ def _settled(
     lp: CompiledLP, face: Face | None, x: np.ndarray, ties: bool, pick: bool
 ) -> tuple[np.ndarray, int | None, list[dict[str, Any]] | None]:
     """`optimum`'s plan on the settled face (`pick`: the one that spends least; `ties`: the tie
-    rule, or where no other plan funds the investments differently the least mitigation and
-    carried money they need, `ties.least_money`), the tie count and classes (None: no `ties`)."""
+    rule, else `othermoney.least_money`), the tie count and classes (None without `ties`)."""
     tied: int | None
     classes: list[dict[str, Any]] | None
     tied, classes = (None, None) if not ties else (0, [])

@@ -365,23 +365,6 @@ def _class_range(
     return {"money_low": float(least[cols].sum()), "money_high": float(most[cols].sum())}
 
 
-def least_money(lp: CompiledLP, face: Face, x: np.ndarray) -> np.ndarray:
-    """Where no other plan funds the investments differently (`Face.ties` 0), the least risk
-    mitigation and carried money they need (`least_other_money`, as the tie rule ends): no
-    efficiency pass weighs those columns, so without it the plan kept whatever mitigation the
-    passes' last vertex held (100 musd on a risk no funded program was exposed to). No LP where
-    none of them can move; the face renewed before (no basis: the same bits whatever ran on it)
-    and after (its memory let go, as `tie_classes`)."""
-    family = np.array(lp.col_family, dtype=object)[face.cols]
-    lower, upper = face.bounds["col"]
-    if not (np.isin(family, ("mitigate", "carry")) & (upper > lower)).any():
-        return x
-    renew(face, lp)
-    picked = least_other_money(face, lp, x)
-    renew(face, lp)
-    return picked
-
-
 def tie_classes(
     lp: CompiledLP, face: Face, x: np.ndarray
 ) -> tuple[np.ndarray, list[dict[str, Any]]]:
