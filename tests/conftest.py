@@ -128,6 +128,25 @@ def run_cli(*args: object, cwd: Path = ROOT, env: dict[str, str | None] | None =
     return Ran(res.exit_code, res.stdout, stderr)
 
 
+def solved_objective(out: Path, *args: object) -> float:
+    """`allocator solve ARGS --json --out OUT` in this process: the objective's value (a
+    re-solve to compare a listed rate with)."""
+    import json
+
+    res = run_cli("solve", *args, "--json", "--out", out)
+    assert res.exit_code == 0, res.stderr
+    return float(json.loads(res.stdout)["objective"]["value"])
+
+
+def constraint_row(path: Path, constraint: str) -> dict[str, str]:
+    """The one row of a table (shadow_prices.csv) whose `constraint` is `constraint`."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as handle:
+        (row,) = [r for r in csv.DictReader(handle) if r["constraint"] == constraint]
+    return row
+
+
 def cli(*args, cwd=ROOT):
     """`allocator ARGS` in a subprocess, with this interpreter: (returncode, stdout, stderr).
     Only where the process matters (descriptors, signals, real streams); else `run_cli`."""

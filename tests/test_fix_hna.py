@@ -4,24 +4,15 @@ target's value whose weight is 1/value, and a tranche's from_level, whose side e
 
 from __future__ import annotations
 
-import csv
 import json
 
 import pytest
 
-from conftest import DATA, run_cli
-
-
-def _row(path, constraint: str) -> dict[str, str]:
-    with open(path, newline="", encoding="utf-8") as handle:
-        (row,) = [r for r in csv.DictReader(handle) if r["constraint"] == constraint]
-    return row
+from conftest import DATA, constraint_row, run_cli, solved_objective
 
 
 def _objective(tmp_path, name, *args) -> float:
-    res = run_cli("solve", *args, "--json", "--out", tmp_path / name)
-    assert res.exit_code == 0, res.stderr
-    return float(json.loads(res.stdout)["objective"]["value"])
+    return solved_objective(tmp_path / name, *args)
 
 
 EXPORTS = ("--inputs", DATA / "exports", "--objective", "exports")
@@ -35,7 +26,7 @@ def test_an_export_markets_rates_and_ranges_are_per_musd_of_market(tmp_path):
     binds), so +0.5 for 100 musd; one less is -0.5, for the whole 300 musd down to a market of
     0. Re-solved: 350 musd of market gives +25, 400 +50 and 450 +50 too (the rate stops at 400)."""
     base = _objective(tmp_path, "base", *EXPORTS)
-    said = _row(tmp_path / "base" / "shadow_prices.csv", CAT)
+    said = constraint_row(tmp_path / "base" / "shadow_prices.csv", CAT)
     assert float(said["gain_per_unit_up"]) == pytest.approx(0.5)
     assert float(said["up_holds_for"]) == pytest.approx(100)
     assert float(said["loss_per_unit_down"]) == pytest.approx(0.5)
@@ -54,7 +45,7 @@ def test_the_aerospace_markets_row_says_what_solve_on_the_moved_market_gives(tmp
     row's whole unit up is what `--set ...market_musd=7301` gives (by hand +0.2), and its
     amount is the row's 12,184.5 musd of room over 0.2: 60,922.6 musd of market."""
     base = _objective(tmp_path, "base", "--objective", "exports")
-    said = _row(
+    said = constraint_row(
         tmp_path / "base" / "shadow_prices.csv",
         "export_market(program,aerospace_components,2040)",
     )
@@ -78,7 +69,7 @@ def test_a_tranches_one_less_side_ends_where_its_from_level_reaches_the_existing
     is max(from_level, base) (data.levels.tranche_limit), so the side ends where from_level
     reaches the base, said so; the re-solve there loses 0.5 x (level - base) jobs, and at 0 the
     same (a further cut changes nothing)."""
-    said = _row(baseline_run / "shadow_prices.csv", f"tranche({sector},{level},2040)")
+    said = constraint_row(baseline_run / "shadow_prices.csv", f"tranche({sector},{level},2040)")
     assert float(said["loss_per_unit_down"]) == pytest.approx(0.5)
     assert float(said["down_holds_for"]) == level - base
     assert said["one_sided"] == "re-solved; down: then at the existing level"

@@ -17,23 +17,15 @@ import shutil
 
 import pytest
 
-from conftest import DATA, run_cli
+from conftest import DATA, constraint_row, solved_objective
 
 SHARE = DATA / "share_cap"
 ROW = "group_share(sector,s1,all)"
 CELL = "groups.sector/s1/all.max_share"
 
 
-def _row(path, constraint: str) -> dict[str, str]:
-    with open(path, newline="", encoding="utf-8") as handle:
-        (row,) = [r for r in csv.DictReader(handle) if r["constraint"] == constraint]
-    return row
-
-
 def _objective(tmp_path, name, *args) -> float:
-    res = run_cli("solve", *args, "--json", "--out", tmp_path / name)
-    assert res.exit_code == 0, res.stderr
-    return float(json.loads(res.stdout)["objective"]["value"])
+    return solved_objective(tmp_path / name, *args)
 
 
 def _at(tmp_path, share: float, inputs=SHARE) -> float:
@@ -49,7 +41,7 @@ def test_the_share_caps_rates_are_per_percentage_point_as_resolves_give_them(sha
     """Both one-sided rates, their ranges and whole units are the re-solves' at max_share moved
     by the stated amounts (delta 0.01 = one percentage point, and the ends 0.6 and 0)."""
     run, _ = share_run
-    said = _row(run / "shadow_prices.csv", ROW)
+    said = constraint_row(run / "shadow_prices.csv", ROW)
     base = json.loads((run / "run.json").read_text(encoding="utf-8"))["objective"]["value"]
     assert base == pytest.approx(580)
     assert float(said["shadow_price"]) == pytest.approx(3)  # Excel's: per musd of the row
@@ -94,7 +86,7 @@ def test_a_share_whose_total_moves_with_it_lists_the_resolved_whole_unit(tmp_pat
     (data / "programs.csv").write_text(programs.replace("200,0,2", "100,0,2"), encoding="utf-8")
     base = _objective(tmp_path, "base", "--inputs", data)
     assert base == pytest.approx(200 + 500 * 0.3 / 0.7)
-    said = _row(tmp_path / "base" / "shadow_prices.csv", ROW)
+    said = constraint_row(tmp_path / "base" / "shadow_prices.csv", ROW)
     more, less = _at(tmp_path, 0.31, data), _at(tmp_path, 0.29, data)
     assert float(said["gain_of_one_unit_up"]) == pytest.approx(more - base)
     assert float(said["loss_of_one_unit_down"]) == pytest.approx(base - less)

@@ -10,12 +10,11 @@ from_level (100 of a's jobs counted whole, not at the share 0.2: 80 more)."""
 
 from __future__ import annotations
 
-import csv
 import json
 
 import pytest
 
-from conftest import DATA, run_cli
+from conftest import DATA, constraint_row, solved_objective
 
 TRANCHES = DATA / "tranches"
 BASE = "base.jobs/sector/s1.value=1000"
@@ -23,17 +22,9 @@ CELL = "tranches.jobs/sector/s1/800.from_level"
 ROW = "tranche(s1,800,2026)"
 
 
-def _row(path, constraint: str) -> dict[str, str]:
-    with open(path, newline="", encoding="utf-8") as handle:
-        (row,) = [r for r in csv.DictReader(handle) if r["constraint"] == constraint]
-    return row
-
-
 def _objective(tmp_path, name, *sets: str) -> float:
     args = [a for s in (BASE, *sets) for a in ("--set", s)]
-    res = run_cli("solve", "--inputs", TRANCHES, *args, "--json", "--out", tmp_path / name)
-    assert res.exit_code == 0, res.stderr
-    return float(json.loads(res.stdout)["objective"]["value"])
+    return solved_objective(tmp_path / name, "--inputs", TRANCHES, *args)
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +34,7 @@ def below(solved_run):
 
 def test_from_level_below_the_base_is_priced_0_up_to_the_base_then_it_acts(below, tmp_path):
     run, ran = below
-    said = _row(run / "shadow_prices.csv", ROW)
+    said = constraint_row(run / "shadow_prices.csv", ROW)
     base = json.loads((run / "run.json").read_text(encoding="utf-8"))["objective"]["value"]
     assert base == pytest.approx(1520)
     assert float(said["gain_per_unit_up"]) == 0
@@ -66,7 +57,7 @@ def test_a_whole_job_up_that_passes_the_base_is_resolved(tmp_path, solved_run):
     """from_level 999.5 (half a job below the base): one job more is 1,000.5, half a job past
     the base at the row's 0.8 a job: +0.4, as the re-solve gives."""
     run, _ = solved_run("--inputs", TRANCHES, "--set", BASE, "--set", f"{CELL}=999.5")
-    said = _row(run / "shadow_prices.csv", ROW.replace("800", "999.5"))
+    said = constraint_row(run / "shadow_prices.csv", ROW.replace("800", "999.5"))
     base = json.loads((run / "run.json").read_text(encoding="utf-8"))["objective"]["value"]
     moved = _objective(tmp_path, "up", f"{CELL}=1000.5")
     assert moved - base == pytest.approx(0.4)
