@@ -1,0 +1,58 @@
+"""Findings of hunt23. Each test is a strict xfail that fails today for the reason it names and
+asserts what a correct program gives (by hand, or by `allocator solve --set` re-solves); drop the
+mark with the fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import BASELINE, run_cli
+
+STYLE_FIX = "declare the dataset's number style"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an ambiguous number in a command-line option is refused with the cell's fix "
+    "'or declare the dataset's number style', which cannot help: options are read undeclared "
+    "whatever settings.csv says (the baseline declares point and is refused all the same)",
+)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("solve", "--risk", "cvar", "--scenarios", "5", "--cvar-cap", "1.500"),
+        ("solve", "--objective", "weighted", "--weights", "jobs=1.000,exports=1"),
+        ("alternatives", "--slack", "1.500%"),
+    ],
+)
+def test_an_options_ambiguous_number_offers_only_fixes_that_work(tmp_path, args):
+    """inputs/README.md: "Model files (YAML strings) and command-line options have no dataset:
+    they are read undeclared". `allocator solve --risk cvar --cvar-cap 1.500` on the baseline
+    (which declares `number_style,point`) is refused: "'1.500' reads as 1.5 with a decimal point
+    or 1500 with a thousands point. Fix: write 1.5 or 1500, or declare the dataset's number
+    style (settings.csv: number_style, point or comma)". The dataset already declares it; the
+    second fix does nothing (`--discount-rate 0,05` says it right: "options take the point
+    whatever the dataset's number style"). Likewise --weights and --slack (and a model file's
+    `weights: {jobs: "1.000"}`)."""
+    res = run_cli(*args, "--inputs", BASELINE, "--out", tmp_path / "run")
+    assert res.exit_code == 2, res.stderr
+    assert "reads as" in res.stderr, res.stderr  # the ambiguity is what is refused
+    assert STYLE_FIX not in res.stderr, res.stderr
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="--slack 1.500% is refused with 'Fix: write 1.5% or 1500%', and --slack 1500% is "
+    "then refused in turn (a share of the optimum is in [0, 1)): the fix offers a reading the "
+    "option refuses, as hunt22 found for max_share cells",
+)
+def test_slacks_ambiguity_fix_offers_only_a_slack_the_option_takes(tmp_path):
+    """`allocator alternatives --slack 1.500%`: "'1.500%' reads as 1.5% with a decimal point or
+    1500% with a thousands point (a share of 0.015 or 15). Fix: write 1.5% or 1500%, ...";
+    `--slack 1500%` then: "--slack 15.0 is the share of the optimum that may be given up, in
+    [0, 1)". The fix should name 1.5% alone and say why 1500% is no slack."""
+    res = run_cli("alternatives", "--slack", "1.500%", "--out", tmp_path / "run")
+    assert res.exit_code == 2, res.stderr
+    fix = res.stderr.split("Fix:", 1)[-1]
+    assert "1.5%" in fix, res.stderr
+    assert "1500%" not in fix, res.stderr
