@@ -56,3 +56,41 @@ def test_slacks_ambiguity_fix_offers_only_a_slack_the_option_takes(tmp_path):
     fix = res.stderr.split("Fix:", 1)[-1]
     assert "1.5%" in fix, res.stderr
     assert "1500%" not in fix, res.stderr
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="export-inputs puts a 'year from the first to the last phase year' validation (stop) "
+    "on base.csv's year, but a base measured before the plan (2020) is valid data that solve "
+    "reads: the exported workbook flags its own cell and Excel refuses typing it again",
+)
+def test_an_exported_workbooks_validation_takes_a_base_year_before_the_plan(tmp_path):
+    """tests/data/base_levels with base.csv's s1 row measured in 2020 (before the 2025-2026
+    plan): `allocator solve` takes it (1,550 jobs, as with 2025), and so does `solve --inputs
+    book.xlsx` after `allocator export-inputs`. But the workbook's `base` sheet holds cell D2 =
+    2020 under a data validation `whole between 2025 and 2026` ("Use a year from 2025 to 2026
+    (sheet phases)", error style stop): Excel's Circle Invalid Data marks the dataset's own value
+    and refuses it when a planner types it. data/bookwriter.py `_validation` gives every
+    `year` column the horizon; a base's year may lie before it (it says when what exists was
+    counted)."""
+    import shutil
+
+    import openpyxl
+    from openpyxl.worksheet.cell_range import CellRange
+
+    from conftest import DATA
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA / "base_levels", data)
+    base = data / "base.csv"
+    base.write_text(base.read_text(encoding="utf-8").replace(",2025,500,", ",2020,500,"))
+    book = tmp_path / "book.xlsx"
+    assert run_cli("export-inputs", "--inputs", data, book).exit_code == 0
+    solved = run_cli("solve", "--inputs", book, "--out", tmp_path / "run", "--json")
+    assert solved.exit_code == 0, solved.stderr  # the reader takes a base year of 2020
+    sheet = openpyxl.load_workbook(book)["base"]
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 4).value == 2020)
+    for rule in sheet.data_validations.dataValidation:
+        if any((row, 4) in list(CellRange(str(c)).cells) for c in rule.sqref.ranges):
+            low, high = int(rule.formula1), int(rule.formula2 or rule.formula1)
+            assert low <= 2020 <= high, (rule.sqref, rule.formula1, rule.formula2)
