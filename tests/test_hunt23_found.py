@@ -94,3 +94,41 @@ def test_an_exported_workbooks_validation_takes_a_base_year_before_the_plan(tmp_
         if any((row, 4) in list(CellRange(str(c)).cells) for c in rule.sqref.ranges):
             low, high = int(rule.formula1), int(rule.formula2 or rule.formula1)
             assert low <= 2020 <= high, (rule.sqref, rule.formula1, rule.formula2)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="export-inputs leaves 500 validated rows to add entries in (bookwriter: 'room to add "
+    "rows that are still validated'), but a list validation's source stops at the rows the "
+    "dataset has: a program added in programs row 35 is refused (stop) in markets and exposures",
+)
+def test_an_exported_workbooks_lists_take_the_rows_a_planner_adds(tmp_path):
+    """`allocator export-inputs` on the baseline: the programs sheet has 33 programs (rows 2-34)
+    and its validations run to row 535, room for new programs. markets!A2:A507 and
+    exposures!A2:A549 take a program from the list `programs!$A$2:$A$34` with error style stop,
+    so a planner who adds program `new_line` in programs row 35 and then gives it a market or a
+    risk exposure is told "Use a program of sheet programs" and cannot enter it, although
+    `solve --inputs` would read it. data/bookwriter.py `_validation`: the list's source should
+    run as far as the source sheet's own room (row 535), where Excel ignores blank cells."""
+    import openpyxl
+
+    book = tmp_path / "book.xlsx"
+    assert run_cli("export-inputs", "--inputs", BASELINE, book).exit_code == 0
+    wb = openpyxl.load_workbook(book)
+
+    def room(sheet: str) -> int:
+        """The last row the sheet's own validations cover: where it invites new entries."""
+        rules = wb[sheet].data_validations.dataValidation
+        return max(r.max_row for rule in rules for r in rule.sqref.ranges)
+
+    short = []
+    for ws in wb:
+        for rule in ws.data_validations.dataValidation:
+            source = rule.formula1 or ""
+            if rule.type != "list" or "!" not in source or rule.errorStyle not in (None, "stop"):
+                continue
+            sheet, cells = source.lstrip("=").split("!")
+            end = int(cells.rsplit("$", 1)[1])
+            if end < room(sheet):
+                short.append(f"{ws.title}!{rule.sqref}: {source} (the sheet's room: {room(sheet)})")
+    assert not short, short
