@@ -222,3 +222,17 @@ def test_the_source_fingerprint_sees_a_change_in_a_subpackage(tmp_path) -> None:
     assert src_fingerprint(package) != before
     (package / "solver" / "passes.py").rename(package / "solver" / "ties.py")
     assert src_fingerprint(package) not in (before,)
+
+
+def test_floor_runs_end_to_end_and_confirms_its_resolves() -> None:
+    """bench/floor.py: every step timed, the re-solves counted, the ratio printed."""
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "floor.py"), str(ROOT / "inputs" / "peru2040")]
+        + ["--resolves", "3", "--stack", "--repeats", "1"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "runs                          4\n" in done.stdout
+    assert "whole / bare import" in done.stdout
+    assert "outside run()" in done.stdout

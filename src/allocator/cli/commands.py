@@ -10,8 +10,9 @@ instead of evaluating its text twice (building the commands for `--help`: 20 -> 
 used only in an annotation and imported under TYPE_CHECKING is written in quotes.
 """
 
+import contextlib
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -35,6 +36,7 @@ from allocator.cli.options import risk_numbers, run_spec, with_sets
 from allocator.cli.render import (
     print_json,
     run_summary,
+    run_summary_text,
     show_audit,
     show_frontier,
     show_run,
@@ -44,6 +46,9 @@ from allocator.cli.root import PLUGINS_ENV as PLUGINS_ENV  # importable from her
 from allocator.cli.root import app as app
 from allocator.cli.root import main as main
 from allocator.runs.optiontext import number_of
+
+if TYPE_CHECKING:
+    from allocator.runs.common import Run
 
 
 @app.command(cls=Command)
@@ -150,7 +155,15 @@ def solve(
             decide_now=decide_now, two_stage_method=two_stage_method, workers=workers,
             scheduler=scheduler,
         )  # fmt: skip
-        run = solve_run(spec, warn=warn)
+        rendered: list[str] = []  # the summary, rendered while the workbook is written
+
+        def render(run: "Run") -> None:
+            if as_json or "two_stage" in run.info:
+                return
+            with contextlib.suppress(Exception):  # rendered (and raised) again below, in place
+                rendered.append(run_summary_text(run))
+
+        run = solve_run(spec, warn=warn, meanwhile=render)
         if "two_stage" in run.info:  # --decide-now: its own summary (cli/twostage.py)
             from allocator.cli.twostage import show_two_stage, two_stage_summary
 
@@ -161,7 +174,7 @@ def solve(
         elif as_json:
             print_json(run_summary(run))
         else:
-            show_run(run)
+            show_run(run, rendered[0] if rendered else None)
 
 
 @app.command(cls=Command)

@@ -184,9 +184,32 @@ def show_audit(report: Report, book: str | None = None) -> None:
         out.print(f"  - {shown(where)} ({shown(a.key)}): {said(a.text)}", highlight=False)
 
 
-def show_run(run: Run) -> None:
+def show_run(run: Run, summary: str | None = None) -> None:
     """What was solved, the objective with its unit, the money spent and unspent, ties, the
-    allocation by sector and phase, and the ten largest shadow prices."""
+    allocation by sector and phase, and the ten largest shadow prices (`summary`: all that,
+    as `run_summary_text` rendered it while the workbook was written), then the folder."""
+    if summary is None:
+        _show_summary(run)
+    elif not out.quiet:
+        STDOUT.write(summary)
+    if run.folder is not None:
+        out.print(
+            f"Wrote [bold]{shown(run.folder)}[/]: "
+            + ", ".join(sorted(p.name for p in run.folder.iterdir()))
+        )
+
+
+def run_summary_text(run: Run) -> str:
+    """`show_run`'s lines above the folder's, rendered for standard output as it is now (its
+    width and colours) but not printed: the command renders them while the workbook's
+    process still writes (`runs.solve`'s `meanwhile`), and prints them once the folder is."""
+    with out.capture() as captured:
+        _show_summary(run)
+    return captured.get()
+
+
+def _show_summary(run: Run) -> None:
+    """`show_run` but the folder's line."""
     from allocator.cli import summary
     from allocator.report import tables as reports
     from allocator.report.budgets import grouped_top_prices, mitigation_of
@@ -220,11 +243,6 @@ def show_run(run: Run) -> None:
     _show_links(run)
     top = grouped_top_prices(run.tables["shadow_prices"], inp)
     summary.show_prices(top, sol.objective_unit, targets=targets)
-    if run.folder is not None:
-        out.print(
-            f"Wrote [bold]{shown(run.folder)}[/]: "
-            + ", ".join(sorted(p.name for p in run.folder.iterdir()))
-        )
 
 
 def _show_targets_price(run: Run) -> None:

@@ -124,13 +124,17 @@ def write_run(
     sheets: dict[str, pd.DataFrame] | None = None,
     command: str = "solve",
     assumptions: list[Assumed] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> None:
     """Write every table as CSV, the workbook (`sheets`, by default the tables), report.html
     (with the dataset's `assumptions`, else those read from it), run.json and any extra files
     into `folder`; run.json names them all (see `write_run_json`).
 
     Where `parallel.fork_wanted`, a forked child writes the workbook meanwhile (same bytes,
-    same errors; its note is said once the child is done, before run.json, which waits)."""
+    same errors; its note is said once the child is done, before run.json, which waits), and
+    `meanwhile` (the command line renders its summary there, printed once the folder is
+    written) runs in this process after the other files, while the child may still write; in
+    series it runs after the workbook."""
     from allocator.report.assumed import run_assumptions
     from allocator.report.html import write_report
 
@@ -146,6 +150,8 @@ def write_run(
             extra(folder)
         found, why = run_assumptions(run_info, tables) if assumptions is None else (assumptions, "")
         write_report(folder, tables, {"command": command, **run_info}, found, why)
+        if meanwhile is not None:
+            meanwhile()
 
     def said(summarized: list[str]) -> None:
         if summarized:

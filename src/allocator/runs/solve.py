@@ -6,6 +6,7 @@ model.lp/.mps and charts). A `--risk` run adds scenarios of uncertainty.csv (`ro
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +56,9 @@ def plan(
             bundled dataset, `options` on top), as `solve` takes it.
         warn: told each note of the dataset and each numerics warning (None: each as an
             `AllocatorWarning`, `runs/notes.py`).
+        meanwhile: called with the run (its folder not yet set) once its other files are
+            written, while the workbook may still be (the command line renders its summary
+            there); an error of it fails the run, as an error writing a file does.
         options: `RunSpec` fields, e.g. `objective="exports"`.
 
     Returns:
@@ -199,7 +203,11 @@ def risk_info(inp: Inputs, sol: Solution, spec: RunSpec, robust: Robust) -> dict
 
 
 def solve(
-    spec: RunSpec | Path | str | None = None, /, warn: Warn | None = None, **options: Any
+    spec: RunSpec | Path | str | None = None,
+    /,
+    warn: Warn | None = None,
+    meanwhile: Callable[[Run], object] | None = None,
+    **options: Any,
 ) -> Run:
     """Solve a run and write its folder atomically (`allocator solve`).
 
@@ -208,6 +216,9 @@ def solve(
             bundled dataset, `options` on top).
         warn: told each note of the dataset and each numerics warning (None: each as an
             `AllocatorWarning`, `runs/notes.py`).
+        meanwhile: called with the run (its folder not yet set) once its other files are
+            written, while the workbook may still be (the command line renders its summary
+            there); an error of it fails the run, as an error writing a file does.
         options: `RunSpec` fields, e.g. `objective="exports"`, `out=Path("run")`.
 
     Returns:
@@ -235,7 +246,7 @@ def solve(
             run = plan_two_stage(spec, warn)
         else:
             run = solved(inp, spec, warn, loaded["s"])
-        return Study(run, run.info, lambda tmp, info: _write(tmp, run, spec))
+        return Study(run, run.info, lambda tmp, info: _write(tmp, run, spec, meanwhile))
 
     with importing_after(WRITERS):
         folder, done = run_study(spec, spec.objective, study, load=load)
@@ -244,7 +255,9 @@ def solve(
     return run
 
 
-def _write(folder: Path, run: Run, spec: RunSpec) -> None:
+def _write(
+    folder: Path, run: Run, spec: RunSpec, meanwhile: Callable[[Run], object] | None = None
+) -> None:
     """A solve's files: tables, workbook, report.html, run.json, and what was asked for."""
     from allocator.report.riskhtml import risk_sheets  # the workbook's `risk` sheet
 
@@ -270,6 +283,7 @@ def _write(folder: Path, run: Run, spec: RunSpec) -> None:
         if "two_stage" in run.info
         else sheets_of(inp, sol, tables, run.info["objective"]["label"]) | risk_sheets(run.info),
         assumptions=assumptions_of(inp, tables),
+        meanwhile=None if meanwhile is None else lambda: meanwhile(run),
     )
 
 

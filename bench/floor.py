@@ -1,0 +1,150 @@
+"""The floor of issue 30's budgets b and e: the least any program on this stack spends doing only
+what a run cannot skip, measured beside the bare import on this machine.
+
+    python bench/floor.py /tmp/g6x --repeats 3                 # budget b's floor (1e6 nonzeros)
+    python bench/floor.py inputs/peru2040 --resolves 158 --stack --repeats 7   # budget e's
+
+Each repetition is a fresh Python process (bytecode cached in a temporary folder after one
+uncounted run) that does, timing each step:
+
+1. `import highspy, pandas` (with `--stack` also pydantic, typer, rich and xlsxwriter: the parts
+   of the chosen stack a `solve` needs: validation, the command line, the terminal, the workbook);
+2. load the dataset with allocator's validated loader (bad input must be refused, so a run
+   validates: this is the only allocator code timed besides bench/raw.py's LP assembly);
+3. assemble the LP with vectorised numpy (bench/raw.py, the least known build) and pass it to
+   HiGHS in one call;
+4. `run()` once, then `--resolves` re-solves from the optimal basis, each with one row's active
+   bound moved by one unit and put back (what confirming a listed marginal value costs at the
+   least: the baseline's command makes 159 `run()` calls, 150 of them such re-solves);
+5. write the plan's nonzero columns (index, value) as one CSV with pandas, and with `--stack` the
+   same table as a one-sheet workbook with xlsxwriter: far less than a run folder holds.
+
+Printed: each step's median wall seconds, the time outside `run()` (budget b: <= 1.2 s at 1e6
+nonzeros for the whole command) and the whole against a fresh `import highspy, pandas` (budget e:
+<= 2.0 for the baseline `solve`). Allocator's own modules, its efficiency passes, ties, ranging,
+tables, report and terminal are not in the floor: a budget below the floor cannot be met by any
+program that does what the run must, and the room above it is all allocator may spend.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+CHILD = r"""
+import json, sys, time
+t0 = time.perf_counter()
+import highspy, pandas
+stack, folder, resolves, out = json.loads(sys.argv[1])
+if stack:
+    import pydantic, typer, rich, xlsxwriter
+t1 = time.perf_counter()
+sys.path.insert(0, BENCH)
+import numpy as np
+from raw import assemble, pass_model
+from allocator.data.inputs import load_inputs
+t1b = time.perf_counter()
+inp = load_inputs(folder)
+t2 = time.perf_counter()
+lp = assemble(inp)
+h = pass_model(lp)
+t3 = time.perf_counter()
+in_run = [0.0]
+def run():
+    t = time.perf_counter()
+    h.run()
+    in_run[0] += time.perf_counter() - t
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        raise SystemExit("not optimal")
+run()
+duals = np.asarray(h.getSolution().row_dual)
+rows = [int(i) for i in np.flatnonzero(np.abs(duals) > 1e-9)] or [0]
+for k in range(resolves):
+    i = rows[k % len(rows)]
+    lo, up = float(lp.row_lower[i]), float(lp.row_upper[i])
+    if np.isfinite(up):
+        h.changeRowBounds(i, lo, up + 1.0)
+    else:
+        h.changeRowBounds(i, lo - 1.0, up)
+    run()
+    h.changeRowBounds(i, lo, up)
+t4 = time.perf_counter()
+x = np.asarray(h.getSolution().col_value)
+keep = np.flatnonzero(np.abs(x) > 1e-9)
+frame = pandas.DataFrame({"column": keep, "value_musd": x[keep]})
+frame.to_csv(out + ".csv", index=False)
+if stack:
+    frame.to_excel(out + ".xlsx", index=False, engine="xlsxwriter")
+t5 = time.perf_counter()
+print(json.dumps({"imports": t1 - t0, "loader's modules": t1b - t1, "load": t2 - t1b,
+                  "build + hand-off": t3 - t2, "solve + re-solves": t4 - t3, "write": t5 - t4,
+                  "whole": t5 - t0,
+                  "in run()": in_run[0], "runs": resolves + 1}))
+"""
+
+BARE = "import highspy, pandas"
+
+
+def environment(cache: str) -> dict[str, str]:
+    """The children's environment: bytecode cached under `cache`, this tree's source first."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    src = str(HERE.parent / "src")
+    path = os.pathsep.join(p for p in (src, env.get("PYTHONPATH", "")) if p)
+    return env | {"PYTHONPATH": path, "PYTHONPYCACHEPREFIX": cache}
+
+
+def floor_once(args: argparse.Namespace, env: dict[str, str], out: str) -> dict[str, float]:
+    """One fresh process of the floor program: its steps' seconds."""
+    given = json.dumps([args.stack, str(args.dataset), args.resolves, out])
+    code = CHILD.replace("BENCH", repr(str(HERE)))
+    done = subprocess.run(
+        [sys.executable, "-c", code, given], check=True, capture_output=True, env=env, text=True
+    )
+    return json.loads(done.stdout)
+
+
+def bare_once(env: dict[str, str]) -> float:
+    """Wall seconds of a fresh `import highspy, pandas`."""
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-c", BARE], check=True, env=env)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dataset", type=Path)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--resolves", type=int, default=0, help="re-solves after the solve")
+    parser.add_argument("--stack", action="store_true", help="also import the rest of the stack")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = environment(tmp)
+        out = str(Path(tmp) / "plan")
+        floor_once(args, env, out), bare_once(env)  # uncounted: bytecode cached
+        rows, bare = [], []
+        for _ in range(args.repeats):  # interleaved: the same load on both
+            rows.append(floor_once(args, env, out))
+            bare.append(bare_once(env))
+    print(f"floor of {args.dataset}: median of {args.repeats} fresh processes")
+    for key in rows[0]:
+        value = statistics.median(r[key] for r in rows)
+        print(f"  {key:22s} {value:8.0f}" if key == "runs" else f"  {key:22s} {value:8.3f} s")
+    whole = statistics.median(r["whole"] for r in rows)
+    outside = statistics.median(r["whole"] - r["in run()"] for r in rows)
+    b = statistics.median(bare)
+    print(f"  outside run()          {outside:8.3f} s   (budget b: <= 1.2 s at 1e6 nonzeros)")
+    print(f"  import highspy, pandas {b:8.3f} s")
+    print(f"  whole / bare import    {whole / b:8.2f}     (budget e: <= 2.0 for the baseline)")
+
+
+if __name__ == "__main__":
+    main()
