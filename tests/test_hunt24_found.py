@@ -119,7 +119,8 @@ def test_evpi_and_vss_operands_subtract_to_the_value_they_explain(tmp_path):
         r"would add ([\d.,]+) jobs on average \(([\d.,]+) if each .*?minus ([\d.,]+)", res.stdout
     )
     vss = re.search(r"adds ([\d.,]+) jobs on average \(([\d.,]+) minus ([\d.,]+)", res.stdout)
-    assert evpi is not None and vss is not None, res.stdout
+    assert evpi is not None, res.stdout
+    assert vss is not None, res.stdout
     for said in (evpi, vss):
         value, first, second = (number(g) for g in said.groups())
         assert first - second == pytest.approx(value, abs=0.01), said.group(0)
