@@ -52,13 +52,12 @@ def least_money(lp: CompiledLP, face: Face, x: np.ndarray) -> np.ndarray:
 
 def least_other_money(face: Face, lp: CompiledLP, x: np.ndarray) -> np.ndarray:
     """With the investments held at `x`, the least risk mitigation and carried money the face
-    allows (what they need, no more: one LP), then, that least held (`_hold`), the mitigation by
-    year that minimises `spending.years_order` (a second LP: each risk's as late as its cover
-    allows), run only where some risk's mitigation can move (`_years_can_move`). `x` if the
-    first LP is not optimal, its plan if the second is not. Only the investments not fixed at
-    `x` already are held (at 1e6 one in seven: HiGHS's edit takes 0.5 ms, not 12); the face's
-    column and row bounds in HiGHS are restored afterwards. The face is the whole one (`renew`
-    left it unfolded)."""
+    allows (what they need, no more: one LP), then each risk's mitigation as late as its cover
+    allows, that least held (`_latest`: a second LP), run only where some risk's mitigation can
+    move (`_years_can_move`). `x` if the first LP is not optimal, its plan if the second is
+    not. Only the investments not fixed at `x` already are held (at 1e6 one in seven: HiGHS's
+    edit takes 0.5 ms, not 12); the face's column and row bounds in HiGHS are restored
+    afterwards. The face is the whole one (`renew` left it unfolded)."""
     h = face.highs
     fam = np.array(lp.col_family, dtype=object)[face.cols]
     inv = np.flatnonzero(fam == "invest").astype(np.int32)
@@ -74,14 +73,33 @@ def least_other_money(face: Face, lp: CompiledLP, x: np.ndarray) -> np.ndarray:
     col_lower, col_upper = lower.copy(), upper.copy()
     col_lower[inv], col_upper[inv] = at, at
     if got is not None and _years_can_move(lp, face, got, col_lower, col_upper):
-        held = _hold(face, col_lower, col_upper)
-        later = face.solve(-years_order(lp))
-        _release(face, held, col_lower, col_upper)
-        got = got if later is None else later
+        got = _latest(lp, face, got, col_lower, col_upper)
     h.changeColsBounds(len(inv), inv, lower[inv], upper[inv])
     if got is None:
         return x
     got[face.cols] = np.clip(got[face.cols], lower, upper)
+    return got
+
+
+def _latest(
+    lp: CompiledLP, face: Face, got: np.ndarray, col_lower: np.ndarray, col_upper: np.ndarray
+) -> np.ndarray:
+    """`got` (the least total's plan) with each risk's mitigation as late as its cover allows:
+    the least total's optimal face held (`_hold`), the LP minimising `spending.years_order` on
+    it, the face's bounds given back (`_release`). Only the `mitigate` columns are taken from
+    that LP: the investments and carried money stay as the first LP gave them, bit for bit
+    (the rule moves only the years; a fixed column HiGHS keeps basic is read from B^-1 b). The
+    LP starts from no basis: warm from the first LP's, a renewed instance and a cleared one
+    gave the baseline's technology mitigation in 2026 in different last bits
+    (tests/test_memory_peak.py). `got` as it is if that LP is not optimal."""
+    held = _hold(face, col_lower, col_upper)
+    face.highs.clearSolver()
+    later = face.solve(-years_order(lp))
+    _release(face, held, col_lower, col_upper)
+    if later is None:
+        return got
+    mitigate = face.cols[np.array(lp.col_family, dtype=object)[face.cols] == "mitigate"]
+    got[mitigate] = later[mitigate]
     return got
 
 
