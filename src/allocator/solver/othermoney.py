@@ -72,8 +72,9 @@ def least_other_money(face: Face, lp: CompiledLP, x: np.ndarray) -> np.ndarray:
     got = face.solve(cost)
     col_lower, col_upper = lower.copy(), upper.copy()
     col_lower[inv], col_upper[inv] = at, at
-    if got is not None and _years_can_move(lp, face, got, col_lower, col_upper):
-        got = _latest(lp, face, got, col_lower, col_upper)
+    mitigate = np.flatnonzero(fam == "mitigate")
+    if got is not None and _years_can_move(lp, face, got, mitigate, col_lower, col_upper):
+        got = _latest(lp, face, got, mitigate, col_lower, col_upper)
     h.changeColsBounds(len(inv), inv, lower[inv], upper[inv])
     if got is None:
         return x
@@ -82,40 +83,49 @@ def least_other_money(face: Face, lp: CompiledLP, x: np.ndarray) -> np.ndarray:
 
 
 def _latest(
-    lp: CompiledLP, face: Face, got: np.ndarray, col_lower: np.ndarray, col_upper: np.ndarray
+    lp: CompiledLP,
+    face: Face,
+    got: np.ndarray,
+    mitigate: np.ndarray,
+    col_lower: np.ndarray,
+    col_upper: np.ndarray,
 ) -> np.ndarray:
     """`got` (the least total's plan) with each risk's mitigation as late as its cover allows:
     the least total's optimal face held (`_hold`), the LP minimising `spending.years_order` on
-    it, the face's bounds given back (`_release`). Only the `mitigate` columns are taken from
-    that LP: the investments and carried money stay as the first LP gave them, bit for bit
-    (the rule moves only the years; a fixed column HiGHS keeps basic is read from B^-1 b). The
-    LP starts from no basis: warm from the first LP's, a renewed instance and a cleared one
-    gave the baseline's technology mitigation in 2026 in different last bits
-    (tests/test_memory_peak.py). `got` as it is if that LP is not optimal."""
+    it, the face's bounds given back (`_release`). Only the `mitigate` columns (the face's
+    indices of them) are taken from that LP: the investments and carried money stay as the
+    first LP gave them, bit for bit (the rule moves only the years; a fixed column HiGHS keeps
+    basic is read from B^-1 b). The LP starts from no basis: warm from the first LP's, a
+    renewed instance and a cleared one gave the baseline's technology mitigation in 2026 in
+    different last bits (tests/test_memory_peak.py). `got` as it is if that LP is not
+    optimal."""
     held = _hold(face, col_lower, col_upper)
     face.highs.clearSolver()
     later = face.solve(-years_order(lp))
     _release(face, held, col_lower, col_upper)
     if later is None:
         return got
-    mitigate = face.cols[np.array(lp.col_family, dtype=object)[face.cols] == "mitigate"]
-    got[mitigate] = later[mitigate]
+    cols = face.cols[mitigate]
+    got[cols] = later[cols]
     return got
 
 
 def _years_can_move(
-    lp: CompiledLP, face: Face, got: np.ndarray, col_lower: np.ndarray, col_upper: np.ndarray
+    lp: CompiledLP,
+    face: Face,
+    got: np.ndarray,
+    mitigate: np.ndarray,
+    col_lower: np.ndarray,
+    col_upper: np.ndarray,
 ) -> bool:
     """Whether the years LP could find another plan than `got` (the least total's): only where
-    a risk has two or more mitigation columns with room on the face (`col_lower` < `col_upper`)
-    and one of them above its lower bound. Exact: a `mitigate` column is in its own risk's rows
-    only, so on the least total's face each risk's total is its own least; a risk with one
-    column with room has that column's value fixed by its total, and one whose columns with room
-    are all at their lower bounds has no money to move (each is at least its lower bound, and
-    their sum is held)."""
-    local = np.flatnonzero(
-        (np.array(lp.col_family, dtype=object)[face.cols] == "mitigate") & (col_upper > col_lower)
-    )
+    a risk has two or more mitigation columns (`mitigate`: the face's indices of them) with
+    room on the face (`col_lower` < `col_upper`) and one of them above its lower bound. Exact:
+    a `mitigate` column is in its own risk's rows only, so on the least total's face each
+    risk's total is its own least; a risk with one column with room has that column's value
+    fixed by its total, and one whose columns with room are all at their lower bounds has no
+    money to move (each is at least its lower bound, and their sum is held)."""
+    local = mitigate[col_upper[mitigate] > col_lower[mitigate]]
     if local.size < 2:
         return False
     risks = np.array([lp.col_index[j][0] for j in face.cols[local]], dtype=object)
