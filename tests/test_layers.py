@@ -51,6 +51,7 @@ SOLVER = {
     "numerics",
     "alternatives",
     "ties",
+    "renewal",
     "folding",
 }
 """The modules of `solver/`: the only ones that may import highspy."""

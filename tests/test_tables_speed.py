@@ -8,7 +8,10 @@
   previous code gave (tests/tables_speed/digests.json, written by
   `python tests/test_tables_speed.py` with that code on the path; rewritten when a share
   cap's one-sided columns became per percentage point of max_share, task n1: only its three
-  rows differ), and the shadow prices'
+  rows differ; and when each risk's mitigation went as late as its cover allows, task m1:
+  only the mitigate columns' rows, the risk_cover rows' body and slack and the budgets' words
+  on which risk_cover years are tight differ, each risk's total and every investment as
+  before), and the shadow prices'
   words and units and the budgets are made per family / per pool, not per row.
 - `column_limits` equals a brute-force ratio test.
 """

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from allocator.model.sparse import CscMatrix
-from allocator.solver import facelp, programcols, ties
+from allocator.solver import facelp, programcols, renewal, ties
 from allocator.solver.columns import Columns
 from allocator.solver.spending import spending_order
 from conftest import BASELINE, DATA, settled_face
@@ -142,7 +142,7 @@ def test_the_rule_cuts_no_matrix_when_the_face_keeps_its_own(monkeypatch):
         raise AssertionError("the face's matrix was built again")
 
     for name in ("face_entries", "cut"):
-        monkeypatch.setattr(ties, name, refuse)
+        monkeypatch.setattr(renewal, name, refuse)
         monkeypatch.setattr(facelp, name, refuse)
     monkeypatch.setattr(Columns, "of", refuse)
     monkeypatch.setattr(highspy.Highs, "getLp", refuse)

@@ -2,7 +2,8 @@
 investment column, fixed by the data, never by the order of rows in a file. The tie rule
 (`solver/ties.py`) and the face's pick (`Face.pick`) weigh plans by it; the rule's last LP
 (`ties.within_programs`, each program's total held) by `within_order`, the same order less what
-those totals hold constant."""
+those totals hold constant. The years of risk mitigation, once its least is held, by
+`years_order` (each risk's as late as its cover allows: `othermoney.least_other_money`)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,32 @@ def within_order(lp: CompiledLP) -> np.ndarray:
     if found is not None:
         invest, parts = found
         out[invest] = WITHIN * (1e-3 * parts[1] + 1e-4 * parts[2] + OWN * parts[3])
+    return out
+
+
+def years_order(lp: CompiledLP) -> np.ndarray:
+    """The weight of a US$ million of risk mitigation in each year (0 outside the `mitigate`
+    columns) for the last LP on a face (`othermoney.least_other_money`, the least total held):
+    1 plus a part that falls with the year, (last - year) / (last - first + 1) over the
+    mitigation's years, so a US$ million moved to a later year always weighs less, by at least
+    1 / (years + 1) (far above HiGHS's dual tolerance, 1e-7).
+
+    Why it is exact and has one optimum: a `mitigate` column is in its own risk's rows only
+    (risk_budget, risk_cover), and with the investments held a risk's rows ask only that the
+    mitigation spent by each year cover the money exposed by then. Its weight is a positive sum
+    of the mitigation spent by each year (the weights' steps) plus the total, held: so the least
+    weight is the least mitigation by every year at once (the least spent by year t covering
+    what is exposed by t, and the least total by the risk's last year). What the face holds
+    (a column or a row at a bound: a year's mitigation, or the spent by a year, fixed) keeps
+    the plans' mitigation by every year closed under the least of two, so there is still one
+    least by every year: one plan whatever HiGHS starts from. No part by the risk's name is
+    needed: the risks share no row. Fixed by the years, never by the order of rows."""
+    out = np.zeros(len(lp.col_names))
+    mitigate = [j for j, f in enumerate(lp.col_family) if f == "mitigate"]
+    if mitigate:
+        years = np.array([int(lp.col_index[j][1]) for j in mitigate], dtype=float)
+        first, last = float(years.min()), float(years.max())
+        out[mitigate] = 1.0 + (last - years) / (last - first + 1.0)
     return out
 
 

@@ -10,7 +10,8 @@ money in proportion to their caps (the plan that minimises the sum over programs
 squared over their cap: a convex QP, strictly convex in the programs' totals, so their split is
 unique whatever vertex came before). Then, with those totals held, each program's pools and years
 by the data's names (`within_programs`), and with the investments held, the least risk
-mitigation and carried money they need (`least_other_money`): two LPs on the same face.
+mitigation and carried money they need, its years by a rule (`othermoney.least_other_money`:
+each risk's mitigation as late as its cover allows): up to three LPs on the same face.
 """
 
 from __future__ import annotations
@@ -21,24 +22,18 @@ from typing import TYPE_CHECKING, Any
 import highspy
 import numpy as np
 
-from allocator.solver import folding, heldface
+from allocator.solver import heldface
 from allocator.solver.compile import CompiledLP
-from allocator.solver.facelp import (
-    cut,
-    face_columns,
-    face_entries,
-    free_parts,
-    kept_matrix,
-    lp_parts,
-    pass_lp,
-)
+from allocator.solver.facelp import face_columns, free_parts, pass_lp
 from allocator.solver.highs import new_highs, trim_heap
+from allocator.solver.othermoney import least_other_money
 from allocator.solver.programcols import (
     face_locals,
     program_caps,
     program_columns,
     split_counts,
 )
+from allocator.solver.renewal import renew
 from allocator.solver.spending import within_order
 from allocator.solver.status import Status, status_of
 
@@ -62,38 +57,6 @@ class Member:
     low: float
     high: float
     plan: float
-
-
-def renew(face: Face, lp: CompiledLP | None = None) -> None:
-    """A `clearSolver` that frees: the face's LP (where `lp` is given, the matrix the face keeps,
-    `kept_matrix`, or one cut from `lp`'s, `face_entries`; its bounds, costs and sense read from
-    HiGHS) in a new instance with the old one's options and no solver data; the old instance is
-    released before the matrix is cut, and the C heap's free memory handed back
-    (`highs.trim_heap`). HiGHS's own `clearSolver` and `clearModel` only mark its data invalid:
-    at 1e6 nonzeros the face's instance kept its memory after either (32 MB once settled, 60 MB
-    after the rule)."""
-    old = face.highs
-    kept = None if lp is None else kept_matrix(face)
-    found = None if lp is None or kept is not None else face_entries(face, lp)
-    model = old.getLp() if kept is None and found is None else lp_parts(old)
-    if face.folded is not None and kept is not None:  # the whole face again (`Face.fold`)
-        model = folding.whole(face)
-    options = old.getOptions()
-    face.highs = new_highs()
-    del old  # no reference left: the old instance is released before the matrix is cut
-    trim_heap()
-    h = face.highs
-    h.passOptions(options)
-    if isinstance(model, highspy.HighsLp):  # only HiGHS's copy is the face's
-        h.passModel(model)
-    else:  # arrays straight to HiGHS: a HighsLp's fields copy them element by element
-        if kept is None:
-            assert lp is not None  # else the model is HiGHS's copy
-            assert found is not None
-            kept = cut(lp, face.cols, *found)
-        pass_lp(h, *model, *kept)
-    del model, found, kept
-    trim_heap()
 
 
 def _totals_qp(
@@ -237,30 +200,6 @@ def within_programs(
     if got is None:
         return x
     lower, upper = face.bounds["col"]
-    got[face.cols] = np.clip(got[face.cols], lower, upper)
-    return got
-
-
-def least_other_money(face: Face, lp: CompiledLP, x: np.ndarray) -> np.ndarray:
-    """With the investments held at `x` (the rule's split), the least risk mitigation and carried
-    money the face allows: what the split needs, no more (an LP; `x` if not optimal). Only the
-    investments not fixed at `x` already are held (at 1e6 one in seven: HiGHS's edit takes 0.5
-    ms, not 12); the face's column bounds are restored afterwards."""
-    h: highspy.Highs = face.highs
-    fam = np.array(lp.col_family, dtype=object)[face.cols]
-    inv = np.flatnonzero(fam == "invest").astype(np.int32)
-    lower, upper = face.bounds["col"]
-    at = x[face.cols[inv]]
-    moved = (at != lower[inv]) | (at != upper[inv])  # the others are held there already
-    moved[:1] = True  # one at least: HiGHS then takes the bounds as new, as it did all of them
-    inv, at = inv[moved], at[moved]
-    h.changeColsBounds(len(inv), inv, at, at)
-    cost = np.zeros(len(face.held))
-    cost[face.cols[np.isin(fam, ("mitigate", "carry"))]] = -1.0
-    got = face.solve(cost)
-    h.changeColsBounds(len(inv), inv, lower[inv], upper[inv])
-    if got is None:
-        return x
     got[face.cols] = np.clip(got[face.cols], lower, upper)
     return got
 
