@@ -142,7 +142,7 @@ def unfold(
 
 def whole(face: Face) -> LpParts:
     """The face's whole LP as `facelp.pass_lp` takes it but its matrix (`Face.matrix`): costs 0,
-    maximised, the face's bounds; the face is no longer folded (`ties.renew`, which starts the
+    maximised, the face's bounds; the face is no longer folded (`renewal.renew`, which starts the
     next LP from no basis)."""
     n, (row_lower, row_upper) = len(face.cols), face.bounds["row"]
     face.folded, face.point = None, None

@@ -322,7 +322,7 @@ class Face:
 @dataclass
 class _Point:
     """An instance's solution as read once (`Face.solution`): the instance by a weak reference
-    (so a face's old instance is freed once replaced, as `ties.renew` does) and its counts."""
+    (so a face's old instance is freed once replaced, as `renewal.renew` does) and its counts."""
 
     owner: weakref.ref[highspy.Highs]
     counts: tuple[int, int]
