@@ -266,6 +266,9 @@ class SideRate(NamedTuple):
     holds: float
     then_no_plan: bool = False
     at_least: bool = False
+    margin: float = np.nan
+    """The base dual on this side (the rate the side starts at, in `rate`'s convention): what
+    a side that no move keeps feasible holds for no amount (`sideends.held_for_none`)."""
 
 
 def side_rate(
@@ -298,9 +301,13 @@ def rate_of(side: Side, cut_first: bool = False) -> SideRate:
         slope, holds = _one_side(side, cut_first)
     finally:
         side.restore()
-    rate = side.sigma * slope
-    # a dual's noise as 0, as the tables clean it
-    return SideRate(0.0 if abs(rate) < 1e-9 else rate, holds, side.stop is not None, side.short)
+    rate, margin = _clean(side.sigma * slope), _clean(side.sigma * side.s0)
+    return SideRate(rate, holds, side.stop is not None, side.short, margin)
+
+
+def _clean(rate: float) -> float:
+    """A dual's noise as 0, as the tables clean it."""
+    return 0.0 if abs(rate) < 1e-9 else rate
 
 
 def restored(h: highspy.Highs, basis: highspy.HighsBasis) -> None:

@@ -36,6 +36,7 @@ from allocator.solver.sideends import (
     SIDES,
     THEN_NO_PLAN,
     Probe,
+    held_for_none,
     past_released,
 )
 from allocator.solver.wholeunit import unit_move
@@ -284,7 +285,7 @@ def share_side(probe: Probe, i: int, sigma: int, out: dict[str, np.ndarray]) -> 
         out[rate][i], out[holds][i], out[END_OF[sigma]][i] = 0.0, 0.0, last
         return
     side = ShareSide(probe.h, i, sigma, probe.base, cell, probe.seen, probe.rows)
-    found = rate_of(side)
+    found = held_for_none(rate_of(side))
     out[rate][i], out[holds][i] = found.rate, found.holds
     word = AT_LEAST if found.at_least else ""
     if found.then_no_plan:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import highspy
 import numpy as np
 
-from allocator.solver.marginal import Base, side_end
+from allocator.solver.marginal import Base, SideRate, side_end
 from allocator.solver.probes import Seen, Side, Together, run, side_of
 from allocator.solver.rows import Rows
 from allocator.solver.status import Status, status_of
@@ -169,6 +169,17 @@ def _wall_end(probe: Probe, i: int, sigma: int, reach: float, out: dict[str, np.
         if abs(wall - reach) <= near:
             out[SIDES[sigma][1]][i], out[END_OF[sigma]][i] = wall, THEN_NO_PLAN
             return
+
+
+def held_for_none(found: SideRate) -> SideRate:
+    """A side that no move keeps feasible at today's least shortfall (`marginal._one_side`: no
+    plan at its least move, or `Side.blocked`), as a side whose end `side_end` finds within its
+    resolution of 0 is said: the rate the side starts at (the base dual) for no amount (0),
+    then no plan (`end_word` says whether `allocator solve` finds one at a larger least
+    shortfall), not an infinite rate for every amount; other sides as they are."""
+    if not np.isinf(found.rate):
+        return found
+    return SideRate(found.margin, 0.0, True, False, found.margin)
 
 
 def end_word(probe: Probe, i: int, sigma: int, end: float, no_plan: bool, short: bool) -> str:

@@ -38,6 +38,7 @@ from allocator.solver.sideends import (
     basis_ends,
     end_word,
     extend,
+    held_for_none,
 )
 from allocator.solver.wholeunit import Lexicographic, Normalised, unit_side
 
@@ -265,8 +266,10 @@ def _fill(probe: Probe, i: int, sigma: int, out: dict[str, np.ndarray]) -> None:
         return
     lex = probe.lex
     cut_first = lex is not None and lex.held > 0 and lex.binds(i)
-    found = side_rate(
-        probe.h, i, sigma, probe.base, probe.seen, cut_first, probe.rows, probe.together.get(i)
+    found = held_for_none(
+        side_rate(
+            probe.h, i, sigma, probe.base, probe.seen, cut_first, probe.rows, probe.together.get(i)
+        )
     )
     step = probe.datum.step(i)  # the row's units per unit of its cell
     amount = found.holds / step

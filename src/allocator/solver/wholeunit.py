@@ -11,6 +11,7 @@ Which rows get these whole units, ranked by them, is `allocator.solver.units`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import highspy
@@ -25,8 +26,21 @@ _INF = highspy.kHighsInf
 
 HOLD_SLACK = 1e-7
 """The least shortfall's tolerance retry, relative (as `passes._hold_least_shortfall`): a hold
-at the least found that the objective pass finds infeasible is loosened by this once. Changes
-of the least shortfall within it are reported as 0."""
+at the least found that the objective pass finds infeasible is loosened by this once."""
+
+RESOLUTION = 1e-12
+"""A whole unit's change of the least shortfall is the re-solve's, to this of the held least
+(a power of 10, as decide_now_prices.csv rounds it: `studies.twostageprices`), noise to 0.
+Before, changes within `HOLD_SLACK` of it were written as 0, while the rate beside said that
+no move keeps today's least: a pool's 0.004 on a least of 999,500.68, which `allocator solve`
+on the moved data finds (tests/test_fix_w1_held_for_none.py)."""
+
+
+def least_change(least: float, held: float) -> float:
+    """The least shortfall found on the moved data, `least`, less today's `held`, rounded to
+    `RESOLUTION` of the held least."""
+    quantum = 10.0 ** math.floor(math.log10(RESOLUTION * max(1.0, abs(held))))
+    return float(np.round((least - held) / quantum) * quantum) + 0.0
 
 
 @dataclass
@@ -256,9 +270,8 @@ def _renormalised(
         value = held.solve(index_costs(bests), -1)  # as `passes.objective_costs` normalises
         if value is None:
             return -np.inf, np.nan
-        change = least - lex.held if lex is not None else np.nan
-        small = lex is not None and abs(change) <= HOLD_SLACK * max(1.0, lex.held)
-        return value - side.w0, (0.0 if small else change)
+        change = least_change(least, lex.held) if lex is not None else np.nan
+        return value - side.w0, change
     finally:
         if lex is not None:
             if weight is not None:
@@ -330,8 +343,7 @@ def unit_move(
     found = _both_passes(side, lex, step, weight)
     if found is None:
         return -np.inf, np.nan
-    change = found[1] - lex.held
-    return found[0] - side.w0, (0.0 if abs(change) <= HOLD_SLACK * max(1.0, lex.held) else change)
+    return found[0] - side.w0, least_change(found[1], lex.held)
 
 
 def unit_side(
