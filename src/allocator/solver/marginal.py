@@ -269,6 +269,9 @@ class SideRate(NamedTuple):
     margin: float = np.nan
     """The base dual on this side (the rate the side starts at, in `rate`'s convention): what
     a side that no move keeps feasible holds for no amount (`sideends.held_for_none`)."""
+    blocked: bool = False
+    """No plan has the row moved this way at all, whichever pass (`Side.blocked`: a budget of
+    0 cut)."""
 
 
 def side_rate(
@@ -302,7 +305,8 @@ def rate_of(side: Side, cut_first: bool = False) -> SideRate:
     finally:
         side.restore()
     rate, margin = _clean(side.sigma * slope), _clean(side.sigma * side.s0)
-    return SideRate(rate, holds, side.stop is not None, side.short, margin)
+    blocked = bool(np.isinf(slope)) and side.blocked()
+    return SideRate(rate, holds, side.stop is not None, side.short, margin, blocked)
 
 
 def _clean(rate: float) -> float:

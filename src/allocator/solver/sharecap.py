@@ -37,6 +37,7 @@ from allocator.solver.sideends import (
     THEN_NO_PLAN,
     Probe,
     held_for_none,
+    none_end,
     past_released,
 )
 from allocator.solver.wholeunit import unit_move
@@ -285,8 +286,12 @@ def share_side(probe: Probe, i: int, sigma: int, out: dict[str, np.ndarray]) -> 
         out[rate][i], out[holds][i], out[END_OF[sigma]][i] = 0.0, 0.0, last
         return
     side = ShareSide(probe.h, i, sigma, probe.base, cell, probe.seen, probe.rows)
-    found = held_for_none(rate_of(side))
+    raw = rate_of(side)
+    found = held_for_none(raw)
     out[rate][i], out[holds][i] = found.rate, found.holds
+    if found is not raw:  # no move keeps a plan: what lies past no amount
+        none_end(probe, i, sigma, found, out, lambda: _past(probe, side, 0.0))
+        return
     word = AT_LEAST if found.at_least else ""
     if found.then_no_plan:
         at_end = found.holds >= room * (1 - 1e-9)

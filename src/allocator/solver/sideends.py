@@ -10,6 +10,7 @@ nothing: the basis's range stands, exact where it ends at a wall of the row (`_w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -113,6 +114,8 @@ class Probe:
     """A weighted index's measures (`wholeunit.Normalised`)."""
     datum: Datum = field(default_factory=Datum)
     """How the cells behind the rows move them (`Datum`)."""
+    pending: list[tuple[int, int, Callable[[], str]]] = field(default_factory=list)
+    """Sides that hold for no amount, what lies past them not settled yet (`none_end`)."""
 
 
 def extend(
@@ -175,11 +178,46 @@ def held_for_none(found: SideRate) -> SideRate:
     """A side that no move keeps feasible at today's least shortfall (`marginal._one_side`: no
     plan at its least move, or `Side.blocked`), as a side whose end `side_end` finds within its
     resolution of 0 is said: the rate the side starts at (the base dual) for no amount (0),
-    then no plan (`end_word` says whether `allocator solve` finds one at a larger least
+    then no plan (`none_end` says whether `allocator solve` finds one at a larger least
     shortfall), not an infinite rate for every amount; other sides as they are."""
     if not np.isinf(found.rate):
         return found
-    return SideRate(found.margin, 0.0, True, False, found.margin)
+    return SideRate(found.margin, 0.0, True, False, found.margin, found.blocked)
+
+
+def none_end(
+    probe: Probe,
+    i: int,
+    sigma: int,
+    found: SideRate,
+    out: dict[str, np.ndarray],
+    past: Callable[[], str],
+) -> None:
+    """What lies past a side of row `i` that holds for no amount (`held_for_none`): `THEN_NO_PLAN`
+    where that is proven (the row's columns' bounds allow no move: `found.blocked`; no soft
+    targets; the hold row itself), else left to `settle_ends`, once every side and whole unit
+    is known (`past`: the re-solve that tells, `_past_end` or a share cap's)."""
+    lex = probe.lex
+    if found.blocked or lex is None or lex.row == i:
+        out[END_OF[sigma]][i] = THEN_NO_PLAN
+        return
+    probe.pending.append((i, sigma, past))
+
+
+UNIT_OF = {+1: "gain_of_one_unit_up", -1: "loss_of_one_unit_down"}
+"""Each side's whole unit, as `units.listed_rates` names it."""
+
+
+def settle_ends(probe: Probe, out: dict[str, np.ndarray]) -> None:
+    """The ends `none_end` left, after every listed row's sides and whole units (so the
+    re-solves here move no other row's probes): `THEN_SHORTFALL` where the side's whole unit
+    found a plan (`allocator solve` on the data moved one unit, the least shortfall found
+    again: a plan past no amount, at a larger least, since today's held has none), else
+    what the side's own re-solve past 0 finds (`past`)."""
+    for i, sigma, past in probe.pending:
+        unit = float(out[UNIT_OF[sigma]][i])
+        out[END_OF[sigma]][i] = THEN_SHORTFALL if np.isfinite(unit) else past()
+    probe.pending.clear()
 
 
 def end_word(probe: Probe, i: int, sigma: int, end: float, no_plan: bool, short: bool) -> str:

@@ -11,7 +11,6 @@ Which rows get these whole units, ranked by them, is `allocator.solver.units`.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import highspy
@@ -28,19 +27,20 @@ HOLD_SLACK = 1e-7
 """The least shortfall's tolerance retry, relative (as `passes._hold_least_shortfall`): a hold
 at the least found that the objective pass finds infeasible is loosened by this once."""
 
-RESOLUTION = 1e-12
-"""A whole unit's change of the least shortfall is the re-solve's, to this of the held least
-(a power of 10, as decide_now_prices.csv rounds it: `studies.twostageprices`), noise to 0.
-Before, changes within `HOLD_SLACK` of it were written as 0, while the rate beside said that
-no move keeps today's least: a pool's 0.004 on a least of 999,500.68, which `allocator solve`
-on the moved data finds (tests/test_fix_w1_held_for_none.py)."""
+NOISE = 1e-12
+"""A whole unit's change of the least shortfall is the re-solve's, 0 within this of the held
+least (relative; its noise: the plan's resolution, as decide_now_prices.csv's,
+`studies.twostageprices`). Before, changes within `HOLD_SLACK` of it were written as 0, while
+the rate beside said that no move keeps today's least: a pool's 0.004 on a least of
+999,500.68, which `allocator solve` on the moved data finds
+(tests/test_fix_w1_held_for_none.py)."""
 
 
 def least_change(least: float, held: float) -> float:
-    """The least shortfall found on the moved data, `least`, less today's `held`, rounded to
-    `RESOLUTION` of the held least."""
-    quantum = 10.0 ** math.floor(math.log10(RESOLUTION * max(1.0, abs(held))))
-    return float(np.round((least - held) / quantum) * quantum) + 0.0
+    """The least shortfall found on the moved data, `least`, less today's `held`; 0 within
+    `NOISE` of the held least."""
+    change = least - held
+    return 0.0 if abs(change) <= NOISE * max(1.0, abs(held)) else change
 
 
 @dataclass
