@@ -43,8 +43,9 @@ ONE_SIDED = [
 ]
 """The one-sided columns of shadow_prices.csv and sensitivity.csv: what one more unit of the
 right-hand side buys (v'+, objective per unit increase) and what each unit less costs (v'-), each
-exact for the amount beside it (in `holds_for_unit`); 1E+30 = without limit, and a rate of
-+-1E+30 a move that no plan allows; empty = not computed (the row's range is 0 that way and no
+exact for the amount beside it (in `holds_for_unit`); 1E+30 = without limit, 0 = for no
+amount (no move that way keeps a plan at today's least shortfall: the rate is the dual the side
+starts at, and its end says what lies past); empty = not computed (the row's range is 0 that way and no
 report lists it). `one_sided`: `re-solved` (a side was computed by re-solves, to where its rate
 changes; so is a listed row's finite Excel range), `basis` (both are the simplex dual, over
 Excel's allowable range: at least that far, since the range ends where the basis changes, not
@@ -176,7 +177,8 @@ def rate_words(row: Any, unit: str) -> tuple[str, str]:
     first (what a re-solve with the data moved gives), then the rate at the margin and how far
     it holds, e.g. (`one more musd: +1.25 jobs (+12.5 jobs per musd for the first 0.1 musd,
     then +0 on average)`, `one less musd: -40 jobs, and the least target shortfall rises by
-    0.0002 weighted shortfall (at today's least shortfall: no plan is feasible)`: the
+    0.0002 weighted shortfall (at today's least shortfall: -40 jobs per musd for no amount: at
+    once the least target shortfall rises)`: the
     shortfall's change in `WEIGHTED_SHORTFALL`, as every other surface names its unit). A row
     without whole units (a run folder of the first step) says the rates alone: `one more:
     +12.5 jobs per musd (for 0.1 musd)`.
