@@ -44,9 +44,9 @@ ONE_SIDED = [
 """The one-sided columns of shadow_prices.csv and sensitivity.csv: what one more unit of the
 right-hand side buys (v'+, objective per unit increase) and what each unit less costs (v'-), each
 exact for the amount beside it (in `holds_for_unit`); 1E+30 = without limit, 0 = for no
-amount (no move that way keeps a plan at today's least shortfall: the rate is the dual the side
-starts at, and its end says what lies past); empty = not computed (the row's range is 0 that way and no
-report lists it). `one_sided`: `re-solved` (a side was computed by re-solves, to where its rate
+amount (no move that way keeps a plan at today's least shortfall: the rate is the dual the
+side starts at, and its end says what lies past); empty = not computed (the row's range is 0
+that way and no report lists it; a share cap's side `not linear` in max_share). `one_sided`: `re-solved` (a side was computed by re-solves, to where its rate
 changes; so is a listed row's finite Excel range), `basis` (both are the simplex dual, over
 Excel's allowable range: at least that far, since the range ends where the basis changes, not
 the rate), empty (a side not computed). After `re-solved`, a side whose amount says less than
@@ -208,7 +208,7 @@ def rate_words(row: Any, unit: str) -> tuple[str, str]:
         side = _Side(
             sign * _number(row, rate), _number(row, holds), sign * change, _number(row, shortfall)
         )
-        side.end = end
+        side.end, side.down = end, sign < 0
         side.bests_held = objective == WEIGHTED_UNIT
         more = "more" if sign > 0 else "less"
         said.append(f"one {more} {per}: {side.words(objective, per, holds_unit)}")
@@ -234,12 +234,14 @@ class _Side:
         self.bests_held = False
         """A weighted index: the rate holds each measure's best (the whole unit finds them
         again), so it is said so, and no average over the rest of the unit is made of both."""
+        self.down = False
+        """The side one unit less (else one unit more)."""
 
     def words(self, objective: str, per: str, holds_unit: str) -> str:
         """E.g. `-40 jobs, and the least target shortfall rises by 0.0002 weighted shortfall
         (...)`."""
         if self.change != self.change:
-            return "not computed"
+            return self._no_unit(objective, per, holds_unit)
         if abs(self.change) >= EXCEL_INFINITY:
             return "no plan is feasible"
         text = f"{self.change + 0.0:+,.4g} {objective}"
@@ -254,13 +256,37 @@ class _Side:
             detail = f"at today's least shortfall: {detail}"
         return f"{text} ({detail})" if detail else text
 
-    def _detail(self, unit: str, holds_unit: str, moved: bool) -> str:
+    def _no_unit(self, objective: str, per: str, holds_unit: str) -> str:
+        """A side without a whole unit: where the number in the data is less than one unit from
+        the least (most) value it takes (`then at its minimum`, `then at its maximum`), no
+        whole unit is a value the data takes: `cannot be lowered: max_share is already 0`, or
+        what is left and the rate over it; else `not computed`."""
+        limits = {"then at its minimum": ("lowered", "0"), "then at its maximum": ("raised", "1")}
+        if self.end not in limits or not 0 <= self.holds < 1:
+            return "not computed"
+        if self.holds > 0:
+            per = "percentage point" if holds_unit == SHARE_POINTS else per
+            return f"less than one is left ({self._detail(f'{objective} per {per}', holds_unit)})"
+        way, share = limits[self.end]
+        if holds_unit == SHARE_POINTS:
+            return f"cannot be {way}: max_share is already {share}"
+        least = "minimum" if self.down else "maximum"
+        return f"cannot be {way}: its number in the data is already at its {least}"
+
+    def _detail(self, unit: str, holds_unit: str, moved: bool = False) -> str:
         """The rate at the margin and how far it holds; for less than one unit, the average
         rate over the rest of the unit (unless the least shortfall `moved`: the rate is then of
-        another problem, today's least shortfall held)."""
+        another problem, today's least shortfall held). A share cap's side with no rate, its
+        value not linear in max_share (`not linear`), says so."""
         rate, holds = self.rate, self.holds
         if rate != rate:
-            return ""
+            if self.end != "not linear":
+                return ""
+            objective = unit.partition(" per ")[0]
+            return (
+                f"no rate at the margin: the objective ({objective}) is not linear in max_share "
+                "here, as all spending in the phase moves with it"
+            )
         if abs(rate) >= EXCEL_INFINITY:
             return "no plan is feasible"
         said = f"{rate + 0.0:+,.4g} {unit}"

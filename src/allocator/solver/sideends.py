@@ -35,6 +35,10 @@ AT_MAXIMUM = "then at its maximum"
 AT_BASE = "then at the existing level"
 """A tranche's from_level cut to the sector's existing jobs: the row's limit is then the base
 (`data.levels.tranche_limit`), so a further cut of the cell changes nothing."""
+NOT_LINEAR = "not linear"
+"""A share cap's side with no rate at the margin: the value is not linear in max_share there,
+as all spending in the phase moved with it in the re-solves (`sharecap.share_side`); its
+whole unit is the re-solve's."""
 ACTS = "then it acts"
 """A tranche's from_level below the sector's existing jobs, raised to them: the row's limit is
 the base until then (`data.levels.tranche_limit`), so the rate is 0 that far, the row's own
