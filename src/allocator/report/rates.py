@@ -46,8 +46,9 @@ right-hand side buys (v'+, objective per unit increase) and what each unit less 
 exact for the amount beside it (in `holds_for_unit`); 1E+30 = without limit, 0 = for no
 amount (no move that way keeps a plan at today's least shortfall: the rate is the dual the
 side starts at, and its end says what lies past); empty = not computed (the row's range is 0
-that way and no report lists it; a share cap's side `not linear` in max_share). `one_sided`: `re-solved` (a side was computed by re-solves, to where its rate
-changes; so is a listed row's finite Excel range), `basis` (both are the simplex dual, over
+that way and no report lists it; a share cap's side `not linear` in max_share). `one_sided`:
+`re-solved` (a side was computed by re-solves, to where its rate changes; so is a listed row's
+finite Excel range), `basis` (both are the simplex dual, over
 Excel's allowable range: at least that far, since the range ends where the basis changes, not
 the rate), empty (a side not computed). After `re-solved`, a side whose amount says less than
 where the rate changes is named: `; up: at least` (that side kept Excel's range: the model is
