@@ -14,7 +14,8 @@ A re-solve at b + t gives v(t) and a dual s(t) of that optimum: a line v(t) + s(
 above the concave v everywhere. The first linear piece of v is found by intersecting such lines
 with the one the base dual gives at 0, and it ends exactly where a probe lies on both the piece's
 line and the next line (Eisner and Severance's sandwich method for a parametric LP). A side that
-no move keeps feasible (cutting a row the held least shortfall needs) is infinite.
+no move keeps feasible (cutting a row the held least shortfall needs) is infinite here; the
+reports say it holds for no amount, at the dual it starts at (`sideends.held_for_none`).
 
 The re-solves of one side (`Side`) are `allocator.solver.probes`. What one whole unit more buys
 and one unit less costs, and which rows get both, is `allocator.solver.units`.
