@@ -100,3 +100,31 @@ def test_a_share_whose_value_is_not_linear_says_why_no_rate(tmp_path, solved_run
     )
     assert f"one more percentage point of max_share: +10.35 jobs ({why})" in line
     assert f"one less percentage point of max_share: -10.06 jobs ({why})" in line
+
+
+def test_a_cell_at_its_minimum_without_a_whole_unit_says_so():
+    """Any row whose cell is at the least value the data takes, with no whole unit less (a
+    tranche's from_level at 0), says it cannot be lowered, in the row's own words."""
+    import pandas as pd
+
+    from allocator.report.rates import rate_words
+
+    row = pd.Series(
+        {
+            "gain_per_unit_up": 0.5,
+            "up_holds_for": 10.0,
+            "loss_per_unit_down": 0.0,
+            "down_holds_for": 0.0,
+            "holds_for_unit": "jobs",
+            "one_sided": "re-solved; down: then at its minimum",
+            "gain_of_one_unit_up": 0.5,
+            "loss_of_one_unit_down": float("nan"),
+            "shortfall_change_up": float("nan"),
+            "shortfall_change_down": float("nan"),
+        }
+    )
+    more, less = rate_words(row, "jobs per job")
+    assert more == "one more job: +0.5 jobs (+0.5 jobs per job for 10 jobs)"
+    assert less == (
+        "one less job: cannot be lowered: its number in the data is already at its minimum"
+    )

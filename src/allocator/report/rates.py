@@ -209,7 +209,7 @@ def rate_words(row: Any, unit: str) -> tuple[str, str]:
         side = _Side(
             sign * _number(row, rate), _number(row, holds), sign * change, _number(row, shortfall)
         )
-        side.end, side.down = end, sign < 0
+        side.end = end
         side.bests_held = objective == WEIGHTED_UNIT
         more = "more" if sign > 0 else "less"
         said.append(f"one {more} {per}: {side.words(objective, per, holds_unit)}")
@@ -235,8 +235,6 @@ class _Side:
         self.bests_held = False
         """A weighted index: the rate holds each measure's best (the whole unit finds them
         again), so it is said so, and no average over the rest of the unit is made of both."""
-        self.down = False
-        """The side one unit less (else one unit more)."""
 
     def words(self, objective: str, per: str, holds_unit: str) -> str:
         """E.g. `-40 jobs, and the least target shortfall rises by 0.0002 weighted shortfall
@@ -262,17 +260,19 @@ class _Side:
         the least (most) value it takes (`then at its minimum`, `then at its maximum`), no
         whole unit is a value the data takes: `cannot be lowered: max_share is already 0`, or
         what is left and the rate over it; else `not computed`."""
-        limits = {"then at its minimum": ("lowered", "0"), "then at its maximum": ("raised", "1")}
+        limits = {
+            "then at its minimum": ("lowered", "0", "minimum"),
+            "then at its maximum": ("raised", "1", "maximum"),
+        }
         if self.end not in limits or not 0 <= self.holds < 1:
             return "not computed"
         if self.holds > 0:
             per = "percentage point" if holds_unit == SHARE_POINTS else per
             return f"less than one is left ({self._detail(f'{objective} per {per}', holds_unit)})"
-        way, share = limits[self.end]
+        way, share, limit = limits[self.end]
         if holds_unit == SHARE_POINTS:
             return f"cannot be {way}: max_share is already {share}"
-        least = "minimum" if self.down else "maximum"
-        return f"cannot be {way}: its number in the data is already at its {least}"
+        return f"cannot be {way}: its number in the data is already at its {limit}"
 
     def _detail(self, unit: str, holds_unit: str, moved: bool = False) -> str:
         """The rate at the margin and how far it holds; for less than one unit, the average
