@@ -28,10 +28,12 @@ def soft_prices() -> pd.DataFrame:
 def _said(words: str, side: str) -> tuple[str | None, str | None]:
     """The whole unit's rise and the rate's rise per musd as the words give them (None: not
     said)."""
-    whole = re.search(rf"{side}: the least expected weighted shortfall rises by ([^;]+)", words)
+    whole = re.search(
+        rf"{side}: the least expected weighted shortfall rises by (\S+) weighted shortfall", words
+    )
     rate = re.search(
         rf"{side}, the rate: with the least expected weighted shortfall found "
-        r"again, rising by (\S+) per musd",
+        r"again, rising by (\S+) weighted shortfall per musd",
         words,
     )
     return (whole[1] if whole else None), (rate[1] if rate else None)

@@ -53,9 +53,11 @@ def test_a_ramped_caps_unit_down_is_what_solve_on_the_cut_cap_gives(ramped):
     tmp, before, row = ramped
     loss = float(row["loss_of_one_unit_down"])
     assert _moved(tmp, 2499) - before == pytest.approx(-loss, abs=1e-6)
-    # at today's least target shortfall no plan has the cap cut (the rate's 1E+30): the
-    # solve of the cut cap finds a plan at a larger least shortfall, as the unit says
-    assert float(row["loss_per_unit_down"]) == 1e30
+    # at today's least target shortfall no plan has the cap cut (the rate holds for no
+    # amount, task w1): the solve of the cut cap finds a plan at a larger least shortfall, as
+    # the unit says
+    assert float(row["down_holds_for"]) == 0
+    assert row["one_sided"].endswith("down: then shortfall rises")
     assert float(row["shortfall_change_down"]) > 0
 
 

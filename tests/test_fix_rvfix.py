@@ -133,7 +133,7 @@ def test_soft_targets_a_rate_that_holds_a_whole_unit_is_that_unit(soft_prices):
     ]
     assert korea["more_rate_per_musd"] == pytest.approx(-0.0887824, abs=1e-7)
     assert korea["one_more_per_musd"] == korea["more_rate_per_musd"]
-    assert "rising by 1.47971e-06 per musd" in korea["one_sided"]
+    assert "rising by 1.47971e-06 weighted shortfall per musd" in korea["one_sided"]
 
 
 def test_soft_targets_no_plan_is_said_only_where_no_plan_exists(soft_prices):

@@ -116,7 +116,11 @@ def test_a_cut_the_held_least_shortfall_binds_is_tried_at_the_least_move_first(r
     zero = np.zeros(4)  # no Excel range: every side of a listed row re-solved
     out = listed_rates(h, Base.of(h), (zero, zero), np.array([True, True, False, True]), lex)
     made = len(runs)
-    assert out["loss_per_unit_down"][1] == np.inf  # held: no plan at any cut of the cap
+    # held: no plan at any cut of the cap, so the side holds for no amount (the dual), and
+    # past it the whole unit's re-solve (the least found again) has a plan (task w1)
+    assert out["down_holds_for"][1] == 0.0
+    assert out["loss_per_unit_down"][1] == pytest.approx(Base.of(h).dual[1])
+    assert out["down_end"][1] == "then shortfall rises"
     assert out["loss_of_one_unit_down"][1] == pytest.approx(2.0)
     assert out["shortfall_change_down"][1] == pytest.approx(0.5)
     assert out["gain_of_one_unit_up"][1] == pytest.approx(2.0)  # x = 7: 0.5 less shortfall

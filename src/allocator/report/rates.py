@@ -43,10 +43,12 @@ ONE_SIDED = [
 ]
 """The one-sided columns of shadow_prices.csv and sensitivity.csv: what one more unit of the
 right-hand side buys (v'+, objective per unit increase) and what each unit less costs (v'-), each
-exact for the amount beside it (in `holds_for_unit`); 1E+30 = without limit, and a rate of
-+-1E+30 a move that no plan allows; empty = not computed (the row's range is 0 that way and no
-report lists it). `one_sided`: `re-solved` (a side was computed by re-solves, to where its rate
-changes; so is a listed row's finite Excel range), `basis` (both are the simplex dual, over
+exact for the amount beside it (in `holds_for_unit`); 1E+30 = without limit, 0 = for no
+amount (no move that way keeps a plan at today's least shortfall: the rate is the dual the
+side starts at, and its end says what lies past); empty = not computed (the row's range is 0
+that way and no report lists it; a share cap's side `not linear` in max_share). `one_sided`:
+`re-solved` (a side was computed by re-solves, to where its rate changes; so is a listed row's
+finite Excel range), `basis` (both are the simplex dual, over
 Excel's allowable range: at least that far, since the range ends where the basis changes, not
 the rate), empty (a side not computed). After `re-solved`, a side whose amount says less than
 where the rate changes is named: `; up: at least` (that side kept Excel's range: the model is
@@ -176,7 +178,8 @@ def rate_words(row: Any, unit: str) -> tuple[str, str]:
     first (what a re-solve with the data moved gives), then the rate at the margin and how far
     it holds, e.g. (`one more musd: +1.25 jobs (+12.5 jobs per musd for the first 0.1 musd,
     then +0 on average)`, `one less musd: -40 jobs, and the least target shortfall rises by
-    0.0002 weighted shortfall (at today's least shortfall: no plan is feasible)`: the
+    0.0002 weighted shortfall (at today's least shortfall: -40 jobs per musd for no amount: at
+    once the least target shortfall rises)`: the
     shortfall's change in `WEIGHTED_SHORTFALL`, as every other surface names its unit). A row
     without whole units (a run folder of the first step) says the rates alone: `one more:
     +12.5 jobs per musd (for 0.1 musd)`.
@@ -237,7 +240,7 @@ class _Side:
         """E.g. `-40 jobs, and the least target shortfall rises by 0.0002 weighted shortfall
         (...)`."""
         if self.change != self.change:
-            return "not computed"
+            return self._no_unit(objective, per, holds_unit)
         if abs(self.change) >= EXCEL_INFINITY:
             return "no plan is feasible"
         text = f"{self.change + 0.0:+,.4g} {objective}"
@@ -252,13 +255,39 @@ class _Side:
             detail = f"at today's least shortfall: {detail}"
         return f"{text} ({detail})" if detail else text
 
-    def _detail(self, unit: str, holds_unit: str, moved: bool) -> str:
+    def _no_unit(self, objective: str, per: str, holds_unit: str) -> str:
+        """A side without a whole unit: where the number in the data is less than one unit from
+        the least (most) value it takes (`then at its minimum`, `then at its maximum`), no
+        whole unit is a value the data takes: `cannot be lowered: max_share is already 0`, or
+        what is left and the rate over it; else `not computed`."""
+        limits = {
+            "then at its minimum": ("lowered", "0", "minimum"),
+            "then at its maximum": ("raised", "1", "maximum"),
+        }
+        if self.end not in limits or not 0 <= self.holds < 1:
+            return "not computed"
+        if self.holds > 0:
+            per = "percentage point" if holds_unit == SHARE_POINTS else per
+            return f"less than one is left ({self._detail(f'{objective} per {per}', holds_unit)})"
+        way, share, limit = limits[self.end]
+        if holds_unit == SHARE_POINTS:
+            return f"cannot be {way}: max_share is already {share}"
+        return f"cannot be {way}: its number in the data is already at its {limit}"
+
+    def _detail(self, unit: str, holds_unit: str, moved: bool = False) -> str:
         """The rate at the margin and how far it holds; for less than one unit, the average
         rate over the rest of the unit (unless the least shortfall `moved`: the rate is then of
-        another problem, today's least shortfall held)."""
+        another problem, today's least shortfall held). A share cap's side with no rate, its
+        value not linear in max_share (`not linear`), says so."""
         rate, holds = self.rate, self.holds
         if rate != rate:
-            return ""
+            if self.end != "not linear":
+                return ""
+            objective = unit.partition(" per ")[0]
+            return (
+                f"no rate at the margin: the objective ({objective}) is not linear in max_share "
+                "here, as all spending in the phase moves with it"
+            )
         if abs(rate) >= EXCEL_INFINITY:
             return "no plan is feasible"
         said = f"{rate + 0.0:+,.4g} {unit}"

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from allocator.model.declare import WEIGHTED_SHORTFALL
 from allocator.report.studyhtml import percentiles
 from allocator.studies.twostageplan import TwoStage
 
@@ -167,12 +168,15 @@ def price_words(prices: Any, k: int, committed: float) -> str:
             continue
         rise = getattr(prices, f"shortfall_{name}")
         if rise is not None and rise[k] > 0:
-            words.append(f"{side}: the least expected weighted shortfall rises by {rise[k]:.6g}")
+            words.append(
+                f"{side}: the least expected weighted shortfall rises by {rise[k]:.6g} "
+                f"{WEIGHTED_SHORTFALL}"
+            )
         lex = getattr(prices, f"shortfall_{name}_rate", None)
         if lex is not None and np.isfinite(lex[k]):  # soft targets: no plan keeps today's
             words.append(
                 f"{side}, the rate: with the least expected weighted shortfall found again, "
-                f"rising by {lex[k]:.6g} per musd (today's cannot be kept)"
+                f"rising by {lex[k]:.6g} {WEIGHTED_SHORTFALL} per musd (today's cannot be kept)"
             )
         elif np.isinf(getattr(prices, f"{name}_rate")[k]):  # the rate holds today's
             words.append(f"{side}, the rate: no plan at today's least expected shortfall")

@@ -14,7 +14,8 @@ A re-solve at b + t gives v(t) and a dual s(t) of that optimum: a line v(t) + s(
 above the concave v everywhere. The first linear piece of v is found by intersecting such lines
 with the one the base dual gives at 0, and it ends exactly where a probe lies on both the piece's
 line and the next line (Eisner and Severance's sandwich method for a parametric LP). A side that
-no move keeps feasible (cutting a row the held least shortfall needs) is infinite.
+no move keeps feasible (cutting a row the held least shortfall needs) is infinite here; the
+reports say it holds for no amount, at the dual it starts at (`sideends.held_for_none`).
 
 The re-solves of one side (`Side`) are `allocator.solver.probes`. What one whole unit more buys
 and one unit less costs, and which rows get both, is `allocator.solver.units`.
@@ -266,6 +267,12 @@ class SideRate(NamedTuple):
     holds: float
     then_no_plan: bool = False
     at_least: bool = False
+    margin: float = np.nan
+    """The base dual on this side (the rate the side starts at, in `rate`'s convention): what
+    a side that no move keeps feasible holds for no amount (`sideends.held_for_none`)."""
+    blocked: bool = False
+    """No plan has the row moved this way at all, whichever pass (`Side.blocked`: a budget of
+    0 cut)."""
 
 
 def side_rate(
@@ -298,9 +305,14 @@ def rate_of(side: Side, cut_first: bool = False) -> SideRate:
         slope, holds = _one_side(side, cut_first)
     finally:
         side.restore()
-    rate = side.sigma * slope
-    # a dual's noise as 0, as the tables clean it
-    return SideRate(0.0 if abs(rate) < 1e-9 else rate, holds, side.stop is not None, side.short)
+    rate, margin = _clean(side.sigma * slope), _clean(side.sigma * side.s0)
+    blocked = bool(np.isinf(slope)) and side.blocked()
+    return SideRate(rate, holds, side.stop is not None, side.short, margin, blocked)
+
+
+def _clean(rate: float) -> float:
+    """A dual's noise as 0, as the tables clean it."""
+    return 0.0 if abs(rate) < 1e-9 else rate
 
 
 def restored(h: highspy.Highs, basis: highspy.HighsBasis) -> None:

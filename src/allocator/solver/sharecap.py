@@ -10,7 +10,7 @@ spending in the phase at the optimum (`ShareCell.total`), so a side's rate start
 total / 100 a point (`ShareSide.s0`); each probe's slope is its own dual times its own total.
 The value is not linear in max_share where all spending moves with it (a pool's share of a sum
 that the other pools bound: x = y s / (1 - s)); there the re-solves find no piece that the rate
-holds on, and the side is left not computed, its whole unit the re-solve's.
+holds on, and the side has no rate, said so (`NOT_LINEAR`), its whole unit the re-solve's.
 
 A side ends where the rate changes, or where max_share reaches 0 or 1 (`ShareCell.room`: a
 move past them is no value the data takes, so no probe goes there).
@@ -18,7 +18,7 @@ move past them is no value the data takes, so no probe goes there).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import highspy
@@ -33,9 +33,12 @@ from allocator.solver.sideends import (
     AT_MAXIMUM,
     AT_MINIMUM,
     END_OF,
+    NOT_LINEAR,
     SIDES,
     THEN_NO_PLAN,
     Probe,
+    held_for_none,
+    none_end,
     past_released,
 )
 from allocator.solver.wholeunit import unit_move
@@ -59,6 +62,10 @@ class ShareCell:
     inside: np.ndarray
     outside: np.ndarray
     total: float
+    moved: set[int] = field(default_factory=set, compare=False)
+    """The sides (`sigma`) at a probe of which all spending in the phase was not `total`: the
+    value moves with max_share through it (kept here, since a probe solved once is not solved
+    again, `Side.at`)."""
 
     def room(self, sigma: int) -> float:
         """How many points max_share may move on side `sigma` before it reaches 1 (up) or 0."""
@@ -207,6 +214,8 @@ class ShareSide(Side):
         sol = self.h.getSolution()
         col = np.asarray(sol.col_value)
         total = float(col[self.cell.inside].sum() + col[self.cell.outside].sum())
+        if abs(total - self.cell.total) > 1e-9 * max(1.0, self.cell.total):
+            self.cell.moved.add(self.sigma)
         s = self.sigma * float(sol.row_dual[self.row]) * total / POINT
         slack = bounds[1] - float(sol.row_value[self.row])
         free = self.loosens and slack > 1e-9 * max(1.0, total)
@@ -284,10 +293,16 @@ def share_side(probe: Probe, i: int, sigma: int, out: dict[str, np.ndarray]) -> 
         out[rate][i], out[holds][i], out[END_OF[sigma]][i] = 0.0, 0.0, last
         return
     side = ShareSide(probe.h, i, sigma, probe.base, cell, probe.seen, probe.rows)
-    found = rate_of(side)
+    raw = rate_of(side)
+    found = held_for_none(raw)
     out[rate][i], out[holds][i] = found.rate, found.holds
+    if found is not raw:  # no move keeps a plan: what lies past no amount
+        none_end(probe, i, sigma, found, out, lambda: _past(probe, side, 0.0))
+        return
     word = AT_LEAST if found.at_least else ""
-    if found.then_no_plan:
+    if found.rate != found.rate and sigma in cell.moved:  # no piece: not linear in max_share
+        word = NOT_LINEAR
+    elif found.then_no_plan:
         at_end = found.holds >= room * (1 - 1e-9)
         word = last if at_end else _past(probe, side, found.holds)
     out[END_OF[sigma]][i] = word

@@ -10,13 +10,14 @@ nothing: the basis's range stands, exact where it ends at a wall of the row (`_w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import highspy
 import numpy as np
 
-from allocator.solver.marginal import Base, side_end
+from allocator.solver.marginal import Base, SideRate, side_end
 from allocator.solver.probes import Seen, Side, Together, run, side_of
 from allocator.solver.rows import Rows
 from allocator.solver.status import Status, status_of
@@ -34,6 +35,10 @@ AT_MAXIMUM = "then at its maximum"
 AT_BASE = "then at the existing level"
 """A tranche's from_level cut to the sector's existing jobs: the row's limit is then the base
 (`data.levels.tranche_limit`), so a further cut of the cell changes nothing."""
+NOT_LINEAR = "not linear"
+"""A share cap's side with no rate at the margin: the value is not linear in max_share there,
+as all spending in the phase moved with it in the re-solves (`sharecap.share_side`); its
+whole unit is the re-solve's."""
 ACTS = "then it acts"
 """A tranche's from_level below the sector's existing jobs, raised to them: the row's limit is
 the base until then (`data.levels.tranche_limit`), so the rate is 0 that far, the row's own
@@ -113,6 +118,8 @@ class Probe:
     """A weighted index's measures (`wholeunit.Normalised`)."""
     datum: Datum = field(default_factory=Datum)
     """How the cells behind the rows move them (`Datum`)."""
+    pending: list[tuple[int, int, Callable[[], str]]] = field(default_factory=list)
+    """Sides that hold for no amount, what lies past them not settled yet (`none_end`)."""
 
 
 def extend(
@@ -169,6 +176,52 @@ def _wall_end(probe: Probe, i: int, sigma: int, reach: float, out: dict[str, np.
         if abs(wall - reach) <= near:
             out[SIDES[sigma][1]][i], out[END_OF[sigma]][i] = wall, THEN_NO_PLAN
             return
+
+
+def held_for_none(found: SideRate) -> SideRate:
+    """A side that no move keeps feasible at today's least shortfall (`marginal._one_side`: no
+    plan at its least move, or `Side.blocked`), as a side whose end `side_end` finds within its
+    resolution of 0 is said: the rate the side starts at (the base dual) for no amount (0),
+    then no plan (`none_end` says whether `allocator solve` finds one at a larger least
+    shortfall), not an infinite rate for every amount; other sides as they are."""
+    if not np.isinf(found.rate):
+        return found
+    return SideRate(found.margin, 0.0, True, False, found.margin, found.blocked)
+
+
+def none_end(
+    probe: Probe,
+    i: int,
+    sigma: int,
+    found: SideRate,
+    out: dict[str, np.ndarray],
+    past: Callable[[], str],
+) -> None:
+    """What lies past a side of row `i` that holds for no amount (`held_for_none`): `THEN_NO_PLAN`
+    where that is proven (the row's columns' bounds allow no move: `found.blocked`; no soft
+    targets; the hold row itself), else left to `settle_ends`, once every side and whole unit
+    is known (`past`: the re-solve that tells, `_past_end` or a share cap's)."""
+    lex = probe.lex
+    if found.blocked or lex is None or lex.row == i:
+        out[END_OF[sigma]][i] = THEN_NO_PLAN
+        return
+    probe.pending.append((i, sigma, past))
+
+
+UNIT_OF = {+1: "gain_of_one_unit_up", -1: "loss_of_one_unit_down"}
+"""Each side's whole unit, as `units.listed_rates` names it."""
+
+
+def settle_ends(probe: Probe, out: dict[str, np.ndarray]) -> None:
+    """The ends `none_end` left, after every listed row's sides and whole units (so the
+    re-solves here move no other row's probes): `THEN_SHORTFALL` where the side's whole unit
+    found a plan (`allocator solve` on the data moved one unit, the least shortfall found
+    again: a plan past no amount, at a larger least, since today's held has none), else
+    what the side's own re-solve past 0 finds (`past`)."""
+    for i, sigma, past in probe.pending:
+        unit = float(out[UNIT_OF[sigma]][i])
+        out[END_OF[sigma]][i] = THEN_SHORTFALL if np.isfinite(unit) else past()
+    probe.pending.clear()
 
 
 def end_word(probe: Probe, i: int, sigma: int, end: float, no_plan: bool, short: bool) -> str:

@@ -38,6 +38,9 @@ from allocator.solver.sideends import (
     basis_ends,
     end_word,
     extend,
+    held_for_none,
+    none_end,
+    settle_ends,
 )
 from allocator.solver.wholeunit import Lexicographic, Normalised, unit_side
 
@@ -116,6 +119,7 @@ def listed_rates(
             for sigma in (+1, -1):
                 extend(probe, i, sigma, ranges, out)
         _shadowed(probe, out)
+        settle_ends(probe, out)
     except KeyboardInterrupt:
         interrupted = True  # Ctrl-C: the run stops, no solve to restore an instance let go
         raise
@@ -265,13 +269,19 @@ def _fill(probe: Probe, i: int, sigma: int, out: dict[str, np.ndarray]) -> None:
         return
     lex = probe.lex
     cut_first = lex is not None and lex.held > 0 and lex.binds(i)
-    found = side_rate(
+    raw = side_rate(
         probe.h, i, sigma, probe.base, probe.seen, cut_first, probe.rows, probe.together.get(i)
     )
+    found = held_for_none(raw)
     step = probe.datum.step(i)  # the row's units per unit of its cell
     amount = found.holds / step
     out[rate][i], out[holds][i] = found.rate * step, amount
-    out[END_OF[sigma]][i] = end_word(probe, i, sigma, amount, found.then_no_plan, found.at_least)
+    if found is raw:
+        out[END_OF[sigma]][i] = end_word(
+            probe, i, sigma, amount, found.then_no_plan, found.at_least
+        )
+    else:  # no move keeps a plan: what lies past no amount
+        none_end(probe, i, sigma, found, out, lambda: end_word(probe, i, sigma, 0, True, False))
     out["re_solved"][i] = True
     at_minimum(probe, i, sigma, out)
 
