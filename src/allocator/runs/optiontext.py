@@ -32,8 +32,20 @@ def number_of(option: str, text: str, kind: str = "share", example: str = "0.02"
     try:
         return parse(text) + 0.0  # + 0.0: -0.0 is 0
     except ValueError as exc:
-        fix = getattr(exc, "fix", None) or f"give a number, e.g. {option} {example}"
+        fix = option_fix_of(exc) or f"give a number, e.g. {option} {example}"
         raise UsageError(f"{option} {text}: {exc}. Fix: {fix}") from None
+
+
+def option_fix_of(exc: ValueError) -> str | None:
+    """The fix the number rule gives for an option's text (None: none): a number read two ways
+    offers its two readings as the option takes them (`ambiguity.option_fix`: no dataset's
+    number style reads an option, so declaring one is no fix)."""
+    from allocator.data.ambiguity import option_fix
+    from allocator.data.numbers import AmbiguousError
+
+    if isinstance(exc, AmbiguousError):
+        return option_fix(exc.texts)
+    return getattr(exc, "fix", None)
 
 
 def weights_of(text: str) -> dict[str, float]:
@@ -51,7 +63,7 @@ def weights_of(text: str) -> dict[str, float]:
             weights[name.strip()] = parse_number(value, {"": 1.0})
         return check_weights(weights)
     except ValueError as exc:
-        fix = getattr(exc, "fix", None) or (
+        fix = option_fix_of(exc) or (
             "give jobs and exports weights from 0 to 1e6, not all 0, "
             "e.g. --weights jobs=0.7,exports=0.3"
         )
@@ -204,14 +216,16 @@ def _rate_number(value: object, given: str, example: str) -> float:
 def _rate_text(text: str, given: str, example: str) -> float:
     """`text` by the number rule of a share cell; refused naming the option as `given`, in one
     line (the rule's words quote the text: a line break in it is written as `\\n`)."""
-    from allocator.data.numbers import parse_share
+    from allocator.data.numbers import AmbiguousError, parse_share
     from allocator.errors import printable
 
     try:
         return parse_share(text) + 0.0  # + 0.0: -0.0 is 0
     except ValueError as exc:
-        fix = getattr(exc, "fix", None) or f"give a share a year, e.g. {example}"
-        if "," in text:  # a dataset's number style is for its cells, never for an option
+        fix = option_fix_of(exc) or f"give a share a year, e.g. {example}"
+        if "," in text and not isinstance(
+            exc, AmbiguousError
+        ):  # a dataset's style is for its cells, not options
             fix = f"write the rate with a decimal point, e.g. {example} (options take the "
             fix += "point whatever the dataset's number style)"
         raise UsageError(f"{given}: {printable(str(exc))}. Fix: {fix}") from None
