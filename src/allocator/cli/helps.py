@@ -4,11 +4,15 @@ command's line in `allocator --help` (`one_line`)."""
 
 from __future__ import annotations
 
+import functools
 import inspect
+from pathlib import Path
 from typing import Any
 
 import typer
 from typer.core import TyperCommand
+
+from allocator.errors import UsageError
 
 INPUTS_HELP = "Dataset folder (default: the model file's, else the bundled inputs/peru2040)."
 OBJECTIVE_HELP = (
@@ -67,12 +71,13 @@ class Command(TyperCommand):
     one JSON document on stdout when `--json` was asked for."""
 
     def get_params(self, ctx: Any) -> list[Any]:
-        """The parameters, each flag with an empty type label."""
-        return unlabelled(super().get_params(ctx))
+        """The parameters, each flag with an empty type label, each path refusing empty text."""
+        return nonempty_paths(unlabelled(super().get_params(ctx)))
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         """typer's parsing; a refusal with `--json` among `args` is also said as the JSON
-        document every refusal of a --json command prints (typer's usage stays on stderr)."""
+        document every refusal of a --json command prints (typer's usage stays on stderr); an
+        empty path is refused as a command refuses an option, in one line (`EmptyPath`)."""
         asked = "--json" in args  # before parsing: the parser takes `args` apart
         try:
             parsed: list[str] = super().parse_args(ctx, args)
@@ -83,7 +88,37 @@ class Command(TyperCommand):
                 words = " ".join(str(exc.format_message()).split())
                 print_json({"status": "error", "exit_code": 2, "error": words, "details": []})
             raise
+        except EmptyPath as exc:
+            from allocator.cli.exits import refuse
+
+            refuse(exc, asked)
         return parsed
+
+
+class EmptyPath(UsageError):
+    """A path option or argument given empty text (`--out ""`, `--out=`), which typer would
+    read as `.`, the folder one works in, and echo as `--out .`: refused naming it as typed."""
+
+
+def _nonempty(param: Any, ctx: Any, value: Any) -> Any:
+    """`value` of a path `param` as typer reads it; empty text refused (`EmptyPath`)."""
+    if value == "":
+        named = param.opts[0] if param.opts[0].startswith("-") else str(param.name).upper()
+        fix = f"give {named} a path" + (", or leave it out" if named.startswith("-") else "")
+        raise EmptyPath(
+            f"{named} '' is an empty path, which would be read as the folder you are working "
+            f"in. Fix: {fix}"
+        )
+    return type(param).process_value(param, ctx, value)
+
+
+def nonempty_paths(params: list[Any]) -> list[Any]:
+    """`params`, each path option and argument made to refuse empty text (`_nonempty`)."""
+    for param in params:
+        described = getattr(param, "type_descriptor", None)
+        if getattr(described, "annotation", None) is Path and "process_value" not in vars(param):
+            param.process_value = functools.partial(_nonempty, param)
+    return params
 
 
 def unlabelled(params: list[Any]) -> list[Any]:

@@ -48,6 +48,26 @@ def option_fix_of(exc: ValueError) -> str | None:
     return getattr(exc, "fix", None)
 
 
+SLACK_RANGE = "is the share of the optimum that may be given up, in [0, 1)"
+"""What --slack is, for its refusal (`slack_of`, `studies.alternatives.held_model`,
+`studies.core.CoreSettings.check`)."""
+
+
+def slack_of(text: str) -> float:
+    """`--slack` as typed (0.02 or 2%, `number_of`), held to [0, 1) at once, before any work;
+    a refusal echoes the text as typed (`--slack 1e1`, not the float 10.0).
+
+    Raises:
+        UsageError: naming the option, the text and the fix.
+    """
+    slack = number_of("--slack", text, example="0.02")
+    if not 0 <= slack < 1:
+        raise UsageError(
+            f"--slack {_shown(text, '--slack')} {SLACK_RANGE}. Fix: e.g. --slack 0.02 for 2%"
+        )
+    return slack
+
+
 def weights_of(text: str) -> dict[str, float]:
     """`jobs=0.7,exports=0.3`, each number by the rule of a data cell, the weights by the rule
     model files follow too (checks.check_weights)."""
