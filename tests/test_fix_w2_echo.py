@@ -38,6 +38,14 @@ def test_a_slack_out_of_range_is_echoed_as_typed_before_any_work(tmp_path, comma
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.parametrize("typed", ["-1e1", "-0.5"])
+def test_core_echoes_a_negative_threshold_as_typed(tmp_path, typed):
+    missing = tmp_path / "no-such-dataset"
+    res = run_cli("core", "--inputs", missing, "--threshold", typed, "--out", tmp_path / "r")
+    line = _one_line(res)
+    assert line.startswith(f"error: --threshold {typed} is the money (US$ million)"), line
+
+
 def test_a_slack_in_range_still_runs(tmp_path):
     res = run_cli("alternatives", "--inputs", DATA / "greedy", "--slack", "5%", "--out",
                   tmp_path / "r")  # fmt: skip

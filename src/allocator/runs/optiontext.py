@@ -49,8 +49,8 @@ def option_fix_of(exc: ValueError) -> str | None:
 
 
 SLACK_RANGE = "is the share of the optimum that may be given up, in [0, 1)"
-"""What --slack is, for its refusal (`slack_of`, `studies.alternatives.held_model`,
-`studies.core.CoreSettings.check`)."""
+"""What --slack is, for its refusal (`slack_of`); `studies.alternatives.held_model` and
+`studies.core.CoreSettings.check` say the same of a Python caller's value."""
 
 
 def slack_of(text: str) -> float:
@@ -63,7 +63,7 @@ def slack_of(text: str) -> float:
     slack = number_of("--slack", text, example="0.02")
     if not 0 <= slack < 1:
         raise UsageError(
-            f"--slack {_shown(text, '--slack')} {SLACK_RANGE}. Fix: e.g. --slack 0.02 for 2%"
+            f"--slack {typed_text(text, '--slack')} {SLACK_RANGE}. Fix: e.g. --slack 0.02 for 2%"
         )
     return slack
 
@@ -249,6 +249,12 @@ def _rate_text(text: str, given: str, example: str) -> float:
             fix = f"write the rate with a decimal point, e.g. {example} (options take the "
             fix += "point whatever the dataset's number style)"
         raise UsageError(f"{given}: {printable(str(exc))}. Fix: {fix}") from None
+
+
+def typed_text(text: str, option: str) -> str:
+    """An option's text in a message as typed (in quotes when it is empty, has spaces around
+    it or is long)."""
+    return _shown(text, option)
 
 
 def _shown(value: object, option: str) -> str:
