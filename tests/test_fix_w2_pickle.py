@@ -21,7 +21,6 @@ import yaml
 import allocator
 
 EXAMPLES: dict[str, Any] = {
-    "allocator.cli.helps.EmptyPath": lambda c: c("--out '' is an empty path. Fix: give one"),
     "allocator.cli.console.OutputLost": lambda c: c(BrokenPipeError(32, "Broken pipe")),
     "allocator.data.numbers.AmbiguousError": lambda c: c(
         "'1.200' reads as 1.2 with a decimal point or 1200 with a thousands point",
