@@ -82,10 +82,12 @@ def test_a_script_with_the_token_header_posts_as_before(browser):
 
 
 def test_a_cookie_only_read_still_answers_without_sec_fetch_site(browser):
-    """Reading (GET) changes nothing: the page in a browser older than Sec-Fetch-Site sends
-    the cookie alone and is answered; another port's read is still refused."""
+    """The page in a browser older than Sec-Fetch-Site sends the cookie and its script's
+    X-Allocator-Page header, and is answered; the cookie alone is not (the plan's first read
+    starts a solve: task w2), and another port's read is still refused."""
     client, _ = browser
-    assert client.get("/api/plan", headers=COOKIE).status_code == 200
+    assert client.get("/api/plan", headers={**COOKIE, "X-Allocator-Page": "1"}).status_code == 200
+    assert client.get("/api/plan", headers=COOKIE).status_code == 403
     refused = client.get("/api/plan", headers={**COOKIE, "sec-fetch-site": "same-site"})
     assert refused.status_code == 403
 

@@ -152,7 +152,8 @@ def test_the_token_in_the_url_opens_the_page_once_and_a_cookie_carries_it(held, 
     assert page.status_code == 200
     assert "set-cookie" not in page.headers
     assert TOKEN not in page.text
-    assert browser.get("/api/plan").status_code == 200  # the cookie, no header
+    page_call = {"X-Allocator-Page": "1"}  # the page's script's header (task w2: the proof)
+    assert browser.get("/api/plan", headers=page_call).status_code == 200  # the cookie
     assert browser.get("/api/plan", headers={"sec-fetch-site": "same-origin"}).status_code == 200
     for site in ("same-site", "cross-site"):  # another port of 127.0.0.1, another site
         refused = browser.get("/api/plan", headers={"sec-fetch-site": site})
@@ -168,8 +169,8 @@ def test_the_api_takes_the_token_in_a_header_or_the_cookie_never_in_the_url(held
     assert script.get("/api/plan", headers=AUTH).status_code == 200
     other = script.get("/api/plan", headers={"cookie": f"allocator-serve-9999={TOKEN}"})
     assert other.status_code == 403  # another server's cookie
-    own = script.get("/api/plan", headers={"cookie": f"allocator-serve-8765={TOKEN}"})
-    assert own.status_code == 200
+    cookie = {"cookie": f"allocator-serve-8765={TOKEN}", "X-Allocator-Page": "1"}
+    assert script.get("/api/plan", headers=cookie).status_code == 200  # from the page
     wrong = script.get("/", params={"token": "wrong"})
     assert wrong.status_code == 303  # out of the address bar too, but no cookie
     assert wrong.headers["location"] == "/"

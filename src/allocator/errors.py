@@ -43,7 +43,26 @@ def _escape(ch: str) -> str:
     return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
-class AllocatorError(Exception):
+class PicklableError(Exception):
+    """An exception pickled as its class, `args` and attributes, never by calling `__init__`
+    again: a class whose `__init__` takes other arguments than its message (`InputErrors`,
+    `data.numbers.NumberError`) is read back whole where a Dask worker or the workbook's child
+    process (`report.parallel`) sends it, instead of failing to unpickle."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """The class, `args` and attributes (`_unpickled` reads them back)."""
+        return (_unpickled, (type(self), self.args), dict(vars(self)))
+
+
+def _unpickled(cls: type[BaseException], args: tuple[Any, ...]) -> BaseException:
+    """An exception of `cls` holding `args`, made without its `__init__`; pickle then sets its
+    attributes (`PicklableError.__reduce__`)."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    return error
+
+
+class AllocatorError(PicklableError):
     """Base class: a problem the user can act on. Its message is one line, shown as is."""
 
     exit_code = 2

@@ -16,7 +16,7 @@ from allocator.cli.helps import INPUTS_HELP, TARGETS_HELP, Command
 from allocator.cli.options import run_spec
 from allocator.cli.render import out, print_json, warn
 from allocator.runs.given import typed_texts
-from allocator.runs.optiontext import number_of
+from allocator.runs.optiontext import number_of, slack_of, typed_text
 
 WORKERS_HELP = (
     "Worker processes of a LocalCluster (default 2 with --scheduler local); given alone, the "
@@ -104,9 +104,10 @@ def core(
         serial, count = in_this_process(scheduler, workers)
         check_workers(count, scheduler, serial)  # before anything is read, said or started
         threshold = number_of("--threshold", threshold_text, "money", "1")
-        slack = number_of("--slack", slack_text, example="0.02")
+        slack = slack_of(slack_text)
         setting = CoreSettings(by, threshold, slack, samples, seed)
-        setting.check()  # before the dataset is read: a bad option is said first
+        # before the dataset is read: a bad option is said first, as typed
+        setting.check({"threshold": typed_text(threshold_text, "--threshold")})
         opts = core_spec(
             model, inputs, objective, weights, targets, measure, discount_rate, cell_sets
         )

@@ -18,7 +18,7 @@ from allocator.cli.exits import exit_codes
 from allocator.cli.helps import INPUTS_HELP
 from allocator.cli.options import run_spec
 from allocator.cli.render import err, out, warn
-from allocator.runs.optiontext import number_of
+from allocator.runs.optiontext import slack_of
 
 
 @app.command()
@@ -73,7 +73,7 @@ def alternatives(
         serial, processes = in_this_process(scheduler, workers)
         check_workers(processes, scheduler, serial)  # before anything is read, said or started
 
-        slack = number_of("--slack", slack_text, example="0.02")
+        slack = slack_of(slack_text)
         spec = run_spec(
             model, inputs, objective, None, targets, measure, discount_rate, cell_sets,
             out=out_dir, force=force,

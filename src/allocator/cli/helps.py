@@ -4,7 +4,9 @@ command's line in `allocator --help` (`one_line`)."""
 
 from __future__ import annotations
 
+import functools
 import inspect
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -67,13 +69,15 @@ class Command(TyperCommand):
     one JSON document on stdout when `--json` was asked for."""
 
     def get_params(self, ctx: Any) -> list[Any]:
-        """The parameters, each flag with an empty type label."""
-        return unlabelled(super().get_params(ctx))
+        """The parameters, each flag with an empty type label, each path refusing empty text."""
+        return nonempty_paths(unlabelled(super().get_params(ctx)))
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         """typer's parsing; a refusal with `--json` among `args` is also said as the JSON
-        document every refusal of a --json command prints (typer's usage stays on stderr)."""
+        document every refusal of a --json command prints (typer's usage stays on stderr), and
+        so is an empty path (`refuse_empty`)."""
         asked = "--json" in args  # before parsing: the parser takes `args` apart
+        ctx.meta[_JSON] = asked
         try:
             parsed: list[str] = super().parse_args(ctx, args)
         except _USAGE_ERROR as exc:  # type: ignore[misc]  # a class found on BadParameter's MRO
@@ -84,6 +88,35 @@ class Command(TyperCommand):
                 print_json({"status": "error", "exit_code": 2, "error": words, "details": []})
             raise
         return parsed
+
+
+_JSON = "allocator.json"
+"""The key of `ctx.meta` that says whether `--json` was asked for (`refuse_empty`)."""
+
+
+def refuse_empty(param: Any, ctx: Any, value: Any) -> Any:
+    """`value` of a path `param` as typer reads it. Empty text (`--out ""`, `--out=`), which
+    typer reads as `.`, the folder one works in, and a refusal would echo as `--out .`, is
+    refused naming the option as typed, in one line, exit 2, as a command refuses an option
+    (`exits.refuse`; with --json the JSON document too)."""
+    if value != "":
+        return type(param).process_value(param, ctx, value)
+    from allocator.cli.exits import refuse  # only a refusal loads the CLI's printing
+    from allocator.errors import UsageError
+
+    named = param.opts[0] if param.opts[0].startswith("-") else str(param.name).upper()
+    fix = f"give {named} a path" + (", or leave it out" if named.startswith("-") else "")
+    words = f"{named} '' is an empty path, which would be read as the folder you are working in"
+    refuse(UsageError(f"{words}. Fix: {fix}"), bool(ctx.meta.get(_JSON)))
+
+
+def nonempty_paths(params: list[Any]) -> list[Any]:
+    """`params`, each path option and argument made to refuse empty text (`refuse_empty`)."""
+    for param in params:
+        described = getattr(param, "type_descriptor", None)
+        if getattr(described, "annotation", None) is Path and "process_value" not in vars(param):
+            param.process_value = functools.partial(refuse_empty, param)
+    return params
 
 
 def unlabelled(params: list[Any]) -> list[Any]:

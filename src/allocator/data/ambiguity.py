@@ -72,6 +72,18 @@ def judged(
     )
 
 
+OPTION_STYLE = "an option takes the decimal point, whatever the dataset's number style"
+"""Why an option's fix never offers to declare a style: options are read before any dataset,
+in the point style."""
+
+
+def option_fix(texts: tuple[str, str], unit: str = "") -> str:
+    """The fix of an option's number read two ways (`numbers.AmbiguousError.texts`, the point
+    style's first): each reading written as the option takes it, `unit` after its digits
+    (`1500musd`), never "declare the dataset's number style", which no option is read in."""
+    return f"write {texts[0]}{unit} or {texts[1]}{unit} ({OPTION_STYLE})"
+
+
 def _writings(value: Decimal, form: str, one_way: bool = True) -> tuple[str, ...]:
     """The ways a column of `form` takes `value`, the cell's own way first (`one_way`: in digits
     read one way, else as plainly as a reader says it)."""

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from allocator.data.ambiguity import DECLARE, EXACT, READ_TWO_WAYS, Writings, two_ways
 from allocator.data.schema import MAX_NUMBER_CHARS, MIN_MAGNITUDE
-from allocator.errors import InputError
+from allocator.errors import InputError, PicklableError
 
 _NUMBER = re.compile(
     r"^(?P<sign>[-+])?\s*\$?\s*(?P<num>[0-9][0-9.,]*|[.,][0-9]+)(?:[eE](?P<exp>[-+]?[0-9]+))?"
@@ -56,7 +56,7 @@ _TRUE = {"yes", "y", "true", "1"}
 _FALSE = {"no", "n", "false", "0"}
 
 
-class NumberError(ValueError):
+class NumberError(PicklableError, ValueError):
     """A number written in a way the one number rule refuses; `fix` says how to write it."""
 
     def __init__(self, message: str, fix: str) -> None:

@@ -20,7 +20,7 @@ from allocator.data.records import MAX_TABLE_BYTES, MAX_TABLE_ROWS
 from allocator.data.xlsx import Book, SheetInfo
 from allocator.data.xlsxcells import SheetReader, column_index
 from allocator.data.xlsxparts import RESAVE_FIX, BookError
-from allocator.errors import InputError
+from allocator.errors import InputError, PicklableError
 
 
 def column_letter(j: int) -> str:
@@ -192,7 +192,7 @@ class _Cell(NamedTuple):
     formula: str | None
 
 
-class _CellError(Exception):
+class _CellError(PicklableError):
     def __init__(self, reason: str, fix: str) -> None:
         super().__init__(reason)
         self.reason, self.fix = reason, fix

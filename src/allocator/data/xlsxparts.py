@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 from xml.parsers import expat
 
+from allocator.errors import PicklableError
+
 MAX_PART_BYTES = 200_000_000
 """Most bytes of one XML part once decompressed (a sheet at the row and byte limits: ~60 MB)."""
 MAX_TAGS = 8_000_000
@@ -33,7 +35,7 @@ MAX_TOKEN_BYTES = 4_000_000
 _CHUNK = 1 << 16
 
 
-class BookError(Exception):
+class BookError(PicklableError):
     """A problem with the workbook: `where` is a part or sheet; `reason`, `fix` as InputError's."""
 
     def __init__(self, where: str, reason: str, fix: str, cell: str | None = None) -> None:

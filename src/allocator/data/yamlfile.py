@@ -15,7 +15,7 @@ from pydantic.fields import FieldInfo
 
 from allocator.data.numbers import parse_number
 from allocator.data.plaintext import text_problem
-from allocator.errors import printable
+from allocator.errors import PicklableError, printable
 
 MAX_YAML_DEPTH = 50  # a model file is 4 levels deep; past Python's recursion limit is a traceback
 MAX_ALIASED_VALUES = 10_000
@@ -24,7 +24,7 @@ under its anchor: nine levels of ten aliases ("billion laughs") would be 1e9 val
 checks after loading would take minutes and gigabytes to walk them. A real file uses a few."""
 
 
-class Refused(yaml.MarkedYAMLError):
+class Refused(PicklableError, yaml.MarkedYAMLError):
     """YAML that parses but that a model file must not hold; carries its own fix."""
 
     def __init__(self, problem: str, mark: yaml.Mark, fix: str) -> None:

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from allocator.errors import UsageError
 
-_FULL = "free some space, or choose a {label} on another disk"
+_FULL = "free some space, or choose {a_label} on another disk"
 _FAULTS: dict[int, tuple[str, str]] = {
-    errno.EROFS: ("the file system is read-only", "choose a {label} on a writable disk"),
-    errno.EACCES: ("permission denied", "choose a {label} in a folder you may write to"),
-    errno.EPERM: ("permission denied", "choose a {label} in a folder you may write to"),
+    errno.EROFS: ("the file system is read-only", "choose {a_label} on a writable disk"),
+    errno.EACCES: ("permission denied", "choose {a_label} in a folder you may write to"),
+    errno.EPERM: ("permission denied", "choose {a_label} in a folder you may write to"),
     errno.ENOSPC: ("the disk is full", _FULL),
     getattr(errno, "EDQUOT", errno.ENOSPC): ("the disk quota is used up", _FULL),
     errno.EFBIG: ("a file is larger than the disk allows", _FULL),
@@ -34,7 +34,7 @@ _FAULTS: dict[int, tuple[str, str]] = {
     errno.ENOENT: (
         "a folder cannot be made there (the file system takes no new folders, as /proc, or a "
         "part of the path vanished)",
-        "choose a {label} on an ordinary disk",
+        "choose {a_label} on an ordinary disk",
     ),
     errno.EBUSY: (
         "it is a mount point or in use, and a run is written beside its folder and renamed "
@@ -76,7 +76,13 @@ def fault_words(exc: OSError, label: str, inside: Path) -> str | None:
     if exc.errno not in _FAULTS:
         return None
     reason, fix = _FAULTS[exc.errno]
-    return f"{reason} (Errno {exc.errno}). Fix: {fix.format(label=label, inside=inside)}"
+    said = fix.format(label=label, a_label=a_label(label), inside=inside)
+    return f"{reason} (Errno {exc.errno}). Fix: {said}"
+
+
+def a_label(label: str) -> str:
+    """`label` with its article, as a fix says it: `an OUT_FILE`, `a RUN_DIR`, `a --out`."""
+    return f"{'an' if label[:1].upper() in tuple('AEIOU') else 'a'} {label}"
 
 
 _ANY_PATH: dict[int, str] = {
@@ -86,9 +92,9 @@ _ANY_PATH: dict[int, str] = {
     errno.EACCES: "give a path you may use, or change its permissions",
     errno.EPERM: "give a path you may use, or change its permissions",
     errno.EROFS: "give a path on a writable disk",
-    errno.ENOSPC: _FULL.format(label="path"),
-    getattr(errno, "EDQUOT", errno.ENOSPC): _FULL.format(label="path"),
-    errno.EFBIG: _FULL.format(label="path"),
+    errno.ENOSPC: _FULL.format(a_label="a path"),
+    getattr(errno, "EDQUOT", errno.ENOSPC): _FULL.format(a_label="a path"),
+    errno.EFBIG: _FULL.format(a_label="a path"),
     errno.EIO: "check the disk, or give another path",
 }
 """The fixes of the faults `fault_line` says, whatever the path was used for (read or write)."""

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from allocator.errors import UsageError
+from allocator.report.faults import a_label
 from allocator.report.jsonfile import MAX_JSON_BYTES, read_json
 
 MARKER = "written_by"
@@ -269,7 +270,7 @@ def refuse_overlap(out: Path, sources: Sources, label: str = "--out") -> None:
         fix = (
             "run allocator from a folder outside the inputs, or give --out a folder outside them"
             if label == DEFAULT_FOLDER
-            else f"choose a {label} outside it, e.g. under results/"
+            else f"choose {a_label(label)} outside it, e.g. under results/"
         )
         raise UsageError(
             f"{label} {out} {relation} the {kind} {source}: an output must not overlap an input. "

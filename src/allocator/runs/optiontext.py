@@ -32,8 +32,40 @@ def number_of(option: str, text: str, kind: str = "share", example: str = "0.02"
     try:
         return parse(text) + 0.0  # + 0.0: -0.0 is 0
     except ValueError as exc:
-        fix = getattr(exc, "fix", None) or f"give a number, e.g. {option} {example}"
+        fix = option_fix_of(exc) or f"give a number, e.g. {option} {example}"
         raise UsageError(f"{option} {text}: {exc}. Fix: {fix}") from None
+
+
+def option_fix_of(exc: ValueError) -> str | None:
+    """The fix the number rule gives for an option's text (None: none): a number read two ways
+    offers its two readings as the option takes them (`ambiguity.option_fix`: no dataset's
+    number style reads an option, so declaring one is no fix)."""
+    from allocator.data.ambiguity import option_fix
+    from allocator.data.numbers import AmbiguousError
+
+    if isinstance(exc, AmbiguousError):
+        return option_fix(exc.texts)
+    return getattr(exc, "fix", None)
+
+
+SLACK_RANGE = "is the share of the optimum that may be given up, in [0, 1)"
+"""What --slack is, for its refusal (`slack_of`); `studies.alternatives.held_model` and
+`studies.core.CoreSettings.check` say the same of a Python caller's value."""
+
+
+def slack_of(text: str) -> float:
+    """`--slack` as typed (0.02 or 2%, `number_of`), held to [0, 1) at once, before any work;
+    a refusal echoes the text as typed (`--slack 1e1`, not the float 10.0).
+
+    Raises:
+        UsageError: naming the option, the text and the fix.
+    """
+    slack = number_of("--slack", text, example="0.02")
+    if not 0 <= slack < 1:
+        raise UsageError(
+            f"--slack {typed_text(text, '--slack')} {SLACK_RANGE}. Fix: e.g. --slack 0.02 for 2%"
+        )
+    return slack
 
 
 def weights_of(text: str) -> dict[str, float]:
@@ -51,7 +83,7 @@ def weights_of(text: str) -> dict[str, float]:
             weights[name.strip()] = parse_number(value, {"": 1.0})
         return check_weights(weights)
     except ValueError as exc:
-        fix = getattr(exc, "fix", None) or (
+        fix = option_fix_of(exc) or (
             "give jobs and exports weights from 0 to 1e6, not all 0, "
             "e.g. --weights jobs=0.7,exports=0.3"
         )
@@ -204,17 +236,25 @@ def _rate_number(value: object, given: str, example: str) -> float:
 def _rate_text(text: str, given: str, example: str) -> float:
     """`text` by the number rule of a share cell; refused naming the option as `given`, in one
     line (the rule's words quote the text: a line break in it is written as `\\n`)."""
-    from allocator.data.numbers import parse_share
+    from allocator.data.numbers import AmbiguousError, parse_share
     from allocator.errors import printable
 
     try:
         return parse_share(text) + 0.0  # + 0.0: -0.0 is 0
     except ValueError as exc:
-        fix = getattr(exc, "fix", None) or f"give a share a year, e.g. {example}"
-        if "," in text:  # a dataset's number style is for its cells, never for an option
+        fix = option_fix_of(exc) or f"give a share a year, e.g. {example}"
+        if "," in text and not isinstance(
+            exc, AmbiguousError
+        ):  # a dataset's style is for its cells, not options
             fix = f"write the rate with a decimal point, e.g. {example} (options take the "
             fix += "point whatever the dataset's number style)"
         raise UsageError(f"{given}: {printable(str(exc))}. Fix: {fix}") from None
+
+
+def typed_text(text: str, option: str) -> str:
+    """An option's text in a message as typed (in quotes when it is empty, has spaces around
+    it or is long)."""
+    return _shown(text, option)
 
 
 def _shown(value: object, option: str) -> str:

@@ -64,10 +64,11 @@ class Api:
         self.scenario, self.token = scenario, token
         self.models, self.results = models, results
 
-    def guarded(self, handler: Handler, token: bool = True, solves: bool = False) -> Handler:
+    def guarded(self, handler: Handler, token: bool = True, solves: str | None = None) -> Handler:
         """`handler` answering only with the token (unless `token` is False: the page, which
         holds neither plan nor token), each refusal saying what is wrong (`token_refused`;
-        `solves`: a read that starts a solve, which the cookie alone starts only from the
+        `solves`: what a read that may start a solve reads (the plan's first call solves
+        the scenario; the details solve), which the cookie alone starts only from the
         page's script); errors as one JSON document."""
 
         async def endpoint(request: Request) -> Response:
@@ -182,10 +183,10 @@ def create_app(
     api = Api(scenario, token, models, results)
     routes = [
         Route("/", api.guarded(api.page, token=False), methods=["GET"]),
-        Route("/api/plan", api.guarded(api.plan), methods=["GET"]),
+        Route("/api/plan", api.guarded(api.plan, solves="the plan"), methods=["GET"]),
         Route("/api/set", api.guarded(api.set_cells), methods=["POST"]),
         Route("/api/reset", api.guarded(api.reset), methods=["POST"]),
-        Route("/api/details", api.guarded(api.details, solves=True), methods=["GET"]),
+        Route("/api/details", api.guarded(api.details, solves="the details"), methods=["GET"]),
         Route("/api/save", api.guarded(api.save), methods=["POST"]),
     ]
     return Starlette(

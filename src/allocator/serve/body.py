@@ -11,6 +11,7 @@ from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
 
+from allocator.errors import PicklableError
 from allocator.serve.guard import json_refused
 
 MAX_BODY = 64 * 1024
@@ -23,7 +24,7 @@ MAX_DIGITS = 30
 """Digits a number in a request body may have: no field of the API takes a number at all."""
 
 
-class ApiError(Exception):
+class ApiError(PicklableError):
     """A request refused before it reaches the model: status and message."""
 
     def __init__(self, status: int, message: str) -> None:

@@ -93,19 +93,20 @@ PAGE_HEADER = "x-allocator-page"
 """The header the page's script sends with each call. No other page can send it: a request
 with a header of its own from another origin needs a CORS preflight, which serve never grants
 (no `Access-Control-Allow-*` answer). A read that starts a solve (`GET /api/details`) on the
-cookie alone must carry it or `Sec-Fetch-Site` same-origin (`from_page_refused`)."""
+cookie alone must carry it or `Sec-Fetch-Site` same-origin (`from_page_refused`); so must
+`GET /api/plan`, whose first call reads and solves the scenario."""
 
 _OR_HEADER = "or send the token in the X-Allocator-Token header (a script)"
 
 
-def token_refused(request: HTTPConnection, token: str, solves: bool = False) -> str | None:
+def token_refused(request: HTTPConnection, token: str, solves: str | None = None) -> str | None:
     """Why the request does not carry `token` (None: it does), compared in constant time: the
     `X-Allocator-Token` header (a script), else the cookie of this port (the page), which
     counts only from the page itself (`from_page_refused`: a browser sends this host's cookies
     with a request from another port of it, which SameSite holds the same site). Never
-    `?token=`: a URL leaks through logs and history. `solves`: a read that starts a solve
-    (the details), which another page may not start on the cookie alone either. Each reason
-    names what is wrong and the fix."""
+    `?token=`: a URL leaks through logs and history. `solves`: what a read that may start a
+    solve reads (`the plan`, `the details`), which another page may not start on the cookie
+    alone either. Each reason names what is wrong and the fix."""
     given = request.headers.get(TOKEN_HEADER)
     if given is not None:
         if _same(given, token):
@@ -138,11 +139,12 @@ def _same(given: str, token: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8"))
 
 
-def from_page_refused(headers: Headers, method: str, solves: bool = False) -> str | None:
+def from_page_refused(headers: Headers, method: str, solves: str | None = None) -> str | None:
     """Why a request carrying the cookie alone is not shown to come from the page itself
     (None: it is), in words naming what it shows and the fix. One that reads (GET) may also
     come from no page at all (`Sec-Fetch-Site` none: a typed address) or from a browser that
-    sends no `Sec-Fetch-Site`, unless it starts a solve (`solves`: the details), which must
+    sends no `Sec-Fetch-Site`, unless it may start a solve (`solves`: what it reads, the plan
+    or the details), which must
     show it: `Sec-Fetch-Site` same-origin, or none sent and the page's `X-Allocator-Page`
     header (an `<img>` or a link on another page can send neither). One that changes something
     (POST) must show it: `Sec-Fetch-Site` same-origin, or `Origin` this host's own. A browser
@@ -166,10 +168,10 @@ def from_page_refused(headers: Headers, method: str, solves: bool = False) -> st
             "a browser sends this machine's cookie to the pages of its other ports too): only "
             f"the page serve printed may read the plan. Fix: use that page, {_OR_HEADER}"
         )
-    if not solves or site == "same-origin" or (site is None and PAGE_HEADER in headers):
+    if solves is None or site == "same-origin" or (site is None and PAGE_HEADER in headers):
         return None
     return (
-        "a request for the details (a solve) sent with the page's cookie alone must come from "
+        f"a request for {solves} (a solve) sent with the page's cookie alone must come from "
         "the page's script (Sec-Fetch-Site same-origin, or the X-Allocator-Page header it "
         f"sends), and this one shows {_shows(site, origin)}: a link or an image on another page "
         f"starts no solve. Fix: use the page serve printed, {_OR_HEADER}"

@@ -29,7 +29,7 @@ from allocator.data.cellset import CellSet, parse_set
 from allocator.data.inputs import load_inputs
 from allocator.data.overrides import Override
 from allocator.data.schema import Inputs
-from allocator.errors import InfeasibleError, UsageError
+from allocator.errors import InfeasibleError, PicklableError, UsageError
 from allocator.model.solution import Objective, Solution
 from allocator.pipeline import built_lp, refuse_empty
 from allocator.report.explain import explained
@@ -80,7 +80,7 @@ class Details:
     stale: bool = False
 
 
-class StaleError(Exception):
+class StaleError(PicklableError):
     """Details asked for a revision that is not the plan shown (`rev`, and the `current` one)."""
 
     def __init__(self, rev: int, current: int) -> None:

@@ -123,7 +123,7 @@ def held_model(
     column and the plan the alternatives move away from are the solve's allocation."""
     if not 0 <= slack < 1:
         raise UsageError(
-            f"--slack {slack} is the share of the optimum that may be given up, in [0, 1). "
+            f"--slack {slack:g} is the share of the optimum that may be given up, in [0, 1). "
             "Fix: e.g. --slack 0.02 for 2%"
         )
     from allocator.pipeline import built_lp  # the refusals in the dataset's own words

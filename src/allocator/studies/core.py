@@ -101,8 +101,9 @@ class CoreSettings:
     samples: int = 20
     seed: int = 0
 
-    def check(self) -> None:
-        """Refuse options the index cannot use, in one line each.
+    def check(self, typed: dict[str, str] | None = None) -> None:
+        """Refuse options the index cannot use, in one line each, a number as `typed` gives
+        its text (the command line's, by field name), else in its shortest form.
 
         Raises:
             UsageError: an unknown --by, a negative or not finite --threshold, a --slack
@@ -110,16 +111,17 @@ class CoreSettings:
         """
         from allocator.data.uncertainty import check_seed
 
+        said = {"threshold": f"{self.threshold:g}", "slack": f"{self.slack:g}"} | (typed or {})
         if self.by not in DIMENSIONS:
             raise UsageError(f"unknown --by '{self.by}'. Fix: use one of {', '.join(DIMENSIONS)}")
         if not (math.isfinite(self.threshold) and self.threshold >= 0):
             raise UsageError(
-                f"--threshold {self.threshold:g} is the money (US$ million) above which a plan "
+                f"--threshold {said['threshold']} is the money (US$ million) above which a plan "
                 "counts as funding a member, a number 0 or more. Fix: e.g. --threshold 1"
             )
         if not 0 <= self.slack < 1:
             raise UsageError(
-                f"--slack {self.slack:g} is the share of the optimum that may be given up, in "
+                f"--slack {said['slack']} is the share of the optimum that may be given up, in "
                 "[0, 1). Fix: e.g. --slack 0.02 for 2%"
             )
         if not 0 <= self.samples <= MAX_SAMPLES:

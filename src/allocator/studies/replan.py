@@ -138,19 +138,24 @@ def churn_of(text: str | None) -> Churn | None:
     Raises:
         UsageError: anything else, with an example.
     """
-    from allocator.data.numbers import parse_money, parse_share
+    from allocator.data.ambiguity import option_fix
+    from allocator.data.numbers import AmbiguousError, parse_money, parse_share
 
     if text is None:
         return None
     t = text.strip()
     fix = "Fix: write a share such as 10% or an amount such as 50musd"
+    share = t.endswith("%")
     try:
-        if t.endswith("%"):
+        if share:
             churn = Churn(t, share=parse_share(t))
         elif t.lower().endswith(("musd", "m", "b", "bn", "k")):
             churn = Churn(t, musd=parse_money(t))
         else:
             raise UsageError(f"--max-change '{text}' has no unit (% or musd). {fix}")
+    except AmbiguousError as exc:  # each reading as the option takes it: 10% or 10000%
+        said = option_fix(exc.texts, "" if share else "musd")
+        raise UsageError(f"--max-change '{text}': {exc}. Fix: {said}") from None
     except ValueError as exc:
         raise UsageError(f"--max-change '{text}': {exc}. {fix}") from None
     if min(churn.share or 0.0, churn.musd or 0.0) < 0:
