@@ -11,12 +11,6 @@ from conftest import BASELINE, run_cli
 STYLE_FIX = "declare the dataset's number style"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an ambiguous number in a command-line option is refused with the cell's fix "
-    "'or declare the dataset's number style', which cannot help: options are read undeclared "
-    "whatever settings.csv says (the baseline declares point and is refused all the same)",
-)
 @pytest.mark.parametrize(
     "args",
     [

@@ -5,7 +5,7 @@ keywords: `keywords_read`, `keyword_number`, `rate_given`)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,23 +17,53 @@ if TYPE_CHECKING:
     from allocator.data.overrides import Override
 
 
-def number_of(option: str, text: str, kind: str = "share", example: str = "0.02") -> float:
+def number_of(
+    option: str,
+    text: str,
+    kind: str = "share",
+    example: str = "0.02",
+    takes: tuple[Callable[[float], bool], str] | None = None,
+) -> float:
     """An option's number, by the number rule of a data cell (`data.numbers`): `kind` "share"
     (0.02 or 2%), "count" (20000 or 20K) or "money" (US$ million: 1, 500K, 1.5B). float()
     would read `1_0` as 10, `nan` and `inf` as numbers, and `1e-400` as 0; the rule refuses
-    them in one line.
+    them in one line. `takes`: the values the option takes and, in words, what it is: a
+    number read two ways is offered only in the readings it takes.
 
     Raises:
         UsageError: naming the option, the text and the fix.
     """
-    from allocator.data.numbers import parse_count, parse_money, parse_share
+    from allocator.data.numbers import AmbiguousError, parse_count, parse_money, parse_share
 
     parse = {"share": parse_share, "count": parse_count, "money": parse_money}[kind]
     try:
         return parse(text) + 0.0  # + 0.0: -0.0 is 0
     except ValueError as exc:
         fix = option_fix_of(exc) or f"give a number, e.g. {option} {example}"
+        if isinstance(exc, AmbiguousError) and takes is not None:
+            fix = _readings_taken(option, exc.texts, parse, takes, example) or fix
         raise UsageError(f"{option} {text}: {exc}. Fix: {fix}") from None
+
+
+def _readings_taken(
+    option: str,
+    texts: tuple[str, str],
+    parse: Callable[[str], float],
+    takes: tuple[Callable[[float], bool], str],
+    example: str,
+) -> str | None:
+    """The fix of a number read two ways where not both readings are values the option takes
+    (None: both are, and the two-way fix stands)."""
+    from allocator.data.ambiguity import OPTION_STYLE
+
+    ok, what = takes
+    kept = [t for t in texts if ok(parse(t))]
+    if not kept:
+        return f"e.g. {option} {example} (neither reading is a {option}: {option} {what})"
+    if len(kept) == 2:
+        return None
+    other = texts[1 - texts.index(kept[0])]
+    return f"write {kept[0]} ({OPTION_STYLE}; {other} is no {option}: {option} {what})"
 
 
 def option_fix_of(exc: ValueError) -> str | None:
@@ -60,7 +90,7 @@ def slack_of(text: str) -> float:
     Raises:
         UsageError: naming the option, the text and the fix.
     """
-    slack = number_of("--slack", text, example="0.02")
+    slack = number_of("--slack", text, example="0.02", takes=(lambda v: 0 <= v < 1, SLACK_RANGE))
     if not 0 <= slack < 1:
         raise UsageError(
             f"--slack {typed_text(text, '--slack')} {SLACK_RANGE}. Fix: e.g. --slack 0.02 for 2%"
