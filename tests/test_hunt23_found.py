@@ -48,8 +48,9 @@ def test_slacks_ambiguity_fix_offers_only_a_slack_the_option_takes(tmp_path):
     res = run_cli("alternatives", "--slack", "1.500%", "--out", tmp_path / "run")
     assert res.exit_code == 2, res.stderr
     fix = res.stderr.split("Fix:", 1)[-1]
-    assert "1.5%" in fix, res.stderr
-    assert "1500%" not in fix, res.stderr
+    assert "write 1.5% " in fix, res.stderr  # 1.5% alone is offered
+    assert "or 1500%" not in fix, res.stderr
+    assert "1500% is no --slack" in fix, res.stderr  # and why the other reading is none
 
 
 @pytest.mark.xfail(
