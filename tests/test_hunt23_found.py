@@ -34,12 +34,6 @@ def test_an_options_ambiguous_number_offers_only_fixes_that_work(tmp_path, args)
     assert STYLE_FIX not in res.stderr, res.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="--slack 1.500% is refused with 'Fix: write 1.5% or 1500%', and --slack 1500% is "
-    "then refused in turn (a share of the optimum is in [0, 1)): the fix offers a reading the "
-    "option refuses, as hunt22 found for max_share cells",
-)
 def test_slacks_ambiguity_fix_offers_only_a_slack_the_option_takes(tmp_path):
     """`allocator alternatives --slack 1.500%`: "'1.500%' reads as 1.5% with a decimal point or
     1500% with a thousands point (a share of 0.015 or 15). Fix: write 1.5% or 1500%, ...";
