@@ -47,12 +47,6 @@ def test_slacks_ambiguity_fix_offers_only_a_slack_the_option_takes(tmp_path):
     assert "1500% is no --slack" in fix, res.stderr  # and why the other reading is none
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="export-inputs puts a 'year from the first to the last phase year' validation (stop) "
-    "on base.csv's year, but a base measured before the plan (2020) is valid data that solve "
-    "reads: the exported workbook flags its own cell and Excel refuses typing it again",
-)
 def test_an_exported_workbooks_validation_takes_a_base_year_before_the_plan(tmp_path):
     """tests/data/base_levels with base.csv's s1 row measured in 2020 (before the 2025-2026
     plan): `allocator solve` takes it (1,550 jobs, as with 2025), and so does `solve --inputs
@@ -85,12 +79,6 @@ def test_an_exported_workbooks_validation_takes_a_base_year_before_the_plan(tmp_
             assert low <= 2020 <= high, (rule.sqref, rule.formula1, rule.formula2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="export-inputs leaves 500 validated rows to add entries in (bookwriter: 'room to add "
-    "rows that are still validated'), but a list validation's source stops at the rows the "
-    "dataset has: a program added in programs row 35 is refused (stop) in markets and exposures",
-)
 def test_an_exported_workbooks_lists_take_the_rows_a_planner_adds(tmp_path):
     """`allocator export-inputs` on the baseline: the programs sheet has 33 programs (rows 2-34)
     and its validations run to row 535, room for new programs. markets!A2:A507 and
@@ -154,12 +142,6 @@ def test_report_refuses_to_rebuild_from_an_edited_table(tmp_path):
     assert (run / "report.html").read_bytes() == page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a whole-number column refuses '1e1' (= 10) and '1e0' (= 1) as \"not a whole "
-    "number\" while it takes '1.0', and every money and count column reads 1e1 as 10: the one "
-    "number rule reads a lag two ways, and the refusal's words are false",
-)
 @pytest.mark.parametrize("cell", ["1e0", "1e1"])
 def test_a_lag_written_with_an_exponent_is_read_as_its_whole_value(tmp_path, cell):
     """inputs/README.md: "One rule holds for every number, in a CSV cell, a model file ... or a

@@ -17,43 +17,18 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
+from allocator.data.bookcolumns import (
+    UNIT_WORDS,
+    columns_of,
+    room,
+    unit_of,
+    validation,
+    years_of,
+)
 from allocator.data.numbers import SETTING_COLUMNS, exact_text, number_style
 from allocator.data.rows import described
 from allocator.data.schema import TABLES, Inputs, Row
 from allocator.errors import InputError
-
-UNIT_WORDS = {
-    "musd": "US$ million",
-    "count": "a count (jobs, or jobs per US$ million)",
-    "share": "a share from 0 to 1",
-    "bool": "yes or no",
-}
-_LISTS = {  # column -> (sheet, its key column) whose values it must name
-    "program": ("programs", "program"),
-    "pool": ("pools", "pool"),
-    "phase": ("phases", "phase"),
-    "sector": ("programs", "sector"),
-    "risk": ("risks", "risk"),
-    "export_category": ("programs", "export_category"),
-}
-_WILD = {("eligibility", "program"): "*", ("groups", "phase"): "all"}
-"""Words a list column also allows: the validation then warns rather than stops."""
-_YEARS = {"year", "first_year", "last_year"}
-
-
-def columns_of(rows: tuple[Row, ...], model: type[Row]) -> list[str]:
-    """The columns to write: every column of the table's schema. The required ones and those
-    some row sets come first (key, the table's own, then source and notes), then those no row
-    sets, in the schema's order: a planner needs a header to type a first value in (a
-    program's floor_musd), and the columns in use keep the cells the CSV's order gives them."""
-    used = set().union(*(r.model_fields_set for r in rows)) if rows else set()
-    every = [name for name in model.model_fields if name != "line"]
-    names = [n for n in every if model.model_fields[n].is_required() or n in used]
-    key = next((k for _f, m, k, _r in TABLES.values() if m is model), ())
-    common = [n for n in names if n in Row.model_fields]  # source, notes: after the table's own
-    first = [n for n in key if n in names]  # the key columns (program, pool...) first
-    written = first + [n for n in names if n not in common and n not in first] + common
-    return written + [n for n in every if n not in written]
 
 
 def cell_value(value: Any) -> Any:
@@ -63,15 +38,6 @@ def cell_value(value: Any) -> Any:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return value
-
-
-def unit_of(model: type[Row], name: str) -> str | None:
-    extra = model.model_fields[name].json_schema_extra
-    if isinstance(extra, dict) and "unit" in extra:
-        return str(extra["unit"])
-    if isinstance(extra, dict) and "unit_from" in extra:
-        return f"the unit its {extra['unit_from']} gives"
-    return None
 
 
 def write_inputs_workbook(inp: Inputs, path: Path) -> None:
@@ -94,7 +60,7 @@ def write_inputs_workbook(inp: Inputs, path: Path) -> None:
     heights = {
         sheet: max((r.line for r in rows), default=1) for sheet, (rows, _model) in tables.items()
     }
-    horizon = (min(p.first_year for p in inp.phases), max(p.last_year for p in inp.phases))
+    years = years_of(inp)
     for sheet, (rows, model) in tables.items():
         ws = book.add_worksheet(sheet)
         names = columns_of(rows, model)
@@ -104,11 +70,10 @@ def write_inputs_workbook(inp: Inputs, path: Path) -> None:
         for j, w in enumerate(_write_rows(ws, rows, model, names, inp.number_style)):
             ws.set_column(j, j, w)
         ws.freeze_panes(1, 0)
-        last = max(heights[sheet], 2) + 500  # room to add rows that are still validated
         for j, name in enumerate(names):
-            rule = _validation(sheet, model, name, tables, heights, horizon)
+            rule = validation(sheet, model, name, tables, heights, years)
             if rule is not None:
-                ws.data_validation(1, j, last, j, rule)
+                ws.data_validation(1, j, room(heights[sheet]) - 1, j, rule)
     _settings(book, inp, bold)
     _readme(readme, tables, inp, bold, wrap)
     close_book(book)
@@ -274,62 +239,6 @@ def _comment(model: type[Row], name: str) -> str:
     need = "required" if info.is_required() else "optional"
     head = f"{name} ({need}" + (f", in {UNIT_WORDS.get(unit, unit)})" if unit else ")")
     return f"{head}: {info.description or ''}"
-
-
-def _validation(
-    sheet: str,
-    model: type[Row],
-    name: str,
-    tables: dict[str, Any],
-    heights: dict[str, int],
-    horizon: tuple[int, int],
-) -> dict[str, Any] | None:
-    unit = unit_of(model, name)
-    if name in _LISTS and _LISTS[name][0] != sheet and _LISTS[name][0] in tables:
-        source, key = _LISTS[name]
-        keys = columns_of(*tables[source])
-        if key not in keys:
-            return None
-        from allocator.data.sheettext import column_letter  # the reader's letters
-
-        letter = column_letter(keys.index(key))
-        wild = _WILD.get((sheet, name))
-        return {
-            "validate": "list",
-            "source": f"={source}!${letter}$2:${letter}${max(heights[source], 2)}",
-            "error_type": "warning" if wild else "stop",
-            "error_title": f"unknown {key}",  # at most 32 characters, or xlsxwriter drops it
-            "error_message": f"Use a {key} of sheet {source}" + (f", or {wild}" if wild else ""),
-        }
-    if name in _YEARS:
-        return {
-            "validate": "integer",
-            "criteria": "between",
-            "minimum": horizon[0],
-            "maximum": horizon[1],
-            "error_title": "year outside the horizon",
-            "error_message": f"Use a year from {horizon[0]} to {horizon[1]} (sheet phases)",
-        }
-    if unit == "share":
-        return {
-            "validate": "decimal",
-            "criteria": "between",
-            "minimum": 0,
-            "maximum": 1,
-            "error_title": "not a share",
-            "error_message": "Use a share from 0 to 1, such as 0.25",
-        }
-    if unit == "bool":
-        return {"validate": "list", "source": ["yes", "no"]}
-    if unit in ("musd", "count"):
-        return {
-            "validate": "decimal",
-            "criteria": ">=",
-            "value": 0,
-            "error_title": "negative amount",
-            "error_message": f"Use an amount of at least 0 ({UNIT_WORDS[unit]})",
-        }
-    return None
 
 
 def _readme(ws: Any, tables: dict[str, Any], inp: Inputs, bold: Any, wrap: Any) -> None:

@@ -15,6 +15,7 @@ _HOWTO = {
     "share": "write a share between 0 and 1, such as 0.25 or 25%",
     "percent": "write a percent from 0 to 100, such as 40, 40% or 0.4%",
     "bool": "write yes or no",
+    "whole": "write a whole number such as 0, 1 or 2",
 }
 """How to write a cell of each unit: examples every number style reads (no thousands
 separator: an undeclared dataset refuses `1,200`), a decimal written in the dataset's style

@@ -25,6 +25,7 @@ from allocator.data.numbers import (
     NumberError,
     TooSmallError,
     check_writing,
+    current_style,
     number_style,
     parse_bool,
     parse_count,
@@ -250,13 +251,22 @@ def _reading(model: type[Row], name: str) -> tuple[str, str | None, dict[str, An
 
 
 def _whole(cell: str) -> int | str:
-    """A whole-number cell (a year, a lag): with a point or a comma it is read by the number
-    rule in the dataset's style (`1.000` is 1000 in the comma style, refused undeclared), not
-    by the row model's own reading; text that is no number is left to the row model."""
-    if "." not in cell and "," not in cell:
+    """A whole-number cell (a year, a lag), read by the number rule in the dataset's style
+    (`1e1` is 10, `1.000` 1000 in the comma style and refused undeclared), then held to a whole
+    value: a number that is not whole (`2.5`, `25e-1`) and text that is no number are left to
+    the row model, which refuses them as not whole, never truncated."""
+    if cell.isdigit():  # the common case (check_writing has refused digits other than 0-9)
         return cell
     value = _plain_float(cell)
-    return int(value) if isinstance(value, float) and value.is_integer() else cell
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else cell
+    if any(ch in cell for ch in ".,") and current_style() is not None:
+        # The row model would read `2.0` with a decimal point whatever the declared style.
+        raise NumberError(
+            f"'{cell}' is not a whole number in the dataset's {current_style()} style",
+            howto("whole"),
+        )
+    return cell
 
 
 def read_cell(model: type[Row], column: str, text: str, cells: dict[str, str]) -> Any:
