@@ -257,7 +257,7 @@ def _whole(cell: str) -> int | str:
     the row model, which refuses them as not whole, never truncated."""
     if cell.isdigit():  # the common case (check_writing has refused digits other than 0-9)
         return cell
-    value = _plain_float(cell)
+    value = _plain_float(cell, styled=False)
     if isinstance(value, float):
         return int(value) if value.is_integer() else cell
     if any(ch in cell for ch in ".,") and current_style() is not None:
@@ -319,14 +319,25 @@ def _fix_of(exc: ValueError, model: type[Row], column: str, cells: dict[str, str
     return too_small_fix()
 
 
-def _plain_float(cell: str) -> float | str:
+def _plain_float(cell: str, styled: bool = True) -> float | str:
     """A number cell without a unit (coverage, a target's weight), held to the number rule;
-    text that is no number at all is left to the row model, which says what is wrong."""
+    text that is no number at all is left to the row model, which says what is wrong, but
+    (`styled`) a point or comma the declared style cannot read is refused here."""
     try:
         return parse_number(cell, {"": 1.0})
     except NumberError:
         raise
     except ValueError:
+        if styled and any(ch in cell for ch in ".,") and current_style() is not None:
+            # The row model would read `2.0` with a decimal point whatever the declared style,
+            # while the number rule reads `2.000` in that style: one text read two ways.
+            style = current_style()
+            fix = howto("")
+            if style == "comma" and cell.count(".") == 1 and "," not in cell:
+                fix = f"write {cell.replace('.', ',')} (the comma style's decimal comma)"
+            raise NumberError(
+                f"'{cell}' is not a number in the dataset's {style} style", fix
+            ) from None
         return cell
 
 
