@@ -16,7 +16,7 @@ from allocator.report.faults import output_faults
 from allocator.report.folders import DIGESTS, MARKER, changed_file, file_digests, marked_files
 from allocator.report.html import REPORT, render
 from allocator.report.placing import atomic_file, write_text_atomic
-from allocator.report.readback import read_run_json, read_table
+from allocator.report.readback import read_run_json, read_table, refuse_edited
 from allocator.report.write import json_text
 
 
@@ -32,7 +32,7 @@ def rebuild_report(folder: Path, warn: Callable[[str], None] | None = None) -> P
     files = _marked_files(folder)
     info = read_run_json(folder, "Fix: give a run folder written by allocator")
     _refuse_edited_page(folder, info)
-    tables = _tables(folder, files)
+    tables = _tables(folder, files, info)
     page = _render_folder(folder, tables, info, warn)
     path = folder / REPORT
     with output_faults(path, "RUN_DIR"):
@@ -58,12 +58,14 @@ def _marked_files(folder: Path) -> set[str]:
     return files
 
 
-def _tables(folder: Path, files: set[str]) -> dict[str, pd.DataFrame]:
-    """The CSV tables allocator wrote in `folder` (of `files`), by name without .csv.
+def _tables(folder: Path, files: set[str], info: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """The CSV tables allocator wrote in `folder` (of `files`), by name without .csv, as it
+    wrote them (the SHA-256 run.json `info` records: `readback.refuse_edited`).
 
     Raises:
         UsageError: a table missing or a link (its section would be left out, or another file
-            shown), a damaged table, or none at all.
+            shown), one changed since allocator wrote it (the page would show the edit as
+            allocator's plan), a damaged table, or none at all.
     """
     again = "Fix: re-run the command that wrote the run folder"
     names = sorted(f for f in files if f.endswith(".csv"))
@@ -81,6 +83,14 @@ def _tables(folder: Path, files: set[str]) -> dict[str, pd.DataFrame]:
             f"so {REPORT} is not rebuilt (it is left as it was). Fix: put the table itself there, "
             "or re-run the command that wrote the run folder"
         )
+    refuse_edited(
+        folder,
+        names,
+        info,
+        f"{REPORT} is not rebuilt from it (it is left as it was)",
+        "re-run the command that wrote the run folder, into another --out to keep the edited "
+        "folder (edit copies of a run's tables outside its folder)",
+    )
     tables = {Path(f).stem: read_table(folder / f, again) for f in names}
     if not tables:
         raise UsageError(f"{folder} has no tables. Fix: give a run folder written by allocator")
