@@ -83,6 +83,8 @@ def _tables(folder: Path, files: set[str], info: dict[str, Any]) -> dict[str, pd
             f"so {REPORT} is not rebuilt (it is left as it was). Fix: put the table itself there, "
             "or re-run the command that wrote the run folder"
         )
+    tables = {Path(f).stem: read_table(folder / f, again) for f in names}
+    # after reading: a cell no writer of allocator's writes is named by row and column
     refuse_edited(
         folder,
         names,
@@ -91,7 +93,6 @@ def _tables(folder: Path, files: set[str], info: dict[str, Any]) -> dict[str, pd
         "re-run the command that wrote the run folder, into another --out to keep the edited "
         "folder (edit copies of a run's tables outside its folder)",
     )
-    tables = {Path(f).stem: read_table(folder / f, again) for f in names}
     if not tables:
         raise UsageError(f"{folder} has no tables. Fix: give a run folder written by allocator")
     return tables

@@ -124,9 +124,9 @@ def load_run(folder: Path) -> RunView:
         path = folder / f"{name}.csv"
         if not path.is_file():
             raise UsageError(f"run folder {folder} has no {name}.csv. {again} --force")
-        refuse_edited(folder, [path.name], info, EDITED, EDITED_FIX)
         table = tables[name] = _read_table(path, again)
         _numbers(table, path, _number_columns(name, table), again)
+        refuse_edited(folder, [path.name], info, EDITED, EDITED_FIX)  # a bad cell named first
     label = folder.name or folder.resolve().name
     return view_of(label, info, tables, where=str(folder))
 
