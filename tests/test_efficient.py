@@ -377,12 +377,13 @@ def test_frontier_between_two_milestones_and_a_bad_axis(tmp_path):
 
 
 def test_compare_marks_a_dominated_plan(tmp_path):
-    """Two run folders, the second with fewer jobs in 2030 and nothing better: dominated."""
-    for name in ("a", "b"):
-        assert run("solve", "--inputs", DATA / "path", "--out", tmp_path / name).returncode == 0
-    outcomes = pd.read_csv(tmp_path / "b" / "outcomes.csv")
-    outcomes.loc[outcomes["year"] == 2026, "jobs"] = 0.0
-    outcomes.to_csv(tmp_path / "b" / "outcomes.csv", index=False)
+    """Two run folders, the second with fewer jobs and nothing better: dominated. (Solved on half
+    the budget: a table edited in place is refused by compare since hunt23, so the dominated plan
+    is a real one.)"""
+    half = ("--set", "pools.public/all.budget_musd=50")
+    for name, extra in (("a", ()), ("b", half)):
+        res = run("solve", "--inputs", DATA / "path", *extra, "--out", tmp_path / name)
+        assert res.returncode == 0, res.stderr
     res = run("compare", tmp_path / "a", tmp_path / "b", "--out", tmp_path / "c")
     assert res.returncode == 0, res.stderr
     assert "b is dominated by a" in res.stdout

@@ -111,12 +111,6 @@ def test_an_exported_workbooks_lists_take_the_rows_a_planner_adds(tmp_path):
     assert not short, short
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="allocator report rebuilds report.html from a table edited since allocator wrote it "
-    "(run.json records its SHA-256) without a word: the page shows sector s1 660 musd beside "
-    "'Budget 120 US$ million, spent 120' as allocator's optimal plan",
-)
 def test_report_refuses_to_rebuild_from_an_edited_table(tmp_path):
     """`allocator solve --inputs tests/data/greedy --out RUN`, then a hand edit of
     allocation_by_phase.csv (program a: 60 -> 600 musd, past its cap of 60 and the budget of
@@ -162,12 +156,6 @@ def test_a_lag_written_with_an_exponent_is_read_as_its_whole_value(tmp_path, cel
     assert f"'{cell}' is not a whole number" not in res.stderr, res.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="allocator compare reads a run folder's allocation.csv edited since allocator wrote "
-    "it (run.json records its SHA-256) without a word: 'total investment 660' US$ million "
-    "against a budget of 120, beside the run's own 960 jobs, as if allocator had planned it",
-)
 def test_compare_names_a_run_folders_table_edited_since_allocator_wrote_it(tmp_path):
     """The report finding above, in `allocator compare RUN_A RUN_B` (studies/compare.py, which
     reads each run folder's allocation.csv): program a's 60 musd edited to 600 in RUN_A; compare

@@ -1,10 +1,12 @@
 """A run folder read back: its CSV tables and run.json as allocator wrote them (`report`,
 `compare`, `replan`, `sweep --plan`, `--check-against`), each cell no writer of allocator's
-writes refused in one line naming file, row and column.
+writes refused in one line naming file, row and column, and a table whose bytes run.json does
+not record (edited since, `refuse_edited`) refused naming the file.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,32 @@ TEXT_COLUMNS = (
     "item", "metric", "classification", "x_words", "y_words", "rate_unit", "note",
 )  # fmt: skip
 """Columns of the tables allocator writes that hold names or words, never numbers."""
+
+
+def refuse_edited(
+    folder: Path, names: Iterable[str], info: dict[str, Any], use: str, fix: str
+) -> None:
+    """Refuse a file of run folder `folder` among `names` that has changed since allocator
+    wrote it: its bytes are none that run.json (`info`) records (`written_by.sha256`, checked
+    by `folders.changed_file`, as `--force` checks them), so its numbers may be the user's,
+    not allocator's plan. The one check of every reader of a run folder's tables (`report`,
+    `compare`, `replan`). A run.json that records no digests (an older allocator's run folder,
+    a sweep whose samples are still streaming) tells no edit: its tables are read as they are,
+    as `--force` replaces such a folder.
+
+    Raises:
+        UsageError: naming the first changed file, what is not done with it (`use`: after "so"),
+            and `fix` (after "Fix: ").
+    """
+    from allocator.report.folders import DIGESTS, MARKER, changed_file
+
+    mark = info.get(MARKER)
+    name = changed_file(folder, names, mark.get(DIGESTS) if isinstance(mark, dict) else None)
+    if name is not None:
+        raise UsageError(
+            f"{folder / name} has changed since allocator wrote it (run.json records other "
+            f"bytes), so its numbers may be your edits, not allocator's, and {use}. Fix: {fix}"
+        )
 
 
 def read_table(path: Path, fix: str) -> pd.DataFrame:

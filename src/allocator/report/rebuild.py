@@ -16,13 +16,14 @@ from allocator.report.faults import output_faults
 from allocator.report.folders import DIGESTS, MARKER, changed_file, file_digests, marked_files
 from allocator.report.html import REPORT, render
 from allocator.report.placing import atomic_file, write_text_atomic
-from allocator.report.readback import read_run_json, read_table
+from allocator.report.readback import read_run_json, read_table, refuse_edited
 from allocator.report.write import json_text
 
 
 def rebuild_report(folder: Path, warn: Callable[[str], None] | None = None) -> Path:
     """Rebuild report.html of a run folder from the CSV tables its run.json says allocator wrote
-    there, and run.json. A folder allocator did not write is refused (its report.html may be the
+    there, as it wrote them (`readback.refuse_edited`: the page would show an edit as allocator's
+    plan), and run.json. A folder allocator did not write is refused (its report.html may be the
     user's); the new page replaces the old one in one rename, so a full disk leaves the old page.
     Assumptions left out (the run's dataset not found, say) are said on the page and to `warn`.
 
@@ -33,7 +34,20 @@ def rebuild_report(folder: Path, warn: Callable[[str], None] | None = None) -> P
     info = read_run_json(folder, "Fix: give a run folder written by allocator")
     _refuse_edited_page(folder, info)
     tables = _tables(folder, files)
-    page = _render_folder(folder, tables, info, warn)
+    said: list[str] = []  # said once the page is known to be allocator's
+    page = _render_folder(folder, tables, info, said.append)
+    # last: a cell no writer of allocator's writes, a lost column, is named more closely above
+    refuse_edited(
+        folder,
+        sorted(f for f in files if f.endswith(".csv")),
+        info,
+        f"{REPORT} is not rebuilt from it (it is left as it was)",
+        "re-run the command that wrote the run folder, into another --out to keep the edited "
+        "folder (edit copies of a run's tables outside its folder)",
+    )
+    if warn is not None:
+        for line in said:
+            warn(line)
     path = folder / REPORT
     with output_faults(path, "RUN_DIR"):
         _replace_page(folder, info, page)
@@ -59,7 +73,8 @@ def _marked_files(folder: Path) -> set[str]:
 
 
 def _tables(folder: Path, files: set[str]) -> dict[str, pd.DataFrame]:
-    """The CSV tables allocator wrote in `folder` (of `files`), by name without .csv.
+    """The CSV tables allocator wrote in `folder` (of `files`), by name without .csv; one
+    changed since allocator wrote it is refused once the page is drawn (`rebuild_report`).
 
     Raises:
         UsageError: a table missing or a link (its section would be left out, or another file

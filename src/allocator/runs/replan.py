@@ -139,10 +139,11 @@ def run_replan(ro: ReplanOptions) -> dict[str, Any]:
     folder (`folder`) and the summary lines (`lines`)."""
     from allocator.pipeline import tell_notes
     from allocator.report.placing import check_target
+    from allocator.report.readback import refuse_edited
     from allocator.report.replanhtml import summary_lines
     from allocator.runs.common import run_info, scenario_of
     from allocator.studies.actuals import load_actuals
-    from allocator.studies.replanapproved import check_against, mitigation_of
+    from allocator.studies.replanapproved import EDITED, EDITED_FIX, check_against, mitigation_of
 
     approved = read_approved(ro.run, ro.inputs)
     approved_objective(approved)  # a run.json without one is refused before any work
@@ -160,6 +161,8 @@ def run_replan(ro: ReplanOptions) -> dict[str, Any]:
     _check_as_of(inp, ro.as_of)
     check_against(approved.rows, ro.run / "allocation.csv", inp)
     approved.mitigation = mitigation_of(ro.run, approved.info, inp)
+    read = ["allocation.csv", "shadow_prices.csv", *(["reduced_costs.csv"] * bool(inp.risks))]
+    refuse_edited(ro.run, read, approved.info, EDITED, EDITED_FIX)  # after each cell's checks
     actuals = load_actuals(given, inp, ro.as_of)
     load_s = time.perf_counter() - t0
     with replan_families():  # the tables, workbook and report name the re-plan's rows

@@ -51,7 +51,13 @@ import pandas as pd
 from allocator.errors import UsageError
 from allocator.report.csvtext import write_csv
 from allocator.report.rates import RATES, UNITS
-from allocator.report.readback import TEXT_COLUMNS, read_run_json, read_table, refuse_two_stage
+from allocator.report.readback import (
+    TEXT_COLUMNS,
+    read_run_json,
+    read_table,
+    refuse_edited,
+    refuse_two_stage,
+)
 from allocator.report.tables import phases_in_time_order, sector_by_phase
 from allocator.report.write import write_workbook
 from allocator.studies.compareobjective import OTHER_MEASURE as OTHER_MEASURE  # its blanks' why
@@ -67,6 +73,12 @@ NUMBER_COLUMNS = {
     "shadow_prices": ("shadow_price",),
 }
 """The columns of each run table that compare reads as numbers."""
+EDITED = "compare does not set it beside other plans as allocator's plan"
+EDITED_FIX = (
+    "re-run allocator solve into another --out and compare that run (the edited folder is left "
+    "as it is); edit copies of a run's tables outside its folder"
+)
+"""What compare says of a run folder's table changed since allocator wrote it, and the fix."""
 KEY_COLUMNS = ("section", "metric", "unit")
 SECTIONS = ("objective", "outcomes", "sector x phase", "shadow prices", "largest differences")
 TOP_DIFFERENCES = 10
@@ -114,6 +126,7 @@ def load_run(folder: Path) -> RunView:
             raise UsageError(f"run folder {folder} has no {name}.csv. {again} --force")
         table = tables[name] = _read_table(path, again)
         _numbers(table, path, _number_columns(name, table), again)
+        refuse_edited(folder, [path.name], info, EDITED, EDITED_FIX)  # a bad cell named first
     label = folder.name or folder.resolve().name
     return view_of(label, info, tables, where=str(folder))
 

@@ -30,6 +30,15 @@ MITIGATION_COLUMNS = ("family", "risk", "year", "value")
 """The columns of reduced_costs.csv a re-plan reads (its `mitigate` rows)."""
 
 FIX = "Fix: pass a run folder written by allocator solve, unedited"
+EDITED = (
+    "replan does not take it as the approved plan (allocator's optimum, whose objective "
+    "run.json records)"
+)
+EDITED_FIX = (
+    "put the change into the dataset (a floor or cap, or --set) and solve again, then re-plan "
+    "that run; what was really spent goes in --actuals"
+)
+"""What replan says of a run folder's table changed since allocator wrote it, and the fix."""
 
 Key = tuple[str, str, int]
 RiskYear = tuple[str, int]
