@@ -142,3 +142,41 @@ def test_the_json_document_and_explain_carry_the_same_line(tmp_path):
     said = run_cli("explain", "--inputs", DATA / "targets", "--targets", "hard")
     assert said.exit_code == 1
     assert said.stderr.splitlines()[0] == f"error: {doc['error']}"
+
+
+FLOORS = (
+    "--set",
+    "programs.advanced_materials.floor_musd=8500",
+    "--set",
+    "programs.aerospace_components.floor_musd=8500",
+)
+"""The baseline with floors of 8,500 on two phase-3 programs that only pools korea (2,181.8
+in phase3) and rnd (8,500) fund: 17,000 asked of 10,681.8, short by 6,318.2 musd."""
+
+
+def test_the_baselines_conflict_names_three_changes_each_confirmed_by_a_re_solve(tmp_path):
+    """Four rows can each make the plan feasible alone (either budget raised, either floor
+    lowered, by 6,318.2 musd); the line names three and counts the fourth. Each named change,
+    applied with --set as the line gives it, solves."""
+    said = run_cli("explain", *FLOORS)
+    assert said.exit_code == 1, said.stderr
+    line = said.stderr.splitlines()[0]
+    assert line.endswith(
+        "(each change alone is enough, as is a change of 1 other row of the set below)"
+    )
+    together, changes = _fix(line)
+    short = 8500 * 2 - 2181.8 - 8500
+    assert not together
+    assert changes == [
+        ("raise", "budget(korea,phase3)", pytest.approx(short)),
+        ("raise", "budget(rnd,phase3)", pytest.approx(short)),
+        ("lower", "program_floor(advanced_materials)", pytest.approx(short)),
+    ]
+    cells = [
+        f"pools.korea/phase3.budget_musd={2181.8 + changes[0][2]!r}",
+        f"pools.rnd/phase3.budget_musd={8500 + changes[1][2]!r}",
+        f"programs.advanced_materials.floor_musd={8500 - changes[2][2]!r}",
+    ]
+    for n, cell in enumerate(cells):
+        ran = run_cli("solve", *FLOORS, "--set", cell, "--json", "--out", tmp_path / f"r{n}")
+        assert ran.exit_code == 0, (cell, ran.stdout[:300])

@@ -36,9 +36,10 @@ def fix_words(lp: CompiledLP, diagnosis: Diagnosis) -> str:
     if diagnosis.alone:
         named = [_change(lp, i, side, amount) for i, side, amount in diagnosis.alone[:NAMED]]
         more = len(diagnosis.alone) - len(named)
-        rest = f", or one of {more} more such changes" if more else ""
-        why = " (each change alone is enough)" if len(diagnosis.alone) > 1 else ""
-        return f"{', or '.join(named)}{rest}{why}"
+        rows = "row" if more == 1 else "rows"
+        rest = f", as is a change of {more} other {rows} of the set below" if more else ""
+        why = f" (each change alone is enough{rest})" if len(diagnosis.alone) > 1 else ""
+        return f"{', or '.join(named)}{why}"
     if diagnosis.relaxation:
         named = [_change(lp, i, side, amount) for i, side, amount in diagnosis.relaxation[:NAMED]]
         more = len(diagnosis.relaxation) - len(named)
