@@ -180,3 +180,30 @@ def test_the_baselines_conflict_names_three_changes_each_confirmed_by_a_re_solve
     for n, cell in enumerate(cells):
         ran = run_cli("solve", *FLOORS, "--set", cell, "--json", "--out", tmp_path / f"r{n}")
         assert ran.exit_code == 0, (cell, ran.stdout[:300])
+
+
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [(10.0, 10.0), (10.000000000001, 10.0), (13.333333333, 13.3334), (6318.2, 6318.2)],
+)
+def test_an_amount_is_rounded_away_from_the_conflict(amount, shown):
+    """A change printed smaller than the least one (13.3333 for 13.333333) would leave the plan
+    infeasible by 3e-5, past HiGHS's 1e-7: rounded up, unless only noise is past 6 digits."""
+    from allocator.solver.fixes import _outward
+
+    assert _outward(amount) == shown
+
+
+def test_without_a_change_to_name_the_line_says_where_to_look():
+    """No relaxation (the elastic copy infeasible: a window or a link, not a number, is in the
+    way) and a relaxation that needs no change past 1e-7 (tolerances): neither offers a change."""
+    from allocator.solver.diagnosis import Diagnosis
+    from allocator.solver.fixes import fix_words
+
+    lp = _error(DATA / "infeasible", "hard").lp
+    nothing = fix_words(lp, Diagnosis([(0, "upper")], [], [], None))
+    assert nothing.startswith("no change of a budget, cap, floor")
+    assert "timing windows and links" in nothing
+    tolerance = fix_words(lp, Diagnosis([(0, "upper")], [], [], 0.0))
+    assert "HiGHS's tolerances decide" in tolerance
+    assert " by " not in nothing + tolerance

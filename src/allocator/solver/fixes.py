@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 
 from allocator.errors import InfeasibleError
-from allocator.model.families import labels_of, unit_of
+from allocator.model.families import labels_of, relaxable, unit_of
 from allocator.solver.compile import CompiledLP
-from allocator.solver.diagnosis import Diagnosis, diagnose
+from allocator.solver.diagnosis import ALONE_TRIED, Diagnosis, diagnose
 
 NAMED = 3
 """At most this many changes are named on the line; the details list them all."""
@@ -36,24 +36,37 @@ def fix_words(lp: CompiledLP, diagnosis: Diagnosis) -> str:
     if diagnosis.alone:
         named = [_change(lp, i, side, amount) for i, side, amount in diagnosis.alone[:NAMED]]
         more = len(diagnosis.alone) - len(named)
-        rows = "row" if more == 1 else "rows"
-        rest = f", as is a change of {more} other {rows} of the set below" if more else ""
+        rest = f", as is a change of {_count(more, 'other row')} of the set below" if more else ""
         why = f" (each change alone is enough{rest})" if len(diagnosis.alone) > 1 else ""
         return f"{', or '.join(named)}{why}"
     if diagnosis.relaxation:
         named = [_change(lp, i, side, amount) for i, side, amount in diagnosis.relaxation[:NAMED]]
         more = len(diagnosis.relaxation) - len(named)
-        rest = f" and the {more} more changes listed below" if more else ""
-        why = (
-            "the plan has more than one conflict; the rows below show one"
-            if diagnosis.outside
-            else "no one row's change alone is enough"
+        rest = f" and the {_count(more, 'more change')} listed below" if more else ""
+        return f"together, {' and '.join(named)}{rest} ({_why_together(lp, diagnosis)})"
+    if diagnosis.total is not None:  # the elastic copy is feasible without a change past 1e-7
+        return (
+            "no change of the data past 1e-7 is needed, so HiGHS's tolerances decide: look for "
+            "very large or very small numbers in the rows below"
         )
-        return f"together, {' and '.join(named)}{rest} ({why})"
     return (
-        "no change of a budget, cap, floor, market or target makes the plan feasible: check "
-        "the timing windows and links of the rows below"
+        "no change of a budget, cap, floor, ramp, group limit, risk budget, market or target "
+        "makes the plan feasible: check the timing windows and links of the rows below"
     )
+
+
+def _why_together(lp: CompiledLP, diagnosis: Diagnosis) -> str:
+    """Why the least relaxation's changes are named together, not one of them."""
+    if diagnosis.outside:
+        return "the plan has more than one conflict; the rows below show one"
+    tried = [i for i, _ in diagnosis.rows if relaxable(lp.row_family[i])]
+    if diagnosis.rows and len(tried) <= ALONE_TRIED:
+        return "no one row's change alone is enough"
+    return "the least change of the data that makes the plan feasible"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _change(lp: CompiledLP, i: int, side: str, amount: float) -> str:
