@@ -189,9 +189,9 @@ def test_the_baselines_conflict_names_three_changes_each_confirmed_by_a_re_solve
 def test_an_amount_is_rounded_away_from_the_conflict(amount, shown):
     """A change printed smaller than the least one (13.3333 for 13.333333) would leave the plan
     infeasible by 3e-5, past HiGHS's 1e-7: rounded up, unless only noise is past 6 digits."""
-    from allocator.solver.fixes import _outward
+    from allocator.solver.fixes import outward
 
-    assert _outward(amount) == shown
+    assert outward(amount) == shown
 
 
 def test_without_a_change_to_name_the_line_says_where_to_look():

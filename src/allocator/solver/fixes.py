@@ -75,10 +75,10 @@ def _change(lp: CompiledLP, i: int, side: str, amount: float) -> str:
     unit = unit_of(lp.row_family[i], labels_of(lp.row_family[i], lp.row_index[i]))
     by = "percentage points" if unit == "percent" else unit
     verb = "raise" if side == "upper" else "lower"
-    return f"{verb} {lp.row_names[i]} by {_outward(amount):,.6g} {by}".rstrip()
+    return f"{verb} {lp.row_names[i]} by {outward(amount):,.6g} {by}".rstrip()
 
 
-def _outward(amount: float) -> float:
+def outward(amount: float) -> float:
     """`amount` to 6 significant digits, rounded up unless it is that number but for noise
     (1e-9 relative): a change printed smaller than the least one would leave the conflict."""
     near = float(f"{amount:.6g}")
