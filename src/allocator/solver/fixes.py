@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from allocator.errors import InfeasibleError
-from allocator.model.families import labels_of, relaxable, unit_of
+from allocator.model.families import family_of, relaxable, unit_of
 from allocator.solver.compile import CompiledLP
 from allocator.solver.diagnosis import ALONE_TRIED, Diagnosis, diagnose
 
@@ -71,8 +71,10 @@ def _count(n: int, noun: str) -> str:
 
 def _change(lp: CompiledLP, i: int, side: str, amount: float) -> str:
     """`raise program_cap(c) by 20 musd`: the upper side of row `i` is raised, a lower side is
-    lowered; a percentage moves by percentage points."""
-    unit = unit_of(lp.row_family[i], labels_of(lp.row_family[i], lp.row_index[i]))
+    lowered; a percentage moves by percentage points. A copy of the row per scenario (the
+    two-stage extensive form) names its scenario last: the labels are the leading ones."""
+    family = lp.row_family[i]
+    unit = unit_of(family, dict(zip(family_of(family).dims, lp.row_index[i], strict=False)))
     by = "percentage points" if unit == "percent" else unit
     verb = "raise" if side == "upper" else "lower"
     return f"{verb} {lp.row_names[i]} by {outward(amount):,.6g} {by}".rstrip()
