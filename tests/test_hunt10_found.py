@@ -100,7 +100,7 @@ def test_check_lists_the_floors_the_infeasible_refusal_points_to():
     solved = invoke("solve", "--inputs", DATA / "infeasible")
     assert solved.exit_code == 1
     assert "allocator check" not in solved.stderr
-    assert "(the rows below conflict)" in solved.stderr
+    assert "no allocation meets all the rows below at once" in solved.stderr
     for row in ("program_floor(a)", "program_floor(b)", "budget(public,p1)"):
         assert row in solved.stderr
 

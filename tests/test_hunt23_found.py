@@ -176,13 +176,6 @@ def test_compare_names_a_run_folders_table_edited_since_allocator_wrote_it(tmp_p
     assert "allocation.csv" in res.stderr, (res.exit_code, res.stdout)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an infeasible plan's one error line always says 'Fix: lower a floor or a minimum, "
-    "or raise a budget', whatever conflicts: for a hard target against a program cap the "
-    "budget is not in the conflict and raising it (to 1,000,000 musd) leaves the plan "
-    "infeasible, while the cap and the target it does not name are the fix",
-)
 def test_an_infeasible_plans_error_line_names_a_fix_that_works(tmp_path):
     """`allocator solve --inputs tests/data/targets --targets hard --json`: the conflict is
     program_cap(c) (100 musd at 2 jobs per musd: 200 jobs) against the s2 target of 500 jobs

@@ -6,7 +6,7 @@ index), then as records (`infeasibility`: names, labels, bounds and input places
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import highspy
@@ -35,7 +35,15 @@ class Diagnosis:
     outside: bool = False
     """The relaxation moves rows outside the conflicting set: no change of that set's rows
     alone makes the plan feasible (the plan has more than one conflict)."""
+    alone: list[tuple[int, str, float]] = field(default_factory=list)
+    """Each row of the conflicting set whose change alone makes the plan feasible (a re-solve
+    of the elastic copy with that row only), with the side moved and the least amount; the
+    first `ALONE_TRIED` relaxable rows of the set are tried."""
 
+
+ALONE_TRIED = 8
+"""How many relaxable rows of a conflicting set are each re-solved alone (`Diagnosis.alone`):
+one LP each, on the infeasible path only."""
 
 _SIDES = {2: "lower", 3: "upper", 4: "both"}
 
@@ -66,7 +74,17 @@ def diagnose(lp: CompiledLP) -> Diagnosis:
     if inside and not relaxation:  # the set's rows alone cannot do it: another conflict
         relaxation, total = _relax(lp)
         outside = any(i not in inside for i, _, _ in relaxation)
-    return Diagnosis(rows, cols, relaxation, total, outside)
+    return Diagnosis(rows, cols, relaxation, total, outside, _alone(lp, rows))
+
+
+def _alone(lp: CompiledLP, rows: list[tuple[int, str]]) -> list[tuple[int, str, float]]:
+    """The changes of one conflicting row each that make the plan feasible by themselves."""
+    tried = [i for i, _ in rows if relaxable(lp.row_family[i])][:ALONE_TRIED]
+    found = []
+    for i in tried:
+        changes, _ = _relax(lp, {i})
+        found += [(k, side, amount) for k, side, amount in changes if k == i]
+    return found
 
 
 def _relax(

@@ -18,7 +18,7 @@ from typing import Any
 import highspy
 import numpy as np
 
-from allocator.errors import InfeasibleError, NotOptimalError, UnboundedError, UsageError
+from allocator.errors import NotOptimalError, UnboundedError, UsageError
 from allocator.model.measures import JOB_YEARS
 from allocator.solver.compile import INF, CompiledLP, set_costs
 from allocator.solver.heldface import Face
@@ -114,14 +114,9 @@ def optimal_pass(
 def _raise_unless_optimal(lp: CompiledLP, found: PassResult) -> None:
     """Raise the error of a pass that is not optimal; an infeasible one comes diagnosed."""
     if found.status is Status.INFEASIBLE:
-        from allocator.solver.diagnosis import diagnose  # only an infeasible plan's
+        from allocator.solver.fixes import infeasible_error  # only an infeasible plan's
 
-        raise InfeasibleError(
-            "the plan is infeasible: no allocation meets every floor, budget and cap at once. "
-            "Fix: lower a floor or a minimum, or raise a budget (the rows below conflict)",
-            diagnosis=diagnose(lp),
-            lp=lp,
-        )
+        raise infeasible_error(lp)
     if found.status is Status.UNBOUNDED:
         raise UnboundedError(
             "the plan is unbounded: the objective can grow without limit. "
