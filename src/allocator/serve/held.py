@@ -39,6 +39,8 @@ from allocator.runs.spec import RunSpec
 from allocator.serve.brief import Brief, brief_of
 from allocator.serve.inplace import HELD as HELD  # the words `how` says: kept importable here
 from allocator.serve.inplace import update_held
+from allocator.serve.naming import address as address  # kept importable here
+from allocator.serve.naming import named
 from allocator.serve.stopping import Cancels
 from allocator.solver.compile import CompiledLP, standard_form
 from allocator.solver.diagnosis import infeasibility
@@ -205,7 +207,8 @@ class HeldModel:
         self.answer()  # the plan first loaded: what every later answer is compared with
         with self._lock:
             sets = dict(self.sets)
-            for cs in parsed:
+            for typed in parsed:  # one entry a cell, whatever the spelling (`serve/naming.py`)
+                cs = named(typed, self.dataset(), self.last.inputs if self.last else None)
                 sets.pop(address(cs), None)  # the latest value, at the end: as --set applies it
                 sets[address(cs)] = cs
             if len(sets) > MAX_SETS:
@@ -225,6 +228,12 @@ class HeldModel:
             self.sets = {}
             return self.last
 
+    def dataset(self) -> Inputs:
+        """The dataset as read, before any override or cell set: how a set names its rows."""
+        if self._raw is None:
+            self._raw = load_inputs(self.opts.inputs)
+        return self._raw
+
     def options(self, sets: dict[str, CellSet] | None = None) -> RunSpec:
         """The options of `allocator solve` for the scenario with `sets` (default: the current
         ones) as `--set`s after the model file's overrides."""
@@ -236,9 +245,7 @@ class HeldModel:
         """The dataset with the overrides and sets of `opts`, as `pipeline.load_scenario` gives
         it; the CSV tables are read once."""
         t0 = time.perf_counter()
-        if self._raw is None:
-            self._raw = load_inputs(opts.inputs)
-        inp = self._raw
+        inp = self.dataset()
         if opts.overrides:
             source = str(opts.model_file)
             overrides = list(opts.overrides)
@@ -348,7 +355,3 @@ def check_choices(opts: RunSpec) -> None:
 
     checked(opts.objective, opts.targets)
 
-
-def address(cs: CellSet) -> str:
-    """`TABLE.KEY.COLUMN`: the cell a set names."""
-    return f"{cs.table}.{cs.key}.{cs.column}"
