@@ -354,4 +354,3 @@ def check_choices(opts: RunSpec) -> None:
     from allocator.model.build import check_choices as checked
 
     checked(opts.objective, opts.targets)
-
