@@ -233,3 +233,18 @@ def test_the_page_in_headless_chromium_sets_a_moved_tranches_share(tmp_path, mon
         server.should_exit = True
         thread.join(timeout=30)
         sock.close()
+
+
+def test_a_refused_set_is_quoted_as_typed_in_the_words_of_solve_set(tmp_path):
+    """`8e2.share=5` refused (a share is between 0 and 1) in the very words `allocator solve
+    --set` prints, quoting the set as typed (not as the page names the cell), nothing set."""
+    client, _project, held = _served(tmp_path)
+    typed = SHARE.format("8e2", 5)
+    refused = client.post("/api/set", json={"set": [typed]}, headers=AUTH)
+    assert refused.status_code == 400
+    res = run_cli("solve", "--inputs", DATA / "tranches", "--set", typed, "--out", tmp_path / "r")
+    assert res.exit_code == 2
+    line = next(x for x in res.stderr.splitlines() if x.startswith("error: "))
+    assert refused.json()["error"] == line.removeprefix("error: ")
+    assert f"'{typed}'" in line
+    assert held.sets == {}

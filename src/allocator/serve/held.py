@@ -40,7 +40,7 @@ from allocator.serve.brief import Brief, brief_of
 from allocator.serve.inplace import HELD as HELD  # the words `how` says: kept importable here
 from allocator.serve.inplace import update_held
 from allocator.serve.naming import address as address  # kept importable here
-from allocator.serve.naming import named
+from allocator.serve.naming import as_typed, named
 from allocator.serve.stopping import Cancels
 from allocator.solver.compile import CompiledLP, standard_form
 from allocator.solver.diagnosis import infeasibility
@@ -206,17 +206,18 @@ class HeldModel:
         parsed = [parse_set(t, "--set") for t in texts]
         self.answer()  # the plan first loaded: what every later answer is compared with
         with self._lock:
-            sets = dict(self.sets)
+            sets, spelt = dict(self.sets), {}
             for typed in parsed:  # one entry a cell, whatever the spelling (`serve/naming.py`)
                 cs = named(typed, self.dataset(), self.last.inputs if self.last else None)
                 sets.pop(address(cs), None)  # the latest value, at the end: as --set applies it
-                sets[address(cs)] = cs
+                sets[address(cs)], spelt[cs.text] = cs, typed.text
             if len(sets) > MAX_SETS:
                 raise UsageError(
                     f"{len(sets):,} cells set, more than the limit of {MAX_SETS:,}. "
                     "Fix: change the dataset's CSV tables instead (allocator init makes a copy)"
                 )
-            self.last = self._solve(sets)
+            with as_typed(spelt):  # a refusal quotes each set as the planner typed it
+                self.last = self._solve(sets)
             self.sets = sets
             return self.last
 

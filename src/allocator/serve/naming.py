@@ -13,10 +13,13 @@ the dataset and the data now by their line in the file, which a set never change
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from allocator.data.cellset import CellSet, row_named
 from allocator.data.keytext import key_text
 from allocator.data.schema import Inputs, Row
-from allocator.errors import UsageError
+from allocator.errors import UsageError, quoted
 
 
 def named(cs: CellSet, dataset: Inputs, now: Inputs | None = None) -> CellSet:
@@ -40,6 +43,25 @@ def named(cs: CellSet, dataset: Inputs, now: Inputs | None = None) -> CellSet:
         row = _same_row(dataset, cs.table, shown) or shown
     key = key_text(row, cs.table)
     return cs if key == cs.key else cs.model_copy(update={"key": key})
+
+
+@contextmanager
+def as_typed(spelt: dict[str, str]) -> Iterator[None]:
+    """A refusal of the sets inside quoting each set as typed (`spelt`: its text as `named`
+    gives it -> as typed), as `allocator solve --set` quotes it: `8e2`, not `800`.
+
+    Raises:
+        UsageError: the refusal raised inside, in the words of the sets as typed.
+    """
+    try:
+        yield
+    except UsageError as exc:
+        words = str(exc)
+        for text, typed in spelt.items():
+            words = words.replace(quoted(text), quoted(typed))
+        if words == str(exc):
+            raise
+        raise UsageError(words) from None
 
 
 def address(cs: CellSet) -> str:
