@@ -36,12 +36,6 @@ def _set(client: TestClient, *texts: str) -> dict:
     return answer.json()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="serve keeps a set per key *as typed* (held.address) and Save sorts them by that "
-    "text: one tranche cell set as 8e2 then as 800 (both name the row, _names) is saved in "
-    "the other order, and Save refuses it as 'the dataset changed on disk'",
-)
 def test_save_of_a_cell_set_under_two_spellings_saves_the_plan_shown(tmp_path):
     """tests/data/tranches has one tranche row, level 800 (jobs/sector/s1/800). A set names it
     as `800`, `800.0` or `8e2` alike (a number key part is read as a number). On the page: set
@@ -61,12 +55,6 @@ def test_save_of_a_cell_set_under_two_spellings_saves_the_plan_shown(tmp_path):
     assert saved.json()["headline"]["value"] == pytest.approx(1290.0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the page builds each cell's address from the row's key as the edited data has it "
-    "(page.js: row.key), while a set names its row as the dataset has it "
-    "(cellset.row_named), so a tranche whose level was set is refused by its shown key",
-)
 def test_a_cell_of_a_tranche_whose_level_was_set_is_set_by_the_key_the_page_shows(tmp_path):
     """On the page, set `tranches.jobs/sector/s1/800.from_level=900`: the cells table now
     lists that tranche as `jobs/sector/s1/900` (from_level 900, share 0.2), and typing 0.5 into

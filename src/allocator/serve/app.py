@@ -260,7 +260,7 @@ def page_state(held: HeldModel, answer: Answer) -> Response:
             "sets": answer.sets,  # this answer's, not the held model's of the moment
             "how": answer.how,
             "seconds": round(answer.seconds, 4),
-            "cells": cells_of(answer.inputs),
+            "cells": cells_of(answer.inputs, held.dataset()),
             "warnings": warning_lines(answer.warnings),
         },
         headers=_SECURE,

@@ -113,19 +113,23 @@ def binding_rows(rows: Any) -> frozenset[str]:
     return frozenset(str(c) for c in rows["constraint"].to_numpy()[hit])
 
 
-def cells_of(inp: Inputs) -> list[dict[str, Any]]:
-    """The cells a page may set, by table: each row's key (as a set names it) and its numbers
-    and yes/no cells."""
+def cells_of(inp: Inputs, dataset: Inputs | None = None) -> list[dict[str, Any]]:
+    """The cells a page may set, by table: each row's key (its data now), the key a set names
+    it by (`set_key`: its key in `dataset`, the data before any set, which differs where a set
+    moved a key cell: `serve/naming.py`), and its numbers and yes/no cells."""
     from allocator.data.cellset import SETTABLE
     from allocator.data.keytext import key_text
     from allocator.data.schema import TABLES
+    from allocator.serve.naming import set_keys
 
     out = []
     for table, columns in SETTABLE.items():
         rows = []
-        for row in getattr(inp, table):
-            key = key_text(row, table)
-            rows.append({"key": key, "values": [_plain(getattr(row, c)) for c in columns]})
+        now = [key_text(row, table) for row in getattr(inp, table)]
+        named = now if dataset is None else set_keys(dataset, inp, table)
+        for row, key, set_key in zip(getattr(inp, table), now, named, strict=True):
+            values = [_plain(getattr(row, c)) for c in columns]
+            rows.append({"key": key, "set_key": set_key, "values": values})
         out.append(
             {"table": table, "file": TABLES[table][0], "columns": list(columns), "rows": rows}
         )

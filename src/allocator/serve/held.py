@@ -39,6 +39,8 @@ from allocator.runs.spec import RunSpec
 from allocator.serve.brief import Brief, brief_of
 from allocator.serve.inplace import HELD as HELD  # the words `how` says: kept importable here
 from allocator.serve.inplace import update_held
+from allocator.serve.naming import address as address  # kept importable here
+from allocator.serve.naming import as_typed, named
 from allocator.serve.stopping import Cancels
 from allocator.solver.compile import CompiledLP, standard_form
 from allocator.solver.diagnosis import infeasibility
@@ -204,16 +206,18 @@ class HeldModel:
         parsed = [parse_set(t, "--set") for t in texts]
         self.answer()  # the plan first loaded: what every later answer is compared with
         with self._lock:
-            sets = dict(self.sets)
-            for cs in parsed:
+            sets, spelt = dict(self.sets), {}
+            for typed in parsed:  # one entry a cell, whatever the spelling (`serve/naming.py`)
+                cs = named(typed, self.dataset(), self.last.inputs if self.last else None)
                 sets.pop(address(cs), None)  # the latest value, at the end: as --set applies it
-                sets[address(cs)] = cs
+                sets[address(cs)], spelt[cs.text] = cs, typed.text
             if len(sets) > MAX_SETS:
                 raise UsageError(
                     f"{len(sets):,} cells set, more than the limit of {MAX_SETS:,}. "
                     "Fix: change the dataset's CSV tables instead (allocator init makes a copy)"
                 )
-            self.last = self._solve(sets)
+            with as_typed(spelt):  # a refusal quotes each set as the planner typed it
+                self.last = self._solve(sets)
             self.sets = sets
             return self.last
 
@@ -224,6 +228,12 @@ class HeldModel:
             self.last = self._solve({})
             self.sets = {}
             return self.last
+
+    def dataset(self) -> Inputs:
+        """The dataset as read, before any override or cell set: how a set names its rows."""
+        if self._raw is None:
+            self._raw = load_inputs(self.opts.inputs)
+        return self._raw
 
     def options(self, sets: dict[str, CellSet] | None = None) -> RunSpec:
         """The options of `allocator solve` for the scenario with `sets` (default: the current
@@ -236,9 +246,7 @@ class HeldModel:
         """The dataset with the overrides and sets of `opts`, as `pipeline.load_scenario` gives
         it; the CSV tables are read once."""
         t0 = time.perf_counter()
-        if self._raw is None:
-            self._raw = load_inputs(opts.inputs)
-        inp = self._raw
+        inp = self.dataset()
         if opts.overrides:
             source = str(opts.model_file)
             overrides = list(opts.overrides)
@@ -347,8 +355,3 @@ def check_choices(opts: RunSpec) -> None:
     from allocator.model.build import check_choices as checked
 
     checked(opts.objective, opts.targets)
-
-
-def address(cs: CellSet) -> str:
-    """`TABLE.KEY.COLUMN`: the cell a set names."""
-    return f"{cs.table}.{cs.key}.{cs.column}"

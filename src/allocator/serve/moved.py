@@ -3,6 +3,7 @@ money of every program, and which rows bind now that did not (and the other way 
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from allocator.model.declare import WEIGHTED_SHORTFALL
@@ -66,15 +67,33 @@ MONEY = "US$ million"
 
 def _shown(pair: dict[str, Any], unit: str) -> dict[str, str]:
     """`first`, `now` and `change` of a move as report.html and the terminal show numbers of
-    `unit` (`rounding.cell`): the page prints these, never a rounding of its own; a change
-    carries its sign."""
+    `unit` (`rounding.cell`): the page prints these, never a rounding of its own. The change is
+    the difference of the two numbers as shown (`shown_change`), so a slide's own subtraction
+    gives it; it carries its sign."""
     from allocator.report.rounding import cell
 
-    said = {k: "" if pair[k] is None else cell(pair[k], unit) for k in ("first", "now", "change")}
+    said = {k: "" if pair[k] is None else cell(pair[k], unit) for k in ("first", "now")}
     change = pair["change"]
-    if change is not None and change > 0 and said["change"] != "0":
-        said["change"] = "+" + said["change"]
+    if change is None:
+        said["change"] = ""
+    else:
+        said["change"] = shown_change(said["first"], said["now"]) or cell(change, unit)
+        if change > 0 and said["change"] != "0" and not said["change"].startswith("-"):
+            said["change"] = "+" + said["change"]
     return said
+
+
+def shown_change(first: str, now: str) -> str:
+    """`now` minus `first`, two numbers as `rounding.cell` shows them (`425.3`, `1,234.6`), to
+    the decimals of the finer: 457.5 minus 425.3 is `32.2` (the unrounded 32.13 is not what
+    the two shown give); "" where either is no number (`n/a`)."""
+    try:
+        a, b = (Decimal(t.replace(",", "")) for t in (first, now))
+    except (InvalidOperation, ValueError):
+        return ""
+    text = f"{b - a:,f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    return "0" if text in ("-0", "") else text
 
 
 def _pair(a: float | None, b: float | None) -> dict[str, Any]:

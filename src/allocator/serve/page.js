@@ -109,9 +109,12 @@
       table.appendChild(head);
       g.rows.forEach((row) => {
         const tr = document.createElement("tr");
-        tr.appendChild(text("td", row.key));
+        // the row as its data is now; a set names it by its key in the dataset (set_key),
+        // which differs where a set moved a key cell (a tranche's from_level)
+        const moved = row.set_key !== row.key;
+        tr.appendChild(text("td", row.key + (moved ? " (set as " + row.set_key + ")" : "")));
         row.values.forEach((v, i) => {
-          const address = g.table + "." + row.key + "." + g.columns[i];
+          const address = g.table + "." + row.set_key + "." + g.columns[i];
           const input = document.createElement("input");
           input.type = "text";
           input.value = v === null ? "" : String(v);
