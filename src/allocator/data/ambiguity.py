@@ -84,6 +84,19 @@ def option_fix(texts: tuple[str, str], unit: str = "") -> str:
     return f"write {texts[0]}{unit} or {texts[1]}{unit} ({OPTION_STYLE})"
 
 
+def option_fix_taken(
+    option: str, texts: tuple[str, str], taken: tuple[bool, ...], what: str, example: str
+) -> str | None:
+    """The fix of an option's number read two ways where not both readings (`texts`) are
+    values it takes (`taken`; `what` the option is, in words); None where both are."""
+    if not any(taken):
+        return f"e.g. {option} {example} (neither reading is a {option}: {option} {what})"
+    if all(taken):
+        return None
+    kept, other = (texts[0], texts[1]) if taken[0] else (texts[1], texts[0])
+    return f"write {kept} ({OPTION_STYLE}; {other} is no {option}: {option} {what})"
+
+
 def _writings(value: Decimal, form: str, one_way: bool = True) -> tuple[str, ...]:
     """The ways a column of `form` takes `value`, the cell's own way first (`one_way`: in digits
     read one way, else as plainly as a reader says it)."""

@@ -33,6 +33,7 @@ def number_of(
     Raises:
         UsageError: naming the option, the text and the fix.
     """
+    from allocator.data.ambiguity import option_fix_taken
     from allocator.data.numbers import AmbiguousError, parse_count, parse_money, parse_share
 
     parse = {"share": parse_share, "count": parse_count, "money": parse_money}[kind]
@@ -41,29 +42,9 @@ def number_of(
     except ValueError as exc:
         fix = option_fix_of(exc) or f"give a number, e.g. {option} {example}"
         if isinstance(exc, AmbiguousError) and takes is not None:
-            fix = _readings_taken(option, exc.texts, parse, takes, example) or fix
+            taken = tuple(takes[0](parse(t)) for t in exc.texts)
+            fix = option_fix_taken(option, exc.texts, taken, takes[1], example) or fix
         raise UsageError(f"{option} {text}: {exc}. Fix: {fix}") from None
-
-
-def _readings_taken(
-    option: str,
-    texts: tuple[str, str],
-    parse: Callable[[str], float],
-    takes: tuple[Callable[[float], bool], str],
-    example: str,
-) -> str | None:
-    """The fix of a number read two ways where not both readings are values the option takes
-    (None: both are, and the two-way fix stands)."""
-    from allocator.data.ambiguity import OPTION_STYLE
-
-    ok, what = takes
-    kept = [t for t in texts if ok(parse(t))]
-    if not kept:
-        return f"e.g. {option} {example} (neither reading is a {option}: {option} {what})"
-    if len(kept) == 2:
-        return None
-    other = texts[1 - texts.index(kept[0])]
-    return f"write {kept[0]} ({OPTION_STYLE}; {other} is no {option}: {option} {what})"
 
 
 def option_fix_of(exc: ValueError) -> str | None:
