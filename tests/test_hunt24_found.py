@@ -87,12 +87,6 @@ def test_a_cell_of_a_tranche_whose_level_was_set_is_set_by_the_key_the_page_show
     assert answer.json()["headline"]["value"] > 1340.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="twostagehtml.amount shows the two operands whole from 100 up and their difference "
-    "to 4 significant digits, so the sentence's own subtraction gives another number "
-    "(311 minus 300 said to be 10.82; 311 minus 311 said to be 0.3485)",
-)
 def test_evpi_and_vss_operands_subtract_to_the_value_they_explain(tmp_path):
     """`allocator solve --inputs tests/data/two_stage --decide-now p1 --scenarios 10`: run.json
     has here_and_now 310.561, wait_and_see 310.910, nominal_decide_now 299.740 (the means of
@@ -164,11 +158,6 @@ def test_compare_of_run_folders_refuses_a_set_that_nothing_takes(tmp_path):
     assert not out.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report/html.py _dataset reads info['inputs'], which a compare of run folders has "
-    "not (its datasets are under `compared`), so the page says 'Dataset: . Money in ...'",
-)
 def test_a_compare_of_run_folders_names_their_dataset_on_its_page(tmp_path):
     """`allocator compare RUN_A RUN_B` of two runs of tests/data/greedy: report.html's first
     line under the title is "Dataset: . Money in US$ million (musd)." -- an empty name and a
@@ -187,12 +176,6 @@ def test_a_compare_of_run_folders_names_their_dataset_on_its_page(tmp_path):
     assert "greedy" in said.group(1), said.group(0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report/explain.py place_words cites the CSV cell a row's bound comes from "
-    "(`pools.csv row 2, column budget_musd`) and never the --set that gave the value, so the "
-    "cell named holds another number than the line says",
-)
 def test_an_infeasible_what_if_names_the_sets_that_gave_the_conflicting_values(tmp_path):
     """tests/data/greedy: pool public has 120 musd in p1, and no program has a floor.
     `allocator solve --inputs tests/data/greedy --set programs.a.floor_musd=50 --set
@@ -254,12 +237,6 @@ def test_a_study_page_of_a_what_if_names_the_cell_set(tmp_path, command, data, c
     assert cell.split("=")[0] in page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the headline rounds the level, the part that existed and the part the plan adds "
-    "each to a whole number on its own, so with a base that is not whole the two parts do "
-    "not add up to the level they explain (the money tables use the largest remainder)",
-)
 def test_the_headlines_existing_and_new_jobs_add_up_to_the_level_shown(tmp_path):
     """tests/data/base_levels (base jobs s1 500, s2 300; pool 120 musd) with
     `--set base.jobs/sector/s1.value=500.4 --set programs.a.jobs_per_musd=10.0040`: the plan
