@@ -94,8 +94,9 @@ def test_evpi_operands_are_shown_to_the_precision_of_the_difference() -> None:
 
 
 def test_an_infeasible_what_if_says_what_the_cell_holds_and_the_set(tmp_path) -> None:
-    """The budget cell holds 120 and --set made it 80; programs.csv has no floor column (an
-    empty floor) and --set made a's 50: each line says both, and the fix names the set too."""
+    """The budget cell holds 120 and --set made it 80; programs.csv has no floor column (a
+    floor of 0, as the cells-set line says it) and --set made b's 50: each line says both, and
+    the fix names the set too."""
     sets = (
         "programs.a.floor_musd=50",
         "programs.b.floor_musd=50",
@@ -112,7 +113,7 @@ def test_an_infeasible_what_if_says_what_the_cell_holds_and_the_set(tmp_path) ->
         "there, 80 after --set 'pools.public/p1.budget_musd=80')"
     ) in err
     assert (
-        "floor on program b >= 50 musd (programs.csv row 3, column floor_musd: empty there, "
+        "floor on program b >= 50 musd (programs.csv row 3, column floor_musd: 0 there, "
         "50 after --set 'programs.b.floor_musd=50')"
     ) in err
     fix = [line for line in err.splitlines() if line.lstrip().startswith("- lower")]
