@@ -127,14 +127,21 @@ def place_words(
         at = place.file if book is None else f"{book}, sheet {place.file.removesuffix('.csv')}"
     if change is None:
         return f"{at}, column {place.column}"
-    from allocator.data.keytext import shown
     from allocator.errors import quoted
 
     text = f"{change['cell']}={change['value']}"
     return (
-        f"{at}, column {place.column}: {shown(change['old'])} there, {shown(change['new'])} "
+        f"{at}, column {place.column}: {_value(change['old'])} there, {_value(change['new'])} "
         f"after {change['origin']} {quoted(text)}"
     )
+
+
+def _value(value: Any) -> str:
+    """A cell's value in an explanation's words: a number as the bounds are (`8,500`)."""
+    from allocator.data.keytext import shown
+
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return f"{value + 0:,.6g}" if number else shown(value)
 
 
 def set_behind(inp: Inputs | None, place: Place) -> Mapping[str, Any] | None:
