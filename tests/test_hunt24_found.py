@@ -206,12 +206,6 @@ def test_an_infeasible_what_if_names_the_sets_that_gave_the_conflicting_values(t
     assert "programs.a.floor_musd" in floor_a[0], floor_a[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report/html.py _settings names the cells set from run.json's `cells_set`, which "
-    "frontier, alternatives and core do not write: their pages say '1 cell(s) set' (frontier, "
-    "alternatives) or nothing (core, whose run.json has no `spec`), never which cell",
-)
 @pytest.mark.parametrize(
     ("command", "data", "cell", "extra"),
     [

@@ -183,8 +183,10 @@ def _settings(info: dict[str, Any]) -> str:
     """The settings that matter, in words, from run.json's spec: objective, measure, targets,
     risk, decide-now phases, model file and the cells set on the command line."""
     spec = info.get("spec")
-    if not isinstance(spec, dict):
-        return ""
+    if not isinstance(spec, dict):  # core's run.json: its settings, and the cells set
+        cells = info.get("cells_set")
+        said = _cells_set(info, 0) if isinstance(cells, list) and cells else ""
+        return f'<p class="muted" id="settings">Settings: {escape(said)}.</p>' if said else ""
     scenario = spec.get("scenario") or {}
     sets = [o for o in scenario.get("overrides") or [] if isinstance(o, dict) and o.get("set_cell")]
     parts = [
