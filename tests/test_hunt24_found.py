@@ -131,11 +131,6 @@ def _two_runs(tmp_path: Path) -> tuple[Path, Path]:
     return first, second
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runs/compare.py applies --set to the items it solves only; with run folders alone "
-    "nothing takes it, and run.json records it under `sets` all the same, in silence",
-)
 def test_compare_of_run_folders_refuses_a_set_that_nothing_takes(tmp_path):
     """`allocator compare RUN_A RUN_B --set pools.public/p1.budget_musd=900`: both items are run
     folders, which compare reads as written (docs/workflow.md: --set goes "to the objectives
