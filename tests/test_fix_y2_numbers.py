@@ -146,3 +146,23 @@ def test_a_compare_page_of_run_folders_of_two_datasets_names_both(tmp_path) -> N
     assert said is not None
     assert "greedy" in said.group(1), said.group(0)
     assert "base_levels" in said.group(1), said.group(0)
+
+
+def test_every_surface_of_a_run_splits_the_level_so_it_adds_up(tmp_path) -> None:
+    """hunt 24's run (800.4 existing + 750.18 new = 1,550.58 jobs): the terminal's headline and
+    jobs line, report.html's headline and its milestone table all say 801 + 750 = 1,551."""
+    out = tmp_path / "run"
+    res = run_cli(
+        "solve", "--inputs", DATA / "base_levels",
+        "--set", "base.jobs/sector/s1.value=500.4",
+        "--set", "programs.a.jobs_per_musd=10.0040",
+        "--out", out,
+    )  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+    assert "1,551 direct jobs in 2026 (801 existing before the plan + 750 new)" in res.stdout
+    assert "jobs (jobs): 2026 1,551 (801 existing + 750 new)" in res.stdout
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "direct jobs in 2026 (801 existing before the plan + 750 new)</strong>" in page
+    table = page.split("<h2>Jobs and exports per milestone</h2>")[1].split("</tbody>")[0]
+    cells = re.findall(r'data-v="([-\d.]+)"', table)
+    assert cells == ["2026", "1551", "0", "801", "750"], cells
