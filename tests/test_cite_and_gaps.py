@@ -43,7 +43,11 @@ def test_the_baseline_workbook_made_infeasible_by_a_set_cites_its_sheet(tmp_path
     code, _, err = cli("explain", "--inputs", book, "--set", floors[0], "--set", floors[1])
     assert code == 1, err
     assert "from 8,500 to" in err, err
-    assert "(plan.xlsx, sheet programs, row 3, column floor_musd)" in err, err
+    # the cell, and the set that gave it the value the line names (hunt 24)
+    assert (
+        "(plan.xlsx, sheet programs, row 3, column floor_musd: 0 there, 8,500 after --set "
+        "'programs.aerospace_components.floor_musd=8500')"
+    ) in err, err
     assert ".csv" not in err, err
 
 

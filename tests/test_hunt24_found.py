@@ -75,12 +75,6 @@ def test_a_cell_of_a_tranche_whose_level_was_set_is_set_by_the_key_the_page_show
     assert answer.json()["headline"]["value"] > 1340.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="twostagehtml.amount shows the two operands whole from 100 up and their difference "
-    "to 4 significant digits, so the sentence's own subtraction gives another number "
-    "(311 minus 300 said to be 10.82; 311 minus 311 said to be 0.3485)",
-)
 def test_evpi_and_vss_operands_subtract_to_the_value_they_explain(tmp_path):
     """`allocator solve --inputs tests/data/two_stage --decide-now p1 --scenarios 10`: run.json
     has here_and_now 310.561, wait_and_see 310.910, nominal_decide_now 299.740 (the means of
@@ -125,11 +119,6 @@ def _two_runs(tmp_path: Path) -> tuple[Path, Path]:
     return first, second
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runs/compare.py applies --set to the items it solves only; with run folders alone "
-    "nothing takes it, and run.json records it under `sets` all the same, in silence",
-)
 def test_compare_of_run_folders_refuses_a_set_that_nothing_takes(tmp_path):
     """`allocator compare RUN_A RUN_B --set pools.public/p1.budget_musd=900`: both items are run
     folders, which compare reads as written (docs/workflow.md: --set goes "to the objectives
@@ -152,11 +141,6 @@ def test_compare_of_run_folders_refuses_a_set_that_nothing_takes(tmp_path):
     assert not out.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report/html.py _dataset reads info['inputs'], which a compare of run folders has "
-    "not (its datasets are under `compared`), so the page says 'Dataset: . Money in ...'",
-)
 def test_a_compare_of_run_folders_names_their_dataset_on_its_page(tmp_path):
     """`allocator compare RUN_A RUN_B` of two runs of tests/data/greedy: report.html's first
     line under the title is "Dataset: . Money in US$ million (musd)." -- an empty name and a
@@ -175,12 +159,6 @@ def test_a_compare_of_run_folders_names_their_dataset_on_its_page(tmp_path):
     assert "greedy" in said.group(1), said.group(0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report/explain.py place_words cites the CSV cell a row's bound comes from "
-    "(`pools.csv row 2, column budget_musd`) and never the --set that gave the value, so the "
-    "cell named holds another number than the line says",
-)
 def test_an_infeasible_what_if_names_the_sets_that_gave_the_conflicting_values(tmp_path):
     """tests/data/greedy: pool public has 120 musd in p1, and no program has a floor.
     `allocator solve --inputs tests/data/greedy --set programs.a.floor_musd=50 --set
@@ -203,7 +181,7 @@ def test_an_infeasible_what_if_names_the_sets_that_gave_the_conflicting_values(t
     res = run_cli("solve", "--inputs", DATA / "greedy", *args, "--out", tmp_path / "run")
     assert res.exit_code == 1, res.stderr
     lines = res.stderr.splitlines()
-    budget = [line for line in lines if "budget(public,p1)" in line]
+    budget = [line for line in lines if line.lstrip().startswith("- budget(public,p1)")]
     floor_a = [line for line in lines if line.lstrip().startswith("- program_floor(a)")]
     assert budget, res.stderr
     assert floor_a, res.stderr
@@ -211,12 +189,6 @@ def test_an_infeasible_what_if_names_the_sets_that_gave_the_conflicting_values(t
     assert "programs.a.floor_musd" in floor_a[0], floor_a[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report/html.py _settings names the cells set from run.json's `cells_set`, which "
-    "frontier, alternatives and core do not write: their pages say '1 cell(s) set' (frontier, "
-    "alternatives) or nothing (core, whose run.json has no `spec`), never which cell",
-)
 @pytest.mark.parametrize(
     ("command", "data", "cell", "extra"),
     [
@@ -242,12 +214,6 @@ def test_a_study_page_of_a_what_if_names_the_cell_set(tmp_path, command, data, c
     assert cell.split("=")[0] in page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the headline rounds the level, the part that existed and the part the plan adds "
-    "each to a whole number on its own, so with a base that is not whole the two parts do "
-    "not add up to the level they explain (the money tables use the largest remainder)",
-)
 def test_the_headlines_existing_and_new_jobs_add_up_to_the_level_shown(tmp_path):
     """tests/data/base_levels (base jobs s1 500, s2 300; pool 120 musd) with
     `--set base.jobs/sector/s1.value=500.4 --set programs.a.jobs_per_musd=10.0040`: the plan

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from allocator.report.rounding import EXPORTS_UNIT, cell
+from allocator.report.rounding import EXPORTS_UNIT, parts_shown
 
 PARTS = {
     "jobs": ("jobs_base", "jobs_new", "jobs", "jobs_{year}"),
@@ -34,10 +34,13 @@ def base_and_new(outcomes: pd.DataFrame | None, kind: str) -> dict[int, tuple[fl
 
 def split_words(kind: str, base: float, new: float, first: bool = False) -> str:
     """`(63,000 existing before the plan + 482,334 new)` (`first`), else `(63,000 existing +
-    482,334 new)`: the numbers as outcomes.csv holds them, shown as every cell is."""
+    482,334 new)`: the numbers as outcomes.csv holds them, at the decimals of their level as
+    every cell shows it and adding up to it (`rounding.parts_shown`: 800.4 + 750.18 jobs, a
+    level of 1,551, say `801 existing ... + 750 new`)."""
     unit = PARTS[kind][2]
     existing = "existing before the plan" if first else "existing"
-    return f"({cell(base, unit)} {existing} + {cell(new, unit)} new)"
+    base_text, new_text = parts_shown([base, new], unit)
+    return f"({base_text} {existing} + {new_text} new)"
 
 
 def headline_split(info: dict[str, Any], outcomes: pd.DataFrame | None) -> str:

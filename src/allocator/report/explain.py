@@ -108,11 +108,15 @@ def cell_of(inp: Inputs, family: str, labels: Mapping[str, Any], bound: float) -
     return Cell(float(value), offset=offset, how=f"{column} {'-+'[offset > 0]} {abs(offset):,.6g}")
 
 
-def place_words(place: Place, book: str | None = None) -> str:
+def place_words(
+    place: Place, book: str | None = None, change: Mapping[str, Any] | None = None
+) -> str:
     """The input file, row and column of a number, e.g. `pools.csv row 2, column budget_musd`,
     or in a workbook dataset `book`: `plan.xlsx, sheet pools, row 2, column budget_musd` (as
     the loader and `check` cite it); the command-line option it is, for a row no data gives
-    (`Family.option`)."""
+    (`Family.option`). A cell a set gave its value (`change`, an entry of `Inputs.cells_set`,
+    `set_behind`) says what the file holds and the set: `...: 120 there, 80 after --set
+    'pools.public/p1.budget_musd=80'`, so the cell named is not read as holding the value."""
     if place.option is not None:
         return f"the {place.option} option"
     if place.file is None:
@@ -121,7 +125,49 @@ def place_words(place: Place, book: str | None = None) -> str:
         at = row_place(book, place.file, place.row)
     else:
         at = place.file if book is None else f"{book}, sheet {place.file.removesuffix('.csv')}"
-    return f"{at}, column {place.column}"
+    if change is None:
+        return f"{at}, column {place.column}"
+    from allocator.errors import quoted
+
+    text = f"{change['cell']}={change['value']}"
+    return (
+        f"{at}, column {place.column}: {_value(change['old'])} there, {_value(change['new'])} "
+        f"after {change['origin']} {quoted(text)}"
+    )
+
+
+def _value(value: Any) -> str:
+    """A cell's value in an explanation's words: a number as the bounds are (`8,500`)."""
+    from allocator.data.keytext import shown
+
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return f"{value + 0:,.6g}" if number else shown(value)
+
+
+def set_behind(inp: Inputs | None, place: Place) -> Mapping[str, Any] | None:
+    """The set (an entry of `inp.cells_set`: a `--set` or a model file's `set:`) that gave the
+    cell at `place` the value the model holds: the last of those naming that cell; None when
+    no set names it (the file's own value)."""
+    if inp is None or not inp.cells_set or place.file is None or place.row is None:
+        return None
+    from allocator.data.cellset import parse_set, row_named
+    from allocator.data.schema import TABLES
+    from allocator.errors import AllocatorError
+
+    found = None
+    for change in inp.cells_set:
+        table, _, rest = str(change["cell"]).partition(".")
+        if table not in TABLES or TABLES[table][0] != place.file:
+            continue
+        if rest.rpartition(".")[2] != place.column:
+            continue
+        try:  # the row the set names, as the data has it now
+            row = row_named(inp, parse_set(f"{change['cell']}={change['value']}"))
+        except AllocatorError:  # a set that moved its row's key: not the row of a bound
+            continue
+        if row.line == place.row:
+            found = change
+    return found
 
 
 def _conflict_line(c: Conflict, book: str | None = None, inp: Inputs | None = None) -> str:
@@ -132,13 +178,17 @@ def _conflict_line(c: Conflict, book: str | None = None, inp: Inputs | None = No
     if not c.is_column:
         words = f"{words_of(c.family, c.labels)} {op} {c.bound:,.6g} {unit_of(c.family, c.labels)}"
         cell = None if inp is None else cell_of(inp, c.family, c.labels, c.bound)
+        change = set_behind(inp, c.place)
         holds = "" if cell is None else f", which holds {cell.value:,.6g}; the bound is {cell.how}"
-        return f"  - {c.constraint}: {words.rstrip()} ({place_words(c.place, book)}{holds})"
+        if cell is not None and change is not None:  # the place says what the cell holds
+            holds = f"; the bound is {cell.how}"
+        place = place_words(c.place, book, change)
+        return f"  - {c.constraint}: {words.rstrip()} ({place}{holds})"
     if c.side == "lower" and c.bound == 0:
         return ""
     window = c.family == "invest" and c.bound == 0
     what = "timing window: no money" if window else f"bound {c.bound:g}"
-    return f"  - {c.constraint}: {what} ({place_words(c.place, book)})"
+    return f"  - {c.constraint}: {what} ({place_words(c.place, book, set_behind(inp, c.place))})"
 
 
 def _relaxation_lines(
@@ -174,7 +224,8 @@ def _change_line(r: Relaxation, book: str | None = None, inp: Inputs | None = No
     if cell is not None:
         before, after = cell.value, cell.at(r.new)
         row = f", to {r.new:,.6g} {unit} ({cell.how})" if cell.factor != 1 else ""
+    place = place_words(r.place, book, set_behind(inp, r.place))
     return (
         f"  - {verb} {r.constraint} ({words_of(r.family, r.labels)}) by {r.amount:,.6g} "
-        f"{by}{row}: from {before:,.6g} to {after:,.6g} ({place_words(r.place, book)}{mark})"
+        f"{by}{row}: from {before:,.6g} to {after:,.6g} ({place}{mark})"
     )

@@ -130,7 +130,7 @@ def _page(info: dict[str, Any], sections: list[str]) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}: {escape(_dataset(info))}</title><style>{_CSS}</style></head>"
         f"<body><h1>{escape(title)} report</h1>"
-        f'<p class="muted">Dataset: {escape(_dataset(info))}{escape(_status(info))}. Money in '
+        f'<p class="muted">{escape(_dataset_words(info))}{escape(_status(info))}. Money in '
         f"US$ million (musd){escape(_numbers(info))}.</p>"
         + _settings(info)
         + "".join(sections)
@@ -183,8 +183,10 @@ def _settings(info: dict[str, Any]) -> str:
     """The settings that matter, in words, from run.json's spec: objective, measure, targets,
     risk, decide-now phases, model file and the cells set on the command line."""
     spec = info.get("spec")
-    if not isinstance(spec, dict):
-        return ""
+    if not isinstance(spec, dict):  # core's run.json: its settings, and the cells set
+        cells = info.get("cells_set")
+        said = _cells_set(info, 0) if isinstance(cells, list) and cells else ""
+        return f'<p class="muted" id="settings">Settings: {escape(said)}.</p>' if said else ""
     scenario = spec.get("scenario") or {}
     sets = [o for o in scenario.get("overrides") or [] if isinstance(o, dict) and o.get("set_cell")]
     parts = [
@@ -222,9 +224,25 @@ def _numbers(info: dict[str, Any]) -> str:
     return "; " + style_words(inputs["number_style"], workbook)
 
 
+def _datasets(info: dict[str, Any]) -> list[str]:
+    """The dataset the run was solved on: run.json's `inputs`; a compare's (which has none) the
+    datasets of the plans it compared (`compared`), each once in the order of the items."""
+    named = [info.get("inputs")]
+    compared = info.get("compared")
+    if not named[0] and isinstance(compared, list):
+        named = [c.get("inputs") for c in compared if isinstance(c, dict)]
+    folders = [str(i.get("folder", "") if isinstance(i, dict) else i) for i in named if i]
+    return list(dict.fromkeys(f for f in folders if f))
+
+
 def _dataset(info: dict[str, Any]) -> str:
-    inputs = info.get("inputs") or {}
-    return str(inputs.get("folder", "") if isinstance(inputs, dict) else inputs)
+    return ", ".join(_datasets(info))
+
+
+def _dataset_words(info: dict[str, Any]) -> str:
+    """`Dataset: inputs/peru2040`, `Datasets: a, b` for a compare of plans of several."""
+    names = _datasets(info)
+    return f"Dataset{'s' if len(names) > 1 else ''}: {', '.join(names)}"
 
 
 def _headline(info: dict[str, Any], tables: dict[str, pd.DataFrame]) -> str:

@@ -9,7 +9,7 @@ from html import escape
 import pandas as pd
 
 from allocator.report.htmlparts import number, table
-from allocator.report.rounding import EXPORTS_UNIT, whole
+from allocator.report.rounding import EXPORTS_UNIT, largest_remainder, whole
 from allocator.report.svg import bars
 
 
@@ -38,7 +38,8 @@ def _with_existing(
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """The milestone table with, for each kind with a base (base.csv), the part that existed
     before the plan and the new part as columns of their own (outcomes.csv's `jobs_base` and
-    `jobs_new`, `exports_base_musd` and `exports_new_musd`), as the terminal's lines split it."""
+    `jobs_new`, `exports_base_musd` and `exports_new_musd`), as the terminal's lines split it:
+    jobs whole, the two adding up to the level (800.4 + 750.18: 801 + 750 = 1,551)."""
     from allocator.report.existing import base_and_new
 
     frame, units = frame.copy(), dict(units)
@@ -46,10 +47,11 @@ def _with_existing(
         split = base_and_new(outcomes, kind)
         if not split:
             continue
-        parts = [split[int(y)] for y in frame["year"]]
-        keep = whole if kind == "jobs" else float
+        parts: list[tuple[float, ...]] = [split[int(y)] for y in frame["year"]]
+        if kind == "jobs":  # whole, adding up to the whole level shown (largest remainder)
+            parts = [tuple(largest_remainder(list(p))) for p in parts]
         for at, name in enumerate((f"{kind} existing before the plan", f"new {kind}")):
-            frame[name] = [keep(p[at]) for p in parts]
+            frame[name] = [p[at] for p in parts]
             units[name] = units[kind]
     return frame, units
 

@@ -126,6 +126,33 @@ def cell(value: float, unit: str = "") -> str:
     return "0" if text == "-0" else text
 
 
+def parts_shown(parts: Sequence[float], unit: str = "") -> list[str]:
+    """`parts` of a level as texts that add up to the level as `cell` shows it (their sum):
+    each at the level's shown decimals (without trailing zeros, as `number`), rounded by the
+    largest remainder (800.4 + 750.18 jobs, a level of 1,551: `801` and `750`, not 800 + 750).
+
+    Args:
+        parts: the parts (e.g. what existed before the plan and what it adds).
+        unit: their unit, as `cell` takes it.
+    """
+    level = cell(math.fsum(parts), unit)
+    if level == "n/a" or any(p != p for p in parts):
+        return [cell(p, unit) for p in parts]
+    places = len(level.partition(".")[2])
+    scale = 10**places
+    target = int(Decimal(level.replace(",", "")).scaleb(places))
+    units = largest_remainder([p * scale for p in parts], target)
+    texts = [fixed(u, places) for u in units]  # no spurious decimals, as `number` shows
+    return [t.rstrip("0").rstrip(".") if "." in t else t for t in texts]
+
+
+def fixed(units: int, places: int) -> str:
+    """`units` hundredths (`places` 2), tenths, ... as a number with thousands separators and
+    exactly `places` decimals (`fixed(3109097, 4)` is `310.9097`); never -0."""
+    text = f"{Decimal(units).scaleb(-places):,.{places}f}"
+    return text.removeprefix("-") if units == 0 else text
+
+
 def whole_counts(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """`frame` (a table with a `unit` column, one unit a row) with the `columns` of rows counted
     in `WHOLE_UNITS` whole (halves away from zero), as `cell` and the terminal show them; a

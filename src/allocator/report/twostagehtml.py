@@ -3,10 +3,12 @@ from run.json's `two_stage` block (`runs/twostage.py`)."""
 
 from __future__ import annotations
 
+import math
 from html import escape
 from typing import Any
 
 from allocator.model.declare import WEIGHTED_SHORTFALL
+from allocator.report.rounding import fixed, whole
 
 
 def amount(value: float | None) -> str:
@@ -16,17 +18,40 @@ def amount(value: float | None) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 or value == 0 else f"{value:,.4g}"
 
 
+def operands(
+    first: float | None, second: float | None, difference: float | None
+) -> tuple[str, str]:
+    """`first` and `second` as a sentence that explains `difference` (= first - second, shown
+    as `amount` shows it) says them: at the difference's shown decimals, and subtracting to it
+    exactly (EVPI 0.3485 = 310.9097 minus 310.5612, not 311 minus 311). Each is within one unit
+    of its last decimal of its value: the rounding left over is split between the two. A
+    difference `amount` writes with an exponent (below 0.0001) leaves each as `amount` has it.
+    """
+    if first is None or second is None or difference is None:
+        return amount(first), amount(second)
+    said = amount(difference)
+    if "e" in said or not all(map(math.isfinite, (first, second, difference))):
+        return amount(first), amount(second)
+    places = len(said.partition(".")[2])
+    units = int(said.replace(",", "").replace(".", ""))  # the difference, in its last decimal
+    scale = 10**places
+    left = first * scale - second * scale - units  # what rounding the difference dropped
+    top = whole(first * scale - left / 2)
+    return fixed(top, places), fixed(top - units, places)
+
+
 def two_stage_sentences(block: dict[str, Any]) -> list[str]:
     """One sentence each: the here-and-now plan, EVPI, VSS, the sign convention, and (where
     soft targets fall short differently) the shortfalls the values stand beside."""
     now, unit, n = ", ".join(block["decide_now"]), block["unit"], block["scenarios"]
     hn, ws = block["here_and_now"], block["wait_and_see"]
+    ws_said, hn_said = operands(ws, hn, block["evpi"])
     lines = [
         f"Here and now: committing {now} now and adapting the later phases to each of {n} "
         f"scenarios gives {amount(hn)} {unit} on average.",
         f"Value of perfect information (EVPI): knowing the numbers before committing {now} "
-        f"would add {_bound(block)}{amount(block['evpi'])} {unit} on average ({amount(ws)} if "
-        f"each scenario were planned alone, minus {amount(hn)}{_lower(block)}).",
+        f"would add {_bound(block)}{amount(block['evpi'])} {unit} on average ({ws_said} if "
+        f"each scenario were planned alone, minus {hn_said}{_lower(block)}).",
     ]
     if block["vss"] is None:
         lines.append(
@@ -35,10 +60,11 @@ def two_stage_sentences(block: dict[str, Any]) -> list[str]:
             "budget or limit is below it), so only a plan made for the scenarios fits them all."
         )
     else:
+        hn_said, nominal_said = operands(hn, block["nominal_decide_now"], block["vss"])
         lines.append(
             f"Value of the stochastic solution (VSS): planning {now} for the scenarios instead "
             f"of the nominal numbers adds {amount(block['vss'])} {unit} on average "
-            f"({amount(hn)} minus {amount(block['nominal_decide_now'])} when the nominal plan's "
+            f"({hn_said} minus {nominal_said} when the nominal plan's "
             f"{now} is committed and the rest adapts)."
         )
     lines += bound_sentences(block) + risk_sentences(block) + price_sentences(block)
@@ -116,11 +142,12 @@ def bound_sentences(block: dict[str, Any]) -> list[str]:
         else "its Lagrangian bound"
     )
     share = f" ({100 * gap / abs(upper):.2g}% of it)" if upper else ""
+    upper_said, lower_said = operands(upper, lower, gap)  # the gap is their difference
     return [
         f"Progressive hedging ({b['iterations']} iterations, {how}): the decide-now plan "
-        f"reported ({b['plan']}) is feasible in every scenario and gives {amount(lower)} {unit} "
+        f"reported ({b['plan']}) is feasible in every scenario and gives {lower_said} {unit} "
         "on average "
-        f"(lower bound); no decide-now plan gives more than {amount(upper)} {unit} (upper bound: "
+        f"(lower bound); no decide-now plan gives more than {upper_said} {unit} (upper bound: "
         f"{source}). The gap, {amount(gap)} {unit}{share}, is what progressive hedging leaves "
         "unproven: the best plan lies within it, and EVPI and VSS use the lower bound."
     ]

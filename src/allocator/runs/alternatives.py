@@ -220,6 +220,7 @@ def _info(
         "inputs": recorded_inputs(spec.inputs, inp.file_hashes),
         "model_file": None if spec.model_file is None else str(spec.model_file),
         "relied_on": spec_relied(inp, spec),  # the assumed rows its page counts
+        **({"cells_set": [dict(c) for c in inp.cells_set]} if inp.cells_set else {}),
     }
 
 

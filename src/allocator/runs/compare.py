@@ -15,7 +15,7 @@ import pandas as pd
 
 from allocator.data.overrides import Override
 from allocator.data.schema import Inputs
-from allocator.errors import UsageError
+from allocator.errors import UsageError, quoted
 from allocator.model.build import OBJECTIVES
 from allocator.report.assumed import run_assumptions
 from allocator.runs.common import Study, run_study
@@ -147,6 +147,18 @@ def compare_steps(
     return steps
 
 
+def _refuse_sets_untaken(steps: list[Step], changes: Sequence[Override]) -> None:
+    """A --set with run folders alone: compare reads each as written and solves none, so no
+    plan would take the set, while run.json would record it as the scenario compared."""
+    texts = [c.set_cell.text for c in changes if c.set_cell is not None]
+    if texts and not any(isinstance(what, RunSpec) for _, what in steps):
+        raise UsageError(
+            f"--set {quoted(texts[0])}: every item is a run folder, which compare reads as "
+            "written, so no plan would take the set. Fix: leave --set out, or compare an "
+            "objective or a model file with it (compare solves those with the set)"
+        )
+
+
 TAKEN = ("discount_rate", "model_file", "overrides", "results")
 """The RunSpec fields compare takes as keywords beside its own arguments (`model_file` is
 `model`, `overrides` is `sets`); the others are each item's own."""
@@ -251,6 +263,7 @@ def compare(
     measured = measure_given(measure, options.pop("discount_rate", None))
     model, changes, results = taken_options(model, sets, options)
     steps = compare_steps(items, inputs, targets, measured, model, changes)
+    _refuse_sets_untaken(steps, changes)
     sources: list[tuple[str, Path | None]] = []
     for _, what in steps:
         sources += what.sources() if isinstance(what, RunSpec) else [("run folder", what)]

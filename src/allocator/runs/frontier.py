@@ -86,6 +86,7 @@ def frontier(
             "notes": notes,
             "inputs": recorded_inputs(spec.inputs, inp.file_hashes),
             "relied_on": spec_relied(inp, spec),  # the assumed rows its page counts
+            **({"cells_set": [dict(c) for c in inp.cells_set]} if inp.cells_set else {}),
         }
         title = f"{y_axis.words[0].upper()}{y_axis.words[1:]} against {x_axis.words}"
         plot = frontier_plot(table, title)

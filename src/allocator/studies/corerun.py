@@ -126,6 +126,8 @@ def run_core(
     table = core_table(plans, setting)
     info = core_info(study, setting, plans, table, dict(output.packages))
     info["relied_on"] = _relied(study, inp, overrides)  # the assumed rows its page counts
+    if inp.cells_set:  # each cell a --set changed, before and after, as solve's run.json says
+        info["cells_set"] = [dict(c) for c in inp.cells_set]
     folder = output.out or default_run_dir(output.results, output.label, "core")
     found = _assumed(inp, table, info)
     with atomic_run_dir(folder, output.force, sources) as tmp:
