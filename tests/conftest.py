@@ -330,3 +330,50 @@ def umask_022():
         yield
     finally:
         os.umask(before)
+
+
+def chromium() -> tuple[str, str] | None:
+    """chromedriver and chromium on PATH (.ci/run installs Debian's), else None."""
+    driver = shutil.which("chromedriver")
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    return (driver, browser) if driver and browser else None
+
+
+NO_CHROMIUM = (
+    "no chromedriver and chromium (.ci/run installs Debian's chromium-driver with apt-get)"
+)
+
+
+@contextlib.contextmanager
+def page_in_chromium(asgi: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, int]]:
+    """`asgi` served by uvicorn in a thread on a socket as `allocator serve` binds it, and a
+    headless Chromium (Selenium Manager never downloads anything): yields (driver, port);
+    the browser quit, the server stopped and the socket closed after."""
+    import threading
+
+    import uvicorn
+    from selenium import webdriver
+
+    from allocator.cli.serve import bound
+
+    found = chromium()
+    assert found is not None, NO_CHROMIUM
+    sock = bound(None)
+    server = uvicorn.Server(uvicorn.Config(asgi, log_level="warning", lifespan="off", ws="none"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    options = webdriver.ChromeOptions()
+    options.binary_location = found[1]
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(arg)
+    monkeypatch.setenv("SE_OFFLINE", "true")
+    try:
+        driver = webdriver.Chrome(service=webdriver.ChromeService(found[0]), options=options)
+        try:
+            yield driver, sock.getsockname()[1]
+        finally:
+            driver.quit()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()

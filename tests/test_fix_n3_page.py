@@ -5,13 +5,11 @@ read the class's 23,113.2 as fixed where `allocator solve` says it can rise to 2
 
 from __future__ import annotations
 
-import shutil
-import threading
-
 import pytest
 from starlette.testclient import TestClient
 
 from allocator.serve.app import HEADER, create_app
+from conftest import NO_CHROMIUM, chromium, page_in_chromium
 
 TOKEN = "n3-page-token-not-secret"
 TOTAL = (
@@ -38,42 +36,18 @@ def test_the_details_say_each_tie_class_total_as_the_terminal_does(held, project
     assert cls["money_high"] - cls["money"] == pytest.approx(23681.8 - 23113.189147, abs=1e-3)
 
 
-def _chromium() -> tuple[str, str] | None:
-    driver = shutil.which("chromedriver")
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    return (driver, browser) if driver and browser else None
-
-
-@pytest.mark.skipif(
-    _chromium() is None,
-    reason="no chromedriver and chromium (.ci/run installs Debian's chromium-driver with apt-get)",
-)
+@pytest.mark.skipif(chromium() is None, reason=NO_CHROMIUM)
 def test_the_page_in_headless_chromium_shows_the_tie_class_range(
     held, project, baseline_solve, monkeypatch
 ):
-    import uvicorn
-    from selenium import webdriver
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from allocator.cli.serve import bound
-
     _, ran = baseline_solve
     terminal = _terminal_classes(ran.stdout)
-    sock = bound(None)
     asgi = create_app(held, TOKEN, project / "models", project / "results")
-    server = uvicorn.Server(uvicorn.Config(asgi, log_level="warning", lifespan="off", ws="none"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    driver_path, browser = _chromium()
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(arg)
-    monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager never downloads anything
-    driver = webdriver.Chrome(service=webdriver.ChromeService(driver_path), options=options)
-    try:
-        driver.get(f"http://127.0.0.1:{sock.getsockname()[1]}/?token={TOKEN}")
+    with page_in_chromium(asgi, monkeypatch) as (driver, port):
+        driver.get(f"http://127.0.0.1:{port}/?token={TOKEN}")
         wait = WebDriverWait(driver, 120)
         ready = (By.CSS_SELECTOR, '#details-status[data-state="ready"]')
         wait.until(lambda d: d.find_elements(*ready))
@@ -84,8 +58,3 @@ def test_the_page_in_headless_chromium_shows_the_tie_class_range(
         assert line.startswith(TOTAL + ": ")
         assert "export_market_development 2,231.4 (2,231.4 to 2,800)" in line
         assert "US$ million" in driver.find_element(By.ID, "ties").text
-    finally:
-        driver.quit()
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()

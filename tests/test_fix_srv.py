@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 from allocator.cli.commands import app as cli_app
 from allocator.serve.app import HEADER, create_app
 from allocator.serve.brief import as_tables
-from conftest import BASELINE, ROOT
+from conftest import BASELINE, NO_CHROMIUM, ROOT, chromium, page_in_chromium
 
 TOKEN = "srv-token-not-secret"
 AUTH = {HEADER: TOKEN}
@@ -321,42 +321,17 @@ def test_a_stop_cancels_a_save_and_leaves_nothing_of_it(tmp_path, sig):
 # the page in a browser: the address serve prints, the cookie, the split
 
 
-def _chromium() -> tuple[str, str] | None:
-    driver = shutil.which("chromedriver")
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    return (driver, browser) if driver and browser else None
-
-
-@pytest.mark.skipif(
-    _chromium() is None,
-    reason="no chromedriver and chromium (.ci/run installs Debian's chromium-driver with apt-get)",
-)
+@pytest.mark.skipif(chromium() is None, reason=NO_CHROMIUM)
 def test_the_page_opened_as_printed_keeps_the_token_in_an_httponly_cookie(
     held, project, monkeypatch
 ):
     """Opened at `/?token=` as serve prints it: the address bar holds `/` at once, the script
     cannot read the cookie, a reload still answers, and the headline says the split."""
-    import uvicorn
-    from selenium import webdriver
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from allocator.cli.serve import bound
-
-    sock = bound(None)
-    port = sock.getsockname()[1]
     asgi = create_app(held, TOKEN, project / "models", project / "results")
-    server = uvicorn.Server(uvicorn.Config(asgi, log_level="warning", lifespan="off", ws="none"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    driver_path, browser = _chromium()
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(arg)
-    monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager never downloads anything
-    driver = webdriver.Chrome(service=webdriver.ChromeService(driver_path), options=options)
-    try:
+    with page_in_chromium(asgi, monkeypatch) as (driver, port):
         held.reset()
         driver.get(f"http://127.0.0.1:{port}/?token={TOKEN}")  # as printed
         wait = WebDriverWait(driver, 120)
@@ -375,8 +350,3 @@ def test_the_page_opened_as_printed_keeps_the_token_in_an_httponly_cookie(
         levels = driver.find_element(By.ID, "levels").text
         assert "jobs (jobs): " in levels, levels
         assert "63,000 existing + " in levels, levels
-    finally:
-        driver.quit()
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import shutil
-import threading
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import pytest
 import yaml
 from starlette.testclient import TestClient
 
-from conftest import DATA, run_cli
+from conftest import DATA, NO_CHROMIUM, chromium, page_in_chromium, run_cli
 
 TOKEN = "y1-token-not-secret"
 AUTH = {"X-Allocator-Token": TOKEN}
@@ -163,26 +162,14 @@ def test_each_move_shows_two_numbers_that_subtract_to_the_change_shown():
     assert math.isclose(said["headline"]["change"], 290.2)  # the number itself, unrounded
 
 
-def _chromium() -> tuple[str, str] | None:
-    driver = shutil.which("chromedriver")
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    return (driver, browser) if driver and browser else None
-
-
-@pytest.mark.skipif(
-    _chromium() is None,
-    reason="no chromedriver and chromium (.ci/run installs Debian's chromium-driver with apt-get)",
-)
+@pytest.mark.skipif(chromium() is None, reason=NO_CHROMIUM)
 def test_the_page_in_headless_chromium_sets_a_moved_tranches_share(tmp_path, monkeypatch):
     """In the browser: from_level typed 900, then 0.5 typed into the share of the row the page
     now lists as `jobs/sector/s1/900`: 1,440 jobs, no error, the share cell marked set."""
-    import uvicorn
-    from selenium import webdriver
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from allocator.cli.serve import bound
     from allocator.runs.spec import RunSpec
     from allocator.serve.app import create_app
     from allocator.serve.held import HeldModel
@@ -190,20 +177,9 @@ def test_the_page_in_headless_chromium_sets_a_moved_tranches_share(tmp_path, mon
     project = tmp_path / "project"
     shutil.copytree(DATA / "tranches", project / "inputs" / "tranches")
     held = HeldModel(RunSpec(inputs=project / "inputs" / "tranches"))
-    sock = bound(None)
     asgi = create_app(held, TOKEN, project / "models", project / "results")
-    server = uvicorn.Server(uvicorn.Config(asgi, log_level="warning", lifespan="off", ws="none"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    driver_path, browser = _chromium()
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(arg)
-    monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager never downloads anything
-    driver = webdriver.Chrome(service=webdriver.ChromeService(driver_path), options=options)
-    try:
-        driver.get(f"http://127.0.0.1:{sock.getsockname()[1]}/?token={TOKEN}")
+    with page_in_chromium(asgi, monkeypatch) as (driver, port):
+        driver.get(f"http://127.0.0.1:{port}/?token={TOKEN}")
         wait = WebDriverWait(driver, 120)
         ready = (By.CSS_SELECTOR, '#status[data-state="ready"]')
         wait.until(lambda d: d.find_elements(*ready))
@@ -228,11 +204,6 @@ def test_the_page_in_headless_chromium_sets_a_moved_tranches_share(tmp_path, mon
         assert float(value) == pytest.approx(1440.0)
         share = 'input[data-address="tranches.jobs/sector/s1/800.share"]'
         assert driver.find_element(By.CSS_SELECTOR, share).get_attribute("class") == "set"
-    finally:
-        driver.quit()
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
 
 
 def test_a_refused_set_is_quoted_as_typed_in_the_words_of_solve_set(tmp_path):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -24,7 +23,7 @@ from allocator.report.write import write_csv
 from allocator.runs.spec import RunSpec
 from allocator.serve.app import HEADER, MAX_BODY, create_app
 from allocator.serve.held import HeldModel
-from conftest import BASELINE, ROOT
+from conftest import BASELINE, NO_CHROMIUM, ROOT, chromium, page_in_chromium
 
 TOKEN = "test-token-not-secret"
 CELL = "pools.ecosystem/phase3.budget_musd"
@@ -339,28 +338,15 @@ def test_the_server_starts_and_stops_20_times_leaving_nothing_behind():
                 proc.stderr.close()
 
 
-def _chromium() -> tuple[str, str] | None:
-    driver = shutil.which("chromedriver")
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    return (driver, browser) if driver and browser else None
-
-
-@pytest.mark.skipif(
-    _chromium() is None,
-    reason="no chromedriver and chromium (.ci/run installs Debian's chromium-driver with apt-get)",
-)
+@pytest.mark.skipif(chromium() is None, reason=NO_CHROMIUM)
 def test_the_page_in_headless_chromium_shows_the_headline_of_solve_set(
     held, project, cli_edit, monkeypatch
 ):
     """The answer's headline at once, then the report of the same revision; the details of an
     earlier edit that arrive late (held back here until the next edit's are shown) are dropped."""
-    import uvicorn
-    from selenium import webdriver
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
-
-    from allocator.cli.serve import bound
 
     computed, release, late = threading.Event(), threading.Event(), {"rev": -1}
     real = held.details
@@ -373,68 +359,56 @@ def test_the_page_in_headless_chromium_shows_the_headline_of_solve_set(
         return got
 
     monkeypatch.setattr(held, "details", held_back)
-    sock = bound(None)
     asgi = create_app(held, TOKEN, project / "models", project / "results")
-    server = uvicorn.Server(uvicorn.Config(asgi, log_level="warning", lifespan="off", ws="none"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    driver_path, browser = _chromium()
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(arg)
-    monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager never downloads anything
-    driver = webdriver.Chrome(service=webdriver.ChromeService(driver_path), options=options)
-    try:
-        driver.get(f"http://127.0.0.1:{sock.getsockname()[1]}/?token={TOKEN}")  # as printed
-        wait = WebDriverWait(driver, 120)
-        ready = (By.CSS_SELECTOR, '#status[data-state="ready"]')
-        wait.until(lambda d: d.find_elements(*ready))
-        assert TOKEN not in driver.current_url  # out of the address bar and the history
-        assert driver.current_url.endswith(f"{sock.getsockname()[1]}/"), driver.current_url
-        driver.refresh()  # the tab keeps its token: a reload still answers
-        wait.until(lambda d: d.find_elements(*ready))
-        assert driver.find_element(By.ID, "error").is_displayed() is False
-        driver.find_element(By.CSS_SELECTOR, 'details[data-table="pools"] summary').click()
-
-        def edit(typed: str) -> None:
-            cell = driver.find_element(By.CSS_SELECTOR, f'input[data-address="{CELL}"]')
-            cell.send_keys(Keys.CONTROL, "a")
-            cell.send_keys(typed, Keys.ENTER)
-            wait.until(lambda d: f"={typed}" in d.find_element(By.ID, "sets").text)
+    with page_in_chromium(asgi, monkeypatch) as (driver, port):
+        try:
+            driver.get(f"http://127.0.0.1:{port}/?token={TOKEN}")  # as printed
+            wait = WebDriverWait(driver, 120)
+            ready = (By.CSS_SELECTOR, '#status[data-state="ready"]')
             wait.until(lambda d: d.find_elements(*ready))
+            assert TOKEN not in driver.current_url  # out of the address bar and the history
+            assert driver.current_url.endswith(f"{port}/"), driver.current_url
+            driver.refresh()  # the tab keeps its token: a reload still answers
+            wait.until(lambda d: d.find_elements(*ready))
+            assert driver.find_element(By.ID, "error").is_displayed() is False
+            driver.find_element(By.CSS_SELECTOR, 'details[data-table="pools"] summary').click()
 
-        late["rev"] = held.rev + 1
-        edit("6600")  # its details solved now, answered after the next edit's
-        assert computed.wait(60)
-        edit("6700.0")  # 6700 as typed: another text than the cell's
-        rev = str(held.rev)
-        want = cli_edit["objective"]["value"]
-        answer = driver.find_element(By.ID, "answer-value")  # at once, before the details
-        assert driver.find_element(By.ID, "answer-headline").get_attribute("data-rev") == rev
-        assert math.isclose(float(answer.get_attribute("data-value")), want, rel_tol=1e-9)
-        assert answer.text.startswith(rounding.shown(want, "jobs") + " ")
-        shown = f'#report[data-rev="{rev}"]'
-        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, shown))
-        status = driver.find_element(By.ID, "details-status")
-        assert (status.get_attribute("data-state"), status.get_attribute("data-rev")) == (
-            "ready",
-            rev,
-        )
-        release.set()  # the late details of 6600 arrive now: dropped
-        section = (By.CSS_SELECTOR, f'#details-section[data-dropped="{late["rev"]}"]')
-        wait.until(lambda d: d.find_elements(*section))
-        assert driver.find_elements(By.CSS_SELECTOR, shown)
-        shown = driver.find_element(By.ID, "headline-value")
-        assert shown.text == rounding.shown(want, cli_edit["objective"]["unit"])  # as report.html
-        assert math.isclose(float(shown.get_attribute("data-value")), want, rel_tol=1e-9)
-        assert driver.find_element(By.ID, "error").is_displayed() is False
-    finally:
-        release.set()
-        driver.quit()
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
+            def edit(typed: str) -> None:
+                cell = driver.find_element(By.CSS_SELECTOR, f'input[data-address="{CELL}"]')
+                cell.send_keys(Keys.CONTROL, "a")
+                cell.send_keys(typed, Keys.ENTER)
+                wait.until(lambda d: f"={typed}" in d.find_element(By.ID, "sets").text)
+                wait.until(lambda d: d.find_elements(*ready))
+
+            late["rev"] = held.rev + 1
+            edit("6600")  # its details solved now, answered after the next edit's
+            assert computed.wait(60)
+            edit("6700.0")  # 6700 as typed: another text than the cell's
+            rev = str(held.rev)
+            want = cli_edit["objective"]["value"]
+            answer = driver.find_element(By.ID, "answer-value")  # at once, before the details
+            assert driver.find_element(By.ID, "answer-headline").get_attribute("data-rev") == rev
+            assert math.isclose(float(answer.get_attribute("data-value")), want, rel_tol=1e-9)
+            assert answer.text.startswith(rounding.shown(want, "jobs") + " ")
+            shown = f'#report[data-rev="{rev}"]'
+            wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, shown))
+            status = driver.find_element(By.ID, "details-status")
+            assert (status.get_attribute("data-state"), status.get_attribute("data-rev")) == (
+                "ready",
+                rev,
+            )
+            release.set()  # the late details of 6600 arrive now: dropped
+            section = (By.CSS_SELECTOR, f'#details-section[data-dropped="{late["rev"]}"]')
+            wait.until(lambda d: d.find_elements(*section))
+            assert driver.find_elements(By.CSS_SELECTOR, shown)
+            shown = driver.find_element(By.ID, "headline-value")
+            assert shown.text == rounding.shown(
+                want, cli_edit["objective"]["unit"]
+            )  # as report.html
+            assert math.isclose(float(shown.get_attribute("data-value")), want, rel_tol=1e-9)
+            assert driver.find_element(By.ID, "error").is_displayed() is False
+        finally:
+            release.set()
 
 
 def test_the_held_instance_takes_bounds_in_place_and_refuses_a_new_structure():
