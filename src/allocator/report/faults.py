@@ -81,7 +81,10 @@ def fault_words(exc: OSError, label: str, inside: Path) -> str | None:
 
 
 def a_label(label: str) -> str:
-    """`label` with its article, as a fix says it: `an OUT_FILE`, `a RUN_DIR`, `a --out`."""
+    """`label` with its article, as a fix says it: `an OUT_FILE`, `a RUN_DIR`, `a --out`; a
+    label that has its own (`the default run folder (no --out given)`) as it is."""
+    if label.startswith(("the ", "a ", "an ")):
+        return label
     return f"{'an' if label[:1].upper() in tuple('AEIOU') else 'a'} {label}"
 
 
