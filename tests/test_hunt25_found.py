@@ -87,3 +87,77 @@ def test_the_alternatives_headline_says_how_many_jobs_exist_before_the_plan(tmp_
     headline = res.stdout.splitlines()[0]
     assert "1,519" in headline and "1,550" in headline, headline
     assert "800 existing" in headline, headline
+
+
+# A Ctrl-C in the first few hundred milliseconds of any command (while `allocator.cli` imports
+# typer, rich and its own modules) prints a whole Python traceback ending in KeyboardInterrupt,
+# and the process dies of SIGINT (return code -2) instead of the 130 and one line that the
+# commands' help promises. By hand on main: SIGINT 0.15 s after `allocator solve --inputs
+# tests/data/greedy --out X` -> "Traceback ... from allocator.cli import main ... import typer
+# ... KeyboardInterrupt", returncode -2 (2 of 33 random interrupts in a loop). The console
+# script's entry point (`allocator.cli.main`, imported by the script's first line) imports
+# `allocator.cli.root` and typer before `main`'s handler exists. Here the Ctrl-C is made to land
+# exactly there: an import hook raises it when typer is imported, as the signal would.
+_CTRL_C_AT_START = textwrap.dedent(
+    """
+    import sys
+
+    class CtrlC:
+        def find_spec(self, name, path=None, target=None):
+            if name == "typer":
+                raise KeyboardInterrupt
+            return None
+
+    sys.meta_path.insert(0, CtrlC())
+    sys.argv = ["allocator", "solve", "--inputs", "tests/data/greedy", "--json"]
+    from allocator.cli import main  # the console script's own two lines
+    sys.exit(main())
+    """
+)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a Ctrl-C while the console script imports allocator.cli (before main's handler) "
+    "prints a Python traceback and dies of SIGINT (-2), not one line and exit 130",
+)
+def test_a_ctrl_c_at_start_up_is_one_line_and_exit_130():
+    done = subprocess.run(
+        [sys.executable, "-c", _CTRL_C_AT_START],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert "Traceback" not in done.stderr, done.stderr[-600:]
+    assert done.returncode == 130, (done.returncode, done.stderr[-600:])
+    assert done.stderr.strip().splitlines() == ["interrupted: no run folder was written"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="pools.csv's ecosystem note says eligibility.csv gives the pool no program and it "
+    "stays unspent; eligibility.csv funds mining_suppliers from it and the plan spends all 6,200",
+)
+def test_the_bundled_ecosystem_pools_note_says_what_the_plan_does_with_it(baseline_run):
+    """inputs/peru2040/pools.csv, ecosystem phase3 (6,200 musd), column note: "No modelled
+    program has a jobs or exports coefficient for these bullets, so eligibility.csv gives this
+    pool no program: it stays unspent (a finding, see NOTES.md)". But eligibility.csv has the
+    row `ecosystem,,mining_suppliers` (NOTES.md: "Seed 002 changes this for `ecosystem`"), and
+    the baseline's budgets.csv has ecosystem phase3 spent 6,200, unspent 0 (allocation.csv:
+    the supplier_* programs), with a shadow price of 10.6 jobs per musd. The note a planner
+    reads beside the number (in pools.csv and in the exported workbook's pools sheet) says the
+    opposite of the plan; it must not claim the pool has no program."""
+    import csv
+
+    pools = ROOT / "inputs" / "peru2040"
+    with open(pools / "eligibility.csv", newline="", encoding="utf-8-sig") as handle:
+        funded = [r for r in csv.DictReader(handle) if r["pool"] == "ecosystem"]
+    assert funded, "eligibility.csv gives ecosystem a program"
+    with open(baseline_run / "budgets.csv", newline="", encoding="utf-8") as handle:
+        (row,) = [r for r in csv.DictReader(handle) if r["pool"] == "ecosystem"]
+    assert float(row["spent_musd"]) == pytest.approx(6200.0)
+    with open(pools / "pools.csv", newline="", encoding="utf-8-sig") as handle:
+        (note,) = [r["note"] for r in csv.DictReader(handle) if r["pool"] == "ecosystem"]
+    assert "gives this pool no program" not in note, note
+    assert "stays unspent" not in note, note
