@@ -85,7 +85,8 @@ def test_the_alternatives_headline_says_how_many_jobs_exist_before_the_plan(tmp_
     res = run_cli("alternatives", "--inputs", DATA / "base_levels", "--out", tmp_path / "alt")
     assert res.exit_code == 0, res.stderr
     headline = res.stdout.splitlines()[0]
-    assert "1,519" in headline and "1,550" in headline, headline
+    assert "1,519" in headline, headline
+    assert "1,550" in headline, headline
     assert "800 existing" in headline, headline
 
 
