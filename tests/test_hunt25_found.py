@@ -209,3 +209,32 @@ def test_a_ctrl_c_while_the_command_is_resolved_still_gives_the_json_document():
     assert done.returncode == 130, (done.returncode, done.stderr[-600:])
     assert json.loads(done.stdout or "null") == {"status": "interrupted", "exit_code": 130}
     assert done.stderr.strip() == "interrupted: no run folder was written"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="cli/freedom.py and cli/core.py print the slack as {:.2%}: --slack 0.00001 is "
+    "'within 0.00% of the optimum' on the terminal, 0.001% on report.html",
+)
+@pytest.mark.parametrize("command", ["alternatives", "core"])
+def test_the_terminal_says_the_slack_that_was_asked(tmp_path, command):
+    """`allocator alternatives --inputs tests/data/greedy --slack 0.00001` (a share: 0.001%)
+    heads its output "Plans within 0.00% of the optimum: jobs >= 959.99 jobs (optimum 960
+    jobs)", and `--slack 0.99999` "within 100.00% of the optimum", a slack the option refuses
+    ([0, 1)); report.html of the same run says "within 0.001% of the optimum". `allocator core
+    --samples 0` prints the same rounding (cli/core.py). A planner quotes the slack from the
+    terminal: a run that gave up some of the optimum must not read as one that gave up none.
+    The terminal gives the slack as asked (0.001%), as the page does."""
+    res = run_cli(
+        command,
+        "--inputs",
+        DATA / "greedy",
+        "--slack",
+        "0.00001",
+        *(["--samples", "0"] if command == "core" else []),
+        "--out",
+        tmp_path / "run",
+    )
+    assert res.exit_code == 0, res.stderr
+    assert "0.00% of the optimum" not in res.stdout, res.stdout.splitlines()[0]
+    assert "0.001% of the optimum" in res.stdout, res.stdout.splitlines()[0]
