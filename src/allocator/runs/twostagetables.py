@@ -186,8 +186,10 @@ def price_words(prices: Any, k: int, committed: float) -> str:
             )
         elif np.isinf(getattr(prices, f"{name}_rate")[k]):  # the rate holds today's
             words.append(f"{side}, the rate: no plan at today's least expected shortfall")
-        elif np.isinf(getattr(prices, f"{name}_holds")[k]):  # an empty holds_for cell
-            words.append(f"{side}, the rate: for any amount")
+        else:
+            holds = getattr(prices, f"{name}_holds", None)
+            if holds is not None and np.isinf(holds[k]):  # an empty holds_for cell
+                words.append(f"{side}, the rate: for any amount")
     return "; ".join(words)
 
 
