@@ -129,9 +129,7 @@ def _rate_words(pick: dict[str, Any], unit: str, side: str) -> str:
     rate, holds = pick["rate"], pick["holds_for_musd"]
     if rate is None or abs(rate) >= 1e30:
         return "no plan at today's least expected shortfall at the margin"
-    amount_ = (
-        "every amount" if holds is None or holds >= 1e30 else f"{amount(holds)} US$ million"
-    )
+    amount_ = "every amount" if holds is None or holds >= 1e30 else f"{amount(holds)} US$ million"
     return f"{_signed(rate)} {unit} per US$ million {side} for {amount_}"
 
 
