@@ -96,7 +96,8 @@ def test_a_two_stage_workbook_holds_its_evpi_vss_and_expected_objective(tmp_path
     here = table["here_and_now"].mean()
     evpi = table["wait_and_see"].mean() - here
     vss = here - table["nominal_decide_now"].mean()
-    assert evpi > 1 and vss > 1  # the case has value in both (2.48 and 20.1 jobs)
+    assert evpi > 1  # the case has value in both (2.48 and 20.1 jobs)
+    assert vss > 1
     cells = [
         v
         for rows in _sheets(run).values()
@@ -138,7 +139,8 @@ def test_every_numeric_column_of_a_core_workbook_has_a_unit(tmp_path):
 @pytest.mark.xfail(
     strict=True,
     reason="serve's Save without a name answers `the name 'None' is not a plain name`: it "
-    "names a value the user never sent (serve/save.py save() formats the missing name with quoted(None))",
+    "names a value the user never sent (serve/save.py save() formats the missing name "
+    "with quoted(None))",
 )
 def test_save_without_a_name_says_the_name_is_missing(tmp_path):
     client = _served(tmp_path, "replan")
@@ -177,7 +179,8 @@ def test_a_whole_number_option_below_its_least_is_one_line_with_a_fix(tmp_path, 
     lines = ran.stderr.strip().splitlines()
     assert len(lines) == 1, ran.stderr
     assert lines[0].startswith("error: "), lines[0]
-    assert option in lines[0] and "Fix:" in lines[0]
+    assert option in lines[0]
+    assert "Fix:" in lines[0]
     assert not out.exists()
 
 
