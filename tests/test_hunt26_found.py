@@ -237,3 +237,37 @@ def test_a_what_ifs_moved_changes_are_given_to_12_significant_digits(tmp_path):
         assert change == float(f"{change:.12g}"), (name, change)
     assert changes["exports_2026_musd"] == 0.08
     assert changes["headline"] == 0.04
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a two-stage plan under --objective exports: the terminal's headline says 477 "
+    "(twostagehtml.amount: whole from 100 up) and report.html's headline 476.8 "
+    "(rounding.cell: exports to one decimal) for the same expected objective 476.796; the "
+    "page's own Here-and-now sentence says 477 under its 476.8 headline",
+)
+def test_a_two_stage_exports_headline_is_one_number_on_the_terminal_and_the_page(tmp_path):
+    """tests/data/two_stage with exports per US$ million (a 1.5, uncertain 1 to 2; b 2; c 1),
+    4 scenarios, cumulative exports over 2025-2026: the expected objective is 476.796 musd."""
+    import html as htmllib
+
+    data = tmp_path / "ex"
+    shutil.copytree(DATA / "two_stage", data)
+    (data / "model.yaml").unlink()
+    programs = (data / "programs.csv").read_text()
+    for old, new in ((",0,2,0,", ",0,2,1.5,"), (",0,1,0,", ",0,1,2,"), (",0,1.2,0,", ",0,1.2,1,")):
+        programs = programs.replace(old, new)
+    (data / "programs.csv").write_text(programs)
+    with (data / "uncertainty.csv").open("a") as f:
+        f.write("programs:a:exports_per_musd,1,2,uniform,test range\n")
+    out = tmp_path / "run"
+    ran = run_cli(
+        "solve", "--inputs", data, "--decide-now", "p1", "--scenarios", "4", "--targets", "off",
+        "--objective", "exports", "--measure", "cumulative", "--out", out,
+    )  # fmt: skip
+    assert ran.exit_code == 0, ran.stderr
+    terminal = re.search(r"two-stage plan \([^)]*\): (\S+) expected", ran.stdout)
+    page = re.search(r"Headline: (?:<[^>]+>)*([\d,.]+)", (out / "report.html").read_text())
+    assert terminal, ran.stdout
+    assert page
+    assert htmllib.unescape(page[1]) == terminal[1]
