@@ -271,3 +271,45 @@ def test_a_two_stage_exports_headline_is_one_number_on_the_terminal_and_the_page
     assert terminal, ran.stdout
     assert page
     assert htmllib.unescape(page[1]) == terminal[1]
+
+
+def _labelled(sheets: dict[str, list[tuple[Any, ...]]], word: str, value: float) -> bool:
+    """Whether some row of some sheet holds a text with `word` and the number `value`."""
+    for rows in sheets.values():
+        for row in rows:
+            texts = " ".join(str(v) for v in row if isinstance(v, str)).lower()
+            numbers = [v for v in row if isinstance(v, int | float) and not isinstance(v, bool)]
+            if word in texts and any(
+                abs(v - value) <= 1e-9 * max(1.0, abs(value)) for v in numbers
+            ):
+                return True
+    return False
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a re-plan's workbook.xlsx has its replan sheet (money by program and phase) but "
+    "not the numbers its terminal and report.html lead with: the approved plan's objective, "
+    "what the deviations cost and the money moved (run.json replan: approved_objective, "
+    "cost_of_deviations, moved_musd); a slide made from the workbook cannot quote them",
+)
+def test_a_replans_workbook_holds_its_cost_of_deviations_and_money_moved(tmp_path):
+    """tests/data/replan, approved 2,360 jobs (a 100 in 2025, c 100 + 20, b 80). Actuals: a 35
+    in 2025 and 25 in 2026, nothing else, as of 2026: 40 unspent carries into phase2, where c
+    takes its cap 120 (8 jobs/musd) and b 20, then b 100 in phase3: 600 + 960 + 600 = 2,160
+    jobs, a cost of 200; moved after 2026: b +20 +20, c +20 -20 = 80 musd."""
+    run = tmp_path / "approved"
+    ran = run_cli("solve", "--inputs", DATA / "replan", "--out", run)
+    assert ran.exit_code == 0, ran.stderr
+    out = tmp_path / "replanned"
+    ran = run_cli(
+        "replan", run, "--actuals", DATA / "replan" / "actuals.csv", "--as-of", "2026",
+        "--out", out,
+    )  # fmt: skip
+    assert ran.exit_code == 0, ran.stderr
+    assert "cost 200 direct jobs" in ran.stdout
+    assert "after 2026: 80 musd" in ran.stdout
+    sheets = _sheets(out)
+    assert _labelled(sheets, "approved", 2360)
+    assert _labelled(sheets, "cost", 200)
+    assert _labelled(sheets, "moved", 80)
