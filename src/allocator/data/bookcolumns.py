@@ -3,7 +3,8 @@
 (`validation`): a value from a list (programs, pools, phases, sectors, risks, yes/no), or a
 range, the reader's own (shares in 0..1, and above 0 where the row model refuses 0; years in the
 horizon, a phase's within a year's limits, a base's up to the first milestone, a target's and a
-processing share's one of the milestones sheet; amounts of at least 0). A list runs as far as the validated rows of its sheet, so a name added there is taken.
+processing share's one of the milestones sheet; amounts of at least 0). A list runs as far as
+the validated rows of its sheet, so a name added there is taken.
 """
 
 from __future__ import annotations
