@@ -151,7 +151,9 @@ def compared_table(frame: pd.DataFrame) -> str:
 
 def allocation_section(by_phase: pd.DataFrame, mitigation: pd.Series | None = None) -> str:
     """Money by sector and phase (allocation_by_phase.csv, summed as the CSV writes each
-    number), risk mitigation as a row of its own when given: a bar chart and its table."""
+    number), risk mitigation as a row of its own when given: a bar chart and its table, both
+    in the terminal's numbers (whole US$ million adding up to the totals, a total column and
+    row: `rounding.rounded_grid`); the bars' lengths are the sums."""
     phases = [c for c in by_phase.columns if c.endswith("_musd") and c.startswith("phase")]
     if not phases:
         phases = [
@@ -170,16 +172,26 @@ def allocation_section(by_phase: pd.DataFrame, mitigation: pd.Series | None = No
     said = ""
     if mitigation is not None:
         sums, said = with_mitigation(sums, mitigation)
+    from allocator.report.rounding import APART, NOTE, rounded_grid
+
     labels = list(sums.index)
     series = {p.removesuffix("_musd"): sums[p].tolist() for p in sums.columns}
-    frame = sums.reset_index()
-    frame["total_musd"] = sums.sum(axis=1).to_numpy()
     what = "Investment" if mitigation is None else "Investment and risk mitigation"
+    named = sums if mitigation is None else sums.rename(index={str(mitigation.name): APART})
+    grid = rounded_grid(named.rename(columns=lambda c: str(c).removesuffix("_musd")))
+    rows = range(len(labels))  # the grid's first rows are `labels`, in their order
+    shown = (
+        {name: [f"{int(grid[name].iloc[i]):,}" for i in rows] for name in series},
+        [f"{int(grid['total'].iloc[i]):,}" for i in rows],
+    )  # the chart says the table's numbers
+    units = {str(c): "US$ million" for c in grid.columns}
+    note = f"<p>{escape(what)} by sector and phase (US$ million; {escape(NOTE)}).</p>"
     return (
         "<h2>Allocation by phase and sector</h2>"
         + said
-        + bars(labels, series, "US$ million", f"{what} by sector and phase")
-        + table(frame)
+        + bars(labels, series, "US$ million", f"{what} by sector and phase", shown=shown)
+        + note
+        + table(grid.reset_index(names="sector"), units)
     )
 
 
