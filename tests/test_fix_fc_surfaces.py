@@ -117,3 +117,16 @@ def test_ten_shared_numbers_read_the_same_everywhere(baseline_solve):
     assert reached in out
     assert cell(in_book[6]) == cell(float(share["share_pct"])) == "87.14"
     assert _page_table(page, "<h2>Processing shares</h2>")["copper"][5] == "87.14"
+
+
+def test_the_pages_processing_shares_say_their_units_as_the_workbook(baseline_solve):
+    """report.html's processing shares table: each number column's header with its unit, the
+    workbook's words (a shortfall in percentage points, not a percent of anything)."""
+    run, _ = baseline_solve
+    page = (run / "report.html").read_text(encoding="utf-8")
+    part = page.split("<h2>Processing shares</h2>")[1].split("</thead>")[0]
+    heads = [html.unescape(h) for h in re.findall(r"<th[^>]*>([^<]*)</th>", part)]
+    book = openpyxl.load_workbook(run / "workbook.xlsx", read_only=True)
+    in_book = [c.value for c in next(book["shares"].iter_rows(max_row=1))]
+    assert heads == in_book
+    assert "share_shortfall_pct (percentage points)" in heads

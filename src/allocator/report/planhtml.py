@@ -121,11 +121,19 @@ def _parts_of_level(
 
 def shares_section(shares: pd.DataFrame) -> str:
     """Processing shares per mineral against their targets (shares.csv of the run)."""
+    from allocator.report.bookunits import SHEET_UNITS
+    from allocator.report.tables import UNITS
+
     missed = int((shares["share_shortfall_pct"] > 0).sum())  # `outcomes.shortfall`
+    units = {
+        str(c): SHEET_UNITS["shares"].get(str(c)) or UNITS.get(str(c)) or "US$ million"
+        for c in shares.columns
+        if str(c) in SHEET_UNITS["shares"] or str(c).endswith("_musd")
+    }  # the workbook's words: a shortfall in percentage points
     return (
         f"<h2>Processing shares</h2><p>{len(shares)} processing-share targets; the plan misses "
         f"{missed} of them. Share = today + (2040 share - today) x productive capital / "
-        "investment, in percent.</p>" + table(shares)
+        "investment, in percent.</p>" + table(shares, units)
     )
 
 
