@@ -192,6 +192,10 @@ def allocation_section(by_phase: pd.DataFrame, mitigation: pd.Series | None = No
         {name: [f"{int(grid[name].iloc[i]):,}" for i in rows] for name in series},
         [f"{int(grid['total'].iloc[i]):,}" for i in rows],
     )  # the chart says the table's numbers
+    exact = named.rename(columns=lambda c: str(c).removesuffix("_musd"))
+    exact["total"] = exact.sum(axis=1)
+    exact.loc["total"] = exact.sum(axis=0)  # the exact sums sort the table, as in every table
+    texts = {str(c): [f"{int(v):,}" for v in grid[c]] for c in grid.columns}
     units = {str(c): "US$ million" for c in grid.columns}
     note = f"<p>{escape(what)} by sector and phase (US$ million; {escape(NOTE)}).</p>"
     return (
@@ -199,7 +203,7 @@ def allocation_section(by_phase: pd.DataFrame, mitigation: pd.Series | None = No
         + said
         + bars(labels, series, "US$ million", f"{what} by sector and phase", shown=shown)
         + note
-        + table(grid.reset_index(names="sector"), units)
+        + table(exact.reset_index(names="sector"), units, texts)
     )
 
 
