@@ -222,7 +222,7 @@ def test_report_keeps_programs_and_sectors_named_na_null_and_none(run_copy, odd_
     assert invoke("report", run_copy).exit_code == 0
     page = (run_copy / "report.html").read_text(encoding="utf-8")
     allocation = page.split("<h2>Allocation by phase and sector</h2>")[1].split("<h2>")[0]
-    assert re.findall(r"<tr><td>([^<]*)</td>", allocation) == ["NA", "None", "s2"]
+    assert re.findall(r"<tr><td>([^<]*)</td>", allocation) == ["NA", "None", "s2", "total"]
     assert (run_copy / "report.html").read_bytes() == (odd_run / "report.html").read_bytes()
 
 

@@ -2,8 +2,9 @@
 (`columns_of`), each one's unit (`unit_of`), and the data validation its cells get
 (`validation`): a value from a list (programs, pools, phases, sectors, risks, yes/no), or a
 range, the reader's own (shares in 0..1, and above 0 where the row model refuses 0; years in the
-horizon, a phase's within a year's limits, a base's up to the first milestone; amounts of at
-least 0). A list runs as far as the validated rows of its sheet, so a name added there is taken.
+horizon, a phase's within a year's limits, a base's up to the first milestone, a target's and a
+processing share's one of the milestones sheet; amounts of at least 0). A list runs as far as
+the validated rows of its sheet, so a name added there is taken.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ _LISTS = {  # column -> (sheet, its key column) whose values it must name
 _WILD = {("eligibility", "program"): "*", ("groups", "phase"): "all"}
 """Words a list column also allows: the validation then warns rather than stops."""
 _YEARS = {"year", "first_year", "last_year"}
+_ON_MILESTONES = {"targets", "shares"}
+"""Sheets whose year is a milestone's (targets.csv, shares.csv): the reader takes a year of
+milestones.csv only (`checks._check_targets`, `shares.share_problems`), not any of the horizon."""
 ROOM = 500
 """Validated rows below a sheet's last row, to add entries in."""
 
@@ -93,6 +97,8 @@ def validation(
             "error_title": f"unknown {key}",  # at most 32 characters, or xlsxwriter drops it
             "error_message": f"Use a {key} of sheet {source}" + (f", or {wild}" if wild else ""),
         }
+    if name == "year" and sheet in _ON_MILESTONES and "milestones" in tables:
+        return _milestone_years(tables, heights)
     if name in _YEARS:
         low, high, why = years.get(sheet, years[""])
         return {
@@ -125,6 +131,21 @@ def validation(
             "error_message": f"Use an amount of at least 0 ({UNIT_WORDS[unit]})",
         }
     return None
+
+
+def _milestone_years(tables: dict[str, Any], heights: dict[str, int]) -> dict[str, Any]:
+    """A list of the milestones sheet's years, as far as its rows for adding entries run: a
+    milestone added there is a year a target or share may take, as the reader takes it."""
+    from allocator.data.sheettext import column_letter  # the reader's letters
+
+    letter = column_letter(columns_of(*tables["milestones"]).index("year"))
+    return {
+        "validate": "list",
+        "source": f"=milestones!${letter}$2:${letter}${room(heights['milestones'])}",
+        "error_type": "stop",
+        "error_title": "not a milestone year",
+        "error_message": "Use a year of sheet milestones (add it there first)",
+    }
 
 
 def years_of(inp: Inputs) -> dict[str, tuple[int, int, str]]:

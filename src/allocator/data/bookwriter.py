@@ -2,7 +2,7 @@
 xlsxwriter: a README sheet with the data dictionary, then one sheet a table with the CSV's
 columns, frozen headers, each header's unit and meaning in its comment, and data validation where
 a value must come from a list (programs, pools, phases, sectors, risks, yes/no) or a range (shares
-in 0..1, years inside the horizon, amounts of at least 0). Its sheets are `TextSheet`s: a text
+in 0..1, years as the reader takes them, amounts of at least 0). Its sheets are `TextSheet`s: a text
 that reads as xlsxwriter's rich-string markup (`<r>...</r>`) is written as the text it is.
 
 Each row goes to the sheet row its CSV record had (header = 1), so every message and every table

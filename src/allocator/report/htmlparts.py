@@ -13,9 +13,21 @@ from typing import Any
 import pandas as pd
 
 
-def table(frame: pd.DataFrame, units: dict[str, str] | None = None) -> str:
-    """A sortable HTML table; numbers right-aligned with their exact value kept for sorting."""
-    units = units or {}
+def table(
+    frame: pd.DataFrame,
+    units: dict[str, str] | None = None,
+    texts: dict[str, list[str]] | None = None,
+) -> str:
+    """A sortable HTML table; numbers right-aligned with their exact value kept for sorting.
+
+    Args:
+        frame: the table.
+        units: a column's unit, said in its header.
+        texts: a number column's shown texts, one a row, where `number` is not the rule (parts
+            that add up to a total: `rounding.parts_shown`); its values still sort it.
+    """
+    units, texts = units or {}, texts or {}
+    said = [texts.get(str(c)) for c in frame.columns]
     head = "".join(
         f'<th scope="col"{_n(frame[c])}>{escape(c)}'
         + (f" ({escape(units[c])})" if c in units else "")
@@ -25,12 +37,13 @@ def table(frame: pd.DataFrame, units: dict[str, str] | None = None) -> str:
     rows = []
     years = [c == "year" or c.endswith("_year") or c == "point" for c in frame.columns]
     words = ['<td class="note">' if c == "note" else "<td>" for c in frame.columns]
-    for record in frame.itertuples(index=False):
+    for at, record in enumerate(frame.itertuples(index=False)):
         cells = []
-        for v, plain, td in zip(record, years, words, strict=True):
+        for v, plain, td, text in zip(record, years, words, said, strict=True):
             if isinstance(v, int | float) and not isinstance(v, bool) and v == v:
                 x = float(v) + 0.0  # -0.0 + 0.0 is 0.0
                 shown = str(int(x)) if plain and x.is_integer() else number(x)
+                shown = escape(text[at]) if text is not None else shown
                 cells.append(f'<td class="n" data-v="{x:.12g}">{shown}</td>')
             else:
                 cells.append(f"{td}{'' if v is None or v != v else escape(str(v))}</td>")

@@ -9,7 +9,7 @@ from html import escape
 import pandas as pd
 
 from allocator.report.htmlparts import number, table
-from allocator.report.rounding import EXPORTS_UNIT, largest_remainder, whole
+from allocator.report.rounding import EXPORTS_UNIT, parts_shown, whole
 from allocator.report.svg import bars
 
 
@@ -25,9 +25,9 @@ def milestones_section(outcomes: pd.DataFrame) -> str:
         }
     )
     units = {"jobs": "jobs", "exports": EXPORTS_UNIT}
-    frame, units = _with_existing(frame, units, outcomes)
+    frame, units, texts = _with_existing(frame, units, outcomes)
     targeted = outcomes[outcomes[["jobs_target", "exports_target_musd"]].notna().any(axis=1)]
-    out = ["<h2>Jobs and exports per milestone</h2>", table(frame, units)]
+    out = ["<h2>Jobs and exports per milestone</h2>", table(frame, units, texts)]
     if not targeted.empty:
         out.append(targets_section(targeted))
     return "".join(out)
@@ -35,25 +35,31 @@ def milestones_section(outcomes: pd.DataFrame) -> str:
 
 def _with_existing(
     frame: pd.DataFrame, units: dict[str, str], outcomes: pd.DataFrame
-) -> tuple[pd.DataFrame, dict[str, str]]:
+) -> tuple[pd.DataFrame, dict[str, str], dict[str, list[str]]]:
     """The milestone table with, for each kind with a base (base.csv), the part that existed
     before the plan and the new part as columns of their own (outcomes.csv's `jobs_base` and
-    `jobs_new`, `exports_base_musd` and `exports_new_musd`), as the terminal's lines split it:
-    jobs whole, the two adding up to the level (800.4 + 750.18: 801 + 750 = 1,551)."""
-    from allocator.report.existing import base_and_new
+    `jobs_new`, `exports_base_musd` and `exports_new_musd`), as the terminal's lines split it,
+    and their shown texts: at the level's decimals, adding up to the level shown (largest
+    remainder, `rounding.parts_shown`: 800.4 + 750.18 jobs are 801 + 750 = 1,551; 100.04 +
+    49.96 US$ million per year 100 + 50 = 150)."""
+    from allocator.report.existing import PARTS, base_and_new
 
-    frame, units = frame.copy(), dict(units)
+    frame, units, texts = frame.copy(), dict(units), {}
     for kind in ("jobs", "exports"):
         split = base_and_new(outcomes, kind)
         if not split:
             continue
-        parts: list[tuple[float, ...]] = [split[int(y)] for y in frame["year"]]
-        if kind == "jobs":  # whole, adding up to the whole level shown (largest remainder)
-            parts = [tuple(largest_remainder(list(p))) for p in parts]
+        shown = [parts_shown(list(split[int(y)]), PARTS[kind][2]) for y in frame["year"]]
         for at, name in enumerate((f"{kind} existing before the plan", f"new {kind}")):
-            frame[name] = [p[at] for p in parts]
+            texts[name] = [t[at] for t in shown]
+            frame[name] = [_value(t) for t in texts[name]]
             units[name] = units[kind]
-    return frame, units
+    return frame, units, texts
+
+
+def _value(text: str) -> float:
+    """The number a shown text says (`1,234.5` -> 1234.5): what its cell sorts by."""
+    return float(text.replace(",", "")) if text not in ("", "n/a") else float("nan")
 
 
 _TARGETS = {
@@ -86,22 +92,48 @@ def targets_section(targeted: pd.DataFrame) -> str:
             for c in numbers:
                 if c in shown:
                     shown[c] = [whole(v) if v == v else v for v in shown[c]]
+        unit = "jobs" if kind == "jobs" else EXPORTS_UNIT
+        shown, texts = _parts_of_level(shown, rows, numbers[:2], unit)
         count += len(shown)
         # counted on the table's shortfalls (`outcomes.shortfall`), not the rounded jobs shown
         missed += int((rows[numbers[-1]] > 0).sum()) if numbers[-1] in rows else 0
-        unit = "jobs" if kind == "jobs" else EXPORTS_UNIT
-        parts.append(f"<h3>{kind.capitalize()} targets ({unit})</h3>" + table(shown))
+        parts.append(f"<h3>{kind.capitalize()} targets ({unit})</h3>" + table(shown, None, texts))
     said = f"{count} targets; the plan misses {missed} of them (shortfall above 0)."
     return f"<h2>Targets</h2><p>{said}</p>" + "".join(parts)
 
 
+def _parts_of_level(
+    shown: pd.DataFrame, rows: pd.DataFrame, columns: list[str], unit: str
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """A targets table's base and new columns (`columns`, from the exact `rows`) as texts that
+    add up to the level the row shows (`rounding.parts_shown`), and the values they say."""
+    if not set(columns) <= set(rows.columns):
+        return shown, {}
+    exact = rows[columns].astype(float).to_numpy()
+    said = [parts_shown(list(p), unit) if (p == p).all() else ["", ""] for p in exact]
+    shown, texts = shown.copy(), {}
+    for at, name in enumerate(columns):
+        texts[name] = [t[at] for t in said]
+        values = [_value(t) if t else v for t, v in zip(texts[name], rows[name], strict=True)]
+        shown[name] = values
+    return shown, texts
+
+
 def shares_section(shares: pd.DataFrame) -> str:
     """Processing shares per mineral against their targets (shares.csv of the run)."""
+    from allocator.report.bookunits import SHEET_UNITS
+    from allocator.report.tables import UNITS
+
     missed = int((shares["share_shortfall_pct"] > 0).sum())  # `outcomes.shortfall`
+    units = {
+        str(c): SHEET_UNITS["shares"].get(str(c)) or UNITS.get(str(c)) or "US$ million"
+        for c in shares.columns
+        if str(c) in SHEET_UNITS["shares"] or str(c).endswith("_musd")
+    }  # the workbook's words: a shortfall in percentage points
     return (
         f"<h2>Processing shares</h2><p>{len(shares)} processing-share targets; the plan misses "
         f"{missed} of them. Share = today + (2040 share - today) x productive capital / "
-        "investment, in percent.</p>" + table(shares)
+        "investment, in percent.</p>" + table(shares, units)
     )
 
 
@@ -127,7 +159,9 @@ def compared_table(frame: pd.DataFrame) -> str:
 
 def allocation_section(by_phase: pd.DataFrame, mitigation: pd.Series | None = None) -> str:
     """Money by sector and phase (allocation_by_phase.csv, summed as the CSV writes each
-    number), risk mitigation as a row of its own when given: a bar chart and its table."""
+    number), risk mitigation as a row of its own when given: a bar chart and its table, both
+    in the terminal's numbers (whole US$ million adding up to the totals, a total column and
+    row: `rounding.rounded_grid`); the bars' lengths are the sums."""
     phases = [c for c in by_phase.columns if c.endswith("_musd") and c.startswith("phase")]
     if not phases:
         phases = [
@@ -146,16 +180,30 @@ def allocation_section(by_phase: pd.DataFrame, mitigation: pd.Series | None = No
     said = ""
     if mitigation is not None:
         sums, said = with_mitigation(sums, mitigation)
+    from allocator.report.rounding import APART, NOTE, rounded_grid
+
     labels = list(sums.index)
     series = {p.removesuffix("_musd"): sums[p].tolist() for p in sums.columns}
-    frame = sums.reset_index()
-    frame["total_musd"] = sums.sum(axis=1).to_numpy()
     what = "Investment" if mitigation is None else "Investment and risk mitigation"
+    named = sums if mitigation is None else sums.rename(index={str(mitigation.name): APART})
+    grid = rounded_grid(named.rename(columns=lambda c: str(c).removesuffix("_musd")))
+    rows = range(len(labels))  # the grid's first rows are `labels`, in their order
+    shown = (
+        {name: [f"{int(grid[name].iloc[i]):,}" for i in rows] for name in series},
+        [f"{int(grid['total'].iloc[i]):,}" for i in rows],
+    )  # the chart says the table's numbers
+    exact = named.rename(columns=lambda c: str(c).removesuffix("_musd"))
+    exact["total"] = exact.sum(axis=1)
+    exact.loc["total"] = exact.sum(axis=0)  # the exact sums sort the table, as in every table
+    texts = {str(c): [f"{int(v):,}" for v in grid[c]] for c in grid.columns}
+    units = {str(c): "US$ million" for c in grid.columns}
+    note = f"<p>{escape(what)} by sector and phase (US$ million; {escape(NOTE)}).</p>"
     return (
         "<h2>Allocation by phase and sector</h2>"
         + said
-        + bars(labels, series, "US$ million", f"{what} by sector and phase")
-        + table(frame)
+        + bars(labels, series, "US$ million", f"{what} by sector and phase", shown=shown)
+        + note
+        + table(exact.reset_index(names="sector"), units, texts)
     )
 
 

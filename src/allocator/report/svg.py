@@ -32,11 +32,20 @@ def bars(
     title: str,
     marks: Sequence[float] | None = None,
     mark_name: str = "",
+    shown: tuple[Mapping[str, Sequence[str]], Sequence[str]] | None = None,
 ) -> str:
     """Horizontal bars, one a label, stacked by series (each series a list of values by label);
     `marks`, one value a label, drawn as a black tick across its bar (e.g. the optimum) and
-    named `mark_name` in the legend."""
+    named `mark_name` in the legend; `shown`, the texts its pieces and totals say where the
+    page's table beside it rounds them (`rounding.rounded_grid`), else `number` of each."""
     names = list(series)
+    said = shown or (
+        {s: [number(as_written(v)) for v in series[s]] for s in names},
+        [
+            number(sum(max(0.0, as_written(series[s][i])) for s in names))
+            for i in range(len(labels))
+        ],
+    )
     series = {s: [as_written(v) for v in series[s]] for s in names}
     marks = None if marks is None else [as_written(v) for v in marks]
     totals = [sum(max(0.0, series[s][i]) for s in names) for i in range(len(labels))]
@@ -54,8 +63,8 @@ def bars(
     parts += _legend(names if legend else [], None if marks is None else mark_name)
     for i, label in enumerate(labels):
         y = 40 + legend + i * row
-        values = [(name, max(0.0, series[name][i])) for name in names]
-        parts += _bar(label, y, values, (totals[i], top), unit)
+        values = [(name, max(0.0, series[name][i]), said[0][name][i]) for name in names]
+        parts += _bar(label, y, values, (totals[i], top), unit, said[1][i])
         if marks is not None:
             parts.append(_mark(label, y, (marks[i], top), unit, mark_name))
     parts.append("</svg></div>")
@@ -81,10 +90,16 @@ def _legend(names: list[str], mark_name: str | None) -> list[str]:
 
 
 def _bar(
-    label: str, y: int, values: list[tuple[str, float]], scale: tuple[float, float], unit: str
+    label: str,
+    y: int,
+    values: list[tuple[str, float, str]],
+    scale: tuple[float, float],
+    unit: str,
+    total_text: str,
 ) -> list[str]:
     """One label's row at height `y`: its name (cut past 40 characters), its stacked pieces
-    (series, value) and its total written after them; `scale`: (the total, the chart's top)."""
+    (series, value, its text) and its total written after them (`total_text`); `scale`: (the
+    total, the chart's top)."""
     left, width, row = BAR_SIZE
     total, top = scale
     short = label if len(label) <= 40 else label[:39] + "\u2026"
@@ -93,16 +108,16 @@ def _bar(
         f"<title>{escape(label)}</title></text>"
     ]
     end = float(left)  # where the next bar of the stack starts
-    for k, (name, value) in enumerate(values):
+    for k, (name, value, text) in enumerate(values):
         w = width * value / top
         if w > 0:
             parts.append(
                 f'<rect x="{end:.2f}" y="{y + 3}" width="{w:.2f}" height="{row - 6}" '
                 f'fill="{_color(k)}"><title>{escape(label)}, {escape(name)}: '
-                f"{number(value)} {escape(unit)}</title></rect>"
+                f"{escape(text)} {escape(unit)}</title></rect>"
             )
         end += w
-    parts.append(f'<text x="{end + 4:.2f}" y="{y + 14}" class="s">{number(total)}</text>')
+    parts.append(f'<text x="{end + 4:.2f}" y="{y + 14}" class="s">{escape(total_text)}</text>')
     return parts
 
 
