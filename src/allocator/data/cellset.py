@@ -158,11 +158,9 @@ def _table_words(table: str) -> str:
 
 
 def _name_fix(name: str, known: Iterable[str], what: str) -> str:
-    """`did you mean pools? The tables with numbers: ...`, or without a close name `use one of
-    the tables with numbers: ...`: a sentence either way; the names of the schema are few, so
-    all are listed."""
-    names = ", ".join(sorted(known))
-    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    """`did you mean pools? The tables with numbers: ...`, else `use one of the tables with
+    numbers: ...` (a sentence); the names of the schema are few, so all are listed."""
+    names, close = ", ".join(sorted(known)), difflib.get_close_matches(name, sorted(known), 1)
     if close:
         return f"did you mean {close[0]}? {what[0].upper()}{what[1:]}: {names}"
     return f"use one of {what}: {names}"
