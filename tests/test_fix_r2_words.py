@@ -153,3 +153,33 @@ def test_a_cell_with_a_space_after_its_minus_names_file_row_column_and_fix(tmp_p
     assert "write -60" in line, line
     assert "Traceback" not in res.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_an_exports_objective_splits_its_level_too(tmp_path):
+    """tests/data/exports with 50 US$ million a year of cat's exports existing before the plan
+    (base.csv): solve says 150 (50 existing + 100 new); 2% of 150 is 3, the floor 147 is 50 +
+    97, and 3 is 3% of the 100 new."""
+    data = tmp_path / "data"
+    shutil.copytree(DATA / "exports", data)
+    (data / "base.csv").write_text(
+        "kind,dimension,member,year,value,source\nexports,export_category,cat,2025,50,test\n",
+        encoding="utf-8",
+    )
+    solved = run_cli(
+        "solve", "--inputs", data, "--objective", "exports", "--out", tmp_path / "solve"
+    )
+    assert solved.exit_code == 0, solved.stderr
+    assert (
+        "150 US$ million of exports in 2026 (50 existing before the plan + 100 new)"
+        in (solved.stdout.splitlines()[0])
+    )
+    res = run_cli(
+        "alternatives", "--inputs", data, "--objective", "exports", "--out", tmp_path / "alt"
+    )
+    assert res.exit_code == 0, res.stderr
+    unit = "musd of exports"
+    assert res.stdout.splitlines()[0] == (
+        f"Plans within 2% of the optimum: exports >= 147 {unit} (50 existing before the plan + "
+        f"97 new); optimum 150 {unit} (50 existing + 100 new); the slack gives up 3 {unit}: 2% "
+        f"of the optimum's level (existing included), 3% of the 100 {unit} the optimum adds."
+    )
