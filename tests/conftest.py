@@ -79,6 +79,13 @@ def baseline_run(baseline_solve) -> Path:
     return baseline_solve[0]
 
 
+@pytest.fixture(scope="session")
+def replan_approved(solved_run) -> Path:
+    """The approved run of a re-plan: `allocator solve --inputs tests/data/replan --out RUN`,
+    once per session (`solved_run`). Read it, never write into it (copy it first)."""
+    return solved_run("--inputs", DATA / "replan")[0]
+
+
 class Ran(NamedTuple):
     """What a command did: (exit_code, stdout, stderr), as a finished process reports it."""
 

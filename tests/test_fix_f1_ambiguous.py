@@ -131,22 +131,14 @@ def test_a_set_names_the_readings_as_a_cell_does(tmp_path, cell, words, offered)
     assert not (tmp_path / "r").exists()
 
 
-@pytest.fixture(scope="module")
-def approved(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("approved") / "run"
-    res = run_cli("solve", "--inputs", DATA / "replan", "--out", out)
-    assert res.exit_code == 0, res.stderr
-    return out
-
-
-def test_replan_actuals_name_the_readings_and_the_fix_replans_as_written(approved, tmp_path):
+def test_replan_actuals_name_the_readings_and_the_fix_replans_as_written(replan_approved, tmp_path):
     """actuals.csv's 35 written 3.500e1: 35 or 35000 US$ million; 35 replans to the bytes of
     the shipped actuals."""
     actuals = tmp_path / "act.csv"
     text = (DATA / "replan" / "actuals.csv").read_text(encoding="utf-8")
     assert ",2025,35\n" in text
     actuals.write_text(text.replace(",2025,35\n", ",2025,3.500e1\n"), encoding="utf-8")
-    args = ("replan", approved, "--actuals", actuals, "--as-of", 2026, "--out")
+    args = ("replan", replan_approved, "--actuals", actuals, "--as-of", 2026, "--out")
     line = _one_line(run_cli(*args, tmp_path / "bad"))
     assert "act.csv, row 2, column 'spent_musd': '3.500e1' reads as 35 with a decimal" in line
     offered = FIX.search(line).groups()
@@ -161,11 +153,11 @@ def test_replan_actuals_name_the_readings_and_the_fix_replans_as_written(approve
         ).read_bytes()
 
 
-def test_an_edited_approved_plan_names_the_readings(approved, tmp_path):
+def test_an_edited_approved_plan_names_the_readings(replan_approved, tmp_path):
     import shutil
 
     copy = tmp_path / "approved"
-    shutil.copytree(approved, copy)
+    shutil.copytree(replan_approved, copy)
     plan = copy / "allocation.csv"
     text = plan.read_text(encoding="utf-8")
     assert ",phase3,80\n" in text
@@ -184,9 +176,10 @@ def test_an_edited_approved_plan_names_the_readings(approved, tmp_path):
         ("1.500B", "1500 with a decimal point or 1500000 with a thousands point, in US$ million"),
     ],
 )
-def test_max_change_names_the_readings(approved, tmp_path, limit, words):
-    res = run_cli("replan", approved, "--actuals", DATA / "replan" / "actuals.csv", "--as-of",
-                  2026, "--max-change", limit, "--out", tmp_path / "re")  # fmt: skip
+def test_max_change_names_the_readings(replan_approved, tmp_path, limit, words):
+    actuals = DATA / "replan" / "actuals.csv"
+    res = run_cli("replan", replan_approved, "--actuals", actuals, "--as-of", 2026,
+                  "--max-change", limit, "--out", tmp_path / "re")  # fmt: skip
     line = _one_line(res)
     assert f"--max-change '{limit}': '{limit}' reads as {words}" in line
 

@@ -8,7 +8,6 @@ followed: the command runs."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -19,14 +18,6 @@ from conftest import DATA, run_cli
 
 FIX = re.compile(r"Fix: write (\S+) or ([^\s,]+?)[,.]? ")
 DECLARE = "declare the dataset's number style"
-
-
-@pytest.fixture(scope="module")
-def approved(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("approved") / "run"
-    res = run_cli("solve", "--inputs", DATA / "replan", "--out", out)
-    assert res.exit_code == 0, res.stderr
-    return out
 
 
 def _refused(call) -> str:
@@ -57,8 +48,15 @@ def test_max_change_fix_offers_both_readings_as_the_option_takes_them(limit, off
     assert getattr(churn, kind) == pytest.approx(number, rel=1e-15)
 
 
-def test_the_offered_limit_replans(approved, tmp_path):
-    args = ("replan", approved, "--actuals", DATA / "replan" / "actuals.csv", "--as-of", 2026)
+def test_the_offered_limit_replans(replan_approved, tmp_path):
+    args = (
+        "replan",
+        replan_approved,
+        "--actuals",
+        DATA / "replan" / "actuals.csv",
+        "--as-of",
+        2026,
+    )
     res = run_cli(*args, "--max-change", "10.000%", "--out", tmp_path / "bad")
     assert res.exit_code == 2, res.stderr
     (line,) = res.stderr.strip().splitlines()

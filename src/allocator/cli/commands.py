@@ -262,7 +262,7 @@ def frontier(
         )  # fmt: skip
         done = trace(spec, points, x, y, warn=warn)
         folder = done.folder
-        show_frontier(done.table, done.notes)
+        show_frontier(done.table, done.notes, done.info)
         if folder is not None:  # trace wrote it (the Python API may leave it unwritten)
             out.print(
                 f"Wrote [bold]{shown(folder)}[/]: "

@@ -215,11 +215,13 @@ def _document(folder: Path, info: dict[str, Any]) -> dict[str, Any]:
         "drop": said["drop"],
         "settings": info["settings"],
         "counts": info["counts"],
+        **({"cells_set": info["cells_set"]} if info.get("cells_set") else {}),  # as solve's
     }
 
 
 def _show(folder: Path, table: Any, info: dict[str, Any]) -> None:
     """What was counted, the borderline shares, then the one line to act on."""
+    from allocator.cli.summary import show_cells_set
     from allocator.report.corehtml import good_plans_words
     from allocator.studies.core import verdict_line
 
@@ -229,6 +231,7 @@ def _show(folder: Path, table: Any, info: dict[str, Any]) -> None:
         f"funded: above {s['threshold_musd']:g} US$ million, by {s['by']}.",
         markup=False,
     )
+    show_cells_set(info)  # as solve's setup says them
     line = borderline_line(table)
     if line:
         out.print(line, markup=False)

@@ -108,6 +108,7 @@ def members_bar() -> Iterator[Callable[[int, int], None]]:
 
 def show_ranges(table: Any, info: dict[str, Any]) -> None:
     """The bound held, the ten widest ranges and the must-haves, with the thresholds."""
+    from allocator.cli.summary import show_cells_set
     from allocator.report.nearoptimal import slack_percent
     from allocator.report.rounding import cell
     from allocator.studies.alternatives import RANGE_UNITS
@@ -120,6 +121,7 @@ def show_ranges(table: Any, info: dict[str, Any]) -> None:
         f"Plans within {slack_percent(info['slack'])} of the optimum: {obj['holds']}{optimum}.",
         markup=False,
     )
+    show_cells_set(info)  # as solve's setup says them
     widest = table.sort_values(["width_musd", "member"], ascending=[False, True]).head(10)
     out.print(f"Widest ranges ({RANGE_UNITS[by]}), by {by}:", markup=False)
     money = "US$ million"  # as report.html's chart: rounding.cell, its unit in words

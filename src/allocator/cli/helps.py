@@ -69,8 +69,21 @@ class Command(TyperCommand):
     one JSON document on stdout when `--json` was asked for."""
 
     def get_params(self, ctx: Any) -> list[Any]:
-        """The parameters, each flag with an empty type label, each path refusing empty text."""
-        return nonempty_paths(unlabelled(super().get_params(ctx)))
+        """The parameters, each flag with an empty type label, each argument named in capitals,
+        each path refusing empty text."""
+        return nonempty_paths(capitalised(unlabelled(super().get_params(ctx))))
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        """The usage line's parts as click writes them and the docs quote them (`[OPTIONS]
+        OUT_FILE`, `[MODEL]`, `ITEMS...`): typer 0.2x writes a required argument as
+        `{out_file}`, which reads as a placeholder left unfilled."""
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                pieces.append(param.metavar if param.required else f"[{param.metavar}]")
+            else:
+                pieces += param.get_usage_pieces(ctx)
+        return pieces
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         """typer's parsing; a refusal with `--json` among `args` is also said as the JSON
@@ -124,6 +137,16 @@ def unlabelled(params: list[Any]) -> list[Any]:
     for param in params:
         if getattr(param, "is_flag", False) or getattr(param, "is_bool_flag", False):
             param.metavar = ""
+    return params
+
+
+def capitalised(params: list[Any]) -> list[Any]:
+    """`params`, each argument without a metavar given its name in capitals (`OUT_FILE`; a
+    repeatable one `ITEMS...`), as the usage line, the Arguments panel of `--help` and a
+    "Missing argument" refusal show it."""
+    for param in params:
+        if param.param_type_name == "argument" and param.metavar is None:
+            param.metavar = str(param.name).upper() + ("..." if param.nargs != 1 else "")
     return params
 
 

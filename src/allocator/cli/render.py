@@ -130,12 +130,16 @@ def _show_missed(summary: Any, foresight: str) -> None:
     )
 
 
-def show_frontier(table: Any, notes: list[str]) -> None:
-    """Points of the frontier with their trade-off rate, then what the planner must be told."""
+def show_frontier(table: Any, notes: list[str], info: dict[str, Any] | None = None) -> None:
+    """The cells set behind the run (run.json `info`'s, as solve says them), the points of the
+    frontier with their trade-off rate, then what the planner must be told."""
     from rich.table import Table
 
+    from allocator.cli.summary import show_cells_set
     from allocator.report.rounding import cell
     from allocator.report.studyhtml import side_words
+
+    show_cells_set(info or {}, indent="")
 
     first = table.iloc[0]
     x, y = f"{first['x_words']} ({first['x_unit']})", f"{first['y_words']} ({first['y_unit']})"

@@ -49,10 +49,17 @@ def show_setup(run: Run) -> None:
         f"targets: {opts['targets']}; measure of the objective: {kind}{rate} "
         f"({run.solution.label or run.solution.objective}); {numbers}"
     )
-    if run.info.get("cells_set"):
+    show_cells_set(run.info)
+
+
+def show_cells_set(info: dict[str, Any], indent: str = "  ") -> None:
+    """`cells set: pools.public/p1.budget_musd from 100 to 150 (--set)`: the cells the model
+    file (`set:`) and `--set` changed, as run.json's `cells_set` holds them (solve's setup, and
+    frontier's, alternatives' and core's terminals); nothing where none was set."""
+    if info.get("cells_set"):
         from allocator.data.cellset import change_words
 
-        _line(f"  cells set: {change_words(run.info['cells_set'])}")
+        _line(f"{indent}cells set: {change_words(info['cells_set'])}")
 
 
 def _set_words(overrides: list[dict[str, Any]]) -> str:

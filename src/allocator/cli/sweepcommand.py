@@ -123,8 +123,10 @@ def sweep_spec(
     """The run spec of a sweep: the options `given` on the command line, a --plan RUN's own
     (run.json) where not given (`runs.sweepplan.plan_options`), on RUN's data when no model file
     is given (`on_runs_data`)."""
-    from allocator.runs.sweepplan import plan_options
+    from allocator.runs.sweepplan import plan_options, refuse_edited_plan
 
+    if plan is not None:
+        refuse_edited_plan(plan)  # before RUN's options are taken from its run.json
     taken = plan_options(plan, given)
     spec = run_spec(
         model,

@@ -111,22 +111,26 @@ def price_sentences(block: dict[str, Any]) -> list[str]:
         p = s[key]
         said = f"no US$ million {side} has a plan"
         if p is not None:
-            amount_ = (
-                "every amount"
-                if p["holds_for_musd"] >= 1e30
-                else (f"{amount(p['holds_for_musd'])} US$ million")
-            )
             which = "best" if side == "more" else "dearest"
             said = (
                 f"the {which} US$ million {side}: {_signed(p['change'])} {unit} on average "
-                f"({p['program']}/{p['pool']}/{p['year']}; {_signed(p['rate'])} {unit} per US$ "
-                f"million {side} for {amount_})"
+                f"({p['program']}/{p['pool']}/{p['year']}; {_rate_words(p, unit, side)})"
             )
         parts.append(f"{said}; {s[none]} of {n} commitments have no plan one US$ million {side}")
     return [
         f"One more US$ million committed now, or one less (the other commitments held, each "
         f"re-solved): {'; '.join(parts)} (decide_now_prices.csv)."
     ]
+
+
+def _rate_words(pick: dict[str, Any], unit: str, side: str) -> str:
+    """A pick's rate at the margin and how far it holds, in words: null (or HiGHS's 1e30 in a
+    run.json written before fa) is no rate, or a rate that holds for every amount."""
+    rate, holds = pick["rate"], pick["holds_for_musd"]
+    if rate is None or abs(rate) >= 1e30:
+        return "no plan at today's least expected shortfall at the margin"
+    amount_ = "every amount" if holds is None or holds >= 1e30 else f"{amount(holds)} US$ million"
+    return f"{_signed(rate)} {unit} per US$ million {side} for {amount_}"
 
 
 def bound_sentences(block: dict[str, Any]) -> list[str]:

@@ -20,7 +20,13 @@ from allocator.report.assumed import recorded_inputs
 from allocator.report.nearoptimal import held_words as held_text
 from allocator.report.nearoptimal import objective_existing, slack_percent
 from allocator.report.write import write_run
-from allocator.runs.arguments import check_weights_given, real, refuse_ignored, spec_given, whole
+from allocator.runs.arguments import (
+    check_weights_given,
+    refuse_ignored,
+    slack_given,
+    spec_given,
+    whole,
+)
 from allocator.runs.common import Study, run_study
 from allocator.runs.notes import told
 from allocator.runs.spec import RunSpec
@@ -106,7 +112,7 @@ def alternatives(
     (a broken fact) and the numerics warnings, as solve's (None: as `AllocatorWarning`s)."""
     from allocator.pipeline import tell_notes
 
-    slack, count = real("slack", slack, "0.02"), whole("count", count, 0, MAX_COUNT, 3)
+    slack, count = slack_given(slack), whole("count", count, 0, MAX_COUNT, 3)
     where = (where[0], whole("workers", where[1], 1), where[2])
     check_workers(where[1], where[0], where[2])  # before the data is read
     spec = spec_given(spec, options)

@@ -315,3 +315,20 @@ def real(name: str, value: object, example: str) -> float:
     if not math.isfinite(number):
         raise UsageError(f"{name}={number} is not a finite number. Fix: e.g. {name}={example}")
     return number
+
+
+def slack_given(value: object) -> float:
+    """`slack=` as a Python caller gives it (`real`), held to [0, 1) before any work. A refusal
+    echoes the value as given, the repr of the number passed (`slack=1000000.0`, not the
+    `1e+06` of `:g`) or the text written (`slack='150%'`), as `--slack`'s echoes its text
+    (`optiontext.slack_of`).
+
+    Raises:
+        UsageError: naming the keyword, the value, the range and the fix.
+    """
+    from allocator.runs.optiontext import SLACK_RANGE, value_shown
+
+    slack = real("slack", value, "0.02")
+    if not 0 <= slack < 1:
+        raise UsageError(f"slack={value_shown(value)} {SLACK_RANGE}. Fix: e.g. slack=0.02 for 2%")
+    return slack

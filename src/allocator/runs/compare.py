@@ -159,6 +159,26 @@ def _refuse_sets_untaken(steps: list[Step], changes: Sequence[Override]) -> None
         )
 
 
+def _refuse_model_untaken(steps: list[Step], model: Path | None) -> None:
+    """A --model with no objective among the items: compare solves only its objectives on
+    --model's scenario (a run folder is read as written, a model file item solved on its own),
+    so no plan would take the model file, while run.json would record it as the scenario
+    compared (as `_refuse_sets_untaken` refuses a --set)."""
+    if model is None or any(item in OBJECTIVES for item, _ in steps):
+        return
+    why = (
+        "every item is a run folder, which compare reads as written"
+        if not any(isinstance(what, RunSpec) for _, what in steps)
+        else "no item is an objective, the only items compare solves on --model's scenario (a "
+        "model file item is solved on its own, a run folder read as written)"
+    )
+    raise UsageError(
+        f"--model {model}: {why}, so no plan would take the model file. Fix: leave "
+        f"--model out, or compare objectives on its scenario (e.g. allocator compare jobs "
+        f"exports --model {model})"
+    )
+
+
 TAKEN = ("discount_rate", "model_file", "overrides", "results")
 """The RunSpec fields compare takes as keywords beside its own arguments (`model_file` is
 `model`, `overrides` is `sets`); the others are each item's own."""
@@ -264,6 +284,7 @@ def compare(
     model, changes, results = taken_options(model, sets, options)
     steps = compare_steps(items, inputs, targets, measured, model, changes)
     _refuse_sets_untaken(steps, changes)
+    _refuse_model_untaken(steps, model)
     sources: list[tuple[str, Path | None]] = []
     for _, what in steps:
         sources += what.sources() if isinstance(what, RunSpec) else [("run folder", what)]

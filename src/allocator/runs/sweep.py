@@ -17,7 +17,7 @@ from allocator.runs.arguments import IGNORED_BY_SWEEP, refuse_ignored, spec_give
 from allocator.runs.common import scenario_of
 from allocator.runs.notes import told
 from allocator.runs.spec import RunSpec
-from allocator.runs.sweepplan import TAKEN, plan_options
+from allocator.runs.sweepplan import TAKEN, plan_options, refuse_edited_plan
 
 Where = tuple[str | None, int, bool, str | None]
 """Where the samples are solved: (scheduler, workers, serial, dashboard)."""
@@ -60,6 +60,8 @@ def sweep(
     samples, seed, where = checked_draws(samples, seed, where)
     if seed is not None:  # a keyword on top of the spec, as every other field
         options = options | {"seed": seed}
+    if plan is not None:
+        refuse_edited_plan(Path(plan))  # before RUN's options are taken from its run.json
     on_run = plan is not None and spec is None  # RUN's data, as `allocator sweep --plan RUN`
     if plan is not None and not isinstance(spec, RunSpec):
         given = {name: options.get(name) for name in TAKEN}  # RUN's own, unless given

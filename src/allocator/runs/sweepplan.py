@@ -49,6 +49,43 @@ def sweep_objective(plan: Path | None, given: str | None) -> str | None:
     return ran
 
 
+EDITED = (
+    "sweep does not evaluate it as the plan of the run (allocator's optimum, with the "
+    "objective and options its run.json records)"
+)
+EDITED_FIX = (
+    "re-run allocator solve into another --out and sweep that run (the edited folder is left "
+    "as it is); to sweep the edited plan itself, copy its allocation.csv alone into a new "
+    "folder and pass that folder as --plan (a folder without run.json is swept as it is, on "
+    "the dataset you name with --inputs)"
+)
+"""What a sweep says of --plan RUN's allocation.csv changed since allocator wrote it, and the
+fix: --plan takes a folder, not a CSV file, and one holding an allocation.csv alone is a plan
+of the user's, swept without RUN's options."""
+
+
+def refuse_edited_plan(plan: Path) -> None:
+    """Refuse --plan RUN whose allocation.csv has changed since allocator wrote it, as
+    `report`, `compare` and `replan` refuse such a table (`readback.refuse_edited`), before
+    RUN's options are taken or anything is said; a cell no solve writes is named first (as
+    they do), by the sweep's own reader of the table (`fixedplan.plan_table`). A folder
+    without a readable run.json claims no allocator plan: it is swept as it is.
+
+    Raises:
+        UsageError: naming the file (and a bad cell's row and column), why and the fix.
+    """
+    from allocator.errors import UsageError
+    from allocator.report.readback import read_run_json, refuse_edited
+    from allocator.studies.fixedplan import plan_table
+
+    try:
+        info = read_run_json(Path(plan), "")
+    except UsageError:
+        return
+    plan_table(Path(plan))
+    refuse_edited(Path(plan), ["allocation.csv"], info, EDITED, EDITED_FIX)
+
+
 TAKEN = ("objective", "targets", "measure", "discount_rate", "solver")
 """The options a sweep of --plan RUN takes from RUN's run.json unless given: every option of
 RUN's spec a sweep uses (its weights belong to the weighted objective, which it refuses)."""

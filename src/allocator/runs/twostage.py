@@ -41,7 +41,8 @@ PRICE_WORDS = (
     "per commitment, what one more and one less US$ million committed now change in the "
     "expected objective, each re-solved on the deterministic equivalent with the other "
     "commitments held, the rate of each side per US$ million and how many US$ million it holds "
-    "for (-1e30: no plan), and the least and most one more changes one scenario"
+    "for (empty, with one_sided's words: no plan, or a rate that holds for any amount), and the "
+    "least and most one more changes one scenario"
 )
 LATER = (
     "allocation.csv and allocation_by_phase.csv hold the decide-now phases only; the later "

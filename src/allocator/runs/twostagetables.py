@@ -78,7 +78,9 @@ def decide_now_prices(inp: Inputs, model: SampleModel, result: TwoStage, sol: An
     less US$ million committed now change in the expected objective (re-solved, the other
     commitments held), each side's rate and the US$ million it holds for, the least and most
     one more changes one scenario's objective (empty where the scenarios are coupled), and the
-    words (`twostageprices`). -1e30 (HiGHS's infinity, as in shadow_prices.csv): no plan."""
+    words (`twostageprices`). No plan: the side's cells are empty and the words say so, as solve
+    writes an infinite bound (never HiGHS's 1e30, which reads as a number); a rate that holds
+    for any amount: its `*_holds_for_musd` empty, the words say so."""
     prices = result.prices
     assert prices is not None
     committed = sol.columns["value"].to_numpy(dtype=float)[result.now]
@@ -91,7 +93,7 @@ def decide_now_prices(inp: Inputs, model: SampleModel, result: TwoStage, sol: An
         rows.append(
             {"program": str(prog), "pool": str(pool), "year": int(year)}
             | {"phase": inp.phase_of_year[int(year)], "committed_musd": committed[k]}
-            | {name: _sentinel(getattr(prices, attr)[k]) for name, attr in PRICE_COLUMNS.items()}
+            | {name: _finite(getattr(prices, attr)[k]) for name, attr in PRICE_COLUMNS.items()}
             | {
                 "scenario_low": _per_scenario(prices.scenario_low, k),
                 "scenario_high": _per_scenario(prices.scenario_high, k),
@@ -114,24 +116,23 @@ PRICE_COLUMNS = {
 }
 """decide_now_prices.csv's value columns and the `CommitmentPrices` arrays they come from."""
 TAIL = ("one_sided", "unit")
-NO_PLAN = 1e30
-"""What the tables write for an infinite value (HiGHS's infinity, as shadow_prices.csv)."""
 
 
-def _sentinel(value: float) -> float:
-    return float(np.sign(value) * NO_PLAN) if np.isinf(value) else float(value)
+def _finite(value: float) -> float:
+    """The value, or NaN (an empty cell) where it is infinite: no plan, or any amount."""
+    return np.nan if np.isinf(value) else float(value)
 
 
 def _per_scenario(values: np.ndarray | None, k: int) -> float:
-    return np.nan if values is None else _sentinel(values[k])
+    return np.nan if values is None else _finite(values[k])
 
 
 def price_summary(prices: pd.DataFrame) -> dict[str, Any]:
     """run.json's summary of decide_now_prices.csv (what the terminal and the report say): the
     commitments, how many cannot grow or shrink by one US$ million, the one whose US$ million
     more changes the expected objective most and the one whose US$ million less costs most."""
-    more = prices[prices["one_more_per_musd"] > -NO_PLAN]
-    less = prices[prices["one_less_per_musd"] > -NO_PLAN]
+    more = prices[prices["one_more_per_musd"].notna()]  # empty: no plan
+    less = prices[prices["one_less_per_musd"].notna()]
     return {
         "commitments": len(prices),
         "one_more_no_plan": len(prices) - len(more),
@@ -152,9 +153,14 @@ def _pick(frame: pd.DataFrame, column: str, side: str, largest: bool) -> dict[st
         "pool": row["pool"],
         "year": int(row["year"]),
         "change": float(row[column]),
-        "rate": float(row[f"{side}_rate_per_musd"]),
-        "holds_for_musd": float(row[f"{side}_holds_for_musd"]),
+        "rate": _amount(float(row[f"{side}_rate_per_musd"])),  # null: no rate at the margin
+        "holds_for_musd": _amount(float(row[f"{side}_holds_for_musd"])),
     }
+
+
+def _amount(holds: float) -> float | None:
+    """run.json's number of an empty cell of decide_now_prices.csv: None (null), never NaN."""
+    return None if np.isnan(holds) else holds
 
 
 def price_words(prices: Any, k: int, committed: float) -> str:
@@ -180,6 +186,10 @@ def price_words(prices: Any, k: int, committed: float) -> str:
             )
         elif np.isinf(getattr(prices, f"{name}_rate")[k]):  # the rate holds today's
             words.append(f"{side}, the rate: no plan at today's least expected shortfall")
+        else:
+            holds = getattr(prices, f"{name}_holds", None)
+            if holds is not None and np.isinf(holds[k]):  # an empty holds_for cell
+                words.append(f"{side}, the rate: for any amount")
     return "; ".join(words)
 
 

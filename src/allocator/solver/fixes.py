@@ -9,6 +9,9 @@ rounded away from the conflict so that the rounded change still makes the plan f
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from allocator.errors import InfeasibleError
 from allocator.model.families import family_of, relaxable, unit_of
@@ -19,8 +22,35 @@ NAMED = 3
 """At most this many changes are named on the line; the details list them all."""
 
 
+_DISCARDED: ContextVar[bool] = ContextVar("allocator_infeasible_discarded", default=False)
+"""Set by `discarded`: the infeasible errors raised meanwhile are caught and dropped."""
+
+UNDIAGNOSED = (
+    "the plan is infeasible: no allocation meets all its rows at once (not diagnosed: the "
+    "caller drops this error). Fix: allocator explain names the conflicting rows and the least "
+    "change"
+)
+"""The message of an infeasible error raised within `discarded`."""
+
+
+@contextmanager
+def discarded() -> Iterator[None]:
+    """Within it, an infeasible LP's error comes without its diagnosis (no IIS, no elastic
+    re-solves): for a caller that catches the error and drops it (a two-stage plan that names
+    its scenarios instead, a consensus hedging shrinks, a core sample counted as infeasible).
+    The error a user reads is raised outside it, diagnosed, with its full fix line."""
+    token = _DISCARDED.set(True)
+    try:
+        yield
+    finally:
+        _DISCARDED.reset(token)
+
+
 def infeasible_error(lp: CompiledLP) -> InfeasibleError:
-    """The error of an infeasible `lp`, diagnosed, its message's fix built from the diagnosis."""
+    """The error of an infeasible `lp`, diagnosed, its message's fix built from the diagnosis
+    (within `discarded`: undiagnosed, `UNDIAGNOSED`, no re-solve spent)."""
+    if _DISCARDED.get():
+        return InfeasibleError(UNDIAGNOSED, lp=lp)
     diagnosis = diagnose(lp)
     return InfeasibleError(
         "the plan is infeasible: no allocation meets all the rows below at once. "

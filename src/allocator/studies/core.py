@@ -247,6 +247,7 @@ def sample_batch(
     """A batch of samples of `study` on its dataset `inp`, each re-optimised from the nominal
     basis (the plan that spends least on the last face, as the sweep's): (sample, status, money
     by member or None)."""
+    from allocator.solver.fixes import discarded
     from allocator.solver.passes import optimum
 
     model, columns = sample_model(study, by, inp)
@@ -255,7 +256,8 @@ def sample_batch(
         lp = model.sample_lp(np.asarray(values, dtype=float))
         lp.highs.setBasis(model.basis)
         try:
-            opt = optimum(lp, model.objective, ranging=False, pick=True)
+            with discarded():  # a sample with no plan is a status: no diagnosis to pay for
+                opt = optimum(lp, model.objective, ranging=False, pick=True)
         except AllocatorError as exc:
             rows.append((k, type(exc).__name__.removesuffix("Error").lower() or "error", None))
             continue

@@ -81,14 +81,10 @@ def run_x(model: SampleModel, folder: Path) -> np.ndarray:
         UsageError: no allocation.csv, or a row whose program, pool and year the dataset does
             not invest in (another dataset's run).
     """
-    from allocator.studies.sweepfolder import read_table
-
-    path = plan_file(Path(folder))
+    path, table = plan_table(Path(folder))
     lp = model.lp
     col = {lp.col_index[j]: j for j, f in enumerate(lp.col_family) if f == "invest"}
     x = np.zeros(len(lp.col_family))
-    table = read_table(path)
-    _check_plan_table(path, table)
     r: Any  # a row of the checked table: a whole year, a finite invest_musd
     for n, r in enumerate(table.itertuples(index=False), start=2):
         key = (str(r.program), str(r.pool), int(r.year))
@@ -118,6 +114,22 @@ def plan_file(folder: Path) -> Path:
             "`allocator solve` on this dataset"
         )
     return path
+
+
+def plan_table(folder: Path) -> tuple[Path, pd.DataFrame]:
+    """The allocation.csv of `--plan RUN` and its table, each cell checked
+    (`_check_plan_table`), before its investments are placed (`run_x`) or its bytes compared
+    with RUN's run.json (`runs.sweepplan.refuse_edited_plan`: a bad cell is named first).
+
+    Raises:
+        UsageError: RUN has no allocation.csv, or a column, cell or row no solve writes.
+    """
+    from allocator.studies.sweepfolder import read_table
+
+    path = plan_file(folder)
+    table = read_table(path)
+    _check_plan_table(path, table)
+    return path, table
 
 
 def _check_plan_table(path: Path, table: pd.DataFrame) -> None:

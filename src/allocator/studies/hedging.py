@@ -165,6 +165,7 @@ def consensus_plan(model: SampleModel, item: tuple[np.ndarray, np.ndarray, np.nd
     """A pool task: scenario `item[0]` solved as a plan (`optimum`, least spending on its last
     face) with the decide-now columns `item[1]` fixed at `item[2]`: its plan, objective, every
     cost's value and the fixed columns' reduced costs; None if infeasible."""
+    from allocator.solver.fixes import discarded
     from allocator.solver.passes import optimum
 
     values, cols, at = item
@@ -177,7 +178,8 @@ def consensus_plan(model: SampleModel, item: tuple[np.ndarray, np.ndarray, np.nd
     h.setBasis(model.basis)
     h.changeColsBounds(len(idx), idx, at, at)
     try:
-        opt = optimum(lp, model.objective, ranging=False, pick=True)
+        with discarded():  # no plan is None here: no diagnosis to pay for
+            opt = optimum(lp, model.objective, ranging=False, pick=True)
     except InfeasibleError:
         return None
     finally:

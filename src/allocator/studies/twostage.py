@@ -287,8 +287,11 @@ def here_and_now(
     lps = [arrays.lp(v) for v in values]  # the live instance is left alone
     ext = extensive_form(lps, now, model.solver, cvar, model.objective)
     del lps
+    from allocator.solver.fixes import discarded
+
     try:
-        opt = optimum(ext.lp, model.objective, ranging=False, pick=True)
+        with discarded():  # its own error names the scenarios: no diagnosis to pay for
+            opt = optimum(ext.lp, model.objective, ranging=False, pick=True)
     except InfeasibleError:
         if cvar is not None:
             raise InfeasibleError(
