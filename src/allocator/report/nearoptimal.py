@@ -49,11 +49,17 @@ def level_words(obj: dict[str, Any], level: float, first: bool = False) -> str:
     719 new)`): a level of the objective (its floor, its optimum) with its unit and, where the
     objective has a part that exists before the plan, the split; `1,519 jobs` without."""
     unit = str(obj.get("unit", ""))
-    said = f"{level + 0.0:,.6g} {unit}"
+    said = f"{level_text(level)} {unit}"
     existing = _existing(obj)
     if existing is None:
         return said
     return f"{said} {split_words(str(obj['name']), existing, level - existing, first)}"
+
+
+def level_text(level: float) -> str:
+    """A floor or an optimum at 6 significant digits (959.99, not a floor rounded up to 960),
+    whole from a million up (1,234,567, never 1.23457e+06); never -0."""
+    return f"{level + 0.0:,.6g}" if abs(level) < 1e6 else f"{level + 0.0:,.0f}"
 
 
 def given_up_words(obj: dict[str, Any], slack: float) -> str:
