@@ -38,6 +38,15 @@ def test_the_slack_is_said_as_asked(share, said):
     assert slack_percent(share) == said
 
 
+@pytest.mark.parametrize(
+    ("level", "said"), [(959.99, "959.99"), (1518.99999999845, "1,519"), (1234567.4, "1,234,567")]
+)
+def test_a_floor_keeps_its_digits_and_never_reads_in_exponent_notation(level, said):
+    from allocator.report.nearoptimal import level_text
+
+    assert level_text(level) == said
+
+
 def test_the_alternatives_headline_splits_the_floor_and_the_optimum(tmp_path):
     """base_levels: solve's optimum is 1,550 jobs, 800 of them existing before the plan (a
     re-solve says so). 2% of 1,550 is 31 jobs: the floor 1,519 is 800 + 719 new, and 31 is
