@@ -78,7 +78,7 @@ def test_alternatives_with_nothing_to_weigh_say_every_plan_is_held(tmp_path):
     assert done.exit_code == 0, done.stderr
     first = done.stdout.splitlines()[0]
     assert first == (
-        "Plans within 2.00% of the optimum: every plan, the weighted index having nothing to "
+        "Plans within 2% of the optimum: every plan, the weighted index having nothing to "
         "weigh: no plan makes any of the jobs or exports weighed, so every plan reads 0 "
         "(optimum 0 index)."
     ), first
@@ -103,7 +103,7 @@ def test_alternatives_on_a_measure_say_its_floor_without_the_solver_margin(tmp_p
     )
     assert done.exit_code == 0, done.stderr
     first = done.stdout.splitlines()[0]
-    assert first == "Plans within 2.00% of the optimum: jobs >= 0 jobs (optimum 0 jobs).", first
+    assert first == "Plans within 2% of the optimum: jobs >= 0 jobs (optimum 0 jobs).", first
 
 
 # --- compare: no blank where the value is known -------------------------------------------------

@@ -69,11 +69,6 @@ def test_a_ctrl_c_caught_in_a_del_is_never_lost_however_slow_the_hook_returns():
     assert done.stdout.strip() == "interrupted", (done.stdout, done.stderr)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="alternatives' headline gives the optimum and the slack's floor as levels without the "
-    "800 jobs that exist before the plan (solve's headline splits them)",
-)
 def test_the_alternatives_headline_says_how_many_jobs_exist_before_the_plan(tmp_path):
     """tests/data/base_levels: 800 jobs exist before the plan (base.csv: s1 500, s2 300), the
     plan adds 750: `allocator solve` says "1,550 direct jobs in 2026 (800 existing before the
@@ -90,11 +85,6 @@ def test_the_alternatives_headline_says_how_many_jobs_exist_before_the_plan(tmp_
     assert "800 existing" in headline, headline
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core's headline gives the slack's floor (jobs >= 1,519) as a level without the 800 "
-    "jobs that exist before the plan",
-)
 def test_the_core_headline_says_how_many_jobs_exist_before_the_plan(tmp_path):
     """The finding above in `allocator core --inputs tests/data/base_levels --samples 0`: "Good
     plans: ... 2 distinct near-optimal plans within 2.00% of the optimum (jobs >= 1,519 jobs)"
@@ -153,11 +143,6 @@ def test_a_ctrl_c_at_start_up_is_one_line_and_exit_130():
     assert done.stderr.strip().splitlines() == ["interrupted: no run folder was written"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pools.csv's ecosystem note says eligibility.csv gives the pool no program and it "
-    "stays unspent; eligibility.csv funds mining_suppliers from it and the plan spends all 6,200",
-)
 def test_the_bundled_ecosystem_pools_note_says_what_the_plan_does_with_it(baseline_run):
     """inputs/peru2040/pools.csv, ecosystem phase3 (6,200 musd), column note: "No modelled
     program has a jobs or exports coefficient for these bullets, so eligibility.csv gives this
@@ -231,11 +216,6 @@ def test_a_ctrl_c_while_the_command_is_resolved_still_gives_the_json_document():
     assert done.stderr.strip() == "interrupted: no run folder was written"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli/freedom.py and cli/core.py print the slack as {:.2%}: --slack 0.00001 is "
-    "'within 0.00% of the optimum' on the terminal, 0.001% on report.html",
-)
 @pytest.mark.parametrize("command", ["alternatives", "core"])
 def test_the_terminal_says_the_slack_that_was_asked(tmp_path, command):
     """`allocator alternatives --inputs tests/data/greedy --slack 0.00001` (a share: 0.001%)

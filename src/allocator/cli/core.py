@@ -222,14 +222,12 @@ def _document(folder: Path, info: dict[str, Any]) -> dict[str, Any]:
 def _show(folder: Path, table: Any, info: dict[str, Any]) -> None:
     """What was counted, the borderline shares, then the one line to act on."""
     from allocator.cli.summary import show_cells_set
+    from allocator.report.corehtml import good_plans_words
     from allocator.studies.core import verdict_line
 
-    s, c, obj = info["settings"], info["counts"], info["objective"]
+    s = info["settings"]
     out.print(
-        f"Good plans: {c['samples_optimal']:,} of {c['samples_drawn']:,} samples re-optimised "
-        f"(seed {s['seed']}) and {c['alternatives_distinct']:,} distinct near-optimal plans "
-        f"within {s['slack']:.2%} of the optimum ({_objective_name(obj)} >= {obj['bound']:,.6g} "
-        f"{obj['unit']}); "
+        f"Good plans: {good_plans_words(info)}; "
         f"funded: above {s['threshold_musd']:g} US$ million, by {s['by']}.",
         markup=False,
     )
@@ -241,13 +239,6 @@ def _show(folder: Path, table: Any, info: dict[str, Any]) -> None:
     out.print(
         f"Wrote [bold]{shown(folder)}[/]: " + ", ".join(sorted(p.name for p in folder.iterdir()))
     )
-
-
-def _objective_name(objective: dict[str, Any]) -> str:
-    """`jobs`, or `weighted (weights jobs 0.9, exports 0.1)` (`corehtml.objective_name`)."""
-    from allocator.report.corehtml import objective_name
-
-    return objective_name(objective)
 
 
 def studied_words(opts: Any, source: Path | None) -> str | None:

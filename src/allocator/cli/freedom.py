@@ -109,14 +109,16 @@ def members_bar() -> Iterator[Callable[[int, int], None]]:
 def show_ranges(table: Any, info: dict[str, Any]) -> None:
     """The bound held, the ten widest ranges and the must-haves, with the thresholds."""
     from allocator.cli.summary import show_cells_set
+    from allocator.report.nearoptimal import level_text, slack_percent
     from allocator.report.rounding import cell
     from allocator.studies.alternatives import RANGE_UNITS
 
     obj = info["objective"]
     by = info["by"]
+    # with a base, `holds` says the optimum too, each level split as solve's headline
+    optimum = "" if "existing" in obj else f" (optimum {level_text(obj['optimum'])} {obj['unit']})"
     out.print(
-        f"Plans within {info['slack']:.2%} of the optimum: {obj['holds']} "
-        f"(optimum {obj['optimum']:,.6g} {obj['unit']}).",
+        f"Plans within {slack_percent(info['slack'])} of the optimum: {obj['holds']}{optimum}.",
         markup=False,
     )
     show_cells_set(info)  # as solve's setup says them

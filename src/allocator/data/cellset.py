@@ -158,12 +158,12 @@ def _table_words(table: str) -> str:
 
 
 def _name_fix(name: str, known: Iterable[str], what: str) -> str:
-    """`did you mean pools? (the tables with numbers: ...)`: the names of the schema are few,
-    so all are listed."""
-    names = sorted(known)
-    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-    guess = f"did you mean {close[0]}? " if close else ""
-    return f"{guess}({what}: {', '.join(names)})"
+    """`did you mean pools? The tables with numbers: ...`, else `use one of the tables with
+    numbers: ...` (a sentence); the names of the schema are few, so all are listed."""
+    names, close = ", ".join(sorted(known)), difflib.get_close_matches(name, sorted(known), 1)
+    if close:
+        return f"did you mean {close[0]}? {what[0].upper()}{what[1:]}: {names}"
+    return f"use one of {what}: {names}"
 
 
 def apply_set(inp: Inputs, cs: CellSet) -> Inputs:

@@ -19,7 +19,8 @@ from allocator.data.schema import MAX_NUMBER_CHARS, MIN_MAGNITUDE
 from allocator.errors import InputError, PicklableError
 
 _NUMBER = re.compile(
-    r"^(?P<sign>[-+])?\s*\$?\s*(?P<num>[0-9][0-9.,]*|[.,][0-9]+)(?:[eE](?P<exp>[-+]?[0-9]+))?"
+    r"^(?P<sign>[-+])?(?P<gap>\s*)\$?\s*(?P<num>[0-9][0-9.,]*|[.,][0-9]+)"
+    r"(?:[eE](?P<exp>[-+]?[0-9]+))?"
     r"\s*(?P<suffix>[A-Za-z]+)?$",
     re.ASCII,
 )
@@ -204,6 +205,8 @@ def parse_number(
     suffix = (m.group("suffix") or "").lower() if m else ""
     if not m or suffix not in scales:
         raise ValueError(f"'{text}' is not a number in a known unit")
+    if m.group("sign") and m.group("gap"):
+        raise _spaced_sign(t, m, form)
     # An exponent past 10,000 is clamped: with at most 64 digits the number is still far past
     # a float's range, and Decimal need not hold a 60-digit exponent.
     exp = max(min(int(m.group("exp") or "0"), 10_000), -10_000)
@@ -216,6 +219,21 @@ def parse_number(
     exact = EXACT.multiply(exact, Decimal(str(scales[suffix])))
     value = _to_float(exact, t)
     return -value if m.group("sign") == "-" else value
+
+
+def _spaced_sign(text: str, m: re.Match[str], form: str) -> NumberError:
+    """`- 60`: a sign apart from its number reads as a minus to one reader and as a dash before
+    60 (a list mark, a blank) to another, so it is refused, never read either way in silence;
+    the fix writes the number (with the percent sign the cell had: `form` ends with %), and the
+    number without its sign where that is another value of the cell (not a relative change,
+    whose sign it needs)."""
+    sign, percent = m.group("sign"), "%" if form.endswith("%") else ""
+    rest, shown = text[m.end("gap") :] + percent, _shown(text + percent)
+    fix = f"write {sign}{rest}"
+    if not form.startswith("change"):
+        fix += f" or {rest}" if sign == "+" else f", or {rest} if no minus is meant"
+    words = "plus" if sign == "+" else "minus"
+    return NumberError(f"'{shown}' has a space after its {words} sign", fix)
 
 
 def _to_float(exact: Decimal, shown: str) -> float:

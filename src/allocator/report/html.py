@@ -21,6 +21,7 @@ from allocator.data.numbers import style_words
 from allocator.report.assumed import Assumed, plan_known, relied_basis
 from allocator.report.assumedhtml import assumptions_section
 from allocator.report.htmlparts import table as table  # where tests import it
+from allocator.report.nearoptimal import slack_percent
 from allocator.report.planhtml import (
     allocation_section,
     compared_table,
@@ -152,7 +153,7 @@ def _sense(info: dict[str, Any], obj: dict[str, Any]) -> str:
     unit = str(obj.get("unit", ""))
     if info.get("status") == "near-optimal" and isinstance(obj.get("optimum"), int | float):
         slack = info.get("slack")
-        within = f"within {100 * slack:g}% of " if isinstance(slack, int | float) else ""
+        within = f"within {slack_percent(slack)} of " if isinstance(slack, int | float) else ""
         return f"near-optimal: {within}the optimum {shown_number(float(obj['optimum']), unit)}"
     return f"{obj.get('sense', 'maximize')}d"
 

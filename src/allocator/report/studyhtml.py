@@ -12,7 +12,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from allocator.report.htmlparts import number, table
+from allocator.report.htmlparts import table
 from allocator.report.rounding import (
     WHOLE_UNITS,
     cell,
@@ -232,14 +232,21 @@ def ranges_section(frame: pd.DataFrame, info: dict[str, Any] | None = None) -> s
 
 
 def _within(info: dict[str, Any]) -> str:
-    """`within 2% of the optimum (545,334 jobs)`, from the run's run.json."""
+    """`within 2% of the optimum (545,334 jobs)`, from the run's run.json: the slack as asked
+    (`nearoptimal.slack_percent`); where the objective has a part that exists before the plan,
+    the floor and the optimum split as the terminal says them (`nearoptimal.held_words`)."""
+    from allocator.report.nearoptimal import held_words, slack_percent
+
     slack, objective = info.get("slack"), info.get("objective")
     if not isinstance(slack, int | float):
         return "within the slack of the optimum"
-    said = f"within {number(100 * float(slack))}% of the optimum"
+    said = f"within {slack_percent(slack)} of the optimum"
     if isinstance(objective, dict) and isinstance(objective.get("optimum"), int | float):
-        unit = str(objective.get("unit", ""))
-        said += f" ({escape(shown_number(float(objective['optimum']), unit))} {escape(unit)})"
+        optimum, unit = float(objective["optimum"]), str(objective.get("unit", ""))
+        if "existing" in objective and "name" in objective:
+            floor = optimum - float(slack) * abs(optimum) + 0.0  # as `holds` (never -0)
+            return f"{said} ({escape(held_words(objective, float(slack), floor))})"
+        said += f" ({escape(shown_number(optimum, unit))} {escape(unit)})"
     return said
 
 

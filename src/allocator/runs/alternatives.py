@@ -17,6 +17,8 @@ from allocator.data.schema import Inputs
 from allocator.model.solution import NOTHING_WEIGHED
 from allocator.pipeline import objective_unit, objective_words, sheets_of, tables_of
 from allocator.report.assumed import recorded_inputs
+from allocator.report.nearoptimal import held_words as held_text
+from allocator.report.nearoptimal import objective_existing, slack_percent
 from allocator.report.write import write_run
 from allocator.runs.arguments import (
     check_weights_given,
@@ -122,7 +124,7 @@ def alternatives(
         tell_notes(inp, warn, uncertainty=False)
         table, info, model, plans = ranges_of(inp, spec, slack, by, count, where, progress, warn)
         words = objective_words(inp, spec.objective, spec.measured())
-        title = f"Funding by {by} within {slack:.1%} of the best {words}"
+        title = f"Funding by {by} within {slack_percent(slack)} of the best {words}"
 
         def write(folder: Path, info: dict[str, Any]) -> None:
             from allocator.report.rangeplot import plot_ranges  # matplotlib only here
@@ -192,16 +194,18 @@ def _info(
     count: int = 0,
 ) -> dict[str, Any]:
     held = model.held
+    existing = objective_existing(inp, spec.objective, spec.measured().kind)
+    objective: dict[str, Any] = {"name": spec.objective, "optimum": held.optimum, "unit": unit}
+    if existing is not None:  # the part of the optimum and the floor that exists whatever is spent
+        objective["existing"] = existing
     return {
         "command": "alternatives",
         "slack": slack,
         "by": by,
         "objective": {
-            "name": spec.objective,
-            "optimum": held.optimum,
+            **objective,
             "bound": held.bound,
-            "unit": unit,
-            "holds": held_words(spec.objective, held, unit),
+            "holds": held_words(objective, held),
             "rule": "every plan counted keeps objective >= optimum - slack * |optimum|",
             "plan": "the optimum is allocator solve's plan (its tie rule: docs/outputs.md, Ties)",
         },
@@ -230,15 +234,18 @@ def _info(
     }
 
 
-def held_words(objective: str, held: Held, unit: str) -> str:
+def held_words(objective: dict[str, Any], held: Held) -> str:
     """What the objective row holds, as the terminal says it: `jobs >= 534,427 jobs` (the
     optimum less the slack; the row's own bound is lower by `HOLD_TOLERANCE`, a solver's margin
-    no planner reads); a weighted index that weighs nothing (every cost 0: `NOTHING_WEIGHED`)
-    holds every plan, and says so."""
-    if objective == "weighted" and not np.any(held.cost):
-        return f"every plan, the {objective} index having {NOTHING_WEIGHED}"
+    no planner reads), with the part that exists before the plan, the optimum and what the
+    slack gives up of the new part where the objective has one (`nearoptimal.held_words`); a
+    weighted index that weighs nothing (every cost 0: `NOTHING_WEIGHED`) holds every plan, and
+    says so."""
+    name = objective["name"]
+    if name == "weighted" and not np.any(held.cost):
+        return f"every plan, the {name} index having {NOTHING_WEIGHED}"
     floor = held.optimum - held.slack * abs(held.optimum) + 0.0  # never -0
-    return f"{objective} >= {floor:,.6g} {unit}"
+    return held_text(objective, held.slack, floor)
 
 
 def _write_plan(

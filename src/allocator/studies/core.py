@@ -30,6 +30,7 @@ import numpy as np
 
 from allocator.errors import AllocatorError, UsageError
 from allocator.model.measures import Measure
+from allocator.report.nearoptimal import objective_existing
 from allocator.solver.alternatives import RangeInstance, RangeState, release
 from allocator.solver.results import snap, snap_plan
 from allocator.studies.alternatives import DIMENSIONS, held_model, members_of
@@ -212,6 +213,9 @@ def alternative_plans(
         "bound": model.held.bound,
         "least_weighted_target_shortfall": model.opt.least_shortfall,
     }
+    existing = objective_existing(inp, study.objective, study.measure.kind)
+    if existing is not None:  # the part of the optimum and the bound that exists whatever is spent
+        objective["existing"] = existing
     distinct = np.unique(np.array(plans, dtype=float).reshape(len(plans), len(columns)), axis=0)
     return distinct, len(tasks), objective
 
