@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from allocator.model.declare import WEIGHTED_SHORTFALL
-from allocator.serve.brief import Brief
+from allocator.serve.brief import Brief, as_tables
 
 TOLERANCE = 1e-6
 """A change smaller than this (in the unit of the number, relative above 1) is not a move."""
@@ -97,7 +97,10 @@ def shown_change(first: str, now: str) -> str:
 
 
 def _pair(a: float | None, b: float | None) -> dict[str, Any]:
-    change = None if a is None or b is None else b - a
+    """Both numbers and the change `b - a`, given as every number of an answer is (to 12
+    significant digits, `brief.as_tables`): 100.08 - 100 is 0.08, not the float difference
+    0.0799999999999983."""
+    change = None if a is None or b is None else as_tables(b - a)
     return {"first": a, "now": b, "change": change}
 
 
