@@ -133,3 +133,14 @@ def test_a_two_stage_jobs_headline_under_100_is_one_number(tmp_path):
     terminal, page = _two_stage_small_budgets(tmp_path)
     assert terminal == page
     assert "." not in page  # jobs are shown whole (rounding.cell)
+
+
+def test_one_program_committed_is_said_in_the_singular(tmp_path):
+    """Budget 30 in p1: a (2 jobs per US$ million, cap 100) takes it all, b none."""
+    out = tmp_path / "run"
+    ran = run_cli(
+        "solve", "--inputs", DATA / "two_stage", "--decide-now", "p1", "--scenarios", "4",
+        "--targets", "off", "--set", "pools.public/p1.budget_musd=30", "--out", out,
+    )  # fmt: skip
+    assert ran.exit_code == 0, ran.stderr
+    assert "Committed now: 30 US$ million in 1 program (allocation.csv)" in ran.stdout

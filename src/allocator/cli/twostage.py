@@ -24,9 +24,11 @@ def show_two_stage(run: Run) -> None:
     for line in two_stage_sentences(block):
         out.print(f"  {shown(line)}", highlight=False)
     alloc = run.tables["allocation"]
+    count = alloc["program"].nunique()
     out.print(
         f"  Committed now: {amount(float(alloc['invest_musd'].sum()))} US$ million in "
-        f"{alloc['program'].nunique()} programs (allocation.csv); {shown(block['later_phases'])}.",
+        f"{count} program{'' if count == 1 else 's'} (allocation.csv); "
+        f"{shown(block['later_phases'])}.",
         highlight=False,
     )
     if run.folder is not None:
