@@ -144,3 +144,32 @@ def test_one_program_committed_is_said_in_the_singular(tmp_path):
     )  # fmt: skip
     assert ran.exit_code == 0, ran.stderr
     assert "Committed now: 30 US$ million in 1 program (allocation.csv)" in ran.stdout
+
+
+@pytest.mark.parametrize(
+    ("old", "amount", "side", "said"),
+    [
+        # hunt 26: 800 - 799.9997733 leaves 0.0002267; "by 800: from 800 to 0.0002267" did not
+        # subtract, the change is said to the digits the two shown values need
+        (800.0, 799.9997733, "lower", "by 799.9997733 musd: from 800 to 0.0002267 "),
+        (50.0, 20.0, "lower", "by 20 musd: from 50 to 30 "),
+        # 120.12345678 is shown 120.124, not 120.123, which would leave the conflict
+        (120.0, 0.12345678, "upper", "by 0.124 musd: from 120 to 120.124 "),
+    ],
+)
+def test_a_relaxation_line_subtracts_as_shown(old, amount, side, said):
+    from decimal import Decimal
+
+    from allocator.model.solution import Place, Relaxation
+    from allocator.report.explain import _change_line
+
+    family = "program_floor" if side == "lower" else "budget"
+    labels = {"program": "c"} if side == "lower" else {"pool": "public", "phase": "p1"}
+    change = Relaxation("r", family, labels, side, old, amount, False, Place())
+    line = _change_line(change)
+    assert said in line, line
+    by, first, then = (
+        Decimal(t.replace(",", ""))
+        for t in re.search(r"by ([\d.,]+) musd: from ([\d.,]+) to ([\d.,]+)", line).groups()
+    )
+    assert abs(first - then) == by
