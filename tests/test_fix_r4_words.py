@@ -173,3 +173,16 @@ def test_a_relaxation_line_subtracts_as_shown(old, amount, side, said):
         for t in re.search(r"by ([\d.,]+) musd: from ([\d.,]+) to ([\d.,]+)", line).groups()
     )
     assert abs(first - then) == by
+
+
+def test_decide_now_workers_below_one_is_one_line(tmp_path):
+    out = tmp_path / "run"
+    ran = run_cli(
+        "solve", "--inputs", DATA / "two_stage", "--decide-now", "p1", "--workers", "0",
+        "--out", out,
+    )  # fmt: skip
+    assert ran.exit_code == 2
+    assert ran.stderr.strip().splitlines() == [
+        "error: --workers 0 is not at least 1 (each solves one LP at a time). Fix: e.g. --workers 2"
+    ]
+    assert not out.exists()

@@ -120,7 +120,7 @@ def solve(
     workers: Annotated[
         int | None,
         typer.Option(
-            min=1, help="--decide-now: processes for the scenario solves (a Dask LocalCluster)."
+            help="--decide-now: processes for the scenario solves (a Dask LocalCluster; 1 or more)."
         ),
     ] = None,
     scheduler: Annotated[
@@ -136,8 +136,10 @@ def solve(
         from allocator.runs.solve import solve as solve_run
 
         if workers is not None:  # before a model file or the dataset is read
+            from allocator.runs.arguments import check_count
             from allocator.studies.daskclient import check_workers
 
+            check_count("--workers", workers, (1, None), "each solves one LP at a time", 2)
             check_workers(workers, scheduler)
         if check_against is not None:
             from allocator.cli.checkagainst import check_run, only_with_check
