@@ -98,12 +98,12 @@ def test_the_help_still_says_the_range(command, option, words):
 
 
 def test_a_moved_change_is_the_difference_to_12_significant_digits():
-    from allocator.serve.moved import _pair
+    from allocator.serve.moved import pair
 
-    assert _pair(100.0, 100.08)["change"] == 0.08  # 100.08 - 100 is 0.0799999999999983
-    assert _pair(300.0, 300.04)["change"] == 0.04
-    assert _pair(2.0, 1.0)["change"] == -1.0
-    assert _pair(None, 1.0)["change"] is None
+    assert pair(100.0, 100.08)["change"] == 0.08  # 100.08 - 100 is 0.0799999999999983
+    assert pair(300.0, 300.04)["change"] == 0.04
+    assert pair(2.0, 1.0)["change"] == -1.0
+    assert pair(None, 1.0)["change"] is None
 
 
 def _two_stage_small_budgets(tmp_path: Path) -> tuple[str, str]:
@@ -161,12 +161,12 @@ def test_a_relaxation_line_subtracts_as_shown(old, amount, side, said):
     from decimal import Decimal
 
     from allocator.model.solution import Place, Relaxation
-    from allocator.report.explain import _change_line
+    from allocator.report.explain import change_line
 
     family = "program_floor" if side == "lower" else "budget"
     labels = {"program": "c"} if side == "lower" else {"pool": "public", "phase": "p1"}
     change = Relaxation("r", family, labels, side, old, amount, False, Place())
-    line = _change_line(change)
+    line = change_line(change)
     assert said in line, line
     by, first, then = (
         Decimal(t.replace(",", ""))

@@ -207,10 +207,10 @@ def _relaxation_lines(
             "than one conflict, so this change also moves rows outside that set, marked "
             "'outside the set above')"
         )
-    return lines + [_change_line(r, book, inp) for r in found.relaxation]
+    return lines + [change_line(r, book, inp) for r in found.relaxation]
 
 
-def _change_line(r: Relaxation, book: str | None = None, inp: Inputs | None = None) -> str:
+def change_line(r: Relaxation, book: str | None = None, inp: Inputs | None = None) -> str:
     """One change of the relaxation in words, with its input place: the cell's own value before
     and after (what `--set` of that cell takes), and for a row that is the cell times other
     numbers, the row's new bound and how it is made first. A change of a percentage is in
