@@ -136,12 +136,6 @@ def test_every_numeric_column_of_a_core_workbook_has_a_unit(tmp_path):
     assert missing == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="serve's Save without a name answers `the name 'None' is not a plain name`: it "
-    "names a value the user never sent (serve/save.py save() formats the missing name "
-    "with quoted(None))",
-)
 def test_save_without_a_name_says_the_name_is_missing(tmp_path):
     client = _served(tmp_path, "replan")
     answer = client.post("/api/save", json={"nam": "x"}, headers=AUTH)
@@ -151,15 +145,6 @@ def test_save_without_a_name_says_the_name_is_missing(tmp_path):
     assert "name" in error
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a whole-number option below its least (--scenarios 1 with --decide-now, sweep "
-    "--samples 0, frontier --points 1) is typer's usage box with pydantic's words (`Input "
-    "should be greater than or equal to 2`): no `error:` line, no Fix, no reason, while "
-    "--scenarios 1001 and --seed -1 get one line with a fix (typer.Option(min=...) in "
-    "cli/commands.py and cli/sweepcommand.py: click's range check runs before allocator's "
-    "own error lines)",
-)
 @pytest.mark.parametrize(
     ("args", "option"),
     [
@@ -212,13 +197,6 @@ def test_compare_workbook_headers_point_to_the_unit_column(tmp_path):
     assert all(str(h).endswith("(see unit column)") for h in rows[0][3:]), rows[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="serve's `moved` answer gives `change` as the float difference now - first "
-    "(0.0799999999999983, 0.040000000000020464), not a number at the 12 significant digits "
-    "docs/serve.md promises for every number of an answer (serve/moved.py _pair: b - a, "
-    "unrounded)",
-)
 def test_a_what_ifs_moved_changes_are_given_to_12_significant_digits(tmp_path):
     """tests/data/sweep: budget 100 -> 100.04 puts 0.04 more into x (1 job and 2 musd of
     exports per musd): jobs 300 -> 300.04, exports 100 -> 100.08. The changes are 0.04 and
@@ -239,13 +217,6 @@ def test_a_what_ifs_moved_changes_are_given_to_12_significant_digits(tmp_path):
     assert changes["headline"] == 0.04
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a two-stage plan under --objective exports: the terminal's headline says 477 "
-    "(twostagehtml.amount: whole from 100 up) and report.html's headline 476.8 "
-    "(rounding.cell: exports to one decimal) for the same expected objective 476.796; the "
-    "page's own Here-and-now sentence says 477 under its 476.8 headline",
-)
 def test_a_two_stage_exports_headline_is_one_number_on_the_terminal_and_the_page(tmp_path):
     """tests/data/two_stage with exports per US$ million (a 1.5, uncertain 1 to 2; b 2; c 1),
     4 scenarios, cumulative exports over 2025-2026: the expected objective is 476.796 musd."""

@@ -93,7 +93,10 @@ def solve(
         str | None, typer.Option("--cvar-cap", help=CVAR_CAP_HELP, metavar="JOBS")
     ] = None,
     scenarios: Annotated[
-        int, typer.Option(min=2, help="Scenarios for --risk and --decide-now.")
+        int,
+        typer.Option(
+            help="Scenarios for --risk (2 to 10,000) and --decide-now (2 to 1,000).",
+        ),
     ] = 50,
     seed: Annotated[int, typer.Option(help="Seed of the --risk and --decide-now scenarios.")] = 0,
     measure: Measure = None,
@@ -117,7 +120,7 @@ def solve(
     workers: Annotated[
         int | None,
         typer.Option(
-            min=1, help="--decide-now: processes for the scenario solves (a Dask LocalCluster)."
+            help="--decide-now: processes for the scenario solves (a Dask LocalCluster; 1 or more)."
         ),
     ] = None,
     scheduler: Annotated[
@@ -133,8 +136,10 @@ def solve(
         from allocator.runs.solve import solve as solve_run
 
         if workers is not None:  # before a model file or the dataset is read
+            from allocator.runs.arguments import check_count
             from allocator.studies.daskclient import check_workers
 
+            check_count("--workers", workers, (1, None), "each solves one LP at a time", 2)
             check_workers(workers, scheduler)
         if check_against is not None:
             from allocator.cli.checkagainst import check_run, only_with_check
@@ -230,7 +235,7 @@ def compare(
 def frontier(
     model: Annotated[Path | None, typer.Argument(help="Model file (models/*.yaml).")] = None,
     inputs: Annotated[Path | None, typer.Option(help=INPUTS_HELP)] = None,
-    points: Annotated[int, typer.Option(min=2, max=200, help="Points on the frontier.")] = 11,
+    points: Annotated[int, typer.Option(help="Points on the frontier (2 to 200).")] = 11,
     targets: Annotated[str | None, typer.Option(help=TARGETS_HELP)] = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Folder to write (default: under results/).")
@@ -254,7 +259,14 @@ def frontier(
     """Trace the Pareto frontier of two measures (epsilon-constraint, warm re-solves): jobs
     against exports by default, or e.g. --x jobs@2030 --y jobs@2040, --x shortfall --y jobs."""
     with exit_codes():
+        from allocator.runs.arguments import check_count
+        from allocator.runs.frontier import MAX_POINTS, MIN_POINTS
         from allocator.runs.frontier import frontier as trace
+
+        span = (MIN_POINTS, MAX_POINTS)
+        check_count(
+            "--points", points, span, "a frontier needs its two ends; each point is a solve", 11
+        )
 
         spec = run_spec(
             model, inputs, None, None, targets, measure, discount_rate, cell_sets,

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from allocator.runs.spec import RunSpec
 
 
-Samples = Annotated[int, typer.Option(min=1, max=1_000_000, help="Latin hypercube samples.")]
+Samples = Annotated[int, typer.Option(help="Latin hypercube samples (1 to 1,000,000).")]
 Seed = Annotated[
     int,
     typer.Option(help="Seed of the samples (0 to 4294967295): the same seed draws the same."),
@@ -97,6 +97,7 @@ def sweep(
         from allocator.studies.daskclient import check_dashboard, check_workers
 
         check_workers(workers, scheduler, serial)  # before anything is read, said or started
+        check_samples(samples)
         if dashboard is not None:
             check_dashboard(dashboard)  # before anything is read or said
         given = {"objective": objective, "targets": targets, "measure": measure}
@@ -110,6 +111,18 @@ def sweep(
             plan,
             given,
         )
+
+
+def check_samples(samples: int) -> None:
+    """--samples from 1 to `runs.sweep.MAX_SAMPLES`, refused in one line before anything is read.
+
+    Raises:
+        UsageError: naming --samples, its range and the fix.
+    """
+    from allocator.runs.arguments import check_count
+    from allocator.runs.sweep import MAX_SAMPLES
+
+    check_count("--samples", samples, (1, MAX_SAMPLES), "the table is held in memory", 100)
 
 
 def sweep_spec(

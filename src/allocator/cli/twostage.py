@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from allocator.cli.render import out, shown
-from allocator.report.twostagehtml import amount, two_stage_sentences
+from allocator.report.twostagehtml import amount, headline, two_stage_sentences
 
 if TYPE_CHECKING:
     from allocator.runs.common import Run
@@ -15,17 +15,20 @@ def show_two_stage(run: Run) -> None:
     """The expected objective, EVPI and VSS in words, the decide-now money, and the folder."""
     block = run.info["two_stage"]
     sol = run.solution
+    value = headline(sol.objective_value, str(run.info["objective"].get("unit", "")))
     out.print(
         f"[bold green]Optimal[/] two-stage plan ({shown(run.inputs.folder)}, objective "
-        f"{sol.objective}): [bold]{amount(sol.objective_value)}[/] {shown(sol.label)}",
+        f"{sol.objective}): [bold]{value}[/] {shown(sol.label)}",
         highlight=False,
     )
     for line in two_stage_sentences(block):
         out.print(f"  {shown(line)}", highlight=False)
     alloc = run.tables["allocation"]
+    count = alloc["program"].nunique()
     out.print(
         f"  Committed now: {amount(float(alloc['invest_musd'].sum()))} US$ million in "
-        f"{alloc['program'].nunique()} programs (allocation.csv); {shown(block['later_phases'])}.",
+        f"{count} program{'' if count == 1 else 's'} (allocation.csv); "
+        f"{shown(block['later_phases'])}.",
         highlight=False,
     )
     if run.folder is not None:

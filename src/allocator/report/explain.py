@@ -207,10 +207,10 @@ def _relaxation_lines(
             "than one conflict, so this change also moves rows outside that set, marked "
             "'outside the set above')"
         )
-    return lines + [_change_line(r, book, inp) for r in found.relaxation]
+    return lines + [change_line(r, book, inp) for r in found.relaxation]
 
 
-def _change_line(r: Relaxation, book: str | None = None, inp: Inputs | None = None) -> str:
+def change_line(r: Relaxation, book: str | None = None, inp: Inputs | None = None) -> str:
     """One change of the relaxation in words, with its input place: the cell's own value before
     and after (what `--set` of that cell takes), and for a row that is the cell times other
     numbers, the row's new bound and how it is made first. A change of a percentage is in
@@ -225,7 +225,31 @@ def _change_line(r: Relaxation, book: str | None = None, inp: Inputs | None = No
         before, after = cell.value, cell.at(r.new)
         row = f", to {r.new:,.6g} {unit} ({cell.how})" if cell.factor != 1 else ""
     place = place_words(r.place, book, set_behind(inp, r.place))
+    was, then = f"{before:,.6g}", f"{loosened(after, r.side == 'upper'):,.6g}"
+    amount = f"{r.amount:,.6g}" if row else difference(was, then)  # as the two shown subtract
     return (
-        f"  - {verb} {r.constraint} ({words_of(r.family, r.labels)}) by {r.amount:,.6g} "
-        f"{by}{row}: from {before:,.6g} to {after:,.6g} ({place}{mark})"
+        f"  - {verb} {r.constraint} ({words_of(r.family, r.labels)}) by {amount} "
+        f"{by}{row}: from {was} to {then} ({place}{mark})"
     )
+
+
+def loosened(value: float, up: bool) -> float:
+    """A relaxed bound `value` to 6 significant digits, rounded away from the conflict (up for a
+    raised upper side, down for a lowered lower side) unless it is that number but for noise
+    (1e-9 relative): the value shown, given to `--set`, still makes the plan feasible."""
+    near = float(f"{value:.6g}")
+    if (near >= value if up else near <= value) or abs(value - near) <= 1e-9 * max(1.0, abs(value)):
+        return near
+    step = 10.0 ** (math.floor(math.log10(abs(value))) - 5)
+    steps = math.ceil(value / step) if up else math.floor(value / step)
+    return float(f"{steps * step:.6g}")
+
+
+def difference(was: str, then: str) -> str:
+    """The change between two numbers as shown (`800`, `0.0002267`), exactly: what a reader's
+    own subtraction of them gives (799.9997733), with thousands separators."""
+    from decimal import Decimal
+
+    change = abs(Decimal(then.replace(",", "")) - Decimal(was.replace(",", "")))
+    text = f"{change:,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

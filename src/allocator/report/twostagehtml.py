@@ -8,14 +8,22 @@ from html import escape
 from typing import Any
 
 from allocator.model.declare import WEIGHTED_SHORTFALL
-from allocator.report.rounding import fixed, whole
+from allocator.report.rounding import fixed, shown, whole
 
 
 def amount(value: float | None) -> str:
-    """A value as the terminal and the report show it: whole from 100 up, else 4 digits."""
+    """A value of the two-stage sentences (EVPI, VSS, their operands, prices): whole from 100
+    up, else 4 digits. The expected objective itself is the run's headline, said as every
+    headline is (`headline`)."""
     if value is None:
         return "n/a"
     return f"{value:,.0f}" if abs(value) >= 100 or value == 0 else f"{value:,.4g}"
+
+
+def headline(value: float | None, unit: str) -> str:
+    """The expected objective in `unit` as the terminal's first line, report.html's headline and
+    the Here-and-now sentence all show it (`rounding.shown`: jobs whole, 476.8 US$ million)."""
+    return "n/a" if value is None else shown(value, unit)
 
 
 def operands(
@@ -48,7 +56,7 @@ def two_stage_sentences(block: dict[str, Any]) -> list[str]:
     ws_said, hn_said = operands(ws, hn, block["evpi"])
     lines = [
         f"Here and now: committing {now} now and adapting the later phases to each of {n} "
-        f"scenarios gives {amount(hn)} {unit} on average.",
+        f"scenarios gives {headline(hn, unit)} {unit} on average.",
         f"Value of perfect information (EVPI): knowing the numbers before committing {now} "
         f"would add {_bound(block)}{amount(block['evpi'])} {unit} on average ({ws_said} if "
         f"each scenario were planned alone, minus {hn_said}{_lower(block)}).",

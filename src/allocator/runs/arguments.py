@@ -275,9 +275,26 @@ def check_risk_size(spec: RunSpec, size: ScenarioSize) -> None:
     )
 
 
+def check_count(
+    option: str, value: int, span: tuple[int, int | None], why: str, example: int
+) -> None:
+    """A whole-number option of the command line (`--points`, `--samples`; typer reads the
+    number) from `span`'s least to its most (None: no most here), refused in allocator's one
+    line before anything is read or written (typer's own range check is a usage box without a
+    fix).
+
+    Raises:
+        UsageError: naming the option, the value, the range and why, and the fix.
+    """
+    low, high = span
+    if value < low or (high is not None and value > high):
+        said = f"at least {low:,}" if high is None else f"from {low:,} to {high:,}"
+        raise UsageError(f"{option} {value} is not {said} ({why}). Fix: e.g. {option} {example}")
+
+
 def whole(name: str, value: object, low: int, high: int | None = None, example: int = 2) -> int:
     """A study's count as a Python caller gives it (`points=`, `samples=`, ...), checked as its
-    option is (typer's min and max): a whole number (a numpy integer too, given back as int,
+    option is (`check_count`): a whole number (a numpy integer too, given back as int,
     which json writes as a number) from `low` to `high`.
 
     Raises:

@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from allocator.model.declare import WEIGHTED_SHORTFALL
-from allocator.serve.brief import Brief
+from allocator.serve.brief import Brief, as_tables
 
 TOLERANCE = 1e-6
 """A change smaller than this (in the unit of the number, relative above 1) is not a move."""
@@ -16,7 +16,7 @@ TOLERANCE = 1e-6
 def moved(first: Brief, now: Brief) -> dict[str, Any]:
     """The moves of `now` against `first`, each list sorted as the tables are."""
     unit = str(now.objective.get("unit", ""))
-    headline = _pair(first.objective["value"], now.objective["value"])
+    headline = pair(first.objective["value"], now.objective["value"])
     return {
         "headline": headline | {"shown": _shown(headline, unit)},
         "outcomes": _with_units(
@@ -65,15 +65,15 @@ MONEY = "US$ million"
 """The unit of a program's money over the horizon."""
 
 
-def _shown(pair: dict[str, Any], unit: str) -> dict[str, str]:
+def _shown(move: dict[str, Any], unit: str) -> dict[str, str]:
     """`first`, `now` and `change` of a move as report.html and the terminal show numbers of
     `unit` (`rounding.cell`): the page prints these, never a rounding of its own. The change is
     the difference of the two numbers as shown (`shown_change`), so a slide's own subtraction
     gives it; it carries its sign."""
     from allocator.report.rounding import cell
 
-    said = {k: "" if pair[k] is None else cell(pair[k], unit) for k in ("first", "now")}
-    change = pair["change"]
+    said = {k: "" if move[k] is None else cell(move[k], unit) for k in ("first", "now")}
+    change = move["change"]
     if change is None:
         said["change"] = ""
     else:
@@ -96,8 +96,11 @@ def shown_change(first: str, now: str) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def _pair(a: float | None, b: float | None) -> dict[str, Any]:
-    change = None if a is None or b is None else b - a
+def pair(a: float | None, b: float | None) -> dict[str, Any]:
+    """Both numbers and the change `b - a`, given as every number of an answer is (to 12
+    significant digits, `brief.as_tables`): 100.08 - 100 is 0.08, not the float difference
+    0.0799999999999983."""
+    change = None if a is None or b is None else as_tables(b - a)
     return {"first": a, "now": b, "change": change}
 
 
@@ -107,7 +110,7 @@ def _changes(first: dict[str, float], now: dict[str, float]) -> list[dict[str, A
     for name in sorted(first.keys() | now.keys()):
         a, b = first.get(name, 0.0), now.get(name, 0.0)
         if abs(b - a) > TOLERANCE * max(1.0, abs(a), abs(b)):
-            out.append({"name": name, **_pair(a, b)})
+            out.append({"name": name, **pair(a, b)})
     return out
 
 

@@ -45,9 +45,14 @@ def save(held: HeldModel, name: object, models: Path, results: Path) -> Saved:
     <model file> --out results/<name>` does.
 
     Raises:
-        UsageError: a name that is not a plain file name, a model file or run folder that
+        UsageError: no name, a name that is not a plain file name, a model file or run folder that
             exists (nothing is overwritten), or a model file its dataset cannot be read from.
     """
+    if name is None or name == "":  # none sent (or null, or the page's empty field)
+        raise UsageError(
+            'save: no name given. Fix: send the scenario\'s name, e.g. {"name": '
+            '"ecosystem_plus_500"} (letters, digits, _ . -)'
+        )
     if not isinstance(name, str) or not is_plain_name(name) or name.endswith(".yaml"):
         raise UsageError(
             f"save: the name {quoted(name)} is not a plain name. Fix: letters, digits, _ . - "
