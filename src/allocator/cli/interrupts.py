@@ -40,14 +40,37 @@ def unraisable(hook: sys.UnraisableHookArgs) -> None:
     if fault_said_already(hook):
         return
     if isinstance(getattr(hook, "exc_value", None), KeyboardInterrupt):
-        import _thread
         import threading
 
-        # from another thread, a moment later: delivered at once, the interrupt could be
-        # raised while this hook still runs, and Python would print it as ignored
-        threading.Timer(0.01, _thread.interrupt_main).start()
+        # from another thread, once this hook has returned: delivered while it still runs
+        # (a timer's fixed delay on a busy machine), the interrupt would be raised inside the
+        # hook, and Python would print it as ignored and drop it
+        threading.Thread(target=deliver_after_hook, name="allocator-interrupt").start()
         return
     sys.__unraisablehook__(hook)
+
+
+def deliver_after_hook() -> None:
+    """Interrupt the main thread (as Ctrl-C does) once `unraisable` is off its stack, however
+    long that takes: checked every millisecond."""
+    import _thread
+    import threading
+    import time
+
+    main = threading.main_thread().ident
+    while in_hook(main):
+        time.sleep(0.001)
+    _thread.interrupt_main()
+
+
+def in_hook(thread: int | None) -> bool:
+    """Whether `unraisable` is running in `thread` (a thread's ident) now."""
+    frame = sys._current_frames().get(thread) if thread is not None else None
+    while frame is not None:
+        if frame.f_code is unraisable.__code__:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def fault_said_already(hook: object) -> bool:
