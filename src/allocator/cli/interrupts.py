@@ -101,6 +101,47 @@ def interrupted_words(since: float = 0.0) -> tuple[str, str | None]:
     return f"interrupted: the run folder {printable(folder)} was written whole first", folder
 
 
+class Said:
+    """Whether this process has said its interrupt yet (the line on stderr, and the JSON
+    document under --json): `exits.say_interrupted` says it in a command; `root.main` and the
+    console script's `main` say it where no command did (typer caught the Ctrl-C before any
+    `exit_codes` was entered, or it landed while the program was starting), and never twice."""
+
+    done = False
+
+
+def interrupted_document(folder: str | None) -> dict[str, object]:
+    """The JSON document of an interrupted run under --json (docs/runs.md), with the run
+    folder that was already in place whole, if one was."""
+    done: dict[str, object] = {"status": "interrupted", "exit_code": INTERRUPTED}
+    return done if folder is None else done | {"folder": folder}
+
+
+def asks_json(argv: list[str]) -> bool:
+    """Whether a command line asks for --json (an option of the command: before any `--`)."""
+    options = argv[: argv.index("--")] if "--" in argv else argv
+    return "--json" in options
+
+
+def say_plainly(as_json: bool, since: float = 0.0) -> None:
+    """The interrupt said as `exits.say_interrupted` says it (its line on stderr; with
+    `as_json`, its JSON document on stdout, as `json_text` writes it), with nothing but the
+    standard library: at start-up typer and rich may not be imported, or be what the Ctrl-C
+    cut short. A stream that cannot be written is left be (the exit code still says it)."""
+    import json
+
+    Said.done = True
+    words, folder = interrupted_words(since)
+    with suppress(OSError, ValueError):
+        sys.stderr.write(words + "\n")
+        sys.stderr.flush()
+    if as_json:
+        text = json.dumps(interrupted_document(folder), indent=2, sort_keys=True)
+        with suppress(OSError, ValueError):
+            sys.stdout.write(text + "\n")
+            sys.stdout.flush()
+
+
 def leave_interrupted() -> NoReturn:
     """End an interrupted process at once, with `INTERRUPTED`, once its output is flushed (the
     run folder is already removed or whole by then).
