@@ -1,0 +1,136 @@
+"""A Ctrl-C at any moment of a command is said once, as the commands say it: one line on stderr,
+exit 130 and, under --json, the JSON document on stdout (docs/runs.md), also where it lands
+before any command's `exit_codes` runs (start-up, typer building or resolving the command).
+Each interrupt is made to land at one place by the child process itself, as the signal would."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from allocator.cli.interrupts import asks_json
+from conftest import ROOT
+
+NO_FOLDER = "interrupted: no run folder was written"
+DOCUMENT = '{\n  "exit_code": 130,\n  "status": "interrupted"\n}\n'
+"""The interrupt's JSON document byte for byte, as `print_json` writes every document."""
+
+
+def child(script: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+_AT_IMPORT = """
+import sys
+
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == {module!r}:
+            raise KeyboardInterrupt
+        return None
+
+sys.argv = ["allocator", "solve", "--inputs", "tests/data/greedy", *{extra!r}]
+{before}
+sys.meta_path.insert(0, CtrlC())
+{after}
+sys.exit(main())
+"""
+
+
+@pytest.mark.parametrize(
+    ("module", "early"),
+    [("typer", True), ("rich.console", True), ("allocator.cli.commands", False)],
+)
+@pytest.mark.parametrize("extra", [[], ["--json"]])
+def test_a_ctrl_c_before_any_command_runs_is_said_as_a_command_says_it(module, early, extra):
+    """Start-up (typer, rich imported by the entry point) and the command being resolved
+    (its module imported inside typer's own handler): the same line and document."""
+    imports = "from allocator.cli import main"
+    done = child(
+        _AT_IMPORT.format(
+            module=module,
+            extra=extra,
+            before="" if early else imports,
+            after=imports if early else "",
+        )
+    )
+    assert done.returncode == 130, done.stderr[-600:]
+    assert done.stderr == NO_FOLDER + "\n"
+    assert done.stdout == (DOCUMENT if extra else "")
+
+
+def test_a_ctrl_c_as_typer_builds_the_app_gives_the_json_document_too():
+    """Before typer's own handler (its `get_command`, in `app()`): root.main says it, under
+    --json with the document (it said the line alone)."""
+    done = child(
+        """
+        import sys
+        import typer.main
+        from allocator.cli import main
+
+        def ctrl_c(*args, **kwargs):
+            raise KeyboardInterrupt
+
+        typer.main.get_command = ctrl_c
+        sys.argv = ["allocator", "check", "--inputs", "tests/data/greedy", "--json"]
+        sys.exit(main())
+        """
+    )
+    assert done.returncode == 130, done.stderr[-600:]
+    assert (done.stdout, done.stderr) == (DOCUMENT, NO_FOLDER + "\n")
+
+
+def test_an_interrupt_a_command_said_is_not_said_again():
+    """Inside `exit_codes` the command says it; root.main, seeing exit 130, must not say it a
+    second time (two documents on stdout would be no JSON at all)."""
+    done = child(
+        """
+        import sys
+        import allocator.runs.solve
+
+        def ctrl_c(*args, **kwargs):
+            raise KeyboardInterrupt
+
+        allocator.runs.solve.solve_inputs = ctrl_c
+        sys.argv = ["allocator", "solve", "--inputs", "tests/data/greedy", "--json"]
+        from allocator.cli import main
+        sys.exit(main())
+        """
+    )
+    assert done.returncode == 130, done.stderr[-600:]
+    assert json.loads(done.stdout) == {"status": "interrupted", "exit_code": 130}
+    assert done.stdout == DOCUMENT
+    assert done.stderr == NO_FOLDER + "\n"
+
+
+def test_importing_the_entry_point_imports_neither_typer_nor_rich():
+    """The console script's first line, `from allocator.cli import main`, runs outside any
+    handler of ours: it must stay too short for a Ctrl-C to land in it."""
+    done = child("import sys, allocator.cli; print(' '.join(sorted(sys.modules)))")
+    loaded = set(done.stdout.split())
+    assert "allocator.cli" in loaded
+    assert not {"typer", "rich", "click", "allocator.cli.root"} & loaded
+
+
+@pytest.mark.parametrize(
+    ("argv", "asked"),
+    [
+        (["solve", "--json"], True),
+        (["--json", "solve"], True),
+        (["solve", "--out", "x"], False),
+        (["solve", "--", "--json"], False),  # after `--`: an argument, not the option
+        ([], False),
+    ],
+)
+def test_asks_json(argv, asked):
+    assert asks_json(argv) is asked
