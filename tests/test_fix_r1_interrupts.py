@@ -134,3 +134,30 @@ def test_importing_the_entry_point_imports_neither_typer_nor_rich():
 )
 def test_asks_json(argv, asked):
     assert asks_json(argv) is asked
+
+
+def test_a_ctrl_c_that_leaves_pandas_half_imported_still_gives_the_json_document():
+    """A Ctrl-C while pandas is first imported (inside the command) can leave it impossible to
+    import again in that process ("numpy._core.multiarray failed to import"): the document must
+    not need it. Seen with SIGINT 0.9 s into `allocator solve --json`: the line, no document."""
+    done = child(
+        """
+        import sys
+
+        class CtrlC:
+            fired = False
+
+            def find_spec(self, name, path=None, target=None):
+                if name == "pandas._libs.tslibs.np_datetime" and not self.fired:
+                    self.fired = True
+                    raise KeyboardInterrupt
+                return None
+
+        sys.meta_path.insert(0, CtrlC())
+        sys.argv = ["allocator", "solve", "--inputs", "tests/data/greedy", "--json"]
+        from allocator.cli import main
+        sys.exit(main())
+        """
+    )
+    assert done.returncode == 130, done.stderr[-600:]
+    assert (done.stdout, done.stderr) == (DOCUMENT, NO_FOLDER + "\n")

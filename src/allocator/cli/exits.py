@@ -8,18 +8,13 @@ Exit codes: 0 solved, 1 infeasible or unbounded, 2 bad input or usage (also a fu
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import NoReturn
 
 import typer
 from rich.markup import escape
 
-from allocator.cli.interrupts import (
-    Said,
-    caused_by_interrupt,
-    interrupted_document,
-    interrupted_words,
-)
+from allocator.cli.interrupts import caused_by_interrupt, say_plainly
 from allocator.cli.render import OutputLost, drop_stdout, err, print_json
 
 SIGPIPE_EXIT = 141
@@ -52,14 +47,10 @@ def exit_codes(as_json: bool = False) -> Iterator[None]:
 
 def say_interrupted(start: float, as_json: bool) -> None:
     """One line after Ctrl-C: whether a run folder was put in place since `start` (and which);
-    with `as_json`, the same as one JSON document."""
-    Said.done = True
-    words, folder = interrupted_words(start)
-    with suppress(OutputLost):
-        err.print(words, markup=False, highlight=False, soft_wrap=True)
-    if as_json:
-        with suppress(OutputLost):
-            print_json(interrupted_document(folder))
+    with `as_json`, the same as one JSON document. Said with the standard library alone
+    (`say_plainly`): the interrupt may have left a library half imported (pandas cut short
+    cannot be imported again in that process), and the document must not need one."""
+    say_plainly(as_json, start)
 
 
 def unforeseen_fault(exc: BaseException, as_json: bool) -> None:

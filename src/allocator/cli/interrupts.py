@@ -124,10 +124,11 @@ def asks_json(argv: list[str]) -> bool:
 
 
 def say_plainly(as_json: bool, since: float = 0.0) -> None:
-    """The interrupt said as `exits.say_interrupted` says it (its line on stderr; with
-    `as_json`, its JSON document on stdout, as `json_text` writes it), with nothing but the
-    standard library: at start-up typer and rich may not be imported, or be what the Ctrl-C
-    cut short. A stream that cannot be written is left be (the exit code still says it)."""
+    """Say the interrupt: its line on stderr (`interrupted_words`) and, with `as_json`, its
+    JSON document on stdout, as `print_json` writes every document (indented, keys sorted).
+    With the standard library alone: a Ctrl-C can land before typer and rich are imported, or
+    leave a library half imported (pandas cut short cannot be imported again in that process).
+    A stream that cannot be written is left be: the exit code still says it."""
     import json
 
     Said.done = True
