@@ -113,13 +113,15 @@ def test_an_interrupt_a_command_said_is_not_said_again():
     assert done.stderr == NO_FOLDER + "\n"
 
 
-def test_importing_the_entry_point_imports_neither_typer_nor_rich():
+def test_importing_the_entry_point_imports_nothing_else():
     """The console script's first line, `from allocator.cli import main`, runs outside any
-    handler of ours: it must stay too short for a Ctrl-C to land in it."""
-    done = child("import sys, allocator.cli; print(' '.join(sorted(sys.modules)))")
-    loaded = set(done.stdout.split())
+    handler of ours: it imports no module beyond the two packages (not typer, rich, nor even
+    `typing`, 24 ms of the 26 this import took), so a Ctrl-C hardly ever lands in it."""
+    listed = "import sys; print(' '.join(sorted(sys.modules)))"
+    bare = set(child(listed).stdout.split())
+    loaded = set(child(f"import allocator.cli; {listed}").stdout.split())
     assert "allocator.cli" in loaded
-    assert not {"typer", "rich", "click", "allocator.cli.root"} & loaded
+    assert loaded - bare <= {"allocator", "allocator.cli", "__future__"}
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@ command line itself (`root`), the commands (`commands`, `books`, `core`, `freedo
 `serve`, `sweepcommand`), their options (`options`, `aliases`) and their rich renderers
 (`render`).
 
-Importing the package imports nothing but the standard library's `typing`: a Ctrl-C that lands
+Importing the package (and `allocator`) imports no other module: a Ctrl-C that lands
 while typer, rich and the command line are imported (the first few hundred milliseconds of every
 command) reaches `main`'s own handler. `from allocator.cli import app` gives the app with every
 command registered (PEP 562).
@@ -11,7 +11,9 @@ command registered (PEP 562).
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # not even `typing` is imported before `main` runs
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["app", "main"]
 
