@@ -163,3 +163,36 @@ def test_a_ctrl_c_that_leaves_pandas_half_imported_still_gives_the_json_document
     )
     assert done.returncode == 130, done.stderr[-600:]
     assert (done.stdout, done.stderr) == (DOCUMENT, NO_FOLDER + "\n")
+
+
+_SCHEMA_CUT = "Error building `model` serializer:\n  Field `unit`:\n  SchemaError: {}: "
+
+
+def test_a_ctrl_c_while_pydantic_builds_a_schema_is_an_interrupt():
+    """pydantic-core builds a model's schema in Rust and turns a Python error raised inside it
+    (a Ctrl-C landing in a call it makes) into a SchemaError that names it in words only, no
+    cause. Seen with SIGINT 0.6 s into `allocator solve --json`: a traceback and exit 1."""
+    from pydantic_core import SchemaError
+
+    from allocator.cli.interrupts import caused_by_interrupt
+
+    assert caused_by_interrupt(SchemaError(_SCHEMA_CUT.format("KeyboardInterrupt")))
+    assert not caused_by_interrupt(SchemaError(_SCHEMA_CUT.format("ValueError")))
+    assert not caused_by_interrupt(ValueError(_SCHEMA_CUT.format("KeyboardInterrupt")))
+    done = child(
+        f"""
+        import sys
+        from pydantic_core import SchemaError
+        import allocator.runs.solve
+
+        def cut(*args, **kwargs):
+            raise SchemaError({_SCHEMA_CUT.format("KeyboardInterrupt")!r})
+
+        allocator.runs.solve.solve_inputs = cut
+        sys.argv = ["allocator", "solve", "--inputs", "tests/data/greedy", "--json"]
+        from allocator.cli import main
+        sys.exit(main())
+        """
+    )
+    assert done.returncode == 130, done.stderr[-600:]
+    assert (done.stdout, done.stderr) == (DOCUMENT, NO_FOLDER + "\n")

@@ -19,11 +19,23 @@ def caused_by_interrupt(exc: BaseException) -> bool:
     seen: set[int] = set()
     cause: BaseException | None = exc
     while cause is not None and id(cause) not in seen:
-        if isinstance(cause, KeyboardInterrupt):
+        if isinstance(cause, KeyboardInterrupt) or schema_cut_short(cause):
             return True
         seen.add(id(cause))
         cause = cause.__cause__ or cause.__context__
     return False
+
+
+def schema_cut_short(exc: BaseException) -> bool:
+    """A pydantic-core SchemaError raised because Ctrl-C landed while it built a model's schema:
+    it turns the Python error raised inside into its own, naming it in words alone (the line
+    ends "KeyboardInterrupt: "), with no cause to follow."""
+    kind = type(exc)
+    return (
+        kind.__name__ == "SchemaError"
+        and kind.__module__.startswith("pydantic_core")
+        and "KeyboardInterrupt: " in str(exc)
+    )
 
 
 def on_sigterm(signum: int, _frame: object) -> None:
