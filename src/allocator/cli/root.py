@@ -236,7 +236,6 @@ def main() -> None:
         console = sys.modules.get("allocator.cli.console")
         if console is not None and isinstance(exc, console.OutputLost):
             stdout_lost_outside(exc)  # written outside a command's exit_codes
-            return
         if not caused_by_interrupt(exc):  # between commands: nothing written yet
             raise
         interrupted()
