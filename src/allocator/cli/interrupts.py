@@ -57,7 +57,8 @@ def unraisable(hook: sys.UnraisableHookArgs) -> None:
         # from another thread, once this hook has returned: delivered while it still runs
         # (a timer's fixed delay on a busy machine), the interrupt would be raised inside the
         # hook, and Python would print it as ignored and drop it
-        threading.Thread(target=deliver_after_hook, name="allocator-interrupt").start()
+        with suppress(RuntimeError):  # no new thread once Python is shutting down: it ends
+            threading.Thread(target=deliver_after_hook, name="allocator-interrupt").start()
         return
     sys.__unraisablehook__(hook)
 
