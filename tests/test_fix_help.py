@@ -97,7 +97,7 @@ def test_the_package_imports_no_command_module():
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     code = "import sys, allocator.cli; print(' '.join(sorted(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    assert "allocator.cli.root" in done.stdout.split()
+    assert "allocator.cli" in done.stdout.split()  # the import ran (it imports no typer: r1)
     assert sorted(set(done.stdout.split()) & COMMAND_MODULES) == []
 
 

@@ -50,11 +50,6 @@ _SLOW_HOOK = textwrap.dedent(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="interrupts.unraisable re-delivers Ctrl-C from a Timer that can fire while the hook "
-    "still runs: the interrupt is printed as ignored (a traceback) and lost, the run exits 0",
-)
 def test_a_ctrl_c_caught_in_a_del_is_never_lost_however_slow_the_hook_returns():
     """The Ctrl-C must reach the main thread (the run unwinds, exit 130), and nothing is
     printed as "Exception ignored"."""
@@ -125,11 +120,6 @@ _CTRL_C_AT_START = textwrap.dedent(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a Ctrl-C while the console script imports allocator.cli (before main's handler) "
-    "prints a Python traceback and dies of SIGINT (-2), not one line and exit 130",
-)
 def test_a_ctrl_c_at_start_up_is_one_line_and_exit_130():
     done = subprocess.run(
         [sys.executable, "-c", _CTRL_C_AT_START],
@@ -196,11 +186,6 @@ _CTRL_C_RESOLVING = textwrap.dedent(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a Ctrl-C while typer resolves the command exits 130 through typer's own handler: "
-    "no JSON document on stdout under --json and no line on stderr",
-)
 def test_a_ctrl_c_while_the_command_is_resolved_still_gives_the_json_document():
     import json
 

@@ -12,8 +12,9 @@ command of that name does; `plan` solves in memory and writes nothing. See docs/
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+TYPE_CHECKING = False  # `typing` not imported: `allocator.cli.main`'s handler comes sooner
+if TYPE_CHECKING:
+    from typing import Any
 
 __version__ = "0.1.0"
 
@@ -38,6 +39,8 @@ def __getattr__(name: str) -> Any:
     """Load a name of the public API from its module on first use (PEP 562)."""
     if name not in API:
         raise AttributeError(f"module 'allocator' has no attribute {name!r}")
+    import importlib
+
     value = getattr(importlib.import_module(API[name]), name)
     globals()[name] = value
     return value

@@ -1,6 +1,6 @@
 """`python -m allocator.cli`: the same as the `allocator` command."""
 
-from allocator.cli.root import main
+from allocator.cli import main
 
 if __name__ == "__main__":
     main()

@@ -8,12 +8,13 @@ Exit codes: 0 solved, 1 infeasible or unbounded, 2 bad input or usage (also a fu
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
+from typing import NoReturn
 
 import typer
 from rich.markup import escape
 
-from allocator.cli.interrupts import caused_by_interrupt, interrupted_words
+from allocator.cli.interrupts import caused_by_interrupt, say_plainly
 from allocator.cli.render import OutputLost, drop_stdout, err, print_json
 
 SIGPIPE_EXIT = 141
@@ -46,14 +47,10 @@ def exit_codes(as_json: bool = False) -> Iterator[None]:
 
 def say_interrupted(start: float, as_json: bool) -> None:
     """One line after Ctrl-C: whether a run folder was put in place since `start` (and which);
-    with `as_json`, the same as one JSON document."""
-    words, folder = interrupted_words(start)
-    with suppress(OutputLost):
-        err.print(words, markup=False, highlight=False, soft_wrap=True)
-    if as_json:
-        done = {"status": "interrupted", "exit_code": 130}
-        with suppress(OutputLost):
-            print_json(done if folder is None else done | {"folder": folder})
+    with `as_json`, the same as one JSON document. Said with the standard library alone
+    (`say_plainly`): the interrupt may have left a library half imported (pandas cut short
+    cannot be imported again in that process), and the document must not need one."""
+    say_plainly(as_json, start)
 
 
 def unforeseen_fault(exc: BaseException, as_json: bool) -> None:
@@ -87,7 +84,7 @@ def refuse(exc: Exception, as_json: bool) -> None:
     raise typer.Exit(code) from None
 
 
-def stdout_lost(exc: OutputLost) -> None:
+def stdout_lost(exc: OutputLost) -> NoReturn:
     """A closed pipe: exit quietly with SIGPIPE_EXIT; a full device: one line, exit 2."""
     drop_stdout()
     if exc.closed_pipe:

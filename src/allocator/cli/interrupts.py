@@ -19,11 +19,23 @@ def caused_by_interrupt(exc: BaseException) -> bool:
     seen: set[int] = set()
     cause: BaseException | None = exc
     while cause is not None and id(cause) not in seen:
-        if isinstance(cause, KeyboardInterrupt):
+        if isinstance(cause, KeyboardInterrupt) or schema_cut_short(cause):
             return True
         seen.add(id(cause))
         cause = cause.__cause__ or cause.__context__
     return False
+
+
+def schema_cut_short(exc: BaseException) -> bool:
+    """A pydantic-core SchemaError raised because Ctrl-C landed while it built a model's schema:
+    it turns the Python error raised inside into its own, naming it in words alone (the line
+    ends "KeyboardInterrupt: "), with no cause to follow."""
+    kind = type(exc)
+    return (
+        kind.__name__ == "SchemaError"
+        and kind.__module__.startswith("pydantic_core")
+        and "KeyboardInterrupt: " in str(exc)
+    )
 
 
 def on_sigterm(signum: int, _frame: object) -> None:
@@ -40,14 +52,38 @@ def unraisable(hook: sys.UnraisableHookArgs) -> None:
     if fault_said_already(hook):
         return
     if isinstance(getattr(hook, "exc_value", None), KeyboardInterrupt):
-        import _thread
         import threading
 
-        # from another thread, a moment later: delivered at once, the interrupt could be
-        # raised while this hook still runs, and Python would print it as ignored
-        threading.Timer(0.01, _thread.interrupt_main).start()
+        # from another thread, once this hook has returned: delivered while it still runs
+        # (a timer's fixed delay on a busy machine), the interrupt would be raised inside the
+        # hook, and Python would print it as ignored and drop it
+        with suppress(RuntimeError):  # no new thread once Python is shutting down: it ends
+            threading.Thread(target=deliver_after_hook, name="allocator-interrupt").start()
         return
     sys.__unraisablehook__(hook)
+
+
+def deliver_after_hook() -> None:
+    """Interrupt the main thread (as Ctrl-C does) once `unraisable` is off its stack, however
+    long that takes: checked every millisecond."""
+    import _thread
+    import threading
+    import time
+
+    main = threading.main_thread().ident
+    while in_hook(main):
+        time.sleep(0.001)
+    _thread.interrupt_main()
+
+
+def in_hook(thread: int | None) -> bool:
+    """Whether `unraisable` is running in `thread` (a thread's ident) now."""
+    frame = sys._current_frames().get(thread) if thread is not None else None
+    while frame is not None:
+        if frame.f_code is unraisable.__code__:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def fault_said_already(hook: object) -> bool:
@@ -76,6 +112,48 @@ def interrupted_words(since: float = 0.0) -> tuple[str, str | None]:
 
     folder = str(done[-1])
     return f"interrupted: the run folder {printable(folder)} was written whole first", folder
+
+
+class Said:
+    """Whether this process has said its interrupt yet (the line on stderr, and the JSON
+    document under --json): `exits.say_interrupted` says it in a command; `root.main` and the
+    console script's `main` say it where no command did (typer caught the Ctrl-C before any
+    `exit_codes` was entered, or it landed while the program was starting), and never twice."""
+
+    done = False
+
+
+def interrupted_document(folder: str | None) -> dict[str, object]:
+    """The JSON document of an interrupted run under --json (docs/runs.md), with the run
+    folder that was already in place whole, if one was."""
+    done: dict[str, object] = {"status": "interrupted", "exit_code": INTERRUPTED}
+    return done if folder is None else done | {"folder": folder}
+
+
+def asks_json(argv: list[str]) -> bool:
+    """Whether a command line asks for --json (an option of the command: before any `--`)."""
+    options = argv[: argv.index("--")] if "--" in argv else argv
+    return "--json" in options
+
+
+def say_plainly(as_json: bool, since: float = 0.0) -> None:
+    """Say the interrupt: its line on stderr (`interrupted_words`) and, with `as_json`, its
+    JSON document on stdout, as `print_json` writes every document (indented, keys sorted).
+    With the standard library alone: a Ctrl-C can land before typer and rich are imported, or
+    leave a library half imported (pandas cut short cannot be imported again in that process).
+    A stream that cannot be written is left be: the exit code still says it."""
+    import json
+
+    Said.done = True
+    words, folder = interrupted_words(since)
+    with suppress(OSError, ValueError):
+        sys.stderr.write(words + "\n")
+        sys.stderr.flush()
+    if as_json:
+        text = json.dumps(interrupted_document(folder), indent=2, sort_keys=True)
+        with suppress(OSError, ValueError):
+            sys.stdout.write(text + "\n")
+            sys.stdout.flush()
 
 
 def leave_interrupted() -> NoReturn:

@@ -1,6 +1,7 @@
 """The root of the command line: the typer `app` every command registers on, `COMMANDS` (each
 command's module and its line in `allocator --help`), the group that imports a command's module
-only when that command is asked for, and `main`, the console script's entry point.
+only when that command is asked for, and `main`, the command line run by the console script's
+entry point (`allocator.cli.main`).
 
 So `allocator --help` imports no command module (its list is `COMMANDS`), and `allocator solve`
 imports and builds `solve` alone (`allocator.cli.commands`), not the other twelve commands and
@@ -15,7 +16,7 @@ import copy
 import importlib
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -23,12 +24,17 @@ from typer.core import TyperCommand, TyperGroup
 from allocator.cli.helps import one_line, unlabelled
 from allocator.cli.interrupts import (
     INTERRUPTED,
+    Said,
+    asks_json,
     caused_by_interrupt,
-    interrupted_words,
     leave_interrupted,
     on_sigterm,
+    say_plainly,
     unraisable,
 )
+
+if TYPE_CHECKING:
+    from allocator.cli.console import OutputLost
 
 COMMANDS = {
     "solve": ("commands", "Solve the allocation LP and write a run folder of tables."),
@@ -205,11 +211,14 @@ installed plugin is loaded again)."""
 
 
 def main() -> None:
-    """Console-script entry point. SIGTERM unwinds like Ctrl-C, so a half-written run folder is
-    removed in either case. pydantic plugins are off unless asked for (`PLUGINS_ENV`)."""
+    """The command line itself, run by the console script's entry point (`allocator.cli.main`,
+    which says a Ctrl-C that lands before this function's own handlers exist). SIGTERM unwinds
+    like Ctrl-C, so a half-written run folder is removed in either case. pydantic plugins are
+    off unless asked for (`PLUGINS_ENV`)."""
     import os
     import signal
 
+    Said.done = False  # one process, one run (in-process callers may have run others)
     os.environ.setdefault(PLUGINS_ENV, "__all__")
     if len(sys.argv) < 2 or "--help" in sys.argv[1:]:  # help is all this process will print
         from allocator.cli.deferred import import_rich_utils
@@ -220,21 +229,33 @@ def main() -> None:
     try:
         sys.exit(app())
     except SystemExit as done:
-        if done.code == INTERRUPTED:  # said and cleaned up by the command (`exit_codes`)
-            leave_interrupted()
+        if done.code == INTERRUPTED:  # said and cleaned up by the command (`exit_codes`)...
+            interrupted()  # ...or caught by typer before any command began: said now
         raise
     except (KeyboardInterrupt, Exception) as exc:
-        from allocator.cli.console import OutputLost, err  # a command has imported it already
-
-        if isinstance(exc, OutputLost):  # written outside a command's exit_codes
-            from allocator.cli.exits import stdout_lost
-
-            try:
-                stdout_lost(exc)
-            except typer.Exit as done:
-                sys.exit(done.exit_code)
-            return
+        console = sys.modules.get("allocator.cli.console")
+        if console is not None and isinstance(exc, console.OutputLost):
+            stdout_lost_outside(exc)  # written outside a command's exit_codes
         if not caused_by_interrupt(exc):  # between commands: nothing written yet
             raise
-        err.print(interrupted_words()[0], markup=False, highlight=False, soft_wrap=True)
-        leave_interrupted()
+        interrupted()
+
+
+def interrupted() -> NoReturn:
+    """End an interrupted run, its interrupt said once: by the command (`exits.exit_codes`),
+    else here, as a command says it (its line; under --json, its JSON document), e.g. when
+    typer's own `except KeyboardInterrupt: raise Exit(130)` caught a Ctrl-C that landed while
+    the command was resolved (its module imported), before any `exit_codes` was entered."""
+    if not Said.done:
+        say_plainly(asks_json(sys.argv[1:]))
+    leave_interrupted()
+
+
+def stdout_lost_outside(exc: OutputLost) -> NoReturn:
+    """Standard output lost outside any command's `exit_codes`: its exit code and line."""
+    from allocator.cli.exits import stdout_lost
+
+    try:
+        stdout_lost(exc)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
