@@ -268,7 +268,8 @@ def test_compare_workbook_heads_each_plan_with_its_name_alone(tmp_path):
     """`allocator compare jobs exports`: compare.csv's columns after `unit` are the plans'
     names (`jobs`, `exports`), each row's unit in its `unit` column (US$ million, plans, ...);
     compare.xlsx heads the first `jobs (jobs)` (a column called jobs gets the jobs unit), so
-    its US$ million rows read as jobs, and the second plain `exports`."""
+    its US$ million rows read as jobs, and the second plain `exports`. Each now points to the
+    unit column, as every mixed-unit column does (hunt26, task r3)."""
     out = tmp_path / "cmp"
     ran = run_cli("compare", "jobs", "exports", "--inputs", DATA / "exports", "--out", out)
     assert ran.exit_code == 0, ran.stderr
@@ -276,7 +277,7 @@ def test_compare_workbook_heads_each_plan_with_its_name_alone(tmp_path):
     assert list(table.columns) == ["section", "metric", "unit", "jobs", "exports"]
     assert "US$ million" in set(table["unit"])
     head = _rows(out / "compare.xlsx", "compare")[0]
-    assert list(head)[3:] == ["jobs", "exports"]
+    assert list(head)[3:] == ["jobs (see unit column)", "exports (see unit column)"]
 
 
 # 11. Progressive hedging on two workers gives other tables than in this process

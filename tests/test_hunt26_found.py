@@ -79,12 +79,6 @@ def _served(tmp_path: Path, dataset: str) -> TestClient:
     return TestClient(app, raise_server_exceptions=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a two-stage run's workbook.xlsx holds no EVPI, VSS or expected objective: the "
-    "numbers a planner puts on the slide are only in the terminal, report.html and run.json "
-    "(runs/twostagetables.py writes the tables only; --risk has its `risk` sheet)",
-)
 def test_a_two_stage_workbook_holds_its_evpi_vss_and_expected_objective(tmp_path):
     """EVPI, VSS and the here-and-now expectation are recomputed by hand from
     two_stage_scenarios.csv (EVPI = mean wait-and-see - mean here-and-now; VSS = mean
@@ -109,24 +103,12 @@ def test_a_two_stage_workbook_holds_its_evpi_vss_and_expected_objective(tmp_path
         assert any(abs(c - value) <= 1e-6 * max(1.0, abs(value)) for c in cells), value
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a two-stage workbook's later_plans sheet has numeric columns funded_in and "
-    "scenarios with no unit in their headers (report/bookunits.py names none; the unit "
-    "test covers frontier and alternatives only)",
-)
 def test_every_numeric_column_of_a_two_stage_workbook_has_a_unit(tmp_path):
     sheets = _sheets(_two_stage(tmp_path))
     missing = {n: bad for n, rows in sheets.items() if n != "charts" and (bad := _unitless(rows))}
     assert missing == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="allocator core's workbook: share_funded, plans_funded, plans_counted, "
-    "samples_funded, samples_counted, alternatives_funded, alternatives_counted have no unit "
-    "in their headers (report/bookunits.py SHEET_UNITS has no `core` entry)",
-)
 def test_every_numeric_column_of_a_core_workbook_has_a_unit(tmp_path):
     out = tmp_path / "core"
     ran = run_cli("core", "--inputs", DATA / "core", "--samples", "8", "--out", out)
@@ -169,13 +151,6 @@ def test_a_whole_number_option_below_its_least_is_one_line_with_a_fix(tmp_path, 
     assert not out.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compare.xlsx: each run's column holds numbers of several units (jobs, US$ million "
-    "per year, plans, jobs per musd) but its header is the bare run name, not `NAME (see unit "
-    "column)` as every other workbook's mixed-unit column (docs/workbooks.md: 'where the unit "
-    "differs by row the header names the column that holds it'; studies/compare writer)",
-)
 def test_compare_workbook_headers_point_to_the_unit_column(tmp_path):
     runs = []
     for name, extra in (("one", ()), ("two", ("--set", "pools.public/p1.budget_musd=120"))):
@@ -257,13 +232,6 @@ def _labelled(sheets: dict[str, list[tuple[Any, ...]]], word: str, value: float)
     return False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a re-plan's workbook.xlsx has its replan sheet (money by program and phase) but "
-    "not the numbers its terminal and report.html lead with: the approved plan's objective, "
-    "what the deviations cost and the money moved (run.json replan: approved_objective, "
-    "cost_of_deviations, moved_musd); a slide made from the workbook cannot quote them",
-)
 def test_a_replans_workbook_holds_its_cost_of_deviations_and_money_moved(tmp_path):
     """tests/data/replan, approved 2,360 jobs (a 100 in 2025, c 100 + 20, b 80). Actuals: a 35
     in 2025 and 25 in 2026, nothing else, as of 2026: 40 unspent carries into phase2, where c

@@ -271,7 +271,8 @@ def test_compare_neutralises_run_names_and_writes_them_as_strings(odd_run, tmp_p
     assert head == "section,metric,unit,'=cmd|' /C calc'!A0,'@other"
     sheet = load_workbook(tmp_path / "compare.xlsx")["compare"]
     header = next(sheet.iter_rows(max_row=1))
-    assert [(c.value, c.data_type) for c in header][3:] == [(label, "s"), ("@other", "s")]
+    said = [(f"{label} (see unit column)", "s"), ("@other (see unit column)", "s")]
+    assert [(c.value, c.data_type) for c in header][3:] == said
 
 
 def test_export_inputs_writes_a_formula_like_name_as_a_string(odd_dataset, tmp_path):

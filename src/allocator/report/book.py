@@ -92,6 +92,8 @@ SUMMARY_SHEETS = (
     "shares",
     "Answer",
     "risk",
+    "two_stage",
+    "replan_summary",
 )
 """Sheets a planner prints: one page wide (any number of pages long)."""
 YEARS = ("year", "first_year", "last_year", "milestone")

@@ -72,6 +72,18 @@ SHEET_UNITS: dict[str, dict[str, str]] = {
     "Limits": _LIMITS,
     "limits": _LIMITS,  # a run whose sheets are its tables (two-stage)
     "risk": {"number": "see unit column"},
+    "two_stage": {"number": "see unit column"},  # `bookfigures`: as the risk sheet
+    "replan_summary": {"number": "see unit column"},
+    "later_plans": {"funded_in": "scenarios", "scenarios": "scenarios"},
+    "core": {  # allocator core: counts of plans (samples and alternatives), a share of them
+        "share_funded": "share of good plans, 0-1",
+        "plans_funded": "good plans",
+        "plans_counted": "good plans",
+        "samples_funded": "samples",
+        "samples_counted": "samples",
+        "alternatives_funded": "near-optimal plans",
+        "alternatives_counted": "near-optimal plans",
+    },
     "frontier": {  # epsilon: the x asked for, in x's unit
         "epsilon": "see x_unit column",
         "x_value": "see x_unit column",

@@ -36,10 +36,8 @@ def write_workbook(
     path: Path,
     say: Callable[[str], None] | None = note,
     scratch: Path | None = None,
-    units: bool = True,
 ) -> list[str]:
-    """One sheet per table; headers carry units (`header`; `units` False: the names alone, for
-    a table whose columns are names a user chose, e.g. compare's plans); the header row is bold
+    """One sheet per table; headers carry units (`header`); the header row is bold
     and frozen; a charts sheet (`allocator.report.book`, xlsxwriter). Tables over
     `book.SHEET_ROW_LIMIT` rows get a summary sheet, and `say` (the terminal; None: nothing)
     says so; returns their names. `scratch`: where xlsxwriter's temp files go (a run's temp
@@ -47,7 +45,7 @@ def write_workbook(
     from allocator.report.book import write_results_workbook
 
     sheets = [
-        (name, [header(c, frame.columns) if units else str(c) for c in frame.columns], frame)
+        (name, [header(c, frame.columns) for c in frame.columns], frame)
         for name, frame in tables.items()
     ]
     summarized = write_results_workbook(path, sheets, scratch)

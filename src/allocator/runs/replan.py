@@ -307,6 +307,7 @@ def _write(
     """The run folder, atomically: the solve's tables, replan.csv, workbook, report, run.json."""
     from allocator.pipeline import sheets_of
     from allocator.report.assumed import assumptions_of
+    from allocator.report.bookfigures import replan_sheets
     from allocator.report.faults import output_faults
     from allocator.report.placing import atomic_run_dir, default_run_dir, release_run_dir
     from allocator.report.write import write_run
@@ -314,7 +315,7 @@ def _write(
     label = opts.label()
     with output_faults(ro.results):
         folder = ro.out or default_run_dir(ro.results, label, "replan")
-    sheets = sheets_of(inp, sol, tables)
+    sheets = replan_sheets(info) | sheets_of(inp, sol, tables)  # the terminal's numbers first
     try:
         with atomic_run_dir(folder, ro.force, sources) as tmp:
             write_run(

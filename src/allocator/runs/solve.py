@@ -259,6 +259,7 @@ def _write(
     folder: Path, run: Run, spec: RunSpec, meanwhile: Callable[[Run], object] | None = None
 ) -> None:
     """A solve's files: tables, workbook, report.html, run.json, and what was asked for."""
+    from allocator.report.bookfigures import two_stage_sheets  # its EVPI, VSS, objective
     from allocator.report.riskhtml import risk_sheets  # the workbook's `risk` sheet
 
     inp, sol, tables = run.inputs, run.solution, run.tables
@@ -279,7 +280,7 @@ def _write(
         tables,
         run.info,
         extra,
-        tables
+        two_stage_sheets(run.info) | tables
         if "two_stage" in run.info
         else sheets_of(inp, sol, tables, run.info["objective"]["label"]) | risk_sheets(run.info),
         assumptions=assumptions_of(inp, tables),

@@ -59,7 +59,6 @@ from allocator.report.readback import (
     refuse_two_stage,
 )
 from allocator.report.tables import phases_in_time_order, sector_by_phase
-from allocator.report.write import write_workbook
 from allocator.studies.compareobjective import OTHER_MEASURE as OTHER_MEASURE  # its blanks' why
 from allocator.studies.compareobjective import OTHER_OBJECTIVE as OTHER_OBJECTIVE
 from allocator.studies.compareobjective import objective_rows
@@ -336,7 +335,12 @@ def write_compare(table: pd.DataFrame, folder: Path) -> list[Path]:
         raise UsageError(f"{folder} is not a folder. Fix: create it first, or choose another one")
     csv_path, xlsx_path = folder / "compare.csv", folder / "compare.xlsx"
     write_csv(table, csv_path)
-    write_workbook({"compare": table}, xlsx_path, units=False)  # plans' names; units by row
+    from allocator.report.book import write_results_workbook  # xlsxwriter when writing only
+
+    # a plan's column holds numbers of each row's unit: its header names the unit column, as
+    # every mixed-unit column of the workbooks does (never the unit a plan's name would get)
+    heads = [c if c in KEY_COLUMNS else f"{c} (see unit column)" for c in map(str, table.columns)]
+    write_results_workbook(xlsx_path, [("compare", heads, table)])
     return [csv_path, xlsx_path]
 
 
