@@ -384,3 +384,31 @@ def page_in_chromium(asgi: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[tup
         server.should_exit = True
         thread.join(timeout=30)
         sock.close()
+
+
+def exported_book(tmp_path: Path, data: Path) -> Any:
+    """`allocator export-inputs --inputs DATA` into `tmp_path`, read back with openpyxl."""
+    import openpyxl
+
+    book = tmp_path / "book.xlsx"
+    res = run_cli("export-inputs", "--inputs", data, book)
+    assert res.exit_code == 0, res.stderr
+    return openpyxl.load_workbook(book)
+
+
+def validation_at(sheet: Any, row: int, column: int) -> Any:
+    """The one data validation of a cell of an openpyxl sheet (row and column 1-based)."""
+    from openpyxl.worksheet.cell_range import CellRange
+
+    found = [
+        rule
+        for rule in sheet.data_validations.dataValidation
+        if any((row, column) in set(CellRange(str(c)).cells) for c in rule.sqref.ranges)
+    ]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def header_column(sheet: Any, name: str) -> int:
+    """The column (1-based) of an openpyxl sheet whose header is `name`."""
+    return next(c.column for c in sheet[1] if c.value == name)

@@ -10,33 +10,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 from openpyxl.utils.cell import range_boundaries
-from openpyxl.worksheet.cell_range import CellRange
 
 from allocator.data.inputs import load_inputs
 from allocator.errors import InputError
-from conftest import BASELINE, run_cli
-
-
-def _export(tmp_path: Path, data: Path) -> openpyxl.Workbook:
-    book = tmp_path / "book.xlsx"
-    res = run_cli("export-inputs", "--inputs", data, book)
-    assert res.exit_code == 0, res.stderr
-    return openpyxl.load_workbook(book)
-
-
-def _rule(sheet, row: int, column: int):
-    """The one data validation of a cell (row and column 1-based)."""
-    found = [
-        rule
-        for rule in sheet.data_validations.dataValidation
-        if any((row, column) in set(CellRange(str(c)).cells) for c in rule.sqref.ranges)
-    ]
-    assert len(found) == 1, found
-    return found[0]
-
-
-def _column(sheet, name: str) -> int:
-    return next(c.column for c in sheet[1] if c.value == name)
+from conftest import BASELINE, exported_book, header_column, validation_at
 
 
 def _accepts(book: openpyxl.Workbook, rule, value: int) -> bool:
@@ -91,11 +68,11 @@ def test_a_target_or_share_year_is_validated_as_the_reader_takes_it(tmp_path, sh
     refused, file = 2033, f"{sheet}.csv"
     assert _loads(_with_year(tmp_path, file, refused)) is False
     assert _loads(_with_year(tmp_path, file, taken)) is True
-    book = _export(tmp_path, BASELINE)
+    book = exported_book(tmp_path, BASELINE)
     ws = book[sheet]
-    column = _column(ws, "year")
+    column = header_column(ws, "year")
     for row in (2, ws.max_row + 1):
-        rule = _rule(ws, row, column)
+        rule = validation_at(ws, row, column)
         assert _accepts(book, rule, refused) is False, (row, rule.formula1, rule.formula2)
         for year in (taken, 2030, 2035, 2040):
             assert _accepts(book, rule, year) is True, (row, year, rule.formula1)
@@ -105,9 +82,9 @@ def test_a_target_or_share_year_is_validated_as_the_reader_takes_it(tmp_path, sh
 def test_a_milestone_added_in_the_workbook_is_taken_by_targets(tmp_path):
     """The years are the milestones sheet's, as far as its rows for adding entries run: a
     planner who adds 2033 there may set a target in 2033 (the reader then takes it)."""
-    book = _export(tmp_path, BASELINE)
+    book = exported_book(tmp_path, BASELINE)
     milestones, targets = book["milestones"], book["targets"]
-    rule = _rule(targets, 2, _column(targets, "year"))
+    rule = validation_at(targets, 2, header_column(targets, "year"))
     added = milestones.max_row + 1
-    milestones.cell(added, _column(milestones, "year"), 2033)
+    milestones.cell(added, header_column(milestones, "year"), 2033)
     assert _accepts(book, rule, 2033) is True

@@ -8,36 +8,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import openpyxl
 import pytest
-from openpyxl.worksheet.cell_range import CellRange
 
 from allocator.data.inputs import load_inputs
 from allocator.data.rows import MIN_MAGNITUDE
 from allocator.errors import InputError
-from conftest import BASELINE, DATA, run_cli
-
-
-def _export(tmp_path: Path, data: Path) -> openpyxl.Workbook:
-    book = tmp_path / "book.xlsx"
-    res = run_cli("export-inputs", "--inputs", data, book)
-    assert res.exit_code == 0, res.stderr
-    return openpyxl.load_workbook(book)
-
-
-def _rule(sheet, row: int, column: int):
-    """The one data validation of a cell (row and column 1-based)."""
-    found = [
-        rule
-        for rule in sheet.data_validations.dataValidation
-        if any((row, column) in set(CellRange(str(c)).cells) for c in rule.sqref.ranges)
-    ]
-    assert len(found) == 1, found
-    return found[0]
-
-
-def _column(sheet, name: str) -> int:
-    return next(c.column for c in sheet[1] if c.value == name)
+from conftest import BASELINE, DATA, exported_book, header_column, validation_at
 
 
 def _loads(data: Path) -> bool:
@@ -61,8 +37,8 @@ def test_a_base_years_validation_is_the_readers_rule(tmp_path):
     """tests/data/base_levels: plan 2025-2026, first milestone 2026. The reader takes a base
     counted in 1900 or 2026 and refuses 1899 and 2027; the workbook's rule is 1900..2026."""
     src = DATA / "base_levels"
-    base = _export(tmp_path, src)["base"]
-    rule = _rule(base, 2, _column(base, "year"))
+    base = exported_book(tmp_path, src)["base"]
+    rule = validation_at(base, 2, header_column(base, "year"))
     low, high = int(rule.formula1), int(rule.formula2)
     assert (low, high) == (1900, 2026)
     for year, taken in ((low, True), (high, True), (low - 1, False), (high + 1, False)):
@@ -75,9 +51,9 @@ def test_a_phases_years_take_a_phase_added_after_the_horizon(tmp_path):
     """The phases make the horizon: a planner who adds phase p2 2027-2028 in the phases sheet
     extends it (the reader takes it); the validation allows a year's limits, 1900..2200."""
     src = DATA / "base_levels"
-    phases = _export(tmp_path, src)["phases"]
+    phases = exported_book(tmp_path, src)["phases"]
     for name in ("first_year", "last_year"):
-        rule = _rule(phases, 3, _column(phases, name))  # the first row added
+        rule = validation_at(phases, 3, header_column(phases, name))  # the first row added
         assert (int(rule.formula1), int(rule.formula2)) == (1900, 2200)
     data = _with_cell(
         tmp_path,
@@ -92,8 +68,8 @@ def test_a_phases_years_take_a_phase_added_after_the_horizon(tmp_path):
 def test_the_other_years_keep_the_horizon(tmp_path):
     """A program's window must lie in the horizon (the reader refuses 2027 in base_levels)."""
     src = DATA / "base_levels"
-    programs = _export(tmp_path, src)["programs"]
-    rule = _rule(programs, 2, _column(programs, "last_year"))
+    programs = exported_book(tmp_path, src)["programs"]
+    rule = validation_at(programs, 2, header_column(programs, "last_year"))
     assert (int(rule.formula1), int(rule.formula2)) == (2025, 2026)
     data = _with_cell(tmp_path, src, "programs.csv", "a,s1,2025,2026,", "a,s1,2025,2027,")
     assert not _loads(data)
@@ -101,8 +77,8 @@ def test_the_other_years_keep_the_horizon(tmp_path):
 
 def test_max_annual_shares_validation_refuses_0_as_the_reader_does(tmp_path):
     src = DATA / "ramp"
-    programs = _export(tmp_path, src)["programs"]
-    rule = _rule(programs, 2, _column(programs, "max_annual_share"))
+    programs = exported_book(tmp_path, src)["programs"]
+    rule = validation_at(programs, 2, header_column(programs, "max_annual_share"))
     assert rule.type == "decimal"
     assert rule.operator in (None, "between")
     assert (float(rule.formula1), float(rule.formula2)) == (MIN_MAGNITUDE, 1.0)
@@ -118,9 +94,9 @@ def test_max_annual_shares_validation_refuses_0_as_the_reader_does(tmp_path):
 
 def test_other_shares_take_0_as_the_reader_does(tmp_path):
     """A market's max_share of 0 is read (no exports to that market): its rule starts at 0."""
-    wb = _export(tmp_path, BASELINE)
+    wb = exported_book(tmp_path, BASELINE)
     markets = wb["markets"]
-    rule = _rule(markets, 2, _column(markets, "max_share"))
+    rule = validation_at(markets, 2, header_column(markets, "max_share"))
     assert (float(rule.formula1), float(rule.formula2)) == (0.0, 1.0)
     lines = (BASELINE / "markets.csv").read_text(encoding="utf-8").splitlines()
     at = lines[0].split(",").index("max_share")
@@ -133,8 +109,8 @@ def test_other_shares_take_0_as_the_reader_does(tmp_path):
 def test_a_list_runs_to_its_sheets_last_validated_row(tmp_path, sheet, column, source):
     """The baseline's programs sheet has rows 2-34 and validated rows to 535: markets' program
     list runs to programs!$A$535, so a program added in row 35 (or 535) is one of the list."""
-    wb = _export(tmp_path, BASELINE)
-    rule = _rule(wb[sheet], 2, _column(wb[sheet], column))
+    wb = exported_book(tmp_path, BASELINE)
+    rule = validation_at(wb[sheet], 2, header_column(wb[sheet], column))
     assert rule.formula1 == f"{source}!$A$2:$A$535"
     own = max(r.max_row for v in wb[source].data_validations.dataValidation for r in v.sqref.ranges)
     assert own == 535
