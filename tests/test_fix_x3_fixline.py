@@ -189,9 +189,26 @@ def test_the_baselines_conflict_names_three_changes_each_confirmed_by_a_re_solve
 def test_an_amount_is_rounded_away_from_the_conflict(amount, shown):
     """A change printed smaller than the least one (13.3333 for 13.333333) would leave the plan
     infeasible by 3e-5, past HiGHS's 1e-7: rounded up, unless only noise is past 6 digits."""
-    from allocator.solver.fixes import outward
+    from allocator.sixdigits import away
 
-    assert outward(amount) == shown
+    assert away(amount, up=True) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (0.00022671234, 0.000226712),
+        (120.12345678, 120.123),
+        (5.0000000000001, 5.0),
+        (-13.333333333, -13.3334),
+    ],
+)
+def test_a_lowered_bound_is_rounded_down_away_from_the_conflict(value, shown):
+    """The what-if's relaxation line lowers a lower side: the value shown, given to --set, must
+    be at most the one found (-13.333333333 -> -13.3334, never -13.3333)."""
+    from allocator.sixdigits import away
+
+    assert away(value, up=False) == shown
 
 
 def test_without_a_change_to_name_the_line_says_where_to_look():

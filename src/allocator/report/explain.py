@@ -16,6 +16,7 @@ from allocator.model.families import family_of, unit_of
 from allocator.model.families import words as words_of
 from allocator.model.solution import Conflict, Infeasibility, Place, Relaxation
 from allocator.report.assumed import book_of, cited_words, row_place
+from allocator.sixdigits import away
 
 if TYPE_CHECKING:
     from allocator.data.schema import Inputs
@@ -225,24 +226,12 @@ def change_line(r: Relaxation, book: str | None = None, inp: Inputs | None = Non
         before, after = cell.value, cell.at(r.new)
         row = f", to {r.new:,.6g} {unit} ({cell.how})" if cell.factor != 1 else ""
     place = place_words(r.place, book, set_behind(inp, r.place))
-    was, then = f"{before:,.6g}", f"{loosened(after, r.side == 'upper'):,.6g}"
+    was, then = f"{before:,.6g}", f"{away(after, r.side == 'upper'):,.6g}"
     amount = f"{r.amount:,.6g}" if row else difference(was, then)  # as the two shown subtract
     return (
         f"  - {verb} {r.constraint} ({words_of(r.family, r.labels)}) by {amount} "
         f"{by}{row}: from {was} to {then} ({place}{mark})"
     )
-
-
-def loosened(value: float, up: bool) -> float:
-    """A relaxed bound `value` to 6 significant digits, rounded away from the conflict (up for a
-    raised upper side, down for a lowered lower side) unless it is that number but for noise
-    (1e-9 relative): the value shown, given to `--set`, still makes the plan feasible."""
-    near = float(f"{value:.6g}")
-    if (near >= value if up else near <= value) or abs(value - near) <= 1e-9 * max(1.0, abs(value)):
-        return near
-    step = 10.0 ** (math.floor(math.log10(abs(value))) - 5)
-    steps = math.ceil(value / step) if up else math.floor(value / step)
-    return float(f"{steps * step:.6g}")
 
 
 def difference(was: str, then: str) -> str:

@@ -8,13 +8,13 @@ rounded away from the conflict so that the rounded change still makes the plan f
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from allocator.errors import InfeasibleError
 from allocator.model.families import family_of, relaxable, unit_of
+from allocator.sixdigits import away
 from allocator.solver.compile import CompiledLP
 from allocator.solver.diagnosis import ALONE_TRIED, Diagnosis, diagnose
 
@@ -107,14 +107,4 @@ def _change(lp: CompiledLP, i: int, side: str, amount: float) -> str:
     unit = unit_of(family, dict(zip(family_of(family).dims, lp.row_index[i], strict=False)))
     by = "percentage points" if unit == "percent" else unit
     verb = "raise" if side == "upper" else "lower"
-    return f"{verb} {lp.row_names[i]} by {outward(amount):,.6g} {by}".rstrip()
-
-
-def outward(amount: float) -> float:
-    """`amount` to 6 significant digits, rounded up unless it is that number but for noise
-    (1e-9 relative): a change printed smaller than the least one would leave the conflict."""
-    near = float(f"{amount:.6g}")
-    if near >= amount or amount - near <= 1e-9 * max(1.0, abs(amount)):
-        return near
-    step = 10.0 ** (math.floor(math.log10(amount)) - 5)
-    return float(f"{math.ceil(amount / step) * step:.6g}")
+    return f"{verb} {lp.row_names[i]} by {away(amount, up=True):,.6g} {by}".rstrip()
