@@ -236,3 +236,39 @@ def test_floor_runs_end_to_end_and_confirms_its_resolves() -> None:
     assert "runs                          4\n" in done.stdout
     assert "whole / bare import" in done.stdout
     assert "outside run()" in done.stdout
+
+
+def test_floor_writes_a_run_folders_cells(tmp_path: Path) -> None:
+    """`--ranging --like RUN`: getRanging timed, and RUN's CSV and workbook cells counted as an
+    independent reader counts them."""
+    import csv
+
+    import openpyxl
+
+    run = tmp_path / "run"
+    subprocess.run(
+        [sys.executable, "-m", "allocator", "solve", "--out", str(run)],
+        capture_output=True,
+        check=True,
+    )
+    cells = sum(
+        len(row)
+        for f in run.glob("*.csv")
+        for row in csv.reader(f.read_text(encoding="utf-8").splitlines())
+    )
+    book = openpyxl.load_workbook(run / "workbook.xlsx", read_only=True)
+    xcells = sum(
+        v is not None for ws in book.worksheets for r in ws.iter_rows(values_only=True) for v in r
+    )
+    book.close()
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "floor.py"), str(ROOT / "inputs" / "peru2040")]
+        + ["--ranging", "--like", str(run), "--repeats", "1"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "  ranging   " in done.stdout
+    assert f"its {cells:,} CSV cells" in done.stdout
+    assert f"its workbook's {xcells:,} cells" in done.stdout
+    assert "side by side on 2 cores" in done.stdout
