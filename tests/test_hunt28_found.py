@@ -146,3 +146,28 @@ def test_compare_says_how_many_of_its_jobs_exist_before_the_plan(tmp_path):
     existing = [r for r in table if "existing" in r["metric"]]
     assert existing, [r["metric"] for r in table]
     assert float(existing[0]["jobs"]) == 800
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="at the frontier's least-x point the less side says '0 jobs per musd of exports, "
+    "for any amount' (holds_for inf) though exports cannot go below 0: it holds for 100 "
+    "musd only (solver/frontier.py sides, studies/frontier.py _side)",
+)
+def test_a_frontier_less_side_never_holds_past_an_x_of_zero(tmp_path):
+    """`allocator frontier --inputs tests/data/exports --points 3` (jobs against exports). By
+    hand: x makes 1 job and 2 musd of exports per musd, y 3 jobs and 1 musd; budget 100, the
+    market 150 musd. The jobs-best plan puts 100 in y: 300 jobs, 100 musd of exports (point 1).
+    Fewer exports keep 300 jobs, but only down to 0 musd of exports: 100 musd less at most
+    (no plan exports less than nothing), as point 3 of the shortfall frontier says of x = 0
+    ("no plan has less"). frontier.csv: rate_less 0, rate_less_holds_for empty (inf), "any
+    amount"."""
+    out = tmp_path / "fr"
+    res = run_cli("frontier", "--inputs", DATA / "exports", "--points", "3", "--out", out)
+    assert res.exit_code == 0, res.stderr
+    first = rows(out / "frontier.csv")[0]
+    assert (float(first["x_value"]), float(first["y_value"])) == (100, 300)
+    assert float(first["rate_less"]) == 0
+    assert first["rate_less_end"] != "any amount", first
+    assert first["rate_less_holds_for"] != "", first
+    assert float(first["rate_less_holds_for"]) == pytest.approx(100)
