@@ -1,0 +1,33 @@
+"""Findings of hunt27 (reliability, security and machine faults). Each test is a strict xfail
+that fails today for the reason it names and asserts what a correct program gives; drop the
+mark with the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a coefficient the cell limits accept (1e-12 <= |x| < 1e-9) makes HiGHS's addCols "
+    "answer kWarning (it drops the entry), which compile.pass_lp takes as a refusal: "
+    "'error: internal: HiGHS refused the model', no cell, no fix",
+)
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "programs.copper_processing.jobs_per_musd=1e-10",
+        "programs.copper_processing.exports_per_musd=1e-10",
+    ],
+)
+def test_a_tiny_coefficient_the_cell_accepts_is_solved_or_refused_by_its_cell(
+    tmp_path: Path, cell: str
+) -> None:
+    ran = run_cli("solve", "--out", tmp_path / "run", "--set", cell)
+    assert "internal" not in ran.stderr, ran.stderr
+    column = cell.split(".")[2].split("=")[0]
+    assert ran.exit_code == 0 or (ran.exit_code == 2 and column in ran.stderr), ran.stderr
