@@ -92,7 +92,7 @@ def test_a_plan_serve_shows_for_a_tiny_coefficient_is_saved(tmp_path: Path) -> N
 @pytest.mark.xfail(
     strict=True,
     reason="serve's Save answers 'command': f'allocator solve {model_file}' (serve/app.py "
-    "Api.save) with the path unquoted: a --models folder with a space pastes as two arguments",
+    "Api.save) with the path unquoted: a project folder with a space pastes as two arguments",
 )
 def test_the_command_save_gives_pastes_its_model_file_as_one_argument(tmp_path: Path) -> None:
     import shlex
@@ -104,10 +104,11 @@ def test_the_command_save_gives_pastes_its_model_file_as_one_argument(tmp_path: 
     from allocator.serve.app import create_app
     from allocator.serve.held import HeldModel
 
-    shutil.copytree(BASELINE, tmp_path / "inputs" / "peru2040")
-    held = HeldModel(RunSpec(inputs=tmp_path / "inputs" / "peru2040"))
-    models = tmp_path / "my models"
-    asgi = create_app(held, TOKEN, models, tmp_path / "results", ("testserver",))
+    project = tmp_path / "my project"
+    shutil.copytree(BASELINE, project / "inputs" / "peru2040")
+    held = HeldModel(RunSpec(inputs=project / "inputs" / "peru2040"))
+    models = project / "models"
+    asgi = create_app(held, TOKEN, models, project / "results", ("testserver",))
     saved = TestClient(asgi).post("/api/save", headers=AUTH, json={"name": "plain"})
     assert saved.status_code == 200, saved.text
     assert shlex.split(saved.json()["command"]) == [
