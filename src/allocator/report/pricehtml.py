@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from allocator.report.htmlparts import chart_labels, chart_unit, number, room_units, table
-from allocator.report.svg import bars
+from allocator.report.svg import as_written, bars
 
 TOP_PRICES = 12
 """The most limits the section shows."""
@@ -229,11 +229,13 @@ _MONEY = ("budget_musd", "carried_in_musd", "spent_musd", "carried_out_musd", "u
 
 def _balanced_texts(left: pd.DataFrame) -> dict[str, list[str]]:
     """The shown texts of each money column of the Unspent budgets table, balancing in each row
-    (`rounding.balanced`); a folder written before the carried columns: none."""
+    (`rounding.balanced`), from the numbers as budgets.csv holds them (`svg.as_written`), so
+    `allocator report` rebuilds the same page; a folder written before the carried columns:
+    none."""
     from allocator.report.rounding import balanced
 
     if not set(_MONEY) <= set(left.columns):
         return {}
-    rows = zip(*(left[c].astype(float).tolist() for c in _MONEY), strict=True)
+    rows = zip(*([as_written(v) for v in left[c].astype(float)] for c in _MONEY), strict=True)
     said = [balanced(*r) for r in rows]
     return {_UNSPENT_COLUMNS[c]: [s[k] for s in said] for k, c in enumerate(_MONEY)}
