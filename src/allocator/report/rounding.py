@@ -17,6 +17,8 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 
 import pandas as pd
 
+from allocator.report.gridrounding import controlled
+
 WIDE = Context(prec=60)
 """The context whole numbers are rounded in: never the caller's (a notebook's `getcontext().prec
 = 6` made 7-digit job-years a decimal.InvalidOperation)."""
@@ -80,8 +82,6 @@ def rounded_grid(grid: pd.DataFrame) -> pd.DataFrame:
     add up to them: the nearest such rounding (`gridrounding.controlled`). So every shown row
     and column adds up to its shown total, and no total is 1 or more from its exact sum.
     """
-    from allocator.report.gridrounding import controlled
-
     values = grid.to_numpy(dtype=float)
     sums = [math.fsum(r) for r in values]
     labels = [str(i) for i in grid.index]
