@@ -115,7 +115,8 @@ def test_a_two_stage_sheet_without_vss_says_why_and_counts_the_scenarios():
     assert frame.loc["EVPI operand: wait-and-see", "shown"] == "311.2582"
     assert frame.loc["EVPI operand: here-and-now", "shown"] == "310.9097"
     assert frame.loc["CVaR cap price", "number"] == 0.25
-    assert frame.loc["CVaR cap price", "unit"] == "jobs on average per jobs of cap"
+    # task fd: the words of the robust plan's price of risk, on every surface
+    assert frame.loc["CVaR cap price", "unit"] == "jobs of expected value per job of CVaR cap"
     assert frame.loc["CVaR tail shortfall", "what it says"].endswith("worst 25% of the scenarios")
 
 

@@ -40,10 +40,12 @@ def test_the_charts_sheet_has_native_charts_that_openpyxl_reads(run):
         by_sector[row[0]] = sum(row[1:4])
     assert len(by_sector) == 9
     # issue 25 point 5: aerospace and materials are tied (same jobs, caps 8,500 each); the tie
-    # rule splits their 10,681.8 by caps, 5,340.9 each (7,851.6 before, 7,481.8 before that)
-    assert by_sector["aerospace"] == pytest.approx(5340.9)
-    # total invested: manufacturing_zones at its 3,000 cap (issue 29: 2,999.999824 was noise)
-    assert sum(by_sector.values()) == pytest.approx(44113.189147, rel=1e-9)
+    # rule splits their 10,681.8 by caps, 5,340.9 each (7,851.6 before, 7,481.8 before that),
+    # shown whole as the terminal's table shows them (task fd: `rounding.rounded_grid`)
+    assert by_sector["aerospace"] == 5341
+    # total invested, 44,113.189147 (manufacturing_zones at its 3,000 cap; issue 29: 2,999.999824
+    # was noise), whole as the money line says it: investment 44,113
+    assert sum(by_sector.values()) == 44113
 
 
 def test_sheets_have_units_formats_and_widths_and_the_values_of_the_csv(run):

@@ -78,14 +78,21 @@ def test_worst_case_maximises_the_worst_scenario():
     assert wc.solution.objective_value >= min(_scenario_jobs(ev, spec)) - 1e-6
 
 
-@pytest.mark.parametrize(("risk", "family"), [("cvar", "cvar_cap"), ("worst-case", "worst_case")])
-def test_risk_rows_are_priced_in_jobs_per_job(risk, family):
+@pytest.mark.parametrize(
+    ("risk", "family", "unit"),
+    [
+        # the price of risk, as the robust plan's lines say it (task fd)
+        ("cvar", "cvar_cap", "jobs of expected value per job of CVaR cap"),
+        ("worst-case", "worst_case", "jobs per job"),
+    ],
+)
+def test_risk_rows_are_priced_in_jobs_per_job(risk, family, unit):
     """Their right-hand sides are jobs, so their prices are jobs per job, not per musd."""
     extra = {"cvar_cap": 1000.0} if risk == "cvar" else {}
     prices = _plan(risk=risk, **extra).tables["shadow_prices"]
     rows = prices[prices["family"] == family]
     assert len(rows) > 0
-    assert set(rows["unit"]) == {"jobs per job"}
+    assert set(rows["unit"]) == {unit}
     assert set(prices.loc[prices["family"] == "budget", "unit"]) == {"jobs per musd"}
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 
 from allocator.report.htmlparts import chart_labels, chart_unit, plain, room_units
 from allocator.report.pricehtml import TOP_PRICES
+from allocator.report.rounding import rounded_grid
 
 if TYPE_CHECKING:
     from allocator.report.book import Formats
@@ -63,7 +64,7 @@ def charts(book: Any, tables: dict[str, pd.DataFrame], fmt: Formats) -> None:
         if kind == "allocation":  # the money in all, below the chart's numbers, not charted
             ws.write_string(last + 1, 0, "total", fmt.head)
             for j, c in enumerate(data.columns, start=1):
-                ws.write_number(last + 1, j, math.fsum(data[c].astype(float)) + 0.0, fmt.one)
+                ws.write_number(last + 1, j, float(data[c].sum()), number)
         chart, height = _chart(book, kind, data, (first, last), unit, title)
         ws.insert_chart(row, len(data.columns) + 2, chart, {"x_scale": 1.4, "y_scale": 1.0})
         row = max(last + 3, row + math.ceil(height / 20) + 2)
@@ -79,6 +80,8 @@ def _height(text: str, width: int, bold: bool = False) -> float:
 def _number_format(kind: str, data: pd.DataFrame, fmt: Formats) -> Any:
     """The format of a block's numbers: one decimal, or (the limits' gains) as many decimals as
     its smallest bar needs to show two significant digits, so no bar of a "most" list reads 0.0."""
+    if kind == "allocation":
+        return fmt.book.add_format({"num_format": "#,##0"})  # whole, as `rounded_grid` rounds
     if kind != "prices":
         return fmt.one
     return fmt.book.add_format({"num_format": price_format(data.to_numpy(dtype=float))})
@@ -106,6 +109,7 @@ def _blocks(tables: dict[str, pd.DataFrame]) -> list[tuple[str, pd.DataFrame, st
         ]
         if phases:
             sums = _with_mitigation(by_phase.groupby("sector", sort=True)[phases].sum(), tables)
+            sums = rounded_grid(sums).drop(index="total", columns="total")  # the terminal's
             sums = sums.rename(index=plain, columns=_phase_years(tables))
             blocks.append(("allocation", sums.rename_axis("sector"), "US$ million", _WHAT))
     prices = tables.get("shadow_prices")

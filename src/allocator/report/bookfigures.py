@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
+from allocator.report.riskhtml import price_meaning, price_unit
 from allocator.report.twostagehtml import amount, operands
 
 COLUMNS = ("quantity", "number", "unit", "shown", "what it says")
@@ -127,8 +128,8 @@ def _cvar_rows(block: dict[str, Any]) -> list[Row]:
         Row("CVaR tail shortfall", r["tail_shortfall"], unit, amount(r["tail_shortfall"]),
             f"the average shortfall in the worst {share} of the scenarios"),
         Row("CVaR cap", r["cap"], unit, amount(r["cap"]), "the most tail shortfall allowed"),
-        Row("CVaR cap price", r["price"], f"{unit} on average per {unit} of cap",
-            amount(r["price"]), "binds" if r["binds"] else "slack: it does not shape the plan"),
+        Row("CVaR cap price", r["price"], price_unit(unit), amount(r["price"]),
+            f"{price_meaning(unit)}: " + ("it binds" if r["binds"] else "it is slack")),
     ]  # fmt: skip
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from allocator.report.htmlparts import chart_labels, chart_unit, number, room_units, table
-from allocator.report.svg import bars
+from allocator.report.svg import as_written, bars
 
 TOP_PRICES = 12
 """The most limits the section shows."""
@@ -209,8 +209,33 @@ def _unspent_budgets(budgets: pd.DataFrame) -> str:
     frame = left[list(columns)].rename(columns=columns)
     units = {v: "US$ million" for k, v in columns.items() if k.endswith("_musd")}
     total = shown_money(budgets)["total"]["unspent"]
+    texts = _balanced_texts(left)
     return (
         f"<h2>Unspent budgets</h2><p>{len(frame)} budgets are not spent in full, {total:,} "
-        "US$ million in all (each pool and phase, each risk budget: budgets.csv, with why)."
-        "</p>" + table(frame, units)
+        "US$ million in all (each pool and phase, each risk budget: budgets.csv, with why). "
+        f"{BALANCED}</p>" + table(frame, units, texts)
     )
+
+
+BALANCED = (
+    "Each row adds up as shown (budget + carried in = spent + carried out + unspent): its budget "
+    "and unspent money as the terminal says them, the rest rounded to the same decimals; "
+    "budgets.csv and the workbook's budgets sheet hold the exact numbers."
+)
+"""What the Unspent budgets table's rounding is, under its heading."""
+
+_MONEY = ("budget_musd", "carried_in_musd", "spent_musd", "carried_out_musd", "unspent_musd")
+
+
+def _balanced_texts(left: pd.DataFrame) -> dict[str, list[str]]:
+    """The shown texts of each money column of the Unspent budgets table, balancing in each row
+    (`rounding.balanced`), from the numbers as budgets.csv holds them (`svg.as_written`), so
+    `allocator report` rebuilds the same page; a folder written before the carried columns:
+    none."""
+    from allocator.report.rounding import balanced
+
+    if not set(_MONEY) <= set(left.columns):
+        return {}
+    rows = zip(*([as_written(v) for v in left[c].astype(float)] for c in _MONEY), strict=True)
+    said = [balanced(*r) for r in rows]
+    return {_UNSPENT_COLUMNS[c]: [s[k] for s in said] for k, c in enumerate(_MONEY)}

@@ -19,9 +19,15 @@ def replan_section(frame: pd.DataFrame, info: dict[str, Any]) -> str:
     facts = info.get("replan")
     words = summary_lines(facts, source=False) if isinstance(facts, dict) else []
     items = "".join(f"<li>{escape(w)}</li>" for w in words)
+    sheet = (
+        "<p>These numbers, exact, with their units and as shown here: run.json's replan block "
+        "and workbook.xlsx's replan_summary sheet.</p>"
+        if items
+        else ""
+    )
     return (
         "<h2>Approved and re-planned</h2>"
-        + (f'<ul id="replan">{items}</ul>' if items else "")
+        + (f'<ul id="replan">{items}</ul>{sheet}' if items else "")
         + "<p>US$ million by program and phase: the approved run's allocation and the re-plan "
         "(phases up to the as-of year fixed to what was spent).</p>" + table(frame)
     )

@@ -1,5 +1,6 @@
 """Rounding done once, the same way everywhere a table of money is shown (terminal, charts):
-largest-remainder rounding, so the shown parts add up to the shown totals.
+largest-remainder rounding, so the shown parts add up to the shown totals (a table of rows and
+columns: `rounded_grid`, every total within 1 of its exact sum).
 
 Each value is first rounded down; the units still missing to reach the rounded total go to the
 values with the largest remainders (ties to the earlier value, so the result does not depend on
@@ -16,11 +17,17 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 
 import pandas as pd
 
+from allocator.report.gridrounding import controlled
+
 WIDE = Context(prec=60)
 """The context whole numbers are rounded in: never the caller's (a notebook's `getcontext().prec
 = 6` made 7-digit job-years a decimal.InvalidOperation)."""
 
-NOTE = "rounded to whole US$ million so that the parts add up to the totals (largest remainder)"
+NOTE = (
+    "rounded to whole US$ million so that the parts add up to the totals, each total within 1 of "
+    "its exact sum"
+)
+"""How a sector x phase table is rounded (`rounded_grid`), in its title on every surface."""
 
 
 def number(value: float) -> str:
@@ -69,16 +76,29 @@ def largest_remainder(values: Sequence[float], total: int | None = None) -> list
 def rounded_grid(grid: pd.DataFrame) -> pd.DataFrame:
     """A table of money in whole numbers with a `total` column and a `total` row that add up.
 
-    The grand total is the whole-rounded sum; each row's total is its largest-remainder share of
-    it, each row's cells their largest-remainder share of the row's total, and each column's
-    total the sum of its shown cells. So every shown row and column adds up to its shown total.
+    The grand total is the whole-rounded sum (with an APART row, split between it and the other
+    rows by the largest remainder, as the money line splits spent money); every row's and every
+    column's total is its exact sum rounded down or up, and the cells, each rounded down or up,
+    add up to them: the nearest such rounding (`gridrounding.controlled`). So every shown row
+    and column adds up to its shown total, and no total is 1 or more from its exact sum.
     """
-    rows = _row_totals(grid)
-    cells = [
-        largest_remainder(list(r), t) for r, t in zip(grid.to_numpy(dtype=float), rows, strict=True)
-    ]
-    table = pd.DataFrame(cells, index=grid.index, columns=grid.columns, dtype="int64")
-    table["total"] = rows
+    values = grid.to_numpy(dtype=float)
+    sums = [math.fsum(r) for r in values]
+    labels = [str(i) for i in grid.index]
+    fixed: dict[int, int] = {}
+    if APART in labels and len(labels) > 1:
+        k = labels.index(APART)
+        rest, fixed[k] = largest_remainder(
+            [math.fsum(v for i, v in enumerate(sums) if i != k), sums[k]]
+        )
+        grand = rest + fixed[k]
+    else:
+        grand = whole(math.fsum(sums))
+    cells = controlled(values.tolist(), grand, fixed) if len(values) else []
+    table = pd.DataFrame(cells, index=grid.index, columns=grid.columns, dtype="int64").reindex(
+        index=grid.index, columns=grid.columns, fill_value=0
+    )
+    table["total"] = table.sum(axis=1)
     total_row = table.sum(axis=0).to_frame().T
     total_row.index = pd.Index(["total"], name=grid.index.name)
     return pd.concat([table, total_row])
@@ -87,21 +107,6 @@ def rounded_grid(grid: pd.DataFrame) -> pd.DataFrame:
 APART = "risk mitigation"
 """A row whose money is not investment (`budgets.MITIGATION`): the grand total is first split
 between it and the investment rows, as the money line splits spent money."""
-
-
-def _row_totals(grid: pd.DataFrame) -> list[int]:
-    """Each row's shown total: the largest-remainder shares of the whole-rounded grand total; with
-    an APART row, that total is split between it and the rest first."""
-    sums = [math.fsum(r) for r in grid.to_numpy(dtype=float)]
-    labels = [str(i) for i in grid.index]
-    if APART not in labels or len(labels) == 1:
-        return largest_remainder(sums)
-    k = labels.index(APART)
-    others = [v for i, v in enumerate(sums) if i != k]
-    rest, apart = largest_remainder([math.fsum(others), sums[k]])
-    shown = largest_remainder(others, rest)
-    shown.insert(k, apart)
-    return shown
 
 
 EXPORTS_UNIT = "US$ million per year"
@@ -144,6 +149,31 @@ def parts_shown(parts: Sequence[float], unit: str = "") -> list[str]:
     units = largest_remainder([p * scale for p in parts], target)
     texts = [fixed(u, places) for u in units]  # no spurious decimals, as `number` shows
     return [t.rstrip("0").rstrip(".") if "." in t else t for t in texts]
+
+
+def balanced(budget: float, came: float, spent: float, out: float, left: float) -> list[str]:
+    """A budget's money as texts that balance as shown: budget + carried in = spent + carried
+    out + unspent, digit for digit. The budget and the unspent money read as `cell` shows them
+    (as the terminal's `unspent POOL PHASE: X of Y` says them); the row is shown at the more
+    decimals of the two, the money carried in rounded to them, and what is left between spent
+    and carried out split by the largest remainder (800 = 700.89 + 99.11, not 700.9 + 99.11).
+
+    Args:
+        budget: the budget (US$ million).
+        came: money carried in from the phase before.
+        spent: money spent.
+        out: money carried out to the next phase.
+        left: money unspent.
+    """
+    texts = [cell(budget), cell(left)]
+    places = max(len(t.partition(".")[2]) for t in texts)
+    scale = 10**places
+    shown_budget, shown_left = (int(Decimal(t.replace(",", "")).scaleb(places)) for t in texts)
+    shown_came = whole(came * scale)
+    parts = largest_remainder([spent * scale, out * scale], shown_budget + shown_came - shown_left)
+    units = [shown_budget, shown_came, *parts, shown_left]
+    said = [fixed(u, places) for u in units]
+    return [t.rstrip("0").rstrip(".") if "." in t else t for t in said]
 
 
 def fixed(units: int, places: int) -> str:

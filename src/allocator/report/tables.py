@@ -227,6 +227,11 @@ def shadow_prices(sol: Solution) -> pd.DataFrame:
     rows["binding"] = rows["slack"].to_numpy() <= BINDING_TOLERANCE * scale
     # a row's unit and words read its family and labels only, each family's once for its rows
     rows["unit"] = families.row_price_units(sol.objective_unit, rows)
+    capped = rows["family"].to_numpy(dtype=object) == "cvar_cap"
+    if capped.any():  # the price of risk, as the robust plan's lines and sheet say its unit
+        from allocator.report.riskhtml import price_unit as risk_price_unit
+
+        rows.loc[capped, "unit"] = risk_price_unit(sol.objective_unit)
     rows["description"] = _held_ramps(rows, families.row_words(rows))
     labels = [c for c in rows.columns if c in LABEL_ORDER]
     order = [

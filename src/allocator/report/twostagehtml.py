@@ -170,17 +170,19 @@ def risk_sentences(block: dict[str, Any]) -> list[str]:
     r = block.get("risk")
     if not isinstance(r, dict):
         return []
+    from allocator.report.riskhtml import price_unit
+
     unit, share = block["unit"], f"{1 - r['beta']:.0%}"
     state = (
-        f"binds at a price of {amount(r['price'])} {unit} on average per {unit} of cap"
+        f"binds at a price of {amount(r['price'])} {price_unit(unit)}"
         if r["binds"]
         else "is slack (it does not shape the plan)"
     )
     return [
         f"CVaR cap: in the worst {share} of the scenarios the plan falls short of the nominal "
-        f"plan's {amount(r['reference'])} {unit} by {amount(r['tail_shortfall'])} on average, "
-        f"at most the cap of {amount(r['cap'])}; the cap {state}. EVPI and VSS compare it "
-        "with plans that have no cap."
+        f"plan's {amount(r['reference'])} {unit} by {amount(r['tail_shortfall'])} {unit} on "
+        f"average, at most the cap of {amount(r['cap'])} {unit}; the cap {state}. EVPI and VSS "
+        "compare it with plans that have no cap."
     ]
 
 
@@ -194,7 +196,8 @@ def two_stage_section(block: dict[str, Any]) -> str:
         f'<p class="muted">{escape(block["later_phases"])}; decide_now_prices.csv: '
         f"{escape(block['decide_now_prices'])}; two_stage_scenarios.csv: each scenario's "
         f"values. {escape(block['sampling'])}, seed {block['seed']}; "
-        f"{escape(block['method'])}.</p>"
+        f"{escape(block['method'])}. The numbers above, exact, with their units and as shown "
+        "here: run.json's two_stage block and workbook.xlsx's two_stage sheet.</p>"
     )
 
 
