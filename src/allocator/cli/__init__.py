@@ -15,13 +15,7 @@ TYPE_CHECKING = False  # not even `typing` is imported before `main` runs
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["app", "main", "on_sigterm"]
-
-
-def on_sigterm(signum: int, _frame: object) -> None:
-    """SIGTERM's handler: unwind as Ctrl-C does, so a half-written run folder is removed and
-    the interrupt is said as Ctrl-C's (`main`, `root.main`, `exits.exit_codes`)."""
-    raise KeyboardInterrupt(f"signal {signum}")
+__all__ = ["app", "main"]
 
 
 def main() -> None:
@@ -30,11 +24,13 @@ def main() -> None:
     handler that says a Ctrl-C landing before the command line's own handlers exist as they
     say it (one line, "interrupted: no run folder was written", and exit 130; under --json,
     the JSON document too), never a Python traceback. SIGTERM is handled as Ctrl-C from here
-    on (`on_sigterm`), before typer, rich and the command are imported: it ended the process
-    the default way (killed, exit -15, nothing said) until `root.main` installed it."""
+    on (`sigterm.on_sigterm`), before typer, rich and the command are imported: it ended the
+    process the default way (killed, exit -15, nothing said) until `root.main` installed it."""
     # the C module `signal` wraps (typeshed has no stub of it): `signal` itself imports enum,
     # about 10 ms more before the handler is in place under `python -m allocator`
     import _signal  # type: ignore[import-not-found]
+
+    from allocator.cli.sigterm import on_sigterm
 
     _signal.signal(_signal.SIGTERM, on_sigterm)
     try:

@@ -1,4 +1,4 @@
-"""Ctrl-C and SIGTERM: SIGTERM unwinds as Ctrl-C does (`allocator.cli.on_sigterm`, installed by
+"""Ctrl-C and SIGTERM: SIGTERM unwinds as Ctrl-C does (`sigterm.on_sigterm`, installed by
 the entry point before anything is imported), an interrupt that lands where Python cannot raise
 it is delivered again (`unraisable`), and whether an error was caused by one
 (`caused_by_interrupt`: `exits.exit_codes` and the sweep's view both ask)."""

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from allocator.cli import on_sigterm
 from allocator.cli.helps import one_line, unlabelled
 from allocator.cli.interrupts import (
     INTERRUPTED,
@@ -32,6 +31,7 @@ from allocator.cli.interrupts import (
     say_plainly,
     unraisable,
 )
+from allocator.cli.sigterm import on_sigterm
 
 if TYPE_CHECKING:
     from allocator.cli.console import OutputLost
