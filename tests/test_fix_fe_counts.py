@@ -114,3 +114,29 @@ def test_the_core_function_refuses_workers_below_one(serial, tmp_path):
     with pytest.raises(UsageError, match=f"^{re.escape(f'--workers 0 {WORKERS}')}$"):
         run_core(study, CoreSettings(), Where(serial=serial, workers=0), Output(tmp_path / "c"))
     assert not (tmp_path / "c").exists()
+
+
+SEED = "is not a whole number from 0 to 4294967295. Fix: e.g. --seed 7"
+
+
+@pytest.mark.parametrize("risk", [("--risk", "cvar"), ("--decide-now", "p1"), ()])
+def test_solve_seed_outside_its_range_before_the_dataset_is_read(risk, tmp_path):
+    """--seed -1 was said only once the dataset had loaded (here: not found, said instead)."""
+    line = _one_line(["solve", *risk, "--seed", -1], tmp_path)
+    assert line.startswith(f"error: --seed -1 {SEED}"), line
+
+
+def test_the_api_plan_refuses_the_seed_before_any_work(tmp_path):
+    from allocator import plan
+
+    with pytest.raises(UsageError, match=f"^{re.escape(f'--seed -1 {SEED}')}"):
+        plan(inputs=tmp_path / MISSING, risk="cvar", seed=-1)
+
+
+def test_the_api_alternatives_count_names_its_option(tmp_path):
+    """`count=` is `--alternatives` on the command line (it said `--count`, no option)."""
+    from allocator import alternatives
+
+    said = "count=-1 is not from 0 to 50 (--alternatives). Fix: e.g. count=3"
+    with pytest.raises(UsageError, match=f"^{re.escape(said)}$"):
+        alternatives(inputs=tmp_path / MISSING, count=-1, out=tmp_path / "a")

@@ -91,6 +91,9 @@ def check_options(spec: RunSpec) -> None:
     check_risk_only(spec)
     check_risk_numbers(spec.beta, spec.cvar_cap)
     check_scenarios(spec)
+    from allocator.data.uncertainty import check_seed
+
+    check_seed(spec.seed)  # before the dataset is read (it was said once the data had loaded)
 
 
 def check_weights_only(spec: RunSpec) -> None:
