@@ -38,7 +38,7 @@ def alternatives(
         int,
         typer.Option(
             "--alternatives",
-            help="Write this many maximally different near-optimal plans as run folders.",
+            help="Write this many (0 to 50) maximally different near-optimal plans as run folders.",
         ),
     ] = 0,
     objective: Annotated[str | None, typer.Option(help="jobs, exports or weighted.")] = None,

@@ -38,7 +38,7 @@ def serve(
     targets: Annotated[str | None, typer.Option(help=TARGETS_HELP)] = None,
     port: Annotated[
         int | None,
-        typer.Option(help="Port on 127.0.0.1 (default: a free one)."),
+        typer.Option(help="Port on 127.0.0.1, 1 to 65535 (default: a free one)."),
     ] = None,
     models: Annotated[
         Path, typer.Option(help="Folder where Save writes the scenario's model file.")
