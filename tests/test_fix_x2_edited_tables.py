@@ -73,7 +73,7 @@ def test_compare_refuses_an_edited_table_and_writes_nothing(tmp_path):
     does not read (budgets.csv) edited in RUN_B changes nothing it shows and is no refusal."""
     first, second = _solve(GREEDY, tmp_path / "a"), _solve(GREEDY, tmp_path / "b")
     _edit(second / "budgets.csv", ",jobs per musd,\n", ",jobs per musd,my note\n")
-    ok = run_cli("compare", first, second, "--inputs", GREEDY, "--out", tmp_path / "ok")
+    ok = run_cli("compare", first, second, "--out", tmp_path / "ok")
     assert ok.exit_code == 0, ok.stderr
     _edit(
         first / "allocation.csv",
@@ -81,7 +81,7 @@ def test_compare_refuses_an_edited_table_and_writes_nothing(tmp_path):
         "\na,,s1,,,,public,2025,p1,600\n",
     )
     out = tmp_path / "cmp"
-    res = run_cli("compare", first, second, "--inputs", GREEDY, "--out", out)
+    res = run_cli("compare", first, second, "--out", out)
     _one_refusal(res, "allocation.csv")
     assert not out.exists()
 
@@ -104,7 +104,7 @@ def test_report_rebuilds_an_unedited_folder_again_and_again(tmp_path):
     for _ in range(2):
         res = run_cli("report", run)
         assert res.exit_code == 0, res.stderr
-    res = run_cli("compare", run, run, "--inputs", GREEDY, "--out", tmp_path / "cmp")
+    res = run_cli("compare", run, run, "--out", tmp_path / "cmp")
     assert res.exit_code == 0, res.stderr
 
 

@@ -172,7 +172,7 @@ def test_compare_names_a_run_folders_table_edited_since_allocator_wrote_it(tmp_p
     text = table.read_text(encoding="utf-8")
     assert "\na,,s1,,,,public,2025,p1,60\n" in text
     table.write_text(text.replace(",p1,60\n", ",p1,600\n", 1), encoding="utf-8")
-    res = run_cli("compare", first, second, "--inputs", greedy)
+    res = run_cli("compare", first, second)  # run folders: no --inputs (task fe)
     assert "allocation.csv" in res.stderr, (res.exit_code, res.stdout)
 
 

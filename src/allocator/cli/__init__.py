@@ -23,7 +23,16 @@ def main() -> None:
     `python -m allocator.cli`: the command line (`root.main`), imported here, inside the
     handler that says a Ctrl-C landing before the command line's own handlers exist as they
     say it (one line, "interrupted: no run folder was written", and exit 130; under --json,
-    the JSON document too), never a Python traceback."""
+    the JSON document too), never a Python traceback. SIGTERM is handled as Ctrl-C from here
+    on (`sigterm.on_sigterm`), before typer, rich and the command are imported: it ended the
+    process the default way (killed, exit -15, nothing said) until `root.main` installed it."""
+    # the C module `signal` wraps (typeshed has no stub of it): `signal` itself imports enum,
+    # about 10 ms more before the handler is in place under `python -m allocator`
+    import _signal  # type: ignore[import-not-found]
+
+    from allocator.cli.sigterm import on_sigterm
+
+    _signal.signal(_signal.SIGTERM, on_sigterm)
     try:
         from allocator.cli.root import main as command_line
 

@@ -17,7 +17,8 @@ OutFolder = Annotated[
 ]
 Force = Annotated[bool, typer.Option(help="Replace --out if it exists.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of lines.")]
-Workers = Annotated[int, typer.Option(min=1, help="Worker processes of the LocalCluster.")]
+# its range is checked by `daskclient.check_workers`, in allocator's one line (not typer's)
+Workers = Annotated[int, typer.Option(help="Worker processes of the LocalCluster (1 or more).")]
 
 Measure = Annotated[str | None, typer.Option(help=MEASURE_HELP)]
 # read as text, by the number rule of a data cell (options.rate_of): float() would read 1e-400

@@ -136,11 +136,9 @@ def solve(
         from allocator.runs.solve import solve as solve_run
 
         if workers is not None:  # before a model file or the dataset is read
-            from allocator.runs.arguments import check_count
             from allocator.studies.daskclient import check_workers
 
-            check_count("--workers", workers, (1, None), "each solves one LP at a time", 2)
-            check_workers(workers, scheduler)
+            check_workers(workers, scheduler)  # at least 1; at most MAX_WORKERS on this machine
         if check_against is not None:
             from allocator.cli.checkagainst import check_run, only_with_check
 

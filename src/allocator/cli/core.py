@@ -19,8 +19,8 @@ from allocator.runs.given import typed_texts
 from allocator.runs.optiontext import number_of, slack_of, typed_text
 
 WORKERS_HELP = (
-    "Worker processes of a LocalCluster (default 2 with --scheduler local); given alone, the "
-    "LPs are spread over a LocalCluster of that many (1: this process)."
+    "Worker processes of a LocalCluster, 1 or more (default 2 with --scheduler local); given "
+    "alone, the LPs are spread over a LocalCluster of that many (1: this process)."
 )
 THRESHOLD_HELP = (
     "US$ million above which a plan counts as funding a member (default 1: the unit of the "
@@ -84,7 +84,7 @@ def core(
             "--workers asks for)."
         ),
     ] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help=WORKERS_HELP)] = None,
+    workers: Annotated[int | None, typer.Option(help=WORKERS_HELP)] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON document instead of lines.")
     ] = False,

@@ -38,9 +38,7 @@ def alternatives(
         int,
         typer.Option(
             "--alternatives",
-            min=0,
-            max=50,
-            help="Write this many maximally different near-optimal plans as run folders.",
+            help="Write this many (0 to 50) maximally different near-optimal plans as run folders.",
         ),
     ] = 0,
     objective: Annotated[str | None, typer.Option(help="jobs, exports or weighted.")] = None,
@@ -59,7 +57,7 @@ def alternatives(
             "LocalCluster --workers asks for)."
         ),
     ] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help=WORKERS_HELP)] = None,
+    workers: Annotated[int | None, typer.Option(help=WORKERS_HELP)] = None,
     measure: Measure = None,
     discount_rate: Rate = None,
     cell_sets: Sets = None,
@@ -67,11 +65,15 @@ def alternatives(
     """How much freedom the planner has: the least and the most funding of each program
     (sector, pool) over every plan within --slack of the optimum, and which are must-haves."""
     with exit_codes():
+        from allocator.runs.alternatives import MAX_COUNT
         from allocator.runs.alternatives import alternatives as ranges
+        from allocator.runs.arguments import check_count
         from allocator.studies.daskclient import check_workers
 
         serial, processes = in_this_process(scheduler, workers)
         check_workers(processes, scheduler, serial)  # before anything is read, said or started
+        why = "each is a run folder of a maximally different near-optimal plan"
+        check_count("--alternatives", count, (0, MAX_COUNT), why, 3)
 
         slack = slack_of(slack_text)
         spec = run_spec(

@@ -1,6 +1,7 @@
-"""Ctrl-C and SIGTERM: SIGTERM unwinds as Ctrl-C does (`on_sigterm`), an interrupt that lands
-where Python cannot raise it is delivered again (`unraisable`), and whether an error was caused by
-one (`caused_by_interrupt`: `exits.exit_codes` and the sweep's view both ask)."""
+"""Ctrl-C and SIGTERM: SIGTERM unwinds as Ctrl-C does (`sigterm.on_sigterm`, installed by
+the entry point before anything is imported), an interrupt that lands where Python cannot raise
+it is delivered again (`unraisable`), and whether an error was caused by one
+(`caused_by_interrupt`: `exits.exit_codes` and the sweep's view both ask)."""
 
 from __future__ import annotations
 
@@ -36,11 +37,6 @@ def schema_cut_short(exc: BaseException) -> bool:
         and kind.__module__.startswith("pydantic_core")
         and "KeyboardInterrupt: " in str(exc)
     )
-
-
-def on_sigterm(signum: int, _frame: object) -> None:
-    """SIGTERM's handler: unwind as Ctrl-C does, so a half-written run folder is removed."""
-    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def unraisable(hook: sys.UnraisableHookArgs) -> None:

@@ -28,10 +28,10 @@ from allocator.cli.interrupts import (
     asks_json,
     caused_by_interrupt,
     leave_interrupted,
-    on_sigterm,
     say_plainly,
     unraisable,
 )
+from allocator.cli.sigterm import on_sigterm
 
 if TYPE_CHECKING:
     from allocator.cli.console import OutputLost
@@ -212,9 +212,10 @@ installed plugin is loaded again)."""
 
 def main() -> None:
     """The command line itself, run by the console script's entry point (`allocator.cli.main`,
-    which says a Ctrl-C that lands before this function's own handlers exist). SIGTERM unwinds
-    like Ctrl-C, so a half-written run folder is removed in either case. pydantic plugins are
-    off unless asked for (`PLUGINS_ENV`)."""
+    which says a Ctrl-C that lands before this function's own handlers exist, and handles
+    SIGTERM from its first line). SIGTERM unwinds like Ctrl-C, so a half-written run folder is
+    removed in either case; it is installed here again for a caller of this function alone.
+    pydantic plugins are off unless asked for (`PLUGINS_ENV`)."""
     import os
     import signal
 

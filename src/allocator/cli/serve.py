@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     import uvicorn
 
 HOST = "127.0.0.1"
+MAX_PORT = 65535
+"""The highest TCP port number (`--port`, from 1)."""
 
 
 @app.command()
@@ -36,7 +38,7 @@ def serve(
     targets: Annotated[str | None, typer.Option(help=TARGETS_HELP)] = None,
     port: Annotated[
         int | None,
-        typer.Option(min=1, max=65535, help="Port on 127.0.0.1 (default: a free one)."),
+        typer.Option(help="Port on 127.0.0.1, 1 to 65535 (default: a free one)."),
     ] = None,
     models: Annotated[
         Path, typer.Option(help="Folder where Save writes the scenario's model file.")
@@ -56,6 +58,11 @@ def serve(
         from allocator.serve.app import create_app
         from allocator.serve.stopping import Scenario
 
+        if port is not None:  # before anything is read or bound
+            from allocator.runs.arguments import check_count
+
+            why = "a TCP port on 127.0.0.1; without --port a free one is chosen"
+            check_count("--port", port, (1, MAX_PORT), why, 8765)
         for path, what in ((model, "model file"), (inputs, "--inputs")):
             if path is not None and not path.exists():
                 from allocator.errors import UsageError

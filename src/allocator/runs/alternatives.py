@@ -112,7 +112,7 @@ def alternatives(
     (a broken fact) and the numerics warnings, as solve's (None: as `AllocatorWarning`s)."""
     from allocator.pipeline import tell_notes
 
-    slack, count = slack_given(slack), whole("count", count, 0, MAX_COUNT, 3)
+    slack, count = slack_given(slack), whole("count", count, 0, MAX_COUNT, 3, "--alternatives")
     where = (where[0], whole("workers", where[1], 1), where[2])
     check_workers(where[1], where[0], where[2])  # before the data is read
     spec = spec_given(spec, options)

@@ -292,26 +292,31 @@ def check_count(
         raise UsageError(f"{option} {value} is not {said} ({why}). Fix: e.g. {option} {example}")
 
 
-def whole(name: str, value: object, low: int, high: int | None = None, example: int = 2) -> int:
+def whole(
+    name: str,
+    value: object,
+    low: int,
+    high: int | None = None,
+    example: int = 2,
+    option: str | None = None,
+) -> int:
     """A study's count as a Python caller gives it (`points=`, `samples=`, ...), checked as its
     option is (`check_count`): a whole number (a numpy integer too, given back as int,
-    which json writes as a number) from `low` to `high`.
+    which json writes as a number) from `low` to `high`. `option`: the command line's name of
+    it where it is not the keyword's (`count=` is `--alternatives`).
 
     Raises:
         UsageError: naming the keyword and its option, the range and the fix.
     """
     span = f"from {low:,}" + ("" if high is None else f" to {high:,}")
+    flag = option or f"--{name.replace('_', '-')}"
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise UsageError(
-            f"{name}={value!r} is not a whole number {span} (--{name.replace('_', '-')}). "
-            f"Fix: e.g. {name}={example}"
+            f"{name}={value!r} is not a whole number {span} ({flag}). Fix: e.g. {name}={example}"
         )
     count = int(value)
     if count < low or (high is not None and count > high):
-        raise UsageError(
-            f"{name}={count:,} is not {span} (--{name.replace('_', '-')}). "
-            f"Fix: e.g. {name}={example}"
-        )
+        raise UsageError(f"{name}={count:,} is not {span} ({flag}). Fix: e.g. {name}={example}")
     return count
 
 

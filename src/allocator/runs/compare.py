@@ -159,6 +159,38 @@ def _refuse_sets_untaken(steps: list[Step], changes: Sequence[Override]) -> None
         )
 
 
+def _refuse_options_untaken(
+    steps: list[Step],
+    inputs: Path | None,
+    targets: str | None,
+    measured: tuple[str | None, float | None],
+) -> None:
+    """--inputs, --targets, --measure or --discount-rate with run folders alone: compare reads
+    each as written (its plan, outcomes and prices are of the dataset, targets and measure it
+    was solved with) and solves none, so no plan would take them, while run.json would record
+    them as if the plans compared held them (as `_refuse_sets_untaken` refuses a --set)."""
+    if any(isinstance(what, RunSpec) for _, what in steps):
+        return
+    kind, rate = measured
+    given = [
+        f"{option} {value_shown(value) if option == '--discount-rate' else value}"
+        for option, value in (
+            ("--inputs", inputs),
+            ("--targets", targets),
+            ("--measure", kind),
+            ("--discount-rate", rate),
+        )
+        if value is not None
+    ]
+    if given:
+        them = "them" if len(given) > 1 else "it"
+        raise UsageError(
+            f"{' and '.join(given)}: every item is a run folder, which compare reads as "
+            f"written, so no plan would take {them}. Fix: leave {them} out, or compare an "
+            f"objective or a model file with {them} (compare solves those with {them})"
+        )
+
+
 def _refuse_model_untaken(steps: list[Step], model: Path | None) -> None:
     """A --model with no objective among the items: compare solves only its objectives on
     --model's scenario (a run folder is read as written, a model file item solved on its own),
@@ -284,6 +316,7 @@ def compare(
     model, changes, results = taken_options(model, sets, options)
     steps = compare_steps(items, inputs, targets, measured, model, changes)
     _refuse_sets_untaken(steps, changes)
+    _refuse_options_untaken(steps, inputs, targets, measured)
     _refuse_model_untaken(steps, model)
     sources: list[tuple[str, Path | None]] = []
     for _, what in steps:

@@ -80,9 +80,10 @@ def check_options(spec: RunSpec) -> None:
     """Refuse the options the run would ignore in silence (they would be recorded in run.json
     as if they held): weights without the weighted objective, two-stage and risk options
     without their plan."""
-    if spec.decide_now:  # as sweep, core and alternatives: before the dataset is read
-        from allocator.studies.daskclient import check_workers
+    from allocator.studies.daskclient import check_worker_count, check_workers
 
+    check_worker_count(spec.workers)  # any plan: 0 is no count (a two-stage plan hung on it)
+    if spec.decide_now:  # as sweep, core and alternatives: before the dataset is read
         check_workers(spec.workers, spec.scheduler)
     check_weights_only(spec)
     check_weights_given(spec)
@@ -90,6 +91,9 @@ def check_options(spec: RunSpec) -> None:
     check_risk_only(spec)
     check_risk_numbers(spec.beta, spec.cvar_cap)
     check_scenarios(spec)
+    from allocator.data.uncertainty import check_seed
+
+    check_seed(spec.seed)  # before the dataset is read (it was said once the data had loaded)
 
 
 def check_weights_only(spec: RunSpec) -> None:

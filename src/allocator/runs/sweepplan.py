@@ -64,12 +64,23 @@ fix: --plan takes a folder, not a CSV file, and one holding an allocation.csv al
 of the user's, swept without RUN's options."""
 
 
+RELIED = (
+    "sweep does not take from it which input rows the plan relies on (the limits that bind "
+    "with a price, the programs it funds: the sweep's run.json relied_on and report.html)"
+)
+"""What a sweep says of --plan RUN's shadow_prices.csv or allocation_by_phase.csv changed since
+allocator wrote it: the two tables `studies.reference.run_relied` reads (the fix is
+`EDITED_FIX`'s)."""
+
+
 def refuse_edited_plan(plan: Path) -> None:
     """Refuse --plan RUN whose allocation.csv has changed since allocator wrote it, as
     `report`, `compare` and `replan` refuse such a table (`readback.refuse_edited`), before
     RUN's options are taken or anything is said; a cell no solve writes is named first (as
-    they do), by the sweep's own reader of the table (`fixedplan.plan_table`). A folder
-    without a readable run.json claims no allocator plan: it is swept as it is.
+    they do), by the sweep's own reader of the table (`fixedplan.plan_table`). Then the same
+    of the other tables it reads (`reference.RELIED_TABLES`, by `reference.relied_tables`):
+    edited prices would make the sweep record a limit the plan does not bind as relied on. A
+    folder without a readable run.json claims no allocator plan: it is swept as it is.
 
     Raises:
         UsageError: naming the file (and a bad cell's row and column), why and the fix.
@@ -77,6 +88,7 @@ def refuse_edited_plan(plan: Path) -> None:
     from allocator.errors import UsageError
     from allocator.report.readback import read_run_json, refuse_edited
     from allocator.studies.fixedplan import plan_table
+    from allocator.studies.reference import RELIED_TABLES, relied_tables
 
     try:
         info = read_run_json(Path(plan), "")
@@ -84,6 +96,9 @@ def refuse_edited_plan(plan: Path) -> None:
         return
     plan_table(Path(plan))
     refuse_edited(Path(plan), ["allocation.csv"], info, EDITED, EDITED_FIX)
+    relied_tables(Path(plan))  # a bad cell named first, as allocation.csv's is
+    names = [f"{name}.csv" for name in RELIED_TABLES]
+    refuse_edited(Path(plan), names, info, RELIED, EDITED_FIX)
 
 
 TAKEN = ("objective", "targets", "measure", "discount_rate", "solver")

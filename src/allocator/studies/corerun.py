@@ -109,7 +109,9 @@ def run_core(
     """
     from allocator.pipeline import tell_notes
     from allocator.studies.core import load_study, study_overrides
+    from allocator.studies.daskclient import check_workers
 
+    check_workers(where.workers, where.scheduler, where.serial)  # as `allocator core` does
     setting.check()
     sources = [("dataset", Path(study.inputs))]
     sources += [("model file", Path(study.model_file))] if study.model_file else []

@@ -29,15 +29,31 @@ MemoryError, or the process killed). A scheduler's address (`--scheduler`) has w
 own, which this bound does not concern."""
 
 
+def check_worker_count(workers: int) -> None:
+    """Refuse `workers` below 1 wherever it is given (serial or on a scheduler too: 0 is no
+    count of anything), in the one line of every whole-number option
+    (`runs.arguments.check_count`): a LocalCluster of no workers waited for ever.
+
+    Raises:
+        UsageError: naming --workers, its least and the fix.
+    """
+    if workers < 1:
+        from allocator.runs.arguments import check_count
+
+        check_count("--workers", workers, (1, None), "each solves one LP at a time", 2)
+
+
 def check_workers(workers: int, scheduler: str | None = None, serial: bool = False) -> None:
-    """Refuse more than MAX_WORKERS `workers` where they would be processes of a LocalCluster on
-    this machine (not `serial`, and `scheduler` None or 'local'), before anything is read,
-    written or started: the one check of sweep, core, alternatives, --decide-now and their
-    Python functions (`dask_client` checks again before it starts a cluster).
+    """Refuse `workers` below 1 (`check_worker_count`), and more than MAX_WORKERS where they
+    would be processes of a LocalCluster on this machine (not `serial`, and `scheduler` None or
+    'local'), before anything is read, written or started: the one check of sweep, core,
+    alternatives, --decide-now and their Python functions (`dask_client` checks again before it
+    starts a cluster).
 
     Raises:
         UsageError: naming --workers, the bound, its reason and the fix.
     """
+    check_worker_count(workers)
     if serial or scheduler not in (None, "local") or workers <= MAX_WORKERS:
         return
     raise UsageError(

@@ -73,17 +73,33 @@ def run_relied(inp: Inputs, run: Path, overrides: Sequence[Override] = ()) -> di
     that plan relies on, from its own tables (None: the folder has none of them), in `inp`
     loaded with `overrides` (`reference_relied`)."""
     from allocator.report.assumed import has_prices, relied_on, relied_positions
-    from allocator.report.readback import read_table
 
-    fix = "Fix: give --plan a run folder whose tables are as `allocator solve` wrote them"
-    names = ("shadow_prices", "allocation_by_phase")
-    tables = {n: read_table(run / f"{n}.csv", fix) for n in names if (run / f"{n}.csv").is_file()}
+    tables = relied_tables(run)
     if not tables:
         return None
     block = _block(f"the plan of {run}", relied_positions(inp, relied_on(inp, tables)), overrides)
     if not has_prices(tables.get("shadow_prices")):  # a near-optimal or two-stage plan's
         block["priced"] = False  # which limits bind with a price is not known (`relied_basis`)
     return block
+
+
+RELIED_TABLES = ("shadow_prices", "allocation_by_phase")
+"""The tables of a run folder `run_relied` reads (`sweep --plan RUN`)."""
+
+
+def relied_tables(run: Path) -> dict[str, Any]:
+    """The tables of `RELIED_TABLES` that run folder `run` holds, each read as allocator wrote
+    it (`readback.read_table`), by name.
+
+    Raises:
+        UsageError: a table that cannot be read, or a cell no writer of allocator's writes,
+            naming the file, row and column.
+    """
+    from allocator.report.readback import read_table
+
+    fix = "Fix: give --plan a run folder whose tables are as `allocator solve` wrote them"
+    names = [n for n in RELIED_TABLES if (run / f"{n}.csv").is_file()]
+    return {n: read_table(run / f"{n}.csv", fix) for n in names}
 
 
 def record_relied(folder: Path, block: dict[str, Any] | None) -> None:
