@@ -30,12 +30,6 @@ def test_a_tiny_coefficient_the_cell_accepts_is_solved_or_refused_by_its_cell(
     assert ran.exit_code == 0 or (ran.exit_code == 2 and column in ran.stderr), ran.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the command a planner is told to run next is printed with its path unquoted "
-    "(cli/books.py export_inputs's 'Next:', cli/commands.py init's steps 2 and 4): a folder "
-    "or file name with a space pastes as two arguments",
-)
 @pytest.mark.parametrize(
     ("args", "prefix", "want"),
     [
@@ -81,11 +75,6 @@ def test_a_plan_serve_shows_for_a_tiny_coefficient_is_saved(tmp_path: Path) -> N
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="serve's Save answers 'command': f'allocator solve {model_file}' (serve/app.py "
-    "Api.save) with the path unquoted: a project folder with a space pastes as two arguments",
-)
 def test_the_command_save_gives_pastes_its_model_file_as_one_argument(tmp_path: Path) -> None:
     import shlex
     import shutil
