@@ -107,17 +107,54 @@ SHARE_SETS = (  # rate = (40.0001 - 40) / 1e9 = 1e-13 percentage points per US$ 
 )
 
 
-def test_a_computed_coefficient_highs_would_drop_is_refused_by_its_row(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["check", "solve"])
+def test_a_share_rate_highs_would_drop_is_refused_by_its_row_by_check_and_solve(
+    tmp_path: Path, command: str
+) -> None:
     sets = [w for cell in SHARE_SETS for w in ("--set", cell)]
-    ran = run_cli("solve", "--inputs", DATA / "shares", "--out", tmp_path / "run", *sets)
+    out = () if command == "check" else ("--out", tmp_path / "run")
+    ran = run_cli(command, "--inputs", DATA / "shares", *out, *sets)
     assert ran.exit_code == 2, ran.stderr
-    line = ran.stderr.splitlines()[-1]
-    assert "internal" not in line, line
-    assert line.startswith("error: shares.csv, row 2: the coefficient of invest(b,public,2025) "
-                           "in row processing_share(cu,2026)"), line  # fmt: skip
-    assert "is 1e-13" in line, line
-    assert "Fix: change shares.today_pct" in line, line
+    assert ran.stderr.splitlines()[-1] == (
+        f"error: --set '{SHARE_SETS[-1]}': shares.csv row 2, column 'target_pct': the share's "
+        "rate, (full_pct - today_pct) / investment_musd = 1e-13 percentage points per US$ "
+        "million, is under 1e-11, too small to tell from 0. Fix: make full_pct - today_pct at "
+        "least 1e-11 x investment_musd (here 1e+07 US$ million at most), or full_pct equal to "
+        "today_pct"
+    )
     assert not (tmp_path / "run").exists()
+
+
+def test_an_entry_highs_would_drop_is_refused_by_its_row_and_column() -> None:
+    """The last guard (`refuse_dropped`), for an LP assembled elsewhere (a two-stage plan's):
+    an entry of 1e-13 is refused before HiGHS sees it, never dropped."""
+    from allocator.errors import InputError
+    from allocator.model.sparse import CscMatrix
+    from allocator.solver.compile import StandardForm, compile_form
+
+    def form(value: float) -> StandardForm:
+        return StandardForm(
+            col_family=["capital", "capital"],
+            col_index=[("a", 2030), ("b", 2030)],
+            col_lower=np.zeros(2),
+            col_upper=np.full(2, np.inf),
+            row_family=["budget"],
+            row_index=[("public", "p1")],
+            row_lower=np.array([-np.inf]),
+            row_upper=np.array([1.0]),
+            matrix=CscMatrix.from_triplets(
+                np.array([0, 0]), np.array([0, 1]), np.array([1.0, value]), (1, 2)
+            ),  # fmt: skip
+            costs={"jobs": np.ones(2)},
+        )
+
+    assert list(compile_form(form(2e-12)).highs.getLp().a_matrix_.value_) == [1.0, 2e-12]
+    with pytest.raises(InputError) as refused:
+        compile_form(form(1e-13))
+    said = str(refused.value)
+    assert said.startswith("pools.csv: the coefficient of capital(b,2030) in row "), said
+    assert "budget(public,p1)" in said, said
+    assert "is 1e-13, at or below 1e-12" in said, said
 
 
 def _client(tmp_path: Path, data: Path):  # type: ignore[no-untyped-def]
