@@ -16,7 +16,7 @@ import highspy
 import numpy as np
 
 from allocator.errors import InputError
-from allocator.model.families import family_of, labels_of, name_of
+from allocator.model.families import family_of, labels_of, name_of, registry
 from allocator.solver.highs import SMALLEST_KEPT
 
 if TYPE_CHECKING:
@@ -41,8 +41,8 @@ def refuse_dropped(form: Any, inputs: Inputs | None = None) -> None:
     family, index = form.row_family[row], form.row_index[row]
     row_name = name_of(family, index)
     col_name = name_of(form.col_family[col], form.col_index[col])
-    fam = family_of(family)
-    cells = ", ".join(fam.coefficients) or "the data"
+    fam = family_of(family) if family in registry().families else None  # a toy LP's: none
+    cells = ", ".join(fam.coefficients) if fam is not None and fam.coefficients else "the data"
     file, line = _source(fam, family, index, inputs)
     raise InputError(
         f"the coefficient of {col_name} in row {row_name} computed from {cells} is "
@@ -58,7 +58,7 @@ def _source(
     fam: Any, family: str, index: Any, inputs: Inputs | None
 ) -> tuple[str | None, int | None]:
     """The file and row of the input row behind a row of `family` (None where unknown)."""
-    source = fam.source
+    source = None if fam is None else fam.source
     if source is None:
         return None, None
     found = None if inputs is None else source.row(inputs, labels_of(family, index))
