@@ -12,10 +12,12 @@ US$ million, cap 60), b (s1, 6, cap 1e5), c (s2, `rate`, cap 1e9); a jobs target
 of `rate` x 5e8 jobs. The least shortfall (0) needs c = target / rate = 5e8 US$ million; the
 10,060 left go to a (60, 600 jobs), then b (10,000, 60,000 jobs): 60,600 jobs + the target's.
 With c's coefficient dropped, the target is out of reach, b takes its whole cap (1e5) and the
-plan has 600,600 jobs. (b's 90,000 more US$ million would leave the target short by 9e-6 jobs
-at 1e-10, 9e-7 at 1e-11: above HiGHS's feasibility tolerance, 1e-7, so no solve takes that
-plan as meeting the target; with b's cap at 100, 40 US$ million more for b fell short by 4e-9
-only, and a warm start took it.)
+plan has 600,600 jobs. (The numbers are such that b's 90,000 more US$ million leave the target
+short by 9e-6 jobs at 1e-10, 9e-7 at 1e-11, above HiGHS's primal tolerance, 1e-7. A cold solve,
+as `allocator solve` makes, finds the plan above; a solve warm-started from another plan's basis
+may not: c's reduced cost in the least-shortfall pass, 1e-10 x 20 = 2e-9 weighted shortfall per
+US$ million, is under HiGHS's dual tolerance, 1e-7, so that pass may stop short. That is the
+tolerance the numerics warning speaks of, not a dropped entry.)
 """
 
 from __future__ import annotations
