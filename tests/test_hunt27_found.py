@@ -14,12 +14,6 @@ TOKEN = "hunt27-token-not-secret"
 AUTH = {"X-Allocator-Token": TOKEN}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a coefficient the cell limits accept (1e-12 <= |x| < 1e-9) makes HiGHS's addCols "
-    "answer kWarning (it drops the entry), which compile.pass_lp takes as a refusal: "
-    "'error: internal: HiGHS refused the model', no cell, no fix",
-)
 @pytest.mark.parametrize(
     "cell",
     [
@@ -36,12 +30,6 @@ def test_a_tiny_coefficient_the_cell_accepts_is_solved_or_refused_by_its_cell(
     assert ran.exit_code == 0 or (ran.exit_code == 2 and column in ran.stderr), ran.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the command a planner is told to run next is printed with its path unquoted "
-    "(cli/books.py export_inputs's 'Next:', cli/commands.py init's steps 2 and 4): a folder "
-    "or file name with a space pastes as two arguments",
-)
 @pytest.mark.parametrize(
     ("args", "prefix", "want"),
     [
@@ -62,12 +50,6 @@ def test_a_next_command_with_a_space_in_its_path_pastes_as_one_argument(
     assert shlex.split(command) == want
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="serve's held instance takes a tiny coefficient in place (changeCoeff's kWarning "
-    "unread) and shows a plan, but Save solves the model file afresh and compile.pass_lp "
-    "refuses it: 400 'internal: HiGHS refused the model', the plan shown cannot be saved",
-)
 def test_a_plan_serve_shows_for_a_tiny_coefficient_is_saved(tmp_path: Path) -> None:
     import shutil
 
@@ -86,14 +68,13 @@ def test_a_plan_serve_shows_for_a_tiny_coefficient_is_saved(tmp_path: Path) -> N
     assert shown.status_code == 200, shown.text  # the page shows a plan for this cell
     saved = client.post("/api/save", headers=AUTH, json={"name": "tiny"})
     assert saved.status_code == 200, saved.text
-    assert saved.json()["headline"]["value"] == shown.json()["headline"]["value"]
+    # the page's warm start and Save's cold solve agree to HiGHS's tolerance (1e-7 jobs here:
+    # copper's 1e-10 jobs per US$ million on its ~1,100 US$ million), not to the last bit
+    assert saved.json()["headline"]["value"] == pytest.approx(
+        shown.json()["headline"]["value"], rel=1e-12
+    )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="serve's Save answers 'command': f'allocator solve {model_file}' (serve/app.py "
-    "Api.save) with the path unquoted: a project folder with a space pastes as two arguments",
-)
 def test_the_command_save_gives_pastes_its_model_file_as_one_argument(tmp_path: Path) -> None:
     import shlex
     import shutil

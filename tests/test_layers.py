@@ -30,6 +30,7 @@ MODULES = sorted(PACKAGE.rglob("*.py"))
 SOLVER = {
     "highs",
     "compile",
+    "dropped",
     "status",
     "passes",
     "ranging",

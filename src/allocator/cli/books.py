@@ -29,6 +29,7 @@ def export_inputs(
     in the header comments, and data validation. `solve --inputs OUT_FILE` reads it back."""
     with exit_codes():
         from allocator.data.inputs import load_inputs
+        from allocator.pasted import command
         from allocator.report.bookout import export_workbook
         from allocator.runs.spec import default_inputs
 
@@ -36,7 +37,7 @@ def export_inputs(
         export_workbook(with_sets(load_inputs(folder), cell_sets), out_file, force)
         out.print(
             f"[bold green]Wrote[/] {shown(out_file)}: the dataset {shown(folder)} "
-            f"as one workbook. Next: allocator solve --inputs {shown(out_file)}"
+            f"as one workbook. Next: {shown(command('solve', '--inputs', out_file))}"
         )
 
 

@@ -290,6 +290,7 @@ def init(
     """Start a new country or scenario from a copy of the baseline dataset and a model file."""
     with exit_codes():
         from allocator.errors import printable
+        from allocator.pasted import command
         from allocator.runs.init import init as init_project
 
         made = init_project(folder, xlsx)
@@ -298,15 +299,15 @@ def init(
             + shown(", ".join(str(p.relative_to(folder)) for p in made))
         )
         folder = Path(printable(str(folder)))  # the steps below quote it too
+        inputs = folder / "inputs" / ("plan.xlsx" if xlsx else "")
         out.print(
             "Next:\n"
             f"  1. Edit {folder}/inputs/{'plan.xlsx' if xlsx else '*.csv'} (see inputs/README.md"
             " there): phases and milestones first, then programs, pools and eligibility; give "
             "every row a source.\n"
-            f"  2. allocator check --inputs {folder}/inputs{'/plan.xlsx' if xlsx else ''}   "
-            "(validates and lists assumptions)\n"
+            f"  2. {command('check', '--inputs', inputs)}   (validates and lists assumptions)\n"
             f"  3. Edit {folder}/models/scenario.yaml (objective, targets, overrides).\n"
-            f"  4. allocator solve {folder}/models/scenario.yaml",
+            f"  4. {command('solve', folder / 'models' / 'scenario.yaml')}",
             markup=False,
         )
 

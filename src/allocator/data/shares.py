@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
 
-from allocator.data.rows import MAX_MUSD, MAX_WEIGHT, Id, Row, Year, closest_fix
+from allocator.data.rows import MAX_MUSD, MAX_WEIGHT, MIN_MAGNITUDE, Id, Row, Year, closest_fix
 from allocator.data.rows import rule as _rule
 from allocator.data.rows import unit_field as _unit
 from allocator.errors import InputError
@@ -52,6 +52,17 @@ class Share(Row):
                 f"the target {self.target_pct:g}% is outside today's {self.today_pct:g}% to "
                 f"the full {self.full_pct:g}%",
                 "use a target between today_pct and full_pct (the share capital can reach)",
+            )
+        rate = share_rate(self)
+        if rate != 0 and abs(rate) < MIN_MAGNITUDE:  # the LP's coefficient: HiGHS would drop it
+            raise _rule(
+                "investment_musd",
+                f"the share's rate, (full_pct - today_pct) / investment_musd = {rate:.3g} "
+                f"percentage points per US$ million, is under {MIN_MAGNITUDE:g}, too small to "
+                "tell from 0",
+                f"make full_pct - today_pct at least {MIN_MAGNITUDE:g} x investment_musd "
+                f"(here {abs(self.full_pct - self.today_pct) / MIN_MAGNITUDE:.6g} US$ million "
+                "at most), or full_pct equal to today_pct",
             )
         return self
 

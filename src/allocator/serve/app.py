@@ -41,6 +41,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from allocator.errors import AllocatorError, UsageError, printable
+from allocator.pasted import command
 from allocator.serve.body import MAX_BODY as MAX_BODY  # the limit, said where the API is
 from allocator.serve.body import ApiError, read_body, read_rev, read_texts
 from allocator.serve.guard import SECURE as _SECURE
@@ -160,7 +161,7 @@ class Api:
                 "status": "saved",
                 "model_file": str(saved.model_file),
                 "run_folder": None if folder is None else str(folder),
-                "command": f"allocator solve {saved.model_file}",
+                "command": command("solve", saved.model_file),
                 "headline": saved.run.info["objective"],
                 "warnings": warning_lines(saved.notes),
             },

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from allocator.solver.compile import CompiledLP, StandardForm
+from allocator.solver.dropped import change_coefficients
 
 HELD = "held: bounds and costs changed on the held HiGHS instance, re-solved from its last basis"
 
@@ -23,7 +24,7 @@ def update_held(lp: CompiledLP, form: StandardForm) -> str | None:
         and np.array_equal(lp.matrix.indptr, form.matrix.indptr)
         and np.array_equal(lp.matrix.indices, form.matrix.indices)
     )
-    if not same:
+    if not same or not _coefficients_changed(lp, form):
         return None
     h = lp.highs
     cols = np.flatnonzero((lp.col_lower != form.col_lower) | (lp.col_upper != form.col_upper))
@@ -37,9 +38,6 @@ def update_held(lp: CompiledLP, form: StandardForm) -> str | None:
             rows.size, rows.astype(np.int32), form.row_lower[rows], form.row_upper[rows]
         )
     entries = np.flatnonzero(lp.matrix.data != form.matrix.data)
-    for k in entries:
-        col = int(np.searchsorted(form.matrix.indptr, k, side="right")) - 1
-        h.changeCoeff(int(form.matrix.indices[k]), col, float(form.matrix.data[k]))
     lp.costs, lp.matrix = form.costs, form.matrix
     lp.col_lower, lp.col_upper = form.col_lower, form.col_upper
     lp.row_lower, lp.row_upper = form.row_lower, form.row_upper
@@ -47,3 +45,17 @@ def update_held(lp: CompiledLP, form: StandardForm) -> str | None:
     if entries.size:
         return f"{HELD}; {entries.size} matrix value(s) changed in place"
     return HELD
+
+
+def _coefficients_changed(lp: CompiledLP, form: StandardForm) -> bool:
+    """Change every matrix value of the held instance that `form` changes, before any bound:
+    True when HiGHS took them all as given. HiGHS drops a value of `highs.SMALLEST_KEPT` or
+    less in size (`changeCoeff` answers kWarning), and the plan shown would then not be the one
+    `allocator solve` gives: False sends the edit to a fresh build instead, which keeps every
+    value or refuses it as `solve` does (`compile.refuse_dropped`), with the held instance as it
+    was (`dropped.change_coefficients` puts back the values changed so far)."""
+    changed = np.flatnonzero(lp.matrix.data != form.matrix.data)
+    rows, cols = form.matrix.indices[changed], form.matrix.col_of_entry[changed]
+    return change_coefficients(
+        lp.highs, rows, cols, form.matrix.data[changed], lp.matrix.data[changed]
+    )

@@ -24,6 +24,7 @@ from allocator.errors import AllocatorError
 from allocator.model.families import name_of
 from allocator.model.linear import LinearModel, RowFamily, index_tuple, paused_gc
 from allocator.model.sparse import CscMatrix
+from allocator.solver.dropped import refuse_dropped
 from allocator.solver.highs import new_highs
 
 if TYPE_CHECKING:
@@ -109,6 +110,7 @@ def compile_form(form: StandardForm) -> CompiledLP:
 
 
 def _handed_off(form: StandardForm) -> CompiledLP:
+    refuse_dropped(form)  # an entry HiGHS drops would be a silent change of the LP
     lp = CompiledLP(
         highs=new_highs(),
         col_family=form.col_family,
@@ -152,6 +154,7 @@ def build_lp(
         t1 = time.perf_counter()
         form = _record_form(model)
         del model  # its records are in `form` now: not held while HiGHS copies the LP
+        refuse_dropped(form, inp)  # before `_handed_off`'s check, to name the cells' row
         lp = _handed_off(form)
     lp.inputs = inp
     if robust is not None:  # the robust objective is the jobs objective; keep the nominal one
@@ -173,7 +176,9 @@ def standard_form(
 
     with paused_gc():
         model, _ = build_model(inp, targets, robust, measure or FINAL)
-        return _record_form(model)
+        form = _record_form(model)
+    refuse_dropped(form, inp)  # as `build_lp` refuses it: serve and solve say the same
+    return form
 
 
 def _concat(parts: list[np.ndarray]) -> np.ndarray:

@@ -20,9 +20,21 @@ from typing import Any
 
 import highspy
 
+SMALLEST_KEPT = 1e-12
+"""HiGHS's `small_matrix_value` on every instance, the least HiGHS accepts (its default is
+1e-9): HiGHS drops a matrix entry of this size or less (`addCols` and `changeCoeff` answer
+kWarning). The data's least number (`data.rows.MIN_MAGNITUDE`, 1e-11) is above it, so a cell
+that is a coefficient is kept; a coefficient computed from cells that is this small is
+refused with its row and cells (`compile.refuse_dropped`), never dropped in silence."""
+
 # Options every instance gets: no log, deterministic, one solver family whose bases, ranging and
-# warm starts the rest of allocator relies on.
-DEFAULTS: dict[str, Any] = {"output_flag": False, "random_seed": 0, "solver": "simplex"}
+# warm starts the rest of allocator relies on, every matrix entry the data can give kept.
+DEFAULTS: dict[str, Any] = {
+    "output_flag": False,
+    "random_seed": 0,
+    "solver": "simplex",
+    "small_matrix_value": SMALLEST_KEPT,
+}
 
 _FD_LOCK = threading.Lock()  # descriptor 1 is per process: two threads must not swap it at once
 
