@@ -127,11 +127,6 @@ def test_the_two_stage_headline_says_how_many_jobs_exist_before_the_plan(tmp_pat
     assert "800 existing" in page_text(based / "report.html")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compare's table (terminal, compare.csv, report.html) gives 'total jobs in 2026' "
-    "1,550 with no row or words for the 800 existing before the plan (studies/compare.py)",
-)
 def test_compare_says_how_many_of_its_jobs_exist_before_the_plan(tmp_path):
     """`allocator compare jobs exports --inputs tests/data/base_levels`: both plans reach 1,550
     jobs in 2026, 800 of them existing before the plan (base.csv) and 750 new (a 45 x 10 + b
