@@ -23,6 +23,7 @@ from allocator.report.rounding import (
 )
 from allocator.report.rounding import shown as shown_number
 from allocator.report.svg import bars, line
+from allocator.report.sweepbase import spread_split
 
 UNIT_COLUMNS = ("x_unit", "y_unit")
 """frontier.csv's units of x_value and y_value."""
@@ -285,6 +286,7 @@ def _spread(summary: pd.DataFrame, item: str) -> str | None:
     return (
         f"P50 <strong>{shown_amount(float(r['p50']), unit)} {escape(unit)}</strong> (P5 "
         f"{shown_amount(float(r['p5']), unit)}, P95 {shown_amount(float(r['p95']), unit)})"
+        + escape(spread_split(r.to_dict()))  # the part existing before the plan (base.csv)
     )
 
 
