@@ -31,7 +31,7 @@ def base_of(row: Any) -> float:
 
 
 def spread_split(row: Any, spread: tuple[str, ...] = ("p50", "p5", "p95")) -> str:
-    """`; 800 existing before the plan (base.csv, in every sample) + new P50 743 (P5 661, P95
+    """` = 800 existing before the plan (base.csv, in every sample) + new P50 743 (P5 661, P95
     837)` after a line that gives a level's percentiles in `spread`'s order (P50 first, then
     P5 and P95 in brackets; ("p5", "p50", "p95") says them in a row): each new part at its
     level's shown decimals and adding up to it (`rounding.parts_shown`); empty where nothing
@@ -47,7 +47,7 @@ def spread_split(row: Any, spread: tuple[str, ...] = ("p50", "p5", "p95")) -> st
         news = f"new P50 {new['p50']} (P5 {new['p5']}, P95 {new['p95']})"
     else:
         news = "new " + ", ".join(f"{p.upper()} {new[p]}" for p in spread)
-    return f"; {texts['p50'][0]} existing before the plan (base.csv, in every sample) + {news}"
+    return f" = {texts['p50'][0]} existing before the plan (base.csv, in every sample) + {news}"
 
 
 def nominal_split(row: Any, nominal: float) -> str:
