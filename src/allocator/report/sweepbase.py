@@ -21,13 +21,17 @@ a program's funding)."""
 def base_of(row: Any) -> float:
     """A summary row's `existing_before_plan` (a named tuple, a Series or a dict), 0 where it
     has none (no base, a row that is no level, a folder an older allocator wrote)."""
-    get = row.get if isinstance(row, dict) else lambda k, d=None: getattr(row, k, d)
-    value = get(BASE_COLUMN, None)
+    value = _get(row, BASE_COLUMN)
     try:
         base = float(value)
     except (TypeError, ValueError):
         return 0.0
     return base if base == base else 0.0
+
+
+def _get(row: Any, key: str) -> Any:
+    """A column of a summary row given as a dict or as a named tuple (None where it has none)."""
+    return row.get(key) if isinstance(row, dict) else getattr(row, key, None)
 
 
 def spread_split(row: Any, spread: tuple[str, ...] = ("p50", "p5", "p95")) -> str:
@@ -39,9 +43,8 @@ def spread_split(row: Any, spread: tuple[str, ...] = ("p50", "p5", "p95")) -> st
     base = base_of(row)
     if not base:
         return ""
-    get = row.get if isinstance(row, dict) else lambda k: getattr(row, k)
-    unit = str(get("unit"))
-    texts = {p: parts_shown([base, float(get(p)) - base], unit) for p in spread}
+    unit = str(_get(row, "unit"))
+    texts = {p: parts_shown([base, float(_get(row, p)) - base], unit) for p in spread}
     new = {p: texts[p][1] for p in spread}
     if spread[0] == "p50":
         news = f"new P50 {new['p50']} (P5 {new['p5']}, P95 {new['p95']})"
@@ -57,5 +60,5 @@ def nominal_split(row: Any, nominal: float) -> str:
     base = base_of(row)
     if not base:
         return ""
-    said, new = parts_shown([base, nominal - base], str(getattr(row, "unit", "")))
+    said, new = parts_shown([base, nominal - base], str(_get(row, "unit")))
     return f" ({said} existing before the plan + {new} new)"
