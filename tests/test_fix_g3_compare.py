@@ -101,6 +101,9 @@ def test_compare_terminal_page_and_workbook_show_the_split(compared):
     page = _page_text(out / "report.html")
     for metric, (unit, a, b) in EXPECTED.items():
         assert f"outcomes {metric} {unit} {a:,} {b:,}" in page, metric
+    # the headline splits each plan's objective in 2026 as solve's headline does
+    assert "jobs: 1,300 jobs (1,000 existing before the plan + 300 new)" in page, page[:600]
+    assert "exports: 150 musd of exports (20 existing before the plan + 130 new)" in page
     sheet = openpyxl.load_workbook(out / "compare.xlsx")["compare"]
     cells = {
         row[1]: (row[2], row[3], row[4])
