@@ -209,9 +209,11 @@ def test_the_sweep_records_the_nominal_plan_and_where_it_sits(baseline_sweep):
         assert summary.loc[item, "nominal_percentile"] == pytest.approx(at)
     at_jobs = summary.loc["jobs", "nominal_percentile"]
     assert 0 < at_jobs < 50  # the samples now reach below the nominal plan
+    base = summary.loc["jobs", "existing_before_plan"]  # the baseline's 63,000 (base.csv)
+    split = f" ({base:,.0f} existing before the plan + {jobs - base:,.0f} new)"
     assert (
-        f"nominal plan (every number as given): {jobs:,.0f} jobs, at percentile {at_jobs:.0f} "
-        "of the re-optimised samples" in res.stdout
+        f"nominal plan (every number as given): {jobs:,.0f} jobs{split}, at percentile "
+        f"{at_jobs:.0f} of the re-optimised samples" in res.stdout
     )
     # money from 100 up to one decimal, as the report's tables (test_agree_surfaces)
     assert f"nominal plan (every number as given): {exports:,.1f} US$ million per year" in (

@@ -75,6 +75,7 @@ def show_sweep(summary: Any, table: Any) -> None:
     and the least stable programs."""
     from allocator.report.rounding import cell, percent, percentile_words
     from allocator.report.studyhtml import FORESIGHT as foresight
+    from allocator.report.sweepbase import nominal_split, spread_split
 
     failed = int((table["status"] != "optimal").sum())
     nominal = table.attrs.get("nominal") or {}
@@ -88,16 +89,17 @@ def show_sweep(summary: Any, table: Any) -> None:
         if r.item in ("jobs", "exports_musd") and r.samples:
             out.print(
                 f"  {r.item} {foresight}: P5 {cell(r.p5, r.unit)}, P50 {cell(r.p50, r.unit)}, "
-                f"P95 {cell(r.p95, r.unit)} {r.unit} ({r.samples:,} optimal samples)",
+                f"P95 {cell(r.p95, r.unit)} {r.unit} ({r.samples:,} optimal samples)"
+                + spread_split(r, ("p5", "p50", "p95")),
                 markup=False,
             )
             nominal = getattr(r, "nominal", None)
             if nominal is not None and nominal == nominal:  # not NaN: the nominal plan solved
                 where = getattr(r, "nominal_percentile", float("nan"))
                 out.print(
-                    f"    nominal plan (every number as given): {cell(nominal, r.unit)} {r.unit}, "
-                    f"at percentile {percentile_words(where)} of the re-optimised samples "
-                    f"({_reach_less(table, r.item, nominal)})",
+                    f"    nominal plan (every number as given): {cell(nominal, r.unit)} {r.unit}"
+                    f"{nominal_split(r, nominal)}, at percentile {percentile_words(where)} of "
+                    f"the re-optimised samples ({_reach_less(table, r.item, nominal)})",
                     markup=False,
                 )
     _show_missed(summary, foresight)

@@ -114,8 +114,10 @@ def _say_kept(folder: Path) -> None:
 
 def show_plan(summary: Any) -> None:
     """The sweep's headline: what the fixed plan delivers, P50 with P5 and P95, and in how
-    many samples money is cut, targets are missed or links broken."""
+    many samples money is cut, targets are missed or links broken; a level's part that
+    exists before the plan (base.csv) and the plan's new part (`spread_split`)."""
     from allocator.report.rounding import cell
+    from allocator.report.sweepbase import spread_split
 
     counts = summary.attrs.get("plan") or {}
     rows = {r.item: r for r in summary.itertuples() if str(r.item).startswith("plan ")}
@@ -129,7 +131,7 @@ def show_plan(summary: Any) -> None:
         r = rows[item]
         out.print(
             f"  {item.removeprefix('plan ')}: P50 {cell(r.p50, r.unit)} (P5 "
-            f"{cell(r.p5, r.unit)}, P95 {cell(r.p95, r.unit)}) {r.unit}",
+            f"{cell(r.p5, r.unit)}, P95 {cell(r.p95, r.unit)}) {r.unit}{spread_split(r)}",
             markup=False,
         )
     for line in _cut_lines(rows, counts, n):

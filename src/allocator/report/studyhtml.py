@@ -16,6 +16,7 @@ from allocator.report.htmlparts import table
 from allocator.report.rounding import (
     WHOLE_UNITS,
     cell,
+    parts_shown,
     percent,
     percentile_words,
     whole,
@@ -23,6 +24,7 @@ from allocator.report.rounding import (
 )
 from allocator.report.rounding import shown as shown_number
 from allocator.report.svg import bars, line
+from allocator.report.sweepbase import spread_split
 
 UNIT_COLUMNS = ("x_unit", "y_unit")
 """frontier.csv's units of x_value and y_value."""
@@ -127,10 +129,34 @@ def _compare_headline(frame: pd.DataFrame) -> str | None:
         if len(own) and pd.notna(own[plan].iloc[0]):
             unit = _own_unit(str(own["unit"].iloc[0]), plan)
             value = shown_amount(float(own[plan].iloc[0]), unit)
-            parts.append(f"{escape(plan)}: <strong>{value} {escape(unit)}</strong>")
+            split = (
+                _compare_split(frame, plan)
+                if own["metric"].iloc[0] == f"objective ({plan})"
+                else ""
+            )
+            parts.append(f"{escape(plan)}: <strong>{value} {escape(unit)}</strong>{split}")
     if not parts:
         return None
     return f'<p class="headline" id="headline">Plans compared: {"; ".join(parts)}.</p>'
+
+
+def _compare_split(frame: pd.DataFrame, plan: str) -> str:
+    """` (800 existing before the plan + 750 new)` after a jobs or exports plan's objective in
+    the last milestone year (the final measure: the level of compare's last `total` row), as
+    solve's headline splits it, from compare's rows of the two parts; empty without them."""
+    if plan not in ("jobs", "exports"):
+        return ""
+    metric = frame["metric"].astype(str)
+    existing = frame[metric.str.match(rf"{plan} in \d+ existing before the plan")]
+    if not len(existing):
+        return ""
+    last = existing.iloc[-1]
+    year = str(last["metric"]).split()[2]
+    new = frame[metric.str.startswith(f"new {plan} in {year} ")]
+    if not len(new) or pd.isna(last[plan]) or pd.isna(new[plan].iloc[0]):
+        return ""
+    said = parts_shown([float(last[plan]), float(new[plan].iloc[0])], str(last["unit"]))
+    return escape(f" ({said[0]} existing before the plan + {said[1]} new)")
 
 
 def _own_unit(unit: str, plan: str) -> str:
@@ -285,6 +311,7 @@ def _spread(summary: pd.DataFrame, item: str) -> str | None:
     return (
         f"P50 <strong>{shown_amount(float(r['p50']), unit)} {escape(unit)}</strong> (P5 "
         f"{shown_amount(float(r['p5']), unit)}, P95 {shown_amount(float(r['p95']), unit)})"
+        + escape(spread_split(r.to_dict()))  # the part existing before the plan (base.csv)
     )
 
 

@@ -13,9 +13,14 @@ Sections, in this order:
   objective under a view's own measure where compare solved it; else blank, and `unit` says why
   (`compareobjective`: `OTHER_MEASURE`, `OTHER_OBJECTIVE`).
 - `outcomes`: `total jobs in <year>` (jobs) and `total exports in <year>` (US$ million per year)
-  for every milestone year, from the `total` rows of `outcomes`; then `total investment`
-  (US$ million), the sum of `allocation.invest_musd`; then how many plans of the comparison
-  dominate each one (`DOMINATED`: no lower jobs or exports at any milestone, higher at one).
+  for every milestone year, from the `total` rows of `outcomes`: levels, as `allocator solve`
+  gives them. Where a plan's dataset states a base (base.csv) of that kind, each level is
+  followed by its parts, as solve splits it: `jobs in <year> existing before the plan
+  (base.csv)` and `new jobs in <year> (the plan's)` (outcomes.csv's `jobs_base`, `jobs_new`;
+  exports likewise). Then `total investment` (US$ million), the sum of
+  `allocation.invest_musd`; then how many plans of the comparison dominate each one
+  (`DOMINATED`: no lower jobs or exports level at any milestone, higher at one).
+  `compareoutcomes`.
 - `sector x phase`: `<sector> / <phase>` (US$ million), the sum of `allocation.invest_musd`
   (`reports.sector_by_phase`), for every pair that is non-zero in any view (0 where a view has
   none); by sector, then phases in time order (by the first year any view invests in them).
@@ -40,7 +45,6 @@ Numbers are copied from the tables (sums use `math.fsum`), never rounded; blank 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +66,9 @@ from allocator.report.tables import phases_in_time_order, sector_by_phase
 from allocator.studies.compareobjective import OTHER_MEASURE as OTHER_MEASURE  # its blanks' why
 from allocator.studies.compareobjective import OTHER_OBJECTIVE as OTHER_OBJECTIVE
 from allocator.studies.compareobjective import objective_rows
-from allocator.studies.compareprices import NAN, Row, price_rows
+from allocator.studies.compareoutcomes import DOMINATED as DOMINATED  # the table's row
+from allocator.studies.compareoutcomes import dominated_by, outcome_rows
+from allocator.studies.compareprices import Row, price_rows
 
 REQUIRED_TABLES = ("allocation", "allocation_by_phase", "outcomes", "shadow_prices")
 NUMBER_COLUMNS = {
@@ -207,7 +213,7 @@ def compare(views: list[RunView]) -> pd.DataFrame:
         raise UsageError("nothing to compare. Fix: pass at least one run")
     labels = unique_labels([v.label for v in views])
     rows: list[dict[str, Any]] = []
-    builders = (objective_rows, _outcome_rows, _sector_phase_rows, price_rows, _difference_rows)
+    builders = (objective_rows, outcome_rows, _sector_phase_rows, price_rows, _difference_rows)
     for section, build in zip(SECTIONS, builders, strict=True):
         for metric, unit, values in build(views, labels):
             rows.append(
@@ -233,53 +239,6 @@ def unique_labels(labels: Iterable[str]) -> list[str]:
             name, n = f"{label} ({n})", n + 1
         taken.add(name)
         out.append(name)
-    return out
-
-
-def _outcome_rows(views: list[RunView], labels: list[str]) -> list[Row]:
-    totals = []
-    for v in views:
-        frame = v.tables["outcomes"]
-        frame = frame[frame["dimension"] == "total"]
-        totals.append(
-            {
-                int(y): (float(j), float(e))
-                for y, j, e in frame[["year", "jobs", "exports_musd"]].itertuples(index=False)
-            }
-        )
-    years = sorted({y for t in totals for y in t})
-    rows = []
-    for i, (what, unit) in enumerate(
-        (("total jobs", "jobs"), ("total exports", "US$ million per year"))
-    ):
-        for y in years:
-            rows.append((f"{what} in {y}", unit, [t[y][i] if y in t else NAN for t in totals]))
-    invest = [math.fsum(v.tables["allocation"]["invest_musd"].astype(float)) for v in views]
-    rows.append(("total investment", "US$ million", invest))
-    marks = dominated_by(labels, [r[2] for r in rows[:-1]])
-    rows.append((DOMINATED, "plans", [float(len(marks[label])) for label in labels]))
-    return rows
-
-
-DOMINATED = "dominated by (other plans here at least as good at every milestone, better at one)"
-"""The outcomes row counting, for each plan, the plans here that dominate it."""
-
-
-def dominated_by(labels: list[str], outcomes: list[list[float]]) -> dict[str, list[str]]:
-    """For each plan, the plans that dominate it on `outcomes` (one list of values per outcome,
-    one value per plan): no lower anywhere, higher somewhere, beyond 1e-9 relatively. A plan
-    missing an outcome (NaN) is not compared on it."""
-    out: dict[str, list[str]] = {label: [] for label in labels}
-    for a, la in enumerate(labels):
-        for b, lb in enumerate(labels):
-            if a == b:
-                continue
-            pairs = [(o[a], o[b]) for o in outcomes if o[a] == o[a] and o[b] == o[b]]
-            tol = [DIFFERENCE_TOLERANCE * max(1.0, abs(x), abs(y)) for x, y in pairs]
-            no_worse = all(y >= x - t for (x, y), t in zip(pairs, tol, strict=True))
-            better = any(y > x + t for (x, y), t in zip(pairs, tol, strict=True))
-            if pairs and no_worse and better:
-                out[la].append(lb)
     return out
 
 

@@ -27,7 +27,7 @@ from allocator.studies.sweep import fixed_plan, load_uncertain, solve_chunk
 from allocator.studies.sweepfolder import done_samples, fingerprint, finish_tables
 from allocator.studies.sweepguard import SWEEP_FILES as SWEEP_FILES  # runs.sweep imports it here
 from allocator.studies.sweepguard import check_folder, clear_for_force, mark_folder
-from allocator.studies.sweepsummary import sweep_units
+from allocator.studies.sweepsummary import base_levels, sweep_units
 from allocator.studies.sweepwriter import OUTCOMES, StreamWriter
 
 
@@ -68,6 +68,7 @@ def run_sweep(
     )
     labels = [p.label for p in params]
     record = sweep_record(spec, samples, seed, labels)
+    record["base"] = base_levels(inp, record["measure"], record["discount_rate"])
     record["fingerprint"] = fingerprint(spec, samples, seed, dict(inp.file_hashes), labels)
     check_folder(folder, spec, resume, record["fingerprint"], OUTCOMES + labels)
     plan = fixed_plan(spec)  # a --plan that cannot be read is refused before anything is written

@@ -2,20 +2,32 @@
 fixed plan delivers (P5/P50/P95 of its outcomes, money cut, targets missed), then, with perfect
 foresight, P5/P50/P95 of jobs and exports with the nominal plan placed among the samples, and per
 program how often funded and its range; the units follow the sweep's measure.
+
+Jobs and exports are levels, as a solve's: what exists before the plan (base.csv) plus what the
+plan adds. The base is no uncertain number, so every sample holds the same part of it:
+`existing_before_plan` says that part on each row of a level (sweep.json's `base`:
+`base_levels`), and the plan's new jobs are the level less it, sample by sample and so
+percentile by percentile (each P5, P50, P95 is a value some sample reached). `report.sweepbase`
+says it in words, on the terminal and the page.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from allocator.model.measures import Measure
 from allocator.report.studyhtml import FORESIGHT, percentiles
+from allocator.report.sweepbase import BASE_COLUMN
 from allocator.studies.plantable import plan_counts, plan_summary
 from allocator.studies.sweepfolder import read_table
+
+if TYPE_CHECKING:
+    from allocator.data.schema import Inputs
 
 SUMMARY_COLUMNS = [
     "item",
@@ -29,6 +41,7 @@ SUMMARY_COLUMNS = [
     "funded_share",
     "min",
     "max",
+    "existing_before_plan",
     "basis",
 ]
 
@@ -63,12 +76,45 @@ def summarise(folder: Path) -> pd.DataFrame:
     failed = sweep[sweep["status"] != "optimal"]
     rows.append({"item": "failed samples", "unit": "samples", "samples": len(failed)})
     rows = plan_summary(folder, record.get("plan"), units) + rows
+    _add_base(rows, record.get("base"))
     table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)  # every column, even with no answer
     table.attrs["plan"] = plan_counts(folder, record.get("plan"))  # for the terminal
     table.to_csv(
         folder / "sweep_summary.csv", index=False, float_format="%.12g", lineterminator="\n"
     )
     return table
+
+
+def base_levels(inp: Inputs, measure: str | None, rate: float | None) -> dict[str, float]:
+    """sweep.json's `base`: the part of each level the sweep reports that exists before the
+    plan, keyed as sweep_summary.csv's items without `plan `: `jobs` and `exports_musd` under
+    the measure (each base row weighed in every weighted year from its own year on, as the LP's
+    objective counts it: `levels.level_blocks`), `jobs@YEAR` and `exports_musd@YEAR` at each
+    milestone."""
+    from allocator.model.measures import weight_from
+
+    years, milestones = list(inp.years), sorted(m.year for m in inp.milestones)
+    kind = Measure(measure or "final", rate or 0.0)
+    weighed = {"": kind.weights(years, milestones)}
+    weighed |= {f"@{y}": {y: 1.0} for y in milestones}
+    out = {}
+    for suffix, weights in weighed.items():
+        ahead = weight_from(years, weights)
+        for what, column in (("jobs", "jobs"), ("exports", "exports_musd")):
+            parts = [ahead.get(b.year, 0.0) * b.value for b in inp.base if b.kind == what]
+            out[column + suffix] = float(math.fsum(parts))
+    return out
+
+
+def _add_base(rows: list[dict[str, Any]], base: Any) -> None:
+    """`existing_before_plan` of each row of a level, from sweep.json's `base` (none in a
+    folder an older allocator wrote: left empty)."""
+    if not isinstance(base, dict):
+        return
+    for row in rows:
+        key = str(row["item"]).removeprefix("plan ")
+        if isinstance(base.get(key), int | float):
+            row[BASE_COLUMN] = float(base[key])
 
 
 def _record(folder: Path) -> dict[str, Any]:
