@@ -72,26 +72,29 @@ def frontier_table(inp: Inputs, lp: CompiledLP, x: Axis, y: Axis, points: int) -
     return pd.DataFrame(rows)
 
 
-NO_MORE, NO_LESS, NO_PLAN_PAST = "no plan has more", "no plan has less", "then no plan has more"
+NO_MORE, NO_LESS = "no plan has more", "no plan has less"
+NO_PLAN_PAST, NO_PLAN_BELOW = "then no plan has more", "then no plan has less"
 AT_LEAST, ANY = "at least", "any amount"
 """`ENDS`."""
 
-ENDS = (NO_MORE, NO_LESS, NO_PLAN_PAST, AT_LEAST, ANY)
+ENDS = (NO_MORE, NO_LESS, NO_PLAN_PAST, NO_PLAN_BELOW, AT_LEAST, ANY)
 """What frontier.csv's `rate_end` and `rate_less_end` may say of the side: no plan has more x
 than the point (the x-best end: no rate), or less (an x such as the shortfall, whose best is
-its least); the rate holds for the amount and no plan has more x
-past it; the rate holds at least that far (the re-solves ran out before its end); it holds
-for any amount (`*_holds_for` inf, an empty cell in the CSV); empty: the rate changes there."""
+its least); the rate holds for the amount and no plan has more x past it (`rate`), or less
+(`rate_less`: x at the least any plan reaches, as an x of 0 exports); the rate holds at least
+that far (the re-solves ran out before its end); it holds for any amount (`*_holds_for` inf,
+an empty cell in the CSV); empty: the rate changes there."""
 
 
 def _side(name: str, side: SideRate, sign: float) -> dict[str, Any]:
     """A side's columns: its rate in y per unit of x that way, how far it holds, its end."""
+    more = name == "rate"
     if np.isinf(side.rate):  # no plan moves x that way at all
-        none = NO_MORE if name == "rate" else NO_LESS
+        none = NO_MORE if more else NO_LESS
         return {name: np.nan, f"{name}_holds_for": np.nan, f"{name}_end": none}
     rate = sign * side.rate
     end = (
-        NO_PLAN_PAST
+        (NO_PLAN_PAST if more else NO_PLAN_BELOW)
         if side.then_no_plan
         else AT_LEAST
         if side.at_least
