@@ -80,7 +80,10 @@ def test_a_less_side_that_ends_where_x_is_least_says_no_plan_has_less_everywhere
     assert table[2]["rate_less_end"] == "no plan has less"
     book = sheet(out / "workbook.xlsx")
     assert [r["rate_less_end"] for r in book] == [r["rate_less_end"] for r in table]
-    words = "-900 jobs per unit of weighted shortfall, for 0.1833 weighted shortfall, then no plan has less"
+    words = (
+        "-900 jobs per unit of weighted shortfall, for 0.1833 weighted shortfall, "
+        "then no plan has less"
+    )
     assert words in page_text(out / "report.html")
     assert words in flat(said)
     assert "no plan has more" not in flat(said) + page_text(out / "report.html")

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from allocator.exactsum import exact_dot
+from allocator.model.measures import SHORTFALL
 from allocator.solver.compile import INF, CompiledLP
 from allocator.solver.marginal import Base, SideRate, restored, side_rate
-from allocator.model.measures import SHORTFALL
 from allocator.solver.passes import Optimum, optimal_pass, optimum, secondaries, solve_pass
 from allocator.solver.restrict import Extra
 from allocator.solver.status import Status
