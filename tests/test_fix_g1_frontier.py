@@ -87,6 +87,13 @@ def test_a_less_side_that_ends_where_x_is_least_says_no_plan_has_less_everywhere
     assert words in page_text(out / "report.html")
     assert words in flat(said)
     assert "no plan has more" not in flat(said) + page_text(out / "report.html")
+    assert [float(r["y_base"]) for r in table] == [800] * 3  # base.csv: s1 500, s2 300
+    based = (
+        "direct jobs in 2026 (jobs) include 800 existing before the plan (base.csv) at every "
+        "point, and 750 to 1,080 new"  # 1,550 to 1,880 jobs
+    )
+    assert based in flat(said)
+    assert based in page_text(out / "report.html")
 
 
 def test_the_less_side_of_the_y_best_plan_holds_only_as_far_as_x_can_fall(tmp_path):
@@ -157,8 +164,9 @@ def test_the_frontier_says_how_many_of_its_jobs_exist_before_the_plan(tmp_path):
     assert [float(r["y_value"]) for r in table] == [1550]
     assert [float(r["y_base"]) for r in table] == [800]
     assert [float(r["x_base"]) for r in table] == [0]
-    assert "direct jobs in 2026 include 800 jobs existing before the plan" in flat(said)
-    assert "800 jobs existing before the plan" in page_text(out / "report.html")
+    words = "direct jobs in 2026: 1,550 jobs (800 existing before the plan + 750 new; base.csv)."
+    assert words in flat(said)
+    assert words in page_text(out / "report.html")
     assert [r["y_base"] for r in sheet(out / "workbook.xlsx")] == [800]
 
 

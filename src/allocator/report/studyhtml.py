@@ -16,6 +16,7 @@ from allocator.report.htmlparts import table
 from allocator.report.rounding import (
     WHOLE_UNITS,
     cell,
+    parts_shown,
     percent,
     percentile_words,
     whole,
@@ -34,9 +35,10 @@ def frontier_section(frame: pd.DataFrame) -> str:
     xs = frame["x_value"].tolist() if "x_value" in frame else []
     ys = frame["y_value"].tolist() if "y_value" in frame else []
     units = tuple(str(frame[c].iloc[0]) if c in frame and len(frame) else "" for c in UNIT_COLUMNS)
+    based = "".join(f" {escape(said)}." for said in existing_words(frame))
     return (
         f"<h2>Frontier</h2><p>{len(frame)} points: the most {escape(y_name)} for each level "
-        f"of {escape(x_name)}.</p>"
+        f"of {escape(x_name)}.{based}</p>"
         + line(xs, ys, x_name, y_name, "Frontier", (units[0], units[1]))
         + _frontier_table(frame)
         + _money_by_point(frame)
@@ -62,6 +64,39 @@ def _frontier_table(frame: pd.DataFrame) -> str:
             head = f"change of {first['y']} per unit {way} {first['x']}"
             shown[head] = [side_words(r, side) for _, r in frame.iterrows()]
     return table(shown, units)
+
+
+def existing_words(frame: pd.DataFrame) -> list[str]:
+    """The part of each axis's levels that exists before the plan (frontier.csv's `x_base`,
+    `y_base`: base.csv's), as the terminal and report.html say it beside the levels, as
+    `allocator solve`'s headline does: `direct jobs in 2026: 1,550 jobs (800 existing before
+    the plan + 750 new; base.csv)` for one point, else `direct jobs in 2026 (jobs) include
+    800 existing before the plan (base.csv) at every point, and 750 to 1,080 new`; none
+    without a base."""
+    lines = []
+    for a in ("y", "x"):
+        if f"{a}_base" not in frame or not len(frame):
+            continue
+        first = frame.iloc[0]
+        base, unit = float(first[f"{a}_base"]), str(first[f"{a}_unit"])
+        if base != base or base == 0:
+            continue
+        words = str(first[f"{a}_words"])
+        new = [float(v) - base for v in frame[f"{a}_value"]]
+        if len(frame) == 1:
+            level = cell(float(first[f"{a}_value"]), unit)
+            had, added = parts_shown([base, new[0]], unit)
+            lines.append(
+                f"{words}: {level} {unit} ({had} existing before the plan + {added} new; base.csv)"
+            )
+            continue
+        low, high = cell(min(new), unit), cell(max(new), unit)
+        span = low if low == high else f"{low} to {high}"
+        lines.append(
+            f"{words} ({unit}) include {cell(base, unit)} existing before the plan (base.csv) "
+            f"at every point, and {span} new"
+        )
+    return lines
 
 
 def side_words(row: pd.Series, side: str) -> str:

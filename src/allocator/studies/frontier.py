@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.data.schema import Inputs
+from allocator.exactsum import exact_dot
 from allocator.model.families import WEIGHTED_SHORTFALL
 from allocator.model.measures import Axis
 from allocator.solver.compile import CompiledLP
@@ -28,8 +29,9 @@ SAME = 1e-9
 
 
 def frontier_table(inp: Inputs, lp: CompiledLP, x: Axis, y: Axis, points: int) -> pd.DataFrame:
-    """One row per point: the x asked for (epsilon), x and y reached, the trade-off rates and
-    the investment by sector (US$ million).
+    """One row per point: the x asked for (epsilon), x and y reached (`x_base`, `y_base`: the
+    part of each that exists before the plan, base.csv's), the trade-off rates and the
+    investment by sector (US$ million).
 
     `rate` is the change of y per unit more x from the point (the frontier's slope to its
     right), `rate_less` the change of y per unit less x (minus its slope to the left), both in
@@ -43,6 +45,7 @@ def frontier_table(inp: Inputs, lp: CompiledLP, x: Axis, y: Axis, points: int) -
     sector = {p.program: p.sector for p in inp.programs}
     sectors = sorted(set(sector.values()))
     invest = [j for j, f in enumerate(lp.col_family) if f == "invest"]
+    base = np.array([j for j, f in enumerate(lp.col_family) if f == "base"], dtype=int)
     traced = trace_frontier(lp, x.name, y.name, points)
     rows = []
     for k, pt in enumerate(traced, start=1):
@@ -59,10 +62,12 @@ def frontier_table(inp: Inputs, lp: CompiledLP, x: Axis, y: Axis, points: int) -
                 "x_unit": x.unit,
                 "epsilon": x.sign * pt.epsilon,
                 "x_value": x.sign * pt.x_value,
+                "x_base": existing(lp, x, pt.x, base),
                 "y": y.name,
                 "y_words": y.words,
                 "y_unit": y.unit,
                 "y_value": y.sign * pt.y_value,
+                "y_base": existing(lp, y, pt.x, base),
                 **_side("rate", more, x.sign * y.sign),
                 **_side("rate_less", less, -x.sign * y.sign),
                 "rate_unit": f"{y.unit} per {PER.get(x.unit, x.unit)}",
@@ -70,6 +75,15 @@ def frontier_table(inp: Inputs, lp: CompiledLP, x: Axis, y: Axis, points: int) -
             }
         )
     return pd.DataFrame(rows)
+
+
+def existing(lp: CompiledLP, a: Axis, x: np.ndarray, base: np.ndarray) -> float:
+    """The part of axis `a`'s value at plan `x` that exists before the plan: its terms of the
+    `base` columns (base.csv's rows, fixed at their values), the same at every point (800 of
+    base_levels's 1,550 jobs); 0 without a base, or for the shortfall."""
+    if not len(base):
+        return 0.0
+    return a.sign * exact_dot(lp.costs[a.name][base], x[base]) + 0.0  # never -0
 
 
 NO_MORE, NO_LESS = "no plan has more", "no plan has less"
