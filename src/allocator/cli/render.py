@@ -136,8 +136,9 @@ def show_frontier(table: Any, notes: list[str], info: dict[str, Any] | None = No
     from rich.table import Table
 
     from allocator.cli.summary import show_cells_set
+    from allocator.report.frontierbase import existing_words
     from allocator.report.rounding import cell
-    from allocator.report.studyhtml import existing_words, side_words
+    from allocator.report.studyhtml import side_words
 
     show_cells_set(info or {}, indent="")
 
