@@ -35,7 +35,7 @@ def frontier_section(frame: pd.DataFrame) -> str:
     xs = frame["x_value"].tolist() if "x_value" in frame else []
     ys = frame["y_value"].tolist() if "y_value" in frame else []
     units = tuple(str(frame[c].iloc[0]) if c in frame and len(frame) else "" for c in UNIT_COLUMNS)
-    based = "".join(f" {escape(said)}." for said in existing_words(frame))
+    based = "".join(f" {escape(said[:1].upper() + said[1:])}." for said in existing_words(frame))
     return (
         f"<h2>Frontier</h2><p>{len(frame)} points: the most {escape(y_name)} for each level "
         f"of {escape(x_name)}.{based}</p>"
