@@ -62,15 +62,15 @@ def frontier_table(inp: Inputs, lp: CompiledLP, x: Axis, y: Axis, points: int) -
                 "x_unit": x.unit,
                 "epsilon": x.sign * pt.epsilon,
                 "x_value": x.sign * pt.x_value,
-                "x_base": existing(lp, x, pt.x, base),
                 "y": y.name,
                 "y_words": y.words,
                 "y_unit": y.unit,
                 "y_value": y.sign * pt.y_value,
-                "y_base": existing(lp, y, pt.x, base),
                 **_side("rate", more, x.sign * y.sign),
                 **_side("rate_less", less, -x.sign * y.sign),
                 "rate_unit": f"{y.unit} per {PER.get(x.unit, x.unit)}",
+                "x_base": existing(lp, x, pt.x, base),  # after the columns of old, in place
+                "y_base": existing(lp, y, pt.x, base),
                 **{f"{s}_musd": v for s, v in by_sector.items()},
             }
         )
