@@ -7,6 +7,8 @@ and 2, c (cap 100) 0 and 2.5. The most jobs: a and b full (80 jobs), the other 4
 200 musd of exports. From there money moves to c from a first (+1.5 exports, -2 jobs a musd
 moved: -4/3 jobs per musd of exports) for 30 musd of exports, to 230 (40 jobs, a empty), then
 from b (+0.5, -1: -2 jobs per musd of exports) to 250 (0 jobs: all on c), where no plan has more.
+Fewer exports than 200 keep the 80 jobs, down to 0 musd of exports, where no plan has less
+(hunt28 finding 5: not "for any amount").
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ PROGRAMS = (
 
 # x, jobs, (more: rate, holds, end), (less: rate, holds, end), by hand
 BY_HAND = [
-    (200, 80, (-4 / 3, 30, ""), (0, None, "any amount")),
+    (200, 80, (-4 / 3, 30, ""), (0, 200, "then no plan has less")),  # to 0 exports
     (210, 80 - 40 / 3, (-4 / 3, 20, ""), (4 / 3, 10, "")),
     (220, 80 - 80 / 3, (-4 / 3, 10, ""), (4 / 3, 20, "")),
     (230, 40, (-2, 20, "then no plan has more"), (4 / 3, 30, "")),
@@ -86,11 +88,11 @@ def test_terminal_and_report_say_the_same_sides_with_units(traced):
     for said in (
         "-2 jobs per musd of exports, for 20 musd of exports, then no plan has more",
         "1.33 jobs per musd of exports, for 30 musd of exports",
-        "0 jobs per musd of exports, for any amount",
+        "0 jobs per musd of exports, for 200 musd of exports, then no plan has less",
         "no plan has more",
     ):
         assert said in html, said
     assert "change of jobs per unit more exports" in html
     assert "change of jobs per unit less exports" in html
-    for said in ("-1.33", "1.33", "-2", "0", "no plan has more", "any amount", "then no plan"):
+    for said in ("-1.33", "1.33", "-2", "0", "no plan has more", "has less", "then no plan"):
         assert said in text, said  # the terminal's table wraps its cells at 80 columns

@@ -40,11 +40,6 @@ def rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="frontier.csv's rate_less_end says 'then no plan has more' where past the amount no "
-    "plan has LESS x (studies/frontier.py _side uses NO_PLAN_PAST for both sides)",
-)
 def test_a_frontier_less_side_that_ends_at_the_least_x_says_no_plan_has_less(tmp_path):
     """`allocator frontier --inputs tests/data/base_levels --x shortfall --y jobs --points 3`.
     By hand: the target (s2 600 jobs in 2026, 300 existing) needs b = 75 musd; with b = 20 and
@@ -143,12 +138,6 @@ def test_compare_says_how_many_of_its_jobs_exist_before_the_plan(tmp_path):
     assert float(existing[0]["jobs"]) == 800
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="at the frontier's least-x point the less side says '0 jobs per musd of exports, "
-    "for any amount' (holds_for inf) though exports cannot go below 0: it holds for 100 "
-    "musd only (solver/frontier.py sides, studies/frontier.py _side)",
-)
 def test_a_frontier_less_side_never_holds_past_an_x_of_zero(tmp_path):
     """`allocator frontier --inputs tests/data/exports --points 3` (jobs against exports). By
     hand: x makes 1 job and 2 musd of exports per musd, y 3 jobs and 1 musd; budget 100, the
@@ -176,14 +165,7 @@ UNCERTAIN_A = "ref,low,high,distribution,source\nprograms:a:jobs_per_musd,8,12,u
     "command",
     [
         "sweep",
-        pytest.param(
-            "frontier",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="frontier's terminal gives job levels (1,550 at each point) that include "
-                "the 800 existing jobs and never says so (studies/frontier.py terminal words)",
-            ),
-        ),
+        "frontier",
     ],
 )
 def test_a_studys_job_levels_say_how_many_jobs_exist_before_the_plan(tmp_path, command):

@@ -138,6 +138,7 @@ def show_frontier(table: Any, notes: list[str], info: dict[str, Any] | None = No
     from rich.table import Table
 
     from allocator.cli.summary import show_cells_set
+    from allocator.report.frontierbase import existing_words
     from allocator.report.rounding import cell
     from allocator.report.studyhtml import side_words
 
@@ -159,7 +160,7 @@ def show_frontier(table: Any, notes: list[str], info: dict[str, Any] | None = No
             escape(side_words(r, "rate_less")),
         )
     out.print(grid)
-    for line in notes:
+    for line in [*(f"{said}." for said in existing_words(table)), *notes]:
         out.print(shown(line), highlight=False)
 
 

@@ -87,7 +87,9 @@ SHEET_UNITS: dict[str, dict[str, str]] = {
     "frontier": {  # epsilon: the x asked for, in x's unit
         "epsilon": "see x_unit column",
         "x_value": "see x_unit column",
+        "x_base": "see x_unit column",
         "y_value": "see y_unit column",
+        "y_base": "see y_unit column",
         "rate": "see rate_unit column",
         "rate_holds_for": "see x_unit column",
         "rate_less": "see rate_unit column",

@@ -12,6 +12,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from allocator.report.frontierbase import existing_words
 from allocator.report.htmlparts import table
 from allocator.report.rounding import (
     WHOLE_UNITS,
@@ -36,9 +37,10 @@ def frontier_section(frame: pd.DataFrame) -> str:
     xs = frame["x_value"].tolist() if "x_value" in frame else []
     ys = frame["y_value"].tolist() if "y_value" in frame else []
     units = tuple(str(frame[c].iloc[0]) if c in frame and len(frame) else "" for c in UNIT_COLUMNS)
+    based = "".join(f" {escape(said[:1].upper() + said[1:])}." for said in existing_words(frame))
     return (
         f"<h2>Frontier</h2><p>{len(frame)} points: the most {escape(y_name)} for each level "
-        f"of {escape(x_name)}.</p>"
+        f"of {escape(x_name)}.{based}</p>"
         + line(xs, ys, x_name, y_name, "Frontier", (units[0], units[1]))
         + _frontier_table(frame)
         + _money_by_point(frame)

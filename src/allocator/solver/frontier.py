@@ -8,10 +8,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from allocator.exactsum import exact_dot
+from allocator.model.measures import SHORTFALL
 from allocator.solver.compile import INF, CompiledLP
 from allocator.solver.marginal import Base, SideRate, restored, side_rate
-from allocator.solver.passes import Optimum, optimal_pass, optimum, secondaries
+from allocator.solver.passes import Optimum, optimal_pass, optimum, secondaries, solve_pass
 from allocator.solver.restrict import Extra
+from allocator.solver.status import Status
 from allocator.solver.subproblems import efficient, reachable_exports
 
 
@@ -23,7 +25,8 @@ class FrontierPoint:
     x_value: float
     y_value: float
     up: SideRate  # epsilon one unit up: d(y) / d(epsilon) from the right, how far it holds
-    down: SideRate  # epsilon one unit down: d(y) / d(epsilon) from the left (`SideRate.rate`)
+    down: SideRate  # epsilon one unit down: d(y) / d(epsilon) from the left (`SideRate.rate`),
+    # at most as far as x can fall (`floored`)
     x: np.ndarray
 
 
@@ -66,9 +69,40 @@ def trace_frontier(lp: CompiledLP, x_name: str, y_name: str, points: int) -> lis
                 x = efficient(lp, got.x, got.reduced_costs, got.duals, after, Extra(xc, eps, INF))
                 x = reachable_exports(lp, x)
             found.append(FrontierPoint(float(eps), exact_dot(xc, x), exact_dot(yc, x), up, down, x))
+        if x_name != SHORTFALL:  # a shortfall column only bounds the miss: no least to reach
+            floored(lp, found, row, xc)
     finally:
         h.deleteRows(1, np.array([row], dtype=np.int32))
     return found
+
+
+def floored(lp: CompiledLP, found: list[FrontierPoint], row: int, xc: np.ndarray) -> None:
+    """End each point's down side (x one unit less) where x can fall no further: the least x
+    a plan reaches (the instance's rows, the hold of the least target shortfall among them;
+    the epsilon `row` freed), then no plan (exports at 0: the jobs-best plan's 0 jobs per musd
+    less holds for its 100 musd of exports, not for any amount). The row's re-solves never find
+    that end: below it the row no longer binds and the rate (0) holds on. One LP, where a side
+    holds without limit; the instance is left at that LP's optimum."""
+    if not any(np.isfinite(pt.down.rate) and np.isinf(pt.down.holds) for pt in found):
+        return
+    h = lp.highs
+    h.changeRowBounds(row, -INF, INF)
+    got = solve_pass(lp, -xc)
+    if got.status is not Status.OPTIMAL:  # no least (unbounded) or not known: as the row says
+        return
+    lowest = -got.objective
+    for pt in found:
+        pt.down = capped(pt.down, pt.x_value - lowest)
+
+
+def capped(side: SideRate, room: float) -> SideRate:
+    """A side held at most `room` units, then no plan; none (no plan moves that way) where the
+    room is none (the point is the least x)."""
+    if np.isinf(side.rate) or side.holds <= room + 1e-9 * max(1.0, room):
+        return side
+    if room <= 1e-9 * max(1.0, abs(room)):
+        return SideRate(np.inf, np.inf)
+    return side._replace(holds=max(room, 0.0), then_no_plan=True, at_least=False)
 
 
 def sides(lp: CompiledLP, row: int) -> tuple[SideRate, SideRate]:
