@@ -131,7 +131,9 @@ def read_approved(folder: Path, inputs: Path | None = None) -> Approved:
     columns = {"constraint", "family", "binding", "shadow_price"}
     binding = binding_rows(t, prices) if columns <= set(t.columns) else []
     opts = _options(info, folder, inputs)
-    return Approved(folder, info, opts, plan.money, binding, plan.rows)
+    levels = folder / "outcomes.csv"  # for the words only: what existed and what it added
+    outcomes = read_table(levels, fix) if levels.is_file() else None
+    return Approved(folder, info, opts, plan.money, binding, plan.rows, outcomes=outcomes)
 
 
 def run_replan(ro: ReplanOptions) -> dict[str, Any]:
@@ -161,7 +163,8 @@ def run_replan(ro: ReplanOptions) -> dict[str, Any]:
     _check_as_of(inp, ro.as_of)
     check_against(approved.rows, ro.run / "allocation.csv", inp)
     approved.mitigation = mitigation_of(ro.run, approved.info, inp)
-    read = ["allocation.csv", "shadow_prices.csv", *(["reduced_costs.csv"] * bool(inp.risks))]
+    read = ["allocation.csv", "shadow_prices.csv", "outcomes.csv"]
+    read += ["reduced_costs.csv"] * bool(inp.risks)
     refuse_edited(ro.run, read, approved.info, EDITED, EDITED_FIX)  # after each cell's checks
     actuals = load_actuals(given, inp, ro.as_of)
     load_s = time.perf_counter() - t0
