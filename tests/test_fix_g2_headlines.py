@@ -167,3 +167,18 @@ def test_a_two_stage_plan_without_a_base_or_measured_over_the_path_says_no_split
     res, out = two_stage(tmp_path, data, "path2", "--measure", "cumulative")
     assert "existing" not in res.stdout.splitlines()[0]
     assert "existing" not in headline_of(out)
+
+
+def test_an_edited_approved_outcomes_table_is_not_quoted(tmp_path):
+    """The approved run's outcomes.csv edited since allocator wrote it (run.json records other
+    bytes): its numbers may be the user's, so the approved plan's parts are not said; the
+    re-plan, which does not rest on them, goes on and says its own."""
+    data = with_base(DATA / "replan", tmp_path / "data")
+    run = tmp_path / "run"
+    assert run_cli("solve", "--inputs", data, "--out", run).exit_code == 0
+    table = run / "outcomes.csv"
+    table.write_text(table.read_text().replace(",500,", ",900,"), encoding="utf-8")
+    res, _ = replanned(tmp_path, data)
+    first = res.stdout.splitlines()[0]
+    assert "(800 existing before the plan + 2,160 new); the approved plan: 3,160 " in first
+    assert first.endswith("the approved plan: 3,160 direct jobs in 2030."), first

@@ -131,9 +131,28 @@ def read_approved(folder: Path, inputs: Path | None = None) -> Approved:
     columns = {"constraint", "family", "binding", "shadow_price"}
     binding = binding_rows(t, prices) if columns <= set(t.columns) else []
     opts = _options(info, folder, inputs)
-    levels = folder / "outcomes.csv"  # for the words only: what existed and what it added
-    outcomes = read_table(levels, fix) if levels.is_file() else None
-    return Approved(folder, info, opts, plan.money, binding, plan.rows, outcomes=outcomes)
+    return Approved(
+        folder, info, opts, plan.money, binding, plan.rows, outcomes=_outcomes(folder, info)
+    )
+
+
+def _outcomes(folder: Path, info: dict[str, Any]) -> pd.DataFrame | None:
+    """The approved run's outcomes.csv, read for the words only (what existed before the plan
+    and what it added: `studies.replan.levels`); None where there is none or it has changed
+    since allocator wrote it (its numbers may be the user's: the approved plan's parts are then
+    not said, and the re-plan goes on, as it does not rest on them)."""
+    from allocator.report.folders import DIGESTS, MARKER, changed_file
+    from allocator.report.readback import read_table
+
+    path = folder / "outcomes.csv"
+    mark = info.get(MARKER)
+    digests = mark.get(DIGESTS) if isinstance(mark, dict) else None
+    if not path.is_file() or changed_file(folder, [path.name], digests) is not None:
+        return None
+    try:
+        return read_table(path, "")
+    except UsageError:
+        return None
 
 
 def run_replan(ro: ReplanOptions) -> dict[str, Any]:
@@ -163,8 +182,7 @@ def run_replan(ro: ReplanOptions) -> dict[str, Any]:
     _check_as_of(inp, ro.as_of)
     check_against(approved.rows, ro.run / "allocation.csv", inp)
     approved.mitigation = mitigation_of(ro.run, approved.info, inp)
-    read = ["allocation.csv", "shadow_prices.csv", "outcomes.csv"]
-    read += ["reduced_costs.csv"] * bool(inp.risks)
+    read = ["allocation.csv", "shadow_prices.csv", *(["reduced_costs.csv"] * bool(inp.risks))]
     refuse_edited(ro.run, read, approved.info, EDITED, EDITED_FIX)  # after each cell's checks
     actuals = load_actuals(given, inp, ro.as_of)
     load_s = time.perf_counter() - t0
