@@ -63,12 +63,6 @@ def test_a_frontier_less_side_that_ends_at_the_least_x_says_no_plan_has_less(tmp
     assert "less" in first["rate_less_end"], first["rate_less_end"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="replan's terminal headline gives the re-planned level (2,960 jobs) without its "
-    "existing jobs; its own report.html says '(800 existing before the plan + 2,160 new)' "
-    "(report/replanhtml.py summary_lines, printed by cli/replan.py)",
-)
 def test_the_replan_terminal_headline_says_how_many_jobs_exist_before_the_plan(tmp_path):
     """tests/data/replan with 800 jobs existing (base.csv s1 500, s2 300, in 2024). Approved:
     a 100 (10 jobs/musd), c 120 (8), b 80 (5): 1,000 + 960 + 400 = 2,360 new, 3,160 in 2030,
@@ -89,11 +83,6 @@ def test_the_replan_terminal_headline_says_how_many_jobs_exist_before_the_plan(t
     assert "800 existing" in headline, headline
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the two-stage headline (terminal and report.html) gives the expected level "
-    "(1,136 jobs) without the 800 existing jobs it includes (runs/twostage.py words)",
-)
 def test_the_two_stage_headline_says_how_many_jobs_exist_before_the_plan(tmp_path):
     """tests/data/two_stage with 800 jobs existing (base.csv): the expected level is 800 + the
     new jobs; every scenario's here-and-now in two_stage_scenarios.csv is exactly 800 above the

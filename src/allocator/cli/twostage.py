@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from allocator.cli.render import out, shown
+from allocator.report.existing import headline_split
 from allocator.report.twostagehtml import amount, headline, two_stage_sentences
 
 if TYPE_CHECKING:
@@ -18,7 +19,8 @@ def show_two_stage(run: Run) -> None:
     value = headline(sol.objective_value, str(run.info["objective"].get("unit", "")))
     out.print(
         f"[bold green]Optimal[/] two-stage plan ({shown(run.inputs.folder)}, objective "
-        f"{sol.objective}): [bold]{value}[/] {shown(sol.label)}",
+        f"{sol.objective}): [bold]{value}[/] {shown(sol.label)}"
+        f"{shown(headline_split(run.info, None))}",
         highlight=False,
     )
     for line in two_stage_sentences(block):
@@ -39,11 +41,14 @@ def show_two_stage(run: Run) -> None:
 
 
 def two_stage_summary(run: Run) -> dict[str, Any]:
-    """What a script needs: status, the expected objective, the two_stage block, the folder."""
+    """What a script needs: status, the expected objective, the two_stage block, the folder;
+    `base_and_new` as solve's --json has it where the dataset has a base (the new part of each
+    expected level: on average)."""
     return {
         "status": run.solution.status,
         "objective": run.info["objective"],
         "outcomes": run.info["outcomes"],
         "two_stage": run.info["two_stage"],
+        **({"base_and_new": parts} if (parts := run.info["two_stage"].get("base_and_new")) else {}),
         "run_folder": None if run.folder is None else str(run.folder),
     }

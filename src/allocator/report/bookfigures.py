@@ -64,8 +64,30 @@ def two_stage_sheets(info: dict[str, Any]) -> dict[str, pd.DataFrame]:
             "each scenario planned alone, on average"),
         Row("EVPI operand: here-and-now", hn, unit, hn_evpi, "the here-and-now plan, on average"),
     ]  # fmt: skip
+    rows[2:2] = _split_rows(info, block)
     rows += _vss_rows(block, now, unit)
     return {TWO_STAGE: _frame(rows + _bound_rows(block) + _cvar_rows(block) + _short_rows(block))}
+
+
+def _split_rows(info: dict[str, Any], block: dict[str, Any]) -> list[Row]:
+    """The expected objective's two parts, as the headline says them (`existing.expected_split`):
+    what exists before the plan (the same in every scenario) and the new part on average; none
+    without a base or under another measure than `final`."""
+    from allocator.report.existing import PARTS, expected_parts
+    from allocator.report.rounding import parts_shown
+
+    parts = expected_parts(info, block)
+    if parts is None:
+        return []
+    kind, base, new = parts
+    base_said, new_said = parts_shown([base, new], PARTS[kind][2])
+    return [
+        Row("expected objective: existing before the plan", base, block["unit"], base_said,
+            "what exists before the plan (base.csv), the same in every scenario"),
+        Row("expected objective: new on average", new, block["unit"], new_said,
+            "what the plan adds on average over the scenarios: the expected objective minus "
+            "what exists before the plan"),
+    ]  # fmt: skip
 
 
 def _vss_rows(block: dict[str, Any], now: str, unit: str) -> list[Row]:
@@ -167,6 +189,7 @@ def replan_sheets(info: dict[str, Any]) -> dict[str, pd.DataFrame]:
             f"approved objective minus re-planned objective: what the deviations up to {as_of} "
             "cost (negative: a gain)" + _churn(facts)),
     ]  # fmt: skip
+    rows[2:2] = _replan_split_rows(facts)
     spent = (facts.get("actuals") or {}).get("spent_musd")
     if isinstance(spent, int | float):
         rows.append(
@@ -179,6 +202,30 @@ def replan_sheets(info: dict[str, Any]) -> dict[str, pd.DataFrame]:
             f"moved against the approved plan after {as_of}{least}")
     )  # fmt: skip
     return {REPLAN: _frame(rows)}
+
+
+def _replan_split_rows(facts: dict[str, Any]) -> list[Row]:
+    """Each objective's two parts, as the terminal's first line says them (`replanhtml`):
+    what exists before the plan and what the plan adds; none without a base."""
+    from allocator.report.existing import PARTS
+    from allocator.report.rounding import parts_shown
+
+    split, rows = facts.get("headline_split"), []
+    if not isinstance(split, dict):
+        return []
+    for which, name in (("replanned", "re-planned objective"), ("approved", "approved objective")):
+        part = split.get(which)
+        if not isinstance(part, dict):
+            continue
+        base_said, new_said = parts_shown([part["base"], part["new"]], PARTS[split["kind"]][2])
+        rows += [
+            Row(f"{name}: existing before the plan", part["base"], facts["unit"], base_said,
+                "what exists before the plan (base.csv" + (", as the approved run was solved"
+                if which == "approved" else "") + ")"),
+            Row(f"{name}: new", part["new"], facts["unit"], new_said,
+                f"what the {'re-planned' if which == 'replanned' else 'approved'} plan adds"),
+        ]  # fmt: skip
+    return rows
 
 
 def _churn(facts: dict[str, Any]) -> str:

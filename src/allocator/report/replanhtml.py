@@ -42,10 +42,11 @@ def summary_lines(facts: dict[str, Any], source: bool = True) -> list[str]:
     cost = facts["cost_of_deviations"]
     given = facts["actuals"]
     said = f" ({given['rows']} rows of {given['file']})" if source else ""
+    now, before = _splits(facts)
     lines = [
         f"Re-planned from what was spent up to {as_of}{said}: "
-        f"{facts['replanned_objective']:,.6g} {label}; the "
-        f"approved plan: {facts['approved_objective']:,.6g} {label}.",
+        f"{facts['replanned_objective']:,.6g} {label}{now}; the "
+        f"approved plan: {facts['approved_objective']:,.6g} {label}{before}.",
         f"The deviations up to {as_of} cost {cost:,.6g} {label} ({unit}: the approved plan's "
         "objective minus the re-planned optimum"
         + (", with the churn limit" if facts["max_change"] else "")
@@ -84,3 +85,24 @@ def _spent_line(given: dict[str, Any], as_of: int) -> list[str]:
     if not isinstance(spent, int | float):
         return []
     return [f"Spent up to {as_of} (the actuals): {spent:,.12g} musd."]
+
+
+def _splits(facts: dict[str, Any]) -> tuple[str, str]:
+    """What exists before the plan and what each plan adds, after the re-planned and the
+    approved objective, as solve's headline says them (`existing.split_words`; run.json's
+    `headline_split`): ` (800 existing before the plan + 2,160 new)`, then ` (800 existing +
+    2,360 new)`; empty without a base (or in a run.json written before it said them)."""
+    from allocator.report.existing import split_words
+
+    split = facts.get("headline_split")
+    if not isinstance(split, dict):
+        return "", ""
+    said, first = [], True
+    for which in ("replanned", "approved"):
+        part = split.get(which)
+        if isinstance(part, dict):
+            said.append(" " + split_words(split["kind"], part["base"], part["new"], first))
+            first = False
+        else:
+            said.append("")
+    return said[0], said[1]

@@ -131,7 +131,28 @@ def read_approved(folder: Path, inputs: Path | None = None) -> Approved:
     columns = {"constraint", "family", "binding", "shadow_price"}
     binding = binding_rows(t, prices) if columns <= set(t.columns) else []
     opts = _options(info, folder, inputs)
-    return Approved(folder, info, opts, plan.money, binding, plan.rows)
+    return Approved(
+        folder, info, opts, plan.money, binding, plan.rows, outcomes=_outcomes(folder, info)
+    )
+
+
+def _outcomes(folder: Path, info: dict[str, Any]) -> pd.DataFrame | None:
+    """The approved run's outcomes.csv, read for the words only (what existed before the plan
+    and what it added: `studies.replan.levels`); None where there is none or it has changed
+    since allocator wrote it (its numbers may be the user's: the approved plan's parts are then
+    not said, and the re-plan goes on, as it does not rest on them)."""
+    from allocator.report.folders import DIGESTS, MARKER, changed_file
+    from allocator.report.readback import read_table
+
+    path = folder / "outcomes.csv"
+    mark = info.get(MARKER)
+    digests = mark.get(DIGESTS) if isinstance(mark, dict) else None
+    if not path.is_file() or changed_file(folder, [path.name], digests) is not None:
+        return None
+    try:
+        return read_table(path, "")
+    except UsageError:
+        return None
 
 
 def run_replan(ro: ReplanOptions) -> dict[str, Any]:

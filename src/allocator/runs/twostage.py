@@ -209,11 +209,25 @@ def _info(
     info["options"] |= {"decide_now": list(result.phases), "scenarios": opts.scenarios}
     info["options"]["seed"] = opts.seed
     info["two_stage"] = two_stage_block(result, sol.objective_unit, opts)
+    parts = expected_levels(inp, info["outcomes"])
+    if parts:  # what exists before the plan, and the new part on average (the headline's)
+        info["two_stage"]["base_and_new"] = parts
     if result.shortfall is not None:  # soft targets: what the expected shortfalls count
         from allocator.model.targets import shortfall_unit
 
         info["two_stage"]["shortfall_unit"] = shortfall_unit(inp)
     return info
+
+
+def expected_levels(inp: Inputs, levels: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """{run.json's outcome key: {"base": ..., "new": ...}} of each expected level whose kind
+    has a base (base.csv): the base is the same in every scenario (uncertainty.csv ranges no
+    base), so the expected base is the base, and the expected new part is the expected level
+    minus it (`existing.level_parts`); empty without a base."""
+    from allocator.data.levels import base_of
+    from allocator.report.existing import PARTS, level_parts
+
+    return level_parts(levels, {kind: base_of(inp, kind, "total", None) for kind in PARTS})
 
 
 def two_stage_block(result: TwoStage, unit: str, opts: RunSpec) -> dict[str, Any]:

@@ -27,7 +27,7 @@ Every pass of a solve runs (`results.solve_lp`); the tables are the solve's, plu
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,6 +179,9 @@ class Approved:
     mitigation: dict[tuple[str, int], float] = field(default_factory=dict)
     """The risk mitigation by (risk, year) (reduced_costs.csv's `mitigate` rows), read once the
     dataset is loaded (`replanapproved.mitigation_of`)."""
+    outcomes: pd.DataFrame | None = None
+    """The run's outcomes.csv (None: a run folder without one): what existed before the plan and
+    what the approved plan adds, as its headline says them."""
 
 
 def _true(value: object) -> bool:
@@ -288,4 +291,37 @@ def facts(
         "binding_new": [c for c in now if c not in approved.binding],
         "binding_gone": [c for c in approved.binding if c not in now],
         "inputs_changed_since_approved": changed,
+        **levels(approved, tables["outcomes"]),
     }
+
+
+def levels(approved: Approved, outcomes: pd.DataFrame) -> dict[str, Any]:
+    """What exists before the plan and what each plan adds, as solve says it: the re-plan's
+    levels (`base_and_new`, solve's --json field) and the approved run's own (its outcomes.csv:
+    the base it was solved with), and the headline's split of each (`headline_split`: kind,
+    `replanned` and `approved` base and new); none without a base."""
+    from allocator.report.existing import headline_parts, json_parts
+
+    said: dict[str, Any] = {}
+    now, before = json_parts(outcomes), _parts(json_parts, approved.outcomes)
+    if now:
+        said["base_and_new"] = now
+    if before:
+        said["approved_base_and_new"] = before
+    split: dict[str, Any] = {}
+    for which, table in (("replanned", outcomes), ("approved", approved.outcomes)):
+        parts = _parts(lambda t: headline_parts(approved.info, t), table)
+        if parts:
+            split |= {"kind": parts[0], which: {"base": parts[1], "new": parts[2]}}
+    if split:
+        said["headline_split"] = split
+    return said
+
+
+def _parts(read: Callable[[Any], Any], table: pd.DataFrame | None) -> Any:
+    """`read(table)`, or None where a table of an older run or of the user's edit holds a cell
+    that is no number (the approved run's outcomes.csv is read only for its words)."""
+    try:
+        return read(table)
+    except (TypeError, ValueError):
+        return None
