@@ -412,3 +412,17 @@ def validation_at(sheet: Any, row: int, column: int) -> Any:
 def header_column(sheet: Any, name: str) -> int:
     """The column (1-based) of an openpyxl sheet whose header is `name`."""
     return next(c.column for c in sheet[1] if c.value == name)
+
+
+def sheet_by_quantity(run: Path, name: str) -> dict[str, dict[str, Any]]:
+    """{quantity: {column: cell}} of run's workbook sheet `name` (a figures sheet such as
+    `two_stage` or `replan_summary`: one quantity per row, headers without their unit)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(run / "workbook.xlsx", read_only=True)
+    try:
+        rows = list(book[name].iter_rows(values_only=True))
+    finally:
+        book.close()
+    head = [str(h).split(" (")[0] for h in rows[0]]
+    return {str(r[0]): dict(zip(head, r, strict=True)) for r in rows[1:]}

@@ -14,19 +14,9 @@ from typing import Any
 import openpyxl
 import pytest
 
-from conftest import BASELINE, DATA, run_cli
+from conftest import BASELINE, DATA, run_cli, sheet_by_quantity
 
 PRICE_UNIT = "jobs of expected value per job of CVaR cap"
-
-
-def _sheet(run: Path, name: str) -> dict[str, dict[str, Any]]:
-    book = openpyxl.load_workbook(run / "workbook.xlsx", read_only=True)
-    try:
-        rows = list(book[name].iter_rows(values_only=True))
-    finally:
-        book.close()
-    head = [str(h).split(" (")[0] for h in rows[0]]
-    return {str(r[0]): dict(zip(head, r, strict=True)) for r in rows[1:]}
 
 
 def _page(run: Path) -> str:
@@ -51,7 +41,7 @@ def capped(tmp_path_factory) -> tuple[Path, str, dict[str, Any]]:
     return out, stdout, block
 
 
-def test_the_two_stage_section_points_at_its_sheet(capped):
+def test_the_two_stage_section_points_at_itssheet_by_quantity(capped):
     out, _, _ = capped
     page = _page(out)
     section = page.split('id="two-stage"')[1].split("<h2")[0]
@@ -74,9 +64,9 @@ def test_the_two_stage_cvar_price_says_what_it_is_per(capped, tmp_path):
     )
     assert said in stdout
     assert said in _page(out)
-    row = _sheet(out, "two_stage")["CVaR cap price"]
+    row = sheet_by_quantity(out, "two_stage")["CVaR cap price"]
     assert (row["unit"], row["shown"]) == (PRICE_UNIT, "6.571")
-    assert _sheet(out, "two_stage")["CVaR cap"]["unit"] == "jobs"
+    assert sheet_by_quantity(out, "two_stage")["CVaR cap"]["unit"] == "jobs"
 
 
 def test_the_robust_plans_cvar_price_reads_alike_everywhere(tmp_path):
@@ -92,8 +82,8 @@ def test_the_robust_plans_cvar_price_reads_alike_everywhere(tmp_path):
     assert abs(float(row["shadow_price"]) - 0.7955) < 1e-4
     assert f"price of risk 0.7955 {PRICE_UNIT}" in ran.stdout
     assert f"price of risk 0.7955 {PRICE_UNIT}" in _page(out)
-    assert _sheet(out, "risk")["price of risk"]["unit"] == PRICE_UNIT
-    book = _sheet(out, "shadow_prices")
+    assert sheet_by_quantity(out, "risk")["price of risk"]["unit"] == PRICE_UNIT
+    book = sheet_by_quantity(out, "shadow_prices")
     assert book["cvar_cap"]["unit"] == PRICE_UNIT
     sensitivity = openpyxl.load_workbook(out / "workbook.xlsx", read_only=True)["Sensitivity"]
     units = [r for r in sensitivity.iter_rows(values_only=True) if "cvar_cap" in r]
@@ -101,7 +91,7 @@ def test_the_robust_plans_cvar_price_reads_alike_everywhere(tmp_path):
     assert all(PRICE_UNIT in r for r in units)
 
 
-def test_the_replan_section_points_at_its_sheet(tmp_path):
+def test_the_replan_section_points_at_itssheet_by_quantity(tmp_path):
     """The same pointer on a re-plan's section (tests/data/replan, as hunt26 worked it)."""
     run = tmp_path / "approved"
     assert run_cli("solve", "--inputs", DATA / "replan", "--out", run).exit_code == 0

@@ -11,10 +11,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pytest
 
-from conftest import DATA, run_cli
+from conftest import DATA, run_cli, sheet_by_quantity
 
 BASE = (
     "kind,dimension,member,year,value,source\n"
@@ -37,17 +36,6 @@ def headline_of(run: Path) -> str:
     found = re.search(r'<p class="headline" id="headline">(.*?)</p>', page, flags=re.S)
     assert found, "no headline"
     return " ".join(html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).split())
-
-
-def sheet(run: Path, name: str) -> dict[str, dict[str, Any]]:
-    """{quantity: {column: cell}} of the workbook's sheet `name`."""
-    book = openpyxl.load_workbook(run / "workbook.xlsx", read_only=True)
-    try:
-        rows = list(book[name].iter_rows(values_only=True))
-    finally:
-        book.close()
-    head = [str(h).split(" (")[0] for h in rows[0]]
-    return {str(r[0]): dict(zip(head, r, strict=True)) for r in rows[1:]}
 
 
 def replanned(tmp_path: Path, data: Path, *extra: str) -> Any:
@@ -87,7 +75,7 @@ def test_the_replan_says_existing_and_new_on_the_terminal_page_and_json(tmp_path
     assert doc["lines"][0].endswith(said), doc["lines"][0]
     facts = json.loads((out / "run.json").read_text())["replan"]
     assert facts["base_and_new"]["jobs_2030"] == {"base": 800, "new": 2160}
-    rows = sheet(out, "replan_summary")
+    rows = sheet_by_quantity(out, "replan_summary")
     assert rows["re-planned objective: existing before the plan"]["number"] == 800
     assert rows["re-planned objective: new"]["number"] == 2160
     assert rows["approved objective: new"]["number"] == 2360
@@ -99,7 +87,7 @@ def test_a_replan_without_a_base_says_the_level_alone(tmp_path):
     first = res.stdout.splitlines()[0]
     assert ": 2,160 direct jobs in 2030; the approved plan: 2,360 direct jobs in 2030." in first
     assert "base_and_new" not in json.loads((out / "run.json").read_text())["replan"]
-    assert not any("existing" in q for q in sheet(out, "replan_summary"))
+    assert not any("existing" in q for q in sheet_by_quantity(out, "replan_summary"))
 
 
 def test_an_approved_run_of_another_base_keeps_its_own_existing_jobs(tmp_path):
@@ -139,7 +127,7 @@ def test_the_two_stage_headline_says_existing_and_new_on_average(tmp_path):
     )
     assert said in res.stdout.splitlines()[0], res.stdout.splitlines()[0]
     assert said in headline_of(out)
-    rows = sheet(out, "two_stage")
+    rows = sheet_by_quantity(out, "two_stage")
     assert rows["expected objective: existing before the plan"]["number"] == 800
     assert rows["expected objective: existing before the plan"]["shown"] == "800"
     assert rows["expected objective: new on average"]["number"] == pytest.approx(new, rel=1e-9)

@@ -8,26 +8,14 @@ import html
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import pytest
 
-from conftest import DATA, run_cli
+from conftest import DATA, run_cli, sheet_by_quantity
 
 EVPI = "EVPI (value of perfect information)"
 VSS = "VSS (value of the stochastic solution)"
-
-
-def _sheet(run: Path, name: str) -> dict[str, dict[str, Any]]:
-    """{quantity: {column: cell}} of the workbook's sheet `name`."""
-    book = openpyxl.load_workbook(run / "workbook.xlsx", read_only=True)
-    try:
-        rows = list(book[name].iter_rows(values_only=True))
-    finally:
-        book.close()
-    head = [str(h).split(" (")[0] for h in rows[0]]
-    return {str(r[0]): dict(zip(head, r, strict=True)) for r in rows[1:]}
 
 
 def _close(a: float, b: float) -> bool:
@@ -47,7 +35,7 @@ def test_the_two_stage_sheet_holds_the_terminals_and_pages_numbers(tmp_path, met
     )  # fmt: skip
     assert ran.exit_code == 0, ran.stderr
     block = json.loads((out / "run.json").read_text())["two_stage"]
-    sheet, page = _sheet(out, "two_stage"), _page(out)
+    sheet, page = sheet_by_quantity(out, "two_stage"), _page(out)
     assert {r["unit"] for q, r in sheet.items() if q != "scenarios"} == {"jobs"}
     assert sheet["scenarios"]["number"] == 4
     for quantity, key in (
@@ -132,7 +120,7 @@ def test_the_replan_summary_holds_the_terminals_numbers(tmp_path):
     )  # fmt: skip
     assert ran.exit_code == 0, ran.stderr
     facts = json.loads((out / "run.json").read_text())["replan"]
-    sheet, page = _sheet(out, "replan_summary"), _page(out)
+    sheet, page = sheet_by_quantity(out, "replan_summary"), _page(out)
     expected = {
         "re-planned objective": (2160, "jobs", facts["replanned_objective"]),
         "approved objective": (2360, "jobs", facts["approved_objective"]),
