@@ -41,7 +41,7 @@ def capped(tmp_path_factory) -> tuple[Path, str, dict[str, Any]]:
     return out, stdout, block
 
 
-def test_the_two_stage_section_points_at_itssheet_by_quantity(capped):
+def test_the_two_stage_section_points_at_its_sheet(capped):
     out, _, _ = capped
     page = _page(out)
     section = page.split('id="two-stage"')[1].split("<h2")[0]
@@ -83,15 +83,17 @@ def test_the_robust_plans_cvar_price_reads_alike_everywhere(tmp_path):
     assert f"price of risk 0.7955 {PRICE_UNIT}" in ran.stdout
     assert f"price of risk 0.7955 {PRICE_UNIT}" in _page(out)
     assert sheet_by_quantity(out, "risk")["price of risk"]["unit"] == PRICE_UNIT
-    book = sheet_by_quantity(out, "shadow_prices")
-    assert book["cvar_cap"]["unit"] == PRICE_UNIT
-    sensitivity = openpyxl.load_workbook(out / "workbook.xlsx", read_only=True)["Sensitivity"]
-    units = [r for r in sensitivity.iter_rows(values_only=True) if "cvar_cap" in r]
+    assert sheet_by_quantity(out, "shadow_prices")["cvar_cap"]["unit"] == PRICE_UNIT
+    book = openpyxl.load_workbook(out / "workbook.xlsx", read_only=True)
+    try:
+        units = [r for r in book["Sensitivity"].iter_rows(values_only=True) if "cvar_cap" in r]
+    finally:
+        book.close()
     assert units
     assert all(PRICE_UNIT in r for r in units)
 
 
-def test_the_replan_section_points_at_itssheet_by_quantity(tmp_path):
+def test_the_replan_section_points_at_its_sheet(tmp_path):
     """The same pointer on a re-plan's section (tests/data/replan, as hunt26 worked it)."""
     run = tmp_path / "approved"
     assert run_cli("solve", "--inputs", DATA / "replan", "--out", run).exit_code == 0
