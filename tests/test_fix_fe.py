@@ -117,7 +117,7 @@ def test_a_too_small_cell_where_0_is_refused_is_not_told_to_write_0(tmp_path):
     said = _one_line_refusal(run_cli("solve", "--inputs", data, "--out", tmp_path / "out"))
     assert "column 'max_annual_share': '1e-13' is too small to tell from 0" in said, said
     assert "write 0" not in said, said
-    assert "Fix: write a number of at least 1e-11 in size (0 is refused here: " in said, said
+    assert "Fix: write a number of at least 1e-08 in size (0 is refused here: " in said, said
     assert "absorb no money" in said, said
 
 
@@ -126,7 +126,7 @@ def test_a_too_small_cell_where_0_is_taken_is_still_offered_0(tmp_path):
     table = data / "programs.csv"
     table.write_text(table.read_text(encoding="utf-8").replace(",60,", ",1e-13,"), "utf-8")
     said = _one_line_refusal(run_cli("solve", "--inputs", data, "--out", tmp_path / "out"))
-    assert "Fix: write 0, or a number of at least 1e-11 in size" in said, said
+    assert "Fix: write 0, or a number of at least 1e-08 in size" in said, said
 
 
 @pytest.mark.parametrize(
@@ -143,7 +143,7 @@ def test_a_too_small_model_file_number_where_0_is_refused_gets_a_fix_it_takes(tm
     said = _one_line_refusal(run_cli("solve", _model(tmp_path, body), "--out", tmp_path / "o"))
     assert "too small to tell from 0" in said, said
     assert "write 0" not in said, said
-    assert "Fix: write a number of at least 1e-11 in size (0 is refused here: " in said, said
+    assert "Fix: write a number of at least 1e-08 in size (0 is refused here: " in said, said
     assert "see models/baseline.yaml" not in said, said
 
 
@@ -161,7 +161,7 @@ def test_a_too_small_model_file_number_says_its_fix_not_see_baseline(tmp_path, b
     _greedy(tmp_path)
     said = _one_line_refusal(run_cli("solve", _model(tmp_path, body), "--out", tmp_path / "o"))
     assert said.rstrip().endswith(
-        "is too small to tell from 0. Fix: write 0, or a number of at least 1e-11 in size"
+        "is too small to tell from 0. Fix: write 0, or a number of at least 1e-08 in size"
     ), said
 
 

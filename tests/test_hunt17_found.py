@@ -50,8 +50,8 @@ def test_a_deeply_nested_run_json_is_one_line(tmp_path, replan_run, command):
     assert not (tmp_path / "out").exists()
 
 
-# A number below MIN_MAGNITUDE (1e-11) is refused with "Fix: write 0, or a number of at least
-# 1e-11 in size" (data/numbers.py:134, check_magnitude), whatever the cell: where 0 is itself
+# A number below MIN_MAGNITUDE (1e-08) is refused with "Fix: write 0, or a number of at least
+# 1e-08 in size" (data/numbers.py:134, check_magnitude), whatever the cell: where 0 is itself
 # refused (a solver tolerance or time limit must be above 0; a max_annual_share of 0 "lets the
 # program absorb no money"), the fix the user follows is refused in turn.
 @pytest.mark.parametrize(

@@ -63,13 +63,18 @@ def test_a_plan_serve_shows_for_a_tiny_coefficient_is_saved(tmp_path: Path) -> N
     held = HeldModel(RunSpec(inputs=tmp_path / "inputs" / "peru2040"))
     asgi = create_app(held, TOKEN, tmp_path / "models", tmp_path / "results", ("testserver",))
     client = TestClient(asgi)
-    cell = "programs.copper_processing.jobs_per_musd=1e-10"
+    cell = "programs.copper_processing.jobs_per_musd=1e-10"  # under the least number, 1e-8
+    refused = client.post("/api/set", headers=AUTH, json={"set": [cell]})
+    assert refused.status_code == 400, refused.text  # refused by its cell, as solve refuses it
+    ran = run_cli("solve", "--set", cell, "--out", tmp_path / "run")
+    assert ran.exit_code == 2, ran.stderr
+    assert "error: " + refused.json()["error"] == ran.stderr.splitlines()[-1]
+    cell = "programs.copper_processing.jobs_per_musd=1e-8"  # the least number: kept and used
     shown = client.post("/api/set", headers=AUTH, json={"set": [cell]})
     assert shown.status_code == 200, shown.text  # the page shows a plan for this cell
     saved = client.post("/api/save", headers=AUTH, json={"name": "tiny"})
     assert saved.status_code == 200, saved.text
-    # the page's warm start and Save's cold solve agree to HiGHS's tolerance (1e-7 jobs here:
-    # copper's 1e-10 jobs per US$ million on its ~1,100 US$ million), not to the last bit
+    # the page's warm start and Save's cold solve agree to HiGHS's tolerance, not to the last bit
     assert saved.json()["headline"]["value"] == pytest.approx(
         shown.json()["headline"]["value"], rel=1e-12
     )

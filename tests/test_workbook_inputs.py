@@ -70,7 +70,7 @@ def test_the_workbook_has_a_readme_frozen_headers_unit_comments_and_validation(t
     assert "required" in cap.comment.text
     rules = {str(dv.sqref).split(":")[0]: dv for dv in ws.data_validations.dataValidation}
     share = rules[f"{_letter(header, 'max_annual_share')}2"]
-    assert (share.type, share.formula1, share.formula2) == ("decimal", "1e-11", "1")  # 0 is refused
+    assert (share.type, share.formula1, share.formula2) == ("decimal", "1e-08", "1")  # 0 is refused
     year = rules[f"{_letter(header, 'first_year')}2"]
     assert (year.type, year.formula1, year.formula2) == ("whole", "2025", "2040")
     elig = book["eligibility"]

@@ -31,13 +31,16 @@ MAX_COVERAGE = 1e4
 """Most US$ million of exposed investment one US$ million of mitigation covers."""
 MAX_WEIGHT = 1e6
 """Most weight of one unit of target shortfall, or of one objective of the weighted objective."""
-MIN_MAGNITUDE = 1e-11
+MIN_MAGNITUDE = 1e-8
 """Least size of a number that is not 0: smaller ones vanish in the solver's tolerances or
-underflow (1e-400 would silently become 0). Ten times HiGHS's least `small_matrix_value`
-(1e-12, `solver.highs.SMALLEST_KEPT`), at or below which HiGHS drops a matrix entry: a cell
-that is a coefficient itself (a jobs or exports rate, a link's ratio, a share cap) is kept and
-used, never dropped. At 1e-12, below HiGHS's default of 1e-9, a rate of 1e-10 ended as
-"HiGHS refused the model"."""
+underflow (1e-400 would silently become 0). Ten times HiGHS's `small_matrix_value` (its default
+1e-9, `solver.highs.SMALLEST_KEPT`), at or below which HiGHS drops a matrix entry: a cell that
+is a coefficient itself (a jobs or exports rate, a link's ratio, a share cap) is kept and used,
+never dropped. At 1e-12 a rate of 1e-10 ended as "HiGHS refused the model"; lowering HiGHS's
+option to its least (1e-12) instead kept such entries but made a CVaR plan whose cap no plan
+meets end "HiGHS stopped without an optimum (Unknown)" rather than with its conflicting set
+(tests/test_robust.py), so the option stays HiGHS's default and the data's least number is
+above it."""
 MAX_NUMBER_CHARS = 64
 """Longest a number may be written, in characters (a 5000-digit cell is a paste error)."""
 

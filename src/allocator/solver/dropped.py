@@ -1,7 +1,7 @@
-"""Matrix entries HiGHS would drop: a coefficient of `highs.SMALLEST_KEPT` (1e-12) or less in
-size, which `addCols` and `changeCoeff` leave out of the matrix with only a warning.
+"""Matrix entries HiGHS would drop: a coefficient of `highs.SMALLEST_KEPT` (1e-9, HiGHS's default)
+or less in size, which `addCols` and `changeCoeff` leave out of the matrix with only a warning.
 
-The data's least number (`data.rows.MIN_MAGNITUDE`, 1e-11) is above it, so a cell that is a
+The data's least number (`data.rows.MIN_MAGNITUDE`, 1e-8) is above it, so a cell that is a
 coefficient itself is always kept; only a coefficient computed from several cells can be this
 small (a processing share's rate, (full_pct - today_pct) / investment_musd). Such an entry is
 refused with its row, column and the cells behind it (`refuse_dropped`), before HiGHS sees it:

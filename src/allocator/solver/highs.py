@@ -20,12 +20,14 @@ from typing import Any
 
 import highspy
 
-SMALLEST_KEPT = 1e-12
-"""HiGHS's `small_matrix_value` on every instance, the least HiGHS accepts (its default is
-1e-9): HiGHS drops a matrix entry of this size or less (`addCols` and `changeCoeff` answer
-kWarning). The data's least number (`data.rows.MIN_MAGNITUDE`, 1e-11) is above it, so a cell
-that is a coefficient is kept; a coefficient computed from cells that is this small is
-refused with its row and cells (`compile.refuse_dropped`), never dropped in silence."""
+SMALLEST_KEPT = 1e-9
+"""HiGHS's `small_matrix_value` on every instance, its default: HiGHS drops a matrix entry of this
+size or less (`addCols` and `changeCoeff` answer kWarning). The data's least number
+(`data.rows.MIN_MAGNITUDE`, 1e-8) is above it, so a cell that is a coefficient is kept; a
+coefficient computed from cells that is this small is refused with its row and cells
+(`compile.refuse_dropped`), never dropped in silence. HiGHS's least (1e-12) was tried and left:
+it made a CVaR plan whose cap no plan meets end without an optimum (Unknown) instead of with its
+conflicting set (`data.rows.MIN_MAGNITUDE`)."""
 
 # Options every instance gets: no log, deterministic, one solver family whose bases, ranging and
 # warm starts the rest of allocator relies on, every matrix entry the data can give kept.
