@@ -247,7 +247,7 @@ def test_a_scheduler_address_of_an_unknown_scheme_is_one_line(tmp_path):
 def test_sweep_applies_the_model_files_time_limit(tmp_path):
     data = dataset(tmp_path)
     model = tmp_path / "m.yaml"
-    model.write_text(f"dataset: {data}\nsolver:\n  time_limit_s: 1e-9\n")
+    model.write_text(f"dataset: {data}\nsolver:\n  time_limit_s: 1e-8\n")
     solved = invoke("solve", model, "--out", tmp_path / "run")
     assert solved.exit_code == 1, solved.output  # what solve does with it
     res = invoke("sweep", model, "--serial", "--samples", 2, "--out", tmp_path / "s")
