@@ -271,4 +271,4 @@ def test_floor_writes_a_run_folders_cells(tmp_path: Path) -> None:
     assert "  ranging   " in done.stdout
     assert f"its {cells:,} CSV cells" in done.stdout
     assert f"its workbook's {xcells:,} cells" in done.stdout
-    assert "side by side on 2 cores" in done.stdout
+    assert "outside run() with the CSV cells written" in done.stdout
