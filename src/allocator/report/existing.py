@@ -41,7 +41,14 @@ def split_words(
     every cell shows it and adding up to it (`rounding.parts_shown`: 800.4 + 750.18 jobs, a
     level of 1,551, say `801 existing ... + 750 new`). `average`: the new part is an expectation
     over scenarios (a two-stage plan: `new on average`)."""
-    unit = PARTS[kind][2]
+    return unit_split_words(PARTS[kind][2], base, new, first, average)
+
+
+def unit_split_words(
+    unit: str, base: float, new: float, first: bool = True, average: bool = False
+) -> str:
+    """`split_words` in a unit given as it is (a study's row: job-years under the cumulative
+    measure) rather than found from the level's kind."""
     existing = "existing before the plan" if first else "existing"
     base_text, new_text = parts_shown([base, new], unit)
     return f"({base_text} {existing} + {new_text} new{' on average' if average else ''})"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allocator.report.existing import unit_split_words
 from allocator.report.rounding import parts_shown
 
 BASE_COLUMN = "existing_before_plan"
@@ -60,5 +61,4 @@ def nominal_split(row: Any, nominal: float) -> str:
     base = base_of(row)
     if not base:
         return ""
-    said, new = parts_shown([base, nominal - base], str(_get(row, "unit")))
-    return f" ({said} existing before the plan + {new} new)"
+    return " " + unit_split_words(str(_get(row, "unit")), base, nominal - base)
